@@ -1,0 +1,65 @@
+"""Who is acting, and what they may do. Every service takes an `Actor` and enforces isolation itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.errors import Forbidden
+from models.enums import Platform, Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person acting in a workspace. `role` is the role in `workspace_id` (ADMIN for agency admins)."""
+
+    person_id: int | None
+    platform: Platform
+    role: Role | None  # None: a person with no role here (unknown, or not a member of this workspace)
+    workspace_id: int | None
+    locale: str = "ru"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def can_manage(self, workspace_id: int | None = None) -> bool:
+        """Admins everywhere; managers in their current workspace."""
+        if self.is_admin:
+            return True
+        target = self.workspace_id if workspace_id is None else workspace_id
+        return self.role is Role.MANAGER and target is not None and target == self.workspace_id
+
+    def can_read(self, workspace_id: int | None = None) -> bool:
+        """Reports: admins, and managers or clients of that workspace."""
+        if self.is_admin:
+            return True
+        target = self.workspace_id if workspace_id is None else workspace_id
+        return self.role in (Role.MANAGER, Role.CLIENT) and target is not None and target == self.workspace_id
+
+
+def require_manager(actor: Actor, workspace_id: int | None = None) -> int:
+    """The workspace id the actor may manage, or `Forbidden`/`error-no-workspace`."""
+    target = actor.workspace_id if workspace_id is None else workspace_id
+    if target is None:
+        raise Forbidden("error-no-workspace")
+    if not actor.can_manage(target):
+        raise Forbidden("error-forbidden")
+    return target
+
+
+def require_reader(actor: Actor, workspace_id: int | None = None) -> int:
+    target = actor.workspace_id if workspace_id is None else workspace_id
+    if target is None:
+        raise Forbidden("error-no-workspace")
+    if not actor.can_read(target):
+        raise Forbidden("error-forbidden")
+    return target
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden("error-forbidden")
+
+
+SYSTEM = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.ADMIN, workspace_id=None)
+"""The engine acting on its own (crons, jobs): admin rights, no person."""

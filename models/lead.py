@@ -1,0 +1,58 @@
+"""Leads and the suppression list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+from tortoise.models import Model
+
+from models.enums import LeadVerdict, SuppressionReason
+from models.workspace import Workspace
+
+
+class Lead(Model):
+    """A recipient of one workspace; `email` is normalized (lower-case, IDN domain in punycode)."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="leads", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=320)
+    first_name = fields.CharField(max_length=200, default="")
+    last_name = fields.CharField(max_length=200, default="")
+    company = fields.CharField(max_length=300, default="")
+    custom: dict[str, Any] = fields.JSONField(default=dict)
+    source = fields.CharField(max_length=200, default="")
+    legal_basis = fields.CharField(max_length=200, default="")  # 152-FZ: why we may write to this person
+    verdict = fields.CharEnumField(LeadVerdict, max_length=16, default=LeadVerdict.UNKNOWN)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "lead"
+        unique_together = (("workspace", "email"),)
+        constraints = (CheckConstraint(check="email = lower(email)", name="lead_email_lower"),)
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Suppression(Model):
+    """An address or a whole domain nobody may write to: in one workspace, or everywhere when global."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyNullableRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="suppressions", null=True, on_delete=fields.CASCADE
+    )
+    value = fields.CharField(max_length=320)  # "user@host" or "host"
+    reason = fields.CharEnumField(SuppressionReason, max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "suppression"
+        unique_together = (("workspace", "value"),)
+        constraints = (
+            UniqueConstraint(fields=("value",), name="suppression_global_value", condition="workspace_id IS NULL"),
+            CheckConstraint(check="value = lower(value)", name="suppression_value_lower"),
+        )

@@ -1,0 +1,76 @@
+"""Mailboxes and their IMAP sync position."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.migrations.constraints import CheckConstraint
+from tortoise.models import Model
+
+from models.domain import Domain
+from models.enums import AuthKind, MailboxStatus, MailProvider, TlsMode
+from models.workspace import Workspace
+
+
+class Mailbox(Model):
+    """A sending mailbox. The password or OAuth token is stored only encrypted (`secret_enc`)."""
+
+    id = fields.IntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="mailboxes", on_delete=fields.RESTRICT
+    )
+    domain: fields.ForeignKeyRelation[Domain] = fields.ForeignKeyField(
+        "models.Domain", related_name="mailboxes", on_delete=fields.RESTRICT
+    )
+    address = fields.CharField(max_length=320, unique=True)  # one address, one workspace
+    display_name = fields.CharField(max_length=200, default="")
+    provider = fields.CharEnumField(MailProvider, max_length=16)
+    smtp_host = fields.CharField(max_length=253)
+    smtp_port = fields.IntField()
+    smtp_tls = fields.CharEnumField(TlsMode, max_length=16)
+    imap_host = fields.CharField(max_length=253)
+    imap_port = fields.IntField()
+    imap_tls = fields.CharEnumField(TlsMode, max_length=16)
+    username = fields.CharField(max_length=320)
+    auth_kind = fields.CharEnumField(AuthKind, max_length=16, default=AuthKind.PASSWORD)
+    secret_enc = fields.BinaryField()
+    status = fields.CharEnumField(MailboxStatus, max_length=16, default=MailboxStatus.NEW)
+    status_changed_at = fields.DatetimeField(null=True)
+    warmup_started_on = fields.DateField(null=True)
+    warmup_weeks = fields.SmallIntField(default=6)
+    daily_cap = fields.IntField(default=40)
+    cooldown_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    last_error_at = fields.DatetimeField(null=True)
+    auth_failures = fields.IntField(default=0)
+    last_ok_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "mailbox"
+        indexes = (Index(fields=("workspace_id", "status")), Index(fields=("domain_id",)))
+        constraints = (
+            CheckConstraint(check="daily_cap >= 0", name="mailbox_daily_cap"),
+            CheckConstraint(check="auth_failures >= 0", name="mailbox_auth_failures"),
+            CheckConstraint(check="warmup_weeks BETWEEN 1 AND 12", name="mailbox_warmup_weeks"),
+        )
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class FolderState(Model):
+    """How far a mailbox folder has been read: UIDVALIDITY and the last UID seen."""
+
+    id = fields.IntField(primary_key=True)
+    mailbox: fields.ForeignKeyRelation[Mailbox] = fields.ForeignKeyField(
+        "models.Mailbox", related_name="folders", on_delete=fields.CASCADE
+    )
+    folder = fields.CharField(max_length=255)
+    uidvalidity = fields.BigIntField(default=0)
+    last_uid = fields.BigIntField(default=0)
+    synced_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "folder_state"
+        unique_together = (("mailbox", "folder"),)

@@ -1,0 +1,119 @@
+"""Outbound messages, events, and the daily counters reports read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tortoise import fields
+from tortoise.indexes import Index, PartialIndex
+from tortoise.migrations.constraints import CheckConstraint
+from tortoise.models import Model
+
+from models.campaign import Campaign, Enrollment
+from models.enums import EventKind, MessageKind, MessageStatus, StatScope
+from models.lead import Lead
+from models.mailbox import Mailbox
+from models.workspace import Workspace
+
+
+class OutboundMessage(Model):
+    """One email we send: the database row is the source of truth; a queued job is only a nudge."""
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharEnumField(MessageKind, max_length=16)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name=False, on_delete=fields.CASCADE
+    )
+    mailbox: fields.ForeignKeyRelation[Mailbox] = fields.ForeignKeyField(
+        "models.Mailbox", related_name="outbound", on_delete=fields.RESTRICT
+    )
+    lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
+        "models.Lead", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    peer: fields.ForeignKeyNullableRelation[Mailbox] = fields.ForeignKeyField(
+        "models.Mailbox", related_name=False, null=True, on_delete=fields.SET_NULL
+    )  # the receiving mailbox of a warmup message
+    enrollment: fields.ForeignKeyNullableRelation[Enrollment] = fields.ForeignKeyField(
+        "models.Enrollment", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    step_position = fields.SmallIntField(null=True)
+    variant = fields.SmallIntField(null=True)
+    message_id = fields.CharField(max_length=255, unique=True)
+    subject = fields.TextField(default="")
+    status = fields.CharEnumField(MessageStatus, max_length=16, default=MessageStatus.PLANNED)
+    scheduled_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+    attempts = fields.SmallIntField(default=0)
+    smtp_code = fields.SmallIntField(null=True)
+    smtp_reply = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbound_message"
+        # exactly once per enrollment and step: the constraint, not the job queue, guarantees it
+        unique_together = (("enrollment", "step_position"),)
+        indexes = (
+            PartialIndex(fields=("scheduled_at",), condition={"status": "queued"}, name="outbound_queued_due"),
+            PartialIndex(fields=("scheduled_at",), condition={"status": "planned"}, name="outbound_planned_due"),
+            Index(fields=("mailbox_id", "scheduled_at")),
+        )
+        constraints = (CheckConstraint(check="attempts >= 0", name="outbound_attempts"),)
+
+
+class Event(Model):
+    """Something that happened to a message or a mailbox. Reports read DailyStat, never scan events."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name=False, on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(EventKind, max_length=16)
+    mailbox: fields.ForeignKeyNullableRelation[Mailbox] = fields.ForeignKeyField(
+        "models.Mailbox", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
+        "models.Lead", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    message: fields.ForeignKeyNullableRelation[OutboundMessage] = fields.ForeignKeyField(
+        "models.OutboundMessage", related_name="events", null=True, on_delete=fields.SET_NULL
+    )
+    occurred_at = fields.DatetimeField()
+    data: dict[str, Any] = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "event"
+        indexes = (Index(fields=("mailbox_id", "occurred_at")), Index(fields=("campaign_id", "kind")))
+
+
+class DailyStat(Model):
+    """Counters of one scope (mailbox, domain, campaign, workspace) on one day, upserted as events arrive."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name=False, on_delete=fields.CASCADE
+    )
+    scope = fields.CharEnumField(StatScope, max_length=16)
+    scope_id = fields.IntField()
+    day: dt.date = fields.DateField()
+    sent = fields.IntField(default=0)
+    opens = fields.IntField(default=0)
+    clicks = fields.IntField(default=0)
+    replies = fields.IntField(default=0)
+    auto_replies = fields.IntField(default=0)
+    bounces_hard = fields.IntField(default=0)
+    bounces_soft = fields.IntField(default=0)
+    complaints = fields.IntField(default=0)
+    unsubscribes = fields.IntField(default=0)
+    warmup_inbox = fields.IntField(default=0)
+    warmup_spam = fields.IntField(default=0)
+    smtp_errors = fields.IntField(default=0)
+    auth_errors = fields.IntField(default=0)
+
+    class Meta:
+        table = "daily_stat"
+        unique_together = (("scope", "scope_id", "day"),)
+        indexes = (Index(fields=("workspace_id", "day")),)

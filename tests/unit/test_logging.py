@@ -1,0 +1,21 @@
+import json
+import logging
+
+from engine.logging import configure_logging, get_logger, mask_text
+
+
+def test_mask_text_removes_tokens_and_url_passwords() -> None:
+    text = "GET https://api.telegram.org/bot123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0/getMe " \
+           "postgres://mf:s3cr3t@db:5432/mf"
+    masked = mask_text(text)
+    assert "AAHfiqks" not in masked and "s3cr3t" not in masked
+    assert "postgres://mf:***@db:5432/mf" in masked
+
+
+def test_json_logs_mask_secret_fields(capsys) -> None:
+    configure_logging("json", "info")
+    get_logger("t").info("login", password="hunter2", token="abc", address="a@b.ru")
+    logging.getLogger("plain").warning("url redis://:pw123@host:6379/0")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert lines[0]["password"] == "***" and lines[0]["token"] == "***" and lines[0]["address"] == "a@b.ru"
+    assert "pw123" not in lines[1]["event"]
