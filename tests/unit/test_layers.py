@@ -9,8 +9,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # layer -> module prefixes it must never import
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "models": ("engine", "bot", "jobs", "mailfleet", "aiogram", "slack_bolt", "slack_sdk", "aiosmtplib",
-               "aioimaplib", "dns", "aiohttp", "arq"),
+    "models": (
+        "engine",
+        "bot",
+        "jobs",
+        "mailfleet",
+        "aiogram",
+        "slack_bolt",
+        "slack_sdk",
+        "aiosmtplib",
+        "aioimaplib",
+        "dns",
+        "aiohttp",
+        "arq",
+    ),
     "engine": ("bot", "jobs", "mailfleet", "aiogram", "slack_bolt", "slack_sdk"),
     "jobs": ("bot", "mailfleet", "models", "aiogram", "slack_bolt", "tortoise"),
     "bot": ("models", "jobs", "mailfleet", "tortoise", "asyncpg", "aiosmtplib", "aioimaplib", "dns", "arq"),

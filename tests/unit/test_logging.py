@@ -5,8 +5,10 @@ from engine.logging import configure_logging, get_logger, mask_text
 
 
 def test_mask_text_removes_tokens_and_url_passwords() -> None:
-    text = "GET https://api.telegram.org/bot123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0/getMe " \
-           "postgres://mf:s3cr3t@db:5432/mf"
+    text = (
+        "GET https://api.telegram.org/bot123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0/getMe "
+        "postgres://mf:s3cr3t@db:5432/mf"
+    )
     masked = mask_text(text)
     assert "AAHfiqks" not in masked and "s3cr3t" not in masked
     assert "postgres://mf:***@db:5432/mf" in masked

@@ -12,7 +12,11 @@ def test_makemigrations_writes_nothing() -> None:
     before = {p.name for p in MIGRATIONS.glob("*.py")}
     result = subprocess.run(
         [sys.executable, "-m", "tortoise", "makemigrations"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     created = {p.name for p in MIGRATIONS.glob("*.py")} - before
     for name in created:  # leave the checkout as it was; the failure below says what was missing

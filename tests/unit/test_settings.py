@@ -8,8 +8,18 @@ KEY = Fernet.generate_key().decode()
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    for name in ("DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS", "TELEGRAM_TOKEN", "TELEGRAM_MODE", "WEB_PORT",
-                 "TIMEZONE", "DEFAULT_LOCALE", "TELEGRAM_WEBHOOK_SECRET", "ADMIN_TELEGRAM_IDS"):
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ENCRYPTION_KEYS",
+        "TELEGRAM_TOKEN",
+        "TELEGRAM_MODE",
+        "WEB_PORT",
+        "TIMEZONE",
+        "DEFAULT_LOCALE",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "ADMIN_TELEGRAM_IDS",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 

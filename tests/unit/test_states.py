@@ -15,8 +15,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("machine", "source", "target", "legal"), CASES,
-                         ids=[f"{m}:{s}->{t}" for m, s, t, _ in CASES])
+@pytest.mark.parametrize(("machine", "source", "target", "legal"), CASES, ids=[f"{m}:{s}->{t}" for m, s, t, _ in CASES])
 def test_transition(machine: str, source: str, target: str, legal: bool) -> None:
     if legal:
         check_transition(machine, source, target)
@@ -46,7 +45,12 @@ def test_the_documented_paths_exist() -> None:
 
 
 def test_terminal_states_stay_terminal() -> None:
-    for machine, status in [("domain", "retired"), ("mailbox", "retired"), ("message", "failed"),
-                            ("campaign", "archived"), ("approval", "rejected")]:
+    for machine, status in [
+        ("domain", "retired"),
+        ("mailbox", "retired"),
+        ("message", "failed"),
+        ("campaign", "archived"),
+        ("approval", "rejected"),
+    ]:
         with pytest.raises(IllegalTransition):
             check_transition(machine, status, next(iter(MACHINES[machine])))

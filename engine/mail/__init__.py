@@ -1,0 +1,1 @@
+"""Mail I/O: provider presets, message building, the SMTP transport (and IMAP sync beside them)."""

@@ -1,0 +1,161 @@
+"""`mailfleet` as an operator runs it: the embedded default end to end, and every bad start-up input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from cryptography.fernet import Fernet
+
+MAILFLEET = str(Path(sys.executable).with_name("mailfleet"))
+SETTINGS_VARS = ("DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS", "DATA_DIR", "WEB_PORT", "TELEGRAM_TOKEN")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    env.update(LOG_FORMAT="json", TELEGRAM_MODE="off", **values)
+    return env
+
+
+def _run(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([MAILFLEET, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=90, check=False)
+
+
+def _healthz(port: int, timeout_s: float = 60) -> dict[str, str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                return dict(json.load(resp))
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("mailfleet run never answered /healthz")
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path, int]]:
+    data, port = tmp_path / "data", _free_port()
+    proc = subprocess.Popen(
+        [MAILFLEET, "run"],
+        env=_env(DATA_DIR=str(data), WEB_PORT=str(port)),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield proc, data, port
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+def _socket_dir(data: Path) -> tuple[str, int]:
+    lines = (data / "postgres" / "postmaster.pid").read_text().splitlines()
+    return lines[4], int(lines[3])
+
+
+async def _sql(data: Path, query: str) -> list[asyncpg.Record]:
+    host, port = _socket_dir(data)
+    conn = await asyncpg.connect(host=host, port=port, user="postgres", database="mailfleet")
+    try:
+        return list(await conn.fetch(query))
+    finally:
+        await conn.close()
+
+
+async def test_embedded_run_is_healthy_and_keeps_data_across_restarts(running, tmp_path: Path) -> None:
+    proc, data, port = running
+    health = _healthz(port)
+    assert health["database"] == "up" and health["redis"] == "up", health
+    await _sql(
+        data,
+        "INSERT INTO workspace (slug, name, locale, timezone, sender_name, sender_address, settings,"
+        " created_at) VALUES ('kept', 'Kept', 'ru', 'Europe/Moscow', '', '', '{}', now())",
+    )
+
+    second = _run(_env(DATA_DIR=str(data), WEB_PORT=str(_free_port())), "run", cwd=tmp_path)
+    assert second.returncode == 1
+    assert "already running" in second.stderr
+
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 0
+    assert not (data / "postgres" / "postmaster.pid").exists()  # PostgreSQL was stopped, not abandoned
+
+    again = subprocess.Popen(
+        [MAILFLEET, "run"],
+        env=_env(DATA_DIR=str(data), WEB_PORT=str(port)),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _healthz(port)["database"] == "up"
+        rows = await _sql(data, "SELECT name FROM workspace WHERE slug = 'kept'")
+        assert [r["name"] for r in rows] == ["Kept"]
+    finally:
+        again.send_signal(signal.SIGTERM)
+        assert again.wait(timeout=60) == 0
+
+
+def test_port_already_in_use(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _run(_env(DATA_DIR=str(tmp_path / "d"), WEB_PORT=str(port)), "run", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"WEB_PORT {port}" in result.stderr and "already in use" in result.stderr
+
+
+def test_unreachable_database_url(tmp_path: Path) -> None:
+    env = _env(
+        DATABASE_URL="postgres://u:topsecret@127.0.0.1:1/x",
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
+    result = _run(env, "migrate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot connect to the database at 127.0.0.1:1" in result.stderr
+    assert "topsecret" not in result.stderr + result.stdout
+
+
+def test_missing_encryption_key_with_production_urls(tmp_path: Path) -> None:
+    env = _env(DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres", REDIS_URL="redis://127.0.0.1:6379/15")
+    result = _run(env, "web", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ENCRYPTION_KEYS" in result.stderr and "mailfleet keygen" in result.stderr
+
+
+def test_unwritable_data_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = _run(_env(DATA_DIR=str(blocker / "data"), WEB_PORT=str(_free_port())), "run", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "is not writable" in result.stderr and str(blocker / "data") in result.stderr
+
+
+def test_worker_and_web_refuse_to_start_embedded(tmp_path: Path) -> None:
+    result = _run(_env(DATA_DIR=str(tmp_path / "d")), "worker", cwd=tmp_path)
+    assert result.returncode == 1 and "DATABASE_URL and REDIS_URL must be set" in result.stderr
+
+
+def test_version_and_keygen(tmp_path: Path) -> None:
+    assert _run(_env(), "--version", cwd=tmp_path).stdout.startswith("mailfleet ")
+    key = _run(_env(), "keygen", cwd=tmp_path).stdout.strip()
+    Fernet(key.encode())  # a valid key
