@@ -17,6 +17,7 @@ class Actor:
     role: Role | None  # None: a person with no role here (unknown, or not a member of this workspace)
     workspace_id: int | None
     locale: str = "ru"
+    manages_any: bool = False  # admin, or manager of at least one workspace: may create workspaces
 
     @property
     def is_admin(self) -> bool:

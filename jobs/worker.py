@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from arq import cron
+from arq import Retry, cron
 from arq.connections import RedisSettings
 from arq.worker import Worker, func
 
 from engine import db
 from engine.clock import SystemClock
 from engine.health import HEARTBEAT_KEY
+from engine.notify import Notification, deliver
 
 HEARTBEAT_TTL_S = 300  # /healthz shows "none" when no worker beat for 5 minutes
 
@@ -33,10 +34,21 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
     return moment
 
 
+async def deliver_notification(ctx: dict[str, Any], data: dict[str, Any]) -> dict[str, list[str]]:
+    """Deliver to every bound chat; chats over their rate limit are retried a minute later."""
+    report = await deliver(Notification.from_dict(data), ctx.get("notifiers", {}), ctx["redis"], ctx["clock"])
+    if report.deferred:
+        raise Retry(defer=60)
+    return {"sent": report.sent, "duplicate": report.duplicate, "unavailable": report.unavailable}
+
+
 class WorkerSettings:
     """What every worker runs. `--scale worker=N` is safe: crons are `unique`, jobs are idempotent."""
 
-    functions: ClassVar = [func(heartbeat, name="heartbeat", max_tries=1)]
+    functions: ClassVar = [
+        func(heartbeat, name="heartbeat", max_tries=1),
+        func(deliver_notification, name="deliver_notification", max_tries=30),
+    ]
     cron_jobs: ClassVar = [cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True)]
     on_startup = startup
     on_shutdown = shutdown

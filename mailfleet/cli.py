@@ -28,6 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("web", help="serve the web app (webhooks, tracking, /healthz)")
     sub.add_parser("worker", help="run a background worker (sending, sync, monitoring)")
     sub.add_parser("run", help="web + worker in one process; embedded PostgreSQL and Redis when URLs are unset")
+    console = sub.add_parser("console", help="the chat commands in a terminal, as a local agency admin")
+    console.add_argument(
+        "-c",
+        dest="lines",
+        action="append",
+        metavar="COMMAND",
+        help="run this command and exit (repeatable); exit status 1 when one failed",
+    )
     sub.add_parser("keygen", help="print a new encryption key for ENCRYPTION_KEYS")
     sub.add_parser("rotate-keys", help="re-encrypt every stored secret under the first of ENCRYPTION_KEYS")
     return parser
@@ -54,6 +62,12 @@ async def _rotate(svc: Services) -> None:
     log.info("secrets re-encrypted", count=count)
 
 
+def _console_exit(settings: Settings, svc: Services, lines: list[str] | None) -> int:
+    from mailfleet.runtime import console  # noqa: PLC0415 - loads the whole command layer
+
+    return asyncio.run(console(settings, svc, lines))
+
+
 def _run_async(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(factory())
 
@@ -69,13 +83,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
     configure_logging(settings.log_format, settings.log_level)
-    embedded_ok = args.command in {"run", "migrate", "rotate-keys"}
+    embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console"}
     try:
         with services(settings, allow_embedded=embedded_ok) as svc:
             if args.command == "migrate":
                 _run_async(lambda: _migrate(svc))
             elif args.command == "rotate-keys":
                 _run_async(lambda: _rotate(svc))
+            elif args.command == "console":
+                _run_async(lambda: _migrate(svc))
+                return _console_exit(settings, svc, args.lines)
             else:
                 if args.command == "run":
                     _run_async(lambda: _migrate(svc))

@@ -12,13 +12,18 @@ from dataclasses import dataclass
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot.console import Console
+from bot.runner import Runner
 from engine import db, health
+from engine.clock import SystemClock
+from engine.crypto import Vault
 from engine.crypto import load_or_create_keyfile
 from engine.logging import get_logger
 from engine.settings import Settings
 from jobs.worker import create_worker
 from mailfleet.embedded import EmbeddedServices
 from mailfleet.web import create_app
+from models.enums import Platform
 
 log = get_logger(__name__)
 
@@ -101,5 +106,31 @@ async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: b
                 await worker_task
         if runner is not None:
             await runner.cleanup()
+        await redis.aclose()
+        await db.close_db()
+
+
+def build_runner(settings: Settings, svc: Services, redis: Redis) -> Runner:
+    """The command runner every transport shares, with the shared clients commands may use."""
+    admins = {
+        Platform.TELEGRAM: {str(i) for i in settings.admin_telegram_ids},
+        Platform.SLACK: set(settings.admin_slack_ids),
+    }
+    services = {"settings": settings, "redis": redis, "vault": Vault(svc.encryption_keys)}
+    return Runner(SystemClock(), admins=admins, services=services)
+
+
+async def console(settings: Settings, svc: Services, lines: list[str] | None) -> int:
+    """`mailfleet console`: run the given lines (exit 1 if any failed) or prompt until EOF."""
+    await check_reachable(svc)
+    await db.init_db(svc.database_url)
+    redis: Redis = Redis.from_url(svc.redis_url)
+    try:
+        shell = Console(build_runner(settings, svc, redis))
+        if lines is None:
+            return await shell.interactive()
+        results = [await shell.execute(line) for line in lines]
+        return 0 if all(results) else 1
+    finally:
         await redis.aclose()
         await db.close_db()

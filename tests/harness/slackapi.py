@@ -170,14 +170,14 @@ class SlackAPI:
         """The recorded calls of one Web API method, oldest first."""
         return [c for c in self.calls if c.method == method]
 
-    async def wait_call(self, method: str, *, count: int = 1, timeout: float = 5.0) -> SlackCall:
+    async def wait_call(self, method: str, *, count: int = 1, within: float = 5.0) -> SlackCall:
         """Wait until ``method`` has been called ``count`` times; returns that call."""
-        await self._wait(lambda: len(self.calls_to(method)) >= count, timeout, f"{count} × {method}")
+        await self._wait(lambda: len(self.calls_to(method)) >= count, within, f"{count} × {method}")
         return self.calls_to(method)[count - 1]
 
-    async def wait_response(self, *, count: int = 1, timeout: float = 5.0) -> ResponseUrlPost:
+    async def wait_response(self, *, count: int = 1, within: float = 5.0) -> ResponseUrlPost:
         """Wait until ``count`` posts reached any response_url; returns that post."""
-        await self._wait(lambda: len(self.responses) >= count, timeout, f"{count} response_url post(s)")
+        await self._wait(lambda: len(self.responses) >= count, within, f"{count} response_url post(s)")
         return self.responses[count - 1]
 
     def fail_next(self, method: str, error: str, *, status: int = 200, retry_after: int | None = None) -> None:
@@ -186,12 +186,12 @@ class SlackAPI:
         response = web.json_response({"ok": False, "error": error}, status=status, headers=headers)
         self._failures.setdefault(method, []).append(response)
 
-    async def _wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    async def _wait(self, predicate: Callable[[], bool], within: float, what: str) -> None:
         try:
-            async with asyncio.timeout(timeout), self._changed:
+            async with asyncio.timeout(within), self._changed:
                 await self._changed.wait_for(predicate)
         except TimeoutError:
-            raise AssertionError(f"no {what} within {timeout}s; calls: {[c.method for c in self.calls]}") from None
+            raise AssertionError(f"no {what} within {within}s; calls: {[c.method for c in self.calls]}") from None
 
     async def _notify(self) -> None:
         async with self._changed:

@@ -208,6 +208,7 @@ class TelegramUser:
         emulator: TelegramEmulator,
         bot_token: str,
         user_id: int = 700001,
+        *,
         chat_id: int | None = None,
         first_name: str = "Tester",
         language_code: str = "en",
@@ -247,9 +248,9 @@ class TelegramUser:
             self._session = aiohttp.ClientSession()
         return self._session
 
-    async def _call(self, path: str, timeout: float = 10.0, **kwargs: Any) -> Any:
+    async def _call(self, path: str, seconds: float = 10.0, **kwargs: Any) -> Any:
         async with self._http().post(
-            f"{self._base}{path}", timeout=aiohttp.ClientTimeout(total=timeout), **kwargs
+            f"{self._base}{path}", timeout=aiohttp.ClientTimeout(total=seconds), **kwargs
         ) as resp:
             body = await resp.json()
         if not body.get("ok"):
@@ -294,7 +295,7 @@ class TelegramUser:
         meta = self._envelope()
         if caption is not None:
             meta["caption"] = caption
-        form = aiohttp.FormData()
+        form = aiohttp.FormData(quote_fields=False)  # raw UTF-8 file names, like Telegram clients
         form.add_field("message", json.dumps(meta), content_type="application/json")
         form.add_field(
             "document",
@@ -308,13 +309,16 @@ class TelegramUser:
     async def _fetch(self, wait: float) -> None:
         records = await self._call(
             "/getUpdates",
-            timeout=wait + 5,
+            seconds=wait + 5,
             json={"token": self.bot_token, "chatId": self.chat_id, "timeout": wait},
         )
         self._buffer.extend(BotMessage.from_record(r) for r in records)
 
-    async def wait_replies(self, n: int = 1, timeout: float = 5.0) -> list[BotMessage]:
-        """The next ``n`` bot messages or edits in this chat, oldest first; extras stay queued for the next call."""
+    async def wait_replies(self, n: int = 1, timeout: float = 5.0) -> list[BotMessage]:  # noqa: ASYNC109
+        """The next ``n`` bot messages or edits in this chat, oldest first; extras stay queued for the next call.
+
+        ``timeout`` bounds the emulator's server-side long poll, so it is a parameter, not ``asyncio.timeout``.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while len(self._buffer) < n and (remaining := deadline - loop.time()) > 0:
@@ -331,11 +335,15 @@ class TelegramUser:
         if self._buffer:
             raise AssertionError(f"unexpected bot messages: {[m.text or m.document for m in self._buffer]}")
 
-    async def wait_callback_answer(self, callback_query_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_callback_answer(
+        self,
+        callback_query_id: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the emulator's server-side long poll
+    ) -> dict[str, Any]:
         """The bot's answerCallbackQuery parameters (``text``, ``show_alert``, ``url``) for a press."""
         answer = await self._call(
             "/getCallbackAnswer",
-            timeout=timeout + 5,
+            seconds=timeout + 5,
             json={"callbackQueryId": callback_query_id, "timeout": timeout},
         )
         if answer is None:

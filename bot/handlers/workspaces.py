@@ -1,0 +1,135 @@
+"""Getting in and finding your way: /start, /help, /lang, /whoami, workspaces, invites, members, chat bindings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.command import Access, Arg, Ctx, allowed, command, commands
+from engine import people
+from engine.errors import UserError
+from engine.i18n import translator
+from engine.reply import Button, Reply
+from models.enums import ChatPurpose, Role
+
+
+@command("start", Access.PUBLIC, Arg("code", required=False), example="<invite-code>", aliases=("join",))
+async def start(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """With an invite code: join its workspace. Without: a greeting that says what to do next."""
+    if not args["code"]:
+        key = "start-known" if ctx.actor.role or ctx.actor.manages_any else "start-unknown"
+        return Reply().add(ctx.t(key))
+    workspace = await people.redeem_invite(ctx.identity, args["code"], ctx.clock)
+    return Reply().add(ctx.t("start-joined", workspace=workspace.name, slug=workspace.slug))
+
+
+@command("help", Access.PUBLIC)
+async def help_(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Only the commands this person may run."""
+    lines = [f"/{c.name} — {ctx.t(c.help_key)}" for c in commands() if not c.button_only and allowed(c, ctx.actor)]
+    return Reply().add(ctx.t("help-title"), "title").add("\n".join(lines))
+
+
+@command("lang", Access.PUBLIC, Arg("locale", kind="choice", choices=("ru", "en")), example="en")
+async def lang(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    chosen = await people.set_locale(ctx.actor, args["locale"])
+    return Reply().add(translator(chosen)("lang-set"))
+
+
+@command("whoami", Access.PUBLIC)
+async def whoami(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    slug = await people.workspace_slug(ctx.actor.workspace_id)
+    role = ctx.actor.role.value if ctx.actor.role else "none"
+    return Reply().add(
+        ctx.t(
+            "whoami",
+            platform=ctx.platform.value,
+            id=ctx.identity.external_id,
+            role=ctx.t(f"role-{role}"),
+            workspace=slug or "-",
+        )
+    )
+
+
+@command(
+    "workspace_new", Access.CREATE, Arg("slug"), Arg("name", kind="rest", required=False), example='acme "ACME Ltd"'
+)
+async def workspace_new(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    workspace = await people.create_workspace(ctx.actor, args["slug"], args["name"] or args["slug"])
+    return Reply().add(ctx.t("workspace-created", slug=workspace.slug, name=workspace.name))
+
+
+@command("workspaces", Access.PUBLIC)
+async def workspaces(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    rows = await people.list_workspaces(ctx.actor)
+    if not rows:
+        return Reply().add(ctx.t("workspaces-none"))
+    lines = [("▶ " if w.current else "• ") + f"{w.slug} — {w.name} ({ctx.t(f'role-{w.role}')})" for w in rows]
+    reply = Reply().add(ctx.t("workspaces-title"), "title").add("\n".join(lines))
+    reply.buttons = [[Button(w.slug, "use", w.slug)] for w in rows if not w.current][:10]
+    return reply
+
+
+@command("workspace", Access.READ, Arg("slug", required=False), example="acme")
+async def workspace(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    s = await people.workspace_summary(ctx.actor, args["slug"])
+    return (
+        Reply()
+        .add(ctx.t("workspace-title", name=s.name, slug=s.slug), "title")
+        .add(
+            ctx.t(
+                "workspace-counts",
+                domains=s.domains,
+                mailboxes=s.mailboxes,
+                campaigns=s.campaigns,
+                leads=s.leads,
+                members=s.members,
+                chats=s.chats,
+            )
+        )
+    )
+
+
+@command("use", Access.PUBLIC, Arg("slug"), example="acme")
+async def use(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    chosen = await people.use_workspace(ctx.actor, args["slug"])
+    return Reply().add(ctx.t("use-done", slug=chosen.slug, name=chosen.name))
+
+
+@command("invite", Access.MANAGE, Arg("role", kind="choice", choices=("manager", "client")), example="client")
+async def invite(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    code, expires = await people.create_invite(ctx.actor, Role(args["role"]), ctx.clock)
+    return (
+        Reply()
+        .add(
+            ctx.t("invite-created", role=ctx.t(f"role-{args['role']}"), expires=expires.strftime("%Y-%m-%d %H:%M UTC"))
+        )
+        .add(code, "pre")
+        .add(ctx.t("invite-how", code=code))
+    )
+
+
+@command("members", Access.MANAGE)
+async def members(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    rows = await people.list_members(ctx.actor)
+    if not rows:
+        return Reply().add(ctx.t("members-none"))
+    lines = [
+        f"#{m.person_id} {m.display_name or m.external_id} ({m.platform}) — {ctx.t(f'role-{m.role}')}" for m in rows
+    ]
+    return Reply().add(ctx.t("members-title"), "title").add("\n".join(lines))
+
+
+@command("revoke", Access.MANAGE, Arg("person", kind="int"), example="12")
+async def revoke(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    await people.revoke_member(ctx.actor, args["person"])
+    return Reply().add(ctx.t("revoke-done", id=args["person"]))
+
+
+@command("bind", Access.MANAGE, Arg("purpose", kind="choice", choices=("alerts", "reports", "all")), example="alerts")
+async def bind(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    purposes = list(ChatPurpose) if args["purpose"] == "all" else [ChatPurpose(args["purpose"])]
+    if not ctx.chat_id:
+        raise UserError("error-bind-no-chat")
+    binding = await people.bind_chat(ctx.actor, ctx.platform, ctx.chat_id, purposes)
+    names = ", ".join(ctx.t(f"purpose-{p}") for p in binding.purposes)
+    return Reply().add(ctx.t("bind-done", purposes=names))

@@ -1,0 +1,80 @@
+"""Runs a command for a person in a chat: identity → actor → access → arguments → command → Reply.
+
+Every transport calls this and only renders the Reply; errors become localized replies here, once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import bot.handlers  # noqa: F401 - registers every command
+from bot.command import REGISTRY, ArgMissing, Ctx, allowed, parse_args, split_line
+from engine.clock import Clock
+from engine.errors import UserError
+from engine.i18n import translator
+from engine.logging import get_logger
+from engine.people import Identity, resolve_actor
+from engine.reply import Attachment, Reply
+from models.enums import Platform
+
+log = get_logger(__name__)
+
+
+class Runner:
+    def __init__(
+        self, clock: Clock, *, admins: Mapping[Platform, set[str]] | None = None, services: dict[str, Any] | None = None
+    ) -> None:
+        self.clock = clock
+        self.admins = {p: set(ids) for p, ids in (admins or {}).items()}
+        self.services = services or {}
+
+    def identity(
+        self, platform: Platform, external_id: str, display_name: str = "", language: str | None = None
+    ) -> Identity:
+        return Identity(
+            platform,
+            str(external_id),
+            display_name,
+            language,
+            is_bootstrap_admin=str(external_id) in self.admins.get(platform, set()),
+        )
+
+    async def run_line(self, identity: Identity, chat_id: str, line: str, file: Attachment | None = None) -> Reply:
+        name, words = split_line(line)
+        return await self.run(identity, chat_id, name, words, file)
+
+    async def run(
+        self, identity: Identity, chat_id: str, name: str, words: list[str], file: Attachment | None = None
+    ) -> Reply:
+        actor = await resolve_actor(identity)
+        t = translator(actor.locale)
+        cmd = REGISTRY.get(name)
+        try:
+            if cmd is None:
+                raise UserError("error-unknown-command", command=name)
+            if not allowed(cmd, actor):
+                no_role = actor.role is None and not actor.manages_any
+                raise UserError("error-not-registered" if no_role else "error-forbidden", command=name)
+            args = parse_args(cmd, words, file)
+            ctx = Ctx(
+                actor=actor,
+                t=t,
+                clock=self.clock,
+                platform=identity.platform,
+                chat_id=chat_id,
+                identity=identity,
+                services=self.services,
+            )
+            return await cmd.handler(ctx, args)
+        except ArgMissing as exc:
+            reply = Reply(ok=False).add(t(exc.key, **exc.params), "error")
+            reply.awaiting = (name, list(words))
+            return reply
+        except UserError as exc:
+            return Reply(ok=False).add(t(exc.key, **exc.params), "error")
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("command failed", ref=ref, command=name, platform=identity.platform.value)
+            return Reply(ok=False).add(t("error-internal", ref=ref), "error")

@@ -1,0 +1,89 @@
+"""Approvals asked in chat. Deciding is one conditional update, so a double click — or a click in Telegram and
+in Slack — acts once, and everyone sees who decided."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from engine.access import Actor, require_manager
+from engine.clock import Clock
+from engine.errors import Conflict, NotFound
+from engine.logging import get_logger
+from models import AuditLog, Person
+from models.alert import Approval
+from models.enums import ApprovalKind, ApprovalStatus
+
+log = get_logger(__name__)
+DEFAULT_TTL = dt.timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Decision:
+    approval_id: int
+    kind: ApprovalKind
+    subject: str
+    status: ApprovalStatus
+    payload: dict[str, Any]
+
+
+async def request(
+    workspace_id: int,
+    kind: ApprovalKind,
+    subject: str,
+    payload: dict[str, Any],
+    clock: Clock,
+    ttl: dt.timedelta = DEFAULT_TTL,
+) -> Approval | None:
+    """Ask for an approval; None when one is already pending for the same subject (one pending per subject)."""
+    now = clock.now()
+    try:
+        return await Approval.create(
+            workspace_id=workspace_id,
+            kind=kind,
+            subject=subject,
+            payload=payload,
+            requested_at=now,
+            expires_at=now + ttl,
+        )
+    except IntegrityError:
+        return None
+
+
+async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) -> Decision:
+    """Approve or reject, once. A second decision raises `Conflict` naming who decided and how."""
+    approval = await Approval.get_or_none(id=approval_id)
+    if approval is None or not actor.can_manage(approval.workspace_id):  # type: ignore[attr-defined]
+        raise NotFound("error-approval-not-found", id=approval_id)
+    require_manager(actor, approval.workspace_id)  # type: ignore[attr-defined]
+    now = clock.now()
+    target = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    if approval.expires_at <= now and approval.status is ApprovalStatus.PENDING:
+        await Approval.filter(id=approval.id, status=ApprovalStatus.PENDING).update(status=ApprovalStatus.EXPIRED)
+        raise Conflict("error-approval-expired", id=approval_id)
+    moved = await Approval.filter(id=approval.id, status=ApprovalStatus.PENDING).update(
+        status=target, decided_by_id=actor.person_id, decided_via=actor.platform, decided_at=now
+    )
+    if moved != 1:
+        fresh = await Approval.get(id=approval.id)
+        who = await Person.get_or_none(id=fresh.decided_by_id) if fresh.decided_by_id else None  # type: ignore[attr-defined]
+        raise Conflict(
+            "error-approval-decided",
+            id=approval_id,
+            status=fresh.status.value,
+            who=(who.display_name or who.external_id) if who else "-",
+            via=fresh.decided_via.value if fresh.decided_via else "-",
+        )
+    await AuditLog.create(
+        workspace_id=approval.workspace_id,
+        actor_id=actor.person_id,  # type: ignore[attr-defined]
+        action="approval.decide",
+        subject=f"approval:{approval.id}",
+        data={"status": target.value, "via": actor.platform.value},
+        created_at=now,
+    )
+    log.info("approval decided", id=approval.id, status=target.value, via=actor.platform.value)
+    return Decision(approval.id, approval.kind, approval.subject, target, approval.payload)

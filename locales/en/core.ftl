@@ -1,0 +1,81 @@
+## Common messages: errors, getting in, help, workspaces, invites, members, chats.
+
+error-unknown-command = I don't know the command /{ $command }. All commands: /help
+error-not-registered = You are not connected to Mailfleet yet. Ask your agency manager for an invite code and send: /start <code>
+error-forbidden = Your role does not allow this command.
+error-internal = Something went wrong. The error has been logged; reference for support: { $ref }
+error-arg-missing = /{ $command } needs the argument "{ $arg }". Example: { $usage }
+error-file-missing = /{ $command } needs the file "{ $arg }": send it as a document (a CSV, for example). Example: { $usage }
+error-arg-not-int = "{ $value }" is not a number (argument "{ $arg }" of /{ $command }). Example: { $usage }
+error-arg-choice = "{ $value }" does not fit "{ $arg }" of /{ $command }: choose one of { $choices }. Example: { $usage }
+error-arg-extra = Too many arguments for /{ $command }: { $extra }. Example: { $usage }
+error-illegal-transition = The { $machine } cannot go from "{ $current }" to "{ $target }".
+error-stale-state = Meanwhile the { $machine } changed its state (it was "{ $current }"). Refresh and try again.
+error-no-workspace = Choose a workspace first: /workspaces, then /use <name>.
+error-bad-slug = "{ $slug }" cannot name a workspace: 2–40 characters, lowercase Latin letters, digits and hyphens, e.g. acme-spb.
+error-workspace-not-found = There is no workspace "{ $slug }" (or you have no access to it).
+error-workspace-exists = The workspace "{ $slug }" already exists. Choose another name.
+error-bad-role = The role "{ $role }" does not fit: manager or client.
+error-invite-invalid = This invite code was not found. Check that you copied all of it.
+error-invite-used = This invite code has been used already. Ask for a new one.
+error-invite-expired = This invite code has expired. Ask for a new one.
+error-revoke-self = You cannot revoke your own access.
+error-member-not-found = This workspace has no member #{ $id }. See /members
+error-bad-locale = The language "{ $locale }" is not supported: ru or en.
+error-bind-no-chat = Run this command in the chat or channel you want to connect.
+error-approval-not-found = Approval request #{ $id } was not found.
+error-approval-expired = Request #{ $id } has expired and no longer applies.
+error-approval-decided = Request #{ $id } was already { $status ->
+    [approved] approved
+    [rejected] rejected
+    [applied] carried out
+   *[other] closed
+}: { $who } ({ $via }).
+
+start-unknown = Hello! This is Mailfleet — outreach mailbox management. To begin, send your invite code: /start <code>
+start-known = Welcome back! Commands: /help
+start-joined = Done: you are connected to the workspace "{ $workspace }" ({ $slug }). Commands: /help
+help-title = Commands available to you
+lang-set = Interface language: English.
+whoami = You are { $platform } { $id }. Role: { $role }. Current workspace: { $workspace }.
+
+role-admin = agency admin
+role-manager = manager
+role-client = client
+role-none = no role
+
+purpose-alerts = alerts
+purpose-reports = reports
+
+workspace-created = Created the workspace "{ $name }" ({ $slug }); it is now your current one.
+workspaces-none = You have no workspaces yet. Create one: /workspace_new <name> <title>
+workspaces-title = Workspaces
+workspace-title = { $name } ({ $slug })
+workspace-counts = Domains: { $domains } · mailboxes: { $mailboxes } · campaigns: { $campaigns } · leads: { $leads } · members: { $members } · chats: { $chats }
+use-done = Current workspace: "{ $name }" ({ $slug }).
+invite-created = Invite for the role "{ $role }", valid until { $expires }. One-time code:
+invite-how = Give the code to the person: in Telegram — /start { $code }, in Slack — /mailfleet join { $code }
+members-none = The workspace has no members yet.
+members-title = Members
+revoke-done = Member #{ $id } no longer has access.
+bind-done = This chat is connected to the workspace: { $purposes }.
+
+approval-approved = Request #{ $id } ({ $subject }) approved.
+approval-rejected = Request #{ $id } ({ $subject }) rejected.
+button-approve = Approve
+button-reject = Reject
+
+cmd-start = start, or accept an invite
+cmd-help = the commands available to you
+cmd-lang = interface language (ru or en)
+cmd-whoami = who I am and in which workspace
+cmd-workspace-new = create a client workspace
+cmd-workspaces = my workspaces
+cmd-workspace = workspace summary
+cmd-use = choose the current workspace
+cmd-invite = invite a manager or a client
+cmd-members = workspace members
+cmd-revoke = revoke a member's access
+cmd-bind = connect this chat to alerts or reports
+cmd-approve = approve a request
+cmd-reject = reject a request

@@ -1,0 +1,81 @@
+## Общие сообщения: ошибки, вход, помощь, рабочие пространства, приглашения, участники, чаты.
+
+error-unknown-command = Не знаю команду /{ $command }. Список команд: /help
+error-not-registered = Вы ещё не подключены к Mailfleet. Попросите менеджера агентства прислать код приглашения и отправьте: /start <код>
+error-forbidden = У вашей роли нет доступа к этой команде.
+error-internal = Что-то пошло не так. Мы уже записали ошибку; код для поддержки: { $ref }
+error-arg-missing = Не хватает аргумента «{ $arg }» для /{ $command }. Пример: { $usage }
+error-file-missing = Для /{ $command } нужен файл «{ $arg }»: пришлите его документом (например, CSV). Пример: { $usage }
+error-arg-not-int = «{ $value }» — не число (аргумент «{ $arg }» команды /{ $command }). Пример: { $usage }
+error-arg-choice = «{ $value }» не подходит для «{ $arg }» команды /{ $command }: выберите одно из: { $choices }. Пример: { $usage }
+error-arg-extra = Лишние аргументы для /{ $command }: { $extra }. Пример: { $usage }
+error-illegal-transition = Нельзя перевести { $machine } из состояния «{ $current }» в «{ $target }».
+error-stale-state = Пока вы думали, { $machine } уже изменил состояние (было «{ $current }»). Обновите данные и попробуйте снова.
+error-no-workspace = Сначала выберите рабочее пространство: /workspaces, затем /use <имя>.
+error-bad-slug = «{ $slug }» не подходит как имя пространства: 2–40 символов, латинские строчные буквы, цифры и дефис, например acme-spb.
+error-workspace-not-found = Рабочего пространства «{ $slug }» нет (или у вас нет к нему доступа).
+error-workspace-exists = Пространство «{ $slug }» уже существует. Выберите другое имя.
+error-bad-role = Роль «{ $role }» не подходит: можно manager или client.
+error-invite-invalid = Код приглашения не найден. Проверьте, что скопировали его целиком.
+error-invite-used = Этот код приглашения уже использован. Попросите новый.
+error-invite-expired = Срок действия кода приглашения истёк. Попросите новый.
+error-revoke-self = Нельзя отозвать доступ у самого себя.
+error-member-not-found = В этом пространстве нет участника #{ $id }. Список: /members
+error-bad-locale = Язык «{ $locale }» не поддерживается: ru или en.
+error-bind-no-chat = Эту команду нужно выполнить в чате или канале, который вы хотите подключить.
+error-approval-not-found = Запрос на подтверждение #{ $id } не найден.
+error-approval-expired = Запрос #{ $id } устарел и больше не действует.
+error-approval-decided = Запрос #{ $id } уже { $status ->
+    [approved] одобрен
+    [rejected] отклонён
+    [applied] выполнен
+   *[other] закрыт
+}: { $who } ({ $via }).
+
+start-unknown = Здравствуйте! Это Mailfleet — управление почтовыми ящиками для аутрича. Чтобы начать, отправьте код приглашения: /start <код>
+start-known = С возвращением! Команды: /help
+start-joined = Готово: вы подключены к пространству «{ $workspace }» ({ $slug }). Команды: /help
+help-title = Доступные вам команды
+lang-set = Язык интерфейса: русский.
+whoami = Вы: { $platform } { $id }. Роль: { $role }. Текущее пространство: { $workspace }.
+
+role-admin = администратор агентства
+role-manager = менеджер
+role-client = клиент
+role-none = нет роли
+
+purpose-alerts = оповещения
+purpose-reports = отчёты
+
+workspace-created = Создано пространство «{ $name }» ({ $slug }); оно выбрано текущим.
+workspaces-none = У вас пока нет рабочих пространств. Создайте: /workspace_new <имя> <название>
+workspaces-title = Рабочие пространства
+workspace-title = { $name } ({ $slug })
+workspace-counts = Домены: { $domains } · ящики: { $mailboxes } · кампании: { $campaigns } · лиды: { $leads } · участники: { $members } · чаты: { $chats }
+use-done = Текущее пространство: «{ $name }» ({ $slug }).
+invite-created = Приглашение для роли «{ $role }», действует до { $expires }. Код (одноразовый):
+invite-how = Передайте код человеку: в Telegram — /start { $code }, в Slack — /mailfleet join { $code }
+members-none = В пространстве пока нет участников.
+members-title = Участники
+revoke-done = Доступ участника #{ $id } отозван.
+bind-done = Этот чат подключён к пространству: { $purposes }.
+
+approval-approved = Запрос #{ $id } ({ $subject }) одобрен.
+approval-rejected = Запрос #{ $id } ({ $subject }) отклонён.
+button-approve = Одобрить
+button-reject = Отклонить
+
+cmd-start = начать работу или принять приглашение
+cmd-help = список доступных команд
+cmd-lang = язык интерфейса (ru или en)
+cmd-whoami = кто я и в каком пространстве
+cmd-workspace-new = создать рабочее пространство клиента
+cmd-workspaces = мои рабочие пространства
+cmd-workspace = сводка по пространству
+cmd-use = выбрать текущее пространство
+cmd-invite = пригласить менеджера или клиента
+cmd-members = участники пространства
+cmd-revoke = отозвать доступ участника
+cmd-bind = подключить этот чат к оповещениям или отчётам
+cmd-approve = одобрить запрос
+cmd-reject = отклонить запрос
