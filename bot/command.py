@@ -124,49 +124,40 @@ class ArgMissing(UserError):
 
 def parse_args(cmd: Command, words: list[str], file: Attachment | None) -> dict[str, Any]:
     """Bind words to the command's arguments, or raise `UserError` naming what is wrong, with an example."""
-    values: dict[str, Any] = {}
     queue = list(words)
     usage = f"/{cmd.name} {cmd.example}".strip()
-    for arg in cmd.args:
-        if arg.kind == "file":
-            if file is None and arg.required:
-                raise ArgMissing("error-file-missing", arg, command=cmd.name, arg=arg.name, usage=usage)
-            values[arg.name] = file
-            continue
-        if arg.kind == "rest":
-            text = " ".join(queue)
-            queue.clear()
-            if not text and arg.required:
-                raise ArgMissing("error-arg-missing", arg, command=cmd.name, arg=arg.name, usage=usage)
-            values[arg.name] = text or None
-            continue
-        if not queue:
-            if arg.required:
-                raise ArgMissing("error-arg-missing", arg, command=cmd.name, arg=arg.name, usage=usage)
-            values[arg.name] = None
-            continue
-        word = queue.pop(0)
-        if arg.kind == "int":
-            try:
-                values[arg.name] = int(word)
-            except ValueError:
-                raise UserError("error-arg-not-int", command=cmd.name, arg=arg.name, value=word, usage=usage) from None
-        elif arg.kind == "choice":
-            if word.lower() not in arg.choices:
-                raise UserError(
-                    "error-arg-choice",
-                    command=cmd.name,
-                    arg=arg.name,
-                    value=word,
-                    choices=", ".join(arg.choices),
-                    usage=usage,
-                )
-            values[arg.name] = word.lower()
-        else:
-            values[arg.name] = word
+    values = {arg.name: _bind(cmd, arg, queue, file, usage) for arg in cmd.args}
     if queue:
         raise UserError("error-arg-extra", command=cmd.name, extra=" ".join(queue), usage=usage)
     return values
+
+
+def _bind(cmd: Command, arg: Arg, queue: list[str], file: Attachment | None, usage: str) -> Any:
+    """The value of one argument, taken from the front of `queue` (or the uploaded file)."""
+    where = {"command": cmd.name, "arg": arg.name, "usage": usage}
+    if arg.kind == "file":
+        if file is None and arg.required:
+            raise ArgMissing("error-file-missing", arg, **where)
+        return file
+    if arg.kind == "rest":
+        text = " ".join(queue)
+        queue.clear()
+    else:
+        text = queue.pop(0) if queue else ""
+    if not text:
+        if arg.required:
+            raise ArgMissing("error-arg-missing", arg, **where)
+        return None
+    if arg.kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise UserError("error-arg-not-int", value=text, **where) from None
+    if arg.kind == "choice":
+        if text.lower() not in arg.choices:
+            raise UserError("error-arg-choice", value=text, choices=", ".join(arg.choices), **where)
+        return text.lower()
+    return text
 
 
 def allowed(cmd: Command, actor: Actor) -> bool:

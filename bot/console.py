@@ -55,20 +55,20 @@ class Console:
             try:
                 words, attachment = _file_from_words(words)
             except OSError as exc:
-                print(f"{exc.filename}: {exc.strerror}", file=self.out)  # noqa: T201
+                print(f"{exc.filename}: {exc.strerror}", file=self.out)
                 return False
         reply = await self.runner.run(self.identity, CONSOLE_CHAT, name, words, attachment)
-        print(render_text(reply), file=self.out)  # noqa: T201
+        print(render_text(reply), file=self.out)
         for item in reply.files:
             target = self.workdir / Path(item.filename).name
             target.write_bytes(item.content)
-            print(f"→ {target}", file=self.out)  # noqa: T201
+            print(f"→ {target}", file=self.out)
         return reply.ok
 
     async def interactive(self, stdin: TextIO = sys.stdin) -> int:
         failures = 0
         while True:
-            print("mailfleet> ", end="", file=self.out, flush=True)  # noqa: T201
+            print("mailfleet> ", end="", file=self.out, flush=True)
             line = stdin.readline()
             if not line:
                 return 1 if failures else 0

@@ -62,5 +62,5 @@ def require_admin(actor: Actor) -> None:
         raise Forbidden("error-forbidden")
 
 
-SYSTEM = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.ADMIN, workspace_id=None)
+SYSTEM = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.ADMIN, workspace_id=None, manages_any=True)
 """The engine acting on its own (crons, jobs): admin rights, no person."""

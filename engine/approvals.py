@@ -35,6 +35,7 @@ async def request(
     kind: ApprovalKind,
     subject: str,
     payload: dict[str, Any],
+    *,
     clock: Clock,
     ttl: dt.timedelta = DEFAULT_TTL,
 ) -> Approval | None:
@@ -56,9 +57,9 @@ async def request(
 async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) -> Decision:
     """Approve or reject, once. A second decision raises `Conflict` naming who decided and how."""
     approval = await Approval.get_or_none(id=approval_id)
-    if approval is None or not actor.can_manage(approval.workspace_id):  # type: ignore[attr-defined]
+    if approval is None or not actor.can_manage(approval.workspace_id):
         raise NotFound("error-approval-not-found", id=approval_id)
-    require_manager(actor, approval.workspace_id)  # type: ignore[attr-defined]
+    require_manager(actor, approval.workspace_id)
     now = clock.now()
     target = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     if approval.expires_at <= now and approval.status is ApprovalStatus.PENDING:
@@ -69,7 +70,7 @@ async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) ->
     )
     if moved != 1:
         fresh = await Approval.get(id=approval.id)
-        who = await Person.get_or_none(id=fresh.decided_by_id) if fresh.decided_by_id else None  # type: ignore[attr-defined]
+        who = await Person.get_or_none(id=fresh.decided_by_id) if fresh.decided_by_id else None
         raise Conflict(
             "error-approval-decided",
             id=approval_id,
@@ -79,7 +80,7 @@ async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) ->
         )
     await AuditLog.create(
         workspace_id=approval.workspace_id,
-        actor_id=actor.person_id,  # type: ignore[attr-defined]
+        actor_id=actor.person_id,
         action="approval.decide",
         subject=f"approval:{approval.id}",
         data={"status": target.value, "via": actor.platform.value},

@@ -45,14 +45,14 @@ async def resolve_actor(identity: Identity) -> Actor:
         person.is_admin = True
         await person.save(update_fields=["is_admin"])
     memberships = await Membership.filter(person=person).all()
-    workspace_id = person.current_workspace_id  # type: ignore[attr-defined]
+    workspace_id = person.current_workspace_id
     if workspace_id is None and len(memberships) == 1:
-        workspace_id = memberships[0].workspace_id  # type: ignore[attr-defined]
+        workspace_id = memberships[0].workspace_id
     role: Role | None
     if person.is_admin:
         role = Role.ADMIN
     else:
-        role = next((m.role for m in memberships if m.workspace_id == workspace_id), None)  # type: ignore[attr-defined]
+        role = next((m.role for m in memberships if m.workspace_id == workspace_id), None)
     return Actor(
         person_id=person.id,
         platform=identity.platform,
@@ -199,14 +199,14 @@ async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspac
         if invite.expires_at <= now:
             raise Conflict("error-invite-expired")
         await Invite.filter(id=invite.id).update(used_at=now, used_by_id=person.id)
-        membership = await Membership.get_or_none(person=person, workspace_id=invite.workspace_id)  # type: ignore[attr-defined]
+        membership = await Membership.get_or_none(person=person, workspace_id=invite.workspace_id)
         if membership is None:
-            await Membership.create(person=person, workspace_id=invite.workspace_id, role=invite.role)  # type: ignore[attr-defined]
+            await Membership.create(person=person, workspace_id=invite.workspace_id, role=invite.role)
         elif membership.role is not invite.role:
             membership.role = invite.role
             await membership.save(update_fields=["role"])
-        await Person.filter(id=person.id).update(current_workspace_id=invite.workspace_id)  # type: ignore[attr-defined]
-    return await Workspace.get(id=invite.workspace_id)  # type: ignore[attr-defined]
+        await Person.filter(id=person.id).update(current_workspace_id=invite.workspace_id)
+    return await Workspace.get(id=invite.workspace_id)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ from bot.console import Console
 from bot.runner import Runner
 from engine import db, health
 from engine.clock import SystemClock
-from engine.crypto import Vault
-from engine.crypto import load_or_create_keyfile
+from engine.crypto import Vault, load_or_create_keyfile
 from engine.logging import get_logger
 from engine.settings import Settings
 from jobs.worker import create_worker

@@ -19,6 +19,7 @@ class Alert(Model):
     workspace: fields.ForeignKeyNullableRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="alerts", null=True, on_delete=fields.CASCADE
     )
+    workspace_id: int | None
     kind = fields.CharField(max_length=40)
     severity = fields.CharEnumField(Severity, max_length=16)
     subject = fields.CharField(max_length=255)  # e.g. "domain:12", "mailbox:340"
@@ -43,6 +44,7 @@ class Approval(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="approvals", on_delete=fields.CASCADE
     )
+    workspace_id: int
     kind = fields.CharEnumField(ApprovalKind, max_length=16)
     subject = fields.CharField(max_length=255)
     payload: dict[str, Any] = fields.JSONField(default=dict)
@@ -52,6 +54,7 @@ class Approval(Model):
     decided_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    decided_by_id: int | None
     decided_via = fields.CharEnumField(Platform, max_length=16, null=True)
     decided_at = fields.DatetimeField(null=True)
     applied_at = fields.DatetimeField(null=True)
@@ -85,9 +88,11 @@ class AuditLog(Model):
     workspace: fields.ForeignKeyNullableRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    workspace_id: int | None
     actor: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    actor_id: int | None
     action = fields.CharField(max_length=64)
     subject = fields.CharField(max_length=255)
     data: dict[str, Any] = fields.JSONField(default=dict)

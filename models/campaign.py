@@ -23,6 +23,7 @@ class Campaign(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="campaigns", on_delete=fields.CASCADE
     )
+    workspace_id: int
     name = fields.CharField(max_length=200)
     status = fields.CharEnumField(CampaignStatus, max_length=16, default=CampaignStatus.DRAFT)
     status_changed_at = fields.DatetimeField(null=True)
@@ -59,6 +60,7 @@ class Step(Model):
     campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
         "models.Campaign", related_name="steps", on_delete=fields.CASCADE
     )
+    campaign_id: int
     position = fields.SmallIntField()
     delay_days = fields.SmallIntField(default=0)
     variants: list[dict[str, Any]] = fields.JSONField(default=list)  # [{subject, body, weight}]
@@ -76,15 +78,18 @@ class Enrollment(Model):
     campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
         "models.Campaign", related_name="enrollments", on_delete=fields.CASCADE
     )
+    campaign_id: int
     lead: fields.ForeignKeyRelation[Lead] = fields.ForeignKeyField(
         "models.Lead", related_name="enrollments", on_delete=fields.CASCADE
     )
+    lead_id: int
     state = fields.CharEnumField(EnrollmentState, max_length=16, default=EnrollmentState.ACTIVE)
     current_step = fields.SmallIntField(default=0)
     next_due_at = fields.DatetimeField(null=True)
     mailbox: fields.ForeignKeyNullableRelation[Mailbox] = fields.ForeignKeyField(
         "models.Mailbox", related_name="enrollments", null=True, on_delete=fields.SET_NULL
     )
+    mailbox_id: int | None
     thread_message_id = fields.CharField(max_length=255, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 

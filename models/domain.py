@@ -26,6 +26,7 @@ class Domain(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="domains", on_delete=fields.RESTRICT
     )
+    workspace_id: int
     name = fields.CharField(max_length=253, unique=True)  # one domain, one workspace
     registrar = fields.CharField(max_length=32, default="")
     expires_on = fields.DateField(null=True)
@@ -60,6 +61,7 @@ class DnsCheck(Model):
     domain: fields.ForeignKeyRelation[Domain] = fields.ForeignKeyField(
         "models.Domain", related_name="dns_checks", on_delete=fields.CASCADE
     )
+    domain_id: int
     record = fields.CharEnumField(DnsRecordKind, max_length=16)
     expected = fields.TextField(default="")
     found = fields.TextField(default="")
@@ -79,6 +81,7 @@ class BlacklistCheck(Model):
     domain: fields.ForeignKeyNullableRelation[Domain] = fields.ForeignKeyField(
         "models.Domain", related_name="blacklist_checks", null=True, on_delete=fields.CASCADE
     )
+    domain_id: int | None
     target = fields.CharField(max_length=253)
     zone = fields.CharField(max_length=253)
     result = fields.CharEnumField(ListingResult, max_length=16)

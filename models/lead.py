@@ -19,6 +19,7 @@ class Lead(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="leads", on_delete=fields.CASCADE
     )
+    workspace_id: int
     email = fields.CharField(max_length=320)
     first_name = fields.CharField(max_length=200, default="")
     last_name = fields.CharField(max_length=200, default="")
@@ -45,6 +46,7 @@ class Suppression(Model):
     workspace: fields.ForeignKeyNullableRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="suppressions", null=True, on_delete=fields.CASCADE
     )
+    workspace_id: int | None
     value = fields.CharField(max_length=320)  # "user@host" or "host"
     reason = fields.CharEnumField(SuppressionReason, max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -19,9 +19,11 @@ class Mailbox(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="mailboxes", on_delete=fields.RESTRICT
     )
+    workspace_id: int
     domain: fields.ForeignKeyRelation[Domain] = fields.ForeignKeyField(
         "models.Domain", related_name="mailboxes", on_delete=fields.RESTRICT
     )
+    domain_id: int
     address = fields.CharField(max_length=320, unique=True)  # one address, one workspace
     display_name = fields.CharField(max_length=200, default="")
     provider = fields.CharEnumField(MailProvider, max_length=16)
@@ -66,6 +68,7 @@ class FolderState(Model):
     mailbox: fields.ForeignKeyRelation[Mailbox] = fields.ForeignKeyField(
         "models.Mailbox", related_name="folders", on_delete=fields.CASCADE
     )
+    mailbox_id: int
     folder = fields.CharField(max_length=255)
     uidvalidity = fields.BigIntField(default=0)
     last_uid = fields.BigIntField(default=0)

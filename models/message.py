@@ -25,18 +25,23 @@ class OutboundMessage(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name=False, on_delete=fields.CASCADE
     )
+    workspace_id: int
     mailbox: fields.ForeignKeyRelation[Mailbox] = fields.ForeignKeyField(
         "models.Mailbox", related_name="outbound", on_delete=fields.RESTRICT
     )
+    mailbox_id: int
     lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
         "models.Lead", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    lead_id: int | None
     peer: fields.ForeignKeyNullableRelation[Mailbox] = fields.ForeignKeyField(
         "models.Mailbox", related_name=False, null=True, on_delete=fields.SET_NULL
     )  # the receiving mailbox of a warmup message
+    peer_id: int | None
     enrollment: fields.ForeignKeyNullableRelation[Enrollment] = fields.ForeignKeyField(
         "models.Enrollment", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
+    enrollment_id: int | None
     step_position = fields.SmallIntField(null=True)
     variant = fields.SmallIntField(null=True)
     message_id = fields.CharField(max_length=255, unique=True)
@@ -68,19 +73,24 @@ class Event(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name=False, on_delete=fields.CASCADE
     )
+    workspace_id: int
     kind = fields.CharEnumField(EventKind, max_length=16)
     mailbox: fields.ForeignKeyNullableRelation[Mailbox] = fields.ForeignKeyField(
         "models.Mailbox", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    mailbox_id: int | None
     campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
         "models.Campaign", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    campaign_id: int | None
     lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
         "models.Lead", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    lead_id: int | None
     message: fields.ForeignKeyNullableRelation[OutboundMessage] = fields.ForeignKeyField(
         "models.OutboundMessage", related_name="events", null=True, on_delete=fields.SET_NULL
     )
+    message_id: int | None
     occurred_at = fields.DatetimeField()
     data: dict[str, Any] = fields.JSONField(default=dict)
 
@@ -96,6 +106,7 @@ class DailyStat(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name=False, on_delete=fields.CASCADE
     )
+    workspace_id: int
     scope = fields.CharEnumField(StatScope, max_length=16)
     scope_id = fields.IntField()
     day: dt.date = fields.DateField()

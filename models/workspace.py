@@ -46,6 +46,7 @@ class Person(Model):
     current_workspace: fields.ForeignKeyNullableRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    current_workspace_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -63,9 +64,11 @@ class Membership(Model):
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
         "models.Person", related_name="memberships", on_delete=fields.CASCADE
     )
+    person_id: int
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="memberships", on_delete=fields.CASCADE
     )
+    workspace_id: int
     role = fields.CharEnumField(Role, max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -82,6 +85,7 @@ class ChatBinding(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="chats", on_delete=fields.CASCADE
     )
+    workspace_id: int
     platform = fields.CharEnumField(Platform, max_length=16)
     chat_id = fields.CharField(max_length=64)
     purposes: list[str] = fields.JSONField(default=list)
@@ -99,16 +103,19 @@ class Invite(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="invites", on_delete=fields.CASCADE
     )
+    workspace_id: int
     role = fields.CharEnumField(Role, max_length=16)
     code_hash = fields.CharField(max_length=64, unique=True)
     created_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
     used_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    used_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,42 @@
+"""`mailfleet console` as a script or a person drives it: real process, real database and Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from tests.conftest import REDIS_URL
+
+MAILFLEET = str(Path(sys.executable).with_name("mailfleet"))
+
+
+def _console(database_url: str, cwd: Path, *lines: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATA_DIR", "ENCRYPTION_KEYS"}}
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=REDIS_URL,
+        ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        LOG_FORMAT="json",
+        LOG_LEVEL="warning",
+    )
+    args = [MAILFLEET, "console", *(a for line in lines for a in ("-c", line))]
+    return subprocess.run(args, env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_commands_run_in_order_and_the_exit_status_tells_failure(orm, database_url: str, tmp_path: Path) -> None:
+    ok = _console(database_url, tmp_path, "/workspace_new acme ACME Ltd", "/workspaces", "/whoami")
+    assert ok.returncode == 0, ok.stderr
+    assert "ACME Ltd" in ok.stdout and "администратор агентства" in ok.stdout
+    failed = _console(database_url, tmp_path, "/workspace_new acme again", "/whoami")
+    assert failed.returncode == 1
+    assert "уже существует" in failed.stdout
+
+
+def test_interactive_prompt_reads_until_eof(orm, database_url: str, tmp_path: Path) -> None:
+    result = _console(database_url, tmp_path, stdin="/lang en\n/help\nexit\n")
+    assert result.returncode == 0, result.stderr
+    assert "mailfleet> " in result.stdout and "Commands available to you" in result.stdout

@@ -1,0 +1,236 @@
+"""The command layer on real PostgreSQL and Redis: invites, roles, isolation, approvals once, notifications."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.command import Access, commands
+from bot.runner import Runner
+from engine import approvals, people
+from engine.access import SYSTEM
+from engine.clock import FrozenClock
+from engine.i18n import translator
+from engine.notify import RATE_PER_MINUTE, Notification, deliver
+from engine.reply import Reply
+from models import Approval, ChatBinding, Delivery, Membership, Person, Workspace
+from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
+
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+TG = Platform.TELEGRAM
+pytestmark = pytest.mark.usefixtures("orm")
+RU = translator("ru")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+def runner(clock: FrozenClock) -> Runner:
+    return Runner(clock, admins={TG: {"1"}})
+
+
+async def _say(runner: Runner, user: str, line: str, chat: str = "c1", lang: str = "ru") -> Reply:
+    return await runner.run_line(runner.identity(TG, user, f"user{user}", lang), chat, line)
+
+
+async def _invite(runner: Runner, role: str, workspace: str = "acme") -> str:
+    await _say(runner, "1", f"/use {workspace}")
+    reply = await _say(runner, "1", f"/invite {role}")
+    return next(b.text for b in reply.blocks if b.style == "pre")
+
+
+async def test_invite_flow_from_nothing_to_a_bound_chat(runner: Runner) -> None:
+    assert (await _say(runner, "1", "/workspace_new acme ACME Ltd")).ok
+    code = await _invite(runner, "manager")
+    stranger = await _say(runner, "42", "/workspaces")
+    assert stranger.plain_text() == RU("workspaces-none")
+    assert (await _say(runner, "42", "/invite client")).plain_text() == RU("error-not-registered", command="invite")
+    joined = await _say(runner, "42", f"/start {code}")
+    assert joined.ok and "ACME Ltd" in joined.plain_text()
+    again = await _say(runner, "43", f"/start {code}")
+    assert not again.ok and again.plain_text() == RU("error-invite-used")
+    bound = await _say(runner, "42", "/bind alerts", chat="-100500")
+    assert bound.ok
+    binding = await ChatBinding.get(chat_id="-100500")
+    assert binding.purposes == ["alerts"] and binding.platform is TG
+    members = await _say(runner, "42", "/members")
+    assert "user42" in members.plain_text()
+
+
+async def test_expired_and_unknown_codes(runner: Runner, clock: FrozenClock) -> None:
+    await _say(runner, "1", "/workspace_new acme ACME")
+    code = await _invite(runner, "client")
+    clock.advance(people.INVITE_TTL + dt.timedelta(seconds=1))
+    assert (await _say(runner, "9", f"/start {code}")).plain_text() == RU("error-invite-expired")
+    assert (await _say(runner, "9", "/start nonsense")).plain_text() == RU("error-invite-invalid")
+    assert await Membership.all().count() == 0
+
+
+async def test_client_reads_but_cannot_manage(runner: Runner) -> None:
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "5", f"/start {await _invite(runner, 'client')}")
+    assert (await _say(runner, "5", "/workspace")).ok
+    denied = await _say(runner, "5", "/invite manager")
+    assert not denied.ok and denied.plain_text() == RU("error-forbidden")
+    assert "/invite" not in (await _say(runner, "5", "/help")).plain_text()
+    assert "/workspace " in (await _say(runner, "5", "/help")).plain_text() + " "
+
+
+async def test_manager_cannot_see_or_enter_other_workspaces(runner: Runner) -> None:
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "1", "/workspace_new beta Beta")
+    await _say(runner, "7", f"/start {await _invite(runner, 'manager', 'acme')}")
+    listing = (await _say(runner, "7", "/workspaces")).plain_text()
+    assert "acme" in listing and "beta" not in listing
+    assert (await _say(runner, "7", "/use beta")).plain_text() == RU("error-workspace-not-found", slug="beta")
+    assert (await _say(runner, "7", "/workspace beta")).plain_text() == RU("error-forbidden")
+    created = await _say(runner, "7", "/workspace_new gamma Gamma")
+    assert created.ok  # a manager creates client workspaces and manages them
+    assert await Membership.filter(workspace__slug="gamma", role=Role.MANAGER).count() == 1
+
+
+async def test_lang_switches_every_later_reply(runner: Runner) -> None:
+    reply = await _say(runner, "1", "/lang en")
+    assert reply.plain_text() == translator("en")("lang-set")
+    assert (await _say(runner, "1", "/nope")).plain_text() == translator("en")("error-unknown-command", command="nope")
+    assert (await _say(runner, "2", "/nope", lang="en-GB")).plain_text().startswith("I don't know")
+    assert (await _say(runner, "3", "/nope", lang="de")).plain_text().startswith("Не знаю")
+
+
+async def test_bad_input_is_explained(runner: Runner) -> None:
+    await _say(runner, "1", "/workspace_new acme ACME")
+    assert (await _say(runner, "1", "/workspace_new acme Again")).plain_text() == RU(
+        "error-workspace-exists", slug="acme"
+    )
+    assert (await _say(runner, "1", "/workspace_new Bad_Slug x")).plain_text() == RU("error-bad-slug", slug="bad_slug")
+    missing = await _say(runner, "1", "/use")
+    assert missing.awaiting == ("use", []) and "/use acme" in missing.plain_text()
+
+
+async def _roles(runner: Runner) -> dict[str, str]:
+    """Persons by role, all with `acme` as current workspace; `beta` is someone else's."""
+    await _say(runner, "1", "/workspace_new beta Beta")
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "11", f"/start {await _invite(runner, 'client')}")
+    await _say(runner, "12", f"/start {await _invite(runner, 'manager')}")
+    await _say(runner, "1", "/use acme")
+    await _say(runner, "10", "/start")
+    return {"unknown": "10", "client": "11", "manager": "12", "admin": "1"}
+
+
+P, R, M, C, A = Access.PUBLIC, Access.READ, Access.MANAGE, Access.CREATE, Access.ADMIN
+PERMITTED = {  # (role, current workspace is own or someone else's) -> access levels that role may use
+    ("unknown", "own"): {P},
+    ("unknown", "other"): {P},
+    ("client", "own"): {P, R},
+    ("client", "other"): {P},
+    ("manager", "own"): {P, R, M, C},
+    ("manager", "other"): {P, C},
+    ("admin", "own"): {P, R, M, C, A},
+    ("admin", "other"): {P, R, M, C, A},
+}
+
+
+async def test_isolation_matrix_over_every_command(runner: Runner) -> None:
+    """Every registered command × every role × own/other workspace: allowed exactly when the role permits it."""
+    users = await _roles(runner)
+    beta = await Workspace.get(slug="beta")
+    denials = {translator(lang)(key) for lang in ("ru", "en") for key in ("error-forbidden", "error-not-registered")}
+    failures = []
+    for cmd, (role, user), where in itertools.product(commands(), users.items(), ("own", "other")):
+        if where == "other":  # the person's current workspace points at a workspace they are not a member of
+            await Person.filter(platform=TG, external_id=user).update(current_workspace_id=beta.id)
+        reply = await _say(runner, user, f"/{cmd.name} {cmd.example}")
+        await Person.filter(platform=TG, external_id=user).update(
+            current_workspace_id=(await Workspace.get(slug="acme")).id
+        )
+        expected_allowed = cmd.access in PERMITTED[role, where]
+        denied = not reply.ok and reply.plain_text() in denials
+        if denied == expected_allowed:
+            failures.append(f"/{cmd.name} as {role} in {where}: {reply.plain_text()!r}")
+    assert failures == []
+
+
+async def test_approval_is_decided_once_even_when_pressed_twice_at_once(runner: Runner, clock) -> None:
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "12", f"/start {await _invite(runner, 'manager')}")
+    ws = await Workspace.get(slug="acme")
+    approval = await approvals.request(ws.id, ApprovalKind.DOMAIN_SWAP, "domain:1", {"to": "b.ru"}, clock=clock)
+    assert approval is not None
+    assert await approvals.request(ws.id, ApprovalKind.DOMAIN_SWAP, "domain:1", {}, clock=clock) is None
+    first, second = await asyncio.gather(
+        _say(runner, "12", f"/approve {approval.id}"), _say(runner, "1", f"/reject {approval.id}")
+    )
+    assert sorted([first.ok, second.ok]) == [False, True]
+    loser = first if not first.ok else second
+    assert (
+        RU("error-approval-decided", id=approval.id, status="approved", who="", via="").split(":")[0].split()[0]
+        in loser.plain_text()
+    )
+    stored = await Approval.get(id=approval.id)
+    assert stored.status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED) and stored.decided_via is TG
+
+
+async def test_approval_of_another_workspace_does_not_exist_for_you(runner: Runner, clock) -> None:
+    await _say(runner, "1", "/workspace_new beta Beta")
+    beta = await Workspace.get(slug="beta")
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "12", f"/start {await _invite(runner, 'manager')}")
+    approval = await approvals.request(beta.id, ApprovalKind.DMARC_STEP, "domain:9", {}, clock=clock)
+    assert approval is not None
+    reply = await _say(runner, "12", f"/approve {approval.id}")
+    assert reply.plain_text() == RU("error-approval-not-found", id=approval.id)
+    assert (await Approval.get(id=approval.id)).status is ApprovalStatus.PENDING
+
+
+class RecordingNotifier:
+    """A transport stand-in for the delivery logic; the real ones are tested end to end."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.sent: list[tuple[str, Reply]] = []
+
+    async def send(self, chat_id: str, reply: Reply) -> str:
+        self.sent.append((chat_id, reply))
+        return str(len(self.sent))
+
+
+async def test_notifications_are_deduplicated_and_rate_limited(redis: Redis, clock: FrozenClock) -> None:
+    ws = await people.create_workspace(SYSTEM, "acme", "ACME")
+    for chat in ("a", "b"):
+        await ChatBinding.create(workspace=ws, platform=TG, chat_id=chat, purposes=["alerts"])
+    await ChatBinding.create(workspace=ws, platform=Platform.SLACK, chat_id="C1", purposes=["reports"])
+    tg = RecordingNotifier(TG)
+    note = Notification(
+        "alert:1",
+        ws.id,
+        ChatPurpose.ALERTS,
+        "approval-approved",
+        "approval-rejected",
+        {"id": 1, "subject": "domain:1"},
+        [("button-approve", "approve", "1")],
+    )
+    report = await deliver(note, {TG: tg}, redis, clock)
+    assert sorted(report.sent) == ["telegram:a", "telegram:b"] and report.unavailable == []
+    assert tg.sent[0][1].buttons[0][0].command == "approve"
+    again = await deliver(note, {TG: tg}, redis, clock)
+    assert again.sent == [] and sorted(again.duplicate) == ["telegram:a", "telegram:b"]
+    assert await Delivery.all().count() == 2
+    for i in range(RATE_PER_MINUTE):
+        await deliver(Notification(f"n{i}", ws.id, ChatPurpose.ALERTS, "lang-set", "lang-set"), {TG: tg}, redis, clock)
+    limited = await deliver(
+        Notification("late", ws.id, ChatPurpose.ALERTS, "lang-set", "lang-set"), {TG: tg}, redis, clock
+    )
+    assert sorted(limited.deferred) == ["telegram:a", "telegram:b"]
+    clock.advance(dt.timedelta(minutes=1))
+    later = await deliver(
+        Notification("late", ws.id, ChatPurpose.ALERTS, "lang-set", "lang-set"), {TG: tg}, redis, clock
+    )
+    assert sorted(later.sent) == ["telegram:a", "telegram:b"]
