@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from fluent.syntax import FluentParser, ast as fast
+from fluent.syntax import FluentParser
+from fluent.syntax import ast as fast
 from fluent.syntax.visitor import Visitor
 
 from bot.command import commands
@@ -20,7 +21,7 @@ def _variables(node: object) -> set[str]:
     found: set[str] = set()
 
     class Collect(Visitor):
-        def visit_VariableReference(self, ref: fast.VariableReference) -> None:  # noqa: N802 - visitor API
+        def visit_VariableReference(self, ref: fast.VariableReference) -> None:
             found.add(ref.id.name)
 
     Collect().visit(node)
