@@ -1,0 +1,149 @@
+"""Reply → Block Kit. Pure functions: the transport and the notifier post what these build.
+
+Every text is escaped (`&`, `<`, `>`), so a workspace name or a lead's field can never become a link, a
+`<!channel>` ping or a user mention. Slack's limits are respected here, once: 3,000 characters a section,
+150 a header, 25 buttons an actions block, 75 a button label, 50 blocks a message (longer replies become
+several messages).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from engine.reply import Block as ReplyBlock
+from engine.reply import Button, Reply
+
+SECTION_MAX = 3000
+HEADER_MAX = 150
+BUTTONS_MAX = 25
+LABEL_MAX = 75
+BLOCKS_MAX = 50
+FALLBACK_MAX = 3000  # the notification preview; Slack cuts far earlier anyway
+CODE_FENCE = "```"
+ERROR_PREFIX = ":warning: "
+ACTION_PREFIX = "mf"  # action_id = "mf.<command>.<position>": one listener serves every command's buttons
+ACTION_ID = re.compile(rf"^{ACTION_PREFIX}\.([a-z0-9_]+)\.\d+$")
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """One chat.postMessage (or response_url post): Block Kit blocks and the plain `text` fallback."""
+
+    blocks: list[dict[str, Any]]
+    text: str
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities: user-supplied text stays text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """What a person typed: Slack sends slash-command and message text with `&`, `<`, `>` escaped."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def action_id(command: str, position: int) -> str:
+    """Unique within its actions block (Slack requires it) and naming the command the button runs."""
+    return f"{ACTION_PREFIX}.{command}.{position}"
+
+
+def command_of(action: str) -> str | None:
+    """The command a pressed button runs, or None for an action id this app did not make."""
+    match = ACTION_ID.match(action)
+    return match.group(1) if match else None
+
+
+def render(reply: Reply) -> list[SlackMessage]:
+    """The reply as messages of at most 50 blocks; buttons come last. An empty reply (files only) is []."""
+    parts = [part for block in reply.blocks for part in _block(block)]
+    parts += [(actions, "") for actions in _actions(reply.buttons)]
+    pages = [parts[start : start + BLOCKS_MAX] for start in range(0, len(parts), BLOCKS_MAX)]
+    return [SlackMessage([b.to_dict() for b, _ in page], _fallback([text for _, text in page])) for page in pages]
+
+
+def _block(block: ReplyBlock) -> list[tuple[Block, str]]:
+    """Slack blocks for one reply block, each with its escaped plain-text fallback."""
+    if block.style == "title" and 0 < len(block.text) <= HEADER_MAX:
+        return [(HeaderBlock(text=PlainTextObject(text=block.text, emoji=True)), escape(block.text))]
+    if block.style == "pre":
+        pieces = _pieces(block.text, SECTION_MAX - 2 * len(CODE_FENCE))
+        return [(_section(f"{CODE_FENCE}{piece}{CODE_FENCE}"), piece) for piece in pieces]
+    prefix = ERROR_PREFIX if block.style == "error" else ""
+    pieces = _pieces(block.text, SECTION_MAX - len(prefix))
+    return [(_section(prefix + piece if i == 0 else piece), piece) for i, piece in enumerate(pieces)]
+
+
+def _section(mrkdwn: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=mrkdwn))
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """The escaped text in pieces of at most `limit` characters, cut at line ends when a line fits."""
+    pieces: list[str] = []
+    current: str | None = None
+    for line in _lines(escape(text), limit):
+        if current is not None and len(current) + 1 + len(line) <= limit:
+            current += "\n" + line
+            continue
+        if current is not None:
+            pieces.append(current)
+        current = line
+    if current is not None:
+        pieces.append(current)
+    return [piece for piece in pieces if piece.strip()]
+
+
+def _lines(escaped: str, limit: int) -> list[str]:
+    """Lines of at most `limit` characters: a longer line is cut, never inside an entity such as `&amp;`."""
+    lines: list[str] = []
+    for line in escaped.split("\n"):
+        rest = line
+        while len(rest) > limit:
+            cut = _safe_cut(rest, limit)
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+        lines.append(rest)
+    return lines
+
+
+def _safe_cut(text: str, limit: int) -> int:
+    amp = text.rfind("&", max(0, limit - len("&amp;") + 1), limit)
+    return amp if amp > 0 and ";" not in text[amp:limit] else limit
+
+
+def _actions(rows: list[list[Button]]) -> list[ActionsBlock]:
+    """One actions block per row of buttons (a row longer than 25 buttons takes several blocks)."""
+    chunks = [row[start : start + BUTTONS_MAX] for row in rows for start in range(0, len(row), BUTTONS_MAX)]
+    return [
+        ActionsBlock(block_id=f"{ACTION_PREFIX}.row.{n}", elements=[_button(b, i) for i, b in enumerate(chunk)])
+        for n, chunk in enumerate(chunks)
+    ]
+
+
+def _button(button: Button, position: int) -> ButtonElement:
+    label = button.label if len(button.label) <= LABEL_MAX else button.label[: LABEL_MAX - 1] + "…"
+    return ButtonElement(
+        text=PlainTextObject(text=label, emoji=True),
+        action_id=action_id(button.command, position),
+        value=button.arg or None,
+        style=button.style,
+    )
+
+
+def _fallback(texts: list[str]) -> str:
+    """The `text` Slack shows in notifications and to clients that cannot draw blocks (already escaped)."""
+    text = "\n\n".join(t for t in texts if t)
+    return text if len(text) <= FALLBACK_MAX else text[: _safe_cut(text, FALLBACK_MAX - 1)] + "…"

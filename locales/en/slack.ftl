@@ -1,0 +1,3 @@
+## Slack-only messages.
+
+slack-file-too-large = The file is too large: at most { $limit_mb } MB. Split it into smaller files and send them one by one.

@@ -1,0 +1,353 @@
+"""Slack end to end: signed requests to the real bolt app on a loopback socket, a stand-in for the Web API and for
+Slack's file host, real PostgreSQL and Redis. Nothing in between is mocked."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.command import REGISTRY, Access, Arg, Ctx, command
+from bot.runner import Runner
+from bot.slack import SlackNotifier, SlackTransport
+from bot.slack.render import escape
+from engine import approvals
+from engine.clock import SystemClock
+from engine.i18n import translator
+from engine.notify import Notification, deliver
+from engine.reply import Attachment, Reply
+from models import AuditLog, ChatBinding, Delivery, Invite, Membership, Person, Workspace
+from models.alert import Approval
+from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
+from tests.harness.slack_files import DM_CHANNEL_ID, SlackFiles, message_event_body
+from tests.harness.slackapi import (
+    CHANNEL_ID,
+    ResponseUrlPost,
+    SlackAPI,
+    block_actions_body,
+    serve,
+    signed_headers,
+    slash_command_body,
+)
+
+SECRET = "e2e-signing-secret"
+BOT_TOKEN = "xoxb-e2e-0000-secret-bot-token"
+ADMIN = "U0ADMIN"
+ALERTS = "C0ALERTS"
+EN = translator("en")
+CLOCK = SystemClock()  # Slack signatures are checked against real time, so everything runs on it
+TEST_COMMANDS = ("slack_test_export", "slack_test_slow", "slack_test_import")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def test_commands() -> Iterator[None]:
+    """Commands that exist only here: a reply with a file, a slow command, a command that takes a file."""
+
+    @command("slack_test_export", Access.PUBLIC)
+    async def export(ctx: Ctx, args: dict[str, Any]) -> Reply:
+        reply = Reply().add("export ready")
+        reply.files.append(Attachment("report.csv", "домен,отправлено\nalpha.test,120\n".encode()))
+        return reply
+
+    @command("slack_test_slow", Access.PUBLIC)
+    async def slow(ctx: Ctx, args: dict[str, Any]) -> Reply:
+        await asyncio.sleep(4)
+        return Reply().add("slow done")
+
+    @command("slack_test_import", Access.PUBLIC, Arg("leads", kind="file"), Arg("list", required=False))
+    async def import_(ctx: Ctx, args: dict[str, Any]) -> Reply:
+        leads: Attachment = args["leads"]
+        lines = leads.content.count(b"\n")
+        return Reply().add(
+            f"{leads.filename} ({leads.mime}): {len(leads.content)} bytes, {lines} lines → {args['list']}"
+        )
+
+    yield
+    for name in TEST_COMMANDS:
+        REGISTRY.pop(name, None)
+
+
+@dataclass
+class Rig:
+    """The app's events URL, the stand-ins it talks to, and helpers that post signed requests as Slack does."""
+
+    api: SlackAPI
+    files: SlackFiles
+    transport: SlackTransport
+    events_url: str
+    http: aiohttp.ClientSession
+
+    async def post(self, body: str, headers: dict[str, str]) -> int:
+        async with self.http.post(self.events_url, data=body, headers=headers) as response:
+            return response.status
+
+    async def command(self, text: str, *, user: str, name: str = "tester", channel: str = CHANNEL_ID) -> dict[str, Any]:
+        """`/mailfleet <text>` typed by `user` (text escaped as Slack sends it); the answer posted to response_url."""
+        expected = len(self.api.responses) + 1
+        body = slash_command_body(
+            "/mailfleet", escape(text), response_url=self.api.response_url(), user_id=user, user_name=name,
+            channel_id=channel,
+        )  # fmt: skip
+        assert await self.post(body, signed_headers(SECRET, body)) == 200
+        return (await self.api.wait_response(count=expected)).body
+
+    async def press(
+        self, action: dict[str, Any], *, user: str, channel: str, message: dict[str, Any]
+    ) -> ResponseUrlPost:
+        """Click `action` (a button element as posted) on `message`, which Slack sends along with its blocks."""
+        expected = len(self.api.responses) + 1
+        body = block_actions_body(
+            action["action_id"], action.get("value", ""), response_url=self.api.response_url(), user_id=user,
+            channel_id=channel, message_ts=message["ts"], block_id="mf.row.0",
+        )  # fmt: skip
+        payload = json.loads(parse_qs(body)["payload"][0])
+        payload["message"] |= {"text": message["text"], "blocks": message["blocks"]}
+        body = urlencode({"payload": json.dumps(payload)})
+        assert await self.post(body, signed_headers(SECRET, body)) == 200
+        return await self.api.wait_response(count=expected)
+
+
+@pytest.fixture
+async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:
+    runner = Runner(CLOCK, admins={Platform.SLACK: {ADMIN}}, services={"redis": redis})
+    async with SlackAPI(token=BOT_TOKEN) as api, SlackFiles(token=BOT_TOKEN) as files:
+        transport = SlackTransport(
+            runner, bot_token=BOT_TOKEN, signing_secret=SECRET, api_base=api.base_url, default_locale="en"
+        )
+        app = web.Application()
+        transport.register(app)
+        async with serve(app) as url, aiohttp.ClientSession() as http:
+            yield Rig(api, files, transport, f"{url}/slack/events", http)
+
+
+def texts(blocks: list[dict[str, Any]]) -> list[str]:
+    """The visible text of header and section blocks, in order."""
+    return [b["text"]["text"] for b in blocks if b["type"] in {"header", "section"}]
+
+
+async def join(rig: Rig, user: str, role: str, *, name: str) -> None:
+    """The admin creates "acme" (once) and invites `user`, who joins with the code — all through Slack."""
+    if not await Workspace.exists(slug="acme"):
+        await rig.command('workspace_new acme "ACME & Co"', user=ADMIN, name="boss")
+    invite = await rig.command(f"invite {role}", user=ADMIN, name="boss")
+    [code] = [t.strip("`") for t in texts(invite["blocks"]) if t.startswith("```")]
+    joined = await rig.command(f"join {code}", user=user, name=name)
+    assert texts(joined["blocks"]) == [escape(EN("start-joined", workspace="ACME & Co", slug="acme"))]
+
+
+async def test_join_with_an_invite_binds_a_new_slack_user(slack: Rig) -> None:
+    created = await slack.command('workspace_new acme "ACME & Co"', user=ADMIN, name="boss")
+    assert created["response_type"] == "ephemeral"
+    assert texts(created["blocks"]) == [escape(EN("workspace-created", slug="acme", name="ACME & Co"))]
+    assert "&amp;" in created["text"] and "& " not in created["text"]
+    assert (await Workspace.get(slug="acme")).name == "ACME & Co"
+
+    await join(slack, "U0NEWBIE", "manager", name="newbie")
+
+    person = await Person.get(platform=Platform.SLACK, external_id="U0NEWBIE")
+    assert person.display_name == "newbie"
+    membership = await Membership.get(person=person).prefetch_related("workspace")
+    assert (membership.workspace.slug, membership.role) == ("acme", Role.MANAGER)
+    assert await Invite.filter(used_by_id=person.id).count() == 1
+    assert [c.method for c in slack.api.calls] == ["auth.test"]  # every answer went to response_url
+
+
+async def test_a_manager_creates_a_workspace(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    created = await slack.command("workspace_new beta Beta Outreach", user="U0MGR")
+    assert texts(created["blocks"]) == [EN("workspace-created", slug="beta", name="Beta Outreach")]
+    beta = await Workspace.get(slug="beta")
+    person = await Person.get(external_id="U0MGR")
+    assert (await Membership.get(person=person, workspace=beta)).role == Role.MANAGER
+    assert person.current_workspace_id == beta.id
+
+
+async def test_approval_request_in_a_bound_channel_is_decided_once(slack: Rig, redis: Redis) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    bound = await slack.command("bind alerts", user="U0MGR", channel=ALERTS)
+    assert texts(bound["blocks"]) == [EN("bind-done", purposes=EN("purpose-alerts"))]
+    workspace = await Workspace.get(slug="acme")
+    binding = await ChatBinding.get(platform=Platform.SLACK, chat_id=ALERTS)
+    assert (binding.workspace_id, binding.purposes) == (workspace.id, ["alerts"])
+
+    subject = "alpha.test -> beta.test"
+    approval = await approvals.request(workspace.id, ApprovalKind.DOMAIN_SWAP, subject, {}, clock=CLOCK)
+    assert approval is not None
+    ref = str(approval.id)
+    notification = Notification(
+        id=f"approval:{ref}",
+        workspace_id=workspace.id,
+        purpose=ChatPurpose.ALERTS,
+        title_key="cmd-approve",
+        body_key="cmd-reject",
+        buttons=[("button-approve", "approve", ref), ("button-reject", "reject", ref)],
+    )
+    report = await deliver(notification, {Platform.SLACK: SlackNotifier(slack.transport.client)}, redis, CLOCK)
+    assert report.sent == [f"slack:{ALERTS}"]
+
+    posted = await slack.api.wait_call("chat.postMessage")
+    assert posted.params["channel"] == ALERTS
+    message = slack.api.messages[(ALERTS, (await Delivery.get(notification_id=f"approval:{ref}")).external_id)]
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    ws_t = translator(workspace.locale)
+    assert [(e["text"]["text"], e["value"], e["style"]) for e in actions["elements"]] == [
+        (ws_t("button-approve"), ref, "primary"),
+        (ws_t("button-reject"), ref, "danger"),
+    ]
+    approve = actions["elements"][0]
+
+    first = await slack.press(approve, user="U0MGR", channel=ALERTS, message=message)
+    confirmation = escape(EN("approval-approved", id=approval.id, subject=subject))
+    assert first.body["replace_original"] is True
+    assert texts(first.body["blocks"]) == [*texts(message["blocks"]), confirmation]
+    assert all(b["type"] != "actions" for b in first.body["blocks"])
+    decided = await Approval.get(id=approval.id)
+    manager = await Person.get(external_id="U0MGR")
+    assert (decided.status, decided.decided_via, decided.decided_by_id) == (
+        ApprovalStatus.APPROVED,
+        Platform.SLACK,
+        manager.id,
+    )
+
+    again = await slack.press(approve, user="U0MGR", channel=ALERTS, message=message)
+    already = EN("error-approval-decided", id=approval.id, status="approved", who="mgr", via="slack")
+    assert (again.body["response_type"], again.body["replace_original"]) == ("ephemeral", False)
+    assert texts(again.body["blocks"]) == [":warning: " + escape(already)]
+    assert (await Approval.get(id=approval.id)).decided_at == decided.decided_at
+    assert await AuditLog.filter(action="approval.decide").count() == 1
+
+
+async def test_an_unknown_user_gets_the_polite_message(slack: Rig) -> None:
+    refused = await slack.command("workspace", user="U0STRANGER")
+    assert texts(refused["blocks"]) == [":warning: " + escape(EN("error-not-registered"))]
+    helped = await slack.command("", user="U0STRANGER")
+    assert helped["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": EN("help-title"), "emoji": True},
+    }
+
+
+async def test_a_client_cannot_run_a_manager_command(slack: Rig) -> None:
+    await join(slack, "U0CLIENT", "client", name="client")
+    for text in ("invite manager", "bind alerts"):
+        refused = await slack.command(text, user="U0CLIENT", channel=ALERTS)
+        assert texts(refused["blocks"]) == [":warning: " + EN("error-forbidden")]
+    assert await Invite.filter(used_at=None).count() == 0
+    assert await ChatBinding.all().count() == 0
+
+
+async def test_forged_or_stale_requests_are_rejected_without_effect(slack: Rig) -> None:
+    runner = slack.transport.runner
+    admin = runner.identity(Platform.SLACK, ADMIN, "boss")
+    await runner.run(admin, CHANNEL_ID, "workspace_new", ["acme"])
+    invite = await runner.run(admin, CHANNEL_ID, "invite", ["manager"])
+    [code] = [b.text for b in invite.blocks if b.style == "pre"]
+    people_before = await Person.all().count()
+
+    join_body = slash_command_body(
+        "/mailfleet", f"join {code}", response_url=slack.api.response_url(), user_id="U0EVIL"
+    )
+    press_body = block_actions_body("mf.approve.0", "1", response_url=slack.api.response_url(), user_id="U0EVIL")
+    stale = int(time.time()) - 5 * 60 - 1
+    for body in (join_body, press_body):
+        assert await slack.post(body, signed_headers("not-the-secret", body)) == 401
+        assert await slack.post(body, signed_headers(SECRET, body, timestamp=stale)) == 401
+    event = message_event_body("slack_test_import", files=[slack.files.add("x.csv", b"a\n")], user_id="U0EVIL")
+    assert await slack.post(event, signed_headers("not-the-secret", event, content_type="application/json")) == 401
+
+    assert (slack.api.calls, slack.api.responses, slack.files.downloads) == ([], [], [])
+    assert await Person.all().count() == people_before
+    assert not await Person.exists(external_id="U0EVIL")
+    assert await Invite.filter(used_at=None).count() == 1
+
+
+async def test_the_events_url_answers_slacks_verification_challenge(slack: Rig) -> None:
+    body = json.dumps({"token": "verification-token", "challenge": "c0ffee", "type": "url_verification"})
+    headers = signed_headers(SECRET, body, content_type="application/json")
+    async with slack.http.post(slack.events_url, data=body, headers=headers) as response:
+        assert (response.status, await response.text()) == (200, '{"challenge": "c0ffee"}')
+
+
+async def test_files_in_a_reply_are_uploaded_to_the_channel(slack: Rig) -> None:
+    answered = await slack.command("slack_test_export", user="U0TESTER")
+    assert texts(answered["blocks"]) == ["export ready"]
+    await slack.api.wait_call("files.completeUploadExternal")
+    [uploaded] = slack.api.files.values()
+    assert (uploaded.filename, uploaded.channel_id) == ("report.csv", CHANNEL_ID)
+    assert uploaded.content == "домен,отправлено\nalpha.test,120\n".encode()
+    assert [c.method for c in slack.api.calls] == [
+        "auth.test",
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
+
+
+async def test_a_slow_command_is_acknowledged_at_once_and_answered_later(slack: Rig) -> None:
+    body = slash_command_body("/mailfleet", "slack_test_slow", response_url=slack.api.response_url())
+    started = time.monotonic()
+    assert await slack.post(body, signed_headers(SECRET, body)) == 200
+    assert time.monotonic() - started < 1.5
+    assert slack.api.responses == []
+    answer = await slack.api.wait_response(within=8)
+    assert time.monotonic() - started >= 4
+    assert texts(answer.body["blocks"]) == ["slow done"]
+
+
+async def test_a_csv_sent_to_the_bot_becomes_the_file_argument(slack: Rig) -> None:
+    csv = b"email,name\nann@a.test,Ann\nbob@b.test,Bob\n"
+    shared = slack.files.add("leads.csv", csv)
+    body = message_event_body("slack_test_import spring", files=[shared])
+    headers = signed_headers(SECRET, body, content_type="application/json")
+    assert await slack.post(body, headers) == 200
+    answer = await slack.api.wait_call("chat.postMessage")
+    assert answer.params["channel"] == DM_CHANNEL_ID
+    assert texts(answer.params["blocks"]) == [f"leads.csv (text/csv): {len(csv)} bytes, 3 lines → spring"]
+    assert slack.files.downloads == [(shared["id"], BOT_TOKEN)]
+
+    assert await slack.post(body, headers | {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}) == 200
+    chatter = message_event_body("look at this", files=[slack.files.add("notes.csv", b"x\n")])
+    assert await slack.post(chatter, signed_headers(SECRET, chatter, content_type="application/json")) == 200
+    huge = message_event_body("slack_test_import", files=[slack.files.add("big.csv", b"x\n", size=21 * 2**20)])
+    assert await slack.post(huge, signed_headers(SECRET, huge, content_type="application/json")) == 200
+    refused = await slack.api.wait_call("chat.postMessage", count=2)
+    assert texts(refused.params["blocks"]) == [":warning: " + EN("slack-file-too-large", limit_mb=20)]
+    assert len(slack.files.downloads) == 1
+    assert len(slack.api.calls_to("chat.postMessage")) == 2
+
+
+async def test_a_rate_limited_post_is_retried_after_retry_after(slack: Rig) -> None:
+    slack.api.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=1)
+    started = time.monotonic()
+    ts = await SlackNotifier(slack.transport.client).send(ALERTS, Reply().add("digest"))
+    assert time.monotonic() - started >= 1
+    assert len(slack.api.calls_to("chat.postMessage")) == 2
+    assert slack.api.messages[(ALERTS, ts)]["text"] == "digest"
+
+
+async def test_an_unexpected_failure_answers_with_a_reference_and_logs_no_secret(
+    slack: Rig, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.api.fail_next("files.getUploadURLExternal", "not_in_channel")
+    answered = await slack.command("slack_test_export", user="U0TESTER")
+    assert texts(answered["blocks"]) == ["export ready"]
+    failure = (await slack.api.wait_response(count=2)).body
+    assert (failure["response_type"], failure["replace_original"]) == ("ephemeral", False)
+    prefix = EN("error-internal", ref="")
+    assert failure["text"].startswith(prefix), failure["text"]
+    ref = failure["text"].removeprefix(prefix)
+    assert re.fullmatch("[0-9a-f]{8}", ref)
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err + caplog.text
+    assert ref in logged
+    assert BOT_TOKEN not in logged and SECRET not in logged

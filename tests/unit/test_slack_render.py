@@ -1,0 +1,170 @@
+"""Reply → Block Kit within Slack's limits, with every user-supplied string inert; the transport built from
+settings (Socket Mode included, which needs Slack itself to go further)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+
+from bot.runner import Runner
+from bot.slack import SlackNotifier, SlackTransport, render
+from bot.slack.render import command_of, escape, unescape
+from engine.clock import SystemClock
+from engine.reply import Button, Reply
+from engine.settings import Settings
+from models.enums import Platform
+
+
+def sections(reply: Reply) -> list[str]:
+    [message] = render(reply)
+    return [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
+
+
+def test_user_text_cannot_ping_link_or_mention() -> None:
+    hostile = "<!channel> & <https://evil.test|your bank> <@U0BOSS>"
+    [message] = render(Reply().add(hostile))
+    assert message.blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": escape(hostile)}}]
+    assert "<" not in message.text and ">" not in message.text
+    assert escape(hostile) == "&lt;!channel&gt; &amp; &lt;https://evil.test|your bank&gt; &lt;@U0BOSS&gt;"
+    assert unescape(escape(hostile)) == hostile
+
+
+def test_styles_become_header_code_block_and_prefixed_error() -> None:
+    reply = Reply().add("Workspaces", "title").add("a <b>", "pre").add("No such thing", "error")
+    [message] = render(reply)
+    assert message.blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Workspaces", "emoji": True}}
+    assert [b["text"]["text"] for b in message.blocks[1:]] == ["```a &lt;b&gt;```", ":warning: No such thing"]
+    assert message.text == "Workspaces\n\na &lt;b&gt;\n\nNo such thing"
+
+
+def test_a_title_longer_than_a_header_allows_becomes_a_section() -> None:
+    title = "t" * 151
+    [message] = render(Reply().add(title, "title"))
+    assert message.blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": title}}]
+
+
+def test_long_text_is_split_at_line_ends_into_sections_of_3000() -> None:
+    lines = [f"{n:04d} " + "x" * 95 for n in range(100)]  # 10,000 characters
+    pieces = sections(Reply().add("\n".join(lines)))
+    assert len(pieces) == 4
+    assert all(len(p) <= 3000 for p in pieces)
+    assert "\n".join(pieces) == "\n".join(lines)
+
+
+def test_a_long_line_is_cut_but_never_inside_an_entity() -> None:
+    pieces = sections(Reply().add("&" * 2000))  # 10,000 characters once escaped
+    assert all(len(p) <= 3000 and re.fullmatch("(&amp;)+", p) for p in pieces)
+    assert "".join(pieces) == "&amp;" * 2000
+
+
+def test_long_error_and_code_keep_their_form_in_every_piece() -> None:
+    code = sections(Reply().add("y" * 7000, "pre"))
+    assert all(len(p) <= 3000 and p.startswith("```") and p.endswith("```") for p in code)
+    error = sections(Reply().add("z" * 4000, "error"))
+    assert [p.startswith(":warning: ") for p in error] == [True, False]
+    assert all(len(p) <= 3000 for p in error)
+
+
+def test_buttons_carry_the_command_and_the_id_only() -> None:
+    reply = Reply().add("Request #7")
+    reply.buttons = [[Button("Approve", "approve", "7", "primary"), Button("Reject", "reject", "7", "danger")]]
+    [message] = render(reply)
+    assert message.blocks[-1] == {
+        "type": "actions",
+        "block_id": "mf.row.0",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Approve", "emoji": True},
+                "action_id": "mf.approve.0",
+                "value": "7",
+                "style": "primary",
+            },
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Reject", "emoji": True},
+                "action_id": "mf.reject.1",
+                "value": "7",
+                "style": "danger",
+            },
+        ],
+    }
+    assert [command_of(e["action_id"]) for e in message.blocks[-1]["elements"]] == ["approve", "reject"]
+    assert command_of("someone_elses_button") is None
+
+
+def test_a_row_of_30_buttons_takes_two_actions_blocks_with_unique_ids() -> None:
+    reply = Reply()
+    reply.buttons = [[Button("w" * 80, "use", f"ws-{n}") for n in range(30)] + [Button("Help", "help")]]
+    [message] = render(reply)
+    blocks: list[dict[str, Any]] = message.blocks
+    assert [len(b["elements"]) for b in blocks] == [25, 6]
+    assert len({b["block_id"] for b in blocks}) == 2
+    for block in blocks:
+        assert len({e["action_id"] for e in block["elements"]}) == len(block["elements"])
+    assert blocks[0]["elements"][0]["text"]["text"] == "w" * 74 + "…"
+    assert "value" not in blocks[1]["elements"][-1]  # a button without an id runs its command bare
+
+
+def test_more_than_50_blocks_become_several_messages_with_buttons_last() -> None:
+    reply = Reply()
+    for n in range(60):
+        reply.add(f"line {n}")
+    reply.buttons = [[Button("More", "workspaces")]]
+    first, second = render(reply)
+    assert (len(first.blocks), len(second.blocks)) == (50, 11)
+    assert second.blocks[-1]["type"] == "actions"
+    assert first.text.startswith("line 0\n\nline 1") and second.text.startswith("line 50")
+
+
+def test_the_fallback_text_is_bounded() -> None:
+    [message] = render(Reply().add("&" * 4000, "pre"))
+    assert len(message.text) <= 3000 and message.text.endswith("&amp;…")
+
+
+def test_a_reply_with_files_only_has_no_message() -> None:
+    assert render(Reply()) == []
+
+
+def _settings(**slack: Any) -> Settings:
+    return Settings(_env_file=None, slack_api_base="http://127.0.0.1:9/api/", default_locale="en", **slack)  # type: ignore[call-arg]
+
+
+def test_no_transport_without_a_bot_token_and_a_signing_secret() -> None:
+    runner = Runner(SystemClock())
+    assert SlackTransport.from_settings(runner, _settings()) is None
+    assert SlackTransport.from_settings(runner, _settings(slack_bot_token="xoxb-1")) is None
+
+
+async def test_the_transport_and_socket_mode_are_built_from_settings() -> None:
+    settings = _settings(slack_bot_token="xoxb-1", slack_signing_secret="s3cret", slack_app_token="xapp-1")
+    transport = SlackTransport.from_settings(Runner(SystemClock()), settings)
+    assert transport is not None
+    assert (transport.client.base_url, transport.client.token, transport.default_locale) == (
+        "http://127.0.0.1:9/api/",
+        "xoxb-1",
+        "en",
+    )
+    assert any(isinstance(h, AsyncRateLimitErrorRetryHandler) for h in transport.client.retry_handlers)
+    assert transport.socket_mode_enabled
+    handler = transport.socket_mode_handler()
+    assert (handler.app, handler.app_token, handler.client.web_client) == (transport.app, "xapp-1", transport.client)
+    assert transport.socket_mode_handler() is handler
+    await transport.stop()
+    assert handler.client.closed
+
+
+def test_a_worker_gets_a_notifier_from_settings_alone() -> None:
+    assert SlackNotifier.from_settings(_settings()) is None
+    notifier = SlackNotifier.from_settings(_settings(slack_bot_token="xoxb-1"))
+    assert notifier is not None and notifier.platform is Platform.SLACK
+    assert (notifier.client.token, notifier.client.base_url) == ("xoxb-1", "http://127.0.0.1:9/api/")
+    assert any(isinstance(h, AsyncRateLimitErrorRetryHandler) for h in notifier.client.retry_handlers)
+
+
+async def test_http_mode_only_without_an_app_token() -> None:
+    settings = _settings(slack_bot_token="xoxb-1", slack_signing_secret="s3cret")
+    transport = SlackTransport.from_settings(Runner(SystemClock()), settings)
+    assert transport is not None and not transport.socket_mode_enabled
