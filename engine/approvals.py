@@ -9,13 +9,13 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from engine.access import Actor, require_manager
+from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import Conflict, NotFound
 from engine.logging import get_logger
-from models import AuditLog, Person
+from models import AuditLog, Membership, Person
 from models.alert import Approval
-from models.enums import ApprovalKind, ApprovalStatus
+from models.enums import ApprovalKind, ApprovalStatus, Role
 
 log = get_logger(__name__)
 DEFAULT_TTL = dt.timedelta(days=3)
@@ -54,12 +54,21 @@ async def request(
         return None
 
 
+async def _manages(actor: Actor, workspace_id: int) -> bool:
+    """Admins, and managers of that workspace — whichever workspace is their current one (an alert may come
+    from any of a manager's workspaces)."""
+    if actor.is_admin:
+        return True
+    return actor.person_id is not None and await Membership.exists(
+        person_id=actor.person_id, workspace_id=workspace_id, role=Role.MANAGER
+    )
+
+
 async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) -> Decision:
     """Approve or reject, once. A second decision raises `Conflict` naming who decided and how."""
     approval = await Approval.get_or_none(id=approval_id)
-    if approval is None or not actor.can_manage(approval.workspace_id):
+    if approval is None or not await _manages(actor, approval.workspace_id):
         raise NotFound("error-approval-not-found", id=approval_id)
-    require_manager(actor, approval.workspace_id)
     now = clock.now()
     target = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     if approval.expires_at <= now and approval.status is ApprovalStatus.PENDING:

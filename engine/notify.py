@@ -61,11 +61,16 @@ class Notification:
         )
 
 
+class DeliveryFailed(Exception):
+    """A chat that cannot receive messages (deleted, bot removed or not invited). Retrying will not help."""
+
+
 class Notifier(Protocol):
     platform: Platform
 
     async def send(self, chat_id: str, reply: Reply) -> str:
-        """Post the reply to the chat; return the platform's message id."""
+        """Post the reply to the chat; return the platform's message id. Raise `DeliveryFailed` for a chat that
+        cannot receive it; other errors are transient and the job retries."""
         ...
 
 
@@ -75,6 +80,7 @@ class DeliveryReport:
     duplicate: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)  # no transport configured for that platform
+    failed: list[str] = field(default_factory=list)  # the chat refused (DeliveryFailed): needs a person
 
 
 def render(notification: Notification, locale: str) -> Reply:
@@ -118,7 +124,12 @@ async def deliver(
         if not await _take_rate_slot(redis, binding.platform, binding.chat_id, clock):
             report.deferred.append(where)
             continue
-        external_id = await notifier.send(binding.chat_id, reply)
+        try:
+            external_id = await notifier.send(binding.chat_id, reply)
+        except DeliveryFailed as exc:
+            log.warning("chat cannot receive notifications", where=where, reason=str(exc))
+            report.failed.append(where)
+            continue
         try:
             await Delivery.create(
                 notification_id=notification.id,

@@ -39,7 +39,12 @@ async def deliver_notification(ctx: dict[str, Any], data: dict[str, Any]) -> dic
     report = await deliver(Notification.from_dict(data), ctx.get("notifiers", {}), ctx["redis"], ctx["clock"])
     if report.deferred:
         raise Retry(defer=60)
-    return {"sent": report.sent, "duplicate": report.duplicate, "unavailable": report.unavailable}
+    return {
+        "sent": report.sent,
+        "duplicate": report.duplicate,
+        "unavailable": report.unavailable,
+        "failed": report.failed,
+    }
 
 
 class WorkerSettings:

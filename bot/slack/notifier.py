@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.render import render
+from engine.notify import DeliveryFailed
 from engine.reply import Reply
 from engine.settings import Settings
 from models.enums import Platform
 
+# chat.postMessage errors that no retry can fix: the channel is gone or the bot is not in it
+PERMANENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "account_inactive"})
 RATE_LIMIT_RETRIES = 2  # honour Retry-After twice, then let the caller see the 429
 
 
@@ -56,4 +60,9 @@ class SlackNotifier:
         return cls(web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_base))
 
     async def send(self, chat_id: str, reply: Reply) -> str:
-        return await post_reply(self.client, chat_id, reply)
+        try:
+            return await post_reply(self.client, chat_id, reply)
+        except SlackApiError as exc:
+            if exc.response.get("error") in PERMANENT_ERRORS:
+                raise DeliveryFailed(str(exc.response.get("error"))) from None
+            raise

@@ -15,7 +15,7 @@ from engine import approvals, people
 from engine.access import SYSTEM
 from engine.clock import FrozenClock
 from engine.i18n import translator
-from engine.notify import RATE_PER_MINUTE, Notification, deliver
+from engine.notify import RATE_PER_MINUTE, DeliveryFailed, Notification, deliver
 from engine.reply import Reply
 from models import Approval, ChatBinding, Delivery, Membership, Person, Workspace
 from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
@@ -234,3 +234,33 @@ async def test_notifications_are_deduplicated_and_rate_limited(redis: Redis, clo
         Notification("late", ws.id, ChatPurpose.ALERTS, "lang-set", "lang-set"), {TG: tg}, redis, clock
     )
     assert sorted(later.sent) == ["telegram:a", "telegram:b"]
+
+
+async def test_a_manager_of_two_workspaces_decides_in_either(runner: Runner, clock) -> None:
+    await _say(runner, "1", "/workspace_new beta Beta")
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "12", f"/start {await _invite(runner, 'manager', 'acme')}")
+    await _say(runner, "12", f"/start {await _invite(runner, 'manager', 'beta')}")
+    await _say(runner, "12", "/use acme")
+    beta = await Workspace.get(slug="beta")
+    approval = await approvals.request(beta.id, ApprovalKind.DMARC_STEP, "domain:3", {}, clock=clock)
+    assert approval is not None
+    assert (await _say(runner, "12", f"/approve {approval.id}")).ok
+    assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPROVED
+
+
+class RefusingNotifier(RecordingNotifier):
+    async def send(self, chat_id: str, reply: Reply) -> str:
+        if chat_id == "gone":
+            raise DeliveryFailed("channel_not_found")
+        return await super().send(chat_id, reply)
+
+
+async def test_a_chat_that_cannot_receive_does_not_block_the_others(redis: Redis, clock: FrozenClock) -> None:
+    ws = await people.create_workspace(SYSTEM, "acme", "ACME")
+    for chat in ("gone", "ok"):
+        await ChatBinding.create(workspace=ws, platform=TG, chat_id=chat, purposes=["alerts"])
+    report = await deliver(
+        Notification("a1", ws.id, ChatPurpose.ALERTS, "lang-set", "lang-set"), {TG: RefusingNotifier(TG)}, redis, clock
+    )
+    assert report.sent == ["telegram:ok"] and report.failed == ["telegram:gone"]
