@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -153,7 +154,7 @@ def endpoints_for(
     smtp = smtp or known.smtp
     imap = imap or known.imap
     if smtp is None or imap is None:
-        raise UserError("mail-endpoints-missing", provider=provider.value)
+        raise UserError("provider-endpoints-missing", provider=provider.value)
     return smtp, imap
 
 
@@ -197,7 +198,7 @@ async def fetch_service_app_token(
 ) -> AccessToken:
     """Exchange service-application credentials for a mailbox's access token (RFC 8693 token exchange).
 
-    Raises `UserError("mail-oauth-token-failed", status=…)`; neither the secret nor the response body (which may
+    Raises `UserError("provider-oauth-token-failed", status=…)`; neither the secret nor the response body (which may
     echo request fields) ends up in the error. `base_url` is injectable so tests use a local server.
     """
     form = {
@@ -214,21 +215,25 @@ async def fetch_service_app_token(
             base_url.rstrip("/") + "/token", data=form, timeout=aiohttp.ClientTimeout(total=timeout)
         ) as response:
             if response.status != 200:
-                raise UserError("mail-oauth-token-failed", status=str(response.status))
-            payload = await response.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, ValueError):
-        raise UserError("mail-oauth-token-failed", status="unreachable") from None
+                raise UserError("provider-oauth-token-failed", status=str(response.status))
+            body = await response.read()
+    except (aiohttp.ClientError, TimeoutError):
+        raise UserError("provider-oauth-token-failed", status="unreachable") from None
     finally:
         if own:
             await http.close()
-    return _parse_token(payload, clock)
+    return _parse_token(body, clock)
 
 
-def _parse_token(payload: object, clock: Clock) -> AccessToken:
+def _parse_token(body: bytes, clock: Clock) -> AccessToken:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise UserError("provider-oauth-token-failed", status="malformed") from None
     if not isinstance(payload, dict):
-        raise UserError("mail-oauth-token-failed", status="malformed")
+        raise UserError("provider-oauth-token-failed", status="malformed")
     token = payload.get("access_token")
     expires_in = payload.get("expires_in", 3600)
     if not isinstance(token, str) or not token or not isinstance(expires_in, int) or expires_in <= 0:
-        raise UserError("mail-oauth-token-failed", status="malformed")
+        raise UserError("provider-oauth-token-failed", status="malformed")
     return AccessToken(token=token, expires_at=clock.now() + dt.timedelta(seconds=expires_in))
