@@ -165,9 +165,7 @@ class DnsServer(_LoopbackService):
         self._write_config()
         log_offset = self._log.stat().st_size if self._log.exists() else 0
         with self._log.open("ab") as log:
-            proc = subprocess.Popen(
-                [knotd, "-c", str(self._conf)], stdin=subprocess.DEVNULL, stdout=log, stderr=log
-            )
+            proc = subprocess.Popen([knotd, "-c", str(self._conf)], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         try:
             self._wait(lambda: proc.poll() is not None or self._ready(), "knotd start")
         except BaseException:
@@ -248,9 +246,7 @@ class DnsServer(_LoopbackService):
         records: list[Record] = []
         for entry, codes in entries.items():
             owner = _dnsbl_owner(entry, origin)
-            records += [
-                Record(owner, "A", code, ttl) for code in ([codes] if isinstance(codes, str) else codes)
-            ]
+            records += [Record(owner, "A", code, ttl) for code in ([codes] if isinstance(codes, str) else codes)]
             reason = reasons.get(entry, _RFC5782_REASON if entry in _RFC5782_TEST_POINTS else None)
             if reason is not None:
                 records.append(Record(owner, "TXT", reason, ttl))
@@ -443,9 +439,7 @@ def _render_zone(origin: dns.name.Name, serial: int, records: list[Record]) -> s
     return "\n".join(lines) + "\n"
 
 
-def _render_record(
-    origin: dns.name.Name, record: Record
-) -> tuple[dns.name.Name, dns.rdatatype.RdataType, str]:
+def _render_record(origin: dns.name.Name, record: Record) -> tuple[dns.name.Name, dns.rdatatype.RdataType, str]:
     owner = _owner_name(record.owner, origin)
     rdtype = dns.rdatatype.from_text(record.type)
     if rdtype == dns.rdatatype.SOA:

@@ -1,0 +1,288 @@
+"""What DNS serves for a domain's plan, and a verdict per managed record.
+
+Lookups go only to the configured resolvers (`Resolver(configure=False)`: never /etc/resolv.conf) without a
+cache, so a drift shows on the next check. A lookup that times out or fails (SERVFAIL, REFUSED) says nothing
+about the record, so it gets its own verdict and is never taken for "ok" or "missing". NXDOMAIN of the
+domain itself (not delegated, expired) is a verdict of its own too; NXDOMAIN at `_dmarc` or a DKIM selector
+only means that record is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import dns.asyncresolver
+import dns.exception
+import dns.rdata
+import dns.rdtypes.ANY.CNAME
+import dns.rdtypes.ANY.MX
+import dns.rdtypes.ANY.TXT
+import dns.resolver
+
+from engine.dns.dkim import parse_dkim
+from engine.dns.dmarc import is_dmarc, parse_dmarc
+from engine.dns.names import absolute_name
+from engine.dns.records import Problem, ZoneRecord, absolute_host, mx_value, normalize_value
+from engine.dns.spf import LookupCount, SpfFetcher, SpfRecord, count_lookups, is_spf, parse_spf
+from engine.dns.templates import DnsPlan, DomainSpec, Expectation, build_plan
+from models.enums import DnsRecordKind, DnsVerdict
+
+K = DnsRecordKind
+V = DnsVerdict
+
+
+@dataclass(frozen=True)
+class ResolverConfig:
+    """Where DNS questions go. Production: a local recursive resolver (DNSBLs refuse public ones)."""
+
+    nameservers: tuple[str, ...]
+    port: int = 53
+    timeout_s: float = 3.0
+
+
+def make_resolver(config: ResolverConfig) -> dns.asyncresolver.Resolver:
+    """An async resolver that asks only the configured servers and never caches."""
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    resolver.nameservers = list(config.nameservers)
+    resolver.port = config.port
+    resolver.cache = None
+    resolver.timeout = config.timeout_s
+    resolver.lifetime = config.timeout_s * max(1, len(config.nameservers))
+    return resolver
+
+
+class LookupStatus(StrEnum):
+    ANSWER = "answer"
+    NODATA = "nodata"  # the name exists, without records of this type
+    NXDOMAIN = "nxdomain"
+    SERVFAIL = "servfail"  # SERVFAIL, REFUSED or any other failure of every server
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    status: LookupStatus
+    values: tuple[str, ...] = ()
+
+
+async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> Lookup:
+    """Resolve `name`/`rdtype`; values in `ZoneRecord` presentation form. Never raises for DNS failures."""
+    try:
+        answer = await resolver.resolve(name, rdtype, raise_on_no_answer=False)
+    except dns.resolver.NXDOMAIN:
+        return Lookup(LookupStatus.NXDOMAIN)
+    except dns.exception.Timeout:
+        return Lookup(LookupStatus.TIMEOUT)
+    except dns.exception.DNSException:  # NoNameservers (SERVFAIL/REFUSED), YXDOMAIN, malformed answers
+        return Lookup(LookupStatus.SERVFAIL)
+    if answer.rrset is None:
+        return Lookup(LookupStatus.NODATA)
+    return Lookup(LookupStatus.ANSWER, tuple(_value(rdata) for rdata in answer.rrset))
+
+
+def _value(rdata: dns.rdata.Rdata) -> str:
+    if isinstance(rdata, dns.rdtypes.ANY.MX.MX):
+        return mx_value(rdata.preference, rdata.exchange.to_text())
+    if isinstance(rdata, dns.rdtypes.ANY.TXT.TXT):
+        return b"".join(rdata.strings).decode("utf-8", "replace")
+    if isinstance(rdata, dns.rdtypes.ANY.CNAME.CNAME):
+        return absolute_host(rdata.target.to_text())
+    return rdata.to_text()
+
+
+_QUERY_TYPE = {K.MX: "MX", K.SPF: "TXT", K.DKIM: "TXT", K.DMARC: "TXT"}
+
+
+def _query_type(expectation: Expectation) -> str:
+    if expectation.kind == K.TRACKING:
+        return expectation.records[0].rtype if expectation.records else "CNAME"
+    return _QUERY_TYPE[expectation.kind]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The lookups made for one plan: (owner, type) → what came back."""
+
+    zone: str
+    lookups: Mapping[tuple[str, str], Lookup]
+
+    @property
+    def apex_missing(self) -> bool:
+        return any(owner == "@" and r.status == LookupStatus.NXDOMAIN for (owner, _), r in self.lookups.items())
+
+    @property
+    def complete(self) -> bool:
+        """True when every lookup was answered, so the records are the whole truth (a diff can trust them)."""
+        failed = (LookupStatus.TIMEOUT, LookupStatus.SERVFAIL)
+        return all(r.status not in failed for r in self.lookups.values())
+
+    def records(self) -> tuple[ZoneRecord, ...]:
+        return tuple(
+            ZoneRecord(owner, rtype, value)
+            for (owner, rtype), result in self.lookups.items()
+            for value in result.values
+        )
+
+
+async def take_snapshot(plan: DnsPlan, resolver: dns.asyncresolver.Resolver) -> Snapshot:
+    """Query every name the plan manages (and the apex MX/TXT, which tell whether the domain exists)."""
+    keys = {("@", "MX"), ("@", "TXT")} | {(e.owner, _query_type(e)) for e in plan.expectations}
+    ordered = sorted(keys)
+    results = await asyncio.gather(*(lookup(resolver, absolute_name(o, plan.zone), t) for o, t in ordered))
+    return Snapshot(plan.zone, dict(zip(ordered, results, strict=True)))
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """One managed record: what we expect, what DNS serves, the verdict and why."""
+
+    kind: DnsRecordKind
+    name: str
+    expected: tuple[str, ...]
+    found: tuple[str, ...]
+    verdict: DnsVerdict
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def conclusive(self) -> bool:
+        """False when DNS did not answer: the record may be fine or not, nobody knows."""
+        return self.verdict not in (V.TIMEOUT, V.SERVFAIL)
+
+
+@dataclass(frozen=True)
+class DomainCheck:
+    plan: DnsPlan
+    snapshot: Snapshot
+    records: tuple[RecordCheck, ...]
+
+
+async def check_domain(spec: DomainSpec, resolver: dns.asyncresolver.Resolver) -> DomainCheck:
+    """Read what DNS serves, plan against it (the SPF merge needs the served SPF) and judge every record."""
+    snapshot = await take_snapshot(build_plan(spec), resolver)
+    plan = build_plan(spec, snapshot.records())
+
+    async def fetch_spf(domain: str) -> SpfRecord | None:
+        result = await lookup(resolver, domain, "TXT")
+        records = [v for v in result.values if is_spf(v)]
+        return parse_spf(records[0]) if len(records) == 1 else None
+
+    checks = [await _judge_async(plan, e, snapshot, fetch_spf) for e in plan.expectations]
+    return DomainCheck(plan, snapshot, tuple(checks))
+
+
+async def _judge_async(
+    plan: DnsPlan, expectation: Expectation, snapshot: Snapshot, fetch_spf: SpfFetcher
+) -> RecordCheck:
+    """`judge`, after counting the SPF lookups through the includes (which needs the network)."""
+    result = snapshot.lookups[(expectation.owner, _query_type(expectation))]
+    count: LookupCount | None = None
+    spf_values = [v for v in result.values if is_spf(v)]
+    if expectation.kind == K.SPF and len(spf_values) == 1 and parse_spf(spf_values[0]).valid:
+        count = await count_lookups(parse_spf(spf_values[0]), fetch_spf)
+    return judge(plan, expectation, result, apex_missing=snapshot.apex_missing, spf_lookups=count)
+
+
+def judge(
+    plan: DnsPlan,
+    expectation: Expectation,
+    result: Lookup,
+    *,
+    apex_missing: bool = False,
+    spf_lookups: LookupCount | None = None,
+) -> RecordCheck:
+    """The verdict for one managed record, from one lookup. Pure: the rules, without the network."""
+    name = absolute_name(expectation.owner, plan.zone)
+    expected = tuple(r.value for r in expectation.records)
+    failure = _failure(result, apex_missing=apex_missing)
+    if failure is not None:
+        return RecordCheck(expectation.kind, name, expected, (), *failure)
+    found = tuple(v for v in result.values if expectation.kind != K.SPF or is_spf(v))
+    if not found:
+        return RecordCheck(expectation.kind, name, expected, (), V.MISSING, (Problem("dns-problem-missing"),))
+    if expectation.kind in (K.SPF, K.DKIM, K.DMARC) and len(found) > 1:
+        duplicate = Problem("dns-problem-duplicate", {"count": len(found)})
+        return RecordCheck(expectation.kind, name, expected, found, V.DUPLICATE, (duplicate,))
+    verdict, problems = _RULES[expectation.kind](plan, expectation, found, spf_lookups)
+    return RecordCheck(expectation.kind, name, expected, found, verdict, tuple(problems))
+
+
+def _failure(result: Lookup, *, apex_missing: bool) -> tuple[DnsVerdict, tuple[Problem, ...]] | None:
+    if result.status == LookupStatus.TIMEOUT:
+        return V.TIMEOUT, (Problem("dns-problem-timeout"),)
+    if result.status == LookupStatus.SERVFAIL:
+        return V.SERVFAIL, (Problem("dns-problem-servfail"),)
+    if apex_missing:
+        return V.NXDOMAIN, (Problem("dns-problem-nxdomain"),)
+    return None
+
+
+Verdict = tuple[DnsVerdict, list[Problem]]
+
+
+def _judge_mx(plan: DnsPlan, e: Expectation, found: Sequence[str], _: LookupCount | None) -> Verdict:
+    def hosts(values: Sequence[str]) -> set[str]:
+        return {normalize_value("MX", v).split(" ", 1)[1] for v in values}
+
+    if hosts(found) != hosts([r.value for r in e.records]):
+        return V.MISMATCH, [Problem("dns-problem-mx-differs", {"expected": ", ".join(sorted(hosts(_values(e))))})]
+    return V.OK, []
+
+
+def _judge_spf(plan: DnsPlan, e: Expectation, found: Sequence[str], lookups: LookupCount | None) -> Verdict:
+    record = parse_spf(found[0])
+    problems = list(record.problems)
+    if not record.valid:
+        return V.INVALID, problems
+    if lookups is not None:
+        problems += [Problem("dns-problem-spf-unresolved", {"domain": d}, True) for d in lookups.unresolved]
+        if lookups.over_limit:
+            problems.append(Problem("dns-problem-spf-too-many-lookups", {"count": lookups.total, "limit": 10}))
+            return V.INVALID, problems
+    if not record.authorizes(plan.spf_include):
+        return V.MISMATCH, [*problems, Problem("dns-problem-spf-no-include", {"include": plan.spf_include})]
+    return V.OK, problems
+
+
+def _judge_dkim(plan: DnsPlan, e: Expectation, found: Sequence[str], _: LookupCount | None) -> Verdict:
+    record = parse_dkim(found[0])
+    problems = list(record.problems)
+    if not record.valid:
+        return V.INVALID, problems
+    if e.records and parse_dkim(e.records[0].value).public_key != record.public_key:
+        return V.MISMATCH, [*problems, Problem("dns-problem-dkim-other-key")]
+    return V.OK, problems
+
+
+def _judge_dmarc(plan: DnsPlan, e: Expectation, found: Sequence[str], _: LookupCount | None) -> Verdict:
+    record = parse_dmarc(found[0])
+    problems = list(record.problems)
+    if not is_dmarc(found[0]) or not record.valid:
+        return V.INVALID, problems
+    if record.policy != plan.dmarc_policy:
+        found_policy = record.policy.value if record.policy else ""
+        differs = Problem("dns-problem-dmarc-policy-differs", {"found": found_policy, "expected": plan.dmarc_policy})
+        return V.MISMATCH, [*problems, differs]
+    return V.OK, problems
+
+
+def _judge_tracking(plan: DnsPlan, e: Expectation, found: Sequence[str], _: LookupCount | None) -> Verdict:
+    rtype = e.records[0].rtype if e.records else "CNAME"
+    if {normalize_value(rtype, v) for v in found} != {normalize_value(rtype, v) for v in _values(e)}:
+        return V.MISMATCH, [Problem("dns-problem-tracking-differs", {"expected": ", ".join(_values(e))})]
+    return V.OK, []
+
+
+def _values(e: Expectation) -> list[str]:
+    return [r.value for r in e.records]
+
+
+_RULES = {
+    K.MX: _judge_mx,
+    K.SPF: _judge_spf,
+    K.DKIM: _judge_dkim,
+    K.DMARC: _judge_dmarc,
+    K.TRACKING: _judge_tracking,
+}

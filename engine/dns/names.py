@@ -1,0 +1,70 @@
+"""Domain names as people type them and as DNS stores them.
+
+A domain is stored and queried in its ASCII (punycode) form and shown in Unicode. IDNA 2008 with the UTS #46
+mapping (the `idna` package) is what registrars and browsers use, so `Пример.РФ`, `пример.рф` and
+`xn--e1afmkfd.xn--p1ai` are one domain.
+"""
+
+from __future__ import annotations
+
+import re
+
+import idna
+
+from engine.errors import UserError
+
+MAX_NAME_LENGTH = 253  # RFC 1035 2.3.4, presentation form without the final dot
+_LDH_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_NUMERIC = re.compile(r"^[0-9]+$")
+
+
+def to_ascii(name: str) -> str:
+    """The normalized ASCII form of a domain name (lower case, punycode, no final dot).
+
+    Raises `UserError("error-domain-invalid")` for anything that is not a registrable-looking host name:
+    fewer than two labels, a numeric top-level label, bad characters, over-long labels or names.
+    """
+    cleaned = name.strip().rstrip(".")
+    if not cleaned:
+        raise UserError("error-domain-invalid", name=name)
+    try:
+        ascii_name = idna.encode(cleaned, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError):
+        raise UserError("error-domain-invalid", name=name) from None
+    labels = ascii_name.split(".")
+    if (
+        len(ascii_name) > MAX_NAME_LENGTH
+        or len(labels) < 2
+        or _NUMERIC.match(labels[-1])
+        or not all(_LDH_LABEL.match(label) for label in labels)
+    ):
+        raise UserError("error-domain-invalid", name=name)
+    return ascii_name
+
+
+def to_unicode(name: str) -> str:
+    """The Unicode form for display; a name that does not decode is shown as stored rather than hidden."""
+    try:
+        return idna.decode(name.rstrip("."))
+    except (idna.IDNAError, UnicodeError):
+        return name
+
+
+def relative_owner(fqdn: str, zone: str) -> str:
+    """The owner of `fqdn` relative to `zone` as zone files write it ("@" for the apex).
+
+    Raises ValueError when the name is outside the zone: adapters must never touch records of another zone.
+    """
+    name = fqdn.rstrip(".").lower()
+    origin = zone.rstrip(".").lower()
+    if name == origin:
+        return "@"
+    if name.endswith("." + origin):
+        return name[: -len(origin) - 1]
+    raise ValueError(f"{fqdn} is outside zone {zone}")
+
+
+def absolute_name(owner: str, zone: str) -> str:
+    """The full name (no final dot) of a zone-relative owner ("@" is the apex)."""
+    origin = zone.rstrip(".").lower()
+    return origin if owner in ("@", "") else f"{owner.lower()}.{origin}"

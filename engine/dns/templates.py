@@ -1,0 +1,210 @@
+"""The DNS plan of a sending domain: what its mail provider needs, rendered as a zone file and as a diff.
+
+Pure functions over plain dataclasses. A plan lists, per managed record kind, the owner it lives at and the
+records wanted there; the diff touches only those kinds' records (the SPF TXT at the apex, not a site
+verification TXT beside it), so applying a plan never removes what Mailfleet does not manage.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import dns.name
+import dns.zone
+
+from engine.dns.dkim import normalize_key_input
+from engine.dns.dmarc import build_dmarc, is_dmarc, parse_dmarc, with_policy
+from engine.dns.names import relative_owner, to_unicode
+from engine.dns.records import DEFAULT_TTL, Problem, ZoneRecord, absolute_host, mx_value, to_rdata
+from engine.dns.spf import is_spf, merge_include
+from models.enums import DmarcPolicy, DnsRecordKind, MailProvider
+
+K = DnsRecordKind
+
+
+@dataclass(frozen=True)
+class ProviderTemplate:
+    """What a mail provider expects in DNS (facts: Yandex 360 §1.5, Mail.ru for Business §2)."""
+
+    provider: MailProvider
+    mx: tuple[tuple[int, str], ...]
+    spf_include: str
+    dkim_selector: str
+
+
+TEMPLATES: Final = {
+    MailProvider.YANDEX360: ProviderTemplate(
+        MailProvider.YANDEX360, ((10, "mx.yandex.net."),), "_spf.yandex.net", "mail"
+    ),
+    MailProvider.MAILRU: ProviderTemplate(MailProvider.MAILRU, ((10, "emx.mail.ru."),), "_spf.mail.ru", "mailru"),
+    # own SMTP or any other host: MX and SPF come from the domain's own settings
+    MailProvider.GENERIC: ProviderTemplate(MailProvider.GENERIC, (), "", ""),
+}
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    """Everything a plan depends on. `name` is ASCII; `tracking_host` is a name inside the domain that
+    points at `tracking_target`, the platform's tracking host (a host name, or an address)."""
+
+    name: str
+    provider: MailProvider
+    dmarc_rua: str
+    dmarc_policy: DmarcPolicy = DmarcPolicy.NONE
+    dkim_selector: str = ""  # "" = the provider's selector
+    dkim_public_key: str = ""  # a bare base64 key or a whole record; "" = not known yet
+    tracking_host: str = ""
+    tracking_target: str = ""
+    mx: tuple[tuple[int, str], ...] = ()  # overrides the template's
+    spf_include: str = ""  # overrides the template's
+    ttl: int = DEFAULT_TTL
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One managed record kind: where it lives and what should be there (empty: only checked, not written)."""
+
+    kind: DnsRecordKind
+    owner: str
+    records: tuple[ZoneRecord, ...]
+
+
+@dataclass(frozen=True)
+class DnsPlan:
+    zone: str
+    expectations: tuple[Expectation, ...]
+    spf_include: str
+    dmarc_policy: DmarcPolicy
+    notes: tuple[Problem, ...]
+
+    @property
+    def records(self) -> tuple[ZoneRecord, ...]:
+        return tuple(r for e in self.expectations for r in e.records)
+
+    def expectation(self, kind: DnsRecordKind) -> Expectation | None:
+        return next((e for e in self.expectations if e.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Literal["add", "remove"]
+    kind: DnsRecordKind
+    record: ZoneRecord
+
+
+def in_scope(expectation: Expectation, record: ZoneRecord) -> bool:
+    """Whether a served record belongs to this managed kind (and may be replaced by the plan)."""
+    if record.owner.lower() != expectation.owner:
+        return False
+    match expectation.kind:
+        case K.MX:
+            return record.rtype == "MX"
+        case K.SPF:
+            return record.rtype == "TXT" and is_spf(record.value)
+        case K.DKIM | K.DMARC:
+            return record.rtype == "TXT"
+        case K.TRACKING:
+            return record.rtype in ("CNAME", "A", "AAAA")
+    return False
+
+
+def build_plan(spec: DomainSpec, served: Sequence[ZoneRecord] = ()) -> DnsPlan:
+    """The plan for `spec`, given what DNS (or the provider) serves now at the managed names.
+
+    The served SPF is merged with the provider's include rather than replaced, and a served DMARC record
+    keeps its extra tags; everything else is the template's.
+    """
+    template = TEMPLATES[spec.provider]
+    include = spec.spf_include or template.spf_include
+    selector = spec.dkim_selector or template.dkim_selector
+    expectations: list[Expectation] = []
+    notes: list[Problem] = []
+
+    def add(kind: DnsRecordKind, owner: str, rtype: str, values: Sequence[str]) -> Expectation:
+        records = tuple(ZoneRecord(owner, rtype, value, spec.ttl) for value in values)
+        expectation = Expectation(kind, owner, records)
+        expectations.append(expectation)
+        return expectation
+
+    mx = spec.mx or template.mx
+    if mx:
+        add(K.MX, "@", "MX", [mx_value(preference, host) for preference, host in mx])
+    if include:
+        spf = Expectation(K.SPF, "@", ())
+        current = [r.value for r in served if in_scope(spf, r)]
+        add(K.SPF, "@", "TXT", [merge_include(current, include)])
+    else:
+        notes.append(Problem("dns-note-spf-unknown", warning=True))
+    if selector:
+        key = spec.dkim_public_key.strip()
+        add(K.DKIM, f"{selector}._domainkey", "TXT", [normalize_key_input(key)] if key else [])
+        if not key:
+            notes.append(Problem("dns-note-dkim-key-unknown", {"selector": selector}, True))
+    else:
+        notes.append(Problem("dns-note-dkim-selector-unknown", warning=True))
+    add(K.DMARC, "_dmarc", "TXT", [_dmarc_value(spec, served)])
+    if spec.tracking_host and spec.tracking_target:
+        owner = relative_owner(spec.tracking_host, spec.name)
+        add(K.TRACKING, owner, *_tracking_record(spec.tracking_target))
+    return DnsPlan(spec.name, tuple(expectations), include, spec.dmarc_policy, tuple(notes))
+
+
+def _dmarc_value(spec: DomainSpec, served: Sequence[ZoneRecord]) -> str:
+    current = [r.value for r in served if r.owner == "_dmarc" and r.rtype == "TXT" and is_dmarc(r.value)]
+    if len(current) == 1 and parse_dmarc(current[0]).valid:
+        updated = with_policy(current[0], spec.dmarc_policy)
+        return updated if parse_dmarc(updated).rua else f"{updated}; rua=mailto:{spec.dmarc_rua}"
+    return build_dmarc(spec.dmarc_policy, spec.dmarc_rua)
+
+
+def _tracking_record(target: str) -> tuple[str, list[str]]:
+    """A CNAME to a host name; A/AAAA when the tracking host is only an address (a CNAME cannot name one)."""
+    try:
+        address = ipaddress.ip_address(target)
+    except ValueError:
+        return "CNAME", [absolute_host(target)]
+    return ("A" if address.version == 4 else "AAAA"), [str(address)]
+
+
+def diff_plan(plan: DnsPlan, served: Sequence[ZoneRecord]) -> tuple[Change, ...]:
+    """The changes that turn `served` into the plan: removals first (a CNAME cannot join other data, an
+    SPF must not exist twice), then additions. Kinds with no known value (a DKIM key not yet fetched) are
+    left alone. An empty result means the zone already matches the plan."""
+    removes: list[Change] = []
+    adds: list[Change] = []
+    for expectation in plan.expectations:
+        if not expectation.records:
+            continue
+        current = [r for r in served if in_scope(expectation, r)]
+        wanted = {r.identity for r in expectation.records}
+        have = {r.identity for r in current}
+        removes += [Change("remove", expectation.kind, r) for r in current if r.identity not in wanted]
+        adds += [Change("add", expectation.kind, r) for r in expectation.records if r.identity not in have]
+    return (*removes, *adds)
+
+
+def render_zone(plan: DnsPlan) -> str:
+    """The plan as a BIND zone file (also the zone's backup and export). SOA and NS are the DNS host's and
+    are left out; load it with `$ORIGIN` as written (dnspython: `check_origin=False`)."""
+    origin = dns.name.from_text(plan.zone)
+    zone = dns.zone.Zone(origin, relativize=True)
+    for record in plan.records:
+        rdata = to_rdata(record, origin)
+        zone.find_rdataset(record.owner, rdata.rdtype, create=True).add(rdata, record.ttl)
+    header = f"; {to_unicode(plan.zone)}\n" if to_unicode(plan.zone) != plan.zone else ""
+    text: str = zone.to_text(sorted=True, relativize=True, want_origin=True)
+    return header + text
+
+
+def render_diff(plan: DnsPlan, changes: Sequence[Change]) -> str:
+    """The changes as zone-file lines, `-` for a removal and `+` for an addition."""
+    origin = dns.name.from_text(plan.zone)
+    lines = []
+    for change in changes:
+        record = change.record
+        mark = "+" if change.action == "add" else "-"
+        lines.append(f"{mark} {record.owner} {record.ttl} IN {record.rtype} {to_rdata(record, origin).to_text()}")
+    return "\n".join(lines) + ("\n" if lines else "")

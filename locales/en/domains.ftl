@@ -1,0 +1,131 @@
+## Domains: inventory, DNS plan and checks, blacklists, expiry, DMARC, registrar and mail provider APIs.
+
+## Errors
+
+error-domain-invalid = “{ $name }” does not look like a domain name. Example: example.com or пример.рф
+error-domain-not-found = Domain { $name } is not in this workspace. List: /domains
+error-domain-workspace-unknown = The workspace to import into was not found.
+error-domain-import-empty = The file has no rows with a domain.
+error-domain-import-too-large = Too many rows: at most { $limit } domains can be added at once. Split the file.
+error-domain-import-conflict = Someone else added some of these domains while the import ran. Run it again — the ones already added will be skipped.
+error-dkim-invalid = This is not a DKIM key: send the base64 public key (the p= value) or the whole “v=DKIM1; k=rsa; p=…” record.
+error-dkim-weak-key = The DKIM key is too short: { $bits } bits, mailbox providers require at least { $minimum }. Generate a 2048-bit key.
+error-dkim-selector-required = Give the DKIM selector (for example mail): this mail provider has no default selector.
+error-dmarc-step-not-approved = The DMARC step is not approved yet (state: { $status }).
+error-provider-auth = { $provider } refused the API login, password or token. Check the credentials in the settings.
+error-provider-forbidden = { $provider }: the API account may not do this.
+error-provider-domain-not-found = { $provider } does not know this domain (or it is not on its name servers).
+error-provider-conflict = { $provider }: it already exists or someone else changed it. Refresh and try again.
+error-provider-rate-limited = { $provider } is limiting the request rate. Try later — Mailfleet itself stays under the limit.
+error-provider-unavailable = { $provider } is unavailable right now (network or server error). Try later.
+error-provider-bad-response = { $provider } answered in an unexpected format. Try later; if it repeats, tell support.
+error-provider-failed = { $provider } refused the request (code { $code }).
+error-regru-ip-denied = REG.RU does not accept API requests from this IP address. Add the Mailfleet server's address in the API settings of your REG.RU account (takes 5–30 minutes).
+error-regru-billing-lock = REG.RU: a billing operation is already running. Try again in a minute.
+
+## Domain import: why a row was skipped
+
+domain-import-bad-name = not a domain name
+domain-import-duplicate = repeated: this domain is already on line { $line }
+domain-import-bad-registrar = the registrar's name is longer than { $limit } characters
+domain-import-bad-date = date “{ $value }” not understood: use YYYY-MM-DD or DD.MM.YYYY
+domain-import-bad-provider = unknown mail provider “{ $value }”: yandex360, mailru or generic
+domain-import-bad-pool = unknown role “{ $value }”: active or reserve
+domain-import-other-workspace = the domain belongs to another workspace
+
+## DNS records and verdicts
+
+dns-record-mx = MX
+dns-record-spf = SPF
+dns-record-dkim = DKIM
+dns-record-dmarc = DMARC
+dns-record-tracking = Tracking (CNAME)
+dns-verdict-ok = ok
+dns-verdict-missing = missing
+dns-verdict-mismatch = differs from the plan
+dns-verdict-invalid = invalid record
+dns-verdict-duplicate = several records instead of one
+dns-verdict-nxdomain = the domain does not exist in DNS
+dns-verdict-servfail = the DNS server answered with an error
+dns-verdict-timeout = the DNS server did not answer
+
+## Why that verdict
+
+dns-problem-missing = No such record.
+dns-problem-duplicate = { $count } records found where there must be one — mail servers treat that as an error.
+dns-problem-timeout = DNS did not answer in time; the record's state is unknown, it will be checked again.
+dns-problem-servfail = The DNS server returned an error (SERVFAIL or a refusal); the record's state is unknown.
+dns-problem-nxdomain = The domain does not exist in DNS (not delegated, or expired).
+dns-problem-mx-differs = MX points elsewhere: it must be { $expected }.
+dns-problem-tag-syntax = Syntax error in “{ $tag }”: expected tag=value.
+dns-problem-tag-repeated = Tag { $tag } is repeated.
+dns-problem-spf-not-spf = The record does not start with v=spf1.
+dns-problem-spf-unknown-term = Unknown SPF term: “{ $term }”.
+dns-problem-spf-bad-term = Malformed SPF term: “{ $term }”.
+dns-problem-spf-modifier-repeated = Modifier { $modifier } appears more than once.
+dns-problem-spf-after-all = Terms after “all” are never evaluated.
+dns-problem-spf-too-many-lookups = SPF needs { $count } DNS lookups, at most { $limit } are allowed: receivers will treat SPF as broken. Remove some includes.
+dns-problem-spf-unresolved = The SPF record of included { $domain } could not be read; lookups were counted without it.
+dns-problem-spf-no-include = SPF lacks include:{ $include } — the provider's mail will fail SPF.
+dns-problem-dkim-version = Tag v must come first and be DKIM1.
+dns-problem-dkim-key-type = Key type “{ $type }” is not supported: rsa or ed25519.
+dns-problem-dkim-no-key = The record has no public key (tag p=).
+dns-problem-dkim-revoked = The key is revoked (empty p=): signatures with this selector fail.
+dns-problem-dkim-bad-key = The public key cannot be read: broken base64, or not a key.
+dns-problem-dkim-weak-key = The key has { $bits } bits: mailbox providers require at least { $minimum }.
+dns-problem-dkim-short-key = The key has { $bits } bits: accepted, { $recommended } is recommended.
+dns-problem-dkim-other-key = Another key is published, not the one the provider signs with.
+dns-problem-dmarc-version = The record must start with v=DMARC1.
+dns-problem-dmarc-policy = Policy p=“{ $value }” is invalid: none, quarantine or reject.
+dns-problem-dmarc-tag = Invalid value of tag { $tag }: “{ $value }”.
+dns-problem-dmarc-no-rua = No report address (rua): you will not see who sends in the domain's name.
+dns-problem-dmarc-policy-differs = The published policy is { $found }, the plan says { $expected }.
+dns-problem-tracking-differs = The tracking host points elsewhere: it must be { $expected }.
+dns-note-spf-unknown = There is no SPF template for this mail provider: add your server's include yourself.
+dns-note-dkim-key-unknown = The DKIM key for selector { $selector } is not known yet: take it from the provider's panel or API.
+dns-note-dkim-selector-unknown = No DKIM selector is set: give it together with the key.
+
+## Blacklists (DNSBL)
+
+dnsbl-result-listed = listed
+dnsbl-result-clean = not listed
+dnsbl-result-error = check failed
+dnsbl-code-sbl = Spamhaus SBL: spam source
+dnsbl-code-css = Spamhaus CSS: snowshoe spam
+dnsbl-code-xbl = Spamhaus XBL: infected or exploited host
+dnsbl-code-drop = Spamhaus DROP: network controlled by spammers
+dnsbl-code-pbl = Spamhaus PBL: address should not send mail directly
+dnsbl-code-bcl = Spamhaus BCL: botnet controller
+dnsbl-code-dbl-spam = Spamhaus DBL: low-reputation domain (spam)
+dnsbl-code-dbl-phish = Spamhaus DBL: phishing
+dnsbl-code-dbl-malware = Spamhaus DBL: malware
+dnsbl-code-dbl-botnet = Spamhaus DBL: botnet command and control
+dnsbl-code-dbl-abused = Spamhaus DBL: abused legitimate domain
+dnsbl-code-uribl-black = URIBL black: domain seen in spam
+dnsbl-code-uribl-grey = URIBL grey: domain seen in bulk mail
+dnsbl-code-uribl-red = URIBL red: recently seen in spam
+dnsbl-code-surbl-phish = SURBL: phishing
+dnsbl-code-surbl-malware = SURBL: malware
+dnsbl-code-surbl-abuse = SURBL: spam and abuse
+dnsbl-code-surbl-cracked = SURBL: cracked site
+dnsbl-code-barracuda = Barracuda: address listed
+dnsbl-code-spamcop = SpamCop: recipients reported the address
+dnsbl-code-unknown = listed, with an undocumented code
+dnsbl-error-refused = the list refused to answer (typically a query through public DNS); the check is blind
+dnsbl-error-public-resolver = Spamhaus does not answer public DNS resolvers: use your own resolver or a DQS key
+dnsbl-error-excessive = Spamhaus: query limit exceeded; a DQS key is needed
+dnsbl-error-typo = Spamhaus: wrong zone name or DQS key
+dnsbl-error-ip-in-domain-list = an IP address was sent to a domain list
+dnsbl-error-unexpected = the list gave an answer that makes no sense
+dnsbl-error-timeout = the list did not answer in time
+dnsbl-error-servfail = the DNS server returned an error when asking the list
+
+## Alerts and DMARC
+
+alert-dns-drift = DNS record { $record } of { $domain } changed or disappeared. Before: { $before } Now: { $after }
+alert-blacklist-listed = { $target } is listed on { $zone }. The domain is cooling down; sending from it is paused.
+alert-dnsbl-blind = Checks against { $zone } do not work: the list does not answer or refuses. Until fixed, “clean” means nothing.
+alert-domain-expiry = Domain { $domain } expires on { $expires_on } ({ $days_left } days left). Renew it at the registrar.
+dmarc-step-proposal = Domain { $domain } stayed clean for the whole trial period. Tighten DMARC from { $from } to { $to }? This will be published: { $value }
+dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check again.
+dmarc-step-applied = DMARC of { $domain } is now { $policy }: DNS serves the record.

@@ -1,0 +1,131 @@
+## Домены: инвентарь, DNS-план и проверки, чёрные списки, сроки, DMARC, API регистраторов и почтовых провайдеров.
+
+## Ошибки
+
+error-domain-invalid = «{ $name }» не похоже на доменное имя. Пример: example.ru или пример.рф
+error-domain-not-found = Домен { $name } не найден в этом рабочем пространстве. Список: /domains
+error-domain-workspace-unknown = Рабочее пространство для импорта не найдено.
+error-domain-import-empty = В файле нет ни одной строки с доменом.
+error-domain-import-too-large = Слишком много строк: за один раз можно добавить не больше { $limit } доменов. Разделите файл на части.
+error-domain-import-conflict = Пока шёл импорт, часть этих доменов добавил кто-то другой. Повторите импорт — уже добавленные будут пропущены.
+error-dkim-invalid = Это не DKIM-ключ: нужен открытый ключ в base64 (значение p=) или целиком запись «v=DKIM1; k=rsa; p=…».
+error-dkim-weak-key = DKIM-ключ слишком короткий: { $bits } бит, почтовые сервисы требуют не меньше { $minimum }. Сгенерируйте ключ 2048 бит.
+error-dkim-selector-required = Укажите DKIM-селектор (например, mail): у этого почтового провайдера нет селектора по умолчанию.
+error-dmarc-step-not-approved = Шаг DMARC ещё не одобрен (состояние: { $status }).
+error-provider-auth = { $provider } не принял логин, пароль или токен API. Проверьте учётные данные в настройках.
+error-provider-forbidden = { $provider }: у учётной записи API нет прав на это действие.
+error-provider-domain-not-found = { $provider } не знает этот домен (или он не на его DNS-серверах).
+error-provider-conflict = { $provider }: объект уже существует или изменён кем-то другим. Обновите данные и повторите.
+error-provider-rate-limited = { $provider } ограничил частоту запросов. Повторите позже — Mailfleet сам отправляет запросы не чаще лимита.
+error-provider-unavailable = { $provider } сейчас недоступен (сеть или ошибка сервера). Попробуйте позже.
+error-provider-bad-response = { $provider } ответил в неожиданном формате. Попробуйте позже; если повторится — сообщите в поддержку.
+error-provider-failed = { $provider } отказал в запросе (код { $code }).
+error-regru-ip-denied = REG.RU не принимает запросы API с этого IP-адреса. Добавьте адрес сервера Mailfleet в настройках API в личном кабинете REG.RU (применяется 5–30 минут).
+error-regru-billing-lock = REG.RU: операция по счёту уже выполняется. Повторите через минуту.
+
+## Импорт доменов: причины пропуска строки
+
+domain-import-bad-name = не похоже на доменное имя
+domain-import-duplicate = повтор: этот домен уже есть в строке { $line }
+domain-import-bad-registrar = название регистратора длиннее { $limit } символов
+domain-import-bad-date = дата «{ $value }» не распознана: нужна ГГГГ-ММ-ДД или ДД.ММ.ГГГГ
+domain-import-bad-provider = почтовый провайдер «{ $value }» не знаком: yandex360, mailru или generic
+domain-import-bad-pool = роль «{ $value }» не знакома: active (активный) или reserve (резерв)
+domain-import-other-workspace = домен уже принадлежит другому рабочему пространству
+
+## Записи DNS и вердикты
+
+dns-record-mx = MX
+dns-record-spf = SPF
+dns-record-dkim = DKIM
+dns-record-dmarc = DMARC
+dns-record-tracking = Трекинг (CNAME)
+dns-verdict-ok = в порядке
+dns-verdict-missing = нет записи
+dns-verdict-mismatch = не совпадает с планом
+dns-verdict-invalid = запись с ошибкой
+dns-verdict-duplicate = несколько записей вместо одной
+dns-verdict-nxdomain = домен не существует в DNS
+dns-verdict-servfail = DNS-сервер ответил ошибкой
+dns-verdict-timeout = DNS-сервер не ответил
+
+## Почему такой вердикт
+
+dns-problem-missing = Запись не найдена.
+dns-problem-duplicate = Найдено записей: { $count }, а должна быть одна — почтовые серверы считают это ошибкой.
+dns-problem-timeout = DNS не ответил вовремя; состояние записи неизвестно, проверим ещё раз.
+dns-problem-servfail = DNS-сервер вернул ошибку (SERVFAIL или отказ); состояние записи неизвестно.
+dns-problem-nxdomain = Домен не существует в DNS (не делегирован или истёк).
+dns-problem-mx-differs = MX указывают не туда: нужно { $expected }.
+dns-problem-tag-syntax = Ошибка синтаксиса в «{ $tag }»: нужен вид тег=значение.
+dns-problem-tag-repeated = Тег { $tag } повторяется.
+dns-problem-spf-not-spf = Запись не начинается с v=spf1.
+dns-problem-spf-unknown-term = Неизвестный элемент SPF: «{ $term }».
+dns-problem-spf-bad-term = Ошибка в элементе SPF: «{ $term }».
+dns-problem-spf-modifier-repeated = Модификатор { $modifier } указан больше одного раза.
+dns-problem-spf-after-all = Элементы после «all» никогда не проверяются.
+dns-problem-spf-too-many-lookups = SPF требует { $count } DNS-запросов, а допустимо не больше { $limit }: получатели сочтут SPF ошибочным. Уберите лишние include.
+dns-problem-spf-unresolved = Не удалось прочитать SPF домена { $domain } из include; число запросов посчитано без него.
+dns-problem-spf-no-include = В SPF нет include:{ $include } — письма провайдера не пройдут проверку SPF.
+dns-problem-dkim-version = Тег v должен быть первым и равняться DKIM1.
+dns-problem-dkim-key-type = Тип ключа «{ $type }» не поддерживается: rsa или ed25519.
+dns-problem-dkim-no-key = В записи нет открытого ключа (тег p=).
+dns-problem-dkim-revoked = Ключ отозван (пустой p=): подписи этим селектором не проходят.
+dns-problem-dkim-bad-key = Открытый ключ не читается: повреждён base64 или это не ключ.
+dns-problem-dkim-weak-key = Ключ { $bits } бит: почтовые сервисы требуют не меньше { $minimum }.
+dns-problem-dkim-short-key = Ключ { $bits } бит: допустимо, но рекомендуется { $recommended }.
+dns-problem-dkim-other-key = Опубликован другой ключ, не тот, которым подписывает провайдер.
+dns-problem-dmarc-version = Запись должна начинаться с v=DMARC1.
+dns-problem-dmarc-policy = Политика p=«{ $value }» неверна: none, quarantine или reject.
+dns-problem-dmarc-tag = Неверное значение тега { $tag }: «{ $value }».
+dns-problem-dmarc-no-rua = Нет адреса для отчётов (rua): вы не увидите, кто шлёт от имени домена.
+dns-problem-dmarc-policy-differs = Опубликована политика { $found }, а по плану — { $expected }.
+dns-problem-tracking-differs = Трекинговый адрес указывает не туда: нужно { $expected }.
+dns-note-spf-unknown = Для этого почтового провайдера нет шаблона SPF: добавьте include своего сервера вручную.
+dns-note-dkim-key-unknown = DKIM-ключ для селектора { $selector } ещё не получен: возьмите его в панели провайдера или через API.
+dns-note-dkim-selector-unknown = DKIM-селектор не задан: укажите его вместе с ключом.
+
+## Чёрные списки (DNSBL)
+
+dnsbl-result-listed = в списке
+dnsbl-result-clean = нет в списке
+dnsbl-result-error = проверка не удалась
+dnsbl-code-sbl = Spamhaus SBL: источник спама
+dnsbl-code-css = Spamhaus CSS: массовая рассылка с многих адресов
+dnsbl-code-xbl = Spamhaus XBL: заражённый или взломанный узел
+dnsbl-code-drop = Spamhaus DROP: сеть под контролем спамеров
+dnsbl-code-pbl = Spamhaus PBL: адрес не должен слать почту напрямую
+dnsbl-code-bcl = Spamhaus BCL: управляющий сервер ботнета
+dnsbl-code-dbl-spam = Spamhaus DBL: домен с плохой репутацией (спам)
+dnsbl-code-dbl-phish = Spamhaus DBL: фишинг
+dnsbl-code-dbl-malware = Spamhaus DBL: вредоносное ПО
+dnsbl-code-dbl-botnet = Spamhaus DBL: управление ботнетом
+dnsbl-code-dbl-abused = Spamhaus DBL: взломанный законный домен
+dnsbl-code-uribl-black = URIBL black: домен в спаме
+dnsbl-code-uribl-grey = URIBL grey: домен в массовых рассылках
+dnsbl-code-uribl-red = URIBL red: недавно замечен в спаме
+dnsbl-code-surbl-phish = SURBL: фишинг
+dnsbl-code-surbl-malware = SURBL: вредоносное ПО
+dnsbl-code-surbl-abuse = SURBL: спам и злоупотребления
+dnsbl-code-surbl-cracked = SURBL: взломанный сайт
+dnsbl-code-barracuda = Barracuda: адрес в списке
+dnsbl-code-spamcop = SpamCop: на адрес жаловались получатели
+dnsbl-code-unknown = в списке, код ответа не описан
+dnsbl-error-refused = список отказался отвечать (частый случай — запрос через публичный DNS); проверка «слепая»
+dnsbl-error-public-resolver = Spamhaus не отвечает публичным DNS-резолверам: нужен свой резолвер или ключ DQS
+dnsbl-error-excessive = Spamhaus: превышен лимит запросов; нужен ключ DQS
+dnsbl-error-typo = Spamhaus: ошибка в имени зоны или ключе DQS
+dnsbl-error-ip-in-domain-list = в доменный список отправлен IP-адрес
+dnsbl-error-unexpected = список вернул непонятный ответ
+dnsbl-error-timeout = список не ответил вовремя
+dnsbl-error-servfail = DNS-сервер вернул ошибку при запросе к списку
+
+## Оповещения и DMARC
+
+alert-dns-drift = DNS-запись { $record } домена { $domain } изменилась или исчезла. Было: { $before } Стало: { $after }
+alert-blacklist-listed = { $target } попал в чёрный список { $zone }. Домен переведён на охлаждение, рассылки с него приостановлены.
+alert-dnsbl-blind = Проверка по списку { $zone } не работает: список не отвечает или отказывает. Пока это так, «чисто» ничего не значит.
+alert-domain-expiry = Домен { $domain } истекает { $expires_on } (осталось дней: { $days_left }). Продлите его у регистратора.
+dmarc-step-proposal = Домен { $domain } чист весь испытательный срок. Ужесточить DMARC с { $from } до { $to }? Будет опубликовано: { $value }
+dmarc-step-set-record = Опубликуйте запись: { $name } TXT «{ $value }». Затем повторите проверку.
+dmarc-step-applied = DMARC домена { $domain } теперь { $policy }: запись видна в DNS.

@@ -1,0 +1,374 @@
+"""Domain DNS checks, drift, blacklists and DMARC steps against a real Knot server and real PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+import aiohttp
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import SecretStr
+
+from engine.access import SYSTEM, Actor
+from engine.clock import FrozenClock
+from engine.dns.adapters import RegRu
+from engine.dns.check import RecordCheck, ResolverConfig
+from engine.dns.dnsbl import DnsblZone, Family, TargetKind
+from engine.domains import (
+    DnsConfig,
+    add_domains,
+    apply_dmarc_step,
+    check_all_blacklists,
+    check_all_dns,
+    check_blacklists,
+    check_dns,
+    check_shared_blacklists,
+    export_zones,
+    list_domains,
+    plan_dns,
+    propose_dmarc_steps,
+    set_dkim,
+    show_domain,
+)
+from engine.errors import Conflict, Forbidden
+from engine.i18n import Translator
+from engine.lifecycle import transition_approval, transition_domain
+from models import Alert, Approval, BlacklistCheck, DnsCheck, Domain, Workspace
+from models.enums import (
+    ApprovalKind,
+    ApprovalStatus,
+    DmarcPolicy,
+    DnsRecordKind,
+    DnsVerdict,
+    DomainStatus,
+    ListingResult,
+    Platform,
+    Role,
+)
+from tests.harness.dnsserver import DnsServer, RecordLike, ServfailServer, SilentUdpServer
+from tests.harness.registrar_standins import RegRuStandin
+
+K, V = DnsRecordKind, DnsVerdict
+START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+TRACKING = "track.mailfleet.test"
+SPF = "v=spf1 include:_spf.yandex.net ~all"
+
+
+def _key() -> str:
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode()
+
+
+DKIM_KEY = _key()
+
+
+@pytest.fixture(scope="module")
+def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsServer]:
+    with DnsServer(tmp_path_factory.mktemp("knot")) as server:
+        server.set_zone("yandex.net", [("_spf", "TXT", "v=spf1 ip4:77.88.0.0/18 -all")])
+        server.set_dnsbl("dbl.test", {"listed.test": "127.0.1.2"})
+        server.set_dnsbl("uribl.test", {"listed.test": "127.0.0.1", "clean.test": "127.0.0.1"})
+        server.set_dnsbl("zen.test", {"192.0.2.99": "127.0.0.2"})
+        yield server
+
+
+ZONES = (
+    DnsblZone("dbl.test", TargetKind.DOMAIN, Family.SPAMHAUS_DBL),
+    DnsblZone("uribl.test", TargetKind.DOMAIN, Family.URIBL),
+    DnsblZone("zen.test", TargetKind.IP, Family.SPAMHAUS_ZEN),
+)
+
+
+def config_for(port: int, *, timeout: float = 2.0) -> DnsConfig:
+    return DnsConfig(ResolverConfig(("127.0.0.1",), port, timeout), tracking_target=TRACKING, dnsbl_zones=ZONES)
+
+
+@pytest.fixture
+def config(knot: DnsServer) -> DnsConfig:
+    return config_for(knot.port)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+async def manager(orm: None) -> Actor:
+    workspace = await Workspace.create(slug="acme", name="Acme")
+    return Actor(person_id=None, platform=Platform.CONSOLE, role=Role.MANAGER, workspace_id=workspace.id)
+
+
+def good_zone(name: str, **replace: list[RecordLike]) -> list[RecordLike]:
+    """A zone that matches the Yandex 360 plan; `replace` swaps the records of one owner ("spf", "dkim", …)."""
+    parts: dict[str, list[RecordLike]] = {
+        "mx": [("@", "MX", "10 mx.yandex.net.")],
+        "spf": [("@", "TXT", SPF), ("@", "TXT", "yandex-verification: 42")],
+        "dkim": [("mail._domainkey", "TXT", f"v=DKIM1; k=rsa; p={DKIM_KEY}")],
+        "dmarc": [("_dmarc", "TXT", f"v=DMARC1; p=none; rua=mailto:dmarc@{name}")],
+        "tracking": [("t", "CNAME", f"{TRACKING}.")],
+    }
+    parts.update(replace)
+    return [record for records in parts.values() for record in records]
+
+
+async def add_domain(manager: Actor, clock: FrozenClock, name: str) -> Domain:
+    report = await add_domains(manager, clock, name)
+    assert report.added == (name,)
+    await set_dkim(manager, clock, name, DKIM_KEY)
+    return await Domain.get(name=name)
+
+
+def verdicts(records: Sequence[RecordCheck]) -> dict[DnsRecordKind, DnsVerdict]:
+    return {r.kind: r.verdict for r in records}
+
+
+async def test_correct_records_check_clean(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    knot.set_zone("good.test", good_zone("good.test"))
+    await add_domain(manager, clock, "good.test")
+
+    report = await check_dns(manager, clock, "good.test", config)
+
+    assert verdicts(report.records) == dict.fromkeys(K, V.OK)
+    assert report.ok and report.drifted == ()
+    assert [p.key for r in report.records for p in r.problems] == []
+    assert await DnsCheck.filter(domain__name="good.test").count() == 5
+    detail = await show_domain(manager, clock, "good.test")
+    assert {v.record: v.verdict for v in detail.dns} == dict.fromkeys(K, V.OK)
+    assert detail.summary.dns_ok is True
+    assert [s.dns_ok for s in await list_domains(manager, clock)] == [True]
+    clock.advance(dt.timedelta(days=1))
+    (daily,) = await check_all_dns(SYSTEM, clock, config)  # the cron: every workspace, nothing drifted
+    assert daily.domain == "good.test" and daily.ok and daily.drifted == ()
+
+
+async def test_broken_spf_missing_dkim_and_two_spf_records(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    knot.set_zone(
+        "broken.test", good_zone("broken.test", spf=[("@", "TXT", "v=spf1 include:_spf.yandex.net ~al")], dkim=[])
+    )
+    knot.set_zone("twospf.test", good_zone("twospf.test", spf=[("@", "TXT", SPF), ("@", "TXT", "v=spf1 mx -all")]))
+    await add_domain(manager, clock, "broken.test")
+    await add_domain(manager, clock, "twospf.test")
+
+    broken = await check_dns(manager, clock, "broken.test", config)
+    two = await check_dns(manager, clock, "twospf.test", config)
+
+    assert verdicts(broken.records) == {
+        K.MX: V.OK,
+        K.SPF: V.INVALID,
+        K.DKIM: V.MISSING,
+        K.DMARC: V.OK,
+        K.TRACKING: V.OK,
+    }
+    assert verdicts(two.records)[K.SPF] == V.DUPLICATE
+    spf = next(r for r in broken.records if r.kind == K.SPF)
+    assert spf.found == ("v=spf1 include:_spf.yandex.net ~al",)
+    (problem,) = spf.problems
+    for locale, word in (("ru", "Неизвестный"), ("en", "Unknown")):
+        explanation = Translator(locale)(problem.key, **problem.params)
+        assert word in explanation and "~al" in explanation
+    stored = await DnsCheck.get(domain__name="broken.test", record=K.DKIM)
+    assert (stored.verdict, stored.found) == (V.MISSING, "")
+    assert "dns-problem-missing" in stored.detail
+
+
+async def test_spf_over_ten_lookups_through_includes(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    chain = [(f"i{n}", "TXT", f"v=spf1 a mx include:i{n + 1}.heavy.test -all") for n in range(5)]
+    spf = "v=spf1 include:_spf.yandex.net include:i0.heavy.test ~all"
+    knot.set_zone("heavy.test", good_zone("heavy.test", spf=[("@", "TXT", spf), *chain]))
+    await add_domain(manager, clock, "heavy.test")
+
+    report = await check_dns(manager, clock, "heavy.test", config)
+
+    spf_check = next(r for r in report.records if r.kind == K.SPF)
+    assert spf_check.verdict == V.INVALID
+    too_many = next(p for p in spf_check.problems if p.key == "dns-problem-spf-too-many-lookups")
+    assert too_many.params["count"] > 10
+
+
+async def test_nxdomain_timeout_and_servfail_are_their_own_verdicts(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    knot.set_zone("parent.test", [("www", "A", "192.0.2.1")])
+    await add_domain(manager, clock, "gone.parent.test")
+    await add_domain(manager, clock, "blind.test")
+
+    missing = await check_dns(manager, clock, "gone.parent.test", config)
+    with SilentUdpServer() as silent:
+        timed_out = await check_dns(manager, clock, "blind.test", config_for(silent.port, timeout=0.3))
+    with ServfailServer() as broken:
+        failed = await check_dns(manager, clock, "blind.test", config_for(broken.port))
+
+    assert set(verdicts(missing.records).values()) == {V.NXDOMAIN}
+    assert set(verdicts(timed_out.records).values()) == {V.TIMEOUT}
+    assert set(verdicts(failed.records).values()) == {V.SERVFAIL}
+    assert not (missing.ok or timed_out.ok or failed.ok)
+    assert await Alert.all().count() == 0
+
+
+async def test_drift_raises_one_alert_and_repeats_only_count(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    knot.set_zone("drift.test", good_zone("drift.test"))
+    domain = await add_domain(manager, clock, "drift.test")
+    assert (await check_dns(manager, clock, "drift.test", config)).drifted == ()
+
+    knot.set_zone("drift.test", good_zone("drift.test", spf=[("@", "TXT", "v=spf1 mx ~all")]))
+    clock.advance(dt.timedelta(days=1))
+    first = await check_dns(manager, clock, "drift.test", config)
+    clock.advance(dt.timedelta(days=1))
+    unchanged = await check_dns(manager, clock, "drift.test", config)
+    with SilentUdpServer() as silent:  # an unanswered check in between is not a change
+        await check_dns(manager, clock, "drift.test", config_for(silent.port, timeout=0.2))
+
+    assert first.drifted == (K.SPF,) and unchanged.drifted == ()
+    (alert,) = await Alert.all()
+    assert (alert.kind, alert.subject, alert.count, alert.workspace_id) == (
+        "dns_drift",
+        f"domain:{domain.id}",
+        1,
+        manager.workspace_id,
+    )
+    assert alert.data["before"] == f"{SPF}" and alert.data["after"] == "v=spf1 mx ~all"
+
+    knot.set_zone("drift.test", good_zone("drift.test", spf=[("@", "TXT", SPF)]))
+    clock.advance(dt.timedelta(days=1))
+    assert (await check_dns(manager, clock, "drift.test", config)).drifted == (K.SPF,)
+    (alert,) = await Alert.all()
+    assert alert.count == 2
+
+
+async def test_listed_domain_is_cooled_blind_lists_alert_and_ips_are_checked(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    domain = await add_domain(manager, clock, "listed.test")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+
+    report = await check_blacklists(manager, clock, "listed.test", config)
+    (again,) = await check_all_blacklists(SYSTEM, clock, config)  # the cron, still listed: nothing new
+
+    by_zone = {r.zone: r for r in report.results}
+    assert set(by_zone) == {"dbl.test", "uribl.test"}  # the IP list is not asked about a domain
+    assert (by_zone["dbl.test"].result, by_zone["dbl.test"].codes) == (ListingResult.LISTED, ("127.0.1.2",))
+    assert by_zone["dbl.test"].meanings == ("dnsbl-code-dbl-spam",)
+    assert (by_zone["uribl.test"].result, by_zone["uribl.test"].meanings) == (
+        ListingResult.ERROR,
+        ("dnsbl-error-refused",),
+    )
+    assert report.new_listings == ("dbl.test",) and again.new_listings == ()
+    assert report.blind == ("uribl.test",)
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+    alerts = {a.kind: a for a in await Alert.all()}
+    assert set(alerts) == {"blacklist_listed", "dnsbl_blind"}
+    assert alerts["blacklist_listed"].count == 1 and alerts["dnsbl_blind"].count == 2
+    assert await BlacklistCheck.filter(target="listed.test").count() == 4
+    detail = await show_domain(manager, clock, "listed.test")
+    assert detail.summary.listed and {b.zone: b.result for b in detail.blacklists} == {
+        "dbl.test": ListingResult.LISTED,
+        "uribl.test": ListingResult.ERROR,
+    }
+
+    # the agency's own sending IPs go to the IP lists; their alerts belong to no workspace
+    listed, clean = await check_shared_blacklists(SYSTEM, clock, ["192.0.2.99", "192.0.2.98"], config)
+    assert [(r.zone, r.result, r.meanings) for r in listed.results] == [
+        ("zen.test", ListingResult.LISTED, ("dnsbl-code-sbl",))
+    ]
+    assert [(r.zone, r.result) for r in clean.results] == [("zen.test", ListingResult.CLEAN)]
+    ip_alert = await Alert.get(subject="target:192.0.2.99")
+    assert (ip_alert.kind, ip_alert.workspace_id) == ("blacklist_listed", None)
+    with pytest.raises(Forbidden):
+        await check_shared_blacklists(manager, clock, ["192.0.2.99"], config)
+
+
+async def test_dmarc_step_is_proposed_once_applied_then_verified(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    knot.set_zone("steady.test", good_zone("steady.test"))
+    domain = await add_domain(manager, clock, "steady.test")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    clock.advance(dt.timedelta(hours=1))
+    await check_dns(manager, clock, "steady.test", config)
+    assert await propose_dmarc_steps(manager, clock, config) == []  # not clean for long enough yet
+
+    clock.advance(dt.timedelta(days=14))
+    await check_dns(manager, clock, "steady.test", config)
+    first = await propose_dmarc_steps(manager, clock, config)
+    second = await propose_dmarc_steps(manager, clock, config)
+
+    assert len(first) == 1 and second == []
+    approval = await Approval.get(id=first[0])
+    assert (approval.kind, approval.subject, approval.status) == (
+        ApprovalKind.DMARC_STEP,
+        f"domain:{domain.id}",
+        ApprovalStatus.PENDING,
+    )
+    wanted = "v=DMARC1; p=quarantine; rua=mailto:dmarc@steady.test"
+    assert approval.payload["value"] == wanted and approval.payload["name"] == "_dmarc.steady.test"
+    with pytest.raises(Conflict):
+        await apply_dmarc_step(manager, clock, approval.id, config)
+
+    await transition_approval(approval, ApprovalStatus.APPROVED, clock=clock, reason="test")
+    pending = await apply_dmarc_step(manager, clock, approval.id, config)
+    assert (pending.verified, pending.name, pending.rtype, pending.value) == (
+        False,
+        "_dmarc.steady.test",
+        "TXT",
+        wanted,
+    )
+
+    async with RegRuStandin() as api, aiohttp.ClientSession() as session:
+        api.add_zone("steady.test", [("_dmarc", "TXT", "v=DMARC1; p=none; rua=mailto:dmarc@steady.test", 0)])
+        provider = RegRu(session, username="test", password=SecretStr("test"), base_url=api.base_url)
+        via_api = await apply_dmarc_step(manager, clock, approval.id, config, provider)
+        assert (via_api.calls, via_api.verified) == (2, False)  # sent, but DNS does not serve it yet
+        assert [(c.path, c.payload.get("text")) for c in api.writes] == [
+            ("zone/remove_record", None),
+            ("zone/add_txt", wanted),
+        ]
+        knot.set_zone("steady.test", good_zone("steady.test", dmarc=[("_dmarc", "TXT", wanted)]))
+        done = await apply_dmarc_step(manager, clock, approval.id, config, provider)
+
+    assert done.verified and done.calls == 0 and done.policy == DmarcPolicy.QUARANTINE
+    assert (await Approval.get(id=approval.id)).status == ApprovalStatus.APPLIED
+    stepped = await Domain.get(id=domain.id)
+    assert (stepped.dmarc_policy, stepped.dmarc_since) == (
+        DmarcPolicy.QUARANTINE,
+        START + dt.timedelta(days=14, hours=1),
+    )
+    assert (await check_dns(manager, clock, "steady.test", config)).ok
+
+
+async def test_plan_diff_and_zone_export(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    knot.set_zone("half.test", [("@", "MX", "10 mx.yandex.net."), ("@", "TXT", "v=spf1 ip4:192.0.2.10 -all")])
+    await add_domain(manager, clock, "half.test")
+
+    view = await plan_dns(manager, clock, "half.test", config)
+
+    assert view.changes is not None
+    assert [(c.action, c.kind) for c in view.changes] == [
+        ("remove", K.SPF),
+        ("add", K.SPF),
+        ("add", K.DKIM),
+        ("add", K.DMARC),
+        ("add", K.TRACKING),
+    ]
+    assert '+ @ 3600 IN TXT "v=spf1 ip4:192.0.2.10 include:_spf.yandex.net -all"' in view.diff_text
+    await check_dns(manager, clock, "half.test", config)
+    files = await export_zones(manager, clock, config)
+    assert list(files) == ["half.test.zone"]
+    assert "v=spf1 ip4:192.0.2.10 include:_spf.yandex.net -all" in files["half.test.zone"]
+    assert files["half.test.zone"] == view.zone_text

@@ -1,0 +1,56 @@
+"""DMARC records: syntax, policy, and the none → quarantine → reject ladder."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.dns.dmarc import build_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
+from models.enums import DmarcPolicy
+
+
+def test_built_record_parses_back() -> None:
+    text = build_dmarc(DmarcPolicy.NONE, "dmarc@example.com")
+    assert text == "v=DMARC1; p=none; rua=mailto:dmarc@example.com"
+    record = parse_dmarc(text)
+    assert record.valid and record.problems == ()
+    assert record.policy is DmarcPolicy.NONE and record.rua == ("mailto:dmarc@example.com",)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("p=none; v=DMARC1", "dns-problem-dmarc-version"),
+        ("v=DMARC1; p=block", "dns-problem-dmarc-policy"),
+        ("v=DMARC1", "dns-problem-dmarc-policy"),
+        ("v=DMARC1; p=none; pct=150; rua=mailto:a@b.ru", "dns-problem-dmarc-tag"),
+        ("v=DMARC1; p=none; adkim=x; rua=mailto:a@b.ru", "dns-problem-dmarc-tag"),
+        ("v=DMARC1; p=none; rua=dmarc@b.ru", "dns-problem-dmarc-tag"),
+        ("v=DMARC1; p=none; sp=maybe; rua=mailto:a@b.ru", "dns-problem-dmarc-tag"),
+    ],
+)
+def test_broken_records(text: str, problem: str) -> None:
+    record = parse_dmarc(text)
+    assert problem in [p.key for p in record.problems]
+    assert not record.valid
+
+
+def test_missing_rua_is_advice_only() -> None:
+    record = parse_dmarc("v=DMARC1; p=reject")
+    assert record.valid and [(p.key, p.warning) for p in record.problems] == [("dns-problem-dmarc-no-rua", True)]
+    assert parse_dmarc("v=DMARC1; p=none; rua=mailto:a@b.ru!10m,mailto:c@d.ru").valid
+
+
+def test_is_dmarc() -> None:
+    assert is_dmarc(" v=DMARC1;p=none") and is_dmarc("v = DMARC1")
+    assert not is_dmarc("v=DMARC1 p=none") and not is_dmarc("p=none; v=DMARC1") and not is_dmarc("v=spf1 -all")
+
+
+def test_with_policy_keeps_other_tags() -> None:
+    text = with_policy("v=DMARC1; p=none; pct=50; rua=mailto:a@b.ru; ruf=mailto:f@b.ru", DmarcPolicy.QUARANTINE)
+    assert text == "v=DMARC1; p=quarantine; pct=50; rua=mailto:a@b.ru; ruf=mailto:f@b.ru"
+
+
+def test_ladder() -> None:
+    assert next_policy(DmarcPolicy.NONE) is DmarcPolicy.QUARANTINE
+    assert next_policy(DmarcPolicy.QUARANTINE) is DmarcPolicy.REJECT
+    assert next_policy(DmarcPolicy.REJECT) is None

@@ -1,0 +1,49 @@
+"""Domain names: Unicode in, punycode stored, Unicode shown; garbage refused with a locale key."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.dns.names import absolute_name, relative_owner, to_ascii, to_unicode
+from engine.errors import UserError
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Пример.РФ", "xn--e1afmkfd.xn--p1ai"),
+        ("xn--e1afmkfd.xn--p1ai", "xn--e1afmkfd.xn--p1ai"),
+        (" Example.COM. ", "example.com"),
+        ("почта.пример.online", "xn--80a1acny.xn--e1afmkfd.online"),
+        ("münchen.de", "xn--mnchen-3ya.de"),
+    ],
+)
+def test_to_ascii_normalizes(typed: str, stored: str) -> None:
+    assert to_ascii(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "localhost", "a_b.com", "exa mple.com", "-a.com", "xn--zz.com", "1.2.3.4", "a." + "b" * 64 + ".ru"]
+)
+def test_to_ascii_refuses_non_domains(bad: str) -> None:
+    with pytest.raises(UserError) as caught:
+        to_ascii(bad)
+    assert caught.value.key == "error-domain-invalid"
+    assert caught.value.params == {"name": bad}
+
+
+def test_to_unicode_shows_cyrillic_and_keeps_undecodable_names() -> None:
+    assert to_unicode("xn--e1afmkfd.xn--p1ai") == "пример.рф"
+    assert to_unicode("example.com.") == "example.com"
+    assert to_unicode("xn--zz.com") == "xn--zz.com"
+
+
+def test_relative_and_absolute_owners() -> None:
+    assert relative_owner("Example.com.", "example.com") == "@"
+    assert relative_owner("t.example.com", "example.com") == "t"
+    assert absolute_name("@", "example.com") == "example.com"
+    assert absolute_name("_dmarc", "example.com") == "_dmarc.example.com"
+    with pytest.raises(ValueError, match="outside"):
+        relative_owner("t.example.org", "example.com")
+    with pytest.raises(ValueError, match="outside"):
+        relative_owner("badexample.com", "example.com")
