@@ -54,7 +54,7 @@ async def request(
         return None
 
 
-async def _manages(actor: Actor, workspace_id: int) -> bool:
+async def manages(actor: Actor, workspace_id: int) -> bool:
     """Admins, and managers of that workspace — whichever workspace is their current one (an alert may come
     from any of a manager's workspaces)."""
     if actor.is_admin:
@@ -67,7 +67,7 @@ async def _manages(actor: Actor, workspace_id: int) -> bool:
 async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) -> Decision:
     """Approve or reject, once. A second decision raises `Conflict` naming who decided and how."""
     approval = await Approval.get_or_none(id=approval_id)
-    if approval is None or not await _manages(actor, approval.workspace_id):
+    if approval is None or not await manages(actor, approval.workspace_id):
         raise NotFound("error-approval-not-found", id=approval_id)
     now = clock.now()
     target = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED

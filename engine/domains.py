@@ -35,6 +35,7 @@ from engine.dns.check import DomainCheck, RecordCheck, ResolverConfig, check_dom
 from engine.dns.dkim import MIN_RSA_BITS, DkimRecord, normalize_key_input, parse_dkim
 from engine.dns.dmarc import build_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
 from engine.dns.dnsbl import DnsblResult, DnsblZone, check_all, default_zones
+from engine.dns.hosting import DnsHosts
 from engine.dns.names import absolute_name, to_ascii, to_unicode
 from engine.dns.records import ZoneRecord
 from engine.dns.templates import (
@@ -953,9 +954,8 @@ async def apply_dmarc_step(
     result names the exact record to set. Then verify in DNS; once DNS serves the new policy the approval is
     `applied` and the domain's policy and its start time move. Calling it again later just verifies."""
     approval = await Approval.get_or_none(id=approval_id, kind=ApprovalKind.DMARC_STEP)
-    if approval is None or not actor.can_read(approval.workspace_id):
+    if approval is None or not await approvals.manages(actor, approval.workspace_id):
         raise NotFound("error-approval-not-found", id=approval_id)
-    require_manager(actor, approval.workspace_id)
     payload = approval.payload
     policy = DmarcPolicy(payload["to"])
     step = DmarcStep(approval.id, payload["domain"], payload["name"], "TXT", payload["value"], policy, 0, False)
@@ -979,3 +979,15 @@ async def apply_dmarc_step(
             )
             await Domain.filter(id=payload["domain_id"]).update(dmarc_policy=policy, dmarc_since=now)
     return replace(step, calls=calls, verified=verified)
+
+
+async def dns_host(actor: Actor, name: str, hosts: DnsHosts) -> DnsProvider | None:
+    """The API that manages this domain's DNS, or None when the records are set by hand."""
+    domain = await _domain(actor, name, manage=True)
+    return hosts.for_domain(domain.registrar, domain.mail_provider)
+
+
+async def dmarc_step_domain(approval_id: int) -> str:
+    """The domain a DMARC-step approval is about ("" when it is not one)."""
+    approval = await Approval.get_or_none(id=approval_id, kind=ApprovalKind.DMARC_STEP)
+    return str(approval.payload.get("domain", "")) if approval else ""

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     dns_resolvers: list[str] = Field(default_factory=lambda: ["77.88.8.8", "1.1.1.1"])
     dns_port: int = Field(53, ge=1, le=65535)
     dns_timeout_s: float = Field(3.0, gt=0, le=60)
+    dnsbl_dqs_key: SecretStr | None = Field(None, description="Spamhaus Data Query Service key")
+    regru_username: str | None = Field(None, description="REG.RU API login (zones on REG.RU name servers)")
+    regru_password: SecretStr | None = Field(None, description="REG.RU API password")
+    regru_api_base: str = "https://api.reg.ru/api/regru2/"
+    yandex360_org_id: int | None = Field(None, description="Yandex 360 organization id")
+    yandex360_token: SecretStr | None = Field(None, description="Yandex 360 OAuth token (directory, DNS)")
+    yandex360_api_base: str = "https://api360.yandex.net"
     admin_telegram_ids: list[int] = Field(default_factory=list)
     admin_slack_ids: list[str] = Field(default_factory=list)
     default_locale: Literal["ru", "en"] = "ru"
@@ -78,7 +85,7 @@ class Settings(BaseSettings):
             raise ValueError("expected an IANA time zone such as Europe/Moscow") from None
         return value
 
-    @field_validator("tracking_base_url", "telegram_api_base", "slack_api_base")
+    @field_validator("tracking_base_url", "telegram_api_base", "slack_api_base", "regru_api_base", "yandex360_api_base")
     @classmethod
     def _check_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

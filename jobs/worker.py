@@ -8,10 +8,13 @@ from arq import Retry, cron
 from arq.connections import RedisSettings
 from arq.worker import Worker, func
 
-from engine import db
+from engine import alerts, db, domains
+from engine.access import SYSTEM
 from engine.clock import SystemClock
 from engine.health import HEARTBEAT_KEY
 from engine.notify import Notification, deliver
+from engine.settings import load_settings
+from jobs import enqueue
 
 HEARTBEAT_TTL_S = 300  # /healthz shows "none" when no worker beat for 5 minutes
 
@@ -20,6 +23,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     if not ctx.get("db_ready"):
         await db.init_db(ctx["database_url"])
     ctx.setdefault("clock", SystemClock())
+    ctx.setdefault("settings", load_settings())
+    ctx.setdefault("dns", domains.DnsConfig.from_settings(ctx["settings"]))
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -47,14 +52,50 @@ async def deliver_notification(ctx: dict[str, Any], data: dict[str, Any]) -> dic
     }
 
 
+async def dispatch_notifications(ctx: dict[str, Any]) -> int:
+    """Announce new alerts and approval requests in their workspaces' chats."""
+    due = await alerts.claim_due(ctx["clock"])
+    for item in due:
+        await enqueue.notification(ctx["redis"], item)
+    return len(due)
+
+
+async def check_dns(ctx: dict[str, Any]) -> int:
+    """Every domain's records against its plan; drift raises alerts."""
+    return len(await domains.check_all_dns(SYSTEM, ctx["clock"], ctx["dns"]))
+
+
+async def check_blacklists(ctx: dict[str, Any]) -> int:
+    return len(await domains.check_all_blacklists(SYSTEM, ctx["clock"], ctx["dns"]))
+
+
+async def watch_domains(ctx: dict[str, Any]) -> int:
+    """Expiry alerts and DMARC steps proposed for approval."""
+    expiring = await domains.watch_expiry(SYSTEM, ctx["clock"], ctx["dns"])
+    proposed = await domains.propose_dmarc_steps(SYSTEM, ctx["clock"], ctx["dns"])
+    return len(expiring) + len(proposed)
+
+
 class WorkerSettings:
     """What every worker runs. `--scale worker=N` is safe: crons are `unique`, jobs are idempotent."""
 
     functions: ClassVar = [
         func(heartbeat, name="heartbeat", max_tries=1),
         func(deliver_notification, name="deliver_notification", max_tries=30),
+        func(dispatch_notifications, name="dispatch_notifications", max_tries=1),
+        func(check_dns, name="check_dns", max_tries=1, timeout=1800),
+        func(check_blacklists, name="check_blacklists", max_tries=1, timeout=1800),
+        func(watch_domains, name="watch_domains", max_tries=1, timeout=600),
     ]
-    cron_jobs: ClassVar = [cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True)]
+    cron_jobs: ClassVar = [
+        cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
+        cron(dispatch_notifications, name="cron:dispatch_notifications", second={30}, unique=True),
+        cron(check_dns, name="cron:check_dns", hour={5}, minute={10}, unique=True, timeout=1800),
+        cron(
+            check_blacklists, name="cron:check_blacklists", hour={1, 7, 13, 19}, minute={20}, unique=True, timeout=1800
+        ),
+        cron(watch_domains, name="cron:watch_domains", hour={6}, minute={0}, unique=True),
+    ]
     on_startup = startup
     on_shutdown = shutdown
     poll_delay = 0.1  # seconds; arq's 0.5 s default caps a worker near 200 jobs/s

@@ -29,6 +29,7 @@ class Alert(Model):
     data: dict[str, Any] = fields.JSONField(default=dict)
     first_seen = fields.DatetimeField()
     last_seen = fields.DatetimeField()
+    notified_at = fields.DatetimeField(null=True)  # when chats were told; repeats only raise `count`
 
     class Meta:
         table = "alert"
@@ -58,6 +59,7 @@ class Approval(Model):
     decided_via = fields.CharEnumField(Platform, max_length=16, null=True)
     decided_at = fields.DatetimeField(null=True)
     applied_at = fields.DatetimeField(null=True)
+    notified_at = fields.DatetimeField(null=True)  # when the request with its buttons was sent to chats
 
     class Meta:
         table = "approval"

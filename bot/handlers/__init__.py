@@ -1,5 +1,5 @@
 """Every feature's commands; importing this package registers them all."""
 
-from bot.handlers import approvals, workspaces
+from bot.handlers import approvals, domains, workspaces
 
-__all__ = ["approvals", "workspaces"]
+__all__ = ["approvals", "domains", "workspaces"]

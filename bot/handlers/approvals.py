@@ -5,14 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from bot.command import Access, Arg, Ctx, command
-from engine import approvals
+from engine import approvals, domains
 from engine.reply import Reply
+from models.enums import ApprovalKind
 
 
 async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
     decision = await approvals.decide(ctx.actor, approval_id, approve, ctx.clock)
     key = "approval-approved" if approve else "approval-rejected"
-    return Reply().add(ctx.t(key, id=decision.approval_id, subject=decision.subject))
+    reply = Reply().add(ctx.t(key, id=decision.approval_id, subject=decision.subject))
+    if approve and decision.kind is ApprovalKind.DMARC_STEP:
+        reply.blocks += (await _apply_dmarc(ctx, decision.approval_id)).blocks
+    return reply
+
+
+async def _apply_dmarc(ctx: Ctx, approval_id: int) -> Reply:
+    """Carry out an approved DMARC step right away: through the DNS host's API, or say what to publish."""
+    approval_domain = await domains.dmarc_step_domain(approval_id)
+    host = await domains.dns_host(ctx.actor, approval_domain, ctx.services["dns_hosts"])
+    step = await domains.apply_dmarc_step(ctx.actor, ctx.clock, approval_id, ctx.services["dns"], host)
+    if step.verified:
+        return Reply().add(ctx.t("dmarc-step-applied", domain=step.domain, policy=step.policy.value))
+    return Reply().add(ctx.t("dmarc-step-set-record", name=step.name, value=step.value))
 
 
 @command("approve", Access.MANAGE, Arg("id", kind="int"), example="17", button_only=True)

@@ -79,3 +79,12 @@ cmd-revoke = revoke a member's access
 cmd-bind = connect this chat to alerts or reports
 cmd-approve = approve a request
 cmd-reject = reject a request
+
+alert-title = { $severity ->
+    [critical] 🔴 Critical
+    [warning] 🟠 Warning
+   *[other] ℹ️ For your information
+}
+approval-title = Your decision is needed (request #{ $id })
+approval-domain-swap = The domain { $domain } is burned. Replace it with the reserve domain { $replacement } and move the campaigns to it?
+approval-dns-apply = Apply the DNS plan of { $domain } ({ $calls } changes at the DNS host)?

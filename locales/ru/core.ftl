@@ -79,3 +79,12 @@ cmd-revoke = отозвать доступ участника
 cmd-bind = подключить этот чат к оповещениям или отчётам
 cmd-approve = одобрить запрос
 cmd-reject = отклонить запрос
+
+alert-title = { $severity ->
+    [critical] 🔴 Критично
+    [warning] 🟠 Внимание
+   *[other] ℹ️ К сведению
+}
+approval-title = Нужно ваше решение (запрос #{ $id })
+approval-domain-swap = Домен { $domain } выгорел. Заменить его резервным { $replacement } и перенести на него кампании?
+approval-dns-apply = Применить DNS-план домена { $domain } ({ $calls } изменений у DNS-хостинга)?

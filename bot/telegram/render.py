@@ -1,0 +1,145 @@
+"""Reply → Telegram: HTML messages within Telegram's length limit and an inline keyboard of `command:arg` buttons.
+
+Pure functions over plain values, so every limit is checked by unit tests without a bot.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from aiogram.types import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.command import commands
+from engine.i18n import Translator
+from engine.reply import Attachment, Block, Button, Reply
+
+MESSAGE_LIMIT = 4096  # Telegram's longest message text, in UTF-16 code units (JavaScript string length)
+CALLBACK_DATA_LIMIT = 64  # bytes of callback_data Telegram keeps for one button
+COMMAND_DESCRIPTION_LIMIT = 256  # characters of a command's description in the menu
+ERROR_MARK = "⚠️ "
+CANCEL = "cancel"  # the transport's own command: a pending question is Telegram state, not a registered command
+
+_TAGS = {"title": ("<b>", "</b>"), "pre": ("<pre>", "</pre>"), "text": ("", ""), "error": ("", "")}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What to send for one Reply: the text messages in order (the keyboard goes on the last), then the files."""
+
+    texts: list[str]
+    keyboard: InlineKeyboardMarkup | None
+    files: list[Attachment]
+
+
+def render(reply: Reply, limit: int = MESSAGE_LIMIT) -> Rendered:
+    """Escape and format every block, pack the blocks into as few messages as fit, build the keyboard.
+
+    Raises `ValueError` for a reply that cannot be shown (buttons without text, callback data over 64 bytes):
+    both are programming errors in a command, caught by its tests.
+    """
+    texts = _pack(reply.blocks, limit)
+    keyboard = _keyboard(reply.buttons)
+    if keyboard is not None and not texts:
+        raise ValueError("a reply with buttons needs text to carry them")
+    return Rendered(texts, keyboard, list(reply.files))
+
+
+def callback_data(button: Button) -> str:
+    """`command:arg`, which a press runs through the runner. Longer than Telegram keeps is a programming error."""
+    data = f"{button.command}:{button.arg}"
+    size = len(data.encode())
+    if size > CALLBACK_DATA_LIMIT:
+        raise ValueError(
+            f"callback data of the button for /{button.command} is {size} bytes, Telegram keeps {CALLBACK_DATA_LIMIT}: "
+            "a button must carry an id"
+        )
+    return data
+
+
+def parse_callback_data(data: str) -> tuple[str, list[str]]:
+    """`command:arg` → the command's name and its words (none when the button has no argument)."""
+    name, _, arg = data.partition(":")
+    return name, [arg] if arg else []
+
+
+def command_menu(t: Translator) -> list[BotCommand]:
+    """The menu Telegram shows under "/": every command one may type (not buttons' commands), then /cancel."""
+    entries = [(c.name, t(c.help_key)) for c in commands() if not c.button_only]
+    entries.append((CANCEL, t("telegram-cmd-cancel")))
+    return [BotCommand(command=name, description=text[:COMMAND_DESCRIPTION_LIMIT]) for name, text in entries]
+
+
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it: characters outside the BMP (most emoji) take two units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    buttons = [
+        [InlineKeyboardButton(text=b.label, callback_data=callback_data(b), style=b.style) for b in row]
+        for row in rows
+        if row
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None
+
+
+def _pack(blocks: list[Block], limit: int) -> list[str]:
+    """Fill messages block by block, blocks apart by a blank line. A block that fits a message is never split;
+    a longer one fills the rest of the current message and continues in the next, cut only between lines, its
+    tag closed and reopened, so a cut never falls inside a tag or an entity."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        if not block.text.strip():
+            continue
+        opening, closing = _TAGS[block.style]
+        mark = ERROR_MARK if block.style == "error" else ""
+        overhead = utf16_length(mark + opening + closing)
+        lines = list(_escaped_lines(block.text, limit - overhead))
+        whole = _fitting(lines, limit - overhead) == len(lines)
+        while lines:
+            head = current + "\n\n" if current else ""
+            count = _fitting(lines, limit - utf16_length(head) - overhead)
+            if current and (count == 0 or (whole and count < len(lines))):
+                messages.append(current)  # the block starts the next message
+                current = ""
+                continue
+            current = head + mark + opening + "\n".join(lines[:count]) + closing
+            lines = lines[count:]
+            mark, overhead = "", overhead - utf16_length(mark)  # the warning sign marks a block once
+            if lines:
+                messages.append(current)
+                current = ""
+    return [*messages, current] if current else messages
+
+
+def _fitting(lines: list[str], room: int) -> int:
+    """How many leading lines, joined by newlines, fit in `room`."""
+    used = -1
+    for count, line in enumerate(lines):
+        used += 1 + utf16_length(line)
+        if used > room:
+            return count
+    return len(lines)
+
+
+def _escaped_lines(text: str, budget: int) -> Iterator[str]:
+    """Escaped lines; a line longer than the budget is cut between characters, before escaping."""
+    for line in text.split("\n"):
+        whole = html.escape(line, quote=False)  # quotes are only special inside attributes, and we write none
+        if utf16_length(whole) <= budget:
+            yield whole
+            continue
+        piece: list[str] = []
+        used = 0
+        for char in line:
+            escaped = html.escape(char, quote=False)
+            size = utf16_length(escaped)
+            if used + size > budget:
+                yield "".join(piece)
+                piece, used = [], 0
+            piece.append(escaped)
+            used += size
+        yield "".join(piece)

@@ -1,0 +1,276 @@
+"""Telegram updates → the command runner. One handler serves every registered command; buttons, documents and
+the guided flow (a command that asked for one more argument or a file) are the only Telegram-specific paths."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+import aiohttp
+from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNetworkError
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, Message, TelegramObject, User
+
+from bot.command import split_line
+from bot.runner import Runner
+from bot.telegram.client import send_reply
+from bot.telegram.render import CANCEL, parse_callback_data
+from engine.i18n import Translator, pick_locale, translator
+from engine.logging import get_logger
+from engine.people import Identity, resolve_actor
+from engine.reply import Attachment, Block, BlockStyle, Reply
+from models.enums import Platform
+
+log = get_logger(__name__)
+
+CALLBACK_ANSWER_LIMIT = 200  # characters Telegram shows in a button's pop-up answer
+
+
+class Flow(StatesGroup):
+    """The guided flow's one state; its data is the pending command and the words given so far."""
+
+    awaiting = State()
+
+
+class IdentityMiddleware(BaseMiddleware):
+    """Adds `identity` (who acts, with their Telegram language) to the handler data — and does nothing else.
+
+    Updates without a human sender (channel posts, other bots) stop here: there is nobody to act for.
+    """
+
+    def __init__(self, runner: Runner, default_locale: str) -> None:
+        self._runner = runner
+        self._default_locale = default_locale
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return None
+        language = spoken(user.language_code, self._default_locale)
+        data["identity"] = self._runner.identity(Platform.TELEGRAM, str(user.id), user.full_name, language)
+        return await handler(event, data)
+
+
+def spoken(language_code: str | None, default_locale: str) -> str:
+    """The person's Telegram language when Mailfleet speaks it, else the install's default locale."""
+    chosen = pick_locale(language_code)
+    return chosen if (language_code or "").lower().startswith(chosen) else default_locale
+
+
+def build_router(runner: Runner, default_locale: str) -> Router:
+    """The handlers, most specific first; they get their collaborators by name (aiogram's injection), hence the
+    keyword-only parameters. A new Router per transport: a router belongs to one dispatcher."""
+    router = Router(name=__name__)
+    identity = IdentityMiddleware(runner, default_locale)
+    router.message.outer_middleware(identity)
+    router.callback_query.outer_middleware(identity)
+    router.message.register(on_cancel, Command(CANCEL))
+    router.message.register(on_command, F.text.startswith("/"), for_this_bot)
+    router.message.register(on_text, F.text, ~F.text.startswith("/"))
+    router.message.register(on_document, F.document.as_("document"))
+    router.callback_query.register(on_press, F.data)
+    router.errors.register(on_error)
+    return router
+
+
+async def for_this_bot(message: Message, *, bot: Bot) -> bool:
+    """`/cmd@other_bot` in a group is for another bot; `/cmd` and `/cmd@this_bot` are ours."""
+    head = (message.text or "").split(maxsplit=1)[0]
+    mention = head.partition("@")[2]
+    if not mention:
+        return True
+    me = await bot.me()
+    return mention.lower() == (me.username or "").lower()
+
+
+async def on_command(message: Message, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:
+    """Any registered command; a new command replaces a pending question."""
+    reply = await runner.run_line(identity, str(message.chat.id), message.text or "")
+    await _respond(bot, message.chat.id, reply, state, identity)
+
+
+async def on_text(message: Message, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:
+    """Plain text answers a pending question; in a private chat with none pending it gets a pointer to /help.
+    Group chatter is not for us."""
+    pending = await _pending(state)
+    if pending is not None:
+        command, words = pending
+        reply = await runner.run(identity, str(message.chat.id), command, [*words, *_words(message.text or "")])
+        await _respond(bot, message.chat.id, reply, state, identity)
+    elif message.chat.type == ChatType.PRIVATE:
+        await _say(bot, message.chat.id, identity, key="telegram-text-hint")
+
+
+async def on_document(
+    message: Message,
+    *,
+    document: Document,
+    identity: Identity,
+    runner: Runner,
+    state: FSMContext,
+    bot: Bot,
+    max_file_bytes: int,
+) -> None:
+    """A document is the file argument of the command in its caption, or of the command that asked for a file."""
+    caption = message.caption or ""
+    target = split_line(caption) if caption.startswith("/") else await _pending(state)
+    if target is None:
+        await _say(bot, message.chat.id, identity, key="telegram-document-no-command", style="error")
+        return
+    attachment = await _receive(bot, message.chat.id, identity, document, max_file_bytes)
+    if attachment is not None:
+        command, words = target
+        reply = await runner.run(identity, str(message.chat.id), command, words, attachment)
+        await _respond(bot, message.chat.id, reply, state, identity)
+
+
+async def on_cancel(message: Message, *, identity: Identity, state: FSMContext, bot: Bot) -> None:
+    """/cancel drops the pending question, if there is one."""
+    if await state.get_state() is None:
+        await _say(bot, message.chat.id, identity, key="telegram-nothing-to-cancel")
+        return
+    await state.clear()
+    await _say(bot, message.chat.id, identity, key="telegram-cancelled")
+
+
+async def on_press(query: CallbackQuery, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:
+    """A button runs its command with its id. Success posts the result and takes the keyboard off the message;
+    a refusal ("already decided", a role that may not) is shown only to the person who pressed."""
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    name, words = parse_callback_data(query.data or "")
+    reply = await runner.run(identity, str(chat_id), name, words)
+    if not reply.ok and reply.awaiting is None:
+        await query.answer(_shorten(reply.plain_text(), CALLBACK_ANSWER_LIMIT), show_alert=True)
+        return
+    await query.answer()
+    if reply.ok and isinstance(query.message, Message):
+        await _drop_keyboard(bot, query.message)
+    await _respond(bot, chat_id, reply, state, identity)
+
+
+async def on_error(
+    event: ErrorEvent,
+    *,
+    bot: Bot,
+    default_locale: str,
+    event_chat: Chat | None = None,
+    event_from_user: User | None = None,
+) -> None:
+    """What the runner did not turn into a reply (the Bot API or Redis failing, a bug here): logged with a
+    reference the person is given. Network errors are logged by type only: aiohttp's may quote the request URL,
+    which holds the bot token; anything else keeps its traceback."""
+    ref = uuid.uuid4().hex[:8]
+    error = event.exception
+    log.error(
+        "telegram update failed",
+        ref=ref,
+        update_id=event.update.update_id,
+        error=type(error).__name__,
+        exc_info=None if isinstance(error, TelegramNetworkError | aiohttp.ClientError) else error,
+    )
+    if event_chat is None:
+        return
+    t = translator(spoken(event_from_user.language_code if event_from_user else None, default_locale))
+    with suppress(TelegramAPIError):  # Telegram itself may be what failed
+        await send_reply(bot, event_chat.id, Reply(ok=False).add(t("error-internal", ref=ref), "error"))
+
+
+async def _respond(bot: Bot, chat_id: int, reply: Reply, state: FSMContext, identity: Identity) -> None:
+    """Post the reply; a command that still needs an argument becomes a question remembered until answered."""
+    if reply.awaiting is None:
+        await state.clear()
+    else:
+        command, words = reply.awaiting
+        await state.set_state(Flow.awaiting)
+        await state.set_data({"command": command, "words": words})
+        reply = _as_question(reply, await _translator(identity))
+    await send_reply(bot, chat_id, reply)
+
+
+def _as_question(reply: Reply, t: Translator) -> Reply:
+    """Here a missing argument is a question, not a failure: no warning sign, and how to answer or cancel."""
+    blocks = [Block(b.text, "text" if b.style == "error" else b.style) for b in reply.blocks]
+    return dataclasses.replace(reply, blocks=[*blocks, Block(t("telegram-awaiting"))])
+
+
+async def _pending(state: FSMContext) -> tuple[str, list[str]] | None:
+    """The question this person left open in this chat: (command, words so far)."""
+    if await state.get_state() != Flow.awaiting.state:
+        return None
+    data = await state.get_data()
+    return str(data["command"]), [str(w) for w in data["words"]]
+
+
+async def _receive(
+    bot: Bot, chat_id: int, identity: Identity, document: Document, max_file_bytes: int
+) -> Attachment | None:
+    """The document as an Attachment, or None after telling the person why not (too large, not downloadable)."""
+    name = document.file_name or document.file_unique_id
+    size = document.file_size or 0  # Telegram states every document's size
+    if size > max_file_bytes:
+        await _say(
+            bot,
+            chat_id,
+            identity,
+            key="telegram-file-too-large",
+            style="error",
+            name=name,
+            size_kb=_kilobytes(size),
+            limit_kb=_kilobytes(max_file_bytes),
+        )
+        return None
+    try:
+        data = await bot.download(document)
+    except (aiohttp.ClientError, TelegramAPIError, TimeoutError) as exc:
+        # only the type: aiohttp errors quote the file URL, which holds the bot token
+        log.warning("telegram download failed", error=type(exc).__name__, size=size)
+        data = None
+    if data is None:
+        await _say(bot, chat_id, identity, key="telegram-download-failed", style="error", name=name)
+        return None
+    return Attachment(name, data.read(), document.mime_type or "application/octet-stream")
+
+
+async def _drop_keyboard(bot: Bot, message: Message) -> None:
+    """Take the buttons off a decided message. Already gone (a concurrent press, a deleted message) is fine."""
+    with suppress(TelegramBadRequest):
+        await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id)
+
+
+async def _say(
+    bot: Bot, chat_id: int, identity: Identity, *, key: str, style: BlockStyle = "text", **params: Any
+) -> None:
+    """One of the transport's own messages (not a command's reply), in the person's language."""
+    t = await _translator(identity)
+    await send_reply(bot, chat_id, Reply().add(t(key, **params), style))
+
+
+async def _translator(identity: Identity) -> Translator:
+    """The person's language: their /lang choice, else Telegram's. Only the transport's own messages need it."""
+    actor = await resolve_actor(identity)
+    return translator(actor.locale)
+
+
+def _words(text: str) -> list[str]:
+    """An answer's words, split as a command line's arguments are (quotes group words)."""
+    return split_line(f"/_ {text}")[1]
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _kilobytes(size: int) -> int:
+    return -(-size // 1024)  # rounded up: a 10-byte file is 1 KB, not 0

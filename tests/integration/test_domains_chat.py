@@ -1,0 +1,123 @@
+"""Domain commands as a manager uses them in chat, against real Knot, PostgreSQL and the REG.RU stand-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterator
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from bot.runner import Runner
+from engine.clock import FrozenClock
+from engine.dns.check import ResolverConfig
+from engine.dns.dnsbl import DnsblZone, Family, TargetKind
+from engine.dns.hosting import DnsHosts
+from engine.domains import DnsConfig
+from engine.i18n import translator
+from engine.reply import Attachment, Reply
+from engine.settings import Settings
+from models import Domain
+from models.enums import Platform
+from tests.harness.dnsserver import DnsServer
+from tests.harness.registrar_standins import RegRuStandin
+
+NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+TG = Platform.TELEGRAM
+EN = translator("en")
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+@pytest.fixture(scope="module")
+def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsServer]:
+    with DnsServer(tmp_path_factory.mktemp("knot")) as server:
+        server.set_dnsbl("dbl.test", {"listed.test": "127.0.1.2"})
+        yield server
+
+
+@pytest.fixture
+async def regru() -> AsyncIterator[RegRuStandin]:
+    async with RegRuStandin(username="agency", password="regru-secret") as standin:
+        standin.add_zone("listed.test", [("@", "TXT", "v=spf1 ip4:192.0.2.1 -all", 0)])
+        yield standin
+
+
+@pytest.fixture
+async def runner(knot: DnsServer, regru: RegRuStandin) -> AsyncIterator[Runner]:
+    config = DnsConfig(
+        ResolverConfig(("127.0.0.1",), knot.port, 2.0),
+        tracking_target="track.mailfleet.test",
+        dnsbl_zones=(DnsblZone("dbl.test", TargetKind.DOMAIN, Family.SPAMHAUS_DBL),),
+    )
+    settings = Settings(
+        regru_username="agency", regru_password=SecretStr("regru-secret"), regru_api_base=regru.base_url
+    )
+    async with aiohttp.ClientSession() as session:
+        r = Runner(
+            FrozenClock(NOW), admins={TG: {"1"}}, services={"dns": config, "dns_hosts": DnsHosts(settings, session)}
+        )
+        await say(r, "/lang en")
+        await say(r, "/workspace_new acme ACME")
+        yield r
+
+
+async def say(runner: Runner, line: str, file: Attachment | None = None) -> Reply:
+    return await runner.run_line(runner.identity(TG, "1", "Admin", "en"), "chat", line, file)
+
+
+async def test_add_list_and_show_domains_including_idn_and_a_cp1251_csv(runner: Runner) -> None:
+    added = await say(runner, "/domain_add acme-mail.ru пример.рф")
+    assert added.ok and "Added: 2" in added.plain_text() and "пример.рф" in added.plain_text()
+    assert await Domain.filter(name="xn--e1afmkfd.xn--p1ai").exists()
+    csv = "домен;регистратор;оплачен до;почта;пул\nreserve-one.ru;regru;01.02.2027;яндекс;резерв\nbad domain;;;;\n"
+    report = await say(runner, "/domain_add", Attachment("d.csv", csv.encode("cp1251")))
+    text = report.plain_text()
+    assert not report.ok and "Added: 1" in text and "Row 3" in text
+    listing = (await say(runner, "/domains")).plain_text()
+    assert "пример.рф" in listing and "reserve" in listing and "Domains (3)" in listing
+    card = (await say(runner, "/domain пример.рф")).plain_text()
+    assert "DNS has not been checked yet" in card
+
+
+async def test_check_shows_verdicts_with_reasons(runner: Runner, knot: DnsServer) -> None:
+    knot.set_zone("acme-mail.ru", [("@", "TXT", "v=spf1 include:_spf.yandex.net ~al")])
+    await say(runner, "/domain_add acme-mail.ru")
+    reply = await say(runner, "/dns_check acme-mail.ru")
+    text = reply.plain_text()
+    assert not reply.ok
+    assert f"SPF: {EN('dns-verdict-invalid')}" in text and "~al" in text
+    assert f"MX: {EN('dns-verdict-missing')}" in text
+
+
+async def test_blacklist_listing_is_reported(runner: Runner) -> None:
+    await say(runner, "/domain_add listed.test")
+    reply = await say(runner, "/blacklist_check listed.test")
+    assert not reply.ok and "dbl.test" in reply.plain_text() and EN("dnsbl-result-listed") in reply.plain_text()
+    card = (await say(runner, "/domain listed.test")).plain_text()
+    assert "Listed on: dbl.test" in card
+
+
+async def test_dns_apply_asks_first_and_a_second_confirmation_changes_nothing(runner: Runner, regru) -> None:
+    await say(runner, "/domain_add listed.test")
+    await Domain.filter(name="listed.test").update(registrar="regru")
+    preview = await say(runner, "/dns_apply listed.test")
+    assert preview.ok and preview.buttons[0][0].command == "dns_apply_confirm"
+    assert regru.writes == []  # a preview writes nothing
+    button = preview.buttons[0][0]
+    done = await say(runner, f"/{button.command} {button.arg}")
+    assert "changes applied" in done.plain_text() and regru.writes
+    writes = len(regru.writes)
+    again = await say(runner, f"/{button.command} {button.arg}")
+    assert "nothing to change" in again.plain_text() and len(regru.writes) == writes
+    assert "regru-secret" not in done.plain_text() + again.plain_text()
+
+
+async def test_plan_and_zone_export_come_as_files(runner: Runner) -> None:
+    await say(runner, "/domain_add acme-mail.ru")
+    plan = await say(runner, "/dns_plan acme-mail.ru")
+    assert plan.files[0].filename == "acme-mail.ru.zone" and b"_dmarc" in plan.files[0].content
+    export = await say(runner, "/zone_export")
+    assert [f.filename for f in export.files] == ["acme-mail.ru.zone"]
+    manual = await say(runner, "/dns_apply acme-mail.ru")  # no API for this registrar: the records to set
+    assert "by hand" in manual.plain_text() and manual.buttons == []
