@@ -6,18 +6,25 @@ import asyncio
 import contextlib
 import errno
 import signal
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import aiohttp
 from aiohttp import web
+from arq.worker import Worker
 from redis.asyncio import Redis
 
 from bot.console import Console
 from bot.runner import Runner
+from bot.slack import SlackNotifier, SlackTransport
 from engine import db, health
 from engine.clock import SystemClock
 from engine.crypto import Vault, load_or_create_keyfile
+from engine.dns.hosting import DnsHosts
+from engine.domains import DnsConfig
 from engine.logging import get_logger
+from engine.notify import Notifier
 from engine.settings import Settings
 from jobs.worker import create_worker
 from mailfleet.embedded import EmbeddedServices
@@ -62,74 +69,124 @@ async def check_reachable(svc: Services) -> None:
         raise StartupError("; ".join(problems))
 
 
-async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: bool) -> None:
-    """Run the web app and/or a worker in this process until SIGINT or SIGTERM."""
+@contextlib.asynccontextmanager
+async def app_context(settings: Settings, svc: Services) -> AsyncIterator[AppContext]:
+    """Everything a process shares: the ORM, Redis, one HTTP session, the command runner, the chat transports
+    and the notifiers the delivery job uses. Closed in reverse order."""
     await check_reachable(svc)
     await db.init_db(svc.database_url)
     redis: Redis = Redis.from_url(svc.redis_url)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    runner: web.AppRunner | None = None
-    worker = None
-    worker_task: asyncio.Task[None] | None = None
+    session = aiohttp.ClientSession()
     try:
-        if web_on:
-            runner = web.AppRunner(create_app(redis), handle_signals=False)
-            await runner.setup()
-            site = web.TCPSite(runner, settings.web_host, settings.web_port)
-            try:
-                await site.start()
-            except OSError as exc:
-                if exc.errno == errno.EADDRINUSE:
-                    raise StartupError(
-                        f"WEB_PORT {settings.web_port} on {settings.web_host} is already in use; "
-                        "stop the other program or set WEB_PORT"
-                    ) from None
-                raise
-            log.info("web listening", url=f"http://{settings.web_host}:{settings.web_port}")
-        if worker_on:
-            worker = create_worker(svc.redis_url, ctx={"database_url": svc.database_url, "db_ready": True})
-            worker_task = asyncio.create_task(worker.async_run())
-            log.info("worker started")
-        waiters = [asyncio.create_task(stop.wait())] + ([worker_task] if worker_task else [])
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        log.info("stopping")
+        runner = build_runner(settings, svc, redis, session)
+        slack = SlackTransport.from_settings(runner, settings)
+        notifiers: dict[Platform, Notifier] = {}
+        slack_notifier = SlackNotifier.from_settings(settings)  # a worker alone has no transport, only a token
+        if slack_notifier is not None:
+            notifiers[Platform.SLACK] = slack_notifier
+        yield AppContext(settings, svc, redis, runner, slack, notifiers)
     finally:
-        if worker is not None:
-            await worker.close()
-        if worker_task is not None:
-            worker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker_task
-        if runner is not None:
-            await runner.cleanup()
+        await session.close()
         await redis.aclose()
         await db.close_db()
 
 
-def build_runner(settings: Settings, svc: Services, redis: Redis) -> Runner:
+@dataclass
+class AppContext:
+    settings: Settings
+    svc: Services
+    redis: Redis
+    runner: Runner
+    slack: SlackTransport | None
+    notifiers: dict[Platform, Notifier]
+
+    def worker_ctx(self) -> dict[str, Any]:
+        """What jobs find in arq's ctx: the ORM is ready, the settings and notifiers are this process's."""
+        return {
+            "database_url": self.svc.database_url,
+            "db_ready": True,
+            "settings": self.settings,
+            "notifiers": self.notifiers,
+            "dns": self.runner.services["dns"],
+        }
+
+    def web_app(self) -> web.Application:
+        app = create_app(self.redis)
+        if self.slack is not None:
+            self.slack.register(app)
+        return app
+
+
+async def _listen(app: web.Application, settings: Settings) -> web.AppRunner:
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"WEB_PORT {settings.web_port} on {settings.web_host} is already in use; "
+                "stop the other program or set WEB_PORT"
+            ) from None
+        raise
+    log.info("web listening", url=f"http://{settings.web_host}:{settings.web_port}")
+    return runner
+
+
+async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: bool) -> None:
+    """Run the web app (with the chat transports) and/or a worker in this process until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with app_context(settings, svc) as ctx, contextlib.AsyncExitStack() as stack:
+        if web_on:
+            site = await _listen(ctx.web_app(), settings)
+            stack.push_async_callback(site.cleanup)
+            if ctx.slack is not None and ctx.slack.socket_mode_enabled:
+                await ctx.slack.start_socket_mode()
+                stack.push_async_callback(ctx.slack.stop)
+        waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
+        if worker_on:
+            worker = create_worker(svc.redis_url, ctx=ctx.worker_ctx())
+            waiters.append(asyncio.create_task(worker.async_run()))
+            stack.push_async_callback(_stop_worker, worker, waiters[-1])
+            log.info("worker started")
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        log.info("stopping")
+
+
+async def _stop_worker(worker: Worker, task: asyncio.Task[Any]) -> None:
+    await worker.close()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def build_runner(settings: Settings, svc: Services, redis: Redis, session: aiohttp.ClientSession) -> Runner:
     """The command runner every transport shares, with the shared clients commands may use."""
     admins = {
         Platform.TELEGRAM: {str(i) for i in settings.admin_telegram_ids},
         Platform.SLACK: set(settings.admin_slack_ids),
     }
-    services = {"settings": settings, "redis": redis, "vault": Vault(svc.encryption_keys)}
+    services = {
+        "settings": settings,
+        "redis": redis,
+        "vault": Vault(svc.encryption_keys),
+        "dns": DnsConfig.from_settings(
+            settings, dqs_key=settings.dnsbl_dqs_key.get_secret_value() if settings.dnsbl_dqs_key else None
+        ),
+        "dns_hosts": DnsHosts(settings, session),
+    }
     return Runner(SystemClock(), admins=admins, services=services)
 
 
 async def console(settings: Settings, svc: Services, lines: list[str] | None) -> int:
     """`mailfleet console`: run the given lines (exit 1 if any failed) or prompt until EOF."""
-    await check_reachable(svc)
-    await db.init_db(svc.database_url)
-    redis: Redis = Redis.from_url(svc.redis_url)
-    try:
-        shell = Console(build_runner(settings, svc, redis))
+    async with app_context(settings, svc) as ctx:
+        shell = Console(ctx.runner)
         if lines is None:
             return await shell.interactive()
         results = [await shell.execute(line) for line in lines]
         return 0 if all(results) else 1
-    finally:
-        await redis.aclose()
-        await db.close_db()
