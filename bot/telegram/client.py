@@ -11,14 +11,22 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramRetryAfter,
+)
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import BufferedInputFile, Message
 
 from bot.telegram.render import render
 from engine.logging import get_logger
+from engine.notify import DeliveryFailed
 from engine.reply import Reply
+from engine.settings import Settings
 from models.enums import Platform
 
 log = get_logger(__name__)
@@ -26,6 +34,7 @@ log = get_logger(__name__)
 RETRY_ATTEMPTS = 3  # tries of one Bot API call under flood control, the first included
 RETRY_MAX_WAIT_S = 30.0  # a longer retry_after is raised to the caller (a job retries later; a chat user would
 # rather get nothing than an answer minutes late)
+CHAT_GONE = "chat not found"  # the 400 for a chat id that no longer exists (or never did)
 
 
 class RetryAfter(BaseRequestMiddleware):
@@ -92,11 +101,30 @@ class TelegramNotifier:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TelegramNotifier | None:
+        """For a process without the transport (a worker alone); None when Telegram is off or has no token."""
+        if settings.telegram_mode == "off" or settings.telegram_token is None:
+            return None
+        return cls(create_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base))
+
     async def send(self, chat_id: str, reply: Reply) -> str:
         """Post the reply; return the id of the message carrying its buttons (the last text message), so a later
-        edit can take them away."""
-        sent = await send_reply(self.bot, chat_id, reply)
+        edit can take them away. A chat that cannot receive it raises `DeliveryFailed`; anything else (the network,
+        flood control beyond our patience) is left to the job's retry."""
+        try:
+            sent = await send_reply(self.bot, chat_id, reply)
+        except (TelegramForbiddenError, TelegramMigrateToChat, TelegramBadRequest) as exc:
+            if not _chat_gone(exc):
+                raise
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc.message}") from None
         if not sent:
             raise ValueError("an empty reply cannot be posted")
         texts = [m for m in sent if m.text is not None]
         return str((texts or sent)[-1].message_id)
+
+
+def _chat_gone(exc: TelegramAPIError) -> bool:
+    """The bot was blocked, removed or never added; the chat is gone; or a group became a supergroup with a new
+    id (its binding must be made again)."""
+    return not isinstance(exc, TelegramBadRequest) or CHAT_GONE in exc.message.lower()

@@ -1,0 +1,10 @@
+## Telegram transport: the guided flow, documents, the "/" menu.
+
+telegram-cmd-cancel = cancel the current question
+telegram-cancelled = Cancelled. Commands: /help
+telegram-nothing-to-cancel = There is nothing to cancel.
+telegram-awaiting = Send it in your next message, or /cancel to stop.
+telegram-text-hint = I understand commands. The ones available to you: /help
+telegram-document-no-command = What should I do with this file? Send it again with the command as its caption (for example, /command), or send the command first.
+telegram-file-too-large = The file "{ $name }" is too large: { $size_kb } KB, while the limit is { $limit_kb } KB.
+telegram-download-failed = I could not download the file "{ $name }" from Telegram. Please send it again.

@@ -1,0 +1,10 @@
+## Транспорт Telegram: пошаговые команды, документы, меню «/».
+
+telegram-cmd-cancel = отменить текущий вопрос
+telegram-cancelled = Отменено. Команды: /help
+telegram-nothing-to-cancel = Отменять нечего.
+telegram-awaiting = Пришлите это следующим сообщением или отмените: /cancel
+telegram-text-hint = Я понимаю команды. Доступные вам: /help
+telegram-document-no-command = Что сделать с этим файлом? Пришлите его ещё раз с командой в подписи (например, /команда) или сначала отправьте команду.
+telegram-file-too-large = Файл «{ $name }» слишком большой: { $size_kb } КБ при пределе { $limit_kb } КБ.
+telegram-download-failed = Не удалось скачать файл «{ $name }» из Telegram. Пришлите его ещё раз.

@@ -1,0 +1,440 @@
+"""Telegram end to end: scripted users talk to the real transport through the Bot API emulator, on the real
+PostgreSQL and Redis. Each test has its own bot token, so the shared emulator keeps their chats apart."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiogram.exceptions import TelegramConflictError
+from aiogram.fsm.context import FSMContext
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.command import REGISTRY, Access, Arg, Ctx, command
+from bot.runner import Runner
+from bot.telegram import WEBHOOK_PATH
+from bot.telegram.render import ERROR_MARK, MESSAGE_LIMIT, utf16_length
+from bot.telegram.updates import Flow
+from engine import approvals
+from engine.i18n import translator
+from engine.notify import Notification, deliver
+from engine.reply import Attachment, Button, Reply
+from models import Approval, AuditLog, ChatBinding, Delivery, Membership, Person, Workspace
+from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
+from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, make_transport, visible
+from tests.harness.slackapi import serve
+from tests.harness.telegram import BotMessage, TelegramEmulator, TelegramEmulatorError, TelegramUser, new_bot_token
+
+EN = translator("en")
+RU = translator("ru")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ANNA, BORIS, CLARA = 700201, 700202, 700203
+GROUP = -100700200
+REPORT_LINES = [f"{n:04} <box-{n}@alpha.test> & sent={n * 3}" for n in range(400)]
+CSV = b"email,name\nann@a.test,Ann\nbob@b.test,Bob\n"
+
+
+# Commands that exist only for these tests (core has no file command yet). They are registered per test and
+# removed afterwards, so no other test (the isolation matrix over every command) ever sees them.
+
+
+async def _rows(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    upload: Attachment = args["file"]
+    rows = list(csv.reader(io.StringIO(upload.content.decode())))
+    reply = Reply().add(f"{upload.filename}: {len(rows) - 1} rows")
+    reply.files.append(Attachment("checked.csv", upload.content))
+    return reply
+
+
+async def _long_report(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    reply = Reply().add("Fleet <report>", "title").add("\n".join(REPORT_LINES), "pre").add("End & done")
+    reply.buttons = [[Button("acme", "use", "acme")]]
+    return reply
+
+
+async def _value_button(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    reply = Reply().add("A button that carries a value instead of an id")
+    reply.buttons = [[Button("go", "use", "x" * 70)]]
+    return reply
+
+
+TEST_COMMANDS = ("rows", "long_report", "value_button", "slow")
+
+
+@pytest.fixture(autouse=True)
+def test_commands() -> Iterator[None]:
+    command("rows", Access.PUBLIC, Arg("file", kind="file"))(_rows)
+    command("long_report", Access.PUBLIC)(_long_report)
+    command("value_button", Access.PUBLIC)(_value_button)
+    try:
+        yield
+    finally:
+        for name in TEST_COMMANDS:  # "slow" is declared by its test
+            REGISTRY.pop(name, None)
+
+
+# Helpers ------------------------------------------------------------------------------------------------------
+
+
+async def ask(user: TelegramUser, line: str) -> str:
+    """Send a command; return the one reply as the person sees it."""
+    await user.send_command(line)
+    [reply] = await user.wait_replies()
+    return visible(reply.text)
+
+
+async def member(rig: TelegramRig, user_id: int, role: str, *, first_name: str = "Tester") -> TelegramUser:
+    """A person who joined the workspace acme with `role` by `/start <code>`."""
+    code = await rig.invite("acme", role)
+    user = rig.user(user_id, first_name=first_name)
+    await ask(user, f"/start {code}")
+    return user
+
+
+async def request_approval(rig: TelegramRig) -> tuple[Approval, str, str]:
+    """A pending domain-swap approval in acme, delivered to every chat bound for alerts; its button labels."""
+    workspace = await Workspace.get(slug="acme")
+    approval = await approvals.request(workspace.id, ApprovalKind.DOMAIN_SWAP, "alpha.test", {}, clock=rig.clock)
+    assert approval is not None
+    # The approval request's own message keys come with the feature that raises approvals (domain swap);
+    # any catalog message shows the delivery path.
+    note = Notification(
+        f"approval:{approval.id}",
+        workspace.id,
+        ChatPurpose.ALERTS,
+        "workspace-title",
+        "workspace-title",
+        {"name": "Swap alpha.test", "slug": "domain_swap"},
+        [("button-approve", "approve", str(approval.id)), ("button-reject", "reject", str(approval.id))],
+    )
+    report = await deliver(note, {Platform.TELEGRAM: rig.transport.notifier}, rig.redis, rig.clock)
+    assert report.sent and not report.deferred
+    t = translator(workspace.locale)
+    return approval, t("button-approve"), t("button-reject")
+
+
+def state_of(rig: TelegramRig, user: TelegramUser) -> FSMContext:
+    """The guided flow's state for this person in this chat, as the transport stores it in Redis."""
+    return rig.transport.dispatcher.fsm.get_context(rig.transport.bot, chat_id=user.chat_id, user_id=user.user["id"])
+
+
+# Getting in -----------------------------------------------------------------------------------------------------
+
+
+async def test_start_with_an_invite_binds_the_person_to_the_workspace(telegram: TelegramRig) -> None:
+    await telegram.admin('/workspace_new acme "ACME Ltd"')
+    code = await telegram.invite("acme", "manager")
+    anna = telegram.user(ANNA, first_name="Anna")
+
+    assert await ask(anna, f"/start {code}") == EN("start-joined", workspace="ACME Ltd", slug="acme")
+    assert await ask(anna, "/whoami") == EN(
+        "whoami", platform="telegram", id=str(ANNA), role=EN("role-manager"), workspace="acme"
+    )
+    person = await Person.get(platform=Platform.TELEGRAM, external_id=str(ANNA))
+    assert person.display_name == "Anna"
+    assert (await Membership.get(person=person)).role is Role.MANAGER
+    assert await ask(telegram.user(BORIS), f"/start {code}") == ERROR_MARK + EN("error-invite-used")
+
+
+async def test_an_unknown_person_is_greeted_and_only_start_works(telegram: TelegramRig) -> None:
+    stranger = telegram.user(BORIS)
+    assert await ask(stranger, "/start") == EN("start-unknown")
+    for line, name in (("/invite client", "invite"), ("/workspace_new beta", "workspace_new"), ("/members", "members")):
+        assert await ask(stranger, line) == ERROR_MARK + EN("error-not-registered", command=name)
+    await stranger.send_text("hello?")
+    [hint] = await stranger.wait_replies()
+    assert visible(hint.text) == EN("telegram-text-hint")
+    assert await Membership.all().count() == 0
+
+
+async def test_a_client_may_read_but_not_run_a_manager_command(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    clara = await member(telegram, CLARA, "client")
+    assert await ask(clara, "/invite client") == ERROR_MARK + EN("error-forbidden", command="invite")
+    assert (await ask(clara, "/workspace")).startswith(EN("workspace-title", name="ACME", slug="acme"))
+
+
+async def test_lang_switches_the_replies_to_english(telegram: TelegramRig) -> None:
+    boris = telegram.user(BORIS, language_code="ru")
+    assert await ask(boris, "/start") == RU("start-unknown")
+    assert await ask(boris, "/lang en") == EN("lang-set")
+    assert await ask(boris, "/start") == EN("start-unknown")
+
+
+async def test_the_command_menu_is_published_in_both_languages(telegram: TelegramRig) -> None:
+    for language, t in (("ru", RU), ("en", EN), (None, RU)):
+        menu = {c.command: c.description for c in await telegram.transport.bot.get_my_commands(language_code=language)}
+        assert menu["help"] == t("cmd-help")
+        assert menu["workspace_new"] == t("cmd-workspace-new")
+        assert menu["cancel"] == t("telegram-cmd-cancel")
+        assert "approve" not in menu and "join" not in menu
+
+
+async def test_a_command_for_another_bot_in_a_group_is_left_alone(telegram: TelegramRig) -> None:
+    group = telegram.user(ANNA, chat_id=GROUP)
+    await group.send_command("/start@someone_else_bot")
+    await group.assert_no_replies(within=0.3)
+    assert await ask(group, "/start@mailfleet_test_bot") == EN("start-unknown")
+
+
+# Workspaces and buttons -----------------------------------------------------------------------------------------
+
+
+async def test_a_manager_creates_a_workspace_and_switches_back_with_a_button(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager")
+    assert await ask(anna, '/workspace_new beta "Beta LLC"') == EN("workspace-created", slug="beta", name="Beta LLC")
+    await anna.send_command("/workspaces")
+    [listing] = await anna.wait_replies()
+    assert [b["text"] for b in listing.buttons] == ["acme"]
+
+    query = await anna.press(listing.callback_data("acme"), listing)
+    assert await anna.wait_callback_answer(query) == {"callback_query_id": query, "show_alert": False}
+    edited, result = await anna.wait_replies(2)
+    assert (edited.message_id, edited.edited, edited.buttons) == (listing.message_id, True, [])
+    assert visible(result.text) == EN("use-done", slug="acme", name="ACME")
+    assert await ask(anna, "/whoami") == EN(
+        "whoami", platform="telegram", id=str(ANNA), role=EN("role-manager"), workspace="acme"
+    )
+
+
+async def test_an_approval_button_decides_once(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager", first_name="Anna")
+    group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
+    assert await ask(anna, "/bind alerts") == EN("bind-done", purposes=EN("purpose-alerts"))
+    assert await ask(group, "/bind alerts") == EN("bind-done", purposes=EN("purpose-alerts"))
+    approval, approve, reject = await request_approval(telegram)
+    [in_private] = await anna.wait_replies()
+    [in_group] = await group.wait_replies()
+    assert [b["text"] for b in in_group.buttons] == [approve, reject]
+    assert in_group.callback_data(approve) == f"approve:{approval.id}"
+    delivered = await Delivery.get(chat_id=str(GROUP))
+    assert delivered.external_id == str(in_group.message_id)
+
+    query = await group.press(in_group.callback_data(approve), in_group)
+    assert (await group.wait_callback_answer(query))["show_alert"] is False
+    edited, result = await group.wait_replies(2)
+    assert (edited.message_id, edited.buttons) == (in_group.message_id, [])
+    assert visible(result.text) == EN("approval-approved", id=approval.id, subject="alpha.test")
+    decided = await Approval.get(id=approval.id)
+    anna_person = await Person.get(platform=Platform.TELEGRAM, external_id=str(ANNA))
+    assert (decided.status, decided.decided_via) == (ApprovalStatus.APPROVED, Platform.TELEGRAM)
+    assert decided.decided_by_id == anna_person.id  # type: ignore[attr-defined]
+
+    # the same request in the other chat: pressing Reject there now only says who decided
+    query = await anna.press(in_private.callback_data(reject), in_private)
+    answer = await anna.wait_callback_answer(query)
+    assert answer["show_alert"] is True
+    assert answer["text"] == EN("error-approval-decided", id=approval.id, status="approved", who="Anna", via="telegram")
+    await anna.assert_no_replies(within=0.3)
+    again = await Approval.get(id=approval.id)
+    assert (again.status, again.decided_at) == (ApprovalStatus.APPROVED, decided.decided_at)
+    assert await AuditLog.filter(action="approval.decide").count() == 1
+
+
+async def test_a_double_click_on_approve_acts_once(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager", first_name="Anna")
+    await ask(anna, "/bind alerts")
+    approval, approve, _ = await request_approval(telegram)
+    [message] = await anna.wait_replies()
+    data = message.callback_data(approve)
+
+    presses = await asyncio.gather(anna.press(data, message), anna.press(data, message), return_exceptions=True)
+    # the emulator refuses a press once the keyboard is gone, as a Telegram client would not show it
+    assert all(isinstance(p, str | TelegramEmulatorError) for p in presses), presses
+    answers = [await anna.wait_callback_answer(q) for q in presses if isinstance(q, str)]
+    assert sorted(a["show_alert"] for a in answers) == [False, True][: len(answers)]
+    edited, result = await anna.wait_replies(2)
+    assert edited.buttons == []
+    assert visible(result.text) == EN("approval-approved", id=approval.id, subject="alpha.test")
+    await anna.assert_no_replies(within=0.3)
+    assert await AuditLog.filter(action="approval.decide").count() == 1
+
+
+async def test_a_chat_that_cannot_receive_notifications_is_reported_not_retried(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager")
+    await ask(anna, "/bind alerts")
+    workspace = await Workspace.get(slug="acme")
+    await ChatBinding.create(workspace=workspace, platform=Platform.TELEGRAM, chat_id="gone", purposes=["alerts"])
+    note = Notification("alert:1", workspace.id, ChatPurpose.ALERTS, "workspace-title", "workspace-title")
+    report = await deliver(note, {Platform.TELEGRAM: telegram.transport.notifier}, telegram.redis, telegram.clock)
+    assert (report.sent, report.failed) == ([f"telegram:{ANNA}"], ["telegram:gone"])
+    [alert] = await anna.wait_replies()
+    assert alert.text is not None and alert.text.startswith("<b>")
+
+
+async def test_a_button_carrying_more_than_64_bytes_is_a_reported_error(
+    telegram: TelegramRig, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = await ask(telegram.user(BORIS), "/value_button")
+    expected = re.escape(ERROR_MARK + EN("error-internal", ref="REF")).replace("REF", "([0-9a-f]{8})")
+    match = re.fullmatch(expected, text)
+    assert match, text
+    logged = caplog.text + capsys.readouterr().out
+    assert match[1] in logged and "ValueError" in logged
+    assert telegram.token.split(":")[1] not in logged
+
+
+# Documents and the guided flow ----------------------------------------------------------------------------------
+
+
+async def test_a_csv_with_the_command_as_caption_becomes_its_file_argument(telegram: TelegramRig) -> None:
+    boris = telegram.user(BORIS)
+    await boris.upload_document("лиды.csv", CSV, caption="/rows")
+    text, document = await boris.wait_replies(2)
+    assert visible(text.text) == "лиды.csv: 2 rows"
+    assert document.document is not None and document.document["file_name"] == "checked.csv"
+    assert await boris.download(document) == CSV
+
+
+async def test_a_command_without_its_file_asks_for_it_and_takes_the_next_upload(telegram: TelegramRig) -> None:
+    boris = telegram.user(BORIS)
+    question = await ask(boris, "/rows")
+    assert question == EN("error-file-missing", command="rows", arg="file", usage="/rows") + "\n\n" + EN(
+        "telegram-awaiting"
+    )
+    assert await state_of(telegram, boris).get_state() == Flow.awaiting.state
+    await boris.upload_document("leads.csv", CSV)
+    text, _document = await boris.wait_replies(2)
+    assert visible(text.text) == "leads.csv: 2 rows"
+    assert await state_of(telegram, boris).get_state() is None
+
+
+async def test_a_missing_argument_is_asked_for_and_the_answer_completes_the_command(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager")
+    usage = '/workspace_new acme "ACME Ltd"'
+    expected = EN("error-arg-missing", command="workspace_new", arg="slug", usage=usage)
+    assert await ask(anna, "/workspace_new") == expected + "\n\n" + EN("telegram-awaiting")
+    await anna.send_text('beta "Beta LLC"')
+    [created] = await anna.wait_replies()
+    assert visible(created.text) == EN("workspace-created", slug="beta", name="Beta LLC")
+    await anna.send_text("more chatter")
+    [hint] = await anna.wait_replies()
+    assert visible(hint.text) == EN("telegram-text-hint")
+
+
+async def test_cancel_drops_the_question(telegram: TelegramRig) -> None:
+    boris = telegram.user(BORIS)
+    await ask(boris, "/rows")
+    assert await ask(boris, "/cancel") == EN("telegram-cancelled")
+    assert await state_of(telegram, boris).get_state() is None
+    await boris.upload_document("leads.csv", CSV)
+    [refused] = await boris.wait_replies()
+    assert visible(refused.text) == ERROR_MARK + EN("telegram-document-no-command")
+    assert await ask(boris, "/cancel") == EN("telegram-nothing-to-cancel")
+
+
+@pytest.mark.parametrize("transport_options", [{"max_file_bytes": 1024}])
+async def test_a_file_over_the_limit_is_refused_with_the_sizes(telegram: TelegramRig) -> None:
+    boris = telegram.user(BORIS)
+    await boris.upload_document("big.csv", CSV * 40, caption="/rows")
+    [refused] = await boris.wait_replies()
+    assert visible(refused.text) == ERROR_MARK + EN("telegram-file-too-large", name="big.csv", size_kb=2, limit_kb=1)
+    await boris.assert_no_replies(within=0.3)
+
+
+# Telegram's limits ----------------------------------------------------------------------------------------------
+
+
+async def test_a_long_reply_is_split_below_the_limit_with_the_keyboard_on_the_last_part(telegram: TelegramRig) -> None:
+    boris = telegram.user(BORIS)
+    await boris.send_command("/long_report")
+    parts: list[BotMessage] = []
+    while not parts or not parts[-1].buttons:
+        parts += await boris.wait_replies()
+    await boris.assert_no_replies(within=0.3)
+    assert len(parts) >= 4
+    assert all(utf16_length(p.text or "") <= MESSAGE_LIMIT for p in parts)
+    assert all((p.text or "").count("<pre>") == (p.text or "").count("</pre>") for p in parts)
+    assert [p.buttons for p in parts[:-1]] == [[]] * (len(parts) - 1)
+    lines = [line for p in parts for line in visible(p.text).split("\n") if line]
+    assert lines == ["Fleet <report>", *REPORT_LINES, "End & done"]
+
+
+async def test_stopping_lets_a_reply_in_flight_finish(telegram: TelegramRig) -> None:
+    started = asyncio.Event()
+
+    @command("slow", Access.PUBLIC)
+    async def slow(ctx: Ctx, args: dict[str, Any]) -> Reply:
+        started.set()
+        await asyncio.sleep(1)
+        return Reply().add("slow done")
+
+    boris = telegram.user(BORIS)
+    await boris.send_command("/slow")
+    await asyncio.wait_for(started.wait(), 5)
+    await telegram.transport.stop()
+    [reply] = await boris.wait_replies(timeout=0.1)  # already sent when stop() returned
+    assert visible(reply.text) == "slow done"
+
+
+# Webhook mode ---------------------------------------------------------------------------------------------------
+
+
+def _update(user_id: int, text: str) -> dict[str, Any]:
+    person = {"id": user_id, "is_bot": False, "first_name": "Webhook", "language_code": "en"}
+    return {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "Webhook"},
+            "from": person,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split(maxsplit=1)[0])}],
+        },
+    }
+
+
+async def test_the_webhook_acts_only_on_requests_with_the_secret(
+    emulator: TelegramEmulator, runner: Runner, redis: Redis
+) -> None:
+    token = new_bot_token()
+    transport = make_transport(emulator, runner, redis, token)
+    app = web.Application()
+    transport.register_webhook(app)
+    update = _update(BORIS, "/whoami")
+    try:
+        async with serve(app) as base, aiohttp.ClientSession() as http, TelegramUser(emulator, token, BORIS) as boris:
+            for headers in ({}, {SECRET_HEADER: "not-the-secret"}):
+                async with http.post(base + WEBHOOK_PATH, json=update, headers=headers) as resp:
+                    assert resp.status == 401
+            await boris.assert_no_replies(within=0.3)
+            assert await Person.all().count() == 0
+
+            async with http.post(base + WEBHOOK_PATH, json=update, headers={SECRET_HEADER: WEBHOOK_SECRET}) as resp:
+                assert resp.status == 200
+            [reply] = await boris.wait_replies()
+            assert visible(reply.text) == EN(
+                "whoami", platform="telegram", id=str(BORIS), role=EN("role-none"), workspace="-"
+            )
+            assert await Person.filter(external_id=str(BORIS)).count() == 1
+    finally:
+        await transport.stop()
+
+
+async def test_set_webhook_registers_it_and_publishes_the_menu(
+    emulator: TelegramEmulator, runner: Runner, redis: Redis
+) -> None:
+    transport = make_transport(emulator, runner, redis, new_bot_token())
+    try:
+        await transport.set_webhook("https://mailfleet.example" + WEBHOOK_PATH)
+        with pytest.raises(TelegramConflictError, match="webhook is active"):
+            await transport.bot.get_updates()
+        menu = await transport.bot.get_my_commands(language_code="en")
+        assert "workspace_new" in {c.command for c in menu}
+    finally:
+        await transport.bot.delete_webhook()
+        await transport.stop()
