@@ -32,6 +32,14 @@ def _mask_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMa
     return event
 
 
+class _MaskingFormatter(structlog.stdlib.ProcessorFormatter):
+    """Masks the finished line too: a traceback is formatted after the event processors ran, and library
+    exceptions may quote URLs that carry a bot token or a password."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_text(super().format(record))
+
+
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     """Configure structlog and route the standard library's logging through it."""
     use_console = sys.stderr.isatty() if fmt == "auto" else fmt == "console"
@@ -51,7 +59,7 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
+        _MaskingFormatter(
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = Field(None, description="bot token from @BotFather")
     telegram_mode: Literal["polling", "webhook", "off"] = "polling"
     telegram_webhook_secret: SecretStr | None = Field(None, description="X-Telegram-Bot-Api-Secret-Token")
+    telegram_webhook_url: str | None = Field(None, description="public https URL of /telegram/webhook")
     telegram_api_base: str = Field("https://api.telegram.org", description="Bot API server base URL")
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -123,6 +124,8 @@ def load_settings(**overrides: object) -> Settings:
         )
     if settings.telegram_mode == "webhook" and settings.telegram_webhook_secret is None:
         problems.append("TELEGRAM_WEBHOOK_SECRET: required in webhook mode")
+    if settings.telegram_mode == "webhook" and not settings.telegram_webhook_url:
+        problems.append("TELEGRAM_WEBHOOK_URL: required in webhook mode (https://your-host/telegram/webhook)")
     if problems:
         raise SettingsError(problems)
     return settings

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot.console import Console
 from bot.runner import Runner
 from bot.slack import SlackNotifier, SlackTransport
+from bot.telegram import TelegramTransport
 from engine import db, health
 from engine.clock import SystemClock
 from engine.crypto import Vault, load_or_create_keyfile
@@ -80,11 +81,18 @@ async def app_context(settings: Settings, svc: Services) -> AsyncIterator[AppCon
     try:
         runner = build_runner(settings, svc, redis, session)
         slack = SlackTransport.from_settings(runner, settings)
+        telegram = TelegramTransport.from_settings(runner, settings, redis)
         notifiers: dict[Platform, Notifier] = {}
+        if telegram is not None:
+            notifiers[Platform.TELEGRAM] = telegram.notifier
         slack_notifier = SlackNotifier.from_settings(settings)  # a worker alone has no transport, only a token
         if slack_notifier is not None:
             notifiers[Platform.SLACK] = slack_notifier
-        yield AppContext(settings, svc, redis, runner, slack, notifiers)
+        try:
+            yield AppContext(settings, svc, redis, runner, slack, telegram, notifiers)
+        finally:
+            if telegram is not None:
+                await telegram.stop()  # waits for replies in flight, closes the bot session
     finally:
         await session.close()
         await redis.aclose()
@@ -98,6 +106,7 @@ class AppContext:
     redis: Redis
     runner: Runner
     slack: SlackTransport | None
+    telegram: TelegramTransport | None
     notifiers: dict[Platform, Notifier]
 
     def worker_ctx(self) -> dict[str, Any]:
@@ -114,7 +123,20 @@ class AppContext:
         app = create_app(self.redis)
         if self.slack is not None:
             self.slack.register(app)
+        if self.telegram is not None and self.settings.telegram_mode == "webhook":
+            self.telegram.register_webhook(app)
         return app
+
+    async def start_chat(self) -> None:
+        """Connect the chat transports that keep a connection: Telegram polling or webhook, Slack Socket Mode."""
+        if self.telegram is not None:
+            if self.settings.telegram_mode == "polling":
+                await self.telegram.start_polling()
+            elif self.settings.telegram_webhook_url:
+                await self.telegram.set_webhook(self.settings.telegram_webhook_url)
+            log.info("telegram connected", mode=self.settings.telegram_mode)
+        if self.slack is not None and self.slack.socket_mode_enabled:
+            await self.slack.start_socket_mode()
 
 
 async def _listen(app: web.Application, settings: Settings) -> web.AppRunner:
@@ -144,9 +166,9 @@ async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: b
         if web_on:
             site = await _listen(ctx.web_app(), settings)
             stack.push_async_callback(site.cleanup)
-            if ctx.slack is not None and ctx.slack.socket_mode_enabled:
-                await ctx.slack.start_socket_mode()
+            if ctx.slack is not None:
                 stack.push_async_callback(ctx.slack.stop)
+            await ctx.start_chat()
         waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
         if worker_on:
             worker = create_worker(svc.redis_url, ctx=ctx.worker_ctx())

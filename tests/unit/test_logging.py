@@ -21,3 +21,12 @@ def test_json_logs_mask_secret_fields(capsys) -> None:
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert lines[0]["password"] == "***" and lines[0]["token"] == "***" and lines[0]["address"] == "a@b.ru"
     assert "pw123" not in lines[1]["event"]
+
+
+def test_tracebacks_are_masked_too(capsys) -> None:
+    configure_logging("json", "info")
+    try:
+        raise ConnectionError("GET https://api.telegram.org/bot123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0/x")
+    except ConnectionError:
+        get_logger("t").exception("request failed")
+    assert "AAHfiqks" not in capsys.readouterr().err
