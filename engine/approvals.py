@@ -57,7 +57,7 @@ async def request(
 async def manages(actor: Actor, workspace_id: int) -> bool:
     """Admins, and managers of that workspace — whichever workspace is their current one (an alert may come
     from any of a manager's workspaces)."""
-    if actor.is_admin:
+    if actor.can_manage(workspace_id):
         return True
     return actor.person_id is not None and await Membership.exists(
         person_id=actor.person_id, workspace_id=workspace_id, role=Role.MANAGER

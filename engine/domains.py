@@ -982,8 +982,11 @@ async def apply_dmarc_step(
 
 
 async def dns_host(actor: Actor, name: str, hosts: DnsHosts) -> DnsProvider | None:
-    """The API that manages this domain's DNS, or None when the records are set by hand."""
-    domain = await _domain(actor, name, manage=True)
+    """The API that manages this domain's DNS, or None when the records are set by hand. Any workspace the
+    actor manages counts (an approval may come from a workspace other than the current one)."""
+    domain = await Domain.get_or_none(name=to_ascii(name))
+    if domain is None or not await approvals.manages(actor, domain.workspace_id):
+        raise NotFound("error-domain-not-found", name=name)
     return hosts.for_domain(domain.registrar, domain.mail_provider)
 
 

@@ -22,7 +22,7 @@ async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
 async def _apply_dmarc(ctx: Ctx, approval_id: int) -> Reply:
     """Carry out an approved DMARC step right away: through the DNS host's API, or say what to publish."""
     approval_domain = await domains.dmarc_step_domain(approval_id)
-    host = await domains.dns_host(ctx.actor, approval_domain, ctx.services["dns_hosts"])
+    host = await domains.dns_host(ctx.actor, approval_domain, ctx.services["dns_hosts"]) if approval_domain else None
     step = await domains.apply_dmarc_step(ctx.actor, ctx.clock, approval_id, ctx.services["dns"], host)
     if step.verified:
         return Reply().add(ctx.t("dmarc-step-applied", domain=step.domain, policy=step.policy.value))

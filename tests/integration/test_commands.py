@@ -243,7 +243,7 @@ async def test_a_manager_of_two_workspaces_decides_in_either(runner: Runner, clo
     await _say(runner, "12", f"/start {await _invite(runner, 'manager', 'beta')}")
     await _say(runner, "12", "/use acme")
     beta = await Workspace.get(slug="beta")
-    approval = await approvals.request(beta.id, ApprovalKind.DMARC_STEP, "domain:3", {}, clock=clock)
+    approval = await approvals.request(beta.id, ApprovalKind.DOMAIN_SWAP, "domain:3", {}, clock=clock)
     assert approval is not None
     assert (await _say(runner, "12", f"/approve {approval.id}")).ok
     assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPROVED

@@ -18,8 +18,8 @@ from engine.domains import DnsConfig
 from engine.i18n import translator
 from engine.reply import Attachment, Reply
 from engine.settings import Settings
-from models import Domain
-from models.enums import Platform
+from models import Approval, Domain
+from models.enums import ApprovalKind, ApprovalStatus, Platform
 from tests.harness.dnsserver import DnsServer
 from tests.harness.registrar_standins import RegRuStandin
 
@@ -121,3 +121,29 @@ async def test_plan_and_zone_export_come_as_files(runner: Runner) -> None:
     assert [f.filename for f in export.files] == ["acme-mail.ru.zone"]
     manual = await say(runner, "/dns_apply acme-mail.ru")  # no API for this registrar: the records to set
     assert "by hand" in manual.plain_text() and manual.buttons == []
+
+
+async def test_approving_a_dmarc_step_says_exactly_what_to_publish(runner: Runner) -> None:
+    await say(runner, "/domain_add acme-mail.ru")
+    domain = await Domain.get(name="acme-mail.ru")
+    value = "v=DMARC1; p=quarantine; rua=mailto:dmarc@acme-mail.ru"
+    approval = await Approval.create(
+        workspace_id=domain.workspace_id,
+        kind=ApprovalKind.DMARC_STEP,
+        subject=f"domain:{domain.id}",
+        payload={
+            "domain_id": domain.id,
+            "domain": domain.name,
+            "from": "none",
+            "to": "quarantine",
+            "name": "_dmarc.acme-mail.ru.",
+            "type": "TXT",
+            "value": value,
+        },
+        requested_at=NOW,
+        expires_at=NOW + dt.timedelta(days=7),
+    )
+    reply = await say(runner, f"/approve {approval.id}")
+    assert reply.ok, reply.plain_text()
+    assert EN("dmarc-step-set-record", name="_dmarc.acme-mail.ru.", value=value) in reply.plain_text()
+    assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPROVED
