@@ -1,11 +1,16 @@
 """The arq worker on real Redis, in burst mode."""
 
+import datetime as dt
+
 from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
 from engine.health import HEARTBEAT_KEY
+from engine.reply import Reply
 from jobs.worker import create_worker
+from models import Alert, Approval, ChatBinding, Delivery, Workspace
+from models.enums import ApprovalKind, Platform, Severity
 from tests.conftest import REDIS_URL
 
 
@@ -23,3 +28,61 @@ async def test_heartbeat_job_runs_and_records_the_beat(redis: Redis, database_ur
     beat = await redis.get(HEARTBEAT_KEY)
     assert beat is not None and beat.decode().startswith("20")
     assert worker.jobs_complete >= 1 and worker.jobs_failed == 0
+
+
+class Recording:
+    platform = Platform.TELEGRAM
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Reply]] = []
+
+    async def send(self, chat_id: str, reply: Reply) -> str:
+        self.sent.append((chat_id, reply))
+        return str(len(self.sent))
+
+
+async def test_new_alerts_and_approvals_reach_bound_chats_once(orm, redis: Redis, database_url: str) -> None:
+    ws = await Workspace.create(slug="acme", name="ACME")
+    await ChatBinding.create(workspace=ws, platform=Platform.TELEGRAM, chat_id="-1001", purposes=["alerts"])
+    now = dt.datetime.now(dt.UTC)
+    await Alert.create(
+        workspace=ws,
+        kind="domain_expiry",
+        severity=Severity.CRITICAL,
+        subject="domain:1",
+        fingerprint="f1",
+        data={"domain": "a.ru", "expires_on": "2026-12-01", "days_left": 3},
+        first_seen=now,
+        last_seen=now,
+    )
+    approval = await Approval.create(
+        workspace=ws,
+        kind=ApprovalKind.DOMAIN_SWAP,
+        subject="domain:1",
+        payload={"domain": "a.ru", "replacement": "b.ru"},
+        requested_at=now,
+        expires_at=now + dt.timedelta(days=1),
+    )
+    notifier = Recording()
+    for _ in range(2):  # the second round finds nothing new: announced once
+        worker = create_worker(
+            REDIS_URL,
+            ctx={"database_url": database_url, "db_ready": True, "notifiers": {Platform.TELEGRAM: notifier}},
+            burst=True,
+        )
+        pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+        try:
+            await pool.enqueue_job("dispatch_notifications")
+            await worker.main()
+        finally:
+            await worker.close()
+            await pool.aclose()
+    assert len(notifier.sent) == 2
+    texts = [reply.plain_text() for _, reply in notifier.sent]
+    assert any("a.ru" in t and "2026-12-01" in t for t in texts)
+    swap = next(reply for _, reply in notifier.sent if reply.buttons)
+    assert [(b.command, b.arg) for b in swap.buttons[0]] == [
+        ("approve", str(approval.id)),
+        ("reject", str(approval.id)),
+    ]
+    assert await Delivery.filter(chat_id="-1001").count() == 2
