@@ -8,9 +8,10 @@ from arq import Retry, cron
 from arq.connections import RedisSettings
 from arq.worker import Worker, func
 
-from engine import alerts, db, domains
+from engine import alerts, db, domains, inbox
 from engine.access import SYSTEM
 from engine.clock import SystemClock
+from engine.crypto import Vault
 from engine.health import HEARTBEAT_KEY
 from engine.notify import Notification, deliver
 from engine.settings import load_settings
@@ -25,6 +26,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx.setdefault("clock", SystemClock())
     ctx.setdefault("settings", load_settings())
     ctx.setdefault("dns", domains.DnsConfig.from_settings(ctx["settings"]))
+    if "vault" not in ctx:  # `mailfleet worker`: settings require ENCRYPTION_KEYS with production URLs
+        ctx["vault"] = Vault(ctx["settings"].fernet_keys())
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -76,6 +79,12 @@ async def watch_domains(ctx: dict[str, Any]) -> int:
     return len(expiring) + len(proposed)
 
 
+async def sync_inboxes(ctx: dict[str, Any]) -> dict[str, int]:
+    """Read new mail of the whole fleet: replies stop sequences, bounces suppress, warmup is rescued from spam."""
+    results = await inbox.sweep_all(ctx["clock"], ctx["vault"], ctx.get("inbox_options"))
+    return {status: sum(1 for r in results if r.status == status) for status in {r.status for r in results}}
+
+
 class WorkerSettings:
     """What every worker runs. `--scale worker=N` is safe: crons are `unique`, jobs are idempotent."""
 
@@ -86,6 +95,7 @@ class WorkerSettings:
         func(check_dns, name="check_dns", max_tries=1, timeout=1800),
         func(check_blacklists, name="check_blacklists", max_tries=1, timeout=1800),
         func(watch_domains, name="watch_domains", max_tries=1, timeout=600),
+        func(sync_inboxes, name="sync_inboxes", max_tries=1, timeout=600),
     ]
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
@@ -95,6 +105,7 @@ class WorkerSettings:
             check_blacklists, name="cron:check_blacklists", hour={1, 7, 13, 19}, minute={20}, unique=True, timeout=1800
         ),
         cron(watch_domains, name="cron:watch_domains", hour={6}, minute={0}, unique=True),
+        cron(sync_inboxes, name="cron:sync_inboxes", minute=set(range(0, 60, 5)), unique=True, timeout=600),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -117,6 +117,7 @@ class AppContext:
             "settings": self.settings,
             "notifiers": self.notifiers,
             "dns": self.runner.services["dns"],
+            "vault": self.runner.services["vault"],
         }
 
     def web_app(self) -> web.Application:

@@ -1,0 +1,145 @@
+"""Mailboxes in chat: list, card, CSV import with a login test per row, login tests, pause and resume."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.command import Access, Arg, Ctx, command
+from engine import mailboxes
+from engine.errors import UserError
+from engine.mailboxes import LoginTest, MailboxSummary, RowResult, RowStatus
+from engine.reply import Attachment, Button, Reply
+
+STATUS_MARK = {"active": "🟢", "warming": "🔥", "cooldown": "🧊", "paused": "⏸", "disabled": "⛔", "retired": "⚫"}
+
+
+def _test_options(ctx: Ctx) -> dict[str, Any]:
+    """Login-test knobs a deployment (or a test) may set: a CA for private servers, a shorter timeout."""
+    options: dict[str, Any] = {"tls_context": ctx.services.get("mail_tls_context")}
+    if "mail_test_timeout_s" in ctx.services:
+        options["timeout_s"] = ctx.services["mail_test_timeout_s"]
+    return options
+
+
+def _line(ctx: Ctx, box: MailboxSummary) -> str:
+    mark = STATUS_MARK.get(box.status.value, "•")
+    error = f" — {box.last_error}" if box.last_error and box.status.value in ("disabled", "cooldown") else ""
+    return f"{mark} {box.address} ({ctx.t(f'mailbox-status-{box.status.value}')}, {box.daily_cap}/day){error}"
+
+
+def _login(ctx: Ctx, test: LoginTest) -> str:
+    smtp = ctx.t(test.smtp_key, **test.smtp_params)
+    imap = ctx.t(test.imap_key) + (f" ({test.imap_detail})" if test.imap_detail and not test.imap_ok else "")
+    return f"SMTP {'✅' if test.smtp_ok else '❌'} {smtp} · IMAP {'✅' if test.imap_ok else '❌'} {imap}"
+
+
+def _row(ctx: Ctx, row: RowResult) -> str:
+    text = ctx.t("mailbox-import-row", line=row.row, address=row.address or "—", result=ctx.t(row.key, **row.params))
+    return f"{text}\n    {_login(ctx, row.test)}" if row.test is not None and not row.test.ok else text
+
+
+def _filters(words: str | None) -> dict[str, Any]:
+    """`/mailboxes 2 domain=acme.ru status=paused` → page, domain, status."""
+    found: dict[str, Any] = {}
+    for word in (words or "").split():
+        key, sep, value = word.partition("=")
+        if not sep and key.isdigit():
+            found["page"] = int(key)
+        elif sep and key in {"domain", "status", "page", "домен", "статус", "страница"}:
+            name = {"домен": "domain", "статус": "status", "страница": "page"}.get(key, key)
+            found[name] = int(value) if name == "page" and value.isdigit() else value
+        else:
+            raise UserError("error-mailboxes-filter", word=word, usage="/mailboxes 2 domain=acme-mail.ru status=paused")
+    return found
+
+
+@command("mailboxes", Access.READ, Arg("filters", kind="rest", required=False), example="2 domain=acme-mail.ru")
+async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    page = await mailboxes.list_mailboxes(ctx.actor, **_filters(args["filters"]))
+    if not page.total:
+        return Reply().add(ctx.t("mailboxes-none"))
+    reply = Reply().add(ctx.t("mailboxes-title", total=page.total, page=page.page, pages=page.pages), "title")
+    reply.add("\n".join(_line(ctx, box) for box in page.items))
+    nav = [Button(f"◀ {page.page - 1}", "mailboxes", str(page.page - 1))] if page.page > 1 else []
+    nav += [Button(f"{page.page + 1} ▶", "mailboxes", str(page.page + 1))] if page.page < page.pages else []
+    if nav:
+        reply.buttons.append(nav)
+    return reply
+
+
+@command("mailbox", Access.READ, Arg("address"), example="anna@acme-mail.ru")
+async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    d = await mailboxes.show_mailbox(ctx.actor, args["address"], clock=ctx.clock)
+    s = d.summary
+    reply = Reply().add(f"{d.display_name} <{s.address}>" if d.display_name else s.address, "title")
+    reply.add(
+        ctx.t(
+            "mailbox-facts",
+            status=ctx.t(f"mailbox-status-{s.status.value}"),
+            provider=d.provider.value,
+            cap=s.daily_cap,
+            limit=d.provider_daily_limit or "—",
+            smtp=f"{d.smtp.host}:{d.smtp.port} ({d.smtp.tls.value})",
+            imap=f"{d.imap.host}:{d.imap.port} ({d.imap.tls.value})",
+            warmup=str(d.warmup_started_on or "—"),
+            weeks=d.warmup_weeks,
+            cooldown=d.cooldown_until.strftime("%Y-%m-%d %H:%M UTC") if d.cooldown_until else "—",
+        )
+    )
+    reply.add(
+        ctx.t(
+            "mailbox-today",
+            sent=d.today.get("sent", 0),
+            replies=d.today.get("replies", 0),
+            bounces=d.today.get("bounces_hard", 0) + d.today.get("bounces_soft", 0),
+            spam=d.today.get("warmup_spam", 0),
+        )
+    )
+    if s.last_error:
+        when = d.last_error_at.strftime("%Y-%m-%d %H:%M UTC") if d.last_error_at else "—"
+        reply.add(ctx.t("mailbox-last-error", error=s.last_error, when=when, failures=s.auth_failures), "error")
+    return reply
+
+
+@command("mailbox_import", Access.MANAGE, Arg("csv", kind="file"), example="@mailboxes.csv")
+async def mailbox_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Every row is validated and login-tested; only rows that pass are stored, in one transaction."""
+    upload: Attachment = args["csv"]
+    report = await mailboxes.import_mailboxes(
+        ctx.actor, upload.content, clock=ctx.clock, vault=ctx.services["vault"], **_test_options(ctx)
+    )
+    counts = {s.value: report.count(s) for s in RowStatus}
+    problems = [r for r in report.rows if r.status in (RowStatus.INVALID, RowStatus.FAILED)]
+    reply = Reply(ok=not problems).add(ctx.t("mailbox-import-result", **counts))
+    if problems:
+        reply.add("\n".join(_row(ctx, r) for r in problems), "error")
+    return reply
+
+
+@command("mailbox_test", Access.MANAGE, Arg("address", required=False), example="all")
+async def mailbox_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    results = await mailboxes.check_mailboxes(
+        ctx.actor, args["address"] or "all", clock=ctx.clock, vault=ctx.services["vault"], **_test_options(ctx)
+    )
+    if not results:
+        return Reply().add(ctx.t("mailboxes-none"))
+    failed = [r for r in results if not r.test.ok]
+    reply = Reply(ok=not failed).add(ctx.t("mailbox-test-result", ok=len(results) - len(failed), failed=len(failed)))
+    shown = failed if len(results) > 1 else results
+    if shown:
+        reply.add("\n".join(f"{r.address}: {_login(ctx, r.test)}" for r in shown))
+    return reply
+
+
+@command("mailbox_pause", Access.MANAGE, Arg("address"), example="anna@acme-mail.ru")
+async def mailbox_pause(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    box = await mailboxes.pause_mailbox(ctx.actor, args["address"], clock=ctx.clock)
+    return Reply().add(ctx.t("mailbox-paused", address=box.address))
+
+
+@command("mailbox_resume", Access.MANAGE, Arg("address"), example="anna@acme-mail.ru")
+async def mailbox_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    box = await mailboxes.resume_mailbox(ctx.actor, args["address"], clock=ctx.clock)
+    return Reply().add(
+        ctx.t("mailbox-resumed", address=box.address, status=ctx.t(f"mailbox-status-{box.status.value}"))
+    )

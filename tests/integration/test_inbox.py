@@ -1,0 +1,423 @@
+"""Inbox sync against real Postfix + Dovecot and PostgreSQL: what arrives becomes events, counters, suppressions,
+stopped enrollments, and warmup mail rescued from the spam folder."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import smtplib
+import time
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+
+import aioimaplib
+import pytest
+
+from engine.access import SYSTEM, Actor
+from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
+from engine.inbox import SyncOptions, SyncStatus, sweep, sync_mailbox
+from engine.mail.classify import WARMUP_HEADER
+from engine.stats import EventRecord, SuppressionRecord, add_suppressions, counters, record_events
+from models import (
+    AuditLog,
+    Campaign,
+    DailyStat,
+    Domain,
+    Enrollment,
+    Event,
+    FolderState,
+    Lead,
+    Mailbox,
+    OutboundMessage,
+    Suppression,
+    Workspace,
+)
+from models.enums import (
+    EnrollmentState,
+    EventKind,
+    MailboxStatus,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    StatScope,
+    SuppressionReason,
+    TlsMode,
+)
+from tests.harness.mailserver import MailServer
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+PASSWORD = "pw"
+ANNA = "user1@alpha.test"  # our outreach mailbox
+BOB = "user2@alpha.test"  # another of our mailboxes (warmup peer)
+LEAD = "user1@beta.test"  # a lead that exists
+NOBODY = "nobody@alpha.test"  # a lead that does not exist: Postfix bounces it
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+VAULT = Vault([generate_key()])
+
+
+@pytest.fixture(scope="module")
+def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    with MailServer(tmp_path_factory.mktemp("mail"), domains=["alpha.test", "beta.test"], users_per_domain=4) as s:
+        yield s
+
+
+@pytest.fixture(autouse=True)
+def clean(mail: MailServer) -> None:
+    mail.reset()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+def options(mail: MailServer, timeout_s: float = 10.0) -> SyncOptions:
+    return SyncOptions(timeout_s=timeout_s, ssl_context=mail.ssl_context())
+
+
+async def workspace(slug: str = "acme") -> Workspace:
+    ws = await Workspace.create(slug=slug, name=slug.title(), timezone="Europe/Moscow")
+    await Domain.create(workspace=ws, name="alpha.test" if slug == "acme" else f"{slug}.test")
+    return ws
+
+
+async def mailbox(
+    mail: MailServer, ws: Workspace, address: str, *, password: str = PASSWORD, **fields: object
+) -> Mailbox:
+    domain = await Domain.get(name=address.split("@")[1])
+    values: dict[str, object] = {
+        "workspace": ws,
+        "domain": domain,
+        "address": address,
+        "provider": MailProvider.GENERIC,
+        "smtp_host": mail.host,
+        "smtp_port": mail.ports.submission,
+        "smtp_tls": TlsMode.STARTTLS,
+        "imap_host": mail.host,
+        "imap_port": mail.ports.imap,
+        "imap_tls": TlsMode.PLAIN,
+        "username": address,
+        "secret_enc": VAULT.encrypt(password),
+        "status": MailboxStatus.WARMING,
+        **fields,
+    }
+    box = await Mailbox.create(**values)
+    await Mailbox.filter(id=box.id).update(created_at=NOW - dt.timedelta(hours=1))
+    return await Mailbox.get(id=box.id)
+
+
+async def sent_message(
+    box: Mailbox,
+    *,
+    to: str,
+    message_id: str,
+    enrollment: Enrollment | None = None,
+    kind: MessageKind = MessageKind.CAMPAIGN,
+    peer: Mailbox | None = None,
+) -> OutboundMessage:
+    lead = await Lead.get(id=enrollment.lead_id) if enrollment else None
+    return await OutboundMessage.create(
+        kind=kind,
+        workspace_id=box.workspace_id,
+        mailbox=box,
+        lead=lead,
+        peer=peer,
+        enrollment=enrollment,
+        step_position=0 if enrollment else None,
+        message_id=message_id,
+        status=MessageStatus.SENT,
+        scheduled_at=NOW - dt.timedelta(hours=2),
+        sent_at=NOW - dt.timedelta(hours=2),
+    )
+
+
+async def enrolled(ws: Workspace, email: str, box: Mailbox) -> Enrollment:
+    # aware window times: the model's naive defaults warn under use_tz (reported to the campaign owner)
+    window = {"window_start": dt.time(9, tzinfo=dt.UTC), "window_end": dt.time(18, tzinfo=dt.UTC)}
+    campaign = await Campaign.get_or_none(workspace=ws, name="Q4") or await Campaign.create(
+        workspace=ws, name="Q4", **window
+    )
+    lead = await Lead.create(workspace=ws, email=email)
+    return await Enrollment.create(campaign=campaign, lead=lead, mailbox=box)
+
+
+def message(sender: str, to: str, subject: str, body: str = "Hello.\n", **headers: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = headers.pop("message_id", f"<{time.monotonic_ns()}@{sender.split('@')[1]}>")
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    return msg
+
+
+async def deliver(mail: MailServer, msg: EmailMessage, *, folder: str = "INBOX") -> None:
+    """Hand a message to the MX port and wait until Dovecot has filed it."""
+    rcpt = str(msg["To"])
+    before = mail.count(rcpt, folder)
+    with smtplib.SMTP(mail.host, mail.ports.mx, timeout=10) as smtp:
+        smtp.send_message(msg)
+    await wait_for(lambda: mail.count(rcpt, folder) > before)
+
+
+async def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "mail did not arrive in time"
+        await asyncio.sleep(0.03)
+
+
+async def kinds_of_events() -> list[str]:
+    return sorted(e.kind.value for e in await Event.all())
+
+
+# ---------------------------------------------------------------------------------------------------- tests
+
+
+async def test_incremental_sync_sees_only_new_mail(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    await deliver(mail, message(LEAD, ANNA, "Out of Office", Auto_Submitted="auto-replied"))
+    await deliver(mail, message(LEAD, ANNA, "hello there"))
+
+    first = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    assert first.status is SyncStatus.OK and first.kinds == {"auto_reply": 1, "other": 1}
+    second = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    assert second.status is SyncStatus.OK and second.kinds == {}
+
+    await deliver(mail, message(LEAD, ANNA, "Automatic reply: later", Auto_Submitted="auto-replied"))
+    third = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    assert third.kinds == {"auto_reply": 1}
+    assert await kinds_of_events() == ["auto_reply", "auto_reply"]
+    states = {s.folder: s for s in await FolderState.filter(mailbox=box)}
+    assert set(states) == {"INBOX", "Junk"} and states["INBOX"].last_uid >= 3
+    refreshed = await Mailbox.get(id=box.id)
+    assert refreshed.last_ok_at == NOW and refreshed.auth_failures == 0
+
+
+async def test_reply_stops_the_enrollment_and_its_planned_follow_up(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, LEAD, box)
+    first = await sent_message(box, to=LEAD, message_id="<step1.a8f3@alpha.test>", enrollment=enrollment)
+    follow_up = await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=box, lead_id=enrollment.lead_id, enrollment=enrollment,
+        step_position=1, message_id="<step2.b9e4@alpha.test>", status=MessageStatus.PLANNED,
+        scheduled_at=NOW + dt.timedelta(days=3),
+    )  # fmt: skip
+    reply = message(
+        LEAD, ANNA, "Re: logistics", "Sounds good, call me on Tuesday.\n\n> reply unsubscribe to stop\n",
+        In_Reply_To="<step1.a8f3@alpha.test>", References="<step1.a8f3@alpha.test>",
+    )  # fmt: skip
+    await deliver(mail, reply)
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"reply": 1}
+    assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.REPLIED
+    assert (await OutboundMessage.get(id=follow_up.id)).status is MessageStatus.CANCELLED
+    event = await Event.get(kind=EventKind.REPLY)
+    assert (event.message_id, event.lead_id, event.campaign_id) == (
+        first.id,
+        enrollment.lead_id,
+        enrollment.campaign_id,
+    )
+    day = dt.date(2026, 11, 28)
+    for scope, scope_id in [
+        (StatScope.MAILBOX, box.id),
+        (StatScope.DOMAIN, box.domain_id),
+        (StatScope.CAMPAIGN, enrollment.campaign_id),
+        (StatScope.WORKSPACE, ws.id),
+    ]:
+        assert (await counters(scope, scope_id, day))["replies"] == 1, scope
+    assert await Suppression.all().count() == 0  # the quoted "unsubscribe" is ours, not the lead's
+
+
+async def test_postfix_dsn_becomes_a_hard_bounce_and_a_suppression(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, NOBODY, box)
+    sent = await sent_message(box, to=NOBODY, message_id="<cold.1@alpha.test>", enrollment=enrollment)
+    with smtplib.SMTP(mail.host, mail.ports.submission, timeout=10) as smtp:
+        smtp.starttls(context=mail.ssl_context())
+        smtp.login(ANNA, PASSWORD)
+        smtp.send_message(message(ANNA, NOBODY, "Quick question", message_id="<cold.1@alpha.test>"))
+    await wait_for(lambda: mail.count(ANNA) == 1)
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"bounce_hard": 1}
+    event = await Event.get(kind=EventKind.BOUNCE_HARD)
+    assert event.message_id == sent.id and event.data["address"] == NOBODY and event.data["status"].startswith("5.1.")
+    suppression = await Suppression.get(value=NOBODY)
+    assert suppression.workspace_id is None and suppression.reason is SuppressionReason.BOUNCE
+    assert (await OutboundMessage.get(id=sent.id)).status is MessageStatus.BOUNCED
+    assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.BOUNCED
+    assert (await counters(StatScope.MAILBOX, box.id, dt.date(2026, 11, 28)))["bounces_hard"] == 1
+
+
+async def test_unsubscribe_request_suppresses_in_the_workspace(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, LEAD, box)
+    await sent_message(box, to=LEAD, message_id="<s1@alpha.test>", enrollment=enrollment)
+    await deliver(mail, message(LEAD, ANNA, "Re: hi", "Отпишите меня, пожалуйста.\n", In_Reply_To="<s1@alpha.test>"))
+
+    await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    suppression = await Suppression.get(value=LEAD)
+    assert (suppression.workspace_id, suppression.reason) == (ws.id, SuppressionReason.UNSUBSCRIBE)
+    assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.UNSUBSCRIBED
+
+
+async def test_warmup_mail_in_spam_is_moved_to_inbox_and_counted_once(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    anna = await mailbox(mail, ws, ANNA)
+    bob = await mailbox(mail, ws, BOB)
+    await sent_message(bob, to=ANNA, message_id="<wu.1@alpha.test>", kind=MessageKind.WARMUP, peer=anna)
+    await sent_message(bob, to=ANNA, message_id="<wu.2@alpha.test>", kind=MessageKind.WARMUP, peer=anna)
+    spammed = message(BOB, ANNA, "Lunch?", message_id="<wu.1@alpha.test>", X_Test_Spam="yes")
+    spammed[WARMUP_HEADER] = "1"
+    await deliver(mail, spammed, folder="Junk")
+    inboxed = message(BOB, ANNA, "Numbers", message_id="<wu.2@alpha.test>")
+    inboxed[WARMUP_HEADER] = "1"
+    await deliver(mail, inboxed)
+
+    result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.rescued == 1 and result.kinds == {"warmup": 3}  # spam copy, its rescued copy, the inbox one
+    assert (mail.count(ANNA, "Junk"), mail.count(ANNA, "INBOX")) == (0, 2)
+    assert await kinds_of_events() == ["warmup_inbox", "warmup_spam"]
+    assert {e.mailbox_id for e in await Event.all()} == {bob.id}  # placement counts against the sender
+    again = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+    assert again.kinds == {} and len(await Event.all()) == 2
+    assert await flags_in_inbox(mail, ANNA) == [{"\\Seen", "\\Flagged"}, {"\\Seen", "\\Flagged"}]
+
+
+async def flags_in_inbox(mail: MailServer, address: str) -> list[set[str]]:
+    client = aioimaplib.IMAP4(mail.host, mail.ports.imap, timeout=10)
+    await client.wait_hello_from_server()
+    await client.login(address, PASSWORD)
+    await client.select("INBOX")
+    response = await client.fetch("1:*", "(FLAGS)")
+    await client.logout()
+    found = [line for line in response.lines if isinstance(line, bytes) and b"FLAGS" in line]
+    return [set(line.split(b"FLAGS (")[1].split(b")")[0].decode().split()) - {"\\Recent"} for line in found]
+
+
+async def test_uidvalidity_change_rescans_without_counting_twice(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    await deliver(mail, message(LEAD, ANNA, "Out of Office", Auto_Submitted="auto-replied"))
+    await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    await FolderState.filter(mailbox=box, folder="INBOX").update(uidvalidity=1, last_uid=999)  # server "changed"
+    await deliver(mail, message(LEAD, ANNA, "Autoreply: again", Auto_Submitted="auto-replied"))
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.status is SyncStatus.OK and result.kinds == {"auto_reply": 2}  # both re-read ...
+    assert await kinds_of_events() == ["auto_reply", "auto_reply"]  # ... the old one not counted again
+    state = await FolderState.get(mailbox=box, folder="INBOX")
+    assert state.uidvalidity != 1 and state.last_uid < 999
+
+
+async def test_a_recreated_spam_folder_resets_its_position(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    await deliver(mail, message(LEAD, ANNA, "spam one", X_Test_Spam="yes"), folder="Junk")
+    await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    old = await FolderState.get(mailbox=box, folder="Junk")
+    client = aioimaplib.IMAP4(mail.host, mail.ports.imap, timeout=10)
+    await client.wait_hello_from_server()
+    await client.login(ANNA, PASSWORD)
+    assert (await client.delete("Junk")).result == "OK"
+    assert (await client.create("Junk")).result == "OK"
+    await client.logout()
+    await deliver(
+        mail, message(LEAD, ANNA, "Out of Office", X_Test_Spam="yes", Auto_Submitted="auto-replied"), folder="Junk"
+    )
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    new = await FolderState.get(mailbox=box, folder="Junk")
+    assert new.uidvalidity != old.uidvalidity and new.last_uid == 1
+    assert result.kinds == {"auto_reply": 1}
+
+
+async def test_bad_password_counts_failures_and_disables_at_the_limit(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA, password="wrong")
+    for attempt in (1, 2, 3):
+        result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+        assert (result.status, result.key) == (SyncStatus.FAILED, "error-imap-auth")
+        assert result.disabled is (attempt == 3)
+    stored = await Mailbox.get(id=box.id)
+    assert stored.status is MailboxStatus.DISABLED and stored.auth_failures == 3
+    assert stored.last_error.startswith("error-imap-auth") and "wrong" not in stored.last_error
+    assert await kinds_of_events() == ["auth_error"] * 3
+    assert await AuditLog.filter(action="mailbox.transition").count() == 1
+    skipped = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    assert (skipped.status, skipped.key) == (SyncStatus.SKIPPED, "inbox-skipped")
+
+
+async def test_broken_mailboxes_fail_alone_and_fast(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    good = await mailbox(mail, ws, ANNA)
+    refused = await mailbox(mail, ws, "user3@alpha.test", imap_port=1)
+    tls_mismatch = await mailbox(mail, ws, "user4@alpha.test", imap_port=mail.ports.imaps)  # plain to a TLS port
+    wrong = await mailbox(mail, ws, BOB, password="nope")
+    await Mailbox.filter(id=wrong.id).update(last_error="smtp-auth-failed: kept")  # SMTP's error is not ours
+    await deliver(mail, message(LEAD, ANNA, "hello"))
+    started = time.monotonic()
+
+    results = await sweep(
+        SYSTEM, [good.id, refused.id, tls_mismatch.id, wrong.id, 999_999], clock=clock, vault=VAULT,
+        options=options(mail, timeout_s=3.0), concurrency=4,
+    )  # fmt: skip
+
+    assert time.monotonic() - started < 3.0
+    assert [(r.status, r.key) for r in results] == [
+        (SyncStatus.OK, "inbox-synced"),
+        (SyncStatus.FAILED, "error-imap-connect"),
+        (SyncStatus.FAILED, "error-imap-no-greeting"),
+        (SyncStatus.FAILED, "error-imap-auth"),
+        (SyncStatus.NOT_FOUND, "error-inbox-mailbox-not-found"),
+    ]
+    assert results[0].kinds == {"other": 1}
+    assert (await Mailbox.get(id=refused.id)).last_error.startswith("error-imap-connect")
+    assert (await Mailbox.get(id=refused.id)).auth_failures == 0
+
+
+async def test_a_manager_syncs_only_own_mailboxes(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    other = await workspace("globex")
+    box = await mailbox(mail, ws, ANNA)
+    stranger = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=other.id)
+    result = await sync_mailbox(stranger, box.id, clock=clock, vault=VAULT, options=options(mail))
+    assert result.status is SyncStatus.NOT_FOUND
+    owner = Actor(person_id=2, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id)
+    assert (await sync_mailbox(owner, box.id, clock=clock, vault=VAULT, options=options(mail))).status is SyncStatus.OK
+
+
+async def test_counters_add_up_in_one_statement_and_suppressions_are_idempotent() -> None:
+    ws = await workspace()
+    evening_utc = dt.datetime(2026, 11, 28, 22, 30, tzinfo=dt.UTC)  # already the 29th in Moscow
+    records = [EventRecord(ws.id, EventKind.REPLY, evening_utc, campaign_id=None) for _ in range(3)]
+    await record_events(records)
+    await record_events(records[:1])
+    stat = await DailyStat.get(scope=StatScope.WORKSPACE, scope_id=ws.id)
+    assert (stat.day, stat.replies) == (dt.date(2026, 11, 29), 4)
+    batch = [SuppressionRecord(ws.id, "Lead@Example.TEST", SuppressionReason.UNSUBSCRIBE)] * 2
+    batch.append(SuppressionRecord(None, "x@пример.рф", SuppressionReason.BOUNCE))
+    assert await add_suppressions(batch, now=NOW) == 2
+    assert await add_suppressions(batch, now=NOW) == 0
+    assert sorted(await Suppression.all().values_list("value", flat=True)) == [
+        "lead@example.test",
+        "x@xn--e1afmkfd.xn--p1ai",
+    ]

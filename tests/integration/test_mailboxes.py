@@ -1,0 +1,241 @@
+"""Mailbox onboarding and management against real Postfix + Dovecot and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
+
+from engine.access import Actor
+from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
+from engine.errors import Conflict, Forbidden, NotFound
+from engine.mailboxes import (
+    ImportReport,
+    RowStatus,
+    check_mailboxes,
+    import_mailboxes,
+    list_mailboxes,
+    pause_mailbox,
+    resume_mailbox,
+    show_mailbox,
+)
+from engine.stats import EventRecord, record_events
+from models import Domain, Mailbox, Person, Workspace
+from models.enums import AuthKind, EventKind, MailboxStatus, MailProvider, Platform, Role, TlsMode
+from tests.harness.mailserver import MailServer
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+VAULT = Vault([generate_key()])
+
+
+@pytest.fixture(scope="module")
+def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    with MailServer(tmp_path_factory.mktemp("mail"), domains=["alpha.test", "beta.test"], users_per_domain=6) as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+async def acme() -> Workspace:
+    ws = await Workspace.create(slug="acme", name="Acme")
+    await Domain.create(workspace=ws, name="alpha.test")
+    await Person.create(id=7, platform=Platform.TELEGRAM, external_id="7")
+    return ws
+
+
+def manager(ws: Workspace, role: Role = Role.MANAGER) -> Actor:
+    return Actor(person_id=7, platform=Platform.TELEGRAM, role=role, workspace_id=ws.id)
+
+
+def hosts(
+    mail: MailServer,
+    *,
+    smtp_port: int | None = None,
+    smtp_tls: str = "starttls",
+    imap_port: int | None = None,
+    imap_tls: str = "plain",
+) -> str:
+    return (
+        f"{mail.host},{smtp_port or mail.ports.submission},{smtp_tls},"
+        f"{mail.host},{imap_port or mail.ports.imap},{imap_tls}"
+    )
+
+
+HEADER = "address,password,display_name,smtp_host,smtp_port,smtp_tls,imap_host,imap_port,imap_tls"
+
+
+async def run_import(
+    mail: MailServer, ws: Workspace, clock: FrozenClock, text: str, *, encoding: str = "utf-8-sig", test: bool = True
+) -> ImportReport:
+    data = text.encode(encoding)
+    ssl_context = mail.ssl_context()
+    return await import_mailboxes(
+        manager(ws), data, clock=clock, vault=VAULT, test=test, timeout_s=5.0, tls_context=ssl_context
+    )
+
+
+async def test_import_tests_each_row_and_stores_only_the_good_ones(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    await Workspace.create(slug="globex", name="Globex")
+    implicit = hosts(mail, smtp_port=mail.ports.submissions, smtp_tls="ssl", imap_port=mail.ports.imaps, imap_tls="ssl")
+    lines = [
+        HEADER,
+        f"user1@alpha.test,pw,Anna,{hosts(mail)}",
+        f"USER2@Alpha.test,pw,Boris,{implicit}",
+        f"user3@alpha.test,wrong,Vera,{hosts(mail)}",
+        f"user4@alpha.test,pw,Gleb,{hosts(mail)},extra",
+        f"user1@beta.test,pw,Foreign,{hosts(mail)}",
+        f"not-an-address,pw,X,{hosts(mail)}",
+        f"user1@alpha.test,pw,Again,{hosts(mail)}",
+        "user5@alpha.test,,NoSecret,,,,,,",
+    ]
+    report = await run_import(mail, acme, clock, "\n".join(lines) + "\n")
+
+    outcome = {(r.row, r.status, r.key) for r in report.rows}
+    assert outcome == {
+        (2, RowStatus.CREATED, "mailbox-import-created"),
+        (3, RowStatus.CREATED, "mailbox-import-created"),
+        (4, RowStatus.FAILED, "error-import-login-failed"),
+        (5, RowStatus.INVALID, "error-import-row-malformed"),
+        (6, RowStatus.INVALID, "error-import-domain-foreign"),
+        (7, RowStatus.INVALID, "error-import-address-invalid"),
+        (8, RowStatus.INVALID, "error-import-duplicate"),
+        (9, RowStatus.INVALID, "error-import-secret-missing"),
+    }
+    failed = next(r for r in report.rows if r.row == 4)
+    assert failed.test is not None
+    assert (failed.test.smtp_key, failed.test.imap_key) == ("smtp-auth-failed", "error-imap-auth")
+    stored = {m.address: m for m in await Mailbox.all()}
+    assert sorted(stored) == ["user1@alpha.test", "user2@alpha.test"]
+    boris = stored["user2@alpha.test"]
+    assert (boris.smtp_tls, boris.imap_tls, boris.display_name) == (TlsMode.IMPLICIT, TlsMode.IMPLICIT, "Boris")
+    assert b"pw" not in boris.secret_enc and VAULT.decrypt(boris.secret_enc) == "pw"
+    assert boris.status is MailboxStatus.NEW and boris.last_ok_at == NOW
+
+
+async def test_cp1251_semicolon_file_imports_and_reimport_updates(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    text = (
+        "Адрес;Пароль;Имя;smtp_host;smtp_port;smtp_tls;imap_host;imap_port;imap_tls\r\n"
+        f"user1@alpha.test;pw;Анна Иванова;{hosts(mail).replace(',', ';')}\r\n"
+    )
+    first = await run_import(mail, acme, clock, text, encoding="cp1251")
+    assert [(r.status, r.address) for r in first.rows] == [(RowStatus.CREATED, "user1@alpha.test")]
+    assert (await Mailbox.get(address="user1@alpha.test")).display_name == "Анна Иванова"
+
+    second = await run_import(mail, acme, clock, text.replace("Анна Иванова", "Анна П."), encoding="cp1251", test=False)
+    assert [r.status for r in second.rows] == [RowStatus.UPDATED]
+    assert await Mailbox.all().count() == 1
+    assert (await Mailbox.get(address="user1@alpha.test")).display_name == "Анна П."
+
+
+async def test_unreachable_host_and_tls_mismatch_are_reported_per_row(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    lines = [
+        HEADER,
+        f"user1@alpha.test,pw,A,{hosts(mail, imap_port=1)}",
+        f"user2@alpha.test,pw,B,{hosts(mail, smtp_tls='ssl')}",  # implicit TLS spoken to a STARTTLS port
+        f"user3@alpha.test,pw,C,{hosts(mail, imap_port=mail.ports.imaps)}",  # plain text to the IMAPS port
+    ]
+    report = await run_import(mail, acme, clock, "\n".join(lines))
+    tests = {r.address: r.test for r in report.rows}
+    assert {r.status for r in report.rows} == {RowStatus.FAILED}
+    assert tests["user1@alpha.test"] is not None and tests["user1@alpha.test"].imap_key == "error-imap-connect"
+    assert tests["user1@alpha.test"].smtp_ok
+    assert tests["user2@alpha.test"] is not None and not tests["user2@alpha.test"].smtp_ok
+    assert tests["user2@alpha.test"].smtp_key.startswith("smtp-tls") and tests["user2@alpha.test"].imap_ok
+    assert tests["user3@alpha.test"] is not None and tests["user3@alpha.test"].imap_key == "error-imap-no-greeting"
+    assert await Mailbox.all().count() == 0
+
+
+async def test_a_concurrent_import_of_the_same_address_writes_nothing(
+    mail: MailServer, acme: Workspace, clock: FrozenClock, database_url: str
+) -> None:
+    """The import blocks on a row another transaction is inserting; when that commits, the import rolls back
+    its other rows too."""
+    domain = await Domain.get(name="alpha.test")
+    other = await asyncpg.connect(database_url)
+    try:
+        await other.execute("BEGIN")
+        await other.execute(
+            "INSERT INTO mailbox (workspace_id, domain_id, address, display_name, provider, smtp_host, smtp_port, "
+            "smtp_tls, imap_host, imap_port, imap_tls, username, auth_kind, secret_enc, status, warmup_weeks, "
+            "daily_cap, last_error, auth_failures, created_at) VALUES ($1, $2, 'user2@alpha.test', '', 'generic', "
+            "'h', 1, 'plain', 'h', 1, 'plain', 'u', 'password', ''::bytea, 'new', 6, 1, '', 0, now())",
+            acme.id,
+            domain.id,
+        )
+        text = f"{HEADER}\nuser1@alpha.test,pw,A,{hosts(mail)}\nuser2@alpha.test,pw,B,{hosts(mail)}\n"
+        task = asyncio.create_task(run_import(mail, acme, clock, text, test=False))
+        await asyncio.sleep(0.5)  # the import has written user1 and now waits on user2's unique key
+        assert not task.done()
+        await other.execute("COMMIT")
+        with pytest.raises(Conflict) as raised:
+            await task
+        assert raised.value.key == "error-import-concurrent"
+    finally:
+        await other.close()
+    assert [m.address for m in await Mailbox.all()] == ["user2@alpha.test"]
+
+
+async def test_list_show_pause_resume_and_roles(mail: MailServer, acme: Workspace, clock: FrozenClock) -> None:
+    await Domain.create(workspace=acme, name="beta.test")
+    rows = [f"user{n}@alpha.test,pw,,{hosts(mail)}" for n in range(1, 5)] + [f"user1@beta.test,pw,,{hosts(mail)}"]
+    await run_import(mail, acme, clock, HEADER + "\n" + "\n".join(rows), test=False)
+    actor = manager(acme)
+
+    page = await list_mailboxes(actor, page=2, per_page=2, domain="alpha.test")
+    assert (page.total, page.pages, [m.address for m in page.items]) == (4, 2, ["user3@alpha.test", "user4@alpha.test"])
+    await pause_mailbox(actor, "user1@alpha.test", clock=clock)
+    paused = await list_mailboxes(actor, status="paused")
+    assert [m.address for m in paused.items] == ["user1@alpha.test"]
+    with pytest.raises(Conflict):
+        await pause_mailbox(actor, "user1@alpha.test", clock=clock)
+    resumed = await resume_mailbox(actor, "USER1@alpha.test", clock=clock)
+    assert resumed.status is MailboxStatus.WARMING
+    with pytest.raises(Conflict):
+        await resume_mailbox(actor, "user1@alpha.test", clock=clock)
+
+    box = await Mailbox.get(address="user2@alpha.test")
+    await record_events([EventRecord(acme.id, EventKind.REPLY, NOW, box.id, box.domain_id)])
+    details = await show_mailbox(actor, "user2@alpha.test", clock=clock)
+    assert details.today["replies"] == 1 and details.summary.status is MailboxStatus.NEW
+    assert details.provider is MailProvider.GENERIC and details.imap.port == mail.ports.imap
+
+    client = manager(acme, Role.CLIENT)
+    assert (await list_mailboxes(client)).total == 5
+    with pytest.raises(Forbidden):
+        await pause_mailbox(client, "user2@alpha.test", clock=clock)
+    stranger = Actor(person_id=9, platform=Platform.SLACK, role=Role.MANAGER, workspace_id=acme.id + 1)
+    with pytest.raises((NotFound, Forbidden)):
+        await show_mailbox(stranger, "user2@alpha.test", clock=clock)
+
+
+async def test_check_mailboxes_remembers_success_and_failure(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    text = f"{HEADER}\nuser1@alpha.test,pw,,{hosts(mail)}\nuser2@alpha.test,wrong,,{hosts(mail)}\n"
+    await run_import(mail, acme, clock, text, test=False)
+    clock.advance(dt.timedelta(hours=1))
+
+    results = await check_mailboxes(
+        manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, tls_context=mail.ssl_context()
+    )
+
+    assert [(r.address, r.test.ok) for r in results] == [("user1@alpha.test", True), ("user2@alpha.test", False)]
+    good, bad = await Mailbox.get(address="user1@alpha.test"), await Mailbox.get(address="user2@alpha.test")
+    assert good.last_ok_at == clock.now()
+    assert bad.last_error.startswith("smtp-auth-failed") and bad.auth_kind is AuthKind.PASSWORD

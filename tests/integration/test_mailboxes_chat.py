@@ -1,0 +1,138 @@
+"""Mailbox commands as a manager uses them in chat, against real Postfix + Dovecot and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+
+from bot.runner import Runner
+from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
+from engine.i18n import translator
+from engine.inbox import SyncOptions
+from engine.reply import Attachment, Reply
+from jobs.worker import create_worker
+from models import FolderState, Mailbox
+from models.enums import MailboxStatus, Platform
+from tests.conftest import REDIS_URL
+from tests.harness.mailserver import MailServer
+
+NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+TG = Platform.TELEGRAM
+EN = translator("en")
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+@pytest.fixture(scope="module")
+def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    with MailServer(tmp_path_factory.mktemp("mail"), domains=["alpha.test", "beta.test"], users_per_domain=3) as s:
+        yield s
+
+
+@pytest.fixture
+async def runner(mail: MailServer) -> Runner:
+    services = {"vault": Vault([generate_key()]), "mail_tls_context": mail.ssl_context(), "mail_test_timeout_s": 10.0}
+    r = Runner(FrozenClock(NOW), admins={TG: {"1"}}, services=services)
+    await say(r, "/lang en")
+    await say(r, "/workspace_new acme ACME")
+    await say(r, "/domain_add alpha.test")
+    return r
+
+
+async def say(runner: Runner, line: str, file: Attachment | None = None) -> Reply:
+    return await runner.run_line(runner.identity(TG, "1", "Admin", "en"), "chat", line, file)
+
+
+def _csv(mail: MailServer, rows: list[tuple[str, str, str]]) -> bytes:
+    hosts = f"{mail.host};{mail.ports.submission};starttls;{mail.host};{mail.ports.imap};plain"
+    lines = ["адрес;пароль;имя;smtp_host;smtp_port;smtp_tls;imap_host;imap_port;imap_tls"]
+    lines += [f"{address};{password};{name};{hosts}" for address, password, name in rows]
+    return "\n".join(lines).encode("cp1251")
+
+
+async def test_import_tests_every_row_and_stores_only_what_works(runner: Runner, mail: MailServer) -> None:
+    csv = _csv(
+        mail,
+        [
+            ("user1@alpha.test", "pw", "Анна Петрова"),
+            ("user2@alpha.test", "wrong-password", "Борис"),
+            ("not-an-address", "pw", "X"),
+            ("user1@beta.test", "pw", "Чужой домен"),
+        ],
+    )
+    reply = await say(runner, "/mailbox_import", Attachment("boxes.csv", csv))
+    text = reply.plain_text()
+    assert not reply.ok
+    assert EN("mailbox-import-result", created=1, updated=0, invalid=2, failed=1) in text
+    assert "Row 3 (user2@alpha.test)" in text and "SMTP ❌" in text
+    assert EN("error-import-domain-foreign", domain="beta.test") in text
+    assert [m.address for m in await Mailbox.all()] == ["user1@alpha.test"]
+    stored = await Mailbox.get(address="user1@alpha.test")
+    assert stored.display_name == "Анна Петрова" and b"pw" not in stored.secret_enc
+
+    again = await say(
+        runner, "/mailbox_import", Attachment("boxes.csv", _csv(mail, [("user1@alpha.test", "pw", "Анна")]))
+    )
+    assert EN("mailbox-import-result", created=0, updated=1, invalid=0, failed=0) in again.plain_text()
+    assert await Mailbox.all().count() == 1
+
+
+async def test_list_card_test_pause_and_resume(runner: Runner, mail: MailServer) -> None:
+    await say(
+        runner,
+        "/mailbox_import",
+        Attachment("b.csv", _csv(mail, [(f"user{i}@alpha.test", "pw", "") for i in (1, 2, 3)])),
+    )
+    listing = await say(runner, "/mailboxes")
+    assert "Mailboxes: 3" in listing.plain_text() and "user3@alpha.test" in listing.plain_text()
+    tested = await say(runner, "/mailbox_test all")
+    assert tested.ok and EN("mailbox-test-result", ok=3, failed=0) in tested.plain_text()
+    paused = await say(runner, "/mailbox_pause user2@alpha.test")
+    assert paused.ok and (await Mailbox.get(address="user2@alpha.test")).status is MailboxStatus.PAUSED
+    only_paused = (await say(runner, "/mailboxes status=paused")).plain_text()
+    assert "user2@alpha.test" in only_paused and "user1@alpha.test" not in only_paused
+    card = (await say(runner, "/mailbox user2@alpha.test")).plain_text()
+    assert EN("mailbox-status-paused") in card and f"{mail.host}:{mail.ports.submission}" in card
+    resumed = await say(runner, "/mailbox_resume user2@alpha.test")
+    assert resumed.ok and (await Mailbox.get(address="user2@alpha.test")).status is MailboxStatus.WARMING
+    assert not (await say(runner, "/mailbox_resume user2@alpha.test")).ok  # not paused any more
+    assert (
+        EN("error-mailbox-not-found", address="nobody@alpha.test")
+        in (await say(runner, "/mailbox nobody@alpha.test")).plain_text()
+    )
+    bad_filter = await say(runner, "/mailboxes colour=red")
+    assert not bad_filter.ok and "colour=red" in bad_filter.plain_text()
+
+
+async def test_a_missing_csv_is_asked_for(runner: Runner) -> None:
+    reply = await say(runner, "/mailbox_import")
+    assert not reply.ok and reply.awaiting == ("mailbox_import", [])
+
+
+async def test_the_inbox_cron_reads_every_imported_mailbox(runner: Runner, mail: MailServer, database_url: str) -> None:
+    await say(runner, "/mailbox_import", Attachment("b.csv", _csv(mail, [("user1@alpha.test", "pw", "")])))
+    options = SyncOptions(ssl_context=mail.ssl_context(), timeout_s=10)
+    worker = create_worker(
+        REDIS_URL,
+        burst=True,
+        ctx={
+            "database_url": database_url,
+            "db_ready": True,
+            "vault": runner.services["vault"],
+            "clock": runner.clock,
+            "inbox_options": options,
+        },
+    )
+    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    try:
+        await pool.enqueue_job("sync_inboxes")
+        await worker.main()
+    finally:
+        await worker.close()
+        await pool.aclose()
+    assert worker.jobs_failed == 0
+    assert await FolderState.filter(mailbox__address="user1@alpha.test", folder="INBOX").exists()

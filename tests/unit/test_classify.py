@@ -1,0 +1,115 @@
+"""Every sample of the incoming-mail corpus classifies as the kind its directory names, with the extracted facts
+its `X-Expect-*` headers state; plus the header-only triage and the pieces the inbox relies on."""
+
+from __future__ import annotations
+
+from email import policy
+from email.message import Message
+from email.parser import BytesHeaderParser, BytesParser
+from email.policy import Policy
+from pathlib import Path
+
+import pytest
+
+from engine.mail.classify import (
+    MailKind,
+    classify,
+    header,
+    needs_body,
+    new_text,
+    normalize_message_id,
+    referenced_ids,
+)
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>", "<cmp.41.2.b9e4@alpha.test>", "<wu.77.c0d1@beta.test>"})
+SAMPLES = sorted(CORPUS.glob("*/*.eml"))
+
+
+def _parse(path: Path, parse_policy: Policy = policy.default) -> Message:
+    return BytesParser(policy=parse_policy).parsebytes(path.read_bytes())
+
+
+def test_every_kind_has_several_samples() -> None:
+    counts = {kind: len(list((CORPUS / kind.value).glob("*.eml"))) for kind in MailKind}
+    assert all(n >= 3 for n in counts.values()), counts
+
+
+@pytest.mark.parametrize("parse_policy", [policy.default, policy.compat32], ids=["default", "compat32"])
+@pytest.mark.parametrize("path", SAMPLES, ids=[f"{p.parent.name}/{p.stem}" for p in SAMPLES])
+def test_corpus_sample(path: Path, parse_policy: Policy) -> None:
+    """Both parsing policies give the same verdict (the inbox uses the faster compat32)."""
+    msg = _parse(path, parse_policy)
+    verdict = classify(msg, KNOWN)
+    assert verdict.kind == MailKind(path.parent.name), verdict
+    if expected := header(msg, "X-Expect-Address"):
+        assert verdict.address == expected
+    if expected := header(msg, "X-Expect-Status"):
+        assert verdict.status == expected
+    if expected := header(msg, "X-Expect-Related"):
+        assert verdict.related_id == expected
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[f"{p.parent.name}/{p.stem}" for p in SAMPLES])
+def test_headers_first_decides_or_asks_for_the_body(path: Path) -> None:
+    """Whatever the headers alone decide must match the full verdict; everything else asks for the body."""
+    raw = path.read_bytes()
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+    full = classify(BytesParser(policy=policy.default).parsebytes(raw), KNOWN)
+    if not needs_body(headers, KNOWN):
+        assert classify(headers, KNOWN).kind == full.kind
+
+
+def test_bounces_and_replies_to_us_need_the_body() -> None:
+    assert needs_body(_parse(CORPUS / "bounce_hard" / "qmail_failure_notice.eml"), KNOWN)
+    assert needs_body(_parse(CORPUS / "complaint" / "arf_abuse_rfc822.eml"), KNOWN)
+    assert needs_body(_parse(CORPUS / "reply" / "en_interested_quoted_footer.eml"), KNOWN)
+    assert not needs_body(_parse(CORPUS / "warmup" / "warmup_reply.eml"), KNOWN)
+    assert not needs_body(_parse(CORPUS / "other" / "personal_unrelated.eml"), KNOWN)
+
+
+def test_a_reply_to_a_message_we_do_not_know_is_other() -> None:
+    msg = _parse(CORPUS / "reply" / "en_interested_quoted_footer.eml")
+    assert classify(msg, frozenset()).kind is MailKind.OTHER
+
+
+def test_an_unsubscribe_reply_to_unknown_mail_still_counts_when_explicit() -> None:
+    msg = _parse(CORPUS / "unsubscribe" / "en_reply_unsubscribe_me.eml")
+    verdict = classify(msg, frozenset())
+    assert verdict.kind is MailKind.UNSUBSCRIBE
+    assert verdict.related_id is None
+
+
+def test_bounce_of_a_message_we_do_not_know_keeps_the_original_id_for_lookup() -> None:
+    verdict = classify(_parse(CORPUS / "bounce_hard" / "exim_plain_no_dsn.eml"), frozenset())
+    assert verdict.kind is MailKind.BOUNCE_HARD
+    assert verdict.related_id == "<cmp.99.1.ffff@alpha.test>"
+
+
+def test_garbage_never_raises() -> None:
+    raw = b"From: <<<@@@>>>\r\nSubject: =?bogus?Q?x?=\r\nContent-Type: multipart/report; boundary=\r\n\r\n\xff\xfe"
+    verdict = classify(BytesParser(policy=policy.default).parsebytes(raw), KNOWN)
+    assert verdict.kind is MailKind.OTHER
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Yes, call me.\n\nOn Mon, Anna <a@b.test> wrote:\n> unsubscribe", "Yes, call me."),
+        ('Да.\n\n28.11.2026, 12:03, "Anna" <anna@alpha.test>:\n> отписаться', "Да."),
+        ("Ok\n-- \nJohn\nunsubscribe link", "Ok"),
+        ("> quoted only", ""),
+    ],
+)
+def test_new_text_cuts_quotes_headers_and_signatures(text: str, expected: str) -> None:
+    assert new_text(text) == expected
+
+
+def test_message_id_helpers() -> None:
+    assert normalize_message_id("  <a.b@c.test> ") == "<a.b@c.test>"
+    assert normalize_message_id("a.b@c.test") == "<a.b@c.test>"
+    assert normalize_message_id("no id here") is None
+    msg = BytesParser(policy=policy.default).parsebytes(
+        b"In-Reply-To: <3@x.test>\r\nReferences: <1@x.test>\r\n <2@x.test> <3@x.test>\r\n\r\n"
+    )
+    assert referenced_ids(msg) == ["<3@x.test>", "<2@x.test>", "<1@x.test>"]
