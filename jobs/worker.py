@@ -13,10 +13,12 @@ from engine.access import SYSTEM
 from engine.clock import SystemClock
 from engine.crypto import Vault
 from engine.health import HEARTBEAT_KEY
+from engine.logging import get_logger
 from engine.notify import Notification, deliver
 from engine.settings import load_settings
 from jobs import enqueue
 
+log = get_logger(__name__)
 HEARTBEAT_TTL_S = 300  # /healthz shows "none" when no worker beat for 5 minutes
 
 
@@ -26,8 +28,9 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx.setdefault("clock", SystemClock())
     ctx.setdefault("settings", load_settings())
     ctx.setdefault("dns", domains.DnsConfig.from_settings(ctx["settings"]))
-    if "vault" not in ctx:  # `mailfleet worker`: settings require ENCRYPTION_KEYS with production URLs
-        ctx["vault"] = Vault(ctx["settings"].fernet_keys())
+    keys = ctx["settings"].fernet_keys()  # required with production URLs; `run` passes its embedded vault
+    if keys:
+        ctx.setdefault("vault", Vault(keys))
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -81,6 +84,9 @@ async def watch_domains(ctx: dict[str, Any]) -> int:
 
 async def sync_inboxes(ctx: dict[str, Any]) -> dict[str, int]:
     """Read new mail of the whole fleet: replies stop sequences, bounces suppress, warmup is rescued from spam."""
+    if "vault" not in ctx:
+        log.error("inbox sync needs ENCRYPTION_KEYS to read mailbox secrets")
+        return {}
     results = await inbox.sweep_all(ctx["clock"], ctx["vault"], ctx.get("inbox_options"))
     return {status: sum(1 for r in results if r.status == status) for status in {r.status for r in results}}
 
