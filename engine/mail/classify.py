@@ -1,9 +1,9 @@
 """What an incoming message means for the platform: a reply, a bounce, an auto-reply, a complaint, an unsubscribe
 request, a warmup message, or nothing in particular.
 
-Pure functions over `email.message.Message` objects (either parsing policy; see `header`). Inbox sync first fetches only
-headers; `needs_body` says which messages must be fetched whole before `classify` can decide, so the common cases
-(warmup traffic, unrelated mail, auto-replies) cost one header fetch.
+Pure functions over `email.message.Message` objects (either parsing policy; see `header`). Inbox sync first
+fetches only headers; `needs_body` says which messages must be fetched whole before `classify` can decide, so the
+common cases (warmup traffic, unrelated mail, auto-replies) cost one header fetch.
 
 Formats covered: RFC 3464 delivery status notifications, the qmail (QSBMF), Exim, Exchange and Yandex/Mail.ru
 plain-text bounce styles, RFC 3834 auto-replies with the usual vendor headers and subjects in Russian and English,
