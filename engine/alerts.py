@@ -7,13 +7,17 @@ alert only raise its count: people hear about a problem once, not every time a c
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from engine.clock import Clock
 from engine.notify import Notification
 from models import Alert
 from models.alert import Approval
-from models.enums import AlertStatus, ApprovalKind, ApprovalStatus, ChatPurpose
+from models.enums import AlertStatus, ApprovalKind, ApprovalStatus, ChatPurpose, Severity
 
 # The message that asks for each kind of approval; its payload fills the placeholders.
 APPROVAL_MESSAGES = {
@@ -21,6 +25,34 @@ APPROVAL_MESSAGES = {
     ApprovalKind.DOMAIN_SWAP: "approval-domain-swap",
     ApprovalKind.DNS_APPLY: "approval-dns-apply",
 }
+
+
+async def raise_alert(
+    *,
+    workspace_id: int | None,
+    kind: str,
+    severity: Severity,
+    subject: str,
+    key: str,
+    data: Mapping[str, Any],
+    now: dt.datetime,
+) -> bool:
+    """Open an alert, or count a repeat of the open one with the same fingerprint; True when new.
+
+    One statement (`INSERT … ON CONFLICT` on the partial unique index of open fingerprints), so two workers
+    raising the same alert at once still leave one row.
+    """
+    fingerprint = hashlib.sha256(f"{kind}|{subject}|{key}".encode()).hexdigest()
+    sql = (
+        "INSERT INTO alert (workspace_id, kind, severity, subject, fingerprint, status, count, data, "
+        "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, 'open', 1, $6::jsonb, $7, $7) "
+        "ON CONFLICT (fingerprint) WHERE status <> 'resolved' "
+        "DO UPDATE SET count = alert.count + 1, last_seen = EXCLUDED.last_seen, data = EXCLUDED.data "
+        "RETURNING (xmax = 0) AS inserted"
+    )
+    params = [workspace_id, kind, severity.value, subject, fingerprint, json.dumps(data, ensure_ascii=False), now]
+    rows = await Alert._meta.db.execute_query_dict(sql, params)
+    return bool(rows[0]["inserted"])
 
 
 def alert_key(kind: str) -> str:

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import csv
 import datetime as dt
-import hashlib
 import ipaddress
 import json
 from collections.abc import Mapping, Sequence
@@ -29,6 +28,7 @@ from tortoise.transactions import in_transaction
 
 from engine import approvals
 from engine.access import Actor, require_manager, require_reader
+from engine.alerts import raise_alert
 from engine.clock import Clock
 from engine.dns.adapters.base import ApplyResult, DnsProvider, apply_plan
 from engine.dns.check import DomainCheck, RecordCheck, ResolverConfig, check_domain, lookup, make_resolver
@@ -52,7 +52,7 @@ from engine.dns.templates import (
 from engine.errors import Conflict, Forbidden, IllegalTransition, NotFound, UserError
 from engine.lifecycle import transition_approval, transition_domain
 from engine.settings import Settings
-from models import Alert, Approval, AuditLog, BlacklistCheck, DailyStat, DnsCheck, Domain, Mailbox, Workspace
+from models import Approval, AuditLog, BlacklistCheck, DailyStat, DnsCheck, Domain, Mailbox, Workspace
 from models.enums import (
     ApprovalKind,
     ApprovalStatus,
@@ -681,34 +681,6 @@ async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, c
             now=now,
         )
     return DnsReport(domain.name, result.records, tuple(r.kind for r in drifted), now)
-
-
-async def raise_alert(
-    *,
-    workspace_id: int | None,
-    kind: str,
-    severity: Severity,
-    subject: str,
-    key: str,
-    data: Mapping[str, Any],
-    now: dt.datetime,
-) -> bool:
-    """Open an alert, or count a repeat of the open one with the same fingerprint; True when new.
-
-    One statement (`INSERT … ON CONFLICT` on the partial unique index of open fingerprints), so two workers
-    raising the same alert at once still leave one row.
-    """
-    fingerprint = hashlib.sha256(f"{kind}|{subject}|{key}".encode()).hexdigest()
-    sql = (
-        "INSERT INTO alert (workspace_id, kind, severity, subject, fingerprint, status, count, data, "
-        "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, 'open', 1, $6::jsonb, $7, $7) "
-        "ON CONFLICT (fingerprint) WHERE status <> 'resolved' "
-        "DO UPDATE SET count = alert.count + 1, last_seen = EXCLUDED.last_seen, data = EXCLUDED.data "
-        "RETURNING (xmax = 0) AS inserted"
-    )
-    params = [workspace_id, kind, severity.value, subject, fingerprint, json.dumps(data, ensure_ascii=False), now]
-    rows = await Alert._meta.db.execute_query_dict(sql, params)
-    return bool(rows[0]["inserted"])
 
 
 # ---------------------------------------------------------------- blacklists

@@ -606,3 +606,13 @@ def _summary(box: Mailbox) -> MailboxSummary:
         last_error=box.last_error,
         last_ok_at=box.last_ok_at,
     )
+
+
+async def rotate_secrets(vault: Vault) -> int:
+    """Re-encrypt every mailbox secret under the newest key, in one transaction; returns how many."""
+    count = 0
+    async with in_transaction():
+        for mailbox in await Mailbox.all().select_for_update().only("id", "secret_enc"):
+            await Mailbox.filter(id=mailbox.id).update(secret_enc=vault.rotate(mailbox.secret_enc))
+            count += 1
+    return count

@@ -52,7 +52,7 @@ async def _migrate(svc: Services) -> None:
 async def _rotate(svc: Services) -> None:
     from engine import db  # noqa: PLC0415
     from engine.crypto import Vault  # noqa: PLC0415
-    from engine.mailboxes_secrets import rotate_secrets  # noqa: PLC0415
+    from engine.mailboxes import rotate_secrets  # noqa: PLC0415
 
     if not svc.encryption_keys:
         raise StartupError("ENCRYPTION_KEYS is not set")

@@ -175,12 +175,16 @@ async def dns_apply_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return await _apply(ctx, args["name"], dry_run=False)
 
 
+async def _one_or_all(ctx: Ctx, name: str | None, one: Any, every: Any) -> list[Any]:
+    """Reports for the named domain, or for every domain of the workspace when no name is given."""
+    if name:
+        return [await one(ctx.actor, ctx.clock, name, _config(ctx))]
+    return list(await every(ctx.actor, ctx.clock, _config(ctx)))
+
+
 @command("dns_check", Access.MANAGE, Arg("name", required=False), example="acme-mail.ru")
 async def dns_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    if args["name"]:
-        reports = [await domains.check_dns(ctx.actor, ctx.clock, args["name"], _config(ctx))]
-    else:
-        reports = await domains.check_all_dns(ctx.actor, ctx.clock, _config(ctx))
+    reports = await _one_or_all(ctx, args["name"], domains.check_dns, domains.check_all_dns)
     if not reports:
         return Reply().add(ctx.t("domains-none"))
     reply = Reply(ok=all(r.ok for r in reports))
@@ -193,10 +197,7 @@ async def dns_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 @command("blacklist_check", Access.MANAGE, Arg("name", required=False), example="acme-mail.ru")
 async def blacklist_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    if args["name"]:
-        reports = [await domains.check_blacklists(ctx.actor, ctx.clock, args["name"], _config(ctx))]
-    else:
-        reports = await domains.check_all_blacklists(ctx.actor, ctx.clock, _config(ctx))
+    reports = await _one_or_all(ctx, args["name"], domains.check_blacklists, domains.check_all_blacklists)
     if not reports:
         return Reply().add(ctx.t("domains-none"))
     reply = Reply(ok=not any(r.new_listings for r in reports))

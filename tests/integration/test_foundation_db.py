@@ -14,7 +14,7 @@ from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.errors import Conflict, IllegalTransition
 from engine.lifecycle import transition_approval, transition_domain, transition_mailbox
-from engine.mailboxes_secrets import rotate_secrets
+from engine.mailboxes import rotate_secrets
 from models import Approval, AuditLog, Domain, Mailbox, Suppression, Workspace
 from models.enums import (
     ApprovalKind,
