@@ -197,7 +197,12 @@ class Incoming:
     in_spam: bool
     uid: int
     message_id: str | None
-    arrived: dt.datetime
+    seen_at: dt.datetime
+    """When this sync saw the message, on the engine's clock: the time its event belongs to. The engine's rules
+    (cooldowns, daily counters, rates against the day's sends) all run on the engine's clock, which in the demo
+    and in tests is simulated; the server's arrival stamp is the machine's time and lagging when a mailbox was
+    unreachable, so it is kept for information only (`arrived`)."""
+    arrived: dt.datetime | None
     verdict: Verdict
     counted: bool = True  # False for warmup mail rescued from spam earlier in this run (already counted there)
 
@@ -439,7 +444,8 @@ def _classified(
         in_spam=in_spam,
         uid=fetched.uid,
         message_id=message_id,
-        arrived=fetched.internal_date or clock.now(),
+        seen_at=clock.now(),
+        arrived=fetched.internal_date,
         verdict=verdict,
         counted=not recount,
     )
@@ -547,10 +553,11 @@ async def _not_seen_before(target: _Target, reads: Sequence[_FolderRead], items:
     rescans = [r for r in reads if r.reset and r.before is not None and r.items]
     if not rescans:
         return items
-    earliest = min(i.arrived for r in rescans for i in r.items)
+    incoming = sorted({i.message_id for r in rescans for i in r.items if i.message_id})
     _, rows = await connections.get("default").execute_query(
-        "SELECT data->>'incoming_id' AS incoming FROM event WHERE data @> $1::jsonb AND occurred_at >= $2",
-        [json.dumps({"inbox_mailbox_id": target.id}), earliest - dt.timedelta(days=1)],
+        "SELECT data->>'incoming_id' AS incoming FROM event"
+        " WHERE data @> $1::jsonb AND data->>'incoming_id' = ANY($2::text[])",
+        [json.dumps({"inbox_mailbox_id": target.id}), incoming],
     )
     seen = {r["incoming"] for r in rows if r["incoming"]}
     return [i for i in items if i.message_id is None or i.message_id not in seen]
@@ -606,7 +613,7 @@ def _event(kind: EventKind, item: Incoming, related: OurMessage | None, receiver
     return EventRecord(
         workspace_id=receiver.workspace_id,
         kind=kind,
-        occurred_at=item.arrived,
+        occurred_at=item.seen_at,
         mailbox_id=receiver.mailbox_id,
         domain_id=receiver.domain_id,
         campaign_id=related.campaign_id if related else None,
@@ -622,12 +629,12 @@ def _warmup_event(item: Incoming, ours: Mapping[str, OurMessage], receiver: Rece
     sender = ours.get(item.message_id or "")
     if sender is None:  # not one we know: still worth counting, against the mailbox it landed in
         return EventRecord(
-            receiver.workspace_id, kind, item.arrived, receiver.mailbox_id, receiver.domain_id, data=data
+            receiver.workspace_id, kind, item.seen_at, receiver.mailbox_id, receiver.domain_id, data=data
         )
     return EventRecord(
         workspace_id=sender.workspace_id,
         kind=kind,
-        occurred_at=item.arrived,
+        occurred_at=item.seen_at,
         mailbox_id=sender.mailbox_id,
         domain_id=sender.domain_id,
         message_id=sender.id,
@@ -638,6 +645,8 @@ def _warmup_event(item: Incoming, ours: Mapping[str, OurMessage], receiver: Rece
 def _event_data(item: Incoming, mailbox_id: int) -> dict[str, Any]:
     """What an event keeps of a message: ids, folder and the classifier's findings, never the text itself."""
     data: dict[str, Any] = {"inbox_mailbox_id": mailbox_id, "folder": item.folder, "incoming_id": item.message_id}
+    if item.arrived is not None:
+        data["arrived_at"] = item.arrived.isoformat()
     verdict = item.verdict
     if verdict.address:
         data["address"] = verdict.address

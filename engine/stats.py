@@ -32,6 +32,7 @@ COUNTER_OF: Final[Mapping[EventKind, str]] = {
     EventKind.AUTO_REPLY: "auto_replies",
     EventKind.BOUNCE_HARD: "bounces_hard",
     EventKind.BOUNCE_SOFT: "bounces_soft",
+    EventKind.BOUNCE_BLOCK: "bounces_block",
     EventKind.COMPLAINT: "complaints",
     EventKind.UNSUBSCRIBE: "unsubscribes",
     EventKind.WARMUP_INBOX: "warmup_inbox",

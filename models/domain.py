@@ -30,7 +30,7 @@ class Domain(Model):
     name = fields.CharField(max_length=253, unique=True)  # one domain, one workspace
     registrar = fields.CharField(max_length=32, default="")
     expires_on = fields.DateField(null=True)
-    mail_provider = fields.CharEnumField(MailProvider, max_length=16, default=MailProvider.YANDEX360)
+    mail_provider = fields.CharEnumField(MailProvider, max_length=16, null=True, default=None)  # None: not known yet
     pool_role = fields.CharEnumField(PoolRole, max_length=16, default=PoolRole.ACTIVE)
     status = fields.CharEnumField(DomainStatus, max_length=16, default=DomainStatus.NEW)
     status_changed_at = fields.DatetimeField(null=True)

@@ -150,6 +150,7 @@ class EventKind(StrEnum):
     AUTO_REPLY = "auto_reply"
     BOUNCE_HARD = "bounce_hard"
     BOUNCE_SOFT = "bounce_soft"
+    BOUNCE_BLOCK = "bounce_block"  # the receiver refused us (reputation, policy, authentication), not the lead
     COMPLAINT = "complaint"
     UNSUBSCRIBE = "unsubscribe"
     WARMUP_INBOX = "warmup_inbox"

@@ -34,6 +34,9 @@ class Mailbox(Model):
     imap_port = fields.IntField()
     imap_tls = fields.CharEnumField(TlsMode, max_length=16)
     username = fields.CharField(max_length=320)
+    tls_ca_pem = fields.TextField(
+        default="", db_default=""
+    )  # trusted CA certificates (PEM) for a private server; "": the default
     auth_kind = fields.CharEnumField(AuthKind, max_length=16, default=AuthKind.PASSWORD)
     secret_enc = fields.BinaryField()
     status = fields.CharEnumField(MailboxStatus, max_length=16, default=MailboxStatus.NEW)

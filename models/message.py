@@ -117,6 +117,7 @@ class DailyStat(Model):
     auto_replies = fields.IntField(default=0)
     bounces_hard = fields.IntField(default=0)
     bounces_soft = fields.IntField(default=0)
+    bounces_block = fields.IntField(default=0, db_default=0)
     complaints = fields.IntField(default=0)
     unsubscribes = fields.IntField(default=0)
     warmup_inbox = fields.IntField(default=0)

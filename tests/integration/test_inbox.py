@@ -262,6 +262,28 @@ async def test_postfix_dsn_becomes_a_hard_bounce_and_a_suppression(mail: MailSer
     assert (await counters(StatScope.MAILBOX, box.id, dt.date(2026, 11, 28)))["bounces_hard"] == 1
 
 
+async def test_an_event_belongs_to_the_engine_clock_not_to_the_servers_arrival_stamp(mail: MailServer) -> None:
+    """Dovecot stamps the machine's real time; the engine runs on its own clock (here years away from it, and
+    near midnight in the workspace's zone): counters follow the engine's clock, the stamp is kept as data."""
+    late_evening = dt.datetime(2031, 3, 9, 20, 59, tzinfo=dt.UTC)  # 23:59 in Moscow
+    clock = FrozenClock(late_evening)
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, LEAD, box)
+    await sent_message(box, to=LEAD, message_id="<s1@alpha.test>", enrollment=enrollment)
+    before = dt.datetime.now(dt.UTC)
+    await deliver(mail, message(LEAD, ANNA, "Re: hi", "Yes, tell me more.\n", In_Reply_To="<s1@alpha.test>"))
+
+    await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    event = await Event.get(kind=EventKind.REPLY)
+    assert event.occurred_at == late_evening
+    assert (await counters(StatScope.MAILBOX, box.id, dt.date(2031, 3, 9)))["replies"] == 1
+    assert (await counters(StatScope.MAILBOX, box.id, dt.date(2031, 3, 10)))["replies"] == 0
+    arrived = dt.datetime.fromisoformat(event.data["arrived_at"])  # the server's clock: the machine's real time
+    assert before - dt.timedelta(minutes=2) <= arrived <= dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)
+
+
 async def test_unsubscribe_request_suppresses_in_the_workspace(mail: MailServer, clock: FrozenClock) -> None:
     ws = await workspace()
     box = await mailbox(mail, ws, ANNA)

@@ -34,7 +34,7 @@ def item(
 ) -> Incoming:
     status = "5.1.1" if kind in {MailKind.BOUNCE_HARD, MailKind.BOUNCE_SOFT} else None
     verdict = Verdict(kind, address=address, related_id=related, status=status)
-    return Incoming(folder, in_spam, 1, message_id, AT, verdict, counted=counted)
+    return Incoming(folder, in_spam, 1, message_id, AT, None, verdict, counted=counted)
 
 
 def test_a_reply_counts_for_its_campaign_and_stops_the_enrollment() -> None:
