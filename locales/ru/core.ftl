@@ -88,3 +88,8 @@ alert-title = { $severity ->
 approval-title = Нужно ваше решение (запрос #{ $id })
 approval-domain-swap = Домен { $domain } выгорел. Заменить его резервным { $replacement } и перенести на него кампании?
 approval-dns-apply = Применить DNS-план домена { $domain } ({ $calls } изменений у DNS-хостинга)?
+
+error-upload-too-large = Файл слишком большой: не больше { $limit_kb } КБ.
+error-upload-binary = Это не текстовый файл (управляющие символы в строках { $lines }). Пришлите CSV или простой список.
+error-upload-mixed-encoding = В файле смешаны две кодировки: строки { $lines } в Windows-1251, остальные в UTF-8. Сохраните весь файл в одной кодировке (лучше UTF-8) и пришлите снова.
+error-upload-encoding = Файл не в UTF-8 и не в Windows-1251. Сохраните его как «CSV UTF-8» и пришлите снова.
