@@ -505,10 +505,10 @@ _PROSE_CHARS: Final = 4_000  # a report states its reason near the top; the rest
 def _reason_in_words(*texts: str) -> BounceReason | None:
     """The reason the first text that says one names (the diagnostic before the report's prose)."""
     for text in texts:
-        text = text[:_PROSE_CHARS].lower()
-        if text:
+        lowered = text[:_PROSE_CHARS].lower()
+        if lowered:
             for pattern, reason in _WORDING:
-                if pattern.search(text):
+                if pattern.search(lowered):
                     return reason
     return None
 
