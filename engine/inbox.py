@@ -84,10 +84,14 @@ _EVENT_OF: Final[Mapping[MailKind, EventKind]] = {
     MailKind.AUTO_REPLY: EventKind.AUTO_REPLY,
     MailKind.BOUNCE_HARD: EventKind.BOUNCE_HARD,
     MailKind.BOUNCE_SOFT: EventKind.BOUNCE_SOFT,
+    MailKind.BOUNCE_BLOCK: EventKind.BOUNCE_BLOCK,
     MailKind.COMPLAINT: EventKind.COMPLAINT,
     MailKind.UNSUBSCRIBE: EventKind.UNSUBSCRIBE,
 }
-# what each verdict does to the lead's other active enrollments in the workspace, and how it suppresses
+# what each verdict does to the lead's other active enrollments in the workspace, and how it suppresses. A blocked
+# bounce is in neither: the receiver refused *us* (reputation, content, authentication), the address is fine, so
+# the lead is never suppressed nor stopped; the event counts against our mailbox and domain, where protection reads
+# it. A soft bounce changes nothing either: the next attempt may well arrive.
 _STOPS: Final[Mapping[MailKind, EnrollmentState]] = {
     MailKind.BOUNCE_HARD: EnrollmentState.BOUNCED,
     MailKind.COMPLAINT: EnrollmentState.UNSUBSCRIBED,
@@ -234,7 +238,8 @@ class Effects:
     suppressions: list[SuppressionRecord] = field(default_factory=list)
     stop_by_id: dict[EnrollmentState, set[int]] = field(default_factory=dict)
     stop_by_email: dict[EnrollmentState, set[str]] = field(default_factory=dict)
-    bounced_messages: set[int] = field(default_factory=set)
+    bounced_messages: set[int] = field(default_factory=set)  # hard bounces: the lead's address is gone
+    blocked_messages: set[int] = field(default_factory=set)  # refused for good because of us, the lead is fine
 
 
 # ------------------------------------------------------------------------------------------- public services
@@ -402,7 +407,15 @@ async def _read_folder(
     for m, h in heads:
         items.append(
             _classified(
-                m, h, bodies.get(m.uid), folder=folder, in_spam=in_spam, ours=ours, rescued=rescued, clock=clock
+                m,
+                h,
+                bodies.get(m.uid),
+                folder=folder,
+                in_spam=in_spam,
+                ours=ours,
+                rescued=rescued,
+                clock=clock,
+                own=(target.address.lower(),),
             )
         )
         await asyncio.sleep(0)  # classifying is CPU work: let other mailboxes' I/O (and commits) move in between
@@ -434,9 +447,10 @@ def _classified(
     ours: Mapping[str, OurMessage],
     rescued: set[str],
     clock: Clock,
+    own: tuple[str, ...] = (),
 ) -> Incoming:
     message = BytesParser(policy=compat32).parsebytes(body) if body is not None else headers
-    verdict = classify(message, ours)
+    verdict = classify(message, ours, own_addresses=own)
     message_id = normalize_message_id(header(headers, "Message-ID"))
     recount = verdict.kind is MailKind.WARMUP and not in_spam and message_id in rescued
     return Incoming(
@@ -590,9 +604,18 @@ def plan_effects(receiver: Receiver, items: Iterable[Incoming], ours: Mapping[st
             # an address that does not exist does not exist for anyone; a complaint or an opt-out is per client
             scope = None if verdict.kind is MailKind.BOUNCE_HARD else receiver.workspace_id
             effects.suppressions.append(SuppressionRecord(scope, verdict.address, reason))
-        if verdict.kind is MailKind.BOUNCE_HARD and related is not None and related.status is MessageStatus.SENT:
-            effects.bounced_messages.add(related.id)
+        if related is not None and related.status is MessageStatus.SENT:
+            if verdict.kind is MailKind.BOUNCE_HARD:
+                effects.bounced_messages.add(related.id)
+            elif verdict.kind is MailKind.BOUNCE_BLOCK and _permanent(verdict):
+                # the message row tells the truth (it never arrived: `bounced`), the enrollment goes on
+                effects.blocked_messages.add(related.id)
     return effects
+
+
+def _permanent(verdict: Verdict) -> bool:
+    """A final refusal: a 5.x.x status (a 4.x.x one is a deferral; the server may still take the message)."""
+    return verdict.status is None or verdict.status.startswith("5")
 
 
 def _plan_stops(effects: Effects, verdict: Verdict, related: OurMessage | None) -> None:
@@ -652,6 +675,8 @@ def _event_data(item: Incoming, mailbox_id: int) -> dict[str, Any]:
         data["address"] = verdict.address
     if verdict.status:
         data["status"] = verdict.status
+    if verdict.reason is not None:
+        data["reason"] = verdict.reason.value
     if verdict.detail:
         data["detail"] = verdict.detail[:200]
     return data
@@ -669,8 +694,11 @@ async def _apply(effects: Effects, workspace_id: int, *, clock: Clock) -> None:
         if rows:
             stopped |= await _stop(_STOP_BY_ID, state, sorted(int(r["id"]) for r in rows))
     await _cancel_follow_ups(stopped, clock=clock)
-    for message in await OutboundMessage.filter(id__in=sorted(effects.bounced_messages), status=MessageStatus.SENT):
-        await _quietly(transition_message(message, MessageStatus.BOUNCED, clock=clock, reason="hard bounce received"))
+    for ids, why in ((effects.bounced_messages, "hard bounce received"), (effects.blocked_messages, "refused us")):
+        if not ids:
+            continue
+        for message in await OutboundMessage.filter(id__in=sorted(ids), status=MessageStatus.SENT):
+            await _quietly(transition_message(message, MessageStatus.BOUNCED, clock=clock, reason=why))
     await insert_events(effects.events)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Container, Iterator
+from collections.abc import Collection, Container, Iterator, Mapping
 from dataclasses import dataclass
 from email.errors import MessageError
 from email.header import decode_header, make_header
@@ -41,6 +41,7 @@ class MailKind(StrEnum):
     REPLY = "reply"
     BOUNCE_HARD = "bounce_hard"
     BOUNCE_SOFT = "bounce_soft"
+    BOUNCE_BLOCK = "bounce_block"  # the receiver refused us (reputation, content, policy, authentication)
     AUTO_REPLY = "auto_reply"
     COMPLAINT = "complaint"
     UNSUBSCRIBE = "unsubscribe"
@@ -52,10 +53,12 @@ class MailKind(StrEnum):
 class Verdict:
     """The classification of one message.
 
-    `address` is the person the message is about: the failed recipient of a bounce, the complaining recipient of
-    a complaint report, otherwise the sender. `related_id` is the Message-ID of ours that the message answers or
-    reports on (normalized `<...>`), when one could be found. `status` is the enhanced status code of a bounce;
-    `detail` is the server's diagnostic (bounces) or the phrase that decided (auto-replies, unsubscribes).
+    `address` is the person the message is about: the failed recipient of a bounce (never one of our own
+    addresses), the complaining recipient of a complaint report, otherwise the sender. `related_id` is the
+    Message-ID of ours that the message answers or reports on (normalized `<...>`), when one could be found.
+    `status` is the enhanced status code of a bounce and `reason` why it bounced (its kind is the class: hard,
+    soft or block); `detail` is the server's diagnostic (bounces) or the phrase that decided (auto-replies,
+    unsubscribes).
     """
 
     kind: MailKind
@@ -63,6 +66,7 @@ class Verdict:
     related_id: str | None = None
     status: str | None = None
     detail: str = ""
+    reason: BounceReason | None = None
 
 
 # ---------------------------------------------------------------------------------------------- header helpers
@@ -146,15 +150,16 @@ def needs_body(headers: Message, known_ids: Container[str]) -> bool:
     return any(i in known_ids for i in referenced_ids(headers))
 
 
-def classify(msg: Message, known_ids: Container[str]) -> Verdict:
-    """Classify one message; `known_ids` holds the Message-IDs we sent (normalized `<...>`).
+def classify(msg: Message, known_ids: Container[str], *, own_addresses: Collection[str] = ()) -> Verdict:
+    """Classify one message; `known_ids` holds the Message-IDs we sent (normalized `<...>`), `own_addresses`
+    the addresses of the receiving mailbox (lower-case), which a bounce never names as its failed recipient.
 
     `msg` may be headers only when `needs_body` said so. The order matters: a DSN is also "auto-replied" by
     RFC 3834, and a warmup reply also answers one of our Message-IDs.
     """
     if header(msg, WARMUP_HEADER):
         return Verdict(MailKind.WARMUP, address=sender_address(msg), related_id=_first_known(msg, known_ids))
-    machine = _report_verdict(msg)
+    machine = _report_verdict(msg, frozenset(a.lower() for a in own_addresses))
     if machine is not None:
         return machine
     related = _first_known(msg, known_ids)
@@ -168,18 +173,19 @@ def classify(msg: Message, known_ids: Container[str]) -> Verdict:
     return Verdict(MailKind.OTHER if related is None else MailKind.REPLY, address=sender, related_id=related)
 
 
-def _report_verdict(msg: Message) -> Verdict | None:
+def _report_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
     """The verdict on a machine-written report (ARF complaint, DSN, plain-text bounce), None for other mail."""
     report = _report_type(msg)
     if report == "feedback-report":
         return _complaint(msg)
-    if report == "delivery-status":
-        dsn = _dsn_verdict(msg)
+    if report == "disposition-notification":
+        return None
+    looks = _looks_like_bounce(msg)
+    if report in {"delivery-status", "global-delivery-status"} or (looks and _has_dsn_part(msg)):
+        dsn = _dsn_verdict(msg, own)
         if dsn is not None:
             return dsn
-    if report != "disposition-notification" and _looks_like_bounce(msg):
-        return _text_bounce(msg)
-    return None
+    return _text_bounce(msg, own) if looks else None
 
 
 def _first_known(msg: Message, known_ids: Container[str]) -> str | None:
@@ -197,12 +203,350 @@ def _report_type(msg: Message) -> str:
 
 # ---------------------------------------------------------------------------------------------- bounces
 
-_DAEMON_LOCALS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mdaemon", "bounce"})
+
+class BounceReason(StrEnum):
+    """Why a message bounced, in the taxonomy of the established bounce analysers (sisimai and the like)."""
+
+    USER_UNKNOWN = "user_unknown"  # no such mailbox (or it has moved without a forwarding address)
+    MAILBOX_DISABLED = "mailbox_disabled"  # the mailbox exists but is disabled, suspended or closed
+    HOST_UNKNOWN = "host_unknown"  # the recipient's domain does not exist or accepts no mail (null MX)
+    MAILBOX_FULL = "mailbox_full"
+    EXPIRED = "expired"  # gave up after retrying for the queue lifetime
+    MESSAGE_TOO_LARGE = "message_too_large"
+    SYSTEM_ERROR = "system_error"  # the receiving system failed (full disk, loop, misconfiguration)
+    NETWORK_ERROR = "network_error"  # no connection, timeouts, TLS failures
+    BLOCKED = "blocked"  # our IP or domain: blocklist listing, reputation
+    SPAM_DETECTED = "spam_detected"  # our content was judged spam (or a virus)
+    POLICY = "policy"  # the receiver's rules refused us: sender address, relaying, permissions, format
+    AUTH_FAILURE = "auth_failure"  # SPF, DKIM, DMARC, reverse DNS: our sender authentication
+    RATE_LIMITED = "rate_limited"  # too much mail from us, too fast
+    GREYLISTED = "greylisted"  # a first-contact deferral every new sender gets: retry, it says nothing of us
+    UNDEFINED = "undefined"  # a failure that does not say why
+
+
+class BounceClass(StrEnum):
+    """What a bounce means for us: `hard` = the recipient is gone (suppress), `soft` = retry later, `block` = the
+    receiver refused *us* (never suppress the recipient; counts against our mailbox and domain)."""
+
+    HARD = "hard"
+    SOFT = "soft"
+    BLOCK = "block"
+
+
+_BLOCK_REASONS: Final = frozenset(
+    {
+        BounceReason.BLOCKED,
+        BounceReason.SPAM_DETECTED,
+        BounceReason.POLICY,
+        BounceReason.AUTH_FAILURE,
+        BounceReason.RATE_LIMITED,
+    }
+)
+_GONE_REASONS: Final = frozenset({BounceReason.USER_UNKNOWN, BounceReason.MAILBOX_DISABLED, BounceReason.HOST_UNKNOWN})
+_KIND_OF_CLASS: Final = {
+    BounceClass.HARD: MailKind.BOUNCE_HARD,
+    BounceClass.SOFT: MailKind.BOUNCE_SOFT,
+    BounceClass.BLOCK: MailKind.BOUNCE_BLOCK,
+}
+
+
+def bounce_class(reason: BounceReason, *, permanent: bool) -> BounceClass:
+    """Block whenever the receiver refused us (even temporarily: it is our reputation that is read); hard only
+    when the recipient is gone for good; everything else is soft."""
+    if reason in _BLOCK_REASONS:
+        return BounceClass.BLOCK
+    if reason in _GONE_REASONS and permanent:
+        return BounceClass.HARD
+    return BounceClass.SOFT
+
+
+# Enhanced status codes (RFC 3463, RFC 7372, RFC 7505 and the providers' own) by "subject.detail". A decisive
+# code names the reason outright and no wording can change it; a suggestive one is only the default that the
+# server's wording may make precise ("5.7.1" is used for blocklists, spam, relaying and even "no such user").
+_R = BounceReason
+_DECISIVE_CODES: Final[Mapping[str, BounceReason]] = {
+    "1.1": _R.USER_UNKNOWN,
+    "1.10": _R.USER_UNKNOWN,  # recipient address has null MX
+    "1.2": _R.HOST_UNKNOWN,
+    "1.3": _R.USER_UNKNOWN,  # bad destination mailbox syntax
+    "1.6": _R.USER_UNKNOWN,  # moved, no forwarding address
+    "1.7": _R.POLICY,  # bad sender address syntax: ours
+    "1.8": _R.POLICY,  # bad sender's system address: ours
+    "2.1": _R.MAILBOX_DISABLED,
+    "2.2": _R.MAILBOX_FULL,
+    "2.3": _R.MESSAGE_TOO_LARGE,
+    "3.4": _R.MESSAGE_TOO_LARGE,
+    "4.7": _R.EXPIRED,
+    "7.13": _R.MAILBOX_DISABLED,  # user account disabled (RFC 4954)
+    "7.20": _R.AUTH_FAILURE,  # no passing DKIM signature (RFC 7372)
+    "7.21": _R.AUTH_FAILURE,
+    "7.22": _R.AUTH_FAILURE,
+    "7.23": _R.AUTH_FAILURE,  # SPF validation failed
+    "7.24": _R.AUTH_FAILURE,
+    "7.25": _R.AUTH_FAILURE,  # reverse DNS validation failed
+    "7.26": _R.AUTH_FAILURE,  # multiple authentication checks failed (Gmail: unauthenticated, DMARC)
+    "7.27": _R.AUTH_FAILURE,  # sender address has null MX (RFC 7505): our sending domain
+    "7.28": _R.RATE_LIMITED,  # Gmail: unusual rate of unsolicited mail
+    "7.509": _R.AUTH_FAILURE,  # Microsoft: DMARC reject
+    "7.515": _R.AUTH_FAILURE,  # Microsoft: sender requirements (SPF, DKIM, DMARC) not met
+    "7.501": _R.BLOCKED,  # Microsoft: banned sender (spam)
+    "7.511": _R.BLOCKED,
+    "7.606": _R.BLOCKED,  # Microsoft: access denied, banned sending IP
+    "7.708": _R.BLOCKED,
+    "7.750": _R.BLOCKED,
+}
+_SUGGESTIVE_CODES: Final[Mapping[str, BounceReason]] = {
+    "2.4": _R.SYSTEM_ERROR,
+    "3.1": _R.SYSTEM_ERROR,
+    "4.1": _R.NETWORK_ERROR,
+    "4.2": _R.NETWORK_ERROR,
+    "4.3": _R.NETWORK_ERROR,
+    "4.4": _R.HOST_UNKNOWN,  # unable to route
+    "4.6": _R.SYSTEM_ERROR,  # routing loop
+    "7.1": _R.BLOCKED,
+    "7.0": _R.POLICY,
+    "7.7": _R.POLICY,
+    "7.9": _R.POLICY,
+}
+_SUGGESTIVE_SUBJECTS: Final[Mapping[str, BounceReason]] = {
+    "3": _R.SYSTEM_ERROR,
+    "4": _R.NETWORK_ERROR,
+    "5": _R.SYSTEM_ERROR,
+    "7": _R.POLICY,
+}
+_SUGGESTIVE_FULL: Final[Mapping[str, BounceReason]] = {"4.7.0": _R.RATE_LIMITED}  # Gmail, Yahoo: "try later"
+
+
+def _reason_of_code(status: str | None) -> tuple[BounceReason | None, bool]:
+    """The reason an enhanced status code names, and whether the code is decisive."""
+    if not status:
+        return None, False
+    _, _, rest = status.partition(".")
+    if rest in _DECISIVE_CODES:
+        return _DECISIVE_CODES[rest], True
+    if status in _SUGGESTIVE_FULL:
+        return _SUGGESTIVE_FULL[status], False
+    if rest in _SUGGESTIVE_CODES:
+        return _SUGGESTIVE_CODES[rest], False
+    return _SUGGESTIVE_SUBJECTS.get(rest.partition(".")[0]), False
+
+
+def _words(*alternatives: str) -> re.Pattern[str]:
+    """Lower-case alternatives, matched against lower-cased text: several times faster than IGNORECASE."""
+    return re.compile("|".join(alternatives))
+
+
+# The servers' wording, in the order it is tried: the first table entry whose pattern occurs names the reason.
+# Refusals of *us* come first ("550 5.7.1 Service unavailable; client host blocked using Spamhaus" must not read
+# as "unavailable mailbox"), then the recipient's state. Phrases are those of Postfix, Exim, Sendmail, qmail,
+# Courier, Exchange/Office 365, Gmail/Google Groups, Yahoo/AOL, Yandex, Mail.ru, Amazon SES and spam filters.
+_WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
+    (_words(r"gr[ae]ylist", r"грейлист|серый список"), _R.GREYLISTED),
+    (
+        _words(
+            r"\bspf\b",
+            r"\bdkim\b",
+            r"\bdmarc\b",
+            r"unauthenticated",
+            r"not authenticated",
+            r"authentication (?:check|fail|requirement)",
+            r"sender (?:policy framework|authentication|verify failed)",
+            r"not designated as permitted sender|does not designate .{0,80} as permitted sender",
+            r"reverse (?:dns|hostname|lookup|mapping)",
+            r"\bptr\b|\brdns\b|\bfcrdns\b",
+            r"cannot find your (?:reverse )?hostname|hostname (?:does not|doesn'?t) resolve|no reverse",
+            r"does not (?:have|resolve to) a (?:valid )?(?:reverse|ptr)|unverif[iy]able (?:sending )?(?:ip|host)",
+            r"проверк\w* (?:подлинности|spf|dkim)|не прошл\w* проверку",
+        ),
+        _R.AUTH_FAILURE,
+    ),
+    (
+        _words(
+            r"unusual rate|rate limit|rate of (?:mail|messages|connections)|too many (?:messages|connections|mails|"
+            r"emails|sessions|concurrent)",
+            r"(?:sending|message|connection|hourly|daily) (?:rate|limit) (?:exceeded|reached)|"
+            r"exceeded .{0,30}(?:sending|rate|message|connection|recipient) limit",
+            r"throttl|unexpected volume|temporarily (?:deferred|rejected) due to|\[ts0\d\]|\btss0\d\b",
+            r"receiving mail at a rate|try again later.{0,40}(?:volume|rate)|too fast",
+            r"(?:daily|hourly|sending|relay|outbound) (?:quota|limit)",
+            r"слишком (?:много|часто)|превышен\w* (?:лимит|ограничени|частот)",
+        ),
+        _R.RATE_LIMITED,
+    ),
+    (
+        _words(
+            r"spamhaus|barracuda|spamcop|\bsorbs\b|\bcbl\b|\buceprotect|\bpsbl\b|\bsurbl\b|\buribl\b|dnsbl|\brbl\b",
+            r"black ?list|block ?list|blocked using|listed (?:at|in|on|by)|on (?:our|a|the) (?:block|black) ?list",
+            r"(?:poor|bad|low|negative) (?:ip |sender |domain )?reputation|reputation (?:of|is|score)",
+            r"(?:client|sending|your|sender|source) (?:host|ip|ip address|address|domain|server|network)[^.\n]{0,60}"
+            r"(?:blocked|block listed|banned|denied|rejected|refused|not allowed)",
+            r"(?:ip|host|address|domain|network) (?:is |has been )?(?:blocked|banned|blacklisted)",
+            r"\bblocked (?:by|because|due|for)\b|\bbanned\b|mail from .{0,80} (?:refused|rejected|blocked)",
+            r"(?:smtp|mail) (?:server|relay) of your (?:isp|provider)|use your (?:isp|provider)|dynamic (?:ip|address)|"
+            r"residential|dial-?up",
+            r"черн\w+ спис|заблокирован\w* (?:ip|ваш|отправител|адрес отправителя|домен)|(?:ip|адрес|домен)"
+            r"[^.\n]{0,40}заблокирован",
+        ),
+        _R.BLOCKED,
+    ),
+    (
+        _words(
+            r"\bspam\b|unsolicited|\bjunk\b|bulk mail|looks like (?:spam|unsolicited)|scored? (?:too high|as)",
+            r"content (?:filter|rejected)",
+            r"message (?:content|body) (?:rejected|not accepted)|virus|malware|phish|suspicious|infected",
+            r"спам|нежелательн|вирус|подозрительн",
+        ),
+        _R.SPAM_DETECTED,
+    ),
+    (
+        _words(
+            r"sender (?:address )?rejected|sender (?:domain|address) (?:must|not|unknown|invalid|is invalid)",
+            r"(?:unroutable|unrouteable|invalid|unknown|bad|unverified) sender|(?:provide|use) a valid from\b",
+            r"\bauth(?:entication)? ?required|group you tried to contact|permission to post",
+            r"relay(?:ing)? (?:denied|not permitted|access denied|prohibited)|not (?:permitted|allowed) to relay",
+            r"unable to relay|we do not relay|no relaying|not a gateway",
+            r"\bpolicy\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|permission",
+            r"you (?:are not|aren'?t) allowed|do not accept mail from|not accepting (?:mail|messages) from",
+            r"restricted|(?:message|mail) refused|\brfc ?(?:2822|5322|5321)\b|header (?:error|invalid|missing|violat)",
+            r"политик|запрещ|не разрешен|отклонен\w* (?:администратор|правил)",
+        ),
+        _R.POLICY,
+    ),
+    (
+        _words(
+            r"mail ?box (?:is |was )?full|mailbox full|full mailbox|over ?quota|quota (?:exceed|full|reached)|"
+            r"exceed\w* (?:the |his |her |their )?(?:storage|quota|mailbox (?:size|quota))",
+            r"insufficient (?:storage|space)|(?:out of|no) (?:storage|disk ?space|space)|mailbox size limit|"
+            r"storage (?:full|limit)|user is over|mailfolder is full|disk quota",
+            r"переполнен|превышен\w* (?:квот|размер ящика|объ[её]м)|квот|недостаточно места|нет места",
+        ),
+        _R.MAILBOX_FULL,
+    ),
+    (
+        _words(
+            r"message (?:is )?too (?:large|big)|(?:message|mail) size|size (?:exceeds|limit|too large)|"
+            r"exceeds (?:the )?(?:maximum |max )?(?:allowed )?(?:message )?size|too large",
+            r"слишком (?:большое|велик)|превышает (?:максимальн\w+ )?размер",
+        ),
+        _R.MESSAGE_TOO_LARGE,
+    ),
+    (
+        _words(
+            r"host (?:or domain name )?not found|host unknown|unknown host|no such (?:domain|host)",
+            r"domain (?:name )?(?:not found|does not exist|doesn'?t exist|unknown|is invalid|not exist)",
+            r"unrouteable (?:mail )?domain|nxdomain|null mx|no mx|mx (?:record )?(?:not found|lookup failed)",
+            r"name service error|domain .{0,60} does not accept mail|no (?:mail servers?|mail exchangers?|route) "
+            r"(?:for|to)|couldn'?t find any host|could not find .{0,40} (?:host|domain)",
+            r"доме?н\w* (?:не найден|не существует)|несуществующ\w+ домен",
+        ),
+        _R.HOST_UNKNOWN,
+    ),
+    (
+        _words(
+            r"(?:account|mailbox|user|address|recipient)(?: has been| is| was)? (?:disabled|deactivated|suspended|"
+            r"inactive|locked|frozen|closed|terminated|blocked|expired|not active)",
+            r"(?:disabled|inactive|suspended|deactivated|expired|closed) (?:account|mailbox|user)",
+            r"mailbox (?:is )?(?:unavailable|not available) (?:for|due)",
+            r"(?:ящик|аккаунт|учетн\w+ запис\w*|пользовател\w*)[^.\n]{0,30}(?:заблокирован|отключ|неактив|удал[её]н)",
+        ),
+        _R.MAILBOX_DISABLED,
+    ),
+    (
+        _words(
+            r"user ?unknown|unknown (?:user|recipient|mailbox|address|local|alias)|addressee unknown",
+            r"no such (?:user|mailbox|recipient|address|account|person|local user)|no mailbox|mailbox not found",
+            r"(?:user|mailbox|recipient|address|account|e-?mail)(?: name| address)? (?:does not|doesn'?t|did not) "
+            r"exist|(?:user|mailbox|recipient|address|account)(?: name| address)? (?:is )?(?:not found|unknown|"
+            r"invalid|not known|not recogni[sz]ed|not listed|undeliverable)",
+            r"recipient name is not recognized",
+            r"(?:invalid|bad|unknown|non-?existent) (?:recipient|mailbox|address|user)",
+            r"does not exist|doesn'?t exist|(?:couldn'?t|could not|wasn'?t|was not) (?:be )?found|address not found",
+            r"access denied|mailbox unavailable|not a valid (?:mailbox|recipient|user)|unrouteable address",
+            r"has moved|no longer (?:valid|available|active|here|with)|not our customer",
+            r"isn'?t a valid (?:user|address)",
+            r"нет такого|не существует|не найден|несуществующ|неизвестн\w+ (?:адрес|получател|пользовател)",
+        ),
+        _R.USER_UNKNOWN,
+    ),
+    (
+        _words(
+            r"retry time(?:out)? (?:exceeded|not reached)|too long (?:in|on) (?:the )?queue|queue too long",
+            r"(?:message|delivery|time|lifetime) (?:has )?expired|\bexpired\b|time limit|could not be delivered within",
+            r"срок\w* (?:доставки|хранения|ожидания) ист[её]к",
+        ),
+        _R.EXPIRED,
+    ),
+    (
+        _words(
+            r"connection (?:timed out|refused|reset|lost|closed|failed|dropped)|timed? ?out|could not connect",
+            r"unable to connect|couldn'?t connect|no answer|network (?:error|unreachable|is unreachable)",
+            r"(?:host|server) (?:is )?unreachable|lost connection|starttls",
+            r"\btls\b (?:negotiation|handshake|required|fail)",
+            r"не удалось (?:соединиться|подключиться|установить соединение)|соединени\w* (?:разорван|прерван)",
+        ),
+        _R.NETWORK_ERROR,
+    ),
+    (
+        _words(
+            r"system (?:error|failure|config|is busy|not available)|internal (?:server )?error|local (?:error|problem)",
+            r"mailer error|temporary (?:failure|error|problem|local problem)|server (?:error|busy|unavailable)",
+            r"service (?:temporarily )?(?:unavailable|not available)|resources? (?:temporarily )?unavailable",
+            r"mail loop|loop detected|too many hops|configuration error",
+            r"внутренн\w+ ошибк|временн\w+ ошибк|сервис\w* недоступ|ошибк\w+ сервер",
+        ),
+        _R.SYSTEM_ERROR,
+    ),
+)
+
+
+_PROSE_CHARS: Final = 4_000  # a report states its reason near the top; the rest is boilerplate and quoted headers
+
+
+def _reason_in_words(*texts: str) -> BounceReason | None:
+    """The reason the first text that says one names (the diagnostic before the report's prose)."""
+    for text in texts:
+        lowered = text[:_PROSE_CHARS].lower()
+        if lowered:
+            for pattern, reason in _WORDING:
+                if pattern.search(lowered):
+                    return reason
+    return None
+
+
+# A refusal in answer to the connection, HELO or MAIL FROM is about the sender: whatever it says ("neko.example.com
+# does not exist"), it cannot be about a recipient the server has not been told yet.
+_SENDER_STAGE = re.compile(
+    r"after (?:initial connection|MAIL FROM|(?:HELO|EHLO)\b)|in reply to (?:MAIL FROM|HELO|EHLO)|"
+    r"\bMAIL FROM command\b|(?:server|greeting) refused",
+    re.IGNORECASE,
+)
+
+
+def bounce_reason(status: str | None, diagnostic: str, prose: str = "") -> BounceReason:
+    """Status code first, wording second: a decisive code (x.1.1, x.2.2, x.4.7, x.7.26, …) decides alone; a
+    generic one (x.0.0, x.7.1, …) is made precise by the server's words (the diagnostic, else the report's
+    prose), and is the answer when they say nothing known. Boilerplate ("This is a permanent error") names no
+    reason and so can never decide. A "recipient gone" reason given at the sender stage is a policy refusal."""
+    by_code, decisive = _reason_of_code(status)
+    if decisive and by_code is not None:
+        return by_code
+    reason = _reason_in_words(diagnostic, prose) or by_code or BounceReason.UNDEFINED
+    if reason in _GONE_REASONS and (_SENDER_STAGE.search(diagnostic) or _SENDER_STAGE.search(prose)):
+        return BounceReason.POLICY
+    return reason
+
+
+_DAEMON_LOCALS = frozenset(
+    {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mdaemon", "bounce", "bounces", "mail.daemon"}
+)
+_DAEMON_NAMES = re.compile(
+    r"mail delivery|mailer.daemon|postmaster|system administrator|почтов\w+ (?:служб|систем)", re.I
+)
 _BOUNCE_SUBJECT = re.compile(
-    r"undeliver|undelivered|delivery (?:status notification|failure|has failed|failed)|returned mail|"
-    r"mail delivery (?:failed|failure|subsystem)|failure notice|could not be delivered|delayed mail|mail failure|"
-    r"returned to sender|"
-    r"delivery (?:delayed|incomplete)|warning: message .* delayed|non[- ]?delivery|"
+    r"undeliver|undelivered|delivery (?:status notification|failure|has failed|failed|notification)|returned mail|"
+    r"mail delivery (?:failed|failure|subsystem|system)|failure notice|could not be delivered|delayed mail|"
+    r"mail failure|returned to sender|nondeliverable|address not found|message not delivered|"
+    r"delivery (?:delayed|incomplete)|warning: message .* delayed|non[- ]?delivery|message you sent|"
     r"недоставлен|не доставлен|не удалось доставить|не может быть доставлен|ошибка доставки|"
     r"возврат письма|отчет о доставке|отчёт о доставке|задержка доставки",
     re.IGNORECASE,
@@ -210,37 +554,70 @@ _BOUNCE_SUBJECT = re.compile(
 
 
 def _looks_like_bounce(msg: Message) -> bool:
-    """Headers typical of a bounce: a daemon sender, the null return path, Exim's header, or a bounce subject."""
+    """Headers typical of a bounce: a daemon sender (by address or name, also `MAILER-DAEMON <>` with no
+    address at all), the null return path, Exim's header, or a bounce subject."""
     if header(msg, "X-Failed-Recipients"):
         return True
-    sender = sender_address(msg) or ""
-    name = parseaddr(header(msg, "From"))[0].lower()
-    daemon = sender.partition("@")[0] in _DAEMON_LOCALS or "mail delivery" in name
-    null_path = header(msg, "Return-Path").replace(" ", "") == "<>"
+    name, address = parseaddr(header(msg, "From"))
+    sender = _clean_address(address) or ""
+    local = sender.partition("@")[0]
+    daemon = local in _DAEMON_LOCALS or bool(_DAEMON_NAMES.search(name)) or local.startswith("mailer-daemon")
+    null_path = header(msg, "Return-Path").replace(" ", "") == "<>" or (daemon and not sender)
     subject = bool(_BOUNCE_SUBJECT.search(header(msg, "Subject")))
     return ((daemon or null_path) and subject) or (daemon and null_path)
 
 
-def _dsn_verdict(msg: Message) -> Verdict | None:
+# Senders whose bounces carry no status code and say one thing only, in the reader's language.
+_VENDOR_REASONS: Final[Mapping[str, BounceReason]] = {
+    "googlegroups.com": _R.POLICY,  # Google Groups: the group may not exist, or we may not post to it
+}
+
+
+def _bounce_verdict(
+    *,
+    status: str | None,
+    permanent: bool,
+    recipient: str | None,
+    related: str | None,
+    detail: str,
+    prose: str = "",
+) -> Verdict:
+    reason = _VENDOR_REASONS.get((recipient or "").rpartition("@")[2]) if status is None else None
+    reason = reason or bounce_reason(status, detail, prose)
+    kind = _KIND_OF_CLASS[bounce_class(reason, permanent=permanent)]
+    return Verdict(kind, address=recipient, related_id=related, status=status, detail=detail[:500], reason=reason)
+
+
+def _dsn_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
     """A verdict from the first failed (or delayed) per-recipient block of an RFC 3464 DSN; OTHER for a DSN
     that reports only successes (delivered, relayed, expanded); None when there are no per-recipient blocks."""
-    original = _original_message_id(msg)
     seen_action = False
     for block in _dsn_blocks(msg):
         action = header(block, "Action").lower()
+        reported = _status_code(header(block, "Status"))
         seen_action = seen_action or bool(action)
-        if action not in {"failed", "delayed"}:
+        if action not in {"failed", "delayed"} and not (not action and reported and reported[0] in "45"):
             continue
-        recipient = _clean_address(header(block, "Final-Recipient")) or _clean_address(
-            header(block, "Original-Recipient")
-        )
         detail = " ".join(header(block, "Diagnostic-Code").split())
-        status = _best_status(_status_code(header(block, "Status")), _status_in_text(detail))
-        detail = re.sub(r"^(?:smtp|x-[\w-]+)\s*;\s*", "", detail, flags=re.IGNORECASE)
-        hard = action == "failed" and _is_hard(status, detail)
-        kind = MailKind.BOUNCE_HARD if hard else MailKind.BOUNCE_SOFT
-        return Verdict(kind, address=recipient, related_id=original, status=status, detail=detail[:500])
+        status = _best_status(reported, _status_in_text(detail))
+        detail = _DIAGNOSTIC_TYPE.sub("", detail)
+        ours = _our_addresses(msg, own)
+        prose = _report_text(msg)[0]
+        named = (_clean_address(header(block, n)) for n in ("Original-Recipient", "Final-Recipient"))
+        recipient = next((a for a in named if a and a not in ours), None) or _failed_recipient(msg, prose, ours)
+        permanent = status[0] == "5" if status else action != "delayed"
+        return _bounce_verdict(
+            status=status,
+            permanent=permanent,
+            recipient=recipient,
+            related=_original_message_id(msg),
+            detail=detail,
+            prose=prose,
+        )
     return Verdict(MailKind.OTHER, address=sender_address(msg)) if seen_action else None
+
+
+_DIAGNOSTIC_TYPE = re.compile(r"^(?:smtp|x-[\w-]+|x\.\d+)\s*;\s*", re.IGNORECASE)
 
 
 def _best_status(reported: str | None, diagnosed: str | None) -> str | None:
@@ -254,7 +631,7 @@ def _best_status(reported: str | None, diagnosed: str | None) -> str | None:
 
 def _dsn_blocks(msg: Message) -> Iterator[Message]:
     for part in msg.walk():
-        if part.get_content_type() != "message/delivery-status":
+        if part.get_content_type() not in {"message/delivery-status", "message/global-delivery-status"}:
             continue
         payload = part.get_payload()
         if isinstance(payload, list):
@@ -262,6 +639,13 @@ def _dsn_blocks(msg: Message) -> Iterator[Message]:
         elif isinstance(payload, str):  # some parsers leave it as text: split the blank-line separated blocks
             for chunk in re.split(r"\r?\n\s*\r?\n", payload):
                 yield HeaderParser(policy=compat32).parsestr(chunk.strip() + "\n")
+
+
+def _has_dsn_part(msg: Message) -> bool:
+    """A delivery-status part inside a message that is not labelled multipart/report (some gateways)."""
+    return msg.is_multipart() and any(
+        p.get_content_type() in {"message/delivery-status", "message/global-delivery-status"} for p in msg.walk()
+    )
 
 
 _ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
@@ -286,34 +670,16 @@ def _status_in_text(text: str) -> str | None:
     return f"{basic.group(1)[0]}.0.0" if basic else None
 
 
-_HARD_HINTS = re.compile(
-    r"user unknown|unknown user|no such (?:user|mailbox|recipient|address)|does not exist|doesn'?t exist|"
-    r"not exist|mailbox (?:unavailable|not found|disabled)|account (?:disabled|has been disabled|is disabled)|"
-    r"invalid (?:mailbox|recipient|address)|"
-    r"couldn'?t be found|not found|unrouteable|host unknown|domain not found|permanent error|"
-    r"нет такого|не существует|не найден|несуществующ|заблокирован|удален|постоянная ошибка",
-    re.IGNORECASE,
+_RECIPIENT_LINE = re.compile(
+    # qmail "<addr>:" paragraphs, Postfix's plain "<addr>: host … said", Exim's indented list, Exchange 2003's
+    # "did not reach the following recipient(s):", Gmail's "Delivery to the following recipient failed".
+    r"^\s*<([^<>\s@]+@[^<>\s]+)>\s*:|"
+    r"(?:following (?:recipients?|address(?:es)?|destination addresses?)(?:\(s\)|\(es\))?[^:\n]{0,60}:|"
+    r"did not reach the following recipient\(s\):|could not be delivered to:|failed permanently:|"
+    r"message wasn'?t delivered to|delivery has failed to these recipients or groups:|"
+    r"адресат\w*:|получател\w*:)\s*\n?\s*(?:\"[^\"\n]*\"\s*)?<?([^<>\s@:\"]+@[\w.-]+\.[\w-]+)",
+    re.IGNORECASE | re.MULTILINE,
 )
-_SOFT_HINTS = re.compile(
-    r"mailbox (?:is )?full|quota|over ?quota|temporar|try again|will (?:be )?retr|delayed|greylist|"
-    r"переполнен|квот|временн|повтор",
-    re.IGNORECASE,
-)
-
-
-def _is_hard(status: str | None, detail: str) -> bool:
-    """Permanent and about the address: 5.x.x, except a full mailbox (x.2.2) and policy blocks (x.7.x) unless
-    the text says the user does not exist (Yandex answers "5.7.1 No such user!")."""
-    if _HARD_HINTS.search(detail) and not _SOFT_HINTS.search(detail):
-        return status is None or status.startswith("5")
-    if status is None:
-        return False
-    if not status.startswith("5"):
-        return False
-    return not (status.startswith(("5.2.2", "5.7.")) or _SOFT_HINTS.search(detail))
-
-
-_QMAIL_RECIPIENT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:\s*$", re.MULTILINE)
 _ADDRESS = re.compile(r"<?([\w.+'=-]+@[\w-]+(?:\.[\w-]+)+)>?", re.UNICODE)
 _PERMANENT_TEXT = re.compile(
     r"permanent error|permanently|I've given up|given up|could not be delivered|"
@@ -328,49 +694,69 @@ _DELAY_TEXT = re.compile(
 _COPY_MARKERS = re.compile(
     r"^-{2,}\s*(?:Below this line is a copy of the message|This is a copy of the message|Original message|"
     r"Оригинальное сообщение|Исходное сообщение|Копия сообщения)|"
-    r"^-{3,}\s*(?:The header of the original message|Заголовки исходного)",
+    r"^-{3,}\s*(?:The header of the original message|Заголовки исходного)|"
+    r"^\s*(?:-{2,}\s*)?(?:Original message headers|Original-Envelope-Id|Return-Path:)",
     re.IGNORECASE | re.MULTILINE,
 )
 
 
-def _text_bounce(msg: Message) -> Verdict | None:
-    """A verdict for a plain-text bounce (qmail, Exim, Exchange, Yandex, Mail.ru), or None if it does not say
-    what failed."""
+def _report_text(msg: Message) -> tuple[str, str]:
+    """A bounce's own prose and, apart, the copy of the original it quotes as plain text (if any)."""
     text = _plain_text(msg, include_attached=False)
     cut = _COPY_MARKERS.search(text)
-    report, original_copy = (text[: cut.start()], text[cut.start() :]) if cut else (text, "")
-    recipient = _failed_recipient(msg, report)
+    return (text[: cut.start()], text[cut.start() :]) if cut else (text, "")
+
+
+def _text_bounce(msg: Message, own: frozenset[str]) -> Verdict | None:
+    """A verdict for a plain-text bounce (qmail, Exim, Exchange 2003, Google Groups, Yandex, Mail.ru, …), or
+    None if it does not say what failed."""
+    report, original_copy = _report_text(msg)
+    recipient = _failed_recipient(msg, report, _our_addresses(msg, own))
     status = _status_in_text(report)
     detail = _diagnostic_line(report, status)
     if recipient is None and status is None:
         return None
     delayed = bool(_DELAY_TEXT.search(report)) and not _PERMANENT_TEXT.search(report)
-    if delayed:
-        hard = False
-    elif status is None:
-        hard = bool(_PERMANENT_TEXT.search(report) or _HARD_HINTS.search(report))
-    else:
-        hard = _is_hard(status, detail) or (status.startswith("5") and bool(_HARD_HINTS.search(report)))
-    kind = MailKind.BOUNCE_HARD if hard else MailKind.BOUNCE_SOFT
+    permanent = status[0] == "5" if status else not delayed  # a failure notice without a code is final
     related = _original_message_id(msg) or _inline_message_id(original_copy, header(msg, "Message-ID"))
-    return Verdict(kind, address=recipient, related_id=related, status=status, detail=detail[:500])
+    return _bounce_verdict(
+        status=status, permanent=permanent, recipient=recipient, related=related, detail=detail, prose=report
+    )
 
 
-def _failed_recipient(msg: Message, report: str) -> str | None:
-    """Exim's header, qmail's `<addr>:` lines, else the first address in the report that is not a daemon's,
-    ours (the bounce's To), or the original sender."""
-    direct = _clean_address(header(msg, "X-Failed-Recipients").split(",")[0])
-    if direct:
-        return direct
-    qmail = _QMAIL_RECIPIENT.search(report)
-    if qmail:
-        return _clean_address(qmail.group(1))
-    ours = {a.lower() for _, a in getaddresses([header(msg, "To"), header(msg, "Delivered-To")])}
-    for match in _ADDRESS.finditer(report):
-        found = _clean_address(match.group(1))
-        if found and found not in ours and found.partition("@")[0] not in _DAEMON_LOCALS:
+def _our_addresses(msg: Message, own: frozenset[str]) -> frozenset[str]:
+    """Addresses that are ours, never a failed recipient: the mailbox the bounce came to and the original's
+    sender (its From, Sender, Return-Path, and the envelope sender a DSN names)."""
+    values = [header(msg, n) for n in ("To", "Delivered-To", "X-Original-To", "Cc")]
+    original = _original_headers(msg)
+    if original is not None:
+        values += [header(original, n) for n in ("From", "Sender", "Return-Path", "Reply-To")]
+    found = {a for _, a in getaddresses(values) if a}
+    return own | {c for c in (_clean_address(a) for a in found) if c}
+
+
+def _failed_recipient(msg: Message, report: str, ours: frozenset[str]) -> str | None:
+    """Exim's header, the addresses a report lists as failed, the To of the attached original, else the first
+    address in the report that is not a daemon's or ours."""
+
+    def usable(value: str | None) -> str | None:
+        address = _clean_address(value or "")
+        if address and address not in ours and address.partition("@")[0] not in _DAEMON_LOCALS:
+            return address
+        return None
+
+    for value in header(msg, "X-Failed-Recipients").split(","):
+        if found := usable(value):
             return found
-    return _single_original_recipient(msg)
+    for match in _RECIPIENT_LINE.finditer(report):
+        if found := usable(match.group(1) or match.group(2)):
+            return found
+    if found := usable(_single_original_recipient(msg)):
+        return found
+    for match in _ADDRESS.finditer(report):
+        if found := usable(match.group(1)):
+            return found
+    return None
 
 
 def _single_original_recipient(msg: Message) -> str | None:
@@ -383,13 +769,14 @@ def _single_original_recipient(msg: Message) -> str | None:
 
 
 def _diagnostic_line(report: str, status: str | None) -> str:
-    """The line of the report that carries the server's answer, else its first non-empty line."""
-    lines = [" ".join(line.split()) for line in report.splitlines() if line.strip()]
+    """The line of the report that carries the server's answer, else the first line that names a reason, else
+    its first non-empty line."""
+    lines = [" ".join(line.split()) for line in report[:_PROSE_CHARS].splitlines() if line.strip()]
     code = status or ""
     for line in lines:
         if (code and code in line) or _BASIC.search(line):
             return line
-    return next((line for line in lines if _HARD_HINTS.search(line)), lines[0] if lines else "")
+    return next((line for line in lines if _reason_in_words(line)), lines[0] if lines else "")
 
 
 def _inline_message_id(text: str, own: str) -> str | None:

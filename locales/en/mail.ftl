@@ -81,3 +81,23 @@ error-import-domain-foreign = The domain { $domain } does not belong to this wor
 error-import-mailbox-foreign = This address belongs to another workspace.
 error-import-login-failed = The login test failed; the mailbox was not saved.
 error-import-concurrent = Another import added some of these mailboxes at the same moment; nothing was saved. Send the file again.
+
+# bounce reasons (classifier)
+bounce-reason-user-unknown = no such recipient
+bounce-reason-mailbox-disabled = mailbox disabled or suspended
+bounce-reason-host-unknown = the recipient's domain does not exist or accepts no mail
+bounce-reason-mailbox-full = mailbox full
+bounce-reason-expired = delivery time expired
+bounce-reason-message-too-large = message too large
+bounce-reason-system-error = the recipient's server failed
+bounce-reason-network-error = network error
+bounce-reason-blocked = our IP or domain is blocked (blocklist, reputation)
+bounce-reason-spam-detected = the message was judged spam
+bounce-reason-policy = refused by the recipient server's rules
+bounce-reason-auth-failure = SPF, DKIM, DMARC or PTR check failed
+bounce-reason-rate-limited = sending rate limit exceeded
+bounce-reason-greylisted = temporarily deferred (greylisting)
+bounce-reason-undefined = no reason given
+bounce-class-hard = address is gone
+bounce-class-soft = temporary failure
+bounce-class-block = the receiver refused us

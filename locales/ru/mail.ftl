@@ -81,3 +81,23 @@ error-import-domain-foreign = Домен { $domain } не принадлежит
 error-import-mailbox-foreign = Этот адрес принадлежит другому рабочему пространству.
 error-import-login-failed = Проверка входа не прошла; ящик не сохранён.
 error-import-concurrent = Другой импорт одновременно добавил часть этих ящиков; ничего не сохранено. Отправьте файл ещё раз.
+
+# bounce reasons (classifier)
+bounce-reason-user-unknown = нет такого адресата
+bounce-reason-mailbox-disabled = ящик отключён или заблокирован
+bounce-reason-host-unknown = домен получателя не существует или не принимает почту
+bounce-reason-mailbox-full = ящик переполнен
+bounce-reason-expired = истёк срок доставки
+bounce-reason-message-too-large = письмо слишком большое
+bounce-reason-system-error = сбой сервера получателя
+bounce-reason-network-error = сетевая ошибка
+bounce-reason-blocked = наш IP или домен заблокирован (чёрный список, репутация)
+bounce-reason-spam-detected = письмо признано спамом
+bounce-reason-policy = отклонено правилами сервера получателя
+bounce-reason-auth-failure = не пройдена проверка SPF, DKIM, DMARC или PTR
+bounce-reason-rate-limited = превышен лимит частоты отправки
+bounce-reason-greylisted = временная отсрочка (грейлистинг)
+bounce-reason-undefined = причина не указана
+bounce-class-hard = адрес недействителен
+bounce-class-soft = временная ошибка
+bounce-class-block = получатель отклонил нас

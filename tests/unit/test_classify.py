@@ -11,8 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from engine.i18n import LOCALES, Translator
 from engine.mail.classify import (
+    BounceClass,
+    BounceReason,
     MailKind,
+    bounce_class,
+    bounce_reason,
     classify,
     header,
     needs_body,
@@ -48,6 +53,8 @@ def test_corpus_sample(path: Path, parse_policy: Policy) -> None:
         assert verdict.status == expected
     if expected := header(msg, "X-Expect-Related"):
         assert verdict.related_id == expected
+    if expected := header(msg, "X-Expect-Reason"):
+        assert verdict.reason == BounceReason(expected)
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=[f"{p.parent.name}/{p.stem}" for p in SAMPLES])
@@ -113,3 +120,46 @@ def test_message_id_helpers() -> None:
         b"In-Reply-To: <3@x.test>\r\nReferences: <1@x.test>\r\n <2@x.test> <3@x.test>\r\n\r\n"
     )
     assert referenced_ids(msg) == ["<3@x.test>", "<2@x.test>", "<1@x.test>"]
+
+
+@pytest.mark.parametrize(
+    ("status", "diagnostic", "reason"),
+    [
+        ("4.2.2", "This is a permanent error: mailbox full", BounceReason.MAILBOX_FULL),
+        ("5.0.0", "552 Mailbox full, this is a permanent error", BounceReason.MAILBOX_FULL),
+        ("4.4.7", "retry timeout exceeded: permanent error", BounceReason.EXPIRED),
+        ("5.7.1", "No such user!", BounceReason.USER_UNKNOWN),
+        ("5.7.1", "Service unavailable; client host [192.0.2.1] blocked using zen.spamhaus.org", BounceReason.BLOCKED),
+        ("5.7.1", "Message rejected as spam", BounceReason.SPAM_DETECTED),
+        ("5.7.1", "SPF check failed", BounceReason.AUTH_FAILURE),
+        ("5.7.26", "user unknown", BounceReason.AUTH_FAILURE),  # the code decides first
+        ("4.7.0", "try again later", BounceReason.RATE_LIMITED),
+        ("4.7.28", "", BounceReason.RATE_LIMITED),
+        ("5.0.0", "550 5.1.0 neko.example does not exist (in reply to MAIL FROM command)", BounceReason.POLICY),
+        ("5.0.0", "Почтовый ящик переполнен", BounceReason.MAILBOX_FULL),
+        ("5.0.0", "Адресат не существует", BounceReason.USER_UNKNOWN),
+        (None, "This is a permanent error.", BounceReason.UNDEFINED),
+    ],
+)
+def test_the_status_code_decides_first_and_the_wording_second(
+    status: str | None, diagnostic: str, reason: BounceReason
+) -> None:
+    assert bounce_reason(status, diagnostic) is reason
+
+
+def test_only_a_permanent_recipient_failure_is_hard_and_refusals_of_us_are_always_block() -> None:
+    assert bounce_class(BounceReason.USER_UNKNOWN, permanent=True) is BounceClass.HARD
+    assert bounce_class(BounceReason.USER_UNKNOWN, permanent=False) is BounceClass.SOFT
+    assert bounce_class(BounceReason.MAILBOX_FULL, permanent=True) is BounceClass.SOFT
+    for reason in (BounceReason.AUTH_FAILURE, BounceReason.BLOCKED, BounceReason.RATE_LIMITED):
+        assert bounce_class(reason, permanent=True) is bounce_class(reason, permanent=False) is BounceClass.BLOCK
+
+
+def test_every_reason_and_class_has_a_name_in_both_languages() -> None:
+    for locale in LOCALES:
+        t = Translator(locale)
+        for key in [
+            *(f"bounce-reason-{r.value.replace('_', '-')}" for r in BounceReason),
+            *(f"bounce-class-{c}" for c in BounceClass),
+        ]:
+            assert t(key) != key, (locale, key)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from engine.inbox import Incoming, OurMessage, Receiver, plan_effects
-from engine.mail.classify import MailKind, Verdict
+from engine.mail.classify import BounceReason, MailKind, Verdict
 from models.enums import EnrollmentState, EventKind, MessageStatus, SuppressionReason
 
 AT = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
@@ -35,6 +35,11 @@ def item(
     status = "5.1.1" if kind in {MailKind.BOUNCE_HARD, MailKind.BOUNCE_SOFT} else None
     verdict = Verdict(kind, address=address, related_id=related, status=status)
     return Incoming(folder, in_spam, 1, message_id, AT, None, verdict, counted=counted)
+
+
+def blocked(status: str, reason: BounceReason, *, related: str | None = "<s1@alpha.test>") -> Incoming:
+    verdict = Verdict(MailKind.BOUNCE_BLOCK, address="lead@x.test", related_id=related, status=status, reason=reason)
+    return Incoming("INBOX", False, 1, "<in@x.test>", AT, None, verdict)
 
 
 def test_a_reply_counts_for_its_campaign_and_stops_the_enrollment() -> None:
@@ -98,3 +103,44 @@ def test_warmup_placement_counts_against_the_sender_once() -> None:
         "incoming_id": "<wu@beta.test>",
         "address": "lead@x.test",
     }
+
+
+def test_a_blocked_bounce_counts_against_our_mailbox_and_never_touches_the_lead() -> None:
+    """`550 5.7.26 unauthenticated`: the receiver refused us; the lead's address is fine and its sequence goes on."""
+    effects = plan_effects(ME, [blocked("5.7.26", BounceReason.AUTH_FAILURE)], OURS)
+    (event,) = effects.events
+    assert (event.kind, event.mailbox_id, event.domain_id, event.campaign_id, event.message_id) == (
+        EventKind.BOUNCE_BLOCK, 1, 10, 30, 501,
+    )  # fmt: skip
+    assert (event.data["reason"], event.data["status"], event.data["address"]) == (
+        "auth_failure", "5.7.26", "lead@x.test",
+    )  # fmt: skip
+    assert (effects.suppressions, effects.stop_by_id, effects.stop_by_email, effects.bounced_messages) == (
+        [], {}, {}, set(),
+    )  # fmt: skip
+    assert effects.blocked_messages == {501}  # the message never arrived: its row says so
+
+
+def test_a_temporary_block_leaves_the_message_sent() -> None:
+    """`421 4.7.0 rate limited` is a deferral: counted against us, but the server may still take the message."""
+    effects = plan_effects(ME, [blocked("4.7.0", BounceReason.RATE_LIMITED)], OURS)
+    assert [e.kind for e in effects.events] == [EventKind.BOUNCE_BLOCK]
+    assert effects.blocked_messages == set() and effects.suppressions == []
+
+
+def test_a_blocked_bounce_of_unknown_mail_still_counts_for_the_receiving_mailbox() -> None:
+    effects = plan_effects(ME, [blocked("5.7.1", BounceReason.BLOCKED, related=None)], OURS)
+    (event,) = effects.events
+    assert (event.kind, event.workspace_id, event.mailbox_id, event.message_id) == (
+        EventKind.BOUNCE_BLOCK,
+        100,
+        1,
+        None,
+    )
+    assert effects.blocked_messages == set() and effects.suppressions == []
+
+
+def test_every_bounce_event_carries_its_reason() -> None:
+    verdict = Verdict(MailKind.BOUNCE_SOFT, address="lead@x.test", status="5.2.2", reason=BounceReason.MAILBOX_FULL)
+    effects = plan_effects(ME, [Incoming("INBOX", False, 1, "<b@x.test>", AT, None, verdict)], OURS)
+    assert effects.events[0].data["reason"] == "mailbox_full" and effects.suppressions == []
