@@ -57,10 +57,12 @@ class BlacklistState:
 
 
 def blacklist_state(latest: Sequence[ZoneListing]) -> BlacklistState:
-    """The state of a target from its latest answer per list."""
+    """The state of a target from its latest answer per list. Lists that the latest check did not ask (taken
+    out of the configuration since) no longer count."""
     if not latest:
         return BlacklistState(Health.UNKNOWN)
     checked_at = max(row.checked_at for row in latest)
+    latest = [row for row in latest if row.checked_at == checked_at]
     listed = [row for row in latest if row.result == ListingResult.LISTED]
     failed = [row for row in latest if row.result == ListingResult.ERROR]
     reasons = tuple(dict.fromkeys(m for row in failed for m in row.meanings))
