@@ -311,13 +311,24 @@ async def _one_or_all(ctx: Ctx, name: str | None, one: Any, every: Any) -> list[
 
 @command("blacklist_check", Access.MANAGE, Arg("name", required=False), example="acme-mail.ru")
 async def blacklist_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """One domain list by list; without a name, every domain in one summary (the listed and unchecked first)."""
     reports = await _one_or_all(ctx, args["name"], domains.check_blacklists, domains.check_all_blacklists)
     if not reports:
         return Reply().add(ctx.t("domains-none"))
     reply = Reply(ok=not any(r.new_listings for r in reports))
-    for report in reports:
-        reply.add(to_unicode(report.target), "title").add("\n".join(_listing_line(ctx, r) for r in report.results))
-        reply.add(_blacklist_text(ctx, report.state))
+    if args["name"]:
+        for report in reports:
+            reply.add(to_unicode(report.target), "title")
+            reply.add("\n".join(_listing_line(ctx, r) for r in report.results))
+            reply.add(_blacklist_text(ctx, report.state))
+        return reply
+    counts = {h.value: sum(1 for r in reports if r.state.health == h) for h in Health}
+    reply.add(ctx.t("blacklist-check-summary", total=len(reports), **counts))
+    rank = {Health.BAD: 0, Health.UNKNOWN: 1, Health.PARTIAL: 2}
+    worst = sorted((r for r in reports if r.state.health in rank), key=lambda r: (rank[r.state.health], r.target))
+    if worst:
+        lines = [f"{to_unicode(r.target)}: {_blacklist_text(ctx, r.state)}" for r in worst[: domains.WORST_SHOWN]]
+        reply.add(ctx.t("dns-check-worst") + "\n" + "\n".join(lines))
     return reply
 
 

@@ -44,6 +44,7 @@ from engine.domains.inventory import (
     watch_expiry,
 )
 from engine.domains.plans import (
+    WORST_SHOWN,
     ApplyView,
     DnsReport,
     DnsSummary,
@@ -66,6 +67,7 @@ __all__ = [
     "MAX_IMPORT_ROWS",
     "REGISTRARS",
     "SETTABLE",
+    "WORST_SHOWN",
     "ApplyView",
     "BlacklistReport",
     "BlacklistState",

@@ -38,6 +38,7 @@ dns-apply-remove = − remove { $type } { $name } { $value }
 dns-apply-button = Apply
 dns-check-drift = Changed since the last check: { $records }
 dns-check-summary = Domains checked: { $total }. Fine: { $ok } · with errors: { $bad } · partly checked: { $partial } · not checked: { $unknown }. Every domain's result is in the file.
+blacklist-check-summary = Domains checked: { $total }. Blacklisted: { $bad } · clean: { $ok } · partly checked: { $partial } · not checked: { $unknown }.
 dns-check-worst = Worst first:
 dns-check-worst-line = { $domain } — { $state }: { $records }
 domain-set-done = { $domain }: { $field } { $before } → { $after }.

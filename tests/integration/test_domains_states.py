@@ -324,6 +324,9 @@ async def test_checking_and_exporting_three_hundred_domains_gives_one_summary_an
     assert len(checked.blocks) == 2 and len(summary) < 3000  # one message, whatever the count
     assert summary.count("\n") <= 12  # the worst few, not every domain
 
+    listed = await say(runner, "/blacklist_check")
+    assert listed.plain_text() == EN("blacklist-check-summary", total=300, bad=0, ok=300, partial=0, unknown=0)
+
     exported = await say(runner, "/zone_export")
     [archive] = exported.files
     with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
