@@ -29,6 +29,7 @@ from tortoise.transactions import in_transaction
 from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
+from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
 from engine.lifecycle import transition_mailbox
 from engine.mail import imap, smtp
@@ -589,10 +590,7 @@ async def _mailbox(actor: Actor, address: str, *, manage: bool) -> Mailbox:
 
 
 def _domain_name(domain: str) -> str:
-    try:
-        return domain.strip().rstrip(".").lower().encode("idna").decode("ascii")
-    except UnicodeError:
-        raise UserError("error-import-host-invalid", value=domain) from None
+    return to_ascii(domain)  # the one IDN function; a bad name is `error-domain-invalid`
 
 
 def _summary(box: Mailbox) -> MailboxSummary:

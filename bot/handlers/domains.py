@@ -1,7 +1,8 @@
-"""Domains in chat: inventory, DNS plans and checks, applying records, blacklists, zone export."""
+"""Domains in chat: inventory, settings and removal, DNS plans and checks, applying records, blacklists, zones."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -10,15 +11,22 @@ from engine import domains
 from engine.dns.check import RecordCheck
 from engine.dns.dnsbl import DnsblResult
 from engine.dns.names import to_unicode
+from engine.dns.templates import RecordEdit
+from engine.domains import BlacklistState, DnsState, Health
 from engine.errors import UserError
 from engine.reply import Attachment, Button, Reply
 
-VERDICT_MARK = {"ok": "✅", "timeout": "⏳", "servfail": "⏳"}
+VERDICT_MARK = {"ok": "✅", "timeout": "❔", "servfail": "❔"}
+STATE_MARK = {Health.OK: "✅", Health.PARTIAL: "◐", Health.UNKNOWN: "❔"}
 
 
 def _config(ctx: Ctx) -> domains.DnsConfig:
     config: domains.DnsConfig = ctx.services["dns"]
     return config
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
 def _explain(ctx: Ctx, problems: Iterable[Mapping[str, Any]]) -> str:
@@ -33,10 +41,43 @@ def _record_line(ctx: Ctx, check: RecordCheck) -> str:
 
 
 def _listing_line(ctx: Ctx, result: DnsblResult) -> str:
-    mark = {"listed": "🚫", "clean": "✅"}.get(result.result.value, "⚠️")
+    mark = {"listed": "🚫", "clean": "✅"}.get(result.result.value, "❔")
     meaning = "; ".join(ctx.t(m) for m in result.meanings)
     line = f"{mark} {result.zone}: {ctx.t(f'dnsbl-result-{result.result.value}')}"
     return f"{line} ({meaning})" if meaning else line
+
+
+def _blacklist_text(ctx: Ctx, state: BlacklistState) -> str:
+    """Listed (where, since when) / clean (when) / partly unknown / unknown (since when, why)."""
+    why = "; ".join(ctx.t(m) for m in state.reasons) or "—"
+    match state.health:
+        case Health.BAD:
+            text = ctx.t("domain-listed", zones=", ".join(state.zones), since=_when(state.since))
+            if state.unchecked:
+                text += "\n" + ctx.t("domain-bl-also-unchecked", zones=", ".join(state.unchecked), why=why)
+            return text
+        case Health.OK:
+            return ctx.t("domain-not-listed", when=_when(state.checked_at))
+        case Health.PARTIAL:
+            return ctx.t("domain-bl-partial", zones=", ".join(state.zones), why=why, when=_when(state.checked_at))
+    if state.never_checked:
+        return ctx.t("domain-bl-never")
+    return ctx.t("domain-bl-unknown", since=_when(state.since), why=why)
+
+
+def _dns_state_text(ctx: Ctx, state: DnsState) -> str | None:
+    """A line for DNS that could not be (fully) checked; None when the verdicts say it all."""
+    why = ", ".join(ctx.t(f"dns-verdict-{v.value}") for v in state.reasons)
+    records = ", ".join(ctx.t(f"dns-record-{r.value}") for r in state.records)
+    if state.health == Health.UNKNOWN and not state.never_checked:
+        return ctx.t("domain-dns-unknown", since=_when(state.since), why=why)
+    if state.health == Health.PARTIAL:
+        return ctx.t("domain-dns-partial", records=records, why=why)
+    return None
+
+
+def _provider(ctx: Ctx, provider: Any) -> str:
+    return str(provider.value) if provider else ctx.t("domain-provider-unset")
 
 
 @command("domains", Access.READ)
@@ -50,14 +91,16 @@ async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
             name=d.display_name,
             status=d.status.value,
             pool=ctx.t(f"domains-pool-{d.pool_role.value}"),
-            dns="?" if d.dns_ok is None else ("✅" if d.dns_ok else "❌"),
-            listed="🚫" if d.listed else "—",
+            provider=_provider(ctx, d.mail_provider),
+            dns="❌" if d.dns.health == Health.BAD else STATE_MARK[d.dns.health],
+            listed="🚫" if d.blacklists.health == Health.BAD else STATE_MARK[d.blacklists.health],
             mailboxes=d.mailboxes,
             days=d.days_left if d.days_left is not None else "—",
         )
         for d in rows
     ]
-    return Reply().add(ctx.t("domains-title", count=len(rows)), "title").add("\n".join(lines))
+    reply = Reply().add(ctx.t("domains-title", count=len(rows)), "title").add("\n".join(lines))
+    return reply.add(ctx.t("domains-legend"))
 
 
 @command(
@@ -75,12 +118,19 @@ async def domain_add(ctx: Ctx, args: dict[str, Any]) -> Reply:
     )
     if not source:
         raise UserError("error-domain-add-empty", usage="/domain_add acme-mail.ru пример.рф")
-    report = await domains.add_domains(ctx.actor, ctx.clock, source)
+    report = await domains.add_domains(ctx.actor, ctx.clock, source, config=ctx.services.get("dns"))
     reply = Reply(ok=not report.errors).add(
         ctx.t("domain-add-result", added=len(report.added), existing=len(report.existing), errors=len(report.errors))
     )
     if report.added:
         reply.add(", ".join(to_unicode(n) for n in report.added))
+    if report.detected:
+        found = ", ".join(f"{to_unicode(n)} → {p.value}" for n, p in report.detected.items())
+        reply.add(ctx.t("domain-add-detected", list=found))
+    if report.unknown_provider:
+        reply.add(
+            ctx.t("domain-add-provider-unknown", domains=", ".join(to_unicode(n) for n in report.unknown_provider))
+        )
     if report.errors:
         reply.add(
             "\n".join(
@@ -104,7 +154,7 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
                 "domain-facts",
                 status=s.status.value,
                 pool=ctx.t(f"domains-pool-{s.pool_role.value}"),
-                provider=s.mail_provider.value,
+                provider=_provider(ctx, s.mail_provider),
                 registrar=d.registrar or "—",
                 expires=str(s.expires_on or "—"),
                 dmarc=d.dmarc_policy.value,
@@ -123,18 +173,57 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
                 for v in d.dns
             )
         )
+        if (line := _dns_state_text(ctx, s.dns)) is not None:
+            reply.add(line)
     else:
         reply.add(ctx.t("domain-never-checked"))
-    if d.blacklists:
-        listed = [b.zone for b in d.blacklists if b.result.value == "listed"]
-        reply.add(ctx.t("domain-listed", zones=", ".join(listed)) if listed else ctx.t("domain-not-listed"))
+    return reply.add(_blacklist_text(ctx, s.blacklists))
+
+
+@command("domain_set", Access.MANAGE, Arg("name"), Arg("field"), Arg("value", kind="rest"),
+         example="acme-mail.ru provider yandex360")  # fmt: skip
+async def domain_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Set the mail provider, registrar, pool or tracking host of a domain."""
+    change = await domains.set_domain(ctx.actor, ctx.clock, args["name"], args["field"], args["value"])
+    return Reply().add(
+        ctx.t(
+            "domain-set-done",
+            domain=to_unicode(change.domain),
+            field=change.field,
+            before=change.before,
+            after=change.after,
+        )
+    )
+
+
+@command("domain_remove", Access.MANAGE, Arg("name"), example="acme-mail.ru")
+async def domain_remove(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Asks first; the button carries the domain's id."""
+    plan = await domains.plan_removal(ctx.actor, args["name"])
+    name = to_unicode(plan.domain)
+    key = "domain-remove-confirm-retire" if plan.outcome == "retire" else "domain-remove-confirm-delete"
+    reply = Reply().add(ctx.t(key, domain=name, mailboxes=plan.mailboxes))
+    reply.buttons.append(
+        [Button(ctx.t("domain-remove-button"), "domain_remove_confirm", str(plan.domain_id), "danger")]
+    )
     return reply
+
+
+@command("domain_remove_confirm", Access.MANAGE, Arg("domain_id", kind="int"), example="1", button_only=True)
+async def domain_remove_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Pressing twice is harmless: the second press finds the domain gone or retired."""
+    done = await domains.remove_domain(ctx.actor, ctx.clock, args["domain_id"])
+    key = "domain-remove-retired" if done.outcome == "retired" else "domain-remove-deleted"
+    return Reply().add(ctx.t(key, domain=to_unicode(done.domain)))
 
 
 @command("dns_plan", Access.MANAGE, Arg("name"), example="acme-mail.ru")
 async def dns_plan(ctx: Ctx, args: dict[str, Any]) -> Reply:
     view = await domains.plan_dns(ctx.actor, ctx.clock, args["name"], _config(ctx))
     reply = Reply().add(ctx.t("dns-plan-title", domain=to_unicode(view.domain)), "title").add(view.zone_text, "pre")
+    notes = [ctx.t(n.key, **n.params) for n in view.plan.notes]
+    if notes:
+        reply.add("\n".join(notes))
     if view.changes is None:
         reply.add(ctx.t("dns-plan-unknown"))
     elif view.changes:
@@ -145,34 +234,72 @@ async def dns_plan(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
+def _edit_line(ctx: Ctx, edit: RecordEdit) -> str:
+    name = to_unicode(edit.name)
+    return ctx.t(f"dns-apply-{edit.action}", type=edit.rtype, name=name, value=edit.value, old=edit.old)
+
+
 async def _apply(ctx: Ctx, name: str, *, dry_run: bool) -> Reply:
     host = await domains.dns_host(ctx.actor, name, ctx.services["dns_hosts"])
     if host is None:
-        view = await domains.plan_dns(ctx.actor, ctx.clock, name, _config(ctx))
-        reply = Reply().add(ctx.t("dns-apply-manual", domain=to_unicode(view.domain)))
-        return reply.add(view.diff_text or view.zone_text, "pre")
-    result = await domains.apply_dns(ctx.actor, ctx.clock, name, _config(ctx), host, dry_run=dry_run)
-    if not result.calls:
-        return Reply().add(ctx.t("dns-apply-nothing", domain=to_unicode(name), host=host.name))
-    calls = "\n".join(f"{c.method} {c.path}" for c in result.calls)
+        plan = await domains.plan_dns(ctx.actor, ctx.clock, name, _config(ctx))
+        reply = Reply().add(ctx.t("dns-apply-manual", domain=to_unicode(plan.domain)))
+        return reply.add(plan.diff_text or plan.zone_text, "pre")
+    view = await domains.apply_dns(ctx.actor, ctx.clock, name, _config(ctx), host, dry_run=dry_run)
+    shown = to_unicode(view.domain)
+    if not view.result.calls:
+        return Reply().add(ctx.t("dns-apply-nothing", domain=shown, host=view.host))
     if not dry_run:
-        return Reply().add(ctx.t("dns-apply-done", domain=to_unicode(name), host=host.name, calls=len(result.calls)))
-    reply = Reply().add(ctx.t("dns-apply-confirm", domain=to_unicode(name), host=host.name, calls=len(result.calls)))
-    reply.add(calls, "pre")
-    reply.buttons.append([Button(ctx.t("dns-apply-button"), "dns_apply_confirm", name, "primary")])
+        return Reply().add(ctx.t("dns-apply-done", domain=shown, host=view.host, count=len(view.edits)))
+    reply = Reply().add(ctx.t("dns-apply-confirm", domain=shown, host=view.host, count=len(view.edits)))
+    reply.add("\n".join(_edit_line(ctx, e) for e in view.edits), "pre")
+    reply.buttons.append([Button(ctx.t("dns-apply-button"), "dns_apply_confirm", str(view.domain_id), "primary")])
     return reply
 
 
 @command("dns_apply", Access.MANAGE, Arg("name"), example="acme-mail.ru")
 async def dns_apply(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Shows what would change at the DNS host; a button carries it out."""
+    """Shows the records it would write at the DNS host; a button (carrying the domain id) writes them."""
     return await _apply(ctx, args["name"], dry_run=True)
 
 
-@command("dns_apply_confirm", Access.MANAGE, Arg("name"), example="acme-mail.ru", button_only=True)
+@command("dns_apply_confirm", Access.MANAGE, Arg("domain_id", kind="int"), example="1", button_only=True)
 async def dns_apply_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Pressing twice is harmless: the second apply finds nothing to change."""
-    return await _apply(ctx, args["name"], dry_run=False)
+    name = await domains.domain_name(ctx.actor, args["domain_id"])
+    return await _apply(ctx, name, dry_run=False)
+
+
+@command("dns_check", Access.MANAGE, Arg("name", required=False), example="acme-mail.ru")
+async def dns_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """One domain in detail; without a name, every domain: one summary and one CSV file."""
+    if args["name"]:
+        report = await domains.check_dns(ctx.actor, ctx.clock, args["name"], _config(ctx))
+        reply = Reply(ok=report.ok).add(to_unicode(report.domain), "title")
+        reply.add("\n".join(_record_line(ctx, c) for c in report.records))
+        if report.drifted:
+            reply.add(ctx.t("dns-check-drift", records=", ".join(k.value for k in report.drifted)), "error")
+        return reply
+    reports = await domains.check_all_dns(ctx.actor, ctx.clock, _config(ctx))
+    if not reports:
+        return Reply().add(ctx.t("domains-none"))
+    summary = domains.summarize_dns(reports)
+    counts = {h.value: n for h, n in summary.counts.items()}
+    reply = Reply(ok=summary.counts[Health.BAD] == 0).add(ctx.t("dns-check-summary", total=summary.total, **counts))
+    if summary.worst:
+        lines = [
+            ctx.t(
+                "dns-check-worst-line",
+                domain=to_unicode(r.domain),
+                state=ctx.t(f"dns-state-{r.state.health.value}"),
+                records=", ".join(ctx.t(f"dns-record-{k.value}") for k in r.state.records),
+            )
+            for r in summary.worst
+        ]
+        reply.add(ctx.t("dns-check-worst") + "\n" + "\n".join(lines))
+    stamp = ctx.clock.now().strftime("%Y%m%d-%H%M")
+    reply.files.append(Attachment(f"dns-check-{stamp}.csv", domains.dns_csv(reports, ctx.t)))
+    return reply
 
 
 async def _one_or_all(ctx: Ctx, name: str | None, one: Any, every: Any) -> list[Any]:
@@ -182,29 +309,26 @@ async def _one_or_all(ctx: Ctx, name: str | None, one: Any, every: Any) -> list[
     return list(await every(ctx.actor, ctx.clock, _config(ctx)))
 
 
-@command("dns_check", Access.MANAGE, Arg("name", required=False), example="acme-mail.ru")
-async def dns_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    reports = await _one_or_all(ctx, args["name"], domains.check_dns, domains.check_all_dns)
-    if not reports:
-        return Reply().add(ctx.t("domains-none"))
-    reply = Reply(ok=all(r.ok for r in reports))
-    for report in reports:
-        reply.add(to_unicode(report.domain), "title").add("\n".join(_record_line(ctx, c) for c in report.records))
-        if report.drifted:
-            reply.add(ctx.t("dns-check-drift", records=", ".join(k.value for k in report.drifted)), "error")
-    return reply
-
-
 @command("blacklist_check", Access.MANAGE, Arg("name", required=False), example="acme-mail.ru")
 async def blacklist_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """One domain list by list; without a name, every domain in one summary (the listed and unchecked first)."""
     reports = await _one_or_all(ctx, args["name"], domains.check_blacklists, domains.check_all_blacklists)
     if not reports:
         return Reply().add(ctx.t("domains-none"))
     reply = Reply(ok=not any(r.new_listings for r in reports))
-    for report in reports:
-        reply.add(to_unicode(report.target), "title").add("\n".join(_listing_line(ctx, r) for r in report.results))
-        if report.blind:
-            reply.add(ctx.t("blacklist-blind", zones=", ".join(report.blind)), "error")
+    if args["name"]:
+        for report in reports:
+            reply.add(to_unicode(report.target), "title")
+            reply.add("\n".join(_listing_line(ctx, r) for r in report.results))
+            reply.add(_blacklist_text(ctx, report.state))
+        return reply
+    counts = {h.value: sum(1 for r in reports if r.state.health == h) for h in Health}
+    reply.add(ctx.t("blacklist-check-summary", total=len(reports), **counts))
+    rank = {Health.BAD: 0, Health.UNKNOWN: 1, Health.PARTIAL: 2}
+    worst = sorted((r for r in reports if r.state.health in rank), key=lambda r: (rank[r.state.health], r.target))
+    if worst:
+        lines = [f"{to_unicode(r.target)}: {_blacklist_text(ctx, r.state)}" for r in worst[: domains.WORST_SHOWN]]
+        reply.add(ctx.t("dns-check-worst") + "\n" + "\n".join(lines))
     return reply
 
 
@@ -223,11 +347,16 @@ async def dkim_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
     )
 
 
-@command("zone_export", Access.MANAGE)
+@command("zone_export", Access.MANAGE, Arg("name", required=False), example="acme-mail.ru")
 async def zone_export(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    files = await domains.export_zones(ctx.actor, ctx.clock, _config(ctx))
-    if not files:
+    """One domain's zone file, or every zone of the workspace in one ZIP archive."""
+    if args["name"]:
+        filename, text = await domains.export_zone(ctx.actor, ctx.clock, args["name"], _config(ctx))
+        return Reply(files=[Attachment(filename, text.encode(), "text/plain")]).add(ctx.t("zone-export-done", count=1))
+    count, archive = await domains.export_zones_zip(ctx.actor, ctx.clock, _config(ctx))
+    if not count:
         return Reply().add(ctx.t("domains-none"))
-    reply = Reply().add(ctx.t("zone-export-done", count=len(files)))
-    reply.files = [Attachment(name, text.encode(), "text/plain") for name, text in sorted(files.items())]
-    return reply
+    stamp = ctx.clock.now().strftime("%Y%m%d")
+    return Reply(files=[Attachment(f"zones-{stamp}.zip", archive, "application/zip")]).add(
+        ctx.t("zone-export-done", count=count)
+    )

@@ -227,7 +227,8 @@ def _judge_mx(plan: DnsPlan, e: Expectation, found: Sequence[str], _: LookupCoun
         return {normalize_value("MX", v).split(" ", 1)[1] for v in values}
 
     if hosts(found) != hosts([r.value for r in e.records]):
-        return V.MISMATCH, [Problem("dns-problem-mx-differs", {"expected": ", ".join(sorted(hosts(_values(e))))})]
+        expected = ", ".join(sorted(h.rstrip(".") for h in hosts(_values(e))))  # the message ends its sentence
+        return V.MISMATCH, [Problem("dns-problem-mx-differs", {"expected": expected})]
     return V.OK, []
 
 
@@ -271,7 +272,8 @@ def _judge_dmarc(plan: DnsPlan, e: Expectation, found: Sequence[str], _: LookupC
 def _judge_tracking(plan: DnsPlan, e: Expectation, found: Sequence[str], _: LookupCount | None) -> Verdict:
     rtype = e.records[0].rtype if e.records else "CNAME"
     if {normalize_value(rtype, v) for v in found} != {normalize_value(rtype, v) for v in _values(e)}:
-        return V.MISMATCH, [Problem("dns-problem-tracking-differs", {"expected": ", ".join(_values(e))})]
+        expected = ", ".join(v.rstrip(".") for v in _values(e))
+        return V.MISMATCH, [Problem("dns-problem-tracking-differs", {"expected": expected})]
     return V.OK, []
 
 

@@ -27,7 +27,7 @@ class DnsHosts:
         self._regru: RegRu | None = None
         self._yandex: Yandex360 | None = None
 
-    def for_domain(self, registrar: str, mail_provider: MailProvider) -> DnsProvider | None:
+    def for_domain(self, registrar: str, mail_provider: MailProvider | None) -> DnsProvider | None:
         s = self.settings
         if registrar.strip().lower() in REGRU_NAMES and s.regru_username and s.regru_password:
             if self._regru is None:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 import dns.name
 import dns.zone
 
 from engine.dns.dkim import normalize_key_input
-from engine.dns.dmarc import build_dmarc, is_dmarc, parse_dmarc, with_policy
-from engine.dns.names import relative_owner, to_unicode
+from engine.dns.dmarc import LADDER, build_dmarc, is_dmarc, parse_dmarc, with_policy
+from engine.dns.names import absolute_name, relative_owner, to_unicode
 from engine.dns.records import DEFAULT_TTL, Problem, ZoneRecord, absolute_host, mx_value, to_rdata
 from engine.dns.spf import is_spf, merge_include
 from models.enums import DmarcPolicy, DnsRecordKind, MailProvider
@@ -43,6 +43,20 @@ TEMPLATES: Final = {
     # own SMTP or any other host: MX and SPF come from the domain's own settings
     MailProvider.GENERIC: ProviderTemplate(MailProvider.GENERIC, (), "", ""),
 }
+# MX hosts that identify a provider (facts: Yandex 360 §1.5, Mail.ru for Business §2), by name suffix.
+_MX_PROVIDERS: Final = (
+    (("mx.yandex.net", "mx.yandex.ru"), MailProvider.YANDEX360),
+    (("emx.mail.ru",), MailProvider.MAILRU),
+)
+
+
+def provider_from_mx(hosts: Sequence[str]) -> MailProvider | None:
+    """The provider every one of a domain's MX hosts belongs to, or None (no MX, unknown hosts, or a mix)."""
+    found: set[MailProvider | None] = set()
+    for host in hosts:
+        name = host.strip().rstrip(".").lower()
+        found.add(next((p for suffixes, p in _MX_PROVIDERS if name in suffixes), None))
+    return found.pop() if len(found) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,7 @@ class DomainSpec:
     points at `tracking_target`, the platform's tracking host (a host name, or an address)."""
 
     name: str
-    provider: MailProvider
+    provider: MailProvider | None  # None: not known yet; the plan then manages only DMARC and tracking
     dmarc_rua: str
     dmarc_policy: DmarcPolicy = DmarcPolicy.NONE
     dkim_selector: str = ""  # "" = the provider's selector
@@ -115,13 +129,21 @@ def build_plan(spec: DomainSpec, served: Sequence[ZoneRecord] = ()) -> DnsPlan:
     """The plan for `spec`, given what DNS (or the provider) serves now at the managed names.
 
     The served SPF is merged with the provider's include rather than replaced, and a served DMARC record
-    keeps its extra tags; everything else is the template's.
+    keeps its extra tags; everything else is the template's. A plan never weakens DMARC: a served policy
+    stricter than the spec's is adopted as the current step (and noted). Without a known provider there is no
+    MX, SPF or DKIM to plan, and a note says to set the provider.
     """
-    template = TEMPLATES[spec.provider]
-    include = spec.spf_include or template.spf_include
-    selector = spec.dkim_selector or template.dkim_selector
+    template = TEMPLATES[spec.provider] if spec.provider else None
+    include = spec.spf_include or (template.spf_include if template else "")
+    selector = spec.dkim_selector or (template.dkim_selector if template else "")
     expectations: list[Expectation] = []
     notes: list[Problem] = []
+    if template is None:
+        notes.append(Problem("dns-note-provider-unknown", {"domain": to_unicode(spec.name)}, True))
+    published = published_dmarc_policy(served)
+    if published is not None and LADDER.index(published) > LADDER.index(spec.dmarc_policy):
+        notes.append(Problem("dns-note-dmarc-adopted", {"policy": published.value}, True))
+        spec = replace(spec, dmarc_policy=published)
 
     def add(kind: DnsRecordKind, owner: str, rtype: str, values: Sequence[str]) -> Expectation:
         records = tuple(ZoneRecord(owner, rtype, value, spec.ttl) for value in values)
@@ -129,27 +151,33 @@ def build_plan(spec: DomainSpec, served: Sequence[ZoneRecord] = ()) -> DnsPlan:
         expectations.append(expectation)
         return expectation
 
-    mx = spec.mx or template.mx
+    mx = spec.mx or (template.mx if template else ())
     if mx:
         add(K.MX, "@", "MX", [mx_value(preference, host) for preference, host in mx])
     if include:
         spf = Expectation(K.SPF, "@", ())
         current = [r.value for r in served if in_scope(spf, r)]
         add(K.SPF, "@", "TXT", [merge_include(current, include)])
-    else:
+    elif template is not None:
         notes.append(Problem("dns-note-spf-unknown", warning=True))
     if selector:
         key = spec.dkim_public_key.strip()
         add(K.DKIM, f"{selector}._domainkey", "TXT", [normalize_key_input(key)] if key else [])
         if not key:
             notes.append(Problem("dns-note-dkim-key-unknown", {"selector": selector}, True))
-    else:
+    elif template is not None:
         notes.append(Problem("dns-note-dkim-selector-unknown", warning=True))
     add(K.DMARC, "_dmarc", "TXT", [_dmarc_value(spec, served)])
     if spec.tracking_host and spec.tracking_target:
         owner = relative_owner(spec.tracking_host, spec.name)
         add(K.TRACKING, owner, *_tracking_record(spec.tracking_target))
     return DnsPlan(spec.name, tuple(expectations), include, spec.dmarc_policy, tuple(notes))
+
+
+def published_dmarc_policy(served: Sequence[ZoneRecord]) -> DmarcPolicy | None:
+    """The policy of the one valid DMARC record served at `_dmarc`, or None."""
+    current = [r.value for r in served if r.owner == "_dmarc" and r.rtype == "TXT" and is_dmarc(r.value)]
+    return parse_dmarc(current[0]).policy if len(current) == 1 and parse_dmarc(current[0]).valid else None
 
 
 def _dmarc_value(spec: DomainSpec, served: Sequence[ZoneRecord]) -> str:
@@ -208,3 +236,41 @@ def render_diff(plan: DnsPlan, changes: Sequence[Change]) -> str:
         mark = "+" if change.action == "add" else "-"
         lines.append(f"{mark} {record.owner} {record.ttl} IN {record.rtype} {to_rdata(record, origin).to_text()}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+@dataclass(frozen=True)
+class RecordEdit:
+    """One record as a person reads an apply: `add`, `change` (from `old` to `value`) or `remove`, with its
+    type, full name (no final dot) and value (host names without the final dot)."""
+
+    action: Literal["add", "change", "remove"]
+    rtype: str
+    name: str
+    value: str
+    old: str = ""
+
+
+def describe_changes(zone: str, changes: Sequence[Change]) -> tuple[RecordEdit, ...]:
+    """The records a set of changes writes: a removal and an addition of the same type at the same name read
+    as one change (when each side has one record), everything else as it is."""
+    removed: dict[tuple[str, str], list[ZoneRecord]] = {}
+    added: dict[tuple[str, str], list[ZoneRecord]] = {}
+    for change in changes:
+        side = added if change.action == "add" else removed
+        side.setdefault((change.record.owner.lower(), change.record.rtype), []).append(change.record)
+    edits: list[RecordEdit] = []
+    for key in dict.fromkeys([*removed, *added]):
+        before, after = removed.get(key, []), added.get(key, [])
+        name = absolute_name(key[0], zone)
+        if len(before) == 1 and len(after) == 1:
+            edits.append(RecordEdit("change", key[1], name, _shown(after[0]), _shown(before[0])))
+            continue
+        edits += [RecordEdit("remove", key[1], name, _shown(r)) for r in before]
+        edits += [RecordEdit("add", key[1], name, _shown(r)) for r in after]
+    return tuple(edits)
+
+
+def _shown(record: ZoneRecord) -> str:
+    if record.rtype in ("MX", "CNAME"):
+        return record.value.strip().rstrip(".")
+    return record.value

@@ -19,6 +19,7 @@ import secrets
 from dataclasses import dataclass
 
 from engine.clock import Clock
+from engine.dns.names import to_ascii
 from engine.errors import UserError
 
 _CRLF = "\r\n"
@@ -33,7 +34,6 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LOCAL_PART = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*\Z")
-_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 _ID_PART = r"[!-;=?A-~]+"  # printable ASCII without space, "<", ">", "@"
 _MESSAGE_ID = re.compile(rf"<{_ID_PART}@{_ID_PART}>\Z")
 _HTTPS_URL = re.compile(r"https://[!#-;=?-~]{1,900}\Z")  # printable ASCII without space, '"', "<", ">"
@@ -81,15 +81,12 @@ def _replacement(match: re.Match[str]) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def ascii_domain(domain: str) -> str:
-    """A domain in its ASCII (IDNA) form, lower case; `UserError` if it is not a valid host name."""
+    """A domain in its ASCII (IDNA) form, lower case (`engine.dns.names.to_ascii`, the one IDN function);
+    `UserError("message-address-invalid")` if it is not a valid host name."""
     try:
-        encoded = domain.strip().lower().encode("idna").decode("ascii")
-    except UnicodeError:
+        return to_ascii(domain)
+    except UserError:
         raise UserError("message-address-invalid", address=domain) from None
-    labels = encoded.split(".")
-    if len(encoded) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
-        raise UserError("message-address-invalid", address=domain)
-    return encoded
 
 
 @functools.lru_cache(maxsize=8192)  # the same few senders and unsubscribe addresses, message after message

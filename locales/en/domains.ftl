@@ -4,6 +4,14 @@
 
 error-domain-invalid = “{ $name }” does not look like a domain name. Example: example.com or пример.рф
 error-domain-not-found = Domain { $name } is not in this workspace. List: /domains
+error-domain-gone = This domain (no. { $id }) is no longer in your workspace — perhaps it was already removed. List: /domains
+error-domain-retired = Domain { $name } is already retired.
+error-domain-names-control = The domain list holds control characters (lines { $lines }) — that does not look like text. Type the domains separated by spaces or send a CSV.
+error-domain-set-field = “{ $field }” cannot be set. You can set: { $choices }. Example: /domain_set acme-mail.ru provider yandex360
+error-domain-set-provider = Unknown mail provider “{ $value }”. Choose one of: { $choices }.
+error-domain-set-registrar = Unknown registrar “{ $value }”. Choose one of: { $choices }.
+error-domain-set-pool = Unknown pool “{ $value }”: active or reserve.
+error-domain-set-tracking = “{ $value }” cannot be the tracking host: it must be a name inside { $domain }, but not the domain itself (which cannot carry a CNAME). Example: t or t.{ $domain }
 error-domain-workspace-unknown = The workspace to import into was not found.
 error-domain-import-empty = The file has no rows with a domain.
 error-domain-import-too-large = Too many rows: at most { $limit } domains can be added at once. Split the file.
@@ -84,6 +92,18 @@ dns-problem-tracking-differs = The tracking host points elsewhere: it must be { 
 dns-note-spf-unknown = There is no SPF template for this mail provider: add your server's include yourself.
 dns-note-dkim-key-unknown = The DKIM key for selector { $selector } is not known yet: take it from the provider's panel or API.
 dns-note-dkim-selector-unknown = No DKIM selector is set: give it together with the key.
+dns-note-provider-unknown = The mail provider of { $domain } is not set, so the plan has no MX, SPF or DKIM. Set it: /domain_set { $domain } provider yandex360 (or mailru, generic).
+dns-note-dmarc-adopted = DNS already publishes a stricter DMARC policy (p={ $policy }): the plan keeps it and never weakens it.
+
+## State of the checks
+
+dns-state-bad = has errors
+dns-state-ok = fine
+dns-state-partial = partly checked
+dns-state-unknown = not checked
+dns-csv-domain = Domain
+dns-csv-state = State
+dns-csv-why = Reasons
 
 ## Blacklists (DNSBL)
 
@@ -124,7 +144,14 @@ dnsbl-error-servfail = the DNS server returned an error when asking the list
 
 alert-dns-drift = DNS record { $record } of { $domain } changed or disappeared. Before: { $before } Now: { $after }
 alert-blacklist-listed = { $target } is listed on { $zone }. The domain is cooling down; sending from it is paused.
-alert-dnsbl-blind = Checks against { $zone } do not work: the list does not answer or refuses. Until fixed, “clean” means nothing.
+alert-dnsbl-blind = Checks against { $zone } have not worked since { $since }: { $reason ->
+        [timeout] the list does not answer in time
+        [public-resolver] Spamhaus does not answer public DNS resolvers — use your own resolver or a DQS key
+        [excessive] the query limit is exceeded — a DQS key is needed
+        [refused] the list refuses to answer (often: queries through a public DNS)
+        [servfail] the DNS server returns an error
+       *[other] the list gives an answer that makes no sense
+    }. Domains are “not checked” on this list, not “clean”.
 alert-domain-expiry = Domain { $domain } expires on { $expires_on } ({ $days_left } days left). Renew it at the registrar.
 dmarc-step-proposal = Domain { $domain } stayed clean for the whole trial period. Tighten DMARC from { $from } to { $to }? This will be published: { $value }
 dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check again.

@@ -4,6 +4,14 @@
 
 error-domain-invalid = «{ $name }» не похоже на доменное имя. Пример: example.ru или пример.рф
 error-domain-not-found = Домен { $name } не найден в этом рабочем пространстве. Список: /domains
+error-domain-gone = Этого домена (№{ $id }) больше нет в вашем рабочем пространстве — возможно, его уже удалили. Список: /domains
+error-domain-retired = Домен { $name } уже выведен из работы.
+error-domain-names-control = В списке доменов есть управляющие символы (строки { $lines }) — похоже, вставлен не текст. Напишите домены через пробел или пришлите CSV.
+error-domain-set-field = Нельзя изменить «{ $field }». Можно: { $choices }. Пример: /domain_set acme-mail.ru provider yandex360
+error-domain-set-provider = Почтовый провайдер «{ $value }» не знаком. Можно: { $choices }.
+error-domain-set-registrar = Регистратор «{ $value }» не знаком. Можно: { $choices }.
+error-domain-set-pool = Пул «{ $value }» не знаком: active (активный) или reserve (резерв).
+error-domain-set-tracking = «{ $value }» не годится для трекинга: нужно имя внутри { $domain }, но не сам домен (на нём не может быть CNAME). Пример: t или t.{ $domain }
 error-domain-workspace-unknown = Рабочее пространство для импорта не найдено.
 error-domain-import-empty = В файле нет ни одной строки с доменом.
 error-domain-import-too-large = Слишком много строк: за один раз можно добавить не больше { $limit } доменов. Разделите файл на части.
@@ -84,6 +92,18 @@ dns-problem-tracking-differs = Трекинговый адрес указыва�
 dns-note-spf-unknown = Для этого почтового провайдера нет шаблона SPF: добавьте include своего сервера вручную.
 dns-note-dkim-key-unknown = DKIM-ключ для селектора { $selector } ещё не получен: возьмите его в панели провайдера или через API.
 dns-note-dkim-selector-unknown = DKIM-селектор не задан: укажите его вместе с ключом.
+dns-note-provider-unknown = Почтовый провайдер { $domain } не задан, поэтому MX, SPF и DKIM в плане нет. Укажите его: /domain_set { $domain } provider yandex360 (или mailru, generic).
+dns-note-dmarc-adopted = В DNS уже опубликована более строгая политика DMARC (p={ $policy }): план её сохраняет и не ослабляет.
+
+## Состояние проверок
+
+dns-state-bad = есть ошибки
+dns-state-ok = в порядке
+dns-state-partial = проверено не всё
+dns-state-unknown = не проверено
+dns-csv-domain = Домен
+dns-csv-state = Состояние
+dns-csv-why = Причины
 
 ## Чёрные списки (DNSBL)
 
@@ -124,7 +144,14 @@ dnsbl-error-servfail = DNS-сервер вернул ошибку при зап�
 
 alert-dns-drift = DNS-запись { $record } домена { $domain } изменилась или исчезла. Было: { $before } Стало: { $after }
 alert-blacklist-listed = { $target } попал в чёрный список { $zone }. Домен переведён на охлаждение, рассылки с него приостановлены.
-alert-dnsbl-blind = Проверка по списку { $zone } не работает: список не отвечает или отказывает. Пока это так, «чисто» ничего не значит.
+alert-dnsbl-blind = Проверка по списку { $zone } не работает с { $since }: { $reason ->
+        [timeout] список не отвечает вовремя
+        [public-resolver] Spamhaus не отвечает публичным DNS-резолверам — нужен свой резолвер или ключ DQS
+        [excessive] превышен лимит запросов — нужен ключ DQS
+        [refused] список отказывается отвечать (часто — запросы через публичный DNS)
+        [servfail] DNS-сервер возвращает ошибку
+       *[other] список возвращает непонятный ответ
+    }. Домены по этому списку — «не проверено», а не «чисто».
 alert-domain-expiry = Домен { $domain } истекает { $expires_on } (осталось дней: { $days_left }). Продлите его у регистратора.
 dmarc-step-proposal = Домен { $domain } чист весь испытательный срок. Ужесточить DMARC с { $from } до { $to }? Будет опубликовано: { $value }
 dmarc-step-set-record = Опубликуйте запись: { $name } TXT «{ $value }». Затем повторите проверку.

@@ -27,7 +27,7 @@ from engine.dns.templates import DnsPlan, DomainSpec, build_plan
 from engine.domains import DnsConfig, add_domains, apply_dns
 from engine.errors import UserError
 from models import AuditLog, Domain, Workspace
-from models.enums import DnsRecordKind, DomainStatus, MailProvider, Platform, Role
+from models.enums import DmarcPolicy, DnsRecordKind, DomainStatus, MailProvider, Platform, Role
 from tests.harness.registrar_standins import Call, RegRuStandin, Yandex360Standin
 
 FAST = RetryPolicy(attempts=3, base_delay_s=0.01, max_delay_s=0.05)
@@ -174,12 +174,14 @@ async def test_yandex_receives_exactly_the_planned_calls_across_pages(
                     "type": "TXT",
                     "name": "_dmarc",
                     "ttl": 3600,
-                    "text": "v=DMARC1; p=none; rua=mailto:dmarc@client.ru",
+                    "text": "v=DMARC1; p=reject; rua=mailto:dmarc@client.ru",
                 },
             ),
             Call("POST", dns, {"type": "CNAME", "name": "t", "ttl": 3600, "target": TRACKING}),
         ]
     )
+    # the published p=reject is never weakened: the plan adopts it and only adds the report address
+    assert plan.dmarc_policy == DmarcPolicy.REJECT
     # the served redirect already authorizes Yandex: the SPF is kept as it is
     spf = plan.expectation(DnsRecordKind.SPF)
     assert spf is not None and spf.records[0].value == "v=spf1 redirect=_spf.yandex.net"
@@ -197,10 +199,10 @@ async def test_apply_service_dry_run_then_apply_moves_a_new_domain_on(
     client = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.CLIENT, workspace_id=workspace.id)
     clock = FrozenClock(dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
     config = DnsConfig(ResolverConfig(("127.0.0.1",), 1), tracking_target=TRACKING)
-    await add_domains(manager, clock, "client.ru")
+    await add_domains(manager, clock, "client.ru;;;yandex360")
     provider = regru(session, regru_api)
 
-    dry = await apply_dns(manager, clock, "client.ru", config, provider)
+    dry = (await apply_dns(manager, clock, "client.ru", config, provider)).result
     assert not dry.applied and regru_api.writes == []
     assert [(c.action, c.kind) for c in dry.changes] == [  # no DKIM key yet: the DKIM record is left alone
         ("remove", DnsRecordKind.MX),
@@ -213,8 +215,8 @@ async def test_apply_service_dry_run_then_apply_moves_a_new_domain_on(
     with pytest.raises(UserError, match="error-forbidden"):
         await apply_dns(client, clock, "client.ru", config, provider, dry_run=False)
 
-    done = await apply_dns(manager, clock, "client.ru", config, provider, dry_run=False)
-    again = await apply_dns(manager, clock, "client.ru", config, provider, dry_run=False)
+    done = (await apply_dns(manager, clock, "client.ru", config, provider, dry_run=False)).result
+    again = (await apply_dns(manager, clock, "client.ru", config, provider, dry_run=False)).result
 
     assert as_calls(done.calls) == regru_api.writes and again.calls == ()
     assert (await Domain.get(name="client.ru")).status == DomainStatus.DNS_PENDING

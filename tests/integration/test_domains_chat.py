@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
@@ -82,7 +84,9 @@ async def test_add_list_and_show_domains_including_idn_and_a_cp1251_csv(runner: 
 
 async def test_check_shows_verdicts_with_reasons(runner: Runner, knot: DnsServer) -> None:
     knot.set_zone("acme-mail.ru", [("@", "TXT", "v=spf1 include:_spf.yandex.net ~al")])
-    await say(runner, "/domain_add acme-mail.ru")
+    added = await say(runner, "/domain_add acme-mail.ru")  # no MX yet: the provider is not known
+    assert EN("domain-add-provider-unknown", domains="acme-mail.ru") in added.plain_text()
+    assert (await say(runner, "/domain_set acme-mail.ru provider yandex360")).ok
     reply = await say(runner, "/dns_check acme-mail.ru")
     text = reply.plain_text()
     assert not reply.ok
@@ -106,7 +110,7 @@ async def test_dns_apply_asks_first_and_a_second_confirmation_changes_nothing(ru
     assert regru.writes == []  # a preview writes nothing
     button = preview.buttons[0][0]
     done = await say(runner, f"/{button.command} {button.arg}")
-    assert "changes applied" in done.plain_text() and regru.writes
+    assert "records changed" in done.plain_text() and regru.writes
     writes = len(regru.writes)
     again = await say(runner, f"/{button.command} {button.arg}")
     assert "nothing to change" in again.plain_text() and len(regru.writes) == writes
@@ -118,7 +122,9 @@ async def test_plan_and_zone_export_come_as_files(runner: Runner) -> None:
     plan = await say(runner, "/dns_plan acme-mail.ru")
     assert plan.files[0].filename == "acme-mail.ru.zone" and b"_dmarc" in plan.files[0].content
     export = await say(runner, "/zone_export")
-    assert [f.filename for f in export.files] == ["acme-mail.ru.zone"]
+    [archive] = export.files
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
+        assert zipped.namelist() == ["acme-mail.ru.zone"]
     manual = await say(runner, "/dns_apply acme-mail.ru")  # no API for this registrar: the records to set
     assert "by hand" in manual.plain_text() and manual.buttons == []
 

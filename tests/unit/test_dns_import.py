@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.domains import ImportRow, decode_import, parse_import
+from engine.domains import ImportRow, parse_import
+from engine.uploads import decode_upload
 from models.enums import MailProvider, PoolRole
 
 
@@ -18,7 +19,7 @@ def test_plain_list_one_domain_per_line() -> None:
 
 def test_semicolon_csv_in_cp1251_with_a_russian_header() -> None:
     text = "домен;регистратор;истекает;почта;роль\nпример.рф;REG.RU;31.12.2026;яндекс;резерв\n"
-    rows, errors = parse_import(decode_import(text.encode("cp1251")))
+    rows, errors = parse_import(decode_upload(text.encode("cp1251")))
     assert errors == []
     assert rows == [
         ImportRow(2, "xn--e1afmkfd.xn--p1ai", "reg.ru", dt.date(2026, 12, 31), MailProvider.YANDEX360, PoolRole.RESERVE)
@@ -27,7 +28,7 @@ def test_semicolon_csv_in_cp1251_with_a_russian_header() -> None:
 
 def test_comma_csv_positional_columns_in_utf8_with_bom() -> None:
     text = "alpha.ru,nic.ru,2027-01-15,mailru,active\nbeta.ru,,,generic,\n"
-    rows, errors = parse_import(decode_import(b"\xef\xbb\xbf" + text.encode()))
+    rows, errors = parse_import(decode_upload(b"\xef\xbb\xbf" + text.encode()))
     assert errors == []
     assert [(r.name, r.registrar, r.expires_on, r.provider, r.pool_role) for r in rows] == [
         ("alpha.ru", "nic.ru", dt.date(2027, 1, 15), MailProvider.MAILRU, PoolRole.ACTIVE),

@@ -12,11 +12,12 @@ from fluent.syntax import ast as fast
 from fluent.syntax.visitor import Visitor
 
 from engine.dns.dnsbl import Family, classify
+from engine.domains.state import Health
 from engine.i18n import LOCALES_DIR, Translator
 from models.enums import DnsRecordKind, DnsVerdict, ListingResult
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [ROOT / "engine" / "domains.py", *sorted((ROOT / "engine" / "dns").rglob("*.py"))]
+SOURCES = [*sorted((ROOT / "engine" / "domains").rglob("*.py")), *sorted((ROOT / "engine" / "dns").rglob("*.py"))]
 KEY = re.compile(r"^(error|dns|dnsbl|domain|alert|dmarc)-[a-z0-9-]*[a-z0-9]$")  # f-string stubs end in "-"
 ALERT_KINDS = ("dns_drift", "blacklist_listed", "dnsbl_blind", "domain_expiry")
 
@@ -60,7 +61,7 @@ def dynamic_keys() -> set[str]:
     meanings = {m for family in Family for code in codes for m in classify(family, [code])[1]}
     meanings |= {"dnsbl-error-timeout", "dnsbl-error-servfail"}
     names = {f"dns-record-{k.value}" for k in DnsRecordKind} | {f"dns-verdict-{v.value}" for v in DnsVerdict}
-    names |= {f"dnsbl-result-{r.value}" for r in ListingResult}
+    names |= {f"dnsbl-result-{r.value}" for r in ListingResult} | {f"dns-state-{h.value}" for h in Health}
     return meanings | names | {"alert-" + kind.replace("_", "-") for kind in ALERT_KINDS}
 
 

@@ -1,0 +1,138 @@
+"""Blacklist checks: ask the lists, store every answer, alert on a new listing (and cool the domain), and say
+honestly when a list could not be asked: such a domain is "not checked since …, because …", never "clean".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.access import Actor
+from engine.alerts import raise_alert
+from engine.clock import Clock
+from engine.dns.check import make_resolver
+from engine.dns.dnsbl import DnsblResult, check_all
+from engine.domains.common import DnsConfig, domains_in, get_domain, latest_listings, scope
+from engine.domains.state import BlacklistState, ZoneListing, blacklist_state
+from engine.errors import Forbidden, IllegalTransition
+from engine.lifecycle import transition_domain
+from models import BlacklistCheck, Domain
+from models.enums import DomainStatus, ListingResult, Severity
+
+
+@dataclass(frozen=True)
+class BlacklistReport:
+    target: str
+    results: tuple[DnsblResult, ...]
+    new_listings: tuple[str, ...]  # zones that list the target now and did not before
+    state: BlacklistState
+
+    @property
+    def blind(self) -> tuple[str, ...]:
+        return tuple(r.zone for r in self.results if r.result == ListingResult.ERROR)
+
+
+async def check_blacklists(actor: Actor, clock: Clock, name: str, config: DnsConfig) -> BlacklistReport:
+    """Ask the domain lists about one domain; store the answers; alert on a new listing and cool the domain."""
+    domain = await get_domain(actor, name, manage=True)
+    results = await check_all(make_resolver(config.resolver), [domain.name], config.dnsbl_zones)
+    return await _store_listings(domain.name, results, domain, clock, actor)
+
+
+async def check_all_blacklists(
+    actor: Actor, clock: Clock, config: DnsConfig, *, workspace_id: int | None = None
+) -> list[BlacklistReport]:
+    """The periodic blacklist check of every domain in scope (lookups bounded by `check_all`)."""
+    domains = await domains_in(scope(actor, workspace_id))
+    results = await check_all(make_resolver(config.resolver), [d.name for d in domains], config.dnsbl_zones)
+    by_target: dict[str, list[DnsblResult]] = {}
+    for result in results:
+        by_target.setdefault(result.target, []).append(result)
+    return [await _store_listings(d.name, by_target.get(d.name, []), d, clock, actor) for d in domains]
+
+
+async def check_shared_blacklists(
+    actor: Actor, clock: Clock, targets: Sequence[str], config: DnsConfig
+) -> list[BlacklistReport]:
+    """Lists for what the agency shares between clients: its own sending IPs and the tracking host's domain.
+    Agency admins only; alerts belong to no workspace."""
+    if not actor.is_admin:
+        raise Forbidden("error-forbidden")
+    results = await check_all(make_resolver(config.resolver), list(targets), config.dnsbl_zones)
+    return [await _store_listings(t, [r for r in results if r.target == t], None, clock, actor) for t in targets]
+
+
+def reason_code(meanings: Sequence[str]) -> str:
+    """The short reason a list could not be checked (`timeout`, `public-resolver`, `refused`, …) for alert
+    texts, which choose their wording by it."""
+    return next((m.removeprefix("dnsbl-error-") for m in meanings), "unexpected")
+
+
+async def _store_listings(
+    target: str, results: Sequence[DnsblResult], domain: Domain | None, clock: Clock, actor: Actor
+) -> BlacklistReport:
+    now = clock.now()
+    conclusive = BlacklistCheck.filter(target=target).exclude(result=ListingResult.ERROR)
+    previous = dict(await conclusive.order_by("checked_at", "id").values_list("zone", "result"))
+    await BlacklistCheck.bulk_create(
+        [
+            BlacklistCheck(
+                domain_id=domain.id if domain else None,
+                target=target,
+                zone=r.zone,
+                result=r.result,
+                code=r.codes[0] if r.codes else "",
+                meaning=",".join(r.meanings),
+                checked_at=now,
+            )
+            for r in results
+        ]
+    )
+    latest: list[ZoneListing] = (await latest_listings([target])).get(target, [])
+    state = blacklist_state(latest)
+    workspace_id = domain.workspace_id if domain else None
+    subject = f"domain:{domain.id}" if domain else f"target:{target}"
+    new = [r for r in results if r.result == ListingResult.LISTED and previous.get(r.zone) != ListingResult.LISTED]
+    for r in new:
+        data = {"target": target, "zone": r.zone, "codes": list(r.codes), "meanings": list(r.meanings)}
+        await raise_alert(
+            workspace_id=workspace_id,
+            kind="blacklist_listed",
+            severity=Severity.CRITICAL,
+            subject=subject,
+            key=r.zone,
+            data=data,
+            now=now,
+        )
+    since = {row.zone: row.since or row.checked_at for row in latest}
+    for r in results:
+        if r.result == ListingResult.ERROR:
+            # The checker is blind on this list: one alert per list and workspace (the chats that read the
+            # domain's state hear why it is "not checked"), counted up on every repeat.
+            data = {
+                "zone": r.zone,
+                "reason": reason_code(r.meanings),
+                "meanings": list(r.meanings),
+                "since": since.get(r.zone, now).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            }
+            await raise_alert(
+                workspace_id=workspace_id,
+                kind="dnsbl_blind",
+                severity=Severity.WARNING,
+                subject=f"dnsbl:{r.zone}",
+                key=str(workspace_id or ""),
+                data=data,
+                now=now,
+            )
+    if new and domain is not None:
+        await _protect(domain, clock, actor, reason=f"blacklisted: {', '.join(r.zone for r in new)}")
+    return BlacklistReport(target, tuple(results), tuple(r.zone for r in new), state)
+
+
+async def _protect(domain: Domain, clock: Clock, actor: Actor, *, reason: str) -> None:
+    """Move a listed domain to `cooling` when its state machine allows it (warming or active)."""
+    # new, dns_pending, already cooling, burned or retired: the machine refuses, and nothing sends to protect
+    with contextlib.suppress(IllegalTransition):
+        await transition_domain(domain, DomainStatus.COOLING, clock=clock, reason=reason, actor_id=actor.person_id)

@@ -1,0 +1,178 @@
+"""DMARC progression: `none → quarantine → reject`, one approved step at a time, after a clean period.
+
+A step is proposed only for a domain whose SPF, DKIM and DMARC stayed right and which no list named for the
+workspace's clean period; it is carried out through the DNS host's API when there is one (otherwise the result
+names the exact record to set), and counts as applied only once DNS serves it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from tortoise.transactions import in_transaction
+
+from engine import approvals
+from engine.access import Actor
+from engine.clock import Clock
+from engine.dns.adapters.base import DnsProvider, apply_plan
+from engine.dns.check import lookup, make_resolver
+from engine.dns.dmarc import build_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
+from engine.dns.hosting import DnsHosts
+from engine.dns.names import absolute_name, to_ascii
+from engine.dns.records import ZoneRecord
+from engine.dns.templates import DnsPlan, Expectation
+from engine.domains.common import AUTH_KINDS, INCONCLUSIVE, DnsConfig, domains_in, scope
+from engine.errors import Conflict, NotFound
+from engine.lifecycle import transition_approval
+from models import Approval, BlacklistCheck, DnsCheck, Domain
+from models.enums import (
+    ApprovalKind,
+    ApprovalStatus,
+    DmarcPolicy,
+    DnsRecordKind,
+    DnsVerdict,
+    DomainStatus,
+    ListingResult,
+)
+
+
+@dataclass(frozen=True)
+class DmarcStep:
+    """What applying a DMARC step publishes, and whether DNS already serves it."""
+
+    approval_id: int
+    domain: str
+    name: str  # the full record name, _dmarc.<domain>
+    rtype: str
+    value: str
+    policy: DmarcPolicy
+    calls: int  # requests sent to the DNS host (0 when the person sets the record)
+    verified: bool
+
+
+async def propose_dmarc_steps(
+    actor: Actor, clock: Clock, config: DnsConfig, *, workspace_id: int | None = None
+) -> list[int]:
+    """Ask for approval of the next DMARC policy on domains whose authentication stayed clean for the
+    workspace's clean period; returns the ids of the approvals created. One pending proposal per domain
+    (a partial unique index), and none again within a clean period after a refusal."""
+    now = clock.now()
+    created: list[int] = []
+    candidates = await domains_in(
+        scope(actor, workspace_id),
+        status__in=[DomainStatus.WARMING, DomainStatus.ACTIVE],
+        dmarc_policy__in=[DmarcPolicy.NONE, DmarcPolicy.QUARANTINE],
+        dmarc_since__isnull=False,
+    )
+    for domain in candidates:
+        settings = domain.workspace.settings or {}
+        clean = dt.timedelta(days=int(settings.get("dmarc_clean_days", config.dmarc_clean_days)))
+        subject = f"domain:{domain.id}"
+        recent = Approval.filter(kind=ApprovalKind.DMARC_STEP, subject=subject)
+        if (
+            await recent.filter(status=ApprovalStatus.PENDING).exists()
+            or await recent.filter(
+                status__in=[ApprovalStatus.REJECTED, ApprovalStatus.EXPIRED], requested_at__gte=now - clean
+            ).exists()
+        ):
+            continue
+        if not await _clean(domain, now, clean):
+            continue
+        approval = await _propose(domain, clock, config, subject)
+        if approval is not None:
+            created.append(approval.id)
+    return created
+
+
+async def _clean(domain: Domain, now: dt.datetime, period: dt.timedelta) -> bool:
+    """Clean = observed since before the period began, no failing SPF/DKIM/DMARC verdict and no listing
+    within it, and the latest verdict of each is OK. Timeouts say nothing and are ignored."""
+    start = now - period
+    since: dt.datetime = domain.dmarc_since  # type: ignore[assignment]
+    if since > start:
+        return False
+    checks = DnsCheck.filter(domain_id=domain.id, record__in=AUTH_KINDS)
+    if not await checks.filter(record=DnsRecordKind.DMARC, checked_at__gte=since, checked_at__lte=start).exists():
+        return False
+    failing = [v for v in DnsVerdict if v != DnsVerdict.OK and v not in INCONCLUSIVE]
+    if await checks.filter(checked_at__gte=start, verdict__in=failing).exists():
+        return False
+    if await BlacklistCheck.filter(target=domain.name, result=ListingResult.LISTED, checked_at__gte=start).exists():
+        return False
+    for kind in AUTH_KINDS:
+        latest = await checks.filter(record=kind).exclude(verdict__in=INCONCLUSIVE).order_by("-checked_at").first()
+        if latest is None or latest.verdict != DnsVerdict.OK:
+            return False
+    return True
+
+
+async def _propose(domain: Domain, clock: Clock, config: DnsConfig, subject: str) -> Approval | None:
+    target = next_policy(domain.dmarc_policy)
+    if target is None:
+        return None
+    served = await DnsCheck.filter(domain_id=domain.id, record=DnsRecordKind.DMARC).order_by("-checked_at").first()
+    current = served.found if served and is_dmarc(served.found) and parse_dmarc(served.found).valid else ""
+    rua = str((domain.workspace.settings or {}).get("dmarc_rua") or f"dmarc@{domain.name}")
+    value = with_policy(current, target) if current else build_dmarc(target, rua)
+    payload = {
+        "domain_id": domain.id,
+        "domain": domain.name,
+        "from": domain.dmarc_policy.value,
+        "to": target.value,
+        "name": absolute_name("_dmarc", domain.name),
+        "type": "TXT",
+        "value": value,
+    }
+    return await approvals.request(
+        domain.workspace.id, ApprovalKind.DMARC_STEP, subject, payload, clock=clock, ttl=config.approval_ttl
+    )
+
+
+async def apply_dmarc_step(
+    actor: Actor, clock: Clock, approval_id: int, config: DnsConfig, provider: DnsProvider | None = None
+) -> DmarcStep:
+    """Carry out an approved DMARC step: through the DNS host's API when there is an adapter, otherwise the
+    result names the exact record to set. Then verify in DNS; once DNS serves the new policy the approval is
+    `applied` and the domain's policy and its start time move. Calling it again later just verifies."""
+    approval = await Approval.get_or_none(id=approval_id, kind=ApprovalKind.DMARC_STEP)
+    if approval is None or not await approvals.manages(actor, approval.workspace_id):
+        raise NotFound("error-approval-not-found", id=approval_id)
+    payload = approval.payload
+    policy = DmarcPolicy(payload["to"])
+    step = DmarcStep(approval.id, payload["domain"], payload["name"], "TXT", payload["value"], policy, 0, False)
+    if approval.status == ApprovalStatus.APPLIED:
+        return replace(step, verified=True)
+    if approval.status != ApprovalStatus.APPROVED:
+        raise Conflict("error-dmarc-step-not-approved", status=approval.status.value)
+    calls = 0
+    if provider is not None:
+        record = ZoneRecord("_dmarc", "TXT", payload["value"])
+        plan = DnsPlan(payload["domain"], (Expectation(DnsRecordKind.DMARC, "_dmarc", (record,)),), "", policy, ())
+        calls = len((await apply_plan(provider, plan, dry_run=False)).calls)
+    served = await lookup(make_resolver(config.resolver), payload["name"], "TXT")
+    policies = [parse_dmarc(v).policy for v in served.values if is_dmarc(v)]
+    verified = policies == [policy]
+    if verified:
+        now = clock.now()
+        async with in_transaction():
+            await transition_approval(
+                approval, ApprovalStatus.APPLIED, clock=clock, reason="dmarc served", extra={"applied_at": now}
+            )
+            await Domain.filter(id=payload["domain_id"]).update(dmarc_policy=policy, dmarc_since=now)
+    return replace(step, calls=calls, verified=verified)
+
+
+async def dns_host(actor: Actor, name: str, hosts: DnsHosts) -> DnsProvider | None:
+    """The API that manages this domain's DNS, or None when the records are set by hand. Any workspace the
+    actor manages counts (an approval may come from a workspace other than the current one)."""
+    domain = await Domain.get_or_none(name=to_ascii(name))
+    if domain is None or not await approvals.manages(actor, domain.workspace_id):
+        raise NotFound("error-domain-not-found", name=name)
+    return hosts.for_domain(domain.registrar, domain.mail_provider)
+
+
+async def dmarc_step_domain(approval_id: int) -> str:
+    """The domain a DMARC-step approval is about ("" when it is not one)."""
+    approval = await Approval.get_or_none(id=approval_id, kind=ApprovalKind.DMARC_STEP)
+    return str(approval.payload.get("domain", "")) if approval else ""

@@ -1,0 +1,364 @@
+"""DNS plans and checks: a domain's plan against what DNS serves, applying it at the DNS host, the DKIM key,
+zone export (one archive for the whole workspace), and the checks with drift alerts and their summary.
+
+A plan never weakens a stricter DMARC policy that DNS already publishes: it adopts it as the current step, and
+the domain's stored policy follows (from then on the DMARC progression starts from there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from engine.access import Actor
+from engine.alerts import raise_alert
+from engine.clock import Clock
+from engine.dns.adapters.base import ApplyResult, DnsProvider, apply_plan
+from engine.dns.check import DomainCheck, RecordCheck, check_domain, make_resolver
+from engine.dns.dkim import MIN_RSA_BITS, DkimRecord, normalize_key_input, parse_dkim
+from engine.dns.dmarc import LADDER
+from engine.dns.names import to_unicode
+from engine.dns.records import ZoneRecord
+from engine.dns.templates import (
+    Change,
+    DnsPlan,
+    RecordEdit,
+    build_plan,
+    describe_changes,
+    diff_plan,
+    render_diff,
+    render_zone,
+)
+from engine.domains.common import (
+    INCONCLUSIVE,
+    DnsConfig,
+    domain_spec,
+    domains_in,
+    get_domain,
+    get_domain_by_id,
+    scope,
+)
+from engine.domains.state import DnsRow, DnsState, Health, dns_state
+from engine.errors import UserError
+from engine.lifecycle import transition_domain
+from models import AuditLog, DnsCheck, Domain, Workspace
+from models.enums import DnsRecordKind, DnsVerdict, DomainStatus, Severity
+
+WORST_SHOWN: Final = 10  # domains named in the summary of a check of every domain
+
+
+async def domain_name(actor: Actor, domain_id: int) -> str:
+    """The name of the domain a button carries the id of, if the actor manages it (`error-domain-gone`)."""
+    return (await get_domain_by_id(actor, domain_id, manage=True)).name
+
+
+async def _adopt_published_dmarc(domain: Domain, plan: DnsPlan, clock: Clock) -> None:
+    """Store a stricter policy DNS already publishes (the plan adopted it), so nothing ever proposes less."""
+    if LADDER.index(plan.dmarc_policy) > LADDER.index(domain.dmarc_policy):
+        now = clock.now()
+        await Domain.filter(id=domain.id).update(dmarc_policy=plan.dmarc_policy, dmarc_since=now)
+        await AuditLog.create(
+            workspace_id=domain.workspace_id,
+            actor_id=None,
+            action="domain.dmarc_adopted",
+            subject=f"domain:{domain.id}",
+            data={"from": domain.dmarc_policy.value, "to": plan.dmarc_policy.value},
+            created_at=now,
+        )
+        domain.dmarc_policy, domain.dmarc_since = plan.dmarc_policy, now
+
+
+# ---------------------------------------------------------------- plan and apply
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """A domain's plan as a zone file, and the changes from what DNS serves now (None: DNS did not answer
+    every question, so a diff would be a guess)."""
+
+    domain: str
+    plan: DnsPlan
+    zone_text: str
+    changes: tuple[Change, ...] | None
+    diff_text: str
+
+
+async def plan_dns(actor: Actor, clock: Clock, name: str, config: DnsConfig) -> PlanView:
+    """The DNS plan of a domain against what its DNS serves now. Writes nothing but an adopted DMARC policy."""
+    domain = await get_domain(actor, name)
+    spec = domain_spec(domain, await domain.workspace, config.tracking_target)
+    result = await check_domain(spec, make_resolver(config.resolver))
+    await _adopt_published_dmarc(domain, result.plan, clock)
+    changes = diff_plan(result.plan, result.snapshot.records()) if result.snapshot.complete else None
+    diff_text = render_diff(result.plan, changes) if changes is not None else ""
+    return PlanView(domain.name, result.plan, render_zone(result.plan), changes, diff_text)
+
+
+@dataclass(frozen=True)
+class ApplyView:
+    """An apply at the DNS host, as people read it: the records added, changed and removed."""
+
+    domain_id: int
+    domain: str
+    host: str
+    result: ApplyResult
+    edits: tuple[RecordEdit, ...]
+
+
+async def apply_dns(
+    actor: Actor, clock: Clock, name: str, config: DnsConfig, provider: DnsProvider, *, dry_run: bool = True
+) -> ApplyView:
+    """Bring the domain's zone at its DNS host to the plan. A dry run (the default) only says what it would do.
+
+    The plan is built from the host's current records (so the SPF merge keeps what is there); a second apply
+    finds nothing to change and sends no write. A new domain moves to `dns_pending` once applied.
+    """
+    domain = await get_domain(actor, name, manage=True)
+    current = await provider.list_records(domain.name)
+    plan = build_plan(domain_spec(domain, await domain.workspace, config.tracking_target), current)
+    await _adopt_published_dmarc(domain, plan, clock)
+    result = await apply_plan(provider, plan, current=current, dry_run=dry_run)
+    if not dry_run:
+        await AuditLog.create(
+            workspace_id=domain.workspace_id,
+            actor_id=actor.person_id,
+            action="domain.dns_apply",
+            subject=f"domain:{domain.id}",
+            data={"provider": provider.name, "calls": len(result.calls)},
+            created_at=clock.now(),
+        )
+        if domain.status == DomainStatus.NEW:
+            await transition_domain(
+                domain, DomainStatus.DNS_PENDING, clock=clock, reason="dns applied", actor_id=actor.person_id
+            )
+    return ApplyView(domain.id, domain.name, provider.name, result, describe_changes(domain.name, result.changes))
+
+
+async def set_dkim(actor: Actor, clock: Clock, name: str, public_key: str, *, selector: str = "") -> DkimRecord:
+    """Store the DKIM key (a bare key or a whole record, from the provider's API or pasted) after checking
+    it: a key that does not parse or is shorter than 1024 bits is refused."""
+    domain = await get_domain(actor, name, manage=True)
+    record = parse_dkim(normalize_key_input(public_key))
+    if record.key_bits is not None and record.key_bits < MIN_RSA_BITS and record.key_type == "rsa":
+        raise UserError("error-dkim-weak-key", bits=record.key_bits, minimum=MIN_RSA_BITS)
+    if not record.valid:
+        raise UserError("error-dkim-invalid")
+    domain.dkim_public_key = record.public_key
+    domain.dkim_selector = selector.strip().lower() or domain.dkim_selector
+    if not domain.dkim_selector:
+        raise UserError("error-dkim-selector-required")
+    await domain.save(update_fields=["dkim_public_key", "dkim_selector"])
+    await AuditLog.create(
+        workspace_id=domain.workspace_id,
+        actor_id=actor.person_id,
+        action="domain.dkim_set",
+        subject=f"domain:{domain.id}",
+        data={"selector": domain.dkim_selector, "bits": record.key_bits},
+        created_at=clock.now(),
+    )
+    return record
+
+
+# ---------------------------------------------------------------- zone export
+
+
+async def export_zones(
+    actor: Actor, clock: Clock, config: DnsConfig, *, workspace_id: int | None = None
+) -> dict[str, str]:
+    """Zone files (`<name>.zone` → text) of every domain in scope, from the plan and the last conclusive
+    check's SPF and DMARC (so the export matches what the apply would publish). Reads the database only."""
+    domains = await domains_in(scope(actor, workspace_id))
+    served = await _served_auth_records([d.id for d in domains])
+    return {
+        f"{d.name}.zone": render_zone(
+            build_plan(domain_spec(d, d.workspace, config.tracking_target), served.get(d.id, []))
+        )
+        for d in domains
+    }
+
+
+async def _served_auth_records(domain_ids: Sequence[int]) -> dict[int, list[ZoneRecord]]:
+    """The SPF and DMARC values each domain's DNS served at its latest check that got an answer for them."""
+    rows = await DnsCheck._meta.db.execute_query_dict(
+        "SELECT DISTINCT ON (domain_id, record) domain_id, record, found FROM dns_check "
+        "WHERE domain_id = ANY($1) AND record IN ('spf', 'dmarc') AND verdict NOT IN ('timeout', 'servfail') "
+        "ORDER BY domain_id, record, checked_at DESC, id DESC",
+        [list(domain_ids)],
+    )
+    served: dict[int, list[ZoneRecord]] = {}
+    for row in rows:
+        owner = "@" if row["record"] == DnsRecordKind.SPF.value else "_dmarc"
+        for value in str(row["found"]).splitlines():
+            served.setdefault(int(row["domain_id"]), []).append(ZoneRecord(owner, "TXT", value))
+    return served
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in sorted(files.items()):
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+async def export_zones_zip(
+    actor: Actor, clock: Clock, config: DnsConfig, *, workspace_id: int | None = None
+) -> tuple[int, bytes]:
+    """Every zone file of the workspace in one ZIP archive (built in a worker thread): (files, archive)."""
+    files = await export_zones(actor, clock, config, workspace_id=workspace_id)
+    if not files:
+        return 0, b""
+    return len(files), await asyncio.to_thread(_zip, files)
+
+
+async def export_zone(actor: Actor, clock: Clock, name: str, config: DnsConfig) -> tuple[str, str]:
+    """One domain's zone file: (file name, text)."""
+    domain = await get_domain(actor, name, manage=True)
+    served = await _served_auth_records([domain.id])
+    spec = domain_spec(domain, await domain.workspace, config.tracking_target)
+    return f"{domain.name}.zone", render_zone(build_plan(spec, served.get(domain.id, [])))
+
+
+# ---------------------------------------------------------------- checks and drift
+
+
+@dataclass(frozen=True)
+class DnsReport:
+    domain: str
+    records: tuple[RecordCheck, ...]
+    drifted: tuple[DnsRecordKind, ...]
+    checked_at: dt.datetime
+
+    @property
+    def ok(self) -> bool:
+        return all(r.verdict == DnsVerdict.OK for r in self.records)
+
+    @property
+    def state(self) -> DnsState:
+        return dns_state([DnsRow(r.kind, r.verdict, self.checked_at) for r in self.records])
+
+
+async def check_dns(actor: Actor, clock: Clock, name: str, config: DnsConfig) -> DnsReport:
+    """Check one domain's records, store the verdicts, and alert on drift."""
+    domain = await get_domain(actor, name, manage=True)
+    return await _check_and_store(domain, await domain.workspace, clock, config)
+
+
+async def check_all_dns(
+    actor: Actor, clock: Clock, config: DnsConfig, *, workspace_id: int | None = None
+) -> list[DnsReport]:
+    """The check of every domain in scope, `config.concurrency` at a time."""
+    domains = await domains_in(scope(actor, workspace_id))
+    gate = asyncio.Semaphore(config.concurrency)
+
+    async def one(domain: Domain) -> DnsReport:
+        async with gate:
+            return await _check_and_store(domain, domain.workspace, clock, config)
+
+    return list(await asyncio.gather(*(one(d) for d in domains)))
+
+
+async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, config: DnsConfig) -> DnsReport:
+    spec = domain_spec(domain, workspace, config.tracking_target)
+    result: DomainCheck = await check_domain(spec, make_resolver(config.resolver))
+    await _adopt_published_dmarc(domain, result.plan, clock)
+    now = clock.now()
+    drifted: list[RecordCheck] = []
+    previous_found: dict[DnsRecordKind, str] = {}
+    for record in result.records:
+        if not record.conclusive:  # a lookup that failed says nothing: no drift, no "missing"
+            continue
+        previous = (
+            await DnsCheck.filter(domain_id=domain.id, record=record.kind)
+            .exclude(verdict__in=INCONCLUSIVE)
+            .order_by("-checked_at", "-id")
+            .first()
+        )
+        if previous is not None and previous.found and set(previous.found.splitlines()) != set(record.found):
+            drifted.append(record)
+            previous_found[record.kind] = previous.found
+    await DnsCheck.bulk_create(
+        [
+            DnsCheck(
+                domain_id=domain.id,
+                record=r.kind,
+                expected="\n".join(r.expected),
+                found="\n".join(r.found),
+                verdict=r.verdict,
+                detail=json.dumps([p.as_json() for p in r.problems], ensure_ascii=False),
+                checked_at=now,
+            )
+            for r in result.records
+        ]
+    )
+    for record in drifted:
+        await raise_alert(
+            workspace_id=workspace.id,
+            kind="dns_drift",
+            severity=Severity.WARNING if record.found else Severity.CRITICAL,
+            subject=f"domain:{domain.id}",
+            key=record.kind.value,
+            data={
+                "domain": domain.name,
+                "record": record.kind.value,
+                "before": previous_found[record.kind],
+                "after": "\n".join(record.found),
+            },
+            now=now,
+        )
+    return DnsReport(domain.name, result.records, tuple(r.kind for r in drifted), now)
+
+
+@dataclass(frozen=True)
+class DnsSummary:
+    """A check of many domains in a few lines: how many are in each state, and the worst ones."""
+
+    counts: dict[Health, int]
+    worst: tuple[DnsReport, ...]
+    total: int
+
+
+_RANK: Final = {Health.BAD: 0, Health.UNKNOWN: 1, Health.PARTIAL: 2, Health.OK: 3}
+
+
+def summarize_dns(reports: Sequence[DnsReport], *, top: int = WORST_SHOWN) -> DnsSummary:
+    """Counts per state and the `top` worst domains: failing first (most failing records first), then those
+    that could not be checked; domains in order of name among equals."""
+    counts = dict.fromkeys(_RANK, 0)
+    for report in reports:
+        counts[report.state.health] += 1
+
+    def badness(report: DnsReport) -> tuple[int, int, str]:
+        state = report.state
+        return _RANK[state.health], -len(state.records), report.domain
+
+    worst = tuple(r for r in sorted(reports, key=badness) if r.state.health != Health.OK)[:top]
+    return DnsSummary(counts, worst, len(reports))
+
+
+def dns_csv(reports: Sequence[DnsReport], t: Callable[..., str]) -> bytes:
+    """Every domain's result as CSV (UTF-8 with BOM, so Excel opens it): domain, state, a verdict per record,
+    and the reasons. `t` translates Fluent keys."""
+    kinds = list(DnsRecordKind)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [t("dns-csv-domain"), t("dns-csv-state"), *(t(f"dns-record-{k.value}") for k in kinds), t("dns-csv-why")]
+    )
+    for report in sorted(reports, key=lambda r: r.domain):
+        verdicts = {r.kind: r for r in report.records}
+        cells = [t(f"dns-verdict-{verdicts[k].verdict.value}") if k in verdicts else "" for k in kinds]
+        why = "; ".join(
+            f"{t(f'dns-record-{r.kind.value}')}: {t(p.key, **dict(p.params))}"
+            for r in report.records
+            for p in r.problems
+        )
+        writer.writerow([to_unicode(report.domain), t(f"dns-state-{report.state.health.value}"), *cells, why])
+    return ("\ufeff" + out.getvalue()).encode()
