@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise import connections
 
+from engine.dns.names import to_ascii
+from engine.errors import UserError
 from models import DailyStat, Workspace
 from models.enums import EventKind, StatScope, SuppressionReason
 
@@ -238,10 +240,8 @@ def normalize_email(value: str) -> str | None:
     if not at or not local or not domain or any(ch.isspace() for ch in value.strip()):
         return None
     try:
-        ascii_domain = domain.rstrip(".").encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return None
-    if "." not in ascii_domain:
+        ascii_domain = to_ascii(domain)  # the one IDN function
+    except UserError:
         return None
     result = f"{local.lower()}@{ascii_domain}"
     return result if len(result) <= 320 else None
