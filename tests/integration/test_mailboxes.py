@@ -13,6 +13,7 @@ from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.errors import Conflict, Forbidden, NotFound
+from engine.mail.tls import MailPolicy
 from engine.mailboxes import (
     ImportReport,
     RowStatus,
@@ -74,13 +75,27 @@ def hosts(
 HEADER = "address,password,display_name,smtp_host,smtp_port,smtp_tls,imap_host,imap_port,imap_tls"
 
 
+def harness_policy(
+    mail: MailServer, *, ca: bool = True, private: bool = True, extra_ports: tuple[int, ...] = ()
+) -> MailPolicy:
+    """What an admin of a deployment with its own mail server sets: the harness's ports, its CA, loopback."""
+    ports = frozenset({mail.ports.submission, mail.ports.submissions, mail.ports.imap, mail.ports.imaps, *extra_ports})
+    return MailPolicy(ca_file=str(mail.cafile) if ca else None, allowed_ports=ports, allow_private_hosts=private)
+
+
 async def run_import(
-    mail: MailServer, ws: Workspace, clock: FrozenClock, text: str, *, encoding: str = "utf-8-sig", test: bool = True
+    mail: MailServer,
+    ws: Workspace,
+    clock: FrozenClock,
+    text: str,
+    *,
+    encoding: str = "utf-8-sig",
+    test: bool = True,
+    policy: MailPolicy | None = None,
 ) -> ImportReport:
     data = text.encode(encoding)
-    ssl_context = mail.ssl_context()
     return await import_mailboxes(
-        manager(ws), data, clock=clock, vault=VAULT, test=test, timeout_s=5.0, tls_context=ssl_context
+        manager(ws), data, clock=clock, vault=VAULT, test=test, timeout_s=5.0, policy=policy or harness_policy(mail)
     )
 
 
@@ -150,7 +165,7 @@ async def test_unreachable_host_and_tls_mismatch_are_reported_per_row(
         f"user2@alpha.test,pw,B,{hosts(mail, smtp_tls='ssl')}",  # implicit TLS spoken to a STARTTLS port
         f"user3@alpha.test,pw,C,{hosts(mail, imap_port=mail.ports.imaps)}",  # plain text to the IMAPS port
     ]
-    report = await run_import(mail, acme, clock, "\n".join(lines))
+    report = await run_import(mail, acme, clock, "\n".join(lines), policy=harness_policy(mail, extra_ports=(1,)))
     tests = {r.address: r.test for r in report.rows}
     assert {r.status for r in report.rows} == {RowStatus.FAILED}
     assert tests["user1@alpha.test"] is not None and tests["user1@alpha.test"].imap_key == "error-imap-connect"
@@ -232,7 +247,7 @@ async def test_check_mailboxes_remembers_success_and_failure(
     clock.advance(dt.timedelta(hours=1))
 
     results = await check_mailboxes(
-        manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, tls_context=mail.ssl_context()
+        manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, policy=harness_policy(mail)
     )
 
     assert [(r.address, r.test.ok) for r in results] == [("user1@alpha.test", True), ("user2@alpha.test", False)]
