@@ -155,6 +155,8 @@ class LoginTest:
         """`key: the server's words` of the first failure, as stored in `Mailbox.last_error`."""
         key, params = (self.smtp_key, self.smtp_params) if not self.smtp_ok else (self.imap_key, self.imap_params)
         words = params.get("text") or params.get("detail") or params.get("reason") or ""
+        if "issuer" in params:
+            words += f" (issuer {params['issuer']}, host {params['host']})"
         return f"{key}: {words}" if words else key
 
 
