@@ -291,7 +291,8 @@ async def test_a_ca_column_trusts_a_private_server_per_mailbox_and_is_used_later
 ) -> None:
     ca = mail.cafile.read_text()
     no_global_ca = harness_policy(mail, ca=False)
-    text = f"{HEADER},ca\n{starttls_row(mail, 'user1@alpha.test', ca=ca)}\n{starttls_row(mail, 'user2@alpha.test', ca='')}\n"
+    rows = [starttls_row(mail, "user1@alpha.test", ca=ca), starttls_row(mail, "user2@alpha.test", ca="")]
+    text = f"{HEADER},ca\n" + "\n".join(rows) + "\n"
 
     report = await run_import(mail, acme, clock, text, policy=no_global_ca)
 
@@ -386,7 +387,8 @@ async def test_mailbox_ca_is_stored_only_when_the_logins_work_with_it(
     other_ca = tmp_path_factory.mktemp("other-ca") / "ca.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-days", "30", "-subj", "/CN=Some Other CA", "-keyout", str(other_ca.with_suffix(".key")), "-out", str(other_ca)],
+         "-days", "30", "-subj", "/CN=Some Other CA", "-keyout", str(other_ca.with_suffix(".key")),
+         "-out", str(other_ca)],
         check=True, capture_output=True,
     )  # fmt: skip
 
