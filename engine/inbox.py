@@ -54,6 +54,7 @@ from engine.mail.imap import (
 )
 from engine.mail.imap import sweep as imap_sweep
 from engine.mail.providers import SPAM, Credentials, Endpoint
+from engine.mail.tls import client_context
 from engine.stats import (
     EventRecord,
     SuppressionRecord,
@@ -110,8 +111,8 @@ class SyncOptions:
     `commit_concurrency` write at once: the writes are short and CPU-bound, more of them at once only hold pool
     connections the readers need and contend for the rows a workspace's mailboxes share. `timeout_s` limits the
     network part of one mailbox; `batch_limit` the messages read per folder per run (the rest waits for the next
-    run); `auth_failure_limit` consecutive login failures disable the mailbox; `ssl_context` replaces the shared
-    verifying context (tests trust their own CA)."""
+    run); `auth_failure_limit` consecutive login failures disable the mailbox; connections trust the system store,
+    `ca_file` (MAIL_CA_FILE) and the mailbox's own CA, unless `ssl_context` replaces all of that."""
 
     concurrency: int = 50
     commit_concurrency: int = 4
@@ -120,6 +121,7 @@ class SyncOptions:
     body_bytes: int = DEFAULT_BODY_BYTES
     auth_failure_limit: int = 3
     ssl_context: ssl.SSLContext | None = None
+    ca_file: str | None = None
 
 
 class SyncStatus(StrEnum):
@@ -161,6 +163,7 @@ class _Target:
     secret_enc: bytes
     created_at: dt.datetime
     positions: Mapping[str, tuple[Position, dt.datetime | None]]  # folder -> (position, synced_at)
+    ca_pem: str = ""  # the mailbox's own trusted CA (PEM), "" for the default trust
 
     @property
     def spam_folder(self) -> str | None:
@@ -307,7 +310,7 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
     """Every mailbox and its folder positions in two queries (a sweep of 1,200 must not query per mailbox)."""
     fields = (
         "id", "workspace_id", "domain_id", "address", "status", "imap_host", "imap_port", "imap_tls",
-        "username", "auth_kind", "secret_enc", "created_at",
+        "username", "auth_kind", "secret_enc", "created_at", "tls_ca_pem",
     )  # fmt: skip
     rows = await Mailbox.filter(id__in=list(set(mailbox_ids))).values(*fields)
     states = await FolderState.filter(mailbox_id__in=[r["id"] for r in rows]).values(
@@ -332,6 +335,7 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
             secret_enc=bytes(r["secret_enc"]),
             created_at=r["created_at"],
             positions=positions.get(r["id"], {}),
+            ca_pem=r["tls_ca_pem"],
         )
         for r in rows
     }
@@ -348,8 +352,9 @@ async def _read_mailbox(target: _Target, *, vault: Vault, clock: Clock, options:
         raise ImapError(ImapErrorKind.AUTH, "the stored secret cannot be decrypted") from None
     credentials = Credentials(target.username, target.auth_kind, secret)
     greeting_s = min(10.0, options.timeout_s / 2)
+    context = options.ssl_context or client_context(target.ca_pem, options.ca_file)
     async with imap_session(
-        target.endpoint, credentials, ssl_context=options.ssl_context, greeting_timeout_s=greeting_s
+        target.endpoint, credentials, ssl_context=context, greeting_timeout_s=greeting_s
     ) as session:
         ours: dict[str, OurMessage] = {}
         reads: list[_FolderRead] = []

@@ -6,7 +6,15 @@ rows that pass are written in one transaction. Importing the same address again 
 The CSV has a header row. Columns (English or Russian names, any order, case-insensitive):
 `address` (required), `password` or `token` (exactly one), `provider` (yandex360, mailru, generic) and/or
 `smtp_host`/`smtp_port`/`smtp_tls` and `imap_host`/`imap_port`/`imap_tls`, `display_name`, `username` (defaults to
-the address). Encodings UTF-8 (with or without BOM) and Windows-1251; separators comma, semicolon or tab.
+the address), `ca` (the PEM of the CA that signed a private server's certificate; an empty cell: the default trust;
+no column: keep what is stored). The file goes through `engine.uploads` (UTF-8, Windows-1251 or UTF-16; binary
+and mixed encodings refused with line numbers); separators comma, semicolon or tab. A control character in any
+cell (a PEM's line breaks in `ca` excepted) is a row error naming the row and the column.
+
+Where the login tests may connect is the deployment's `MailPolicy` (mail ports only, no private hosts unless an
+admin allows them); whom they trust is the system store, `MAIL_CA_FILE` and the row's own CA
+(`engine.mail.tls`). A login test has three outcomes: it works, the server refused the login, or it could not be
+checked (unreachable, TLS, certificate, timeout): the last is never reported as working.
 """
 
 from __future__ import annotations
@@ -14,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+import functools
 import io
 import math
-import ssl
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -32,14 +41,15 @@ from engine.crypto import Vault, VaultError
 from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
 from engine.lifecycle import transition_mailbox
-from engine.mail import imap, smtp
+from engine.mail import imap, smtp, tls
 from engine.mail.message import normalize_address
 from engine.mail.providers import PRESETS, Credentials, Endpoint, default_port
+from engine.mail.tls import MailPolicy
 from engine.stats import counters, workspace_zones
+from engine.uploads import OFF_LOOP_BYTES, decode_upload, decode_upload_async
 from models import Domain, Mailbox
 from models.enums import AuthKind, MailboxStatus, MailProvider, StatScope, TlsMode
 
-MAX_FILE_BYTES: Final = 2 * 1024 * 1024
 MAX_ROWS: Final = 5000
 DEFAULT_TEST_TIMEOUT_S: Final = 20.0  # per mailbox and protocol; real providers answer in 1-3 s
 DEFAULT_TEST_CONCURRENCY: Final = 20  # providers throttle logins from one IP; 20 at once stays polite
@@ -55,7 +65,16 @@ _COLUMNS: Final[Mapping[str, str]] = {
     **{f"{p}_{k}": f"{p}_{k}" for p in ("smtp", "imap") for k in ("host", "port", "tls")},
     "smtp_security": "smtp_tls",
     "imap_security": "imap_tls",
+    **dict.fromkeys(["ca", "ca_pem", "tls_ca", "ca_cert", "ca_certificate", "сертификат", "ca_сертификат"], "ca"),
 }
+# Characters no cell may hold: C0/C1 controls (NUL, ESC, line breaks…), line/paragraph separators, and the bidi
+# controls that make "evil.ru" display as something else. A PEM's line breaks are its format.
+_FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
+_BIDI_CONTROLS: Final = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_MULTILINE_COLUMNS: Final = frozenset({"ca"})
+_REFUSED_KEYS: Final = frozenset(
+    {"smtp-auth-failed", "smtp-auth-app-password", "smtp-auth-no-access", "smtp-auth-unavailable", "error-imap-auth"}
+)  # the server answered and said no: the credentials (or the mailbox's settings) are wrong
 _PROVIDERS: Final[Mapping[str, MailProvider]] = {
     **dict.fromkeys(["yandex", "yandex360", "yandex_360", "ya", "яндекс", "яндекс360"], MailProvider.YANDEX360),
     **dict.fromkeys(["mailru", "mail.ru", "mail_ru", "vk", "vk_workspace", "мейл", "майл"], MailProvider.MAILRU),
@@ -89,22 +108,57 @@ class ImportRow:
     imap: Endpoint
     username: str
     display_name: str
+    ca_pem: str | None = None  # None: the file has no `ca` column (keep what is stored); "": the default trust
+
+    @property
+    def plaintext(self) -> tuple[str, ...]:
+        return _plaintext(self.smtp, self.imap)
+
+
+class LoginState(StrEnum):
+    OK = "ok"  # both logins worked
+    REFUSED = "refused"  # a server answered and refused the login
+    UNCHECKED = "unchecked"  # could not be checked: not allowed, unreachable, TLS, certificate, timeout
 
 
 @dataclass(frozen=True, slots=True)
 class LoginTest:
-    """SMTP and IMAP login results of one mailbox; keys name locale messages."""
+    """SMTP and IMAP login results of one mailbox; keys name locale messages, params fill them."""
 
     smtp_ok: bool
     smtp_key: str
     smtp_params: Mapping[str, str]
     imap_ok: bool
     imap_key: str
-    imap_detail: str
+    imap_params: Mapping[str, str]
 
     @property
     def ok(self) -> bool:
         return self.smtp_ok and self.imap_ok
+
+    @property
+    def smtp_state(self) -> LoginState:
+        return _state(self.smtp_ok, self.smtp_key)
+
+    @property
+    def imap_state(self) -> LoginState:
+        return _state(self.imap_ok, self.imap_key)
+
+    @property
+    def state(self) -> LoginState:
+        """OK when both work; REFUSED when either server refused; else UNCHECKED (never OK by default)."""
+        states = {self.smtp_state, self.imap_state}
+        if states == {LoginState.OK}:
+            return LoginState.OK
+        return LoginState.REFUSED if LoginState.REFUSED in states else LoginState.UNCHECKED
+
+    def error_text(self) -> str:
+        """`key: the server's words` of the first failure, as stored in `Mailbox.last_error`."""
+        key, params = (self.smtp_key, self.smtp_params) if not self.smtp_ok else (self.imap_key, self.imap_params)
+        words = params.get("text") or params.get("detail") or params.get("reason") or ""
+        if "issuer" in params:
+            words += f" (issuer {params['issuer']}, host {params['host']})"
+        return f"{key}: {words}" if words else key
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +171,7 @@ class RowResult:
     key: str
     params: Mapping[str, str] = field(default_factory=dict)
     test: LoginTest | None = None
+    plaintext: tuple[str, ...] = ()  # protocols whose login goes unencrypted (TLS mode `plain`) on a stored row
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,39 +215,77 @@ class MailboxDetails:
     warmup_weeks: int
     last_error_at: dt.datetime | None
     today: Mapping[str, int]  # DailyStat counters of today (workspace time zone)
+    own_ca: bool  # the mailbox trusts a CA of its own
+    plaintext: tuple[str, ...]  # protocols whose login goes unencrypted
+    check: LoginState | None  # the latest check (login test or inbox sync); None: never checked
+    checked_at: dt.datetime | None
+    check_error: str  # the server's words when the latest check failed
 
 
 @dataclass(frozen=True, slots=True)
 class MailboxTest:
     address: str
     test: LoginTest
+    plaintext: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaChange:
+    """The outcome of `/mailbox_ca`: the login test with the new trust, and whether it was stored."""
+
+    address: str
+    test: LoginTest
+    stored: bool
+    certificates: int  # how many certificates the new CA bundle holds (0: back to the default trust)
+
+
+def _state(ok: bool, key: str) -> LoginState:
+    if ok:
+        return LoginState.OK
+    return LoginState.REFUSED if key in _REFUSED_KEYS else LoginState.UNCHECKED
+
+
+def _plaintext(smtp_endpoint: Endpoint, imap_endpoint: Endpoint) -> tuple[str, ...]:
+    pairs = (("SMTP", smtp_endpoint), ("IMAP", imap_endpoint))
+    return tuple(name for name, endpoint in pairs if endpoint.tls is TlsMode.PLAIN)
 
 
 # ------------------------------------------------------------------------------------------- CSV parsing (pure)
 
 
-def decode_csv(data: bytes) -> str:
-    """Text of an uploaded CSV: UTF-8 (a BOM is dropped), else Windows-1251 (Excel's default in Russia)."""
-    if len(data) > MAX_FILE_BYTES:
-        raise UserError("error-import-too-large", limit_kb=str(MAX_FILE_BYTES // 1024))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1251", errors="replace")
-
-
 def parse_mailbox_csv(data: bytes) -> tuple[list[ImportRow], list[RowResult]]:
+    """`parse_mailbox_text` of an uploaded file, decoded by `engine.uploads.decode_upload` (small files, tests)."""
+    return parse_mailbox_text(decode_upload(data))
+
+
+async def read_mailbox_csv(data: bytes) -> tuple[list[ImportRow], list[RowResult]]:
+    """Decode and parse an uploaded mailbox CSV; size first, and a big file off the event loop."""
+    text = await decode_upload_async(data)
+    if len(data) <= OFF_LOOP_BYTES:
+        return parse_mailbox_text(text)
+    return await asyncio.to_thread(parse_mailbox_text, text)
+
+
+def parse_mailbox_text(text: str) -> tuple[list[ImportRow], list[RowResult]]:
     """Validate every row of a mailbox CSV; rows are numbered by their line in the file (the header is line 1).
 
-    Raises `UserError` only for the file as a whole (empty, no usable header, too large); every row problem is a
-    `RowResult` with status INVALID.
+    Raises `UserError` only for the file as a whole (`error-import-empty`, `error-import-no-header`,
+    `error-import-too-many-rows`, `error-import-csv-broken`); every row problem is a `RowResult` with status
+    INVALID.
     """
-    text = decode_csv(data)
     if not text.strip():
         raise UserError("error-import-empty")
     reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+    try:
+        return _parse_rows(reader)
+    except csv.Error:  # an unterminated quote swallowing the rest of the file, a cell beyond csv's size limit
+        raise UserError("error-import-csv-broken", line=str(reader.line_num)) from None
+
+
+def _parse_rows(reader: Any) -> tuple[list[ImportRow], list[RowResult]]:
     header_row = next((row for row in reader if any(cell.strip() for cell in row)), None)
-    columns = [_COLUMNS.get(_column_name(cell)) for cell in header_row or []]
+    names = [cell.strip().strip("\ufeff") for cell in header_row or []]
+    columns = [_COLUMNS.get(_column_name(cell)) for cell in names]
     if "address" not in columns or not {"password", "token"} & set(columns):
         raise UserError("error-import-no-header")
     valid: list[ImportRow] = []
@@ -205,9 +298,15 @@ def parse_mailbox_csv(data: bytes) -> tuple[list[ImportRow], list[RowResult]]:
         if len(valid) + len(invalid) >= MAX_ROWS:
             raise UserError("error-import-too-many-rows", limit=str(MAX_ROWS))
         if len(cells) > len(columns):
-            invalid.append(RowResult(line, cells[0].strip(), RowStatus.INVALID, "error-import-row-malformed"))
+            invalid.append(RowResult(line, _shown(cells[0]), RowStatus.INVALID, "error-import-row-malformed"))
             continue
         values = {col: cells[i].strip() for i, col in enumerate(columns) if col and i < len(cells)}
+        bad = [(names[i], c) for i, col in enumerate(columns[: len(cells)]) if col and (c := _forbidden(col, cells[i]))]
+        if bad:
+            column, code = bad[0]
+            address = _shown(values.get("address", ""))
+            invalid.append(_invalid(line, address, "error-import-control-char", column=column, char=code))
+            continue
         outcome = _validate(line, values)
         if isinstance(outcome, ImportRow) and outcome.address in seen:
             outcome = _invalid(line, outcome.address, "error-import-duplicate", first=str(seen[outcome.address]))
@@ -217,6 +316,22 @@ def parse_mailbox_csv(data: bytes) -> tuple[list[ImportRow], list[RowResult]]:
         else:
             invalid.append(outcome)
     return valid, invalid
+
+
+def _forbidden(column: str, cell: str) -> str | None:
+    """The first character `cell` may not hold, as `U+XXXX`; None when it is clean."""
+    allowed = "\r\n" if column in _MULTILINE_COLUMNS else ""
+    for ch in cell:
+        if ch in allowed:
+            continue
+        if ch in _BIDI_CONTROLS or unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def _shown(value: str) -> str:
+    """A cell fit to be quoted back in a reply: controls dropped, bounded."""
+    return "".join(ch for ch in value if ch.isprintable())[:100]
 
 
 def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
@@ -269,6 +384,10 @@ def _validate(line: int, values: Mapping[str, str]) -> ImportRow | RowResult:  #
     auth_kind = AuthKind.XOAUTH2 if token else AuthKind.PASSWORD
     if auth_kind not in preset.auth_kinds:
         return _invalid(line, address, "error-import-auth-unsupported", provider=provider.value)
+    try:
+        ca_pem = _normalized_ca(values["ca"]) if "ca" in values else None
+    except UserError as bad:
+        return _invalid(line, address, bad.key, **{k: str(v) for k, v in bad.params.items()})
     return ImportRow(
         row=line,
         address=address,
@@ -279,7 +398,14 @@ def _validate(line: int, values: Mapping[str, str]) -> ImportRow | RowResult:  #
         imap=imap_endpoint,
         username=values.get("username") or address,
         display_name=values.get("display_name", "")[:200],
+        ca_pem=ca_pem,
     )
+
+
+@functools.lru_cache(maxsize=32)
+def _normalized_ca(text: str) -> str:
+    """`tls.normalize_ca_pem`, once per distinct text: a fleet's rows usually share one CA."""
+    return tls.normalize_ca_pem(text)
 
 
 class _BadValue(Exception):
@@ -321,32 +447,40 @@ async def import_mailboxes(
     *,
     clock: Clock,
     vault: Vault,
+    policy: MailPolicy | None = None,
     test: bool = True,
     timeout_s: float = DEFAULT_TEST_TIMEOUT_S,
     concurrency: int = DEFAULT_TEST_CONCURRENCY,
-    tls_context: ssl.SSLContext | None = None,
 ) -> ImportReport:
     """Import mailboxes from a CSV into the actor's workspace (see the module docstring for the format).
 
-    Each valid row's SMTP and IMAP logins are tested concurrently (unless `test` is False); only rows that pass
-    are stored, all in one transaction, with the secret encrypted. Raises `Forbidden` for non-managers and
-    `UserError` (`error-import-*`) for an unusable file; everything row-specific is in the report.
+    Rows whose ports or hosts `policy` does not allow are refused (`error-mail-port-not-allowed`,
+    `error-mail-host-private`). Each remaining row's SMTP and IMAP logins are tested concurrently (unless `test`
+    is False), trusting the system store, the policy's CA file and the row's own CA; only rows that pass are
+    stored, all in one transaction, with the secret encrypted. Raises `Forbidden` for non-managers and
+    `UserError` (`error-upload-*`, `error-import-*`) for an unusable file; everything row-specific is in the
+    report.
     """
     workspace_id = require_manager(actor)
-    rows, results = parse_mailbox_csv(data)
+    rules = policy or MailPolicy()
+    rows, results = await read_mailbox_csv(data)
     rows, refused = await _check_ownership(workspace_id, rows)
     results += refused
-    tests = (
-        await _test_rows(rows, timeout_s=timeout_s, concurrency=concurrency, tls_context=tls_context) if test else {}
-    )
+    rows, refused = await _check_reach(rows, rules)
+    results += refused
+    tests = await _test_rows(rows, policy=rules, timeout_s=timeout_s, concurrency=concurrency) if test else {}
     passing = [r for r in rows if r.row not in tests or tests[r.row].ok]
     results += [
-        RowResult(r.row, r.address, RowStatus.FAILED, "error-import-login-failed", test=tests[r.row])
+        RowResult(r.row, r.address, RowStatus.FAILED, _failed_key(tests[r.row]), test=tests[r.row])
         for r in rows
         if r.row in tests and not tests[r.row].ok
     ]
     results += await _store(workspace_id, passing, tests, vault=vault, now=clock.now())
     return ImportReport(rows=tuple(sorted(results, key=lambda r: r.row)))
+
+
+def _failed_key(test: LoginTest) -> str:
+    return "error-import-login-failed" if test.state is LoginState.REFUSED else "error-import-login-unchecked"
 
 
 async def _check_ownership(workspace_id: int, rows: list[ImportRow]) -> tuple[list[ImportRow], list[RowResult]]:
@@ -366,15 +500,32 @@ async def _check_ownership(workspace_id: int, rows: list[ImportRow]) -> tuple[li
     return kept, refused
 
 
+async def _check_reach(rows: list[ImportRow], policy: MailPolicy) -> tuple[list[ImportRow], list[RowResult]]:
+    """Refuse rows with a port or host the policy does not allow; each distinct endpoint is judged once."""
+    endpoints = list(dict.fromkeys(e for r in rows for e in (r.smtp, r.imap)))
+    verdicts = dict(zip(endpoints, await asyncio.gather(*(tls.refusal(e, policy) for e in endpoints)), strict=True))
+    kept: list[ImportRow] = []
+    refused: list[RowResult] = []
+    for row in rows:
+        verdict = verdicts[row.smtp] or verdicts[row.imap]
+        if verdict is None:
+            kept.append(row)
+        else:
+            refused.append(_invalid(row.row, row.address, verdict.key, **verdict.params))
+    return kept, refused
+
+
 async def _test_rows(
-    rows: Sequence[ImportRow], *, timeout_s: float, concurrency: int, tls_context: ssl.SSLContext | None
+    rows: Sequence[ImportRow], *, policy: MailPolicy, timeout_s: float, concurrency: int
 ) -> dict[int, LoginTest]:
     slots = asyncio.Semaphore(concurrency)
 
     async def one(row: ImportRow) -> tuple[int, LoginTest]:
         credentials = Credentials(row.username, row.auth_kind, row.secret)
         async with slots:
-            result = await login_test(row.smtp, row.imap, credentials, timeout_s=timeout_s, tls_context=tls_context)
+            result = await login_test(
+                row.smtp, row.imap, credentials, policy=policy, ca_pem=row.ca_pem or "", timeout_s=timeout_s
+            )
         return row.row, result
 
     return dict(await asyncio.gather(*(one(r) for r in rows)))
@@ -385,22 +536,66 @@ async def login_test(
     imap_endpoint: Endpoint,
     credentials: Credentials,
     *,
+    policy: MailPolicy,
+    ca_pem: str = "",
     timeout_s: float,
-    tls_context: ssl.SSLContext | None = None,
 ) -> LoginTest:
-    """SMTP AUTH and IMAP LOGIN of one mailbox at the same time, each within `timeout_s`."""
-    smtp_result, imap_result = await asyncio.gather(
-        smtp.check_login(smtp_endpoint, credentials, timeout=timeout_s, tls_context=tls_context),
-        imap.check_login(imap_endpoint, credentials, timeout=timeout_s, ssl_context=tls_context),
+    """SMTP AUTH and IMAP LOGIN of one mailbox at the same time, each within `timeout_s`.
+
+    An endpoint the policy refuses is not connected to (its result says why); an untrusted certificate is
+    fetched once more, unverified, so the result can name its issuer (`mail-certificate-untrusted`).
+    """
+    smtp_refusal, imap_refusal = await asyncio.gather(
+        tls.refusal(smtp_endpoint, policy), tls.refusal(imap_endpoint, policy)
     )
-    return LoginTest(
-        smtp_ok=smtp_result.ok,
-        smtp_key=smtp_result.key,
-        smtp_params=smtp_result.params(),
-        imap_ok=imap_result.ok,
-        imap_key=imap_result.key,
-        imap_detail=imap_result.detail,
+    context = policy.context(ca_pem)
+    smtp_part, imap_part = await asyncio.gather(
+        _smtp_part(smtp_endpoint, credentials, smtp_refusal, context=context, timeout_s=timeout_s),
+        _imap_part(imap_endpoint, credentials, imap_refusal, context=context, timeout_s=timeout_s),
     )
+    return LoginTest(*smtp_part, *imap_part)
+
+
+_Part = tuple[bool, str, dict[str, str]]
+
+
+async def _smtp_part(
+    endpoint: Endpoint, credentials: Credentials, refused: tls.Refusal | None, *, context: Any, timeout_s: float
+) -> _Part:
+    if refused is not None:
+        return False, refused.key, refused.params
+    result = await smtp.check_login(endpoint, credentials, timeout=timeout_s, tls_context=context)
+    params = result.params() | {"host": endpoint.host, "port": str(endpoint.port)}
+    if result.key == "smtp-tls-certificate":
+        return False, *await _untrusted(endpoint, "smtp", result.text, timeout_s)
+    return result.ok, result.key, params
+
+
+async def _imap_part(
+    endpoint: Endpoint, credentials: Credentials, refused: tls.Refusal | None, *, context: Any, timeout_s: float
+) -> _Part:
+    if refused is not None:
+        return False, refused.key, refused.params
+    result = await imap.check_login(endpoint, credentials, timeout=timeout_s, ssl_context=context)
+    if result.key == "error-imap-certificate":
+        return False, *await _untrusted(endpoint, "imap", result.detail, timeout_s)
+    return result.ok, result.key, {"detail": result.detail, "host": endpoint.host, "port": str(endpoint.port)}
+
+
+async def _untrusted(
+    endpoint: Endpoint, protocol: Literal["smtp", "imap"], reason: str, timeout_s: float
+) -> tuple[str, dict[str, str]]:
+    """The certificate message: who issued the certificate, which host we asked for, what OpenSSL said."""
+    info = await tls.peer_certificate(endpoint, protocol, timeout_s=timeout_s)
+    reason = reason.removeprefix("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ")
+    params = {
+        "issuer": info.issuer if info else "?",
+        "names": ", ".join(info.names) if info and info.names else "?",
+        "host": endpoint.host,
+        "port": str(endpoint.port),
+        "reason": reason.split(" (_ssl.c")[0],
+    }
+    return "mail-certificate-untrusted", params
 
 
 async def _store(
@@ -436,7 +631,10 @@ async def _store(
                     results.append(RowResult(row.row, row.address, RowStatus.UPDATED, "mailbox-import-updated"))
     except IntegrityError:  # another import created one of these addresses meanwhile: nothing was written
         raise Conflict("error-import-concurrent") from None
-    return [RowResult(r.row, r.address, r.status, r.key, test=tests.get(r.row)) for r in results]
+    plaintext = {r.row: r.plaintext for r in rows}
+    return [
+        RowResult(r.row, r.address, r.status, r.key, test=tests.get(r.row), plaintext=plaintext[r.row]) for r in results
+    ]
 
 
 def _mailbox_values(row: ImportRow, vault: Vault) -> dict[str, Any]:
@@ -452,7 +650,7 @@ def _mailbox_values(row: ImportRow, vault: Vault) -> dict[str, Any]:
         "username": row.username,
         "auth_kind": row.auth_kind,
         "secret_enc": vault.encrypt(row.secret),
-    }
+    } | ({"tls_ca_pem": row.ca_pem} if row.ca_pem is not None else {})
 
 
 # ------------------------------------------------------------------------------------------- other services
@@ -488,18 +686,25 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
     box = await _mailbox(actor, address, manage=False)
     zone = (await workspace_zones([box.workspace_id])).get(box.workspace_id, ZoneInfo("UTC"))
     today = clock.now().astimezone(zone).date()
+    smtp_endpoint, imap_endpoint = _endpoints(box)
+    check, checked_at, check_error = latest_check(box)
     return MailboxDetails(
         summary=_summary(box),
         provider=box.provider,
         display_name=box.display_name,
-        smtp=Endpoint(box.smtp_host, box.smtp_port, box.smtp_tls),
-        imap=Endpoint(box.imap_host, box.imap_port, box.imap_tls),
+        smtp=smtp_endpoint,
+        imap=imap_endpoint,
         provider_daily_limit=PRESETS[box.provider].provider_daily_limit,
         cooldown_until=box.cooldown_until,
         warmup_started_on=box.warmup_started_on,
         warmup_weeks=box.warmup_weeks,
         last_error_at=box.last_error_at,
         today=await counters(StatScope.MAILBOX, box.id, today),
+        own_ca=bool(box.tls_ca_pem),
+        plaintext=_plaintext(smtp_endpoint, imap_endpoint),
+        check=check,
+        checked_at=checked_at,
+        check_error=check_error,
     )
 
 
@@ -532,13 +737,14 @@ async def check_mailboxes(
     *,
     clock: Clock,
     vault: Vault,
+    policy: MailPolicy | None = None,
     timeout_s: float = DEFAULT_TEST_TIMEOUT_S,
     concurrency: int = DEFAULT_TEST_CONCURRENCY,
-    tls_context: ssl.SSLContext | None = None,
 ) -> list[MailboxTest]:
     """Test SMTP and IMAP login of one mailbox (`which` = its address) or of every mailbox (`which` = "all");
-    remembers the outcome as the mailbox's last success or last error."""
+    remembers the outcome as the mailbox's last success or last error ("could not check" is an error too)."""
     workspace_id = require_manager(actor)
+    rules = policy or MailPolicy()
     if which.strip().lower() == "all":
         boxes = (
             await Mailbox.filter(workspace_id=workspace_id).exclude(status=MailboxStatus.RETIRED).order_by("address")
@@ -548,23 +754,63 @@ async def check_mailboxes(
     slots = asyncio.Semaphore(concurrency)
 
     async def one(box: Mailbox) -> MailboxTest:
+        smtp_endpoint, imap_endpoint = _endpoints(box)
+        plaintext = _plaintext(smtp_endpoint, imap_endpoint)
         try:
             secret = vault.decrypt(box.secret_enc)
         except VaultError:
-            failed = LoginTest(False, "error-mailbox-secret", {}, False, "error-mailbox-secret", "")
-            return MailboxTest(box.address, failed)
+            failed = LoginTest(False, "error-mailbox-secret", {}, False, "error-mailbox-secret", {})
+            return MailboxTest(box.address, failed, plaintext)
         credentials = Credentials(box.username, box.auth_kind, secret)
-        smtp_endpoint = Endpoint(box.smtp_host, box.smtp_port, box.smtp_tls)
-        imap_endpoint = Endpoint(box.imap_host, box.imap_port, box.imap_tls)
         async with slots:
             result = await login_test(
-                smtp_endpoint, imap_endpoint, credentials, timeout_s=timeout_s, tls_context=tls_context
+                smtp_endpoint, imap_endpoint, credentials, policy=rules, ca_pem=box.tls_ca_pem, timeout_s=timeout_s
             )
-        return MailboxTest(box.address, result)
+        return MailboxTest(box.address, result, plaintext)
 
     results = await asyncio.gather(*(one(b) for b in boxes))
     await _remember(boxes, results, clock.now())
     return list(results)
+
+
+async def set_mailbox_ca(
+    actor: Actor,
+    address: str,
+    pem: bytes | None,
+    *,
+    clock: Clock,
+    vault: Vault,
+    policy: MailPolicy | None = None,
+    timeout_s: float = DEFAULT_TEST_TIMEOUT_S,
+) -> CaChange:
+    """Trust the CA certificates in `pem` (a PEM file; None: back to the default trust) for one mailbox.
+
+    The logins are tested with the new trust first; it is stored only if both work, so a wrong CA never
+    replaces a working one. Raises `NotFound`/`Forbidden` and `UserError` (`error-upload-*`, `error-ca-*`).
+    """
+    box = await _mailbox(actor, address, manage=True)
+    ca_pem = tls.normalize_ca_pem(await decode_upload_async(pem, max_bytes=tls.MAX_CA_PEM_BYTES)) if pem else ""
+    if pem and not ca_pem:
+        raise UserError("error-ca-invalid")
+    try:
+        secret = vault.decrypt(box.secret_enc)
+    except VaultError:
+        raise UserError("error-mailbox-secret") from None
+    smtp_endpoint, imap_endpoint = _endpoints(box)
+    credentials = Credentials(box.username, box.auth_kind, secret)
+    test = await login_test(
+        smtp_endpoint, imap_endpoint, credentials, policy=policy or MailPolicy(), ca_pem=ca_pem, timeout_s=timeout_s
+    )
+    now = clock.now()
+    if test.ok:
+        await Mailbox.filter(id=box.id).update(tls_ca_pem=ca_pem, last_ok_at=now)
+    else:
+        await Mailbox.filter(id=box.id).update(last_error=test.error_text()[:1000], last_error_at=now)
+    return CaChange(box.address, test, stored=test.ok, certificates=ca_pem.count("-----BEGIN CERTIFICATE-----"))
+
+
+def _endpoints(box: Mailbox) -> tuple[Endpoint, Endpoint]:
+    return Endpoint(box.smtp_host, box.smtp_port, box.smtp_tls), Endpoint(box.imap_host, box.imap_port, box.imap_tls)
 
 
 async def _remember(boxes: Sequence[Mailbox], results: Sequence[MailboxTest], now: dt.datetime) -> None:
@@ -573,8 +819,19 @@ async def _remember(boxes: Sequence[Mailbox], results: Sequence[MailboxTest], no
         await Mailbox.filter(id__in=ids_ok).update(last_ok_at=now)
     for box, result in zip(boxes, results, strict=True):
         if not result.test.ok:
-            key = result.test.smtp_key if not result.test.smtp_ok else result.test.imap_key
-            await Mailbox.filter(id=box.id).update(last_error=f"{key}: login test failed", last_error_at=now)
+            await Mailbox.filter(id=box.id).update(last_error=result.test.error_text()[:1000], last_error_at=now)
+
+
+def latest_check(box: Mailbox) -> tuple[LoginState | None, dt.datetime | None, str]:
+    """The latest check of a mailbox (login test or inbox sync): its state, when, and the server's words."""
+    failed_later = box.last_error_at is not None and (box.last_ok_at is None or box.last_error_at >= box.last_ok_at)
+    if failed_later:
+        key, _, words = box.last_error.partition(": ")
+        state = LoginState.REFUSED if key in _REFUSED_KEYS else LoginState.UNCHECKED
+        return state, box.last_error_at, words or key
+    if box.last_ok_at is not None:
+        return LoginState.OK, box.last_ok_at, ""
+    return None, None, ""
 
 
 async def _mailbox(actor: Actor, address: str, *, manage: bool) -> Mailbox:

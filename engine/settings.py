@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     yandex360_org_id: int | None = Field(None, description="Yandex 360 organization id")
     yandex360_token: SecretStr | None = Field(None, description="Yandex 360 OAuth token (directory, DNS)")
     yandex360_api_base: str = "https://api360.yandex.net"
+    mail_ca_file: Path | None = Field(None, description="PEM bundle of CAs trusted for SMTP/IMAP besides the system's")
+    mail_allowed_ports: list[int] = Field(
+        default_factory=lambda: [25, 465, 587, 2525, 143, 993], description="ports mailbox imports may connect to"
+    )
+    mail_allow_private_hosts: bool = Field(False, description="let imports reach loopback/private mail servers")
     admin_telegram_ids: list[int] = Field(default_factory=list)
     admin_slack_ids: list[str] = Field(default_factory=list)
     default_locale: Literal["ru", "en"] = "ru"
@@ -84,6 +89,22 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("expected an IANA time zone such as Europe/Moscow") from None
+        return value
+
+    @field_validator("mail_ca_file")
+    @classmethod
+    def _check_mail_ca_file(cls, value: Path | None) -> Path | None:
+        if value is not None and str(value):
+            from engine.mail.tls import check_ca_file  # noqa: PLC0415 - TLS code only when the setting is used
+
+            check_ca_file(str(value))
+        return value or None
+
+    @field_validator("mail_allowed_ports")
+    @classmethod
+    def _check_mail_ports(cls, value: list[int]) -> list[int]:
+        if not value or any(not 0 < port < 65536 for port in value):
+            raise ValueError("expected a JSON list of port numbers (1-65535), e.g. [25, 465, 587, 2525, 143, 993]")
         return value
 
     @field_validator("tracking_base_url", "telegram_api_base", "slack_api_base", "regru_api_base", "yandex360_api_base")

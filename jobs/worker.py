@@ -28,6 +28,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx.setdefault("clock", SystemClock())
     ctx.setdefault("settings", load_settings())
     ctx.setdefault("dns", domains.DnsConfig.from_settings(ctx["settings"]))
+    ca_file = ctx["settings"].mail_ca_file
+    ctx.setdefault("inbox_options", inbox.SyncOptions(ca_file=str(ca_file) if ca_file else None))
     keys = ctx["settings"].fernet_keys()  # required with production URLs; `run` passes its embedded vault
     if keys:
         ctx.setdefault("vault", Vault(keys))

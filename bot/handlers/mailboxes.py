@@ -1,4 +1,4 @@
-"""Mailboxes in chat: list, card, CSV import with a login test per row, login tests, pause and resume."""
+"""Mailboxes in chat: list, card, CSV import with a login test per row, login tests, a private CA, pause, resume."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ from typing import Any
 from bot.command import Access, Arg, Ctx, command
 from engine import mailboxes
 from engine.errors import UserError
-from engine.mailboxes import LoginTest, MailboxSummary, RowResult, RowStatus
+from engine.mail.tls import MailPolicy
+from engine.mailboxes import LoginState, LoginTest, MailboxSummary, RowResult, RowStatus
 from engine.reply import Attachment, Button, Reply
 
 STATUS_MARK = {"active": "🟢", "warming": "🔥", "cooldown": "🧊", "paused": "⏸", "disabled": "⛔", "retired": "⚫"}
+CHECK_MARK = {LoginState.OK: "✅", LoginState.REFUSED: "❌", LoginState.UNCHECKED: "❔"}
+WARNING_MARK = "⚠️"
 
 
 def _test_options(ctx: Ctx) -> dict[str, Any]:
-    """Login-test knobs a deployment (or a test) may set: a CA for private servers, a shorter timeout."""
-    options: dict[str, Any] = {"tls_context": ctx.services.get("mail_tls_context")}
+    """The deployment's mail policy (CA file, allowed ports and hosts) and, for tests, a shorter timeout."""
+    options: dict[str, Any] = {"policy": MailPolicy.from_settings(ctx.services.get("settings"))}
     if "mail_test_timeout_s" in ctx.services:
         options["timeout_s"] = ctx.services["mail_test_timeout_s"]
     return options
@@ -29,13 +32,17 @@ def _line(ctx: Ctx, box: MailboxSummary) -> str:
 
 def _login(ctx: Ctx, test: LoginTest) -> str:
     smtp = ctx.t(test.smtp_key, **test.smtp_params)
-    imap = ctx.t(test.imap_key) + (f" ({test.imap_detail})" if test.imap_detail and not test.imap_ok else "")
-    return f"SMTP {'✅' if test.smtp_ok else '❌'} {smtp} · IMAP {'✅' if test.imap_ok else '❌'} {imap}"
+    imap = ctx.t(test.imap_key, **test.imap_params)
+    return f"SMTP {CHECK_MARK[test.smtp_state]} {smtp} · IMAP {CHECK_MARK[test.imap_state]} {imap}"
 
 
 def _row(ctx: Ctx, row: RowResult) -> str:
     text = ctx.t("mailbox-import-row", line=row.row, address=row.address or "—", result=ctx.t(row.key, **row.params))
     return f"{text}\n    {_login(ctx, row.test)}" if row.test is not None and not row.test.ok else text
+
+
+def _plaintext(ctx: Ctx, address: str, protocols: tuple[str, ...]) -> str:
+    return f"{WARNING_MARK} " + ctx.t("mailbox-plaintext-warning", address=address, protocols=", ".join(protocols))
 
 
 def _filters(words: str | None) -> dict[str, Any]:
@@ -95,9 +102,16 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
             spam=d.today.get("warmup_spam", 0),
         )
     )
-    if s.last_error:
-        when = d.last_error_at.strftime("%Y-%m-%d %H:%M UTC") if d.last_error_at else "—"
-        reply.add(ctx.t("mailbox-last-error", error=s.last_error, when=when, failures=s.auth_failures), "error")
+    if d.check is None:
+        reply.add(ctx.t("mailbox-check-never"))
+    else:
+        when = d.checked_at.strftime("%Y-%m-%d %H:%M UTC") if d.checked_at else "—"
+        line = ctx.t(f"mailbox-check-{d.check.value}", when=when, error=d.check_error, failures=s.auth_failures)
+        reply.add(f"{CHECK_MARK[d.check]} {line}", "text" if d.check is LoginState.OK else "error")
+    if d.own_ca:
+        reply.add(ctx.t("mailbox-own-ca"))
+    if d.plaintext:
+        reply.add(_plaintext(ctx, s.address, d.plaintext))
     return reply
 
 
@@ -113,6 +127,14 @@ async def mailbox_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply(ok=not problems).add(ctx.t("mailbox-import-result", **counts))
     if problems:
         reply.add("\n".join(_row(ctx, r) for r in problems), "error")
+    plaintext = [r for r in report.rows if r.plaintext]
+    if plaintext:
+        reply.add(
+            "\n".join(
+                _plaintext(ctx, ctx.t("mailbox-import-row-ref", line=r.row, address=r.address), r.plaintext)
+                for r in plaintext
+            )
+        )
     return reply
 
 
@@ -123,12 +145,46 @@ async def mailbox_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     )
     if not results:
         return Reply().add(ctx.t("mailboxes-none"))
-    failed = [r for r in results if not r.test.ok]
-    reply = Reply(ok=not failed).add(ctx.t("mailbox-test-result", ok=len(results) - len(failed), failed=len(failed)))
-    shown = failed if len(results) > 1 else results
+    counts = {state.value: sum(1 for r in results if r.test.state is state) for state in LoginState}
+    reply = Reply(ok=counts["ok"] == len(results)).add(ctx.t("mailbox-test-result", **counts))
+    shown = [r for r in results if not r.test.ok] if len(results) > 1 else results
     if shown:
         reply.add("\n".join(f"{r.address}: {_login(ctx, r.test)}" for r in shown))
+    warned = [r for r in results if r.plaintext]
+    if warned:
+        reply.add("\n".join(_plaintext(ctx, r.address, r.plaintext) for r in warned))
     return reply
+
+
+@command(
+    "mailbox_ca",
+    Access.MANAGE,
+    Arg("address"),
+    Arg("reset", required=False, kind="choice", choices=("default",)),
+    Arg("pem", kind="file", required=False),
+    example="anna@acme-mail.ru + ca.pem",
+)
+async def mailbox_ca(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Trust a private CA (a PEM file sent with the command) for one mailbox, or `default` to go back."""
+    upload: Attachment | None = args["pem"]
+    if upload is None and args["reset"] is None:
+        raise UserError("error-mailbox-ca-file-missing", address=args["address"])
+    change = await mailboxes.set_mailbox_ca(
+        ctx.actor,
+        args["address"],
+        upload.content if upload is not None and args["reset"] is None else None,
+        clock=ctx.clock,
+        vault=ctx.services["vault"],
+        **_test_options(ctx),
+    )
+    if not change.stored:
+        return (
+            Reply(ok=False)
+            .add(ctx.t("mailbox-ca-not-stored", address=change.address), "error")
+            .add(_login(ctx, change.test))
+        )
+    key = "mailbox-ca-stored" if change.certificates else "mailbox-ca-cleared"
+    return Reply().add(ctx.t(key, address=change.address, count=change.certificates))
 
 
 @command("mailbox_pause", Access.MANAGE, Arg("address"), example="anna@acme-mail.ru")

@@ -48,7 +48,9 @@ class ImapErrorKind(StrEnum):
 
     AUTH = "auth"  # the server refused the credentials
     CONNECT = "connect"  # refused, unreachable, or the host name does not resolve
-    TLS = "tls"  # handshake failed or the certificate is not trusted
+    TLS = "tls"  # the TLS handshake failed, or STARTTLS is not offered
+    NO_TLS = "no-tls"  # implicit TLS spoken to a port that answers in plain text
+    CERTIFICATE = "certificate"  # the server's certificate is not trusted (unknown CA, wrong host name, expired)
     NO_GREETING = "no-greeting"  # connected but never greeted: a TLS port spoken to in plain text, or a tarpit
     TIMEOUT = "timeout"
     DROPPED = "dropped"  # the server closed the connection mid-session
@@ -415,11 +417,15 @@ def _close(protocol: _Protocol) -> None:
     transport.close()
 
 
+_PLAIN_TEXT_REPLY = frozenset({"WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE", "HTTP_REQUEST"})
+
+
 def _network_error(exc: OSError) -> ImapError:
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return ImapError(ImapErrorKind.TLS, f"certificate not trusted: {exc.verify_message}")
+        return ImapError(ImapErrorKind.CERTIFICATE, str(exc.verify_message or exc.reason or exc))
     if isinstance(exc, ssl.SSLError):
-        return ImapError(ImapErrorKind.TLS, exc.reason or str(exc))
+        kind = ImapErrorKind.NO_TLS if exc.reason in _PLAIN_TEXT_REPLY else ImapErrorKind.TLS
+        return ImapError(kind, exc.reason or str(exc))
     if isinstance(exc, ConnectionRefusedError):
         return ImapError(ImapErrorKind.CONNECT, "connection refused")
     if isinstance(exc, ConnectionResetError | BrokenPipeError):

@@ -53,7 +53,8 @@ THROTTLE_COOLDOWN = dt.timedelta(hours=1)
 DAILY_LIMIT_COOLDOWN = dt.timedelta(hours=24)  # Yandex blocks sending for 24 h after a limit breach
 SPAM_COOLDOWN = dt.timedelta(hours=24)  # …and after a spam verdict
 _MAX_TEXT = 300  # server text kept in a result (provider texts carry ids and links; the gist fits)
-_SETTINGS_ERRORS = frozenset({"smtp-tls-mismatch", "smtp-tls-required"})  # wrong TLS mode: retrying cannot help
+# wrong TLS mode or an untrusted certificate: retrying cannot help, a person must act
+_SETTINGS_ERRORS = frozenset({"smtp-tls-mismatch", "smtp-tls-required", "smtp-tls-certificate"})
 
 
 class Outcome(enum.StrEnum):
@@ -535,28 +536,43 @@ class SmtpTransport:
         await self.close()
 
     async def send(
-        self, endpoint: Endpoint, credentials: Credentials, message: BuiltMessage, *, attempt: int = 0
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        message: BuiltMessage,
+        *,
+        attempt: int = 0,
+        tls_context: ssl.SSLContext | None = None,
     ) -> SmtpResult:
         """Send one message from one mailbox. Never raises for network, TLS or SMTP trouble: see `SmtpResult`.
 
-        `attempt` (0 for the first try) only sets the backoff in `retry_after`.
+        `attempt` (0 for the first try) only sets the backoff in `retry_after`. `tls_context` replaces the
+        transport's own for a mailbox that trusts a CA of its own (`engine.mail.tls.client_context`, cached).
         """
         if self._closed:
             raise RuntimeError("SmtpTransport is closed")
         self._start_reaper()
         key = (endpoint, credentials.username)
         gate = self._gates.get(key) or self._gates.setdefault(key, asyncio.Semaphore(self._max_per_mailbox))
+        context = tls_context or self._tls_context
         async with gate:
-            result, stale = await self._attempt(endpoint, credentials, message, attempt, fresh_only=False)
+            result, stale = await self._attempt(endpoint, credentials, message, attempt, context, fresh_only=False)
             if stale:  # the server had closed the pooled connection: nothing was sent, so use a fresh one
-                result, _ = await self._attempt(endpoint, credentials, message, attempt, fresh_only=True)
+                result, _ = await self._attempt(endpoint, credentials, message, attempt, context, fresh_only=True)
         return self._report(_scrub(result, credentials), endpoint, credentials)
 
     async def _attempt(
-        self, endpoint: Endpoint, credentials: Credentials, message: BuiltMessage, attempt: int, *, fresh_only: bool
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        message: BuiltMessage,
+        attempt: int,
+        context: ssl.SSLContext,
+        *,
+        fresh_only: bool,
     ) -> tuple[SmtpResult, bool]:
         """One try on one session; True beside the result when a pooled connection was found dead at MAIL."""
-        async with self._lease(endpoint, credentials, fresh_only=fresh_only) as (leased, reused):
+        async with self._lease(endpoint, credentials, context, fresh_only=fresh_only) as (leased, reused):
             if isinstance(leased, SmtpResult):
                 return leased, False
             result = await _transact(leased, message, self._timeouts, attempt)
@@ -575,7 +591,7 @@ class SmtpTransport:
 
     @contextlib.asynccontextmanager
     async def _lease(
-        self, endpoint: Endpoint, credentials: Credentials, *, fresh_only: bool
+        self, endpoint: Endpoint, credentials: Credentials, context: ssl.SSLContext, *, fresh_only: bool
     ) -> AsyncIterator[tuple[_Session | SmtpResult, bool]]:
         """A session for the mailbox, reused when one is idle; returned to the pool only if still healthy."""
         key = (endpoint, credentials.username)
@@ -587,7 +603,7 @@ class SmtpTransport:
                 opened = await _open(
                     endpoint,
                     credentials,
-                    tls_context=self._tls_context,
+                    tls_context=context,
                     timeouts=self._timeouts,
                     local_hostname=self._local_hostname,
                 )

@@ -14,10 +14,20 @@ mailbox-facts = Status: { $status } · provider: { $provider } · cap: { $cap } 
     SMTP: { $smtp } · IMAP: { $imap }
     Warming up since { $warmup }, weeks: { $weeks } · cooling down until: { $cooldown }
 mailbox-today = Today: sent { $sent }, replies { $replies }, bounces { $bounces }, warmup messages in spam { $spam }
-mailbox-last-error = Last error ({ $when }, failed logins in a row: { $failures }): { $error }
 mailbox-import-result = Import: added { $created }, updated { $updated }, rows with errors { $invalid }, failed the login test { $failed }.
 mailbox-import-row = Row { $line } ({ $address }): { $result }
-mailbox-test-result = Login test: { $ok } fine, { $failed } with errors.
+error-mailbox-ca-file-missing = Send the CA certificate (a PEM file) with "/mailbox_ca { $address }" as its caption, or "/mailbox_ca { $address } default" to go back to the default trust.
+mailbox-ca-not-stored = Not saved: with this trust the login test of { $address } fails, so the mailbox keeps what it had.
+mailbox-ca-cleared = { $address } is back to the default trust; both logins work.
+mailbox-ca-stored = { $address } now trusts its own CA ({ $count } certificates); both logins work with it.
+mailbox-own-ca = TLS: trusts a CA of its own (/mailbox_ca changes it).
+mailbox-check-never = Not checked yet: /mailbox_test tests the logins.
+mailbox-check-unchecked = Last check ({ $when }): could not check: { $error }
+mailbox-check-refused = Last check ({ $when }, failed logins in a row: { $failures }): the server refused the login: { $error }
+mailbox-check-ok = Last check ({ $when }): the logins work.
+mailbox-plaintext-warning = { $address }: the login goes over the network unencrypted ({ $protocols }: TLS mode "plain"); use starttls or ssl if the server offers it.
+mailbox-import-row-ref = Row { $line } ({ $address })
+mailbox-test-result = Login test: { $ok } fine, { $refused } refused, { $unchecked } could not be checked.
 mailbox-paused = Mailbox { $address } is paused: sending stopped, incoming mail is still read.
 mailbox-resumed = Mailbox { $address } is back at work: { $status }.
 
@@ -25,5 +35,6 @@ cmd-mailboxes = the workspace's mailboxes (pages, filters domain= and status=)
 cmd-mailbox = a mailbox's card
 cmd-mailbox-import = import mailboxes from a CSV, testing each login
 cmd-mailbox-test = test SMTP and IMAP login (an address or all)
+cmd-mailbox-ca = trust a private server's CA for a mailbox (a PEM file), or default
 cmd-mailbox-pause = pause a mailbox
 cmd-mailbox-resume = put a mailbox back to work

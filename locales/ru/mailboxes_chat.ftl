@@ -14,10 +14,20 @@ mailbox-facts = Статус: { $status } · провайдер: { $provider } �
     SMTP: { $smtp } · IMAP: { $imap }
     Прогрев с { $warmup }, недель: { $weeks } · охлаждение до: { $cooldown }
 mailbox-today = Сегодня: отправлено { $sent }, ответов { $replies }, отказов { $bounces }, прогревочных в спаме { $spam }
-mailbox-last-error = Последняя ошибка ({ $when }, неудачных входов подряд: { $failures }): { $error }
 mailbox-import-result = Импорт: добавлено { $created }, обновлено { $updated }, строк с ошибками { $invalid }, не прошли проверку входа { $failed }.
 mailbox-import-row = Строка { $line } ({ $address }): { $result }
-mailbox-test-result = Проверка входа: успешно { $ok }, с ошибками { $failed }.
+error-mailbox-ca-file-missing = Пришлите сертификат CA (файл PEM) с подписью «/mailbox_ca { $address }» или «/mailbox_ca { $address } default», чтобы вернуть стандартное доверие.
+mailbox-ca-not-stored = Не сохранено: с таким доверием проверка входа { $address } не проходит, ящик остаётся с прежними настройками.
+mailbox-ca-cleared = { $address } снова доверяет только стандартным CA; вход работает.
+mailbox-ca-stored = { $address } теперь доверяет своему CA (сертификатов: { $count }); вход по SMTP и IMAP с ним работает.
+mailbox-own-ca = TLS: доверяет своему CA (изменить — /mailbox_ca).
+mailbox-check-never = Ещё не проверялся: /mailbox_test проверит вход.
+mailbox-check-unchecked = Последняя проверка ({ $when }): проверить не удалось: { $error }
+mailbox-check-refused = Последняя проверка ({ $when }, неудачных входов подряд: { $failures }): сервер не принял логин: { $error }
+mailbox-check-ok = Последняя проверка ({ $when }): вход работает.
+mailbox-plaintext-warning = { $address }: логин передаётся по сети без шифрования ({ $protocols }: режим TLS «plain»); выберите starttls или ssl, если сервер их поддерживает.
+mailbox-import-row-ref = Строка { $line } ({ $address })
+mailbox-test-result = Проверка входа: успешно { $ok }, отказано { $refused }, проверить не удалось { $unchecked }.
 mailbox-paused = Ящик { $address } на паузе: отправка остановлена, входящие читаются.
 mailbox-resumed = Ящик { $address } снова в работе: { $status }.
 
@@ -25,5 +35,6 @@ cmd-mailboxes = ящики пространства (страницы, филь�
 cmd-mailbox = карточка ящика
 cmd-mailbox-import = импорт ящиков из CSV с проверкой входа
 cmd-mailbox-test = проверить вход SMTP и IMAP (адрес или all)
+cmd-mailbox-ca = доверять CA частного сервера для ящика (файл PEM) или default
 cmd-mailbox-pause = поставить ящик на паузу
 cmd-mailbox-resume = вернуть ящик в работу

@@ -105,8 +105,10 @@ class _Layout:
 
     def __init__(self, base: Path) -> None:
         self.base = base
-        self.cert = base / "tls" / "cert.pem"
+        self.cert = base / "tls" / "cert.pem"  # the servers' certificate, issued by the test CA
         self.key = base / "tls" / "key.pem"
+        self.ca = base / "tls" / "ca.pem"  # the self-signed test CA (what a private mail server's clients trust)
+        self.ca_key = base / "tls" / "ca-key.pem"
         self.postfix = base / "postfix"  # config_directory: main.cf, master.cf, maps
         self.queue = base / "postfix-queue"  # outside the config dir, which Postfix wants root-owned throughout
         self.postfix_pid = self.queue / "pid" / "master.pid"
@@ -190,8 +192,8 @@ class MailServer:
 
     @property
     def cafile(self) -> Path:
-        """PEM of the self-signed certificate (SAN IP:127.0.0.1) every TLS port presents."""
-        return self._layout.cert
+        """PEM of the self-signed test CA that issued the certificate (SAN IP:127.0.0.1) every TLS port presents."""
+        return self._layout.ca
 
     @property
     def log_files(self) -> list[Path]:
@@ -204,7 +206,7 @@ class MailServer:
         return dict(self._faults)
 
     def ssl_context(self) -> ssl.SSLContext:
-        """A verifying client context that trusts only the harness certificate."""
+        """A verifying client context that trusts only the harness's test CA."""
         return ssl.create_default_context(cafile=str(self.cafile))
 
     def start(self) -> Self:
@@ -313,18 +315,33 @@ class MailServer:
         os.chown(private, pwd.getpwnam("postfix").pw_uid, 0)
 
     def _ensure_certificate(self) -> None:
+        """A private CA and a server certificate it issued, as an agency running its own Postfix/Dovecot has."""
         lay = self._layout
-        if lay.cert.exists() and lay.key.exists():
+        if lay.cert.exists() and lay.key.exists() and lay.ca.exists():
             return
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         _run(
             [
-                OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                "-nodes", "-days", "3650", "-subj", "/CN=127.0.0.1",
-                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout", str(lay.key), "-out", str(lay.cert),
+                OPENSSL, "req", "-x509", *ec, "-days", "3650", "-subj", "/O=Mailfleet harness/CN=Mailfleet Test CA",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                "-keyout", str(lay.ca_key), "-out", str(lay.ca),
+            ]
+        )  # fmt: skip
+        request = lay.cert.with_suffix(".csr")
+        _run([OPENSSL, "req", "-new", *ec, "-subj", "/CN=127.0.0.1", "-keyout", str(lay.key), "-out", str(request)])
+        extensions = lay.cert.with_suffix(".ext")
+        extensions.write_text(
+            "subjectAltName = IP:127.0.0.1, DNS:localhost\nbasicConstraints = CA:FALSE\n"
+            "keyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\n"
+        )
+        _run(
+            [
+                OPENSSL, "x509", "-req", "-in", str(request), "-CA", str(lay.ca), "-CAkey", str(lay.ca_key),
+                "-set_serial", "2", "-days", "3650", "-extfile", str(extensions), "-out", str(lay.cert),
             ]
         )  # fmt: skip
         lay.key.chmod(0o600)
+        lay.ca_key.chmod(0o600)
 
     def _write_dovecot(self) -> None:
         lay, ports = self._layout, self.ports

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import subprocess
 from collections.abc import Iterator
 
 import asyncpg
@@ -12,15 +13,18 @@ import pytest
 from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
-from engine.errors import Conflict, Forbidden, NotFound
+from engine.errors import Conflict, Forbidden, NotFound, UserError
+from engine.mail.tls import MailPolicy
 from engine.mailboxes import (
     ImportReport,
+    LoginState,
     RowStatus,
     check_mailboxes,
     import_mailboxes,
     list_mailboxes,
     pause_mailbox,
     resume_mailbox,
+    set_mailbox_ca,
     show_mailbox,
 )
 from engine.stats import EventRecord, record_events
@@ -74,13 +78,27 @@ def hosts(
 HEADER = "address,password,display_name,smtp_host,smtp_port,smtp_tls,imap_host,imap_port,imap_tls"
 
 
+def harness_policy(
+    mail: MailServer, *, ca: bool = True, private: bool = True, extra_ports: tuple[int, ...] = ()
+) -> MailPolicy:
+    """What an admin of a deployment with its own mail server sets: the harness's ports, its CA, loopback."""
+    ports = frozenset({mail.ports.submission, mail.ports.submissions, mail.ports.imap, mail.ports.imaps, *extra_ports})
+    return MailPolicy(ca_file=str(mail.cafile) if ca else None, allowed_ports=ports, allow_private_hosts=private)
+
+
 async def run_import(
-    mail: MailServer, ws: Workspace, clock: FrozenClock, text: str, *, encoding: str = "utf-8-sig", test: bool = True
+    mail: MailServer,
+    ws: Workspace,
+    clock: FrozenClock,
+    text: str,
+    *,
+    encoding: str = "utf-8-sig",
+    test: bool = True,
+    policy: MailPolicy | None = None,
 ) -> ImportReport:
     data = text.encode(encoding)
-    ssl_context = mail.ssl_context()
     return await import_mailboxes(
-        manager(ws), data, clock=clock, vault=VAULT, test=test, timeout_s=5.0, tls_context=ssl_context
+        manager(ws), data, clock=clock, vault=VAULT, test=test, timeout_s=5.0, policy=policy or harness_policy(mail)
     )
 
 
@@ -150,7 +168,7 @@ async def test_unreachable_host_and_tls_mismatch_are_reported_per_row(
         f"user2@alpha.test,pw,B,{hosts(mail, smtp_tls='ssl')}",  # implicit TLS spoken to a STARTTLS port
         f"user3@alpha.test,pw,C,{hosts(mail, imap_port=mail.ports.imaps)}",  # plain text to the IMAPS port
     ]
-    report = await run_import(mail, acme, clock, "\n".join(lines))
+    report = await run_import(mail, acme, clock, "\n".join(lines), policy=harness_policy(mail, extra_ports=(1,)))
     tests = {r.address: r.test for r in report.rows}
     assert {r.status for r in report.rows} == {RowStatus.FAILED}
     assert tests["user1@alpha.test"] is not None and tests["user1@alpha.test"].imap_key == "error-imap-connect"
@@ -232,10 +250,162 @@ async def test_check_mailboxes_remembers_success_and_failure(
     clock.advance(dt.timedelta(hours=1))
 
     results = await check_mailboxes(
-        manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, tls_context=mail.ssl_context()
+        manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, policy=harness_policy(mail)
     )
 
     assert [(r.address, r.test.ok) for r in results] == [("user1@alpha.test", True), ("user2@alpha.test", False)]
     good, bad = await Mailbox.get(address="user1@alpha.test"), await Mailbox.get(address="user2@alpha.test")
     assert good.last_ok_at == clock.now()
     assert bad.last_error.startswith("smtp-auth-failed") and bad.auth_kind is AuthKind.PASSWORD
+
+
+def starttls_row(mail: MailServer, address: str, *, ca: str | None = None) -> str:
+    """A row that logs in over STARTTLS on both protocols, optionally with its own CA (quoted: a PEM has lines)."""
+    row = f"{address},pw,,{hosts(mail, imap_tls='starttls')}"
+    return row if ca is None else row + ',"' + ca + '"'
+
+
+async def test_starttls_import_fails_with_the_trust_message_without_the_ca_and_works_with_it(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    text = f"{HEADER}\n{starttls_row(mail, 'user1@alpha.test')}\n"
+
+    untrusted = await run_import(mail, acme, clock, text, policy=harness_policy(mail, ca=False))
+
+    [row] = untrusted.rows
+    assert (row.status, row.key) == (RowStatus.FAILED, "error-import-login-unchecked")
+    assert row.test is not None and row.test.state is LoginState.UNCHECKED
+    for key, params in ((row.test.smtp_key, row.test.smtp_params), (row.test.imap_key, row.test.imap_params)):
+        assert key == "mail-certificate-untrusted"
+        assert "CN=Mailfleet Test CA" in params["issuer"] and params["host"] == mail.host
+        assert params["reason"] == "unable to get local issuer certificate" and "127.0.0.1" in params["names"]
+    assert await Mailbox.all().count() == 0
+
+    trusted = await run_import(mail, acme, clock, text, policy=harness_policy(mail, ca=True))
+    assert [(r.status, r.plaintext) for r in trusted.rows] == [(RowStatus.CREATED, ())]
+    assert (await Mailbox.get(address="user1@alpha.test")).tls_ca_pem == ""
+
+
+async def test_a_ca_column_trusts_a_private_server_per_mailbox_and_is_used_later(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    ca = mail.cafile.read_text()
+    no_global_ca = harness_policy(mail, ca=False)
+    rows = [starttls_row(mail, "user1@alpha.test", ca=ca), starttls_row(mail, "user2@alpha.test", ca="")]
+    text = f"{HEADER},ca\n" + "\n".join(rows) + "\n"
+
+    report = await run_import(mail, acme, clock, text, policy=no_global_ca)
+
+    assert [(r.address, r.status) for r in report.rows] == [
+        ("user1@alpha.test", RowStatus.CREATED),
+        ("user2@alpha.test", RowStatus.FAILED),
+    ]
+    stored = await Mailbox.get(address="user1@alpha.test")
+    assert "-----BEGIN CERTIFICATE-----" in stored.tls_ca_pem and stored.tls_ca_pem.strip() == ca.strip()
+    clock.advance(dt.timedelta(minutes=5))
+    [checked] = await check_mailboxes(manager(acme), "user1@alpha.test", clock=clock, vault=VAULT, policy=no_global_ca)
+    assert checked.test.ok and (await Mailbox.get(id=stored.id)).last_ok_at == clock.now()
+
+
+async def test_a_bad_ca_cell_is_a_row_error(mail: MailServer, acme: Workspace, clock: FrozenClock) -> None:
+    key_pem = (mail.base_dir / "tls" / "key.pem").read_text()
+    rows = [
+        starttls_row(mail, "user1@alpha.test", ca="not a certificate"),
+        starttls_row(mail, "user2@alpha.test", ca=key_pem),
+    ]
+    report = await run_import(mail, acme, clock, f"{HEADER},ca\n" + "\n".join(rows) + "\n")
+    assert [(r.status, r.key) for r in report.rows] == [
+        (RowStatus.INVALID, "error-ca-invalid"),
+        (RowStatus.INVALID, "error-ca-private-key"),
+    ]
+
+
+async def test_ports_and_private_hosts_need_the_admin_settings(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    text = f"{HEADER}\nuser1@alpha.test,pw,,{hosts(mail)}\n"
+
+    default = await run_import(mail, acme, clock, text, policy=MailPolicy(ca_file=str(mail.cafile)))
+    [row] = default.rows
+    assert (row.status, row.key, row.params["setting"]) == (
+        RowStatus.INVALID, "error-mail-port-not-allowed", "MAIL_ALLOWED_PORTS",
+    )  # fmt: skip
+    assert row.params["port"] == str(mail.ports.submission) and row.params["allowed"] == "25, 143, 465, 587, 993, 2525"
+
+    private = await run_import(mail, acme, clock, text, policy=harness_policy(mail, private=False))
+    [row] = private.rows
+    assert (row.status, row.key, row.params["ip"], row.params["setting"]) == (
+        RowStatus.INVALID, "error-mail-host-private", "127.0.0.1", "MAIL_ALLOW_PRIVATE_HOSTS",
+    )  # fmt: skip
+    assert await Mailbox.all().count() == 0
+
+
+async def test_plaintext_rows_are_stored_with_a_warning(mail: MailServer, acme: Workspace, clock: FrozenClock) -> None:
+    report = await run_import(mail, acme, clock, f"{HEADER}\nuser1@alpha.test,pw,,{hosts(mail)}\n")
+    assert [(r.status, r.plaintext) for r in report.rows] == [(RowStatus.CREATED, ("IMAP",))]
+    details = await show_mailbox(manager(acme), "user1@alpha.test", clock=clock)
+    assert details.plaintext == ("IMAP",) and details.check is LoginState.OK
+
+
+async def test_a_nul_in_a_display_name_refuses_the_file_and_writes_nothing(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    text = f"{HEADER}\nuser1@alpha.test,pw,Anna,{hosts(mail)}\nuser2@alpha.test,pw,Bo\x00ris,{hosts(mail)}\n"
+    with pytest.raises(UserError) as raised:
+        await run_import(mail, acme, clock, text)
+    assert (raised.value.key, raised.value.params) == ("error-upload-binary", {"lines": "3"})
+    assert await Mailbox.all().count() == 0
+
+
+async def test_could_not_check_is_remembered_as_such_never_as_ok(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    await run_import(mail, acme, clock, f"{HEADER}\n{starttls_row(mail, 'user1@alpha.test')}\n")
+    clock.advance(dt.timedelta(hours=1))
+
+    [result] = await check_mailboxes(
+        manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, policy=harness_policy(mail, ca=False)
+    )
+
+    assert result.test.state is LoginState.UNCHECKED and not result.test.ok
+    details = await show_mailbox(manager(acme), "user1@alpha.test", clock=clock)
+    assert (details.check, details.checked_at) == (LoginState.UNCHECKED, clock.now())
+    assert details.check_error.startswith("unable to get local issuer certificate")
+    assert "CN=Mailfleet Test CA" in details.check_error
+
+    blocked = await check_mailboxes(
+        manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, policy=MailPolicy(ca_file=str(mail.cafile))
+    )
+    assert [(r.test.smtp_key, r.test.state) for r in blocked] == [("error-mail-port-not-allowed", LoginState.UNCHECKED)]
+
+
+async def test_mailbox_ca_is_stored_only_when_the_logins_work_with_it(
+    mail: MailServer, acme: Workspace, clock: FrozenClock, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    await run_import(mail, acme, clock, f"{HEADER}\n{starttls_row(mail, 'user1@alpha.test')}\n")
+    no_global_ca = harness_policy(mail, ca=False)
+    other_ca = tmp_path_factory.mktemp("other-ca") / "ca.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-days", "30", "-subj", "/CN=Some Other CA", "-keyout", str(other_ca.with_suffix(".key")),
+         "-out", str(other_ca)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+    wrong = await set_mailbox_ca(
+        manager(acme), "user1@alpha.test", other_ca.read_bytes(), clock=clock, vault=VAULT, policy=no_global_ca
+    )
+    assert (wrong.stored, wrong.test.smtp_key) == (False, "mail-certificate-untrusted")
+    assert (await Mailbox.get(address="user1@alpha.test")).tls_ca_pem == ""
+
+    right = await set_mailbox_ca(
+        manager(acme), "user1@alpha.test", mail.cafile.read_bytes(), clock=clock, vault=VAULT, policy=no_global_ca
+    )
+    assert (right.stored, right.certificates) == (True, 1)
+    assert (await Mailbox.get(address="user1@alpha.test")).tls_ca_pem.startswith("-----BEGIN CERTIFICATE-----")
+
+    back = await set_mailbox_ca(manager(acme), "user1@alpha.test", None, clock=clock, vault=VAULT, policy=no_global_ca)
+    assert not back.stored  # the default trust does not know the private CA: the working one stays
+    assert (await Mailbox.get(address="user1@alpha.test")).tls_ca_pem != ""
+    with pytest.raises(Forbidden):
+        await set_mailbox_ca(manager(acme, Role.CLIENT), "user1@alpha.test", None, clock=clock, vault=VAULT)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import UserError
-from engine.mailboxes import MAX_FILE_BYTES, ImportRow, RowResult, RowStatus, parse_mailbox_csv
+from engine.mailboxes import ImportRow, RowResult, RowStatus, parse_mailbox_csv, read_mailbox_csv
+from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import AuthKind, MailProvider, TlsMode
 
 
@@ -49,8 +50,10 @@ def test_tab_separated_and_quoted_multiline_cells_keep_line_numbers() -> None:
     rows, errors = parse(
         'address\tpassword\tprovider\tname\n\n"a@alpha.test"\tpw\tmailru\t"two\nlines"\nb@alpha.test\tpw\tmailru\tB\n'
     )
-    assert errors == []
-    assert [(r.row, r.display_name) for r in rows] == [(4, "two\nlines"), (5, "B")]
+    assert [(r.row, r.display_name) for r in rows] == [(5, "B")]
+    assert [(e.row, e.address, e.key, dict(e.params)) for e in errors] == [
+        (4, "a@alpha.test", "error-import-control-char", {"column": "name", "char": "U+000A"})
+    ]
 
 
 @pytest.mark.parametrize(
@@ -95,10 +98,66 @@ def test_bad_tls_mode_and_duplicates() -> None:
         (b"  \n\n", "error-import-empty"),
         (b"name,phone\nAnna,123\n", "error-import-no-header"),
         (b"address,provider\na@alpha.test,yandex\n", "error-import-no-header"),
-        (b"x" * (MAX_FILE_BYTES + 1), "error-import-too-large"),
+        (b"x" * (MAX_UPLOAD_BYTES + 1), "error-upload-too-large"),
+        (b"address,password\na@alpha.test,\x00pw\n", "error-upload-binary"),  # NUL: not a text file at all
+        (b"address,password,name\na@alpha.test,pw,Anna\x1b[31m\n", "error-upload-binary"),
+        (
+            b'address,password,provider\na@alpha.test,pw,yandex\n"b@alpha.test,pw,yandex\n' + b"x," * 70000,
+            "error-import-csv-broken",
+        ),
     ],
 )
 def test_unusable_files(data: bytes, key: str) -> None:
     with pytest.raises(UserError) as raised:
         parse_mailbox_csv(data)
     assert raised.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("cell", "column", "char"),
+    [
+        ("Anna\tBoris", "Имя", "U+0009"),
+        ("Anna\u202etxt.exe", "Имя", "U+202E"),  # right-to-left override: shows as something else
+        ("Anna\u2028Boris", "Имя", "U+2028"),  # line separator
+        ("Anna\x85", "Имя", "U+0085"),  # a C1 control (NEL)
+        ("Anna\x7f", "Имя", "U+007F"),
+    ],
+)
+def test_a_control_character_in_any_cell_is_a_row_error_naming_row_and_column(
+    cell: str, column: str, char: str
+) -> None:
+    text = f'Адрес,Пароль,Провайдер,Имя\na@alpha.test,pw,yandex,Ok\nb@alpha.test,pw,yandex,"{cell}"\n'
+    rows, errors = parse(text)
+    assert [r.address for r in rows] == ["a@alpha.test"]
+    assert [(e.row, e.address, e.status, e.key, dict(e.params)) for e in errors] == [
+        (3, "b@alpha.test", RowStatus.INVALID, "error-import-control-char", {"column": column, "char": char})
+    ]
+
+
+def test_a_control_character_in_the_password_is_reported_without_the_password() -> None:
+    _rows, [error] = parse("address,password,provider\na@alpha.test,p\x7fw,yandex\n")
+    assert (error.key, error.params["column"], error.params["char"]) == (
+        "error-import-control-char",
+        "password",
+        "U+007F",
+    )
+    assert "p\x7fw" not in repr(error)
+
+
+def test_a_file_mixing_utf8_and_cp1251_is_refused_naming_the_lines() -> None:
+    data = (
+        b"address;password;provider;display_name\n"
+        + "a@alpha.test;pw;yandex;Анна\n".encode()
+        + "b@alpha.test;pw;yandex;Борис\n".encode("cp1251")
+    )
+    with pytest.raises(UserError) as raised:
+        parse_mailbox_csv(data)
+    assert (raised.value.key, raised.value.params) == ("error-upload-mixed-encoding", {"lines": "3"})
+
+
+async def test_a_big_file_is_decoded_and_parsed_off_the_loop_with_the_same_result() -> None:
+    lines = ["address,password,provider"] + [f"user{n}@alpha.test,pw,yandex" for n in range(3000)]
+    data = "\n".join(lines).encode()
+    assert len(data) > 64 * 1024
+    rows, errors = await read_mailbox_csv(data)
+    assert (len(rows), errors) == (3000, [])
