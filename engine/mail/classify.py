@@ -377,7 +377,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"spamhaus|barracuda|spamcop|\bsorbs\b|\bcbl\b|\buceprotect|\bpsbl\b|\bsurbl\b|\buribl\b|dnsbl|\brbl\b",
-            r"black ?list|block ?list|blocked using|(?<!not )listed (?:at|in|on|by)|on (?:our|a|the) (?:block|black) ?list",
+            r"black ?list|block ?list|blocked using|(?<!not )listed (?:at|in|on|by)",
+            r"on (?:our|a|the) (?:block|black) ?list",
             r"(?:poor|bad|low|negative) (?:ip |sender |domain )?reputation|reputation (?:of|is|score)",
             r"(?:client|sending|your|sender|source) (?:host|ip|ip address|address|domain|server|network)[^.\n]{0,60}"
             r"(?:blocked|block listed|banned|denied|rejected|refused|not allowed)",
@@ -407,7 +408,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"relay(?:ing)? (?:denied|not permitted|access denied|prohibited)|not (?:permitted|allowed) to relay",
             r"unable to relay|we do not relay|no relaying|not a gateway",
             r"\bpolicy\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|permission",
-            r"access denied|you (?:are not|aren'?t) allowed|do not accept mail from|not accepting (?:mail|messages) from",
+            r"access denied|you (?:are not|aren'?t) allowed",
+            r"do not accept mail from|not accepting (?:mail|messages) from",
             r"restricted|(?:message|mail) refused|\brfc ?(?:2822|5322|5321)\b|header (?:error|invalid|missing|violat)",
             r"политик|запрещ|не разрешен|отклонен\w* (?:администратор|правил)",
         ),
@@ -481,7 +483,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
         _words(
             r"connection (?:timed out|refused|reset|lost|closed|failed|dropped)|timed? ?out|could not connect",
             r"unable to connect|couldn'?t connect|no answer|network (?:error|unreachable|is unreachable)",
-            r"(?:host|server) (?:is )?unreachable|lost connection|starttls|socket error|(?:requests|attempts) to connect",
+            r"(?:host|server) (?:is )?unreachable|lost connection|starttls",
+            r"socket error|(?:requests|attempts) to connect",
             r"\btls\b (?:negotiation|handshake|required|fail)",
             r"не удалось (?:соединиться|подключиться|установить соединение)|соединени\w* (?:разорван|прерван)",
         ),
@@ -490,7 +493,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"system (?:error|failure|config|is busy|not available)|internal (?:server )?error|local (?:error|problem)",
-            r"mailer error|(?<!details of )temporary (?:failure|error|problem|local problem)|server (?:error|busy|unavailable)",
+            r"mailer error|(?<!details of )temporary (?:failure|error|problem|local problem)",
+            r"server (?:error|busy|unavailable)",
             r"service (?:temporarily )?(?:unavailable|not available)|resources? (?:temporarily )?unavailable",
             r"mail loop|loop detected|too many hops|configuration error",
             r"внутренн\w+ ошибк|временн\w+ ошибк|сервис\w* недоступ|ошибк\w+ сервер",
