@@ -354,7 +354,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"not designated as permitted sender|does not designate .{0,80} as permitted sender",
             r"reverse (?:dns|hostname|lookup|mapping)",
             r"\bptr\b|\brdns\b|\bfcrdns\b",
-            r"cannot find your (?:reverse )?hostname|hostname (?:does not|doesn'?t) resolve|no reverse",
+            r"cannot find your (?:reverse )?hostname|hostname (?:does not|doesn'?t) resolve|no reverse|"
+            r"(?:ip|host) ?name lookup failed",
             r"does not (?:have|resolve to) a (?:valid )?(?:reverse|ptr)|unverif[iy]able (?:sending )?(?:ip|host)",
             r"проверк\w* (?:подлинности|spf|dkim)|не прошл\w* проверку",
         ),
@@ -376,7 +377,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"spamhaus|barracuda|spamcop|\bsorbs\b|\bcbl\b|\buceprotect|\bpsbl\b|\bsurbl\b|\buribl\b|dnsbl|\brbl\b",
-            r"black ?list|block ?list|blocked using|listed (?:at|in|on|by)|on (?:our|a|the) (?:block|black) ?list",
+            r"black ?list|block ?list|blocked using|(?<!not )listed (?:at|in|on|by)",
+            r"on (?:our|a|the) (?:block|black) ?list",
             r"(?:poor|bad|low|negative) (?:ip |sender |domain )?reputation|reputation (?:of|is|score)",
             r"(?:client|sending|your|sender|source) (?:host|ip|ip address|address|domain|server|network)[^.\n]{0,60}"
             r"(?:blocked|block listed|banned|denied|rejected|refused|not allowed)",
@@ -400,13 +402,14 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     ),
     (
         _words(
-            r"sender (?:address )?rejected|sender (?:domain|address) (?:must|not|unknown|invalid|is invalid)",
+            r"sender (?:address )?(?:was )?rejected|sender (?:domain|address) (?:must|not|unknown|invalid|is invalid)",
             r"(?:unroutable|unrouteable|invalid|unknown|bad|unverified) sender|(?:provide|use) a valid from\b",
             r"\bauth(?:entication)? ?required|group you tried to contact|permission to post",
             r"relay(?:ing)? (?:denied|not permitted|access denied|prohibited)|not (?:permitted|allowed) to relay",
             r"unable to relay|we do not relay|no relaying|not a gateway",
             r"\bpolicy\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|permission",
-            r"you (?:are not|aren'?t) allowed|do not accept mail from|not accepting (?:mail|messages) from",
+            r"access denied|you (?:are not|aren'?t) allowed",
+            r"do not accept mail from|not accepting (?:mail|messages) from",
             r"restricted|(?:message|mail) refused|\brfc ?(?:2822|5322|5321)\b|header (?:error|invalid|missing|violat)",
             r"политик|запрещ|не разрешен|отклонен\w* (?:администратор|правил)",
         ),
@@ -458,10 +461,10 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"(?:user|mailbox|recipient|address|account|e-?mail)(?: name| address)? (?:does not|doesn'?t|did not) "
             r"exist|(?:user|mailbox|recipient|address|account)(?: name| address)? (?:is )?(?:not found|unknown|"
             r"invalid|not known|not recogni[sz]ed|not listed|undeliverable)",
-            r"recipient name is not recognized",
+            r"recipient name is not recognized|not listed in (?:the )?(?:[\w-]+ )?(?:directory|address book)",
             r"(?:invalid|bad|unknown|non-?existent) (?:recipient|mailbox|address|user)",
             r"does not exist|doesn'?t exist|(?:couldn'?t|could not|wasn'?t|was not) (?:be )?found|address not found",
-            r"access denied|mailbox unavailable|not a valid (?:mailbox|recipient|user)|unrouteable address",
+            r"mailbox unavailable|not a valid (?:mailbox|recipient|user)|unrouteable address",
             r"has moved|no longer (?:valid|available|active|here|with)|not our customer",
             r"isn'?t a valid (?:user|address)",
             r"нет такого|не существует|не найден|несуществующ|неизвестн\w+ (?:адрес|получател|пользовател)",
@@ -481,6 +484,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"connection (?:timed out|refused|reset|lost|closed|failed|dropped)|timed? ?out|could not connect",
             r"unable to connect|couldn'?t connect|no answer|network (?:error|unreachable|is unreachable)",
             r"(?:host|server) (?:is )?unreachable|lost connection|starttls",
+            r"socket error|(?:requests|attempts) to connect",
             r"\btls\b (?:negotiation|handshake|required|fail)",
             r"не удалось (?:соединиться|подключиться|установить соединение)|соединени\w* (?:разорван|прерван)",
         ),
@@ -489,7 +493,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"system (?:error|failure|config|is busy|not available)|internal (?:server )?error|local (?:error|problem)",
-            r"mailer error|temporary (?:failure|error|problem|local problem)|server (?:error|busy|unavailable)",
+            r"mailer error|(?<!details of )temporary (?:failure|error|problem|local problem)",
+            r"server (?:error|busy|unavailable)",
             r"service (?:temporarily )?(?:unavailable|not available)|resources? (?:temporarily )?unavailable",
             r"mail loop|loop detected|too many hops|configuration error",
             r"внутренн\w+ ошибк|временн\w+ ошибк|сервис\w* недоступ|ошибк\w+ сервер",
@@ -517,7 +522,7 @@ def _reason_in_words(*texts: str) -> BounceReason | None:
 # does not exist"), it cannot be about a recipient the server has not been told yet.
 _SENDER_STAGE = re.compile(
     r"after (?:initial connection|MAIL FROM|(?:HELO|EHLO)\b)|in reply to (?:MAIL FROM|HELO|EHLO)|"
-    r"\bMAIL FROM command\b|(?:server|greeting) refused",
+    r"\bMAIL FROM command\b|(?:server|greeting) refused|sender was rejected",
     re.IGNORECASE,
 )
 
@@ -626,6 +631,8 @@ def _best_status(reported: str | None, diagnosed: str | None) -> str | None:
         return diagnosed
     if diagnosed and reported.endswith(".0.0") and diagnosed[0] == reported[0]:
         return diagnosed
+    if diagnosed and reported.endswith(".4.7") and diagnosed.partition(".")[2].startswith("7."):
+        return diagnosed  # the queue gave up because the receiver kept refusing us: the refusal is the reason
     return reported
 
 

@@ -262,6 +262,185 @@ async def test_postfix_dsn_becomes_a_hard_bounce_and_a_suppression(mail: MailSer
     assert (await counters(StatScope.MAILBOX, box.id, dt.date(2026, 11, 28)))["bounces_hard"] == 1
 
 
+BLOCKLIST_DSN = """\
+From: Mail Delivery Subsystem <MAILER-DAEMON@mx.beta.test>
+To: <{ours}>
+Subject: Returned mail: see transcript for details
+Auto-Submitted: auto-generated (failure)
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="sm-1"
+
+--sm-1
+
+   ----- The following addresses had permanent fatal errors -----
+<{lead}>
+    (reason: 550 5.7.1 Service unavailable; Client host [203.0.113.5] blocked using zen.spamhaus.org)
+
+--sm-1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.alpha.test
+
+Final-Recipient: RFC822; {lead}
+Action: failed
+Status: 5.7.1
+Diagnostic-Code: SMTP; 550 5.7.1 Service unavailable; Client host [203.0.113.5] blocked using zen.spamhaus.org
+
+--sm-1
+Content-Type: text/rfc822-headers
+
+From: {ours}
+To: {lead}
+Subject: Quick question
+Message-ID: <cold.1@alpha.test>
+
+--sm-1--
+"""
+DMARC_DSN = """\
+From: MAILER-DAEMON (Mail Delivery System)
+To: {ours}
+Subject: Undelivered Mail Returned to Sender
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="pf-2"
+
+--pf-2
+Content-Type: text/plain
+
+This is the mail system at host relay.alpha.test.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. This is a permanent error.
+
+<{lead}>: host mx.beta.test[192.0.2.7] said: 550-5.7.26 Unauthenticated email
+    from alpha.test is not accepted due to domain's DMARC policy (in reply to
+    end of DATA command)
+
+--pf-2
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.alpha.test
+
+Final-Recipient: rfc822; {lead}
+Action: failed
+Status: 5.7.26
+Diagnostic-Code: smtp; 550-5.7.26 Unauthenticated email from alpha.test is not accepted due to domain's DMARC policy
+
+--pf-2
+Content-Type: text/rfc822-headers
+
+From: {ours}
+To: {lead}
+Subject: Quick question
+Message-ID: <cold.2@alpha.test>
+
+--pf-2--
+"""
+RATE_LIMIT_EXIM = """\
+From: Mail Delivery System <Mailer-Daemon@relay.alpha.test>
+To: {ours}
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: {lead}
+Auto-Submitted: auto-replied
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  {lead}
+    host mx.beta.test [192.0.2.7]
+    SMTP error from remote mail server after RCPT TO:<{lead}>:
+    450 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address
+
+------ This is a copy of the message, including all the headers. ------
+
+From: {ours}
+To: {lead}
+Subject: Quick question
+Message-ID: <cold.3@alpha.test>
+
+Hello.
+"""
+EXCHANGE_BLOCKLIST_NDR = """\
+From: Microsoft Outlook <postmaster@beta.test>
+To: <{ours}>
+Subject: Undeliverable: Quick question
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="ex-4"
+
+--ex-4
+Content-Type: text/plain; charset="us-ascii"
+
+Your message to {lead} couldn't be delivered.
+
+Diagnostic information for administrators:
+
+Remote Server returned '550 5.7.606 Access denied, banned sending IP [203.0.113.5]'
+
+--ex-4
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns;beta.test
+
+Final-Recipient: rfc822;{lead}
+Action: failed
+Status: 5.7.606
+Diagnostic-Code: smtp;550 5.7.606 Access denied, banned sending IP [203.0.113.5]
+
+--ex-4
+Content-Type: text/rfc822-headers
+
+From: {ours}
+To: {lead}
+Subject: Quick question
+Message-ID: <cold.4@alpha.test>
+
+--ex-4--
+"""
+
+
+async def test_refusals_of_our_sender_become_block_bounces_without_suppression(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A blocklist (Sendmail, Exchange), a DMARC failure (Postfix) and a rate limit (Exim) arrive through the real
+    MX: each is a bounce_block on our mailbox with its reason, the leads stay unsuppressed and enrolled."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    bounces = [
+        (BLOCKLIST_DSN, "user1@beta.test", "blocked", "5.7.1"),
+        (DMARC_DSN, "user2@beta.test", "auth_failure", "5.7.26"),
+        (RATE_LIMIT_EXIM, "user3@beta.test", "rate_limited", "4.7.28"),
+        (EXCHANGE_BLOCKLIST_NDR, "user4@beta.test", "blocked", "5.7.606"),
+    ]
+    sent = {}
+    for number, (template, lead, _, _) in enumerate(bounces, start=1):
+        enrollment = await enrolled(ws, lead, box)
+        sent[lead] = await sent_message(box, to=lead, message_id=f"<cold.{number}@alpha.test>", enrollment=enrollment)
+        with smtplib.SMTP(mail.host, mail.ports.mx, timeout=10) as smtp:
+            smtp.sendmail("", [ANNA], template.format(ours=ANNA, lead=lead).encode())
+    await wait_for(lambda: mail.count(ANNA) == len(bounces))
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"bounce_block": len(bounces)}
+    events = {e.data["address"]: e for e in await Event.filter(kind=EventKind.BOUNCE_BLOCK)}
+    for _, lead, reason, status in bounces:
+        event = events[lead]
+        assert (event.data["reason"], event.data["status"]) == (reason, status), lead
+        assert event.mailbox_id == box.id and event.message_id == sent[lead].id
+    assert await Suppression.all().count() == 0
+    assert {e.state for e in await Enrollment.all()} == {EnrollmentState.ACTIVE}
+    # a final refusal marks the message as never delivered; a 4.x.x deferral leaves it as sent
+    assert (await OutboundMessage.get(id=sent["user3@beta.test"].id)).status is MessageStatus.SENT
+    assert (await OutboundMessage.get(id=sent["user1@beta.test"].id)).status is MessageStatus.BOUNCED
+    day = dt.date(2026, 11, 28)
+    for scope, scope_id in [(StatScope.MAILBOX, box.id), (StatScope.WORKSPACE, ws.id)]:
+        stats = await counters(scope, scope_id, day)
+        assert (stats["bounces_block"], stats["bounces_hard"]) == (len(bounces), 0), scope
+
+
 async def test_an_event_belongs_to_the_engine_clock_not_to_the_servers_arrival_stamp(mail: MailServer) -> None:
     """Dovecot stamps the machine's real time; the engine runs on its own clock (here years away from it, and
     near midnight in the workspace's zone): counters follow the engine's clock, the stamp is kept as data."""
