@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from redis.asyncio import Redis
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
 from bot.runner import Runner
@@ -15,6 +16,8 @@ from engine.clock import SystemClock
 from engine.reply import Button, Reply
 from engine.settings import Settings
 from models.enums import Platform
+
+REDIS = Redis(host="127.0.0.1", port=9)  # never connected: building a transport talks to nobody
 
 
 def sections(reply: Reply) -> list[str]:
@@ -134,13 +137,13 @@ def _settings(**slack: Any) -> Settings:
 
 def test_no_transport_without_a_bot_token_and_a_signing_secret() -> None:
     runner = Runner(SystemClock())
-    assert SlackTransport.from_settings(runner, _settings()) is None
-    assert SlackTransport.from_settings(runner, _settings(slack_bot_token="xoxb-1")) is None
+    assert SlackTransport.from_settings(runner, _settings(), REDIS) is None
+    assert SlackTransport.from_settings(runner, _settings(slack_bot_token="xoxb-1"), REDIS) is None
 
 
 async def test_the_transport_and_socket_mode_are_built_from_settings() -> None:
     settings = _settings(slack_bot_token="xoxb-1", slack_signing_secret="s3cret", slack_app_token="xapp-1")
-    transport = SlackTransport.from_settings(Runner(SystemClock()), settings)
+    transport = SlackTransport.from_settings(Runner(SystemClock()), settings, REDIS)
     assert transport is not None
     assert (transport.client.base_url, transport.client.token, transport.default_locale) == (
         "http://127.0.0.1:9/api/",
@@ -166,5 +169,5 @@ def test_a_worker_gets_a_notifier_from_settings_alone() -> None:
 
 async def test_http_mode_only_without_an_app_token() -> None:
     settings = _settings(slack_bot_token="xoxb-1", slack_signing_secret="s3cret")
-    transport = SlackTransport.from_settings(Runner(SystemClock()), settings)
+    transport = SlackTransport.from_settings(Runner(SystemClock()), settings, REDIS)
     assert transport is not None and not transport.socket_mode_enabled
