@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import re
 import shlex
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, Final, Literal
 
 from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import UserError
-from engine.i18n import Translator
+from engine.i18n import Translator, shorten
 from engine.people import Identity
 from engine.reply import Attachment, Reply
+from engine.uploads import MAX_UPLOAD_BYTES, check_size
 from models.enums import Platform
+
+# Every input is bounded before it is parsed (ARCHITECTURE §3).
+TEXT_MAX_CHARS: Final = 4000
+"""The longest command line parsed: Slack's slash-command text stops near 4,000 characters, Telegram's messages
+at 4,096. Longer text is refused whole, before it is split into words."""
+ARG_MAX_CHARS: Final = 200
+"""The default limit of one word argument (a slug, a name, an address); a command may declare another."""
+REST_MAX_CHARS: Final = TEXT_MAX_CHARS
+"""The default limit of a `rest` argument (a list of names, a DKIM key): the rest of a bounded line."""
+ECHO_MAX_CHARS: Final = 40
+"""How much of a wrong value an error message quotes back."""
+INT_RANGES: Final = {"int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
+"""PostgreSQL's integer columns: an argument declares which one its value is compared with."""
+_INTEGER: Final = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() would also take "1_000" and "١٢"
+_ALLOWED_CONTROL: Final = frozenset("\t")
 
 
 class Access(IntEnum):
@@ -29,10 +47,23 @@ class Access(IntEnum):
 
 @dataclass(frozen=True)
 class Arg:
+    """One argument of a command. `max_length` (characters, checked before anything parses the value) defaults
+    to ARG_MAX_CHARS for a word and REST_MAX_CHARS for the rest of the line; an `int` fits the PostgreSQL column
+    `int_type` names."""
+
     name: str
     required: bool = True
     kind: str = "text"  # text | int | choice | file | rest (the rest of the line)
     choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    int_type: Literal["int4", "int8"] = "int4"
+
+    @property
+    def limit(self) -> int:
+        """The most characters this argument takes."""
+        if self.max_length is not None:
+            return self.max_length
+        return REST_MAX_CHARS if self.kind == "rest" else ARG_MAX_CHARS
 
 
 @dataclass
@@ -102,8 +133,17 @@ def commands() -> list[Command]:
     return list(seen.values())
 
 
+def check_text(text: str) -> None:
+    """Refuse a whole message longer than any command line (`error-text-too-long`), before it is split."""
+    if len(text) > TEXT_MAX_CHARS:
+        raise UserError("error-text-too-long", length=str(len(text)), limit=str(TEXT_MAX_CHARS))
+
+
 def split_line(line: str) -> tuple[str, list[str]]:
-    """`/cmd@bot a "b c"` → ("cmd", ["a", "b c"]). Quotes group words; a lone quote is kept as text."""
+    """`/cmd@bot a "b c"` → ("cmd", ["a", "b c"]). Quotes group words; a lone quote is kept as text.
+
+    Callers bound the line first (`check_text`): shlex is linear, but nothing is parsed unbounded.
+    """
     line = line.strip()
     head, _, rest = line.partition(" ")
     name = head.lstrip("/").split("@", 1)[0].lower()
@@ -128,16 +168,24 @@ def parse_args(cmd: Command, words: list[str], file: Attachment | None) -> dict[
     usage = f"/{cmd.name} {cmd.example}".strip()
     values = {arg.name: _bind(cmd, arg, queue, file, usage) for arg in cmd.args}
     if queue:
-        raise UserError("error-arg-extra", command=cmd.name, extra=" ".join(queue), usage=usage)
+        raise UserError("error-arg-extra", command=cmd.name, extra=echo(" ".join(queue)), usage=usage)
     return values
 
 
+def echo(text: str) -> str:
+    """A person's value quoted back in an error: short, with an ellipsis when cut."""
+    return shorten(text, ECHO_MAX_CHARS)
+
+
 def _bind(cmd: Command, arg: Arg, queue: list[str], file: Attachment | None, usage: str) -> Any:
-    """The value of one argument, taken from the front of `queue` (or the uploaded file)."""
+    """The value of one argument, taken from the front of `queue` (or the uploaded file): bounded first, then
+    checked for control characters, then parsed."""
     where = {"command": cmd.name, "arg": arg.name, "usage": usage}
     if arg.kind == "file":
         if file is None and arg.required:
             raise ArgMissing("error-file-missing", arg, **where)
+        if file is not None:
+            check_size(len(file.content), max_bytes=MAX_UPLOAD_BYTES)
         return file
     if arg.kind == "rest":
         text = " ".join(queue)
@@ -148,16 +196,36 @@ def _bind(cmd: Command, arg: Arg, queue: list[str], file: Attachment | None, usa
         if arg.required:
             raise ArgMissing("error-arg-missing", arg, **where)
         return None
+    if len(text) > arg.limit:
+        raise UserError("error-arg-too-long", value=echo(text), length=str(len(text)), limit=str(arg.limit), **where)
+    bad = _control_at(text)
+    if bad is not None:
+        raise UserError("error-arg-control", position=str(bad), **where)
     if arg.kind == "int":
-        try:
-            return int(text)
-        except ValueError:
-            raise UserError("error-arg-not-int", value=text, **where) from None
+        return _integer(arg, text, where)
     if arg.kind == "choice":
         if text.lower() not in arg.choices:
-            raise UserError("error-arg-choice", value=text, choices=", ".join(arg.choices), **where)
+            raise UserError("error-arg-choice", value=echo(text), choices=", ".join(arg.choices), **where)
         return text.lower()
     return text
+
+
+def _control_at(text: str) -> int | None:
+    """The 1-based position of the first control character (NUL, escape, …) or lone surrogate, if any."""
+    for position, char in enumerate(text, 1):
+        if unicodedata.category(char) in {"Cc", "Cs"} and char not in _ALLOWED_CONTROL:
+            return position
+    return None
+
+
+def _integer(arg: Arg, text: str, where: dict[str, str]) -> int:
+    if not _INTEGER.fullmatch(text):
+        raise UserError("error-arg-not-int", value=echo(text), **where)
+    low, high = INT_RANGES[arg.int_type]
+    value = int(text)  # at most `arg.limit` digits: cheap
+    if not low <= value <= high:
+        raise UserError("error-arg-int-range", value=echo(text), min=str(low), max=str(high), **where)
+    return value
 
 
 def allowed(cmd: Command, actor: Actor) -> bool:

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import bot.handlers  # noqa: F401 - registers every command
-from bot.command import REGISTRY, ArgMissing, Ctx, allowed, parse_args, split_line
+from bot.command import REGISTRY, ArgMissing, Command, Ctx, allowed, check_text, echo, parse_args, split_line
+from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import UserError
 from engine.i18n import translator
@@ -42,21 +43,44 @@ class Runner:
         )
 
     async def run_line(self, identity: Identity, chat_id: str, line: str, file: Attachment | None = None) -> Reply:
+        """A typed line: refused whole when it is longer than any command line, else split and run."""
+        try:
+            check_text(line)
+        except UserError as exc:
+            return await self._refusal(identity, exc)
         name, words = split_line(line)
         return await self.run(identity, chat_id, name, words, file)
+
+    async def precheck(self, identity: Identity, name: str) -> Reply | None:
+        """Whether this person may run `name` at all, asked before a transport downloads the file for it: the
+        refusal to show, or None. `run` checks again; this only spares fetching a file nobody may use."""
+        actor = await resolve_actor(identity)
+        try:
+            self._allowed(REGISTRY.get(name), name, actor)
+        except UserError as exc:
+            return _refused(actor, exc)
+        return None
+
+    @staticmethod
+    def _allowed(cmd: Command | None, name: str, actor: Actor) -> Command:
+        if cmd is None:
+            raise UserError("error-unknown-command", command=echo(name))
+        if not allowed(cmd, actor):
+            no_role = actor.role is None and not actor.manages_any
+            raise UserError("error-not-registered" if no_role else "error-forbidden", command=name)
+        return cmd
+
+    async def _refusal(self, identity: Identity, exc: UserError) -> Reply:
+        return _refused(await resolve_actor(identity), exc)
 
     async def run(
         self, identity: Identity, chat_id: str, name: str, words: list[str], file: Attachment | None = None
     ) -> Reply:
         actor = await resolve_actor(identity)
         t = translator(actor.locale)
-        cmd = REGISTRY.get(name)
         try:
-            if cmd is None:
-                raise UserError("error-unknown-command", command=name)
-            if not allowed(cmd, actor):
-                no_role = actor.role is None and not actor.manages_any
-                raise UserError("error-not-registered" if no_role else "error-forbidden", command=name)
+            check_text(" ".join(words))  # words that did not come from a checked line (a button, an answer)
+            cmd = self._allowed(REGISTRY.get(name), name, actor)
             args = parse_args(cmd, words, file)
             ctx = Ctx(
                 actor=actor,
@@ -78,3 +102,7 @@ class Runner:
             ref = uuid.uuid4().hex[:8]
             log.exception("command failed", ref=ref, command=name, platform=identity.platform.value)
             return Reply(ok=False).add(t("error-internal", ref=ref), "error")
+
+
+def _refused(actor: Actor, exc: UserError) -> Reply:
+    return Reply(ok=False).add(translator(actor.locale)(exc.key, **exc.params), "error")

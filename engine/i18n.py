@@ -1,16 +1,34 @@
-"""Fluent catalogs (`locales/<lang>/*.ftl`, one file per feature): every user-facing text comes from here."""
+"""Fluent catalogs (`locales/<lang>/*.ftl`, one file per feature): every user-facing text comes from here.
+
+fluent.runtime refuses any placeable longer than 2,500 characters (`MAX_PART_LENGTH`, a guard against
+expansion attacks) and then returns the whole message as `{???}`. A person who typed 5,000 characters got
+exactly that instead of the error naming their mistake. So every string parameter is shortened (with an
+ellipsis) below that limit before it reaches Fluent, and whatever Fluent still reports is logged.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from fluent.runtime import FluentBundle, FluentResource
+
+from engine.logging import get_logger
+
+log = get_logger(__name__)
 
 LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
 LOCALES = ("ru", "en")
 DEFAULT_LOCALE = "ru"
+PARAM_MAX_CHARS: Final = 2000
+"""The longest string a placeable shows; fluent.runtime gives up on the whole message past 2,500 characters."""
+ELLIPSIS: Final = "…"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, the cut marked with an ellipsis."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + ELLIPSIS
 
 
 def pick_locale(*candidates: str | None) -> str:
@@ -38,7 +56,10 @@ class Translator:
         message = self._bundle.get_message(key)
         if message.value is None:
             return key
-        text, _errors = self._bundle.format_pattern(message.value, params)
+        safe = {k: shorten(v, PARAM_MAX_CHARS) if isinstance(v, str) else v for k, v in params.items()}
+        text, errors = self._bundle.format_pattern(message.value, safe)
+        if errors:
+            log.warning("message formatted with errors", key=key, locale=self.locale, errors=[str(e) for e in errors])
         return str(text)
 
     def has(self, key: str) -> bool:

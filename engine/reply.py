@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 BlockStyle = Literal["title", "text", "pre", "error"]
+
+BUTTON_DATA_MAX_BYTES: Final = 64
+"""Telegram keeps 64 bytes of a button's callback data, `command:arg`; Slack's value is longer, so Telegram decides."""
+
+_BUTTON_COMMAND: Final = re.compile(r"[a-z0-9_]{1,32}")  # a registered command's name, as Telegram's menu allows
+_BUTTON_ARG: Final = re.compile(r"[A-Za-z0-9._-]*")  # an id: digits, a slug, an ASCII token — never a name
 
 
 @dataclass(frozen=True)
@@ -18,12 +25,30 @@ class Block:
 
 @dataclass(frozen=True)
 class Button:
-    """Pressing it runs `command` with the single argument `arg` (an id): state lives in the database."""
+    """Pressing it runs `command` with the single argument `arg` (an id): state lives in the database.
+
+    Checked when it is made, so no command can ever build a button a platform refuses to send: `arg` is a short
+    ASCII token (digits, a slug, `[A-Za-z0-9._-]`) and `command:arg` fits Telegram's 64 bytes. A domain name,
+    an address or any free text belongs in the database, behind an id. Raises `ValueError` (a programming error,
+    reported with a reference like any other).
+    """
 
     label: str
     command: str
     arg: str = ""
     style: Literal["primary", "danger"] | None = None
+
+    def __post_init__(self) -> None:
+        if not _BUTTON_COMMAND.fullmatch(self.command):
+            raise ValueError(f"a button runs a command by its name, not {self.command[:40]!r}")
+        if not _BUTTON_ARG.fullmatch(self.arg):
+            raise ValueError(f"the button for /{self.command} must carry an id (ASCII letters, digits, . _ -)")
+        size = len(self.command) + 1 + len(self.arg)  # ASCII only: characters are bytes
+        if size > BUTTON_DATA_MAX_BYTES:
+            raise ValueError(
+                f"the button for /{self.command} carries {size} bytes, Telegram keeps {BUTTON_DATA_MAX_BYTES}: "
+                "a button must carry a short id"
+            )
 
 
 @dataclass(frozen=True)

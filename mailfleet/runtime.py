@@ -80,7 +80,7 @@ async def app_context(settings: Settings, svc: Services) -> AsyncIterator[AppCon
     session = aiohttp.ClientSession()
     try:
         runner = build_runner(settings, svc, redis, session)
-        slack = SlackTransport.from_settings(runner, settings)
+        slack = SlackTransport.from_settings(runner, settings, redis)
         telegram = TelegramTransport.from_settings(runner, settings, redis)
         notifiers: dict[Platform, Notifier] = {}
         if telegram is not None:

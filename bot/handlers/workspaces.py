@@ -89,7 +89,7 @@ async def workspace(ctx: Ctx, args: dict[str, Any]) -> Reply:
     )
 
 
-@command("use", Access.PUBLIC, Arg("slug"), example="acme")
+@command("use", Access.PUBLIC, Arg("slug", max_length=40), example="acme")  # slugs are 2–40 characters
 async def use(ctx: Ctx, args: dict[str, Any]) -> Reply:
     chosen = await people.use_workspace(ctx.actor, args["slug"])
     return Reply().add(ctx.t("use-done", slug=chosen.slug, name=chosen.name))

@@ -13,6 +13,17 @@ Visibility, decided once:
 - a file sent to the bot with a command's name (a DM: "import_leads acme" + leads.csv) is answered in that
   channel.
 
+Every HTTP request is checked in front of bolt, cheapest first, so a flood of forged requests costs almost
+nothing and never reaches a parser: a body over BODY_MAX_BYTES is refused (413) by its Content-Length, or while
+it is read; a missing, malformed or stale signature header is refused (401) before the body is read; the
+HMAC (`X-Slack-Signature`, slack_sdk's constant-time SignatureVerifier) is checked on the raw bytes (401); and
+a signature seen before is a replay (401), remembered in Redis for every web process. Only then does bolt parse
+the body.
+
+Files named by an event are fetched only from Slack's file host (the bot token goes nowhere else), only for a
+command the person may run, only when the declared size fits engine/uploads.MAX_UPLOAD_BYTES, and the download
+stops at that limit whatever the declared size said.
+
 A person is the Slack user id alone (`U…`/`W…`, unique across Slack and stable across an Enterprise Grid org),
 the same string ADMIN_SLACK_IDS lists. The display name comes from the payload (no users.info call per request);
 the language is the person's `/lang`, else the configured default.
@@ -20,17 +31,24 @@ the language is the person's `/lang`, else the configured default.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 import uuid
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+from yarl import URL
 
+from bot.bounded import read_body
 from bot.command import REGISTRY, split_line
 from bot.runner import Runner
 from bot.slack.notifier import post_reply, upload_files, web_client
@@ -40,15 +58,49 @@ from engine.logging import get_logger
 from engine.people import Identity
 from engine.reply import Attachment, Reply
 from engine.settings import Settings
+from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import Platform
 
 log = get_logger(__name__)
 
 SLASH_COMMAND = "/mailfleet"
 DEFAULT_PATH = "/slack/events"
-FILE_MAX_BYTES = 20 * 1024 * 1024  # a lead list of a few hundred thousand rows; more is a mistake or an attack
+FILE_MAX_BYTES: Final = MAX_UPLOAD_BYTES  # the one limit of uploaded files (engine/uploads)
 DOWNLOAD_TIMEOUT_S = 60
 LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(\|[^>]*)?>\s*")
+BODY_MAX_BYTES: Final = 512 * 1024
+"""Slack's largest request to us is a button press, which carries the pressed message (at most 50 blocks of
+3,000 characters, URL-encoded); our messages with buttons are a few kilobytes. Commands and events are smaller."""
+SIGNATURE_WINDOW_S: Final = 5 * 60
+"""Slack's (and slack_sdk's) window: a request is accepted within five minutes either side of its timestamp."""
+REPLAY_PREFIX: Final = "mailfleet:slack:seen:"
+"""Redis keys of signatures already accepted, kept for the whole window: any web process refuses a replay."""
+SLACK_FILE_HOST: Final = "https://files.slack.com/"
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+
+def files_base_for(api_base: str) -> str:
+    """Where Slack serves files to this install: files.slack.com for Slack itself (Enterprise Grid included);
+    for a Web API base elsewhere (a proxy, the test stand-in), that server's origin."""
+    api = URL(api_base)
+    if api.host == "slack.com" or (api.host or "").endswith(".slack.com"):
+        return SLACK_FILE_HOST
+    return str(api.origin()) + "/"
+
+
+def is_file_url(url: str, files_base: str) -> bool:
+    """Whether `url` is on the file host: same scheme, host and port, under its path. Nothing else gets the token."""
+    try:
+        target, base = URL(url), URL(files_base)
+    except ValueError:
+        return False
+    return (
+        target.is_absolute()
+        and (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
+        and target.path.startswith(base.path)
+        and not target.user
+    )
 
 
 class SlackTransport:
@@ -61,11 +113,18 @@ class SlackTransport:
         bot_token: str,
         signing_secret: str,
         api_base: str,
+        redis: Redis,
         app_token: str | None = None,
         default_locale: str = "ru",
+        files_base: str | None = None,
+        max_body_bytes: int = BODY_MAX_BYTES,
     ) -> None:
         self.runner = runner
         self.default_locale = default_locale
+        self.files_base = files_base or files_base_for(api_base)
+        self.max_body_bytes = max_body_bytes
+        self._redis = redis
+        self._verifier = SignatureVerifier(signing_secret)
         self._bot_token = bot_token  # file downloads need it; never logged
         self._app_token = app_token
         self._socket_mode: AsyncSocketModeHandler | None = None
@@ -77,7 +136,7 @@ class SlackTransport:
         self.app.error(self._on_error)
 
     @classmethod
-    def from_settings(cls, runner: Runner, settings: Settings) -> SlackTransport | None:
+    def from_settings(cls, runner: Runner, settings: Settings, redis: Redis) -> SlackTransport | None:
         """The transport the settings describe, or None when Slack is not configured (no bot token or secret)."""
         if settings.slack_bot_token is None or settings.slack_signing_secret is None:
             return None
@@ -86,6 +145,7 @@ class SlackTransport:
             bot_token=settings.slack_bot_token.get_secret_value(),
             signing_secret=settings.slack_signing_secret.get_secret_value(),
             api_base=settings.slack_api_base,
+            redis=redis,
             app_token=settings.slack_app_token.get_secret_value() if settings.slack_app_token else None,
             default_locale=settings.default_locale,
         )
@@ -97,8 +157,44 @@ class SlackTransport:
         app.router.add_post(path, self._handle_http)
 
     async def _handle_http(self, request: web.Request) -> web.Response:
-        """Bolt checks the signature and the timestamp (401 otherwise) before any listener runs."""
-        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+        """Only a fresh, correctly signed request of bounded size reaches bolt (which checks the signature again)."""
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not (_TIMESTAMP.fullmatch(timestamp) and _SIGNATURE.fullmatch(signature)):
+            return _unauthorized()
+        if abs(time.time() - int(timestamp)) > SIGNATURE_WINDOW_S:
+            return _unauthorized()
+        raw = await read_body(request, self.max_body_bytes)  # 413 past the cap
+        try:
+            text = raw.decode("utf-8")  # Slack sends UTF-8; anything else cannot carry its signature
+        except UnicodeDecodeError:
+            return _unauthorized()
+        if not self._verifier.is_valid(raw, timestamp, signature):
+            return _unauthorized()
+        if not await self._first_delivery(signature, request.headers.get("X-Slack-Retry-Num")):
+            return _unauthorized()
+        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=dict(request.headers))
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    async def _first_delivery(self, signature: str, retry: str | None) -> bool:
+        """Whether this signature is new. A signed request replayed within the window (by anyone who saw it)
+        would run its command again — a second invite code, a second import — so a seen signature is refused.
+
+        Slack itself retries only when we were slow or failed; we acknowledge before working, so the first
+        delivery is already running: a retry that repeats a signature is refused like any replay (401) and never
+        re-runs the command. (Retries that Slack signs anew reach the listeners, which ignore X-Slack-Retry-Num.)
+        Redis down: refused too (503) — better Slack retries than a command runs twice.
+        """
+        key = REPLAY_PREFIX + hashlib.sha256(signature.encode()).hexdigest()[:32]
+        try:
+            # the window is ±5 minutes around the timestamp, so a signature stays acceptable up to 10 minutes
+            first = await self._redis.set(key, "1", nx=True, ex=2 * SIGNATURE_WINDOW_S)
+        except RedisError as exc:
+            log.warning("slack replay check unavailable", error=type(exc).__name__)
+            raise web.HTTPServiceUnavailable() from None
+        if not first:
+            log.info("slack replay refused", retry=retry)
+        return bool(first)
 
     @property
     def socket_mode_enabled(self) -> bool:
@@ -128,10 +224,9 @@ class SlackTransport:
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         """`/mailfleet <command> …` (bare `/mailfleet`: /help): ack at once, run, answer ephemerally."""
         await ack()
-        name, words = split_line(unescape(body.get("text", "")))
         identity = self._identity(body["user_id"], body.get("user_name", ""))
         channel = body.get("channel_id", "")
-        reply = await self.runner.run(identity, channel, name or "help", words)
+        reply = await self.runner.run_line(identity, channel, unescape(body.get("text", "")).strip() or "help")
         await _respond_pages(respond, render(reply), response_type="ephemeral")
         await upload_files(self.client, channel, reply)
 
@@ -160,19 +255,35 @@ class SlackTransport:
         files, user = event.get("files") or [], event.get("user")
         if not files or not user or request.headers.get("x-slack-retry-num"):
             return
-        name, words = split_line(LEADING_MENTION.sub("", unescape(event.get("text", ""))))
+        text = LEADING_MENTION.sub("", unescape(event.get("text", ""))).strip()
+        name, _ = split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest of the line
         command = REGISTRY.get(name)
         if command is None or command.file_arg is None:
             return
         channel, thread_ts = event["channel"], event.get("thread_ts")
-        attachment = await self._download(files[0])
-        if attachment is None:
-            t = translator(self.default_locale)
-            too_large = Reply(ok=False).add(t("slack-file-too-large", limit_mb=FILE_MAX_BYTES // 2**20), "error")
-            await post_reply(self.client, channel, too_large, thread_ts)
+        identity = self._identity(user, "")
+        fetched = await self.runner.precheck(identity, name) or await self._fetch(files[0])  # authorized first
+        if isinstance(fetched, Reply):
+            await post_reply(self.client, channel, fetched, thread_ts)
             return
-        reply = await self.runner.run(self._identity(user, ""), channel, name, words, attachment)
+        reply = await self.runner.run_line(identity, channel, text, fetched)
         await post_reply(self.client, channel, reply, thread_ts)
+
+    async def _fetch(self, file: dict[str, Any]) -> Attachment | Reply:
+        """The shared file, or the refusal to post: too large (declared or downloaded), or not downloadable."""
+        t = translator(self.default_locale)
+        name = str(file.get("name") or "file")
+        too_large = Reply(ok=False).add(t("slack-file-too-large", limit_mb=FILE_MAX_BYTES // 2**20), "error")
+        declared = file.get("size")
+        if isinstance(declared, int) and declared > FILE_MAX_BYTES:  # the download is capped anyway
+            return too_large
+        try:
+            attachment = await self._download(file)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            # only the type: aiohttp errors quote the URL, and the URL came from the request
+            log.warning("slack download failed", error=type(exc).__name__)
+            return Reply(ok=False).add(t("slack-download-failed", name=name), "error")
+        return too_large if attachment is None else attachment
 
     async def _on_error(self, error: Exception, body: dict[str, Any], context: AsyncBoltContext) -> None:
         """Anything a listener did not expect: logged with a reference (never the payload — it carries
@@ -198,10 +309,12 @@ class SlackTransport:
         return self.runner.identity(Platform.SLACK, user_id, display_name, self.default_locale)
 
     async def _download(self, file: dict[str, Any]) -> Attachment | None:
-        """The file's bytes from `url_private_download` (bot token as Bearer); None when it is too large."""
-        if int(file.get("size") or 0) > FILE_MAX_BYTES:
-            return None
-        url = file.get("url_private_download") or file["url_private"]
+        """The file's bytes from `url_private_download` (bot token as Bearer), only on the file host; None when it
+        turns out larger than the limit. A URL elsewhere raises `ValueError` and is never requested. A redirect
+        to another origin would lose the token (aiohttp drops Authorization across origins)."""
+        url = str(file.get("url_private_download") or file.get("url_private") or "")
+        if not is_file_url(url, self.files_base):
+            raise ValueError("the file is not on Slack's file host")
         content = bytearray()
         timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT_S)
         headers = {"Authorization": f"Bearer {self._bot_token}"}
@@ -212,6 +325,10 @@ class SlackTransport:
                 if len(content) > FILE_MAX_BYTES:
                     return None
         return Attachment(file.get("name") or "file", bytes(content), file.get("mimetype") or "")
+
+
+def _unauthorized() -> web.Response:
+    return web.Response(status=401, text="invalid request signature")
 
 
 async def _respond_pages(respond: AsyncRespond, pages: list[SlackMessage], **options: Any) -> None:

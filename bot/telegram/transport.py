@@ -4,8 +4,9 @@ public URL) or by webhook on the shared aiohttp app (production)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.fsm.storage.base import DefaultKeyBuilder
@@ -15,6 +16,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot.bounded import read_body
 from bot.runner import Runner
 from bot.telegram.client import TelegramNotifier, create_bot
 from bot.telegram.render import command_menu
@@ -22,13 +24,16 @@ from bot.telegram.updates import build_router
 from engine.i18n import DEFAULT_LOCALE, LOCALES, translator
 from engine.logging import get_logger
 from engine.settings import Settings
+from engine.uploads import MAX_UPLOAD_BYTES
 
 log = get_logger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 FSM_PREFIX = "mailfleet:tg:fsm"  # Redis keys of pending questions (and their per-person locks)
 QUESTION_TTL_S = 24 * 3600  # a question left unanswered for a day is forgotten
-MAX_FILE_BYTES = 20 * 1024 * 1024  # the largest file Telegram's cloud Bot API lets a bot download
+MAX_FILE_BYTES: Final = MAX_UPLOAD_BYTES  # the one limit of uploaded files (engine/uploads); Telegram's own is 20 MB
+WEBHOOK_BODY_MAX_BYTES: Final = 256 * 1024
+"""An update is a message of at most 4,096 characters with its entities, or a button press; files arrive as ids."""
 STOP_GRACE_S = 30.0  # how long `stop()` lets updates in flight finish their replies
 
 
@@ -57,6 +62,33 @@ class InFlight(BaseMiddleware):
     async def drain(self, timeout_s: float) -> None:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=timeout_s)
+
+
+class BoundedWebhook(SimpleRequestHandler):
+    """aiogram's webhook handler, with the body bounded: the secret token is checked first (401, nothing read),
+    then the size (413), then the JSON (400 for anything that is not an update object, never a traceback)."""
+
+    def __init__(self, *args: Any, max_body_bytes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_body_bytes = max_body_bytes
+
+    async def handle(self, request: web.Request) -> web.Response:
+        bot = await self.resolve_bot(request)
+        if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), bot):
+            return web.Response(body="Unauthorized", status=401)
+        raw = await read_body(request, self.max_body_bytes)
+        try:
+            update = json.loads(raw)
+        except ValueError:  # UnicodeDecodeError included
+            update = None
+        if not isinstance(update, dict):
+            return web.Response(body="Bad Request", status=400)
+        task = asyncio.create_task(self._background_feed_update(bot=bot, update=update))
+        self._background_feed_update_tasks.add(task)
+        task.add_done_callback(self._background_feed_update_tasks.discard)
+        return web.json_response({})
+
+    __call__ = handle
 
 
 class TelegramTransport:
@@ -149,8 +181,11 @@ class TelegramTransport:
 
     def register_webhook(self, app: web.Application, path: str = WEBHOOK_PATH) -> None:
         """Serve Telegram's updates at `path` of the shared aiohttp app. A request without the secret token
-        header, or with a wrong one, is answered 401 and touches nothing."""
-        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=self._secret()).register(app, path=path)
+        header, or with a wrong one, is answered 401 and touches nothing; a body over WEBHOOK_BODY_MAX_BYTES 413."""
+        handler = BoundedWebhook(
+            self.dispatcher, self.bot, secret_token=self._secret(), max_body_bytes=WEBHOOK_BODY_MAX_BYTES
+        )
+        handler.register(app, path=path)
 
     async def set_webhook(self, url: str) -> None:
         """Tell Telegram to post updates to `url` (the public address of `register_webhook`'s path)."""

@@ -4,6 +4,7 @@ the guided flow (a command that asked for one more argument or a file) are the o
 from __future__ import annotations
 
 import dataclasses
+import io
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -31,6 +32,24 @@ from models.enums import Platform
 log = get_logger(__name__)
 
 CALLBACK_ANSWER_LIMIT = 200  # characters Telegram shows in a button's pop-up answer
+QUERY_TOO_OLD = "query is too old"  # Telegram's 400 for an answer after ~15 s (or to an unknown query id)
+
+
+class FileTooLarge(Exception):
+    """The download went past the limit, whatever size the document declared."""
+
+
+class CappedBuffer(io.BytesIO):
+    """aiogram's download destination, refusing to grow past `max_bytes`: the download stops there."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__()
+        self.max_bytes = max_bytes
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self.max_bytes:
+            raise FileTooLarge
+        return super().write(data)
 
 
 class Flow(StatesGroup):
@@ -129,9 +148,13 @@ async def on_document(
     if target is None:
         await _say(bot, message.chat.id, identity, key="telegram-document-no-command", style="error")
         return
+    command, words = target
+    refused = await runner.precheck(identity, command)  # a command this person may not run gets no download
+    if refused is not None:
+        await _respond(bot, message.chat.id, refused, state, identity)
+        return
     attachment = await _receive(bot, message.chat.id, identity, document, max_file_bytes)
     if attachment is not None:
-        command, words = target
         reply = await runner.run(identity, str(message.chat.id), command, words, attachment)
         await _respond(bot, message.chat.id, reply, state, identity)
 
@@ -147,17 +170,32 @@ async def on_cancel(message: Message, *, identity: Identity, state: FSMContext, 
 
 async def on_press(query: CallbackQuery, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:
     """A button runs its command with its id. Success posts the result and takes the keyboard off the message;
-    a refusal ("already decided", a role that may not) is shown only to the person who pressed."""
+    a refusal ("already decided", a role that may not) is shown only to the person who pressed — in a pop-up,
+    or, when Telegram no longer takes an answer to this press, as a message. A late press still runs: the
+    command's state check in the database decides, not the age of the press."""
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     name, words = parse_callback_data(query.data or "")
     reply = await runner.run(identity, str(chat_id), name, words)
     if not reply.ok and reply.awaiting is None:
-        await query.answer(_shorten(reply.plain_text(), CALLBACK_ANSWER_LIMIT), show_alert=True)
+        if not await _answer(query, _shorten(reply.plain_text(), CALLBACK_ANSWER_LIMIT), show_alert=True):
+            await send_reply(bot, chat_id, reply)
         return
-    await query.answer()
+    await _answer(query)
     if reply.ok and isinstance(query.message, Message):
         await _drop_keyboard(bot, query.message)
     await _respond(bot, chat_id, reply, state, identity)
+
+
+async def _answer(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> bool:
+    """answerCallbackQuery; False when Telegram refuses it as too old (the press came late, or we were slow)."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except TelegramBadRequest as exc:
+        if QUERY_TOO_OLD not in exc.message.lower():
+            raise
+        log.debug("callback query too old to answer", data=query.data)
+        return False
+    return True
 
 
 async def on_error(
@@ -231,8 +269,23 @@ async def _receive(
             limit_kb=_kilobytes(max_file_bytes),
         )
         return None
+    buffer = CappedBuffer(max_file_bytes)
     try:
-        data = await bot.download(document)
+        data = await bot.download(document, destination=buffer)
+    except FileTooLarge:
+        log.warning("telegram download over the limit", declared=size, limit=max_file_bytes)
+        limit_kb = _kilobytes(max_file_bytes)
+        await _say(
+            bot,
+            chat_id,
+            identity,
+            key="telegram-file-too-large",
+            style="error",
+            name=name,
+            size_kb=f"> {limit_kb}",
+            limit_kb=limit_kb,
+        )
+        return None
     except (aiohttp.ClientError, TelegramAPIError, TimeoutError) as exc:
         # only the type: aiohttp errors quote the file URL, which holds the bot token
         log.warning("telegram download failed", error=type(exc).__name__, size=size)
@@ -240,7 +293,7 @@ async def _receive(
     if data is None:
         await _say(bot, chat_id, identity, key="telegram-download-failed", style="error", name=name)
         return None
-    return Attachment(name, data.read(), document.mime_type or "application/octet-stream")
+    return Attachment(name, buffer.getvalue(), document.mime_type or "application/octet-stream")
 
 
 async def _drop_keyboard(bot: Bot, message: Message) -> None:

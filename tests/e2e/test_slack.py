@@ -46,7 +46,7 @@ ADMIN = "U0ADMIN"
 ALERTS = "C0ALERTS"
 EN = translator("en")
 CLOCK = SystemClock()  # Slack signatures are checked against real time, so everything runs on it
-TEST_COMMANDS = ("slack_test_export", "slack_test_slow", "slack_test_import")
+TEST_COMMANDS = ("slack_test_export", "slack_test_slow", "slack_test_import", "slack_test_manage_import")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -71,6 +71,10 @@ def test_commands() -> Iterator[None]:
         return Reply().add(
             f"{leads.filename} ({leads.mime}): {len(leads.content)} bytes, {lines} lines → {args['list']}"
         )
+
+    @command("slack_test_manage_import", Access.MANAGE, Arg("leads", kind="file"))
+    async def manage_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
+        return Reply().add(f"imported {len(args['leads'].content)} bytes")
 
     yield
     for name in TEST_COMMANDS:
@@ -122,7 +126,13 @@ async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:
     runner = Runner(CLOCK, admins={Platform.SLACK: {ADMIN}}, services={"redis": redis})
     async with SlackAPI(token=BOT_TOKEN) as api, SlackFiles(token=BOT_TOKEN) as files:
         transport = SlackTransport(
-            runner, bot_token=BOT_TOKEN, signing_secret=SECRET, api_base=api.base_url, default_locale="en"
+            runner,
+            bot_token=BOT_TOKEN,
+            signing_secret=SECRET,
+            api_base=api.base_url,
+            redis=redis,
+            default_locale="en",
+            files_base=files.root,
         )
         app = web.Application()
         transport.register(app)
@@ -315,13 +325,16 @@ async def test_a_csv_sent_to_the_bot_becomes_the_file_argument(slack: Rig) -> No
     assert texts(answer.params["blocks"]) == [f"leads.csv (text/csv): {len(csv)} bytes, 3 lines → spring"]
     assert slack.files.downloads == [(shared["id"], BOT_TOKEN)]
 
-    assert await slack.post(body, headers | {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}) == 200
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert await slack.post(body, headers | retry) == 401  # the same signature again: a replay, refused
+    resigned = signed_headers(SECRET, body, timestamp=int(time.time()) - 1, content_type="application/json")
+    assert await slack.post(body, resigned | retry) == 200  # signed anew: accepted, and ignored as a retry
     chatter = message_event_body("look at this", files=[slack.files.add("notes.csv", b"x\n")])
     assert await slack.post(chatter, signed_headers(SECRET, chatter, content_type="application/json")) == 200
-    huge = message_event_body("slack_test_import", files=[slack.files.add("big.csv", b"x\n", size=21 * 2**20)])
+    huge = message_event_body("slack_test_import", files=[slack.files.add("big.csv", b"x\n", size=3 * 2**20)])
     assert await slack.post(huge, signed_headers(SECRET, huge, content_type="application/json")) == 200
     refused = await slack.api.wait_call("chat.postMessage", count=2)
-    assert texts(refused.params["blocks"]) == [":warning: " + EN("slack-file-too-large", limit_mb=20)]
+    assert texts(refused.params["blocks"]) == [":warning: " + EN("slack-file-too-large", limit_mb=2)]
     assert len(slack.files.downloads) == 1
     assert len(slack.api.calls_to("chat.postMessage")) == 2
 
@@ -351,3 +364,129 @@ async def test_an_unexpected_failure_answers_with_a_reference_and_logs_no_secret
     logged = captured.out + captured.err + caplog.text
     assert ref in logged
     assert BOT_TOKEN not in logged and SECRET not in logged
+
+
+# Attacks and platform limits --------------------------------------------------------------------------------------
+
+
+def _forged(*, timestamp: str | None = None, content_type: str = "application/json") -> dict[str, str]:
+    """Headers shaped like Slack's, with a fresh timestamp and a well-formed signature that is not the HMAC."""
+    ts = timestamp if timestamp is not None else str(int(time.time()))
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=" + "0" * 64}
+
+
+async def _chunked(data: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), 64 * 1024):
+        yield data[start : start + 64 * 1024]
+
+
+async def test_a_flood_of_unsigned_oversized_and_malformed_bodies_never_reaches_bolt(
+    slack: Rig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dispatched: list[str] = []
+    dispatch = slack.transport.app.async_dispatch
+
+    async def counting(request: Any) -> Any:
+        dispatched.append(request.raw_body[:20])
+        return await dispatch(request)
+
+    monkeypatch.setattr(slack.transport.app, "async_dispatch", counting)
+    megabyte = b'{"type": "event_callback", "event": ' + b"[" * (2**20) + b"}"
+    huge_signed_body = b"x" * (slack.transport.max_body_bytes + 1)
+
+    async def send(data: Any, headers: dict[str, str]) -> int:
+        async with slack.http.post(slack.events_url, data=data, headers=headers) as response:
+            assert "Traceback" not in await response.text()
+            return response.status
+
+    cases = [
+        *[(megabyte, {"Content-Type": "application/json"}, 401) for _ in range(5)],  # unsigned: nothing is read
+        *[(megabyte, _forged(), 413) for _ in range(5)],  # Content-Length over the cap
+        *[(_chunked(megabyte), _forged(), 413) for _ in range(3)],  # no length: cut while reading
+        (huge_signed_body, signed_headers(SECRET, huge_signed_body), 413),  # even correctly signed
+        (b"{not json", {"Content-Type": "application/json"}, 401),
+        (b"{not json", _forged(), 401),  # well-formed headers, wrong HMAC
+        (b"payload=%7B", _forged(timestamp="soon"), 401),
+        (b"payload=%7B", _forged(timestamp=str(int(time.time()) - 3600)), 401),
+        (b"\xff\xfe\x00garbage", _forged(), 401),
+    ]
+    statuses = await asyncio.gather(*(send(data, headers) for data, headers, _ in cases))
+
+    assert list(statuses) == [expected for _, _, expected in cases]
+    assert dispatched == []
+    assert (slack.api.calls, slack.api.responses, slack.files.downloads) == ([], [], [])
+    logged = caplog.text + "".join(capsys.readouterr())
+    assert "Traceback" not in logged and "Error handling request" not in logged
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
+
+    answered = await slack.command("whoami", user="U0TESTER")  # a real request still gets through
+    assert len(dispatched) == 1 and answered["response_type"] == "ephemeral"
+
+
+async def test_a_signed_request_replayed_later_is_refused_and_runs_once(slack: Rig, redis: Redis) -> None:
+    await slack.command('workspace_new acme "ACME"', user=ADMIN, name="boss")
+    body = slash_command_body(
+        "/mailfleet", "invite manager", response_url=slack.api.response_url(), user_id=ADMIN, user_name="boss"
+    )
+    headers = signed_headers(SECRET, body, timestamp=int(time.time()) - 60)  # captured a minute ago
+    assert await slack.post(body, headers) == 200
+    await slack.api.wait_response(count=2)
+    for _ in range(2):
+        assert await slack.post(body, headers) == 401
+        assert await slack.post(body, headers | {"X-Slack-Retry-Num": "1"}) == 401
+    await asyncio.sleep(0.3)  # a replay that got through would have answered by now
+    assert len(slack.api.responses) == 2
+    assert await Invite.all().count() == 1
+    assert len(await redis.keys("mailfleet:slack:seen:*")) == 2  # one per accepted request, shared by processes
+
+
+async def test_the_bot_token_goes_only_to_slacks_file_host(slack: Rig) -> None:
+    async with SlackFiles(token=BOT_TOKEN) as elsewhere:
+        shared = elsewhere.add("leads.csv", b"email\nann@a.test\n")
+        body = message_event_body("slack_test_import spring", files=[shared])
+        assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+        refused = await slack.api.wait_call("chat.postMessage")
+        assert texts(refused.params["blocks"]) == [":warning: " + EN("slack-download-failed", name="leads.csv")]
+        assert elsewhere.downloads == []
+    assert slack.files.downloads == []
+
+
+async def test_a_file_for_a_command_the_person_may_not_run_is_never_downloaded(slack: Rig) -> None:
+    shared = slack.files.add("leads.csv", b"email\nann@a.test\n")
+    body = message_event_body("slack_test_manage_import", files=[shared], user_id="U0STRANGER")
+    assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+    refused = await slack.api.wait_call("chat.postMessage")
+    assert texts(refused.params["blocks"]) == [":warning: " + escape(EN("error-not-registered"))]
+    assert slack.files.downloads == []
+
+
+async def test_a_file_bigger_than_it_says_is_cut_off_at_the_limit(slack: Rig) -> None:
+    shared = slack.files.add("leads.csv", b"email,name\n" * (300 * 1024), size=100)  # 3.3 MB, says 100 bytes
+    body = message_event_body("slack_test_import", files=[shared])
+    assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+    refused = await slack.api.wait_call("chat.postMessage")
+    assert texts(refused.params["blocks"]) == [":warning: " + EN("slack-file-too-large", limit_mb=2)]
+    assert slack.files.downloads == [(shared["id"], BOT_TOKEN)]
+
+
+async def test_huge_numbers_long_values_and_control_characters_are_refused_by_name(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    usage = "/approve 17"
+    big = await slack.command("approve 99999999999999999999", user="U0MGR")
+    expected = EN(
+        "error-arg-int-range", value="99999999999999999999", min=str(-(2**31)), max=str(2**31 - 1),
+        arg="id", command="approve", usage=usage,
+    )  # fmt: skip
+    assert texts(big["blocks"]) == [":warning: " + escape(expected)]
+
+    too_long = await slack.command("use " + "a" * 3000, user="U0MGR")  # past Fluent's 2,500: was {???}
+    [text] = texts(too_long["blocks"])
+    assert "{???}" not in text and "3000" in text and "40." in text and "a" * 39 + "…" in text
+    assert len(text) < 400
+
+    nul = await slack.command("use ac\x00me", user="U0MGR")
+    assert texts(nul["blocks"]) == [
+        ":warning: " + escape(EN("error-arg-control", arg="slug", command="use", position="3", usage="/use acme"))
+    ]
+    huge = await slack.command("use " + "x" * 10_000, user="U0MGR")
+    assert texts(huge["blocks"]) == [":warning: " + EN("error-text-too-long", length="10004", limit="4000")]

@@ -22,11 +22,13 @@ from bot.command import REGISTRY, Access, Arg, Ctx, command
 from bot.runner import Runner
 from bot.telegram import WEBHOOK_PATH
 from bot.telegram.render import ERROR_MARK, MESSAGE_LIMIT, utf16_length
+from bot.telegram.transport import WEBHOOK_BODY_MAX_BYTES
 from bot.telegram.updates import Flow
 from engine import approvals
 from engine.i18n import translator
 from engine.notify import Notification, deliver
 from engine.reply import Attachment, Button, Reply
+from engine.uploads import MAX_UPLOAD_BYTES
 from models import Approval, AuditLog, ChatBinding, Delivery, Membership, Person, Workspace
 from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
 from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, make_transport, visible
@@ -66,12 +68,13 @@ async def _value_button(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-TEST_COMMANDS = ("rows", "long_report", "value_button", "slow")
+TEST_COMMANDS = ("rows", "manage_rows", "long_report", "value_button", "slow")
 
 
 @pytest.fixture(autouse=True)
 def test_commands() -> Iterator[None]:
     command("rows", Access.PUBLIC, Arg("file", kind="file"))(_rows)
+    command("manage_rows", Access.MANAGE, Arg("file", kind="file"))(_rows)
     command("long_report", Access.PUBLIC)(_long_report)
     command("value_button", Access.PUBLIC)(_value_button)
     try:
@@ -438,3 +441,109 @@ async def test_set_webhook_registers_it_and_publishes_the_menu(
     finally:
         await transport.bot.delete_webhook()
         await transport.stop()
+
+
+# Attacks and platform limits --------------------------------------------------------------------------------------
+
+
+async def test_a_late_button_press_still_runs(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager")
+    await ask(anna, "/workspace_new beta Beta")
+    await anna.send_command("/workspaces")
+    [listing] = await anna.wait_replies()
+    await anna.press(listing.callback_data("acme"), listing, too_old=True)  # Telegram refuses the answer
+    edited, result = await anna.wait_replies(2)
+    assert (edited.message_id, edited.buttons) == (listing.message_id, [])
+    assert visible(result.text) == EN("use-done", slug="acme", name="ACME")
+    await anna.assert_no_replies(within=0.3)  # no "something went wrong" after it
+
+
+async def test_a_late_press_that_is_refused_says_why_in_the_chat(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager", first_name="Anna")
+    await ask(anna, "/bind alerts")
+    approval, _approve, reject = await request_approval(telegram)
+    [message] = await anna.wait_replies()
+    await telegram.admin(f"/approve {approval.id}")  # decided meanwhile, elsewhere
+    await anna.press(message.callback_data(reject), message, too_old=True)  # no pop-up can carry the refusal
+    [refusal] = await anna.wait_replies()
+    decided = EN("error-approval-decided", id=approval.id, status="approved", who="admin", via="console")
+    assert visible(refusal.text) == ERROR_MARK + decided
+    assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPROVED
+
+
+async def test_a_document_for_a_command_the_person_may_not_run_is_not_downloaded(telegram: TelegramRig) -> None:
+    stranger = telegram.user(BORIS)
+    await stranger.upload_document("leads.csv", CSV, caption="/manage_rows")
+    [refused] = await stranger.wait_replies()
+    assert visible(refused.text) == ERROR_MARK + EN("error-not-registered")
+    assert await stranger.bot_downloads() == []
+    await stranger.upload_document("leads.csv", CSV, caption="/rows")  # one that anyone may run is fetched
+    text, _document = await stranger.wait_replies(2)
+    assert visible(text.text) == "leads.csv: 2 rows"
+    assert len(await stranger.bot_downloads()) == 1
+
+
+async def test_a_document_bigger_than_it_says_is_cut_off_at_the_limit(telegram: TelegramRig) -> None:
+    boris = telegram.user(BORIS)
+    big = b"email,name\n" * (MAX_UPLOAD_BYTES // 10)  # just over 2 MiB, declared as 100 bytes
+    await boris.upload_document("big.csv", big, caption="/rows", declared_size=100)
+    [refused] = await boris.wait_replies()
+    limit_kb = MAX_UPLOAD_BYTES // 1024
+    assert visible(refused.text) == ERROR_MARK + EN(
+        "telegram-file-too-large", name="big.csv", size_kb=f"> {limit_kb}", limit_kb=limit_kb
+    )
+    await boris.assert_no_replies(within=0.3)
+
+
+@pytest.mark.parametrize("transport_options", [{"max_file_bytes": 4 * MAX_UPLOAD_BYTES}])
+async def test_a_file_over_the_upload_limit_is_refused_before_the_command_runs(telegram: TelegramRig) -> None:
+    boris = telegram.user(BORIS)
+    await boris.upload_document("big.csv", b"email,name\n" * (MAX_UPLOAD_BYTES // 10), caption="/rows")
+    [refused] = await boris.wait_replies()
+    assert visible(refused.text) == ERROR_MARK + EN("error-upload-too-large", limit_kb=str(MAX_UPLOAD_BYTES // 1024))
+    await boris.assert_no_replies(within=0.3)  # "rows" never ran: it would have answered with a count and a file
+
+
+async def test_huge_numbers_long_values_and_control_characters_are_refused_by_name(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager")
+    assert await ask(anna, "/approve 99999999999999999999") == ERROR_MARK + EN(
+        "error-arg-int-range", value="99999999999999999999", min=str(-(2**31)), max=str(2**31 - 1),
+        arg="id", command="approve", usage="/approve 17",
+    )  # fmt: skip
+    too_long = await ask(anna, "/use " + "я" * 3000)
+    assert "{???}" not in too_long and "3000" in too_long and "я" * 39 + "…" in too_long and len(too_long) < 400
+    assert await ask(anna, "/use ac\x00me") == ERROR_MARK + EN(
+        "error-arg-control", arg="slug", command="use", position="3", usage="/use acme"
+    )
+    assert await ask(anna, "/use " + "x" * 5000) == ERROR_MARK + EN("error-text-too-long", length="5005", limit="4000")
+
+
+async def test_the_webhook_bounds_the_body_and_refuses_garbage_without_a_traceback(
+    emulator: TelegramEmulator, runner: Runner, redis: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = new_bot_token()
+    transport = make_transport(emulator, runner, redis, token)
+    app = web.Application()
+    transport.register_webhook(app)
+    secret = {SECRET_HEADER: WEBHOOK_SECRET}
+    huge = b"{" + b" " * WEBHOOK_BODY_MAX_BYTES + b"}"
+    try:
+        async with serve(app) as base, aiohttp.ClientSession() as http, TelegramUser(emulator, token, BORIS) as boris:
+            for body, headers, expected in (
+                (huge, {}, 401),  # no secret: refused before a byte is read
+                (huge, secret, 413),
+                (b"{not json", secret, 400),
+                (b"[1, 2]", secret, 400),
+                (b"\xff\xfe", secret, 400),
+            ):
+                async with http.post(base + WEBHOOK_PATH, data=body, headers=headers) as resp:
+                    assert resp.status == expected, body[:20]
+            await boris.assert_no_replies(within=0.3)
+            assert await Person.all().count() == 0
+    finally:
+        await transport.stop()
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]

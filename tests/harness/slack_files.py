@@ -44,6 +44,13 @@ class SlackFiles:
         self._serving: AbstractAsyncContextManager[str] | None = None
         self._root: str | None = None
 
+    @property
+    def root(self) -> str:
+        """``http://127.0.0.1:PORT``: the base an app under test treats as Slack's file host."""
+        if self._root is None:
+            raise RuntimeError("SlackFiles is not started")
+        return self._root
+
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_get("/files-pri/{team_file}/download/{name}", self._download)

@@ -276,25 +276,39 @@ class TelegramUser:
         result = await self._call("/sendCommand", json={**self._envelope(), "text": command, "entities": [entity]})
         return int(result["message_id"])
 
-    async def press(self, callback_data: str, message: BotMessage) -> str:
-        """Press the inline button ``callback_data`` on ``message``; returns the callback_query id."""
+    async def press(self, callback_data: str, message: BotMessage, *, too_old: bool = False) -> str:
+        """Press the inline button ``callback_data`` on ``message``; returns the callback_query id.
+
+        ``too_old``: Telegram refuses to take an answer to this press (``answerCallbackQuery`` → 400 "query is too
+        old"), as it does for a press the bot answers after about 15 seconds.
+        """
         payload = {
             "botToken": self.bot_token,
             "from": self.user,
             "chatId": message.chat_id,
             "messageId": message.message_id,
             "data": callback_data,
+            "tooOld": too_old,
         }
         result = await self._call("/sendCallback", json=payload)
         return str(result["callback_query_id"])
 
     async def upload_document(
-        self, filename: str, content: bytes, caption: str | None = None, mime_type: str | None = None
+        self,
+        filename: str,
+        content: bytes,
+        caption: str | None = None,
+        mime_type: str | None = None,
+        *,
+        declared_size: int | None = None,
     ) -> int:
-        """Send a file (e.g. a CSV) as a document message; returns its message_id."""
+        """Send a file (e.g. a CSV) as a document message; returns its message_id. ``declared_size`` makes the
+        document state another ``file_size`` than its real one."""
         meta = self._envelope()
         if caption is not None:
             meta["caption"] = caption
+        if declared_size is not None:
+            meta["declaredSize"] = declared_size
         form = aiohttp.FormData(quote_fields=False)  # raw UTF-8 file names, like Telegram clients
         form.add_field("message", json.dumps(meta), content_type="application/json")
         form.add_field(
@@ -349,6 +363,10 @@ class TelegramUser:
         if answer is None:
             raise AssertionError(f"callback query {callback_query_id} not answered within {timeout}s")
         return dict(answer)
+
+    async def bot_downloads(self) -> list[str]:
+        """The file_ids the bot has downloaded so far (through ``getFile`` and the file URL), oldest first."""
+        return [str(f) for f in await self._call("/getDownloads", json={"token": self.bot_token})]
 
     async def download(self, message: BotMessage) -> bytes:
         """The bytes of a document the bot sent."""

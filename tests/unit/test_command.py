@@ -1,9 +1,22 @@
 import pytest
 
-from bot.command import Access, Arg, ArgMissing, Command, allowed, parse_args, split_line
+from bot.command import (
+    ARG_MAX_CHARS,
+    ECHO_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    Access,
+    Arg,
+    ArgMissing,
+    Command,
+    allowed,
+    check_text,
+    parse_args,
+    split_line,
+)
 from engine.access import Actor
 from engine.errors import UserError
 from engine.reply import Attachment, Reply
+from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import Platform, Role
 
 
@@ -91,3 +104,102 @@ def test_access_levels(access: Access, expected: list[bool]) -> None:
 
 def test_manager_without_current_workspace_cannot_manage() -> None:
     assert not allowed(Command("x", _noop, Access.MANAGE), _actor(Role.MANAGER, True, ws=None))
+
+
+# Bounds: every input is bounded before it is parsed ---------------------------------------------------------------
+
+WORDS = Command(
+    "words",
+    _noop,
+    Access.PUBLIC,
+    (
+        Arg("slug"),
+        Arg("n", kind="int", required=False),
+        Arg("big", kind="int", required=False, int_type="int8"),
+        Arg("note", kind="rest", required=False),
+    ),
+    example="acme 3 4 hello",
+)
+
+
+def _refusal(words: list[str], file: Attachment | None = None, cmd: Command = WORDS) -> UserError:
+    with pytest.raises(UserError) as err:
+        parse_args(cmd, words, file)
+    return err.value
+
+
+def test_a_word_is_limited_to_200_characters_by_default_and_quoted_back_short() -> None:
+    assert parse_args(WORDS, ["a" * ARG_MAX_CHARS], None)["slug"] == "a" * ARG_MAX_CHARS
+    err = _refusal(["a" * 10_000])
+    assert err.key == "error-arg-too-long"
+    assert (err.params["arg"], err.params["length"], err.params["limit"]) == ("slug", "10000", "200")
+    assert err.params["value"] == "a" * (ECHO_MAX_CHARS - 1) + "…"
+
+
+def test_an_argument_may_declare_its_own_limit_and_rest_takes_a_line() -> None:
+    short = Command("s", _noop, Access.PUBLIC, (Arg("slug", max_length=40),))
+    assert _refusal(["a" * 41], cmd=short).params["limit"] == "40"
+    assert parse_args(WORDS, ["acme", "1", "2", *["word"] * 700], None)["note"] == " ".join(["word"] * 700)
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        (["acme", str(2**31 - 1)], 2**31 - 1),
+        (["acme", str(-(2**31))], -(2**31)),
+        (["acme", "1", str(2**63 - 1)], 2**63 - 1),
+    ],
+)
+def test_integers_up_to_the_column_they_fit(words: list[str], value: int) -> None:
+    assert value in parse_args(WORDS, words, None).values()
+
+
+@pytest.mark.parametrize(
+    ("words", "key", "limit"),
+    [
+        (["acme", "99999999999999999999"], "error-arg-int-range", str(2**31 - 1)),
+        (["acme", str(2**31)], "error-arg-int-range", str(2**31 - 1)),
+        (["acme", "1", str(2**63)], "error-arg-int-range", str(2**63 - 1)),
+        (["acme", "1_000"], "error-arg-not-int", None),
+        (["acme", "١٢"], "error-arg-not-int", None),  # Arabic-Indic digits: int() takes them, we do not
+        (["acme", "9" * 300], "error-arg-too-long", None),  # never even parsed
+    ],
+)
+def test_integers_out_of_range_or_not_plain_digits_are_refused(words: list[str], key: str, limit: str | None) -> None:
+    err = _refusal(words)
+    assert err.key == key
+    if limit is not None:
+        assert err.params["max"] == limit and err.params["arg"] in {"n", "big"}
+
+
+@pytest.mark.parametrize("bad", ["ac\x00me", "ac\x1bme", "ac\x7fme", "ac\ud800me", "ac\u0085me"])
+def test_control_characters_and_lone_surrogates_are_refused_with_their_position(bad: str) -> None:
+    err = _refusal([bad])
+    assert (err.key, err.params["position"], err.params["arg"]) == ("error-arg-control", "3", "slug")
+    assert _refusal(["acme", "1", "2", "a", bad]).key == "error-arg-control"  # in the rest of the line too
+
+
+def test_unicode_text_is_fine() -> None:
+    assert parse_args(WORDS, ["пример.рф", "1", "2", "Привет,", "мир\t!"], None)["note"] == "Привет, мир\t!"
+
+
+def test_wrong_values_are_quoted_back_shortened() -> None:
+    extra = _refusal(["a", "1", "2", "x"], cmd=Command("one", _noop, Access.PUBLIC, (Arg("slug"),)))
+    assert extra.key == "error-arg-extra"
+    long_extra = Command("one", _noop, Access.PUBLIC, (Arg("slug"),))
+    assert len(_refusal(["a", "x" * 150], cmd=long_extra).params["extra"]) == ECHO_MAX_CHARS
+    assert _refusal(["acme", "y" * 150]).params["value"] == "y" * (ECHO_MAX_CHARS - 1) + "…"
+
+
+def test_a_whole_message_longer_than_a_command_line_is_refused_before_it_is_split() -> None:
+    check_text("x" * TEXT_MAX_CHARS)
+    with pytest.raises(UserError) as err:
+        check_text("x" * (TEXT_MAX_CHARS + 1))
+    assert err.value.key == "error-text-too-long" and err.value.params["limit"] == str(TEXT_MAX_CHARS)
+
+
+def test_a_file_over_the_upload_limit_is_refused_before_the_handler() -> None:
+    cmd = Command("imp", _noop, Access.MANAGE, (Arg("csv", kind="file"),))
+    assert parse_args(cmd, [], Attachment("a.csv", b"x" * MAX_UPLOAD_BYTES))["csv"].filename == "a.csv"
+    err = _refusal([], Attachment("a.csv", b"x" * (MAX_UPLOAD_BYTES + 1)), cmd=cmd)
+    assert err.key == "error-upload-too-large"

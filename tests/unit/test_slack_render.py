@@ -6,15 +6,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+from redis.asyncio import Redis
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
 from bot.runner import Runner
 from bot.slack import SlackNotifier, SlackTransport, render
 from bot.slack.render import command_of, escape, unescape
+from bot.slack.transport import files_base_for, is_file_url
 from engine.clock import SystemClock
 from engine.reply import Button, Reply
 from engine.settings import Settings
 from models.enums import Platform
+
+REDIS = Redis(host="127.0.0.1", port=9)  # never connected: building a transport talks to nobody
 
 
 def sections(reply: Reply) -> list[str]:
@@ -134,13 +139,13 @@ def _settings(**slack: Any) -> Settings:
 
 def test_no_transport_without_a_bot_token_and_a_signing_secret() -> None:
     runner = Runner(SystemClock())
-    assert SlackTransport.from_settings(runner, _settings()) is None
-    assert SlackTransport.from_settings(runner, _settings(slack_bot_token="xoxb-1")) is None
+    assert SlackTransport.from_settings(runner, _settings(), REDIS) is None
+    assert SlackTransport.from_settings(runner, _settings(slack_bot_token="xoxb-1"), REDIS) is None
 
 
 async def test_the_transport_and_socket_mode_are_built_from_settings() -> None:
     settings = _settings(slack_bot_token="xoxb-1", slack_signing_secret="s3cret", slack_app_token="xapp-1")
-    transport = SlackTransport.from_settings(Runner(SystemClock()), settings)
+    transport = SlackTransport.from_settings(Runner(SystemClock()), settings, REDIS)
     assert transport is not None
     assert (transport.client.base_url, transport.client.token, transport.default_locale) == (
         "http://127.0.0.1:9/api/",
@@ -166,5 +171,30 @@ def test_a_worker_gets_a_notifier_from_settings_alone() -> None:
 
 async def test_http_mode_only_without_an_app_token() -> None:
     settings = _settings(slack_bot_token="xoxb-1", slack_signing_secret="s3cret")
-    transport = SlackTransport.from_settings(Runner(SystemClock()), settings)
+    transport = SlackTransport.from_settings(Runner(SystemClock()), settings, REDIS)
     assert transport is not None and not transport.socket_mode_enabled
+
+
+def test_the_file_host_is_slacks_own_or_the_configured_stand_in() -> None:
+    assert files_base_for("https://slack.com/api/") == "https://files.slack.com/"
+    assert files_base_for("https://acme.enterprise.slack.com/api/") == "https://files.slack.com/"
+    assert files_base_for("http://127.0.0.1:8123/api/") == "http://127.0.0.1:8123/"
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://files.slack.com/files-pri/T1-F1/download/leads.csv", True),
+        ("http://files.slack.com/files-pri/T1-F1/download/leads.csv", False),  # the token never goes in clear
+        ("https://files.slack.com.evil.test/files-pri/T1-F1/leads.csv", False),
+        ("https://evil.test/?https://files.slack.com/", False),
+        ("https://files.slack.com:8443/files-pri/T1-F1/leads.csv", False),
+        ("https://user@files.slack.com/files-pri/T1-F1/leads.csv", False),
+        ("https://slack.com/api/files.info", False),
+        ("/files-pri/T1-F1/leads.csv", False),
+        ("", False),
+        ("http://[::1", False),
+    ],
+)
+def test_only_urls_on_the_file_host_get_the_token(url: str, ok: bool) -> None:
+    assert is_file_url(url, "https://files.slack.com/") is ok

@@ -14,7 +14,10 @@
  * setMyCommands, getMyCommands, deleteMyCommands, sendChatAction, deleteWebhook (drop_pending_updates);
  * any other method -> 404. Every error body is {ok: false, error_code, description}.
  * User side: POST /sendMessage, /sendCommand, /sendCallback, /uploadDocument (multipart), /getUpdates
- * (with `timeout`), /getCallbackAnswer, /reset; GET /files/<file_id>.
+ * (with `timeout`), /getCallbackAnswer, /getDownloads, /reset; GET /files/<file_id>.
+ * Faults on demand: /sendCallback with `tooOld: true` makes a press whose answerCallbackQuery Telegram refuses
+ * (400 "query is too old ..."), as for a press answered after Telegram's ~15 s; /uploadDocument with
+ * `declaredSize` in its message states a file_size other than the real one (a lying size).
  */
 const crypto = require('crypto');
 const express = require('express');
@@ -116,6 +119,7 @@ const state = {
   fileSeq: 0,
   chats: new Map(), // chat id -> Chat object the user side sent
   openCallbacks: new Map(), // callback_query_id -> bot token
+  downloads: [], // {botToken, file_id} for every file the bot side fetched
   callbackAnswers: new Map(), // callback_query_id -> answer parameters
   commands: new Map(), // token|scope|language -> BotCommand[]
   polls: new Map(), // token -> {terminated}
@@ -458,6 +462,7 @@ function registerBotRoutes(app) {
     const file = [...state.files.values()]
       .find((f) => f.botToken === req.params.token && f.file_path === req.params[0]);
     if (!file) throw new ApiError(404, 'Not Found');
+    state.downloads.push({ botToken: req.params.token, file_id: file.file_id });
     res.type(file.mime_type).send(file.data);
   });
 }
@@ -476,7 +481,9 @@ function registerUserRoutes(app) {
     if (!part) throw badRequest('the request needs a `document` file part');
     requireUser(meta);
     const file = storeFile(meta.botToken, part.data, part.filename, part.contentType);
-    const ids = await addUserMessage({ ...meta, document: documentOf(file) });
+    const { declaredSize, ...message } = meta;
+    if (declaredSize !== undefined) file.file_size = Number(declaredSize);
+    const ids = await addUserMessage({ ...message, document: documentOf(file) });
     return { ...ids, file_id: file.file_id };
   });
 
@@ -495,7 +502,7 @@ function registerUserRoutes(app) {
       message = botView(record.message);
     }
     const ids = { callback_query_id: String(server.callbackId), update_id: server.updateId };
-    state.openCallbacks.set(ids.callback_query_id, b.botToken);
+    if (!isTrue(b.tooOld)) state.openCallbacks.set(ids.callback_query_id, b.botToken);
     await server.addUserCallback(compact({
       botToken: b.botToken, from: b.from, message, data: b.data, chat_instance: b.chat_instance,
     }));
@@ -518,6 +525,9 @@ function registerUserRoutes(app) {
     return state.callbackAnswers.get(id) || null;
   });
 
+  route(app, 'post', '/getDownloads', (req) => state.downloads
+    .filter((d) => d.botToken === req.body.token).map((d) => d.file_id));
+
   route(app, 'get', '/files/:fileId', (req, res) => {
     const file = state.files.get(req.params.fileId);
     if (!file) throw new ApiError(404, 'Not Found');
@@ -531,6 +541,7 @@ function registerUserRoutes(app) {
     for (const map of [state.files, state.chats, state.openCallbacks, state.callbackAnswers, state.commands]) {
       map.clear();
     }
+    state.downloads = [];
     changed();
     return true;
   });

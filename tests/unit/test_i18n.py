@@ -1,0 +1,32 @@
+"""Translator: long values never turn a message into fluent.runtime's `{???}`."""
+
+from __future__ import annotations
+
+from fluent.runtime import FluentBundle, FluentResource
+
+from engine.i18n import ELLIPSIS, LOCALES, PARAM_MAX_CHARS, Translator, shorten
+
+
+def test_fluent_alone_gives_up_on_a_long_value() -> None:
+    """The root cause: a placeable over 2,500 characters makes fluent.runtime drop the whole message."""
+    bundle = FluentBundle(["en"], use_isolating=False)
+    bundle.add_resource(FluentResource("hello = Hello, { $name }!"))
+    pattern = bundle.get_message("hello").value
+    assert pattern is not None
+    text, errors = bundle.format_pattern(pattern, {"name": "a" * 5000})
+    assert text == "{???}" and errors
+
+
+def test_a_long_value_is_shortened_and_the_message_still_says_what_is_wrong() -> None:
+    for locale in LOCALES:
+        text = Translator(locale)(
+            "error-arg-not-int", value="9" * 5000, arg="id", command="approve", usage="/approve 17"
+        )
+        assert "{???}" not in text and "/approve 17" in text
+        assert "9" * (PARAM_MAX_CHARS - 1) + ELLIPSIS in text and "9" * PARAM_MAX_CHARS not in text
+
+
+def test_shorten() -> None:
+    assert shorten("abc", 3) == "abc"
+    assert shorten("abcd", 3) == "ab" + ELLIPSIS
+    assert len(shorten("x" * 10_000, 40)) == 40
