@@ -9,8 +9,9 @@ error-file-missing = /{ $command } needs the file "{ $arg }": send it as a docum
 error-arg-not-int = "{ $value }" is not a number (argument "{ $arg }" of /{ $command }). Example: { $usage }
 error-arg-choice = "{ $value }" does not fit "{ $arg }" of /{ $command }: choose one of { $choices }. Example: { $usage }
 error-arg-extra = Too many arguments for /{ $command }: { $extra }. Example: { $usage }
-error-illegal-transition = The { $machine } cannot go from "{ $current }" to "{ $target }".
-error-stale-state = Meanwhile the { $machine } changed its state (it was "{ $current }"). Refresh and try again.
+error-illegal-transition = { $machine } cannot go from "{ $current }" to "{ $target }".
+error-already-in-state = { $machine } is already { $state }.
+error-stale-state = { $machine } has just changed its state (it was "{ $current }"). Refresh and try again.
 error-no-workspace = Choose a workspace first: /workspaces, then /use <name>.
 error-bad-slug = "{ $slug }" cannot name a workspace: 2–40 characters, lowercase Latin letters, digits and hyphens, e.g. acme-spb.
 error-workspace-not-found = There is no workspace "{ $slug }" (or you have no access to it).
@@ -31,6 +32,45 @@ error-approval-decided = Request #{ $id } was already { $status ->
     [applied] carried out
    *[other] closed
 }: { $who } ({ $via }).
+
+# What and in which state: the names in messages about state changes
+machine-domain = The domain
+machine-mailbox = The mailbox
+machine-message = The message
+machine-campaign = The campaign
+machine-approval = The request
+state-domain-new = new
+state-domain-dns-pending = waiting for DNS
+state-domain-warming = warming up
+state-domain-active = active
+state-domain-cooling = cooling down
+state-domain-burned = burned
+state-domain-retired = retired
+state-mailbox-new = new
+state-mailbox-warming = warming up
+state-mailbox-active = active
+state-mailbox-cooldown = cooling down
+state-mailbox-paused = paused
+state-mailbox-disabled = disabled
+state-mailbox-retired = retired
+state-message-planned = planned
+state-message-queued = queued
+state-message-sending = being sent
+state-message-sent = sent
+state-message-failed = failed
+state-message-bounced = bounced
+state-message-cancelled = cancelled
+state-message-unknown = in an unknown state
+state-campaign-draft = a draft
+state-campaign-running = running
+state-campaign-paused = paused
+state-campaign-completed = completed
+state-campaign-archived = archived
+state-approval-pending = pending
+state-approval-approved = approved
+state-approval-rejected = rejected
+state-approval-expired = expired
+state-approval-applied = carried out
 
 start-unknown = Hello! This is Mailfleet — outreach mailbox management. To begin, send your invite code: /start <code>
 start-known = Welcome back! Commands: /help

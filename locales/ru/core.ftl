@@ -9,8 +9,9 @@ error-file-missing = Для /{ $command } нужен файл «{ $arg }»: пр
 error-arg-not-int = «{ $value }» — не число (аргумент «{ $arg }» команды /{ $command }). Пример: { $usage }
 error-arg-choice = «{ $value }» не подходит для «{ $arg }» команды /{ $command }: выберите одно из: { $choices }. Пример: { $usage }
 error-arg-extra = Лишние аргументы для /{ $command }: { $extra }. Пример: { $usage }
-error-illegal-transition = Нельзя перевести { $machine } из состояния «{ $current }» в «{ $target }».
-error-stale-state = Пока вы думали, { $machine } уже изменил состояние (было «{ $current }»). Обновите данные и попробуйте снова.
+error-illegal-transition = { $machine }: нельзя перейти из состояния «{ $current }» в «{ $target }».
+error-already-in-state = { $machine } уже { $state }.
+error-stale-state = { $machine }: состояние только что изменилось (было «{ $current }»). Обновите данные и попробуйте снова.
 error-no-workspace = Сначала выберите рабочее пространство: /workspaces, затем /use <имя>.
 error-bad-slug = «{ $slug }» не подходит как имя пространства: 2–40 символов, латинские строчные буквы, цифры и дефис, например acme-spb.
 error-workspace-not-found = Рабочего пространства «{ $slug }» нет (или у вас нет к нему доступа).
@@ -31,6 +32,45 @@ error-approval-decided = Запрос #{ $id } уже { $status ->
     [applied] выполнен
    *[other] закрыт
 }: { $who } ({ $via }).
+
+# Что и в каком состоянии: названия в сообщениях о смене состояния
+machine-domain = Домен
+machine-mailbox = Ящик
+machine-message = Письмо
+machine-campaign = Кампания
+machine-approval = Запрос
+state-domain-new = новый
+state-domain-dns-pending = ждёт настройки DNS
+state-domain-warming = на прогреве
+state-domain-active = в работе
+state-domain-cooling = на остывании
+state-domain-burned = выгорел
+state-domain-retired = выведен из работы
+state-mailbox-new = новый
+state-mailbox-warming = на прогреве
+state-mailbox-active = в работе
+state-mailbox-cooldown = на остывании
+state-mailbox-paused = приостановлен
+state-mailbox-disabled = отключён
+state-mailbox-retired = выведен из работы
+state-message-planned = запланировано
+state-message-queued = в очереди
+state-message-sending = отправляется
+state-message-sent = отправлено
+state-message-failed = не отправлено
+state-message-bounced = вернулось с отказом
+state-message-cancelled = отменено
+state-message-unknown = в неизвестном состоянии
+state-campaign-draft = черновик
+state-campaign-running = идёт
+state-campaign-paused = приостановлена
+state-campaign-completed = завершена
+state-campaign-archived = в архиве
+state-approval-pending = ждёт решения
+state-approval-approved = одобрен
+state-approval-rejected = отклонён
+state-approval-expired = истёк
+state-approval-applied = выполнен
 
 start-unknown = Здравствуйте! Это Mailfleet — управление почтовыми ящиками для аутрича. Чтобы начать, отправьте код приглашения: /start <код>
 start-known = С возвращением! Команды: /help
