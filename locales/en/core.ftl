@@ -74,8 +74,15 @@ state-approval-applied = carried out
 
 start-unknown = Hello! This is Mailfleet — outreach mailbox management. To begin, send your invite code: /start <code>
 start-known = Welcome back! Commands: /help
+start-first = Hello! This is Mailfleet — outreach mailbox management. Your commands: /help
+start-first-admin = Hello! This is Mailfleet, and you are an agency admin. Start with a workspace for a client: /workspace_new <name> <title>. All commands: /help
 start-joined = Done: you are connected to the workspace "{ $workspace }" ({ $slug }). Commands: /help
 help-title = Commands available to you
+help-more = One command in detail: /help <command>, e.g. /help use
+help-example = Example: { $example }
+help-file = The file: in Telegram send it as a document captioned /{ $command }, in Slack as a direct message to the bot with the command's name as text, in the console as @path.
+help-aliases = Also as: { $aliases }
+error-help-unknown = None of your commands is /{ $command }. All of yours: /help
 lang-set = Interface language: English.
 whoami = You are { $platform } { $id }. Role: { $role }. Current workspace: { $workspace }.
 
@@ -88,13 +95,14 @@ purpose-alerts = alerts
 purpose-reports = reports
 
 workspace-created = Created the workspace "{ $name }" ({ $slug }); it is now your current one.
-workspaces-none = You have no workspaces yet. Create one: /workspace_new <name> <title>
+workspaces-none = You are not in any workspace yet. Ask your manager for an invite code and send: /start <code>
+workspaces-none-create = There are no workspaces yet. Create one: /workspace_new <name> <title>
 workspaces-title = Workspaces
 workspace-title = { $name } ({ $slug })
 workspace-counts = Domains: { $domains } · mailboxes: { $mailboxes } · campaigns: { $campaigns } · leads: { $leads } · members: { $members } · chats: { $chats }
 use-done = Current workspace: "{ $name }" ({ $slug }).
-invite-created = Invite for the role "{ $role }", valid until { $expires }. One-time code:
-invite-how = Give the code to the person: in Telegram — /start { $code }, in Slack — /mailfleet join { $code }
+invite-created = Invite to the workspace "{ $workspace }" ({ $slug }) for the role "{ $role }", valid until { $expires }. One-time code:
+invite-how = Pass this on: an invite to "{ $workspace }" ({ $slug }); in Telegram send the bot /start { $code }, in Slack /mailfleet join { $code }
 members-none = The workspace has no members yet.
 members-title = Members
 revoke-done = Member #{ $id } no longer has access.
@@ -104,6 +112,22 @@ approval-approved = Request #{ $id } ({ $subject }) approved.
 approval-rejected = Request #{ $id } ({ $subject }) rejected.
 button-approve = Approve
 button-reject = Reject
+
+# Command arguments in /help: arg-<argument>, or arg-<command>-<argument> where a command means something else
+arg-code = invite code
+arg-command = command
+arg-slug = workspace
+arg-name = domain
+arg-workspace-new-slug = name
+arg-workspace-new-name = title
+arg-person = member number
+arg-id = request number
+arg-names = domains
+arg-csv = CSV file
+arg-selector = selector
+arg-key = key
+arg-filters = filters
+arg-address = address
 
 cmd-start = start, or accept an invite
 cmd-help = the commands available to you

@@ -74,8 +74,15 @@ state-approval-applied = выполнен
 
 start-unknown = Здравствуйте! Это Mailfleet — управление почтовыми ящиками для аутрича. Чтобы начать, отправьте код приглашения: /start <код>
 start-known = С возвращением! Команды: /help
+start-first = Здравствуйте! Это Mailfleet — управление почтовыми ящиками для аутрича. Ваши команды: /help
+start-first-admin = Здравствуйте! Это Mailfleet, вы — администратор агентства. Начните с рабочего пространства для клиента: /workspace_new <имя> <название>. Все команды: /help
 start-joined = Готово: вы подключены к пространству «{ $workspace }» ({ $slug }). Команды: /help
 help-title = Доступные вам команды
+help-more = Подробно об одной команде: /help <команда>, например /help use
+help-example = Пример: { $example }
+help-file = Файл: в Telegram пришлите его документом с подписью /{ $command }, в Slack — в личные сообщения боту с названием команды в тексте, в консоли — @путь.
+help-aliases = Другое имя: { $aliases }
+error-help-unknown = Среди ваших команд нет /{ $command }. Все ваши команды: /help
 lang-set = Язык интерфейса: русский.
 whoami = Вы: { $platform } { $id }. Роль: { $role }. Текущее пространство: { $workspace }.
 
@@ -88,13 +95,14 @@ purpose-alerts = оповещения
 purpose-reports = отчёты
 
 workspace-created = Создано пространство «{ $name }» ({ $slug }); оно выбрано текущим.
-workspaces-none = У вас пока нет рабочих пространств. Создайте: /workspace_new <имя> <название>
+workspaces-none = Вы пока не участвуете ни в одном рабочем пространстве. Попросите менеджера прислать код приглашения и отправьте: /start <код>
+workspaces-none-create = Рабочих пространств пока нет. Создайте: /workspace_new <имя> <название>
 workspaces-title = Рабочие пространства
 workspace-title = { $name } ({ $slug })
 workspace-counts = Домены: { $domains } · ящики: { $mailboxes } · кампании: { $campaigns } · лиды: { $leads } · участники: { $members } · чаты: { $chats }
 use-done = Текущее пространство: «{ $name }» ({ $slug }).
-invite-created = Приглашение для роли «{ $role }», действует до { $expires }. Код (одноразовый):
-invite-how = Передайте код человеку: в Telegram — /start { $code }, в Slack — /mailfleet join { $code }
+invite-created = Приглашение в пространство «{ $workspace }» ({ $slug }) для роли «{ $role }», действует до { $expires }. Код (одноразовый):
+invite-how = Передайте человеку: это приглашение в «{ $workspace }» ({ $slug }); в Telegram отправьте боту /start { $code }, в Slack — /mailfleet join { $code }
 members-none = В пространстве пока нет участников.
 members-title = Участники
 revoke-done = Доступ участника #{ $id } отозван.
@@ -104,6 +112,22 @@ approval-approved = Запрос #{ $id } ({ $subject }) одобрен.
 approval-rejected = Запрос #{ $id } ({ $subject }) отклонён.
 button-approve = Одобрить
 button-reject = Отклонить
+
+# Аргументы команд в /help: arg-<аргумент>, или arg-<команда>-<аргумент>, где у команды своё значение
+arg-code = код приглашения
+arg-command = команда
+arg-slug = пространство
+arg-name = домен
+arg-workspace-new-slug = имя
+arg-workspace-new-name = название
+arg-person = номер участника
+arg-id = номер запроса
+arg-names = домены
+arg-csv = CSV-файл
+arg-selector = селектор
+arg-key = ключ
+arg-filters = фильтры
+arg-address = адрес
 
 cmd-start = начать работу или принять приглашение
 cmd-help = список доступных команд
