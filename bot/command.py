@@ -228,6 +228,15 @@ def _integer(arg: Arg, text: str, where: dict[str, str]) -> int:
     return value
 
 
+def usage(cmd: Command, label: Callable[[Arg], str] = lambda arg: arg.name) -> str:
+    """How to call the command: `/name <arg> [<optional>] <rest…> one|two`, each argument named by `label`."""
+    parts = [f"/{cmd.name}"]
+    for arg in cmd.args:
+        text = "|".join(arg.choices) if arg.kind == "choice" else f"<{label(arg)}{'…' if arg.kind == 'rest' else ''}>"
+        parts.append(text if arg.required else f"[{text}]")
+    return " ".join(parts)
+
+
 def allowed(cmd: Command, actor: Actor) -> bool:
     """The coarse role check; services still enforce isolation on every object they touch."""
     match cmd.access:

@@ -39,12 +39,19 @@ def _file_from_words(words: list[str]) -> tuple[list[str], Attachment | None]:
 
 
 class Console:
-    def __init__(self, runner: Runner, out: TextIO = sys.stdout, workdir: Path | None = None) -> None:
+    """The local admin's terminal. It speaks `locale` (default: the install's DEFAULT_LOCALE, from the runner's
+    settings) until `/lang` chooses another."""
+
+    def __init__(
+        self, runner: Runner, out: TextIO = sys.stdout, workdir: Path | None = None, locale: str | None = None
+    ) -> None:
         self.runner = runner
         self.out = out
         self.workdir = workdir or Path.cwd()
         runner.admins.setdefault(Platform.CONSOLE, set()).add(CONSOLE_USER)
-        self.identity = runner.identity(Platform.CONSOLE, CONSOLE_USER, "console")
+        settings = runner.services.get("settings")
+        spoken = locale or (settings.default_locale if settings is not None else None)
+        self.identity = runner.identity(Platform.CONSOLE, CONSOLE_USER, "console", spoken)
 
     async def execute(self, line: str) -> bool:
         """Run one command line, print the reply, return whether it succeeded."""

@@ -18,6 +18,7 @@ class Actor:
     workspace_id: int | None
     locale: str = "ru"
     manages_any: bool = False  # admin, or manager of at least one workspace: may create workspaces
+    first_contact: bool = False  # the person was not known before this request (a new Person row)
 
     @property
     def is_admin(self) -> bool:

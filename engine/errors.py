@@ -37,3 +37,12 @@ class IllegalTransition(Conflict):
         self.machine = machine
         self.current = current
         self.target = target
+
+
+class AlreadyInState(IllegalTransition):
+    """A transition to the state the thing is already in ("the mailbox is already paused")."""
+
+    def __init__(self, machine: str, state: str) -> None:
+        super().__init__(machine, state, state)
+        self.key = "error-already-in-state"
+        self.params = {"machine": machine, "state": state}

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from babel import Locale
+from fluent.runtime.types import FluentType
 from tortoise.models import Model
 
 from engine.clock import Clock
-from engine.errors import Conflict, IllegalTransition
+from engine.errors import AlreadyInState, Conflict, IllegalTransition
+from engine.i18n import translator
 from engine.logging import get_logger
 from models import AuditLog, Campaign, Domain, Mailbox, OutboundMessage
 from models.alert import Approval
@@ -23,11 +26,52 @@ from models.states import MACHINES
 log = get_logger(__name__)
 
 
+class LocalizedName(FluentType):
+    """A message parameter that is itself a catalog message (a machine's or a state's name), formatted in the
+    locale of the message it fills; the raw name when the catalog has none."""
+
+    def __init__(self, key: str, raw: str) -> None:
+        self.key = key
+        self.raw = raw
+
+    def format(self, locale: Locale) -> str:
+        t = translator(str(locale.language))
+        return t(self.key) if t.has(self.key) else self.raw
+
+    def __str__(self) -> str:
+        return self.raw
+
+    def __repr__(self) -> str:
+        return f"LocalizedName({self.key!r})"
+
+
+def machine_name(machine: str) -> LocalizedName:
+    """ "The mailbox" / "Ящик": the catalog key `machine-<machine>`."""
+    return LocalizedName(f"machine-{machine}", machine)
+
+
+def state_name(machine: str, state: StrEnum | str) -> LocalizedName:
+    """ "paused" / "приостановлен": the catalog key `state-<machine>-<state>` (underscores as hyphens)."""
+    return LocalizedName(f"state-{machine}-{str(state).replace('_', '-')}", str(state))
+
+
 def check_transition(machine: str, current: StrEnum | str, target: StrEnum | str) -> None:
-    """Raise `IllegalTransition` unless `machine` allows `current → target`."""
+    """Raise `IllegalTransition` unless `machine` allows `current → target` (`AlreadyInState` when they are the
+    same). The error's message names the machine and the states in the reader's language."""
     allowed = {str(s) for src, targets in MACHINES[machine].items() if src == current for s in targets}
-    if str(target) not in allowed:
-        raise IllegalTransition(machine, str(current), str(target))
+    if str(target) in allowed:
+        return
+    if str(current) == str(target):
+        already = AlreadyInState(machine, str(current))
+        already.params = {"machine": machine_name(machine), "state": state_name(machine, current)}
+        raise already
+    illegal = IllegalTransition(machine, str(current), str(target))
+    illegal.params = {
+        "machine": machine_name(machine),
+        "current": state_name(machine, current),
+        "target": state_name(machine, target),
+    }
+    raise illegal
 
 
 @dataclass(frozen=True)
@@ -66,7 +110,12 @@ async def _transition(
         values[spec.stamp] = now
     moved = await spec.model.filter(pk=obj.pk, **{spec.field: current}).update(**values)
     if moved != 1:
-        raise Conflict("error-stale-state", machine=machine, current=str(current), target=str(target))
+        raise Conflict(
+            "error-stale-state",
+            machine=machine_name(machine),
+            current=state_name(machine, current),
+            target=state_name(machine, target),
+        )
     for key, value in values.items():
         setattr(obj, key, value)
     log.info("transition", machine=machine, id=obj.pk, source=str(current), target=str(target), reason=reason)

@@ -36,7 +36,7 @@ class Identity:
 
 async def resolve_actor(identity: Identity) -> Actor:
     """The Actor for a person in their current workspace; creates the Person on first contact."""
-    person, _ = await Person.get_or_create(
+    person, created = await Person.get_or_create(
         platform=identity.platform,
         external_id=identity.external_id,
         defaults={"display_name": identity.display_name[:200], "is_admin": identity.is_bootstrap_admin},
@@ -60,6 +60,7 @@ async def resolve_actor(identity: Identity) -> Actor:
         workspace_id=workspace_id,
         locale=pick_locale(person.locale, identity.language),
         manages_any=person.is_admin or any(m.role is Role.MANAGER for m in memberships),
+        first_contact=created,
     )
 
 
@@ -74,11 +75,17 @@ def _check_slug(slug: str) -> str:
     return slug
 
 
-async def _workspace_by_slug(slug: str) -> Workspace:
+async def _visible_workspace(actor: Actor, slug: str) -> tuple[Workspace, Role]:
+    """The workspace `slug` with the actor's role in it. One that exists but is not the actor's is answered
+    exactly like one that does not exist (`NotFound`, `error-workspace-not-found`): nobody learns which
+    workspaces other clients have."""
     workspace = await Workspace.get_or_none(slug=slug.strip().lower(), archived_at=None)
-    if workspace is None:
+    membership = None
+    if workspace is not None and actor.person_id is not None:
+        membership = await Membership.get_or_none(person_id=actor.person_id, workspace_id=workspace.id)
+    if workspace is None or not (actor.is_admin or membership is not None):
         raise NotFound("error-workspace-not-found", slug=slug)
-    return workspace
+    return workspace, Role.ADMIN if actor.is_admin or membership is None else membership.role
 
 
 async def create_workspace(actor: Actor, slug: str, name: str) -> Workspace:
@@ -136,16 +143,23 @@ async def list_workspaces(actor: Actor) -> list[WorkspaceSummary]:
 
 
 async def workspace_summary(actor: Actor, slug: str | None = None) -> WorkspaceSummary:
-    """The current (or named) workspace with its counts."""
-    workspace = await _workspace_by_slug(slug) if slug else await Workspace.get_or_none(id=actor.workspace_id or 0)
-    if workspace is None:
-        raise Forbidden("error-no-workspace")
-    require_reader(actor, workspace.id)
+    """The current workspace, or the one named `slug` if the actor belongs to it, with its counts.
+
+    Raises `error-no-workspace` (no current one), `error-forbidden`, `error-workspace-not-found`.
+    """
+    if slug:
+        workspace, role = await _visible_workspace(actor, slug)
+    else:
+        current = await Workspace.get_or_none(id=actor.workspace_id or 0)
+        if current is None:
+            raise Forbidden("error-no-workspace")
+        require_reader(actor, current.id)
+        workspace, role = current, actor.role or Role.CLIENT
     return WorkspaceSummary(
         id=workspace.id,
         slug=workspace.slug,
         name=workspace.name,
-        role=actor.role.value if actor.role else "",
+        role=role.value,
         current=workspace.id == actor.workspace_id,
         domains=await Domain.filter(workspace_id=workspace.id).count(),
         mailboxes=await Mailbox.filter(workspace_id=workspace.id).count(),
@@ -157,21 +171,34 @@ async def workspace_summary(actor: Actor, slug: str | None = None) -> WorkspaceS
 
 
 async def use_workspace(actor: Actor, slug: str) -> Workspace:
-    workspace = await _workspace_by_slug(slug)
-    member = await Membership.exists(person_id=actor.person_id, workspace_id=workspace.id)
-    if not (actor.is_admin or member):
-        raise NotFound("error-workspace-not-found", slug=slug)  # other clients' workspaces do not exist for you
+    """Make `slug` the actor's current workspace (`error-workspace-not-found` unless it is theirs)."""
+    workspace, _ = await _visible_workspace(actor, slug)
     await Person.filter(id=actor.person_id).update(current_workspace_id=workspace.id)
     return workspace
 
 
-async def create_invite(actor: Actor, role: Role, clock: Clock) -> tuple[str, dt.datetime]:
-    """A one-time code for the current workspace. Only its hash is stored."""
+@dataclass(frozen=True)
+class Invitation:
+    """A fresh invite: the one-time code (shown once, only its hash is stored) and what it opens."""
+
+    code: str
+    expires_at: dt.datetime
+    role: Role
+    workspace_slug: str
+    workspace_name: str
+
+
+async def create_invite(actor: Actor, role: Role, clock: Clock) -> Invitation:
+    """A one-time code for the current workspace. Only its hash is stored.
+
+    Raises `error-no-workspace`, `error-forbidden`, `error-bad-role`.
+    """
     workspace_id = require_manager(actor)
     if role not in (Role.MANAGER, Role.CLIENT):
         raise UserError("error-bad-role", role=str(role))
     code = secrets.token_urlsafe(12)
     expires = clock.now() + INVITE_TTL
+    workspace = await Workspace.get(id=workspace_id)
     await Invite.create(
         workspace_id=workspace_id,
         role=role,
@@ -179,7 +206,7 @@ async def create_invite(actor: Actor, role: Role, clock: Clock) -> tuple[str, dt
         created_by_id=actor.person_id,
         expires_at=expires,
     )
-    return code, expires
+    return Invitation(code, expires, role, workspace.slug, workspace.name)
 
 
 async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspace:
@@ -227,7 +254,20 @@ async def list_members(actor: Actor) -> list[MemberInfo]:
     ]
 
 
-async def revoke_member(actor: Actor, person_id: int) -> None:
+@dataclass(frozen=True)
+class PersonRef:
+    """Where a person can be reached: their platform and the platform's id for them."""
+
+    person_id: int
+    platform: Platform
+    external_id: str
+
+
+async def revoke_member(actor: Actor, person_id: int) -> PersonRef:
+    """Take the person's membership in the actor's current workspace away; returns who lost it.
+
+    Raises `error-no-workspace`, `error-forbidden`, `error-revoke-self`, `error-member-not-found`.
+    """
     workspace_id = require_manager(actor)
     if person_id == actor.person_id:
         raise UserError("error-revoke-self")
@@ -235,6 +275,8 @@ async def revoke_member(actor: Actor, person_id: int) -> None:
     if not deleted:
         raise NotFound("error-member-not-found", id=person_id)
     await Person.filter(id=person_id, current_workspace_id=workspace_id).update(current_workspace_id=None)
+    person = await Person.get(id=person_id)
+    return PersonRef(person.id, person.platform, person.external_id)
 
 
 async def bind_chat(actor: Actor, platform: Platform, chat_id: str, purposes: list[ChatPurpose]) -> ChatBinding:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
 
 
 class SettingsError(Exception):
@@ -44,7 +49,7 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, description="xapp-… token for Socket Mode")
     slack_api_base: str = Field("https://slack.com/api/", description="Slack Web API base URL")
     tracking_base_url: str = Field("http://127.0.0.1:8080", description="public URL of the tracking host")
-    dns_resolvers: list[str] = Field(default_factory=lambda: ["77.88.8.8", "1.1.1.1"])
+    dns_resolvers: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["77.88.8.8", "1.1.1.1"])
     dns_port: int = Field(53, ge=1, le=65535)
     dns_timeout_s: float = Field(3.0, gt=0, le=60)
     dnsbl_dqs_key: SecretStr | None = Field(None, description="Spamhaus Data Query Service key")
@@ -55,12 +60,12 @@ class Settings(BaseSettings):
     yandex360_token: SecretStr | None = Field(None, description="Yandex 360 OAuth token (directory, DNS)")
     yandex360_api_base: str = "https://api360.yandex.net"
     mail_ca_file: Path | None = Field(None, description="PEM bundle of CAs trusted for SMTP/IMAP besides the system's")
-    mail_allowed_ports: list[int] = Field(
+    mail_allowed_ports: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: [25, 465, 587, 2525, 143, 993], description="ports mailbox imports may connect to"
     )
     mail_allow_private_hosts: bool = Field(False, description="let imports reach loopback/private mail servers")
-    admin_telegram_ids: list[int] = Field(default_factory=list)
-    admin_slack_ids: list[str] = Field(default_factory=list)
+    admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admin_slack_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_locale: Literal["ru", "en"] = "ru"
     timezone: str = "Europe/Moscow"
     web_host: str = "127.0.0.1"
@@ -68,19 +73,60 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "console", "json"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    @field_validator("dns_resolvers", "admin_telegram_ids", "admin_slack_ids", "mail_allowed_ports", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any, info: ValidationInfo) -> Any:
+        """A JSON list (`["1.1.1.1"]`) or a comma-separated one (`1.1.1.1, 8.8.8.8`); the items are checked next."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                raise ValueError(f"expected {EXPECTS[str(info.field_name)]}; this is not a valid JSON list") from None
+        return [item.strip() for item in text.split(",") if item.strip()]
+
+    @field_validator("dns_resolvers")
+    @classmethod
+    def _check_resolvers(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_address(item)
+            except ValueError:
+                raise ValueError(f"expected {EXPECTS['dns_resolvers']}; {item!r} is not an IP address") from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:
-        if value and not value.startswith(("postgres://", "postgresql://")):
-            raise ValueError("expected a postgres:// or postgresql:// URL")
-        return value or None
+        return _check_service_url(value, ("postgres", "postgresql"), "a postgres:// or postgresql:// URL")
 
     @field_validator("redis_url")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
-        if value and not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("expected a redis://, rediss:// or unix:// URL")
-        return value or None
+        return _check_service_url(value, ("redis", "rediss", "unix"), "a redis://, rediss:// or unix:// URL")
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _check_encryption_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        """Every key must be a Fernet key; a bad one is named by its position, never shown."""
+        if value is None:
+            return None
+        keys = [k.strip() for k in value.get_secret_value().split(",") if k.strip()]
+        bad = []
+        for position, key in enumerate(keys, 1):
+            try:
+                Fernet(key.encode())
+            except ValueError:
+                bad.append(str(position))
+        if bad:
+            which = "key " + ", ".join(bad) if len(keys) > 1 else "the key"
+            raise ValueError(
+                f"{which} of {len(keys)} is not a Fernet key (44 characters of url-safe base64); "
+                "generate one with `mailfleet keygen`"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -110,9 +156,10 @@ class Settings(BaseSettings):
     @field_validator("tracking_base_url", "telegram_api_base", "slack_api_base", "regru_api_base", "yandex360_api_base")
     @classmethod
     def _check_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        checked = _check_service_url(value, ("http", "https"), "an http:// or https:// URL")
+        if checked is None:
             raise ValueError("expected an http:// or https:// URL")
-        return value
+        return checked
 
     @property
     def embedded(self) -> bool:
@@ -126,15 +173,16 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read settings; raise `SettingsError` naming every bad setting and what it expects."""
+    """Read settings; raise `SettingsError` naming every bad setting and what it expects.
+
+    A value is quoted back only when it cannot be a secret (tokens, keys, passwords and URLs are never shown).
+    """
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            name = ".".join(str(p) for p in err["loc"]) or "settings"
-            problems.append(f"{name.upper()}: {err['msg']} (got {_shown(err.get('input'), name)})")
-        raise SettingsError(problems) from None
+        raise SettingsError(_problems(exc)) from None
+    except PydanticSettingsError as exc:  # a source could not even read a value; ours parse lists themselves
+        raise SettingsError([f"settings: {exc}"]) from None
     problems = []
     if (settings.database_url is None) != (settings.redis_url is None):
         problems.append("DATABASE_URL and REDIS_URL: set both (production) or neither (embedded default)")
@@ -152,8 +200,80 @@ def load_settings(**overrides: object) -> Settings:
     return settings
 
 
+# What each setting expects, for the errors pydantic words in its own terms ("Input should be a valid integer").
+# Our validators word their own message; a setting missing here falls back to pydantic's wording.
+EXPECTS: dict[str, str] = {
+    "database_url": "a postgres:// or postgresql:// URL",
+    "redis_url": "a redis://, rediss:// or unix:// URL",
+    "data_dir": "a directory path",
+    "encryption_keys": "comma-separated Fernet keys (`mailfleet keygen` makes one)",
+    "telegram_token": "the bot token from @BotFather",
+    "telegram_mode": "polling, webhook or off",
+    "telegram_webhook_secret": "a secret string (1-256 characters A-Z, a-z, 0-9, _ and -)",
+    "telegram_webhook_url": "the public https URL of /telegram/webhook",
+    "telegram_api_base": "an http:// or https:// URL",
+    "slack_bot_token": "an xoxb-… token",
+    "slack_signing_secret": "the app's signing secret",
+    "slack_app_token": "an xapp-… token",
+    "slack_api_base": "an http:// or https:// URL",
+    "tracking_base_url": "an http:// or https:// URL",
+    "dns_resolvers": 'IP addresses, as a JSON list (["77.88.8.8", "1.1.1.1"]) or separated by commas',
+    "dns_port": "a port number from 1 to 65535",
+    "dns_timeout_s": "seconds, a number above 0 and at most 60",
+    "dnsbl_dqs_key": "a Spamhaus DQS key",
+    "regru_username": "a REG.RU login",
+    "regru_password": "a REG.RU password",
+    "regru_api_base": "an http:// or https:// URL",
+    "yandex360_org_id": "a whole number (the Yandex 360 organization id)",
+    "yandex360_token": "a Yandex 360 OAuth token",
+    "yandex360_api_base": "an http:// or https:// URL",
+    "mail_ca_file": "a readable file of PEM CA certificates",
+    "mail_allowed_ports": "port numbers (1-65535), as a JSON list ([587, 993]) or separated by commas",
+    "mail_allow_private_hosts": "true or false",
+    "admin_telegram_ids": "Telegram user ids (whole numbers), as a JSON list ([123, 456]) or separated by commas",
+    "admin_slack_ids": 'Slack user ids, as a JSON list (["U012AB"]) or separated by commas',
+    "default_locale": "ru or en",
+    "timezone": "an IANA time zone such as Europe/Moscow",
+    "web_host": "a host name or IP address to listen on",
+    "web_port": "a port number from 0 to 65535",
+    "log_format": "auto, console or json",
+    "log_level": "debug, info, warning or error",
+}
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    """One line per bad setting: its name, what it expects, what it got (unless that may be a secret)."""
+    problems: dict[str, str] = {}
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "settings"
+        if field in problems:  # several items of one list: the setting is named once
+            continue
+        if err["type"] == "value_error":  # our own validators word the whole problem
+            problem = str(err["msg"]).removeprefix("Value error, ")
+        else:
+            problem = f"expected {EXPECTS.get(field, err['msg'])}"
+        shown = _shown(err.get("input"), field)
+        problems[field] = f"{field.upper()}: {problem}" + (f" (got {shown})" if shown else "")
+    return list(problems.values())
+
+
+def _check_service_url(value: str | None, schemes: tuple[str, ...], expected: str) -> str | None:
+    """The URL if its scheme is one of `schemes` and its host and port make sense; empty means unset."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise ValueError(f"expected {expected} with a port number from 1 to 65535") from None
+    if parts.scheme not in schemes or (parts.scheme != "unix" and not parts.hostname) or port == 0:
+        raise ValueError(f"expected {expected}")
+    return value
+
+
 def _shown(value: object, name: str) -> str:
-    secret_words = ("token", "secret", "key", "password", "url")
-    if any(w in name.lower() for w in secret_words):
-        return "a value that is not shown"
+    """The value as given, or "" for a setting that may hold a secret (URLs may carry passwords)."""
+    secret_words = ("token", "secret", "key", "password", "url", "base")
+    if any(w in name.lower() for w in secret_words) or isinstance(value, SecretStr):
+        return ""
     return repr(value)

@@ -2,31 +2,71 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.command import Access, Arg, Ctx, allowed, command, commands
+from bot.command import REGISTRY, Access, Arg, Command, Ctx, allowed, command, commands, usage
 from engine import people
 from engine.errors import UserError
-from engine.i18n import translator
+from engine.i18n import Translator, translator
 from engine.reply import Button, Reply
 from models.enums import ChatPurpose, Role
+
+# ctx.services key: callables told that a person's role changed without them acting (a revocation), so a
+# transport can update what it shows them (the Telegram command menu of their private chat).
+PERSON_CHANGED = "person_changed"
+PersonChanged = Callable[[people.PersonRef], Awaitable[None]]
 
 
 @command("start", Access.PUBLIC, Arg("code", required=False), example="<invite-code>", aliases=("join",))
 async def start(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """With an invite code: join its workspace. Without: a greeting that says what to do next."""
-    if not args["code"]:
-        key = "start-known" if ctx.actor.role or ctx.actor.manages_any else "start-unknown"
-        return Reply().add(ctx.t(key))
-    workspace = await people.redeem_invite(ctx.identity, args["code"], ctx.clock)
-    return Reply().add(ctx.t("start-joined", workspace=workspace.name, slug=workspace.slug))
+    """With an invite code: join its workspace. Without: a greeting for a first or a returning contact."""
+    if args["code"]:
+        workspace = await people.redeem_invite(ctx.identity, args["code"], ctx.clock)
+        return Reply().add(ctx.t("start-joined", workspace=workspace.name, slug=workspace.slug))
+    if not (ctx.actor.role or ctx.actor.manages_any):
+        return Reply().add(ctx.t("start-unknown"))
+    if ctx.actor.first_contact:
+        return Reply().add(ctx.t("start-first-admin" if ctx.actor.is_admin else "start-first"))
+    return Reply().add(ctx.t("start-known"))
 
 
-@command("help", Access.PUBLIC)
+@command("help", Access.PUBLIC, Arg("command", required=False), example="use")
 async def help_(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Only the commands this person may run."""
-    lines = [f"/{c.name} — {ctx.t(c.help_key)}" for c in commands() if not c.button_only and allowed(c, ctx.actor)]
-    return Reply().add(ctx.t("help-title"), "title").add("\n".join(lines))
+    """The commands this person may run, with their arguments; `/help <command>` explains one."""
+    if args["command"]:
+        return _help_one(ctx, args["command"])
+    shown = sorted((c for c in commands() if not c.button_only and allowed(c, ctx.actor)), key=lambda c: c.access)
+    lines = [f"{_usage(ctx.t, c)} — {ctx.t(c.help_key)}" for c in shown]  # getting in first, admin's last
+    return Reply().add(ctx.t("help-title"), "title").add("\n".join(lines)).add(ctx.t("help-more"))
+
+
+def _help_one(ctx: Ctx, name: str) -> Reply:
+    """One command in full; a command the person may not run does not exist for them."""
+    cmd = REGISTRY.get(name.strip().lstrip("/").lower())
+    if cmd is None or cmd.button_only or not allowed(cmd, ctx.actor):
+        raise UserError("error-help-unknown", command=name.strip().lstrip("/"))
+    reply = Reply().add(_usage(ctx.t, cmd), "title").add(ctx.t(cmd.help_key))
+    if cmd.example:
+        reply.add(ctx.t("help-example", example=f"/{cmd.name} {cmd.example}"))
+    if cmd.file_arg is not None:
+        reply.add(ctx.t("help-file", command=cmd.name))
+    if cmd.aliases:
+        reply.add(ctx.t("help-aliases", aliases=", ".join(f"/{a}" for a in cmd.aliases)))
+    return reply
+
+
+def _usage(t: Translator, cmd: Command) -> str:
+    """The command's syntax with its arguments named in the reader's language (`arg-<command>-<arg>`, else
+    `arg-<arg>`, else the declared name)."""
+
+    def label(arg: Arg) -> str:
+        for key in (f"arg-{cmd.name}-{arg.name}".replace("_", "-"), f"arg-{arg.name}".replace("_", "-")):
+            if t.has(key):
+                return t(key)
+        return arg.name
+
+    return usage(cmd, label)
 
 
 @command("lang", Access.PUBLIC, Arg("locale", kind="choice", choices=("ru", "en")), example="en")
@@ -62,7 +102,7 @@ async def workspace_new(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def workspaces(ctx: Ctx, args: dict[str, Any]) -> Reply:
     rows = await people.list_workspaces(ctx.actor)
     if not rows:
-        return Reply().add(ctx.t("workspaces-none"))
+        return Reply().add(ctx.t("workspaces-none-create" if ctx.actor.manages_any else "workspaces-none"))
     lines = [("▶ " if w.current else "• ") + f"{w.slug} — {w.name} ({ctx.t(f'role-{w.role}')})" for w in rows]
     reply = Reply().add(ctx.t("workspaces-title"), "title").add("\n".join(lines))
     reply.buttons = [[Button(w.slug, "use", w.slug)] for w in rows if not w.current][:10]
@@ -97,14 +137,20 @@ async def use(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 @command("invite", Access.MANAGE, Arg("role", kind="choice", choices=("manager", "client")), example="client")
 async def invite(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    code, expires = await people.create_invite(ctx.actor, Role(args["role"]), ctx.clock)
+    invite = await people.create_invite(ctx.actor, Role(args["role"]), ctx.clock)
+    where = {"workspace": invite.workspace_name, "slug": invite.workspace_slug}
     return (
         Reply()
         .add(
-            ctx.t("invite-created", role=ctx.t(f"role-{args['role']}"), expires=expires.strftime("%Y-%m-%d %H:%M UTC"))
+            ctx.t(
+                "invite-created",
+                role=ctx.t(f"role-{invite.role.value}"),
+                expires=invite.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+                **where,
+            )
         )
-        .add(code, "pre")
-        .add(ctx.t("invite-how", code=code))
+        .add(invite.code, "pre")
+        .add(ctx.t("invite-how", code=invite.code, **where))
     )
 
 
@@ -121,7 +167,10 @@ async def members(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 @command("revoke", Access.MANAGE, Arg("person", kind="int"), example="12")
 async def revoke(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    await people.revoke_member(ctx.actor, args["person"])
+    revoked = await people.revoke_member(ctx.actor, args["person"])
+    hooks: list[PersonChanged] = ctx.services.get(PERSON_CHANGED, [])
+    for changed in hooks:
+        await changed(revoked)
     return Reply().add(ctx.t("revoke-done", id=args["person"]))
 
 

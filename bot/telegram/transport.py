@@ -19,9 +19,9 @@ from redis.asyncio import Redis
 from bot.bounded import read_body
 from bot.runner import Runner
 from bot.telegram.client import TelegramNotifier, create_bot
-from bot.telegram.render import command_menu
+from bot.telegram.menu import ChatMenus
 from bot.telegram.updates import build_router
-from engine.i18n import DEFAULT_LOCALE, LOCALES, translator
+from engine.i18n import DEFAULT_LOCALE
 from engine.logging import get_logger
 from engine.settings import Settings
 from engine.uploads import MAX_UPLOAD_BYTES
@@ -130,6 +130,8 @@ class TelegramTransport:
         self._in_flight = InFlight()
         self.dispatcher.update.outer_middleware(self._in_flight)
         self.dispatcher.include_router(build_router(runner, default_locale))
+        self.menus = ChatMenus(self.bot, runner, redis, default_locale)  # the "/" menu by role, per private chat
+        self.menus.install(self.dispatcher)
         self.dispatcher.startup.register(self._on_polling_started)
         self._webhook_secret = webhook_secret
         self._default_locale = default_locale
@@ -152,10 +154,8 @@ class TelegramTransport:
         )
 
     async def publish_commands(self) -> None:
-        """The "/" menu in Russian, in English, and (for every other language) in the default locale."""
-        for language in (None, *LOCALES):
-            t = translator(language or self._default_locale)
-            await self.bot.set_my_commands(command_menu(t), language_code=language)
+        """The default "/" menu (public commands) in Russian, in English, and otherwise in the default locale."""
+        await self.menus.publish_default()
 
     async def start_polling(self) -> None:
         """Poll for updates in a background task until `stop()`. A webhook is removed first: Telegram refuses

@@ -14,14 +14,17 @@ from tests.conftest import REDIS_URL
 MAILFLEET = str(Path(sys.executable).with_name("mailfleet"))
 
 
-def _console(database_url: str, cwd: Path, *lines: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATA_DIR", "ENCRYPTION_KEYS"}}
+def _console(
+    database_url: str, cwd: Path, *lines: str, stdin: str | None = None, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATA_DIR", "ENCRYPTION_KEYS", "DEFAULT_LOCALE"}}
     env.update(
         DATABASE_URL=database_url,
         REDIS_URL=REDIS_URL,
         ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         LOG_FORMAT="json",
         LOG_LEVEL="warning",
+        **settings,
     )
     args = [MAILFLEET, "console", *(a for line in lines for a in ("-c", line))]
     return subprocess.run(args, env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120, check=False)
@@ -40,3 +43,12 @@ def test_interactive_prompt_reads_until_eof(orm, database_url: str, tmp_path: Pa
     result = _console(database_url, tmp_path, stdin="/lang en\n/help\nexit\n")
     assert result.returncode == 0, result.stderr
     assert "mailfleet> " in result.stdout and "Commands available to you" in result.stdout
+
+
+def test_the_console_speaks_the_default_locale_until_lang(orm, database_url: str, tmp_path: Path) -> None:
+    english = _console(database_url, tmp_path, "/whoami", "/nope", DEFAULT_LOCALE="en")
+    assert "Role: agency admin" in english.stdout and "I don't know the command /nope" in english.stdout
+    assert english.returncode == 1
+    russian = _console(database_url, tmp_path, "/lang ru", "/whoami", DEFAULT_LOCALE="en")
+    assert russian.returncode == 0, russian.stderr
+    assert "администратор агентства" in russian.stdout

@@ -176,7 +176,8 @@ async def test_the_command_menu_is_published_in_both_languages(telegram: Telegra
     for language, t in (("ru", RU), ("en", EN), (None, RU)):
         menu = {c.command: c.description for c in await telegram.transport.bot.get_my_commands(language_code=language)}
         assert menu["help"] == t("cmd-help")
-        assert menu["workspace_new"] == t("cmd-workspace-new")
+        assert menu["use"] == t("cmd-use")
+        assert "workspace_new" not in menu and "invite" not in menu  # the default menu is the public commands
         assert menu["cancel"] == t("telegram-cmd-cancel")
         assert "approve" not in menu and "join" not in menu
 
@@ -437,7 +438,7 @@ async def test_set_webhook_registers_it_and_publishes_the_menu(
         with pytest.raises(TelegramConflictError, match="webhook is active"):
             await transport.bot.get_updates()
         menu = await transport.bot.get_my_commands(language_code="en")
-        assert "workspace_new" in {c.command for c in menu}
+        assert "use" in {c.command for c in menu}
     finally:
         await transport.bot.delete_webhook()
         await transport.stop()

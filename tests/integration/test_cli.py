@@ -159,3 +159,46 @@ def test_version_and_keygen(tmp_path: Path) -> None:
     assert _run(_env(), "--version", cwd=tmp_path).stdout.startswith("mailfleet ")
     key = _run(_env(), "keygen", cwd=tmp_path).stdout.strip()
     Fernet(key.encode())  # a valid key
+
+
+GOOD_KEY = Fernet.generate_key().decode()
+BAD_SETTINGS = [  # (environment, the setting named, what the message says it expects)
+    ({"WEB_PORT": "abc"}, "WEB_PORT", "a port number from 0 to 65535"),
+    ({"DNS_PORT": "99999"}, "DNS_PORT", "a port number from 1 to 65535"),
+    ({"ENCRYPTION_KEYS": "garbage-key-value"}, "ENCRYPTION_KEYS", "the key of 1 is not a Fernet key"),
+    ({"ENCRYPTION_KEYS": f"{GOOD_KEY},garbage-key-value"}, "ENCRYPTION_KEYS", "key 2 of 2 is not a Fernet key"),
+    ({"TIMEZONE": "Mars/Base"}, "TIMEZONE", "an IANA time zone"),
+    ({"DEFAULT_LOCALE": "de"}, "DEFAULT_LOCALE", "expected ru or en"),
+    ({"DATABASE_URL": "postgres://u:topsecret@db:abc/x", "REDIS_URL": "redis://r:6379/0"}, "DATABASE_URL", "port"),
+    ({"ADMIN_TELEGRAM_IDS": "12,abc"}, "ADMIN_TELEGRAM_IDS", "Telegram user ids"),
+]
+
+
+@pytest.mark.parametrize(
+    ("values", "name", "expected"), BAD_SETTINGS, ids=[b[1] + str(i) for i, b in enumerate(BAD_SETTINGS)]
+)
+def test_a_bad_setting_is_one_clean_message(tmp_path: Path, values: dict[str, str], name: str, expected: str) -> None:
+    result = _run(_env(DATA_DIR=str(tmp_path / "d"), **values), "migrate", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert result.stderr.startswith("mailfleet: invalid settings:")
+    assert f"  - {name}: " in result.stderr and expected in result.stderr
+    for secret in ("garbage-key-value", GOOD_KEY, "topsecret"):
+        assert secret not in result.stderr
+    assert not (tmp_path / "d").exists()  # nothing was started
+
+
+def test_every_bad_setting_is_named_in_one_message(tmp_path: Path) -> None:
+    env = _env(
+        DATA_DIR=str(tmp_path / "d"),
+        WEB_PORT="abc",
+        DNS_PORT="99999",
+        ENCRYPTION_KEYS=f"{GOOD_KEY},garbage-key-value",
+        TIMEZONE="Mars/Base",
+        DEFAULT_LOCALE="de",
+    )
+    result = _run(env, "run", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    named = [line.split(":")[0].strip(" -") for line in result.stderr.splitlines()[1:]]
+    assert sorted(named) == ["DEFAULT_LOCALE", "DNS_PORT", "ENCRYPTION_KEYS", "TIMEZONE", "WEB_PORT"]
+    assert GOOD_KEY not in result.stderr and "garbage-key-value" not in result.stderr

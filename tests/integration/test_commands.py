@@ -9,7 +9,7 @@ import itertools
 import pytest
 from redis.asyncio import Redis
 
-from bot.command import Access, commands
+from bot.command import Access, commands, usage
 from bot.runner import Runner
 from engine import approvals, people
 from engine.access import SYSTEM
@@ -90,7 +90,7 @@ async def test_manager_cannot_see_or_enter_other_workspaces(runner: Runner) -> N
     listing = (await _say(runner, "7", "/workspaces")).plain_text()
     assert "acme" in listing and "beta" not in listing
     assert (await _say(runner, "7", "/use beta")).plain_text() == RU("error-workspace-not-found", slug="beta")
-    assert (await _say(runner, "7", "/workspace beta")).plain_text() == RU("error-forbidden")
+    assert (await _say(runner, "7", "/workspace beta")).plain_text() == RU("error-workspace-not-found", slug="beta")
     created = await _say(runner, "7", "/workspace_new gamma Gamma")
     assert created.ok  # a manager creates client workspaces and manages them
     assert await Membership.filter(workspace__slug="gamma", role=Role.MANAGER).count() == 1
@@ -264,3 +264,108 @@ async def test_a_chat_that_cannot_receive_does_not_block_the_others(redis: Redis
         Notification("a1", ws.id, ChatPurpose.ALERTS, "lang-set", "lang-set"), {TG: RefusingNotifier(TG)}, redis, clock
     )
     assert report.sent == ["telegram:ok"] and report.failed == ["telegram:gone"]
+
+
+SLUG_ARGS = {"slug", "workspace"}
+
+
+async def test_a_workspace_that_is_not_yours_is_answered_like_one_that_does_not_exist(runner: Runner) -> None:
+    """Every command that takes a workspace slug × every role: someone else's workspace and a missing one get the
+    same answer, so nobody learns which workspaces exist."""
+    users = await _roles(runner)
+    await _say(runner, "12", "/workspace_new gamma Gamma")  # the manager's second workspace
+    await _say(runner, "12", "/use acme")
+    # /workspace_new names a workspace to be: that a name is taken has to be said (slugs are unique)
+    slug_commands = [c for c in commands() if any(a.name in SLUG_ARGS for a in c.args) and c.name != "workspace_new"]
+    assert {c.name for c in slug_commands} >= {"use", "workspace"}
+    differences = []
+    for cmd, role in itertools.product(slug_commands, ("unknown", "client", "manager")):
+        user = users[role]
+        other = (await _say(runner, user, f"/{cmd.name} beta")).plain_text().replace("beta", "<slug>")
+        missing = (await _say(runner, user, f"/{cmd.name} zeta")).plain_text().replace("zeta", "<slug>")
+        if other != missing:
+            differences.append(f"/{cmd.name} as {role}: {other!r} != {missing!r}")
+        await Person.filter(platform=TG, external_id=user).update(
+            current_workspace_id=(await Workspace.get(slug="acme")).id
+        )
+    assert differences == []
+    # and one's own workspaces still answer
+    assert (await _say(runner, "11", "/workspace acme")).ok
+    own = await _say(runner, "12", "/workspace gamma")
+    assert own.ok and RU("workspace-title", name="Gamma", slug="gamma") in own.plain_text()
+    assert (await _say(runner, "1", "/workspace beta")).ok  # the agency admin sees every workspace
+
+
+async def test_help_shows_the_syntax_of_the_commands_the_role_may_run(runner: Runner) -> None:
+    users = await _roles(runner)
+    client = (await _say(runner, users["client"], "/help")).plain_text()
+    manager = (await _say(runner, users["manager"], "/help")).plain_text()
+    assert "/use <пространство> — " in client and "/workspace [<пространство>] — " in client
+    assert "/invite" not in client and "/members" not in client and "/domain_add" not in client
+    assert "/invite manager|client — " in manager and "/bind alerts|reports|all — " in manager
+    assert "/domain_add [<домены…>] [<CSV-файл>] — " in manager
+    assert "/approve" not in manager  # buttons' commands are not typed
+    unknown = (await _say(runner, users["unknown"], "/help", lang="en")).plain_text()
+    assert "/start [<invite code>] — " in unknown and "/workspace " not in unknown
+    assert manager.index("/start ") < manager.index("/domains ") < manager.index("/invite ")
+
+
+async def test_help_for_one_command_shows_it_in_full_and_hides_what_the_role_cannot_run(runner: Runner) -> None:
+    users = await _roles(runner)
+    one = await _say(runner, users["client"], "/help /use", lang="en")
+    assert [b.text for b in one.blocks] == [
+        "/use <workspace>",
+        translator("en")("cmd-use"),
+        translator("en")("help-example", example="/use acme"),
+    ]
+    hidden = await _say(runner, users["client"], "/help invite", lang="en")
+    assert not hidden.ok and hidden.plain_text() == translator("en")("error-help-unknown", command="invite")
+    assert (await _say(runner, users["client"], "/help nope", lang="en")).plain_text() == hidden.plain_text().replace(
+        "invite", "nope"
+    )
+    start = (await _say(runner, users["manager"], "/help join")).plain_text()
+    assert RU("help-aliases", aliases="/join") in start
+    upload = (await _say(runner, users["manager"], "/help domain_add")).plain_text()
+    assert RU("help-file", command="domain_add") in upload
+
+
+def test_every_argument_has_a_name_in_both_languages() -> None:
+    for locale in ("ru", "en"):
+        t = translator(locale)
+        unnamed = [
+            f"{c.name}.{a.name}"
+            for c in commands()
+            for a in c.args
+            if a.kind != "choice"
+            and not t.has(f"arg-{c.name}-{a.name}".replace("_", "-"))
+            and not t.has(f"arg-{a.name}".replace("_", "-"))
+        ]
+        assert unnamed == [], locale
+    assert usage(next(c for c in commands() if c.name == "use")) == "/use <slug>"
+
+
+async def test_start_tells_a_first_contact_from_a_returning_one(runner: Runner) -> None:
+    assert (await _say(runner, "1", "/start")).plain_text() == RU("start-first-admin")  # bootstrapped by the settings
+    assert (await _say(runner, "1", "/start")).plain_text() == RU("start-known")
+    assert (await _say(runner, "9", "/start")).plain_text() == RU("start-unknown")
+    assert (await _say(runner, "9", "/start")).plain_text() == RU("start-unknown")
+    first = await Person.get(platform=TG, external_id="1")
+    assert first.is_admin
+
+
+async def test_the_invite_and_the_welcome_name_the_workspace(runner: Runner) -> None:
+    await _say(runner, "1", '/workspace_new acme "ACME Ltd"')
+    reply = await _say(runner, "1", "/invite client")
+    code = next(b.text for b in reply.blocks if b.style == "pre")
+    created, _, how = (b.text for b in reply.blocks)
+    assert "«ACME Ltd» (acme)" in created and RU("role-client") in created
+    assert how == RU("invite-how", code=code, workspace="ACME Ltd", slug="acme")
+    joined = await _say(runner, "5", f"/start {code}")
+    assert joined.plain_text() == RU("start-joined", workspace="ACME Ltd", slug="acme")
+
+
+async def test_hints_suggest_only_what_the_role_may_run(runner: Runner) -> None:
+    stranger = (await _say(runner, "9", "/workspaces")).plain_text()
+    assert stranger == RU("workspaces-none") and "/workspace_new" not in stranger
+    admin = (await _say(runner, "1", "/workspaces")).plain_text()
+    assert admin == RU("workspaces-none-create")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from engine.dns.check import ResolverConfig, make_resolver
@@ -16,7 +17,7 @@ def test_config_from_settings() -> None:
         dns_port=5353,
         dns_timeout_s=1.5,
         tracking_base_url="https://t.mailfleet.example:8443/o",
-        encryption_keys=SecretStr("unused"),
+        encryption_keys=SecretStr(Fernet.generate_key().decode()),
     )
     config = DnsConfig.from_settings(settings, dqs_key="k3y")
 

@@ -1,7 +1,7 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from engine.settings import SettingsError, load_settings
+from engine.settings import EXPECTS, Settings, SettingsError, load_settings
 
 KEY = Fernet.generate_key().decode()
 
@@ -19,6 +19,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
         "DEFAULT_LOCALE",
         "TELEGRAM_WEBHOOK_SECRET",
         "ADMIN_TELEGRAM_IDS",
+        "ADMIN_SLACK_IDS",
+        "DNS_RESOLVERS",
+        "DNS_PORT",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -78,3 +81,58 @@ def test_dotenv_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".env").write_text("WEB_PORT=9123\nDEFAULT_LOCALE=en\n")
     settings = load_settings()
     assert settings.web_port == 9123 and settings.default_locale == "en"
+
+
+def test_every_setting_says_what_it_expects() -> None:
+    assert sorted(set(Settings.model_fields) - set(EXPECTS)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("WEB_PORT", "abc", "WEB_PORT: expected a port number from 0 to 65535 (got 'abc')"),
+        ("DNS_PORT", "99999", "DNS_PORT: expected a port number from 1 to 65535 (got '99999')"),
+        ("DEFAULT_LOCALE", "de", "DEFAULT_LOCALE: expected ru or en (got 'de')"),
+        ("ADMIN_TELEGRAM_IDS", "[1, 2", "ADMIN_TELEGRAM_IDS: expected Telegram user ids"),
+        ("ADMIN_TELEGRAM_IDS", "1, x", "ADMIN_TELEGRAM_IDS: expected Telegram user ids"),
+        ("DNS_RESOLVERS", "1.1.1.1, dns.google", "DNS_RESOLVERS: expected IP addresses"),
+        ("MAIL_ALLOWED_PORTS", "587, smtp", "MAIL_ALLOWED_PORTS: expected port numbers"),
+        ("MAIL_ALLOWED_PORTS", "[587, 70000]", "MAIL_ALLOWED_PORTS: "),
+        ("MAIL_ALLOW_PRIVATE_HOSTS", "maybe", "MAIL_ALLOW_PRIVATE_HOSTS: expected true or false"),
+    ],
+)
+def test_a_bad_value_is_named_with_what_is_expected(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert err.value.problems[0].startswith(message) and len(err.value.problems) == 1
+
+
+def test_lists_are_json_or_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_TELEGRAM_IDS", "12, 34")
+    monkeypatch.setenv("ADMIN_SLACK_IDS", '["U1", "U2"]')
+    monkeypatch.setenv("DNS_RESOLVERS", "127.0.0.1")
+    monkeypatch.setenv("MAIL_ALLOWED_PORTS", "587, 2525")
+    settings = load_settings()
+    assert (settings.admin_telegram_ids, settings.admin_slack_ids, settings.dns_resolvers) == (
+        [12, 34],
+        ["U1", "U2"],
+        ["127.0.0.1"],
+    )
+    assert settings.mail_allowed_ports == [587, 2525]
+
+
+def test_bad_keys_and_urls_are_named_but_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENCRYPTION_KEYS", f"{KEY},not-a-key,{KEY}")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:hunter2@db:port/mf")
+    monkeypatch.setenv("REDIS_URL", "redis://:hunter3@redis:99999/0")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    text = str(err.value)
+    assert "ENCRYPTION_KEYS: key 2 of 3 is not a Fernet key" in text
+    assert "DATABASE_URL: expected a postgres:// or postgresql:// URL with a port number" in text
+    assert "REDIS_URL: expected a redis://" in text
+    for secret in (KEY, "not-a-key", "hunter2", "hunter3"):
+        assert secret not in text

@@ -4,9 +4,12 @@ import itertools
 
 import pytest
 
-from engine.errors import IllegalTransition
+from engine.errors import AlreadyInState, IllegalTransition
+from engine.i18n import translator
 from engine.lifecycle import check_transition
 from models.states import MACHINES
+
+EN, RU = translator("en"), translator("ru")
 
 CASES = [
     (machine, source, target, target in table[source])
@@ -22,7 +25,35 @@ def test_transition(machine: str, source: str, target: str, legal: bool) -> None
     else:
         with pytest.raises(IllegalTransition) as err:
             check_transition(machine, source, target)
-        assert err.value.params == {"machine": machine, "current": source, "target": target}
+        assert (err.value.machine, err.value.current, err.value.target) == (machine, source, target)
+        assert isinstance(err.value, AlreadyInState) == (source == target)
+
+
+def _key(machine: str, state: str) -> str:
+    return f"state-{machine}-{state.replace('_', '-')}"
+
+
+def test_every_machine_and_state_has_a_name_in_both_languages() -> None:
+    for t in (EN, RU):
+        for machine, table in MACHINES.items():
+            assert t.has(f"machine-{machine}"), machine
+            assert [s for s in table if not t.has(_key(machine, s))] == []
+
+
+def test_the_message_names_machine_and_states_in_the_readers_language() -> None:
+    with pytest.raises(IllegalTransition) as err:
+        check_transition("mailbox", "retired", "active")
+    assert EN(err.value.key, **err.value.params) == 'The mailbox cannot go from "retired" to "active".'
+    assert (
+        RU(err.value.key, **err.value.params) == "Ящик: нельзя перейти из состояния «выведен из работы» в «в работе»."
+    )
+    with pytest.raises(AlreadyInState) as same:
+        check_transition("mailbox", "paused", "paused")
+    assert EN(same.value.key, **same.value.params) == "The mailbox is already paused."
+    assert RU(same.value.key, **same.value.params) == "Ящик уже приостановлен."
+    with pytest.raises(AlreadyInState) as campaign:
+        check_transition("campaign", "paused", "paused")
+    assert RU(campaign.value.key, **campaign.value.params) == "Кампания уже приостановлена."
 
 
 def test_tables_cover_every_status() -> None:
