@@ -56,7 +56,7 @@ class Translator:
         message = self._bundle.get_message(key)
         if message.value is None:
             return key
-        safe = {k: shorten(v, PARAM_MAX_CHARS) if isinstance(v, str) else v for k, v in params.items()}
+        safe = {k: _param(k, v) for k, v in params.items()}
         text, errors = self._bundle.format_pattern(message.value, safe)
         if errors:
             log.warning("message formatted with errors", key=key, locale=self.locale, errors=[str(e) for e in errors])
@@ -64,6 +64,16 @@ class Translator:
 
     def has(self, key: str) -> bool:
         return self._bundle.has_message(key)
+
+
+def _param(name: str, value: Any) -> Any:
+    """A value as Fluent should see it: long text shortened, and ids as plain digits (Fluent would group a
+    number's digits, showing request #1234 as "#1,234" or "#1 234")."""
+    if isinstance(value, str):
+        return shorten(value, PARAM_MAX_CHARS)
+    if isinstance(value, int) and not isinstance(value, bool) and (name == "id" or name.endswith("_id")):
+        return str(value)
+    return value
 
 
 @lru_cache(maxsize=len(LOCALES))

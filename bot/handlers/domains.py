@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.command import Access, Arg, Ctx, command
+from bot.command import Access, Arg, Ctx, command, manage_hint
 from engine import domains
 from engine.dns.check import RecordCheck
 from engine.dns.dnsbl import DnsblResult
@@ -84,7 +84,7 @@ def _provider(ctx: Ctx, provider: Any) -> str:
 async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
     rows = await domains.list_domains(ctx.actor, ctx.clock)
     if not rows:
-        return Reply().add(ctx.t("domains-none"))
+        return Reply().add(ctx.t(manage_hint(ctx, "domains-none")))
     lines = [
         ctx.t(
             "domains-line",
@@ -176,7 +176,7 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
         if (line := _dns_state_text(ctx, s.dns)) is not None:
             reply.add(line)
     else:
-        reply.add(ctx.t("domain-never-checked"))
+        reply.add(ctx.t(manage_hint(ctx, "domain-never-checked")))
     return reply.add(_blacklist_text(ctx, s.blacklists))
 
 
@@ -282,7 +282,7 @@ async def dns_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return reply
     reports = await domains.check_all_dns(ctx.actor, ctx.clock, _config(ctx))
     if not reports:
-        return Reply().add(ctx.t("domains-none"))
+        return Reply().add(ctx.t(manage_hint(ctx, "domains-none")))
     summary = domains.summarize_dns(reports)
     counts = {h.value: n for h, n in summary.counts.items()}
     reply = Reply(ok=summary.counts[Health.BAD] == 0).add(ctx.t("dns-check-summary", total=summary.total, **counts))
@@ -314,7 +314,7 @@ async def blacklist_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """One domain list by list; without a name, every domain in one summary (the listed and unchecked first)."""
     reports = await _one_or_all(ctx, args["name"], domains.check_blacklists, domains.check_all_blacklists)
     if not reports:
-        return Reply().add(ctx.t("domains-none"))
+        return Reply().add(ctx.t(manage_hint(ctx, "domains-none")))
     reply = Reply(ok=not any(r.new_listings for r in reports))
     if args["name"]:
         for report in reports:
@@ -355,7 +355,7 @@ async def zone_export(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return Reply(files=[Attachment(filename, text.encode(), "text/plain")]).add(ctx.t("zone-export-done", count=1))
     count, archive = await domains.export_zones_zip(ctx.actor, ctx.clock, _config(ctx))
     if not count:
-        return Reply().add(ctx.t("domains-none"))
+        return Reply().add(ctx.t(manage_hint(ctx, "domains-none")))
     stamp = ctx.clock.now().strftime("%Y%m%d")
     return Reply(files=[Attachment(f"zones-{stamp}.zip", archive, "application/zip")]).add(
         ctx.t("zone-export-done", count=count)

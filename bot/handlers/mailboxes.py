@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.command import Access, Arg, Ctx, command
+from bot.command import Access, Arg, Ctx, command, manage_hint
 from engine import mailboxes
 from engine.errors import UserError
 from engine.mail.tls import MailPolicy
@@ -64,7 +64,7 @@ def _filters(words: str | None) -> dict[str, Any]:
 async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
     page = await mailboxes.list_mailboxes(ctx.actor, **_filters(args["filters"]))
     if not page.total:
-        return Reply().add(ctx.t("mailboxes-none"))
+        return Reply().add(ctx.t(manage_hint(ctx, "mailboxes-none")))
     reply = Reply().add(ctx.t("mailboxes-title", total=page.total, page=page.page, pages=page.pages), "title")
     reply.add("\n".join(_line(ctx, box) for box in page.items))
     nav = [Button(f"◀ {page.page - 1}", "mailboxes", str(page.page - 1))] if page.page > 1 else []
@@ -98,7 +98,8 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
             "mailbox-today",
             sent=d.today.get("sent", 0),
             replies=d.today.get("replies", 0),
-            bounces=d.today.get("bounces_hard", 0) + d.today.get("bounces_soft", 0),
+            bounces=sum(d.today.get(c, 0) for c in ("bounces_hard", "bounces_soft", "bounces_block")),
+            blocked=d.today.get("bounces_block", 0),
             spam=d.today.get("warmup_spam", 0),
         )
     )
@@ -144,7 +145,7 @@ async def mailbox_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
         ctx.actor, args["address"] or "all", clock=ctx.clock, vault=ctx.services["vault"], **_test_options(ctx)
     )
     if not results:
-        return Reply().add(ctx.t("mailboxes-none"))
+        return Reply().add(ctx.t(manage_hint(ctx, "mailboxes-none")))
     counts = {state.value: sum(1 for r in results if r.test.state is state) for state in LoginState}
     reply = Reply(ok=counts["ok"] == len(results)).add(ctx.t("mailbox-test-result", **counts))
     shown = [r for r in results if not r.test.ok] if len(results) > 1 else results

@@ -1,6 +1,7 @@
 ## Mailboxes in chat.
 
-mailboxes-none = No mailboxes yet. Import them: /mailbox_import with a CSV file (address, password or token, provider).
+mailboxes-none = No mailboxes yet.
+mailboxes-none-manage = No mailboxes yet. Import them: /mailbox_import with a CSV file (address, password or token, provider).
 mailboxes-title = Mailboxes: { $total } (page { $page } of { $pages })
 error-mailboxes-filter = I did not understand the filter "{ $word }". Example: { $usage }
 mailbox-status-new = new
@@ -13,7 +14,7 @@ mailbox-status-retired = retired
 mailbox-facts = Status: { $status } · provider: { $provider } · cap: { $cap } a day (provider's limit: { $limit })
     SMTP: { $smtp } · IMAP: { $imap }
     Warming up since { $warmup }, weeks: { $weeks } · cooling down until: { $cooldown }
-mailbox-today = Today: sent { $sent }, replies { $replies }, bounces { $bounces }, warmup messages in spam { $spam }
+mailbox-today = Today: sent { $sent }, replies { $replies }, bounces { $bounces } (of them refused us: { $blocked }), warmup messages in spam { $spam }
 mailbox-import-result = Import: added { $created }, updated { $updated }, rows with errors { $invalid }, failed the login test { $failed }.
 mailbox-import-row = Row { $line } ({ $address }): { $result }
 error-mailbox-ca-file-missing = Send the CA certificate (a PEM file) with "/mailbox_ca { $address }" as its caption, or "/mailbox_ca { $address } default" to go back to the default trust.

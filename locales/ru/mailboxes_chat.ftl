@@ -1,6 +1,7 @@
 ## Почтовые ящики в чате.
 
-mailboxes-none = Ящиков пока нет. Импортируйте их: /mailbox_import и CSV-файл (адрес, пароль или токен, провайдер).
+mailboxes-none = Ящиков пока нет.
+mailboxes-none-manage = Ящиков пока нет. Импортируйте их: /mailbox_import и CSV-файл (адрес, пароль или токен, провайдер).
 mailboxes-title = Ящики: { $total } (страница { $page } из { $pages })
 error-mailboxes-filter = Не понял фильтр «{ $word }». Пример: { $usage }
 mailbox-status-new = новый
@@ -13,7 +14,7 @@ mailbox-status-retired = выведен
 mailbox-facts = Статус: { $status } · провайдер: { $provider } · лимит: { $cap } в день (у провайдера: { $limit })
     SMTP: { $smtp } · IMAP: { $imap }
     Прогрев с { $warmup }, недель: { $weeks } · охлаждение до: { $cooldown }
-mailbox-today = Сегодня: отправлено { $sent }, ответов { $replies }, отказов { $bounces }, прогревочных в спаме { $spam }
+mailbox-today = Сегодня: отправлено { $sent }, ответов { $replies }, отказов { $bounces } (из них отказали нам: { $blocked }), прогревочных в спаме { $spam }
 mailbox-import-result = Импорт: добавлено { $created }, обновлено { $updated }, строк с ошибками { $invalid }, не прошли проверку входа { $failed }.
 mailbox-import-row = Строка { $line } ({ $address }): { $result }
 error-mailbox-ca-file-missing = Пришлите сертификат CA (файл PEM) с подписью «/mailbox_ca { $address }» или «/mailbox_ca { $address } default», чтобы вернуть стандартное доверие.

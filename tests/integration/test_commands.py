@@ -369,3 +369,13 @@ async def test_hints_suggest_only_what_the_role_may_run(runner: Runner) -> None:
     assert stranger == RU("workspaces-none") and "/workspace_new" not in stranger
     admin = (await _say(runner, "1", "/workspaces")).plain_text()
     assert admin == RU("workspaces-none-create")
+
+
+async def test_a_client_sees_an_empty_workspace_without_manager_commands(runner: Runner) -> None:
+    await _say(runner, "1", "/workspace_new acme ACME")
+    code = await _invite(runner, "client")
+    await _say(runner, "5", f"/start {code}")
+    for line, key in [("/domains", "domains-none"), ("/mailboxes", "mailboxes-none")]:
+        client = (await _say(runner, "5", line)).plain_text()
+        assert client == RU(key) and "/domain_add" not in client and "/mailbox_import" not in client
+        assert (await _say(runner, "1", line)).plain_text() == RU(f"{key}-manage")

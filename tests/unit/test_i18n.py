@@ -30,3 +30,8 @@ def test_shorten() -> None:
     assert shorten("abc", 3) == "abc"
     assert shorten("abcd", 3) == "ab" + ELLIPSIS
     assert len(shorten("x" * 10_000, 40)) == 40
+
+
+def test_ids_are_shown_as_plain_digits() -> None:
+    for locale in LOCALES:
+        assert "#123456" in Translator(locale)("error-approval-not-found", id=123456)
