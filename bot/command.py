@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Final, Literal
@@ -82,6 +82,16 @@ class Ctx:
 def manage_hint(ctx: Ctx, key: str) -> str:
     """`key` for someone who can only read, `key-manage` (which suggests a managing command) for a manager."""
     return f"{key}-manage" if ctx.actor.can_manage() else key
+
+
+LINES_SHOWN: Final = 30
+"""How many per-row lines (errors, warnings) a reply shows before "… and N more"."""
+
+
+def brief(ctx: Ctx, items: Sequence[str], *, limit: int = 20, sep: str = ", ") -> str:
+    """The first `limit` items joined by `sep`, then "… and N more": a reply stays readable for 400 domains."""
+    shown = sep.join(items[:limit])
+    return shown + (sep + ctx.t("list-more", count=len(items) - limit) if len(items) > limit else "")
 
 
 Handler = Callable[[Ctx, dict[str, Any]], Awaitable[Reply]]

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.command import Access, Arg, Ctx, command, manage_hint
+from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
 from engine import domains
 from engine.dns.check import RecordCheck
 from engine.dns.dnsbl import DnsblResult
@@ -123,22 +123,20 @@ async def domain_add(ctx: Ctx, args: dict[str, Any]) -> Reply:
         ctx.t("domain-add-result", added=len(report.added), existing=len(report.existing), errors=len(report.errors))
     )
     if report.added:
-        reply.add(", ".join(to_unicode(n) for n in report.added))
+        reply.add(brief(ctx, [to_unicode(n) for n in report.added]))
     if report.detected:
-        found = ", ".join(f"{to_unicode(n)} → {p.value}" for n, p in report.detected.items())
+        found = brief(ctx, [f"{to_unicode(n)} → {p.value}" for n, p in report.detected.items()])
         reply.add(ctx.t("domain-add-detected", list=found))
     if report.unknown_provider:
         reply.add(
-            ctx.t("domain-add-provider-unknown", domains=", ".join(to_unicode(n) for n in report.unknown_provider))
+            ctx.t("domain-add-provider-unknown", domains=brief(ctx, [to_unicode(n) for n in report.unknown_provider]))
         )
     if report.errors:
-        reply.add(
-            "\n".join(
-                ctx.t("domain-add-row-error", line=e.line, value=e.value, reason=ctx.t(e.key, **e.params))
-                for e in report.errors
-            ),
-            "error",
-        )
+        lines = [
+            ctx.t("domain-add-row-error", line=e.line, value=e.value, reason=ctx.t(e.key, **e.params))
+            for e in report.errors
+        ]
+        reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"), "error")
     return reply
 
 

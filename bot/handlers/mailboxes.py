@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.command import Access, Arg, Ctx, command, manage_hint
+from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
 from engine import mailboxes
 from engine.errors import UserError
 from engine.mail.tls import MailPolicy
@@ -127,15 +127,17 @@ async def mailbox_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
     problems = [r for r in report.rows if r.status in (RowStatus.INVALID, RowStatus.FAILED)]
     reply = Reply(ok=not problems).add(ctx.t("mailbox-import-result", **counts))
     if problems:
-        reply.add("\n".join(_row(ctx, r) for r in problems), "error")
-    plaintext = [r for r in report.rows if r.plaintext]
+        lines = [_row(ctx, r) for r in problems]
+        reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"), "error")
+        if len(lines) > LINES_SHOWN:  # every row's reason in a file: a 1,200-row import stays one message
+            reply.files.append(Attachment("mailbox-import-problems.txt", "\n".join(lines).encode(), "text/plain"))
+    plaintext = [
+        _plaintext(ctx, ctx.t("mailbox-import-row-ref", line=r.row, address=r.address), r.plaintext)
+        for r in report.rows
+        if r.plaintext
+    ]
     if plaintext:
-        reply.add(
-            "\n".join(
-                _plaintext(ctx, ctx.t("mailbox-import-row-ref", line=r.row, address=r.address), r.plaintext)
-                for r in plaintext
-            )
-        )
+        reply.add(brief(ctx, plaintext, limit=LINES_SHOWN, sep="\n"))
     return reply
 
 
@@ -150,10 +152,10 @@ async def mailbox_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply(ok=counts["ok"] == len(results)).add(ctx.t("mailbox-test-result", **counts))
     shown = [r for r in results if not r.test.ok] if len(results) > 1 else results
     if shown:
-        reply.add("\n".join(f"{r.address}: {_login(ctx, r.test)}" for r in shown))
-    warned = [r for r in results if r.plaintext]
+        reply.add(brief(ctx, [f"{r.address}: {_login(ctx, r.test)}" for r in shown], limit=LINES_SHOWN, sep="\n"))
+    warned = [_plaintext(ctx, r.address, r.plaintext) for r in results if r.plaintext]
     if warned:
-        reply.add("\n".join(_plaintext(ctx, r.address, r.plaintext) for r in warned))
+        reply.add(brief(ctx, warned, limit=LINES_SHOWN, sep="\n"))
     return reply
 
 

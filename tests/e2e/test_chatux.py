@@ -6,35 +6,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
-import aiohttp
 import pytest
 from aiogram.types import BotCommandScopeChat
-from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.command import Access, commands
-from bot.runner import Runner
-from bot.slack import SlackTransport
 from bot.slack.render import escape
 from bot.telegram.render import ERROR_MARK
-from engine.clock import SystemClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from models import Domain, Mailbox, Person, Workspace
 from models.enums import MailboxStatus, MailProvider, Platform, TlsMode
 from tests.e2e.conftest import TelegramRig, visible
-from tests.harness.slackapi import SlackAPI, serve, signed_headers, slash_command_body
+from tests.e2e.slackrig import ADMIN as SLACK_ADMIN
+from tests.e2e.slackrig import Rig, slack_rig
 from tests.harness.telegram import TelegramUser
 
 EN = translator("en")
 RU = translator("ru")
 ANNA, BORIS, CLARA = 700301, 700302, 700303
-SECRET = "chatux-signing-secret"
-BOT_TOKEN = "xoxb-chatux-0000-secret"
-SLACK_ADMIN = "U0CHATADMIN"
 
 
 async def ask(user: TelegramUser, line: str) -> str:
@@ -179,42 +170,19 @@ async def test_pausing_a_paused_mailbox_says_it_plainly(telegram: TelegramRig) -
 # Slack ----------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class SlackRig:
-    api: SlackAPI
-    url: str
-    http: aiohttp.ClientSession
-
-    async def say(self, text: str, *, user: str) -> list[str]:
-        """`/mailfleet <text>` typed by `user`; the visible text of the answer's blocks."""
-        expected = len(self.api.responses) + 1
-        body = slash_command_body("/mailfleet", escape(text), response_url=self.api.response_url(), user_id=user)
-        async with self.http.post(self.url, data=body, headers=signed_headers(SECRET, body)) as response:
-            assert response.status == 200
-        answer: dict[str, Any] = (await self.api.wait_response(count=expected)).body
-        return [b["text"]["text"] for b in answer["blocks"] if b["type"] in {"header", "section"}]
-
-
 @pytest.fixture
-async def slack(orm: None, redis: Redis) -> AsyncIterator[SlackRig]:
-    runner = Runner(SystemClock(), admins={Platform.SLACK: {SLACK_ADMIN}}, services={"redis": redis})
-    async with SlackAPI(token=BOT_TOKEN) as api:
-        transport = SlackTransport(
-            runner, bot_token=BOT_TOKEN, signing_secret=SECRET, api_base=api.base_url, default_locale="en"
-        )
-        app = web.Application()
-        transport.register(app)
-        async with serve(app) as url, aiohttp.ClientSession() as http:
-            yield SlackRig(api, f"{url}/slack/events", http)
+async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:
+    async with slack_rig(redis) as rig:
+        yield rig
 
 
-async def _slack_join(slack: SlackRig, user: str, role: str) -> None:
+async def _slack_join(slack: Rig, user: str, role: str) -> None:
     invite = await slack.say(f"invite {role}", user=SLACK_ADMIN)
     [code] = [t.strip("`") for t in invite if t.startswith("```")]
     await slack.say(f"join {code}", user=user)
 
 
-async def test_slack_greets_help_and_invites_by_role(slack: SlackRig) -> None:
+async def test_slack_greets_help_and_invites_by_role(slack: Rig) -> None:
     assert await slack.say("start", user=SLACK_ADMIN) == [escape(EN("start-first-admin"))]
     assert await slack.say("start", user=SLACK_ADMIN) == [escape(EN("start-known"))]
     await slack.say('workspace_new acme "ACME Ltd"', user=SLACK_ADMIN)
@@ -228,7 +196,7 @@ async def test_slack_greets_help_and_invites_by_role(slack: SlackRig) -> None:
     assert one[0] == "/workspace [<workspace>]"  # a header is plain text
 
 
-async def test_slack_answers_someone_elses_workspace_like_a_missing_one(slack: SlackRig) -> None:
+async def test_slack_answers_someone_elses_workspace_like_a_missing_one(slack: Rig) -> None:
     await slack.say("workspace_new beta Beta", user=SLACK_ADMIN)
     await slack.say("workspace_new acme ACME", user=SLACK_ADMIN)
     await _slack_join(slack, "U0MGR", "manager")
@@ -238,7 +206,7 @@ async def test_slack_answers_someone_elses_workspace_like_a_missing_one(slack: S
     assert missing == [other[0].replace("beta", "zeta")]
 
 
-async def test_slack_says_plainly_that_a_mailbox_is_already_paused(slack: SlackRig) -> None:
+async def test_slack_says_plainly_that_a_mailbox_is_already_paused(slack: Rig) -> None:
     await slack.say("workspace_new acme ACME", user=SLACK_ADMIN)
     await _paused_mailbox()
     assert await slack.say("mailbox_pause anna@acme-mail.ru", user=SLACK_ADMIN) == [

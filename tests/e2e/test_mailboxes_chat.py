@@ -5,34 +5,26 @@ ports, and broken files. Real transports, real mail servers, real PostgreSQL and
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.runner import Runner
-from bot.slack import SlackTransport
 from bot.slack.render import escape
 from bot.telegram.render import ERROR_MARK
-from engine.clock import FrozenClock, SystemClock
+from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from engine.settings import Settings, load_settings
 from models import Mailbox
 from models.enums import Platform
 from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, visible
+from tests.e2e.slackrig import Rig, slack_rig
 from tests.harness.mailserver import MailServer
-from tests.harness.slack_files import DM_CHANNEL_ID, SlackFiles, message_event_body
-from tests.harness.slackapi import SlackAPI, serve, signed_headers, slash_command_body
 
 EN = translator("en")
 ANNA = 700301
-SECRET = "e2e-mailboxes-signing-secret"
-BOT_TOKEN = "xoxb-e2e-mailboxes-bot-token"
-SLACK_ADMIN = "U0MBADMIN"
 HEADER = "address;password;display_name;smtp_host;smtp_port;smtp_tls;imap_host;imap_port;imap_tls"
 
 
@@ -156,55 +148,17 @@ async def test_telegram_a_control_character_and_a_mixed_encoding_are_reported_an
 # Slack ------------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class SlackRig:
-    api: SlackAPI
-    files: SlackFiles
-    events_url: str
-    http: aiohttp.ClientSession
-
-    async def command(self, text: str) -> list[str]:
-        expected = len(self.api.responses) + 1
-        body = slash_command_body("/mailfleet", escape(text), response_url=self.api.response_url(),
-                                  user_id=SLACK_ADMIN, user_name="boss")  # fmt: skip
-        async with self.http.post(self.events_url, data=body, headers=signed_headers(SECRET, body)) as response:
-            assert response.status == 200
-        return texts((await self.api.wait_response(count=expected, within=30)).body["blocks"])
-
-    async def upload(self, command: str, name: str, data: bytes) -> list[str]:
-        expected = len(self.api.calls_to("chat.postMessage")) + 1
-        body = message_event_body(command, files=[self.files.add(name, data)], user_id=SLACK_ADMIN)
-        headers = signed_headers(SECRET, body, content_type="application/json")
-        async with self.http.post(self.events_url, data=body, headers=headers) as response:
-            assert response.status == 200
-        answer = await self.api.wait_call("chat.postMessage", count=expected, within=30)
-        assert answer.params["channel"] == DM_CHANNEL_ID
-        return texts(answer.params["blocks"])
-
-
-def texts(blocks: list[dict[str, Any]]) -> list[str]:
-    return [b["text"]["text"] for b in blocks if b["type"] in {"header", "section"}]
-
-
 @pytest.fixture
-async def slack(orm: None, redis: Redis, mail: MailServer, global_ca: bool) -> AsyncIterator[SlackRig]:
-    runner = Runner(SystemClock(), admins={Platform.SLACK: {SLACK_ADMIN}}, services=services(redis, mail, ca=global_ca))
-    async with SlackAPI(token=BOT_TOKEN) as api, SlackFiles(token=BOT_TOKEN) as files:
-        transport = SlackTransport(
-            runner, bot_token=BOT_TOKEN, signing_secret=SECRET, api_base=api.base_url, default_locale="en"
-        )
-        app = web.Application()
-        transport.register(app)
-        async with serve(app) as url, aiohttp.ClientSession() as http:
-            rig = SlackRig(api, files, f"{url}/slack/events", http)
-            await rig.command("workspace_new acme ACME")
-            await rig.command("domain_add alpha.test")
-            yield rig
+async def slack(orm: None, redis: Redis, mail: MailServer, global_ca: bool) -> AsyncIterator[Rig]:
+    async with slack_rig(redis, services(redis, mail, ca=global_ca)) as rig:
+        await rig.say("workspace_new acme ACME")
+        await rig.say("domain_add alpha.test")
+        yield rig
 
 
 @pytest.mark.parametrize("global_ca", [False])
 async def test_slack_mailbox_ca_sets_a_private_ca_and_the_test_tells_could_not_check_from_ok(
-    slack: SlackRig, mail: MailServer
+    slack: Rig, mail: MailServer
 ) -> None:
     ca = mail.cafile.read_text()
     imported = await slack.upload("mailbox_import", "boxes.csv", csv(mail, "user1@alpha.test;pw;A", ca=ca))
@@ -216,20 +170,20 @@ async def test_slack_mailbox_ca_sets_a_private_ca_and_the_test_tells_could_not_c
 
     mailbox = await Mailbox.get(address="user1@alpha.test")
     await Mailbox.filter(id=mailbox.id).update(tls_ca_pem="")  # as if the server's CA had changed meanwhile
-    tested = "\n".join(await slack.command("mailbox_test all"))
+    tested = "\n".join(await slack.say("mailbox_test all"))
     assert escape(EN("mailbox-test-result", ok=0, refused=0, unchecked=1)) in tested
-    card = "\n".join(await slack.command("mailbox user1@alpha.test"))
+    card = "\n".join(await slack.say("mailbox user1@alpha.test"))
     assert "❔ " + escape(EN("mailbox-check-unchecked", when="")).split("()")[0] in card
     assert "unable to get local issuer certificate" in card and "✅" not in card
 
     set_ca = await slack.upload("mailbox_ca user1@alpha.test", "ca.pem", ca.encode())
     assert set_ca == [escape(EN("mailbox-ca-stored", address="user1@alpha.test", count=1))]
-    retested = "\n".join(await slack.command("mailbox_test user1@alpha.test"))
+    retested = "\n".join(await slack.say("mailbox_test user1@alpha.test"))
     assert escape(EN("mailbox-test-result", ok=1, refused=0, unchecked=0)) in retested
 
 
 async def test_slack_a_port_outside_the_mail_ports_is_a_row_error_naming_the_setting(
-    slack: SlackRig, mail: MailServer
+    slack: Rig, mail: MailServer
 ) -> None:
     data = csv(mail, "user1@alpha.test;pw;A").replace(str(mail.ports.imap).encode(), str(mail.ports.imaps).encode())
     reply = "\n".join(await slack.upload("mailbox_import", "boxes.csv", data))

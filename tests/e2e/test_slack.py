@@ -8,44 +8,31 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 
-import aiohttp
 import pytest
-from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.command import REGISTRY, Access, Arg, Ctx, command
-from bot.runner import Runner
-from bot.slack import SlackNotifier, SlackTransport
+from bot.slack import SlackNotifier
 from bot.slack.render import escape
 from engine import approvals
-from engine.clock import SystemClock
 from engine.i18n import translator
 from engine.notify import Notification, deliver
 from engine.reply import Attachment, Reply
 from models import AuditLog, ChatBinding, Delivery, Invite, Membership, Person, Workspace
 from models.alert import Approval
 from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
+from tests.e2e.slackrig import ADMIN, BOT_TOKEN, CLOCK, EN, SECRET, Rig, join, slack_rig, texts
 from tests.harness.slack_files import DM_CHANNEL_ID, SlackFiles, message_event_body
 from tests.harness.slackapi import (
     CHANNEL_ID,
-    ResponseUrlPost,
-    SlackAPI,
     block_actions_body,
-    serve,
     signed_headers,
     slash_command_body,
 )
 
-SECRET = "e2e-signing-secret"
-BOT_TOKEN = "xoxb-e2e-0000-secret-bot-token"
-ADMIN = "U0ADMIN"
 ALERTS = "C0ALERTS"
-EN = translator("en")
-CLOCK = SystemClock()  # Slack signatures are checked against real time, so everything runs on it
 TEST_COMMANDS = ("slack_test_export", "slack_test_slow", "slack_test_import", "slack_test_manage_import")
 
 
@@ -81,78 +68,10 @@ def test_commands() -> Iterator[None]:
         REGISTRY.pop(name, None)
 
 
-@dataclass
-class Rig:
-    """The app's events URL, the stand-ins it talks to, and helpers that post signed requests as Slack does."""
-
-    api: SlackAPI
-    files: SlackFiles
-    transport: SlackTransport
-    events_url: str
-    http: aiohttp.ClientSession
-
-    async def post(self, body: str, headers: dict[str, str]) -> int:
-        async with self.http.post(self.events_url, data=body, headers=headers) as response:
-            return response.status
-
-    async def command(self, text: str, *, user: str, name: str = "tester", channel: str = CHANNEL_ID) -> dict[str, Any]:
-        """`/mailfleet <text>` typed by `user` (text escaped as Slack sends it); the answer posted to response_url."""
-        expected = len(self.api.responses) + 1
-        body = slash_command_body(
-            "/mailfleet", escape(text), response_url=self.api.response_url(), user_id=user, user_name=name,
-            channel_id=channel,
-        )  # fmt: skip
-        assert await self.post(body, signed_headers(SECRET, body)) == 200
-        return (await self.api.wait_response(count=expected)).body
-
-    async def press(
-        self, action: dict[str, Any], *, user: str, channel: str, message: dict[str, Any]
-    ) -> ResponseUrlPost:
-        """Click `action` (a button element as posted) on `message`, which Slack sends along with its blocks."""
-        expected = len(self.api.responses) + 1
-        body = block_actions_body(
-            action["action_id"], action.get("value", ""), response_url=self.api.response_url(), user_id=user,
-            channel_id=channel, message_ts=message["ts"], block_id="mf.row.0",
-        )  # fmt: skip
-        payload = json.loads(parse_qs(body)["payload"][0])
-        payload["message"] |= {"text": message["text"], "blocks": message["blocks"]}
-        body = urlencode({"payload": json.dumps(payload)})
-        assert await self.post(body, signed_headers(SECRET, body)) == 200
-        return await self.api.wait_response(count=expected)
-
-
 @pytest.fixture
 async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:
-    runner = Runner(CLOCK, admins={Platform.SLACK: {ADMIN}}, services={"redis": redis})
-    async with SlackAPI(token=BOT_TOKEN) as api, SlackFiles(token=BOT_TOKEN) as files:
-        transport = SlackTransport(
-            runner,
-            bot_token=BOT_TOKEN,
-            signing_secret=SECRET,
-            api_base=api.base_url,
-            redis=redis,
-            default_locale="en",
-            files_base=files.root,
-        )
-        app = web.Application()
-        transport.register(app)
-        async with serve(app) as url, aiohttp.ClientSession() as http:
-            yield Rig(api, files, transport, f"{url}/slack/events", http)
-
-
-def texts(blocks: list[dict[str, Any]]) -> list[str]:
-    """The visible text of header and section blocks, in order."""
-    return [b["text"]["text"] for b in blocks if b["type"] in {"header", "section"}]
-
-
-async def join(rig: Rig, user: str, role: str, *, name: str) -> None:
-    """The admin creates "acme" (once) and invites `user`, who joins with the code — all through Slack."""
-    if not await Workspace.exists(slug="acme"):
-        await rig.command('workspace_new acme "ACME & Co"', user=ADMIN, name="boss")
-    invite = await rig.command(f"invite {role}", user=ADMIN, name="boss")
-    [code] = [t.strip("`") for t in texts(invite["blocks"]) if t.startswith("```")]
-    joined = await rig.command(f"join {code}", user=user, name=name)
-    assert texts(joined["blocks"]) == [escape(EN("start-joined", workspace="ACME & Co", slug="acme"))]
+    async with slack_rig(redis) as rig:
+        yield rig
 
 
 async def test_join_with_an_invite_binds_a_new_slack_user(slack: Rig) -> None:

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 
 from bot.command import (
@@ -9,12 +11,14 @@ from bot.command import (
     ArgMissing,
     Command,
     allowed,
+    brief,
     check_text,
     parse_args,
     split_line,
 )
 from engine.access import Actor
 from engine.errors import UserError
+from engine.i18n import translator
 from engine.reply import Attachment, Reply
 from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import Platform, Role
@@ -203,3 +207,11 @@ def test_a_file_over_the_upload_limit_is_refused_before_the_handler() -> None:
     assert parse_args(cmd, [], Attachment("a.csv", b"x" * MAX_UPLOAD_BYTES))["csv"].filename == "a.csv"
     err = _refusal([], Attachment("a.csv", b"x" * (MAX_UPLOAD_BYTES + 1)), cmd=cmd)
     assert err.key == "error-upload-too-large"
+
+
+def test_brief_cuts_a_long_list_and_says_how_many_more() -> None:
+    ctx = SimpleNamespace(t=translator("en"))
+    names = [f"d{n}.test" for n in range(25)]
+    assert brief(ctx, names[:20]) == ", ".join(names[:20])  # type: ignore[arg-type]
+    assert brief(ctx, names) == ", ".join(names[:20]) + ", … and 5 more"  # type: ignore[arg-type]
+    assert brief(ctx, names, limit=2, sep="\n") == "d0.test\nd1.test\n… and 23 more"  # type: ignore[arg-type]
