@@ -257,34 +257,21 @@ async def _receive(
     """The document as an Attachment, or None after telling the person why not (too large, not downloadable)."""
     name = document.file_name or document.file_unique_id
     size = document.file_size or 0  # Telegram states every document's size
+    limit_kb = _kilobytes(max_file_bytes)
+
+    async def too_large(size_kb: int | str) -> None:
+        await _say(bot, chat_id, identity, key="telegram-file-too-large", style="error", name=name,
+                   size_kb=size_kb, limit_kb=limit_kb)  # fmt: skip
+
     if size > max_file_bytes:
-        await _say(
-            bot,
-            chat_id,
-            identity,
-            key="telegram-file-too-large",
-            style="error",
-            name=name,
-            size_kb=_kilobytes(size),
-            limit_kb=_kilobytes(max_file_bytes),
-        )
+        await too_large(_kilobytes(size))
         return None
     buffer = CappedBuffer(max_file_bytes)
     try:
         data = await bot.download(document, destination=buffer)
-    except FileTooLarge:
+    except FileTooLarge:  # the file is bigger than it said
         log.warning("telegram download over the limit", declared=size, limit=max_file_bytes)
-        limit_kb = _kilobytes(max_file_bytes)
-        await _say(
-            bot,
-            chat_id,
-            identity,
-            key="telegram-file-too-large",
-            style="error",
-            name=name,
-            size_kb=f"> {limit_kb}",
-            limit_kb=limit_kb,
-        )
+        await too_large(f"> {limit_kb}")
         return None
     except (aiohttp.ClientError, TelegramAPIError, TimeoutError) as exc:
         # only the type: aiohttp errors quote the file URL, which holds the bot token

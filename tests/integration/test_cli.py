@@ -94,7 +94,8 @@ async def test_embedded_run_is_healthy_and_keeps_data_across_restarts(running, t
     assert "already running" in second.stderr
 
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=60) == 0
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output[-4000:]
     assert not (data / "postgres" / "postmaster.pid").exists()  # PostgreSQL was stopped, not abandoned
 
     again = subprocess.Popen(
