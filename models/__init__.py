@@ -5,7 +5,7 @@ from models.campaign import Campaign, Enrollment, Step
 from models.domain import BlacklistCheck, DnsCheck, Domain
 from models.lead import Lead, Suppression
 from models.mailbox import FolderState, Mailbox
-from models.message import DailyStat, Event, OutboundMessage
+from models.message import CapDeferral, DailyStat, Event, OutboundMessage
 from models.workspace import ChatBinding, Invite, Membership, Person, Workspace
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "AuditLog",
     "BlacklistCheck",
     "Campaign",
+    "CapDeferral",
     "ChatBinding",
     "DailyStat",
     "Delivery",

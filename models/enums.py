@@ -131,6 +131,21 @@ class MessageKind(StrEnum):
     WARMUP = "warmup"
 
 
+class CapKind(StrEnum):
+    """What held a mailbox's sends back on a day: the answer to "why didn't this send?"."""
+
+    PROVIDER = "provider"  # the mail provider's own daily limit
+    WARMUP = "warmup"  # the warmup ramp's target for the day
+    HEALTH = "health"  # health factor x base cap (monitoring cut the volume)
+    MAILBOX = "mailbox"  # the mailbox's own daily cap
+    DOMAIN = "domain"  # the domain's share of its daily cap
+    CAMPAIGN = "campaign"  # the campaign's daily cap
+    WORKSPACE = "workspace"  # the workspace's daily cap
+    STATUS = "status"  # paused, cooling down, disabled: nothing may go out
+    WINDOW = "window"  # the send window has no room left today
+    PEERS = "peers"  # warmup found no eligible peer mailbox
+
+
 class MessageStatus(StrEnum):
     PLANNED = "planned"
     QUEUED = "queued"

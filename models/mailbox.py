@@ -43,6 +43,7 @@ class Mailbox(Model):
     status_changed_at = fields.DatetimeField(null=True)
     warmup_started_on = fields.DateField(null=True)
     warmup_weeks = fields.SmallIntField(default=6)
+    warmup_paused_at = fields.DatetimeField(null=True)  # warmup stopped by a manager (the mailbox may still send)
     daily_cap = fields.IntField(default=40)
     cooldown_until = fields.DatetimeField(null=True)
     last_error = fields.TextField(default="")

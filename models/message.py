@@ -11,7 +11,7 @@ from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from models.campaign import Campaign, Enrollment
-from models.enums import EventKind, MessageKind, MessageStatus, StatScope
+from models.enums import CapKind, EventKind, MessageKind, MessageStatus, StatScope
 from models.lead import Lead
 from models.mailbox import Mailbox
 from models.workspace import Workspace
@@ -52,6 +52,10 @@ class OutboundMessage(Model):
     attempts = fields.SmallIntField(default=0)
     smtp_code = fields.SmallIntField(null=True)
     smtp_reply = fields.TextField(default="")
+    body = fields.TextField(default="", db_default="")  # the text as built at planning time (warmup; campaigns)
+    in_reply_to = fields.CharField(max_length=255, default="", db_default="")  # threads: the parent's Message-ID
+    references = fields.TextField(default="", db_default="")  # threads: the chain of Message-IDs, oldest first
+    claimed_at = fields.DatetimeField(null=True)  # when a worker took it (`sending`): stuck rows are found by it
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -61,9 +65,36 @@ class OutboundMessage(Model):
         indexes = (
             PartialIndex(fields=("scheduled_at",), condition={"status": "queued"}, name="outbound_queued_due"),
             PartialIndex(fields=("scheduled_at",), condition={"status": "planned"}, name="outbound_planned_due"),
+            PartialIndex(fields=("claimed_at",), condition={"status": "sending"}, name="outbound_sending_claimed"),
             Index(fields=("mailbox_id", "scheduled_at")),
         )
         constraints = (CheckConstraint(check="attempts >= 0", name="outbound_attempts"),)
+
+
+class CapDeferral(Model):
+    """On one day, a mailbox wanted to send `wanted` and the cap `cap` allowed only `allowed`: what `/why` reads.
+    One row per mailbox, day and cap, upserted by each planning tick."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name=False, on_delete=fields.CASCADE
+    )
+    workspace_id: int
+    mailbox: fields.ForeignKeyRelation[Mailbox] = fields.ForeignKeyField(
+        "models.Mailbox", related_name="deferrals", on_delete=fields.CASCADE
+    )
+    mailbox_id: int
+    day: dt.date = fields.DateField()
+    cap = fields.CharEnumField(CapKind, max_length=16)
+    wanted = fields.IntField()
+    allowed = fields.IntField()
+    detail: dict[str, Any] = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "cap_deferral"
+        unique_together = (("mailbox", "day", "cap"),)
+        indexes = (Index(fields=("workspace_id", "day")),)
 
 
 class Event(Model):
