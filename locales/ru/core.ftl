@@ -166,3 +166,6 @@ error-upload-too-large = Файл слишком большой: не больш
 error-upload-binary = Это не текстовый файл (управляющие символы в строках { $lines }). Пришлите CSV или простой список.
 error-upload-mixed-encoding = В файле смешаны две кодировки: строки { $lines } в Windows-1251, остальные в UTF-8. Сохраните весь файл в одной кодировке (лучше UTF-8) и пришлите снова.
 error-upload-encoding = Файл не в UTF-8 и не в Windows-1251. Сохраните его как «CSV UTF-8» и пришлите снова.
+
+error-warmup-setting = Настройка прогрева «{ $name }» не может быть «{ $value }»: допустимо { $bounds }.
+error-warmup-setting-unknown = Настройки прогрева «{ $name }» нет. Есть: { $known }.

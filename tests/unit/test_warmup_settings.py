@@ -1,0 +1,47 @@
+"""Warmup settings: defaults, overrides from the workspace, and refusal of anything outside the safe bounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import UserError
+from engine.warmup.settings import BOUNDS, WarmupSettings
+
+
+def test_defaults_fit_the_brief_and_their_own_bounds() -> None:
+    s = WarmupSettings.from_workspace({})
+    assert (s.start_per_day, s.target_per_day, s.weeks) == (2, 40, 6)
+    assert WarmupSettings().with_values({name: getattr(s, name) for name in BOUNDS}) == s
+
+
+def test_values_typed_in_chat_are_parsed() -> None:
+    s = WarmupSettings.from_workspace(
+        {"warmup": {"target_per_day": "35", "variance": "0,2", "weekdays_only": "да", "pool": "Agency"}}
+    )
+    assert (s.target_per_day, s.variance, s.weekdays_only, s.pool) == (35, 0.2, True, "agency")
+    assert s.to_json() == {"target_per_day": 35, "variance": 0.2, "weekdays_only": True, "pool": "agency"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("target_per_day", "80"),
+        ("target_per_day", "ten"),
+        ("weeks", "2"),
+        ("variance", "nan"),
+        ("variance", "0.5"),
+        ("weekdays_only", "maybe"),
+        ("pool", "everyone"),
+        ("start_per_day", "1.5"),
+    ],
+)
+def test_values_out_of_bounds_are_refused_by_name(name: str, value: str) -> None:
+    with pytest.raises(UserError) as caught:
+        WarmupSettings().with_values({name: value})
+    assert caught.value.key == "error-warmup-setting" and caught.value.params["name"] == name
+
+
+def test_unknown_names_are_refused_with_the_known_ones() -> None:
+    with pytest.raises(UserError) as unknown:
+        WarmupSettings().with_values({"speed": "9"})
+    assert unknown.value.key == "error-warmup-setting-unknown" and "target_per_day" in unknown.value.params["known"]
