@@ -76,7 +76,13 @@ _FAULT_REPLIES: dict[Fault, tuple[str, str]] = {
 }
 _FAULT_MAPS = ("mail_faults", "rcpt_faults", "data_faults")
 
-_SIEVE_SPAM = """require ["fileinto", "mailbox"];
+# The copy Postfix makes of every submitted message (sender_bcc_maps to <login>+sent@<domain>) is filed in the
+# sender's Sent folder, as Gmail, Yandex and Mail.ru do with mail sent over SMTP: crash recovery looks there.
+_SIEVE_SPAM = """require ["fileinto", "mailbox", "envelope", "subaddress"];
+if envelope :detail "to" "sent" {
+  fileinto :create "Sent";
+  stop;
+}
 if header :is "X-Test-Spam" "yes" {
   fileinto :create "Junk";
   stop;
@@ -454,6 +460,7 @@ service anvil {{
         _write_postfix(cfg / "senders", "".join(f"{address} {address}\n" for address, _ in self.users))
         for name in _FAULT_MAPS:
             _write_postfix(cfg / name, "")
+        _write_postfix(cfg / "sent_copies", "/^([^@+]+)@(.+)$/ ${1}+sent@${2}\n")
         undeliverable = "error:5.1.2 the mail harness delivers only to its own virtual domains"
         _write_postfix(
             cfg / "main.cf",
@@ -480,6 +487,7 @@ smtpd_peername_lookup = no
 virtual_mailbox_domains = {" ".join(self.domains)}
 virtual_mailbox_maps = texthash:{cfg}/vmailbox
 virtual_transport = lmtp:inet:{HOST}:{ports.lmtp}
+recipient_delimiter = +
 local_transport = {undeliverable}
 default_transport = {undeliverable}
 relay_transport = {undeliverable}
@@ -514,6 +522,7 @@ default_process_limit = 500
             " -o smtpd_sender_restrictions=$mf_sender_restrictions"
             " -o smtpd_recipient_restrictions=$mf_recipient_restrictions"
             " -o smtpd_end_of_data_restrictions=$mf_data_restrictions"
+            " -o cleanup_service_name=subcleanup"
         )
         services = [
             f"{HOST}:{ports.submission} inet n - n - - smtpd -o syslog_name=postfix/submission {submission}",
@@ -521,6 +530,7 @@ default_process_limit = 500
             f" -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt {submission}",
             f"{HOST}:{ports.mx} inet n - n - - smtpd -o syslog_name=postfix/mx",
             "cleanup unix n - n - 0 cleanup",
+            f"subcleanup unix n - n - 0 cleanup -o sender_bcc_maps=regexp:{cfg}/sent_copies",
             "qmgr unix n - n 300 1 qmgr",
             "tlsmgr unix - - n 1000? 1 tlsmgr",
             "rewrite unix - - n - - trivial-rewrite",

@@ -1,0 +1,731 @@
+"""The outbox: due rows become sends, each claimed exactly once, re-checked at claim time, and recorded.
+
+PostgreSQL is the source of truth for every send; a queued job is only a nudge (ARCHITECTURE §5):
+
+1. `Outbox.sweep` (a unique cron tick) moves `planned` rows whose time has come to `queued` and names the mailboxes
+   that have due rows (a send job each) and those with rows stuck in `sending` (a recovery job each). Redis may
+   lose its queue; the next sweep finds the same rows again.
+2. `Outbox.send_mailbox` sends a mailbox's due rows one by one. Each row is claimed with one conditional
+   `UPDATE … RETURNING` (`queued → sending`, `claimed_at`, `attempts + 1`) inside a short transaction that holds
+   the domain's advisory lock and first re-reads everything that may forbid the send *now*: the mailbox's
+   status, cooldown and warmup pause, the domain's and the workspace's state, and today's sent count of the
+   mailbox and of the domain against their caps. A pause or a lowered cap thus applies to rows already planned
+   or queued. The message is built from the row, handed to SMTP over the transport's reused connection, and the
+   result recorded (see `_record`).
+3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash: found in the mailbox's Sent folder over
+   IMAP → `sent`; not found, or the folder could not be searched → `unknown` and an alert. Never resent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import random
+import re
+import ssl
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from engine.alerts import raise_alert
+from engine.clock import Clock
+from engine.crypto import Vault, VaultError
+from engine.errors import UserError
+from engine.lifecycle import check_transition, transition_mailbox
+from engine.logging import get_logger
+from engine.mail.message import BuiltMessage, MessageSpec, build_message
+from engine.mail.providers import Credentials, Endpoint
+from engine.mail.smtp import Outcome, SmtpResult
+from engine.mail.tls import client_context
+from engine.sending.ports import Account, MailSender, SentFolder, SentFolderError
+from engine.stats import EventRecord, SuppressionRecord, add_suppressions, record_events
+from models import Mailbox
+from models.enums import (
+    AuthKind,
+    CapKind,
+    DomainStatus,
+    EventKind,
+    MailboxStatus,
+    MessageKind,
+    MessageStatus,
+    Severity,
+    SuppressionReason,
+    TlsMode,
+)
+
+log = get_logger(__name__)
+
+SENDABLE_MAILBOX: Final = frozenset({MailboxStatus.WARMING, MailboxStatus.ACTIVE})
+BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED})
+_ADVISORY_DOMAIN: Final = 0x4D46_5344  # "MFSD": the advisory-lock class of "claims of one sending domain"
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,75}\Z")
+_HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,900}[\x21-\x7e])?\Z")  # printable ASCII, no CR/LF
+
+
+@dataclass(frozen=True, slots=True)
+class SendOptions:
+    """Knobs of the outbox. `batch_limit` messages per send job (the rest waits for the next tick);
+    `max_attempts` tries before a transiently failing message fails; `retry_jitter` spreads retries by ±that
+    share; `stuck_after` is how long a row may stay in `sending` before recovery looks for it in the Sent folder
+    (longer than any SMTP transaction and the server's filing delay); `auth_failure_limit` consecutive
+    authentication failures disable the mailbox. TLS trusts the system store, `ca_file` (MAIL_CA_FILE) and the
+    mailbox's own CA, unless `ssl_context` replaces all of that (tests)."""
+
+    batch_limit: int = 500
+    max_attempts: int = 5
+    retry_jitter: float = 0.2
+    stuck_after: dt.timedelta = dt.timedelta(minutes=15)
+    auth_failure_limit: int = 3
+    sweep_limit: int = 20_000
+    ssl_context: ssl.SSLContext | None = None
+    ca_file: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """One row as claimed (`sending`): everything needed to build and record it."""
+
+    id: int
+    kind: MessageKind
+    workspace_id: int
+    mailbox_id: int
+    peer_id: int | None
+    lead_id: int | None
+    enrollment_id: int | None
+    campaign_id: int | None
+    message_id: str
+    subject: str
+    body: str
+    in_reply_to: str
+    references: str
+    attempts: int
+    recipient: str
+    recipient_name: str
+
+
+HeadersFor = Callable[[Claimed], Sequence[tuple[str, str]]]
+"""Extra headers for a row (e.g. the keyed warmup marker of `engine.warmup.marker`); none by default."""
+
+
+def no_headers(row: Claimed) -> Sequence[tuple[str, str]]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Caps:
+    """Today's limits for one mailbox at claim time: its own and its domain's (all of the domain's mailboxes)."""
+
+    mailbox: int
+    domain: int
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxState:
+    """What the claim-time re-check reads, fresh for every message."""
+
+    mailbox_id: int
+    workspace_id: int
+    domain_id: int
+    status: MailboxStatus
+    cooldown_until: dt.datetime | None
+    warmup_paused: bool
+    mailbox_cap: int
+    domain_status: DomainStatus
+    domain_cap: int
+    workspace_archived: bool
+    workspace_settings: Mapping[str, Any]
+    mailbox_sent: int  # today's DailyStat plus the rows in flight
+    domain_sent: int
+
+
+class CapPolicy(Protocol):
+    """The effective caps at claim time (the planner's `engine.sending.caps` plugs in here)."""
+
+    def caps(self, state: MailboxState, day: dt.date) -> Caps: ...
+
+
+class StoredCaps:
+    """Caps as stored: the mailbox's and the domain's `daily_cap`."""
+
+    def caps(self, state: MailboxState, day: dt.date) -> Caps:
+        return Caps(mailbox=state.mailbox_cap, domain=state.domain_cap)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """What a sweep found: mailboxes to send from and mailboxes with rows stuck in `sending`."""
+
+    queued: int  # planned rows that became queued
+    send: tuple[int, ...]
+    recover: tuple[int, ...]
+
+
+@dataclass
+class SendReport:
+    """What one send job did."""
+
+    mailbox_id: int
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unresolved: int = 0  # the connection died after the message was handed over: left for recovery
+    expired: int = 0  # warmup rows of a past day cancelled instead of sent
+    blocked: CapKind | None = None  # why the job stopped early, if it did
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryReport:
+    mailbox_id: int
+    sent: int
+    unknown: int
+    error: str = ""  # the Sent folder could not be searched: why
+
+
+# ------------------------------------------------------------------------------------------------- SQL
+
+_QUEUE_DUE = """
+UPDATE outbound_message SET status = 'queued'
+WHERE id IN (SELECT id FROM outbound_message WHERE status = 'planned' AND scheduled_at <= $1
+             ORDER BY scheduled_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+  AND status = 'planned'
+RETURNING id
+"""
+_DUE_MAILBOXES = """
+SELECT DISTINCT m.mailbox_id FROM outbound_message m JOIN mailbox b ON b.id = m.mailbox_id
+WHERE m.status = 'queued' AND m.scheduled_at <= $1 AND b.status = ANY($2::text[])
+"""
+_STUCK_MAILBOXES = "SELECT DISTINCT mailbox_id FROM outbound_message WHERE status = 'sending' AND claimed_at < $1"
+
+_STATE = """
+SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_paused_at IS NOT NULL AS wp,
+       b.daily_cap, d.status AS domain_status, d.daily_cap AS domain_cap, w.archived_at IS NOT NULL AS archived,
+       w.settings,
+       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = b.id AND day = $2), 0)
+         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.mailbox_id = b.id)
+         AS mailbox_sent,
+       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = b.domain_id AND day = $2), 0)
+         + (SELECT count(*) FROM outbound_message m JOIN mailbox x ON x.id = m.mailbox_id
+            WHERE m.status = 'sending' AND x.domain_id = b.domain_id) AS domain_sent
+FROM mailbox b JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
+WHERE b.id = $1
+"""
+# One row, claimed only if still queued: two workers can never both take it. The pick is a CTE, evaluated exactly
+# once: as a subquery in FROM, the planner may rescan it, and every rescan of `LIMIT 1 … SKIP LOCKED` takes
+# another row.
+_CLAIM = """
+WITH c AS MATERIALIZED (
+    SELECT id FROM outbound_message
+    WHERE status = 'queued' AND mailbox_id = $1 AND scheduled_at <= $2 AND ($3 OR kind <> 'warmup')
+    ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+UPDATE outbound_message m SET status = 'sending', claimed_at = $2, attempts = m.attempts + 1
+FROM c
+WHERE m.id = c.id AND m.status = 'queued'
+RETURNING m.id, m.kind, m.workspace_id, m.mailbox_id, m.peer_id, m.lead_id, m.enrollment_id, m.message_id,
+          m.subject, m.body, m.in_reply_to, m."references", m.attempts,
+          (SELECT e.campaign_id FROM enrollment e WHERE e.id = m.enrollment_id) AS campaign_id,
+          COALESCE((SELECT p.address FROM mailbox p WHERE p.id = m.peer_id),
+                   (SELECT l.email FROM lead l WHERE l.id = m.lead_id), '') AS recipient,
+          COALESCE((SELECT p.display_name FROM mailbox p WHERE p.id = m.peer_id),
+                   (SELECT trim(l.first_name || ' ' || l.last_name) FROM lead l WHERE l.id = m.lead_id), '')
+            AS recipient_name
+"""
+_EXPIRE_WARMUP = """
+UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
+WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AND scheduled_at < $2
+RETURNING id
+"""
+_DEFER = """
+INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, wanted, allowed, detail, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+ON CONFLICT (mailbox_id, day, cap) DO UPDATE SET
+    wanted = GREATEST(cap_deferral.wanted, excluded.wanted), allowed = excluded.allowed,
+    detail = cap_deferral.detail || excluded.detail, updated_at = excluded.updated_at
+"""
+_WANTING = """
+SELECT count(*) AS n FROM outbound_message
+WHERE mailbox_id = $1 AND status = 'queued' AND scheduled_at <= $2 AND ($3 OR kind <> 'warmup')
+"""
+
+
+class Outbox:
+    """The sending service. One per worker process: it keeps the SMTP transport (and its pooled connections).
+
+    `sender` and `sent_folder` are the seams (`engine.sending.ports`); `headers_for` adds headers to a row's
+    message (the warmup marker); `caps` gives the effective caps at claim time (`StoredCaps` by default);
+    `rng` spreads retries (seed it in tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        vault: Vault,
+        sender: MailSender,
+        sent_folder: SentFolder,
+        options: SendOptions | None = None,
+        headers_for: HeadersFor = no_headers,
+        caps: CapPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.clock = clock
+        self.vault = vault
+        self.sender = sender
+        self.sent_folder = sent_folder
+        self.options = options or SendOptions()
+        self.headers_for = headers_for
+        self.caps = caps or StoredCaps()
+        self.rng = rng or random.Random()  # jitter, not security
+
+    # --------------------------------------------------------------------------------------------- sweep
+
+    async def sweep(self) -> Due:
+        """Queue the planned rows whose time has come; name the mailboxes to send from and to recover."""
+        now = self.clock.now()
+        check_transition("message", MessageStatus.PLANNED, MessageStatus.QUEUED)
+        db = connections.get("default")
+        queued = await db.execute_query_dict(_QUEUE_DUE, [now, self.options.sweep_limit])
+        sendable = [s.value for s in SENDABLE_MAILBOX]
+        send = await db.execute_query_dict(_DUE_MAILBOXES, [now, sendable])
+        stuck = await db.execute_query_dict(_STUCK_MAILBOXES, [now - self.options.stuck_after])
+        return Due(
+            queued=len(queued),
+            send=tuple(sorted(int(r["mailbox_id"]) for r in send)),
+            recover=tuple(sorted(int(r["mailbox_id"]) for r in stuck)),
+        )
+
+    # ---------------------------------------------------------------------------------------------- send
+
+    async def send_mailbox(self, mailbox_id: int) -> SendReport:
+        """Send the mailbox's due rows, one claim at a time, until none is due, a re-check forbids more, or
+        `batch_limit` is reached. Never raises for mail trouble; database errors propagate (the job retries)."""
+        report = SendReport(mailbox_id)
+        account = await self.account(mailbox_id)
+        zone = await _zone_of(mailbox_id)
+        if account is None or zone is None:
+            return report
+        report.expired = await self._expire_warmup(mailbox_id, zone)
+        for _ in range(self.options.batch_limit):
+            row, blocked = await self._claim(mailbox_id, zone)
+            if row is None:
+                report.blocked = blocked
+                break
+            outcome = await self._send_one(account, row, report)
+            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+            if outcome == Outcome.AUTH_FAILED:
+                break  # the next one would fail the same way; the mailbox may be disabled by now
+        return report
+
+    async def account(self, mailbox_id: int) -> Account | None:
+        """How to reach a mailbox, with its secret decrypted; None when it is gone or cannot be decrypted."""
+        box = await Mailbox.get_or_none(id=mailbox_id)
+        if box is None:
+            return None
+        try:
+            secret = self.vault.decrypt(box.secret_enc)
+        except VaultError:
+            log.error("send: the stored secret cannot be decrypted", mailbox_id=mailbox_id)
+            return None
+        context = self.options.ssl_context or client_context(box.tls_ca_pem, self.options.ca_file)
+        return Account(
+            mailbox_id=box.id,
+            address=box.address,
+            smtp=Endpoint(box.smtp_host, box.smtp_port, TlsMode(box.smtp_tls)),
+            imap=Endpoint(box.imap_host, box.imap_port, TlsMode(box.imap_tls)),
+            credentials=Credentials(box.username, AuthKind(box.auth_kind), secret),
+            tls_context=context,
+            display_name=box.display_name,
+            domain_id=box.domain_id,
+            workspace_id=box.workspace_id,
+        )
+
+    async def _expire_warmup(self, mailbox_id: int, zone: ZoneInfo) -> int:
+        """Warmup volume belongs to its day: rows left from an earlier day (a pause, an outage) are cancelled."""
+        check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
+        start = _day_start(self.clock.now(), zone)
+        rows = await connections.get("default").execute_query_dict(_EXPIRE_WARMUP, [mailbox_id, start])
+        return len(rows)
+
+    async def _claim(self, mailbox_id: int, zone: ZoneInfo) -> tuple[Claimed | None, CapKind | None]:
+        """Re-check and claim the next due row in one short transaction under the domain's advisory lock (so two
+        workers sending from one domain cannot both take its last unit of cap)."""
+        check_transition("message", MessageStatus.QUEUED, MessageStatus.SENDING)
+        now = self.clock.now()
+        day = now.astimezone(zone).date()
+        async with in_transaction() as db:
+            domain_rows = await db.execute_query_dict("SELECT domain_id FROM mailbox WHERE id = $1", [mailbox_id])
+            if not domain_rows:
+                return None, None
+            lock = [_ADVISORY_DOMAIN, domain_rows[0]["domain_id"]]
+            await db.execute_query("SELECT pg_advisory_xact_lock($1, $2)", lock)
+            rows = await db.execute_query_dict(_STATE, [mailbox_id, day])
+            state = _state(rows[0])
+            blocked, allowed, sent = self._blocked(state, now, day)
+            if blocked is not None:
+                wanting = await db.execute_query_dict(_WANTING, [mailbox_id, now, not state.warmup_paused])
+                wanted = int(wanting[0]["n"])
+                if wanted:
+                    await self._defer(db, state, day, blocked, wanted=sent + wanted, allowed=allowed, now=now)
+                return None, blocked
+            claimed = await db.execute_query_dict(_CLAIM, [mailbox_id, now, not state.warmup_paused])
+        if len(claimed) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
+            raise RuntimeError(f"claim took {len(claimed)} rows")
+        return (_claimed(claimed[0]), None) if claimed else (None, None)
+
+    def _blocked(self, state: MailboxState, now: dt.datetime, day: dt.date) -> tuple[CapKind | None, int, int]:
+        """Why nothing may go out from this mailbox now (None: it may), with the cap and today's count."""
+        if (
+            state.status not in SENDABLE_MAILBOX
+            or (state.cooldown_until is not None and state.cooldown_until > now)
+            or state.domain_status in BLOCKED_DOMAIN
+            or state.workspace_archived
+        ):
+            return CapKind.STATUS, 0, state.mailbox_sent
+        caps = self.caps.caps(state, day)
+        if state.mailbox_sent >= caps.mailbox:
+            return CapKind.MAILBOX, caps.mailbox, state.mailbox_sent
+        if state.domain_sent >= caps.domain:
+            return CapKind.DOMAIN, caps.domain, state.domain_sent
+        return None, 0, 0
+
+    async def _defer(
+        self,
+        db: Any,
+        state: MailboxState,
+        day: dt.date,
+        cap: CapKind,
+        *,
+        wanted: int,
+        allowed: int,
+        now: dt.datetime,
+    ) -> None:
+        """Record for `/why` that the claim-time re-check held this mailbox back today."""
+        detail = '{"at": "claim"}'
+        await db.execute_query(
+            _DEFER, [state.workspace_id, state.mailbox_id, day, cap.value, wanted, allowed, detail, now]
+        )
+
+    async def _send_one(self, account: Account, row: Claimed, report: SendReport) -> str:
+        """Build, send and record one claimed row; the outcome's name."""
+        try:
+            built = self._build(account, row)
+        except UserError as exc:
+            await self._fail(row, MessageStatus.FAILED, None, f"{exc.key}: {exc.params}"[:1000])
+            report.failed += 1
+            return "build_failed"
+        result = await self.sender.send(
+            account.smtp,
+            account.credentials,
+            built,
+            attempt=max(row.attempts - 1, 0),
+            tls_context=account.tls_context,
+        )
+        await self._record(account, row, result, report)
+        return result.outcome.value
+
+    def _build(self, account: Account, row: Claimed) -> BuiltMessage:
+        if not row.recipient:
+            raise UserError("message-address-invalid", address="")
+        spec = MessageSpec(
+            sender=account.address,
+            sender_name=account.display_name,
+            recipient=row.recipient,
+            recipient_name=row.recipient_name,
+            subject=row.subject,
+            text=row.body,
+            in_reply_to=row.in_reply_to or None,
+            references=tuple(row.references.split()),
+            message_id=row.message_id,
+        )
+        return with_headers(build_message(spec, self.clock), self.headers_for(row))
+
+    # -------------------------------------------------------------------------------------------- record
+
+    async def _record(self, account: Account, row: Claimed, result: SmtpResult, report: SendReport) -> None:
+        """Turn an SMTP result into the row's next state, events and mailbox bookkeeping.
+
+        accepted → `sent` (+ SENT event, DailyStat); transient, connection trouble, throttling, spam verdicts →
+        back to `queued` with backoff and jitter (throttling and spam verdicts also cool the mailbox down), or
+        `failed` after `max_attempts`; permanent → `bounced` (+ suppression of a lead); rejected → `failed`;
+        auth → back to `queued`, the mailbox's failure count up, disabled at the limit (+ an alert); unknown (the
+        connection died after the data was handed over) → left in `sending` for recovery to resolve.
+        """
+        now = self.clock.now()
+        outcome = result.outcome
+        if outcome is Outcome.ACCEPTED:
+            await self._sent(account, row, now, result)
+            report.sent += 1
+        elif outcome is Outcome.UNKNOWN:
+            report.unresolved += 1
+            log.warning("send: outcome unknown, left for recovery", message_id=row.id, key=result.key)
+        elif outcome is Outcome.PERMANENT:
+            await self._fail(row, MessageStatus.BOUNCED, result, "", event=EventKind.BOUNCE_HARD, account=account)
+            if row.lead_id is not None:
+                reason = SuppressionReason.BOUNCE
+                await add_suppressions([SuppressionRecord(row.workspace_id, row.recipient, reason)], now=now)
+            report.failed += 1
+        elif outcome is Outcome.REJECTED:
+            await self._fail(row, MessageStatus.FAILED, result, "", event=EventKind.SMTP_ERROR, account=account)
+            report.failed += 1
+        elif outcome is Outcome.AUTH_FAILED:
+            await self._retry(row, result, now, delay=result.retry_after or dt.timedelta(hours=1))
+            await self._auth_failed(account, result, now)
+            report.retried += 1
+        else:  # TRANSIENT, CONNECTION, THROTTLED, SPAM_REJECTED
+            if outcome in (Outcome.THROTTLED, Outcome.SPAM_REJECTED) and result.retry_after:
+                await Mailbox.filter(id=account.mailbox_id).update(cooldown_until=now + result.retry_after)
+            if row.attempts >= self.options.max_attempts:
+                await self._fail(row, MessageStatus.FAILED, result, "", event=EventKind.SMTP_ERROR, account=account)
+                report.failed += 1
+            else:
+                await self._retry(row, result, now, delay=result.retry_after or dt.timedelta(hours=1))
+                report.retried += 1
+
+    async def _sent(self, account: Account, row: Claimed, now: dt.datetime, result: SmtpResult | None) -> None:
+        check_transition("message", MessageStatus.SENDING, MessageStatus.SENT)
+        code = result.code if result else None
+        text = result.text if result else "found in the Sent folder"
+        async with in_transaction() as db:
+            moved = await db.execute_query_dict(
+                "UPDATE outbound_message SET status = 'sent', sent_at = $2, smtp_code = $3, smtp_reply = $4 "
+                "WHERE id = $1 AND status = 'sending' RETURNING id",
+                [row.id, now, code, text],
+            )
+            if moved:
+                await record_events([self._event(EventKind.SENT, account, row, now, {})])
+        if moved:
+            await Mailbox.filter(id=account.mailbox_id, auth_failures__gt=0).update(auth_failures=0)
+
+    async def _fail(
+        self,
+        row: Claimed,
+        status: MessageStatus,
+        result: SmtpResult | None,
+        reason: str,
+        *,
+        event: EventKind | None = None,
+        account: Account | None = None,
+    ) -> None:
+        check_transition("message", MessageStatus.SENDING, status)
+        now = self.clock.now()
+        text = (f"{result.key}: {result.text}" if result else reason)[:1000]
+        async with in_transaction() as db:
+            moved = await db.execute_query_dict(
+                "UPDATE outbound_message SET status = $2, smtp_code = $3, smtp_reply = $4 "
+                "WHERE id = $1 AND status = 'sending' RETURNING id",
+                [row.id, status.value, result.code if result else None, text],
+            )
+            if moved and event is not None and account is not None:
+                data = {"key": result.key if result else "", "code": result.code if result else None}
+                await record_events([self._event(event, account, row, now, data)])
+
+    async def _retry(self, row: Claimed, result: SmtpResult, now: dt.datetime, *, delay: dt.timedelta) -> None:
+        """Back to `queued`, due again after `delay` spread by ±`retry_jitter`."""
+        check_transition("message", MessageStatus.SENDING, MessageStatus.QUEUED)
+        spread = 1 + self.rng.uniform(-self.options.retry_jitter, self.options.retry_jitter)
+        due = now + delay * spread
+        await connections.get("default").execute_query(
+            "UPDATE outbound_message SET status = 'queued', scheduled_at = $2, claimed_at = NULL, smtp_code = $3, "
+            "smtp_reply = $4 WHERE id = $1 AND status = 'sending'",
+            [row.id, due, result.code, f"{result.key}: {result.text}"[:1000]],
+        )
+
+    async def _auth_failed(self, account: Account, result: SmtpResult, now: dt.datetime) -> None:
+        """Count the failure on the mailbox; disable it at the limit (`engine.lifecycle`) and alert."""
+        text = f"{result.key}: {result.text}"[:1000]
+        data = {"via": "smtp", "key": result.key}
+        event = EventRecord(
+            account.workspace_id, EventKind.AUTH_ERROR, now, account.mailbox_id, account.domain_id, data=data
+        )
+        async with in_transaction():
+            await connections.get("default").execute_query(
+                "UPDATE mailbox SET auth_failures = auth_failures + 1, last_error = $2, last_error_at = $3 "
+                "WHERE id = $1",
+                [account.mailbox_id, text, now],
+            )
+            await record_events([event])
+            box = await Mailbox.get(id=account.mailbox_id)
+            disable = box.auth_failures >= self.options.auth_failure_limit and box.status in SENDABLE_MAILBOX
+            if disable:
+                reason = f"SMTP login failed {box.auth_failures} times in a row"
+                await transition_mailbox(box, MailboxStatus.DISABLED, clock=self.clock, reason=reason)
+        if disable:
+            await raise_alert(
+                workspace_id=account.workspace_id,
+                kind="mailbox_auth_disabled",
+                severity=Severity.CRITICAL,
+                subject=f"mailbox:{account.mailbox_id}",
+                key="auth",
+                data={"mailbox": account.address, "failures": box.auth_failures, "reason": result.key},
+                now=now,
+            )
+
+    def _event(
+        self, kind: EventKind, account: Account, row: Claimed, now: dt.datetime, data: Mapping[str, Any]
+    ) -> EventRecord:
+        return EventRecord(
+            workspace_id=row.workspace_id,
+            kind=kind,
+            occurred_at=now,
+            mailbox_id=account.mailbox_id,
+            domain_id=account.domain_id,
+            campaign_id=row.campaign_id,
+            lead_id=row.lead_id,
+            message_id=row.id,
+            data={"kind": row.kind.value, **data},
+        )
+
+    # ------------------------------------------------------------------------------------------ recovery
+
+    async def recover_mailbox(self, mailbox_id: int) -> RecoveryReport:
+        """Resolve this mailbox's rows stuck in `sending` longer than `stuck_after`: each one found in the Sent
+        folder is `sent`; the others, or all of them when the folder cannot be searched, become `unknown` and
+        one alert names how many. Nothing is sent again."""
+        now = self.clock.now()
+        rows = await connections.get("default").execute_query_dict(
+            "SELECT id FROM outbound_message WHERE mailbox_id = $1 AND status = 'sending' AND claimed_at < $2 "
+            "ORDER BY id",
+            [mailbox_id, now - self.options.stuck_after],
+        )
+        account = await self.account(mailbox_id)
+        if not rows:
+            return RecoveryReport(mailbox_id, 0, 0)
+        stuck = await _claimed_rows([int(r["id"]) for r in rows])
+        error = ""
+        found: set[str] = set()
+        if account is None:
+            error = "error-recovery-no-account"
+        else:
+            try:
+                found = await self.sent_folder.find(account, [r.message_id for r in stuck])
+            except SentFolderError as exc:
+                error = exc.key
+                log.warning("recovery: Sent folder not searchable", mailbox_id=mailbox_id, key=exc.key)
+        sent = unknown = 0
+        for row in stuck:
+            if account is not None and row.message_id in found:
+                await self._sent(account, row, now, None)
+                sent += 1
+            else:
+                await self._unknown(row, error or "not found in the Sent folder")
+                unknown += 1
+        if unknown:
+            box = account.address if account else str(mailbox_id)
+            await raise_alert(
+                workspace_id=stuck[0].workspace_id,
+                kind="send_unknown",
+                severity=Severity.WARNING,
+                subject=f"mailbox:{mailbox_id}",
+                key=now.date().isoformat(),
+                data={"mailbox": box, "count": unknown, "reason": error or "not-found"},
+                now=now,
+            )
+        log.info("recovery", mailbox_id=mailbox_id, sent=sent, unknown=unknown, error=error)
+        return RecoveryReport(mailbox_id, sent, unknown, error)
+
+    async def _unknown(self, row: Claimed, reason: str) -> None:
+        check_transition("message", MessageStatus.SENDING, MessageStatus.UNKNOWN)
+        await connections.get("default").execute_query(
+            "UPDATE outbound_message SET status = 'unknown', smtp_reply = $2 WHERE id = $1 AND status = 'sending'",
+            [row.id, f"recovery: {reason}"[:1000]],
+        )
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def with_headers(message: BuiltMessage, headers: Sequence[tuple[str, str]]) -> BuiltMessage:
+    """The message with `headers` added at the top of its header block. Names must be header tokens and values
+    printable ASCII without line breaks (a keyed marker is hex): anything else raises `ValueError`, so nothing
+    can inject a header line."""
+    if not headers:
+        return message
+    lines = []
+    for name, value in headers:
+        if not _HEADER_NAME.match(name) or not _HEADER_VALUE.match(value):
+            raise ValueError(f"refused extra header {name!r}")
+        lines.append(f"{name}: {value}\r\n")
+    return dataclasses.replace(message, data="".join(lines).encode("ascii") + message.data)
+
+
+def _state(r: Mapping[str, Any]) -> MailboxState:
+    return MailboxState(
+        mailbox_id=int(r["id"]),
+        workspace_id=int(r["workspace_id"]),
+        domain_id=int(r["domain_id"]),
+        status=MailboxStatus(r["status"]),
+        cooldown_until=r["cooldown_until"],
+        warmup_paused=bool(r["wp"]),
+        mailbox_cap=int(r["daily_cap"]),
+        domain_status=DomainStatus(r["domain_status"]),
+        domain_cap=int(r["domain_cap"]),
+        workspace_archived=bool(r["archived"]),
+        workspace_settings=_json(r["settings"]),
+        mailbox_sent=int(r["mailbox_sent"]),
+        domain_sent=int(r["domain_sent"]),
+    )
+
+
+def _json(value: Any) -> Mapping[str, Any]:
+    if isinstance(value, str):
+        loaded = json.loads(value)
+        return loaded if isinstance(loaded, dict) else {}
+    return value if isinstance(value, dict) else {}
+
+
+def _claimed(r: Mapping[str, Any]) -> Claimed:
+    return Claimed(
+        id=int(r["id"]),
+        kind=MessageKind(r["kind"]),
+        workspace_id=int(r["workspace_id"]),
+        mailbox_id=int(r["mailbox_id"]),
+        peer_id=r["peer_id"],
+        lead_id=r["lead_id"],
+        enrollment_id=r["enrollment_id"],
+        campaign_id=r["campaign_id"],
+        message_id=str(r["message_id"]),
+        subject=str(r["subject"]),
+        body=str(r["body"]),
+        in_reply_to=str(r["in_reply_to"]),
+        references=str(r["references"]),
+        attempts=int(r["attempts"]),
+        recipient=str(r["recipient"]),
+        recipient_name=str(r["recipient_name"]),
+    )
+
+
+async def _claimed_rows(ids: Sequence[int]) -> list[Claimed]:
+    """Rows by id in the shape the claim returns (for recovery)."""
+    rows = await connections.get("default").execute_query_dict(
+        """
+        SELECT m.id, m.kind, m.workspace_id, m.mailbox_id, m.peer_id, m.lead_id, m.enrollment_id, m.message_id,
+               m.subject, m.body, m.in_reply_to, m."references", m.attempts,
+               (SELECT e.campaign_id FROM enrollment e WHERE e.id = m.enrollment_id) AS campaign_id,
+               '' AS recipient, '' AS recipient_name
+        FROM outbound_message m WHERE m.id = ANY($1::bigint[]) ORDER BY m.id
+        """,
+        [list(ids)],
+    )
+    return [_claimed(r) for r in rows]
+
+
+async def _zone_of(mailbox_id: int) -> ZoneInfo | None:
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT w.timezone FROM mailbox b JOIN workspace w ON w.id = b.workspace_id WHERE b.id = $1", [mailbox_id]
+    )
+    if not rows:
+        return None
+    try:
+        return ZoneInfo(str(rows[0]["timezone"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _day_start(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    local = now.astimezone(zone)
+    return dt.datetime.combine(local.date(), dt.time(), tzinfo=zone)

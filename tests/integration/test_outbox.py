@@ -1,0 +1,440 @@
+"""The outbox against real Postfix + Dovecot and PostgreSQL: due rows go out once, a pause or a lowered cap holds
+back rows already queued, failures land where they belong, and a crashed send is resolved from the Sent folder.
+
+Every count of delivered mail is taken from the receiving mailboxes (Dovecot), not from our own counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+
+from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
+from engine.lifecycle import transition_mailbox
+from engine.mail.imap import imap_session
+from engine.mail.message import make_message_id
+from engine.mail.providers import Credentials, Endpoint
+from engine.mail.smtp import SmtpTransport, Timeouts
+from engine.sending.outbox import Claimed, Outbox, SendOptions, _claimed_rows
+from engine.sending.sentfolder import ImapSentFolder
+from engine.stats import counters
+from models import Alert, CapDeferral, DailyStat, Domain, Event, Mailbox, OutboundMessage, Workspace
+from models.enums import (
+    AuthKind,
+    CapKind,
+    EventKind,
+    MailboxStatus,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    StatScope,
+    TlsMode,
+)
+from tests.harness.mailserver import Fault, MailServer
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+PASSWORD = "pw"
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+TODAY = dt.date(2026, 11, 28)  # the workspace's day (Europe/Moscow) at NOW
+VAULT = Vault([generate_key()])
+TIMEOUTS = Timeouts(connect=10, command=10, data=20)
+
+
+@pytest.fixture(scope="module")
+def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    with MailServer(tmp_path_factory.mktemp("outbox"), domains=["alpha.test", "beta.test"], users_per_domain=4) as s:
+        yield s
+
+
+@pytest.fixture(autouse=True)
+def clean(mail: MailServer) -> None:
+    mail.reset()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+async def transport(mail: MailServer) -> AsyncIterator[SmtpTransport]:
+    async with SmtpTransport(tls_context=mail.ssl_context(), timeouts=TIMEOUTS) as pool:
+        yield pool
+
+
+def make_outbox(mail: MailServer, clock: FrozenClock, transport: SmtpTransport, **options: object) -> Outbox:
+    opts = SendOptions(ssl_context=mail.ssl_context(), **options)  # type: ignore[arg-type]
+    return Outbox(
+        clock=clock,
+        vault=VAULT,
+        sender=transport,
+        sent_folder=ImapSentFolder(timeout_s=10),
+        options=opts,
+        headers_for=marker,
+    )
+
+
+def marker(row: Claimed) -> list[tuple[str, str]]:
+    return [("X-Test-Marker", f"row-{row.id}")] if row.kind is MessageKind.WARMUP else []
+
+
+async def world(mail: MailServer) -> Workspace:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="Europe/Moscow")
+    for name in ("alpha.test", "beta.test"):
+        await Domain.create(workspace=ws, name=name)
+    return ws
+
+
+async def mailbox(mail: MailServer, ws: Workspace, address: str, **fields: object) -> Mailbox:
+    domain = await Domain.get(name=address.split("@")[1])
+    values: dict[str, object] = {
+        "workspace": ws,
+        "domain": domain,
+        "address": address,
+        "display_name": address.split("@", maxsplit=1)[0].title(),
+        "provider": MailProvider.GENERIC,
+        "smtp_host": mail.host,
+        "smtp_port": mail.ports.submission,
+        "smtp_tls": TlsMode.STARTTLS,
+        "imap_host": mail.host,
+        "imap_port": mail.ports.imap,
+        "imap_tls": TlsMode.PLAIN,
+        "username": address,
+        "secret_enc": VAULT.encrypt(PASSWORD),
+        "status": MailboxStatus.WARMING,
+        **fields,
+    }
+    return await Mailbox.create(**values)
+
+
+async def plan(
+    box: Mailbox,
+    peer: Mailbox,
+    n: int,
+    *,
+    status: MessageStatus = MessageStatus.QUEUED,
+    at: dt.datetime = NOW - dt.timedelta(minutes=5),
+    **fields: object,
+) -> list[OutboundMessage]:
+    rows = []
+    for i in range(n):
+        values: dict[str, object] = {
+            "kind": MessageKind.WARMUP,
+            "workspace_id": box.workspace_id,
+            "mailbox": box,
+            "peer": peer,
+            "message_id": make_message_id(box.address),
+            "subject": f"Re: lunch {i}",
+            "body": f"Hi {peer.display_name},\nhow about Thursday?\n",
+            "status": status,
+            "scheduled_at": at + dt.timedelta(seconds=i),
+            **fields,
+        }
+        rows.append(await OutboundMessage.create(**values))
+    return rows
+
+
+async def wait_for(condition: Callable[[], bool], timeout_s: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "mail did not arrive in time"
+        await asyncio.sleep(0.05)
+
+
+async def message_ids(mail: MailServer, address: str, folder: str = "INBOX") -> Counter[str]:
+    """Message-IDs in a folder, counted (a duplicate shows as 2)."""
+    endpoint = Endpoint(mail.host, mail.ports.imap, TlsMode.PLAIN)
+    async with imap_session(endpoint, Credentials(address, AuthKind.PASSWORD, PASSWORD)) as session:
+        await session.select(folder)
+        uids = await session.search_uids("ALL")
+        fetched = await session.fetch_headers(uids) if uids else []
+    found: Counter[str] = Counter()
+    for item in fetched:
+        for line in item.headers.decode("ascii", "replace").splitlines():
+            if line.lower().startswith("message-id:"):
+                found[line.split(":", 1)[1].strip()] += 1
+    return found
+
+
+async def statuses() -> Counter[str]:
+    return Counter(m.status.value for m in await OutboundMessage.all())
+
+
+# ---------------------------------------------------------------------------------------------------- tests
+
+
+async def test_due_rows_go_out_once_threaded_marked_and_counted(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    planned = await plan(anna, bob, 2, status=MessageStatus.PLANNED)
+    parent = planned[0].message_id
+    reply = (await plan(anna, bob, 1, in_reply_to=parent, references=parent))[0]
+    later = (await plan(anna, bob, 1, at=NOW + dt.timedelta(hours=1)))[0]
+    outbox = make_outbox(mail, clock, transport)
+
+    due = await outbox.sweep()
+    assert due.queued == 2 and due.send == (anna.id,) and due.recover == ()
+    report = await outbox.send_mailbox(anna.id)
+
+    assert report.sent == 3 and report.outcomes == {"accepted": 3}
+    await wait_for(lambda: mail.count(bob.address) == 3 and mail.count(anna.address, "Sent") == 3)
+    received = await message_ids(mail, bob.address)
+    assert set(received) == {m.message_id for m in [*planned, reply]} and max(received.values()) == 1
+    assert (await OutboundMessage.get(id=later.id)).status is MessageStatus.QUEUED  # not due yet
+    sent = await OutboundMessage.get(id=reply.id)
+    assert sent.status is MessageStatus.SENT and sent.sent_at == NOW and sent.attempts == 1
+    assert (await counters(StatScope.MAILBOX, anna.id, TODAY))["sent"] == 3
+    assert (await counters(StatScope.DOMAIN, anna.domain_id, TODAY))["sent"] == 3
+    assert await Event.filter(kind=EventKind.SENT, mailbox_id=anna.id).count() == 3
+
+    endpoint = Endpoint(mail.host, mail.ports.imap, TlsMode.PLAIN)
+    async with imap_session(endpoint, Credentials(bob.address, AuthKind.PASSWORD, PASSWORD)) as session:
+        await session.select("INBOX")
+        uid = (await session.search_uids("HEADER", "Message-ID", f'"{reply.message_id}"'))[0]
+        header = (await session.fetch_headers([uid]))[0].headers
+    assert f"In-Reply-To: {parent}".encode() in header
+    assert f"X-Test-Marker: row-{reply.id}".encode() in header
+
+
+async def test_pausing_a_mailbox_holds_back_its_queued_sends(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    await plan(anna, bob, 4)
+    outbox = make_outbox(mail, clock, transport)
+    assert (await outbox.sweep()).send == (anna.id,)  # queued for sending before the pause
+
+    await transition_mailbox(anna, MailboxStatus.PAUSED, clock=clock, reason="test")
+    report = await outbox.send_mailbox(anna.id)
+
+    assert report.sent == 0 and report.blocked is CapKind.STATUS
+    assert await statuses() == {"queued": 4}
+    deferral = await CapDeferral.get(mailbox_id=anna.id, day=TODAY, cap=CapKind.STATUS)
+    assert deferral.wanted == 4 and deferral.allowed == 0
+    assert (await outbox.sweep()).send == ()  # a paused mailbox is not even nudged
+    await asyncio.sleep(0.5)
+    assert mail.count(bob.address) == 0
+
+
+async def test_warmup_pause_and_cooldown_hold_back_sends(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test", warmup_paused_at=NOW)
+    bob = await mailbox(mail, ws, "user1@beta.test", cooldown_until=NOW + dt.timedelta(minutes=1))
+    await plan(anna, bob, 2)
+    await plan(bob, anna, 2)
+    outbox = make_outbox(mail, clock, transport)
+
+    assert (await outbox.send_mailbox(anna.id)).sent == 0  # warmup paused: its warmup rows wait
+    assert (await outbox.send_mailbox(bob.id)).blocked is CapKind.STATUS  # cooling down
+    assert await statuses() == {"queued": 4}
+
+    clock.advance(dt.timedelta(minutes=2))
+    assert (await outbox.send_mailbox(bob.id)).sent == 2  # the cooldown is over
+
+
+async def test_a_lowered_cap_applies_to_rows_already_queued(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    alex = await mailbox(mail, ws, "user2@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    await plan(anna, bob, 5)
+    await plan(alex, bob, 5)
+    outbox = make_outbox(mail, clock, transport)
+    await Mailbox.filter(id=anna.id).update(daily_cap=2)  # lowered after the rows were planned
+    await Domain.filter(id=anna.domain_id).update(daily_cap=5)
+
+    first = await outbox.send_mailbox(anna.id)
+    second = await outbox.send_mailbox(alex.id)
+
+    assert (first.sent, first.blocked) == (2, CapKind.MAILBOX)
+    assert (second.sent, second.blocked) == (3, CapKind.DOMAIN)  # the domain's 5 shared by both mailboxes
+    await wait_for(lambda: mail.count(bob.address) == 5)
+    await asyncio.sleep(0.3)
+    assert mail.count(bob.address) == 5
+    mailbox_cap = await CapDeferral.get(mailbox_id=anna.id, cap=CapKind.MAILBOX)
+    assert (mailbox_cap.wanted, mailbox_cap.allowed) == (5, 2)
+    domain_cap = await CapDeferral.get(mailbox_id=alex.id, cap=CapKind.DOMAIN)
+    assert (domain_cap.wanted, domain_cap.allowed) == (7, 5)
+
+
+async def test_two_workers_claiming_the_same_rows_send_each_once(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    senders = [await mailbox(mail, ws, f"user{n}@alpha.test") for n in (1, 2, 3)]
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    rows = [m for box in senders for m in await plan(box, bob, 8)]
+    async with SmtpTransport(tls_context=mail.ssl_context(), timeouts=TIMEOUTS) as other:
+        first, second = make_outbox(mail, clock, transport), make_outbox(mail, clock, other)
+        reports = await asyncio.gather(*(outbox.send_mailbox(box.id) for box in senders for outbox in (first, second)))
+
+    assert sum(r.sent for r in reports) == 24
+    await wait_for(lambda: mail.count(bob.address) >= 24)
+    await asyncio.sleep(0.3)
+    received = await message_ids(mail, bob.address)
+    assert set(received) == {m.message_id for m in rows} and set(received.values()) == {1}
+    assert {m.attempts for m in await OutboundMessage.all()} == {1}
+
+
+async def test_transient_failures_retry_with_backoff_then_fail(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    row = (await plan(anna, bob, 1))[0]
+    mail.set_fault(anna.address, Fault.TEMPFAIL)
+    outbox = make_outbox(mail, clock, transport, max_attempts=2)
+
+    first = await outbox.send_mailbox(anna.id)
+    again = await OutboundMessage.get(id=row.id)
+    assert first.retried == 1 and again.status is MessageStatus.QUEUED and again.attempts == 1
+    delay = again.scheduled_at - NOW
+    assert dt.timedelta(minutes=4) <= delay <= dt.timedelta(minutes=6)  # 5 min ± 20 % jitter
+    assert (await outbox.send_mailbox(anna.id)).sent == 0  # not due yet
+
+    clock.advance(dt.timedelta(minutes=7))
+    second = await outbox.send_mailbox(anna.id)
+    final = await OutboundMessage.get(id=row.id)
+    assert second.failed == 1 and final.status is MessageStatus.FAILED and final.attempts == 2
+    assert final.smtp_code == 451 and "smtp-transient" in final.smtp_reply
+    assert await Event.filter(kind=EventKind.SMTP_ERROR).count() == 1
+
+
+async def test_a_spam_verdict_cools_the_mailbox_down_and_the_message_waits(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    rows = await plan(anna, bob, 2)
+    mail.set_fault(anna.address, Fault.DATA_REJECT)  # "550 5.7.1 … Message content rejected"
+
+    report = await make_outbox(mail, clock, transport).send_mailbox(anna.id)
+
+    assert report.outcomes == {"spam_rejected": 1} and report.blocked is CapKind.STATUS
+    first = await OutboundMessage.get(id=rows[0].id)
+    assert first.status is MessageStatus.QUEUED and first.smtp_code == 550
+    assert "content rejected" in first.smtp_reply
+    assert first.scheduled_at - NOW >= dt.timedelta(hours=19)  # 24 h ± 20 %
+    assert (await Mailbox.get(id=anna.id)).cooldown_until == NOW + dt.timedelta(hours=24)
+    assert (await OutboundMessage.get(id=rows[1].id)).attempts == 0  # held back by the cooldown, not tried
+
+
+async def test_auth_failures_disable_the_mailbox_at_the_limit_and_alert(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    await plan(anna, bob, 3)
+    mail.set_fault(anna.address, Fault.AUTH_FAIL)
+    outbox = make_outbox(mail, clock, transport, auth_failure_limit=2)
+
+    first = await outbox.send_mailbox(anna.id)
+    assert first.outcomes == {"auth_failed": 1}  # stops at the first: the rest would fail the same way
+    assert (await Mailbox.get(id=anna.id)).auth_failures == 1
+    clock.advance(dt.timedelta(hours=2))
+    await outbox.send_mailbox(anna.id)
+
+    box = await Mailbox.get(id=anna.id)
+    assert box.status is MailboxStatus.DISABLED and box.auth_failures == 2
+    assert PASSWORD not in box.last_error
+    assert await statuses() == {"queued": 3}  # the messages are not at fault
+    alert = await Alert.get(kind="mailbox_auth_disabled")
+    assert alert.data["mailbox"] == anna.address
+    assert (await outbox.send_mailbox(anna.id)).blocked is CapKind.STATUS
+
+
+async def test_recovery_marks_found_rows_sent_and_the_rest_unknown(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """A crash left two rows in `sending`: one had reached the server (it is in Sent), one had not."""
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    delivered, lost = await plan(anna, bob, 2)
+    outbox = make_outbox(mail, clock, transport)
+    await outbox.send_mailbox(anna.id)  # both go out ...
+    await wait_for(lambda: mail.count(anna.address, "Sent") == 2)
+    account = await outbox.account(anna.id)
+    assert account is not None
+    mail.reset()  # ... then forget the second one ever reached the server, and the first one's recording
+    await transport.send(
+        Endpoint(mail.host, mail.ports.submission, TlsMode.STARTTLS),
+        Credentials(anna.address, AuthKind.PASSWORD, PASSWORD),
+        outbox._build(account, await _claimed(delivered.id)),
+    )
+    await wait_for(lambda: mail.count(anna.address, "Sent") == 1)
+    claimed = NOW - dt.timedelta(minutes=1)
+    await OutboundMessage.filter(id__in=[delivered.id, lost.id]).update(
+        status=MessageStatus.SENDING, sent_at=None, claimed_at=claimed
+    )
+    await DailyStat.all().delete()
+
+    clock.advance(dt.timedelta(minutes=20))
+    due = await outbox.sweep()
+    assert due.recover == (anna.id,)
+    report = await outbox.recover_mailbox(anna.id)
+
+    assert (report.sent, report.unknown) == (1, 1)
+    assert (await OutboundMessage.get(id=delivered.id)).status is MessageStatus.SENT
+    assert (await OutboundMessage.get(id=lost.id)).status is MessageStatus.UNKNOWN
+    assert (await counters(StatScope.MAILBOX, anna.id, TODAY))["sent"] == 1
+    assert (await Alert.get(kind="send_unknown")).data["count"] == 1
+    assert mail.count(bob.address) == 1  # nothing was sent again
+    assert (await outbox.sweep()).recover == ()
+
+
+async def test_recovery_without_a_searchable_sent_folder_marks_unknown(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    (row,) = await plan(anna, bob, 1, status=MessageStatus.SENDING, claimed_at=NOW - dt.timedelta(hours=1))
+    mail.set_fault(anna.address, Fault.AUTH_FAIL)  # IMAP login fails too
+
+    report = await make_outbox(mail, clock, transport).recover_mailbox(anna.id)
+
+    assert (report.sent, report.unknown, report.error) == (0, 1, "error-imap-auth")
+    assert (await OutboundMessage.get(id=row.id)).status is MessageStatus.UNKNOWN
+
+
+async def test_warmup_rows_of_an_earlier_day_expire_instead_of_going_out(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    await plan(anna, bob, 2, at=NOW - dt.timedelta(days=1))
+    await plan(anna, bob, 1)
+
+    report = await make_outbox(mail, clock, transport).send_mailbox(anna.id)
+
+    assert (report.expired, report.sent) == (2, 1)
+    assert await statuses() == {"cancelled": 2, "sent": 1}
+
+
+async def _claimed(row_id: int) -> Claimed:
+    """A row in the shape the claim returns, with its recipient (to send it behind the outbox's back)."""
+    row = (await _claimed_rows([row_id]))[0]
+    peer = await Mailbox.get(id=(await OutboundMessage.get(id=row_id)).peer_id)
+    return dataclasses.replace(row, recipient=peer.address)
