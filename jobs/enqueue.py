@@ -9,3 +9,13 @@ from engine.notify import Notification
 
 async def notification(redis: ArqRedis, item: Notification) -> None:
     await redis.enqueue_job("deliver_notification", item.to_dict(), _job_id=f"notify:{item.id}")
+
+
+async def send_mailbox(redis: ArqRedis, mailbox_id: int, tick: str) -> None:
+    """Nudge the send job of one mailbox for one sweep (`tick`: its moment, e.g. "20261128120015")."""
+    await redis.enqueue_job("send_mailbox", mailbox_id=mailbox_id, _job_id=f"send:{mailbox_id}:{tick}")
+
+
+async def recover_mailbox(redis: ArqRedis, mailbox_id: int, tick: str) -> None:
+    """Nudge the recovery of one mailbox's rows stuck in `sending`."""
+    await redis.enqueue_job("recover_mailbox", mailbox_id=mailbox_id, _job_id=f"recover:{mailbox_id}:{tick}")

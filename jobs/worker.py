@@ -14,7 +14,10 @@ from engine.clock import SystemClock
 from engine.crypto import Vault
 from engine.health import HEARTBEAT_KEY
 from engine.logging import get_logger
+from engine.mail.smtp import SmtpTransport
 from engine.notify import Notification, deliver
+from engine.sending.outbox import Outbox, SendOptions
+from engine.sending.sentfolder import ImapSentFolder
 from engine.settings import load_settings
 from jobs import enqueue
 
@@ -33,9 +36,20 @@ async def startup(ctx: dict[str, Any]) -> None:
     keys = ctx["settings"].fernet_keys()  # required with production URLs; `run` passes its embedded vault
     if keys:
         ctx.setdefault("vault", Vault(keys))
+    if "vault" in ctx and "outbox" not in ctx:
+        options = SendOptions(ca_file=str(ca_file) if ca_file else None)
+        ctx["outbox"] = Outbox(
+            clock=ctx["clock"],
+            vault=ctx["vault"],
+            sender=SmtpTransport(),
+            sent_folder=ImapSentFolder(),
+            options=options,
+        )
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if isinstance(sender := getattr(ctx.get("outbox"), "sender", None), SmtpTransport):
+        await sender.close()
     if not ctx.get("db_ready"):
         await db.close_db()
 
@@ -93,6 +107,32 @@ async def sync_inboxes(ctx: dict[str, Any]) -> dict[str, int]:
     return {status: sum(1 for r in results if r.status == status) for status in {r.status for r in results}}
 
 
+async def send_tick(ctx: dict[str, Any]) -> dict[str, int]:
+    """Queue what the database says is due; nudge a send job per mailbox and a recovery job per stuck mailbox."""
+    if "outbox" not in ctx:
+        log.error("sending needs ENCRYPTION_KEYS to read mailbox secrets")
+        return {}
+    due = await ctx["outbox"].sweep()
+    tick = ctx["clock"].now().strftime("%Y%m%d%H%M%S")  # a job killed with its worker keeps its id for a while
+    for mailbox_id in due.send:
+        await enqueue.send_mailbox(ctx["redis"], mailbox_id, tick)
+    for mailbox_id in due.recover:
+        await enqueue.recover_mailbox(ctx["redis"], mailbox_id, tick)
+    return {"queued": due.queued, "send": len(due.send), "recover": len(due.recover)}
+
+
+async def send_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, int]:
+    """Send one mailbox's due messages (each claimed once, re-checked against pauses and caps)."""
+    report = await ctx["outbox"].send_mailbox(mailbox_id)
+    return {"sent": report.sent, "retried": report.retried, "failed": report.failed}
+
+
+async def recover_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, int]:
+    """Resolve rows stuck in `sending` from the mailbox's Sent folder; never resend."""
+    report = await ctx["outbox"].recover_mailbox(mailbox_id)
+    return {"sent": report.sent, "unknown": report.unknown}
+
+
 class WorkerSettings:
     """What every worker runs. `--scale worker=N` is safe: crons are `unique`, jobs are idempotent."""
 
@@ -104,6 +144,10 @@ class WorkerSettings:
         func(check_blacklists, name="check_blacklists", max_tries=1, timeout=1800),
         func(watch_domains, name="watch_domains", max_tries=1, timeout=600),
         func(sync_inboxes, name="sync_inboxes", max_tries=1, timeout=600),
+        func(send_tick, name="send_tick", max_tries=1, timeout=120),
+        # a job killed with its worker is retried; the claim makes that harmless. Results: short-lived.
+        func(send_mailbox, name="send_mailbox", max_tries=3, timeout=900, keep_result=60),
+        func(recover_mailbox, name="recover_mailbox", max_tries=3, timeout=300, keep_result=60),
     ]
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
@@ -114,6 +158,8 @@ class WorkerSettings:
         ),
         cron(watch_domains, name="cron:watch_domains", hour={6}, minute={0}, unique=True),
         cron(sync_inboxes, name="cron:sync_inboxes", minute=set(range(0, 60, 5)), unique=True, timeout=600),
+        # every minute, and at start-up: Redis may have lost its queue, the database has not
+        cron(send_tick, name="cron:send_tick", second={15}, unique=True, run_at_startup=True, timeout=120),
     ]
     on_startup = startup
     on_shutdown = shutdown
