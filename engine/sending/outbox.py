@@ -43,7 +43,7 @@ from engine.mail.providers import Credentials, Endpoint
 from engine.mail.smtp import Outcome, SmtpResult
 from engine.mail.tls import client_context
 from engine.sending.ports import Account, MailSender, SentFolder, SentFolderError
-from engine.stats import EventRecord, SuppressionRecord, add_suppressions, record_events
+from engine.stats import COUNTERS, EventRecord, SuppressionRecord, add_suppressions, record_events, stat_rows
 from models import Mailbox
 from models.enums import (
     AuthKind,
@@ -215,26 +215,30 @@ SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_p
 FROM mailbox b JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
 WHERE b.id = $1
 """
-# One row, claimed only if still queued: two workers can never both take it. The pick is a CTE, evaluated exactly
-# once: as a subquery in FROM, the planner may rescan it, and every rescan of `LIMIT 1 … SKIP LOCKED` takes
-# another row.
-_CLAIM = """
-WITH c AS MATERIALIZED (
+# The re-check's facts and the claim of the next due row, in one statement under the domain's advisory lock: the
+# caller rolls the claim back when the facts forbid the send. The pick is a CTE, evaluated exactly once (as a
+# subquery in FROM the planner may rescan it, and every rescan of `LIMIT 1 … SKIP LOCKED` takes another row).
+_STATE_AND_CLAIM = f"""
+WITH st AS ({_STATE}),
+c AS MATERIALIZED (
     SELECT id FROM outbound_message
-    WHERE status = 'queued' AND mailbox_id = $1 AND scheduled_at <= $2 AND ($3 OR kind <> 'warmup')
-    ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-UPDATE outbound_message m SET status = 'sending', claimed_at = $2, attempts = m.attempts + 1
-FROM c
-WHERE m.id = c.id AND m.status = 'queued'
-RETURNING m.id, m.kind, m.workspace_id, m.mailbox_id, m.peer_id, m.lead_id, m.enrollment_id, m.message_id,
-          m.subject, m.body, m.in_reply_to, m."references", m.attempts,
-          (SELECT e.campaign_id FROM enrollment e WHERE e.id = m.enrollment_id) AS campaign_id,
-          COALESCE((SELECT p.address FROM mailbox p WHERE p.id = m.peer_id),
-                   (SELECT l.email FROM lead l WHERE l.id = m.lead_id), '') AS recipient,
-          COALESCE((SELECT p.display_name FROM mailbox p WHERE p.id = m.peer_id),
-                   (SELECT trim(l.first_name || ' ' || l.last_name) FROM lead l WHERE l.id = m.lead_id), '')
-            AS recipient_name
-"""
+    WHERE status = 'queued' AND mailbox_id = $1 AND scheduled_at <= $3 AND (kind <> 'warmup' OR NOT (SELECT wp FROM st))
+    ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+u AS (
+    UPDATE outbound_message m SET status = 'sending', claimed_at = $3, attempts = m.attempts + 1
+    FROM c WHERE m.id = c.id AND m.status = 'queued'
+    RETURNING m.id AS c_id, m.kind AS c_kind, m.workspace_id AS c_workspace_id, m.mailbox_id AS c_mailbox_id,
+        m.peer_id AS c_peer_id, m.lead_id AS c_lead_id, m.enrollment_id AS c_enrollment_id,
+        m.message_id AS c_message_id, m.subject AS c_subject, m.body AS c_body, m.in_reply_to AS c_in_reply_to,
+        m."references" AS c_references, m.attempts AS c_attempts,
+        (SELECT e.campaign_id FROM enrollment e WHERE e.id = m.enrollment_id) AS c_campaign_id,
+        COALESCE((SELECT p.address FROM mailbox p WHERE p.id = m.peer_id),
+                 (SELECT l.email FROM lead l WHERE l.id = m.lead_id), '') AS c_recipient,
+        COALESCE((SELECT p.display_name FROM mailbox p WHERE p.id = m.peer_id),
+                 (SELECT trim(l.first_name || ' ' || l.last_name) FROM lead l WHERE l.id = m.lead_id), '')
+          AS c_recipient_name)
+SELECT * FROM st LEFT JOIN u ON true
+"""  # noqa: S608 - composed of the constant statements above
 _EXPIRE_WARMUP = """
 UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
 WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AND scheduled_at < $2
@@ -247,10 +251,36 @@ ON CONFLICT (mailbox_id, day, cap) DO UPDATE SET
     wanted = GREATEST(cap_deferral.wanted, excluded.wanted), allowed = excluded.allowed,
     detail = cap_deferral.detail || excluded.detail, updated_at = excluded.updated_at
 """
+# The row, its SENT event and the day's counters in one statement (one round trip, atomic without a transaction);
+# the counter rows come sorted (`stats.stat_rows`) so concurrent upserts lock them in one order.
+_RECORD_SENT = f"""
+WITH u AS (
+    UPDATE outbound_message SET status = 'sent', sent_at = $2, smtp_code = $3, smtp_reply = $4
+    WHERE id = $1 AND status = 'sending' RETURNING id
+), e AS (
+    INSERT INTO event (workspace_id, kind, occurred_at, mailbox_id, campaign_id, lead_id, message_id, data)
+    SELECT $5, 'sent', $2, $6, $7, $8, u.id, $9::jsonb FROM u
+), s AS (
+    INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {", ".join(COUNTERS)})
+    SELECT t.ws, t.scope, t.scope_id, t.day, {", ".join("1" if c == "sent" else "0" for c in COUNTERS)}
+    FROM u, unnest($10::int[], $11::text[], $12::int[], $13::date[]) WITH ORDINALITY AS t(ws, scope, scope_id, day, n)
+    ORDER BY t.n
+    ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = daily_stat.sent + 1
+)
+SELECT count(*) AS n FROM u
+"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 _WANTING = """
 SELECT count(*) AS n FROM outbound_message
 WHERE mailbox_id = $1 AND status = 'queued' AND scheduled_at <= $2 AND ($3 OR kind <> 'warmup')
 """
+
+
+class _Forbidden(Exception):
+    """The claim-time re-check forbids sending now (raised inside the claim's transaction to roll it back)."""
+
+    def __init__(self, state: MailboxState, cap: CapKind, allowed: int, sent: int) -> None:
+        super().__init__(cap.value)
+        self.state, self.cap, self.allowed, self.sent = state, cap, allowed, sent
 
 
 class Outbox:
@@ -311,11 +341,11 @@ class Outbox:
             return report
         report.expired = await self._expire_warmup(mailbox_id, zone)
         for _ in range(self.options.batch_limit):
-            row, blocked = await self._claim(mailbox_id, zone)
+            row, blocked = await self._claim(account, zone)
             if row is None:
                 report.blocked = blocked
                 break
-            outcome = await self._send_one(account, row, report)
+            outcome = await self._send_one(account, row, report, zone)
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
             if outcome == Outcome.AUTH_FAILED:
                 break  # the next one would fail the same way; the mailbox may be disabled by now
@@ -351,31 +381,34 @@ class Outbox:
         rows = await connections.get("default").execute_query_dict(_EXPIRE_WARMUP, [mailbox_id, start])
         return len(rows)
 
-    async def _claim(self, mailbox_id: int, zone: ZoneInfo) -> tuple[Claimed | None, CapKind | None]:
+    async def _claim(self, account: Account, zone: ZoneInfo) -> tuple[Claimed | None, CapKind | None]:
         """Re-check and claim the next due row in one short transaction under the domain's advisory lock (so two
         workers sending from one domain cannot both take its last unit of cap)."""
         check_transition("message", MessageStatus.QUEUED, MessageStatus.SENDING)
         now = self.clock.now()
         day = now.astimezone(zone).date()
-        async with in_transaction() as db:
-            domain_rows = await db.execute_query_dict("SELECT domain_id FROM mailbox WHERE id = $1", [mailbox_id])
-            if not domain_rows:
-                return None, None
-            lock = [_ADVISORY_DOMAIN, domain_rows[0]["domain_id"]]
-            await db.execute_query("SELECT pg_advisory_xact_lock($1, $2)", lock)
-            rows = await db.execute_query_dict(_STATE, [mailbox_id, day])
-            state = _state(rows[0])
-            blocked, allowed, sent = self._blocked(state, now, day)
-            if blocked is not None:
-                wanting = await db.execute_query_dict(_WANTING, [mailbox_id, now, not state.warmup_paused])
-                wanted = int(wanting[0]["n"])
-                if wanted:
-                    await self._defer(db, state, day, blocked, wanted=sent + wanted, allowed=allowed, now=now)
-                return None, blocked
-            claimed = await db.execute_query_dict(_CLAIM, [mailbox_id, now, not state.warmup_paused])
-        if len(claimed) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
-            raise RuntimeError(f"claim took {len(claimed)} rows")
-        return (_claimed(claimed[0]), None) if claimed else (None, None)
+        mailbox_id = account.mailbox_id
+        try:
+            async with in_transaction() as db:
+                await db.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [_ADVISORY_DOMAIN, account.domain_id])
+                rows = await db.execute_query_dict(_STATE_AND_CLAIM, [mailbox_id, day, now])
+                if not rows:
+                    return None, None
+                state = _state(rows[0])
+                blocked, allowed, sent = self._blocked(state, now, day)
+                if blocked is not None:
+                    raise _Forbidden(state, blocked, allowed, sent)  # rolls the claim back
+        except _Forbidden as no:
+            wanting = await connections.get("default").execute_query_dict(
+                _WANTING, [mailbox_id, now, not no.state.warmup_paused]
+            )
+            wanted = int(wanting[0]["n"])
+            if wanted:
+                await self._defer(no.state, day, no.cap, wanted=no.sent + wanted, allowed=no.allowed, now=now)
+            return None, no.cap
+        if len(rows) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
+            raise RuntimeError(f"claim took {len(rows)} rows")
+        return (_claimed(rows[0], "c_"), None) if rows[0]["c_id"] is not None else (None, None)
 
     def _blocked(self, state: MailboxState, now: dt.datetime, day: dt.date) -> tuple[CapKind | None, int, int]:
         """Why nothing may go out from this mailbox now (None: it may), with the cap and today's count."""
@@ -395,7 +428,6 @@ class Outbox:
 
     async def _defer(
         self,
-        db: Any,
         state: MailboxState,
         day: dt.date,
         cap: CapKind,
@@ -406,16 +438,16 @@ class Outbox:
     ) -> None:
         """Record for `/why` that the claim-time re-check held this mailbox back today."""
         detail = '{"at": "claim"}'
-        await db.execute_query(
+        await connections.get("default").execute_query(
             _DEFER, [state.workspace_id, state.mailbox_id, day, cap.value, wanted, allowed, detail, now]
         )
 
-    async def _send_one(self, account: Account, row: Claimed, report: SendReport) -> str:
+    async def _send_one(self, account: Account, row: Claimed, report: SendReport, zone: ZoneInfo) -> str:
         """Build, send and record one claimed row; the outcome's name."""
         try:
             built = self._build(account, row)
         except UserError as exc:
-            await self._fail(row, MessageStatus.FAILED, None, f"{exc.key}: {exc.params}"[:1000])
+            await self._fail(row, MessageStatus.FAILED, None, f"{exc.key}: {exc.params}"[:1000], zone=zone)
             report.failed += 1
             return "build_failed"
         result = await self.sender.send(
@@ -425,7 +457,7 @@ class Outbox:
             attempt=max(row.attempts - 1, 0),
             tls_context=account.tls_context,
         )
-        await self._record(account, row, result, report)
+        await self._record(account, row, result, report, zone)
         return result.outcome.value
 
     def _build(self, account: Account, row: Claimed) -> BuiltMessage:
@@ -446,7 +478,9 @@ class Outbox:
 
     # -------------------------------------------------------------------------------------------- record
 
-    async def _record(self, account: Account, row: Claimed, result: SmtpResult, report: SendReport) -> None:
+    async def _record(
+        self, account: Account, row: Claimed, result: SmtpResult, report: SendReport, zone: ZoneInfo
+    ) -> None:
         """Turn an SMTP result into the row's next state, events and mailbox bookkeeping.
 
         accepted → `sent` (+ SENT event, DailyStat); transient, connection trouble, throttling, spam verdicts →
@@ -458,47 +492,64 @@ class Outbox:
         now = self.clock.now()
         outcome = result.outcome
         if outcome is Outcome.ACCEPTED:
-            await self._sent(account, row, now, result)
+            await self._sent(account, row, now, result, zone, reset_auth=not report.sent)
             report.sent += 1
         elif outcome is Outcome.UNKNOWN:
             report.unresolved += 1
             log.warning("send: outcome unknown, left for recovery", message_id=row.id, key=result.key)
         elif outcome is Outcome.PERMANENT:
-            await self._fail(row, MessageStatus.BOUNCED, result, "", event=EventKind.BOUNCE_HARD, account=account)
+            await self._fail(
+                row, MessageStatus.BOUNCED, result, "", event=EventKind.BOUNCE_HARD, account=account, zone=zone
+            )
             if row.lead_id is not None:
                 reason = SuppressionReason.BOUNCE
                 await add_suppressions([SuppressionRecord(row.workspace_id, row.recipient, reason)], now=now)
             report.failed += 1
         elif outcome is Outcome.REJECTED:
-            await self._fail(row, MessageStatus.FAILED, result, "", event=EventKind.SMTP_ERROR, account=account)
+            await self._fail(
+                row, MessageStatus.FAILED, result, "", event=EventKind.SMTP_ERROR, account=account, zone=zone
+            )
             report.failed += 1
         elif outcome is Outcome.AUTH_FAILED:
             await self._retry(row, result, now, delay=result.retry_after or dt.timedelta(hours=1))
-            await self._auth_failed(account, result, now)
+            await self._auth_failed(account, result, now, zone)
             report.retried += 1
         else:  # TRANSIENT, CONNECTION, THROTTLED, SPAM_REJECTED
             if outcome in (Outcome.THROTTLED, Outcome.SPAM_REJECTED) and result.retry_after:
                 await Mailbox.filter(id=account.mailbox_id).update(cooldown_until=now + result.retry_after)
             if row.attempts >= self.options.max_attempts:
-                await self._fail(row, MessageStatus.FAILED, result, "", event=EventKind.SMTP_ERROR, account=account)
+                await self._fail(
+                    row, MessageStatus.FAILED, result, "", event=EventKind.SMTP_ERROR, account=account, zone=zone
+                )
                 report.failed += 1
             else:
                 await self._retry(row, result, now, delay=result.retry_after or dt.timedelta(hours=1))
                 report.retried += 1
 
-    async def _sent(self, account: Account, row: Claimed, now: dt.datetime, result: SmtpResult | None) -> None:
+    async def _sent(
+        self,
+        account: Account,
+        row: Claimed,
+        now: dt.datetime,
+        result: SmtpResult | None,
+        zone: ZoneInfo,
+        *,
+        reset_auth: bool,
+    ) -> None:
         check_transition("message", MessageStatus.SENDING, MessageStatus.SENT)
         code = result.code if result else None
         text = result.text if result else "found in the Sent folder"
-        async with in_transaction() as db:
-            moved = await db.execute_query_dict(
-                "UPDATE outbound_message SET status = 'sent', sent_at = $2, smtp_code = $3, smtp_reply = $4 "
-                "WHERE id = $1 AND status = 'sending' RETURNING id",
-                [row.id, now, code, text],
-            )
-            if moved:
-                await record_events([self._event(EventKind.SENT, account, row, now, {})])
-        if moved:
+        event = self._event(EventKind.SENT, account, row, now, {})
+        stats = stat_rows([event], {row.workspace_id: zone})
+        params = [
+            row.id, now, code, text, row.workspace_id, account.mailbox_id, row.campaign_id, row.lead_id,
+            json.dumps(dict(event.data), ensure_ascii=False),
+            [r.workspace_id for r in stats], [r.scope.value for r in stats], [r.scope_id for r in stats],
+            [r.day for r in stats],
+        ]  # fmt: skip
+        rows = await connections.get("default").execute_query_dict(_RECORD_SENT, params)
+        moved = bool(rows and rows[0]["n"])
+        if moved and reset_auth:  # a good login proves the credentials: once per job is enough
             await Mailbox.filter(id=account.mailbox_id, auth_failures__gt=0).update(auth_failures=0)
 
     async def _fail(
@@ -510,6 +561,7 @@ class Outbox:
         *,
         event: EventKind | None = None,
         account: Account | None = None,
+        zone: ZoneInfo,
     ) -> None:
         check_transition("message", MessageStatus.SENDING, status)
         now = self.clock.now()
@@ -522,7 +574,7 @@ class Outbox:
             )
             if moved and event is not None and account is not None:
                 data = {"key": result.key if result else "", "code": result.code if result else None}
-                await record_events([self._event(event, account, row, now, data)])
+                await record_events([self._event(event, account, row, now, data)], zones={row.workspace_id: zone})
 
     async def _retry(self, row: Claimed, result: SmtpResult, now: dt.datetime, *, delay: dt.timedelta) -> None:
         """Back to `queued`, due again after `delay` spread by ±`retry_jitter`."""
@@ -535,7 +587,7 @@ class Outbox:
             [row.id, due, result.code, f"{result.key}: {result.text}"[:1000]],
         )
 
-    async def _auth_failed(self, account: Account, result: SmtpResult, now: dt.datetime) -> None:
+    async def _auth_failed(self, account: Account, result: SmtpResult, now: dt.datetime, zone: ZoneInfo) -> None:
         """Count the failure on the mailbox; disable it at the limit (`engine.lifecycle`) and alert."""
         text = f"{result.key}: {result.text}"[:1000]
         data = {"via": "smtp", "key": result.key}
@@ -548,7 +600,7 @@ class Outbox:
                 "WHERE id = $1",
                 [account.mailbox_id, text, now],
             )
-            await record_events([event])
+            await record_events([event], zones={account.workspace_id: zone})
             box = await Mailbox.get(id=account.mailbox_id)
             disable = box.auth_failures >= self.options.auth_failure_limit and box.status in SENDABLE_MAILBOX
             if disable:
@@ -593,6 +645,7 @@ class Outbox:
             [mailbox_id, now - self.options.stuck_after],
         )
         account = await self.account(mailbox_id)
+        zone = await _zone_of(mailbox_id) or ZoneInfo("UTC")
         if not rows:
             return RecoveryReport(mailbox_id, 0, 0)
         stuck = await _claimed_rows([int(r["id"]) for r in rows])
@@ -609,7 +662,7 @@ class Outbox:
         sent = unknown = 0
         for row in stuck:
             if account is not None and row.message_id in found:
-                await self._sent(account, row, now, None)
+                await self._sent(account, row, now, None, zone, reset_auth=False)
                 sent += 1
             else:
                 await self._unknown(row, error or "not found in the Sent folder")
@@ -678,7 +731,8 @@ def _json(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _claimed(r: Mapping[str, Any]) -> Claimed:
+def _claimed(row: Mapping[str, Any], prefix: str = "") -> Claimed:
+    r = {key.removeprefix(prefix): value for key, value in row.items() if key.startswith(prefix)}
     return Claimed(
         id=int(r["id"]),
         kind=MessageKind(r["kind"]),
