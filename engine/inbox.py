@@ -39,7 +39,16 @@ from engine.crypto import Vault, VaultError
 from engine.errors import Conflict
 from engine.lifecycle import transition_mailbox, transition_message
 from engine.logging import get_logger
-from engine.mail.classify import MailKind, Verdict, classify, header, needs_body, normalize_message_id, referenced_ids
+from engine.mail.classify import (
+    MailKind,
+    Verdict,
+    WarmupCheck,
+    classify,
+    header,
+    needs_body,
+    normalize_message_id,
+    referenced_ids,
+)
 from engine.mail.imap import (
     DEFAULT_BODY_BYTES,
     INBOX,
@@ -63,6 +72,7 @@ from engine.stats import (
     insert_events,
     workspace_zones,
 )
+from engine.warmup.marker import WarmupMarker
 from models import FolderState, Mailbox, OutboundMessage
 from models.enums import (
     AuthKind,
@@ -281,8 +291,10 @@ async def sweep(
     unique_ids = [i for i in dict.fromkeys(mailbox_ids) if i in allowed]
     runnable = [allowed[i] for i in unique_ids if allowed[i].status not in _SKIPPED_STATUSES]
 
+    check = WarmupMarker.from_vault(vault).check
+
     async def fetch(target: _Target) -> _Fetched:
-        return await _read_mailbox(target, vault=vault, clock=clock, options=opts)
+        return await _read_mailbox(target, vault=vault, clock=clock, options=opts, check=check)
 
     zones = await workspace_zones({t.workspace_id for t in runnable})
     writers = asyncio.Semaphore(opts.commit_concurrency)
@@ -344,7 +356,9 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
 # ------------------------------------------------------------------------------------------- network part
 
 
-async def _read_mailbox(target: _Target, *, vault: Vault, clock: Clock, options: SyncOptions) -> _Fetched:
+async def _read_mailbox(
+    target: _Target, *, vault: Vault, clock: Clock, options: SyncOptions, check: WarmupCheck
+) -> _Fetched:
     """Log in, read the spam folder (rescuing warmup mail) and then INBOX; classify everything new."""
     try:
         secret = vault.decrypt(target.secret_enc)
@@ -364,14 +378,20 @@ async def _read_mailbox(target: _Target, *, vault: Vault, clock: Clock, options:
             if spam is None:
                 spam = await _find_spam(session)
             if spam is not None:
-                reads.append(await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options))
+                reads.append(
+                    await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options, check=check)
+                )
         except ImapError as exc:
             if exc.kind is not ImapErrorKind.FOLDER or spam != target.spam_folder:
                 raise
             spam = await _find_spam(session)  # the remembered spam folder is gone (renamed): look again
             if spam is not None:
-                reads.append(await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options))
-        reads.append(await _read_folder(session, target, INBOX, ours, rescued, clock=clock, options=options))
+                reads.append(
+                    await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options, check=check)
+                )
+        reads.append(
+            await _read_folder(session, target, INBOX, ours, rescued, clock=clock, options=options, check=check)
+        )
     return _Fetched(folders=tuple(reads), ours=ours, rescued=len(rescued), spam_folder=spam)
 
 
@@ -390,6 +410,7 @@ async def _read_folder(
     *,
     clock: Clock,
     options: SyncOptions,
+    check: WarmupCheck,
 ) -> _FolderRead:
     """Fetch and classify one folder's new mail; flag warmup mail and, in the spam folder, move it to INBOX.
 
@@ -406,7 +427,7 @@ async def _read_folder(
     heads = [(m, BytesHeaderParser(policy=compat32).parsebytes(m.headers)) for m in batch.messages]
     wanted = {i for _, h in heads for i in [*referenced_ids(h), normalize_message_id(header(h, "Message-ID"))] if i}
     ours.update(await _our_messages(wanted - ours.keys()))
-    need = [m.uid for m, h in heads if needs_body(h, ours)]
+    need = [m.uid for m, h in heads if needs_body(h, ours, warmup_check=check)]
     bodies = await session.fetch_bodies(need, max_bytes=options.body_bytes) if need else {}
     items: list[Incoming] = []
     for m, h in heads:
@@ -421,6 +442,7 @@ async def _read_folder(
                 rescued=rescued,
                 clock=clock,
                 own=(target.address.lower(),),
+                check=check,
             )
         )
         await asyncio.sleep(0)  # classifying is CPU work: let other mailboxes' I/O (and commits) move in between
@@ -453,9 +475,10 @@ def _classified(
     rescued: set[str],
     clock: Clock,
     own: tuple[str, ...] = (),
+    check: WarmupCheck | None = None,
 ) -> Incoming:
     message = BytesParser(policy=compat32).parsebytes(body) if body is not None else headers
-    verdict = classify(message, ours, own_addresses=own)
+    verdict = classify(message, ours, own_addresses=own, warmup_check=check)
     message_id = normalize_message_id(header(headers, "Message-ID"))
     recount = verdict.kind is MailKind.WARMUP and not in_spam and message_id in rescued
     return Incoming(

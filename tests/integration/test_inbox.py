@@ -17,8 +17,8 @@ from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.inbox import SyncOptions, SyncStatus, sweep, sync_mailbox
-from engine.mail.classify import WARMUP_HEADER
 from engine.stats import EventRecord, SuppressionRecord, add_suppressions, counters, record_events
+from engine.warmup.marker import WarmupMarker
 from models import (
     AuditLog,
     Campaign,
@@ -57,6 +57,13 @@ LEAD = "user1@beta.test"  # a lead that exists
 NOBODY = "nobody@alpha.test"  # a lead that does not exist: Postfix bounces it
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 VAULT = Vault([generate_key()])
+MARKER = WarmupMarker.from_vault(VAULT)
+
+
+def mark(msg: EmailMessage, *, warmup: bool = True) -> EmailMessage:
+    name, value = MARKER.stamp(str(msg["Message-ID"]), warmup=warmup)
+    msg[name] = value
+    return msg
 
 
 @pytest.fixture(scope="module")
@@ -483,12 +490,9 @@ async def test_warmup_mail_in_spam_is_moved_to_inbox_and_counted_once(mail: Mail
     bob = await mailbox(mail, ws, BOB)
     await sent_message(bob, to=ANNA, message_id="<wu.1@alpha.test>", kind=MessageKind.WARMUP, peer=anna)
     await sent_message(bob, to=ANNA, message_id="<wu.2@alpha.test>", kind=MessageKind.WARMUP, peer=anna)
-    spammed = message(BOB, ANNA, "Lunch?", message_id="<wu.1@alpha.test>", X_Test_Spam="yes")
-    spammed[WARMUP_HEADER] = "1"
+    spammed = mark(message(BOB, ANNA, "Lunch?", message_id="<wu.1@alpha.test>", X_Test_Spam="yes"))
     await deliver(mail, spammed, folder="Junk")
-    inboxed = message(BOB, ANNA, "Numbers", message_id="<wu.2@alpha.test>")
-    inboxed[WARMUP_HEADER] = "1"
-    await deliver(mail, inboxed)
+    await deliver(mail, mark(message(BOB, ANNA, "Numbers", message_id="<wu.2@alpha.test>")))
 
     result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
 
@@ -499,6 +503,25 @@ async def test_warmup_mail_in_spam_is_moved_to_inbox_and_counted_once(mail: Mail
     again = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
     assert again.kinds == {} and len(await Event.all()) == 2
     assert await flags_in_inbox(mail, ANNA) == [{"\\Seen", "\\Flagged"}, {"\\Seen", "\\Flagged"}]
+
+
+async def test_a_forged_or_copied_marker_is_ordinary_mail(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    anna = await mailbox(mail, ws, ANNA)
+    outsider = WarmupMarker.from_vault(Vault([generate_key()]))
+    forged = message(LEAD, ANNA, "Lunch?", message_id="<x.1@beta.test>", X_Test_Spam="yes")
+    forged.__setitem__(*outsider.stamp("<x.1@beta.test>", warmup=True))
+    await deliver(mail, forged, folder="Junk")
+    copied = message(LEAD, ANNA, "Lunch?", message_id="<x.2@beta.test>")
+    copied.__setitem__(*MARKER.stamp("<x.3@beta.test>", warmup=True))  # a genuine value from another message
+    await deliver(mail, copied)
+    await deliver(mail, mark(message(LEAD, ANNA, "Hi", message_id="<x.4@beta.test>"), warmup=False))
+
+    result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.rescued == 0 and result.kinds == {"other": 3}
+    assert (mail.count(ANNA, "Junk"), mail.count(ANNA, "INBOX")) == (1, 2)
+    assert await Event.all().count() == 0
 
 
 async def flags_in_inbox(mail: MailServer, address: str) -> list[set[str]]:
