@@ -11,6 +11,9 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+from redis.asyncio import Redis
 
 from engine.access import Actor
 from engine.clock import FrozenClock
@@ -20,6 +23,7 @@ from engine.sending.why import why
 from engine.warmup import Composed, Persona
 from engine.warmup.ramp import daily_target
 from engine.warmup.settings import WarmupSettings
+from jobs.worker import create_worker
 from models import CapDeferral, Domain, Mailbox, OutboundMessage, Workspace
 from models.enums import (
     CapKind,
@@ -32,6 +36,7 @@ from models.enums import (
     Role,
     TlsMode,
 )
+from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -235,3 +240,19 @@ def test_spread_keeps_the_minimum_gap_inside_the_span() -> None:
     assert len(times) == 20 and start <= times[0] and times[-1] < end
     assert all((b - a).total_seconds() >= 300 for a, b in itertools.pairwise(times))
     assert spread(0, start, end, min_gap_s=300, rng=rng) == []
+
+
+async def test_the_worker_job_plans_with_the_injected_composer(redis: Redis, database_url: str) -> None:
+    _, boxes = await fleet(domains=3, per_domain=2)
+    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    await pool.enqueue_job("plan_warmup", _job_id="plan-1")
+    ctx = {"database_url": database_url, "db_ready": True, "clock": FrozenClock(NOW), "compose_warmup": composer}
+    worker = create_worker(REDIS_URL, ctx=ctx, burst=True)
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+        await pool.aclose()
+    assert worker.jobs_complete >= 1 and worker.jobs_failed == 0
+    per_box = Counter(r["mailbox_id"] for r in await OutboundMessage.all().values("mailbox_id"))
+    assert per_box == {b.id: target(b) for b in boxes}
