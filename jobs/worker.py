@@ -15,6 +15,7 @@ from engine.crypto import Vault
 from engine.health import HEARTBEAT_KEY
 from engine.logging import get_logger
 from engine.notify import Notification, deliver
+from engine.sending import planner
 from engine.settings import load_settings
 from jobs import enqueue
 
@@ -93,6 +94,23 @@ async def sync_inboxes(ctx: dict[str, Any]) -> dict[str, int]:
     return {status: sum(1 for r in results if r.status == status) for status in {r.status for r in results}}
 
 
+async def plan_warmup(ctx: dict[str, Any]) -> int:
+    """Turn today's warmup quotas into planned sends inside every cap (idempotent; every 10 minutes)."""
+    compose = ctx.get("compose_warmup") or _warmup_composer()
+    if compose is None:
+        log.error("warmup planning needs engine.warmup.content.compose_warmup")
+        return 0
+    return (await planner.plan_warmup(ctx["clock"], compose)).planned
+
+
+def _warmup_composer() -> Any:
+    try:
+        from engine.warmup.content import compose_warmup  # noqa: PLC0415 - the content module of the warmup part
+    except ImportError:
+        return None
+    return compose_warmup
+
+
 class WorkerSettings:
     """What every worker runs. `--scale worker=N` is safe: crons are `unique`, jobs are idempotent."""
 
@@ -104,6 +122,7 @@ class WorkerSettings:
         func(check_blacklists, name="check_blacklists", max_tries=1, timeout=1800),
         func(watch_domains, name="watch_domains", max_tries=1, timeout=600),
         func(sync_inboxes, name="sync_inboxes", max_tries=1, timeout=600),
+        func(plan_warmup, name="plan_warmup", max_tries=1, timeout=600),
     ]
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
@@ -114,6 +133,7 @@ class WorkerSettings:
         ),
         cron(watch_domains, name="cron:watch_domains", hour={6}, minute={0}, unique=True),
         cron(sync_inboxes, name="cron:sync_inboxes", minute=set(range(0, 60, 5)), unique=True, timeout=600),
+        cron(plan_warmup, name="cron:plan_warmup", minute=set(range(2, 60, 10)), unique=True, timeout=600),
     ]
     on_startup = startup
     on_shutdown = shutdown
