@@ -73,7 +73,8 @@ from engine.stats import (
     insert_events,
     workspace_zones,
 )
-from engine.warmup.content import Persona, compose_reply
+from engine.warmup import Persona
+from engine.warmup.content import compose_reply
 from engine.warmup.marker import WarmupMarker
 from engine.warmup.receive import Reaction, message_rng, react
 from engine.warmup.settings import WarmupSettings

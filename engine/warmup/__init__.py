@@ -13,7 +13,7 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class Persona:
-    """Who writes or receives a warmup email, as the content sees it (agreed with engine/warmup/content.py)."""
+    """Who writes or reads a message: a display name ("" when unknown), a company ("" when unknown), the address."""
 
     name: str
     company: str
@@ -22,7 +22,7 @@ class Persona:
 
 @dataclass(frozen=True, slots=True)
 class Composed:
-    """A warmup email's subject and plain-text body."""
+    """A message's subject (one line) and plain-text body (lines joined with "\\n")."""
 
     subject: str
     body: str

@@ -20,29 +20,14 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
+from engine.warmup import Composed, Persona
+
 LOCALES: Final = ("ru", "en")
 MAX_QUOTED_LINES: Final = 40  # a long thread quotes its recent part only, as mail clients' users trim it
 
 _PLACEHOLDER = re.compile(r"\[([^\[\]\w]*)(their_name|their_company|my_name|my_company)([^\[\]\w]*)\]")
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _REPLY_PREFIX = re.compile(r"^\s*(re|ответ|отв)\s*(\[\d+\])?\s*:", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Persona:
-    """Who writes or reads a message: a display name ("" when unknown), a company ("" when unknown), the address."""
-
-    name: str
-    company: str
-    address: str
-
-
-@dataclass(frozen=True, slots=True)
-class Composed:
-    """A message's subject (one line) and plain-text body (lines joined with "\\n")."""
-
-    subject: str
-    body: str
 
 
 @dataclass(frozen=True, slots=True)

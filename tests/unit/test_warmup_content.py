@@ -7,10 +7,9 @@ import re
 
 import pytest
 
+from engine.warmup import Composed, Persona
 from engine.warmup.content import (
     LOCALES,
-    Composed,
-    Persona,
     _load,
     compose_reply,
     compose_warmup,
