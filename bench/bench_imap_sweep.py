@@ -40,7 +40,7 @@ from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.inbox import SyncOptions, SyncResult, SyncStatus, sweep
 from engine.logging import configure_logging
-from engine.mail.classify import WARMUP_HEADER
+from engine.warmup.marker import WarmupMarker
 from models import Campaign, Domain, Enrollment, Lead, Mailbox, OutboundMessage, Workspace
 from models.enums import MailboxStatus, MailProvider, MessageKind, MessageStatus, TlsMode
 from tests.harness.mailserver import MailServer
@@ -124,6 +124,10 @@ async def seed(server: MailServer, vault: Vault) -> list[int]:
     return [b.id for b in boxes]
 
 
+VAULT = Vault([generate_key()])
+MARKER = WarmupMarker.from_vault(VAULT)  # warmup mail counts only with a genuine marker
+
+
 def our_id(n: int) -> str:
     return f"<bench.{n}@alpha.test>"
 
@@ -151,7 +155,8 @@ def _text(headers: str, body: str) -> bytes:
 
 def _warmup(n: int, to: str, lead: str, tag: str) -> tuple[str, bytes]:
     peer = f"peer{n}@beta.test"
-    return peer, _text(_headers(peer, to, "Планы на пятницу", tag, f"{WARMUP_HEADER}: {tag}\r\n"), "Привет!\r\n")
+    name, value = MARKER.stamp(f"<{tag}.{to}@bench.test>", warmup=True)
+    return peer, _text(_headers(peer, to, "Планы на пятницу", tag, f"{name}: {value}\r\n"), "Привет!\r\n")
 
 
 def _warmup_spam(n: int, to: str, lead: str, tag: str) -> tuple[str, bytes]:
@@ -238,7 +243,7 @@ def summary(results: list[SyncResult]) -> str:
 
 async def main(args: argparse.Namespace) -> None:
     configure_logging(fmt="console", level="warning")  # a line per bounced message would be timed too
-    vault = Vault([generate_key()])
+    vault = VAULT
     name = f"mailfleet_bench_{os.getpid()}"
     await admin(f'CREATE DATABASE "{name}"')
     domains = [f"d{n:02d}.test" for n in range(1, args.domains + 1)]

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 class VaultError(Exception):
@@ -22,6 +24,7 @@ class Vault:
             self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
         except ValueError:
             raise ValueError("an encryption key is not a valid Fernet key (32 url-safe base64 bytes)") from None
+        self._keys = tuple(keys)
 
     def __repr__(self) -> str:
         return "Vault(<keys hidden>)"
@@ -34,6 +37,15 @@ class Vault:
             return self._fernet.decrypt(bytes(token)).decode()
         except InvalidToken:
             raise VaultError("a stored secret cannot be decrypted with the configured keys") from None
+
+    def derive(self, purpose: str) -> tuple[bytes, ...]:
+        """A 32-byte key for `purpose` from each configured key, newest first (HKDF-SHA256): other secrets
+        (the warmup marker) follow the same rotation without a setting of their own, and stay independent of
+        the encryption keys and of each other."""
+        info = f"mailfleet/{purpose}".encode()
+        return tuple(
+            HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(k.encode()) for k in self._keys
+        )
 
     def rotate(self, token: bytes) -> bytes:
         """Re-encrypt `token` under the newest key."""

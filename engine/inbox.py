@@ -36,10 +36,19 @@ from tortoise.transactions import in_transaction
 from engine.access import SYSTEM, Actor
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
-from engine.errors import Conflict
+from engine.errors import Conflict, UserError
 from engine.lifecycle import transition_mailbox, transition_message
 from engine.logging import get_logger
-from engine.mail.classify import MailKind, Verdict, classify, header, needs_body, normalize_message_id, referenced_ids
+from engine.mail.classify import (
+    MailKind,
+    Verdict,
+    WarmupCheck,
+    classify,
+    header,
+    needs_body,
+    normalize_message_id,
+    referenced_ids,
+)
 from engine.mail.imap import (
     DEFAULT_BODY_BYTES,
     INBOX,
@@ -53,6 +62,7 @@ from engine.mail.imap import (
     imap_session,
 )
 from engine.mail.imap import sweep as imap_sweep
+from engine.mail.message import make_message_id
 from engine.mail.providers import SPAM, Credentials, Endpoint
 from engine.mail.tls import client_context
 from engine.stats import (
@@ -63,12 +73,18 @@ from engine.stats import (
     insert_events,
     workspace_zones,
 )
-from models import FolderState, Mailbox, OutboundMessage
+from engine.warmup import Persona
+from engine.warmup.content import compose_reply
+from engine.warmup.marker import WarmupMarker
+from engine.warmup.receive import Reaction, message_rng, react
+from engine.warmup.settings import WarmupSettings
+from models import FolderState, Mailbox, OutboundMessage, Workspace
 from models.enums import (
     AuthKind,
     EnrollmentState,
     EventKind,
     MailboxStatus,
+    MessageKind,
     MessageStatus,
     SuppressionReason,
     TlsMode,
@@ -77,6 +93,7 @@ from models.enums import (
 log = get_logger(__name__)
 
 WARMUP_FLAGS: Final = ("\\Seen", "\\Flagged")  # "opened and marked important": what engaged readers do
+_WARMUP_SEEN: Final = ("\\Seen",)  # every warmup message is opened; only some are flagged (`flag_probability`)
 _FIRST_SYNC_LOOKBACK: Final = dt.timedelta(days=1)  # IMAP SINCE compares dates in the server's zone: one day slack
 _SKIPPED_STATUSES: Final = frozenset({MailboxStatus.DISABLED, MailboxStatus.RETIRED})
 
@@ -122,6 +139,7 @@ class SyncOptions:
     auth_failure_limit: int = 3
     ssl_context: ssl.SSLContext | None = None
     ca_file: str | None = None
+    warmup_seed: str = "mailfleet"  # seeds the per-message choices (flag, reply, delay, wording); tests vary it
 
 
 class SyncStatus(StrEnum):
@@ -164,6 +182,7 @@ class _Target:
     created_at: dt.datetime
     positions: Mapping[str, tuple[Position, dt.datetime | None]]  # folder -> (position, synced_at)
     ca_pem: str = ""  # the mailbox's own trusted CA (PEM), "" for the default trust
+    warmup: WarmupSettings = field(default_factory=WarmupSettings)  # the workspace's, for received warmup mail
 
     @property
     def spam_folder(self) -> str | None:
@@ -212,6 +231,8 @@ class Incoming:
     arrived: dt.datetime | None
     verdict: Verdict
     counted: bool = True  # False for warmup mail rescued from spam earlier in this run (already counted there)
+    reaction: Reaction | None = None  # warmup mail: flagged? answered, and when?
+    thread: tuple[str, ...] = ()  # warmup mail: the Message-IDs it follows (References), oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,8 +302,10 @@ async def sweep(
     unique_ids = [i for i in dict.fromkeys(mailbox_ids) if i in allowed]
     runnable = [allowed[i] for i in unique_ids if allowed[i].status not in _SKIPPED_STATUSES]
 
+    check = WarmupMarker.from_vault(vault).check
+
     async def fetch(target: _Target) -> _Fetched:
-        return await _read_mailbox(target, vault=vault, clock=clock, options=opts)
+        return await _read_mailbox(target, vault=vault, clock=clock, options=opts, check=check)
 
     zones = await workspace_zones({t.workspace_id for t in runnable})
     writers = asyncio.Semaphore(opts.commit_concurrency)
@@ -316,6 +339,10 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
     states = await FolderState.filter(mailbox_id__in=[r["id"] for r in rows]).values(
         "mailbox_id", "folder", "uidvalidity", "last_uid", "synced_at"
     )
+    settings = {
+        w["id"]: _warmup_settings(w["id"], w["settings"])
+        for w in await Workspace.filter(id__in={r["workspace_id"] for r in rows}).values("id", "settings")
+    }
     positions: dict[int, dict[str, tuple[Position, dt.datetime | None]]] = {}
     for s in states:
         positions.setdefault(s["mailbox_id"], {})[s["folder"]] = (
@@ -336,15 +363,26 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
             created_at=r["created_at"],
             positions=positions.get(r["id"], {}),
             ca_pem=r["tls_ca_pem"],
+            warmup=settings.get(r["workspace_id"], WarmupSettings()),
         )
         for r in rows
     }
 
 
+def _warmup_settings(workspace_id: int, stored: Mapping[str, Any] | None) -> WarmupSettings:
+    try:
+        return WarmupSettings.from_workspace(stored)
+    except UserError as exc:  # stored before a bound tightened: defaults rather than no sync at all
+        log.warning("warmup settings out of bounds, using defaults", workspace_id=workspace_id, key=exc.key)
+        return WarmupSettings()
+
+
 # ------------------------------------------------------------------------------------------- network part
 
 
-async def _read_mailbox(target: _Target, *, vault: Vault, clock: Clock, options: SyncOptions) -> _Fetched:
+async def _read_mailbox(
+    target: _Target, *, vault: Vault, clock: Clock, options: SyncOptions, check: WarmupCheck
+) -> _Fetched:
     """Log in, read the spam folder (rescuing warmup mail) and then INBOX; classify everything new."""
     try:
         secret = vault.decrypt(target.secret_enc)
@@ -364,14 +402,20 @@ async def _read_mailbox(target: _Target, *, vault: Vault, clock: Clock, options:
             if spam is None:
                 spam = await _find_spam(session)
             if spam is not None:
-                reads.append(await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options))
+                reads.append(
+                    await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options, check=check)
+                )
         except ImapError as exc:
             if exc.kind is not ImapErrorKind.FOLDER or spam != target.spam_folder:
                 raise
             spam = await _find_spam(session)  # the remembered spam folder is gone (renamed): look again
             if spam is not None:
-                reads.append(await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options))
-        reads.append(await _read_folder(session, target, INBOX, ours, rescued, clock=clock, options=options))
+                reads.append(
+                    await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options, check=check)
+                )
+        reads.append(
+            await _read_folder(session, target, INBOX, ours, rescued, clock=clock, options=options, check=check)
+        )
     return _Fetched(folders=tuple(reads), ours=ours, rescued=len(rescued), spam_folder=spam)
 
 
@@ -390,6 +434,7 @@ async def _read_folder(
     *,
     clock: Clock,
     options: SyncOptions,
+    check: WarmupCheck,
 ) -> _FolderRead:
     """Fetch and classify one folder's new mail; flag warmup mail and, in the spam folder, move it to INBOX.
 
@@ -406,7 +451,7 @@ async def _read_folder(
     heads = [(m, BytesHeaderParser(policy=compat32).parsebytes(m.headers)) for m in batch.messages]
     wanted = {i for _, h in heads for i in [*referenced_ids(h), normalize_message_id(header(h, "Message-ID"))] if i}
     ours.update(await _our_messages(wanted - ours.keys()))
-    need = [m.uid for m, h in heads if needs_body(h, ours)]
+    need = [m.uid for m, h in heads if needs_body(h, ours, warmup_check=check)]
     bodies = await session.fetch_bodies(need, max_bytes=options.body_bytes) if need else {}
     items: list[Incoming] = []
     for m, h in heads:
@@ -421,6 +466,9 @@ async def _read_folder(
                 rescued=rescued,
                 clock=clock,
                 own=(target.address.lower(),),
+                check=check,
+                warmup=target.warmup,
+                seed=options.warmup_seed,
             )
         )
         await asyncio.sleep(0)  # classifying is CPU work: let other mailboxes' I/O (and commits) move in between
@@ -429,7 +477,11 @@ async def _read_folder(
         ours.update(await _our_messages(reported))
     warm = [i for i in items if i.verdict.kind is MailKind.WARMUP]
     if warm:
-        await session.add_flags([i.uid for i in warm], WARMUP_FLAGS)
+        flagged = [i.uid for i in warm if i.reaction is not None and i.reaction.flag]
+        if flagged:
+            await session.add_flags(flagged, WARMUP_FLAGS)
+        if len(flagged) < len(warm):
+            await session.add_flags([i.uid for i in warm if i.uid not in set(flagged)], _WARMUP_SEEN)
         if in_spam:
             await session.move([i.uid for i in warm], INBOX)
             rescued.update(i.message_id for i in warm if i.message_id)
@@ -453,12 +505,24 @@ def _classified(
     rescued: set[str],
     clock: Clock,
     own: tuple[str, ...] = (),
+    check: WarmupCheck | None = None,
+    warmup: WarmupSettings | None = None,
+    seed: str = "",
 ) -> Incoming:
     message = BytesParser(policy=compat32).parsebytes(body) if body is not None else headers
-    verdict = classify(message, ours, own_addresses=own)
+    verdict = classify(message, ours, own_addresses=own, warmup_check=check)
     message_id = normalize_message_id(header(headers, "Message-ID"))
     recount = verdict.kind is MailKind.WARMUP and not in_spam and message_id in rescued
+    reaction: Reaction | None = None
+    thread: tuple[str, ...] = ()
+    if verdict.kind is MailKind.WARMUP and message_id:
+        thread = tuple(referenced_ids(headers))
+        rng = message_rng(seed, message_id)
+        root = thread[0] if thread else message_id
+        reaction = react(rng, warmup or WarmupSettings(), position=len(thread) + 1, root_message_id=root)
     return Incoming(
+        reaction=reaction,
+        thread=thread,
         folder=folder,
         in_spam=in_spam,
         uid=fetched.uid,
@@ -535,12 +599,79 @@ async def _commit(
             receiver = Receiver(target.id, target.workspace_id, target.domain_id)
             effects = plan_effects(receiver, fresh, outcome.ours)
             await _apply(effects, target.workspace_id, clock=clock)
+            await _plan_replies(target, fresh, outcome.ours, clock=clock, seed=options.warmup_seed)
     except _Moved:
         return SyncResult(target.id, target.address, SyncStatus.SKIPPED, "inbox-busy")
     # Counters after the commit, in a statement of their own (see `count_events`). A crash right here loses
     # these increments but never the events, from which counters can be rebuilt.
     await count_events(effects.events, zones=zones)
     return SyncResult(target.id, target.address, SyncStatus.OK, "inbox-synced", kinds=kinds, rescued=outcome.rescued)
+
+
+async def _plan_replies(
+    target: _Target, items: Sequence[Incoming], ours: Mapping[str, OurMessage], *, clock: Clock, seed: str
+) -> None:
+    """Answer the warmup mail the reactions chose: each answer is a `planned` warmup row from this mailbox to the
+    sender, in the same thread, scheduled after the reaction's delay; the sending engine sends it like any other.
+    Only mail we sent ourselves is answered (its row holds the text to quote), and each message once (a re-read or
+    a rescued copy is not `counted`)."""
+    wanted: dict[str, OurMessage] = {}
+    for i in items:
+        sent = ours.get(i.message_id or "")
+        answer = i.counted and i.reaction is not None and i.reaction.reply
+        ours_here = (
+            sent is not None and sent.kind == MessageKind.WARMUP.value and sent.workspace_id == target.workspace_id
+        )
+        if answer and ours_here and sent is not None and i.message_id:
+            wanted[i.message_id] = sent
+    if not wanted:
+        return
+    parents = {
+        p.message_id: p
+        for p in await OutboundMessage.filter(id__in=[o.id for o in wanted.values()]).prefetch_related("mailbox")
+    }
+    me = await Mailbox.get(id=target.id).prefetch_related("domain", "workspace")
+    for item in items:
+        parent = parents.get(item.message_id or "")
+        if parent is None or item.reaction is None or not item.message_id or item.message_id not in wanted:
+            continue
+        rng = message_rng(seed, f"reply:{item.message_id}")
+        composed = compose_reply(
+            rng,
+            parent_subject=parent.subject,
+            parent_body=parent.body,
+            sender=_persona(me),
+            recipient=_persona(parent.mailbox),
+            locale=_language(parent.body, me.workspace.locale),
+        )
+        chain = [*item.thread, item.message_id][-20:]
+        await OutboundMessage.create(
+            kind=MessageKind.WARMUP,
+            workspace_id=target.workspace_id,
+            mailbox_id=target.id,
+            peer_id=parent.mailbox_id,
+            message_id=make_message_id(target.address),
+            subject=composed.subject,
+            body=composed.body,
+            in_reply_to=item.message_id,
+            references=" ".join(chain),
+            status=MessageStatus.PLANNED,
+            scheduled_at=clock.now() + item.reaction.delay,
+        )
+
+
+def _persona(box: Mailbox) -> Persona:
+    company = box.address.rpartition("@")[2].split(".")[0].replace("-", " ").title()
+    return Persona(name=box.display_name, company=company, address=box.address)
+
+
+def _language(text: str, fallback: str) -> str:
+    """Answer in the language the message was written in."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return fallback if fallback in ("ru", "en") else "ru"
+    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
+    return "ru" if cyrillic * 2 > len(letters) else "en"
 
 
 class _Moved(Exception):

@@ -16,9 +16,12 @@ from engine.health import HEARTBEAT_KEY
 from engine.logging import get_logger
 from engine.mail.smtp import SmtpTransport
 from engine.notify import Notification, deliver
+from engine.sending import planner
 from engine.sending.outbox import Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
 from engine.settings import load_settings
+from engine.warmup.content import compose_warmup
+from engine.warmup.marker import WarmupMarker
 from jobs import enqueue
 
 log = get_logger(__name__)
@@ -44,6 +47,7 @@ async def startup(ctx: dict[str, Any]) -> None:
             sender=SmtpTransport(),
             sent_folder=ImapSentFolder(),
             options=options,
+            headers_for=WarmupMarker.from_vault(ctx["vault"]).headers_for,
         )
 
 
@@ -133,6 +137,12 @@ async def recover_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, 
     return {"sent": report.sent, "unknown": report.unknown}
 
 
+async def plan_warmup(ctx: dict[str, Any]) -> int:
+    """Turn today's warmup quotas into planned sends inside every cap (idempotent; every 10 minutes)."""
+    compose = ctx.get("compose_warmup", compose_warmup)
+    return (await planner.plan_warmup(ctx["clock"], compose)).planned
+
+
 class WorkerSettings:
     """What every worker runs. `--scale worker=N` is safe: crons are `unique`, jobs are idempotent."""
 
@@ -148,6 +158,7 @@ class WorkerSettings:
         # a job killed with its worker is retried; the claim makes that harmless. Results: short-lived.
         func(send_mailbox, name="send_mailbox", max_tries=3, timeout=900, keep_result=60),
         func(recover_mailbox, name="recover_mailbox", max_tries=3, timeout=300, keep_result=60),
+        func(plan_warmup, name="plan_warmup", max_tries=1, timeout=600),
     ]
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
@@ -160,6 +171,7 @@ class WorkerSettings:
         cron(sync_inboxes, name="cron:sync_inboxes", minute=set(range(0, 60, 5)), unique=True, timeout=600),
         # every minute, and at start-up: Redis may have lost its queue, the database has not
         cron(send_tick, name="cron:send_tick", second={15}, unique=True, run_at_startup=True, timeout=120),
+        cron(plan_warmup, name="cron:plan_warmup", minute=set(range(2, 60, 10)), unique=True, timeout=600),
     ]
     on_startup = startup
     on_shutdown = shutdown

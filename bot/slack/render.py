@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.command import REGISTRY
 from engine.reply import Block as ReplyBlock
 from engine.reply import Button, Reply
 
@@ -33,6 +34,7 @@ BLOCKS_MAX = 50
 FALLBACK_MAX = 3000  # the notification preview; Slack cuts far earlier anyway
 CODE_FENCE = "```"
 ERROR_PREFIX = ":warning: "
+SLASH_COMMAND = "/mailfleet"  # the app's one slash command; every Mailfleet command is its first word
 ACTION_PREFIX = "mf"  # action_id = "mf.<command>.<position>": one listener serves every command's buttons
 ACTION_ID = re.compile(rf"^{ACTION_PREFIX}\.([a-z0-9_]+)\.\d+$")
 
@@ -66,6 +68,17 @@ def command_of(action: str) -> str | None:
     return match.group(1) if match else None
 
 
+_COMMAND_REF = re.compile(r"(?<![\w/.:@~-])/([a-z][a-z0-9_]*)\b")
+
+
+def slack_commands(text: str) -> str:
+    """Command references as a Slack user types them: "/domains" → "/mailfleet domains" (Slack knows only the
+    one slash command). Text that already names /mailfleet speaks of both platforms and is left as it is."""
+    if SLASH_COMMAND in text:
+        return text
+    return _COMMAND_REF.sub(lambda m: f"{SLASH_COMMAND} {m[1]}" if m[1] in REGISTRY else m[0], text)
+
+
 def render(reply: Reply) -> list[SlackMessage]:
     """The reply as messages of at most 50 blocks; buttons come last. An empty reply (files only) is []."""
     parts = [part for block in reply.blocks for part in _block(block)]
@@ -82,7 +95,7 @@ def _block(block: ReplyBlock) -> list[tuple[Block, str]]:
         pieces = _pieces(block.text, SECTION_MAX - 2 * len(CODE_FENCE))
         return [(_section(f"{CODE_FENCE}{piece}{CODE_FENCE}"), piece) for piece in pieces]
     prefix = ERROR_PREFIX if block.style == "error" else ""
-    pieces = _pieces(block.text, SECTION_MAX - len(prefix))
+    pieces = _pieces(slack_commands(block.text), SECTION_MAX - len(prefix))
     return [(_section(prefix + piece if i == 0 else piece), piece) for i, piece in enumerate(pieces)]
 
 

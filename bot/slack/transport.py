@@ -52,7 +52,16 @@ from bot.bounded import read_body
 from bot.command import REGISTRY, split_line
 from bot.runner import Runner
 from bot.slack.notifier import post_reply, upload_files, web_client
-from bot.slack.render import ACTION_ID, BLOCKS_MAX, SlackMessage, command_of, escape, render, unescape
+from bot.slack.render import (
+    ACTION_ID,
+    BLOCKS_MAX,
+    SLASH_COMMAND,
+    SlackMessage,
+    command_of,
+    escape,
+    render,
+    unescape,
+)
 from engine.i18n import translator
 from engine.logging import get_logger
 from engine.people import Identity
@@ -63,7 +72,6 @@ from models.enums import Platform
 
 log = get_logger(__name__)
 
-SLASH_COMMAND = "/mailfleet"
 DEFAULT_PATH = "/slack/events"
 FILE_MAX_BYTES: Final = MAX_UPLOAD_BYTES  # the one limit of uploaded files (engine/uploads)
 DOWNLOAD_TIMEOUT_S = 60

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Collection, Container, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterator, Mapping
 from dataclasses import dataclass
 from email.errors import MessageError
 from email.header import decode_header, make_header
@@ -26,8 +26,12 @@ from enum import StrEnum
 from html.parser import HTMLParser
 from typing import Final
 
-WARMUP_HEADER: Final = "X-Mailfleet-Warmup"
-"""Every warmup message our fleet sends carries this header; its value is opaque to the classifier."""
+WARMUP_HEADER: Final = "X-Entity-Ref-ID"
+"""The header that carries the keyed warmup marker (`engine.warmup.marker`). A name many senders use for their own
+reference ids; its presence proves nothing, only a value that the `WarmupCheck` accepts makes a message warmup."""
+
+WarmupCheck = Callable[[str, str], bool]
+"""`(marker value, Message-ID) -> genuine`: verifies a warmup marker (the key lives outside this pure module)."""
 
 _HEADER_ERRORS = (MessageError, ValueError, TypeError, IndexError, AttributeError, LookupError)
 """What the email package may raise on malformed input; a classifier of hostile mail must never crash on it."""
@@ -137,27 +141,43 @@ def _clean_address(value: str) -> str | None:
 # ---------------------------------------------------------------------------------------------- the decision
 
 
-def needs_body(headers: Message, known_ids: Container[str]) -> bool:
+def is_warmup(msg: Message, warmup_check: WarmupCheck | None) -> bool:
+    """Whether `msg` carries a warmup marker that `warmup_check` verifies; without a check, never."""
+    if warmup_check is None:
+        return False
+    value = header(msg, WARMUP_HEADER)
+    message_id = normalize_message_id(header(msg, "Message-ID")) if value else None
+    return bool(value and message_id and warmup_check(value, message_id))
+
+
+def needs_body(headers: Message, known_ids: Container[str], *, warmup_check: WarmupCheck | None = None) -> bool:
     """Whether the headers alone cannot decide and the whole message must be fetched.
 
     Bounces and complaints carry their facts in the body; replies to our messages need the text checked for an
     unsubscribe request. Everything else is decided from headers.
     """
-    if header(headers, WARMUP_HEADER):
+    if is_warmup(headers, warmup_check):
         return False
     if headers.get_content_type() == "multipart/report" or _looks_like_bounce(headers):
         return True
     return any(i in known_ids for i in referenced_ids(headers))
 
 
-def classify(msg: Message, known_ids: Container[str], *, own_addresses: Collection[str] = ()) -> Verdict:
+def classify(
+    msg: Message,
+    known_ids: Container[str],
+    *,
+    own_addresses: Collection[str] = (),
+    warmup_check: WarmupCheck | None = None,
+) -> Verdict:
     """Classify one message; `known_ids` holds the Message-IDs we sent (normalized `<...>`), `own_addresses`
     the addresses of the receiving mailbox (lower-case), which a bounce never names as its failed recipient.
+    A message is warmup only when `warmup_check` verifies its marker (a forged or copied marker is ignored).
 
     `msg` may be headers only when `needs_body` said so. The order matters: a DSN is also "auto-replied" by
     RFC 3834, and a warmup reply also answers one of our Message-IDs.
     """
-    if header(msg, WARMUP_HEADER):
+    if is_warmup(msg, warmup_check):
         return Verdict(MailKind.WARMUP, address=sender_address(msg), related_id=_first_known(msg, known_ids))
     machine = _report_verdict(msg, frozenset(a.lower() for a in own_addresses))
     if machine is not None:

@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from bot.runner import Runner
 from bot.slack import SlackTransport
-from bot.slack.render import escape
+from bot.slack.render import escape, slack_commands
 from engine.clock import SystemClock
 from engine.i18n import translator
 from models import Workspace
@@ -40,6 +40,11 @@ BOT_TOKEN = "xoxb-e2e-0000-secret-bot-token"
 ADMIN = "U0ADMIN"  # the agency admin (a Runner built for Slack lists this user among its admins)
 EN = translator("en")
 CLOCK = SystemClock()  # Slack signatures are checked against real time, so everything runs on it
+
+
+def seen(text: str) -> str:
+    """What Slack shows of a localized text: commands as `/mailfleet <command>`, entities escaped."""
+    return escape(slack_commands(text))
 
 
 def texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -130,4 +135,4 @@ async def join(rig: Rig, user: str, role: str, *, name: str = "tester") -> None:
     invite = await rig.command(f"invite {role}", user=ADMIN, name="boss")
     [code] = [t.strip("`") for t in texts(invite["blocks"]) if t.startswith("```")]
     joined = await rig.command(f"join {code}", user=user, name=name)
-    assert texts(joined["blocks"]) == [escape(EN("start-joined", workspace="ACME & Co", slug="acme"))]
+    assert texts(joined["blocks"]) == [seen(EN("start-joined", workspace="ACME & Co", slug="acme"))]

@@ -23,7 +23,7 @@ from engine.reply import Attachment, Reply
 from models import AuditLog, ChatBinding, Delivery, Invite, Membership, Person, Workspace
 from models.alert import Approval
 from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
-from tests.e2e.slackrig import ADMIN, BOT_TOKEN, CLOCK, EN, SECRET, Rig, join, slack_rig, texts
+from tests.e2e.slackrig import ADMIN, BOT_TOKEN, CLOCK, EN, SECRET, Rig, join, seen, slack_rig, texts
 from tests.harness.slack_files import DM_CHANNEL_ID, SlackFiles, message_event_body
 from tests.harness.slackapi import (
     CHANNEL_ID,
@@ -77,7 +77,7 @@ async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:
 async def test_join_with_an_invite_binds_a_new_slack_user(slack: Rig) -> None:
     created = await slack.command('workspace_new acme "ACME & Co"', user=ADMIN, name="boss")
     assert created["response_type"] == "ephemeral"
-    assert texts(created["blocks"]) == [escape(EN("workspace-created", slug="acme", name="ACME & Co"))]
+    assert texts(created["blocks"]) == [seen(EN("workspace-created", slug="acme", name="ACME & Co"))]
     assert "&amp;" in created["text"] and "& " not in created["text"]
     assert (await Workspace.get(slug="acme")).name == "ACME & Co"
 
@@ -136,7 +136,7 @@ async def test_approval_request_in_a_bound_channel_is_decided_once(slack: Rig, r
     approve = actions["elements"][0]
 
     first = await slack.press(approve, user="U0MGR", channel=ALERTS, message=message)
-    confirmation = escape(EN("approval-approved", id=approval.id, subject=subject))
+    confirmation = seen(EN("approval-approved", id=approval.id, subject=subject))
     assert first.body["replace_original"] is True
     assert texts(first.body["blocks"]) == [*texts(message["blocks"]), confirmation]
     assert all(b["type"] != "actions" for b in first.body["blocks"])
@@ -158,7 +158,7 @@ async def test_approval_request_in_a_bound_channel_is_decided_once(slack: Rig, r
 
 async def test_an_unknown_user_gets_the_polite_message(slack: Rig) -> None:
     refused = await slack.command("workspace", user="U0STRANGER")
-    assert texts(refused["blocks"]) == [":warning: " + escape(EN("error-not-registered"))]
+    assert texts(refused["blocks"]) == [":warning: " + seen(EN("error-not-registered"))]
     helped = await slack.command("", user="U0STRANGER")
     assert helped["blocks"][0] == {
         "type": "header",
@@ -375,7 +375,7 @@ async def test_a_file_for_a_command_the_person_may_not_run_is_never_downloaded(s
     body = message_event_body("slack_test_manage_import", files=[shared], user_id="U0STRANGER")
     assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
     refused = await slack.api.wait_call("chat.postMessage")
-    assert texts(refused.params["blocks"]) == [":warning: " + escape(EN("error-not-registered"))]
+    assert texts(refused.params["blocks"]) == [":warning: " + seen(EN("error-not-registered"))]
     assert slack.files.downloads == []
 
 
@@ -396,7 +396,7 @@ async def test_huge_numbers_long_values_and_control_characters_are_refused_by_na
         "error-arg-int-range", value="99999999999999999999", min=str(-(2**31)), max=str(2**31 - 1),
         arg="id", command="approve", usage=usage,
     )  # fmt: skip
-    assert texts(big["blocks"]) == [":warning: " + escape(expected)]
+    assert texts(big["blocks"]) == [":warning: " + seen(expected)]
 
     too_long = await slack.command("use " + "a" * 3000, user="U0MGR")  # past Fluent's 2,500: was {???}
     [text] = texts(too_long["blocks"])
@@ -405,7 +405,7 @@ async def test_huge_numbers_long_values_and_control_characters_are_refused_by_na
 
     nul = await slack.command("use ac\x00me", user="U0MGR")
     assert texts(nul["blocks"]) == [
-        ":warning: " + escape(EN("error-arg-control", arg="slug", command="use", position="3", usage="/use acme"))
+        ":warning: " + seen(EN("error-arg-control", arg="slug", command="use", position="3", usage="/use acme"))
     ]
     huge = await slack.command("use " + "x" * 10_000, user="U0MGR")
     assert texts(huge["blocks"]) == [":warning: " + EN("error-text-too-long", length="10004", limit="4000")]

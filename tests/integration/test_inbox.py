@@ -17,8 +17,10 @@ from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.inbox import SyncOptions, SyncStatus, sweep, sync_mailbox
-from engine.mail.classify import WARMUP_HEADER
 from engine.stats import EventRecord, SuppressionRecord, add_suppressions, counters, record_events
+from engine.warmup.marker import WarmupMarker
+from engine.warmup.receive import Reaction, message_rng, react
+from engine.warmup.settings import WarmupSettings
 from models import (
     AuditLog,
     Campaign,
@@ -57,6 +59,13 @@ LEAD = "user1@beta.test"  # a lead that exists
 NOBODY = "nobody@alpha.test"  # a lead that does not exist: Postfix bounces it
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 VAULT = Vault([generate_key()])
+MARKER = WarmupMarker.from_vault(VAULT)
+
+
+def mark(msg: EmailMessage, *, warmup: bool = True) -> EmailMessage:
+    name, value = MARKER.stamp(str(msg["Message-ID"]), warmup=warmup)
+    msg[name] = value
+    return msg
 
 
 @pytest.fixture(scope="module")
@@ -483,12 +492,9 @@ async def test_warmup_mail_in_spam_is_moved_to_inbox_and_counted_once(mail: Mail
     bob = await mailbox(mail, ws, BOB)
     await sent_message(bob, to=ANNA, message_id="<wu.1@alpha.test>", kind=MessageKind.WARMUP, peer=anna)
     await sent_message(bob, to=ANNA, message_id="<wu.2@alpha.test>", kind=MessageKind.WARMUP, peer=anna)
-    spammed = message(BOB, ANNA, "Lunch?", message_id="<wu.1@alpha.test>", X_Test_Spam="yes")
-    spammed[WARMUP_HEADER] = "1"
+    spammed = mark(message(BOB, ANNA, "Lunch?", message_id="<wu.1@alpha.test>", X_Test_Spam="yes"))
     await deliver(mail, spammed, folder="Junk")
-    inboxed = message(BOB, ANNA, "Numbers", message_id="<wu.2@alpha.test>")
-    inboxed[WARMUP_HEADER] = "1"
-    await deliver(mail, inboxed)
+    await deliver(mail, mark(message(BOB, ANNA, "Numbers", message_id="<wu.2@alpha.test>")))
 
     result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
 
@@ -498,7 +504,70 @@ async def test_warmup_mail_in_spam_is_moved_to_inbox_and_counted_once(mail: Mail
     assert {e.mailbox_id for e in await Event.all()} == {bob.id}  # placement counts against the sender
     again = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
     assert again.kinds == {} and len(await Event.all()) == 2
-    assert await flags_in_inbox(mail, ANNA) == [{"\\Seen", "\\Flagged"}, {"\\Seen", "\\Flagged"}]
+    expected = [react(message_rng("mailfleet", m), WarmupSettings(), position=1, root_message_id=m).flag for m in MIDS]
+    assert await flags_in_inbox(mail, ANNA) == [{"\\Seen", "\\Flagged"} if f else {"\\Seen"} for f in expected]
+
+
+MIDS = ("<wu.2@alpha.test>", "<wu.1@alpha.test>")  # INBOX order: wu.2 was filed there first, wu.1 moved in later
+
+
+async def test_warmup_mail_is_answered_in_its_thread_as_the_reactions_chose(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    ws = await workspace()
+    await Workspace.filter(id=ws.id).update(settings={"warmup": {"reply_probability": 0.6, "flag_probability": 0.5}})
+    settings = WarmupSettings().with_values({"reply_probability": 0.6, "flag_probability": 0.5})
+    anna = await mailbox(mail, ws, ANNA)
+    bob = await mailbox(mail, ws, BOB, display_name="Bob Stone")
+    ids = [f"<wu.{n}@alpha.test>" for n in range(12)]
+    for n, mid in enumerate(ids):
+        row = await sent_message(bob, to=ANNA, message_id=mid, kind=MessageKind.WARMUP, peer=anna)
+        await OutboundMessage.filter(id=row.id).update(subject=f"Lunch {n}?", body=f"Fancy lunch on Friday {n}?\n")
+        headers = {"In_Reply_To": "<root@alpha.test>", "References": "<root@alpha.test>"} if n % 2 else {}
+        await deliver(mail, mark(message(BOB, ANNA, f"Lunch {n}?", message_id=mid, **headers)))
+    opts = SyncOptions(timeout_s=10, ssl_context=mail.ssl_context(), warmup_seed="seed-7")
+
+    await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=opts)
+
+    def reaction(n: int) -> Reaction:
+        root = "<root@alpha.test>" if n % 2 else ids[n]
+        return react(message_rng("seed-7", ids[n]), settings, position=1 + n % 2, root_message_id=root)
+
+    answered = [n for n in range(12) if reaction(n).reply]
+    assert 0 < len(answered) < 12
+    replies = await OutboundMessage.filter(mailbox=anna).order_by("in_reply_to")
+    assert sorted(r.in_reply_to for r in replies) == sorted(ids[n] for n in answered)
+    for reply in replies:
+        n = ids.index(reply.in_reply_to)
+        assert (reply.kind, reply.status, reply.peer_id) == (MessageKind.WARMUP, MessageStatus.PLANNED, bob.id)
+        assert reply.subject == f"Re: Lunch {n}?" and f"> Fancy lunch on Friday {n}?" in reply.body
+        assert "Bob Stone" in reply.body  # the attribution line names who wrote the quoted message
+        assert reply.references == (f"<root@alpha.test> {ids[n]}" if n % 2 else ids[n])
+        assert reply.scheduled_at == NOW + reaction(n).delay and reply.message_id.endswith("@alpha.test>")
+    flags = await flags_in_inbox(mail, ANNA)
+    assert flags == [{"\\Seen", "\\Flagged"} if reaction(n).flag else {"\\Seen"} for n in range(12)]
+
+    await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=opts)
+    assert await OutboundMessage.filter(mailbox=anna).count() == len(answered)  # read once, answered once
+
+
+async def test_a_forged_or_copied_marker_is_ordinary_mail(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    anna = await mailbox(mail, ws, ANNA)
+    outsider = WarmupMarker.from_vault(Vault([generate_key()]))
+    forged = message(LEAD, ANNA, "Lunch?", message_id="<x.1@beta.test>", X_Test_Spam="yes")
+    forged.__setitem__(*outsider.stamp("<x.1@beta.test>", warmup=True))
+    await deliver(mail, forged, folder="Junk")
+    copied = message(LEAD, ANNA, "Lunch?", message_id="<x.2@beta.test>")
+    copied.__setitem__(*MARKER.stamp("<x.3@beta.test>", warmup=True))  # a genuine value from another message
+    await deliver(mail, copied)
+    await deliver(mail, mark(message(LEAD, ANNA, "Hi", message_id="<x.4@beta.test>"), warmup=False))
+
+    result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.rescued == 0 and result.kinds == {"other": 3}
+    assert (mail.count(ANNA, "Junk"), mail.count(ANNA, "INBOX")) == (1, 2)
+    assert await Event.all().count() == 0
 
 
 async def flags_in_inbox(mail: MailServer, address: str) -> list[set[str]]:

@@ -25,10 +25,13 @@ from engine.mail.classify import (
     normalize_message_id,
     referenced_ids,
 )
+from engine.warmup.marker import WarmupMarker
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>", "<cmp.41.2.b9e4@alpha.test>", "<wu.77.c0d1@beta.test>"})
 SAMPLES = sorted(CORPUS.glob("*/*.eml"))
+MARKER = WarmupMarker([bytes([1]) * 32], [bytes([2]) * 32])  # the key the warmup samples' markers were made with
+CHECK = MARKER.check
 
 
 def _parse(path: Path, parse_policy: Policy = policy.default) -> Message:
@@ -45,7 +48,7 @@ def test_every_kind_has_several_samples() -> None:
 def test_corpus_sample(path: Path, parse_policy: Policy) -> None:
     """Both parsing policies give the same verdict (the inbox uses the faster compat32)."""
     msg = _parse(path, parse_policy)
-    verdict = classify(msg, KNOWN)
+    verdict = classify(msg, KNOWN, warmup_check=CHECK)
     assert verdict.kind == MailKind(path.parent.name), verdict
     if expected := header(msg, "X-Expect-Address"):
         assert verdict.address == expected
@@ -62,17 +65,26 @@ def test_headers_first_decides_or_asks_for_the_body(path: Path) -> None:
     """Whatever the headers alone decide must match the full verdict; everything else asks for the body."""
     raw = path.read_bytes()
     headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
-    full = classify(BytesParser(policy=policy.default).parsebytes(raw), KNOWN)
-    if not needs_body(headers, KNOWN):
-        assert classify(headers, KNOWN).kind == full.kind
+    full = classify(BytesParser(policy=policy.default).parsebytes(raw), KNOWN, warmup_check=CHECK)
+    if not needs_body(headers, KNOWN, warmup_check=CHECK):
+        assert classify(headers, KNOWN, warmup_check=CHECK).kind == full.kind
 
 
 def test_bounces_and_replies_to_us_need_the_body() -> None:
     assert needs_body(_parse(CORPUS / "bounce_hard" / "qmail_failure_notice.eml"), KNOWN)
     assert needs_body(_parse(CORPUS / "complaint" / "arf_abuse_rfc822.eml"), KNOWN)
     assert needs_body(_parse(CORPUS / "reply" / "en_interested_quoted_footer.eml"), KNOWN)
-    assert not needs_body(_parse(CORPUS / "warmup" / "warmup_reply.eml"), KNOWN)
+    assert not needs_body(_parse(CORPUS / "warmup" / "warmup_reply.eml"), KNOWN, warmup_check=CHECK)
     assert not needs_body(_parse(CORPUS / "other" / "personal_unrelated.eml"), KNOWN)
+
+
+def test_a_warmup_marker_counts_only_when_verified() -> None:
+    """Without the key nothing is warmup; a marker made for ordinary mail or copied from another message is not."""
+    genuine = _parse(CORPUS / "warmup" / "warmup_message.eml")
+    assert classify(genuine, KNOWN).kind is MailKind.OTHER
+    assert classify(genuine, KNOWN, warmup_check=WarmupMarker([b"k" * 32], [b"o" * 32]).check).kind is MailKind.OTHER
+    for name in ("marker_of_ordinary_mail.eml", "marker_copied_to_other_message.eml"):
+        assert classify(_parse(CORPUS / "other" / name), KNOWN, warmup_check=CHECK).kind is MailKind.OTHER
 
 
 def test_a_reply_to_a_message_we_do_not_know_is_other() -> None:

@@ -12,7 +12,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 
 from bot.runner import Runner
 from bot.slack import SlackNotifier, SlackTransport, render
-from bot.slack.render import command_of, escape, unescape
+from bot.slack.render import command_of, escape, slack_commands, unescape
 from bot.slack.transport import files_base_for, is_file_url
 from engine.clock import SystemClock
 from engine.reply import Button, Reply
@@ -198,3 +198,16 @@ def test_the_file_host_is_slacks_own_or_the_configured_stand_in() -> None:
 )
 def test_only_urls_on_the_file_host_get_the_token(url: str, ok: bool) -> None:
     assert is_file_url(url, "https://files.slack.com/") is ok
+
+
+def test_command_references_read_as_slack_users_type_them() -> None:
+    assert slack_commands("Add some: /domain_add acme.ru, then /dns_check.") == (
+        "Add some: /mailfleet domain_add acme.ru, then /mailfleet dns_check."
+    )
+    unchanged = [
+        "see https://example.com/help and a/help, ~/domains, 1/2, /nonexistent",
+        "in Telegram — /start CODE, in Slack — /mailfleet join CODE",
+    ]
+    assert [slack_commands(text) for text in unchanged] == unchanged
+    [message] = render(Reply().add("Commands: /help").add("/help", "pre"))
+    assert [b["text"]["text"] for b in message.blocks] == ["Commands: /mailfleet help", "```/help```"]

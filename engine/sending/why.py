@@ -1,0 +1,78 @@
+"""Why didn't this send today: the caps that held a mailbox (or every mailbox of a domain) back, as the planner
+recorded them in `CapDeferral`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from engine.access import Actor, require_reader
+from engine.clock import Clock
+from engine.dns.names import to_ascii
+from engine.errors import NotFound, UserError
+from models import CapDeferral, Domain, Mailbox, Workspace
+from models.enums import CapKind
+
+
+@dataclass(frozen=True, slots=True)
+class Deferral:
+    """On `day`, `mailbox` wanted `wanted` sends and `cap` allowed only `allowed` in total."""
+
+    mailbox: str
+    day: dt.date
+    cap: CapKind
+    wanted: int
+    allowed: int
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+async def why(actor: Actor, target: str, clock: Clock, *, day: dt.date | None = None) -> list[Deferral]:
+    """The deferrals of a mailbox (an address) or of every mailbox of a domain (a name) on `day` (default: today in
+    the workspace's time zone), mailbox by mailbox, the tightest cap first. Empty: nothing was held back.
+
+    Raises `Forbidden` (no read access), `NotFound("error-mailbox-not-found", address=…)` or
+    `NotFound("error-domain-not-found", name=…)`.
+    """
+    workspace_id = require_reader(actor)
+    text = target.strip()
+    if "@" in text:
+        box = await Mailbox.get_or_none(workspace_id=workspace_id, address=text.lower())
+        if box is None:
+            raise NotFound("error-mailbox-not-found", address=text[:320])
+        mailbox_ids = [box.id]
+    else:
+        try:
+            name = to_ascii(text)
+        except UserError:
+            raise NotFound("error-domain-not-found", name=text[:253]) from None
+        domain = await Domain.get_or_none(workspace_id=workspace_id, name=name)
+        if domain is None:
+            raise NotFound("error-domain-not-found", name=text[:253])
+        mailbox_ids = [int(r["id"]) for r in await Mailbox.filter(domain_id=domain.id).values("id")]
+    if day is None:
+        space = await Workspace.get(id=workspace_id)
+        day = clock.now().astimezone(_zone(space.timezone)).date()
+    rows = await CapDeferral.filter(mailbox_id__in=mailbox_ids, day=day).values(
+        "mailbox__address", "cap", "wanted", "allowed", "detail"
+    )
+    found = [
+        Deferral(
+            mailbox=str(r["mailbox__address"]),
+            day=day,
+            cap=CapKind(r["cap"]),
+            wanted=int(r["wanted"]),
+            allowed=int(r["allowed"]),
+            detail=dict(r["detail"] or {}),
+        )
+        for r in rows
+    ]
+    return sorted(found, key=lambda d: (d.mailbox, d.allowed, d.cap.value))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

@@ -1,0 +1,90 @@
+"""The warmup ramp: how many warmup emails one mailbox sends on one day. Pure policy over plain values.
+
+The volume starts at `start_per_day`, grows by `step_per_day` each warmup day up to `target_per_day`, and moves by
+a daily jitter of ± `variance` so it never looks machine-made. The jitter is seeded by the mailbox and the day:
+the same mailbox on the same day always gets the same number (planning twice plans the same), two mailboxes on
+one day and one mailbox on two days differ. The target is a ceiling: jitter never lifts a day above it, nor
+above the provider's own limit. With `weekdays_only`, Saturdays and Sundays send nothing and do not advance the
+ramp. After graduation a mailbox keeps a maintenance warmup of `maintenance_share` of its daily cap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from engine.warmup.settings import WarmupSettings
+
+
+def warmup_day(*, started_on: dt.date, day: dt.date, weekdays_only: bool = False) -> int:
+    """The 1-based warmup day number of `day` (0 before the start; with `weekdays_only` weekends are not counted,
+    and a weekend day reports the number of the last weekday before it)."""
+    if day < started_on:
+        return 0
+    if not weekdays_only:
+        return (day - started_on).days + 1
+    return _weekdays_between(started_on, day)
+
+
+def _weekdays_between(first: dt.date, last: dt.date) -> int:
+    """Monday-to-Friday days in [first, last], inclusive."""
+    days = (last - first).days + 1
+    weeks, rest = divmod(days, 7)
+    count = weeks * 5
+    start = first.weekday()
+    count += sum(1 for i in range(rest) if (start + i) % 7 < 5)
+    return count
+
+
+def jitter(*, mailbox_id: int, day: dt.date, variance: float) -> float:
+    """A factor in [1 - variance, 1 + variance], the same for the same mailbox and day on every machine."""
+    if variance <= 0:
+        return 1.0
+    digest = hashlib.blake2b(f"ramp:{mailbox_id}:{day.isoformat()}".encode(), digest_size=8).digest()
+    unit = int.from_bytes(digest, "big") / 2**64  # [0, 1)
+    return 1.0 + variance * (2.0 * unit - 1.0)
+
+
+def base_target(settings: WarmupSettings, *, day_number: int) -> int:
+    """The ramp before jitter on warmup day `day_number` (1-based): start, plus a step a day, up to the target."""
+    if day_number <= 0:
+        return 0
+    return min(settings.target_per_day, settings.start_per_day + settings.step_per_day * (day_number - 1))
+
+
+def daily_target(
+    settings: WarmupSettings,
+    *,
+    mailbox_id: int,
+    started_on: dt.date,
+    day: dt.date,
+    provider_limit: int | None = None,
+) -> int:
+    """Warmup emails `mailbox_id` should send on `day` when its warmup started on `started_on`.
+
+    0 before the start and, with `weekdays_only`, on weekends. Otherwise at least 1, at most the ramp's target
+    and `provider_limit` (the provider's own daily limit, when it has one).
+    """
+    if day < started_on or (settings.weekdays_only and day.weekday() >= 5):
+        return 0
+    number = warmup_day(started_on=started_on, day=day, weekdays_only=settings.weekdays_only)
+    base = base_target(settings, day_number=number)
+    wanted = round(base * jitter(mailbox_id=mailbox_id, day=day, variance=settings.variance))
+    ceiling = settings.target_per_day if provider_limit is None else min(settings.target_per_day, provider_limit)
+    return max(0, min(max(1, wanted), ceiling))
+
+
+def maintenance_target(settings: WarmupSettings, *, mailbox_id: int, day: dt.date, daily_cap: int) -> int:
+    """Warmup emails a graduated mailbox keeps sending on `day`: `maintenance_share` of its daily cap, with the
+    same daily jitter (0 on weekends with `weekdays_only`, 0 for a mailbox whose cap is 0)."""
+    if daily_cap <= 0 or (settings.weekdays_only and day.weekday() >= 5):
+        return 0
+    base = settings.maintenance_share * daily_cap
+    wanted = round(base * jitter(mailbox_id=mailbox_id, day=day, variance=settings.variance))
+    return max(1, min(wanted, daily_cap))
+
+
+def ramp_length_days(settings: WarmupSettings) -> int:
+    """Warmup days until the ramp reaches its target (1 when it starts there)."""
+    gap = max(0, settings.target_per_day - settings.start_per_day)
+    return 1 + -(-gap // settings.step_per_day)

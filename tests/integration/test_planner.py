@@ -1,0 +1,258 @@
+"""The warmup planner on real PostgreSQL: rows follow the ramp inside every cap, capacity is reserved by the rows
+(two planners at once never overbook), every cut is recorded and `why` reads it back."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import random
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+from redis.asyncio import Redis
+
+from engine.access import Actor
+from engine.clock import FrozenClock
+from engine.errors import NotFound
+from engine.sending.planner import PlanOptions, plan_warmup, spread
+from engine.sending.why import why
+from engine.warmup import Composed, Persona
+from engine.warmup.ramp import daily_target
+from engine.warmup.settings import WarmupSettings
+from jobs.worker import create_worker
+from models import CapDeferral, Domain, Mailbox, OutboundMessage, Workspace
+from models.enums import (
+    CapKind,
+    DomainStatus,
+    MailboxStatus,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    TlsMode,
+)
+from tests.conftest import REDIS_URL
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+NOW = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)  # Monday 09:00 in Moscow
+STARTED = dt.date(2026, 10, 31)  # day 3 of warmup: about 4 a day (small fleets: each pair once a day)
+
+
+def composer(rng: random.Random, *, sender: Persona, recipient: Persona, locale: str) -> Composed:
+    return Composed(subject=f"{locale}: {sender.name} → {recipient.name}", body=f"Hi {recipient.name} #{rng.random()}")
+
+
+async def fleet(
+    domains: int = 3,
+    per_domain: int = 3,
+    *,
+    settings: dict | None = None,
+    domain_cap: int = 120,
+    slug: str = "acme",
+) -> tuple[Workspace, list[Mailbox]]:
+    ws = await Workspace.create(slug=slug, name=slug.upper(), settings=settings or {}, timezone="Europe/Moscow")
+    boxes = []
+    for d in range(domains):
+        provider = (MailProvider.YANDEX360, MailProvider.MAILRU)[d % 2]
+        domain = await Domain.create(
+            workspace=ws, name=f"{slug}{d}.test", status=DomainStatus.WARMING, daily_cap=domain_cap
+        )
+        for i in range(per_domain):
+            boxes.append(
+                await Mailbox.create(
+                    workspace=ws,
+                    domain=domain,
+                    address=f"user{i}@{domain.name}",
+                    display_name=f"User {d}-{i}",
+                    provider=provider,
+                    smtp_host="127.0.0.1",
+                    smtp_port=2525,
+                    smtp_tls=TlsMode.PLAIN,
+                    imap_host="127.0.0.1",
+                    imap_port=1143,
+                    imap_tls=TlsMode.PLAIN,
+                    username=f"user{i}@{domain.name}",
+                    secret_enc=b"x",
+                    status=MailboxStatus.WARMING,
+                    warmup_started_on=STARTED,
+                )
+            )
+    return ws, boxes
+
+
+def target(box: Mailbox, settings: WarmupSettings | None = None) -> int:
+    return daily_target(settings or WarmupSettings(), mailbox_id=box.id, started_on=STARTED, day=NOW.date())
+
+
+async def test_a_day_follows_the_ramp_inside_the_window_to_other_domains_and_twice_plans_nothing() -> None:
+    ws, boxes = await fleet()
+    clock = FrozenClock(NOW)
+    report = await plan_warmup(clock, composer, PlanOptions(seed=1))
+    rows = await OutboundMessage.all().values()
+    per_box = Counter(r["mailbox_id"] for r in rows)
+    assert per_box == {b.id: target(b) for b in boxes}
+    assert report.planned == len(rows) and report.deferrals == 0
+    domain_of = {b.id: b.domain_id for b in boxes}
+    start = dt.datetime(2026, 11, 2, 8, 0, tzinfo=MOSCOW)
+    end = dt.datetime(2026, 11, 2, 20, 0, tzinfo=MOSCOW)
+    for row in rows:
+        assert row["kind"] == MessageKind.WARMUP and row["status"] == MessageStatus.PLANNED
+        assert domain_of[row["peer_id"]] != domain_of[row["mailbox_id"]]
+        assert max(start, NOW) < row["scheduled_at"] < end
+        assert row["subject"].startswith("ru: User") and row["body"].startswith("Hi User")
+        assert row["message_id"].endswith(".test>") and row["workspace_id"] == ws.id
+    for box_id in per_box:  # random gaps, never closer than the minimum
+        times = sorted(r["scheduled_at"] for r in rows if r["mailbox_id"] == box_id)
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+        assert min(gaps) >= 240 and len({round(g) for g in gaps}) > 1
+    received = Counter(r["peer_id"] for r in rows)
+    assert set(received) == {b.id for b in boxes}  # everybody receives too
+    assert (await plan_warmup(clock, composer, PlanOptions(seed=2))).planned == 0
+    assert await OutboundMessage.all().count() == len(rows)
+
+
+async def test_the_domain_cap_is_shared_and_recorded_and_why_explains_it() -> None:
+    ws, boxes = await fleet(domains=3, per_domain=3, domain_cap=7)
+    clock = FrozenClock(NOW)
+    report = await plan_warmup(clock, composer, PlanOptions(seed=3))
+    rows = await OutboundMessage.all().values("mailbox_id")
+    per_box = Counter(r["mailbox_id"] for r in rows)
+    for domain_id in {b.domain_id for b in boxes}:
+        mine = [b for b in boxes if b.domain_id == domain_id]
+        assert sum(per_box[b.id] for b in mine) == 7  # 3 mailboxes want ~4 each
+        assert max(per_box[b.id] for b in mine) - min(per_box[b.id] for b in mine) <= 1
+    deferrals = await CapDeferral.all().values("mailbox_id", "cap", "wanted", "allowed", "day")
+    assert report.deferrals == len(deferrals) == 9
+    for d in deferrals:
+        box = next(b for b in boxes if b.id == d["mailbox_id"])
+        assert (d["cap"], d["wanted"], d["allowed"], d["day"]) == (
+            CapKind.DOMAIN,
+            target(box),
+            per_box[box.id],
+            NOW.date(),
+        )
+    manager = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id)
+    answer = await why(manager, "acme0.test", clock)
+    assert [a.mailbox for a in answer] == sorted(b.address for b in boxes if b.domain.name == "acme0.test")
+    assert {a.cap for a in answer} == {CapKind.DOMAIN}
+    one = await why(manager, boxes[0].address, clock)
+    assert len(one) == 1 and one[0].allowed == per_box[boxes[0].id]
+    assert await why(manager, boxes[0].address, clock, day=NOW.date() - dt.timedelta(days=1)) == []
+    with pytest.raises(NotFound):
+        await why(manager, "nobody@acme0.test", clock)
+    stranger = Actor(person_id=2, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id + 1)
+    with pytest.raises(NotFound):
+        await why(stranger, "acme0.test", clock)
+
+
+async def test_raising_the_cap_plans_the_rest_and_clears_the_stale_deferral() -> None:
+    _, boxes = await fleet(domains=3, per_domain=3, domain_cap=6)
+    clock = FrozenClock(NOW)
+    await plan_warmup(clock, composer, PlanOptions(seed=4))
+    assert await CapDeferral.all().count() == 9
+    await Domain.all().update(daily_cap=120)
+    clock.advance(dt.timedelta(minutes=10))
+    await plan_warmup(clock, composer, PlanOptions(seed=5))
+    per_box = Counter(r["mailbox_id"] for r in await OutboundMessage.all().values("mailbox_id"))
+    assert per_box == {b.id: target(b) for b in boxes}
+    assert await CapDeferral.all().count() == 0
+
+
+async def test_paused_mailboxes_plan_nothing_receive_nothing_and_say_why() -> None:
+    _ws, boxes = await fleet(domains=2, per_domain=2)
+    paused, warmup_paused = boxes[0], boxes[2]
+    await Mailbox.filter(id=paused.id).update(status=MailboxStatus.PAUSED)
+    await Mailbox.filter(id=warmup_paused.id).update(warmup_paused_at=NOW)
+    await plan_warmup(FrozenClock(NOW), composer, PlanOptions(seed=6))
+    rows = await OutboundMessage.all().values("mailbox_id", "peer_id")
+    involved = {r["mailbox_id"] for r in rows} | {r["peer_id"] for r in rows}
+    assert involved == {boxes[1].id, boxes[3].id}
+    reasons = {
+        d["mailbox_id"]: (d["cap"], d["allowed"], d["detail"]["reason"])
+        for d in await CapDeferral.filter(cap=CapKind.STATUS).values("mailbox_id", "cap", "allowed", "detail")
+    }
+    assert reasons == {
+        paused.id: (CapKind.STATUS, 0, "paused"),
+        warmup_paused.id: (CapKind.STATUS, 0, "warmup_paused"),
+    }
+    # the two left can only write to each other once a day: the rest is held back for want of peers
+    peers = await CapDeferral.filter(cap=CapKind.PEERS).values_list("mailbox_id", "allowed")
+    assert sorted(peers) == [(boxes[1].id, 1), (boxes[3].id, 1)]
+
+
+async def test_mail_already_planned_counts_toward_the_mailbox_cap_and_a_workspace_cap_binds() -> None:
+    ws, boxes = await fleet(domains=3, per_domain=3, settings={"daily_cap": 9})
+    first = boxes[0]
+    await Mailbox.filter(id=first.id).update(daily_cap=target(first) + 3)
+    for n in range(5):  # campaign mail already reserved today
+        await OutboundMessage.create(
+            kind=MessageKind.CAMPAIGN,
+            workspace=ws,
+            mailbox=first,
+            message_id=f"<c{n}@acme0.test>",
+            scheduled_at=NOW + dt.timedelta(hours=n + 1),
+        )
+    await plan_warmup(FrozenClock(NOW), composer, PlanOptions(seed=7))
+    warm = Counter(r["mailbox_id"] for r in await OutboundMessage.filter(kind=MessageKind.WARMUP).values("mailbox_id"))
+    assert sum(warm.values()) == 9 - 5  # the workspace cap counts the campaign mail too
+    caps = {(d["mailbox_id"], d["cap"]) for d in await CapDeferral.all().values("mailbox_id", "cap")}
+    assert (first.id, CapKind.MAILBOX) in caps
+    assert {cap for _, cap in caps} <= {CapKind.MAILBOX, CapKind.WORKSPACE}
+    assert sum(1 for _, cap in caps if cap is CapKind.WORKSPACE) >= 3
+
+
+async def test_two_planners_at_once_never_overbook() -> None:
+    _, boxes = await fleet(domains=3, per_domain=4, domain_cap=10)
+    clock = FrozenClock(NOW)
+    reports = await asyncio.gather(*(plan_warmup(clock, composer, PlanOptions(seed=s)) for s in range(4)))
+    rows = await OutboundMessage.all().values("mailbox_id")
+    per_box = Counter(r["mailbox_id"] for r in rows)
+    assert sum(r.planned for r in reports) == len(rows)
+    assert sorted(r.planned for r in reports)[:3] == [0, 0, 0]  # one planned, the others found it done
+    for domain_id in {b.domain_id for b in boxes}:
+        assert sum(per_box[b.id] for b in boxes if b.domain_id == domain_id) == 10
+    assert all(per_box[b.id] <= target(b) for b in boxes)
+
+
+async def test_late_in_the_day_the_window_limits_and_weekends_rest_when_asked() -> None:
+    _, _boxes = await fleet(domains=3, per_domain=3, settings={"warmup": {"weekdays_only": True}})
+    late = dt.datetime(2026, 11, 2, 16, 54, tzinfo=dt.UTC)  # 19:54 in Moscow: 6 minutes of window left
+    await plan_warmup(FrozenClock(late), composer, PlanOptions(seed=8))
+    per_box = Counter(r["mailbox_id"] for r in await OutboundMessage.all().values("mailbox_id"))
+    assert set(per_box.values()) == {1} and len(per_box) == 9  # (6 min - 1 min lead) / 4 min
+    assert set(await CapDeferral.all().values_list("cap", flat=True)) == {CapKind.WINDOW}
+    saturday = dt.datetime(2026, 11, 7, 6, 0, tzinfo=dt.UTC)
+    assert (await plan_warmup(FrozenClock(saturday), composer, PlanOptions(seed=9))).planned == 0
+
+
+def test_spread_keeps_the_minimum_gap_inside_the_span() -> None:
+    rng = random.Random(1)
+    start = NOW
+    end = NOW + dt.timedelta(hours=2)
+    times = spread(20, start, end, min_gap_s=300, rng=rng)
+    assert len(times) == 20 and start <= times[0] and times[-1] < end
+    assert all((b - a).total_seconds() >= 300 for a, b in itertools.pairwise(times))
+    assert spread(0, start, end, min_gap_s=300, rng=rng) == []
+
+
+async def test_the_worker_job_plans_with_the_injected_composer(redis: Redis, database_url: str) -> None:
+    _, boxes = await fleet(domains=3, per_domain=2)
+    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    await pool.enqueue_job("plan_warmup", _job_id="plan-1")
+    ctx = {"database_url": database_url, "db_ready": True, "clock": FrozenClock(NOW), "compose_warmup": composer}
+    worker = create_worker(REDIS_URL, ctx=ctx, burst=True)
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+        await pool.aclose()
+    assert worker.jobs_complete >= 1 and worker.jobs_failed == 0
+    per_box = Counter(r["mailbox_id"] for r in await OutboundMessage.all().values("mailbox_id"))
+    assert per_box == {b.id: target(b) for b in boxes}

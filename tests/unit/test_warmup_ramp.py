@@ -1,0 +1,78 @@
+"""The warmup ramp: start, step, plateau, deterministic daily jitter, weekdays only, provider limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.warmup.ramp import (
+    base_target,
+    daily_target,
+    jitter,
+    maintenance_target,
+    ramp_length_days,
+    warmup_day,
+)
+from engine.warmup.settings import WarmupSettings
+
+MONDAY = dt.date(2026, 11, 2)
+
+
+def days(n: int, start: dt.date = MONDAY) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range(n)]
+
+
+def test_without_variance_the_ramp_starts_steps_and_plateaus() -> None:
+    s = WarmupSettings(start_per_day=2, step_per_day=1, target_per_day=30, variance=0.0)
+    volumes = [daily_target(s, mailbox_id=7, started_on=MONDAY, day=d) for d in days(40)]
+    assert volumes[:4] == [2, 3, 4, 5]
+    assert volumes[28] == 30 and set(volumes[28:]) == {30}  # linear +1/day from 2 reaches 30 on day 29
+    assert ramp_length_days(s) == 29
+
+
+def test_nothing_before_the_start() -> None:
+    s = WarmupSettings()
+    assert daily_target(s, mailbox_id=1, started_on=MONDAY, day=MONDAY - dt.timedelta(days=1)) == 0
+    assert warmup_day(started_on=MONDAY, day=MONDAY - dt.timedelta(days=3)) == 0
+
+
+def test_jitter_stays_within_the_variance_is_stable_and_differs_between_mailboxes_and_days() -> None:
+    factors = [jitter(mailbox_id=m, day=d, variance=0.2) for m in range(50) for d in days(30)]
+    assert all(0.8 <= f <= 1.2 for f in factors)
+    assert jitter(mailbox_id=3, day=MONDAY, variance=0.2) == jitter(mailbox_id=3, day=MONDAY, variance=0.2)
+    assert len({round(f, 6) for f in factors}) > 1400  # practically all different
+    assert min(factors) < 0.85 and max(factors) > 1.15  # the whole band is used
+    assert jitter(mailbox_id=3, day=MONDAY, variance=0.0) == 1.0
+
+
+def test_the_daily_volume_varies_around_the_ramp_never_above_the_target() -> None:
+    s = WarmupSettings(start_per_day=2, step_per_day=2, target_per_day=40, variance=0.2)
+    for mailbox_id in range(30):
+        for number, day in enumerate(days(60), 1):
+            volume = daily_target(s, mailbox_id=mailbox_id, started_on=MONDAY, day=day)
+            base = base_target(s, day_number=number)
+            assert 1 <= volume <= 40
+            assert round(base * 0.8) - 1 <= volume <= round(base * 1.2) + 1
+    plateau = [daily_target(s, mailbox_id=m, started_on=MONDAY, day=MONDAY + dt.timedelta(days=45)) for m in range(30)]
+    assert len(set(plateau)) > 3  # no two mailboxes send like clockwork
+
+
+def test_weekdays_only_skips_weekends_without_advancing_the_ramp() -> None:
+    s = WarmupSettings(start_per_day=2, step_per_day=1, target_per_day=30, variance=0.0, weekdays_only=True)
+    volumes = [daily_target(s, mailbox_id=1, started_on=MONDAY, day=d) for d in days(14)]
+    assert volumes == [2, 3, 4, 5, 6, 0, 0, 7, 8, 9, 10, 11, 0, 0]
+    assert warmup_day(started_on=MONDAY, day=MONDAY + dt.timedelta(days=7), weekdays_only=True) == 6
+
+
+def test_the_provider_limit_is_respected() -> None:
+    s = WarmupSettings(start_per_day=5, step_per_day=5, target_per_day=50, variance=0.2)
+    volumes = [daily_target(s, mailbox_id=9, started_on=MONDAY, day=d, provider_limit=12) for d in days(20)]
+    assert max(volumes) == 12 and volumes[0] <= 6
+
+
+def test_maintenance_keeps_a_share_of_the_cap() -> None:
+    s = WarmupSettings(maintenance_share=0.2, variance=0.15)
+    values = [maintenance_target(s, mailbox_id=m, day=MONDAY, daily_cap=40) for m in range(40)]
+    assert all(6 <= v <= 10 for v in values) and len(set(values)) > 1
+    assert maintenance_target(s, mailbox_id=1, day=MONDAY, daily_cap=0) == 0
+    weekend = WarmupSettings(weekdays_only=True)
+    assert maintenance_target(weekend, mailbox_id=1, day=MONDAY + dt.timedelta(days=5), daily_cap=40) == 0
