@@ -1,0 +1,113 @@
+"""Warmup end to end on the real Postfix + Dovecot: the planner reserves today's sends inside the caps, the outbox
+sends them with the keyed marker, the receiving mailboxes get each exactly once, and their inbox sync recognises
+the mail as warmup (counted against the sender) and plans threaded replies. Deliveries are counted in Dovecot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from engine.access import SYSTEM
+from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
+from engine.inbox import SyncOptions, sync_mailbox
+from engine.mail.smtp import SmtpTransport, Timeouts
+from engine.sending.outbox import Outbox, SendOptions
+from engine.sending.planner import plan_warmup
+from engine.sending.sentfolder import ImapSentFolder
+from engine.warmup.content import compose_warmup
+from engine.warmup.marker import WarmupMarker
+from models import CapDeferral, Domain, Event, Mailbox, OutboundMessage, Workspace
+from models.enums import CapKind, EventKind, MailboxStatus, MailProvider, MessageKind, MessageStatus, TlsMode
+from tests.harness.mailserver import MailServer
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+DOMAINS = ("alpha.test", "beta.test")
+MORNING = dt.datetime(2031, 3, 10, 5, 0, tzinfo=dt.UTC)  # 08:00 in Moscow, a Monday: the window opens
+EVENING = dt.datetime(2031, 3, 10, 16, 59, tzinfo=dt.UTC)  # 19:59 in Moscow: every send of the day is due
+VAULT = Vault([generate_key()])
+
+
+@pytest.fixture(scope="module")
+def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    with MailServer(tmp_path_factory.mktemp("warmup"), domains=list(DOMAINS), users_per_domain=3) as server:
+        yield server
+
+
+@pytest.fixture
+async def outbox(mail: MailServer) -> AsyncIterator[tuple[Outbox, FrozenClock]]:
+    clock = FrozenClock(MORNING)
+    async with SmtpTransport(tls_context=mail.ssl_context(), timeouts=Timeouts(10, 10, 20)) as transport:
+        yield (
+            Outbox(
+                clock=clock,
+                vault=VAULT,
+                sender=transport,
+                sent_folder=ImapSentFolder(timeout_s=10),
+                options=SendOptions(ssl_context=mail.ssl_context()),
+                headers_for=WarmupMarker.from_vault(VAULT).headers_for,
+            ),
+            clock,
+        )
+
+
+async def fleet(mail: MailServer) -> list[Mailbox]:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="Europe/Moscow")
+    boxes = []
+    for name in DOMAINS:
+        domain = await Domain.create(workspace=ws, name=name)
+        for n in range(1, 4):
+            address = f"user{n}@{name}"
+            box = await Mailbox.create(
+                workspace=ws, domain=domain, address=address, display_name=f"User {n}",
+                provider=MailProvider.GENERIC, smtp_host=mail.host, smtp_port=mail.ports.submission,
+                smtp_tls=TlsMode.STARTTLS, imap_host=mail.host, imap_port=mail.ports.imap,
+                imap_tls=TlsMode.PLAIN, username=address, secret_enc=VAULT.encrypt("pw"),
+                status=MailboxStatus.WARMING, warmup_started_on=MORNING.date() - dt.timedelta(days=9),
+            )  # fmt: skip
+            boxes.append(box)
+    return boxes
+
+
+async def test_a_warmup_day_is_planned_sent_once_received_as_warmup_and_answered(
+    mail: MailServer, outbox: tuple[Outbox, FrozenClock]
+) -> None:
+    sender, clock = outbox
+    boxes = await fleet(mail)
+    mail.reset()
+
+    report = await plan_warmup(clock, compose_warmup)
+    rows = await OutboundMessage.filter(kind=MessageKind.WARMUP).prefetch_related("mailbox__domain", "peer__domain")
+    assert report.planned == len(rows) > 0
+    assert all(r.mailbox.domain.name != r.peer.domain.name for r in rows)  # never the same domain
+    per_sender = Counter(r.mailbox_id for r in rows)
+    assert max(per_sender.values()) <= 3  # three peers on the other domain, no pair twice a day
+    held = await CapDeferral.filter(cap=CapKind.PEERS).count()
+    assert held == sum(1 for b in boxes if per_sender[b.id] == 3)  # day 10's target is above the peers available
+
+    clock.set(EVENING)
+    due = await sender.sweep()
+    for mailbox_id in due.send:
+        await sender.send_mailbox(mailbox_id)
+    assert await OutboundMessage.filter(status=MessageStatus.SENT).count() == len(rows)
+
+    expected = Counter(r.peer.address for r in rows)
+    arrived = {b.address: mail.count(b.address, "INBOX") + mail.count(b.address, "Junk") for b in boxes}
+    assert arrived == {b.address: expected[b.address] for b in boxes}  # each exactly once, counted by Dovecot
+
+    for box in boxes:
+        await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=SyncOptions(
+            timeout_s=10, ssl_context=mail.ssl_context(), warmup_seed="flow"))  # fmt: skip
+    placed = Counter(e.mailbox_id for e in await Event.filter(kind__in=[EventKind.WARMUP_INBOX, EventKind.WARMUP_SPAM]))
+    assert placed == per_sender  # placement counts against the sender, once per message
+    replies = await OutboundMessage.filter(kind=MessageKind.WARMUP, status=MessageStatus.PLANNED)
+    assert 0 < len(replies) < len(rows)  # a share is answered (reply_probability), never every message
+    by_id = {r.message_id: r for r in rows}
+    for reply in replies:  # threaded answers from the receiver to the sender, after a human-like delay
+        parent = by_id[reply.in_reply_to]
+        assert (reply.mailbox_id, reply.peer_id) == (parent.peer_id, parent.mailbox_id)
+        assert reply.references.split()[-1] == parent.message_id and reply.scheduled_at > EVENING
