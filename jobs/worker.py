@@ -17,6 +17,7 @@ from engine.logging import get_logger
 from engine.notify import Notification, deliver
 from engine.sending import planner
 from engine.settings import load_settings
+from engine.warmup import graduation
 from jobs import enqueue
 
 log = get_logger(__name__)
@@ -103,6 +104,11 @@ async def plan_warmup(ctx: dict[str, Any]) -> int:
     return (await planner.plan_warmup(ctx["clock"], compose)).planned
 
 
+async def graduate_warmup(ctx: dict[str, Any]) -> int:
+    """Warming mailboxes that passed their minimum period and placement become active (daily)."""
+    return len((await graduation.run_gate(ctx["clock"])).graduated)
+
+
 def _warmup_composer() -> Any:
     try:
         from engine.warmup.content import compose_warmup  # noqa: PLC0415 - the content module of the warmup part
@@ -123,6 +129,7 @@ class WorkerSettings:
         func(watch_domains, name="watch_domains", max_tries=1, timeout=600),
         func(sync_inboxes, name="sync_inboxes", max_tries=1, timeout=600),
         func(plan_warmup, name="plan_warmup", max_tries=1, timeout=600),
+        func(graduate_warmup, name="graduate_warmup", max_tries=1, timeout=600),
     ]
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
@@ -134,6 +141,7 @@ class WorkerSettings:
         cron(watch_domains, name="cron:watch_domains", hour={6}, minute={0}, unique=True),
         cron(sync_inboxes, name="cron:sync_inboxes", minute=set(range(0, 60, 5)), unique=True, timeout=600),
         cron(plan_warmup, name="cron:plan_warmup", minute=set(range(2, 60, 10)), unique=True, timeout=600),
+        cron(graduate_warmup, name="cron:graduate_warmup", hour={3}, minute={40}, unique=True, timeout=600),
     ]
     on_startup = startup
     on_shutdown = shutdown
