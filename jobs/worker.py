@@ -20,6 +20,7 @@ from engine.sending import planner
 from engine.sending.outbox import Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
 from engine.settings import load_settings
+from engine.warmup import graduation
 from engine.warmup.content import compose_warmup
 from engine.warmup.marker import WarmupMarker
 from jobs import enqueue
@@ -143,6 +144,11 @@ async def plan_warmup(ctx: dict[str, Any]) -> int:
     return (await planner.plan_warmup(ctx["clock"], compose)).planned
 
 
+async def graduate_warmup(ctx: dict[str, Any]) -> int:
+    """Warming mailboxes that passed their minimum period and placement become active (daily)."""
+    return len((await graduation.run_gate(ctx["clock"])).graduated)
+
+
 class WorkerSettings:
     """What every worker runs. `--scale worker=N` is safe: crons are `unique`, jobs are idempotent."""
 
@@ -159,6 +165,7 @@ class WorkerSettings:
         func(send_mailbox, name="send_mailbox", max_tries=3, timeout=900, keep_result=60),
         func(recover_mailbox, name="recover_mailbox", max_tries=3, timeout=300, keep_result=60),
         func(plan_warmup, name="plan_warmup", max_tries=1, timeout=600),
+        func(graduate_warmup, name="graduate_warmup", max_tries=1, timeout=600),
     ]
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
@@ -172,6 +179,7 @@ class WorkerSettings:
         # every minute, and at start-up: Redis may have lost its queue, the database has not
         cron(send_tick, name="cron:send_tick", second={15}, unique=True, run_at_startup=True, timeout=120),
         cron(plan_warmup, name="cron:plan_warmup", minute=set(range(2, 60, 10)), unique=True, timeout=600),
+        cron(graduate_warmup, name="cron:graduate_warmup", hour={3}, minute={40}, unique=True, timeout=600),
     ]
     on_startup = startup
     on_shutdown = shutdown

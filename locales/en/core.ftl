@@ -137,6 +137,10 @@ arg-domain-set-field = provider|registrar|pool|tracking
 arg-domain-set-value = value
 arg-domain-id = domain number
 arg-pem = CA certificate (PEM file)
+arg-target = mailbox or domain
+arg-which = mailbox, domain or all
+arg-setting = setting
+arg-warmup-settings-value = value
 
 cmd-start = start, or accept an invite
 cmd-help = the commands available to you

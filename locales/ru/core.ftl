@@ -137,6 +137,10 @@ arg-domain-set-field = provider|registrar|pool|tracking
 arg-domain-set-value = значение
 arg-domain-id = номер домена
 arg-pem = сертификат CA (файл PEM)
+arg-target = ящик или домен
+arg-which = ящик, домен или all
+arg-setting = настройка
+arg-warmup-settings-value = значение
 
 cmd-start = начать работу или принять приглашение
 cmd-help = список доступных команд

@@ -1,0 +1,183 @@
+"""Warmup in chat: progress of a mailbox, a domain or the workspace, start and pause, the settings, and why a
+mailbox sent less than it wanted today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
+from engine.reply import Reply
+from engine.sending import why as why_service
+from engine.warmup import service
+from engine.warmup.graduation import Stage
+from engine.warmup.placement import Placement
+from engine.warmup.service import MailboxWarmup, WarmupChange
+from engine.warmup.settings import BOUNDS, WarmupSettings
+from models.enums import CapKind
+
+STAGE_MARK: Final = {
+    Stage.NOT_STARTED: "⚪",
+    Stage.WARMING: "🔥",
+    Stage.WAITING: "⏳",
+    Stage.READY: "✅",
+    Stage.GRADUATED: "🟢",
+}
+ONE_BY_ONE: Final = 3
+"""Up to this many mailboxes, /warmup shows each in full; more (a domain) get one line each."""
+
+
+def stage_key(stage: Stage) -> str:
+    return "warmup-stage-" + stage.value.replace("_", "-")
+
+
+def eta_key(stage: Stage) -> str:
+    return "warmup-eta-" + stage.value.replace("_", "-")
+
+
+def cap_key(cap: CapKind) -> str:
+    return f"why-cap-{cap.value}"
+
+
+def _placement(ctx: Ctx, placement: Placement) -> str:
+    if placement.score is None:  # a state of its own, never 0 %
+        return ctx.t("warmup-placement-none", sample=placement.sample, needed=placement.min_sample)
+    return ctx.t("warmup-placement", percent=round(placement.score * 100), sample=placement.sample)
+
+
+def _eta(ctx: Ctx, item: MailboxWarmup, min_placement: float) -> str:
+    r = item.readiness
+    when = str(r.ready_on) if r.ready_on else "—"
+    threshold = round(min_placement * 100)
+    return ctx.t(eta_key(r.stage), date=when, threshold=threshold)
+
+
+def _card(ctx: Ctx, item: MailboxWarmup, settings: WarmupSettings) -> str:
+    r = item.readiness
+    lines = [
+        f"{STAGE_MARK[r.stage]} {item.address} ({ctx.t(f'mailbox-status-{item.status.value}')})",
+        ctx.t("warmup-day", day=min(r.day, r.days) if r.stage is Stage.WARMING else r.day, days=r.days),
+        ctx.t("warmup-today", target=item.target_today, sent=item.sent_today),
+        _placement(ctx, r.placement),
+        _eta(ctx, item, settings.min_placement),
+    ]
+    if item.paused:
+        lines.insert(1, ctx.t("warmup-paused-note"))
+    return "\n".join(lines)
+
+
+def _line(ctx: Ctx, item: MailboxWarmup) -> str:
+    r = item.readiness
+    pause = " ⏸" if item.paused else ""
+    return (
+        ctx.t(
+            "warmup-line",
+            mark=STAGE_MARK[r.stage],
+            address=item.address,
+            day=r.day,
+            days=r.days,
+            sent=item.sent_today,
+            target=item.target_today,
+            placement=_placement(ctx, r.placement),
+        )
+        + pause
+    )
+
+
+@command("warmup", Access.READ, Arg("target", required=False), example="anna@acme-mail.ru")
+async def warmup(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """A mailbox or a domain in detail; without an argument, the workspace in a few lines."""
+    if args["target"]:
+        items = await service.warmup_status(ctx.actor, ctx.clock, args["target"])
+        if not items:
+            return Reply().add(ctx.t("warmup-domain-empty", domain=args["target"]))
+        settings = await service.show_settings(ctx.actor)
+        if len(items) <= ONE_BY_ONE:
+            return Reply().add("\n\n".join(_card(ctx, i, settings) for i in items))
+        reply = Reply().add(ctx.t("warmup-domain-title", domain=args["target"], count=len(items)), "title")
+        return reply.add(brief(ctx, [_line(ctx, i) for i in items], limit=LINES_SHOWN, sep="\n"))
+    view = await service.warmup_overview(ctx.actor, ctx.clock)
+    if not view.total:
+        return Reply().add(ctx.t(manage_hint(ctx, "warmup-none")))
+    reply = Reply().add(ctx.t("warmup-title", total=view.total), "title")
+    stages = [f"{STAGE_MARK[s]} {ctx.t(stage_key(s))}: {n}" for s, n in view.stages.items() if n]
+    reply.add("\n".join(stages))
+    if view.paused:
+        reply.add(ctx.t("warmup-paused-count", count=view.paused))
+    if view.worst:
+        worst = [f"{address}: {_placement(ctx, p)}" for address, p in view.worst]
+        reply.add(ctx.t("warmup-worst") + "\n" + "\n".join(worst))
+    if view.unmeasured:
+        reply.add(ctx.t("warmup-unmeasured", count=view.unmeasured))
+    return reply
+
+
+def _change(ctx: Ctx, key: str, change: WarmupChange) -> Reply:
+    reply = Reply(ok=bool(change.changed) or not change.skipped).add(
+        ctx.t(key, changed=len(change.changed), unchanged=len(change.unchanged), skipped=len(change.skipped))
+    )
+    if change.changed:
+        reply.add(brief(ctx, list(change.changed)))
+    if change.skipped:
+        reply.add(ctx.t("warmup-start-skipped", mailboxes=brief(ctx, list(change.skipped))))
+    return reply
+
+
+@command("warmup_start", Access.MANAGE, Arg("which"), example="acme-mail.ru")
+async def warmup_start(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    return _change(ctx, "warmup-started", await service.start_warmup(ctx.actor, ctx.clock, args["which"]))
+
+
+@command("warmup_pause", Access.MANAGE, Arg("which"), example="acme-mail.ru")
+async def warmup_pause(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    return _change(ctx, "warmup-paused", await service.pause_warmup(ctx.actor, ctx.clock, args["which"]))
+
+
+def _bounds(name: str) -> str:
+    bounds = BOUNDS[name]
+    if isinstance(bounds[0], str):
+        return " | ".join(str(b) for b in bounds)
+    return f"{bounds[0]}–{bounds[1]}"
+
+
+@command(
+    "warmup_settings",
+    Access.MANAGE,
+    Arg("setting", required=False),
+    Arg("value", required=False),
+    example="target_per_day 30",
+)
+async def warmup_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Without arguments: every setting with its bounds. With a name and a value: change it."""
+    if args["setting"] is not None:
+        change = await service.set_setting(ctx.actor, ctx.clock, args["setting"], args["value"] or "")
+        return Reply().add(
+            ctx.t("warmup-setting-changed", name=change.name, before=str(change.before), after=str(change.after))
+        )
+    settings = await service.show_settings(ctx.actor)
+    lines = [
+        ctx.t("warmup-setting-line", name=name, value=str(getattr(settings, name)), bounds=_bounds(name))
+        for name in BOUNDS
+    ]
+    return Reply().add(ctx.t("warmup-settings-title"), "title").add("\n".join(lines)).add(ctx.t("warmup-settings-hint"))
+
+
+@command("why", Access.READ, Arg("target"), example="anna@acme-mail.ru")
+async def why(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Today's deferrals of a mailbox or a domain: which cap held it back, wanted against allowed."""
+    found = await why_service.why(ctx.actor, args["target"], ctx.clock)
+    if not found:
+        return Reply().add(ctx.t("why-nothing", target=args["target"]))
+    day: dt.date = found[0].day
+    lines = [
+        ctx.t(
+            "why-line",
+            mailbox=d.mailbox,
+            wanted=d.wanted,
+            allowed=d.allowed,
+            cap=ctx.t(cap_key(d.cap)),
+        )
+        for d in found
+    ]
+    reply = Reply().add(ctx.t("why-title", target=args["target"], day=str(day)), "title")
+    return reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))

@@ -1,0 +1,295 @@
+"""Warmup for people: progress of a mailbox or a domain, a workspace summary, start and pause, the settings.
+
+Every function takes the `Actor` and enforces isolation itself (`engine.access`): reading needs read access to the
+actor's current workspace, changing needs manage access; a mailbox or domain of another workspace is "not found".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from engine.access import Actor, require_manager, require_reader
+from engine.clock import Clock
+from engine.dns.names import to_ascii
+from engine.errors import NotFound, UserError
+from engine.lifecycle import transition_mailbox
+from engine.mail.providers import PRESETS
+from engine.stats import workspace_zones
+from engine.warmup.graduation import Readiness, Stage, readiness
+from engine.warmup.placement import Placement, PlacementScope, placements
+from engine.warmup.ramp import daily_target, maintenance_target
+from engine.warmup.settings import BOUNDS, WarmupSettings
+from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
+from models.enums import MailboxStatus, MessageKind, MessageStatus
+
+WORST_SHOWN: Final = 5
+"""How many of the worst placements the workspace summary lists."""
+
+_SKIPPED: Final = frozenset({MailboxStatus.RETIRED})
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxWarmup:
+    """One mailbox's warmup today."""
+
+    address: str
+    status: MailboxStatus
+    paused: bool  # a manager paused its warmup
+    readiness: Readiness
+    target_today: int  # warmup emails the ramp (or the maintenance share) wants today
+    sent_today: int  # warmup emails it sent today
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The workspace at a glance: mailboxes by stage, paused ones, and the worst measured placements."""
+
+    total: int
+    stages: dict[Stage, int]
+    paused: int
+    worst: tuple[tuple[str, Placement], ...]  # (address, placement) of warming mailboxes, lowest score first
+    unmeasured: int  # warming mailboxes with not enough data yet
+
+
+@dataclass(frozen=True, slots=True)
+class WarmupChange:
+    """What `/warmup_start` or `/warmup_pause` did: the mailboxes changed and those already in that state."""
+
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    skipped: tuple[str, ...] = ()  # start: mailboxes whose status does not allow warmup (paused, disabled, …)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChange:
+    name: str
+    before: Any
+    after: Any
+
+
+async def _today(workspace_id: int, clock: Clock) -> dt.date:
+    zone = (await workspace_zones([workspace_id])).get(workspace_id, ZoneInfo("UTC"))
+    return clock.now().astimezone(zone).date()
+
+
+async def _settings(workspace_id: int) -> WarmupSettings:
+    space = await Workspace.get(id=workspace_id)
+    return WarmupSettings.from_workspace(space.settings)
+
+
+async def _resolve(workspace_id: int, target: str, *, allow_all: bool) -> list[Mailbox]:
+    """The mailboxes `target` names in the workspace: an address, a domain, or (when allowed) "all"."""
+    text = target.strip()
+    if allow_all and text.lower() in {"all", "все", "всё"}:
+        return list(
+            await Mailbox.filter(workspace_id=workspace_id).exclude(status__in=list(_SKIPPED)).order_by("address")
+        )
+    if "@" in text:
+        box = await Mailbox.get_or_none(workspace_id=workspace_id, address=text.lower())
+        if box is None:
+            raise NotFound("error-mailbox-not-found", address=text[:320])
+        return [box]
+    try:
+        name = to_ascii(text)
+    except UserError:
+        raise NotFound("error-domain-not-found", name=text[:253]) from None
+    domain = await Domain.get_or_none(workspace_id=workspace_id, name=name)
+    if domain is None:
+        raise NotFound("error-domain-not-found", name=text[:253])
+    return list(await Mailbox.filter(domain_id=domain.id).exclude(status__in=list(_SKIPPED)).order_by("address"))
+
+
+async def _sent_today(workspace_id: int, ids: Sequence[int], today: dt.date) -> Counter[int]:
+    zone = (await workspace_zones([workspace_id])).get(workspace_id, ZoneInfo("UTC"))
+    start = dt.datetime.combine(today, dt.time(), tzinfo=zone)
+    end = start + dt.timedelta(days=1)
+    rows = await OutboundMessage.filter(
+        workspace_id=workspace_id,
+        mailbox_id__in=list(ids),
+        kind=MessageKind.WARMUP,
+        status=MessageStatus.SENT,
+        sent_at__gte=start,
+        sent_at__lt=end,
+    ).values("mailbox_id")
+    return Counter(int(r["mailbox_id"]) for r in rows)
+
+
+def _target(settings: WarmupSettings, box: Mailbox, today: dt.date) -> int:
+    if box.warmup_started_on is None:
+        return 0
+    if box.status is MailboxStatus.ACTIVE:
+        return maintenance_target(settings, mailbox_id=box.id, day=today, daily_cap=box.daily_cap)
+    limit = PRESETS[box.provider].provider_daily_limit
+    return daily_target(settings, mailbox_id=box.id, started_on=box.warmup_started_on, day=today, provider_limit=limit)
+
+
+async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[MailboxWarmup]:
+    """The warmup of one mailbox (an address) or of every mailbox of a domain, by address."""
+    workspace_id = require_reader(actor)
+    boxes = await _resolve(workspace_id, target, allow_all=False)
+    if not boxes:
+        return []
+    settings = await _settings(workspace_id)
+    today = await _today(workspace_id, clock)
+    ids = [b.id for b in boxes]
+    found = await placements(workspace_id, PlacementScope.MAILBOX, ids, until=today)
+    sent = await _sent_today(workspace_id, ids, today)
+    return [
+        MailboxWarmup(
+            address=b.address,
+            status=b.status,
+            paused=b.warmup_paused_at is not None,
+            readiness=readiness(
+                settings,
+                started_on=b.warmup_started_on,
+                today=today,
+                placement=found[b.id],
+                graduated=b.status is MailboxStatus.ACTIVE,
+            ),
+            target_today=_target(settings, b, today),
+            sent_today=sent[b.id],
+        )
+        for b in boxes
+    ]
+
+
+async def warmup_overview(actor: Actor, clock: Clock) -> Overview:
+    """Every mailbox of the workspace by stage (two queries whatever the fleet's size), and the worst placements
+    among the warming ones that have enough data."""
+    workspace_id = require_reader(actor)
+    rows = await (
+        Mailbox.filter(workspace_id=workspace_id)
+        .exclude(status__in=list(_SKIPPED))
+        .values("id", "address", "status", "warmup_started_on", "warmup_paused_at")
+    )
+    settings = await _settings(workspace_id)
+    today = await _today(workspace_id, clock)
+    warming = [r for r in rows if r["status"] == MailboxStatus.WARMING]
+    found = await placements(workspace_id, PlacementScope.MAILBOX, [int(r["id"]) for r in warming], until=today)
+    stages: Counter[Stage] = Counter()
+    for r in rows:
+        status = MailboxStatus(r["status"])
+        stage = readiness(
+            settings,
+            started_on=r["warmup_started_on"],
+            today=today,
+            placement=found.get(int(r["id"]), Placement(0, 0, 0, today)),
+            graduated=status is MailboxStatus.ACTIVE,
+        ).stage
+        stages[stage] += 1
+    measured = [(str(r["address"]), found[int(r["id"])]) for r in warming if found[int(r["id"])].score is not None]
+    measured.sort(key=lambda pair: (pair[1].score or 0.0, pair[0]))
+    return Overview(
+        total=len(rows),
+        stages={stage: stages[stage] for stage in Stage},
+        paused=sum(1 for r in rows if r["warmup_paused_at"] is not None),
+        worst=tuple(measured[:WORST_SHOWN]),
+        unmeasured=len(warming) - len(measured),
+    )
+
+
+async def start_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
+    """Start (or resume) warmup: `warmup_started_on` = today where unset, the pause cleared, and `new` mailboxes
+    moved to `warming`. Mailboxes paused, disabled or in cooldown keep their status (they are listed as skipped:
+    `/mailbox_resume` decides about them)."""
+    workspace_id = require_manager(actor)
+    today = await _today(workspace_id, clock)
+    changed: list[str] = []
+    unchanged: list[str] = []
+    skipped: list[str] = []
+    async with in_transaction():
+        boxes = await _resolve(workspace_id, which, allow_all=True)
+        for box in boxes:
+            if box.status not in {MailboxStatus.NEW, MailboxStatus.WARMING, MailboxStatus.ACTIVE}:
+                skipped.append(box.address)
+                continue
+            values: dict[str, Any] = {}
+            if box.warmup_started_on is None:
+                values["warmup_started_on"] = today
+            if box.warmup_paused_at is not None:
+                values["warmup_paused_at"] = None
+            if box.status is MailboxStatus.NEW:
+                await transition_mailbox(
+                    box, MailboxStatus.WARMING, clock=clock, reason="warmup started", actor_id=actor.person_id,
+                    extra=values,
+                )  # fmt: skip
+            elif values:
+                await Mailbox.filter(id=box.id).update(**values)
+            else:
+                unchanged.append(box.address)
+                continue
+            changed.append(box.address)
+        if changed:
+            await _audit(actor, workspace_id, clock, action="warmup.start", which=which, addresses=changed)
+    return WarmupChange(tuple(changed), tuple(unchanged), tuple(skipped))
+
+
+async def pause_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
+    """Pause warmup (`warmup_paused_at` = now): the planner plans no more warmup for these mailboxes and the
+    sender re-checks the pause before each send. Campaign mail of an active mailbox is not affected."""
+    workspace_id = require_manager(actor)
+    now = clock.now()
+    async with in_transaction():
+        boxes = await _resolve(workspace_id, which, allow_all=True)
+        fresh = [b for b in boxes if b.warmup_paused_at is None]
+        if fresh:
+            await Mailbox.filter(id__in=[b.id for b in fresh], warmup_paused_at__isnull=True).update(
+                warmup_paused_at=now
+            )
+            await _audit(
+                actor, workspace_id, clock, action="warmup.pause", which=which, addresses=[b.address for b in fresh]
+            )
+    return WarmupChange(
+        tuple(b.address for b in fresh), tuple(b.address for b in boxes if b.warmup_paused_at is not None)
+    )
+
+
+async def _audit(
+    actor: Actor, workspace_id: int, clock: Clock, *, action: str, which: str, addresses: list[str]
+) -> None:
+    await AuditLog.create(
+        workspace_id=workspace_id,
+        actor_id=actor.person_id,
+        action=action,
+        subject=f"warmup:{which.strip()[:200]}",
+        data={"mailboxes": addresses[:50], "count": len(addresses)},
+        created_at=clock.now(),
+    )
+
+
+async def show_settings(actor: Actor) -> WarmupSettings:
+    """The workspace's warmup settings (defaults where it sets nothing)."""
+    return await _settings(require_reader(actor))
+
+
+async def set_setting(actor: Actor, clock: Clock, name: str, value: str) -> SettingChange:
+    """Change one warmup setting within its bounds (`WarmupSettings.BOUNDS`), stored in
+    `Workspace.settings["warmup"]` and audited. Raises `UserError("error-warmup-setting…")` naming the setting
+    and its bounds; nothing is written then."""
+    workspace_id = require_manager(actor)
+    key = name.strip().lower()
+    if key not in BOUNDS:
+        raise UserError("error-warmup-setting-unknown", name=name[:40], known=", ".join(BOUNDS))
+    async with in_transaction():
+        space = await Workspace.filter(id=workspace_id).select_for_update().get()
+        current = WarmupSettings.from_workspace(space.settings)
+        updated = current.with_values({key: value})
+        space.settings = {**(space.settings or {}), "warmup": updated.to_json()}
+        await space.save(update_fields=["settings"])
+        before, after = getattr(current, key), getattr(updated, key)
+        await AuditLog.create(
+            workspace_id=workspace_id,
+            actor_id=actor.person_id,
+            action="warmup.setting",
+            subject=f"workspace:{workspace_id}",
+            data={"name": key, "from": before, "to": after},
+            created_at=clock.now(),
+        )
+    return SettingChange(key, before, after)

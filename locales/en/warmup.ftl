@@ -1,0 +1,52 @@
+## Warmup in chat: /warmup, /warmup_start, /warmup_pause, /warmup_settings, /why.
+
+warmup-none = This workspace has no mailboxes yet.
+warmup-none-manage = This workspace has no mailboxes yet. Import them (/mailbox_import), then start warmup: /warmup_start all
+warmup-title = Warmup: { $total } mailboxes
+warmup-stage-not-started = warmup not started
+warmup-stage-warming = warming up
+warmup-stage-waiting = period over, waiting for good placement
+warmup-stage-ready = ready, will go to work at the next check
+warmup-stage-graduated = working (maintenance warmup)
+warmup-paused-count = Warmup paused: { $count }
+warmup-worst = Lowest inbox placement:
+warmup-unmeasured = Not enough placement data yet: { $count }
+warmup-domain-empty = Domain { $domain } has no mailboxes.
+warmup-domain-title = { $domain }: { $count } mailboxes
+warmup-line = { $mark } { $address }: day { $day } of { $days }, today { $sent }/{ $target }, { $placement }
+warmup-day = Warmup day { $day } of { $days }
+warmup-today = Today: target { $target }, sent { $sent }
+warmup-placement = Inbox: { $percent } % of { $sample } emails over 14 days
+warmup-placement-none = Placement: not enough data ({ $sample } emails of the { $needed } needed)
+warmup-paused-note = ⏸ Warmup paused (continue: /warmup_start)
+warmup-eta-not-started = Warmup not started: /warmup_start
+warmup-eta-warming = Ready for campaigns on { $date } at the earliest, if at least { $threshold } % reach the inbox
+warmup-eta-waiting = The warmup period is over ({ $date }); waiting until at least { $threshold } % reach the inbox over a large enough sample
+warmup-eta-ready = Ready: goes to work at the next daily check
+warmup-eta-graduated = Working with campaigns; maintenance warmup goes on
+warmup-started = Warmup started: { $changed }, already running: { $unchanged }, skipped: { $skipped }.
+warmup-paused = Warmup paused: { $changed }, already paused: { $unchanged }.
+warmup-start-skipped = Not started (the mailbox is paused, disabled or cooling down — /mailbox_resume first): { $mailboxes }
+warmup-settings-title = Warmup settings
+warmup-setting-line = { $name } = { $value } (allowed: { $bounds })
+warmup-settings-hint = To change one: /warmup_settings name value, e.g. /warmup_settings target_per_day 30
+warmup-setting-changed = Warmup setting { $name }: was { $before }, now { $after }.
+why-nothing = { $target }: nothing was held back today.
+why-title = Why less was sent: { $target }, { $day }
+why-line = { $mailbox }: wanted { $wanted }, allowed { $allowed } — { $cap }
+why-cap-provider = the mail provider's daily limit
+why-cap-warmup = today's warmup target
+why-cap-health = the limit lowered for the mailbox's health
+why-cap-mailbox = the mailbox's daily cap
+why-cap-domain = the mailbox's share of its domain's daily cap
+why-cap-campaign = the campaign's daily cap
+why-cap-workspace = the workspace's daily cap
+why-cap-status = the mailbox or domain is paused, disabled or cooling down
+why-cap-window = no room left in today's send window
+why-cap-peers = no suitable peer mailboxes for warmup
+
+cmd-warmup = warmup: a mailbox, a domain or the workspace summary
+cmd-warmup-start = start warmup (a mailbox, a domain or all)
+cmd-warmup-pause = pause warmup (a mailbox, a domain or all)
+cmd-warmup-settings = warmup settings with their allowed values; change one
+cmd-why = why a mailbox or domain sent less than it wanted today

@@ -1,0 +1,52 @@
+## Прогрев в чате: /warmup, /warmup_start, /warmup_pause, /warmup_settings, /why.
+
+warmup-none = В этом пространстве ещё нет ящиков.
+warmup-none-manage = В этом пространстве ещё нет ящиков. Импортируйте их (/mailbox_import), затем запустите прогрев: /warmup_start all
+warmup-title = Прогрев: ящиков { $total }
+warmup-stage-not-started = прогрев не начат
+warmup-stage-warming = греются
+warmup-stage-waiting = срок прошёл, ждут хорошей доставляемости
+warmup-stage-ready = готовы, перейдут в работу при следующей проверке
+warmup-stage-graduated = в работе (поддерживающий прогрев)
+warmup-paused-count = Прогрев на паузе: { $count }
+warmup-worst = Хуже всего доходят во «Входящие»:
+warmup-unmeasured = Пока мало данных о доставляемости: { $count }
+warmup-domain-empty = У домена { $domain } нет ящиков.
+warmup-domain-title = { $domain }: ящиков { $count }
+warmup-line = { $mark } { $address }: день { $day } из { $days }, сегодня { $sent }/{ $target }, { $placement }
+warmup-day = День прогрева { $day } из { $days }
+warmup-today = Сегодня: цель { $target }, отправлено { $sent }
+warmup-placement = Во «Входящих»: { $percent } % из { $sample } писем за 14 дней
+warmup-placement-none = Доставляемость: мало данных ({ $sample } писем из { $needed } нужных)
+warmup-paused-note = ⏸ Прогрев на паузе (продолжить: /warmup_start)
+warmup-eta-not-started = Прогрев не начат: /warmup_start
+warmup-eta-warming = Готов к рассылкам не раньше { $date }, если во «Входящие» дойдёт не меньше { $threshold } %
+warmup-eta-waiting = Срок прогрева прошёл ({ $date }); ждём, пока во «Входящие» будет доходить не меньше { $threshold } % при достаточной выборке
+warmup-eta-ready = Готов: перейдёт в работу при ближайшей ежедневной проверке
+warmup-eta-graduated = В работе с рассылками; поддерживающий прогрев продолжается
+warmup-started = Прогрев запущен: { $changed }, уже шёл: { $unchanged }, пропущено: { $skipped }.
+warmup-paused = Прогрев на паузе: { $changed }, уже были на паузе: { $unchanged }.
+warmup-start-skipped = Не запущены (ящик на паузе, отключён или охлаждается — сначала /mailbox_resume): { $mailboxes }
+warmup-settings-title = Настройки прогрева
+warmup-setting-line = { $name } = { $value } (допустимо: { $bounds })
+warmup-settings-hint = Изменить: /warmup_settings имя значение, например /warmup_settings target_per_day 30
+warmup-setting-changed = Настройка прогрева { $name }: было { $before }, стало { $after }.
+why-nothing = { $target }: сегодня ничего не сдерживалось.
+why-title = Почему отправлено меньше: { $target }, { $day }
+why-line = { $mailbox }: хотел { $wanted }, можно { $allowed } — { $cap }
+why-cap-provider = дневной лимит почтового провайдера
+why-cap-warmup = цель прогрева на сегодня
+why-cap-health = лимит снижен из-за здоровья ящика
+why-cap-mailbox = дневной лимит ящика
+why-cap-domain = доля ящика в дневном лимите домена
+why-cap-campaign = дневной лимит кампании
+why-cap-workspace = дневной лимит пространства
+why-cap-status = ящик или домен на паузе, отключён или охлаждается
+why-cap-window = в окне отправки на сегодня не осталось места
+why-cap-peers = не нашлось подходящих ящиков-собеседников для прогрева
+
+cmd-warmup = прогрев: ящик, домен или сводка по пространству
+cmd-warmup-start = запустить прогрев (ящик, домен или all)
+cmd-warmup-pause = приостановить прогрев (ящик, домен или all)
+cmd-warmup-settings = настройки прогрева и их допустимые значения; изменить одну
+cmd-why = почему ящик или домен сегодня отправил меньше, чем хотел

@@ -1,0 +1,163 @@
+"""The graduation gate and the warmup services on real PostgreSQL: who graduates (audited), isolation, start,
+pause, settings and the day's numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from engine.access import Actor
+from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
+from engine.errors import Forbidden, NotFound, UserError
+from engine.stats import EventRecord, record_events
+from engine.warmup import service
+from engine.warmup.graduation import Stage, run_gate
+from jobs import worker
+from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
+from models.enums import EventKind, MailboxStatus, MailProvider, MessageKind, MessageStatus, Platform, Role, TlsMode
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+VAULT = Vault([generate_key()])
+TODAY = dt.date(2031, 3, 20)
+CLOCK = FrozenClock(dt.datetime(2031, 3, 20, 9, 0, tzinfo=dt.UTC))
+
+
+def actor(ws: Workspace, role: Role = Role.MANAGER) -> Actor:
+    return Actor(person_id=None, platform=Platform.TELEGRAM, role=role, workspace_id=ws.id, locale="en")
+
+
+async def box(
+    ws: Workspace, address: str, *, started: dt.date | None, status: MailboxStatus = MailboxStatus.WARMING
+) -> Mailbox:
+    domain, _ = await Domain.get_or_create(workspace=ws, name=address.split("@")[1])
+    return await Mailbox.create(
+        workspace=ws, domain=domain, address=address, provider=MailProvider.GENERIC, smtp_host="127.0.0.1",
+        smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=993, imap_tls=TlsMode.IMPLICIT,
+        username=address, secret_enc=VAULT.encrypt("pw"), status=status, warmup_started_on=started,
+    )  # fmt: skip
+
+
+async def landed(mailbox: Mailbox, *, inbox: int, spam: int) -> None:
+    at = dt.datetime.combine(TODAY - dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
+    kinds = [EventKind.WARMUP_INBOX] * inbox + [EventKind.WARMUP_SPAM] * spam
+    await record_events([EventRecord(mailbox.workspace_id, k, at, mailbox.id, mailbox.domain_id) for k in kinds])
+
+
+async def test_the_gate_graduates_only_after_the_period_with_good_placement_and_audits_it() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    old = TODAY - dt.timedelta(days=42)  # six weeks ago: the period is over today
+    good = await box(ws, "good@alpha.test", started=old)
+    low = await box(ws, "low@alpha.test", started=old)
+    unmeasured = await box(ws, "few@alpha.test", started=old)
+    young = await box(ws, "young@alpha.test", started=old + dt.timedelta(days=1))
+    paused = await box(ws, "paused@alpha.test", started=old)
+    await Mailbox.filter(id=paused.id).update(warmup_paused_at=CLOCK.now())
+    for b in (good, young, paused):
+        await landed(b, inbox=30, spam=2)
+    await landed(low, inbox=20, spam=10)
+    await landed(unmeasured, inbox=5, spam=0)
+
+    report = await run_gate(CLOCK)
+
+    assert report.graduated == ("good@alpha.test",) and report.checked == 3
+    statuses = {b.address: b.status for b in await Mailbox.filter(workspace_id=ws.id)}
+    assert statuses["good@alpha.test"] is MailboxStatus.ACTIVE
+    assert {a for a, s in statuses.items() if s is MailboxStatus.WARMING} == {
+        "low@alpha.test", "few@alpha.test", "young@alpha.test", "paused@alpha.test"
+    }  # fmt: skip
+    [audit] = await AuditLog.filter(action="mailbox.transition", subject=f"mailbox:{good.id}")
+    assert audit.data["to"] == "active" and "30/32" in audit.data["reason"]
+    assert (await run_gate(CLOCK)).graduated == ()  # a second run changes nothing
+
+
+async def test_a_stricter_workspace_threshold_holds_the_mailbox_back() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC", settings={"warmup": {"min_placement": 0.99}})
+    b = await box(ws, "anna@alpha.test", started=TODAY - dt.timedelta(days=60))
+    await landed(b, inbox=30, spam=2)
+    assert (await run_gate(CLOCK)).graduated == ()
+
+
+async def test_status_shows_day_target_sent_and_placement_and_stays_in_its_workspace() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    other = await Workspace.create(slug="other", name="Other", timezone="UTC")
+    anna = await box(ws, "anna@alpha.test", started=TODAY - dt.timedelta(days=9))
+    await box(other, "zoe@zeta.test", started=TODAY)
+    for n, when in enumerate((CLOCK.now(), CLOCK.now() - dt.timedelta(days=1))):
+        await OutboundMessage.create(
+            kind=MessageKind.WARMUP, workspace=ws, mailbox=anna, message_id=f"<m{n}@alpha.test>",
+            status=MessageStatus.SENT, scheduled_at=when, sent_at=when,
+        )  # fmt: skip
+    await landed(anna, inbox=3, spam=0)
+
+    [item] = await service.warmup_status(actor(ws, Role.CLIENT), CLOCK, "anna@alpha.test")
+    r = item.readiness
+    assert (r.day, r.days, r.stage, item.sent_today) == (10, 42, Stage.WARMING, 1)  # yesterday's send not today's
+    assert item.target_today >= 1 and r.placement.sample == 3 and r.placement.score is None
+    with pytest.raises(NotFound):
+        await service.warmup_status(actor(ws), CLOCK, "zoe@zeta.test")
+    with pytest.raises(NotFound):
+        await service.warmup_status(actor(ws), CLOCK, "zeta.test")
+    with pytest.raises(Forbidden):
+        await service.warmup_status(Actor(None, Platform.TELEGRAM, None, ws.id), CLOCK, "anna@alpha.test")
+
+    view = await service.warmup_overview(actor(ws), CLOCK)
+    assert view.total == 1 and view.stages[Stage.WARMING] == 1 and view.unmeasured == 1 and view.worst == ()
+
+
+async def test_start_and_pause_by_domain_and_all() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    other = await Workspace.create(slug="other", name="Other", timezone="UTC")
+    new = await box(ws, "new@alpha.test", started=None, status=MailboxStatus.NEW)
+    off = await box(ws, "off@alpha.test", started=None, status=MailboxStatus.DISABLED)
+    warm = await box(ws, "warm@beta.test", started=TODAY - dt.timedelta(days=3))
+    theirs = await box(other, "zoe@zeta.test", started=None, status=MailboxStatus.NEW)
+
+    started = await service.start_warmup(actor(ws), CLOCK, "alpha.test")
+    assert started.changed == ("new@alpha.test",) and started.skipped == ("off@alpha.test",)
+    fresh = await Mailbox.get(id=new.id)
+    assert fresh.status is MailboxStatus.WARMING and fresh.warmup_started_on == TODAY
+    assert (await Mailbox.get(id=off.id)).warmup_started_on is None
+    assert await AuditLog.filter(action="mailbox.transition", subject=f"mailbox:{new.id}").exists()
+
+    paused = await service.pause_warmup(actor(ws), CLOCK, "all")
+    assert set(paused.changed) == {"new@alpha.test", "off@alpha.test", "warm@beta.test"}
+    assert (await service.pause_warmup(actor(ws), CLOCK, "all")).changed == ()
+    assert (await Mailbox.get(id=theirs.id)).warmup_paused_at is None  # another workspace untouched
+
+    resumed = await service.start_warmup(actor(ws), CLOCK, "warm@beta.test")
+    fresh = await Mailbox.get(id=warm.id)
+    assert resumed.changed == ("warm@beta.test",) and fresh.warmup_paused_at is None
+    assert fresh.warmup_started_on == TODAY - dt.timedelta(days=3)  # the start date is kept
+    with pytest.raises(Forbidden):
+        await service.pause_warmup(actor(ws, Role.CLIENT), CLOCK, "all")
+
+
+async def test_settings_change_within_bounds_is_stored_and_audited_and_a_bad_one_writes_nothing() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC", settings={"daily_cap": 500})
+    change = await service.set_setting(actor(ws), CLOCK, "target_per_day", "30")
+    assert (change.before, change.after) == (40, 30)
+    stored = await Workspace.get(id=ws.id)
+    assert stored.settings == {"daily_cap": 500, "warmup": {"target_per_day": 30}}
+    assert (await AuditLog.get(action="warmup.setting")).data == {"name": "target_per_day", "from": 40, "to": 30}
+
+    with pytest.raises(UserError) as bad:
+        await service.set_setting(actor(ws), CLOCK, "target_per_day", "500")
+    assert bad.value.key == "error-warmup-setting" and bad.value.params["bounds"] == "10–50"
+    with pytest.raises(UserError) as unknown:
+        await service.set_setting(actor(ws), CLOCK, "speed", "5")
+    assert unknown.value.key == "error-warmup-setting-unknown"
+    assert (await Workspace.get(id=ws.id)).settings == stored.settings
+    with pytest.raises(Forbidden):
+        await service.set_setting(actor(ws, Role.CLIENT), CLOCK, "weeks", "5")
+
+
+async def test_the_daily_worker_job_runs_the_gate_once_a_day_as_a_unique_cron() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    b = await box(ws, "anna@alpha.test", started=TODAY - dt.timedelta(days=50))
+    await landed(b, inbox=40, spam=0)
+    assert await worker.graduate_warmup({"clock": CLOCK}) == 1
+    [job] = [c for c in worker.WorkerSettings.cron_jobs if c.name == "cron:graduate_warmup"]
+    assert job.unique and job.hour == {3} and job.minute == {40}
