@@ -93,6 +93,27 @@ def throughput(corpus: Path, rounds: int) -> float:
     return len(raws) * rounds / (time.perf_counter() - started)
 
 
+HOSTILE: dict[str, str] = {
+    "one 200,000-character word": "a" * 200_000,
+    "100,000 blank lines": "\n \n" * 50_000,
+    "100,000 '<'": "<" * 100_000,
+    "50,000 'a@b.'": "a@b." * 50_000,
+}
+"""Bodies that made a regular expression rescan from every position (quadratic) before; each must stay linear."""
+
+
+def hostile_worst_ms() -> dict[str, float]:
+    """Milliseconds to classify a bounce-looking message whose body is each hostile input (anyone can send one)."""
+    times = {}
+    for name, junk in HOSTILE.items():
+        raw = ("From: MAILER-DAEMON@relay.test\nTo: u@alpha.test\nSubject: Undelivered Mail Returned to Sender\n\n"
+               f"This is the mail system.\n\n{junk}\n550 5.1.1 user unknown\n").encode()  # fmt: skip
+        started = time.perf_counter()
+        classify(BytesParser(policy=compat32).parsebytes(raw), frozenset())
+        times[name] = (time.perf_counter() - started) * 1000
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20, help="passes over the corpus for the throughput figure")
@@ -112,6 +133,8 @@ def main() -> None:
         other = sum(n for (w, g), n in s.confusion.items() if w == want and g not in kinds)
         print(f"  {want:<38}", " ".join(f"{n:>12}" for n in [*cells, other]))
     print(f"throughput:         {throughput(CORPUS, args.rounds):,.0f} messages/s (parse + classify, one core)")
+    for name, ms in hostile_worst_ms().items():
+        print(f"hostile body, {name}: {ms:,.0f} ms")
     if args.misses:
         print("\n".join(["misses:", *s.misses]))
 
