@@ -17,7 +17,7 @@ from engine.access import Actor
 from engine.clock import Clock
 from engine.dns.adapters.base import DnsProvider, apply_plan
 from engine.dns.check import lookup, make_resolver
-from engine.dns.dmarc import build_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
+from engine.dns.dmarc import LADDER, build_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
 from engine.dns.hosting import DnsHosts
 from engine.dns.names import absolute_name, to_ascii
 from engine.dns.records import ZoneRecord
@@ -145,6 +145,13 @@ async def apply_dmarc_step(
         return replace(step, verified=True)
     if approval.status != ApprovalStatus.APPROVED:
         raise Conflict("error-dmarc-step-not-approved", status=approval.status.value)
+    domain = await Domain.get_or_none(id=payload["domain_id"])
+    if domain is not None and LADDER.index(domain.dmarc_policy) >= LADDER.index(policy):
+        # a stricter policy was published (and adopted) since the request: never weaken it, the step is done
+        await transition_approval(approval, ApprovalStatus.APPLIED, clock=clock, reason="superseded")
+        raise Conflict(
+            "error-dmarc-step-superseded", domain=payload["domain"], current=domain.dmarc_policy.value, to=policy.value
+        )
     calls = 0
     if provider is not None:
         record = ZoneRecord("_dmarc", "TXT", payload["value"])

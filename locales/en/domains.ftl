@@ -156,3 +156,4 @@ alert-domain-expiry = Domain { $domain } expires on { $expires_on } ({ $days_lef
 dmarc-step-proposal = Domain { $domain } stayed clean for the whole trial period. Tighten DMARC from { $from } to { $to }? This will be published: { $value }
 dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check again.
 dmarc-step-applied = DMARC of { $domain } is now { $policy }: DNS serves the record.
+error-dmarc-step-superseded = { $domain } already publishes p={ $current }, stricter than or equal to the approved p={ $to }: nothing was changed (a policy is never weakened).

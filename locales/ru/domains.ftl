@@ -156,3 +156,4 @@ alert-domain-expiry = Домен { $domain } истекает { $expires_on } (�
 dmarc-step-proposal = Домен { $domain } чист весь испытательный срок. Ужесточить DMARC с { $from } до { $to }? Будет опубликовано: { $value }
 dmarc-step-set-record = Опубликуйте запись: { $name } TXT «{ $value }». Затем повторите проверку.
 dmarc-step-applied = DMARC домена { $domain } теперь { $policy }: запись видна в DNS.
+error-dmarc-step-superseded = { $domain } уже публикует p={ $current } — не мягче одобренного p={ $to }: ничего не изменено (политику никогда не ослабляем).

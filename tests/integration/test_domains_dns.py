@@ -372,3 +372,31 @@ async def test_plan_diff_and_zone_export(
     assert list(files) == ["half.test.zone"]
     assert "v=spf1 ip4:192.0.2.10 include:_spf.yandex.net -all" in files["half.test.zone"]
     assert files["half.test.zone"] == view.zone_text
+
+
+async def test_an_approved_step_never_weakens_a_stricter_policy_published_meanwhile(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    knot.set_zone("steady.test", good_zone("steady.test"))
+    domain = await add_domain(manager, clock, "steady.test")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    for wait in (dt.timedelta(hours=1), dt.timedelta(days=14)):  # clean for long enough
+        clock.advance(wait)
+        await check_dns(manager, clock, "steady.test", config)
+    [approval_id] = await propose_dmarc_steps(manager, clock, config)  # none → quarantine
+    approval = await Approval.get(id=approval_id)
+    await transition_approval(approval, ApprovalStatus.APPROVED, clock=clock, reason="test")
+    strict = "v=DMARC1; p=reject; rua=mailto:dmarc@steady.test"
+    knot.set_zone("steady.test", good_zone("steady.test", dmarc=[("_dmarc", "TXT", strict)]))
+    await check_dns(manager, clock, "steady.test", config)  # adopts the published p=reject
+
+    async with RegRuStandin() as api, aiohttp.ClientSession() as session:
+        api.add_zone("steady.test", [("_dmarc", "TXT", strict, 0)])
+        provider = RegRu(session, username="test", password=SecretStr("test"), base_url=api.base_url)
+        with pytest.raises(Conflict) as superseded:
+            await apply_dmarc_step(manager, clock, approval_id, config, provider)
+        assert api.writes == []
+    assert superseded.value.key == "error-dmarc-step-superseded"
+    assert (await Approval.get(id=approval_id)).status == ApprovalStatus.APPLIED
+    assert (await Domain.get(id=domain.id)).dmarc_policy == DmarcPolicy.REJECT

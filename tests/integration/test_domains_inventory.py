@@ -81,6 +81,9 @@ async def test_import_rules_and_roles(workspaces: tuple[Workspace, Workspace], c
     with pytest.raises(UserError) as large:
         await add_domains(actor(acme), clock, "\n".join(f"d{i}.ru" for i in range(2001)))
     assert large.value.key == "error-domain-import-too-large"
+    with pytest.raises(UserError) as huge:  # counted by lines before anything is parsed
+        await add_domains(actor(acme), clock, ("x" * 900 + "\n").encode() * 2100)
+    assert huge.value.key == "error-domain-import-too-large"
     with pytest.raises(Forbidden):
         await add_domains(actor(acme, Role.CLIENT), clock, "client.ru")
     assert await Domain.all().count() == 0

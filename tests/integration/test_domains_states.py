@@ -22,6 +22,7 @@ from engine.domains import (
     add_domains,
     check_blacklists,
     check_dns,
+    inventory,
     list_domains,
     plan_dns,
     plan_removal,
@@ -174,6 +175,15 @@ async def test_a_published_stricter_dmarc_policy_is_adopted_never_lowered(
     report = await check_dns(manager, clock, "strict.test", config)
     assert {r.kind: r.verdict for r in report.records}[DnsRecordKind.DMARC] == DnsVerdict.OK
     assert await AuditLog.filter(action="domain.dmarc_adopted").count() == 1
+
+
+async def test_mx_detection_stops_at_its_budget_and_says_not_known(
+    knot: DnsServer, manager: Actor, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inventory, "DETECT_BUDGET_S", 0.0)  # no time at all: nothing is looked up
+    report = await add_domains(manager, clock, "yandex-mx.test\nvk-mx.test", config=config_for(knot.port))
+    assert report.added == ("yandex-mx.test", "vk-mx.test") and report.detected == {}
+    assert report.unknown_provider == ("yandex-mx.test", "vk-mx.test")
 
 
 async def test_the_mail_provider_comes_from_mx_or_stays_unknown(
