@@ -17,6 +17,7 @@ from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, Chat, TelegramObject
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.command import Access, Command, allowed, commands
 from bot.handlers.workspaces import PERSON_CHANGED
@@ -90,15 +91,19 @@ class ChatMenus(BaseMiddleware):
         try:
             actor = await resolve_actor(identity)
             await self._publish(chat_id, actor)
-        except (TelegramAPIError, aiohttp.ClientError, TimeoutError) as exc:
-            # a menu is a convenience: the reply went out, the next update tries again
+        except (TelegramAPIError, aiohttp.ClientError, TimeoutError, RedisError) as exc:
+            # a menu is a convenience: the reply went out (or the change was made), the next update tries again
             log.warning("telegram menu not set", error=type(exc).__name__)
 
     async def person_changed(self, ref: PersonRef) -> None:
         """Someone else changed what this person may do (revoked them): redo their private chat's menu."""
         if ref.platform is not Platform.TELEGRAM:
             return
-        last = await self.redis.get(self._key(int(ref.external_id)))
+        try:
+            last = await self.redis.get(self._key(int(ref.external_id)))
+        except RedisError as exc:  # the revocation itself is done; the menu follows at the next update
+            log.warning("telegram menu not refreshed", error=type(exc).__name__)
+            return
         locale = _text(last).partition("|")[0] if last else self.default_locale
         await self.refresh(int(ref.external_id), self.runner.identity(Platform.TELEGRAM, ref.external_id, "", locale))
 

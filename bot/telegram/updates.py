@@ -13,7 +13,12 @@ from typing import Any
 import aiohttp
 from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNetworkError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+)
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -178,12 +183,23 @@ async def on_press(query: CallbackQuery, *, identity: Identity, runner: Runner, 
     reply = await runner.run(identity, str(chat_id), name, words)
     if not reply.ok and reply.awaiting is None:
         if not await _answer(query, _shorten(reply.plain_text(), CALLBACK_ANSWER_LIMIT), show_alert=True):
-            await send_reply(bot, chat_id, reply)
+            await _tell_privately(bot, query.from_user.id, reply)
         return
     await _answer(query)
     if reply.ok and isinstance(query.message, Message):
         await _drop_keyboard(bot, query.message)
     await _respond(bot, chat_id, reply, state, identity)
+
+
+async def _tell_privately(bot: Bot, user_id: int, reply: Reply) -> None:
+    """A refusal meant for the presser alone, in their private chat with the bot (never the group where the
+    button was). A person who never opened that chat cannot be written to: then the refusal is dropped."""
+    try:
+        await send_reply(bot, user_id, reply)
+    except TelegramForbiddenError:
+        log.debug("refusal not delivered: no private chat with the presser")
+    except TelegramBadRequest as exc:
+        log.debug("refusal not delivered", error=exc.message)
 
 
 async def _answer(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> bool:

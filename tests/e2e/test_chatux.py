@@ -13,9 +13,11 @@ from redis.asyncio import Redis
 
 from bot.command import Access, commands
 from bot.slack.render import escape
+from bot.telegram.menu import ChatMenus
 from bot.telegram.render import ERROR_MARK
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
+from engine.people import PersonRef
 from models import Domain, Mailbox, Person, Workspace
 from models.enums import MailboxStatus, MailProvider, Platform, TlsMode
 from tests.e2e.conftest import TelegramRig, visible
@@ -125,6 +127,17 @@ async def test_the_command_menu_follows_role_language_and_revocation(telegram: T
     group = telegram.user(ANNA, chat_id=-100700300)
     await ask(group, "/whoami")
     assert await telegram.transport.bot.get_my_commands(scope=BotCommandScopeChat(chat_id=-100700300)) == []
+
+
+async def test_a_menu_that_cannot_reach_redis_is_skipped_quietly(telegram: TelegramRig) -> None:
+    broken = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)  # nothing listens on port 1
+    menus = ChatMenus(telegram.transport.bot, telegram.runner, broken, "en")
+    identity = telegram.runner.identity(Platform.TELEGRAM, str(CLARA), "Clara", "en")
+    try:
+        await menus.refresh(CLARA, identity)  # the reply went out: a menu is a convenience
+        await menus.person_changed(PersonRef(1, Platform.TELEGRAM, str(CLARA)))  # the revocation is already done
+    finally:
+        await broken.aclose()
 
 
 async def test_someone_elses_workspace_looks_like_a_missing_one(telegram: TelegramRig) -> None:

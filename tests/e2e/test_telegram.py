@@ -463,12 +463,14 @@ async def test_a_late_button_press_still_runs(telegram: TelegramRig) -> None:
 async def test_a_late_press_that_is_refused_says_why_in_the_chat(telegram: TelegramRig) -> None:
     await telegram.admin("/workspace_new acme ACME")
     anna = await member(telegram, ANNA, "manager", first_name="Anna")
-    await ask(anna, "/bind alerts")
+    team = telegram.user(ANNA, chat_id=-100500900, first_name="Anna")  # Anna in the team's group
+    await ask(team, "/bind alerts")
     approval, _approve, reject = await request_approval(telegram)
-    [message] = await anna.wait_replies()
+    [message] = await team.wait_replies()
     await telegram.admin(f"/approve {approval.id}")  # decided meanwhile, elsewhere
-    await anna.press(message.callback_data(reject), message, too_old=True)  # no pop-up can carry the refusal
-    [refusal] = await anna.wait_replies()
+    await team.press(message.callback_data(reject), message, too_old=True)  # no pop-up can carry the refusal
+    [refusal] = await anna.wait_replies()  # said to her alone, in her private chat with the bot
+    await team.assert_no_replies()  # never to the whole group
     decided = EN("error-approval-decided", id=approval.id, status="approved", who="admin", via="console")
     assert visible(refusal.text) == ERROR_MARK + decided
     assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPROVED
