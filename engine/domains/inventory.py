@@ -43,11 +43,18 @@ from engine.domains.common import (
     latest_listings,
     scope,
 )
-from engine.domains.state import BlacklistState, DnsState, Health, blacklist_state, dns_state
+from engine.domains.state import (
+    BlacklistState,
+    DnsState,
+    Health,
+    blacklist_state,
+    dns_state,
+    unplanned_records,
+)
 from engine.errors import Conflict, NotFound, UserError
 from engine.lifecycle import transition_domain
 from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
-from models import Alert, Approval, AuditLog, DailyStat, DnsCheck, Domain, Mailbox, Workspace
+from models import Alert, Approval, AuditLog, DailyStat, Domain, Mailbox, Workspace
 from models.enums import (
     DmarcPolicy,
     DnsRecordKind,
@@ -463,7 +470,7 @@ async def summaries(domains: Sequence[Domain], today: dt.date) -> list[DomainSum
             mail_provider=d.mail_provider,
             expires_on=d.expires_on,
             days_left=(d.expires_on - today).days if d.expires_on else None,
-            dns=dns_state(*checks.get(d.id, ([], None))),
+            dns=dns_state(*checks.get(d.id, ([], None)), unplanned=unplanned_records(d.mail_provider)),
             blacklists=blacklist_state(listings.get(d.name, [])),
             mailboxes=counts.get(d.id, 0),
         )
@@ -537,6 +544,8 @@ async def set_domain(actor: Actor, clock: Clock, name: str, field_name: str, val
             updates["tracking_host"] = host
         case _:
             raise UserError("error-domain-set-field", field=field_name, choices=", ".join(SETTABLE))
+    if before == after:  # nothing changes: no write, no audit row
+        return FieldChange(domain.name, field_name, before, after)
     async with in_transaction():
         await Domain.filter(id=domain.id).update(**updates)
         await AuditLog.create(
@@ -617,19 +626,21 @@ async def remove_domain(actor: Actor, clock: Clock, domain_id: int) -> Removal:
             domain, DomainStatus.RETIRED, clock=clock, reason="removed in chat", actor_id=actor.person_id
         )
         return Removal(domain.id, domain.name, "retired", mailboxes)
-    async with in_transaction():
-        await DnsCheck.filter(domain_id=domain.id).delete()
-        deleted = await Domain.filter(id=domain.id, status=domain.status).delete()
-        if deleted != 1:  # moved on (or removed) meanwhile: nothing happens, the person looks again
-            raise Conflict("error-domain-gone", id=domain_id)
-        await AuditLog.create(
-            workspace_id=domain.workspace_id,
-            actor_id=actor.person_id,
-            action="domain.delete",
-            subject=f"domain:{domain.id}",
-            data={"name": domain.name},
-            created_at=now,
-        )
+    try:
+        async with in_transaction():  # its DNS and blacklist checks go with it (ON DELETE CASCADE)
+            deleted = await Domain.filter(id=domain.id, status=domain.status).delete()
+            if deleted != 1:  # moved on (or removed) meanwhile: nothing happens, the person looks again
+                raise Conflict("error-domain-gone", id=domain_id)
+            await AuditLog.create(
+                workspace_id=domain.workspace_id,
+                actor_id=actor.person_id,
+                action="domain.delete",
+                subject=f"domain:{domain.id}",
+                data={"name": domain.name},
+                created_at=now,
+            )
+    except IntegrityError:  # a mailbox was added to it meanwhile (RESTRICT): it is kept; ask again to retire it
+        raise Conflict("error-domain-gone", id=domain_id) from None
     return Removal(domain.id, domain.name, "deleted", 0)
 
 

@@ -45,7 +45,7 @@ from engine.domains.common import (
     get_domain_by_id,
     scope,
 )
-from engine.domains.state import DnsRow, DnsState, Health, dns_state
+from engine.domains.state import DnsRow, DnsState, Health, dns_state, unplanned_records
 from engine.errors import UserError
 from engine.lifecycle import transition_domain
 from models import AuditLog, DnsCheck, Domain, Workspace
@@ -92,7 +92,7 @@ class PlanView:
 
 async def plan_dns(actor: Actor, clock: Clock, name: str, config: DnsConfig) -> PlanView:
     """The DNS plan of a domain against what its DNS serves now. Writes nothing but an adopted DMARC policy."""
-    domain = await get_domain(actor, name)
+    domain = await get_domain(actor, name, manage=True)  # it may adopt the published DMARC policy (a write)
     spec = domain_spec(domain, await domain.workspace, config.tracking_target)
     result = await check_domain(spec, make_resolver(config.resolver))
     await _adopt_published_dmarc(domain, result.plan, clock)
@@ -235,14 +235,16 @@ class DnsReport:
     records: tuple[RecordCheck, ...]
     drifted: tuple[DnsRecordKind, ...]
     checked_at: dt.datetime
+    unplanned: tuple[DnsRecordKind, ...] = ()  # not checked: they wait for the domain's mail provider
 
     @property
     def ok(self) -> bool:
-        return all(r.verdict == DnsVerdict.OK for r in self.records)
+        return not self.unplanned and all(r.verdict == DnsVerdict.OK for r in self.records)
 
     @property
     def state(self) -> DnsState:
-        return dns_state([DnsRow(r.kind, r.verdict, self.checked_at) for r in self.records])
+        rows = [DnsRow(r.kind, r.verdict, self.checked_at) for r in self.records]
+        return dns_state(rows, unplanned=self.unplanned)
 
 
 async def check_dns(actor: Actor, clock: Clock, name: str, config: DnsConfig) -> DnsReport:
@@ -313,7 +315,8 @@ async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, c
             },
             now=now,
         )
-    return DnsReport(domain.name, result.records, tuple(r.kind for r in drifted), now)
+    drift = tuple(r.kind for r in drifted)
+    return DnsReport(domain.name, result.records, drift, now, unplanned_records(domain.mail_provider))
 
 
 @dataclass(frozen=True)

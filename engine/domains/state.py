@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from models.enums import DnsRecordKind, DnsVerdict, ListingResult
+from models.enums import DnsRecordKind, DnsVerdict, ListingResult, MailProvider
 
 _INCONCLUSIVE = (DnsVerdict.TIMEOUT, DnsVerdict.SERVFAIL)
 
@@ -103,8 +103,23 @@ class DnsState:
         return self.checked_at is None
 
 
-def dns_state(latest: Sequence[DnsRow], unknown_since: dt.datetime | None = None) -> DnsState:
-    """The state of a domain's DNS from its latest check; `unknown_since` is when DNS stopped answering."""
+AUTH_RECORDS: tuple[DnsRecordKind, ...] = (DnsRecordKind.MX, DnsRecordKind.SPF, DnsRecordKind.DKIM)
+"""What a plan leaves out while a domain's mail provider is not known: they depend on the provider."""
+
+
+def unplanned_records(provider: MailProvider | None) -> tuple[DnsRecordKind, ...]:
+    """Records a check cannot judge yet for a domain with this provider (all of MX, SPF, DKIM without one)."""
+    return AUTH_RECORDS if provider is None else ()
+
+
+def dns_state(
+    latest: Sequence[DnsRow],
+    unknown_since: dt.datetime | None = None,
+    *,
+    unplanned: tuple[DnsRecordKind, ...] = (),
+) -> DnsState:
+    """The state of a domain's DNS from its latest check; `unknown_since` is when DNS stopped answering.
+    `unplanned` records were not checked at all (no provider yet): their domain is never OK, at best PARTIAL."""
     if not latest:
         return DnsState(Health.UNKNOWN)
     checked_at = max(row.checked_at for row in latest)
@@ -113,9 +128,9 @@ def dns_state(latest: Sequence[DnsRow], unknown_since: dt.datetime | None = None
     reasons = tuple(dict.fromkeys(r.verdict for r in blind))
     if failing:
         return DnsState(Health.BAD, failing, None, checked_at, reasons)
-    if not blind:
+    if not blind and not unplanned:
         return DnsState(Health.OK, (), None, checked_at)
-    records = tuple(r.record for r in blind)
+    records = tuple(r.record for r in blind) + unplanned
     if len(blind) < len(latest):
         return DnsState(Health.PARTIAL, records, None, checked_at, reasons)
     return DnsState(Health.UNKNOWN, records, unknown_since or checked_at, checked_at, reasons)

@@ -266,6 +266,9 @@ async def test_domain_settings_are_validated(manager: Actor, clock: FrozenClock)
             await set_domain(manager, clock, name, field, value)
         assert caught.value.key == key, (field, value)
     assert await AuditLog.filter(action="domain.set").count() == 4
+    same = await set_domain(manager, clock, name, "pool", "reserve")  # already so: nothing written
+    assert (same.before, same.after) == ("reserve", "reserve")
+    assert await AuditLog.filter(action="domain.set").count() == 4
     other = await Workspace.create(slug="other", name="Other")
     stranger = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.MANAGER, workspace_id=other.id)
     with pytest.raises(NotFound):

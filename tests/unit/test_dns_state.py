@@ -12,7 +12,7 @@ from engine.dns.records import ZoneRecord
 from engine.dns.templates import Change, DomainSpec, build_plan, describe_changes, provider_from_mx
 from engine.domains import DnsReport, Health, summarize_dns
 from engine.domains.inventory import check_typed, tracking_host
-from engine.domains.state import DnsRow, ZoneListing, blacklist_state, dns_state
+from engine.domains.state import AUTH_RECORDS, DnsRow, ZoneListing, blacklist_state, dns_state, unplanned_records
 from engine.errors import UserError
 from models.enums import DmarcPolicy, DnsRecordKind, DnsVerdict, ListingResult, MailProvider
 
@@ -147,3 +147,14 @@ def test_the_summary_names_the_worst_domains_first() -> None:
     summary = summarize_dns(reports, top=3)
     assert summary.counts == {Health.BAD: 2, Health.UNKNOWN: 1, Health.PARTIAL: 1, Health.OK: 1}
     assert [r.domain for r in summary.worst] == ["worse.ru", "bad.ru", "blind.ru"]
+
+
+def test_a_domain_without_a_provider_is_never_ok_its_auth_records_are_unchecked() -> None:
+    at = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    rows = [DnsRow(DnsRecordKind.DMARC, DnsVerdict.OK, at), DnsRow(DnsRecordKind.TRACKING, DnsVerdict.OK, at)]
+    assert dns_state(rows).health is Health.OK
+    unknown = dns_state(rows, unplanned=unplanned_records(None))
+    assert (unknown.health, unknown.records) == (Health.PARTIAL, AUTH_RECORDS)
+    assert unplanned_records(MailProvider.YANDEX360) == ()
+    report = DnsReport("x.test", (), (), at, unplanned=AUTH_RECORDS)
+    assert not report.ok
