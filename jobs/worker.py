@@ -100,7 +100,8 @@ async def plan_warmup(ctx: dict[str, Any]) -> int:
     if compose is None:
         log.error("warmup planning needs engine.warmup.content.compose_warmup")
         return 0
-    return (await planner.plan_warmup(ctx["clock"], compose)).planned
+    memo = planner.RedisPlanMemo(ctx["redis"])  # unchanged workspaces are skipped between ticks
+    return (await planner.plan_warmup(ctx["clock"], compose, memo=memo)).planned
 
 
 def _warmup_composer() -> Any:
