@@ -43,7 +43,7 @@ from engine.clock import Clock
 from engine.errors import UserError
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
-from engine.sending.caps import CapInputs, effective_cap, share
+from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
 from engine.warmup import ComposeWarmup, Persona
 from engine.warmup.pairing import Peer, pair, pool_key
 from engine.warmup.ramp import daily_target, maintenance_target
@@ -433,7 +433,8 @@ async def _used_today(
     if not owners:
         return {}, {}
     ids = sorted(owners)
-    bounds = [_day_bounds(spaces[owners[i][0]]) for i in ids]
+    per_space = {i: _day_bounds(space) for i, space in spaces.items()}
+    bounds = [per_space[owners[i][0]] for i in ids]
     rows = await conn.execute_query_dict(_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]])
     used_all: dict[int, int] = defaultdict(int)
     used_warm: dict[int, int] = defaultdict(int)
@@ -474,17 +475,22 @@ def _rooms(
 ) -> dict[int, int]:
     """How many new warmup rows each mailbox gets before pairing; records each cap that cut on the box."""
     rooms: dict[int, int] = {}
+    caps: dict[tuple[int, str, float], EffectiveCap] = {}  # a fleet has few distinct cap settings
     for box in boxes:
         done = used_warm.get(box.id, 0)
         if box.blocked:
             box.cuts[CapKind.STATUS] = done
             continue
-        own = effective_cap(
-            CapInputs(
-                mailbox_cap=box.daily_cap,
-                provider_limit=PRESETS[MailProvider(box.provider)].provider_daily_limit,
-                health_factor=opts.health.get(box.id, 1.0),
-            )
+        key = (box.daily_cap, box.provider, opts.health.get(box.id, 1.0))
+        own = caps.get(key) or caps.setdefault(
+            key,
+            effective_cap(
+                CapInputs(
+                    mailbox_cap=box.daily_cap,
+                    provider_limit=PRESETS[MailProvider(box.provider)].provider_daily_limit,
+                    health_factor=key[2],
+                )
+            ),
         )
         room = max(0, box.want - done)
         left = own.remaining(used_all.get(box.id, 0))
@@ -494,11 +500,15 @@ def _rooms(
         rooms[box.id] = room
     by_id = {b.id: b for b in boxes}
     _share_totals(rooms, by_id, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces)
+    windows = {i: _remaining_window(space, now, opts) for i, space in spaces.items()}
+    room_in = {
+        i: max(0, math.floor((end - start).total_seconds() / opts.min_gap_s)) if end > start else 0
+        for i, (start, end) in windows.items()
+    }
     for box in boxes:  # the room left in the send window
         if box.id not in rooms:
             continue
-        start, end = _remaining_window(spaces[box.workspace_id], now, opts)
-        fits = max(0, math.floor((end - start).total_seconds() / opts.min_gap_s)) if end > start else 0
+        fits = room_in[box.workspace_id]
         if fits < rooms[box.id]:
             rooms[box.id] = fits
             box.cuts[CapKind.WINDOW] = used_warm.get(box.id, 0) + fits
@@ -642,7 +652,7 @@ async def _insert(conn: Any, rows: Sequence[_Row], now: dt.datetime) -> None:
 
 
 _EXISTING = """
-SELECT mailbox_id, cap, wanted, allowed, detail::text FROM cap_deferral
+SELECT mailbox_id, cap, wanted, allowed, detail->>'graduated', coalesce(detail->>'reason', '') FROM cap_deferral
 WHERE mailbox_id = ANY($1::int[]) AND day = ANY($2::date[]) AND detail->>'kind' = 'warmup'
 """
 
@@ -673,7 +683,7 @@ async def _record_deferrals(
     longer apply are removed, new and changed ones written, the rest left alone. Returns how many it wrote."""
     if not boxes:
         return 0
-    wanted: dict[tuple[int, str], tuple[_Box, int, str]] = {}
+    wanted: dict[tuple[int, str], tuple[_Box, int, str, str]] = {}
     for box in boxes:
         total = used_warm.get(box.id, 0) + len(receivers.get(box.id, ()))
         if total >= box.want:
@@ -682,10 +692,11 @@ async def _record_deferrals(
             detail: dict[str, Any] = {"kind": "warmup", "graduated": box.graduated}
             if cap is CapKind.STATUS:
                 detail["reason"] = box.blocked
-            wanted[(box.id, cap.value)] = (box, min(allowed, box.want), json.dumps(detail))
+            reason = str(detail.get("reason", ""))
+            wanted[(box.id, cap.value)] = (box, min(allowed, box.want), json.dumps(detail), reason)
     days = sorted({b.day for b in boxes})
     existing = {
-        (int(r[0]), str(r[1])): (int(r[2]), int(r[3]), json.loads(r[4]))
+        (int(r[0]), str(r[1])): (int(r[2]), int(r[3]), r[4] == "true", str(r[5]))
         for r in (await conn.execute_query(_EXISTING, [[b.id for b in boxes], days]))[1]
     }
     day_of = {b.id: b.day for b in boxes}
@@ -696,8 +707,8 @@ async def _record_deferrals(
         )
     items = [
         (key, box, allowed, detail)
-        for key, (box, allowed, detail) in wanted.items()
-        if existing.get(key) != (box.want, allowed, json.loads(detail))
+        for key, (box, allowed, detail, reason) in wanted.items()
+        if existing.get(key) != (box.want, allowed, box.graduated, reason)
     ]
     if not items:
         return 0
