@@ -243,15 +243,17 @@ boxes AS (
     GROUP BY 1
 ),
 sent AS (
-    SELECT ws, md5(string_agg(format('%s:%s:%s', mailbox_id, n, nw), ';' ORDER BY mailbox_id)) AS h
+    SELECT ws, format('%s:%s:%s:%s:%s:%s', count(*), count(*) FILTER (WHERE warm), sum(h1),
+        coalesce(sum(h1) FILTER (WHERE warm), 0), sum(h2), coalesce(sum(h2) FILTER (WHERE warm), 0)) AS h
     FROM (
-        SELECT b.workspace_id AS ws, m.mailbox_id, count(*) AS n, count(*) FILTER (WHERE m.kind = 'warmup') AS nw
+        SELECT b.workspace_id AS ws, m.kind = 'warmup' AS warm,
+            (m.mailbox_id::bigint * 2654435761) % 4294967296 AS h1,
+            (m.mailbox_id::bigint * 2246822519) % 4294967296 AS h2
         FROM outbound_message m
         JOIN mailbox b ON b.id = m.mailbox_id
         JOIN w ON w.id = b.workspace_id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi
         WHERE m.status <> 'cancelled'
-        GROUP BY 1, 2
-    ) per_mailbox
+    ) today
     GROUP BY 1
 )
 SELECT w.id, coalesce(boxes.h, '') AS boxes, coalesce(sent.h, '') AS sent
@@ -268,10 +270,18 @@ async def _states(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime) -> 
     return {int(r[0]): (str(r[1]), str(r[2])) for r in rows[1]}
 
 
+_H1, _H2 = 2654435761, 2246822519  # multiplicative hashes of mailbox ids, as `_STATES` computes them
+
+
 def _sent_digest(counts: Sequence[tuple[int, int, int]]) -> str:
-    """`_STATES`'s digest of (mailbox, rows today, warmup rows today), mailboxes in id order, none without rows."""
-    text = ";".join(f"{i}:{n}:{w}" for i, n, w in sorted(counts) if n > 0)
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest() if text else ""
+    """`_STATES`'s digest of (mailbox, rows today, warmup rows today): the counts and two hashed sums over the
+    rows (adding, cancelling or removing rows of any mailbox changes it; no sorting, so the query stays cheap)."""
+    total = warm = s1 = s1w = s2 = s2w = 0
+    for box_id, n, w in counts:
+        h1, h2 = (box_id * _H1) % 2**32, (box_id * _H2) % 2**32
+        total, warm = total + n, warm + w
+        s1, s1w, s2, s2w = s1 + n * h1, s1w + w * h1, s2 + n * h2, s2w + w * h2
+    return f"{total}:{warm}:{s1}:{s1w}:{s2}:{s2w}" if total else ""
 
 
 def _fingerprint(space: _Space, boxes: str, sent: str, opts: PlanOptions) -> str:
