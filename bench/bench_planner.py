@@ -1,9 +1,12 @@
 """Warmup planning at 10x the brief: 12,000 mailboxes on 600 domains in 10 workspaces, at mixed warmup stages.
 
-Prints: the day plan (rows written, seconds, peak RSS), a re-plan tick that must plan ~420 sends again, and a tick
-with nothing to do (a full reconciliation that finds every quota met). Asserts nothing. Uses a throwaway database
-on TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
-Usage: python bench/bench_planner.py [runs]"""
+Prints: the day plan (rows written, seconds, peak RSS), a re-plan tick that must plan ~420 sends again, a tick
+with nothing to do (as the worker runs it: with the Redis memo, so unchanged workspaces are skipped) and, for
+comparison, a full reconciliation without the memo. Asserts nothing. The composer is the real one
+(engine.warmup.content.compose_warmup); `--stub` uses a trivial one to show the planner's own cost. Uses a throwaway
+database on TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres) and keys under a
+throwaway prefix in TEST_REDIS_URL (default redis://127.0.0.1:6379/14).
+Usage: python bench/bench_planner.py [runs] [--stub]"""
 
 from __future__ import annotations
 
@@ -14,25 +17,29 @@ import random
 import statistics
 import sys
 import time
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import psutil
+from redis.asyncio import Redis
 from tortoise import connections
 
 from engine import db
 from engine.clock import FrozenClock
-from engine.sending.planner import PlanOptions, plan_warmup
-from engine.warmup import Composed, Persona
+from engine.sending.planner import PlanOptions, RedisPlanMemo, plan_warmup
+from engine.warmup import Composed, ComposeWarmup, Persona
+from engine.warmup.content import compose_warmup
 
 ADMIN = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 NAME = f"mailfleet_bench_planner_{os.getpid()}"
 NOW = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)  # Monday 09:00 in Moscow
 WORKSPACES, DOMAINS, PER_DOMAIN = 10, 600, 20
 
 
-def compose(rng: random.Random, *, sender: Persona, recipient: Persona, locale: str) -> Composed:
-    """A stand-in for engine.warmup.content.compose_warmup (not merged yet): the real one costs more."""
+def stub(rng: random.Random, *, sender: Persona, recipient: Persona, locale: str) -> Composed:
+    """A trivial composer: what the planner costs without writing real text."""
     return Composed(subject=f"Re: {recipient.company}", body=f"{recipient.name}, {sender.name} {locale}")
 
 
@@ -76,24 +83,41 @@ async def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-async def main(runs: int) -> None:
+async def remove_some(conn: Any) -> int:
+    """~420 sends to plan again: the rows of the first mailboxes disappear (as if just resumed)."""
+    ids = await conn.execute_query_dict("SELECT mailbox_id, count(*) AS n FROM outbound_message GROUP BY 1 ORDER BY 1")
+    chosen, total = [], 0
+    for row in ids:
+        if total >= 420:
+            break
+        chosen.append(row["mailbox_id"])
+        total += row["n"]
+    await conn.execute_query("DELETE FROM outbound_message WHERE mailbox_id = ANY($1::int[])", [chosen])
+    return int(total)
+
+
+async def main(runs: int, compose: ComposeWarmup) -> None:
     await admin(f'DROP DATABASE IF EXISTS "{NAME}"')
     await admin(f'CREATE DATABASE "{NAME}"')
     url = urlunsplit(urlsplit(ADMIN)._replace(path=f"/{NAME}"))
+    redis = Redis.from_url(REDIS)
+    memo = RedisPlanMemo(redis, prefix=f"{NAME}:")
     try:
         await db.migrate(url)
         await db.init_db(url)
         await seed()
         conn = connections.get("default")
-        day, replan, empty = [], [], []
+        day, replan, empty, full = [], [], [], []
         peak = 0.0
         rows = 0
+        print(f"composer: {getattr(compose, '__module__', '?')}.{getattr(compose, '__name__', '?')}")
         for run in range(runs):
             await conn.execute_script("TRUNCATE outbound_message, cap_deferral CASCADE")
+            await memo.put(dict.fromkeys(range(1, WORKSPACES + 1)))
             clock = FrozenClock(NOW)
             before = await rss_mb()
             started = time.perf_counter()
-            report = await plan_warmup(clock, compose, PlanOptions(seed=run))
+            report = await plan_warmup(clock, compose, PlanOptions(seed=run), memo=memo)
             day.append(time.perf_counter() - started)
             peak = max(peak, psutil.Process().memory_info().rss / 2**20)
             rows = report.planned
@@ -102,37 +126,41 @@ async def main(runs: int) -> None:
                 f"{day[-1]:.2f} s, RSS {before:.0f} -> {await rss_mb():.0f} MB"
             )
             clock.advance(dt.timedelta(minutes=1))
-            # ~420 sends to plan again: the rows of the first mailboxes disappear (as if just resumed)
-            ids = await conn.execute_query_dict(
-                "SELECT mailbox_id, count(*) AS n FROM outbound_message GROUP BY 1 ORDER BY 1"
-            )
-            chosen, total = [], 0
-            for row in ids:
-                if total >= 420:
-                    break
-                chosen.append(row["mailbox_id"])
-                total += row["n"]
-            await conn.execute_query("DELETE FROM outbound_message WHERE mailbox_id = ANY($1::int[])", [chosen])
+            total = await remove_some(conn)
             started = time.perf_counter()
-            again = await plan_warmup(clock, compose, PlanOptions(seed=run + 100))
+            again = await plan_warmup(clock, compose, PlanOptions(seed=run + 100), memo=memo)
             replan.append(time.perf_counter() - started)
-            print(f"  re-plan tick: {again.planned} rows (of {total} removed), {replan[-1] * 1000:.0f} ms")
+            print(
+                f"  re-plan tick: {again.planned} rows (of {total} removed), {again.skipped} of {again.workspaces} "
+                f"workspaces unchanged, {replan[-1] * 1000:.0f} ms"
+            )
             clock.advance(dt.timedelta(minutes=1))
             started = time.perf_counter()
-            nothing = await plan_warmup(clock, compose, PlanOptions(seed=run + 200))
+            nothing = await plan_warmup(clock, compose, PlanOptions(seed=run + 200), memo=memo)
             empty.append(time.perf_counter() - started)
-            print(f"  empty tick: {nothing.planned} rows, {empty[-1] * 1000:.0f} ms")
+            print(f"  empty tick: {nothing.planned} rows, {nothing.skipped} skipped, {empty[-1] * 1000:.0f} ms")
+            started = time.perf_counter()
+            await plan_warmup(clock, compose, PlanOptions(seed=run + 300))
+            full.append(time.perf_counter() - started)
+            print(f"  full reconciliation without the memo: {full[-1] * 1000:.0f} ms")
         print(
-            f"\n{WORKSPACES} workspaces, {DOMAINS} domains, {DOMAINS * PER_DOMAIN} mailboxes, {rows} rows a day\n"
+            f"\n{WORKSPACES} workspaces, {DOMAINS} domains, {DOMAINS * PER_DOMAIN} mailboxes, {rows} rows a day; "
+            f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
             f"day plan: median {statistics.median(day):.2f} s (min {min(day):.2f}, max {max(day):.2f}); "
             f"peak RSS {peak:.0f} MB\n"
-            f"re-plan tick (~420 sends): median {statistics.median(replan) * 1000:.0f} ms\n"
-            f"empty tick: median {statistics.median(empty) * 1000:.0f} ms"
+            f"re-plan tick (~420 sends): median {statistics.median(replan) * 1000:.0f} ms "
+            f"(min {min(replan) * 1000:.0f}, max {max(replan) * 1000:.0f})\n"
+            f"empty tick: median {statistics.median(empty) * 1000:.0f} ms "
+            f"(min {min(empty) * 1000:.0f}, max {max(empty) * 1000:.0f})\n"
+            f"full reconciliation without the memo: median {statistics.median(full) * 1000:.0f} ms"
         )
     finally:
+        await memo.put(dict.fromkeys(range(1, WORKSPACES + 1)))
+        await redis.aclose()
         await db.close_db()
         await admin(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))
+    args = [a for a in sys.argv[1:] if a != "--stub"]
+    asyncio.run(main(int(args[0]) if args else 3, stub if "--stub" in sys.argv else compose_warmup))

@@ -141,7 +141,8 @@ async def recover_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, 
 async def plan_warmup(ctx: dict[str, Any]) -> int:
     """Turn today's warmup quotas into planned sends inside every cap (idempotent; every 10 minutes)."""
     compose = ctx.get("compose_warmup", compose_warmup)
-    return (await planner.plan_warmup(ctx["clock"], compose)).planned
+    memo = planner.RedisPlanMemo(ctx["redis"])  # unchanged workspaces are skipped between ticks
+    return (await planner.plan_warmup(ctx["clock"], compose, memo=memo)).planned
 
 
 async def graduate_warmup(ctx: dict[str, Any]) -> int:

@@ -12,12 +12,20 @@ One run, for every workspace on its own calendar day (its time zone):
 4. spread the new sends through the rest of the window with random gaps (at least `min_gap_s` apart), pair each
    with a receiver, write subject and body through the injected composer, insert the rows in one statement;
 5. record every cut in `CapDeferral` (one row per mailbox, day and cap; rows of this planner that no longer apply
-   are removed), which is what `why` answers from.
+   are removed, unchanged ones are not rewritten), which is what `why` answers from.
+
+With a `PlanMemo` (the worker passes one over Redis) a run first compares each workspace's fingerprint — its
+mailboxes' and domains' states and caps, its settings, the day and what it already has today, in one aggregate
+query — with the one stored after its last plan, and skips the workspaces where nothing changed (planning them
+again would plan nothing and record the same cuts). A workspace held back by its send window or by a want of
+peers is never skipped: time alone changes those.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
 import json
 import math
 import random
@@ -25,22 +33,23 @@ import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
 from engine.clock import Clock
 from engine.errors import UserError
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
-from engine.sending.caps import CapInputs, effective_cap, share
+from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
 from engine.warmup import ComposeWarmup, Persona
 from engine.warmup.pairing import Peer, pair, pool_key
 from engine.warmup.ramp import daily_target, maintenance_target
 from engine.warmup.settings import WarmupSettings
-from models import Domain, Mailbox, Workspace
-from models.enums import CapKind, DomainStatus, MailboxStatus, MailProvider, MessageKind
+from models import Workspace
+from models.enums import CapKind, DomainStatus, MailboxStatus, MailProvider, MessageKind, MessageStatus
 
 log = get_logger(__name__)
 
@@ -74,7 +83,46 @@ class PlanReport:
     workspaces: int
     mailboxes: int  # mailboxes considered (in warmup)
     planned: int  # rows inserted
-    deferrals: int  # CapDeferral rows written
+    deferrals: int  # CapDeferral rows written (new or changed)
+    skipped: int = 0  # workspaces found unchanged since their last plan (only with a memo)
+
+
+class PlanMemo(Protocol):
+    """Where the fingerprint of each workspace's last plan is kept between runs (shared by every worker)."""
+
+    async def get(self, workspace_ids: Sequence[int]) -> dict[int, str]: ...
+
+    async def put(self, fingerprints: Mapping[int, str | None]) -> None:
+        """Store the fingerprints; None forgets a workspace's (it is planned in full next time)."""
+
+
+class RedisPlanMemo:
+    """`PlanMemo` in Redis: one key per workspace, kept two days (a new day changes every fingerprint anyway)."""
+
+    def __init__(self, redis: Redis, *, prefix: str = "mailfleet:plan:warmup:", ttl_s: int = 2 * 86400) -> None:
+        self.redis, self.prefix, self.ttl_s = redis, prefix, ttl_s
+
+    async def get(self, workspace_ids: Sequence[int]) -> dict[int, str]:
+        if not workspace_ids:
+            return {}
+        values = await self.redis.mget([f"{self.prefix}{i}" for i in workspace_ids])
+        return {
+            i: v.decode() if isinstance(v, bytes) else str(v)
+            for i, v in zip(workspace_ids, values, strict=True)
+            if v is not None
+        }
+
+    async def put(self, fingerprints: Mapping[int, str | None]) -> None:
+        if not fingerprints:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for workspace_id, value in fingerprints.items():
+                key = f"{self.prefix}{workspace_id}"
+                if value is None:
+                    pipe.delete(key)
+                else:
+                    pipe.set(key, value, ex=self.ttl_s)
+            await pipe.execute()
 
 
 @dataclass(slots=True)
@@ -106,41 +154,164 @@ class _Space:
     window: tuple[dt.datetime, dt.datetime]
     daily_cap: int | None
     pool: str
+    inputs: str = ""  # what of the workspace itself a plan depends on (time zone, settings), for its fingerprint
 
 
-async def plan_warmup(clock: Clock, compose: ComposeWarmup, options: PlanOptions | None = None) -> PlanReport:
+async def plan_warmup(
+    clock: Clock, compose: ComposeWarmup, options: PlanOptions | None = None, *, memo: PlanMemo | None = None
+) -> PlanReport:
     """Plan today's warmup for every workspace (see the module). Idempotent: a second run the same day adds only
-    what became possible since (a raised cap, a resumed mailbox, a new peer)."""
+    what became possible since (a raised cap, a resumed mailbox, a new peer). With `memo`, workspaces unchanged
+    since their last plan are skipped."""
     opts = options or PlanOptions()
     now = clock.now()
     rng = random.Random(opts.seed if opts.seed is not None else secrets.randbits(64))
     spaces = await _load_spaces(now)
     if not spaces:
         return PlanReport(0, 0, 0, 0)
+    remember: dict[int, str | None] = {}
     async with in_transaction() as conn:
         for ws_id in sorted(spaces):
             await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
-        boxes, owners = await _load_boxes(spaces, now)
+        states: dict[int, tuple[str, str]] = {}
+        if memo is not None:
+            states = await _states(conn, spaces, now)
+            stored = await memo.get(sorted(spaces))
+            dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], *states[i], opts)}
+            if any(spaces[i].pool == "agency" for i in dirty):  # one pool: planned together
+                dirty |= {i for i, space in spaces.items() if space.pool == "agency"}
+            todo = {i: spaces[i] for i in sorted(dirty)}
+        else:
+            todo = dict(spaces)
+        skipped = len(spaces) - len(todo)
+        if not todo:
+            return PlanReport(len(spaces), 0, 0, 0, skipped)
+        boxes, owners = await _load_boxes(conn, todo, now)
         warm = [b for b in boxes if b.want > 0]
-        used_all, used_warm = await _used_today(conn, owners, spaces)
-        recent = await _recent_pairs(conn, warm, now - dt.timedelta(days=opts.recent_days))
-        rooms = _rooms(warm, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts, now=now)
+        used_all, used_warm = await _used_today(conn, owners, todo)
+        rooms = _rooms(warm, owners=owners, used_all=used_all, used_warm=used_warm, spaces=todo, opts=opts, now=now)
+        recent = await _recent_pairs(conn, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
         peers = [
-            Peer(b.id, b.domain_id, b.provider, spaces[b.workspace_id].pool, receive_target=b.want)
+            Peer(b.id, b.domain_id, b.provider, todo[b.workspace_id].pool, receive_target=b.want)
             for b in boxes
             if not b.blocked
         ]
         pairing = pair(rooms, peers, recent=recent, rng=rng)
         by_id = {b.id: b for b in boxes}
-        rows = _rows(pairing.receivers, boxes=by_id, spaces=spaces, opts=opts, now=now, rng=rng, compose=compose)
+        rows = _rows(pairing.receivers, boxes=by_id, spaces=todo, opts=opts, now=now, rng=rng, compose=compose)
         for box in warm:
             got = used_warm.get(box.id, 0) + len(pairing.receivers.get(box.id, ()))
             if pairing.unpaired.get(box.id):
                 box.cuts[CapKind.PEERS] = got
         await _insert(conn, rows, now)
-        written = await _record_deferrals(conn, [b for b in boxes if b.want > 0], used_warm, pairing.receivers, now)
-    log.info("warmup planned", workspaces=len(spaces), mailboxes=len(warm), planned=len(rows), deferrals=written)
-    return PlanReport(len(spaces), len(warm), len(rows), written)
+        written = await _record_deferrals(conn, warm, used_warm, pairing.receivers, now)
+        if memo is not None:
+            remember = _after(
+                todo,
+                states,
+                boxes,
+                owners=owners,
+                used_all=used_all,
+                used_warm=used_warm,
+                receivers=pairing.receivers,
+                opts=opts,
+            )
+    if memo is not None:
+        await memo.put(remember)  # after the commit: a fingerprint never names rows that were rolled back
+    log.info(
+        "warmup planned",
+        workspaces=len(todo),
+        skipped=skipped,
+        mailboxes=len(warm),
+        planned=len(rows),
+        deferrals=written,
+    )
+    return PlanReport(len(spaces), len(warm), len(rows), written, skipped)
+
+
+_VOLATILE: Final = {CapKind.WINDOW, CapKind.PEERS}
+"""Cuts that time alone relaxes or tightens (the window shrinks, recent pairs age out): never skipped."""
+
+_STATES = """
+WITH w(id, lo, hi) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[])),
+boxes AS (
+    SELECT b.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s', b.id, b.domain_id,
+        b.provider, b.status, b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap,
+        coalesce(b.cooldown_until > $4, false), d.daily_cap, d.status), ';' ORDER BY b.id)) AS h
+    FROM mailbox b JOIN domain d ON d.id = b.domain_id
+    WHERE b.workspace_id = ANY($1::int[])
+    GROUP BY 1
+),
+sent AS (
+    SELECT ws, format('%s:%s:%s:%s:%s:%s', count(*), count(*) FILTER (WHERE warm), sum(h1),
+        coalesce(sum(h1) FILTER (WHERE warm), 0), sum(h2), coalesce(sum(h2) FILTER (WHERE warm), 0)) AS h
+    FROM (
+        SELECT b.workspace_id AS ws, m.kind = 'warmup' AS warm,
+            (m.mailbox_id::bigint * 2654435761) % 4294967296 AS h1,
+            (m.mailbox_id::bigint * 2246822519) % 4294967296 AS h2
+        FROM outbound_message m
+        JOIN mailbox b ON b.id = m.mailbox_id
+        JOIN w ON w.id = b.workspace_id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi
+        WHERE m.status <> 'cancelled'
+    ) today
+    GROUP BY 1
+)
+SELECT w.id, coalesce(boxes.h, '') AS boxes, coalesce(sent.h, '') AS sent
+FROM w LEFT JOIN boxes ON boxes.ws = w.id LEFT JOIN sent ON sent.ws = w.id
+"""
+
+
+async def _states(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime) -> dict[int, tuple[str, str]]:
+    """Per workspace, in one query: a digest of its mailboxes and domains as the plan reads them, and a digest of
+    what each of its mailboxes already has today (all kinds and warmup; `_sent_digest` computes the same)."""
+    ids = sorted(spaces)
+    bounds = [_day_bounds(spaces[i]) for i in ids]
+    rows = await conn.execute_query(_STATES, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds], now])
+    return {int(r[0]): (str(r[1]), str(r[2])) for r in rows[1]}
+
+
+_H1, _H2 = 2654435761, 2246822519  # multiplicative hashes of mailbox ids, as `_STATES` computes them
+
+
+def _sent_digest(counts: Sequence[tuple[int, int, int]]) -> str:
+    """`_STATES`'s digest of (mailbox, rows today, warmup rows today): the counts and two hashed sums over the
+    rows (adding, cancelling or removing rows of any mailbox changes it; no sorting, so the query stays cheap)."""
+    total = warm = s1 = s1w = s2 = s2w = 0
+    for box_id, n, w in counts:
+        h1, h2 = (box_id * _H1) % 2**32, (box_id * _H2) % 2**32
+        total, warm = total + n, warm + w
+        s1, s1w, s2, s2w = s1 + n * h1, s1w + w * h1, s2 + n * h2, s2w + w * h2
+    return f"{total}:{warm}:{s1}:{s1w}:{s2}:{s2w}" if total else ""
+
+
+def _fingerprint(space: _Space, boxes: str, sent: str, opts: PlanOptions) -> str:
+    health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
+    text = f"v1|{space.day}|{space.inputs}|{boxes}|{sent}|{opts.min_gap_s},{opts.lead_s},{opts.recent_days}|{health}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _after(
+    todo: Mapping[int, _Space],
+    states: Mapping[int, tuple[str, str]],
+    boxes: Sequence[_Box],
+    *,
+    owners: Mapping[int, tuple[int, int]],
+    used_all: Mapping[int, int],
+    used_warm: Mapping[int, int],
+    receivers: Mapping[int, Sequence[int]],
+    opts: PlanOptions,
+) -> dict[int, str | None]:
+    """The fingerprint each planned workspace has now: its state as read before planning (a change since then
+    shows next time) with today's rows as counted plus the rows just added; None where a volatile cut held."""
+    volatile = {b.workspace_id for b in boxes if _VOLATILE & b.cuts.keys()}
+    counts: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for box_id, (ws_id, _) in owners.items():
+        added = len(receivers.get(box_id, ()))
+        counts[ws_id].append((box_id, used_all.get(box_id, 0) + added, used_warm.get(box_id, 0) + added))
+    return {
+        ws_id: None if ws_id in volatile else _fingerprint(space, states[ws_id][0], _sent_digest(counts[ws_id]), opts)
+        for ws_id, space in todo.items()
+    }
 
 
 async def _load_spaces(now: dt.datetime) -> dict[int, _Space]:
@@ -172,6 +343,7 @@ async def _load_spaces(now: dt.datetime) -> dict[int, _Space]:
             ),
             daily_cap=int(cap) if isinstance(cap, int) and cap >= 0 else None,
             pool=pool_key(int(row["id"]), settings.pool),
+            inputs=json.dumps([row["timezone"], row["locale"], raw], sort_keys=True, default=str),
         )
     return spaces
 
@@ -193,72 +365,63 @@ def _window(value: Any) -> tuple[dt.time, dt.time]:
     return (start, end) if start < end else DEFAULT_WINDOW
 
 
-async def _load_boxes(spaces: Mapping[int, _Space], now: dt.datetime) -> tuple[list[_Box], dict[int, tuple[int, int]]]:
+_OWNERS = "SELECT id, workspace_id, domain_id FROM mailbox WHERE workspace_id = ANY($1::int[])"
+
+_BOXES = """
+SELECT b.id, b.workspace_id, b.domain_id, b.address, b.display_name, b.provider, b.status, b.warmup_started_on,
+    b.warmup_paused_at IS NOT NULL AS warmup_paused, b.daily_cap, coalesce(b.cooldown_until > $2, false) AS cooling,
+    d.name AS domain_name, d.daily_cap AS domain_cap, d.status AS domain_status
+FROM mailbox b JOIN domain d ON d.id = b.domain_id
+WHERE b.workspace_id = ANY($1::int[]) AND b.warmup_started_on IS NOT NULL
+ORDER BY b.id
+"""
+
+
+async def _load_boxes(
+    conn: Any, spaces: Mapping[int, _Space], now: dt.datetime
+) -> tuple[list[_Box], dict[int, tuple[int, int]]]:
     """The mailboxes in warmup, and the workspace and domain of every mailbox (all count toward the caps)."""
-    owners = {
-        int(i): (int(w), int(d))
-        for i, w, d in await Mailbox.filter(workspace_id__in=list(spaces)).values_list(
-            "id", "workspace_id", "domain_id"
-        )
-    }
-    rows = await Mailbox.filter(workspace_id__in=list(spaces), warmup_started_on__not_isnull=True).values(
-        "id",
-        "workspace_id",
-        "domain_id",
-        "address",
-        "display_name",
-        "provider",
-        "status",
-        "warmup_started_on",
-        "warmup_paused_at",
-        "daily_cap",
-        "cooldown_until",
-    )
-    domain_ids = {int(r["domain_id"]) for r in rows}
-    domains = {
-        int(d["id"]): d
-        for d in await Domain.filter(id__in=list(domain_ids)).values("id", "name", "daily_cap", "status")
-    }
+    ids = sorted(spaces)
+    owners = {int(i): (int(w), int(d)) for i, w, d in (await conn.execute_query(_OWNERS, [ids]))[1]}
+    rows = (await conn.execute_query(_BOXES, [ids, now]))[1]
+    limits = {str(p.value): preset.provider_daily_limit for p, preset in PRESETS.items()}
     boxes = []
     for row in rows:
         status = MailboxStatus(row["status"])
         if status not in _WARMING and status not in _BLOCKED_MAILBOX:
             continue  # new or retired: not in warmup at all
         space = spaces[int(row["workspace_id"])]
-        domain = domains[int(row["domain_id"])]
         box = _Box(
             id=int(row["id"]),
             workspace_id=space.id,
             domain_id=int(row["domain_id"]),
-            domain_name=str(domain["name"]),
+            domain_name=str(row["domain_name"]),
             address=str(row["address"]),
             name=str(row["display_name"] or row["address"].partition("@")[0]),
             provider=str(row["provider"]),
             daily_cap=int(row["daily_cap"]),
-            domain_cap=int(domain["daily_cap"]),
+            domain_cap=int(row["domain_cap"]),
             day=space.day,
             graduated=status is MailboxStatus.ACTIVE,
         )
         if box.graduated:
             box.want = maintenance_target(space.settings, mailbox_id=box.id, day=space.day, daily_cap=box.daily_cap)
         else:
-            limit = PRESETS[MailProvider(box.provider)].provider_daily_limit
             box.want = daily_target(
                 space.settings,
                 mailbox_id=box.id,
                 started_on=row["warmup_started_on"],
                 day=space.day,
-                provider_limit=limit,
+                provider_limit=limits[box.provider],
             )
-        cooldown = row["cooldown_until"]
         if status in _BLOCKED_MAILBOX:
             box.blocked = status.value
-        elif cooldown is not None and cooldown > now:
+        elif row["cooling"]:
             box.blocked = "cooldown"
-        elif row["warmup_paused_at"] is not None:
+        elif row["warmup_paused"]:
             box.blocked = "warmup_paused"
-        elif DomainStatus(domain["status"]) in _BLOCKED_DOMAIN:
-            box.blocked = f"domain_{domain['status']}"
+        elif DomainStatus(row["domain_status"]) in _BLOCKED_DOMAIN:
+            box.blocked = f"domain_{row['domain_status']}"
         boxes.append(box)
     return boxes, owners
 
@@ -280,7 +443,8 @@ async def _used_today(
     if not owners:
         return {}, {}
     ids = sorted(owners)
-    bounds = [_day_bounds(spaces[owners[i][0]]) for i in ids]
+    per_space = {i: _day_bounds(space) for i, space in spaces.items()}
+    bounds = [per_space[owners[i][0]] for i in ids]
     rows = await conn.execute_query_dict(_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]])
     used_all: dict[int, int] = defaultdict(int)
     used_warm: dict[int, int] = defaultdict(int)
@@ -297,15 +461,16 @@ def _day_bounds(space: _Space) -> tuple[dt.datetime, dt.datetime]:
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
-async def _recent_pairs(conn: Any, boxes: Sequence[_Box], since: dt.datetime) -> set[tuple[int, int]]:
-    if not boxes:
+async def _recent_pairs(conn: Any, senders: Sequence[int], since: dt.datetime) -> set[tuple[int, int]]:
+    """The (sender, receiver) pairs of the senders that get new mail, used since `since`."""
+    if not senders:
         return set()
     rows = await conn.execute_query(
         "SELECT DISTINCT mailbox_id, peer_id FROM outbound_message "
         "WHERE kind = 'warmup' AND peer_id IS NOT NULL AND mailbox_id = ANY($1::int[]) AND scheduled_at >= $2",
-        [[b.id for b in boxes], since],
+        [list(senders), since],
     )
-    return {(int(r[0]), int(r[1])) for r in rows[1]}
+    return {(r[0], r[1]) for r in rows[1]}
 
 
 def _rooms(
@@ -320,17 +485,22 @@ def _rooms(
 ) -> dict[int, int]:
     """How many new warmup rows each mailbox gets before pairing; records each cap that cut on the box."""
     rooms: dict[int, int] = {}
+    caps: dict[tuple[int, str, float], EffectiveCap] = {}  # a fleet has few distinct cap settings
     for box in boxes:
         done = used_warm.get(box.id, 0)
         if box.blocked:
             box.cuts[CapKind.STATUS] = done
             continue
-        own = effective_cap(
-            CapInputs(
-                mailbox_cap=box.daily_cap,
-                provider_limit=PRESETS[MailProvider(box.provider)].provider_daily_limit,
-                health_factor=opts.health.get(box.id, 1.0),
-            )
+        key = (box.daily_cap, box.provider, opts.health.get(box.id, 1.0))
+        own = caps.get(key) or caps.setdefault(
+            key,
+            effective_cap(
+                CapInputs(
+                    mailbox_cap=box.daily_cap,
+                    provider_limit=PRESETS[MailProvider(box.provider)].provider_daily_limit,
+                    health_factor=key[2],
+                )
+            ),
         )
         room = max(0, box.want - done)
         left = own.remaining(used_all.get(box.id, 0))
@@ -340,11 +510,15 @@ def _rooms(
         rooms[box.id] = room
     by_id = {b.id: b for b in boxes}
     _share_totals(rooms, by_id, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces)
+    windows = {i: _remaining_window(space, now, opts) for i, space in spaces.items()}
+    room_in = {
+        i: max(0, math.floor((end - start).total_seconds() / opts.min_gap_s)) if end > start else 0
+        for i, (start, end) in windows.items()
+    }
     for box in boxes:  # the room left in the send window
         if box.id not in rooms:
             continue
-        start, end = _remaining_window(spaces[box.workspace_id], now, opts)
-        fits = max(0, math.floor((end - start).total_seconds() / opts.min_gap_s)) if end > start else 0
+        fits = room_in[box.workspace_id]
         if fits < rooms[box.id]:
             rooms[box.id] = fits
             box.cuts[CapKind.WINDOW] = used_warm.get(box.id, 0) + fits
@@ -409,22 +583,32 @@ def _rows(
     compose: ComposeWarmup,
 ) -> list[_Row]:
     rows = []
+    personas: dict[int, Persona] = {}
+
+    def persona(box: _Box) -> Persona:
+        found = personas.get(box.id)
+        if found is None:
+            found = personas[box.id] = Persona(
+                name=box.name, company=spaces[box.workspace_id].company, address=box.address
+            )
+        return found
+
+    ids = iter(secrets.token_hex(16 * sum(len(r) for r in receivers.values())))  # one system call, not thousands
     for sender_id in sorted(receivers):
         box = boxes[sender_id]
         space = spaces[box.workspace_id]
         start, end = _remaining_window(space, now, opts)
         times = spread(len(receivers[sender_id]), start, end, min_gap_s=opts.min_gap_s, rng=rng)
-        me = Persona(name=box.name, company=space.company, address=box.address)
+        me = persona(box)
         for peer_id, moment in zip(receivers[sender_id], times, strict=True):
-            peer = boxes[peer_id]
-            them = Persona(name=peer.name, company=spaces[peer.workspace_id].company, address=peer.address)
-            text = compose(rng, sender=me, recipient=them, locale=space.locale)
+            text = compose(rng, sender=me, recipient=persona(boxes[peer_id]), locale=space.locale)
+            unique = "".join(itertools.islice(ids, 32))
             rows.append(
                 _Row(
                     workspace_id=box.workspace_id,
                     mailbox_id=sender_id,
                     peer_id=peer_id,
-                    message_id=f"<{secrets.token_hex(16)}@{box.domain_name}>",
+                    message_id=f"<{unique}@{box.domain_name}>",
                     subject=text.subject,
                     body=text.body,
                     scheduled_at=moment,
@@ -445,37 +629,47 @@ def spread(
     return [start + dt.timedelta(seconds=i * slot + rng.uniform(0, slack)) for i in range(count)]
 
 
-_INSERT = """
-INSERT INTO outbound_message (kind, workspace_id, mailbox_id, peer_id, message_id, subject, body, status,
-    scheduled_at, attempts, smtp_reply, in_reply_to, "references", created_at)
-SELECT 'warmup', ws, mb, peer, mid, subj, body, 'planned', at, 0, '', '', '', $8
-FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-    AS t(ws, mb, peer, mid, subj, body, at)
-"""
+_COLUMNS: Final = (
+    "kind",
+    "workspace_id",
+    "mailbox_id",
+    "peer_id",
+    "message_id",
+    "subject",
+    "body",
+    "status",
+    "scheduled_at",
+    "attempts",
+    "smtp_reply",
+    "in_reply_to",
+    "references",
+    "created_at",
+)
 
 
 async def _insert(conn: Any, rows: Sequence[_Row], now: dt.datetime) -> None:
+    """All new rows in one COPY (a day of a large fleet is tens of thousands)."""
     if not rows:
         return
-    await conn.execute_query(
-        _INSERT,
-        [
-            [r.workspace_id for r in rows],
-            [r.mailbox_id for r in rows],
-            [r.peer_id for r in rows],
-            [r.message_id for r in rows],
-            [r.subject for r in rows],
-            [r.body for r in rows],
-            [r.scheduled_at for r in rows],
-            now,
-        ],
-    )
+    kind, status = MessageKind.WARMUP.value, MessageStatus.PLANNED.value
+    tail = (0, "", "", "", now)  # attempts, smtp_reply, in_reply_to, references, created_at
+    records = [
+        (kind, r.workspace_id, r.mailbox_id, r.peer_id, r.message_id, r.subject, r.body, status, r.scheduled_at, *tail)
+        for r in rows
+    ]
+    async with conn.acquire_connection() as raw:
+        await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
 
 
-_CLEAR = """
+_EXISTING = """
+SELECT mailbox_id, cap, wanted, allowed, detail->>'graduated', coalesce(detail->>'reason', '') FROM cap_deferral
+WHERE mailbox_id = ANY($1::int[]) AND day = ANY($2::date[]) AND detail->>'kind' = 'warmup'
+"""
+
+_DELETE = """
 DELETE FROM cap_deferral d
-USING unnest($1::int[], $2::date[]) AS b(id, day)
-WHERE d.mailbox_id = b.id AND d.day = b.day AND d.detail->>'kind' = 'warmup'
+USING unnest($1::int[], $2::date[], $3::text[]) AS b(id, day, cap)
+WHERE d.mailbox_id = b.id AND d.day = b.day AND d.cap = b.cap
 """
 
 _UPSERT = """
@@ -495,30 +689,47 @@ async def _record_deferrals(
     receivers: Mapping[int, Sequence[int]],
     now: dt.datetime,
 ) -> int:
-    """Replace this planner's deferrals of today for the mailboxes it considered; returns how many it wrote."""
+    """Make this planner's deferrals of today for the mailboxes it considered what this run found: rows that no
+    longer apply are removed, new and changed ones written, the rest left alone. Returns how many it wrote."""
     if not boxes:
         return 0
-    await conn.execute_query(_CLEAR, [[b.id for b in boxes], [b.day for b in boxes]])
-    items = []
+    wanted: dict[tuple[int, str], tuple[_Box, int, str, str]] = {}
     for box in boxes:
         total = used_warm.get(box.id, 0) + len(receivers.get(box.id, ()))
         if total >= box.want:
             continue
         for cap, allowed in box.cuts.items():
-            detail = {"kind": "warmup", "graduated": box.graduated}
+            detail: dict[str, Any] = {"kind": "warmup", "graduated": box.graduated}
             if cap is CapKind.STATUS:
                 detail["reason"] = box.blocked
-            items.append((box, cap, min(allowed, box.want), json.dumps(detail)))
+            reason = str(detail.get("reason", ""))
+            wanted[(box.id, cap.value)] = (box, min(allowed, box.want), json.dumps(detail), reason)
+    days = sorted({b.day for b in boxes})
+    existing = {
+        (int(r[0]), str(r[1])): (int(r[2]), int(r[3]), r[4] == "true", str(r[5]))
+        for r in (await conn.execute_query(_EXISTING, [[b.id for b in boxes], days]))[1]
+    }
+    day_of = {b.id: b.day for b in boxes}
+    stale = [key for key in existing if key not in wanted]
+    if stale:
+        await conn.execute_query(
+            _DELETE, [[i for i, _ in stale], [day_of[i] for i, _ in stale], [cap for _, cap in stale]]
+        )
+    items = [
+        (key, box, allowed, detail)
+        for key, (box, allowed, detail, reason) in wanted.items()
+        if existing.get(key) != (box.want, allowed, box.graduated, reason)
+    ]
     if not items:
         return 0
     await conn.execute_query(
         _UPSERT,
         [
-            [b.workspace_id for b, *_ in items],
-            [b.id for b, *_ in items],
-            [b.day for b, *_ in items],
-            [cap.value for _, cap, _, _ in items],
-            [b.want for b, *_ in items],
+            [b.workspace_id for _, b, _, _ in items],
+            [b.id for _, b, _, _ in items],
+            [b.day for _, b, _, _ in items],
+            [cap for (_, cap), _, _, _ in items],
+            [b.want for _, b, _, _ in items],
             [allowed for _, _, allowed, _ in items],
             [detail for *_, detail in items],
             now,

@@ -96,19 +96,43 @@ def compose_reply(
 def spin(template: str, rng: random.Random) -> str:
     """Expand spintax: each `{a|b|c}` becomes one of its alternatives (nested groups too), chosen by `rng`."""
     out: list[str] = []
-    i = 0
+    _spin_into(_compile(template), rng, out)
+    return "".join(out)
+
+
+_Spun = tuple["str | tuple[_Spun, ...]", ...]
+"""A parsed template: literal text, or a group of parsed alternatives (one is chosen)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(template: str) -> _Spun:
+    """Parse spintax once (the corpus is small and spun thousands of times a day); ValueError when unbalanced."""
+    parts: list[str | tuple[_Spun, ...]] = []
+    i = text_from = 0
     while i < len(template):
         char = template[i]
         if char == "{":
+            if text_from < i:
+                parts.append(template[text_from:i])
             end = _closing(template, i)
-            out.append(spin(rng.choice(_alternatives(template[i + 1 : end])), rng))
-            i = end + 1
+            parts.append(tuple(_compile(alt) for alt in _alternatives(template[i + 1 : end])))
+            i = text_from = end + 1
         elif char in "|}":
             raise ValueError(f"unbalanced spintax at {i}: {template!r}")
         else:
-            out.append(char)
             i += 1
-    return "".join(out)
+    if text_from < len(template):
+        parts.append(template[text_from:])
+    return tuple(parts)
+
+
+def _spin_into(parsed: _Spun, rng: random.Random, out: list[str]) -> None:
+    # the same choices in the same order as reading the template left to right: a seed writes the same text
+    for part in parsed:
+        if isinstance(part, str):
+            out.append(part)
+        else:
+            _spin_into(rng.choice(part), rng, out)
 
 
 def _closing(text: str, start: int) -> int:

@@ -109,29 +109,38 @@ class _Pool:
     def take(self, sender: Peer, used: set[tuple[int, int]], rng: random.Random) -> int | None:
         best: tuple[int, float, int] | None = None
         best_heap = ""
-        found: dict[str, tuple[int, float, int]] = {}
+        found: dict[str, tuple[tuple[int, float, int], bool]] = {}  # provider -> (entry, taken out of its heap)
         for provider, heap in self.heaps.items():
             if not heap:
                 continue
-            entry = self._first_eligible(heap, sender, used)
+            entry, popped = self._first_eligible(heap, sender, used)
             if entry is None:
                 continue
-            found[provider] = entry
+            found[provider] = (entry, popped)
             score = entry[0] - (PROVIDER_SLACK if provider != sender.provider else 0)
             if best is None or (score, entry[1]) < (best[0], best[1]):
                 best, best_heap = (score, entry[1], entry[2]), provider
-        for provider, entry in found.items():
-            if provider != best_heap:
+        for provider, (entry, popped) in found.items():
+            if provider != best_heap and popped:
                 heapq.heappush(self.heaps[provider], entry)
         if best is None:
             return None
-        load, _, receiver = found[best_heap]
-        heapq.heappush(self.heaps[best_heap], (load + 1, rng.random(), receiver))
+        (load, _, receiver), popped = found[best_heap]
+        again = (load + 1, rng.random(), receiver)
+        if popped:
+            heapq.heappush(self.heaps[best_heap], again)
+        else:  # it is still the top of its heap: replace it in one step
+            heapq.heapreplace(self.heaps[best_heap], again)
         return receiver
 
     def _first_eligible(
         self, heap: list[tuple[int, float, int]], sender: Peer, used: set[tuple[int, int]]
-    ) -> tuple[int, float, int] | None:
+    ) -> tuple[tuple[int, float, int] | None, bool]:
+        """The least-loaded receiver of `heap` that `sender` may write to, and whether it was taken out of the
+        heap (it stays in place, at the top, when the top is eligible: the common case)."""
+        top = heap[0]
+        if self.peers[top[2]].domain_id != sender.domain_id and (sender.mailbox_id, top[2]) not in used:
+            return top, False
         stash = []
         entry = None
         while heap:
@@ -143,4 +152,4 @@ class _Pool:
             stash.append(candidate)
         for item in stash:
             heapq.heappush(heap, item)
-        return entry
+        return entry, entry is not None

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.errors import NotFound
-from engine.sending.planner import PlanOptions, plan_warmup, spread
+from engine.sending.planner import PlanOptions, RedisPlanMemo, plan_warmup, spread
 from engine.sending.why import why
 from engine.warmup import Composed, Persona
 from engine.warmup.ramp import daily_target
@@ -230,6 +230,57 @@ async def test_late_in_the_day_the_window_limits_and_weekends_rest_when_asked() 
     assert set(await CapDeferral.all().values_list("cap", flat=True)) == {CapKind.WINDOW}
     saturday = dt.datetime(2026, 11, 7, 6, 0, tzinfo=dt.UTC)
     assert (await plan_warmup(FrozenClock(saturday), composer, PlanOptions(seed=9))).planned == 0
+
+
+async def test_with_a_memo_unchanged_workspaces_are_skipped_and_every_change_is_planned_again(redis: Redis) -> None:
+    acme, acme_boxes = await fleet(domains=3, per_domain=3, domain_cap=6)
+    _, beta_boxes = await fleet(domains=3, per_domain=3, slug="beta")
+    memo = RedisPlanMemo(redis)
+    clock = FrozenClock(NOW)
+
+    async def tick(seed: int) -> tuple[int, int]:
+        clock.advance(dt.timedelta(minutes=1))
+        report = await plan_warmup(clock, composer, PlanOptions(seed=seed), memo=memo)
+        return report.skipped, report.planned
+
+    first = await plan_warmup(clock, composer, PlanOptions(seed=1), memo=memo)
+    assert (first.skipped, first.deferrals) == (0, 9) and first.planned > 0
+    assert await tick(2) == (2, 0)  # nothing changed: nothing read, nothing written
+    assert await CapDeferral.all().count() == 9
+    await Domain.filter(workspace=acme).update(daily_cap=120)  # a raised cap: acme is planned again
+    skipped, planned = await tick(3)
+    assert skipped == 1 and planned > 0 and await CapDeferral.all().count() == 0
+    assert Counter(await OutboundMessage.all().values_list("mailbox_id", flat=True)) == {
+        b.id: target(b) for b in [*acme_boxes, *beta_boxes]
+    }
+    assert await tick(4) == (2, 0)
+    cancelled = await OutboundMessage.filter(mailbox_id=beta_boxes[1].id).limit(2).values_list("id", flat=True)
+    await OutboundMessage.filter(id__in=cancelled).update(status=MessageStatus.CANCELLED)
+    assert await tick(5) == (1, 2)  # two cancelled sends: planned again
+    await Mailbox.filter(id=beta_boxes[0].id).update(status=MailboxStatus.PAUSED)
+    await OutboundMessage.filter(mailbox_id=beta_boxes[0].id).update(status=MessageStatus.CANCELLED)
+    assert await tick(6) == (1, 0)
+    reasons = await CapDeferral.filter(cap=CapKind.STATUS).values_list("mailbox_id", "detail")
+    assert [(i, d["reason"]) for i, d in reasons] == [(beta_boxes[0].id, "paused")]
+    await Mailbox.filter(id=acme_boxes[0].id).update(daily_cap=1)  # a lowered cap is read again too
+    assert await tick(7) == (1, 0)
+    await Mailbox.filter(id=acme_boxes[1].id).update(cooldown_until=NOW + dt.timedelta(minutes=30))
+    assert await tick(8) == (1, 0)
+    clock.advance(dt.timedelta(minutes=30))  # the cooldown ends: time alone changes the state
+    assert (await tick(9))[0] == 1
+    clock.advance(dt.timedelta(days=1))  # a new day plans everything
+    assert (await tick(10))[0] == 0
+
+
+async def test_with_a_memo_a_workspace_short_of_peers_is_never_skipped(redis: Redis) -> None:
+    await fleet(domains=2, per_domain=1)  # two mailboxes: one email to each other a day, the rest wants peers
+    memo = RedisPlanMemo(redis)
+    clock = FrozenClock(NOW)
+    assert (await plan_warmup(clock, composer, PlanOptions(seed=1), memo=memo)).planned == 2
+    assert await CapDeferral.filter(cap=CapKind.PEERS).count() == 2
+    clock.advance(dt.timedelta(minutes=1))
+    again = await plan_warmup(clock, composer, PlanOptions(seed=2), memo=memo)
+    assert (again.skipped, again.planned, again.deferrals) == (0, 0, 0)  # looked again, nothing new, nothing rewritten
 
 
 def test_spread_keeps_the_minimum_gap_inside_the_span() -> None:
