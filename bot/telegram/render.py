@@ -9,10 +9,8 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from aiogram.types import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.command import commands
-from engine.i18n import Translator
 from engine.reply import Attachment, Block, Button, Reply
 
 MESSAGE_LIMIT = 4096  # Telegram's longest message text, in UTF-16 code units (JavaScript string length)
@@ -62,13 +60,6 @@ def parse_callback_data(data: str) -> tuple[str, list[str]]:
     """`command:arg` → the command's name and its words (none when the button has no argument)."""
     name, _, arg = data.partition(":")
     return name, [arg] if arg else []
-
-
-def command_menu(t: Translator) -> list[BotCommand]:
-    """The menu Telegram shows under "/": every command one may type (not buttons' commands), then /cancel."""
-    entries = [(c.name, t(c.help_key)) for c in commands() if not c.button_only]
-    entries.append((CANCEL, t("telegram-cmd-cancel")))
-    return [BotCommand(command=name, description=text[:COMMAND_DESCRIPTION_LIMIT]) for name, text in entries]
 
 
 def utf16_length(text: str) -> int:

@@ -29,10 +29,6 @@ class BlacklistReport:
     new_listings: tuple[str, ...]  # zones that list the target now and did not before
     state: BlacklistState
 
-    @property
-    def blind(self) -> tuple[str, ...]:
-        return tuple(r.zone for r in self.results if r.result == ListingResult.ERROR)
-
 
 async def check_blacklists(actor: Actor, clock: Clock, name: str, config: DnsConfig) -> BlacklistReport:
     """Ask the domain lists about one domain; store the answers; alert on a new listing and cool the domain."""

@@ -46,7 +46,6 @@ from engine.domains.common import (
 from engine.domains.state import (
     BlacklistState,
     DnsState,
-    Health,
     blacklist_state,
     dns_state,
     unplanned_records,
@@ -373,15 +372,6 @@ class DomainSummary:
     dns: DnsState
     blacklists: BlacklistState
     mailboxes: int
-
-    @property
-    def dns_ok(self) -> bool | None:
-        """True: every record right; False: some record fails; None: not (fully) checked."""
-        return {Health.OK: True, Health.BAD: False}.get(self.dns.health)
-
-    @property
-    def listed(self) -> bool:
-        return self.blacklists.health == Health.BAD
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from engine.dns.check import RecordCheck, ResolverConfig
 from engine.dns.dnsbl import DnsblZone, Family, TargetKind
 from engine.domains import (
     DnsConfig,
+    Health,
     add_domains,
     apply_dmarc_step,
     check_all_blacklists,
@@ -141,8 +142,8 @@ async def test_correct_records_check_clean(
     assert await DnsCheck.filter(domain__name="good.test").count() == 5
     detail = await show_domain(manager, clock, "good.test")
     assert {v.record: v.verdict for v in detail.dns} == dict.fromkeys(K, V.OK)
-    assert detail.summary.dns_ok is True
-    assert [s.dns_ok for s in await list_domains(manager, clock)] == [True]
+    assert detail.summary.dns.health is Health.OK
+    assert [s.dns.health for s in await list_domains(manager, clock)] == [Health.OK]
     clock.advance(dt.timedelta(days=1))
     (daily,) = await check_all_dns(SYSTEM, clock, config)  # the cron: every workspace, nothing drifted
     assert daily.domain == "good.test" and daily.ok and daily.drifted == ()
@@ -267,14 +268,14 @@ async def test_listed_domain_is_cooled_blind_lists_alert_and_ips_are_checked(
         ("dnsbl-error-refused",),
     )
     assert report.new_listings == ("dbl.test",) and again.new_listings == ()
-    assert report.blind == ("uribl.test",)
+    assert report.state.unchecked == ("uribl.test",)
     assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
     alerts = {a.kind: a for a in await Alert.all()}
     assert set(alerts) == {"blacklist_listed", "dnsbl_blind"}
     assert alerts["blacklist_listed"].count == 1 and alerts["dnsbl_blind"].count == 2
     assert await BlacklistCheck.filter(target="listed.test").count() == 4
     detail = await show_domain(manager, clock, "listed.test")
-    assert detail.summary.listed and {b.zone: b.result for b in detail.blacklists} == {
+    assert detail.summary.blacklists.health is Health.BAD and {b.zone: b.result for b in detail.blacklists} == {
         "dbl.test": ListingResult.LISTED,
         "uribl.test": ListingResult.ERROR,
     }

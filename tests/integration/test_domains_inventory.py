@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.dns.check import ResolverConfig
-from engine.domains import DnsConfig, add_domains, list_domains, set_dkim, show_domain, watch_expiry
+from engine.domains import DnsConfig, Health, add_domains, list_domains, set_dkim, show_domain, watch_expiry
 from engine.errors import Forbidden, NotFound, UserError
 from models import Alert, AuditLog, Domain, Mailbox, Workspace
 from models.enums import AuthKind, MailProvider, Platform, PoolRole, Role, Severity, TlsMode
@@ -114,9 +114,9 @@ async def test_list_and_show_are_isolated_per_workspace(
 
     listed = await list_domains(actor(acme, Role.CLIENT), clock)
 
-    assert [(s.name, s.display_name, s.mailboxes, s.dns_ok, s.listed) for s in listed] == [
-        ("b.ru", "b.ru", 1, None, False),
-        ("xn--80a1acny.xn--p1ai", "почта.рф", 0, None, False),
+    assert [(s.name, s.display_name, s.mailboxes, s.dns.health, s.blacklists.health) for s in listed] == [
+        ("b.ru", "b.ru", 1, Health.UNKNOWN, Health.UNKNOWN),
+        ("xn--80a1acny.xn--p1ai", "почта.рф", 0, Health.UNKNOWN, Health.UNKNOWN),
     ]
     detail = await show_domain(actor(acme), clock, "ПОЧТА.РФ")
     assert detail.summary.name == "xn--80a1acny.xn--p1ai" and detail.sent_today == 0 and detail.dns == ()

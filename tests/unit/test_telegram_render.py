@@ -23,14 +23,12 @@ from bot.telegram.render import (
     ERROR_MARK,
     MESSAGE_LIMIT,
     callback_data,
-    command_menu,
     parse_callback_data,
     render,
     utf16_length,
 )
 from bot.telegram.updates import spoken
 from engine.clock import SystemClock
-from engine.i18n import translator
 from engine.reply import Attachment, Button, Reply
 from engine.settings import Settings
 
@@ -160,15 +158,6 @@ def test_any_reply_splits_into_well_formed_messages_within_the_limit(blocks: lis
         assert_well_formed(text)
     shown = "".join(visible(t) for t in texts).replace(ERROR_MARK, "").replace("\n", "")
     assert shown == "".join(text for text, _ in blocks if text.strip()).replace("\n", "")
-
-
-def test_the_menu_lists_typed_commands_with_localized_help_and_cancel() -> None:
-    for locale in ("ru", "en"):
-        t = translator(locale)
-        menu = {c.command: c.description for c in command_menu(t)}
-        assert menu["help"] == t("cmd-help") and menu["cancel"] == t("telegram-cmd-cancel")
-        assert not {"approve", "reject", "join"} & set(menu)
-        assert all(0 < len(d) <= 256 for d in menu.values())
 
 
 class _Flood:
