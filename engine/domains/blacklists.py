@@ -70,8 +70,14 @@ async def _store_listings(
     target: str, results: Sequence[DnsblResult], domain: Domain | None, clock: Clock, actor: Actor
 ) -> BlacklistReport:
     now = clock.now()
-    conclusive = BlacklistCheck.filter(target=target).exclude(result=ListingResult.ERROR)
-    previous = dict(await conclusive.order_by("checked_at", "id").values_list("zone", "result"))
+    previous = {  # each list's latest conclusive answer (one row per list, not the target's whole history)
+        str(row["zone"]): ListingResult(row["result"])
+        for row in await BlacklistCheck._meta.db.execute_query_dict(
+            "SELECT DISTINCT ON (zone) zone, result FROM blacklist_check WHERE target = $1 AND result <> $2 "
+            "ORDER BY zone, checked_at DESC, id DESC",
+            [target, ListingResult.ERROR.value],
+        )
+    }
     await BlacklistCheck.bulk_create(
         [
             BlacklistCheck(

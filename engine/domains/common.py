@@ -17,15 +17,14 @@ from engine.dns.check import ResolverConfig
 from engine.dns.dnsbl import DnsblZone, default_zones
 from engine.dns.names import to_ascii
 from engine.dns.templates import DomainSpec
-from engine.domains.state import DnsRow, ZoneListing
+from engine.domains.state import INCONCLUSIVE, DnsRow, ZoneListing
 from engine.errors import NotFound
 from engine.settings import Settings
 from models import BlacklistCheck, DnsCheck, Domain, Workspace
-from models.enums import DnsRecordKind, DnsVerdict, DomainStatus, ListingResult
+from models.enums import DnsRecordKind, DomainStatus, ListingResult
 
 DEFAULT_DMARC_CLEAN_DAYS: Final = 14
 TRACKING_LABEL: Final = "t"  # links and the open pixel go through t.<domain>, a CNAME to the tracking host
-INCONCLUSIVE: Final = (DnsVerdict.TIMEOUT, DnsVerdict.SERVFAIL)
 AUTH_KINDS: Final = (DnsRecordKind.SPF, DnsRecordKind.DKIM, DnsRecordKind.DMARC)
 
 
@@ -135,9 +134,9 @@ async def dns_rows(domain_ids: Sequence[int]) -> dict[int, tuple[list[DnsRow], d
         sql = (
             "SELECT d.domain_id, min(d.checked_at) AS since FROM dns_check d WHERE d.domain_id = ANY($1) "
             "AND d.checked_at > COALESCE((SELECT max(c.checked_at) FROM dns_check c WHERE c.domain_id = d.domain_id "
-            "AND c.verdict NOT IN ('timeout', 'servfail')), '-infinity') GROUP BY d.domain_id"
+            "AND c.verdict <> ALL($2::text[])), '-infinity') GROUP BY d.domain_id"
         )
-        for row in await DnsCheck._meta.db.execute_query_dict(sql, [blind]):
+        for row in await DnsCheck._meta.db.execute_query_dict(sql, [blind, [v.value for v in INCONCLUSIVE]]):
             since[int(row["domain_id"])] = row["since"]
     for domain_id, rows in latest.items():
         plain = [DnsRow(r.record, r.verdict, r.checked_at) for r in rows]

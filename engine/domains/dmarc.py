@@ -22,7 +22,8 @@ from engine.dns.hosting import DnsHosts
 from engine.dns.names import absolute_name, to_ascii
 from engine.dns.records import ZoneRecord
 from engine.dns.templates import DnsPlan, Expectation
-from engine.domains.common import AUTH_KINDS, INCONCLUSIVE, DnsConfig, domains_in, scope
+from engine.domains.common import AUTH_KINDS, DnsConfig, domains_in, scope
+from engine.domains.state import INCONCLUSIVE
 from engine.errors import Conflict, NotFound
 from engine.lifecycle import transition_approval
 from models import Approval, BlacklistCheck, DnsCheck, Domain

@@ -37,7 +37,6 @@ from engine.dns.templates import (
     render_zone,
 )
 from engine.domains.common import (
-    INCONCLUSIVE,
     DnsConfig,
     domain_spec,
     domains_in,
@@ -45,7 +44,7 @@ from engine.domains.common import (
     get_domain_by_id,
     scope,
 )
-from engine.domains.state import DnsRow, DnsState, Health, dns_state, unplanned_records
+from engine.domains.state import INCONCLUSIVE, DnsRow, DnsState, Health, dns_state, unplanned_records
 from engine.errors import UserError
 from engine.lifecycle import transition_domain
 from models import AuditLog, DnsCheck, Domain, Workspace
@@ -188,9 +187,9 @@ async def _served_auth_records(domain_ids: Sequence[int]) -> dict[int, list[Zone
     """The SPF and DMARC values each domain's DNS served at its latest check that got an answer for them."""
     rows = await DnsCheck._meta.db.execute_query_dict(
         "SELECT DISTINCT ON (domain_id, record) domain_id, record, found FROM dns_check "
-        "WHERE domain_id = ANY($1) AND record IN ('spf', 'dmarc') AND verdict NOT IN ('timeout', 'servfail') "
+        "WHERE domain_id = ANY($1) AND record IN ('spf', 'dmarc') AND verdict <> ALL($2::text[]) "
         "ORDER BY domain_id, record, checked_at DESC, id DESC",
-        [list(domain_ids)],
+        [list(domain_ids), [v.value for v in INCONCLUSIVE]],
     )
     served: dict[int, list[ZoneRecord]] = {}
     for row in rows:

@@ -12,10 +12,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from models.enums import DnsRecordKind, DnsVerdict, ListingResult, MailProvider
 
-_INCONCLUSIVE = (DnsVerdict.TIMEOUT, DnsVerdict.SERVFAIL)
+INCONCLUSIVE: Final = (DnsVerdict.TIMEOUT, DnsVerdict.SERVFAIL)
+"""Verdicts that say nothing about the record: the lookup did not get an answer."""
 
 
 class Health(StrEnum):
@@ -123,8 +125,8 @@ def dns_state(
     if not latest:
         return DnsState(Health.UNKNOWN)
     checked_at = max(row.checked_at for row in latest)
-    failing = tuple(r.record for r in latest if r.verdict != DnsVerdict.OK and r.verdict not in _INCONCLUSIVE)
-    blind = [r for r in latest if r.verdict in _INCONCLUSIVE]
+    failing = tuple(r.record for r in latest if r.verdict != DnsVerdict.OK and r.verdict not in INCONCLUSIVE)
+    blind = [r for r in latest if r.verdict in INCONCLUSIVE]
     reasons = tuple(dict.fromkeys(r.verdict for r in blind))
     if failing:
         return DnsState(Health.BAD, failing, None, checked_at, reasons)
