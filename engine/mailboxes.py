@@ -466,9 +466,9 @@ async def import_mailboxes(
     rows, results = await read_mailbox_csv(data)
     rows, refused = await _check_ownership(workspace_id, rows)
     results += refused
-    rows, refused = await _check_reach(rows, rules)
+    rows, refused, reaches = await _check_reach(rows, rules)
     results += refused
-    tests = await _test_rows(rows, policy=rules, timeout_s=timeout_s, concurrency=concurrency) if test else {}
+    tests = await _test_rows(rows, reaches, policy=rules, timeout_s=timeout_s, concurrency=concurrency) if test else {}
     passing = [r for r in rows if r.row not in tests or tests[r.row].ok]
     results += [
         RowResult(r.row, r.address, RowStatus.FAILED, _failed_key(tests[r.row]), test=tests[r.row])
@@ -500,23 +500,27 @@ async def _check_ownership(workspace_id: int, rows: list[ImportRow]) -> tuple[li
     return kept, refused
 
 
-async def _check_reach(rows: list[ImportRow], policy: MailPolicy) -> tuple[list[ImportRow], list[RowResult]]:
-    """Refuse rows with a port or host the policy does not allow; each distinct endpoint is judged once."""
+_Reaches = Mapping[Endpoint, tls.Reach]
+
+
+async def _check_reach(rows: list[ImportRow], policy: MailPolicy) -> tuple[list[ImportRow], list[RowResult], _Reaches]:
+    """Refuse rows with a port or host the policy does not allow. Each distinct endpoint is resolved and judged
+    once; the verdicts (with the vetted addresses) go on to the login tests, which connect to those addresses."""
     endpoints = list(dict.fromkeys(e for r in rows for e in (r.smtp, r.imap)))
-    verdicts = dict(zip(endpoints, await asyncio.gather(*(tls.refusal(e, policy) for e in endpoints)), strict=True))
+    reaches = dict(zip(endpoints, await asyncio.gather(*(tls.vet(e, policy) for e in endpoints)), strict=True))
     kept: list[ImportRow] = []
     refused: list[RowResult] = []
     for row in rows:
-        verdict = verdicts[row.smtp] or verdicts[row.imap]
+        verdict = reaches[row.smtp].refusal or reaches[row.imap].refusal
         if verdict is None:
             kept.append(row)
         else:
             refused.append(_invalid(row.row, row.address, verdict.key, **verdict.params))
-    return kept, refused
+    return kept, refused, reaches
 
 
 async def _test_rows(
-    rows: Sequence[ImportRow], *, policy: MailPolicy, timeout_s: float, concurrency: int
+    rows: Sequence[ImportRow], reaches: _Reaches, *, policy: MailPolicy, timeout_s: float, concurrency: int
 ) -> dict[int, LoginTest]:
     slots = asyncio.Semaphore(concurrency)
 
@@ -524,7 +528,13 @@ async def _test_rows(
         credentials = Credentials(row.username, row.auth_kind, row.secret)
         async with slots:
             result = await login_test(
-                row.smtp, row.imap, credentials, policy=policy, ca_pem=row.ca_pem or "", timeout_s=timeout_s
+                row.smtp,
+                row.imap,
+                credentials,
+                policy=policy,
+                ca_pem=row.ca_pem or "",
+                timeout_s=timeout_s,
+                reaches=(reaches[row.smtp], reaches[row.imap]),
             )
         return row.row, result
 
@@ -539,19 +549,23 @@ async def login_test(
     policy: MailPolicy,
     ca_pem: str = "",
     timeout_s: float,
+    reaches: tuple[tls.Reach, tls.Reach] | None = None,
 ) -> LoginTest:
     """SMTP AUTH and IMAP LOGIN of one mailbox at the same time, each within `timeout_s`.
 
-    An endpoint the policy refuses is not connected to (its result says why); an untrusted certificate is
-    fetched once more, unverified, so the result can name its issuer (`mail-certificate-untrusted`).
+    Each endpoint is vetted by `policy` once (or `reaches` holds the verdicts already made, SMTP then IMAP); an
+    endpoint the policy refuses is not connected to (its result says why), and an allowed one is connected to
+    at its vetted address, never at a second resolution of its name. An untrusted certificate is fetched once
+    more, unverified, so the result can name its issuer (`mail-certificate-untrusted`).
     """
-    smtp_refusal, imap_refusal = await asyncio.gather(
-        tls.refusal(smtp_endpoint, policy), tls.refusal(imap_endpoint, policy)
-    )
+    if reaches is None:
+        smtp_reach, imap_reach = await asyncio.gather(tls.vet(smtp_endpoint, policy), tls.vet(imap_endpoint, policy))
+    else:
+        smtp_reach, imap_reach = reaches
     context = policy.context(ca_pem)
     smtp_part, imap_part = await asyncio.gather(
-        _smtp_part(smtp_endpoint, credentials, smtp_refusal, context=context, timeout_s=timeout_s),
-        _imap_part(imap_endpoint, credentials, imap_refusal, context=context, timeout_s=timeout_s),
+        _smtp_part(smtp_reach, credentials, context=context, timeout_s=timeout_s),
+        _imap_part(imap_reach, credentials, context=context, timeout_s=timeout_s),
     )
     return LoginTest(*smtp_part, *imap_part)
 
@@ -559,34 +573,37 @@ async def login_test(
 _Part = tuple[bool, str, dict[str, str]]
 
 
-async def _smtp_part(
-    endpoint: Endpoint, credentials: Credentials, refused: tls.Refusal | None, *, context: Any, timeout_s: float
-) -> _Part:
-    if refused is not None:
-        return False, refused.key, refused.params
-    result = await smtp.check_login(endpoint, credentials, timeout=timeout_s, tls_context=context)
+async def _smtp_part(reach: tls.Reach, credentials: Credentials, *, context: Any, timeout_s: float) -> _Part:
+    endpoint = reach.endpoint
+    if reach.refusal is not None:
+        return False, reach.refusal.key, reach.refusal.params
+    result = await smtp.check_login(
+        endpoint, credentials, timeout=timeout_s, tls_context=context, addresses=reach.addresses
+    )
     params = result.params() | {"host": endpoint.host, "port": str(endpoint.port)}
     if result.key == "smtp-tls-certificate":
-        return False, *await _untrusted(endpoint, "smtp", result.text, timeout_s)
+        return False, *await _untrusted(reach, "smtp", result.text, timeout_s)
     return result.ok, result.key, params
 
 
-async def _imap_part(
-    endpoint: Endpoint, credentials: Credentials, refused: tls.Refusal | None, *, context: Any, timeout_s: float
-) -> _Part:
-    if refused is not None:
-        return False, refused.key, refused.params
-    result = await imap.check_login(endpoint, credentials, timeout=timeout_s, ssl_context=context)
+async def _imap_part(reach: tls.Reach, credentials: Credentials, *, context: Any, timeout_s: float) -> _Part:
+    endpoint = reach.endpoint
+    if reach.refusal is not None:
+        return False, reach.refusal.key, reach.refusal.params
+    result = await imap.check_login(
+        endpoint, credentials, timeout=timeout_s, ssl_context=context, addresses=reach.addresses
+    )
     if result.key == "error-imap-certificate":
-        return False, *await _untrusted(endpoint, "imap", result.detail, timeout_s)
+        return False, *await _untrusted(reach, "imap", result.detail, timeout_s)
     return result.ok, result.key, {"detail": result.detail, "host": endpoint.host, "port": str(endpoint.port)}
 
 
 async def _untrusted(
-    endpoint: Endpoint, protocol: Literal["smtp", "imap"], reason: str, timeout_s: float
+    reach: tls.Reach, protocol: Literal["smtp", "imap"], reason: str, timeout_s: float
 ) -> tuple[str, dict[str, str]]:
     """The certificate message: who issued the certificate, which host we asked for, what OpenSSL said."""
-    info = await tls.peer_certificate(endpoint, protocol, timeout_s=timeout_s)
+    endpoint = reach.endpoint
+    info = await tls.peer_certificate(endpoint, protocol, timeout_s=timeout_s, addresses=reach.addresses)
     reason = reason.removeprefix("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ")
     params = {
         "issuer": info.issuer if info else "?",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import subprocess
 from collections.abc import Iterator
@@ -409,3 +410,63 @@ async def test_mailbox_ca_is_stored_only_when_the_logins_work_with_it(
     assert (await Mailbox.get(address="user1@alpha.test")).tls_ca_pem != ""
     with pytest.raises(Forbidden):
         await set_mailbox_ca(manager(acme, Role.CLIENT), "user1@alpha.test", None, clock=clock, vault=VAULT)
+
+
+class Rebinding:
+    """A resolver whose answer for a name changes after the first question (a zero-TTL name under an attacker)."""
+
+    def __init__(self, first: list[str], later: list[str]) -> None:
+        self.first, self.later = first, later
+        self.asked: list[tuple[str, int]] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        again = (host, port) in self.asked
+        self.asked.append((host, port))
+        return self.later if again else self.first
+
+
+def named(mail: MailServer, host: str) -> str:
+    """SMTP with STARTTLS and implicit-TLS IMAP at `host`: both verify the certificate against the name."""
+    return f"{host},{mail.ports.submission},starttls,{host},{mail.ports.imaps},ssl"
+
+
+async def test_the_login_test_connects_to_the_vetted_address_and_never_resolves_again(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    # 127.0.0.2 is loopback where nothing listens: a client that asked again would be refused
+    resolver = Rebinding(["127.0.0.1"], ["127.0.0.2"])
+    policy = dataclasses.replace(harness_policy(mail), resolver=resolver)
+    report = await run_import(
+        mail, acme, clock, f"{HEADER}\nuser1@alpha.test,pw,,{named(mail, 'localhost')}\n", policy=policy
+    )
+    assert [(r.status, r.key) for r in report.rows] == [(RowStatus.CREATED, "mailbox-import-created")]
+    # one question per endpoint for the reach check and the login test together
+    assert sorted(resolver.asked) == sorted([("localhost", mail.ports.submission), ("localhost", mail.ports.imaps)])
+
+
+async def test_the_vetted_answer_is_used_even_where_the_system_would_answer_otherwise(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    # the system resolves localhost to 127.0.0.1 where the servers listen; the vetted answer says 127.0.0.2
+    policy = dataclasses.replace(harness_policy(mail), resolver=Rebinding(["127.0.0.2"], ["127.0.0.1"]))
+    report = await run_import(
+        mail, acme, clock, f"{HEADER}\nuser1@alpha.test,pw,,{named(mail, 'localhost')}\n", policy=policy
+    )
+    [row] = report.rows
+    assert row.status is RowStatus.FAILED and row.test is not None
+    assert (row.test.smtp_key, row.test.imap_key) == ("smtp-connect-refused", "error-imap-connect")
+    assert await Mailbox.all().count() == 0
+
+
+async def test_tls_is_verified_against_the_host_name_not_the_vetted_address(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    # the harness certificate is for IP:127.0.0.1 and localhost; this name resolves only through the policy
+    policy = dataclasses.replace(harness_policy(mail), resolver=Rebinding(["127.0.0.1"], ["127.0.0.2"]))
+    text = f"{HEADER}\nuser1@alpha.test,pw,,{named(mail, 'mail.rebind.invalid')}\n"
+    report = await run_import(mail, acme, clock, text, policy=policy)
+    [row] = report.rows
+    assert row.status is RowStatus.FAILED and row.test is not None
+    assert (row.test.smtp_key, row.test.imap_key) == ("mail-certificate-untrusted", "mail-certificate-untrusted")
+    # the unverified second look that names the issuer went to the vetted address too (the name has no other)
+    assert row.test.smtp_params["issuer"] != "?" and "localhost" in row.test.imap_params["names"]
