@@ -631,7 +631,7 @@ async def _store(
             for row in rows:
                 values = _mailbox_values(row, vault)
                 if row.row in tests:  # a login that just worked: the stored credentials are proven
-                    values |= {"last_ok_at": now, "auth_failures": 0}
+                    values |= {"last_ok_at": now, "auth_failures": 0, "last_error": "", "last_error_at": None}
                 current = existing.get(row.address)
                 if current is None:
                     preset = PRESETS[row.provider]
@@ -820,7 +820,7 @@ async def set_mailbox_ca(
     )
     now = clock.now()
     if test.ok:
-        await Mailbox.filter(id=box.id).update(tls_ca_pem=ca_pem, last_ok_at=now)
+        await Mailbox.filter(id=box.id).update(tls_ca_pem=ca_pem, last_ok_at=now, last_error="", last_error_at=None)
     else:
         await Mailbox.filter(id=box.id).update(last_error=test.error_text()[:1000], last_error_at=now)
     return CaChange(box.address, test, stored=test.ok, certificates=ca_pem.count("-----BEGIN CERTIFICATE-----"))
@@ -832,17 +832,23 @@ def _endpoints(box: Mailbox) -> tuple[Endpoint, Endpoint]:
 
 async def _remember(boxes: Sequence[Mailbox], results: Sequence[MailboxTest], now: dt.datetime) -> None:
     ids_ok = [b.id for b, r in zip(boxes, results, strict=True) if r.test.ok]
-    if ids_ok:
-        await Mailbox.filter(id__in=ids_ok).update(last_ok_at=now)
+    if ids_ok:  # both logins worked: whatever failed before (SMTP's errors included) is disproved
+        await Mailbox.filter(id__in=ids_ok).update(last_ok_at=now, last_error="", last_error_at=None)
     for box, result in zip(boxes, results, strict=True):
         if not result.test.ok:
             await Mailbox.filter(id=box.id).update(last_error=result.test.error_text()[:1000], last_error_at=now)
 
 
 def latest_check(box: Mailbox) -> tuple[LoginState | None, dt.datetime | None, str]:
-    """The latest check of a mailbox (login test or inbox sync): its state, when, and the server's words."""
-    failed_later = box.last_error_at is not None and (box.last_ok_at is None or box.last_error_at >= box.last_ok_at)
-    if failed_later:
+    """The latest check of a mailbox (login test or inbox sync): its state, when, and the server's words.
+
+    An error stays current until something disproves it. A later success proves only what it tried: an inbox
+    sync (which sets `last_ok_at` and clears IMAP's own errors) says nothing about SMTP, so an SMTP or reach
+    error is current until a login test of both sides works (which clears it).
+    """
+    error_at = box.last_error_at
+    imap_error = box.last_error.startswith("error-imap-")
+    if error_at is not None and (box.last_ok_at is None or error_at >= box.last_ok_at or not imap_error):
         key, _, words = box.last_error.partition(": ")
         state = LoginState.REFUSED if key in _REFUSED_KEYS else LoginState.UNCHECKED
         return state, box.last_error_at, words or key

@@ -328,7 +328,6 @@ async def imap_session(
     protocol = _Protocol(loop)
     context = ssl_context or shared_tls_context()
     implicit = endpoint.tls is TlsMode.IMPLICIT
-    sock: socket.socket | None = None
     try:
         if addresses is None:
             await loop.create_connection(
@@ -346,14 +345,8 @@ async def imap_session(
                 ssl=context if implicit else None,
                 server_hostname=endpoint.host if implicit else None,
             )
-    except OSError as exc:
-        if sock is not None:
-            sock.close()
+    except OSError as exc:  # asyncio closes a socket it was given when the connection fails
         raise _network_error(exc) from None
-    except BaseException:
-        if sock is not None:
-            sock.close()
-        raise
     try:
         await _greeting(protocol, endpoint, greeting_timeout_s)
         if endpoint.tls is TlsMode.STARTTLS:

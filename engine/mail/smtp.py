@@ -353,6 +353,7 @@ async def _open(
             local_hostname=local_hostname,
             timeout=timeouts.command,
         )
+        sock = None  # the library owns it from here: closing it under a live (TLS) transport would free its fd
         await smtp.connect(timeout=timeouts.connect)
         session.phase = Phase.EHLO
         await smtp.ehlo(timeout=timeouts.command)
@@ -377,8 +378,8 @@ async def _open(
 
 def _abandon(smtp: aiosmtplib.SMTP, sock: socket.socket | None) -> None:
     smtp.close()
-    if sock is not None:
-        sock.close()  # the library owns it only once connected; closing twice is harmless
+    if sock is not None:  # connected by us but never handed to the library
+        sock.close()
 
 
 def refused_result(refusal: tls.Refusal) -> SmtpResult:
@@ -417,7 +418,6 @@ async def _explain_silence(
     addresses: Sequence[str] | None,
 ) -> SmtpResult:
     """A server that accepts TCP but never greets is most often an implicit-TLS port: check with one handshake."""
-    sock: socket.socket | None = None
     try:
         async with asyncio.timeout(timeout_s):
             if addresses is None:
@@ -427,9 +427,7 @@ async def _explain_silence(
             else:
                 sock = await tls.open_socket(addresses, endpoint.port)
                 _, writer = await asyncio.open_connection(sock=sock, ssl=tls_context, server_hostname=endpoint.host)
-    except (OSError, TimeoutError):
-        if sock is not None:
-            sock.close()
+    except (OSError, TimeoutError):  # asyncio closes a socket it was given when the connection fails
         return result
     writer.close()
     with contextlib.suppress(OSError):

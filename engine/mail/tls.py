@@ -319,11 +319,7 @@ async def _fetch_certificate(
         reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port, **tls_options)
     else:
         sock = await open_socket(addresses, endpoint.port)
-        try:
-            reader, writer = await asyncio.open_connection(sock=sock, **tls_options)
-        except BaseException:
-            sock.close()
-            raise
+        reader, writer = await asyncio.open_connection(sock=sock, **tls_options)  # asyncio owns `sock` now
 
     try:
         if not implicit:

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
-from engine.access import Actor
+from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.errors import Conflict, Forbidden, NotFound, UserError
+from engine.inbox import SyncOptions, SyncStatus, sync_mailbox
 from engine.mail.tls import MailPolicy
 from engine.mailboxes import (
     ImportReport,
@@ -470,3 +471,32 @@ async def test_tls_is_verified_against_the_host_name_not_the_vetted_address(
     assert (row.test.smtp_key, row.test.imap_key) == ("mail-certificate-untrusted", "mail-certificate-untrusted")
     # the unverified second look that names the issuer went to the vetted address too (the name has no other)
     assert row.test.smtp_params["issuer"] != "?" and "localhost" in row.test.imap_params["names"]
+
+
+async def test_an_inbox_sync_does_not_make_a_refused_smtp_login_look_checked(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    # SMTP pointed at the MX port, which offers no AUTH: the server refuses the login; IMAP works
+    row = f"user1@alpha.test,pw,,{hosts(mail, smtp_port=mail.ports.mx)}"
+    policy = harness_policy(mail, extra_ports=(mail.ports.mx,))
+    await run_import(mail, acme, clock, f"{HEADER}\n{row}\n", test=False, policy=policy)
+    [tested] = await check_mailboxes(manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, policy=policy)
+    assert (tested.test.smtp_state, tested.test.imap_ok) == (LoginState.REFUSED, True)
+    refused_at = clock.now()
+
+    clock.advance(dt.timedelta(minutes=5))
+    box = await Mailbox.get(address="user1@alpha.test")
+    synced = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=SyncOptions(timeout_s=10.0))
+    assert synced.status is SyncStatus.OK
+    assert (await Mailbox.get(id=box.id)).last_ok_at == clock.now()  # the sync did succeed, later than the test
+
+    details = await show_mailbox(manager(acme), "user1@alpha.test", clock=clock)
+    assert (details.check, details.checked_at) == (LoginState.REFUSED, refused_at)  # not ✅: SMTP is still refused
+
+    # a login test of both sides that works disproves it
+    await Mailbox.filter(id=box.id).update(smtp_port=mail.ports.submission)
+    clock.advance(dt.timedelta(minutes=5))
+    [fixed] = await check_mailboxes(manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, policy=policy)
+    assert fixed.test.ok
+    details = await show_mailbox(manager(acme), "user1@alpha.test", clock=clock)
+    assert (details.check, details.checked_at, details.check_error) == (LoginState.OK, clock.now(), "")
