@@ -46,7 +46,7 @@ from engine.mail.message import normalize_address
 from engine.mail.providers import PRESETS, Credentials, Endpoint, default_port
 from engine.mail.tls import MailPolicy
 from engine.stats import counters, workspace_zones
-from engine.uploads import OFF_LOOP_BYTES, decode_upload, decode_upload_async
+from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
 from models import Domain, Mailbox
 from models.enums import AuthKind, MailboxStatus, MailProvider, StatScope, TlsMode
 
@@ -251,11 +251,6 @@ def _plaintext(smtp_endpoint: Endpoint, imap_endpoint: Endpoint) -> tuple[str, .
 
 
 # ------------------------------------------------------------------------------------------- CSV parsing (pure)
-
-
-def parse_mailbox_csv(data: bytes) -> tuple[list[ImportRow], list[RowResult]]:
-    """`parse_mailbox_text` of an uploaded file, decoded by `engine.uploads.decode_upload` (small files, tests)."""
-    return parse_mailbox_text(decode_upload(data))
 
 
 async def read_mailbox_csv(data: bytes) -> tuple[list[ImportRow], list[RowResult]]:

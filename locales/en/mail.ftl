@@ -68,7 +68,6 @@ error-mailbox-status-unknown = Unknown mailbox status "{ $status }": new, warmin
 error-mailbox-not-paused = { $address } is { $status }: only a paused or disabled mailbox can be resumed.
 mailbox-import-created = Added.
 mailbox-import-updated = Updated.
-error-import-too-large = The file is too large: at most { $limit_kb } KB.
 error-import-empty = The file is empty.
 error-import-no-header = The first line must name the columns: at least "address" and "password" (or "token"); optional: provider, smtp_host, smtp_port, smtp_tls, imap_host, imap_port, imap_tls, display_name, username, ca.
 error-import-too-many-rows = Too many rows: at most { $limit } mailboxes per file.

@@ -68,7 +68,6 @@ error-mailbox-status-unknown = Неизвестное состояние ящи�
 error-mailbox-not-paused = { $address } в состоянии { $status }: возобновить можно только приостановленный или отключённый ящик.
 mailbox-import-created = Добавлен.
 mailbox-import-updated = Обновлён.
-error-import-too-large = Файл слишком большой: не больше { $limit_kb } КБ.
 error-import-empty = Файл пустой.
 error-import-no-header = В первой строке должны быть названия столбцов: как минимум «address» и «password» (или «token»); по желанию: provider, smtp_host, smtp_port, smtp_tls, imap_host, imap_port, imap_tls, display_name, username, ca.
 error-import-too-many-rows = Слишком много строк: не больше { $limit } ящиков в файле.
