@@ -20,6 +20,7 @@ checked (unreachable, TLS, certificate, timeout): the last is never reported as 
 from __future__ import annotations
 
 import asyncio
+import collections
 import csv
 import datetime as dt
 import functools
@@ -42,13 +43,14 @@ from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
 from engine.lifecycle import transition_mailbox
 from engine.mail import imap, smtp, tls
+from engine.mail.classify import BounceReason
 from engine.mail.message import normalize_address
 from engine.mail.providers import PRESETS, Credentials, Endpoint, default_port
 from engine.mail.tls import MailPolicy
 from engine.stats import counters, workspace_zones
 from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
-from models import Domain, Mailbox
-from models.enums import AuthKind, MailboxStatus, MailProvider, StatScope, TlsMode
+from models import Domain, Event, Mailbox
+from models.enums import AuthKind, EventKind, MailboxStatus, MailProvider, StatScope, TlsMode
 
 MAX_ROWS: Final = 5000
 DEFAULT_TEST_TIMEOUT_S: Final = 20.0  # per mailbox and protocol; real providers answer in 1-3 s
@@ -220,6 +222,7 @@ class MailboxDetails:
     check: LoginState | None  # the latest check (login test or inbox sync); None: never checked
     checked_at: dt.datetime | None
     check_error: str  # the server's words when the latest check failed
+    refused_today: tuple[tuple[str, int], ...] = ()  # why receivers refused us today: (BounceReason value, count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -700,6 +703,8 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
     today = clock.now().astimezone(zone).date()
     smtp_endpoint, imap_endpoint = _endpoints(box)
     check, checked_at, check_error = latest_check(box)
+    start = dt.datetime.combine(today, dt.time(), zone)
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), zone)
     return MailboxDetails(
         summary=_summary(box),
         provider=box.provider,
@@ -717,7 +722,31 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
         check=check,
         checked_at=checked_at,
         check_error=check_error,
+        refused_today=await _refusal_reasons(box.id, start, end),
     )
+
+
+_REASONS: Final = frozenset(r.value for r in BounceReason)
+_REASONS_READ: Final = 1000  # a mailbox sends a few hundred a day at most; the latest refusals tell the story
+
+
+async def _refusal_reasons(mailbox_id: int, start: dt.datetime, end: dt.datetime) -> tuple[tuple[str, int], ...]:
+    """Today's block bounces of a mailbox (the receiver refused us) by reason, most frequent first."""
+    datas = (
+        await Event.filter(
+            mailbox_id=mailbox_id, kind=EventKind.BOUNCE_BLOCK, occurred_at__gte=start, occurred_at__lt=end
+        )
+        .order_by("-occurred_at")
+        .limit(_REASONS_READ)
+        .values_list("data", flat=True)
+    )
+    found = collections.Counter(
+        reason
+        if isinstance(data, dict) and (reason := data.get("reason")) in _REASONS
+        else BounceReason.UNDEFINED.value
+        for data in datas
+    )
+    return tuple(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
 async def pause_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxSummary:
