@@ -20,6 +20,7 @@ checked (unreachable, TLS, certificate, timeout): the last is never reported as 
 from __future__ import annotations
 
 import asyncio
+import collections
 import csv
 import datetime as dt
 import functools
@@ -42,13 +43,14 @@ from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
 from engine.lifecycle import transition_mailbox
 from engine.mail import imap, smtp, tls
+from engine.mail.classify import BounceReason
 from engine.mail.message import normalize_address
 from engine.mail.providers import PRESETS, Credentials, Endpoint, default_port
 from engine.mail.tls import MailPolicy
 from engine.stats import counters, workspace_zones
-from engine.uploads import OFF_LOOP_BYTES, decode_upload, decode_upload_async
-from models import Domain, Mailbox
-from models.enums import AuthKind, MailboxStatus, MailProvider, StatScope, TlsMode
+from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
+from models import Domain, Event, Mailbox
+from models.enums import AuthKind, EventKind, MailboxStatus, MailProvider, StatScope, TlsMode
 
 MAX_ROWS: Final = 5000
 DEFAULT_TEST_TIMEOUT_S: Final = 20.0  # per mailbox and protocol; real providers answer in 1-3 s
@@ -220,6 +222,7 @@ class MailboxDetails:
     check: LoginState | None  # the latest check (login test or inbox sync); None: never checked
     checked_at: dt.datetime | None
     check_error: str  # the server's words when the latest check failed
+    refused_today: tuple[tuple[str, int], ...] = ()  # why receivers refused us today: (BounceReason value, count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,11 +254,6 @@ def _plaintext(smtp_endpoint: Endpoint, imap_endpoint: Endpoint) -> tuple[str, .
 
 
 # ------------------------------------------------------------------------------------------- CSV parsing (pure)
-
-
-def parse_mailbox_csv(data: bytes) -> tuple[list[ImportRow], list[RowResult]]:
-    """`parse_mailbox_text` of an uploaded file, decoded by `engine.uploads.decode_upload` (small files, tests)."""
-    return parse_mailbox_text(decode_upload(data))
 
 
 async def read_mailbox_csv(data: bytes) -> tuple[list[ImportRow], list[RowResult]]:
@@ -466,9 +464,9 @@ async def import_mailboxes(
     rows, results = await read_mailbox_csv(data)
     rows, refused = await _check_ownership(workspace_id, rows)
     results += refused
-    rows, refused = await _check_reach(rows, rules)
+    rows, refused, reaches = await _check_reach(rows, rules)
     results += refused
-    tests = await _test_rows(rows, policy=rules, timeout_s=timeout_s, concurrency=concurrency) if test else {}
+    tests = await _test_rows(rows, reaches, policy=rules, timeout_s=timeout_s, concurrency=concurrency) if test else {}
     passing = [r for r in rows if r.row not in tests or tests[r.row].ok]
     results += [
         RowResult(r.row, r.address, RowStatus.FAILED, _failed_key(tests[r.row]), test=tests[r.row])
@@ -500,23 +498,27 @@ async def _check_ownership(workspace_id: int, rows: list[ImportRow]) -> tuple[li
     return kept, refused
 
 
-async def _check_reach(rows: list[ImportRow], policy: MailPolicy) -> tuple[list[ImportRow], list[RowResult]]:
-    """Refuse rows with a port or host the policy does not allow; each distinct endpoint is judged once."""
+_Reaches = Mapping[Endpoint, tls.Reach]
+
+
+async def _check_reach(rows: list[ImportRow], policy: MailPolicy) -> tuple[list[ImportRow], list[RowResult], _Reaches]:
+    """Refuse rows with a port or host the policy does not allow. Each distinct endpoint is resolved and judged
+    once; the verdicts (with the vetted addresses) go on to the login tests, which connect to those addresses."""
     endpoints = list(dict.fromkeys(e for r in rows for e in (r.smtp, r.imap)))
-    verdicts = dict(zip(endpoints, await asyncio.gather(*(tls.refusal(e, policy) for e in endpoints)), strict=True))
+    reaches = dict(zip(endpoints, await asyncio.gather(*(tls.vet(e, policy) for e in endpoints)), strict=True))
     kept: list[ImportRow] = []
     refused: list[RowResult] = []
     for row in rows:
-        verdict = verdicts[row.smtp] or verdicts[row.imap]
+        verdict = reaches[row.smtp].refusal or reaches[row.imap].refusal
         if verdict is None:
             kept.append(row)
         else:
             refused.append(_invalid(row.row, row.address, verdict.key, **verdict.params))
-    return kept, refused
+    return kept, refused, reaches
 
 
 async def _test_rows(
-    rows: Sequence[ImportRow], *, policy: MailPolicy, timeout_s: float, concurrency: int
+    rows: Sequence[ImportRow], reaches: _Reaches, *, policy: MailPolicy, timeout_s: float, concurrency: int
 ) -> dict[int, LoginTest]:
     slots = asyncio.Semaphore(concurrency)
 
@@ -524,7 +526,13 @@ async def _test_rows(
         credentials = Credentials(row.username, row.auth_kind, row.secret)
         async with slots:
             result = await login_test(
-                row.smtp, row.imap, credentials, policy=policy, ca_pem=row.ca_pem or "", timeout_s=timeout_s
+                row.smtp,
+                row.imap,
+                credentials,
+                policy=policy,
+                ca_pem=row.ca_pem or "",
+                timeout_s=timeout_s,
+                reaches=(reaches[row.smtp], reaches[row.imap]),
             )
         return row.row, result
 
@@ -539,19 +547,23 @@ async def login_test(
     policy: MailPolicy,
     ca_pem: str = "",
     timeout_s: float,
+    reaches: tuple[tls.Reach, tls.Reach] | None = None,
 ) -> LoginTest:
     """SMTP AUTH and IMAP LOGIN of one mailbox at the same time, each within `timeout_s`.
 
-    An endpoint the policy refuses is not connected to (its result says why); an untrusted certificate is
-    fetched once more, unverified, so the result can name its issuer (`mail-certificate-untrusted`).
+    Each endpoint is vetted by `policy` once (or `reaches` holds the verdicts already made, SMTP then IMAP); an
+    endpoint the policy refuses is not connected to (its result says why), and an allowed one is connected to
+    at its vetted address, never at a second resolution of its name. An untrusted certificate is fetched once
+    more, unverified, so the result can name its issuer (`mail-certificate-untrusted`).
     """
-    smtp_refusal, imap_refusal = await asyncio.gather(
-        tls.refusal(smtp_endpoint, policy), tls.refusal(imap_endpoint, policy)
-    )
+    if reaches is None:
+        smtp_reach, imap_reach = await asyncio.gather(tls.vet(smtp_endpoint, policy), tls.vet(imap_endpoint, policy))
+    else:
+        smtp_reach, imap_reach = reaches
     context = policy.context(ca_pem)
     smtp_part, imap_part = await asyncio.gather(
-        _smtp_part(smtp_endpoint, credentials, smtp_refusal, context=context, timeout_s=timeout_s),
-        _imap_part(imap_endpoint, credentials, imap_refusal, context=context, timeout_s=timeout_s),
+        _smtp_part(smtp_reach, credentials, context=context, timeout_s=timeout_s),
+        _imap_part(imap_reach, credentials, context=context, timeout_s=timeout_s),
     )
     return LoginTest(*smtp_part, *imap_part)
 
@@ -559,34 +571,37 @@ async def login_test(
 _Part = tuple[bool, str, dict[str, str]]
 
 
-async def _smtp_part(
-    endpoint: Endpoint, credentials: Credentials, refused: tls.Refusal | None, *, context: Any, timeout_s: float
-) -> _Part:
-    if refused is not None:
-        return False, refused.key, refused.params
-    result = await smtp.check_login(endpoint, credentials, timeout=timeout_s, tls_context=context)
+async def _smtp_part(reach: tls.Reach, credentials: Credentials, *, context: Any, timeout_s: float) -> _Part:
+    endpoint = reach.endpoint
+    if reach.refusal is not None:
+        return False, reach.refusal.key, reach.refusal.params
+    result = await smtp.check_login(
+        endpoint, credentials, timeout=timeout_s, tls_context=context, addresses=reach.addresses
+    )
     params = result.params() | {"host": endpoint.host, "port": str(endpoint.port)}
     if result.key == "smtp-tls-certificate":
-        return False, *await _untrusted(endpoint, "smtp", result.text, timeout_s)
+        return False, *await _untrusted(reach, "smtp", result.text, timeout_s)
     return result.ok, result.key, params
 
 
-async def _imap_part(
-    endpoint: Endpoint, credentials: Credentials, refused: tls.Refusal | None, *, context: Any, timeout_s: float
-) -> _Part:
-    if refused is not None:
-        return False, refused.key, refused.params
-    result = await imap.check_login(endpoint, credentials, timeout=timeout_s, ssl_context=context)
+async def _imap_part(reach: tls.Reach, credentials: Credentials, *, context: Any, timeout_s: float) -> _Part:
+    endpoint = reach.endpoint
+    if reach.refusal is not None:
+        return False, reach.refusal.key, reach.refusal.params
+    result = await imap.check_login(
+        endpoint, credentials, timeout=timeout_s, ssl_context=context, addresses=reach.addresses
+    )
     if result.key == "error-imap-certificate":
-        return False, *await _untrusted(endpoint, "imap", result.detail, timeout_s)
+        return False, *await _untrusted(reach, "imap", result.detail, timeout_s)
     return result.ok, result.key, {"detail": result.detail, "host": endpoint.host, "port": str(endpoint.port)}
 
 
 async def _untrusted(
-    endpoint: Endpoint, protocol: Literal["smtp", "imap"], reason: str, timeout_s: float
+    reach: tls.Reach, protocol: Literal["smtp", "imap"], reason: str, timeout_s: float
 ) -> tuple[str, dict[str, str]]:
     """The certificate message: who issued the certificate, which host we asked for, what OpenSSL said."""
-    info = await tls.peer_certificate(endpoint, protocol, timeout_s=timeout_s)
+    endpoint = reach.endpoint
+    info = await tls.peer_certificate(endpoint, protocol, timeout_s=timeout_s, addresses=reach.addresses)
     reason = reason.removeprefix("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ")
     params = {
         "issuer": info.issuer if info else "?",
@@ -614,7 +629,7 @@ async def _store(
             for row in rows:
                 values = _mailbox_values(row, vault)
                 if row.row in tests:  # a login that just worked: the stored credentials are proven
-                    values |= {"last_ok_at": now, "auth_failures": 0}
+                    values |= {"last_ok_at": now, "auth_failures": 0, "last_error": "", "last_error_at": None}
                 current = existing.get(row.address)
                 if current is None:
                     preset = PRESETS[row.provider]
@@ -688,6 +703,8 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
     today = clock.now().astimezone(zone).date()
     smtp_endpoint, imap_endpoint = _endpoints(box)
     check, checked_at, check_error = latest_check(box)
+    start = dt.datetime.combine(today, dt.time(), zone)
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), zone)
     return MailboxDetails(
         summary=_summary(box),
         provider=box.provider,
@@ -705,7 +722,31 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
         check=check,
         checked_at=checked_at,
         check_error=check_error,
+        refused_today=await _refusal_reasons(box.id, start, end),
     )
+
+
+_REASONS: Final = frozenset(r.value for r in BounceReason)
+_REASONS_READ: Final = 1000  # a mailbox sends a few hundred a day at most; the latest refusals tell the story
+
+
+async def _refusal_reasons(mailbox_id: int, start: dt.datetime, end: dt.datetime) -> tuple[tuple[str, int], ...]:
+    """Today's block bounces of a mailbox (the receiver refused us) by reason, most frequent first."""
+    datas = (
+        await Event.filter(
+            mailbox_id=mailbox_id, kind=EventKind.BOUNCE_BLOCK, occurred_at__gte=start, occurred_at__lt=end
+        )
+        .order_by("-occurred_at")
+        .limit(_REASONS_READ)
+        .values_list("data", flat=True)
+    )
+    found = collections.Counter(
+        reason
+        if isinstance(data, dict) and (reason := data.get("reason")) in _REASONS
+        else BounceReason.UNDEFINED.value
+        for data in datas
+    )
+    return tuple(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
 async def pause_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxSummary:
@@ -803,7 +844,7 @@ async def set_mailbox_ca(
     )
     now = clock.now()
     if test.ok:
-        await Mailbox.filter(id=box.id).update(tls_ca_pem=ca_pem, last_ok_at=now)
+        await Mailbox.filter(id=box.id).update(tls_ca_pem=ca_pem, last_ok_at=now, last_error="", last_error_at=None)
     else:
         await Mailbox.filter(id=box.id).update(last_error=test.error_text()[:1000], last_error_at=now)
     return CaChange(box.address, test, stored=test.ok, certificates=ca_pem.count("-----BEGIN CERTIFICATE-----"))
@@ -815,17 +856,23 @@ def _endpoints(box: Mailbox) -> tuple[Endpoint, Endpoint]:
 
 async def _remember(boxes: Sequence[Mailbox], results: Sequence[MailboxTest], now: dt.datetime) -> None:
     ids_ok = [b.id for b, r in zip(boxes, results, strict=True) if r.test.ok]
-    if ids_ok:
-        await Mailbox.filter(id__in=ids_ok).update(last_ok_at=now)
+    if ids_ok:  # both logins worked: whatever failed before (SMTP's errors included) is disproved
+        await Mailbox.filter(id__in=ids_ok).update(last_ok_at=now, last_error="", last_error_at=None)
     for box, result in zip(boxes, results, strict=True):
         if not result.test.ok:
             await Mailbox.filter(id=box.id).update(last_error=result.test.error_text()[:1000], last_error_at=now)
 
 
 def latest_check(box: Mailbox) -> tuple[LoginState | None, dt.datetime | None, str]:
-    """The latest check of a mailbox (login test or inbox sync): its state, when, and the server's words."""
-    failed_later = box.last_error_at is not None and (box.last_ok_at is None or box.last_error_at >= box.last_ok_at)
-    if failed_later:
+    """The latest check of a mailbox (login test or inbox sync): its state, when, and the server's words.
+
+    An error stays current until something disproves it. A later success proves only what it tried: an inbox
+    sync (which sets `last_ok_at` and clears IMAP's own errors) says nothing about SMTP, so an SMTP or reach
+    error is current until a login test of both sides works (which clears it).
+    """
+    error_at = box.last_error_at
+    imap_error = box.last_error.startswith("error-imap-")
+    if error_at is not None and (box.last_ok_at is None or error_at >= box.last_ok_at or not imap_error):
         key, _, words = box.last_error.partition(": ")
         state = LoginState.REFUSED if key in _REFUSED_KEYS else LoginState.UNCHECKED
         return state, box.last_error_at, words or key

@@ -45,6 +45,12 @@ def _plaintext(ctx: Ctx, address: str, protocols: tuple[str, ...]) -> str:
     return f"{WARNING_MARK} " + ctx.t("mailbox-plaintext-warning", address=address, protocols=", ".join(protocols))
 
 
+def _refused_today(ctx: Ctx, reasons: tuple[tuple[str, int], ...]) -> str:
+    """ "Refused us today: 3 (our IP or domain is blocked…: 2, SPF, DKIM, DMARC or PTR check failed: 1)"."""
+    why = ", ".join(f"{ctx.t('bounce-reason-' + reason.replace('_', '-'))}: {n}" for reason, n in reasons)
+    return ctx.t("mailbox-refused-today", count=sum(n for _, n in reasons), reasons=why)
+
+
 def _filters(words: str | None) -> dict[str, Any]:
     """`/mailboxes 2 domain=acme.ru status=paused` → page, domain, status."""
     found: dict[str, Any] = {}
@@ -103,6 +109,8 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
             spam=d.today.get("warmup_spam", 0),
         )
     )
+    if d.refused_today:
+        reply.add(_refused_today(ctx, d.refused_today))
     if d.check is None:
         reply.add(ctx.t("mailbox-check-never"))
     else:

@@ -21,6 +21,7 @@ import datetime as dt
 import email.utils
 import logging
 import re
+import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -31,6 +32,7 @@ from typing import Any, Final, TypeVar
 import aioimaplib
 
 from engine.logging import mask_text
+from engine.mail import tls
 from engine.mail.providers import Credentials, Endpoint, FolderSpec, xoauth2_sasl
 from engine.mail.smtp import shared_tls_context
 from models.enums import AuthKind, TlsMode
@@ -55,6 +57,7 @@ class ImapErrorKind(StrEnum):
     TIMEOUT = "timeout"
     DROPPED = "dropped"  # the server closed the connection mid-session
     UNAVAILABLE = "unavailable"  # the server said it cannot serve now ([UNAVAILABLE], BYE at greeting)
+    REFUSED = "refused"  # the deployment's MailPolicy does not allow this host or port: nothing was connected to
     FOLDER = "folder"  # a folder is missing or cannot be selected
     PROTOCOL = "protocol"  # an answer we cannot use
 
@@ -302,25 +305,47 @@ async def imap_session(
     *,
     ssl_context: ssl.SSLContext | None = None,
     greeting_timeout_s: float = 10.0,
+    addresses: Sequence[str] | None = None,
+    policy: tls.MailPolicy | None = None,
 ) -> AsyncIterator[ImapSession]:
     """Connect, secure (implicit TLS or STARTTLS), authenticate; LOGOUT and close on exit, whatever happened.
 
     Time limits are the caller's (`asyncio.timeout` around the whole use): IMAP has no natural per-command
     budget, and a mailbox is judged by how long all of it takes. Only the greeting has its own limit, shorter
     than the caller's, so that a port that expects TLS is reported as such rather than as a bare timeout.
+
+    Where to connect: `addresses` (IP literals already vetted by `tls.vet`); else, with a `policy`, the host is
+    vetted here (`ImapError` REFUSED when the policy does not allow it) and the vetted address used; else the
+    host name as it resolves. Only the first two are safe against DNS rebinding. TLS is always verified against
+    the host name.
     """
+    if addresses is None and policy is not None:
+        reach = await tls.vet(endpoint, policy)
+        if reach.refusal is not None:
+            raise ImapError(ImapErrorKind.REFUSED, _refused_text(reach.refusal))
+        addresses = reach.addresses
     loop = asyncio.get_running_loop()
     protocol = _Protocol(loop)
     context = ssl_context or shared_tls_context()
+    implicit = endpoint.tls is TlsMode.IMPLICIT
     try:
-        await loop.create_connection(
-            lambda: protocol,
-            endpoint.host,
-            endpoint.port,
-            ssl=context if endpoint.tls is TlsMode.IMPLICIT else None,
-            server_hostname=endpoint.host if endpoint.tls is TlsMode.IMPLICIT else None,
-        )
-    except OSError as exc:
+        if addresses is None:
+            await loop.create_connection(
+                lambda: protocol,
+                endpoint.host,
+                endpoint.port,
+                ssl=context if implicit else None,
+                server_hostname=endpoint.host if implicit else None,
+            )
+        else:
+            sock = await tls.open_socket(addresses, endpoint.port)
+            await loop.create_connection(
+                lambda: protocol,
+                sock=sock,
+                ssl=context if implicit else None,
+                server_hostname=endpoint.host if implicit else None,
+            )
+    except OSError as exc:  # asyncio closes a socket it was given when the connection fails
         raise _network_error(exc) from None
     try:
         await _greeting(protocol, endpoint, greeting_timeout_s)
@@ -406,6 +431,12 @@ async def _sasl(protocol: _Protocol, mechanism: str, initial_response: str) -> A
     return await protocol.execute(command, scrub=initial_response)
 
 
+def _refused_text(refusal: tls.Refusal) -> str:
+    params = refusal.params
+    where = f"{params.get('host', '?')}:{params.get('port', '?')}"
+    return f"{where} → {params['ip']}" if "ip" in params else where
+
+
 def _close(protocol: _Protocol) -> None:
     """Say LOGOUT and close the socket without waiting for the answer: a sweep of 1,200 mailboxes saves a round
     trip each, and a broken server cannot hold us here. Buffered bytes are still flushed by the transport."""
@@ -428,6 +459,8 @@ def _network_error(exc: OSError) -> ImapError:
         return ImapError(kind, exc.reason or str(exc))
     if isinstance(exc, ConnectionRefusedError):
         return ImapError(ImapErrorKind.CONNECT, "connection refused")
+    if isinstance(exc, socket.gaierror):
+        return ImapError(ImapErrorKind.CONNECT, "the host name does not resolve")
     if isinstance(exc, ConnectionResetError | BrokenPipeError):
         return ImapError(ImapErrorKind.DROPPED, str(exc))
     return ImapError(ImapErrorKind.CONNECT, exc.strerror or str(exc))
@@ -446,13 +479,16 @@ async def check_login(
     *,
     timeout: float,  # noqa: ASYNC109 - one budget for connect, TLS, greeting and login together
     ssl_context: ssl.SSLContext | None = None,
+    addresses: Sequence[str] | None = None,
 ) -> LoginCheck:
-    """Log in and out once: the onboarding test of a mailbox's IMAP side."""
+    """Log in and out once: the onboarding test of a mailbox's IMAP side (at `addresses` when given: `tls.vet`)."""
     greeting_s = timeout * 0.6  # below the whole budget, so a silent TLS port is named as such
     try:
         async with (
             asyncio.timeout(timeout),
-            imap_session(endpoint, credentials, ssl_context=ssl_context, greeting_timeout_s=greeting_s),
+            imap_session(
+                endpoint, credentials, ssl_context=ssl_context, greeting_timeout_s=greeting_s, addresses=addresses
+            ),
         ):
             pass
     except ImapError as exc:

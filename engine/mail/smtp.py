@@ -30,13 +30,14 @@ import functools
 import re
 import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
 from typing import Self
 
 import aiosmtplib
 
 from engine.logging import get_logger, mask_text
+from engine.mail import tls
 from engine.mail.message import BuiltMessage
 from engine.mail.providers import Credentials, Endpoint, xoauth2_sasl
 from models.enums import AuthKind, TlsMode
@@ -54,7 +55,7 @@ DAILY_LIMIT_COOLDOWN = dt.timedelta(hours=24)  # Yandex blocks sending for 24 h 
 SPAM_COOLDOWN = dt.timedelta(hours=24)  # …and after a spam verdict
 _MAX_TEXT = 300  # server text kept in a result (provider texts carry ids and links; the gist fits)
 # wrong TLS mode or an untrusted certificate: retrying cannot help, a person must act
-_SETTINGS_ERRORS = frozenset({"smtp-tls-mismatch", "smtp-tls-required", "smtp-tls-certificate"})
+_SETTINGS_ERRORS = frozenset({"smtp-tls-mismatch", "smtp-tls-required", "smtp-tls-certificate", "smtp-host-refused"})
 
 
 class Outcome(enum.StrEnum):
@@ -329,19 +330,30 @@ async def _open(
     tls_context: ssl.SSLContext,
     timeouts: Timeouts,
     local_hostname: str,
+    addresses: Sequence[str] | None = None,
 ) -> _Session | SmtpResult:
-    """Connect, secure and authenticate; a classified result instead of a session when any step fails."""
-    smtp = aiosmtplib.SMTP(
-        hostname=endpoint.host,
-        port=endpoint.port,
-        use_tls=endpoint.tls is TlsMode.IMPLICIT,
-        start_tls=False,
-        tls_context=tls_context,
-        local_hostname=local_hostname,
-        timeout=timeouts.command,
-    )
-    session = _Session(smtp=smtp, key=(endpoint, credentials.username))
+    """Connect, secure and authenticate; a classified result instead of a session when any step fails.
+
+    With `addresses` (vetted IP literals, `tls.Reach`) the connection goes to one of them and the host name is
+    never resolved again; TLS is still verified against the host name.
+    """
+    session = _Session(smtp=aiosmtplib.SMTP(), key=(endpoint, credentials.username))
+    sock: socket.socket | None = None
     try:
+        if addresses is not None:
+            async with asyncio.timeout(timeouts.connect):
+                sock = await tls.open_socket(addresses, endpoint.port)
+        session.smtp = smtp = aiosmtplib.SMTP(
+            hostname=endpoint.host,
+            port=None if sock else endpoint.port,
+            sock=sock,
+            use_tls=endpoint.tls is TlsMode.IMPLICIT,
+            start_tls=False,
+            tls_context=tls_context,
+            local_hostname=local_hostname,
+            timeout=timeouts.command,
+        )
+        sock = None  # the library owns it from here: closing it under a live (TLS) transport would free its fd
         await smtp.connect(timeout=timeouts.connect)
         session.phase = Phase.EHLO
         await smtp.ehlo(timeout=timeouts.command)
@@ -353,15 +365,29 @@ async def _open(
         session.phase = Phase.AUTH
         await _authenticate(smtp, credentials, timeouts.command)
     except _EXPECTED_ERRORS as exc:
-        smtp.close()
+        _abandon(session.smtp, sock)
         result = classify_exception(exc, session.phase)
         if result.key == "smtp-no-greeting" and endpoint.tls is not TlsMode.IMPLICIT:
-            result = await _explain_silence(result, endpoint, tls_context, timeouts.connect)
+            result = await _explain_silence(result, endpoint, tls_context, timeouts.connect, addresses)
         return _scrub(result, credentials)
     except asyncio.CancelledError:
-        smtp.close()
+        _abandon(session.smtp, sock)
         raise
     return session
+
+
+def _abandon(smtp: aiosmtplib.SMTP, sock: socket.socket | None) -> None:
+    smtp.close()
+    if sock is not None:  # connected by us but never handed to the library
+        sock.close()
+
+
+def refused_result(refusal: tls.Refusal) -> SmtpResult:
+    """The result of a connection the deployment's `MailPolicy` does not allow (nothing was connected to)."""
+    params = refusal.params
+    where = f"{params.get('host', '?')}:{params.get('port', '?')}"
+    text = f"{where} → {params['ip']}" if "ip" in params else where
+    return SmtpResult(outcome=Outcome.CONNECTION, key="smtp-host-refused", phase=Phase.CONNECT, text=text)
 
 
 async def _authenticate(smtp: aiosmtplib.SMTP, credentials: Credentials, timeout_s: float) -> None:
@@ -385,15 +411,23 @@ async def _authenticate(smtp: aiosmtplib.SMTP, credentials: Credentials, timeout
 
 
 async def _explain_silence(
-    result: SmtpResult, endpoint: Endpoint, tls_context: ssl.SSLContext, timeout_s: float
+    result: SmtpResult,
+    endpoint: Endpoint,
+    tls_context: ssl.SSLContext,
+    timeout_s: float,
+    addresses: Sequence[str] | None,
 ) -> SmtpResult:
     """A server that accepts TCP but never greets is most often an implicit-TLS port: check with one handshake."""
     try:
-        _, writer = await asyncio.wait_for(
-            asyncio.open_connection(endpoint.host, endpoint.port, ssl=tls_context, server_hostname=endpoint.host),
-            timeout_s,
-        )
-    except (OSError, TimeoutError):
+        async with asyncio.timeout(timeout_s):
+            if addresses is None:
+                _, writer = await asyncio.open_connection(
+                    endpoint.host, endpoint.port, ssl=tls_context, server_hostname=endpoint.host
+                )
+            else:
+                sock = await tls.open_socket(addresses, endpoint.port)
+                _, writer = await asyncio.open_connection(sock=sock, ssl=tls_context, server_hostname=endpoint.host)
+    except (OSError, TimeoutError):  # asyncio closes a socket it was given when the connection fails
         return result
     writer.close()
     with contextlib.suppress(OSError):
@@ -470,14 +504,23 @@ async def check_login(
     timeout: float,  # noqa: ASYNC109 - one budget for every step, passed on to each of them
     tls_context: ssl.SSLContext | None = None,
     local_hostname: str = DEFAULT_HELO,
+    addresses: Sequence[str] | None = None,
 ) -> SmtpResult:
-    """Connect, authenticate and QUIT: ACCEPTED with key "smtp-login-ok", or why not (onboarding's mailbox test)."""
+    """Connect, authenticate and QUIT: ACCEPTED with key "smtp-login-ok", or why not (onboarding's mailbox test).
+
+    `addresses`: the vetted IP literals to connect to (`tls.vet`), so the host name is not resolved again.
+    """
     context = tls_context or shared_tls_context()
     step = Timeouts(connect=timeout, command=timeout, data=timeout)
     try:
         async with asyncio.timeout(timeout * 2):  # the greeting probe may add one more connect budget
             opened = await _open(
-                endpoint, credentials, tls_context=context, timeouts=step, local_hostname=local_hostname
+                endpoint,
+                credentials,
+                tls_context=context,
+                timeouts=step,
+                local_hostname=local_hostname,
+                addresses=addresses,
             )
     except TimeoutError as exc:
         return classify_exception(exc, Phase.CONNECT)
@@ -494,6 +537,10 @@ class SmtpTransport:
     """Sends messages over pooled, authenticated connections: at most `max_per_mailbox` per mailbox and
     `max_connections` in total (busy or idle); an idle connection is closed after `idle_timeout` seconds, and the
     oldest idle one is closed early when a new mailbox needs its slot.
+
+    With a `policy` every new connection is vetted first (`tls.vet`: mail ports only, no private addresses
+    unless allowed) and goes to the vetted address, never to a second resolution of the host name; a refused
+    endpoint gives `smtp-host-refused`.
     """
 
     def __init__(
@@ -505,12 +552,14 @@ class SmtpTransport:
         idle_timeout: float = 60.0,
         timeouts: Timeouts | None = None,
         local_hostname: str = DEFAULT_HELO,
+        policy: tls.MailPolicy | None = None,
     ) -> None:
         if max_connections < 1 or max_per_mailbox < 1 or idle_timeout <= 0:
             raise ValueError("limits must be positive")
         self._tls_context = tls_context or shared_tls_context()
         self._timeouts = timeouts or Timeouts()
         self._local_hostname = local_hostname
+        self._policy = policy
         self._idle_timeout = idle_timeout
         self._max_per_mailbox = max_per_mailbox
         self._slots = asyncio.Semaphore(max_connections)
@@ -600,13 +649,7 @@ class SmtpTransport:
         if session is None:
             await self._acquire_slot()
             try:
-                opened = await _open(
-                    endpoint,
-                    credentials,
-                    tls_context=context,
-                    timeouts=self._timeouts,
-                    local_hostname=self._local_hostname,
-                )
+                opened = await self._connect(endpoint, credentials, context)
             except asyncio.CancelledError:
                 self._release_slot()
                 raise
@@ -624,6 +667,24 @@ class SmtpTransport:
                 self._idle.setdefault(key, []).append(session)
             else:
                 await self._discard(session, polite=session.clean)
+
+    async def _connect(
+        self, endpoint: Endpoint, credentials: Credentials, context: ssl.SSLContext
+    ) -> _Session | SmtpResult:
+        addresses: tuple[str, ...] | None = None
+        if self._policy is not None:
+            reach = await tls.vet(endpoint, self._policy)
+            if reach.refusal is not None:
+                return refused_result(reach.refusal)
+            addresses = reach.addresses
+        return await _open(
+            endpoint,
+            credentials,
+            tls_context=context,
+            timeouts=self._timeouts,
+            local_hostname=self._local_hostname,
+            addresses=addresses,
+        )
 
     def _take_idle(self, key: _Key) -> _Session | None:
         pool = self._idle.get(key)

@@ -22,7 +22,8 @@ import functools
 import ipaddress
 import socket
 import ssl
-from typing import TYPE_CHECKING, Final, Literal
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -114,13 +115,19 @@ def check_ca_file(path: str) -> None:
 # ------------------------------------------------------------------------------------------- reach
 
 
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+"""Turns (host, port) into IP address literals; `resolve` in production, a stand-in in tests."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class MailPolicy:
-    """What a deployment allows onboarding to do: the CA file it trusts, the ports and hosts it may reach."""
+    """What a deployment allows onboarding to do: the CA file it trusts, the ports and hosts it may reach, and
+    how it resolves host names (`resolver`; None: the system's, `resolve`)."""
 
     ca_file: str | None = None
     allowed_ports: frozenset[int] = DEFAULT_MAIL_PORTS
     allow_private_hosts: bool = False
+    resolver: Resolver | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None) -> MailPolicy:
@@ -151,26 +158,43 @@ class Refusal:
     params: dict[str, str]
 
 
-async def refusal(endpoint: Endpoint, policy: MailPolicy) -> Refusal | None:
-    """None when `policy` lets onboarding connect to `endpoint`; else why not.
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reach:
+    """The verdict on one endpoint: the vetted addresses to connect to, or why no connection may be made.
 
-    A name that does not resolve is not refused here: the connection attempt reports it in its own words.
+    A client given a `Reach` connects to `addresses` and never resolves the host name again, so a name whose
+    answer changes between the check and the connection (DNS rebinding, a zero TTL) cannot lead it elsewhere;
+    TLS is still verified against the host name. No addresses and no refusal: the name did not resolve.
+    """
+
+    endpoint: Endpoint
+    addresses: tuple[str, ...] = ()
+    refusal: Refusal | None = None
+
+
+async def vet(endpoint: Endpoint, policy: MailPolicy) -> Reach:
+    """Resolve `endpoint` once and judge it by `policy`: a port outside MAIL_ALLOWED_PORTS or (unless
+    MAIL_ALLOW_PRIVATE_HOSTS) any non-public address refuses it. A name that does not resolve is not refused
+    here: the connection attempt reports it in its own words.
     """
     where = {"host": endpoint.host, "port": str(endpoint.port)}
     if not policy.port_allowed(endpoint.port):
-        return Refusal(
+        refused = Refusal(
             "error-mail-port-not-allowed", where | {"allowed": policy.ports_text(), "setting": "MAIL_ALLOWED_PORTS"}
         )
-    if policy.allow_private_hosts:
-        return None
-    for address in await resolve(endpoint.host, endpoint.port):
-        if not public_address(address):
-            return Refusal("error-mail-host-private", where | {"ip": address, "setting": "MAIL_ALLOW_PRIVATE_HOSTS"})
-    return None
+        return Reach(endpoint, refusal=refused)
+    addresses = tuple(await (policy.resolver or resolve)(endpoint.host, endpoint.port))
+    if not policy.allow_private_hosts:
+        for address in addresses:
+            if not public_address(address):
+                private = where | {"ip": address, "setting": "MAIL_ALLOW_PRIVATE_HOSTS"}
+                return Reach(endpoint, refusal=Refusal("error-mail-host-private", private))
+    return Reach(endpoint, addresses)
 
 
 async def resolve(host: str, port: int) -> list[str]:
-    """Every address `host` resolves to (an IP literal is itself); [] when it does not resolve in time."""
+    """Every address `host` resolves to, in the resolver's order (an IP literal is itself); [] when it does not
+    resolve in time."""
     with contextlib.suppress(ValueError):
         return [str(ipaddress.ip_address(host.strip("[]")))]
     loop = asyncio.get_running_loop()
@@ -179,17 +203,67 @@ async def resolve(host: str, port: int) -> list[str]:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, TimeoutError, UnicodeError):
         return []
-    return sorted({str(info[4][0]) for info in infos})
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+async def open_socket(addresses: Sequence[str], port: int) -> socket.socket:
+    """A connected, non-blocking TCP socket to the first of `addresses` (IP literals) that accepts.
+
+    Never resolves a name. Raises `socket.gaierror` when there is no address (the name did not resolve), else
+    the last connection error; time limits are the caller's.
+    """
+    loop = asyncio.get_running_loop()
+    error: OSError = socket.gaierror(socket.EAI_NONAME, "the host name does not resolve")
+    for address in addresses:
+        infos = await loop.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+        family, kind, proto, _, sockaddr = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, sockaddr)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    raise error
+
+
+_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix: the last 32 bits are IPv4
+_NAT64_LOCAL: Final = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215 local-use translation: never global
+_IPV4_COMPATIBLE: Final = ipaddress.IPv6Network("::/96")  # deprecated (RFC 4291 §2.5.5.1); `::` and `::1` too
 
 
 def public_address(address: str) -> bool:
-    """True for a globally routable address (IPv4-mapped IPv6 judged by its IPv4 part)."""
+    """True for a globally routable address. An IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64,
+    6to4, Teredo) is public only if that IPv4 address is; IPv4-compatible and local-use NAT64 never are."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return _global(ip.ipv4_mapped)
+        if ip in _IPV4_COMPATIBLE or ip in _NAT64_LOCAL:
+            return False
+        return _global(ip) and all(_global(v4) for v4 in _embedded_ipv4(ip))
+    return _global(ip)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    if ip in _NAT64:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    return []
+
+
+def _global(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
@@ -212,12 +286,19 @@ def _unverified() -> ssl.SSLContext:
 
 
 async def peer_certificate(
-    endpoint: Endpoint, protocol: Literal["smtp", "imap"], *, timeout_s: float
+    endpoint: Endpoint,
+    protocol: Literal["smtp", "imap"],
+    *,
+    timeout_s: float,
+    addresses: Sequence[str] | None = None,
 ) -> CertificateInfo | None:
-    """The certificate `endpoint` presents, fetched without verifying it; None if that fails too."""
+    """The certificate `endpoint` presents, fetched without verifying it; None if that fails too.
+
+    `addresses` (a `Reach`'s vetted ones) are connected to instead of resolving the host name again.
+    """
     try:
         async with asyncio.timeout(timeout_s):
-            der = await _fetch_certificate(endpoint, protocol)
+            der = await _fetch_certificate(endpoint, protocol, addresses)
     except (OSError, TimeoutError, EOFError, ValueError, asyncio.IncompleteReadError):
         return None
     if der is None:
@@ -229,14 +310,17 @@ async def peer_certificate(
     return CertificateInfo(issuer=certificate.issuer.rfc4514_string() or "—", names=_names(certificate))
 
 
-async def _fetch_certificate(endpoint: Endpoint, protocol: Literal["smtp", "imap"]) -> bytes | None:
+async def _fetch_certificate(
+    endpoint: Endpoint, protocol: Literal["smtp", "imap"], addresses: Sequence[str] | None
+) -> bytes | None:
     implicit = endpoint.tls is TlsMode.IMPLICIT
-    reader, writer = await asyncio.open_connection(
-        endpoint.host,
-        endpoint.port,
-        ssl=_unverified() if implicit else None,
-        server_hostname=endpoint.host if implicit else None,
-    )
+    tls_options: dict[str, Any] = {"ssl": _unverified(), "server_hostname": endpoint.host} if implicit else {}
+    if addresses is None:
+        reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port, **tls_options)
+    else:
+        sock = await open_socket(addresses, endpoint.port)
+        reader, writer = await asyncio.open_connection(sock=sock, **tls_options)  # asyncio owns `sock` now
+
     try:
         if not implicit:
             await (_smtp_starttls(reader, writer) if protocol == "smtp" else _imap_starttls(reader, writer))

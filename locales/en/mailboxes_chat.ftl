@@ -15,6 +15,7 @@ mailbox-facts = Status: { $status } · provider: { $provider } · cap: { $cap } 
     SMTP: { $smtp } · IMAP: { $imap }
     Warming up since { $warmup }, weeks: { $weeks } · cooling down until: { $cooldown }
 mailbox-today = Today: sent { $sent }, replies { $replies }, bounces { $bounces } (of them refused us: { $blocked }), warmup messages in spam { $spam }
+mailbox-refused-today = Refused us today: { $count } ({ $reasons })
 mailbox-import-result = Import: added { $created }, updated { $updated }, rows with errors { $invalid }, failed the login test { $failed }.
 mailbox-import-row = Row { $line } ({ $address }): { $result }
 error-mailbox-ca-file-missing = Send the CA certificate (a PEM file) with "/mailbox_ca { $address }" as its caption, or "/mailbox_ca { $address } default" to go back to the default trust.

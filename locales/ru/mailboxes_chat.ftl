@@ -15,6 +15,7 @@ mailbox-facts = Статус: { $status } · провайдер: { $provider } �
     SMTP: { $smtp } · IMAP: { $imap }
     Прогрев с { $warmup }, недель: { $weeks } · охлаждение до: { $cooldown }
 mailbox-today = Сегодня: отправлено { $sent }, ответов { $replies }, отказов { $bounces } (из них отказали нам: { $blocked }), прогревочных в спаме { $spam }
+mailbox-refused-today = Отказали нам сегодня: { $count } ({ $reasons })
 mailbox-import-result = Импорт: добавлено { $created }, обновлено { $updated }, строк с ошибками { $invalid }, не прошли проверку входа { $failed }.
 mailbox-import-row = Строка { $line } ({ $address }): { $result }
 error-mailbox-ca-file-missing = Пришлите сертификат CA (файл PEM) с подписью «/mailbox_ca { $address }» или «/mailbox_ca { $address } default», чтобы вернуть стандартное доверие.

@@ -4,6 +4,7 @@ ports, and broken files. Real transports, real mail servers, real PostgreSQL and
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -13,13 +14,15 @@ from redis.asyncio import Redis
 from bot.runner import Runner
 from bot.slack.render import escape
 from bot.telegram.render import ERROR_MARK
-from engine.clock import FrozenClock
+from engine.clock import Clock, FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from engine.settings import Settings, load_settings
+from engine.stats import EventRecord, record_events
 from models import Mailbox
-from models.enums import Platform
+from models.enums import EventKind, Platform
 from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, visible
+from tests.e2e.slackrig import CLOCK as SLACK_CLOCK
 from tests.e2e.slackrig import Rig, seen, slack_rig
 from tests.harness.mailserver import MailServer
 
@@ -194,3 +197,56 @@ async def test_slack_a_port_outside_the_mail_ports_is_a_row_error_naming_the_set
     )  # fmt: skip
     assert escape(expected) in reply
     assert await Mailbox.all().count() == 0
+
+
+# The card: why receivers refused us today ----------------------------------------------------------------------------
+
+
+async def refusals_today(clock: Clock) -> None:
+    """Block bounces of user1 as the inbox sync records them: two "blocked" and one "auth failure" today, and
+    what must not count: a refusal two days ago and a hard bounce (the recipient is gone, not a refusal of us)."""
+    box = await Mailbox.get(address="user1@alpha.test")
+    now = clock.now()
+
+    def event(kind: EventKind, reason: str, at: dt.datetime = now) -> EventRecord:
+        return EventRecord(box.workspace_id, kind, at, box.id, box.domain_id, data={"reason": reason})
+
+    await record_events(
+        [
+            event(EventKind.BOUNCE_BLOCK, "blocked"),
+            event(EventKind.BOUNCE_BLOCK, "auth_failure"),
+            event(EventKind.BOUNCE_BLOCK, "blocked"),
+            event(EventKind.BOUNCE_BLOCK, "spam_detected", now - dt.timedelta(days=2)),
+            event(EventKind.BOUNCE_HARD, "user_unknown"),
+        ]
+    )
+
+
+def refused_line(t: Any) -> str:
+    reasons = f"{t('bounce-reason-blocked')}: 2, {t('bounce-reason-auth-failure')}: 1"
+    return t("mailbox-refused-today", count=3, reasons=reasons)
+
+
+async def test_telegram_the_card_says_why_receivers_refused_us_today(
+    telegram: TelegramRig, mail: MailServer, clock: FrozenClock
+) -> None:
+    anna = await manager(telegram)
+    await upload(anna, "boxes.csv", csv(mail, "user1@alpha.test;pw;Anna", imap_tls="plain"), "/mailbox_import")
+    await refusals_today(clock)
+
+    await anna.send_command("/mailbox user1@alpha.test")
+    [card] = await anna.wait_replies()
+    text = visible(card.text)
+    assert refused_line(EN) in text
+    assert "Refused us today: 3 (our IP or domain is blocked (blocklist, reputation): 2," in text
+    assert EN("bounce-reason-spam-detected") not in text and EN("bounce-reason-user-unknown") not in text
+
+
+async def test_slack_the_card_says_why_receivers_refused_us_today_in_russian(slack: Rig, mail: MailServer) -> None:
+    await slack.upload("mailbox_import", "boxes.csv", csv(mail, "user1@alpha.test;pw;A", imap_tls="plain"))
+    await refusals_today(SLACK_CLOCK)  # the Slack rig's runner reads the real clock; the events are stamped by it
+    await slack.say("lang ru")
+
+    card = "\n".join(await slack.say("mailbox user1@alpha.test"))
+    assert seen(refused_line(translator("ru"))) in card
+    assert "Отказали нам сегодня: 3" in card

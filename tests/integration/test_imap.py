@@ -25,6 +25,7 @@ from engine.mail.imap import (
     sweep,
 )
 from engine.mail.providers import SPAM, Credentials, Endpoint
+from engine.mail.tls import MailPolicy
 from models.enums import AuthKind, TlsMode
 from tests.harness.mailserver import MailServer
 
@@ -189,3 +190,36 @@ async def test_sweep_over_real_mailboxes_with_a_broken_one(mail: MailServer) -> 
     results = await sweep(addresses, fetch, commit, concurrency=3, timeout_s=1.0)
     assert results == ["0", "0", "1", "0", "timeout", "0"]
     assert time.monotonic() - started < 2.5
+
+
+class Rebinding:
+    """A resolver whose answer for a name changes after the first question (a zero-TTL name under an attacker)."""
+
+    def __init__(self, first: list[str], later: list[str]) -> None:
+        self.first, self.later = first, later
+        self.asked: list[tuple[str, int]] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        again = (host, port) in self.asked
+        self.asked.append((host, port))
+        return self.later if again else self.first
+
+
+async def test_with_a_policy_a_session_reads_through_the_vetted_address(mail: MailServer) -> None:
+    # 127.0.0.2 is loopback where nothing listens: a session that resolved the name again would be refused
+    resolver = Rebinding(["127.0.0.1"], ["127.0.0.2"])
+    policy = MailPolicy(allowed_ports=frozenset({mail.ports.imaps}), allow_private_hosts=True, resolver=resolver)
+    endpoint = Endpoint("localhost", mail.ports.imaps, TlsMode.IMPLICIT)  # verified against the name localhost
+    async with imap_session(endpoint, GOOD, ssl_context=mail.ssl_context(), policy=policy) as session:
+        assert (await session.select(INBOX)).uidvalidity > 0
+    assert resolver.asked == [("localhost", mail.ports.imaps)]
+
+
+async def test_with_a_policy_a_private_answer_is_refused_before_connecting(mail: MailServer) -> None:
+    policy = MailPolicy(allowed_ports=frozenset({mail.ports.imaps}), resolver=Rebinding(["64:ff9b::7f00:1"], []))
+    endpoint = Endpoint("imap.rebind.invalid", mail.ports.imaps, TlsMode.IMPLICIT)
+    with pytest.raises(ImapError) as refused:
+        async with imap_session(endpoint, GOOD, ssl_context=mail.ssl_context(), policy=policy):
+            pass
+    assert refused.value.kind is ImapErrorKind.REFUSED and refused.value.key == "error-imap-refused"
+    assert "64:ff9b::7f00:1" in refused.value.detail

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import subprocess
 from collections.abc import Iterator
@@ -10,10 +11,11 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
-from engine.access import Actor
+from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.errors import Conflict, Forbidden, NotFound, UserError
+from engine.inbox import SyncOptions, SyncStatus, sync_mailbox
 from engine.mail.tls import MailPolicy
 from engine.mailboxes import (
     ImportReport,
@@ -409,3 +411,92 @@ async def test_mailbox_ca_is_stored_only_when_the_logins_work_with_it(
     assert (await Mailbox.get(address="user1@alpha.test")).tls_ca_pem != ""
     with pytest.raises(Forbidden):
         await set_mailbox_ca(manager(acme, Role.CLIENT), "user1@alpha.test", None, clock=clock, vault=VAULT)
+
+
+class Rebinding:
+    """A resolver whose answer for a name changes after the first question (a zero-TTL name under an attacker)."""
+
+    def __init__(self, first: list[str], later: list[str]) -> None:
+        self.first, self.later = first, later
+        self.asked: list[tuple[str, int]] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        again = (host, port) in self.asked
+        self.asked.append((host, port))
+        return self.later if again else self.first
+
+
+def named(mail: MailServer, host: str) -> str:
+    """SMTP with STARTTLS and implicit-TLS IMAP at `host`: both verify the certificate against the name."""
+    return f"{host},{mail.ports.submission},starttls,{host},{mail.ports.imaps},ssl"
+
+
+async def test_the_login_test_connects_to_the_vetted_address_and_never_resolves_again(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    # 127.0.0.2 is loopback where nothing listens: a client that asked again would be refused
+    resolver = Rebinding(["127.0.0.1"], ["127.0.0.2"])
+    policy = dataclasses.replace(harness_policy(mail), resolver=resolver)
+    report = await run_import(
+        mail, acme, clock, f"{HEADER}\nuser1@alpha.test,pw,,{named(mail, 'localhost')}\n", policy=policy
+    )
+    assert [(r.status, r.key) for r in report.rows] == [(RowStatus.CREATED, "mailbox-import-created")]
+    # one question per endpoint for the reach check and the login test together
+    assert sorted(resolver.asked) == sorted([("localhost", mail.ports.submission), ("localhost", mail.ports.imaps)])
+
+
+async def test_the_vetted_answer_is_used_even_where_the_system_would_answer_otherwise(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    # the system resolves localhost to 127.0.0.1 where the servers listen; the vetted answer says 127.0.0.2
+    policy = dataclasses.replace(harness_policy(mail), resolver=Rebinding(["127.0.0.2"], ["127.0.0.1"]))
+    report = await run_import(
+        mail, acme, clock, f"{HEADER}\nuser1@alpha.test,pw,,{named(mail, 'localhost')}\n", policy=policy
+    )
+    [row] = report.rows
+    assert row.status is RowStatus.FAILED and row.test is not None
+    assert (row.test.smtp_key, row.test.imap_key) == ("smtp-connect-refused", "error-imap-connect")
+    assert await Mailbox.all().count() == 0
+
+
+async def test_tls_is_verified_against_the_host_name_not_the_vetted_address(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    # the harness certificate is for IP:127.0.0.1 and localhost; this name resolves only through the policy
+    policy = dataclasses.replace(harness_policy(mail), resolver=Rebinding(["127.0.0.1"], ["127.0.0.2"]))
+    text = f"{HEADER}\nuser1@alpha.test,pw,,{named(mail, 'mail.rebind.invalid')}\n"
+    report = await run_import(mail, acme, clock, text, policy=policy)
+    [row] = report.rows
+    assert row.status is RowStatus.FAILED and row.test is not None
+    assert (row.test.smtp_key, row.test.imap_key) == ("mail-certificate-untrusted", "mail-certificate-untrusted")
+    # the unverified second look that names the issuer went to the vetted address too (the name has no other)
+    assert row.test.smtp_params["issuer"] != "?" and "localhost" in row.test.imap_params["names"]
+
+
+async def test_an_inbox_sync_does_not_make_a_refused_smtp_login_look_checked(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    # SMTP pointed at the MX port, which offers no AUTH: the server refuses the login; IMAP works
+    row = f"user1@alpha.test,pw,,{hosts(mail, smtp_port=mail.ports.mx)}"
+    policy = harness_policy(mail, extra_ports=(mail.ports.mx,))
+    await run_import(mail, acme, clock, f"{HEADER}\n{row}\n", test=False, policy=policy)
+    [tested] = await check_mailboxes(manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, policy=policy)
+    assert (tested.test.smtp_state, tested.test.imap_ok) == (LoginState.REFUSED, True)
+    refused_at = clock.now()
+
+    clock.advance(dt.timedelta(minutes=5))
+    box = await Mailbox.get(address="user1@alpha.test")
+    synced = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=SyncOptions(timeout_s=10.0))
+    assert synced.status is SyncStatus.OK
+    assert (await Mailbox.get(id=box.id)).last_ok_at == clock.now()  # the sync did succeed, later than the test
+
+    details = await show_mailbox(manager(acme), "user1@alpha.test", clock=clock)
+    assert (details.check, details.checked_at) == (LoginState.REFUSED, refused_at)  # not ✅: SMTP is still refused
+
+    # a login test of both sides that works disproves it
+    await Mailbox.filter(id=box.id).update(smtp_port=mail.ports.submission)
+    clock.advance(dt.timedelta(minutes=5))
+    [fixed] = await check_mailboxes(manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, policy=policy)
+    assert fixed.test.ok
+    details = await show_mailbox(manager(acme), "user1@alpha.test", clock=clock)
+    assert (details.check, details.checked_at, details.check_error) == (LoginState.OK, clock.now(), "")

@@ -19,6 +19,7 @@ from engine.clock import SystemClock
 from engine.mail.message import BuiltMessage, MessageSpec, build_message
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.smtp import Outcome, Phase, SmtpTransport, Timeouts, check_login, shared_tls_context
+from engine.mail.tls import MailPolicy
 from models.enums import AuthKind, TlsMode
 from tests.harness.mailserver import Fault, MailServer
 
@@ -327,3 +328,40 @@ async def test_a_cancelled_send_leaks_no_connection(mail: MailServer, transport:
         assert transport.open_connections <= 1
     assert (await transport.send(endpoint, credentials, message(SENDER, "user4@beta.test"))).ok
     assert transport.open_connections == 1
+
+
+class Rebinding:
+    """A resolver whose answer for a name changes after the first question (a zero-TTL name under an attacker)."""
+
+    def __init__(self, first: list[str], later: list[str]) -> None:
+        self.first, self.later = first, later
+        self.asked: list[tuple[str, int]] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        again = (host, port) in self.asked
+        self.asked.append((host, port))
+        return self.later if again else self.first
+
+
+async def test_with_a_policy_the_transport_sends_through_the_vetted_address(mail: MailServer) -> None:
+    # 127.0.0.2 is loopback where nothing listens: a transport that resolved the name again would be refused
+    resolver = Rebinding(["127.0.0.1"], ["127.0.0.2"])
+    policy = MailPolicy(allowed_ports=frozenset({mail.ports.submission}), allow_private_hosts=True, resolver=resolver)
+    endpoint = Endpoint("localhost", mail.ports.submission, TlsMode.STARTTLS)  # the certificate names localhost
+    async with SmtpTransport(
+        tls_context=shared_tls_context(str(mail.cafile)), timeouts=TIMEOUTS, policy=policy
+    ) as pool:
+        result = await pool.send(endpoint, login(SENDER), message(SENDER, "user2@alpha.test"))
+    assert result.outcome is Outcome.ACCEPTED, result
+    assert resolver.asked == [("localhost", mail.ports.submission)]
+
+
+async def test_with_a_policy_a_name_that_turned_private_is_not_connected_to(mail: MailServer) -> None:
+    resolver = Rebinding(["10.0.0.5"], ["77.88.8.8"])
+    policy = MailPolicy(allowed_ports=frozenset({mail.ports.submission}), resolver=resolver)
+    endpoint = Endpoint("smtp.rebind.invalid", mail.ports.submission, TlsMode.STARTTLS)
+    async with SmtpTransport(timeouts=TIMEOUTS, policy=policy) as pool:
+        result = await pool.send(endpoint, login(SENDER), message(SENDER, "user2@alpha.test"))
+        assert pool.opened == 0
+    assert (result.outcome, result.key, result.retry_after) == (Outcome.CONNECTION, "smtp-host-refused", None)
+    assert result.text == f"smtp.rebind.invalid:{mail.ports.submission} → 10.0.0.5"

@@ -19,7 +19,7 @@ from engine.mail.tls import (
     client_context,
     normalize_ca_pem,
     public_address,
-    refusal,
+    vet,
 )
 from engine.settings import SettingsError, load_settings
 from models.enums import TlsMode
@@ -105,6 +105,18 @@ def test_one_context_per_distinct_trust_is_built_and_reused() -> None:
         ("fd00::1", False),
         ("::ffff:127.0.0.1", False),
         ("224.0.0.1", False),
+        ("::ffff:77.88.8.8", True),  # IPv4-mapped: judged by its IPv4 part
+        ("::ffff:10.0.0.1", False),
+        ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::4d58:808", True),  # NAT64 of 77.88.8.8
+        ("64:ff9b:1::4d58:808", False),  # local-use NAT64 (RFC 8215): never global
+        ("2002:7f00:1::1", False),  # 6to4 of 127.0.0.1
+        ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
+        ("2002:4d58:808::1", True),  # 6to4 of 77.88.8.8
+        ("::127.0.0.1", False),  # IPv4-compatible (deprecated)
+        ("::77.88.8.8", False),  # IPv4-compatible, even of a public address
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo
     ],
 )
 def test_only_public_addresses_are_public(address: str, public: bool) -> None:
@@ -114,14 +126,52 @@ def test_only_public_addresses_are_public(address: str, public: bool) -> None:
 async def test_refusal_names_the_port_or_the_private_address_and_the_setting() -> None:
     policy = MailPolicy()
     assert policy.allowed_ports == DEFAULT_MAIL_PORTS
-    db = await refusal(Endpoint("77.88.8.8", 5432, TlsMode.PLAIN), policy)
+    db = (await vet(Endpoint("77.88.8.8", 5432, TlsMode.PLAIN), policy)).refusal
     assert db is not None and db.key == "error-mail-port-not-allowed"
     assert (db.params["port"], db.params["setting"]) == ("5432", "MAIL_ALLOWED_PORTS")
-    local = await refusal(Endpoint("localhost", 587, TlsMode.STARTTLS), policy)
+    local = (await vet(Endpoint("localhost", 587, TlsMode.STARTTLS), policy)).refusal
     assert local is not None and local.key == "error-mail-host-private"
     assert local.params["setting"] == "MAIL_ALLOW_PRIVATE_HOSTS"
-    assert await refusal(Endpoint("77.88.8.8", 465, TlsMode.IMPLICIT), policy) is None
-    assert await refusal(Endpoint("127.0.0.1", 465, TlsMode.IMPLICIT), MailPolicy(allow_private_hosts=True)) is None
+    public = await vet(Endpoint("77.88.8.8", 465, TlsMode.IMPLICIT), policy)
+    assert (public.refusal, public.addresses) == (None, ("77.88.8.8",))
+    allowed = await vet(Endpoint("127.0.0.1", 465, TlsMode.IMPLICIT), MailPolicy(allow_private_hosts=True))
+    assert (allowed.refusal, allowed.addresses) == (None, ("127.0.0.1",))
+
+
+class Rebinding:
+    """A resolver whose answer changes after the first question, like a zero-TTL name under an attacker."""
+
+    def __init__(self, first: list[str], later: list[str]) -> None:
+        self.answers = [first, later]
+        self.asked: list[tuple[str, int]] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append((host, port))
+        return self.answers[min(len(self.asked) - 1, 1)]
+
+
+async def test_vet_resolves_once_and_keeps_the_addresses_it_judged() -> None:
+    resolver = Rebinding(["77.88.8.8", "2a02:6b8::2:242"], ["10.0.0.5"])
+    reach = await vet(Endpoint("smtp.example.ru", 465, TlsMode.IMPLICIT), MailPolicy(resolver=resolver))
+    assert reach.refusal is None
+    assert reach.addresses == ("77.88.8.8", "2a02:6b8::2:242")  # what a client connects to: no second lookup
+    assert resolver.asked == [("smtp.example.ru", 465)]
+
+
+async def test_vet_refuses_a_name_with_any_private_or_embedded_private_address() -> None:
+    for answer in (["77.88.8.8", "10.0.0.5"], ["64:ff9b::a00:5"], ["2002:7f00:1::1"], ["::127.0.0.1"]):
+        resolver = Rebinding(answer, ["77.88.8.8"])
+        reach = await vet(Endpoint("mx.example.ru", 993, TlsMode.IMPLICIT), MailPolicy(resolver=resolver))
+        assert reach.refusal is not None and reach.refusal.key == "error-mail-host-private", answer
+        assert reach.addresses == ()
+        assert len(resolver.asked) == 1
+
+
+async def test_a_refused_port_is_not_even_resolved() -> None:
+    resolver = Rebinding(["77.88.8.8"], ["77.88.8.8"])
+    reach = await vet(Endpoint("mx.example.ru", 5432, TlsMode.PLAIN), MailPolicy(resolver=resolver))
+    assert reach.refusal is not None and reach.refusal.key == "error-mail-port-not-allowed"
+    assert resolver.asked == []
 
 
 def test_the_settings_check_the_ca_file_and_the_ports_at_start_up(tmp_path: Path) -> None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import UserError
-from engine.mailboxes import ImportRow, RowResult, RowStatus, parse_mailbox_csv, read_mailbox_csv
+from engine.mailboxes import ImportRow, RowResult, RowStatus, read_mailbox_csv
 from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import AuthKind, MailProvider, TlsMode
 
 
-def parse(text: str, encoding: str = "utf-8") -> tuple[list[ImportRow], list[RowResult]]:
-    return parse_mailbox_csv(text.encode(encoding))
+async def parse(text: str, encoding: str = "utf-8") -> tuple[list[ImportRow], list[RowResult]]:
+    """The real entry point of an upload: `read_mailbox_csv` (decoding, size check, parsing)."""
+    return await read_mailbox_csv(text.encode(encoding))
 
 
-def test_bom_comma_file_with_presets_and_explicit_hosts() -> None:
-    rows, errors = parse(
+async def test_bom_comma_file_with_presets_and_explicit_hosts() -> None:
+    rows, errors = await parse(
         "\ufeffEmail,Password,Provider,Display Name,smtp_host,smtp_port,imap_host,imap_tls\n"
         "anna@alpha.test,pw1,yandex,Anna,,,,\n"
         "boris@alpha.test,pw2,,Boris,smtp.alpha.test,587,imap.alpha.test,plain\n"
@@ -36,8 +37,8 @@ def test_bom_comma_file_with_presets_and_explicit_hosts() -> None:
     )  # fmt: skip
 
 
-def test_cp1251_semicolon_russian_headers_and_a_token() -> None:
-    rows, errors = parse(
+async def test_cp1251_semicolon_russian_headers_and_a_token() -> None:
+    rows, errors = await parse(
         "Почта;Токен;Провайдер;Имя;Логин\r\nivan@alpha.test;y0_AgAAAA;Яндекс;Иван Петров;ivan\r\n", "cp1251"
     )
     assert errors == []
@@ -46,8 +47,8 @@ def test_cp1251_semicolon_russian_headers_and_a_token() -> None:
     )  # fmt: skip
 
 
-def test_tab_separated_and_quoted_multiline_cells_keep_line_numbers() -> None:
-    rows, errors = parse(
+async def test_tab_separated_and_quoted_multiline_cells_keep_line_numbers() -> None:
+    rows, errors = await parse(
         'address\tpassword\tprovider\tname\n\n"a@alpha.test"\tpw\tmailru\t"two\nlines"\nb@alpha.test\tpw\tmailru\tB\n'
     )
     assert [(r.row, r.display_name) for r in rows] == [(5, "B")]
@@ -71,14 +72,14 @@ def test_tab_separated_and_quoted_multiline_cells_keep_line_numbers() -> None:
         ("a@alpha.test,pw,,,smtp.x.test,25,imap.x.test,,tls13", "error-import-row-malformed"),
     ],
 )
-def test_row_errors(row: str, key: str) -> None:
-    rows, errors = parse(f"address,password,token,provider,smtp_host,smtp_port,imap_host\n{row}\n")
+async def test_row_errors(row: str, key: str) -> None:
+    rows, errors = await parse(f"address,password,token,provider,smtp_host,smtp_port,imap_host\n{row}\n")
     assert rows == []
     assert [(e.row, e.status, e.key) for e in errors] == [(2, RowStatus.INVALID, key)]
 
 
-def test_bad_tls_mode_and_duplicates() -> None:
-    rows, errors = parse(
+async def test_bad_tls_mode_and_duplicates() -> None:
+    rows, errors = await parse(
         "address,password,provider,smtp_host,smtp_tls,imap_host\n"
         "a@alpha.test,pw,yandex,,,\n"
         "A@alpha.test,pw,yandex,,,\n"
@@ -107,9 +108,9 @@ def test_bad_tls_mode_and_duplicates() -> None:
         ),
     ],
 )
-def test_unusable_files(data: bytes, key: str) -> None:
+async def test_unusable_files(data: bytes, key: str) -> None:
     with pytest.raises(UserError) as raised:
-        parse_mailbox_csv(data)
+        await read_mailbox_csv(data)
     assert raised.value.key == key
 
 
@@ -123,19 +124,19 @@ def test_unusable_files(data: bytes, key: str) -> None:
         ("Anna\x7f", "Имя", "U+007F"),
     ],
 )
-def test_a_control_character_in_any_cell_is_a_row_error_naming_row_and_column(
+async def test_a_control_character_in_any_cell_is_a_row_error_naming_row_and_column(
     cell: str, column: str, char: str
 ) -> None:
     text = f'Адрес,Пароль,Провайдер,Имя\na@alpha.test,pw,yandex,Ok\nb@alpha.test,pw,yandex,"{cell}"\n'
-    rows, errors = parse(text)
+    rows, errors = await parse(text)
     assert [r.address for r in rows] == ["a@alpha.test"]
     assert [(e.row, e.address, e.status, e.key, dict(e.params)) for e in errors] == [
         (3, "b@alpha.test", RowStatus.INVALID, "error-import-control-char", {"column": column, "char": char})
     ]
 
 
-def test_a_control_character_in_the_password_is_reported_without_the_password() -> None:
-    _rows, [error] = parse("address,password,provider\na@alpha.test,p\x7fw,yandex\n")
+async def test_a_control_character_in_the_password_is_reported_without_the_password() -> None:
+    _rows, [error] = await parse("address,password,provider\na@alpha.test,p\x7fw,yandex\n")
     assert (error.key, error.params["column"], error.params["char"]) == (
         "error-import-control-char",
         "password",
@@ -144,14 +145,14 @@ def test_a_control_character_in_the_password_is_reported_without_the_password() 
     assert "p\x7fw" not in repr(error)
 
 
-def test_a_file_mixing_utf8_and_cp1251_is_refused_naming_the_lines() -> None:
+async def test_a_file_mixing_utf8_and_cp1251_is_refused_naming_the_lines() -> None:
     data = (
         b"address;password;provider;display_name\n"
         + "a@alpha.test;pw;yandex;Анна\n".encode()
         + "b@alpha.test;pw;yandex;Борис\n".encode("cp1251")
     )
     with pytest.raises(UserError) as raised:
-        parse_mailbox_csv(data)
+        await read_mailbox_csv(data)
     assert (raised.value.key, raised.value.params) == ("error-upload-mixed-encoding", {"lines": "3"})
 
 
