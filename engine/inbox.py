@@ -64,7 +64,7 @@ from engine.mail.imap import (
 from engine.mail.imap import sweep as imap_sweep
 from engine.mail.message import make_message_id
 from engine.mail.providers import SPAM, Credentials, Endpoint
-from engine.mail.tls import client_context
+from engine.mail.tls import MailPolicy, client_context
 from engine.stats import (
     EventRecord,
     SuppressionRecord,
@@ -139,6 +139,7 @@ class SyncOptions:
     auth_failure_limit: int = 3
     ssl_context: ssl.SSLContext | None = None
     ca_file: str | None = None
+    policy: MailPolicy | None = None  # ports and hosts the deployment may reach (None: no check, as in tests)
     warmup_seed: str = "mailfleet"  # seeds the per-message choices (flag, reply, delay, wording); tests vary it
 
 
@@ -392,7 +393,7 @@ async def _read_mailbox(
     greeting_s = min(10.0, options.timeout_s / 2)
     context = options.ssl_context or client_context(target.ca_pem, options.ca_file)
     async with imap_session(
-        target.endpoint, credentials, ssl_context=context, greeting_timeout_s=greeting_s
+        target.endpoint, credentials, ssl_context=context, greeting_timeout_s=greeting_s, policy=options.policy
     ) as session:
         ours: dict[str, OurMessage] = {}
         reads: list[_FolderRead] = []

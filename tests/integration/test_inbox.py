@@ -4,6 +4,7 @@ stopped enrollments, and warmup mail rescued from the spam folder."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import smtplib
 import time
@@ -17,6 +18,7 @@ from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.inbox import SyncOptions, SyncStatus, sweep, sync_mailbox
+from engine.mail.tls import MailPolicy
 from engine.stats import EventRecord, SuppressionRecord, add_suppressions, counters, record_events
 from engine.warmup.marker import WarmupMarker
 from engine.warmup.receive import Reaction, message_rng, react
@@ -691,3 +693,22 @@ async def test_counters_add_up_in_one_statement_and_suppressions_are_idempotent(
         "lead@example.test",
         "x@xn--e1afmkfd.xn--p1ai",
     ]
+
+
+async def test_a_sync_under_the_mail_policy_never_connects_to_a_port_it_does_not_allow(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    await deliver(mail, message(LEAD, ANNA, "hello there"))
+    strict = dataclasses.replace(options(mail), policy=MailPolicy(allowed_ports=frozenset({993})))
+
+    refused = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=strict)
+
+    assert (refused.status, refused.key) == (SyncStatus.FAILED, "error-imap-refused")
+    assert await Event.all().count() == 0 and await FolderState.filter(mailbox=box).count() == 0
+    allowed = MailPolicy(allowed_ports=frozenset({mail.ports.imap}), allow_private_hosts=True)
+    synced = await sync_mailbox(
+        SYSTEM, box.id, clock=clock, vault=VAULT, options=dataclasses.replace(options(mail), policy=allowed)
+    )
+    assert synced.status is SyncStatus.OK and synced.kinds == {"other": 1}
