@@ -6,19 +6,18 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
    that have due rows (a send job each) and those with rows stuck in `sending` (a recovery job each). Redis may
    lose its queue; the next sweep finds the same rows again.
 2. `Outbox.send_mailbox` sends a mailbox's due rows one by one. Each row is claimed with one conditional
-   `UPDATE … RETURNING` (`queued → sending`, `claimed_at`, `attempts + 1`) inside a short transaction that holds
-   the domain's advisory lock and first re-reads everything that may forbid the send *now*: the mailbox's
-   status, cooldown and warmup pause, the domain's and the workspace's state, and today's sent count of the
-   mailbox and of the domain against their caps. A pause or a lowered cap thus applies to rows already planned
-   or queued. The message is built from the row, handed to SMTP over the transport's reused connection, and the
-   result recorded (see `_record`).
+   `UPDATE … RETURNING` (`queued → sending`, `claimed_at`, `attempts + 1`) in a statement that also re-reads
+   everything that may forbid the send *now*: the mailbox's status, cooldown and warmup pause, the domain's and
+   the workspace's state, and today's use of the mailbox's and the domain's caps (re-counted once the claim
+   committed, so concurrent workers never overbook; see `Outbox._claim`). A pause or a lowered cap thus applies
+   to rows already planned or queued. The message is built from the row, handed to SMTP over the transport's
+   reused connection, and the result recorded (see `_record`) with the next claim.
 3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash: found in the mailbox's Sent folder over
    IMAP → `sent`; not found, or the folder could not be searched → `unknown` and an alert. Never resent.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -63,7 +62,6 @@ log = get_logger(__name__)
 
 SENDABLE_MAILBOX: Final = frozenset({MailboxStatus.WARMING, MailboxStatus.ACTIVE})
 BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED})
-_ADVISORY_DOMAIN: Final = 0x4D46_5344  # "MFSD": the advisory-lock class of "claims of one sending domain"
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,75}\Z")
 _HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,900}[\x21-\x7e])?\Z")  # printable ASCII, no CR/LF
 
@@ -251,13 +249,12 @@ def _record_ctes(first: int) -> str:
 )"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 
 
-# The previous message's record, the re-check's facts and the claim of the next due row, in one statement; the
-# caller holds the domain's advisory lock, taken in the statement before, so the facts are read after every
-# claim of another worker on that domain committed (a lock taken inside this statement would come after its
-# snapshot). The caller undoes the claim when the facts forbid the send. The facts are read from the snapshot
-# before the record (`r`): the recorded row still counts once, as in flight. The pick is a CTE, evaluated exactly
-# once (as a subquery in FROM the planner may rescan it, and every rescan of `LIMIT 1 … SKIP LOCKED` takes
-# another row).
+# The previous message's record, the re-check's facts and the claim of the next due row, in one statement that
+# commits on its own. The facts come from the snapshot before the record (`r`): the recorded row still counts
+# once, as in flight. The caller undoes the claim when the facts forbid the send, and after the commit re-counts
+# (`_COUNTS`) to catch claims of other workers this snapshot could not see (see `Outbox._claim`). The pick is a
+# CTE, evaluated exactly once (as a subquery in FROM the planner may rescan it, and every rescan of `LIMIT 1 …
+# SKIP LOCKED` takes another row).
 _RECORD_AND_CLAIM = f"""
 WITH {_record_ctes(4)},
 st AS ({_STATE}),
@@ -285,6 +282,15 @@ _UNCLAIM = (  # the exact undo of the claim above, in its transaction (queued ro
     "UPDATE outbound_message SET status = 'queued', claimed_at = NULL, attempts = attempts - 1 "
     "WHERE id = $1 AND status = 'sending'"
 )
+# Today's use of the mailbox's and the domain's caps, sent plus in flight, read after a claim committed.
+_COUNTS = """
+SELECT COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = $1 AND day = $3), 0)
+         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.mailbox_id = $1)
+         AS mailbox_sent,
+       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = $2 AND day = $3), 0)
+         + (SELECT count(*) FROM outbound_message m JOIN mailbox x ON x.id = m.mailbox_id
+            WHERE m.status = 'sending' AND x.domain_id = $2) AS domain_sent
+"""
 _NO_RECORD: Final[tuple[Any, ...]] = (None, None, None, None, None, None, None, None, "{}", [], [], [], [])
 _EXPIRE_WARMUP = """
 UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
@@ -304,16 +310,6 @@ _WANTING = """
 SELECT count(*) AS n FROM outbound_message
 WHERE mailbox_id = $1 AND status = 'queued' AND scheduled_at <= $2 AND ($3 OR kind <> 'warmup')
 """
-
-
-@dataclass(frozen=True, slots=True)
-class _Forbidden:
-    """The claim-time re-check forbids sending now: which cap, what it allows and what was used today."""
-
-    state: MailboxState
-    cap: CapKind
-    allowed: int
-    sent: int
 
 
 class Outbox:
@@ -427,47 +423,47 @@ class Outbox:
     async def _claim(
         self, account: Account, zone: ZoneInfo, pending: _Accepted | None = None
     ) -> tuple[Claimed | None, CapKind | None]:
-        """Record `pending`, re-check and claim the next due row in one short transaction under the domain's
-        advisory lock (so two workers sending from one domain cannot both take its last unit of cap).
+        """Record `pending`, re-check and claim the next due row: two statements, no lock, no transaction.
 
-        Three round trips on one raw connection: `BEGIN` with the lock, the statement, `COMMIT`."""
+        The claim statement reads the facts (statuses, today's use of every cap) and claims in one snapshot; the
+        facts may forbid the send, and then the claim is undone. That snapshot cannot see a claim another worker
+        commits meanwhile, so after the commit `_COUNTS` reads today's use again, now counting every claim that
+        committed before it, ours included; over a cap → undone. This never lets more than the cap through: of
+        all the claims that pass, the one re-counted last saw every other (each committed before its own
+        re-count), and it passed. Two workers racing for the last unit may both give it up; the next tick sends
+        it. A crash between the claim and the undo leaves the row `sending`, for recovery like any other.
+        """
         check_transition("message", MessageStatus.QUEUED, MessageStatus.SENDING)
         now = self.clock.now()
         day = now.astimezone(zone).date()
         mailbox_id = account.mailbox_id
         record = self._sent_params(account, pending.row, pending.at, pending.result, zone) if pending else _NO_RECORD
-        forbidden: _Forbidden | None = None
-        lock = f"BEGIN; SELECT pg_advisory_xact_lock({_ADVISORY_DOMAIN:d}, {int(account.domain_id):d})"
         async with connections.get("default").acquire_connection() as conn:
-            await conn.execute(lock)  # integers only: nothing to inject
-            try:
-                rows = await conn.fetch(_RECORD_AND_CLAIM, mailbox_id, day, now, *record)
-                if rows:
-                    state = _state(rows[0])
-                    blocked, allowed, sent = self._blocked(state, now, day)
-                    if blocked is not None:
-                        forbidden = _Forbidden(state, blocked, allowed, sent)
-                        if rows[0]["c_id"] is not None:
-                            await conn.execute(_UNCLAIM, rows[0]["c_id"])
-                await conn.execute("COMMIT")
-            except Exception:
-                with contextlib.suppress(Exception):  # the error that matters is the one raised
-                    await conn.execute("ROLLBACK")
-                raise
-        if forbidden is not None:
+            rows = await conn.fetch(_RECORD_AND_CLAIM, mailbox_id, day, now, *record)
+            if not rows:
+                return None, None
+            if len(rows) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
+                raise RuntimeError(f"claim took {len(rows)} rows")
+            claimed = rows[0]["c_id"]
+            state = _state(rows[0])
+            blocked, allowed, sent = self._blocked(state, now, day)
+            if blocked is None and claimed is not None:
+                counts = await conn.fetchrow(_COUNTS, mailbox_id, state.domain_id, day)
+                caps = self.caps.caps(state, day)
+                if counts["mailbox_sent"] > caps.mailbox:
+                    blocked, allowed, sent = CapKind.MAILBOX, caps.mailbox, int(counts["mailbox_sent"]) - 1
+                elif counts["domain_sent"] > caps.domain:
+                    blocked, allowed, sent = CapKind.DOMAIN, caps.domain, int(counts["domain_sent"]) - 1
+            if blocked is not None and claimed is not None:
+                await conn.execute(_UNCLAIM, claimed)
+        if blocked is not None:
             wanting = await connections.get("default").execute_query_dict(
-                _WANTING, [mailbox_id, now, not forbidden.state.warmup_paused]
+                _WANTING, [mailbox_id, now, not state.warmup_paused]
             )
-            wanted = int(wanting[0]["n"])
-            if wanted:
-                await self._defer(
-                    forbidden.state, day, forbidden.cap, wanted=forbidden.sent + wanted, allowed=forbidden.allowed,
-                    now=now,
-                )  # fmt: skip
-            return None, forbidden.cap
-        if len(rows) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
-            raise RuntimeError(f"claim took {len(rows)} rows")
-        return (_claimed(rows[0], "c_"), None) if rows and rows[0]["c_id"] is not None else (None, None)
+            if wanted := int(wanting[0]["n"]):
+                await self._defer(state, day, blocked, wanted=sent + wanted, allowed=allowed, now=now)
+            return None, blocked
+        return (_claimed(rows[0], "c_"), None) if claimed is not None else (None, None)
 
     def _blocked(self, state: MailboxState, now: dt.datetime, day: dt.date) -> tuple[CapKind | None, int, int]:
         """Why nothing may go out from this mailbox now (None: it may), with the cap and today's count."""

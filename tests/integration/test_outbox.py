@@ -293,6 +293,29 @@ async def test_two_workers_claiming_the_same_rows_send_each_once(
     assert {m.attempts for m in await OutboundMessage.all()} == {1}
 
 
+async def test_workers_racing_for_a_domain_cap_never_send_past_it(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    senders = [await mailbox(mail, ws, f"user{n}@alpha.test") for n in (1, 2, 3)]
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    for box in senders:
+        await plan(box, bob, 5)
+    await Domain.filter(id=senders[0].domain_id).update(daily_cap=7)
+    async with SmtpTransport(tls_context=mail.ssl_context(), timeouts=TIMEOUTS) as other:
+        first, second = make_outbox(mail, clock, transport), make_outbox(mail, clock, other)
+        racing = await asyncio.gather(*(outbox.send_mailbox(box.id) for box in senders for outbox in (first, second)))
+        calm = [await first.send_mailbox(box.id) for box in senders]  # racers may leave the last unit unsent
+
+    assert sum(r.sent for r in racing) <= 7
+    assert sum(r.sent for r in racing + calm) == 7
+    await wait_for(lambda: mail.count(bob.address) >= 7)
+    await asyncio.sleep(0.5)
+    assert mail.count(bob.address) == 7
+    assert (await statuses())["queued"] == 8
+    assert {m.attempts for m in await OutboundMessage.filter(status=MessageStatus.QUEUED)} == {0}
+
+
 async def test_transient_failures_retry_with_backoff_then_fail(
     mail: MailServer, clock: FrozenClock, transport: SmtpTransport
 ) -> None:
