@@ -472,6 +472,7 @@ class Outbox:
             or (state.cooldown_until is not None and state.cooldown_until > now)
             or state.domain_status in BLOCKED_DOMAIN
             or state.workspace_archived
+            or state.workspace_settings.get("sending_paused") is True
         ):
             return CapKind.STATUS, 0, state.mailbox_sent
         caps = self.caps.caps(state, day)

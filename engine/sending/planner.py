@@ -106,6 +106,7 @@ class _Space:
     window: tuple[dt.datetime, dt.datetime]
     daily_cap: int | None
     pool: str
+    paused: bool = False  # settings["sending_paused"]: the workspace sends nothing, warmup included
 
 
 async def plan_warmup(clock: Clock, compose: ComposeWarmup, options: PlanOptions | None = None) -> PlanReport:
@@ -172,6 +173,7 @@ async def _load_spaces(now: dt.datetime) -> dict[int, _Space]:
             ),
             daily_cap=int(cap) if isinstance(cap, int) and cap >= 0 else None,
             pool=pool_key(int(row["id"]), settings.pool),
+            paused=raw.get("sending_paused") is True,
         )
     return spaces
 
@@ -259,6 +261,8 @@ async def _load_boxes(spaces: Mapping[int, _Space], now: dt.datetime) -> tuple[l
             box.blocked = "warmup_paused"
         elif DomainStatus(domain["status"]) in _BLOCKED_DOMAIN:
             box.blocked = f"domain_{domain['status']}"
+        elif space.paused:
+            box.blocked = "workspace_paused"
         boxes.append(box)
     return boxes, owners
 

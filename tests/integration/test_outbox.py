@@ -23,7 +23,9 @@ from engine.mail.message import make_message_id
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.sending.outbox import Claimed, Outbox, SendOptions, _claimed_rows
+from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
+from engine.warmup import Composed
 from engine.stats import counters
 from models import Alert, CapDeferral, DailyStat, Domain, Event, Mailbox, OutboundMessage, Workspace
 from models.enums import (
@@ -84,6 +86,10 @@ def make_outbox(mail: MailServer, clock: FrozenClock, transport: SmtpTransport, 
 
 def marker(row: Claimed) -> list[tuple[str, str]]:
     return [("X-Test-Marker", f"row-{row.id}")] if row.kind is MessageKind.WARMUP else []
+
+
+def trivial_composer(rng: object, **_: object) -> Composed:
+    return Composed(subject="Hello", body="How are you?\n")
 
 
 async def world(mail: MailServer) -> Workspace:
@@ -245,6 +251,33 @@ async def test_warmup_pause_and_cooldown_hold_back_sends(
 
     clock.advance(dt.timedelta(minutes=2))
     assert (await outbox.send_mailbox(bob.id)).sent == 2  # the cooldown is over
+
+
+async def test_a_paused_workspace_sends_nothing_and_plans_nothing(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test", warmup_started_on=TODAY - dt.timedelta(days=3))
+    bob = await mailbox(mail, ws, "user1@beta.test", warmup_started_on=TODAY - dt.timedelta(days=3))
+    await plan(anna, bob, 3)
+    await Workspace.filter(id=ws.id).update(settings={**ws.settings, "sending_paused": True})
+    outbox = make_outbox(mail, clock, transport)
+
+    report = await outbox.send_mailbox(anna.id)
+    assert (report.sent, report.blocked) == (0, CapKind.STATUS)
+    assert (await CapDeferral.get(mailbox_id=anna.id, cap=CapKind.STATUS)).detail == {"at": "claim"}
+
+    planned = await plan_warmup(clock, trivial_composer, PlanOptions(seed=1))
+    assert planned.planned == 0
+    assert (await statuses()) == Counter({"queued": 3})
+    deferrals = {(d.mailbox_id, d.cap, d.detail.get("reason")) for d in await CapDeferral.all()}
+    assert deferrals == {(box.id, CapKind.STATUS, "workspace_paused") for box in (anna, bob)}
+    await asyncio.sleep(1.0)
+    assert mail.count(bob.address) == 0
+
+    await Workspace.filter(id=ws.id).update(settings={**ws.settings, "sending_paused": False})
+    assert (await outbox.send_mailbox(anna.id)).sent == 3
+    await wait_for(lambda: mail.count(bob.address) == 3)
 
 
 async def test_a_lowered_cap_applies_to_rows_already_queued(
