@@ -25,8 +25,8 @@ from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.sending.outbox import Claimed, Outbox, SendOptions, _claimed_rows
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
-from engine.warmup import Composed
 from engine.stats import counters
+from engine.warmup import Composed
 from models import Alert, CapDeferral, DailyStat, Domain, Event, Mailbox, OutboundMessage, Workspace
 from models.enums import (
     AuthKind,
