@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as tortoise_migrate
 
@@ -28,12 +29,26 @@ def credentials_from_url(url: str) -> dict[str, Any]:
     }
 
 
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset when a connection comes back: nothing beyond what asyncpg always does first (roll back a
+    transaction left open, forget client-side listeners).
+
+    asyncpg's default reset sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every
+    release: one more round trip per statement outside a transaction, a sixth of the send path's traffic. None
+    of it is needed because Mailfleet keeps no session state: no `SET`, no `LISTEN`, no
+    cursors held past a transaction, no session-level advisory locks (only `pg_advisory_xact_lock`). Code that
+    ever needs session state must undo it itself before releasing the connection.
+    """
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
+    credentials = credentials_from_url(database_url)
+    credentials["reset"] = keep_session  # passed through to asyncpg.create_pool
     return {
         "connections": {
             "default": {
                 "engine": "tortoise.backends.asyncpg",
-                "credentials": credentials_from_url(database_url),
+                "credentials": credentials,
             }
         },
         "apps": {APP: {"models": ["models"], "default_connection": "default", "migrations": "models.migrations"}},

@@ -6,12 +6,12 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
    that have due rows (a send job each) and those with rows stuck in `sending` (a recovery job each). Redis may
    lose its queue; the next sweep finds the same rows again.
 2. `Outbox.send_mailbox` sends a mailbox's due rows one by one. Each row is claimed with one conditional
-   `UPDATE … RETURNING` (`queued → sending`, `claimed_at`, `attempts + 1`) inside a short transaction that holds
-   the domain's advisory lock and first re-reads everything that may forbid the send *now*: the mailbox's
-   status, cooldown and warmup pause, the domain's and the workspace's state, and today's sent count of the
-   mailbox and of the domain against their caps. A pause or a lowered cap thus applies to rows already planned
-   or queued. The message is built from the row, handed to SMTP over the transport's reused connection, and the
-   result recorded (see `_record`).
+   `UPDATE … RETURNING` (`queued → sending`, `claimed_at`, `attempts + 1`) in a statement that also re-reads
+   everything that may forbid the send *now*: the mailbox's status, cooldown and warmup pause, the domain's and
+   the workspace's state, and today's use of the mailbox's and the domain's caps (re-counted once the claim
+   committed, so concurrent workers never overbook; see `Outbox._claim`). A pause or a lowered cap thus applies
+   to rows already planned or queued. The message is built from the row, handed to SMTP over the transport's
+   reused connection, and the result recorded (see `_record`) with the next claim.
 3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash: found in the mailbox's Sent folder over
    IMAP → `sent`; not found, or the folder could not be searched → `unknown` and an alert. Never resent.
 """
@@ -62,7 +62,6 @@ log = get_logger(__name__)
 
 SENDABLE_MAILBOX: Final = frozenset({MailboxStatus.WARMING, MailboxStatus.ACTIVE})
 BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED})
-_ADVISORY_DOMAIN: Final = 0x4D46_5344  # "MFSD": the advisory-lock class of "claims of one sending domain"
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,75}\Z")
 _HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,900}[\x21-\x7e])?\Z")  # printable ASCII, no CR/LF
 
@@ -106,6 +105,15 @@ class Claimed:
     attempts: int
     recipient: str
     recipient_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    """A message the server accepted, waiting to be recorded by the next claim."""
+
+    row: Claimed
+    at: dt.datetime
+    result: SmtpResult
 
 
 HeadersFor = Callable[[Claimed], Sequence[tuple[str, str]]]
@@ -215,14 +223,45 @@ SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_p
 FROM mailbox b JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
 WHERE b.id = $1
 """
-# The re-check's facts and the claim of the next due row, in one statement under the domain's advisory lock: the
-# caller rolls the claim back when the facts forbid the send. The pick is a CTE, evaluated exactly once (as a
-# subquery in FROM the planner may rescan it, and every rescan of `LIMIT 1 … SKIP LOCKED` takes another row).
-_STATE_AND_CLAIM = f"""
-WITH st AS ({_STATE}),
+
+
+def _record_ctes(first: int) -> str:
+    """CTEs `r`, `re`, `rs` recording one accepted message: the row `sending → sent`, its SENT event and the day's
+    counters (rows sorted by `stats.stat_rows`, so concurrent upserts lock them in one order). Parameters are
+    numbered from `first`: id, sent_at, smtp_code, smtp_reply, workspace, mailbox, campaign, lead, event data,
+    then the counters' workspaces, scopes, scope ids and days. A NULL id records nothing."""
+    p = [f"${first + i}" for i in range(13)]
+    counters = ", ".join(COUNTERS)
+    ones = ", ".join("1" if c == "sent" else "0" for c in COUNTERS)
+    return f"""r AS (
+    UPDATE outbound_message SET status = 'sent', sent_at = {p[1]}, smtp_code = {p[2]}, smtp_reply = {p[3]}
+    WHERE id = {p[0]} AND status = 'sending' RETURNING id
+), re AS (
+    INSERT INTO event (workspace_id, kind, occurred_at, mailbox_id, campaign_id, lead_id, message_id, data)
+    SELECT {p[4]}, 'sent', {p[1]}, {p[5]}, {p[6]}, {p[7]}, r.id, {p[8]}::jsonb FROM r
+), rs AS (
+    INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {counters})
+    SELECT t.ws, t.scope, t.scope_id, t.day, {ones}
+    FROM r, unnest({p[9]}::int[], {p[10]}::text[], {p[11]}::int[], {p[12]}::date[])
+        WITH ORDINALITY AS t(ws, scope, scope_id, day, n)
+    ORDER BY t.n
+    ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = daily_stat.sent + 1
+)"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
+
+
+# The previous message's record, the re-check's facts and the claim of the next due row, in one statement that
+# commits on its own. The facts come from the snapshot before the record (`r`): the recorded row still counts
+# once, as in flight. The caller undoes the claim when the facts forbid the send, and after the commit re-counts
+# (`_COUNTS`) to catch claims of other workers this snapshot could not see (see `Outbox._claim`). The pick is a
+# CTE, evaluated exactly once (as a subquery in FROM the planner may rescan it, and every rescan of `LIMIT 1 …
+# SKIP LOCKED` takes another row).
+_RECORD_AND_CLAIM = f"""
+WITH {_record_ctes(4)},
+st AS ({_STATE}),
 c AS MATERIALIZED (
     SELECT id FROM outbound_message
-    WHERE status = 'queued' AND mailbox_id = $1 AND scheduled_at <= $3 AND (kind <> 'warmup' OR NOT (SELECT wp FROM st))
+    WHERE status = 'queued' AND mailbox_id = $1 AND scheduled_at <= $3 AND EXISTS (SELECT 1 FROM st)
+      AND (kind <> 'warmup' OR NOT (SELECT wp FROM st))
     ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
 u AS (
     UPDATE outbound_message m SET status = 'sending', claimed_at = $3, attempts = m.attempts + 1
@@ -239,6 +278,20 @@ u AS (
           AS c_recipient_name)
 SELECT * FROM st LEFT JOIN u ON true
 """  # noqa: S608 - composed of the constant statements above
+_UNCLAIM = (  # the exact undo of the claim above, in its transaction (queued rows have no claimed_at)
+    "UPDATE outbound_message SET status = 'queued', claimed_at = NULL, attempts = attempts - 1 "
+    "WHERE id = $1 AND status = 'sending'"
+)
+# Today's use of the mailbox's and the domain's caps, sent plus in flight, read after a claim committed.
+_COUNTS = """
+SELECT COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = $1 AND day = $3), 0)
+         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.mailbox_id = $1)
+         AS mailbox_sent,
+       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = $2 AND day = $3), 0)
+         + (SELECT count(*) FROM outbound_message m JOIN mailbox x ON x.id = m.mailbox_id
+            WHERE m.status = 'sending' AND x.domain_id = $2) AS domain_sent
+"""
+_NO_RECORD: Final[tuple[Any, ...]] = (None, None, None, None, None, None, None, None, "{}", [], [], [], [])
 _EXPIRE_WARMUP = """
 UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
 WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AND scheduled_at < $2
@@ -251,36 +304,12 @@ ON CONFLICT (mailbox_id, day, cap) DO UPDATE SET
     wanted = GREATEST(cap_deferral.wanted, excluded.wanted), allowed = excluded.allowed,
     detail = cap_deferral.detail || excluded.detail, updated_at = excluded.updated_at
 """
-# The row, its SENT event and the day's counters in one statement (one round trip, atomic without a transaction);
-# the counter rows come sorted (`stats.stat_rows`) so concurrent upserts lock them in one order.
-_RECORD_SENT = f"""
-WITH u AS (
-    UPDATE outbound_message SET status = 'sent', sent_at = $2, smtp_code = $3, smtp_reply = $4
-    WHERE id = $1 AND status = 'sending' RETURNING id
-), e AS (
-    INSERT INTO event (workspace_id, kind, occurred_at, mailbox_id, campaign_id, lead_id, message_id, data)
-    SELECT $5, 'sent', $2, $6, $7, $8, u.id, $9::jsonb FROM u
-), s AS (
-    INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {", ".join(COUNTERS)})
-    SELECT t.ws, t.scope, t.scope_id, t.day, {", ".join("1" if c == "sent" else "0" for c in COUNTERS)}
-    FROM u, unnest($10::int[], $11::text[], $12::int[], $13::date[]) WITH ORDINALITY AS t(ws, scope, scope_id, day, n)
-    ORDER BY t.n
-    ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = daily_stat.sent + 1
-)
-SELECT count(*) AS n FROM u
-"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
+# The row, its SENT event and the day's counters in one statement (one round trip, atomic without a transaction).
+_RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S608 - see `_record_ctes`
 _WANTING = """
 SELECT count(*) AS n FROM outbound_message
 WHERE mailbox_id = $1 AND status = 'queued' AND scheduled_at <= $2 AND ($3 OR kind <> 'warmup')
 """
-
-
-class _Forbidden(Exception):
-    """The claim-time re-check forbids sending now (raised inside the claim's transaction to roll it back)."""
-
-    def __init__(self, state: MailboxState, cap: CapKind, allowed: int, sent: int) -> None:
-        super().__init__(cap.value)
-        self.state, self.cap, self.allowed, self.sent = state, cap, allowed, sent
 
 
 class Outbox:
@@ -333,22 +362,32 @@ class Outbox:
 
     async def send_mailbox(self, mailbox_id: int) -> SendReport:
         """Send the mailbox's due rows, one claim at a time, until none is due, a re-check forbids more, or
-        `batch_limit` is reached. Never raises for mail trouble; database errors propagate (the job retries)."""
+        `batch_limit` is reached. Never raises for mail trouble; database errors propagate (the job retries).
+
+        An accepted message is recorded in the statement that claims the next one (one round trip less per
+        message); the last one, or one left by a database error, is recorded on its own before returning. Until
+        then its row stays `sending`, which is what a crash in between leaves for recovery either way."""
         report = SendReport(mailbox_id)
         account = await self.account(mailbox_id)
         zone = await _zone_of(mailbox_id)
         if account is None or zone is None:
             return report
         report.expired = await self._expire_warmup(mailbox_id, zone)
-        for _ in range(self.options.batch_limit):
-            row, blocked = await self._claim(account, zone)
-            if row is None:
-                report.blocked = blocked
-                break
-            outcome = await self._send_one(account, row, report, zone)
-            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
-            if outcome == Outcome.AUTH_FAILED:
-                break  # the next one would fail the same way; the mailbox may be disabled by now
+        pending: _Accepted | None = None
+        try:
+            for _ in range(self.options.batch_limit):
+                row, blocked = await self._claim(account, zone, pending)
+                pending = None  # recorded in the claim's transaction
+                if row is None:
+                    report.blocked = blocked
+                    break
+                outcome, pending = await self._send_one(account, row, report, zone)
+                report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+                if outcome == Outcome.AUTH_FAILED:
+                    break  # the next one would fail the same way; the mailbox may be disabled by now
+        finally:
+            if pending is not None:  # idempotent: only a row still `sending` becomes `sent`
+                await self._sent(account, pending.row, pending.at, pending.result, zone)
         return report
 
     async def account(self, mailbox_id: int) -> Account | None:
@@ -381,34 +420,50 @@ class Outbox:
         rows = await connections.get("default").execute_query_dict(_EXPIRE_WARMUP, [mailbox_id, start])
         return len(rows)
 
-    async def _claim(self, account: Account, zone: ZoneInfo) -> tuple[Claimed | None, CapKind | None]:
-        """Re-check and claim the next due row in one short transaction under the domain's advisory lock (so two
-        workers sending from one domain cannot both take its last unit of cap)."""
+    async def _claim(
+        self, account: Account, zone: ZoneInfo, pending: _Accepted | None = None
+    ) -> tuple[Claimed | None, CapKind | None]:
+        """Record `pending`, re-check and claim the next due row: two statements, no lock, no transaction.
+
+        The claim statement reads the facts (statuses, today's use of every cap) and claims in one snapshot; the
+        facts may forbid the send, and then the claim is undone. That snapshot cannot see a claim another worker
+        commits meanwhile, so after the commit `_COUNTS` reads today's use again, now counting every claim that
+        committed before it, ours included; over a cap → undone. This never lets more than the cap through: of
+        all the claims that pass, the one re-counted last saw every other (each committed before its own
+        re-count), and it passed. Two workers racing for the last unit may both give it up; the next tick sends
+        it. A crash between the claim and the undo leaves the row `sending`, for recovery like any other.
+        """
         check_transition("message", MessageStatus.QUEUED, MessageStatus.SENDING)
         now = self.clock.now()
         day = now.astimezone(zone).date()
         mailbox_id = account.mailbox_id
-        try:
-            async with in_transaction() as db:
-                await db.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [_ADVISORY_DOMAIN, account.domain_id])
-                rows = await db.execute_query_dict(_STATE_AND_CLAIM, [mailbox_id, day, now])
-                if not rows:
-                    return None, None
-                state = _state(rows[0])
-                blocked, allowed, sent = self._blocked(state, now, day)
-                if blocked is not None:
-                    raise _Forbidden(state, blocked, allowed, sent)  # rolls the claim back
-        except _Forbidden as no:
+        record = self._sent_params(account, pending.row, pending.at, pending.result, zone) if pending else _NO_RECORD
+        async with connections.get("default").acquire_connection() as conn:
+            rows = await conn.fetch(_RECORD_AND_CLAIM, mailbox_id, day, now, *record)
+            if not rows:
+                return None, None
+            if len(rows) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
+                raise RuntimeError(f"claim took {len(rows)} rows")
+            claimed = rows[0]["c_id"]
+            state = _state(rows[0])
+            blocked, allowed, sent = self._blocked(state, now, day)
+            if blocked is None and claimed is not None:
+                counts = await conn.fetchrow(_COUNTS, mailbox_id, state.domain_id, day)
+                caps = self.caps.caps(state, day)
+                if counts["mailbox_sent"] > caps.mailbox:
+                    blocked, allowed, sent = CapKind.MAILBOX, caps.mailbox, int(counts["mailbox_sent"]) - 1
+                elif counts["domain_sent"] > caps.domain:
+                    blocked, allowed, sent = CapKind.DOMAIN, caps.domain, int(counts["domain_sent"]) - 1
+            if blocked is not None and claimed is not None:
+                await conn.execute(_UNCLAIM, claimed)
+        if blocked is not None:
             wanting = await connections.get("default").execute_query_dict(
-                _WANTING, [mailbox_id, now, not no.state.warmup_paused]
+                _WANTING, [mailbox_id, now, not state.warmup_paused]
             )
-            wanted = int(wanting[0]["n"])
-            if wanted:
-                await self._defer(no.state, day, no.cap, wanted=no.sent + wanted, allowed=no.allowed, now=now)
-            return None, no.cap
-        if len(rows) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
-            raise RuntimeError(f"claim took {len(rows)} rows")
-        return (_claimed(rows[0], "c_"), None) if rows[0]["c_id"] is not None else (None, None)
+            if wanted := int(wanting[0]["n"]):
+                await self._defer(state, day, blocked, wanted=sent + wanted, allowed=allowed, now=now)
+            return None, blocked
+        return (_claimed(rows[0], "c_"), None) if claimed is not None else (None, None)
 
     def _blocked(self, state: MailboxState, now: dt.datetime, day: dt.date) -> tuple[CapKind | None, int, int]:
         """Why nothing may go out from this mailbox now (None: it may), with the cap and today's count."""
@@ -417,6 +472,7 @@ class Outbox:
             or (state.cooldown_until is not None and state.cooldown_until > now)
             or state.domain_status in BLOCKED_DOMAIN
             or state.workspace_archived
+            or state.workspace_settings.get("sending_paused") is True
         ):
             return CapKind.STATUS, 0, state.mailbox_sent
         caps = self.caps.caps(state, day)
@@ -442,14 +498,17 @@ class Outbox:
             _DEFER, [state.workspace_id, state.mailbox_id, day, cap.value, wanted, allowed, detail, now]
         )
 
-    async def _send_one(self, account: Account, row: Claimed, report: SendReport, zone: ZoneInfo) -> str:
-        """Build, send and record one claimed row; the outcome's name."""
+    async def _send_one(
+        self, account: Account, row: Claimed, report: SendReport, zone: ZoneInfo
+    ) -> tuple[str, _Accepted | None]:
+        """Build and send one claimed row and record what went wrong; an accepted message is returned instead, for
+        the next claim to record."""
         try:
             built = self._build(account, row)
         except UserError as exc:
             await self._fail(row, MessageStatus.FAILED, None, f"{exc.key}: {exc.params}"[:1000], zone=zone)
             report.failed += 1
-            return "build_failed"
+            return "build_failed", None
         result = await self.sender.send(
             account.smtp,
             account.credentials,
@@ -457,8 +516,13 @@ class Outbox:
             attempt=max(row.attempts - 1, 0),
             tls_context=account.tls_context,
         )
+        if result.outcome is Outcome.ACCEPTED:
+            if not report.sent:  # a good login proves the credentials: once per job is enough
+                await Mailbox.filter(id=account.mailbox_id, auth_failures__gt=0).update(auth_failures=0)
+            report.sent += 1
+            return result.outcome.value, _Accepted(row, self.clock.now(), result)
         await self._record(account, row, result, report, zone)
-        return result.outcome.value
+        return result.outcome.value, None
 
     def _build(self, account: Account, row: Claimed) -> BuiltMessage:
         if not row.recipient:
@@ -491,8 +555,8 @@ class Outbox:
         """
         now = self.clock.now()
         outcome = result.outcome
-        if outcome is Outcome.ACCEPTED:
-            await self._sent(account, row, now, result, zone, reset_auth=not report.sent)
+        if outcome is Outcome.ACCEPTED:  # `send_mailbox` defers this to the next claim
+            await self._sent(account, row, now, result, zone)
             report.sent += 1
         elif outcome is Outcome.UNKNOWN:
             report.unresolved += 1
@@ -527,30 +591,27 @@ class Outbox:
                 report.retried += 1
 
     async def _sent(
-        self,
-        account: Account,
-        row: Claimed,
-        now: dt.datetime,
-        result: SmtpResult | None,
-        zone: ZoneInfo,
-        *,
-        reset_auth: bool,
-    ) -> None:
+        self, account: Account, row: Claimed, now: dt.datetime, result: SmtpResult | None, zone: ZoneInfo
+    ) -> bool:
+        """Record one message as sent (see `_record_ctes`); False when its row was no longer `sending`."""
+        params = self._sent_params(account, row, now, result, zone)
+        rows = await connections.get("default").execute_query_dict(_RECORD_SENT, list(params))
+        return bool(rows and rows[0]["n"])
+
+    def _sent_params(
+        self, account: Account, row: Claimed, now: dt.datetime, result: SmtpResult | None, zone: ZoneInfo
+    ) -> tuple[Any, ...]:
         check_transition("message", MessageStatus.SENDING, MessageStatus.SENT)
         code = result.code if result else None
         text = result.text if result else "found in the Sent folder"
         event = self._event(EventKind.SENT, account, row, now, {})
         stats = stat_rows([event], {row.workspace_id: zone})
-        params = [
+        return (
             row.id, now, code, text, row.workspace_id, account.mailbox_id, row.campaign_id, row.lead_id,
             json.dumps(dict(event.data), ensure_ascii=False),
             [r.workspace_id for r in stats], [r.scope.value for r in stats], [r.scope_id for r in stats],
             [r.day for r in stats],
-        ]  # fmt: skip
-        rows = await connections.get("default").execute_query_dict(_RECORD_SENT, params)
-        moved = bool(rows and rows[0]["n"])
-        if moved and reset_auth:  # a good login proves the credentials: once per job is enough
-            await Mailbox.filter(id=account.mailbox_id, auth_failures__gt=0).update(auth_failures=0)
+        )  # fmt: skip
 
     async def _fail(
         self,
@@ -662,7 +723,7 @@ class Outbox:
         sent = unknown = 0
         for row in stuck:
             if account is not None and row.message_id in found:
-                await self._sent(account, row, now, None, zone, reset_auth=False)
+                await self._sent(account, row, now, None, zone)
                 sent += 1
             else:
                 await self._unknown(row, error or "not found in the Sent folder")

@@ -155,6 +155,7 @@ class _Space:
     daily_cap: int | None
     pool: str
     inputs: str = ""  # what of the workspace itself a plan depends on (time zone, settings), for its fingerprint
+    paused: bool = False  # settings["sending_paused"]: the workspace sends nothing, warmup included
 
 
 async def plan_warmup(
@@ -344,6 +345,7 @@ async def _load_spaces(now: dt.datetime) -> dict[int, _Space]:
             daily_cap=int(cap) if isinstance(cap, int) and cap >= 0 else None,
             pool=pool_key(int(row["id"]), settings.pool),
             inputs=json.dumps([row["timezone"], row["locale"], raw], sort_keys=True, default=str),
+            paused=raw.get("sending_paused") is True,
         )
     return spaces
 
@@ -422,6 +424,8 @@ async def _load_boxes(
             box.blocked = "warmup_paused"
         elif DomainStatus(row["domain_status"]) in _BLOCKED_DOMAIN:
             box.blocked = f"domain_{row['domain_status']}"
+        elif space.paused:
+            box.blocked = "workspace_paused"
         boxes.append(box)
     return boxes, owners
 

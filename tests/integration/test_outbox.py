@@ -23,8 +23,10 @@ from engine.mail.message import make_message_id
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.sending.outbox import Claimed, Outbox, SendOptions, _claimed_rows
+from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
 from engine.stats import counters
+from engine.warmup import Composed
 from models import Alert, CapDeferral, DailyStat, Domain, Event, Mailbox, OutboundMessage, Workspace
 from models.enums import (
     AuthKind,
@@ -84,6 +86,10 @@ def make_outbox(mail: MailServer, clock: FrozenClock, transport: SmtpTransport, 
 
 def marker(row: Claimed) -> list[tuple[str, str]]:
     return [("X-Test-Marker", f"row-{row.id}")] if row.kind is MessageKind.WARMUP else []
+
+
+def trivial_composer(rng: object, **_: object) -> Composed:
+    return Composed(subject="Hello", body="How are you?\n")
 
 
 async def world(mail: MailServer) -> Workspace:
@@ -247,6 +253,33 @@ async def test_warmup_pause_and_cooldown_hold_back_sends(
     assert (await outbox.send_mailbox(bob.id)).sent == 2  # the cooldown is over
 
 
+async def test_a_paused_workspace_sends_nothing_and_plans_nothing(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test", warmup_started_on=TODAY - dt.timedelta(days=3))
+    bob = await mailbox(mail, ws, "user1@beta.test", warmup_started_on=TODAY - dt.timedelta(days=3))
+    await plan(anna, bob, 3)
+    await Workspace.filter(id=ws.id).update(settings={**ws.settings, "sending_paused": True})
+    outbox = make_outbox(mail, clock, transport)
+
+    report = await outbox.send_mailbox(anna.id)
+    assert (report.sent, report.blocked) == (0, CapKind.STATUS)
+    assert (await CapDeferral.get(mailbox_id=anna.id, cap=CapKind.STATUS)).detail == {"at": "claim"}
+
+    planned = await plan_warmup(clock, trivial_composer, PlanOptions(seed=1))
+    assert planned.planned == 0
+    assert (await statuses()) == Counter({"queued": 3})
+    deferrals = {(d.mailbox_id, d.cap, d.detail.get("reason")) for d in await CapDeferral.all()}
+    assert deferrals == {(box.id, CapKind.STATUS, "workspace_paused") for box in (anna, bob)}
+    await asyncio.sleep(1.0)
+    assert mail.count(bob.address) == 0
+
+    await Workspace.filter(id=ws.id).update(settings={**ws.settings, "sending_paused": False})
+    assert (await outbox.send_mailbox(anna.id)).sent == 3
+    await wait_for(lambda: mail.count(bob.address) == 3)
+
+
 async def test_a_lowered_cap_applies_to_rows_already_queued(
     mail: MailServer, clock: FrozenClock, transport: SmtpTransport
 ) -> None:
@@ -291,6 +324,29 @@ async def test_two_workers_claiming_the_same_rows_send_each_once(
     received = await message_ids(mail, bob.address)
     assert set(received) == {m.message_id for m in rows} and set(received.values()) == {1}
     assert {m.attempts for m in await OutboundMessage.all()} == {1}
+
+
+async def test_workers_racing_for_a_domain_cap_never_send_past_it(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    senders = [await mailbox(mail, ws, f"user{n}@alpha.test") for n in (1, 2, 3)]
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    for box in senders:
+        await plan(box, bob, 5)
+    await Domain.filter(id=senders[0].domain_id).update(daily_cap=7)
+    async with SmtpTransport(tls_context=mail.ssl_context(), timeouts=TIMEOUTS) as other:
+        first, second = make_outbox(mail, clock, transport), make_outbox(mail, clock, other)
+        racing = await asyncio.gather(*(outbox.send_mailbox(box.id) for box in senders for outbox in (first, second)))
+        calm = [await first.send_mailbox(box.id) for box in senders]  # racers may leave the last unit unsent
+
+    assert sum(r.sent for r in racing) <= 7
+    assert sum(r.sent for r in racing + calm) == 7
+    await wait_for(lambda: mail.count(bob.address) >= 7)
+    await asyncio.sleep(0.5)
+    assert mail.count(bob.address) == 7
+    assert (await statuses())["queued"] == 8
+    assert {m.attempts for m in await OutboundMessage.filter(status=MessageStatus.QUEUED)} == {0}
 
 
 async def test_transient_failures_retry_with_backoff_then_fail(
