@@ -99,7 +99,7 @@ class JunkRule:
 
     Mail whose From address is on `sender_domain` and whose Message-ID starts with one of `id_prefixes` (after
     the "<") is filed into Junk; no prefixes: all of that domain's mail. With Message-IDs of random hex, a
-    prefix set is a known share (each hex digit: 1/16). `catches` says whether it files a message (its From and Message-ID).
+    prefix set is a known share (each hex digit: 1/16). `catches` says whether it files a message.
     """
 
     sender_domain: str
