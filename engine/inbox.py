@@ -37,7 +37,7 @@ from engine.access import SYSTEM, Actor
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import Conflict, UserError
-from engine.lifecycle import transition_mailbox, transition_message
+from engine.lifecycle import check_transition, transition_mailbox, transition_message
 from engine.logging import get_logger
 from engine.mail.classify import (
     MailKind,
@@ -63,7 +63,7 @@ from engine.mail.imap import (
 )
 from engine.mail.imap import sweep as imap_sweep
 from engine.mail.message import make_message_id
-from engine.mail.providers import SPAM, Credentials, Endpoint
+from engine.mail.providers import PRESETS, SPAM, Credentials, Endpoint
 from engine.mail.tls import MailPolicy, client_context
 from engine.stats import (
     EventRecord,
@@ -76,6 +76,7 @@ from engine.stats import (
 from engine.warmup import Persona
 from engine.warmup.content import compose_reply
 from engine.warmup.marker import WarmupMarker
+from engine.warmup.ramp import daily_target, maintenance_target
 from engine.warmup.receive import Reaction, message_rng, react
 from engine.warmup.settings import WarmupSettings
 from models import FolderState, Mailbox, OutboundMessage, Workspace
@@ -517,7 +518,7 @@ def _classified(
     reaction: Reaction | None = None
     thread: tuple[str, ...] = ()
     if verdict.kind is MailKind.WARMUP and message_id:
-        thread = tuple(referenced_ids(headers))
+        thread = tuple(reversed(referenced_ids(headers)))  # oldest first: the root, ..., the parent
         rng = message_rng(seed, message_id)
         root = thread[0] if thread else message_id
         reaction = react(rng, warmup or WarmupSettings(), position=len(thread) + 1, root_message_id=root)
@@ -600,7 +601,8 @@ async def _commit(
             receiver = Receiver(target.id, target.workspace_id, target.domain_id)
             effects = plan_effects(receiver, fresh, outcome.ours)
             await _apply(effects, target.workspace_id, clock=clock)
-            await _plan_replies(target, fresh, outcome.ours, clock=clock, seed=options.warmup_seed)
+            zone = zones.get(target.workspace_id, ZoneInfo("UTC"))
+            await _plan_replies(target, fresh, outcome.ours, clock=clock, seed=options.warmup_seed, zone=zone)
     except _Moved:
         return SyncResult(target.id, target.address, SyncStatus.SKIPPED, "inbox-busy")
     # Counters after the commit, in a statement of their own (see `count_events`). A crash right here loses
@@ -610,12 +612,24 @@ async def _commit(
 
 
 async def _plan_replies(
-    target: _Target, items: Sequence[Incoming], ours: Mapping[str, OurMessage], *, clock: Clock, seed: str
+    target: _Target,
+    items: Sequence[Incoming],
+    ours: Mapping[str, OurMessage],
+    *,
+    clock: Clock,
+    seed: str,
+    zone: ZoneInfo,
 ) -> None:
     """Answer the warmup mail the reactions chose: each answer is a `planned` warmup row from this mailbox to the
     sender, in the same thread, scheduled after the reaction's delay; the sending engine sends it like any other.
     Only mail we sent ourselves is answered (its row holds the text to quote), and each message once (a re-read or
-    a rescued copy is not `counted`)."""
+    a rescued copy is not `counted`).
+
+    An answer is part of the mailbox's warmup volume. Today's volume the planner has already decided: an answer due
+    today takes the place of one of today's fresh warmup emails not yet due (the latest). A later day, not planned
+    yet, holds answers up to its ramp volume (the planner then plans only the rest). Otherwise the answer moves to
+    the same time a day later, for at most `_REPLY_DAYS` days; past that it is not sent. The day's volume stays
+    the ramp's."""
     wanted: dict[str, OurMessage] = {}
     for i in items:
         sent = ours.get(i.message_id or "")
@@ -632,6 +646,27 @@ async def _plan_replies(
         for p in await OutboundMessage.filter(id__in=[o.id for o in wanted.values()]).prefetch_related("mailbox")
     }
     me = await Mailbox.get(id=target.id).prefetch_related("domain", "workspace")
+    now = clock.now()
+    today = now.astimezone(zone).date()
+    replaceable = [
+        int(r["id"])
+        for r in await connections.get("default").execute_query_dict(_REPLACEABLE, [target.id, *_bounds(today, zone)])
+    ]
+    check_transition("message", MessageStatus.PLANNED, MessageStatus.CANCELLED)
+    held: dict[dt.date, int] = {}  # warmup rows of this mailbox on a later day (answers, so far)
+
+    async def fits(moment: dt.datetime) -> bool:
+        day = moment.astimezone(zone).date()
+        if day == today:
+            return await _take_place(replaceable)
+        if day not in held:
+            rows = await connections.get("default").execute_query_dict(_HELD, [target.id, *_bounds(day, zone)])
+            held[day] = int(rows[0]["n"])
+        if held[day] >= _warmup_volume(me, target.warmup, day):
+            return False
+        held[day] += 1
+        return True
+
     for item in items:
         parent = parents.get(item.message_id or "")
         if parent is None or item.reaction is None or not item.message_id or item.message_id not in wanted:
@@ -646,6 +681,13 @@ async def _plan_replies(
             locale=_language(parent.body, me.workspace.locale),
         )
         chain = [*item.thread, item.message_id][-20:]
+        moment = now + item.reaction.delay
+        for _ in range(_REPLY_DAYS):
+            if await fits(moment):
+                break
+            moment += dt.timedelta(days=1)
+        else:
+            continue  # no room for an answer in the days ahead: this message stays unanswered
         await OutboundMessage.create(
             kind=MessageKind.WARMUP,
             workspace_id=target.workspace_id,
@@ -657,8 +699,51 @@ async def _plan_replies(
             in_reply_to=item.message_id,
             references=" ".join(chain),
             status=MessageStatus.PLANNED,
-            scheduled_at=clock.now() + item.reaction.delay,
+            scheduled_at=moment,
         )
+
+
+_REPLY_DAYS: Final = 7
+_HELD = """
+SELECT count(*) AS n FROM outbound_message
+WHERE mailbox_id = $1 AND kind = 'warmup' AND status <> 'cancelled' AND scheduled_at >= $2 AND scheduled_at < $3
+"""
+_REPLACEABLE = """
+SELECT id FROM outbound_message
+WHERE mailbox_id = $1 AND kind = 'warmup' AND status = 'planned' AND in_reply_to = ''
+  AND scheduled_at >= $2 AND scheduled_at < $3
+ORDER BY scheduled_at DESC, id DESC
+FOR UPDATE SKIP LOCKED
+"""
+
+
+def _bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+
+
+def _warmup_volume(box: Mailbox, settings: WarmupSettings, day: dt.date) -> int:
+    """The warmup emails `box` sends on `day`, as the planner counts them (ramp, or maintenance once graduated)."""
+    if box.status is MailboxStatus.ACTIVE:
+        return maintenance_target(settings, mailbox_id=box.id, day=day, daily_cap=box.daily_cap)
+    if box.warmup_started_on is None:
+        return 0
+    limit = PRESETS[box.provider].provider_daily_limit
+    return daily_target(settings, mailbox_id=box.id, started_on=box.warmup_started_on, day=day, provider_limit=limit)
+
+
+async def _take_place(candidates: list[int]) -> bool:
+    """Cancel the first of `candidates` (planned fresh warmup emails) that is still `planned`, in favour of an
+    answer; False when none is left (each one taken is removed from the list)."""
+    while candidates:
+        rows = await connections.get("default").execute_query_dict(
+            "UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'replaced by a warmup answer' "
+            "WHERE id = $1 AND status = 'planned' RETURNING id",
+            [candidates.pop(0)],
+        )
+        if rows:
+            return True
+    return False
 
 
 def _persona(box: Mailbox) -> Persona:

@@ -13,6 +13,7 @@ data_directory live in a ``mailfleet-mail-*`` temp dir linked as ``base_dir/runt
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
 import shutil
@@ -24,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
@@ -32,11 +34,12 @@ from typing import Self
 HOST = "127.0.0.1"
 POSTFIX = "/usr/sbin/postfix"
 POSTSUPER = "/usr/sbin/postsuper"
+POSTQUEUE = "/usr/sbin/postqueue"
 DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"
 SIEVEC = "/usr/bin/sievec"
 OPENSSL = "/usr/bin/openssl"
-REQUIRED_BINARIES = (POSTFIX, POSTSUPER, DOVECOT, DOVEADM, SIEVEC, OPENSSL)
+REQUIRED_BINARIES = (POSTFIX, POSTSUPER, POSTQUEUE, DOVECOT, DOVEADM, SIEVEC, OPENSSL)
 
 VMAIL_UID = 5000  # numeric owner of every mailbox; needs no /etc/passwd entry
 SPECIAL_FOLDERS = {"Sent": r"\Sent", "Drafts": r"\Drafts", "Junk": r"\Junk", "Trash": r"\Trash"}
@@ -88,6 +91,50 @@ if header :is "X-Test-Spam" "yes" {
   stop;
 }
 """
+
+
+@dataclass(frozen=True, slots=True)
+class JunkRule:
+    """A provider spam filter that files part of one sender domain's mail into Junk (a Sieve rule before delivery).
+
+    Mail whose From address is on `sender_domain` and whose Message-ID starts with one of `id_prefixes` (after
+    the "<") is filed into Junk; no prefixes: all of that domain's mail. With Message-IDs of random hex, a
+    prefix set is a known share (each hex digit: 1/16). `catches` says whether it files a message.
+    """
+
+    sender_domain: str
+    id_prefixes: tuple[str, ...] = ()
+
+    def catches(self, sender: str, message_id: str) -> bool:
+        domain = parseaddr(sender)[1].rpartition("@")[2].lower()
+        mid = message_id.strip().lower()
+        return domain == self.sender_domain.lower() and (
+            not self.id_prefixes or any(mid.startswith("<" + p.lower()) for p in self.id_prefixes)
+        )
+
+    def sieve(self) -> str:
+        test = f'address :domain :is "from" "{_sieve_string(self.sender_domain)}"'
+        if self.id_prefixes:
+            patterns = ", ".join(f'"<{_sieve_string(p)}*"' for p in self.id_prefixes)
+            test = f'allof ({test}, header :matches "Message-ID" [{patterns}])'
+        return f'if {test} {{\n  fileinto :create "Junk";\n  stop;\n}}\n'
+
+
+def _sieve_string(text: str) -> str:
+    if any(c in text for c in '"\\*?\r\n'):
+        raise ValueError(f"not a plain Sieve literal: {text!r}")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """One message as Dovecot stores it: where, and the headers `MailServer.messages` was asked for (unfolded;
+    "" when absent), by lower-case name."""
+
+    address: str
+    folder: str
+    uid: int
+    headers: dict[str, str]
 
 
 class MailServerError(RuntimeError):
@@ -170,7 +217,9 @@ class MailServer:
         users_per_domain: int = 5,
         password: str = "pw",
         users: Sequence[tuple[str, str]] | None = None,
+        junk_rules: Sequence[JunkRule] = (),
     ) -> None:
+        self._junk_rules = tuple(junk_rules)
         self._layout = _Layout(Path(base_dir).resolve())
         if users is None:
             users = [(f"user{n}@{d}", password) for d in domains for n in range(1, users_per_domain + 1)]
@@ -297,6 +346,33 @@ class MailServer:
             raise MailServerError(f"doveadm mailbox status {address} {folder}: {proc.stderr.strip()}")
         return int(proc.stdout.rsplit("messages=", 1)[1])
 
+    def settle(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Wait until Postfix's queue is empty: everything accepted so far is delivered (or bounced, and the
+        bounce delivered). Raises `MailServerError` when mail is still queued after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while _run([POSTQUEUE, "-c", str(self._layout.postfix), "-j"]).stdout.strip():
+            if time.monotonic() > deadline:
+                raise MailServerError(f"mail still queued after {timeout_s} s; see {self._layout.postfix_log}")
+            time.sleep(0.02)
+
+    def messages(self, folders: Sequence[str], headers: Sequence[str]) -> list[StoredMessage]:
+        """Every message of every mailbox in `folders`, with the named headers (one doveadm run for all users)."""
+        names = [h.lower() for h in headers]
+        query = ["mailbox", folders[0]]
+        for folder in folders[1:]:
+            query += ["OR", "mailbox", folder]
+        fields = " ".join(["mailbox", "uid", *(f"hdr.{n}" for n in names)])
+        proc = self._doveadm("-f", "json", "fetch", "-A", fields, *query)
+        return [
+            StoredMessage(
+                address=row["username"],
+                folder=row["mailbox"],
+                uid=int(row["uid"]),
+                headers={n: " ".join(row.get(f"hdr.{n}", "").split()) for n in names},
+            )
+            for row in json.loads(proc.stdout or "[]")
+        ]
+
     # ----------------------------------------------------------------- configuration
 
     def _prepare_dirs(self) -> None:
@@ -358,7 +434,7 @@ class MailServer:
             lines.append(f"{address}:{{PLAIN}}{pw}:{VMAIL_UID}:{VMAIL_UID}::{lay.mail}/{domain}/{local}::\n")
         _write(lay.users, "".join(lines))
         _write(lay.denied, "")
-        _write(lay.sieve_before / "spam.sieve", _SIEVE_SPAM)
+        _write(lay.sieve_before / "spam.sieve", _SIEVE_SPAM + "".join(r.sieve() for r in self._junk_rules))
         folders = "\n".join(
             f"  mailbox {name} {{\n    special_use = {flag}\n    auto = subscribe\n  }}"
             for name, flag in SPECIAL_FOLDERS.items()

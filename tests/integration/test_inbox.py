@@ -519,8 +519,15 @@ async def test_warmup_mail_is_answered_in_its_thread_as_the_reactions_chose(
     ws = await workspace()
     await Workspace.filter(id=ws.id).update(settings={"warmup": {"reply_probability": 0.6, "flag_probability": 0.5}})
     settings = WarmupSettings().with_values({"reply_probability": 0.6, "flag_probability": 0.5})
-    anna = await mailbox(mail, ws, ANNA)
+    anna = await mailbox(mail, ws, ANNA, warmup_started_on=NOW.date() - dt.timedelta(days=30))
     bob = await mailbox(mail, ws, BOB, display_name="Bob Stone")
+    fresh = []  # today's warmup volume of anna, planned this morning and not yet due: two answers take their place
+    for n in range(2):
+        row = await OutboundMessage.create(
+            kind=MessageKind.WARMUP, workspace=ws, mailbox=anna, peer=bob, message_id=f"<plan.{n}@alpha.test>",
+            subject="Hi", body="Hi", status=MessageStatus.PLANNED, scheduled_at=NOW + dt.timedelta(hours=n + 1),
+        )  # fmt: skip
+        fresh.append(row)
     ids = [f"<wu.{n}@alpha.test>" for n in range(12)]
     for n, mid in enumerate(ids):
         row = await sent_message(bob, to=ANNA, message_id=mid, kind=MessageKind.WARMUP, peer=anna)
@@ -537,20 +544,25 @@ async def test_warmup_mail_is_answered_in_its_thread_as_the_reactions_chose(
 
     answered = [n for n in range(12) if reaction(n).reply]
     assert 0 < len(answered) < 12
-    replies = await OutboundMessage.filter(mailbox=anna).order_by("in_reply_to")
+    replies = await OutboundMessage.filter(mailbox=anna).exclude(in_reply_to="").order_by("in_reply_to")
     assert sorted(r.in_reply_to for r in replies) == sorted(ids[n] for n in answered)
+    taken = await OutboundMessage.filter(id__in=[r.id for r in fresh], status=MessageStatus.CANCELLED)
+    assert {r.smtp_reply for r in taken} == {"replaced by a warmup answer"} and len(taken) == 2
+    today = [r for r in replies if r.scheduled_at == NOW + reaction(ids.index(r.in_reply_to)).delay]
+    assert len(today) == 2  # the others move to tomorrow (below): anna's volume today stays what was planned
     for reply in replies:
         n = ids.index(reply.in_reply_to)
         assert (reply.kind, reply.status, reply.peer_id) == (MessageKind.WARMUP, MessageStatus.PLANNED, bob.id)
         assert reply.subject == f"Re: Lunch {n}?" and f"> Fancy lunch on Friday {n}?" in reply.body
         assert "Bob Stone" in reply.body  # the attribution line names who wrote the quoted message
         assert reply.references == (f"<root@alpha.test> {ids[n]}" if n % 2 else ids[n])
-        assert reply.scheduled_at == NOW + reaction(n).delay and reply.message_id.endswith("@alpha.test>")
+        later = dt.timedelta(0) if reply in today else dt.timedelta(days=1)
+        assert reply.scheduled_at == NOW + reaction(n).delay + later and reply.message_id.endswith("@alpha.test>")
     flags = await flags_in_inbox(mail, ANNA)
     assert flags == [{"\\Seen", "\\Flagged"} if reaction(n).flag else {"\\Seen"} for n in range(12)]
 
     await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=opts)
-    assert await OutboundMessage.filter(mailbox=anna).count() == len(answered)  # read once, answered once
+    assert await OutboundMessage.filter(mailbox=anna).exclude(in_reply_to="").count() == len(answered)  # once
 
 
 async def test_a_forged_or_copied_marker_is_ordinary_mail(mail: MailServer, clock: FrozenClock) -> None:
