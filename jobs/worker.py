@@ -15,6 +15,7 @@ from engine.crypto import Vault
 from engine.health import HEARTBEAT_KEY
 from engine.logging import get_logger
 from engine.mail.smtp import SmtpTransport
+from engine.mail.tls import MailPolicy
 from engine.notify import Notification, deliver
 from engine.sending import planner
 from engine.sending.outbox import Outbox, SendOptions
@@ -36,7 +37,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx.setdefault("settings", load_settings())
     ctx.setdefault("dns", domains.DnsConfig.from_settings(ctx["settings"]))
     ca_file = ctx["settings"].mail_ca_file
-    ctx.setdefault("inbox_options", inbox.SyncOptions(ca_file=str(ca_file) if ca_file else None))
+    policy = MailPolicy.from_settings(ctx["settings"])  # mail ports and public hosts only, each resolved once
+    ctx.setdefault("inbox_options", inbox.SyncOptions(ca_file=str(ca_file) if ca_file else None, policy=policy))
     keys = ctx["settings"].fernet_keys()  # required with production URLs; `run` passes its embedded vault
     if keys:
         ctx.setdefault("vault", Vault(keys))
@@ -45,8 +47,8 @@ async def startup(ctx: dict[str, Any]) -> None:
         ctx["outbox"] = Outbox(
             clock=ctx["clock"],
             vault=ctx["vault"],
-            sender=SmtpTransport(),
-            sent_folder=ImapSentFolder(),
+            sender=SmtpTransport(policy=policy),
+            sent_folder=ImapSentFolder(policy=policy),
             options=options,
             headers_for=WarmupMarker.from_vault(ctx["vault"]).headers_for,
         )

@@ -12,14 +12,16 @@ from collections.abc import Collection
 
 from engine.mail.imap import ImapError, find_folder, imap_session
 from engine.mail.providers import SENT
+from engine.mail.tls import MailPolicy
 from engine.sending.ports import Account, SentFolderError
 
 
 class ImapSentFolder:
     """`SentFolder` over IMAP: one session per lookup, one `UID SEARCH HEADER Message-ID` per id."""
 
-    def __init__(self, *, timeout_s: float = 60.0) -> None:
+    def __init__(self, *, timeout_s: float = 60.0, policy: MailPolicy | None = None) -> None:
         self._timeout_s = timeout_s
+        self._policy = policy  # the deployment's ports and hosts (None: no check, as in tests)
 
     async def find(self, account: Account, message_ids: Collection[str]) -> set[str]:
         """The ids found in the account's Sent folder; `SentFolderError` when it cannot be searched."""
@@ -34,7 +36,9 @@ class ImapSentFolder:
             raise SentFolderError("error-imap-timeout", f"no answer within {self._timeout_s:g} s") from None
 
     async def _find(self, account: Account, message_ids: Collection[str]) -> set[str]:
-        async with imap_session(account.imap, account.credentials, ssl_context=account.tls_context) as session:
+        async with imap_session(
+            account.imap, account.credentials, ssl_context=account.tls_context, policy=self._policy
+        ) as session:
             folder = find_folder(await session.list_folders(), SENT)
             if folder is None:
                 raise SentFolderError("error-sent-folder-missing", account.address)

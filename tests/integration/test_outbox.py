@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
@@ -25,8 +26,10 @@ from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.sending.outbox import Claimed, Outbox, SendOptions, _claimed_rows
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
+from engine.settings import Settings
 from engine.stats import counters
 from engine.warmup import Composed
+from jobs import worker
 from models import Alert, CapDeferral, DailyStat, Domain, Event, Mailbox, OutboundMessage, Workspace
 from models.enums import (
     AuthKind,
@@ -494,3 +497,31 @@ async def _claimed(row_id: int) -> Claimed:
     row = (await _claimed_rows([row_id]))[0]
     peer = await Mailbox.get(id=(await OutboundMessage.get(id=row_id)).peer_id)
     return dataclasses.replace(row, recipient=peer.address)
+
+
+async def test_the_workers_outbox_sends_only_where_the_mail_policy_allows(mail: MailServer, clock: FrozenClock) -> None:
+    """The worker builds its outbox under MAIL_ALLOWED_PORTS / MAIL_ALLOW_PRIVATE_HOSTS: with the defaults, the
+    harness (loopback, high ports) is out of bounds and nothing is sent; once an admin allows it, mail flows."""
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    [row] = await plan(anna, bob, 1)
+    for allowed, expected in [(False, MessageStatus.QUEUED), (True, MessageStatus.SENT)]:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            encryption_keys=SecretStr(generate_key()),
+            mail_allowed_ports=[mail.ports.submission, mail.ports.imap] if allowed else [587, 993],
+            mail_allow_private_hosts=allowed,
+        )
+        ctx: dict[str, object] = {"db_ready": True, "clock": clock, "settings": settings, "vault": VAULT}
+        await OutboundMessage.filter(id=row.id).update(scheduled_at=NOW - dt.timedelta(minutes=1))  # due now
+        await worker.startup(ctx)
+        try:
+            outbox = ctx["outbox"]
+            assert isinstance(outbox, Outbox)
+            outbox.options = dataclasses.replace(outbox.options, ssl_context=mail.ssl_context())
+            await outbox.send_mailbox(anna.id)
+        finally:
+            await worker.shutdown(ctx)
+        assert (await OutboundMessage.get(id=row.id)).status is expected
+    await wait_for(lambda: mail.count("user1@beta.test") == 1)
