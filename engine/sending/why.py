@@ -28,6 +28,27 @@ class Deferral:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+async def mailboxes_named(workspace_id: int, target: str) -> list[Mailbox]:
+    """The mailboxes a person names in chat: one address, or every mailbox of a domain (by address).
+
+    Raises `NotFound("error-mailbox-not-found", address=…)` or `NotFound("error-domain-not-found", name=…)`.
+    """
+    text = target.strip()
+    if "@" in text:
+        box = await Mailbox.get_or_none(workspace_id=workspace_id, address=text.lower())
+        if box is None:
+            raise NotFound("error-mailbox-not-found", address=text[:320])
+        return [box]
+    try:
+        name = to_ascii(text)
+    except UserError:
+        raise NotFound("error-domain-not-found", name=text[:253]) from None
+    domain = await Domain.get_or_none(workspace_id=workspace_id, name=name)
+    if domain is None:
+        raise NotFound("error-domain-not-found", name=text[:253])
+    return list(await Mailbox.filter(domain_id=domain.id).order_by("address"))
+
+
 async def why(actor: Actor, target: str, clock: Clock, *, day: dt.date | None = None) -> list[Deferral]:
     """The deferrals of a mailbox (an address) or of every mailbox of a domain (a name) on `day` (default: today in
     the workspace's time zone), mailbox by mailbox, the tightest cap first. Empty: nothing was held back.
@@ -36,21 +57,7 @@ async def why(actor: Actor, target: str, clock: Clock, *, day: dt.date | None = 
     `NotFound("error-domain-not-found", name=…)`.
     """
     workspace_id = require_reader(actor)
-    text = target.strip()
-    if "@" in text:
-        box = await Mailbox.get_or_none(workspace_id=workspace_id, address=text.lower())
-        if box is None:
-            raise NotFound("error-mailbox-not-found", address=text[:320])
-        mailbox_ids = [box.id]
-    else:
-        try:
-            name = to_ascii(text)
-        except UserError:
-            raise NotFound("error-domain-not-found", name=text[:253]) from None
-        domain = await Domain.get_or_none(workspace_id=workspace_id, name=name)
-        if domain is None:
-            raise NotFound("error-domain-not-found", name=text[:253])
-        mailbox_ids = [int(r["id"]) for r in await Mailbox.filter(domain_id=domain.id).values("id")]
+    mailbox_ids = [box.id for box in await mailboxes_named(workspace_id, target)]
     if day is None:
         space = await Workspace.get(id=workspace_id)
         day = clock.now().astimezone(_zone(space.timezone)).date()

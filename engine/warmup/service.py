@@ -17,16 +17,16 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
-from engine.dns.names import to_ascii
-from engine.errors import NotFound, UserError
+from engine.errors import UserError
 from engine.lifecycle import transition_mailbox
 from engine.mail.providers import PRESETS
+from engine.sending.why import mailboxes_named
 from engine.stats import workspace_zones
 from engine.warmup.graduation import Readiness, Stage, readiness
 from engine.warmup.placement import Placement, PlacementScope, placements
 from engine.warmup.ramp import daily_target, maintenance_target
 from engine.warmup.settings import BOUNDS, WarmupSettings
-from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
+from models import AuditLog, Mailbox, OutboundMessage, Workspace
 from models.enums import MailboxStatus, MessageKind, MessageStatus
 
 WORST_SHOWN: Final = 5
@@ -91,19 +91,8 @@ async def _resolve(workspace_id: int, target: str, *, allow_all: bool) -> list[M
         return list(
             await Mailbox.filter(workspace_id=workspace_id).exclude(status__in=list(_SKIPPED)).order_by("address")
         )
-    if "@" in text:
-        box = await Mailbox.get_or_none(workspace_id=workspace_id, address=text.lower())
-        if box is None:
-            raise NotFound("error-mailbox-not-found", address=text[:320])
-        return [box]
-    try:
-        name = to_ascii(text)
-    except UserError:
-        raise NotFound("error-domain-not-found", name=text[:253]) from None
-    domain = await Domain.get_or_none(workspace_id=workspace_id, name=name)
-    if domain is None:
-        raise NotFound("error-domain-not-found", name=text[:253])
-    return list(await Mailbox.filter(domain_id=domain.id).exclude(status__in=list(_SKIPPED)).order_by("address"))
+    boxes = await mailboxes_named(workspace_id, text)
+    return boxes if "@" in text else [b for b in boxes if b.status not in _SKIPPED]  # a domain: the live ones
 
 
 async def _sent_today(workspace_id: int, ids: Sequence[int], today: dt.date) -> Counter[int]:
