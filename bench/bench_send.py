@@ -22,10 +22,10 @@ import tempfile
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-import aiosmtplib
 import asyncpg
 from tortoise import connections
 
+from bench.bench_smtp import bare
 from engine import db
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
@@ -99,27 +99,6 @@ async def engine_run(outbox: Outbox, mailbox_ids: list[int], count: int) -> Run:
     return count / wall, cpu / count * 1e6
 
 
-async def bare_run(mail: MailServer, work: dict[str, list[BuiltMessage]]) -> Run:
-    context = shared_tls_context(str(mail.cafile))
-
-    async def run(login: str, batch: list[BuiltMessage]) -> None:
-        smtp = aiosmtplib.SMTP(
-            hostname=mail.host, port=mail.ports.submission, start_tls=True, tls_context=context,
-            local_hostname="[127.0.0.1]",
-        )  # fmt: skip
-        await smtp.connect()
-        await smtp.login(login, PASSWORD)
-        for item in batch:
-            await smtp.sendmail(item.sender, [item.recipient], item.data)
-        await smtp.quit()
-
-    count = sum(len(b) for b in work.values())
-    wall, cpu = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(run(login, batch) for login, batch in work.items()))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return count / wall, cpu / count * 1e6
-
-
 async def built_messages(outbox: Outbox, mailbox_ids: list[int]) -> dict[str, list[BuiltMessage]]:
     """The bytes the outbox builds for every row, per sending mailbox (what the bare loop sends)."""
     ids = [r["id"] for r in await OutboundMessage.all().order_by("id").values("id")]
@@ -151,11 +130,11 @@ async def measure(mail: MailServer, url: str, args: argparse.Namespace) -> tuple
             options=SendOptions(ssl_context=shared_tls_context(str(mail.cafile)), batch_limit=10**6),
         )
         work = await built_messages(outbox, mailbox_ids)
-        await bare_run(mail, {k: v[:1] for k, v in list(work.items())[:1]})  # warm up Postfix's tlsmgr
+        await bare(mail, [(k, v[:1]) for k, v in list(work.items())[:1]])  # warm up Postfix's tlsmgr
         for _ in range(args.rounds):
             mail.reset()
             await asyncio.sleep(1.0)
-            bare_runs.append(await bare_run(mail, work))
+            bare_runs.append(await bare(mail, list(work.items())))  # the same loop as bench_smtp
             mail.reset()
             await reset_rows()
             await asyncio.sleep(1.0)

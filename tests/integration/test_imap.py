@@ -28,6 +28,7 @@ from engine.mail.providers import SPAM, Credentials, Endpoint
 from engine.mail.tls import MailPolicy
 from models.enums import AuthKind, TlsMode
 from tests.harness.mailserver import MailServer
+from tests.harness.rebinding import Rebinding
 
 ANNA = "user1@alpha.test"
 GOOD = Credentials(ANNA, AuthKind.PASSWORD, "pw")
@@ -190,19 +191,6 @@ async def test_sweep_over_real_mailboxes_with_a_broken_one(mail: MailServer) -> 
     results = await sweep(addresses, fetch, commit, concurrency=3, timeout_s=1.0)
     assert results == ["0", "0", "1", "0", "timeout", "0"]
     assert time.monotonic() - started < 2.5
-
-
-class Rebinding:
-    """A resolver whose answer for a name changes after the first question (a zero-TTL name under an attacker)."""
-
-    def __init__(self, first: list[str], later: list[str]) -> None:
-        self.first, self.later = first, later
-        self.asked: list[tuple[str, int]] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        again = (host, port) in self.asked
-        self.asked.append((host, port))
-        return self.later if again else self.first
 
 
 async def test_with_a_policy_a_session_reads_through_the_vetted_address(mail: MailServer) -> None:

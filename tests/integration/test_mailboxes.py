@@ -33,6 +33,7 @@ from engine.stats import EventRecord, record_events
 from models import Domain, Mailbox, Person, Workspace
 from models.enums import AuthKind, EventKind, MailboxStatus, MailProvider, Platform, Role, TlsMode
 from tests.harness.mailserver import MailServer
+from tests.harness.rebinding import Rebinding
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -411,19 +412,6 @@ async def test_mailbox_ca_is_stored_only_when_the_logins_work_with_it(
     assert (await Mailbox.get(address="user1@alpha.test")).tls_ca_pem != ""
     with pytest.raises(Forbidden):
         await set_mailbox_ca(manager(acme, Role.CLIENT), "user1@alpha.test", None, clock=clock, vault=VAULT)
-
-
-class Rebinding:
-    """A resolver whose answer for a name changes after the first question (a zero-TTL name under an attacker)."""
-
-    def __init__(self, first: list[str], later: list[str]) -> None:
-        self.first, self.later = first, later
-        self.asked: list[tuple[str, int]] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        again = (host, port) in self.asked
-        self.asked.append((host, port))
-        return self.later if again else self.first
 
 
 def named(mail: MailServer, host: str) -> str:

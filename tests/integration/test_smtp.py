@@ -22,6 +22,7 @@ from engine.mail.smtp import Outcome, Phase, SmtpTransport, Timeouts, check_logi
 from engine.mail.tls import MailPolicy
 from models.enums import AuthKind, TlsMode
 from tests.harness.mailserver import Fault, MailServer
+from tests.harness.rebinding import Rebinding
 
 PASSWORD = "pw"
 SENDER = "user1@alpha.test"
@@ -328,19 +329,6 @@ async def test_a_cancelled_send_leaks_no_connection(mail: MailServer, transport:
         assert transport.open_connections <= 1
     assert (await transport.send(endpoint, credentials, message(SENDER, "user4@beta.test"))).ok
     assert transport.open_connections == 1
-
-
-class Rebinding:
-    """A resolver whose answer for a name changes after the first question (a zero-TTL name under an attacker)."""
-
-    def __init__(self, first: list[str], later: list[str]) -> None:
-        self.first, self.later = first, later
-        self.asked: list[tuple[str, int]] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        again = (host, port) in self.asked
-        self.asked.append((host, port))
-        return self.later if again else self.first
 
 
 async def test_with_a_policy_the_transport_sends_through_the_vetted_address(mail: MailServer) -> None:

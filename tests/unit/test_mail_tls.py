@@ -23,6 +23,7 @@ from engine.mail.tls import (
 )
 from engine.settings import SettingsError, load_settings
 from models.enums import TlsMode
+from tests.harness.rebinding import Rebinding
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -136,18 +137,6 @@ async def test_refusal_names_the_port_or_the_private_address_and_the_setting() -
     assert (public.refusal, public.addresses) == (None, ("77.88.8.8",))
     allowed = await vet(Endpoint("127.0.0.1", 465, TlsMode.IMPLICIT), MailPolicy(allow_private_hosts=True))
     assert (allowed.refusal, allowed.addresses) == (None, ("127.0.0.1",))
-
-
-class Rebinding:
-    """A resolver whose answer changes after the first question, like a zero-TTL name under an attacker."""
-
-    def __init__(self, first: list[str], later: list[str]) -> None:
-        self.answers = [first, later]
-        self.asked: list[tuple[str, int]] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        self.asked.append((host, port))
-        return self.answers[min(len(self.asked) - 1, 1)]
 
 
 async def test_vet_resolves_once_and_keeps_the_addresses_it_judged() -> None:
