@@ -6,9 +6,10 @@ from models.domain import BlacklistCheck, DnsCheck, Domain
 from models.lead import Lead, Suppression
 from models.mailbox import FolderState, Mailbox
 from models.message import CapDeferral, DailyStat, Event, OutboundMessage
-from models.workspace import ChatBinding, Invite, Membership, Person, Workspace
+from models.workspace import AgencySetting, ChatBinding, Invite, Membership, Person, Workspace
 
 __all__ = [
+    "AgencySetting",
     "Alert",
     "Approval",
     "AuditLog",

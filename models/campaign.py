@@ -10,6 +10,7 @@ from tortoise.indexes import Index, PartialIndex
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
+from models.domain import Domain
 from models.enums import CampaignStatus, EnrollmentState
 from models.lead import Lead
 from models.mailbox import Mailbox
@@ -38,6 +39,13 @@ class Campaign(Model):
     stop_on_reply = fields.BooleanField(default=True)
     track_opens = fields.BooleanField(default=False)
     track_clicks = fields.BooleanField(default=False)
+    html = fields.BooleanField(default=False, db_default=False)  # opted into HTML: the only case with an open pixel
+    lead_timezone = fields.BooleanField(default=False, db_default=False)  # the window in the lead's zone when known
+    started_at = fields.DatetimeField(null=True)
+    # the mailbox group: these mailboxes, plus every mailbox of these domains (graduated ones only send)
+    domains: fields.ManyToManyRelation[Domain] = fields.ManyToManyField(
+        "models.Domain", related_name="campaigns", through="campaign_domain"
+    )
     mailboxes: fields.ManyToManyRelation[Mailbox] = fields.ManyToManyField(
         "models.Mailbox", related_name="campaigns", through="campaign_mailbox"
     )
@@ -65,6 +73,7 @@ class Step(Model):
     campaign_id: int
     position = fields.SmallIntField()
     delay_days = fields.SmallIntField(default=0)
+    business_days = fields.BooleanField(default=False, db_default=False)  # count the delay in Monday–Friday days
     variants: list[dict[str, Any]] = fields.JSONField(default=list)  # [{subject, body, weight}]
 
     class Meta:
@@ -93,6 +102,9 @@ class Enrollment(Model):
     )
     mailbox_id: int | None
     thread_message_id = fields.CharField(max_length=255, default="")
+    variant = fields.SmallIntField(null=True)  # the A/B variant drawn for this lead, kept for every step
+    last_sent_at = fields.DatetimeField(null=True)
+    stopped_reason = fields.CharField(max_length=64, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -101,4 +113,5 @@ class Enrollment(Model):
         indexes = (
             PartialIndex(fields=("next_due_at",), condition={"state": "active"}, name="enrollment_active_due"),
             Index(fields=("lead_id",)),  # a reply or bounce stops every enrollment of the lead
+            Index(fields=("campaign_id", "state")),
         )

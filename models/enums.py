@@ -129,6 +129,7 @@ class SuppressionReason(StrEnum):
 class MessageKind(StrEnum):
     CAMPAIGN = "campaign"
     WARMUP = "warmup"
+    TEST = "test"  # a campaign step sent to a manager's own address: counts toward caps, never toward results
 
 
 class CapKind(StrEnum):

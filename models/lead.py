@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
@@ -28,11 +29,15 @@ class Lead(Model):
     source = fields.CharField(max_length=200, default="")
     legal_basis = fields.CharField(max_length=200, default="")  # 152-FZ: why we may write to this person
     verdict = fields.CharEnumField(LeadVerdict, max_length=16, default=LeadVerdict.UNKNOWN)
+    verdict_reason = fields.CharField(max_length=64, default="", db_default="")  # e.g. "no_mx", "disposable", "role"
+    validated_at = fields.DatetimeField(null=True)
+    timezone = fields.CharField(max_length=64, default="", db_default="")  # IANA name; "" = the workspace's
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "lead"
         unique_together = (("workspace", "email"),)
+        indexes = (Index(fields=("email",)),)  # the agency-wide contact window looks an address up in every workspace
         constraints = (CheckConstraint(check="email = lower(email)", name="lead_email_lower"),)
 
     def __str__(self) -> str:

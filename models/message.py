@@ -42,6 +42,10 @@ class OutboundMessage(Model):
         "models.Enrollment", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
     enrollment_id: int | None
+    campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    campaign_id: int | None
     step_position = fields.SmallIntField(null=True)
     variant = fields.SmallIntField(null=True)
     message_id = fields.CharField(max_length=255, unique=True)
@@ -56,6 +60,10 @@ class OutboundMessage(Model):
     in_reply_to = fields.CharField(max_length=255, default="", db_default="")  # threads: the parent's Message-ID
     references = fields.TextField(default="", db_default="")  # threads: the chain of Message-IDs, oldest first
     claimed_at = fields.DatetimeField(null=True)  # when a worker took it (`sending`): stuck rows are found by it
+    html = fields.TextField(default="", db_default="")  # campaigns that opted into HTML: the alternative part
+    links: list[str] | None = fields.JSONField(
+        null=True
+    )  # the URLs the message contained (click redirects go only there)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -67,6 +75,7 @@ class OutboundMessage(Model):
             PartialIndex(fields=("scheduled_at",), condition={"status": "planned"}, name="outbound_planned_due"),
             PartialIndex(fields=("claimed_at",), condition={"status": "sending"}, name="outbound_sending_claimed"),
             Index(fields=("mailbox_id", "scheduled_at")),
+            Index(fields=("campaign_id", "scheduled_at")),
         )
         constraints = (CheckConstraint(check="attempts >= 0", name="outbound_attempts"),)
 

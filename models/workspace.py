@@ -121,3 +121,14 @@ class Invite(Model):
     class Meta:
         table = "invite"
         constraints = (CheckConstraint(check="role IN ('manager', 'client')", name="invite_role"),)
+
+
+class AgencySetting(Model):
+    """One agency-wide setting (admins change them from chat): e.g. `contact_window_days`."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    value: Any = fields.JSONField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "agency_setting"
