@@ -5,7 +5,7 @@ from models.campaign import Campaign, Enrollment, Step
 from models.domain import BlacklistCheck, DnsCheck, Domain
 from models.lead import Lead, Suppression
 from models.mailbox import FolderState, Mailbox
-from models.message import CapDeferral, DailyStat, Event, OutboundMessage
+from models.message import CampaignDeferral, CapDeferral, DailyStat, Event, OutboundMessage
 from models.workspace import AgencySetting, ChatBinding, Invite, Membership, Person, Workspace
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "AuditLog",
     "BlacklistCheck",
     "Campaign",
+    "CampaignDeferral",
     "CapDeferral",
     "ChatBinding",
     "DailyStat",

@@ -95,6 +95,9 @@ class CapDeferral(Model):
     mailbox_id: int
     day: dt.date = fields.DateField()
     cap = fields.CharEnumField(CapKind, max_length=16)
+    # who recorded it: "warmup" (the warmup planner), "campaign" (the campaign planner), "claim" (the outbox's
+    # claim-time re-check); each keeps and cleans its own rows
+    source = fields.CharField(max_length=16, default="warmup", db_default="warmup")
     wanted = fields.IntField()
     allowed = fields.IntField()
     detail: dict[str, Any] = fields.JSONField(default=dict)
@@ -102,8 +105,34 @@ class CapDeferral(Model):
 
     class Meta:
         table = "cap_deferral"
-        unique_together = (("mailbox", "day", "cap"),)
+        unique_together = (("mailbox", "day", "cap", "source"),)
         indexes = (Index(fields=("workspace_id", "day")),)
+
+
+class CampaignDeferral(Model):
+    """On one day, a campaign had `wanted` sends due and the cap `cap` let only `allowed` go (the campaign's own
+    cap, its window, its mailbox group having no room…): what `/campaign <name>` shows. Upserted by each run of
+    the campaign planner."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name=False, on_delete=fields.CASCADE
+    )
+    workspace_id: int
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="deferrals", on_delete=fields.CASCADE
+    )
+    campaign_id: int
+    day: dt.date = fields.DateField()
+    cap = fields.CharEnumField(CapKind, max_length=16)
+    wanted = fields.IntField()
+    allowed = fields.IntField()
+    detail: dict[str, Any] = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "campaign_deferral"
+        unique_together = (("campaign", "day", "cap"),)
 
 
 class Event(Model):

@@ -298,9 +298,9 @@ WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AN
 RETURNING id
 """
 _DEFER = """
-INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, wanted, allowed, detail, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
-ON CONFLICT (mailbox_id, day, cap) DO UPDATE SET
+INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, source, wanted, allowed, detail, updated_at)
+VALUES ($1, $2, $3, $4, 'claim', $5, $6, $7::jsonb, $8)
+ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
     wanted = GREATEST(cap_deferral.wanted, excluded.wanted), allowed = excluded.allowed,
     detail = cap_deferral.detail || excluded.detail, updated_at = excluded.updated_at
 """

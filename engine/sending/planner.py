@@ -667,13 +667,13 @@ async def _insert(conn: Any, rows: Sequence[_Row], now: dt.datetime) -> None:
 
 _EXISTING = """
 SELECT mailbox_id, cap, wanted, allowed, detail->>'graduated', coalesce(detail->>'reason', '') FROM cap_deferral
-WHERE mailbox_id = ANY($1::int[]) AND day = ANY($2::date[]) AND detail->>'kind' = 'warmup'
+WHERE mailbox_id = ANY($1::int[]) AND day = ANY($2::date[]) AND source = 'warmup'
 """
 
 _DELETE = """
 DELETE FROM cap_deferral d
 USING unnest($1::int[], $2::date[], $3::text[]) AS b(id, day, cap)
-WHERE d.mailbox_id = b.id AND d.day = b.day AND d.cap = b.cap
+WHERE d.mailbox_id = b.id AND d.day = b.day AND d.cap = b.cap AND d.source = 'warmup'
 """
 
 _UPSERT = """
@@ -681,7 +681,7 @@ INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, wanted, allowed, d
 SELECT ws, mb, day, cap, wanted, allowed, detail::jsonb, $8
 FROM unnest($1::int[], $2::int[], $3::date[], $4::text[], $5::int[], $6::int[], $7::text[])
     AS t(ws, mb, day, cap, wanted, allowed, detail)
-ON CONFLICT (mailbox_id, day, cap) DO UPDATE SET
+ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
     wanted = excluded.wanted, allowed = excluded.allowed, detail = excluded.detail, updated_at = excluded.updated_at
 """
 

@@ -64,8 +64,9 @@ async def why(actor: Actor, target: str, clock: Clock, *, day: dt.date | None = 
     rows = await CapDeferral.filter(mailbox_id__in=mailbox_ids, day=day).values(
         "mailbox__address", "cap", "wanted", "allowed", "detail"
     )
-    found = [
-        Deferral(
+    found: dict[tuple[str, CapKind], Deferral] = {}
+    for r in rows:  # the planners and the claim-time re-check each record theirs: one line per cap, the tightest
+        item = Deferral(
             mailbox=str(r["mailbox__address"]),
             day=day,
             cap=CapKind(r["cap"]),
@@ -73,9 +74,10 @@ async def why(actor: Actor, target: str, clock: Clock, *, day: dt.date | None = 
             allowed=int(r["allowed"]),
             detail=dict(r["detail"] or {}),
         )
-        for r in rows
-    ]
-    return sorted(found, key=lambda d: (d.mailbox, d.allowed, d.cap.value))
+        seen = found.get((item.mailbox, item.cap))
+        if seen is None or (item.allowed, -item.wanted) < (seen.allowed, -seen.wanted):
+            found[(item.mailbox, item.cap)] = item
+    return sorted(found.values(), key=lambda d: (d.mailbox, d.allowed, d.cap.value))
 
 
 def _zone(name: str) -> ZoneInfo:
