@@ -27,6 +27,7 @@ from engine.domains import DnsConfig
 from engine.logging import get_logger
 from engine.notify import Notifier
 from engine.settings import Settings
+from engine.tracking import TrackingLinks
 from jobs.worker import create_worker
 from mailfleet.embedded import EmbeddedServices
 from mailfleet.web import create_app
@@ -121,7 +122,8 @@ class AppContext:
         }
 
     def web_app(self) -> web.Application:
-        app = create_app(self.redis)
+        tracking = TrackingLinks.from_vault(self.settings.tracking_base_url, self.runner.services["vault"])
+        app = create_app(self.redis, tracking=tracking, clock=self.runner.clock)
         if self.slack is not None:
             self.slack.register(app)
         if self.telegram is not None and self.settings.telegram_mode == "webhook":

@@ -6,7 +6,9 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from engine import health
-from mailfleet import __version__
+from engine.clock import Clock, SystemClock
+from engine.tracking import TrackingLinks
+from mailfleet import __version__, tracking_web
 
 REDIS_KEY = web.AppKey("redis", Redis)
 
@@ -19,8 +21,11 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
-def create_app(redis: Redis) -> web.Application:
+def create_app(redis: Redis, *, tracking: TrackingLinks | None = None, clock: Clock | None = None) -> web.Application:
+    """The web app; with `tracking`, the tracking host's routes too (`mailfleet.tracking_web`)."""
     app = web.Application()
     app[REDIS_KEY] = redis
     app.router.add_get("/healthz", healthz)
+    if tracking is not None:
+        tracking_web.register(app, tracking, clock or SystemClock(), redis)
     return app

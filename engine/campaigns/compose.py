@@ -1,0 +1,457 @@
+"""Rendering a campaign message: the outbox's composer, the chat's preview, and the pure function under both.
+
+`render_message` is pure: templates, fields, the sender identity, a seeded random generator and the row's
+tracking links in; subject, text (with the sender footer and a localized unsubscribe line), the optional HTML
+part and the message's links out. `Composer` is the `ComposeCampaign` the outbox calls when it claims a
+campaign or test row: it loads the step's variants, the campaign's flags and the workspace's identity (cached
+per process for `ttl_s`, so a day of sends parses each template once per minute, not per message) and the lead
+by id, and renders with `random.Random(row_id)`: a retry of the same row renders the same text.
+
+Header safety: every field value is cleaned (`clean_field`: control characters and line breaks become spaces)
+and the rendered subject loses every control character (`clean_subject`) before it reaches the message builder,
+which guards again. Nothing in a template or a lead's data can add a header.
+
+Tracking: a plain-text campaign carries its links as written (or as click links when it opted into
+`track_clicks`) and no pixel — its opens are not measured (`opens_measured`). A campaign that opted into HTML
+gets an HTML part: the text escaped into paragraphs, every link through the click redirect, a 1×1 open pixel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import random
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
+
+from tortoise import connections
+
+from engine.campaigns.content import BASE_FIELDS, sample_fields, variant_letter
+from engine.campaigns.ports import CampaignRow, Composed
+from engine.campaigns.template import Template, parse
+from engine.errors import NotFound, UserError
+from engine.i18n import translator
+from engine.stats import normalize_email
+from engine.tracking import MAX_LINKS, TrackingLinks
+from models import Campaign, Lead, Mailbox, Step, Workspace
+
+DEFAULT_TTL_S: Final = 30.0  # how long a step's parsed templates and the workspace identity are reused
+PREVIEW_BASE_URL: Final = "https://tracking.invalid"  # previews show where links go, never a working token
+PREVIEW_ROW_ID: Final = 1
+_PARSE_OFF_LOOP_CHARS: Final = 4_000  # longer templates are parsed in a thread (ARCHITECTURE §3)
+_MAX_CUSTOM_KEYS: Final = 200
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_SPACES = re.compile(r"[ \t]+")
+_URL = re.compile(r"https?://[^\s<>\"'«»]+", re.IGNORECASE)
+_URL_TAIL = ".,;:!?)]}'\""
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+
+
+class HasHtmlFlag(Protocol):
+    html: bool
+
+
+def opens_measured(campaign: HasHtmlFlag) -> bool:
+    """Whether opens of this campaign are measured at all: only HTML campaigns carry the pixel. A plain-text
+    campaign's open rate is "not measured", never 0 %."""
+    return bool(campaign.html)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who sends: printed in the footer of every message (`Workspace.sender_name`, `sender_address`)."""
+
+    sender_name: str
+    sender_address: str
+    locale: str
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.sender_name.strip() and self.sender_address.strip())
+
+
+def clean_field(value: Any) -> str:
+    """A field value as templates see it: text on one line (control characters and line breaks become spaces),
+    runs of spaces collapsed, ends trimmed. None is empty; numbers and booleans are written out."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return _SPACES.sub(" ", _CONTROLS.sub(" ", text)).strip()
+
+
+def clean_subject(value: str) -> str:
+    """A rendered subject with every control character and line break removed (replaced by one space)."""
+    return _SPACES.sub(" ", _CONTROLS.sub(" ", value)).strip()
+
+
+def clean_body(value: str) -> str:
+    """A rendered body: newlines normalized to LF, other control characters dropped, trailing spaces trimmed."""
+    text = _BODY_CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+def lead_fields(
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    company: str = "",
+    custom: Mapping[str, Any] | None = None,
+    sender_name: str = "",
+    sender_company: str = "",
+) -> dict[str, str]:
+    """The fields a template may use, keyed case-folded (the base fields win over custom columns of the same
+    name)."""
+    fields: dict[str, str] = {}
+    for key, value in list((custom or {}).items())[:_MAX_CUSTOM_KEYS]:
+        if isinstance(value, str | int | float | bool) or value is None:
+            fields[str(key).strip().casefold()] = clean_field(value)
+    fields |= {
+        "email": clean_field(email),
+        "first_name": clean_field(first_name),
+        "last_name": clean_field(last_name),
+        "company": clean_field(company),
+        "sender_name": clean_field(sender_name),
+        "sender_company": clean_field(sender_company),
+    }
+    return fields
+
+
+def find_links(text: str) -> tuple[str, ...]:
+    """The distinct http(s) URLs of a text in order of appearance (trailing punctuation is not part of one)."""
+    return tuple(dict.fromkeys(url for _, _, url in _url_spans(text)))[:MAX_LINKS]
+
+
+def _url_spans(text: str) -> Iterable[tuple[int, int, str]]:
+    for match in _URL.finditer(text):
+        url = match.group().rstrip(_URL_TAIL)
+        if len(url) > len("https://"):
+            yield match.start(), match.start() + len(url), url
+
+
+def render_message(
+    *,
+    subject: Template,
+    body: Template,
+    fields: Mapping[str, str],
+    identity: Identity,
+    rng: random.Random,
+    tracking: TrackingLinks,
+    row_id: int,
+    html_part: bool = False,
+    track_clicks: bool = False,
+) -> Composed:
+    """Render one message (pure). The text ends with the footer «—», «{sender_name}, {sender_address}» and the
+    unsubscribe line in the workspace's language; `html_part` adds the HTML alternative with tracked links and
+    the open pixel; `track_clicks` sends a plain text's links through the click redirect too."""
+    t = translator(identity.locale)
+    subject_text = clean_subject(subject.render(fields, rng))
+    body_text = clean_body(body.render(fields, rng))
+    links = find_links(body_text)
+    index = {url: i for i, url in enumerate(links)}
+    unsubscribe = tracking.unsubscribe_url(row_id)
+
+    def tracked(url: str) -> str:
+        return tracking.click_url(row_id, index[url]) if url in index else url
+
+    shown_body = _replace_urls(body_text, tracked) if track_clicks and not html_part else body_text
+    identity_line = ", ".join(
+        part for part in (clean_field(identity.sender_name), clean_field(identity.sender_address)) if part
+    )
+    unsubscribe_line = t("content-unsubscribe-line", url=unsubscribe)
+    text = f"{shown_body}\n\n—\n{identity_line}\n{unsubscribe_line}\n"
+    html_text = None
+    if html_part:
+        html_text = _html(
+            body_text,
+            tracked=tracked,
+            identity_line=identity_line,
+            unsubscribe_text=t("content-unsubscribe-html"),
+            unsubscribe_url=unsubscribe,
+            tracking=tracking,
+            row_id=row_id,
+        )
+    return Composed(
+        subject=subject_text,
+        text=text,
+        html=html_text,
+        links=links,
+        unsubscribe_url=unsubscribe if tracking.one_click_capable else None,
+    )
+
+
+def _replace_urls(text: str, replace: Callable[[str], str]) -> str:
+    out: list[str] = []
+    last = 0
+    for start, end, url in _url_spans(text):
+        out += [text[last:start], replace(url)]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _html_paragraph(text: str, tracked: Callable[[str], str]) -> str:
+    out: list[str] = []
+    last = 0
+    for start, end, url in _url_spans(text):
+        out.append(html.escape(text[last:start]))
+        out.append(f'<a href="{html.escape(tracked(url))}">{html.escape(url)}</a>')
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def _html(
+    body: str,
+    *,
+    tracked: Callable[[str], str],
+    identity_line: str,
+    unsubscribe_text: str,
+    unsubscribe_url: str,
+    tracking: TrackingLinks,
+    row_id: int,
+) -> str:
+    paragraphs = [p for p in _PARAGRAPHS.split(body) if p.strip()]
+    parts = [f"<p>{_html_paragraph(p, tracked)}</p>" for p in paragraphs]
+    parts.append(f"<p>—<br>{html.escape(identity_line)}<br>")
+    parts.append(f'<a href="{html.escape(unsubscribe_url)}">{html.escape(unsubscribe_text)}</a></p>')
+    pixel = f'<img src="{html.escape(tracking.open_url(row_id))}" width="1" height="1" alt="" style="border:0">'
+    return '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + "".join(parts) + pixel + "</body></html>"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loading what a rendering needs
+
+
+@dataclass(frozen=True, slots=True)
+class StepContent:
+    """A step of a campaign as the composer needs it: parsed variants and the campaign's flags."""
+
+    campaign_id: int
+    workspace_id: int
+    html: bool
+    track_clicks: bool
+    identity: Identity
+    sender_company: str
+    variants: tuple[tuple[Template, Template], ...]
+
+
+async def _parse_variant(
+    raw: Mapping[str, Any], step_position: int, index: int, locale: str
+) -> tuple[Template, Template]:
+    t = translator(locale)
+    letter = variant_letter(index)
+    subject_src, body_src = str(raw.get("subject") or ""), str(raw.get("body") or "")
+    where_subject = t("content-where-step-subject", step=step_position, variant=letter)
+    where_body = t("content-where-step-body", step=step_position, variant=letter)
+    if len(subject_src) + len(body_src) > _PARSE_OFF_LOOP_CHARS:
+        return await asyncio.to_thread(
+            lambda: (parse(subject_src, where=where_subject), parse(body_src, where=where_body))
+        )
+    return parse(subject_src, where=where_subject), parse(body_src, where=where_body)
+
+
+async def load_step(campaign_id: int, step_position: int, *, workspace_id: int | None = None) -> StepContent:
+    """A campaign's step with its variants parsed. `NotFound` when the campaign (in that workspace) or the step
+    does not exist; `UserError("error-template-syntax")` when a variant no longer parses."""
+    query = Campaign.filter(id=campaign_id)
+    if workspace_id is not None:
+        query = query.filter(workspace_id=workspace_id)
+    campaign = await query.first()
+    if campaign is None:
+        raise NotFound("error-content-campaign-not-found")
+    step = await Step.get_or_none(campaign_id=campaign_id, position=step_position)
+    if step is None:
+        raise NotFound("error-content-step-not-found", step=step_position)
+    workspace = await Workspace.get(id=campaign.workspace_id)
+    identity = Identity(workspace.sender_name, workspace.sender_address, workspace.locale or "ru")
+    variants = tuple(
+        [await _parse_variant(raw, step_position, i, identity.locale) for i, raw in enumerate(step.variants or [])]
+    )
+    return StepContent(
+        campaign_id=campaign.id,
+        workspace_id=campaign.workspace_id,
+        html=campaign.html,
+        track_clicks=campaign.track_clicks,
+        identity=identity,
+        sender_company=workspace.sender_name or workspace.name,
+        variants=variants,
+    )
+
+
+class Composer:
+    """The outbox's `ComposeCampaign`: renders a claimed campaign or test row (see the module docstring).
+
+    Raises `UserError` when the row cannot be rendered: `error-compose-lead-gone` (the lead was erased),
+    `error-content-step-not-found`, `error-content-variant-not-found`, `error-template-syntax`,
+    `error-template-output-too-long`. The outbox fails the row with that reason.
+    """
+
+    def __init__(
+        self, tracking: TrackingLinks, *, ttl_s: float = DEFAULT_TTL_S, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.tracking = tracking
+        self._ttl_s = ttl_s
+        self._monotonic = monotonic  # a cache's age, not the engine's time: the Clock is for business time
+        self._steps: dict[tuple[int, int], tuple[float, StepContent]] = {}
+        self._senders: dict[int, tuple[float, str]] = {}
+
+    async def __call__(self, row: CampaignRow) -> Composed:
+        step = await self._step(row.campaign_id, row.step_position)
+        if step.workspace_id != row.workspace_id:
+            raise NotFound("error-content-campaign-not-found")
+        if not 0 <= row.variant < len(step.variants):
+            raise UserError(
+                "error-content-variant-not-found", step=row.step_position, variant=variant_letter(row.variant)
+            )
+        subject, body = step.variants[row.variant]
+        sender = await self._sender_name(row.mailbox_id) or step.sender_company
+        if row.lead_id is None:  # a test send to a manager: sample values stand in for a lead
+            fields = sample_fields(step.identity.locale, subject.placeholders | body.placeholders)
+            fields |= {
+                "email": clean_field(row.recipient),
+                "sender_name": sender,
+                "sender_company": step.sender_company,
+            }
+        else:
+            fields = await _lead_fields(row.lead_id, sender, step.sender_company)
+        return render_message(
+            subject=subject,
+            body=body,
+            fields=fields,
+            identity=step.identity,
+            rng=random.Random(row.row_id),
+            tracking=self.tracking,
+            row_id=row.row_id,
+            html_part=step.html,
+            track_clicks=step.track_clicks,
+        )
+
+    def forget(self) -> None:
+        """Drop every cached step (tests; a process that knows the content changed)."""
+        self._steps.clear()
+        self._senders.clear()
+
+    async def _step(self, campaign_id: int, step_position: int) -> StepContent:
+        key = (campaign_id, step_position)
+        now = self._monotonic()
+        cached = self._steps.get(key)
+        if cached is not None and now - cached[0] < self._ttl_s:
+            return cached[1]
+        step = await load_step(campaign_id, step_position)
+        self._steps[key] = (now, step)
+        return step
+
+    async def _sender_name(self, mailbox_id: int) -> str:
+        now = self._monotonic()
+        cached = self._senders.get(mailbox_id)
+        if cached is not None and now - cached[0] < self._ttl_s:
+            return cached[1]
+        names = await Mailbox.filter(id=mailbox_id).values_list("display_name", flat=True)
+        name = clean_field(names[0]) if names else ""
+        self._senders[mailbox_id] = (now, name)
+        return name
+
+
+async def _lead_fields(lead_id: int, sender_name: str, sender_company: str) -> dict[str, str]:
+    rows = await Lead.filter(id=lead_id).values("email", "first_name", "last_name", "company", "custom")
+    if not rows:
+        raise UserError("error-compose-lead-gone")
+    lead = rows[0]
+    custom = lead["custom"] if isinstance(lead["custom"], dict) else {}
+    return lead_fields(
+        email=lead["email"],
+        first_name=lead["first_name"],
+        last_name=lead["last_name"],
+        company=lead["company"],
+        custom=custom,
+        sender_name=sender_name,
+        sender_company=sender_company,
+    )
+
+
+async def preview(
+    workspace_id: int,
+    campaign_id: int,
+    *,
+    step_position: int,
+    lead_email: str | None,
+    variant: int | None,
+    base_url: str = PREVIEW_BASE_URL,
+) -> Composed:
+    """A step rendered for one lead of the workspace (or sample values), the same on every call.
+
+    `variant` None: the lead's own A/B variant when it is enrolled, else the first. The links point at
+    `base_url` with tokens under a throw-away key: a preview never holds a working unsubscribe or click link.
+    Raises `NotFound` (`error-content-campaign-not-found`, `error-content-step-not-found`,
+    `error-content-lead-not-found`), `UserError("error-content-variant-not-found")` and template errors.
+    """
+    step = await load_step(campaign_id, step_position, workspace_id=workspace_id)
+    lead_id = 0
+    chosen = variant
+    workspace = await Workspace.get(id=workspace_id)
+    sender_company = step.sender_company
+    sender_name = await _group_sender_name(campaign_id) or sender_company
+    if lead_email is not None:
+        email = normalize_email(lead_email)
+        lead = await Lead.get_or_none(workspace_id=workspace_id, email=email) if email else None
+        if lead is None:
+            raise NotFound("error-content-lead-not-found", email=lead_email[:320])
+        lead_id = lead.id
+        fields = await _lead_fields(lead.id, sender_name, sender_company)
+        if chosen is None:
+            enrolled = await connections.get("default").execute_query_dict(
+                "SELECT variant FROM enrollment WHERE campaign_id = $1 AND lead_id = $2", [campaign_id, lead.id]
+            )
+            if enrolled and enrolled[0]["variant"] is not None:
+                chosen = int(enrolled[0]["variant"])
+    else:
+        fields = sample_fields(workspace.locale or "ru", _names(step))
+        fields |= {"sender_name": sender_name, "sender_company": sender_company}
+    chosen = 0 if chosen is None else chosen
+    if not 0 <= chosen < len(step.variants):
+        raise UserError("error-content-variant-not-found", step=step_position, variant=variant_letter(chosen))
+    subject, body = step.variants[chosen]
+    return render_message(
+        subject=subject,
+        body=body,
+        fields=fields,
+        identity=step.identity,
+        rng=random.Random(f"preview:{campaign_id}:{step_position}:{chosen}:{lead_id}"),
+        tracking=TrackingLinks(base_url, secrets.token_bytes(32)),
+        row_id=PREVIEW_ROW_ID,
+        html_part=step.html,
+        track_clicks=step.track_clicks,
+    )
+
+
+def _names(step: StepContent) -> set[str]:
+    return {n for subject, body in step.variants for n in subject.placeholders | body.placeholders}
+
+
+async def _group_sender_name(campaign_id: int) -> str:
+    """The display name of the first mailbox of the campaign's group (what a real send would most likely show)."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT m.display_name FROM campaign_mailbox cm JOIN mailbox m ON m.id = cm.mailbox_id "
+        "WHERE cm.campaign_id = $1 ORDER BY m.id LIMIT 1",
+        [campaign_id],
+    )
+    return clean_field(rows[0]["display_name"]) if rows else ""
+
+
+async def campaign_fields(campaign_id: int) -> frozenset[str]:
+    """The fields templates of this campaign may use: the base fields and every custom column seen in the
+    campaign's leads (what `check_content` takes as `known_fields`)."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT DISTINCT k FROM enrollment e JOIN lead l ON l.id = e.lead_id, "
+        "LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(l.custom) = 'object' THEN l.custom ELSE '{}' END) AS k "
+        "WHERE e.campaign_id = $1 LIMIT 1000",
+        [campaign_id],
+    )
+    return BASE_FIELDS | {str(r["k"]).strip().casefold() for r in rows}

@@ -1,0 +1,228 @@
+"""Subject and body templates: a small sandboxed syntax of our own, parsed once and rendered per message.
+
+Syntax (nothing else is special, and nothing a template says can run code or reach anything but the fields it
+is given):
+
+- `{first_name}` — a field of the lead (or of the sender); `{first_name|коллега}` — with a fallback used when
+  the field is empty or unknown. Names are letters, digits, `_`, `-` and `.` and compare case-insensitively.
+- `{{Привет|Здравствуйте|Добрый день}}` — spintax: one option, drawn with the given random generator. Options
+  may hold text, fields and further spintax, up to `MAX_DEPTH` levels; an option may be empty.
+- `\\{`, `\\}`, `\\|` and `\\\\` — a literal brace, bar or backslash. A backslash before anything else is kept.
+  A bar is literal outside spintax; a brace always needs the escape.
+
+Every input is bounded: the template's length is checked before anything else (`MAX_TEMPLATE_CHARS`), the
+nesting while parsing, and the output while rendering (`MAX_OUTPUT_CHARS`), so a small template with many
+long fields cannot grow without limit. Mistakes raise `UserError("error-template-syntax", where=…, detail=…,
+position=…, limit=…)`: `where` is the caller's description of the template ("subject", "body", …), `detail` a
+code the catalogs turn into words (`unclosed-spintax`, `unexpected-close`, …) and `position` the 1-based
+character where it went wrong.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from engine.errors import UserError
+
+MAX_TEMPLATE_CHARS: Final = 20_000
+MAX_DEPTH: Final = 5  # spintax inside spintax, five levels deep at most
+MAX_OUTPUT_CHARS: Final = 50_000
+MAX_NAME_CHARS: Final = 64
+
+_NAME = re.compile(r"[^\W][\w.\-]*\Z")
+_ESCAPABLE: Final = frozenset("{}|\\")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str  # case-folded
+    fallback: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Spin:
+    options: tuple[tuple[Node, ...], ...]
+
+
+Node = Text | Field | Spin
+
+
+def syntax_error(where: str, detail: str, position: int, limit: int = 0) -> UserError:
+    """The one error every template mistake raises (see the module docstring)."""
+    return UserError("error-template-syntax", where=where, detail=detail, position=position, limit=limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A parsed template. `placeholders` are every field name it uses (case-folded); `required` those used at
+    least once without a fallback (an unknown one of these renders empty, which the content check forbids)."""
+
+    nodes: tuple[Node, ...]
+    placeholders: frozenset[str]
+    required: frozenset[str]
+    where: str
+    source: str
+
+    def render(self, fields: Mapping[str, str], rng: random.Random) -> str:
+        """The text for these fields. Field names in `fields` must be case-folded; values are used as given
+        (callers clean them: see `engine.campaigns.compose.clean_field`). Raises
+        `UserError("error-template-output-too-long")` past `MAX_OUTPUT_CHARS`."""
+        out: list[str] = []
+        _render(self.nodes, fields, rng, out, size=0, where=self.where)
+        return "".join(out)
+
+    @property
+    def is_blank(self) -> bool:
+        """True when the template holds nothing but whitespace."""
+        return not self.source.strip()
+
+
+def _render(
+    nodes: tuple[Node, ...], fields: Mapping[str, str], rng: random.Random, out: list[str], *, size: int, where: str
+) -> int:
+    for node in nodes:
+        if isinstance(node, Text):
+            piece = node.value
+        elif isinstance(node, Field):
+            piece = fields.get(node.name, "")
+            if not piece.strip() and node.fallback is not None:
+                piece = node.fallback
+        else:
+            option = node.options[rng.randrange(len(node.options))]
+            size = _render(option, fields, rng, out, size=size, where=where)
+            continue
+        size += len(piece)
+        if size > MAX_OUTPUT_CHARS:
+            raise UserError("error-template-output-too-long", where=where, limit=MAX_OUTPUT_CHARS)
+        out.append(piece)
+    return size
+
+
+def parse(text: str, *, where: str) -> Template:
+    """Parse a template; `where` names it in errors ("subject", "body", "шаг 2, вариант B, тема", …)."""
+    if len(text) > MAX_TEMPLATE_CHARS:
+        raise syntax_error(where, "too-long", MAX_TEMPLATE_CHARS + 1, MAX_TEMPLATE_CHARS)
+    parser = _Parser(text, where)
+    nodes = parser.sequence(depth=0)
+    return Template(
+        nodes=nodes,
+        placeholders=frozenset(parser.names),
+        required=frozenset(parser.required),
+        where=where,
+        source=text,
+    )
+
+
+class _Parser:
+    """A recursive-descent parser over the text; `depth` counts open spintax groups."""
+
+    def __init__(self, text: str, where: str) -> None:
+        self.text = text
+        self.where = where
+        self.pos = 0
+        self.names: set[str] = set()
+        self.required: set[str] = set()
+
+    def error(self, detail: str, position: int, limit: int = 0) -> UserError:
+        return syntax_error(self.where, detail, position + 1, limit)
+
+    def sequence(self, depth: int) -> tuple[Node, ...]:
+        """Nodes until the end (depth 0) or until an option ends (`|` or `}}` inside spintax)."""
+        text = self.text
+        nodes: list[Node] = []
+        buffer: list[str] = []
+
+        def flush() -> None:
+            if buffer:
+                nodes.append(Text("".join(buffer)))
+                buffer.clear()
+
+        while self.pos < len(text):
+            ch = text[self.pos]
+            if ch == "\\":
+                nxt = text[self.pos + 1 : self.pos + 2]
+                if nxt in _ESCAPABLE and nxt:
+                    buffer.append(nxt)
+                    self.pos += 2
+                else:
+                    buffer.append(ch)
+                    self.pos += 1
+            elif ch == "{":
+                flush()
+                if text.startswith("{{", self.pos):
+                    nodes.append(self.spin(depth))
+                else:
+                    nodes.append(self.field())
+            elif ch == "}":
+                if depth > 0 and text.startswith("}}", self.pos):
+                    break
+                raise self.error("unexpected-close", self.pos)
+            elif ch == "|" and depth > 0:
+                break
+            else:
+                buffer.append(ch)
+                self.pos += 1
+        flush()
+        return tuple(nodes)
+
+    def spin(self, depth: int) -> Spin:
+        start = self.pos
+        if depth + 1 > MAX_DEPTH:
+            raise self.error("too-deep", start, MAX_DEPTH)
+        self.pos += 2
+        options: list[tuple[Node, ...]] = []
+        while True:
+            options.append(self.sequence(depth + 1))
+            if self.pos >= len(self.text):
+                raise self.error("unclosed-spintax", start)
+            if self.text[self.pos] == "|":
+                self.pos += 1
+                continue
+            self.pos += 2  # "}}"
+            return Spin(tuple(options))
+
+    def field(self) -> Field:
+        start = self.pos
+        self.pos += 1
+        name_chars: list[str] = []
+        fallback: list[str] | None = None
+        text = self.text
+        while self.pos < len(text):
+            ch = text[self.pos]
+            if ch == "}":
+                self.pos += 1
+                return self._field(start, "".join(name_chars), None if fallback is None else "".join(fallback))
+            if ch == "{":
+                raise self.error("brace-in-placeholder", self.pos)
+            if ch in "\r\n":
+                break  # a placeholder never spans lines: report it unclosed where it began
+            if ch == "\\" and fallback is not None and text[self.pos + 1 : self.pos + 2] in _ESCAPABLE:
+                fallback.append(text[self.pos + 1])
+                self.pos += 2
+                continue
+            if ch == "|" and fallback is None:
+                fallback = []
+            elif fallback is None:
+                name_chars.append(ch)
+            else:
+                fallback.append(ch)
+            self.pos += 1
+        raise self.error("unclosed-placeholder", start)
+
+    def _field(self, start: int, raw_name: str, fallback: str | None) -> Field:
+        name = raw_name.strip().casefold()
+        if not name or len(name) > MAX_NAME_CHARS or not _NAME.match(name):
+            raise self.error("bad-placeholder", start)
+        self.names.add(name)
+        if fallback is None:
+            self.required.add(name)
+        return Field(name, fallback)

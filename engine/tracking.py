@@ -1,0 +1,276 @@
+"""The tracking host's engine side: signed tokens, and what an open, a click or an unsubscribe does.
+
+A token names one outbound row (and, for a click, the index of a link the message contained) and carries a
+truncated HMAC-SHA256 of that under a key derived from the vault (`Vault.derive("tracking")`, newest key
+first): nobody without the key can make a token for another row, another link or another kind, so the ids are
+not enumerable and a click can only lead to a URL that was in the message (`OutboundMessage.links`): no open
+redirect. Tokens are URL-safe base64 of fixed length (31 characters), made with the newest key and verified
+against every key, so links in mail sent before a key rotation keep working.
+
+- open (`/t/o/<token>`): counted for HTML campaigns only (plain text has no pixel: its opens are "not
+  measured", never 0 %), once per message and clock hour;
+- click (`/t/c/<token>`): the stored URL, counted once per message, link and clock hour;
+- unsubscribe (`/t/u/<token>`, RFC 8058 one-click POST): suppresses the lead's address in the workspace, stops
+  its active enrollments, cancels its planned and queued rows and counts the event — in one transaction, and
+  a second request changes nothing.
+
+Test sends (`kind='test'`) count toward caps, never toward results: their opens and clicks are not recorded,
+and their unsubscribe link (the recipient is a manager) changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import json
+import math
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any, Final
+
+from redis.asyncio import Redis
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from engine.clock import Clock
+from engine.crypto import Vault
+from engine.lifecycle import check_transition
+from engine.logging import get_logger
+from engine.stats import EventRecord, SuppressionRecord, add_suppressions, record_events
+from models.enums import EventKind, MessageKind, MessageStatus, SuppressionReason
+
+log = get_logger(__name__)
+
+PURPOSE: Final = "tracking"
+_DOMAIN: Final = b"mailfleet-track/v1|"  # binds a MAC to this use and format
+_MAC_BYTES: Final = 12  # 96 bits: guessing a valid token is out of reach, and the URL stays short
+_PAYLOAD_BYTES: Final = 1 + 8 + 2  # kind, row id, link index
+TOKEN_CHARS: Final = math.ceil((_PAYLOAD_BYTES + _MAC_BYTES) * 4 / 3)  # unpadded base64 of 23 bytes: 31 characters
+MAX_LINKS: Final = 100  # links a message may carry that get click tokens; the rest stay as written
+_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_CHARS}}}\Z")
+DEDUPE_WINDOW_S: Final = 2 * 3600  # a dedupe key outlives its clock hour, whatever the clock's drift
+_DEDUPE_PREFIX: Final = "mf:track:seen:"
+COUNTED_STATUSES: Final = frozenset({MessageStatus.SENT, MessageStatus.UNKNOWN, MessageStatus.BOUNCED})
+
+
+class TokenKind(StrEnum):
+    OPEN = "o"
+    CLICK = "c"
+    UNSUBSCRIBE = "u"
+
+
+class InvalidToken(ValueError):
+    """The token was not made by us for a row (too long, malformed, tampered with, truncated, another key)."""
+
+
+class TrackingLinks:
+    """Makes and verifies tracking URLs. Build it once per process (`from_vault`) and share it."""
+
+    def __init__(self, base_url: str, key: bytes, *, old_keys: Sequence[bytes] = ()) -> None:
+        if not key:
+            raise ValueError("TrackingLinks needs a key")
+        self.base_url = base_url.rstrip("/")
+        self._keys = (key, *old_keys)
+
+    @classmethod
+    def from_vault(cls, base_url: str, vault: Vault) -> TrackingLinks:
+        """Keyed by the deployment's encryption keys: newest makes, all verify."""
+        newest, *older = vault.derive(PURPOSE)
+        return cls(base_url, newest, old_keys=older)
+
+    def __repr__(self) -> str:
+        return f"TrackingLinks({self.base_url!r}, <keys hidden>)"
+
+    @property
+    def one_click_capable(self) -> bool:
+        """RFC 8058 one-click needs an https URI; a plain-http host (development) gets only the link in the text."""
+        return self.base_url.startswith("https://")
+
+    def token(self, kind: TokenKind, row_id: int, index: int = 0) -> str:
+        if not 0 < row_id < 2**63 or not 0 <= index < MAX_LINKS or (kind is not TokenKind.CLICK and index):
+            raise ValueError("row id or link index out of range")
+        payload = kind.value.encode() + row_id.to_bytes(8, "big") + index.to_bytes(2, "big")
+        raw = payload + _mac(self._keys[0], payload)
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+    def url(self, kind: TokenKind, row_id: int, index: int = 0) -> str:
+        return f"{self.base_url}/t/{kind.value}/{self.token(kind, row_id, index)}"
+
+    def unsubscribe_url(self, row_id: int) -> str:
+        return self.url(TokenKind.UNSUBSCRIBE, row_id)
+
+    def open_url(self, row_id: int) -> str:
+        return self.url(TokenKind.OPEN, row_id)
+
+    def click_url(self, row_id: int, index: int) -> str:
+        return self.url(TokenKind.CLICK, row_id, index)
+
+    def verify(self, token: str) -> tuple[TokenKind, int, int]:
+        """(kind, row id, link index) of a token we made; `InvalidToken` for anything else."""
+        if len(token) != TOKEN_CHARS or not _TOKEN.match(token):
+            raise InvalidToken("malformed")
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (binascii.Error, ValueError):
+            raise InvalidToken("malformed") from None
+        if len(raw) != _PAYLOAD_BYTES + _MAC_BYTES:
+            raise InvalidToken("malformed")
+        payload, mac = raw[:_PAYLOAD_BYTES], raw[_PAYLOAD_BYTES:]
+        # a token re-encoded with other trailing bits decodes to the same bytes: only our own spelling counts
+        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token:
+            raise InvalidToken("malformed")
+        if not any(hmac.compare_digest(_mac(key, payload), mac) for key in self._keys):
+            raise InvalidToken("signature")
+        try:
+            kind = TokenKind(payload[:1].decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            raise InvalidToken("kind") from None
+        row_id = int.from_bytes(payload[1:9], "big")
+        index = int.from_bytes(payload[9:11], "big")
+        if row_id <= 0 or index >= MAX_LINKS or (kind is not TokenKind.CLICK and index):
+            raise InvalidToken("range")
+        return kind, row_id, index
+
+
+def _mac(key: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, _DOMAIN + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What the endpoints do
+
+
+_ROW = """
+SELECT m.id, m.kind, m.status, m.workspace_id, m.mailbox_id, b.domain_id, m.campaign_id, m.lead_id, m.links,
+       c.html AS campaign_html, w.locale
+FROM outbound_message m
+JOIN workspace w ON w.id = m.workspace_id
+LEFT JOIN mailbox b ON b.id = m.mailbox_id
+LEFT JOIN campaign c ON c.id = m.campaign_id
+WHERE m.id = $1
+"""
+
+
+async def _row(row_id: int) -> dict[str, Any] | None:
+    rows = await connections.get("default").execute_query_dict(_ROW, [row_id])
+    return rows[0] if rows else None
+
+
+def _event(row: dict[str, Any], kind: EventKind, now: dt.datetime, **data: Any) -> EventRecord:
+    return EventRecord(
+        workspace_id=int(row["workspace_id"]),
+        kind=kind,
+        occurred_at=now,
+        mailbox_id=row["mailbox_id"],
+        domain_id=row["domain_id"],
+        campaign_id=row["campaign_id"],
+        lead_id=row["lead_id"],
+        message_id=int(row["id"]),
+        data=data,
+    )
+
+
+def _counts_toward_results(row: dict[str, Any]) -> bool:
+    return row["kind"] == MessageKind.CAMPAIGN.value and row["status"] in {s.value for s in COUNTED_STATUSES}
+
+
+async def _first_in_hour(redis: Redis, clock: Clock, *parts: object) -> bool:
+    """True the first time these parts are seen in the current clock hour (a Redis SET NX)."""
+    hour = clock.now().astimezone(dt.UTC).strftime("%Y%m%d%H")
+    key = _DEDUPE_PREFIX + ":".join(str(p) for p in (*parts, hour))
+    return bool(await redis.set(key, b"1", nx=True, ex=DEDUPE_WINDOW_S))
+
+
+async def record_open(row_id: int, clock: Clock, redis: Redis) -> bool:
+    """Count an open of a sent campaign message whose campaign opted into HTML (the pixel is only there), once
+    per message and clock hour. Returns whether an event was recorded."""
+    row = await _row(row_id)
+    if row is None or not _counts_toward_results(row) or not row["campaign_html"]:
+        return False
+    if not await _first_in_hour(redis, clock, "o", row_id):
+        return False
+    async with in_transaction():
+        await record_events([_event(row, EventKind.OPEN, clock.now())])
+    return True
+
+
+async def click_target(row_id: int, index: int, clock: Clock, redis: Redis) -> str | None:
+    """The URL link `index` of the message pointed at, or None when the message had no such link (the
+    endpoint then answers 404: nothing else is ever redirected to). Counts the click once per message, link and
+    clock hour, for campaign messages only."""
+    row = await _row(row_id)
+    if row is None:
+        return None
+    links = row["links"]
+    if isinstance(links, str):  # asyncpg hands a json column back as text
+        links = json.loads(links)
+    if not isinstance(links, list) or not 0 <= index < len(links) or not isinstance(links[index], str):
+        return None
+    url = str(links[index])
+    if not url.startswith(("https://", "http://")):
+        return None
+    if _counts_toward_results(row) and await _first_in_hour(redis, clock, "c", row_id, index):
+        async with in_transaction():
+            await record_events([_event(row, EventKind.CLICK, clock.now(), link=index)])
+    return url
+
+
+async def row_locale(row_id: int) -> str | None:
+    """The locale of the workspace that sent the row (the language of its unsubscribe page), None if gone."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT w.locale FROM outbound_message m JOIN workspace w ON w.id = m.workspace_id WHERE m.id = $1", [row_id]
+    )
+    return str(rows[0]["locale"]) if rows else None
+
+
+_LOCK_LEAD = "SELECT id, email FROM lead WHERE id = $1 FOR UPDATE"
+_STOP = """
+UPDATE enrollment SET state = 'unsubscribed', next_due_at = NULL, stopped_reason = 'unsubscribe'
+WHERE lead_id = $1 AND state = 'active'
+RETURNING id
+"""
+_CANCEL = """
+UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'cancelled: the lead unsubscribed'
+WHERE lead_id = $1 AND status IN ('planned', 'queued')
+RETURNING id
+"""
+
+
+async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> bool:
+    """Unsubscribe the lead a message was sent to: suppress the address in the workspace, stop the lead's
+    active enrollments (`unsubscribed`), cancel its planned and queued rows, record an UNSUBSCRIBE event with its
+    counters — all in one transaction, with the lead's row locked so two clicks at once act once. Returns whether
+    anything changed (a second click, a test send or a row whose lead was erased change nothing)."""
+    check_transition("message", MessageStatus.PLANNED, MessageStatus.CANCELLED)
+    check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
+    row = await _row(row_id)
+    if row is None or row["lead_id"] is None or row["kind"] != MessageKind.CAMPAIGN.value:
+        return False
+    now = clock.now()
+    conn = connections.get("default")
+    async with in_transaction():
+        leads = await conn.execute_query_dict(_LOCK_LEAD, [row["lead_id"]])
+        if not leads:
+            return False
+        record = SuppressionRecord(int(row["workspace_id"]), str(leads[0]["email"]), SuppressionReason.UNSUBSCRIBE)
+        added = await add_suppressions([record], now=now)
+        stopped = await conn.execute_query_dict(_STOP, [row["lead_id"]])
+        cancelled = await conn.execute_query_dict(_CANCEL, [row["lead_id"]])
+        changed = bool(added or stopped or cancelled)
+        if changed:
+            await record_events(
+                [_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=len(stopped), cancelled=len(cancelled))]
+            )
+    if changed:
+        log.info(
+            "unsubscribed",
+            message_id=row_id,
+            workspace_id=row["workspace_id"],
+            stopped=len(stopped),
+            cancelled=len(cancelled),
+        )
+    return changed

@@ -1,0 +1,146 @@
+"""The tracking host's routes: the open pixel, the click redirect and the RFC 8058 one-click unsubscribe.
+
+The handlers are thin: verify the token (`engine.tracking.TrackingLinks.verify`), call one `engine.tracking`
+function, answer. Nothing here sets or reads cookies or asks anyone to log in (RFC 8058 §3). A GET never
+unsubscribes by itself — link scanners and mail security gateways fetch every GET — it shows a page with a
+button that POSTs; the mail client's one-click POST and that button land on the same handler.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Final
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from engine.clock import Clock
+from engine.i18n import pick_locale, translator
+from engine.logging import get_logger
+from engine.tracking import InvalidToken, TokenKind, TrackingLinks, click_target, record_open, row_locale, unsubscribe
+
+log = get_logger(__name__)
+
+MAX_BODY_BYTES: Final = 1024  # a one-click POST carries "List-Unsubscribe=One-Click"; nothing legitimate is bigger
+
+TRACKING_KEY = web.AppKey("tracking", TrackingLinks)
+CLOCK_KEY = web.AppKey("tracking_clock", Clock)
+TRACKING_REDIS_KEY = web.AppKey("tracking_redis", Redis)
+
+# A transparent 1x1 GIF (43 bytes).
+PIXEL: Final = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+_HEADERS: Final = {
+    "Cache-Control": "no-store, max-age=0",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "no-referrer",
+}
+_PAGE_HEADERS: Final = {
+    **_HEADERS,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+}
+
+
+def register(app: web.Application, tracking: TrackingLinks, clock: Clock, redis: Redis) -> None:
+    """Mount `/t/o/<token>`, `/t/c/<token>` and `/t/u/<token>` on the web app (other methods get 405)."""
+    app[TRACKING_KEY] = tracking
+    app[CLOCK_KEY] = clock
+    app[TRACKING_REDIS_KEY] = redis
+    app.router.add_get("/t/o/{token}", open_pixel, allow_head=False)
+    app.router.add_get("/t/c/{token}", click, allow_head=False)
+    app.router.add_get("/t/u/{token}", unsubscribe_page, allow_head=False)
+    app.router.add_post("/t/u/{token}", unsubscribe_post)
+
+
+def _verified(request: web.Request, kind: TokenKind) -> tuple[int, int] | None:
+    try:
+        found, row_id, index = request.app[TRACKING_KEY].verify(request.match_info["token"])
+    except InvalidToken:
+        return None
+    return (row_id, index) if found is kind else None
+
+
+async def open_pixel(request: web.Request) -> web.Response:
+    """The pixel, always (a broken image tells the reader something); the open is counted when it is ours."""
+    verified = _verified(request, TokenKind.OPEN)
+    if verified is not None:
+        try:
+            await record_open(verified[0], request.app[CLOCK_KEY], request.app[TRACKING_REDIS_KEY])
+        except Exception:  # counting an open must never break the image
+            log.exception("open not recorded", message_id=verified[0])
+    return web.Response(body=PIXEL, content_type="image/gif", headers=_HEADERS)
+
+
+async def click(request: web.Request) -> web.StreamResponse:
+    """302 to the URL the message contained at that index; anything else is a 404 page, never a redirect."""
+    verified = _verified(request, TokenKind.CLICK)
+    url = None
+    if verified is not None:
+        url = await click_target(*verified, request.app[CLOCK_KEY], request.app[TRACKING_REDIS_KEY])
+    if url is None:
+        return _not_found(request)
+    raise web.HTTPFound(location=url, headers=_HEADERS)
+
+
+async def unsubscribe_page(request: web.Request) -> web.Response:
+    """A GET shows a confirmation button (POST to the same URL); it changes nothing by itself."""
+    verified = _verified(request, TokenKind.UNSUBSCRIBE)
+    locale = await row_locale(verified[0]) if verified is not None else None
+    if verified is None or locale is None:
+        return _not_found(request)
+    t = translator(locale)
+    form = (
+        '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">'
+        f'<button type="submit">{html.escape(t("tracking-unsubscribe-button"))}</button></form>'
+    )
+    return _page(locale, t("tracking-unsubscribe-title"), t("tracking-unsubscribe-question"), form, status=200)
+
+
+async def unsubscribe_post(request: web.Request) -> web.Response:
+    """RFC 8058 one-click (and the page's button): unsubscribe now, answer 200."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return _too_large(request)
+    body = await request.content.read(MAX_BODY_BYTES + 1)
+    while len(body) <= MAX_BODY_BYTES and not request.content.at_eof():
+        chunk = await request.content.read(MAX_BODY_BYTES + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    if len(body) > MAX_BODY_BYTES:
+        return _too_large(request)
+    verified = _verified(request, TokenKind.UNSUBSCRIBE)
+    locale = await row_locale(verified[0]) if verified is not None else None
+    if verified is None or locale is None:
+        return _not_found(request)
+    via = "one-click" if b"One-Click" in body else "post"
+    await unsubscribe(verified[0], request.app[CLOCK_KEY], via=via)
+    t = translator(locale)
+    return _page(locale, t("tracking-unsubscribe-title"), t("tracking-unsubscribed"), "", status=200)
+
+
+def _not_found(request: web.Request) -> web.Response:
+    locale = pick_locale(request.headers.get("Accept-Language", "").split(",")[0])
+    t = translator(locale)
+    return _page(locale, t("tracking-not-found-title"), t("tracking-not-found"), "", status=404)
+
+
+def _too_large(request: web.Request) -> web.Response:
+    locale = pick_locale(request.headers.get("Accept-Language", "").split(",")[0])
+    t = translator(locale)
+    return _page(locale, t("tracking-too-large-title"), t("tracking-too-large"), "", status=413)
+
+
+def _page(locale: str, title: str, text: str, extra: str, *, status: int) -> web.Response:
+    """A minimal self-contained page: no scripts, no external resources, nothing to track."""
+    body = (
+        f'<!DOCTYPE html><html lang="{locale}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;max-width:32em;margin:4em auto;padding:0 1em;line-height:1.5}"
+        "button{font-size:1em;padding:.5em 1.5em}</style></head>"
+        f"<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{extra}</body></html>"
+    )
+    return web.Response(text=body, content_type="text/html", charset="utf-8", status=status, headers=_PAGE_HEADERS)
