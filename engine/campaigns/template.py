@@ -163,8 +163,8 @@ class _Parser:
                 else:
                     nodes.append(self.field())
             elif ch == "}":
-                if depth > 0 and text.startswith("}}", self.pos):
-                    break
+                if depth > 0 and (text.startswith("}}", self.pos) or self.pos == len(text) - 1):
+                    break  # the group's end, or a lone "}" ending the text: the group was left unclosed
                 raise self.error("unexpected-close", self.pos)
             elif ch == "|" and depth > 0:
                 break
@@ -182,13 +182,13 @@ class _Parser:
         options: list[tuple[Node, ...]] = []
         while True:
             options.append(self.sequence(depth + 1))
-            if self.pos >= len(self.text):
-                raise self.error("unclosed-spintax", start)
-            if self.text[self.pos] == "|":
+            if self.text.startswith("|", self.pos):
                 self.pos += 1
-                continue
-            self.pos += 2  # "}}"
-            return Spin(tuple(options))
+            elif self.text.startswith("}}", self.pos):
+                self.pos += 2
+                return Spin(tuple(options))
+            else:
+                raise self.error("unclosed-spintax", start)
 
     def field(self) -> Field:
         start = self.pos

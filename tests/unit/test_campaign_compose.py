@@ -1,0 +1,202 @@
+"""`render_message`: footer and unsubscribe line, links, the HTML part with tracked links and pixel, and no way
+for a template or a lead's data to reach a header — checked end to end through the message builder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import random
+import re
+
+from engine.campaigns.compose import (
+    Identity,
+    clean_field,
+    clean_subject,
+    find_links,
+    lead_fields,
+    opens_measured,
+    render_message,
+)
+from engine.campaigns.ports import Composed
+from engine.campaigns.template import parse
+from engine.clock import FrozenClock
+from engine.mail.message import MessageSpec, build_message
+from engine.tracking import TokenKind, TrackingLinks
+
+LINKS = TrackingLinks("https://t.example.com", b"k" * 32)
+IDENTITY = Identity("ООО «Ромашка»", "Москва, ул. Ленина, 1", "ru")
+ROW = 77
+
+
+def compose(
+    subject: str, body: str, *, seed: int = ROW, fields: dict[str, str] | None = None, **flags: bool
+) -> Composed:
+    values = fields if fields is not None else lead_fields(email="oleg@example.ru", first_name="Олег", company="Acme")
+    return render_message(
+        subject=parse(subject, where="subject"),
+        body=parse(body, where="body"),
+        fields=values,
+        identity=IDENTITY,
+        rng=random.Random(seed),
+        tracking=LINKS,
+        row_id=ROW,
+        **flags,
+    )
+
+
+def test_text_ends_with_footer_and_unsubscribe_line() -> None:
+    composed = compose("Вопрос для {company}", "{{Привет|Здравствуйте}}, {first_name|коллега}!\nКак дела?")
+    assert composed.subject == "Вопрос для Acme"
+    body, footer = composed.text.split("\n\n—\n")
+    assert body in {"Привет, Олег!\nКак дела?", "Здравствуйте, Олег!\nКак дела?"}
+    unsubscribe = LINKS.unsubscribe_url(ROW)
+    assert (
+        footer
+        == f"ООО «Ромашка», Москва, ул. Ленина, 1\nЧтобы больше не получать писем, перейдите по ссылке: {unsubscribe}\n"
+    )
+    assert composed.unsubscribe_url == unsubscribe
+    assert composed.html is None
+    assert composed.links == ()
+
+
+def test_the_same_row_renders_the_same_text() -> None:
+    template = "{{a|b|c|d}}{{e|f|g|h}}{{i|j|k|l}}"
+    assert len({compose("s", template, seed=ROW).text for _ in range(5)}) == 1
+    assert len({compose("s", template, seed=seed).text for seed in range(50)}) > 10
+
+
+def test_english_workspace_gets_an_english_unsubscribe_line() -> None:
+    composed = render_message(
+        subject=parse("Hi", where="s"),
+        body=parse("Hello", where="b"),
+        fields={},
+        identity=Identity("Acme Ltd", "1 Main St, London", "en"),
+        rng=random.Random(1),
+        tracking=LINKS,
+        row_id=ROW,
+    )
+    assert composed.text.endswith(f"To stop receiving these emails, follow this link: {LINKS.unsubscribe_url(ROW)}\n")
+
+
+def test_plain_http_tracking_host_has_no_one_click_header() -> None:
+    local = TrackingLinks("http://127.0.0.1:8080", b"k" * 32)
+    composed = render_message(
+        subject=parse("s", where="s"),
+        body=parse("b", where="b"),
+        fields={},
+        identity=IDENTITY,
+        rng=random.Random(1),
+        tracking=local,
+        row_id=ROW,
+    )
+    assert composed.unsubscribe_url is None  # RFC 8058 needs https; the link stays in the text
+    assert local.unsubscribe_url(ROW) in composed.text
+
+
+def test_links_are_collected_and_plain_text_keeps_them_unless_clicks_are_tracked() -> None:
+    body = "Сайт: https://acme.example/a?x=1. Ещё (https://acme.example/b), и снова https://acme.example/a?x=1"
+    plain = compose("s", body)
+    assert plain.links == ("https://acme.example/a?x=1", "https://acme.example/b")
+    assert "https://acme.example/b)" in plain.text
+    tracked = compose("s", body, track_clicks=True)
+    assert tracked.links == plain.links
+    assert "acme.example" not in tracked.text.split("\n\n—\n")[0]
+    click_urls = re.findall(r"https://t\.example\.com/t/c/[A-Za-z0-9_-]+", tracked.text)
+    assert [LINKS.verify(u.rsplit("/", 1)[1]) for u in click_urls] == [
+        (TokenKind.CLICK, ROW, 0),
+        (TokenKind.CLICK, ROW, 1),
+        (TokenKind.CLICK, ROW, 0),
+    ]
+
+
+def test_html_part_escapes_tracks_links_and_has_a_pixel() -> None:
+    fields = lead_fields(email="x@example.ru", first_name="<b>Олег</b> & Co")
+    composed = compose(
+        "s",
+        "Привет, {first_name}!\nСмотрите https://acme.example/p?a=1&b=2\n\nВторой абзац",
+        fields=fields,
+        html_part=True,
+    )
+    assert composed.html is not None
+    html = composed.html
+    assert "<b>Олег</b>" not in html and "&lt;b&gt;Олег&lt;/b&gt; &amp; Co" in html
+    assert html.count("<p>") == 3  # two paragraphs and the footer
+    assert "<br>" in html
+    click = LINKS.click_url(ROW, 0)
+    assert f'<a href="{click}">https://acme.example/p?a=1&amp;b=2</a>' in html
+    assert f'<img src="{LINKS.open_url(ROW)}" width="1" height="1"' in html
+    assert f'<a href="{LINKS.unsubscribe_url(ROW)}">Отписаться от писем</a>' in html
+    assert composed.links == ("https://acme.example/p?a=1&b=2",)
+    # the text part keeps the link as written: the reader of plain text sees where it goes
+    assert "https://acme.example/p?a=1&b=2" in composed.text
+
+
+def test_opens_are_measured_only_for_html_campaigns() -> None:
+    class C:
+        def __init__(self, html: bool) -> None:
+            self.html = html
+
+    assert opens_measured(C(True))
+    assert not opens_measured(C(False))
+
+
+def test_field_and_subject_cleaning() -> None:
+    assert clean_field("Олег\r\nBcc: evil@example.com") == "Олег Bcc: evil@example.com"
+    assert clean_field("  a\t\tb\x00c\u2028d ") == "a b c d"
+    assert clean_field(None) == "" and clean_field(42) == "42"
+    assert clean_subject("Hi\r\n\x0bthere\x7f") == "Hi there"
+
+
+def test_lead_fields_are_case_folded_and_base_fields_win() -> None:
+    fields = lead_fields(
+        email="a@b.c", first_name="Ann", custom={"City": "Omsk", "email": "x", "nested": {"a": 1}, "n": 5}
+    )
+    assert fields["city"] == "Omsk" and fields["email"] == "a@b.c" and fields["n"] == "5"
+    assert "nested" not in fields
+
+
+def parsed(composed: Composed) -> email.message.EmailMessage:
+    spec = MessageSpec(
+        sender="anna@sender.example",
+        recipient="oleg@example.ru",
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        unsubscribe_url=composed.unsubscribe_url,
+    )
+    built = build_message(spec, FrozenClock(dt.datetime(2026, 12, 1, tzinfo=dt.UTC)))
+    message = email.message_from_bytes(built.data, policy=email.policy.default)
+    assert isinstance(message, email.message.EmailMessage)
+    return message
+
+
+def test_no_header_injection_from_template_or_data_end_to_end() -> None:
+    evil = lead_fields(email="oleg@example.ru", first_name="Олег\r\nBcc: victim@example.com", company="A\nX-Evil: 1")
+    for subject in ("Привет, {first_name}", "Hi\r\nBcc: victim@example.com {company}", "{{a\r\nBcc: v@e.com|b\nX: y}}"):
+        composed = compose(subject, "Текст {first_name}", fields=evil, html_part=True)
+        assert not re.search(r"[\x00-\x1f\x7f]", composed.subject)
+        message = parsed(composed)
+        assert message["Bcc"] is None and message["X-Evil"] is None and message["X"] is None
+        assert set(message.keys()) == {
+            "Date",
+            "From",
+            "To",
+            "Subject",
+            "Message-ID",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+            "MIME-Version",
+            "Content-Type",
+        }
+        assert str(message["Subject"]) == composed.subject
+        assert message["List-Unsubscribe"] == f"<{LINKS.unsubscribe_url(ROW)}>"
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_find_links_is_bounded_and_ignores_trailing_punctuation() -> None:
+    text = " ".join(f"https://x.example/{i}." for i in range(150))
+    links = find_links(text)
+    assert len(links) == 100
+    assert links[0] == "https://x.example/0"
+    assert find_links("http:// https://") == ()
