@@ -54,7 +54,7 @@ MAX_LINKS: Final = 100  # links a message may carry that get click tokens; the r
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_CHARS}}}\Z")
 DEDUPE_WINDOW_S: Final = 2 * 3600  # a dedupe key outlives its clock hour, whatever the clock's drift
 _DEDUPE_PREFIX: Final = "mf:track:seen:"
-COUNTED_STATUSES: Final = frozenset({MessageStatus.SENT, MessageStatus.UNKNOWN, MessageStatus.BOUNCED})
+COUNTED_STATUSES: Final = frozenset({MessageStatus.SENT, MessageStatus.UNKNOWN})  # delivered, or maybe
 
 
 class TokenKind(StrEnum):

@@ -1,0 +1,194 @@
+"""The tracking host through a real aiohttp server (the project's web app) on the real database and Redis:
+one-click unsubscribe suppresses, stops and cancels within the request and only once; a GET never unsubscribes;
+clicks redirect only to links the message held; opens count only for HTML campaigns, once an hour."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from redis.asyncio import Redis
+
+from engine.clock import FrozenClock
+from engine.stats import counters
+from engine.tracking import TrackingLinks, unsubscribe
+from mailfleet.tracking_web import PIXEL
+from mailfleet.web import create_app
+from models import Enrollment, Event, OutboundMessage, Suppression
+from models.enums import EnrollmentState, EventKind, MessageKind, MessageStatus, StatScope, SuppressionReason
+from tests.integration.content_world import NOW, World, make_world, planned_row
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+LINKS = TrackingLinks("https://t.example.com", b"k" * 32)
+ONE_CLICK = {"Content-Type": "application/x-www-form-urlencoded"}
+TODAY = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+async def client(redis: Redis, clock: FrozenClock) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+    app = create_app(redis, tracking=LINKS, clock=clock)
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+def path(url: str) -> str:
+    return url.removeprefix(LINKS.base_url)
+
+
+async def unsubscribe_world() -> tuple[World, OutboundMessage, list[OutboundMessage]]:
+    """Lead 0 got step 1; its step 2 is planned, lead 1's step 1 is queued (it must survive)."""
+    world = await make_world()
+    sent = await planned_row(world, 0, status=MessageStatus.SENT)
+    follow_up = await planned_row(world, 0, step=2, status=MessageStatus.PLANNED, at=NOW + dt.timedelta(days=3))
+    other = await planned_row(world, 1, status=MessageStatus.QUEUED)
+    return world, sent, [follow_up, other]
+
+
+async def test_one_click_unsubscribe_acts_within_the_request_and_only_once(client: TestClient) -> None:  # type: ignore[type-arg]
+    world, sent, (follow_up, other) = await unsubscribe_world()
+    url = path(LINKS.unsubscribe_url(sent.id))
+    response = await client.post(url, data=b"List-Unsubscribe=One-Click", headers=ONE_CLICK)
+    assert response.status == 200
+    assert "set-cookie" not in {k.lower() for k in response.headers}
+    assert "вы отписаны" in await response.text()
+    # within the request: suppressed, stopped, cancelled, counted
+    suppression = await Suppression.get(workspace_id=world.workspace.id, value="lead0@client.example")
+    assert suppression.reason is SuppressionReason.UNSUBSCRIBE
+    enrollment = await Enrollment.get(id=world.enrollments[0].id)
+    assert enrollment.state is EnrollmentState.UNSUBSCRIBED and enrollment.next_due_at is None
+    assert (await OutboundMessage.get(id=follow_up.id)).status is MessageStatus.CANCELLED
+    assert (await OutboundMessage.get(id=sent.id)).status is MessageStatus.SENT
+    assert (await OutboundMessage.get(id=other.id)).status is MessageStatus.QUEUED  # another lead
+    assert (await Enrollment.get(id=world.enrollments[1].id)).state is EnrollmentState.ACTIVE
+    events = await Event.filter(kind=EventKind.UNSUBSCRIBE).values("campaign_id", "lead_id", "message_id", "data")
+    assert events == [
+        {
+            "campaign_id": world.campaign.id,
+            "lead_id": world.leads[0].id,
+            "message_id": sent.id,
+            "data": {"via": "one-click", "stopped": 1, "cancelled": 1},
+        }
+    ]
+    assert (await counters(StatScope.CAMPAIGN, world.campaign.id, TODAY))["unsubscribes"] == 1
+    # a second click (and the page's button) change nothing
+    for _ in range(2):
+        again = await client.post(url, data=b"List-Unsubscribe=One-Click", headers=ONE_CLICK)
+        assert again.status == 200
+    assert await Event.filter(kind=EventKind.UNSUBSCRIBE).count() == 1
+    assert (await counters(StatScope.CAMPAIGN, world.campaign.id, TODAY))["unsubscribes"] == 1
+    assert await Suppression.filter(value="lead0@client.example").count() == 1
+
+
+async def test_two_clicks_at_once_act_once(clock: FrozenClock) -> None:
+    world, sent, _ = await unsubscribe_world()
+    results = await asyncio.gather(*(unsubscribe(sent.id, clock) for _ in range(4)))
+    assert sorted(results) == [False, False, False, True]
+    assert await Event.filter(kind=EventKind.UNSUBSCRIBE).count() == 1
+    assert (await counters(StatScope.WORKSPACE, world.workspace.id, TODAY))["unsubscribes"] == 1
+
+
+async def test_a_get_shows_a_page_and_changes_nothing(client: TestClient) -> None:  # type: ignore[type-arg]
+    world, sent, _ = await unsubscribe_world()
+    response = await client.get(path(LINKS.unsubscribe_url(sent.id)))
+    assert response.status == 200
+    page = await response.text()
+    assert '<form method="post">' in page and 'name="List-Unsubscribe" value="One-Click"' in page
+    assert "Отписаться" in page
+    assert response.headers["Cache-Control"].startswith("no-store")
+    assert await Suppression.all().count() == 0
+    assert (await Enrollment.get(id=world.enrollments[0].id)).state is EnrollmentState.ACTIVE
+
+
+async def test_a_test_send_unsubscribe_changes_nothing(client: TestClient) -> None:  # type: ignore[type-arg]
+    world = await make_world()
+    test_row = await planned_row(world, 0, kind=MessageKind.TEST, status=MessageStatus.SENT)
+    response = await client.post(path(LINKS.unsubscribe_url(test_row.id)), data=b"List-Unsubscribe=One-Click")
+    assert response.status == 200
+    assert await Suppression.all().count() == 0
+    assert await Event.all().count() == 0
+
+
+async def test_bad_tokens_sizes_and_methods(client: TestClient) -> None:  # type: ignore[type-arg]
+    _, sent, _ = await unsubscribe_world()
+    good = path(LINKS.unsubscribe_url(sent.id))
+    token = good.rsplit("/", 1)[1]
+    forged = TrackingLinks("https://t.example.com", b"x" * 32).unsubscribe_url(sent.id)
+    for bad in (
+        f"/t/u/{token[:-1]}",
+        f"/t/u/{token[:-1]}{'A' if token[-1] != 'A' else 'B'}",
+        path(forged),
+        path(LINKS.click_url(sent.id, 0)).replace("/t/c/", "/t/u/"),  # a click token is no unsubscribe
+        f"/t/u/{'A' * 5000}",
+    ):
+        response = await client.post(bad, data=b"List-Unsubscribe=One-Click")
+        assert response.status == 404, bad
+        assert (await client.get(bad)).status == 404
+    big = await client.post(good, data=b"List-Unsubscribe=One-Click&" + b"x" * 1100)
+    assert big.status == 413
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(3):
+            yield b"y" * 600
+
+    chunked = await client.post(good, data=chunks())
+    assert chunked.status == 413
+    for method in ("PUT", "DELETE", "PATCH"):
+        assert (await client.request(method, good)).status == 405
+    assert (await client.post(path(LINKS.open_url(sent.id)))).status == 405
+    assert await Suppression.all().count() == 0
+
+
+async def test_click_redirects_only_to_stored_links(client: TestClient, clock: FrozenClock) -> None:  # type: ignore[type-arg]
+    world = await make_world()
+    links = ["https://acme.example/offer", "https://acme.example/b?x=1&y=2"]
+    row = await planned_row(world, 0, links=links)
+    response = await client.get(path(LINKS.click_url(row.id, 1)), allow_redirects=False)
+    assert response.status == 302
+    assert response.headers["Location"] == links[1]
+    # a valid signature for a link the message did not have, or a row without links: a 404 page, no redirect
+    for url in (LINKS.click_url(row.id, 2), LINKS.click_url(row.id + 1000, 0)):
+        missing = await client.get(path(url), allow_redirects=False)
+        assert missing.status == 404 and "Location" not in missing.headers
+    no_links = await planned_row(world, 1, links=None)
+    assert (await client.get(path(LINKS.click_url(no_links.id, 0)), allow_redirects=False)).status == 404
+    tampered = path(LINKS.click_url(row.id, 0))[:-2] + "AA"
+    assert (await client.get(tampered, allow_redirects=False)).status == 404
+    # counted once per message, link and clock hour, with the campaign
+    await client.get(path(LINKS.click_url(row.id, 1)), allow_redirects=False)
+    assert await Event.filter(kind=EventKind.CLICK, campaign_id=world.campaign.id, message_id=row.id).count() == 1
+    clock.advance(dt.timedelta(hours=1))
+    await client.get(path(LINKS.click_url(row.id, 1)), allow_redirects=False)
+    await client.get(path(LINKS.click_url(row.id, 0)), allow_redirects=False)
+    assert await Event.filter(kind=EventKind.CLICK).count() == 3
+    assert (await counters(StatScope.CAMPAIGN, world.campaign.id, TODAY))["clicks"] == 3
+
+
+async def test_opens_count_only_for_html_campaigns_once_an_hour(client: TestClient, clock: FrozenClock) -> None:  # type: ignore[type-arg]
+    html_world = await make_world(html=True)
+    plain_world = await make_world(html=False)
+    html_row = await planned_row(html_world, 0)
+    plain_row = await planned_row(plain_world, 0)
+    test_row = await planned_row(html_world, 1, kind=MessageKind.TEST)
+    unsent = await planned_row(html_world, 1, status=MessageStatus.PLANNED)
+    for row in (html_row, html_row, plain_row, test_row, unsent):
+        response = await client.get(path(LINKS.open_url(row.id)))
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "image/gif"
+        assert await response.read() == PIXEL
+    bad = await client.get("/t/o/" + "A" * 31)
+    assert bad.status == 200 and await bad.read() == PIXEL  # the image, whatever the token
+    opens = await Event.filter(kind=EventKind.OPEN).values_list("campaign_id", "message_id")
+    assert opens == [(html_world.campaign.id, html_row.id)]
+    clock.advance(dt.timedelta(minutes=61))
+    await client.get(path(LINKS.open_url(html_row.id)))
+    assert (await counters(StatScope.CAMPAIGN, html_world.campaign.id, TODAY))["opens"] == 2
+    assert (await counters(StatScope.CAMPAIGN, plain_world.campaign.id, TODAY))["opens"] == 0
