@@ -285,10 +285,19 @@ async def load_step(campaign_id: int, step_position: int, *, workspace_id: int |
     )
 
 
+async def sender_identity(workspace_id: int) -> Identity:
+    """The workspace's sender identity (`Identity.complete` is what `check_content` takes as `has_identity`)."""
+    workspace = await Workspace.get_or_none(id=workspace_id)
+    if workspace is None:
+        raise NotFound("error-content-campaign-not-found")
+    return Identity(workspace.sender_name, workspace.sender_address, workspace.locale or "ru")
+
+
 class Composer:
     """The outbox's `ComposeCampaign`: renders a claimed campaign or test row (see the module docstring).
 
     Raises `UserError` when the row cannot be rendered: `error-compose-lead-gone` (the lead was erased),
+    `content-missing-identity` (the workspace's sender name or address was cleared),
     `error-content-step-not-found`, `error-content-variant-not-found`, `error-template-syntax`,
     `error-template-output-too-long`. The outbox fails the row with that reason.
     """
@@ -306,6 +315,8 @@ class Composer:
         step = await self._step(row.campaign_id, row.step_position)
         if step.workspace_id != row.workspace_id:
             raise NotFound("error-content-campaign-not-found")
+        if not step.identity.complete:  # the launch check refuses this too; a message never goes out without it
+            raise UserError("content-missing-identity")
         if not 0 <= row.variant < len(step.variants):
             raise UserError(
                 "error-content-variant-not-found", step=row.step_position, variant=variant_letter(row.variant)

@@ -150,3 +150,10 @@ async def test_one_process_serves_telegram_slack_and_the_console_alike(
     assert "ACME Ltd (acme)" in expected and "Домены: 0" in expected
     assert _normalized(visible(tg_reply.text)) == expected
     assert _normalized(slack_text) == expected
+    # the same process is the tracking host: its routes answer with their own pages
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/t/u/{'A' * 31}") as resp:
+            assert resp.status == 404
+            assert "Ссылка не найдена" in await resp.text()
+        async with http.put(f"http://127.0.0.1:{port}/t/u/{'A' * 31}") as resp:
+            assert resp.status == 405

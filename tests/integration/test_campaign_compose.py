@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from engine.campaigns.compose import Composer, campaign_fields, preview
+from engine.campaigns.compose import Composer, campaign_fields, preview, sender_identity
 from engine.campaigns.ports import CampaignRow
 from engine.errors import NotFound, UserError
 from engine.tracking import InvalidToken, TokenKind, TrackingLinks
@@ -168,3 +168,16 @@ async def test_campaign_fields_are_the_base_fields_and_the_leads_custom_columns(
     other = await make_world()
     await Lead.filter(id=other.leads[0].id).update(custom=["not", "an", "object"])
     assert "city" not in await campaign_fields(other.campaign.id)
+
+
+async def test_no_message_without_a_sender_identity() -> None:
+    world = await make_world()
+    assert (await sender_identity(world.workspace.id)).complete
+    await Workspace.filter(id=world.workspace.id).update(sender_address="  ")
+    assert not (await sender_identity(world.workspace.id)).complete
+    with pytest.raises(UserError) as caught:
+        await Composer(LINKS)(row_of(world, 1, 0))
+    assert caught.value.key == "content-missing-identity"
+    # a preview still shows the letter, so the manager sees what is missing
+    shown = await preview(world.workspace.id, world.campaign.id, step_position=1, lead_email=None, variant=0)
+    assert "\n—\nООО «Ромашка»\n" in shown.text
