@@ -121,14 +121,19 @@ async def unsubscribe_post(request: web.Request) -> web.Response:
     return _page(locale, t("tracking-unsubscribe-title"), t("tracking-unsubscribed"), "", status=200)
 
 
+def _reader_locale(request: web.Request) -> str:
+    """The reader's first language (`Accept-Language: en-US,en;q=0.9` → en), for pages with no row behind them."""
+    return pick_locale(request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip())
+
+
 def _not_found(request: web.Request) -> web.Response:
-    locale = pick_locale(request.headers.get("Accept-Language", "").split(",")[0])
+    locale = _reader_locale(request)
     t = translator(locale)
     return _page(locale, t("tracking-not-found-title"), t("tracking-not-found"), "", status=404)
 
 
 def _too_large(request: web.Request) -> web.Response:
-    locale = pick_locale(request.headers.get("Accept-Language", "").split(",")[0])
+    locale = _reader_locale(request)
     t = translator(locale)
     return _page(locale, t("tracking-too-large-title"), t("tracking-too-large"), "", status=413)
 

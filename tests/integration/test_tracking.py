@@ -132,6 +132,8 @@ async def test_bad_tokens_sizes_and_methods(client: TestClient) -> None:  # type
         response = await client.post(bad, data=b"List-Unsubscribe=One-Click")
         assert response.status == 404, bad
         assert (await client.get(bad)).status == 404
+    english = await client.get(f"/t/u/{token[:-1]}", headers={"Accept-Language": "en-GB;q=0.9,ru;q=0.5"})
+    assert english.status == 404 and "Link not found" in await english.text()
     big = await client.post(good, data=b"List-Unsubscribe=One-Click&" + b"x" * 1100)
     assert big.status == 413
 
