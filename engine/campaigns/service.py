@@ -745,7 +745,7 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
     now = clock.now()
     since = now - dt.timedelta(days=1)
     if (
-        await OutboundMessage.filter(campaign_id=campaign.id, kind=MessageKind.TEST, created_at__gte=since).count()
+        await OutboundMessage.filter(campaign_id=campaign.id, kind=MessageKind.TEST, scheduled_at__gte=since).count()
         >= TEST_SENDS_PER_DAY
     ):
         raise UserError("error-campaign-test-limit", max=TEST_SENDS_PER_DAY)
