@@ -132,16 +132,12 @@ def _step_line(ctx: Ctx, step: StepSpec) -> str:
     "campaign_preview",
     Access.MANAGE,
     CAMPAIGN_ARG,
-    Arg("email", required=False, max_length=320),
-    Arg("step", kind="int", required=False),
-    Arg("variant", required=False, max_length=1),
-    example="q1-acme ivan@example.com 1 A",
+    Arg("options", kind="rest", required=False),
+    example="q1-acme ivan@example.com 2 B",
 )
 async def campaign_preview(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """How a step reads for a lead (or sample fields): subject and text."""
-    email = args["email"] if args["email"] and "@" in args["email"] else None
-    variant = _variant(args["variant"]) if args["variant"] else None
-    step = args["step"] if args["step"] is not None else 1
+    """How a step reads for a lead (or sample fields): [lead email] [step] [variant], in any order."""
+    email, step, variant = _preview_options((args["options"] or "").split())
     name, composed = await service.preview(ctx.actor, args["name"], lead_email=email, step=step, variant=variant)
     text = str(composed.text)
     reply = Reply().add(ctx.t("campaign-preview-title", name=name, step=step), "title")
@@ -150,6 +146,23 @@ async def campaign_preview(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if len(text) > PREVIEW_SHOWN_CHARS:
         reply.files.append(Attachment(f"{name}-step{step}.txt", text.encode(), "text/plain"))
     return reply
+
+
+def _preview_options(words: list[str]) -> tuple[str | None, int, int | None]:
+    """A lead's address (has "@"), a step number (digits), a variant letter — each optional, in any order."""
+    email: str | None = None
+    step = 1
+    variant: int | None = None
+    for word in words:
+        if "@" in word and email is None:
+            email = word
+        elif word.isascii() and word.isdigit() and len(word) <= 2:
+            step = int(word)
+        elif len(word) == 1 and word.isalpha():
+            variant = _variant(word)
+        else:
+            raise UserError("error-campaign-preview-word", word=word[:40])
+    return email, step, variant
 
 
 def _variant(letter: str) -> int:

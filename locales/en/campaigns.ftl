@@ -103,6 +103,7 @@ error-campaign-test-address = “{ $address }” is not an email address.
 error-campaign-test-no-mailbox = The group of { $name } has no mailbox that sends now.
 error-campaign-test-limit = At most { $max } tests of a campaign a day.
 error-campaign-preview-step = Campaign { $name } has no step { $step }.
+error-campaign-preview-word = “{ $word }” is not understood: give a lead's address, a step number and a variant letter, e.g. /campaign_preview q1 ivan@example.com 2 B
 error-campaign-preview-missing = Preview is not available yet.
 error-campaign-variant-letter = A variant is one letter: { $letters }.
 error-campaign-steps-running = Campaign { $name } is running: pause it (/campaign_pause { $name }) to change the sequence.

@@ -103,6 +103,7 @@ error-campaign-test-address = «{ $address }» — не адрес электр�
 error-campaign-test-no-mailbox = В группе { $name } нет ящика, который сейчас отправляет.
 error-campaign-test-limit = Не больше { $max } тестов кампании в сутки.
 error-campaign-preview-step = В кампании { $name } нет шага { $step }.
+error-campaign-preview-word = «{ $word }» не понято: укажите адрес лида, номер шага и букву варианта, например /campaign_preview q1 ivan@example.com 2 B
 error-campaign-preview-missing = Предпросмотр пока недоступен.
 error-campaign-variant-letter = Вариант — одна буква: { $letters }.
 error-campaign-steps-running = Кампания { $name } идёт: приостановите её (/campaign_pause { $name }), чтобы менять цепочку.
