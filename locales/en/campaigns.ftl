@@ -126,6 +126,24 @@ error-campaign-steps-subject-long = Step { $step }, variant { $variant } (line {
 error-campaign-steps-no-body = Step { $step }, variant { $variant } (line { $line }): there is no text.
 error-campaign-steps-body-long = Step { $step }, variant { $variant } (line { $line }): the text is { $length } characters, at most { $max }.
 error-campaign-steps-template = Step { $step }, variant { $variant } (line { $line }), { $part }: { $detail }
+arg-campaign-new-name = campaign
+arg-campaign-new-settings = key=value settings
+arg-campaign-set-name = campaign
+arg-campaign-set-settings = key=value settings
+arg-campaign-group-name = campaign
+arg-campaign-group-mailboxes = mailboxes and domains
+arg-campaign-steps-name = campaign
+arg-campaign-steps-steps = the sequence
+arg-campaign-steps-file = .txt file
+arg-campaign-preview-name = campaign
+arg-campaign-preview-options = lead address, step, variant
+arg-campaign-test-name = campaign
+arg-campaign-test-email = your address
+arg-campaign-start-name = campaign
+arg-campaign-confirm-token = confirmation
+arg-campaign-pause-name = campaign
+arg-campaign-resume-name = campaign
+arg-campaign-name = campaign
 cmd-campaigns = the workspace's campaigns
 cmd-campaign-new = create a campaign (guided)
 cmd-campaign-set = campaign settings: window, days, time zone, caps, HTML

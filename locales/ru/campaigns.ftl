@@ -126,6 +126,24 @@ error-campaign-steps-subject-long = Шаг { $step }, вариант { $variant 
 error-campaign-steps-no-body = Шаг { $step }, вариант { $variant } (строка { $line }): нет текста письма.
 error-campaign-steps-body-long = Шаг { $step }, вариант { $variant } (строка { $line }): текст { $length } символов, можно { $max }.
 error-campaign-steps-template = Шаг { $step }, вариант { $variant } (строка { $line }), { $part }: { $detail }
+arg-campaign-new-name = кампания
+arg-campaign-new-settings = настройки ключ=значение
+arg-campaign-set-name = кампания
+arg-campaign-set-settings = настройки ключ=значение
+arg-campaign-group-name = кампания
+arg-campaign-group-mailboxes = ящики и домены
+arg-campaign-steps-name = кампания
+arg-campaign-steps-steps = цепочка писем
+arg-campaign-steps-file = файл .txt
+arg-campaign-preview-name = кампания
+arg-campaign-preview-options = адрес лида, шаг, вариант
+arg-campaign-test-name = кампания
+arg-campaign-test-email = ваш адрес
+arg-campaign-start-name = кампания
+arg-campaign-confirm-token = подтверждение
+arg-campaign-pause-name = кампания
+arg-campaign-resume-name = кампания
+arg-campaign-name = кампания
 cmd-campaigns = кампании пространства
 cmd-campaign-new = создать кампанию (дальше — подсказки)
 cmd-campaign-set = настройки кампании: окно, дни, пояс, лимиты, HTML
