@@ -9,11 +9,13 @@ import datetime as dt
 import pytest
 from redis.asyncio import Redis
 
+from bot.runner import Runner
 from engine.access import Actor
 from engine.campaigns import service
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.errors import AlreadyInState, Conflict, Forbidden, NotFound, UserError
+from engine.i18n import translator
 from models import (
     AuditLog,
     Campaign,
@@ -352,3 +354,26 @@ async def test_a_test_send_is_queued_from_a_graduated_mailbox(clock: FrozenClock
     with pytest.raises(UserError) as limit:
         await service.send_test(manager, clock, "q1", "me@acme.example")
     assert limit.value.key == "error-campaign-test-limit"
+
+
+async def test_the_status_of_a_big_group_stays_one_readable_message(clock: FrozenClock, redis: Redis) -> None:
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}}, services={"redis": redis})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "en")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await Workspace.filter(id=ws.id).update(timezone="UTC")
+    boxes = await mailboxes(ws, "fleet.test", 300, status=MailboxStatus.ACTIVE)
+    assert (await runner.run_line(admin, "c1", "/campaign_new q1")).ok
+    group = await runner.run_line(admin, "c1", "/campaign_group q1 fleet.test")
+    assert translator("en")(
+        "campaign-group-line", ready=300, total=300, stages="working (maintenance warmup): 300"
+    ) in (group.plain_text())
+    await CapDeferral.bulk_create([
+        CapDeferral(workspace=ws, mailbox=b, day=NOW.date(), cap=CapKind.DOMAIN, source="campaign", wanted=5,
+                    allowed=2, updated_at=NOW)
+        for b in boxes
+    ])  # fmt: skip
+    status = (await runner.run_line(admin, "c1", "/campaign q1")).plain_text()
+    assert len(status) < 4096, len(status)
+    assert translator("en")("list-more", count=300 - 30) in status
+    assert "box0@fleet.test: wanted 5, allowed 2 — the mailbox's share of its domain's daily cap" in status
