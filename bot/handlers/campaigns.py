@@ -29,8 +29,13 @@ STATE_ORDER: Final = (
 )
 
 
+def _reason(ctx: Ctx, reason: Reason) -> str:
+    text = ctx.t(reason.key, **reason.params)
+    return text if reason.step is None else ctx.t("campaign-reason-step", step=reason.step, text=text)
+
+
 def _reasons(ctx: Ctx, reasons: tuple[Reason, ...]) -> str:
-    return brief(ctx, [f"• {ctx.t(r.key, **r.params)}" for r in reasons], limit=LINES_SHOWN, sep="\n")
+    return brief(ctx, [f"• {_reason(ctx, r)}" for r in reasons], limit=LINES_SHOWN, sep="\n")
 
 
 def _group(ctx: Ctx, group: GroupSummary) -> str:

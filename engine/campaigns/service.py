@@ -37,6 +37,7 @@ from engine.campaigns.steps import StepSpec, parse_steps
 from engine.clock import Clock
 from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
+from engine.i18n import translator
 from engine.lifecycle import check_transition, transition_campaign
 from engine.mail.message import make_message_id
 from engine.sending.why import mailboxes_named
@@ -86,6 +87,7 @@ class Reason:
 
     key: str
     params: dict[str, str | int] = field(default_factory=dict)
+    step: int | None = None  # the step a content finding is about
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,11 +378,14 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
     """Replace the campaign's steps with those of `text` (format: `engine.campaigns.steps`), each template checked
     by `engine.campaigns.template.parse`. Only a draft or paused campaign's steps may change.
 
-    Raises the parser's `error-campaign-steps-*`, `UserError("error-campaign-steps-template")` (step, variant,
-    part, line, detail), `NotFound`, `Conflict("error-campaign-steps-running")`.
+    Raises the parser's `error-campaign-steps-*`, the template parser's `error-template-syntax` (its `where`
+    names the step, the variant, the part and the line), `NotFound`, `Conflict("error-campaign-steps-running")`.
     """
     workspace_id = require_manager(actor)
-    specs = await asyncio.to_thread(_parse, text) if len(text) > OFF_LOOP_CHARS else _parse(text)
+    if len(text) > OFF_LOOP_CHARS:
+        specs = await asyncio.to_thread(_parse, text, actor.locale)
+    else:
+        specs = _parse(text, actor.locale)
     async with in_transaction():
         campaign = await _campaign(workspace_id, name, lock=True)
         if campaign.status is CampaignStatus.RUNNING:
@@ -394,7 +399,7 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
                     position=s.number,
                     delay_days=s.delay_days,
                     business_days=s.business_days,
-                    variants=s.to_json(),
+                    variants=s.to_json(specs[0] if s.number > 1 else None),
                 )
                 for s in specs
             ]
@@ -406,27 +411,29 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
     return StepsSaved(campaign.name, tuple(specs))
 
 
-def _parse(text: str) -> list[StepSpec]:
+def _parse(text: str, locale: str) -> list[StepSpec]:
+    """The steps of `text`, each template parsed by `engine.campaigns.template.parse`, whose errors name the
+    template by `where`: the step, the variant, the part and the line, in the reader's language."""
     specs = parse_steps(text)
     template = _seam("engine.campaigns.template")
     if template is None:  # HOOK(content): until engine.campaigns.template is merged, the structure only
         return specs
+    t = translator(locale)
     for step in specs:
         for variant in step.variants:
-            for part, value in (("subject", variant.subject), ("body", variant.body)):
-                if not value:
-                    continue
-                try:
-                    template.parse(value, where=f"{step.number}{variant.letter}:{part}")
-                except UserError as exc:
-                    raise UserError(
-                        "error-campaign-steps-template",
+            for part, value, line in (
+                ("subject", variant.subject, variant.subject_line),
+                ("body", variant.body, variant.line),
+            ):
+                if value:
+                    where = t(
+                        "campaign-steps-where",
                         step=step.number,
                         variant=variant.letter,
-                        part=part,
-                        line=variant.line,
-                        detail=str(exc.params.get("detail", exc.key))[:200],
-                    ) from None
+                        part=t(f"campaign-steps-part-{part}"),
+                        line=line,
+                    )
+                    template.parse(value, where=where)
     return specs
 
 
@@ -473,7 +480,7 @@ async def _start(
         return result
     if warnings and not override:
         return result
-    if warnings and acknowledged is not None and any(w.key not in acknowledged for w in warnings):
+    if warnings and acknowledged is not None and any(_ack(w) not in acknowledged for w in warnings):
         return result  # a new warning came up since the button was offered: it needs its own confirmation
     first = campaign.started_at is None
     await transition_campaign(
@@ -510,7 +517,7 @@ async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason],
     if not has_identity:
         errors.append(Reason("campaign-refuse-no-identity"))
     if steps:
-        content_errors, content_warnings = await _content(campaign, steps, space, has_identity)
+        content_errors, content_warnings = await _content(campaign, steps, space)
         errors += content_errors
         warnings += content_warnings
     if active and group.ready:
@@ -521,21 +528,26 @@ async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason],
     return errors, warnings
 
 
-async def _content(
-    campaign: Campaign, steps: list[Step], space: Workspace, has_identity: bool
-) -> tuple[list[Reason], list[Reason]]:
+async def _content(campaign: Campaign, steps: list[Step], space: Workspace) -> tuple[list[Reason], list[Reason]]:
+    """`engine.campaigns.content.check_content` on each step's variants as stored (the sender identity is checked
+    by the caller, once)."""
     content = _seam("engine.campaigns.content")
     if content is None:  # HOOK(content): "could not check" is never "clean": the manager confirms it
         return [], [Reason("campaign-warn-unchecked")]
-    variants = [(str(v.get("subject", "")), str(v.get("body", ""))) for s in steps for v in s.variants]
     custom: set[str] = set()
     leads = Lead.filter(enrollments__campaign_id=campaign.id).limit(1000).values_list("custom", flat=True)
     for fields in await leads:
-        custom |= set((fields or {}).keys()) if isinstance(fields, dict) else set()
-    known = {"email", "first_name", "last_name", "company", "sender_name", "sender_company", *custom}
-    findings = content.check_content(variants, known_fields=known, locale=space.locale, has_identity=has_identity)
-    errors = [Reason(f.key, dict(f.params)) for f in findings if f.severity == "error"]
-    warnings = [Reason(f.key, dict(f.params)) for f in findings if f.severity != "error"]
+        custom |= set(fields.keys()) if isinstance(fields, dict) else set()
+    errors: list[Reason] = []
+    warnings: list[Reason] = []
+    for step in steps:
+        variants = [(str(v.get("subject", "")), str(v.get("body", ""))) for v in step.variants]
+        if len(set(variants)) == 1:
+            variants = variants[:1]  # one text stored for every variant of step 1: checked once
+        findings = content.check_content(variants, known_fields=custom, locale=space.locale, has_identity=True)
+        for f in findings:
+            reason = Reason(f.key, dict(f.params), step=step.position)
+            (errors if f.severity == "error" else warnings).append(reason)
     return errors, warnings
 
 
@@ -561,10 +573,15 @@ async def request_confirmation(redis: Redis, actor: Actor, result: StartResult) 
         "workspace_id": actor.workspace_id,
         "campaign_id": result.campaign_id,
         "person_id": actor.person_id,
-        "warnings": sorted({w.key for w in result.warnings}),
+        "warnings": sorted({_ack(w) for w in result.warnings}),
     }
     await redis.set(CONFIRM_PREFIX + token, json.dumps(value), ex=CONFIRM_TTL_S)
     return token
+
+
+def _ack(warning: Reason) -> str:
+    """What a confirmation acknowledges of a warning: its kind and step (numbers in it may move meanwhile)."""
+    return f"{warning.key}@{warning.step or 0}"
 
 
 async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) -> StartResult:

@@ -21,8 +21,8 @@ In English: `--- step 2 after 3 days`, `--- step 3 after 2 business days`, `=== 
 the previous one, in calendar or business (Monday–Friday) days. A step's first variant is A, implicit unless a
 `=== вариант A` header opens the step. A weight is a share in percent: variants without one split what the others
 leave of 100; when every variant has one they are relative. A follow-up has one variant (for every lead) or as
-many as step 1 (a lead keeps its step-1 variant letter). Step 1 needs a subject; a follow-up without one is sent
-as a reply in the same thread.
+many as step 1 (a lead keeps its step-1 variant letter). Step 1 needs a subject; a follow-up without one gets
+"Re: " and the subject of step 1 (of the same variant), as a reply in the same thread.
 
 Templates themselves (placeholders, spintax) are checked by `engine.campaigns.template.parse` in the service;
 here only the structure and the bounds.
@@ -74,7 +74,8 @@ class VariantSpec:
     subject: str
     body: str
     weight: int
-    line: int
+    line: int  # the first line of the body
+    subject_line: int = 0  # the line of the subject (0: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +89,22 @@ class StepSpec:
     variants: tuple[VariantSpec, ...]
     line: int
 
-    def to_json(self) -> list[dict[str, str | int]]:
-        """`Step.variants`: `[{"subject", "body", "weight"}]`."""
-        return [{"subject": v.subject, "body": v.body, "weight": v.weight} for v in self.variants]
+    def to_json(self, first: StepSpec | None = None) -> list[dict[str, str | int]]:
+        """`Step.variants`: `[{"subject", "body", "weight"}]`, for storing after step 1 (`first`).
+
+        A follow-up written with one variant is stored once per variant of step 1 (a lead keeps the variant index
+        drawn at step 1, so every index must exist in every step); a follow-up without a subject gets "Re: " and
+        the step-1 subject of the same variant.
+        """
+        count = len(first.variants) if first is not None and len(self.variants) == 1 else len(self.variants)
+        stored: list[dict[str, str | int]] = []
+        for index in range(count):
+            variant = self.variants[min(index, len(self.variants) - 1)]
+            subject = variant.subject
+            if not subject and first is not None:
+                subject = f"Re: {first.variants[min(index, len(first.variants) - 1)].subject}"
+            stored.append({"subject": subject, "body": variant.body, "weight": variant.weight})
+        return stored
 
 
 @dataclass
@@ -253,8 +267,10 @@ def _variant(step: _Step, variant: _Variant, weight: int) -> VariantSpec:
     where = {"step": step.number, "variant": variant.letter}
     subject = ""
     start = lines[0][0] if lines else variant.line
+    subject_line = 0
     if lines and (match := _SUBJECT.fullmatch(lines[0][1].strip())):
         subject = match["s"].strip()
+        subject_line = start
         lines.pop(0)
         if not subject:
             raise UserError("error-campaign-steps-no-subject", line=start, **where)
@@ -273,4 +289,4 @@ def _variant(step: _Step, variant: _Variant, weight: int) -> VariantSpec:
         raise UserError(
             "error-campaign-steps-body-long", line=lines[0][0], length=len(body), max=MAX_TEMPLATE_CHARS, **where
         )
-    return VariantSpec(variant.letter, subject, body, weight, lines[0][0])
+    return VariantSpec(variant.letter, subject, body, weight, lines[0][0], subject_line)

@@ -4,6 +4,7 @@ stand-in module with the agreed signature, so this wiring is tested whether or n
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 from collections.abc import Collection, Sequence
@@ -94,16 +95,20 @@ def compose(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 async def test_a_template_error_names_the_step_variant_part_and_line(clock: FrozenClock, template: list[str]) -> None:
     ws = await space()
-    manager = actor(ws)
+    manager = dataclasses.replace(actor(ws), locale="en")
     await service.create_campaign(manager, clock, "q1")
     await service.set_steps(manager, clock, "q1", STEPS)
-    assert template == ["1A:subject", "1A:body", "2A:body"]  # a follow-up without a subject has none to parse
+    assert template == [  # a follow-up without a subject has none to parse
+        "step 1, variant A, subject (line 1)",
+        "step 1, variant A, text (line 2)",
+        "step 2, variant A, text (line 4)",
+    ]
     broken = "Subject: fine\nbody\n=== variant B\nSubject: ok\nHello {first_name\n--- step 2 after 1 day\nx"
     with pytest.raises(UserError) as caught:
         await service.set_steps(manager, clock, "q1", broken)
     assert (caught.value.key, caught.value.params) == (
-        "error-campaign-steps-template",
-        {"step": 1, "variant": "B", "part": "body", "line": 5, "detail": "unclosed {"},
+        "error-template-syntax",
+        {"where": "step 1, variant B, text (line 5)", "detail": "unclosed {"},
     )
     assert await Step.filter(campaign__name="q1").count() == 2  # the earlier steps stay
 
@@ -122,7 +127,8 @@ async def test_content_errors_refuse_and_warnings_need_the_override(
     assert [r.key for r in result.warnings] == ["content-shouting"]
     [call] = content
     assert call["variants"] == [("FREE offer!!!", "Hi {first_name}")] and (call["locale"], call["id"]) == ("en", True)
-    assert {"email", "first_name", "company", "sender_name", lead} <= call["known"]
+    assert call["known"] == {lead}  # the custom columns of the enrolled leads
+    assert [r.step for r in (*result.errors, *result.warnings)] == [1, 1]
 
     await service.set_steps(manager, clock, "q1", "Subject: An offer!!!\nHi {first_name}")
     waiting = await service.start_campaign(manager, clock, "q1")

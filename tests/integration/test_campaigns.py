@@ -176,6 +176,7 @@ async def test_steps_are_stored_and_replaced_and_frozen_while_running(clock: Fro
     rows = await Step.filter(campaign_id=campaign.id).order_by("position")
     assert [(s.position, s.delay_days, s.business_days) for s in rows] == [(1, 0, False), (2, 3, True)]
     assert rows[0].variants == [{"subject": "Привет, {first_name|коллега}", "body": "Коротко о нас.", "weight": 100}]
+    assert rows[1].variants == [{"subject": "Re: Привет, {first_name|коллега}", "body": "Напоминаю.", "weight": 100}]
     with pytest.raises(UserError) as bad:
         await service.set_steps(manager, clock, "q1", "Тема: x\nтело\n--- шаг 3 через 1 день\nz")
     assert (bad.value.key, bad.value.params["line"]) == ("error-campaign-steps-order", 3)

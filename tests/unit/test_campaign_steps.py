@@ -57,7 +57,13 @@ def test_russian_headers_delays_and_variants() -> None:
     assert (b.subject, b.body, b.weight) == ("Вопрос", "Письмо B", 30)
     assert (second.delay_days, second.business_days, second.variants[0].subject) == (3, False, "")
     assert (third.delay_days, third.business_days, third.variants[0].subject) == (2, True, "Последнее")
-    assert second.to_json() == [{"subject": "", "body": "Второе письмо", "weight": 100}]
+    assert second.to_json(first) == [
+        {"subject": "Re: Привет, {first_name|коллега}", "body": "Второе письмо", "weight": 100},
+        {"subject": "Re: Вопрос", "body": "Второе письмо", "weight": 100},
+    ]
+    assert third.to_json(first) == [{"subject": "Последнее", "body": "Третье", "weight": 100}] * 2
+    assert first.to_json() == [{"subject": a.subject, "body": a.body, "weight": 70}, {"subject": "Вопрос",
+                               "body": "Письмо B", "weight": 30}]  # fmt: skip
 
 
 def test_english_headers_any_case_and_explicit_first_step_and_variant() -> None:
