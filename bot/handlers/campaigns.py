@@ -9,7 +9,7 @@ from bot.command import LINES_SHOWN, Access, Arg, ArgMissing, Ctx, brief, comman
 from engine.campaigns import service
 from engine.campaigns.options import split_pairs, weekdays_text
 from engine.campaigns.service import CampaignStatusView, GroupSummary, Reason, StartResult
-from engine.campaigns.steps import LETTERS, StepSpec
+from engine.campaigns.steps import LETTERS, MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_VARIANTS, StepSpec
 from engine.errors import UserError
 from engine.reply import Attachment, Button, Reply
 from engine.uploads import decode_upload_async
@@ -74,9 +74,8 @@ async def campaign_new(ctx: Ctx, args: dict[str, Any]) -> Reply:
     campaign = await service.create_campaign(ctx.actor, ctx.clock, args["name"], pairs)
     name = campaign.name
     reply = Reply().add(ctx.t("campaign-created", name=name), "title")
-    return reply.add(ctx.t("campaign-next-steps", name=name)).add(
-        f"/campaign_steps {name}\n{ctx.t('campaign-steps-sample')}", "pre"
-    )
+    reply.add(ctx.t("campaign-next-steps", name=name))
+    return reply.add(f"/campaign_steps {name}\n{ctx.t('campaign-steps-sample')}", "pre").add(_rules(ctx))
 
 
 @command(
@@ -118,11 +117,21 @@ async def campaign_steps(ctx: Ctx, args: dict[str, Any]) -> Reply:
     text = await decode_upload_async(file.content) if file is not None else args["steps"]
     if not text:
         step_arg = Arg("steps", kind="block")
-        raise ArgMissing("campaign-steps-ask", step_arg, name=args["name"], sample=ctx.t("campaign-steps-sample"))
+        raise ArgMissing(
+            "campaign-steps-ask",
+            step_arg,
+            name=args["name"],
+            sample=ctx.t("campaign-steps-sample"),
+            rules=_rules(ctx),
+        )
     saved = await service.set_steps(ctx.actor, ctx.clock, args["name"], text)
     lines = [_step_line(ctx, s) for s in saved.steps]
     reply = Reply().add(ctx.t("campaign-steps-saved", name=saved.name, count=len(saved.steps)), "title")
     return reply.add("\n".join(lines)).add(ctx.t("campaign-steps-next", name=saved.name))
+
+
+def _rules(ctx: Ctx) -> str:
+    return ctx.t("campaign-steps-rules", steps=MAX_STEPS, variants=MAX_VARIANTS, chars=MAX_TEMPLATE_CHARS)
 
 
 def _step_line(ctx: Ctx, step: StepSpec) -> str:
