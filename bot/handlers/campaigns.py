@@ -13,8 +13,7 @@ from engine.campaigns.steps import LETTERS, MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_V
 from engine.errors import UserError
 from engine.reply import Attachment, Button, Reply
 from engine.uploads import decode_upload_async
-from engine.warmup.graduation import Stage
-from models.enums import EnrollmentState
+from models.enums import CampaignStatus, EnrollmentState
 
 PREVIEW_SHOWN_CHARS: Final = 3000
 """How much of a previewed body the message shows; the whole text comes as a .txt file."""
@@ -296,8 +295,8 @@ async def campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
         reply.add(
             ctx.t("campaign-deferrals-title", day=str(view.day)) + "\n" + brief(ctx, lines, limit=LINES_SHOWN, sep="\n")
         )
-    elif view.status.value == "running":
+    elif view.status is CampaignStatus.RUNNING:
         reply.add(ctx.t("campaign-deferrals-none"))
-    if view.group.ready == 0 and view.group.stages and Stage.GRADUATED not in view.group.stages:
+    if view.group.stages and not view.group.ready:
         reply.add(ctx.t("campaign-group-none-ready"))
     return reply

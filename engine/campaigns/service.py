@@ -313,8 +313,7 @@ async def set_group(actor: Actor, clock: Clock, name: str, targets: Sequence[str
             [box] = await mailboxes_named(workspace_id, target)  # NotFound names the address
             boxes[box.id] = box
         else:
-            await mailboxes_named(workspace_id, target)  # NotFound names the domain
-            domain = await Domain.get(workspace_id=workspace_id, name=to_ascii(target))
+            domain = await _domain(workspace_id, target)
             domains[domain.id] = domain
     async with in_transaction():
         campaign = await _campaign(workspace_id, name, lock=True)
@@ -330,6 +329,17 @@ async def set_group(actor: Actor, clock: Clock, name: str, targets: Sequence[str
             mailboxes=sorted(b.address for b in boxes.values())[:50], domains=sorted(d.name for d in domains.values()),
         )  # fmt: skip
     return await _group(campaign, clock)
+
+
+async def _domain(workspace_id: int, name: str) -> Domain:
+    try:
+        ascii_name = to_ascii(name)
+    except UserError:
+        raise NotFound("error-domain-not-found", name=name[:253]) from None
+    domain = await Domain.get_or_none(workspace_id=workspace_id, name=ascii_name)
+    if domain is None:
+        raise NotFound("error-domain-not-found", name=name[:253])
+    return domain
 
 
 async def group_mailboxes(campaign_id: int) -> list[Mailbox]:
