@@ -170,6 +170,7 @@ class CampaignStatusView:
     pending: int  # planned or queued rows
     next_due: dt.datetime | None
     per_step: tuple[StepCount, ...]
+    waiting: tuple[tuple[int, int], ...]  # (step, active leads whose next email is that step)
     deferrals: tuple[DeferralLine, ...]
     day: dt.date
 
@@ -698,6 +699,15 @@ async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStat
             .values("next_due_at")
         )
         next_due = due["next_due_at"] if due else None
+    waiting_rows = await (
+        Enrollment.filter(campaign_id=campaign.id, state=EnrollmentState.ACTIVE)
+        .annotate(n=Count("id"))
+        .group_by("current_step")
+        .values("current_step", "n")
+    )
+    waiting: Counter[int] = Counter()
+    for r in waiting_rows:  # current_step is the position of the next step (0 before the first one)
+        waiting[max(1, int(r["current_step"] or 0))] += int(r["n"])
     group = await _group(campaign, clock)
     deferrals = await _deferrals(campaign, clock, day)
     steps = await Step.filter(campaign_id=campaign.id).count()
@@ -725,6 +735,7 @@ async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStat
         pending=pending,
         next_due=next_due,
         per_step=per_step,
+        waiting=tuple(sorted(waiting.items())),
         deferrals=deferrals,
         day=day,
     )

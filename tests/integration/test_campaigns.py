@@ -300,6 +300,7 @@ async def test_status_counts_progress_steps_and_todays_deferrals(clock: FrozenCl
     enrollments = list(await Enrollment.filter(campaign_id=campaign.id).order_by("id"))
     await Enrollment.filter(id=enrollments[0].id).update(state=EnrollmentState.REPLIED)
     await Enrollment.filter(id=enrollments[1].id).update(state=EnrollmentState.BOUNCED)
+    await Enrollment.filter(id=enrollments[2].id).update(current_step=2)
     for n, (e, status, sent_at) in enumerate([
         (enrollments[0], MessageStatus.SENT, NOW - dt.timedelta(days=2)),
         (enrollments[1], MessageStatus.BOUNCED, NOW - dt.timedelta(hours=1)),
@@ -327,6 +328,7 @@ async def test_status_counts_progress_steps_and_todays_deferrals(clock: FrozenCl
     assert (view.enrolled, view.states[EnrollmentState.ACTIVE], view.states[EnrollmentState.REPLIED]) == (4, 2, 1)
     assert (view.sent_today, view.sent_total, view.pending, view.next_due) == (2, 3, 1, NOW + dt.timedelta(hours=3))
     assert [(c.position, c.variant, c.sent) for c in view.per_step] == [(1, 0, 2), (1, 1, 1)]
+    assert view.waiting == ((1, 1), (2, 1))  # one lead still before step 1, one past it
     assert [(d.cap, d.wanted, d.allowed, d.mailbox) for d in view.deferrals] == [
         (CapKind.CAMPAIGN, 9, 5, ""),
         (CapKind.MAILBOX, 3, 1, "box0@ready.test"),
