@@ -494,16 +494,17 @@ async def _start(
     if warnings and acknowledged is not None and any(_ack(w) not in acknowledged for w in warnings):
         return result  # a new warning came up since the button was offered: it needs its own confirmation
     first = campaign.started_at is None
-    await transition_campaign(
-        campaign, CampaignStatus.RUNNING, clock=clock, reason="started" if first else "resumed",
-        actor_id=actor.person_id,
-    )  # fmt: skip
-    if first:
-        await Campaign.filter(id=campaign.id, started_at__isnull=True).update(started_at=clock.now())
-    await _audit(
-        actor, workspace_id, clock, campaign, "start" if first else "resume",
-        confirmed=[w.key for w in warnings],
-    )  # fmt: skip
+    async with in_transaction():  # the transition, its stamp and its audit together
+        await transition_campaign(
+            campaign, CampaignStatus.RUNNING, clock=clock, reason="started" if first else "resumed",
+            actor_id=actor.person_id,
+        )  # fmt: skip
+        if first:
+            await Campaign.filter(id=campaign.id, started_at__isnull=True).update(started_at=clock.now())
+        await _audit(
+            actor, workspace_id, clock, campaign, "start" if first else "resume",
+            confirmed=[w.key for w in warnings],
+        )  # fmt: skip
     return StartResult(campaign.name, True, (), tuple(warnings), campaign.id)
 
 
@@ -569,8 +570,11 @@ async def pause_campaign(actor: Actor, clock: Clock, name: str) -> Campaign:
     """
     workspace_id = require_manager(actor)
     campaign = await _campaign(workspace_id, name)
-    await transition_campaign(campaign, CampaignStatus.PAUSED, clock=clock, reason="paused", actor_id=actor.person_id)
-    await _audit(actor, workspace_id, clock, campaign, "pause")
+    async with in_transaction():
+        await transition_campaign(
+            campaign, CampaignStatus.PAUSED, clock=clock, reason="paused", actor_id=actor.person_id
+        )
+        await _audit(actor, workspace_id, clock, campaign, "pause")
     return campaign
 
 

@@ -99,6 +99,9 @@ async def test_telegram_campaign_from_creation_to_a_confirmed_start_a_pause_and_
     assert EN("campaign-steps-saved", name="q1", count=2) in visible(saved.text)
     steps = await Step.filter(campaign__name="q1").order_by("position")
     assert steps[0].variants[0]["body"] == 'A short note about "us".' and steps[1].business_days
+    await anna.upload_document("sequence.txt", STEPS.encode("utf-16"), caption="/campaign_steps q1")
+    [from_file] = await anna.wait_replies()
+    assert EN("campaign-steps-saved", name="q1", count=2) in visible(from_file.text)
     inline = await ask(anna, "/campaign_steps q1\n" + STEPS.replace("3 business days", "2 days"))
     assert EN("campaign-step-calendar", step=2, days=2, variants="A 100") in inline
     bad = await ask(anna, "/campaign_steps q1\nSubject: x\nbody\n--- step 3 after 1 day\ny")
