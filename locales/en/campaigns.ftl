@@ -80,7 +80,10 @@ campaign-refuse-not-ready = no mailbox of the group is ready: { $warming } are w
 campaign-refuse-no-identity = the sender identity for the footer (the workspace's name and address) is not set: emails without it break advertising law
 campaign-reason-step = step { $step }: { $text }
 campaign-warn-unchecked = the content check is not available: the text was not checked
-campaign-warn-slow = { $leads } leads, { $ready } ready mailboxes: step 1 alone takes about { $days } days
+campaign-warn-slow = { $leads } leads, { $ready } ready { $ready ->
+    [one] mailbox
+   *[other] mailboxes
+}: step 1 alone takes about { $days } days
 campaign-title = { $name } — { $status }, steps: { $steps }
 campaign-progress = Leads: { $enrolled } ({ $states })
 campaign-sent = Sent today: { $today }, in total: { $total }; planned: { $pending }; next: { $next }
