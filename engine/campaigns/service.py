@@ -122,6 +122,7 @@ class GroupSummary:
     domains: tuple[str, ...]
     stages: dict[Stage, int]
     first_ready: dt.date | None  # the earliest day a warming mailbox of the group may graduate
+    held: int = 0  # mailboxes of the group that are paused, cooling down or disabled
 
     @property
     def ready(self) -> int:
@@ -343,20 +344,25 @@ async def _domain(workspace_id: int, name: str) -> Domain:
     return domain
 
 
-async def group_mailboxes(campaign_id: int) -> list[Mailbox]:
-    """The live mailboxes of a campaign's group: those named, and those of the domains named (not retired,
-    disabled or paused)."""
+async def group_mailboxes(campaign_id: int, *, live: bool = True) -> list[Mailbox]:
+    """The mailboxes of a campaign's group: those named, and those of the domains named; `live`: only those
+    that are new, warming or active (not paused, cooling down, disabled or retired)."""
     ids = {int(r["id"]) for r in await Mailbox.filter(campaigns__id=campaign_id).values("id")}
     domain_ids = [int(r["id"]) for r in await Domain.filter(campaigns__id=campaign_id).values("id")]
     if domain_ids:
         ids |= {int(r["id"]) for r in await Mailbox.filter(domain_id__in=domain_ids).values("id")}
     if not ids:
         return []
-    return list(await Mailbox.filter(id__in=list(ids), status__in=list(_LIVE_BOXES)).order_by("address"))
+    query = Mailbox.filter(id__in=list(ids))
+    if live:
+        query = query.filter(status__in=list(_LIVE_BOXES))
+    return list(await query.order_by("address"))
 
 
 async def _group(campaign: Campaign, clock: Clock) -> GroupSummary:
-    boxes = await group_mailboxes(campaign.id)
+    members = await group_mailboxes(campaign.id, live=False)
+    boxes = [b for b in members if b.status in _LIVE_BOXES]
+    held = sum(1 for b in members if b.status is not MailboxStatus.RETIRED) - len(boxes)
     named = await Mailbox.filter(campaigns__id=campaign.id).order_by("address").values_list("address", flat=True)
     domains = await Domain.filter(campaigns__id=campaign.id).order_by("name").values_list("name", flat=True)
     stages: Counter[Stage] = Counter()
@@ -379,7 +385,7 @@ async def _group(campaign: Campaign, clock: Clock) -> GroupSummary:
             when = today if r.stage is Stage.READY else r.ready_on
             if when is not None and r.stage is not Stage.NOT_STARTED:
                 first_ready = when if first_ready is None else min(first_ready, when)
-    return GroupSummary(tuple(str(a) for a in named), tuple(str(d) for d in domains), dict(stages), first_ready)
+    return GroupSummary(tuple(str(a) for a in named), tuple(str(d) for d in domains), dict(stages), first_ready, held)
 
 
 # ----------------------------------------------------------------------------------------------- steps
@@ -519,11 +525,13 @@ async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason],
     if not active:
         errors.append(Reason("campaign-refuse-no-leads", {"name": campaign.name}))
     group = await _group(campaign, clock)
-    if not group.stages:
+    if not group.stages and not group.held:
         errors.append(Reason("campaign-refuse-no-group", {"name": campaign.name}))
     elif not group.ready:
         when = str(group.first_ready) if group.first_ready else "—"
         errors.append(Reason("campaign-refuse-not-ready", {"warming": group.warming, "date": when}))
+        if group.held:
+            errors.append(Reason("campaign-refuse-held", {"held": group.held}))
     space = await Workspace.get(id=campaign.workspace_id)
     has_identity = bool(space.sender_name.strip() and space.sender_address.strip())
     if not has_identity:

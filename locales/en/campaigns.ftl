@@ -77,6 +77,7 @@ campaign-refuse-no-steps = there is no sequence: /campaign_steps { $name }
 campaign-refuse-no-leads = no leads are enrolled: upload them and add them to the campaign
 campaign-refuse-no-group = the campaign has no mailbox group: /campaign_group { $name } domain
 campaign-refuse-not-ready = no mailbox of the group is ready: { $warming } are warming up, the first is ready on { $date } at the earliest
+campaign-refuse-held = paused, cooling down or disabled: { $held } (/mailbox_resume)
 campaign-refuse-no-identity = the sender identity for the footer (the workspace's name and address) is not set: emails without it break advertising law
 campaign-reason-step = step { $step }: { $text }
 campaign-warn-unchecked = the content check is not available: the text was not checked

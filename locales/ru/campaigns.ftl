@@ -77,6 +77,7 @@ campaign-refuse-no-steps = нет цепочки писем: /campaign_steps { $
 campaign-refuse-no-leads = в кампании нет лидов: загрузите и добавьте их
 campaign-refuse-no-group = у кампании нет группы ящиков: /campaign_group { $name } домен
 campaign-refuse-not-ready = ни один ящик группы ещё не готов: прогреваются { $warming }, первый будет готов не раньше { $date }
+campaign-refuse-held = приостановлены, остывают или отключены: { $held } (/mailbox_resume)
 campaign-refuse-no-identity = не задан отправитель для подписи (имя и адрес пространства): без него письма нарушают закон о рекламе
 campaign-reason-step = шаг { $step }: { $text }
 campaign-warn-unchecked = проверка содержания недоступна: текст не проверен

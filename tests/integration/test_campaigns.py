@@ -215,6 +215,12 @@ async def test_start_is_refused_with_every_reason(clock: FrozenClock) -> None:
         "campaign-refuse-not-ready", {"warming": 2, "date": str(started + dt.timedelta(days=42))})  # fmt: skip
     assert identity.key == "campaign-refuse-no-identity"
     assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
+    await Mailbox.filter(domain__name="warm.test").update(status=MailboxStatus.PAUSED)
+    result = await service.start_campaign(manager, clock, "q1")
+    assert [(r.key, r.params) for r in result.errors[:2]] == [
+        ("campaign-refuse-not-ready", {"warming": 0, "date": "—"}),
+        ("campaign-refuse-held", {"held": 2}),
+    ]
 
 
 async def test_a_warning_needs_the_override_and_a_double_start_acts_once(clock: FrozenClock) -> None:
