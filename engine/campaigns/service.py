@@ -617,17 +617,18 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
     workspace_id = require_manager(actor)
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", token):
         raise UserError("error-campaign-confirm-expired")
-    raw = await redis.getdel(CONFIRM_PREFIX + token)
-    if raw is None:
+    key = CONFIRM_PREFIX + token
+    raw = await redis.get(key)
+    pending = json.loads(raw) if raw is not None else None
+    if pending is not None and pending.get("workspace_id") != workspace_id:
+        raise NotFound("error-campaign-confirm-expired")  # another workspace's button: not this person's to use
+    if pending is None or await redis.getdel(key) is None:  # expired, or taken by a press a moment ago
         used = await redis.get(CONFIRM_PREFIX + "used:" + token)
         if used is not None:
             campaign = await Campaign.get_or_none(id=int(used), workspace_id=workspace_id)
             if campaign is not None:
                 raise Conflict("error-campaign-confirm-used", name=campaign.name, status=campaign.status.value)
         raise UserError("error-campaign-confirm-expired")
-    pending = json.loads(raw)
-    if pending.get("workspace_id") != workspace_id:
-        raise NotFound("error-campaign-confirm-expired")
     await redis.set(CONFIRM_PREFIX + "used:" + token, str(pending["campaign_id"]), ex=CONFIRM_TTL_S)
     campaign = await Campaign.get_or_none(id=int(pending["campaign_id"]), workspace_id=workspace_id)
     if campaign is None:
