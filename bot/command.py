@@ -33,6 +33,7 @@ INT_RANGES: Final = {"int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1
 """PostgreSQL's integer columns: an argument declares which one its value is compared with."""
 _INTEGER: Final = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() would also take "1_000" and "١٢"
 _ALLOWED_CONTROL: Final = frozenset("\t")
+_BLOCK_CONTROL: Final = frozenset("\t\n\r")  # a `block` argument keeps its lines
 
 
 class Access(IntEnum):
@@ -53,7 +54,7 @@ class Arg:
 
     name: str
     required: bool = True
-    kind: str = "text"  # text | int | choice | file | rest (the rest of the line)
+    kind: str = "text"  # text | int | choice | file | rest (the rest of the line) | block (the rest, lines kept)
     choices: tuple[str, ...] = ()
     max_length: int | None = None
     int_type: Literal["int4", "int8"] = "int4"
@@ -63,7 +64,7 @@ class Arg:
         """The most characters this argument takes."""
         if self.max_length is not None:
             return self.max_length
-        return REST_MAX_CHARS if self.kind == "rest" else ARG_MAX_CHARS
+        return REST_MAX_CHARS if self.kind in {"rest", "block"} else ARG_MAX_CHARS
 
 
 @dataclass
@@ -114,6 +115,15 @@ class Command:
     @property
     def file_arg(self) -> Arg | None:
         return next((a for a in self.args if a.kind == "file"), None)
+
+    @property
+    def block_arg(self) -> Arg | None:
+        return next((a for a in self.args if a.kind == "block"), None)
+
+    @property
+    def word_args(self) -> int:
+        """How many arguments are single words (those before a `block`)."""
+        return sum(1 for a in self.args if a.kind not in {"block", "file"})
 
 
 REGISTRY: dict[str, Command] = {}
@@ -169,6 +179,37 @@ def split_line(line: str) -> tuple[str, list[str]]:
     return name, words
 
 
+def split_command(line: str) -> tuple[str, list[str]]:
+    """`split_line`, except for a command with a `block` argument (a text of several lines, such as campaign
+    steps): its word arguments come from the first line, and everything after them — the rest of the first line
+    and every following line, verbatim — is one more word. Callers bound the line first (`check_text`)."""
+    stripped = line.strip()
+    first, newline, tail = stripped.partition("\n")
+    name, words = split_line(first)
+    cmd = REGISTRY.get(name)
+    if cmd is None or cmd.block_arg is None:
+        return split_line(stripped) if newline else (name, words)
+    return name, _with_block(cmd, words, tail)
+
+
+def answer_words(name: str, words: list[str], text: str) -> list[str]:
+    """The words a typed answer adds to a pending command: split like a command line, or the whole text when
+    it answers the command's `block` argument."""
+    cmd = REGISTRY.get(name)
+    if cmd is not None and cmd.block_arg is not None and len(words) >= cmd.word_args:
+        return [text.strip("\n")] if text.strip() else []
+    return split_line(f"/_ {text}")[1]
+
+
+def _with_block(cmd: Command, words: list[str], tail: str) -> list[str]:
+    lead = cmd.word_args
+    if len(words) < lead:
+        return words  # a word argument is missing: asked for first, the text can follow as the answer
+    parts = [" ".join(words[lead:]), tail.strip("\n")]
+    block = "\n".join(p for p in parts if p.strip())
+    return [*words[:lead], *([block] if block else [])]
+
+
 class ArgMissing(UserError):
     """A required argument (or file) is missing; a conversational transport may ask for it."""
 
@@ -202,7 +243,7 @@ def _bind(cmd: Command, arg: Arg, queue: list[str], file: Attachment | None, usa
         if file is not None:
             check_size(len(file.content), max_bytes=MAX_UPLOAD_BYTES)
         return file
-    if arg.kind == "rest":
+    if arg.kind in {"rest", "block"}:
         text = " ".join(queue)
         queue.clear()
     else:
@@ -213,7 +254,7 @@ def _bind(cmd: Command, arg: Arg, queue: list[str], file: Attachment | None, usa
         return None
     if len(text) > arg.limit:
         raise UserError("error-arg-too-long", value=echo(text), length=str(len(text)), limit=str(arg.limit), **where)
-    bad = _control_at(text)
+    bad = _control_at(text, _BLOCK_CONTROL if arg.kind == "block" else _ALLOWED_CONTROL)
     if bad is not None:
         raise UserError("error-arg-control", position=str(bad), **where)
     if arg.kind == "int":
@@ -225,10 +266,10 @@ def _bind(cmd: Command, arg: Arg, queue: list[str], file: Attachment | None, usa
     return text
 
 
-def _control_at(text: str) -> int | None:
+def _control_at(text: str, allowed: frozenset[str] = _ALLOWED_CONTROL) -> int | None:
     """The 1-based position of the first control character (NUL, escape, …) or lone surrogate, if any."""
     for position, char in enumerate(text, 1):
-        if unicodedata.category(char) in {"Cc", "Cs"} and char not in _ALLOWED_CONTROL:
+        if unicodedata.category(char) in {"Cc", "Cs"} and char not in allowed:
             return position
     return None
 
@@ -247,7 +288,8 @@ def usage(cmd: Command, label: Callable[[Arg], str] = lambda arg: arg.name) -> s
     """How to call the command: `/name <arg> [<optional>] <rest…> one|two`, each argument named by `label`."""
     parts = [f"/{cmd.name}"]
     for arg in cmd.args:
-        text = "|".join(arg.choices) if arg.kind == "choice" else f"<{label(arg)}{'…' if arg.kind == 'rest' else ''}>"
+        more = "…" if arg.kind in {"rest", "block"} else ""
+        text = "|".join(arg.choices) if arg.kind == "choice" else f"<{label(arg)}{more}>"
         parts.append(text if arg.required else f"[{text}]")
     return " ".join(parts)
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import bot.handlers  # noqa: F401 - registers every command
-from bot.command import REGISTRY, ArgMissing, Command, Ctx, allowed, check_text, echo, parse_args, split_line
+from bot.command import REGISTRY, ArgMissing, Command, Ctx, allowed, check_text, echo, parse_args, split_command
 from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import UserError
@@ -48,7 +48,7 @@ class Runner:
             check_text(line)
         except UserError as exc:
             return await self._refusal(identity, exc)
-        name, words = split_line(line)
+        name, words = split_command(line)
         return await self.run(identity, chat_id, name, words, file)
 
     async def precheck(self, identity: Identity, name: str) -> Reply | None:

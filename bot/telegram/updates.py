@@ -24,7 +24,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, Message, TelegramObject, User
 
-from bot.command import split_line
+from bot.command import answer_words, split_line
 from bot.runner import Runner
 from bot.telegram.client import send_reply
 from bot.telegram.render import CANCEL, parse_callback_data
@@ -131,7 +131,8 @@ async def on_text(message: Message, *, identity: Identity, runner: Runner, state
     pending = await _pending(state)
     if pending is not None:
         command, words = pending
-        reply = await runner.run(identity, str(message.chat.id), command, [*words, *_words(message.text or "")])
+        answer = answer_words(command, words, message.text or "")  # a block argument keeps its lines
+        reply = await runner.run(identity, str(message.chat.id), command, [*words, *answer])
         await _respond(bot, message.chat.id, reply, state, identity)
     elif message.chat.type == ChatType.PRIVATE:
         await _say(bot, message.chat.id, identity, key="telegram-text-hint")
@@ -317,11 +318,6 @@ async def _translator(identity: Identity) -> Translator:
     """The person's language: their /lang choice, else Telegram's. Only the transport's own messages need it."""
     actor = await resolve_actor(identity)
     return translator(actor.locale)
-
-
-def _words(text: str) -> list[str]:
-    """An answer's words, split as a command line's arguments are (quotes group words)."""
-    return split_line(f"/_ {text}")[1]
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -1,0 +1,305 @@
+"""Campaigns in chat: create one step by step, its settings, mailbox group and steps, a preview and a test send,
+start (with a confirmation button for warnings), pause, resume, and progress."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from bot.command import LINES_SHOWN, Access, Arg, ArgMissing, Ctx, brief, command
+from engine.campaigns import service
+from engine.campaigns.options import split_pairs, weekdays_text
+from engine.campaigns.service import CampaignStatusView, GroupSummary, Reason, StartResult
+from engine.campaigns.steps import LETTERS, MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_VARIANTS, StepSpec
+from engine.errors import UserError
+from engine.reply import Attachment, Button, Reply
+from engine.uploads import decode_upload_async
+from models.enums import CampaignStatus, EnrollmentState
+
+PREVIEW_SHOWN_CHARS: Final = 3000
+"""How much of a previewed body the message shows; the whole text comes as a .txt file."""
+CAMPAIGN_ARG: Final = Arg("name", max_length=service.NAME_MAX_CHARS)
+STATE_ORDER: Final = (
+    EnrollmentState.ACTIVE,
+    EnrollmentState.COMPLETED,
+    EnrollmentState.REPLIED,
+    EnrollmentState.BOUNCED,
+    EnrollmentState.UNSUBSCRIBED,
+    EnrollmentState.STOPPED,
+)
+
+
+def _reason(ctx: Ctx, reason: Reason) -> str:
+    text = ctx.t(reason.key, **reason.params)
+    return text if reason.step is None else ctx.t("campaign-reason-step", step=reason.step, text=text)
+
+
+def _reasons(ctx: Ctx, reasons: tuple[Reason, ...]) -> str:
+    return brief(ctx, [f"• {_reason(ctx, r)}" for r in reasons], limit=LINES_SHOWN, sep="\n")
+
+
+def _group(ctx: Ctx, group: GroupSummary) -> str:
+    stages = ", ".join(f"{ctx.t('warmup-stage-' + s.value.replace('_', '-'))}: {n}" for s, n in group.stages.items())
+    line = ctx.t("campaign-group-line", ready=group.ready, total=sum(group.stages.values()), stages=stages or "—")
+    if not group.ready and group.first_ready is not None:
+        line += "\n" + ctx.t("campaign-group-first-ready", date=str(group.first_ready))
+    return line
+
+
+@command("campaigns", Access.MANAGE)
+async def campaigns(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """The workspace's campaigns with their status."""
+    found = await service.list_campaigns(ctx.actor)
+    if not found:
+        return Reply().add(ctx.t("campaigns-none"))
+    lines = [
+        ctx.t(
+            "campaigns-line",
+            name=c.name,
+            status=ctx.t(f"state-campaign-{c.status.value}"),
+            steps=c.steps,
+            enrolled=c.enrolled,
+            active=c.active,
+        )
+        for c in found
+    ]
+    reply = Reply().add(ctx.t("campaigns-title", count=len(found)), "title")
+    return reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n")).add(ctx.t("campaigns-hint"))
+
+
+@command("campaign_new", Access.MANAGE, CAMPAIGN_ARG, Arg("settings", kind="rest", required=False), example="q1-acme")
+async def campaign_new(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Create a draft campaign (optional key=value settings), then say what to do next."""
+    pairs = split_pairs((args["settings"] or "").split())
+    campaign = await service.create_campaign(ctx.actor, ctx.clock, args["name"], pairs)
+    name = campaign.name
+    reply = Reply().add(ctx.t("campaign-created", name=name), "title")
+    reply.add(ctx.t("campaign-next-steps", name=name))
+    return reply.add(f"/campaign_steps {name}\n{ctx.t('campaign-steps-sample')}", "pre").add(_rules(ctx))
+
+
+@command(
+    "campaign_set",
+    Access.MANAGE,
+    CAMPAIGN_ARG,
+    Arg("settings", kind="rest", required=False),
+    example="q1-acme window=09:00-18:00 weekdays=mon-fri",
+)
+async def campaign_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Change settings: timezone, window, weekdays, daily_cap, per_mailbox_cap, lead_timezone, html, track…"""
+    if not args["settings"]:
+        return Reply().add(ctx.t("campaign-settings-help"))
+    pairs = split_pairs(args["settings"].split())
+    campaign = await service.update_settings(ctx.actor, ctx.clock, args["name"], pairs)
+    view = await service.campaign_status(ctx.actor, ctx.clock, campaign.name)
+    return Reply().add(ctx.t("campaign-settings-saved", name=campaign.name)).add(_settings(ctx, view))
+
+
+@command("campaign_group", Access.MANAGE, CAMPAIGN_ARG, Arg("mailboxes", kind="rest"), example="q1-acme acme-mail.ru")
+async def campaign_group(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """The campaign's mailbox group: addresses and/or domains of the workspace (replaces the group)."""
+    group = await service.set_group(ctx.actor, ctx.clock, args["name"], args["mailboxes"].split())
+    reply = Reply().add(ctx.t("campaign-group-saved", name=args["name"]), "title").add(_group(ctx, group))
+    return reply.add(brief(ctx, [*group.domains, *group.mailboxes]))
+
+
+@command(
+    "campaign_steps",
+    Access.MANAGE,
+    CAMPAIGN_ARG,
+    Arg("steps", kind="block", required=False),
+    Arg("file", kind="file", required=False),
+    example="q1-acme",
+)
+async def campaign_steps(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """The sequence: the text after the command (next lines) or an attached .txt file."""
+    file: Attachment | None = args["file"]
+    text = await decode_upload_async(file.content) if file is not None else args["steps"]
+    if not text:
+        step_arg = Arg("steps", kind="block")
+        raise ArgMissing(
+            "campaign-steps-ask",
+            step_arg,
+            name=args["name"],
+            sample=ctx.t("campaign-steps-sample"),
+            rules=_rules(ctx),
+        )
+    saved = await service.set_steps(ctx.actor, ctx.clock, args["name"], text)
+    lines = [_step_line(ctx, s) for s in saved.steps]
+    reply = Reply().add(ctx.t("campaign-steps-saved", name=saved.name, count=len(saved.steps)), "title")
+    return reply.add("\n".join(lines)).add(ctx.t("campaign-steps-next", name=saved.name))
+
+
+def _rules(ctx: Ctx) -> str:
+    return ctx.t("campaign-steps-rules", steps=MAX_STEPS, variants=MAX_VARIANTS, chars=MAX_TEMPLATE_CHARS)
+
+
+def _step_line(ctx: Ctx, step: StepSpec) -> str:
+    variants = ", ".join(f"{v.letter} {v.weight}" for v in step.variants)
+    if step.number == 1:
+        return ctx.t("campaign-step-first", variants=variants, subject=step.variants[0].subject)
+    key = "campaign-step-business" if step.business_days else "campaign-step-calendar"
+    return ctx.t(key, step=step.number, days=step.delay_days, variants=variants)
+
+
+@command(
+    "campaign_preview",
+    Access.MANAGE,
+    CAMPAIGN_ARG,
+    Arg("options", kind="rest", required=False),
+    example="q1-acme ivan@example.com 2 B",
+)
+async def campaign_preview(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """How a step reads for a lead (or sample fields): [lead email] [step] [variant], in any order."""
+    email, step, variant = _preview_options((args["options"] or "").split())
+    name, composed = await service.preview(ctx.actor, args["name"], lead_email=email, step=step, variant=variant)
+    text = str(composed.text)
+    reply = Reply().add(ctx.t("campaign-preview-title", name=name, step=step), "title")
+    reply.add(ctx.t("campaign-preview-subject", subject=str(composed.subject)))
+    reply.add(text if len(text) <= PREVIEW_SHOWN_CHARS else text[:PREVIEW_SHOWN_CHARS] + "…", "pre")
+    if len(text) > PREVIEW_SHOWN_CHARS:
+        reply.files.append(Attachment(f"{name}-step{step}.txt", text.encode(), "text/plain"))
+    return reply
+
+
+def _preview_options(words: list[str]) -> tuple[str | None, int, int | None]:
+    """A lead's address (has "@"), a step number (digits), a variant letter — each optional, in any order."""
+    email: str | None = None
+    step = 1
+    variant: int | None = None
+    for word in words:
+        if "@" in word and email is None:
+            email = word
+        elif word.isascii() and word.isdigit() and len(word) <= 2:
+            step = int(word)
+        elif len(word) == 1 and word.isalpha():
+            variant = _variant(word)
+        else:
+            raise UserError("error-campaign-preview-word", word=word[:40])
+    return email, step, variant
+
+
+def _variant(letter: str) -> int:
+    index = LETTERS.find(letter.upper())
+    if index < 0:
+        raise UserError("error-campaign-variant-letter", letters=", ".join(LETTERS))
+    return index
+
+
+@command("campaign_test", Access.MANAGE, CAMPAIGN_ARG, Arg("email", max_length=320), example="q1-acme me@acme.ru")
+async def campaign_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Send step 1 to your own address now."""
+    row = await service.send_test(ctx.actor, ctx.clock, args["name"], args["email"])
+    return Reply().add(ctx.t("campaign-test-queued", name=args["name"], email=row.body, id=row.id))
+
+
+def _started(ctx: Ctx, key: str, result: StartResult) -> Reply:
+    reply = Reply().add(ctx.t(key, name=result.name))
+    if result.warnings:
+        reply.add(ctx.t("campaign-started-despite") + "\n" + _reasons(ctx, result.warnings))
+    return reply
+
+
+async def _launch(ctx: Ctx, result: StartResult, started_key: str) -> Reply:
+    if result.started:
+        return _started(ctx, started_key, result)
+    if result.errors:
+        reply = Reply(ok=False).add(ctx.t("campaign-refused", name=result.name), "error")
+        reply.add(_reasons(ctx, result.errors))
+        if result.warnings:
+            reply.add(ctx.t("campaign-warnings") + "\n" + _reasons(ctx, result.warnings))
+        return reply
+    token = await service.request_confirmation(ctx.services["redis"], ctx.actor, result)
+    reply = Reply().add(ctx.t("campaign-confirm-title", name=result.name), "title")
+    reply.add(_reasons(ctx, result.warnings)).add(ctx.t("campaign-confirm-ask"))
+    reply.buttons.append([Button(ctx.t("campaign-confirm-button"), "campaign_confirm", token, style="danger")])
+    return reply
+
+
+@command("campaign_start", Access.MANAGE, CAMPAIGN_ARG, example="q1-acme")
+async def campaign_start(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Start: refused with reasons when it cannot go; warnings need the confirmation button."""
+    result = await service.start_campaign(ctx.actor, ctx.clock, args["name"])
+    return await _launch(ctx, result, "campaign-started")
+
+
+@command("campaign_confirm", Access.MANAGE, Arg("token", max_length=32), example="x1y2", button_only=True)
+async def campaign_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """The "start anyway" button."""
+    result = await service.confirm_start(ctx.actor, ctx.clock, ctx.services["redis"], args["token"])
+    return await _launch(ctx, result, "campaign-started")
+
+
+@command("campaign_pause", Access.MANAGE, CAMPAIGN_ARG, example="q1-acme")
+async def campaign_pause(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Pause: nothing more goes out until /campaign_resume."""
+    campaign = await service.pause_campaign(ctx.actor, ctx.clock, args["name"])
+    return Reply().add(ctx.t("campaign-paused", name=campaign.name))
+
+
+@command("campaign_resume", Access.MANAGE, CAMPAIGN_ARG, example="q1-acme")
+async def campaign_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Resume a paused campaign (the same checks as a start)."""
+    result = await service.resume_campaign(ctx.actor, ctx.clock, args["name"])
+    return await _launch(ctx, result, "campaign-resumed")
+
+
+def _settings(ctx: Ctx, view: CampaignStatusView) -> str:
+    names = tuple(ctx.t("campaign-weekdays-short").split(","))
+    flags = ", ".join(f"{k}={'on' if v else 'off'}" for k, v in view.flags.items())
+    return ctx.t(
+        "campaign-settings-line",
+        timezone=view.timezone,
+        window=view.window,
+        weekdays=weekdays_text(view.weekdays, names) if len(names) == 7 else str(view.weekdays),
+        daily_cap=view.daily_cap,
+        per_mailbox_cap=view.per_mailbox_cap,
+        flags=flags,
+    )
+
+
+@command("campaign", Access.MANAGE, CAMPAIGN_ARG, example="q1-acme")
+async def campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """One campaign: settings, group, progress, per step, and why today's sends were deferred."""
+    view = await service.campaign_status(ctx.actor, ctx.clock, args["name"])
+    status = ctx.t(f"state-campaign-{view.status.value}")
+    reply = Reply().add(ctx.t("campaign-title", name=view.name, status=status, steps=view.steps), "title")
+    reply.add(_settings(ctx, view)).add(_group(ctx, view.group))
+    states = ", ".join(f"{ctx.t('enrollment-state-' + s.value)}: {view.states.get(s, 0)}" for s in STATE_ORDER)
+    next_due = (
+        view.next_due.astimezone(service.zone_of(view.timezone)).strftime("%Y-%m-%d %H:%M") if view.next_due else "—"
+    )
+    reply.add(
+        ctx.t("campaign-progress", enrolled=view.enrolled, states=states)
+        + "\n"
+        + ctx.t("campaign-sent", today=view.sent_today, total=view.sent_total, pending=view.pending, next=next_due)
+    )
+    if view.waiting:
+        waiting = ", ".join(ctx.t("campaign-waiting-step", step=step, count=n) for step, n in view.waiting)
+        reply.add(ctx.t("campaign-waiting", steps=waiting))
+    if view.per_step:
+        lines = [
+            ctx.t(
+                "campaign-step-sent", step=c.position, variant=LETTERS[c.variant] if c.variant < 5 else "?", sent=c.sent
+            )
+            for c in view.per_step
+        ]
+        reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
+    if view.deferrals:
+        lines = [
+            ctx.t(
+                "campaign-deferral-mailbox" if d.mailbox else "campaign-deferral",
+                mailbox=d.mailbox,
+                wanted=d.wanted,
+                allowed=d.allowed,
+                cap=ctx.t(f"why-cap-{d.cap.value}"),
+            )
+            for d in view.deferrals
+        ]
+        reply.add(
+            ctx.t("campaign-deferrals-title", day=str(view.day)) + "\n" + brief(ctx, lines, limit=LINES_SHOWN, sep="\n")
+        )
+    elif view.status is CampaignStatus.RUNNING:
+        reply.add(ctx.t("campaign-deferrals-none"))
+    if view.group.stages and not view.group.ready:
+        reply.add(ctx.t("campaign-group-none-ready"))
+    return reply

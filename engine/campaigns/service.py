@@ -1,0 +1,841 @@
+"""Campaigns for managers: create, settings, the mailbox group, the steps, a test send, start/pause/resume with
+readiness and content checks, and progress.
+
+Every function takes the `Actor` and enforces isolation itself (`engine.access`): every function needs manage
+access to the actor's current workspace (clients read nothing of campaigns here); a campaign of another workspace
+is "not found". Names are looked up case-insensitively.
+
+Seams not in this module's hands (looked up at call time, so this module works before they exist; each is marked
+HOOK): `engine.campaigns.template.parse` (template syntax), `engine.campaigns.content.check_content` (the content
+check before a launch) and `engine.campaigns.compose.preview`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import importlib
+import json
+import math
+import re
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from redis.asyncio import Redis
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from engine.access import Actor, require_manager
+from engine.campaigns.options import ALIASES, parse_settings
+from engine.campaigns.steps import StepSpec, parse_steps
+from engine.clock import Clock
+from engine.dns.names import to_ascii
+from engine.errors import Conflict, NotFound, UserError
+from engine.i18n import translator
+from engine.lifecycle import check_transition, transition_campaign
+from engine.mail.message import make_message_id
+from engine.sending.why import mailboxes_named
+from engine.stats import normalize_email, workspace_zones
+from engine.warmup.graduation import Stage, readiness
+from engine.warmup.placement import PlacementScope, placements
+from engine.warmup.settings import WarmupSettings
+from models import (
+    AuditLog,
+    Campaign,
+    CampaignDeferral,
+    CapDeferral,
+    Domain,
+    Enrollment,
+    Lead,
+    Mailbox,
+    OutboundMessage,
+    Step,
+    Workspace,
+)
+from models.enums import CampaignStatus, CapKind, EnrollmentState, MailboxStatus, MessageKind, MessageStatus
+
+NAME_MAX_CHARS: Final = 64
+_NAME = re.compile(r"[^\W_][\w.-]*")  # one word in a command line: letters, digits, "-", "_", "."
+GROUP_MAX_TARGETS: Final = 200
+"""Addresses and domains named in one `/campaign_group` (a bigger group is better named by its domains)."""
+CONFIRM_TTL_S: Final = 15 * 60
+"""How long a "start anyway" button stays valid: the warnings it confirms may be stale after that."""
+CONFIRM_PREFIX: Final = "mailfleet:campaign:confirm:"
+"""Redis keys of pending start confirmations (`<token>`) and of used ones (`used:<token>`)."""
+SLOW_FIRST_STEP_DAYS: Final = 7
+"""A warning when the ready mailboxes need more sending days than this to send step 1 to every enrolled lead."""
+TEST_SENDS_PER_DAY: Final = 20
+"""Test sends of one campaign a day: a manager checks a few, a loop must not turn the test into a campaign."""
+OFF_LOOP_CHARS: Final = 64 * 1024
+"""Steps texts longer than this are parsed in a worker thread."""
+_LIVE_BOXES: Final = frozenset({MailboxStatus.NEW, MailboxStatus.WARMING, MailboxStatus.ACTIVE})
+_TEST_BOXES: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING)  # a test goes from a mailbox that sends
+
+
+# ----------------------------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a start was refused or needs a confirmation: a locale key and its parameters."""
+
+    key: str
+    params: dict[str, str | int] = field(default_factory=dict)
+    step: int | None = None  # the step a content finding is about
+
+
+@dataclass(frozen=True, slots=True)
+class StartResult:
+    """What `start_campaign` did: started, or refused (`errors`), or waits for a confirmation of `warnings`."""
+
+    name: str
+    started: bool
+    errors: tuple[Reason, ...] = ()
+    warnings: tuple[Reason, ...] = ()
+    campaign_id: int = 0
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return not self.started and not self.errors and bool(self.warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignLine:
+    name: str
+    status: CampaignStatus
+    steps: int
+    enrolled: int
+    active: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    """The mailbox group: named mailboxes and domains, and its live mailboxes by warmup stage."""
+
+    mailboxes: tuple[str, ...]
+    domains: tuple[str, ...]
+    stages: dict[Stage, int]
+    first_ready: dt.date | None  # the earliest day a warming mailbox of the group may graduate
+    held: int = 0  # mailboxes of the group that are paused, cooling down or disabled
+
+    @property
+    def ready(self) -> int:
+        return self.stages.get(Stage.GRADUATED, 0)
+
+    @property
+    def warming(self) -> int:
+        return sum(n for s, n in self.stages.items() if s is not Stage.GRADUATED)
+
+
+@dataclass(frozen=True, slots=True)
+class StepCount:
+    position: int
+    variant: int
+    sent: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeferralLine:
+    """Today something held the campaign back: the cap, wanted against allowed, and for whom."""
+
+    cap: CapKind
+    wanted: int
+    allowed: int
+    mailbox: str = ""  # a mailbox's own cap (CapDeferral); "" for the campaign's
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignStatusView:
+    """`/campaign <name>`: settings, progress, per-step counts and today's deferrals."""
+
+    name: str
+    status: CampaignStatus
+    timezone: str
+    window: str
+    weekdays: int
+    daily_cap: int
+    per_mailbox_cap: int
+    flags: dict[str, bool]
+    steps: int
+    group: GroupSummary
+    states: dict[EnrollmentState, int]
+    enrolled: int
+    sent_today: int
+    sent_total: int
+    pending: int  # planned or queued rows
+    next_due: dt.datetime | None
+    per_step: tuple[StepCount, ...]
+    waiting: tuple[tuple[int, int], ...]  # (step, active leads whose next email is that step)
+    deferrals: tuple[DeferralLine, ...]
+    day: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class StepsSaved:
+    name: str
+    steps: tuple[StepSpec, ...]
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+def check_name(name: str) -> str:
+    """A campaign name as typed: one word of letters, digits, `-`, `_`, `.`, at most NAME_MAX_CHARS.
+
+    Raises `UserError("error-campaign-name", max=…)`.
+    """
+    text = name.strip()
+    if not text or len(text) > NAME_MAX_CHARS or not _NAME.fullmatch(text):
+        raise UserError("error-campaign-name", name=text[:40], max=NAME_MAX_CHARS)
+    return text
+
+
+async def _campaign(workspace_id: int, name: str, *, lock: bool = False) -> Campaign:
+    """The workspace's campaign called `name` (any case), or `NotFound("error-campaign-not-found")`."""
+    text = name.strip()[:NAME_MAX_CHARS]
+    query = Campaign.filter(workspace_id=workspace_id, name__iexact=text)
+    found = await (query.select_for_update().first() if lock else query.first())
+    if found is None:
+        raise NotFound("error-campaign-not-found", name=name.strip()[:40])
+    return found
+
+
+async def _audit(actor: Actor, workspace_id: int, clock: Clock, campaign: Campaign, action: str, **data: Any) -> None:
+    await AuditLog.create(
+        workspace_id=workspace_id,
+        actor_id=actor.person_id,
+        action=f"campaign.{action}",
+        subject=f"campaign:{campaign.id}",
+        data={"name": campaign.name, **data},
+        created_at=clock.now(),
+    )
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The named time zone, UTC when unknown (a campaign's zone is validated when set)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _seam(module: str) -> ModuleType | None:
+    """HOOK: another engineer's module, or None while it is not merged (then the caller says what it skipped)."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return None
+
+
+# ----------------------------------------------------------------------------------------------- create, settings
+
+
+async def create_campaign(actor: Actor, clock: Clock, name: str, settings: dict[str, str] | None = None) -> Campaign:
+    """A new draft campaign with the workspace's time zone, and the `key=value` settings given (see
+    `engine.campaigns.options`).
+
+    Raises `UserError("error-campaign-name")`, `Conflict("error-campaign-exists")`, the settings' errors.
+    """
+    workspace_id = require_manager(actor)
+    text = check_name(name)
+    values = parse_settings(settings or {})
+    space = await Workspace.get(id=workspace_id)
+    values.setdefault("timezone", space.timezone)
+    _opens_need_html(values, settings or {}, html=False, opens=False)
+    try:
+        async with in_transaction():
+            if await Campaign.filter(workspace_id=workspace_id, name__iexact=text).exists():
+                raise Conflict("error-campaign-exists", name=text)
+            campaign = await Campaign.create(workspace_id=workspace_id, name=text, **values)
+            await _audit(actor, workspace_id, clock, campaign, "create", settings=sorted(values))
+    except IntegrityError:  # a concurrent create of the same name
+        raise Conflict("error-campaign-exists", name=text) from None
+    return campaign
+
+
+async def update_settings(actor: Actor, clock: Clock, name: str, settings: dict[str, str]) -> Campaign:
+    """Change settings of a campaign that is not completed or archived; audited. Raises the settings' errors,
+    `NotFound`, `Conflict("error-campaign-finished")`, `UserError("error-campaign-setting-none")`."""
+    workspace_id = require_manager(actor)
+    if not settings:
+        raise UserError("error-campaign-setting-none")
+    values = parse_settings(settings)
+    async with in_transaction():
+        campaign = await _campaign(workspace_id, name, lock=True)
+        _not_finished(campaign)
+        _opens_need_html(values, settings, html=campaign.html, opens=campaign.track_opens)
+        await Campaign.filter(id=campaign.id).update(**values)
+        await _audit(actor, workspace_id, clock, campaign, "settings", changed={k: str(v) for k, v in values.items()})
+        await campaign.refresh_from_db()
+    return campaign
+
+
+def _opens_need_html(values: dict[str, Any], typed: dict[str, str], *, html: bool, opens: bool) -> None:
+    """Opens are measured by a pixel, which only HTML carries: `track_opens=on` on plain text is refused,
+    `track=on` then tracks clicks only, and `html=off` stops measuring opens."""
+    if not values.get("track_opens", opens) or values.get("html", html):
+        return
+    if "track_opens" in {ALIASES.get(k.strip().lower(), k.strip().lower()) for k in typed}:
+        raise UserError("error-campaign-opens-need-html")
+    values["track_opens"] = False
+
+
+def _not_finished(campaign: Campaign) -> None:
+    if campaign.status in {CampaignStatus.COMPLETED, CampaignStatus.ARCHIVED}:
+        raise Conflict("error-campaign-finished", name=campaign.name)
+
+
+# ----------------------------------------------------------------------------------------------- group
+
+
+async def set_group(actor: Actor, clock: Clock, name: str, targets: Sequence[str]) -> GroupSummary:
+    """Replace the campaign's mailbox group with the mailboxes (addresses) and domains (names) given.
+
+    Raises `UserError("error-campaign-group-empty"|"error-campaign-group-too-many")`,
+    `NotFound("error-mailbox-not-found"|"error-domain-not-found")`, `Conflict("error-campaign-finished")`.
+    """
+    workspace_id = require_manager(actor)
+    wanted = [t.strip() for t in targets if t.strip()]
+    if not wanted:
+        raise UserError("error-campaign-group-empty")
+    if len(wanted) > GROUP_MAX_TARGETS:
+        raise UserError("error-campaign-group-too-many", count=len(wanted), max=GROUP_MAX_TARGETS)
+    boxes: dict[int, Mailbox] = {}
+    domains: dict[int, Domain] = {}
+    for target in wanted:
+        if "@" in target:
+            [box] = await mailboxes_named(workspace_id, target)  # NotFound names the address
+            boxes[box.id] = box
+        else:
+            domain = await _domain(workspace_id, target)
+            domains[domain.id] = domain
+    async with in_transaction():
+        campaign = await _campaign(workspace_id, name, lock=True)
+        _not_finished(campaign)
+        await campaign.mailboxes.clear()
+        await campaign.domains.clear()
+        if boxes:
+            await campaign.mailboxes.add(*boxes.values())
+        if domains:
+            await campaign.domains.add(*domains.values())
+        await _audit(
+            actor, workspace_id, clock, campaign, "group",
+            mailboxes=sorted(b.address for b in boxes.values())[:50], domains=sorted(d.name for d in domains.values()),
+        )  # fmt: skip
+    return await _group(campaign, clock)
+
+
+async def _domain(workspace_id: int, name: str) -> Domain:
+    try:
+        ascii_name = to_ascii(name)
+    except UserError:
+        raise NotFound("error-domain-not-found", name=name[:253]) from None
+    domain = await Domain.get_or_none(workspace_id=workspace_id, name=ascii_name)
+    if domain is None:
+        raise NotFound("error-domain-not-found", name=name[:253])
+    return domain
+
+
+async def group_mailboxes(campaign_id: int, *, live: bool = True) -> list[Mailbox]:
+    """The mailboxes of a campaign's group: those named, and those of the domains named; `live`: only those
+    that are new, warming or active (not paused, cooling down, disabled or retired)."""
+    ids = {int(r["id"]) for r in await Mailbox.filter(campaigns__id=campaign_id).values("id")}
+    domain_ids = [int(r["id"]) for r in await Domain.filter(campaigns__id=campaign_id).values("id")]
+    if domain_ids:
+        ids |= {int(r["id"]) for r in await Mailbox.filter(domain_id__in=domain_ids).values("id")}
+    if not ids:
+        return []
+    query = Mailbox.filter(id__in=list(ids))
+    if live:
+        query = query.filter(status__in=list(_LIVE_BOXES))
+    return list(await query.order_by("address"))
+
+
+async def _group(campaign: Campaign, clock: Clock) -> GroupSummary:
+    members = await group_mailboxes(campaign.id, live=False)
+    boxes = [b for b in members if b.status in _LIVE_BOXES]
+    held = sum(1 for b in members if b.status is not MailboxStatus.RETIRED) - len(boxes)
+    named = await Mailbox.filter(campaigns__id=campaign.id).order_by("address").values_list("address", flat=True)
+    domains = await Domain.filter(campaigns__id=campaign.id).order_by("name").values_list("name", flat=True)
+    stages: Counter[Stage] = Counter()
+    first_ready: dt.date | None = None
+    if boxes:
+        space = await Workspace.get(id=campaign.workspace_id)
+        settings = WarmupSettings.from_workspace(space.settings)
+        today = clock.now().astimezone((await workspace_zones([space.id]))[space.id]).date()
+        warming = [b.id for b in boxes if b.status is not MailboxStatus.ACTIVE]
+        found = await placements(space.id, PlacementScope.MAILBOX, warming, until=today) if warming else {}
+        for box in boxes:
+            graduated = box.status is MailboxStatus.ACTIVE
+            if graduated:
+                stages[Stage.GRADUATED] += 1
+                continue
+            r = readiness(
+                settings, started_on=box.warmup_started_on, today=today, placement=found[box.id], graduated=False
+            )
+            stages[r.stage] += 1
+            when = today if r.stage is Stage.READY else r.ready_on
+            if when is not None and r.stage is not Stage.NOT_STARTED:
+                first_ready = when if first_ready is None else min(first_ready, when)
+    return GroupSummary(tuple(str(a) for a in named), tuple(str(d) for d in domains), dict(stages), first_ready, held)
+
+
+# ----------------------------------------------------------------------------------------------- steps
+
+
+async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSaved:
+    """Replace the campaign's steps with those of `text` (format: `engine.campaigns.steps`), each template checked
+    by `engine.campaigns.template.parse`. Only a draft or paused campaign's steps may change.
+
+    Raises the parser's `error-campaign-steps-*`, the template parser's `error-template-syntax` (its `where`
+    names the step, the variant, the part and the line), `NotFound`, `Conflict("error-campaign-steps-running")`.
+    """
+    workspace_id = require_manager(actor)
+    if len(text) > OFF_LOOP_CHARS:
+        specs = await asyncio.to_thread(_parse, text, actor.locale)
+    else:
+        specs = _parse(text, actor.locale)
+    async with in_transaction():
+        campaign = await _campaign(workspace_id, name, lock=True)
+        if campaign.status is CampaignStatus.RUNNING:
+            raise Conflict("error-campaign-steps-running", name=campaign.name)
+        _not_finished(campaign)
+        await Step.filter(campaign_id=campaign.id).delete()
+        await Step.bulk_create(
+            [
+                Step(
+                    campaign_id=campaign.id,
+                    position=s.number,
+                    delay_days=s.delay_days,
+                    business_days=s.business_days,
+                    variants=s.to_json(specs[0] if s.number > 1 else None),
+                )
+                for s in specs
+            ]
+        )
+        await _audit(
+            actor, workspace_id, clock, campaign, "steps",
+            steps=len(specs), variants=[len(s.variants) for s in specs],
+        )  # fmt: skip
+    return StepsSaved(campaign.name, tuple(specs))
+
+
+def _parse(text: str, locale: str) -> list[StepSpec]:
+    """The steps of `text`, each template parsed by `engine.campaigns.template.parse`, whose errors name the
+    template by `where`: the step, the variant, the part and the line, in the reader's language."""
+    specs = parse_steps(text)
+    template = _seam("engine.campaigns.template")
+    if template is None:  # HOOK(content): until engine.campaigns.template is merged, the structure only
+        return specs
+    t = translator(locale)
+    for step in specs:
+        for variant in step.variants:
+            for part, value, line in (
+                ("subject", variant.subject, variant.subject_line),
+                ("body", variant.body, variant.line),
+            ):
+                if value:
+                    where = t(
+                        "campaign-steps-where",
+                        step=step.number,
+                        variant=variant.letter,
+                        part=t(f"campaign-steps-part-{part}"),
+                        line=line,
+                    )
+                    template.parse(value, where=where)
+    return specs
+
+
+# ----------------------------------------------------------------------------------------------- start
+
+
+async def start_campaign(actor: Actor, clock: Clock, name: str, *, override: bool = False) -> StartResult:
+    """Start (or resume) a draft or paused campaign: `→ running` as a conditional update, audited, `started_at`
+    stamped the first time. A double start acts once: the second finds it running (`AlreadyInState`).
+
+    Refuses (`errors`, nothing changes) when: no steps, no lead enrolled, no mailbox in the group, no graduated
+    mailbox in it (how many warm up and when the first is ready), no sender identity, content errors. Warnings
+    (risky content, too few ready mailboxes for the leads, a content check that could not run) need
+    `override=True`, which a confirmation button gives (`request_confirmation` / `confirm_start`).
+    """
+    workspace_id = require_manager(actor)
+    campaign = await _campaign(workspace_id, name)
+    return await _start(actor, clock, workspace_id, campaign, override=override, allowed=None)
+
+
+async def resume_campaign(actor: Actor, clock: Clock, name: str, *, override: bool = False) -> StartResult:
+    """`start_campaign` for a paused campaign only (the same checks: mailboxes may have left the group)."""
+    workspace_id = require_manager(actor)
+    campaign = await _campaign(workspace_id, name)
+    return await _start(actor, clock, workspace_id, campaign, override=override, allowed={CampaignStatus.PAUSED})
+
+
+async def _start(
+    actor: Actor,
+    clock: Clock,
+    workspace_id: int,
+    campaign: Campaign,
+    *,
+    override: bool,
+    allowed: set[CampaignStatus] | None,
+    acknowledged: frozenset[str] | None = None,
+) -> StartResult:
+    if allowed is not None and campaign.status not in allowed and campaign.status is not CampaignStatus.RUNNING:
+        raise Conflict("error-campaign-not-paused", name=campaign.name, status=campaign.status.value)
+    check_transition("campaign", campaign.status, CampaignStatus.RUNNING)  # already running: AlreadyInState
+    errors, warnings = await launch_checks(campaign, clock)
+    result = StartResult(campaign.name, False, tuple(errors), tuple(warnings), campaign.id)
+    if errors:
+        return result
+    if warnings and not override:
+        return result
+    if warnings and acknowledged is not None and any(_ack(w) not in acknowledged for w in warnings):
+        return result  # a new warning came up since the button was offered: it needs its own confirmation
+    first = campaign.started_at is None
+    async with in_transaction():  # the transition, its stamp and its audit together
+        await transition_campaign(
+            campaign, CampaignStatus.RUNNING, clock=clock, reason="started" if first else "resumed",
+            actor_id=actor.person_id,
+        )  # fmt: skip
+        if first:
+            await Campaign.filter(id=campaign.id, started_at__isnull=True).update(started_at=clock.now())
+        await _audit(
+            actor, workspace_id, clock, campaign, "start" if first else "resume",
+            confirmed=[w.key for w in warnings],
+        )  # fmt: skip
+    return StartResult(campaign.name, True, (), tuple(warnings), campaign.id)
+
+
+async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason], list[Reason]]:
+    """The reasons a launch is refused, and the warnings that need a confirmation."""
+    errors: list[Reason] = []
+    warnings: list[Reason] = []
+    steps = list(await Step.filter(campaign_id=campaign.id).order_by("position"))
+    if not steps:
+        errors.append(Reason("campaign-refuse-no-steps", {"name": campaign.name}))
+    active = await Enrollment.filter(campaign_id=campaign.id, state=EnrollmentState.ACTIVE).count()
+    if not active:
+        errors.append(Reason("campaign-refuse-no-leads", {"name": campaign.name}))
+    group = await _group(campaign, clock)
+    if not group.stages and not group.held:
+        errors.append(Reason("campaign-refuse-no-group", {"name": campaign.name}))
+    elif not group.ready:
+        when = str(group.first_ready) if group.first_ready else "—"
+        errors.append(Reason("campaign-refuse-not-ready", {"warming": group.warming, "date": when}))
+        if group.held:
+            errors.append(Reason("campaign-refuse-held", {"held": group.held}))
+    space = await Workspace.get(id=campaign.workspace_id)
+    has_identity = bool(space.sender_name.strip() and space.sender_address.strip())
+    if not has_identity:
+        errors.append(Reason("campaign-refuse-no-identity"))
+    if steps:
+        content_errors, content_warnings = await _content(campaign, steps, space)
+        errors += content_errors
+        warnings += content_warnings
+    if active and group.ready:
+        per_day = min(campaign.daily_cap, group.ready * campaign.per_mailbox_cap)
+        days = math.ceil(active / per_day) if per_day else 0
+        if days > SLOW_FIRST_STEP_DAYS:
+            warnings.append(Reason("campaign-warn-slow", {"leads": active, "ready": group.ready, "days": days}))
+    return errors, warnings
+
+
+async def _content(campaign: Campaign, steps: list[Step], space: Workspace) -> tuple[list[Reason], list[Reason]]:
+    """`engine.campaigns.content.check_content` on each step's variants as stored (the sender identity is checked
+    by the caller, once)."""
+    content = _seam("engine.campaigns.content")
+    if content is None:  # HOOK(content): "could not check" is never "clean": the manager confirms it
+        return [], [Reason("campaign-warn-unchecked")]
+    custom: set[str] = set()
+    leads = Lead.filter(enrollments__campaign_id=campaign.id).limit(1000).values_list("custom", flat=True)
+    for fields in await leads:
+        custom |= set(fields.keys()) if isinstance(fields, dict) else set()
+    errors: list[Reason] = []
+    warnings: list[Reason] = []
+    for step in steps:
+        variants = [(str(v.get("subject", "")), str(v.get("body", ""))) for v in step.variants]
+        if len(set(variants)) == 1:
+            variants = variants[:1]  # one text stored for every variant of step 1: checked once
+        findings = content.check_content(variants, known_fields=custom, locale=space.locale, has_identity=True)
+        for f in findings:
+            reason = Reason(f.key, dict(f.params), step=step.position)
+            (errors if f.severity == "error" else warnings).append(reason)
+    return errors, warnings
+
+
+async def pause_campaign(actor: Actor, clock: Clock, name: str) -> Campaign:
+    """`running → paused` (conditional, audited). Planned rows stay: the outbox's claim re-check holds them.
+
+    Raises `NotFound`, `AlreadyInState`/`IllegalTransition` (not running), `Conflict("error-stale-state")`.
+    """
+    workspace_id = require_manager(actor)
+    campaign = await _campaign(workspace_id, name)
+    async with in_transaction():
+        await transition_campaign(
+            campaign, CampaignStatus.PAUSED, clock=clock, reason="paused", actor_id=actor.person_id
+        )
+        await _audit(actor, workspace_id, clock, campaign, "pause")
+    return campaign
+
+
+# ----------------------------------------------------------------------------------------------- confirmation
+
+
+async def request_confirmation(redis: Redis, actor: Actor, result: StartResult) -> str:
+    """Remember a start that waits for "start anyway" (CONFIRM_TTL_S): the button carries the token only."""
+    token = secrets.token_urlsafe(9)  # 12 characters of [A-Za-z0-9_-]
+    value = {
+        "workspace_id": actor.workspace_id,
+        "campaign_id": result.campaign_id,
+        "person_id": actor.person_id,
+        "warnings": sorted({_ack(w) for w in result.warnings}),
+    }
+    await redis.set(CONFIRM_PREFIX + token, json.dumps(value), ex=CONFIRM_TTL_S)
+    return token
+
+
+def _ack(warning: Reason) -> str:
+    """What a confirmation acknowledges of a warning: its kind and step (numbers in it may move meanwhile)."""
+    return f"{warning.key}@{warning.step or 0}"
+
+
+async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) -> StartResult:
+    """The "start anyway" button: the pending start is taken once (a double press finds it used and says what the
+    campaign is doing now) and the campaign starts if no new error or unconfirmed warning came up meanwhile.
+
+    Raises `UserError("error-campaign-confirm-expired")`, `Conflict("error-campaign-confirm-used")`, `NotFound`
+    (another workspace's), and the start's own errors.
+    """
+    workspace_id = require_manager(actor)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", token):
+        raise UserError("error-campaign-confirm-expired")
+    key = CONFIRM_PREFIX + token
+    raw = await redis.get(key)
+    pending = json.loads(raw) if raw is not None else None
+    if pending is not None and pending.get("workspace_id") != workspace_id:
+        raise NotFound("error-campaign-confirm-expired")  # another workspace's button: not this person's to use
+    if pending is None or await redis.getdel(key) is None:  # expired, or taken by a press a moment ago
+        used = await redis.get(CONFIRM_PREFIX + "used:" + token)
+        if used is not None:
+            campaign = await Campaign.get_or_none(id=int(used), workspace_id=workspace_id)
+            if campaign is not None:
+                raise Conflict("error-campaign-confirm-used", name=campaign.name, status=campaign.status.value)
+        raise UserError("error-campaign-confirm-expired")
+    await redis.set(CONFIRM_PREFIX + "used:" + token, str(pending["campaign_id"]), ex=CONFIRM_TTL_S)
+    campaign = await Campaign.get_or_none(id=int(pending["campaign_id"]), workspace_id=workspace_id)
+    if campaign is None:
+        raise UserError("error-campaign-confirm-expired")
+    return await _start(
+        actor, clock, workspace_id, campaign, override=True, allowed=None,
+        acknowledged=frozenset(str(k) for k in pending.get("warnings", [])),
+    )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------------- reading
+
+
+async def list_campaigns(actor: Actor) -> list[CampaignLine]:
+    """The workspace's campaigns, newest first, with their step and enrollment counts (three queries)."""
+    workspace_id = require_manager(actor)
+    rows = await Campaign.filter(workspace_id=workspace_id).order_by("-id").values("id", "name", "status")
+    ids = [int(r["id"]) for r in rows]
+    if not ids:
+        return []
+    steps = Counter(int(r["campaign_id"]) for r in await Step.filter(campaign_id__in=ids).values("campaign_id"))
+    counts = await (
+        Enrollment.filter(campaign_id__in=ids)
+        .annotate(n=Count("id"))
+        .group_by("campaign_id", "state")
+        .values("campaign_id", "state", "n")
+    )
+    enrolled: Counter[int] = Counter()
+    active: Counter[int] = Counter()
+    for c in counts:
+        enrolled[int(c["campaign_id"])] += int(c["n"])
+        if c["state"] == EnrollmentState.ACTIVE:
+            active[int(c["campaign_id"])] += int(c["n"])
+    return [
+        CampaignLine(str(r["name"]), CampaignStatus(r["status"]), steps[i], enrolled[i], active[i])
+        for r, i in zip(rows, ids, strict=True)
+    ]
+
+
+async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStatusView:
+    """Progress of one campaign: enrollment states, sent today (in the campaign's time zone) and in total, what is
+    planned, the next due lead, per-step and per-variant counts, and today's deferrals (the campaign planner's
+    `CampaignDeferral` and its group's `CapDeferral` rows with source `campaign`)."""
+    workspace_id = require_manager(actor)
+    campaign = await _campaign(workspace_id, name)
+    zone = zone_of(campaign.timezone)
+    day = clock.now().astimezone(zone).date()
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    states_rows = await (
+        Enrollment.filter(campaign_id=campaign.id).annotate(n=Count("id")).group_by("state").values("state", "n")
+    )
+    states = {EnrollmentState(r["state"]): int(r["n"]) for r in states_rows}
+    sent = OutboundMessage.filter(
+        campaign_id=campaign.id, kind=MessageKind.CAMPAIGN, status__in=[MessageStatus.SENT, MessageStatus.BOUNCED]
+    )
+    per_step_rows = await (
+        sent.annotate(n=Count("id")).group_by("step_position", "variant").values("step_position", "variant", "n")
+    )
+    counted = [StepCount(int(r["step_position"] or 0), int(r["variant"] or 0), int(r["n"])) for r in per_step_rows]
+    per_step = tuple(sorted(counted, key=lambda c: (c.position, c.variant)))
+    sent_today = await sent.filter(sent_at__gte=start, sent_at__lt=start + dt.timedelta(days=1)).count()
+    pending = await OutboundMessage.filter(
+        campaign_id=campaign.id, kind=MessageKind.CAMPAIGN, status__in=[MessageStatus.PLANNED, MessageStatus.QUEUED]
+    ).count()
+    next_row = (
+        await OutboundMessage.filter(
+            campaign_id=campaign.id,
+            kind=MessageKind.CAMPAIGN,
+            status__in=[MessageStatus.PLANNED, MessageStatus.QUEUED],
+        )
+        .order_by("scheduled_at")
+        .first()
+        .values("scheduled_at")
+    )
+    next_due: dt.datetime | None = next_row["scheduled_at"] if next_row else None
+    if next_due is None:
+        due = (
+            await Enrollment.filter(campaign_id=campaign.id, state=EnrollmentState.ACTIVE, next_due_at__not_isnull=True)
+            .order_by("next_due_at")
+            .first()
+            .values("next_due_at")
+        )
+        next_due = due["next_due_at"] if due else None
+    waiting_rows = await (
+        Enrollment.filter(campaign_id=campaign.id, state=EnrollmentState.ACTIVE)
+        .annotate(n=Count("id"))
+        .group_by("current_step")
+        .values("current_step", "n")
+    )
+    waiting: Counter[int] = Counter()
+    for r in waiting_rows:  # current_step is the position of the next step (0 before the first one)
+        waiting[max(1, int(r["current_step"] or 0))] += int(r["n"])
+    group = await _group(campaign, clock)
+    deferrals = await _deferrals(campaign, clock, day)
+    steps = await Step.filter(campaign_id=campaign.id).count()
+    return CampaignStatusView(
+        name=campaign.name,
+        status=campaign.status,
+        timezone=campaign.timezone,
+        window=f"{campaign.window_start:%H:%M}-{campaign.window_end:%H:%M}",
+        weekdays=campaign.weekdays,
+        daily_cap=campaign.daily_cap,
+        per_mailbox_cap=campaign.per_mailbox_cap,
+        flags={
+            "html": campaign.html,
+            "track_opens": campaign.track_opens,
+            "track_clicks": campaign.track_clicks,
+            "lead_timezone": campaign.lead_timezone,
+            "stop_on_reply": campaign.stop_on_reply,
+        },
+        steps=steps,
+        group=group,
+        states=states,
+        enrolled=sum(states.values()),
+        sent_today=sent_today,
+        sent_total=sum(s.sent for s in per_step),
+        pending=pending,
+        next_due=next_due,
+        per_step=per_step,
+        waiting=tuple(sorted(waiting.items())),
+        deferrals=deferrals,
+        day=day,
+    )
+
+
+async def _deferrals(campaign: Campaign, clock: Clock, day: dt.date) -> tuple[DeferralLine, ...]:
+    own = await CampaignDeferral.filter(campaign_id=campaign.id, day=day).values("cap", "wanted", "allowed")
+    lines = [DeferralLine(CapKind(r["cap"]), int(r["wanted"]), int(r["allowed"])) for r in own]
+    box_ids = [b.id for b in await group_mailboxes(campaign.id)]
+    if box_ids:
+        zone = (await workspace_zones([campaign.workspace_id]))[campaign.workspace_id]
+        workspace_day = clock.now().astimezone(zone).date()
+        rows = await CapDeferral.filter(mailbox_id__in=box_ids, day=workspace_day, source="campaign").values(
+            "mailbox__address", "cap", "wanted", "allowed"
+        )
+        lines += [
+            DeferralLine(CapKind(r["cap"]), int(r["wanted"]), int(r["allowed"]), str(r["mailbox__address"]))
+            for r in rows
+        ]
+    return tuple(sorted(lines, key=lambda d: (d.mailbox != "", d.allowed, d.mailbox, d.cap.value)))
+
+
+# ----------------------------------------------------------------------------------------------- test, preview
+
+
+async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> OutboundMessage:
+    """Queue step 1 (variant A) of the campaign to `address` now, from a sending mailbox of the group (graduated
+    first): a `kind='test'` row without a lead. The recipient is kept in the row's `body` until the composer
+    renders it (no recipient column yet; see the report of issue 10).
+
+    Raises `UserError("error-campaign-test-address"|"error-campaign-test-limit")`, `NotFound`,
+    `UserError("campaign-refuse-no-steps")`, `UserError("error-campaign-test-no-mailbox")`.
+    """
+    workspace_id = require_manager(actor)
+    recipient = normalize_email(address[:320]) if "@" in address else None
+    if recipient is None or not re.fullmatch(r"[^@\s\"<>(),;:\\\[\]]{1,64}@[a-z0-9.-]+\.[a-z0-9-]{2,}", recipient):
+        raise UserError("error-campaign-test-address", address=address[:60])
+    campaign = await _campaign(workspace_id, name)
+    if not await Step.filter(campaign_id=campaign.id, position=1).exists():
+        raise UserError("campaign-refuse-no-steps", name=campaign.name)
+    boxes = [b for b in await group_mailboxes(campaign.id) if b.status in _TEST_BOXES]
+    if not boxes:
+        raise UserError("error-campaign-test-no-mailbox", name=campaign.name)
+    boxes.sort(key=lambda b: (b.status is not MailboxStatus.ACTIVE, b.address))
+    now = clock.now()
+    since = now - dt.timedelta(days=1)
+    if (
+        await OutboundMessage.filter(campaign_id=campaign.id, kind=MessageKind.TEST, scheduled_at__gte=since).count()
+        >= TEST_SENDS_PER_DAY
+    ):
+        raise UserError("error-campaign-test-limit", max=TEST_SENDS_PER_DAY)
+    box = boxes[0]
+    async with in_transaction():
+        row = await OutboundMessage.create(
+            kind=MessageKind.TEST,
+            workspace_id=workspace_id,
+            mailbox_id=box.id,
+            campaign_id=campaign.id,
+            step_position=1,
+            variant=0,
+            message_id=make_message_id(box.address),
+            status=MessageStatus.QUEUED,
+            scheduled_at=now,
+            body=recipient,
+        )
+        await _audit(actor, workspace_id, clock, campaign, "test", to=recipient, mailbox=box.address)
+    return row
+
+
+async def preview(
+    actor: Actor, name: str, *, lead_email: str | None, step: int, variant: int | None
+) -> tuple[str, Any]:
+    """The rendered message of `step` (1 = the first) for a lead of the workspace (or sample fields):
+    `engine.campaigns.compose.preview`. Returns (campaign name, `Composed`).
+
+    Raises `NotFound`, `UserError("error-campaign-preview-step")`, `UserError("error-campaign-preview-missing")`
+    while the composer is not merged.
+    """
+    workspace_id = require_manager(actor)
+    campaign = await _campaign(workspace_id, name)
+    if not await Step.filter(campaign_id=campaign.id, position=step).exists():
+        raise UserError("error-campaign-preview-step", name=campaign.name, step=step)
+    compose = _seam("engine.campaigns.compose")
+    if compose is None:  # HOOK(content): engine.campaigns.compose.preview
+        raise UserError("error-campaign-preview-missing")
+    email = normalize_email(lead_email) if lead_email else None
+    if lead_email and email is None:
+        raise UserError("error-campaign-test-address", address=lead_email[:60])
+    composed = await compose.preview(workspace_id, campaign.id, step_position=step, lead_email=email, variant=variant)
+    return campaign.name, composed

@@ -1,0 +1,176 @@
+## Campaigns in chat: /campaigns, /campaign_new, /campaign_set, /campaign_group, /campaign_steps, /campaign_preview,
+## /campaign_test, /campaign_start, /campaign_pause, /campaign_resume, /campaign.
+
+campaigns-none = This workspace has no campaigns yet. Create one: /campaign_new name
+campaigns-title = Campaigns: { $count }
+campaigns-line = { $name } — { $status }, steps: { $steps }, leads: { $enrolled } (active { $active })
+campaigns-hint = Details: /campaign name
+campaign-created = Campaign { $name } created (a draft).
+campaign-next-steps =
+    Next:
+    1. The mailbox group (addresses and/or domains): /campaign_group { $name } domain.com
+    2. Leads: upload a CSV (/leads_import) and add them to the campaign.
+    3. The sequence — as text after the command or as a .txt file, sample below.
+    4. Check it: /campaign_preview { $name } and /campaign_test { $name } you@address
+    5. Settings (optional): /campaign_set { $name } window=09:00-18:00 weekdays=mon-fri timezone=Europe/Moscow
+    6. Start: /campaign_start { $name }
+campaign-steps-sample =
+    Subject: {"{{Hi|Hello}}"}, {"{first_name|there}"}
+    I am writing about {"{company}"}…
+
+    === variant B weight 30
+    Subject: A question for {"{company}"}
+    Another first email…
+
+    --- step 2 after 3 days
+    A reply in the same thread (no subject)…
+
+    --- step 3 after 2 business days
+    The last email…
+campaign-steps-rules =
+    How to write the sequence: step 1 starts the text, its first line is “Subject: …”, then the email.
+    The next step is a line “--- step 2 after 3 days” (or “after 2 business days”: Mon–Fri).
+    An A/B variant is a line “=== variant B weight 30”; variants without a weight share what is left of 100.
+    A later step has one variant or as many as step 1 (a lead stays in its variant); without a subject it goes as a reply in the same thread: “Re: ” and the subject of step 1.
+    Fields: {"{first_name}"}, {"{company|your company}"} (after | — when the field is empty), your own lead columns; spintax {"{{Hi|Hello}}"}.
+    Limits: up to { $steps } steps, up to { $variants } variants, up to { $chars } characters a text. Over 4,000 characters — send a .txt file.
+campaign-steps-ask =
+    Send the sequence for { $name } as your next message or as a .txt file. The format:
+    { $sample }
+
+    { $rules }
+campaign-steps-saved = Sequence of { $name } saved: { $count } steps.
+campaign-step-first = Step 1 (right away): variants { $variants } — “{ $subject }”
+campaign-step-calendar = Step { $step }: after { $days } days, variants { $variants }
+campaign-step-business = Step { $step }: after { $days } business days, variants { $variants }
+campaign-steps-next = Check it: /campaign_preview { $name } — and send yourself a test: /campaign_test { $name } you@address
+campaign-settings-help =
+    Settings: /campaign_set name key=value …
+    timezone=Europe/Moscow — the time zone
+    window=09:00-18:00 — the send window
+    weekdays=mon-fri (пн-пт, 1-5, mon,wed,fri) — the days of the week
+    daily_cap=500 — campaign emails a day (1–5000)
+    per_mailbox_cap=30 — campaign emails a mailbox sends a day (1–50)
+    lead_timezone=on — the window in the lead's time zone when known
+    html=on, track_opens=on, track_clicks=on (track=on — both) — HTML and tracking
+    stop_on_reply=on — stop the sequence when the lead replies
+campaign-settings-saved = Settings of { $name } saved.
+campaign-settings-line = Zone { $timezone }, window { $window }, days { $weekdays }, a day { $daily_cap }, per mailbox { $per_mailbox_cap }; { $flags }
+campaign-weekdays-short = Mon,Tue,Wed,Thu,Fri,Sat,Sun
+campaign-group-saved = Mailbox group of { $name } saved
+campaign-group-line = Ready to send: { $ready } of { $total } ({ $stages })
+campaign-group-first-ready = The first mailbox is ready on { $date } at the earliest.
+campaign-group-none-ready = No mailbox of the group has finished warmup yet: the campaign cannot send.
+campaign-preview-title = Preview of { $name }, step { $step }
+campaign-preview-subject = Subject: { $subject }
+campaign-test-queued = Test of { $name } (step 1) queued to { $email }.
+campaign-started = Campaign { $name } started.
+campaign-resumed = Campaign { $name } resumed.
+campaign-started-despite = Started despite the warnings:
+campaign-refused = Campaign { $name } cannot start:
+campaign-warnings = Warnings too:
+campaign-confirm-title = { $name }: check before starting
+campaign-confirm-ask = Start anyway? The button works for 15 minutes.
+campaign-confirm-button = Start anyway
+campaign-paused = Campaign { $name } paused. Planned emails wait until /campaign_resume { $name }.
+campaign-refuse-no-steps = there is no sequence: /campaign_steps { $name }
+campaign-refuse-no-leads = no leads are enrolled: upload them and add them to the campaign
+campaign-refuse-no-group = the campaign has no mailbox group: /campaign_group { $name } domain
+campaign-refuse-not-ready = no mailbox of the group is ready: { $warming } are warming up, the first is ready on { $date } at the earliest
+campaign-refuse-held = paused, cooling down or disabled: { $held } (/mailbox_resume)
+campaign-refuse-no-identity = the sender identity for the footer (the workspace's name and address) is not set: emails without it break advertising law
+campaign-reason-step = step { $step }: { $text }
+campaign-warn-unchecked = the content check is not available: the text was not checked
+campaign-warn-slow = { $leads } leads, { $ready } ready { $ready ->
+    [one] mailbox
+   *[other] mailboxes
+}: step 1 alone takes about { $days } days
+campaign-title = { $name } — { $status }, steps: { $steps }
+campaign-progress = Leads: { $enrolled } ({ $states })
+campaign-sent = Sent today: { $today }, in total: { $total }; planned: { $pending }; next: { $next }
+campaign-waiting = Waiting for their next email: { $steps }
+campaign-waiting-step = step { $step } — { $count }
+campaign-step-sent = Step { $step }, variant { $variant }: sent { $sent }
+campaign-deferrals-title = What held sending back on { $day }:
+campaign-deferral = wanted { $wanted }, allowed { $allowed } — { $cap }
+campaign-deferral-mailbox = { $mailbox }: wanted { $wanted }, allowed { $allowed } — { $cap }
+campaign-deferrals-none = Nothing held sending back today.
+enrollment-state-active = active
+enrollment-state-completed = completed
+enrollment-state-replied = replied
+enrollment-state-bounced = bounced
+enrollment-state-unsubscribed = unsubscribed
+enrollment-state-stopped = stopped
+error-campaign-name = The campaign name “{ $name }” does not fit: one word of up to { $max } characters — letters, digits, “-”, “_”, “.”.
+error-campaign-not-found = There is no campaign { $name } in this workspace. List: /campaigns
+error-campaign-exists = Campaign { $name } already exists. Open it: /campaign { $name }
+error-campaign-finished = Campaign { $name } is completed or archived: it cannot change.
+error-campaign-not-paused = Campaign { $name } is not paused (it is { $status }).
+error-campaign-setting-unknown = There is no setting { $name }. There are: { $known }
+error-campaign-setting-value = The value { $name }={ $value } does not fit. Allowed: { $allowed }
+error-campaign-setting-pair = “{ $word }” is not a setting: write key=value, e.g. window=09:00-18:00
+error-campaign-setting-none = Name the settings: key=value. Help: /campaign_set name
+error-campaign-opens-need-html = Opens are only measured in HTML emails: set html=on first.
+error-campaign-group-empty = Name the group's mailboxes or domains.
+error-campaign-group-too-many = Too many mailboxes and domains at once: { $count }, at most { $max }. Name the domains.
+error-campaign-confirm-expired = This confirmation has expired. Start again: /campaign_start
+error-campaign-confirm-used = This confirmation was already used: campaign { $name } is now { $status }.
+error-campaign-test-address = “{ $address }” is not an email address.
+error-campaign-test-no-mailbox = The group of { $name } has no mailbox that sends now.
+error-campaign-test-limit = At most { $max } tests of a campaign a day.
+error-campaign-preview-step = Campaign { $name } has no step { $step }.
+error-campaign-preview-word = “{ $word }” is not understood: give a lead's address, a step number and a variant letter, e.g. /campaign_preview q1 ivan@example.com 2 B
+error-campaign-preview-missing = Preview is not available yet.
+error-campaign-variant-letter = A variant is one letter: { $letters }.
+error-campaign-steps-running = Campaign { $name } is running: pause it (/campaign_pause { $name }) to change the sequence.
+error-campaign-steps-text-too-long = The sequence is too long: { $length } characters, at most { $max }.
+error-campaign-steps-empty = The sequence has no email. Sample: /campaign_steps name
+error-campaign-steps-header = Line { $line }: “{ $text }” is not understood. Write “--- step 2 after 3 days” or “=== variant B weight 30”.
+error-campaign-steps-first-delay = Line { $line }: step 1 goes out right away, it has no delay.
+error-campaign-steps-order = Line { $line }: step { $expected } was expected, not { $found }.
+error-campaign-steps-no-delay = Line { $line }: step { $step } has no delay — “after N days”.
+error-campaign-steps-delay = Line { $line }: the delay of step { $step } is { $min } to { $max } days.
+error-campaign-steps-too-many = Line { $line }: at most { $max } steps.
+error-campaign-steps-too-many-variants = Line { $line }: at most { $max } variants in step { $step }.
+error-campaign-steps-variant-order = Line { $line }: variant { $expected } was expected in step { $step }, not { $found }.
+error-campaign-steps-variant-letter = Line { $line }: a variant is one of the letters { $letters }.
+error-campaign-steps-weight = Line { $line }: a weight is { $min } to { $max }.
+error-campaign-steps-weights-over = Step { $step } (line { $line }): the weights given add up to more than 100, leaving nothing for the variants without one.
+error-campaign-steps-variant-count = Step { $step } (line { $line }): { $count } variants, step 1 has { $first }. A later step has one variant or as many as step 1.
+error-campaign-steps-no-subject = Step { $step }, variant { $variant } (line { $line }): no subject — the first line is “Subject: …”.
+error-campaign-steps-subject-long = Step { $step }, variant { $variant } (line { $line }): the subject is longer than { $max } characters.
+error-campaign-steps-no-body = Step { $step }, variant { $variant } (line { $line }): there is no text.
+error-campaign-steps-body-long = Step { $step }, variant { $variant } (line { $line }): the text is { $length } characters, at most { $max }.
+campaign-steps-where = step { $step }, variant { $variant }, { $part } (line { $line })
+campaign-steps-part-subject = subject
+campaign-steps-part-body = text
+arg-campaign-new-name = campaign
+arg-campaign-new-settings = key=value settings
+arg-campaign-set-name = campaign
+arg-campaign-set-settings = key=value settings
+arg-campaign-group-name = campaign
+arg-campaign-group-mailboxes = mailboxes and domains
+arg-campaign-steps-name = campaign
+arg-campaign-steps-steps = the sequence
+arg-campaign-steps-file = .txt file
+arg-campaign-preview-name = campaign
+arg-campaign-preview-options = lead address, step, variant
+arg-campaign-test-name = campaign
+arg-campaign-test-email = your address
+arg-campaign-start-name = campaign
+arg-campaign-confirm-token = confirmation
+arg-campaign-pause-name = campaign
+arg-campaign-resume-name = campaign
+arg-campaign-name = campaign
+cmd-campaigns = the workspace's campaigns
+cmd-campaign-new = create a campaign (guided)
+cmd-campaign-set = campaign settings: window, days, time zone, caps, HTML
+cmd-campaign-group = the campaign's mailbox group: addresses and/or domains
+cmd-campaign-steps = the sequence: as text after the command or as a .txt file
+cmd-campaign-preview = how an email reads for a lead
+cmd-campaign-test = send yourself a test email
+cmd-campaign-start = start a campaign (checked first)
+cmd-campaign-confirm = confirm a start despite warnings
+cmd-campaign-pause = pause a campaign
+cmd-campaign-resume = resume a campaign
+cmd-campaign = a campaign: progress and what holds sending back

@@ -1,0 +1,215 @@
+"""Campaign commands end to end: Telegram through the Bot API emulator and Slack through signed requests to the real
+bolt app, on real PostgreSQL and Redis. Mailboxes, the sender identity and enrolled leads are written straight into
+the database (importing them is another feature's job)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.telegram.render import MESSAGE_LIMIT
+from engine.crypto import Vault, generate_key
+from engine.i18n import translator
+from models import AuditLog, Campaign, Domain, Enrollment, Lead, Mailbox, Step, Workspace
+from models.enums import CampaignStatus, MailboxStatus, MailProvider, TlsMode
+from tests.e2e.conftest import NOW, TelegramRig, visible
+from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig, texts
+from tests.harness.slackapi import CHANNEL_ID
+from tests.harness.telegram import TelegramEmulatorError, TelegramUser
+
+EN = translator("en")
+ANNA = 700951
+SECRET = Vault([generate_key()]).encrypt("pw")
+STEPS = """Subject: Hello {first_name|there}
+A short note about "us".
+
+=== variant B weight 30
+Subject: A question for {company}
+Another first email.
+
+--- step 2 after 3 business days
+Just checking in."""
+
+
+async def mailboxes(slug: str, domain_name: str, count: int, *, started: dt.date) -> None:
+    ws = await Workspace.get(slug=slug)
+    domain, _ = await Domain.get_or_create(workspace=ws, name=domain_name)
+    for n in range(count):
+        address = f"box{n}@{domain_name}"
+        await Mailbox.create(
+            workspace=ws, domain=domain, address=address, provider=MailProvider.GENERIC, smtp_host="127.0.0.1",
+            smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=993, imap_tls=TlsMode.IMPLICIT,
+            username=address, secret_enc=SECRET, status=MailboxStatus.WARMING, warmup_started_on=started,
+        )  # fmt: skip
+
+
+async def graduate_and_enroll(slug: str, campaign_name: str, leads: int) -> None:
+    """What the gate, the import and the enrollment would do: one mailbox active, leads enrolled, an identity."""
+    ws = await Workspace.get(slug=slug)
+    await Workspace.filter(id=ws.id).update(sender_name="ACME LLC", sender_address="Moscow, Tverskaya 1")
+    first = await Mailbox.filter(workspace_id=ws.id).order_by("address").first()
+    assert first is not None
+    await Mailbox.filter(id=first.id).update(status=MailboxStatus.ACTIVE)
+    campaign = await Campaign.get(workspace_id=ws.id, name=campaign_name)
+    for n in range(leads):
+        lead = await Lead.create(workspace=ws, email=f"lead{n}@example.com", first_name=f"L{n}")
+        await Enrollment.create(campaign=campaign, lead=lead, next_due_at=NOW)
+
+
+# ------------------------------------------------------------------------------------------------ Telegram
+
+
+async def manager(rig: TelegramRig) -> TelegramUser:
+    await rig.admin("/workspace_new acme ACME")
+    await Workspace.filter(slug="acme").update(timezone="UTC")
+    code = await rig.invite("acme", "manager")
+    anna = rig.user(ANNA, first_name="Anna")
+    await anna.send_command(f"/start {code}")
+    await anna.wait_replies()
+    return anna
+
+
+async def ask(user: TelegramUser, line: str) -> str:
+    await user.send_command(line)
+    [reply] = await user.wait_replies()
+    return visible(reply.text)
+
+
+async def test_telegram_campaign_from_creation_to_a_confirmed_start_a_pause_and_the_status(
+    telegram: TelegramRig,
+) -> None:
+    anna = await manager(telegram)
+    await mailboxes("acme", "warm.test", 2, started=NOW.date() - dt.timedelta(days=10))
+    created = await ask(anna, "/campaign_new q1 window=10:00-17:00")
+    assert EN("campaign-created", name="q1") in created and "/campaign_group q1" in created
+    assert "--- step 2 after 3 days" in created  # the sample sequence, ready to copy
+
+    grouped = await ask(anna, "/campaign_group q1 warm.test")
+    assert EN("campaign-group-saved", name="q1") in grouped and "warm.test" in grouped
+
+    await anna.send_command("/campaign_steps q1")  # guided: the sequence comes as the next message
+    [question] = await anna.wait_replies()
+    assert "next message" in visible(question.text)
+    await anna.send_text(STEPS)
+    [saved] = await anna.wait_replies()
+    assert EN("campaign-steps-saved", name="q1", count=2) in visible(saved.text)
+    steps = await Step.filter(campaign__name="q1").order_by("position")
+    assert steps[0].variants[0]["body"] == 'A short note about "us".' and steps[1].business_days
+    await anna.upload_document("sequence.txt", STEPS.encode("utf-16"), caption="/campaign_steps q1")
+    [from_file] = await anna.wait_replies()
+    assert EN("campaign-steps-saved", name="q1", count=2) in visible(from_file.text)
+    inline = await ask(anna, "/campaign_steps q1\n" + STEPS.replace("3 business days", "2 days"))
+    assert EN("campaign-step-calendar", step=2, days=2, variants="A 100") in inline
+    bad = await ask(anna, "/campaign_steps q1\nSubject: x\nbody\n--- step 3 after 1 day\ny")
+    assert EN("error-campaign-steps-order", line=3, expected=2, found=3) in bad
+
+    refused = await ask(anna, "/campaign_start q1")
+    assert EN("campaign-refused", name="q1") in refused
+    assert EN("campaign-refuse-no-leads", name="q1") in refused
+    ready_on = str(NOW.date() - dt.timedelta(days=10) + dt.timedelta(days=42))
+    assert EN("campaign-refuse-not-ready", warming=2, date=ready_on) in refused
+    assert EN("campaign-refuse-no-identity") in refused
+
+    await graduate_and_enroll("acme", "q1", leads=12)
+    assert EN("campaign-settings-saved", name="q1") in await ask(anna, "/campaign_set q1 per_mailbox_cap=1")
+    await anna.send_command("/campaign_start q1")
+    [confirm] = await anna.wait_replies()
+    text = visible(confirm.text)
+    assert EN("campaign-warn-slow", leads=12, ready=1, days=12) in text
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
+    data = confirm.callback_data(EN("campaign-confirm-button"))
+    assert len(data.encode()) <= 64 and "q1" not in data  # an id, never the name
+
+    presses = await asyncio.gather(anna.press(data, confirm), anna.press(data, confirm), return_exceptions=True)
+    assert all(isinstance(p, str | TelegramEmulatorError) for p in presses), presses
+    answers = [await anna.wait_callback_answer(q) for q in presses if isinstance(q, str)]
+    assert sorted(a["show_alert"] for a in answers) == [False, True][: len(answers)]
+    edited, result = await anna.wait_replies(2)
+    assert edited.buttons == []
+    assert EN("campaign-started", name="q1") in visible(result.text)
+    await anna.assert_no_replies(within=0.3)
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
+    assert await AuditLog.filter(action="campaign.start").count() == 1
+
+    assert await ask(anna, "/campaign_pause q1") == EN("campaign-paused", name="q1")
+    status = await ask(anna, "/campaign q1")
+    assert len(status) < MESSAGE_LIMIT
+    assert EN("campaign-title", name="q1", status=EN("state-campaign-paused"), steps=2) in status
+    assert "Leads: 12 (active: 12," in status and "window 10:00-17:00" in status
+    assert EN("campaign-waiting", steps=EN("campaign-waiting-step", step=1, count=12)) in status
+    listing = await ask(anna, "/campaigns")
+    assert (
+        EN("campaigns-line", name="q1", status=EN("state-campaign-paused"), steps=2, enrolled=12, active=12) in listing
+    )
+
+
+async def test_telegram_a_client_sees_no_campaigns(telegram: TelegramRig) -> None:
+    await manager(telegram)
+    code = await telegram.invite("acme", "client")
+    client = telegram.user(700952)
+    await ask(client, f"/start {code}")
+    assert EN("error-forbidden") in await ask(client, "/campaigns")
+    assert EN("error-forbidden") in await ask(client, "/campaign q1")
+
+
+# ------------------------------------------------------------------------------------------------ Slack
+
+
+@pytest.fixture
+async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:
+    async with slack_rig(redis) as rig:
+        await join(rig, "U0MGR", "manager", name="mgr")
+        await join(rig, "U0CLI", "client", name="client")
+        yield rig
+
+
+async def say(rig: Rig, text: str, user: str = "U0MGR") -> str:
+    return "\n".join(await rig.say(text, user=user))
+
+
+async def test_slack_campaign_from_creation_to_a_confirmed_start_a_pause_and_the_status(slack: Rig) -> None:
+    today = CLOCK.now().date()
+    await mailboxes("acme", "warm.test", 1, started=today - dt.timedelta(days=3))
+    assert seen(EN("campaign-created", name="q1")) in await say(slack, "campaign_new q1 per_mailbox_cap=1")
+    assert seen(EN("campaign-group-saved", name="q1")) in await say(slack, "campaign_group q1 box0@warm.test")
+    uploaded = "\n".join(await slack.upload("campaign_steps q1", "steps.txt", STEPS.encode("cp1251")))
+    assert seen(EN("campaign-steps-saved", name="q1", count=2)) in uploaded
+    typed = await say(slack, "campaign_steps q1\n" + STEPS)  # a slash command's text keeps its lines
+    assert seen(EN("campaign-steps-saved", name="q1", count=2)) in typed
+
+    refused = await say(slack, "campaign_start q1")
+    assert seen(EN("campaign-refuse-no-leads", name="q1")) in refused
+    assert seen(EN("campaign-refuse-not-ready", warming=1, date=str(today + dt.timedelta(days=39)))) in refused
+    assert seen(EN("error-forbidden")) in await say(slack, "campaign_start q1", user="U0CLI")
+
+    await graduate_and_enroll("acme", "q1", leads=40)
+    body = await slack.command("campaign_start q1", user="U0MGR")
+    assert seen(EN("campaign-warn-slow", leads=40, ready=1, days=40)) in "\n".join(texts(body["blocks"]))
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
+    [actions] = [b for b in body["blocks"] if b["type"] == "actions"]
+    [button] = actions["elements"]
+    assert (button["text"]["text"], button["style"]) == (EN("campaign-confirm-button"), "danger")
+    message = {"ts": "1700000000.000100", "text": body.get("text", ""), "blocks": body["blocks"]}
+    first = await slack.press(button, user="U0MGR", channel=CHANNEL_ID, message=message)
+    assert first.body["replace_original"] is True
+    assert seen(EN("campaign-started", name="q1")) in "\n".join(texts(first.body["blocks"]))
+    assert all(b["type"] != "actions" for b in first.body["blocks"])
+    again = await slack.press(button, user="U0MGR", channel=CHANNEL_ID, message=message)  # a second click
+    assert (again.body["response_type"], again.body["replace_original"]) == ("ephemeral", False)
+    assert seen(EN("error-campaign-confirm-used", name="q1", status="running")) in "\n".join(
+        texts(again.body["blocks"])
+    )
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
+    assert await AuditLog.filter(action="campaign.start").count() == 1
+    assert seen(EN("error-already-in-state", machine=EN("machine-campaign"), state=EN("state-campaign-running"))) in (
+        await say(slack, "campaign_start q1")
+    )
+
+    assert seen(EN("campaign-paused", name="q1")) in await say(slack, "campaign_pause q1")
+    status = await say(slack, "campaign q1")
+    assert seen(EN("campaign-title", name="q1", status=EN("state-campaign-paused"), steps=2)) in status
+    assert "Leads: 40 (active: 40," in status

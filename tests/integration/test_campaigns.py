@@ -1,0 +1,387 @@
+"""The campaign service on the real PostgreSQL and Redis: roles and isolation, the group, the steps, a start refused
+with reasons, a start that needs a confirmation and acts once, pause/resume, progress and a test send."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.runner import Runner
+from engine.access import Actor
+from engine.campaigns import service
+from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
+from engine.errors import AlreadyInState, Conflict, Forbidden, NotFound, UserError
+from engine.i18n import translator
+from models import (
+    AuditLog,
+    Campaign,
+    CampaignDeferral,
+    CapDeferral,
+    Domain,
+    Enrollment,
+    Lead,
+    Mailbox,
+    OutboundMessage,
+    Step,
+    Workspace,
+)
+from models.enums import (
+    CampaignStatus,
+    CapKind,
+    EnrollmentState,
+    MailboxStatus,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    TlsMode,
+)
+
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
+SECRET = Vault([generate_key()]).encrypt("pw")
+STEPS = "Тема: Привет, {first_name|коллега}\nКоротко о нас.\n--- шаг 2 через 3 рабочих дня\nНапоминаю."
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+async def space(slug: str = "acme", *, identity: bool = True) -> Workspace:
+    return await Workspace.create(
+        slug=slug, name=slug.upper(), timezone="UTC", sender_name="ACME LLC" if identity else "",
+        sender_address="Moscow, Tverskaya 1" if identity else "",
+    )  # fmt: skip
+
+
+def actor(ws: Workspace, role: Role = Role.MANAGER, person_id: int | None = None) -> Actor:
+    return Actor(person_id=person_id, platform=Platform.CONSOLE, role=role, workspace_id=ws.id)
+
+
+async def mailboxes(
+    ws: Workspace, domain_name: str, count: int, *, status: MailboxStatus, started: dt.date | None = None
+) -> list[Mailbox]:
+    domain, _ = await Domain.get_or_create(workspace=ws, name=domain_name)
+    for n in range(count):
+        address = f"box{n}@{domain_name}"
+        await Mailbox.create(
+            workspace=ws, domain=domain, address=address, provider=MailProvider.GENERIC, smtp_host="127.0.0.1",
+            smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=993, imap_tls=TlsMode.IMPLICIT,
+            username=address, secret_enc=SECRET, status=status, warmup_started_on=started,
+        )  # fmt: skip
+    return list(await Mailbox.filter(domain_id=domain.id).order_by("address"))
+
+
+async def enroll(campaign_name: str, ws: Workspace, count: int) -> None:
+    campaign = await Campaign.get(workspace_id=ws.id, name=campaign_name)
+    for n in range(count):
+        lead = await Lead.create(workspace=ws, email=f"lead{n}@example.com", first_name=f"L{n}")
+        await Enrollment.create(campaign=campaign, lead=lead, next_due_at=NOW)
+
+
+async def ready_campaign(clock: FrozenClock, ws: Workspace, *, leads: int = 3) -> Actor:
+    """A campaign "q1" with steps, enrolled leads and a group with one graduated mailbox."""
+    manager = actor(ws)
+    await service.create_campaign(manager, clock, "q1", {"per_mailbox_cap": "1"})
+    await mailboxes(ws, "ready.test", 1, status=MailboxStatus.ACTIVE, started=NOW.date() - dt.timedelta(days=50))
+    await service.set_group(manager, clock, "q1", ["ready.test"])
+    await service.set_steps(manager, clock, "q1", STEPS)
+    await enroll("q1", ws, leads)
+    return manager
+
+
+# ------------------------------------------------------------------------------------------------ create, roles
+
+
+async def test_create_names_settings_conflict_roles_and_isolation(clock: FrozenClock) -> None:
+    acme, other = await space(), await space("other")
+    manager = actor(acme)
+    created = await service.create_campaign(manager, clock, "Q1-acme", {"window": "10:00-17:00", "days": "пн,ср"})
+    assert (created.status, created.timezone, created.weekdays) == (CampaignStatus.DRAFT, "UTC", 0b101)
+    assert created.window_start == dt.time(10, 0, tzinfo=dt.UTC)
+    with pytest.raises(Conflict) as clash:
+        await service.create_campaign(manager, clock, "q1-ACME")
+    assert (clash.value.key, clash.value.params) == ("error-campaign-exists", {"name": "q1-ACME"})
+    for bad in ("", "two words", "x" * 65, "-dash-first", "имя;drop"):
+        with pytest.raises(UserError) as named:
+            await service.create_campaign(manager, clock, bad)
+        assert named.value.key == "error-campaign-name"
+    with pytest.raises(UserError):
+        await service.create_campaign(manager, clock, "opens", {"track_opens": "on"})  # opens need HTML
+    assert await Campaign.filter(workspace_id=acme.id).count() == 1
+
+    with pytest.raises(Forbidden):
+        await service.create_campaign(actor(acme, Role.CLIENT), clock, "q2")
+    with pytest.raises(Forbidden):
+        await service.list_campaigns(actor(acme, Role.CLIENT))
+    with pytest.raises(Forbidden):
+        await service.campaign_status(actor(acme, Role.CLIENT), clock, "q1-acme")
+    with pytest.raises(NotFound) as hidden:
+        await service.campaign_status(actor(other), clock, "q1-acme")
+    assert hidden.value.key == "error-campaign-not-found"
+    with pytest.raises(NotFound):
+        await service.start_campaign(actor(other), clock, "q1-acme")
+    assert [c.name for c in await service.list_campaigns(manager)] == ["Q1-acme"]
+    assert await service.list_campaigns(actor(other)) == []
+    assert await AuditLog.filter(action="campaign.create").count() == 1
+
+
+async def test_settings_change_and_track_without_html_tracks_clicks(clock: FrozenClock) -> None:
+    ws = await space()
+    manager = actor(ws)
+    await service.create_campaign(manager, clock, "q1")
+    changed = await service.update_settings(manager, clock, "Q1", {"track": "on", "tz": "Europe/Moscow"})
+    assert (changed.track_clicks, changed.track_opens, changed.timezone) == (True, False, "Europe/Moscow")
+    changed = await service.update_settings(manager, clock, "q1", {"html": "on", "track_opens": "on"})
+    assert (changed.html, changed.track_opens) == (True, True)
+    with pytest.raises(UserError) as bad:
+        await service.update_settings(manager, clock, "q1", {"per_mailbox_cap": "80", "daily_cap": "10"})
+    assert bad.value.params["name"] == "per_mailbox_cap"
+    assert (await Campaign.get(id=changed.id)).daily_cap == 500  # nothing half-written
+
+
+# ------------------------------------------------------------------------------------------------ group, steps
+
+
+async def test_group_of_domains_and_addresses_with_readiness(clock: FrozenClock) -> None:
+    ws, other = await space(), await space("other")
+    manager = actor(ws)
+    await service.create_campaign(manager, clock, "q1")
+    await mailboxes(ws, "warm.test", 3, status=MailboxStatus.WARMING, started=NOW.date() - dt.timedelta(days=10))
+    [active] = await mailboxes(ws, "live.test", 1, status=MailboxStatus.ACTIVE, started=NOW.date())
+    await mailboxes(other, "theirs.test", 1, status=MailboxStatus.ACTIVE)
+    group = await service.set_group(manager, clock, "q1", ["warm.test", active.address, "warm.test"])
+    assert (group.domains, group.mailboxes, group.ready, group.warming) == (("warm.test",), (active.address,), 1, 3)
+    assert group.first_ready == NOW.date() - dt.timedelta(days=10) + dt.timedelta(days=42)
+    for target, key in (("theirs.test", "error-domain-not-found"), ("box0@theirs.test", "error-mailbox-not-found")):
+        with pytest.raises(NotFound) as missing:
+            await service.set_group(manager, clock, "q1", [target])
+        assert missing.value.key == key
+    assert len(await service.group_mailboxes((await Campaign.get(name="q1")).id)) == 4  # unchanged by the refusal
+    group = await service.set_group(manager, clock, "q1", [active.address])  # replaces the group
+    assert (group.domains, group.ready, group.warming) == ((), 1, 0)
+
+
+async def test_steps_are_stored_and_replaced_and_frozen_while_running(clock: FrozenClock) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=1)
+    campaign = await Campaign.get(name="q1")
+    rows = await Step.filter(campaign_id=campaign.id).order_by("position")
+    assert [(s.position, s.delay_days, s.business_days) for s in rows] == [(1, 0, False), (2, 3, True)]
+    assert rows[0].variants == [{"subject": "Привет, {first_name|коллега}", "body": "Коротко о нас.", "weight": 100}]
+    assert rows[1].variants == [{"subject": "Re: Привет, {first_name|коллега}", "body": "Напоминаю.", "weight": 100}]
+    with pytest.raises(UserError) as bad:
+        await service.set_steps(manager, clock, "q1", "Тема: x\nтело\n--- шаг 3 через 1 день\nz")
+    assert (bad.value.key, bad.value.params["line"]) == ("error-campaign-steps-order", 3)
+    assert await Step.filter(campaign_id=campaign.id).count() == 2
+    saved = await service.set_steps(manager, clock, "q1", "Subject: one\nbody")
+    assert len(saved.steps) == 1 and await Step.filter(campaign_id=campaign.id).count() == 1
+    await service.start_campaign(manager, clock, "q1", override=True)
+    with pytest.raises(Conflict) as running:
+        await service.set_steps(manager, clock, "q1", STEPS)
+    assert running.value.key == "error-campaign-steps-running"
+
+
+# ------------------------------------------------------------------------------------------------ start
+
+
+async def test_start_is_refused_with_every_reason(clock: FrozenClock) -> None:
+    ws = await space(identity=False)
+    manager = actor(ws)
+    await service.create_campaign(manager, clock, "q1")
+    result = await service.start_campaign(manager, clock, "q1")
+    assert not result.started
+    assert [r.key for r in result.errors] == [
+        "campaign-refuse-no-steps",
+        "campaign-refuse-no-leads",
+        "campaign-refuse-no-group",
+        "campaign-refuse-no-identity",
+    ]
+    started = NOW.date() - dt.timedelta(days=20)
+    await mailboxes(ws, "warm.test", 2, status=MailboxStatus.WARMING, started=started)
+    await service.set_group(manager, clock, "q1", ["warm.test"])
+    await service.set_steps(manager, clock, "q1", STEPS)
+    await enroll("q1", ws, 2)
+    result = await service.start_campaign(manager, clock, "q1", override=True)  # override never beats an error
+    [not_ready, identity] = result.errors
+    assert (not_ready.key, not_ready.params) == (
+        "campaign-refuse-not-ready", {"warming": 2, "date": str(started + dt.timedelta(days=42))})  # fmt: skip
+    assert identity.key == "campaign-refuse-no-identity"
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
+    await Mailbox.filter(domain__name="warm.test").update(status=MailboxStatus.PAUSED)
+    result = await service.start_campaign(manager, clock, "q1")
+    assert [(r.key, r.params) for r in result.errors[:2]] == [
+        ("campaign-refuse-not-ready", {"warming": 0, "date": "—"}),
+        ("campaign-refuse-held", {"held": 2}),
+    ]
+
+
+async def test_a_warning_needs_the_override_and_a_double_start_acts_once(clock: FrozenClock) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=10)  # 10 leads, 1 mailbox × 1 a day: 10 days for step 1
+    waiting = await service.start_campaign(manager, clock, "q1")
+    assert waiting.needs_confirmation and not waiting.errors
+    assert {"key": "campaign-warn-slow", "params": {"leads": 10, "ready": 1, "days": 10}} in [
+        {"key": w.key, "params": w.params} for w in waiting.warnings
+    ]
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
+
+    first, second = await asyncio.gather(
+        service.start_campaign(manager, clock, "q1", override=True),
+        service.start_campaign(manager, clock, "q1", override=True),
+        return_exceptions=True,
+    )
+    outcomes = [r for r in (first, second) if isinstance(r, service.StartResult) and r.started]
+    refusals = [r for r in (first, second) if isinstance(r, Conflict)]
+    assert (len(outcomes), len(refusals)) == (1, 1), (first, second)
+    campaign = await Campaign.get(name="q1")
+    assert (campaign.status, campaign.started_at) == (CampaignStatus.RUNNING, NOW)
+    assert await AuditLog.filter(action="campaign.transition").count() == 1
+    assert await AuditLog.filter(action="campaign.start").count() == 1
+    with pytest.raises(AlreadyInState):
+        await service.start_campaign(manager, clock, "q1", override=True)
+
+
+async def test_the_confirmation_is_used_once_and_expires_with_its_workspace(clock: FrozenClock, redis: Redis) -> None:
+    ws, other = await space(), await space("other")
+    manager = await ready_campaign(clock, ws, leads=10)
+    waiting = await service.start_campaign(manager, clock, "q1")
+    token = await service.request_confirmation(redis, manager, waiting)
+    assert 0 < await redis.ttl(service.CONFIRM_PREFIX + token) <= service.CONFIRM_TTL_S
+    with pytest.raises(NotFound):  # another workspace's manager can neither use it nor spend it
+        await service.confirm_start(actor(other), clock, redis, token)
+    presses = await asyncio.gather(
+        service.confirm_start(manager, clock, redis, token),
+        service.confirm_start(manager, clock, redis, token),
+        return_exceptions=True,
+    )
+    started = [p for p in presses if isinstance(p, service.StartResult) and p.started]
+    refused = [p for p in presses if isinstance(p, UserError)]
+    assert (len(started), len(refused)) == (1, 1), presses
+    assert refused[0].key in {"error-campaign-confirm-used", "error-campaign-confirm-expired"}
+    with pytest.raises(Conflict) as late:
+        await service.confirm_start(manager, clock, redis, token)
+    assert (late.value.key, late.value.params) == ("error-campaign-confirm-used", {"name": "q1", "status": "running"})
+    with pytest.raises(UserError) as unknown:
+        await service.confirm_start(manager, clock, redis, "nope")
+    assert unknown.value.key == "error-campaign-confirm-expired"
+    assert await AuditLog.filter(action="campaign.start").count() == 1
+
+
+async def test_pause_and_resume(clock: FrozenClock) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=1)
+    with pytest.raises(Conflict):
+        await service.pause_campaign(manager, clock, "q1")  # a draft is not running
+    with pytest.raises(Conflict) as not_paused:
+        await service.resume_campaign(manager, clock, "q1")
+    assert not_paused.value.key == "error-campaign-not-paused"
+    assert (await service.start_campaign(manager, clock, "q1", override=True)).started
+    paused = await service.pause_campaign(manager, clock, "q1")
+    assert paused.status is CampaignStatus.PAUSED
+    with pytest.raises(AlreadyInState):
+        await service.pause_campaign(manager, clock, "q1")
+    resumed = await service.resume_campaign(manager, clock, "q1", override=True)
+    assert resumed.started and (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
+    assert await AuditLog.filter(action="campaign.resume").count() == 1
+    assert (await Campaign.get(name="q1")).started_at == NOW  # kept from the first start
+
+
+# ------------------------------------------------------------------------------------------------ status, test
+
+
+async def test_status_counts_progress_steps_and_todays_deferrals(clock: FrozenClock) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=4)
+    campaign = await Campaign.get(name="q1")
+    [box] = await Mailbox.filter(domain__name="ready.test")
+    enrollments = list(await Enrollment.filter(campaign_id=campaign.id).order_by("id"))
+    await Enrollment.filter(id=enrollments[0].id).update(state=EnrollmentState.REPLIED)
+    await Enrollment.filter(id=enrollments[1].id).update(state=EnrollmentState.BOUNCED)
+    await Enrollment.filter(id=enrollments[2].id).update(current_step=2)
+    for n, (e, status, sent_at) in enumerate([
+        (enrollments[0], MessageStatus.SENT, NOW - dt.timedelta(days=2)),
+        (enrollments[1], MessageStatus.BOUNCED, NOW - dt.timedelta(hours=1)),
+        (enrollments[2], MessageStatus.SENT, NOW - dt.timedelta(hours=2)),
+        (enrollments[3], MessageStatus.PLANNED, None),
+    ]):  # fmt: skip
+        await OutboundMessage.create(
+            kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=box, lead_id=e.lead_id, enrollment=e, campaign=campaign,
+            step_position=1, variant=n % 2, message_id=f"<m{n}@ready.test>", status=status,
+            scheduled_at=NOW + dt.timedelta(hours=3) if sent_at is None else sent_at, sent_at=sent_at,
+        )  # fmt: skip
+    await CampaignDeferral.create(
+        workspace=ws, campaign=campaign, day=NOW.date(), cap=CapKind.CAMPAIGN, wanted=9, allowed=5, updated_at=NOW
+    )
+    await CampaignDeferral.create(  # yesterday's: not shown
+        workspace=ws, campaign=campaign, day=NOW.date() - dt.timedelta(days=1), cap=CapKind.WINDOW, wanted=1,
+        allowed=0, updated_at=NOW,
+    )  # fmt: skip
+    for source, cap in (("campaign", CapKind.MAILBOX), ("warmup", CapKind.WARMUP)):
+        await CapDeferral.create(
+            workspace=ws, mailbox=box, day=NOW.date(), cap=cap, source=source, wanted=3, allowed=1, updated_at=NOW
+        )
+
+    view = await service.campaign_status(manager, clock, "q1")
+    assert (view.enrolled, view.states[EnrollmentState.ACTIVE], view.states[EnrollmentState.REPLIED]) == (4, 2, 1)
+    assert (view.sent_today, view.sent_total, view.pending, view.next_due) == (2, 3, 1, NOW + dt.timedelta(hours=3))
+    assert [(c.position, c.variant, c.sent) for c in view.per_step] == [(1, 0, 2), (1, 1, 1)]
+    assert view.waiting == ((1, 1), (2, 1))  # one lead still before step 1, one past it
+    assert [(d.cap, d.wanted, d.allowed, d.mailbox) for d in view.deferrals] == [
+        (CapKind.CAMPAIGN, 9, 5, ""),
+        (CapKind.MAILBOX, 3, 1, "box0@ready.test"),
+    ]
+    assert (view.window, view.per_mailbox_cap, view.steps, view.group.ready) == ("09:00-18:00", 1, 2, 1)
+    [line] = await service.list_campaigns(manager)
+    assert (line.steps, line.enrolled, line.active) == (2, 4, 2)
+
+
+async def test_a_test_send_is_queued_from_a_graduated_mailbox(clock: FrozenClock) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=1)
+    await mailboxes(ws, "ready.test", 0, status=MailboxStatus.ACTIVE)
+    for bad in ("not-an-address", "a@b", "two@@example.com", "x@example.com\r\nBcc: y@example.com"):
+        with pytest.raises(UserError) as refused:
+            await service.send_test(manager, clock, "q1", bad)
+        assert refused.value.key == "error-campaign-test-address"
+    row = await service.send_test(manager, clock, "q1", " Me@Acme.Example ")
+    assert (row.kind, row.status, row.step_position, row.variant, row.lead_id) == (
+        MessageKind.TEST, MessageStatus.QUEUED, 1, 0, None)  # fmt: skip
+    assert (row.body, row.scheduled_at, row.campaign_id) == ("me@acme.example", NOW, (await Campaign.get(name="q1")).id)
+    assert (await Mailbox.get(id=row.mailbox_id)).address == "box0@ready.test"
+    assert row.message_id.endswith("@ready.test>")
+    for _ in range(service.TEST_SENDS_PER_DAY - 1):
+        await service.send_test(manager, clock, "q1", "me@acme.example")
+    with pytest.raises(UserError) as limit:
+        await service.send_test(manager, clock, "q1", "me@acme.example")
+    assert limit.value.key == "error-campaign-test-limit"
+
+
+async def test_the_status_of_a_big_group_stays_one_readable_message(clock: FrozenClock, redis: Redis) -> None:
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}}, services={"redis": redis})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "en")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await Workspace.filter(id=ws.id).update(timezone="UTC")
+    boxes = await mailboxes(ws, "fleet.test", 300, status=MailboxStatus.ACTIVE)
+    assert (await runner.run_line(admin, "c1", "/campaign_new q1")).ok
+    group = await runner.run_line(admin, "c1", "/campaign_group q1 fleet.test")
+    assert translator("en")(
+        "campaign-group-line", ready=300, total=300, stages="working (maintenance warmup): 300"
+    ) in (group.plain_text())
+    await CapDeferral.bulk_create([
+        CapDeferral(workspace=ws, mailbox=b, day=NOW.date(), cap=CapKind.DOMAIN, source="campaign", wanted=5,
+                    allowed=2, updated_at=NOW)
+        for b in boxes
+    ])  # fmt: skip
+    status = (await runner.run_line(admin, "c1", "/campaign q1")).plain_text()
+    assert len(status) < 4096, len(status)
+    assert translator("en")("list-more", count=300 - 30) in status
+    assert "box0@fleet.test: wanted 5, allowed 2 — the mailbox's share of its domain's daily cap" in status

@@ -1,0 +1,222 @@
+"""The campaign steps text and the campaign settings typed in chat: pure parsers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from engine.campaigns.options import parse_settings, parse_weekdays, parse_window, split_pairs, weekdays_text
+from engine.campaigns.steps import MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_TEXT_CHARS, MAX_VARIANTS, parse_steps
+from engine.errors import UserError
+from engine.i18n import translator
+
+RU = """Тема: Привет, {first_name|коллега}
+Первое письмо.
+
+Вторая строка.
+=== вариант B вес 30
+Тема: Вопрос
+Письмо B
+
+--- шаг 2 через 3 дня
+Второе письмо
+--- шаг 3 через 2 рабочих дня
+Тема: Последнее
+Третье
+"""
+
+EN = """--- step 1
+=== variant A weight 60
+Subject: Hi
+First
+=== variant B weight 40
+Subject: Hello
+Also first
+--- step 2 after 1 business day
+Follow-up
+--- Step 3 After 10 Days
+=== variant A
+Last A
+=== variant B
+Last B
+"""
+
+
+def refused(text: str) -> UserError:
+    with pytest.raises(UserError) as caught:
+        parse_steps(text)
+    return caught.value
+
+
+def test_russian_headers_delays_and_variants() -> None:
+    first, second, third = parse_steps(RU)
+    assert (first.number, first.delay_days, [v.letter for v in first.variants]) == (1, 0, ["A", "B"])
+    a, b = first.variants
+    assert (a.subject, a.body, a.weight) == ("Привет, {first_name|коллега}", "Первое письмо.\n\nВторая строка.", 70)
+    assert (b.subject, b.body, b.weight) == ("Вопрос", "Письмо B", 30)
+    assert (second.delay_days, second.business_days, second.variants[0].subject) == (3, False, "")
+    assert (third.delay_days, third.business_days, third.variants[0].subject) == (2, True, "Последнее")
+    assert second.to_json(first) == [
+        {"subject": "Re: Привет, {first_name|коллега}", "body": "Второе письмо", "weight": 100},
+        {"subject": "Re: Вопрос", "body": "Второе письмо", "weight": 100},
+    ]
+    assert third.to_json(first) == [{"subject": "Последнее", "body": "Третье", "weight": 100}] * 2
+    assert first.to_json() == [{"subject": a.subject, "body": a.body, "weight": 70}, {"subject": "Вопрос",
+                               "body": "Письмо B", "weight": 30}]  # fmt: skip
+
+
+def test_english_headers_any_case_and_explicit_first_step_and_variant() -> None:
+    first, second, third = parse_steps(EN)
+    assert [(v.letter, v.weight) for v in first.variants] == [("A", 60), ("B", 40)]
+    assert (second.delay_days, second.business_days) == (1, True)
+    assert (third.delay_days, third.business_days) == (10, False)
+    assert [(v.body, v.weight) for v in third.variants] == [("Last A", 50), ("Last B", 50)]
+
+
+def test_relative_weights_when_every_variant_has_one_and_crlf_lines() -> None:
+    [step] = parse_steps("Subject: a\r\nA\r\n=== variant B weight 3\r\nSubject: b\r\nB\r\n".replace(
+        "Subject: a", "=== variant A weight 1\r\nSubject: a"))  # fmt: skip
+    assert [(v.weight, v.body) for v in step.variants] == [(1, "A"), (3, "B")]
+
+
+def test_the_locale_samples_parse() -> None:
+    for locale in ("ru", "en"):
+        steps = parse_steps(translator(locale)("campaign-steps-sample"))
+        assert [s.number for s in steps] == [1, 2, 3] and steps[2].business_days
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "params"),
+    [
+        ("", "error-campaign-steps-empty", {}),
+        ("\n\n", "error-campaign-steps-empty", {}),
+        ("Просто текст", "error-campaign-steps-no-subject", {"line": 1, "step": 1, "variant": "A"}),
+        ("Тема: x\n", "error-campaign-steps-no-body", {"line": 1, "step": 1, "variant": "A"}),
+        ("Тема:   \nтело", "error-campaign-steps-no-subject", {"line": 1, "step": 1, "variant": "A"}),
+        (
+            "Subject: a\nb\n--- step 3 after 2 days\nc",
+            "error-campaign-steps-order",
+            {"line": 3, "expected": 2, "found": 3},
+        ),
+        ("Subject: a\nb\n--- step 2\nc", "error-campaign-steps-no-delay", {"line": 3, "step": 2}),
+        (
+            "Subject: a\nb\n--- шаг 2 через 0 дней\nc",
+            "error-campaign-steps-delay",
+            {"line": 3, "step": 2, "min": 1, "max": 90},
+        ),
+        (
+            "Subject: a\nb\n--- шаг 2 через 3 недели\nc",
+            "error-campaign-steps-header",
+            {"line": 3, "text": "--- шаг 2 через 3 недели"},
+        ),
+        ("Subject: a\nb\n---\nc", "error-campaign-steps-header", {"line": 3, "text": "---"}),
+        ("--- шаг 1 через 2 дня\nТема: a\nb", "error-campaign-steps-first-delay", {"line": 1}),
+        (
+            "Subject: a\nb\n=== variant C\nSubject: c\nc",
+            "error-campaign-steps-variant-order",
+            {"line": 3, "step": 1, "expected": "B", "found": "C"},
+        ),
+        (
+            "Subject: a\nb\n=== variant Ж\nSubject: c\nc",
+            "error-campaign-steps-variant-letter",
+            {"line": 3, "letters": "A, B, C, D, E"},
+        ),
+        (
+            "Subject: a\nb\n=== variant B weight 0\nSubject: c\nc",
+            "error-campaign-steps-weight",
+            {"line": 3, "min": 1, "max": 100},
+        ),
+        (
+            "Subject: a\nb\n=== variant B weight 100\nSubject: c\nc",
+            "error-campaign-steps-weights-over",
+            {"step": 1, "line": 1},
+        ),
+        (
+            "Subject: a\nb\n=== вариант B\nТема: c\nc\n=== вариант C\nТема: d\nd\n--- шаг 2 через 1 день\nx\n"
+            "=== вариант B\ny",
+            "error-campaign-steps-variant-count",
+            {"step": 2, "count": 2, "first": 3, "line": 9},
+        ),
+        ("Subject: a\nb\n=== variant B\nc", "error-campaign-steps-no-subject", {"line": 4, "step": 1, "variant": "B"}),
+    ],
+)
+def test_errors_name_the_line_step_and_variant(text: str, key: str, params: dict[str, object]) -> None:
+    error = refused(text)
+    assert (error.key, error.params) == (key, params)
+
+
+def test_bounds_steps_variants_template_and_text() -> None:
+    steps = "Subject: a\nb\n" + "".join(f"--- step {n} after 1 day\nx\n" for n in range(2, MAX_STEPS + 2))
+    assert refused(steps).params == {"max": MAX_STEPS, "line": 3 + 2 * (MAX_STEPS - 1)}
+    variants = "Subject: a\nb\n" + "".join(f"=== variant {c}\nSubject: s\nx\n" for c in "BCDEF")
+    error = refused(variants)
+    assert (error.key, error.params["max"]) == ("error-campaign-steps-too-many-variants", MAX_VARIANTS)
+    body = refused("Subject: a\n" + "x" * (MAX_TEMPLATE_CHARS + 1))
+    assert (body.key, body.params["length"], body.params["line"]) == (
+        "error-campaign-steps-body-long", MAX_TEMPLATE_CHARS + 1, 2)  # fmt: skip
+    assert refused("Subject: " + "s" * 301 + "\nb").key == "error-campaign-steps-subject-long"
+    assert refused("x" * (MAX_TEXT_CHARS + 1)).key == "error-campaign-steps-text-too-long"
+    assert len(parse_steps("Subject: a\n" + "x" * MAX_TEMPLATE_CHARS)[0].variants[0].body) == MAX_TEMPLATE_CHARS
+
+
+# ------------------------------------------------------------------------------------------------ settings
+
+
+def test_settings_are_parsed_within_bounds() -> None:
+    values = parse_settings(split_pairs(
+        ["tz=Asia/Yekaterinburg", "window=8:30-17:00", "weekdays=пн-пт", "daily_cap=200", "per_mailbox_cap=50",
+         "html=on", "track=да", "lead_timezone=off", "stop_on_reply=1"]
+    ))  # fmt: skip
+    assert values == {
+        "timezone": "Asia/Yekaterinburg",
+        "window_start": dt.time(8, 30, tzinfo=dt.UTC),
+        "window_end": dt.time(17, 0, tzinfo=dt.UTC),
+        "weekdays": 0b0011111,
+        "daily_cap": 200,
+        "per_mailbox_cap": 50,
+        "html": True,
+        "track_opens": True,
+        "track_clicks": True,
+        "lead_timezone": False,
+        "stop_on_reply": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "mask"),
+    [("пн-пт", 0b0011111), ("mon-fri", 0b0011111), ("1-5", 0b0011111), ("пн,ср,пт", 0b0010101),
+     ("sat-sun", 0b1100000), ("Mon, Wed", 0b0000101), ("7", 0b1000000)],
+)  # fmt: skip
+def test_weekdays(text: str, mask: int) -> None:
+    assert parse_weekdays(text) == mask
+
+
+def test_weekdays_text() -> None:
+    assert weekdays_text(0b0010101, ("пн", "вт", "ср", "чт", "пт", "сб", "вс")) == "пн,ср,пт"
+
+
+@pytest.mark.parametrize(
+    ("pair", "name"),
+    [("timezone=Mars/Olympus", "timezone"), ("timezone=../etc/passwd", "timezone"), ("window=18:00-09:00", "window"),
+     ("window=9-18", "window"), ("weekdays=пт-пн", "weekdays"), ("weekdays=", "weekdays"),
+     ("per_mailbox_cap=51", "per_mailbox_cap"), ("daily_cap=0", "daily_cap"), ("daily_cap=1e3", "daily_cap"),
+     ("html=maybe", "html")],
+)  # fmt: skip
+def test_bad_settings_name_the_setting(pair: str, name: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_settings(split_pairs([pair]))
+    assert (caught.value.key, caught.value.params["name"]) == ("error-campaign-setting-value", name)
+
+
+def test_unknown_setting_and_a_word_without_equals() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_settings({"speed": "fast"})
+    assert caught.value.key == "error-campaign-setting-unknown"
+    with pytest.raises(UserError) as caught:
+        split_pairs(["window"])
+    assert caught.value.key == "error-campaign-setting-pair"
+
+
+def test_window_parses_both_separators() -> None:
+    assert parse_window("09.00–18.30") == (dt.time(9, 0, tzinfo=dt.UTC), dt.time(18, 30, tzinfo=dt.UTC))
