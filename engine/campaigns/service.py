@@ -5,16 +5,14 @@ Every function takes the `Actor` and enforces isolation itself (`engine.access`)
 access to the actor's current workspace (clients read nothing of campaigns here); a campaign of another workspace
 is "not found". Names are looked up case-insensitively.
 
-Seams not in this module's hands (looked up at call time, so this module works before they exist; each is marked
-HOOK): `engine.campaigns.template.parse` (template syntax), `engine.campaigns.content.check_content` (the content
-check before a launch) and `engine.campaigns.compose.preview`.
+Templates are validated by `engine.campaigns.template.parse`, the content by `engine.campaigns.content.check_content`
+before a launch, and previews rendered by `engine.campaigns.compose.preview`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
 import json
 import math
 import re
@@ -22,7 +20,6 @@ import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,8 +29,13 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager
+from engine.campaigns import compose
+from engine.campaigns.compose import campaign_fields
+from engine.campaigns.content import check_content
 from engine.campaigns.options import ALIASES, parse_settings
+from engine.campaigns.ports import Composed
 from engine.campaigns.steps import StepSpec, parse_steps
+from engine.campaigns.template import parse as parse_template
 from engine.clock import Clock
 from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
@@ -52,7 +54,6 @@ from models import (
     CapDeferral,
     Domain,
     Enrollment,
-    Lead,
     Mailbox,
     OutboundMessage,
     Step,
@@ -223,16 +224,6 @@ def zone_of(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def _seam(module: str) -> ModuleType | None:
-    """HOOK: another engineer's module, or None while it is not merged (then the caller says what it skipped)."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return None
 
 
 # ----------------------------------------------------------------------------------------------- create, settings
@@ -432,9 +423,6 @@ def _parse(text: str, locale: str) -> list[StepSpec]:
     """The steps of `text`, each template parsed by `engine.campaigns.template.parse`, whose errors name the
     template by `where`: the step, the variant, the part and the line, in the reader's language."""
     specs = parse_steps(text)
-    template = _seam("engine.campaigns.template")
-    if template is None:  # HOOK(content): until engine.campaigns.template is merged, the structure only
-        return specs
     t = translator(locale)
     for step in specs:
         for variant in step.variants:
@@ -450,7 +438,7 @@ def _parse(text: str, locale: str) -> list[StepSpec]:
                         part=t(f"campaign-steps-part-{part}"),
                         line=line,
                     )
-                    template.parse(value, where=where)
+                    parse_template(value, where=where)
     return specs
 
 
@@ -551,20 +539,14 @@ async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason],
 async def _content(campaign: Campaign, steps: list[Step], space: Workspace) -> tuple[list[Reason], list[Reason]]:
     """`engine.campaigns.content.check_content` on each step's variants as stored (the sender identity is checked
     by the caller, once)."""
-    content = _seam("engine.campaigns.content")
-    if content is None:  # HOOK(content): "could not check" is never "clean": the manager confirms it
-        return [], [Reason("campaign-warn-unchecked")]
-    custom: set[str] = set()
-    leads = Lead.filter(enrollments__campaign_id=campaign.id).limit(1000).values_list("custom", flat=True)
-    for fields in await leads:
-        custom |= set(fields.keys()) if isinstance(fields, dict) else set()
+    known = await campaign_fields(campaign.id)
     errors: list[Reason] = []
     warnings: list[Reason] = []
     for step in steps:
         variants = [(str(v.get("subject", "")), str(v.get("body", ""))) for v in step.variants]
         if len(set(variants)) == 1:
             variants = variants[:1]  # one text stored for every variant of step 1: checked once
-        findings = content.check_content(variants, known_fields=custom, locale=space.locale, has_identity=True)
+        findings = check_content(variants, known_fields=known, locale=space.locale, has_identity=True)
         for f in findings:
             reason = Reason(f.key, dict(f.params), step=step.position)
             (errors if f.severity == "error" else warnings).append(reason)
@@ -820,20 +802,17 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
 
 async def preview(
     actor: Actor, name: str, *, lead_email: str | None, step: int, variant: int | None
-) -> tuple[str, Any]:
+) -> tuple[str, Composed]:
     """The rendered message of `step` (1 = the first) for a lead of the workspace (or sample fields):
     `engine.campaigns.compose.preview`. Returns (campaign name, `Composed`).
 
-    Raises `NotFound`, `UserError("error-campaign-preview-step")`, `UserError("error-campaign-preview-missing")`
+    Raises `NotFound`, `UserError("error-campaign-preview-step")`
     while the composer is not merged.
     """
     workspace_id = require_manager(actor)
     campaign = await _campaign(workspace_id, name)
     if not await Step.filter(campaign_id=campaign.id, position=step).exists():
         raise UserError("error-campaign-preview-step", name=campaign.name, step=step)
-    compose = _seam("engine.campaigns.compose")
-    if compose is None:  # HOOK(content): engine.campaigns.compose.preview
-        raise UserError("error-campaign-preview-missing")
     email = normalize_email(lead_email) if lead_email else None
     if lead_email and email is None:
         raise UserError("error-campaign-test-address", address=lead_email[:60])

@@ -80,7 +80,6 @@ campaign-refuse-not-ready = no mailbox of the group is ready: { $warming } are w
 campaign-refuse-held = paused, cooling down or disabled: { $held } (/mailbox_resume)
 campaign-refuse-no-identity = the sender identity for the footer (the workspace's name and address) is not set: emails without it break advertising law
 campaign-reason-step = step { $step }: { $text }
-campaign-warn-unchecked = the content check is not available: the text was not checked
 campaign-warn-slow = { $leads } leads, { $ready } ready { $ready ->
     [one] mailbox
    *[other] mailboxes
@@ -120,7 +119,6 @@ error-campaign-test-no-mailbox = The group of { $name } has no mailbox that send
 error-campaign-test-limit = At most { $max } tests of a campaign a day.
 error-campaign-preview-step = Campaign { $name } has no step { $step }.
 error-campaign-preview-word = “{ $word }” is not understood: give a lead's address, a step number and a variant letter, e.g. /campaign_preview q1 ivan@example.com 2 B
-error-campaign-preview-missing = Preview is not available yet.
 error-campaign-variant-letter = A variant is one letter: { $letters }.
 error-campaign-steps-running = Campaign { $name } is running: pause it (/campaign_pause { $name }) to change the sequence.
 error-campaign-steps-text-too-long = The sequence is too long: { $length } characters, at most { $max }.

@@ -44,7 +44,10 @@ from models.enums import (
 
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
 SECRET = Vault([generate_key()]).encrypt("pw")
-STEPS = "Тема: Привет, {first_name|коллега}\nКоротко о нас.\n--- шаг 2 через 3 рабочих дня\nНапоминаю."
+STEPS = (
+    "Тема: Привет, {first_name|коллега}\nКоротко о нас: мы делаем станки для мебельных фабрик уже двадцать лет.\n"
+    "--- шаг 2 через 3 рабочих дня\nНапоминаю о письме: если тема интересна, ответьте одним словом."
+)
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -175,8 +178,12 @@ async def test_steps_are_stored_and_replaced_and_frozen_while_running(clock: Fro
     campaign = await Campaign.get(name="q1")
     rows = await Step.filter(campaign_id=campaign.id).order_by("position")
     assert [(s.position, s.delay_days, s.business_days) for s in rows] == [(1, 0, False), (2, 3, True)]
-    assert rows[0].variants == [{"subject": "Привет, {first_name|коллега}", "body": "Коротко о нас.", "weight": 100}]
-    assert rows[1].variants == [{"subject": "Re: Привет, {first_name|коллега}", "body": "Напоминаю.", "weight": 100}]
+    assert rows[0].variants == [
+        {"subject": "Привет, {first_name|коллега}", "body": STEPS.split("\n")[1], "weight": 100}
+    ]
+    assert rows[1].variants == [
+        {"subject": "Re: Привет, {first_name|коллега}", "body": STEPS.split("\n")[3], "weight": 100}
+    ]
     with pytest.raises(UserError) as bad:
         await service.set_steps(manager, clock, "q1", "Тема: x\nтело\n--- шаг 3 через 1 день\nz")
     assert (bad.value.key, bad.value.params["line"]) == ("error-campaign-steps-order", 3)

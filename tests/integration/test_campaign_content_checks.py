@@ -1,0 +1,104 @@
+"""The campaign service with the content side: template errors name where they are, the content check refuses a
+launch or asks for a confirmation, the preview command renders through `engine.campaigns.compose.preview`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.runner import Runner
+from engine.campaigns import service
+from engine.clock import FrozenClock
+from engine.errors import UserError
+from engine.i18n import translator
+from models import Campaign, Enrollment, Lead, Step, Workspace
+from models.enums import CampaignStatus, Platform
+from tests.integration.test_campaigns import NOW, STEPS, actor, ready_campaign, space
+
+pytestmark = pytest.mark.usefixtures("orm")
+EN = translator("en")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+LONG = "Коротко о нас: мы делаем станки для мебельных фабрик уже двадцать лет."
+
+
+async def test_a_template_error_names_the_step_variant_part_and_line(clock: FrozenClock) -> None:
+    ws = await space()
+    manager = dataclasses.replace(actor(ws), locale="en")
+    await service.create_campaign(manager, clock, "q1")
+    await service.set_steps(manager, clock, "q1", STEPS)
+    broken = "Subject: fine\nbody\n=== variant B\nSubject: ok\nHello {first_name\n--- step 2 after 1 day\nx"
+    with pytest.raises(UserError) as caught:
+        await service.set_steps(manager, clock, "q1", broken)
+    assert caught.value.key == "error-template-syntax"
+    assert caught.value.params["where"] == "step 1, variant B, text (line 5)"
+    assert await Step.filter(campaign__name="q1").count() == 2  # the steps stored before stay
+
+
+async def test_content_errors_refuse_and_warnings_need_the_override(clock: FrozenClock) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=1)
+    await Workspace.filter(id=ws.id).update(locale="en")
+    await enroll_custom(ws)
+    await service.set_steps(manager, clock, "q1", f"Subject: Hi {{first_name}}\n{LONG} {{unknown_field}}")
+    result = await service.start_campaign(manager, clock, "q1", override=True)
+    assert not result.started  # an error is never overridden
+    assert [r.key for r in result.errors] == ["content-unknown-placeholder"] and result.errors[0].step == 1
+
+    await service.set_steps(manager, clock, "q1", f"Subject: Hi {{first_name}}\n{LONG} {{industry}} БЕСПЛАТНО!!!")
+    waiting = await service.start_campaign(manager, clock, "q1")  # a custom column of an enrolled lead is known
+    assert not waiting.errors and waiting.needs_confirmation and waiting.warnings
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
+    assert (await service.start_campaign(manager, clock, "q1", override=True)).started
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
+
+
+async def enroll_custom(ws: Workspace) -> str:
+    """One more lead, with a custom field the templates may use."""
+    campaign = await Campaign.get(workspace_id=ws.id, name="q1")
+    lead = await Lead.create(workspace=ws, email="custom@example.com", custom={"industry": "steel"})
+    await Enrollment.create(campaign=campaign, lead=lead, next_due_at=NOW)
+    return "industry"
+
+
+async def test_a_new_warning_after_the_button_was_offered_needs_its_own_confirmation(
+    clock: FrozenClock, redis: Redis
+) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=20)
+    waiting = await service.start_campaign(manager, clock, "q1")
+    assert [w.key for w in waiting.warnings] == ["campaign-warn-slow"]
+    token = await service.request_confirmation(redis, manager, waiting)
+    await service.set_steps(manager, clock, "q1", f"Subject: Now!!!\n{LONG} БЕСПЛАТНО")  # meanwhile
+    again = await service.confirm_start(manager, clock, redis, token)
+    assert not again.started and len(again.warnings) > 1 and "campaign-warn-slow" in {w.key for w in again.warnings}
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
+
+
+async def test_preview_through_the_command(clock: FrozenClock, redis: Redis) -> None:
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}}, services={"redis": redis})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "en")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await Workspace.filter(id=ws.id).update(sender_name="ACME LLC", sender_address="Moscow, Tverskaya 1")
+    await ready_campaign(clock, ws, leads=1)
+    await Lead.filter(email="lead0@example.com").update(first_name="Ivan")
+    reply = await runner.run_line(admin, "c1", "/campaign_preview q1 Lead0@Example.com 1")
+    assert reply.ok, reply.plain_text()
+    text = reply.plain_text()
+    assert "Привет, Ivan" in text and "ACME LLC" in text and len(text) < 4096
+    first = await runner.run_line(admin, "c1", "/campaign_preview q1")
+    assert first.ok and "Привет, " in first.plain_text()
+    wrong = await runner.run_line(admin, "c1", "/campaign_preview q1 2 B extra")
+    assert EN("error-campaign-preview-word", word="extra") in wrong.plain_text()
+    missing = await runner.run_line(admin, "c1", "/campaign_preview q1 3")
+    assert EN("error-campaign-preview-step", name="q1", step=3) in missing.plain_text()
+    unknown = await runner.run_line(admin, "c1", "/campaign_preview q1 nobody@example.com")
+    assert not unknown.ok
