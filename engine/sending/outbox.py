@@ -825,6 +825,8 @@ class Outbox:
         try:
             if row.is_campaign and self.compose is not None:
                 composed = await self.compose(_campaign_row(row))
+            elif row.is_campaign and (row.kind is MessageKind.TEST or not row.body):  # never an empty message
+                raise UserError("error-campaign-not-composed")
             built = self._build(account, row, composed)
         except UserError as exc:
             await self._fail(row, MessageStatus.FAILED, None, f"{exc.key}: {exc.params}"[:1000], zone=zone)
