@@ -1259,8 +1259,9 @@ def _campaign_row(row: Claimed) -> CampaignRow:
 
 
 def add_days(moment: dt.datetime, days: int, *, business: bool, zone: ZoneInfo) -> dt.datetime:
-    """`moment` plus `days` calendar days, or plus `days` working days (Monday–Friday, counted in `zone`; a
-    weekend moment counts from the next Monday), at the same wall-clock time.
+    """`moment` plus `days` calendar days, or plus `days` working days (Monday–Friday, counted in `zone`: the
+    next working day is one, from a Friday or a weekend alike; 0 days from a weekend is Monday), at the same
+    wall-clock time.
 
     A private stand-in until `engine.campaigns.schedule` offers the same."""
     if not business:
