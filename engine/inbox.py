@@ -99,6 +99,7 @@ _WARMUP_SEEN: Final = ("\\Seen",)  # every warmup message is opened; only some a
 _FIRST_SYNC_LOOKBACK: Final = dt.timedelta(days=1)  # IMAP SINCE compares dates in the server's zone: one day slack
 _SKIPPED_STATUSES: Final = frozenset({MailboxStatus.DISABLED, MailboxStatus.RETIRED})
 AUTO_REPLY_DELAY: Final = dt.timedelta(days=3)  # an out-of-office notice without a return date: wait this long
+_MAX_AUTO_REPLY_DAYS: Final = 30  # the most a workspace may set: longer, and the lead has likely moved on
 
 _EVENT_OF: Final[Mapping[MailKind, EventKind]] = {
     MailKind.REPLY: EventKind.REPLY,
@@ -187,6 +188,7 @@ class _Target:
     positions: Mapping[str, tuple[Position, dt.datetime | None]]  # folder -> (position, synced_at)
     ca_pem: str = ""  # the mailbox's own trusted CA (PEM), "" for the default trust
     warmup: WarmupSettings = field(default_factory=WarmupSettings)  # the workspace's, for received warmup mail
+    auto_reply_delay: dt.timedelta = AUTO_REPLY_DELAY  # the workspace's (`auto_reply_delay_days`)
 
     @property
     def spam_folder(self) -> str | None:
@@ -345,10 +347,9 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
     states = await FolderState.filter(mailbox_id__in=[r["id"] for r in rows]).values(
         "mailbox_id", "folder", "uidvalidity", "last_uid", "synced_at"
     )
-    settings = {
-        w["id"]: _warmup_settings(w["id"], w["settings"])
-        for w in await Workspace.filter(id__in={r["workspace_id"] for r in rows}).values("id", "settings")
-    }
+    spaces = await Workspace.filter(id__in={r["workspace_id"] for r in rows}).values("id", "settings")
+    settings = {w["id"]: _warmup_settings(w["id"], w["settings"]) for w in spaces}
+    delays = {w["id"]: auto_reply_delay(w["settings"]) for w in spaces}
     positions: dict[int, dict[str, tuple[Position, dt.datetime | None]]] = {}
     for s in states:
         positions.setdefault(s["mailbox_id"], {})[s["folder"]] = (
@@ -370,9 +371,19 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
             positions=positions.get(r["id"], {}),
             ca_pem=r["tls_ca_pem"],
             warmup=settings.get(r["workspace_id"], WarmupSettings()),
+            auto_reply_delay=delays.get(r["workspace_id"], AUTO_REPLY_DELAY),
         )
         for r in rows
     }
+
+
+def auto_reply_delay(stored: Mapping[str, Any] | None) -> dt.timedelta:
+    """How long an auto-reply without a return date delays the lead's next step: the workspace's
+    `auto_reply_delay_days` setting (1–30), else `AUTO_REPLY_DELAY`."""
+    days = (stored or {}).get("auto_reply_delay_days")
+    if isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= _MAX_AUTO_REPLY_DAYS:
+        return dt.timedelta(days=days)
+    return AUTO_REPLY_DELAY
 
 
 def _warmup_settings(workspace_id: int, stored: Mapping[str, Any] | None) -> WarmupSettings:
@@ -607,7 +618,7 @@ async def _commit(
                 await _advance(target.id, read, clock.now())
             fresh = await _not_seen_before(target, outcome.folders, items)
             receiver = Receiver(target.id, target.workspace_id, target.domain_id)
-            effects = plan_effects(receiver, fresh, outcome.ours)
+            effects = plan_effects(receiver, fresh, outcome.ours, auto_reply_delay=target.auto_reply_delay)
             await _apply(effects, target.workspace_id, clock=clock)
             zone = zones.get(target.workspace_id, ZoneInfo("UTC"))
             await _plan_replies(target, fresh, outcome.ours, clock=clock, seed=options.warmup_seed, zone=zone)

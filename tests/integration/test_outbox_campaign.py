@@ -271,7 +271,7 @@ def answer(lead: str, to: str, parent: str, subject: str, body: str, **headers: 
 async def test_an_auto_reply_delays_the_next_step_and_a_reply_stops_it_within_one_sync(
     mail: MailServer, clock: FrozenClock, transport: SmtpTransport
 ) -> None:
-    ws, box = await world(mail)
+    ws, box = await world(mail, settings={"auto_reply_delay_days": 4})  # no return date: four days
     c = await campaign(ws, [box], steps=((0, False), (2, False)))
     away, back, talks = await enroll(c, LEADS[:3], NOW)
     await plan_due(clock, c, [box])
@@ -294,8 +294,8 @@ async def test_an_auto_reply_delays_the_next_step_and_a_reply_stops_it_within_on
 
     assert result.kinds == {"auto_reply": 2, "reply": 1}
     until = dt.datetime(2031, 3, 12, tzinfo=dt.UTC)
-    three_days = clock.now() + dt.timedelta(days=3)
-    expected = {away.id: (EnrollmentState.ACTIVE, until), back.id: (EnrollmentState.ACTIVE, three_days)}
+    four_days = clock.now() + dt.timedelta(days=4)
+    expected = {away.id: (EnrollmentState.ACTIVE, until), back.id: (EnrollmentState.ACTIVE, four_days)}
     for enrollment_id, (state, due) in expected.items():
         e = await Enrollment.get(id=enrollment_id)
         assert (e.state, e.next_due_at) == (state, due)

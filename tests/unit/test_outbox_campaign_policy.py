@@ -8,6 +8,7 @@ import random
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
+from engine.inbox import AUTO_REPLY_DELAY, auto_reply_delay
 from engine.mail.autoreply import MAX_AHEAD, notice_text, return_date
 from engine.sending.outbox import (
     CampaignFacts,
@@ -137,3 +138,10 @@ def test_the_notice_text_is_its_subject_and_plain_text() -> None:
     msg.set_content("Вернусь 17 марта.\n")
     text = notice_text(msg)
     assert "Автоответ" in text and "17 марта" in text
+
+
+def test_the_delay_without_a_return_date_is_the_workspaces_within_bounds() -> None:
+    assert auto_reply_delay(None) == AUTO_REPLY_DELAY == dt.timedelta(days=3)
+    assert auto_reply_delay({"auto_reply_delay_days": 5}) == dt.timedelta(days=5)
+    for bad in (0, 31, "5", True, 2.5):
+        assert auto_reply_delay({"auto_reply_delay_days": bad}) == AUTO_REPLY_DELAY
