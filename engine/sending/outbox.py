@@ -14,6 +14,17 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
    reused connection, and the result recorded (see `_record`) with the next claim.
 3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash: found in the mailbox's Sent folder over
    IMAP → `sent`; not found, or the folder could not be searched → `unknown` and an alert. Never resent.
+
+Campaign rows (kind `campaign`, and `test` sends of a step) are planned without text. Right after the claim
+commits, `_recheck_campaign` reads the campaign's state (`_CAMPAIGN_FACTS`): a campaign no longer running, an
+enrollment no longer active or a suppressed lead (address or domain, workspace or global) cancels the row; a
+campaign cap (its `daily_cap`, `per_mailbox_cap`, the campaign share a graduated mailbox has unlocked) postpones it
+to the campaign's next send day. Then the composer (`engine.campaigns.ports.ComposeCampaign`) renders it; a
+`UserError` fails the row and stops the sequence. The send's record (`_record_ctes`) also stores the composed
+subject and links on the row and advances the enrollment to its next step (or `completed`) in the same
+statement, so a crash can never separate a sent step from its enrollment's advance. A step that fails for good,
+or whose outcome stays `unknown`, stops the sequence (`stopped_reason`). A `test` row carries the manager's
+address in `body` (it has no lead) and never counts toward the campaign's results.
 """
 
 from __future__ import annotations
