@@ -81,6 +81,8 @@ log = get_logger(__name__)
 
 SENDABLE_MAILBOX: Final = frozenset({MailboxStatus.WARMING, MailboxStatus.ACTIVE})
 BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED})
+PAUSE_HOLD: Final = dt.timedelta(minutes=30)  # a paused campaign's row is looked at again this much later
+OPENING_SPREAD: Final = dt.timedelta(hours=1)  # rows held until a window opens go out over its first hour
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,75}\Z")
 _HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,900}[\x21-\x7e])?\Z")  # printable ASCII, no CR/LF
 
@@ -218,9 +220,10 @@ class CampaignFacts:
     campaign_sent: int  # the campaign's sends today, all mailboxes, with the ones in flight
     campaign_mailbox_sent: int  # the campaign's sends today from this mailbox
     mailbox_campaign_sent: int  # campaign and test sends today from this mailbox, every campaign
-    zone: ZoneInfo
-    window_start: dt.time
-    weekdays: int
+    zone: ZoneInfo  # of the send window: the campaign's, or the lead's when the campaign follows lead zones
+    window_start: dt.time  # wall-clock times in `zone` (hour and minute only)
+    window_end: dt.time
+    weekdays: int  # bit 0 = Monday
     next_step: NextStep
 
 
@@ -490,9 +493,11 @@ _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S6
 # whether the lead's address or domain is suppressed (in the workspace or globally), today's sends of the
 # campaign (all its mailboxes), of the campaign from this mailbox, and of every campaign from this mailbox, and
 # the step after this one. $1 campaign, $2 enrollment, $3 workspace, $4 recipient, $5 day, $6 mailbox, $7 start
-# of the day, $8 step position. A row sent today was scheduled at most a week earlier (retries only move later).
+# of the day, $8 step position, $9 lead. A row sent today was scheduled at most a week earlier (retries only move
+# later).
 _CAMPAIGN_FACTS = """
-SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.weekdays,
+SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.window_end, c.weekdays,
+    CASE WHEN c.lead_timezone THEN (SELECT l.timezone FROM lead l WHERE l.id = $9) ELSE '' END AS lead_zone,
     (SELECT e.state FROM enrollment e WHERE e.id = $2) AS enrollment_state,
     EXISTS (SELECT 1 FROM suppression s WHERE (s.workspace_id = $3 OR s.workspace_id IS NULL)
             AND s.value = ANY(ARRAY[lower($4::text), lower(split_part($4::text, '@', 2))])) AS suppressed,
@@ -705,9 +710,14 @@ class Outbox:
         self, conn: Any, row: Claimed, state: MailboxState, now: dt.datetime, zone: ZoneInfo
     ) -> Claimed | None:
         """The claim-time re-check of a claimed campaign or test row, before any byte goes out: the row with its
-        next step when it may go; None when it was cancelled (campaign no longer running, enrollment no longer
-        active, lead suppressed: the reason in `smtp_reply`; a suppressed lead's enrollment stops) or postponed
-        to the campaign's next send day (over a campaign cap; recorded for `/why`)."""
+        next step when it may go; else None, the row having been
+
+        * cancelled (the reason in `smtp_reply`): the campaign is over (completed, archived, gone), the enrollment
+          is no longer active, or the lead is suppressed (and then its enrollment stops);
+        * held (due again later, still `queued`): the campaign is paused (for `PAUSE_HOLD`: it may resume), it is
+          outside the campaign's send window or weekdays (until the next opening), or a campaign cap is reached
+          (until the next send day; recorded for `/why`).
+        """
         if row.campaign_id is None:
             return row
         day = now.astimezone(zone).date()
@@ -717,24 +727,17 @@ class Outbox:
             return None
         if row.kind is MessageKind.TEST:
             return dataclasses.replace(row, next_step=facts.next_step)
-        reason = ""
-        if facts.status is not CampaignStatus.RUNNING:
-            reason = f"cancelled: campaign {facts.status.value}"
-        elif facts.enrollment_state is not EnrollmentState.ACTIVE:
-            reason = f"cancelled: enrollment {facts.enrollment_state.value if facts.enrollment_state else 'gone'}"
-        elif facts.suppressed:
-            reason = "cancelled: suppressed"
-        if reason:
-            await self._cancel_claimed(conn, row, reason)
+        verdict = recheck(facts, now=now, over=lambda: self.caps.campaign(state, facts, day), rng=self.rng)
+        if verdict.cancel:
+            await self._cancel_claimed(conn, row, verdict.cancel)
             if facts.suppressed and row.enrollment_id is not None:
                 await conn.execute(_STOP_ENROLLMENT, row.enrollment_id, EnrollmentState.STOPPED.value, "suppressed")
             return None
-        over = self.caps.campaign(state, facts, day)
-        if over is not None:
-            cap, allowed, used = over
-            due = _next_send_day(now, facts, self.rng)
-            await conn.execute(_POSTPONE_CLAIMED, row.id, due, f"postponed: {cap.value} cap {allowed}")
-            await self._defer(state, day, cap, wanted=used + 1, allowed=allowed, now=now)
+        if verdict.hold_until is not None:
+            await conn.execute(_POSTPONE_CLAIMED, row.id, verdict.hold_until, verdict.reason)
+            if verdict.cap is not None:
+                cap, allowed, used = verdict.cap
+                await self._defer(state, day, cap, wanted=used + 1, allowed=allowed, now=now)
             return None
         return dataclasses.replace(row, next_step=facts.next_step)
 
@@ -744,14 +747,12 @@ class Outbox:
         position = row.step_position if row.step_position is not None else -1
         r = await conn.fetchrow(
             _CAMPAIGN_FACTS, row.campaign_id, row.enrollment_id, row.workspace_id, row.recipient, day, mailbox_id,
-            start, position,
+            start, position, row.lead_id,
         )  # fmt: skip
         if r is None:
             return None
-        try:
-            campaign_zone = ZoneInfo(str(r["timezone"]))
-        except (ZoneInfoNotFoundError, ValueError):
-            campaign_zone = ZoneInfo("UTC")
+        campaign_zone = _zone_named(str(r["timezone"])) or ZoneInfo("UTC")
+        window_zone = _zone_named(str(r["lead_zone"] or "")) or campaign_zone
         state = r["enrollment_state"]
         nxt = r["next_position"]
         return CampaignFacts(
@@ -763,8 +764,9 @@ class Outbox:
             campaign_sent=int(r["campaign_sent"]),
             campaign_mailbox_sent=int(r["campaign_mailbox_sent"]),
             mailbox_campaign_sent=int(r["mailbox_campaign_sent"]),
-            zone=campaign_zone,
+            zone=window_zone,
             window_start=r["window_start"],
+            window_end=r["window_end"],
             weekdays=int(r["weekdays"]),
             next_step=NextStep(
                 position=int(nxt) if nxt is not None else None,
@@ -1287,14 +1289,90 @@ def add_days(moment: dt.datetime, days: int, *, business: bool, zone: ZoneInfo) 
     return dt.datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone).astimezone(dt.UTC)
 
 
-def _next_send_day(now: dt.datetime, facts: CampaignFacts, rng: random.Random) -> dt.datetime:
-    """When a row held back by a campaign cap is due again: the opening of the campaign's window on its next
-    send day (weekdays bitmask, bit 0 = Monday), plus up to an hour so the held rows do not all go at once."""
-    local = now.astimezone(facts.zone).date()
-    mask = facts.weekdays if 0 < facts.weekdays < 128 else 0b1111111
-    day = local + dt.timedelta(days=1)
-    while not mask >> day.weekday() & 1:
+@dataclass(frozen=True, slots=True)
+class Recheck:
+    """What the claim-time re-check decided for a campaign row: cancel it (`cancel` is the reason), hold it until
+    `hold_until` (`reason`; `cap` when a campaign cap held it: (cap, allowed, used)), or neither: it goes."""
+
+    cancel: str = ""
+    hold_until: dt.datetime | None = None
+    reason: str = ""
+    cap: tuple[CapKind, int, int] | None = None
+
+
+def recheck(
+    facts: CampaignFacts,
+    *,
+    now: dt.datetime,
+    over: Callable[[], tuple[CapKind, int, int] | None],
+    rng: random.Random,
+) -> Recheck:
+    """The claim-time verdict on a campaign row (pure): cancelled when the campaign is over (completed, archived),
+    the enrollment no longer active or the lead suppressed; held while the campaign is paused (`PAUSE_HOLD`: it
+    may resume), outside its send window or weekdays (until the next opening), or over a campaign cap (`over`;
+    until the next send day)."""
+    cancel = ""
+    if facts.status not in (CampaignStatus.RUNNING, CampaignStatus.PAUSED):
+        cancel = f"cancelled: campaign {facts.status.value}"
+    elif facts.enrollment_state is not EnrollmentState.ACTIVE:
+        cancel = f"cancelled: enrollment {facts.enrollment_state.value if facts.enrollment_state else 'gone'}"
+    elif facts.suppressed:
+        cancel = "cancelled: suppressed"
+    if cancel:
+        return Recheck(cancel=cancel)
+    if facts.status is CampaignStatus.PAUSED:
+        return Recheck(hold_until=now + PAUSE_HOLD, reason="held: campaign paused")
+    if not in_window(now, facts):
+        return Recheck(hold_until=next_opening(now, facts, rng), reason="held: outside the send window")
+    cap = over()
+    if cap is not None:
+        due = next_opening(now, facts, rng, later_day=True)
+        return Recheck(hold_until=due, reason=f"postponed: {cap[0].value} cap {cap[1]}", cap=cap)
+    return Recheck()
+
+
+def in_window(now: dt.datetime, facts: CampaignFacts) -> bool:
+    """Whether `now` is inside the campaign's send window on one of its weekdays (in the window's zone). A window
+    that ends before it starts runs overnight (its weekday is the day it opened); one that ends when it starts
+    is the whole day."""
+    local = now.astimezone(facts.zone)
+    start, end, t = _hm(facts.window_start), _hm(facts.window_end), dt.time(local.hour, local.minute)
+    if start == end:
+        return _weekday_ok(facts, local.date())
+    if start < end:
+        return _weekday_ok(facts, local.date()) and start <= t < end
+    if t >= start:
+        return _weekday_ok(facts, local.date())
+    return t < end and _weekday_ok(facts, local.date() - dt.timedelta(days=1))
+
+
+def next_opening(now: dt.datetime, facts: CampaignFacts, rng: random.Random, *, later_day: bool = False) -> dt.datetime:
+    """When a held row is due again: the next opening of the campaign's window on one of its weekdays (after
+    today when `later_day`: a campaign cap is for the whole day), plus up to `OPENING_SPREAD` so the held rows do
+    not all go at once."""
+    local = now.astimezone(facts.zone)
+    day = local.date() + dt.timedelta(days=1 if later_day else 0)
+    for _ in range(8):
+        opening = dt.datetime.combine(day, _hm(facts.window_start), tzinfo=facts.zone)
+        if opening > now and _weekday_ok(facts, day):
+            return opening.astimezone(dt.UTC) + rng.uniform(0, 1) * OPENING_SPREAD
         day += dt.timedelta(days=1)
-    opening = dt.time(facts.window_start.hour, facts.window_start.minute)
-    start = dt.datetime.combine(day, opening, tzinfo=facts.zone).astimezone(dt.UTC)
-    return start + dt.timedelta(seconds=rng.uniform(0, 3600))
+    return now + dt.timedelta(days=1)  # no weekday at all: check again tomorrow
+
+
+def _hm(value: dt.time) -> dt.time:
+    return dt.time(value.hour, value.minute)
+
+
+def _weekday_ok(facts: CampaignFacts, day: dt.date) -> bool:
+    mask = facts.weekdays if 0 < facts.weekdays < 128 else 0b1111111
+    return bool(mask >> day.weekday() & 1)
+
+
+def _zone_named(name: str) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

@@ -342,7 +342,7 @@ async def test_a_worker_killed_mid_campaign_sends_every_lead_step_once_or_marks_
     await Workspace.filter(id=ws.id).update(timezone="UTC")
     c = await campaign(
         ws, boxes, per_mailbox_cap=1000, daily_cap=10_000, timezone="UTC",
-        window_start=dt.time(0, 0, tzinfo=dt.UTC), window_end=dt.time(23, 59, tzinfo=dt.UTC), weekdays=127,
+        window_start=dt.time(0, 0, tzinfo=dt.UTC), window_end=dt.time(0, 0, tzinfo=dt.UTC), weekdays=127,
     )  # fmt: skip
     enrollments = await enroll(c, CRASH_LEADS, now - dt.timedelta(minutes=1))
     await campaign_kit.plan_due(FrozenClock(now), c, boxes)

@@ -16,8 +16,10 @@ from engine.sending.outbox import (
     MailboxState,
     NextStep,
     StoredCaps,
-    _next_send_day,
     add_days,
+    in_window,
+    next_opening,
+    recheck,
 )
 from models.enums import CampaignStatus, CapKind, DomainStatus, EnrollmentState, MailboxStatus
 
@@ -52,6 +54,7 @@ def facts(**changes: object) -> CampaignFacts:
         "mailbox_campaign_sent": 1,
         "zone": MSK,
         "window_start": dt.time(9, 0, tzinfo=dt.UTC),
+        "window_end": dt.time(18, 0, tzinfo=dt.UTC),
         "weekdays": 0b0011111,
         "next_step": NextStep(None),
     }
@@ -60,11 +63,45 @@ def facts(**changes: object) -> CampaignFacts:
 
 
 def test_a_row_held_back_by_a_campaign_cap_is_due_at_the_next_send_days_window() -> None:
-    due = _next_send_day(FRIDAY_EVENING, facts(), random.Random(1))
+    due = next_opening(FRIDAY_EVENING, facts(), random.Random(1), later_day=True)
     local = due.astimezone(MSK)
     assert local.date() == dt.date(2031, 3, 10) and dt.time(9, 0) <= local.time() <= dt.time(10, 0)
-    every_day = _next_send_day(FRIDAY_EVENING, facts(weekdays=0b1111111), random.Random(1))
+    every_day = next_opening(FRIDAY_EVENING, facts(weekdays=0b1111111), random.Random(1), later_day=True)
     assert every_day.astimezone(MSK).date() == dt.date(2031, 3, 8)
+    early = dt.datetime(2031, 3, 4, 3, 0, tzinfo=dt.UTC)  # Tuesday 06:00 in Moscow: today's window is ahead
+    assert next_opening(early, facts(), random.Random(1)).astimezone(MSK).date() == dt.date(2031, 3, 4)
+
+
+def test_the_send_window_in_its_zone_on_its_weekdays() -> None:
+    tuesday = dt.datetime(2031, 3, 4, tzinfo=MSK)
+    at = [tuesday.replace(hour=h) for h in (8, 9, 17, 18)]
+    assert [in_window(t, facts()) for t in at] == [False, True, True, False]
+    assert not in_window(dt.datetime(2031, 3, 8, 12, tzinfo=MSK), facts())  # a Saturday
+    night = facts(window_start=dt.time(22, 0), window_end=dt.time(6, 0), weekdays=0b0000001)  # Monday nights only
+    assert in_window(dt.datetime(2031, 3, 3, 23, tzinfo=MSK), night)
+    assert in_window(dt.datetime(2031, 3, 4, 5, tzinfo=MSK), night)  # still Monday's night
+    assert not in_window(dt.datetime(2031, 3, 4, 23, tzinfo=MSK), night)
+    assert in_window(dt.datetime(2031, 3, 8, 3, tzinfo=MSK), facts(window_end=dt.time(9, 0), weekdays=127))
+
+
+def test_the_claim_time_verdict_on_a_campaign_row() -> None:
+    rng = random.Random(1)
+    noon = dt.datetime(2031, 3, 4, 12, tzinfo=MSK)
+
+    def verdict(cap: tuple[CapKind, int, int] | None = None, at: dt.datetime = noon, **changes: object) -> object:
+        return recheck(facts(**changes), now=at, over=lambda: cap, rng=rng)
+
+    assert verdict() == verdict(enrollment_state=EnrollmentState.ACTIVE)  # goes: nothing to hold or cancel
+    assert verdict(status=CampaignStatus.COMPLETED).cancel == "cancelled: campaign completed"
+    assert verdict(enrollment_state=EnrollmentState.REPLIED).cancel == "cancelled: enrollment replied"
+    assert verdict(enrollment_state=None).cancel == "cancelled: enrollment gone"
+    assert verdict(suppressed=True).cancel == "cancelled: suppressed"
+    paused = verdict(status=CampaignStatus.PAUSED)
+    assert paused.hold_until == noon + dt.timedelta(minutes=30) and not paused.cancel  # it may resume
+    evening = verdict(at=noon.replace(hour=19))
+    assert evening.hold_until.astimezone(MSK).date() == dt.date(2031, 3, 5) and evening.reason.startswith("held")
+    capped = verdict((CapKind.CAMPAIGN, 10, 10))
+    assert capped.cap == (CapKind.CAMPAIGN, 10, 10) and capped.hold_until > noon + dt.timedelta(hours=18)
 
 
 def state(**changes: object) -> MailboxState:
