@@ -68,7 +68,7 @@ def campaign_composer(settings: Settings, vault: Vault) -> ComposeCampaign | Non
     except ModuleNotFoundError:
         log.error("campaign rows cannot be composed: engine.campaigns.compose is missing")
         return None
-    links = tracking.TrackingLinks(settings.tracking_base_url, vault.derive("tracking")[0])
+    links = tracking.TrackingLinks.from_vault(settings.tracking_base_url, vault)  # every key verifies, newest signs
     return cast("ComposeCampaign", compose.Composer(links))
 
 

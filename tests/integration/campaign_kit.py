@@ -7,13 +7,15 @@ STAND-INS (for the lead to switch at merge):
 - `plan_due` stands in for `engine.campaigns.planner.plan_campaigns` (the `alloc` engineer's): it turns due active
   enrollments into `planned` rows with Message-ID, sticky mailbox and thread, spread round-robin over the group,
   with NO cap of its own — every cap is left to the claim-time re-check, which the tests therefore exercise hard.
-- `unsubscribe` stands in for `engine.tracking.unsubscribe`: it suppresses the address in the workspace and stops
-  the lead's enrollments, but leaves its planned and queued rows alone, for the claim-time re-check to cancel.
+- `unsubscribe` calls `engine.tracking.unsubscribe` when it exists; until then it stands in: it suppresses the
+  address in the workspace and stops the lead's enrollments, but leaves its planned and queued rows alone, for
+  the claim-time re-check to cancel.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Sequence
 
 from tortoise import connections
@@ -132,9 +134,17 @@ async def plan_due(clock: Clock, c: Campaign, group: Sequence[Mailbox], *, at: d
     return len(rows)
 
 
-async def unsubscribe(workspace_id: int, email: str) -> None:
-    """STAND-IN for `engine.tracking.unsubscribe`: suppress in the workspace and stop the lead's enrollments (its
-    planned and queued rows are left for the claim-time re-check)."""
+async def unsubscribe(workspace_id: int, email: str, *, row_id: int, clock: Clock) -> None:
+    """The unsubscribe click on the message `row_id`: `engine.tracking.unsubscribe` once it is merged, else the
+    STAND-IN: suppress in the workspace and stop the lead's enrollments (its planned and queued rows are left
+    for the claim-time re-check to cancel)."""
+    try:
+        tracking = importlib.import_module("engine.tracking")
+    except ModuleNotFoundError:
+        tracking = None
+    if tracking is not None and hasattr(tracking, "unsubscribe"):
+        await tracking.unsubscribe(row_id, clock)
+        return
     await Suppression.create(workspace_id=workspace_id, value=email, reason=SuppressionReason.UNSUBSCRIBE)
     await connections.get("default").execute_query(
         "UPDATE enrollment SET state = 'unsubscribed', next_due_at = NULL, stopped_reason = 'unsubscribe' "

@@ -160,8 +160,9 @@ class Scenario:
     async def tick(self, mail: MailServer, day: dt.date) -> None:
         await plan(self.clock, self.c, self.boxes)
         if not self.quit and await _follow_ups_planned(QUITTERS, self.lead_of):
-            for email in QUITTERS:  # the unsubscribe click, before the planned follow-up goes out
-                await unsubscribe(self.ws.id, email)
+            for email in QUITTERS:  # the unsubscribe click in step 1, before the planned follow-up goes out
+                first = await OutboundMessage.get(lead_id=self.lead_of[email], step_position=1)
+                await unsubscribe(self.ws.id, email, row_id=first.id, clock=self.clock)
             self.quit = True
         due = await self.outbox.sweep()
         reports = await asyncio.gather(*(self.outbox.send_mailbox(i) for i in due.send))
@@ -234,8 +235,9 @@ def check_delivered_once(ledger: Ledger, rows: list[dict[str, Any]], email_of: d
 
 
 async def check_sequences(ws: Workspace, ledger: Ledger, rows: list[dict[str, Any]], lead_of: dict[str, int]) -> None:
-    """Replies stopped their sequences after one message; the unsubscribers' planned follow-ups were cancelled at
-    claim; bounces suppressed and stopped; everyone else got both steps, those away once they were back."""
+    """Replies stopped their sequences after one message; the unsubscribers' planned follow-ups were cancelled
+    (by the unsubscribe, or by the claim-time re-check while it is the stand-in); bounces suppressed and stopped;
+    everyone else got both steps, those away once they were back."""
     final = {e.lead_id: e for e in await Enrollment.all()}
     received = Counter(to for copies in ledger.inbox.values() for to in copies)
 
