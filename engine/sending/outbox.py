@@ -57,7 +57,7 @@ from engine.mail.tls import client_context
 from engine.sending.caps import CapInputs, effective_cap
 from engine.sending.ports import Account, MailSender, SentFolder, SentFolderError
 from engine.stats import COUNTERS, EventRecord, SuppressionRecord, add_suppressions, record_events, stat_rows
-from engine.warmup.graduation import campaign_cap
+from engine.warmup.graduation import campaign_cap, period_over_on
 from engine.warmup.ramp import daily_target
 from engine.warmup.settings import WarmupSettings
 from models import Mailbox
@@ -205,7 +205,8 @@ class MailboxState:
     workspace_sent: int = 0  # only counted when the workspace has a `daily_cap` setting
     provider: str = "generic"
     warmup_started_on: dt.date | None = None
-    status_changed_at: dt.datetime | None = None  # for an active mailbox: when it graduated
+    status_changed_at: dt.datetime | None = None  # its last status change (a graduation, or a return from cooldown)
+    graduated_on: dt.date | None = None  # an active mailbox: the day of its last `warming → active` (audit log)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +276,7 @@ class EffectiveCaps:
         settings_key = json.dumps(state.workspace_settings, sort_keys=True, default=str)
         key = (
             state.mailbox_id, day, state.status, state.mailbox_cap, state.domain_cap, state.provider,
-            state.warmup_started_on, state.status_changed_at, settings_key,
+            state.warmup_started_on, state.graduated_on, settings_key,
         )  # fmt: skip
         found = self._memo.get(key)
         if found is not None:
@@ -314,7 +315,11 @@ def _effective(state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
     workspace = ws_cap if isinstance(ws_cap, int) and not isinstance(ws_cap, bool) and ws_cap >= 0 else None
     share = 0
     if state.status is MailboxStatus.ACTIVE:
-        since = state.status_changed_at.date() if state.status_changed_at is not None else day
+        # as the campaign planner counts it: the graduation in the audit log, else the end of the minimum warmup
+        # period, else today (the most careful step)
+        since = state.graduated_on or day
+        if state.graduated_on is None and state.warmup_started_on is not None:
+            since = period_over_on(settings, started_on=state.warmup_started_on)
         share = campaign_cap(settings, daily_cap=own.allowed, days_since_graduation=(day - since).days)
     return Caps(mailbox=own.allowed, domain=state.domain_cap, workspace=workspace), share
 
@@ -529,6 +534,10 @@ UPDATE outbound_message SET status = 'queued', claimed_at = NULL, attempts = att
     smtp_reply = $3
 WHERE id = $1 AND status = 'sending'
 """
+_GRADUATED = """
+SELECT max(created_at) FROM audit_log
+WHERE action = 'mailbox.transition' AND subject = $1 AND data->>'from' = 'warming' AND data->>'to' = 'active'
+"""
 _STOP_ENROLLMENT = """
 UPDATE enrollment SET state = $2, stopped_reason = $3, next_due_at = NULL WHERE id = $1 AND state = 'active'
 """
@@ -568,6 +577,7 @@ class Outbox:
         self.headers_for = headers_for
         self.caps = caps or StoredCaps()
         self.compose = compose
+        self._graduations: dict[int, tuple[dt.datetime | None, dt.date | None]] = {}
         self.rng = rng or random.Random()  # jitter, not security
 
     # --------------------------------------------------------------------------------------------- sweep
@@ -683,7 +693,7 @@ class Outbox:
                 if len(rows) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
                     raise RuntimeError(f"claim took {len(rows)} rows")
                 claimed = rows[0]["c_id"]
-                state = _state(rows[0])
+                state = await self._with_graduation(conn, _state(rows[0]), zone)
                 blocked, allowed, sent = self._blocked(state, now, day)
                 if blocked is None and claimed is not None:
                     blocked, allowed, sent = await self._recount(conn, state, day)
@@ -780,6 +790,20 @@ class Outbox:
         check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
         await conn.execute(_CANCEL_CLAIMED, row.id, reason[:1000])
         log.info("send: campaign row cancelled at claim", message_id=row.id, reason=reason)
+
+    async def _with_graduation(self, conn: Any, state: MailboxState, zone: ZoneInfo) -> MailboxState:
+        """`state` with the day an active mailbox graduated, read from the audit log once per status change of
+        the mailbox (kept per worker: a mailbox graduates once, and the log has no index for this lookup)."""
+        if state.status is not MailboxStatus.ACTIVE:
+            return state
+        known = self._graduations.get(state.mailbox_id)
+        if known is None or known[0] != state.status_changed_at:
+            at = await conn.fetchval(_GRADUATED, f"mailbox:{state.mailbox_id}")
+            known = self._graduations[state.mailbox_id] = (
+                state.status_changed_at,
+                at.astimezone(zone).date() if at is not None else None,
+            )
+        return dataclasses.replace(state, graduated_on=known[1])
 
     async def _recount(self, conn: Any, state: MailboxState, day: dt.date) -> tuple[CapKind | None, int, int]:
         """Today's use re-read after the claim committed (see `_claim`): the cap the claim went over, if any."""

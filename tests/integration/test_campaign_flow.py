@@ -59,7 +59,7 @@ KEY = generate_key()
 VAULT = Vault([KEY])
 SENDER_DOMAINS = {"north.test": 75, "south.test": 150}  # domain caps: north's binds before its mailboxes' do
 SENDERS = [f"out{n}@{d}" for d in SENDER_DOMAINS for n in (1, 2, 3)]
-MAILBOX_CAP = 40  # graduated two months ago: campaigns may use 80 % of it (32) ...
+MAILBOX_CAP = 40  # graduated long ago: campaigns may use 80 % of it (32) ...
 PER_MAILBOX = 30  # ... and the campaign allows 30 a mailbox a day
 LEADS = [f"lead{n}@leads.test" for n in range(1, 241)]
 GHOSTS = [f"ghost{n}@leads.test" for n in range(1, 21)]  # no such users: Postfix bounces them
@@ -86,13 +86,13 @@ async def fleet(mail: MailServer) -> tuple[Workspace, list[Mailbox]]:
     for name, cap in SENDER_DOMAINS.items():
         domain = await Domain.create(workspace=ws, name=name, daily_cap=cap)
         for address in (a for a in SENDERS if a.endswith("@" + name)):
-            graduated = dt.datetime.combine(FIRST_DAY, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=60)
+            warmed = FIRST_DAY - dt.timedelta(days=100)  # graduated long ago: campaigns may use 80 % of the cap
             box = await Mailbox.create(
                 workspace=ws, domain=domain, address=address, display_name=address.split("@")[0].title(),
                 provider=MailProvider.GENERIC, smtp_host=mail.host, smtp_port=mail.ports.submission,
                 smtp_tls=TlsMode.STARTTLS, imap_host=mail.host, imap_port=mail.ports.imap, imap_tls=TlsMode.PLAIN,
                 username=address, secret_enc=VAULT.encrypt(PASSWORD), status=MailboxStatus.ACTIVE,
-                daily_cap=MAILBOX_CAP, status_changed_at=graduated,
+                daily_cap=MAILBOX_CAP, warmup_started_on=warmed,
             )  # fmt: skip
             boxes.append(box)
     return ws, boxes
@@ -338,8 +338,8 @@ async def test_a_worker_killed_mid_campaign_sends_every_lead_step_once_or_marks_
     mail.reset()
     ws, boxes = await fleet(mail)
     now = dt.datetime.now(dt.UTC)  # the worker runs on the machine's clock
-    graduated = now - dt.timedelta(days=60)
-    await Mailbox.filter(id__in=[b.id for b in boxes]).update(daily_cap=1000, status_changed_at=graduated)
+    warmed = now.date() - dt.timedelta(days=100)
+    await Mailbox.filter(id__in=[b.id for b in boxes]).update(daily_cap=1000, warmup_started_on=warmed)
     await Domain.all().update(daily_cap=10_000)
     await Workspace.filter(id=ws.id).update(timezone="UTC")
     c = await campaign(

@@ -18,6 +18,7 @@ from engine.access import SYSTEM
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.inbox import SyncOptions, sync_mailbox
+from engine.lifecycle import transition_mailbox
 from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
@@ -91,7 +92,7 @@ async def world(mail: MailServer, **ws_fields: object) -> tuple[Workspace, Mailb
         workspace=ws, domain=alpha, address=ANNA, display_name="Anna", provider=MailProvider.GENERIC,
         smtp_host=mail.host, smtp_port=mail.ports.submission, smtp_tls=TlsMode.STARTTLS, imap_host=mail.host,
         imap_port=mail.ports.imap, imap_tls=TlsMode.PLAIN, username=ANNA, secret_enc=VAULT.encrypt(PASSWORD),
-        status=MailboxStatus.ACTIVE, daily_cap=40, status_changed_at=NOW - dt.timedelta(days=60),
+        status=MailboxStatus.ACTIVE, daily_cap=40, warmup_started_on=TODAY - dt.timedelta(days=100),
     )  # fmt: skip
     return ws, box
 
@@ -252,6 +253,22 @@ async def test_a_row_due_outside_the_send_window_waits_for_its_next_opening(
     clock.set(monday + dt.timedelta(hours=1))
     await send(sender, box.id, mail)
     assert set(arrived(mail)) == {LEADS[0]}
+
+
+async def test_a_mailbox_graduated_this_week_sends_a_quarter_of_its_cap_to_campaigns(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws, box = await world(mail)
+    await Mailbox.filter(id=box.id).update(status=MailboxStatus.WARMING, daily_cap=8)
+    await transition_mailbox(await Mailbox.get(id=box.id), MailboxStatus.ACTIVE, clock=clock, reason="graduated")
+    c = await campaign(ws, [box])
+    await enroll(c, [*LEADS, "user2@alpha.test"], NOW)
+    await plan_due(clock, c, [box])
+    await send(outbox(mail, clock, transport, TestComposer()), box.id, mail)
+    assert await OutboundMessage.filter(status=MessageStatus.SENT).count() == 2  # 25 % of 8, from the audit log
+    deferral = await CapDeferral.get(mailbox_id=box.id, source="claim")
+    assert (deferral.cap, deferral.allowed) == (CapKind.WARMUP, 2)
+    assert sum(len(v) for v in arrived(mail).values()) == 2
 
 
 async def test_a_workspace_cap_lowered_after_queueing_holds_back_the_rest(

@@ -119,7 +119,7 @@ def state(**changes: object) -> MailboxState:
         "workspace_settings": {},
         "mailbox_sent": 0,
         "domain_sent": 0,
-        "status_changed_at": dt.datetime(2031, 1, 1, tzinfo=dt.UTC),
+        "graduated_on": dt.date(2031, 1, 1),
     }
     values.update(changes)
     return MailboxState(**values)  # type: ignore[arg-type]
@@ -139,8 +139,18 @@ def test_effective_caps_apply_the_provider_the_ramp_the_workspace_and_the_campai
         32,
         32,
     )
-    fresh = state(status_changed_at=dt.datetime(2031, 3, 6, tzinfo=dt.UTC))
+    fresh = state(graduated_on=dt.date(2031, 3, 6))
     assert policy.campaign(fresh, facts(mailbox_campaign_sent=11, per_mailbox_cap=50), DAY) == (CapKind.WARMUP, 10, 10)
+    # no graduation in the audit log: counted from the end of the minimum warmup period, else from today
+    long_warmed = state(graduated_on=None, warmup_started_on=DAY - dt.timedelta(days=100))
+    assert policy.campaign(long_warmed, facts(mailbox_campaign_sent=33, per_mailbox_cap=50), DAY) is not None
+    assert policy.campaign(long_warmed, facts(mailbox_campaign_sent=32, per_mailbox_cap=50), DAY) is None
+    unknown = state(graduated_on=None)
+    assert policy.campaign(unknown, facts(mailbox_campaign_sent=11, per_mailbox_cap=50), DAY) == (
+        CapKind.WARMUP,
+        10,
+        10,
+    )
     # not graduated: no campaign mail at all
     assert policy.campaign(warming, facts(), DAY) == (CapKind.WARMUP, 0, 0)
 
