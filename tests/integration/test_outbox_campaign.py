@@ -37,7 +37,7 @@ from models.enums import (
     SuppressionReason,
     TlsMode,
 )
-from tests.harness.mailserver import MailServer
+from tests.harness.mailserver import Fault, MailServer
 from tests.integration.campaign_kit import UNSUBSCRIBE_BASE, TestComposer, campaign, enroll, plan_due
 
 pytestmark = pytest.mark.usefixtures("orm")
@@ -73,13 +73,15 @@ async def transport(mail: MailServer) -> AsyncIterator[SmtpTransport]:
         yield pool
 
 
-def outbox(mail: MailServer, clock: FrozenClock, transport: SmtpTransport, composer: TestComposer) -> Outbox:
+def outbox(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport, composer: TestComposer, max_attempts: int = 5
+) -> Outbox:
     return Outbox(
         clock=clock,
         vault=VAULT,
         sender=transport,
         sent_folder=ImapSentFolder(timeout_s=10),
-        options=SendOptions(ssl_context=mail.ssl_context()),
+        options=SendOptions(ssl_context=mail.ssl_context(), max_attempts=max_attempts),
         caps=EffectiveCaps(),
         compose=composer,
     )
@@ -303,6 +305,57 @@ async def test_a_template_that_no_longer_renders_fails_the_row_and_stops_the_seq
     assert (stopped.state, stopped.stopped_reason) == (EnrollmentState.STOPPED, "compose_failed")
     assert (await Enrollment.get(id=fine.id)).current_step == 2
     assert set(arrived(mail)) == {LEADS[1]}
+
+
+async def test_a_step_that_fails_for_good_stops_the_sequence(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws, box = await world(mail)
+    c = await campaign(ws, [box])
+    [e] = await enroll(c, LEADS[:1], NOW)
+    await plan_due(clock, c, [box])
+    mail.set_fault(ANNA, Fault.TEMPFAIL)  # 451 at RCPT, on the last attempt allowed
+    await send(outbox(mail, clock, transport, TestComposer(), max_attempts=1), box.id, mail)
+    row = await OutboundMessage.get(enrollment_id=e.id)
+    assert row.status is MessageStatus.FAILED and row.smtp_code == 451
+    stopped = await Enrollment.get(id=e.id)
+    assert (stopped.state, stopped.stopped_reason, stopped.next_due_at) == (
+        EnrollmentState.STOPPED,
+        "smtp_transient",
+        None,
+    )
+    assert arrived(mail) == {}
+
+
+async def test_a_crashed_step_is_resolved_from_the_sent_folder_and_its_enrollment_follows(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws, box = await world(mail)
+    c = await campaign(ws, [box])
+    went, lost = await enroll(c, LEADS[:2], NOW)
+    await plan_due(clock, c, [box])
+    await OutboundMessage.all().update(status=MessageStatus.SENDING, claimed_at=NOW - dt.timedelta(minutes=20))
+    gone = await OutboundMessage.get(enrollment_id=went.id)
+    with smtplib.SMTP(mail.host, mail.ports.submission, timeout=10) as smtp:  # it did go out before the crash
+        smtp.starttls(context=mail.ssl_context())
+        smtp.login(ANNA, PASSWORD)
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = ANNA, LEADS[0], "Step 1", gone.message_id
+        msg.set_content("Hello\n")
+        smtp.send_message(msg)
+    mail.settle()
+
+    report = await outbox(mail, clock, transport, TestComposer()).recover_mailbox(box.id)
+
+    assert (report.sent, report.unknown) == (1, 1)
+    row = await OutboundMessage.get(id=gone.id)
+    assert row.status is MessageStatus.SENT and row.subject == f"Step 1 for {LEADS[0]}"  # composed again, same text
+    advanced = await Enrollment.get(id=went.id)
+    assert (advanced.current_step, advanced.thread_message_id, advanced.mailbox_id) == (2, gone.message_id, box.id)
+    assert advanced.next_due_at == NOW + dt.timedelta(days=2)
+    assert (await OutboundMessage.get(enrollment_id=lost.id)).status is MessageStatus.UNKNOWN
+    stopped = await Enrollment.get(id=lost.id)
+    assert (stopped.state, stopped.stopped_reason) == (EnrollmentState.STOPPED, "send_unknown")
 
 
 def answer(lead: str, to: str, parent: str, subject: str, body: str, **headers: str) -> EmailMessage:
