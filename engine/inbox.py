@@ -9,8 +9,8 @@ warmup traffic IMAP actions: opened and flagged important, and moved out of the 
 A sweep runs many mailboxes at once (`engine.mail.imap.sweep`): the network part of each is limited by a timeout
 and may be cancelled, the database part is one transaction that is never cancelled. A folder position only moves
 forward in the same transaction as the effects of the messages it covers, and only if nobody else moved it in the
-meantime, so two workers syncing one mailbox cannot double-count. The DailyStat increments follow right after
-that commit, in a statement of their own (see `engine.stats.count_events`).
+meantime, so two workers syncing one mailbox cannot double-count. The DailyStat increments are that transaction's
+last statement (a crash may not lose counts; the shared counter rows stay locked only until the commit).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from engine.crypto import Vault, VaultError
 from engine.errors import Conflict, UserError
 from engine.lifecycle import check_transition, transition_mailbox, transition_message
 from engine.logging import get_logger
+from engine.mail.autoreply import notice_text, return_date
 from engine.mail.classify import (
     MailKind,
     Verdict,
@@ -97,6 +98,8 @@ WARMUP_FLAGS: Final = ("\\Seen", "\\Flagged")  # "opened and marked important": 
 _WARMUP_SEEN: Final = ("\\Seen",)  # every warmup message is opened; only some are flagged (`flag_probability`)
 _FIRST_SYNC_LOOKBACK: Final = dt.timedelta(days=1)  # IMAP SINCE compares dates in the server's zone: one day slack
 _SKIPPED_STATUSES: Final = frozenset({MailboxStatus.DISABLED, MailboxStatus.RETIRED})
+AUTO_REPLY_DELAY: Final = dt.timedelta(days=3)  # an out-of-office notice without a return date: wait this long
+_MAX_AUTO_REPLY_DAYS: Final = 30  # the most a workspace may set: longer, and the lead has likely moved on
 
 _EVENT_OF: Final[Mapping[MailKind, EventKind]] = {
     MailKind.REPLY: EventKind.REPLY,
@@ -185,6 +188,7 @@ class _Target:
     positions: Mapping[str, tuple[Position, dt.datetime | None]]  # folder -> (position, synced_at)
     ca_pem: str = ""  # the mailbox's own trusted CA (PEM), "" for the default trust
     warmup: WarmupSettings = field(default_factory=WarmupSettings)  # the workspace's, for received warmup mail
+    auto_reply_delay: dt.timedelta = AUTO_REPLY_DELAY  # the workspace's (`auto_reply_delay_days`)
 
     @property
     def spam_folder(self) -> str | None:
@@ -235,6 +239,7 @@ class Incoming:
     counted: bool = True  # False for warmup mail rescued from spam earlier in this run (already counted there)
     reaction: Reaction | None = None  # warmup mail: flagged? answered, and when?
     thread: tuple[str, ...] = ()  # warmup mail: the Message-IDs it follows (References), oldest first
+    returns_on: dt.date | None = None  # an auto-reply: the day its author says they are back, when it says
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +269,7 @@ class Effects:
     suppressions: list[SuppressionRecord] = field(default_factory=list)
     stop_by_id: dict[EnrollmentState, set[int]] = field(default_factory=dict)
     stop_by_email: dict[EnrollmentState, set[str]] = field(default_factory=dict)
+    delays: dict[int, dt.datetime] = field(default_factory=dict)  # auto-replies: enrollment -> not before then
     bounced_messages: set[int] = field(default_factory=set)  # hard bounces: the lead's address is gone
     blocked_messages: set[int] = field(default_factory=set)  # refused for good because of us, the lead is fine
 
@@ -341,10 +347,9 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
     states = await FolderState.filter(mailbox_id__in=[r["id"] for r in rows]).values(
         "mailbox_id", "folder", "uidvalidity", "last_uid", "synced_at"
     )
-    settings = {
-        w["id"]: _warmup_settings(w["id"], w["settings"])
-        for w in await Workspace.filter(id__in={r["workspace_id"] for r in rows}).values("id", "settings")
-    }
+    spaces = await Workspace.filter(id__in={r["workspace_id"] for r in rows}).values("id", "settings")
+    settings = {w["id"]: _warmup_settings(w["id"], w["settings"]) for w in spaces}
+    delays = {w["id"]: auto_reply_delay(w["settings"]) for w in spaces}
     positions: dict[int, dict[str, tuple[Position, dt.datetime | None]]] = {}
     for s in states:
         positions.setdefault(s["mailbox_id"], {})[s["folder"]] = (
@@ -366,9 +371,19 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
             positions=positions.get(r["id"], {}),
             ca_pem=r["tls_ca_pem"],
             warmup=settings.get(r["workspace_id"], WarmupSettings()),
+            auto_reply_delay=delays.get(r["workspace_id"], AUTO_REPLY_DELAY),
         )
         for r in rows
     }
+
+
+def auto_reply_delay(stored: Mapping[str, Any] | None) -> dt.timedelta:
+    """How long an auto-reply without a return date delays the lead's next step: the workspace's
+    `auto_reply_delay_days` setting (1–30), else `AUTO_REPLY_DELAY`."""
+    days = (stored or {}).get("auto_reply_delay_days")
+    if isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= _MAX_AUTO_REPLY_DAYS:
+        return dt.timedelta(days=days)
+    return AUTO_REPLY_DELAY
 
 
 def _warmup_settings(workspace_id: int, stored: Mapping[str, Any] | None) -> WarmupSettings:
@@ -522,9 +537,13 @@ def _classified(
         rng = message_rng(seed, message_id)
         root = thread[0] if thread else message_id
         reaction = react(rng, warmup or WarmupSettings(), position=len(thread) + 1, root_message_id=root)
+    returns_on = None
+    if verdict.kind is MailKind.AUTO_REPLY:
+        returns_on = return_date(notice_text(message), received_on=clock.now().date())
     return Incoming(
         reaction=reaction,
         thread=thread,
+        returns_on=returns_on,
         folder=folder,
         in_spam=in_spam,
         uid=fetched.uid,
@@ -599,15 +618,15 @@ async def _commit(
                 await _advance(target.id, read, clock.now())
             fresh = await _not_seen_before(target, outcome.folders, items)
             receiver = Receiver(target.id, target.workspace_id, target.domain_id)
-            effects = plan_effects(receiver, fresh, outcome.ours)
+            effects = plan_effects(receiver, fresh, outcome.ours, auto_reply_delay=target.auto_reply_delay)
             await _apply(effects, target.workspace_id, clock=clock)
             zone = zones.get(target.workspace_id, ZoneInfo("UTC"))
             await _plan_replies(target, fresh, outcome.ours, clock=clock, seed=options.warmup_seed, zone=zone)
+            # the counters last, in the same transaction as their events (a crash may not lose counts): the
+            # shared workspace and campaign rows are locked only for the commit that follows
+            await count_events(effects.events, zones=zones)
     except _Moved:
         return SyncResult(target.id, target.address, SyncStatus.SKIPPED, "inbox-busy")
-    # Counters after the commit, in a statement of their own (see `count_events`). A crash right here loses
-    # these increments but never the events, from which counters can be rebuilt.
-    await count_events(effects.events, zones=zones)
     return SyncResult(target.id, target.address, SyncStatus.OK, "inbox-synced", kinds=kinds, rescued=outcome.rescued)
 
 
@@ -799,12 +818,20 @@ async def _not_seen_before(target: _Target, reads: Sequence[_FolderRead], items:
     return [i for i in items if i.message_id is None or i.message_id not in seen]
 
 
-def plan_effects(receiver: Receiver, items: Iterable[Incoming], ours: Mapping[str, OurMessage]) -> Effects:
+def plan_effects(
+    receiver: Receiver,
+    items: Iterable[Incoming],
+    ours: Mapping[str, OurMessage],
+    *,
+    auto_reply_delay: dt.timedelta = AUTO_REPLY_DELAY,
+) -> Effects:
     """What the classified mail of one mailbox changes (pure: no I/O).
 
     Warmup placement counts against the mailbox that sent the warmup message (its reputation is measured);
     everything else counts for the receiving mailbox. Our messages are only matched within the workspace, so one
-    client's mail can never touch another client's enrollments.
+    client's mail can never touch another client's enrollments. An auto-reply to a campaign message delays the
+    lead's next step (until the day its author is back, when it names one, else by `auto_reply_delay`) instead
+    of stopping the sequence.
     """
     effects = Effects()
     for item in items:
@@ -821,6 +848,12 @@ def plan_effects(receiver: Receiver, items: Iterable[Incoming], ours: Mapping[st
             continue
         effects.events.append(_event(kind, item, related, receiver))
         _plan_stops(effects, verdict, related)
+        if verdict.kind is MailKind.AUTO_REPLY and related is not None and related.enrollment_id is not None:
+            until = item.seen_at + auto_reply_delay
+            if item.returns_on is not None:
+                until = dt.datetime.combine(item.returns_on, dt.time(), tzinfo=item.seen_at.tzinfo or dt.UTC)
+            earlier = effects.delays.get(related.enrollment_id)
+            effects.delays[related.enrollment_id] = max(until, earlier) if earlier else until
         reason = _SUPPRESSES.get(verdict.kind)
         if reason is not None and verdict.address:
             # an address that does not exist does not exist for anyone; a complaint or an opt-out is per client
@@ -916,12 +949,34 @@ async def _apply(effects: Effects, workspace_id: int, *, clock: Clock) -> None:
         if rows:
             stopped |= await _stop(_STOP_BY_ID, state, sorted(int(r["id"]) for r in rows))
     await _cancel_follow_ups(stopped, clock=clock)
+    await _delay(effects.delays)
     for ids, why in ((effects.bounced_messages, "hard bounce received"), (effects.blocked_messages, "refused us")):
         if not ids:
             continue
         for message in await OutboundMessage.filter(id__in=sorted(ids), status=MessageStatus.SENT):
             await _quietly(transition_message(message, MessageStatus.BOUNCED, clock=clock, reason=why))
     await insert_events(effects.events)
+
+
+_DELAY = """
+WITH d AS (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) AS t(id, until)),
+e AS (
+    UPDATE enrollment e SET next_due_at = GREATEST(e.next_due_at, d.until)
+    FROM d WHERE e.id = d.id AND e.state = 'active'
+    RETURNING e.id, d.until
+)
+UPDATE outbound_message m SET scheduled_at = e.until
+FROM e WHERE m.enrollment_id = e.id AND m.status IN ('planned', 'queued') AND m.scheduled_at < e.until
+"""
+
+
+async def _delay(delays: Mapping[int, dt.datetime]) -> None:
+    """Auto-replies: each active enrollment's next step waits until the given moment, a follow-up already
+    planned or queued too (it moves, keeping its row: the step is sent once, later)."""
+    if not delays:
+        return
+    ids = sorted(delays)
+    await connections.get("default").execute_query(_DELAY, [ids, [delays[i] for i in ids]])
 
 
 _STOP_BY_ID = """
@@ -987,7 +1042,7 @@ async def _record_failure(
             reason = f"IMAP login failed {mailbox.auth_failures} times in a row"
             await transition_mailbox(mailbox, MailboxStatus.DISABLED, clock=clock, reason=reason)
             disabled = True
-    await count_events([auth_error], zones=zones)
+        await count_events([auth_error], zones=zones)
     return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail, disabled=disabled)
 
 

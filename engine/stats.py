@@ -3,7 +3,7 @@
 Counters are upserted in one statement per batch (`INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE SET
 n = n + excluded.n`), so recording a thousand events costs a few round trips, not a thousand: reports and
 monitoring read `DailyStat` and never scan events. Every function runs on the current connection, which inside
-`in_transaction()` is the caller's transaction; `count_events` explains when to keep the counters out of it.
+`in_transaction()` is the caller's transaction; `count_events` explains where in it the counters go.
 
 The day of a counter is the calendar day in the workspace's time zone: "today" in a report means the client's
 today, not UTC's.
@@ -146,10 +146,10 @@ async def insert_events(records: Sequence[EventRecord]) -> None:
 async def count_events(records: Sequence[EventRecord], *, zones: Mapping[int, ZoneInfo] | None = None) -> None:
     """Add the events to the DailyStat counters of every scope they touch, in one statement.
 
-    Prefer to run it on its own, not inside a longer transaction: every mailbox of a workspace shares the
-    workspace's and the campaign's rows, and a row lock held while the event loop serves other mailboxes makes
-    every other writer of that workspace queue behind it. `zones` (workspace id -> time zone) saves a query when
-    the caller has them.
+    Run it in the transaction that records the events (a crash may not lose counts), as its last statement:
+    every mailbox of a workspace shares the workspace's and the campaign's rows, and a row lock held while the
+    event loop serves other mailboxes makes every other writer of that workspace queue behind it. `zones`
+    (workspace id -> time zone) saves a query when the caller has them.
     """
     if not records:
         return

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import importlib
+from typing import Any, ClassVar, cast
 
 from arq import Retry, cron
 from arq.connections import RedisSettings
@@ -10,6 +11,7 @@ from arq.worker import Worker, func
 
 from engine import alerts, db, domains, inbox
 from engine.access import SYSTEM
+from engine.campaigns.ports import ComposeCampaign
 from engine.clock import SystemClock
 from engine.crypto import Vault
 from engine.health import HEARTBEAT_KEY
@@ -18,9 +20,9 @@ from engine.mail.smtp import SmtpTransport
 from engine.mail.tls import MailPolicy
 from engine.notify import Notification, deliver
 from engine.sending import planner
-from engine.sending.outbox import Outbox, SendOptions
+from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
-from engine.settings import load_settings
+from engine.settings import Settings, load_settings
 from engine.warmup import graduation
 from engine.warmup.content import compose_warmup
 from engine.warmup.marker import WarmupMarker
@@ -51,7 +53,23 @@ async def startup(ctx: dict[str, Any]) -> None:
             sent_folder=ImapSentFolder(policy=policy),
             options=options,
             headers_for=WarmupMarker.from_vault(ctx["vault"]).headers_for,
+            caps=EffectiveCaps(),  # every cap the planners apply, applied again to rows already queued
+            compose=ctx.get("compose_campaign") or campaign_composer(ctx["settings"], ctx["vault"]),
         )
+
+
+def campaign_composer(settings: Settings, vault: Vault) -> ComposeCampaign | None:
+    """The composer of campaign rows (`engine.campaigns.compose.Composer` with the signed tracking links of
+    `engine.tracking`); None, with an error logged, while that module is missing (campaign rows then fail
+    instead of going out without their text)."""
+    try:
+        compose = importlib.import_module("engine.campaigns.compose")
+        tracking = importlib.import_module("engine.tracking")
+    except ModuleNotFoundError:
+        log.error("campaign rows cannot be composed: engine.campaigns.compose is missing")
+        return None
+    links = tracking.TrackingLinks.from_vault(settings.tracking_base_url, vault)  # every key verifies, newest signs
+    return cast("ComposeCampaign", compose.Composer(links))
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

@@ -14,6 +14,17 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
    reused connection, and the result recorded (see `_record`) with the next claim.
 3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash: found in the mailbox's Sent folder over
    IMAP → `sent`; not found, or the folder could not be searched → `unknown` and an alert. Never resent.
+
+Campaign rows (kind `campaign`, and `test` sends of a step) are planned without text. Right after the claim
+commits, `_recheck_campaign` reads the campaign's state (`_CAMPAIGN_FACTS`): a campaign no longer running, an
+enrollment no longer active or a suppressed lead (address or domain, workspace or global) cancels the row; a
+campaign cap (its `daily_cap`, `per_mailbox_cap`, the campaign share a graduated mailbox has unlocked) postpones it
+to the campaign's next send day. Then the composer (`engine.campaigns.ports.ComposeCampaign`) renders it; a
+`UserError` fails the row and stops the sequence. The send's record (`_record_ctes`) also stores the composed
+subject and links on the row and advances the enrollment to its next step (or `completed`) in the same
+statement, so a crash can never separate a sent step from its enrollment's advance. A step that fails for good,
+or whose outcome stays `unknown`, stops the sequence (`stopped_reason`). A `test` row carries the manager's
+address in `body` (it has no lead) and never counts toward the campaign's results.
 """
 
 from __future__ import annotations
@@ -33,24 +44,32 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from engine.alerts import raise_alert
+from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
 from engine.lifecycle import check_transition, transition_mailbox
 from engine.logging import get_logger
 from engine.mail.message import BuiltMessage, MessageSpec, build_message
-from engine.mail.providers import Credentials, Endpoint
+from engine.mail.providers import PRESETS, Credentials, Endpoint
 from engine.mail.smtp import Outcome, SmtpResult
 from engine.mail.tls import client_context
+from engine.sending.caps import CapInputs, effective_cap
 from engine.sending.ports import Account, MailSender, SentFolder, SentFolderError
 from engine.stats import COUNTERS, EventRecord, SuppressionRecord, add_suppressions, record_events, stat_rows
+from engine.warmup.graduation import campaign_cap, period_over_on
+from engine.warmup.ramp import daily_target
+from engine.warmup.settings import WarmupSettings
 from models import Mailbox
 from models.enums import (
     AuthKind,
+    CampaignStatus,
     CapKind,
     DomainStatus,
+    EnrollmentState,
     EventKind,
     MailboxStatus,
+    MailProvider,
     MessageKind,
     MessageStatus,
     Severity,
@@ -62,6 +81,8 @@ log = get_logger(__name__)
 
 SENDABLE_MAILBOX: Final = frozenset({MailboxStatus.WARMING, MailboxStatus.ACTIVE})
 BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED})
+PAUSE_HOLD: Final = dt.timedelta(minutes=30)  # a paused campaign's row is looked at again this much later
+OPENING_SPREAD: Final = dt.timedelta(hours=1)  # rows held until a window opens go out over its first hour
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,75}\Z")
 _HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,900}[\x21-\x7e])?\Z")  # printable ASCII, no CR/LF
 
@@ -105,6 +126,35 @@ class Claimed:
     attempts: int
     recipient: str
     recipient_name: str
+    step_position: int | None = None
+    variant: int | None = None
+    next_step: NextStep | None = None  # campaign rows: set by the claim-time re-check
+
+    @property
+    def is_campaign(self) -> bool:
+        """A campaign step or a test send of one: composed at claim time."""
+        return self.kind in (MessageKind.CAMPAIGN, MessageKind.TEST)
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """Where an enrollment goes once the claimed step is sent: the next step's position and its delay, or None
+    (the sequence is complete). `zone` is the campaign's time zone (business days are counted there)."""
+
+    position: int | None
+    delay_days: int = 0
+    business_days: bool = False
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+
+@dataclass(frozen=True, slots=True)
+class Sending:
+    """What the record of a campaign row adds: the composed subject and links (stored on the row) and the
+    enrollment's next step (advanced in the same statement)."""
+
+    subject: str | None = None
+    links: tuple[str, ...] | None = None
+    next_step: NextStep | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +163,8 @@ class _Accepted:
 
     row: Claimed
     at: dt.datetime
-    result: SmtpResult
+    result: SmtpResult | None
+    sending: Sending | None = None
 
 
 HeadersFor = Callable[[Claimed], Sequence[tuple[str, str]]]
@@ -126,10 +177,12 @@ def no_headers(row: Claimed) -> Sequence[tuple[str, str]]:
 
 @dataclass(frozen=True, slots=True)
 class Caps:
-    """Today's limits for one mailbox at claim time: its own and its domain's (all of the domain's mailboxes)."""
+    """Today's limits for one mailbox at claim time: its own and its domain's (all of the domain's mailboxes), and
+    its workspace's (all of the workspace's mailboxes; None: no workspace cap)."""
 
     mailbox: int
     domain: int
+    workspace: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +202,30 @@ class MailboxState:
     workspace_settings: Mapping[str, Any]
     mailbox_sent: int  # today's DailyStat plus the rows in flight
     domain_sent: int
+    workspace_sent: int = 0  # only counted when the workspace has a `daily_cap` setting
+    provider: str = "generic"
+    warmup_started_on: dt.date | None = None
+    status_changed_at: dt.datetime | None = None  # its last status change (a graduation, or a return from cooldown)
+    graduated_on: dt.date | None = None  # an active mailbox: the day of its last `warming → active` (audit log)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignFacts:
+    """What the claim-time re-check of a campaign row reads, after the claim committed (counts include it)."""
+
+    status: CampaignStatus
+    enrollment_state: EnrollmentState | None
+    suppressed: bool
+    daily_cap: int
+    per_mailbox_cap: int
+    campaign_sent: int  # the campaign's sends today, all mailboxes, with the ones in flight
+    campaign_mailbox_sent: int  # the campaign's sends today from this mailbox
+    mailbox_campaign_sent: int  # campaign and test sends today from this mailbox, every campaign
+    zone: ZoneInfo  # of the send window: the campaign's, or the lead's when the campaign follows lead zones
+    window_start: dt.time  # wall-clock times in `zone` (hour and minute only)
+    window_end: dt.time
+    weekdays: int  # bit 0 = Monday
+    next_step: NextStep
 
 
 class CapPolicy(Protocol):
@@ -156,12 +233,95 @@ class CapPolicy(Protocol):
 
     def caps(self, state: MailboxState, day: dt.date) -> Caps: ...
 
+    def campaign(self, state: MailboxState, facts: CampaignFacts, day: dt.date) -> tuple[CapKind, int, int] | None:
+        """For a claimed campaign row: the campaign cap it would exceed, as (cap, allowed, used before it), or
+        None when it may go."""
+        ...
+
 
 class StoredCaps:
-    """Caps as stored: the mailbox's and the domain's `daily_cap`."""
+    """Caps as stored: the mailbox's and the domain's `daily_cap`, the campaign's `daily_cap` and
+    `per_mailbox_cap`."""
 
     def caps(self, state: MailboxState, day: dt.date) -> Caps:
         return Caps(mailbox=state.mailbox_cap, domain=state.domain_cap)
+
+    def campaign(self, state: MailboxState, facts: CampaignFacts, day: dt.date) -> tuple[CapKind, int, int] | None:
+        return _campaign_over(facts, share=None)
+
+
+def _campaign_over(facts: CampaignFacts, *, share: int | None) -> tuple[CapKind, int, int] | None:
+    """The first campaign cap the claimed row exceeds (the counts include it, hence `>`)."""
+    if facts.campaign_mailbox_sent > facts.per_mailbox_cap:
+        return CapKind.CAMPAIGN, facts.per_mailbox_cap, facts.campaign_mailbox_sent - 1
+    if facts.campaign_sent > facts.daily_cap:
+        return CapKind.CAMPAIGN, facts.daily_cap, facts.campaign_sent - 1
+    if share is not None and facts.mailbox_campaign_sent > share:
+        return CapKind.WARMUP, share, facts.mailbox_campaign_sent - 1
+    return None
+
+
+class EffectiveCaps:
+    """The caps the planner applies, re-applied at claim time (`engine.sending.caps.effective_cap`): the mailbox's
+    own cap, its provider's limit, the warmup ramp's target while it warms, the domain's cap, the workspace's
+    `daily_cap` setting; for campaign rows also the campaign's `daily_cap` and `per_mailbox_cap` and the campaign
+    share a graduated mailbox has unlocked (`engine.warmup.graduation.campaign_cap`; nothing before graduation).
+    Lowering any of them applies to rows already queued. Results are cached per mailbox, day and inputs (one
+    policy per worker; the inputs are in the claim's facts, so nothing is read for it)."""
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[Any, ...], tuple[Caps, int | None]] = {}
+
+    def _computed(self, state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
+        settings_key = json.dumps(state.workspace_settings, sort_keys=True, default=str)
+        key = (
+            state.mailbox_id, day, state.status, state.mailbox_cap, state.domain_cap, state.provider,
+            state.warmup_started_on, state.graduated_on, settings_key,
+        )  # fmt: skip
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        if len(self._memo) > 50_000:  # a long-lived worker: forget earlier days' entries wholesale
+            self._memo.clear()
+        found = self._memo[key] = _effective(state, day)
+        return found
+
+    def caps(self, state: MailboxState, day: dt.date) -> Caps:
+        return self._computed(state, day)[0]
+
+    def campaign(self, state: MailboxState, facts: CampaignFacts, day: dt.date) -> tuple[CapKind, int, int] | None:
+        return _campaign_over(facts, share=self._computed(state, day)[1])
+
+
+def _effective(state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
+    """(the caps of every row, the campaign share of a graduated mailbox or 0 before graduation)."""
+    raw = state.workspace_settings
+    try:
+        settings = WarmupSettings.from_workspace(raw)
+    except UserError:
+        settings = WarmupSettings()
+    try:
+        provider_limit = PRESETS[MailProvider(state.provider)].provider_daily_limit
+    except ValueError:
+        provider_limit = None
+    stage = None
+    if state.status is MailboxStatus.WARMING and state.warmup_started_on is not None:
+        stage = daily_target(
+            settings, mailbox_id=state.mailbox_id, started_on=state.warmup_started_on, day=day,
+            provider_limit=provider_limit,
+        )  # fmt: skip
+    own = effective_cap(CapInputs(mailbox_cap=state.mailbox_cap, provider_limit=provider_limit, warmup_stage=stage))
+    ws_cap = raw.get("daily_cap")
+    workspace = ws_cap if isinstance(ws_cap, int) and not isinstance(ws_cap, bool) and ws_cap >= 0 else None
+    share = 0
+    if state.status is MailboxStatus.ACTIVE:
+        # as the campaign planner counts it: the graduation in the audit log, else the end of the minimum warmup
+        # period, else today (the most careful step)
+        since = state.graduated_on or day
+        if state.graduated_on is None and state.warmup_started_on is not None:
+            since = period_over_on(settings, started_on=state.warmup_started_on)
+        share = campaign_cap(settings, daily_cap=own.allowed, days_since_graduation=(day - since).days)
+    return Caps(mailbox=own.allowed, domain=state.domain_cap, workspace=workspace), share
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,22 +379,34 @@ SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_p
          AS mailbox_sent,
        COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = b.domain_id AND day = $2), 0)
          + (SELECT count(*) FROM outbound_message m JOIN mailbox x ON x.id = m.mailbox_id
-            WHERE m.status = 'sending' AND x.domain_id = b.domain_id) AS domain_sent
+            WHERE m.status = 'sending' AND x.domain_id = b.domain_id) AS domain_sent,
+       CASE WHEN w.settings ? 'daily_cap' THEN
+         COALESCE((SELECT sent FROM daily_stat WHERE scope = 'workspace' AND scope_id = b.workspace_id AND day = $2), 0)
+         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.workspace_id = b.workspace_id)
+       ELSE 0 END AS workspace_sent,
+       b.provider, b.warmup_started_on, b.status_changed_at
 FROM mailbox b JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
 WHERE b.id = $1
 """
 
 
+RECORD_PARAMS: Final = 20  # the parameters of `_record_ctes`
+
+
 def _record_ctes(first: int) -> str:
-    """CTEs `r`, `re`, `rs` recording one accepted message: the row `sending → sent`, its SENT event and the day's
-    counters (rows sorted by `stats.stat_rows`, so concurrent upserts lock them in one order). Parameters are
+    """CTEs `r`, `re`, `rs`, `ra` recording one accepted message: the row `sending → sent` (with the subject and
+    links a campaign row was composed with), its SENT event, the day's counters (rows sorted by `stats.stat_rows`,
+    so concurrent upserts lock them in one order) and the advance of its enrollment (while active: the next step
+    and when it is due, or `completed`; the sticky mailbox and the thread set by the first send). Parameters are
     numbered from `first`: id, sent_at, smtp_code, smtp_reply, workspace, mailbox, campaign, lead, event data,
-    then the counters' workspaces, scopes, scope ids and days. A NULL id records nothing."""
-    p = [f"${first + i}" for i in range(13)]
+    the counters' workspaces, scopes, scope ids and days, then subject, links, enrollment, step position, next
+    position, next due, Message-ID. A NULL id records nothing; a NULL enrollment advances nothing."""
+    p = [f"${first + i}" for i in range(RECORD_PARAMS)]
     counters = ", ".join(COUNTERS)
     ones = ", ".join("1" if c == "sent" else "0" for c in COUNTERS)
     return f"""r AS (
-    UPDATE outbound_message SET status = 'sent', sent_at = {p[1]}, smtp_code = {p[2]}, smtp_reply = {p[3]}
+    UPDATE outbound_message SET status = 'sent', sent_at = {p[1]}, smtp_code = {p[2]}, smtp_reply = {p[3]},
+        subject = COALESCE({p[13]}::text, subject), links = COALESCE({p[14]}::jsonb, links)
     WHERE id = {p[0]} AND status = 'sending' RETURNING id
 ), re AS (
     INSERT INTO event (workspace_id, kind, occurred_at, mailbox_id, campaign_id, lead_id, message_id, data)
@@ -246,6 +418,14 @@ def _record_ctes(first: int) -> str:
         WITH ORDINALITY AS t(ws, scope, scope_id, day, n)
     ORDER BY t.n
     ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = daily_stat.sent + 1
+), ra AS (
+    UPDATE enrollment e SET
+        current_step = COALESCE({p[17]}::int, {p[16]}::int + 1), last_sent_at = {p[1]},
+        next_due_at = {p[18]}::timestamptz,
+        state = CASE WHEN {p[17]}::int IS NULL THEN 'completed' ELSE e.state END,
+        mailbox_id = CASE WHEN e.thread_message_id = '' THEN {p[5]} ELSE e.mailbox_id END,
+        thread_message_id = CASE WHEN e.thread_message_id = '' THEN {p[19]}::text ELSE e.thread_message_id END
+    FROM r WHERE e.id = {p[15]}::bigint AND e.state = 'active' AND e.current_step <= {p[16]}::int
 )"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 
 
@@ -269,10 +449,11 @@ u AS (
     RETURNING m.id AS c_id, m.kind AS c_kind, m.workspace_id AS c_workspace_id, m.mailbox_id AS c_mailbox_id,
         m.peer_id AS c_peer_id, m.lead_id AS c_lead_id, m.enrollment_id AS c_enrollment_id,
         m.message_id AS c_message_id, m.subject AS c_subject, m.body AS c_body, m.in_reply_to AS c_in_reply_to,
-        m."references" AS c_references, m.attempts AS c_attempts,
-        (SELECT e.campaign_id FROM enrollment e WHERE e.id = m.enrollment_id) AS c_campaign_id,
+        m."references" AS c_references, m.attempts AS c_attempts, m.campaign_id AS c_campaign_id,
+        m.step_position AS c_step_position, m.variant AS c_variant,
         COALESCE((SELECT p.address FROM mailbox p WHERE p.id = m.peer_id),
-                 (SELECT l.email FROM lead l WHERE l.id = m.lead_id), '') AS c_recipient,
+                 (SELECT l.email FROM lead l WHERE l.id = m.lead_id),
+                 CASE WHEN m.kind = 'test' THEN m.body END, '') AS c_recipient,
         COALESCE((SELECT p.display_name FROM mailbox p WHERE p.id = m.peer_id),
                  (SELECT trim(l.first_name || ' ' || l.last_name) FROM lead l WHERE l.id = m.lead_id), '')
           AS c_recipient_name)
@@ -289,9 +470,15 @@ SELECT COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_i
          AS mailbox_sent,
        COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = $2 AND day = $3), 0)
          + (SELECT count(*) FROM outbound_message m JOIN mailbox x ON x.id = m.mailbox_id
-            WHERE m.status = 'sending' AND x.domain_id = $2) AS domain_sent
+            WHERE m.status = 'sending' AND x.domain_id = $2) AS domain_sent,
+       CASE WHEN $4::int IS NULL THEN 0 ELSE
+         COALESCE((SELECT sent FROM daily_stat WHERE scope = 'workspace' AND scope_id = $4 AND day = $3), 0)
+         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.workspace_id = $4)
+       END AS workspace_sent
 """
-_NO_RECORD: Final[tuple[Any, ...]] = (None, None, None, None, None, None, None, None, "{}", [], [], [], [])
+_NO_RECORD: Final[tuple[Any, ...]] = (
+    None, None, None, None, None, None, None, None, "{}", [], [], [], [], None, None, None, None, None, None, None,
+)  # fmt: skip
 _EXPIRE_WARMUP = """
 UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
 WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AND scheduled_at < $2
@@ -306,6 +493,54 @@ ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
 """
 # The row, its SENT event and the day's counters in one statement (one round trip, atomic without a transaction).
 _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S608 - see `_record_ctes`
+# The claim-time re-check of a campaign row, read after the claim committed (so the counts include every claim
+# committed before, this one too; see `Outbox._claim`): the campaign's status and caps, the enrollment's state,
+# whether the lead's address or domain is suppressed (in the workspace or globally), today's sends of the
+# campaign (all its mailboxes), of the campaign from this mailbox, and of every campaign from this mailbox, and
+# the step after this one. $1 campaign, $2 enrollment, $3 workspace, $4 recipient, $5 day, $6 mailbox, $7 start
+# of the day, $8 step position, $9 lead. A row sent today was scheduled at most a week earlier (retries only move
+# later).
+_CAMPAIGN_FACTS = """
+SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.window_end, c.weekdays,
+    CASE WHEN c.lead_timezone THEN (SELECT l.timezone FROM lead l WHERE l.id = $9) ELSE '' END AS lead_zone,
+    (SELECT e.state FROM enrollment e WHERE e.id = $2) AS enrollment_state,
+    EXISTS (SELECT 1 FROM suppression s WHERE (s.workspace_id = $3 OR s.workspace_id IS NULL)
+            AND s.value = ANY(ARRAY[lower($4::text), lower(split_part($4::text, '@', 2))])) AS suppressed,
+    COALESCE((SELECT sent FROM daily_stat WHERE scope = 'campaign' AND scope_id = $1 AND day = $5), 0)
+      + (SELECT count(*) FROM outbound_message m
+         WHERE m.status = 'sending' AND m.campaign_id = $1 AND m.kind = 'campaign') AS campaign_sent,
+    (SELECT count(*) FROM outbound_message m
+     WHERE m.mailbox_id = $6 AND m.scheduled_at >= $7::timestamptz - interval '7 days' AND m.campaign_id = $1
+       AND m.kind = 'campaign' AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
+      AS campaign_mailbox_sent,
+    (SELECT count(*) FROM outbound_message m
+     WHERE m.mailbox_id = $6 AND m.scheduled_at >= $7::timestamptz - interval '7 days'
+       AND m.kind IN ('campaign', 'test') AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
+      AS mailbox_campaign_sent,
+    nx.position AS next_position, nx.delay_days AS next_delay, nx.business_days AS next_business
+FROM campaign c
+LEFT JOIN LATERAL (SELECT position, delay_days, business_days FROM step
+                   WHERE campaign_id = c.id AND position > $8 ORDER BY position LIMIT 1) nx ON true
+WHERE c.id = $1
+"""
+# A claimed row that must not go out at all: the exact undo of the claim, then `queued → cancelled`.
+_CANCEL_CLAIMED = """
+UPDATE outbound_message SET status = 'cancelled', claimed_at = NULL, attempts = attempts - 1, smtp_reply = $2
+WHERE id = $1 AND status = 'sending'
+"""
+# A claimed row over a campaign cap: the undo of the claim, due again at `$2` (the campaign's next send day).
+_POSTPONE_CLAIMED = """
+UPDATE outbound_message SET status = 'queued', claimed_at = NULL, attempts = attempts - 1, scheduled_at = $2,
+    smtp_reply = $3
+WHERE id = $1 AND status = 'sending'
+"""
+_GRADUATED = """
+SELECT max(created_at) FROM audit_log
+WHERE action = 'mailbox.transition' AND subject = $1 AND data->>'from' = 'warming' AND data->>'to' = 'active'
+"""
+_STOP_ENROLLMENT = """
+UPDATE enrollment SET state = $2, stopped_reason = $3, next_due_at = NULL WHERE id = $1 AND state = 'active'
+"""
 _WANTING = """
 SELECT count(*) AS n FROM outbound_message
 WHERE mailbox_id = $1 AND status = 'queued' AND scheduled_at <= $2 AND ($3 OR kind <> 'warmup')
@@ -316,8 +551,9 @@ class Outbox:
     """The sending service. One per worker process: it keeps the SMTP transport (and its pooled connections).
 
     `sender` and `sent_folder` are the seams (`engine.sending.ports`); `headers_for` adds headers to a row's
-    message (the warmup marker); `caps` gives the effective caps at claim time (`StoredCaps` by default);
-    `rng` spreads retries (seed it in tests).
+    message (the warmup marker); `caps` gives the effective caps at claim time (`StoredCaps` by default; the
+    worker uses `EffectiveCaps`); `rng` spreads retries (seed it in tests); `compose` renders campaign and test
+    rows when they are claimed (`engine.campaigns.ports`; without it their stored subject and body are sent).
     """
 
     def __init__(
@@ -331,6 +567,7 @@ class Outbox:
         headers_for: HeadersFor = no_headers,
         caps: CapPolicy | None = None,
         rng: random.Random | None = None,
+        compose: ComposeCampaign | None = None,
     ) -> None:
         self.clock = clock
         self.vault = vault
@@ -339,6 +576,8 @@ class Outbox:
         self.options = options or SendOptions()
         self.headers_for = headers_for
         self.caps = caps or StoredCaps()
+        self.compose = compose
+        self._graduations: dict[int, tuple[dt.datetime | None, dt.date | None]] = {}
         self.rng = rng or random.Random()  # jitter, not security
 
     # --------------------------------------------------------------------------------------------- sweep
@@ -387,7 +626,7 @@ class Outbox:
                     break  # the next one would fail the same way; the mailbox may be disabled by now
         finally:
             if pending is not None:  # idempotent: only a row still `sending` becomes `sent`
-                await self._sent(account, pending.row, pending.at, pending.result, zone)
+                await self._sent(account, pending.row, pending.at, pending.result, zone, sending=pending.sending)
         return report
 
     async def account(self, mailbox_id: int) -> Account | None:
@@ -432,30 +671,42 @@ class Outbox:
         all the claims that pass, the one re-counted last saw every other (each committed before its own
         re-count), and it passed. Two workers racing for the last unit may both give it up; the next tick sends
         it. A crash between the claim and the undo leaves the row `sending`, for recovery like any other.
+
+        A campaign row is re-checked once more (`_recheck_campaign`), on the same terms: a row that must not go
+        out any more is cancelled, one over a campaign cap postponed, and the next due row is claimed instead.
         """
         check_transition("message", MessageStatus.QUEUED, MessageStatus.SENDING)
         now = self.clock.now()
         day = now.astimezone(zone).date()
         mailbox_id = account.mailbox_id
-        record = self._sent_params(account, pending.row, pending.at, pending.result, zone) if pending else _NO_RECORD
+        record = (
+            self._sent_params(account, pending.row, pending.at, pending.result, zone, sending=pending.sending)
+            if pending
+            else _NO_RECORD
+        )
         async with connections.get("default").acquire_connection() as conn:
-            rows = await conn.fetch(_RECORD_AND_CLAIM, mailbox_id, day, now, *record)
-            if not rows:
-                return None, None
-            if len(rows) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
-                raise RuntimeError(f"claim took {len(rows)} rows")
-            claimed = rows[0]["c_id"]
-            state = _state(rows[0])
-            blocked, allowed, sent = self._blocked(state, now, day)
-            if blocked is None and claimed is not None:
-                counts = await conn.fetchrow(_COUNTS, mailbox_id, state.domain_id, day)
-                caps = self.caps.caps(state, day)
-                if counts["mailbox_sent"] > caps.mailbox:
-                    blocked, allowed, sent = CapKind.MAILBOX, caps.mailbox, int(counts["mailbox_sent"]) - 1
-                elif counts["domain_sent"] > caps.domain:
-                    blocked, allowed, sent = CapKind.DOMAIN, caps.domain, int(counts["domain_sent"]) - 1
-            if blocked is not None and claimed is not None:
-                await conn.execute(_UNCLAIM, claimed)
+            while True:
+                rows = await conn.fetch(_RECORD_AND_CLAIM, mailbox_id, day, now, *record)
+                record = _NO_RECORD
+                if not rows:
+                    return None, None
+                if len(rows) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
+                    raise RuntimeError(f"claim took {len(rows)} rows")
+                claimed = rows[0]["c_id"]
+                state = await self._with_graduation(conn, _state(rows[0]), zone)
+                blocked, allowed, sent = self._blocked(state, now, day)
+                if blocked is None and claimed is not None:
+                    blocked, allowed, sent = await self._recount(conn, state, day)
+                if blocked is not None and claimed is not None:
+                    await conn.execute(_UNCLAIM, claimed)
+                if blocked is not None or claimed is None:
+                    break
+                row = _claimed(rows[0], "c_")
+                if not row.is_campaign:
+                    return row, None
+                checked = await self._recheck_campaign(conn, row, state, now, zone)
+                if checked is not None:
+                    return checked, None
         if blocked is not None:
             wanting = await connections.get("default").execute_query_dict(
                 _WANTING, [mailbox_id, now, not state.warmup_paused]
@@ -463,7 +714,109 @@ class Outbox:
             if wanted := int(wanting[0]["n"]):
                 await self._defer(state, day, blocked, wanted=sent + wanted, allowed=allowed, now=now)
             return None, blocked
-        return (_claimed(rows[0], "c_"), None) if claimed is not None else (None, None)
+        return None, None
+
+    async def _recheck_campaign(
+        self, conn: Any, row: Claimed, state: MailboxState, now: dt.datetime, zone: ZoneInfo
+    ) -> Claimed | None:
+        """The claim-time re-check of a claimed campaign or test row, before any byte goes out: the row with its
+        next step when it may go; else None, the row having been
+
+        * cancelled (the reason in `smtp_reply`): the campaign is over (completed, archived, gone), the enrollment
+          is no longer active, or the lead is suppressed (and then its enrollment stops);
+        * held (due again later, still `queued`): the campaign is paused (for `PAUSE_HOLD`: it may resume), it is
+          outside the campaign's send window or weekdays (until the next opening), or a campaign cap is reached
+          (until the next send day; recorded for `/why`).
+        """
+        if row.campaign_id is None:
+            return row
+        day = now.astimezone(zone).date()
+        facts = await self._campaign_facts(conn, row, day=day, start=_day_start(now, zone), mailbox_id=state.mailbox_id)
+        if facts is None:
+            await self._cancel_claimed(conn, row, "cancelled: the campaign is gone")
+            return None
+        if row.kind is MessageKind.TEST:
+            return dataclasses.replace(row, next_step=facts.next_step)
+        verdict = recheck(facts, now=now, over=lambda: self.caps.campaign(state, facts, day), rng=self.rng)
+        if verdict.cancel:
+            await self._cancel_claimed(conn, row, verdict.cancel)
+            if facts.suppressed and row.enrollment_id is not None:
+                await conn.execute(_STOP_ENROLLMENT, row.enrollment_id, EnrollmentState.STOPPED.value, "suppressed")
+            return None
+        if verdict.hold_until is not None:
+            await conn.execute(_POSTPONE_CLAIMED, row.id, verdict.hold_until, verdict.reason)
+            if verdict.cap is not None:
+                cap, allowed, used = verdict.cap
+                await self._defer(state, day, cap, wanted=used + 1, allowed=allowed, now=now)
+            return None
+        return dataclasses.replace(row, next_step=facts.next_step)
+
+    async def _campaign_facts(
+        self, conn: Any, row: Claimed, *, day: dt.date, start: dt.datetime, mailbox_id: int
+    ) -> CampaignFacts | None:
+        position = row.step_position if row.step_position is not None else -1
+        r = await conn.fetchrow(
+            _CAMPAIGN_FACTS, row.campaign_id, row.enrollment_id, row.workspace_id, row.recipient, day, mailbox_id,
+            start, position, row.lead_id,
+        )  # fmt: skip
+        if r is None:
+            return None
+        campaign_zone = _zone_named(str(r["timezone"])) or ZoneInfo("UTC")
+        window_zone = _zone_named(str(r["lead_zone"] or "")) or campaign_zone
+        state = r["enrollment_state"]
+        nxt = r["next_position"]
+        return CampaignFacts(
+            status=CampaignStatus(r["status"]),
+            enrollment_state=EnrollmentState(state) if state is not None else None,
+            suppressed=bool(r["suppressed"]),
+            daily_cap=int(r["daily_cap"]),
+            per_mailbox_cap=int(r["per_mailbox_cap"]),
+            campaign_sent=int(r["campaign_sent"]),
+            campaign_mailbox_sent=int(r["campaign_mailbox_sent"]),
+            mailbox_campaign_sent=int(r["mailbox_campaign_sent"]),
+            zone=window_zone,
+            window_start=r["window_start"],
+            window_end=r["window_end"],
+            weekdays=int(r["weekdays"]),
+            next_step=NextStep(
+                position=int(nxt) if nxt is not None else None,
+                delay_days=int(r["next_delay"] or 0),
+                business_days=bool(r["next_business"]),
+                zone=campaign_zone,
+            ),
+        )
+
+    async def _cancel_claimed(self, conn: Any, row: Claimed, reason: str) -> None:
+        check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
+        await conn.execute(_CANCEL_CLAIMED, row.id, reason[:1000])
+        log.info("send: campaign row cancelled at claim", message_id=row.id, reason=reason)
+
+    async def _with_graduation(self, conn: Any, state: MailboxState, zone: ZoneInfo) -> MailboxState:
+        """`state` with the day an active mailbox graduated, read from the audit log once per status change of
+        the mailbox (kept per worker: a mailbox graduates once, and the log has no index for this lookup)."""
+        if state.status is not MailboxStatus.ACTIVE:
+            return state
+        known = self._graduations.get(state.mailbox_id)
+        if known is None or known[0] != state.status_changed_at:
+            at = await conn.fetchval(_GRADUATED, f"mailbox:{state.mailbox_id}")
+            known = self._graduations[state.mailbox_id] = (
+                state.status_changed_at,
+                at.astimezone(zone).date() if at is not None else None,
+            )
+        return dataclasses.replace(state, graduated_on=known[1])
+
+    async def _recount(self, conn: Any, state: MailboxState, day: dt.date) -> tuple[CapKind | None, int, int]:
+        """Today's use re-read after the claim committed (see `_claim`): the cap the claim went over, if any."""
+        caps = self.caps.caps(state, day)
+        workspace = state.workspace_id if caps.workspace is not None else None
+        counts = await conn.fetchrow(_COUNTS, state.mailbox_id, state.domain_id, day, workspace)
+        if counts["mailbox_sent"] > caps.mailbox:
+            return CapKind.MAILBOX, caps.mailbox, int(counts["mailbox_sent"]) - 1
+        if counts["domain_sent"] > caps.domain:
+            return CapKind.DOMAIN, caps.domain, int(counts["domain_sent"]) - 1
+        if caps.workspace is not None and counts["workspace_sent"] > caps.workspace:
+            return CapKind.WORKSPACE, caps.workspace, int(counts["workspace_sent"]) - 1
+        return None, 0, 0
 
     def _blocked(self, state: MailboxState, now: dt.datetime, day: dt.date) -> tuple[CapKind | None, int, int]:
         """Why nothing may go out from this mailbox now (None: it may), with the cap and today's count."""
@@ -480,6 +833,8 @@ class Outbox:
             return CapKind.MAILBOX, caps.mailbox, state.mailbox_sent
         if state.domain_sent >= caps.domain:
             return CapKind.DOMAIN, caps.domain, state.domain_sent
+        if caps.workspace is not None and state.workspace_sent >= caps.workspace:
+            return CapKind.WORKSPACE, caps.workspace, state.workspace_sent
         return None, 0, 0
 
     async def _defer(
@@ -503,8 +858,13 @@ class Outbox:
     ) -> tuple[str, _Accepted | None]:
         """Build and send one claimed row and record what went wrong; an accepted message is returned instead, for
         the next claim to record."""
+        composed: Composed | None = None
         try:
-            built = self._build(account, row)
+            if row.is_campaign and self.compose is not None:
+                composed = await self.compose(_campaign_row(row))
+            elif row.is_campaign and (row.kind is MessageKind.TEST or not row.body):  # never an empty message
+                raise UserError("error-campaign-not-composed")
+            built = self._build(account, row, composed)
         except UserError as exc:
             await self._fail(row, MessageStatus.FAILED, None, f"{exc.key}: {exc.params}"[:1000], zone=zone)
             report.failed += 1
@@ -520,11 +880,16 @@ class Outbox:
             if not report.sent:  # a good login proves the credentials: once per job is enough
                 await Mailbox.filter(id=account.mailbox_id, auth_failures__gt=0).update(auth_failures=0)
             report.sent += 1
-            return result.outcome.value, _Accepted(row, self.clock.now(), result)
+            sending = None
+            if row.is_campaign:
+                links = composed.links if composed is not None else None
+                subject = composed.subject if composed is not None else None
+                sending = Sending(subject=subject, links=links, next_step=row.next_step)
+            return result.outcome.value, _Accepted(row, self.clock.now(), result, sending)
         await self._record(account, row, result, report, zone)
         return result.outcome.value, None
 
-    def _build(self, account: Account, row: Claimed) -> BuiltMessage:
+    def _build(self, account: Account, row: Claimed, composed: Composed | None = None) -> BuiltMessage:
         if not row.recipient:
             raise UserError("message-address-invalid", address="")
         spec = MessageSpec(
@@ -532,8 +897,10 @@ class Outbox:
             sender_name=account.display_name,
             recipient=row.recipient,
             recipient_name=row.recipient_name,
-            subject=row.subject,
-            text=row.body,
+            subject=composed.subject if composed is not None else row.subject,
+            text=composed.text if composed is not None else row.body,
+            html=composed.html if composed is not None else None,
+            unsubscribe_url=composed.unsubscribe_url if composed is not None else None,
             in_reply_to=row.in_reply_to or None,
             references=tuple(row.references.split()),
             message_id=row.message_id,
@@ -591,26 +958,52 @@ class Outbox:
                 report.retried += 1
 
     async def _sent(
-        self, account: Account, row: Claimed, now: dt.datetime, result: SmtpResult | None, zone: ZoneInfo
+        self,
+        account: Account,
+        row: Claimed,
+        now: dt.datetime,
+        result: SmtpResult | None,
+        zone: ZoneInfo,
+        *,
+        sending: Sending | None = None,
     ) -> bool:
         """Record one message as sent (see `_record_ctes`); False when its row was no longer `sending`."""
-        params = self._sent_params(account, row, now, result, zone)
+        params = self._sent_params(account, row, now, result, zone, sending=sending)
         rows = await connections.get("default").execute_query_dict(_RECORD_SENT, list(params))
         return bool(rows and rows[0]["n"])
 
     def _sent_params(
-        self, account: Account, row: Claimed, now: dt.datetime, result: SmtpResult | None, zone: ZoneInfo
+        self,
+        account: Account,
+        row: Claimed,
+        now: dt.datetime,
+        result: SmtpResult | None,
+        zone: ZoneInfo,
+        *,
+        sending: Sending | None = None,
     ) -> tuple[Any, ...]:
         check_transition("message", MessageStatus.SENDING, MessageStatus.SENT)
         code = result.code if result else None
         text = result.text if result else "found in the Sent folder"
         event = self._event(EventKind.SENT, account, row, now, {})
         stats = stat_rows([event], {row.workspace_id: zone})
+        subject = links = None
+        enrollment = position = next_position = next_due = None
+        if sending is not None:
+            subject = sending.subject
+            links = json.dumps(list(sending.links)) if sending.links is not None else None
+            if row.kind is MessageKind.CAMPAIGN and row.enrollment_id is not None and sending.next_step is not None:
+                enrollment, position = row.enrollment_id, row.step_position or 0
+                step = sending.next_step
+                next_position = step.position
+                if step.position is not None:
+                    next_due = add_days(now, step.delay_days, business=step.business_days, zone=step.zone)
         return (
-            row.id, now, code, text, row.workspace_id, account.mailbox_id, row.campaign_id, row.lead_id,
+            row.id, now, code, text, row.workspace_id, account.mailbox_id, event.campaign_id, row.lead_id,
             json.dumps(dict(event.data), ensure_ascii=False),
             [r.workspace_id for r in stats], [r.scope.value for r in stats], [r.scope_id for r in stats],
             [r.day for r in stats],
+            subject, links, enrollment, position, next_position, next_due, row.message_id,
         )  # fmt: skip
 
     async def _fail(
@@ -636,6 +1029,11 @@ class Outbox:
             if moved and event is not None and account is not None:
                 data = {"key": result.key if result else "", "code": result.code if result else None}
                 await record_events([self._event(event, account, row, now, data)], zones={row.workspace_id: zone})
+            if moved and row.kind is MessageKind.CAMPAIGN and row.enrollment_id is not None:
+                # the step can never be sent: the sequence stops here (a hard bounce as `bounced`)
+                state = EnrollmentState.BOUNCED if status is MessageStatus.BOUNCED else EnrollmentState.STOPPED
+                why = "compose_failed" if result is None else f"smtp_{result.outcome.value}"
+                await db.execute_query(_STOP_ENROLLMENT, [row.enrollment_id, state.value, why[:64]])
 
     async def _retry(self, row: Claimed, result: SmtpResult, now: dt.datetime, *, delay: dt.timedelta) -> None:
         """Back to `queued`, due again after `delay` spread by ±`retry_jitter`."""
@@ -687,7 +1085,7 @@ class Outbox:
             occurred_at=now,
             mailbox_id=account.mailbox_id,
             domain_id=account.domain_id,
-            campaign_id=row.campaign_id,
+            campaign_id=row.campaign_id if row.kind is MessageKind.CAMPAIGN else None,  # a test never counts
             lead_id=row.lead_id,
             message_id=row.id,
             data={"kind": row.kind.value, **data},
@@ -723,7 +1121,7 @@ class Outbox:
         sent = unknown = 0
         for row in stuck:
             if account is not None and row.message_id in found:
-                await self._sent(account, row, now, None, zone)
+                await self._sent(account, row, now, None, zone, sending=await self._recovered(row, now, zone))
                 sent += 1
             else:
                 await self._unknown(row, error or "not found in the Sent folder")
@@ -742,12 +1140,41 @@ class Outbox:
         log.info("recovery", mailbox_id=mailbox_id, sent=sent, unknown=unknown, error=error)
         return RecoveryReport(mailbox_id, sent, unknown, error)
 
-    async def _unknown(self, row: Claimed, reason: str) -> None:
-        check_transition("message", MessageStatus.SENDING, MessageStatus.UNKNOWN)
-        await connections.get("default").execute_query(
-            "UPDATE outbound_message SET status = 'unknown', smtp_reply = $2 WHERE id = $1 AND status = 'sending'",
-            [row.id, f"recovery: {reason}"[:1000]],
+    async def _recovered(self, row: Claimed, now: dt.datetime, zone: ZoneInfo) -> Sending | None:
+        """What the record of a campaign row found in the Sent folder adds: its enrollment's next step, and the
+        subject and links composed again (the rendering is seeded by the row id: the same text)."""
+        if not row.is_campaign or row.campaign_id is None:
+            return None
+        async with connections.get("default").acquire_connection() as conn:
+            facts = await self._campaign_facts(
+                conn, row, day=now.astimezone(zone).date(), start=_day_start(now, zone), mailbox_id=row.mailbox_id
+            )
+        composed = None
+        if self.compose is not None:
+            try:
+                composed = await self.compose(_campaign_row(row))
+            except UserError:
+                composed = None
+        return Sending(
+            subject=composed.subject if composed else None,
+            links=composed.links if composed else None,
+            next_step=facts.next_step if facts else None,
         )
+
+    async def _unknown(self, row: Claimed, reason: str) -> None:
+        """Nobody knows whether it went out: never resent, and its sequence stops here (a follow-up to a message
+        that may never have arrived would make no sense); a person decides."""
+        check_transition("message", MessageStatus.SENDING, MessageStatus.UNKNOWN)
+        async with in_transaction() as db:
+            moved = await db.execute_query_dict(
+                "UPDATE outbound_message SET status = 'unknown', smtp_reply = $2 WHERE id = $1 AND status = 'sending' "
+                "RETURNING id",
+                [row.id, f"recovery: {reason}"[:1000]],
+            )
+            if moved and row.kind is MessageKind.CAMPAIGN and row.enrollment_id is not None:
+                await db.execute_query(
+                    _STOP_ENROLLMENT, [row.enrollment_id, EnrollmentState.STOPPED.value, "send_unknown"]
+                )
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -782,6 +1209,10 @@ def _state(r: Mapping[str, Any]) -> MailboxState:
         workspace_settings=_json(r["settings"]),
         mailbox_sent=int(r["mailbox_sent"]),
         domain_sent=int(r["domain_sent"]),
+        workspace_sent=int(r["workspace_sent"]),
+        provider=str(r["provider"]),
+        warmup_started_on=r["warmup_started_on"],
+        status_changed_at=r["status_changed_at"],
     )
 
 
@@ -811,6 +1242,8 @@ def _claimed(row: Mapping[str, Any], prefix: str = "") -> Claimed:
         attempts=int(r["attempts"]),
         recipient=str(r["recipient"]),
         recipient_name=str(r["recipient_name"]),
+        step_position=r.get("step_position"),
+        variant=r.get("variant"),
     )
 
 
@@ -819,9 +1252,12 @@ async def _claimed_rows(ids: Sequence[int]) -> list[Claimed]:
     rows = await connections.get("default").execute_query_dict(
         """
         SELECT m.id, m.kind, m.workspace_id, m.mailbox_id, m.peer_id, m.lead_id, m.enrollment_id, m.message_id,
-               m.subject, m.body, m.in_reply_to, m."references", m.attempts,
-               (SELECT e.campaign_id FROM enrollment e WHERE e.id = m.enrollment_id) AS campaign_id,
-               '' AS recipient, '' AS recipient_name
+               m.subject, m.body, m.in_reply_to, m."references", m.attempts, m.campaign_id, m.step_position,
+               m.variant,
+               COALESCE((SELECT p.address FROM mailbox p WHERE p.id = m.peer_id),
+                        (SELECT l.email FROM lead l WHERE l.id = m.lead_id),
+                        CASE WHEN m.kind = 'test' THEN m.body END, '') AS recipient,
+               '' AS recipient_name
         FROM outbound_message m WHERE m.id = ANY($1::bigint[]) ORDER BY m.id
         """,
         [list(ids)],
@@ -844,3 +1280,123 @@ async def _zone_of(mailbox_id: int) -> ZoneInfo | None:
 def _day_start(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     local = now.astimezone(zone)
     return dt.datetime.combine(local.date(), dt.time(), tzinfo=zone)
+
+
+def _campaign_row(row: Claimed) -> CampaignRow:
+    return CampaignRow(
+        row_id=row.id,
+        workspace_id=row.workspace_id,
+        campaign_id=row.campaign_id or 0,
+        mailbox_id=row.mailbox_id,
+        lead_id=row.lead_id,
+        step_position=row.step_position or 0,
+        variant=row.variant or 0,
+        recipient=row.recipient,
+    )
+
+
+def add_days(moment: dt.datetime, days: int, *, business: bool, zone: ZoneInfo) -> dt.datetime:
+    """`moment` plus `days` calendar days, or plus `days` working days (Monday–Friday, counted in `zone`: the
+    next working day is one, from a Friday or a weekend alike; 0 days from a weekend is Monday), at the same
+    wall-clock time.
+
+    A private stand-in until `engine.campaigns.schedule` offers the same."""
+    if not business:
+        return moment + dt.timedelta(days=days)
+    local = moment.astimezone(zone)
+    day = local.date()
+    left = days
+    while left > 0 or day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return dt.datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Recheck:
+    """What the claim-time re-check decided for a campaign row: cancel it (`cancel` is the reason), hold it until
+    `hold_until` (`reason`; `cap` when a campaign cap held it: (cap, allowed, used)), or neither: it goes."""
+
+    cancel: str = ""
+    hold_until: dt.datetime | None = None
+    reason: str = ""
+    cap: tuple[CapKind, int, int] | None = None
+
+
+def recheck(
+    facts: CampaignFacts,
+    *,
+    now: dt.datetime,
+    over: Callable[[], tuple[CapKind, int, int] | None],
+    rng: random.Random,
+) -> Recheck:
+    """The claim-time verdict on a campaign row (pure): cancelled when the campaign is over (completed, archived),
+    the enrollment no longer active or the lead suppressed; held while the campaign is paused (`PAUSE_HOLD`: it
+    may resume), outside its send window or weekdays (until the next opening), or over a campaign cap (`over`;
+    until the next send day)."""
+    cancel = ""
+    if facts.status not in (CampaignStatus.RUNNING, CampaignStatus.PAUSED):
+        cancel = f"cancelled: campaign {facts.status.value}"
+    elif facts.enrollment_state is not EnrollmentState.ACTIVE:
+        cancel = f"cancelled: enrollment {facts.enrollment_state.value if facts.enrollment_state else 'gone'}"
+    elif facts.suppressed:
+        cancel = "cancelled: suppressed"
+    if cancel:
+        return Recheck(cancel=cancel)
+    if facts.status is CampaignStatus.PAUSED:
+        return Recheck(hold_until=now + PAUSE_HOLD, reason="held: campaign paused")
+    if not in_window(now, facts):
+        return Recheck(hold_until=next_opening(now, facts, rng), reason="held: outside the send window")
+    cap = over()
+    if cap is not None:
+        due = next_opening(now, facts, rng, later_day=True)
+        return Recheck(hold_until=due, reason=f"postponed: {cap[0].value} cap {cap[1]}", cap=cap)
+    return Recheck()
+
+
+def in_window(now: dt.datetime, facts: CampaignFacts) -> bool:
+    """Whether `now` is inside the campaign's send window on one of its weekdays (in the window's zone). A window
+    that ends before it starts runs overnight (its weekday is the day it opened); one that ends when it starts
+    is the whole day."""
+    local = now.astimezone(facts.zone)
+    start, end, t = _hm(facts.window_start), _hm(facts.window_end), dt.time(local.hour, local.minute)
+    if start == end:
+        return _weekday_ok(facts, local.date())
+    if start < end:
+        return _weekday_ok(facts, local.date()) and start <= t < end
+    if t >= start:
+        return _weekday_ok(facts, local.date())
+    return t < end and _weekday_ok(facts, local.date() - dt.timedelta(days=1))
+
+
+def next_opening(now: dt.datetime, facts: CampaignFacts, rng: random.Random, *, later_day: bool = False) -> dt.datetime:
+    """When a held row is due again: the next opening of the campaign's window on one of its weekdays (after
+    today when `later_day`: a campaign cap is for the whole day), plus up to `OPENING_SPREAD` so the held rows do
+    not all go at once."""
+    local = now.astimezone(facts.zone)
+    day = local.date() + dt.timedelta(days=1 if later_day else 0)
+    for _ in range(8):
+        opening = dt.datetime.combine(day, _hm(facts.window_start), tzinfo=facts.zone)
+        if opening > now and _weekday_ok(facts, day):
+            return opening.astimezone(dt.UTC) + rng.uniform(0, 1) * OPENING_SPREAD
+        day += dt.timedelta(days=1)
+    return now + dt.timedelta(days=1)  # no weekday at all: check again tomorrow
+
+
+def _hm(value: dt.time) -> dt.time:
+    return dt.time(value.hour, value.minute)
+
+
+def _weekday_ok(facts: CampaignFacts, day: dt.date) -> bool:
+    mask = facts.weekdays if 0 < facts.weekdays < 128 else 0b1111111
+    return bool(mask >> day.weekday() & 1)
+
+
+def _zone_named(name: str) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

@@ -4,3 +4,4 @@ alert-mailbox-auth-disabled = Mailbox { $mailbox } is disabled: SMTP refused its
 alert-send-unknown = Mailbox { $mailbox }: { $count } messages with an unknown outcome. Sending was interrupted and they are not in the Sent folder ({ $reason }). They are not sent again.
 error-sent-folder-missing = The mailbox has no Sent folder
 error-recovery-no-account = The mailbox is gone or its password cannot be decrypted
+error-campaign-not-composed = The campaign message was not composed (the campaign content module is not wired in); it was not sent

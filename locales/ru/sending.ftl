@@ -4,3 +4,4 @@ alert-mailbox-auth-disabled = Ящик { $mailbox } отключён: SMTP от�
 alert-send-unknown = Ящик { $mailbox }: писем с неизвестной судьбой — { $count }. Отправка прервалась, а в папке «Отправленные» их не нашлось ({ $reason }). Повторно они не отправляются.
 error-sent-folder-missing = У ящика нет папки «Отправленные»
 error-recovery-no-account = Ящик удалён или его пароль не расшифровывается
+error-campaign-not-composed = Кампанийное письмо не собрано: модуль текста кампаний не подключён, письмо не отправлено

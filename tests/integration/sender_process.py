@@ -1,13 +1,17 @@
 """A real sending worker in its own process, for the crash test: an arq worker loop running the production send
 jobs (`jobs.worker.send_tick`, `send_mailbox`, `recover_mailbox`) against the test database, Redis and mail
-harness. Run as `python -m tests.integration.sender_process`; configured by environment variables (below)."""
+harness. Run as `python -m tests.integration.sender_process`; configured by environment variables (below):
+SENDER_COMPOSE (optional) names the campaign composer as `module:attribute`; the caps are the worker's
+(`EffectiveCaps`)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import os
 import ssl
+from typing import Any
 
 from arq.connections import RedisSettings
 from arq.worker import Worker, func
@@ -16,7 +20,7 @@ from engine import db
 from engine.clock import SystemClock
 from engine.crypto import Vault
 from engine.mail.smtp import SmtpTransport, Timeouts
-from engine.sending.outbox import Outbox, SendOptions
+from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
 from jobs.worker import recover_mailbox, send_mailbox, send_tick
 
@@ -26,6 +30,10 @@ async def main() -> None:
     context = ssl.create_default_context(cafile=os.environ["SENDER_CAFILE"])
     await db.init_db(database_url)
     transport = SmtpTransport(tls_context=context, timeouts=Timeouts(connect=10, command=10, data=20))
+    compose: Any = None
+    if name := os.environ.get("SENDER_COMPOSE"):
+        module, _, attribute = name.partition(":")
+        compose = getattr(importlib.import_module(module), attribute)
     outbox = Outbox(
         clock=SystemClock(),
         vault=Vault([os.environ["SENDER_VAULT_KEY"]]),
@@ -34,6 +42,8 @@ async def main() -> None:
         options=SendOptions(
             ssl_context=context, stuck_after=dt.timedelta(seconds=float(os.environ["SENDER_STUCK_AFTER_S"]))
         ),
+        caps=EffectiveCaps(),
+        compose=compose,
     )
     worker = Worker(
         functions=[

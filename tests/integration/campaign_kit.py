@@ -1,0 +1,153 @@
+"""Shared pieces of the campaign sending tests: a small composer, a campaign over a mailbox group, and a stand-in
+for the campaign planner.
+
+STAND-INS (for the lead to switch at merge):
+- `TestComposer` stands in for `engine.campaigns.compose.Composer` (the `content` engineer's): it renders a fixed
+  subject and text per step, with a footer and an unsubscribe line, and an unsubscribe URL per row.
+- `plan_due` stands in for `engine.campaigns.planner.plan_campaigns` (the `alloc` engineer's): it turns due active
+  enrollments into `planned` rows with Message-ID, sticky mailbox and thread, spread round-robin over the group,
+  with NO cap of its own — every cap is left to the claim-time re-check, which the tests therefore exercise hard.
+- `unsubscribe` calls `engine.tracking.unsubscribe` when it exists; until then it stands in: it suppresses the
+  address in the workspace and stops the lead's enrollments, but leaves its planned and queued rows alone, for
+  the claim-time re-check to cancel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Sequence
+
+from tortoise import connections
+
+from engine.campaigns.ports import CampaignRow, Composed
+from engine.clock import Clock
+from engine.errors import UserError
+from engine.mail.message import make_message_id
+from models import Campaign, Enrollment, Lead, Mailbox, OutboundMessage, Step, Suppression, Workspace
+from models.enums import CampaignStatus, EnrollmentState, MessageKind, MessageStatus, SuppressionReason
+
+UNSUBSCRIBE_BASE = "https://t.example.test/u/"
+
+
+class TestComposer:
+    """Renders a campaign row: "Step N for <address>" and a body with the footer and unsubscribe line. Rows
+    whose recipient is in `broken` fail to render (a template that no longer renders)."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, broken: Sequence[str] = ()) -> None:
+        self.broken = set(broken)
+        self.calls: list[CampaignRow] = []
+
+    async def __call__(self, row: CampaignRow) -> Composed:
+        self.calls.append(row)
+        if row.recipient in self.broken:
+            raise UserError("error-template-syntax", where="body", detail="test")
+        link = f"https://example.test/offer?step={row.step_position}"
+        return Composed(
+            subject=f"Step {row.step_position} for {row.recipient}",
+            text=f"Hello,\nstep {row.step_position}, variant {row.variant}: {link}\n\n--\nAcme\n"
+            f"Unsubscribe: {UNSUBSCRIBE_BASE}{row.row_id}\n",
+            links=(link,),
+            unsubscribe_url=f"{UNSUBSCRIBE_BASE}{row.row_id}",
+        )
+
+
+compose = TestComposer()  # for the sender subprocess (SENDER_COMPOSE=tests.integration.campaign_kit:compose)
+
+
+async def campaign(
+    ws: Workspace,
+    group: Sequence[Mailbox],
+    *,
+    steps: Sequence[tuple[int, bool]] = ((0, False), (2, False)),
+    name: str = "Q1",
+    **fields: object,
+) -> Campaign:
+    """A running campaign over `group` with steps at positions 1.. (delay days, business days)."""
+    values: dict[str, object] = {
+        "workspace": ws,
+        "name": name,
+        "status": CampaignStatus.RUNNING,
+        "timezone": "Europe/Moscow",
+        "window_start": dt.time(9, 0, tzinfo=dt.UTC),
+        "window_end": dt.time(18, 0, tzinfo=dt.UTC),
+        **fields,
+    }
+    c = await Campaign.create(**values)
+    await c.mailboxes.add(*group)
+    for position, (delay, business) in enumerate(steps, start=1):
+        variants = [{"subject": f"Step {position}", "body": "Hello", "weight": 1}]
+        await Step.create(campaign=c, position=position, delay_days=delay, business_days=business, variants=variants)
+    return c
+
+
+async def enroll(c: Campaign, emails: Sequence[str], due: dt.datetime) -> list[Enrollment]:
+    """Leads for `emails`, enrolled at step 1, due at `due` (what `engine.campaigns.enroll` will do)."""
+    out = []
+    for email in emails:
+        lead = await Lead.get_or_none(workspace_id=c.workspace_id, email=email) or await Lead.create(
+            workspace_id=c.workspace_id, email=email, first_name=email.split("@")[0].title()
+        )
+        out.append(await Enrollment.create(campaign=c, lead=lead, current_step=1, next_due_at=due, variant=0))
+    return out
+
+
+async def plan_due(clock: Clock, c: Campaign, group: Sequence[Mailbox], *, at: dt.datetime | None = None) -> int:
+    """STAND-IN for `plan_campaigns`: a `planned` row for each due active enrollment of `c` that has none for its
+    current step; step 1 round-robin over `group`, follow-ups from the enrollment's mailbox in its thread."""
+    now = clock.now()
+    due = await Enrollment.filter(campaign_id=c.id, state=EnrollmentState.ACTIVE, next_due_at__lte=now).order_by("id")
+    if not due:
+        return 0
+    taken = set(
+        await OutboundMessage.filter(enrollment_id__in=[e.id for e in due]).values_list(
+            "enrollment_id", "step_position"
+        )
+    )
+    leads = {lead.id: lead for lead in await Lead.filter(id__in=[e.lead_id for e in due])}
+    rows = []
+    for n, e in enumerate(due):
+        if (e.id, e.current_step) in taken:
+            continue
+        box = next((b for b in group if b.id == e.mailbox_id), None) or group[n % len(group)]
+        thread = e.thread_message_id
+        rows.append(
+            OutboundMessage(
+                kind=MessageKind.CAMPAIGN,
+                workspace_id=c.workspace_id,
+                mailbox_id=box.id,
+                campaign_id=c.id,
+                enrollment_id=e.id,
+                lead_id=leads[e.lead_id].id,
+                step_position=e.current_step,
+                variant=e.variant,
+                message_id=make_message_id(box.address),
+                in_reply_to=thread,
+                references=thread,
+                status=MessageStatus.PLANNED,
+                scheduled_at=at or now,
+            )
+        )
+    await OutboundMessage.bulk_create(rows)
+    return len(rows)
+
+
+async def unsubscribe(workspace_id: int, email: str, *, row_id: int, clock: Clock) -> None:
+    """The unsubscribe click on the message `row_id`: `engine.tracking.unsubscribe` once it is merged, else the
+    STAND-IN: suppress in the workspace and stop the lead's enrollments (its planned and queued rows are left
+    for the claim-time re-check to cancel)."""
+    try:
+        tracking = importlib.import_module("engine.tracking")
+    except ModuleNotFoundError:
+        tracking = None
+    if tracking is not None and hasattr(tracking, "unsubscribe"):
+        await tracking.unsubscribe(row_id, clock)
+        return
+    await Suppression.create(workspace_id=workspace_id, value=email, reason=SuppressionReason.UNSUBSCRIBE)
+    await connections.get("default").execute_query(
+        "UPDATE enrollment SET state = 'unsubscribed', next_due_at = NULL, stopped_reason = 'unsubscribe' "
+        "WHERE state = 'active' AND lead_id IN (SELECT id FROM lead WHERE workspace_id = $1 AND email = $2)",
+        [workspace_id, email],
+    )

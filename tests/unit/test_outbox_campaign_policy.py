@@ -1,0 +1,194 @@
+"""The pure parts of sending campaign rows: step delays in calendar or business days, the day a row held back by a
+campaign cap is due again, the effective caps at claim time, and the return date of an out-of-office notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+from engine.inbox import AUTO_REPLY_DELAY, auto_reply_delay
+from engine.mail.autoreply import MAX_AHEAD, notice_text, return_date
+from engine.sending.outbox import (
+    CampaignFacts,
+    EffectiveCaps,
+    MailboxState,
+    NextStep,
+    StoredCaps,
+    add_days,
+    in_window,
+    next_opening,
+    recheck,
+)
+from models.enums import CampaignStatus, CapKind, DomainStatus, EnrollmentState, MailboxStatus
+
+MSK = ZoneInfo("Europe/Moscow")
+FRIDAY_EVENING = dt.datetime(2031, 3, 7, 15, 30, tzinfo=dt.UTC)  # 18:30 in Moscow, a Friday
+DAY = dt.date(2031, 3, 7)
+
+
+def test_calendar_days_add_whole_days_and_business_days_skip_the_weekend() -> None:
+    assert add_days(FRIDAY_EVENING, 2, business=False, zone=MSK) == FRIDAY_EVENING + dt.timedelta(days=2)
+    assert add_days(FRIDAY_EVENING, 0, business=True, zone=MSK) == FRIDAY_EVENING
+    monday = add_days(FRIDAY_EVENING, 1, business=True, zone=MSK)
+    assert monday == dt.datetime(2031, 3, 10, 15, 30, tzinfo=dt.UTC)  # Monday, same wall-clock time
+    assert add_days(FRIDAY_EVENING, 3, business=True, zone=MSK).astimezone(MSK).date() == dt.date(2031, 3, 12)
+    saturday = dt.datetime(2031, 3, 8, 9, 0, tzinfo=dt.UTC)
+    assert add_days(saturday, 0, business=True, zone=MSK).astimezone(MSK).date() == dt.date(2031, 3, 10)
+    # the weekday is the one in the campaign's zone: 22:30 UTC on Friday is already Saturday in Moscow
+    late = dt.datetime(2031, 3, 7, 22, 30, tzinfo=dt.UTC)
+    assert add_days(late, 1, business=True, zone=MSK).astimezone(MSK).date() == dt.date(2031, 3, 10)
+    assert add_days(late, 2, business=True, zone=MSK).astimezone(MSK).date() == dt.date(2031, 3, 11)
+
+
+def facts(**changes: object) -> CampaignFacts:
+    values: dict[str, object] = {
+        "status": CampaignStatus.RUNNING,
+        "enrollment_state": EnrollmentState.ACTIVE,
+        "suppressed": False,
+        "daily_cap": 100,
+        "per_mailbox_cap": 10,
+        "campaign_sent": 1,
+        "campaign_mailbox_sent": 1,
+        "mailbox_campaign_sent": 1,
+        "zone": MSK,
+        "window_start": dt.time(9, 0, tzinfo=dt.UTC),
+        "window_end": dt.time(18, 0, tzinfo=dt.UTC),
+        "weekdays": 0b0011111,
+        "next_step": NextStep(None),
+    }
+    values.update(changes)
+    return CampaignFacts(**values)  # type: ignore[arg-type]
+
+
+def test_a_row_held_back_by_a_campaign_cap_is_due_at_the_next_send_days_window() -> None:
+    due = next_opening(FRIDAY_EVENING, facts(), random.Random(1), later_day=True)
+    local = due.astimezone(MSK)
+    assert local.date() == dt.date(2031, 3, 10) and dt.time(9, 0) <= local.time() <= dt.time(10, 0)
+    every_day = next_opening(FRIDAY_EVENING, facts(weekdays=0b1111111), random.Random(1), later_day=True)
+    assert every_day.astimezone(MSK).date() == dt.date(2031, 3, 8)
+    early = dt.datetime(2031, 3, 4, 3, 0, tzinfo=dt.UTC)  # Tuesday 06:00 in Moscow: today's window is ahead
+    assert next_opening(early, facts(), random.Random(1)).astimezone(MSK).date() == dt.date(2031, 3, 4)
+
+
+def test_the_send_window_in_its_zone_on_its_weekdays() -> None:
+    tuesday = dt.datetime(2031, 3, 4, tzinfo=MSK)
+    at = [tuesday.replace(hour=h) for h in (8, 9, 17, 18)]
+    assert [in_window(t, facts()) for t in at] == [False, True, True, False]
+    assert not in_window(dt.datetime(2031, 3, 8, 12, tzinfo=MSK), facts())  # a Saturday
+    night = facts(window_start=dt.time(22, 0), window_end=dt.time(6, 0), weekdays=0b0000001)  # Monday nights only
+    assert in_window(dt.datetime(2031, 3, 3, 23, tzinfo=MSK), night)
+    assert in_window(dt.datetime(2031, 3, 4, 5, tzinfo=MSK), night)  # still Monday's night
+    assert not in_window(dt.datetime(2031, 3, 4, 23, tzinfo=MSK), night)
+    assert in_window(dt.datetime(2031, 3, 8, 3, tzinfo=MSK), facts(window_end=dt.time(9, 0), weekdays=127))
+
+
+def test_the_claim_time_verdict_on_a_campaign_row() -> None:
+    rng = random.Random(1)
+    noon = dt.datetime(2031, 3, 4, 12, tzinfo=MSK)
+
+    def verdict(cap: tuple[CapKind, int, int] | None = None, at: dt.datetime = noon, **changes: object) -> object:
+        return recheck(facts(**changes), now=at, over=lambda: cap, rng=rng)
+
+    assert verdict() == verdict(enrollment_state=EnrollmentState.ACTIVE)  # goes: nothing to hold or cancel
+    assert verdict(status=CampaignStatus.COMPLETED).cancel == "cancelled: campaign completed"
+    assert verdict(enrollment_state=EnrollmentState.REPLIED).cancel == "cancelled: enrollment replied"
+    assert verdict(enrollment_state=None).cancel == "cancelled: enrollment gone"
+    assert verdict(suppressed=True).cancel == "cancelled: suppressed"
+    paused = verdict(status=CampaignStatus.PAUSED)
+    assert paused.hold_until == noon + dt.timedelta(minutes=30) and not paused.cancel  # it may resume
+    evening = verdict(at=noon.replace(hour=19))
+    assert evening.hold_until.astimezone(MSK).date() == dt.date(2031, 3, 5) and evening.reason.startswith("held")
+    capped = verdict((CapKind.CAMPAIGN, 10, 10))
+    assert capped.cap == (CapKind.CAMPAIGN, 10, 10) and capped.hold_until > noon + dt.timedelta(hours=18)
+
+
+def state(**changes: object) -> MailboxState:
+    values: dict[str, object] = {
+        "mailbox_id": 1,
+        "workspace_id": 1,
+        "domain_id": 1,
+        "status": MailboxStatus.ACTIVE,
+        "cooldown_until": None,
+        "warmup_paused": False,
+        "mailbox_cap": 40,
+        "domain_status": DomainStatus.ACTIVE,
+        "domain_cap": 120,
+        "workspace_archived": False,
+        "workspace_settings": {},
+        "mailbox_sent": 0,
+        "domain_sent": 0,
+        "graduated_on": dt.date(2031, 1, 1),
+    }
+    values.update(changes)
+    return MailboxState(**values)  # type: ignore[arg-type]
+
+
+def test_effective_caps_apply_the_provider_the_ramp_the_workspace_and_the_campaign_share() -> None:
+    policy = EffectiveCaps()
+    assert policy.caps(state(), DAY).mailbox == 40 and policy.caps(state(), DAY).workspace is None
+    assert policy.caps(state(provider="yandex360", mailbox_cap=10_000), DAY).mailbox < 10_000  # provider limit
+    warming = state(status=MailboxStatus.WARMING, warmup_started_on=DAY)
+    assert policy.caps(warming, DAY).mailbox <= 2  # the ramp's first day
+    assert policy.caps(state(workspace_settings={"daily_cap": 70}), DAY).workspace == 70
+    # a graduated mailbox: 80 % of its cap for campaigns after four weeks, 25 % in its first week
+    assert policy.campaign(state(), facts(mailbox_campaign_sent=32), DAY) is None
+    assert policy.campaign(state(), facts(mailbox_campaign_sent=33, per_mailbox_cap=50), DAY) == (
+        CapKind.WARMUP,
+        32,
+        32,
+    )
+    fresh = state(graduated_on=dt.date(2031, 3, 6))
+    assert policy.campaign(fresh, facts(mailbox_campaign_sent=11, per_mailbox_cap=50), DAY) == (CapKind.WARMUP, 10, 10)
+    # no graduation in the audit log: counted from the end of the minimum warmup period, else from today
+    long_warmed = state(graduated_on=None, warmup_started_on=DAY - dt.timedelta(days=100))
+    assert policy.campaign(long_warmed, facts(mailbox_campaign_sent=33, per_mailbox_cap=50), DAY) is not None
+    assert policy.campaign(long_warmed, facts(mailbox_campaign_sent=32, per_mailbox_cap=50), DAY) is None
+    unknown = state(graduated_on=None)
+    assert policy.campaign(unknown, facts(mailbox_campaign_sent=11, per_mailbox_cap=50), DAY) == (
+        CapKind.WARMUP,
+        10,
+        10,
+    )
+    # not graduated: no campaign mail at all
+    assert policy.campaign(warming, facts(), DAY) == (CapKind.WARMUP, 0, 0)
+
+
+def test_campaign_caps_count_the_claimed_row_itself() -> None:
+    for policy in (StoredCaps(), EffectiveCaps()):
+        assert policy.campaign(state(), facts(campaign_mailbox_sent=10), DAY) is None
+        assert policy.campaign(state(), facts(campaign_mailbox_sent=11), DAY) == (CapKind.CAMPAIGN, 10, 10)
+        assert policy.campaign(state(), facts(campaign_sent=101, per_mailbox_cap=50), DAY) == (
+            CapKind.CAMPAIGN,
+            100,
+            100,
+        )
+
+
+def test_the_return_date_of_an_out_of_office_notice() -> None:
+    received = dt.date(2031, 3, 3)
+    assert return_date("I am out of the office until 15.03.2031.", received_on=received) == dt.date(2031, 3, 15)
+    assert return_date("В отпуске, вернусь 17 марта", received_on=received) == dt.date(2031, 3, 17)
+    assert return_date("Back on March 20th. Call +7 495 123-45-67", received_on=received) == dt.date(2031, 3, 20)
+    assert return_date("Away from 01.03 to 2031-03-10", received_on=received) == dt.date(2031, 3, 10)
+    assert return_date("Out of office, back soon", received_on=received) is None
+    assert return_date("Signed 01.02.2031", received_on=received) is None  # in the past
+    far = received + MAX_AHEAD + dt.timedelta(days=1)
+    assert return_date(f"until {far.isoformat()}", received_on=received) is None
+    assert return_date("до 5 января", received_on=dt.date(2031, 12, 20)) == dt.date(2032, 1, 5)  # the next one
+
+
+def test_the_notice_text_is_its_subject_and_plain_text() -> None:
+    msg = EmailMessage()
+    msg["Subject"] = "Автоответ: в отпуске"
+    msg.set_content("Вернусь 17 марта.\n")
+    text = notice_text(msg)
+    assert "Автоответ" in text and "17 марта" in text
+
+
+def test_the_delay_without_a_return_date_is_the_workspaces_within_bounds() -> None:
+    assert auto_reply_delay(None) == AUTO_REPLY_DELAY == dt.timedelta(days=3)
+    assert auto_reply_delay({"auto_reply_delay_days": 5}) == dt.timedelta(days=5)
+    for bad in (0, 31, "5", True, 2.5):
+        assert auto_reply_delay({"auto_reply_delay_days": bad}) == AUTO_REPLY_DELAY
