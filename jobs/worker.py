@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from arq import Retry, cron
 from arq.connections import RedisSettings
@@ -11,6 +10,7 @@ from arq.worker import Worker, func
 
 from engine import alerts, db, domains, inbox
 from engine.access import SYSTEM
+from engine.campaigns.compose import Composer
 from engine.campaigns.ports import ComposeCampaign
 from engine.clock import SystemClock
 from engine.crypto import Vault
@@ -23,6 +23,7 @@ from engine.sending import planner
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
 from engine.settings import Settings, load_settings
+from engine.tracking import TrackingLinks
 from engine.warmup import graduation
 from engine.warmup.content import compose_warmup
 from engine.warmup.marker import WarmupMarker
@@ -58,18 +59,9 @@ async def startup(ctx: dict[str, Any]) -> None:
         )
 
 
-def campaign_composer(settings: Settings, vault: Vault) -> ComposeCampaign | None:
-    """The composer of campaign rows (`engine.campaigns.compose.Composer` with the signed tracking links of
-    `engine.tracking`); None, with an error logged, while that module is missing (campaign rows then fail
-    instead of going out without their text)."""
-    try:
-        compose = importlib.import_module("engine.campaigns.compose")
-        tracking = importlib.import_module("engine.tracking")
-    except ModuleNotFoundError:
-        log.error("campaign rows cannot be composed: engine.campaigns.compose is missing")
-        return None
-    links = tracking.TrackingLinks.from_vault(settings.tracking_base_url, vault)  # every key verifies, newest signs
-    return cast("ComposeCampaign", compose.Composer(links))
+def campaign_composer(settings: Settings, vault: Vault) -> ComposeCampaign:
+    """The composer of campaign rows, with signed tracking links (every key verifies, the newest signs)."""
+    return Composer(TrackingLinks.from_vault(settings.tracking_base_url, vault))
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

@@ -15,17 +15,15 @@ STAND-INS (for the lead to switch at merge):
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Sequence
 
-from tortoise import connections
-
+from engine import tracking
 from engine.campaigns.ports import CampaignRow, Composed
 from engine.clock import Clock
 from engine.errors import UserError
 from engine.mail.message import make_message_id
-from models import Campaign, Enrollment, Lead, Mailbox, OutboundMessage, Step, Suppression, Workspace
-from models.enums import CampaignStatus, EnrollmentState, MessageKind, MessageStatus, SuppressionReason
+from models import Campaign, Enrollment, Lead, Mailbox, OutboundMessage, Step, Workspace
+from models.enums import CampaignStatus, EnrollmentState, MessageKind, MessageStatus
 
 UNSUBSCRIBE_BASE = "https://t.example.test/u/"
 
@@ -135,19 +133,5 @@ async def plan_due(clock: Clock, c: Campaign, group: Sequence[Mailbox], *, at: d
 
 
 async def unsubscribe(workspace_id: int, email: str, *, row_id: int, clock: Clock) -> None:
-    """The unsubscribe click on the message `row_id`: `engine.tracking.unsubscribe` once it is merged, else the
-    STAND-IN: suppress in the workspace and stop the lead's enrollments (its planned and queued rows are left
-    for the claim-time re-check to cancel)."""
-    try:
-        tracking = importlib.import_module("engine.tracking")
-    except ModuleNotFoundError:
-        tracking = None
-    if tracking is not None and hasattr(tracking, "unsubscribe"):
-        await tracking.unsubscribe(row_id, clock)
-        return
-    await Suppression.create(workspace_id=workspace_id, value=email, reason=SuppressionReason.UNSUBSCRIBE)
-    await connections.get("default").execute_query(
-        "UPDATE enrollment SET state = 'unsubscribed', next_due_at = NULL, stopped_reason = 'unsubscribe' "
-        "WHERE state = 'active' AND lead_id IN (SELECT id FROM lead WHERE workspace_id = $1 AND email = $2)",
-        [workspace_id, email],
-    )
+    """The unsubscribe click on the message `row_id` (what the tracking host's POST does)."""
+    await tracking.unsubscribe(row_id, clock)
