@@ -477,19 +477,34 @@ def _share_totals(
 # ------------------------------------------------------------------------------------------------- due leads
 
 _DUE = """
-SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id, e.variant,
-    l.timezone AS lead_zone,
+WITH c(id, until, lim) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::int[])),
+r(campaign_id, mailbox_id, lim) AS (SELECT * FROM unnest($4::int[], $5::int[], $6::int[])),
+picked AS (
+    SELECT e.* FROM c CROSS JOIN LATERAL (
+        SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
+            e.variant
+        FROM enrollment e
+        WHERE e.campaign_id = c.id AND e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NULL
+        ORDER BY e.next_due_at, e.id
+        LIMIT c.lim
+    ) e
+    UNION ALL
+    SELECT f.id, f.campaign_id, f.lead_id, f.current_step, f.next_due_at, f.mailbox_id, f.thread_message_id, f.variant
+    FROM (
+        SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
+            e.variant, row_number() OVER (PARTITION BY e.campaign_id, e.mailbox_id ORDER BY e.next_due_at, e.id) AS rank
+        FROM enrollment e JOIN c ON c.id = e.campaign_id
+        WHERE e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NOT NULL
+    ) f
+    LEFT JOIN r ON r.campaign_id = f.campaign_id AND r.mailbox_id = f.mailbox_id
+    WHERE f.rank <= coalesce(r.lim, 0) + $7
+)
+SELECT e.*, l.timezone AS lead_zone,
     EXISTS (SELECT 1 FROM suppression s WHERE s.workspace_id = l.workspace_id
             AND s.value IN (l.email, split_part(l.email, '@', 2)))
     OR EXISTS (SELECT 1 FROM suppression s WHERE s.workspace_id IS NULL
             AND s.value IN (l.email, split_part(l.email, '@', 2))) AS suppressed
-FROM unnest($1::int[], $2::timestamptz[], $3::int[]) AS c(id, until, lim)
-CROSS JOIN LATERAL (
-    SELECT * FROM enrollment e
-    WHERE e.campaign_id = c.id AND e.state = 'active' AND e.next_due_at < c.until
-    ORDER BY e.next_due_at, e.id
-    LIMIT c.lim
-) e
+FROM picked e
 JOIN lead l ON l.id = e.lead_id
 WHERE NOT EXISTS (
     SELECT 1 FROM outbound_message m WHERE m.enrollment_id = e.id AND m.step_position >= e.current_step
@@ -501,43 +516,56 @@ ORDER BY e.campaign_id, e.next_due_at, e.id
 async def _due(
     conn: Any, campaigns: Mapping[int, _Campaign], boxes: Mapping[int, _Box], opts: CampaignPlanOptions
 ) -> dict[int, list[_Due]]:
-    """Per campaign, its active enrollments due before the end of today's window whose next step has no row yet,
-    oldest first: at most what it could send today, plus the slack (and what is already planned: those rows
-    are read and dropped, so they take no place)."""
-    ids, until, limits = [], [], []
+    """Per campaign, its active enrollments due before the end of today's window whose next step has no row
+    yet, oldest first. Bounded so a day stays cheap: first steps, at most what the campaign could send today plus
+    the slack; follow-ups, per sticky mailbox at most the room it has for the campaign plus a few (so one full
+    mailbox never hides the follow-ups of the others). Rows already planned but not sent are read and dropped;
+    the bounds count them in."""
     pending = await _pending(conn, campaigns)
+    ids, until, limits = [], [], []
+    pairs: tuple[list[int], list[int], list[int]] = ([], [], [])
     for campaign in campaigns.values():
         if campaign.lead_timezone:
             end = campaign.hi  # every lead has its own window: the end of the day bounds them all
         else:
             open_now = campaign.open_in(campaign.zone)
             end = open_now[-1][1] if open_now else campaign.hi
-        budget = max(0, campaign.daily_cap - campaign.used)
-        room = sum(
-            min(boxes[m].room, max(0, campaign.per_mailbox_cap - campaign.used_by_box[m])) for m in campaign.group
-        )
+        rooms = {
+            m: min(boxes[m].room, max(0, campaign.per_mailbox_cap - campaign.used_by_box[m])) for m in campaign.group
+        }
+        budget = min(max(0, campaign.daily_cap - campaign.used), sum(rooms.values()))
+        waiting = pending.get(campaign.id, {})
         ids.append(campaign.id)
         until.append(end)
-        limits.append(min(budget, room) + opts.slack + pending.get(campaign.id, 0))
+        limits.append(budget + opts.slack + sum(waiting.values()))
+        for box_id, room in rooms.items():
+            pairs[0].append(campaign.id)
+            pairs[1].append(box_id)
+            pairs[2].append(min(room, budget) + waiting.get(box_id, 0))
     found: dict[int, list[_Due]] = defaultdict(list)
-    rows = (await conn.execute_query(_DUE, [ids, until, limits]))[1]
+    per_box = max(1, opts.slack // 40)  # follow-ups read beyond a mailbox's room: enough to record that they wait
+    rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs, per_box]))[1]
     for r in rows:
         found[r[1]].append(_Due(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], str(r[8] or ""), bool(r[9])))
     for campaign_id, limit in zip(ids, limits, strict=True):
-        campaigns[campaign_id].more = len(found.get(campaign_id, ())) + pending.get(campaign_id, 0) >= limit
+        firsts = sum(1 for d in found.get(campaign_id, ()) if d.mailbox_id is None)
+        campaigns[campaign_id].more = firsts >= limit - sum(pending.get(campaign_id, {}).values())
     return found
 
 
 _PENDING = """
-SELECT campaign_id, count(*) FROM outbound_message
+SELECT campaign_id, mailbox_id, count(*) FROM outbound_message
 WHERE campaign_id = ANY($1::int[]) AND status IN ('planned', 'queued', 'sending')
-GROUP BY 1
+GROUP BY 1, 2
 """
 
 
-async def _pending(conn: Any, campaigns: Mapping[int, _Campaign]) -> dict[int, int]:
-    """Rows of each campaign not sent yet: their enrollments are still due and are read, then dropped."""
-    return {int(i): int(n) for i, n in (await conn.execute_query(_PENDING, [sorted(campaigns)]))[1]}
+async def _pending(conn: Any, campaigns: Mapping[int, _Campaign]) -> dict[int, dict[int, int]]:
+    """Rows of each campaign not sent yet, per mailbox: their enrollments are still due, are read, then dropped."""
+    found: dict[int, dict[int, int]] = defaultdict(dict)
+    for campaign_id, mailbox_id, count in (await conn.execute_query(_PENDING, [sorted(campaigns)]))[1]:
+        found[int(campaign_id)][int(mailbox_id)] = int(count)
+    return found
 
 
 # ------------------------------------------------------------------------------------------------- placing
