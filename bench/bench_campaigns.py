@@ -132,10 +132,12 @@ LEADS_SQL = [
         "step_position, variant, message_id, subject, body, html, status, scheduled_at, sent_at, attempts, "
         'smtp_reply, in_reply_to, "references", created_at) '
         "SELECT 'campaign', c.workspace_id, e.mailbox_id, e.lead_id, e.id, e.campaign_id, 1, e.variant, "
-        "e.thread_message_id, '', '', '', 'sent', e.next_due_at - interval '3 days', "
-        "e.next_due_at - interval '3 days', 1, '250 ok', '', '', now() "
-        "FROM enrollment e JOIN campaign c ON c.id = e.campaign_id WHERE e.current_step = 2",
-        [],
+        "e.thread_message_id, '', '', '', 'sent', s.at, s.at, 1, '250 ok', '', '', now() "
+        "FROM enrollment e JOIN campaign c ON c.id = e.campaign_id "
+        "CROSS JOIN LATERAL (SELECT least(e.next_due_at - interval '3 days', $1::timestamptz - interval '1 day') "
+        "AS at) s "
+        "WHERE e.current_step = 2",
+        [NOW],
     ),
 ]
 
@@ -171,8 +173,11 @@ async def main(runs: int) -> None:
             await conn.execute_script(
                 "DELETE FROM outbound_message WHERE kind = 'campaign' AND status = 'planned'; "
                 "TRUNCATE cap_deferral, campaign_deferral; "
-                "UPDATE enrollment SET variant = NULL WHERE current_step = 1 AND variant IS NOT NULL; "
-                "UPDATE enrollment SET state = 'active', stopped_reason = '' WHERE state = 'stopped'"
+                "UPDATE enrollment SET variant = NULL WHERE current_step = 1 AND variant IS NOT NULL"
+            )
+            await conn.execute_query(  # the leads stopped as suppressed by the last run: due again
+                "UPDATE enrollment SET state = 'active', stopped_reason = '', next_due_at = $1 WHERE state = 'stopped'",
+                [NOW - dt.timedelta(hours=1)],
             )
             before = rss_mb()
             started = time.perf_counter()

@@ -46,7 +46,7 @@ import math
 import random
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -73,6 +73,9 @@ from models.enums import (
 log = get_logger(__name__)
 
 _BLOCKED_DOMAIN: Final = {DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED}
+WORK_MEM: Final = "64MB"
+"""PostgreSQL `work_mem` for the planning transaction: the day's candidates (a few hundred thousand rows at most)
+are sorted and hashed in memory instead of on disk."""
 SUPPRESSED: Final = "suppressed"
 """`Enrollment.stopped_reason` of a lead found suppressed at planning."""
 
@@ -158,9 +161,9 @@ class _Campaign:
             found = self.intervals[key] = schedule.open_intervals(self.window, zone, self.lo, self.hi)
         return found
 
-    def hold(self, cap: CapKind, reason: str) -> None:
-        self.held[cap] += 1
-        self.reasons[cap][reason] += 1
+    def hold(self, cap: CapKind, reason: str, count: int = 1) -> None:
+        self.held[cap] += count
+        self.reasons[cap][reason] += count
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +176,7 @@ class _Due:
     mailbox_id: int | None
     thread_message_id: str
     variant: int | None
+    weight: int  # the due sends it stands for: the last follow-up read for a mailbox stands for those not read
     lead_zone: str
     suppressed: bool
 
@@ -208,6 +212,7 @@ async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = Non
     async with in_transaction() as conn:
         for ws_id in sorted(spaces):
             await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
+        await conn.execute_query(f"SET LOCAL work_mem = '{WORK_MEM}'")  # sorts of a day's candidates in memory
         await _load_steps_and_groups(conn, campaigns)
         boxes, owners = await _load_boxes(conn, campaigns, spaces, now)
         used_all, used_warm = await used_today(conn, owners, spaces)
@@ -482,30 +487,30 @@ r(campaign_id, mailbox_id, lim) AS (SELECT * FROM unnest($4::int[], $5::int[], $
 picked AS (
     SELECT e.* FROM c CROSS JOIN LATERAL (
         SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
-            e.variant
+            e.variant, 1 AS weight
         FROM enrollment e
         WHERE e.campaign_id = c.id AND e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NULL
-        ORDER BY e.next_due_at, e.id
+        ORDER BY e.next_due_at + interval '0 s', e.id  -- an expression: the campaign's index, not a scan by date
         LIMIT c.lim
     ) e
     UNION ALL
-    SELECT f.id, f.campaign_id, f.lead_id, f.current_step, f.next_due_at, f.mailbox_id, f.thread_message_id, f.variant
+    SELECT f.id, f.campaign_id, f.lead_id, f.current_step, f.next_due_at, f.mailbox_id, f.thread_message_id, f.variant,
+        CASE WHEN f.rank = coalesce(r.lim, 0) + $7 THEN f.total - f.rank + 1 ELSE 1 END
     FROM (
         SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
-            e.variant, row_number() OVER (PARTITION BY e.campaign_id, e.mailbox_id ORDER BY e.next_due_at, e.id) AS rank
+            e.variant, row_number() OVER (box ORDER BY e.next_due_at, e.id) AS rank, count(*) OVER box AS total
         FROM enrollment e JOIN c ON c.id = e.campaign_id
         WHERE e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NOT NULL
+        WINDOW box AS (PARTITION BY e.campaign_id, e.mailbox_id)
     ) f
     LEFT JOIN r ON r.campaign_id = f.campaign_id AND r.mailbox_id = f.mailbox_id
     WHERE f.rank <= coalesce(r.lim, 0) + $7
 )
-SELECT e.*, l.timezone AS lead_zone,
-    EXISTS (SELECT 1 FROM suppression s WHERE s.workspace_id = l.workspace_id
-            AND s.value IN (l.email, split_part(l.email, '@', 2)))
-    OR EXISTS (SELECT 1 FROM suppression s WHERE s.workspace_id IS NULL
-            AND s.value IN (l.email, split_part(l.email, '@', 2))) AS suppressed
+SELECT e.*, l.timezone AS lead_zone, l.email
 FROM picked e
-JOIN lead l ON l.id = e.lead_id
+CROSS JOIN LATERAL (  -- each lead by its key (OFFSET 0 keeps it a lookup, never a scan of every lead)
+    SELECT email, timezone FROM lead WHERE lead.id = e.lead_id OFFSET 0
+) l
 WHERE NOT EXISTS (
     SELECT 1 FROM outbound_message m WHERE m.enrollment_id = e.id AND m.step_position >= e.current_step
 )
@@ -543,14 +548,35 @@ async def _due(
             pairs[1].append(box_id)
             pairs[2].append(min(room, budget) + waiting.get(box_id, 0))
     found: dict[int, list[_Due]] = defaultdict(list)
-    per_box = max(1, opts.slack // 40)  # follow-ups read beyond a mailbox's room: enough to record that they wait
+    per_box = 1  # follow-ups read beyond a mailbox's room: enough to record that they wait
     rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs, per_box]))[1]
+    blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, [str(r[10]) for r in rows])
     for r in rows:
-        found[r[1]].append(_Due(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], str(r[8] or ""), bool(r[9])))
+        space = campaigns[r[1]].workspace_id
+        email = str(r[10])
+        hit = bool(blocked) and not blocked.isdisjoint(
+            ((space, email), (space, email.rpartition("@")[2]), (0, email), (0, email.rpartition("@")[2]))
+        )
+        found[r[1]].append(_Due(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], int(r[8]), str(r[9] or ""), hit))
     for campaign_id, limit in zip(ids, limits, strict=True):
         firsts = sum(1 for d in found.get(campaign_id, ()) if d.mailbox_id is None)
         campaigns[campaign_id].more = firsts >= limit - sum(pending.get(campaign_id, {}).values())
     return found
+
+
+_SUPPRESSED = """
+SELECT coalesce(workspace_id, 0), value FROM suppression
+WHERE value = ANY($1::text[]) AND (workspace_id IS NULL OR workspace_id = ANY($2::int[]))
+"""
+
+
+async def _suppressed(conn: Any, workspaces: Collection[int], emails: Sequence[str]) -> set[tuple[int, str]]:
+    """The suppressions (workspace id, 0 for global; value) that match any of `emails` or their domains."""
+    if not emails:
+        return set()
+    values = sorted({*emails, *(e.rpartition("@")[2] for e in emails)})
+    rows = (await conn.execute_query(_SUPPRESSED, [values, sorted(workspaces)]))[1]
+    return {(int(w), str(v)) for w, v in rows}
 
 
 _PENDING = """
@@ -652,25 +678,25 @@ def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -
     base = campaign.open_in(zone)
     if not base:
         off = not campaign.window.allows(now.astimezone(zone).date())
-        campaign.hold(CapKind.WINDOW, "weekday" if off else "closed")
+        campaign.hold(CapKind.WINDOW, "weekday" if off else "closed", item.weight)
         return
     span = tuple(schedule.clip(base, item.next_due_at))
     if not span:
         return  # due after today's window: tomorrow's
     if campaign.used + campaign.planned >= campaign.daily_cap:
-        campaign.hold(CapKind.CAMPAIGN, "daily_cap")
+        campaign.hold(CapKind.CAMPAIGN, "daily_cap", item.weight)
         return
     follow_up = step.position != campaign.steps[0].position and item.mailbox_id is not None
-    chosen = _sticky(state, campaign, item.mailbox_id or 0, span) if follow_up else _pick(state, campaign, span)
+    chosen = _sticky(state, campaign, item, span) if follow_up else _pick(state, campaign, span)
     if chosen is not None:
         _take(state, campaign, chosen, item=item, step=step, span=span, follow_up=follow_up)
 
 
-def _sticky(state: _Placing, campaign: _Campaign, box_id: int, span: tuple[Interval, ...]) -> _Box | None:
+def _sticky(state: _Placing, campaign: _Campaign, item: _Due, span: tuple[Interval, ...]) -> _Box | None:
     """The mailbox that sent the first step, when it may send this follow-up now; None (recorded) when it waits."""
-    box = state.boxes.get(box_id)
+    box = state.boxes.get(item.mailbox_id or 0)
     if box is None or box.id not in state.members[campaign.id]:
-        campaign.hold(CapKind.STATUS, "sticky_not_in_group")
+        campaign.hold(CapKind.STATUS, "sticky_not_in_group", item.weight)
         return None
     room, cap = state.room_for(campaign, box)
     if not box.ready:
@@ -681,8 +707,8 @@ def _sticky(state: _Placing, campaign: _Campaign, box_id: int, span: tuple[Inter
         cap, reason = CapKind.WINDOW, "mailbox_window"
     else:
         return box
-    campaign.hold(cap, reason)
-    box.held[campaign.id] += 1
+    campaign.hold(cap, reason, item.weight)
+    box.held[campaign.id] += item.weight
     box.held_cap[campaign.id] = cap
     return None
 
