@@ -61,6 +61,7 @@ from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, effective_cap, share
 from engine.sending.planner import PLAN_LOCK, Space, day_bounds, load_spaces, spread, used_today
 from engine.warmup import graduation
+from models import Campaign
 from models.enums import (
     CampaignStatus,
     CapKind,
@@ -86,7 +87,7 @@ class CampaignPlanOptions:
 
     min_gap_s: int = 240  # two new sends of one mailbox in one window never closer than this
     lead_s: int = 60  # the first new send no earlier than this after now
-    slack: int = 200  # due enrollments read per campaign beyond what it can send (waiting follow-ups, leads
+    slack: int = 100  # due enrollments read per campaign beyond what it can send (waiting follow-ups, leads
     # outside their own window, suppressed leads): enough to record why, bounded so a day stays cheap
     health: Mapping[int, float] = field(default_factory=dict)
     seed: int | None = None  # tests: a reproducible plan
@@ -243,8 +244,6 @@ async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = Non
 
 
 async def _running() -> list[dict[str, Any]]:
-    from models import Campaign  # noqa: PLC0415 - keeps this module's import light for the pure helpers' users
-
     return await Campaign.filter(status=CampaignStatus.RUNNING).values(
         "id",
         "workspace_id",
@@ -511,9 +510,10 @@ FROM picked e
 CROSS JOIN LATERAL (  -- each lead by its key (OFFSET 0 keeps it a lookup, never a scan of every lead)
     SELECT email, timezone FROM lead WHERE lead.id = e.lead_id OFFSET 0
 ) l
-WHERE NOT EXISTS (
-    SELECT 1 FROM outbound_message m WHERE m.enrollment_id = e.id AND m.step_position >= e.current_step
-)
+WHERE (  -- the next step has no row yet: one probe of the (enrollment, step) key per candidate, never a scan of
+         -- every message ever sent (a NOT EXISTS would be planned as one)
+    SELECT m.id FROM outbound_message m WHERE m.enrollment_id = e.id AND m.step_position >= e.current_step LIMIT 1
+) IS NULL
 ORDER BY e.campaign_id, e.next_due_at, e.id
 """
 
