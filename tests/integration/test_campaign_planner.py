@@ -260,6 +260,27 @@ async def test_the_mailbox_cap_the_campaign_share_after_graduation_and_the_works
     assert set(caps.values()) == {CapKind.CAMPAIGN}
 
 
+async def test_the_mailbox_own_cap_counts_warmup_and_the_health_factor_cuts() -> None:
+    ws = await workspace()
+    busy, sick, fine = await mailboxes(ws, domains=1, per_domain=3, daily_cap=20)
+    made = await campaign(ws, [busy, sick, fine], per_mailbox_cap=50, daily_cap=1000)
+    await leads(ws, made, 100)
+    for n in range(10):  # warmup already has 10 of the busy mailbox's 20 today
+        await OutboundMessage.create(
+            kind=MessageKind.WARMUP,
+            workspace=ws,
+            mailbox=busy,
+            peer=fine,
+            message_id=f"<w{n}@x>",
+            scheduled_at=NOW + dt.timedelta(minutes=n + 5),
+        )
+    await plan_campaigns(FrozenClock(NOW), CampaignPlanOptions(seed=1, health={sick.id: 0.25}))
+    per_box = Counter(r["mailbox_id"] for r in await OutboundMessage.filter(kind=MessageKind.CAMPAIGN).values())
+    assert per_box == {busy.id: 10, sick.id: 5, fine.id: 16}  # own cap 20 - 10; 25 % of 20; 80 % share of 20
+    caps = {d["mailbox_id"]: d["cap"] for d in await CapDeferral.filter(source="campaign").values()}
+    assert caps == {busy.id: CapKind.MAILBOX, sick.id: CapKind.HEALTH, fine.id: CapKind.CAMPAIGN}
+
+
 async def test_only_graduated_ready_mailboxes_send_and_a_group_with_none_is_recorded() -> None:
     ws = await workspace()
     ready = await mailboxes(ws, domains=1, per_domain=1, prefix="ok")
