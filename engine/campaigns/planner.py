@@ -226,7 +226,7 @@ async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = Non
         planned = await _insert(conn, placed.rows, boxes, now)
         await _store_variants(conn, placed.variants)
         await _stop(conn, placed.stop)
-        written = await _record(conn, campaigns, boxes, now)
+        written = await _record(conn, campaigns, boxes, now, owners=owners, spaces=spaces)
     stop = placed.stop
     waiting = sum(sum(c.held.values()) for c in campaigns.values())
     log.info(
@@ -955,7 +955,15 @@ ON CONFLICT (campaign_id, day, cap) DO UPDATE SET
 _Want = tuple[int, int, dt.date, str, int, int, dict[str, Any]]  # workspace, owner, day, cap, wanted, allowed, detail
 
 
-async def _record(conn: Any, campaigns: Mapping[int, _Campaign], boxes: Mapping[int, _Box], now: dt.datetime) -> int:
+async def _record(
+    conn: Any,
+    campaigns: Mapping[int, _Campaign],
+    boxes: Mapping[int, _Box],
+    now: dt.datetime,
+    *,
+    owners: Mapping[int, tuple[int, int]],
+    spaces: Mapping[int, Space],
+) -> int:
     """Make today's deferrals of this planner what this run found, for the mailboxes of the groups and for the
     running campaigns: rows that no longer apply are removed, new and changed ones written. Returns how many
     it wrote.
@@ -990,7 +998,8 @@ async def _record(conn: Any, campaigns: Mapping[int, _Campaign], boxes: Mapping[
     written = await _sync(
         conn,
         box_rows,
-        owners={b.id: b.day for b in boxes.values()},
+        owners={box_id: spaces[ws_id].day for box_id, (ws_id, _) in owners.items()},  # every mailbox: one that
+        # left every group keeps no row
         queries=(_BOX_EXISTING, _BOX_DELETE, _BOX_UPSERT),
         now=now,
     )
@@ -1000,6 +1009,11 @@ async def _record(conn: Any, campaigns: Mapping[int, _Campaign], boxes: Mapping[
         owners={c.id: c.day for c in campaigns.values()},
         queries=(_CAMPAIGN_EXISTING, _CAMPAIGN_DELETE, _CAMPAIGN_UPSERT),
         now=now,
+    )
+    await conn.execute_query(  # campaigns no longer running: today's "why" no longer applies (their status says it)
+        "DELETE FROM campaign_deferral d USING campaign c WHERE d.campaign_id = c.id AND c.status <> 'running' "
+        "AND c.workspace_id = ANY($1::int[]) AND d.day >= $2",
+        [sorted(spaces), min(s.day for s in spaces.values())],
     )
     return written
 

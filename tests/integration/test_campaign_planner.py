@@ -489,3 +489,22 @@ async def test_the_cron_plans_once_with_two_workers(redis: Redis, database_url: 
         await pool.aclose()
     assert sum(w.jobs_complete for w in workers) == 1 and sum(w.jobs_failed for w in workers) == 0
     assert await OutboundMessage.filter(campaign_id=made.id).count() == 12
+
+
+async def test_deferrals_that_no_longer_apply_are_removed() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    narrow = await campaign(ws, boxes[:1], name="narrow", per_mailbox_cap=2)
+    other = await campaign(ws, boxes[1:], name="other")
+    await leads(ws, narrow, 5)
+    await leads(ws, other, 1, start=100)
+    await plan_campaigns(FrozenClock(NOW), opts())
+    assert await CampaignDeferral.filter(campaign_id=narrow.id).count() == 1
+    assert await CapDeferral.filter(mailbox_id=boxes[0].id, source="campaign").count() == 1
+    await narrow.mailboxes.clear()  # the mailbox left the group, then the campaign was paused
+    await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2))
+    assert await CapDeferral.filter(source="campaign").count() == 0
+    assert await CampaignDeferral.get(campaign_id=narrow.id, cap=CapKind.STATUS)  # now: no ready mailbox
+    await Campaign.filter(id=narrow.id).update(status=CampaignStatus.PAUSED)
+    await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=20)), opts(3))
+    assert await CampaignDeferral.all().count() == 0
