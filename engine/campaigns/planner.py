@@ -153,13 +153,12 @@ class _Campaign:
     reasons: dict[CapKind, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     group_full: int = 0  # sends held because every mailbox of the group was full
     more: bool = False  # more enrollments were due than this run read
-    intervals: dict[str, list[Interval]] = field(default_factory=dict)  # zone name -> today's open intervals
+    intervals: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # zone -> today's open intervals
 
-    def open_in(self, zone: ZoneInfo) -> list[Interval]:
-        key = str(zone)
-        found = self.intervals.get(key)
+    def open_in(self, zone: ZoneInfo) -> tuple[Interval, ...]:
+        found = self.intervals.get(zone.key)
         if found is None:
-            found = self.intervals[key] = schedule.open_intervals(self.window, zone, self.lo, self.hi)
+            found = self.intervals[zone.key] = tuple(schedule.open_intervals(self.window, zone, self.lo, self.hi))
         return found
 
     def hold(self, cap: CapKind, reason: str, count: int = 1) -> None:
@@ -214,6 +213,11 @@ async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = Non
         for ws_id in sorted(spaces):
             await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
         await conn.execute_query(f"SET LOCAL work_mem = '{WORK_MEM}'")  # sorts of a day's candidates in memory
+        still = await conn.execute_query(  # paused while this run waited for the lock: not planned
+            "SELECT id FROM campaign WHERE id = ANY($1::int[]) AND status = $2 ORDER BY id",
+            [sorted(campaigns), CampaignStatus.RUNNING.value],
+        )
+        campaigns = {int(r[0]): campaigns[int(r[0])] for r in still[1]}
         await _load_steps_and_groups(conn, campaigns)
         boxes, owners = await _load_boxes(conn, campaigns, spaces, now)
         used_all, used_warm = await used_today(conn, owners, spaces)
@@ -680,7 +684,7 @@ def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -
         off = not campaign.window.allows(now.astimezone(zone).date())
         campaign.hold(CapKind.WINDOW, "weekday" if off else "closed", item.weight)
         return
-    span = tuple(schedule.clip(base, item.next_due_at))
+    span = base if item.next_due_at <= base[0][0] else tuple(schedule.clip(list(base), item.next_due_at))
     if not span:
         return  # due after today's window: tomorrow's
     if campaign.used + campaign.planned >= campaign.daily_cap:
