@@ -188,7 +188,8 @@ async def main(runs: int) -> None:
             rows = report.planned
             print(
                 f"day plan run {run + 1}: {report.planned} rows, {report.waiting} waiting, {report.stopped} stopped, "
-                f"{report.deferrals} deferrals, {day[-1]:.2f} s ({cpus[-1]:.2f} s CPU in this process), RSS {before:.0f} -> {rss_mb():.0f} MB"
+                f"{report.deferrals} deferrals, {day[-1]:.2f} s ({cpus[-1]:.2f} s CPU in this process), "
+                f"RSS {before:.0f} -> {rss_mb():.0f} MB"
             )
             started = time.perf_counter()
             second = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), CampaignPlanOptions(seed=run))
