@@ -154,6 +154,17 @@ class _Campaign:
     group_full: int = 0  # sends held because every mailbox of the group was full
     more: bool = False  # more enrollments were due than this run read
     intervals: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # zone -> today's open intervals
+    next_steps: dict[int, _Step | None] = field(default_factory=dict)  # current_step -> the step to send
+    zones: dict[str, ZoneInfo] = field(default_factory=dict)  # a lead's zone name -> its zone (or the campaign's)
+
+    def zone_of(self, name: str) -> ZoneInfo:
+        """The zone a lead's window is read in: its own when the campaign asks for it and it is valid."""
+        if not self.lead_timezone:
+            return self.zone
+        found = self.zones.get(name)
+        if found is None:
+            found = self.zones[name] = schedule.zone_named(name) or self.zone
+        return found
 
     def open_in(self, zone: ZoneInfo) -> tuple[Interval, ...]:
         found = self.intervals.get(zone.key)
@@ -666,7 +677,10 @@ def _assign(
 
 
 def _next_step(campaign: _Campaign, current: int) -> _Step | None:
-    return next((s for s in campaign.steps if s.position >= current), None)
+    """The first step at or after `current` (None: the sequence is over)."""
+    if current not in campaign.next_steps:
+        campaign.next_steps[current] = next((s for s in campaign.steps if s.position >= current), None)
+    return campaign.next_steps[current]
 
 
 def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -> None:
@@ -676,9 +690,7 @@ def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -
     step = _next_step(campaign, item.current_step)
     if step is None:
         return  # past the last step: the outbox completes such enrollments
-    zone = campaign.zone
-    if campaign.lead_timezone:
-        zone = schedule.zone_named(item.lead_zone) or campaign.zone
+    zone = campaign.zone_of(item.lead_zone)
     base = campaign.open_in(zone)
     if not base:
         off = not campaign.window.allows(now.astimezone(zone).date())
