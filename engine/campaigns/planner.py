@@ -869,7 +869,6 @@ def _at_offset(span: Sequence[Interval], offset_s: float) -> dt.datetime:
 
 
 _INSERT = """
-WITH ins AS (
 INSERT INTO outbound_message (kind, workspace_id, mailbox_id, lead_id, enrollment_id, campaign_id, step_position,
     variant, message_id, subject, body, html, status, scheduled_at, attempts, smtp_reply, in_reply_to, "references",
     created_at)
@@ -879,9 +878,6 @@ FROM unnest($1::int[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::int
     $9::text[], $10::timestamptz[], $11::text[], $13::text[]) AS t(ws, mb, lead, enr, cmp, pos, var, hex, host, at,
     irt, refs)
 ON CONFLICT DO NOTHING
-RETURNING 1
-)
-SELECT count(*) FROM ins
 """
 
 
@@ -889,9 +885,9 @@ async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], no
     """All new rows in one statement; a lead-step that already has a row is skipped (the unique constraint)."""
     if not rows:
         return 0
-    count = await conn.execute_query(
-        _INSERT,
-        [
+    async with conn.acquire_connection() as raw:  # the raw status names the rows inserted ("INSERT 0 n")
+        status = await raw.execute(
+            _INSERT,
             [r.workspace_id for r in rows],
             [r.mailbox_id for r in rows],
             [r.lead_id for r in rows],
@@ -905,9 +901,8 @@ async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], no
             [r.in_reply_to for r in rows],
             now,
             [r.references for r in rows],
-        ],
-    )
-    return int(count[1][0][0])
+        )
+    return int(str(status).rsplit(" ", 1)[-1])
 
 
 async def _store_variants(conn: Any, variants: Mapping[int, int]) -> None:
