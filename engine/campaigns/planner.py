@@ -14,9 +14,11 @@ One run, for every workspace with a running campaign:
    (`engine.warmup.graduation.campaign_cap`, counting campaign mail), and its share of what its domain and its
    workspace may still send (`engine.sending.caps.share`); each campaign adds its `per_mailbox_cap` and shares
    its `daily_cap` across its group;
-3. the active enrollments due before the end of today's window, oldest first, at most what the campaign could
-   send plus a slack (`CampaignPlanOptions.slack`) for those that will have to wait; leads suppressed (address
-   or domain, in the workspace or globally) are stopped (`stopped`, reason `suppressed`) instead;
+3. the active enrollments due before the end of today's window whose next step has no row yet, oldest first,
+   bounded so a day stays cheap: first steps, at most what the campaign could send plus a slack
+   (`CampaignPlanOptions.slack`); follow-ups, per sticky mailbox at most its room plus one (that one stands for
+   all that wait). Leads suppressed (address or domain, in the workspace or globally) are stopped (`stopped`,
+   reason `suppressed`) instead;
 4. the first step goes from the least-loaded mailbox of the group that has room; a follow-up only from the
    enrollment's sticky mailbox, threaded under the first message (`In-Reply-To`, `References`), and waits when
    that mailbox has no room; campaigns sharing mailboxes take turns, one send each;
