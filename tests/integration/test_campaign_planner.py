@@ -15,9 +15,11 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
+from engine.access import Actor
 from engine.campaigns import schedule
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
+from engine.sending.why import why
 from jobs.worker import WorkerSettings, create_worker
 from models import (
     AuditLog,
@@ -42,6 +44,8 @@ from models.enums import (
     MailProvider,
     MessageKind,
     MessageStatus,
+    Platform,
+    Role,
     SuppressionReason,
     TlsMode,
 )
@@ -279,6 +283,9 @@ async def test_the_mailbox_own_cap_counts_warmup_and_the_health_factor_cuts() ->
     assert per_box == {busy.id: 10, sick.id: 5, fine.id: 16}  # own cap 20 - 10; 25 % of 20; 80 % share of 20
     caps = {d["mailbox_id"]: d["cap"] for d in await CapDeferral.filter(source="campaign").values()}
     assert caps == {busy.id: CapKind.MAILBOX, sick.id: CapKind.HEALTH, fine.id: CapKind.CAMPAIGN}
+    manager = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id)
+    (answer,) = await why(manager, busy.address, FrozenClock(NOW))  # /why reads the campaign planner's cuts
+    assert (answer.cap, answer.allowed, answer.detail["campaigns"]) == (CapKind.MAILBOX, 10, [made.id])
 
 
 async def test_only_graduated_ready_mailboxes_send_and_a_group_with_none_is_recorded() -> None:
