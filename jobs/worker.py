@@ -10,6 +10,7 @@ from arq.worker import Worker, func
 
 from engine import alerts, db, domains, inbox
 from engine.access import SYSTEM
+from engine.campaigns import planner as campaign_planner
 from engine.campaigns.compose import Composer
 from engine.campaigns.ports import ComposeCampaign
 from engine.clock import SystemClock
@@ -157,6 +158,13 @@ async def plan_warmup(ctx: dict[str, Any]) -> int:
     return (await planner.plan_warmup(ctx["clock"], compose, memo=memo)).planned
 
 
+async def plan_campaigns(ctx: dict[str, Any]) -> int:
+    """Turn due enrollments of running campaigns into planned sends inside every cap (idempotent; every 10
+    minutes, between the warmup plans)."""
+    options = ctx.get("campaign_plan_options")  # tests: a seed
+    return (await campaign_planner.plan_campaigns(ctx["clock"], options)).planned
+
+
 async def graduate_warmup(ctx: dict[str, Any]) -> int:
     """Warming mailboxes that passed their minimum period and placement become active (daily)."""
     return len((await graduation.run_gate(ctx["clock"])).graduated)
@@ -179,6 +187,7 @@ class WorkerSettings:
         func(recover_mailbox, name="recover_mailbox", max_tries=3, timeout=300, keep_result=60),
         func(plan_warmup, name="plan_warmup", max_tries=1, timeout=600),
         func(graduate_warmup, name="graduate_warmup", max_tries=1, timeout=600),
+        func(plan_campaigns, name="plan_campaigns", max_tries=1, timeout=600),
     ]
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
@@ -192,6 +201,8 @@ class WorkerSettings:
         # every minute, and at start-up: Redis may have lost its queue, the database has not
         cron(send_tick, name="cron:send_tick", second={15}, unique=True, run_at_startup=True, timeout=120),
         cron(plan_warmup, name="cron:plan_warmup", minute=set(range(2, 60, 10)), unique=True, timeout=600),
+        # offset from the warmup plan (minute 2): both take the same per-workspace lock, so they never overbook
+        cron(plan_campaigns, name="cron:plan_campaigns", minute=set(range(7, 60, 10)), unique=True, timeout=600),
         cron(graduate_warmup, name="cron:graduate_warmup", hour={3}, minute={40}, unique=True, timeout=600),
     ]
     on_startup = startup

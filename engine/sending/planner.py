@@ -144,7 +144,7 @@ class _Box:
 
 
 @dataclass(slots=True)
-class _Space:
+class Space:
     id: int
     zone: ZoneInfo
     day: dt.date
@@ -167,7 +167,7 @@ async def plan_warmup(
     opts = options or PlanOptions()
     now = clock.now()
     rng = random.Random(opts.seed if opts.seed is not None else secrets.randbits(64))
-    spaces = await _load_spaces(now)
+    spaces = await load_spaces(now)
     if not spaces:
         return PlanReport(0, 0, 0, 0)
     remember: dict[int, str | None] = {}
@@ -189,7 +189,7 @@ async def plan_warmup(
             return PlanReport(len(spaces), 0, 0, 0, skipped)
         boxes, owners = await _load_boxes(conn, todo, now)
         warm = [b for b in boxes if b.want > 0]
-        used_all, used_warm = await _used_today(conn, owners, todo)
+        used_all, used_warm = await used_today(conn, owners, todo)
         rooms = _rooms(warm, owners=owners, used_all=used_all, used_warm=used_warm, spaces=todo, opts=opts, now=now)
         recent = await _recent_pairs(conn, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
         peers = [
@@ -262,11 +262,11 @@ FROM w LEFT JOIN boxes ON boxes.ws = w.id LEFT JOIN sent ON sent.ws = w.id
 """
 
 
-async def _states(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime) -> dict[int, tuple[str, str]]:
+async def _states(conn: Any, spaces: Mapping[int, Space], now: dt.datetime) -> dict[int, tuple[str, str]]:
     """Per workspace, in one query: a digest of its mailboxes and domains as the plan reads them, and a digest of
     what each of its mailboxes already has today (all kinds and warmup; `_sent_digest` computes the same)."""
     ids = sorted(spaces)
-    bounds = [_day_bounds(spaces[i]) for i in ids]
+    bounds = [day_bounds(spaces[i]) for i in ids]
     rows = await conn.execute_query(_STATES, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds], now])
     return {int(r[0]): (str(r[1]), str(r[2])) for r in rows[1]}
 
@@ -285,14 +285,14 @@ def _sent_digest(counts: Sequence[tuple[int, int, int]]) -> str:
     return f"{total}:{warm}:{s1}:{s1w}:{s2}:{s2w}" if total else ""
 
 
-def _fingerprint(space: _Space, boxes: str, sent: str, opts: PlanOptions) -> str:
+def _fingerprint(space: Space, boxes: str, sent: str, opts: PlanOptions) -> str:
     health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
     text = f"v1|{space.day}|{space.inputs}|{boxes}|{sent}|{opts.min_gap_s},{opts.lead_s},{opts.recent_days}|{health}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _after(
-    todo: Mapping[int, _Space],
+    todo: Mapping[int, Space],
     states: Mapping[int, tuple[str, str]],
     boxes: Sequence[_Box],
     *,
@@ -315,7 +315,7 @@ def _after(
     }
 
 
-async def _load_spaces(now: dt.datetime) -> dict[int, _Space]:
+async def load_spaces(now: dt.datetime) -> dict[int, Space]:
     rows = await Workspace.filter(archived_at=None).values(
         "id", "timezone", "locale", "settings", "name", "sender_name"
     )
@@ -331,7 +331,7 @@ async def _load_spaces(now: dt.datetime) -> dict[int, _Space]:
             settings = WarmupSettings()
         start, end = _window(raw.get("warmup_window"))
         cap = raw.get("daily_cap")
-        spaces[int(row["id"])] = _Space(
+        spaces[int(row["id"])] = Space(
             id=int(row["id"]),
             zone=zone,
             day=day,
@@ -380,7 +380,7 @@ ORDER BY b.id
 
 
 async def _load_boxes(
-    conn: Any, spaces: Mapping[int, _Space], now: dt.datetime
+    conn: Any, spaces: Mapping[int, Space], now: dt.datetime
 ) -> tuple[list[_Box], dict[int, tuple[int, int]]]:
     """The mailboxes in warmup, and the workspace and domain of every mailbox (all count toward the caps)."""
     ids = sorted(spaces)
@@ -440,14 +440,14 @@ GROUP BY 1, 2
 """
 
 
-async def _used_today(
-    conn: Any, owners: Mapping[int, tuple[int, int]], spaces: Mapping[int, _Space]
+async def used_today(
+    conn: Any, owners: Mapping[int, tuple[int, int]], spaces: Mapping[int, Space]
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Rows each mailbox already has on its workspace's day: every kind, and warmup alone."""
     if not owners:
         return {}, {}
     ids = sorted(owners)
-    per_space = {i: _day_bounds(space) for i, space in spaces.items()}
+    per_space = {i: day_bounds(space) for i, space in spaces.items()}
     bounds = [per_space[owners[i][0]] for i in ids]
     rows = await conn.execute_query_dict(_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]])
     used_all: dict[int, int] = defaultdict(int)
@@ -459,7 +459,7 @@ async def _used_today(
     return dict(used_all), dict(used_warm)
 
 
-def _day_bounds(space: _Space) -> tuple[dt.datetime, dt.datetime]:
+def day_bounds(space: Space) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(space.day, dt.time(0), tzinfo=space.zone)
     end = dt.datetime.combine(space.day + dt.timedelta(days=1), dt.time(0), tzinfo=space.zone)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
@@ -483,7 +483,7 @@ def _rooms(
     owners: Mapping[int, tuple[int, int]],
     used_all: Mapping[int, int],
     used_warm: Mapping[int, int],
-    spaces: Mapping[int, _Space],
+    spaces: Mapping[int, Space],
     opts: PlanOptions,
     now: dt.datetime,
 ) -> dict[int, int]:
@@ -536,7 +536,7 @@ def _share_totals(
     owners: Mapping[int, tuple[int, int]],
     used_all: Mapping[int, int],
     used_warm: Mapping[int, int],
-    spaces: Mapping[int, _Space],
+    spaces: Mapping[int, Space],
 ) -> None:
     """Cut `rooms` to each mailbox's share of what its domain, then its workspace, may still send today."""
     for kind in (CapKind.DOMAIN, CapKind.WORKSPACE):
@@ -560,7 +560,7 @@ def _share_totals(
                     by_id[box_id].cuts[kind] = used_warm.get(box_id, 0) + got
 
 
-def _remaining_window(space: _Space, now: dt.datetime, opts: PlanOptions) -> tuple[dt.datetime, dt.datetime]:
+def _remaining_window(space: Space, now: dt.datetime, opts: PlanOptions) -> tuple[dt.datetime, dt.datetime]:
     start, end = space.window
     return max(start, now + dt.timedelta(seconds=opts.lead_s)), end
 
@@ -580,7 +580,7 @@ def _rows(
     receivers: Mapping[int, Sequence[int]],
     *,
     boxes: Mapping[int, _Box],
-    spaces: Mapping[int, _Space],
+    spaces: Mapping[int, Space],
     opts: PlanOptions,
     now: dt.datetime,
     rng: random.Random,

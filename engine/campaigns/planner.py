@@ -1,0 +1,1072 @@
+"""The campaign planning tick: due enrollments become `planned` rows over each campaign's mailbox group, inside
+every cap and inside the send window. Rows carry no text: the outbox composes them when it claims them
+(`engine.campaigns.ports`), which is what lets a day of a large fleet be planned in seconds.
+
+One run, for every workspace with a running campaign:
+
+1. lock the workspaces (`pg_advisory_xact_lock(PLAN_LOCK, workspace_id)` in id order, the warmup planner's lock):
+   campaign and warmup planning take turns and each sees the rows of the other — capacity is reserved by the rows
+   themselves, and what every kind of mail already has today counts (`engine.sending.planner.used_today`);
+2. the mailbox group of each campaign (its mailboxes and every mailbox of its domains); only graduated mailboxes
+   (`active`) whose domain is not cooling, burned or retired, not cooling down, in a workspace that is not
+   paused, send. What a mailbox may still send for campaigns today is the lowest of its provider limit, health
+   factor × its cap, its daily cap (these three count every kind of mail), its campaign share after graduation
+   (`engine.warmup.graduation.campaign_cap`, counting campaign mail), and its share of what its domain and its
+   workspace may still send (`engine.sending.caps.share`); each campaign adds its `per_mailbox_cap` and shares
+   its `daily_cap` across its group;
+3. the active enrollments due before the end of today's window whose next step has no row yet, oldest first,
+   bounded so a day stays cheap: first steps, at most what the campaign could send plus a slack
+   (`CampaignPlanOptions.slack`); follow-ups, per sticky mailbox at most its room plus one (that one stands for
+   all that wait). Leads suppressed (address or domain, in the workspace or globally) are stopped (`stopped`,
+   reason `suppressed`) instead;
+4. the first step goes from the least-loaded mailbox of the group that has room; a follow-up only from the
+   enrollment's sticky mailbox, threaded under the first message (`In-Reply-To`, `References`), and waits when
+   that mailbox has no room; campaigns sharing mailboxes take turns, one send each;
+5. every send inside the window of its campaign (or of its lead), on the workspace's and the campaign's current
+   day, spread with random gaps of at least `min_gap_s` (`engine.sending.planner.spread`); one statement inserts
+   the rows (`ON CONFLICT DO NOTHING`: a lead never gets a step twice); the A/B variant drawn for a lead is stored
+   on its enrollment;
+6. every cut recorded: per mailbox in `CapDeferral` (`source='campaign'`, the campaigns in `detail`), per campaign
+   in `CampaignDeferral`; rows of this planner that no longer apply today are removed.
+
+Days: the mailbox, domain and workspace caps count the workspace's calendar day (as the warmup planner does); a
+campaign's `daily_cap` and `per_mailbox_cap` count the campaign's own day (its time zone). A send is planned only
+inside both current days, so both counts stay true; the rest of a window that crosses midnight is planned on
+the next tick after it.
+
+Steps: an enrollment's next step is the first step whose position is at least `current_step` (the outbox sets
+`current_step` to the position after the step it sent); the first step of the campaign is step 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import json
+import math
+import random
+import secrets
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from engine.campaigns import schedule
+from engine.campaigns.schedule import Interval, Window
+from engine.clock import Clock
+from engine.logging import get_logger
+from engine.mail.providers import PRESETS
+from engine.sending.caps import CapInputs, effective_cap, share
+from engine.sending.planner import PLAN_LOCK, Space, day_bounds, load_spaces, spread, used_today
+from engine.warmup import graduation
+from models import Campaign
+from models.enums import (
+    CampaignStatus,
+    CapKind,
+    DomainStatus,
+    EnrollmentState,
+    MailboxStatus,
+    MailProvider,
+)
+
+log = get_logger(__name__)
+
+_BLOCKED_DOMAIN: Final = {DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED}
+WORK_MEM: Final = "64MB"
+"""PostgreSQL `work_mem` for the planning transaction: the day's candidates (a few hundred thousand rows at most)
+are sorted and hashed in memory instead of on disk."""
+SUPPRESSED: Final = "suppressed"
+"""`Enrollment.stopped_reason` of a lead found suppressed at planning."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPlanOptions:
+    """Knobs of a run. `health` maps mailbox ids to a health factor below 1 (monitoring's cut), as for warmup."""
+
+    min_gap_s: int = 240  # two new sends of one mailbox in one window never closer than this
+    lead_s: int = 60  # the first new send no earlier than this after now
+    slack: int = 100  # due enrollments read per campaign beyond what it can send (waiting follow-ups, leads
+    # outside their own window, suppressed leads): enough to record why, bounded so a day stays cheap
+    health: Mapping[int, float] = field(default_factory=dict)
+    seed: int | None = None  # tests: a reproducible plan
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPlanReport:
+    """What a run did."""
+
+    campaigns: int  # running campaigns considered
+    planned: int  # rows inserted
+    waiting: int  # due sends held back (a cap, the window, a full or blocked mailbox)
+    stopped: int  # enrollments stopped because their lead is suppressed
+    deferrals: int  # CapDeferral and CampaignDeferral rows written (new or changed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    position: int
+    weights: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class _Box:
+    id: int
+    workspace_id: int
+    domain_id: int
+    domain_name: str
+    day: dt.date
+    domain_cap: int
+    own_total: int  # the lowest of provider limit and its daily cap: every kind of mail counts
+    own_binding: CapKind
+    share_total: int  # its campaign share after graduation: campaign mail counts
+    ready: bool = False
+    reason: str = ""  # why it may not send: its status, cooldown, its domain's status, the workspace paused
+    room: int = 0  # campaign sends it may still take today (every cap but each campaign's own)
+    binding: CapKind = CapKind.MAILBOX  # the cap that sets `room`
+    load: int = 0  # rows it has today, every kind (the least-loaded mailbox gets the next first step)
+    campaign_used: int = 0  # campaign rows it has today
+    added: int = 0  # rows this run gave it
+    held: Counter[int] = field(default_factory=Counter)  # campaign id -> sends that wanted it and found no room
+    held_cap: dict[int, CapKind] = field(default_factory=dict)  # campaign id -> the cap that was full
+
+
+@dataclass(slots=True)
+class _Campaign:
+    id: int
+    workspace_id: int
+    zone: ZoneInfo
+    window: Window
+    daily_cap: int
+    per_mailbox_cap: int
+    lead_timezone: bool
+    day: dt.date  # the campaign's own day
+    lo: dt.datetime  # sends of this run: not before (now + lead), inside the workspace's and the campaign's day
+    hi: dt.datetime
+    steps: list[_Step] = field(default_factory=list)
+    group: list[int] = field(default_factory=list)
+    used: int = 0  # campaign rows today (its day)
+    used_by_box: Counter[int] = field(default_factory=Counter)
+    planned: int = 0
+    held: Counter[CapKind] = field(default_factory=Counter)
+    reasons: dict[CapKind, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    group_full: int = 0  # sends held because every mailbox of the group was full
+    more: bool = False  # more enrollments were due than this run read
+    intervals: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # zone -> today's open intervals
+    next_steps: dict[int, _Step | None] = field(default_factory=dict)  # current_step -> the step to send
+    zones: dict[str, ZoneInfo] = field(default_factory=dict)  # a lead's zone name -> its zone (or the campaign's)
+
+    def zone_of(self, name: str) -> ZoneInfo:
+        """The zone a lead's window is read in: its own when the campaign asks for it and it is valid."""
+        if not self.lead_timezone:
+            return self.zone
+        found = self.zones.get(name)
+        if found is None:
+            found = self.zones[name] = schedule.zone_named(name) or self.zone
+        return found
+
+    def open_in(self, zone: ZoneInfo) -> tuple[Interval, ...]:
+        found = self.intervals.get(zone.key)
+        if found is None:
+            found = self.intervals[zone.key] = tuple(schedule.open_intervals(self.window, zone, self.lo, self.hi))
+        return found
+
+    def hold(self, cap: CapKind, reason: str, count: int = 1) -> None:
+        self.held[cap] += count
+        self.reasons[cap][reason] += count
+
+
+@dataclass(frozen=True, slots=True)
+class _Due:
+    id: int
+    campaign_id: int
+    lead_id: int
+    current_step: int
+    next_due_at: dt.datetime
+    mailbox_id: int | None
+    thread_message_id: str
+    variant: int | None
+    weight: int  # the due sends it stands for: the last follow-up read for a mailbox stands for those not read
+    lead_zone: str
+    suppressed: bool
+
+
+@dataclass(slots=True)
+class _Row:
+    workspace_id: int
+    campaign_id: int
+    enrollment_id: int
+    lead_id: int
+    mailbox_id: int
+    step_position: int
+    variant: int
+    intervals: tuple[Interval, ...]
+    in_reply_to: str = ""
+    follow_up: bool = False
+    message_id: str = ""
+    references: str = ""
+    scheduled_at: dt.datetime | None = None
+
+
+async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = None) -> CampaignPlanReport:
+    """Plan today's campaign sends of every running campaign (see the module). Idempotent: a second run the same
+    day plans only what became possible since (a raised cap, a new lead, an opened window)."""
+    opts = options or CampaignPlanOptions()
+    now = clock.now()
+    rng = random.Random(opts.seed if opts.seed is not None else secrets.randbits(64))
+    rows = await _running()
+    if not rows:
+        return CampaignPlanReport(0, 0, 0, 0, 0)
+    spaces = {i: s for i, s in (await load_spaces(now)).items() if i in {int(r["workspace_id"]) for r in rows}}
+    campaigns = _campaigns(rows, spaces, now, opts)
+    async with in_transaction() as conn:
+        for ws_id in sorted(spaces):
+            await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
+        await conn.execute_query(f"SET LOCAL work_mem = '{WORK_MEM}'")  # sorts of a day's candidates in memory
+        still = await conn.execute_query(  # paused while this run waited for the lock: not planned
+            "SELECT id FROM campaign WHERE id = ANY($1::int[]) AND status = $2 ORDER BY id",
+            [sorted(campaigns), CampaignStatus.RUNNING.value],
+        )
+        campaigns = {int(r[0]): campaigns[int(r[0])] for r in still[1]}
+        await _load_steps_and_groups(conn, campaigns)
+        boxes, owners = await _load_boxes(conn, campaigns, spaces, now)
+        used_all, used_warm = await used_today(conn, owners, spaces)
+        await _campaign_usage(conn, campaigns)
+        _rooms(boxes, campaigns, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts)
+        due = await _due(conn, campaigns, boxes, opts)
+        placed = _assign(campaigns, boxes, due, now=now, opts=opts, rng=rng)
+        await _thread(conn, placed.rows)
+        _times(placed.rows, opts=opts, rng=rng)
+        planned = await _insert(conn, placed.rows, boxes, now)
+        await _store_variants(conn, placed.variants)
+        await _stop(conn, placed.stop)
+        written = await _record(conn, campaigns, boxes, now, owners=owners, spaces=spaces)
+    stop = placed.stop
+    waiting = sum(sum(c.held.values()) for c in campaigns.values())
+    log.info(
+        "campaigns planned",
+        campaigns=len(campaigns),
+        planned=planned,
+        waiting=waiting,
+        stopped=len(stop),
+        deferrals=written,
+    )
+    return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written)
+
+
+# ------------------------------------------------------------------------------------------------- loading
+
+
+async def _running() -> list[dict[str, Any]]:
+    return await Campaign.filter(status=CampaignStatus.RUNNING).values(
+        "id",
+        "workspace_id",
+        "timezone",
+        "window_start",
+        "window_end",
+        "weekdays",
+        "daily_cap",
+        "per_mailbox_cap",
+        "lead_timezone",
+    )
+
+
+def _campaigns(
+    rows: Sequence[Mapping[str, Any]], spaces: Mapping[int, Space], now: dt.datetime, opts: CampaignPlanOptions
+) -> dict[int, _Campaign]:
+    found = {}
+    earliest = now + dt.timedelta(seconds=opts.lead_s)
+    for row in sorted(rows, key=lambda r: int(r["id"])):
+        space = spaces.get(int(row["workspace_id"]))
+        if space is None:  # archived workspace
+            continue
+        zone = schedule.zone_named(str(row["timezone"])) or space.zone
+        day = now.astimezone(zone).date()
+        start = dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+        ws_lo, ws_hi = day_bounds(space)
+        found[int(row["id"])] = _Campaign(
+            id=int(row["id"]),
+            workspace_id=space.id,
+            zone=zone,
+            window=Window(row["window_start"], row["window_end"], int(row["weekdays"])),
+            daily_cap=int(row["daily_cap"]),
+            per_mailbox_cap=int(row["per_mailbox_cap"]),
+            lead_timezone=bool(row["lead_timezone"]),
+            day=day,
+            lo=max(start, ws_lo, earliest),
+            hi=min(end, ws_hi),
+        )
+    return found
+
+
+_STEPS = "SELECT campaign_id, position, variants FROM step WHERE campaign_id = ANY($1::int[]) ORDER BY 1, 2"
+
+_GROUPS = """
+SELECT campaign_id, mailbox_id FROM campaign_mailbox WHERE campaign_id = ANY($1::int[])
+UNION
+SELECT cd.campaign_id, b.id FROM campaign_domain cd JOIN mailbox b ON b.domain_id = cd.domain_id
+WHERE cd.campaign_id = ANY($1::int[])
+"""
+
+
+async def _load_steps_and_groups(conn: Any, campaigns: Mapping[int, _Campaign]) -> None:
+    ids = sorted(campaigns)
+    for campaign_id, position, variants in (await conn.execute_query(_STEPS, [ids]))[1]:
+        raw = json.loads(variants) if isinstance(variants, str) else variants
+        weights = tuple(max(0, int(v.get("weight", 1) or 0)) for v in raw or [] if isinstance(v, dict))
+        campaigns[campaign_id].steps.append(_Step(int(position), weights))
+    for campaign_id, mailbox_id in sorted((await conn.execute_query(_GROUPS, [ids]))[1]):
+        campaigns[campaign_id].group.append(int(mailbox_id))
+
+
+_OWNERS = "SELECT id, workspace_id, domain_id FROM mailbox WHERE workspace_id = ANY($1::int[])"
+
+_BOXES = """
+SELECT b.id, b.workspace_id, b.domain_id, b.provider, b.status, b.daily_cap, b.warmup_started_on,
+    coalesce(b.cooldown_until > $2, false) AS cooling, d.name AS domain_name, d.status AS domain_status,
+    d.daily_cap AS domain_cap, g.at AS graduated_at
+FROM mailbox b JOIN domain d ON d.id = b.domain_id
+LEFT JOIN LATERAL (
+    SELECT a.created_at AS at FROM audit_log a
+    WHERE a.action = 'mailbox.transition' AND a.subject = 'mailbox:' || b.id
+        AND a.data->>'from' = 'warming' AND a.data->>'to' = 'active'
+    ORDER BY a.created_at DESC LIMIT 1
+) g ON b.status = 'active'
+WHERE b.id = ANY($1::int[])
+"""
+
+
+async def _load_boxes(
+    conn: Any, campaigns: Mapping[int, _Campaign], spaces: Mapping[int, Space], now: dt.datetime
+) -> tuple[dict[int, _Box], dict[int, tuple[int, int]]]:
+    """The mailboxes of every group (whether and how much each may send), and the workspace and domain of every
+    mailbox of the planned workspaces (all of them count toward the domain and workspace caps)."""
+    owners = {int(i): (int(w), int(d)) for i, w, d in (await conn.execute_query(_OWNERS, [sorted(spaces)]))[1]}
+    wanted = sorted({m for c in campaigns.values() for m in c.group})
+    boxes: dict[int, _Box] = {}
+    for row in (await conn.execute_query_dict(_BOXES, [wanted, now])) if wanted else []:
+        space = spaces.get(int(row["workspace_id"]))
+        if space is None:
+            continue
+        own = effective_cap(
+            CapInputs(
+                mailbox_cap=int(row["daily_cap"]),
+                provider_limit=PRESETS[MailProvider(row["provider"])].provider_daily_limit,
+            )
+        )
+        box = _Box(
+            id=int(row["id"]),
+            workspace_id=space.id,
+            domain_id=int(row["domain_id"]),
+            domain_name=str(row["domain_name"]),
+            day=space.day,
+            domain_cap=int(row["domain_cap"]),
+            own_total=own.allowed,
+            own_binding=own.binding,
+            share_total=graduation.campaign_cap(
+                space.settings,
+                daily_cap=int(row["daily_cap"]),
+                days_since_graduation=(space.day - _graduated_on(row, space)).days,
+            ),
+        )
+        status = MailboxStatus(row["status"])
+        if status is not MailboxStatus.ACTIVE:
+            box.reason = status.value  # warming: not graduated yet; paused, cooldown, disabled, retired
+        elif row["cooling"]:
+            box.reason = "cooldown"
+        elif DomainStatus(row["domain_status"]) in _BLOCKED_DOMAIN:
+            box.reason = f"domain_{row['domain_status']}"
+        elif space.paused:
+            box.reason = "workspace_paused"
+        box.ready = not box.reason
+        boxes[box.id] = box
+    for campaign in campaigns.values():  # a mailbox of another workspace never sends for this one
+        campaign.group = [m for m in campaign.group if m in boxes and boxes[m].workspace_id == campaign.workspace_id]
+    return boxes, owners
+
+
+def _graduated_on(row: Mapping[str, Any], space: Space) -> dt.date:
+    """The day a mailbox graduated (its campaign volume unlocks week by week from it): its last `warming →
+    active` transition in the audit log (a return from cooldown does not restart the unlock); without one, the
+    day its minimum warmup period ended; without a warmup start either, today (the most careful step)."""
+    if row["graduated_at"] is not None:
+        moment: dt.datetime = row["graduated_at"]
+        return moment.astimezone(space.zone).date()
+    if row["warmup_started_on"] is not None:
+        return graduation.period_over_on(space.settings, started_on=row["warmup_started_on"])
+    return space.day
+
+
+_CAMPAIGN_USED = """
+SELECT m.campaign_id, m.mailbox_id, count(*)
+FROM outbound_message m
+JOIN unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS c(id, lo, hi)
+  ON m.campaign_id = c.id AND m.scheduled_at >= c.lo AND m.scheduled_at < c.hi
+WHERE m.status <> 'cancelled' AND m.kind = 'campaign'
+GROUP BY 1, 2
+"""
+
+
+async def _campaign_usage(conn: Any, campaigns: Mapping[int, _Campaign]) -> None:
+    """Each campaign's rows of its own day, per mailbox (its `daily_cap` and `per_mailbox_cap` count them)."""
+    ids = sorted(campaigns)
+    bounds = [_campaign_day(campaigns[i]) for i in ids]
+    rows = await conn.execute_query(_CAMPAIGN_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]])
+    for campaign_id, mailbox_id, count in rows[1]:
+        campaign = campaigns[campaign_id]
+        campaign.used += int(count)
+        campaign.used_by_box[int(mailbox_id)] += int(count)
+
+
+def _campaign_day(campaign: _Campaign) -> Interval:
+    start = dt.datetime.combine(campaign.day, dt.time(0), tzinfo=campaign.zone)
+    end = dt.datetime.combine(campaign.day + dt.timedelta(days=1), dt.time(0), tzinfo=campaign.zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+# ------------------------------------------------------------------------------------------------- capacity
+
+
+def _rooms(
+    boxes: Mapping[int, _Box],
+    campaigns: Mapping[int, _Campaign],
+    *,
+    owners: Mapping[int, tuple[int, int]],
+    used_all: Mapping[int, int],
+    used_warm: Mapping[int, int],
+    spaces: Mapping[int, Space],
+    opts: CampaignPlanOptions,
+) -> None:
+    """Set each ready mailbox's room for campaign sends today and the cap that sets it: its own limits, then its
+    share of what its domain and its workspace may still send (shared among the mailboxes campaigns may use, each
+    wanting at most what its campaigns could ask of it)."""
+    demand: Counter[int] = Counter()  # what the campaigns could ask of each mailbox at most
+    for campaign in campaigns.values():
+        left = max(0, campaign.daily_cap - campaign.used)
+        for box_id in campaign.group:
+            demand[box_id] += min(left, max(0, campaign.per_mailbox_cap - campaign.used_by_box[box_id]))
+    for box in boxes.values():
+        box.load = used_all.get(box.id, 0)
+        box.campaign_used = box.load - used_warm.get(box.id, 0)
+        if not box.ready:
+            box.room, box.binding = 0, CapKind.STATUS
+            continue
+        own = effective_cap(
+            CapInputs(mailbox_cap=box.own_total, health_factor=opts.health.get(box.id, 1.0), base_cap=box.own_total)
+        )
+        box.room = own.remaining(box.load)
+        box.binding = box.own_binding if own.binding is CapKind.MAILBOX else own.binding
+        left = max(0, box.share_total - box.campaign_used)
+        if left < box.room:
+            box.room, box.binding = left, CapKind.CAMPAIGN
+    _share_totals(boxes, demand, owners=owners, used_all=used_all, spaces=spaces)
+
+
+def _share_totals(
+    boxes: Mapping[int, _Box],
+    demand: Mapping[int, int],
+    *,
+    owners: Mapping[int, tuple[int, int]],
+    used_all: Mapping[int, int],
+    spaces: Mapping[int, Space],
+) -> None:
+    """Cut each ready mailbox's room to its share of what its domain, then its workspace, may still send today
+    (every kind of mail of every mailbox counts; each mailbox wants at most what its campaigns could ask)."""
+    for kind in (CapKind.DOMAIN, CapKind.WORKSPACE):
+        groups: dict[int, list[_Box]] = defaultdict(list)
+        for box in boxes.values():
+            if box.ready:
+                groups[box.domain_id if kind is CapKind.DOMAIN else box.workspace_id].append(box)
+        used_by: Counter[int] = Counter()
+        for box_id, count in used_all.items():  # every mailbox of the domain or workspace, every kind of mail
+            workspace_id, domain_id = owners[box_id]
+            used_by[domain_id if kind is CapKind.DOMAIN else workspace_id] += count
+        for key, members in groups.items():
+            total = members[0].domain_cap if kind is CapKind.DOMAIN else spaces[key].daily_cap
+            if total is None:
+                continue
+            given = share(total - used_by[key], {b.id: min(b.room, demand[b.id]) for b in members})
+            for box in members:
+                if given[box.id] < min(box.room, demand[box.id]):
+                    box.room, box.binding = given[box.id], kind
+
+
+# ------------------------------------------------------------------------------------------------- due leads
+
+_DUE = """
+WITH c(id, until, lim) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::int[])),
+r(campaign_id, mailbox_id, lim) AS (SELECT * FROM unnest($4::int[], $5::int[], $6::int[])),
+picked AS (
+    SELECT e.* FROM c CROSS JOIN LATERAL (
+        SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
+            e.variant, 1 AS weight
+        FROM enrollment e
+        WHERE e.campaign_id = c.id AND e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NULL
+        ORDER BY e.next_due_at + interval '0 s', e.id  -- an expression: the campaign's index, not a scan by date
+        LIMIT c.lim
+    ) e
+    UNION ALL
+    SELECT f.id, f.campaign_id, f.lead_id, f.current_step, f.next_due_at, f.mailbox_id, f.thread_message_id, f.variant,
+        CASE WHEN f.rank = coalesce(r.lim, 0) + $7 THEN f.total - f.rank + 1 ELSE 1 END
+    FROM (
+        SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
+            e.variant, row_number() OVER (box ORDER BY e.next_due_at, e.id) AS rank, count(*) OVER box AS total
+        FROM enrollment e JOIN c ON c.id = e.campaign_id
+        WHERE e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NOT NULL
+        WINDOW box AS (PARTITION BY e.campaign_id, e.mailbox_id)
+    ) f
+    LEFT JOIN r ON r.campaign_id = f.campaign_id AND r.mailbox_id = f.mailbox_id
+    WHERE f.rank <= coalesce(r.lim, 0) + $7
+)
+SELECT e.*, l.timezone AS lead_zone, l.email
+FROM picked e
+CROSS JOIN LATERAL (  -- each lead by its key (OFFSET 0 keeps it a lookup, never a scan of every lead)
+    SELECT email, timezone FROM lead WHERE lead.id = e.lead_id OFFSET 0
+) l
+WHERE (  -- the next step has no row yet: one probe of the (enrollment, step) key per candidate, never a scan of
+         -- every message ever sent (a NOT EXISTS would be planned as one)
+    SELECT m.id FROM outbound_message m WHERE m.enrollment_id = e.id AND m.step_position >= e.current_step LIMIT 1
+) IS NULL
+ORDER BY e.campaign_id, e.next_due_at, e.id
+"""
+
+
+async def _due(
+    conn: Any, campaigns: Mapping[int, _Campaign], boxes: Mapping[int, _Box], opts: CampaignPlanOptions
+) -> dict[int, list[_Due]]:
+    """Per campaign, its active enrollments due before the end of today's window whose next step has no row
+    yet, oldest first. Bounded so a day stays cheap: first steps, at most what the campaign could send today plus
+    the slack; follow-ups, per sticky mailbox at most the room it has for the campaign plus a few (so one full
+    mailbox never hides the follow-ups of the others). Rows already planned but not sent are read and dropped;
+    the bounds count them in."""
+    pending = await _pending(conn, campaigns)
+    ids, until, limits = [], [], []
+    pairs: tuple[list[int], list[int], list[int]] = ([], [], [])
+    for campaign in campaigns.values():
+        if campaign.lead_timezone:
+            end = campaign.hi  # every lead has its own window: the end of the day bounds them all
+        else:
+            open_now = campaign.open_in(campaign.zone)
+            end = open_now[-1][1] if open_now else campaign.hi
+        rooms = {
+            m: min(boxes[m].room, max(0, campaign.per_mailbox_cap - campaign.used_by_box[m])) for m in campaign.group
+        }
+        budget = min(max(0, campaign.daily_cap - campaign.used), sum(rooms.values()))
+        waiting = pending.get(campaign.id, {})
+        ids.append(campaign.id)
+        until.append(end)
+        limits.append(budget + opts.slack + sum(waiting.values()))
+        for box_id, room in rooms.items():
+            pairs[0].append(campaign.id)
+            pairs[1].append(box_id)
+            pairs[2].append(min(room, budget) + waiting.get(box_id, 0))
+    found: dict[int, list[_Due]] = defaultdict(list)
+    per_box = 1  # follow-ups read beyond a mailbox's room: enough to record that they wait
+    rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs, per_box]))[1]
+    blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, [str(r[10]) for r in rows])
+    for r in rows:
+        space = campaigns[r[1]].workspace_id
+        email = str(r[10])
+        hit = bool(blocked) and not blocked.isdisjoint(
+            ((space, email), (space, email.rpartition("@")[2]), (0, email), (0, email.rpartition("@")[2]))
+        )
+        found[r[1]].append(_Due(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], int(r[8]), str(r[9] or ""), hit))
+    for campaign_id, limit in zip(ids, limits, strict=True):
+        firsts = sum(1 for d in found.get(campaign_id, ()) if d.mailbox_id is None)
+        campaigns[campaign_id].more = firsts >= limit - sum(pending.get(campaign_id, {}).values())
+    return found
+
+
+_SUPPRESSED = """
+SELECT coalesce(workspace_id, 0), value FROM suppression
+WHERE value = ANY($1::text[]) AND (workspace_id IS NULL OR workspace_id = ANY($2::int[]))
+"""
+
+
+async def _suppressed(conn: Any, workspaces: Collection[int], emails: Sequence[str]) -> set[tuple[int, str]]:
+    """The suppressions (workspace id, 0 for global; value) that match any of `emails` or their domains."""
+    if not emails:
+        return set()
+    values = sorted({*emails, *(e.rpartition("@")[2] for e in emails)})
+    rows = (await conn.execute_query(_SUPPRESSED, [values, sorted(workspaces)]))[1]
+    return {(int(w), str(v)) for w, v in rows}
+
+
+_PENDING = """
+SELECT campaign_id, mailbox_id, count(*) FROM outbound_message
+WHERE campaign_id = ANY($1::int[]) AND status IN ('planned', 'queued', 'sending')
+GROUP BY 1, 2
+"""
+
+
+async def _pending(conn: Any, campaigns: Mapping[int, _Campaign]) -> dict[int, dict[int, int]]:
+    """Rows of each campaign not sent yet, per mailbox: their enrollments are still due, are read, then dropped."""
+    found: dict[int, dict[int, int]] = defaultdict(dict)
+    for campaign_id, mailbox_id, count in (await conn.execute_query(_PENDING, [sorted(campaigns)]))[1]:
+        found[int(campaign_id)][int(mailbox_id)] = int(count)
+    return found
+
+
+# ------------------------------------------------------------------------------------------------- placing
+
+
+@dataclass(slots=True)
+class _Placing:
+    """The state of one run's placement: rows made, enrollments to stop, variants drawn, window room per
+    mailbox and span, and each campaign's heap of group mailboxes by load."""
+
+    campaigns: Mapping[int, _Campaign]
+    boxes: Mapping[int, _Box]
+    opts: CampaignPlanOptions
+    rng: random.Random
+    rows: list[_Row] = field(default_factory=list)
+    stop: list[int] = field(default_factory=list)
+    variants: dict[int, int] = field(default_factory=dict)
+    fits: dict[tuple[int, tuple[Interval, ...]], int] = field(default_factory=dict)
+    heaps: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    members: dict[int, frozenset[int]] = field(default_factory=dict)
+    full: dict[int, dict[int, CapKind]] = field(default_factory=dict)  # campaign -> full mailbox -> its cap
+    turn: Counter[int] = field(default_factory=Counter)
+
+    def room_for(self, campaign: _Campaign, box: _Box) -> tuple[int, CapKind]:
+        own = campaign.per_mailbox_cap - campaign.used_by_box[box.id]
+        return (max(0, own), CapKind.CAMPAIGN) if own < box.room else (box.room, box.binding)
+
+    def window_left(self, box: _Box, span: tuple[Interval, ...]) -> int:
+        key = (box.id, span)
+        left = self.fits.get(key)
+        if left is None:
+            left = self.fits[key] = math.floor(schedule.seconds(list(span)) / self.opts.min_gap_s)
+        return left
+
+
+def _assign(
+    campaigns: Mapping[int, _Campaign],
+    boxes: Mapping[int, _Box],
+    due: Mapping[int, Sequence[_Due]],
+    *,
+    now: dt.datetime,
+    opts: CampaignPlanOptions,
+    rng: random.Random,
+) -> _Placing:
+    """Place the due sends, campaigns taking turns one send each (so campaigns sharing mailboxes share them)."""
+    state = _Placing(campaigns, boxes, opts, rng)
+    for campaign in campaigns.values():
+        ready = [(boxes[m].load, m) for m in campaign.group if boxes[m].ready]
+        heapq.heapify(ready)
+        state.heaps[campaign.id] = ready
+        state.members[campaign.id] = frozenset(campaign.group)
+        state.full[campaign.id] = {}
+    queues: dict[int, Iterator[_Due]] = {i: iter(due.get(i, ())) for i in sorted(campaigns)}
+    while queues:
+        for campaign_id in list(queues):
+            item = next(queues[campaign_id], None)
+            if item is None:
+                del queues[campaign_id]
+                continue
+            _place(state, campaigns[campaign_id], item, now)
+    for campaign in campaigns.values():  # group_full: the held sends, spread over the mailboxes that were full
+        full = sorted(state.full[campaign.id].items())
+        for n in range(campaign.group_full if full else 0):
+            box_id, cap = full[n % len(full)]
+            boxes[box_id].held[campaign.id] += 1
+            boxes[box_id].held_cap[campaign.id] = cap
+    return state
+
+
+def _next_step(campaign: _Campaign, current: int) -> _Step | None:
+    """The first step at or after `current` (None: the sequence is over)."""
+    if current not in campaign.next_steps:
+        campaign.next_steps[current] = next((s for s in campaign.steps if s.position >= current), None)
+    return campaign.next_steps[current]
+
+
+def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -> None:
+    if item.suppressed:
+        state.stop.append(item.id)
+        return
+    step = _next_step(campaign, item.current_step)
+    if step is None:
+        return  # past the last step: the outbox completes such enrollments
+    zone = campaign.zone_of(item.lead_zone)
+    base = campaign.open_in(zone)
+    if not base:
+        off = not campaign.window.allows(now.astimezone(zone).date())
+        campaign.hold(CapKind.WINDOW, "weekday" if off else "closed", item.weight)
+        return
+    span = base if item.next_due_at <= base[0][0] else tuple(schedule.clip(list(base), item.next_due_at))
+    if not span:
+        return  # due after today's window: tomorrow's
+    if campaign.used + campaign.planned >= campaign.daily_cap:
+        campaign.hold(CapKind.CAMPAIGN, "daily_cap", item.weight)
+        return
+    follow_up = step.position != campaign.steps[0].position and item.mailbox_id is not None
+    chosen = _sticky(state, campaign, item, span) if follow_up else _pick(state, campaign, span)
+    if chosen is not None:
+        _take(state, campaign, chosen, item=item, step=step, span=span, follow_up=follow_up)
+
+
+def _sticky(state: _Placing, campaign: _Campaign, item: _Due, span: tuple[Interval, ...]) -> _Box | None:
+    """The mailbox that sent the first step, when it may send this follow-up now; None (recorded) when it waits."""
+    box = state.boxes.get(item.mailbox_id or 0)
+    if box is None or box.id not in state.members[campaign.id]:
+        campaign.hold(CapKind.STATUS, "sticky_not_in_group", item.weight)
+        return None
+    room, cap = state.room_for(campaign, box)
+    if not box.ready:
+        cap, reason = CapKind.STATUS, f"sticky_{box.reason}"
+    elif room <= 0:
+        reason = "sticky_full"
+    elif state.window_left(box, span) <= 0:
+        cap, reason = CapKind.WINDOW, "mailbox_window"
+    else:
+        return box
+    campaign.hold(cap, reason, item.weight)
+    box.held[campaign.id] += item.weight
+    box.held_cap[campaign.id] = cap
+    return None
+
+
+def _pick(state: _Placing, campaign: _Campaign, span: tuple[Interval, ...]) -> _Box | None:
+    """The least-loaded mailbox of the group with room for this campaign and in this span; None (recorded) when
+    there is none."""
+    heap = state.heaps[campaign.id]
+    if not heap and not state.full[campaign.id]:
+        campaign.hold(CapKind.STATUS, "no_ready_mailbox")
+        return None
+    skipped: list[tuple[int, int]] = []
+    chosen = None
+    while heap:
+        load, box_id = heapq.heappop(heap)
+        box = state.boxes[box_id]
+        if load != box.load:  # another campaign gave it a send meanwhile
+            heapq.heappush(heap, (box.load, box_id))
+            continue
+        room, cap = state.room_for(campaign, box)
+        if room <= 0:
+            state.full[campaign.id][box_id] = cap  # out of this campaign's heap for the day
+            continue
+        if state.window_left(box, span) <= 0:
+            skipped.append((load, box_id))
+            if len(skipped) >= 16:
+                break
+            continue
+        chosen = box
+        break
+    for entry in skipped:
+        heapq.heappush(heap, entry)
+    if chosen is not None:
+        heapq.heappush(heap, (chosen.load + 1, chosen.id))
+        return chosen
+    if skipped:
+        campaign.hold(CapKind.WINDOW, "mailbox_window")
+    else:
+        caps = Counter(state.full[campaign.id].values())
+        campaign.hold(min(caps, key=lambda c: (-caps[c], _ORDER.index(c))), "group_full")
+        campaign.group_full += 1
+    return None
+
+
+_ORDER: Final = list(CapKind)
+
+
+def _take(
+    state: _Placing,
+    campaign: _Campaign,
+    box: _Box,
+    *,
+    item: _Due,
+    step: _Step,
+    span: tuple[Interval, ...],
+    follow_up: bool,
+) -> None:
+    variant = item.variant
+    if variant is None:
+        variant = _draw(step.weights, state.rng)
+        state.variants[item.id] = variant
+    state.rows.append(
+        _Row(
+            workspace_id=campaign.workspace_id,
+            campaign_id=campaign.id,
+            enrollment_id=item.id,
+            lead_id=item.lead_id,
+            mailbox_id=box.id,
+            step_position=step.position,
+            variant=variant,
+            intervals=span,
+            in_reply_to=item.thread_message_id if follow_up else "",
+            follow_up=follow_up,
+        )
+    )
+    box.room -= 1
+    box.load += 1
+    box.added += 1
+    campaign.used_by_box[box.id] += 1
+    campaign.planned += 1
+    state.fits[(box.id, span)] -= 1
+
+
+def _draw(weights: Sequence[int], rng: random.Random) -> int:
+    """A variant index drawn by weight (0 when the step has one variant or no weights)."""
+    if len(weights) <= 1 or sum(weights) <= 0:
+        return 0
+    return rng.choices(range(len(weights)), weights=weights)[0]
+
+
+# ------------------------------------------------------------------------------------------------- rows
+
+_CHAIN = """
+SELECT enrollment_id, message_id FROM outbound_message
+WHERE enrollment_id = ANY($1::bigint[]) AND status = 'sent'
+ORDER BY enrollment_id, step_position
+"""
+
+
+async def _thread(conn: Any, rows: Sequence[_Row]) -> None:
+    """Follow-ups reply in the thread of the first step: `In-Reply-To` is the enrollment's thread Message-ID,
+    `References` the Message-IDs it sent so far, oldest first."""
+    follow = [r for r in rows if r.follow_up]
+    if not follow:
+        return
+    chains: dict[int, list[str]] = defaultdict(list)
+    for enrollment_id, message_id in (await conn.execute_query(_CHAIN, [[r.enrollment_id for r in follow]]))[1]:
+        chains[int(enrollment_id)].append(str(message_id))
+    for row in follow:
+        chain = chains.get(row.enrollment_id, [])
+        if not row.in_reply_to and chain:
+            row.in_reply_to = chain[0]
+        if row.in_reply_to and row.in_reply_to not in chain:
+            chain = [row.in_reply_to, *chain]
+        row.references = " ".join(chain)
+
+
+def _times(rows: Sequence[_Row], *, opts: CampaignPlanOptions, rng: random.Random) -> None:
+    """Message-IDs, and moments: the new sends of a mailbox in one span spread through it with random gaps."""
+    groups: dict[tuple[int, tuple[Interval, ...]], list[_Row]] = defaultdict(list)
+    for row in rows:
+        groups[(row.mailbox_id, row.intervals)].append(row)
+    ids = iter(secrets.token_hex(16 * len(rows)))
+    for (_, span), members in groups.items():
+        total = schedule.seconds(list(span))
+        anchor = span[0][0]
+        offsets = spread(len(members), anchor, anchor + dt.timedelta(seconds=total), min_gap_s=opts.min_gap_s, rng=rng)
+        for row, moment in zip(members, offsets, strict=True):
+            row.scheduled_at = _at_offset(span, (moment - anchor).total_seconds())
+    for row in rows:
+        row.message_id = "".join(itertools.islice(ids, 32))
+
+
+def _at_offset(span: Sequence[Interval], offset_s: float) -> dt.datetime:
+    """The moment `offset_s` seconds into the concatenated intervals of `span`."""
+    for start, end in span:
+        length = (end - start).total_seconds()
+        if offset_s < length:
+            return start + dt.timedelta(seconds=offset_s)
+        offset_s -= length
+    return span[-1][1] - dt.timedelta(seconds=1)
+
+
+_INSERT = """
+INSERT INTO outbound_message (kind, workspace_id, mailbox_id, lead_id, enrollment_id, campaign_id, step_position,
+    variant, message_id, subject, body, html, status, scheduled_at, attempts, smtp_reply, in_reply_to, "references",
+    created_at)
+SELECT 'campaign', ws, mb, lead, enr, cmp, pos, var, '<' || hex || '@' || host || '>', '', '', '', 'planned', at, 0,
+    '', irt, refs, $12
+FROM unnest($1::int[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::int[], $8::text[],
+    $9::text[], $10::timestamptz[], $11::text[], $13::text[]) AS t(ws, mb, lead, enr, cmp, pos, var, hex, host, at,
+    irt, refs)
+ON CONFLICT DO NOTHING
+"""
+
+
+async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], now: dt.datetime) -> int:
+    """All new rows in one statement; a lead-step that already has a row is skipped (the unique constraint)."""
+    if not rows:
+        return 0
+    async with conn.acquire_connection() as raw:  # the raw status names the rows inserted ("INSERT 0 n")
+        status = await raw.execute(
+            _INSERT,
+            [r.workspace_id for r in rows],
+            [r.mailbox_id for r in rows],
+            [r.lead_id for r in rows],
+            [r.enrollment_id for r in rows],
+            [r.campaign_id for r in rows],
+            [r.step_position for r in rows],
+            [r.variant for r in rows],
+            [r.message_id for r in rows],
+            [boxes[r.mailbox_id].domain_name for r in rows],
+            [r.scheduled_at for r in rows],
+            [r.in_reply_to for r in rows],
+            now,
+            [r.references for r in rows],
+        )
+    return int(str(status).rsplit(" ", 1)[-1])
+
+
+async def _store_variants(conn: Any, variants: Mapping[int, int]) -> None:
+    if variants:
+        await conn.execute_query(
+            "UPDATE enrollment e SET variant = v.variant FROM unnest($1::bigint[], $2::int[]) AS v(id, variant) "
+            "WHERE e.id = v.id AND e.variant IS NULL",
+            [list(variants), list(variants.values())],
+        )
+
+
+async def _stop(conn: Any, enrollment_ids: Sequence[int]) -> None:
+    if enrollment_ids:
+        await conn.execute_query(
+            "UPDATE enrollment SET state = $2, stopped_reason = $3, next_due_at = NULL "
+            "WHERE id = ANY($1::bigint[]) AND state = $4",
+            [list(enrollment_ids), EnrollmentState.STOPPED.value, SUPPRESSED, EnrollmentState.ACTIVE.value],
+        )
+
+
+# ------------------------------------------------------------------------------------------------- deferrals
+
+_BOX_EXISTING = """
+SELECT mailbox_id, cap, wanted, allowed, detail::text, day FROM cap_deferral
+WHERE mailbox_id = ANY($1::int[]) AND day = ANY($2::date[]) AND source = 'campaign'
+"""
+
+_BOX_DELETE = """
+DELETE FROM cap_deferral d USING unnest($1::int[], $2::date[], $3::text[]) AS b(id, day, cap)
+WHERE d.mailbox_id = b.id AND d.day = b.day AND d.cap = b.cap AND d.source = 'campaign'
+"""
+
+_BOX_UPSERT = """
+INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, source, wanted, allowed, detail, updated_at)
+SELECT ws, mb, day, cap, 'campaign', wanted, allowed, detail::jsonb, $8
+FROM unnest($1::int[], $2::int[], $3::date[], $4::text[], $5::int[], $6::int[], $7::text[])
+    AS t(ws, mb, day, cap, wanted, allowed, detail)
+ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
+    wanted = excluded.wanted, allowed = excluded.allowed, detail = excluded.detail, updated_at = excluded.updated_at
+"""
+
+_CAMPAIGN_EXISTING = """
+SELECT campaign_id, cap, wanted, allowed, detail::text, day FROM campaign_deferral
+WHERE campaign_id = ANY($1::int[]) AND day = ANY($2::date[])
+"""
+
+_CAMPAIGN_DELETE = """
+DELETE FROM campaign_deferral d USING unnest($1::int[], $2::date[], $3::text[]) AS b(id, day, cap)
+WHERE d.campaign_id = b.id AND d.day = b.day AND d.cap = b.cap
+"""
+
+_CAMPAIGN_UPSERT = """
+INSERT INTO campaign_deferral (workspace_id, campaign_id, day, cap, wanted, allowed, detail, updated_at)
+SELECT ws, cmp, day, cap, wanted, allowed, detail::jsonb, $8
+FROM unnest($1::int[], $2::int[], $3::date[], $4::text[], $5::int[], $6::int[], $7::text[])
+    AS t(ws, cmp, day, cap, wanted, allowed, detail)
+ON CONFLICT (campaign_id, day, cap) DO UPDATE SET
+    wanted = excluded.wanted, allowed = excluded.allowed, detail = excluded.detail, updated_at = excluded.updated_at
+"""
+
+_Want = tuple[int, int, dt.date, str, int, int, dict[str, Any]]  # workspace, owner, day, cap, wanted, allowed, detail
+
+
+async def _record(
+    conn: Any,
+    campaigns: Mapping[int, _Campaign],
+    boxes: Mapping[int, _Box],
+    now: dt.datetime,
+    *,
+    owners: Mapping[int, tuple[int, int]],
+    spaces: Mapping[int, Space],
+) -> int:
+    """Make today's deferrals of this planner what this run found, for the mailboxes of the groups and for the
+    running campaigns: rows that no longer apply are removed, new and changed ones written. Returns how many
+    it wrote.
+
+    A mailbox's row (`CapDeferral`, source `campaign`): the campaign sends that wanted it and found it full or
+    blocked, by the cap that held them (`wanted` = its campaign mail today + those, `allowed` = its campaign
+    mail today; `detail.campaigns` names the campaigns). A campaign's row (`CampaignDeferral`): per cap, how many
+    of its due sends it held (`detail.held`, with `detail.reasons`: `daily_cap`, `weekday`, `closed`,
+    `no_ready_mailbox`, `group_full`, `sticky_full`, `sticky_<status>`, `sticky_not_in_group`,
+    `mailbox_window`) and `detail.more` when more were due than the run read; `wanted` = its sends today + all
+    it held, `allowed` = its sends today."""
+    box_rows: list[_Want] = []
+    for box in boxes.values():
+        by_cap: dict[CapKind, list[int]] = defaultdict(list)
+        for campaign_id, count in box.held.items():
+            by_cap[box.held_cap[campaign_id]].extend([campaign_id] * count)
+        allowed = box.campaign_used + box.added
+        for cap, held in by_cap.items():
+            detail: dict[str, Any] = {"kind": "campaign", "campaigns": sorted(set(held))}
+            if cap is CapKind.STATUS:
+                detail["reason"] = box.reason
+            box_rows.append((box.workspace_id, box.id, box.day, cap.value, allowed + len(held), allowed, detail))
+    campaign_rows: list[_Want] = []
+    for campaign in campaigns.values():
+        total = sum(campaign.held.values())
+        allowed = campaign.used + campaign.planned
+        for cap, count in campaign.held.items():
+            detail = {"held": count, "reasons": dict(campaign.reasons[cap]), "more": campaign.more}
+            campaign_rows.append(
+                (campaign.workspace_id, campaign.id, campaign.day, cap.value, allowed + total, allowed, detail)
+            )
+    written = await _sync(
+        conn,
+        box_rows,
+        owners={box_id: spaces[ws_id].day for box_id, (ws_id, _) in owners.items()},  # every mailbox: one that
+        # left every group keeps no row
+        queries=(_BOX_EXISTING, _BOX_DELETE, _BOX_UPSERT),
+        now=now,
+    )
+    written += await _sync(
+        conn,
+        campaign_rows,
+        owners={c.id: c.day for c in campaigns.values()},
+        queries=(_CAMPAIGN_EXISTING, _CAMPAIGN_DELETE, _CAMPAIGN_UPSERT),
+        now=now,
+    )
+    await conn.execute_query(  # campaigns no longer running: today's "why" no longer applies (their status says it)
+        "DELETE FROM campaign_deferral d USING campaign c WHERE d.campaign_id = c.id AND c.status <> 'running' "
+        "AND c.workspace_id = ANY($1::int[]) AND d.day >= $2",
+        [sorted(spaces), min(s.day for s in spaces.values())],
+    )
+    return written
+
+
+async def _sync(
+    conn: Any,
+    wanted: Sequence[_Want],
+    *,
+    owners: Mapping[int, dt.date],
+    queries: tuple[str, str, str],
+    now: dt.datetime,
+) -> int:
+    """Make the rows of `owners` (mailboxes or campaigns) on their day exactly `wanted`; unchanged rows are left
+    alone. Returns how many rows it wrote."""
+    if not owners:
+        return 0
+    existing_q, delete_q, upsert_q = queries
+    want = {(w[1], w[3]): w for w in wanted}
+    found = {
+        (int(r[0]), str(r[1])): (int(r[2]), int(r[3]), json.loads(r[4]))
+        for r in (await conn.execute_query(existing_q, [sorted(owners), sorted(set(owners.values()))]))[1]
+        if owners.get(int(r[0])) == r[5]
+    }
+    stale = [key for key in found if key not in want]
+    if stale:
+        days = [owners[i] for i, _ in stale]
+        await conn.execute_query(delete_q, [[i for i, _ in stale], days, [c for _, c in stale]])
+    items = [w for key, w in want.items() if found.get(key) != (w[4], w[5], w[6])]
+    if items:
+        await conn.execute_query(
+            upsert_q,
+            [
+                [w[0] for w in items],
+                [w[1] for w in items],
+                [w[2] for w in items],
+                [w[3] for w in items],
+                [w[4] for w in items],
+                [w[5] for w in items],
+                [json.dumps(w[6]) for w in items],
+                now,
+            ],
+        )
+    return len(items)

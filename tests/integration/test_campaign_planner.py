@@ -1,0 +1,517 @@
+"""The campaign planner on real PostgreSQL: due enrollments become planned rows over the mailbox group inside every
+cap and window, follow-ups stick to their mailbox and thread, every cut is recorded, two planners never overbook."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime as dt
+import itertools
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+from redis.asyncio import Redis
+
+from engine.access import Actor
+from engine.campaigns import schedule
+from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
+from engine.clock import FrozenClock
+from engine.sending.why import why
+from jobs.worker import WorkerSettings, create_worker
+from models import (
+    AuditLog,
+    Campaign,
+    CampaignDeferral,
+    CapDeferral,
+    Domain,
+    Enrollment,
+    Lead,
+    Mailbox,
+    OutboundMessage,
+    Step,
+    Suppression,
+    Workspace,
+)
+from models.enums import (
+    CampaignStatus,
+    CapKind,
+    DomainStatus,
+    EnrollmentState,
+    MailboxStatus,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    SuppressionReason,
+    TlsMode,
+)
+from tests.conftest import REDIS_URL
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+NOW = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)  # Monday 09:00 in Moscow
+LONG_AGO = dt.date(2026, 6, 1)  # warmup started months ago: graduated, campaign share fully unlocked (80 %)
+
+
+def opts(seed: int = 1) -> CampaignPlanOptions:
+    return CampaignPlanOptions(seed=seed)
+
+
+async def workspace(slug: str = "acme", settings: dict | None = None) -> Workspace:
+    return await Workspace.create(slug=slug, name=slug.upper(), settings=settings or {}, timezone="Europe/Moscow")
+
+
+async def mailboxes(
+    ws: Workspace,
+    domains: int = 3,
+    per_domain: int = 2,
+    *,
+    domain_cap: int = 120,
+    daily_cap: int = 40,
+    status: MailboxStatus = MailboxStatus.ACTIVE,
+    domain_status: DomainStatus = DomainStatus.ACTIVE,
+    prefix: str = "d",
+) -> list[Mailbox]:
+    boxes = []
+    for d in range(domains):
+        domain = await Domain.create(
+            workspace=ws, name=f"{prefix}{d}.{ws.slug}.test", status=domain_status, daily_cap=domain_cap
+        )
+        for i in range(per_domain):
+            boxes.append(
+                await Mailbox.create(
+                    workspace=ws,
+                    domain=domain,
+                    address=f"user{i}@{domain.name}",
+                    provider=MailProvider.YANDEX360,
+                    smtp_host="127.0.0.1",
+                    smtp_port=2525,
+                    smtp_tls=TlsMode.PLAIN,
+                    imap_host="127.0.0.1",
+                    imap_port=1143,
+                    imap_tls=TlsMode.PLAIN,
+                    username=f"user{i}@{domain.name}",
+                    secret_enc=b"x",
+                    status=status,
+                    warmup_started_on=LONG_AGO,
+                    daily_cap=daily_cap,
+                )
+            )
+    return boxes
+
+
+async def campaign(
+    ws: Workspace,
+    boxes: list[Mailbox],
+    *,
+    name: str = "autumn",
+    steps: int = 3,
+    business_days: bool = False,
+    weights: tuple[int, ...] = (70, 30),
+    **fields: object,
+) -> Campaign:
+    made = await Campaign.create(workspace=ws, name=name, status=CampaignStatus.RUNNING, **fields)
+    for position in range(1, steps + 1):
+        await Step.create(
+            campaign=made,
+            position=position,
+            delay_days=0 if position == 1 else 2,
+            business_days=business_days,
+            variants=[{"subject": f"S{position}{v}", "body": "B", "weight": w} for v, w in enumerate(weights)],
+        )
+    if boxes:
+        await made.mailboxes.add(*boxes)
+    return made
+
+
+async def leads(ws: Workspace, made: Campaign, count: int, *, zone: str = "", start: int = 0) -> list[Enrollment]:
+    created = await Lead.bulk_create(
+        [
+            Lead(workspace=ws, email=f"lead{start + i}@client{(start + i) % 7}.example", timezone=zone)
+            for i in range(count)
+        ]
+    )
+    del created
+    found = await Lead.filter(
+        workspace=ws, email__in=[f"lead{start + i}@client{(start + i) % 7}.example" for i in range(count)]
+    )
+    await Enrollment.bulk_create(
+        [Enrollment(campaign=made, lead=lead, next_due_at=NOW - dt.timedelta(hours=1)) for lead in found]
+    )
+    return await Enrollment.filter(campaign=made, lead_id__in=[lead.id for lead in found]).order_by("id")
+
+
+def window_of(made: Campaign) -> schedule.Window:
+    return schedule.Window(made.window_start, made.window_end, made.weekdays)
+
+
+async def rows() -> list[dict]:
+    return await OutboundMessage.all().order_by("id").values()
+
+
+async def test_first_steps_spread_evenly_over_the_group_inside_the_window_and_twice_plans_nothing() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws)
+    made = await campaign(ws, boxes)
+    enrolled = await leads(ws, made, 60)
+    report = await plan_campaigns(FrozenClock(NOW), opts())
+    found = await rows()
+    assert report.planned == len(found) == 60 and report.waiting == 0
+    assert Counter(r["mailbox_id"] for r in found) == {b.id: 10 for b in boxes}  # the least-loaded first: even
+    domain_of = {b.id: b.address.partition("@")[2] for b in boxes}
+    for row in found:
+        assert row["kind"] == MessageKind.CAMPAIGN and row["status"] == MessageStatus.PLANNED
+        assert row["campaign_id"] == made.id and row["step_position"] == 1 and row["subject"] == ""
+        assert row["message_id"].startswith("<") and row["message_id"].endswith(f"@{domain_of[row['mailbox_id']]}>")
+        assert row["in_reply_to"] == "" and row["references"] == ""
+        assert row["scheduled_at"] > NOW and schedule.inside(window_of(made), MOSCOW, row["scheduled_at"])
+    for box in boxes:  # random gaps, never closer than the minimum
+        times = sorted(r["scheduled_at"] for r in found if r["mailbox_id"] == box.id)
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+        assert min(gaps) >= 240 and len({round(g) for g in gaps}) > 1
+    stored = {e["id"]: e["variant"] for e in await Enrollment.all().values("id", "variant")}
+    assert {r["enrollment_id"]: r["variant"] for r in found} == stored  # the drawn variant is kept for the lead
+    assert set(stored.values()) == {0, 1} and Counter(stored.values())[0] > Counter(stored.values())[1]
+    assert {r["lead_id"] for r in found} == {e.lead_id for e in enrolled}
+    again = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2))
+    assert again.planned == 0 and await OutboundMessage.all().count() == 60
+    assert await CampaignDeferral.all().count() == 0 and await CapDeferral.all().count() == 0
+
+
+async def test_the_campaign_daily_cap_and_per_mailbox_cap_hold_and_are_recorded() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws)
+    small = await campaign(ws, boxes, name="small", daily_cap=20)
+    narrow = await campaign(ws, boxes[:2], name="narrow", per_mailbox_cap=5)
+    await leads(ws, small, 50)
+    await leads(ws, narrow, 50, start=100)
+    report = await plan_campaigns(FrozenClock(NOW), opts())
+    per = Counter((r["campaign_id"], r["mailbox_id"]) for r in await rows())
+    assert sum(n for (c, _), n in per.items() if c == small.id) == 20
+    assert {b: n for (c, b), n in per.items() if c == narrow.id} == {boxes[0].id: 5, boxes[1].id: 5}
+    assert report.planned == 30
+    deferrals = {
+        (d["campaign_id"], d["cap"]): d
+        for d in await CampaignDeferral.all().values("campaign_id", "cap", "wanted", "allowed", "detail")
+    }
+    cap = deferrals[(small.id, CapKind.CAMPAIGN)]
+    assert (
+        cap["allowed"] == 20 and cap["wanted"] > 20 and cap["detail"]["reasons"] == {"daily_cap": cap["detail"]["held"]}
+    )
+    group = deferrals[(narrow.id, CapKind.CAMPAIGN)]
+    assert group["allowed"] == 10 and group["detail"]["reasons"] == {"group_full": group["detail"]["held"]}
+    by_box = {d["mailbox_id"]: d for d in await CapDeferral.filter(source="campaign").values()}
+    assert set(by_box) == {boxes[0].id, boxes[1].id}
+    assert all(d["cap"] == CapKind.CAMPAIGN and narrow.id in d["detail"]["campaigns"] for d in by_box.values())
+    await Campaign.filter(id=small.id).update(daily_cap=25)  # a raised cap: the rest is planned, the row goes
+    second = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2))
+    assert second.planned == 5
+    assert not await CampaignDeferral.filter(campaign_id=small.id, cap=CapKind.CAMPAIGN, allowed=20).exists()
+
+
+async def test_the_domain_cap_is_shared_with_warmup_already_planned() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=6, domain_cap=150)
+    made = await campaign(ws, boxes, per_mailbox_cap=50, daily_cap=1000)
+    await leads(ws, made, 300)
+    for n in range(50):  # warmup of today, already planned by the warmup planner
+        await OutboundMessage.create(
+            kind=MessageKind.WARMUP,
+            workspace=ws,
+            mailbox=boxes[n % 6],
+            peer=boxes[(n + 1) % 6],
+            message_id=f"<w{n}@x>",
+            scheduled_at=NOW + dt.timedelta(minutes=n + 5),
+        )
+    report = await plan_campaigns(FrozenClock(NOW), opts())
+    assert report.planned == 100  # 150 for the domain, 50 taken by warmup
+    per_box = Counter(r["mailbox_id"] for r in await rows())
+    assert sum(per_box.values()) == 150
+    planned = Counter(r["mailbox_id"] for r in await OutboundMessage.filter(kind=MessageKind.CAMPAIGN).values())
+    assert max(planned.values()) - min(planned.values()) <= 1
+    caps = set(await CapDeferral.filter(source="campaign").values_list("cap", flat=True))
+    assert caps == {CapKind.DOMAIN}
+    assert await CampaignDeferral.filter(campaign_id=made.id, cap=CapKind.DOMAIN).exists()
+
+
+async def test_the_mailbox_cap_the_campaign_share_after_graduation_and_the_workspace_cap() -> None:
+    ws = await workspace(settings={"daily_cap": 25})
+    boxes = await mailboxes(ws, domains=2, per_domain=2, daily_cap=20)
+    made = await campaign(ws, boxes, per_mailbox_cap=50, daily_cap=1000)
+    await leads(ws, made, 200)
+    fresh = boxes[0]  # graduated last Monday: week 2 → 50 % of 20 = 10 at most
+    await AuditLog.create(
+        workspace=ws,
+        action="mailbox.transition",
+        subject=f"mailbox:{fresh.id}",
+        data={"from": "warming", "to": "active", "reason": "graduated"},
+        created_at=NOW - dt.timedelta(days=7),
+    )
+    await plan_campaigns(FrozenClock(NOW), opts())
+    per_box = Counter(r["mailbox_id"] for r in await rows())
+    assert sum(per_box.values()) == 25  # the workspace's daily cap over every mailbox
+    await Workspace.filter(id=ws.id).update(settings={})
+    await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2))
+    per_box = Counter(r["mailbox_id"] for r in await rows())
+    assert per_box[fresh.id] == 10  # campaign share in its second week after graduation
+    assert all(per_box[b.id] == 16 for b in boxes[1:])  # 80 % of 20: the maintenance warmup keeps the rest
+    caps = {d["mailbox_id"]: d["cap"] for d in await CapDeferral.filter(source="campaign").values()}
+    assert set(caps.values()) == {CapKind.CAMPAIGN}
+
+
+async def test_the_mailbox_own_cap_counts_warmup_and_the_health_factor_cuts() -> None:
+    ws = await workspace()
+    busy, sick, fine = await mailboxes(ws, domains=1, per_domain=3, daily_cap=20)
+    made = await campaign(ws, [busy, sick, fine], per_mailbox_cap=50, daily_cap=1000)
+    await leads(ws, made, 100)
+    for n in range(10):  # warmup already has 10 of the busy mailbox's 20 today
+        await OutboundMessage.create(
+            kind=MessageKind.WARMUP,
+            workspace=ws,
+            mailbox=busy,
+            peer=fine,
+            message_id=f"<w{n}@x>",
+            scheduled_at=NOW + dt.timedelta(minutes=n + 5),
+        )
+    await plan_campaigns(FrozenClock(NOW), CampaignPlanOptions(seed=1, health={sick.id: 0.25}))
+    per_box = Counter(r["mailbox_id"] for r in await OutboundMessage.filter(kind=MessageKind.CAMPAIGN).values())
+    assert per_box == {busy.id: 10, sick.id: 5, fine.id: 16}  # own cap 20 - 10; 25 % of 20; 80 % share of 20
+    caps = {d["mailbox_id"]: d["cap"] for d in await CapDeferral.filter(source="campaign").values()}
+    assert caps == {busy.id: CapKind.MAILBOX, sick.id: CapKind.HEALTH, fine.id: CapKind.CAMPAIGN}
+    manager = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id)
+    (answer,) = await why(manager, busy.address, FrozenClock(NOW))  # /why reads the campaign planner's cuts
+    assert (answer.cap, answer.allowed, answer.detail["campaigns"]) == (CapKind.MAILBOX, 10, [made.id])
+
+
+async def test_only_graduated_ready_mailboxes_send_and_a_group_with_none_is_recorded() -> None:
+    ws = await workspace()
+    ready = await mailboxes(ws, domains=1, per_domain=1, prefix="ok")
+    warming = await mailboxes(ws, domains=1, per_domain=1, status=MailboxStatus.WARMING, prefix="warm")
+    paused = await mailboxes(ws, domains=1, per_domain=1, status=MailboxStatus.PAUSED, prefix="pause")
+    cooling = await mailboxes(ws, domains=1, per_domain=1, domain_status=DomainStatus.COOLING, prefix="cool")
+    made = await campaign(ws, [*ready, *warming, *paused])
+    await made.domains.add(await Domain.get(id=cooling[0].domain_id))  # the group by domain
+    await leads(ws, made, 20)
+    nobody = await campaign(ws, [*warming, *paused], name="nobody")
+    await leads(ws, nobody, 5, start=50)
+    await plan_campaigns(FrozenClock(NOW), opts())
+    assert {r["mailbox_id"] for r in await rows()} == {ready[0].id}
+    none = await CampaignDeferral.get(campaign_id=nobody.id)
+    assert (none.cap, none.detail["reasons"]) == (CapKind.STATUS, {"no_ready_mailbox": 5})
+
+
+async def test_nothing_outside_the_window_weekdays_and_late_in_the_day() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes)
+    await leads(ws, made, 40)
+    saturday = dt.datetime(2026, 11, 7, 8, 0, tzinfo=dt.UTC)
+    assert (await plan_campaigns(FrozenClock(saturday), opts())).planned == 0
+    held = await CampaignDeferral.get(campaign_id=made.id)
+    assert (held.cap, held.detail["reasons"], held.day) == (CapKind.WINDOW, {"weekday": 40}, saturday.date())
+    late = dt.datetime(2026, 11, 2, 14, 50, tzinfo=dt.UTC)  # 17:50 in Moscow: 10 minutes of window left
+    await plan_campaigns(FrozenClock(late), opts(2))
+    found = await rows()
+    assert Counter(r["mailbox_id"] for r in found) == {b.id: 2 for b in boxes}  # (10 min - 1 min lead) / 4 min
+    assert all(schedule.inside(window_of(made), MOSCOW, r["scheduled_at"]) for r in found)
+    assert await CampaignDeferral.filter(campaign_id=made.id, cap=CapKind.WINDOW, day=late.date()).exists()
+    evening = dt.datetime(2026, 11, 2, 16, 0, tzinfo=dt.UTC)  # 19:00: the window is over
+    assert (await plan_campaigns(FrozenClock(evening), opts(3))).planned == 0
+    held = await CampaignDeferral.get(campaign_id=made.id, day=evening.date())
+    assert held.detail["reasons"] == {"closed": 36}
+
+
+async def test_with_the_lead_time_zone_each_send_falls_in_the_leads_own_window() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=2, per_domain=2)
+    made = await campaign(ws, boxes, lead_timezone=True, timezone="Europe/Moscow")
+    await leads(ws, made, 10, zone="Asia/Vladivostok")
+    await leads(ws, made, 10, zone="America/New_York", start=100)
+    await leads(ws, made, 10, zone="Not/AZone", start=200)  # invalid: the campaign's zone
+    clock = FrozenClock(dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC))  # 20:00 Vladivostok, 13:00 Moscow, 05:00 NY
+    await plan_campaigns(clock, opts())
+    zone_of = {lead.id: lead.timezone for lead in await Lead.all()}
+    found = await rows()
+    by_zone = Counter(zone_of[r["lead_id"]] for r in found)
+    assert by_zone == {"America/New_York": 10, "Not/AZone": 10}  # Vladivostok's window is over today
+    day_end = dt.datetime(2026, 11, 3, 0, 0, tzinfo=MOSCOW)
+    for row in found:
+        zone = schedule.zone_named(zone_of[row["lead_id"]]) or MOSCOW
+        assert schedule.inside(window_of(made), zone, row["scheduled_at"])
+        assert row["scheduled_at"] < day_end  # inside the workspace's day: its caps count it today
+    held = await CampaignDeferral.get(campaign_id=made.id)
+    assert (held.cap, held.detail["reasons"]) == (CapKind.WINDOW, {"closed": 10})
+    clock.set(dt.datetime(2026, 11, 2, 21, 30, tzinfo=dt.UTC))  # Tuesday: 07:30 in Vladivostok
+    await plan_campaigns(clock, opts(2))
+    late = [r for r in await rows() if zone_of[r["lead_id"]] == "Asia/Vladivostok"]
+    assert len(late) == 10
+    assert all(schedule.inside(window_of(made), ZoneInfo("Asia/Vladivostok"), r["scheduled_at"]) for r in late)
+
+
+async def test_follow_ups_stick_to_their_mailbox_in_the_thread_and_wait_when_it_is_full() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes, per_mailbox_cap=3)
+    enrolled = await leads(ws, made, 5)
+    sticky = boxes[1]
+    for n, enrollment in enumerate(enrolled):  # step 1 went out last week from the second mailbox
+        first = f"<first{n}@{sticky.address.partition('@')[2]}>"
+        await OutboundMessage.create(
+            kind=MessageKind.CAMPAIGN,
+            workspace=ws,
+            mailbox=sticky,
+            campaign=made,
+            enrollment=enrollment,
+            lead_id=enrollment.lead_id,
+            step_position=1,
+            variant=1,
+            message_id=first,
+            status=MessageStatus.SENT,
+            scheduled_at=NOW - dt.timedelta(days=7),
+            sent_at=NOW - dt.timedelta(days=7),
+        )
+        await Enrollment.filter(id=enrollment.id).update(
+            current_step=2, mailbox_id=sticky.id, thread_message_id=first, variant=1
+        )
+    report = await plan_campaigns(FrozenClock(NOW), opts())
+    follow = await OutboundMessage.filter(step_position=2).order_by("enrollment_id").values()
+    assert report.planned == 3 and len(follow) == 3  # the per-mailbox cap of 3: two wait
+    for row in follow:
+        assert row["mailbox_id"] == sticky.id and row["variant"] == 1
+        first = await OutboundMessage.get(enrollment_id=row["enrollment_id"], step_position=1)
+        assert row["in_reply_to"] == first.message_id and row["references"] == first.message_id
+    held = await CampaignDeferral.get(campaign_id=made.id)
+    assert (held.cap, held.detail["reasons"]) == (CapKind.CAMPAIGN, {"sticky_full": 2})
+    box = await CapDeferral.get(mailbox_id=sticky.id, source="campaign")
+    assert (box.cap, box.wanted, box.allowed, box.detail["campaigns"]) == (CapKind.CAMPAIGN, 5, 3, [made.id])
+    assert not await OutboundMessage.filter(mailbox_id=boxes[0].id).exists()  # never from another mailbox
+
+
+async def test_business_day_delays_land_after_the_weekend() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=1)
+    made = await campaign(ws, boxes, business_days=True)
+    (enrollment,) = await leads(ws, made, 1)
+    friday = dt.datetime(2026, 10, 30, 8, 0, tzinfo=dt.UTC)  # Friday 11:00 in Moscow
+    due = schedule.due_after(friday, delay_days=2, business_days=True, zone=MOSCOW)
+    assert due == dt.datetime(2026, 11, 3, 8, 0, tzinfo=dt.UTC)  # Tuesday 11:00
+    await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN,
+        workspace=ws,
+        mailbox=boxes[0],
+        campaign=made,
+        enrollment=enrollment,
+        lead_id=enrollment.lead_id,
+        step_position=1,
+        variant=0,
+        message_id="<one@x>",
+        status=MessageStatus.SENT,
+        scheduled_at=friday,
+    )
+    await Enrollment.filter(id=enrollment.id).update(
+        current_step=2, mailbox_id=boxes[0].id, thread_message_id="<one@x>", next_due_at=due
+    )
+    assert (await plan_campaigns(FrozenClock(NOW), opts())).planned == 0  # Monday: not due yet
+    tuesday = dt.datetime(2026, 11, 3, 5, 0, tzinfo=dt.UTC)  # 08:00 Moscow: due at 11:00, planned after it
+    assert (await plan_campaigns(FrozenClock(tuesday), opts(2))).planned == 1
+    row = await OutboundMessage.get(step_position=2)
+    assert row.scheduled_at >= due and schedule.inside(window_of(made), MOSCOW, row.scheduled_at)
+
+
+async def test_two_planners_at_once_never_overbook() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=2, per_domain=3, domain_cap=25)
+    first = await campaign(ws, boxes, name="one", daily_cap=30)
+    second = await campaign(ws, boxes[:3], name="two", per_mailbox_cap=4)
+    await leads(ws, first, 100)
+    await leads(ws, second, 100, start=500)
+    clock = FrozenClock(NOW)
+    reports = await asyncio.gather(*(plan_campaigns(clock, opts(s)) for s in range(3)))
+    found = await rows()
+    assert sum(r.planned for r in reports) == len(found)
+    assert sorted(r.planned for r in reports)[:2] == [0, 0]  # one planned, the others found it done
+    per_domain = Counter(next(b.domain_id for b in boxes if b.id == r["mailbox_id"]) for r in found)
+    assert all(n <= 25 for n in per_domain.values())
+    per = Counter((r["campaign_id"], r["mailbox_id"]) for r in found)
+    assert sum(n for (c, _), n in per.items() if c == first.id) <= 30
+    assert all(n <= 4 for (c, _), n in per.items() if c == second.id)
+    assert len({r["enrollment_id"] for r in found}) == len(found)  # a lead never gets a step twice
+
+
+async def test_a_paused_campaign_plans_nothing_and_suppressed_leads_are_stopped() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes)
+    enrolled = await leads(ws, made, 14)
+    await Campaign.filter(id=made.id).update(status=CampaignStatus.PAUSED)
+    assert (await plan_campaigns(FrozenClock(NOW), opts())).campaigns == 0
+    assert await OutboundMessage.all().count() == 0
+    await Campaign.filter(id=made.id).update(status=CampaignStatus.RUNNING)
+    emails = {e.id: (await Lead.get(id=e.lead_id)).email for e in enrolled}
+    await Suppression.create(workspace=ws, value=emails[enrolled[0].id], reason=SuppressionReason.UNSUBSCRIBE)
+    await Suppression.create(workspace=None, value="client1.example", reason=SuppressionReason.MANUAL)  # a domain
+    report = await plan_campaigns(FrozenClock(NOW), opts(2))
+    gone = {i for i, email in emails.items() if i == enrolled[0].id or email.endswith("@client1.example")}
+    assert report.stopped == len(gone) and report.planned == 14 - len(gone)
+    stopped = await Enrollment.filter(state=EnrollmentState.STOPPED).values_list("id", "stopped_reason")
+    assert {(i, r) for i, r in stopped} == {(i, "suppressed") for i in gone}
+    assert not await OutboundMessage.filter(enrollment_id__in=list(gone)).exists()
+
+
+async def test_the_cron_plans_once_with_two_workers(redis: Redis, database_url: str) -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes)
+    await leads(ws, made, 12)
+    (cron,) = [c for c in WorkerSettings.cron_jobs if c.name == "cron:plan_campaigns"]
+    assert cron.unique and cron.minute == set(range(7, 60, 10))
+    real = dt.datetime.now(dt.UTC)
+    if real.minute % 10 == 6 and real.second >= 50:  # the next run would come due while the workers run
+        await asyncio.sleep(61 - real.second)
+    moment = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    moment -= dt.timedelta(minutes=(moment.minute - 7) % 10)  # the cron's last due minute: its job is due now
+    workers = []
+    for _ in range(2):  # two worker processes: each has its own cron state, both see the minute come
+        ctx = {"database_url": database_url, "db_ready": True, "clock": FrozenClock(NOW)}
+        worker = create_worker(REDIS_URL, ctx=ctx, burst=True)
+        mine = copy.copy(cron)
+        mine.next_run = moment
+        worker.cron_jobs = [mine]
+        workers.append(worker)
+    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    try:
+        for worker in workers:
+            worker._pool = pool
+            await worker.run_cron(dt.datetime.now(dt.UTC), 0.5)
+        assert await pool.zcard("arq:queue") == 1  # the same job id from both: enqueued once
+        await asyncio.gather(*(w.main() for w in workers))
+    finally:
+        for worker in workers:
+            await worker.close()
+        await pool.aclose()
+    assert sum(w.jobs_complete for w in workers) == 1 and sum(w.jobs_failed for w in workers) == 0
+    assert await OutboundMessage.filter(campaign_id=made.id).count() == 12
+
+
+async def test_deferrals_that_no_longer_apply_are_removed() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    narrow = await campaign(ws, boxes[:1], name="narrow", per_mailbox_cap=2)
+    other = await campaign(ws, boxes[1:], name="other")
+    await leads(ws, narrow, 5)
+    await leads(ws, other, 1, start=100)
+    await plan_campaigns(FrozenClock(NOW), opts())
+    assert await CampaignDeferral.filter(campaign_id=narrow.id).count() == 1
+    assert await CapDeferral.filter(mailbox_id=boxes[0].id, source="campaign").count() == 1
+    await narrow.mailboxes.clear()  # the mailbox left the group, then the campaign was paused
+    await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2))
+    assert await CapDeferral.filter(source="campaign").count() == 0
+    assert await CampaignDeferral.get(campaign_id=narrow.id, cap=CapKind.STATUS)  # now: no ready mailbox
+    await Campaign.filter(id=narrow.id).update(status=CampaignStatus.PAUSED)
+    await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=20)), opts(3))
+    assert await CampaignDeferral.all().count() == 0
