@@ -45,6 +45,7 @@ from tortoise.transactions import in_transaction
 
 from engine.alerts import raise_alert
 from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed
+from engine.campaigns.schedule import Window, due_after, inside, open_intervals, zone_named
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
@@ -761,8 +762,8 @@ class Outbox:
         )  # fmt: skip
         if r is None:
             return None
-        campaign_zone = _zone_named(str(r["timezone"])) or ZoneInfo("UTC")
-        window_zone = _zone_named(str(r["lead_zone"] or "")) or campaign_zone
+        campaign_zone = zone_named(str(r["timezone"])) or ZoneInfo("UTC")
+        window_zone = zone_named(str(r["lead_zone"] or "")) or campaign_zone
         state = r["enrollment_state"]
         nxt = r["next_position"]
         return CampaignFacts(
@@ -997,7 +998,9 @@ class Outbox:
                 step = sending.next_step
                 next_position = step.position
                 if step.position is not None:
-                    next_due = add_days(now, step.delay_days, business=step.business_days, zone=step.zone)
+                    next_due = due_after(
+                        now, delay_days=step.delay_days, business_days=step.business_days, zone=step.zone
+                    )
         return (
             row.id, now, code, text, row.workspace_id, account.mailbox_id, event.campaign_id, row.lead_id,
             json.dumps(dict(event.data), ensure_ascii=False),
@@ -1295,24 +1298,6 @@ def _campaign_row(row: Claimed) -> CampaignRow:
     )
 
 
-def add_days(moment: dt.datetime, days: int, *, business: bool, zone: ZoneInfo) -> dt.datetime:
-    """`moment` plus `days` calendar days, or plus `days` working days (Monday–Friday, counted in `zone`: the
-    next working day is one, from a Friday or a weekend alike; 0 days from a weekend is Monday), at the same
-    wall-clock time.
-
-    A private stand-in until `engine.campaigns.schedule` offers the same."""
-    if not business:
-        return moment + dt.timedelta(days=days)
-    local = moment.astimezone(zone)
-    day = local.date()
-    left = days
-    while left > 0 or day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return dt.datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone).astimezone(dt.UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class Recheck:
     """What the claim-time re-check decided for a campaign row: cancel it (`cancel` is the reason), hold it until
@@ -1355,48 +1340,24 @@ def recheck(
     return Recheck()
 
 
+def _window(facts: CampaignFacts) -> Window:
+    return Window(start=facts.window_start, end=facts.window_end, weekdays=facts.weekdays or 0b1111111)
+
+
 def in_window(now: dt.datetime, facts: CampaignFacts) -> bool:
-    """Whether `now` is inside the campaign's send window on one of its weekdays (in the window's zone). A window
-    that ends before it starts runs overnight (its weekday is the day it opened); one that ends when it starts
-    is the whole day."""
-    local = now.astimezone(facts.zone)
-    start, end, t = _hm(facts.window_start), _hm(facts.window_end), dt.time(local.hour, local.minute)
-    if start == end:
-        return _weekday_ok(facts, local.date())
-    if start < end:
-        return _weekday_ok(facts, local.date()) and start <= t < end
-    if t >= start:
-        return _weekday_ok(facts, local.date())
-    return t < end and _weekday_ok(facts, local.date() - dt.timedelta(days=1))
+    """Whether `now` is inside the campaign's send window on one of its weekdays (`engine.campaigns.schedule`)."""
+    return inside(_window(facts), facts.zone, now)
 
 
 def next_opening(now: dt.datetime, facts: CampaignFacts, rng: random.Random, *, later_day: bool = False) -> dt.datetime:
     """When a held row is due again: the next opening of the campaign's window on one of its weekdays (after
     today when `later_day`: a campaign cap is for the whole day), plus up to `OPENING_SPREAD` so the held rows do
     not all go at once."""
-    local = now.astimezone(facts.zone)
-    day = local.date() + dt.timedelta(days=1 if later_day else 0)
-    for _ in range(8):
-        opening = dt.datetime.combine(day, _hm(facts.window_start), tzinfo=facts.zone)
-        if opening > now and _weekday_ok(facts, day):
-            return opening.astimezone(dt.UTC) + rng.uniform(0, 1) * OPENING_SPREAD
-        day += dt.timedelta(days=1)
+    lo = now
+    if later_day:
+        local = now.astimezone(facts.zone)
+        lo = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), tzinfo=facts.zone)
+    for start, _ in open_intervals(_window(facts), facts.zone, lo, lo + dt.timedelta(days=8)):
+        if start > now or not later_day:
+            return max(start, now) + rng.uniform(0, 1) * OPENING_SPREAD
     return now + dt.timedelta(days=1)  # no weekday at all: check again tomorrow
-
-
-def _hm(value: dt.time) -> dt.time:
-    return dt.time(value.hour, value.minute)
-
-
-def _weekday_ok(facts: CampaignFacts, day: dt.date) -> bool:
-    mask = facts.weekdays if 0 < facts.weekdays < 128 else 0b1111111
-    return bool(mask >> day.weekday() & 1)
-
-
-def _zone_named(name: str) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None

@@ -1,15 +1,7 @@
-"""Shared pieces of the campaign sending tests: a small composer, a campaign over a mailbox group, and a stand-in
-for the campaign planner.
-
-STAND-INS (for the lead to switch at merge):
-- `TestComposer` stands in for `engine.campaigns.compose.Composer` (the `content` engineer's): it renders a fixed
-  subject and text per step, with a footer and an unsubscribe line, and an unsubscribe URL per row.
-- `plan_due` stands in for `engine.campaigns.planner.plan_campaigns` (the `alloc` engineer's): it turns due active
-  enrollments into `planned` rows with Message-ID, sticky mailbox and thread, spread round-robin over the group,
-  with NO cap of its own — every cap is left to the claim-time re-check, which the tests therefore exercise hard.
-- `unsubscribe` calls `engine.tracking.unsubscribe` when it exists; until then it stands in: it suppresses the
-  address in the workspace and stops the lead's enrollments, but leaves its planned and queued rows alone, for
-  the claim-time re-check to cancel.
+"""Shared pieces of the campaign sending tests: a small composer (the outbox tests look at what the outbox does
+with a rendering, not at the rendering: `engine.campaigns.compose` has its own tests), a campaign over a mailbox
+group, and `plan_due`, which makes every due step a row at once (no caps, no spreading: the outbox tests and the
+crash test need rows due now, and every cap is then the claim-time re-check's to enforce).
 """
 
 from __future__ import annotations
@@ -93,7 +85,7 @@ async def enroll(c: Campaign, emails: Sequence[str], due: dt.datetime) -> list[E
 
 
 async def plan_due(clock: Clock, c: Campaign, group: Sequence[Mailbox], *, at: dt.datetime | None = None) -> int:
-    """STAND-IN for `plan_campaigns`: a `planned` row for each due active enrollment of `c` that has none for its
+    """A `planned` row for each due active enrollment of `c` that has none for its
     current step; step 1 round-robin over `group`, follow-ups from the enrollment's mailbox in its thread."""
     now = clock.now()
     due = await Enrollment.filter(campaign_id=c.id, state=EnrollmentState.ACTIVE, next_due_at__lte=now).order_by("id")

@@ -8,10 +8,9 @@ comes from Dovecot — the leads' INBOX and the senders' Sent folders that Postf
 our own counters. Days are told apart by reading the mailboxes after each simulated day (Dovecot stamps arrivals
 with the machine's time).
 
-STAND-IN: the rows are planned by `tests.integration.campaign_kit.plan_due`, not yet by
-`engine.campaigns.planner.plan_campaigns` (the `alloc` engineer's, not merged yet); the stand-in applies no cap of
-its own, so every cap below is enforced by the outbox's claim-time re-check. The lead switches `plan()` below to
-the real planner at merge; the assertions stay.
+The days run through the real campaign planner (`plan_campaigns`) and the real composer (templates, footer,
+signed unsubscribe links); the crash test plans its rows directly (every row due at once) to have a burst to
+interrupt.
 """
 
 from __future__ import annotations
@@ -38,18 +37,21 @@ from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
 from engine.access import SYSTEM
+from engine.campaigns.compose import Composer
+from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.inbox import SyncOptions, SyncStatus, sweep
 from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
+from engine.tracking import TrackingLinks
 from models import Campaign, Domain, Enrollment, Lead, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import EnrollmentState, MailboxStatus, MailProvider, MessageStatus, SuppressionReason, TlsMode
 from tests.conftest import REDIS_URL
 from tests.harness.mailserver import MailServer
 from tests.integration import campaign_kit
-from tests.integration.campaign_kit import TestComposer, campaign, enroll, unsubscribe
+from tests.integration.campaign_kit import campaign, enroll, unsubscribe
 
 pytestmark = [pytest.mark.usefixtures("orm"), pytest.mark.timeout(300)]
 
@@ -57,6 +59,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "pw"
 KEY = generate_key()
 VAULT = Vault([KEY])
+LINKS = TrackingLinks.from_vault("https://t.example.test", VAULT)
 SENDER_DOMAINS = {"north.test": 75, "south.test": 150}  # domain caps: north's binds before its mailboxes' do
 SENDERS = [f"out{n}@{d}" for d in SENDER_DOMAINS for n in (1, 2, 3)]
 MAILBOX_CAP = 40  # graduated long ago: campaigns may use 80 % of it (32) ...
@@ -65,7 +68,7 @@ LEADS = [f"lead{n}@leads.test" for n in range(1, 241)]
 GHOSTS = [f"ghost{n}@leads.test" for n in range(1, 21)]  # no such users: Postfix bounces them
 ZONE_OFFSET = dt.timedelta(hours=3)  # Europe/Moscow: the window 09:00–18:00 is 06:00–15:00 UTC
 FIRST_DAY = dt.date(2031, 3, 3)  # a Monday
-TICKS = (dt.time(6, 0), dt.time(9, 0), dt.time(12, 0), dt.time(14, 30))  # UTC, inside the window
+TICKS = (dt.time(6, 0), dt.time(9, 0), dt.time(12, 0), dt.time(14, 30), dt.time(14, 59, 45))  # UTC, in the window
 REPLIERS = LEADS[0:8]
 AWAY = LEADS[8:11]  # out of office until the day after tomorrow
 QUITTERS = LEADS[11:16]  # unsubscribe once their follow-up is planned
@@ -81,7 +84,9 @@ def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
 
 
 async def fleet(mail: MailServer) -> tuple[Workspace, list[Mailbox]]:
-    ws = await Workspace.create(slug="acme", name="Acme", timezone="Europe/Moscow")
+    ws = await Workspace.create(
+        slug="acme", name="Acme", timezone="Europe/Moscow", sender_name="Acme LLC", sender_address="Moscow, 1 Tverskaya"
+    )
     boxes = []
     for name, cap in SENDER_DOMAINS.items():
         domain = await Domain.create(workspace=ws, name=name, daily_cap=cap)
@@ -99,8 +104,8 @@ async def fleet(mail: MailServer) -> tuple[Workspace, list[Mailbox]]:
 
 
 async def plan(clock: FrozenClock, c: Campaign, boxes: list[Mailbox]) -> int:
-    """STAND-IN for `engine.campaigns.planner.plan_campaigns(clock)` (see the module docstring)."""
-    return await campaign_kit.plan_due(clock, c, boxes)
+    """The campaign planner's tick: today's due steps over the group, spread through the rest of the window."""
+    return (await plan_campaigns(clock, CampaignPlanOptions(min_gap_s=30, lead_s=0, seed=7))).planned
 
 
 def answer(lead: str, to: str, parent: str, subject: str, body: str, **headers: str) -> EmailMessage:
@@ -192,7 +197,7 @@ async def test_a_campaign_runs_for_days_under_every_cap_and_stops_where_it_must(
     async with SmtpTransport(tls_context=mail.ssl_context(), timeouts=Timeouts(10, 10, 20)) as transport:
         outbox = Outbox(
             clock=clock, vault=VAULT, sender=transport, sent_folder=ImapSentFolder(timeout_s=10),
-            options=SendOptions(ssl_context=mail.ssl_context()), caps=EffectiveCaps(), compose=TestComposer(),
+            options=SendOptions(ssl_context=mail.ssl_context()), caps=EffectiveCaps(), compose=Composer(LINKS),
         )  # fmt: skip
         world = Scenario(ws, c, boxes, outbox, clock, lead_of)
         for n in range(5):

@@ -1,4 +1,4 @@
-"""The pure parts of sending campaign rows: step delays in calendar or business days, the day a row held back by a
+"""The pure parts of sending campaign rows: the day a row held back by a
 campaign cap is due again, the effective caps at claim time, and the return date of an out-of-office notice."""
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from engine.sending.outbox import (
     MailboxState,
     NextStep,
     StoredCaps,
-    add_days,
     in_window,
     next_opening,
     recheck,
@@ -26,20 +25,6 @@ from models.enums import CampaignStatus, CapKind, DomainStatus, EnrollmentState,
 MSK = ZoneInfo("Europe/Moscow")
 FRIDAY_EVENING = dt.datetime(2031, 3, 7, 15, 30, tzinfo=dt.UTC)  # 18:30 in Moscow, a Friday
 DAY = dt.date(2031, 3, 7)
-
-
-def test_calendar_days_add_whole_days_and_business_days_skip_the_weekend() -> None:
-    assert add_days(FRIDAY_EVENING, 2, business=False, zone=MSK) == FRIDAY_EVENING + dt.timedelta(days=2)
-    assert add_days(FRIDAY_EVENING, 0, business=True, zone=MSK) == FRIDAY_EVENING
-    monday = add_days(FRIDAY_EVENING, 1, business=True, zone=MSK)
-    assert monday == dt.datetime(2031, 3, 10, 15, 30, tzinfo=dt.UTC)  # Monday, same wall-clock time
-    assert add_days(FRIDAY_EVENING, 3, business=True, zone=MSK).astimezone(MSK).date() == dt.date(2031, 3, 12)
-    saturday = dt.datetime(2031, 3, 8, 9, 0, tzinfo=dt.UTC)
-    assert add_days(saturday, 0, business=True, zone=MSK).astimezone(MSK).date() == dt.date(2031, 3, 10)
-    # the weekday is the one in the campaign's zone: 22:30 UTC on Friday is already Saturday in Moscow
-    late = dt.datetime(2031, 3, 7, 22, 30, tzinfo=dt.UTC)
-    assert add_days(late, 1, business=True, zone=MSK).astimezone(MSK).date() == dt.date(2031, 3, 10)
-    assert add_days(late, 2, business=True, zone=MSK).astimezone(MSK).date() == dt.date(2031, 3, 11)
 
 
 def facts(**changes: object) -> CampaignFacts:
