@@ -145,6 +145,8 @@ async def transition_mailbox(
     actor_id: int | None = None,
     extra: dict[str, Any] | None = None,
 ) -> None:
+    if mailbox.status is MailboxStatus.WARMING and target is MailboxStatus.ACTIVE:  # graduation
+        extra = {**(extra or {}), "graduated_at": clock.now()}
     await _transition("mailbox", mailbox, target, clock=clock, reason=reason, actor_id=actor_id, extra=extra)
 
 

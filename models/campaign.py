@@ -112,6 +112,9 @@ class Enrollment(Model):
         unique_together = (("campaign", "lead"),)
         indexes = (
             PartialIndex(fields=("next_due_at",), condition={"state": "active"}, name="enrollment_active_due"),
+            PartialIndex(
+                fields=("campaign_id", "next_due_at"), condition={"state": "active"}, name="enrollment_campaign_due"
+            ),  # the campaign planner reads each campaign's due leads in order
             Index(fields=("lead_id",)),  # a reply or bounce stops every enrollment of the lead
             Index(fields=("campaign_id", "state")),
         )

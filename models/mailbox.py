@@ -41,6 +41,9 @@ class Mailbox(Model):
     secret_enc = fields.BinaryField()
     status = fields.CharEnumField(MailboxStatus, max_length=16, default=MailboxStatus.NEW)
     status_changed_at = fields.DatetimeField(null=True)
+    # the last `warming → active` (graduation): campaign volume unlocks week by week from it; a return from cooldown
+    # keeps it
+    graduated_at = fields.DatetimeField(null=True)
     warmup_started_on = fields.DateField(null=True)
     warmup_weeks = fields.SmallIntField(default=6)
     warmup_paused_at = fields.DatetimeField(null=True)  # warmup stopped by a manager (the mailbox may still send)

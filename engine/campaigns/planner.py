@@ -328,14 +328,8 @@ _OWNERS = "SELECT id, workspace_id, domain_id FROM mailbox WHERE workspace_id = 
 _BOXES = """
 SELECT b.id, b.workspace_id, b.domain_id, b.provider, b.status, b.daily_cap, b.warmup_started_on,
     coalesce(b.cooldown_until > $2, false) AS cooling, d.name AS domain_name, d.status AS domain_status,
-    d.daily_cap AS domain_cap, g.at AS graduated_at
+    d.daily_cap AS domain_cap, b.graduated_at
 FROM mailbox b JOIN domain d ON d.id = b.domain_id
-LEFT JOIN LATERAL (
-    SELECT a.created_at AS at FROM audit_log a
-    WHERE a.action = 'mailbox.transition' AND a.subject = 'mailbox:' || b.id
-        AND a.data->>'from' = 'warming' AND a.data->>'to' = 'active'
-    ORDER BY a.created_at DESC LIMIT 1
-) g ON b.status = 'active'
 WHERE b.id = ANY($1::int[])
 """
 
@@ -390,8 +384,8 @@ async def _load_boxes(
 
 
 def _graduated_on(row: Mapping[str, Any], space: Space) -> dt.date:
-    """The day a mailbox graduated (its campaign volume unlocks week by week from it): its last `warming →
-    active` transition in the audit log (a return from cooldown does not restart the unlock); without one, the
+    """The day a mailbox graduated (its campaign volume unlocks week by week from it): `Mailbox.graduated_at`,
+    its last `warming → active` (a return from cooldown does not restart the unlock); without one, the
     day its minimum warmup period ended; without a warmup start either, today (the most careful step)."""
     if row["graduated_at"] is not None:
         moment: dt.datetime = row["graduated_at"]

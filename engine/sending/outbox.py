@@ -207,7 +207,8 @@ class MailboxState:
     provider: str = "generic"
     warmup_started_on: dt.date | None = None
     status_changed_at: dt.datetime | None = None  # its last status change (a graduation, or a return from cooldown)
-    graduated_on: dt.date | None = None  # an active mailbox: the day of its last `warming → active` (audit log)
+    graduated_at: dt.datetime | None = None  # `Mailbox.graduated_at`: its last `warming → active`
+    graduated_on: dt.date | None = None  # that day in the workspace's zone (set by the outbox)
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,7 +386,7 @@ SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_p
          COALESCE((SELECT sent FROM daily_stat WHERE scope = 'workspace' AND scope_id = b.workspace_id AND day = $2), 0)
          + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.workspace_id = b.workspace_id)
        ELSE 0 END AS workspace_sent,
-       b.provider, b.warmup_started_on, b.status_changed_at
+       b.provider, b.warmup_started_on, b.status_changed_at, b.graduated_at
 FROM mailbox b JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
 WHERE b.id = $1
 """
@@ -535,10 +536,6 @@ UPDATE outbound_message SET status = 'queued', claimed_at = NULL, attempts = att
     smtp_reply = $3
 WHERE id = $1 AND status = 'sending'
 """
-_GRADUATED = """
-SELECT max(created_at) FROM audit_log
-WHERE action = 'mailbox.transition' AND subject = $1 AND data->>'from' = 'warming' AND data->>'to' = 'active'
-"""
 _STOP_ENROLLMENT = """
 UPDATE enrollment SET state = $2, stopped_reason = $3, next_due_at = NULL WHERE id = $1 AND state = 'active'
 """
@@ -578,7 +575,6 @@ class Outbox:
         self.headers_for = headers_for
         self.caps = caps or StoredCaps()
         self.compose = compose
-        self._graduations: dict[int, tuple[dt.datetime | None, dt.date | None]] = {}
         self.rng = rng or random.Random()  # jitter, not security
 
     # --------------------------------------------------------------------------------------------- sweep
@@ -694,7 +690,7 @@ class Outbox:
                 if len(rows) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
                     raise RuntimeError(f"claim took {len(rows)} rows")
                 claimed = rows[0]["c_id"]
-                state = await self._with_graduation(conn, _state(rows[0]), zone)
+                state = self._with_graduation(_state(rows[0]), zone)
                 blocked, allowed, sent = self._blocked(state, now, day)
                 if blocked is None and claimed is not None:
                     blocked, allowed, sent = await self._recount(conn, state, day)
@@ -792,19 +788,12 @@ class Outbox:
         await conn.execute(_CANCEL_CLAIMED, row.id, reason[:1000])
         log.info("send: campaign row cancelled at claim", message_id=row.id, reason=reason)
 
-    async def _with_graduation(self, conn: Any, state: MailboxState, zone: ZoneInfo) -> MailboxState:
-        """`state` with the day an active mailbox graduated, read from the audit log once per status change of
-        the mailbox (kept per worker: a mailbox graduates once, and the log has no index for this lookup)."""
-        if state.status is not MailboxStatus.ACTIVE:
+    @staticmethod
+    def _with_graduation(state: MailboxState, zone: ZoneInfo) -> MailboxState:
+        """`state` with the day (in the workspace's zone) an active mailbox graduated."""
+        if state.status is not MailboxStatus.ACTIVE or state.graduated_at is None:
             return state
-        known = self._graduations.get(state.mailbox_id)
-        if known is None or known[0] != state.status_changed_at:
-            at = await conn.fetchval(_GRADUATED, f"mailbox:{state.mailbox_id}")
-            known = self._graduations[state.mailbox_id] = (
-                state.status_changed_at,
-                at.astimezone(zone).date() if at is not None else None,
-            )
-        return dataclasses.replace(state, graduated_on=known[1])
+        return dataclasses.replace(state, graduated_on=state.graduated_at.astimezone(zone).date())
 
     async def _recount(self, conn: Any, state: MailboxState, day: dt.date) -> tuple[CapKind | None, int, int]:
         """Today's use re-read after the claim committed (see `_claim`): the cap the claim went over, if any."""
@@ -1216,6 +1205,7 @@ def _state(r: Mapping[str, Any]) -> MailboxState:
         provider=str(r["provider"]),
         warmup_started_on=r["warmup_started_on"],
         status_changed_at=r["status_changed_at"],
+        graduated_at=r["graduated_at"],
     )
 
 
