@@ -1,0 +1,132 @@
+"""Enrolling leads into a campaign, in bulk: one statement decides every lead and inserts the enrollments.
+
+A lead is skipped, and counted under its reason, when it is suppressed (its address or its domain, in the
+workspace or globally), invalid, already enrolled in this campaign, already in another running or paused
+campaign of the workspace, or when another workspace sent to the same address within the agency's
+`contact_window_days` (AgencySetting, default 30). Every other lead gets an enrollment at step 0, due now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from tortoise import connections
+
+from engine.access import Actor, require_manager
+from engine.clock import Clock
+from engine.errors import Conflict, NotFound
+from models import AgencySetting, Campaign
+from models.enums import CampaignStatus
+
+CONTACT_WINDOW_KEY: Final = "contact_window_days"
+DEFAULT_CONTACT_WINDOW_DAYS: Final = 30
+SKIP_REASONS: Final = ("suppressed", "invalid", "already_enrolled", "in_other_campaign", "contacted_elsewhere")
+ENROLL_CHUNK: Final = 20_000  # lead ids per statement: a 100,000-lead enroll is five statements, not 100,000
+_OPEN: Final = (CampaignStatus.DRAFT, CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+
+
+@dataclass
+class EnrollReport:
+    """How many leads were enrolled, and how many were skipped for each reason (`SKIP_REASONS`)."""
+
+    enrolled: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    not_found: int = 0  # ids that are no lead of the campaign's workspace
+
+    def add(self, other: EnrollReport) -> None:
+        self.enrolled += other.enrolled
+        self.not_found += other.not_found
+        for reason, count in other.skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+
+async def contact_window_days() -> int:
+    """The agency-wide window during which an address one workspace wrote to is kept from the others."""
+    setting = await AgencySetting.get_or_none(key=CONTACT_WINDOW_KEY)
+    value = setting.value if setting is not None else None
+    return value if isinstance(value, int) and value >= 0 else DEFAULT_CONTACT_WINDOW_DAYS
+
+
+async def get_campaign(actor: Actor, campaign_id: int) -> Campaign:
+    """The campaign if the actor manages its workspace (`NotFound("error-leads-campaign-not-found")` otherwise)."""
+    campaign = await Campaign.get_or_none(id=campaign_id)
+    if campaign is None or not actor.can_read(campaign.workspace_id):
+        raise NotFound("error-leads-campaign-not-found", name=str(campaign_id))
+    require_manager(actor, campaign.workspace_id)
+    return campaign
+
+
+async def enroll(actor: Actor, campaign_id: int, lead_ids: Sequence[int], clock: Clock) -> EnrollReport:
+    """Enroll the leads into the campaign (see the module's rules); `next_due_at` is now.
+
+    Runs in the caller's transaction when there is one. Raises `NotFound("error-leads-campaign-not-found")`,
+    `Forbidden`, `Conflict("error-leads-enroll-closed")` for a completed or archived campaign.
+    """
+    campaign = await get_campaign(actor, campaign_id)
+    if campaign.status not in _OPEN:
+        raise Conflict("error-leads-enroll-closed", name=campaign.name, status=campaign.status.value)
+    now = clock.now()
+    since = now - dt.timedelta(days=await contact_window_days())
+    report = EnrollReport()
+    ids = sorted(set(lead_ids))
+    for start in range(0, len(ids), ENROLL_CHUNK):
+        chunk = ids[start : start + ENROLL_CHUNK]
+        rows = await connections.get("default").execute_query_dict(
+            _ENROLL, [campaign.workspace_id, campaign.id, since, chunk, now]
+        )
+        found = 0
+        for row in rows:
+            reason, count = str(row["reason"]), int(row["n"])
+            if reason == "enrolled":
+                report.enrolled += count
+            elif reason == "candidates":
+                found = count
+            else:
+                report.skipped[reason] = report.skipped.get(reason, 0) + count
+        report.not_found += len(chunk) - found
+    return report
+
+
+# One statement per chunk: the candidates (leads of the workspace among the ids), each one's first skip reason
+# in a fixed order, the inserts for the rest, and the counts. The cross-workspace check is set-based (a hash join
+# over the other workspaces' leads with these addresses and their sent messages), never a probe per lead.
+_ENROLL = """
+WITH cand AS (
+    SELECT l.id, l.email, split_part(l.email, '@', 2) AS domain, l.verdict
+    FROM lead l WHERE l.workspace_id = $1 AND l.id = ANY($4::bigint[])
+), suppressed AS (
+    SELECT DISTINCT c.id FROM cand c JOIN suppression s
+      ON (s.value = c.email OR s.value = c.domain) AND (s.workspace_id = $1 OR s.workspace_id IS NULL)
+), busy AS (
+    SELECT DISTINCT e.lead_id,
+           bool_or(e.campaign_id = $2) OVER (PARTITION BY e.lead_id) AS here
+    FROM enrollment e JOIN campaign k ON k.id = e.campaign_id
+    WHERE e.lead_id IN (SELECT id FROM cand)
+      AND (e.campaign_id = $2 OR k.status IN ('running', 'paused'))
+), contacted AS (
+    SELECT DISTINCT o.email FROM lead o JOIN outbound_message m ON m.lead_id = o.id
+    WHERE o.email IN (SELECT email FROM cand) AND o.workspace_id <> $1
+      AND m.kind = 'campaign' AND m.sent_at IS NOT NULL AND m.sent_at >= $3
+), judged AS (
+    SELECT c.id, CASE
+        WHEN c.id IN (SELECT id FROM suppressed) THEN 'suppressed'
+        WHEN c.verdict = 'invalid' THEN 'invalid'
+        WHEN EXISTS (SELECT 1 FROM busy b WHERE b.lead_id = c.id AND b.here) THEN 'already_enrolled'
+        WHEN c.id IN (SELECT lead_id FROM busy) THEN 'in_other_campaign'
+        WHEN c.email IN (SELECT email FROM contacted) THEN 'contacted_elsewhere'
+    END AS skip
+    FROM cand c
+), added AS (
+    INSERT INTO enrollment (campaign_id, lead_id, state, current_step, next_due_at, thread_message_id,
+                            stopped_reason, created_at)
+    SELECT $2, id, 'active', 0, $5, '', '', $5 FROM judged WHERE skip IS NULL
+    ON CONFLICT (campaign_id, lead_id) DO NOTHING
+    RETURNING 1
+)
+SELECT 'enrolled' AS reason, count(*) AS n FROM added
+UNION ALL SELECT 'candidates', count(*) FROM cand
+UNION ALL SELECT skip, count(*) FROM judged WHERE skip IS NOT NULL GROUP BY skip
+"""
