@@ -7,6 +7,7 @@ messages, in the same transaction: nothing more goes out to a suppressed address
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from engine.dns.names import to_ascii
 from engine.errors import NotFound, UserError
 from engine.leads.checks import normalize
 from engine.lifecycle import transition_message
+from engine.stats import normalize_email
 from models import OutboundMessage, Suppression
 from models.enums import MessageStatus, SuppressionReason
 
@@ -128,3 +130,17 @@ async def _stop_enrollments(workspace_id: int | None, value: str, is_domain: boo
         for message in pending:
             await transition_message(message, MessageStatus.CANCELLED, clock=clock, reason="suppressed")
     return len(ids)
+
+
+_HARD_BOUNCED = """
+UPDATE lead SET verdict = 'invalid', verdict_reason = 'hard_bounce', validated_at = $2
+WHERE email = ANY($1::text[]) AND verdict_reason <> 'hard_bounce'
+"""
+
+
+async def mark_hard_bounced(emails: Collection[str], *, now: dt.datetime) -> None:
+    """A hard bounce proves the address is gone: its leads, in every workspace (as the global suppression),
+    get verdict `invalid` with reason `hard_bounce`, which a re-import never overwrites."""
+    normalized = sorted({e for e in map(normalize_email, emails) if e is not None})
+    if normalized:
+        await connections.get("default").execute_query(_HARD_BOUNCED, [normalized, now])
