@@ -26,11 +26,12 @@ def reason_key(reason: str) -> str:
 
 
 def rejection_csv(rejections: Iterable[Rejection], t: Callable[..., str], *, omitted: int = 0) -> bytes:
-    """The report as bytes (UTF-8 with BOM). `omitted` rows past the report's cap are announced in a last line."""
+    """The report as bytes (UTF-8 with BOM), in line order. `omitted` rows past the report's cap are announced
+    in a last line."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([t("leads-report-line"), t("leads-report-email"), t("leads-report-reason")])
-    for r in rejections:
+    for r in sorted(rejections, key=lambda r: r.line):
         writer.writerow([r.line, _safe(r.raw), t(reason_key(r.reason))])
     if omitted:
         writer.writerow(["", "", t("leads-report-omitted", count=omitted)])
