@@ -10,6 +10,7 @@ from engine.dns.check import make_resolver
 from engine.errors import UserError
 from engine.leads import importer, listing, suppression
 from engine.leads.columns import FIELD_ALIASES, FIELDS
+from engine.leads.reader import MAX_LEAD_FILE_BYTES
 from engine.leads.report import reason_key, rejection_csv
 from engine.reply import Attachment, Reply
 from models.enums import LeadVerdict
@@ -77,7 +78,7 @@ def _reasons(ctx: Ctx, counts: dict[str, int]) -> str:
     "leads_import",
     Access.MANAGE,
     Arg("options", kind="rest", required=False),
-    Arg("csv", kind="file"),
+    Arg("csv", kind="file", max_bytes=MAX_LEAD_FILE_BYTES),
     example='Весна source=выставка basis="договор 12" email=Почта + leads.csv',
 )
 async def leads_import(ctx: Ctx, args: dict[str, Any]) -> Reply:

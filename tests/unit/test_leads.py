@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from bot.command import REGISTRY, file_limit, parse_args
 from bot.handlers.leads import parse_options
 from engine.dns.check import Lookup, LookupStatus
 from engine.errors import UserError
@@ -16,8 +17,18 @@ from engine.i18n import translator
 from engine.leads.checks import AddressChecker, is_disposable, is_role, normalize
 from engine.leads.columns import map_columns
 from engine.leads.domains import DomainMail, judge
-from engine.leads.reader import check_file_size, guess_delimiter, guess_encoding, read_layout, rows, sniff_format
+from engine.leads.reader import (
+    MAX_LEAD_FILE_BYTES,
+    check_file_size,
+    guess_delimiter,
+    guess_encoding,
+    read_layout,
+    rows,
+    sniff_format,
+)
 from engine.leads.report import Rejection, rejection_csv
+from engine.reply import Attachment
+from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import LeadVerdict
 
 EN = translator("en")
@@ -231,3 +242,13 @@ def test_chat_options_group_words_into_campaign_values_and_columns() -> None:
     with pytest.raises(UserError) as caught:
         parse_options("phone=Телефон")
     assert caught.value.key == "error-leads-option"
+
+
+def test_the_lead_import_takes_files_up_to_its_own_limit_other_commands_keep_the_default() -> None:
+    assert file_limit("leads_import", 1024) == MAX_LEAD_FILE_BYTES
+    assert file_limit("mailbox_import", 1024) == 1024
+    big = Attachment("leads.csv", b"email\n" + b"a@b.ru\n" * (MAX_UPLOAD_BYTES // 7 + 1))
+    assert parse_args(REGISTRY["leads_import"], ["basis=x"], big)["csv"] is big
+    with pytest.raises(UserError) as caught:
+        parse_args(REGISTRY["mailbox_import"], [], big)
+    assert caught.value.key == "error-upload-too-large"
