@@ -98,8 +98,9 @@ WITH cand AS (
     SELECT l.id, l.email, split_part(l.email, '@', 2) AS domain, l.verdict
     FROM lead l WHERE l.workspace_id = $1 AND l.id = ANY($4::bigint[])
 ), suppressed AS (
-    SELECT DISTINCT c.id FROM cand c JOIN suppression s
-      ON (s.value = c.email OR s.value = c.domain) AND (s.workspace_id = $1 OR s.workspace_id IS NULL)
+    SELECT c.id FROM cand c
+    WHERE EXISTS (SELECT 1 FROM suppression s WHERE s.workspace_id = $1 AND s.value IN (c.email, c.domain))
+       OR EXISTS (SELECT 1 FROM suppression s WHERE s.workspace_id IS NULL AND s.value IN (c.email, c.domain))
 ), busy AS (
     SELECT DISTINCT e.lead_id,
            bool_or(e.campaign_id = $2) OVER (PARTITION BY e.lead_id) AS here

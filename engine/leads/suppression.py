@@ -94,11 +94,14 @@ async def unsuppress(actor: Actor, value: str, *, everywhere: bool = False) -> S
     return SuppressionChange(normalized, is_domain, everywhere, True)
 
 
+# Two index probes per address (the workspace's list, then the global one), each for the address and its domain:
+# an OR inside one join condition would make PostgreSQL compare every address with every suppression.
 _MATCHING = """
-SELECT DISTINCT x.value FROM suppression s
-JOIN unnest($2::text[]) AS x(value)
-  ON s.value = x.value OR s.value = split_part(x.value, '@', 2)
-WHERE s.workspace_id = $1 OR s.workspace_id IS NULL
+SELECT x.value FROM unnest($2::text[]) AS x(value)
+WHERE EXISTS (SELECT 1 FROM suppression s
+              WHERE s.workspace_id = $1 AND s.value IN (x.value, split_part(x.value, '@', 2)))
+   OR EXISTS (SELECT 1 FROM suppression s
+              WHERE s.workspace_id IS NULL AND s.value IN (x.value, split_part(x.value, '@', 2)))
 """
 
 
