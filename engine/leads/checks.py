@@ -56,7 +56,7 @@ class AddressChecker:
 
     def __init__(self, *, test_environment: bool = False) -> None:
         self._test = test_environment
-        self._domains: dict[str, str | None] = {}
+        self._domains: dict[str, tuple[str, bool] | None] = {}
 
     def check(self, raw: str) -> Checked:  # noqa: PLR0911 - one return per verdict reads best
         """Normalize and check `raw` (a cell of the email column)."""
@@ -66,9 +66,10 @@ class AddressChecker:
         local, at, domain = value.rpartition("@")
         if not at or not local or not domain or len(value) > MAX_ADDRESS:
             return Checked(None, LeadVerdict.INVALID, "syntax")
-        ascii_domain = self._domain(domain)
-        if ascii_domain is None:
+        known = self._domain(domain)
+        if known is None:
             return Checked(None, LeadVerdict.INVALID, "syntax")
+        ascii_domain, disposable = known
         try:
             ev_syntax.validate_email_local_part(local, allow_smtputf8=False, quoted_local_part=False)
         except email_validator.EmailSyntaxError:
@@ -76,24 +77,28 @@ class AddressChecker:
         email = f"{local.lower()}@{ascii_domain}"
         if len(email) > MAX_ADDRESS:
             return Checked(None, LeadVerdict.INVALID, "syntax")
-        if is_disposable(ascii_domain):
+        if disposable:
             return Checked(email, LeadVerdict.INVALID, "disposable")
         if is_role(email):
             return Checked(email, LeadVerdict.RISKY, "role")
         return Checked(email, LeadVerdict.VALID, "")
 
-    def _domain(self, domain: str) -> str | None:
-        key = domain.lower()
-        if key not in self._domains:
-            try:
-                result = email_validator.validate_email(
-                    f"x@{domain}", check_deliverability=False, test_environment=self._test
-                )
-            except email_validator.EmailNotValidError:
-                self._domains[key] = None
-            else:
-                self._domains[key] = result.ascii_domain.lower()
-        return self._domains[key]
+    def _domain(self, domain: str) -> tuple[str, bool] | None:
+        """(ASCII domain, is disposable), or None when the domain is not valid; computed once per domain."""
+        try:
+            return self._domains[domain]
+        except KeyError:
+            pass
+        try:
+            result = email_validator.validate_email(
+                f"x@{domain}", check_deliverability=False, test_environment=self._test
+            )
+        except email_validator.EmailNotValidError:
+            self._domains[domain] = None
+        else:
+            ascii_domain = result.ascii_domain.lower()
+            self._domains[domain] = (ascii_domain, is_disposable(ascii_domain))
+        return self._domains[domain]
 
 
 def normalize(raw: str, *, test_environment: bool = False) -> str | None:

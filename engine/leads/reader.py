@@ -119,7 +119,7 @@ def rows(stream: BinaryIO, layout: Layout) -> Iterator[tuple[int, list[str]]]:
             raise UserError("error-leads-csv", line=reader.line_num, detail=str(exc)[:100]) from None
         if len(record) > MAX_COLUMNS:
             raise UserError("error-leads-columns", line=reader.line_num, count=len(record), limit=MAX_COLUMNS)
-        if any(len(cell) > MAX_FIELD_CHARS for cell in record):
+        if record and max(map(len, record)) > MAX_FIELD_CHARS:
             raise UserError("error-leads-field-long", line=reader.line_num, limit=MAX_FIELD_CHARS)
         yield reader.line_num, record
 
