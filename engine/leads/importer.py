@@ -219,7 +219,9 @@ async def import_leads(
                         report.duplicates += 1
                     report.reject(line, raw_email, reason)
                 if batch:
-                    ids = await _store(conn, workspace_id, batch, report, checker=checker, now=now)
+                    ids = await _store(
+                        conn, workspace_id, batch, report, checker=checker, now=now, want_ids=campaign is not None
+                    )
                     if campaign is not None and ids:
                         enrolled = await enroll(actor, campaign.id, ids, clock)
                         _add_enrolled(report, enrolled)
@@ -271,6 +273,7 @@ async def _store(
     *,
     checker: DomainChecker | None,
     now: Any,
+    want_ids: bool,
 ) -> list[int]:
     """Judge, COPY and upsert one batch; the ids of the leads that may be enrolled."""
     verdicts = await _verdicts(batch, checker)
@@ -299,15 +302,19 @@ async def _store(
         ))  # fmt: skip
     async with conn.acquire_connection() as raw:
         await raw.copy_records_to_table("lead_import", records=records, columns=_TEMP_COLUMNS)
-        result = await raw.fetch(_UPSERT, workspace_id, now)
+        result = await raw.fetch(_UPSERT + (_ENROLLABLE if want_ids else _COUNTED), workspace_id, now)
         await raw.execute("TRUNCATE lead_import")
+    if not want_ids:
+        report.imported += int(result[0]["inserted"])
+        report.updated += int(result[0]["total"]) - int(result[0]["inserted"])
+        return []
     ids: list[int] = []
     for r in result:
         if r["inserted"]:
             report.imported += 1
         else:
             report.updated += 1
-        if r["verdict"] != LeadVerdict.INVALID.value and r["email"] not in suppressed:
+        if r["enrollable"]:  # suppressed leads are left to `enroll`, which counts them
             ids.append(int(r["id"]))
     return ids
 
@@ -349,6 +356,7 @@ CREATE TEMP TABLE lead_import (
 """
 # An existing lead keeps what the file leaves empty; a verdict from a hard bounce is never undone by a re-import.
 _UPSERT: Final = """
+WITH up AS (
 INSERT INTO lead AS l (workspace_id, email, first_name, last_name, company, custom, source, legal_basis, verdict,
                        verdict_reason, validated_at, timezone, created_at)
 SELECT $1, email, first_name, last_name, company, custom, source, legal_basis, verdict, verdict_reason, $2,
@@ -366,5 +374,8 @@ ON CONFLICT (workspace_id, email) DO UPDATE SET
     verdict_reason = CASE WHEN l.verdict_reason = 'hard_bounce' THEN l.verdict_reason
                           ELSE EXCLUDED.verdict_reason END,
     validated_at = EXCLUDED.validated_at
-RETURNING l.id, l.email, l.verdict, (xmax = 0) AS inserted
+RETURNING l.id, l.verdict <> 'invalid' AS enrollable, (xmax = 0) AS inserted
+)
 """
+_COUNTED: Final = "SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS total FROM up"
+_ENROLLABLE: Final = "SELECT id, enrollable, inserted FROM up"
