@@ -8,6 +8,7 @@ from typing import Any
 from bot.command import Access, Arg, Ctx, command, echo
 from engine.dns.check import make_resolver
 from engine.errors import UserError
+from engine.i18n import shorten
 from engine.leads import importer, listing, suppression
 from engine.leads.columns import FIELD_ALIASES, FIELDS
 from engine.leads.reader import MAX_LEAD_FILE_BYTES
@@ -18,6 +19,7 @@ from models.enums import LeadVerdict
 VALUE_OPTIONS = {"source": "source", "источник": "source", "basis": "legal_basis", "основание": "legal_basis"}
 VERDICT_MARK = {"valid": "✅", "risky": "⚠️", "unknown": "❔", "invalid": "❌"}
 REPORT_NAME = "leads-rejected.csv"
+FIELD_SHOWN = 60  # characters of a name or company in /leads: ten examples stay one short message
 
 
 def parse_options(text: str | None) -> importer.ImportOptions:
@@ -118,9 +120,9 @@ async def leads_overview(ctx: Ctx, args: dict[str, Any]) -> Reply:
     counts = {v.value: summary.by_verdict.get(v, 0) for v in LeadVerdict}
     reply = Reply().add(ctx.t("leads-title", total=summary.total), "title").add(ctx.t("leads-counts", **counts))
     lines = [
-        f"{VERDICT_MARK[line.verdict.value]} {line.email}"
-        + (f" — {line.name}" if line.name else "")
-        + (f", {line.company}" if line.company else "")
+        f"{VERDICT_MARK[line.verdict.value]} {shorten(line.email, FIELD_SHOWN * 2)}"
+        + (f" — {shorten(line.name, FIELD_SHOWN)}" if line.name else "")
+        + (f", {shorten(line.company, FIELD_SHOWN)}" if line.company else "")
         + (f" ({ctx.t(reason_key(line.reason))})" if line.reason else "")
         for line in summary.examples
     ]
