@@ -19,6 +19,7 @@ import asyncio
 import io
 import json
 import os
+import zoneinfo
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ class _Parser:
         self.rejections: list[tuple[int, str, str]] = []
         self._columns = [(name, index, MAX_TEXT[name]) for name, index in cmap.fields.items() if name != "email"]
         self._custom = list(cmap.custom.items())
+        self._zones = zoneinfo.available_timezones() if cmap.has("timezone") else set()
         self._defaults = {
             "source": options.source.strip()[: MAX_TEXT["source"]],
             "legal_basis": options.legal_basis.strip()[: MAX_TEXT["legal_basis"]],
@@ -153,7 +155,7 @@ class _Parser:
         for name, index, limit in self._columns:
             if index < width:
                 value = record[index].strip()
-                if value:
+                if value and (name != "timezone" or value in self._zones):  # a zone the planner cannot use: none
                     fields[name] = value[:limit]
         if not fields["legal_basis"]:
             return None

@@ -180,10 +180,15 @@ async def test_no_legal_basis_no_email_column_and_a_spreadsheet_are_refused_befo
 
 
 async def test_rows_without_a_basis_are_rejected_when_the_column_is_empty(acme: Workspace, clock: FrozenClock) -> None:
-    data = csv("anna@acme.leads.test;согласие", "boris@acme.leads.test;", header="email;основание")
+    data = csv("anna@acme.leads.test;согласие;Asia/Yekaterinburg", "boris@acme.leads.test;;Europe/Moscow",
+               "vera@acme.leads.test;договор;Урал", header="email;основание;часовой пояс")  # fmt: skip
     report = await import_leads(manager(acme), data, clock, options=ImportOptions(test_environment=True))
     assert [(r.line, r.reason) for r in report.rejections] == [(3, "no_legal_basis")]
-    assert [lead.email for lead in await Lead.all()] == ["anna@acme.leads.test"]
+    zones = {lead.email: (lead.legal_basis, lead.timezone) for lead in await Lead.all()}
+    assert zones == {
+        "anna@acme.leads.test": ("согласие", "Asia/Yekaterinburg"),
+        "vera@acme.leads.test": ("договор", ""),  # "Урал" is no time zone the planner can use
+    }
 
 
 async def test_clients_are_refused_and_workspaces_isolated(acme: Workspace, clock: FrozenClock) -> None:
