@@ -134,15 +134,14 @@ class _Parser:
                 self.rejections.append((line, raw, checked.reason))
             else:
                 key = hash(checked.email)
+                row = None if key in self._seen else self._row(line, raw, checked, record)
                 if key in self._seen:
                     self.rejections.append((line, raw, "duplicate"))
+                elif row is None:  # not stored: a later row with a basis is no duplicate
+                    self.rejections.append((line, raw, "no_legal_basis"))
                 else:
                     self._seen.add(key)
-                    row = self._row(line, raw, checked, record)
-                    if row is None:
-                        self.rejections.append((line, raw, "no_legal_basis"))
-                    else:
-                        out.append(row)
+                    out.append(row)
             if len(out) + len(self.rejections) >= self._options.batch_rows:
                 break
         if not out and not self.rejections:
