@@ -6,7 +6,8 @@ Runs, each into a fresh workspace of a throwaway database:
 2. with DNS answered by a local Knot server (tests/harness/dnsserver.py): every domain is asked once per import
    (2,000 MX lookups, 32 in flight), every later row of that domain is answered by the import's in-process cache;
 3. a re-import of the same file (1,000,000 updates), without DNS;
-then enrolls 100,000 of the leads into a campaign (bulk SQL).
+then enrolls 100,000 of the leads into a campaign (bulk SQL), again (all already enrolled), and into a second
+campaign while the first runs (all skipped).
 Prints rows/s, wall time and peak RSS (sampled every 50 ms, and the process's high-water mark). Asserts nothing.
 Uses TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
 Run from the repository root: .venv/bin/python -m bench.bench_leads [rows]"""
@@ -138,6 +139,12 @@ async def main(rows: int) -> None:
                 enrolled, elapsed = await peak.run(lambda: enroll(a1, campaign.id, list(ids), FrozenClock(NOW)))
                 print(f"4. enroll {len(ids):,} leads: {enrolled.enrolled:,} enrolled in {elapsed:.2f} s "
                       f"({len(ids) / elapsed:,.0f} leads/s), peak RSS {peak.mb:.0f} MB")  # fmt: skip
+                await Campaign.filter(id=campaign.id).update(status="running")
+                again, elapsed = await Peak().run(lambda: enroll(a1, campaign.id, list(ids), FrozenClock(NOW)))
+                print(f"5. the same {len(ids):,} again: {again.skipped} in {elapsed:.2f} s")
+                other = await Campaign.create(workspace=first, name="Bench 2")
+                busy, elapsed = await Peak().run(lambda: enroll(a1, other.id, list(ids), FrozenClock(NOW)))
+                print(f"6. into another campaign while the first runs: {busy.skipped} in {elapsed:.2f} s")
                 high = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                 print(f"process high-water RSS {high:.0f} MB; load average "
                       f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
