@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager
 from engine.clock import Clock
@@ -74,9 +74,11 @@ async def enroll(actor: Actor, campaign_id: int, lead_ids: Sequence[int], clock:
     ids = sorted(set(lead_ids))
     for start in range(0, len(ids), ENROLL_CHUNK):
         chunk = ids[start : start + ENROLL_CHUNK]
-        rows = await connections.get("default").execute_query_dict(
-            _ENROLL, [campaign.workspace_id, campaign.id, since, chunk, now]
-        )
+        async with in_transaction() as conn:
+            # A generic plan (asyncpg prepares statements; PostgreSQL switches to one after five runs) keeps the id
+            # array a parameter, so `= ANY` is checked element by element: minutes for 20,000 ids.
+            await conn.execute_query("SET LOCAL plan_cache_mode = force_custom_plan")
+            rows = await conn.execute_query_dict(_ENROLL, [campaign.workspace_id, campaign.id, since, chunk, now])
         found = 0
         for row in rows:
             reason, count = str(row["reason"]), int(row["n"])
@@ -90,30 +92,31 @@ async def enroll(actor: Actor, campaign_id: int, lead_ids: Sequence[int], clock:
     return report
 
 
-# One statement per chunk: the candidates (leads of the workspace among the ids), each one's first skip reason
-# in a fixed order, the inserts for the rest, and the counts. Every check is a set joined to the candidates (hash
-# joins), never a probe per lead; the cross-workspace one joins the other workspaces' leads with these addresses
-# to their sent messages. The addresses are an ARRAY(sub-select), evaluated once: `IN (SELECT … FROM cand)` was
-# planned on the stale statistics right after a bulk import as a nested loop over the CTE (20,000 candidates
-# against the same 20,000 addresses in another workspace: minutes instead of a second), see also engine/inbox.
+# One statement per chunk: the candidates (leads of the workspace among the ids, found by primary key), each
+# one's first skip reason in a fixed order, the inserts for the rest, and the counts. Every check joins the
+# candidates (index probes or hash joins), never a probe per lead from the client. Two plans bit us right after a
+# bulk import: `IN (SELECT … FROM cand)` planned on stale statistics as a nested loop over the CTE (20,000
+# candidates against the same addresses in another workspace: minutes), and a generic plan checking `id = ANY($4)`
+# element by element on every lead of the workspace (hence `force_custom_plan` above).
 _ENROLL = """
 WITH cand AS (
     SELECT l.id, l.email, split_part(l.email, '@', 2) AS domain, l.verdict
-    FROM lead l WHERE l.workspace_id = $1 AND l.id = ANY($4::bigint[])
+    FROM unnest($4::bigint[]) AS x(id) JOIN lead l ON l.id = x.id
+    WHERE l.workspace_id = $1
 ), suppressed AS (
     SELECT c.id FROM cand c
     WHERE EXISTS (SELECT 1 FROM suppression s WHERE s.workspace_id = $1 AND s.value IN (c.email, c.domain))
        OR EXISTS (SELECT 1 FROM suppression s WHERE s.workspace_id IS NULL AND s.value IN (c.email, c.domain))
 ), busy AS (
     SELECT e.lead_id, bool_or(e.campaign_id = $2) AS here
-    FROM enrollment e JOIN campaign k ON k.id = e.campaign_id
-    WHERE e.lead_id = ANY($4::bigint[])
-      AND (e.campaign_id = $2 OR k.status IN ('running', 'paused'))
+    FROM cand c JOIN enrollment e ON e.lead_id = c.id JOIN campaign k ON k.id = e.campaign_id
+    WHERE e.campaign_id = $2 OR k.status IN ('running', 'paused')
     GROUP BY e.lead_id
 ), contacted AS (
-    SELECT DISTINCT o.email FROM lead o JOIN outbound_message m ON m.lead_id = o.id
-    WHERE o.email = ANY(ARRAY(SELECT email FROM cand)) AND o.workspace_id <> $1
-      AND m.kind = 'campaign' AND m.sent_at IS NOT NULL AND m.sent_at >= $3
+    SELECT DISTINCT c.email FROM cand c
+    JOIN lead o ON o.email = c.email AND o.workspace_id <> $1
+    JOIN outbound_message m ON m.lead_id = o.id
+    WHERE m.kind = 'campaign' AND m.sent_at IS NOT NULL AND m.sent_at >= $3
 ), judged AS (
     SELECT c.id, CASE
         WHEN s.id IS NOT NULL THEN 'suppressed'
