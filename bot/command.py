@@ -58,6 +58,7 @@ class Arg:
     choices: tuple[str, ...] = ()
     max_length: int | None = None
     int_type: Literal["int4", "int8"] = "int4"
+    max_bytes: int | None = None  # a file: its own size limit (lead lists), else every transport's default
 
     @property
     def limit(self) -> int:
@@ -127,6 +128,14 @@ class Command:
 
 
 REGISTRY: dict[str, Command] = {}
+
+
+def file_limit(name: str, default: int) -> int:
+    """How many bytes a transport may download for command `name`: the file argument's own limit when it
+    declares one, else the transport's `default`."""
+    cmd = REGISTRY.get(name)
+    arg = cmd.file_arg if cmd is not None else None
+    return arg.max_bytes if arg is not None and arg.max_bytes is not None else default
 
 
 def command(
@@ -241,7 +250,7 @@ def _bind(cmd: Command, arg: Arg, queue: list[str], file: Attachment | None, usa
         if file is None and arg.required:
             raise ArgMissing("error-file-missing", arg, **where)
         if file is not None:
-            check_size(len(file.content), max_bytes=MAX_UPLOAD_BYTES)
+            check_size(len(file.content), max_bytes=arg.max_bytes or MAX_UPLOAD_BYTES)
         return file
     if arg.kind in {"rest", "block"}:
         text = " ".join(queue)

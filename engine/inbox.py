@@ -37,6 +37,7 @@ from engine.access import SYSTEM, Actor
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import Conflict, UserError
+from engine.leads.suppression import mark_hard_bounced
 from engine.lifecycle import check_transition, transition_mailbox, transition_message
 from engine.logging import get_logger
 from engine.mail.autoreply import notice_text, return_date
@@ -941,6 +942,7 @@ async def _apply(effects: Effects, workspace_id: int, *, clock: Clock) -> None:
     """Write the planned effects (counters are the caller's, after the commit)."""
     now = clock.now()
     await add_suppressions(effects.suppressions, now=now)
+    await mark_hard_bounced({s.value for s in effects.suppressions if s.reason is SuppressionReason.BOUNCE}, now=now)
     stopped: set[int] = set()
     for state, enrollment_ids in effects.stop_by_id.items():
         stopped |= await _stop(_STOP_BY_ID, state, sorted(enrollment_ids))

@@ -49,7 +49,7 @@ from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
 from bot.bounded import read_body
-from bot.command import REGISTRY, split_line
+from bot.command import REGISTRY, file_limit, split_line
 from bot.runner import Runner
 from bot.slack.notifier import post_reply, upload_files, web_client
 from bot.slack.render import (
@@ -270,23 +270,24 @@ class SlackTransport:
             return
         channel, thread_ts = event["channel"], event.get("thread_ts")
         identity = self._identity(user, "")
-        fetched = await self.runner.precheck(identity, name) or await self._fetch(files[0])  # authorized first
+        limit = file_limit(name, FILE_MAX_BYTES)
+        fetched = await self.runner.precheck(identity, name) or await self._fetch(files[0], limit)  # authorized first
         if isinstance(fetched, Reply):
             await post_reply(self.client, channel, fetched, thread_ts)
             return
         reply = await self.runner.run_line(identity, channel, text, fetched)
         await post_reply(self.client, channel, reply, thread_ts)
 
-    async def _fetch(self, file: dict[str, Any]) -> Attachment | Reply:
+    async def _fetch(self, file: dict[str, Any], limit: int = FILE_MAX_BYTES) -> Attachment | Reply:
         """The shared file, or the refusal to post: too large (declared or downloaded), or not downloadable."""
         t = translator(self.default_locale)
         name = str(file.get("name") or "file")
-        too_large = Reply(ok=False).add(t("slack-file-too-large", limit_mb=FILE_MAX_BYTES // 2**20), "error")
+        too_large = Reply(ok=False).add(t("slack-file-too-large", limit_mb=limit // 2**20), "error")
         declared = file.get("size")
-        if isinstance(declared, int) and declared > FILE_MAX_BYTES:  # the download is capped anyway
+        if isinstance(declared, int) and declared > limit:  # the download is capped anyway
             return too_large
         try:
-            attachment = await self._download(file)
+            attachment = await self._download(file, limit)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             # only the type: aiohttp errors quote the URL, and the URL came from the request
             log.warning("slack download failed", error=type(exc).__name__)
@@ -316,7 +317,7 @@ class SlackTransport:
     def _identity(self, user_id: str, display_name: str) -> Identity:
         return self.runner.identity(Platform.SLACK, user_id, display_name, self.default_locale)
 
-    async def _download(self, file: dict[str, Any]) -> Attachment | None:
+    async def _download(self, file: dict[str, Any], limit: int = FILE_MAX_BYTES) -> Attachment | None:
         """The file's bytes from `url_private_download` (bot token as Bearer), only on the file host; None when it
         turns out larger than the limit. A URL elsewhere raises `ValueError` and is never requested. A redirect
         to another origin would lose the token (aiohttp drops Authorization across origins)."""
@@ -330,7 +331,7 @@ class SlackTransport:
             response.raise_for_status()
             async for chunk in response.content.iter_chunked(64 * 1024):
                 content += chunk
-                if len(content) > FILE_MAX_BYTES:
+                if len(content) > limit:
                     return None
         return Attachment(file.get("name") or "file", bytes(content), file.get("mimetype") or "")
 

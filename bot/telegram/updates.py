@@ -24,7 +24,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, Message, TelegramObject, User
 
-from bot.command import answer_words, split_line
+from bot.command import answer_words, file_limit, split_line
 from bot.runner import Runner
 from bot.telegram.client import send_reply
 from bot.telegram.render import CANCEL, parse_callback_data
@@ -159,7 +159,8 @@ async def on_document(
     if refused is not None:
         await _respond(bot, message.chat.id, refused, state, identity)
         return
-    attachment = await _receive(bot, message.chat.id, identity, document, max_file_bytes)
+    limit = file_limit(command, max_file_bytes)
+    attachment = await _receive(bot, message.chat.id, identity, document, limit)
     if attachment is not None:
         reply = await runner.run(identity, str(message.chat.id), command, words, attachment)
         await _respond(bot, message.chat.id, reply, state, identity)

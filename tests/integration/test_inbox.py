@@ -40,6 +40,7 @@ from models import (
 from models.enums import (
     EnrollmentState,
     EventKind,
+    LeadVerdict,
     MailboxStatus,
     MailProvider,
     MessageKind,
@@ -271,6 +272,8 @@ async def test_postfix_dsn_becomes_a_hard_bounce_and_a_suppression(mail: MailSer
     assert (await OutboundMessage.get(id=sent.id)).status is MessageStatus.BOUNCED
     assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.BOUNCED
     assert (await counters(StatScope.MAILBOX, box.id, dt.date(2026, 11, 28)))["bounces_hard"] == 1
+    lead = await Lead.get(id=enrollment.lead_id)  # the address is gone: the lead says so, not only the suppression
+    assert (lead.verdict, lead.verdict_reason) == (LeadVerdict.INVALID, "hard_bounce")
 
 
 BLOCKLIST_DSN = """\

@@ -1,0 +1,153 @@
+"""Leads in chat: import a CSV (validated, optionally enrolled into a campaign), an overview, suppressions."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from bot.command import Access, Arg, Ctx, command, echo
+from engine.dns.check import make_resolver
+from engine.errors import UserError
+from engine.i18n import shorten
+from engine.leads import importer, listing, suppression
+from engine.leads.columns import FIELD_ALIASES, FIELDS
+from engine.leads.reader import MAX_LEAD_FILE_BYTES
+from engine.leads.report import reason_key, rejection_csv
+from engine.reply import Attachment, Reply
+from models.enums import LeadVerdict
+
+VALUE_OPTIONS = {"source": "source", "источник": "source", "basis": "legal_basis", "основание": "legal_basis"}
+VERDICT_MARK = {"valid": "✅", "risky": "⚠️", "unknown": "❔", "invalid": "❌"}
+REPORT_NAME = "leads-rejected.csv"
+FIELD_SHOWN = 60  # characters of a name or company in /leads: ten examples stay one short message
+
+
+def parse_options(text: str | None) -> importer.ImportOptions:
+    """`Весна 2027 source=выставка basis=договор 12 email=Электронная почта` → campaign "Весна 2027", source,
+    legal basis "договор 12", column override email → "Электронная почта".
+
+    The command layer hands the rest of the line over as one text (quotes already gone), so words are grouped:
+    the words before the first `key=value` are the campaign's name, and a word without `=` continues the value
+    before it. Raises `UserError("error-leads-option")` for a key that is neither an option nor a lead field.
+    """
+    campaign: list[str] = []
+    pairs: list[list[str]] = []
+    for word in (text or "").split():
+        key, sep, value = word.partition("=")
+        if sep and key:
+            pairs.append([key, value])
+        elif pairs:
+            pairs[-1][1] = f"{pairs[-1][1]} {word}".strip()
+        else:
+            campaign.append(word)
+    values: dict[str, str] = {}
+    columns: dict[str, str] = {}
+    for key, value in pairs:
+        name = key.strip().lower()
+        if name in VALUE_OPTIONS:
+            values[VALUE_OPTIONS[name]] = value.strip()
+        elif FIELD_ALIASES.get(name, name) in FIELDS:
+            columns[name] = value.strip()
+        else:
+            raise UserError("error-leads-option", word=echo(f"{key}={value}"), fields=", ".join(FIELDS))
+    return importer.ImportOptions(
+        campaign=" ".join(campaign) or None,
+        source=values.get("source", ""),
+        legal_basis=values.get("legal_basis", ""),
+        columns=columns,
+    )
+
+
+def _counts(ctx: Ctx, report: importer.ImportReport) -> str:
+    return ctx.t(
+        "leads-import-result",
+        rows=report.rows,
+        imported=report.imported,
+        updated=report.updated,
+        duplicates=report.duplicates,
+        invalid=report.invalid,
+        risky=report.risky,
+        unknown=report.unknown,
+        suppressed=report.suppressed,
+    )
+
+
+def _reasons(ctx: Ctx, counts: dict[str, int]) -> str:
+    return ", ".join(f"{ctx.t(reason_key(r))}: {n}" for r, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+@command(
+    "leads_import",
+    Access.MANAGE,
+    Arg("options", kind="rest", required=False),
+    Arg("csv", kind="file", max_bytes=MAX_LEAD_FILE_BYTES),
+    example='Весна source=выставка basis="договор 12" email=Почта + leads.csv',
+)
+async def leads_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Import leads from a CSV; with a campaign name, enroll them."""
+    upload: Attachment = args["csv"]
+    options = parse_options(args["options"])
+    dns = ctx.services.get("dns")
+    options = dataclasses.replace(options, test_environment=bool(ctx.services.get("leads_test_environment")))
+    report = await importer.import_leads(
+        ctx.actor,
+        upload.content,
+        ctx.clock,
+        options=options,
+        resolver=make_resolver(dns.resolver) if dns is not None else None,
+        redis=ctx.services.get("redis"),
+    )
+    reply = Reply().add(_counts(ctx, report))
+    if report.campaign is not None:
+        reply.add(ctx.t("leads-import-enrolled", campaign=report.campaign, enrolled=report.enrolled))
+        if report.skipped:
+            reply.add(ctx.t("leads-import-skipped", reasons=_reasons(ctx, report.skipped)))
+    if report.reasons:
+        reply.add(ctx.t("leads-import-reasons", reasons=_reasons(ctx, dict(report.reasons))))
+    if report.rejections:
+        omitted = report.rejected - len(report.rejections)
+        reply.files.append(Attachment(REPORT_NAME, rejection_csv(report.rejections, ctx.t, omitted=omitted)))
+        reply.add(ctx.t("leads-import-report", count=report.rejected))
+    return reply
+
+
+@command("leads", Access.MANAGE, Arg("query", kind="rest", required=False, max_length=100), example="acme")
+async def leads_overview(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Counts by verdict and the newest few leads (matching a search)."""
+    summary = await listing.lead_summary(ctx.actor, args["query"] or "")
+    if not summary.total:
+        return Reply().add(ctx.t("leads-none-query" if summary.query else "leads-none"))
+    counts = {v.value: summary.by_verdict.get(v, 0) for v in LeadVerdict}
+    reply = Reply().add(ctx.t("leads-title", total=summary.total), "title").add(ctx.t("leads-counts", **counts))
+    lines = [
+        f"{VERDICT_MARK[line.verdict.value]} {shorten(line.email, FIELD_SHOWN * 2)}"
+        + (f" — {shorten(line.name, FIELD_SHOWN)}" if line.name else "")
+        + (f", {shorten(line.company, FIELD_SHOWN)}" if line.company else "")
+        + (f" ({ctx.t(reason_key(line.reason))})" if line.reason else "")
+        for line in summary.examples
+    ]
+    return reply.add("\n".join(lines))
+
+
+@command("suppress", Access.MANAGE, Arg("value"), Arg("scope", kind="choice", choices=("all",), required=False),
+         example="ivan@acme.ru")  # fmt: skip
+async def suppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Never write to an address or a domain again (`all`: in every workspace, admins)."""
+    change = await suppression.suppress(ctx.actor, args["value"], ctx.clock, everywhere=args["scope"] == "all")
+    key = "leads-suppressed" if change.created else "leads-suppressed-already"
+    reply = Reply().add(ctx.t(key, value=change.value, scope=ctx.t(_scope(change.everywhere))))
+    if change.stopped:
+        reply.add(ctx.t("leads-suppress-stopped", count=change.stopped))
+    return reply
+
+
+@command("unsuppress", Access.MANAGE, Arg("value"), Arg("scope", kind="choice", choices=("all",), required=False),
+         example="ivan@acme.ru")  # fmt: skip
+async def unsuppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Lift a suppression (`all`: the global one, admins)."""
+    change = await suppression.unsuppress(ctx.actor, args["value"], everywhere=args["scope"] == "all")
+    return Reply().add(ctx.t("leads-unsuppressed", value=change.value, scope=ctx.t(_scope(change.everywhere))))
+
+
+def _scope(everywhere: bool) -> str:
+    return "leads-scope-global" if everywhere else "leads-scope-workspace"

@@ -1,0 +1,94 @@
+"""Which column of a lead file holds what: guesses from Russian and English headers, overridden by the manager.
+
+Headers are compared case-, space-, dash- and underscore-insensitively ("E-mail", "e_mail", "Электронная почта").
+A column that is no known field goes to the lead's `custom` fields under its header.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from engine.errors import UserError
+
+FIELDS: Final = ("email", "first_name", "last_name", "company", "timezone", "source", "legal_basis")
+"""The lead's own fields a column can fill; everything else is custom."""
+
+FIELD_ALIASES: Final = {"basis": "legal_basis", "tz": "timezone", "name": "first_name"}
+"""Short names a manager may use in an override (`basis=Основание`)."""
+
+_GUESSES: Final = {
+    "email": ("email", "e-mail", "mail", "emailaddress", "почта", "электронная почта", "эл почта", "эл. почта",
+              "адрес", "адрес почты", "адрес электронной почты", "емейл", "емэйл", "имейл", "мейл", "e-mail адрес"),
+    "first_name": ("first name", "firstname", "given name", "name", "имя"),
+    "last_name": ("last name", "lastname", "surname", "family name", "фамилия"),
+    "company": ("company", "company name", "organization", "organisation", "компания", "организация",
+                "название компании", "фирма"),
+    "timezone": ("timezone", "time zone", "tz", "часовой пояс", "таймзона"),
+    "source": ("source", "lead source", "источник"),
+    "legal_basis": ("legal basis", "basis", "consent", "основание", "правовое основание", "согласие"),
+}  # fmt: skip
+_FOLD: Final = re.compile(r"[\s_\-.]+")
+MAX_CUSTOM_KEY: Final = 64
+
+
+def fold(header: str) -> str:
+    """A header as compared: lower case, no spaces, dashes, dots or underscores, ё as е."""
+    return _FOLD.sub("", header.strip().lower().replace("ё", "е"))
+
+
+_INDEX: Final = {fold(alias): name for name, aliases in _GUESSES.items() for alias in aliases}
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Field → column index, and the custom columns (index → key)."""
+
+    fields: dict[str, int]
+    custom: dict[int, str] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+
+def guess_field(header: str) -> str | None:
+    """The lead field a header most likely names, or None (a custom column)."""
+    return _INDEX.get(fold(header))
+
+
+def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = None) -> ColumnMap:
+    """Map a header row to lead fields: the manager's overrides (`{"email": "Почта"}`) first, then guesses.
+
+    Raises `UserError`: `error-leads-unknown-field` (an override names no lead field), `error-leads-no-header`
+    (an override names a header the file does not have; lists the headers found), `error-leads-no-email` (no
+    column can be the email; lists the headers found).
+    """
+    found = ", ".join(h.strip() for h in headers if h.strip())[:300] or "—"
+    by_fold: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        by_fold.setdefault(fold(header), index)
+    fields: dict[str, int] = {}
+    for name, header in (overrides or {}).items():
+        key = FIELD_ALIASES.get(name, name)
+        if key not in FIELDS:
+            raise UserError("error-leads-unknown-field", field=name, fields=", ".join(FIELDS))
+        column = by_fold.get(fold(header))
+        if column is None:
+            raise UserError("error-leads-no-header", header=header, headers=found)
+        fields[key] = column
+    taken = set(fields.values())
+    for index, header in enumerate(headers):
+        guess = guess_field(header)
+        if guess is not None and guess not in fields and index not in taken:
+            fields[guess] = index
+            taken.add(index)
+    if "email" not in fields:
+        raise UserError("error-leads-no-email", headers=found)
+    custom = {
+        index: header.strip()[:MAX_CUSTOM_KEY]
+        for index, header in enumerate(headers)
+        if index not in taken and header.strip()
+    }
+    return ColumnMap(fields, custom)

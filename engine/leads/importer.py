@@ -1,0 +1,382 @@
+"""Importing a lead file into a workspace, streamed, validated, in one transaction.
+
+1. The size is checked first; a sample decides the format, encoding and delimiter (`engine.leads.reader`).
+2. The header is mapped (`engine.leads.columns`); a file without an email column, or without any legal basis
+   (neither a column nor `basis=`), is refused before anything is written (152-FZ: each lead keeps why we may
+   write to it).
+3. Records are read and checked offline in batches of `batch_rows` in a worker thread (never the whole file as
+   rows in memory); duplicates within the file are found through a set of address hashes.
+4. Each batch's new domains are asked of DNS (`engine.leads.domains`, bounded, cached), suppressions are looked
+   up in one query, the rows are COPYed into a temporary table and upserted with one `INSERT … SELECT … ON
+   CONFLICT (workspace_id, email) DO UPDATE` (an existing lead gets the file's non-empty fields, never a second
+   row); with a campaign, the batch's leads are enrolled (`engine.campaigns.enroll`).
+5. Everything happens in one transaction: a failure in any batch leaves nothing written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Final
+
+import dns.asyncresolver
+from tortoise.transactions import in_transaction
+
+from engine.access import Actor, require_manager
+from engine.campaigns.enroll import EnrollReport, enroll
+from engine.clock import Clock
+from engine.errors import Conflict, NotFound, UserError
+from engine.leads.checks import AddressChecker, Checked
+from engine.leads.columns import ColumnMap, map_columns
+from engine.leads.domains import DomainChecker, DomainMail, DomainStats
+from engine.leads.reader import MAX_LEAD_FILE_BYTES, SAMPLE_BYTES, check_file_size, read_layout, rows
+from engine.leads.report import Rejection
+from engine.leads.suppression import is_suppressed
+from engine.logging import get_logger
+from models import Campaign
+from models.enums import CampaignStatus, LeadVerdict
+
+log = get_logger(__name__)
+
+BATCH_ROWS: Final = 5_000  # rows per COPY + upsert: big enough to amortize round trips, small enough for memory
+REPORT_MAX_ROWS: Final = 50_000  # rejection report rows kept; the rest are counted ("… and N more")
+MAX_TEXT: Final = {"first_name": 200, "last_name": 200, "company": 300, "source": 200, "legal_basis": 200,
+                   "timezone": 64}  # fmt: skip  # the Lead columns' lengths
+MAX_CUSTOM_VALUE: Final = 1000
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the manager said besides the file: a campaign to enroll into, default source and legal basis,
+    column overrides (`{"email": "Почта"}`)."""
+
+    campaign: str | None = None
+    source: str = ""
+    legal_basis: str = ""
+    columns: Mapping[str, str] = field(default_factory=dict)
+    check_dns: bool = True
+    test_environment: bool = False  # let the reserved `.test` domain through (the harness's DNS)
+    batch_rows: int = BATCH_ROWS
+    max_bytes: int = MAX_LEAD_FILE_BYTES
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0  # data records read (the header not counted)
+    imported: int = 0  # new leads
+    updated: int = 0  # leads that existed in the workspace
+    duplicates: int = 0  # repeated addresses within the file
+    invalid: int = 0  # not a usable address, or a verdict `invalid` (stored, never enrolled)
+    risky: int = 0
+    unknown: int = 0  # DNS could not be asked (timeout, server failure) or was not asked
+    suppressed: int = 0
+    enrolled: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # enrollment skips by reason
+    reasons: Counter[str] = field(default_factory=Counter)  # every non-clean reason, counted
+    rejections: list[Rejection] = field(default_factory=list)  # the first REPORT_MAX_ROWS
+    rejected: int = 0  # all rejections (the list may be cut)
+    campaign: str | None = None
+    dns: DomainStats = field(default_factory=DomainStats)
+
+    def reject(self, line: int, raw: str, reason: str) -> None:
+        self.rejected += 1
+        self.reasons[reason] += 1
+        if len(self.rejections) < REPORT_MAX_ROWS:
+            self.rejections.append(Rejection(line, raw, reason))
+
+
+@dataclass(slots=True)
+class _Row:
+    line: int
+    raw: str
+    checked: Checked
+    fields: dict[str, str]
+    custom: dict[str, str]
+
+
+class _Parser:
+    """Reads batches of checked rows from the record iterator (runs in a worker thread, one batch at a time)."""
+
+    def __init__(self, records: Iterator[tuple[int, list[str]]], cmap: ColumnMap, options: ImportOptions) -> None:
+        self._records = records
+        self._map = cmap
+        self._options = options
+        self._checker = AddressChecker(test_environment=options.test_environment)
+        self._seen: set[int] = set()  # hash() of each address: 1M addresses in ~60 MB instead of ~110 MB
+        self.report_rows = 0
+        self.rejections: list[tuple[int, str, str]] = []
+        self._columns = [(name, index, MAX_TEXT[name]) for name, index in cmap.fields.items() if name != "email"]
+        self._custom = list(cmap.custom.items())
+        self._zones = zoneinfo.available_timezones() if cmap.has("timezone") else set()
+        self._defaults = {
+            "source": options.source.strip()[: MAX_TEXT["source"]],
+            "legal_basis": options.legal_basis.strip()[: MAX_TEXT["legal_basis"]],
+        }
+
+    def batch(self) -> tuple[list[_Row], list[tuple[int, str, str]]] | None:
+        """The next batch: rows to store, and (line, raw email, reason) of the rows refused. None at the end."""
+        out: list[_Row] = []
+        self.rejections = []
+        email_at = self._map.fields["email"]
+        for line, record in self._records:
+            if not "".join(record).strip():
+                continue  # a blank line (or only delimiters) is no record
+            self.report_rows += 1
+            raw = record[email_at] if email_at < len(record) else ""
+            checked = self._checker.check(raw)
+            if checked.email is None:
+                self.rejections.append((line, raw, checked.reason))
+            else:
+                key = hash(checked.email)
+                row = None if key in self._seen else self._row(line, raw, checked, record)
+                if key in self._seen:
+                    self.rejections.append((line, raw, "duplicate"))
+                elif row is None:  # not stored: a later row with a basis is no duplicate
+                    self.rejections.append((line, raw, "no_legal_basis"))
+                else:
+                    self._seen.add(key)
+                    out.append(row)
+            if len(out) + len(self.rejections) >= self._options.batch_rows:
+                break
+        if not out and not self.rejections:
+            return None
+        return out, self.rejections
+
+    def _row(self, line: int, raw: str, checked: Checked, record: list[str]) -> _Row | None:
+        fields = dict(self._defaults)
+        width = len(record)
+        for name, index, limit in self._columns:
+            if index < width:
+                value = record[index].strip()
+                if value and (name != "timezone" or value in self._zones):  # a zone the planner cannot use: none
+                    fields[name] = value[:limit]
+        if not fields["legal_basis"]:
+            return None
+        custom = {}
+        for index, key in self._custom:
+            if index < width:
+                value = record[index].strip()
+                if value:
+                    custom[key] = value[:MAX_CUSTOM_VALUE]
+        return _Row(line, raw, checked, fields, custom)
+
+
+async def import_leads(
+    actor: Actor,
+    data: bytes | BinaryIO,
+    clock: Clock,
+    *,
+    options: ImportOptions | None = None,
+    resolver: dns.asyncresolver.Resolver | None = None,
+    redis: Any | None = None,
+) -> ImportReport:
+    """Import a lead file (bytes, or a binary stream such as an open file) into the actor's workspace.
+
+    `resolver` answers the MX/A lookups (None, or `options.check_dns` False: verdicts stay `unknown` with reason
+    `dns_not_checked`); `redis` keeps DNS answers across imports. Raises `UserError`: `error-upload-too-large`,
+    `error-leads-format` (names the format: XLSX, XLS, ZIP, PDF …), `error-leads-binary`, `error-leads-encoding`
+    and `error-leads-csv` (name the line), `error-leads-empty`, `error-leads-no-email` (names the headers found),
+    `error-leads-no-header`, `error-leads-unknown-field`, `error-leads-no-basis`; `NotFound`
+    (`error-leads-campaign-not-found`), `Conflict` (`error-leads-enroll-closed`), `Forbidden`.
+    """
+    options = options or ImportOptions()
+    workspace_id = require_manager(actor)
+    stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    check_file_size(_size(stream), max_bytes=options.max_bytes)
+    sample = stream.read(SAMPLE_BYTES)
+    stream.seek(0)
+    layout = read_layout(sample)
+    records = rows(stream, layout)
+    header = await asyncio.to_thread(next, records, None)
+    if header is None:
+        raise UserError("error-leads-empty")
+    cmap = map_columns(header[1], options.columns)
+    if not cmap.has("legal_basis") and not options.legal_basis.strip():
+        raise UserError("error-leads-no-basis")
+    campaign = await _campaign(workspace_id, options.campaign)
+    checker = DomainChecker(resolver, redis=redis) if resolver is not None and options.check_dns else None
+    report = ImportReport(campaign=campaign.name if campaign else None)
+    parser = _Parser(records, cmap, options)
+    now = clock.now()
+    async with in_transaction() as conn:
+        async with conn.acquire_connection() as raw:
+            await raw.execute(_TEMP_TABLE)
+        # The next batch is parsed in a worker thread while PostgreSQL stores this one (two processes, two cores).
+        upcoming = asyncio.ensure_future(asyncio.to_thread(parser.batch))
+        try:
+            while (parsed := await upcoming) is not None:
+                upcoming = asyncio.ensure_future(asyncio.to_thread(parser.batch))
+                batch, rejections = parsed
+                for line, raw_email, reason in rejections:
+                    if reason != "duplicate":
+                        report.invalid += 1
+                    else:
+                        report.duplicates += 1
+                    report.reject(line, raw_email, reason)
+                if batch:
+                    ids = await _store(
+                        conn, workspace_id, batch, report, checker=checker, now=now, want_ids=campaign is not None
+                    )
+                    if campaign is not None and ids:
+                        enrolled = await enroll(actor, campaign.id, ids, clock)
+                        _add_enrolled(report, enrolled)
+        finally:
+            if not upcoming.done():  # a failure here: let the thread finish its batch, its result is dropped
+                await asyncio.wait([upcoming])
+            if not upcoming.cancelled():
+                upcoming.exception()  # retrieved: a second failure must not be reported as unhandled
+    report.rows = parser.report_rows
+    if checker is not None:
+        report.dns = checker.stats
+    log.info("leads imported", workspace_id=workspace_id, rows=report.rows, imported=report.imported,
+             updated=report.updated, invalid=report.invalid)  # fmt: skip
+    return report
+
+
+def _size(stream: BinaryIO) -> int:
+    try:
+        return os.fstat(stream.fileno()).st_size
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        position = stream.tell()
+        size = stream.seek(0, io.SEEK_END)
+        stream.seek(position)
+        return size
+
+
+async def _campaign(workspace_id: int, name: str | None) -> Campaign | None:
+    if not name:
+        return None
+    campaign = await Campaign.get_or_none(workspace_id=workspace_id, name=name)
+    if campaign is None:
+        raise NotFound("error-leads-campaign-not-found", name=name)
+    if campaign.status in (CampaignStatus.COMPLETED, CampaignStatus.ARCHIVED):
+        raise Conflict("error-leads-enroll-closed", name=campaign.name, status=campaign.status.value)
+    return campaign
+
+
+def _add_enrolled(report: ImportReport, enrolled: EnrollReport) -> None:
+    report.enrolled += enrolled.enrolled
+    for reason, count in enrolled.skipped.items():
+        report.skipped[reason] = report.skipped.get(reason, 0) + count
+
+
+async def _store(
+    conn: Any,
+    workspace_id: int,
+    batch: list[_Row],
+    report: ImportReport,
+    *,
+    checker: DomainChecker | None,
+    now: Any,
+    want_ids: bool,
+) -> list[int]:
+    """Judge, COPY and upsert one batch; the ids of the leads that may be enrolled."""
+    verdicts = await _verdicts(batch, checker)
+    emails = [r.checked.email or "" for r in batch]
+    suppressed = await is_suppressed(workspace_id, emails)
+    records = []
+    for row, (verdict, reason) in zip(batch, verdicts, strict=True):
+        email = row.checked.email or ""
+        if verdict is LeadVerdict.INVALID:
+            report.invalid += 1
+            report.reject(row.line, row.raw, reason)
+        elif verdict is LeadVerdict.RISKY:
+            report.risky += 1
+            report.reasons[reason] += 1
+        elif verdict is LeadVerdict.UNKNOWN:
+            report.unknown += 1
+            report.reasons[reason] += 1
+        if email in suppressed:
+            report.suppressed += 1
+            report.reject(row.line, row.raw, "suppressed")
+        f = row.fields
+        records.append((
+            email, f.get("first_name", ""), f.get("last_name", ""), f.get("company", ""),
+            json.dumps(row.custom, ensure_ascii=False), f.get("source", ""), f.get("legal_basis", ""),
+            verdict.value, reason, f.get("timezone", ""),
+        ))  # fmt: skip
+    async with conn.acquire_connection() as raw:
+        await raw.copy_records_to_table("lead_import", records=records, columns=_TEMP_COLUMNS)
+        result = await raw.fetch(_UPSERT + (_ENROLLABLE if want_ids else _COUNTED), workspace_id, now)
+        await raw.execute("TRUNCATE lead_import")
+    if not want_ids:
+        report.imported += int(result[0]["inserted"])
+        report.updated += int(result[0]["total"]) - int(result[0]["inserted"])
+        return []
+    ids: list[int] = []
+    for r in result:
+        if r["inserted"]:
+            report.imported += 1
+        else:
+            report.updated += 1
+        if r["enrollable"]:  # suppressed leads are left to `enroll`, which counts them
+            ids.append(int(r["id"]))
+    return ids
+
+
+async def _verdicts(batch: list[_Row], checker: DomainChecker | None) -> list[tuple[LeadVerdict, str]]:
+    """Each row's verdict: the offline one, made invalid or unknown by what DNS says of its domain."""
+    if checker is None:
+        return [
+            (r.checked.verdict, r.checked.reason)
+            if r.checked.verdict is not LeadVerdict.VALID
+            else (LeadVerdict.UNKNOWN, "dns_not_checked")
+            for r in batch
+        ]
+    wanted = {r.checked.email.rpartition("@")[2] for r in batch if r.checked.email and r.checked.verdict
+              is not LeadVerdict.INVALID}  # fmt: skip
+    answers = await checker.check(wanted)
+    out: list[tuple[LeadVerdict, str]] = []
+    for r in batch:
+        if r.checked.verdict is LeadVerdict.INVALID:
+            out.append((r.checked.verdict, r.checked.reason))
+            continue
+        mail = answers[(r.checked.email or "").rpartition("@")[2]]
+        if mail is DomainMail.OK:
+            out.append((r.checked.verdict, r.checked.reason))
+        elif mail.known:
+            out.append((LeadVerdict.INVALID, mail.value))
+        else:
+            out.append((LeadVerdict.UNKNOWN, mail.value))
+    return out
+
+
+_TEMP_COLUMNS: Final = ("email", "first_name", "last_name", "company", "custom", "source", "legal_basis", "verdict",
+                        "verdict_reason", "timezone")  # fmt: skip
+_TEMP_TABLE: Final = """
+CREATE TEMP TABLE lead_import (
+    email text, first_name text, last_name text, company text, custom jsonb, source text, legal_basis text,
+    verdict text, verdict_reason text, timezone text
+) ON COMMIT DROP
+"""
+# An existing lead keeps what the file leaves empty; a verdict from a hard bounce is never undone by a re-import.
+_UPSERT: Final = """
+WITH up AS (
+INSERT INTO lead AS l (workspace_id, email, first_name, last_name, company, custom, source, legal_basis, verdict,
+                       verdict_reason, validated_at, timezone, created_at)
+SELECT $1, email, first_name, last_name, company, custom, source, legal_basis, verdict, verdict_reason, $2,
+       timezone, $2
+FROM lead_import
+ON CONFLICT (workspace_id, email) DO UPDATE SET
+    first_name = CASE WHEN EXCLUDED.first_name <> '' THEN EXCLUDED.first_name ELSE l.first_name END,
+    last_name = CASE WHEN EXCLUDED.last_name <> '' THEN EXCLUDED.last_name ELSE l.last_name END,
+    company = CASE WHEN EXCLUDED.company <> '' THEN EXCLUDED.company ELSE l.company END,
+    custom = l.custom || EXCLUDED.custom,
+    source = CASE WHEN EXCLUDED.source <> '' THEN EXCLUDED.source ELSE l.source END,
+    legal_basis = CASE WHEN EXCLUDED.legal_basis <> '' THEN EXCLUDED.legal_basis ELSE l.legal_basis END,
+    timezone = CASE WHEN EXCLUDED.timezone <> '' THEN EXCLUDED.timezone ELSE l.timezone END,
+    verdict = CASE WHEN l.verdict_reason = 'hard_bounce' THEN l.verdict ELSE EXCLUDED.verdict END,
+    verdict_reason = CASE WHEN l.verdict_reason = 'hard_bounce' THEN l.verdict_reason
+                          ELSE EXCLUDED.verdict_reason END,
+    validated_at = EXCLUDED.validated_at
+RETURNING l.id, l.verdict <> 'invalid' AS enrollable, (xmax = 0) AS inserted
+)
+"""
+_COUNTED: Final = "SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS total FROM up"
+_ENROLLABLE: Final = "SELECT id, enrollable, inserted FROM up"

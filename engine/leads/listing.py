@@ -1,0 +1,70 @@
+"""What a workspace's leads look like: counts by verdict and a few examples, optionally for a search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from tortoise import connections
+
+from engine.access import Actor, require_manager
+from engine.errors import UserError
+from models.enums import LeadVerdict
+
+EXAMPLES: Final = 10
+MAX_QUERY: Final = 100
+
+
+@dataclass(frozen=True, slots=True)
+class LeadLine:
+    email: str
+    name: str
+    company: str
+    verdict: LeadVerdict
+    reason: str
+
+
+@dataclass(frozen=True)
+class LeadSummary:
+    total: int
+    by_verdict: dict[LeadVerdict, int]
+    examples: tuple[LeadLine, ...]
+    query: str
+
+
+_COUNTS = """
+SELECT verdict, count(*) AS n FROM lead
+WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $2 || '%' OR lower(company) LIKE '%' || $2 || '%')
+GROUP BY verdict
+"""
+_EXAMPLES = """
+SELECT email, trim(first_name || ' ' || last_name) AS name, company, verdict, verdict_reason FROM lead
+WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $2 || '%' OR lower(company) LIKE '%' || $2 || '%')
+ORDER BY id DESC LIMIT $3
+"""
+
+
+def _pattern(query: str) -> str:
+    """The search text as a LIKE fragment: lower case, wildcards escaped."""
+    text = query.strip().lower()
+    if len(text) > MAX_QUERY:
+        raise UserError("error-leads-query-long", limit=MAX_QUERY)
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def lead_summary(actor: Actor, query: str = "") -> LeadSummary:
+    """Counts by verdict and the newest few leads of the actor's workspace (matching `query` in the address or
+    the company). Raises `Forbidden`, `UserError("error-leads-query-long")`."""
+    workspace_id = require_manager(actor)
+    pattern = _pattern(query)
+    db = connections.get("default")
+    counts = await db.execute_query_dict(_COUNTS, [workspace_id, pattern])
+    by_verdict = {LeadVerdict(str(r["verdict"])): int(r["n"]) for r in counts}
+    rows = await db.execute_query_dict(_EXAMPLES, [workspace_id, pattern, EXAMPLES])
+    examples = tuple(
+        LeadLine(
+            str(r["email"]), str(r["name"]), str(r["company"]), LeadVerdict(str(r["verdict"])), str(r["verdict_reason"])
+        )
+        for r in rows
+    )
+    return LeadSummary(sum(by_verdict.values()), by_verdict, examples, query.strip())

@@ -1,0 +1,160 @@
+"""An uploaded lead file as a stream of rows: never the whole file as rows in memory.
+
+The bytes are checked for size first, then a sample decides the format (a spreadsheet, an archive or any other
+binary sent by mistake is refused by name), the encoding (UTF-8, UTF-8 with a BOM, UTF-16 with a BOM,
+Windows-1251 as Russian Excel saves CSV) and the delimiter (comma, semicolon or tab: `csv.Sniffer` on the
+sample, else the most frequent one in the header line). Lines are decoded one at a time as the `csv` reader
+asks for them, so a quoted field spanning lines works and a line in another encoding is named by its number.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Final
+
+from engine.errors import UserError
+
+MAX_LEAD_FILE_BYTES: Final = 64 * 1024 * 1024
+"""The largest lead file accepted (64 MiB: about a million rows of a few columns)."""
+SAMPLE_BYTES: Final = 64 * 1024  # what the format, encoding and delimiter guesses read
+MAX_FIELD_CHARS: Final = 10_000  # one cell; a longer one is a broken quote swallowing the file
+MAX_COLUMNS: Final = 200
+DELIMITERS: Final = ",;\t"
+
+# magic numbers of what people send instead of a CSV: (prefix, name shown to the person)
+_FORMATS: Final = (
+    (b"PK\x03\x04", "XLSX/ZIP"),
+    (b"PK\x05\x06", "ZIP"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "XLS"),
+    (b"%PDF", "PDF"),
+    (b"\x1f\x8b", "GZIP"),
+    (b"Rar!", "RAR"),
+    (b"7z\xbc\xaf", "7Z"),
+    (b"\x89PNG", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"{\\rtf", "RTF"),
+)
+_CONTROL: Final = frozenset(range(32)) - {9, 10, 13, 12, 11}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the sample says about a file: its encoding and delimiter."""
+
+    encoding: str  # "utf-8-sig", "utf-8", "utf-16", "cp1251"
+    delimiter: str
+
+
+def check_file_size(size: int, *, max_bytes: int = MAX_LEAD_FILE_BYTES) -> None:
+    """Refuse by size alone, before anything reads the file (`error-upload-too-large`)."""
+    if size > max_bytes:
+        raise UserError("error-upload-too-large", limit_kb=str(max_bytes // 1024))
+
+
+def sniff_format(sample: bytes) -> None:
+    """Refuse a known binary format by name (`error-leads-format`), or any other binary (`error-leads-binary`)."""
+    for magic, name in _FORMATS:
+        if sample.startswith(magic):
+            raise UserError("error-leads-format", format=name)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    if any(byte in _CONTROL for byte in sample[:SAMPLE_BYTES]):
+        raise UserError("error-leads-binary")
+
+
+def guess_encoding(sample: bytes) -> str:
+    """The encoding the sample is in. A UTF-8 sequence cut at the end of the sample still counts as UTF-8."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "cp1251"
+    return "utf-8"
+
+
+def guess_delimiter(text: str) -> str:
+    """Comma, semicolon or tab: the csv sniffer on whole lines of the sample, else the header's most frequent."""
+    lines = text.splitlines()[:50]
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may end mid-line
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        header = lines[0] if lines else ""
+        counts = {d: header.count(d) for d in DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def read_layout(sample: bytes) -> Layout:
+    """Format check, encoding and delimiter from the first bytes of a file."""
+    sniff_format(sample)
+    encoding = guess_encoding(sample)
+    if encoding == "utf-16":
+        text = sample.decode("utf-16", errors="ignore")
+    else:
+        text = sample.decode(encoding, errors="ignore")
+    return Layout(encoding, guess_delimiter(text))
+
+
+def rows(stream: BinaryIO, layout: Layout) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for every record, the header first. The line number is where the record ends
+    (1-based), as a spreadsheet shows it. Raises `UserError`: `error-leads-encoding` (a line the file's
+    encoding cannot read, or a UTF-8 line in a Windows-1251 file), `error-leads-csv` (a broken record)."""
+    reader = csv.reader(_lines(stream, layout.encoding), delimiter=layout.delimiter, strict=False)
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise UserError("error-leads-csv", line=reader.line_num, detail=str(exc)[:100]) from None
+        if len(record) > MAX_COLUMNS:
+            raise UserError("error-leads-columns", line=reader.line_num, count=len(record), limit=MAX_COLUMNS)
+        if record and max(map(len, record)) > MAX_FIELD_CHARS:
+            raise UserError("error-leads-field-long", line=reader.line_num, limit=MAX_FIELD_CHARS)
+        yield reader.line_num, record
+
+
+def _lines(stream: BinaryIO, encoding: str) -> Iterator[str]:
+    if encoding == "utf-16":
+        yield from io.TextIOWrapper(stream, encoding="utf-16", newline="")
+        return
+    first = True
+    for number, line in enumerate(stream, 1):
+        raw = line.removeprefix(codecs.BOM_UTF8) if first and encoding == "utf-8-sig" else line
+        first = False
+        if raw.isascii():
+            yield raw.decode("ascii")
+            continue
+        yield _decode_line(raw, encoding, number)
+
+
+def _decode_line(raw: bytes, encoding: str, number: int) -> str:
+    if encoding == "cp1251":
+        if _is_utf8(raw):  # a UTF-8 line pasted into a Windows-1251 export
+            raise UserError("error-leads-encoding", line=number)
+        try:
+            return raw.decode("cp1251")
+        except UnicodeDecodeError:  # 0x98 is the one byte Windows-1251 leaves undefined
+            raise UserError("error-leads-encoding", line=number) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError("error-leads-encoding", line=number) from None
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

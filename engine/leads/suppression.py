@@ -1,0 +1,149 @@
+"""The suppression list: addresses and whole domains nobody may write to, in one workspace or (admins only)
+everywhere. `is_suppressed` answers for a batch of addresses in one query; imports and enrollment use it.
+
+Suppressing also stops the matching leads' active enrollments in the scope and cancels their planned or queued
+messages, in the same transaction: nothing more goes out to a suppressed address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from engine.access import Actor, require_admin, require_manager
+from engine.clock import Clock
+from engine.dns.names import to_ascii
+from engine.errors import NotFound, UserError
+from engine.leads.checks import normalize
+from engine.lifecycle import transition_message
+from engine.stats import normalize_email
+from models import OutboundMessage, Suppression
+from models.enums import MessageStatus, SuppressionReason
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionChange:
+    value: str  # normalized: an address or a domain (ASCII)
+    is_domain: bool
+    everywhere: bool
+    created: bool  # False: it was already suppressed (or, for unsuppress, there was nothing to lift)
+    stopped: int = 0  # active enrollments stopped
+
+
+def normalize_value(value: str) -> tuple[str, bool]:
+    """(normalized value, is a domain). Raises `UserError("error-leads-suppress-value")` when it is neither an address
+    nor a domain name."""
+    text = value.strip()
+    if "@" in text:
+        email = normalize(text, test_environment=True)
+        if email is None:
+            raise UserError("error-leads-suppress-value", value=text[:80])
+        return email, False
+    try:
+        return to_ascii(text.lstrip("@")), True
+    except UserError:
+        raise UserError("error-leads-suppress-value", value=text[:80]) from None
+
+
+async def suppress(
+    actor: Actor,
+    value: str,
+    clock: Clock,
+    *,
+    reason: SuppressionReason = SuppressionReason.MANUAL,
+    everywhere: bool = False,
+) -> SuppressionChange:
+    """Suppress an address or a domain in the actor's workspace, or in every workspace (`everywhere`, admins).
+
+    Raises `Forbidden` (`error-forbidden`, `error-no-workspace`), `UserError("error-leads-suppress-value")`.
+    """
+    if everywhere:
+        require_admin(actor)
+        workspace_id: int | None = None
+    else:
+        workspace_id = require_manager(actor)
+    normalized, is_domain = normalize_value(value)
+    async with in_transaction():
+        rows = await connections.get("default").execute_query_dict(
+            "INSERT INTO suppression (workspace_id, value, reason, created_at) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT DO NOTHING RETURNING id",
+            [workspace_id, normalized, reason.value, clock.now()],
+        )
+        stopped = await _stop_enrollments(workspace_id, normalized, is_domain, clock)
+    return SuppressionChange(normalized, is_domain, everywhere, bool(rows), stopped)
+
+
+async def unsuppress(actor: Actor, value: str, *, everywhere: bool = False) -> SuppressionChange:
+    """Lift a suppression of the actor's workspace (or a global one, admins). Enrollments stay stopped.
+
+    Raises `Forbidden`, `UserError("error-leads-suppress-value")`, `NotFound("error-leads-suppression-not-found")`.
+    """
+    normalized, is_domain = normalize_value(value)
+    if everywhere:
+        require_admin(actor)
+        deleted = await Suppression.filter(workspace_id=None, value=normalized).delete()
+    else:
+        workspace_id = require_manager(actor)
+        deleted = await Suppression.filter(workspace_id=workspace_id, value=normalized).delete()
+    if not deleted:
+        raise NotFound("error-leads-suppression-not-found", value=normalized)
+    return SuppressionChange(normalized, is_domain, everywhere, True)
+
+
+# Two index probes per address (the workspace's list, then the global one), each for the address and its domain:
+# an OR inside one join condition would make PostgreSQL compare every address with every suppression.
+_MATCHING = """
+SELECT x.value FROM unnest($2::text[]) AS x(value)
+WHERE EXISTS (SELECT 1 FROM suppression s
+              WHERE s.workspace_id = $1 AND s.value IN (x.value, split_part(x.value, '@', 2)))
+   OR EXISTS (SELECT 1 FROM suppression s
+              WHERE s.workspace_id IS NULL AND s.value IN (x.value, split_part(x.value, '@', 2)))
+"""
+
+
+async def is_suppressed(workspace_id: int, emails: Collection[str]) -> set[str]:
+    """The addresses (normalized) suppressed in the workspace or globally, by address or by domain: one query."""
+    if not emails:
+        return set()
+    rows = await connections.get("default").execute_query_dict(_MATCHING, [workspace_id, list(emails)])
+    return {str(r["value"]) for r in rows}
+
+
+_STOP = """
+UPDATE enrollment e SET state = 'stopped', stopped_reason = 'suppressed', next_due_at = NULL
+FROM lead l
+WHERE e.lead_id = l.id AND e.state = 'active'
+  AND ($1::int IS NULL OR l.workspace_id = $1)
+  AND (CASE WHEN $3 THEN split_part(l.email, '@', 2) = $2 ELSE l.email = $2 END)
+RETURNING e.id
+"""
+
+
+async def _stop_enrollments(workspace_id: int | None, value: str, is_domain: bool, clock: Clock) -> int:
+    rows = await connections.get("default").execute_query_dict(_STOP, [workspace_id, value, is_domain])
+    ids = [int(r["id"]) for r in rows]
+    if ids:
+        pending = await OutboundMessage.filter(
+            enrollment_id__in=ids, status__in=[MessageStatus.PLANNED, MessageStatus.QUEUED]
+        )
+        for message in pending:
+            await transition_message(message, MessageStatus.CANCELLED, clock=clock, reason="suppressed")
+    return len(ids)
+
+
+_HARD_BOUNCED = """
+UPDATE lead SET verdict = 'invalid', verdict_reason = 'hard_bounce', validated_at = $2
+WHERE email = ANY($1::text[]) AND verdict_reason <> 'hard_bounce'
+"""
+
+
+async def mark_hard_bounced(emails: Collection[str], *, now: dt.datetime) -> None:
+    """A hard bounce proves the address is gone: its leads, in every workspace (as the global suppression),
+    get verdict `invalid` with reason `hard_bounce`, which a re-import never overwrites."""
+    normalized = sorted({e for e in map(normalize_email, emails) if e is not None})
+    if normalized:
+        await connections.get("default").execute_query(_HARD_BOUNCED, [normalized, now])

@@ -1,0 +1,70 @@
+# Leads: import, validation, suppression
+
+cmd-leads-import = import leads from a CSV (a campaign, source=, basis=, columns like email=Mail)
+cmd-leads = the workspace's leads: counts by verdict, a few examples (search)
+cmd-suppress = never write to an address or domain again (all: in every workspace, admins only)
+cmd-unsuppress = lift the suppression of an address or domain
+arg-leads-import-options = campaign and options
+arg-leads-query = search
+arg-suppress-value = address or domain
+arg-suppress-scope = scope
+arg-unsuppress-value = address or domain
+arg-unsuppress-scope = scope
+
+leads-import-result = Rows: { $rows }. New leads: { $imported }, updated: { $updated }, repeated in the file: { $duplicates }, invalid: { $invalid }, risky: { $risky }, not checked: { $unknown }, suppressed: { $suppressed }.
+leads-import-enrolled = Added to campaign "{ $campaign }": { $enrolled }.
+leads-import-skipped = Not added to the campaign: { $reasons }.
+leads-import-reasons = Reasons: { $reasons }.
+leads-import-report = Rejected rows ({ $count }) are in the attached file.
+leads-report-line = Line
+leads-report-email = Email
+leads-report-reason = Reason
+leads-report-omitted = …and { $count } more rows (the report holds the first ones)
+
+leads-reason-empty = empty address
+leads-reason-syntax = not an email address
+leads-reason-duplicate = address repeated in the file
+leads-reason-disposable = disposable mail service
+leads-reason-role = a department's shared address (info@, sales@…)
+leads-reason-no-domain = the domain does not exist
+leads-reason-no-mx = the domain takes no mail (no MX or A)
+leads-reason-null-mx = the domain refuses mail (null MX)
+leads-reason-dns-timeout = DNS did not answer in time: not checked
+leads-reason-dns-error = the DNS server failed: not checked
+leads-reason-dns-not-checked = DNS not checked
+leads-reason-suppressed = suppressed
+leads-reason-no-legal-basis = no legal basis (152-FZ)
+leads-reason-hard-bounce = the address hard-bounced
+leads-reason-invalid = invalid address
+leads-reason-already-enrolled = already in this campaign
+leads-reason-in-other-campaign = already in another running campaign
+leads-reason-contacted-elsewhere = recently mailed by another client of the agency
+
+leads-none = No leads yet. Upload a CSV with /leads_import.
+leads-none-query = Nothing found.
+leads-title = Leads: { $total }
+leads-counts = ✅ valid: { $valid } · ⚠️ risky: { $risky } · ❔ not checked: { $unknown } · ❌ invalid: { $invalid }
+leads-suppressed = { $value } is suppressed ({ $scope }).
+leads-suppressed-already = { $value } was already suppressed ({ $scope }).
+leads-suppress-stopped = Active sequences stopped: { $count }.
+leads-unsuppressed = { $value } is no longer suppressed ({ $scope }).
+leads-scope-global = in every workspace
+leads-scope-workspace = in this workspace
+
+error-leads-format = This is not a CSV but a { $format } file. Save the sheet as "CSV (comma or semicolon delimited)" and send it again.
+error-leads-binary = This is not a text file. Send a CSV (UTF-8 or Windows-1251).
+error-leads-encoding = Line { $line } cannot be read in the file's encoding: the file seems to mix UTF-8 and Windows-1251. Save it in one encoding.
+error-leads-csv = Line { $line }: the CSV is broken ({ $detail }).
+error-leads-columns = Line { $line }: { $count } columns, at most { $limit } allowed.
+error-leads-field-long = Line { $line }: a cell is longer than { $limit } characters; a quote is probably not closed.
+error-leads-empty = The file is empty.
+error-leads-no-email = The file has no email column. Headers found: { $headers }. Name the column, e.g. email=Mail.
+error-leads-no-header = The file has no column "{ $header }". Headers found: { $headers }.
+error-leads-unknown-field = A lead has no field "{ $field }". You can set: { $fields }.
+error-leads-no-basis = No legal basis given (152-FZ): add a "legal basis" column or basis=…, e.g. basis="newsletter consent".
+error-leads-option = Unknown option "{ $word }". Use source=…, basis=…, and columns: { $fields }.
+error-leads-campaign-not-found = There is no campaign "{ $name }" in this workspace.
+error-leads-enroll-closed = Campaign "{ $name }" is completed or archived ({ $status }): no leads can be added.
+error-leads-query-long = The search is too long: at most { $limit } characters.
+error-leads-suppress-value = "{ $value }" is neither an address nor a domain.
+error-leads-suppression-not-found = { $value } is not suppressed.

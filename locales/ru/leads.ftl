@@ -1,0 +1,70 @@
+# Лиды: импорт, проверка, подавление
+
+cmd-leads-import = импорт лидов из CSV (кампания, source=, basis=, колонки вида email=Почта)
+cmd-leads = лиды рабочего пространства: сколько по вердиктам, несколько примеров (поиск)
+cmd-suppress = больше никогда не писать на адрес или домен (all — во всех пространствах, только админ)
+cmd-unsuppress = снять подавление адреса или домена
+arg-leads-import-options = кампания и параметры
+arg-leads-query = поиск
+arg-suppress-value = адрес или домен
+arg-suppress-scope = область
+arg-unsuppress-value = адрес или домен
+arg-unsuppress-scope = область
+
+leads-import-result = Строк: { $rows }. Новых лидов: { $imported }, обновлено: { $updated }, повторов в файле: { $duplicates }, недействительных: { $invalid }, рискованных: { $risky }, не проверено: { $unknown }, в списке подавления: { $suppressed }.
+leads-import-enrolled = В кампанию «{ $campaign }» добавлено: { $enrolled }.
+leads-import-skipped = Не добавлены в кампанию: { $reasons }.
+leads-import-reasons = Причины: { $reasons }.
+leads-import-report = Отклонённые строки ({ $count }) — в приложенном файле.
+leads-report-line = Строка
+leads-report-email = Email
+leads-report-reason = Причина
+leads-report-omitted = …и ещё { $count } строк (в отчёт вошли первые)
+
+leads-reason-empty = пустой адрес
+leads-reason-syntax = не адрес электронной почты
+leads-reason-duplicate = повтор адреса в файле
+leads-reason-disposable = одноразовый почтовый сервис
+leads-reason-role = общий адрес отдела (info@, sales@…)
+leads-reason-no-domain = домен не существует
+leads-reason-no-mx = домен не принимает почту (нет MX и A)
+leads-reason-null-mx = домен отказывается от почты (null MX)
+leads-reason-dns-timeout = DNS не ответил вовремя — не проверено
+leads-reason-dns-error = DNS-сервер вернул ошибку — не проверено
+leads-reason-dns-not-checked = DNS не проверялся
+leads-reason-suppressed = в списке подавления
+leads-reason-no-legal-basis = нет правового основания (152-ФЗ)
+leads-reason-hard-bounce = адрес вернул жёсткий отказ
+leads-reason-invalid = недействительный адрес
+leads-reason-already-enrolled = уже в этой кампании
+leads-reason-in-other-campaign = уже в другой идущей кампании
+leads-reason-contacted-elsewhere = недавно получал письмо от другого клиента агентства
+
+leads-none = Лидов пока нет. Загрузите CSV командой /leads_import.
+leads-none-query = Ничего не найдено.
+leads-title = Лиды: { $total }
+leads-counts = ✅ действительных: { $valid } · ⚠️ рискованных: { $risky } · ❔ не проверено: { $unknown } · ❌ недействительных: { $invalid }
+leads-suppressed = { $value } подавлен ({ $scope }).
+leads-suppressed-already = { $value } уже был подавлен ({ $scope }).
+leads-suppress-stopped = Остановлено активных цепочек: { $count }.
+leads-unsuppressed = Подавление { $value } снято ({ $scope }).
+leads-scope-global = во всех пространствах
+leads-scope-workspace = в этом пространстве
+
+error-leads-format = Это не CSV, а файл { $format }. Сохраните таблицу как «CSV (разделители — запятые или точка с запятой)» и пришлите снова.
+error-leads-binary = Это не текстовый файл. Пришлите CSV (UTF-8 или Windows-1251).
+error-leads-encoding = Строку { $line } не удалось прочитать в кодировке файла: похоже, в файле смешаны UTF-8 и Windows-1251. Сохраните его в одной кодировке.
+error-leads-csv = Строка { $line }: файл CSV повреждён ({ $detail }).
+error-leads-columns = Строка { $line }: { $count } колонок, допустимо не больше { $limit }.
+error-leads-field-long = Строка { $line }: ячейка длиннее { $limit } символов — вероятно, не закрыта кавычка.
+error-leads-empty = Файл пуст.
+error-leads-no-email = В файле нет колонки с email. Найдены заголовки: { $headers }. Укажите колонку явно, например email=Почта.
+error-leads-no-header = Колонки «{ $header }» в файле нет. Найдены заголовки: { $headers }.
+error-leads-unknown-field = Поля «{ $field }» у лида нет. Можно указать: { $fields }.
+error-leads-no-basis = Не указано правовое основание (152-ФЗ): добавьте колонку «основание» или параметр basis=…, например basis="согласие на рассылку".
+error-leads-option = Непонятный параметр «{ $word }». Можно: source=…, basis=…, и колонки: { $fields }.
+error-leads-campaign-not-found = Кампании «{ $name }» нет в этом пространстве.
+error-leads-enroll-closed = Кампания «{ $name }» завершена или в архиве ({ $status }): добавлять в неё лидов нельзя.
+error-leads-query-long = Запрос слишком длинный: не больше { $limit } символов.
+error-leads-suppress-value = «{ $value }» — не адрес и не домен.
+error-leads-suppression-not-found = { $value } не в списке подавления.

@@ -1,0 +1,153 @@
+"""Lead import as a manager sees it: a Windows-1251, semicolon CSV uploaded in Telegram and in Slack, answered
+with the counts and the rejection report as a file; clients refused. Real transports, Knot DNS, PostgreSQL, Redis."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.runner import Runner
+from bot.telegram.render import ERROR_MARK
+from engine.clock import FrozenClock
+from engine.dns.check import ResolverConfig
+from engine.domains import DnsConfig
+from engine.i18n import translator
+from models import Campaign, Enrollment, Lead, Workspace
+from models.enums import LeadVerdict, Platform
+from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, visible
+from tests.e2e.slackrig import Rig, join, seen, slack_rig
+from tests.harness.dnsserver import DnsServer
+
+EN = translator("en")
+RU = translator("ru")
+ANNA = 700401
+HEADER = "Электронная почта;Имя;Компания;Должность"
+ROWS = (
+    "anna@acme.leads.test;Анна;ООО «Ромашка»;директор",  # 2 valid
+    "zakaz@acme.leads.test;;;",  # 3 role: risky
+    "anna@acme.leads.test;Анна;;",  # 4 duplicate
+    "oleg@gone.leads.test;Олег;;",  # 5 NXDOMAIN
+    "адрес без собаки;;;",  # 6 syntax
+)
+
+
+def leads_csv() -> bytes:
+    return "\r\n".join([HEADER, *ROWS, ""]).encode("cp1251")
+
+
+@pytest.fixture(scope="module")
+def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsServer]:
+    with DnsServer(tmp_path_factory.mktemp("knot")) as server:
+        server.set_zone("leads.test", [("acme", "MX", "10 mx.acme"), ("mx.acme", "A", "192.0.2.10")])
+        yield server
+
+
+def services(redis: Redis, knot: DnsServer) -> dict[str, Any]:
+    resolver = ResolverConfig((knot.host,), knot.port, 2.0)
+    return {"redis": redis, "dns": DnsConfig(resolver), "leads_test_environment": True}
+
+
+def report_rows(data: bytes) -> list[list[str]]:
+    assert data.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+
+
+# Telegram ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def runner(orm: None, clock: FrozenClock, redis: Redis, knot: DnsServer) -> Runner:
+    return Runner(clock, admins={Platform.CONSOLE: {CONSOLE_ADMIN}}, services=services(redis, knot))
+
+
+async def person(rig: TelegramRig, user_id: int, role: str) -> Any:
+    if not await Workspace.exists(slug="acme"):
+        await rig.admin("/workspace_new acme ACME")
+    code = await rig.invite("acme", role)
+    user = rig.user(user_id, first_name="Anna")
+    await user.send_command(f"/start {code}")
+    await user.wait_replies()
+    return user
+
+
+async def test_telegram_cp1251_semicolon_upload_gives_counts_and_a_rejection_file(telegram: TelegramRig) -> None:
+    anna = await person(telegram, ANNA, "manager")
+    workspace = await Workspace.get(slug="acme")
+    await Campaign.create(workspace=workspace, name="Весна 2027")
+
+    await anna.upload_document("leads.csv", leads_csv(), caption="/leads_import Весна 2027 basis=договор 12")
+    text, report = await anna.wait_replies(2, timeout=30)
+
+    shown = visible(text.text)
+    counts = EN("leads-import-result", rows=5, imported=3, updated=0, duplicates=1, invalid=2, risky=1, unknown=0,
+                suppressed=0)  # fmt: skip
+    assert counts in shown
+    assert EN("leads-import-enrolled", campaign="Весна 2027", enrolled=2) in shown
+    assert EN("leads-import-report", count=3) in shown
+    assert report.document is not None and report.document["file_name"] == "leads-rejected.csv"
+    assert report_rows(await anna.download(report)) == [
+        ["Line", "Email", "Reason"],
+        ["4", "anna@acme.leads.test", EN("leads-reason-duplicate")],
+        ["5", "oleg@gone.leads.test", EN("leads-reason-no-domain")],
+        ["6", "адрес без собаки", EN("leads-reason-syntax")],
+    ]
+    anna_lead = await Lead.get(email="anna@acme.leads.test")
+    assert (anna_lead.company, anna_lead.custom, anna_lead.legal_basis) == ("ООО «Ромашка»", {"Должность": "директор"},
+                                                                            "договор 12")  # fmt: skip
+    assert await Enrollment.all().count() == 2
+
+    await anna.send_command("/leads")
+    [overview] = await anna.wait_replies()
+    assert EN("leads-counts", valid=1, risky=1, unknown=0, invalid=1) in visible(overview.text)
+
+
+async def test_telegram_a_spreadsheet_is_refused_by_name_and_clients_may_not_import(telegram: TelegramRig) -> None:
+    anna = await person(telegram, ANNA, "manager")
+    await anna.upload_document("leads.xlsx", b"PK\x03\x04" + b"\0" * 300, caption="/leads_import basis=x")
+    [refused] = await anna.wait_replies(timeout=30)
+    assert visible(refused.text) == ERROR_MARK + EN("error-leads-format", format="XLSX/ZIP")
+
+    client = await person(telegram, ANNA + 1, "client")
+    await client.upload_document("leads.csv", leads_csv(), caption="/leads_import basis=x")
+    [denied] = await client.wait_replies(timeout=30)
+    assert ERROR_MARK in visible(denied.text)
+    assert await Lead.all().count() == 0
+
+
+# Slack ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def slack(orm: None, redis: Redis, knot: DnsServer) -> AsyncIterator[Rig]:
+    async with slack_rig(redis, services(redis, knot)) as rig:
+        yield rig
+
+
+async def test_slack_cp1251_upload_gives_counts_a_rejection_file_and_suppression_works(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+
+    answer = "\n".join(await slack.upload("leads_import basis=договор", "leads.csv", leads_csv(), user="U0MGR"))
+
+    counts = EN("leads-import-result", rows=5, imported=3, updated=0, duplicates=1, invalid=2, risky=1, unknown=0,
+                suppressed=0)  # fmt: skip
+    assert seen(counts) in answer
+    await slack.api.wait_call("files.completeUploadExternal")
+    [uploaded] = slack.api.files.values()
+    assert uploaded.filename == "leads-rejected.csv"
+    assert [row[:2] for row in report_rows(uploaded.content)[1:]] == [
+        ["4", "anna@acme.leads.test"], ["5", "oleg@gone.leads.test"], ["6", "адрес без собаки"],
+    ]  # fmt: skip
+
+    suppressed = await slack.say("suppress Anna@ACME.leads.test", user="U0MGR")
+    assert suppressed == [seen(EN("leads-suppressed", value="anna@acme.leads.test", scope=EN("leads-scope-workspace")))]
+    again = "\n".join(await slack.upload("leads_import basis=договор", "leads.csv", leads_csv(), user="U0MGR"))
+    assert seen(EN("leads-import-result", rows=5, imported=0, updated=3, duplicates=1, invalid=2, risky=1, unknown=0,
+                   suppressed=1)) in again  # fmt: skip
+    lifted = await slack.say("unsuppress anna@acme.leads.test", user="U0MGR")
+    assert lifted == [seen(EN("leads-unsuppressed", value="anna@acme.leads.test", scope=EN("leads-scope-workspace")))]
+    assert (await Lead.get(email="zakaz@acme.leads.test")).verdict is LeadVerdict.RISKY

@@ -1,0 +1,299 @@
+"""Lead import, suppression and enrollment against the real PostgreSQL, Redis and a Knot DNS server on loopback
+(MX for some domains, an address only, a null MX, NXDOMAIN) and a silent resolver (timeouts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from redis.asyncio import Redis
+
+from engine.access import Actor
+from engine.campaigns.enroll import enroll
+from engine.clock import FrozenClock
+from engine.errors import Forbidden, NotFound, UserError
+from engine.leads.importer import ImportOptions, import_leads
+from engine.leads.listing import lead_summary
+from engine.leads.suppression import is_suppressed, mark_hard_bounced, suppress, unsuppress
+from models import AgencySetting, Campaign, Domain, Enrollment, Lead, Mailbox, OutboundMessage, Suppression, Workspace
+from models.enums import (
+    CampaignStatus,
+    DomainStatus,
+    EnrollmentState,
+    LeadVerdict,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    TlsMode,
+)
+from tests.harness.dnsserver import DnsServer, SilentUdpServer
+
+NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+ZONE = "leads.test"
+TEST = ImportOptions(legal_basis="договор", test_environment=True)
+
+
+@pytest.fixture(scope="module")
+def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsServer]:
+    with DnsServer(tmp_path_factory.mktemp("knot")) as server:
+        server.set_zone(
+            ZONE,
+            [
+                ("acme", "MX", "10 mx.acme"),
+                ("mx.acme", "A", "192.0.2.10"),
+                ("beta", "MX", "10 mx.acme"),
+                ("plain", "A", "192.0.2.20"),  # no MX: the address is the implicit MX
+                ("nullmx", "MX", "0 ."),
+                ("nomail", "TXT", "nothing here"),  # exists, neither MX nor address
+            ],
+        )
+        yield server
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+async def acme(orm: None) -> Workspace:
+    return await Workspace.create(slug="acme", name="ACME")
+
+
+def manager(ws: Workspace, role: Role = Role.MANAGER) -> Actor:
+    return Actor(person_id=None, platform=Platform.CONSOLE, role=role, workspace_id=ws.id)
+
+
+def csv(*lines: str, header: str = "Почта;Имя;Компания", encoding: str = "cp1251") -> bytes:
+    return "\r\n".join([header, *lines, ""]).encode(encoding)
+
+
+async def test_import_validates_each_domain_once_and_reports_every_rejected_line(
+    acme: Workspace, knot: DnsServer, clock: FrozenClock, redis: Redis
+) -> None:
+    await Suppression.create(workspace=None, value="beta.leads.test", reason="manual")
+    data = csv(
+        "Anna@ACME.leads.test;Анна;ООО «Ромашка»",  # line 2: valid
+        "boris@acme.leads.test;Борис;",  # 3: valid, same domain: no second lookup
+        "anna@acme.leads.test;Анна 2;",  # 4: duplicate in the file
+        "vera@plain.leads.test;Вера;",  # 5: address only: valid
+        "gleb@nullmx.leads.test;Глеб;",  # 6: null MX: invalid
+        "dima@gone.leads.test;Дима;",  # 7: NXDOMAIN: invalid
+        "zakaz@acme.leads.test;;",  # 8: role: risky, imported
+        "x@mailinator.com;;",  # 9: disposable: invalid without asking DNS
+        "не-адрес;Ж;",  # 10: syntax
+        "ivan@beta.leads.test;Иван;",  # 11: the domain is suppressed everywhere
+        "eva@nomail.leads.test;Ева;",  # 12: no MX and no address
+    )
+
+    report = await import_leads(manager(acme), data, clock, options=TEST, resolver=knot.resolver(), redis=redis)
+
+    assert (report.rows, report.imported, report.updated, report.duplicates) == (11, 9, 0, 1)
+    assert (report.invalid, report.risky, report.unknown, report.suppressed) == (5, 1, 0, 1)
+    rejected = {(r.line, r.reason) for r in report.rejections}
+    assert rejected == {(4, "duplicate"), (6, "null_mx"), (7, "no_domain"), (9, "disposable"), (10, "syntax"),
+                        (11, "suppressed"), (12, "no_mx")}  # fmt: skip
+    assert report.dns.looked_up == 6  # acme, plain, nullmx, gone, beta, nomail: once each
+    leads = {lead.email: lead for lead in await Lead.filter(workspace=acme)}
+    assert leads["anna@acme.leads.test"].first_name == "Анна"
+    assert leads["anna@acme.leads.test"].company == "ООО «Ромашка»"
+    assert leads["anna@acme.leads.test"].legal_basis == "договор"
+    assert (leads["zakaz@acme.leads.test"].verdict, leads["zakaz@acme.leads.test"].verdict_reason) == ("risky", "role")
+    assert (leads["gleb@nullmx.leads.test"].verdict, leads["gleb@nullmx.leads.test"].verdict_reason) == (
+        LeadVerdict.INVALID,
+        "null_mx",
+    )
+    assert leads["vera@plain.leads.test"].verdict is LeadVerdict.VALID
+    assert leads["vera@plain.leads.test"].validated_at == NOW
+    assert await redis.get("leads:mx:acme.leads.test") == b"ok"
+
+    again = await import_leads(manager(acme), data, clock, options=TEST, resolver=knot.resolver(), redis=redis)
+    assert (again.imported, again.updated, again.dns.looked_up, again.dns.from_redis) == (0, 9, 0, 6)
+    assert await Lead.filter(workspace=acme).count() == 9
+
+
+async def test_a_dns_timeout_is_unknown_never_valid_or_invalid_and_is_not_cached(
+    acme: Workspace, clock: FrozenClock, redis: Redis
+) -> None:
+    with SilentUdpServer() as silent:
+        report = await import_leads(
+            manager(acme), csv("anna@acme.leads.test;Анна;"), clock, options=TEST,
+            resolver=silent.resolver(lifetime=0.3), redis=redis,
+        )  # fmt: skip
+    assert (report.imported, report.unknown, report.invalid, dict(report.reasons)) == (1, 1, 0, {"dns_timeout": 1})
+    lead = await Lead.get(email="anna@acme.leads.test")
+    assert (lead.verdict, lead.verdict_reason) == (LeadVerdict.UNKNOWN, "dns_timeout")
+    assert await redis.get("leads:mx:acme.leads.test") is None
+
+
+async def test_reimport_updates_fields_keeps_what_the_file_leaves_empty_and_never_undoes_a_hard_bounce(
+    acme: Workspace, knot: DnsServer, clock: FrozenClock
+) -> None:
+    first = csv("anna@acme.leads.test;Анна;Ромашка;Москва", "boris@acme.leads.test;Борис;;Тверь",
+                header="email;first name;company;Город")  # fmt: skip
+    await import_leads(manager(acme), first, clock, options=TEST, resolver=knot.resolver())
+    await mark_hard_bounced(["Boris@ACME.leads.test"], now=NOW)
+
+    second = csv("anna@acme.leads.test;;Лютик;", "boris@acme.leads.test;Боря;;", header="email;имя;компания;Город")
+    options = ImportOptions(source="выставка", legal_basis="согласие", test_environment=True)
+    report = await import_leads(manager(acme), second, clock, options=options, resolver=knot.resolver())
+
+    assert (report.imported, report.updated) == (0, 2)
+    anna = await Lead.get(email="anna@acme.leads.test")
+    assert (anna.first_name, anna.company, anna.custom, anna.source, anna.legal_basis) == (
+        "Анна", "Лютик", {"Город": "Москва"}, "выставка", "согласие",
+    )  # fmt: skip
+    boris = await Lead.get(email="boris@acme.leads.test")
+    assert (boris.first_name, boris.verdict, boris.verdict_reason) == ("Боря", LeadVerdict.INVALID, "hard_bounce")
+
+
+async def test_a_failing_batch_leaves_nothing_written(acme: Workspace, clock: FrozenClock) -> None:
+    good = [f"user{i}@acme.leads.test;Имя {i};" for i in range(20)]
+    data = csv(*good, f"late@acme.leads.test;{'Я' * 20_000};")  # line 22: a cell no name is that long
+    options = ImportOptions(legal_basis="договор", test_environment=True, batch_rows=5, check_dns=False)
+    with pytest.raises(UserError) as caught:
+        await import_leads(manager(acme), data, clock, options=options)
+    assert (caught.value.key, caught.value.params) == ("error-leads-field-long", {"line": 22, "limit": 10_000})
+    assert await Lead.all().count() == 0
+
+
+async def test_no_legal_basis_no_email_column_and_a_spreadsheet_are_refused_before_anything(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    data = csv("anna@acme.leads.test;Анна;")
+    with pytest.raises(UserError) as no_basis:
+        await import_leads(manager(acme), data, clock, options=ImportOptions(test_environment=True))
+    assert no_basis.value.key == "error-leads-no-basis"
+    with pytest.raises(UserError) as no_email:
+        await import_leads(manager(acme), csv("Анна;Ромашка", header="Имя;Компания"), clock, options=TEST)
+    assert no_email.value.params == {"headers": "Имя, Компания"}
+    with pytest.raises(UserError) as sheet:
+        await import_leads(manager(acme), b"PK\x03\x04" + b"\0" * 200, clock, options=TEST)
+    assert sheet.value.key == "error-leads-format"
+    with pytest.raises(UserError) as big:
+        await import_leads(manager(acme), data, clock, options=ImportOptions(legal_basis="x", max_bytes=10))
+    assert big.value.key == "error-upload-too-large"
+    assert await Lead.all().count() == 0
+
+
+async def test_rows_without_a_basis_are_rejected_when_the_column_is_empty(acme: Workspace, clock: FrozenClock) -> None:
+    data = csv("anna@acme.leads.test;согласие;Asia/Yekaterinburg", "boris@acme.leads.test;;Europe/Moscow",
+               "vera@acme.leads.test;договор;Урал", header="email;основание;часовой пояс")  # fmt: skip
+    report = await import_leads(manager(acme), data, clock, options=ImportOptions(test_environment=True))
+    assert [(r.line, r.reason) for r in report.rejections] == [(3, "no_legal_basis")]
+    zones = {lead.email: (lead.legal_basis, lead.timezone) for lead in await Lead.all()}
+    assert zones == {
+        "anna@acme.leads.test": ("согласие", "Asia/Yekaterinburg"),
+        "vera@acme.leads.test": ("договор", ""),  # "Урал" is no time zone the planner can use
+    }
+
+
+async def test_clients_are_refused_and_workspaces_isolated(acme: Workspace, clock: FrozenClock) -> None:
+    other = await Workspace.create(slug="other", name="Other")
+    theirs = await Campaign.create(workspace=other, name="Их")
+    await import_leads(manager(acme), csv("anna@acme.leads.test;А;"), clock, options=TEST)
+    with pytest.raises(Forbidden):
+        await import_leads(manager(acme, Role.CLIENT), csv("a@acme.leads.test;А;"), clock, options=TEST)
+    with pytest.raises(NotFound):
+        await import_leads(manager(acme), csv("a@acme.leads.test;А;"), clock,
+                           options=ImportOptions(campaign="Их", legal_basis="x", test_environment=True))  # fmt: skip
+    lead = await Lead.get(email="anna@acme.leads.test")
+    with pytest.raises(NotFound):
+        await enroll(manager(acme), theirs.id, [lead.id], clock)
+    assert (await lead_summary(manager(other))).total == 0
+    assert (await lead_summary(manager(acme), "ACME")).total == 1
+
+
+async def test_suppression_by_address_and_domain_in_one_query_and_global_for_admins(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    other = await Workspace.create(slug="other", name="Other")
+    await suppress(manager(acme), "Anna@Acme.ru", clock)
+    await suppress(manager(acme), "почта.рф", clock)
+    with pytest.raises(Forbidden):
+        await suppress(manager(acme), "spam.ru", clock, everywhere=True)
+    admin = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.ADMIN, workspace_id=None)
+    await suppress(admin, "spam.ru", clock, everywhere=True)
+    emails = ["anna@acme.ru", "boris@acme.ru", "oleg@xn--80a1acny.xn--p1ai", "x@spam.ru"]
+    assert await is_suppressed(acme.id, emails) == {"anna@acme.ru", "oleg@xn--80a1acny.xn--p1ai", "x@spam.ru"}
+    assert await is_suppressed(other.id, emails) == {"x@spam.ru"}
+    again = await suppress(manager(acme), "anna@acme.ru", clock)
+    assert not again.created
+    await unsuppress(manager(acme), "anna@acme.ru")
+    with pytest.raises(NotFound):
+        await unsuppress(manager(acme), "anna@acme.ru")
+    with pytest.raises(UserError):
+        await suppress(manager(acme), "not a thing", clock)
+
+
+# enrollment -------------------------------------------------------------------------------------------------------
+
+
+async def mailbox(ws: Workspace) -> Mailbox:
+    domain = await Domain.create(workspace=ws, name=f"{ws.slug}-mail.test", status=DomainStatus.ACTIVE)
+    return await Mailbox.create(
+        workspace=ws, domain=domain, address=f"a@{domain.name}", display_name="A", provider=MailProvider.GENERIC,
+        smtp_host="127.0.0.1", smtp_port=2525, smtp_tls=TlsMode.PLAIN, imap_host="127.0.0.1", imap_port=1143,
+        imap_tls=TlsMode.PLAIN, username=f"a@{domain.name}", secret_enc=b"x",
+    )  # fmt: skip
+
+
+async def sent(ws: Workspace, email: str, days_ago: int) -> None:
+    """Another workspace wrote to `email` `days_ago` days ago."""
+    lead = await Lead.create(workspace=ws, email=email, legal_basis="x")
+    box = await mailbox(ws)
+    at = NOW - dt.timedelta(days=days_ago)
+    await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=box, lead=lead, message_id=f"<{email}-{days_ago}@t>",
+        status=MessageStatus.SENT, scheduled_at=at, sent_at=at,
+    )  # fmt: skip
+
+
+async def test_enroll_skips_each_rule_counts_it_and_sets_next_due_now(acme: Workspace, clock: FrozenClock) -> None:
+    other = await Workspace.create(slug="other", name="Other")
+    await sent(other, "recent@acme.leads.test", days_ago=10)
+    await sent(await Workspace.create(slug="third", name="Third"), "old@acme.leads.test", days_ago=40)
+    running = await Campaign.create(workspace=acme, name="Осень", status=CampaignStatus.RUNNING)
+    target = await Campaign.create(workspace=acme, name="Весна")
+    emails = ["ok@acme.leads.test", "busy@acme.leads.test", "recent@acme.leads.test", "old@acme.leads.test",
+              "sup@acme.leads.test", "x@blocked.leads.test", "bad@acme.leads.test"]  # fmt: skip
+    leads = {e: await Lead.create(workspace=acme, email=e, legal_basis="x", verdict=LeadVerdict.VALID) for e in emails}
+    await Lead.filter(email="bad@acme.leads.test").update(verdict=LeadVerdict.INVALID)
+    await Enrollment.create(campaign=running, lead=leads["busy@acme.leads.test"])
+    await suppress(manager(acme), "sup@acme.leads.test", clock)
+    await suppress(manager(acme), "blocked.leads.test", clock)
+    ids = [lead.id for lead in leads.values()]
+
+    report = await enroll(manager(acme), target.id, ids, clock)
+
+    assert report.enrolled == 2
+    assert report.skipped == {"in_other_campaign": 1, "contacted_elsewhere": 1, "suppressed": 2, "invalid": 1}
+    enrolled = await Enrollment.filter(campaign=target).prefetch_related("lead")
+    assert sorted(e.lead.email for e in enrolled) == ["ok@acme.leads.test", "old@acme.leads.test"]
+    assert {(e.state, e.current_step, e.next_due_at) for e in enrolled} == {(EnrollmentState.ACTIVE, 0, NOW)}
+
+    again = await enroll(manager(acme), target.id, ids, clock)
+    assert again.enrolled == 0 and again.skipped["already_enrolled"] == 2
+
+    await AgencySetting.create(key="contact_window_days", value=5)
+    later = await Campaign.create(workspace=acme, name="Зима")
+    await Campaign.filter(id=target.id).update(status=CampaignStatus.COMPLETED)
+    await Campaign.filter(id=running.id).update(status=CampaignStatus.COMPLETED)
+    shorter = await enroll(manager(acme), later.id, ids, clock)
+    assert shorter.enrolled == 4  # ok, old, busy (its campaign ended), recent (10 days > 5)
+    with pytest.raises(UserError) as closed:
+        await enroll(manager(acme), target.id, ids, clock)
+    assert closed.value.key == "error-leads-enroll-closed"
+
+
+async def test_import_into_a_campaign_enrolls_in_the_same_transaction(acme: Workspace, clock: FrozenClock) -> None:
+    campaign = await Campaign.create(workspace=acme, name="Весна 2027")
+    data = csv(*[f"user{i}@acme.leads.test;;" for i in range(12)], "info@acme.leads.test;;", "x@mailinator.com;;")
+    options = ImportOptions(campaign="Весна 2027", legal_basis="x", test_environment=True, batch_rows=5,
+                            check_dns=False)  # fmt: skip
+    report = await import_leads(manager(acme), data, clock, options=options)
+    assert (report.imported, report.enrolled, report.invalid, report.unknown, report.risky) == (14, 13, 1, 12, 1)
+    assert await Enrollment.filter(campaign=campaign).count() == 13

@@ -1,0 +1,254 @@
+"""Lead files without a database: column guesses, normalization, role and disposable addresses, encoding,
+delimiter and format detection, DNS verdicts, the rejection report, the chat options."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import zipfile
+
+import pytest
+
+from bot.command import REGISTRY, file_limit, parse_args
+from bot.handlers.leads import parse_options
+from engine.dns.check import Lookup, LookupStatus
+from engine.errors import UserError
+from engine.i18n import translator
+from engine.leads.checks import AddressChecker, is_disposable, is_role, normalize
+from engine.leads.columns import map_columns
+from engine.leads.domains import DomainMail, judge
+from engine.leads.reader import (
+    MAX_LEAD_FILE_BYTES,
+    check_file_size,
+    guess_delimiter,
+    guess_encoding,
+    read_layout,
+    rows,
+    sniff_format,
+)
+from engine.leads.report import Rejection, rejection_csv
+from engine.reply import Attachment
+from engine.uploads import MAX_UPLOAD_BYTES
+from models.enums import LeadVerdict
+
+EN = translator("en")
+
+
+def records(data: bytes) -> list[tuple[int, list[str]]]:
+    return list(rows(io.BytesIO(data), read_layout(data[:65536])))
+
+
+# column mapping ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (["E-mail", "First name", "Last name", "Company"], {"email": 0, "first_name": 1, "last_name": 2, "company": 3}),
+        (["Почта", "Имя", "Фамилия", "Организация"], {"email": 0, "first_name": 1, "last_name": 2, "company": 3}),
+        (["Электронная почта", "Компания", "Часовой пояс"], {"email": 0, "company": 1, "timezone": 2}),
+        (["адрес", "источник", "основание"], {"email": 0, "source": 1, "legal_basis": 2}),
+        (["email_address", "Legal basis", "Source"], {"email": 0, "legal_basis": 1, "source": 2}),
+    ],
+)
+def test_headers_are_guessed_in_russian_and_english(headers: list[str], expected: dict[str, int]) -> None:
+    assert map_columns(headers).fields == expected
+
+
+def test_unknown_columns_go_to_custom_and_overrides_win() -> None:
+    mapping = map_columns(["Почта", "Рабочая почта", "Должность"], {"email": "рабочая почта"})
+    assert mapping.fields == {"email": 1}
+    assert mapping.custom == {0: "Почта", 2: "Должность"}
+
+
+def test_a_file_without_an_email_column_names_the_headers_it_found() -> None:
+    with pytest.raises(UserError) as caught:
+        map_columns(["Имя", "Телефон"])
+    assert caught.value.key == "error-leads-no-email" and caught.value.params["headers"] == "Имя, Телефон"
+    with pytest.raises(UserError) as missing:
+        map_columns(["Имя", "Телефон"], {"email": "Почта"})
+    assert missing.value.key == "error-leads-no-header" and missing.value.params["header"] == "Почта"
+    with pytest.raises(UserError) as unknown:
+        map_columns(["Почта"], {"phone": "Телефон"})
+    assert unknown.value.key == "error-leads-unknown-field"
+
+
+# normalization and offline checks ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "email"),
+    [
+        ("  Ivan.Petrov@Example.COM ", "ivan.petrov@example.com"),
+        ("<anna@acme.ru>", "anna@acme.ru"),
+        ("oleg@почта.рф", "oleg@xn--80a1acny.xn--p1ai"),
+        ("OLEG@ПОЧТА.РФ", "oleg@xn--80a1acny.xn--p1ai"),
+        ("иван@mail.ru", None),  # a non-ASCII local part needs SMTPUTF8
+        ("no-at-sign.ru", None),
+        ("two@@signs.ru", None),
+        ("a b@acme.ru", None),
+        ("x@localhost", None),
+        ("x@acme.test", None),  # a reserved name outside tests
+        ("", None),
+    ],
+)
+def test_normalization(raw: str, email: str | None) -> None:
+    assert normalize(raw) == email
+
+
+def test_verdicts_offline() -> None:
+    checker = AddressChecker()
+    assert checker.check("anna@acme.ru").verdict is LeadVerdict.VALID
+    assert checker.check("zakaz@acme.ru").reason == "role"
+    assert checker.check("zakaz@acme.ru").verdict is LeadVerdict.RISKY
+    assert checker.check("x@mailinator.com").verdict is LeadVerdict.INVALID
+    assert checker.check("x@mailinator.com").reason == "disposable"
+    assert checker.check("").reason == "empty"
+    assert checker.check("bad@").reason == "syntax"
+    assert AddressChecker(test_environment=True).check("a@alpha.test").email == "a@alpha.test"
+
+
+@pytest.mark.parametrize("email", ["info@acme.ru", "sales+spb@acme.ru", "office@acme.ru", "zakaz@shop.ru",
+                                   "noreply@acme.ru", "buh.msk@acme.ru", "support@acme.ru"])  # fmt: skip
+def test_role_accounts(email: str) -> None:
+    assert is_role(email)
+
+
+@pytest.mark.parametrize("email", ["ivan@acme.ru", "infoman@acme.ru", "anna.sales@acme.ru"])
+def test_people_are_not_role_accounts(email: str) -> None:
+    assert not is_role(email)
+
+
+def test_disposable_domains_and_their_subdomains() -> None:
+    assert is_disposable("mailinator.com") and is_disposable("eu.mailinator.com")
+    assert not is_disposable("yandex.ru") and not is_disposable("com")
+
+
+# encoding, delimiter, format --------------------------------------------------------------------------------------
+
+
+def test_cp1251_semicolon_file() -> None:
+    data = "Почта;Имя;Компания\r\nanna@acme.ru;Анна;ООО «Ромашка»\r\n".encode("cp1251")
+    layout = read_layout(data)
+    assert (layout.encoding, layout.delimiter) == ("cp1251", ";")
+    assert records(data) == [(1, ["Почта", "Имя", "Компания"]), (2, ["anna@acme.ru", "Анна", "ООО «Ромашка»"])]
+
+
+def test_utf8_bom_comma_file_with_quoted_fields_over_lines() -> None:
+    data = (
+        codecs.BOM_UTF8 + 'email,name,note\nanna@acme.ru,"Анна, старшая","строка 1\nстрока 2"\nb@acme.ru,Б,\n'.encode()
+    )
+    layout = read_layout(data)
+    assert (layout.encoding, layout.delimiter) == ("utf-8-sig", ",")
+    assert records(data) == [
+        (1, ["email", "name", "note"]),
+        (3, ["anna@acme.ru", "Анна, старшая", "строка 1\nстрока 2"]),
+        (4, ["b@acme.ru", "Б", ""]),
+    ]
+
+
+def test_tab_delimited_utf8_and_utf16() -> None:
+    text = "email\tname\nanna@acme.ru\tАнна\n"
+    assert read_layout(text.encode()).delimiter == "\t"
+    assert guess_encoding(text.encode()) == "utf-8"
+    utf16 = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    assert records(utf16)[1] == (2, ["anna@acme.ru", "Анна"])
+
+
+def test_a_utf8_sequence_cut_by_the_sample_is_still_utf8() -> None:
+    data = ("email;имя\n" + "a@b.ru;Ж\n" * 10).encode()
+    assert guess_encoding(data[:-2]) == "utf-8"  # ends in the middle of "Ж"
+
+
+def test_delimiter_fallback_counts_the_header() -> None:
+    assert guess_delimiter("email;name") == ";"
+    assert guess_delimiter("email") == ","
+
+
+def test_a_utf8_line_in_a_cp1251_file_is_named() -> None:
+    data = "Почта;Имя\nanna@acme.ru;Анна\n".encode("cp1251") + "b@acme.ru;Борис\n".encode()
+    with pytest.raises(UserError) as caught:
+        records(data)
+    assert caught.value.key == "error-leads-encoding" and caught.value.params["line"] == 3
+
+
+def xlsx() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [(xlsx(), "XLSX/ZIP"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "XLS"), (b"%PDF-1.4\n", "PDF")],
+)
+def test_a_spreadsheet_or_archive_is_refused_by_name(data: bytes, name: str) -> None:
+    with pytest.raises(UserError) as caught:
+        sniff_format(data)
+    assert caught.value.key == "error-leads-format" and caught.value.params == {"format": name}
+    assert name in EN(caught.value.key, **caught.value.params)
+
+
+def test_other_binary_is_refused() -> None:
+    with pytest.raises(UserError) as caught:
+        sniff_format(b"email\x00\x01\x02")
+    assert caught.value.key == "error-leads-binary"
+
+
+def test_size_is_checked_first() -> None:
+    check_file_size(64 * 1024 * 1024)
+    with pytest.raises(UserError) as caught:
+        check_file_size(64 * 1024 * 1024 + 1)
+    assert caught.value.key == "error-upload-too-large"
+
+
+# DNS verdicts -----------------------------------------------------------------------------------------------------
+
+
+def test_dns_verdicts_never_turn_a_failure_into_valid_or_invalid() -> None:
+    answer = Lookup(LookupStatus.ANSWER, ("10 mx.acme.ru.",))
+    assert judge(answer, None) is DomainMail.OK
+    assert judge(Lookup(LookupStatus.ANSWER, ("0 .",)), None) is DomainMail.NULL_MX
+    assert judge(Lookup(LookupStatus.NXDOMAIN), None) is DomainMail.NO_DOMAIN
+    assert judge(Lookup(LookupStatus.NODATA), Lookup(LookupStatus.ANSWER, ("192.0.2.1",))) is DomainMail.OK
+    assert judge(Lookup(LookupStatus.NODATA), Lookup(LookupStatus.NODATA)) is DomainMail.NO_MX
+    for failed in (LookupStatus.TIMEOUT, LookupStatus.SERVFAIL):
+        verdict = judge(Lookup(failed), None)
+        assert not verdict.known and verdict in (DomainMail.TIMEOUT, DomainMail.ERROR)
+    assert judge(Lookup(LookupStatus.NODATA), Lookup(LookupStatus.TIMEOUT)) is DomainMail.TIMEOUT
+
+
+# report and chat options ------------------------------------------------------------------------------------------
+
+
+def test_rejection_report_is_utf8_with_bom_localized_and_formula_safe() -> None:
+    t = translator("ru")
+    data = rejection_csv([Rejection(2, "=cmd|calc", "syntax"), Rejection(5, "анна@", "duplicate")], t, omitted=3)
+    assert data.startswith(codecs.BOM_UTF8)
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0] == "Строка;Email;Причина"
+    assert "2;'=cmd|calc;не адрес электронной почты" in text
+    assert "5;анна@;повтор адреса в файле" in text
+    assert "3" in text.splitlines()[-1]
+
+
+def test_chat_options_group_words_into_campaign_values_and_columns() -> None:
+    options = parse_options("Весна 2027 source=выставка Экспо basis=договор 12 email=Электронная почта")
+    assert options.campaign == "Весна 2027"
+    assert options.source == "выставка Экспо" and options.legal_basis == "договор 12"
+    assert dict(options.columns) == {"email": "Электронная почта"}
+    assert parse_options(None).campaign is None
+    with pytest.raises(UserError) as caught:
+        parse_options("phone=Телефон")
+    assert caught.value.key == "error-leads-option"
+
+
+def test_the_lead_import_takes_files_up_to_its_own_limit_other_commands_keep_the_default() -> None:
+    assert file_limit("leads_import", 1024) == MAX_LEAD_FILE_BYTES
+    assert file_limit("mailbox_import", 1024) == 1024
+    big = Attachment("leads.csv", b"email\n" + b"a@b.ru\n" * (MAX_UPLOAD_BYTES // 7 + 1))
+    assert parse_args(REGISTRY["leads_import"], ["basis=x"], big)["csv"] is big
+    with pytest.raises(UserError) as caught:
+        parse_args(REGISTRY["mailbox_import"], [], big)
+    assert caught.value.key == "error-upload-too-large"
