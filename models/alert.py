@@ -30,6 +30,12 @@ class Alert(Model):
     first_seen = fields.DatetimeField()
     last_seen = fields.DatetimeField()
     notified_at = fields.DatetimeField(null=True)  # when chats were told; repeats only raise `count`
+    acked_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    acked_by_id: int | None
+    acked_at = fields.DatetimeField(null=True)
+    resolved_at = fields.DatetimeField(null=True)  # the condition cleared
 
     class Meta:
         table = "alert"

@@ -40,6 +40,10 @@ class Domain(Model):
     dkim_selector = fields.CharField(max_length=63, default="")
     dkim_public_key = fields.TextField(default="")
     tracking_host = fields.CharField(max_length=253, default="")
+    # monitoring's volume cut for the whole domain (see Mailbox.health_factor)
+    health_factor = fields.FloatField(default=1.0, db_default=1.0)
+    health_reason = fields.CharField(max_length=64, default="", db_default="")
+    health_changed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -52,6 +52,11 @@ class Mailbox(Model):
     last_error = fields.TextField(default="")
     last_error_at = fields.DatetimeField(null=True)
     auth_failures = fields.IntField(default=0)
+    # monitoring's volume cut: the planners and the claim-time caps allow `health_factor` × the mailbox's cap (1 = no
+    # cut); `health_reason` names the rule, and the factor climbs back gradually from `health_changed_at`
+    health_factor = fields.FloatField(default=1.0, db_default=1.0)
+    health_reason = fields.CharField(max_length=64, default="", db_default="")
+    health_changed_at = fields.DatetimeField(null=True)
     last_ok_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
