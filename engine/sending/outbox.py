@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import random
 import re
@@ -36,7 +37,8 @@ from engine.alerts import raise_alert
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
-from engine.lifecycle import check_transition, transition_mailbox
+from engine.lifecycle import check_transition as _check_transition
+from engine.lifecycle import transition_mailbox
 from engine.logging import get_logger
 from engine.mail.message import BuiltMessage, MessageSpec, build_message
 from engine.mail.providers import Credentials, Endpoint
@@ -59,6 +61,10 @@ from models.enums import (
 )
 
 log = get_logger(__name__)
+
+check_transition = functools.cache(_check_transition)
+"""`engine.lifecycle.check_transition`, remembered: the outbox checks the same few transitions for every message
+(a refused one raises, and is not remembered)."""
 
 SENDABLE_MAILBOX: Final = frozenset({MailboxStatus.WARMING, MailboxStatus.ACTIVE})
 BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED})
@@ -210,19 +216,24 @@ WHERE m.status = 'queued' AND m.scheduled_at <= $1 AND b.status = ANY($2::text[]
 """
 _STUCK_MAILBOXES = "SELECT DISTINCT mailbox_id FROM outbound_message WHERE status = 'sending' AND claimed_at < $1"
 
-_STATE = """
+# Rows in flight (`sending`), read in one pass over the partial index on them: a plain index scan (the ORDER BY
+# asks for one) marks the entries of rows that left `sending` as dead as it passes them, where a bitmap scan per
+# mailbox of the domain would visit every such entry again, for every message, until the next VACUUM.
+_IN_FLIGHT = "SELECT mailbox_id FROM outbound_message WHERE status = 'sending' ORDER BY claimed_at"
+
+_STATE = f"""
+WITH fl AS MATERIALIZED ({_IN_FLIGHT})
 SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_paused_at IS NOT NULL AS wp,
        b.daily_cap, d.status AS domain_status, d.daily_cap AS domain_cap, w.archived_at IS NOT NULL AS archived,
        w.settings,
        COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = b.id AND day = $2), 0)
-         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.mailbox_id = b.id)
-         AS mailbox_sent,
+         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = b.id) AS mailbox_sent,
        COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = b.domain_id AND day = $2), 0)
-         + (SELECT count(*) FROM outbound_message m JOIN mailbox x ON x.id = m.mailbox_id
-            WHERE m.status = 'sending' AND x.domain_id = b.domain_id) AS domain_sent
+         + (SELECT count(*) FROM fl JOIN mailbox x ON x.id = fl.mailbox_id WHERE x.domain_id = b.domain_id)
+         AS domain_sent
 FROM mailbox b JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
 WHERE b.id = $1
-"""
+"""  # noqa: S608 - composed of constant statements
 
 
 def _record_ctes(first: int) -> str:
@@ -265,7 +276,7 @@ c AS MATERIALIZED (
     ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
 u AS (
     UPDATE outbound_message m SET status = 'sending', claimed_at = $3, attempts = m.attempts + 1
-    FROM c WHERE m.id = c.id AND m.status = 'queued'
+    WHERE m.id = (SELECT id FROM c) AND m.status = 'queued'
     RETURNING m.id AS c_id, m.kind AS c_kind, m.workspace_id AS c_workspace_id, m.mailbox_id AS c_mailbox_id,
         m.peer_id AS c_peer_id, m.lead_id AS c_lead_id, m.enrollment_id AS c_enrollment_id,
         m.message_id AS c_message_id, m.subject AS c_subject, m.body AS c_body, m.in_reply_to AS c_in_reply_to,
@@ -283,14 +294,13 @@ _UNCLAIM = (  # the exact undo of the claim above, in its transaction (queued ro
     "WHERE id = $1 AND status = 'sending'"
 )
 # Today's use of the mailbox's and the domain's caps, sent plus in flight, read after a claim committed.
-_COUNTS = """
+_COUNTS = f"""
+WITH fl AS MATERIALIZED ({_IN_FLIGHT})
 SELECT COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = $1 AND day = $3), 0)
-         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.mailbox_id = $1)
-         AS mailbox_sent,
+         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = $1) AS mailbox_sent,
        COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = $2 AND day = $3), 0)
-         + (SELECT count(*) FROM outbound_message m JOIN mailbox x ON x.id = m.mailbox_id
-            WHERE m.status = 'sending' AND x.domain_id = $2) AS domain_sent
-"""
+         + (SELECT count(*) FROM fl JOIN mailbox x ON x.id = fl.mailbox_id WHERE x.domain_id = $2) AS domain_sent
+"""  # noqa: S608 - composed of constant statements
 _NO_RECORD: Final[tuple[Any, ...]] = (None, None, None, None, None, None, None, None, "{}", [], [], [], [])
 _EXPIRE_WARMUP = """
 UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
@@ -604,13 +614,11 @@ class Outbox:
         check_transition("message", MessageStatus.SENDING, MessageStatus.SENT)
         code = result.code if result else None
         text = result.text if result else "found in the Sent folder"
-        event = self._event(EventKind.SENT, account, row, now, {})
-        stats = stat_rows([event], {row.workspace_id: zone})
+        day = now.astimezone(zone).date()
+        keys = _sent_counters(row.workspace_id, account.mailbox_id, account.domain_id, row.campaign_id, day)
         return (
             row.id, now, code, text, row.workspace_id, account.mailbox_id, row.campaign_id, row.lead_id,
-            json.dumps(dict(event.data), ensure_ascii=False),
-            [r.workspace_id for r in stats], [r.scope.value for r in stats], [r.scope_id for r in stats],
-            [r.day for r in stats],
+            _EVENT_DATA[row.kind], *keys,
         )  # fmt: skip
 
     async def _fail(
@@ -793,25 +801,44 @@ def _json(value: Any) -> Mapping[str, Any]:
 
 
 def _claimed(row: Mapping[str, Any], prefix: str = "") -> Claimed:
-    r = {key.removeprefix(prefix): value for key, value in row.items() if key.startswith(prefix)}
+    p = prefix
     return Claimed(
-        id=int(r["id"]),
-        kind=MessageKind(r["kind"]),
-        workspace_id=int(r["workspace_id"]),
-        mailbox_id=int(r["mailbox_id"]),
-        peer_id=r["peer_id"],
-        lead_id=r["lead_id"],
-        enrollment_id=r["enrollment_id"],
-        campaign_id=r["campaign_id"],
-        message_id=str(r["message_id"]),
-        subject=str(r["subject"]),
-        body=str(r["body"]),
-        in_reply_to=str(r["in_reply_to"]),
-        references=str(r["references"]),
-        attempts=int(r["attempts"]),
-        recipient=str(r["recipient"]),
-        recipient_name=str(r["recipient_name"]),
+        id=int(row[p + "id"]),
+        kind=MessageKind(row[p + "kind"]),
+        workspace_id=int(row[p + "workspace_id"]),
+        mailbox_id=int(row[p + "mailbox_id"]),
+        peer_id=row[p + "peer_id"],
+        lead_id=row[p + "lead_id"],
+        enrollment_id=row[p + "enrollment_id"],
+        campaign_id=row[p + "campaign_id"],
+        message_id=str(row[p + "message_id"]),
+        subject=str(row[p + "subject"]),
+        body=str(row[p + "body"]),
+        in_reply_to=str(row[p + "in_reply_to"]),
+        references=str(row[p + "references"]),
+        attempts=int(row[p + "attempts"]),
+        recipient=str(row[p + "recipient"]),
+        recipient_name=str(row[p + "recipient_name"]),
     )
+
+
+_EVENT_DATA: Final = {k: json.dumps({"kind": k.value}) for k in MessageKind}
+"""The SENT event's data for each kind of row (what `Outbox._event` writes)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _sent_counters(
+    workspace_id: int, mailbox_id: int, domain_id: int, campaign_id: int | None, day: dt.date
+) -> tuple[list[int], list[str], list[int], list[dt.date]]:
+    """The DailyStat rows one SENT event counts in (`stats.stat_rows`, in its order), as `_record_ctes`'s arrays:
+    the same few for every message of a mailbox on a day, so computed once."""
+    at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    event = EventRecord(workspace_id, EventKind.SENT, at, mailbox_id, domain_id, campaign_id)
+    stats = stat_rows([event], {})
+    return (
+        [r.workspace_id for r in stats], [r.scope.value for r in stats], [r.scope_id for r in stats],
+        [r.day for r in stats],
+    )  # fmt: skip
 
 
 async def _claimed_rows(ids: Sequence[int]) -> list[Claimed]:
