@@ -51,6 +51,7 @@ async def startup(ctx: dict[str, Any]) -> None:
             sent_folder=ImapSentFolder(policy=policy),
             options=options,
             headers_for=WarmupMarker.from_vault(ctx["vault"]).headers_for,
+            compose_warmup=ctx.get("compose_warmup", compose_warmup),
         )
 
 
@@ -142,9 +143,8 @@ async def recover_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, 
 
 async def plan_warmup(ctx: dict[str, Any]) -> int:
     """Turn today's warmup quotas into planned sends inside every cap (idempotent; every 10 minutes)."""
-    compose = ctx.get("compose_warmup", compose_warmup)
     memo = planner.RedisPlanMemo(ctx["redis"])  # unchanged workspaces are skipped between ticks
-    return (await planner.plan_warmup(ctx["clock"], compose, memo=memo)).planned
+    return (await planner.plan_warmup(ctx["clock"], memo=memo)).planned
 
 
 async def graduate_warmup(ctx: dict[str, Any]) -> int:

@@ -46,6 +46,8 @@ from engine.mail.smtp import Outcome, SmtpResult
 from engine.mail.tls import client_context
 from engine.sending.ports import Account, MailSender, SentFolder, SentFolderError
 from engine.stats import COUNTERS, EventRecord, SuppressionRecord, add_suppressions, record_events, stat_rows
+from engine.warmup import ComposeWarmup, Persona
+from engine.warmup.content import compose_warmup
 from models import Mailbox
 from models.enums import (
     AuthKind,
@@ -208,7 +210,21 @@ UPDATE outbound_message SET status = 'queued'
 WHERE id IN (SELECT id FROM outbound_message WHERE status = 'planned' AND scheduled_at <= $1
              ORDER BY scheduled_at LIMIT $2 FOR UPDATE SKIP LOCKED)
   AND status = 'planned'
-RETURNING id
+RETURNING id, kind = 'warmup' AND body = '' AND peer_id IS NOT NULL AS blank
+"""
+_WARMUP_PERSONAS = """
+SELECT m.id, m.message_id, s.address AS s_address, s.display_name AS s_name, sw.locale,
+       COALESCE(NULLIF(sw.sender_name, ''), sw.name) AS s_company,
+       p.address AS p_address, p.display_name AS p_name, COALESCE(NULLIF(pw.sender_name, ''), pw.name) AS p_company
+FROM outbound_message m
+JOIN mailbox s ON s.id = m.mailbox_id JOIN workspace sw ON sw.id = s.workspace_id
+JOIN mailbox p ON p.id = m.peer_id JOIN workspace pw ON pw.id = p.workspace_id
+WHERE m.id = ANY($1::bigint[])
+"""
+_WRITE_TEXT = """
+UPDATE outbound_message m SET subject = t.subject, body = t.body
+FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, subject, body)
+WHERE m.id = t.id
 """
 _DUE_MAILBOXES = """
 SELECT DISTINCT m.mailbox_id FROM outbound_message m JOIN mailbox b ON b.id = m.mailbox_id
@@ -327,7 +343,7 @@ class Outbox:
 
     `sender` and `sent_folder` are the seams (`engine.sending.ports`); `headers_for` adds headers to a row's
     message (the warmup marker); `caps` gives the effective caps at claim time (`StoredCaps` by default);
-    `rng` spreads retries (seed it in tests).
+    `rng` spreads retries (seed it in tests); `compose_warmup` writes the text of warmup rows as they come due.
     """
 
     def __init__(
@@ -341,6 +357,7 @@ class Outbox:
         headers_for: HeadersFor = no_headers,
         caps: CapPolicy | None = None,
         rng: random.Random | None = None,
+        compose_warmup: ComposeWarmup = compose_warmup,
     ) -> None:
         self.clock = clock
         self.vault = vault
@@ -350,15 +367,24 @@ class Outbox:
         self.headers_for = headers_for
         self.caps = caps or StoredCaps()
         self.rng = rng or random.Random()  # jitter, not security
+        self.compose_warmup = compose_warmup
 
     # --------------------------------------------------------------------------------------------- sweep
 
     async def sweep(self) -> Due:
-        """Queue the planned rows whose time has come; name the mailboxes to send from and to recover."""
+        """Queue the planned rows whose time has come; name the mailboxes to send from and to recover.
+
+        Warmup rows are planned without text: the ones queued here get their subject and body (`compose_warmup`,
+        seeded by the row's Message-ID, so a retried sweep writes the same) in the transaction that queues them,
+        so no claim ever sees one of them queued without text."""
         now = self.clock.now()
         check_transition("message", MessageStatus.PLANNED, MessageStatus.QUEUED)
         db = connections.get("default")
-        queued = await db.execute_query_dict(_QUEUE_DUE, [now, self.options.sweep_limit])
+        async with in_transaction() as conn:
+            queued = await conn.execute_query_dict(_QUEUE_DUE, [now, self.options.sweep_limit])
+            blank = [int(r["id"]) for r in queued if r["blank"]]
+            if blank:
+                await self._write_warmup(conn, blank)
         sendable = [s.value for s in SENDABLE_MAILBOX]
         send = await db.execute_query_dict(_DUE_MAILBOXES, [now, sendable])
         stuck = await db.execute_query_dict(_STUCK_MAILBOXES, [now - self.options.stuck_after])
@@ -367,6 +393,21 @@ class Outbox:
             send=tuple(sorted(int(r["mailbox_id"]) for r in send)),
             recover=tuple(sorted(int(r["mailbox_id"]) for r in stuck)),
         )
+
+    async def _write_warmup(self, conn: Any, ids: Sequence[int]) -> None:
+        """Subject and body of warmup rows planned without text, as the planner used to write them: from the
+        sender (its display name or local part, its workspace's sender name or name) to the peer (the same of
+        theirs), in the sender's workspace's language."""
+        rows = await conn.execute_query_dict(_WARMUP_PERSONAS, [list(ids)])
+        subjects, bodies = [], []
+        for r in rows:
+            sender = Persona(str(r["s_name"] or r["s_address"].partition("@")[0]), str(r["s_company"]), r["s_address"])
+            peer = Persona(str(r["p_name"] or r["p_address"].partition("@")[0]), str(r["p_company"]), r["p_address"])
+            rng = random.Random(f"warmup:{r['message_id']}")
+            text = self.compose_warmup(rng, sender=sender, recipient=peer, locale=str(r["locale"] or "ru"))
+            subjects.append(text.subject)
+            bodies.append(text.body)
+        await conn.execute_query(_WRITE_TEXT, [[int(r["id"]) for r in rows], subjects, bodies])
 
     # ---------------------------------------------------------------------------------------------- send
 

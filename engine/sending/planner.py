@@ -10,7 +10,8 @@ One run, for every workspace on its own calendar day (its time zone):
    (provider, health, its daily cap), then by its share of what its domain and its workspace may still send, then
    by the room left in the send window, then by the peers pairing could find;
 4. spread the new sends through the rest of the window with random gaps (at least `min_gap_s` apart), pair each
-   with a receiver, write subject and body through the injected composer, insert the rows in one statement;
+   with a receiver and insert the rows in one COPY — without text: the outbox's sweep writes subject and body
+   when a row comes due (`Outbox.sweep`), so a day's plan never waits for tens of thousands of texts;
 5. record every cut in `CapDeferral` (one row per mailbox, day and cap; rows of this planner that no longer apply
    are removed, unchanged ones are not rewritten), which is what `why` answers from.
 
@@ -44,7 +45,6 @@ from engine.errors import UserError
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
-from engine.warmup import ComposeWarmup, Persona
 from engine.warmup.pairing import Peer, pair, pool_key
 from engine.warmup.ramp import daily_target, maintenance_target
 from engine.warmup.settings import WarmupSettings
@@ -131,8 +131,6 @@ class _Box:
     workspace_id: int
     domain_id: int
     domain_name: str
-    address: str
-    name: str
     provider: str
     daily_cap: int
     domain_cap: int
@@ -148,8 +146,6 @@ class _Space:
     id: int
     zone: ZoneInfo
     day: dt.date
-    locale: str
-    company: str
     settings: WarmupSettings
     window: tuple[dt.datetime, dt.datetime]
     daily_cap: int | None
@@ -158,9 +154,7 @@ class _Space:
     paused: bool = False  # settings["sending_paused"]: the workspace sends nothing, warmup included
 
 
-async def plan_warmup(
-    clock: Clock, compose: ComposeWarmup, options: PlanOptions | None = None, *, memo: PlanMemo | None = None
-) -> PlanReport:
+async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo: PlanMemo | None = None) -> PlanReport:
     """Plan today's warmup for every workspace (see the module). Idempotent: a second run the same day adds only
     what became possible since (a raised cap, a resumed mailbox, a new peer). With `memo`, workspaces unchanged
     since their last plan are skipped."""
@@ -199,7 +193,7 @@ async def plan_warmup(
         ]
         pairing = pair(rooms, peers, recent=recent, rng=rng)
         by_id = {b.id: b for b in boxes}
-        rows = _rows(pairing.receivers, boxes=by_id, spaces=todo, opts=opts, now=now, rng=rng, compose=compose)
+        rows = _rows(pairing.receivers, boxes=by_id, spaces=todo, opts=opts, now=now, rng=rng)
         for box in warm:
             got = used_warm.get(box.id, 0) + len(pairing.receivers.get(box.id, ()))
             if pairing.unpaired.get(box.id):
@@ -316,9 +310,7 @@ def _after(
 
 
 async def _load_spaces(now: dt.datetime) -> dict[int, _Space]:
-    rows = await Workspace.filter(archived_at=None).values(
-        "id", "timezone", "locale", "settings", "name", "sender_name"
-    )
+    rows = await Workspace.filter(archived_at=None).values("id", "timezone", "locale", "settings")
     spaces = {}
     for row in rows:
         zone = _zone(str(row["timezone"]))
@@ -335,8 +327,6 @@ async def _load_spaces(now: dt.datetime) -> dict[int, _Space]:
             id=int(row["id"]),
             zone=zone,
             day=day,
-            locale=str(row["locale"] or "ru"),
-            company=str(row["sender_name"] or row["name"]),
             settings=settings,
             window=(
                 dt.datetime.combine(day, start, tzinfo=zone).astimezone(dt.UTC),
@@ -370,7 +360,7 @@ def _window(value: Any) -> tuple[dt.time, dt.time]:
 _OWNERS = "SELECT id, workspace_id, domain_id FROM mailbox WHERE workspace_id = ANY($1::int[])"
 
 _BOXES = """
-SELECT b.id, b.workspace_id, b.domain_id, b.address, b.display_name, b.provider, b.status, b.warmup_started_on,
+SELECT b.id, b.workspace_id, b.domain_id, b.provider, b.status, b.warmup_started_on,
     b.warmup_paused_at IS NOT NULL AS warmup_paused, b.daily_cap, coalesce(b.cooldown_until > $2, false) AS cooling,
     d.name AS domain_name, d.daily_cap AS domain_cap, d.status AS domain_status
 FROM mailbox b JOIN domain d ON d.id = b.domain_id
@@ -398,8 +388,6 @@ async def _load_boxes(
             workspace_id=space.id,
             domain_id=int(row["domain_id"]),
             domain_name=str(row["domain_name"]),
-            address=str(row["address"]),
-            name=str(row["display_name"] or row["address"].partition("@")[0]),
             provider=str(row["provider"]),
             daily_cap=int(row["daily_cap"]),
             domain_cap=int(row["domain_cap"]),
@@ -571,8 +559,6 @@ class _Row:
     mailbox_id: int
     peer_id: int
     message_id: str
-    subject: str
-    body: str
     scheduled_at: dt.datetime
 
 
@@ -584,40 +570,16 @@ def _rows(
     opts: PlanOptions,
     now: dt.datetime,
     rng: random.Random,
-    compose: ComposeWarmup,
 ) -> list[_Row]:
     rows = []
-    personas: dict[int, Persona] = {}
-
-    def persona(box: _Box) -> Persona:
-        found = personas.get(box.id)
-        if found is None:
-            found = personas[box.id] = Persona(
-                name=box.name, company=spaces[box.workspace_id].company, address=box.address
-            )
-        return found
-
     ids = iter(secrets.token_hex(16 * sum(len(r) for r in receivers.values())))  # one system call, not thousands
     for sender_id in sorted(receivers):
         box = boxes[sender_id]
-        space = spaces[box.workspace_id]
-        start, end = _remaining_window(space, now, opts)
+        start, end = _remaining_window(spaces[box.workspace_id], now, opts)
         times = spread(len(receivers[sender_id]), start, end, min_gap_s=opts.min_gap_s, rng=rng)
-        me = persona(box)
         for peer_id, moment in zip(receivers[sender_id], times, strict=True):
-            text = compose(rng, sender=me, recipient=persona(boxes[peer_id]), locale=space.locale)
             unique = "".join(itertools.islice(ids, 32))
-            rows.append(
-                _Row(
-                    workspace_id=box.workspace_id,
-                    mailbox_id=sender_id,
-                    peer_id=peer_id,
-                    message_id=f"<{unique}@{box.domain_name}>",
-                    subject=text.subject,
-                    body=text.body,
-                    scheduled_at=moment,
-                )
-            )
+            rows.append(_Row(box.workspace_id, sender_id, peer_id, f"<{unique}@{box.domain_name}>", moment))
     return rows
 
 
@@ -658,7 +620,7 @@ async def _insert(conn: Any, rows: Sequence[_Row], now: dt.datetime) -> None:
     kind, status = MessageKind.WARMUP.value, MessageStatus.PLANNED.value
     tail = (0, "", "", "", now)  # attempts, smtp_reply, in_reply_to, references, created_at
     records = [
-        (kind, r.workspace_id, r.mailbox_id, r.peer_id, r.message_id, r.subject, r.body, status, r.scheduled_at, *tail)
+        (kind, r.workspace_id, r.mailbox_id, r.peer_id, r.message_id, "", "", status, r.scheduled_at, *tail)
         for r in rows
     ]
     async with conn.acquire_connection() as raw:

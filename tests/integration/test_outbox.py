@@ -270,7 +270,7 @@ async def test_a_paused_workspace_sends_nothing_and_plans_nothing(
     assert (report.sent, report.blocked) == (0, CapKind.STATUS)
     assert (await CapDeferral.get(mailbox_id=anna.id, cap=CapKind.STATUS)).detail == {"at": "claim"}
 
-    planned = await plan_warmup(clock, trivial_composer, PlanOptions(seed=1))
+    planned = await plan_warmup(clock, PlanOptions(seed=1))
     assert planned.planned == 0
     assert (await statuses()) == Counter({"queued": 3})
     deferrals = {(d.mailbox_id, d.cap, d.detail.get("reason")) for d in await CapDeferral.filter(source="warmup")}
