@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import json
 import math
 import random
@@ -181,9 +180,9 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
         skipped = len(spaces) - len(todo)
         if not todo:
             return PlanReport(len(spaces), 0, 0, 0, skipped)
-        boxes, owners = await _load_boxes(conn, todo, now)
+        boxes = await _load_boxes(conn, todo, now)
         warm = [b for b in boxes if b.want > 0]
-        used_all, used_warm = await _used_today(conn, owners, todo)
+        owners, used_all, used_warm = await _used_today(conn, todo)
         rooms = _rooms(warm, owners=owners, used_all=used_all, used_warm=used_warm, spaces=todo, opts=opts, now=now)
         recent = await _recent_pairs(conn, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
         peers = [
@@ -227,42 +226,45 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
 _VOLATILE: Final = {CapKind.WINDOW, CapKind.PEERS}
 """Cuts that time alone relaxes or tightens (the window shrinks, recent pairs age out): never skipped."""
 
-_STATES = """
-WITH w(id, lo, hi) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[])),
-boxes AS (
-    SELECT b.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s', b.id, b.domain_id,
-        b.provider, b.status, b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap,
-        coalesce(b.cooldown_until > $4, false), d.daily_cap, d.status), ';' ORDER BY b.id)) AS h
-    FROM mailbox b JOIN domain d ON d.id = b.domain_id
-    WHERE b.workspace_id = ANY($1::int[])
-    GROUP BY 1
-),
-sent AS (
-    SELECT ws, format('%s:%s:%s:%s:%s:%s', count(*), count(*) FILTER (WHERE warm), sum(h1),
-        coalesce(sum(h1) FILTER (WHERE warm), 0), sum(h2), coalesce(sum(h2) FILTER (WHERE warm), 0)) AS h
-    FROM (
-        SELECT b.workspace_id AS ws, m.kind = 'warmup' AS warm,
-            (m.mailbox_id::bigint * 2654435761) % 4294967296 AS h1,
-            (m.mailbox_id::bigint * 2246822519) % 4294967296 AS h2
-        FROM outbound_message m
-        JOIN mailbox b ON b.id = m.mailbox_id
-        JOIN w ON w.id = b.workspace_id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi
-        WHERE m.status <> 'cancelled'
-    ) today
-    GROUP BY 1
-)
-SELECT w.id, coalesce(boxes.h, '') AS boxes, coalesce(sent.h, '') AS sent
-FROM w LEFT JOIN boxes ON boxes.ws = w.id LEFT JOIN sent ON sent.ws = w.id
+_TODAY = """
+SELECT count(*) AS n, count(*) FILTER (WHERE m.kind = 'warmup') AS warm FROM outbound_message m
+WHERE m.mailbox_id = b.id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi AND m.status <> 'cancelled'
 """
+"""What a mailbox `b` already has on its workspace's day `w` (every kind, and warmup), as a LATERAL subquery: the
+day's bounds are conditions of the index scan on (mailbox, scheduled_at), not a filter over the mailbox's history."""
+
+_STATES = f"""
+WITH w(id, lo, hi) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]))
+SELECT w.id,
+    coalesce(md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s', b.id, b.domain_id, b.provider, b.status,
+        b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap, coalesce(b.cooldown_until > $4, false),
+        d.daily_cap, d.status), ';' ORDER BY b.id)), '') AS boxes,
+    coalesce(sum(t.n), 0) AS n, coalesce(sum(t.warm), 0) AS warm,
+    coalesce(sum(t.n * ((b.id::bigint * 2654435761) % 4294967296)), 0) AS s1,
+    coalesce(sum(t.warm * ((b.id::bigint * 2654435761) % 4294967296)), 0) AS s1w,
+    coalesce(sum(t.n * ((b.id::bigint * 2246822519) % 4294967296)), 0) AS s2,
+    coalesce(sum(t.warm * ((b.id::bigint * 2246822519) % 4294967296)), 0) AS s2w
+FROM w
+LEFT JOIN mailbox b ON b.workspace_id = w.id
+LEFT JOIN domain d ON d.id = b.domain_id
+LEFT JOIN LATERAL ({_TODAY}) t ON true
+GROUP BY w.id
+"""  # noqa: S608 - composed of constant statements
 
 
 async def _states(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime) -> dict[int, tuple[str, str]]:
-    """Per workspace, in one query: a digest of its mailboxes and domains as the plan reads them, and a digest of
-    what each of its mailboxes already has today (all kinds and warmup; `_sent_digest` computes the same)."""
+    """Per workspace, in one pass over its mailboxes: a digest of its mailboxes and domains as the plan reads them,
+    and a digest of what each of its mailboxes already has today (`_sent_digest` computes the same in Python)."""
     ids = sorted(spaces)
     bounds = [_day_bounds(spaces[i]) for i in ids]
     rows = await conn.execute_query(_STATES, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds], now])
-    return {int(r[0]): (str(r[1]), str(r[2])) for r in rows[1]}
+    return {
+        int(r["id"]): (
+            str(r["boxes"]),
+            f"{r['n']}:{r['warm']}:{r['s1']}:{r['s1w']}:{r['s2']}:{r['s2w']}" if r["n"] else "",
+        )
+        for r in rows[1]
+    }
 
 
 _H1, _H2 = 2654435761, 2246822519  # multiplicative hashes of mailbox ids, as `_STATES` computes them
@@ -281,7 +283,7 @@ def _sent_digest(counts: Sequence[tuple[int, int, int]]) -> str:
 
 def _fingerprint(space: _Space, boxes: str, sent: str, opts: PlanOptions) -> str:
     health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
-    text = f"v1|{space.day}|{space.inputs}|{boxes}|{sent}|{opts.min_gap_s},{opts.lead_s},{opts.recent_days}|{health}"
+    text = f"v2|{space.day}|{space.inputs}|{boxes}|{sent}|{opts.min_gap_s},{opts.lead_s},{opts.recent_days}|{health}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -357,8 +359,6 @@ def _window(value: Any) -> tuple[dt.time, dt.time]:
     return (start, end) if start < end else DEFAULT_WINDOW
 
 
-_OWNERS = "SELECT id, workspace_id, domain_id FROM mailbox WHERE workspace_id = ANY($1::int[])"
-
 _BOXES = """
 SELECT b.id, b.workspace_id, b.domain_id, b.provider, b.status, b.warmup_started_on,
     b.warmup_paused_at IS NOT NULL AS warmup_paused, b.daily_cap, coalesce(b.cooldown_until > $2, false) AS cooling,
@@ -369,12 +369,9 @@ ORDER BY b.id
 """
 
 
-async def _load_boxes(
-    conn: Any, spaces: Mapping[int, _Space], now: dt.datetime
-) -> tuple[list[_Box], dict[int, tuple[int, int]]]:
-    """The mailboxes in warmup, and the workspace and domain of every mailbox (all count toward the caps)."""
+async def _load_boxes(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime) -> list[_Box]:
+    """The mailboxes in warmup."""
     ids = sorted(spaces)
-    owners = {int(i): (int(w), int(d)) for i, w, d in (await conn.execute_query(_OWNERS, [ids]))[1]}
     rows = (await conn.execute_query(_BOXES, [ids, now]))[1]
     limits = {str(p.value): preset.provider_daily_limit for p, preset in PRESETS.items()}
     boxes = []
@@ -415,36 +412,29 @@ async def _load_boxes(
         elif space.paused:
             box.blocked = "workspace_paused"
         boxes.append(box)
-    return boxes, owners
+    return boxes
 
 
-_USED = """
-SELECT m.mailbox_id, m.kind, count(*)
-FROM outbound_message m
-JOIN unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS b(id, lo, hi)
-  ON m.mailbox_id = b.id AND m.scheduled_at >= b.lo AND m.scheduled_at < b.hi
-WHERE m.status <> 'cancelled'
-GROUP BY 1, 2
-"""
+_USED = f"""
+SELECT b.id, b.workspace_id, b.domain_id, t.n, t.warm
+FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS w(id, lo, hi)
+JOIN mailbox b ON b.workspace_id = w.id
+CROSS JOIN LATERAL ({_TODAY}) t
+"""  # noqa: S608 - composed of constant statements
 
 
 async def _used_today(
-    conn: Any, owners: Mapping[int, tuple[int, int]], spaces: Mapping[int, _Space]
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Rows each mailbox already has on its workspace's day: every kind, and warmup alone."""
-    if not owners:
-        return {}, {}
-    ids = sorted(owners)
-    per_space = {i: _day_bounds(space) for i, space in spaces.items()}
-    bounds = [per_space[owners[i][0]] for i in ids]
-    rows = await conn.execute_query_dict(_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]])
-    used_all: dict[int, int] = defaultdict(int)
-    used_warm: dict[int, int] = defaultdict(int)
-    for row in rows:
-        used_all[int(row["mailbox_id"])] += int(row["count"])
-        if row["kind"] == MessageKind.WARMUP.value:
-            used_warm[int(row["mailbox_id"])] += int(row["count"])
-    return dict(used_all), dict(used_warm)
+    conn: Any, spaces: Mapping[int, _Space]
+) -> tuple[dict[int, tuple[int, int]], dict[int, int], dict[int, int]]:
+    """The workspace and domain of every mailbox of the workspaces (all count toward the caps), and the rows each
+    already has on its workspace's day: every kind, and warmup alone."""
+    ids = sorted(spaces)
+    bounds = [_day_bounds(spaces[i]) for i in ids]
+    rows = (await conn.execute_query(_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]]))[1]
+    owners = {r[0]: (r[1], r[2]) for r in rows}
+    used_all = {r[0]: r[3] for r in rows if r[3]}
+    used_warm = {r[0]: r[4] for r in rows if r[4]}
+    return owners, used_all, used_warm
 
 
 def _day_bounds(space: _Space) -> tuple[dt.datetime, dt.datetime]:
@@ -553,13 +543,8 @@ def _remaining_window(space: _Space, now: dt.datetime, opts: PlanOptions) -> tup
     return max(start, now + dt.timedelta(seconds=opts.lead_s)), end
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    workspace_id: int
-    mailbox_id: int
-    peer_id: int
-    message_id: str
-    scheduled_at: dt.datetime
+_Row = tuple[int, int, int, str, dt.datetime]
+"""A new row: workspace, mailbox, peer, Message-ID, scheduled_at."""
 
 
 def _rows(
@@ -571,15 +556,16 @@ def _rows(
     now: dt.datetime,
     rng: random.Random,
 ) -> list[_Row]:
-    rows = []
-    ids = iter(secrets.token_hex(16 * sum(len(r) for r in receivers.values())))  # one system call, not thousands
+    rows: list[_Row] = []
+    hexes = secrets.token_hex(16 * sum(len(r) for r in receivers.values()))  # one system call, not thousands
+    at = 0
     for sender_id in sorted(receivers):
         box = boxes[sender_id]
         start, end = _remaining_window(spaces[box.workspace_id], now, opts)
         times = spread(len(receivers[sender_id]), start, end, min_gap_s=opts.min_gap_s, rng=rng)
         for peer_id, moment in zip(receivers[sender_id], times, strict=True):
-            unique = "".join(itertools.islice(ids, 32))
-            rows.append(_Row(box.workspace_id, sender_id, peer_id, f"<{unique}@{box.domain_name}>", moment))
+            rows.append((box.workspace_id, sender_id, peer_id, f"<{hexes[at : at + 32]}@{box.domain_name}>", moment))
+            at += 32
     return rows
 
 
@@ -619,10 +605,7 @@ async def _insert(conn: Any, rows: Sequence[_Row], now: dt.datetime) -> None:
         return
     kind, status = MessageKind.WARMUP.value, MessageStatus.PLANNED.value
     tail = (0, "", "", "", now)  # attempts, smtp_reply, in_reply_to, references, created_at
-    records = [
-        (kind, r.workspace_id, r.mailbox_id, r.peer_id, r.message_id, "", "", status, r.scheduled_at, *tail)
-        for r in rows
-    ]
+    records = [(kind, ws, box, peer, message_id, "", "", status, at, *tail) for ws, box, peer, message_id, at in rows]
     async with conn.acquire_connection() as raw:
         await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
 
