@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import os
 import statistics
 import sys
@@ -112,6 +113,8 @@ async def main(runs: int) -> None:
         await db.migrate(url)
         await db.init_db(url)
         await seed()
+        gc.collect()
+        gc.freeze()  # as the worker does at the end of its startup (jobs.worker.startup)
         conn = connections.get("default")
         day, replan, empty, full, sweep = [], [], [], [], []
         peak = 0.0

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
+import gc
 import os
 import statistics
 import tempfile
@@ -130,6 +131,8 @@ async def measure(mail: MailServer, url: str, args: argparse.Namespace) -> tuple
             options=SendOptions(ssl_context=shared_tls_context(str(mail.cafile)), batch_limit=10**6),
         )
         work = await built_messages(outbox, mailbox_ids)
+        gc.collect()
+        gc.freeze()  # as the worker does at the end of its startup (jobs.worker.startup)
         await bare(mail, [(k, v[:1]) for k, v in list(work.items())[:1]])  # warm up Postfix's tlsmgr
         for _ in range(args.rounds):
             mail.reset()

@@ -25,6 +25,7 @@ peers is never skipped: time alone changes those.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -62,6 +63,8 @@ DEFAULT_WINDOW: Final = (dt.time(8, 0), dt.time(20, 0))
 _BLOCKED_MAILBOX: Final = {MailboxStatus.PAUSED, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED}
 _BLOCKED_DOMAIN: Final = {DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED}
 _WARMING: Final = {MailboxStatus.WARMING, MailboxStatus.ACTIVE}
+_MAILBOX_STATUS: Final = {s.value: s for s in MailboxStatus}
+_DOMAIN_STATUS: Final = {s.value: s for s in DomainStatus}
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,18 +379,18 @@ async def _load_boxes(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime)
     limits = {str(p.value): preset.provider_daily_limit for p, preset in PRESETS.items()}
     boxes = []
     for row in rows:
-        status = MailboxStatus(row["status"])
+        status = _MAILBOX_STATUS[row["status"]]
         if status not in _WARMING and status not in _BLOCKED_MAILBOX:
             continue  # new or retired: not in warmup at all
-        space = spaces[int(row["workspace_id"])]
+        space = spaces[row["workspace_id"]]
         box = _Box(
-            id=int(row["id"]),
+            id=row["id"],
             workspace_id=space.id,
-            domain_id=int(row["domain_id"]),
-            domain_name=str(row["domain_name"]),
-            provider=str(row["provider"]),
-            daily_cap=int(row["daily_cap"]),
-            domain_cap=int(row["domain_cap"]),
+            domain_id=row["domain_id"],
+            domain_name=row["domain_name"],
+            provider=row["provider"],
+            daily_cap=row["daily_cap"],
+            domain_cap=row["domain_cap"],
             day=space.day,
             graduated=status is MailboxStatus.ACTIVE,
         )
@@ -407,7 +410,7 @@ async def _load_boxes(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime)
             box.blocked = "cooldown"
         elif row["warmup_paused"]:
             box.blocked = "warmup_paused"
-        elif DomainStatus(row["domain_status"]) in _BLOCKED_DOMAIN:
+        elif _DOMAIN_STATUS[row["domain_status"]] in _BLOCKED_DOMAIN:
             box.blocked = f"domain_{row['domain_status']}"
         elif space.paused:
             box.blocked = "workspace_paused"
@@ -631,6 +634,15 @@ ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
 """
 
 
+@functools.cache
+def _detail(graduated: bool, reason: str) -> str:
+    """A deferral's detail as JSON: the same few for a whole fleet, so written once each."""
+    detail: dict[str, Any] = {"kind": "warmup", "graduated": graduated}
+    if reason:
+        detail["reason"] = reason
+    return json.dumps(detail)
+
+
 async def _record_deferrals(
     conn: Any,
     boxes: Sequence[_Box],
@@ -648,11 +660,8 @@ async def _record_deferrals(
         if total >= box.want:
             continue
         for cap, allowed in box.cuts.items():
-            detail: dict[str, Any] = {"kind": "warmup", "graduated": box.graduated}
-            if cap is CapKind.STATUS:
-                detail["reason"] = box.blocked
-            reason = str(detail.get("reason", ""))
-            wanted[(box.id, cap.value)] = (box, min(allowed, box.want), json.dumps(detail), reason)
+            reason = box.blocked if cap is CapKind.STATUS else ""
+            wanted[(box.id, cap.value)] = (box, min(allowed, box.want), _detail(box.graduated, reason), reason)
     days = sorted({b.day for b in boxes})
     existing = {
         (int(r[0]), str(r[1])): (int(r[2]), int(r[3]), r[4] == "true", str(r[5]))
