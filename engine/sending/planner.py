@@ -34,7 +34,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redis.asyncio import Redis
@@ -170,11 +170,11 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
     async with in_transaction() as conn:
         for ws_id in sorted(spaces):
             await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
-        states: dict[int, tuple[str, str]] = {}
+        states: dict[int, _State] = {}
         if memo is not None:
             states = await _states(conn, spaces, now)
             stored = await memo.get(sorted(spaces))
-            dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], *states[i], opts)}
+            dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], *states[i][:2], opts)}
             if any(spaces[i].pool == "agency" for i in dirty):  # one pool: planned together
                 dirty |= {i for i, space in spaces.items() if space.pool == "agency"}
             todo = {i: spaces[i] for i in sorted(dirty)}
@@ -185,7 +185,7 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
             return PlanReport(len(spaces), 0, 0, 0, skipped)
         boxes = await _load_boxes(conn, todo, now)
         warm = [b for b in boxes if b.want > 0]
-        owners, used_all, used_warm = await _used_today(conn, todo)
+        owners, used_all, used_warm = _usage(states, todo) if states else await _used_today(conn, todo)
         rooms = _rooms(warm, owners=owners, used_all=used_all, used_warm=used_warm, spaces=todo, opts=opts, now=now)
         recent = await _recent_pairs(conn, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
         peers = [
@@ -246,7 +246,10 @@ SELECT w.id,
     coalesce(sum(t.n * ((b.id::bigint * 2654435761) % 4294967296)), 0) AS s1,
     coalesce(sum(t.warm * ((b.id::bigint * 2654435761) % 4294967296)), 0) AS s1w,
     coalesce(sum(t.n * ((b.id::bigint * 2246822519) % 4294967296)), 0) AS s2,
-    coalesce(sum(t.warm * ((b.id::bigint * 2246822519) % 4294967296)), 0) AS s2w
+    coalesce(sum(t.warm * ((b.id::bigint * 2246822519) % 4294967296)), 0) AS s2w,
+    array_agg(b.id) FILTER (WHERE b.id IS NOT NULL) AS ids,
+    array_agg(b.domain_id) FILTER (WHERE b.id IS NOT NULL) AS domains,
+    array_agg(t.n) FILTER (WHERE b.id IS NOT NULL) AS ns, array_agg(t.warm) FILTER (WHERE b.id IS NOT NULL) AS warms
 FROM w
 LEFT JOIN mailbox b ON b.workspace_id = w.id
 LEFT JOIN domain d ON d.id = b.domain_id
@@ -255,19 +258,48 @@ GROUP BY w.id
 """  # noqa: S608 - composed of constant statements
 
 
-async def _states(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime) -> dict[int, tuple[str, str]]:
+class _State(NamedTuple):
+    """What `_STATES` read of a workspace: the digests of its fingerprint, and its mailboxes (ids, domains) with
+    their rows today (all, warmup) as arrays, which a plan of that workspace then uses (no second pass)."""
+
+    boxes: str
+    sent: str
+    usage: tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int]]
+
+
+async def _states(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime) -> dict[int, _State]:
     """Per workspace, in one pass over its mailboxes: a digest of its mailboxes and domains as the plan reads them,
-    and a digest of what each of its mailboxes already has today (`_sent_digest` computes the same in Python)."""
+    a digest of what each of its mailboxes already has today (`_sent_digest` computes the same in Python), and those
+    counts themselves."""
     ids = sorted(spaces)
     bounds = [_day_bounds(spaces[i]) for i in ids]
     rows = await conn.execute_query(_STATES, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds], now])
     return {
-        int(r["id"]): (
+        int(r["id"]): _State(
             str(r["boxes"]),
             f"{r['n']}:{r['warm']}:{r['s1']}:{r['s1w']}:{r['s2']}:{r['s2w']}" if r["n"] else "",
+            (r["ids"] or [], r["domains"] or [], r["ns"] or [], r["warms"] or []),
         )
         for r in rows[1]
     }
+
+
+def _usage(
+    states: Mapping[int, _State], spaces: Mapping[int, _Space]
+) -> tuple[dict[int, tuple[int, int]], dict[int, int], dict[int, int]]:
+    """`_used_today`'s answer for `spaces` from what `_states` read."""
+    owners: dict[int, tuple[int, int]] = {}
+    used_all: dict[int, int] = {}
+    used_warm: dict[int, int] = {}
+    for ws_id in spaces:
+        ids, domains, ns, warms = states[ws_id].usage
+        for box_id, domain_id, n, w in zip(ids, domains, ns, warms, strict=True):
+            owners[box_id] = (ws_id, domain_id)
+            if n:
+                used_all[box_id] = n
+            if w:
+                used_warm[box_id] = w
+    return owners, used_all, used_warm
 
 
 _H1, _H2 = 2654435761, 2246822519  # multiplicative hashes of mailbox ids, as `_STATES` computes them
@@ -292,7 +324,7 @@ def _fingerprint(space: _Space, boxes: str, sent: str, opts: PlanOptions) -> str
 
 def _after(
     todo: Mapping[int, _Space],
-    states: Mapping[int, tuple[str, str]],
+    states: Mapping[int, _State],
     boxes: Sequence[_Box],
     *,
     owners: Mapping[int, tuple[int, int]],
