@@ -404,6 +404,20 @@ ORDER BY b.id
 """
 
 
+@functools.lru_cache(maxsize=65536)
+def _daily_target(
+    settings: WarmupSettings, mailbox_id: int, started_on: dt.date, day: dt.date, provider_limit: int | None
+) -> int:
+    """`ramp.daily_target`, remembered: every tick of a day asks again for every mailbox."""
+    return daily_target(settings, mailbox_id=mailbox_id, started_on=started_on, day=day, provider_limit=provider_limit)
+
+
+@functools.lru_cache(maxsize=65536)
+def _maintenance_target(settings: WarmupSettings, mailbox_id: int, day: dt.date, daily_cap: int) -> int:
+    """`ramp.maintenance_target`, remembered (see `_daily_target`)."""
+    return maintenance_target(settings, mailbox_id=mailbox_id, day=day, daily_cap=daily_cap)
+
+
 async def _load_boxes(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime) -> list[_Box]:
     """The mailboxes in warmup."""
     ids = sorted(spaces)
@@ -427,15 +441,9 @@ async def _load_boxes(conn: Any, spaces: Mapping[int, _Space], now: dt.datetime)
             graduated=status is MailboxStatus.ACTIVE,
         )
         if box.graduated:
-            box.want = maintenance_target(space.settings, mailbox_id=box.id, day=space.day, daily_cap=box.daily_cap)
+            box.want = _maintenance_target(space.settings, box.id, space.day, box.daily_cap)
         else:
-            box.want = daily_target(
-                space.settings,
-                mailbox_id=box.id,
-                started_on=row["warmup_started_on"],
-                day=space.day,
-                provider_limit=limits[box.provider],
-            )
+            box.want = _daily_target(space.settings, box.id, row["warmup_started_on"], space.day, limits[box.provider])
         if status in _BLOCKED_MAILBOX:
             box.blocked = status.value
         elif row["cooling"]:
