@@ -168,8 +168,7 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
         return PlanReport(0, 0, 0, 0)
     remember: dict[int, str | None] = {}
     async with in_transaction() as conn:
-        for ws_id in sorted(spaces):
-            await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
+        await conn.execute_query(_LOCK_ALL, [PLAN_LOCK, sorted(spaces)])
         states: dict[int, _State] = {}
         if memo is not None:
             states = await _states(conn, spaces, now)
@@ -225,6 +224,9 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
     )
     return PlanReport(len(spaces), len(warm), len(rows), written, skipped)
 
+
+_LOCK_ALL = "SELECT pg_advisory_xact_lock($1, id) FROM (SELECT unnest($2::int[]) AS id ORDER BY 1) AS ws"
+"""Every workspace's lock in one round trip, taken in id order like every other planner takes them."""
 
 _VOLATILE: Final = {CapKind.WINDOW, CapKind.PEERS}
 """Cuts that time alone relaxes or tightens (the window shrinks, recent pairs age out): never skipped."""
