@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import os
 import statistics
 import sys
@@ -32,6 +31,7 @@ from engine.mail.smtp import SmtpTransport
 from engine.sending.outbox import Outbox
 from engine.sending.planner import PlanOptions, RedisPlanMemo, plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
+from jobs.worker import tune_gc
 
 ADMIN = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -113,8 +113,7 @@ async def main(runs: int) -> None:
         await db.migrate(url)
         await db.init_db(url)
         await seed()
-        gc.collect()
-        gc.freeze()  # as the worker does at the end of its startup (jobs.worker.startup)
+        tune_gc()  # as the worker does at the end of its startup
         conn = connections.get("default")
         day, replan, empty, full, sweep = [], [], [], [], []
         peak = 0.0
