@@ -32,7 +32,7 @@ import math
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -194,12 +194,13 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
         ]
         pairing = pair(rooms, peers, recent=recent, rng=rng)
         by_id = {b.id: b for b in boxes}
-        rows = _rows(pairing.receivers, boxes=by_id, spaces=todo, opts=opts, now=now, rng=rng)
+        planned = sum(len(r) for r in pairing.receivers.values())
         for box in warm:
             got = used_warm.get(box.id, 0) + len(pairing.receivers.get(box.id, ()))
             if pairing.unpaired.get(box.id):
                 box.cuts[CapKind.PEERS] = got
-        await _insert(conn, rows, now)
+        if planned:
+            await _insert(conn, _records(pairing.receivers, boxes=by_id, spaces=todo, opts=opts, now=now, rng=rng))
         written = await _record_deferrals(conn, warm, used_warm, pairing.receivers, now)
         if memo is not None:
             remember = _after(
@@ -219,10 +220,10 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
         workspaces=len(todo),
         skipped=skipped,
         mailboxes=len(warm),
-        planned=len(rows),
+        planned=planned,
         deferrals=written,
     )
-    return PlanReport(len(spaces), len(warm), len(rows), written, skipped)
+    return PlanReport(len(spaces), len(warm), planned, written, skipped)
 
 
 _LOCK_ALL = "SELECT pg_advisory_xact_lock($1, id) FROM (SELECT unnest($2::int[]) AS id ORDER BY 1) AS ws"
@@ -588,11 +589,7 @@ def _remaining_window(space: _Space, now: dt.datetime, opts: PlanOptions) -> tup
     return max(start, now + dt.timedelta(seconds=opts.lead_s)), end
 
 
-_Row = tuple[int, int, int, str, dt.datetime]
-"""A new row: workspace, mailbox, peer, Message-ID, scheduled_at."""
-
-
-def _rows(
+def _records(
     receivers: Mapping[int, Sequence[int]],
     *,
     boxes: Mapping[int, _Box],
@@ -600,18 +597,21 @@ def _rows(
     opts: PlanOptions,
     now: dt.datetime,
     rng: random.Random,
-) -> list[_Row]:
-    rows: list[_Row] = []
+) -> Iterator[tuple[Any, ...]]:
+    """The new rows as COPY records (`_COLUMNS`), made while the COPY streams them (the server inserts the first
+    ones while the rest are made)."""
+    kind, status = MessageKind.WARMUP.value, MessageStatus.PLANNED.value
+    tail = (0, "", "", "", now)  # attempts, smtp_reply, in_reply_to, references, created_at
     hexes = secrets.token_hex(16 * sum(len(r) for r in receivers.values()))  # one system call, not thousands
     at = 0
     for sender_id in sorted(receivers):
         box = boxes[sender_id]
-        start, end = _remaining_window(spaces[box.workspace_id], now, opts)
+        ws, domain = box.workspace_id, box.domain_name
+        start, end = _remaining_window(spaces[ws], now, opts)
         times = spread(len(receivers[sender_id]), start, end, min_gap_s=opts.min_gap_s, rng=rng)
         for peer_id, moment in zip(receivers[sender_id], times, strict=True):
-            rows.append((box.workspace_id, sender_id, peer_id, f"<{hexes[at : at + 32]}@{box.domain_name}>", moment))
+            yield (kind, ws, sender_id, peer_id, f"<{hexes[at : at + 32]}@{domain}>", "", "", status, moment, *tail)
             at += 32
-    return rows
 
 
 def spread(
@@ -644,13 +644,8 @@ _COLUMNS: Final = (
 )
 
 
-async def _insert(conn: Any, rows: Sequence[_Row], now: dt.datetime) -> None:
+async def _insert(conn: Any, records: Iterator[tuple[Any, ...]]) -> None:
     """All new rows in one COPY (a day of a large fleet is tens of thousands)."""
-    if not rows:
-        return
-    kind, status = MessageKind.WARMUP.value, MessageStatus.PLANNED.value
-    tail = (0, "", "", "", now)  # attempts, smtp_reply, in_reply_to, references, created_at
-    records = [(kind, ws, box, peer, message_id, "", "", status, at, *tail) for ws, box, peer, message_id, at in rows]
     async with conn.acquire_connection() as raw:
         await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
 
