@@ -58,6 +58,7 @@ from models.enums import (
     MessageKind,
     MessageStatus,
     Severity,
+    StatScope,
     SuppressionReason,
     TlsMode,
 )
@@ -244,7 +245,8 @@ SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_p
        w.settings,
        COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = b.id AND day = $2), 0)
          + (SELECT count(*) FROM fl WHERE fl.mailbox_id = b.id) AS mailbox_sent,
-       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = b.domain_id AND day = $2), 0)
+       COALESCE((SELECT sum(s.sent) FROM mailbox x JOIN daily_stat s
+                 ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day = $2 WHERE x.domain_id = b.domain_id), 0)
          + (SELECT count(*) FROM fl JOIN mailbox x ON x.id = fl.mailbox_id WHERE x.domain_id = b.domain_id)
          AS domain_sent
 FROM mailbox b JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
@@ -314,7 +316,8 @@ _COUNTS = f"""
 WITH fl AS MATERIALIZED ({_IN_FLIGHT})
 SELECT COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = $1 AND day = $3), 0)
          + (SELECT count(*) FROM fl WHERE fl.mailbox_id = $1) AS mailbox_sent,
-       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = $2 AND day = $3), 0)
+       COALESCE((SELECT sum(s.sent) FROM mailbox x JOIN daily_stat s
+                 ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day = $3 WHERE x.domain_id = $2), 0)
          + (SELECT count(*) FROM fl JOIN mailbox x ON x.id = fl.mailbox_id WHERE x.domain_id = $2) AS domain_sent
 """  # noqa: S608 - composed of constant statements
 _NO_RECORD: Final[tuple[Any, ...]] = (None, None, None, None, None, None, None, None, "{}", [], [], [], [])
@@ -439,7 +442,15 @@ class Outbox:
         finally:
             if pending is not None:  # idempotent: only a row still `sending` becomes `sent`
                 await self._sent(account, pending.row, pending.at, pending.result, zone)
+            if report.sent:
+                await self._rollup(account, zone)
         return report
+
+    async def _rollup(self, account: Account, zone: ZoneInfo) -> None:
+        """The domain's and the workspace's `sent` caught up with their mailboxes' (`_rollup_sql`), yesterday's
+        too (a job stopped before its rollup, late in the day, is made good by the next one)."""
+        since = self.clock.now().astimezone(zone).date() - dt.timedelta(days=1)
+        await connections.get("default").execute_query(_ROLLUP, [account.workspace_id, account.domain_id, since])
 
     async def account(self, mailbox_id: int) -> Account | None:
         """How to reach a mailbox, with its secret decrypted; None when it is gone or cannot be decrypted."""
@@ -788,6 +799,8 @@ class Outbox:
                 data={"mailbox": box, "count": unknown, "reason": error or "not-found"},
                 now=now,
             )
+        if sent and account is not None:
+            await self._rollup(account, zone)
         log.info("recovery", mailbox_id=mailbox_id, sent=sent, unknown=unknown, error=error)
         return RecoveryReport(mailbox_id, sent, unknown, error)
 
@@ -867,15 +880,45 @@ _EVENT_DATA: Final = {k: json.dumps({"kind": k.value}) for k in MessageKind}
 """The SENT event's data for each kind of row (what `Outbox._event` writes)."""
 
 
+_ROLLED_UP: Final = frozenset({StatScope.DOMAIN, StatScope.WORKSPACE})
+
+
+def _rollup_sql() -> str:
+    """A domain's and its workspace's `sent` of the days since $3 as the sums of their mailboxes' ($1 workspace,
+    $2 domain). Every sending mailbox of a workspace would otherwise update the same two rows with every message,
+    each holding their lock until its commit is on disk: the sends of a workspace would be recorded one at a time.
+    Only ever raises a count (sums only grow), so rollups racing each other never lose one; rows locked in
+    `stats.stat_rows`'s order (domain before workspace)."""
+    counters = ", ".join(COUNTERS)
+    values = ", ".join("t.sent" if c == "sent" else "0" for c in COUNTERS)
+    return f"""
+WITH t AS (
+    SELECT $1::int AS ws, 'domain' AS scope, $2::int AS scope_id, s.day, sum(s.sent) AS sent
+    FROM mailbox x JOIN daily_stat s ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day >= $3
+    WHERE x.domain_id = $2 GROUP BY s.day
+    UNION ALL
+    SELECT $1::int, 'workspace', $1::int, s.day, sum(s.sent) FROM daily_stat s
+    WHERE s.workspace_id = $1 AND s.day >= $3 AND s.scope = 'mailbox' GROUP BY s.day
+)
+INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {counters})
+SELECT t.ws, t.scope, t.scope_id, t.day, {values} FROM t ORDER BY t.scope, t.scope_id, t.day
+ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = excluded.sent WHERE daily_stat.sent < excluded.sent
+"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
+
+
+_ROLLUP: Final = _rollup_sql()
+
+
 @functools.lru_cache(maxsize=4096)
 def _sent_counters(
     workspace_id: int, mailbox_id: int, domain_id: int, campaign_id: int | None, day: dt.date
 ) -> tuple[list[int], list[str], list[int], list[dt.date]]:
-    """The DailyStat rows one SENT event counts in (`stats.stat_rows`, in its order), as `_record_ctes`'s arrays:
-    the same few for every message of a mailbox on a day, so computed once."""
+    """The DailyStat rows one SENT event counts in as the message is recorded (`stats.stat_rows`, in its order, but
+    the domain's and the workspace's, see `_rollup_sql`), as `_record_ctes`'s arrays: the same few for every message
+    of a mailbox on a day, so computed once."""
     at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
     event = EventRecord(workspace_id, EventKind.SENT, at, mailbox_id, domain_id, campaign_id)
-    stats = stat_rows([event], {})
+    stats = [r for r in stat_rows([event], {}) if r.scope not in _ROLLED_UP]
     return (
         [r.workspace_id for r in stats], [r.scope.value for r in stats], [r.scope_id for r in stats],
         [r.day for r in stats],
