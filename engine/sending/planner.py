@@ -242,9 +242,10 @@ day's bounds are conditions of the index scan on (mailbox, scheduled_at), not a 
 _STATES = f"""
 WITH w(id, lo, hi) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]))
 SELECT w.id,
-    coalesce(md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s', b.id, b.domain_id, b.provider, b.status,
-        b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap, coalesce(b.cooldown_until > $4, false),
-        d.daily_cap, d.status), ';' ORDER BY b.id)), '') AS boxes,
+    format('%s:%s:%s', count(b.id), sum(hash_record_extended(ROW(b.id, b.domain_id, b.provider, b.status,
+        b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap, coalesce(b.cooldown_until > $4, false)), 0)),
+        (SELECT sum(hash_record_extended(ROW(d.id, d.daily_cap, d.status), 0)) FROM domain d
+         WHERE d.id IN (SELECT x.domain_id FROM mailbox x WHERE x.workspace_id = w.id))) AS boxes,
     coalesce(sum(t.n), 0) AS n, coalesce(sum(t.warm), 0) AS warm,
     coalesce(sum(t.n * ((b.id::bigint * 2654435761) % 4294967296)), 0) AS s1,
     coalesce(sum(t.warm * ((b.id::bigint * 2654435761) % 4294967296)), 0) AS s1w,
@@ -255,7 +256,6 @@ SELECT w.id,
     array_agg(t.n) FILTER (WHERE b.id IS NOT NULL) AS ns, array_agg(t.warm) FILTER (WHERE b.id IS NOT NULL) AS warms
 FROM w
 LEFT JOIN mailbox b ON b.workspace_id = w.id
-LEFT JOIN domain d ON d.id = b.domain_id
 LEFT JOIN LATERAL ({_TODAY}) t ON true
 GROUP BY w.id
 """  # noqa: S608 - composed of constant statements
@@ -321,7 +321,7 @@ def _sent_digest(counts: Sequence[tuple[int, int, int]]) -> str:
 
 def _fingerprint(space: _Space, boxes: str, sent: str, opts: PlanOptions) -> str:
     health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
-    text = f"v2|{space.day}|{space.inputs}|{boxes}|{sent}|{opts.min_gap_s},{opts.lead_s},{opts.recent_days}|{health}"
+    text = f"v3|{space.day}|{space.inputs}|{boxes}|{sent}|{opts.min_gap_s},{opts.lead_s},{opts.recent_days}|{health}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
