@@ -564,6 +564,8 @@ def _share_totals(
 ) -> None:
     """Cut `rooms` to each mailbox's share of what its domain, then its workspace, may still send today."""
     for kind in (CapKind.DOMAIN, CapKind.WORKSPACE):
+        if kind is CapKind.WORKSPACE and all(space.daily_cap is None for space in spaces.values()):
+            continue  # no workspace cap to share
         groups: dict[int, list[int]] = defaultdict(list)
         for box_id in rooms:
             box = by_id[box_id]
