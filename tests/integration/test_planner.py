@@ -153,6 +153,21 @@ async def test_the_sweep_writes_the_text_of_warmup_rows_as_they_come_due() -> No
     assert (kept.status, kept.subject, kept.body) == (MessageStatus.QUEUED, "Re: kept", "kept\n")
 
 
+async def test_the_sweep_writes_russian_for_a_language_without_a_corpus() -> None:
+    ws, _ = await fleet()
+    await Workspace.filter(id=ws.id).update(locale="de")
+    await plan_warmup(FrozenClock(NOW), PlanOptions(seed=1))
+    real = Outbox(
+        clock=FrozenClock(NOW + dt.timedelta(hours=3)),
+        vault=Vault([generate_key()]),
+        sender=SmtpTransport(),
+        sent_folder=ImapSentFolder(),
+    )
+    assert (await real.sweep()).queued > 0
+    bodies = await OutboundMessage.filter(status=MessageStatus.QUEUED).values_list("body", flat=True)
+    assert bodies and all(any("а" <= c.lower() <= "я" for c in body) for body in bodies)
+
+
 def sweeper(clock: FrozenClock) -> Outbox:
     """An outbox for its sweep alone (nothing is sent), writing texts with the test's composer."""
     return Outbox(
