@@ -1,19 +1,18 @@
 """Warmup planning at 10x the brief: 12,000 mailboxes on 600 domains in 10 workspaces, at mixed warmup stages.
 
 Prints: the day plan (rows written, seconds, peak RSS), a re-plan tick that must plan ~420 sends again, a tick
-with nothing to do (as the worker runs it: with the Redis memo, so unchanged workspaces are skipped) and, for
-comparison, a full reconciliation without the memo. Asserts nothing. The composer is the real one
-(engine.warmup.content.compose_warmup); `--stub` uses a trivial one to show the planner's own cost. Uses a throwaway
-database on TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres) and keys under a
-throwaway prefix in TEST_REDIS_URL (default redis://127.0.0.1:6379/14).
-Usage: python bench/bench_planner.py [runs] [--stub]"""
+with nothing to do (as the worker runs it: with the Redis memo, so unchanged workspaces are skipped), for
+comparison a full reconciliation without the memo, and the outbox's sweep queuing the first ten minutes' rows,
+which is where warmup text is written now (the real composer, engine.warmup.content.compose_warmup). Asserts
+nothing. Uses a throwaway database on TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres)
+and keys under a throwaway prefix in TEST_REDIS_URL (default redis://127.0.0.1:6379/14).
+Usage: python bench/bench_planner.py [runs]"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import os
-import random
 import statistics
 import sys
 import time
@@ -27,20 +26,18 @@ from tortoise import connections
 
 from engine import db
 from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
+from engine.mail.smtp import SmtpTransport
+from engine.sending.outbox import Outbox
 from engine.sending.planner import PlanOptions, RedisPlanMemo, plan_warmup
-from engine.warmup import Composed, ComposeWarmup, Persona
-from engine.warmup.content import compose_warmup
+from engine.sending.sentfolder import ImapSentFolder
+from jobs.worker import tune_gc
 
 ADMIN = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 NAME = f"mailfleet_bench_planner_{os.getpid()}"
 NOW = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)  # Monday 09:00 in Moscow
 WORKSPACES, DOMAINS, PER_DOMAIN = 10, 600, 20
-
-
-def stub(rng: random.Random, *, sender: Persona, recipient: Persona, locale: str) -> Composed:
-    """A trivial composer: what the planner costs without writing real text."""
-    return Composed(subject=f"Re: {recipient.company}", body=f"{recipient.name}, {sender.name} {locale}")
 
 
 async def admin(sql: str) -> None:
@@ -96,7 +93,17 @@ async def remove_some(conn: Any) -> int:
     return int(total)
 
 
-async def main(runs: int, compose: ComposeWarmup) -> None:
+async def sweep_cost(clock: FrozenClock) -> float:
+    """The outbox's sweep queuing what is due, which writes the warmup text now: seconds per row."""
+    outbox = Outbox(clock=clock, vault=Vault([generate_key()]), sender=SmtpTransport(), sent_folder=ImapSentFolder())
+    started = time.perf_counter()
+    due = await outbox.sweep()
+    cost = (time.perf_counter() - started) / max(due.queued, 1)
+    print(f"  sweep of the first minutes: {due.queued} rows queued with their text, {cost * 1e6:.0f} µs a row")
+    return cost
+
+
+async def main(runs: int) -> None:
     await admin(f'DROP DATABASE IF EXISTS "{NAME}"')
     await admin(f'CREATE DATABASE "{NAME}"')
     url = urlunsplit(urlsplit(ADMIN)._replace(path=f"/{NAME}"))
@@ -106,18 +113,18 @@ async def main(runs: int, compose: ComposeWarmup) -> None:
         await db.migrate(url)
         await db.init_db(url)
         await seed()
+        tune_gc()  # as the worker does at the end of its startup
         conn = connections.get("default")
-        day, replan, empty, full = [], [], [], []
+        day, replan, empty, full, sweep = [], [], [], [], []
         peak = 0.0
         rows = 0
-        print(f"composer: {getattr(compose, '__module__', '?')}.{getattr(compose, '__name__', '?')}")
         for run in range(runs):
             await conn.execute_script("TRUNCATE outbound_message, cap_deferral CASCADE")
             await memo.put(dict.fromkeys(range(1, WORKSPACES + 1)))
             clock = FrozenClock(NOW)
             before = await rss_mb()
             started = time.perf_counter()
-            report = await plan_warmup(clock, compose, PlanOptions(seed=run), memo=memo)
+            report = await plan_warmup(clock, PlanOptions(seed=run), memo=memo)
             day.append(time.perf_counter() - started)
             peak = max(peak, psutil.Process().memory_info().rss / 2**20)
             rows = report.planned
@@ -128,7 +135,7 @@ async def main(runs: int, compose: ComposeWarmup) -> None:
             clock.advance(dt.timedelta(minutes=1))
             total = await remove_some(conn)
             started = time.perf_counter()
-            again = await plan_warmup(clock, compose, PlanOptions(seed=run + 100), memo=memo)
+            again = await plan_warmup(clock, PlanOptions(seed=run + 100), memo=memo)
             replan.append(time.perf_counter() - started)
             print(
                 f"  re-plan tick: {again.planned} rows (of {total} removed), {again.skipped} of {again.workspaces} "
@@ -136,13 +143,15 @@ async def main(runs: int, compose: ComposeWarmup) -> None:
             )
             clock.advance(dt.timedelta(minutes=1))
             started = time.perf_counter()
-            nothing = await plan_warmup(clock, compose, PlanOptions(seed=run + 200), memo=memo)
+            nothing = await plan_warmup(clock, PlanOptions(seed=run + 200), memo=memo)
             empty.append(time.perf_counter() - started)
             print(f"  empty tick: {nothing.planned} rows, {nothing.skipped} skipped, {empty[-1] * 1000:.0f} ms")
             started = time.perf_counter()
-            await plan_warmup(clock, compose, PlanOptions(seed=run + 300))
+            await plan_warmup(clock, PlanOptions(seed=run + 300))
             full.append(time.perf_counter() - started)
             print(f"  full reconciliation without the memo: {full[-1] * 1000:.0f} ms")
+            clock.advance(dt.timedelta(minutes=10))
+            sweep.append(await sweep_cost(clock))
         print(
             f"\n{WORKSPACES} workspaces, {DOMAINS} domains, {DOMAINS * PER_DOMAIN} mailboxes, {rows} rows a day; "
             f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
@@ -152,7 +161,8 @@ async def main(runs: int, compose: ComposeWarmup) -> None:
             f"(min {min(replan) * 1000:.0f}, max {max(replan) * 1000:.0f})\n"
             f"empty tick: median {statistics.median(empty) * 1000:.0f} ms "
             f"(min {min(empty) * 1000:.0f}, max {max(empty) * 1000:.0f})\n"
-            f"full reconciliation without the memo: median {statistics.median(full) * 1000:.0f} ms"
+            f"full reconciliation without the memo: median {statistics.median(full) * 1000:.0f} ms\n"
+            f"sweep (queue + write warmup text): median {statistics.median(sweep) * 1e6:.0f} µs a row"
         )
     finally:
         await memo.put(dict.fromkeys(range(1, WORKSPACES + 1)))
@@ -162,5 +172,4 @@ async def main(runs: int, compose: ComposeWarmup) -> None:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--stub"]
-    asyncio.run(main(int(args[0]) if args else 3, stub if "--stub" in sys.argv else compose_warmup))
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))

@@ -33,6 +33,7 @@ from engine.mail.message import BuiltMessage, make_message_id
 from engine.mail.smtp import SmtpTransport, shared_tls_context
 from engine.sending.outbox import Outbox, SendOptions, _claimed_rows
 from engine.sending.sentfolder import ImapSentFolder
+from jobs.worker import tune_gc
 from models import Domain, Mailbox, OutboundMessage, Workspace
 from models.enums import MailboxStatus, MailProvider, MessageKind, MessageStatus, TlsMode
 from tests.harness.mailserver import MailServer
@@ -130,6 +131,7 @@ async def measure(mail: MailServer, url: str, args: argparse.Namespace) -> tuple
             options=SendOptions(ssl_context=shared_tls_context(str(mail.cafile)), batch_limit=10**6),
         )
         work = await built_messages(outbox, mailbox_ids)
+        tune_gc()  # as the worker does at the end of its startup
         await bare(mail, [(k, v[:1]) for k, v in list(work.items())[:1]])  # warm up Postfix's tlsmgr
         for _ in range(args.rounds):
             mail.reset()

@@ -233,7 +233,7 @@ async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = Non
         campaigns = {int(r[0]): campaigns[int(r[0])] for r in still[1]}
         await _load_steps_and_groups(conn, campaigns)
         boxes, owners = await _load_boxes(conn, campaigns, spaces, now)
-        used_all, used_warm = await used_today(conn, owners, spaces)
+        _, used_all, used_warm = await used_today(conn, spaces)
         await _campaign_usage(conn, campaigns)
         _rooms(boxes, campaigns, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts)
         due = await _due(conn, campaigns, boxes, opts)

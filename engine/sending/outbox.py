@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import random
 import re
@@ -49,7 +50,8 @@ from engine.campaigns.schedule import Window, due_after, inside, open_intervals,
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
-from engine.lifecycle import check_transition, transition_mailbox
+from engine.lifecycle import check_transition as _check_transition
+from engine.lifecycle import transition_mailbox
 from engine.logging import get_logger
 from engine.mail.message import BuiltMessage, MessageSpec, build_message
 from engine.mail.providers import PRESETS, Credentials, Endpoint
@@ -58,6 +60,8 @@ from engine.mail.tls import client_context
 from engine.sending.caps import CapInputs, effective_cap
 from engine.sending.ports import Account, MailSender, SentFolder, SentFolderError
 from engine.stats import COUNTERS, EventRecord, SuppressionRecord, add_suppressions, record_events, stat_rows
+from engine.warmup import ComposeWarmup, Persona
+from engine.warmup.content import compose_warmup
 from engine.warmup.graduation import campaign_cap, period_over_on
 from engine.warmup.ramp import daily_target
 from engine.warmup.settings import WarmupSettings
@@ -74,11 +78,16 @@ from models.enums import (
     MessageKind,
     MessageStatus,
     Severity,
+    StatScope,
     SuppressionReason,
     TlsMode,
 )
 
 log = get_logger(__name__)
+
+check_transition = functools.cache(_check_transition)
+"""`engine.lifecycle.check_transition`, remembered: the outbox checks the same few transitions for every message
+(a refused one raises, and is not remembered)."""
 
 SENDABLE_MAILBOX: Final = frozenset({MailboxStatus.WARMING, MailboxStatus.ACTIVE})
 BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED})
@@ -364,7 +373,21 @@ UPDATE outbound_message SET status = 'queued'
 WHERE id IN (SELECT id FROM outbound_message WHERE status = 'planned' AND scheduled_at <= $1
              ORDER BY scheduled_at LIMIT $2 FOR UPDATE SKIP LOCKED)
   AND status = 'planned'
-RETURNING id
+RETURNING id, kind = 'warmup' AND body = '' AND peer_id IS NOT NULL AS blank
+"""
+_WARMUP_PERSONAS = """
+SELECT m.id, m.message_id, s.address AS s_address, s.display_name AS s_name, sw.locale,
+       COALESCE(NULLIF(sw.sender_name, ''), sw.name) AS s_company,
+       p.address AS p_address, p.display_name AS p_name, COALESCE(NULLIF(pw.sender_name, ''), pw.name) AS p_company
+FROM outbound_message m
+JOIN mailbox s ON s.id = m.mailbox_id JOIN workspace sw ON sw.id = s.workspace_id
+JOIN mailbox p ON p.id = m.peer_id JOIN workspace pw ON pw.id = p.workspace_id
+WHERE m.id = ANY($1::bigint[])
+"""
+_WRITE_TEXT = """
+UPDATE outbound_message m SET subject = t.subject, body = t.body
+FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, subject, body)
+WHERE m.id = t.id
 """
 _DUE_MAILBOXES = """
 SELECT DISTINCT m.mailbox_id FROM outbound_message m JOIN mailbox b ON b.id = m.mailbox_id
@@ -372,24 +395,32 @@ WHERE m.status = 'queued' AND m.scheduled_at <= $1 AND b.status = ANY($2::text[]
 """
 _STUCK_MAILBOXES = "SELECT DISTINCT mailbox_id FROM outbound_message WHERE status = 'sending' AND claimed_at < $1"
 
-_STATE = """
+# Rows in flight (`sending`), read in one pass over the partial index on them: a plain index scan (the ORDER BY
+# asks for one) marks the entries of rows that left `sending` as dead as it passes them, where a bitmap scan per
+# mailbox of the domain would visit every such entry again, for every message, until the next VACUUM.
+_IN_FLIGHT = "SELECT mailbox_id, workspace_id FROM outbound_message WHERE status = 'sending' ORDER BY claimed_at"
+
+_STATE = f"""
+WITH fl AS MATERIALIZED ({_IN_FLIGHT})
 SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_paused_at IS NOT NULL AS wp,
        b.daily_cap, d.status AS domain_status, d.daily_cap AS domain_cap, w.archived_at IS NOT NULL AS archived,
        w.settings,
        COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = b.id AND day = $2), 0)
-         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.mailbox_id = b.id)
-         AS mailbox_sent,
-       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = b.domain_id AND day = $2), 0)
-         + (SELECT count(*) FROM outbound_message m JOIN mailbox x ON x.id = m.mailbox_id
-            WHERE m.status = 'sending' AND x.domain_id = b.domain_id) AS domain_sent,
+         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = b.id) AS mailbox_sent,
+       COALESCE((SELECT sum(s.sent) FROM mailbox x JOIN daily_stat s
+                 ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day = $2 WHERE x.domain_id = b.domain_id), 0)
+         + (SELECT count(*) FROM fl JOIN mailbox x ON x.id = fl.mailbox_id WHERE x.domain_id = b.domain_id)
+         AS domain_sent,
        CASE WHEN w.settings ? 'daily_cap' THEN
-         COALESCE((SELECT sent FROM daily_stat WHERE scope = 'workspace' AND scope_id = b.workspace_id AND day = $2), 0)
-         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.workspace_id = b.workspace_id)
+         COALESCE((SELECT sum(s.sent) FROM mailbox x JOIN daily_stat s
+                   ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day = $2
+                   WHERE x.workspace_id = b.workspace_id), 0)
+         + (SELECT count(*) FROM fl WHERE fl.workspace_id = b.workspace_id)
        ELSE 0 END AS workspace_sent,
        b.provider, b.warmup_started_on, b.status_changed_at, b.graduated_at
 FROM mailbox b JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
 WHERE b.id = $1
-"""
+"""  # noqa: S608 - composed of constant statements
 
 
 RECORD_PARAMS: Final = 20  # the parameters of `_record_ctes`
@@ -447,7 +478,7 @@ c AS MATERIALIZED (
     ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
 u AS (
     UPDATE outbound_message m SET status = 'sending', claimed_at = $3, attempts = m.attempts + 1
-    FROM c WHERE m.id = c.id AND m.status = 'queued'
+    WHERE m.id = (SELECT id FROM c) AND m.status = 'queued'
     RETURNING m.id AS c_id, m.kind AS c_kind, m.workspace_id AS c_workspace_id, m.mailbox_id AS c_mailbox_id,
         m.peer_id AS c_peer_id, m.lead_id AS c_lead_id, m.enrollment_id AS c_enrollment_id,
         m.message_id AS c_message_id, m.subject AS c_subject, m.body AS c_body, m.in_reply_to AS c_in_reply_to,
@@ -466,18 +497,19 @@ _UNCLAIM = (  # the exact undo of the claim above, in its transaction (queued ro
     "WHERE id = $1 AND status = 'sending'"
 )
 # Today's use of the mailbox's and the domain's caps, sent plus in flight, read after a claim committed.
-_COUNTS = """
+_COUNTS = f"""
+WITH fl AS MATERIALIZED ({_IN_FLIGHT})
 SELECT COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = $1 AND day = $3), 0)
-         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.mailbox_id = $1)
-         AS mailbox_sent,
-       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'domain' AND scope_id = $2 AND day = $3), 0)
-         + (SELECT count(*) FROM outbound_message m JOIN mailbox x ON x.id = m.mailbox_id
-            WHERE m.status = 'sending' AND x.domain_id = $2) AS domain_sent,
+         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = $1) AS mailbox_sent,
+       COALESCE((SELECT sum(s.sent) FROM mailbox x JOIN daily_stat s
+                 ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day = $3 WHERE x.domain_id = $2), 0)
+         + (SELECT count(*) FROM fl JOIN mailbox x ON x.id = fl.mailbox_id WHERE x.domain_id = $2) AS domain_sent,
        CASE WHEN $4::int IS NULL THEN 0 ELSE
-         COALESCE((SELECT sent FROM daily_stat WHERE scope = 'workspace' AND scope_id = $4 AND day = $3), 0)
-         + (SELECT count(*) FROM outbound_message m WHERE m.status = 'sending' AND m.workspace_id = $4)
+         COALESCE((SELECT sum(s.sent) FROM mailbox x JOIN daily_stat s
+                   ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day = $3 WHERE x.workspace_id = $4), 0)
+         + (SELECT count(*) FROM fl WHERE fl.workspace_id = $4)
        END AS workspace_sent
-"""
+"""  # noqa: S608 - composed of constant statements
 _NO_RECORD: Final[tuple[Any, ...]] = (
     None, None, None, None, None, None, None, None, "{}", [], [], [], [], None, None, None, None, None, None, None,
 )  # fmt: skip
@@ -551,7 +583,8 @@ class Outbox:
     `sender` and `sent_folder` are the seams (`engine.sending.ports`); `headers_for` adds headers to a row's
     message (the warmup marker); `caps` gives the effective caps at claim time (`StoredCaps` by default; the
     worker uses `EffectiveCaps`); `rng` spreads retries (seed it in tests); `compose` renders campaign and test
-    rows when they are claimed (`engine.campaigns.ports`; without it their stored subject and body are sent).
+    rows when they are claimed (`engine.campaigns.ports`; without it their stored subject and body are sent);
+    `compose_warmup` writes the text of warmup rows as they come due.
     """
 
     def __init__(
@@ -566,6 +599,7 @@ class Outbox:
         caps: CapPolicy | None = None,
         rng: random.Random | None = None,
         compose: ComposeCampaign | None = None,
+        compose_warmup: ComposeWarmup = compose_warmup,
     ) -> None:
         self.clock = clock
         self.vault = vault
@@ -576,15 +610,24 @@ class Outbox:
         self.caps = caps or StoredCaps()
         self.compose = compose
         self.rng = rng or random.Random()  # jitter, not security
+        self.compose_warmup = compose_warmup
 
     # --------------------------------------------------------------------------------------------- sweep
 
     async def sweep(self) -> Due:
-        """Queue the planned rows whose time has come; name the mailboxes to send from and to recover."""
+        """Queue the planned rows whose time has come; name the mailboxes to send from and to recover.
+
+        Warmup rows are planned without text: the ones queued here get their subject and body (`compose_warmup`,
+        seeded by the row's Message-ID, so a retried sweep writes the same) in the transaction that queues them,
+        so no claim ever sees one of them queued without text."""
         now = self.clock.now()
         check_transition("message", MessageStatus.PLANNED, MessageStatus.QUEUED)
         db = connections.get("default")
-        queued = await db.execute_query_dict(_QUEUE_DUE, [now, self.options.sweep_limit])
+        async with in_transaction() as conn:
+            queued = await conn.execute_query_dict(_QUEUE_DUE, [now, self.options.sweep_limit])
+            blank = [int(r["id"]) for r in queued if r["blank"]]
+            if blank:
+                await self._write_warmup(conn, blank)
         sendable = [s.value for s in SENDABLE_MAILBOX]
         send = await db.execute_query_dict(_DUE_MAILBOXES, [now, sendable])
         stuck = await db.execute_query_dict(_STUCK_MAILBOXES, [now - self.options.stuck_after])
@@ -593,6 +636,26 @@ class Outbox:
             send=tuple(sorted(int(r["mailbox_id"]) for r in send)),
             recover=tuple(sorted(int(r["mailbox_id"]) for r in stuck)),
         )
+
+    async def _write_warmup(self, conn: Any, ids: Sequence[int]) -> None:
+        """Subject and body of warmup rows planned without text, as the planner used to write them: from the
+        sender (its display name or local part, its workspace's sender name or name) to the peer (the same of
+        theirs), in the sender's workspace's language."""
+        rows = await conn.execute_query_dict(_WARMUP_PERSONAS, [list(ids)])
+        subjects, bodies = [], []
+        for r in rows:
+            sender = Persona(str(r["s_name"] or r["s_address"].partition("@")[0]), str(r["s_company"]), r["s_address"])
+            peer = Persona(str(r["p_name"] or r["p_address"].partition("@")[0]), str(r["p_company"]), r["p_address"])
+            rng = random.Random(f"warmup:{r['message_id']}")
+            locale = str(r["locale"] or "ru")
+            try:
+                text = self.compose_warmup(rng, sender=sender, recipient=peer, locale=locale)
+            except ValueError:  # a language without a corpus must not hold back every other send of the sweep
+                log.warning("warmup text: no corpus for the language, Russian used", locale=locale, row=r["id"])
+                text = self.compose_warmup(rng, sender=sender, recipient=peer, locale="ru")
+            subjects.append(text.subject)
+            bodies.append(text.body)
+        await conn.execute_query(_WRITE_TEXT, [[int(r["id"]) for r in rows], subjects, bodies])
 
     # ---------------------------------------------------------------------------------------------- send
 
@@ -624,7 +687,15 @@ class Outbox:
         finally:
             if pending is not None:  # idempotent: only a row still `sending` becomes `sent`
                 await self._sent(account, pending.row, pending.at, pending.result, zone, sending=pending.sending)
+            if report.sent:
+                await self._rollup(account, zone)
         return report
+
+    async def _rollup(self, account: Account, zone: ZoneInfo) -> None:
+        """The domain's and the workspace's `sent` caught up with their mailboxes' (`_rollup_sql`), yesterday's
+        too (a job stopped before its rollup, late in the day, is made good by the next one)."""
+        since = self.clock.now().astimezone(zone).date() - dt.timedelta(days=1)
+        await connections.get("default").execute_query(_ROLLUP, [account.workspace_id, account.domain_id, since])
 
     async def account(self, mailbox_id: int) -> Account | None:
         """How to reach a mailbox, with its secret decrypted; None when it is gone or cannot be decrypted."""
@@ -975,8 +1046,9 @@ class Outbox:
         check_transition("message", MessageStatus.SENDING, MessageStatus.SENT)
         code = result.code if result else None
         text = result.text if result else "found in the Sent folder"
-        event = self._event(EventKind.SENT, account, row, now, {})
-        stats = stat_rows([event], {row.workspace_id: zone})
+        day = now.astimezone(zone).date()
+        campaign_id = row.campaign_id if row.kind is MessageKind.CAMPAIGN else None  # a test never counts
+        keys = _sent_counters(row.workspace_id, account.mailbox_id, account.domain_id, campaign_id, day)
         subject = links = None
         enrollment = position = next_position = next_due = None
         if sending is not None:
@@ -991,10 +1063,8 @@ class Outbox:
                         now, delay_days=step.delay_days, business_days=step.business_days, zone=step.zone
                     )
         return (
-            row.id, now, code, text, row.workspace_id, account.mailbox_id, event.campaign_id, row.lead_id,
-            json.dumps(dict(event.data), ensure_ascii=False),
-            [r.workspace_id for r in stats], [r.scope.value for r in stats], [r.scope_id for r in stats],
-            [r.day for r in stats],
+            row.id, now, code, text, row.workspace_id, account.mailbox_id, campaign_id, row.lead_id,
+            _EVENT_DATA[row.kind], *keys,
             subject, links, enrollment, position, next_position, next_due, row.message_id,
         )  # fmt: skip
 
@@ -1129,6 +1199,8 @@ class Outbox:
                 data={"mailbox": box, "count": unknown, "reason": error or "not-found"},
                 now=now,
             )
+        if sent and account is not None:
+            await self._rollup(account, zone)
         log.info("recovery", mailbox_id=mailbox_id, sent=sent, unknown=unknown, error=error)
         return RecoveryReport(mailbox_id, sent, unknown, error)
 
@@ -1217,27 +1289,76 @@ def _json(value: Any) -> Mapping[str, Any]:
 
 
 def _claimed(row: Mapping[str, Any], prefix: str = "") -> Claimed:
-    r = {key.removeprefix(prefix): value for key, value in row.items() if key.startswith(prefix)}
+    p = prefix
     return Claimed(
-        id=int(r["id"]),
-        kind=MessageKind(r["kind"]),
-        workspace_id=int(r["workspace_id"]),
-        mailbox_id=int(r["mailbox_id"]),
-        peer_id=r["peer_id"],
-        lead_id=r["lead_id"],
-        enrollment_id=r["enrollment_id"],
-        campaign_id=r["campaign_id"],
-        message_id=str(r["message_id"]),
-        subject=str(r["subject"]),
-        body=str(r["body"]),
-        in_reply_to=str(r["in_reply_to"]),
-        references=str(r["references"]),
-        attempts=int(r["attempts"]),
-        recipient=str(r["recipient"]),
-        recipient_name=str(r["recipient_name"]),
-        step_position=r.get("step_position"),
-        variant=r.get("variant"),
+        id=int(row[p + "id"]),
+        kind=MessageKind(row[p + "kind"]),
+        workspace_id=int(row[p + "workspace_id"]),
+        mailbox_id=int(row[p + "mailbox_id"]),
+        peer_id=row[p + "peer_id"],
+        lead_id=row[p + "lead_id"],
+        enrollment_id=row[p + "enrollment_id"],
+        campaign_id=row[p + "campaign_id"],
+        message_id=str(row[p + "message_id"]),
+        subject=str(row[p + "subject"]),
+        body=str(row[p + "body"]),
+        in_reply_to=str(row[p + "in_reply_to"]),
+        references=str(row[p + "references"]),
+        attempts=int(row[p + "attempts"]),
+        recipient=str(row[p + "recipient"]),
+        recipient_name=str(row[p + "recipient_name"]),
+        step_position=row.get(p + "step_position"),
+        variant=row.get(p + "variant"),
     )
+
+
+_EVENT_DATA: Final = {k: json.dumps({"kind": k.value}) for k in MessageKind}
+"""The SENT event's data for each kind of row (what `Outbox._event` writes)."""
+
+
+_ROLLED_UP: Final = frozenset({StatScope.DOMAIN, StatScope.WORKSPACE})
+
+
+def _rollup_sql() -> str:
+    """A domain's and its workspace's `sent` of the days since $3 as the sums of their mailboxes' ($1 workspace,
+    $2 domain). Every sending mailbox of a workspace would otherwise update the same two rows with every message,
+    each holding their lock until its commit is on disk: the sends of a workspace would be recorded one at a time.
+    Only ever raises a count (sums only grow), so rollups racing each other never lose one; rows locked in
+    `stats.stat_rows`'s order (domain before workspace)."""
+    counters = ", ".join(COUNTERS)
+    values = ", ".join("t.sent" if c == "sent" else "0" for c in COUNTERS)
+    return f"""
+WITH t AS (
+    SELECT $1::int AS ws, 'domain' AS scope, $2::int AS scope_id, s.day, sum(s.sent) AS sent
+    FROM mailbox x JOIN daily_stat s ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day >= $3
+    WHERE x.domain_id = $2 GROUP BY s.day
+    UNION ALL
+    SELECT $1::int, 'workspace', $1::int, s.day, sum(s.sent) FROM daily_stat s
+    WHERE s.workspace_id = $1 AND s.day >= $3 AND s.scope = 'mailbox' GROUP BY s.day
+)
+INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {counters})
+SELECT t.ws, t.scope, t.scope_id, t.day, {values} FROM t ORDER BY t.scope, t.scope_id, t.day
+ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = excluded.sent WHERE daily_stat.sent < excluded.sent
+"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
+
+
+_ROLLUP: Final = _rollup_sql()
+
+
+@functools.lru_cache(maxsize=4096)
+def _sent_counters(
+    workspace_id: int, mailbox_id: int, domain_id: int, campaign_id: int | None, day: dt.date
+) -> tuple[list[int], list[str], list[int], list[dt.date]]:
+    """The DailyStat rows one SENT event counts in as the message is recorded (`stats.stat_rows`, in its order, but
+    the domain's and the workspace's, see `_rollup_sql`), as `_record_ctes`'s arrays: the same few for every message
+    of a mailbox on a day, so computed once."""
+    at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    event = EventRecord(workspace_id, EventKind.SENT, at, mailbox_id, domain_id, campaign_id)
+    stats = [r for r in stat_rows([event], {}) if r.scope not in _ROLLED_UP]
+    return (
+        [r.workspace_id for r in stats], [r.scope.value for r in stats], [r.scope_id for r in stats],
+        [r.day for r in stats],
+    )  # fmt: skip
 
 
 async def _claimed_rows(ids: Sequence[int]) -> list[Claimed]:

@@ -10,7 +10,8 @@ One run, for every workspace on its own calendar day (its time zone):
    (provider, health, its daily cap), then by its share of what its domain and its workspace may still send, then
    by the room left in the send window, then by the peers pairing could find;
 4. spread the new sends through the rest of the window with random gaps (at least `min_gap_s` apart), pair each
-   with a receiver, write subject and body through the injected composer, insert the rows in one statement;
+   with a receiver and insert the rows in one COPY — without text: the outbox's sweep writes subject and body
+   when a row comes due (`Outbox.sweep`), so a day's plan never waits for tens of thousands of texts;
 5. record every cut in `CapDeferral` (one row per mailbox, day and cap; rows of this planner that no longer apply
    are removed, unchanged ones are not rewritten), which is what `why` answers from.
 
@@ -24,16 +25,16 @@ peers is never skipped: time alone changes those.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-import itertools
 import json
 import math
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redis.asyncio import Redis
@@ -44,7 +45,6 @@ from engine.errors import UserError
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
-from engine.warmup import ComposeWarmup, Persona
 from engine.warmup.pairing import Peer, pair, pool_key
 from engine.warmup.ramp import daily_target, maintenance_target
 from engine.warmup.settings import WarmupSettings
@@ -63,6 +63,8 @@ DEFAULT_WINDOW: Final = (dt.time(8, 0), dt.time(20, 0))
 _BLOCKED_MAILBOX: Final = {MailboxStatus.PAUSED, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED}
 _BLOCKED_DOMAIN: Final = {DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED}
 _WARMING: Final = {MailboxStatus.WARMING, MailboxStatus.ACTIVE}
+_MAILBOX_STATUS: Final = {s.value: s for s in MailboxStatus}
+_DOMAIN_STATUS: Final = {s.value: s for s in DomainStatus}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +133,6 @@ class _Box:
     workspace_id: int
     domain_id: int
     domain_name: str
-    address: str
-    name: str
     provider: str
     daily_cap: int
     domain_cap: int
@@ -148,8 +148,6 @@ class Space:
     id: int
     zone: ZoneInfo
     day: dt.date
-    locale: str
-    company: str
     settings: WarmupSettings
     window: tuple[dt.datetime, dt.datetime]
     daily_cap: int | None
@@ -158,9 +156,7 @@ class Space:
     paused: bool = False  # settings["sending_paused"]: the workspace sends nothing, warmup included
 
 
-async def plan_warmup(
-    clock: Clock, compose: ComposeWarmup, options: PlanOptions | None = None, *, memo: PlanMemo | None = None
-) -> PlanReport:
+async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo: PlanMemo | None = None) -> PlanReport:
     """Plan today's warmup for every workspace (see the module). Idempotent: a second run the same day adds only
     what became possible since (a raised cap, a resumed mailbox, a new peer). With `memo`, workspaces unchanged
     since their last plan are skipped."""
@@ -172,13 +168,12 @@ async def plan_warmup(
         return PlanReport(0, 0, 0, 0)
     remember: dict[int, str | None] = {}
     async with in_transaction() as conn:
-        for ws_id in sorted(spaces):
-            await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
-        states: dict[int, tuple[str, str]] = {}
+        await conn.execute_query(_LOCK_ALL, [PLAN_LOCK, sorted(spaces)])
+        states: dict[int, _State] = {}
         if memo is not None:
             states = await _states(conn, spaces, now)
             stored = await memo.get(sorted(spaces))
-            dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], *states[i], opts)}
+            dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], *states[i][:2], opts)}
             if any(spaces[i].pool == "agency" for i in dirty):  # one pool: planned together
                 dirty |= {i for i, space in spaces.items() if space.pool == "agency"}
             todo = {i: spaces[i] for i in sorted(dirty)}
@@ -187,9 +182,9 @@ async def plan_warmup(
         skipped = len(spaces) - len(todo)
         if not todo:
             return PlanReport(len(spaces), 0, 0, 0, skipped)
-        boxes, owners = await _load_boxes(conn, todo, now)
+        boxes = await _load_boxes(conn, todo, now)
         warm = [b for b in boxes if b.want > 0]
-        used_all, used_warm = await used_today(conn, owners, todo)
+        owners, used_all, used_warm = _usage(states, todo) if states else await used_today(conn, todo)
         rooms = _rooms(warm, owners=owners, used_all=used_all, used_warm=used_warm, spaces=todo, opts=opts, now=now)
         recent = await _recent_pairs(conn, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
         peers = [
@@ -199,12 +194,13 @@ async def plan_warmup(
         ]
         pairing = pair(rooms, peers, recent=recent, rng=rng)
         by_id = {b.id: b for b in boxes}
-        rows = _rows(pairing.receivers, boxes=by_id, spaces=todo, opts=opts, now=now, rng=rng, compose=compose)
+        planned = sum(len(r) for r in pairing.receivers.values())
         for box in warm:
             got = used_warm.get(box.id, 0) + len(pairing.receivers.get(box.id, ()))
             if pairing.unpaired.get(box.id):
                 box.cuts[CapKind.PEERS] = got
-        await _insert(conn, rows, now)
+        if planned:
+            await _insert(conn, _records(pairing.receivers, boxes=by_id, spaces=todo, opts=opts, now=now, rng=rng))
         written = await _record_deferrals(conn, warm, used_warm, pairing.receivers, now)
         if memo is not None:
             remember = _after(
@@ -224,51 +220,89 @@ async def plan_warmup(
         workspaces=len(todo),
         skipped=skipped,
         mailboxes=len(warm),
-        planned=len(rows),
+        planned=planned,
         deferrals=written,
     )
-    return PlanReport(len(spaces), len(warm), len(rows), written, skipped)
+    return PlanReport(len(spaces), len(warm), planned, written, skipped)
 
+
+_LOCK_ALL = "SELECT pg_advisory_xact_lock($1, id) FROM (SELECT unnest($2::int[]) AS id ORDER BY 1) AS ws"
+"""Every workspace's lock in one round trip, taken in id order like every other planner takes them."""
 
 _VOLATILE: Final = {CapKind.WINDOW, CapKind.PEERS}
 """Cuts that time alone relaxes or tightens (the window shrinks, recent pairs age out): never skipped."""
 
-_STATES = """
-WITH w(id, lo, hi) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[])),
-boxes AS (
-    SELECT b.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s', b.id, b.domain_id,
-        b.provider, b.status, b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap,
-        coalesce(b.cooldown_until > $4, false), d.daily_cap, d.status), ';' ORDER BY b.id)) AS h
-    FROM mailbox b JOIN domain d ON d.id = b.domain_id
-    WHERE b.workspace_id = ANY($1::int[])
-    GROUP BY 1
-),
-sent AS (
-    SELECT ws, format('%s:%s:%s:%s:%s:%s', count(*), count(*) FILTER (WHERE warm), sum(h1),
-        coalesce(sum(h1) FILTER (WHERE warm), 0), sum(h2), coalesce(sum(h2) FILTER (WHERE warm), 0)) AS h
-    FROM (
-        SELECT b.workspace_id AS ws, m.kind = 'warmup' AS warm,
-            (m.mailbox_id::bigint * 2654435761) % 4294967296 AS h1,
-            (m.mailbox_id::bigint * 2246822519) % 4294967296 AS h2
-        FROM outbound_message m
-        JOIN mailbox b ON b.id = m.mailbox_id
-        JOIN w ON w.id = b.workspace_id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi
-        WHERE m.status <> 'cancelled'
-    ) today
-    GROUP BY 1
-)
-SELECT w.id, coalesce(boxes.h, '') AS boxes, coalesce(sent.h, '') AS sent
-FROM w LEFT JOIN boxes ON boxes.ws = w.id LEFT JOIN sent ON sent.ws = w.id
+_TODAY = """
+SELECT count(*) AS n, count(*) FILTER (WHERE m.kind = 'warmup') AS warm FROM outbound_message m
+WHERE m.mailbox_id = b.id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi AND m.status <> 'cancelled'
 """
+"""What a mailbox `b` already has on its workspace's day `w` (every kind, and warmup), as a LATERAL subquery: the
+day's bounds are conditions of the index scan on (mailbox, scheduled_at), not a filter over the mailbox's history."""
+
+_STATES = f"""
+WITH w(id, lo, hi) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]))
+SELECT w.id,
+    format('%s:%s:%s', count(b.id), sum(hash_record_extended(ROW(b.id, b.domain_id, b.provider, b.status,
+        b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap, coalesce(b.cooldown_until > $4, false)), 0)),
+        (SELECT sum(hash_record_extended(ROW(d.id, d.daily_cap, d.status), 0)) FROM domain d
+         WHERE d.id IN (SELECT x.domain_id FROM mailbox x WHERE x.workspace_id = w.id))) AS boxes,
+    coalesce(sum(t.n), 0) AS n, coalesce(sum(t.warm), 0) AS warm,
+    coalesce(sum(t.n * ((b.id::bigint * 2654435761) % 4294967296)), 0) AS s1,
+    coalesce(sum(t.warm * ((b.id::bigint * 2654435761) % 4294967296)), 0) AS s1w,
+    coalesce(sum(t.n * ((b.id::bigint * 2246822519) % 4294967296)), 0) AS s2,
+    coalesce(sum(t.warm * ((b.id::bigint * 2246822519) % 4294967296)), 0) AS s2w,
+    array_agg(b.id) FILTER (WHERE b.id IS NOT NULL) AS ids,
+    array_agg(b.domain_id) FILTER (WHERE b.id IS NOT NULL) AS domains,
+    array_agg(t.n) FILTER (WHERE b.id IS NOT NULL) AS ns, array_agg(t.warm) FILTER (WHERE b.id IS NOT NULL) AS warms
+FROM w
+LEFT JOIN mailbox b ON b.workspace_id = w.id
+LEFT JOIN LATERAL ({_TODAY}) t ON true
+GROUP BY w.id
+"""  # noqa: S608 - composed of constant statements
 
 
-async def _states(conn: Any, spaces: Mapping[int, Space], now: dt.datetime) -> dict[int, tuple[str, str]]:
-    """Per workspace, in one query: a digest of its mailboxes and domains as the plan reads them, and a digest of
-    what each of its mailboxes already has today (all kinds and warmup; `_sent_digest` computes the same)."""
+class _State(NamedTuple):
+    """What `_STATES` read of a workspace: the digests of its fingerprint, and its mailboxes (ids, domains) with
+    their rows today (all, warmup) as arrays, which a plan of that workspace then uses (no second pass)."""
+
+    boxes: str
+    sent: str
+    usage: tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int]]
+
+
+async def _states(conn: Any, spaces: Mapping[int, Space], now: dt.datetime) -> dict[int, _State]:
+    """Per workspace, in one pass over its mailboxes: a digest of its mailboxes and domains as the plan reads them,
+    a digest of what each of its mailboxes already has today (`_sent_digest` computes the same in Python), and those
+    counts themselves."""
     ids = sorted(spaces)
     bounds = [day_bounds(spaces[i]) for i in ids]
     rows = await conn.execute_query(_STATES, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds], now])
-    return {int(r[0]): (str(r[1]), str(r[2])) for r in rows[1]}
+    return {
+        int(r["id"]): _State(
+            str(r["boxes"]),
+            f"{r['n']}:{r['warm']}:{r['s1']}:{r['s1w']}:{r['s2']}:{r['s2w']}" if r["n"] else "",
+            (r["ids"] or [], r["domains"] or [], r["ns"] or [], r["warms"] or []),
+        )
+        for r in rows[1]
+    }
+
+
+def _usage(
+    states: Mapping[int, _State], spaces: Mapping[int, Space]
+) -> tuple[dict[int, tuple[int, int]], dict[int, int], dict[int, int]]:
+    """`used_today`'s answer for `spaces` from what `_states` read."""
+    owners: dict[int, tuple[int, int]] = {}
+    used_all: dict[int, int] = {}
+    used_warm: dict[int, int] = {}
+    for ws_id in spaces:
+        ids, domains, ns, warms = states[ws_id].usage
+        for box_id, domain_id, n, w in zip(ids, domains, ns, warms, strict=True):
+            owners[box_id] = (ws_id, domain_id)
+            if n:
+                used_all[box_id] = n
+            if w:
+                used_warm[box_id] = w
+    return owners, used_all, used_warm
 
 
 _H1, _H2 = 2654435761, 2246822519  # multiplicative hashes of mailbox ids, as `_STATES` computes them
@@ -287,13 +321,13 @@ def _sent_digest(counts: Sequence[tuple[int, int, int]]) -> str:
 
 def _fingerprint(space: Space, boxes: str, sent: str, opts: PlanOptions) -> str:
     health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
-    text = f"v1|{space.day}|{space.inputs}|{boxes}|{sent}|{opts.min_gap_s},{opts.lead_s},{opts.recent_days}|{health}"
+    text = f"v3|{space.day}|{space.inputs}|{boxes}|{sent}|{opts.min_gap_s},{opts.lead_s},{opts.recent_days}|{health}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _after(
     todo: Mapping[int, Space],
-    states: Mapping[int, tuple[str, str]],
+    states: Mapping[int, _State],
     boxes: Sequence[_Box],
     *,
     owners: Mapping[int, tuple[int, int]],
@@ -316,9 +350,7 @@ def _after(
 
 
 async def load_spaces(now: dt.datetime) -> dict[int, Space]:
-    rows = await Workspace.filter(archived_at=None).values(
-        "id", "timezone", "locale", "settings", "name", "sender_name"
-    )
+    rows = await Workspace.filter(archived_at=None).values("id", "timezone", "locale", "settings")
     spaces = {}
     for row in rows:
         zone = _zone(str(row["timezone"]))
@@ -335,8 +367,6 @@ async def load_spaces(now: dt.datetime) -> dict[int, Space]:
             id=int(row["id"]),
             zone=zone,
             day=day,
-            locale=str(row["locale"] or "ru"),
-            company=str(row["sender_name"] or row["name"]),
             settings=settings,
             window=(
                 dt.datetime.combine(day, start, tzinfo=zone).astimezone(dt.UTC),
@@ -367,10 +397,8 @@ def _window(value: Any) -> tuple[dt.time, dt.time]:
     return (start, end) if start < end else DEFAULT_WINDOW
 
 
-_OWNERS = "SELECT id, workspace_id, domain_id FROM mailbox WHERE workspace_id = ANY($1::int[])"
-
 _BOXES = """
-SELECT b.id, b.workspace_id, b.domain_id, b.address, b.display_name, b.provider, b.status, b.warmup_started_on,
+SELECT b.id, b.workspace_id, b.domain_id, b.provider, b.status, b.warmup_started_on,
     b.warmup_paused_at IS NOT NULL AS warmup_paused, b.daily_cap, coalesce(b.cooldown_until > $2, false) AS cooling,
     d.name AS domain_name, d.daily_cap AS domain_cap, d.status AS domain_status
 FROM mailbox b JOIN domain d ON d.id = b.domain_id
@@ -379,84 +407,80 @@ ORDER BY b.id
 """
 
 
-async def _load_boxes(
-    conn: Any, spaces: Mapping[int, Space], now: dt.datetime
-) -> tuple[list[_Box], dict[int, tuple[int, int]]]:
-    """The mailboxes in warmup, and the workspace and domain of every mailbox (all count toward the caps)."""
+@functools.lru_cache(maxsize=65536)
+def _daily_target(
+    settings: WarmupSettings, mailbox_id: int, started_on: dt.date, day: dt.date, provider_limit: int | None
+) -> int:
+    """`ramp.daily_target`, remembered: every tick of a day asks again for every mailbox."""
+    return daily_target(settings, mailbox_id=mailbox_id, started_on=started_on, day=day, provider_limit=provider_limit)
+
+
+@functools.lru_cache(maxsize=65536)
+def _maintenance_target(settings: WarmupSettings, mailbox_id: int, day: dt.date, daily_cap: int) -> int:
+    """`ramp.maintenance_target`, remembered (see `_daily_target`)."""
+    return maintenance_target(settings, mailbox_id=mailbox_id, day=day, daily_cap=daily_cap)
+
+
+async def _load_boxes(conn: Any, spaces: Mapping[int, Space], now: dt.datetime) -> list[_Box]:
+    """The mailboxes in warmup."""
     ids = sorted(spaces)
-    owners = {int(i): (int(w), int(d)) for i, w, d in (await conn.execute_query(_OWNERS, [ids]))[1]}
     rows = (await conn.execute_query(_BOXES, [ids, now]))[1]
     limits = {str(p.value): preset.provider_daily_limit for p, preset in PRESETS.items()}
     boxes = []
     for row in rows:
-        status = MailboxStatus(row["status"])
+        status = _MAILBOX_STATUS[row["status"]]
         if status not in _WARMING and status not in _BLOCKED_MAILBOX:
             continue  # new or retired: not in warmup at all
-        space = spaces[int(row["workspace_id"])]
+        space = spaces[row["workspace_id"]]
         box = _Box(
-            id=int(row["id"]),
+            id=row["id"],
             workspace_id=space.id,
-            domain_id=int(row["domain_id"]),
-            domain_name=str(row["domain_name"]),
-            address=str(row["address"]),
-            name=str(row["display_name"] or row["address"].partition("@")[0]),
-            provider=str(row["provider"]),
-            daily_cap=int(row["daily_cap"]),
-            domain_cap=int(row["domain_cap"]),
+            domain_id=row["domain_id"],
+            domain_name=row["domain_name"],
+            provider=row["provider"],
+            daily_cap=row["daily_cap"],
+            domain_cap=row["domain_cap"],
             day=space.day,
             graduated=status is MailboxStatus.ACTIVE,
         )
         if box.graduated:
-            box.want = maintenance_target(space.settings, mailbox_id=box.id, day=space.day, daily_cap=box.daily_cap)
+            box.want = _maintenance_target(space.settings, box.id, space.day, box.daily_cap)
         else:
-            box.want = daily_target(
-                space.settings,
-                mailbox_id=box.id,
-                started_on=row["warmup_started_on"],
-                day=space.day,
-                provider_limit=limits[box.provider],
-            )
+            box.want = _daily_target(space.settings, box.id, row["warmup_started_on"], space.day, limits[box.provider])
         if status in _BLOCKED_MAILBOX:
             box.blocked = status.value
         elif row["cooling"]:
             box.blocked = "cooldown"
         elif row["warmup_paused"]:
             box.blocked = "warmup_paused"
-        elif DomainStatus(row["domain_status"]) in _BLOCKED_DOMAIN:
+        elif _DOMAIN_STATUS[row["domain_status"]] in _BLOCKED_DOMAIN:
             box.blocked = f"domain_{row['domain_status']}"
         elif space.paused:
             box.blocked = "workspace_paused"
         boxes.append(box)
-    return boxes, owners
+    return boxes
 
 
-_USED = """
-SELECT m.mailbox_id, m.kind, count(*)
-FROM outbound_message m
-JOIN unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS b(id, lo, hi)
-  ON m.mailbox_id = b.id AND m.scheduled_at >= b.lo AND m.scheduled_at < b.hi
-WHERE m.status <> 'cancelled'
-GROUP BY 1, 2
-"""
+_USED = f"""
+SELECT b.id, b.workspace_id, b.domain_id, t.n, t.warm
+FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS w(id, lo, hi)
+JOIN mailbox b ON b.workspace_id = w.id
+CROSS JOIN LATERAL ({_TODAY}) t
+"""  # noqa: S608 - composed of constant statements
 
 
 async def used_today(
-    conn: Any, owners: Mapping[int, tuple[int, int]], spaces: Mapping[int, Space]
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Rows each mailbox already has on its workspace's day: every kind, and warmup alone."""
-    if not owners:
-        return {}, {}
-    ids = sorted(owners)
-    per_space = {i: day_bounds(space) for i, space in spaces.items()}
-    bounds = [per_space[owners[i][0]] for i in ids]
-    rows = await conn.execute_query_dict(_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]])
-    used_all: dict[int, int] = defaultdict(int)
-    used_warm: dict[int, int] = defaultdict(int)
-    for row in rows:
-        used_all[int(row["mailbox_id"])] += int(row["count"])
-        if row["kind"] == MessageKind.WARMUP.value:
-            used_warm[int(row["mailbox_id"])] += int(row["count"])
-    return dict(used_all), dict(used_warm)
+    conn: Any, spaces: Mapping[int, Space]
+) -> tuple[dict[int, tuple[int, int]], dict[int, int], dict[int, int]]:
+    """The workspace and domain of every mailbox of the workspaces (all count toward the caps), and the rows each
+    already has on its workspace's day: every kind, and warmup alone."""
+    ids = sorted(spaces)
+    bounds = [day_bounds(spaces[i]) for i in ids]
+    rows = (await conn.execute_query(_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]]))[1]
+    owners = {r[0]: (r[1], r[2]) for r in rows}
+    used_all = {r[0]: r[3] for r in rows if r[3]}
+    used_warm = {r[0]: r[4] for r in rows if r[4]}
+    return owners, used_all, used_warm
 
 
 def day_bounds(space: Space) -> tuple[dt.datetime, dt.datetime]:
@@ -540,6 +564,8 @@ def _share_totals(
 ) -> None:
     """Cut `rooms` to each mailbox's share of what its domain, then its workspace, may still send today."""
     for kind in (CapKind.DOMAIN, CapKind.WORKSPACE):
+        if kind is CapKind.WORKSPACE and all(space.daily_cap is None for space in spaces.values()):
+            continue  # no workspace cap to share
         groups: dict[int, list[int]] = defaultdict(list)
         for box_id in rooms:
             box = by_id[box_id]
@@ -565,18 +591,7 @@ def _remaining_window(space: Space, now: dt.datetime, opts: PlanOptions) -> tupl
     return max(start, now + dt.timedelta(seconds=opts.lead_s)), end
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    workspace_id: int
-    mailbox_id: int
-    peer_id: int
-    message_id: str
-    subject: str
-    body: str
-    scheduled_at: dt.datetime
-
-
-def _rows(
+def _records(
     receivers: Mapping[int, Sequence[int]],
     *,
     boxes: Mapping[int, _Box],
@@ -584,41 +599,21 @@ def _rows(
     opts: PlanOptions,
     now: dt.datetime,
     rng: random.Random,
-    compose: ComposeWarmup,
-) -> list[_Row]:
-    rows = []
-    personas: dict[int, Persona] = {}
-
-    def persona(box: _Box) -> Persona:
-        found = personas.get(box.id)
-        if found is None:
-            found = personas[box.id] = Persona(
-                name=box.name, company=spaces[box.workspace_id].company, address=box.address
-            )
-        return found
-
-    ids = iter(secrets.token_hex(16 * sum(len(r) for r in receivers.values())))  # one system call, not thousands
+) -> Iterator[tuple[Any, ...]]:
+    """The new rows as COPY records (`_COLUMNS`), made while the COPY streams them (the server inserts the first
+    ones while the rest are made)."""
+    kind, status = MessageKind.WARMUP.value, MessageStatus.PLANNED.value
+    tail = (0, "", "", "", now)  # attempts, smtp_reply, in_reply_to, references, created_at
+    hexes = secrets.token_hex(16 * sum(len(r) for r in receivers.values()))  # one system call, not thousands
+    at = 0
     for sender_id in sorted(receivers):
         box = boxes[sender_id]
-        space = spaces[box.workspace_id]
-        start, end = _remaining_window(space, now, opts)
+        ws, domain = box.workspace_id, box.domain_name
+        start, end = _remaining_window(spaces[ws], now, opts)
         times = spread(len(receivers[sender_id]), start, end, min_gap_s=opts.min_gap_s, rng=rng)
-        me = persona(box)
         for peer_id, moment in zip(receivers[sender_id], times, strict=True):
-            text = compose(rng, sender=me, recipient=persona(boxes[peer_id]), locale=space.locale)
-            unique = "".join(itertools.islice(ids, 32))
-            rows.append(
-                _Row(
-                    workspace_id=box.workspace_id,
-                    mailbox_id=sender_id,
-                    peer_id=peer_id,
-                    message_id=f"<{unique}@{box.domain_name}>",
-                    subject=text.subject,
-                    body=text.body,
-                    scheduled_at=moment,
-                )
-            )
-    return rows
+            yield (kind, ws, sender_id, peer_id, f"<{hexes[at : at + 32]}@{domain}>", "", "", status, moment, *tail)
+            at += 32
 
 
 def spread(
@@ -651,16 +646,8 @@ _COLUMNS: Final = (
 )
 
 
-async def _insert(conn: Any, rows: Sequence[_Row], now: dt.datetime) -> None:
+async def _insert(conn: Any, records: Iterator[tuple[Any, ...]]) -> None:
     """All new rows in one COPY (a day of a large fleet is tens of thousands)."""
-    if not rows:
-        return
-    kind, status = MessageKind.WARMUP.value, MessageStatus.PLANNED.value
-    tail = (0, "", "", "", now)  # attempts, smtp_reply, in_reply_to, references, created_at
-    records = [
-        (kind, r.workspace_id, r.mailbox_id, r.peer_id, r.message_id, r.subject, r.body, status, r.scheduled_at, *tail)
-        for r in rows
-    ]
     async with conn.acquire_connection() as raw:
         await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
 
@@ -686,6 +673,15 @@ ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
 """
 
 
+@functools.cache
+def _detail(graduated: bool, reason: str) -> str:
+    """A deferral's detail as JSON: the same few for a whole fleet, so written once each."""
+    detail: dict[str, Any] = {"kind": "warmup", "graduated": graduated}
+    if reason:
+        detail["reason"] = reason
+    return json.dumps(detail)
+
+
 async def _record_deferrals(
     conn: Any,
     boxes: Sequence[_Box],
@@ -703,11 +699,8 @@ async def _record_deferrals(
         if total >= box.want:
             continue
         for cap, allowed in box.cuts.items():
-            detail: dict[str, Any] = {"kind": "warmup", "graduated": box.graduated}
-            if cap is CapKind.STATUS:
-                detail["reason"] = box.blocked
-            reason = str(detail.get("reason", ""))
-            wanted[(box.id, cap.value)] = (box, min(allowed, box.want), json.dumps(detail), reason)
+            reason = box.blocked if cap is CapKind.STATUS else ""
+            wanted[(box.id, cap.value)] = (box, min(allowed, box.want), _detail(box.graduated, reason), reason)
     days = sorted({b.day for b in boxes})
     existing = {
         (int(r[0]), str(r[1])): (int(r[2]), int(r[3]), r[4] == "true", str(r[5]))

@@ -204,7 +204,8 @@ async def test_due_rows_go_out_once_threaded_marked_and_counted(
     sent = await OutboundMessage.get(id=reply.id)
     assert sent.status is MessageStatus.SENT and sent.sent_at == NOW and sent.attempts == 1
     assert (await counters(StatScope.MAILBOX, anna.id, TODAY))["sent"] == 3
-    assert (await counters(StatScope.DOMAIN, anna.domain_id, TODAY))["sent"] == 3
+    assert (await counters(StatScope.DOMAIN, anna.domain_id, TODAY))["sent"] == 3  # rolled up when the job ends
+    assert (await counters(StatScope.WORKSPACE, ws.id, TODAY))["sent"] == 3
     assert await Event.filter(kind=EventKind.SENT, mailbox_id=anna.id).count() == 3
 
     endpoint = Endpoint(mail.host, mail.ports.imap, TlsMode.PLAIN)
@@ -270,7 +271,7 @@ async def test_a_paused_workspace_sends_nothing_and_plans_nothing(
     assert (report.sent, report.blocked) == (0, CapKind.STATUS)
     assert (await CapDeferral.get(mailbox_id=anna.id, cap=CapKind.STATUS)).detail == {"at": "claim"}
 
-    planned = await plan_warmup(clock, trivial_composer, PlanOptions(seed=1))
+    planned = await plan_warmup(clock, PlanOptions(seed=1))
     assert planned.planned == 0
     assert (await statuses()) == Counter({"queued": 3})
     deferrals = {(d.mailbox_id, d.cap, d.detail.get("reason")) for d in await CapDeferral.filter(source="warmup")}
@@ -351,6 +352,9 @@ async def test_workers_racing_for_a_domain_cap_never_send_past_it(
     assert mail.count(bob.address) == 7
     assert (await statuses())["queued"] == 8
     assert {m.attempts for m in await OutboundMessage.filter(status=MessageStatus.QUEUED)} == {0}
+    # the domain's and the workspace's counters, rolled up by jobs racing each other, lost none
+    assert (await counters(StatScope.DOMAIN, senders[0].domain_id, TODAY))["sent"] == 7
+    assert (await counters(StatScope.WORKSPACE, ws.id, TODAY))["sent"] == 7
 
 
 async def test_transient_failures_retry_with_backoff_then_fail(
@@ -458,6 +462,7 @@ async def test_recovery_marks_found_rows_sent_and_the_rest_unknown(
     assert (await OutboundMessage.get(id=delivered.id)).status is MessageStatus.SENT
     assert (await OutboundMessage.get(id=lost.id)).status is MessageStatus.UNKNOWN
     assert (await counters(StatScope.MAILBOX, anna.id, TODAY))["sent"] == 1
+    assert (await counters(StatScope.DOMAIN, anna.domain_id, TODAY))["sent"] == 1
     assert (await Alert.get(kind="send_unknown")).data["count"] == 1
     assert mail.count(bob.address) == 1  # nothing was sent again
     assert (await outbox.sweep()).recover == ()

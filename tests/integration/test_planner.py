@@ -17,8 +17,12 @@ from redis.asyncio import Redis
 
 from engine.access import Actor
 from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
 from engine.errors import NotFound
+from engine.mail.smtp import SmtpTransport
+from engine.sending.outbox import Outbox
 from engine.sending.planner import PlanOptions, RedisPlanMemo, plan_warmup, spread
+from engine.sending.sentfolder import ImapSentFolder
 from engine.sending.why import why
 from engine.warmup import Composed, Persona
 from engine.warmup.ramp import daily_target
@@ -94,7 +98,7 @@ def target(box: Mailbox, settings: WarmupSettings | None = None) -> int:
 async def test_a_day_follows_the_ramp_inside_the_window_to_other_domains_and_twice_plans_nothing() -> None:
     ws, boxes = await fleet()
     clock = FrozenClock(NOW)
-    report = await plan_warmup(clock, composer, PlanOptions(seed=1))
+    report = await plan_warmup(clock, PlanOptions(seed=1))
     rows = await OutboundMessage.all().values()
     per_box = Counter(r["mailbox_id"] for r in rows)
     assert per_box == {b.id: target(b) for b in boxes}
@@ -106,7 +110,7 @@ async def test_a_day_follows_the_ramp_inside_the_window_to_other_domains_and_twi
         assert row["kind"] == MessageKind.WARMUP and row["status"] == MessageStatus.PLANNED
         assert domain_of[row["peer_id"]] != domain_of[row["mailbox_id"]]
         assert max(start, NOW) < row["scheduled_at"] < end
-        assert row["subject"].startswith("ru: User") and row["body"].startswith("Hi User")
+        assert row["subject"] == "" and row["body"] == ""  # written when the row comes due (the sweep)
         assert row["message_id"].endswith(".test>") and row["workspace_id"] == ws.id
     for box_id in per_box:  # random gaps, never closer than the minimum
         times = sorted(r["scheduled_at"] for r in rows if r["mailbox_id"] == box_id)
@@ -114,14 +118,71 @@ async def test_a_day_follows_the_ramp_inside_the_window_to_other_domains_and_twi
         assert min(gaps) >= 240 and len({round(g) for g in gaps}) > 1
     received = Counter(r["peer_id"] for r in rows)
     assert set(received) == {b.id for b in boxes}  # everybody receives too
-    assert (await plan_warmup(clock, composer, PlanOptions(seed=2))).planned == 0
+    assert (await plan_warmup(clock, PlanOptions(seed=2))).planned == 0
     assert await OutboundMessage.all().count() == len(rows)
+
+
+async def test_the_sweep_writes_the_text_of_warmup_rows_as_they_come_due() -> None:
+    _, boxes = await fleet()
+    await plan_warmup(FrozenClock(NOW), PlanOptions(seed=1))
+    names = {b.id: b.display_name for b in boxes}
+    due = NOW + dt.timedelta(hours=3)
+    outbox = sweeper(FrozenClock(due))
+    swept = await outbox.sweep()
+    rows = await OutboundMessage.all().values()
+    queued = [r for r in rows if r["status"] == MessageStatus.QUEUED]
+    assert swept.queued == len(queued) > 0 and len(queued) < len(rows)
+    for row in rows:
+        if row["status"] == MessageStatus.QUEUED:  # the sender's name and language, the peer's name
+            expected = f"ru: {names[row['mailbox_id']]} → {names[row['peer_id']]}"
+            assert row["subject"] == expected and row["body"].startswith(f"Hi {names[row['peer_id']]} #")
+        else:
+            assert row["status"] == MessageStatus.PLANNED and row["scheduled_at"] > due and row["body"] == ""
+    # seeded by the Message-ID: the same row always says the same, whoever sweeps it
+    first = {r["id"]: r["body"] for r in queued}
+    await OutboundMessage.filter(id__in=list(first)).update(status=MessageStatus.PLANNED, subject="", body="")
+    await sweeper(FrozenClock(due)).sweep()
+    again = {r["id"]: r["body"] for r in await OutboundMessage.filter(id__in=list(first)).values("id", "body")}
+    assert again == first
+    # a row that already has its text (an answer written by the inbox sync) keeps it
+    late = await OutboundMessage.filter(status=MessageStatus.PLANNED).first()
+    assert late is not None
+    await OutboundMessage.filter(id=late.id).update(subject="Re: kept", body="kept\n")
+    await sweeper(FrozenClock(NOW + dt.timedelta(days=1))).sweep()
+    kept = await OutboundMessage.get(id=late.id)
+    assert (kept.status, kept.subject, kept.body) == (MessageStatus.QUEUED, "Re: kept", "kept\n")
+
+
+async def test_the_sweep_writes_russian_for_a_language_without_a_corpus() -> None:
+    ws, _ = await fleet()
+    await Workspace.filter(id=ws.id).update(locale="de")
+    await plan_warmup(FrozenClock(NOW), PlanOptions(seed=1))
+    real = Outbox(
+        clock=FrozenClock(NOW + dt.timedelta(hours=3)),
+        vault=Vault([generate_key()]),
+        sender=SmtpTransport(),
+        sent_folder=ImapSentFolder(),
+    )
+    assert (await real.sweep()).queued > 0
+    bodies = await OutboundMessage.filter(status=MessageStatus.QUEUED).values_list("body", flat=True)
+    assert bodies and all(any("а" <= c.lower() <= "я" for c in body) for body in bodies)
+
+
+def sweeper(clock: FrozenClock) -> Outbox:
+    """An outbox for its sweep alone (nothing is sent), writing texts with the test's composer."""
+    return Outbox(
+        clock=clock,
+        vault=Vault([generate_key()]),
+        sender=SmtpTransport(),
+        sent_folder=ImapSentFolder(),
+        compose_warmup=composer,
+    )
 
 
 async def test_the_domain_cap_is_shared_and_recorded_and_why_explains_it() -> None:
     ws, boxes = await fleet(domains=3, per_domain=3, domain_cap=7)
     clock = FrozenClock(NOW)
-    report = await plan_warmup(clock, composer, PlanOptions(seed=3))
+    report = await plan_warmup(clock, PlanOptions(seed=3))
     rows = await OutboundMessage.all().values("mailbox_id")
     per_box = Counter(r["mailbox_id"] for r in rows)
     for domain_id in {b.domain_id for b in boxes}:
@@ -155,11 +216,11 @@ async def test_the_domain_cap_is_shared_and_recorded_and_why_explains_it() -> No
 async def test_raising_the_cap_plans_the_rest_and_clears_the_stale_deferral() -> None:
     _, boxes = await fleet(domains=3, per_domain=3, domain_cap=6)
     clock = FrozenClock(NOW)
-    await plan_warmup(clock, composer, PlanOptions(seed=4))
+    await plan_warmup(clock, PlanOptions(seed=4))
     assert await CapDeferral.all().count() == 9
     await Domain.all().update(daily_cap=120)
     clock.advance(dt.timedelta(minutes=10))
-    await plan_warmup(clock, composer, PlanOptions(seed=5))
+    await plan_warmup(clock, PlanOptions(seed=5))
     per_box = Counter(r["mailbox_id"] for r in await OutboundMessage.all().values("mailbox_id"))
     assert per_box == {b.id: target(b) for b in boxes}
     assert await CapDeferral.all().count() == 0
@@ -170,7 +231,7 @@ async def test_paused_mailboxes_plan_nothing_receive_nothing_and_say_why() -> No
     paused, warmup_paused = boxes[0], boxes[2]
     await Mailbox.filter(id=paused.id).update(status=MailboxStatus.PAUSED)
     await Mailbox.filter(id=warmup_paused.id).update(warmup_paused_at=NOW)
-    await plan_warmup(FrozenClock(NOW), composer, PlanOptions(seed=6))
+    await plan_warmup(FrozenClock(NOW), PlanOptions(seed=6))
     rows = await OutboundMessage.all().values("mailbox_id", "peer_id")
     involved = {r["mailbox_id"] for r in rows} | {r["peer_id"] for r in rows}
     assert involved == {boxes[1].id, boxes[3].id}
@@ -199,7 +260,7 @@ async def test_mail_already_planned_counts_toward_the_mailbox_cap_and_a_workspac
             message_id=f"<c{n}@acme0.test>",
             scheduled_at=NOW + dt.timedelta(hours=n + 1),
         )
-    await plan_warmup(FrozenClock(NOW), composer, PlanOptions(seed=7))
+    await plan_warmup(FrozenClock(NOW), PlanOptions(seed=7))
     warm = Counter(r["mailbox_id"] for r in await OutboundMessage.filter(kind=MessageKind.WARMUP).values("mailbox_id"))
     assert sum(warm.values()) == 9 - 5  # the workspace cap counts the campaign mail too
     caps = {(d["mailbox_id"], d["cap"]) for d in await CapDeferral.all().values("mailbox_id", "cap")}
@@ -211,7 +272,7 @@ async def test_mail_already_planned_counts_toward_the_mailbox_cap_and_a_workspac
 async def test_two_planners_at_once_never_overbook() -> None:
     _, boxes = await fleet(domains=3, per_domain=4, domain_cap=10)
     clock = FrozenClock(NOW)
-    reports = await asyncio.gather(*(plan_warmup(clock, composer, PlanOptions(seed=s)) for s in range(4)))
+    reports = await asyncio.gather(*(plan_warmup(clock, PlanOptions(seed=s)) for s in range(4)))
     rows = await OutboundMessage.all().values("mailbox_id")
     per_box = Counter(r["mailbox_id"] for r in rows)
     assert sum(r.planned for r in reports) == len(rows)
@@ -224,12 +285,12 @@ async def test_two_planners_at_once_never_overbook() -> None:
 async def test_late_in_the_day_the_window_limits_and_weekends_rest_when_asked() -> None:
     _, _boxes = await fleet(domains=3, per_domain=3, settings={"warmup": {"weekdays_only": True}})
     late = dt.datetime(2026, 11, 2, 16, 54, tzinfo=dt.UTC)  # 19:54 in Moscow: 6 minutes of window left
-    await plan_warmup(FrozenClock(late), composer, PlanOptions(seed=8))
+    await plan_warmup(FrozenClock(late), PlanOptions(seed=8))
     per_box = Counter(r["mailbox_id"] for r in await OutboundMessage.all().values("mailbox_id"))
     assert set(per_box.values()) == {1} and len(per_box) == 9  # (6 min - 1 min lead) / 4 min
     assert set(await CapDeferral.all().values_list("cap", flat=True)) == {CapKind.WINDOW}
     saturday = dt.datetime(2026, 11, 7, 6, 0, tzinfo=dt.UTC)
-    assert (await plan_warmup(FrozenClock(saturday), composer, PlanOptions(seed=9))).planned == 0
+    assert (await plan_warmup(FrozenClock(saturday), PlanOptions(seed=9))).planned == 0
 
 
 async def test_with_a_memo_unchanged_workspaces_are_skipped_and_every_change_is_planned_again(redis: Redis) -> None:
@@ -240,10 +301,10 @@ async def test_with_a_memo_unchanged_workspaces_are_skipped_and_every_change_is_
 
     async def tick(seed: int) -> tuple[int, int]:
         clock.advance(dt.timedelta(minutes=1))
-        report = await plan_warmup(clock, composer, PlanOptions(seed=seed), memo=memo)
+        report = await plan_warmup(clock, PlanOptions(seed=seed), memo=memo)
         return report.skipped, report.planned
 
-    first = await plan_warmup(clock, composer, PlanOptions(seed=1), memo=memo)
+    first = await plan_warmup(clock, PlanOptions(seed=1), memo=memo)
     assert (first.skipped, first.deferrals) == (0, 9) and first.planned > 0
     assert await tick(2) == (2, 0)  # nothing changed: nothing read, nothing written
     assert await CapDeferral.all().count() == 9
@@ -276,10 +337,10 @@ async def test_with_a_memo_a_workspace_short_of_peers_is_never_skipped(redis: Re
     await fleet(domains=2, per_domain=1)  # two mailboxes: one email to each other a day, the rest wants peers
     memo = RedisPlanMemo(redis)
     clock = FrozenClock(NOW)
-    assert (await plan_warmup(clock, composer, PlanOptions(seed=1), memo=memo)).planned == 2
+    assert (await plan_warmup(clock, PlanOptions(seed=1), memo=memo)).planned == 2
     assert await CapDeferral.filter(cap=CapKind.PEERS).count() == 2
     clock.advance(dt.timedelta(minutes=1))
-    again = await plan_warmup(clock, composer, PlanOptions(seed=2), memo=memo)
+    again = await plan_warmup(clock, PlanOptions(seed=2), memo=memo)
     assert (again.skipped, again.planned, again.deferrals) == (0, 0, 0)  # looked again, nothing new, nothing rewritten
 
 
@@ -293,11 +354,11 @@ def test_spread_keeps_the_minimum_gap_inside_the_span() -> None:
     assert spread(0, start, end, min_gap_s=300, rng=rng) == []
 
 
-async def test_the_worker_job_plans_with_the_injected_composer(redis: Redis, database_url: str) -> None:
+async def test_the_worker_job_plans(redis: Redis, database_url: str) -> None:
     _, boxes = await fleet(domains=3, per_domain=2)
     pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
     await pool.enqueue_job("plan_warmup", _job_id="plan-1")
-    ctx = {"database_url": database_url, "db_ready": True, "clock": FrozenClock(NOW), "compose_warmup": composer}
+    ctx = {"database_url": database_url, "db_ready": True, "clock": FrozenClock(NOW)}
     worker = create_worker(REDIS_URL, ctx=ctx, burst=True)
     try:
         await worker.main()

@@ -18,7 +18,6 @@ from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.sending.outbox import Outbox, SendOptions
 from engine.sending.planner import plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
-from engine.warmup.content import compose_warmup
 from engine.warmup.marker import WarmupMarker
 from models import CapDeferral, Domain, Event, Mailbox, OutboundMessage, Workspace
 from models.enums import CapKind, EventKind, MailboxStatus, MailProvider, MessageKind, MessageStatus, TlsMode
@@ -80,7 +79,7 @@ async def test_a_warmup_day_is_planned_sent_once_received_as_warmup_and_answered
     boxes = await fleet(mail)
     mail.reset()
 
-    report = await plan_warmup(clock, compose_warmup)
+    report = await plan_warmup(clock)
     rows = await OutboundMessage.filter(kind=MessageKind.WARMUP).prefetch_related("mailbox__domain", "peer__domain")
     assert report.planned == len(rows) > 0
     assert all(r.mailbox.domain.name != r.peer.domain.name for r in rows)  # never the same domain

@@ -31,7 +31,6 @@ from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.sending.outbox import Outbox, SendOptions
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
-from engine.warmup.content import compose_warmup
 from engine.warmup.marker import WarmupMarker
 from engine.warmup.placement import DEFAULT_DAYS, PlacementScope, PlacementState, placements
 from engine.warmup.ramp import daily_target
@@ -164,7 +163,7 @@ async def test_weeks_of_warmup_follow_the_ramp_under_every_cap_counted_in_the_ma
         day = FIRST_DAY + dt.timedelta(days=n)
         clock.set(dt.datetime.combine(day, PLAN_AT, tzinfo=dt.UTC))
         # recent_days=1: with 21 peers per mailbox the default three days would make pairing, not the ramp, bind
-        await plan_warmup(clock, compose_warmup, PlanOptions(recent_days=1, seed=n))
+        await plan_warmup(clock, PlanOptions(recent_days=1, seed=n))
         for moment in TICKS:
             clock.set(dt.datetime.combine(day, moment, tzinfo=dt.UTC))
             await tick(outbox, clock, mail, ledger, [b.id for b in boxes])
