@@ -30,7 +30,7 @@ from engine.access import Actor
 from engine.clock import Clock, FrozenClock
 from engine.domains import DnsConfig, Health, add_domains, check_dns, list_domains, set_dkim, show_domain
 from engine.lifecycle import transition_domain
-from engine.settings import load_settings
+from engine.settings import Settings, load_settings
 from jobs import worker
 from models import Alert, Domain, Workspace
 from models.enums import AlertStatus, DnsRecordKind, DnsVerdict, DomainStatus, ListingResult, Platform, Role
@@ -93,11 +93,11 @@ def resolver(knot: DnsServer) -> Iterator[DroppingProxy]:
     proxy.server_close()
 
 
-def settings_config(dnsbl_port: int, *zones: Mapping[str, str], dns_port: int = DEAD_PORT) -> DnsConfig:
-    """The configuration the worker builds at start-up, from settings naming the lists and their resolver
+def settings_for(dnsbl_port: int, *zones: Mapping[str, str], dns_port: int = DEAD_PORT) -> Settings:
+    """Settings naming the lists and their resolver, as an agency with its own resolver or mirror sets them
     (the other DNS checks ask `dns_port`: by default a port where nobody answers, so a blocklist question that
     went there would time out)."""
-    settings = load_settings(
+    return load_settings(
         _env_file=None,
         database_url=None,
         redis_url=None,
@@ -110,7 +110,10 @@ def settings_config(dnsbl_port: int, *zones: Mapping[str, str], dns_port: int = 
         dnsbl_port=str(dnsbl_port),
         dnsbl_timeout_s="0.3",
     )
-    return DnsConfig.from_settings(settings)
+
+
+def settings_config(dnsbl_port: int, *zones: Mapping[str, str], dns_port: int = DEAD_PORT) -> DnsConfig:
+    return DnsConfig.from_settings(settings_for(dnsbl_port, *zones, dns_port=dns_port))
 
 
 @dataclass
@@ -161,8 +164,14 @@ async def active_domain(manager: Actor, clock: FrozenClock, name: str) -> Domain
     return domain
 
 
-async def blacklist_job(clock: FrozenClock, config: DnsConfig) -> int:
-    return await worker.check_blacklists({"clock": clock, "dns": config})
+async def blacklist_job(clock: FrozenClock, settings: Settings) -> int:
+    """The worker's blacklist job, with the configuration its start-up builds from the settings."""
+    ctx: dict[str, Any] = {"db_ready": True, "clock": clock, "settings": settings}
+    await worker.startup(ctx)
+    try:
+        return await worker.check_blacklists(ctx)
+    finally:
+        await worker.shutdown(ctx)
 
 
 async def test_the_job_cools_a_listed_domain_and_proposes_its_swap_a_clean_one_stays_active(
@@ -170,11 +179,11 @@ async def test_the_job_cools_a_listed_domain_and_proposes_its_swap_a_clean_one_s
 ) -> None:
     burned = await active_domain(manager, clock, "burned.test")
     clean = await active_domain(manager, clock, "clean.test")
-    config = settings_config(resolver.port, MIRROR, REFUSING, SLOW)
+    settings = settings_for(resolver.port, MIRROR, REFUSING, SLOW)
 
-    assert await blacklist_job(clock, config) == 2
+    assert await blacklist_job(clock, settings) == 2
     clock.advance(dt.timedelta(hours=6))
-    assert await blacklist_job(clock, config) == 2  # still listed: no second proposal, no second listing alert
+    assert await blacklist_job(clock, settings) == 2  # still listed: no second proposal, no second listing alert
 
     assert (await Domain.get(id=burned.id)).status == DomainStatus.COOLING
     assert (await Domain.get(id=clean.id)).status == DomainStatus.ACTIVE
@@ -216,7 +225,7 @@ async def test_lists_that_time_out_or_refuse_are_could_not_check_and_nothing_is_
     burned = await active_domain(manager, clock, "burned.test")
     quiet = await active_domain(manager, clock, "quiet.test")
 
-    await blacklist_job(clock, settings_config(resolver.port, REFUSING, SLOW))
+    await blacklist_job(clock, settings_for(resolver.port, REFUSING, SLOW))
 
     assert [d.status for d in await Domain.filter(id__in=(burned.id, quiet.id))] == [DomainStatus.ACTIVE] * 2
     assert standins.proposals == []
@@ -230,7 +239,7 @@ async def test_lists_that_time_out_or_refuse_are_could_not_check_and_nothing_is_
 
     # a whole resolver that never answers: every list "could not check", still nothing done
     with SilentUdpServer() as silent:
-        await blacklist_job(clock, settings_config(silent.port, MIRROR))
+        await blacklist_job(clock, settings_for(silent.port, MIRROR))
     assert (await Domain.get(id=burned.id)).status == DomainStatus.ACTIVE and standins.proposals == []
 
 
@@ -240,22 +249,22 @@ async def test_a_cleared_listing_resolves_its_alert_but_an_unanswered_list_clear
     flip = {"name": "flip.test", "kind": "domain", "family": "uribl"}
     knot.set_dnsbl("flip.test", {"burned.test": "127.0.0.2"})
     domain = await active_domain(manager, clock, "burned.test")
-    config = settings_config(resolver.port, flip)
-    await blacklist_job(clock, config)
+    settings = settings_for(resolver.port, flip)
+    await blacklist_job(clock, settings)
     (alert,) = await Alert.filter(kind="blacklist_listed")
 
     knot.remove_zone("flip.test")  # the list is not served any more: REFUSED, "could not check"
     clock.advance(dt.timedelta(hours=6))
-    await blacklist_job(clock, config)
+    await blacklist_job(clock, settings)
     assert standins.resolved == [] and (await Alert.get(id=alert.id)).status == AlertStatus.OPEN
     unchecked = (await show_domain(manager, clock, "burned.test")).summary.blacklists
     assert (unchecked.health, unchecked.reasons) == (Health.UNKNOWN, ("dnsbl-error-servfail",))
 
     knot.set_dnsbl("flip.test", {})  # served again, and burned.test is delisted
     clock.advance(dt.timedelta(hours=6))
-    await blacklist_job(clock, config)
+    await blacklist_job(clock, settings)
     clock.advance(dt.timedelta(hours=6))
-    await blacklist_job(clock, config)  # clean again: nothing more to resolve
+    await blacklist_job(clock, settings)  # clean again: nothing more to resolve
 
     assert standins.resolved == [("blacklist_listed", f"domain:{domain.id}", domain.workspace_id)]
     resolved = await Alert.get(id=alert.id)
