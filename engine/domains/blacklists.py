@@ -47,7 +47,24 @@ async def check_all_blacklists(
     by_target: dict[str, list[DnsblResult]] = {}
     for result in results:
         by_target.setdefault(result.target, []).append(result)
-    return [await _store_listings(d.name, by_target.get(d.name, []), d, clock, actor) for d in domains]
+    reports = [await _store_listings(d.name, by_target.get(d.name, []), d, clock, actor) for d in domains]
+    await _resolve_answering_lists(domains, results, clock)
+    return reports
+
+
+async def _resolve_answering_lists(domains: Sequence[Domain], results: Sequence[DnsblResult], clock: Clock) -> None:
+    """A list that answered about every domain of a workspace in this run is no longer blind there: its
+    `dnsbl_blind` alert resolves (one that failed for any domain stays, counted up by `_store_listings`)."""
+    workspace_of = {d.name: d.workspace_id for d in domains}
+    asked: dict[int, set[str]] = {}
+    blind: dict[int, set[str]] = {}
+    for r in results:
+        asked.setdefault(workspace_of[r.target], set()).add(r.zone)
+        if r.result == ListingResult.ERROR:
+            blind.setdefault(workspace_of[r.target], set()).add(r.zone)
+    for workspace_id, zones in sorted(asked.items()):
+        for zone in sorted(zones - blind.get(workspace_id, set())):
+            await resolve("dnsbl_blind", f"dnsbl:{zone}", workspace_id=workspace_id, clock=clock)
 
 
 async def check_shared_blacklists(

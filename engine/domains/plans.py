@@ -44,7 +44,7 @@ from engine.domains.common import (
     get_domain_by_id,
     scope,
 )
-from engine.domains.protect import drift_detail, drifted_twice, protect
+from engine.domains.protect import drift_detail, drifted_twice, protect, resolve
 from engine.domains.state import INCONCLUSIVE, DnsRow, DnsState, Health, dns_state, unplanned_records
 from engine.errors import UserError
 from engine.lifecycle import transition_domain
@@ -315,6 +315,8 @@ async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, c
             },
             now=now,
         )
+    if not drifted and result.records and all(r.verdict == DnsVerdict.OK for r in result.records):
+        await resolve("dns_drift", f"domain:{domain.id}", workspace_id=workspace.id, clock=clock)  # all right again
     if domain.status == DomainStatus.ACTIVE and (burned := await drifted_twice(domain, result.records)):
         await protect(
             domain,

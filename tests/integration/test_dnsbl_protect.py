@@ -202,7 +202,16 @@ async def test_the_job_cools_a_listed_domain_and_proposes_its_swap_a_clean_one_s
     )
     listed = await Alert.filter(kind="blacklist_listed")
     assert [(a.subject, a.data["zone"], a.count) for a in listed] == [(f"domain:{burned.id}", "bl.mirror.test", 1)]
-    assert standins.resolved == []
+    # the listing stays; the list that answered about every domain is not blind, the two others are
+    assert [r for r in standins.resolved if r[0] == "blacklist_listed"] == []
+    assert {r for r in standins.resolved if r[0] == "dnsbl_blind"} == {
+        ("dnsbl_blind", "dnsbl:bl.mirror.test", burned.workspace_id)
+    }
+    blind = await Alert.filter(kind="dnsbl_blind").order_by("subject")
+    assert [(a.subject, a.status, a.count) for a in blind] == [
+        ("dnsbl:dbl.refusing.test", AlertStatus.OPEN, 4),  # two domains, two runs
+        ("dnsbl:slow.test", AlertStatus.OPEN, 4),
+    ]
 
     # three answers kept apart in the list and on the card: listed, clean, could not check
     summaries = {s.name: s.blacklists for s in await list_domains(manager, clock)}
@@ -256,7 +265,9 @@ async def test_a_cleared_listing_resolves_its_alert_but_an_unanswered_list_clear
     knot.remove_zone("flip.test")  # the list is not served any more: REFUSED, "could not check"
     clock.advance(dt.timedelta(hours=6))
     await blacklist_job(clock, settings)
-    assert standins.resolved == [] and (await Alert.get(id=alert.id)).status == AlertStatus.OPEN
+    assert [r for r in standins.resolved if r[0] == "blacklist_listed"] == []
+    assert (await Alert.get(id=alert.id)).status == AlertStatus.OPEN
+    assert (await Alert.get(kind="dnsbl_blind")).data["reason"] == "servfail"
     unchecked = (await show_domain(manager, clock, "burned.test")).summary.blacklists
     assert (unchecked.health, unchecked.reasons) == (Health.UNKNOWN, ("dnsbl-error-servfail",))
 
@@ -266,9 +277,12 @@ async def test_a_cleared_listing_resolves_its_alert_but_an_unanswered_list_clear
     clock.advance(dt.timedelta(hours=6))
     await blacklist_job(clock, settings)  # clean again: nothing more to resolve
 
-    assert standins.resolved == [("blacklist_listed", f"domain:{domain.id}", domain.workspace_id)]
+    listing_resolved = [r for r in standins.resolved if r[0] == "blacklist_listed"]
+    assert listing_resolved == [("blacklist_listed", f"domain:{domain.id}", domain.workspace_id)]
     resolved = await Alert.get(id=alert.id)
     assert (resolved.status, resolved.resolved_at) == (AlertStatus.RESOLVED, START + dt.timedelta(hours=12))
+    blind = await Alert.get(kind="dnsbl_blind")  # the list answers again: no longer blind
+    assert (blind.status, blind.resolved_at) == (AlertStatus.RESOLVED, START + dt.timedelta(hours=12))
     assert (await show_domain(manager, clock, "burned.test")).summary.blacklists.health is Health.OK
     assert len(standins.proposals) == 1  # the listing proposed once; clearing does not undo a swap decision
 
@@ -303,6 +317,14 @@ async def test_dns_drift_in_two_checks_in_a_row_cools_an_active_domain_and_propo
     assert (detail["record"], detail["verdict"], detail["unchecked"]) == ("dkim", DnsVerdict.MISSING.value, [])
     assert [(r["record"], r["found"]) for r in detail["records"]] == [("dkim", [])]
     assert detail["records"][0]["expected"] and DKIM_KEY[:20] in detail["records"][0]["expected"][0]
+
+    # the record is put back: the drift alert resolves; the domain stays cooling until the swap is decided
+    (drift,) = await Alert.filter(kind="dns_drift", subject=f"domain:{domain.id}")
+    assert drift.status == AlertStatus.OPEN
+    knot.set_zone("drift.test", good_zone("drift.test"))
+    await check()
+    assert (await Alert.get(id=drift.id)).status == AlertStatus.RESOLVED
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING and len(standins.proposals) == 1
 
 
 async def test_drift_on_a_domain_that_is_not_active_only_alerts(
