@@ -1,6 +1,9 @@
 """Blacklist checks: ask the lists, store every answer, alert on a new listing (cool the domain and propose its
 swap), resolve the alert once every list that listed it says "not listed", and say honestly when a list could
-not be asked: such a domain is "not checked since …, because …", never "clean", and nothing is done about it.
+not be asked: such a domain is "not checked since …, because …", never "clean", and nothing is done about it
+(the list's "check blind" alert resolves once it answers about every domain of the workspace again).
+The lists and the resolver they are asked through are `DnsConfig.dnsbl_zones` / `blacklist_resolver`, from the
+`DNSBL_*` settings.
 """
 
 from __future__ import annotations
