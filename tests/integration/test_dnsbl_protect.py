@@ -26,9 +26,11 @@ import dns.query
 import pytest
 
 import engine.alerts
+from bot.runner import Runner
 from engine.access import Actor
 from engine.clock import Clock, FrozenClock
 from engine.domains import DnsConfig, Health, add_domains, check_dns, list_domains, set_dkim, show_domain
+from engine.i18n import translator
 from engine.lifecycle import transition_domain
 from engine.settings import Settings, load_settings
 from jobs import worker
@@ -43,6 +45,7 @@ MIRROR = {"name": "bl.mirror.test", "kind": "domain", "family": "uribl"}  # 127.
 REFUSING = {"name": "dbl.refusing.test", "kind": "domain", "family": "spamhaus-dbl"}
 SLOW = {"name": "slow.test", "kind": "domain", "family": "surbl"}  # its queries are dropped: a timeout
 DEAD_PORT = 9  # discard: nothing answers DNS there
+EN = translator("en")
 
 
 class DroppingProxy(socketserver.ThreadingUDPServer):
@@ -346,3 +349,26 @@ async def test_drift_on_a_domain_that_is_not_active_only_alerts(
 
     assert (await Domain.get(id=domain.id)).status == DomainStatus.WARMING and standins.proposals == []
     assert await Alert.filter(kind="dns_drift", subject=f"domain:{domain.id}").exists()
+
+
+async def test_blacklist_check_in_chat_uses_the_settings_and_keeps_the_three_answers_apart(
+    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Standins
+) -> None:
+    """`/blacklist_check` with the configuration the app builds from the settings (`build_runner`)."""
+    burned = await active_domain(manager, clock, "burned.test")
+    config = DnsConfig.from_settings(settings_for(resolver.port, MIRROR, REFUSING, SLOW))
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}}, services={"dns": config})
+    admin = runner.identity(Platform.TELEGRAM, "1", "Admin", "en")
+    assert (await runner.run_line(admin, "chat", "/lang en")).ok
+    assert (await runner.run_line(admin, "chat", "/use acme")).ok
+
+    reply = await runner.run_line(admin, "chat", "/blacklist_check burned.test")
+
+    text = reply.plain_text()
+    assert not reply.ok
+    for zone, result in (("bl.mirror.test", "listed"), ("dbl.refusing.test", "error"), ("slow.test", "error")):
+        assert f"{zone}: {EN(f'dnsbl-result-{result}')}" in text
+    assert EN("dnsbl-error-public-resolver") in text and EN("dnsbl-error-timeout") in text
+    assert EN("dnsbl-result-clean") not in text
+    assert (await Domain.get(id=burned.id)).status == DomainStatus.COOLING
+    assert [(p[0], p[1]) for p in standins.proposals] == [(burned.id, "blacklisted")]
