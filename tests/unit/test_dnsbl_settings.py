@@ -9,7 +9,7 @@ import pytest
 from engine.dns.check import ResolverConfig
 from engine.dns.dnsbl import DnsblZone, Family, TargetKind, default_zones
 from engine.domains import DnsConfig
-from engine.settings import SettingsError, load_settings
+from engine.settings import ZONE_FAMILIES, ZONE_KINDS, SettingsError, load_settings
 
 NAMES = ("DNS_RESOLVERS", "DNS_PORT", "DNS_TIMEOUT_S", "DNSBL_DQS_KEY", "DNSBL_ZONES", "DNSBL_RESOLVERS")
 
@@ -132,3 +132,8 @@ def test_a_bad_value_gets_one_clear_message(
 def test_several_bad_settings_are_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     found = problems(monkeypatch, DNSBL_ZONES="[1]", DNSBL_RESOLVERS="x", DNSBL_PORT="70000", DNSBL_TIMEOUT_S="-1")
     assert [p.split(":")[0] for p in found] == ["DNSBL_ZONES", "DNSBL_RESOLVERS", "DNSBL_PORT", "DNSBL_TIMEOUT_S"]
+
+
+def test_the_settings_know_every_family_and_kind_the_checker_knows() -> None:
+    """The settings module does not import the DNS code, so it names the values itself: they must agree."""
+    assert tuple(Family) == ZONE_FAMILIES and tuple(TargetKind) == ZONE_KINDS
