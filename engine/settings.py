@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
@@ -22,6 +23,54 @@ class SettingsError(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+ZONE_KINDS: Final = ("domain", "ip")
+ZONE_FAMILIES: Final = ("spamhaus-dbl", "spamhaus-zen", "uribl", "surbl", "barracuda", "spamcop")  # dnsbl.Family
+
+
+class DnsblZoneSetting(BaseModel):
+    """One blocklist of `DNSBL_ZONES`: its name (asked as `<target>.<name>`), what it lists, and which table
+    of answer codes it uses. `query_zone`, when given, is asked instead of the name (a mirror)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    kind: Literal["domain", "ip"]
+    family: Literal["spamhaus-dbl", "spamhaus-zen", "uribl", "surbl", "barracuda", "spamcop"]
+    query_zone: str = ""
+
+
+_LABEL: Final = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
+_ZONE_EXAMPLE: Final = '{"name": "dbl.spamhaus.org", "kind": "domain", "family": "spamhaus-dbl"}'
+
+
+def _is_zone_name(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    name = value.lower().rstrip(".")
+    return 0 < len(name) <= 253 and all(_LABEL.match(label) for label in name.split("."))
+
+
+def _zone_problem(item: object) -> str:
+    """What is wrong with one `DNSBL_ZONES` entry ("" when nothing): the first problem found."""
+    if not isinstance(item, dict):
+        return f"expected an object such as {_ZONE_EXAMPLE}"
+    missing = [key for key in ("name", "kind", "family") if key not in item]
+    unknown = sorted(set(item) - {"name", "kind", "family", "query_zone"})
+    problems = [
+        (bool(missing), "missing " + ", ".join(missing)),
+        (bool(unknown), "unknown key " + ", ".join(unknown) + " (expected name, kind, family, query_zone)"),
+        (not _is_zone_name(item.get("name", "x")), f"name {item.get('name')!r} is not a DNS name"),
+        # the query zone is not quoted: a mirror's may hold an access key
+        (not _is_zone_name(item.get("query_zone", "x")), "query_zone is not a DNS name"),
+        (item.get("kind", "ip") not in ZONE_KINDS, f"kind {item.get('kind')!r} is not one of {', '.join(ZONE_KINDS)}"),
+        (
+            item.get("family", "uribl") not in ZONE_FAMILIES,
+            f"family {item.get('family')!r} is not one of {', '.join(ZONE_FAMILIES)}",
+        ),
+    ]
+    return next((problem for bad, problem in problems if bad), "")
 
 
 def default_data_dir() -> Path:
@@ -53,6 +102,14 @@ class Settings(BaseSettings):
     dns_port: int = Field(53, ge=1, le=65535)
     dns_timeout_s: float = Field(3.0, gt=0, le=60)
     dnsbl_dqs_key: SecretStr | None = Field(None, description="Spamhaus Data Query Service key")
+    dnsbl_zones: Annotated[list[DnsblZoneSetting] | None, NoDecode] = Field(
+        None, description='blocklists asked, a JSON list of {"name", "kind", "family"}; unset: the default lists'
+    )
+    dnsbl_resolvers: Annotated[list[str] | None, NoDecode] = Field(
+        None, description="resolvers asked about blocklists; unset: DNS_RESOLVERS"
+    )
+    dnsbl_port: int | None = Field(None, ge=1, le=65535, description="their port; unset: DNS_PORT")
+    dnsbl_timeout_s: float | None = Field(None, gt=0, le=60, description="their timeout; unset: DNS_TIMEOUT_S")
     regru_username: str | None = Field(None, description="REG.RU API login (zones on REG.RU name servers)")
     regru_password: SecretStr | None = Field(None, description="REG.RU API password")
     regru_api_base: str = "https://api.reg.ru/api/regru2/"
@@ -73,13 +130,17 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "console", "json"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    @field_validator("dns_resolvers", "admin_telegram_ids", "admin_slack_ids", "mail_allowed_ports", mode="before")
+    @field_validator(
+        "dns_resolvers", "dnsbl_resolvers", "admin_telegram_ids", "admin_slack_ids", "mail_allowed_ports", mode="before"
+    )
     @classmethod
     def _split_list(cls, value: Any, info: ValidationInfo) -> Any:
         """A JSON list (`["1.1.1.1"]`) or a comma-separated one (`1.1.1.1, 8.8.8.8`); the items are checked next."""
         if not isinstance(value, str):
             return value
         text = value.strip()
+        if not text and info.field_name == "dnsbl_resolvers":
+            return None  # empty: unset, the DNS resolvers are used
         if text.startswith("["):
             try:
                 return json.loads(text)
@@ -87,14 +148,37 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected {EXPECTS[str(info.field_name)]}; this is not a valid JSON list") from None
         return [item.strip() for item in text.split(",") if item.strip()]
 
-    @field_validator("dns_resolvers")
+    @field_validator("dns_resolvers", "dnsbl_resolvers")
     @classmethod
-    def _check_resolvers(cls, value: list[str]) -> list[str]:
-        for item in value:
+    def _check_resolvers(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        expects = EXPECTS[str(info.field_name)]
+        if value is not None and not value:
+            raise ValueError(f"expected {expects}; the list is empty")
+        for item in value or ():
             try:
                 ipaddress.ip_address(item)
             except ValueError:
-                raise ValueError(f"expected {EXPECTS['dns_resolvers']}; {item!r} is not an IP address") from None
+                raise ValueError(f"expected {expects}; {item!r} is not an IP address") from None
+        return value
+
+    @field_validator("dnsbl_zones", mode="before")
+    @classmethod
+    def _parse_zones(cls, value: Any) -> Any:
+        """A JSON list of zones, each checked here so that one message names every bad entry."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                raise ValueError(f"expected {EXPECTS['dnsbl_zones']}; this is not valid JSON") from None
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"expected {EXPECTS['dnsbl_zones']}; got no list of zones")
+        problems = [f"zone {n}: {p}" for n, item in enumerate(value, 1) if (p := _zone_problem(item))]
+        names = [str(item["name"]).lower().rstrip(".") for item in value if isinstance(item, dict) and "name" in item]
+        problems += [f"zone {name!r} is given twice" for name in sorted({n for n in names if names.count(n) > 1})]
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @field_validator("database_url")
@@ -221,6 +305,13 @@ EXPECTS: dict[str, str] = {
     "dns_port": "a port number from 1 to 65535",
     "dns_timeout_s": "seconds, a number above 0 and at most 60",
     "dnsbl_dqs_key": "a Spamhaus DQS key",
+    "dnsbl_zones": (
+        'a JSON list of zones, e.g. [{"name": "dbl.spamhaus.org", "kind": "domain", "family": "spamhaus-dbl"}] '
+        f"(kind: {', '.join(ZONE_KINDS)}; family: {', '.join(ZONE_FAMILIES)})"
+    ),
+    "dnsbl_resolvers": 'IP addresses, as a JSON list (["127.0.0.1"]) or separated by commas',
+    "dnsbl_port": "a port number from 1 to 65535",
+    "dnsbl_timeout_s": "seconds, a number above 0 and at most 60",
     "regru_username": "a REG.RU login",
     "regru_password": "a REG.RU password",
     "regru_api_base": "an http:// or https:// URL",
@@ -273,7 +364,7 @@ def _check_service_url(value: str | None, schemes: tuple[str, ...], expected: st
 
 def _shown(value: object, name: str) -> str:
     """The value as given, or "" for a setting that may hold a secret (URLs may carry passwords)."""
-    secret_words = ("token", "secret", "key", "password", "url", "base")
+    secret_words = ("token", "secret", "key", "password", "url", "base", "zones")  # a zone may carry a DQS key
     if any(w in name.lower() for w in secret_words) or isinstance(value, SecretStr):
         return ""
     return repr(value)

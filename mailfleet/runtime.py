@@ -199,9 +199,7 @@ def build_runner(settings: Settings, svc: Services, redis: Redis, session: aioht
         "settings": settings,
         "redis": redis,
         "vault": Vault(svc.encryption_keys),
-        "dns": DnsConfig.from_settings(
-            settings, dqs_key=settings.dnsbl_dqs_key.get_secret_value() if settings.dnsbl_dqs_key else None
-        ),
+        "dns": DnsConfig.from_settings(settings),  # the same lists, resolver and DQS key as the worker's
         "dns_hosts": DnsHosts(settings, session),
     }
     return Runner(SystemClock(), admins=admins, services=services)

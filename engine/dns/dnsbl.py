@@ -57,17 +57,26 @@ class DnsblZone:
         return self.query_zone or self.name
 
 
+_DQS_ZONES: Final = {"dbl.spamhaus.org": "dbl", "zen.spamhaus.org": "zen"}
+
+
+def dqs_query_zone(name: str, dqs_key: str | None) -> str:
+    """What to ask instead of a public Spamhaus zone when the agency has a DQS key ("" otherwise)."""
+    short = _DQS_ZONES.get(name)
+    return f"{dqs_key}.{short}.dq.spamhaus.net" if dqs_key and short else ""
+
+
 def default_zones(dqs_key: str | None = None) -> tuple[DnsblZone, ...]:
     """The lists worth checking (facts: deliverability §3d), Spamhaus through DQS when a key is given."""
 
     def spamhaus(zone: str) -> str:
-        return f"{dqs_key}.{zone}.dq.spamhaus.net" if dqs_key else ""
+        return dqs_query_zone(zone, dqs_key)
 
     return (
-        DnsblZone("dbl.spamhaus.org", TargetKind.DOMAIN, Family.SPAMHAUS_DBL, spamhaus("dbl")),
+        DnsblZone("dbl.spamhaus.org", TargetKind.DOMAIN, Family.SPAMHAUS_DBL, spamhaus("dbl.spamhaus.org")),
         DnsblZone("multi.uribl.com", TargetKind.DOMAIN, Family.URIBL),
         DnsblZone("multi.surbl.org", TargetKind.DOMAIN, Family.SURBL),
-        DnsblZone("zen.spamhaus.org", TargetKind.IP, Family.SPAMHAUS_ZEN, spamhaus("zen")),
+        DnsblZone("zen.spamhaus.org", TargetKind.IP, Family.SPAMHAUS_ZEN, spamhaus("zen.spamhaus.org")),
         DnsblZone("b.barracudacentral.org", TargetKind.IP, Family.BARRACUDA),
         DnsblZone("bl.spamcop.net", TargetKind.IP, Family.SPAMCOP),
     )

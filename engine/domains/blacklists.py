@@ -1,13 +1,17 @@
-"""Blacklist checks: ask the lists, store every answer, alert on a new listing (and cool the domain), and say
-honestly when a list could not be asked: such a domain is "not checked since …, because …", never "clean".
+"""Blacklist checks: ask the lists, store every answer, alert on a new listing (cool the domain and propose its
+swap), resolve the alert once every list that listed it says "not listed", and say honestly when a list could
+not be asked: such a domain is "not checked since …, because …", never "clean", and nothing is done about it
+(the list's "check blind" alert resolves once it answers about every domain of the workspace again).
+The lists and the resolver they are asked through are `DnsConfig.dnsbl_zones` / `blacklist_resolver`, from the
+`DNSBL_*` settings.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from engine.access import Actor
 from engine.alerts import raise_alert
@@ -15,11 +19,11 @@ from engine.clock import Clock
 from engine.dns.check import make_resolver
 from engine.dns.dnsbl import DnsblResult, check_all
 from engine.domains.common import DnsConfig, domains_in, get_domain, latest_listings, scope
+from engine.domains.protect import protect, resolve
 from engine.domains.state import BlacklistState, ZoneListing, blacklist_state
-from engine.errors import Forbidden, IllegalTransition
-from engine.lifecycle import transition_domain
+from engine.errors import Forbidden
 from models import BlacklistCheck, Domain
-from models.enums import DomainStatus, ListingResult, Severity
+from models.enums import ListingResult, Severity
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class BlacklistReport:
 async def check_blacklists(actor: Actor, clock: Clock, name: str, config: DnsConfig) -> BlacklistReport:
     """Ask the domain lists about one domain; store the answers; alert on a new listing and cool the domain."""
     domain = await get_domain(actor, name, manage=True)
-    results = await check_all(make_resolver(config.resolver), [domain.name], config.dnsbl_zones)
+    results = await check_all(make_resolver(config.blacklist_resolver), [domain.name], config.dnsbl_zones)
     return await _store_listings(domain.name, results, domain, clock, actor)
 
 
@@ -42,11 +46,28 @@ async def check_all_blacklists(
 ) -> list[BlacklistReport]:
     """The periodic blacklist check of every domain in scope (lookups bounded by `check_all`)."""
     domains = await domains_in(scope(actor, workspace_id))
-    results = await check_all(make_resolver(config.resolver), [d.name for d in domains], config.dnsbl_zones)
+    results = await check_all(make_resolver(config.blacklist_resolver), [d.name for d in domains], config.dnsbl_zones)
     by_target: dict[str, list[DnsblResult]] = {}
     for result in results:
         by_target.setdefault(result.target, []).append(result)
-    return [await _store_listings(d.name, by_target.get(d.name, []), d, clock, actor) for d in domains]
+    reports = [await _store_listings(d.name, by_target.get(d.name, []), d, clock, actor) for d in domains]
+    await _resolve_answering_lists(domains, results, clock)
+    return reports
+
+
+async def _resolve_answering_lists(domains: Sequence[Domain], results: Sequence[DnsblResult], clock: Clock) -> None:
+    """A list that answered about every domain of a workspace in this run is no longer blind there: its
+    `dnsbl_blind` alert resolves (one that failed for any domain stays, counted up by `_store_listings`)."""
+    workspace_of = {d.name: d.workspace_id for d in domains}
+    asked: dict[int, set[str]] = {}
+    blind: dict[int, set[str]] = {}
+    for r in results:
+        asked.setdefault(workspace_of[r.target], set()).add(r.zone)
+        if r.result == ListingResult.ERROR:
+            blind.setdefault(workspace_of[r.target], set()).add(r.zone)
+    for workspace_id, zones in sorted(asked.items()):
+        for zone in sorted(zones - blind.get(workspace_id, set())):
+            await resolve("dnsbl_blind", f"dnsbl:{zone}", workspace_id=workspace_id, clock=clock)
 
 
 async def check_shared_blacklists(
@@ -56,7 +77,7 @@ async def check_shared_blacklists(
     Agency admins only; alerts belong to no workspace."""
     if not actor.is_admin:
         raise Forbidden("error-forbidden")
-    results = await check_all(make_resolver(config.resolver), list(targets), config.dnsbl_zones)
+    results = await check_all(make_resolver(config.blacklist_resolver), list(targets), config.dnsbl_zones)
     return [await _store_listings(t, [r for r in results if r.target == t], None, clock, actor) for t in targets]
 
 
@@ -129,12 +150,41 @@ async def _store_listings(
                 now=now,
             )
     if new and domain is not None:
-        await _protect(domain, clock, actor, reason=f"blacklisted: {', '.join(r.zone for r in new)}")
+        await protect(
+            domain,
+            clock,
+            actor,
+            reason=f"blacklisted: {', '.join(r.zone for r in new)}",
+            cause="blacklisted",
+            detail=listing_detail(new, results),
+        )
+    if listing_cleared(previous, results):
+        await resolve("blacklist_listed", subject, workspace_id=workspace_id, clock=clock)
     return BlacklistReport(target, tuple(results), tuple(r.zone for r in new), state)
 
 
-async def _protect(domain: Domain, clock: Clock, actor: Actor, *, reason: str) -> None:
-    """Move a listed domain to `cooling` when its state machine allows it (warming or active)."""
-    # new, dns_pending, already cooling, burned or retired: the machine refuses, and nothing sends to protect
-    with contextlib.suppress(IllegalTransition):
-        await transition_domain(domain, DomainStatus.COOLING, clock=clock, reason=reason, actor_id=actor.person_id)
+def listing_detail(new: Sequence[DnsblResult], results: Sequence[DnsblResult]) -> dict[str, Any]:
+    """What a swap proposal for a listed domain says: the list and code that burned it, and apart from each
+    other every list that lists it, answered "not listed", or could not be checked (and why)."""
+    first = new[0]
+    return {
+        "zone": first.zone,
+        "code": first.codes[0] if first.codes else "",
+        "meanings": list(first.meanings),
+        "listed": [r.zone for r in results if r.result == ListingResult.LISTED],
+        "clean": [r.zone for r in results if r.result == ListingResult.CLEAN],
+        "unchecked": {r.zone: reason_code(r.meanings) for r in results if r.result == ListingResult.ERROR},
+    }
+
+
+def listing_cleared(previous: Mapping[str, ListingResult], results: Sequence[DnsblResult]) -> bool:
+    """True when a target that was listed is listed nowhere now, and every list that listed it answered "not
+    listed": a list that could not be checked clears nothing."""
+    was_listed = {zone for zone, result in previous.items() if result == ListingResult.LISTED}
+    answers = {r.zone: r.result for r in results}
+    asked = was_listed & set(answers)
+    return (
+        bool(asked)
+        and ListingResult.LISTED not in answers.values()
+        and all(answers[zone] == ListingResult.CLEAN for zone in asked)
+    )

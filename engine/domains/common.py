@@ -14,12 +14,12 @@ from tortoise.functions import Max
 
 from engine.access import Actor, require_manager
 from engine.dns.check import ResolverConfig
-from engine.dns.dnsbl import DnsblZone, default_zones
+from engine.dns.dnsbl import DnsblZone, Family, TargetKind, default_zones, dqs_query_zone
 from engine.dns.names import to_ascii
 from engine.dns.templates import DomainSpec
 from engine.domains.state import INCONCLUSIVE, DnsRow, ZoneListing
 from engine.errors import NotFound
-from engine.settings import Settings
+from engine.settings import DnsblZoneSetting, Settings
 from models import BlacklistCheck, DnsCheck, Domain, Workspace
 from models.enums import DnsRecordKind, DomainStatus, ListingResult
 
@@ -41,12 +41,44 @@ class DnsConfig:
     approval_ttl: dt.timedelta = dt.timedelta(days=7)
     concurrency: int = 8  # domains checked (or looked up) at once
 
+    dnsbl_resolver: ResolverConfig | None = None  # where blocklists are asked; None: `resolver`
+
+    @property
+    def blacklist_resolver(self) -> ResolverConfig:
+        return self.dnsbl_resolver or self.resolver
+
     @classmethod
     def from_settings(cls, settings: Settings, *, dqs_key: str | None = None) -> DnsConfig:
+        """The configuration the settings describe; the DQS key is read from them unless given."""
+        if dqs_key is None and settings.dnsbl_dqs_key is not None:
+            dqs_key = settings.dnsbl_dqs_key.get_secret_value() or None
         resolver = ResolverConfig(tuple(settings.dns_resolvers), settings.dns_port, settings.dns_timeout_s)
+        dnsbl_resolver = ResolverConfig(
+            tuple(settings.dnsbl_resolvers or settings.dns_resolvers),
+            settings.dnsbl_port or settings.dns_port,
+            settings.dnsbl_timeout_s or settings.dns_timeout_s,
+        )
         host = urlsplit(settings.tracking_base_url).hostname or ""
         tracking = "" if _is_loopback(host) else host  # a development URL is nothing to point DNS at
-        return cls(resolver, tracking_target=tracking, dnsbl_zones=default_zones(dqs_key))
+        return cls(
+            resolver,
+            tracking_target=tracking,
+            dnsbl_zones=configured_zones(settings.dnsbl_zones, dqs_key),
+            dnsbl_resolver=dnsbl_resolver,
+        )
+
+
+def configured_zones(zones: Sequence[DnsblZoneSetting] | None, dqs_key: str | None) -> tuple[DnsblZone, ...]:
+    """The blocklists of `DNSBL_ZONES` (the default lists when unset); the public Spamhaus zones go through
+    DQS when there is a key and the entry names no query zone of its own."""
+    if zones is None:
+        return default_zones(dqs_key)
+    result = []
+    for zone in zones:
+        name = zone.name.lower().rstrip(".")
+        query_zone = zone.query_zone.lower().rstrip(".") or dqs_query_zone(name, dqs_key)
+        result.append(DnsblZone(name, TargetKind(zone.kind), Family(zone.family), query_zone))
+    return tuple(result)
 
 
 def _is_loopback(host: str) -> bool:

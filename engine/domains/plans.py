@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from engine.access import Actor
+from engine.access import SYSTEM, Actor
 from engine.alerts import raise_alert
 from engine.clock import Clock
 from engine.dns.adapters.base import ApplyResult, DnsProvider, apply_plan
@@ -44,6 +44,7 @@ from engine.domains.common import (
     get_domain_by_id,
     scope,
 )
+from engine.domains.protect import drift_detail, drifted_twice, protect, resolve
 from engine.domains.state import INCONCLUSIVE, DnsRow, DnsState, Health, dns_state, unplanned_records
 from engine.errors import UserError
 from engine.lifecycle import transition_domain
@@ -313,6 +314,17 @@ async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, c
                 "after": "\n".join(record.found),
             },
             now=now,
+        )
+    if not drifted and result.records and all(r.verdict == DnsVerdict.OK for r in result.records):
+        await resolve("dns_drift", f"domain:{domain.id}", workspace_id=workspace.id, clock=clock)  # all right again
+    if domain.status == DomainStatus.ACTIVE and (burned := await drifted_twice(domain, result.records)):
+        await protect(
+            domain,
+            clock,
+            SYSTEM,
+            reason=f"dns drift: {', '.join(r.kind.value for r in burned)}",
+            cause="dns_drift",
+            detail=drift_detail(burned, result.records),
         )
     drift = tuple(r.kind for r in drifted)
     return DnsReport(domain.name, result.records, drift, now, unplanned_records(domain.mail_provider))

@@ -1,0 +1,374 @@
+"""Blocklists for real: the zones and the resolver come from the settings, a local authoritative Knot serves a
+blocklist that lists `burned.test`, and the blacklist job and the DNS check protect what burns.
+
+A listing (or DNS drift: a right record wrong in two checks in a row on an active domain) cools the domain and
+proposes its swap; a list that times out or refuses the query is "could not check" and nothing is done.
+
+`engine.domains.reserve.propose_swap` and `engine.alerts.resolve_alerts` are written in parallel (swaps,
+alerting): until they are merged these tests put small stand-ins with the agreed signatures in their place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socketserver
+import sys
+import threading
+import types
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import dns.message
+import dns.name
+import dns.query
+import pytest
+
+import engine.alerts
+from bot.runner import Runner
+from engine.access import Actor
+from engine.clock import Clock, FrozenClock
+from engine.domains import DnsConfig, Health, add_domains, check_dns, list_domains, set_dkim, show_domain
+from engine.i18n import translator
+from engine.lifecycle import transition_domain
+from engine.settings import Settings, load_settings
+from jobs import worker
+from models import Alert, Domain, Workspace
+from models.enums import AlertStatus, DnsRecordKind, DnsVerdict, DomainStatus, ListingResult, Platform, Role
+from tests.harness.dnsserver import LOOPBACK, DnsServer, SilentUdpServer
+from tests.integration.test_domains_dns import DKIM_KEY, TRACKING, good_zone
+
+START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+BLOCKED = "127.255.255.254"  # Spamhaus: "your resolver is public", a refusal and not a verdict
+MIRROR = {"name": "bl.mirror.test", "kind": "domain", "family": "uribl"}  # 127.0.0.2: uribl black
+REFUSING = {"name": "dbl.refusing.test", "kind": "domain", "family": "spamhaus-dbl"}
+SLOW = {"name": "slow.test", "kind": "domain", "family": "surbl"}  # its queries are dropped: a timeout
+DEAD_PORT = 9  # discard: nothing answers DNS there
+EN = translator("en")
+
+
+class DroppingProxy(socketserver.ThreadingUDPServer):
+    """A resolver on loopback that passes questions on to Knot, except those under `dropped`, which it never
+    answers: one list times out while the others answer, as with a list that is down."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream_port: int, dropped: str) -> None:
+        super().__init__((LOOPBACK, 0), _ProxyHandler)
+        self.upstream_port = upstream_port
+        self.dropped = dns.name.from_text(dropped)
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+
+class _ProxyHandler(socketserver.BaseRequestHandler):
+    server: DroppingProxy
+
+    def handle(self) -> None:
+        data, sock = self.request
+        query = dns.message.from_wire(data)
+        if query.question[0].name.is_subdomain(self.server.dropped):
+            return
+        response = dns.query.udp(query, LOOPBACK, timeout=2.0, port=self.server.upstream_port)
+        sock.sendto(response.to_wire(), self.client_address)
+
+
+@pytest.fixture(scope="module")
+def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsServer]:
+    with DnsServer(tmp_path_factory.mktemp("knot")) as server:
+        server.set_zone("yandex.net", [("_spf", "TXT", "v=spf1 ip4:77.88.0.0/18 -all")])
+        server.set_dnsbl("bl.mirror.test", {"burned.test": "127.0.0.2"})
+        server.set_dnsbl("dbl.refusing.test", dict.fromkeys(("burned.test", "clean.test", "quiet.test"), BLOCKED))
+        server.set_dnsbl("slow.test", {"burned.test": "127.0.0.8"})  # listed, but the answer never comes
+        yield server
+
+
+@pytest.fixture(scope="module")
+def resolver(knot: DnsServer) -> Iterator[DroppingProxy]:
+    proxy = DroppingProxy(knot.port, "slow.test")
+    proxy.thread.start()
+    yield proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+def settings_for(dnsbl_port: int, *zones: Mapping[str, str], dns_port: int = DEAD_PORT) -> Settings:
+    """Settings naming the lists and their resolver, as an agency with its own resolver or mirror sets them
+    (the other DNS checks ask `dns_port`: by default a port where nobody answers, so a blocklist question that
+    went there would time out)."""
+    return load_settings(
+        _env_file=None,
+        database_url=None,
+        redis_url=None,
+        tracking_base_url=f"https://{TRACKING}",
+        dns_resolvers="127.0.0.1",
+        dns_port=str(dns_port),
+        dns_timeout_s="0.3",
+        dnsbl_zones=json.dumps(list(zones)),
+        dnsbl_resolvers="127.0.0.1",
+        dnsbl_port=str(dnsbl_port),
+        dnsbl_timeout_s="0.3",
+    )
+
+
+def settings_config(dnsbl_port: int, *zones: Mapping[str, str], dns_port: int = DEAD_PORT) -> DnsConfig:
+    return DnsConfig.from_settings(settings_for(dnsbl_port, *zones, dns_port=dns_port))
+
+
+@dataclass
+class Standins:
+    """Stand-ins for `reserve.propose_swap` and `alerts.resolve_alerts` with the agreed signatures; the
+    second does what the real one promises (open or acknowledged alerts of that kind and subject resolved)."""
+
+    proposals: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    resolved: list[tuple[str, str, int | None]] = field(default_factory=list)
+
+    async def propose_swap(self, domain_id: int, clock: Clock, *, reason: str, detail: Mapping[str, Any]) -> None:
+        self.proposals.append((domain_id, reason, dict(detail)))
+
+    async def resolve_alerts(self, kind: str, subject: str, *, workspace_id: int | None, clock: Clock) -> int:
+        self.resolved.append((kind, subject, workspace_id))
+        return await Alert.filter(
+            kind=kind, subject=subject, workspace_id=workspace_id, status__in=(AlertStatus.OPEN, AlertStatus.ACKED)
+        ).update(status=AlertStatus.RESOLVED, resolved_at=clock.now())
+
+
+@pytest.fixture
+def standins(monkeypatch: pytest.MonkeyPatch) -> Standins:
+    fakes = Standins()
+    reserve = types.ModuleType("engine.domains.reserve")
+    reserve.propose_swap = fakes.propose_swap  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "engine.domains.reserve", reserve)
+    monkeypatch.setattr(engine.alerts, "resolve_alerts", fakes.resolve_alerts, raising=False)
+    return fakes
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+async def manager(orm: None) -> Actor:
+    workspace = await Workspace.create(slug="acme", name="Acme")
+    return Actor(person_id=None, platform=Platform.CONSOLE, role=Role.MANAGER, workspace_id=workspace.id)
+
+
+async def active_domain(manager: Actor, clock: FrozenClock, name: str) -> Domain:
+    report = await add_domains(manager, clock, f"{name};;;yandex360")
+    assert report.added == (name,)
+    domain = await Domain.get(name=name)
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING, DomainStatus.ACTIVE):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    return domain
+
+
+async def blacklist_job(clock: FrozenClock, settings: Settings) -> int:
+    """The worker's blacklist job, with the configuration its start-up builds from the settings."""
+    ctx: dict[str, Any] = {"db_ready": True, "clock": clock, "settings": settings}
+    await worker.startup(ctx)
+    try:
+        return await worker.check_blacklists(ctx)
+    finally:
+        await worker.shutdown(ctx)
+
+
+async def test_the_job_cools_a_listed_domain_and_proposes_its_swap_a_clean_one_stays_active(
+    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Standins
+) -> None:
+    burned = await active_domain(manager, clock, "burned.test")
+    clean = await active_domain(manager, clock, "clean.test")
+    settings = settings_for(resolver.port, MIRROR, REFUSING, SLOW)
+
+    assert await blacklist_job(clock, settings) == 2
+    clock.advance(dt.timedelta(hours=6))
+    assert await blacklist_job(clock, settings) == 2  # still listed: no second proposal, no second listing alert
+
+    assert (await Domain.get(id=burned.id)).status == DomainStatus.COOLING
+    assert (await Domain.get(id=clean.id)).status == DomainStatus.ACTIVE
+    (proposal,) = standins.proposals
+    assert proposal == (
+        burned.id,
+        "blacklisted",
+        {
+            "zone": "bl.mirror.test",
+            "code": "127.0.0.2",
+            "meanings": ["dnsbl-code-uribl-black"],
+            "listed": ["bl.mirror.test"],
+            "clean": [],
+            "unchecked": {"dbl.refusing.test": "public-resolver", "slow.test": "timeout"},
+        },
+    )
+    listed = await Alert.filter(kind="blacklist_listed")
+    assert [(a.subject, a.data["zone"], a.count) for a in listed] == [(f"domain:{burned.id}", "bl.mirror.test", 1)]
+    # the listing stays; the list that answered about every domain is not blind, the two others are
+    assert [r for r in standins.resolved if r[0] == "blacklist_listed"] == []
+    assert {r for r in standins.resolved if r[0] == "dnsbl_blind"} == {
+        ("dnsbl_blind", "dnsbl:bl.mirror.test", burned.workspace_id)
+    }
+    blind = await Alert.filter(kind="dnsbl_blind").order_by("subject")
+    assert [(a.subject, a.status, a.count) for a in blind] == [
+        ("dnsbl:dbl.refusing.test", AlertStatus.OPEN, 4),  # two domains, two runs
+        ("dnsbl:slow.test", AlertStatus.OPEN, 4),
+    ]
+
+    # three answers kept apart in the list and on the card: listed, clean, could not check
+    summaries = {s.name: s.blacklists for s in await list_domains(manager, clock)}
+    assert (summaries["burned.test"].health, summaries["burned.test"].zones) == (Health.BAD, ("bl.mirror.test",))
+    assert summaries["burned.test"].unchecked == ("dbl.refusing.test", "slow.test")
+    assert summaries["clean.test"].health is Health.PARTIAL  # clean on one list, two could not be asked
+    assert set(summaries["clean.test"].reasons) == {"dnsbl-error-public-resolver", "dnsbl-error-timeout"}
+    card = await show_domain(manager, clock, "clean.test")
+    assert {b.zone: b.result for b in card.blacklists} == {
+        "bl.mirror.test": ListingResult.CLEAN,
+        "dbl.refusing.test": ListingResult.ERROR,
+        "slow.test": ListingResult.ERROR,
+    }
+
+
+async def test_lists_that_time_out_or_refuse_are_could_not_check_and_nothing_is_done(
+    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Standins
+) -> None:
+    """`burned.test` is listed on the slow list too, but its answer never comes: that is no listing."""
+    burned = await active_domain(manager, clock, "burned.test")
+    quiet = await active_domain(manager, clock, "quiet.test")
+
+    await blacklist_job(clock, settings_for(resolver.port, REFUSING, SLOW))
+
+    assert [d.status for d in await Domain.filter(id__in=(burned.id, quiet.id))] == [DomainStatus.ACTIVE] * 2
+    assert standins.proposals == []
+    assert not await Alert.filter(kind="blacklist_listed").exists()
+    blind = {a.subject: a.data["reason"] for a in await Alert.filter(kind="dnsbl_blind")}
+    assert blind == {"dnsbl:dbl.refusing.test": "public-resolver", "dnsbl:slow.test": "timeout"}
+    for name in ("burned.test", "quiet.test"):
+        state = (await show_domain(manager, clock, name)).summary.blacklists
+        assert (state.health, state.since) == (Health.UNKNOWN, START)  # not checked since …, never "clean"
+        assert state.reasons == ("dnsbl-error-public-resolver", "dnsbl-error-timeout")
+
+    # a whole resolver that never answers: every list "could not check", still nothing done
+    with SilentUdpServer() as silent:
+        await blacklist_job(clock, settings_for(silent.port, MIRROR))
+    assert (await Domain.get(id=burned.id)).status == DomainStatus.ACTIVE and standins.proposals == []
+
+
+async def test_a_cleared_listing_resolves_its_alert_but_an_unanswered_list_clears_nothing(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Standins
+) -> None:
+    flip = {"name": "flip.test", "kind": "domain", "family": "uribl"}
+    knot.set_dnsbl("flip.test", {"burned.test": "127.0.0.2"})
+    domain = await active_domain(manager, clock, "burned.test")
+    settings = settings_for(resolver.port, flip)
+    await blacklist_job(clock, settings)
+    (alert,) = await Alert.filter(kind="blacklist_listed")
+
+    knot.remove_zone("flip.test")  # the list is not served any more: REFUSED, "could not check"
+    clock.advance(dt.timedelta(hours=6))
+    await blacklist_job(clock, settings)
+    assert [r for r in standins.resolved if r[0] == "blacklist_listed"] == []
+    assert (await Alert.get(id=alert.id)).status == AlertStatus.OPEN
+    assert (await Alert.get(kind="dnsbl_blind")).data["reason"] == "servfail"
+    unchecked = (await show_domain(manager, clock, "burned.test")).summary.blacklists
+    assert (unchecked.health, unchecked.reasons) == (Health.UNKNOWN, ("dnsbl-error-servfail",))
+
+    knot.set_dnsbl("flip.test", {})  # served again, and burned.test is delisted
+    clock.advance(dt.timedelta(hours=6))
+    await blacklist_job(clock, settings)
+    clock.advance(dt.timedelta(hours=6))
+    await blacklist_job(clock, settings)  # clean again: nothing more to resolve
+
+    listing_resolved = [r for r in standins.resolved if r[0] == "blacklist_listed"]
+    assert listing_resolved == [("blacklist_listed", f"domain:{domain.id}", domain.workspace_id)]
+    resolved = await Alert.get(id=alert.id)
+    assert (resolved.status, resolved.resolved_at) == (AlertStatus.RESOLVED, START + dt.timedelta(hours=12))
+    blind = await Alert.get(kind="dnsbl_blind")  # the list answers again: no longer blind
+    assert (blind.status, blind.resolved_at) == (AlertStatus.RESOLVED, START + dt.timedelta(hours=12))
+    assert (await show_domain(manager, clock, "burned.test")).summary.blacklists.health is Health.OK
+    assert len(standins.proposals) == 1  # the listing proposed once; clearing does not undo a swap decision
+
+
+async def test_dns_drift_in_two_checks_in_a_row_cools_an_active_domain_and_proposes_its_swap(
+    knot: DnsServer, manager: Actor, clock: FrozenClock, standins: Standins
+) -> None:
+    config = settings_config(knot.port, MIRROR, dns_port=knot.port)
+    knot.set_zone("drift.test", good_zone("drift.test"))
+    domain = await active_domain(manager, clock, "drift.test")
+    await set_dkim(manager, clock, "drift.test", DKIM_KEY)
+
+    async def check() -> None:
+        clock.advance(dt.timedelta(days=1))
+        await check_dns(manager, clock, "drift.test", config)
+
+    await check()  # every record right
+    knot.set_zone("drift.test", good_zone("drift.test", dkim=[]))  # the DKIM record is gone
+    await check()
+    with SilentUdpServer() as silent:  # an unanswered check neither counts as wrong nor breaks the run
+        clock.advance(dt.timedelta(days=1))
+        await check_dns(manager, clock, "drift.test", settings_config(knot.port, MIRROR, dns_port=silent.port))
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE and standins.proposals == []
+
+    await check()  # wrong a second time in a row
+    await check()  # and a third: the same drift is proposed once
+
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+    (proposal,) = standins.proposals
+    assert proposal[:2] == (domain.id, "dns_drift")
+    detail = proposal[2]
+    assert (detail["record"], detail["verdict"], detail["unchecked"]) == ("dkim", DnsVerdict.MISSING.value, [])
+    assert [(r["record"], r["found"]) for r in detail["records"]] == [("dkim", [])]
+    assert detail["records"][0]["expected"] and DKIM_KEY[:20] in detail["records"][0]["expected"][0]
+
+    # the record is put back: the drift alert resolves; the domain stays cooling until the swap is decided
+    (drift,) = await Alert.filter(kind="dns_drift", subject=f"domain:{domain.id}")
+    assert drift.status == AlertStatus.OPEN
+    knot.set_zone("drift.test", good_zone("drift.test"))
+    await check()
+    assert (await Alert.get(id=drift.id)).status == AlertStatus.RESOLVED
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING and len(standins.proposals) == 1
+
+
+async def test_drift_on_a_domain_that_is_not_active_only_alerts(
+    knot: DnsServer, manager: Actor, clock: FrozenClock, standins: Standins
+) -> None:
+    config = settings_config(knot.port, MIRROR, dns_port=knot.port)
+    knot.set_zone("warm.test", good_zone("warm.test"))
+    await add_domains(manager, clock, "warm.test;;;yandex360")
+    await set_dkim(manager, clock, "warm.test", DKIM_KEY)
+    domain = await Domain.get(name="warm.test")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    await check_dns(manager, clock, "warm.test", config)
+    knot.set_zone("warm.test", good_zone("warm.test", spf=[]))
+    for _ in range(2):
+        clock.advance(dt.timedelta(days=1))
+        report = await check_dns(manager, clock, "warm.test", config)
+    assert {r.kind: r.verdict for r in report.records}[DnsRecordKind.SPF] == DnsVerdict.MISSING
+
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.WARMING and standins.proposals == []
+    assert await Alert.filter(kind="dns_drift", subject=f"domain:{domain.id}").exists()
+
+
+async def test_blacklist_check_in_chat_uses_the_settings_and_keeps_the_three_answers_apart(
+    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Standins
+) -> None:
+    """`/blacklist_check` with the configuration the app builds from the settings (`build_runner`)."""
+    burned = await active_domain(manager, clock, "burned.test")
+    config = DnsConfig.from_settings(settings_for(resolver.port, MIRROR, REFUSING, SLOW))
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}}, services={"dns": config})
+    admin = runner.identity(Platform.TELEGRAM, "1", "Admin", "en")
+    assert (await runner.run_line(admin, "chat", "/lang en")).ok
+    assert (await runner.run_line(admin, "chat", "/use acme")).ok
+
+    reply = await runner.run_line(admin, "chat", "/blacklist_check burned.test")
+
+    text = reply.plain_text()
+    assert not reply.ok
+    for zone, result in (("bl.mirror.test", "listed"), ("dbl.refusing.test", "error"), ("slow.test", "error")):
+        assert f"{zone}: {EN(f'dnsbl-result-{result}')}" in text
+    assert EN("dnsbl-error-public-resolver") in text and EN("dnsbl-error-timeout") in text
+    assert EN("dnsbl-result-clean") not in text
+    assert (await Domain.get(id=burned.id)).status == DomainStatus.COOLING
+    assert [(p[0], p[1]) for p in standins.proposals] == [(burned.id, "blacklisted")]
