@@ -294,6 +294,9 @@ async def flush_digests(notifiers: dict[Platform, Notifier], redis: Redis, clock
         notifier = notifiers.get(platform)
         target = Target(platform, chat_id, items[0]["locale"] if items else "ru")
         digest_id = f"digest:{platform_name}:{chat_id}:{window_text}"
+        if items and notifier is None:  # a worker without this platform's transport: one that has it sends it
+            await _command(redis, "SADD", DIGEST_PENDING, member)
+            continue
         done = await Delivery.exists(notification_id=digest_id, platform=platform, chat_id=chat_id)
         if not items or notifier is None or done:
             await redis.delete(key)

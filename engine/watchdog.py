@@ -47,7 +47,7 @@ async def check_fleet(redis: Redis, clock: Clock) -> FleetCheck:
     down = age is None or age > down_after.total_seconds()
     if down:
         since = beat.isoformat(timespec="minutes") if beat else "-"
-        data = {"minutes": down_after.total_seconds() // 60, "since": since}
+        data = {"minutes": int(down_after.total_seconds() // 60), "since": since}
         await raise_alert(
             workspace_id=None,
             kind="worker_down",

@@ -9,10 +9,12 @@ from bot.command import Access, Arg, Ctx, command
 from engine import agency_chats, alerts
 from engine.alert_routing import age_parts
 from engine.alerts import AlertView
+from engine.i18n import shorten
 from engine.reply import Reply
 from models.enums import AlertStatus
 
 SEVERITY_MARK: Final = {"critical": "🔴", "warning": "🟠", "info": "ℹ️"}
+SUBJECT_SHOWN: Final = 60  # characters of a subject in /alerts: twenty lines stay one Telegram message
 
 
 def _age(ctx: Ctx, seconds: float) -> str:
@@ -27,7 +29,7 @@ def _line(ctx: Ctx, view: AlertView) -> str:
         key,
         id=view.id,
         kind=view.kind,
-        subject=view.subject,
+        subject=shorten(view.subject, SUBJECT_SHOWN),
         workspace=where,
         count=view.count,
         age=_age(ctx, view.age_s),
