@@ -210,20 +210,35 @@ async def list_alerts(actor: Actor, clock: Clock, *, everywhere: bool = False, l
     return AlertListing(views, opened + acked, opened, acked)
 
 
-def _alert_notification(alert: Alert) -> Notification:
-    params: dict[str, Any] = {**alert.data, "severity": alert.severity.value, "id": alert.id}
+def _alert_notification(row: Mapping[str, Any]) -> Notification:
+    data = row["data"]
+    data = json.loads(data) if isinstance(data, str) else dict(data or {})
+    params: dict[str, Any] = {**data, "severity": row["severity"], "id": row["id"]}
     return Notification(
-        f"alert:{alert.id}",
-        alert.workspace_id,
+        f"alert:{row['id']}",
+        row["workspace_id"],
         ChatPurpose.ALERTS,
         "alert-heading",
-        alert_key(alert.kind),
+        alert_key(row["kind"]),
         params,
-        [("button-ack", "ack", str(alert.id))],
-        severity=alert.severity.value,
-        kind=alert.kind,
-        subject=alert.subject,
+        [("button-ack", "ack", str(row["id"]))],
+        severity=row["severity"],
+        kind=row["kind"],
+        subject=row["subject"],
     )
+
+
+async def _claim_alerts(now: dt.datetime, limit: int) -> list[Notification]:
+    """New open alerts no chat has heard of, oldest first, each claimed once by one statement (`SKIP LOCKED`:
+    workers claiming at once take different rows)."""
+    sql = (
+        "UPDATE alert SET notified_at = $1 WHERE id IN ("
+        "SELECT id FROM alert WHERE notified_at IS NULL AND status = 'open' "
+        "ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, workspace_id, kind, subject, severity, data"
+    )
+    rows = await Alert._meta.db.execute_query_dict(sql, [now, limit])
+    return [_alert_notification(r) for r in sorted(rows, key=lambda r: int(r["id"]))]
 
 
 async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]:
@@ -257,12 +272,7 @@ async def claim_due(clock: Clock, limit: int = 100) -> list[Notification]:
     """Notifications for alerts, resolutions and approval requests no chat has heard of yet; marks them
     announced. Agency-wide alerts (no workspace) are included: delivery sends them to the agency chats."""
     now = clock.now()
-    due: list[Notification] = []
-    alerts = await Alert.filter(notified_at=None, status=AlertStatus.OPEN).order_by("id").limit(limit)
-    for alert in alerts:
-        if await Alert.filter(id=alert.id, notified_at=None).update(notified_at=now) != 1:
-            continue  # another worker claimed it
-        due.append(_alert_notification(alert))
+    due = await _claim_alerts(now, limit)
     due += await _claim_resolutions(now, limit)
     approvals = await Approval.filter(notified_at=None, status=ApprovalStatus.PENDING).limit(limit)
     for approval in approvals:
