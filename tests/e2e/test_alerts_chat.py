@@ -12,8 +12,10 @@ from bot.slack import SlackNotifier
 from bot.slack.render import escape
 from bot.telegram.render import ERROR_MARK
 from engine import alerts
+from engine.alert_routing import PER_WINDOW, WINDOW_S
+from engine.clock import FrozenClock
 from engine.i18n import translator
-from engine.notify import deliver
+from engine.notify import deliver, flush_digests
 from models import Alert, AuditLog, Delivery, Person, Workspace
 from models.enums import AlertStatus, Platform, Severity
 from tests.e2e.conftest import TelegramRig, visible
@@ -114,3 +116,30 @@ async def test_a_client_sees_no_alerts_and_cannot_ack(telegram: TelegramRig) -> 
         [reply] = await clara.wait_replies()
         assert visible(reply.text) == ERROR_MARK + EN("error-forbidden", command=name)
     assert await AuditLog.filter(action="alert.ack").count() == 0
+
+
+async def test_a_flood_in_a_slack_channel_becomes_the_budget_and_one_digest(orm: None, redis: Redis) -> None:
+    async with slack_rig(redis) as slack:
+        await slack.command('workspace_new acme "ACME"', user=ADMIN)
+        await slack.command("lang en", user=ADMIN)
+        await slack.command("bind alerts", user=ADMIN, channel=ALERTS)
+        workspace = await Workspace.get(slug="acme")
+        clock = FrozenClock(dt.datetime(2026, 12, 2, 10, 0, 1, tzinfo=dt.UTC))  # outbound only: no signatures
+        for i in range(PER_WINDOW + 12):
+            await alerts.raise_alert(
+                workspace_id=workspace.id, kind="bounce_spike" if i % 3 else "dns_drift", severity=Severity.WARNING,
+                subject=f"mailbox:{i}", key="", data={"mailbox": f"box{i}@alpha.test"}, now=clock.now(),
+            )  # fmt: skip
+        notifiers = {Platform.SLACK: SlackNotifier(slack.transport.client)}
+        for note in await alerts.claim_due(clock):
+            await deliver(note, notifiers, redis, clock)
+        posts = await slack.api.wait_call("chat.postMessage", count=PER_WINDOW)
+        assert posts.params["channel"] == ALERTS
+        clock.advance(dt.timedelta(seconds=WINDOW_S))
+        assert await flush_digests(notifiers, redis, clock) == 1
+        digest = await slack.api.wait_call("chat.postMessage", count=PER_WINDOW + 1)
+        ws_t = translator(workspace.locale)
+        shown = texts(digest.params["blocks"])
+        assert shown[0] == escape(ws_t("alerts-digest-title", count=12, kinds="8 bounce_spike, 4 dns_drift"))
+        assert all(b["type"] != "actions" for b in digest.params["blocks"])  # a digest has no Ack button
+        assert len(slack.api.calls_to("chat.postMessage")) == PER_WINDOW + 1

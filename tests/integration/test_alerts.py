@@ -4,6 +4,7 @@ in the agency chat, the worker and queue checks."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -19,6 +20,7 @@ from engine.health import HEARTBEAT_KEY
 from engine.i18n import translator
 from engine.notify import DIGEST_PENDING, deliver, flush_digests
 from engine.reply import Reply
+from jobs import worker
 from models import Alert, AuditLog, ChatBinding, Delivery, Membership, OutboundMessage, Person, Workspace
 from models.enums import AlertStatus, MessageStatus, Platform, Role, Severity
 from tests.integration.content_world import make_world, planned_row
@@ -302,3 +304,49 @@ async def test_alerts_lists_worst_first_and_ack_works_by_command(clock: FrozenCl
     assert EN("alerts-title", total=4, open=3, acked=1) in (await _say(runner, "1", "/alerts")).plain_text()
     assert (await _say(runner, "1", "/agency_chat")).plain_text() == EN("agency-chat-bound")
     assert (await _say(runner, "1", "/agency_chat off")).plain_text() == EN("agency-chat-unbound")
+
+
+async def test_workers_claiming_and_people_acking_at_once_act_once(clock: FrozenClock) -> None:
+    ws = await _workspace()
+    for i in range(40):
+        await _raise(ws.id, f"mailbox:{i}", clock)
+    claims = await asyncio.gather(*(alerts.claim_due(clock, limit=15) for _ in range(4)))
+    ids = [n.id for batch in claims for n in batch]
+    assert len(ids) == len(set(ids)) and len(ids) <= 40
+    rest = await alerts.claim_due(clock)
+    assert sorted(ids + [n.id for n in rest]) == sorted(f"alert:{a.id}" for a in await Alert.all())
+
+    anna, boris = await _manager(ws, "51"), await _manager(ws, "52")
+    first = await Alert.filter(workspace_id=ws.id).first()
+    assert first is not None
+    results = await asyncio.gather(
+        alerts.ack_alert(anna, first.id, clock), alerts.ack_alert(boris, first.id, clock), return_exceptions=True
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Alert", "Conflict"]
+    assert await AuditLog.filter(action="alert.ack").count() == 1
+
+
+async def test_the_worker_jobs_check_the_fleet_and_send_the_digests(redis: Redis, clock: FrozenClock) -> None:
+    admin = Actor(None, TG, Role.ADMIN, None, locale="en")
+    await agency_chats.bind_agency_chat(admin, TG, "ops", clock)
+    await redis.delete(HEARTBEAT_KEY)
+    tg = RecordingNotifier()
+    ctx = {"redis": redis, "clock": clock, "notifiers": {TG: tg}}
+    assert await worker.watch_fleet(ctx) == {"worker_down": True, "backlog": 0}
+    [note] = await alerts.claim_due(clock)
+    await worker.deliver_notification(ctx, note.to_dict())
+    assert tg.sent[0][0] == "ops"
+    assert EN("alert-worker-down", minutes=10, since="-") in tg.sent[0][1].plain_text()
+    await redis.set(HEARTBEAT_KEY, clock.now().isoformat())
+    await worker.watch_fleet(ctx)
+    [resolution] = await alerts.claim_due(clock)
+    await worker.deliver_notification(ctx, resolution.to_dict())
+    assert tg.sent[-1][1].blocks[0].text == EN("alert-resolved-title", id=(await Alert.get()).id)
+
+    await _raise(None, "dnsbl:zen.test", clock, kind="dnsbl_blind", severity=Severity.INFO)
+    [info] = await alerts.claim_due(clock)
+    assert (await worker.deliver_notification(ctx, info.to_dict()))["held"] == ["telegram:ops"]
+    assert await worker.send_digests(ctx) == 0
+    clock.advance(dt.timedelta(seconds=WINDOW_S))
+    assert await worker.send_digests(ctx) == 1
+    assert tg.sent[-1][1].blocks[0].text == EN("alerts-digest-title", count=1, kinds="1 dnsbl_blind")
