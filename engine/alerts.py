@@ -33,6 +33,9 @@ from models.enums import AlertStatus, ApprovalKind, ApprovalStatus, ChatPurpose,
 log = get_logger(__name__)
 RESOLUTION_MARK: Final = "_resolution_announced"
 """Set in a resolved alert's `data` when its resolution was claimed for announcement (no column for it)."""
+RESOLUTION_NEWS_FOR: Final = dt.timedelta(hours=24)
+"""A resolution older than this is not news: it is never announced (rows resolved before this code, a long
+outage of every worker)."""
 LIST_LIMIT: Final = 20  # alerts /alerts shows; the totals say how many more there are
 
 # The message that asks for each kind of approval; its payload fills the placeholders.
@@ -247,10 +250,11 @@ async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]
     sql = (
         "UPDATE alert SET data = data || jsonb_build_object($1::text, $2::text) WHERE id IN ("
         "SELECT id FROM alert WHERE status = 'resolved' AND notified_at IS NOT NULL AND NOT (data ? $1) "
-        "ORDER BY resolved_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
+        "AND resolved_at > $4 ORDER BY resolved_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, workspace_id, kind, subject, severity, count"
     )
-    rows = await Alert._meta.db.execute_query_dict(sql, [RESOLUTION_MARK, now.isoformat(), limit])
+    params = [RESOLUTION_MARK, now.isoformat(), limit, now - RESOLUTION_NEWS_FOR]
+    rows = await Alert._meta.db.execute_query_dict(sql, params)
     return [
         Notification(
             f"alert:{r['id']}:resolved",

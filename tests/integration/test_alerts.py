@@ -117,6 +117,13 @@ async def test_a_resolution_is_announced_once_and_a_comeback_is_a_new_alert(cloc
     )
     assert await alerts.claim_due(clock) == []  # once
 
+    # a resolution older than a day is not news (e.g. rows resolved before resolutions were announced)
+    await _raise(ws.id, "mailbox:4", clock)
+    await alerts.claim_due(clock)
+    await alerts.resolve_alerts("bounce_spike", "mailbox:4", workspace_id=ws.id, clock=clock)
+    await Alert.filter(subject="mailbox:4").update(resolved_at=clock.now() - alerts.RESOLUTION_NEWS_FOR)
+    assert await alerts.claim_due(clock) == []
+
     # an alert resolved before any chat heard of it is never announced, nor is its resolution
     await _raise(ws.id, "mailbox:3", clock)
     await alerts.resolve_alerts("bounce_spike", "mailbox:3", workspace_id=ws.id, clock=clock)
