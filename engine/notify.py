@@ -205,12 +205,10 @@ async def deliver(
             report.deferred.append(where)
             continue
         if decision is Route.HOLD:
-            # the row first: a retried job never holds the same alert twice for one chat
-            if await _record(notification.id, target, clock, f"digest:{window_of(clock.now())}"):
-                await _hold(redis, notification, target, clock)
-                report.held.append(where)
-            else:
-                report.duplicate.append(where)
+            # held first, then the row: a crash in between may count it twice in the digest, never lose it
+            await _hold(redis, notification, target, clock)
+            await _record(notification.id, target, clock, f"digest:{window_of(clock.now())}")
+            report.held.append(where)
             continue
         if target.locale not in rendered:
             rendered[target.locale] = render(notification, target.locale)
