@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from redis.asyncio import Redis
+from tortoise import connections
 
 from engine import alerts, db
 from engine.alert_routing import WINDOW_S
@@ -44,7 +45,7 @@ class Recording:
         return str(len(self.sent))
 
 
-async def measure(url: str, alerts_n: int, chats: int) -> None:
+async def measure(url: str, alerts_n: int, chats: int, history: int) -> None:
     await db.init_db(url)
     redis = Redis.from_url(REDIS_URL)
     await redis.flushdb()
@@ -83,6 +84,18 @@ async def measure(url: str, alerts_n: int, chats: int) -> None:
     digests = await flush_digests({Platform.TELEGRAM: notifier}, redis, clock)
     flushed = time.perf_counter() - started
     longest = max(len(r.plain_text()) for _, r in notifier.sent[messages:])
+    # resolving when the table holds a long history: `resolve_alerts` looks alerts up by kind and subject
+    await connections.get("default").execute_query(
+        "INSERT INTO alert (workspace_id, kind, severity, subject, fingerprint, status, count, data, first_seen, "
+        "last_seen, resolved_at) SELECT $1, 'kind_' || (g % 7), 'warning', 'mailbox:' || g, md5(g::text), "
+        "'resolved', 1, '{}'::jsonb, $2, $2, $2 FROM generate_series(1, $3) g",
+        [ws.id, clock.now(), history],
+    )
+    await connections.get("default").execute_query("ANALYZE alert")
+    started = time.perf_counter()
+    for i in range(alerts_n):
+        await alerts.resolve_alerts(f"kind_{i % 7}", f"mailbox:{i}", workspace_id=ws.id, clock=clock)
+    resolved = time.perf_counter() - started
     await redis.flushdb()
     await redis.aclose()
     await db.close_db()
@@ -93,6 +106,7 @@ async def measure(url: str, alerts_n: int, chats: int) -> None:
     per_chat = delivered * 1000 / (alerts_n * chats)
     print(f"deliver          : {per_chat:.2f} ms/alert/chat: {messages} messages, {held} held")
     print(f"digests          : {digests} in {flushed * 1000:.0f} ms, the longest {longest} characters")
+    print(f"resolve          : {resolved * 1000 / alerts_n:.2f} ms/call with {history} resolved rows in the table")
 
 
 async def _admin(sql: str) -> None:
@@ -107,13 +121,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=2000)
     parser.add_argument("--chats", type=int, default=3)
+    parser.add_argument("--history", type=int, default=100_000, help="resolved alerts already in the table")
     args = parser.parse_args()
     name = f"mailfleet_bench_{os.getpid()}"
     url = urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     try:
         asyncio.run(db.migrate(url))
-        asyncio.run(measure(url, args.alerts, args.chats))
+        asyncio.run(measure(url, args.alerts, args.chats, args.history))
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
