@@ -1,8 +1,11 @@
-"""From alerts and approval requests in the database to notifications in chat.
+"""The alert lifecycle, and from alerts and approval requests in the database to notifications in chat.
 
-A cron claims what has not been announced yet (a conditional update of `notified_at`, so several workers
-never announce the same row twice) and hands the notifications to the delivery job. Repeats of an open
-alert only raise its count: people hear about a problem once, not every time a check sees it again.
+One open alert per fingerprint (kind, subject, key, workspace): repeats only raise its `count` and `last_seen`,
+so people hear about a problem once, not every time a check sees it again. An alert is `open`, then `acked`
+(someone took it; repeats still count) and `resolved` when the check that raised it sees the condition clear —
+after that the same problem is a new alert. A cron claims what has not been announced yet (conditional
+updates, so several workers never announce the same row twice) and hands the notifications to the delivery job:
+the new alerts, with an Ack button, and the resolutions of announced ones, once.
 """
 
 from __future__ import annotations
@@ -11,13 +14,29 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
+from tortoise.expressions import Q
+
+from engine.access import Actor
+from engine.alert_routing import SEVERITY_RANK
+from engine.approvals import manages
 from engine.clock import Clock
+from engine.errors import Conflict, Forbidden, NotFound
+from engine.logging import get_logger
 from engine.notify import Notification
-from models import Alert
+from models import Alert, AuditLog, Membership, Person, Workspace
 from models.alert import Approval
-from models.enums import AlertStatus, ApprovalKind, ApprovalStatus, ChatPurpose, Severity
+from models.enums import AlertStatus, ApprovalKind, ApprovalStatus, ChatPurpose, Role, Severity
+
+log = get_logger(__name__)
+RESOLUTION_MARK: Final = "_resolution_announced"
+"""Set in a resolved alert's `data` when its resolution was claimed for announcement (no column for it)."""
+RESOLUTION_NEWS_FOR: Final = dt.timedelta(hours=24)
+"""A resolution older than this is not news: it is never announced (rows resolved before this code, a long
+outage of every worker)."""
+LIST_LIMIT: Final = 20  # alerts /alerts shows; the totals say how many more there are
 
 # The message that asks for each kind of approval; its payload fills the placeholders.
 APPROVAL_MESSAGES = {
@@ -37,12 +56,12 @@ async def raise_alert(
     data: Mapping[str, Any],
     now: dt.datetime,
 ) -> bool:
-    """Open an alert, or count a repeat of the open one with the same fingerprint; True when new.
+    """Open an alert, or count a repeat of the open (or acked) one with the same fingerprint; True when new.
 
-    One statement (`INSERT … ON CONFLICT` on the partial unique index of open fingerprints), so two workers
-    raising the same alert at once still leave one row.
+    One statement (`INSERT … ON CONFLICT` on the partial unique index of unresolved fingerprints), so two
+    workers raising the same alert at once still leave one row. An acked alert that repeats stays acked.
     """
-    fingerprint = hashlib.sha256(f"{kind}|{subject}|{key}".encode()).hexdigest()
+    fingerprint = alert_fingerprint(kind, subject, key, workspace_id)
     sql = (
         "INSERT INTO alert (workspace_id, kind, severity, subject, fingerprint, status, count, data, "
         "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, 'open', 1, $6::jsonb, $7, $7) "
@@ -55,30 +74,210 @@ async def raise_alert(
     return bool(rows[0]["inserted"])
 
 
+def alert_fingerprint(kind: str, subject: str, key: str, workspace_id: int | None) -> str:
+    """The identity of one problem: the same kind, subject and key in the same workspace (or agency-wide)."""
+    scope = "agency" if workspace_id is None else str(workspace_id)
+    return hashlib.sha256(f"{kind}|{subject}|{key}|{scope}".encode()).hexdigest()
+
+
 def alert_key(kind: str) -> str:
     return "alert-" + kind.replace("_", "-")
 
 
-async def claim_due(clock: Clock, limit: int = 100) -> list[Notification]:
-    """Notifications for alerts and approval requests no chat has heard of yet; marks them announced."""
+async def resolve_alerts(kind: str, subject: str, *, workspace_id: int | None, clock: Clock) -> int:
+    """Resolve the open and acked alerts of `kind` on `subject` (every key) in the workspace, or agency-wide
+    with None: the check that raised them sees the condition clear. The number resolved; the chats that heard
+    of one hear of its resolution once (`claim_due`)."""
+    sql = (
+        "UPDATE alert SET status = 'resolved', resolved_at = $4 "
+        "WHERE kind = $1 AND subject = $2 AND workspace_id IS NOT DISTINCT FROM $3 AND status <> 'resolved'"
+    )
+    count, _ = await Alert._meta.db.execute_query(sql, [kind, subject, workspace_id, clock.now()])
+    if count:
+        log.info("alerts resolved", kind=kind, subject=subject, workspace_id=workspace_id, count=count)
+    return int(count)
+
+
+async def _may_handle(actor: Actor, alert: Alert) -> bool:
+    """Managers of the alert's workspace (any of theirs) and admins; agency-wide alerts: admins only."""
+    if alert.workspace_id is None:
+        return actor.is_admin
+    return await manages(actor, alert.workspace_id)
+
+
+async def ack_alert(actor: Actor, alert_id: int, clock: Clock) -> Alert:
+    """Acknowledge an open alert, once: `Conflict` ("error-alert-acked", naming who) for a second ack — from
+    another chat or a double click — and ("error-alert-resolved") for one already cleared. `NotFound` for an
+    alert the actor may not handle, exactly as for one that does not exist."""
+    alert = await Alert.get_or_none(id=alert_id)
+    if alert is None or not await _may_handle(actor, alert):
+        raise NotFound("error-alert-not-found", id=alert_id)
     now = clock.now()
-    due: list[Notification] = []
-    alerts = await Alert.filter(notified_at=None, status=AlertStatus.OPEN, workspace_id__not_isnull=True).limit(limit)
-    for alert in alerts:
-        if await Alert.filter(id=alert.id, notified_at=None).update(notified_at=now) != 1:
-            continue  # another worker claimed it
-        params: dict[str, Any] = {**alert.data, "severity": alert.severity.value}
-        assert alert.workspace_id is not None  # filtered above
-        due.append(
-            Notification(
-                f"alert:{alert.id}",
-                alert.workspace_id,
-                ChatPurpose.ALERTS,
-                "alert-title",
-                alert_key(alert.kind),
-                params,
-            )
+    moved = await Alert.filter(id=alert.id, status=AlertStatus.OPEN).update(
+        status=AlertStatus.ACKED, acked_by_id=actor.person_id, acked_at=now
+    )
+    fresh = await Alert.get(id=alert.id)
+    if moved != 1:
+        if fresh.status is AlertStatus.RESOLVED:
+            raise Conflict("error-alert-resolved", id=alert_id)
+        raise Conflict("error-alert-acked", id=alert_id, who=await _who(fresh.acked_by_id))
+    await AuditLog.create(
+        workspace_id=alert.workspace_id,
+        actor_id=actor.person_id,
+        action="alert.ack",
+        subject=f"alert:{alert.id}",
+        data={"via": actor.platform.value, "kind": alert.kind, "subject": alert.subject},
+        created_at=now,
+    )
+    log.info("alert acked", id=alert.id, via=actor.platform.value)
+    return fresh
+
+
+async def _who(person_id: int | None) -> str:
+    person = await Person.get_or_none(id=person_id) if person_id else None
+    return (person.display_name or person.external_id) if person else "-"
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: int
+    workspace: str  # its slug; "" for an agency-wide alert
+    kind: str
+    severity: Severity
+    subject: str
+    status: AlertStatus
+    count: int
+    age_s: float  # since first seen
+    last_s: float  # since last seen
+    acked_by: str  # "" when open
+
+
+@dataclass(frozen=True)
+class AlertListing:
+    alerts: list[AlertView]  # worst first: critical, warning, info; open before acked; the latest first
+    total: int  # open and acked alerts in scope
+    open: int
+    acked: int
+
+
+async def _scope(actor: Actor, everywhere: bool) -> Q:
+    """Which alerts the actor sees: the current workspace (admins: and the agency's); with `everywhere` every
+    workspace they manage (admins: all of them)."""
+    if actor.is_admin:
+        if everywhere:
+            return Q()
+        current = Q(workspace_id=actor.workspace_id) if actor.workspace_id is not None else Q(id=-1)
+        return Q(current, Q(workspace_id__isnull=True), join_type="OR")
+    if not everywhere:
+        if actor.workspace_id is None or not actor.can_manage(actor.workspace_id):
+            raise Forbidden("error-forbidden")
+        return Q(workspace_id=actor.workspace_id)
+    managed = await Membership.filter(person_id=actor.person_id, role=Role.MANAGER).values_list(
+        "workspace_id", flat=True
+    )
+    if not managed:
+        raise Forbidden("error-forbidden")
+    return Q(workspace_id__in=list(managed))
+
+
+async def list_alerts(actor: Actor, clock: Clock, *, everywhere: bool = False, limit: int = LIST_LIMIT) -> AlertListing:
+    """Open and acked alerts in the actor's scope (`_scope`), worst first, at most `limit`, with the totals."""
+    scope = await _scope(actor, everywhere)
+    live = Alert.filter(scope, status__in=[AlertStatus.OPEN, AlertStatus.ACKED])
+    opened = await live.filter(status=AlertStatus.OPEN).count()
+    acked = await live.filter(status=AlertStatus.ACKED).count()
+    rows: list[Alert] = []
+    for severity in sorted(Severity, key=lambda s: SEVERITY_RANK[s.value]):
+        if len(rows) >= limit:
+            break
+        rows += await live.filter(severity=severity).order_by("-status", "-last_seen", "-id").limit(limit - len(rows))
+    ids = {r.workspace_id for r in rows if r.workspace_id}
+    slugs = dict(await Workspace.filter(id__in=ids).values_list("id", "slug"))
+    people = {r.acked_by_id: await _who(r.acked_by_id) for r in rows if r.acked_by_id}
+    now = clock.now()
+    views = [
+        AlertView(
+            id=r.id,
+            workspace=str(slugs.get(r.workspace_id, "")) if r.workspace_id else "",
+            kind=r.kind,
+            severity=r.severity,
+            subject=r.subject,
+            status=r.status,
+            count=r.count,
+            age_s=(now - r.first_seen).total_seconds(),
+            last_s=(now - r.last_seen).total_seconds(),
+            acked_by=people.get(r.acked_by_id, "") if r.acked_by_id else "",
         )
+        for r in rows
+    ]
+    return AlertListing(views, opened + acked, opened, acked)
+
+
+def _alert_notification(row: Mapping[str, Any]) -> Notification:
+    data = row["data"]
+    data = json.loads(data) if isinstance(data, str) else dict(data or {})
+    params: dict[str, Any] = {**data, "severity": row["severity"], "id": row["id"]}
+    return Notification(
+        f"alert:{row['id']}",
+        row["workspace_id"],
+        ChatPurpose.ALERTS,
+        "alert-heading",
+        alert_key(row["kind"]),
+        params,
+        [("button-ack", "ack", str(row["id"]))],
+        severity=row["severity"],
+        kind=row["kind"],
+        subject=row["subject"],
+    )
+
+
+async def _claim_alerts(now: dt.datetime, limit: int) -> list[Notification]:
+    """New open alerts no chat has heard of, oldest first, each claimed once by one statement (`SKIP LOCKED`:
+    workers claiming at once take different rows)."""
+    sql = (
+        "UPDATE alert SET notified_at = $1 WHERE id IN ("
+        "SELECT id FROM alert WHERE notified_at IS NULL AND status = 'open' "
+        "ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, workspace_id, kind, subject, severity, data"
+    )
+    rows = await Alert._meta.db.execute_query_dict(sql, [now, limit])
+    return [_alert_notification(r) for r in sorted(rows, key=lambda r: int(r["id"]))]
+
+
+async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]:
+    """The resolutions of alerts some chat heard of, each claimed once (a conditional update of a mark in
+    `data`: several workers never announce one twice)."""
+    sql = (
+        "UPDATE alert SET data = data || jsonb_build_object($1::text, $2::text) WHERE id IN ("
+        "SELECT id FROM alert WHERE status = 'resolved' AND notified_at IS NOT NULL AND NOT (data ? $1) "
+        "AND resolved_at > $4 ORDER BY resolved_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, workspace_id, kind, subject, severity, count"
+    )
+    params = [RESOLUTION_MARK, now.isoformat(), limit, now - RESOLUTION_NEWS_FOR]
+    rows = await Alert._meta.db.execute_query_dict(sql, params)
+    return [
+        Notification(
+            f"alert:{r['id']}:resolved",
+            r["workspace_id"],
+            ChatPurpose.ALERTS,
+            "alert-resolved-title",
+            "alert-resolved",
+            {"id": r["id"], "kind": r["kind"], "subject": r["subject"], "count": r["count"]},
+            severity=Severity.INFO.value if r["severity"] == Severity.INFO.value else Severity.WARNING.value,
+            kind=r["kind"],
+            subject=r["subject"],
+            resolved=True,
+        )
+        for r in rows
+    ]
+
+
+async def claim_due(clock: Clock, limit: int = 100) -> list[Notification]:
+    """Notifications for alerts, resolutions and approval requests no chat has heard of yet; marks them
+    announced. Agency-wide alerts (no workspace) are included: delivery sends them to the agency chats."""
+    now = clock.now()
+    due = await _claim_alerts(now, limit)
+    due += await _claim_resolutions(now, limit)
     approvals = await Approval.filter(notified_at=None, status=ApprovalStatus.PENDING).limit(limit)
     for approval in approvals:
         if await Approval.filter(id=approval.id, notified_at=None).update(notified_at=now) != 1:

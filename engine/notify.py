@@ -1,20 +1,26 @@
-"""Outbound notifications (alerts, digests, approval requests) to every chat bound to a workspace.
+"""Outbound notifications (alerts, digests, approval requests) to every chat bound to a workspace, or to the
+agency chats for alerts that belong to no workspace.
 
 Transports implement `Notifier`; a job calls `deliver`. A notification id is delivered to a chat at most once
 (a unique row per id and chat), and each chat gets at most `RATE_PER_MINUTE` messages a minute — the rest is
-reported as deferred so the job retries later.
+reported as deferred so the job retries later. Alerts also count against the chat's budget for the rate window
+(`engine.alert_routing`): past it, and for `info` alerts always, they are held in Redis and `flush_digests` sends
+one digest per chat and window once the window has closed. Critical alerts always go out at once.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 
+from engine.agency_chats import agency_chats
+from engine.alert_routing import PER_WINDOW, WINDOW_S, Held, Route, clip, route, summarize, window_of
 from engine.clock import Clock
-from engine.i18n import translator
+from engine.i18n import Translator, translator
 from engine.logging import get_logger
 from engine.people import chats_for
 from engine.reply import Button, Reply
@@ -23,6 +29,11 @@ from models.enums import ChatPurpose, Platform
 
 log = get_logger(__name__)
 RATE_PER_MINUTE = 20  # Telegram allows about 20 messages a minute to one group; Slack about 1 a second
+# Redis keys of the per-chat alert budget and digests, shared by every worker
+WINDOW_KEY: Final = "mailfleet:alertwin:{platform}:{chat}:{window}"  # alert messages sent in the window
+DIGEST_KEY: Final = "mailfleet:digest:{platform}:{chat}:{window}"  # held items (JSON), in arrival order
+DIGEST_PENDING: Final = "mailfleet:digest:pending"  # set of "platform|chat|window" with held items
+KEY_TTL_S: Final = 7 * 86_400  # held items wait out a week of outage of every worker, then expire
 
 
 @dataclass(frozen=True)
@@ -30,12 +41,16 @@ class Notification:
     """Plain values only: it travels through the job queue as a dict."""
 
     id: str
-    workspace_id: int
+    workspace_id: int | None  # None: an agency-wide alert, for the agency chats
     purpose: ChatPurpose
     title_key: str
     body_key: str
     params: dict[str, Any] = field(default_factory=dict)
     buttons: list[tuple[str, str, str]] = field(default_factory=list)  # (label key, command, arg)
+    severity: str | None = None  # an alert's severity (routing: info → digest only); None: never held
+    kind: str = ""  # an alert's kind and subject: what its digest line names
+    subject: str = ""
+    resolved: bool = False  # the notice that an alert cleared
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +61,10 @@ class Notification:
             "body_key": self.body_key,
             "params": self.params,
             "buttons": [list(b) for b in self.buttons],
+            "severity": self.severity,
+            "kind": self.kind,
+            "subject": self.subject,
+            "resolved": self.resolved,
         }
 
     @classmethod
@@ -58,6 +77,10 @@ class Notification:
             body_key=data["body_key"],
             params=dict(data["params"]),
             buttons=[(b[0], b[1], b[2]) for b in data["buttons"]],
+            severity=data.get("severity"),  # jobs queued before alert routing carry none of these
+            kind=data.get("kind", ""),
+            subject=data.get("subject", ""),
+            resolved=bool(data.get("resolved", False)),
         )
 
 
@@ -81,6 +104,7 @@ class DeliveryReport:
     deferred: list[str] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)  # no transport configured for that platform
     failed: list[str] = field(default_factory=list)  # the chat refused (DeliveryFailed): needs a person
+    held: list[str] = field(default_factory=list)  # kept for the chat's digest of this window
 
 
 def render(notification: Notification, locale: str) -> Reply:
@@ -106,41 +130,186 @@ async def _take_rate_slot(redis: Redis, platform: Platform, chat_id: str, clock:
     return count <= RATE_PER_MINUTE
 
 
+@dataclass(frozen=True)
+class Target:
+    platform: Platform
+    chat_id: str
+    locale: str
+
+
+async def targets(notification: Notification) -> list[Target]:
+    """The chats a notification goes to: the workspace's chats bound for its purpose, or the agency chats."""
+    if notification.workspace_id is None:
+        return [Target(c.platform, c.chat_id, c.locale) for c in await agency_chats()]
+    workspace = await Workspace.get(id=notification.workspace_id)
+    bindings = await chats_for(workspace.id, notification.purpose)
+    return [Target(b.platform, b.chat_id, workspace.locale) for b in bindings]
+
+
+async def _route(redis: Redis, notification: Notification, target: Target, clock: Clock) -> Route | None:
+    """Where the notification goes in this chat; None when the chat is over its per-minute limit (retry later).
+
+    The window budget is an atomic counter, so workers racing for the last slot never overspend it.
+    """
+    window = window_of(clock.now())
+    key = WINDOW_KEY.format(platform=target.platform.value, chat=target.chat_id, window=window)
+    decision = route(notification.severity, 0)
+    if decision is Route.SEND:
+        used = int(await redis.incr(key))
+        if used == 1:
+            await redis.expire(key, 2 * WINDOW_S)
+        decision = route(notification.severity, used - 1, PER_WINDOW)
+    if decision in {Route.SEND, Route.DIRECT} and not await _take_rate_slot(
+        redis, target.platform, target.chat_id, clock
+    ):
+        if decision is Route.SEND:
+            await redis.decr(key)
+        return None
+    if decision is Route.FORCE:
+        await _take_rate_slot(redis, target.platform, target.chat_id, clock)  # counted, never waited for
+    return decision
+
+
+async def _hold(redis: Redis, notification: Notification, target: Target, clock: Clock) -> None:
+    window = window_of(clock.now())
+    key = DIGEST_KEY.format(platform=target.platform.value, chat=target.chat_id, window=window)
+    item = {
+        "kind": notification.kind,
+        "subject": notification.subject,
+        "resolved": notification.resolved,
+        "locale": target.locale,
+    }
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.rpush(key, json.dumps(item, ensure_ascii=False))
+        pipe.expire(key, KEY_TTL_S)
+        pipe.sadd(DIGEST_PENDING, f"{target.platform.value}|{target.chat_id}|{window}")
+        await pipe.execute()
+
+
 async def deliver(
     notification: Notification, notifiers: dict[Platform, Notifier], redis: Redis, clock: Clock
 ) -> DeliveryReport:
     report = DeliveryReport()
-    workspace = await Workspace.get(id=notification.workspace_id)
-    reply = render(notification, workspace.locale)
-    for binding in await chats_for(workspace.id, notification.purpose):
-        where = f"{binding.platform.value}:{binding.chat_id}"
-        notifier = notifiers.get(binding.platform)
+    rendered: dict[str, Reply] = {}
+    for target in await targets(notification):
+        where = f"{target.platform.value}:{target.chat_id}"
+        notifier = notifiers.get(target.platform)
         if notifier is None:
             report.unavailable.append(where)
             continue
-        if await Delivery.exists(notification_id=notification.id, platform=binding.platform, chat_id=binding.chat_id):
+        if await Delivery.exists(notification_id=notification.id, platform=target.platform, chat_id=target.chat_id):
             report.duplicate.append(where)
             continue
-        if not await _take_rate_slot(redis, binding.platform, binding.chat_id, clock):
+        decision = await _route(redis, notification, target, clock)
+        if decision is None:
             report.deferred.append(where)
             continue
+        if decision is Route.HOLD:
+            # held first, then the row: a crash in between may count it twice in the digest, never lose it
+            await _hold(redis, notification, target, clock)
+            await _record(notification.id, target, clock, f"digest:{window_of(clock.now())}")
+            report.held.append(where)
+            continue
+        if target.locale not in rendered:
+            rendered[target.locale] = render(notification, target.locale)
         try:
-            external_id = await notifier.send(binding.chat_id, reply)
+            external_id = await notifier.send(target.chat_id, rendered[target.locale])
         except DeliveryFailed as exc:
             log.warning("chat cannot receive notifications", where=where, reason=str(exc))
             report.failed.append(where)
             continue
-        try:
-            await Delivery.create(
-                notification_id=notification.id,
-                platform=binding.platform,
-                chat_id=binding.chat_id,
-                delivered_at=clock.now(),
-                external_id=external_id,
-            )
-        except IntegrityError:  # a concurrent retry of the same job delivered it first
-            report.duplicate.append(where)
+        if not await _record(notification.id, target, clock, external_id):
+            report.duplicate.append(where)  # a concurrent retry of the same job delivered it first
             continue
         report.sent.append(where)
-    log.info("notification delivered", id=notification.id, sent=len(report.sent), deferred=len(report.deferred))
+    log.info(
+        "notification delivered",
+        id=notification.id,
+        sent=len(report.sent),
+        held=len(report.held),
+        deferred=len(report.deferred),
+    )
     return report
+
+
+async def _record(notification_id: str, target: Target, clock: Clock, external_id: str) -> bool:
+    try:
+        await Delivery.create(
+            notification_id=notification_id,
+            platform=target.platform,
+            chat_id=target.chat_id,
+            delivered_at=clock.now(),
+            external_id=external_id,
+        )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def _command(redis: Redis, *args: Any) -> Any:
+    """One Redis command; redis-py types set and list commands as sync-or-async unions, which mypy refuses."""
+    return await redis.execute_command(*args)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+
+
+def render_digest(items: list[Held], t: Translator) -> Reply:
+    """ "12 more alerts: 7 bounce_spike, 5 dns_drift" with the top subjects of each kind, within the platforms'
+    message limits."""
+    summary = summarize(items)
+    reply = Reply()
+    if summary.total:
+        counts = ", ".join(f"{line.count} {line.kind}" for line in summary.kinds)
+        reply.add(t("alerts-digest-title", count=summary.total, kinds=counts), "title")
+    lines = []
+    for line in summary.kinds:
+        subjects = ", ".join(line.subjects)
+        more = line.more_subjects
+        lines.append(t("alerts-digest-kind", kind=line.kind, count=line.count, subjects=subjects, more=more))
+    if summary.other:
+        lines.append(t("alerts-digest-other", count=summary.other))
+    if summary.resolved:
+        lines.append(t("alerts-digest-resolved", count=summary.resolved))
+    lines.append(t("alerts-digest-hint"))
+    reply.add(clip("\n".join(lines)))
+    return reply
+
+
+async def flush_digests(notifiers: dict[Platform, Notifier], redis: Redis, clock: Clock) -> int:
+    """Send the digest of every chat whose window closed with alerts held; the number of digests sent.
+
+    A worker claims a chat's window by removing it from the pending set (only one removal succeeds), and the
+    delivery row of `digest:<platform>:<chat>:<window>` keeps it to one message even across a crash.
+    """
+    current = window_of(clock.now())
+    sent = 0
+    for raw in await _command(redis, "SMEMBERS", DIGEST_PENDING):
+        member = raw.decode() if isinstance(raw, bytes) else str(raw)
+        platform_name, chat_id, window_text = member.rsplit("|", 2)
+        if int(window_text) >= current or not await _command(redis, "SREM", DIGEST_PENDING, member):
+            continue  # the window is still open, or another worker took it
+        key = DIGEST_KEY.format(platform=platform_name, chat=chat_id, window=window_text)
+        items = [json.loads(x) for x in await _command(redis, "LRANGE", key, 0, -1)]
+        platform = Platform(platform_name)
+        notifier = notifiers.get(platform)
+        target = Target(platform, chat_id, items[0]["locale"] if items else "ru")
+        digest_id = f"digest:{platform_name}:{chat_id}:{window_text}"
+        if items and notifier is None:  # a worker without this platform's transport: one that has it sends it
+            await _command(redis, "SADD", DIGEST_PENDING, member)
+            continue
+        done = await Delivery.exists(notification_id=digest_id, platform=platform, chat_id=chat_id)
+        if not items or notifier is None or done:
+            await redis.delete(key)
+            continue
+        held = [Held(i["kind"], i["subject"], bool(i["resolved"])) for i in items]
+        try:
+            external_id = await notifier.send(chat_id, render_digest(held, translator(target.locale)))
+        except DeliveryFailed as exc:
+            log.warning("chat cannot receive its digest", where=f"{platform_name}:{chat_id}", reason=str(exc))
+            await redis.delete(key)
+            continue
+        except Exception:
+            await _command(redis, "SADD", DIGEST_PENDING, member)  # transient: the next run tries again
+            raise
+        await _record(digest_id, target, clock, external_id)
+        await redis.delete(key)
+        sent += 1
+    return sent

@@ -9,7 +9,7 @@ from arq import Retry, cron
 from arq.connections import RedisSettings
 from arq.worker import Worker, func
 
-from engine import alerts, db, domains, inbox
+from engine import alerts, db, domains, inbox, watchdog
 from engine.access import SYSTEM
 from engine.campaigns import planner as campaign_planner
 from engine.campaigns.compose import Composer
@@ -20,7 +20,7 @@ from engine.health import HEARTBEAT_KEY
 from engine.logging import get_logger
 from engine.mail.smtp import SmtpTransport
 from engine.mail.tls import MailPolicy
-from engine.notify import Notification, deliver
+from engine.notify import Notification, deliver, flush_digests
 from engine.sending import planner
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
@@ -99,6 +99,7 @@ async def deliver_notification(ctx: dict[str, Any], data: dict[str, Any]) -> dic
         raise Retry(defer=60)
     return {
         "sent": report.sent,
+        "held": report.held,
         "duplicate": report.duplicate,
         "unavailable": report.unavailable,
         "failed": report.failed,
@@ -111,6 +112,17 @@ async def dispatch_notifications(ctx: dict[str, Any]) -> int:
     for item in due:
         await enqueue.notification(ctx["redis"], item)
     return len(due)
+
+
+async def send_digests(ctx: dict[str, Any]) -> int:
+    """One digest per chat for each closed rate window in which alerts were held."""
+    return await flush_digests(ctx.get("notifiers", {}), ctx["redis"], ctx["clock"])
+
+
+async def watch_fleet(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Agency-wide alerts: a worker down (heartbeat too old), the send queue backing up; resolved when cleared."""
+    seen = await watchdog.check_fleet(ctx["redis"], ctx["clock"])
+    return {"worker_down": seen.worker_down, "backlog": seen.backlog}
 
 
 async def check_dns(ctx: dict[str, Any]) -> int:
@@ -189,6 +201,8 @@ class WorkerSettings:
         func(heartbeat, name="heartbeat", max_tries=1),
         func(deliver_notification, name="deliver_notification", max_tries=30),
         func(dispatch_notifications, name="dispatch_notifications", max_tries=1),
+        func(send_digests, name="send_digests", max_tries=1, timeout=300),
+        func(watch_fleet, name="watch_fleet", max_tries=1, timeout=120),
         func(check_dns, name="check_dns", max_tries=1, timeout=1800),
         func(check_blacklists, name="check_blacklists", max_tries=1, timeout=1800),
         func(watch_domains, name="watch_domains", max_tries=1, timeout=600),
@@ -204,6 +218,9 @@ class WorkerSettings:
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
         cron(dispatch_notifications, name="cron:dispatch_notifications", second={30}, unique=True),
+        cron(send_digests, name="cron:send_digests", second={45}, unique=True, timeout=300),
+        # after the heartbeat (second 0) of the same minute
+        cron(watch_fleet, name="cron:watch_fleet", second={20}, unique=True, timeout=120),
         cron(check_dns, name="cron:check_dns", hour={5}, minute={10}, unique=True, timeout=1800),
         cron(
             check_blacklists, name="cron:check_blacklists", hour={1, 7, 13, 19}, minute={20}, unique=True, timeout=1800

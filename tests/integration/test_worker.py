@@ -80,7 +80,9 @@ async def test_new_alerts_and_approvals_reach_bound_chats_once(orm, redis: Redis
     assert len(notifier.sent) == 2
     texts = [reply.plain_text() for _, reply in notifier.sent]
     assert any("a.ru" in t and "2026-12-01" in t for t in texts)
-    swap = next(reply for _, reply in notifier.sent if reply.buttons)
+    swap = next(reply for _, reply in notifier.sent if reply.buttons[0][0].command == "approve")
+    alert = next(reply for _, reply in notifier.sent if reply.buttons[0][0].command == "ack")  # every alert
+    assert alert.buttons[0][0].arg == str((await Alert.get()).id)
     assert [(b.command, b.arg) for b in swap.buttons[0]] == [
         ("approve", str(approval.id)),
         ("reject", str(approval.id)),

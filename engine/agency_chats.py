@@ -1,0 +1,76 @@
+"""The agency chats: where alerts that belong to no workspace go (a blind blacklist checker, a worker down, the
+queue backing up). An admin binds the chat they type in; the list lives in `AgencySetting` "agency_chats"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from tortoise.transactions import in_transaction
+
+from engine.access import Actor, require_admin
+from engine.clock import Clock
+from engine.errors import UserError
+from engine.i18n import pick_locale
+from models import AgencySetting, AuditLog
+from models.enums import Platform
+
+KEY: Final = "agency_chats"
+MAX_CHATS: Final = 20  # an agency has a handful of ops chats; the list is read on every agency alert
+
+
+@dataclass(frozen=True)
+class AgencyChat:
+    platform: Platform
+    chat_id: str
+    locale: str
+
+
+def _parse(value: object) -> list[AgencyChat]:
+    chats = []
+    for entry in value if isinstance(value, list) else []:
+        try:
+            chats.append(AgencyChat(Platform(entry["platform"]), str(entry["chat_id"]), str(entry.get("locale", "ru"))))
+        except (KeyError, TypeError, ValueError):
+            continue  # a hand-edited entry that names no chat: skipped, never fatal for delivery
+    return chats
+
+
+async def agency_chats() -> list[AgencyChat]:
+    setting = await AgencySetting.get_or_none(key=KEY)
+    return _parse(setting.value if setting else [])
+
+
+async def bind_agency_chat(actor: Actor, platform: Platform, chat_id: str, clock: Clock, *, on: bool = True) -> bool:
+    """Bind (or with `on=False` unbind) this chat for agency-wide alerts, in the admin's language; True when the
+    list changed. Admins only."""
+    require_admin(actor)
+    if not chat_id:
+        raise UserError("error-bind-no-chat")
+    async with in_transaction() as conn:
+        setting = await AgencySetting.select_for_update().using_db(conn).get_or_none(key=KEY)
+        chats = _parse(setting.value if setting else [])
+        others = [c for c in chats if (c.platform, c.chat_id) != (platform, chat_id)]
+        if on:
+            if len(others) >= MAX_CHATS:
+                raise UserError("error-agency-chat-limit", limit=MAX_CHATS)
+            new = [*others, AgencyChat(platform, chat_id, pick_locale(actor.locale))]
+        else:
+            new = others
+        changed = new != chats
+        value = [{"platform": c.platform.value, "chat_id": c.chat_id, "locale": c.locale} for c in new]
+        if setting is None:
+            await AgencySetting.create(key=KEY, value=value, using_db=conn)
+        else:
+            setting.value = value
+            await setting.save(using_db=conn)
+        if changed:
+            await AuditLog.create(
+                actor_id=actor.person_id,
+                action="agency_chat.bind" if on else "agency_chat.unbind",
+                subject=f"{platform.value}:{chat_id}",
+                data={},
+                created_at=clock.now(),
+                using_db=conn,
+            )
+    return changed

@@ -1,0 +1,50 @@
+## Alerts: the list, acknowledging, the digest, the agency chat
+
+cmd-alerts = open alerts (all: in every workspace of yours)
+cmd-ack = acknowledge an alert: "seen, on it"
+cmd-agency-chat = receive the agency's alerts in this chat (off: stop)
+
+button-ack = Ack
+alert-heading = { $severity ->
+    [critical] 🔴 Critical
+    [warning] 🟠 Warning
+   *[other] ℹ️ For your information
+} · alert #{ $id }
+alert-resolved-title = ✅ Resolved · alert #{ $id }
+alert-resolved = { $kind } ({ $subject }) is no longer seen. It occurred { $count } times.
+alert-worker-down = No worker has checked in for more than { $minutes } min (last seen: { $since }). Sending, warmup and checks have stopped. Check the worker processes.
+alert-queue-backlog = The send queue is falling behind: { $count } messages have waited longer than { $minutes } min. The workers cannot keep up or are not sending.
+
+alerts-digest-title = { $count } more { $count ->
+    [one] alert
+   *[other] alerts
+}: { $kinds }
+alerts-digest-kind = • { $kind }: { $count } — { $subjects }{ $more ->
+    [0] {""}
+   *[other] {" "}and { $more } more
+}
+alerts-digest-other = • of other kinds: { $count }
+alerts-digest-resolved = ✅ Resolved: { $count }
+alerts-digest-hint = The full list: /alerts
+
+alerts-none = No open alerts.
+alerts-title = Alerts: { $total } ({ $open } open, { $acked } acknowledged)
+alerts-line = #{ $id } { $kind } · { $subject } · { $workspace } · ×{ $count }, for { $age }, last { $last } ago
+alerts-line-acked = #{ $id } { $kind } · { $subject } · { $workspace } · ×{ $count }, for { $age }, last { $last } ago · acknowledged by { $who }
+alerts-agency = agency
+alerts-age = { $n } { $unit ->
+    [m] min
+    [h] h
+   *[d] d
+}
+alert-acked = Alert #{ $id } ({ $kind }, { $subject }) acknowledged. Repeats are counted but not sent until the problem clears.
+
+error-alert-not-found = Alert #{ $id } was not found.
+error-alert-acked = Alert #{ $id } was already acknowledged by { $who }.
+error-alert-resolved = Alert #{ $id } is already resolved.
+
+agency-chat-bound = This chat now receives the agency's alerts (those of no workspace: blacklist checks, workers, the queue).
+agency-chat-already = This chat already receives the agency's alerts.
+agency-chat-unbound = This chat no longer receives the agency's alerts.
+agency-chat-not-bound = This chat was not receiving the agency's alerts.
+error-agency-chat-limit = There can be at most { $limit } agency chats. Unbind one: /agency_chat off in it.
