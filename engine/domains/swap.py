@@ -156,7 +156,7 @@ async def _carry_out(
         moves = _round_robin([e.id for e in rows], [b.id for b in new_boxes])
         if moves:
             await conn.execute_query(_MOVE, [[e for e, _ in moves], [b for _, b in moves]])
-        replanned = len((await conn.execute_query(_ROWS_DELETE, [old_ids]))[1])
+        replanned = len(await conn.execute_query_dict(_ROWS_DELETE, [old_ids]))
         await conn.execute_query(_WARMUP_CANCEL, [old_ids])
     await Domain.filter(id=replacement.id).update(pool_role=PoolRole.ACTIVE)
     who, reason = approval.decided_by_id, f"swap:{approval.id}"
