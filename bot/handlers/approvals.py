@@ -17,7 +17,8 @@ async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
     reply = Reply().add(ctx.t(key, id=decision.approval_id, subject=decision.subject))
     if approve and decision.kind is ApprovalKind.DMARC_STEP:
         reply.blocks += (await _apply_dmarc(ctx, decision.approval_id)).blocks
-    if approve and decision.kind is ApprovalKind.DOMAIN_SWAP:
+    if approve and decision.kind is ApprovalKind.DOMAIN_SWAP and "replacement_id" in decision.payload:
+        # (a swap request names both domains; one without them — asked by hand — has nothing to carry out)
         reply.blocks += (await _apply_swap(ctx, decision.approval_id)).blocks
     return reply
 
