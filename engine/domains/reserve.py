@@ -60,6 +60,7 @@ RESERVE_SHARE: Final = 0.15
 PLACEMENT_DAYS: Final = 14
 """Warmup placement of a reserve domain: inbox share of its warmup mail over this many days."""
 SENDING_STATUSES: Final = (DomainStatus.WARMING, DomainStatus.ACTIVE)
+_NEEDS_A_PERSON: Final = frozenset({"dns_bad", "listed"})
 SWAP_TTL: Final = dt.timedelta(days=7)
 SWAP_WAITING: Final = (ApprovalStatus.PENDING, ApprovalStatus.APPROVED)  # decided or not, not yet applied
 
@@ -228,6 +229,12 @@ class ReserveDomain:
     def ready(self) -> bool:
         return not self.not_ready
 
+    @property
+    def on_the_way(self) -> bool:
+        """Not ready only for want of time (mailboxes still warming, DNS not checked yet): it will be ready by
+        itself. A listed domain or wrong DNS records need a person first."""
+        return not self.ready and not set(self.not_ready) & _NEEDS_A_PERSON
+
 
 @dataclass(frozen=True)
 class PoolState:
@@ -311,7 +318,7 @@ async def pool_state(actor: Actor, clock: Clock, *, agency: bool = False) -> Poo
     for d in domains:
         per[d.workspace_id] = per.get(d.workspace_id, PoolCounts()) + _count(d, loaded.get(d.id), burned_ids)
     counts = sum(per.values(), PoolCounts())
-    warming = [r.weeks_left for r in loaded.values() if not r.ready]
+    warming = [r.weeks_left for r in loaded.values() if r.on_the_way]
     if workspace_id is not None:
         ws = await Workspace.get_or_none(id=workspace_id)
         target = reserve_target(counts.active, (ws.settings or {}).get("reserve_target") if ws else None)
@@ -323,6 +330,7 @@ async def pool_state(actor: Actor, clock: Clock, *, agency: bool = False) -> Poo
 
 
 _GONE: Final = (DomainStatus.BURNED, DomainStatus.RETIRED)
+_OUT: Final = (DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED)
 
 
 def _count(d: Domain, reserve: ReserveDomain | None, burned: set[int]) -> PoolCounts:
@@ -389,21 +397,27 @@ async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Map
     if domain is None:
         raise NotFound("error-domain-gone", id=domain_id)
     subject = f"domain:{domain.id}"
+    now = clock.now()
     open_one = await Approval.filter(kind=ApprovalKind.DOMAIN_SWAP, subject=subject, status__in=SWAP_WAITING).first()
+    if open_one is not None and open_one.status is ApprovalStatus.PENDING and open_one.expires_at <= now:
+        # nobody decided in time: that request is over (as `approvals.decide` would find), a fresh one is asked
+        await Approval.filter(id=open_one.id, status=ApprovalStatus.PENDING).update(status=ApprovalStatus.EXPIRED)
+        open_one = None
     if open_one is not None:
         return ProposeResult(Proposal.REUSED, open_one.id, open_one.payload.get("replacement_id"), open_one.payload)
     if domain.status not in (DomainStatus.COOLING, DomainStatus.BURNED):
         return ProposeResult(Proposal.NOT_NEEDED)
-    now = clock.now()
-    reserves = await Domain.filter(
-        workspace_id=domain.workspace_id, pool_role=PoolRole.RESERVE, status__in=SENDING_STATUSES
-    ).exclude(id=domain.id)
+    reserves = (
+        await Domain.filter(workspace_id=domain.workspace_id, pool_role=PoolRole.RESERVE)
+        .exclude(id=domain.id)
+        .exclude(status__in=_OUT)
+    )
     loaded = await load_reserves(reserves, now.date())
     ready = [Candidate(r.id, r.name, r.graduated, r.placement, r.provider) for r in loaded if r.ready]
     best = best_reserve(ready, domain.mail_provider)
     campaigns, boxes, leads = await affected(domain)
     if best is None:
-        warming = [r.weeks_left for r in loaded]
+        warming = [r.weeks_left for r in loaded if r.on_the_way]
         short = shortfall(PoolCounts(), target=1, warming_weeks=warming)
         data = {
             "domain": to_unicode(domain.name),

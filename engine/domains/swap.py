@@ -14,7 +14,7 @@ their leads' future steps go from the replacement's mailboxes, the burned domain
   that has any row — would otherwise keep the step from being planned again from the new mailbox. A row a
   worker already claimed (`sending`) is left to finish: the conditional claim and this delete take the row's
   lock in turn, so a row is either sent or deleted, never both. Steps already sent are behind the enrollment's
-  `current_step` and are never planned again. Warmup rows of the burned mailboxes are cancelled.
+  `current_step` and are never planned again. Warmup and test rows of the burned mailboxes are cancelled.
 - The replacement domain joins the active pool; the burned domain goes `burned` then `retired` (each step
   audited by the state machine) and its mailboxes are retired.
 - The approval goes `approved → applied` in the same transaction, after a row lock: applying twice (a button
@@ -65,11 +65,11 @@ class SwapReport:
 
 _ROWS_DELETE = """
 DELETE FROM outbound_message WHERE mailbox_id = ANY($1::int[]) AND status IN ('planned', 'queued')
-    AND kind <> 'warmup' RETURNING id
+    AND kind = 'campaign' RETURNING id
 """
 _WARMUP_CANCEL = """
 UPDATE outbound_message SET status = 'cancelled' WHERE mailbox_id = ANY($1::int[])
-    AND status IN ('planned', 'queued') AND kind = 'warmup'
+    AND status IN ('planned', 'queued') AND kind <> 'campaign'
 """
 _GROUP_DOMAINS = """
 DELETE FROM campaign_domain WHERE campaign_id = ANY($1::int[]) AND domain_id = $2

@@ -208,6 +208,29 @@ async def test_without_a_ready_reserve_an_alert_says_what_it_would_take() -> Non
     assert (await Alert.get(kind="reserve_empty")).count == 2  # one alert, counted up
 
 
+async def test_an_expired_request_gives_way_to_a_fresh_one_and_a_listed_reserve_is_not_on_the_way() -> None:
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="listed", detail={})
+    clock.set(NOW + dt.timedelta(days=8))
+    second = await propose_swap(burned.id, clock, reason="listed", detail={})
+    assert second.outcome is Proposal.PROPOSED and second.approval_id != first.approval_id
+    assert (await Approval.get(id=first.approval_id)).status is ApprovalStatus.EXPIRED
+
+    other = await workspace("other")
+    gone, _ = await domain(other, "gone.test", status=DomainStatus.COOLING)
+    await domain(other, "dirty.test", pool=PoolRole.RESERVE, box_status=MailboxStatus.WARMING)
+    await BlacklistCheck.create(
+        domain=await Domain.get(name="dirty.test"), target="dirty.test", zone="dbl.test",
+        result=ListingResult.LISTED, checked_at=NOW + dt.timedelta(days=8),
+    )  # fmt: skip
+    empty = await propose_swap(gone.id, clock, reason="listed", detail={})
+    assert empty.outcome is Proposal.RESERVE_EMPTY
+    assert (empty.payload["warming"], empty.payload["buy"]) == (0, 1)  # a listed reserve needs a person first
+
+
 async def test_an_active_domain_needs_no_swap() -> None:
     ws = await workspace()
     d, _ = await domain(ws, "fine.test")
