@@ -1,5 +1,5 @@
-"""The reserve pool and pending decisions in chat: `/reserve` (per workspace; admins: the agency) and
-`/approvals` (the requests waiting for a decision, with their buttons)."""
+"""The reserve pool and pending decisions in chat: `/reserve` (per workspace; admins: the agency), `/approvals`
+(the requests waiting for a decision, with their buttons) and `/swap <domain>` (ask for a swap by hand)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import datetime as dt
 from typing import Any, Final
 
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from engine.dns.names import to_unicode
 from engine.domains import reserve
-from engine.domains.reserve import PoolState, ReserveDomain
+from engine.domains.reserve import PoolState, Proposal, ReserveDomain
 from engine.reply import Button, Reply
 
 AGENCY: Final = "all"
@@ -84,4 +85,25 @@ async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
                 Button(f"{ctx.t('button-reject')} #{a.id}", "reject", arg, style="danger"),
             ]
         )
+    return reply
+
+
+@command("swap", Access.MANAGE, Arg("domain"), example="alpha.example")
+async def swap_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    domain, result = await reserve.request_swap(ctx.actor, args["domain"], ctx.clock)
+    if result.outcome is Proposal.NOT_NEEDED:
+        status = ctx.t("state-domain-" + domain.status.value.replace("_", "-"))
+        return Reply().add(ctx.t("swap-not-needed", domain=to_unicode(domain.name), status=status))
+    if result.outcome is Proposal.RESERVE_EMPTY:
+        return Reply().add(ctx.t("alert-reserve-empty", **result.payload))
+    reply = Reply().add(ctx.t("approval-domain-swap", **result.payload))
+    key = "swap-proposed" if result.outcome is Proposal.PROPOSED else "swap-reused"
+    reply.add(ctx.t(key, id=result.approval_id))
+    arg = str(result.approval_id)
+    reply.buttons.append(
+        [
+            Button(ctx.t("button-approve"), "approve", arg, style="primary"),
+            Button(ctx.t("button-reject"), "reject", arg, style="danger"),
+        ]
+    )
     return reply

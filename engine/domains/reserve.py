@@ -29,7 +29,7 @@ from engine.access import Actor, require_reader
 from engine.alerts import raise_alert
 from engine.clock import Clock
 from engine.dns.names import to_unicode
-from engine.domains.common import latest_listings
+from engine.domains.common import get_domain, latest_listings
 from engine.domains.state import INCONCLUSIVE, Health, blacklist_state
 from engine.errors import NotFound
 from engine.logging import get_logger
@@ -63,6 +63,9 @@ SENDING_STATUSES: Final = (DomainStatus.WARMING, DomainStatus.ACTIVE)
 _NEEDS_A_PERSON: Final = frozenset({"dns_bad", "listed"})
 SWAP_TTL: Final = dt.timedelta(days=7)
 SWAP_WAITING: Final = (ApprovalStatus.PENDING, ApprovalStatus.APPROVED)  # decided or not, not yet applied
+APPLY_GRACE: Final = dt.timedelta(minutes=10)
+"""An approved swap is applied right after the decision; one still not applied this long after it failed (its
+reserve could no longer take over) and no longer stands for the domain."""
 
 
 class NotReady(StrEnum):
@@ -403,6 +406,13 @@ async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Map
         # nobody decided in time: that request is over (as `approvals.decide` would find), a fresh one is asked
         await Approval.filter(id=open_one.id, status=ApprovalStatus.PENDING).update(status=ApprovalStatus.EXPIRED)
         open_one = None
+    if (
+        open_one is not None
+        and open_one.status is ApprovalStatus.APPROVED
+        and (open_one.decided_at is None or open_one.decided_at <= now - APPLY_GRACE)
+    ):
+        # approved but never carried out (its reserve stopped being usable): it blocks nothing, ask again
+        open_one = None
     if open_one is not None:
         return ProposeResult(Proposal.REUSED, open_one.id, open_one.payload.get("replacement_id"), open_one.payload)
     if domain.status not in (DomainStatus.COOLING, DomainStatus.BURNED):
@@ -479,3 +489,10 @@ async def pending_approvals(actor: Actor, clock: Clock, limit: int = 50) -> list
         query = query.filter(workspace_id=require_reader(actor))
     rows = await query.limit(limit)
     return [a for a in rows if await approvals.manages(actor, a.workspace_id)]
+
+
+async def request_swap(actor: Actor, name: str, clock: Clock) -> tuple[Domain, ProposeResult]:
+    """A manager's own swap request for a domain of theirs (`/swap`): the same proposal as the DNSBL check's."""
+    domain = await get_domain(actor, name, manage=True)
+    detail = {"person": actor.person_id or 0, "via": actor.platform.value}
+    return domain, await propose_swap(domain.id, clock, reason="requested in chat", detail=detail)

@@ -121,6 +121,8 @@ async def _parties(approval: Approval) -> tuple[Domain, Domain, list[Mailbox]]:
         raise NotFound("error-domain-gone", id=payload["domain_id"])
     if replacement is None:
         raise NotFound("error-domain-gone", id=payload["replacement_id"])
+    if burned.status is DomainStatus.RETIRED:  # swapped by another request meanwhile, or retired by hand
+        raise Conflict("error-swap-domain-retired", domain=to_unicode(burned.name))
     usable = replacement.workspace_id == burned.workspace_id and replacement.status in (
         DomainStatus.WARMING,
         DomainStatus.ACTIVE,

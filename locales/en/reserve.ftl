@@ -103,3 +103,9 @@ approvals-item = #{ $id } · { $kind } · { $subject } · asked { $asked }, expi
 approval-kind-domain-swap = domain swap
 approval-kind-dmarc-step = DMARC step
 approval-kind-dns-apply = DNS plan
+error-swap-domain-retired = { $domain } is already retired: there is nothing left to swap.
+
+cmd-swap = propose replacing a burned or cooling domain with the best ready reserve domain
+swap-proposed = Request #{ $id } asks for the swap (the buttons are below and in the alert chats).
+swap-reused = Request #{ $id } for this domain is already waiting.
+swap-not-needed = { $domain } is { $status }: only a cooling or burned domain is swapped.

@@ -45,3 +45,9 @@ approvals-item = #{ $id } · { $kind } · { $subject } · запрошено { $
 approval-kind-domain-swap = замена домена
 approval-kind-dmarc-step = шаг DMARC
 approval-kind-dns-apply = план DNS
+error-swap-domain-retired = Домен { $domain } уже выведен из работы: заменять нечего.
+
+cmd-swap = предложить замену остывающего или выгоревшего домена лучшим готовым резервным
+swap-proposed = Запрос #{ $id } на замену создан (кнопки ниже и в чатах оповещений).
+swap-reused = Запрос #{ $id } по этому домену уже ждёт решения.
+swap-not-needed = Домен { $domain } в состоянии «{ $status }»: заменяют только остывающий или выгоревший домен.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.domains.reserve import propose_swap
+from engine.domains.reserve import Proposal, propose_swap
 from engine.i18n import translator
 from models import AuditLog, BlacklistCheck, DnsCheck, Domain, Mailbox, Workspace
 from models.enums import (
@@ -83,7 +83,13 @@ async def test_reserve_and_approvals_in_telegram(telegram: TelegramRig) -> None:
 
     text, buttons = await ask(anna, "/approvals")
     assert text == EN("approvals-none") and not buttons
-    proposal = await propose_swap(burned.id, telegram.clock, reason="listed", detail={})
+    text, _ = await ask(anna, "/swap live0.test")
+    assert text == EN("swap-not-needed", domain="live0.test", status=EN("state-domain-active"))
+    text, buttons = await ask(anna, "/swap burned.test")
+    proposal = await propose_swap(burned.id, telegram.clock, reason="listed", detail={})  # the DNSBL check's call
+    assert proposal.outcome is Proposal.REUSED  # the request /swap made
+    assert EN("swap-proposed", id=proposal.approval_id) in text and "spare.test" in text
+    assert [b["text"] for b in buttons] == [EN("button-approve"), EN("button-reject")]
     text, buttons = await ask(anna, "/approvals")
     assert EN("approvals-title", count=1) in text and "burned.test" in text
     approve = f"{EN('button-approve')} #{proposal.approval_id}"

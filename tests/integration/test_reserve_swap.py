@@ -376,6 +376,34 @@ async def test_apply_needs_an_approved_request_and_a_usable_replacement() -> Non
     assert (await Approval.get(id=result.approval_id)).status is ApprovalStatus.APPROVED
 
 
+async def test_a_swap_that_could_not_be_carried_out_gives_way_and_a_retired_domain_is_not_swapped_again() -> None:
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE, boxes=1)
+    clock = FrozenClock(NOW)
+    approval_id = await approved_swap(ws, burned, clock)
+    await Domain.filter(id=spare.id).update(status=DomainStatus.COOLING)  # listed before it could take over
+    with pytest.raises(Conflict):
+        await apply_swap(approval_id, clock)
+    assert (await propose_swap(burned.id, clock, reason="again", detail={})).outcome is Proposal.REUSED  # in flight
+    clock.set(NOW + dt.timedelta(minutes=11))
+    fresh = await propose_swap(burned.id, clock, reason="again", detail={})
+    assert fresh.outcome is Proposal.PROPOSED and fresh.payload["replacement"] == "second.test"
+    assert fresh.approval_id is not None
+    await approvals.decide(await admin2(), fresh.approval_id, True, clock)
+    report = await apply_swap(fresh.approval_id, clock)
+    assert report.replacement == "second.test"
+    with pytest.raises(Conflict) as retired:
+        await apply_swap(approval_id, clock)
+    assert retired.value.key == "error-swap-domain-retired"
+
+
+async def admin2() -> Actor:
+    person = await Person.create(platform=Platform.SLACK, external_id="U2", display_name="Bo", is_admin=True)
+    return Actor(person.id, Platform.SLACK, Role.ADMIN, None)
+
+
 async def test_two_applications_at_once_apply_once() -> None:
     ws = await workspace()
     burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
