@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.command import Access, Arg, Ctx, command
 from engine import approvals, domains
+from engine.domains.swap import apply_swap
 from engine.reply import Reply
 from models.enums import ApprovalKind
 
@@ -16,7 +17,32 @@ async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
     reply = Reply().add(ctx.t(key, id=decision.approval_id, subject=decision.subject))
     if approve and decision.kind is ApprovalKind.DMARC_STEP:
         reply.blocks += (await _apply_dmarc(ctx, decision.approval_id)).blocks
+    if approve and decision.kind is ApprovalKind.DOMAIN_SWAP and "replacement_id" in decision.payload:
+        # (a swap request names both domains; one without them — asked by hand — has nothing to carry out)
+        reply.blocks += (await _apply_swap(ctx, decision.approval_id)).blocks
     return reply
+
+
+async def _apply_swap(ctx: Ctx, approval_id: int) -> Reply:
+    """Carry out an approved domain swap right away and say what moved (once, however often it is pressed)."""
+    report = await apply_swap(approval_id, ctx.clock)
+    if report.already_applied:
+        return Reply().add(
+            ctx.t("swap-already-applied", id=approval_id, domain=report.domain, replacement=report.replacement)
+        )
+    names = ", ".join(report.campaigns[:10]) + (" …" if len(report.campaigns) > 10 else "")
+    text = ctx.t(
+        "swap-applied",
+        domain=report.domain,
+        replacement=report.replacement,
+        campaigns=len(report.campaigns),
+        names=names,
+        moved=report.moved,
+        boxes=report.replacement_mailboxes,
+        replanned=report.replanned,
+        retired=report.retired_mailboxes,
+    )
+    return Reply().add(text)
 
 
 async def _apply_dmarc(ctx: Ctx, approval_id: int) -> Reply:

@@ -814,7 +814,7 @@ def _draw(weights: Sequence[int], rng: random.Random) -> int:
 # ------------------------------------------------------------------------------------------------- rows
 
 _CHAIN = """
-SELECT enrollment_id, message_id FROM outbound_message
+SELECT enrollment_id, message_id, mailbox_id FROM outbound_message
 WHERE enrollment_id = ANY($1::bigint[]) AND status = 'sent'
 ORDER BY enrollment_id, step_position
 """
@@ -822,15 +822,18 @@ ORDER BY enrollment_id, step_position
 
 async def _thread(conn: Any, rows: Sequence[_Row]) -> None:
     """Follow-ups reply in the thread of the first step: `In-Reply-To` is the enrollment's thread Message-ID,
-    `References` the Message-IDs it sent so far, oldest first."""
+    `References` the Message-IDs it sent so far, oldest first. A thread lives in one mailbox: after a domain swap
+    moved the sequence to another mailbox (`engine.domains.swap`, which clears the thread), the messages the old
+    mailbox sent are not referenced and the next follow-up starts a new thread."""
     follow = [r for r in rows if r.follow_up]
     if not follow:
         return
-    chains: dict[int, list[str]] = defaultdict(list)
-    for enrollment_id, message_id in (await conn.execute_query(_CHAIN, [[r.enrollment_id for r in follow]]))[1]:
-        chains[int(enrollment_id)].append(str(message_id))
+    chains: dict[tuple[int, int], list[str]] = defaultdict(list)
+    query = await conn.execute_query(_CHAIN, [[r.enrollment_id for r in follow]])
+    for enrollment_id, message_id, mailbox_id in query[1]:
+        chains[(int(enrollment_id), int(mailbox_id))].append(str(message_id))
     for row in follow:
-        chain = chains.get(row.enrollment_id, [])
+        chain = chains.get((row.enrollment_id, row.mailbox_id), [])
         if not row.in_reply_to and chain:
             row.in_reply_to = chain[0]
         if row.in_reply_to and row.in_reply_to not in chain:

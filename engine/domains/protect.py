@@ -5,21 +5,19 @@ checks in a row on an active domain). Either cools the domain (when its state ma
 swap through `engine.domains.reserve.propose_swap`, which creates at most one pending approval per domain. The
 proposal's detail keeps "listed", "clean" and "could not check" apart like every other view.
 
-`reserve.propose_swap` and `alerts.resolve_alerts` come from other parts of the work; they are looked up when
-called, so that these checks run (and say so in the log) before those parts are there.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-import engine.alerts
+from engine import alerts
 from engine.access import Actor
 from engine.clock import Clock
 from engine.dns.check import RecordCheck
+from engine.domains import reserve
 from engine.domains.state import INCONCLUSIVE
 from engine.errors import IllegalTransition
 from engine.lifecycle import transition_domain
@@ -32,7 +30,6 @@ log = get_logger(__name__)
 IN_USE: Final = (DomainStatus.WARMING, DomainStatus.ACTIVE, DomainStatus.COOLING)
 """A domain that sends (or did until it was cooled): burning it takes a replacement."""
 DRIFT_CHECKS: Final = 2  # a record wrong in this many conclusive checks in a row, after being right, has drifted
-_RESERVE: Final = "engine.domains.reserve"
 
 
 async def protect(
@@ -52,10 +49,6 @@ async def protect(
 async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Mapping[str, Any]) -> bool:
     """Ask the reserve pool for a replacement of a burned domain (idempotent there). A failure is logged and
     does not stop the check of the other domains: the domain is cooled already, and the alert stands."""
-    reserve = _reserve()
-    if reserve is None:
-        log.warning("swap not proposed: no reserve pool in this build", domain_id=domain_id, reason=reason)
-        return False
     try:
         await reserve.propose_swap(domain_id, clock, reason=reason, detail=dict(detail))
     except Exception:
@@ -65,20 +58,8 @@ async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Map
 
 
 async def resolve(kind: str, subject: str, *, workspace_id: int | None, clock: Clock) -> int:
-    """Resolve the open alerts of `kind` on `subject` whose condition cleared (0 without alert resolution)."""
-    resolve_alerts = getattr(engine.alerts, "resolve_alerts", None)
-    if resolve_alerts is None:
-        return 0
-    return int(await resolve_alerts(kind, subject, workspace_id=workspace_id, clock=clock))
-
-
-def _reserve() -> Any:
-    try:
-        return importlib.import_module(_RESERVE)
-    except ModuleNotFoundError as exc:
-        if exc.name != _RESERVE:
-            raise
-        return None
+    """Resolve the open alerts of `kind` on `subject` whose condition cleared."""
+    return await alerts.resolve_alerts(kind, subject, workspace_id=workspace_id, clock=clock)
 
 
 # ---------------------------------------------------------------- DNS drift

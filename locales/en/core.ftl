@@ -163,7 +163,6 @@ alert-title = { $severity ->
    *[other] ℹ️ For your information
 }
 approval-title = Your decision is needed (request #{ $id })
-approval-domain-swap = The domain { $domain } is burned. Replace it with the reserve domain { $replacement } and move the campaigns to it?
 approval-dns-apply = Apply the DNS plan of { $domain } ({ $calls } changes at the DNS host)?
 
 error-upload-too-large = The file is too large: at most { $limit_kb } KB.

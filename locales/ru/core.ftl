@@ -163,7 +163,6 @@ alert-title = { $severity ->
    *[other] ℹ️ К сведению
 }
 approval-title = Нужно ваше решение (запрос #{ $id })
-approval-domain-swap = Домен { $domain } выгорел. Заменить его резервным { $replacement } и перенести на него кампании?
 approval-dns-apply = Применить DNS-план домена { $domain } ({ $calls } изменений у DNS-хостинга)?
 
 error-upload-too-large = Файл слишком большой: не больше { $limit_kb } КБ.

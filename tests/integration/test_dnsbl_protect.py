@@ -4,8 +4,8 @@ blocklist that lists `burned.test`, and the blacklist job and the DNS check prot
 A listing (or DNS drift: a right record wrong in two checks in a row on an active domain) cools the domain and
 proposes its swap; a list that times out or refuses the query is "could not check" and nothing is done.
 
-`engine.domains.reserve.propose_swap` and `engine.alerts.resolve_alerts` are written in parallel (swaps,
-alerting): until they are merged these tests put small stand-ins with the agreed signatures in their place.
+`engine.domains.reserve.propose_swap` and `engine.alerts.resolve_alerts` run for real; the tests watch what they
+were asked (`Calls`) and leave their effects (approvals, `reserve_empty` alerts, resolutions) to them.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socketserver
-import sys
 import threading
-import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +27,7 @@ import engine.alerts
 from bot.runner import Runner
 from engine.access import Actor
 from engine.clock import Clock, FrozenClock
-from engine.domains import DnsConfig, Health, add_domains, check_dns, list_domains, set_dkim, show_domain
+from engine.domains import DnsConfig, Health, add_domains, check_dns, list_domains, reserve, set_dkim, show_domain
 from engine.i18n import translator
 from engine.lifecycle import transition_domain
 from engine.settings import Settings, load_settings
@@ -120,31 +118,29 @@ def settings_config(dnsbl_port: int, *zones: Mapping[str, str], dns_port: int = 
 
 
 @dataclass
-class Standins:
-    """Stand-ins for `reserve.propose_swap` and `alerts.resolve_alerts` with the agreed signatures; the
-    second does what the real one promises (open or acknowledged alerts of that kind and subject resolved)."""
+class Calls:
+    """What the checks asked of `reserve.propose_swap` and `alerts.resolve_alerts` (both still run)."""
 
     proposals: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     resolved: list[tuple[str, str, int | None]] = field(default_factory=list)
 
-    async def propose_swap(self, domain_id: int, clock: Clock, *, reason: str, detail: Mapping[str, Any]) -> None:
-        self.proposals.append((domain_id, reason, dict(detail)))
-
-    async def resolve_alerts(self, kind: str, subject: str, *, workspace_id: int | None, clock: Clock) -> int:
-        self.resolved.append((kind, subject, workspace_id))
-        return await Alert.filter(
-            kind=kind, subject=subject, workspace_id=workspace_id, status__in=(AlertStatus.OPEN, AlertStatus.ACKED)
-        ).update(status=AlertStatus.RESOLVED, resolved_at=clock.now())
-
 
 @pytest.fixture
-def standins(monkeypatch: pytest.MonkeyPatch) -> Standins:
-    fakes = Standins()
-    reserve = types.ModuleType("engine.domains.reserve")
-    reserve.propose_swap = fakes.propose_swap  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "engine.domains.reserve", reserve)
-    monkeypatch.setattr(engine.alerts, "resolve_alerts", fakes.resolve_alerts, raising=False)
-    return fakes
+def standins(monkeypatch: pytest.MonkeyPatch) -> Calls:
+    calls = Calls()
+    propose, resolve = reserve.propose_swap, engine.alerts.resolve_alerts
+
+    async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Mapping[str, Any]) -> object:
+        calls.proposals.append((domain_id, reason, dict(detail)))
+        return await propose(domain_id, clock, reason=reason, detail=detail)
+
+    async def resolve_alerts(kind: str, subject: str, *, workspace_id: int | None, clock: Clock) -> int:
+        calls.resolved.append((kind, subject, workspace_id))
+        return await resolve(kind, subject, workspace_id=workspace_id, clock=clock)
+
+    monkeypatch.setattr(reserve, "propose_swap", propose_swap)
+    monkeypatch.setattr(engine.alerts, "resolve_alerts", resolve_alerts)
+    return calls
 
 
 @pytest.fixture
@@ -178,7 +174,7 @@ async def blacklist_job(clock: FrozenClock, settings: Settings) -> int:
 
 
 async def test_the_job_cools_a_listed_domain_and_proposes_its_swap_a_clean_one_stays_active(
-    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Standins
+    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
 ) -> None:
     burned = await active_domain(manager, clock, "burned.test")
     clean = await active_domain(manager, clock, "clean.test")
@@ -231,7 +227,7 @@ async def test_the_job_cools_a_listed_domain_and_proposes_its_swap_a_clean_one_s
 
 
 async def test_lists_that_time_out_or_refuse_are_could_not_check_and_nothing_is_done(
-    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Standins
+    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
 ) -> None:
     """`burned.test` is listed on the slow list too, but its answer never comes: that is no listing."""
     burned = await active_domain(manager, clock, "burned.test")
@@ -256,7 +252,7 @@ async def test_lists_that_time_out_or_refuse_are_could_not_check_and_nothing_is_
 
 
 async def test_a_cleared_listing_resolves_its_alert_but_an_unanswered_list_clears_nothing(
-    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Standins
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
 ) -> None:
     flip = {"name": "flip.test", "kind": "domain", "family": "uribl"}
     knot.set_dnsbl("flip.test", {"burned.test": "127.0.0.2"})
@@ -291,7 +287,7 @@ async def test_a_cleared_listing_resolves_its_alert_but_an_unanswered_list_clear
 
 
 async def test_dns_drift_in_two_checks_in_a_row_cools_an_active_domain_and_proposes_its_swap(
-    knot: DnsServer, manager: Actor, clock: FrozenClock, standins: Standins
+    knot: DnsServer, manager: Actor, clock: FrozenClock, standins: Calls
 ) -> None:
     config = settings_config(knot.port, MIRROR, dns_port=knot.port)
     knot.set_zone("drift.test", good_zone("drift.test"))
@@ -331,7 +327,7 @@ async def test_dns_drift_in_two_checks_in_a_row_cools_an_active_domain_and_propo
 
 
 async def test_drift_on_a_domain_that_is_not_active_only_alerts(
-    knot: DnsServer, manager: Actor, clock: FrozenClock, standins: Standins
+    knot: DnsServer, manager: Actor, clock: FrozenClock, standins: Calls
 ) -> None:
     config = settings_config(knot.port, MIRROR, dns_port=knot.port)
     knot.set_zone("warm.test", good_zone("warm.test"))
@@ -352,7 +348,7 @@ async def test_drift_on_a_domain_that_is_not_active_only_alerts(
 
 
 async def test_blacklist_check_in_chat_uses_the_settings_and_keeps_the_three_answers_apart(
-    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Standins
+    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
 ) -> None:
     """`/blacklist_check` with the configuration the app builds from the settings (`build_runner`)."""
     burned = await active_domain(manager, clock, "burned.test")

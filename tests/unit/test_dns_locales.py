@@ -33,12 +33,15 @@ class Placeholders(Visitor):
         self.names.add(node.id.name)
 
 
+FILES = ("domains.ftl", "reserve.ftl")  # the reserve pool and swaps (engine/domains/reserve.py, swap.py)
+
+
 def catalog(locale: str) -> dict[str, set[str]]:
-    """The messages of `domains.ftl` with their placeholders."""
-    resource = FluentParser().parse((LOCALES_DIR / locale / "domains.ftl").read_text(encoding="utf-8"))
-    assert not [e for e in resource.body if isinstance(e, fast.Junk)]
+    """The messages of the domain feature's catalogs with their placeholders."""
+    resources = [FluentParser().parse((LOCALES_DIR / locale / f).read_text(encoding="utf-8")) for f in FILES]
+    assert not [e for r in resources for e in r.body if isinstance(e, fast.Junk)]
     messages: dict[str, set[str]] = {}
-    for entry in resource.body:
+    for entry in (e for r in resources for e in r.body):
         if isinstance(entry, fast.Message):
             collect = Placeholders()
             collect.visit(entry)

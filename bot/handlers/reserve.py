@@ -1,0 +1,109 @@
+"""The reserve pool and pending decisions in chat: `/reserve` (per workspace; admins: the agency), `/approvals`
+(the requests waiting for a decision, with their buttons) and `/swap <domain>` (ask for a swap by hand)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from engine.dns.names import to_unicode
+from engine.domains import reserve
+from engine.domains.reserve import PoolState, Proposal, ReserveDomain
+from engine.reply import Button, Reply
+
+AGENCY: Final = "all"
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _reserve_line(ctx: Ctx, r: ReserveDomain) -> str:
+    if r.ready:
+        placement = (
+            ctx.t("reserve-placement-none") if r.placement is None else f"{round(r.placement * 100)} %"
+        )  # not measured is its own state, never 0 %
+        return ctx.t("reserve-line-ready", domain=r.name, graduated=r.graduated, placement=placement)
+    reasons = ", ".join(ctx.t("reserve-not-ready-" + n.value.replace("_", "-")) for n in r.not_ready)
+    return ctx.t("reserve-line-warming", domain=r.name, reasons=reasons, weeks=r.weeks_left)
+
+
+def _shortfall(ctx: Ctx, state: PoolState) -> list[str]:
+    s = state.shortfall
+    if not s.short:
+        return [ctx.t("reserve-enough", ready=state.counts.ready, target=s.target)]
+    lines = [ctx.t("reserve-short", missing=s.missing, target=s.target)]
+    if s.warming and s.warming_weeks is not None:
+        lines.append(ctx.t("reserve-short-warming", warming=s.warming, weeks=s.warming_weeks))
+    if s.buy:
+        lines.append(ctx.t("reserve-short-buy", buy=s.buy, weeks=s.buy_weeks))
+    return lines
+
+
+@command("reserve", Access.MANAGE, Arg("scope", required=False, kind="choice", choices=(AGENCY,)), example=AGENCY)
+async def reserve_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    agency = ctx.actor.is_admin and (args.get("scope") == AGENCY or ctx.actor.workspace_id is None)
+    state = await reserve.pool_state(ctx.actor, ctx.clock, agency=agency)
+    reply = Reply().add(ctx.t("reserve-title-agency" if agency else "reserve-title"), "title")
+    reply.add(ctx.t("reserve-pool", **reserve.pool_params(state.counts)))
+    if agency and state.per_workspace:
+        lines = [
+            ctx.t("reserve-workspace", workspace=state.slugs.get(ws_id, str(ws_id)), **reserve.pool_params(counts))
+            for ws_id, counts in sorted(state.per_workspace.items())
+        ]
+        reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
+    reply.add("\n".join(_shortfall(ctx, state)))
+    if state.reserves:
+        lines = [_reserve_line(ctx, r) for r in sorted(state.reserves, key=lambda r: (not r.ready, r.name))]
+        reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
+    return reply
+
+
+@command("approvals", Access.MANAGE)
+async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    pending = await reserve.pending_approvals(ctx.actor, ctx.clock, limit=LINES_SHOWN)
+    if not pending:
+        return Reply().add(ctx.t("approvals-none"))
+    reply = Reply().add(ctx.t("approvals-title", count=len(pending)), "title")
+    for a in pending:
+        kind = ctx.t("approval-kind-" + a.kind.value.replace("_", "-"))
+        reply.add(
+            ctx.t(
+                "approvals-item",
+                id=a.id,
+                kind=kind,
+                subject=str(a.payload.get("domain") or a.subject),
+                asked=_when(a.requested_at),
+                expires=_when(a.expires_at),
+            )
+        )
+        arg = str(a.id)
+        reply.buttons.append(
+            [
+                Button(f"{ctx.t('button-approve')} #{a.id}", "approve", arg, style="primary"),
+                Button(f"{ctx.t('button-reject')} #{a.id}", "reject", arg, style="danger"),
+            ]
+        )
+    return reply
+
+
+@command("swap", Access.MANAGE, Arg("domain"), example="alpha.example")
+async def swap_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    domain, result = await reserve.request_swap(ctx.actor, args["domain"], ctx.clock)
+    if result.outcome is Proposal.NOT_NEEDED:
+        status = ctx.t("state-domain-" + domain.status.value.replace("_", "-"))
+        return Reply().add(ctx.t("swap-not-needed", domain=to_unicode(domain.name), status=status))
+    if result.outcome is Proposal.RESERVE_EMPTY:
+        return Reply().add(ctx.t("alert-reserve-empty", **result.payload))
+    reply = Reply().add(ctx.t("approval-domain-swap", **result.payload))
+    key = "swap-proposed" if result.outcome is Proposal.PROPOSED else "swap-reused"
+    reply.add(ctx.t(key, id=result.approval_id))
+    arg = str(result.approval_id)
+    reply.buttons.append(
+        [
+            Button(ctx.t("button-approve"), "approve", arg, style="primary"),
+            Button(ctx.t("button-reject"), "reject", arg, style="danger"),
+        ]
+    )
+    return reply

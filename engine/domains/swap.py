@@ -1,0 +1,227 @@
+"""Applying an approved domain swap, in one transaction: the burned domain's campaigns move to the replacement,
+their leads' future steps go from the replacement's mailboxes, the burned domain and its mailboxes retire.
+
+- Every campaign whose mailbox group holds the burned domain or one of its mailboxes (or whose leads stick to
+  one) gets the replacement domain in its group and loses the burned domain and mailboxes.
+- Active sequences sticking to a burned mailbox move to the replacement's graduated mailboxes, round-robin (in
+  campaign and enrollment order). Their next follow-up **starts a new thread** from the new mailbox: the
+  enrollment's `thread_message_id` is cleared, so the campaign planner plans the follow-up without
+  `In-Reply-To` (it threads only under messages the row's own mailbox sent) and the outbox makes the first
+  message the new mailbox sends the thread. Replying inside a thread another domain started would show the
+  lead a different sender in the same conversation and tie the new domain to the burned one.
+- Their rows not yet sent (`planned`, `queued`) on burned mailboxes are **deleted**: they never left, no event
+  points at them, and the unique (enrollment, step) key — which also stops the planner from planning a step
+  that has any row — would otherwise keep the step from being planned again from the new mailbox. A row a
+  worker already claimed (`sending`) is left to finish: the conditional claim and this delete take the row's
+  lock in turn, so a row is either sent or deleted, never both. Steps already sent are behind the enrollment's
+  `current_step` and are never planned again. Warmup and test rows of the burned mailboxes are cancelled.
+- The replacement domain joins the active pool; the burned domain goes `burned` then `retired` (each step
+  audited by the state machine) and its mailboxes are retired.
+- The approval goes `approved → applied` in the same transaction, after a row lock: applying twice (a button
+  pressed in Telegram and in Slack, a retried job) applies once and the second call reports the first.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from engine.clock import Clock
+from engine.dns.names import to_unicode
+from engine.domains.reserve import campaigns_of
+from engine.errors import Conflict, NotFound
+from engine.lifecycle import transition_approval, transition_domain, transition_mailbox
+from engine.logging import get_logger
+from models import AuditLog, Campaign, Domain, Enrollment, Mailbox
+from models.alert import Approval
+from models.enums import (
+    ApprovalKind,
+    ApprovalStatus,
+    DomainStatus,
+    EnrollmentState,
+    MailboxStatus,
+    PoolRole,
+)
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class SwapReport:
+    approval_id: int
+    domain: str
+    replacement: str
+    campaigns: tuple[str, ...]
+    moved: int  # active sequences moved to the replacement's mailboxes
+    replanned: int  # rows not yet sent, removed from burned mailboxes (the planner plans them again)
+    retired_mailboxes: int
+    replacement_mailboxes: int
+    already_applied: bool = False
+
+
+_ROWS_DELETE = """
+DELETE FROM outbound_message WHERE mailbox_id = ANY($1::int[]) AND status IN ('planned', 'queued')
+    AND kind = 'campaign' RETURNING id
+"""
+_WARMUP_CANCEL = """
+UPDATE outbound_message SET status = 'cancelled' WHERE mailbox_id = ANY($1::int[])
+    AND status IN ('planned', 'queued') AND kind <> 'campaign'
+"""
+_GROUP_DOMAINS = """
+DELETE FROM campaign_domain WHERE campaign_id = ANY($1::int[]) AND domain_id = $2
+"""
+_GROUP_BOXES = """
+DELETE FROM campaign_mailbox WHERE campaign_id = ANY($1::int[]) AND mailbox_id = ANY($2::int[])
+"""
+_GROUP_ADD = """
+INSERT INTO campaign_domain (campaign_id, domain_id) SELECT c, $2 FROM unnest($1::int[]) AS t(c)
+WHERE NOT EXISTS (SELECT 1 FROM campaign_domain x WHERE x.campaign_id = t.c AND x.domain_id = $2)
+"""
+_MOVE = """
+UPDATE enrollment e SET mailbox_id = m.box, thread_message_id = ''
+FROM unnest($1::bigint[], $2::int[]) AS m(id, box) WHERE e.id = m.id AND e.state = 'active'
+"""
+
+
+async def apply_swap(approval_id: int, clock: Clock) -> SwapReport:
+    """Carry out an approved DOMAIN_SWAP (see the module). Raises `Conflict` when the approval is not approved
+    or the replacement can no longer take over; returns the first report again when it was already applied."""
+    async with in_transaction() as conn:
+        approval = await Approval.filter(id=approval_id).select_for_update().first()
+        if approval is None or approval.kind is not ApprovalKind.DOMAIN_SWAP:
+            raise NotFound("error-approval-not-found", id=approval_id)
+        if approval.status is ApprovalStatus.APPLIED:
+            return _again(approval)
+        if approval.status is not ApprovalStatus.APPROVED:
+            raise Conflict("error-swap-not-approved", id=approval_id, status=approval.status.value)
+        burned, replacement, new_boxes = await _parties(approval)
+        report, ids = await _carry_out(conn, approval, burned, replacement, new_boxes, clock=clock)
+    log.info(
+        "swap applied",
+        approval_id=approval.id,
+        domain_id=burned.id,
+        replacement_id=replacement.id,
+        campaigns=len(ids),
+        moved=report.moved,
+        replanned=report.replanned,
+    )
+    return report
+
+
+async def _parties(approval: Approval) -> tuple[Domain, Domain, list[Mailbox]]:
+    """The burned domain, the replacement (locked) and the replacement's graduated mailboxes, checked."""
+    payload = approval.payload
+    burned = await Domain.filter(id=int(payload["domain_id"])).select_for_update().first()
+    replacement = await Domain.filter(id=int(payload["replacement_id"])).select_for_update().first()
+    if burned is None:
+        raise NotFound("error-domain-gone", id=payload["domain_id"])
+    if replacement is None:
+        raise NotFound("error-domain-gone", id=payload["replacement_id"])
+    if burned.status is DomainStatus.RETIRED:  # swapped by another request meanwhile, or retired by hand
+        raise Conflict("error-swap-domain-retired", domain=to_unicode(burned.name))
+    usable = replacement.workspace_id == burned.workspace_id and replacement.status in (
+        DomainStatus.WARMING,
+        DomainStatus.ACTIVE,
+    )
+    new_boxes = list(await Mailbox.filter(domain_id=replacement.id, status=MailboxStatus.ACTIVE).order_by("id"))
+    if not usable or not new_boxes:
+        raise Conflict("error-swap-replacement-unusable", domain=to_unicode(replacement.name))
+    return burned, replacement, new_boxes
+
+
+async def _carry_out(
+    conn: Any,
+    approval: Approval,
+    burned: Domain,
+    replacement: Domain,
+    new_boxes: Sequence[Mailbox],
+    *,
+    clock: Clock,
+) -> tuple[SwapReport, list[int]]:
+    old_boxes = list(await Mailbox.filter(domain_id=burned.id).exclude(status=MailboxStatus.RETIRED).order_by("id"))
+    old_ids = [b.id for b in old_boxes]
+    ids = await campaigns_of(burned.id, old_ids)
+    if ids:
+        await conn.execute_query(_GROUP_DOMAINS, [ids, burned.id])
+        await conn.execute_query(_GROUP_BOXES, [ids, old_ids])
+        await conn.execute_query(_GROUP_ADD, [ids, replacement.id])
+    moves: list[tuple[int, int]] = []
+    replanned = 0
+    if old_ids:
+        rows = await Enrollment.filter(mailbox_id__in=old_ids, state=EnrollmentState.ACTIVE).order_by(
+            "campaign_id", "id"
+        )
+        moves = _round_robin([e.id for e in rows], [b.id for b in new_boxes])
+        if moves:
+            await conn.execute_query(_MOVE, [[e for e, _ in moves], [b for _, b in moves]])
+        replanned = len(await conn.execute_query_dict(_ROWS_DELETE, [old_ids]))
+        await conn.execute_query(_WARMUP_CANCEL, [old_ids])
+    await Domain.filter(id=replacement.id).update(pool_role=PoolRole.ACTIVE)
+    who, reason = approval.decided_by_id, f"swap:{approval.id}"
+    if burned.status is not DomainStatus.BURNED:
+        await transition_domain(burned, DomainStatus.BURNED, clock=clock, reason=reason, actor_id=who)
+    await transition_domain(burned, DomainStatus.RETIRED, clock=clock, reason=reason, actor_id=who)
+    for box in old_boxes:
+        await transition_mailbox(box, MailboxStatus.RETIRED, clock=clock, reason=reason, actor_id=who)
+    names = [str(c.name) for c in await Campaign.filter(id__in=ids).order_by("id")] if ids else []
+    report = SwapReport(
+        approval.id,
+        to_unicode(burned.name),
+        to_unicode(replacement.name),
+        tuple(names),
+        moved=len(moves),
+        replanned=replanned,
+        retired_mailboxes=len(old_boxes),
+        replacement_mailboxes=len(new_boxes),
+    )
+    data = _report_data(report)
+    await transition_approval(
+        approval, ApprovalStatus.APPLIED, clock=clock, reason=reason, actor_id=who,
+        extra={"applied_at": clock.now(), "payload": {**approval.payload, "applied": data}},
+    )  # fmt: skip
+    await AuditLog.create(
+        workspace_id=burned.workspace_id,
+        actor_id=who,
+        action="domain.swap",
+        subject=f"domain:{burned.id}",
+        data={"approval": approval.id, "replacement": replacement.id, "campaign_ids": ids, **data},
+        created_at=clock.now(),
+    )
+    return report, ids
+
+
+def _round_robin(enrollments: Sequence[int], boxes: Sequence[int]) -> list[tuple[int, int]]:
+    """Each enrollment with the next mailbox in turn."""
+    return list(zip(enrollments, itertools.cycle(boxes), strict=False)) if boxes else []
+
+
+def _report_data(report: SwapReport) -> dict[str, Any]:
+    return {
+        "domain": report.domain,
+        "replacement": report.replacement,
+        "campaigns": list(report.campaigns),
+        "moved": report.moved,
+        "replanned": report.replanned,
+        "retired_mailboxes": report.retired_mailboxes,
+        "replacement_mailboxes": report.replacement_mailboxes,
+    }
+
+
+def _again(approval: Approval) -> SwapReport:
+    """The report of the first application, kept on the approval."""
+    data = approval.payload.get("applied") or {}
+    return SwapReport(
+        approval.id,
+        str(data.get("domain", approval.payload.get("domain", ""))),
+        str(data.get("replacement", approval.payload.get("replacement", ""))),
+        tuple(str(c) for c in data.get("campaigns", ())),
+        moved=int(data.get("moved", 0)),
+        replanned=int(data.get("replanned", 0)),
+        retired_mailboxes=int(data.get("retired_mailboxes", 0)),
+        replacement_mailboxes=int(data.get("replacement_mailboxes", 0)),
+        already_applied=True,
+    )

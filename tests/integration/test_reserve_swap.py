@@ -1,0 +1,418 @@
+"""The reserve pool and domain swaps on real PostgreSQL: readiness from the stored checks, the pool state, the
+swap proposal (one approval per burned domain, or the `reserve_empty` alert), and applying an approved swap —
+campaign groups, sticky mailboxes, unsent rows — followed by the real campaign planner, which plans the moved
+leads' next steps from the replacement's mailboxes and never a step already sent."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections.abc import Sequence
+
+import pytest
+
+from engine import approvals
+from engine.access import Actor
+from engine.alerts import claim_due
+from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
+from engine.clock import FrozenClock
+from engine.domains.reserve import Proposal, pool_state, propose_swap
+from engine.domains.swap import apply_swap
+from engine.errors import Conflict
+from engine.sending.planner import PlanOptions, plan_warmup
+from engine.warmup import Composed, Persona
+from models import (
+    Alert,
+    AuditLog,
+    BlacklistCheck,
+    Campaign,
+    DnsCheck,
+    Domain,
+    Enrollment,
+    Lead,
+    Mailbox,
+    OutboundMessage,
+    Person,
+    Workspace,
+)
+from models.alert import Approval
+from models.enums import (
+    ApprovalKind,
+    ApprovalStatus,
+    DnsRecordKind,
+    DnsVerdict,
+    DomainStatus,
+    EnrollmentState,
+    ListingResult,
+    MailboxStatus,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    PoolRole,
+    Role,
+    TlsMode,
+)
+from tests.integration.campaign_kit import campaign
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+NOW = dt.datetime(2031, 3, 3, 6, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Moscow
+LONG_AGO = NOW.date() - dt.timedelta(days=100)
+
+
+async def domain(
+    ws: Workspace,
+    name: str,
+    *,
+    boxes: int = 2,
+    pool: PoolRole = PoolRole.ACTIVE,
+    status: DomainStatus = DomainStatus.ACTIVE,
+    box_status: MailboxStatus = MailboxStatus.ACTIVE,
+    dns: DnsVerdict | None = DnsVerdict.OK,
+    listed: ListingResult | None = ListingResult.CLEAN,
+    provider: MailProvider = MailProvider.YANDEX360,
+) -> tuple[Domain, list[Mailbox]]:
+    d = await Domain.create(
+        workspace=ws, name=name, pool_role=pool, status=status, mail_provider=provider, daily_cap=500
+    )
+    if dns is not None:
+        for record in (DnsRecordKind.MX, DnsRecordKind.SPF, DnsRecordKind.DKIM, DnsRecordKind.DMARC):
+            await DnsCheck.create(domain=d, record=record, verdict=DnsVerdict.OK, checked_at=NOW - dt.timedelta(days=2))
+            await DnsCheck.create(domain=d, record=record, verdict=dns, checked_at=NOW - dt.timedelta(hours=1))
+    if listed is not None:
+        await BlacklistCheck.create(domain=d, target=name, zone="dbl.test", result=listed, checked_at=NOW)
+    made = []
+    for n in range(boxes):
+        made.append(
+            await Mailbox.create(
+                workspace=ws,
+                domain=d,
+                address=f"out{n}@{name}",
+                provider=provider,
+                smtp_host="127.0.0.1",
+                smtp_port=2525,
+                smtp_tls=TlsMode.PLAIN,
+                imap_host="127.0.0.1",
+                imap_port=1143,
+                imap_tls=TlsMode.PLAIN,
+                username=f"out{n}@{name}",
+                secret_enc=b"x",
+                status=box_status,
+                daily_cap=40,
+                warmup_started_on=LONG_AGO,
+                graduated_at=NOW - dt.timedelta(days=60),
+            )
+        )
+    return d, made
+
+
+async def workspace(slug: str = "acme") -> Workspace:
+    return await Workspace.create(slug=slug, name=slug.title(), timezone="Europe/Moscow")
+
+
+async def admin() -> Actor:
+    person = await Person.create(platform=Platform.TELEGRAM, external_id="1", display_name="Ann", is_admin=True)
+    return Actor(person.id, Platform.TELEGRAM, Role.ADMIN, None)
+
+
+# ------------------------------------------------------------------------------------------------- readiness
+
+
+async def test_only_clean_unlisted_reserves_with_a_graduated_mailbox_are_ready_and_the_pool_counts_them() -> None:
+    ws = await workspace()
+    await domain(ws, "live1.test")
+    await domain(ws, "live2.test")
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    await domain(ws, "timeout.test", pool=PoolRole.RESERVE, dns=DnsVerdict.TIMEOUT)  # inconclusive: not ready
+    await domain(ws, "listed.test", pool=PoolRole.RESERVE, listed=ListingResult.LISTED)
+    await domain(ws, "young.test", pool=PoolRole.RESERVE, box_status=MailboxStatus.WARMING)
+    await domain(ws, "unchecked.test", pool=PoolRole.RESERVE, listed=None)
+    burned, _ = await domain(ws, "gone.test", status=DomainStatus.BURNED)
+    await AuditLog.create(
+        workspace_id=ws.id, action="domain.transition", subject=f"domain:{burned.id}",
+        data={"from": "cooling", "to": "burned"}, created_at=NOW - dt.timedelta(days=1),
+    )  # fmt: skip
+    actor = Actor(None, Platform.CONSOLE, Role.MANAGER, ws.id)
+    state = await pool_state(actor, FrozenClock(NOW))
+    c = state.counts
+    assert (c.total, c.active, c.ready, c.warming, c.burned_month) == (8, 2, 1, 4, 1)
+    ready = {r.name for r in state.reserves if r.ready}
+    assert ready == {"spare.test"}
+    why = {r.name: {n.value for n in r.not_ready} for r in state.reserves if not r.ready}
+    assert why == {
+        "timeout.test": {"dns_unknown"},
+        "listed.test": {"listed"},
+        "young.test": {"no_graduated"},
+        "unchecked.test": {"blacklist_unknown"},
+    }
+    assert state.shortfall.target == 1 and not state.shortfall.short
+
+
+async def test_reserve_mailboxes_warm_like_any_other() -> None:
+    ws = await workspace()
+    for name in ("live.test", "spare.test"):
+        await domain(
+            ws, name, pool=PoolRole.RESERVE if name == "spare.test" else PoolRole.ACTIVE,
+            status=DomainStatus.WARMING, box_status=MailboxStatus.WARMING,
+        )  # fmt: skip
+    await Mailbox.all().update(warmup_started_on=NOW.date() - dt.timedelta(days=3), graduated_at=None)
+
+    def compose(rng: random.Random, *, sender: Persona, recipient: Persona, locale: str) -> Composed:
+        return Composed(subject="hi", body=f"hi {rng.random()}")
+
+    await plan_warmup(FrozenClock(NOW), compose, PlanOptions(seed=1))
+    spare = await Mailbox.filter(domain__name="spare.test").values_list("id", flat=True)
+    sent_by_spare = await OutboundMessage.filter(mailbox_id__in=list(spare), kind=MessageKind.WARMUP).count()
+    assert sent_by_spare > 0
+
+
+# ------------------------------------------------------------------------------------------------- proposal
+
+
+async def test_a_proposal_names_the_best_ready_reserve_once_and_is_announced() -> None:
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "small.test", pool=PoolRole.RESERVE, boxes=1)
+    big, _ = await domain(ws, "big.test", pool=PoolRole.RESERVE, boxes=3, provider=MailProvider.MAILRU)
+    await domain(ws, "other.test", pool=PoolRole.RESERVE, boxes=5, status=DomainStatus.COOLING)  # not sending
+    other_ws = await workspace("other")
+    await domain(other_ws, "foreign.test", pool=PoolRole.RESERVE, boxes=9)  # another workspace's reserve
+    c = await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="blacklisted: dbl.test", detail={"zone": "dbl.test"})
+    assert first.outcome is Proposal.PROPOSED and first.replacement_id == big.id
+    assert first.payload["campaigns"] == 1 and first.payload["campaign_ids"] == [c.id]
+    assert first.payload["mailboxes"] == 2 and first.payload["replacement_mailboxes"] == 3
+    again = await asyncio.gather(*(propose_swap(burned.id, clock, reason="again", detail={}) for _ in range(3)))
+    assert {r.outcome for r in again} == {Proposal.REUSED} and {r.approval_id for r in again} == {first.approval_id}
+    assert await Approval.filter(kind=ApprovalKind.DOMAIN_SWAP).count() == 1
+    notes = [n for n in await claim_due(clock) if n.id.startswith("approval:")]
+    assert len(notes) == 1 and notes[0].body_key == "approval-domain-swap"
+    assert notes[0].params["replacement"] == "big.test"
+
+
+async def test_without_a_ready_reserve_an_alert_says_what_it_would_take() -> None:
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "young.test", pool=PoolRole.RESERVE, box_status=MailboxStatus.WARMING)
+    await Mailbox.filter(domain__name="young.test").update(warmup_started_on=NOW.date() - dt.timedelta(days=28))
+    clock = FrozenClock(NOW)
+    result = await propose_swap(burned.id, clock, reason="listed", detail={})
+    assert result.outcome is Proposal.RESERVE_EMPTY
+    alert = await Alert.get(kind="reserve_empty")
+    assert alert.data["warming"] == 1 and alert.data["warming_weeks"] == 2 and alert.data["buy"] == 0
+    assert await Approval.all().count() == 0
+    await propose_swap(burned.id, clock, reason="listed", detail={})
+    assert (await Alert.get(kind="reserve_empty")).count == 2  # one alert, counted up
+
+
+async def test_an_expired_request_gives_way_to_a_fresh_one_and_a_listed_reserve_is_not_on_the_way() -> None:
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="listed", detail={})
+    clock.set(NOW + dt.timedelta(days=8))
+    second = await propose_swap(burned.id, clock, reason="listed", detail={})
+    assert second.outcome is Proposal.PROPOSED and second.approval_id != first.approval_id
+    assert (await Approval.get(id=first.approval_id)).status is ApprovalStatus.EXPIRED
+
+    other = await workspace("other")
+    gone, _ = await domain(other, "gone.test", status=DomainStatus.COOLING)
+    await domain(other, "dirty.test", pool=PoolRole.RESERVE, box_status=MailboxStatus.WARMING)
+    await BlacklistCheck.create(
+        domain=await Domain.get(name="dirty.test"), target="dirty.test", zone="dbl.test",
+        result=ListingResult.LISTED, checked_at=NOW + dt.timedelta(days=8),
+    )  # fmt: skip
+    empty = await propose_swap(gone.id, clock, reason="listed", detail={})
+    assert empty.outcome is Proposal.RESERVE_EMPTY
+    assert (empty.payload["warming"], empty.payload["buy"]) == (0, 1)  # a listed reserve needs a person first
+
+
+async def test_an_active_domain_needs_no_swap() -> None:
+    ws = await workspace()
+    d, _ = await domain(ws, "fine.test")
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    assert (await propose_swap(d.id, FrozenClock(NOW), reason="x", detail={})).outcome is Proposal.NOT_NEEDED
+
+
+# ------------------------------------------------------------------------------------------------- apply
+
+
+async def sent_step_one(c: Campaign, boxes: Sequence[Mailbox], count: int) -> list[Enrollment]:
+    """`count` leads whose step 1 went out yesterday from `boxes` (round-robin); step 2 is due now."""
+    out = []
+    for n in range(count):
+        box = boxes[n % len(boxes)]
+        lead = await Lead.create(workspace_id=c.workspace_id, email=f"lead{n}@leads.test")
+        mid = f"<s1.{n}@{box.address.split('@')[1]}>"
+        e = await Enrollment.create(
+            campaign=c, lead=lead, current_step=2, next_due_at=NOW - dt.timedelta(minutes=5), variant=0,
+            mailbox_id=box.id, thread_message_id=mid, last_sent_at=NOW - dt.timedelta(days=1),
+        )  # fmt: skip
+        await OutboundMessage.create(
+            kind=MessageKind.CAMPAIGN, workspace_id=c.workspace_id, mailbox_id=box.id, lead_id=lead.id,
+            enrollment_id=e.id, campaign_id=c.id, step_position=1, variant=0, message_id=mid,
+            status=MessageStatus.SENT, scheduled_at=NOW - dt.timedelta(days=1), sent_at=NOW - dt.timedelta(days=1),
+        )  # fmt: skip
+        out.append(e)
+    return out
+
+
+async def approved_swap(ws: Workspace, burned: Domain, clock: FrozenClock) -> int:
+    result = await propose_swap(burned.id, clock, reason="listed", detail={})
+    assert result.approval_id is not None
+    actor = await admin()
+    await approvals.decide(actor, result.approval_id, True, clock)
+    return result.approval_id
+
+
+async def test_applying_moves_groups_sequences_and_unsent_rows_once_and_the_planner_never_repeats_a_step() -> None:
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    _, kept = await domain(ws, "keep.test")
+    spare, new = await domain(ws, "spare.test", pool=PoolRole.RESERVE, boxes=2)
+    by_domain = await campaign(ws, kept, name="ByDomain", steps=((0, False), (1, False), (1, False)))
+    await by_domain.domains.add(burned)
+    by_box = await campaign(ws, [old[0]], name="ByBox", steps=((0, False), (1, False)))
+    moved = await sent_step_one(by_domain, old, 6)
+    stay = await sent_step_one_on(by_domain, kept, 2)
+    box_leads = await sent_step_one_on(by_box, [old[0]], 2, first=100)
+    clock = FrozenClock(NOW)
+    # the planner already planned step 2 on the burned mailboxes before the listing (its rows wait unsent)
+    for e in [*moved, *box_leads]:
+        await OutboundMessage.create(
+            kind=MessageKind.CAMPAIGN, workspace_id=ws.id, mailbox_id=e.mailbox_id, lead_id=e.lead_id,
+            enrollment_id=e.id, campaign_id=e.campaign_id, step_position=2, variant=0,
+            message_id=f"<p2.{e.id}@burned.test>", in_reply_to=e.thread_message_id, references=e.thread_message_id,
+            status=MessageStatus.QUEUED if e.id % 2 else MessageStatus.PLANNED, scheduled_at=NOW,
+        )  # fmt: skip
+    approval_id = await approved_swap(ws, burned, clock)
+
+    report = await apply_swap(approval_id, clock)
+    assert (report.moved, report.replanned, report.retired_mailboxes) == (8, 8, 2)
+    assert set(report.campaigns) == {"ByDomain", "ByBox"}
+    for c in (by_domain, by_box):
+        assert set(await c.domains.all().values_list("name", flat=True)) == {"spare.test"}
+        assert not set(await c.mailboxes.all().values_list("id", flat=True)) & {b.id for b in old}
+    assert set(await by_domain.mailboxes.all().values_list("id", flat=True)) == {b.id for b in kept}
+    sticky = [(await Enrollment.get(id=e.id)) for e in [*moved, *box_leads]]
+    assert {e.mailbox_id for e in sticky} == {b.id for b in new}  # round-robin over both
+    assert all(e.thread_message_id == "" for e in sticky)
+    assert [e.mailbox_id for e in sticky[:6]].count(new[0].id) == 3
+    for e in stay:  # the others are untouched
+        assert (await Enrollment.get(id=e.id)).mailbox_id == e.mailbox_id
+    assert not await OutboundMessage.filter(mailbox_id__in=[b.id for b in old], status__in=["planned", "queued"])
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.RETIRED
+    assert (await Domain.get(id=spare.id)).pool_role is PoolRole.ACTIVE
+    assert {b.status for b in await Mailbox.filter(domain_id=burned.id)} == {MailboxStatus.RETIRED}
+    approval = await Approval.get(id=approval_id)
+    assert approval.status is ApprovalStatus.APPLIED and approval.applied_at == NOW
+    transitions = await AuditLog.filter(subject=f"domain:{burned.id}", action="domain.transition").values_list(
+        "data", flat=True
+    )
+    assert [t["to"] for t in transitions] == ["burned", "retired"]
+    assert await AuditLog.filter(action="domain.swap").count() == 1
+
+    again = await apply_swap(approval_id, clock)  # the other app's button, a retried job
+    assert again.already_applied and again.moved == 8
+    assert await AuditLog.filter(action="domain.swap").count() == 1
+
+    await plan_campaigns(clock, CampaignPlanOptions(min_gap_s=1, lead_s=0, seed=3))
+    rows = await OutboundMessage.filter(status=MessageStatus.PLANNED).values(
+        "enrollment_id", "step_position", "mailbox_id", "in_reply_to", "references"
+    )
+    moved_ids = {e.id for e in [*moved, *box_leads]}
+    planned_moved = [r for r in rows if r["enrollment_id"] in moved_ids]
+    assert len(planned_moved) == 8
+    for r in planned_moved:
+        assert r["step_position"] == 2 and r["mailbox_id"] in {b.id for b in new}
+        assert r["in_reply_to"] == "" and r["references"] == ""  # a new thread from the new mailbox
+    for e in stay:  # the others keep their thread
+        row = next(r for r in rows if r["enrollment_id"] == e.id)
+        assert row["in_reply_to"] == e.thread_message_id and row["mailbox_id"] == e.mailbox_id
+    steps = await OutboundMessage.filter(kind=MessageKind.CAMPAIGN).values_list("enrollment_id", "step_position")
+    assert len(steps) == len(set(steps))  # no lead-step twice
+    assert await OutboundMessage.filter(step_position=1).count() == 10  # step 1 never planned again
+
+
+async def sent_step_one_on(c: Campaign, boxes: Sequence[Mailbox], count: int, *, first: int = 50) -> list[Enrollment]:
+    out = []
+    for n in range(first, first + count):
+        box = boxes[n % len(boxes)]
+        lead = await Lead.create(workspace_id=c.workspace_id, email=f"lead{n}@leads.test")
+        mid = f"<s1.{n}@{box.address.split('@')[1]}>"
+        e = await Enrollment.create(
+            campaign=c, lead=lead, current_step=2, next_due_at=NOW - dt.timedelta(minutes=5), variant=0,
+            mailbox_id=box.id, thread_message_id=mid, last_sent_at=NOW - dt.timedelta(days=1),
+        )  # fmt: skip
+        await OutboundMessage.create(
+            kind=MessageKind.CAMPAIGN, workspace_id=c.workspace_id, mailbox_id=box.id, lead_id=lead.id,
+            enrollment_id=e.id, campaign_id=c.id, step_position=1, variant=0, message_id=mid,
+            status=MessageStatus.SENT, scheduled_at=NOW - dt.timedelta(days=1), sent_at=NOW - dt.timedelta(days=1),
+        )  # fmt: skip
+        out.append(e)
+    return out
+
+
+async def test_apply_needs_an_approved_request_and_a_usable_replacement() -> None:
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    clock = FrozenClock(NOW)
+    result = await propose_swap(burned.id, clock, reason="listed", detail={})
+    assert result.approval_id is not None
+    with pytest.raises(Conflict) as pending:
+        await apply_swap(result.approval_id, clock)
+    assert pending.value.key == "error-swap-not-approved"
+    await approvals.decide(await admin(), result.approval_id, True, clock)
+    await Domain.filter(id=spare.id).update(status=DomainStatus.COOLING)  # listed meanwhile
+    with pytest.raises(Conflict) as unusable:
+        await apply_swap(result.approval_id, clock)
+    assert unusable.value.key == "error-swap-replacement-unusable"
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.COOLING  # nothing half-done
+    assert (await Approval.get(id=result.approval_id)).status is ApprovalStatus.APPROVED
+
+
+async def test_a_swap_that_could_not_be_carried_out_gives_way_and_a_retired_domain_is_not_swapped_again() -> None:
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE, boxes=1)
+    clock = FrozenClock(NOW)
+    approval_id = await approved_swap(ws, burned, clock)
+    await Domain.filter(id=spare.id).update(status=DomainStatus.COOLING)  # listed before it could take over
+    with pytest.raises(Conflict):
+        await apply_swap(approval_id, clock)
+    assert (await propose_swap(burned.id, clock, reason="again", detail={})).outcome is Proposal.REUSED  # in flight
+    clock.set(NOW + dt.timedelta(minutes=11))
+    fresh = await propose_swap(burned.id, clock, reason="again", detail={})
+    assert fresh.outcome is Proposal.PROPOSED and fresh.payload["replacement"] == "second.test"
+    assert fresh.approval_id is not None
+    await approvals.decide(await admin2(), fresh.approval_id, True, clock)
+    report = await apply_swap(fresh.approval_id, clock)
+    assert report.replacement == "second.test"
+    with pytest.raises(Conflict) as retired:
+        await apply_swap(approval_id, clock)
+    assert retired.value.key == "error-swap-domain-retired"
+
+
+async def admin2() -> Actor:
+    person = await Person.create(platform=Platform.SLACK, external_id="U2", display_name="Bo", is_admin=True)
+    return Actor(person.id, Platform.SLACK, Role.ADMIN, None)
+
+
+async def test_two_applications_at_once_apply_once() -> None:
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    c = await campaign(ws, old, name="Q1")
+    await sent_step_one(c, old, 4)
+    clock = FrozenClock(NOW)
+    approval_id = await approved_swap(ws, burned, clock)
+    reports = await asyncio.gather(apply_swap(approval_id, clock), apply_swap(approval_id, clock))
+    assert sorted(r.already_applied for r in reports) == [False, True]
+    assert await AuditLog.filter(action="domain.swap").count() == 1
+    assert await Enrollment.filter(state=EnrollmentState.ACTIVE, mailbox_id__in=[b.id for b in old]).count() == 0
