@@ -118,3 +118,17 @@ class Enrollment(Model):
             Index(fields=("lead_id",)),  # a reply or bounce stops every enrollment of the lead
             Index(fields=("campaign_id", "state")),
         )
+
+
+class EnrollmentChange(Model):
+    """A statement changed enrollments of a campaign: one row per statement and campaign, written by triggers on
+    `enrollment` (migration 0008), never by code. The campaign planner's memo compares each campaign's last id
+    with the one it saw, so a new lead, a send's advance or any other change of a campaign's enrollments makes
+    the next tick plan again; the planner keeps only each campaign's last row."""
+
+    id = fields.BigIntField(primary_key=True)
+    campaign_id = fields.IntField()  # no foreign key: the triggers stay cheap, a deleted campaign's rows are pruned
+
+    class Meta:
+        table = "enrollment_change"
+        indexes = (Index(fields=("campaign_id", "id")),)

@@ -41,6 +41,7 @@ Steps: an enrollment's next step is the first step whose position is at least `c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import heapq
 import itertools
 import json
@@ -53,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
 from engine.campaigns import schedule
@@ -61,7 +63,16 @@ from engine.clock import Clock
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, effective_cap, share
-from engine.sending.planner import PLAN_LOCK, Space, day_bounds, load_spaces, spread, used_today
+from engine.sending.planner import (
+    PLAN_LOCK,
+    PlanMemo,
+    RedisPlanMemo,
+    Space,
+    day_bounds,
+    load_spaces,
+    spread,
+    used_today,
+)
 from engine.warmup import graduation
 from models import Campaign
 from models.enums import (
@@ -104,6 +115,7 @@ class CampaignPlanReport:
     waiting: int  # due sends held back (a cap, the window, a full or blocked mailbox)
     stopped: int  # enrollments stopped because their lead is suppressed
     deferrals: int  # CapDeferral and CampaignDeferral rows written (new or changed)
+    skipped: int = 0  # workspaces found unchanged since their last plan (only with a memo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +223,17 @@ class _Row:
     scheduled_at: dt.datetime | None = None
 
 
-async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = None) -> CampaignPlanReport:
+def campaign_memo(redis: Redis) -> PlanMemo:
+    """The memo the worker passes: the warmup planner's Redis memo under this planner's own keys."""
+    return RedisPlanMemo(redis, prefix="mailfleet:plan:campaign:")
+
+
+async def plan_campaigns(
+    clock: Clock, options: CampaignPlanOptions | None = None, *, memo: PlanMemo | None = None
+) -> CampaignPlanReport:
     """Plan today's campaign sends of every running campaign (see the module). Idempotent: a second run the same
-    day plans only what became possible since (a raised cap, a new lead, an opened window)."""
+    day plans only what became possible since (a raised cap, a new lead, an opened window). With `memo`,
+    workspaces unchanged since their last plan are skipped (`_STATES` says what "unchanged" reads)."""
     opts = options or CampaignPlanOptions()
     now = clock.now()
     rng = random.Random(opts.seed if opts.seed is not None else secrets.randbits(64))
@@ -222,10 +242,24 @@ async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = Non
         return CampaignPlanReport(0, 0, 0, 0, 0)
     spaces = {i: s for i, s in (await load_spaces(now)).items() if i in {int(r["workspace_id"]) for r in rows}}
     campaigns = _campaigns(rows, spaces, now, opts)
+    remember: dict[int, str | None] = {}
+    skipped = 0
     async with in_transaction() as conn:
         for ws_id in sorted(spaces):
             await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
         await conn.execute_query(f"SET LOCAL work_mem = '{WORK_MEM}'")  # sorts of a day's candidates in memory
+        await conn.execute_query("SET LOCAL jit = off")  # compiling the due query's plan costs more than running it
+        await conn.execute_query("SET LOCAL mailfleet.planning = 'on'")  # its own enrollment writes: no changes
+        states: dict[int, _State] = {}
+        if memo is not None:
+            states = await _states(conn, spaces, campaigns, now)
+            stored = await memo.get(sorted(spaces))
+            dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], states.get(i), opts)}
+            skipped = len(spaces) - len(dirty)
+            spaces = {i: spaces[i] for i in sorted(dirty)}
+            campaigns = {i: c for i, c in campaigns.items() if c.workspace_id in dirty}
+            if not spaces:
+                return CampaignPlanReport(0, 0, 0, 0, 0, skipped)
         still = await conn.execute_query(  # paused while this run waited for the lock: not planned
             "SELECT id FROM campaign WHERE id = ANY($1::int[]) AND status = $2 ORDER BY id",
             [sorted(campaigns), CampaignStatus.RUNNING.value],
@@ -240,21 +274,158 @@ async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = Non
         placed = _assign(campaigns, boxes, due, now=now, opts=opts, rng=rng)
         await _thread(conn, placed.rows)
         _times(placed.rows, opts=opts, rng=rng)
-        planned = await _insert(conn, placed.rows, boxes, now)
+        added = await _insert(conn, placed.rows, boxes, now)
         await _store_variants(conn, placed.variants)
         await _stop(conn, placed.stop)
         written = await _record(conn, campaigns, boxes, now, owners=owners, spaces=spaces)
+        if memo is not None:
+            remember = _after(spaces, states, campaigns, added, opts)
+            await _prune_changes(conn, campaigns)
+    if memo is not None:
+        await memo.put(remember)  # after the commit: a fingerprint never names rows that were rolled back
+    planned = len(added)
     stop = placed.stop
     waiting = sum(sum(c.held.values()) for c in campaigns.values())
     log.info(
         "campaigns planned",
         campaigns=len(campaigns),
+        skipped=skipped,
         planned=planned,
         waiting=waiting,
         stopped=len(stop),
         deferrals=written,
     )
-    return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written)
+    return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written, skipped)
+
+
+# ------------------------------------------------------------------------------------------------- memo
+
+_STATES = """
+WITH w(id, lo, hi) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[])),
+cmp AS (
+    SELECT c.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s|%s|%s|%s|%s', c.id, c.status,
+        c.timezone, c.window_start, c.window_end, c.weekdays, c.daily_cap, c.per_mailbox_cap, c.lead_timezone,
+        (SELECT string_agg(format('%s:%s', s.position, md5(s.variants::text)), ',' ORDER BY s.position)
+         FROM step s WHERE s.campaign_id = c.id),
+        (SELECT string_agg(cm.mailbox_id::text, ',' ORDER BY cm.mailbox_id)
+         FROM campaign_mailbox cm WHERE cm.campaign_id = c.id),
+        (SELECT string_agg(cd.domain_id::text, ',' ORDER BY cd.domain_id)
+         FROM campaign_domain cd WHERE cd.campaign_id = c.id),
+        (SELECT max(ch.id) FROM enrollment_change ch WHERE ch.campaign_id = c.id)), ';' ORDER BY c.id)) AS h
+    FROM campaign c JOIN w ON w.id = c.workspace_id
+    WHERE c.status = 'running'
+    GROUP BY 1
+),
+boxes AS (
+    SELECT b.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s', b.id, b.domain_id,
+        b.provider, b.status, b.warmup_started_on, b.graduated_at, b.daily_cap,
+        coalesce(b.cooldown_until > $4, false), d.daily_cap, d.status), ';' ORDER BY b.id)) AS h
+    FROM mailbox b JOIN domain d ON d.id = b.domain_id
+    WHERE b.workspace_id = ANY($1::int[])
+    GROUP BY 1
+),
+sent AS (
+    SELECT w.id AS ws, count(m.id) AS n, coalesce(sum((m.mailbox_id::bigint * 2654435761) % 4294967296), 0) AS h1,
+        coalesce(sum((m.mailbox_id::bigint * 2246822519) % 4294967296), 0) AS h2
+    FROM w JOIN mailbox b ON b.workspace_id = w.id
+    JOIN outbound_message m ON m.mailbox_id = b.id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi
+    WHERE m.status <> 'cancelled'
+    GROUP BY 1
+),
+sup AS (
+    SELECT w.id AS ws, format('%s,%s', count(s.id), max(s.id)) AS h
+    FROM w JOIN suppression s ON s.workspace_id = w.id OR s.workspace_id IS NULL
+    GROUP BY 1
+)
+SELECT w.id, coalesce(cmp.h, ''), coalesce(boxes.h, ''), coalesce(sent.n, 0), coalesce(sent.h1, 0),
+    coalesce(sent.h2, 0), coalesce(sup.h, '')
+FROM w LEFT JOIN cmp ON cmp.ws = w.id LEFT JOIN boxes ON boxes.ws = w.id LEFT JOIN sent ON sent.ws = w.id
+LEFT JOIN sup ON sup.ws = w.id
+"""
+
+_H1, _H2 = 2654435761, 2246822519  # multiplicative hashes of mailbox ids, as `_STATES` computes them
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """What a workspace's plan depends on, as `_STATES` reads it: its running campaigns (settings, steps, group,
+    the last change of their enrollments), its mailboxes and domains, what its mailboxes have over the days its
+    campaigns count (rows, and two hashed sums over their mailboxes), the suppressions that apply to it."""
+
+    campaigns: str
+    boxes: str
+    rows: int
+    h1: int
+    h2: int
+    suppressions: str
+
+    def plus(self, mailbox_ids: Sequence[int]) -> _State:
+        """The same state with `mailbox_ids`' new rows."""
+        return _State(
+            self.campaigns,
+            self.boxes,
+            self.rows + len(mailbox_ids),
+            self.h1 + sum((m * _H1) % 2**32 for m in mailbox_ids),
+            self.h2 + sum((m * _H2) % 2**32 for m in mailbox_ids),
+            self.suppressions,
+        )
+
+
+async def _states(
+    conn: Any, spaces: Mapping[int, Space], campaigns: Mapping[int, _Campaign], now: dt.datetime
+) -> dict[int, _State]:
+    """Per workspace, in one query, its `_State`; the rows counted are those of the workspace's day and of its
+    campaigns' days (which may differ: their time zones)."""
+    ids = sorted(spaces)
+    bounds = {i: day_bounds(spaces[i]) for i in ids}
+    for campaign in campaigns.values():
+        lo, hi = bounds[campaign.workspace_id]
+        c_lo, c_hi = _campaign_day(campaign)
+        bounds[campaign.workspace_id] = (min(lo, c_lo), max(hi, c_hi))
+    rows = await conn.execute_query(_STATES, [ids, [bounds[i][0] for i in ids], [bounds[i][1] for i in ids], now])
+    return {int(r[0]): _State(str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]), str(r[6])) for r in rows[1]}
+
+
+def _fingerprint(space: Space, state: _State | None, opts: CampaignPlanOptions) -> str | None:
+    if state is None:
+        return None
+    health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
+    text = (
+        f"c1|{space.day}|{space.inputs}|{state.campaigns}|{state.boxes}|{state.rows}:{state.h1}:{state.h2}|"
+        f"{state.suppressions}|{opts.min_gap_s},{opts.lead_s},{opts.slack}|{health}"
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _after(
+    spaces: Mapping[int, Space],
+    states: Mapping[int, _State],
+    campaigns: Mapping[int, _Campaign],
+    added: Sequence[tuple[int, int]],
+    opts: CampaignPlanOptions,
+) -> dict[int, str | None]:
+    """The fingerprint each planned workspace has now: its state as read before planning (a change since then
+    shows next time) plus the rows just added; None (planned in full next time) where a send window held sends
+    back — time alone changes that."""
+    volatile = {c.workspace_id for c in campaigns.values() if c.held.get(CapKind.WINDOW)}
+    new: dict[int, list[int]] = defaultdict(list)
+    for workspace_id, mailbox_id in added:
+        new[workspace_id].append(mailbox_id)
+    found: dict[int, str | None] = {}
+    for ws_id, space in spaces.items():
+        state = states.get(ws_id)
+        found[ws_id] = None if ws_id in volatile or state is None else _fingerprint(space, state.plus(new[ws_id]), opts)
+    return found
+
+
+async def _prune_changes(conn: Any, campaigns: Mapping[int, _Campaign]) -> None:
+    """Keep only the last change row of each planned campaign (the memo reads only that one)."""
+    if campaigns:
+        await conn.execute_query(
+            "DELETE FROM enrollment_change p WHERE p.campaign_id = ANY($1::int[]) "
+            "AND p.id < (SELECT max(q.id) FROM enrollment_change q WHERE q.campaign_id = p.campaign_id)",
+            [sorted(campaigns)],
+        )
 
 
 # ------------------------------------------------------------------------------------------------- loading
@@ -500,7 +671,8 @@ picked AS (
             e.variant, 1 AS weight
         FROM enrollment e
         WHERE e.campaign_id = c.id AND e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NULL
-        ORDER BY e.next_due_at + interval '0 s', e.id  -- an expression: the campaign's index, not a scan by date
+        ORDER BY e.next_due_at, e.id  -- the partial index `enrollment_campaign_due` in its order: a campaign's
+        -- oldest due leads are read first and the scan stops at the limit
         LIMIT c.lim
     ) e
     UNION ALL
@@ -874,15 +1046,19 @@ FROM unnest($1::int[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::int
     $9::text[], $10::timestamptz[], $11::text[], $13::text[]) AS t(ws, mb, lead, enr, cmp, pos, var, hex, host, at,
     irt, refs)
 ON CONFLICT DO NOTHING
+RETURNING workspace_id, mailbox_id
 """
 
 
-async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], now: dt.datetime) -> int:
-    """All new rows in one statement; a lead-step that already has a row is skipped (the unique constraint)."""
+async def _insert(
+    conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], now: dt.datetime
+) -> list[tuple[int, int]]:
+    """All new rows in one statement; a lead-step that already has a row is skipped (the unique constraint).
+    Returns the (workspace, mailbox) of each row inserted."""
     if not rows:
-        return 0
-    async with conn.acquire_connection() as raw:  # the raw status names the rows inserted ("INSERT 0 n")
-        status = await raw.execute(
+        return []
+    async with conn.acquire_connection() as raw:
+        inserted = await raw.fetch(
             _INSERT,
             [r.workspace_id for r in rows],
             [r.mailbox_id for r in rows],
@@ -898,7 +1074,7 @@ async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], no
             now,
             [r.references for r in rows],
         )
-    return int(str(status).rsplit(" ", 1)[-1])
+    return [(int(r[0]), int(r[1])) for r in inserted]
 
 
 async def _store_variants(conn: Any, variants: Mapping[int, int]) -> None:
