@@ -1,7 +1,7 @@
 """Tortoise models: one module per aggregate. Nothing here does I/O beyond the ORM."""
 
 from models.alert import Alert, Approval, AuditLog, Delivery
-from models.campaign import Campaign, Enrollment, EnrollmentChange, Step
+from models.campaign import Campaign, Enrollment, PlanChange, Step
 from models.domain import BlacklistCheck, DnsCheck, Domain
 from models.lead import Lead, Suppression
 from models.mailbox import FolderState, Mailbox
@@ -23,7 +23,6 @@ __all__ = [
     "DnsCheck",
     "Domain",
     "Enrollment",
-    "EnrollmentChange",
     "Event",
     "FolderState",
     "Invite",
@@ -32,6 +31,7 @@ __all__ = [
     "Membership",
     "OutboundMessage",
     "Person",
+    "PlanChange",
     "Step",
     "Suppression",
     "Workspace",

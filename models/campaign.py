@@ -120,15 +120,16 @@ class Enrollment(Model):
         )
 
 
-class EnrollmentChange(Model):
-    """A statement changed enrollments of a campaign: one row per statement and campaign, written by triggers on
-    `enrollment` (migration 0008), never by code. The campaign planner's memo compares each campaign's last id
-    with the one it saw, so a new lead, a send's advance or any other change of a campaign's enrollments makes
-    the next tick plan again; the planner keeps only each campaign's last row."""
+class PlanChange(Model):
+    """Something a workspace's campaign plan depends on changed: one row per statement and workspace, written by
+    triggers (migration 0008), never by code — an enrollment inserted, updated or deleted; an outbound message
+    inserted or deleted, cancelled, moved to another mailbox or moment. The campaign planner's memo reads the
+    rows of each workspace, and deletes those it read once it planned the workspace (its own writes set
+    `mailfleet.planning` and log nothing)."""
 
     id = fields.BigIntField(primary_key=True)
-    campaign_id = fields.IntField()  # no foreign key: the triggers stay cheap, a deleted campaign's rows are pruned
+    workspace_id = fields.IntField()  # no foreign key: the triggers stay cheap
 
     class Meta:
-        table = "enrollment_change"
-        indexes = (Index(fields=("campaign_id", "id")),)
+        table = "plan_change"
+        indexes = (Index(fields=("workspace_id", "id")),)

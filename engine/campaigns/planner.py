@@ -40,6 +40,7 @@ Steps: an enrollment's next step is the first step whose position is at least `c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import heapq
@@ -252,7 +253,7 @@ async def plan_campaigns(
         await conn.execute_query("SET LOCAL mailfleet.planning = 'on'")  # its own enrollment writes: no changes
         states: dict[int, _State] = {}
         if memo is not None:
-            states = await _states(conn, spaces, campaigns, now)
+            states = await _states(conn, spaces, now)
             stored = await memo.get(sorted(spaces))
             dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], states.get(i), opts)}
             skipped = len(spaces) - len(dirty)
@@ -279,8 +280,8 @@ async def plan_campaigns(
         await _stop(conn, placed.stop)
         written = await _record(conn, campaigns, boxes, now, owners=owners, spaces=spaces)
         if memo is not None:
-            remember = _after(spaces, states, campaigns, added, opts)
-            await _prune_changes(conn, campaigns)
+            remember = _after(spaces, states, campaigns, opts)
+            await _forget_changes(conn, states, spaces)
     if memo is not None:
         await memo.put(remember)  # after the commit: a fingerprint never names rows that were rolled back
     planned = len(added)
@@ -301,17 +302,17 @@ async def plan_campaigns(
 # ------------------------------------------------------------------------------------------------- memo
 
 _STATES = """
-WITH w(id, lo, hi) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[])),
+WITH w(id) AS (SELECT * FROM unnest($1::int[])),
 cmp AS (
-    SELECT c.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s|%s|%s|%s|%s', c.id, c.status,
-        c.timezone, c.window_start, c.window_end, c.weekdays, c.daily_cap, c.per_mailbox_cap, c.lead_timezone,
+    SELECT c.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s|%s|%s|%s', c.id, c.status,
+        c.status_changed_at, c.timezone, c.window_start, c.window_end, c.weekdays, c.daily_cap, c.per_mailbox_cap,
+        c.lead_timezone,
         (SELECT string_agg(format('%s:%s', s.position, md5(s.variants::text)), ',' ORDER BY s.position)
          FROM step s WHERE s.campaign_id = c.id),
         (SELECT string_agg(cm.mailbox_id::text, ',' ORDER BY cm.mailbox_id)
          FROM campaign_mailbox cm WHERE cm.campaign_id = c.id),
         (SELECT string_agg(cd.domain_id::text, ',' ORDER BY cd.domain_id)
-         FROM campaign_domain cd WHERE cd.campaign_id = c.id),
-        (SELECT max(ch.id) FROM enrollment_change ch WHERE ch.campaign_id = c.id)), ';' ORDER BY c.id)) AS h
+         FROM campaign_domain cd WHERE cd.campaign_id = c.id)), ';' ORDER BY c.id)) AS h
     FROM campaign c JOIN w ON w.id = c.workspace_id
     WHERE c.status = 'running'
     GROUP BY 1
@@ -319,17 +320,9 @@ cmp AS (
 boxes AS (
     SELECT b.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s', b.id, b.domain_id,
         b.provider, b.status, b.warmup_started_on, b.graduated_at, b.daily_cap,
-        coalesce(b.cooldown_until > $4, false), d.daily_cap, d.status), ';' ORDER BY b.id)) AS h
+        coalesce(b.cooldown_until > $2, false), d.daily_cap, d.status), ';' ORDER BY b.id)) AS h
     FROM mailbox b JOIN domain d ON d.id = b.domain_id
     WHERE b.workspace_id = ANY($1::int[])
-    GROUP BY 1
-),
-sent AS (
-    SELECT w.id AS ws, count(m.id) AS n, coalesce(sum((m.mailbox_id::bigint * 2654435761) % 4294967296), 0) AS h1,
-        coalesce(sum((m.mailbox_id::bigint * 2246822519) % 4294967296), 0) AS h2
-    FROM w JOIN mailbox b ON b.workspace_id = w.id
-    JOIN outbound_message m ON m.mailbox_id = b.id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi
-    WHERE m.status <> 'cancelled'
     GROUP BY 1
 ),
 sup AS (
@@ -337,53 +330,28 @@ sup AS (
     FROM w JOIN suppression s ON s.workspace_id = w.id OR s.workspace_id IS NULL
     GROUP BY 1
 )
-SELECT w.id, coalesce(cmp.h, ''), coalesce(boxes.h, ''), coalesce(sent.n, 0), coalesce(sent.h1, 0),
-    coalesce(sent.h2, 0), coalesce(sup.h, '')
-FROM w LEFT JOIN cmp ON cmp.ws = w.id LEFT JOIN boxes ON boxes.ws = w.id LEFT JOIN sent ON sent.ws = w.id
-LEFT JOIN sup ON sup.ws = w.id
+SELECT w.id, coalesce(cmp.h, ''), coalesce(boxes.h, ''), coalesce(sup.h, ''),
+    ARRAY(SELECT p.id FROM plan_change p WHERE p.workspace_id = w.id ORDER BY p.id)
+FROM w LEFT JOIN cmp ON cmp.ws = w.id LEFT JOIN boxes ON boxes.ws = w.id LEFT JOIN sup ON sup.ws = w.id
 """
-
-_H1, _H2 = 2654435761, 2246822519  # multiplicative hashes of mailbox ids, as `_STATES` computes them
 
 
 @dataclass(frozen=True, slots=True)
 class _State:
-    """What a workspace's plan depends on, as `_STATES` reads it: its running campaigns (settings, steps, group,
-    the last change of their enrollments), its mailboxes and domains, what its mailboxes have over the days its
-    campaigns count (rows, and two hashed sums over their mailboxes), the suppressions that apply to it."""
+    """What a workspace's plan depends on, as `_STATES` reads it: its running campaigns (settings, steps, group),
+    its mailboxes and domains, the suppressions that apply to it, and the changes logged since its last plan
+    (`models.PlanChange`: its enrollments, its outbound messages)."""
 
     campaigns: str
     boxes: str
-    rows: int
-    h1: int
-    h2: int
     suppressions: str
-
-    def plus(self, mailbox_ids: Sequence[int]) -> _State:
-        """The same state with `mailbox_ids`' new rows."""
-        return _State(
-            self.campaigns,
-            self.boxes,
-            self.rows + len(mailbox_ids),
-            self.h1 + sum((m * _H1) % 2**32 for m in mailbox_ids),
-            self.h2 + sum((m * _H2) % 2**32 for m in mailbox_ids),
-            self.suppressions,
-        )
+    changes: tuple[int, ...]
 
 
-async def _states(
-    conn: Any, spaces: Mapping[int, Space], campaigns: Mapping[int, _Campaign], now: dt.datetime
-) -> dict[int, _State]:
-    """Per workspace, in one query, its `_State`; the rows counted are those of the workspace's day and of its
-    campaigns' days (which may differ: their time zones)."""
-    ids = sorted(spaces)
-    bounds = {i: day_bounds(spaces[i]) for i in ids}
-    for campaign in campaigns.values():
-        lo, hi = bounds[campaign.workspace_id]
-        c_lo, c_hi = _campaign_day(campaign)
-        bounds[campaign.workspace_id] = (min(lo, c_lo), max(hi, c_hi))
-    rows = await conn.execute_query(_STATES, [ids, [bounds[i][0] for i in ids], [bounds[i][1] for i in ids], now])
-    return {int(r[0]): _State(str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]), str(r[6])) for r in rows[1]}
+async def _states(conn: Any, spaces: Mapping[int, Space], now: dt.datetime) -> dict[int, _State]:
+    """Per workspace, in one query, its `_State`."""
+    rows = await conn.execute_query(_STATES, [sorted(spaces), now])
+    return {int(r[0]): _State(str(r[1]), str(r[2]), str(r[3]), tuple(int(i) for i in r[4])) for r in rows[1]}
 
 
 def _fingerprint(space: Space, state: _State | None, opts: CampaignPlanOptions) -> str | None:
@@ -391,8 +359,8 @@ def _fingerprint(space: Space, state: _State | None, opts: CampaignPlanOptions) 
         return None
     health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
     text = (
-        f"c1|{space.day}|{space.inputs}|{state.campaigns}|{state.boxes}|{state.rows}:{state.h1}:{state.h2}|"
-        f"{state.suppressions}|{opts.min_gap_s},{opts.lead_s},{opts.slack}|{health}"
+        f"c1|{space.day}|{space.inputs}|{state.campaigns}|{state.boxes}|{state.suppressions}|"
+        f"{','.join(map(str, state.changes))}|{opts.min_gap_s},{opts.lead_s},{opts.slack}|{health}"
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -401,31 +369,27 @@ def _after(
     spaces: Mapping[int, Space],
     states: Mapping[int, _State],
     campaigns: Mapping[int, _Campaign],
-    added: Sequence[tuple[int, int]],
     opts: CampaignPlanOptions,
 ) -> dict[int, str | None]:
     """The fingerprint each planned workspace has now: its state as read before planning (a change since then
-    shows next time) plus the rows just added; None (planned in full next time) where a send window held sends
-    back — time alone changes that."""
+    shows next time), without the changes it read (`_forget_changes` deletes them); None (planned in full next
+    time) where a send window held sends back — time alone changes that."""
     volatile = {c.workspace_id for c in campaigns.values() if c.held.get(CapKind.WINDOW)}
-    new: dict[int, list[int]] = defaultdict(list)
-    for workspace_id, mailbox_id in added:
-        new[workspace_id].append(mailbox_id)
     found: dict[int, str | None] = {}
     for ws_id, space in spaces.items():
         state = states.get(ws_id)
-        found[ws_id] = None if ws_id in volatile or state is None else _fingerprint(space, state.plus(new[ws_id]), opts)
+        if ws_id in volatile or state is None:
+            found[ws_id] = None
+        else:
+            found[ws_id] = _fingerprint(space, dataclasses.replace(state, changes=()), opts)
     return found
 
 
-async def _prune_changes(conn: Any, campaigns: Mapping[int, _Campaign]) -> None:
-    """Keep only the last change row of each planned campaign (the memo reads only that one)."""
-    if campaigns:
-        await conn.execute_query(
-            "DELETE FROM enrollment_change p WHERE p.campaign_id = ANY($1::int[]) "
-            "AND p.id < (SELECT max(q.id) FROM enrollment_change q WHERE q.campaign_id = p.campaign_id)",
-            [sorted(campaigns)],
-        )
+async def _forget_changes(conn: Any, states: Mapping[int, _State], planned: Collection[int]) -> None:
+    """Delete the change rows the planned workspaces' states were read with (never one logged since)."""
+    ids = sorted(i for ws_id in planned if ws_id in states for i in states[ws_id].changes)
+    if ids:
+        await conn.execute_query("DELETE FROM plan_change WHERE id = ANY($1::bigint[])", [ids])
 
 
 # ------------------------------------------------------------------------------------------------- loading
