@@ -633,8 +633,8 @@ picked AS (
             e.variant, 1 AS weight
         FROM enrollment e
         WHERE e.campaign_id = c.id AND e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NULL
-        ORDER BY e.next_due_at, e.id  -- the partial index `enrollment_campaign_due` in its order: a campaign's
-        -- oldest due leads are read first and the scan stops at the limit
+        ORDER BY e.next_due_at, e.id  -- `enrollment_first_due` in its order: a campaign's oldest due first
+        -- steps are read first and the scan stops at the limit
         LIMIT c.lim
     ) e
     UNION ALL
@@ -643,8 +643,10 @@ picked AS (
     FROM (
         SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
             e.variant, row_number() OVER (box ORDER BY e.next_due_at, e.id) AS rank, count(*) OVER box AS total
-        FROM enrollment e JOIN c ON c.id = e.campaign_id
-        WHERE e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NOT NULL
+        FROM c CROSS JOIN LATERAL (  -- each campaign's due follow-ups (`enrollment_follow_up_due`)
+            SELECT * FROM enrollment e
+            WHERE e.campaign_id = c.id AND e.state = 'active' AND e.mailbox_id IS NOT NULL AND e.next_due_at < c.until
+        ) e
         WINDOW box AS (PARTITION BY e.campaign_id, e.mailbox_id)
     ) f
     LEFT JOIN r ON r.campaign_id = f.campaign_id AND r.mailbox_id = f.mailbox_id

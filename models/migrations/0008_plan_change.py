@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
-from tortoise.indexes import Index
+from tortoise.indexes import Index, PartialIndex
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0007_graduated_at')]
@@ -17,6 +17,21 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'plan_change', 'app': 'models', 'indexes': [Index(fields=['workspace_id', 'id'])], 'pk_attr': 'id', 'table_description': "Something a workspace's campaign plan depends on changed: one row per statement and workspace, written by"},
             bases=['Model'],
+        ),
+        ops.RemoveIndex(
+            model_name='Enrollment',
+            name='enrollment_campaign_due',
+            fields=None,
+        ),
+        ops.RunSQL(  # the campaign planner's due reads: each campaign's first steps in order, its follow-ups per
+            # sticky mailbox in order (replacing `enrollment_campaign_due`)
+            """
+            CREATE INDEX enrollment_first_due ON enrollment (campaign_id, next_due_at, id)
+                WHERE state = 'active' AND mailbox_id IS NULL;
+            CREATE INDEX enrollment_follow_up_due ON enrollment (campaign_id, mailbox_id, next_due_at, id)
+                WHERE state = 'active' AND mailbox_id IS NOT NULL;
+            """,
+            reverse_sql="DROP INDEX IF EXISTS enrollment_first_due; DROP INDEX IF EXISTS enrollment_follow_up_due;",
         ),
         ops.RunSQL(  # what the campaign planner's memo reads; its own writes (it sets `mailfleet.planning`) log nothing
             """
