@@ -36,6 +36,17 @@ the next tick after it.
 
 Steps: an enrollment's next step is the first step whose position is at least `current_step` (the outbox sets
 `current_step` to the position after the step it sent); the first step of the campaign is step 1.
+
+With a `PlanMemo` (the worker passes `campaign_memo`, over Redis) a run first compares each workspace's fingerprint
+with the one stored after its last plan, and skips the workspaces where nothing changed (planning them again would
+plan nothing and record the same cuts). The fingerprint (`_STATES`, one query) covers the day, the workspace's
+settings, its running campaigns (status and its change time, caps, window, steps, group), its mailboxes and
+domains (status, caps, cooldown, graduation), the suppressions that apply, and the rows of `models.PlanChange`
+logged for it since its last plan: triggers (migration 0008) log every statement that inserts, updates or deletes
+enrollments, and every outbound message inserted, deleted, cancelled or moved (another moment or mailbox) — a
+new lead, a send's advance, warmup planned meanwhile. The planner's own writes log nothing (it sets
+`mailfleet.planning` in its transaction), and it deletes the rows it read once it planned the workspace. A
+workspace where a send window held sends back is never skipped: time alone changes that.
 """
 
 from __future__ import annotations
