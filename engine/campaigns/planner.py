@@ -66,6 +66,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from engine.campaigns import schedule
@@ -249,6 +250,8 @@ async def plan_campaigns(
     now = clock.now()
     rng = random.Random(opts.seed if opts.seed is not None else secrets.randbits(64))
     rows = await _running()
+    if memo is not None:
+        await _forget_idle(memo, {int(r["workspace_id"]) for r in rows})
     if not rows:
         return CampaignPlanReport(0, 0, 0, 0, 0)
     spaces = {i: s for i, s in (await load_spaces(now)).items() if i in {int(r["workspace_id"]) for r in rows}}
@@ -392,6 +395,15 @@ def _after(
         else:
             found[ws_id] = _fingerprint(space, dataclasses.replace(state, changes=()), opts)
     return found
+
+
+async def _forget_idle(memo: PlanMemo, running: Collection[int]) -> None:
+    """Workspaces without a running campaign: their change rows are deleted (nothing else would) and their
+    fingerprints forgotten (planned in full when a campaign runs again)."""
+    conn = connections.get("default")
+    await conn.execute_query("DELETE FROM plan_change WHERE NOT (workspace_id = ANY($1::int[]))", [sorted(running)])
+    idle = await conn.execute_query("SELECT id FROM workspace WHERE NOT (id = ANY($1::int[]))", [sorted(running)])
+    await memo.put({int(r[0]): None for r in idle[1]})
 
 
 async def _forget_changes(conn: Any, states: Mapping[int, _State], planned: Collection[int]) -> None:

@@ -593,3 +593,20 @@ async def test_with_a_memo_the_planner_own_writes_are_not_changes_and_the_change
     assert await PlanChange.filter(workspace_id=ws.id).count() == 3  # one per statement
     again = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=20)), opts(3), memo=memo)
     assert again.skipped == 0 and await PlanChange.all().count() == 0
+
+
+async def test_with_a_memo_a_workspace_without_a_running_campaign_is_forgotten(redis: Redis) -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes)
+    await leads(ws, made, 5)
+    memo = campaign_memo(redis)
+    assert (await plan_campaigns(FrozenClock(NOW), opts(), memo=memo)).planned == 5
+    assert (await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2), memo=memo)).skipped == 1
+    await Campaign.filter(id=made.id).update(status=CampaignStatus.PAUSED)
+    await leads(ws, made, 2, start=50)  # enrolled while paused
+    assert (await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=20)), opts(3), memo=memo)).campaigns == 0
+    assert await PlanChange.all().count() == 0 and await memo.get([ws.id]) == {}
+    await Campaign.filter(id=made.id).update(status=CampaignStatus.RUNNING)  # even without a status stamp
+    again = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=30)), opts(4), memo=memo)
+    assert again.planned == 2 and again.skipped == 0
