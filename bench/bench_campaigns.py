@@ -5,8 +5,10 @@ The fleet: graduated mailboxes (cap 40, campaign share 80 %), domains capped at 
 mailbox already planned today; each campaign has 3 domains (60 mailboxes), 5,000 leads, a daily cap of 500 and
 30 per mailbox. 70 % of the leads wait for step 1 (due now), 30 % are past step 1 (sent from their sticky
 mailbox, threaded) with step 2 due between two days ago and five days ahead; 1 % of the lead domains are
-suppressed. Prints the day plan (rows, seconds, peak RSS) and a second tick that finds nothing new. Asserts
-nothing. Uses a throwaway database on TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
+suppressed. Prints the day plan (rows, seconds, peak RSS), a second tick that finds nothing new (target ≤ 50 ms)
+and a tick after 420 new leads of one workspace came due (target ≤ 200 ms), both with the worker's Redis memo
+(TEST_REDIS_URL, default redis://127.0.0.1:6379/15; only the memo's keys are touched). Asserts nothing. Uses a
+throwaway database on TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
 Usage: python bench/bench_campaigns.py [runs] [--keep] (--keep: leave the database for EXPLAIN)"""
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import psutil
+from redis.asyncio import Redis
 from tortoise import connections
 
 from engine import db
-from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
+from engine.campaigns.planner import CampaignPlanOptions, campaign_memo, plan_campaigns
 from engine.clock import FrozenClock
 
 ADMIN = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 NAME = f"mailfleet_bench_campaigns_{os.getpid()}"
 NOW = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)  # Monday 09:00 in Moscow
 WORKSPACES, DOMAINS, PER_DOMAIN = 10, 600, 20
@@ -154,6 +158,25 @@ async def seed() -> None:
     print(f"seeded: {count[0]['total']} enrollments, {count[0]['first']} waiting for step 1")
 
 
+NEW_LEADS = 420  # the due tick: new leads enrolled in the campaigns of workspace 1, due now
+
+NEW_SQL = (
+    "WITH n AS (SELECT $1::int + i AS id, 1 + (i - 1) % ($3::int / $4::int) AS c FROM generate_series(1, $2) i), "
+    "l AS (INSERT INTO lead (id, workspace_id, email, first_name, last_name, company, custom, source, legal_basis, "
+    "verdict, verdict_reason, timezone, created_at) SELECT id, 1, 'new' || id || '@n' || id || '.example', '', '', "
+    "'', '{}'::jsonb, '', '', 'unknown', '', '', now() FROM n RETURNING id) "
+    "INSERT INTO enrollment (id, campaign_id, lead_id, state, current_step, next_due_at, mailbox_id, "
+    "thread_message_id, variant, stopped_reason, created_at) "
+    "SELECT n.id, n.c, l.id, 'active', 1, $5::timestamptz, NULL, '', NULL, '', now() FROM n JOIN l ON l.id = n.id"
+)
+
+
+async def clear_memo(redis: Redis) -> None:
+    keys = [k async for k in redis.scan_iter(match="mailfleet:plan:campaign:*")]
+    if keys:
+        await redis.delete(*keys)
+
+
 def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
@@ -167,7 +190,9 @@ async def main(runs: int) -> None:
         await db.init_db(url)
         await seed()
         conn = connections.get("default")
-        day, again, cpus = [], [], []
+        redis = Redis.from_url(REDIS)
+        memo = campaign_memo(redis)
+        day, again, cpus, due = [], [], [], []
         peak, rows = 0.0, 0
         for run in range(runs):
             await conn.execute_script(
@@ -179,9 +204,12 @@ async def main(runs: int) -> None:
                 "UPDATE enrollment SET state = 'active', stopped_reason = '', next_due_at = $1 WHERE state = 'stopped'",
                 [NOW - dt.timedelta(hours=1)],
             )
+            await conn.execute_query("DELETE FROM enrollment WHERE id > $1", [LEADS])  # the due tick's leads
+            await conn.execute_query("DELETE FROM lead WHERE id > $1", [LEADS])
+            await clear_memo(redis)
             before = rss_mb()
             started, cpu = time.perf_counter(), time.process_time()
-            report = await plan_campaigns(FrozenClock(NOW), CampaignPlanOptions(seed=run))
+            report = await plan_campaigns(FrozenClock(NOW), CampaignPlanOptions(seed=run), memo=memo)
             day.append(time.perf_counter() - started)
             cpus.append(time.process_time() - cpu)
             peak = max(peak, rss_mb())
@@ -192,17 +220,33 @@ async def main(runs: int) -> None:
                 f"RSS {before:.0f} -> {rss_mb():.0f} MB"
             )
             started = time.perf_counter()
-            second = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), CampaignPlanOptions(seed=run))
+            second = await plan_campaigns(
+                FrozenClock(NOW + dt.timedelta(minutes=10)), CampaignPlanOptions(seed=run), memo=memo
+            )
             again.append(time.perf_counter() - started)
-            print(f"  next tick: {second.planned} rows, {second.deferrals} deferrals, {again[-1]:.2f} s")
+            print(
+                f"  next tick, nothing new: {second.planned} rows, {second.skipped} workspaces skipped, "
+                f"{again[-1] * 1000:.0f} ms"
+            )
+            later = NOW + dt.timedelta(minutes=20)
+            await conn.execute_query(NEW_SQL, [LEADS, NEW_LEADS, CAMPAIGNS, WORKSPACES, later])
+            started = time.perf_counter()
+            third = await plan_campaigns(FrozenClock(later), CampaignPlanOptions(seed=run), memo=memo)
+            due.append(time.perf_counter() - started)
+            print(
+                f"  tick after {NEW_LEADS} new leads came due: {third.planned} rows, {third.waiting} waiting, "
+                f"{third.skipped} workspaces skipped, {due[-1] * 1000:.0f} ms"
+            )
         print(
             f"\n{CAMPAIGNS} campaigns, {LEADS} leads, {DOMAINS * PER_DOMAIN} mailboxes on {DOMAINS} domains, "
             f"{rows} rows a day; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
             f"day plan: median {statistics.median(day):.2f} s (min {min(day):.2f}, max {max(day):.2f}), of which "
             f"CPU in this process median {statistics.median(cpus):.2f} s (the rest: PostgreSQL); "
             f"peak RSS {peak:.0f} MB\n"
-            f"next tick: median {statistics.median(again):.2f} s"
+            f"next tick, nothing new: median {statistics.median(again) * 1000:.0f} ms; "
+            f"after {NEW_LEADS} came due: median {statistics.median(due) * 1000:.0f} ms"
         )
+        await redis.aclose()
     finally:
         await db.close_db()
         if "--keep" not in sys.argv:

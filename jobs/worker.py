@@ -186,7 +186,8 @@ async def plan_campaigns(ctx: dict[str, Any]) -> int:
     """Turn due enrollments of running campaigns into planned sends inside every cap (idempotent; every 10
     minutes, between the warmup plans)."""
     options = ctx.get("campaign_plan_options")  # tests: a seed
-    return (await campaign_planner.plan_campaigns(ctx["clock"], options)).planned
+    memo = campaign_planner.campaign_memo(ctx["redis"])  # unchanged workspaces are skipped between ticks
+    return (await campaign_planner.plan_campaigns(ctx["clock"], options, memo=memo)).planned
 
 
 async def graduate_warmup(ctx: dict[str, Any]) -> int:

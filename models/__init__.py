@@ -1,7 +1,7 @@
 """Tortoise models: one module per aggregate. Nothing here does I/O beyond the ORM."""
 
 from models.alert import Alert, Approval, AuditLog, Delivery
-from models.campaign import Campaign, Enrollment, Step
+from models.campaign import Campaign, Enrollment, PlanChange, Step
 from models.domain import BlacklistCheck, DnsCheck, Domain
 from models.lead import Lead, Suppression
 from models.mailbox import FolderState, Mailbox
@@ -31,6 +31,7 @@ __all__ = [
     "Membership",
     "OutboundMessage",
     "Person",
+    "PlanChange",
     "Step",
     "Suppression",
     "Workspace",

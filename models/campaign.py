@@ -112,9 +112,23 @@ class Enrollment(Model):
         unique_together = (("campaign", "lead"),)
         indexes = (
             PartialIndex(fields=("next_due_at",), condition={"state": "active"}, name="enrollment_active_due"),
-            PartialIndex(
-                fields=("campaign_id", "next_due_at"), condition={"state": "active"}, name="enrollment_campaign_due"
-            ),  # the campaign planner reads each campaign's due leads in order
             Index(fields=("lead_id",)),  # a reply or bounce stops every enrollment of the lead
             Index(fields=("campaign_id", "state")),
-        )
+        )  # and, in SQL (migration 0008: a partial index on `mailbox_id IS NULL` is not expressible here), the
+        # campaign planner's: `enrollment_first_due` (campaign_id, next_due_at, id) of active first steps and
+        # `enrollment_follow_up_due` (campaign_id, mailbox_id, next_due_at, id) of active follow-ups
+
+
+class PlanChange(Model):
+    """Something a workspace's campaign plan depends on changed: one row per statement and workspace, written by
+    triggers (migration 0008), never by code — an enrollment inserted, updated or deleted; an outbound message
+    inserted or deleted, cancelled, moved to another mailbox or moment. The campaign planner's memo reads the
+    rows of each workspace, and deletes those it read once it planned the workspace (its own writes set
+    `mailfleet.planning` and log nothing)."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace_id = fields.IntField()  # no foreign key: the triggers stay cheap
+
+    class Meta:
+        table = "plan_change"
+        indexes = (Index(fields=("workspace_id", "id")),)

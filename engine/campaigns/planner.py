@@ -36,13 +36,25 @@ the next tick after it.
 
 Steps: an enrollment's next step is the first step whose position is at least `current_step` (the outbox sets
 `current_step` to the position after the step it sent); the first step of the campaign is step 1.
+
+With a `PlanMemo` (the worker passes `campaign_memo`, over Redis) a run first compares each workspace's fingerprint
+with the one stored after its last plan, and skips the workspaces where nothing changed (planning them again would
+plan nothing and record the same cuts). The fingerprint (`_STATES`, one query) covers the day, the workspace's
+settings, its running campaigns (status and its change time, caps, window, steps, group), its mailboxes and
+domains (status, caps, cooldown, graduation), the suppressions that apply, and the rows of `models.PlanChange`
+logged for it since its last plan: triggers (migration 0008) log every statement that inserts, updates or deletes
+enrollments, and every outbound message inserted, deleted, cancelled or moved (another moment or mailbox) — a
+new lead, a send's advance, warmup planned meanwhile. The planner's own writes log nothing (it sets
+`mailfleet.planning` in its transaction), and it deletes the rows it read once it planned the workspace. A
+workspace where a send window held sends back is never skipped: time alone changes that.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import heapq
-import itertools
 import json
 import math
 import random
@@ -53,6 +65,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from redis.asyncio import Redis
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from engine.campaigns import schedule
@@ -61,7 +75,16 @@ from engine.clock import Clock
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, effective_cap, share
-from engine.sending.planner import PLAN_LOCK, Space, day_bounds, load_spaces, spread, used_today
+from engine.sending.planner import (
+    PLAN_LOCK,
+    PlanMemo,
+    RedisPlanMemo,
+    Space,
+    day_bounds,
+    load_spaces,
+    spread,
+    used_today,
+)
 from engine.warmup import graduation
 from models import Campaign
 from models.enums import (
@@ -104,6 +127,7 @@ class CampaignPlanReport:
     waiting: int  # due sends held back (a cap, the window, a full or blocked mailbox)
     stopped: int  # enrollments stopped because their lead is suppressed
     deferrals: int  # CapDeferral and CampaignDeferral rows written (new or changed)
+    skipped: int = 0  # workspaces found unchanged since their last plan (only with a memo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +203,7 @@ class _Campaign:
         self.reasons[cap][reason] += count
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every candidate, and a frozen init costs twice as much
 class _Due:
     id: int
     campaign_id: int
@@ -211,21 +235,45 @@ class _Row:
     scheduled_at: dt.datetime | None = None
 
 
-async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = None) -> CampaignPlanReport:
+def campaign_memo(redis: Redis) -> PlanMemo:
+    """The memo the worker passes: the warmup planner's Redis memo under this planner's own keys."""
+    return RedisPlanMemo(redis, prefix="mailfleet:plan:campaign:")
+
+
+async def plan_campaigns(
+    clock: Clock, options: CampaignPlanOptions | None = None, *, memo: PlanMemo | None = None
+) -> CampaignPlanReport:
     """Plan today's campaign sends of every running campaign (see the module). Idempotent: a second run the same
-    day plans only what became possible since (a raised cap, a new lead, an opened window)."""
+    day plans only what became possible since (a raised cap, a new lead, an opened window). With `memo`,
+    workspaces unchanged since their last plan are skipped (`_STATES` says what "unchanged" reads)."""
     opts = options or CampaignPlanOptions()
     now = clock.now()
     rng = random.Random(opts.seed if opts.seed is not None else secrets.randbits(64))
     rows = await _running()
+    if memo is not None:
+        await _forget_idle(memo, {int(r["workspace_id"]) for r in rows})
     if not rows:
         return CampaignPlanReport(0, 0, 0, 0, 0)
     spaces = {i: s for i, s in (await load_spaces(now)).items() if i in {int(r["workspace_id"]) for r in rows}}
     campaigns = _campaigns(rows, spaces, now, opts)
+    remember: dict[int, str | None] = {}
+    skipped = 0
     async with in_transaction() as conn:
         for ws_id in sorted(spaces):
             await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
         await conn.execute_query(f"SET LOCAL work_mem = '{WORK_MEM}'")  # sorts of a day's candidates in memory
+        await conn.execute_query("SET LOCAL jit = off")  # compiling the due query's plan costs more than running it
+        await conn.execute_query("SET LOCAL mailfleet.planning = 'on'")  # its own enrollment writes: no changes
+        states: dict[int, _State] = {}
+        if memo is not None:
+            states = await _states(conn, spaces, now)
+            stored = await memo.get(sorted(spaces))
+            dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], states.get(i), opts)}
+            skipped = len(spaces) - len(dirty)
+            spaces = {i: spaces[i] for i in sorted(dirty)}
+            campaigns = {i: c for i, c in campaigns.items() if c.workspace_id in dirty}
+            if not spaces:
+                return CampaignPlanReport(0, 0, 0, 0, 0, skipped)
         still = await conn.execute_query(  # paused while this run waited for the lock: not planned
             "SELECT id FROM campaign WHERE id = ANY($1::int[]) AND status = $2 ORDER BY id",
             [sorted(campaigns), CampaignStatus.RUNNING.value],
@@ -244,17 +292,125 @@ async def plan_campaigns(clock: Clock, options: CampaignPlanOptions | None = Non
         await _store_variants(conn, placed.variants)
         await _stop(conn, placed.stop)
         written = await _record(conn, campaigns, boxes, now, owners=owners, spaces=spaces)
+        if memo is not None:
+            remember = _after(spaces, states, campaigns, opts)
+            await _forget_changes(conn, states, spaces)
+    if memo is not None:
+        await memo.put(remember)  # after the commit: a fingerprint never names rows that were rolled back
     stop = placed.stop
     waiting = sum(sum(c.held.values()) for c in campaigns.values())
     log.info(
         "campaigns planned",
         campaigns=len(campaigns),
+        skipped=skipped,
         planned=planned,
         waiting=waiting,
         stopped=len(stop),
         deferrals=written,
     )
-    return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written)
+    return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written, skipped)
+
+
+# ------------------------------------------------------------------------------------------------- memo
+
+_STATES = """
+WITH w(id) AS (SELECT * FROM unnest($1::int[])),
+cmp AS (
+    SELECT c.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s|%s|%s|%s', c.id, c.status,
+        c.status_changed_at, c.timezone, c.window_start, c.window_end, c.weekdays, c.daily_cap, c.per_mailbox_cap,
+        c.lead_timezone,
+        (SELECT string_agg(format('%s:%s', s.position, md5(s.variants::text)), ',' ORDER BY s.position)
+         FROM step s WHERE s.campaign_id = c.id),
+        (SELECT string_agg(cm.mailbox_id::text, ',' ORDER BY cm.mailbox_id)
+         FROM campaign_mailbox cm WHERE cm.campaign_id = c.id),
+        (SELECT string_agg(cd.domain_id::text, ',' ORDER BY cd.domain_id)
+         FROM campaign_domain cd WHERE cd.campaign_id = c.id)), ';' ORDER BY c.id)) AS h
+    FROM campaign c JOIN w ON w.id = c.workspace_id
+    WHERE c.status = 'running'
+    GROUP BY 1
+),
+boxes AS (
+    SELECT b.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s', b.id, b.domain_id,
+        b.provider, b.status, b.warmup_started_on, b.graduated_at, b.daily_cap,
+        coalesce(b.cooldown_until > $2, false), d.daily_cap, d.status), ';' ORDER BY b.id)) AS h
+    FROM mailbox b JOIN domain d ON d.id = b.domain_id
+    WHERE b.workspace_id = ANY($1::int[])
+    GROUP BY 1
+),
+sup AS (
+    SELECT w.id AS ws, format('%s,%s', count(s.id), max(s.id)) AS h
+    FROM w JOIN suppression s ON s.workspace_id = w.id OR s.workspace_id IS NULL
+    GROUP BY 1
+)
+SELECT w.id, coalesce(cmp.h, ''), coalesce(boxes.h, ''), coalesce(sup.h, ''),
+    ARRAY(SELECT p.id FROM plan_change p WHERE p.workspace_id = w.id ORDER BY p.id)
+FROM w LEFT JOIN cmp ON cmp.ws = w.id LEFT JOIN boxes ON boxes.ws = w.id LEFT JOIN sup ON sup.ws = w.id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """What a workspace's plan depends on, as `_STATES` reads it: its running campaigns (settings, steps, group),
+    its mailboxes and domains, the suppressions that apply to it, and the changes logged since its last plan
+    (`models.PlanChange`: its enrollments, its outbound messages)."""
+
+    campaigns: str
+    boxes: str
+    suppressions: str
+    changes: tuple[int, ...]
+
+
+async def _states(conn: Any, spaces: Mapping[int, Space], now: dt.datetime) -> dict[int, _State]:
+    """Per workspace, in one query, its `_State`."""
+    rows = await conn.execute_query(_STATES, [sorted(spaces), now])
+    return {int(r[0]): _State(str(r[1]), str(r[2]), str(r[3]), tuple(int(i) for i in r[4])) for r in rows[1]}
+
+
+def _fingerprint(space: Space, state: _State | None, opts: CampaignPlanOptions) -> str | None:
+    if state is None:
+        return None
+    health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
+    text = (
+        f"c1|{space.day}|{space.inputs}|{state.campaigns}|{state.boxes}|{state.suppressions}|"
+        f"{','.join(map(str, state.changes))}|{opts.min_gap_s},{opts.lead_s},{opts.slack}|{health}"
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _after(
+    spaces: Mapping[int, Space],
+    states: Mapping[int, _State],
+    campaigns: Mapping[int, _Campaign],
+    opts: CampaignPlanOptions,
+) -> dict[int, str | None]:
+    """The fingerprint each planned workspace has now: its state as read before planning (a change since then
+    shows next time), without the changes it read (`_forget_changes` deletes them); None (planned in full next
+    time) where a send window held sends back — time alone changes that."""
+    volatile = {c.workspace_id for c in campaigns.values() if c.held.get(CapKind.WINDOW)}
+    found: dict[int, str | None] = {}
+    for ws_id, space in spaces.items():
+        state = states.get(ws_id)
+        if ws_id in volatile or state is None:
+            found[ws_id] = None
+        else:
+            found[ws_id] = _fingerprint(space, dataclasses.replace(state, changes=()), opts)
+    return found
+
+
+async def _forget_idle(memo: PlanMemo, running: Collection[int]) -> None:
+    """Workspaces without a running campaign: their change rows are deleted (nothing else would) and their
+    fingerprints forgotten (planned in full when a campaign runs again)."""
+    conn = connections.get("default")
+    await conn.execute_query("DELETE FROM plan_change WHERE NOT (workspace_id = ANY($1::int[]))", [sorted(running)])
+    idle = await conn.execute_query("SELECT id FROM workspace WHERE NOT (id = ANY($1::int[]))", [sorted(running)])
+    await memo.put({int(r[0]): None for r in idle[1]})
+
+
+async def _forget_changes(conn: Any, states: Mapping[int, _State], planned: Collection[int]) -> None:
+    """Delete the change rows the planned workspaces' states were read with (never one logged since)."""
+    ids = sorted(i for ws_id in planned if ws_id in states for i in states[ws_id].changes)
+    if ids:
+        await conn.execute_query("DELETE FROM plan_change WHERE id = ANY($1::bigint[])", [ids])
 
 
 # ------------------------------------------------------------------------------------------------- loading
@@ -500,7 +656,8 @@ picked AS (
             e.variant, 1 AS weight
         FROM enrollment e
         WHERE e.campaign_id = c.id AND e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NULL
-        ORDER BY e.next_due_at + interval '0 s', e.id  -- an expression: the campaign's index, not a scan by date
+        ORDER BY e.next_due_at, e.id  -- `enrollment_first_due` in its order: a campaign's oldest due first
+        -- steps are read first and the scan stops at the limit
         LIMIT c.lim
     ) e
     UNION ALL
@@ -509,8 +666,10 @@ picked AS (
     FROM (
         SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
             e.variant, row_number() OVER (box ORDER BY e.next_due_at, e.id) AS rank, count(*) OVER box AS total
-        FROM enrollment e JOIN c ON c.id = e.campaign_id
-        WHERE e.state = 'active' AND e.next_due_at < c.until AND e.mailbox_id IS NOT NULL
+        FROM c CROSS JOIN LATERAL (  -- each campaign's due follow-ups (`enrollment_follow_up_due`)
+            SELECT * FROM enrollment e
+            WHERE e.campaign_id = c.id AND e.state = 'active' AND e.mailbox_id IS NOT NULL AND e.next_due_at < c.until
+        ) e
         WINDOW box AS (PARTITION BY e.campaign_id, e.mailbox_id)
     ) f
     LEFT JOIN r ON r.campaign_id = f.campaign_id AND r.mailbox_id = f.mailbox_id
@@ -562,13 +721,14 @@ async def _due(
     per_box = 1  # follow-ups read beyond a mailbox's room: enough to record that they wait
     rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs, per_box]))[1]
     blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, [str(r[10]) for r in rows])
+    values: dict[int, set[str]] = defaultdict(set)  # workspace id (0: global) -> suppressed addresses and domains
+    for workspace_id, value in blocked:
+        values[workspace_id].add(value)
+    scopes = {c.id: values.get(c.workspace_id, set()) | values.get(0, set()) for c in campaigns.values()}
     for r in rows:
-        space = campaigns[r[1]].workspace_id
-        email = str(r[10])
-        hit = bool(blocked) and not blocked.isdisjoint(
-            ((space, email), (space, email.rpartition("@")[2]), (0, email), (0, email.rpartition("@")[2]))
-        )
-        found[r[1]].append(_Due(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], int(r[8]), str(r[9] or ""), hit))
+        scope = scopes[r[1]]
+        hit = bool(scope) and (r[10] in scope or r[10].rpartition("@")[2] in scope)
+        found[r[1]].append(_Due(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], int(r[8]), r[9] or "", hit))
     for campaign_id, limit in zip(ids, limits, strict=True):
         firsts = sum(1 for d in found.get(campaign_id, ()) if d.mailbox_id is None)
         campaigns[campaign_id].more = firsts >= limit - sum(pending.get(campaign_id, {}).values())
@@ -846,15 +1006,15 @@ def _times(rows: Sequence[_Row], *, opts: CampaignPlanOptions, rng: random.Rando
     groups: dict[tuple[int, tuple[Interval, ...]], list[_Row]] = defaultdict(list)
     for row in rows:
         groups[(row.mailbox_id, row.intervals)].append(row)
-    ids = iter(secrets.token_hex(16 * len(rows)))
+    ids = secrets.token_hex(16 * len(rows))
     for (_, span), members in groups.items():
         total = schedule.seconds(list(span))
         anchor = span[0][0]
         offsets = spread(len(members), anchor, anchor + dt.timedelta(seconds=total), min_gap_s=opts.min_gap_s, rng=rng)
         for row, moment in zip(members, offsets, strict=True):
             row.scheduled_at = _at_offset(span, (moment - anchor).total_seconds())
-    for row in rows:
-        row.message_id = "".join(itertools.islice(ids, 32))
+    for n, row in enumerate(rows):
+        row.message_id = ids[32 * n : 32 * n + 32]
 
 
 def _at_offset(span: Sequence[Interval], offset_s: float) -> dt.datetime:
@@ -867,40 +1027,48 @@ def _at_offset(span: Sequence[Interval], offset_s: float) -> dt.datetime:
     return span[-1][1] - dt.timedelta(seconds=1)
 
 
+_STAGE = """
+CREATE TEMP TABLE campaign_plan_rows (ws int, mb int, lead bigint, enr bigint, cmp int, pos smallint, var smallint,
+    mid text, at timestamptz, irt text, refs text) ON COMMIT DROP
+"""
+_STAGED: Final = ("ws", "mb", "lead", "enr", "cmp", "pos", "var", "mid", "at", "irt", "refs")
+
 _INSERT = """
 INSERT INTO outbound_message (kind, workspace_id, mailbox_id, lead_id, enrollment_id, campaign_id, step_position,
     variant, message_id, subject, body, html, status, scheduled_at, attempts, smtp_reply, in_reply_to, "references",
     created_at)
-SELECT 'campaign', ws, mb, lead, enr, cmp, pos, var, '<' || hex || '@' || host || '>', '', '', '', 'planned', at, 0,
-    '', irt, refs, $12
-FROM unnest($1::int[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::int[], $8::text[],
-    $9::text[], $10::timestamptz[], $11::text[], $13::text[]) AS t(ws, mb, lead, enr, cmp, pos, var, hex, host, at,
-    irt, refs)
+SELECT 'campaign', ws, mb, lead, enr, cmp, pos, var, mid, '', '', '', 'planned', at, 0, '', irt, refs, $1
+FROM campaign_plan_rows
 ON CONFLICT DO NOTHING
 """
 
 
 async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], now: dt.datetime) -> int:
-    """All new rows in one statement; a lead-step that already has a row is skipped (the unique constraint)."""
+    """All new rows: copied (binary COPY) into a temporary table, then one statement; a lead-step that already has
+    a row is skipped (the unique constraint). Returns how many it inserted."""
     if not rows:
         return 0
-    async with conn.acquire_connection() as raw:  # the raw status names the rows inserted ("INSERT 0 n")
-        status = await raw.execute(
-            _INSERT,
-            [r.workspace_id for r in rows],
-            [r.mailbox_id for r in rows],
-            [r.lead_id for r in rows],
-            [r.enrollment_id for r in rows],
-            [r.campaign_id for r in rows],
-            [r.step_position for r in rows],
-            [r.variant for r in rows],
-            [r.message_id for r in rows],
-            [boxes[r.mailbox_id].domain_name for r in rows],
-            [r.scheduled_at for r in rows],
-            [r.in_reply_to for r in rows],
-            now,
-            [r.references for r in rows],
+    records = [
+        (
+            r.workspace_id,
+            r.mailbox_id,
+            r.lead_id,
+            r.enrollment_id,
+            r.campaign_id,
+            r.step_position,
+            r.variant,
+            f"<{r.message_id}@{boxes[r.mailbox_id].domain_name}>",
+            r.scheduled_at,
+            r.in_reply_to,
+            r.references,
         )
+        for r in rows
+    ]
+    async with conn.acquire_connection() as raw:  # the raw status names the rows inserted ("INSERT 0 n")
+        await raw.execute(_STAGE)
+        await raw.copy_records_to_table("campaign_plan_rows", records=records, columns=_STAGED)
+        status = await raw.execute(_INSERT, now)
+        await raw.execute("DROP TABLE campaign_plan_rows")  # two runs in one transaction (tests) each stage theirs
     return int(str(status).rsplit(" ", 1)[-1])
 
 

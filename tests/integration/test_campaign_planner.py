@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from engine.access import Actor
 from engine.campaigns import schedule
-from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
+from engine.campaigns.planner import CampaignPlanOptions, campaign_memo, plan_campaigns
 from engine.clock import FrozenClock
 from engine.sending.why import why
 from jobs.worker import WorkerSettings, create_worker
@@ -30,6 +30,7 @@ from models import (
     Lead,
     Mailbox,
     OutboundMessage,
+    PlanChange,
     Step,
     Suppression,
     Workspace,
@@ -508,3 +509,104 @@ async def test_deferrals_that_no_longer_apply_are_removed() -> None:
     await Campaign.filter(id=narrow.id).update(status=CampaignStatus.PAUSED)
     await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=20)), opts(3))
     assert await CampaignDeferral.all().count() == 0
+
+
+async def test_with_a_memo_an_unchanged_workspace_is_skipped_and_every_change_is_planned(redis: Redis) -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes, daily_cap=6)
+    later = await campaign(ws, boxes, name="later")
+    await leads(ws, made, 10)
+    await leads(ws, later, 3, start=100)
+    await Campaign.filter(id=later.id).update(status=CampaignStatus.PAUSED)
+    memo = campaign_memo(redis)
+    minute = itertools.count(1)
+
+    async def tick() -> tuple[int, int]:
+        clock = FrozenClock(NOW + dt.timedelta(minutes=10 * next(minute)))
+        report = await plan_campaigns(clock, opts(next(minute)), memo=memo)
+        return report.planned, report.skipped
+
+    assert await tick() == (6, 0)
+    assert await tick() == (0, 1)  # nothing changed: the workspace is skipped
+    await Campaign.filter(id=made.id).update(daily_cap=8)  # a raised cap
+    assert await tick() == (2, 0)
+    assert await tick() == (0, 1)
+    await Campaign.filter(id=made.id).update(daily_cap=100)
+    assert await tick() == (2, 0)
+    await leads(ws, made, 2, start=50)  # a new enrollment
+    assert await tick() == (2, 0)
+    assert await tick() == (0, 1)
+    await Campaign.filter(id=later.id).update(status=CampaignStatus.RUNNING)  # a resumed campaign
+    assert await tick() == (3, 0)
+    assert await tick() == (0, 1)
+    await Mailbox.filter(id=boxes[0].id).update(status=MailboxStatus.PAUSED)  # a paused mailbox
+    assert (await tick())[1] == 0
+    await Enrollment.filter(campaign_id=made.id, current_step=0).update(next_due_at=NOW)  # any enrollment change
+    assert (await tick())[1] == 0
+    await Suppression.create(workspace=ws, value="client3.example", reason=SuppressionReason.MANUAL)
+    assert (await tick())[1] == 0
+    await OutboundMessage.filter(campaign_id=made.id).limit(1).update(status=MessageStatus.CANCELLED)
+    assert (await tick())[1] == 0
+    assert await tick() == (0, 1)
+    await OutboundMessage.create(  # warmup planned meanwhile: less room for campaigns
+        kind=MessageKind.WARMUP, workspace=ws, mailbox=boxes[1], message_id="<w@x>", scheduled_at=NOW
+    )
+    assert (await tick())[1] == 0
+    await OutboundMessage.filter(kind=MessageKind.WARMUP).update(scheduled_at=NOW + dt.timedelta(days=1))  # moved
+    assert (await tick())[1] == 0
+    await OutboundMessage.filter(kind=MessageKind.WARMUP).update(status=MessageStatus.SENT)  # sent: not a change
+    assert await tick() == (0, 1)
+
+
+async def test_with_a_memo_a_paused_mailbox_that_resumes_gets_its_sends(redis: Redis) -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes, per_mailbox_cap=3)
+    await leads(ws, made, 10)
+    await Mailbox.filter(id=boxes[1].id).update(status=MailboxStatus.PAUSED)
+    memo = campaign_memo(redis)
+    first = await plan_campaigns(FrozenClock(NOW), opts(), memo=memo)
+    assert first.planned == 3
+    assert (await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2), memo=memo)).skipped == 1
+    await Mailbox.filter(id=boxes[1].id).update(status=MailboxStatus.ACTIVE)
+    again = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=20)), opts(3), memo=memo)
+    assert again.planned == 3 and again.skipped == 0
+    assert Counter(r["mailbox_id"] for r in await rows()) == {boxes[0].id: 3, boxes[1].id: 3}
+
+
+async def test_with_a_memo_the_planner_own_writes_are_not_changes_and_the_change_log_stays_short(
+    redis: Redis,
+) -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes)
+    await leads(ws, made, 8)
+    await Suppression.create(workspace=ws, value="client2.example", reason=SuppressionReason.MANUAL)
+    memo = campaign_memo(redis)
+    first = await plan_campaigns(FrozenClock(NOW), opts(), memo=memo)
+    assert first.planned > 0 and first.stopped > 0  # variants stored and leads stopped: its own writes
+    assert (await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2), memo=memo)).skipped == 1
+    assert await PlanChange.all().count() == 0  # the changes read were forgotten once planned
+    for n in range(3):
+        await Enrollment.filter(campaign_id=made.id).update(last_sent_at=NOW + dt.timedelta(seconds=n))
+    assert await PlanChange.filter(workspace_id=ws.id).count() == 3  # one per statement
+    again = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=20)), opts(3), memo=memo)
+    assert again.skipped == 0 and await PlanChange.all().count() == 0
+
+
+async def test_with_a_memo_a_workspace_without_a_running_campaign_is_forgotten(redis: Redis) -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes)
+    await leads(ws, made, 5)
+    memo = campaign_memo(redis)
+    assert (await plan_campaigns(FrozenClock(NOW), opts(), memo=memo)).planned == 5
+    assert (await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2), memo=memo)).skipped == 1
+    await Campaign.filter(id=made.id).update(status=CampaignStatus.PAUSED)
+    await leads(ws, made, 2, start=50)  # enrolled while paused
+    assert (await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=20)), opts(3), memo=memo)).campaigns == 0
+    assert await PlanChange.all().count() == 0 and await memo.get([ws.id]) == {}
+    await Campaign.filter(id=made.id).update(status=CampaignStatus.RUNNING)  # even without a status stamp
+    again = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=30)), opts(4), memo=memo)
+    assert again.planned == 2 and again.skipped == 0
