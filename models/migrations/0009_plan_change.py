@@ -4,7 +4,7 @@ from tortoise import fields
 from tortoise.indexes import Index, PartialIndex
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_graduated_at')]
+    dependencies = [('models', '0008_monitoring')]
 
     initial = False
 
