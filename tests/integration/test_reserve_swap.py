@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import random
 from collections.abc import Sequence
 
 import pytest
@@ -21,7 +20,6 @@ from engine.domains.reserve import Proposal, pool_state, propose_swap
 from engine.domains.swap import apply_swap
 from engine.errors import Conflict
 from engine.sending.planner import PlanOptions, plan_warmup
-from engine.warmup import Composed, Persona
 from models import (
     Alert,
     AuditLog,
@@ -159,10 +157,7 @@ async def test_reserve_mailboxes_warm_like_any_other() -> None:
         )  # fmt: skip
     await Mailbox.all().update(warmup_started_on=NOW.date() - dt.timedelta(days=3), graduated_at=None)
 
-    def compose(rng: random.Random, *, sender: Persona, recipient: Persona, locale: str) -> Composed:
-        return Composed(subject="hi", body=f"hi {rng.random()}")
-
-    await plan_warmup(FrozenClock(NOW), compose, PlanOptions(seed=1))
+    await plan_warmup(FrozenClock(NOW), PlanOptions(seed=1))
     spare = await Mailbox.filter(domain__name="spare.test").values_list("id", flat=True)
     sent_by_spare = await OutboundMessage.filter(mailbox_id__in=list(spare), kind=MessageKind.WARMUP).count()
     assert sent_by_spare > 0
