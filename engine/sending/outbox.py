@@ -430,7 +430,8 @@ def _record_ctes(first: int) -> str:
     """CTEs `r`, `re`, `rs`, `ra` recording one accepted message: the row `sending → sent` (with the subject and
     links a campaign row was composed with), its SENT event, the day's counters (rows sorted by `stats.stat_rows`,
     so concurrent upserts lock them in one order) and the advance of its enrollment (while active: the next step
-    and when it is due, or `completed`; the sticky mailbox and the thread set by the first send). Parameters are
+    and when it is due, or `completed`; the sticky mailbox and the thread set by the first send — unless a domain
+    swap retired that mailbox while the send was in flight: the next step then goes from the group). Parameters are
     numbered from `first`: id, sent_at, smtp_code, smtp_reply, workspace, mailbox, campaign, lead, event data,
     the counters' workspaces, scopes, scope ids and days, then subject, links, enrollment, step position, next
     position, next due, Message-ID. A NULL id records nothing; a NULL enrollment advances nothing."""
@@ -456,9 +457,11 @@ def _record_ctes(first: int) -> str:
         current_step = COALESCE({p[17]}::int, {p[16]}::int + 1), last_sent_at = {p[1]},
         next_due_at = {p[18]}::timestamptz,
         state = CASE WHEN {p[17]}::int IS NULL THEN 'completed' ELSE e.state END,
-        mailbox_id = CASE WHEN e.thread_message_id = '' THEN {p[5]} ELSE e.mailbox_id END,
-        thread_message_id = CASE WHEN e.thread_message_id = '' THEN {p[19]}::text ELSE e.thread_message_id END
-    FROM r WHERE e.id = {p[15]}::bigint AND e.state = 'active' AND e.current_step <= {p[16]}::int
+        mailbox_id = CASE WHEN e.thread_message_id = '' AND NOT ret.retired THEN {p[5]} ELSE e.mailbox_id END,
+        thread_message_id = CASE WHEN e.thread_message_id = '' AND NOT ret.retired THEN {p[19]}::text
+                                 ELSE e.thread_message_id END
+    FROM r, (SELECT status = 'retired' AS retired FROM mailbox WHERE id = {p[5]}) ret
+    WHERE e.id = {p[15]}::bigint AND e.state = 'active' AND e.current_step <= {p[16]}::int
 )"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 
 
