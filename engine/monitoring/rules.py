@@ -69,7 +69,8 @@ class Thresholds:
 
         Raises `UserError("error-threshold-unknown", name=…, known=…)` or
         `UserError("error-threshold-value", name=…, value=…, bounds=…)`; nothing changes then."""
-        return dataclasses.replace(self, **{name: parse(name, value) for name, value in values.items()})
+        changes: dict[str, Any] = {name: parse(name, value) for name, value in values.items()}
+        return dataclasses.replace(self, **changes)
 
     def to_json(self, base: Thresholds | None = None) -> dict[str, Any]:
         """The values that differ from `base` (default: the code defaults): what is stored."""
