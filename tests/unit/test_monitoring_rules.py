@@ -23,7 +23,8 @@ from engine.monitoring.rules import (
     step_up,
     trip_window_start,
 )
-from models.enums import MailboxStatus
+from engine.sending.outbox import EffectiveCaps, MailboxState
+from models.enums import DomainStatus, MailboxStatus
 
 TH = Thresholds()
 TODAY = dt.date(2031, 3, 20)
@@ -225,3 +226,18 @@ def test_thresholds_out_of_bounds_are_refused_with_the_bounds(name: str, value: 
 
 def test_rate_never_divides_by_zero() -> None:
     assert rate(0, 0).value is None and rate(3, 0, 1).value is None
+
+
+def test_the_claim_time_caps_apply_the_health_factor() -> None:
+    def state(factor: float) -> MailboxState:
+        return MailboxState(
+            mailbox_id=1, workspace_id=1, domain_id=1, status=MailboxStatus.ACTIVE, cooldown_until=None,
+            warmup_paused=False, mailbox_cap=40, domain_status=DomainStatus.ACTIVE, domain_cap=120,
+            workspace_archived=False, workspace_settings={}, mailbox_sent=0, domain_sent=0,
+            graduated_on=dt.date(2031, 1, 1), health_factor=factor,
+        )  # fmt: skip
+
+    policy = EffectiveCaps()
+    assert policy.caps(state(1.0), TODAY).mailbox == 40
+    assert policy.caps(state(0.5), TODAY).mailbox == 20  # same mailbox and day, a new factor: not the cached caps
+    assert policy.caps(state(0.25), TODAY).mailbox == 10
