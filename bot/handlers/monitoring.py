@@ -13,7 +13,7 @@ from engine.monitoring.rules import BOUNDS, RECOVERING
 from engine.reply import Reply
 from engine.sending.why import Protection
 
-SHOWN: Final = 15
+SHOWN: Final = 12
 """/health without an argument: this many subjects, worst first; the rest are counted."""
 
 
@@ -23,6 +23,28 @@ def rate_text(ctx: Ctx, r: Rate) -> str:
     if r.value is None:  # a state of its own, never 0 %
         return ctx.t("health-not-enough", sample=r.sample, needed=r.min_sample)
     return ctx.t("health-rate", percent=round(r.value * 100, 1), sample=r.sample)
+
+
+def short_rate(ctx: Ctx, r: Rate) -> str:
+    if not r.measured:
+        return ctx.t("health-not-measured")
+    if r.value is None:
+        return ctx.t("health-few", sample=r.sample)
+    return ctx.t("health-rate", percent=round(r.value * 100, 1), sample=r.sample)
+
+
+def _line(ctx: Ctx, s: SubjectHealth) -> str:
+    """One subject in the overview: its 7-day rates in one line."""
+    m = s.windows[1]
+    return ctx.t(
+        "health-line",
+        head=_head(ctx, s),
+        sent=m.sent,
+        hard=short_rate(ctx, m.hard_bounce_rate),
+        block=short_rate(ctx, m.block_rate),
+        reply=short_rate(ctx, m.reply_rate),
+        placement=short_rate(ctx, m.placement),
+    )
 
 
 def _metrics(ctx: Ctx, m: Metrics) -> str:
@@ -68,8 +90,7 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
             reply.add(ctx.t("health-more", count=len(found) - LINES_SHOWN))
         return reply
     reply = Reply().add(ctx.t("health-title", count=len(found)), "title")
-    lines = [f"{_head(ctx, s)}\n{_metrics(ctx, s.windows[1])}" for s in found[:SHOWN]]
-    reply.add("\n\n".join(lines))
+    reply.add("\n".join(_line(ctx, s) for s in found[:SHOWN]))
     if len(found) > SHOWN:
         reply.add(ctx.t("health-more", count=len(found) - SHOWN))
     return reply.add(ctx.t("health-hint"))
