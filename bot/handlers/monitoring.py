@@ -90,6 +90,9 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
             reply.add(ctx.t("health-more", count=len(found) - LINES_SHOWN))
         return reply
     reply = Reply().add(ctx.t("health-title", count=len(found)), "title")
+    paused = await report.paused_reason(ctx.actor)
+    if paused is not None:
+        reply.add(ctx.t("health-sending-paused", reason=paused or "—"))
     reply.add("\n".join(_line(ctx, s) for s in found[:SHOWN]))
     if len(found) > SHOWN:
         reply.add(ctx.t("health-more", count=len(found) - SHOWN))
@@ -128,6 +131,13 @@ async def thresholds(ctx: Ctx, args: dict[str, Any]) -> Reply:
         )
     reply = Reply().add(ctx.t("thresholds-title"), "title").add("\n".join(lines))
     return reply.add(ctx.t("thresholds-hint"))
+
+
+@command("sending_resume", Access.MANAGE)
+async def sending_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Resume the workspace's sending after a pause (monitoring pauses it on a spike of failures)."""
+    resumed = await report.resume_sending(ctx.actor, ctx.clock)
+    return Reply(ok=resumed).add(ctx.t("sending-resumed" if resumed else "sending-not-paused"))
 
 
 def protection_lines(ctx: Ctx, found: list[Protection]) -> str:

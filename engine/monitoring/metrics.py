@@ -55,24 +55,30 @@ class Counts:
     measured_sent: int | None = None
 
     def __add__(self, other: Counts) -> Counts:
-        values: dict[str, Any] = {}
-        for f in fields(self):
-            a, b = getattr(self, f.name), getattr(other, f.name)
-            values[f.name] = None if a is None and b is None else (a or 0) + (b or 0)
-        return Counts(**values)
+        a, b = self.measured_sent, other.measured_sent
+        measured = None if a is None and b is None else (a or 0) + (b or 0)
+        values = {n: getattr(self, n) + getattr(other, n) for n in _COUNTERS}
+        return Counts(**values, measured_sent=measured)
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Counts:
         """The counters of a `DailyStat` row (or any mapping with those names); missing ones are 0."""
-        names = [f.name for f in fields(cls) if f.name != "measured_sent"]
-        return cls(**{name: int(row.get(name) or 0) for name in names})
+        return cls(**{n: int(row.get(n) or 0) for n in _COUNTERS})
+
+
+_COUNTERS: Final = tuple(f.name for f in fields(Counts) if f.name != "measured_sent")
+"""The summed counters, in field order (hot loops avoid `dataclasses.fields`)."""
 
 
 def total(items: Iterable[Counts]) -> Counts:
-    result = Counts()
+    sums = [0] * len(_COUNTERS)
+    measured: int | None = None
     for item in items:
-        result = result + item
-    return result
+        for i, name in enumerate(_COUNTERS):
+            sums[i] += getattr(item, name)
+        if item.measured_sent is not None:
+            measured = (measured or 0) + item.measured_sent
+    return Counts(**dict(zip(_COUNTERS, sums, strict=True)), measured_sent=measured)
 
 
 @dataclass(frozen=True, slots=True)

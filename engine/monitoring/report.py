@@ -147,3 +147,36 @@ async def set_threshold(actor: Actor, clock: Clock, name: str, value: str, *, ag
             created_at=now,
         )
     return ThresholdChange(key, getattr(before, key), number, scope)
+
+
+async def paused_reason(actor: Actor) -> str | None:
+    """Why the workspace's sending is paused (`settings["sending_paused"]`), None when it is not."""
+    space = await Workspace.get(id=require_reader(actor))
+    settings = space.settings or {}
+    if settings.get("sending_paused") is not True:
+        return None
+    return str(settings.get("sending_paused_reason") or "")
+
+
+async def resume_sending(actor: Actor, clock: Clock) -> bool:
+    """Lift the workspace's sending pause (after monitoring's error-spike pause, once the cause is fixed),
+    audited. False when sending was not paused. Raises `Forbidden` (managers only)."""
+    workspace_id = require_manager(actor)
+    async with in_transaction():
+        space = await Workspace.filter(id=workspace_id).select_for_update().get()
+        settings = dict(space.settings or {})
+        if settings.get("sending_paused") is not True:
+            return False
+        reason = settings.pop("sending_paused_reason", "")
+        settings.pop("sending_paused")
+        space.settings = settings
+        await space.save(update_fields=["settings"])
+        await AuditLog.create(
+            workspace_id=workspace_id,
+            actor_id=actor.person_id,
+            action="monitoring.resume",
+            subject=f"workspace:{workspace_id}",
+            data={"paused_for": reason},
+            created_at=clock.now(),
+        )
+    return True

@@ -2,6 +2,10 @@
 
 cmd-health = health of mailboxes and domains: bounces, blocks, replies, placement (worst first)
 cmd-thresholds = protection thresholds with their bounds; change one
+cmd-sending-resume = resume the workspace's sending after a pause
+health-sending-paused = ⛔ Sending is paused in this workspace ({ $reason }). When the cause is fixed: /sending_resume
+sending-resumed = Sending is resumed.
+sending-not-paused = Sending was not paused.
 health-none = No mailboxes to watch yet.
 health-title = Health: { $count } mailboxes and domains, worst first (last 7 days)
 health-title-one = Health: { $target }

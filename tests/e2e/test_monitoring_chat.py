@@ -123,3 +123,19 @@ async def test_slack_health_for_a_client_and_agency_thresholds_for_the_admin(sla
     shown = "\n".join(await slack.say("thresholds", user="U0CLI"))
     line = EN("thresholds-line", name="cooldown_days", value="5", bounds="1–14", origin=EN("thresholds-origin-agency"))
     assert seen(line) in shown
+
+
+async def test_telegram_a_paused_workspace_shows_in_health_and_resumes(telegram: TelegramRig) -> None:
+    anna = await manager(telegram)
+    await Workspace.filter(slug="acme").update(timezone="UTC")
+    [box] = await mailboxes("acme", "alpha.test", 1)
+    await events(box, EventKind.SENT, 100, NOW - dt.timedelta(hours=2))
+    await events(box, EventKind.SMTP_ERROR, 30, NOW - dt.timedelta(hours=1))  # 30 of 130 attempts failed
+    assert (await service.evaluate(FrozenClock(NOW))).actions["pause"] == 1
+
+    summary = await ask(anna, "/health")
+    assert EN("health-sending-paused", reason="monitoring: error_spike") in summary
+    assert await ask(anna, "/sending_resume") == EN("sending-resumed")
+    assert (await Workspace.get(slug="acme")).settings.get("sending_paused") is None
+    assert await ask(anna, "/sending_resume") == EN("sending-not-paused")
+    assert await AuditLog.filter(action="monitoring.resume").count() == 1
