@@ -47,6 +47,19 @@ def _line(ctx: Ctx, s: SubjectHealth) -> str:
     )
 
 
+def _brief(ctx: Ctx, m: Metrics) -> str:
+    return ctx.t(
+        "health-brief",
+        sent=m.sent,
+        hard=short_rate(ctx, m.hard_bounce_rate),
+        block=short_rate(ctx, m.block_rate),
+        reply=short_rate(ctx, m.reply_rate),
+        opens=short_rate(ctx, m.open_rate),
+        complaints=m.complaint_rate.part,
+        unsubscribes=m.unsubscribe_rate.part,
+    )
+
+
 def _metrics(ctx: Ctx, m: Metrics) -> str:
     return ctx.t(
         "health-metrics",
@@ -93,6 +106,12 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
     paused = await report.paused_reason(ctx.actor)
     if paused is not None:
         reply.add(ctx.t("health-sending-paused", reason=paused or "—"))
+    view = await report.overview(ctx.actor, ctx.clock)
+    scopes = [ctx.t("health-workspace-line", metrics=_brief(ctx, view.workspace))]
+    scopes += [ctx.t("health-campaign-line", name=name, metrics=_brief(ctx, m)) for name, m in view.campaigns]
+    if view.more_campaigns:
+        scopes.append(ctx.t("health-campaigns-more", count=view.more_campaigns))
+    reply.add("\n".join(scopes))
     reply.add("\n".join(_line(ctx, s) for s in found[:SHOWN]))
     if len(found) > SHOWN:
         reply.add(ctx.t("health-more", count=len(found) - SHOWN))

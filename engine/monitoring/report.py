@@ -3,6 +3,7 @@ first, each rate with its sample), and the protection thresholds in force with t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final
@@ -17,8 +18,8 @@ from engine.monitoring.metrics import Counts, Metrics, Window
 from engine.monitoring.rules import BOUNDS, Thresholds, parse
 from engine.monitoring.service import THRESHOLDS_KEY, agency_thresholds, thresholds_of, zone
 from engine.sending.why import mailboxes_named
-from models import AgencySetting, AuditLog, Domain, Mailbox, Workspace
-from models.enums import MailboxStatus, StatScope
+from models import AgencySetting, AuditLog, Campaign, Domain, Mailbox, Workspace
+from models.enums import CampaignStatus, MailboxStatus, StatScope
 
 _SHOWN: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED)
 
@@ -180,3 +181,38 @@ async def resume_sending(actor: Actor, clock: Clock) -> bool:
             created_at=clock.now(),
         )
     return True
+
+
+CAMPAIGNS_SHOWN: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The workspace as a whole and its running campaigns (the worst first), each over 7 days."""
+
+    workspace: Metrics
+    campaigns: tuple[tuple[str, Metrics], ...]
+    more_campaigns: int
+
+
+async def overview(actor: Actor, clock: Clock) -> Overview:
+    """The workspace's and its running or paused campaigns' 7-day metrics. A campaign's open rate is measured
+    only when it opted into HTML (the only mail with a pixel); the workspace's opens are never a rate."""
+    workspace_id = require_reader(actor)
+    space = await Workspace.get(id=workspace_id)
+    today = clock.now().astimezone(zone(space.timezone)).date()
+    first, last = metrics.window_days(Window.WEEK, today)
+    ws_rows = await metrics.daily_rows(StatScope.WORKSPACE, [workspace_id], first, last)
+    running = await Campaign.filter(
+        workspace_id=workspace_id, status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+    ).order_by("name")
+    rows = await metrics.daily_rows(StatScope.CAMPAIGN, [c.id for c in running], first, last)
+    campaigns = []
+    for c in running:
+        counts = metrics.sum_days(rows.get(c.id, {}), first, last)
+        if c.html:
+            counts = dataclasses.replace(counts, measured_sent=counts.sent)
+        campaigns.append((c.name, metrics.compute(counts, Window.WEEK)))
+    campaigns.sort(key=lambda item: -max(item[1].hard_bounce_rate.value or -1, item[1].block_rate.value or -1))
+    workspace = metrics.compute(metrics.sum_days(ws_rows.get(workspace_id, {}), first, last), Window.WEEK)
+    return Overview(workspace, tuple(campaigns[:CAMPAIGNS_SHOWN]), max(0, len(campaigns) - CAMPAIGNS_SHOWN))

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.transactions import in_transaction
 
+from engine import alerts
 from engine.alerts import raise_alert
 from engine.clock import Clock
 from engine.errors import Conflict, IllegalTransition
@@ -225,6 +226,9 @@ async def apply(action: Action, space: Workspace, th: Thresholds, clock: Clock) 
             data=data,
             created_at=now,
         )
+    cleared = RESOLVES.get(action.kind)
+    if cleared is not None and (action.kind is not ActionKind.RESTORE or (action.factor or 0) >= 1.0):
+        await _resolve(cleared, action.subject, space.id, clock)
     alert = ALERTS.get(action.kind)
     if alert is not None:
         await raise_alert(
@@ -248,6 +252,21 @@ ALERTS: Final[Mapping[ActionKind, tuple[str, Severity]]] = {
     ActionKind.PAUSE: ("sending_paused", Severity.CRITICAL),
 }
 """The alert each kind of action raises (`engine.alerts` turns its kind into the message `alert-<kind>`)."""
+
+
+RESOLVES: Final[Mapping[ActionKind, str]] = {
+    ActionKind.RETURN: "mailbox_cooldown",  # the cooldown is over
+    ActionKind.RESTORE: "volume_cut",  # the volume is whole again (only at factor 1)
+}
+"""The alert an action clears."""
+
+
+async def _resolve(kind: str, subject: str, workspace_id: int, clock: Clock) -> None:
+    """Resolve the alerts of `kind` on `subject` through `engine.alerts.resolve_alerts` (the agreed interface of
+    the alert lifecycle; until it is merged, alerts stay open and are resolved by people)."""
+    resolve = getattr(alerts, "resolve_alerts", None)
+    if resolve is not None:
+        await resolve(kind, subject, workspace_id=workspace_id, clock=clock)
 
 
 def _alert_params(data: Mapping[str, Any]) -> dict[str, Any]:

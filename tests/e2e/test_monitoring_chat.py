@@ -73,6 +73,7 @@ async def test_telegram_health_worst_first_with_samples_and_why_shows_the_cut(te
     assert len(shown) == 11 and shown[0].startswith("🟠 box007@alpha.test")  # the cut mailbox first
     assert EN("health-cut", factor=0.5, reason="block_rate") in summary
     assert EN("health-rate", percent=10.0, sample=40) in summary
+    assert "🏢 Workspace: sent 45 · hard bounces 0 % of 45 · blocks 8.9 % of 45" in summary
 
     card = await ask(anna, "/health box000@alpha.test")
     assert EN("health-not-enough", sample=5, needed=20) in card and "0.0 %" not in card

@@ -12,14 +12,15 @@ import pytest
 
 from engine.access import Actor
 from engine.clock import FrozenClock
-from engine.monitoring import service
+from engine.monitoring import report, service
 from engine.monitoring.health import health_factors
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.why import protections
 from engine.stats import EventRecord, record_events
 from engine.warmup import Composed, Persona
-from models import Alert, AuditLog, Domain, Mailbox, OutboundMessage, Suppression, Workspace
+from models import Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import (
+    CampaignStatus,
     DomainStatus,
     EventKind,
     MailboxStatus,
@@ -217,3 +218,22 @@ async def test_workspace_thresholds_override_the_agency_defaults() -> None:
     await events(boxes[0], EventKind.SENT, 40, NOW - dt.timedelta(days=1))
     await events(boxes[0], EventKind.BOUNCE_HARD, 3, NOW)  # 7.5 %: under this workspace's 10 %
     assert (await service.evaluate(FrozenClock(NOW))).actions == {}
+
+
+async def test_the_overview_measures_opens_only_for_html_campaigns_and_counts_the_workspace() -> None:
+    ws, boxes = await fleet(1, 1)
+    html = await Campaign.create(workspace=ws, name="Rich", status=CampaignStatus.RUNNING, html=True)
+    plain = await Campaign.create(workspace=ws, name="Plain", status=CampaignStatus.RUNNING)
+    box = boxes[0]
+    for c, opens in ((html, 12), (plain, 0)):
+        records = [EventRecord(ws.id, EventKind.SENT, NOW, box.id, box.domain_id, c.id) for _ in range(30)]
+        records += [EventRecord(ws.id, EventKind.OPEN, NOW, box.id, box.domain_id, c.id) for _ in range(opens)]
+        records += [EventRecord(ws.id, EventKind.REPLY, NOW, box.id, box.domain_id, c.id)]
+        await record_events(records, zones={ws.id: MOSCOW})
+    view = await report.overview(actor(ws), FrozenClock(NOW))
+    by_name = dict(view.campaigns)
+    assert by_name["Rich"].open_rate.value == 0.4 and by_name["Rich"].open_rate.sample == 30
+    assert not by_name["Plain"].open_rate.measured and by_name["Plain"].open_rate.value is None
+    assert by_name["Plain"].reply_rate.value == pytest.approx(1 / 30)
+    assert view.workspace.sent == 60 and not view.workspace.open_rate.measured
+    assert view.more_campaigns == 0
