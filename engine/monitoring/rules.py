@@ -6,7 +6,8 @@ Defaults (each changeable within `BOUNDS`):
 - blocks ("554 5.7.1 … blocked") ≥ 3 % of ≥ 40 sends, or warmup spam ≥ 30 % of ≥ 20 checks → the volume is cut
   ×0.5: for the mailbox, or for its domain when at least half of the domain's mailboxes trip;
 - ≥ 3 consecutive auth failures, or ≥ 10 SMTP errors in a day → the mailbox is disabled, with an alert;
-- reply (or measured open) rate below 50 % of the mailbox's own 14-day baseline, both with enough sends → alert;
+- reply (or measured open) rate below 50 % of the mailbox's own 14-day baseline, both with enough sends → alert
+  (the recent 3 days end 2 days ago: answers to newer mail are still on their way);
 - ≥ 20 % of ≥ 100 attempts today failing or blocked in a workspace → its sending pauses, critical alert.
 A cut volume climbs back one step (+0.25) per clean day: a day with sends on which no volume rule tripped.
 A rate below its minimum sample never trips anything ("not enough data").
@@ -183,7 +184,7 @@ class Action:
 class MailboxFacts:
     """What the rules read of one mailbox. `window`: its counters since its last protective change (at most 7
     days, `trip_window_start`); `yesterday`: yesterday's counters when yesterday counts as a possible clean day
-    (after its last change), else None; `recent`/`baseline`: the last 3 days and the 14 days before them."""
+    (after its last change), else None; `recent`/`baseline`: 3 days ending 2 days ago and the 14 days before."""
 
     mailbox_id: int
     domain_id: int

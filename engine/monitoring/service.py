@@ -44,6 +44,7 @@ log = get_logger(__name__)
 THRESHOLDS_KEY: Final = "thresholds"  # AgencySetting key and Workspace.settings key
 RECENT_DAYS: Final = 3  # engagement: the recent stretch compared with…
 BASELINE_DAYS: Final = 14  # …the mailbox's own baseline just before it
+REPLY_LAG_DAYS: Final = 2  # the recent stretch ends this many days ago: answers to the newest mail are still coming
 _WATCHED: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN)
 
 
@@ -107,14 +108,16 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> list[Action
     boxes = await Mailbox.filter(workspace_id=space.id, status__in=_WATCHED).order_by("id")
     domain_ids = sorted({b.domain_id for b in boxes})
     domains = {d.id: d for d in await Domain.filter(id__in=domain_ids)}
-    first = today - dt.timedelta(days=RECENT_DAYS + BASELINE_DAYS - 1)
+    recent_to = today - dt.timedelta(days=REPLY_LAG_DAYS)
+    recent_from = recent_to - dt.timedelta(days=RECENT_DAYS - 1)
+    base_from = recent_from - dt.timedelta(days=BASELINE_DAYS)
+    first = min(base_from, today - dt.timedelta(days=6))
     rows = await metrics.daily_rows(StatScope.MAILBOX, [b.id for b in boxes], first, today)
     domain_rows = await metrics.daily_rows(StatScope.DOMAIN, domain_ids, yesterday, yesterday)
     ws_rows = await metrics.daily_rows(StatScope.WORKSPACE, [space.id], today, today)
-    recent_from = today - dt.timedelta(days=RECENT_DAYS - 1)
-    base_from = recent_from - dt.timedelta(days=BASELINE_DAYS)
     ids = [b.id for b in boxes]
-    measured_recent = await metrics.measured_sends(ids, _day_start(recent_from, tz), now)
+    recent_end = _day_start(recent_to + dt.timedelta(days=1), tz)
+    measured_recent = await metrics.measured_sends(ids, _day_start(recent_from, tz), recent_end)
     measured_base = await metrics.measured_sends(ids, _day_start(base_from, tz), _day_start(recent_from, tz))
 
     def local_day(moment: dt.datetime | None) -> dt.date | None:
@@ -135,7 +138,7 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> list[Action
         returned = local_day(box.status_changed_at)
         if returned is not None and box.status in SENDING:
             start = max(start, returned)  # a return from cooldown (or a graduation) starts a fresh window
-        recent = metrics.sum_days(own, recent_from, today)
+        recent = metrics.sum_days(own, recent_from, recent_to)
         baseline = metrics.sum_days(own, base_from, recent_from - dt.timedelta(days=1))
         facts.append(
             MailboxFacts(

@@ -237,3 +237,21 @@ async def test_the_overview_measures_opens_only_for_html_campaigns_and_counts_th
     assert by_name["Plain"].reply_rate.value == pytest.approx(1 / 30)
     assert view.workspace.sent == 60 and not view.workspace.open_rate.measured
     assert view.more_campaigns == 0
+
+
+async def test_replies_falling_below_half_the_baseline_alert_without_acting() -> None:
+    _, boxes = await fleet(1, 1)
+    box = boxes[0]
+    for days_ago in range(5, 19):  # the baseline: 14 days of 10 sends, 1 reply a day (10 %)
+        await events(box, EventKind.SENT, 10, NOW - dt.timedelta(days=days_ago))
+        await events(box, EventKind.REPLY, 1, NOW - dt.timedelta(days=days_ago))
+    for days_ago in (2, 3, 4):  # recent: 40 sends a day, 1 reply (0.8 %)
+        await events(box, EventKind.SENT, 40, NOW - dt.timedelta(days=days_ago))
+    await events(box, EventKind.REPLY, 1, NOW - dt.timedelta(days=3))
+    await events(box, EventKind.SENT, 40, NOW)  # today's mail has had no time to be answered: not counted
+    assert (await service.evaluate(FrozenClock(NOW))).actions == {"alert": 1}
+    [alert] = await Alert.filter(kind="engagement_drop")
+    assert alert.data["rule"] == "reply_drop" and alert.data["sample"] == 120 and alert.data["threshold"] == 0.05
+    await box.refresh_from_db()
+    assert box.status is MailboxStatus.WARMING and box.health_factor == 1.0  # an alert only
+    assert await AuditLog.filter(action__startswith="monitoring.").count() == 0
