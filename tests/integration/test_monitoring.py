@@ -9,6 +9,7 @@ import random
 from zoneinfo import ZoneInfo
 
 import pytest
+from redis.asyncio import Redis
 
 from engine.access import Actor
 from engine.clock import FrozenClock
@@ -18,6 +19,7 @@ from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.why import protections
 from engine.stats import EventRecord, record_events
 from engine.warmup import Composed, Persona
+from jobs import worker
 from models import Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import (
     CampaignStatus,
@@ -255,3 +257,17 @@ async def test_replies_falling_below_half_the_baseline_alert_without_acting() ->
     await box.refresh_from_db()
     assert box.status is MailboxStatus.WARMING and box.health_factor == 1.0  # an alert only
     assert await AuditLog.filter(action__startswith="monitoring.").count() == 0
+
+
+async def test_the_worker_cron_cuts_and_its_warmup_plan_reads_the_cut(redis: Redis) -> None:
+    _, boxes = await fleet(2, 3, cap=2)
+    await events(boxes[0], EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    await events(boxes[0], EventKind.BOUNCE_BLOCK, 3, NOW)
+    ctx = {"clock": FrozenClock(NOW), "redis": redis, "compose_warmup": composer}
+    assert await worker.monitor(ctx) == {"cut": 1, "workspaces": 1, "failed": 0}
+    assert await worker.monitor(ctx) == {"workspaces": 1, "failed": 0}
+    await worker.plan_warmup(ctx)
+    assert await OutboundMessage.filter(mailbox_id=boxes[0].id).count() == 1  # ×0.5 of 2
+    assert await OutboundMessage.filter(mailbox_id=boxes[1].id).count() == 2
+    [cron] = [c for c in worker.WorkerSettings.cron_jobs if c.name == "cron:monitor"]
+    assert cron.unique and cron.minute == {0, 15, 30, 45}
