@@ -313,12 +313,11 @@ def _effective(state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
             settings, mailbox_id=state.mailbox_id, started_on=state.warmup_started_on, day=day,
             provider_limit=provider_limit,
         )  # fmt: skip
-    own = effective_cap(
-        CapInputs(
-            mailbox_cap=state.mailbox_cap, provider_limit=provider_limit, warmup_stage=stage,
-            health_factor=state.health_factor,
-        )
-    )  # fmt: skip
+    own = effective_cap(CapInputs(mailbox_cap=state.mailbox_cap, provider_limit=provider_limit, warmup_stage=stage))
+    mailbox = own.allowed
+    if state.health_factor < 1.0:  # monitoring's cut of the day's total, as the planners apply it: × the own cap
+        base = effective_cap(CapInputs(mailbox_cap=state.mailbox_cap, provider_limit=provider_limit)).allowed
+        mailbox = min(mailbox, effective_cap(CapInputs(base, health_factor=state.health_factor)).allowed)
     ws_cap = raw.get("daily_cap")
     workspace = ws_cap if isinstance(ws_cap, int) and not isinstance(ws_cap, bool) and ws_cap >= 0 else None
     share = 0
@@ -329,7 +328,7 @@ def _effective(state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
         if state.graduated_on is None and state.warmup_started_on is not None:
             since = period_over_on(settings, started_on=state.warmup_started_on)
         share = campaign_cap(settings, daily_cap=own.allowed, days_since_graduation=(day - since).days)
-    return Caps(mailbox=own.allowed, domain=state.domain_cap, workspace=workspace), share
+    return Caps(mailbox=mailbox, domain=state.domain_cap, workspace=workspace), share
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from engine.access import Actor
+from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
 from engine.monitoring import report, service
 from engine.monitoring.health import health_factors
@@ -32,6 +33,7 @@ from models.enums import (
     Severity,
     TlsMode,
 )
+from tests.integration import campaign_kit
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -271,3 +273,19 @@ async def test_the_worker_cron_cuts_and_its_warmup_plan_reads_the_cut(redis: Red
     assert await OutboundMessage.filter(mailbox_id=boxes[1].id).count() == 2
     [cron] = [c for c in worker.WorkerSettings.cron_jobs if c.name == "cron:monitor"]
     assert cron.unique and cron.minute == {0, 15, 30, 45}
+
+
+async def test_the_campaign_planner_plans_half_for_a_cut_mailbox() -> None:
+    ws, _ = await fleet(1, 3, cap=10)
+    long_ago = NOW - dt.timedelta(days=100)
+    await Mailbox.filter(workspace_id=ws.id).update(status=MailboxStatus.ACTIVE, graduated_at=long_ago)
+    await Workspace.filter(id=ws.id).update(sender_name="Acme LLC", sender_address="Moscow")
+    group = list(await Mailbox.filter(workspace_id=ws.id).order_by("id"))
+    c = await campaign_kit.campaign(ws, group, steps=((0, False),), per_mailbox_cap=50, daily_cap=1000)
+    await campaign_kit.enroll(c, [f"lead{n}@leads.test" for n in range(60)], NOW)
+    await Mailbox.filter(id=group[0].id).update(health_factor=0.5, health_reason="block_rate", health_changed_at=NOW)
+    factors = await health_factors()
+    await plan_campaigns(FrozenClock(NOW), CampaignPlanOptions(seed=1, health=factors))
+    planned = [await OutboundMessage.filter(mailbox_id=b.id).count() for b in group]
+    assert planned[1] == planned[2] > 0  # each gets its campaign share of a cap of 10
+    assert planned[0] == 5  # the cut mailbox: half of its cap of 10 for everything (the share is of the cap)

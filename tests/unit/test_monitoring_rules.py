@@ -229,15 +229,18 @@ def test_rate_never_divides_by_zero() -> None:
 
 
 def test_the_claim_time_caps_apply_the_health_factor() -> None:
-    def state(factor: float) -> MailboxState:
+    def state(factor: float, status: MailboxStatus = MailboxStatus.ACTIVE) -> MailboxState:
         return MailboxState(
-            mailbox_id=1, workspace_id=1, domain_id=1, status=MailboxStatus.ACTIVE, cooldown_until=None,
+            mailbox_id=1, workspace_id=1, domain_id=1, status=status, cooldown_until=None,
             warmup_paused=False, mailbox_cap=40, domain_status=DomainStatus.ACTIVE, domain_cap=120,
             workspace_archived=False, workspace_settings={}, mailbox_sent=0, domain_sent=0,
-            graduated_on=dt.date(2031, 1, 1), health_factor=factor,
+            graduated_on=dt.date(2031, 1, 1), health_factor=factor, warmup_started_on=dt.date(2031, 1, 1),
         )  # fmt: skip
 
     policy = EffectiveCaps()
     assert policy.caps(state(1.0), TODAY).mailbox == 40
     assert policy.caps(state(0.5), TODAY).mailbox == 20  # same mailbox and day, a new factor: not the cached caps
     assert policy.caps(state(0.25), TODAY).mailbox == 10
+    # a warming mailbox on its ramp: the cut is of its cap (20), the ramp's target stays the lower limit
+    warming = policy.caps(state(0.5, MailboxStatus.WARMING), TODAY).mailbox
+    assert warming == min(policy.caps(state(1.0, MailboxStatus.WARMING), TODAY).mailbox, 20)
