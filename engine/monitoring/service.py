@@ -204,31 +204,32 @@ async def apply(action: Action, space: Workspace, th: Thresholds, clock: Clock) 
     data: dict[str, Any] = {"rule": action.rule.value, **evidence}
     if action.kind is ActionKind.PAUSE:
         return await _pause(space, data, clock)
-    if kind == "domain":
-        domain = await Domain.get(id=ident)
-        name = domain.name
-        done = await _set_factor(
-            Domain, ident, current=domain.health_factor, changed_at=domain.health_changed_at, action=action, now=now
-        )
-        label = {"subject": name}
-    else:
-        box = await Mailbox.get(id=ident)
-        label = {"subject": box.address}
-        done = await _mailbox_action(box, action, th, clock, data)
-    if not done:
-        return False
-    data = {**data, **label}
-    if action.factor is not None:
-        data["factor"] = action.factor
-    if action.kind is not ActionKind.ALERT:
-        await AuditLog.create(
-            workspace_id=space.id,
-            actor_id=None,
-            action=f"monitoring.{action.kind.value}",
-            subject=action.subject,
-            data=data,
-            created_at=now,
-        )
+    async with in_transaction():  # the change and its audit entry together, or neither
+        if kind == "domain":
+            domain = await Domain.get(id=ident)
+            label = {"subject": domain.name}
+            done = await _set_factor(
+                Domain, ident, current=domain.health_factor, changed_at=domain.health_changed_at, action=action,
+                now=now,
+            )  # fmt: skip
+        else:
+            box = await Mailbox.get(id=ident)
+            label = {"subject": box.address}
+            done = await _mailbox_action(box, action, th, clock, data)
+        if not done:
+            return False
+        data = {**data, **label}
+        if action.factor is not None:
+            data["factor"] = action.factor
+        if action.kind is not ActionKind.ALERT:
+            await AuditLog.create(
+                workspace_id=space.id,
+                actor_id=None,
+                action=f"monitoring.{action.kind.value}",
+                subject=action.subject,
+                data=data,
+                created_at=now,
+            )
     cleared = RESOLVES.get(action.kind)
     if cleared is not None and (action.kind is not ActionKind.RESTORE or (action.factor or 0) >= 1.0):
         await _resolve(cleared, action.subject, space.id, clock)
