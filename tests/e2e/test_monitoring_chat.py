@@ -9,12 +9,15 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from bot.slack import SlackNotifier
+from engine import alerts
 from engine.clock import FrozenClock
 from engine.i18n import translator
 from engine.monitoring import service
+from engine.notify import Notification, deliver
 from engine.stats import EventRecord, record_events
-from models import AgencySetting, AuditLog, Domain, Mailbox, Workspace
-from models.enums import EventKind, MailboxStatus, MailProvider, TlsMode
+from models import AgencySetting, AuditLog, ChatBinding, Domain, Mailbox, Workspace
+from models.enums import EventKind, MailboxStatus, MailProvider, Platform, TlsMode
 from tests.e2e.conftest import NOW, TelegramRig, visible
 from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig
 from tests.harness.telegram import TelegramUser
@@ -140,3 +143,37 @@ async def test_telegram_a_paused_workspace_shows_in_health_and_resumes(telegram:
     assert (await Workspace.get(slug="acme")).settings.get("sending_paused") is None
     assert await ask(anna, "/sending_resume") == EN("sending-not-paused")
     assert await AuditLog.filter(action="monitoring.resume").count() == 1
+
+
+async def cooldown_alert(ws_slug: str, clock: FrozenClock) -> Notification:
+    """A mailbox over the hard-bounce threshold, evaluated: the cooldown alert as `claim_due` hands it over."""
+    [box] = await mailboxes(ws_slug, "alpha.test", 1)
+    await events(box, EventKind.SENT, 40, clock.now() - dt.timedelta(days=1))
+    await events(box, EventKind.BOUNCE_HARD, 4, clock.now())
+    assert (await service.evaluate(clock)).actions == {"cooldown": 1}
+    [note] = await alerts.claim_due(clock)
+    assert note.body_key == "alert-mailbox-cooldown"
+    return note
+
+
+async def test_telegram_the_cooldown_alert_reaches_the_alerts_chat(telegram: TelegramRig) -> None:
+    anna = await manager(telegram)
+    await ask(anna, "/bind alerts")
+    note = await cooldown_alert("acme", FrozenClock(NOW))
+    report = await deliver(note, {Platform.TELEGRAM: telegram.transport.notifier}, telegram.redis, telegram.clock)
+    assert report.sent == [f"telegram:{ANNA}"]
+    [alert] = await anna.wait_replies()
+    text = visible(alert.text or "")
+    assert "box000@alpha.test" in text and "10 %" in text and "40" in text  # the rate, its sample
+
+
+async def test_slack_the_cooldown_alert_reaches_the_alerts_channel(slack: Rig, redis: Redis) -> None:
+    ws = await Workspace.get(slug="acme")
+    await ChatBinding.create(workspace=ws, platform=Platform.SLACK, chat_id="C0ALERTS", purposes=["alerts"])
+    note = await cooldown_alert("acme", FrozenClock(CLOCK.now()))
+    report = await deliver(note, {Platform.SLACK: SlackNotifier(slack.transport.client)}, redis, CLOCK)
+    assert report.sent == ["slack:C0ALERTS"]
+    posted = await slack.api.wait_call("chat.postMessage")
+    assert posted.params["channel"] == "C0ALERTS"
+    body = str(posted.params)
+    assert "box000@alpha.test" in body and "10 %" in body
