@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from engine.access import Actor
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
-from engine.monitoring import report, service
+from engine.monitoring import metrics, report, service
 from engine.monitoring.health import health_factors
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.why import protections
@@ -28,6 +28,8 @@ from models.enums import (
     EventKind,
     MailboxStatus,
     MailProvider,
+    MessageKind,
+    MessageStatus,
     Platform,
     Role,
     Severity,
@@ -289,3 +291,36 @@ async def test_the_campaign_planner_plans_half_for_a_cut_mailbox() -> None:
     planned = [await OutboundMessage.filter(mailbox_id=b.id).count() for b in group]
     assert planned[1] == planned[2] > 0  # each gets its campaign share of a cap of 10
     assert planned[0] == 5  # the cut mailbox: half of its cap of 10 for everything (the share is of the cap)
+
+
+async def test_the_last_100_sends_window_counts_each_message_once_and_opens_only_with_a_pixel() -> None:
+    ws, boxes = await fleet(1, 1)
+    box = boxes[0]
+    html = await Campaign.create(workspace=ws, name="Rich", status=CampaignStatus.RUNNING, html=True)
+    rows = []
+    for n in range(120):  # the 20 oldest fall out of the window
+        rows.append(
+            OutboundMessage(
+                kind=MessageKind.CAMPAIGN if n % 2 else MessageKind.WARMUP, workspace_id=ws.id, mailbox_id=box.id,
+                campaign_id=html.id if n % 2 else None, message_id=f"<m{n}@acme0.test>", status=MessageStatus.SENT,
+                scheduled_at=NOW, sent_at=NOW - dt.timedelta(minutes=200 - n),
+            )
+        )  # fmt: skip
+    await OutboundMessage.bulk_create(rows)
+    ids = [m.id for m in await OutboundMessage.all().order_by("sent_at")]
+    old, recent = ids[:20], ids[20:]
+
+    def event(kind: EventKind, message_id: int) -> EventRecord:
+        return EventRecord(ws.id, kind, NOW, box.id, box.domain_id, message_id=message_id)
+
+    records = [event(EventKind.BOUNCE_HARD, m) for m in old[:5]]  # outside the window
+    records += [event(EventKind.BOUNCE_HARD, m) for m in recent[:2]]
+    records += [event(EventKind.OPEN, m) for m in recent[1:11:2] for _ in range(3)]  # 5 messages opened 3 times
+    records += [event(EventKind.REPLY, recent[-1])]
+    await record_events(records, zones={ws.id: MOSCOW})
+
+    counts = await metrics.last_sends(box.id)
+    assert (counts.sent, counts.bounces_hard, counts.replies, counts.opens) == (100, 2, 1, 5)
+    assert counts.measured_sent == 50  # only the HTML campaign's half carried a pixel
+    m = metrics.compute(counts, metrics.Window.LAST100)
+    assert m.open_rate.value == 0.1 and m.hard_bounce_rate.value == 0.02
