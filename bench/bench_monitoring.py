@@ -1,5 +1,6 @@
 """Monitoring at 10x the brief: 12,000 mailboxes on 600 domains in 10 workspaces, 17 days of daily counters each
-(~214,000 `daily_stat` rows), 1 % of mailboxes bouncing hard and 1 % blocked.
+(~214,000 `daily_stat` rows); 1 % of mailboxes bounce hard today (cooldowns) and 1 % are blocked — all on six
+domains, so those domains are cut as a whole.
 
 Prints: the first evaluation (which acts: cooldowns, cuts), a second one (nothing to do: the cron's usual tick),
 and `health_factors()` as the planners call it. Asserts nothing. Uses a throwaway database on TEST_DATABASE_URL's
