@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from typing import Any, ClassVar
 
@@ -20,6 +21,8 @@ from engine.health import HEARTBEAT_KEY
 from engine.logging import get_logger
 from engine.mail.smtp import SmtpTransport
 from engine.mail.tls import MailPolicy
+from engine.monitoring import service as monitoring
+from engine.monitoring.health import health_factors
 from engine.notify import Notification, deliver, flush_digests
 from engine.sending import planner
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
@@ -179,13 +182,15 @@ async def recover_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, 
 async def plan_warmup(ctx: dict[str, Any]) -> int:
     """Turn today's warmup quotas into planned sends inside every cap (idempotent; every 10 minutes)."""
     memo = planner.RedisPlanMemo(ctx["redis"])  # unchanged workspaces are skipped between ticks
-    return (await planner.plan_warmup(ctx["clock"], memo=memo)).planned
+    options = planner.PlanOptions(health=await health_factors())  # monitoring's volume cuts
+    return (await planner.plan_warmup(ctx["clock"], options, memo=memo)).planned
 
 
 async def plan_campaigns(ctx: dict[str, Any]) -> int:
     """Turn due enrollments of running campaigns into planned sends inside every cap (idempotent; every 10
     minutes, between the warmup plans)."""
-    options = ctx.get("campaign_plan_options")  # tests: a seed
+    options = ctx.get("campaign_plan_options") or campaign_planner.CampaignPlanOptions()  # tests: a seed
+    options = dataclasses.replace(options, health=await health_factors())  # monitoring's volume cuts
     memo = campaign_planner.campaign_memo(ctx["redis"])  # unchanged workspaces are skipped between ticks
     return (await campaign_planner.plan_campaigns(ctx["clock"], options, memo=memo)).planned
 
@@ -193,6 +198,13 @@ async def plan_campaigns(ctx: dict[str, Any]) -> int:
 async def graduate_warmup(ctx: dict[str, Any]) -> int:
     """Warming mailboxes that passed their minimum period and placement become active (daily)."""
     return len((await graduation.run_gate(ctx["clock"])).graduated)
+
+
+async def monitor(ctx: dict[str, Any]) -> dict[str, int]:
+    """Evaluate the protection rules and apply them: cooldowns, volume cuts and their gradual return, disables,
+    workspace pauses (every 15 minutes; idempotent)."""
+    report = await monitoring.evaluate(ctx["clock"])
+    return {**report.actions, "workspaces": report.workspaces, "failed": report.failed}
 
 
 class WorkerSettings:
@@ -215,6 +227,7 @@ class WorkerSettings:
         func(plan_warmup, name="plan_warmup", max_tries=1, timeout=600),
         func(graduate_warmup, name="graduate_warmup", max_tries=1, timeout=600),
         func(plan_campaigns, name="plan_campaigns", max_tries=1, timeout=600),
+        func(monitor, name="monitor", max_tries=1, timeout=600),
     ]
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
@@ -234,6 +247,8 @@ class WorkerSettings:
         # offset from the warmup plan (minute 2): both take the same per-workspace lock, so they never overbook
         cron(plan_campaigns, name="cron:plan_campaigns", minute=set(range(7, 60, 10)), unique=True, timeout=600),
         cron(graduate_warmup, name="cron:graduate_warmup", hour={3}, minute={40}, unique=True, timeout=600),
+        # before each other plan (minutes 2 and 7 of the ten): cuts reach the planners within minutes
+        cron(monitor, name="cron:monitor", minute={0, 15, 30, 45}, unique=True, timeout=600),
     ]
     on_startup = startup
     on_shutdown = shutdown

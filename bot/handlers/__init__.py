@@ -1,5 +1,27 @@
 """Every feature's commands; importing this package registers them all."""
 
-from bot.handlers import alerts, approvals, campaigns, domains, leads, mailboxes, reserve, warmup, workspaces
+from bot.handlers import (
+    alerts,
+    approvals,
+    campaigns,
+    domains,
+    leads,
+    mailboxes,
+    monitoring,
+    reserve,
+    warmup,
+    workspaces,
+)
 
-__all__ = ["alerts", "approvals", "campaigns", "domains", "leads", "mailboxes", "reserve", "warmup", "workspaces"]
+__all__ = [
+    "alerts",
+    "approvals",
+    "campaigns",
+    "domains",
+    "leads",
+    "mailboxes",
+    "monitoring",
+    "reserve",
+    "warmup",
+    "workspaces",
+]

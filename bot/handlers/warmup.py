@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any, Final
 
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
+from bot.handlers.monitoring import protection_lines
 from engine.reply import Reply
 from engine.sending import why as why_service
 from engine.warmup import service
@@ -166,8 +167,10 @@ async def warmup_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def why(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Today's deferrals of a mailbox or a domain: which cap held it back, wanted against allowed."""
     found = await why_service.why(ctx.actor, args["target"], ctx.clock)
+    guarded = await why_service.protections(ctx.actor, args["target"], ctx.clock)  # monitoring's cuts, cooldowns
     if not found:
-        return Reply().add(ctx.t("why-nothing", target=args["target"]))
+        reply = Reply().add(ctx.t("why-nothing", target=args["target"]))
+        return reply.add(ctx.t("why-protections") + "\n" + protection_lines(ctx, guarded)) if guarded else reply
     day: dt.date = found[0].day
     lines = [
         ctx.t(
@@ -180,4 +183,5 @@ async def why(ctx: Ctx, args: dict[str, Any]) -> Reply:
         for d in found
     ]
     reply = Reply().add(ctx.t("why-title", target=args["target"], day=str(day)), "title")
-    return reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
+    reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
+    return reply.add(ctx.t("why-protections") + "\n" + protection_lines(ctx, guarded)) if guarded else reply

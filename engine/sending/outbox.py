@@ -218,6 +218,7 @@ class MailboxState:
     status_changed_at: dt.datetime | None = None  # its last status change (a graduation, or a return from cooldown)
     graduated_at: dt.datetime | None = None  # `Mailbox.graduated_at`: its last `warming → active`
     graduated_on: dt.date | None = None  # that day in the workspace's zone (set by the outbox)
+    health_factor: float = 1.0  # monitoring's volume cut: mailbox × domain factor (1: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +288,7 @@ class EffectiveCaps:
         settings_key = json.dumps(state.workspace_settings, sort_keys=True, default=str)
         key = (
             state.mailbox_id, day, state.status, state.mailbox_cap, state.domain_cap, state.provider,
-            state.warmup_started_on, state.graduated_on, settings_key,
+            state.warmup_started_on, state.graduated_on, settings_key, state.health_factor,
         )  # fmt: skip
         found = self._memo.get(key)
         if found is not None:
@@ -322,6 +323,10 @@ def _effective(state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
             provider_limit=provider_limit,
         )  # fmt: skip
     own = effective_cap(CapInputs(mailbox_cap=state.mailbox_cap, provider_limit=provider_limit, warmup_stage=stage))
+    mailbox = own.allowed
+    if state.health_factor < 1.0:  # monitoring's cut of the day's total, as the planners apply it: × the own cap
+        base = effective_cap(CapInputs(mailbox_cap=state.mailbox_cap, provider_limit=provider_limit)).allowed
+        mailbox = min(mailbox, effective_cap(CapInputs(base, health_factor=state.health_factor)).allowed)
     ws_cap = raw.get("daily_cap")
     workspace = ws_cap if isinstance(ws_cap, int) and not isinstance(ws_cap, bool) and ws_cap >= 0 else None
     share = 0
@@ -332,7 +337,7 @@ def _effective(state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
         if state.graduated_on is None and state.warmup_started_on is not None:
             since = period_over_on(settings, started_on=state.warmup_started_on)
         share = campaign_cap(settings, daily_cap=own.allowed, days_since_graduation=(day - since).days)
-    return Caps(mailbox=own.allowed, domain=state.domain_cap, workspace=workspace), share
+    return Caps(mailbox=mailbox, domain=state.domain_cap, workspace=workspace), share
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,7 +422,8 @@ SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_p
                    WHERE x.workspace_id = b.workspace_id), 0)
          + (SELECT count(*) FROM fl WHERE fl.workspace_id = b.workspace_id)
        ELSE 0 END AS workspace_sent,
-       b.provider, b.warmup_started_on, b.status_changed_at, b.graduated_at
+       b.provider, b.warmup_started_on, b.status_changed_at, b.graduated_at,
+       b.health_factor * d.health_factor AS health_factor
 FROM mailbox b JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
 WHERE b.id = $1
 """  # noqa: S608 - composed of constant statements
@@ -1281,6 +1287,7 @@ def _state(r: Mapping[str, Any]) -> MailboxState:
         warmup_started_on=r["warmup_started_on"],
         status_changed_at=r["status_changed_at"],
         graduated_at=r["graduated_at"],
+        health_factor=float(r.get("health_factor", 1.0)),
     )
 
 

@@ -12,8 +12,8 @@ from engine.access import Actor, require_reader
 from engine.clock import Clock
 from engine.dns.names import to_ascii
 from engine.errors import NotFound, UserError
-from models import CapDeferral, Domain, Mailbox, Workspace
-from models.enums import CapKind
+from models import AuditLog, CapDeferral, Domain, Mailbox, Workspace
+from models.enums import CapKind, MailboxStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,44 @@ async def why(actor: Actor, target: str, clock: Clock, *, day: dt.date | None = 
         if seen is None or (item.allowed, -item.wanted) < (seen.allowed, -seen.wanted):
             found[(item.mailbox, item.cap)] = item
     return sorted(found.values(), key=lambda d: (d.mailbox, d.allowed, d.cap.value))
+
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    """A protective measure monitoring has in force: a cooldown or a volume cut (of a mailbox or its domain),
+    with the numbers that triggered it (`data`: rule, rate, part, sample, threshold, window — from the audit log)."""
+
+    subject: str  # the mailbox address or the domain name
+    kind: str  # "cooldown" | "cut"
+    factor: float | None = None  # a cut: what is left of the cap
+    until: dt.datetime | None = None  # a cooldown: when it ends
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def protections(actor: Actor, target: str, clock: Clock) -> list[Protection]:
+    """Cooldowns and volume cuts in force for a mailbox (an address) or the mailboxes of a domain (a name), each
+    with its triggering numbers. Raises as `why`."""
+    workspace_id = require_reader(actor)
+    boxes = await mailboxes_named(workspace_id, target)
+    now = clock.now()
+    found: list[Protection] = []
+    for box in boxes:
+        if box.status is MailboxStatus.COOLDOWN and box.cooldown_until is not None and box.cooldown_until > now:
+            data = await _evidence(f"mailbox:{box.id}", "monitoring.cooldown")
+            found.append(Protection(box.address, "cooldown", until=box.cooldown_until, data=data))
+        if box.health_factor < 1.0:
+            data = await _evidence(f"mailbox:{box.id}", "monitoring.cut")
+            found.append(Protection(box.address, "cut", box.health_factor, reason=box.health_reason, data=data))
+    for domain in await Domain.filter(id__in={b.domain_id for b in boxes}, health_factor__lt=1.0).order_by("name"):
+        data = await _evidence(f"domain:{domain.id}", "monitoring.cut")
+        found.append(Protection(domain.name, "cut", domain.health_factor, reason=domain.health_reason, data=data))
+    return found
+
+
+async def _evidence(subject: str, action: str) -> dict[str, Any]:
+    entry = await AuditLog.filter(subject=subject, action=action).order_by("-created_at", "-id").first()
+    return dict(entry.data) if entry is not None else {}
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -1,0 +1,183 @@
+"""Monitoring in chat: the health of mailboxes and domains (worst first, each rate with its sample) and the
+protection thresholds (show; change within bounds)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from engine.monitoring import report
+from engine.monitoring.metrics import Metrics, Rate
+from engine.monitoring.report import SubjectHealth
+from engine.monitoring.rules import BOUNDS, RECOVERING
+from engine.reply import Reply
+from engine.sending.why import Protection
+
+SHOWN: Final = 12
+"""/health without an argument: this many subjects, worst first; the rest are counted."""
+
+
+def rate_text(ctx: Ctx, r: Rate) -> str:
+    if not r.measured:
+        return ctx.t("health-not-measured")
+    if r.value is None:  # a state of its own, never 0 %
+        return ctx.t("health-not-enough", sample=r.sample, needed=r.min_sample)
+    return ctx.t("health-rate", percent=round(r.value * 100, 1), sample=r.sample)
+
+
+def short_rate(ctx: Ctx, r: Rate) -> str:
+    if not r.measured:
+        return ctx.t("health-not-measured")
+    if r.value is None:
+        return ctx.t("health-few", sample=r.sample)
+    return ctx.t("health-rate", percent=round(r.value * 100, 1), sample=r.sample)
+
+
+def _line(ctx: Ctx, s: SubjectHealth) -> str:
+    """One subject in the overview: its 7-day rates in one line."""
+    m = s.windows[1]
+    return ctx.t(
+        "health-line",
+        head=_head(ctx, s),
+        sent=m.sent,
+        hard=short_rate(ctx, m.hard_bounce_rate),
+        block=short_rate(ctx, m.block_rate),
+        reply=short_rate(ctx, m.reply_rate),
+        placement=short_rate(ctx, m.placement),
+    )
+
+
+def _brief(ctx: Ctx, m: Metrics) -> str:
+    return ctx.t(
+        "health-brief",
+        sent=m.sent,
+        hard=short_rate(ctx, m.hard_bounce_rate),
+        block=short_rate(ctx, m.block_rate),
+        reply=short_rate(ctx, m.reply_rate),
+        opens=short_rate(ctx, m.open_rate),
+        complaints=m.complaint_rate.part,
+        unsubscribes=m.unsubscribe_rate.part,
+    )
+
+
+def _metrics(ctx: Ctx, m: Metrics) -> str:
+    return ctx.t(
+        "health-metrics",
+        window=ctx.t(f"health-window-{m.window.value}"),
+        sent=m.sent,
+        hard=rate_text(ctx, m.hard_bounce_rate),
+        block=rate_text(ctx, m.block_rate),
+        reply=rate_text(ctx, m.reply_rate),
+        opens=rate_text(ctx, m.open_rate),
+        placement=rate_text(ctx, m.placement),
+        complaints=m.complaint_rate.part,
+        unsubscribes=m.unsubscribe_rate.part,
+        errors=m.smtp_errors,
+        auth=m.auth_errors,
+    )
+
+
+def _head(ctx: Ctx, s: SubjectHealth) -> str:
+    trouble = s.status in {"cooldown", "disabled"}
+    mark = "🔴" if trouble else "🟠" if s.factor < 1 else "🟢"
+    state = ctx.t(f"state-{s.kind}-{s.status.replace('_', '-')}")
+    parts = [f"{mark} {s.name} ({state})"]
+    if s.factor < 1:
+        parts.append(ctx.t("health-cut", factor=s.factor, reason=s.reason.removeprefix(RECOVERING)))
+    if s.cooldown_until is not None:
+        parts.append(ctx.t("health-cooldown", until=s.cooldown_until.strftime("%Y-%m-%d %H:%M UTC")))
+    return " · ".join(parts)
+
+
+@command("health", Access.READ, Arg("target", required=False), example="anna@acme-mail.ru")
+async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Mailboxes and domains worst first (7 days); a mailbox or a domain in detail (1 day, 7 days, last 100)."""
+    found = await report.health(ctx.actor, ctx.clock, args["target"])
+    if not found:
+        return Reply().add(ctx.t("health-none"))
+    if args["target"]:
+        reply = Reply().add(ctx.t("health-title-one", target=args["target"]), "title")
+        cards = ["\n".join([_head(ctx, s), *(_metrics(ctx, m) for m in s.windows)]) for s in found[:LINES_SHOWN]]
+        reply.add("\n\n".join(cards))
+        if len(found) > LINES_SHOWN:
+            reply.add(ctx.t("health-more", count=len(found) - LINES_SHOWN))
+        return reply
+    reply = Reply().add(ctx.t("health-title", count=len(found)), "title")
+    paused = await report.paused_reason(ctx.actor)
+    if paused is not None:
+        reply.add(ctx.t("health-sending-paused", reason=paused or "—"))
+    view = await report.overview(ctx.actor, ctx.clock)
+    scopes = [ctx.t("health-workspace-line", metrics=_brief(ctx, view.workspace))]
+    scopes += [ctx.t("health-campaign-line", name=name, metrics=_brief(ctx, m)) for name, m in view.campaigns]
+    if view.more_campaigns:
+        scopes.append(ctx.t("health-campaigns-more", count=view.more_campaigns))
+    reply.add("\n".join(scopes))
+    reply.add("\n".join(_line(ctx, s) for s in found[:SHOWN]))
+    if len(found) > SHOWN:
+        reply.add(ctx.t("health-more", count=len(found) - SHOWN))
+    return reply.add(ctx.t("health-hint"))
+
+
+@command(
+    "thresholds",
+    Access.READ,
+    Arg("name", required=False),
+    Arg("value", required=False, max_length=20),
+    Arg("scope", required=False, kind="choice", choices=("agency",)),
+    example="hard_bounce_rate 4%",
+)
+async def thresholds(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """The protection thresholds with their bounds; a name and a value change one (managers), `agency` changes
+    the agency's default (admins)."""
+    if args["name"] is not None:
+        change = await report.set_threshold(
+            ctx.actor, ctx.clock, args["name"], args["value"] or "", agency=args["scope"] == "agency"
+        )
+        key = "thresholds-changed-agency" if change.scope == "agency" else "thresholds-changed"
+        return Reply().add(ctx.t(key, name=change.name, before=str(change.before), after=str(change.after)))
+    view = await report.show_thresholds(ctx.actor)
+    lines = []
+    for name, (low, high) in BOUNDS.items():
+        origin = "workspace" if name in view.overridden else "agency" if name in view.agency else "default"
+        lines.append(
+            ctx.t(
+                "thresholds-line",
+                name=name,
+                value=str(getattr(view.values, name)),
+                bounds=f"{low}–{high}",
+                origin=ctx.t(f"thresholds-origin-{origin}"),
+            )
+        )
+    reply = Reply().add(ctx.t("thresholds-title"), "title").add("\n".join(lines))
+    return reply.add(ctx.t("thresholds-hint"))
+
+
+@command("sending_resume", Access.MANAGE)
+async def sending_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Resume the workspace's sending after a pause (monitoring pauses it on a spike of failures)."""
+    resumed = await report.resume_sending(ctx.actor, ctx.clock)
+    return Reply(ok=resumed).add(ctx.t("sending-resumed" if resumed else "sending-not-paused"))
+
+
+def protection_lines(ctx: Ctx, found: list[Protection]) -> str:
+    """/why: the cooldowns and volume cuts in force, with the numbers that triggered them."""
+    lines = []
+    for p in found:
+        numbers = (
+            ctx.t(
+                "why-protection-numbers",
+                rule=str(p.data.get("rule", p.reason.removeprefix(RECOVERING) or "?")),
+                percent=round(float(p.data.get("rate", 0)) * 100, 1),
+                sample=int(p.data.get("sample", 0)),
+                threshold=round(float(p.data.get("threshold", 0)) * 100, 1),
+                window=str(p.data.get("window", "?")),
+            )
+            if "sample" in p.data
+            else ""
+        )
+        if p.kind == "cooldown" and p.until is not None:
+            head = ctx.t("why-protection-cooldown", subject=p.subject, until=p.until.strftime("%Y-%m-%d %H:%M UTC"))
+        else:
+            head = ctx.t("why-protection-cut", subject=p.subject, factor=p.factor or 0)
+        lines.append(f"{head} {numbers}".strip())
+    return brief(ctx, lines, limit=LINES_SHOWN, sep="\n")

@@ -1,0 +1,1 @@
+"""Monitoring and protection: metrics over rolling windows, rules with thresholds, the actions they take."""

@@ -1,0 +1,228 @@
+"""Health metrics of a mailbox, a domain, a campaign or a workspace over a window, each rate with its sample.
+
+Pure part: `Counts` (sums of `DailyStat` counters over some days) → `Metrics` (rates). A rate whose sample is
+below its minimum is "not enough data" (`Rate.value is None`), never 0 %; an open rate is only measured where
+the mail carried a pixel (campaigns that opted into HTML), else it is "not measured".
+
+Windows: "1d" is today's daily row, "7d" the seven daily rows ending today (the calendar days of the workspace's
+time zone, as `engine.stats` counts them — never prorated), "last100" the last 100 sends of a mailbox read from
+`outbound_message` and their events. The loaders at the bottom read the database; everything else is pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any, Final
+
+from tortoise import connections
+
+from models.enums import StatScope
+
+MIN_SAMPLE: Final = 20
+"""Below this many sends (or warmup checks), a rate is "not enough data": 1 bounce in 3 sends says nothing."""
+LAST_SENDS: Final = 100  # the "last 100" window
+
+
+class Window(StrEnum):
+    DAY = "1d"
+    WEEK = "7d"
+    LAST100 = "last100"
+
+
+WINDOW_DAYS: Final = {Window.DAY: 1, Window.WEEK: 7}
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Counters summed over a window. `measured_sent`: the sends that carried an open pixel (None: nothing did —
+    opens are not measured)."""
+
+    sent: int = 0
+    opens: int = 0
+    replies: int = 0
+    bounces_hard: int = 0
+    bounces_soft: int = 0
+    bounces_block: int = 0
+    complaints: int = 0
+    unsubscribes: int = 0
+    warmup_inbox: int = 0
+    warmup_spam: int = 0
+    smtp_errors: int = 0
+    auth_errors: int = 0
+    measured_sent: int | None = None
+
+    def __add__(self, other: Counts) -> Counts:
+        a, b = self.measured_sent, other.measured_sent
+        measured = None if a is None and b is None else (a or 0) + (b or 0)
+        values = {n: getattr(self, n) + getattr(other, n) for n in _COUNTERS}
+        return Counts(**values, measured_sent=measured)
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Counts:
+        """The counters of a `DailyStat` row (or any mapping with those names); missing ones are 0."""
+        return cls(**{n: int(row.get(n) or 0) for n in _COUNTERS})
+
+
+_COUNTERS: Final = tuple(f.name for f in fields(Counts) if f.name != "measured_sent")
+"""The summed counters, in field order (hot loops avoid `dataclasses.fields`)."""
+
+
+def total(items: Iterable[Counts]) -> Counts:
+    sums = [0] * len(_COUNTERS)
+    measured: int | None = None
+    for item in items:
+        for i, name in enumerate(_COUNTERS):
+            sums[i] += getattr(item, name)
+        if item.measured_sent is not None:
+            measured = (measured or 0) + item.measured_sent
+    return Counts(**dict(zip(_COUNTERS, sums, strict=True)), measured_sent=measured)
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """`part` of `sample`. `value` None: not enough data (`sample < min_sample`) or not measured."""
+
+    part: int
+    sample: int
+    min_sample: int
+    measured: bool = True
+
+    @property
+    def value(self) -> float | None:
+        if not self.measured or self.sample < self.min_sample or self.sample <= 0:
+            return None
+        return self.part / self.sample
+
+    @property
+    def enough(self) -> bool:
+        return self.value is not None
+
+
+def rate(part: int, sample: int, min_sample: int = MIN_SAMPLE, *, measured: bool = True) -> Rate:
+    return Rate(part=max(0, part), sample=max(0, sample), min_sample=max(1, min_sample), measured=measured)
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """The rates of one subject over one window."""
+
+    window: Window
+    sent: int
+    open_rate: Rate
+    reply_rate: Rate
+    hard_bounce_rate: Rate
+    soft_bounce_rate: Rate
+    block_rate: Rate
+    complaint_rate: Rate
+    unsubscribe_rate: Rate
+    placement: Rate  # warmup inbox / (inbox + spam)
+    smtp_errors: int
+    auth_errors: int
+
+    @property
+    def warmup_spam_rate(self) -> Rate:
+        p = self.placement
+        return Rate(part=p.sample - p.part, sample=p.sample, min_sample=p.min_sample, measured=p.measured)
+
+
+def compute(counts: Counts, window: Window, *, min_sample: int = MIN_SAMPLE) -> Metrics:
+    """The rates of `counts`; each is "not enough data" below `min_sample`."""
+    c = counts
+    opens_sample = c.measured_sent or 0
+    return Metrics(
+        window=window,
+        sent=c.sent,
+        open_rate=rate(c.opens, opens_sample, min_sample, measured=c.measured_sent is not None),
+        reply_rate=rate(c.replies, c.sent, min_sample),
+        hard_bounce_rate=rate(c.bounces_hard, c.sent, min_sample),
+        soft_bounce_rate=rate(c.bounces_soft, c.sent, min_sample),
+        block_rate=rate(c.bounces_block, c.sent, min_sample),
+        complaint_rate=rate(c.complaints, c.sent, min_sample),
+        unsubscribe_rate=rate(c.unsubscribes, c.sent, min_sample),
+        placement=rate(c.warmup_inbox, c.warmup_inbox + c.warmup_spam, min_sample),
+        smtp_errors=c.smtp_errors,
+        auth_errors=c.auth_errors,
+    )
+
+
+def window_days(window: Window, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of a daily window ending `today`."""
+    return today - dt.timedelta(days=WINDOW_DAYS[window] - 1), today
+
+
+def sum_days(rows: Mapping[dt.date, Counts], first: dt.date, last: dt.date) -> Counts:
+    """The counters of the days `first`…`last` (inclusive) of one subject."""
+    return total(counts for day, counts in rows.items() if first <= day <= last)
+
+
+# --- loaders -------------------------------------------------------------------------------------------------
+
+_DAILY = """
+SELECT scope_id, day, sent, opens, replies, bounces_hard, bounces_soft, bounces_block, complaints, unsubscribes,
+       warmup_inbox, warmup_spam, smtp_errors, auth_errors FROM daily_stat
+WHERE scope = $1 AND scope_id = ANY($2::int[]) AND day BETWEEN $3 AND $4
+"""
+
+
+async def daily_rows(
+    scope: StatScope, ids: Sequence[int], first: dt.date, last: dt.date
+) -> dict[int, dict[dt.date, Counts]]:
+    """Each subject's daily counters for the days `first`…`last` (days without a row are absent)."""
+    if not ids:
+        return {}
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(_DAILY, [scope.value, list(ids), first, last])
+    found: dict[int, dict[dt.date, Counts]] = {}
+    for r in rows:
+        found.setdefault(int(r["scope_id"]), {})[r["day"]] = Counts.of(r)
+    return found
+
+
+_MEASURED_MAILBOX = """
+SELECT m.mailbox_id AS id, count(*) AS n FROM outbound_message m JOIN campaign c ON c.id = m.campaign_id
+WHERE m.mailbox_id = ANY($1::int[]) AND c.html AND m.kind = 'campaign' AND m.sent_at >= $2 AND m.sent_at < $3
+GROUP BY m.mailbox_id
+"""
+
+
+async def measured_sends(mailbox_ids: Sequence[int], start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    """How many sends of each mailbox in [start, end) carried an open pixel (campaigns that opted into HTML)."""
+    if not mailbox_ids:
+        return {}
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(_MEASURED_MAILBOX, [list(mailbox_ids), start, end])
+    return {int(r["id"]): int(r["n"]) for r in rows}
+
+
+_LAST_SENDS = """
+WITH last AS (
+  SELECT m.id, (c.html IS TRUE) AS html FROM outbound_message m LEFT JOIN campaign c ON c.id = m.campaign_id
+  WHERE m.mailbox_id = $1 AND m.sent_at IS NOT NULL AND m.kind <> 'test'
+  ORDER BY m.sent_at DESC LIMIT $2
+)
+SELECT (SELECT count(*) FROM last) AS sent,
+       (SELECT count(*) FROM last WHERE html) AS measured,
+       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'open') AS opens,
+       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'reply') AS replies,
+       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'bounce_hard') AS bounces_hard,
+       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'bounce_soft') AS bounces_soft,
+       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'bounce_block') AS bounces_block,
+       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'complaint') AS complaints,
+       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'unsubscribe') AS unsubscribes,
+       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'warmup_inbox') AS warmup_inbox,
+       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'warmup_spam') AS warmup_spam
+FROM event e WHERE e.message_id IN (SELECT id FROM last)
+"""
+
+
+async def last_sends(mailbox_id: int, limit: int = LAST_SENDS) -> Counts:
+    """The counters of a mailbox's last `limit` sends (each message counted once per kind of event)."""
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(_LAST_SENDS, [mailbox_id, limit])
+    r = dict(rows[0]) if rows else {}
+    measured = int(r.get("measured") or 0)
+    counts = Counts.of(r)
+    return Counts(**{**{f.name: getattr(counts, f.name) for f in fields(Counts)}, "measured_sent": measured or None})

@@ -1,0 +1,218 @@
+"""What `/health` and `/thresholds` show and change: the metrics of a workspace's mailboxes and domains (worst
+first, each rate with its sample), and the protection thresholds in force with their bounds."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Final
+
+from tortoise.transactions import in_transaction
+
+from engine.access import Actor, require_admin, require_manager, require_reader
+from engine.clock import Clock
+from engine.errors import NotFound, UserError
+from engine.monitoring import metrics
+from engine.monitoring.metrics import Counts, Metrics, Window
+from engine.monitoring.rules import BOUNDS, Thresholds, parse
+from engine.monitoring.service import THRESHOLDS_KEY, agency_thresholds, thresholds_of, zone
+from engine.sending.why import mailboxes_named
+from models import AgencySetting, AuditLog, Campaign, Domain, Mailbox, Workspace
+from models.enums import CampaignStatus, MailboxStatus, StatScope
+
+_SHOWN: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED)
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectHealth:
+    """One mailbox or domain: its status and health factor, and its metrics per window."""
+
+    kind: str  # "mailbox" | "domain"
+    name: str  # address or domain name
+    status: str
+    factor: float
+    reason: str
+    cooldown_until: dt.datetime | None
+    windows: tuple[Metrics, ...]  # 1d, 7d (and last100 for a mailbox named alone)
+
+    @property
+    def badness(self) -> float:
+        """Worst first: cuts and cooldowns, then the highest hard-bounce, block or spam rate measured."""
+        week = self.windows[1] if len(self.windows) > 1 else self.windows[0]
+        rates = [week.hard_bounce_rate.value, week.block_rate.value, week.warmup_spam_rate.value]
+        worst = max((r for r in rates if r is not None), default=-1.0)
+        trouble = self.status in {MailboxStatus.COOLDOWN.value, MailboxStatus.DISABLED.value} or self.factor < 1
+        return worst + (10.0 if trouble else 0.0)
+
+
+async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[SubjectHealth]:
+    """The workspace's mailboxes and domains (or one mailbox, or a domain and its mailboxes), worst first.
+
+    Raises `Forbidden`, `NotFound("error-mailbox-not-found", …)` or `NotFound("error-domain-not-found", …)`."""
+    workspace_id = require_reader(actor)
+    space = await Workspace.get(id=workspace_id)
+    today = clock.now().astimezone(zone(space.timezone)).date()
+    if target:
+        boxes = await mailboxes_named(workspace_id, target)
+        boxes = [b for b in boxes if b.status in _SHOWN] if len(boxes) > 1 else boxes
+        domains = [] if "@" in target else await Domain.filter(id__in={b.domain_id for b in boxes})
+        if "@" not in target and not domains:
+            raise NotFound("error-domain-not-found", name=target[:253])
+    else:
+        boxes = list(await Mailbox.filter(workspace_id=workspace_id, status__in=_SHOWN))
+        domains = list(await Domain.filter(id__in={b.domain_id for b in boxes}))
+    first = today - dt.timedelta(days=6)
+    box_rows = await metrics.daily_rows(StatScope.MAILBOX, [b.id for b in boxes], first, today)
+    dom_rows = await metrics.daily_rows(StatScope.DOMAIN, [d.id for d in domains], first, today)
+    single = target is not None and "@" in target
+    found: list[SubjectHealth] = []
+    for d in domains:
+        windows = _windows(dom_rows.get(d.id, {}), today)
+        found.append(SubjectHealth("domain", d.name, d.status.value, d.health_factor, d.health_reason, None, windows))
+    for b in boxes:
+        windows = _windows(box_rows.get(b.id, {}), today)
+        if single:
+            windows = (*windows, metrics.compute(await metrics.last_sends(b.id), Window.LAST100))
+        until = b.cooldown_until if b.status is MailboxStatus.COOLDOWN else None
+        found.append(
+            SubjectHealth("mailbox", b.address, b.status.value, b.health_factor, b.health_reason, until, windows)
+        )
+    return sorted(found, key=lambda s: (s.kind != "domain", -s.badness, s.name))
+
+
+def _windows(rows: dict[dt.date, Counts], today: dt.date) -> tuple[Metrics, ...]:
+    return tuple(
+        metrics.compute(metrics.sum_days(rows, *metrics.window_days(w, today)), w) for w in (Window.DAY, Window.WEEK)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdView:
+    values: Thresholds
+    overridden: frozenset[str]  # set by this workspace
+    agency: frozenset[str]  # set by the agency's defaults
+
+
+async def show_thresholds(actor: Actor) -> ThresholdView:
+    """The thresholds in force for the actor's workspace, and which layer set each."""
+    workspace_id = require_reader(actor)
+    space = await Workspace.get(id=workspace_id)
+    agency = await agency_thresholds()
+    own = (space.settings or {}).get(THRESHOLDS_KEY) or {}
+    return ThresholdView(
+        thresholds_of(agency, space.settings), frozenset(own) & set(BOUNDS), frozenset(agency) & set(BOUNDS)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdChange:
+    name: str
+    before: Any
+    after: Any
+    scope: str  # "workspace" | "agency"
+
+
+async def set_threshold(actor: Actor, clock: Clock, name: str, value: str, *, agency: bool = False) -> ThresholdChange:
+    """Change one threshold within its bounds: the workspace's (managers) or the agency's default (admins),
+    audited. Raises `Forbidden`, `UserError("error-threshold-unknown"|"error-threshold-value", …)`."""
+    key = name.strip().lower()
+    if key not in BOUNDS:
+        raise UserError("error-threshold-unknown", name=name[:40], known=", ".join(BOUNDS))
+    number = parse(key, value)
+    now = clock.now()
+    async with in_transaction():
+        if agency:
+            require_admin(actor)
+            row = await AgencySetting.filter(key=THRESHOLDS_KEY).select_for_update().first()
+            stored = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+            before = Thresholds.resolve(stored, None)
+            stored[key] = number
+            await AgencySetting.update_or_create(defaults={"value": stored}, key=THRESHOLDS_KEY)
+            workspace_id = None
+        else:
+            workspace_id = require_manager(actor)
+            space = await Workspace.filter(id=workspace_id).select_for_update().get()
+            before = thresholds_of(await agency_thresholds(), space.settings)
+            own = dict((space.settings or {}).get(THRESHOLDS_KEY) or {})
+            own[key] = number
+            space.settings = {**(space.settings or {}), THRESHOLDS_KEY: own}
+            await space.save(update_fields=["settings"])
+        scope = "agency" if agency else "workspace"
+        await AuditLog.create(
+            workspace_id=workspace_id,
+            actor_id=actor.person_id,
+            action="monitoring.threshold",
+            subject=f"workspace:{workspace_id}" if workspace_id else "agency",
+            data={"name": key, "from": getattr(before, key), "to": number, "scope": scope},
+            created_at=now,
+        )
+    return ThresholdChange(key, getattr(before, key), number, scope)
+
+
+async def paused_reason(actor: Actor) -> str | None:
+    """Why the workspace's sending is paused (`settings["sending_paused"]`), None when it is not."""
+    space = await Workspace.get(id=require_reader(actor))
+    settings = space.settings or {}
+    if settings.get("sending_paused") is not True:
+        return None
+    return str(settings.get("sending_paused_reason") or "")
+
+
+async def resume_sending(actor: Actor, clock: Clock) -> bool:
+    """Lift the workspace's sending pause (after monitoring's error-spike pause, once the cause is fixed),
+    audited. False when sending was not paused. Raises `Forbidden` (managers only)."""
+    workspace_id = require_manager(actor)
+    async with in_transaction():
+        space = await Workspace.filter(id=workspace_id).select_for_update().get()
+        settings = dict(space.settings or {})
+        if settings.get("sending_paused") is not True:
+            return False
+        reason = settings.pop("sending_paused_reason", "")
+        settings.pop("sending_paused")
+        space.settings = settings
+        await space.save(update_fields=["settings"])
+        await AuditLog.create(
+            workspace_id=workspace_id,
+            actor_id=actor.person_id,
+            action="monitoring.resume",
+            subject=f"workspace:{workspace_id}",
+            data={"paused_for": reason},
+            created_at=clock.now(),
+        )
+    return True
+
+
+CAMPAIGNS_SHOWN: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The workspace as a whole and its running campaigns (the worst first), each over 7 days."""
+
+    workspace: Metrics
+    campaigns: tuple[tuple[str, Metrics], ...]
+    more_campaigns: int
+
+
+async def overview(actor: Actor, clock: Clock) -> Overview:
+    """The workspace's and its running or paused campaigns' 7-day metrics. A campaign's open rate is measured
+    only when it opted into HTML (the only mail with a pixel); the workspace's opens are never a rate."""
+    workspace_id = require_reader(actor)
+    space = await Workspace.get(id=workspace_id)
+    today = clock.now().astimezone(zone(space.timezone)).date()
+    first, last = metrics.window_days(Window.WEEK, today)
+    ws_rows = await metrics.daily_rows(StatScope.WORKSPACE, [workspace_id], first, last)
+    running = await Campaign.filter(
+        workspace_id=workspace_id, status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+    ).order_by("name")
+    rows = await metrics.daily_rows(StatScope.CAMPAIGN, [c.id for c in running], first, last)
+    campaigns = []
+    for c in running:
+        counts = metrics.sum_days(rows.get(c.id, {}), first, last)
+        if c.html:
+            counts = dataclasses.replace(counts, measured_sent=counts.sent)
+        campaigns.append((c.name, metrics.compute(counts, Window.WEEK)))
+    campaigns.sort(key=lambda item: -max(item[1].hard_bounce_rate.value or -1, item[1].block_rate.value or -1))
+    workspace = metrics.compute(metrics.sum_days(ws_rows.get(workspace_id, {}), first, last), Window.WEEK)
+    return Overview(workspace, tuple(campaigns[:CAMPAIGNS_SHOWN]), max(0, len(campaigns) - CAMPAIGNS_SHOWN))

@@ -1,0 +1,363 @@
+"""Evaluate the protection rules for every workspace and apply what they decide.
+
+Each action moves its subject with a conditional update (mailbox status through `engine.lifecycle`, a health factor
+only from the value it was read with), writes an `AuditLog` entry carrying the numbers that triggered it (rate,
+sample, threshold, window) and raises an alert. Running twice acts once: a cut's own day never trips again (see
+`rules.trip_window_start`), a cooldown, a disable or a pause is not repeated on a subject already in that state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tortoise.transactions import in_transaction
+
+from engine import alerts
+from engine.alerts import raise_alert
+from engine.clock import Clock
+from engine.errors import Conflict, IllegalTransition
+from engine.lifecycle import transition_mailbox
+from engine.logging import get_logger
+from engine.monitoring import metrics
+from engine.monitoring.metrics import Counts
+from engine.monitoring.rules import (
+    RECOVERING,
+    SENDING,
+    Action,
+    ActionKind,
+    DomainFacts,
+    MailboxFacts,
+    Thresholds,
+    WorkspaceFacts,
+    clean_day_counts,
+    decide,
+    trip_window_start,
+)
+from models import AgencySetting, AuditLog, Domain, Mailbox, Workspace
+from models.enums import MailboxStatus, Severity, StatScope
+
+log = get_logger(__name__)
+THRESHOLDS_KEY: Final = "thresholds"  # AgencySetting key and Workspace.settings key
+RECENT_DAYS: Final = 3  # engagement: the recent stretch compared with…
+BASELINE_DAYS: Final = 14  # …the mailbox's own baseline just before it
+REPLY_LAG_DAYS: Final = 2  # the recent stretch ends this many days ago: answers to the newest mail are still coming
+_WATCHED: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN)
+
+
+@dataclass
+class Report:
+    """What one evaluation did, action kind by kind."""
+
+    workspaces: int = 0
+    actions: dict[str, int] = field(default_factory=dict)
+    failed: int = 0
+
+    def count(self, kind: ActionKind) -> None:
+        self.actions[kind.value] = self.actions.get(kind.value, 0) + 1
+
+
+async def agency_thresholds() -> dict[str, Any]:
+    row = await AgencySetting.get_or_none(key=THRESHOLDS_KEY)
+    return dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+
+
+def thresholds_of(agency: Mapping[str, Any], settings: Mapping[str, Any] | None) -> Thresholds:
+    own = (settings or {}).get(THRESHOLDS_KEY)
+    return Thresholds.resolve(agency, own if isinstance(own, dict) else None)
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+async def evaluate(clock: Clock, workspace_ids: Iterable[int] | None = None) -> Report:
+    """Evaluate every (or the given) non-archived workspace and apply the actions. Idempotent."""
+    report = Report()
+    query = Workspace.filter(archived_at=None)
+    if workspace_ids is not None:
+        query = query.filter(id__in=list(workspace_ids))
+    agency = await agency_thresholds()
+    for space in await query.order_by("id"):
+        report.workspaces += 1
+        th = thresholds_of(agency, space.settings)
+        for action in await _decide(space, th, clock):
+            try:
+                if await apply(action, space, th, clock):
+                    report.count(action.kind)
+            except (Conflict, IllegalTransition):  # another worker or a person moved it first
+                report.failed += 1
+    return report
+
+
+def _day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+
+
+async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> list[Action]:
+    now = clock.now()
+    tz = zone(space.timezone)
+    today = now.astimezone(tz).date()
+    yesterday = today - dt.timedelta(days=1)
+    boxes = await Mailbox.filter(workspace_id=space.id, status__in=_WATCHED).order_by("id")
+    domain_ids = sorted({b.domain_id for b in boxes})
+    domains = {d.id: d for d in await Domain.filter(id__in=domain_ids)}
+    recent_to = today - dt.timedelta(days=REPLY_LAG_DAYS)
+    recent_from = recent_to - dt.timedelta(days=RECENT_DAYS - 1)
+    base_from = recent_from - dt.timedelta(days=BASELINE_DAYS)
+    first = min(base_from, today - dt.timedelta(days=6))
+    rows = await metrics.daily_rows(StatScope.MAILBOX, [b.id for b in boxes], first, today)
+    domain_rows = await metrics.daily_rows(StatScope.DOMAIN, domain_ids, yesterday, yesterday)
+    ws_rows = await metrics.daily_rows(StatScope.WORKSPACE, [space.id], today, today)
+    ids = [b.id for b in boxes]
+    recent_end = _day_start(recent_to + dt.timedelta(days=1), tz)
+    measured_recent = await metrics.measured_sends(ids, _day_start(recent_from, tz), recent_end)
+    measured_base = await metrics.measured_sends(ids, _day_start(base_from, tz), _day_start(recent_from, tz))
+
+    def local_day(moment: dt.datetime | None) -> dt.date | None:
+        return moment.astimezone(tz).date() if moment else None
+
+    facts: list[MailboxFacts] = []
+    for box in boxes:
+        own = rows.get(box.id, {})
+        domain = domains[box.domain_id]
+        start = max(
+            trip_window_start(
+                today, changed_on=local_day(box.health_changed_at), recovering=_recovering(box.health_reason)
+            ),
+            trip_window_start(
+                today, changed_on=local_day(domain.health_changed_at), recovering=_recovering(domain.health_reason)
+            ),
+        )
+        returned = local_day(box.status_changed_at)
+        if returned is not None and box.status in SENDING:
+            start = max(start, returned)  # a return from cooldown (or a graduation) starts a fresh window
+        recent = metrics.sum_days(own, recent_from, recent_to)
+        baseline = metrics.sum_days(own, base_from, recent_from - dt.timedelta(days=1))
+        facts.append(
+            MailboxFacts(
+                mailbox_id=box.id,
+                domain_id=box.domain_id,
+                status=box.status,
+                auth_failures=box.auth_failures,
+                health_factor=box.health_factor,
+                cooldown_over=box.cooldown_until is None or box.cooldown_until <= now,
+                graduated=box.graduated_at is not None,
+                window=metrics.sum_days(own, start, today),
+                today=own.get(today, Counts()),
+                yesterday=clean_day_counts(
+                    today,
+                    changed_on=local_day(box.health_changed_at),
+                    recovering=_recovering(box.health_reason),
+                    yesterday=own.get(yesterday, Counts()),
+                ),
+                recent=_with_measured(recent, measured_recent.get(box.id)),
+                baseline=_with_measured(baseline, measured_base.get(box.id)),
+            )
+        )
+    domain_facts = {
+        d.id: DomainFacts(
+            domain_id=d.id,
+            health_factor=d.health_factor,
+            yesterday=clean_day_counts(
+                today,
+                changed_on=local_day(d.health_changed_at),
+                recovering=_recovering(d.health_reason),
+                yesterday=domain_rows.get(d.id, {}).get(yesterday, Counts()),
+            ),
+        )
+        for d in domains.values()
+    }
+    ws = WorkspaceFacts(
+        workspace_id=space.id,
+        paused=(space.settings or {}).get("sending_paused") is True,
+        today=ws_rows.get(space.id, {}).get(today, Counts()),
+    )
+    return decide(ws, facts, domain_facts, th)
+
+
+def _recovering(reason: str) -> bool:
+    return reason.startswith(RECOVERING)
+
+
+def _with_measured(counts: Counts, measured: int | None) -> Counts:
+    values = {name: getattr(counts, name) for name in Counts.__dataclass_fields__}
+    return Counts(**{**values, "measured_sent": measured or None})
+
+
+def _subject(action: Action) -> tuple[str, int]:
+    kind, _, ident = action.subject.partition(":")
+    return kind, int(ident)
+
+
+async def apply(action: Action, space: Workspace, th: Thresholds, clock: Clock) -> bool:
+    """Apply one action; False when its subject had already moved (nothing done)."""
+    now = clock.now()
+    kind, ident = _subject(action)
+    evidence = action.evidence.to_json() if action.evidence else {}
+    data: dict[str, Any] = {"rule": action.rule.value, **evidence}
+    if action.kind is ActionKind.PAUSE:
+        return await _pause(space, data, clock)
+    async with in_transaction():  # the change and its audit entry together, or neither
+        if kind == "domain":
+            domain = await Domain.get(id=ident)
+            label = {"subject": domain.name}
+            done = await _set_factor(
+                Domain, ident, current=domain.health_factor, changed_at=domain.health_changed_at, action=action,
+                now=now,
+            )  # fmt: skip
+        else:
+            box = await Mailbox.get(id=ident)
+            label = {"subject": box.address}
+            done = await _mailbox_action(box, action, th, clock, data)
+        if not done:
+            return False
+        data = {**data, **label}
+        if action.factor is not None:
+            data["factor"] = action.factor
+        if action.kind is not ActionKind.ALERT:
+            await AuditLog.create(
+                workspace_id=space.id,
+                actor_id=None,
+                action=f"monitoring.{action.kind.value}",
+                subject=action.subject,
+                data=data,
+                created_at=now,
+            )
+    cleared = RESOLVES.get(action.kind)
+    if cleared is not None and (action.kind is not ActionKind.RESTORE or (action.factor or 0) >= 1.0):
+        await _resolve(cleared, action.subject, space.id, clock)
+    alert = ALERTS.get(action.kind)
+    if alert is not None:
+        await raise_alert(
+            workspace_id=space.id,
+            kind=alert[0],
+            severity=alert[1],
+            subject=action.subject,
+            key=action.rule.value,
+            data=_alert_params(data),
+            now=now,
+        )
+    log.info("monitoring action", workspace_id=space.id, action=action.kind.value, subject=action.subject, **evidence)
+    return True
+
+
+ALERTS: Final[Mapping[ActionKind, tuple[str, Severity]]] = {
+    ActionKind.COOLDOWN: ("mailbox_cooldown", Severity.WARNING),
+    ActionKind.CUT: ("volume_cut", Severity.WARNING),
+    ActionKind.DISABLE: ("mailbox_disabled", Severity.CRITICAL),
+    ActionKind.ALERT: ("engagement_drop", Severity.WARNING),
+    ActionKind.PAUSE: ("sending_paused", Severity.CRITICAL),
+}
+"""The alert each kind of action raises (`engine.alerts` turns its kind into the message `alert-<kind>`)."""
+
+
+RESOLVES: Final[Mapping[ActionKind, str]] = {
+    ActionKind.RETURN: "mailbox_cooldown",  # the cooldown is over
+    ActionKind.RESTORE: "volume_cut",  # the volume is whole again (only at factor 1)
+}
+"""The alert an action clears."""
+
+
+async def _resolve(kind: str, subject: str, workspace_id: int, clock: Clock) -> None:
+    """Resolve the alerts of `kind` on `subject`: the condition cleared."""
+    await alerts.resolve_alerts(kind, subject, workspace_id=workspace_id, clock=clock)
+
+
+def _alert_params(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The alert message's parameters: rates as whole percents (rates below 1), the rest as they are."""
+    params = dict(data)
+    for name in ("rate", "threshold"):
+        value = params.get(name)
+        if isinstance(value, float) and value <= 1:
+            params[name + "_pct"] = round(value * 100, 1)
+        elif value is not None:
+            params[name + "_pct"] = value
+    return params
+
+
+async def _set_factor(
+    model: type[Mailbox] | type[Domain],
+    ident: int,
+    *,
+    current: float,
+    changed_at: dt.datetime | None,
+    action: Action,
+    now: dt.datetime,
+) -> bool:
+    """Move a health factor from the value it was read with (so two workers never both cut it)."""
+    assert action.factor is not None
+    if action.kind is ActionKind.CUT:
+        reason = action.rule.value
+    else:
+        reason = "" if action.factor >= 1.0 else RECOVERING + (await _base_reason(model, ident))
+    query = model.filter(id=ident, health_factor=current)
+    query = query.filter(health_changed_at=changed_at) if changed_at else query.filter(health_changed_at=None)
+    moved = await query.update(health_factor=action.factor, health_reason=reason[:64], health_changed_at=now)
+    return moved == 1
+
+
+async def _base_reason(model: type[Mailbox] | type[Domain], ident: int) -> str:
+    row = await model.get(id=ident)
+    return row.health_reason.removeprefix(RECOVERING)
+
+
+async def _mailbox_action(box: Mailbox, action: Action, th: Thresholds, clock: Clock, data: dict[str, Any]) -> bool:
+    now = clock.now()
+    reason = f"monitoring: {action.rule.value}"
+    if action.kind is ActionKind.COOLDOWN:
+        until = now + dt.timedelta(days=action.days or th.cooldown_days)
+        data["until"] = until.isoformat(timespec="minutes")
+        await transition_mailbox(
+            box, MailboxStatus.COOLDOWN, clock=clock, reason=reason, extra={"cooldown_until": until}
+        )
+        return True
+    if action.kind is ActionKind.RETURN:
+        target = MailboxStatus.ACTIVE if box.graduated_at is not None else MailboxStatus.WARMING
+        await transition_mailbox(box, target, clock=clock, reason=reason, extra={"cooldown_until": None})
+        return True
+    if action.kind is ActionKind.DISABLE:
+        await transition_mailbox(box, MailboxStatus.DISABLED, clock=clock, reason=reason)
+        return True
+    if action.kind in (ActionKind.CUT, ActionKind.RESTORE):
+        return await _set_factor(
+            Mailbox, box.id, current=box.health_factor, changed_at=box.health_changed_at, action=action, now=now
+        )
+    return action.kind is ActionKind.ALERT
+
+
+async def _pause(space: Workspace, data: dict[str, Any], clock: Clock) -> bool:
+    now = clock.now()
+    async with in_transaction():
+        row = await Workspace.filter(id=space.id).select_for_update().get()
+        settings = dict(row.settings or {})
+        if settings.get("sending_paused") is True:
+            return False
+        settings["sending_paused"] = True
+        settings["sending_paused_reason"] = "monitoring: error_spike"
+        row.settings = settings
+        await row.save(update_fields=["settings"])
+        await AuditLog.create(
+            workspace_id=space.id,
+            actor_id=None,
+            action="monitoring.pause",
+            subject=f"workspace:{space.id}",
+            data=data,
+            created_at=now,
+        )
+    await raise_alert(
+        workspace_id=space.id,
+        kind="sending_paused",
+        severity=Severity.CRITICAL,
+        subject=f"workspace:{space.id}",
+        key="error_spike",
+        data=_alert_params({**data, "subject": space.slug}),
+        now=now,
+    )
+    return True

@@ -1,0 +1,56 @@
+## Monitoring: /health, /thresholds, the protection lines of /why, and the alerts monitoring raises.
+
+cmd-health = health of mailboxes and domains: bounces, blocks, replies, placement (worst first)
+cmd-thresholds = protection thresholds with their bounds; change one
+cmd-sending-resume = resume the workspace's sending after a pause
+health-sending-paused = ⛔ Sending is paused in this workspace ({ $reason }). When the cause is fixed: /sending_resume
+sending-resumed = Sending is resumed.
+sending-not-paused = Sending was not paused.
+health-brief = sent { $sent } · hard bounces { $hard } · blocks { $block } · replies { $reply } · opens { $opens } · complaints { $complaints } · unsubscribes { $unsubscribes }
+health-workspace-line = 🏢 Workspace: { $metrics }
+health-campaign-line = 📨 { $name }: { $metrics }
+health-campaigns-more = …and { $count } more campaigns: /campaigns
+health-none = No mailboxes to watch yet.
+health-title = Health: { $count } mailboxes and domains, worst first (last 7 days)
+health-title-one = Health: { $target }
+health-more = …and { $count } more. Name a mailbox or a domain: /health <address or domain>
+health-hint = Rates need enough sends to mean anything: below that they show “not enough data”, never 0 %.
+health-rate = { $percent } % of { $sample }
+health-not-enough = not enough data ({ $sample } of { $needed } needed)
+health-line = { $head }: sent { $sent } · hard bounces { $hard } · blocks { $block } · replies { $reply } · warmup inbox { $placement }
+health-few = not enough data ({ $sample })
+health-not-measured = not measured
+health-window-1d = today
+health-window-7d = 7 days
+health-window-last100 = last 100 sends
+health-metrics = { $window }: sent { $sent } · hard bounces { $hard } · blocks { $block } · replies { $reply } · opens { $opens } · warmup inbox { $placement } · complaints { $complaints } · unsubscribes { $unsubscribes } · SMTP errors { $errors } · login errors { $auth }
+health-cut = volume ×{ $factor } ({ $reason })
+health-cooldown = cooling down until { $until }
+thresholds-title = Protection thresholds
+thresholds-line = { $name } = { $value } ({ $bounds }; { $origin })
+thresholds-origin-default = default
+thresholds-origin-agency = agency default
+thresholds-origin-workspace = this workspace
+thresholds-hint = Change one: /thresholds <name> <value> (rates as 4% or 0.04). Admins: /thresholds <name> <value> agency sets the agency default.
+thresholds-changed = Threshold { $name }: { $before } → { $after } (this workspace).
+thresholds-changed-agency = Agency default { $name }: { $before } → { $after }.
+error-threshold-unknown = There is no threshold “{ $name }”. Known: { $known }.
+error-threshold-value = { $name } cannot be “{ $value }”: allowed { $bounds }.
+why-protection-cooldown = ❄️ { $subject } is cooling down until { $until }.
+why-protection-cut = 📉 { $subject }: volume cut to ×{ $factor }.
+why-protection-numbers = Trigger: { $rule } { $percent } % of { $sample } ({ $window }), threshold { $threshold } %.
+why-protections = Protection in force:
+alert-mailbox-cooldown = { $subject } cools down until { $until }: hard bounces { $rate_pct } % of { $sample } sends ({ $window }), threshold { $threshold_pct } %.
+alert-volume-cut = Sending volume of { $subject } cut to ×{ $factor }: { $rule ->
+    [block_rate] blocked by receivers
+   *[other] warmup mail landing in spam
+  } { $rate_pct } % of { $sample } ({ $window }), threshold { $threshold_pct } %. It climbs back one step per clean day.
+alert-mailbox-disabled = { $subject } is disabled: { $rule ->
+    [auth_failures] { $part } login failures in a row
+   *[other] { $part } SMTP errors today
+  } (threshold { $threshold }). Check its password or the server, then re-enable it.
+alert-engagement-drop = { $subject }: { $rule ->
+    [open_drop] opens
+   *[other] replies
+  } at { $rate_pct } % of { $sample } sends, below { $threshold_pct } % (half its own 14-day baseline).
+alert-sending-paused = Sending is paused in { $subject }: { $part } of { $sample } attempts today failed or were blocked ({ $rate_pct } %, threshold { $threshold_pct } %). Find the cause, then resume sending.

@@ -1,0 +1,56 @@
+## Мониторинг: /health, /thresholds, строки защиты в /why и тревоги, которые поднимает мониторинг.
+
+cmd-health = здоровье ящиков и доменов: отказы, блокировки, ответы, попадание во входящие (худшие сверху)
+cmd-thresholds = пороги защиты и их допустимые значения; изменить один
+cmd-sending-resume = возобновить отправку пространства после паузы
+health-sending-paused = ⛔ Отправка в этом пространстве приостановлена ({ $reason }). Когда причина устранена: /sending_resume
+sending-resumed = Отправка возобновлена.
+sending-not-paused = Отправка не была приостановлена.
+health-brief = отправлено { $sent } · жёсткие отказы { $hard } · блокировки { $block } · ответы { $reply } · открытия { $opens } · жалобы { $complaints } · отписки { $unsubscribes }
+health-workspace-line = 🏢 Пространство: { $metrics }
+health-campaign-line = 📨 { $name }: { $metrics }
+health-campaigns-more = …и ещё { $count } кампаний: /campaigns
+health-none = Пока нет ящиков для наблюдения.
+health-title = Здоровье: { $count } ящиков и доменов, худшие сверху (за 7 дней)
+health-title-one = Здоровье: { $target }
+health-more = …и ещё { $count }. Укажите ящик или домен: /health <адрес или домен>
+health-hint = Доля что-то значит только при достаточном числе отправок: иначе «мало данных», а не 0 %.
+health-rate = { $percent } % из { $sample }
+health-not-enough = мало данных ({ $sample } из нужных { $needed })
+health-line = { $head }: отправлено { $sent } · жёсткие отказы { $hard } · блокировки { $block } · ответы { $reply } · прогрев во входящих { $placement }
+health-few = мало данных ({ $sample })
+health-not-measured = не измеряется
+health-window-1d = сегодня
+health-window-7d = 7 дней
+health-window-last100 = последние 100 отправок
+health-metrics = { $window }: отправлено { $sent } · жёсткие отказы { $hard } · блокировки { $block } · ответы { $reply } · открытия { $opens } · прогрев во входящих { $placement } · жалобы { $complaints } · отписки { $unsubscribes } · ошибки SMTP { $errors } · ошибки входа { $auth }
+health-cut = объём ×{ $factor } ({ $reason })
+health-cooldown = на паузе до { $until }
+thresholds-title = Пороги защиты
+thresholds-line = { $name } = { $value } ({ $bounds }; { $origin })
+thresholds-origin-default = по умолчанию
+thresholds-origin-agency = по умолчанию агентства
+thresholds-origin-workspace = этого пространства
+thresholds-hint = Изменить: /thresholds <имя> <значение> (доли как 4% или 0.04). Админы: /thresholds <имя> <значение> agency меняет значение агентства.
+thresholds-changed = Порог { $name }: { $before } → { $after } (это пространство).
+thresholds-changed-agency = Значение агентства { $name }: { $before } → { $after }.
+error-threshold-unknown = Порога «{ $name }» нет. Есть: { $known }.
+error-threshold-value = { $name } не может быть «{ $value }»: допустимо { $bounds }.
+why-protection-cooldown = ❄️ { $subject } на паузе до { $until }.
+why-protection-cut = 📉 { $subject }: объём снижен до ×{ $factor }.
+why-protection-numbers = Причина: { $rule } { $percent } % из { $sample } ({ $window }), порог { $threshold } %.
+why-protections = Действует защита:
+alert-mailbox-cooldown = { $subject } на паузе до { $until }: жёсткие отказы { $rate_pct } % из { $sample } отправок ({ $window }), порог { $threshold_pct } %.
+alert-volume-cut = Объём отправки { $subject } снижен до ×{ $factor }: { $rule ->
+    [block_rate] блокировки получателями
+   *[other] прогревочные письма в спаме
+  } { $rate_pct } % из { $sample } ({ $window }), порог { $threshold_pct } %. Объём вернётся на шаг за каждый чистый день.
+alert-mailbox-disabled = { $subject } отключён: { $rule ->
+    [auth_failures] { $part } неудачных входов подряд
+   *[other] { $part } ошибок SMTP сегодня
+  } (порог { $threshold }). Проверьте пароль или сервер и включите ящик снова.
+alert-engagement-drop = { $subject }: { $rule ->
+    [open_drop] открытия
+   *[other] ответы
+  } { $rate_pct } % из { $sample } отправок, ниже { $threshold_pct } % (половина его собственного уровня за 14 дней).
+alert-sending-paused = Отправка в { $subject } приостановлена: { $part } из { $sample } попыток сегодня не прошли или заблокированы ({ $rate_pct } %, порог { $threshold_pct } %). Устраните причину и возобновите отправку.

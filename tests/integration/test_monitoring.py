@@ -1,0 +1,326 @@
+"""Monitoring on real PostgreSQL: recorded hard bounces cool a mailbox down (audited with the numbers, alerted),
+block bounces cut its volume without suppressing anyone and the planners then plan less, the cut climbs back
+one step per clean day, repeated failures disable, an error spike pauses the workspace; running twice acts once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+import pytest
+from redis.asyncio import Redis
+
+from engine.access import Actor
+from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
+from engine.clock import FrozenClock
+from engine.monitoring import metrics, report, service
+from engine.monitoring.health import health_factors
+from engine.sending.planner import PlanOptions, plan_warmup
+from engine.sending.why import protections
+from engine.stats import EventRecord, record_events
+from engine.warmup import Composed, Persona
+from jobs import worker
+from models import Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
+from models.enums import (
+    CampaignStatus,
+    DomainStatus,
+    EventKind,
+    MailboxStatus,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    Severity,
+    TlsMode,
+)
+from tests.integration import campaign_kit
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+NOW = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)  # Monday 09:00 in Moscow
+TODAY = dt.date(2026, 11, 2)
+LONG_AGO = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+
+
+def composer(rng: random.Random, *, sender: Persona, recipient: Persona, locale: str) -> Composed:
+    return Composed(subject=f"{sender.name} → {recipient.name}", body=f"Hi {recipient.name} #{rng.random()}")
+
+
+async def fleet(
+    domains: int = 2, per_domain: int = 2, *, slug: str = "acme", cap: int = 4
+) -> tuple[Workspace, list[Mailbox]]:
+    ws = await Workspace.create(slug=slug, name=slug.upper(), timezone="Europe/Moscow")
+    boxes = []
+    for d in range(domains):
+        domain = await Domain.create(workspace=ws, name=f"{slug}{d}.test", status=DomainStatus.WARMING)
+        for i in range(per_domain):
+            boxes.append(
+                await Mailbox.create(
+                    workspace=ws,
+                    domain=domain,
+                    address=f"user{i}@{domain.name}",
+                    display_name=f"User {d}-{i}",
+                    provider=MailProvider.GENERIC,
+                    smtp_host="127.0.0.1",
+                    smtp_port=2525,
+                    smtp_tls=TlsMode.PLAIN,
+                    imap_host="127.0.0.1",
+                    imap_port=1143,
+                    imap_tls=TlsMode.PLAIN,
+                    username=f"user{i}@{domain.name}",
+                    secret_enc=b"x",
+                    status=MailboxStatus.WARMING,
+                    status_changed_at=LONG_AGO,
+                    daily_cap=cap,
+                    warmup_started_on=dt.date(2026, 8, 1),  # long warmed up: the ramp is at its plateau
+                )
+            )
+    return ws, boxes
+
+
+async def events(box: Mailbox, kind: EventKind, n: int, at: dt.datetime) -> None:
+    await record_events(
+        [EventRecord(box.workspace_id, kind, at, box.id, box.domain_id, lead_id=None) for _ in range(n)],
+        zones={box.workspace_id: MOSCOW},
+    )
+
+
+def actor(ws: Workspace) -> Actor:
+    return Actor(person_id=None, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
+
+
+async def test_hard_bounces_cool_the_mailbox_down_with_an_audit_entry_and_an_alert_once() -> None:
+    ws, boxes = await fleet(1, 2)
+    bad, fine = boxes
+    clock = FrozenClock(NOW)
+    await events(bad, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    await events(bad, EventKind.BOUNCE_HARD, 3, NOW)  # 7.5 % of 40
+    await events(fine, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    await events(fine, EventKind.BOUNCE_HARD, 1, NOW)  # 2.5 %
+
+    report = await service.evaluate(clock)
+    assert report.actions == {"cooldown": 1}
+    await bad.refresh_from_db()
+    assert bad.status is MailboxStatus.COOLDOWN and bad.cooldown_until == NOW + dt.timedelta(days=3)
+    assert (await Mailbox.get(id=fine.id)).status is MailboxStatus.WARMING
+    [entry] = await AuditLog.filter(action="monitoring.cooldown")
+    assert entry.subject == f"mailbox:{bad.id}"
+    assert entry.data["rate"] == 0.075 and entry.data["sample"] == 40
+    assert entry.data["threshold"] == 0.05 and entry.data["window"] == "7d" and entry.data["part"] == 3
+    [alert] = await Alert.filter(kind="mailbox_cooldown")
+    assert alert.severity is Severity.WARNING and alert.subject == f"mailbox:{bad.id}"
+    assert alert.data["rate_pct"] == 7.5 and alert.data["subject"] == bad.address
+
+    again = await service.evaluate(clock)  # idempotent: nothing more happens
+    assert again.actions == {}
+    assert await AuditLog.filter(action="monitoring.cooldown").count() == 1
+    assert await AuditLog.filter(action="mailbox.transition").count() == 1
+
+    [shown] = await protections(actor(ws), bad.address, clock)
+    assert shown.kind == "cooldown" and shown.data["sample"] == 40
+
+    clock.advance(dt.timedelta(days=3, minutes=1))  # the cooldown is over: back to warming (never graduated)
+    assert (await service.evaluate(clock)).actions == {"return": 1}
+    await bad.refresh_from_db()
+    assert bad.status is MailboxStatus.WARMING and bad.cooldown_until is None
+    assert (await service.evaluate(clock)).actions == {}  # the old bounces do not cool it down again
+
+
+async def test_block_bounces_cut_the_volume_without_suppressing_and_the_planner_plans_less() -> None:
+    ws, boxes = await fleet(2, 3, cap=2)  # a cap every mailbox reaches (each has three peers)
+    blocked = boxes[0]
+    clock = FrozenClock(NOW)
+    await events(blocked, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    await events(blocked, EventKind.BOUNCE_BLOCK, 3, NOW)
+
+    assert (await service.evaluate(clock)).actions == {"cut": 1}
+    await blocked.refresh_from_db()
+    assert (blocked.health_factor, blocked.health_reason, blocked.health_changed_at) == (0.5, "block_rate", NOW)
+    assert (await Domain.get(id=blocked.domain_id)).health_factor == 1.0  # one of three mailboxes: not the domain
+    assert await Suppression.all().count() == 0  # the receiver refused us, not the lead
+    [entry] = await AuditLog.filter(action="monitoring.cut")
+    assert (entry.data["rate"], entry.data["sample"], entry.data["threshold"]) == (0.075, 40, 0.03)
+    assert await Alert.filter(kind="volume_cut", subject=f"mailbox:{blocked.id}").count() == 1
+    assert (await service.evaluate(clock)).actions == {}  # twice: once
+
+    factors = await health_factors()
+    assert factors == {blocked.id: 0.5}
+    await plan_warmup(clock, PlanOptions(seed=1, health=factors))
+    planned = {b.id: await OutboundMessage.filter(mailbox_id=b.id).count() for b in boxes}
+    assert planned[blocked.id] == 1  # half of its cap of 2
+    assert all(planned[b.id] == 2 for b in boxes[1:])
+
+    [cut] = await protections(actor(ws), blocked.address, clock)
+    assert cut.kind == "cut" and cut.factor == 0.5 and cut.data["rule"] == "block_rate"
+
+
+async def test_the_cut_climbs_back_one_step_per_clean_day() -> None:
+    _, boxes = await fleet(1, 2)
+    box = boxes[0]
+    clock = FrozenClock(NOW)
+    await Mailbox.filter(id=box.id).update(health_factor=0.5, health_reason="block_rate", health_changed_at=NOW)
+    clock.advance(dt.timedelta(days=1))
+    await events(box, EventKind.SENT, 10, clock.now())  # day 1 after the cut: clean, but not over yet
+    assert (await service.evaluate(clock)).actions == {}
+    clock.advance(dt.timedelta(days=1))
+    assert (await service.evaluate(clock)).actions == {"restore": 1}
+    await box.refresh_from_db()
+    assert (box.health_factor, box.health_reason) == (0.75, "recovering:block_rate")
+    assert (await service.evaluate(clock)).actions == {}  # one step per day
+    await events(box, EventKind.SENT, 10, clock.now())  # a clean day with sends…
+    clock.advance(dt.timedelta(days=1))
+    assert (await service.evaluate(clock)).actions == {"restore": 1}
+    await box.refresh_from_db()
+    assert (box.health_factor, box.health_reason) == (1.0, "")
+    assert await health_factors() == {}
+    assert await AuditLog.filter(action="monitoring.restore").count() == 2
+
+
+async def test_half_the_domain_tripping_cuts_the_domain() -> None:
+    _, boxes = await fleet(1, 2)
+    for b in boxes:
+        await events(b, EventKind.SENT, 50, NOW - dt.timedelta(days=1))
+        await events(b, EventKind.BOUNCE_BLOCK, 5, NOW)
+    assert (await service.evaluate(FrozenClock(NOW))).actions == {"cut": 1}
+    domain = await Domain.get(id=boxes[0].domain_id)
+    assert (domain.health_factor, domain.health_reason) == (0.5, "block_rate")
+    assert await health_factors() == {b.id: 0.5 for b in boxes}
+    assert (await service.evaluate(FrozenClock(NOW + dt.timedelta(minutes=15)))).actions == {}
+
+
+async def test_repeated_auth_failures_disable_with_a_critical_alert() -> None:
+    _, boxes = await fleet(1, 1)
+    await Mailbox.filter(id=boxes[0].id).update(auth_failures=3)
+    assert (await service.evaluate(FrozenClock(NOW))).actions == {"disable": 1}
+    assert (await Mailbox.get(id=boxes[0].id)).status is MailboxStatus.DISABLED
+    [alert] = await Alert.filter(kind="mailbox_disabled")
+    assert alert.severity is Severity.CRITICAL and alert.data["rule"] == "auth_failures"
+    assert (await service.evaluate(FrozenClock(NOW))).actions == {}
+
+
+async def test_an_error_spike_pauses_the_workspace_once_with_a_critical_alert() -> None:
+    ws, boxes = await fleet(1, 1)
+    other, _ = await fleet(1, 1, slug="other")
+    await events(boxes[0], EventKind.SENT, 100, NOW)
+    await events(boxes[0], EventKind.SMTP_ERROR, 5, NOW)
+    await events(boxes[0], EventKind.BOUNCE_BLOCK, 20, NOW)  # 25 of 105 attempts
+    report = await service.evaluate(FrozenClock(NOW))
+    assert report.actions["pause"] == 1
+    assert (await Workspace.get(id=ws.id)).settings["sending_paused"] is True
+    assert (await Workspace.get(id=other.id)).settings.get("sending_paused") is None
+    [alert] = await Alert.filter(kind="sending_paused")
+    assert alert.severity is Severity.CRITICAL and alert.workspace_id == ws.id
+    [entry] = await AuditLog.filter(action="monitoring.pause")
+    assert entry.data["sample"] == 105 and entry.data["part"] == 25
+    assert "pause" not in (await service.evaluate(FrozenClock(NOW))).actions
+
+
+async def test_workspace_thresholds_override_the_agency_defaults() -> None:
+    ws, boxes = await fleet(1, 2)
+    await Workspace.filter(id=ws.id).update(settings={"thresholds": {"hard_bounce_rate": 0.1}})
+    await events(boxes[0], EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    await events(boxes[0], EventKind.BOUNCE_HARD, 3, NOW)  # 7.5 %: under this workspace's 10 %
+    assert (await service.evaluate(FrozenClock(NOW))).actions == {}
+
+
+async def test_the_overview_measures_opens_only_for_html_campaigns_and_counts_the_workspace() -> None:
+    ws, boxes = await fleet(1, 1)
+    html = await Campaign.create(workspace=ws, name="Rich", status=CampaignStatus.RUNNING, html=True)
+    plain = await Campaign.create(workspace=ws, name="Plain", status=CampaignStatus.RUNNING)
+    box = boxes[0]
+    for c, opens in ((html, 12), (plain, 0)):
+        records = [EventRecord(ws.id, EventKind.SENT, NOW, box.id, box.domain_id, c.id) for _ in range(30)]
+        records += [EventRecord(ws.id, EventKind.OPEN, NOW, box.id, box.domain_id, c.id) for _ in range(opens)]
+        records += [EventRecord(ws.id, EventKind.REPLY, NOW, box.id, box.domain_id, c.id)]
+        await record_events(records, zones={ws.id: MOSCOW})
+    view = await report.overview(actor(ws), FrozenClock(NOW))
+    by_name = dict(view.campaigns)
+    assert by_name["Rich"].open_rate.value == 0.4 and by_name["Rich"].open_rate.sample == 30
+    assert not by_name["Plain"].open_rate.measured and by_name["Plain"].open_rate.value is None
+    assert by_name["Plain"].reply_rate.value == pytest.approx(1 / 30)
+    assert view.workspace.sent == 60 and not view.workspace.open_rate.measured
+    assert view.more_campaigns == 0
+
+
+async def test_replies_falling_below_half_the_baseline_alert_without_acting() -> None:
+    _, boxes = await fleet(1, 1)
+    box = boxes[0]
+    for days_ago in range(5, 19):  # the baseline: 14 days of 10 sends, 1 reply a day (10 %)
+        await events(box, EventKind.SENT, 10, NOW - dt.timedelta(days=days_ago))
+        await events(box, EventKind.REPLY, 1, NOW - dt.timedelta(days=days_ago))
+    for days_ago in (2, 3, 4):  # recent: 40 sends a day, 1 reply (0.8 %)
+        await events(box, EventKind.SENT, 40, NOW - dt.timedelta(days=days_ago))
+    await events(box, EventKind.REPLY, 1, NOW - dt.timedelta(days=3))
+    await events(box, EventKind.SENT, 40, NOW)  # today's mail has had no time to be answered: not counted
+    assert (await service.evaluate(FrozenClock(NOW))).actions == {"alert": 1}
+    [alert] = await Alert.filter(kind="engagement_drop")
+    assert alert.data["rule"] == "reply_drop" and alert.data["sample"] == 120 and alert.data["threshold"] == 0.05
+    await box.refresh_from_db()
+    assert box.status is MailboxStatus.WARMING and box.health_factor == 1.0  # an alert only
+    assert await AuditLog.filter(action__startswith="monitoring.").count() == 0
+
+
+async def test_the_worker_cron_cuts_and_its_warmup_plan_reads_the_cut(redis: Redis) -> None:
+    _, boxes = await fleet(2, 3, cap=2)
+    await events(boxes[0], EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    await events(boxes[0], EventKind.BOUNCE_BLOCK, 3, NOW)
+    ctx = {"clock": FrozenClock(NOW), "redis": redis}
+    assert await worker.monitor(ctx) == {"cut": 1, "workspaces": 1, "failed": 0}
+    assert await worker.monitor(ctx) == {"workspaces": 1, "failed": 0}
+    await worker.plan_warmup(ctx)
+    assert await OutboundMessage.filter(mailbox_id=boxes[0].id).count() == 1  # ×0.5 of 2
+    assert await OutboundMessage.filter(mailbox_id=boxes[1].id).count() == 2
+    [cron] = [c for c in worker.WorkerSettings.cron_jobs if c.name == "cron:monitor"]
+    assert cron.unique and cron.minute == {0, 15, 30, 45}
+
+
+async def test_the_campaign_planner_plans_half_for_a_cut_mailbox() -> None:
+    ws, _ = await fleet(1, 3, cap=10)
+    long_ago = NOW - dt.timedelta(days=100)
+    await Mailbox.filter(workspace_id=ws.id).update(status=MailboxStatus.ACTIVE, graduated_at=long_ago)
+    await Workspace.filter(id=ws.id).update(sender_name="Acme LLC", sender_address="Moscow")
+    group = list(await Mailbox.filter(workspace_id=ws.id).order_by("id"))
+    c = await campaign_kit.campaign(ws, group, steps=((0, False),), per_mailbox_cap=50, daily_cap=1000)
+    await campaign_kit.enroll(c, [f"lead{n}@leads.test" for n in range(60)], NOW)
+    await Mailbox.filter(id=group[0].id).update(health_factor=0.5, health_reason="block_rate", health_changed_at=NOW)
+    factors = await health_factors()
+    await plan_campaigns(FrozenClock(NOW), CampaignPlanOptions(seed=1, health=factors))
+    planned = [await OutboundMessage.filter(mailbox_id=b.id).count() for b in group]
+    assert planned[1] == planned[2] > 0  # each gets its campaign share of a cap of 10
+    assert planned[0] == 5  # the cut mailbox: half of its cap of 10 for everything (the share is of the cap)
+
+
+async def test_the_last_100_sends_window_counts_each_message_once_and_opens_only_with_a_pixel() -> None:
+    ws, boxes = await fleet(1, 1)
+    box = boxes[0]
+    html = await Campaign.create(workspace=ws, name="Rich", status=CampaignStatus.RUNNING, html=True)
+    rows = []
+    for n in range(120):  # the 20 oldest fall out of the window
+        rows.append(
+            OutboundMessage(
+                kind=MessageKind.CAMPAIGN if n % 2 else MessageKind.WARMUP, workspace_id=ws.id, mailbox_id=box.id,
+                campaign_id=html.id if n % 2 else None, message_id=f"<m{n}@acme0.test>", status=MessageStatus.SENT,
+                scheduled_at=NOW, sent_at=NOW - dt.timedelta(minutes=200 - n),
+            )
+        )  # fmt: skip
+    await OutboundMessage.bulk_create(rows)
+    ids = [m.id for m in await OutboundMessage.all().order_by("sent_at")]
+    old, recent = ids[:20], ids[20:]
+
+    def event(kind: EventKind, message_id: int) -> EventRecord:
+        return EventRecord(ws.id, kind, NOW, box.id, box.domain_id, message_id=message_id)
+
+    records = [event(EventKind.BOUNCE_HARD, m) for m in old[:5]]  # outside the window
+    records += [event(EventKind.BOUNCE_HARD, m) for m in recent[:2]]
+    records += [event(EventKind.OPEN, m) for m in recent[1:11:2] for _ in range(3)]  # 5 messages opened 3 times
+    records += [event(EventKind.REPLY, recent[-1])]
+    await record_events(records, zones={ws.id: MOSCOW})
+
+    counts = await metrics.last_sends(box.id)
+    assert (counts.sent, counts.bounces_hard, counts.replies, counts.opens) == (100, 2, 1, 5)
+    assert counts.measured_sent == 50  # only the HTML campaign's half carried a pixel
+    m = metrics.compute(counts, metrics.Window.LAST100)
+    assert m.open_rate.value == 0.1 and m.hard_bounce_rate.value == 0.02
