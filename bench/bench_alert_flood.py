@@ -15,12 +15,11 @@ import asyncio
 import datetime as dt
 import os
 import time
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 from redis.asyncio import Redis
 from tortoise import connections
 
+from bench.scratch import scratch_database
 from engine import alerts, db
 from engine.alert_routing import WINDOW_S
 from engine.clock import FrozenClock
@@ -29,7 +28,6 @@ from engine.reply import Reply
 from models import ChatBinding, Workspace
 from models.enums import Platform, Severity
 
-ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 NOW = dt.datetime(2026, 12, 2, 10, 0, 1, tzinfo=dt.UTC)
 
@@ -109,28 +107,14 @@ async def measure(url: str, alerts_n: int, chats: int, history: int) -> None:
     print(f"resolve          : {resolved * 1000 / alerts_n:.2f} ms/call with {history} resolved rows in the table")
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=2000)
     parser.add_argument("--chats", type=int, default=3)
     parser.add_argument("--history", type=int, default=100_000, help="resolved alerts already in the table")
     args = parser.parse_args()
-    name = f"mailfleet_bench_{os.getpid()}"
-    url = urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        asyncio.run(db.migrate(url))
+    with scratch_database() as url:
         asyncio.run(measure(url, args.alerts, args.chats, args.history))
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -16,15 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import statistics
 import tempfile
 import time
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 from tortoise import connections
 
+from bench.scratch import scratch_database
 from engine import db
 from engine.campaigns.ports import CampaignRow, Composed
 from engine.clock import FrozenClock
@@ -39,7 +37,6 @@ from tests.harness.mailserver import MailServer
 
 PASSWORD = "pw"  # noqa: S105 - the harness mailboxes' password
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)  # a Monday, inside the window
-ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TEXT = "Добрый день!\n\nКоротко о нашем предложении: https://example.com/offer\n\n--\nAcme\nОтписаться: {url}\n"
 Run = tuple[float, float]  # msg/s, client CPU µs per message
 
@@ -159,32 +156,18 @@ def report(name: str, runs: list[Run]) -> tuple[float, float]:
     return rate, cpu
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000, help="messages per run")
     parser.add_argument("--mailboxes", type=int, default=10, help="sending mailboxes (= connections)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each kind, alternating")
     args = parser.parse_args()
-    name = f"mailfleet_bench_{os.getpid()}"
-    url = urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        asyncio.run(db.migrate(url))
-        with (
-            tempfile.TemporaryDirectory(prefix="bench-campaign-send-") as base,
-            MailServer(base, users_per_domain=args.mailboxes, password=PASSWORD) as mail,
-        ):
-            runs = asyncio.run(measure(mail, url, args))
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with (
+        scratch_database() as url,
+        tempfile.TemporaryDirectory(prefix="bench-campaign-send-") as base,
+        MailServer(base, users_per_domain=args.mailboxes, password=PASSWORD) as mail,
+    ):
+        runs = asyncio.run(measure(mail, url, args))
     print(f"{args.messages} messages from {args.mailboxes} mailboxes (STARTTLS + AUTH), {args.rounds} rounds each")
     warm_rate, warm_cpu = report("warmup rows", runs[MessageKind.WARMUP])
     camp_rate, camp_cpu = report("campaign rows (+advance)", runs[MessageKind.CAMPAIGN])

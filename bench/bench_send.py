@@ -16,16 +16,14 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
-import os
 import statistics
 import tempfile
 import time
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 from tortoise import connections
 
 from bench.bench_smtp import bare
+from bench.scratch import scratch_database
 from engine import db
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
@@ -40,7 +38,6 @@ from tests.harness.mailserver import MailServer
 
 PASSWORD = "pw"  # noqa: S105 - the harness mailboxes' password
 NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
-ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BODY = (
     "Привет, {name}!\n\nКак прошла неделя? У нас наконец закончился переезд офиса, "
     "теперь сидим у окна с видом на парк.\n\nДавай созвонимся в четверг?\n\nИван\n"
@@ -153,32 +150,18 @@ def report(name: str, runs: list[Run]) -> float:
     return rate
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000, help="messages per run")
     parser.add_argument("--mailboxes", type=int, default=10, help="sending mailboxes (= connections)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each side, alternating")
     args = parser.parse_args()
-    name = f"mailfleet_bench_{os.getpid()}"
-    url = urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        asyncio.run(db.migrate(url))
-        with (
-            tempfile.TemporaryDirectory(prefix="bench-send-") as base,
-            MailServer(base, users_per_domain=args.mailboxes, password=PASSWORD) as mail,
-        ):
-            engine_runs, bare_runs = asyncio.run(measure(mail, url, args))
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with (
+        scratch_database() as url,
+        tempfile.TemporaryDirectory(prefix="bench-send-") as base,
+        MailServer(base, users_per_domain=args.mailboxes, password=PASSWORD) as mail,
+    ):
+        engine_runs, bare_runs = asyncio.run(measure(mail, url, args))
     print(f"{args.messages} messages from {args.mailboxes} mailboxes (STARTTLS + AUTH), {args.rounds} rounds each")
     b = report("bare aiosmtplib loop", bare_runs)
     e = report("outbox (one worker)", engine_runs)

@@ -13,12 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import time
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
-
+from bench.scratch import scratch_database
 from engine import approvals, db
 from engine.access import SYSTEM
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
@@ -39,7 +36,6 @@ from models.enums import (
 )
 
 NOW = dt.datetime(2031, 3, 5, 6, 0, tzinfo=dt.UTC)  # a Wednesday, 09:00 in Moscow
-ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 _SEQUENCES = """
 WITH e AS (
@@ -129,27 +125,13 @@ async def measure(url: str, leads: int, boxes: int) -> dict[str, float]:
         await db.close_db()
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=20000, help="active sequences on the burned domain")
     parser.add_argument("--mailboxes", type=int, default=20, help="mailboxes of each domain")
     args = parser.parse_args()
-    name = f"mailfleet_bench_{os.getpid()}"
-    url = urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        asyncio.run(db.migrate(url))
+    with scratch_database() as url:
         f = asyncio.run(measure(url, args.leads, args.mailboxes))
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print(f"{args.leads} active sequences on {args.mailboxes} mailboxes of the burned domain")
     print(f"propose_swap : {f['propose_s'] * 1000:8.1f} ms")
     moved, deleted, planned = int(f["moved"]), int(f["deleted"]), int(f["planned"])

@@ -1,0 +1,36 @@
+"""A throw-away PostgreSQL database for a benchmark: created, migrated, and dropped however the run ends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from engine import db
+
+ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(ADMIN_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def scratch_database() -> Iterator[str]:
+    """The URL of a new, migrated database (named after this process), dropped on the way out."""
+    name = f"mailfleet_bench_{os.getpid()}"
+    url = urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(db.migrate(url))
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
