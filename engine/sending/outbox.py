@@ -53,6 +53,7 @@ from engine.errors import UserError
 from engine.lifecycle import check_transition as _check_transition
 from engine.lifecycle import transition_mailbox
 from engine.logging import get_logger
+from engine.mail.classify import BounceClass, bounce_class, bounce_reason
 from engine.mail.message import BuiltMessage, MessageSpec, build_message
 from engine.mail.providers import PRESETS, Credentials, Endpoint
 from engine.mail.smtp import Outcome, SmtpResult
@@ -986,7 +987,9 @@ class Outbox:
 
         accepted → `sent` (+ SENT event, DailyStat); transient, connection trouble, throttling, spam verdicts →
         back to `queued` with backoff and jitter (throttling and spam verdicts also cool the mailbox down), or
-        `failed` after `max_attempts`; permanent → `bounced` (+ suppression of a lead); rejected → `failed`;
+        `failed` after `max_attempts`; permanent → `bounced` (+ suppression of a lead); rejected → `failed`; a
+        refusal of us (a listed IP or domain, our authentication or content: `refuses_us`), permanent or not, is a
+        block — a BOUNCE_BLOCK event, nobody suppressed, the message tried again later like a spam verdict;
         auth → back to `queued`, the mailbox's failure count up, disabled at the limit (+ an alert); unknown (the
         connection died after the data was handed over) → left in `sending` for recovery to resolve.
         """
@@ -998,7 +1001,7 @@ class Outbox:
         elif outcome is Outcome.UNKNOWN:
             report.unresolved += 1
             log.warning("send: outcome unknown, left for recovery", message_id=row.id, key=result.key)
-        elif outcome is Outcome.PERMANENT:
+        elif outcome is Outcome.PERMANENT and not refuses_us(result):
             await self._fail(
                 row, MessageStatus.BOUNCED, result, "", event=EventKind.BOUNCE_HARD, account=account, zone=zone
             )
@@ -1006,7 +1009,7 @@ class Outbox:
                 reason = SuppressionReason.BOUNCE
                 await add_suppressions([SuppressionRecord(row.workspace_id, row.recipient, reason)], now=now)
             report.failed += 1
-        elif outcome is Outcome.REJECTED:
+        elif outcome is Outcome.REJECTED and not refuses_us(result):
             await self._fail(
                 row, MessageStatus.FAILED, result, "", event=EventKind.SMTP_ERROR, account=account, zone=zone
             )
@@ -1015,9 +1018,15 @@ class Outbox:
             await self._retry(row, result, now, delay=result.retry_after or dt.timedelta(hours=1))
             await self._auth_failed(account, result, now, zone)
             report.retried += 1
-        else:  # TRANSIENT, CONNECTION, THROTTLED, SPAM_REJECTED
+        else:  # TRANSIENT, CONNECTION, THROTTLED, SPAM_REJECTED, and a refusal of us ("554 5.7.1 … blocked using …")
             if outcome in (Outcome.THROTTLED, Outcome.SPAM_REJECTED) and result.retry_after:
                 await Mailbox.filter(id=account.mailbox_id).update(cooldown_until=now + result.retry_after)
+            if outcome in (Outcome.SPAM_REJECTED, Outcome.PERMANENT, Outcome.REJECTED):  # a block: counts against the
+                # mailbox and its domain (monitoring's block rate), never against the recipient; tried again later
+                data = {"key": result.key, "code": result.code, "reason": bounce_reason(result.enhanced, result.text)}
+                await record_events(
+                    [self._event(EventKind.BOUNCE_BLOCK, account, row, now, data)], zones={row.workspace_id: zone}
+                )
             if row.attempts >= self.options.max_attempts:
                 await self._fail(
                     row, MessageStatus.FAILED, result, "", event=EventKind.SMTP_ERROR, account=account, zone=zone
@@ -1482,3 +1491,10 @@ def next_opening(now: dt.datetime, facts: CampaignFacts, rng: random.Random, *, 
         if start > now or not later_day:
             return max(start, now) + rng.uniform(0, 1) * OPENING_SPREAD
     return now + dt.timedelta(days=1)  # no weekday at all: check again tomorrow
+
+
+def refuses_us(result: SmtpResult) -> bool:
+    """A permanent refusal at the recipient that is about us (our IP or domain listed, our authentication, our
+    content, a policy against our sender) rather than about the recipient: it counts as a block, never suppresses."""
+    reason = bounce_reason(result.enhanced, result.text)
+    return bounce_class(reason, permanent=True) is BounceClass.BLOCK

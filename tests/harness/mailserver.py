@@ -57,6 +57,7 @@ class Fault(StrEnum):
     tempfail             451 4.7.1 at RCPT TO                          SMTPRecipientsRefused
     reject               554 5.7.1 at RCPT TO                          SMTPRecipientsRefused
     data_reject          550 5.7.1 after DATA                          SMTPDataError
+    blocked              554 5.7.1 "… blocked using …" at RCPT TO      SMTPRecipientsRefused
     disconnect_mid_data  421 4.4.2 after DATA, then Postfix hangs up   SMTPDataError, client disconnected
     auth_fail            535 5.7.8 at AUTH; IMAP LOGIN fails too       SMTPAuthenticationError
     """
@@ -65,6 +66,7 @@ class Fault(StrEnum):
     REJECT = "reject"
     AUTH_FAIL = "auth_fail"
     DATA_REJECT = "data_reject"
+    BLOCKED = "blocked"
     RATE_LIMIT = "rate_limit"
     DISCONNECT_MID_DATA = "disconnect_mid_data"
 
@@ -75,6 +77,7 @@ _FAULT_REPLIES: dict[Fault, tuple[str, str]] = {
     Fault.TEMPFAIL: ("rcpt_faults", "451 4.7.1 Service temporarily unavailable, try again later"),
     Fault.REJECT: ("rcpt_faults", "554 5.7.1 Message rejected: sender flagged as spam"),
     Fault.DATA_REJECT: ("data_faults", "550 5.7.1 Message content rejected"),
+    Fault.BLOCKED: ("rcpt_faults", "554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using bl.example"),
     Fault.DISCONNECT_MID_DATA: ("data_faults", "421 4.4.2 Connection dropped during data transfer"),
 }
 _FAULT_MAPS = ("mail_faults", "rcpt_faults", "data_faults")

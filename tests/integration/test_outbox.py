@@ -30,7 +30,7 @@ from engine.settings import Settings
 from engine.stats import counters
 from engine.warmup import Composed
 from jobs import worker
-from models import Alert, CapDeferral, DailyStat, Domain, Event, Mailbox, OutboundMessage, Workspace
+from models import Alert, CapDeferral, DailyStat, Domain, Event, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import (
     AuthKind,
     CapKind,
@@ -400,6 +400,28 @@ async def test_a_spam_verdict_cools_the_mailbox_down_and_the_message_waits(
     assert first.scheduled_at - NOW >= dt.timedelta(hours=19)  # 24 h ± 20 %
     assert (await Mailbox.get(id=anna.id)).cooldown_until == NOW + dt.timedelta(hours=24)
     assert (await OutboundMessage.get(id=rows[1].id)).attempts == 0  # held back by the cooldown, not tried
+
+
+async def test_a_refusal_of_us_is_a_block_against_the_mailbox_never_against_the_recipient(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    rows = await plan(anna, bob, 1)
+    mail.set_fault(anna.address, Fault.BLOCKED)  # "554 5.7.1 … Client host … blocked using bl.example"
+
+    report = await make_outbox(mail, clock, transport).send_mailbox(anna.id)
+
+    assert report.outcomes == {"rejected": 1} and report.retried == 1 and report.failed == 0
+    row = await OutboundMessage.get(id=rows[0].id)
+    assert row.status is MessageStatus.QUEUED and row.smtp_code == 554  # tried again later, not given up
+    [block] = await Event.filter(kind=EventKind.BOUNCE_BLOCK)
+    assert block.mailbox_id == anna.id and block.data["reason"] == "blocked"
+    assert not await Event.filter(kind__in=(EventKind.BOUNCE_HARD, EventKind.SMTP_ERROR)).exists()
+    assert await Suppression.all().count() == 0
+    counters = await DailyStat.get(scope=StatScope.MAILBOX, scope_id=anna.id)
+    assert (counters.bounces_block, counters.bounces_hard, counters.sent) == (1, 0, 0)
 
 
 async def test_auth_failures_disable_the_mailbox_at_the_limit_and_alert(
