@@ -119,22 +119,26 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 
 @command(
-    "thresholds",
-    Access.READ,
-    Arg("name", required=False),
-    Arg("value", required=False, max_length=20),
+    "thresholds_set",
+    Access.MANAGE,
+    Arg("name"),
+    Arg("value", max_length=20),
     Arg("scope", required=False, kind="choice", choices=("agency",)),
     example="hard_bounce_rate 4%",
 )
+async def thresholds_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Change one protection threshold within its bounds: the workspace's, or with `agency` the agency's default
+    (admins)."""
+    change = await report.set_threshold(
+        ctx.actor, ctx.clock, args["name"], args["value"], agency=args["scope"] == "agency"
+    )
+    key = "thresholds-changed-agency" if change.scope == "agency" else "thresholds-changed"
+    return Reply().add(ctx.t(key, name=change.name, before=str(change.before), after=str(change.after)))
+
+
+@command("thresholds", Access.READ)
 async def thresholds(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """The protection thresholds with their bounds; a name and a value change one (managers), `agency` changes
-    the agency's default (admins)."""
-    if args["name"] is not None:
-        change = await report.set_threshold(
-            ctx.actor, ctx.clock, args["name"], args["value"] or "", agency=args["scope"] == "agency"
-        )
-        key = "thresholds-changed-agency" if change.scope == "agency" else "thresholds-changed"
-        return Reply().add(ctx.t(key, name=change.name, before=str(change.before), after=str(change.after)))
+    """The protection thresholds with their bounds and where each value comes from."""
     view = await report.show_thresholds(ctx.actor)
     lines = []
     for name, (low, high) in BOUNDS.items():

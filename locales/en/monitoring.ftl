@@ -1,7 +1,8 @@
 ## Monitoring: /health, /thresholds, the protection lines of /why, and the alerts monitoring raises.
 
 cmd-health = health of mailboxes and domains: bounces, blocks, replies, placement (worst first)
-cmd-thresholds = protection thresholds with their bounds; change one
+cmd-thresholds = protection thresholds with their bounds
+cmd-thresholds-set = change a protection threshold (within its bounds)
 cmd-sending-resume = resume the workspace's sending after a pause
 health-sending-paused = ⛔ Sending is paused in this workspace ({ $reason }). When the cause is fixed: /sending_resume
 sending-resumed = Sending is resumed.
@@ -31,7 +32,7 @@ thresholds-line = { $name } = { $value } ({ $bounds }; { $origin })
 thresholds-origin-default = default
 thresholds-origin-agency = agency default
 thresholds-origin-workspace = this workspace
-thresholds-hint = Change one: /thresholds <name> <value> (rates as 4% or 0.04). Admins: /thresholds <name> <value> agency sets the agency default.
+thresholds-hint = Change one: /thresholds_set <name> <value> (rates as 4% or 0.04). Admins: /thresholds_set <name> <value> agency sets the agency default.
 thresholds-changed = Threshold { $name }: { $before } → { $after } (this workspace).
 thresholds-changed-agency = Agency default { $name }: { $before } → { $after }.
 error-threshold-unknown = There is no threshold “{ $name }”. Known: { $known }.
@@ -54,3 +55,5 @@ alert-engagement-drop = { $subject }: { $rule ->
    *[other] replies
   } at { $rate_pct } % of { $sample } sends, below { $threshold_pct } % (half its own 14-day baseline).
 alert-sending-paused = Sending is paused in { $subject }: { $part } of { $sample } attempts today failed or were blocked ({ $rate_pct } %, threshold { $threshold_pct } %). Find the cause, then resume sending.
+arg-thresholds-set-name = threshold
+arg-thresholds-set-value = value

@@ -109,3 +109,4 @@ cmd-swap = propose replacing a burned or cooling domain with the best ready rese
 swap-proposed = Request #{ $id } asks for the swap (the buttons are below and in the alert chats).
 swap-reused = Request #{ $id } for this domain is already waiting.
 swap-not-needed = { $domain } is { $status }: only a cooling or burned domain is swapped.
+arg-swap-domain = domain

@@ -1,7 +1,8 @@
 ## Мониторинг: /health, /thresholds, строки защиты в /why и тревоги, которые поднимает мониторинг.
 
 cmd-health = здоровье ящиков и доменов: отказы, блокировки, ответы, попадание во входящие (худшие сверху)
-cmd-thresholds = пороги защиты и их допустимые значения; изменить один
+cmd-thresholds = пороги защиты и их допустимые значения
+cmd-thresholds-set = изменить порог защиты (в допустимых пределах)
 cmd-sending-resume = возобновить отправку пространства после паузы
 health-sending-paused = ⛔ Отправка в этом пространстве приостановлена ({ $reason }). Когда причина устранена: /sending_resume
 sending-resumed = Отправка возобновлена.
@@ -31,7 +32,7 @@ thresholds-line = { $name } = { $value } ({ $bounds }; { $origin })
 thresholds-origin-default = по умолчанию
 thresholds-origin-agency = по умолчанию агентства
 thresholds-origin-workspace = этого пространства
-thresholds-hint = Изменить: /thresholds <имя> <значение> (доли как 4% или 0.04). Админы: /thresholds <имя> <значение> agency меняет значение агентства.
+thresholds-hint = Изменить: /thresholds_set <имя> <значение> (доли как 4% или 0.04). Админы: /thresholds_set <имя> <значение> agency меняет значение агентства.
 thresholds-changed = Порог { $name }: { $before } → { $after } (это пространство).
 thresholds-changed-agency = Значение агентства { $name }: { $before } → { $after }.
 error-threshold-unknown = Порога «{ $name }» нет. Есть: { $known }.
@@ -54,3 +55,5 @@ alert-engagement-drop = { $subject }: { $rule ->
    *[other] ответы
   } { $rate_pct } % из { $sample } отправок, ниже { $threshold_pct } % (половина его собственного уровня за 14 дней).
 alert-sending-paused = Отправка в { $subject } приостановлена: { $part } из { $sample } попыток сегодня не прошли или заблокированы ({ $rate_pct } %, порог { $threshold_pct } %). Устраните причину и возобновите отправку.
+arg-thresholds-set-name = порог
+arg-thresholds-set-value = значение

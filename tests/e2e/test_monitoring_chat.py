@@ -93,14 +93,14 @@ async def test_telegram_thresholds_show_change_within_bounds_and_refuse_outside(
     shown = await ask(anna, "/thresholds")
     default = EN("thresholds-origin-default")
     assert EN("thresholds-line", name="hard_bounce_rate", value="0.05", bounds="0.01–0.1", origin=default) in shown
-    refused = await ask(anna, "/thresholds hard_bounce_rate 50%")
+    refused = await ask(anna, "/thresholds_set hard_bounce_rate 50%")
     assert EN("error-threshold-value", name="hard_bounce_rate", value="50%", bounds="0.01–0.1") in refused
-    changed = await ask(anna, "/thresholds hard_bounce_rate 4%")
+    changed = await ask(anna, "/thresholds_set hard_bounce_rate 4%")
     assert changed == EN("thresholds-changed", name="hard_bounce_rate", before="0.05", after="0.04")
     ws = await Workspace.get(slug="acme")
     assert ws.settings["thresholds"] == {"hard_bounce_rate": 0.04}
     assert await AuditLog.filter(action="monitoring.threshold").count() == 1
-    denied = await ask(anna, "/thresholds cooldown_days 5 agency")  # a manager cannot set the agency default
+    denied = await ask(anna, "/thresholds_set cooldown_days 5 agency")  # a manager cannot set the agency default
     assert EN("error-forbidden") in denied
     assert await AgencySetting.get_or_none(key="thresholds") is None
 
@@ -119,9 +119,9 @@ async def test_slack_health_for_a_client_and_agency_thresholds_for_the_admin(sla
     assert seen(EN("health-title-one", target="alpha.test")) in card
     assert seen(EN("health-not-enough", sample=3, needed=20)) in card
 
-    denied = "\n".join(await slack.say("thresholds block_rate 2%", user="U0CLI"))
+    denied = "\n".join(await slack.say("thresholds_set block_rate 2%", user="U0CLI"))
     assert seen(EN("error-forbidden")) in denied
-    agency = "\n".join(await slack.say("thresholds cooldown_days 5 agency"))
+    agency = "\n".join(await slack.say("thresholds_set cooldown_days 5 agency"))
     assert seen(EN("thresholds-changed-agency", name="cooldown_days", before="3", after="5")) in agency
     assert (await AgencySetting.get(key="thresholds")).value == {"cooldown_days": 5}
     shown = "\n".join(await slack.say("thresholds", user="U0CLI"))
