@@ -104,9 +104,7 @@ class Warmup:
     spam: tuple[int, ...]
 
 
-def warmup(
-    stages: Mapping[str, int], days: Sequence[dt.date], rows: Mapping[dt.date, Counts]
-) -> Warmup:
+def warmup(stages: Mapping[str, int], days: Sequence[dt.date], rows: Mapping[dt.date, Counts]) -> Warmup:
     return Warmup(
         dict(stages),
         tuple(days),

@@ -25,7 +25,7 @@ HEIGHT_PX: Final = 1350
 DPI: Final = 180
 FONT: Final = "DejaVu Sans"
 """Ships with matplotlib and has Cyrillic: set explicitly so no system font without it is ever picked."""
-STYLE: Final = {
+STYLE: Final[dict[str, Any]] = {
     "font.family": FONT,
     "font.size": 13,
     "axes.titlesize": 16,
@@ -60,7 +60,7 @@ def _save(fig: Figure) -> bytes:
 def _draw(paint: Callable[[Figure], None]) -> bytes:
     import matplotlib  # noqa: PLC0415
 
-    with _LOCK, matplotlib.rc_context(STYLE):
+    with _LOCK, matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
         fig = _figure()
         paint(fig)
         return _save(fig)
