@@ -20,6 +20,7 @@ from typing import Any, Final
 from tortoise import connections
 
 from engine.access import Actor, require_reader
+from engine.campaigns.content import variant_letter
 from engine.errors import NotFound, UserError
 from engine.i18n import translator
 from engine.monitoring.metrics import MIN_SAMPLE, rate
@@ -133,9 +134,9 @@ async def campaign_results(actor: Actor, name: str) -> Export:
     for r in rows:
         n = sent.get((r["step"], r["variant"]), 0)
         replies, bounces, unsubs = int(r["replies"]), int(r["bounces"]), int(r["unsubscribes"])
-        variant = "" if r["variant"] is None else chr(ord("A") + int(r["variant"]))
+        variant = "" if r["variant"] is None else variant_letter(int(r["variant"]))
         lines.append([
-            int(r["step"] or 0) + 1, variant, n, replies, bounces, unsubs,
+            r["step"], variant, n, replies, bounces, unsubs,
             _percent(replies, n, not_enough), _percent(bounces, n, not_enough), _percent(unsubs, n, not_enough),
         ])  # fmt: skip
     writer.write(lines)

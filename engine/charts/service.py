@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from engine.access import Actor, require_reader
 from engine.charts import data
 from engine.clock import Clock
+from engine.dns.names import to_unicode
 from engine.domains.reserve import pool_state
 from engine.monitoring import metrics
 from engine.stats import workspace_zones
@@ -26,12 +27,13 @@ async def _days(workspace_id: int, clock: Clock, days: int) -> list[dt.date]:
 
 
 async def volume(actor: Actor, clock: Clock, days: int) -> data.Volume:
-    """Sends per day by domain (the domains' rolled-up DailyStat rows), top domains and "other"."""
+    """Sends per day by domain (the domains' rolled-up DailyStat rows; names as people read them, not punycode),
+    top domains and "other"."""
     workspace_id = require_reader(actor)
     period = await _days(workspace_id, clock, days)
     names = dict(await Domain.filter(workspace_id=workspace_id).values_list("id", "name"))
     rows = await metrics.daily_rows(StatScope.DOMAIN, list(names), period[0], period[-1])
-    sent = {str(names[i]): {day: c.sent for day, c in per.items()} for i, per in rows.items()}
+    sent = {to_unicode(str(names[i])): {day: c.sent for day, c in per.items()} for i, per in rows.items()}
     return data.volume(period, sent)
 
 
