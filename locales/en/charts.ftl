@@ -54,3 +54,7 @@ export-col-replied = Replied
 export-col-bounced = Bounced
 export-col-unsubscribed = Unsubscribed
 export-col-verdict = Address check
+
+arg-chart-period = period in days
+arg-export-campaign-name = campaign
+arg-export-leads-name = campaign

@@ -54,3 +54,7 @@ export-col-replied = Ответил
 export-col-bounced = Отказ
 export-col-unsubscribed = Отписался
 export-col-verdict = Проверка адреса
+
+arg-chart-period = период в днях
+arg-export-campaign-name = кампания
+arg-export-leads-name = кампания
