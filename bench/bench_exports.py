@@ -3,7 +3,8 @@ unsubscribes sprinkled in) exported with `/export_leads` and `/export_campaign`,
 
 Prints wall time, the file size, the longest stall of the event loop while exporting (a ticker every 10 ms
 measures it: the CSV is written in a thread, page by page) and each chart's render time (the first one includes
-importing matplotlib). Figures, never pass/fail. Run from the repository root: `.venv/bin/python -m bench.bench_exports [leads]`.
+importing matplotlib). Figures, never pass/fail.
+Run from the repository root: `.venv/bin/python -m bench.bench_exports [leads]`.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import textwrap
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -38,6 +39,9 @@ COLORS: Final = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b
 RATE_COLORS: Final = {"reply": "#2ca02c", "bounce": "#ff7f0e", "block": "#d62728"}
 POOL_COLORS: Final = {"active": "#2ca02c", "ready": "#1f77b4", "warming": "#ff7f0e", "cooling": "#9467bd",
                       "burned": "#d62728"}  # fmt: skip
+
+TITLE_CHARS: Final = 34
+"""A title longer than this wraps: the width of the picture at the title's size."""
 
 _LOCK = threading.Lock()
 
@@ -72,6 +76,17 @@ def _day_ticks(ax: Axes, days: tuple[Any, ...]) -> None:
     ax.set_xticks(positions, [days[i].strftime("%d.%m") for i in positions], rotation=45, ha="right")
 
 
+def _title(ax: Axes, text: str) -> None:
+    ax.set_title(textwrap.fill(text, TITLE_CHARS))
+
+
+def _whole(axis: Any) -> None:
+    """Counts on this axis: whole-number ticks only."""
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _empty(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, wrap=True)
     ax.set_xticks([])
@@ -83,7 +98,7 @@ def volume_png(data: Volume, labels: Mapping[str, str]) -> bytes:
 
     def paint(fig: Figure) -> None:
         ax = fig.add_subplot()
-        ax.set_title(labels["title"])
+        _title(ax, labels["title"])
         if not data.total:
             _empty(ax, labels["empty"])
             return
@@ -94,6 +109,7 @@ def volume_png(data: Volume, labels: Mapping[str, str]) -> bytes:
             ax.bar(x, values, bottom=bottom, label=labels["other"] if name == OTHER else name, color=color)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_ylabel(labels["axis"])
+        _whole(ax.yaxis)
         _day_ticks(ax, data.days)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
 
@@ -105,7 +121,7 @@ def rates_png(data: Rates, labels: Mapping[str, str]) -> bytes:
 
     def paint(fig: Figure) -> None:
         ax = fig.add_subplot()
-        ax.set_title(labels["title"])
+        _title(ax, labels["title"])
         if not data.measured:
             _empty(ax, labels["empty"])
             return
@@ -117,8 +133,8 @@ def rates_png(data: Rates, labels: Mapping[str, str]) -> bytes:
         ax.set_ylim(bottom=0)
         ax.grid(axis="y", alpha=0.3)
         _day_ticks(ax, data.days)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
-        fig.text(0.5, 0.005, labels["gaps"], ha="center", va="bottom", fontsize=10, color="#555555")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
+        fig.supxlabel(textwrap.fill(labels["gaps"], 60), fontsize=10, color="#555555")
 
     return _draw(paint)
 
@@ -128,22 +144,24 @@ def warmup_png(data: Warmup, labels: Mapping[str, str]) -> bytes:
 
     def paint(fig: Figure) -> None:
         top, bottom = fig.subplots(2, 1, height_ratios=(2, 3))
-        top.set_title(labels["title"])
+        _title(top, labels["title"])
         stages = [(labels[f"stage-{s}"], n) for s, n in data.stages.items()]
         if any(n for _, n in stages):
             names = [s for s, _ in stages]
             top.barh(names, [n for _, n in stages], color=COLORS[0])
             top.invert_yaxis()
             top.set_xlabel(labels["mailboxes"])
+            _whole(top.xaxis)
         else:
             _empty(top, labels["empty"])
-        bottom.set_title(labels["checks"])
+        _title(bottom, labels["checks"])
         if not any(data.inbox) and not any(data.spam):
             _empty(bottom, labels["empty-checks"])
             return
         x = list(range(len(data.days)))
         bottom.bar(x, data.inbox, label=labels["inbox"], color="#2ca02c")
         bottom.bar(x, data.spam, bottom=data.inbox, label=labels["spam"], color="#d62728")
+        _whole(bottom.yaxis)
         _day_ticks(bottom, data.days)
         bottom.legend(loc="upper left", frameon=False)
 
@@ -151,24 +169,27 @@ def warmup_png(data: Warmup, labels: Mapping[str, str]) -> bytes:
 
 
 def pool_png(data: Pool, labels: Mapping[str, str]) -> bytes:
-    """Bars: domains active, ready in reserve, warming in reserve, cooling, burned this month; the reserve target."""
+    """Horizontal bars (long names read on a phone): domains active, ready in reserve, warming in reserve,
+    cooling, burned this month; a dashed line at the reserve wanted."""
 
     def paint(fig: Figure) -> None:
         ax = fig.add_subplot()
-        ax.set_title(labels["title"])
+        _title(ax, labels["title"])
         if not any(data.parts.values()):
             _empty(ax, labels["empty"])
             return
         names = [labels[p] for p in POOL_PARTS]
         values = [data.parts.get(p, 0) for p in POOL_PARTS]
-        bars = ax.bar(names, values, color=[POOL_COLORS[p] for p in POOL_PARTS])
-        ax.bar_label(bars, padding=3)
+        wrapped = [textwrap.fill(n, 14) for n in names]
+        bars = ax.barh(wrapped, values, color=[POOL_COLORS[p] for p in POOL_PARTS])
+        ax.bar_label(bars, padding=4)
+        ax.invert_yaxis()
         if data.target:
-            ax.axhline(data.target, color="#1f77b4", linestyle="--", linewidth=1.5, label=labels["target"])
-            ax.legend(loc="upper right", frameon=False)
-        ax.set_ylabel(labels["axis"])
-        ax.tick_params(axis="x", labelrotation=30)
-        ax.margins(y=0.15)
+            ax.axvline(data.target, color="#1f77b4", linestyle="--", linewidth=1.5, label=labels["target"])
+            ax.legend(loc="lower right", frameon=False)
+        ax.set_xlabel(labels["axis"])
+        _whole(ax.xaxis)
+        ax.margins(x=0.15)
 
     return _draw(paint)
 
