@@ -12,7 +12,8 @@ COPY locales ./locales
 RUN pip install . && useradd --system --uid 10001 mailfleet
 USER mailfleet
 EXPOSE 8080
-ENV WEB_HOST=0.0.0.0 WEB_PORT=8080 LOG_FORMAT=json
+# matplotlib (charts) keeps its font cache here: the system user has no home directory
+ENV WEB_HOST=0.0.0.0 WEB_PORT=8080 LOG_FORMAT=json MPLCONFIGDIR=/tmp/matplotlib
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz').status != 200)"
 CMD ["mailfleet", "web"]

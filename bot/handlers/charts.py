@@ -1,0 +1,80 @@
+"""Charts and exports in chat: `/chart volume|rates|warmup|pool [period]` answers a PNG file,
+`/export_campaign <name>` and `/export_leads <name>` a CSV. Clients read their own workspace only."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from bot.command import Access, Arg, Ctx, command
+from engine import exports
+from engine.charts import data, render, service
+from engine.charts.data import POOL_PARTS, RATE_NAMES
+from engine.reply import Attachment, Reply
+from engine.warmup.graduation import Stage
+
+CHARTS: Final = ("volume", "rates", "warmup", "pool")
+PNG: Final = "image/png"
+
+
+def _labels(ctx: Ctx, chart: str, days: int) -> dict[str, str]:
+    labels = {
+        "title": ctx.t(f"chart-{chart}-title", days=days),
+        "empty": ctx.t("chart-empty"),
+        "axis": ctx.t(f"chart-{chart}-axis") if chart in {"volume", "pool"} else "",
+    }
+    if chart == "volume":
+        labels["other"] = ctx.t("chart-volume-other")
+    elif chart == "rates":
+        labels.update({name: ctx.t(f"chart-rate-{name}") for name in RATE_NAMES})
+        labels["gaps"] = ctx.t("chart-rates-gaps")
+    elif chart == "warmup":
+        labels.update({f"stage-{s.value}": ctx.t("warmup-stage-" + s.value.replace("_", "-")) for s in Stage})
+        labels.update({k: ctx.t(f"chart-warmup-{k}") for k in ("mailboxes", "checks", "inbox", "spam")})
+        labels["empty-checks"] = ctx.t("chart-warmup-no-checks")
+    else:
+        labels.update({part: ctx.t(f"chart-pool-{part}") for part in POOL_PARTS})
+        labels["target"] = ctx.t("chart-pool-target")
+    return labels
+
+
+@command(
+    "chart",
+    Access.READ,
+    Arg("chart", kind="choice", choices=CHARTS),
+    Arg("period", required=False, max_length=8),
+    example="volume 14d",
+)
+async def chart(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """A chart of the workspace as a PNG file over the last `period` days (default 14, at most 92)."""
+    name: str = args["chart"]
+    days = data.parse_period(args["period"])
+    labels = _labels(ctx, name, days)
+    if name == "volume":
+        content = await render.png(render.volume_png, await service.volume(ctx.actor, ctx.clock, days), labels)
+    elif name == "rates":
+        content = await render.png(render.rates_png, await service.rates(ctx.actor, ctx.clock, days), labels)
+    elif name == "warmup":
+        content = await render.png(render.warmup_png, await service.warmup(ctx.actor, ctx.clock, days), labels)
+    else:
+        content = await render.png(render.pool_png, await service.pool(ctx.actor, ctx.clock), labels)
+    reply = Reply().add(labels["title"])
+    reply.files.append(Attachment(f"chart-{name}.png", content, PNG))
+    return reply
+
+
+@command("export_campaign", Access.READ, Arg("name", kind="rest"), example="spring")
+async def export_campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """The campaign's results per step and variant as a CSV file."""
+    found = await exports.campaign_results(ctx.actor, args["name"])
+    reply = Reply().add(ctx.t("export-campaign-ready", rows=found.rows))
+    reply.files.append(Attachment(found.filename, found.content))
+    return reply
+
+
+@command("export_leads", Access.READ, Arg("name", kind="rest"), example="spring")
+async def export_leads(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Every lead of the campaign and how it went, as a CSV file."""
+    found = await exports.campaign_leads(ctx.actor, args["name"])
+    reply = Reply().add(ctx.t("export-leads-ready", rows=found.rows))
+    reply.files.append(Attachment(found.filename, found.content))
+    return reply

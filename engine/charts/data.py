@@ -1,0 +1,124 @@
+"""Chart data from plain values: series per day, the top domains and "other", rates with gaps (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from engine.errors import UserError
+from engine.monitoring.metrics import MIN_SAMPLE, Counts, Rate, rate
+
+DEFAULT_DAYS: Final = 14
+MAX_DAYS: Final = 92
+"""The longest period a chart covers: a quarter; more bars would not read on a phone."""
+TOP_DOMAINS: Final = 6
+"""Volume shows this many domains by name; the rest are summed as "other"."""
+OTHER: Final = ""
+"""The key of the "other" series (the renderer shows a localized label)."""
+
+
+def parse_period(text: str | None, *, default: int = DEFAULT_DAYS) -> int:
+    """`14`, `14d`, `2w` → a number of days in 1…MAX_DAYS; anything else → `UserError("chart-error-period")`."""
+    if not text:
+        return default
+    value = text.strip().lower()[:8]
+    unit = 1
+    if value.endswith(("d", "д")):
+        value = value[:-1]
+    elif value.endswith(("w", "н")):
+        value, unit = value[:-1], 7
+    if not value.isascii() or not value.isdigit():
+        raise UserError("chart-error-period", period=text[:20], max=MAX_DAYS)
+    days = int(value) * unit
+    if not 1 <= days <= MAX_DAYS:
+        raise UserError("chart-error-period", period=text[:20], max=MAX_DAYS)
+    return days
+
+
+def day_range(last: dt.date, days: int) -> list[dt.date]:
+    """The `days` calendar days ending `last`, oldest first."""
+    return [last - dt.timedelta(days=days - 1 - i) for i in range(days)]
+
+
+@dataclass(frozen=True)
+class Volume:
+    """Sends per day for each shown domain (name → one value per day); `OTHER` sums the rest."""
+
+    days: tuple[dt.date, ...]
+    series: Mapping[str, tuple[int, ...]]
+
+    @property
+    def total(self) -> int:
+        return sum(sum(v) for v in self.series.values())
+
+
+def volume(days: Sequence[dt.date], sent: Mapping[str, Mapping[dt.date, int]], top: int = TOP_DOMAINS) -> Volume:
+    """The `top` domains by sends over `days` by name, the rest summed as `OTHER` (only if any sent)."""
+    totals = {name: sum(per.get(d, 0) for d in days) for name, per in sent.items()}
+    ranked = sorted((n for n, t in totals.items() if t > 0), key=lambda n: (-totals[n], n))
+    shown, rest = ranked[:top], ranked[top:]
+    series: dict[str, tuple[int, ...]] = {n: tuple(sent[n].get(d, 0) for d in days) for n in shown}
+    if rest:
+        series[OTHER] = tuple(sum(sent[n].get(d, 0) for n in rest) for d in days)
+    return Volume(tuple(days), series)
+
+
+RATE_NAMES: Final = ("reply", "bounce", "block")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A rate per day for each of RATE_NAMES; None on a day with too few sends (a gap, never 0 %)."""
+
+    days: tuple[dt.date, ...]
+    series: Mapping[str, tuple[float | None, ...]]
+
+    @property
+    def measured(self) -> bool:
+        return any(v is not None for s in self.series.values() for v in s)
+
+
+def day_rates(counts: Counts, min_sample: int = MIN_SAMPLE) -> dict[str, Rate]:
+    """Reply, bounce (hard and soft) and block rates of one day's counters, each with its sample."""
+    return {
+        "reply": rate(counts.replies, counts.sent, min_sample),
+        "bounce": rate(counts.bounces_hard + counts.bounces_soft, counts.sent, min_sample),
+        "block": rate(counts.bounces_block, counts.sent, min_sample),
+    }
+
+
+def rates(days: Sequence[dt.date], rows: Mapping[dt.date, Counts], min_sample: int = MIN_SAMPLE) -> Rates:
+    per_day = [day_rates(rows.get(d, Counts()), min_sample) for d in days]
+    return Rates(tuple(days), {n: tuple(r[n].value for r in per_day) for n in RATE_NAMES})
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """Mailboxes by warmup stage today, and the warmup checks of each day (inbox and spam placements)."""
+
+    stages: Mapping[str, int]
+    days: tuple[dt.date, ...]
+    inbox: tuple[int, ...]
+    spam: tuple[int, ...]
+
+
+def warmup(stages: Mapping[str, int], days: Sequence[dt.date], rows: Mapping[dt.date, Counts]) -> Warmup:
+    return Warmup(
+        dict(stages),
+        tuple(days),
+        tuple(rows.get(d, Counts()).warmup_inbox for d in days),
+        tuple(rows.get(d, Counts()).warmup_spam for d in days),
+    )
+
+
+POOL_PARTS: Final = ("active", "ready", "warming", "cooling", "burned")
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Domains by where they stand: active, ready reserve, warming reserve, cooling, burned this month."""
+
+    parts: Mapping[str, int]
+    target: int  # the reserve the workspace wants ready

@@ -1,0 +1,196 @@
+"""CSV exports of a campaign: results per step and variant, and the outcome of every lead.
+
+Excel opens them with Cyrillic intact: UTF-8 with a BOM, `;` between cells (the list separator of a Russian
+Excel). Text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return)
+get a leading apostrophe. A lead export is read in pages by id and written in a thread, page by page, and stops
+with `export-too-big` past EXPORT_MAX_BYTES (under Telegram's 50 MB for a bot's file), so 100,000 leads never
+become one string built on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from tortoise import connections
+
+from engine.access import Actor, require_reader
+from engine.campaigns.content import variant_letter
+from engine.errors import NotFound, UserError
+from engine.i18n import translator
+from engine.monitoring.metrics import MIN_SAMPLE, rate
+from models import Campaign
+
+BOM: Final = "\ufeff"
+DELIMITER: Final = ";"
+FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_MAX_BYTES: Final = 45 * 1024 * 1024
+"""A bot may send files up to 50 MB on Telegram; past this an export is refused with a message, not truncated."""
+PAGE: Final = 5000
+"""Leads read and written per round trip."""
+NAME_MAX_CHARS: Final = 200
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe.
+    Numbers stay numbers (a negative number is a value, not a formula)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class CsvWriter:
+    """Rows → UTF-8 CSV bytes with a BOM, `;`-separated, every text cell made safe; bounded by `max_bytes`."""
+
+    def __init__(self, header: Sequence[str], max_bytes: int = EXPORT_MAX_BYTES) -> None:
+        self._text = io.StringIO()
+        self._csv = csv.writer(self._text, delimiter=DELIMITER, lineterminator="\r\n")
+        self._out = io.BytesIO()
+        self._out.write(BOM.encode())
+        self.max_bytes = max_bytes
+        self.rows = 0
+        self.write([header])
+        self.rows = 0
+
+    @property
+    def size(self) -> int:
+        return self._out.tell()
+
+    def write(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Append rows; `UserError("export-too-big")` once the file passes `max_bytes`."""
+        for row in rows:
+            self._csv.writerow([safe_cell(v) for v in row])
+            self.rows += 1
+        self._out.write(self._text.getvalue().encode())
+        self._text.seek(0)
+        self._text.truncate()
+        if self.size > self.max_bytes:
+            raise UserError("export-too-big", limit=self.max_bytes // (1024 * 1024))
+
+    def getvalue(self) -> bytes:
+        return self._out.getvalue()
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    content: bytes
+    rows: int
+
+
+async def _campaign(actor: Actor, name: str) -> Campaign:
+    """The reader's own campaign called `name`: another workspace's is "not found", never "forbidden"."""
+    workspace_id = require_reader(actor)
+    text = name.strip()[:NAME_MAX_CHARS]
+    found = await Campaign.filter(workspace_id=workspace_id, name__iexact=text).first()
+    if found is None:
+        raise NotFound("error-campaign-not-found", name=name.strip()[:40])
+    return found
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:60] or "campaign"
+
+
+def _percent(part: int, sample: int, not_enough: str) -> str:
+    value = rate(part, sample, MIN_SAMPLE).value
+    return not_enough if value is None else f"{value * 100:.1f}"
+
+
+_RESULTS = """
+SELECT m.step_position AS step, m.variant AS variant,
+  count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'reply') AS replies,
+  count(DISTINCT e.message_id) FILTER (WHERE e.kind IN ('bounce_hard', 'bounce_soft', 'bounce_block')) AS bounces,
+  count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'unsubscribe') AS unsubscribes
+FROM outbound_message m LEFT JOIN event e ON e.message_id = m.id
+WHERE m.campaign_id = $1 AND m.kind = 'campaign' AND m.sent_at IS NOT NULL
+GROUP BY m.step_position, m.variant ORDER BY m.step_position, m.variant NULLS FIRST
+"""
+# The join repeats a message per event: sends are counted apart.
+_SENT = """
+SELECT step_position AS step, variant, count(*) AS sent FROM outbound_message
+WHERE campaign_id = $1 AND kind = 'campaign' AND sent_at IS NOT NULL GROUP BY step_position, variant
+"""
+
+
+async def campaign_results(actor: Actor, name: str) -> Export:
+    """Per step and variant: sent, replies, bounces, unsubscribes and their rates ("not enough data" below the
+    minimum sample, never 0 %)."""
+    campaign = await _campaign(actor, name)
+    t = translator(actor.locale)
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(_RESULTS, [campaign.id])
+    sent = {(r["step"], r["variant"]): int(r["sent"]) for r in await conn.execute_query_dict(_SENT, [campaign.id])}
+    not_enough = t("export-not-enough")
+    header = [t(f"export-col-{c}") for c in ("step", "variant", "sent", "replies", "bounces", "unsubscribes",
+                                              "reply-rate", "bounce-rate", "unsubscribe-rate")]  # fmt: skip
+    writer = CsvWriter(header)
+    lines = []
+    for r in rows:
+        n = sent.get((r["step"], r["variant"]), 0)
+        replies, bounces, unsubs = int(r["replies"]), int(r["bounces"]), int(r["unsubscribes"])
+        variant = "" if r["variant"] is None else variant_letter(int(r["variant"]))
+        lines.append([
+            r["step"], variant, n, replies, bounces, unsubs,
+            _percent(replies, n, not_enough), _percent(bounces, n, not_enough), _percent(unsubs, n, not_enough),
+        ])  # fmt: skip
+    writer.write(lines)
+    return Export(f"{_slug(campaign.name)}-results.csv", writer.getvalue(), writer.rows)
+
+
+_LEADS = """
+WITH page AS (
+  SELECT id, lead_id, state, last_sent_at FROM enrollment WHERE campaign_id = $1 AND id > $2 ORDER BY id LIMIT $3
+), sent AS (
+  SELECT enrollment_id, count(*) AS n FROM outbound_message
+  WHERE enrollment_id IN (SELECT id FROM page) AND kind = 'campaign' AND sent_at IS NOT NULL GROUP BY enrollment_id
+), ev AS (
+  SELECT lead_id, bool_or(kind = 'reply') AS replied,
+    bool_or(kind IN ('bounce_hard', 'bounce_block')) AS bounced, bool_or(kind = 'unsubscribe') AS unsubscribed
+  FROM event WHERE campaign_id = $1 AND lead_id IN (SELECT lead_id FROM page) GROUP BY lead_id
+)
+SELECT p.id, l.email, l.first_name, l.last_name, l.company, l.verdict, p.state, p.last_sent_at,
+  coalesce(s.n, 0) AS steps_sent, coalesce(ev.replied, false) AS replied, coalesce(ev.bounced, false) AS bounced,
+  coalesce(ev.unsubscribed, false) AS unsubscribed
+FROM page p JOIN lead l ON l.id = p.lead_id LEFT JOIN sent s ON s.enrollment_id = p.id
+LEFT JOIN ev ON ev.lead_id = p.lead_id ORDER BY p.id
+"""
+
+
+def _lead_row(r: dict[str, Any], yes: str, no: str) -> list[Any]:
+    name = f"{r['first_name']} {r['last_name']}".strip()
+    flags = [yes if r[k] else no for k in ("replied", "bounced", "unsubscribed")]
+    return [r["email"], name, r["company"], r["state"], int(r["steps_sent"]), _when(r["last_sent_at"]), *flags,
+            r["verdict"]]  # fmt: skip
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX_BYTES, page: int = PAGE) -> Export:
+    """Every enrolled lead's outcome: email, name, company, state, steps sent, last sent at, replied / bounced /
+    unsubscribed, verdict. Read `page` leads at a time; each page is written in a thread."""
+    campaign = await _campaign(actor, name)
+    t = translator(actor.locale)
+    yes, no = t("export-yes"), t("export-no")
+    header = [t(f"export-col-{c}") for c in ("email", "name", "company", "state", "steps-sent", "last-sent",
+                                              "replied", "bounced", "unsubscribed", "verdict")]  # fmt: skip
+    writer = CsvWriter(header, max_bytes)
+    conn = connections.get("default")
+    after = 0
+    while True:
+        rows = await conn.execute_query_dict(_LEADS, [campaign.id, after, page])
+        if not rows:
+            break
+        after = int(rows[-1]["id"])
+        lines = [_lead_row(r, yes, no) for r in rows]
+        await asyncio.to_thread(writer.write, lines)
+        if len(rows) < page:
+            break
+    return Export(f"{_slug(campaign.name)}-leads.csv", writer.getvalue(), writer.rows)

@@ -1,0 +1,60 @@
+# Charts and exports (engine/charts/, engine/exports.py, bot/handlers/charts.py)
+
+cmd-chart = a PNG chart: volume (sends by domain), rates (replies, bounces, blocks), warmup, pool (domains); a period in days, e.g. 14d
+cmd-export-campaign = a CSV of the campaign's results per step and variant
+cmd-export-leads = a CSV of the campaign's leads: state, steps sent, replied, bounced, unsubscribed
+
+chart-error-period = The period "{ $period }" does not fit: give a number of days from 1 to { $max }, e.g. 14 or 14d.
+chart-empty = No data for this period
+chart-volume-title = Sent by domain, last { $days } days
+chart-volume-axis = emails per day
+chart-volume-other = other domains
+chart-rates-title = Replies, bounces and blocks, last { $days } days
+chart-rate-reply = replies
+chart-rate-bounce = bounces
+chart-rate-block = blocks
+chart-rates-gaps = Gaps are days with too few emails to tell (not 0 %).
+chart-warmup-title = Warmup: mailboxes by stage today
+chart-warmup-mailboxes = mailboxes
+chart-warmup-checks = Warmup checks, last { $days } days: inbox and spam
+chart-warmup-inbox = inbox
+chart-warmup-spam = spam
+chart-warmup-no-checks = No warmup checks in this period
+chart-pool-title = Domains: active and reserve
+chart-pool-axis = domains
+chart-pool-active = active
+chart-pool-ready = ready in reserve
+chart-pool-warming = warming in reserve
+chart-pool-cooling = cooling
+chart-pool-burned = burned this month
+chart-pool-target = reserve wanted
+
+export-campaign-ready = Campaign results per step and variant: { $rows } rows. The file is below (opens in Excel).
+export-leads-ready = Campaign leads: { $rows }. The file is below (opens in Excel).
+export-too-big = The export is over { $limit } MB, more than a chat can carry. Split the campaign or ask an admin.
+export-not-enough = not enough data
+export-yes = yes
+export-no = no
+export-col-step = Step
+export-col-variant = Variant
+export-col-sent = Sent
+export-col-replies = Replies
+export-col-bounces = Bounces
+export-col-unsubscribes = Unsubscribes
+export-col-reply-rate = Replies, %
+export-col-bounce-rate = Bounces, %
+export-col-unsubscribe-rate = Unsubscribes, %
+export-col-email = Email
+export-col-name = Name
+export-col-company = Company
+export-col-state = State
+export-col-steps-sent = Steps sent
+export-col-last-sent = Last sent
+export-col-replied = Replied
+export-col-bounced = Bounced
+export-col-unsubscribed = Unsubscribed
+export-col-verdict = Address check
+
+arg-chart-period = period in days
+arg-export-campaign-name = campaign
+arg-export-leads-name = campaign

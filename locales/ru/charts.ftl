@@ -1,0 +1,60 @@
+# Графики и выгрузки (engine/charts/, engine/exports.py, bot/handlers/charts.py)
+
+cmd-chart = график в PNG: volume (объём по доменам), rates (ответы, отказы, блокировки), warmup (прогрев), pool (домены); период в днях, например 14d
+cmd-export-campaign = выгрузка CSV результатов кампании по шагам и вариантам
+cmd-export-leads = выгрузка CSV лидов кампании: статус, сколько шагов отправлено, ответ, отказ, отписка
+
+chart-error-period = Период «{ $period }» не подходит: укажите число дней от 1 до { $max }, например 14 или 14d.
+chart-empty = Нет данных за этот период
+chart-volume-title = Отправлено по доменам за { $days } дн.
+chart-volume-axis = писем в день
+chart-volume-other = остальные домены
+chart-rates-title = Ответы, отказы и блокировки за { $days } дн.
+chart-rate-reply = ответы
+chart-rate-bounce = отказы
+chart-rate-block = блокировки
+chart-rates-gaps = Пропуски — дни, когда писем было слишком мало для оценки (это не 0 %).
+chart-warmup-title = Прогрев: ящики по этапам сегодня
+chart-warmup-mailboxes = ящиков
+chart-warmup-checks = Проверки прогрева за { $days } дн.: входящие и спам
+chart-warmup-inbox = во входящих
+chart-warmup-spam = в спаме
+chart-warmup-no-checks = Проверок прогрева за этот период не было
+chart-pool-title = Домены: активные и резерв
+chart-pool-axis = доменов
+chart-pool-active = активные
+chart-pool-ready = готовы в резерве
+chart-pool-warming = прогреваются в резерве
+chart-pool-cooling = остывают
+chart-pool-burned = выгорели в этом месяце
+chart-pool-target = желаемый резерв
+
+export-campaign-ready = Результаты кампании по шагам и вариантам: строк { $rows }. Файл ниже (открывается в Excel).
+export-leads-ready = Лиды кампании: { $rows }. Файл ниже (открывается в Excel).
+export-too-big = Выгрузка больше { $limit } МБ — столько не отправить в чат. Разбейте кампанию или обратитесь к администратору.
+export-not-enough = мало данных
+export-yes = да
+export-no = нет
+export-col-step = Шаг
+export-col-variant = Вариант
+export-col-sent = Отправлено
+export-col-replies = Ответы
+export-col-bounces = Отказы
+export-col-unsubscribes = Отписки
+export-col-reply-rate = Ответы, %
+export-col-bounce-rate = Отказы, %
+export-col-unsubscribe-rate = Отписки, %
+export-col-email = Email
+export-col-name = Имя
+export-col-company = Компания
+export-col-state = Статус
+export-col-steps-sent = Шагов отправлено
+export-col-last-sent = Последнее письмо
+export-col-replied = Ответил
+export-col-bounced = Отказ
+export-col-unsubscribed = Отписался
+export-col-verdict = Проверка адреса
+
+arg-chart-period = период в днях
+arg-export-campaign-name = кампания
+arg-export-leads-name = кампания

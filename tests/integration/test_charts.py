@@ -1,0 +1,231 @@
+"""Charts and exports on real PostgreSQL: DailyStat rows of the reader's own workspace become PNGs of 1080×1350 px
+that PIL opens, with Russian labels drawn without a missing glyph; a campaign's results and leads become CSV files
+Excel opens (BOM, `;`), paged and bounded; another workspace's campaign is "not found"."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from engine import exports
+from engine.access import Actor
+from engine.charts import data, render, service
+from engine.clock import FrozenClock
+from engine.errors import NotFound, UserError
+from models import Campaign, DailyStat, Domain, Enrollment, Event, Lead, Mailbox, OutboundMessage, Step, Workspace
+from models.enums import (
+    CampaignStatus,
+    DomainStatus,
+    EnrollmentState,
+    EventKind,
+    LeadVerdict,
+    MailboxStatus,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    PoolRole,
+    Role,
+    StatScope,
+    TlsMode,
+)
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+NOW = dt.datetime(2026, 12, 2, 21, 30, tzinfo=dt.UTC)  # already Dec 3 in Moscow
+TODAY = dt.date(2026, 12, 3)
+CLOCK = FrozenClock(NOW)
+
+
+def reader(ws: Workspace, role: Role = Role.CLIENT) -> Actor:
+    return Actor(person_id=1, platform=Platform.TELEGRAM, role=role, workspace_id=ws.id)
+
+
+async def space(slug: str = "acme") -> Workspace:
+    return await Workspace.create(slug=slug, name=slug.upper(), timezone="Europe/Moscow")
+
+
+async def stat(ws: Workspace, scope: StatScope, scope_id: int, day: dt.date, **counters: int) -> None:
+    await DailyStat.create(workspace=ws, scope=scope, scope_id=scope_id, day=day, **counters)
+
+
+def drawn(draw: Callable[[Any, dict[str, str]], bytes], value: Any, labels: dict[str, str]) -> tuple[bytes, list[str]]:
+    """The PNG, and every warning matplotlib gave while drawing it (a missing glyph is one)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        content = draw(value, labels)
+    return content, [str(w.message) for w in caught]
+
+
+def opened(content: bytes) -> Image.Image:
+    assert content.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(content))
+    image.load()
+    return image
+
+
+VOLUME_RU = {"title": "Отправлено по доменам за 7 дн.", "empty": "Нет данных", "other": "остальные домены",
+             "axis": "писем в день"}  # fmt: skip
+
+
+async def test_volume_of_the_readers_workspace_by_day_in_its_time_zone_as_a_phone_sized_png() -> None:
+    ws, other = await space(), await space("rival")
+    a = await Domain.create(workspace=ws, name="alpha.test", status=DomainStatus.ACTIVE)
+    b = await Domain.create(workspace=ws, name="xn--80abm6c.test", status=DomainStatus.ACTIVE)
+    theirs = await Domain.create(workspace=other, name="rival.test", status=DomainStatus.ACTIVE)
+    await stat(ws, StatScope.DOMAIN, a.id, TODAY, sent=40)
+    await stat(ws, StatScope.DOMAIN, a.id, TODAY - dt.timedelta(days=1), sent=30)
+    await stat(ws, StatScope.DOMAIN, b.id, TODAY, sent=12)
+    await stat(ws, StatScope.DOMAIN, a.id, TODAY - dt.timedelta(days=7), sent=999)  # before the period
+    await stat(other, StatScope.DOMAIN, theirs.id, TODAY, sent=500)
+
+    volume = await service.volume(reader(ws), CLOCK, 7)
+
+    assert volume.days[-1] == TODAY and len(volume.days) == 7
+    assert volume.series == {"alpha.test": (0, 0, 0, 0, 0, 30, 40), "бета.test": (0, 0, 0, 0, 0, 0, 12)}
+    content, warned = drawn(render.volume_png, volume, VOLUME_RU)
+    assert opened(content).size == (render.WIDTH_PX, render.HEIGHT_PX)
+    assert not [w for w in warned if "missing" in w.lower()], warned
+
+
+def test_a_glyph_the_font_lacks_is_caught_so_the_cyrillic_check_can_fail() -> None:
+    volume = data.volume(data.day_range(TODAY, 2), {"a.test": {TODAY: 5}})
+    _, warned = drawn(render.volume_png, volume, {**VOLUME_RU, "title": "漢字"})  # no CJK in DejaVu Sans
+    assert [w for w in warned if "missing" in w.lower()]
+
+
+async def test_rates_are_gaps_on_days_with_too_few_sends_and_every_chart_renders() -> None:
+    ws = await space()
+    await stat(ws, StatScope.WORKSPACE, ws.id, TODAY, sent=200, replies=10, bounces_hard=4, bounces_block=2,
+               warmup_inbox=18, warmup_spam=2)  # fmt: skip
+    await stat(ws, StatScope.WORKSPACE, ws.id, TODAY - dt.timedelta(days=1), sent=5, replies=0)
+    await Domain.create(workspace=ws, name="live.test", status=DomainStatus.ACTIVE)
+    await Domain.create(workspace=ws, name="cool.test", status=DomainStatus.COOLING)
+    await Domain.create(workspace=ws, name="spare.test", pool_role=PoolRole.RESERVE, status=DomainStatus.WARMING)
+
+    rates = await service.rates(reader(ws), CLOCK, 3)
+    assert rates.series["reply"] == (None, None, 0.05)
+    assert rates.series["block"] == (None, None, 0.01)
+    labels = {"title": "Ответы, отказы и блокировки", "empty": "Нет данных", "reply": "ответы", "bounce": "отказы",
+              "block": "блокировки", "gaps": "Пропуски — мало писем (не 0 %)"}  # fmt: skip
+    content, warned = drawn(render.rates_png, rates, labels)
+    assert opened(content).size == (1080, 1350) and not warned
+
+    pool = await service.pool(reader(ws), CLOCK)
+    assert (pool.parts["active"], pool.parts["cooling"], pool.parts["warming"]) == (1, 1, 1)
+    pool_labels = {"title": "Домены", "empty": "Нет", "axis": "доменов", "target": "желаемый резерв",
+                   **{p: f"часть {p}" for p in data.POOL_PARTS}}  # fmt: skip
+    content, warned = drawn(render.pool_png, pool, pool_labels)
+    assert opened(content).size == (1080, 1350) and not warned
+
+    warm = await service.warmup(reader(ws), CLOCK, 3)
+    assert (warm.inbox, warm.spam) == ((0, 0, 18), (0, 0, 2))
+    warm_labels = {"title": "Прогрев", "empty": "Нет", "axis": "", "mailboxes": "ящиков", "checks": "Проверки",
+                   "inbox": "входящие", "spam": "спам", "empty-checks": "Нет проверок",
+                   **{f"stage-{s}": f"этап {s}" for s in warm.stages}}  # fmt: skip
+    content = await render.png(render.warmup_png, warm, warm_labels)
+    assert opened(content).size == (1080, 1350)
+
+
+# Exports ----------------------------------------------------------------------------------------------------------
+
+
+async def campaign_with_results(ws: Workspace) -> Campaign:
+    """Step 1 in variants A and B to 30 leads; step 2 to 2 of them. Lead 0 replied, lead 1 bounced, lead 2
+    unsubscribed; lead 3's company starts like a formula."""
+    domain = await Domain.create(workspace=ws, name="send.test", status=DomainStatus.ACTIVE)
+    box = await Mailbox.create(
+        workspace=ws, domain=domain, address="anna@send.test", provider=MailProvider.GENERIC, smtp_host="127.0.0.1",
+        smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=993, imap_tls=TlsMode.IMPLICIT,
+        username="anna@send.test", secret_enc=b"x", status=MailboxStatus.ACTIVE,
+    )  # fmt: skip
+    c = await Campaign.create(workspace=ws, name="Весна", status=CampaignStatus.RUNNING)
+    for position in (1, 2):
+        await Step.create(campaign=c, position=position, variants=[{"subject": "s", "body": "b", "weight": 1}] * 2)
+    sent_at = NOW - dt.timedelta(days=1)
+    for i in range(30):
+        company = '=HYPERLINK("http://evil")' if i == 3 else "ООО «Ромашка»"
+        lead = await Lead.create(workspace=ws, email=f"lead{i:02}@x.test", first_name="Иван", last_name=f"№{i}",
+                                 company=company, verdict=LeadVerdict.VALID)  # fmt: skip
+        state = {0: EnrollmentState.REPLIED, 1: EnrollmentState.BOUNCED, 2: EnrollmentState.UNSUBSCRIBED}
+        e = await Enrollment.create(campaign=c, lead=lead, state=state.get(i, EnrollmentState.ACTIVE), variant=i % 2,
+                                    last_sent_at=sent_at)  # fmt: skip
+        for step in (1, 2) if i < 2 else (1,):
+            m = await OutboundMessage.create(
+                kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=box, lead=lead, enrollment=e, campaign=c,
+                step_position=step, variant=i % 2, message_id=f"<{i}.{step}@send.test>", status=MessageStatus.SENT,
+                scheduled_at=sent_at, sent_at=sent_at,
+            )  # fmt: skip
+            kind = {0: EventKind.REPLY, 1: EventKind.BOUNCE_HARD, 2: EventKind.UNSUBSCRIBE}.get(i)
+            if kind is not None and step == 1:
+                await Event.create(workspace=ws, kind=kind, mailbox=box, campaign=c, lead=lead, message=m,
+                                   occurred_at=sent_at)  # fmt: skip
+                await Event.create(workspace=ws, kind=kind, mailbox=box, campaign=c, lead=lead, message=m,
+                                   occurred_at=sent_at)  # a second event of the same kind counts once  # fmt: skip
+    return c
+
+
+def rows_of(content: bytes) -> list[list[str]]:
+    assert content.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+
+
+async def test_campaign_results_per_step_and_variant_with_not_enough_data_rather_than_zero() -> None:
+    ws = await space()
+    c = await campaign_with_results(ws)
+
+    found = await exports.campaign_results(reader(ws), "весна")
+
+    assert found.filename == "Весна-results.csv"
+    rows = rows_of(found.content)
+    assert rows[0][:3] == ["Шаг", "Вариант", "Отправлено"]
+    # step, variant, sent, replies, bounces, unsubscribes, reply %, bounce %, unsubscribe %
+    assert rows[1:] == [
+        ["1", "A", "15", "1", "0", "1", "мало данных", "мало данных", "мало данных"],
+        ["1", "B", "15", "0", "1", "0", "мало данных", "мало данных", "мало данных"],
+        ["2", "A", "1", "0", "0", "0", "мало данных", "мало данных", "мало данных"],
+        ["2", "B", "1", "0", "0", "0", "мало данных", "мало данных", "мало данных"],
+    ]
+    en = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
+    await OutboundMessage.filter(campaign_id=c.id, step_position=2).update(variant=0)
+    await OutboundMessage.filter(campaign_id=c.id, step_position=1).update(variant=0)
+    rows = rows_of((await exports.campaign_results(en, "Весна")).content)
+    assert rows[1] == ["1", "A", "30", "1", "1", "1", "3.3", "3.3", "3.3"]  # 30 sends: measured
+
+
+async def test_lead_export_pages_every_lead_protects_cells_and_is_bounded() -> None:
+    ws = await space()
+    await campaign_with_results(ws)
+
+    found = await exports.campaign_leads(reader(ws), "Весна", page=7)  # 30 leads in 5 pages
+
+    rows = rows_of(found.content)
+    assert found.rows == 30 and len(rows) == 31
+    assert rows[0] == ["Email", "Имя", "Компания", "Статус", "Шагов отправлено", "Последнее письмо", "Ответил",
+                       "Отказ", "Отписался", "Проверка адреса"]  # fmt: skip
+    assert rows[1] == ["lead00@x.test", "Иван №0", "ООО «Ромашка»", "replied", "2", "2026-12-01 21:30 UTC", "да",
+                       "нет", "нет", "valid"]  # fmt: skip
+    assert rows[2][3:9] == ["bounced", "2", "2026-12-01 21:30 UTC", "нет", "да", "нет"]
+    assert rows[3][6:9] == ["нет", "нет", "да"]
+    assert rows[4][2] == '\'=HYPERLINK("http://evil")'
+    assert [r[0] for r in rows[1:]] == [f"lead{i:02}@x.test" for i in range(30)]
+
+    with pytest.raises(UserError) as err:
+        await exports.campaign_leads(reader(ws), "Весна", max_bytes=1000, page=7)
+    assert err.value.key == "export-too-big"
+
+
+async def test_another_workspaces_campaign_is_not_found_for_a_client() -> None:
+    ws, rival = await space(), await space("rival")
+    await campaign_with_results(rival)
+    for call in (exports.campaign_results, exports.campaign_leads):
+        with pytest.raises(NotFound) as err:
+            await call(reader(ws), "Весна")
+        assert err.value.key == "error-campaign-not-found"

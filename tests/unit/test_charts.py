@@ -1,0 +1,97 @@
+"""Chart data shaping (top domains and "other", rates with gaps, periods) and CSV safety (BOM, `;`, formulas)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from engine.charts import data
+from engine.errors import UserError
+from engine.exports import BOM, CsvWriter, safe_cell
+from engine.monitoring.metrics import Counts
+
+LAST = dt.date(2026, 12, 2)
+
+
+def test_day_range_ends_on_the_last_day_oldest_first() -> None:
+    assert data.day_range(LAST, 3) == [dt.date(2026, 11, 30), dt.date(2026, 12, 1), LAST]
+
+
+@pytest.mark.parametrize(("text", "days"), [(None, 14), ("7", 7), ("30d", 30), ("30д", 30), ("2w", 14), ("92", 92)])
+def test_periods(text: str | None, days: int) -> None:
+    assert data.parse_period(text) == days
+
+
+@pytest.mark.parametrize("text", ["0", "93", "-1", "abc", "1.5", "٣", "1000000000000"])
+def test_a_period_out_of_range_is_refused(text: str) -> None:
+    with pytest.raises(UserError) as err:
+        data.parse_period(text)
+    assert err.value.key == "chart-error-period"
+
+
+def test_volume_keeps_the_top_domains_by_name_and_sums_the_rest_as_other() -> None:
+    days = data.day_range(LAST, 2)
+    sent = {f"d{i}.test": {days[0]: i, days[1]: 10 * i} for i in range(9)}  # d0 sent nothing
+    v = data.volume(days, sent, top=3)
+    assert list(v.series) == ["d8.test", "d7.test", "d6.test", data.OTHER]
+    assert v.series["d8.test"] == (8, 80)
+    assert v.series[data.OTHER] == (1 + 2 + 3 + 4 + 5, 10 + 20 + 30 + 40 + 50)
+    assert v.total == sum(i + 10 * i for i in range(9))
+
+
+def test_volume_without_other_when_few_domains_and_a_missing_day_is_zero_sends() -> None:
+    days = data.day_range(LAST, 3)
+    v = data.volume(days, {"a.test": {LAST: 5}, "idle.test": {}})
+    assert v.series == {"a.test": (0, 0, 5)}
+
+
+def test_rates_leave_days_without_enough_sends_as_gaps_never_zero() -> None:
+    days = data.day_range(LAST, 3)
+    rows = {
+        days[0]: Counts(sent=100, replies=5, bounces_hard=2, bounces_soft=1, bounces_block=4),
+        days[1]: Counts(sent=3, replies=0),  # too few sends: unknown, not 0 %
+    }  # days[2]: no row at all
+    r = data.rates(days, rows)
+    assert r.series["reply"] == (0.05, None, None)
+    assert r.series["bounce"] == (0.03, None, None)
+    assert r.series["block"] == (0.04, None, None)
+    assert r.measured
+    assert not data.rates(days, {days[1]: Counts(sent=3)}).measured
+
+
+def test_warmup_checks_per_day() -> None:
+    days = data.day_range(LAST, 2)
+    w = data.warmup({"warming": 3}, days, {LAST: Counts(warmup_inbox=9, warmup_spam=1)})
+    assert (w.inbox, w.spam) == ((0, 9), (0, 1))
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+7 999", "'+7 999"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+     ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("Анна", "Анна"), ("a=b", "a=b"), (-5, -5), (3, 3), ("", "")],
+)  # fmt: skip
+def test_formula_like_text_is_quoted_numbers_are_not(value: object, safe: object) -> None:
+    assert safe_cell(value) == safe
+
+
+def test_csv_has_a_bom_semicolons_cyrillic_and_quoted_formulas() -> None:
+    w = CsvWriter(["Email", "Компания"])
+    w.write([["anna@x.test", "ООО «Ромашка»; филиал"], ["=cmd|'/c calc'!A0", "@x"]])
+    raw = w.getvalue()
+    assert raw.startswith(BOM.encode())
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0] == "Email;Компания"
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows == [["Email", "Компания"], ["anna@x.test", "ООО «Ромашка»; филиал"], ["'=cmd|'/c calc'!A0", "'@x"]]
+    assert w.rows == 2
+
+
+def test_csv_refuses_past_its_limit() -> None:
+    w = CsvWriter(["a"], max_bytes=100)
+    w.write([["x" * 10]] * 5)
+    with pytest.raises(UserError) as err:
+        w.write([["x" * 10]] * 10)
+    assert err.value.key == "export-too-big"
