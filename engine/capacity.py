@@ -112,7 +112,8 @@ def box_day(box: Box, settings: WarmupSettings, day: dt.date) -> tuple[int, int]
         return 0, 0
     own = _own(box)
     if day < graduates:
-        assert box.warmup_started_on is not None  # a mailbox graduating on its own has started warming
+        if box.warmup_started_on is None:  # graduated later than `day`, with no warmup start known
+            return 0, 0
         number = warmup_day(started_on=box.warmup_started_on, day=day, weekdays_only=settings.weekdays_only)
         warm = 0 if settings.weekdays_only and day.weekday() >= 5 else base_target(settings, day_number=number)
         return 0, min(own, warm)
