@@ -312,7 +312,7 @@ async def load_fleet(workspace_id: int, today: dt.date) -> tuple[Fleet, Fleet]:
         settings = WarmupSettings.from_workspace(space.settings)
     except UserError:
         settings = WarmupSettings()  # as the planners do: out-of-bounds settings fall back to the defaults
-    rows = await Mailbox.filter(workspace_id=workspace_id).values(
+    rows = await Mailbox.filter(workspace_id=workspace_id).exclude(status=MailboxStatus.RETIRED).values(
         "id", "domain_id", "daily_cap", "provider", "status", "warmup_started_on", "warmup_paused_at",
         "graduated_at", "cooldown_until", "domain__status", "domain__pool_role", "domain__daily_cap",
     )  # fmt: skip
