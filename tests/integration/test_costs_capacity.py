@@ -63,7 +63,7 @@ async def _inventory() -> tuple[Workspace, Workspace]:
 
 
 async def test_the_workspace_and_the_agency_month_from_the_inventory() -> None:
-    acme, beta = await _inventory()
+    acme, _ = await _inventory()
     manager = await _member(acme, "m1", Role.MANAGER)
     space = await costs.workspace_cost(manager)
     assert space.cost.fleet == costs.Fleet(domains=3, mailboxes=7)  # retired left out, the reserve paid for
