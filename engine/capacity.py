@@ -20,6 +20,7 @@ Every day of the week counts (campaign send days narrow it further; that is the 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 from collections import defaultdict
@@ -242,14 +243,41 @@ class Assessment:
     addition: Addition | None
 
 
+def settles_on(fleet: Fleet) -> dt.date:
+    """From this day on every day of the fleet repeats week by week: every mailbox is past its last unlock step
+    and its cooldown (a fleet that does not change stays as it is)."""
+    unlock = dt.timedelta(days=7 * (len(graduation.CAMPAIGN_STEPS) - 1))
+    days = [dt.date.min]
+    for box in fleet.boxes:
+        graduates = _graduates_on(box, fleet.settings)
+        if box.sends and graduates is not None:
+            days.append(graduates + unlock if graduates < dt.date.max - unlock else dt.date.max)
+        if box.sends and box.cooldown_until is not None:
+            days.append(box.cooldown_until)
+    return max(days)
+
+
+def weekly(fleet: Fleet, start: dt.date, weeks: int) -> list[int]:
+    """Campaign capacity of each of `weeks` weeks from `start`; weeks after the fleet settles are not recomputed."""
+    settled = settles_on(fleet)
+    sums: list[int] = []
+    for week in range(weeks):
+        first = start + dt.timedelta(days=7 * week)
+        if sums and first - dt.timedelta(days=7) >= settled:  # the week before was settled: this one repeats it
+            sums.append(sums[-1])
+            continue
+        sums.append(sum(day_capacity(fleet, first + dt.timedelta(days=n)).campaign for n in range(7)))
+    return sums
+
+
 def assess(fleet: Fleet, *, emails: int, weeks: int, start: dt.date) -> Assessment:
     """Do `emails` campaign emails fit in `weeks` weeks from `start`?"""
-    ahead = project(fleet, start, weeks + WAIT_WEEKS)
-    available = sum(w.campaign for w in ahead[:weeks])
+    available = sum(weekly(fleet, start, weeks))
     if available >= emails:
         return Assessment(emails, weeks, start, available, True, None, None)
+    ahead = weekly(fleet, start, weeks + WAIT_WEEKS)
     later = next(
-        (ahead[k].start for k in range(1, WAIT_WEEKS + 1) if sum(w.campaign for w in ahead[k : k + weeks]) >= emails),
+        (start + dt.timedelta(days=7 * k) for k in range(1, WAIT_WEEKS + 1) if sum(ahead[k : k + weeks]) >= emails),
         None,
     )
     addition = what_it_takes(fleet, shortfall=emails - available, window_days=7 * weeks, start=start)
@@ -304,8 +332,8 @@ def _parse_cap(raw: object) -> int | None:
     return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else None
 
 
-async def load_fleet(workspace_id: int, today: dt.date) -> tuple[Fleet, Fleet]:
-    """The workspace's sending fleet and its reserve (both as of `today`, in the workspace's zone)."""
+async def load_fleet(workspace_id: int) -> tuple[Fleet, Fleet]:
+    """The workspace's sending fleet and its reserve (dates in the workspace's zone)."""
     space = await Workspace.get(id=workspace_id)
     zone = (await workspace_zones([workspace_id]))[workspace_id]
     try:
@@ -342,17 +370,18 @@ async def capacity(actor: Actor, clock: Clock, *, emails: int | None = None, wee
         raise UserError("error-capacity-weeks", value=str(weeks)[:20], high=MAX_WEEKS)
     zone = (await workspace_zones([workspace_id]))[workspace_id]
     today = clock.now().astimezone(zone).date()
-    fleet, reserve = await load_fleet(workspace_id, today)
+    fleet, reserve = await load_fleet(workspace_id)
+    return await asyncio.to_thread(_project, fleet, reserve, today, emails, weeks or 4)  # see bench_capacity
+
+
+def _project(fleet: Fleet, reserve: Fleet, today: dt.date, emails: int | None, weeks: int) -> Capacity:
     start = today + dt.timedelta(days=1)
-    shown = weeks or 4
-    found = assess(fleet, emails=emails, weeks=shown, start=start) if emails is not None else None
     now = day_capacity(fleet, today)
-    later = day_capacity(reserve, today + dt.timedelta(days=7 * WAIT_WEEKS))  # the reserve once warm
     return Capacity(
         today=now,
-        weeks=project(fleet, start, shown),
-        reserve_per_day=later.campaign,
+        weeks=project(fleet, start, weeks),
+        reserve_per_day=day_capacity(reserve, max(today, settles_on(reserve))).campaign,  # the reserve once warm
         mailboxes=len(fleet.boxes),
         senders_today=now.senders,
-        assessment=found,
+        assessment=assess(fleet, emails=emails, weeks=weeks, start=start) if emails is not None else None,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from engine.capacity import Box, Fleet, assess, box_day, day_capacity, project, what_it_takes
+from engine.capacity import Box, Fleet, assess, box_day, day_capacity, project, settles_on, weekly, what_it_takes
 from engine.warmup.settings import WarmupSettings
 
 S = WarmupSettings()  # start 2, +1 a day, target 40, 6 weeks, maintenance 20 %
@@ -110,3 +110,14 @@ def test_a_binding_workspace_cap_is_named() -> None:
     boxes = [graduated(n, n) for n in range(4)]
     add = what_it_takes(fleet(boxes, workspace_cap=100), shortfall=1000, window_days=7, start=MON)
     assert add.workspace_cap_binds
+
+
+def test_weeks_after_the_fleet_settles_repeat_and_match_the_full_projection() -> None:
+    boxes = [
+        Box(id=n, domain_id=n % 4, daily_cap=40, warmup_started_on=MON - dt.timedelta(days=3 * n)) for n in range(12)
+    ]
+    boxes.append(graduated(99, 9, cooldown_until=MON + dt.timedelta(days=40)))
+    f = fleet(boxes)
+    assert settles_on(f) == MON + dt.timedelta(days=42 + 21)  # the latest starter (today): its last unlock step
+    assert weekly(f, MON, 20) == [w.campaign for w in project(f, MON, 20)]
+    assert len(set(weekly(f, MON, 20)[-5:])) == 1
