@@ -5,7 +5,7 @@ cmd-cost-set = изменить одну цену модели расходов 
 cmd-capacity = сколько писем кампаний парк отправит сегодня и в ближайшие недели; влезет ли объём
 cost-title = Расходы в месяц: { $workspace }
 cost-title-agency = Расходы в месяц: агентство
-cost-month = Домены: { $domains } шт. → { $domains_cost } · ящики: { $mailboxes } шт. → { $mailboxes_cost } · серверы: { $servers_cost }
+cost-month = Домены: { $domains } → { $domains_cost } · ящики: { $mailboxes } → { $mailboxes_cost } · серверы: { $servers_cost }
     Итого: { $total } в месяц ({ $per_mailbox } на ящик). Тот же парк на SaaS-платформе: { $saas_total } в месяц.
 cost-workspace-line = { $workspace }: { $total } (доменов { $domains }, ящиков { $mailboxes }; на SaaS { $saas_total })
 cost-prices = Цены: домен { $domain_year } в год · ящик { $mailbox_month } в месяц · серверы { $servers } × { $server_month } в месяц · тариф SaaS { $saas_month } в месяц + { $saas_seat_month } за ящик-место
@@ -20,10 +20,37 @@ capacity-today = Сегодня: { $emails } писем кампаний с { $s
 capacity-week = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } в день)
 capacity-reserve = Резерв добавил бы около { $emails } в день, когда прогреется и войдёт в работу (выше не учтён).
 capacity-hint = Влезет ли объём клиента? /capacity <писем> <недель>, например /capacity 12000 1
-capacity-fits = ✅ { $emails } писем влезают в недель: { $weeks }: парк может отправить { $available }.
-capacity-short = ❌ { $emails } писем не влезают в недель: { $weeks }: парк может отправить { $available }.
-capacity-wait = По мере выпуска прогреваемых ящиков они влезут в недель: { $weeks }, начиная с { $start }.
-capacity-add = Чтобы успеть: ещё { $per_day } в день → добавьте ящиков: { $mailboxes }, доменов: { $domains } ({ $mailbox_cap } в день на ящик, { $domain_cap } в день на домен; { $per_mailbox } писем кампаний в день с ящика на полной доле). Прогрев займёт недель: { $warmup_weeks }, полный объём — через { $full_weeks } нед. (с { $full_on }).
+capacity-fits = ✅ { $emails } писем влезают в { $weeks } { $weeks ->
+    [one] неделю
+    [few] недели
+   *[many] недель
+}: парк может отправить { $available }.
+capacity-short = ❌ { $emails } писем не влезают в { $weeks } { $weeks ->
+    [one] неделю
+    [few] недели
+   *[many] недель
+}: парк может отправить { $available }.
+capacity-wait = По мере выпуска прогреваемых ящиков они влезут в { $weeks } { $weeks ->
+    [one] неделю
+    [few] недели
+   *[many] недель
+}, начиная с { $start }.
+capacity-add = Для такого темпа не хватает { $per_day } в день → добавьте { $mailboxes } { $mailboxes ->
+    [one] ящик
+    [few] ящика
+   *[many] ящиков
+} на { $domains } { $domains ->
+    [one] домене
+   *[other] доменах
+} ({ $mailbox_cap } в день на ящик, { $domain_cap } в день на домен; { $per_mailbox } писем кампаний в день с ящика на полной доле). Новые ящики начнут слать кампании после прогрева в { $warmup_weeks } { $warmup_weeks ->
+    [one] неделю
+    [few] недели
+   *[many] недель
+}, полный объём — через { $full_weeks } { $full_weeks ->
+    [one] неделю
+    [few] недели
+   *[many] недель
+} (с { $full_on }): раньше они не помогут.
 capacity-workspace-cap = Ограничивает и дневной лимит самого пространства: поднимите и его.
 error-capacity-emails = «{ $value }» писем: число от 1 до { $high }.
 error-capacity-weeks = «{ $value }» недель: число от 1 до { $high }.
