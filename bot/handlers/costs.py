@@ -30,7 +30,7 @@ def _money(ctx: Ctx, c: Cost) -> dict[str, Any]:
     }
 
 
-@command("cost", Access.MANAGE, Arg("scope", required=False, kind="choice", choices=(AGENCY,)), example=AGENCY)
+@command("cost", Access.MANAGE, Arg("scope", required=False, kind="choice", choices=(AGENCY,)))
 async def cost(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The month's cost of the workspace's fleet beside a SaaS platform; admins: `all`, the agency."""
     if args["scope"] == AGENCY or (ctx.actor.is_admin and ctx.actor.workspace_id is None):

@@ -32,7 +32,7 @@ capacity-wait = As warming mailboxes graduate, they would fit in the { $weeks } 
     [one] week
    *[other] weeks
 } from { $start }.
-capacity-add = For this pace the fleet lacks { $per_day } more a day → add { $mailboxes } { $mailboxes ->
+capacity-add = For this pace the fleet lacks { $per_day } a day → add { $mailboxes } { $mailboxes ->
     [one] mailbox
    *[other] mailboxes
 } on { $domains } { $domains ->
@@ -42,3 +42,7 @@ capacity-add = For this pace the fleet lacks { $per_day } more a day → add { $
 capacity-workspace-cap = The workspace's own daily cap limits it too: raise it as well.
 error-capacity-emails = “{ $value }” emails: a number from 1 to { $high }.
 error-capacity-weeks = “{ $value }” weeks: a number from 1 to { $high }.
+arg-cost-set-name = price
+arg-cost-set-value = whole roubles or a count
+arg-capacity-emails = emails
+arg-capacity-weeks = weeks

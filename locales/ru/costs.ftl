@@ -54,3 +54,7 @@ capacity-add = Для такого темпа не хватает { $per_day } �
 capacity-workspace-cap = Ограничивает и дневной лимит самого пространства: поднимите и его.
 error-capacity-emails = «{ $value }» писем: число от 1 до { $high }.
 error-capacity-weeks = «{ $value }» недель: число от 1 до { $high }.
+arg-cost-set-name = цена
+arg-cost-set-value = целые рубли или количество
+arg-capacity-emails = писем
+arg-capacity-weeks = недель
