@@ -1,0 +1,60 @@
+## Расходы и ёмкость: /cost, /cost_set, /capacity.
+
+cmd-cost = расходы на парк в месяц (домены, ящики, серверы) рядом с SaaS-платформой; админы: all
+cmd-cost-set = изменить одну цену модели расходов (админы: agency)
+cmd-capacity = сколько писем кампаний парк отправит сегодня и в ближайшие недели; влезет ли объём
+cost-title = Расходы в месяц: { $workspace }
+cost-title-agency = Расходы в месяц: агентство
+cost-month = Домены: { $domains } → { $domains_cost } · ящики: { $mailboxes } → { $mailboxes_cost } · серверы: { $servers_cost }
+    Итого: { $total } в месяц ({ $per_mailbox } на ящик). Тот же парк на SaaS-платформе: { $saas_total } в месяц.
+cost-workspace-line = { $workspace }: { $total } (доменов { $domains }, ящиков { $mailboxes }; на SaaS { $saas_total })
+cost-prices = Цены: домен { $domain_year } в год · ящик { $mailbox_month } в месяц · серверы { $servers } × { $server_month } в месяц · тариф SaaS { $saas_month } в месяц + { $saas_seat_month } за ящик-место
+cost-hint = Изменить цену: /cost_set <имя> <значение> (например, /cost_set mailbox_month 90). Админы добавляют «agency» для цены агентства; серверы и тариф SaaS — общие для агентства.
+cost-changed = Цена { $name }: { $before } → { $after } (это пространство).
+cost-changed-agency = Цена агентства { $name }: { $before } → { $after }.
+error-cost-setting-unknown = Цены «{ $name }» нет. Известные: { $known }.
+error-cost-setting = { $name } не может быть «{ $value }»: целое число от { $low } до { $high }.
+error-cost-agency-only = { $name } — общая для всего агентства: её задаёт админ командой /cost_set { $name } <значение> agency.
+capacity-title = Ёмкость отправки (письма кампаний)
+capacity-today = Сегодня: { $emails } писем кампаний с { $senders } из { $mailboxes } ящиков (кроме { $warmup } писем прогрева).
+capacity-week = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } в день)
+capacity-reserve = Резерв добавил бы около { $emails } в день, когда прогреется и войдёт в работу (выше не учтён).
+capacity-hint = Влезет ли объём клиента? /capacity <писем> <недель>, например /capacity 12000 1
+capacity-fits = ✅ { $emails } писем влезают в { $weeks } { $weeks ->
+    [one] неделю
+    [few] недели
+   *[many] недель
+}: парк может отправить { $available }.
+capacity-short = ❌ { $emails } писем не влезают в { $weeks } { $weeks ->
+    [one] неделю
+    [few] недели
+   *[many] недель
+}: парк может отправить { $available }.
+capacity-wait = По мере выпуска прогреваемых ящиков они влезут в { $weeks } { $weeks ->
+    [one] неделю
+    [few] недели
+   *[many] недель
+}, начиная с { $start }.
+capacity-add = Для такого темпа не хватает { $per_day } в день → добавьте { $mailboxes } { $mailboxes ->
+    [one] ящик
+    [few] ящика
+   *[many] ящиков
+} на { $domains } { $domains ->
+    [one] домене
+   *[other] доменах
+} ({ $mailbox_cap } в день на ящик, { $domain_cap } в день на домен; { $per_mailbox } писем кампаний в день с ящика на полной доле). Новые ящики начнут слать кампании после прогрева в { $warmup_weeks } { $warmup_weeks ->
+    [one] неделю
+    [few] недели
+   *[many] недель
+}, полный объём — через { $full_weeks } { $full_weeks ->
+    [one] неделю
+    [few] недели
+   *[many] недель
+} (с { $full_on }): раньше они не помогут.
+capacity-workspace-cap = Ограничивает и дневной лимит самого пространства: поднимите и его.
+error-capacity-emails = «{ $value }» писем: число от 1 до { $high }.
+error-capacity-weeks = «{ $value }» недель: число от 1 до { $high }.
+arg-cost-set-name = цена
+arg-cost-set-value = целые рубли или количество
+arg-capacity-emails = писем
+arg-capacity-weeks = недель

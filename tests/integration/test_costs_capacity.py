@@ -1,0 +1,138 @@
+"""Costs and capacity over a real inventory in PostgreSQL: counts (retired left out, reserve domains paid for but
+not sending), overrides in the workspace and the agency, audit, health cuts, cooldowns, graduation, and access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from engine import capacity, costs, people
+from engine.access import SYSTEM, Actor
+from engine.clock import FrozenClock
+from engine.errors import Forbidden, UserError
+from models import AgencySetting, AuditLog, Domain, Mailbox, Membership, Person, Workspace
+from models.enums import DomainStatus, MailboxStatus, MailProvider, Platform, PoolRole, Role, TlsMode
+
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
+TODAY = NOW.date()
+CLOCK = FrozenClock(NOW)
+TG = Platform.TELEGRAM
+ADMIN = Actor(None, TG, Role.ADMIN, None, manages_any=True)
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+async def _box(domain: Domain, n: int, status: MailboxStatus, **kw: object) -> Mailbox:
+    address = f"box{n}@{domain.name}"
+    return await Mailbox.create(
+        workspace_id=domain.workspace_id, domain=domain, address=address, provider=MailProvider.GENERIC,
+        smtp_host="127.0.0.1", smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=993,
+        imap_tls=TlsMode.IMPLICIT, username=address, secret_enc=b"x", status=status, **kw,
+    )  # fmt: skip
+
+
+async def _member(ws: Workspace, external_id: str, role: Role) -> Actor:
+    person = await Person.create(platform=TG, external_id=external_id, display_name=external_id)
+    await Membership.create(person=person, workspace=ws, role=role)
+    return Actor(person.id, TG, role, ws.id)
+
+
+async def _inventory() -> tuple[Workspace, Workspace]:
+    """acme: a1 (3 graduated, one cut to half), a2 (1 warming 40 days, 1 cooling down, 1 retired), r1 (reserve:
+    2 graduated), x (retired); beta: 1 domain, 2 graduated."""
+    acme = await people.create_workspace(SYSTEM, "acme", "ACME")
+    beta = await people.create_workspace(SYSTEM, "beta", "Beta")
+    await Workspace.filter(id__in=[acme.id, beta.id]).update(timezone="UTC")
+    old = NOW - dt.timedelta(days=60)
+    a1 = await Domain.create(workspace=acme, name="a1.test", status=DomainStatus.ACTIVE)
+    a2 = await Domain.create(workspace=acme, name="a2.test", status=DomainStatus.ACTIVE)
+    r1 = await Domain.create(workspace=acme, name="r1.test", status=DomainStatus.ACTIVE, pool_role=PoolRole.RESERVE)
+    await Domain.create(workspace=acme, name="x.test", status=DomainStatus.RETIRED)
+    b1 = await Domain.create(workspace=beta, name="b1.test", status=DomainStatus.ACTIVE)
+    for n in range(3):
+        await _box(a1, n, MailboxStatus.ACTIVE, graduated_at=old, health_factor=0.5 if n == 0 else 1.0)
+    await _box(a2, 0, MailboxStatus.WARMING, warmup_started_on=TODAY - dt.timedelta(days=40))
+    await _box(a2, 1, MailboxStatus.COOLDOWN, graduated_at=old, cooldown_until=NOW + dt.timedelta(days=1))
+    await _box(a2, 2, MailboxStatus.RETIRED, graduated_at=old)
+    for n in range(2):
+        await _box(r1, n, MailboxStatus.ACTIVE, graduated_at=old)
+        await _box(b1, n, MailboxStatus.ACTIVE, graduated_at=old)
+    return acme, beta
+
+
+async def test_the_workspace_and_the_agency_month_from_the_inventory() -> None:
+    acme, _ = await _inventory()
+    manager = await _member(acme, "m1", Role.MANAGER)
+    space = await costs.workspace_cost(manager)
+    assert space.cost.fleet == costs.Fleet(domains=3, mailboxes=7)  # retired left out, the reserve paid for
+    assert space.cost.domains == Decimal("262.5") and space.cost.mailboxes == Decimal(525)
+    assert space.cost.servers == Decimal(4200) * 7 / 9  # its share of the agency's mailboxes
+
+    change = await costs.set_cost(manager, CLOCK, "mailbox_month", "90")
+    assert (change.before, change.after, change.scope) == (75, 90, "workspace")
+    assert (await Workspace.get(id=acme.id)).settings["costs"] == {"mailbox_month": 90}
+    await costs.set_cost(ADMIN, CLOCK, "saas_seat_month", "100", agency=True)
+    assert (await AgencySetting.get(key="costs")).value == {"saas_seat_month": 100}
+    assert await AuditLog.filter(action="costs.setting").count() == 2
+
+    agency = await costs.agency_cost(ADMIN)
+    assert [s.slug for s in agency.spaces] == ["acme", "beta"]
+    acme_row, beta_row = agency.spaces
+    assert acme_row.cost.mailboxes == Decimal(630) and beta_row.cost.mailboxes == Decimal(150)
+    assert agency.total.fleet == costs.Fleet(domains=4, mailboxes=9)
+    assert agency.total.servers == Decimal(4200)  # counted once
+    assert agency.total.total == Decimal(350) + Decimal(780) + Decimal(4200)
+    assert agency.total.saas == Decimal(20000) + Decimal(900)  # the plan once, 9 seats
+
+
+async def test_prices_are_bounded_and_kept_to_who_may_set_them() -> None:
+    acme, _ = await _inventory()
+    manager = await _member(acme, "m1", Role.MANAGER)
+    client = await _member(acme, "c1", Role.CLIENT)
+    with pytest.raises(UserError) as caught:
+        await costs.set_cost(manager, CLOCK, "mailbox_month", "100000")
+    assert caught.value.key == "error-cost-setting"
+    with pytest.raises(UserError) as caught:
+        await costs.set_cost(manager, CLOCK, "servers", "4")
+    assert caught.value.key == "error-cost-agency-only"
+    with pytest.raises(Forbidden):
+        await costs.set_cost(manager, CLOCK, "servers", "4", agency=True)
+    with pytest.raises(Forbidden):
+        await costs.workspace_cost(client)
+    with pytest.raises(Forbidden):
+        await costs.agency_cost(manager)
+    assert await AgencySetting.get_or_none(key="costs") is None
+    assert "costs" not in (await Workspace.get(id=acme.id)).settings
+    assert await AuditLog.filter(action="costs.setting").count() == 0
+
+
+async def test_capacity_today_and_next_week_from_the_inventory() -> None:
+    acme, _ = await _inventory()
+    manager = await _member(acme, "m1", Role.MANAGER)
+    found = await capacity.capacity(manager, CLOCK, emails=12000, weeks=1)
+    # a1: 12 (cut to half) + 32 + 32; a2: the warming one only warms, the cooling one waits
+    assert (found.today.campaign, found.today.senders, found.today.warmup, found.mailboxes) == (76, 3, 64, 5)
+    [week] = found.weeks
+    assert (week.start, week.campaign) == (TODAY + dt.timedelta(days=1), 76 * 7 + 10 * 6 + 32 * 6)
+    assert found.reserve_per_day == 64  # r1's two mailboxes: not counted in what fits
+    a = found.assessment
+    assert a is not None and not a.fits and a.available == 784
+    assert a.addition is not None
+    assert (a.addition.per_day, a.addition.mailboxes, a.addition.domains) == (1603, 51, 17)
+    assert (await capacity.capacity(manager, CLOCK, emails=700, weeks=1)).assessment.fits  # type: ignore[union-attr]
+
+
+async def test_capacity_refuses_clients_and_values_out_of_bounds() -> None:
+    acme, _ = await _inventory()
+    client = await _member(acme, "c1", Role.CLIENT)
+    manager = await _member(acme, "m1", Role.MANAGER)
+    with pytest.raises(Forbidden):
+        await capacity.capacity(client, CLOCK)
+    with pytest.raises(UserError) as caught:
+        await capacity.capacity(manager, CLOCK, emails=1, weeks=13)
+    assert caught.value.key == "error-capacity-weeks"
+    with pytest.raises(UserError) as caught:
+        await capacity.capacity(manager, CLOCK, emails=0)
+    assert caught.value.key == "error-capacity-emails"
