@@ -132,7 +132,7 @@ FROM daily_stat WHERE workspace_id = $1 AND day BETWEEN $2 AND $3 AND scope IN (
 GROUP BY scope, scope_id
 HAVING sum(sent) >= $4 AND sum(bounces_hard + bounces_soft + bounces_block) > 0
 ORDER BY greatest(sum(bounces_block)::float / sum(sent), sum(bounces_hard + bounces_soft + bounces_block)::float
-         / sum(sent)) DESC, scope_id
+         / sum(sent)) DESC, scope, scope_id
 LIMIT $5
 """
 
