@@ -65,7 +65,7 @@ SELECT coalesce(sum(sent), 0) AS sent, coalesce(sum(opens), 0) AS opens, coalesc
 FROM daily_stat WHERE scope = $1 AND scope_id = $2 AND day BETWEEN $3 AND $4 AND workspace_id = $5
 """
 _MEASURED_WORKSPACE = """
-SELECT sum(d.sent) AS n FROM daily_stat d JOIN campaign c ON c.id = d.scope_id AND c.html
+SELECT sum(d.sent) AS n, sum(d.opens) AS opens FROM daily_stat d JOIN campaign c ON c.id = d.scope_id AND c.html
 WHERE d.workspace_id = $1 AND d.day BETWEEN $2 AND $3 AND d.scope = 'campaign'
 """
 
@@ -97,6 +97,8 @@ async def summary(
         found = await conn.execute_query_dict(_MEASURED_WORKSPACE, [workspace_id, start, end])
         n = found[0]["n"] if found else None
         measured = int(n) if n is not None else None
+        # the opens of those campaigns over their sends: a part and its sample from the same mail
+        counts = dataclasses.replace(counts, opens=int(found[0]["opens"] or 0) if measured is not None else 0)
     counts = dataclasses.replace(counts, measured_sent=measured)
     return Summary(workspace_id, scope, subject, start, end, counts, compute(counts, Window.DAY))
 
