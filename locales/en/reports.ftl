@@ -37,3 +37,5 @@ digest-actions-title = Actions taken: { $count }
 digest-action-line = • { $action } { $subject }
 digest-no-problems = No problems.
 digest-approvals = Waiting for approval: { $count }
+arg-period = period
+arg-report-campaign-name = campaign

@@ -37,3 +37,5 @@ digest-actions-title = Принятые меры: { $count }
 digest-action-line = • { $action } { $subject }
 digest-no-problems = Проблем нет.
 digest-approvals = Ждут одобрения: { $count }
+arg-period = период
+arg-report-campaign-name = кампания
