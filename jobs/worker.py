@@ -24,6 +24,7 @@ from engine.mail.tls import MailPolicy
 from engine.monitoring import service as monitoring
 from engine.monitoring.health import health_factors
 from engine.notify import Notification, deliver, flush_digests
+from engine.reports import digest as report_digests
 from engine.sending import planner
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
@@ -207,6 +208,15 @@ async def monitor(ctx: dict[str, Any]) -> dict[str, int]:
     return {**report.actions, "workspaces": report.workspaces, "failed": report.failed}
 
 
+async def send_reports(ctx: dict[str, Any]) -> int:
+    """The daily digests (yesterday) and, on Mondays, the weekly client reports that are due, each once per
+    workspace and day however many workers run (claimed in Redis; delivered through `engine.notify`)."""
+    due = await report_digests.due(ctx["clock"], ctx["redis"])
+    for item in due:
+        await enqueue.notification(ctx["redis"], item)
+    return len(due)
+
+
 class WorkerSettings:
     """What every worker runs. `--scale worker=N` is safe: crons are `unique`, jobs are idempotent."""
 
@@ -249,6 +259,8 @@ class WorkerSettings:
         cron(graduate_warmup, name="cron:graduate_warmup", hour={3}, minute={40}, unique=True, timeout=600),
         # before each other plan (minutes 2 and 7 of the ten): cuts reach the planners within minutes
         cron(monitor, name="cron:monitor", minute={0, 15, 30, 45}, unique=True, timeout=600),
+        # hourly: each workspace's digest goes out once its local morning has come (DAILY_FROM_HOUR)
+        cron(send_reports, name="cron:send_reports", minute={25}, unique=True, timeout=600),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -1,0 +1,140 @@
+"""The daily digest of each workspace (yesterday: sends, replies, problems, the actions monitoring and swaps took,
+pending approvals) and the weekly client report (Monday: last week), for the chats bound for reports, in the
+workspace's language.
+
+`due` is called by a cron on every worker: a digest is built, then claimed with a Redis key per (kind,
+workspace, day) set only if absent, so it goes out once however many workers run; the notification id is the
+same key, and `engine.notify.deliver` records one delivery per id and chat, so a retried job sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+from redis.asyncio import Redis
+from tortoise.expressions import Q
+
+from engine.clock import Clock
+from engine.i18n import Translator, shorten, translator
+from engine.monitoring.service import zone
+from engine.notify import Notification
+from engine.people import chats_for
+from engine.reports import text
+from engine.reports.period import Period, previous_week
+from engine.reports.service import PROBLEMS_SHOWN, Report, problems, summary
+from models import Approval, AuditLog, Workspace
+from models.enums import ApprovalStatus, ChatPurpose
+
+DAILY_FROM_HOUR: Final = 8
+"""The local hour from which yesterday's digest goes out (a cron runs hourly; the claim keeps it to once)."""
+CLAIM_KEY: Final = "mailfleet:report:{kind}:{workspace}:{day}"
+CLAIM_TTL_S: Final = 8 * 86_400  # longer than a week: a weekly claim outlives the week it is about
+BODY_MAX_CHARS: Final = 1900  # a notification parameter is cut at 2,000 characters (engine.i18n)
+SWAP_ACTIONS: Final = ("domain.swap",)
+
+
+def claim_key(kind: str, workspace_id: int, day: dt.date) -> str:
+    return CLAIM_KEY.format(kind=kind, workspace=workspace_id, day=day.isoformat())
+
+
+async def due(clock: Clock, redis: Redis) -> list[Notification]:
+    """The digests due now, each claimed (returned by one caller only, ever)."""
+    now = clock.now()
+    found: list[Notification] = []
+    for space in await Workspace.filter(archived_at=None).order_by("id"):
+        local = now.astimezone(zone(space.timezone))
+        if local.hour < DAILY_FROM_HOUR or not await chats_for(space.id, ChatPurpose.REPORTS):
+            continue
+        today = local.date()
+        yesterday = Period(today - dt.timedelta(days=1), today - dt.timedelta(days=1), "yesterday")
+        key = claim_key("daily", space.id, yesterday.start)
+        if not await redis.exists(key):
+            item = await daily(space, yesterday)
+            if await redis.set(key, "1", nx=True, ex=CLAIM_TTL_S):
+                found.append(item)
+        if today.weekday() == 0:
+            week = previous_week(today)
+            key = claim_key("weekly", space.id, week.start)
+            if not await redis.exists(key):
+                item = await weekly(space, week)
+                if await redis.set(key, "1", nx=True, ex=CLAIM_TTL_S):
+                    found.append(item)
+    return found
+
+
+async def _report(space: Workspace, period: Period) -> Report:
+    result = await summary(space.id, period.start, period.end)
+    return Report(space.name, result.scope, period, result, *await problems(space.id, period))
+
+
+def _bounds(space: Workspace, period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """The period's days as UTC instants [start, end) in the workspace's time zone."""
+    tz = zone(space.timezone)
+    start = dt.datetime.combine(period.start, dt.time(), tz)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+async def actions_taken(space: Workspace, period: Period) -> tuple[int, list[tuple[str, str]]]:
+    """Monitoring's actions and the swaps of the period: how many, and the latest few (action, subject)."""
+    start, end = _bounds(space, period)
+    rows = AuditLog.filter(
+        Q(action__startswith="monitoring.") | Q(action__in=SWAP_ACTIONS),
+        workspace_id=space.id,
+        created_at__gte=start,
+        created_at__lt=end,
+    )
+    count = await rows.count()
+    latest = await rows.order_by("-created_at").limit(PROBLEMS_SHOWN).values_list("action", "subject")
+    return count, [(str(a), str(s)) for a, s in latest]
+
+
+async def daily(space: Workspace, day: Period) -> Notification:
+    t = translator(space.locale)
+    rep = await _report(space, day)
+    count, latest = await actions_taken(space, day)
+    pending = await Approval.filter(workspace_id=space.id, status=ApprovalStatus.PENDING).count()
+    sections = [t("digest-sent", sent=rep.summary.sent, replies=rep.summary.counts.replies)]
+    sections += text.body(t, rep)[1:] or [t("digest-no-problems")]
+    if count:
+        sections.append(_actions(t, count, latest))
+    if pending:
+        sections.append(t("digest-approvals", count=pending))
+    return Notification(
+        id=claim_key("daily", space.id, day.start),
+        workspace_id=space.id,
+        purpose=ChatPurpose.REPORTS,
+        title_key="digest-daily-title",
+        body_key="digest-body",
+        params={"subject": space.name, "day": day.start.isoformat(), "body": _join(sections)},
+    )
+
+
+async def weekly(space: Workspace, week: Period) -> Notification:
+    t = translator(space.locale)
+    rep = await _report(space, week)
+    return Notification(
+        id=claim_key("weekly", space.id, week.start),
+        workspace_id=space.id,
+        purpose=ChatPurpose.REPORTS,
+        title_key="digest-weekly-title",
+        body_key="digest-body",
+        params={
+            "subject": space.name,
+            "start": week.start.isoformat(),
+            "end": week.end.isoformat(),
+            "body": _join(text.body(t, rep)),
+        },
+    )
+
+
+def _actions(t: Translator, count: int, latest: list[tuple[str, str]]) -> str:
+    lines = [t("digest-action-line", action=a, subject=shorten(s, 60)) for a, s in latest]
+    if count > len(latest):
+        lines.append(t("report-more", count=count - len(latest)))
+    return "\n".join([t("digest-actions-title", count=count), *lines])
+
+
+def _join(sections: list[str]) -> str:
+    return "\n\n".join(text.bounded(sections, BODY_MAX_CHARS))

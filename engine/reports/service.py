@@ -1,0 +1,219 @@
+"""Reports over `DailyStat` only: totals and rates of a workspace, campaign, domain or mailbox for a period, and
+the workspace's top problems. Each report is a few indexed reads (the unique (scope, scope_id, day) index and the
+(workspace_id, day) index); events are never scanned. Rates come from `engine.monitoring.metrics` (each with its
+sample; "not measured" and "not enough data" are states of their own, never 0 %)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Final
+
+from tortoise import connections
+
+from engine.access import Actor, require_manager, require_reader
+from engine.clock import Clock
+from engine.dns.names import to_ascii, to_unicode
+from engine.errors import NotFound
+from engine.monitoring.metrics import MIN_SAMPLE, Counts, Metrics, Rate, Window, compute, rate
+from engine.monitoring.service import zone
+from engine.reports.period import Period, parse_period
+from models import Alert, Campaign, Domain, Mailbox, Workspace
+from models.enums import AlertStatus, MailboxStatus, StatScope
+
+PROBLEMS_SHOWN: Final = 5
+"""How many of the worst mailboxes/domains, open alerts and cooldowns a report names; the rest are counted."""
+NAME_MAX_CHARS: Final = 320  # an address (RFC 5321) or a campaign/domain name
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Totals and rates of one subject over whole days `start`…`end` (inclusive)."""
+
+    workspace_id: int
+    scope: StatScope
+    scope_id: int
+    start: dt.date
+    end: dt.date
+    counts: Counts
+    metrics: Metrics
+
+    @property
+    def sent(self) -> int:
+        return self.counts.sent
+
+    @property
+    def delivered(self) -> int:
+        c = self.counts
+        return max(0, c.sent - c.bounces_hard - c.bounces_soft - c.bounces_block)
+
+    @property
+    def bounce_rate(self) -> Rate:
+        """Every bounce (hard, soft, block) of the sends."""
+        c = self.counts
+        return rate(c.bounces_hard + c.bounces_soft + c.bounces_block, c.sent)
+
+
+_SUM = """
+SELECT coalesce(sum(sent), 0) AS sent, coalesce(sum(opens), 0) AS opens, coalesce(sum(replies), 0) AS replies,
+       coalesce(sum(bounces_hard), 0) AS bounces_hard, coalesce(sum(bounces_soft), 0) AS bounces_soft,
+       coalesce(sum(bounces_block), 0) AS bounces_block, coalesce(sum(complaints), 0) AS complaints,
+       coalesce(sum(unsubscribes), 0) AS unsubscribes, coalesce(sum(warmup_inbox), 0) AS warmup_inbox,
+       coalesce(sum(warmup_spam), 0) AS warmup_spam, coalesce(sum(smtp_errors), 0) AS smtp_errors,
+       coalesce(sum(auth_errors), 0) AS auth_errors
+FROM daily_stat WHERE scope = $1 AND scope_id = $2 AND day BETWEEN $3 AND $4 AND workspace_id = $5
+"""
+_MEASURED_WORKSPACE = """
+SELECT sum(d.sent) AS n, sum(d.opens) AS opens FROM daily_stat d JOIN campaign c ON c.id = d.scope_id AND c.html
+WHERE d.workspace_id = $1 AND d.day BETWEEN $2 AND $3 AND d.scope = 'campaign'
+"""
+
+
+async def summary(
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    *,
+    scope: StatScope = StatScope.WORKSPACE,
+    scope_id: int | None = None,
+) -> Summary:
+    """Totals and rates of the workspace (or one of its campaigns, domains, mailboxes) over `start`…`end`.
+
+    Opens are measured only where the mail carried a pixel: a campaign that opted into HTML, or for the
+    workspace the sends of such campaigns; a mailbox or a domain has no such split in `DailyStat`, so its open
+    rate is "not measured". No access check: callers check the actor (see `report`)."""
+    subject = workspace_id if scope is StatScope.WORKSPACE else scope_id
+    if subject is None:
+        raise ValueError("scope_id is required for a scope other than the workspace")
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(_SUM, [scope.value, subject, start, end, workspace_id])
+    counts = Counts.of(rows[0] if rows else {})
+    measured: int | None = None
+    if scope is StatScope.CAMPAIGN:
+        html = await Campaign.filter(id=subject, workspace_id=workspace_id).values_list("html", flat=True)
+        measured = counts.sent if html and html[0] else None
+    elif scope is StatScope.WORKSPACE:
+        found = await conn.execute_query_dict(_MEASURED_WORKSPACE, [workspace_id, start, end])
+        n = found[0]["n"] if found else None
+        measured = int(n) if n is not None else None
+        # the opens of those campaigns over their sends: a part and its sample from the same mail
+        counts = dataclasses.replace(counts, opens=int(found[0]["opens"] or 0) if measured is not None else 0)
+    counts = dataclasses.replace(counts, measured_sent=measured)
+    return Summary(workspace_id, scope, subject, start, end, counts, compute(counts, Window.DAY))
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A mailbox or domain among the worst of the period: its block and hard-bounce rates (with samples)."""
+
+    kind: str  # "mailbox" | "domain"
+    name: str
+    sent: int
+    block_rate: Rate
+    bounce_rate: Rate
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    subject: str  # workspace, campaign or domain name, or the address
+    scope: StatScope
+    period: Period
+    summary: Summary
+    problems: list[Problem] = field(default_factory=list)
+    alerts: list[tuple[str, str]] = field(default_factory=list)  # (kind, subject) of open alerts, worst first
+    alert_count: int = 0
+    cooldowns: list[tuple[str, dt.datetime | None]] = field(default_factory=list)
+    cooldown_count: int = 0
+
+
+_WORST = """
+SELECT scope, scope_id, sum(sent) AS sent, sum(bounces_hard + bounces_soft + bounces_block) AS bounces,
+       sum(bounces_block) AS blocks
+FROM daily_stat WHERE workspace_id = $1 AND day BETWEEN $2 AND $3 AND scope IN ('mailbox', 'domain')
+GROUP BY scope, scope_id
+HAVING sum(sent) >= $4 AND sum(bounces_hard + bounces_soft + bounces_block) > 0
+ORDER BY greatest(sum(bounces_block)::float / sum(sent), sum(bounces_hard + bounces_soft + bounces_block)::float
+         / sum(sent)) DESC, scope, scope_id
+LIMIT $5
+"""
+
+
+async def worst(workspace_id: int, start: dt.date, end: dt.date, limit: int = PROBLEMS_SHOWN) -> list[Problem]:
+    """The mailboxes and domains with the highest block or bounce rate over the period (enough sends only)."""
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(_WORST, [workspace_id, start, end, MIN_SAMPLE, limit])
+    boxes = {b.id: b.address for b in await Mailbox.filter(id__in=[r["scope_id"] for r in rows])}
+    doms = {d.id: d.name for d in await Domain.filter(id__in=[r["scope_id"] for r in rows])}
+    found = []
+    for r in rows:
+        sent = int(r["sent"])
+        names = boxes if r["scope"] == StatScope.MAILBOX.value else {k: to_unicode(v) for k, v in doms.items()}
+        found.append(
+            Problem(
+                r["scope"],
+                names.get(int(r["scope_id"]), f"#{r['scope_id']}"),
+                sent,
+                rate(int(r["blocks"]), sent),
+                rate(int(r["bounces"]), sent),
+            )
+        )
+    return found
+
+
+async def today_of(workspace_id: int, clock: Clock) -> tuple[Workspace, dt.date]:
+    space = await Workspace.get(id=workspace_id)
+    return space, clock.now().astimezone(zone(space.timezone)).date()
+
+
+async def report(
+    actor: Actor,
+    clock: Clock,
+    period: str | None = None,
+    *,
+    scope: StatScope = StatScope.WORKSPACE,
+    name: str | None = None,
+) -> Report:
+    """The report the actor may read: the workspace and its campaigns for readers (clients see their own
+    workspace only: another workspace's campaign is "not found"), a domain or a mailbox for managers.
+
+    Raises `Forbidden`, `NotFound`, `UserError("error-report-period…")`."""
+    managed = scope in (StatScope.DOMAIN, StatScope.MAILBOX)
+    workspace_id = require_manager(actor) if managed else require_reader(actor)
+    space, today = await today_of(workspace_id, clock)
+    chosen = parse_period(period, today)
+    wanted = (name or "").strip()[:NAME_MAX_CHARS]
+    subject, scope_id = space.name, workspace_id
+    if scope is StatScope.CAMPAIGN:
+        campaign = await Campaign.filter(workspace_id=workspace_id, name__iexact=wanted).order_by("-id").first()
+        if campaign is None:
+            raise NotFound("error-campaign-not-found", name=wanted[:200])
+        subject, scope_id = campaign.name, campaign.id
+    elif scope is StatScope.DOMAIN:
+        domain = await Domain.filter(workspace_id=workspace_id, name=to_ascii(wanted[:253])).first()
+        if domain is None:
+            raise NotFound("error-domain-not-found", name=wanted[:253])
+        subject, scope_id = to_unicode(domain.name), domain.id
+    elif scope is StatScope.MAILBOX:
+        box = await Mailbox.filter(workspace_id=workspace_id, address=wanted.lower()).first()
+        if box is None:
+            raise NotFound("error-mailbox-not-found", address=wanted[:NAME_MAX_CHARS])
+        subject, scope_id = box.address, box.id
+    result = await summary(workspace_id, chosen.start, chosen.end, scope=scope, scope_id=scope_id)
+    if scope is not StatScope.WORKSPACE:
+        return Report(subject, scope, chosen, result)
+    return Report(subject, scope, chosen, result, *await problems(workspace_id, chosen))
+
+
+async def problems(
+    workspace_id: int, chosen: Period
+) -> tuple[list[Problem], list[tuple[str, str]], int, list[tuple[str, dt.datetime | None]], int]:
+    """The worst mailboxes/domains of the period, the open alerts and the mailboxes in cooldown now."""
+    bad = await worst(workspace_id, chosen.start, chosen.end)
+    open_alerts = Alert.filter(workspace_id=workspace_id, status=AlertStatus.OPEN)
+    alert_count = await open_alerts.count()
+    alerts = [(a.kind, a.subject) for a in await open_alerts.order_by("-last_seen").limit(PROBLEMS_SHOWN)]
+    cooling = Mailbox.filter(workspace_id=workspace_id, status=MailboxStatus.COOLDOWN)
+    cooldown_count = await cooling.count()
+    cooldowns = [(b.address, b.cooldown_until) for b in await cooling.order_by("address").limit(PROBLEMS_SHOWN)]
+    return bad, alerts, alert_count, cooldowns, cooldown_count

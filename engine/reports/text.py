@@ -1,0 +1,100 @@
+"""A report as text in the reader's language: used by `/report…` in chat and by the digests. Every text comes
+from `locales/*/reports.ftl`; the whole text stays under `TEXT_MAX_CHARS` (a Telegram message holds 4,096)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from engine.i18n import Translator, shorten
+from engine.monitoring.metrics import Rate
+from engine.reports.service import Report
+
+TEXT_MAX_CHARS: Final = 3800
+"""A report's text at most: Telegram's 4,096 less room for the title and the transport's markup."""
+SUBJECT_MAX_CHARS: Final = 80  # a name or an address quoted in a line
+
+
+def rate_text(t: Translator, r: Rate) -> str:
+    """A rate with its sample, or "not measured" / "not enough data" — never 0 % for what was not measured."""
+    if not r.measured:
+        return t("report-not-measured")
+    if r.value is None:
+        return t("report-not-enough", sample=r.sample, needed=r.min_sample)
+    return t("report-rate", percent=f"{r.value * 100:.1f}", part=r.part, sample=r.sample)
+
+
+def period_text(t: Translator, rep: Report) -> str:
+    p = rep.period
+    if p.start == p.end:
+        return t("report-period-day", day=p.start.isoformat())
+    return t("report-period-range", start=p.start.isoformat(), end=p.end.isoformat(), days=p.days)
+
+
+def title(t: Translator, rep: Report) -> str:
+    return t(
+        f"report-title-{rep.scope.value}", subject=shorten(rep.subject, SUBJECT_MAX_CHARS), period=period_text(t, rep)
+    )
+
+
+def body(t: Translator, rep: Report) -> list[str]:
+    """The report's sections: the numbers, then (for a workspace) the problems."""
+    s = rep.summary
+    m = s.metrics
+    c = s.counts
+    numbers = t(
+        "report-numbers",
+        sent=c.sent,
+        delivered=s.delivered,
+        opens=rate_text(t, m.open_rate),
+        replies=rate_text(t, m.reply_rate),
+        bounces=rate_text(t, s.bounce_rate),
+        blocks=rate_text(t, m.block_rate),
+        unsubscribes=c.unsubscribes,
+        complaints=c.complaints,
+        placement=rate_text(t, m.placement),
+    )
+    sections = [numbers]
+    if rep.problems:
+        lines = [
+            t(
+                f"report-problem-{p.kind}",
+                name=shorten(p.name, SUBJECT_MAX_CHARS),
+                blocks=rate_text(t, p.block_rate),
+                bounces=rate_text(t, p.bounce_rate),
+            )
+            for p in rep.problems
+        ]
+        sections.append("\n".join([t("report-problems-title"), *lines]))
+    if rep.alert_count:
+        lines = [f"• {shorten(f'{k} {s_}', SUBJECT_MAX_CHARS)}" for k, s_ in rep.alerts]
+        more = rep.alert_count - len(rep.alerts)
+        if more > 0:
+            lines.append(t("report-more", count=more))
+        sections.append("\n".join([t("report-alerts-title", count=rep.alert_count), *lines]))
+    if rep.cooldown_count:
+        lines = [
+            t(
+                "report-cooldown-line",
+                address=shorten(a, SUBJECT_MAX_CHARS),
+                until=u.strftime("%Y-%m-%d %H:%M UTC") if u else "—",
+            )
+            for a, u in rep.cooldowns
+        ]
+        more = rep.cooldown_count - len(rep.cooldowns)
+        if more > 0:
+            lines.append(t("report-more", count=more))
+        sections.append("\n".join([t("report-cooldowns-title", count=rep.cooldown_count), *lines]))
+    return bounded(sections)
+
+
+def bounded(sections: list[str], limit: int = TEXT_MAX_CHARS) -> list[str]:
+    """The sections that fit in `limit` characters together; the last one cut if need be."""
+    kept: list[str] = []
+    used = 0
+    for section in sections:
+        room = limit - used
+        if room <= 1:
+            break
+        kept.append(shorten(section, room))
+        used += len(kept[-1]) + 2  # the blank line between sections
+    return kept

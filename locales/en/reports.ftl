@@ -1,0 +1,41 @@
+## Reports (/report, /report_campaign, /report_domain, /report_mailbox) and the daily and weekly digests
+cmd-report = Report of the workspace for a period: today, yesterday, 7d, 30d, month or 2026-11-01..2026-11-30
+cmd-report-campaign = Report of one campaign for a period
+cmd-report-domain = Report of one domain for a period (managers)
+cmd-report-mailbox = Report of one mailbox for a period (managers)
+report-title-workspace = 📊 { $subject }: { $period }
+report-title-campaign = 📊 Campaign { $subject }: { $period }
+report-title-domain = 📊 Domain { $subject }: { $period }
+report-title-mailbox = 📊 Mailbox { $subject }: { $period }
+report-period-day = { $day }
+report-period-range = { $start } – { $end } ({ $days } days)
+report-numbers = Sent: { $sent } · delivered: { $delivered }
+    Opens: { $opens }
+    Replies: { $replies }
+    Bounces: { $bounces }
+    Blocks: { $blocks }
+    Unsubscribes: { $unsubscribes } · complaints: { $complaints }
+    Warmup in inbox: { $placement }
+report-rate = { $percent } % ({ $part } of { $sample })
+report-not-measured = not measured
+report-not-enough = not enough data ({ $sample } of { $needed } needed)
+report-problems-title = Worst mailboxes and domains:
+report-problem-mailbox = • { $name }: blocks { $blocks } · bounces { $bounces }
+report-problem-domain = • domain { $name }: blocks { $blocks } · bounces { $bounces }
+report-alerts-title = Open alerts: { $count }
+report-cooldowns-title = Mailboxes in cooldown: { $count }
+report-cooldown-line = • { $address } until { $until }
+report-more = … and { $count } more
+error-report-period = “{ $value }” is not a period. Use today, yesterday, 7d, 30d, month or 2026-11-01..2026-11-30.
+error-report-period-order = In { $value } the end comes before the start.
+error-report-period-long = { $value } is too long: a report covers at most { $days } days.
+digest-daily-title = 📰 Daily digest: { $subject }, { $day }
+digest-weekly-title = 📰 Weekly report: { $subject }, { $start } – { $end }
+digest-body = { $body }
+digest-sent = Sent: { $sent } · replies: { $replies }
+digest-actions-title = Actions taken: { $count }
+digest-action-line = • { $action } { $subject }
+digest-no-problems = No problems.
+digest-approvals = Waiting for approval: { $count }
+arg-period = period
+arg-report-campaign-name = campaign

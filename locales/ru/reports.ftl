@@ -1,0 +1,41 @@
+## Отчёты (/report, /report_campaign, /report_domain, /report_mailbox) и ежедневные и еженедельные сводки
+cmd-report = Отчёт по пространству за период: today, yesterday, 7d, 30d, month или 2026-11-01..2026-11-30
+cmd-report-campaign = Отчёт по одной кампании за период
+cmd-report-domain = Отчёт по одному домену за период (менеджеры)
+cmd-report-mailbox = Отчёт по одному ящику за период (менеджеры)
+report-title-workspace = 📊 { $subject }: { $period }
+report-title-campaign = 📊 Кампания { $subject }: { $period }
+report-title-domain = 📊 Домен { $subject }: { $period }
+report-title-mailbox = 📊 Ящик { $subject }: { $period }
+report-period-day = { $day }
+report-period-range = { $start } – { $end } (дней: { $days })
+report-numbers = Отправлено: { $sent } · доставлено: { $delivered }
+    Открытия: { $opens }
+    Ответы: { $replies }
+    Отказы: { $bounces }
+    Блокировки: { $blocks }
+    Отписки: { $unsubscribes } · жалобы: { $complaints }
+    Прогрев во входящих: { $placement }
+report-rate = { $percent } % ({ $part } из { $sample })
+report-not-measured = не измеряется
+report-not-enough = мало данных ({ $sample } из нужных { $needed })
+report-problems-title = Худшие ящики и домены:
+report-problem-mailbox = • { $name }: блокировки { $blocks } · отказы { $bounces }
+report-problem-domain = • домен { $name }: блокировки { $blocks } · отказы { $bounces }
+report-alerts-title = Открытые тревоги: { $count }
+report-cooldowns-title = Ящики на паузе: { $count }
+report-cooldown-line = • { $address } до { $until }
+report-more = … и ещё { $count }
+error-report-period = «{ $value }» — не период. Укажите today, yesterday, 7d, 30d, month или 2026-11-01..2026-11-30.
+error-report-period-order = В { $value } конец раньше начала.
+error-report-period-long = { $value } — слишком длинный период: отчёт охватывает не больше { $days } дней.
+digest-daily-title = 📰 Сводка за день: { $subject }, { $day }
+digest-weekly-title = 📰 Отчёт за неделю: { $subject }, { $start } – { $end }
+digest-body = { $body }
+digest-sent = Отправлено: { $sent } · ответов: { $replies }
+digest-actions-title = Принятые меры: { $count }
+digest-action-line = • { $action } { $subject }
+digest-no-problems = Проблем нет.
+digest-approvals = Ждут одобрения: { $count }
+arg-period = период
+arg-report-campaign-name = кампания

@@ -1,0 +1,131 @@
+"""Digests on real PostgreSQL and Redis: two workers running the cron at once queue one daily digest per
+workspace and day (and on Monday one weekly report), in the workspace's language, to the chats bound for reports
+only; the digest names yesterday's numbers, monitoring's actions and pending approvals."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from redis.asyncio import Redis
+
+from engine.clock import FrozenClock
+from engine.i18n import translator
+from engine.notify import Notification, deliver
+from engine.reply import Reply
+from engine.stats import StatRow, upsert_daily_stats
+from jobs import worker
+from models import Approval, AuditLog, ChatBinding, Workspace
+from models.enums import ApprovalKind, Platform, StatScope
+from tests.conftest import REDIS_URL
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+TG = Platform.TELEGRAM
+MONDAY_9_MSK = dt.datetime(2026, 11, 16, 6, 0, tzinfo=dt.UTC)  # Monday 09:00 in Moscow
+SUNDAY = dt.date(2026, 11, 15)
+RU = translator("ru")
+EN = translator("en")
+
+
+class RecordingNotifier:
+    def __init__(self) -> None:
+        self.platform = TG
+        self.sent: list[tuple[str, Reply]] = []
+
+    async def send(self, chat_id: str, reply: Reply) -> str:
+        self.sent.append((chat_id, reply))
+        return str(len(self.sent))
+
+
+async def queued(pool: ArqRedis) -> list[Notification]:
+    jobs = await pool.queued_jobs()
+    return sorted(
+        (Notification.from_dict(j.args[0]) for j in jobs if j.function == "deliver_notification"), key=lambda n: n.id
+    )
+
+
+async def run_workers(clock: FrozenClock, n: int = 2) -> int:
+    """`n` workers run the cron at the same moment, each with its own connections."""
+    pools = [await create_pool(RedisSettings.from_dsn(REDIS_URL)) for _ in range(n)]
+    try:
+        ctxs: list[dict[str, Any]] = [{"clock": clock, "redis": p} for p in pools]
+        return sum(await asyncio.gather(*(worker.send_reports(c) for c in ctxs)))
+    finally:
+        for p in pools:
+            await p.aclose()
+
+
+async def test_one_digest_per_day_with_two_workers(redis: Redis) -> None:
+    acme = await Workspace.create(slug="acme", name="ACME", timezone="Europe/Moscow", locale="ru")
+    beta = await Workspace.create(slug="beta", name="BETA", timezone="Europe/Moscow", locale="en")
+    quiet = await Workspace.create(slug="quiet", name="QUIET", timezone="Europe/Moscow")  # no report chat
+    await ChatBinding.create(workspace=acme, platform=TG, chat_id="acme-reports", purposes=["reports"])
+    await ChatBinding.create(workspace=acme, platform=TG, chat_id="acme-alerts", purposes=["alerts"])
+    await ChatBinding.create(workspace=beta, platform=TG, chat_id="beta-client", purposes=["reports", "alerts"])
+    rows = [
+        StatRow(acme.id, StatScope.WORKSPACE, acme.id, SUNDAY, {"sent": 120, "replies": 6}),
+        StatRow(acme.id, StatScope.WORKSPACE, acme.id, SUNDAY - dt.timedelta(days=2), {"sent": 80, "replies": 2}),
+        StatRow(beta.id, StatScope.WORKSPACE, beta.id, SUNDAY, {"sent": 10}),
+        StatRow(quiet.id, StatScope.WORKSPACE, quiet.id, SUNDAY, {"sent": 10}),
+    ]
+    await upsert_daily_stats(rows)
+    sunday_noon = dt.datetime(2026, 11, 15, 9, 0, tzinfo=dt.UTC)
+    await AuditLog.create(
+        workspace=acme, action="monitoring.cooldown", subject="anna@acme.test", created_at=sunday_noon
+    )
+    await AuditLog.create(workspace=acme, action="domain.swap", subject="old.test → new.test", created_at=sunday_noon)
+    await AuditLog.create(workspace=acme, action="warmup.pause", subject="x", created_at=sunday_noon)  # not an action
+    await AuditLog.create(  # Monday 01:00 in Moscow: today, not yesterday
+        workspace=acme,
+        action="monitoring.pause",
+        subject="acme",
+        created_at=dt.datetime(2026, 11, 15, 22, 0, tzinfo=dt.UTC),
+    )
+    await Approval.create(
+        workspace=acme, kind=ApprovalKind.DOMAIN_SWAP, subject="old.test", requested_at=sunday_noon,
+        expires_at=sunday_noon + dt.timedelta(days=2),
+    )  # fmt: skip
+
+    early = FrozenClock(MONDAY_9_MSK - dt.timedelta(hours=2))  # 07:00 in Moscow: not yet
+    assert await run_workers(early) == 0
+
+    clock = FrozenClock(MONDAY_9_MSK)
+    assert await run_workers(clock) == 4  # daily + weekly for acme and beta, whichever worker claimed them
+    assert await run_workers(clock) == 0  # the next hour's run: already sent
+    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    try:
+        items = await queued(pool)
+    finally:
+        await pool.aclose()
+    assert [n.id for n in items] == [
+        f"mailfleet:report:daily:{acme.id}:2026-11-15",
+        f"mailfleet:report:daily:{beta.id}:2026-11-15",
+        f"mailfleet:report:weekly:{acme.id}:2026-11-09",
+        f"mailfleet:report:weekly:{beta.id}:2026-11-09",
+    ]
+
+    notifier = RecordingNotifier()
+    for item in items:
+        await deliver(item, {TG: notifier}, redis, clock)
+        await deliver(item, {TG: notifier}, redis, clock)  # a retried job: nothing twice
+    chats = [c for c, _ in notifier.sent]
+    assert chats == ["acme-reports", "beta-client", "acme-reports", "beta-client"]
+
+    acme_daily = "\n".join(b.text for b in notifier.sent[0][1].blocks)
+    assert RU("digest-daily-title", subject="ACME", day="2026-11-15") in acme_daily  # the workspace's language
+    assert RU("digest-sent", sent=120, replies=6) in acme_daily
+    assert RU("digest-actions-title", count=2) in acme_daily
+    assert "monitoring.cooldown anna@acme.test" in acme_daily and "warmup.pause" not in acme_daily
+    assert "monitoring.pause" not in acme_daily
+    assert RU("digest-approvals", count=1) in acme_daily
+    beta_weekly = "\n".join(b.text for b in notifier.sent[3][1].blocks)
+    assert EN("digest-weekly-title", subject="BETA", start="2026-11-09", end="2026-11-15") in beta_weekly
+    acme_weekly = "\n".join(b.text for b in notifier.sent[2][1].blocks)
+    assert "200" in acme_weekly  # the whole week: 120 + 80
+
+    tuesday = FrozenClock(MONDAY_9_MSK + dt.timedelta(days=1))
+    assert await run_workers(tuesday) == 2  # the next day's daily digests; no weekly on a Tuesday

@@ -1,0 +1,136 @@
+"""Reports on real PostgreSQL: the numbers of a workspace, a campaign, a domain and a mailbox come from DailyStat
+(days in the workspace's time zone), opens are "not measured" where no pixel went out, a client reads only its
+own workspace (another workspace's campaign is "not found"), and the worst subjects are named."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from engine.access import Actor
+from engine.clock import FrozenClock
+from engine.errors import Forbidden, NotFound
+from engine.i18n import translator
+from engine.reports import report, summary, text
+from engine.stats import StatRow, upsert_daily_stats
+from models import Alert, Campaign, Domain, Mailbox, Workspace
+from models.enums import AlertStatus, MailboxStatus, MailProvider, Platform, Role, Severity, StatScope, TlsMode
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+NOW = dt.datetime(2026, 11, 2, 22, 30, tzinfo=dt.UTC)  # already 3 November in Moscow (01:30)
+TODAY = dt.date(2026, 11, 3)
+EN = translator("en")
+
+
+async def world(slug: str) -> tuple[Workspace, Domain, Mailbox, Campaign, Campaign]:
+    ws = await Workspace.create(slug=slug, name=slug.upper(), timezone="Europe/Moscow")
+    domain = await Domain.create(workspace=ws, name=f"{slug}.test")
+    box = await Mailbox.create(
+        workspace=ws, domain=domain, address=f"anna@{slug}.test", provider=MailProvider.GENERIC,
+        smtp_host="127.0.0.1", smtp_port=25, smtp_tls=TlsMode.PLAIN, imap_host="127.0.0.1", imap_port=143,
+        imap_tls=TlsMode.PLAIN, username="anna", secret_enc=b"x", status=MailboxStatus.COOLDOWN,
+        cooldown_until=NOW + dt.timedelta(hours=5),
+    )  # fmt: skip
+    plain = await Campaign.create(workspace=ws, name="Autumn")
+    html = await Campaign.create(workspace=ws, name="Pixel", html=True)
+    return ws, domain, box, plain, html
+
+
+def row(ws: Workspace, scope: StatScope, scope_id: int, day: dt.date, **counts: int) -> StatRow:
+    return StatRow(ws.id, scope, scope_id, day, counts)
+
+
+def actor(ws: Workspace, role: Role) -> Actor:
+    return Actor(person_id=1, platform=Platform.TELEGRAM, role=role, workspace_id=ws.id, locale="en")
+
+
+async def seed(ws: Workspace, domain: Domain, box: Mailbox, plain: Campaign, html: Campaign) -> None:
+    days = [TODAY - dt.timedelta(days=n) for n in range(3)]  # today, yesterday, the day before
+    rows = []
+    for day in days:
+        rows += [
+            row(ws, StatScope.WORKSPACE, ws.id, day, sent=100, replies=4, bounces_hard=2, bounces_block=3, opens=9),
+            row(ws, StatScope.DOMAIN, domain.id, day, sent=100, bounces_hard=2, bounces_block=3),
+            row(ws, StatScope.MAILBOX, box.id, day, sent=100, replies=4, bounces_hard=2, bounces_block=3),
+            row(ws, StatScope.CAMPAIGN, plain.id, day, sent=70, replies=3, unsubscribes=1),
+            row(ws, StatScope.CAMPAIGN, html.id, day, sent=30, replies=1, opens=9, complaints=1),
+        ]
+    rows.append(row(ws, StatScope.WORKSPACE, ws.id, TODAY - dt.timedelta(days=40), sent=999))  # outside 30d
+    await upsert_daily_stats(rows)
+
+
+async def test_numbers_of_a_workspace_campaign_domain_and_mailbox() -> None:
+    ws, domain, box, plain, html = await world("acme")
+    await seed(ws, domain, box, plain, html)
+    clock = FrozenClock(NOW)
+    manager = actor(ws, Role.MANAGER)
+
+    today = await report(manager, clock, "today")
+    assert (today.period.start, today.period.end) == (TODAY, TODAY)  # the workspace's day, not UTC's
+    assert today.summary.sent == 100 and today.summary.delivered == 95
+    assert today.summary.metrics.reply_rate.value == pytest.approx(0.04)
+    assert today.summary.metrics.open_rate.sample == 30  # only the pixel campaign's sends
+    assert today.summary.metrics.open_rate.value == pytest.approx(0.3)
+    assert today.summary.metrics.placement.value is None  # no warmup checks: not enough data, not 0 %
+
+    month = await report(manager, clock, "30d")
+    assert month.summary.sent == 300 and month.summary.counts.bounces_block == 9
+    assert [p.name for p in month.problems] == ["acme.test", "anna@acme.test"]
+    assert month.problems[0].block_rate.value == pytest.approx(0.03)
+    assert month.cooldown_count == 1 and month.cooldowns[0][0] == "anna@acme.test"
+
+    campaign = await report(manager, clock, "7d", scope=StatScope.CAMPAIGN, name="autumn")
+    assert campaign.subject == "Autumn" and campaign.summary.sent == 210
+    assert not campaign.summary.metrics.open_rate.measured  # a plain-text campaign: not measured
+    assert campaign.summary.counts.unsubscribes == 3
+    pixel = await report(manager, clock, "yesterday", scope=StatScope.CAMPAIGN, name="Pixel")
+    assert pixel.summary.sent == 30 and pixel.summary.metrics.open_rate.value == pytest.approx(0.3)
+
+    dom = await report(manager, clock, "2026-11-02..2026-11-03", scope=StatScope.DOMAIN, name="ACME.test")
+    assert dom.summary.sent == 200 and dom.summary.bounce_rate.part == 10
+    assert not dom.summary.metrics.open_rate.measured
+    mbox = await report(manager, clock, "month", scope=StatScope.MAILBOX, name="anna@acme.test")
+    assert mbox.summary.sent == 300  # 1…3 November
+
+    direct = await summary(ws.id, TODAY - dt.timedelta(days=40), TODAY)
+    assert direct.sent == 300 + 999
+
+    body = "\n".join(text.body(EN, campaign))
+    assert EN("report-not-measured") in body and "0 %" not in body.split("Replies")[0].split("Opens")[1]
+
+
+async def test_a_client_reads_only_its_own_workspace() -> None:
+    ws, domain, box, plain, html = await world("acme")
+    other, *_ = await world("rival")
+    await seed(ws, domain, box, plain, html)
+    clock = FrozenClock(NOW)
+    client = actor(ws, Role.CLIENT)
+
+    own = await report(client, clock, "7d", scope=StatScope.CAMPAIGN, name="Autumn")
+    assert own.summary.sent == 210
+    with pytest.raises(Forbidden):
+        await report(client, clock, "7d", scope=StatScope.DOMAIN, name="acme.test")
+    with pytest.raises(Forbidden):
+        await report(client, clock, "7d", scope=StatScope.MAILBOX, name="anna@acme.test")
+    # the rival's campaign is "not found", exactly like a name nobody has: the client learns nothing about it
+    await Campaign.filter(workspace_id=other.id, name="Pixel").update(name="Rival secret")
+    with pytest.raises(NotFound) as rival:
+        await report(client, clock, "7d", scope=StatScope.CAMPAIGN, name="Rival secret")
+    with pytest.raises(NotFound) as nobody:
+        await report(client, clock, "7d", scope=StatScope.CAMPAIGN, name="Nobody has it")
+    assert rival.value.key == nobody.value.key
+    mine = await report(actor(other, Role.CLIENT), clock, "7d", scope=StatScope.CAMPAIGN, name="Rival secret")
+    assert mine.summary.sent == 0  # the rival's own client does see it
+
+
+async def test_open_alerts_are_named_in_the_workspace_report() -> None:
+    ws, _domain, box, _plain, _html = await world("acme")
+    await Alert.create(
+        workspace=ws, kind="mailbox_cooldown", severity=Severity.WARNING, subject=f"mailbox:{box.id}",
+        fingerprint="f1", status=AlertStatus.OPEN, first_seen=NOW, last_seen=NOW,
+    )  # fmt: skip
+    rep = await report(actor(ws, Role.CLIENT), FrozenClock(NOW))
+    assert rep.alert_count == 1 and rep.alerts == [("mailbox_cooldown", f"mailbox:{box.id}")]
+    assert rep.summary.sent == 0 and rep.summary.metrics.reply_rate.value is None

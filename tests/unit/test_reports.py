@@ -1,0 +1,77 @@
+"""Report periods (whole days of the workspace's calendar, bounded) and rate texts ("not measured" and "not
+enough data" are never shown as 0 %)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from engine.errors import UserError
+from engine.i18n import translator
+from engine.monitoring.metrics import rate
+from engine.reports.period import MAX_DAYS, parse_period, previous_week
+from engine.reports.text import bounded, rate_text
+
+TODAY = dt.date(2026, 11, 18)  # a Wednesday
+EN = translator("en")
+RU = translator("ru")
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("today", TODAY, TODAY),
+        ("Yesterday", dt.date(2026, 11, 17), dt.date(2026, 11, 17)),
+        (None, dt.date(2026, 11, 12), TODAY),
+        ("7d", dt.date(2026, 11, 12), TODAY),
+        ("30d", dt.date(2026, 10, 20), TODAY),
+        ("month", dt.date(2026, 11, 1), TODAY),
+        ("2026-01-01..2026-12-31", dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        ("2024-01-01 .. 2024-12-31", dt.date(2024, 1, 1), dt.date(2024, 12, 31)),  # 366 days, a leap year
+    ],
+)
+def test_periods(text: str | None, start: dt.date, end: dt.date) -> None:
+    p = parse_period(text, TODAY)
+    assert (p.start, p.end) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("fortnight", "error-report-period"),
+        ("2026-02-30..2026-03-01", "error-report-period"),
+        ("2026-03-02..2026-03-01", "error-report-period-order"),
+        ("2025-01-01..2026-01-02", "error-report-period-long"),
+        ("x" * 5000, "error-report-period"),
+    ],
+)
+def test_bad_periods_name_what_is_wrong(text: str, key: str) -> None:
+    with pytest.raises(UserError) as err:
+        parse_period(text, TODAY)
+    assert err.value.key == key
+    assert len(str(err.value.params.get("value"))) <= 40
+    assert EN(key, **err.value.params) != key and RU(key, **err.value.params) != key
+
+
+def test_a_year_is_the_longest_period() -> None:
+    assert parse_period("2025-01-01..2025-12-31", TODAY).days == 365 <= MAX_DAYS
+
+
+def test_previous_week_is_monday_to_sunday() -> None:
+    p = previous_week(TODAY)
+    assert (p.start, p.end) == (dt.date(2026, 11, 9), dt.date(2026, 11, 15))
+    assert previous_week(dt.date(2026, 11, 16)).start == dt.date(2026, 11, 9)
+
+
+def test_rate_texts() -> None:
+    assert rate_text(EN, rate(3, 100)) == "3.0 % (3 of 100)"
+    assert rate_text(EN, rate(0, 100)) == "0.0 % (0 of 100)"  # measured zero is a zero
+    assert rate_text(EN, rate(0, 100, measured=False)) == "not measured"
+    assert rate_text(EN, rate(1, 3)) == "not enough data (3 of 20 needed)"
+    assert "%" not in rate_text(RU, rate(0, 0)) and "%" not in rate_text(RU, rate(5, 50, measured=False))
+
+
+def test_report_text_is_bounded() -> None:
+    kept = bounded(["a" * 3000, "b" * 3000, "c" * 10])
+    assert sum(len(s) + 2 for s in kept) <= 3800 + 2 and kept[0] == "a" * 3000 and kept[1].startswith("b")
