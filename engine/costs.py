@@ -27,12 +27,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from babel.numbers import format_decimal
-from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_admin, require_manager
 from engine.clock import Clock
 from engine.errors import UserError
-from models import AgencySetting, AuditLog, Domain, Mailbox, Workspace
+from engine.layered import LayerChange, change_layered
+from models import AgencySetting, Domain, Mailbox, Workspace
 from models.enums import DomainStatus, MailboxStatus
 
 COSTS_KEY: Final = "costs"
@@ -245,15 +245,7 @@ async def workspace_cost(actor: Actor) -> SpaceCost:
     return SpaceCost(space.id, space.slug, space.name, settings, cost)
 
 
-@dataclass(frozen=True, slots=True)
-class CostChange:
-    name: str
-    before: int
-    after: int
-    scope: str  # "workspace" | "agency"
-
-
-async def set_cost(actor: Actor, clock: Clock, name: str, value: str, *, agency: bool = False) -> CostChange:
+async def set_cost(actor: Actor, clock: Clock, name: str, value: str, *, agency: bool = False) -> LayerChange:
     """Change one price within its bounds, audited: the workspace's (managers) or the agency's (admins; the
     agency-wide items only there). Raises `Forbidden`, `UserError("error-cost-setting-unknown"|
     "error-cost-setting"|"error-cost-agency-only", …)`."""
@@ -261,30 +253,7 @@ async def set_cost(actor: Actor, clock: Clock, name: str, value: str, *, agency:
     number = parse(key, value)
     if key in AGENCY_ONLY and not agency:
         raise UserError("error-cost-agency-only", name=key)
-    async with in_transaction():
-        if agency:
-            require_admin(actor)
-            row = await AgencySetting.filter(key=COSTS_KEY).select_for_update().first()
-            stored = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
-            before = CostSettings.resolve(stored, None)
-            stored[key] = number
-            await AgencySetting.update_or_create(defaults={"value": stored}, key=COSTS_KEY)
-            workspace_id = None
-        else:
-            workspace_id = require_manager(actor)
-            space = await Workspace.filter(id=workspace_id).select_for_update().get()
-            before = CostSettings.resolve(await agency_costs(), space.settings)
-            own = dict((space.settings or {}).get(COSTS_KEY) or {})
-            own[key] = number
-            space.settings = {**(space.settings or {}), COSTS_KEY: own}
-            await space.save(update_fields=["settings"])
-        scope = "agency" if agency else "workspace"
-        await AuditLog.create(
-            workspace_id=workspace_id,
-            actor_id=actor.person_id,
-            action="costs.setting",
-            subject=f"workspace:{workspace_id}" if workspace_id else "agency",
-            data={"name": key, "from": getattr(before, key), "to": number, "scope": scope},
-            created_at=clock.now(),
-        )
-    return CostChange(key, getattr(before, key), number, scope)
+    return await change_layered(
+        actor, clock, key=COSTS_KEY, name=key, value=number, agency=agency, in_force=CostSettings.resolve,
+        action="costs.setting",
+    )  # fmt: skip

@@ -6,19 +6,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from tortoise.transactions import in_transaction
 
-from engine.access import Actor, require_admin, require_manager, require_reader
+from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
 from engine.errors import NotFound, UserError
+from engine.layered import LayerChange, change_layered
 from engine.monitoring import metrics
 from engine.monitoring.metrics import Counts, Metrics, Window
 from engine.monitoring.rules import BOUNDS, Thresholds, parse
 from engine.monitoring.service import THRESHOLDS_KEY, agency_thresholds, thresholds_of, zone
 from engine.sending.why import mailboxes_named
-from models import AgencySetting, AuditLog, Campaign, Domain, Mailbox, Workspace
+from models import AuditLog, Campaign, Domain, Mailbox, Workspace
 from models.enums import CampaignStatus, MailboxStatus, StatScope
 
 _SHOWN: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED)
@@ -105,49 +106,17 @@ async def show_thresholds(actor: Actor) -> ThresholdView:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ThresholdChange:
-    name: str
-    before: Any
-    after: Any
-    scope: str  # "workspace" | "agency"
-
-
-async def set_threshold(actor: Actor, clock: Clock, name: str, value: str, *, agency: bool = False) -> ThresholdChange:
+async def set_threshold(actor: Actor, clock: Clock, name: str, value: str, *, agency: bool = False) -> LayerChange:
     """Change one threshold within its bounds: the workspace's (managers) or the agency's default (admins),
     audited. Raises `Forbidden`, `UserError("error-threshold-unknown"|"error-threshold-value", …)`."""
     key = name.strip().lower()
     if key not in BOUNDS:
         raise UserError("error-threshold-unknown", name=name[:40], known=", ".join(BOUNDS))
     number = parse(key, value)
-    now = clock.now()
-    async with in_transaction():
-        if agency:
-            require_admin(actor)
-            row = await AgencySetting.filter(key=THRESHOLDS_KEY).select_for_update().first()
-            stored = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
-            before = Thresholds.resolve(stored, None)
-            stored[key] = number
-            await AgencySetting.update_or_create(defaults={"value": stored}, key=THRESHOLDS_KEY)
-            workspace_id = None
-        else:
-            workspace_id = require_manager(actor)
-            space = await Workspace.filter(id=workspace_id).select_for_update().get()
-            before = thresholds_of(await agency_thresholds(), space.settings)
-            own = dict((space.settings or {}).get(THRESHOLDS_KEY) or {})
-            own[key] = number
-            space.settings = {**(space.settings or {}), THRESHOLDS_KEY: own}
-            await space.save(update_fields=["settings"])
-        scope = "agency" if agency else "workspace"
-        await AuditLog.create(
-            workspace_id=workspace_id,
-            actor_id=actor.person_id,
-            action="monitoring.threshold",
-            subject=f"workspace:{workspace_id}" if workspace_id else "agency",
-            data={"name": key, "from": getattr(before, key), "to": number, "scope": scope},
-            created_at=now,
-        )
-    return ThresholdChange(key, getattr(before, key), number, scope)
+    return await change_layered(
+        actor, clock, key=THRESHOLDS_KEY, name=key, value=number, agency=agency, in_force=thresholds_of,
+        action="monitoring.threshold",
+    )  # fmt: skip
 
 
 async def paused_reason(actor: Actor) -> str | None:
