@@ -31,10 +31,12 @@ the language is the person's `/lang`, else the configured default.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any, Final
 
 import aiohttp
@@ -229,30 +231,49 @@ class SlackTransport:
 
     # listeners
 
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _on_command(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
         """`/mailfleet <command> …` (bare `/mailfleet`: /help): ack at once, run, answer ephemerally."""
         await ack()
-        identity = self._identity(body["user_id"], body.get("user_name", ""))
-        channel = body.get("channel_id", "")
-        reply = await self.runner.run_line(identity, channel, unescape(body.get("text", "")).strip() or "help")
-        await _respond_pages(respond, render(reply), response_type="ephemeral")
-        await upload_files(self.client, channel, reply)
+        async with self._after_ack(body, context):
+            identity = self._identity(body["user_id"], body.get("user_name", ""))
+            channel = body.get("channel_id", "")
+            reply = await self.runner.run_line(identity, channel, unescape(body.get("text", "")).strip() or "help")
+            await _respond_pages(respond, render(reply), response_type="ephemeral")
+            await upload_files(self.client, channel, reply)
 
     async def _on_button(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         """A button runs its command with its value as the only argument; state is in the database."""
         await ack()
-        user = body["user"]
-        identity = self._identity(user["id"], user.get("username") or user.get("name", ""))
-        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id", "")
-        value, name = action.get("value") or "", command_of(action["action_id"]) or ""
-        reply = await self.runner.run(identity, channel, name, [value] if value else [])
-        if reply.ok:
-            await _replace_message(respond, body.get("message"), render(reply))
-        else:
-            await _respond_pages(respond, render(reply), response_type="ephemeral", replace_original=False)
-        await upload_files(self.client, channel, reply)
+        async with self._after_ack(body, context):
+            user = body["user"]
+            identity = self._identity(user["id"], user.get("username") or user.get("name", ""))
+            channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id", "")
+            value, name = action.get("value") or "", command_of(action["action_id"]) or ""
+            reply = await self.runner.run(identity, channel, name, [value] if value else [])
+            if reply.ok:
+                await _replace_message(respond, body.get("message"), render(reply))
+            else:
+                await _respond_pages(respond, render(reply), response_type="ephemeral", replace_original=False)
+            await upload_files(self.client, channel, reply)
+
+    @contextlib.asynccontextmanager
+    async def _after_ack(self, body: dict[str, Any], context: AsyncBoltContext) -> AsyncIterator[None]:
+        """The work a listener does after its ack: what it raises is answered here (`_on_error`), never left to
+        bolt. Bolt polls for the ack every 10 ms, and a listener that fails inside that gap erases the ack it
+        made: Slack would get a 404 for a command that ran."""
+        try:
+            yield
+        except Exception as exc:
+            await self._on_error(exc, body, context)
 
     async def _on_message(self, event: dict[str, Any], request: AsyncBoltRequest) -> None:
         """A file sent with the name of a command that takes a file: that command, with the file as its argument.
