@@ -18,10 +18,10 @@ import asyncio
 import datetime as dt
 import statistics
 import tempfile
-import time
 
 from tortoise import connections
 
+from bench.bench_send import Run, engine_run
 from bench.scratch import scratch_database
 from engine import db
 from engine.campaigns.ports import CampaignRow, Composed
@@ -38,7 +38,6 @@ from tests.harness.mailserver import MailServer
 PASSWORD = "pw"  # noqa: S105 - the harness mailboxes' password
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)  # a Monday, inside the window
 TEXT = "Добрый день!\n\nКоротко о нашем предложении: https://example.com/offer\n\n--\nAcme\nОтписаться: {url}\n"
-Run = tuple[float, float]  # msg/s, client CPU µs per message
 
 
 async def compose(row: CampaignRow) -> Composed:
@@ -114,16 +113,6 @@ async def reset(kind: MessageKind) -> None:
     )
 
 
-async def run(outbox: Outbox, mailbox_ids: list[int], count: int) -> Run:
-    wall, cpu = time.perf_counter(), time.process_time()
-    reports = await asyncio.gather(*(outbox.send_mailbox(i) for i in mailbox_ids))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    sent = sum(r.sent for r in reports)
-    if sent != count:
-        raise RuntimeError(f"the outbox sent {sent} of {count}: {reports[:3]}")
-    return count / wall, cpu / count * 1e6
-
-
 async def measure(mail: MailServer, url: str, args: argparse.Namespace) -> dict[MessageKind, list[Run]]:
     await db.init_db(url)
     vault = Vault([generate_key()])
@@ -140,7 +129,7 @@ async def measure(mail: MailServer, url: str, args: argparse.Namespace) -> dict[
                 mail.reset()
                 await reset(kind)
                 await asyncio.sleep(1.0)
-                found.append(await run(outbox, mailbox_ids, args.messages))
+                found.append(await engine_run(outbox, mailbox_ids, args.messages))
         advanced = await Enrollment.filter(current_step=2).count()
         if advanced != args.messages:
             raise RuntimeError(f"{advanced} of {args.messages} enrollments advanced")
