@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Final, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Clock(Protocol):
@@ -33,3 +34,21 @@ class FrozenClock:
 
     def set(self, moment: dt.datetime) -> None:
         self._now = moment
+
+
+UTC_ZONE: Final = ZoneInfo("UTC")
+
+
+def zone_named(name: str | None) -> ZoneInfo | None:
+    """The IANA zone called `name`, or None when it is empty or unknown (then the caller's default applies)."""
+    if not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def zone_or_utc(name: str | None) -> ZoneInfo:
+    """The IANA zone called `name`, UTC when it is empty or unknown (stored zones are validated when set)."""
+    return zone_named(name) or UTC_ZONE

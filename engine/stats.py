@@ -17,10 +17,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tortoise import connections
 
+from engine.clock import zone_or_utc as _zone
 from engine.dns.names import to_ascii
 from engine.errors import UserError
 from models import DailyStat, Workspace
@@ -165,13 +166,6 @@ async def workspace_zones(workspace_ids: Iterable[int]) -> dict[int, ZoneInfo]:
     ids = sorted(set(workspace_ids))
     rows = await Workspace.filter(id__in=ids).values_list("id", "timezone")
     return {int(ws): _zone(str(name)) for ws, name in rows}
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return _UTC
 
 
 # Built once from the constant column names above; every value travels as a bound parameter.

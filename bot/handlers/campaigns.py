@@ -10,6 +10,7 @@ from engine.campaigns import service
 from engine.campaigns.options import split_pairs, weekdays_text
 from engine.campaigns.service import CampaignStatusView, GroupSummary, Reason, StartResult
 from engine.campaigns.steps import LETTERS, MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_VARIANTS, StepSpec
+from engine.clock import zone_or_utc
 from engine.errors import UserError
 from engine.reply import Attachment, Button, Reply
 from engine.uploads import decode_upload_async
@@ -265,9 +266,7 @@ async def campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply().add(ctx.t("campaign-title", name=view.name, status=status, steps=view.steps), "title")
     reply.add(_settings(ctx, view)).add(_group(ctx, view.group))
     states = ", ".join(f"{ctx.t('enrollment-state-' + s.value)}: {view.states.get(s, 0)}" for s in STATE_ORDER)
-    next_due = (
-        view.next_due.astimezone(service.zone_of(view.timezone)).strftime("%Y-%m-%d %H:%M") if view.next_due else "—"
-    )
+    next_due = view.next_due.astimezone(zone_or_utc(view.timezone)).strftime("%Y-%m-%d %H:%M") if view.next_due else "—"
     reply.add(
         ctx.t("campaign-progress", enrolled=view.enrolled, states=states)
         + "\n"

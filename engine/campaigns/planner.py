@@ -71,7 +71,7 @@ from tortoise.transactions import in_transaction
 
 from engine.campaigns import schedule
 from engine.campaigns.schedule import Interval, Window
-from engine.clock import Clock
+from engine.clock import Clock, zone_named
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, effective_cap, share
@@ -189,7 +189,7 @@ class _Campaign:
             return self.zone
         found = self.zones.get(name)
         if found is None:
-            found = self.zones[name] = schedule.zone_named(name) or self.zone
+            found = self.zones[name] = zone_named(name) or self.zone
         return found
 
     def open_in(self, zone: ZoneInfo) -> tuple[Interval, ...]:
@@ -439,7 +439,7 @@ def _campaigns(
         space = spaces.get(int(row["workspace_id"]))
         if space is None:  # archived workspace
             continue
-        zone = schedule.zone_named(str(row["timezone"])) or space.zone
+        zone = zone_named(str(row["timezone"])) or space.zone
         day = now.astimezone(zone).date()
         start = dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
         end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.UTC)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 EVERY_DAY: Final = 0b1111111
 WORKDAYS: Final = 0b0011111
@@ -42,16 +42,6 @@ class Window:
 def wall(value: dt.time) -> dt.time:
     """A stored window time as a wall-clock time: the model keeps hour and minute under a neutral UTC marker."""
     return value.replace(tzinfo=None)
-
-
-def zone_named(name: str | None) -> ZoneInfo | None:
-    """The IANA zone called `name`, or None when it is empty or unknown (then the caller's default applies)."""
-    if not name or len(name) > 64:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 def _moment(day: dt.date, time: dt.time, zone: ZoneInfo, *, later: bool) -> dt.datetime:

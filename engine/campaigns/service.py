@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
@@ -37,6 +36,7 @@ from engine.campaigns.ports import Composed
 from engine.campaigns.steps import StepSpec, parse_steps
 from engine.campaigns.template import parse as parse_template
 from engine.clock import Clock
+from engine.clock import zone_or_utc as zone_of
 from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
 from engine.i18n import translator
@@ -216,14 +216,6 @@ async def _audit(actor: Actor, workspace_id: int, clock: Clock, campaign: Campai
         data={"name": campaign.name, **data},
         created_at=clock.now(),
     )
-
-
-def zone_of(name: str) -> ZoneInfo:
-    """The named time zone, UTC when unknown (a campaign's zone is validated when set)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 # ----------------------------------------------------------------------------------------------- create, settings

@@ -12,12 +12,13 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
+from engine.clock import zone_or_utc as zone
 from engine.errors import NotFound, UserError
 from engine.layered import LayerChange, change_layered
 from engine.monitoring import metrics
 from engine.monitoring.metrics import Counts, Metrics, Window
 from engine.monitoring.rules import BOUNDS, Thresholds, parse
-from engine.monitoring.service import THRESHOLDS_KEY, agency_thresholds, thresholds_of, zone
+from engine.monitoring.service import THRESHOLDS_KEY, agency_thresholds, thresholds_of
 from engine.sending.why import mailboxes_named
 from models import AuditLog, Campaign, Domain, Mailbox, Workspace
 from models.enums import CampaignStatus, MailboxStatus, StatScope

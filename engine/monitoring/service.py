@@ -12,13 +12,14 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
 from engine import alerts
 from engine.alerts import raise_alert
 from engine.clock import Clock
+from engine.clock import zone_or_utc as zone
 from engine.errors import Conflict, IllegalTransition
 from engine.lifecycle import transition_mailbox
 from engine.logging import get_logger
@@ -68,13 +69,6 @@ async def agency_thresholds() -> dict[str, Any]:
 def thresholds_of(agency: Mapping[str, Any], settings: Mapping[str, Any] | None) -> Thresholds:
     own = (settings or {}).get(THRESHOLDS_KEY)
     return Thresholds.resolve(agency, own if isinstance(own, dict) else None)
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 async def evaluate(clock: Clock, workspace_ids: Iterable[int] | None = None) -> Report:

@@ -16,8 +16,8 @@ from redis.asyncio import Redis
 from tortoise.expressions import Q
 
 from engine.clock import Clock
+from engine.clock import zone_or_utc as zone
 from engine.i18n import Translator, shorten, translator
-from engine.monitoring.service import zone
 from engine.notify import Notification
 from engine.people import chats_for
 from engine.reports import text

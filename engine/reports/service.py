@@ -14,10 +14,10 @@ from tortoise import connections
 
 from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
+from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode
 from engine.errors import NotFound
 from engine.monitoring.metrics import MIN_SAMPLE, Counts, Metrics, Rate, Window, compute, rate
-from engine.monitoring.service import zone
 from engine.reports.period import Period, parse_period
 from models import Alert, Campaign, Domain, Mailbox, Workspace
 from models.enums import AlertStatus, MailboxStatus, StatScope

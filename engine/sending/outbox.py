@@ -39,15 +39,15 @@ import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from engine.alerts import raise_alert
 from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed
-from engine.campaigns.schedule import Window, due_after, inside, open_intervals, zone_named
-from engine.clock import Clock
+from engine.campaigns.schedule import Window, due_after, inside, open_intervals
+from engine.clock import Clock, zone_named, zone_or_utc
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
 from engine.lifecycle import check_transition as _check_transition
@@ -1402,12 +1402,7 @@ async def _zone_of(mailbox_id: int) -> ZoneInfo | None:
     rows = await connections.get("default").execute_query_dict(
         "SELECT w.timezone FROM mailbox b JOIN workspace w ON w.id = b.workspace_id WHERE b.id = $1", [mailbox_id]
     )
-    if not rows:
-        return None
-    try:
-        return ZoneInfo(str(rows[0]["timezone"]))
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone_or_utc(str(rows[0]["timezone"])) if rows else None
 
 
 def _day_start(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:

@@ -35,12 +35,13 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
 from engine.clock import Clock
+from engine.clock import zone_or_utc as _zone
 from engine.errors import UserError
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
@@ -378,13 +379,6 @@ async def load_spaces(now: dt.datetime) -> dict[int, Space]:
             paused=raw.get("sending_paused") is True,
         )
     return spaces
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _window(value: Any) -> tuple[dt.time, dt.time]:

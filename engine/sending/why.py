@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.access import Actor, require_reader
 from engine.clock import Clock
+from engine.clock import zone_or_utc as _zone
 from engine.dns.names import to_ascii
 from engine.errors import NotFound, UserError
 from models import AuditLog, CapDeferral, Domain, Mailbox, Workspace
@@ -116,10 +116,3 @@ async def protections(actor: Actor, target: str, clock: Clock) -> list[Protectio
 async def _evidence(subject: str, action: str) -> dict[str, Any]:
     entry = await AuditLog.filter(subject=subject, action=action).order_by("-created_at", "-id").first()
     return dict(entry.data) if entry is not None else {}
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

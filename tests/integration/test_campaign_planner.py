@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from engine.access import Actor
 from engine.campaigns import schedule
 from engine.campaigns.planner import CampaignPlanOptions, campaign_memo, plan_campaigns
-from engine.clock import FrozenClock
+from engine.clock import FrozenClock, zone_named
 from engine.sending.why import why
 from jobs.worker import WorkerSettings, create_worker
 from models import (
@@ -335,7 +335,7 @@ async def test_with_the_lead_time_zone_each_send_falls_in_the_leads_own_window()
     assert by_zone == {"America/New_York": 10, "Not/AZone": 10}  # Vladivostok's window is over today
     day_end = dt.datetime(2026, 11, 3, 0, 0, tzinfo=MOSCOW)
     for row in found:
-        zone = schedule.zone_named(zone_of[row["lead_id"]]) or MOSCOW
+        zone = zone_named(zone_of[row["lead_id"]]) or MOSCOW
         assert schedule.inside(window_of(made), zone, row["scheduled_at"])
         assert row["scheduled_at"] < day_end  # inside the workspace's day: its caps count it today
     held = await CampaignDeferral.get(campaign_id=made.id)

@@ -10,6 +10,7 @@ import pytest
 
 from engine.campaigns import schedule
 from engine.campaigns.schedule import EVERY_DAY, WORKDAYS, Window
+from engine.clock import zone_named
 from engine.sending.planner import spread
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -141,6 +142,6 @@ def test_business_day_delays_skip_weekends(sent_on: dt.date, days: int, due_on: 
 
 
 def test_zone_names_unknown_or_empty_give_none() -> None:
-    assert schedule.zone_named("Asia/Vladivostok") == VLADIVOSTOK
-    assert schedule.zone_named("") is None and schedule.zone_named("Mars/Olympus") is None
-    assert schedule.zone_named("../etc/passwd") is None and schedule.zone_named("x" * 65) is None
+    assert zone_named("Asia/Vladivostok") == VLADIVOSTOK
+    assert zone_named("") is None and zone_named("Mars/Olympus") is None
+    assert zone_named("../etc/passwd") is None and zone_named("x" * 65) is None
