@@ -56,8 +56,9 @@ from engine.mail.imap import (
     INBOX,
     FetchedMessage,
     ImapError,
+    ImapConnect,
     ImapErrorKind,
-    ImapSession,
+    MailFolders,
     Position,
     fetch_new,
     find_folder,
@@ -146,6 +147,7 @@ class SyncOptions:
     ca_file: str | None = None
     policy: MailPolicy | None = None  # ports and hosts the deployment may reach (None: no check, as in tests)
     warmup_seed: str = "mailfleet"  # seeds the per-message choices (flag, reply, delay, wording); tests vary it
+    connect: ImapConnect = imap_session  # how a mailbox is opened: real IMAP, or a simulated world (the demo)
 
 
 class SyncStatus(StrEnum):
@@ -409,7 +411,7 @@ async def _read_mailbox(
     credentials = Credentials(target.username, target.auth_kind, secret)
     greeting_s = min(10.0, options.timeout_s / 2)
     context = options.ssl_context or client_context(target.ca_pem, options.ca_file)
-    async with imap_session(
+    async with options.connect(
         target.endpoint, credentials, ssl_context=context, greeting_timeout_s=greeting_s, policy=options.policy
     ) as session:
         ours: dict[str, OurMessage] = {}
@@ -437,14 +439,14 @@ async def _read_mailbox(
     return _Fetched(folders=tuple(reads), ours=ours, rescued=len(rescued), spam_folder=spam)
 
 
-async def _find_spam(session: ImapSession) -> str | None:
+async def _find_spam(session: MailFolders) -> str | None:
     """The spam folder by special-use flag or localized name; None when the account has none."""
     found = find_folder(await session.list_folders(), SPAM)
     return found.name if found is not None else None
 
 
 async def _read_folder(
-    session: ImapSession,
+    session: MailFolders,
     target: _Target,
     folder: str,
     ours: dict[str, OurMessage],

@@ -12,6 +12,7 @@ from engine.crypto import generate_key
 from engine.logging import configure_logging, get_logger
 from engine.settings import Settings, SettingsError, load_settings
 from mailfleet import __version__
+from mailfleet.demo import cli as demo_cli
 from mailfleet.embedded import EmbeddedError
 from mailfleet.runtime import Services, StartupError, check_reachable, serve, services
 
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="COMMAND",
         help="run this command and exit (repeatable); exit status 1 when one failed",
     )
+    console.add_argument("--demo", action="store_true", help="open the data of the last `mailfleet demo`")
+    demo_cli.add_parser(sub)
     sub.add_parser("keygen", help="print a new encryption key for ENCRYPTION_KEYS")
     sub.add_parser("rotate-keys", help="re-encrypt every stored secret under the first of ENCRYPTION_KEYS")
     return parser
@@ -83,8 +86,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
     configure_logging(settings.log_format, settings.log_level)
+    if args.command == "console" and args.demo:
+        settings = demo_cli.demo_settings(settings)
+    if args.command == "run" and not demo_cli.chat_configured(settings):
+        print(demo_cli.CHAT_HINT, file=sys.stderr)  # noqa: T201
     embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console"}
     try:
+        if args.command == "demo":
+            return demo_cli.main(settings, args)
         with services(settings, allow_embedded=embedded_ok) as svc:
             if args.command == "migrate":
                 _run_async(lambda: _migrate(svc))

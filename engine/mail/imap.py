@@ -24,10 +24,10 @@ import re
 import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import aioimaplib
 
@@ -202,6 +202,42 @@ def _capabilities(lines: Iterable[bytes | bytearray]) -> set[str]:
 
 
 # ------------------------------------------------------------------------------------------- the session
+
+
+class MailFolders(Protocol):
+    """What the inbox sync does with one logged-in mailbox: the seam between it and IMAP. `ImapSession` is the
+    real one; a simulation (the demo) can stand in for a whole provider behind it."""
+
+    @property
+    def capabilities(self) -> frozenset[str]: ...
+
+    async def list_folders(self) -> list[Folder]: ...
+
+    async def select(self, folder: str) -> FolderStatus: ...
+
+    async def search_uids(self, *criteria: str) -> list[int]: ...
+
+    async def fetch_headers(self, uids: Sequence[int]) -> list[FetchedMessage]: ...
+
+    async def fetch_bodies(self, uids: Sequence[int], *, max_bytes: int = ...) -> dict[int, bytes]: ...
+
+    async def add_flags(self, uids: Sequence[int], flags: Sequence[str]) -> None: ...
+
+    async def move(self, uids: Sequence[int], destination: str) -> None: ...
+
+
+class ImapConnect(Protocol):
+    """Opens a logged-in mailbox (`imap_session` is the real one); raises `ImapError` when it cannot."""
+
+    def __call__(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        greeting_timeout_s: float = 10.0,
+        policy: tls.MailPolicy | None = None,
+    ) -> AbstractAsyncContextManager[MailFolders]: ...
 
 
 class ImapSession:
@@ -500,7 +536,7 @@ async def check_login(
 
 
 async def fetch_new(
-    session: ImapSession,
+    session: MailFolders,
     folder: str,
     position: Position | None,
     *,

@@ -1,0 +1,126 @@
+"""The demo's invariants, read back from the database after the run (the demo exits non-zero when one fails).
+
+Days are the workspace's local days (the caps' days). "Sent" is every row the engine recorded as sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from tortoise import connections
+
+MAILBOX_CAP = """
+SELECT count(*) AS n, coalesce(max(sent - cap), 0) AS worst FROM (
+  SELECT o.mailbox_id, (o.sent_at AT TIME ZONE w.timezone)::date AS day, count(*) AS sent, min(m.daily_cap) AS cap
+  FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id JOIN workspace w ON w.id = o.workspace_id
+  WHERE o.status = 'sent' GROUP BY 1, 2) d
+WHERE sent > cap
+"""
+CAMPAIGN_MAILBOX_CAP = """
+SELECT count(*) AS n FROM (
+  SELECT o.mailbox_id, o.campaign_id, (o.sent_at AT TIME ZONE w.timezone)::date AS day, count(*) AS sent,
+         min(c.per_mailbox_cap) AS cap
+  FROM outbound_message o JOIN campaign c ON c.id = o.campaign_id JOIN workspace w ON w.id = o.workspace_id
+  WHERE o.status = 'sent' AND o.kind = 'campaign' GROUP BY 1, 2, 3) d
+WHERE sent > cap
+"""
+DOMAIN_CAP = """
+SELECT count(*) AS n, coalesce(max(sent), 0) AS worst FROM (
+  SELECT m.domain_id, (o.sent_at AT TIME ZONE w.timezone)::date AS day, count(*) AS sent
+  FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id JOIN workspace w ON w.id = o.workspace_id
+  WHERE o.status = 'sent' GROUP BY 1, 2) d
+WHERE sent > $1
+"""
+BUSIEST_DOMAIN = """
+SELECT coalesce(max(sent), 0) AS n FROM (
+  SELECT m.domain_id, (o.sent_at AT TIME ZONE w.timezone)::date AS day, count(*) AS sent
+  FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id JOIN workspace w ON w.id = o.workspace_id
+  WHERE o.status = 'sent' GROUP BY 1, 2) d
+"""
+DUPLICATES = """
+SELECT count(*) AS n FROM (
+  SELECT lead_id, campaign_id, step_position FROM outbound_message
+  WHERE kind = 'campaign' AND status IN ('sent', 'sending', 'unknown')
+  GROUP BY 1, 2, 3 HAVING count(*) > 1) d
+"""
+SUPPRESSED = """
+SELECT count(*) AS n FROM outbound_message o JOIN lead l ON l.id = o.lead_id
+WHERE o.kind = 'campaign' AND o.status = 'sent' AND EXISTS (
+  SELECT 1 FROM suppression s
+  WHERE (s.workspace_id = o.workspace_id OR s.workspace_id IS NULL)
+    AND (s.value = l.email OR s.value = split_part(l.email, '@', 2))
+    AND s.created_at < o.sent_at)
+"""
+UNSUBSCRIBED = """
+SELECT count(*) AS n FROM outbound_message o
+WHERE o.kind = 'campaign' AND o.status = 'sent' AND EXISTS (
+  SELECT 1 FROM event e WHERE e.lead_id = o.lead_id AND e.kind IN ('unsubscribe', 'complaint')
+    AND e.workspace_id = o.workspace_id AND e.occurred_at < o.sent_at)
+"""
+TOTALS = """
+SELECT count(*) FILTER (WHERE kind = 'campaign') AS campaign, count(*) FILTER (WHERE kind = 'warmup') AS warmup
+FROM outbound_message WHERE status = 'sent'
+"""
+
+
+@dataclass(frozen=True)
+class Invariants:
+    mailbox_over: int
+    campaign_mailbox_over: int
+    domain_over: int
+    busiest_domain_day: int
+    duplicates: int
+    suppressed_sends: int
+    unsubscribed_sends: int
+    campaign_sent: int
+    warmup_sent: int
+    domain_cap: int
+
+    @property
+    def ok(self) -> bool:
+        return all(ok for _, ok, _ in self.rows())
+
+    def rows(self) -> Iterator[tuple[str, bool, str]]:
+        yield "no mailbox over its daily cap on any day", self.mailbox_over == 0, f"{self.mailbox_over} mailbox-days over"
+        yield (
+            "no mailbox over a campaign's per-mailbox cap on any day",
+            self.campaign_mailbox_over == 0,
+            f"{self.campaign_mailbox_over} over",
+        )
+        yield (
+            f"no domain over {self.domain_cap} on any day",
+            self.domain_over == 0,
+            f"busiest domain-day {self.busiest_domain_day}",
+        )
+        yield "no lead emailed twice for the same step", self.duplicates == 0, f"{self.duplicates} duplicates"
+        yield (
+            "no campaign email to a suppressed address",
+            self.suppressed_sends == 0,
+            f"{self.campaign_sent:,} campaign and {self.warmup_sent:,} warmup emails checked",
+        )
+        yield "no campaign email after an unsubscribe", self.unsubscribed_sends == 0, ""
+
+
+async def check_invariants(zone: ZoneInfo, domain_cap: int = 150) -> Invariants:
+    db = connections.get("default")
+
+    async def one(sql: str, *params: object) -> dict[str, int]:
+        rows = await db.execute_query_dict(sql, list(params))
+        return {k: int(v or 0) for k, v in rows[0].items()}
+
+    mailbox = await one(MAILBOX_CAP)
+    totals = await one(TOTALS)
+    return Invariants(
+        mailbox_over=mailbox["n"],
+        campaign_mailbox_over=(await one(CAMPAIGN_MAILBOX_CAP))["n"],
+        domain_over=(await one(DOMAIN_CAP, domain_cap))["n"],
+        busiest_domain_day=(await one(BUSIEST_DOMAIN))["n"],
+        duplicates=(await one(DUPLICATES))["n"],
+        suppressed_sends=(await one(SUPPRESSED))["n"],
+        unsubscribed_sends=(await one(UNSUBSCRIBED))["n"],
+        campaign_sent=totals["campaign"],
+        warmup_sent=totals["warmup"],
+        domain_cap=domain_cap,
+    )

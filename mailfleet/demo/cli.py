@@ -1,0 +1,114 @@
+"""The `demo` subcommand and the `console --demo` switch, kept apart from `mailfleet.cli` (one hook each there).
+
+Embedded (URLs unset): the demo has its own PostgreSQL cluster and Redis under `DATA_DIR/demo`, never the
+install's own data; each run starts from an empty database there, and `mailfleet console --demo` opens it
+afterwards. With `DATABASE_URL` and `REDIS_URL` set (CI) it uses those, and refuses a database that already holds
+workspaces: the demo never writes into a real install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from engine.settings import Settings
+from mailfleet.runtime import Services, StartupError, services
+
+DEMO_DIR = "demo"
+EXIT_INVARIANT = 3
+CHAT_HINT = (
+    "No chat is configured (TELEGRAM_TOKEN, SLACK_BOT_TOKEN). To see Mailfleet run a whole agency end to end "
+    "first, type:\n\n    mailfleet demo\n\n(or `./dev demo`; a smaller one: `mailfleet demo --mailboxes 120 --domains 12 "
+    "--weeks 4`), then `mailfleet console --demo` to look around its data."
+)
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = sub.add_parser("demo", help="run a whole agency for weeks on a simulated clock and world, in minutes")
+    demo.add_argument("--mailboxes", type=_bounded(2, 5000), default=1200, help="mailboxes in the fleet (1200)")
+    demo.add_argument("--domains", type=_bounded(2, 200), default=60, help="domains, a reserve among them (60)")
+    demo.add_argument("--clients", type=_bounded(1, 6), default=4, help="client workspaces (4)")
+    demo.add_argument("--weeks", type=_bounded(2, 12), default=10, help="simulated weeks (10)")
+    demo.add_argument("--seed", type=_bounded(0, 2**31), default=1, help="seed of the simulated world (1)")
+    demo.add_argument("--out", type=Path, default=Path("mailfleet-demo"), help="output folder (./mailfleet-demo)")
+    demo.add_argument("--start", type=dt.date.fromisoformat, default=None, help="first simulated day (YYYY-MM-DD)")
+
+
+def _bounded(low: int, high: int):  # type: ignore[no-untyped-def]
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}–{high}")
+        return value
+
+    return parse
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The settings of the demo's own embedded services (`DATA_DIR/demo`); configured URLs stay as they are."""
+    return settings.model_copy(update={"data_dir": settings.data_dir / DEMO_DIR})
+
+
+def chat_configured(settings: Settings) -> bool:
+    return bool(settings.telegram_token or settings.slack_bot_token)
+
+
+def main(settings: Settings, args: argparse.Namespace) -> int:
+    from mailfleet.demo.run import DemoOptions  # noqa: PLC0415 - loads the engine
+
+    if args.domains > args.mailboxes:
+        raise StartupError("--domains must not exceed --mailboxes")
+    if args.clients * 2 > args.domains:
+        raise StartupError("each client needs at least two domains: raise --domains or lower --clients")
+    options = DemoOptions(
+        mailboxes=args.mailboxes, domains=args.domains, clients=args.clients, weeks=args.weeks, seed=args.seed,
+        out=args.out, start=args.start,
+    )  # fmt: skip
+    embedded = not (settings.database_url and settings.redis_url)
+    with services(demo_settings(settings), allow_embedded=True) as svc:
+        return asyncio.run(_run(settings, svc, options, fresh=embedded))
+
+
+async def _run(settings: Settings, svc: Services, options: object, *, fresh: bool) -> int:
+    from redis.asyncio import Redis  # noqa: PLC0415
+
+    from engine import db  # noqa: PLC0415
+    from engine.crypto import Vault  # noqa: PLC0415
+    from mailfleet.demo.run import DemoOptions, run  # noqa: PLC0415
+    from mailfleet.runtime import check_reachable  # noqa: PLC0415
+
+    assert isinstance(options, DemoOptions)
+    await check_reachable(svc)
+    if fresh:
+        await _recreate(svc.database_url)
+        redis: Redis = Redis.from_url(svc.redis_url)
+        await redis.flushdb()  # the demo's own embedded Redis
+        await redis.aclose()
+    await db.migrate(svc.database_url)
+    async with db.database(svc.database_url):
+        from models import Workspace  # noqa: PLC0415
+
+        if await Workspace.all().exists():
+            raise StartupError("the demo needs an empty database; DATABASE_URL points at one with workspaces")
+        outcome = await run(options, settings, svc.redis_url, Vault(svc.encryption_keys))
+    return 0 if outcome.invariants.ok else EXIT_INVARIANT
+
+
+async def _recreate(database_url: str) -> None:
+    """Drop and create the demo's database in its own embedded cluster (a fresh demo each run)."""
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    conn = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()

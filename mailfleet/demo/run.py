@@ -1,0 +1,372 @@
+"""`mailfleet demo`: an agency of client workspaces run for weeks on a simulated clock, through the real engine.
+
+The engine is composed here as `mailfleet run` composes it (jobs' start-up builds the outbox, the job functions
+plan, send, sync, monitor, check blacklists and DNS, dispatch notifications), with three differences that are
+all composition: the clock is a `FrozenClock` moved through each day in ticks; the outside world behind the
+engine's ports is `mailfleet.demo.world`; the chats are a transcript (a `Notifier` that writes what each bound
+chat would show, rendered from the real notifications and command replies).
+
+People act through the command layer (`bot.runner.Runner`): the agency admin creates the client workspaces and
+sets warmup up, each client's manager joins by invite, binds the team's chat, writes and starts a campaign and
+imports its leads from a CSV, and approves the swap the engine proposes when a domain is listed — the approval
+is pressed automatically in the demo, and the transcript says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import io
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from redis.asyncio import Redis
+
+from bot.console import render_text
+from bot.runner import Runner
+from engine import alerts, domains
+from engine.access import SYSTEM
+from engine.clock import FrozenClock
+from engine.crypto import Vault
+from engine.dns.check import ResolverConfig
+from engine.dns.dnsbl import TargetKind, default_zones
+from engine.domains import DnsConfig
+from engine.domains.plans import export_zones
+from engine.inbox import SyncOptions
+from engine.notify import Notification, deliver, flush_digests
+from engine.people import Identity, create_invite, resolve_actor
+from engine.reply import Reply
+from engine.reports import digest as report_digests
+from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
+from engine.settings import Settings
+from engine.tracking import TrackingLinks
+from engine.warmup.marker import WarmupMarker
+from jobs import worker as jobs
+from mailfleet.demo import seed
+from mailfleet.demo.checks import Invariants, check_invariants
+from mailfleet.demo.world import SimDns, SimImap, SimSender, SimSentFolder, World
+from models import Approval, Domain
+from models.enums import ApprovalStatus, Platform, Role
+
+ZONE = ZoneInfo("Europe/Moscow")
+TRACKING_URL = "https://t.demo.mailfleet.test"  # https: messages carry RFC 8058 one-click unsubscribe headers
+MORNING = dt.time(6, 0)  # local: the day's plans, graduation, monitoring, DNS and blacklist checks
+TICKS = (dt.time(9, 0), dt.time(11, 0), dt.time(13, 0), dt.time(15, 0), dt.time(17, 0), dt.time(20, 0))
+SYNC_AT = frozenset({dt.time(11, 0), dt.time(15, 0), dt.time(20, 0)})  # the inbox sweeps of the fleet
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    mailboxes: int = 1200
+    domains: int = 60
+    clients: int = 4
+    weeks: int = 10
+    seed: int = 1
+    out: Path = Path("mailfleet-demo")
+    start: dt.date | None = None  # the first simulated day; default: so that the run ends yesterday
+
+
+@dataclass
+class Transcript:
+    """What the chats would show, in order, with the simulated time of each message."""
+
+    out: TextIO
+    clock: FrozenClock
+    lines: int = 0
+    alerts: list[str] = field(default_factory=list)  # one-line summaries for the console
+
+    def say(self, chat: str, who: str, text: str) -> None:
+        stamp = self.clock.now().astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+        self.out.write(f"── {stamp} · {chat} · {who}\n{text.rstrip()}\n\n")
+        self.lines += 1
+
+    def note(self, text: str) -> None:
+        stamp = self.clock.now().astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+        self.out.write(f"══ {stamp} · {text}\n\n")
+
+
+class TranscriptNotifier:
+    """A `Notifier` for Telegram chats: each message the engine delivers is written to the transcript."""
+
+    platform = Platform.TELEGRAM
+
+    def __init__(self, transcript: Transcript, names: dict[str, str]) -> None:
+        self.transcript = transcript
+        self.names = names
+        self.sent = 0
+
+    async def send(self, chat_id: str, reply: Reply) -> str:
+        self.sent += 1
+        text = render_text(reply)
+        self.transcript.say(self.names.get(chat_id, chat_id), "Mailfleet", text)
+        first = text.splitlines()[0] if text else ""
+        self.transcript.alerts.append(f"{self.names.get(chat_id, chat_id)}: {first}")
+        return str(self.sent)
+
+
+class Progress:
+    """A bar per simulated day on stderr; plain lines when stderr is not a terminal."""
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+        self.total = total
+        self.stream = stream
+        self.tty = stream.isatty()
+
+    def day(self, n: int, text: str) -> None:
+        if self.tty:
+            width = 30
+            done = int(width * n / self.total)
+            self.stream.write(f"\r[{'#' * done}{'.' * (width - done)}] day {n}/{self.total} {text}\033[K")
+            if n == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"day {n}/{self.total} {text}\n")
+        self.stream.flush()
+
+
+@dataclass
+class Demo:
+    options: DemoOptions
+    settings: Settings
+    redis: Redis
+    vault: Vault
+    clock: FrozenClock
+    world: World
+    dns: DnsConfig
+    runner: Runner
+    transcript: Transcript
+    notifier: TranscriptNotifier
+    ctx: dict[str, Any]
+    fleet: seed.Fleet
+    sent_total: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    async def timed(self, name: str, call: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return await call()
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+    # -------------------------------------------------------------------------------------------- people
+
+    async def say(self, who: Identity, chat: str, line: str, *, note: str = "") -> Reply:
+        reply = await self.runner.run_line(who, chat, line)
+        name = self.fleet.chat_names.get(chat, chat)
+        self.transcript.say(name, who.display_name, line + (f"   ({note})" if note else ""))
+        self.transcript.say(name, "Mailfleet", render_text(reply))
+        return reply
+
+    # -------------------------------------------------------------------------------------------- engine
+
+    async def at(self, local: dt.date, moment: dt.time) -> None:
+        self.clock.set(dt.datetime.combine(local, moment, tzinfo=ZONE).astimezone(dt.UTC))
+
+    async def send_due(self) -> int:
+        outbox: Outbox = self.ctx["outbox"]
+        due = await outbox.sweep()
+        gate = asyncio.Semaphore(16)
+        sent = 0
+
+        async def one(mailbox_id: int) -> None:
+            nonlocal sent
+            async with gate:
+                result = await jobs.send_mailbox(self.ctx, mailbox_id=mailbox_id)
+                sent += result["sent"]
+
+        await asyncio.gather(*(one(m) for m in due.send))
+        for mailbox_id in due.recover:
+            await jobs.recover_mailbox(self.ctx, mailbox_id=mailbox_id)
+        return sent
+
+    async def notify(self) -> None:
+        """What `dispatch_notifications`, `deliver_notification`, `send_digests` and `send_reports` do, with the
+        transcript as the chats; then any pending approval is pressed by the workspace's manager."""
+        due: list[Notification] = await alerts.claim_due(self.clock)
+        due += await report_digests.due(self.clock, self.redis)
+        notifiers = {Platform.TELEGRAM: self.notifier}
+        for item in due:
+            await deliver(item, notifiers, self.redis, self.clock)  # type: ignore[arg-type]
+        await flush_digests(notifiers, self.redis, self.clock)  # type: ignore[arg-type]
+        for approval in await Approval.filter(status=ApprovalStatus.PENDING).order_by("id"):
+            manager = self.fleet.managers.get(approval.workspace_id)
+            if manager is None:
+                continue
+            who, chat = manager
+            await self.say(who, chat, f"/approve {approval.id}", note="demo: auto-approved")
+
+    async def morning(self, day: dt.date) -> None:
+        await self.at(day, MORNING)
+        await self.timed("graduate", lambda: jobs.graduate_warmup(self.ctx))
+        await self.timed("monitor", lambda: jobs.monitor(self.ctx))
+        if day.weekday() == 0 or day == self.fleet.first_day:
+            await self.timed("dns", lambda: jobs.check_dns(self.ctx))
+        await self.timed("blacklists", lambda: jobs.check_blacklists(self.ctx))
+        await self.timed("plan_warmup", lambda: jobs.plan_warmup(self.ctx))
+        await self.timed("plan_campaigns", lambda: jobs.plan_campaigns(self.ctx))
+        await self.timed("notify", self.notify)
+
+    async def tick(self, day: dt.date, moment: dt.time) -> None:
+        await self.at(day, moment)
+        await self.timed("world", self.world.settle)
+        self.sent_total += await self.timed("send", self.send_due)
+        if moment in SYNC_AT:
+            await self.timed("world", self.world.settle)
+            await self.timed("sync", lambda: jobs.sync_inboxes(self.ctx))
+            await self.timed("plan_warmup", lambda: jobs.plan_warmup(self.ctx))  # replies the sync planned
+            await self.timed("plan_campaigns", lambda: jobs.plan_campaigns(self.ctx))
+            await self.timed("monitor", lambda: jobs.monitor(self.ctx))
+        await self.timed("notify", self.notify)
+
+    async def run_days(self, progress: Progress) -> None:
+        days = self.options.weeks * 7
+        for n in range(days):
+            day = self.fleet.first_day + dt.timedelta(days=n)
+            await self.morning(day)
+            await self.timed("story", lambda day=day: seed.story(self, day))  # type: ignore[misc]
+            for moment in TICKS:
+                await self.tick(day, moment)
+            t = self.world.tally
+            progress.day(
+                n + 1,
+                f"{day.isoformat()} sent {self.sent_total:,} · warmup inbox {t.warmup_inbox:,} spam {t.warmup_spam:,}"
+                f" · replies {t.replies:,} bounces {t.bounced:,}",
+            )
+
+
+async def build(
+    options: DemoOptions, settings: Settings, redis: Redis, vault: Vault, transcript_out: TextIO
+) -> Demo:
+    first = options.start or seed.first_day(dt.datetime.now(ZONE).date(), options.weeks)
+    clock = FrozenClock(dt.datetime.combine(first, dt.time(0, 0), tzinfo=ZONE).astimezone(dt.UTC))
+    settings = settings.model_copy(update={"tracking_base_url": TRACKING_URL, "default_locale": "ru"})
+    links = TrackingLinks.from_vault(TRACKING_URL, vault)
+    world = World(options.seed, clock, links)
+    zones = [z for z in default_zones() if z.kind is TargetKind.DOMAIN]
+    sim_dns = SimDns(world, [z.name for z in zones])
+    port = await sim_dns.start()
+    resolver = ResolverConfig(("127.0.0.1",), port, 2.0)
+    dns_config = DnsConfig(resolver, dnsbl_zones=tuple(zones), dnsbl_resolver=resolver)
+    transcript = Transcript(transcript_out, clock)
+    runner = Runner(
+        clock,
+        admins={Platform.CONSOLE: {seed.ADMIN_ID}},
+        services={"settings": settings, "redis": redis, "vault": vault, "dns": dns_config},
+    )
+    fleet = await seed.create(options, clock, vault, world, runner, transcript)
+    world_zones = await export_zones(SYSTEM, clock, dns_config)
+    sim_dns.load_zones(world_zones)
+    notifier = TranscriptNotifier(transcript, fleet.chat_names)
+    ctx: dict[str, Any] = {
+        "db_ready": True,
+        "clock": clock,
+        "settings": settings,
+        "redis": redis,
+        "vault": vault,
+        "dns": dns_config,
+        "notifiers": {Platform.TELEGRAM: notifier},
+        "inbox_options": SyncOptions(connect=SimImap(world), warmup_seed=f"demo-{options.seed}"),
+        "campaign_plan_options": None,
+    }
+    ctx["outbox"] = Outbox(
+        clock=clock,
+        vault=vault,
+        sender=SimSender(world),
+        sent_folder=SimSentFolder(world),
+        options=SendOptions(),
+        headers_for=WarmupMarker.from_vault(vault).headers_for,
+        caps=EffectiveCaps(),
+        rng=random.Random(options.seed),
+        compose=jobs.campaign_composer(settings, vault),
+    )
+    await jobs.startup(ctx)
+    demo = Demo(options, settings, redis, vault, clock, world, dns_config, runner, transcript, notifier, ctx, fleet)
+    demo.ctx["sim_dns"] = sim_dns
+    return demo
+
+
+@dataclass(frozen=True)
+class Outcome:
+    invariants: Invariants
+    out: Path
+    wall_s: float
+
+
+async def finish(demo: Demo) -> list[Path]:
+    """The closing story: each manager's report, the agency's monthly cost, charts as PNG files."""
+    out = demo.options.out
+    files: list[Path] = []
+    admin = demo.fleet.admin
+    demo.transcript.note("итоги / the end of the run")
+    reply = await demo.say(admin, seed.ADMIN_CHAT, "/cost all")
+    summary = [render_text(reply)]
+    for space_id, (who, chat) in sorted(demo.fleet.managers.items()):
+        slug = demo.fleet.slugs[space_id]
+        report = await demo.say(who, chat, "/report 30d")
+        summary.append(f"[{slug}]\n" + render_text(report))
+        health = await demo.say(who, chat, "/health")
+        summary.append(render_text(health))
+        for chart in ("volume", "rates", "warmup", "pool"):
+            chart_reply = await demo.runner.run_line(who, chat, f"/chart {chart} 30d")
+            for item in chart_reply.files:
+                target = out / f"{slug}-{Path(item.filename).name}"
+                target.write_bytes(item.content)
+                files.append(target)
+    (out / "summary.txt").write_text("\n\n".join(summary) + "\n", encoding="utf-8")
+    return files
+
+
+async def run(options: DemoOptions, settings: Settings, redis_url: str, vault: Vault) -> Outcome:
+    started = time.perf_counter()
+    options.out.mkdir(parents=True, exist_ok=True)
+    redis: Redis = Redis.from_url(redis_url)
+    transcript_path = options.out / "transcript.txt"
+    try:
+        with transcript_path.open("w", encoding="utf-8") as transcript_out:
+            demo = await build(options, settings, redis, vault, transcript_out)
+            try:
+                await demo.run_days(Progress(options.weeks * 7))
+                files = await finish(demo)
+            finally:
+                demo.ctx["sim_dns"].close()
+        invariants = await check_invariants(ZONE)
+    finally:
+        await redis.aclose()
+    wall = time.perf_counter() - started
+    print_summary(demo, invariants, files, transcript_path, wall)
+    return Outcome(invariants, options.out, wall)
+
+
+def print_summary(demo: Demo, invariants: Invariants, files: list[Path], transcript: Path, wall: float) -> None:
+    import resource  # noqa: PLC0415 - only here
+
+    out = io.StringIO()
+    t = demo.world.tally
+    out.write(f"\nMailfleet demo: {demo.options.weeks} weeks, {len(demo.fleet.mailbox_ids)} mailboxes, ")
+    out.write(f"{demo.fleet.domain_count} domains, {len(demo.fleet.slugs)} clients, seed {demo.options.seed}\n")
+    out.write(f"  sent {demo.sent_total:,} emails; warmup inbox {t.warmup_inbox:,} / spam {t.warmup_spam:,}; ")
+    out.write(f"leads: replies {t.replies:,}, auto-replies {t.auto_replies:,}, bounces {t.bounced:,}, ")
+    out.write(f"blocked {t.blocked:,}, unsubscribes {t.unsubscribes:,}\n")
+    out.write(f"  chat messages: {demo.notifier.sent}; the chats' highlights:\n")
+    for line in [a for a in demo.transcript.alerts if "ответ" not in a.lower()][:12]:
+        out.write(f"    {line[:150]}\n")
+    out.write("  invariants (checked from the database):\n")
+    for name, ok, detail in invariants.rows():
+        out.write(f"    {'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}\n")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.write(f"  wall time {wall:.1f} s, peak memory {peak:.0f} MiB; where the time went: ")
+    out.write(", ".join(f"{k} {v:.1f} s" for k, v in sorted(demo.timings.items(), key=lambda kv: -kv[1])) + "\n")
+    out.write(f"  transcript: {transcript.resolve()}\n")
+    out.write(f"  output folder: {demo.options.out.resolve()} ({len(files)} PNG charts, summary.txt)\n")
+    sys.stdout.write(out.getvalue())
+    sys.stdout.flush()
+
+
+__all__ = ["DemoOptions", "Outcome", "dataclasses", "domains", "run"]

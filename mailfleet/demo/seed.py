@@ -1,0 +1,238 @@
+"""The demo's agency and its story: who does what, when, through the command layer.
+
+The inventory the agency already owns — its domains and mailboxes at Yandex 360 and Mail.ru — is written as
+rows (a real import logs in to every mailbox over SMTP and IMAP, which the simulated providers have no
+endpoint for); everything a person does is a command line run by `bot.runner.Runner`, as a chat would run it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from bot.console import render_text
+from bot.runner import Runner
+from engine.clock import FrozenClock
+from engine.crypto import Vault
+from engine.mail.providers import PRESETS
+from engine.people import Identity, create_invite, resolve_actor
+from engine.reply import Attachment, Reply
+from mailfleet.demo.world import ListQuality, World
+from models import Campaign, Domain, Mailbox, Workspace
+from models.enums import CampaignStatus, DomainStatus, MailboxStatus, MailProvider, Platform, PoolRole, Role
+
+if TYPE_CHECKING:
+    from mailfleet.demo.run import Demo, DemoOptions, Transcript
+
+ADMIN_ID: Final = "local"
+ADMIN_CHAT: Final = "console"
+DOMAIN_CAP: Final = 150  # sends a day over all of a domain's mailboxes
+CAMPAIGN: Final = "q1"
+CLIENTS: Final = (
+    ("stroymarket", "СтройМаркет", ListQuality(invalid=0.02)),
+    ("logistika", "Логистика Плюс", ListQuality(invalid=0.05, reply=0.07)),
+    ("medtech", "МедТех", ListQuality(invalid=0.08, unsubscribe=0.03)),
+    ("edtech", "ЭдТех Школа", ListQuality(invalid=0.03, auto_reply=0.06)),
+    ("agrosnab", "АгроСнаб", ListQuality(invalid=0.04)),
+    ("finpro", "ФинПро", ListQuality(invalid=0.06)),
+)
+FIRST_NAMES: Final = ("Анна", "Иван", "Мария", "Олег", "Елена", "Сергей", "Ольга", "Дмитрий", "Наталья", "Павел")
+STEPS: Final = """Тема: {{Добрый день|Здравствуйте}}, {first_name|коллега}
+{{Добрый день|Здравствуйте}}, {first_name|коллега}!
+
+Мы помогаем компаниям вроде {company} сократить расходы на закупки. Удобно обсудить на неделе?
+
+--- шаг 2 через 3 рабочих дня
+{first_name|Коллега}, напомню о письме выше: пара минут на звонок найдётся?
+
+--- шаг 3 через 4 дня
+Последнее письмо: если тема не актуальна, просто ответьте «нет» — больше не напишу."""
+
+
+@dataclass
+class Fleet:
+    first_day: dt.date
+    warmup_weeks: int
+    admin: Identity
+    managers: dict[int, tuple[Identity, str]] = field(default_factory=dict)  # workspace -> (manager, team chat)
+    slugs: dict[int, str] = field(default_factory=dict)
+    chat_names: dict[str, str] = field(default_factory=dict)
+    mailbox_ids: list[int] = field(default_factory=list)
+    domain_count: int = 0
+    started: set[int] = field(default_factory=set)
+    listed_domain: str = ""
+    list_day: dt.date | None = None
+
+
+def first_day(today: dt.date, weeks: int) -> dt.date:
+    """The first simulated day: `weeks` weeks before `today`, so that the run ends yesterday and the reports of
+    `mailfleet console --demo` (on the machine's clock) show it."""
+    return today - dt.timedelta(days=weeks * 7)
+
+
+def _split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+async def _say(runner: Runner, transcript: Transcript, names: dict[str, str], who: Identity, chat: str, line: str,
+               file: Attachment | None = None) -> Reply:  # fmt: skip
+    reply = await runner.run_line(who, chat, line, file)
+    shown = line.splitlines()[0] + (" …" if "\n" in line else "") + (f"   📎 {file.filename}" if file else "")
+    transcript.say(names.get(chat, chat), who.display_name, shown)
+    transcript.say(names.get(chat, chat), "Mailfleet", render_text(reply))
+    return reply
+
+
+async def create(
+    options: DemoOptions, clock: FrozenClock, vault: Vault, world: World, runner: Runner, transcript: Transcript
+) -> Fleet:
+    """The agency: client workspaces, their pools (a reserve share among the domains), people and chats."""
+    clients = CLIENTS[: max(1, min(options.clients, len(CLIENTS)))]
+    weeks = max(1, min(12, round(options.weeks * 0.4)))
+    admin = runner.identity(Platform.CONSOLE, ADMIN_ID, "админ агентства", "ru")
+    fleet = Fleet(clock.now().date(), weeks, admin)
+    fleet.chat_names[ADMIN_CHAT] = "консоль агентства"
+    transcript.note(f"демо: {len(clients)} клиента, {options.domains} доменов, {options.mailboxes} ящиков, seed {options.seed}")
+    domain_counts = _split(options.domains, len(clients))
+    box_counts = _split(options.mailboxes, len(clients))
+    say = lambda who, chat, line, file=None: _say(runner, transcript, fleet.chat_names, who, chat, line, file)  # noqa: E731
+    secret = vault.encrypt("demo-password")
+    for index, (slug, name, quality) in enumerate(clients):
+        await say(admin, ADMIN_CHAT, f'/workspace_new {slug} "{name}"')
+        space = await Workspace.get(slug=slug)
+        await Workspace.filter(id=space.id).update(
+            timezone="Europe/Moscow", sender_name=f"ООО «{name}»", sender_address=f"Москва, ул. Примерная, д. {index + 1}"
+        )
+        fleet.slugs[space.id] = slug
+        await say(admin, ADMIN_CHAT, f"/use {slug}")
+        await say(admin, ADMIN_CHAT, f"/warmup_settings weeks {weeks}")
+        names = await _inventory(space, slug, domain_counts[index], box_counts[index], secret, world, fleet)
+        transcript.note(
+            f"{slug}: {domain_counts[index]} доменов (резерв: {', '.join(names['reserve'])}) и {box_counts[index]} "
+            "ящиков на Яндекс 360 / Mail.ru — инвентарь агентства, записан как импорт (демо)"
+        )
+        await say(admin, ADMIN_CHAT, "/warmup_start all")
+        fleet.managers[space.id] = await _people(runner, transcript, fleet, admin, slug, name, clock)
+        manager, chat = fleet.managers[space.id]
+        await _campaign(say, manager, chat, slug, names["active"], box_counts[index], quality, world)
+        if index == 0 and names["active"]:
+            fleet.listed_domain = names["active"][0]
+    fleet.domain_count = options.domains
+    campaign_days = options.weeks * 7 - weeks * 7
+    fleet.list_day = fleet.first_day + dt.timedelta(days=weeks * 7 + max(2, campaign_days // 3))
+    return fleet
+
+
+async def _inventory(
+    space: Workspace, slug: str, domains: int, boxes: int, secret: bytes, world: World, fleet: Fleet
+) -> dict[str, list[str]]:
+    reserve = max(1, round(domains * 0.15)) if domains > 1 else 0
+    rows = []
+    for k in range(domains):
+        provider = MailProvider.YANDEX360 if k % 3 != 2 else MailProvider.MAILRU
+        role = PoolRole.RESERVE if k >= domains - reserve else PoolRole.ACTIVE
+        rows.append(
+            Domain(
+                workspace_id=space.id, name=f"{slug}-mail{k + 1}.ru", mail_provider=provider, pool_role=role,
+                status=DomainStatus.ACTIVE if role is PoolRole.ACTIVE else DomainStatus.WARMING, daily_cap=DOMAIN_CAP,
+                registrar="regru", expires_on=fleet.first_day + dt.timedelta(days=300),
+            )
+        )  # fmt: skip
+    await Domain.bulk_create(rows)
+    stored = await Domain.filter(workspace_id=space.id).order_by("id")
+    counts = _split(boxes, len(stored))
+    mailboxes = []
+    for domain, count in zip(stored, counts, strict=True):
+        preset = PRESETS[domain.mail_provider or MailProvider.YANDEX360]
+        assert preset.smtp is not None and preset.imap is not None
+        for n in range(count):
+            address = f"{FIRST_NAMES[n % len(FIRST_NAMES)].lower()}{n + 1}@{domain.name}"
+            address = _latin(address)
+            mailboxes.append(
+                Mailbox(
+                    workspace_id=space.id, domain_id=domain.id, address=address, provider=preset.provider,
+                    display_name=f"{FIRST_NAMES[n % len(FIRST_NAMES)]} · {space.name}",
+                    smtp_host=preset.smtp.host, smtp_port=preset.smtp.port, smtp_tls=preset.smtp.tls,
+                    imap_host=preset.imap.host, imap_port=preset.imap.port, imap_tls=preset.imap.tls,
+                    username=address, secret_enc=secret, status=MailboxStatus.NEW, daily_cap=preset.default_daily_cap,
+                )
+            )  # fmt: skip
+            world.add_mailbox(address, preset.provider)
+    await Mailbox.bulk_create(mailboxes, batch_size=1000)
+    fleet.mailbox_ids += [m["id"] for m in await Mailbox.filter(workspace_id=space.id).values("id")]
+    return {
+        "active": [d.name for d in stored if d.pool_role is PoolRole.ACTIVE],
+        "reserve": [d.name for d in stored if d.pool_role is PoolRole.RESERVE],
+    }
+
+
+_LATIN = str.maketrans(
+    {"а": "a", "н": "n", "и": "i", "в": "v", "м": "m", "р": "r", "я": "ya", "о": "o", "л": "l", "г": "g", "е": "e",
+     "с": "s", "й": "y", "ь": "", "д": "d", "т": "t", "ш": "sh", "п": "p", "ы": "y", "ч": "ch", "к": "k", "у": "u"}
+)  # fmt: skip
+
+
+def _latin(text: str) -> str:
+    return text.translate(_LATIN)
+
+
+async def _people(
+    runner: Runner, transcript: Transcript, fleet: Fleet, admin: Identity, slug: str, name: str, clock: FrozenClock
+) -> tuple[Identity, str]:
+    """The client's manager joins by invite and binds the team chat; the client joins and gets a reports chat."""
+    actor = await resolve_actor(admin)
+    team, client_chat = f"tg-{slug}-team", f"tg-{slug}-client"
+    fleet.chat_names[team] = f"Telegram «{name} — менеджеры»"
+    fleet.chat_names[client_chat] = f"Telegram «{name} — клиент»"
+    manager = runner.identity(Platform.TELEGRAM, f"manager-{slug}", f"менеджер {name}", "ru")
+    client = runner.identity(Platform.TELEGRAM, f"client-{slug}", f"клиент {name}", "ru")
+    names = fleet.chat_names
+    invite = await create_invite(actor, Role.MANAGER, clock)
+    await _say(runner, transcript, names, manager, team, f"/start {invite.code}")
+    await _say(runner, transcript, names, manager, team, "/bind all")
+    invite = await create_invite(actor, Role.CLIENT, clock)
+    await _say(runner, transcript, names, client, client_chat, f"/start {invite.code}")
+    await _say(runner, transcript, names, manager, client_chat, "/bind reports")
+    return manager, team
+
+
+async def _campaign(say, manager: Identity, chat: str, slug: str, active: list[str], boxes: int,  # type: ignore[no-untyped-def]
+                    quality: ListQuality, world: World) -> None:  # fmt: skip
+    """The manager drafts the campaign, its group and steps, and imports the leads (started once warm)."""
+    await say(manager, chat, f"/campaign_new {CAMPAIGN} window=09:00-18:00 weekdays=пн-пт daily_cap=5000 per_mailbox_cap=50")
+    await say(manager, chat, f"/campaign_group {CAMPAIGN} {' '.join(active)}")
+    await say(manager, chat, f"/campaign_steps {CAMPAIGN}\n{STEPS}")
+    lead_domains = [f"{slug}-client{k}.ru" for k in range(1, 41)]
+    for d in lead_domains:
+        world.quality[d] = quality
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["email", "first_name", "company"])
+    for n in range(max(40, boxes * 6)):
+        domain = lead_domains[n % len(lead_domains)]
+        writer.writerow([f"buyer{n + 1}@{domain}", FIRST_NAMES[n % len(FIRST_NAMES)], f"Компания {n + 1}"])
+    data = Attachment("leads.csv", buffer.getvalue().encode("utf-8"), "text/csv")
+    await say(manager, chat, f'/leads_import {CAMPAIGN} source=выставка basis="договор оферты"', data)
+
+
+async def story(demo: Demo, day: dt.date) -> None:
+    """What happens on `day` besides the engine's own work: campaigns start once mailboxes are warm, and the
+    blocklist lists one domain of the first client mid-run."""
+    fleet = demo.fleet
+    if day >= fleet.first_day + dt.timedelta(days=fleet.warmup_weeks * 7):
+        for space_id, (manager, chat) in sorted(fleet.managers.items()):
+            if space_id in fleet.started:
+                continue
+            reply = await demo.say(manager, chat, f"/campaign_start {CAMPAIGN}")
+            for row in reply.buttons:
+                for button in row:
+                    if button.command == "campaign_confirm":
+                        await demo.say(manager, chat, f"/campaign_confirm {button.arg}", note="«всё равно запустить»")
+            if await Campaign.filter(workspace_id=space_id, name=CAMPAIGN, status=CampaignStatus.RUNNING).exists():
+                fleet.started.add(space_id)
+    if fleet.list_day == day and fleet.listed_domain:
+        demo.world.list_domain(fleet.listed_domain, demo.clock.now())
+        demo.transcript.note(f"симуляция: dbl.spamhaus.org вносит {fleet.listed_domain} в список")
