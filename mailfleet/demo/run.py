@@ -217,6 +217,7 @@ class Demo:
         await self.at(day, moment)
         await self.timed("world", self.world.settle)
         self.sent_total += await self.timed("send", self.send_due)
+        self.clock.advance(dt.timedelta(minutes=1))  # what follows the sends happens after them
         if moment in SYNC_AT:
             await self.timed("world", self.world.settle)
             await self.timed("sync", lambda: jobs.sync_inboxes(self.ctx))
@@ -260,7 +261,7 @@ async def build(
         admins={Platform.CONSOLE: {seed.ADMIN_ID}},
         services={"settings": settings, "redis": redis, "vault": vault, "dns": dns_config},
     )
-    fleet = await seed.create(options, clock, vault, world, runner, transcript)
+    fleet = await seed.create(options, first, clock, vault, world, runner, transcript)
     world_zones = await export_zones(SYSTEM, clock, dns_config)
     sim_dns.load_zones(world_zones)
     notifier = TranscriptNotifier(transcript, fleet.chat_names)

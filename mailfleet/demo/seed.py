@@ -7,11 +7,16 @@ endpoint for); everything a person does is a command line run by `bot.runner.Run
 
 from __future__ import annotations
 
+import base64
 import csv
+import functools
 import datetime as dt
 import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.console import render_text
 from bot.runner import Runner
@@ -29,7 +34,8 @@ if TYPE_CHECKING:
 
 ADMIN_ID: Final = "local"
 ADMIN_CHAT: Final = "console"
-DOMAIN_CAP: Final = 150  # sends a day over all of a domain's mailboxes
+DOMAIN_CAP: Final = 150
+WARMUP_WEEKS: Final = 4  # the shortest warmup the settings allow  # sends a day over all of a domain's mailboxes
 CAMPAIGN: Final = "q1"
 CLIENTS: Final = (
     ("stroymarket", "СтройМаркет", ListQuality(invalid=0.02)),
@@ -55,7 +61,7 @@ STEPS: Final = """Тема: {{Добрый день|Здравствуйте}}, 
 @dataclass
 class Fleet:
     first_day: dt.date
-    warmup_weeks: int
+    warm_days: int  # days of warmup inside the run before the mailboxes may graduate
     admin: Identity
     managers: dict[int, tuple[Identity, str]] = field(default_factory=dict)  # workspace -> (manager, team chat)
     slugs: dict[int, str] = field(default_factory=dict)
@@ -65,6 +71,11 @@ class Fleet:
     started: set[int] = field(default_factory=set)
     listed_domain: str = ""
     list_day: dt.date | None = None
+
+    @property
+    def early(self) -> int:
+        """Days the mailboxes started warming before the first simulated day."""
+        return WARMUP_WEEKS * 7 - self.warm_days
 
 
 def first_day(today: dt.date, weeks: int) -> dt.date:
@@ -87,13 +98,23 @@ async def _say(runner: Runner, transcript: Transcript, names: dict[str, str], wh
 
 
 async def create(
-    options: DemoOptions, clock: FrozenClock, vault: Vault, world: World, runner: Runner, transcript: Transcript
+    options: DemoOptions,
+    first: dt.date,
+    clock: FrozenClock,
+    vault: Vault,
+    world: World,
+    runner: Runner,
+    transcript: Transcript,
 ) -> Fleet:
-    """The agency: client workspaces, their pools (a reserve share among the domains), people and chats."""
+    """The agency: client workspaces, their pools (a reserve share among the domains), people and chats.
+
+    Warmup takes at least `WARMUP_WEEKS` (the setting's lower bound); a run shorter than that shows its last
+    `warm_days` (40 % of the run, at least a week): the mailboxes started warming before the first simulated
+    day, and nothing of that time is in the database but the start date."""
     clients = CLIENTS[: max(1, min(options.clients, len(CLIENTS)))]
-    weeks = max(1, min(12, round(options.weeks * 0.4)))
+    warm_days = min(WARMUP_WEEKS * 7, max(7, round(options.weeks * 7 * 0.4)))
     admin = runner.identity(Platform.CONSOLE, ADMIN_ID, "админ агентства", "ru")
-    fleet = Fleet(clock.now().date(), weeks, admin)
+    fleet = Fleet(first, warm_days, admin)
     fleet.chat_names[ADMIN_CHAT] = "консоль агентства"
     transcript.note(f"демо: {len(clients)} клиента, {options.domains} доменов, {options.mailboxes} ящиков, seed {options.seed}")
     domain_counts = _split(options.domains, len(clients))
@@ -108,11 +129,12 @@ async def create(
         )
         fleet.slugs[space.id] = slug
         await say(admin, ADMIN_CHAT, f"/use {slug}")
-        await say(admin, ADMIN_CHAT, f"/warmup_settings weeks {weeks}")
+        await say(admin, ADMIN_CHAT, f"/warmup_settings weeks {WARMUP_WEEKS}")
         names = await _inventory(space, slug, domain_counts[index], box_counts[index], secret, world, fleet)
         transcript.note(
             f"{slug}: {domain_counts[index]} доменов (резерв: {', '.join(names['reserve'])}) и {box_counts[index]} "
             "ящиков на Яндекс 360 / Mail.ru — инвентарь агентства, записан как импорт (демо)"
+            + (f"; их прогрев начат за {fleet.early} дн. до демо" if fleet.early else "")
         )
         await say(admin, ADMIN_CHAT, "/warmup_start all")
         fleet.managers[space.id] = await _people(runner, transcript, fleet, admin, slug, name, clock)
@@ -121,8 +143,8 @@ async def create(
         if index == 0 and names["active"]:
             fleet.listed_domain = names["active"][0]
     fleet.domain_count = options.domains
-    campaign_days = options.weeks * 7 - weeks * 7
-    fleet.list_day = fleet.first_day + dt.timedelta(days=weeks * 7 + max(2, campaign_days // 3))
+    campaign_days = options.weeks * 7 - warm_days
+    fleet.list_day = fleet.first_day + dt.timedelta(days=warm_days + max(2, campaign_days // 3))
     return fleet
 
 
@@ -131,6 +153,7 @@ async def _inventory(
 ) -> dict[str, list[str]]:
     reserve = max(1, round(domains * 0.15)) if domains > 1 else 0
     rows = []
+    key = _dkim_key()
     for k in range(domains):
         provider = MailProvider.YANDEX360 if k % 3 != 2 else MailProvider.MAILRU
         role = PoolRole.RESERVE if k >= domains - reserve else PoolRole.ACTIVE
@@ -138,7 +161,8 @@ async def _inventory(
             Domain(
                 workspace_id=space.id, name=f"{slug}-mail{k + 1}.ru", mail_provider=provider, pool_role=role,
                 status=DomainStatus.ACTIVE if role is PoolRole.ACTIVE else DomainStatus.WARMING, daily_cap=DOMAIN_CAP,
-                registrar="regru", expires_on=fleet.first_day + dt.timedelta(days=300),
+                registrar="regru", expires_on=fleet.first_day + dt.timedelta(days=300), dkim_selector="mail",
+                dkim_public_key=key,
             )
         )  # fmt: skip
     await Domain.bulk_create(rows)
@@ -157,7 +181,9 @@ async def _inventory(
                     display_name=f"{FIRST_NAMES[n % len(FIRST_NAMES)]} · {space.name}",
                     smtp_host=preset.smtp.host, smtp_port=preset.smtp.port, smtp_tls=preset.smtp.tls,
                     imap_host=preset.imap.host, imap_port=preset.imap.port, imap_tls=preset.imap.tls,
-                    username=address, secret_enc=secret, status=MailboxStatus.NEW, daily_cap=preset.default_daily_cap,
+                    username=address, secret_enc=secret, daily_cap=preset.default_daily_cap,
+                    status=MailboxStatus.WARMING if fleet.early else MailboxStatus.NEW,
+                    warmup_started_on=fleet.first_day - dt.timedelta(days=fleet.early) if fleet.early else None,
                 )
             )  # fmt: skip
             world.add_mailbox(address, preset.provider)
@@ -167,6 +193,15 @@ async def _inventory(
         "active": [d.name for d in stored if d.pool_role is PoolRole.ACTIVE],
         "reserve": [d.name for d in stored if d.pool_role is PoolRole.RESERVE],
     }
+
+
+@functools.cache
+def _dkim_key() -> str:
+    """The DKIM public key the mail provider generated (one for the whole demo: the simulation checks no
+    signatures), base64 DER as `/dkim_set` takes it."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    der = private.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode("ascii")
 
 
 _LATIN = str.maketrans(
@@ -222,7 +257,7 @@ async def story(demo: Demo, day: dt.date) -> None:
     """What happens on `day` besides the engine's own work: campaigns start once mailboxes are warm, and the
     blocklist lists one domain of the first client mid-run."""
     fleet = demo.fleet
-    if day >= fleet.first_day + dt.timedelta(days=fleet.warmup_weeks * 7):
+    if day >= fleet.first_day + dt.timedelta(days=fleet.warm_days):
         for space_id, (manager, chat) in sorted(fleet.managers.items()):
             if space_id in fleet.started:
                 continue

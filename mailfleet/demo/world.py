@@ -53,6 +53,7 @@ from engine.tracking import unsubscribe as tracking_unsubscribe
 from models.enums import MailProvider
 
 SPAM_FOLDER = "Spam"
+LISTING_ZONE = "dbl.spamhaus.org"  # the one blocklist that lists the domain
 KEEP = dt.timedelta(days=3)  # read mail older than this is dropped from the simulated folders (memory)
 _UNSUB = re.compile(rb"^List-Unsubscribe:\s*<([^>]+)>", re.MULTILINE | re.IGNORECASE)
 _SUBJECT = re.compile(rb"^Subject:\s*(.*)$", re.MULTILINE | re.IGNORECASE)
@@ -491,8 +492,9 @@ def _auto_reply(message: BuiltMessage, clock: Clock) -> bytes:
 
 
 class SimDns(asyncio.DatagramProtocol):
-    """A DNS server on a loopback UDP port: MX (and an address) for every name asked, except blocklist zones,
-    which answer NXDOMAIN (not listed) or 127.0.1.2 (a spam domain, Spamhaus DBL's code) for a listed domain."""
+    """A DNS server on a loopback UDP port: the agency's published zones (`load_zones`), MX (and an address) for
+    every other name asked (the leads' domains), and the blocklist zones, which answer NXDOMAIN (not listed) or,
+    in `LISTING_ZONE` for a listed domain, 127.0.1.2 (a spam domain, Spamhaus DBL's code)."""
 
     def __init__(self, world: World, zones: Sequence[str]) -> None:
         self.world = world
@@ -519,8 +521,7 @@ class SimDns(asyncio.DatagramProtocol):
         return self.port
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]  # a datagram endpoint's transport
 
     def close(self) -> None:
         if self.transport is not None:
@@ -543,7 +544,7 @@ class SimDns(asyncio.DatagramProtocol):
         zone = next((z for z in self.zones if name.endswith("." + z)), None)
         if zone is not None:
             target = name[: -len(zone) - 1]
-            if question.rdtype == dns.rdatatype.A and self.world.is_listed(target):
+            if question.rdtype == dns.rdatatype.A and zone == LISTING_ZONE and self.world.is_listed(target):
                 response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A", "127.0.1.2"))
             else:
                 response.set_rcode(dns.rcode.NXDOMAIN)
