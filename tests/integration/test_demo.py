@@ -1,0 +1,125 @@
+"""Issue 13's "Done when": a small `mailfleet demo` (60 mailboxes, 6 domains, 2 clients, 3 weeks, seed 7) runs as
+the CLI runs it, against the test PostgreSQL and Redis, and exits 0. Then this test checks, with its own SQL and
+not the demo's checker, what the database says happened: no mailbox over its daily cap and no domain over 150 on
+any local day, no lead emailed twice for one step, no campaign email to an address suppressed or unsubscribed
+before it went; the blocklisted domain was swapped after its listing (and sent no campaign email afterwards,
+while its replacement did); the transcript shows the alert and the auto-approved approval; the charts are PNGs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from tortoise import connections
+
+from engine.crypto import generate_key
+from tests.conftest import REDIS_URL
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("orm", "redis"), pytest.mark.timeout(900)]
+
+ARGS = ["--mailboxes", "60", "--domains", "6", "--clients", "2", "--weeks", "3", "--seed", "7"]
+LOCAL_DAY = "(o.sent_at AT TIME ZONE w.timezone)::date"
+
+
+async def rows(sql: str, *params: Any) -> list[dict[str, Any]]:
+    return await connections.get("default").execute_query_dict(sql, list(params))
+
+
+async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "ENCRYPTION_KEYS": generate_key(),
+        "LOG_LEVEL": "warning",
+        "DATA_DIR": str(tmp_path / "data"),
+    }
+    env.pop("TELEGRAM_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "mailfleet.cli", "demo", *ARGS, "--out", str(out)],
+        env=env, capture_output=True, text=True, timeout=850, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert str(out.resolve()) in done.stdout  # the output folder is printed
+    assert "day 21/21" in done.stderr  # a progress line per simulated day (plain: not a terminal)
+
+    totals = (await rows("SELECT kind, count(*) AS n FROM outbound_message WHERE status = 'sent' GROUP BY kind"))
+    sent = {r["kind"]: r["n"] for r in totals}
+    assert sent.get("warmup", 0) > 1000 and sent.get("campaign", 0) > 100, sent
+
+    over_mailbox = await rows(
+        f"SELECT o.mailbox_id, {LOCAL_DAY} AS day, count(*) AS n, max(m.daily_cap) AS cap "
+        "FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id JOIN workspace w ON w.id = o.workspace_id "
+        "WHERE o.status = 'sent' GROUP BY 1, 2 HAVING count(*) > max(m.daily_cap)"
+    )
+    assert over_mailbox == []
+    per_domain = await rows(
+        f"SELECT m.domain_id, {LOCAL_DAY} AS day, count(*) AS n "
+        "FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id JOIN workspace w ON w.id = o.workspace_id "
+        "WHERE o.status = 'sent' GROUP BY 1, 2"
+    )
+    assert per_domain and max(r["n"] for r in per_domain) <= 150
+    twice = await rows(
+        "SELECT lead_id, campaign_id, step_position FROM outbound_message "
+        "WHERE kind = 'campaign' AND status IN ('sent', 'sending', 'unknown') GROUP BY 1, 2, 3 HAVING count(*) > 1"
+    )
+    assert twice == []
+    to_suppressed = await rows(
+        "SELECT o.id FROM outbound_message o JOIN lead l ON l.id = o.lead_id JOIN suppression s "
+        "ON (s.workspace_id = o.workspace_id OR s.workspace_id IS NULL) "
+        "AND s.value IN (l.email, split_part(l.email, '@', 2)) "
+        "WHERE o.kind = 'campaign' AND o.status = 'sent' AND s.created_at < o.sent_at"
+    )
+    assert to_suppressed == []
+    after_unsubscribe = await rows(
+        "SELECT o.id FROM outbound_message o JOIN event e ON e.lead_id = o.lead_id "
+        "WHERE o.kind = 'campaign' AND o.status = 'sent' AND e.kind IN ('unsubscribe', 'complaint') "
+        "AND e.occurred_at < o.sent_at"
+    )
+    assert after_unsubscribe == []
+    suppressions = await rows("SELECT reason, count(*) AS n FROM suppression GROUP BY reason")
+    assert {r["reason"] for r in suppressions} >= {"bounce", "unsubscribe"}  # the world bounced and unsubscribed
+
+    listed = await rows(
+        "SELECT target, min(checked_at) AS at FROM blacklist_check WHERE result = 'listed' GROUP BY target"
+    )
+    assert len(listed) == 1
+    domain, listed_at = listed[0]["target"], listed[0]["at"]
+    swaps = await rows(
+        "SELECT status, decided_at, applied_at, payload->>'replacement' AS replacement FROM approval "
+        "WHERE kind = 'domain_swap' AND payload->>'domain' = $1",
+        domain,
+    )
+    assert len(swaps) == 1 and swaps[0]["status"] == "applied"
+    swap = swaps[0]
+    assert listed_at < swap["decided_at"] <= swap["applied_at"]
+    state = await rows("SELECT name, status FROM domain WHERE name IN ($1, $2)", domain, swap["replacement"])
+    assert {r["name"]: r["status"] for r in state}[domain] == "retired"
+    by_domain_after = await rows(
+        "SELECT d.name, count(*) AS n FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id "
+        "JOIN domain d ON d.id = m.domain_id WHERE o.kind = 'campaign' AND o.status = 'sent' AND o.sent_at > $1 "
+        "GROUP BY d.name",
+        swap["applied_at"],
+    )
+    after = {r["name"]: r["n"] for r in by_domain_after}
+    assert domain not in after and after.get(swap["replacement"], 0) > 0
+
+    transcript = (out / "transcript.txt").read_text(encoding="utf-8")
+    assert f"{domain} попал в чёрный список dbl.spamhaus.org" in transcript
+    assert "/approve " in transcript and "auto-approved" in transcript
+    assert "одобрен" in transcript
+
+    charts = sorted(out.glob("*.png"))
+    assert len(charts) == 8  # four charts for each of the two clients
+    for chart in charts:
+        assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        with Image.open(chart) as image:
+            image.verify()
+            assert image.format == "PNG" and image.size[0] > 100
