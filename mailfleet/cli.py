@@ -65,10 +65,14 @@ async def _rotate(svc: Services) -> None:
     log.info("secrets re-encrypted", count=count)
 
 
-def _console_exit(settings: Settings, svc: Services, lines: list[str] | None) -> int:
+def _console_exit(settings: Settings, svc: Services, args: argparse.Namespace) -> int:
+    """The console (or the demo, which ends in the console's commands): its exit status."""
+    if args.command == "demo":
+        return demo_cli.run(settings, svc, args)
     from mailfleet.runtime import console  # noqa: PLC0415 - loads the whole command layer
 
-    return asyncio.run(console(settings, svc, lines))
+    _run_async(lambda: _migrate(svc))
+    return asyncio.run(console(settings, svc, args.lines))
 
 
 def _run_async(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -86,22 +90,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
     configure_logging(settings.log_format, settings.log_level)
-    if args.command == "console" and args.demo:
-        settings = demo_cli.demo_settings(settings)
-    if args.command == "run" and not demo_cli.chat_configured(settings):
-        print(demo_cli.CHAT_HINT, file=sys.stderr)  # noqa: T201
-    embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console"}
+    settings = demo_cli.adjust(settings, args)  # the demo's own data; the demo offered where no chat is set
+    embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console", "demo"}
     try:
-        if args.command == "demo":
-            return demo_cli.main(settings, args)
         with services(settings, allow_embedded=embedded_ok) as svc:
             if args.command == "migrate":
                 _run_async(lambda: _migrate(svc))
             elif args.command == "rotate-keys":
                 _run_async(lambda: _rotate(svc))
-            elif args.command == "console":
-                _run_async(lambda: _migrate(svc))
-                return _console_exit(settings, svc, args.lines)
+            elif args.command in {"console", "demo"}:
+                return _console_exit(settings, svc, args)
             else:
                 if args.command == "run":
                     _run_async(lambda: _migrate(svc))

@@ -83,7 +83,11 @@ class Invariants:
         return all(ok for _, ok, _ in self.rows())
 
     def rows(self) -> Iterator[tuple[str, bool, str]]:
-        yield "no mailbox over its daily cap on any day", self.mailbox_over == 0, f"{self.mailbox_over} mailbox-days over"
+        yield (
+            "no mailbox over its daily cap on any day",
+            self.mailbox_over == 0,
+            f"{self.mailbox_over} mailbox-days over",
+        )
         yield (
             "no mailbox over a campaign's per-mailbox cap on any day",
             self.campaign_mailbox_over == 0,

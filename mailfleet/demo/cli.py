@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from engine.settings import Settings
-from mailfleet.runtime import Services, StartupError, services
+from mailfleet.runtime import Services, StartupError
 
 DEMO_DIR = "demo"
 EXIT_INVARIANT = 3
 CHAT_HINT = (
     "No chat is configured (TELEGRAM_TOKEN, SLACK_BOT_TOKEN). To see Mailfleet run a whole agency end to end "
-    "first, type:\n\n    mailfleet demo\n\n(or `./dev demo`; a smaller one: `mailfleet demo --mailboxes 120 --domains 12 "
-    "--weeks 4`), then `mailfleet console --demo` to look around its data."
+    "first, type:\n\n    {prog} demo\n\n(a smaller one: `{prog} demo --mailboxes 120 --domains 12 --weeks 4`), "
+    "then `{prog} console --demo` to look around its data.\n"
 )
 
 
@@ -57,11 +59,28 @@ def demo_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"data_dir": settings.data_dir / DEMO_DIR})
 
 
-def chat_configured(settings: Settings) -> bool:
-    return bool(settings.telegram_token or settings.slack_bot_token)
+def adjust(settings: Settings, args: argparse.Namespace) -> Settings:
+    """`demo` and `console --demo` work on the demo's data; `run` without a chat says how to see the demo."""
+    if args.command == "run" and not (settings.telegram_token or settings.slack_bot_token):
+        print(CHAT_HINT.format(prog=program()), file=sys.stderr)  # noqa: T201 - the operator's hint, before the logs
+    if args.command == "demo" or (args.command == "console" and args.demo):
+        return demo_settings(settings)
+    return settings
 
 
-def main(settings: Settings, args: argparse.Namespace) -> int:
+def program() -> str:
+    """How this program was typed (`.venv/bin/mailfleet` from `./dev run`), so the hint can be pasted as is."""
+    typed = sys.argv[0] if sys.argv else ""
+    if Path(typed).name != "mailfleet":
+        return "mailfleet"
+    path = Path(typed)
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd())) if path.is_absolute() else typed
+    return typed
+
+
+def run(settings: Settings, svc: Services, args: argparse.Namespace) -> int:
+    """`mailfleet demo`: 0 when every invariant held, `EXIT_INVARIANT` when one failed."""
     from mailfleet.demo.run import DemoOptions  # noqa: PLC0415 - loads the engine
 
     if args.domains > args.mailboxes:
@@ -73,8 +92,7 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
         out=args.out, start=args.start,
     )  # fmt: skip
     embedded = not (settings.database_url and settings.redis_url)
-    with services(demo_settings(settings), allow_embedded=True) as svc:
-        return asyncio.run(_run(settings, svc, options, fresh=embedded))
+    return asyncio.run(_run(settings, svc, options, fresh=embedded))
 
 
 async def _run(settings: Settings, svc: Services, options: object, *, fresh: bool) -> int:

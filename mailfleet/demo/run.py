@@ -15,7 +15,6 @@ is pressed automatically in the demo, and the transcript says so.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import io
 import random
@@ -31,7 +30,7 @@ from redis.asyncio import Redis
 
 from bot.console import render_text
 from bot.runner import Runner
-from engine import alerts, domains
+from engine import alerts
 from engine.access import SYSTEM
 from engine.clock import FrozenClock
 from engine.crypto import Vault
@@ -41,7 +40,6 @@ from engine.domains import DnsConfig
 from engine.domains.plans import export_zones
 from engine.inbox import SyncOptions
 from engine.notify import Notification, deliver, flush_digests
-from engine.people import Identity, create_invite, resolve_actor
 from engine.reply import Reply
 from engine.reports import digest as report_digests
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
@@ -52,13 +50,14 @@ from jobs import worker as jobs
 from mailfleet.demo import seed
 from mailfleet.demo.checks import Invariants, check_invariants
 from mailfleet.demo.world import SimDns, SimImap, SimSender, SimSentFolder, World
-from models import Approval, Domain
-from models.enums import ApprovalStatus, Platform, Role
+from models import Approval
+from models.enums import ApprovalStatus, Platform
 
 ZONE = ZoneInfo("Europe/Moscow")
 TRACKING_URL = "https://t.demo.mailfleet.test"  # https: messages carry RFC 8058 one-click unsubscribe headers
 MORNING = dt.time(6, 0)  # local: the day's plans, graduation, monitoring, DNS and blacklist checks
 TICKS = (dt.time(9, 0), dt.time(11, 0), dt.time(13, 0), dt.time(15, 0), dt.time(17, 0), dt.time(20, 0))
+AUTO_APPROVED = "демо: одобрено автоматически / demo: auto-approved"
 SYNC_AT = frozenset({dt.time(11, 0), dt.time(15, 0), dt.time(20, 0)})  # the inbox sweeps of the fleet
 
 
@@ -106,8 +105,8 @@ class TranscriptNotifier:
         self.sent += 1
         text = render_text(reply)
         self.transcript.say(self.names.get(chat_id, chat_id), "Mailfleet", text)
-        first = text.splitlines()[0] if text else ""
-        self.transcript.alerts.append(f"{self.names.get(chat_id, chat_id)}: {first}")
+        lines = [line for line in text.splitlines() if line.strip() and not line.startswith("[")]
+        self.transcript.alerts.append(f"{self.names.get(chat_id, chat_id)}: {' — '.join(lines[:2])}")
         return str(self.sent)
 
 
@@ -140,7 +139,7 @@ class Demo:
     clock: FrozenClock
     world: World
     dns: DnsConfig
-    runner: Runner
+    cast: seed.Cast
     transcript: Transcript
     notifier: TranscriptNotifier
     ctx: dict[str, Any]
@@ -154,15 +153,6 @@ class Demo:
             return await call()
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
-
-    # -------------------------------------------------------------------------------------------- people
-
-    async def say(self, who: Identity, chat: str, line: str, *, note: str = "") -> Reply:
-        reply = await self.runner.run_line(who, chat, line)
-        name = self.fleet.chat_names.get(chat, chat)
-        self.transcript.say(name, who.display_name, line + (f"   ({note})" if note else ""))
-        self.transcript.say(name, "Mailfleet", render_text(reply))
-        return reply
 
     # -------------------------------------------------------------------------------------------- engine
 
@@ -200,7 +190,7 @@ class Demo:
             if manager is None:
                 continue
             who, chat = manager
-            await self.say(who, chat, f"/approve {approval.id}", note="demo: auto-approved")
+            await self.cast.say(who, chat, f"/approve {approval.id}", note=AUTO_APPROVED)
 
     async def morning(self, day: dt.date) -> None:
         await self.at(day, MORNING)
@@ -243,9 +233,7 @@ class Demo:
             )
 
 
-async def build(
-    options: DemoOptions, settings: Settings, redis: Redis, vault: Vault, transcript_out: TextIO
-) -> Demo:
+async def build(options: DemoOptions, settings: Settings, redis: Redis, vault: Vault, transcript_out: TextIO) -> Demo:
     first = options.start or seed.first_day(dt.datetime.now(ZONE).date(), options.weeks)
     clock = FrozenClock(dt.datetime.combine(first, dt.time(0, 0), tzinfo=ZONE).astimezone(dt.UTC))
     settings = settings.model_copy(update={"tracking_base_url": TRACKING_URL, "default_locale": "ru"})
@@ -262,10 +250,11 @@ async def build(
         admins={Platform.CONSOLE: {seed.ADMIN_ID}},
         services={"settings": settings, "redis": redis, "vault": vault, "dns": dns_config},
     )
-    fleet = await seed.create(options, first, clock, vault, world, runner, transcript)
+    cast = seed.Cast(runner, transcript)
+    fleet = await seed.create(options, first=first, clock=clock, vault=vault, world=world, cast=cast)
     world_zones = await export_zones(SYSTEM, clock, dns_config)
     sim_dns.load_zones(world_zones)
-    notifier = TranscriptNotifier(transcript, fleet.chat_names)
+    notifier = TranscriptNotifier(transcript, cast.names)
     ctx: dict[str, Any] = {
         "db_ready": True,
         "clock": clock,
@@ -289,7 +278,7 @@ async def build(
         compose=jobs.campaign_composer(settings, vault),
     )
     await jobs.startup(ctx)
-    demo = Demo(options, settings, redis, vault, clock, world, dns_config, runner, transcript, notifier, ctx, fleet)
+    demo = Demo(options, settings, redis, vault, clock, world, dns_config, cast, transcript, notifier, ctx, fleet)
     demo.ctx["sim_dns"] = sim_dns
     return demo
 
@@ -307,16 +296,16 @@ async def finish(demo: Demo) -> list[Path]:
     files: list[Path] = []
     admin = demo.fleet.admin
     demo.transcript.note("итоги / the end of the run")
-    reply = await demo.say(admin, seed.ADMIN_CHAT, "/cost all")
+    reply = await demo.cast.say(admin, seed.ADMIN_CHAT, "/cost all")
     summary = [render_text(reply)]
     for space_id, (who, chat) in sorted(demo.fleet.managers.items()):
         slug = demo.fleet.slugs[space_id]
-        report = await demo.say(who, chat, "/report 30d")
+        report = await demo.cast.say(who, chat, "/report 30d")
         summary.append(f"[{slug}]\n" + render_text(report))
-        health = await demo.say(who, chat, "/health")
+        health = await demo.cast.say(who, chat, "/health")
         summary.append(render_text(health))
         for chart in ("volume", "rates", "warmup", "pool"):
-            chart_reply = await demo.runner.run_line(who, chat, f"/chart {chart} 30d")
+            chart_reply = await demo.cast.runner.run_line(who, chat, f"/chart {chart} 30d")
             for item in chart_reply.files:
                 target = out / f"{slug}-{Path(item.filename).name}"
                 target.write_bytes(item.content)
@@ -369,6 +358,3 @@ def print_summary(demo: Demo, invariants: Invariants, files: list[Path], transcr
     out.write(f"  output folder: {demo.options.out.resolve()} ({len(files)} PNG charts, summary.txt)\n")
     sys.stdout.write(out.getvalue())
     sys.stdout.flush()
-
-
-__all__ = ["DemoOptions", "Outcome", "dataclasses", "domains", "run"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import csv
-import functools
 import datetime as dt
+import functools
 import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
@@ -37,6 +37,7 @@ ADMIN_CHAT: Final = "console"
 DOMAIN_CAP: Final = 150
 WARMUP_WEEKS: Final = 4  # the shortest warmup the settings allow  # sends a day over all of a domain's mailboxes
 CAMPAIGN: Final = "q1"
+LEAD_DOMAINS: Final = 40  # the companies' domains each client's leads are spread over
 CLIENTS: Final = (
     ("stroymarket", "СтройМаркет", ListQuality(invalid=0.02)),
     ("logistika", "Логистика Плюс", ListQuality(invalid=0.05, reply=0.07)),
@@ -65,7 +66,6 @@ class Fleet:
     admin: Identity
     managers: dict[int, tuple[Identity, str]] = field(default_factory=dict)  # workspace -> (manager, team chat)
     slugs: dict[int, str] = field(default_factory=dict)
-    chat_names: dict[str, str] = field(default_factory=dict)
     mailbox_ids: list[int] = field(default_factory=list)
     domain_count: int = 0
     started: set[int] = field(default_factory=set)
@@ -88,23 +88,28 @@ def _split(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
-async def _say(runner: Runner, transcript: Transcript, names: dict[str, str], who: Identity, chat: str, line: str,
-               file: Attachment | None = None) -> Reply:  # fmt: skip
-    reply = await runner.run_line(who, chat, line, file)
-    shown = line.splitlines()[0] + (" …" if "\n" in line else "") + (f"   📎 {file.filename}" if file else "")
-    transcript.say(names.get(chat, chat), who.display_name, shown)
-    transcript.say(names.get(chat, chat), "Mailfleet", render_text(reply))
-    return reply
+@dataclass
+class Cast:
+    """People speaking in chats: each line is run by the command runner, and it and its answer go to the
+    transcript under the chat's name."""
+
+    runner: Runner
+    transcript: Transcript
+    names: dict[str, str] = field(default_factory=dict)  # chat id -> what the transcript calls it
+
+    async def say(
+        self, who: Identity, chat: str, line: str, file: Attachment | None = None, *, note: str = ""
+    ) -> Reply:
+        reply = await self.runner.run_line(who, chat, line, file)
+        shown = line.splitlines()[0] + (" …" if "\n" in line else "") + (f"   📎 {file.filename}" if file else "")
+        name = self.names.get(chat, chat)
+        self.transcript.say(name, who.display_name, shown + (f"   ({note})" if note else ""))
+        self.transcript.say(name, "Mailfleet", render_text(reply))
+        return reply
 
 
 async def create(
-    options: DemoOptions,
-    first: dt.date,
-    clock: FrozenClock,
-    vault: Vault,
-    world: World,
-    runner: Runner,
-    transcript: Transcript,
+    options: DemoOptions, *, first: dt.date, clock: FrozenClock, vault: Vault, world: World, cast: Cast
 ) -> Fleet:
     """The agency: client workspaces, their pools (a reserve share among the domains), people and chats.
 
@@ -113,33 +118,41 @@ async def create(
     day, and nothing of that time is in the database but the start date."""
     clients = CLIENTS[: max(1, min(options.clients, len(CLIENTS)))]
     warm_days = min(WARMUP_WEEKS * 7, max(7, round(options.weeks * 7 * 0.4)))
-    admin = runner.identity(Platform.CONSOLE, ADMIN_ID, "админ агентства", "ru")
+    admin = cast.runner.identity(Platform.CONSOLE, ADMIN_ID, "админ агентства", "ru")
     fleet = Fleet(first, warm_days, admin)
-    fleet.chat_names[ADMIN_CHAT] = "консоль агентства"
-    transcript.note(f"демо: {len(clients)} клиента, {options.domains} доменов, {options.mailboxes} ящиков, seed {options.seed}")
+    cast.names[ADMIN_CHAT] = "консоль агентства"
+    cast.transcript.note(
+        f"демо: {len(clients)} клиента, {options.domains} доменов, {options.mailboxes} ящиков, seed {options.seed}"
+    )
     domain_counts = _split(options.domains, len(clients))
     box_counts = _split(options.mailboxes, len(clients))
-    say = lambda who, chat, line, file=None: _say(runner, transcript, fleet.chat_names, who, chat, line, file)  # noqa: E731
+    say = cast.say
     secret = vault.encrypt("demo-password")
     for index, (slug, name, quality) in enumerate(clients):
         await say(admin, ADMIN_CHAT, f'/workspace_new {slug} "{name}"')
         space = await Workspace.get(slug=slug)
         await Workspace.filter(id=space.id).update(
-            timezone="Europe/Moscow", sender_name=f"ООО «{name}»", sender_address=f"Москва, ул. Примерная, д. {index + 1}"
+            timezone="Europe/Moscow",
+            sender_name=f"ООО «{name}»",
+            sender_address=f"Москва, ул. Примерная, д. {index + 1}",
         )
         fleet.slugs[space.id] = slug
         await say(admin, ADMIN_CHAT, f"/use {slug}")
         await say(admin, ADMIN_CHAT, f"/warmup_settings weeks {WARMUP_WEEKS}")
-        names = await _inventory(space, slug, domain_counts[index], box_counts[index], secret, world, fleet)
-        transcript.note(
+        names = await _inventory(
+            space, slug, domain_counts[index], box_counts[index], secret=secret, world=world, fleet=fleet
+        )
+        cast.transcript.note(
             f"{slug}: {domain_counts[index]} доменов (резерв: {', '.join(names['reserve'])}) и {box_counts[index]} "
             "ящиков на Яндекс 360 / Mail.ru — инвентарь агентства, записан как импорт (демо)"
             + (f"; их прогрев начат за {fleet.early} дн. до демо" if fleet.early else "")
         )
         await say(admin, ADMIN_CHAT, "/warmup_start all")
-        fleet.managers[space.id] = await _people(runner, transcript, fleet, admin, slug, name, clock)
+        fleet.managers[space.id] = await _people(cast, fleet, slug, name, clock)
         manager, chat = fleet.managers[space.id]
-        await _campaign(say, manager, chat, slug, names["active"], box_counts[index], quality, world)
+        await _campaign(cast, manager, chat, slug, names["active"], leads=max(40, box_counts[index] * 6))
+        for k in range(1, LEAD_DOMAINS + 1):
+            world.quality[_lead_domain(slug, k)] = quality
         if index == 0 and names["active"]:
             fleet.listed_domain = names["active"][0]
     fleet.domain_count = options.domains
@@ -149,7 +162,7 @@ async def create(
 
 
 async def _inventory(
-    space: Workspace, slug: str, domains: int, boxes: int, secret: bytes, world: World, fleet: Fleet
+    space: Workspace, slug: str, domains: int, boxes: int, *, secret: bytes, world: World, fleet: Fleet
 ) -> dict[str, list[str]]:
     reserve = max(1, round(domains * 0.15)) if domains > 1 else 0
     rows = []
@@ -214,43 +227,41 @@ def _latin(text: str) -> str:
     return text.translate(_LATIN)
 
 
-async def _people(
-    runner: Runner, transcript: Transcript, fleet: Fleet, admin: Identity, slug: str, name: str, clock: FrozenClock
-) -> tuple[Identity, str]:
+async def _people(cast: Cast, fleet: Fleet, slug: str, name: str, clock: FrozenClock) -> tuple[Identity, str]:
     """The client's manager joins by invite and binds the team chat; the client joins and gets a reports chat."""
-    actor = await resolve_actor(admin)
+    actor = await resolve_actor(fleet.admin)
     team, client_chat = f"tg-{slug}-team", f"tg-{slug}-client"
-    fleet.chat_names[team] = f"Telegram «{name} — менеджеры»"
-    fleet.chat_names[client_chat] = f"Telegram «{name} — клиент»"
-    manager = runner.identity(Platform.TELEGRAM, f"manager-{slug}", f"менеджер {name}", "ru")
-    client = runner.identity(Platform.TELEGRAM, f"client-{slug}", f"клиент {name}", "ru")
-    names = fleet.chat_names
+    cast.names[team] = f"Telegram «{name} — менеджеры»"
+    cast.names[client_chat] = f"Telegram «{name} — клиент»"
+    manager = cast.runner.identity(Platform.TELEGRAM, f"manager-{slug}", f"менеджер {name}", "ru")
+    client = cast.runner.identity(Platform.TELEGRAM, f"client-{slug}", f"клиент {name}", "ru")
     invite = await create_invite(actor, Role.MANAGER, clock)
-    await _say(runner, transcript, names, manager, team, f"/start {invite.code}")
-    await _say(runner, transcript, names, manager, team, "/bind all")
+    await cast.say(manager, team, f"/start {invite.code}")
+    await cast.say(manager, team, "/bind all")
     invite = await create_invite(actor, Role.CLIENT, clock)
-    await _say(runner, transcript, names, client, client_chat, f"/start {invite.code}")
-    await _say(runner, transcript, names, manager, client_chat, "/bind reports")
+    await cast.say(client, client_chat, f"/start {invite.code}")
+    await cast.say(manager, client_chat, "/bind reports")
     return manager, team
 
 
-async def _campaign(say, manager: Identity, chat: str, slug: str, active: list[str], boxes: int,  # type: ignore[no-untyped-def]
-                    quality: ListQuality, world: World) -> None:  # fmt: skip
+def _lead_domain(slug: str, k: int) -> str:
+    return f"{slug}-client{k}.ru"
+
+
+async def _campaign(cast: Cast, manager: Identity, chat: str, slug: str, active: list[str], *, leads: int) -> None:
     """The manager drafts the campaign, its group and steps, and imports the leads (started once warm)."""
-    await say(manager, chat, f"/campaign_new {CAMPAIGN} window=09:00-18:00 weekdays=пн-пт daily_cap=5000 per_mailbox_cap=50")
-    await say(manager, chat, f"/campaign_group {CAMPAIGN} {' '.join(active)}")
-    await say(manager, chat, f"/campaign_steps {CAMPAIGN}\n{STEPS}")
-    lead_domains = [f"{slug}-client{k}.ru" for k in range(1, 41)]
-    for d in lead_domains:
-        world.quality[d] = quality
+    settings = "window=09:00-18:00 weekdays=пн-пт daily_cap=5000 per_mailbox_cap=50"
+    await cast.say(manager, chat, f"/campaign_new {CAMPAIGN} {settings}")
+    await cast.say(manager, chat, f"/campaign_group {CAMPAIGN} {' '.join(active)}")
+    await cast.say(manager, chat, f"/campaign_steps {CAMPAIGN}\n{STEPS}")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["email", "first_name", "company"])
-    for n in range(max(40, boxes * 6)):
-        domain = lead_domains[n % len(lead_domains)]
+    for n in range(leads):
+        domain = _lead_domain(slug, n % LEAD_DOMAINS + 1)
         writer.writerow([f"buyer{n + 1}@{domain}", FIRST_NAMES[n % len(FIRST_NAMES)], f"Компания {n + 1}"])
     data = Attachment("leads.csv", buffer.getvalue().encode("utf-8"), "text/csv")
-    await say(manager, chat, f'/leads_import {CAMPAIGN} source=выставка basis="договор оферты"', data)
+    await cast.say(manager, chat, f'/leads_import {CAMPAIGN} source=выставка basis="договор оферты"', data)
 
 
 async def story(demo: Demo, day: dt.date) -> None:
@@ -261,11 +272,13 @@ async def story(demo: Demo, day: dt.date) -> None:
         for space_id, (manager, chat) in sorted(fleet.managers.items()):
             if space_id in fleet.started:
                 continue
-            reply = await demo.say(manager, chat, f"/campaign_start {CAMPAIGN}")
+            reply = await demo.cast.say(manager, chat, f"/campaign_start {CAMPAIGN}")
             for row in reply.buttons:
                 for button in row:
                     if button.command == "campaign_confirm":
-                        await demo.say(manager, chat, f"/campaign_confirm {button.arg}", note="«всё равно запустить»")
+                        await demo.cast.say(
+                            manager, chat, f"/campaign_confirm {button.arg}", note="«всё равно запустить»"
+                        )
             if await Campaign.filter(workspace_id=space_id, name=CAMPAIGN, status=CampaignStatus.RUNNING).exists():
                 fleet.started.add(space_id)
     if fleet.list_day == day and fleet.listed_domain:

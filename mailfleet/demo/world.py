@@ -315,7 +315,9 @@ class World:
                 self._later("unsubscribe", found.group(1).decode(), dt.timedelta(hours=rng.uniform(0.5, 30)))
         elif roll < (quality.unsubscribe + quality.auto_reply) * engaged:
             self.tally.auto_replies += 1
-            self._later("deliver", sender, dt.timedelta(minutes=rng.randint(1, 10)), data=_auto_reply(message, self.clock))
+            self._later(
+                "deliver", sender, dt.timedelta(minutes=rng.randint(1, 10)), data=_auto_reply(message, self.clock)
+            )
         elif roll < (quality.unsubscribe + quality.auto_reply + quality.reply) * engaged:
             self.tally.replies += 1
             self._later("deliver", sender, dt.timedelta(hours=rng.uniform(1, 40)), data=_reply(message, self.clock))
@@ -502,6 +504,7 @@ class SimDns(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.port = 0
         self.records: dict[tuple[str, int], dns.rrset.RRset] = {}  # the agency's published zones
+        self.owners: set[str] = set()
 
     def load_zones(self, files: dict[str, str]) -> None:
         """Publish zone files (`<domain>.zone` → text, as `/zone_export` writes them): the agency's DNS."""
@@ -510,9 +513,9 @@ class SimDns(asyncio.DatagramProtocol):
             zone = dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
             for name, rdataset in zone.iterate_rdatasets():
                 key = (name.to_text(omit_final_dot=True).lower(), int(rdataset.rdtype))
-                rrset = dns.rrset.RRset(name, rdataset.rdclass, rdataset.rdtype)
-                rrset.update(rdataset)
-                self.records[key] = rrset
+                values = [r.to_text() for r in rdataset]
+                self.records[key] = dns.rrset.from_text_list(name, rdataset.ttl, "IN", rdataset.rdtype, values)
+                self.owners.add(key[0])
 
     async def start(self) -> int:
         loop = asyncio.get_running_loop()
@@ -530,7 +533,7 @@ class SimDns(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         try:
             query = dns.message.from_wire(data)
-        except Exception:  # noqa: BLE001 - garbage on the port is dropped, as a server does
+        except Exception:
             return
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
@@ -553,7 +556,7 @@ class SimDns(asyncio.DatagramProtocol):
         if published is not None:
             response.answer.append(published)
             return
-        if any(owner == name for owner, _ in self.records):
+        if name in self.owners:
             return  # a published name without this type: NODATA
         if question.rdtype == dns.rdatatype.MX:
             response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "MX", f"10 mx.{name}."))

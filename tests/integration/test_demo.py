@@ -24,7 +24,6 @@ from tests.conftest import REDIS_URL
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("orm", "redis"), pytest.mark.timeout(900)]
 
 ARGS = ["--mailboxes", "60", "--domains", "6", "--clients", "2", "--weeks", "3", "--seed", "7"]
-LOCAL_DAY = "(o.sent_at AT TIME ZONE w.timezone)::date"
 
 
 async def rows(sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -50,18 +49,18 @@ async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url
     assert str(out.resolve()) in done.stdout  # the output folder is printed
     assert "day 21/21" in done.stderr  # a progress line per simulated day (plain: not a terminal)
 
-    totals = (await rows("SELECT kind, count(*) AS n FROM outbound_message WHERE status = 'sent' GROUP BY kind"))
+    totals = await rows("SELECT kind, count(*) AS n FROM outbound_message WHERE status = 'sent' GROUP BY kind")
     sent = {r["kind"]: r["n"] for r in totals}
     assert sent.get("warmup", 0) > 1000 and sent.get("campaign", 0) > 100, sent
 
     over_mailbox = await rows(
-        f"SELECT o.mailbox_id, {LOCAL_DAY} AS day, count(*) AS n, max(m.daily_cap) AS cap "
+        "SELECT o.mailbox_id, (o.sent_at AT TIME ZONE w.timezone)::date AS day, count(*) AS n, max(m.daily_cap) AS cap "
         "FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id JOIN workspace w ON w.id = o.workspace_id "
         "WHERE o.status = 'sent' GROUP BY 1, 2 HAVING count(*) > max(m.daily_cap)"
     )
     assert over_mailbox == []
     per_domain = await rows(
-        f"SELECT m.domain_id, {LOCAL_DAY} AS day, count(*) AS n "
+        "SELECT m.domain_id, (o.sent_at AT TIME ZONE w.timezone)::date AS day, count(*) AS n "
         "FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id JOIN workspace w ON w.id = o.workspace_id "
         "WHERE o.status = 'sent' GROUP BY 1, 2"
     )
