@@ -139,6 +139,7 @@ async def create(
         fleet.slugs[space.id] = slug
         await say(admin, ADMIN_CHAT, f"/use {slug}")
         await say(admin, ADMIN_CHAT, f"/warmup_settings weeks {WARMUP_WEEKS}")
+        await say(admin, ADMIN_CHAT, "/warmup_settings pool agency")  # small pools run out of fresh peers
         names = await _inventory(
             space, slug, domain_counts[index], box_counts[index], secret=secret, world=world, fleet=fleet
         )

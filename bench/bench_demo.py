@@ -1,0 +1,64 @@
+"""How long `mailfleet demo` takes and how much memory it needs, at a given size, on a scratch database.
+
+Run from the repository root:  .venv/bin/python -m bench.bench_demo [--mailboxes 1200 --domains 60 --clients 4
+--weeks 10 --seed 1]   (BENCH_DATABASE_URL: the PostgreSQL server, default local; BENCH_REDIS_URL: a Redis
+database the run may flush, default redis://127.0.0.1:6379/1)
+
+It runs the demo as the CLI does with configured URLs (the invariants, the transcript and the charts included)
+and prints the wall time, the process's CPU time and peak memory, and the time per phase (sending, inbox sync,
+planning, monitoring, …). Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from bench.scratch import scratch_database
+from engine import db
+from engine.crypto import Vault, generate_key
+from engine.settings import load_settings
+from mailfleet.demo.run import DemoOptions, run
+
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+async def measure(url: str, options: DemoOptions) -> tuple[float, bool]:
+    redis: Redis = Redis.from_url(REDIS_URL)
+    await redis.flushdb()
+    await redis.aclose()
+    async with db.database(url):
+        outcome = await run(options, load_settings(), REDIS_URL, Vault([generate_key()]))
+    return outcome.wall_s, outcome.invariants.ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mailboxes", type=int, default=1200)
+    parser.add_argument("--domains", type=int, default=60)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--weeks", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    with scratch_database() as url, tempfile.TemporaryDirectory(prefix="bench-demo-") as out:
+        options = DemoOptions(args.mailboxes, args.domains, args.clients, args.weeks, args.seed, Path(out))
+        started = time.perf_counter()
+        wall, ok = asyncio.run(measure(url, options))
+        total = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"demo {args.mailboxes} mailboxes / {args.domains} domains / {args.clients} clients / {args.weeks} weeks: "
+        f"{wall:.1f} s the run ({total:.1f} s with the scratch database), CPU {time.process_time():.1f} s, "
+        f"peak RSS {peak:.0f} MiB, invariants {'ok' if ok else 'FAILED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
