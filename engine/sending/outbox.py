@@ -362,6 +362,7 @@ class SendReport:
     expired: int = 0  # warmup rows of a past day cancelled instead of sent
     blocked: CapKind | None = None  # why the job stopped early, if it did
     outcomes: dict[str, int] = field(default_factory=dict)
+    auth_failures: int = 0  # the mailbox's count of failed logins when the job began (a good login resets it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -677,10 +678,10 @@ class Outbox:
         message); the last one, or one left by a database error, is recorded on its own before returning. Until
         then its row stays `sending`, which is what a crash in between leaves for recovery either way."""
         report = SendReport(mailbox_id)
-        account = await self.account(mailbox_id)
-        zone = await _zone_of(mailbox_id)
-        if account is None or zone is None:
+        reached = await self._reach(mailbox_id)
+        if reached is None:
             return report
+        account, zone, report.auth_failures = reached
         report.expired = await self._expire_warmup(mailbox_id, zone)
         pending: _Accepted | None = None
         try:
@@ -709,26 +710,35 @@ class Outbox:
 
     async def account(self, mailbox_id: int) -> Account | None:
         """How to reach a mailbox, with its secret decrypted; None when it is gone or cannot be decrypted."""
-        box = await Mailbox.get_or_none(id=mailbox_id)
-        if box is None:
+        reached = await self._reach(mailbox_id)
+        return reached[0] if reached is not None else None
+
+    async def _reach(self, mailbox_id: int) -> tuple[Account, ZoneInfo, int] | None:
+        """The mailbox's `Account`, its workspace's time zone and its count of failed logins, in one query (a send
+        job starts with these; most jobs send a message or two, so each round trip counts); None when it is gone
+        or its secret cannot be decrypted."""
+        rows = await connections.get("default").execute_query_dict(_REACH, [mailbox_id])
+        if not rows:
             return None
+        box = rows[0]
         try:
-            secret = self.vault.decrypt(box.secret_enc)
+            secret = self.vault.decrypt(bytes(box["secret_enc"]))
         except VaultError:
             log.error("send: the stored secret cannot be decrypted", mailbox_id=mailbox_id)
             return None
-        context = self.options.ssl_context or client_context(box.tls_ca_pem, self.options.ca_file)
-        return Account(
-            mailbox_id=box.id,
-            address=box.address,
-            smtp=Endpoint(box.smtp_host, box.smtp_port, TlsMode(box.smtp_tls)),
-            imap=Endpoint(box.imap_host, box.imap_port, TlsMode(box.imap_tls)),
-            credentials=Credentials(box.username, AuthKind(box.auth_kind), secret),
+        context = self.options.ssl_context or client_context(box["tls_ca_pem"], self.options.ca_file)
+        account = Account(
+            mailbox_id=int(box["id"]),
+            address=box["address"],
+            smtp=Endpoint(box["smtp_host"], int(box["smtp_port"]), TlsMode(box["smtp_tls"])),
+            imap=Endpoint(box["imap_host"], int(box["imap_port"]), TlsMode(box["imap_tls"])),
+            credentials=Credentials(box["username"], AuthKind(box["auth_kind"]), secret),
             tls_context=context,
-            display_name=box.display_name,
-            domain_id=box.domain_id,
-            workspace_id=box.workspace_id,
+            display_name=box["display_name"],
+            domain_id=int(box["domain_id"]),
+            workspace_id=int(box["workspace_id"]),
         )
+        return account, zone_or_utc(str(box["timezone"])), int(box["auth_failures"])
 
     async def _expire_warmup(self, mailbox_id: int, zone: ZoneInfo) -> int:
         """Warmup volume belongs to its day: rows left from an earlier day (a pause, an outage) are cancelled."""
@@ -948,7 +958,7 @@ class Outbox:
             tls_context=account.tls_context,
         )
         if result.outcome is Outcome.ACCEPTED:
-            if not report.sent:  # a good login proves the credentials: once per job is enough
+            if not report.sent and report.auth_failures:  # a good login proves the credentials: once per job
                 await Mailbox.filter(id=account.mailbox_id, auth_failures__gt=0).update(auth_failures=0)
             report.sent += 1
             sending = None
@@ -1396,6 +1406,13 @@ async def _claimed_rows(ids: Sequence[int]) -> list[Claimed]:
         [list(ids)],
     )
     return [_claimed(r) for r in rows]
+
+
+_REACH: Final = (
+    "SELECT b.id, b.address, b.smtp_host, b.smtp_port, b.smtp_tls, b.imap_host, b.imap_port, b.imap_tls, "
+    "b.username, b.auth_kind, b.secret_enc, b.tls_ca_pem, b.display_name, b.domain_id, b.workspace_id, "
+    "b.auth_failures, w.timezone FROM mailbox b JOIN workspace w ON w.id = b.workspace_id WHERE b.id = $1"
+)
 
 
 async def _zone_of(mailbox_id: int) -> ZoneInfo | None:
