@@ -29,7 +29,7 @@ def _labels(ctx: Ctx, chart: str, days: int) -> dict[str, str]:
         labels["gaps"] = ctx.t("chart-rates-gaps")
     elif chart == "warmup":
         labels.update({f"stage-{s.value}": ctx.t("warmup-stage-" + s.value.replace("_", "-")) for s in Stage})
-        labels.update({k: ctx.t(f"chart-warmup-{k}") for k in ("mailboxes", "checks", "inbox", "spam")})
+        labels.update({k: ctx.t(f"chart-warmup-{k}", days=days) for k in ("mailboxes", "checks", "inbox", "spam")})
         labels["empty-checks"] = ctx.t("chart-warmup-no-checks")
     else:
         labels.update({part: ctx.t(f"chart-pool-{part}") for part in POOL_PARTS})
