@@ -32,6 +32,7 @@ from bot.console import render_text
 from bot.runner import Runner
 from engine import alerts
 from engine.access import SYSTEM
+from engine.campaigns.planner import CampaignPlanOptions
 from engine.clock import FrozenClock
 from engine.crypto import Vault
 from engine.dns.check import ResolverConfig
@@ -119,8 +120,10 @@ class Progress:
         self.total = total
         self.stream = stream
         self.tty = stream.isatty()
+        self.started = time.perf_counter()
 
     def day(self, n: int, text: str) -> None:
+        text = f"{text} · {time.perf_counter() - self.started:.0f} s"
         if self.tty:
             width = 30
             done = int(width * n / self.total)
@@ -266,7 +269,7 @@ async def build(options: DemoOptions, settings: Settings, redis: Redis, vault: V
         "dns": dns_config,
         "notifiers": {Platform.TELEGRAM: notifier},
         "inbox_options": SyncOptions(connect=SimImap(world), warmup_seed=f"demo-{options.seed}"),
-        "campaign_plan_options": None,
+        "campaign_plan_options": CampaignPlanOptions(seed=options.seed),
     }
     ctx["outbox"] = Outbox(
         clock=clock,
