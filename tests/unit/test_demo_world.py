@@ -1,0 +1,99 @@
+"""The demo's simulated world writes mail the real classifier reads as what it means: a user-unknown DSN is a hard
+bounce of the lead, a 5.7.1 listing refusal is a block (the lead is fine), an out-of-office is an auto-reply, an
+answer is a reply — each tied to our Message-ID. And the simulated IMAP folders behave as the sync expects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email import message_from_bytes
+from email.policy import compat32
+
+import pytest
+
+from engine.clock import FrozenClock
+from engine.mail.classify import MailKind, classify
+from engine.mail.imap import INBOX, ImapError, Position, fetch_new
+from engine.mail.message import BuiltMessage, MessageSpec, build_message
+from engine.mail.providers import Credentials, Endpoint
+from engine.tracking import TrackingLinks
+from mailfleet.demo.world import SPAM_FOLDER, ListQuality, SimImap, World
+from models.enums import AuthKind, MailProvider, TlsMode
+
+CLOCK = FrozenClock(dt.datetime(2031, 3, 4, 10, 0, tzinfo=dt.UTC))
+OURS = "anna1@acme-mail1.ru"
+LEAD = "buyer1@client.ru"
+
+
+def sent() -> BuiltMessage:
+    spec = MessageSpec(sender=OURS, recipient=LEAD, subject="Добрый день", text="Удобно обсудить?")
+    return build_message(spec, CLOCK)
+
+
+def world(**quality: float) -> World:
+    w = World(7, CLOCK, TrackingLinks("https://t.example.test", b"k" * 32))
+    w.add_mailbox(OURS, MailProvider.YANDEX360)
+    w.quality["client.ru"] = ListQuality(**{"invalid": 0.0, "reply": 0.0, "auto_reply": 0.0, **quality})
+    return w
+
+
+def verdict_of(data: bytes, message: BuiltMessage):  # type: ignore[no-untyped-def]
+    return classify(message_from_bytes(data, policy=compat32), {message.message_id}, own_addresses=[OURS])
+
+
+async def delivered(w: World) -> list[bytes]:
+    CLOCK.advance(dt.timedelta(days=3))
+    await w.settle()
+    return [m.data for m in w.boxes[OURS].folders[INBOX].messages.values()]
+
+
+@pytest.mark.parametrize(
+    ("quality", "kind"),
+    [
+        ({"invalid": 1.0}, MailKind.BOUNCE_HARD),
+        ({"auto_reply": 1.0}, MailKind.AUTO_REPLY),
+        ({"reply": 1.0}, MailKind.REPLY),
+    ],
+)
+async def test_the_world_answers_in_bytes_the_classifier_understands(quality: dict[str, float], kind: MailKind) -> None:
+    w = world(**quality)
+    message = sent()
+    assert (await w.send(message)).ok
+    (answer,) = await delivered(w)
+    verdict = verdict_of(answer, message)
+    assert verdict.kind is kind
+    assert verdict.related_id == message.message_id
+    if kind is MailKind.BOUNCE_HARD:
+        assert verdict.address == LEAD and verdict.status == "5.1.1"
+
+
+async def test_a_listed_domain_is_refused_as_a_block_not_a_bad_address() -> None:
+    w = world()
+    w.list_domain("acme-mail1.ru", CLOCK.now())
+    verdicts = []
+    for _ in range(20):
+        message = sent()
+        await w.send(message)
+        verdicts += [verdict_of(data, message) for data in await delivered(w) if message.message_id.encode() in data]
+        w.boxes[OURS].folders[INBOX].messages.clear()
+    assert verdicts and {v.kind for v in verdicts} == {MailKind.BOUNCE_BLOCK}
+    assert w.is_listed("acme-mail1.ru") and not w.is_listed("other.ru")
+
+
+async def test_simulated_folders_read_incrementally_and_move_to_inbox() -> None:
+    w = world()
+    box = w.boxes[OURS]
+    box.folders[SPAM_FOLDER].add(CLOCK.now(), b"Message-ID: <1@x>\r\n\r\nbody")
+    connect = SimImap(w)
+    credentials = Credentials(OURS, AuthKind.PASSWORD, "x")
+    async with connect(Endpoint("imap.yandex.ru", 993, TlsMode.IMPLICIT), credentials) as session:
+        first = await fetch_new(session, SPAM_FOLDER, None, since=CLOCK.now().date(), limit=10)
+        assert [m.uid for m in first.messages] == [1] and first.messages[0].headers.startswith(b"Message-ID")
+        again = await fetch_new(session, SPAM_FOLDER, first.position, since=None, limit=10)
+        assert again.messages == () and again.position == Position(first.position.uidvalidity, 1)
+        await session.move([1], INBOX)
+    assert not box.folders[SPAM_FOLDER].messages and len(box.folders[INBOX].messages) == 1
+    with pytest.raises(ImapError, match="authentication"):
+        async with connect(
+            Endpoint("imap.yandex.ru", 993, TlsMode.IMPLICIT), Credentials("nobody@x.ru", AuthKind.PASSWORD, "x")
+        ):
+            pass
