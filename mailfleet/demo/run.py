@@ -195,7 +195,11 @@ class Demo:
             if manager is None:
                 continue
             who, chat = manager
-            await self.cast.say(who, chat, f"/approve {approval.id}", note=AUTO_APPROVED)
+            reply = await self.cast.say(who, chat, f"/approve {approval.id}", note=AUTO_APPROVED)
+            answer = " — ".join(line for line in render_text(reply).splitlines() if line.strip())
+            self.transcript.alerts.append(
+                f"{self.cast.names.get(chat, chat)}: /approve {approval.id} ({AUTO_APPROVED}) → {answer}"
+            )
 
     async def morning(self, day: dt.date) -> None:
         await self.at(day, MORNING)
