@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tortoise import Tortoise, connections
@@ -21,6 +22,12 @@ from engine import db
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# Property tests are deterministic by default (the same examples on every run and in CI, no example database);
+# HYPOTHESIS_PROFILE=explore draws new examples each run, for a developer hunting for new failures.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _with_database(url: str, name: str) -> str:
