@@ -13,7 +13,6 @@ someone says which object (if any) its first argument names.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.dns.hosting import DnsHosts
 from engine.domains.common import DnsConfig
+from engine.i18n import translator
 from engine.leads.importer import ImportOptions, import_leads
 from engine.people import create_workspace, resolve_actor
 from engine.reply import Reply
@@ -45,6 +45,7 @@ from tests.integration.content_world import NOW, World, make_world
 pytestmark = pytest.mark.usefixtures("orm")
 TG = Platform.TELEGRAM
 ADMIN = "1"
+EN_INTERNAL = translator("en")("error-internal", ref="").split(":")[0].strip()
 
 OBJECT_ARG: dict[str, str | None] = {
     # the object a command's first argument names; None: it names nothing that belongs to a workspace
@@ -310,13 +311,11 @@ async def test_a_clients_commands_read_and_never_write(runner: Runner) -> None:
         for line in lines:
             reply = await say(runner, "21", line)
             answered += reply.ok
-            assert "<ref>" not in masked(reply, "\0") or reply.ok, line
+            assert not reply.plain_text().startswith(EN_INTERNAL), line  # a crash is no "read"
     after = await _snapshot()
     changed = [name for name in before if before[name] != after[name]]
     assert changed == []
     assert answered >= len(read)  # most of them answered with data, not with an error
-    assert await Workspace.filter(id=ws.id).exists()
-    assert dt.timedelta(0) == runner.clock.now() - NOW
 
 
 def _examples(strategy: st.SearchStrategy[str], count: int) -> list[str]:
