@@ -6,16 +6,16 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.crypto import generate_key
-from engine.logging import configure_logging, get_logger
-from engine.settings import Settings, SettingsError, load_settings
 from mailfleet import __version__
-from mailfleet.embedded import EmbeddedError
-from mailfleet.runtime import Services, StartupError, check_reachable, serve, services
 
-log = get_logger("mailfleet")
+if TYPE_CHECKING:
+    from engine.settings import Settings
+    from mailfleet.runtime import Services
+
+# Only argparse at import time: `mailfleet --version` and `--help` answer in milliseconds; each command imports
+# what it uses once it is chosen (settings and logging, then the runtime, then the command layer if any).
 
 EXIT_CONFIG = 2
 
@@ -43,23 +43,27 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _migrate(svc: Services) -> None:
     from engine import db  # noqa: PLC0415 - keeps `mailfleet --version` fast
+    from engine.logging import get_logger  # noqa: PLC0415
+    from mailfleet.runtime import check_reachable  # noqa: PLC0415
 
     await check_reachable(svc)
     await db.migrate(svc.database_url)
-    log.info("migrations applied")
+    get_logger("mailfleet").info("migrations applied")
 
 
 async def _rotate(svc: Services) -> None:
     from engine import db  # noqa: PLC0415
     from engine.crypto import Vault  # noqa: PLC0415
+    from engine.logging import get_logger  # noqa: PLC0415
     from engine.mailboxes import rotate_secrets  # noqa: PLC0415
+    from mailfleet.runtime import StartupError, check_reachable  # noqa: PLC0415
 
     if not svc.encryption_keys:
         raise StartupError("ENCRYPTION_KEYS is not set")
     await check_reachable(svc)
     async with db.database(svc.database_url):
         count = await rotate_secrets(Vault(svc.encryption_keys))
-    log.info("secrets re-encrypted", count=count)
+    get_logger("mailfleet").info("secrets re-encrypted", count=count)
 
 
 def _console_exit(settings: Settings, svc: Services, lines: list[str] | None) -> int:
@@ -75,10 +79,17 @@ def _run_async(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "keygen":
+        from engine.crypto import generate_key  # noqa: PLC0415
+
         print(generate_key())  # noqa: T201 - the command's output
         return 0
+    from engine.logging import configure_logging  # noqa: PLC0415
+    from engine.settings import SettingsError, load_settings  # noqa: PLC0415
+    from mailfleet.embedded import EmbeddedError  # noqa: PLC0415
+    from mailfleet.runtime import StartupError, serve, services  # noqa: PLC0415
+
     try:
-        settings: Settings = load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
