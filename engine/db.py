@@ -75,7 +75,12 @@ async def database(database_url: str) -> AsyncIterator[None]:
 
 
 async def migrate(database_url: str) -> None:
-    """Apply every migration not applied yet (Tortoise's built-in migrations)."""
+    """Apply every migration not applied yet (Tortoise's built-in migrations). An empty database first gets the
+    schema snapshot of the committed migrations in one transaction (`engine.schema`), so Tortoise's runner only
+    has the migrations newer than the snapshot left to apply."""
+    from engine.schema import load_snapshot  # noqa: PLC0415 - only `migrate` reads the snapshot
+
+    await load_snapshot(credentials_from_url(database_url))
     await tortoise_migrate(config=tortoise_config(database_url))
     await Tortoise.close_connections()
 
