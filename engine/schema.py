@@ -6,7 +6,7 @@ a migration's operations — about a hundred operations over nine migrations, ab
 once by Tortoise itself from the committed migrations (`python -m engine.schema write`), with the names of the
 migrations it covers and Tortoise's own bookkeeping table.
 
-`load_snapshot` applies it to a database that has none of our tables yet: the DDL, then one row per covered
+`prepare` applies it to a database that has none of our tables yet: the DDL, then one row per covered
 migration in `tortoise_migrations` — in one transaction, under an advisory lock, so a crash or a second
 `migrate` running at the same moment leaves either nothing or everything. Tortoise's runner then applies only
 the migrations newer than the snapshot. A database that already has tables (any existing install) is never
@@ -57,32 +57,43 @@ def read_snapshot() -> Snapshot:
     return Snapshot(first.removeprefix(COVERS_PREFIX).split(), text)
 
 
-async def load_snapshot(credentials: dict[str, Any]) -> list[str]:
-    """Build an empty database from the snapshot; the migrations it recorded as applied ([] when the database
-    already has tables, or the snapshot covers a migration that is not committed)."""
+async def prepare(credentials: dict[str, Any]) -> list[str]:
+    """Build an empty database from the snapshot, then name the committed migrations the database has not
+    recorded yet (what Tortoise's runner has left to do; usually none). One connection, a few round trips."""
+    connection = await asyncpg.connect(**{k: v for k, v in credentials.items() if k not in {"minsize", "maxsize"}})
+    try:
+        await _load_snapshot(connection)
+        recorded: set[str] = set()
+        if await connection.fetchval("SELECT to_regclass($1) IS NOT NULL", RECORDER_TABLE):
+            rows = await connection.fetch(f'SELECT name FROM "{RECORDER_TABLE}" WHERE app = $1', APP)  # noqa: S608
+            recorded = {row["name"] for row in rows}
+    finally:
+        await connection.close()
+    return [name for name in migration_names() if name not in recorded]
+
+
+async def _load_snapshot(connection: asyncpg.Connection) -> list[str]:
+    """The snapshot applied to a database without any of our tables and without a recorded migration; the
+    migrations it recorded ([] when the database is not empty, or the snapshot names a migration the code lacks).
+    """
     snapshot = read_snapshot()
     if not set(snapshot.covers) <= set(migration_names()):
         return []  # a snapshot ahead of the code would record migrations that do not exist
-    connection = await asyncpg.connect(**{k: v for k, v in credentials.items() if k not in {"minsize", "maxsize"}})
-    try:
-        async with connection.transaction():
-            await connection.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
-            tables = await connection.fetchval(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename <> $1",
-                RECORDER_TABLE,
-            )
-            recorded = await connection.fetchval("SELECT to_regclass($1) IS NOT NULL", RECORDER_TABLE) and (
-                await connection.fetchval(f'SELECT count(*) FROM "{RECORDER_TABLE}"')  # noqa: S608 - a constant
-            )
-            if tables or recorded:
-                return []
-            await connection.execute(snapshot.sql)
-            await connection.executemany(
-                f'INSERT INTO "{RECORDER_TABLE}" (app, name, applied_at) VALUES ($1, $2, now())',  # noqa: S608
-                [(APP, name) for name in snapshot.covers],
-            )
-    finally:
-        await connection.close()
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
+        tables = await connection.fetchval(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename <> $1", RECORDER_TABLE
+        )
+        recorded = await connection.fetchval("SELECT to_regclass($1) IS NOT NULL", RECORDER_TABLE) and (
+            await connection.fetchval(f'SELECT count(*) FROM "{RECORDER_TABLE}"')  # noqa: S608 - a constant
+        )
+        if tables or recorded:
+            return []
+        await connection.execute(snapshot.sql)
+        await connection.executemany(
+            f'INSERT INTO "{RECORDER_TABLE}" (app, name, applied_at) VALUES ($1, $2, now())',  # noqa: S608
+            [(APP, name) for name in snapshot.covers],
+        )
     return snapshot.covers
 
 

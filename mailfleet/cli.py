@@ -12,7 +12,7 @@ from mailfleet import __version__
 
 if TYPE_CHECKING:
     from engine.settings import Settings
-    from mailfleet.runtime import Services
+    from mailfleet.services import Services
 
 # Only argparse at import time: `mailfleet --version` and `--help` answer in milliseconds; each command imports
 # what it uses once it is chosen (settings and logging, then the runtime, then the command layer if any).
@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _migrate(svc: Services) -> None:
     from engine import db  # noqa: PLC0415 - keeps `mailfleet --version` fast
     from engine.logging import get_logger  # noqa: PLC0415
-    from mailfleet.runtime import check_reachable  # noqa: PLC0415
+    from mailfleet.services import check_reachable  # noqa: PLC0415
 
     await check_reachable(svc)
     await db.migrate(svc.database_url)
@@ -56,7 +56,7 @@ async def _rotate(svc: Services) -> None:
     from engine.crypto import Vault  # noqa: PLC0415
     from engine.logging import get_logger  # noqa: PLC0415
     from engine.mailboxes import rotate_secrets  # noqa: PLC0415
-    from mailfleet.runtime import StartupError, check_reachable  # noqa: PLC0415
+    from mailfleet.services import StartupError, check_reachable  # noqa: PLC0415
 
     if not svc.encryption_keys:
         raise StartupError("ENCRYPTION_KEYS is not set")
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.logging import configure_logging  # noqa: PLC0415
     from engine.settings import SettingsError, load_settings  # noqa: PLC0415
     from mailfleet.embedded import EmbeddedError  # noqa: PLC0415
-    from mailfleet.runtime import StartupError, serve, services  # noqa: PLC0415
+    from mailfleet.services import StartupError, services  # noqa: PLC0415
 
     try:
         settings = load_settings()
@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 if args.command == "run":
                     _run_async(lambda: _migrate(svc))
+                from mailfleet.runtime import serve  # noqa: PLC0415 - the web app and the worker
+
                 web_on = args.command in {"web", "run"}
                 worker_on = args.command in {"worker", "run"}
                 _run_async(lambda: serve(settings, svc, web_on=web_on, worker_on=worker_on))

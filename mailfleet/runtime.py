@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import errno
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,15 +20,15 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
-from engine import db, health
+from engine import db
 from engine.clock import SystemClock
-from engine.crypto import Vault, load_or_create_keyfile
+from engine.crypto import Vault
 from engine.domains import DnsConfig
 from engine.logging import get_logger
 from engine.notify import Notifier
 from engine.settings import Settings
 from engine.tracking import TrackingLinks
-from mailfleet.embedded import EmbeddedServices
+from mailfleet.services import Services, StartupError, check_reachable
 from models.enums import Platform
 
 if TYPE_CHECKING:
@@ -39,41 +39,6 @@ if TYPE_CHECKING:
     from bot.telegram.transport import TelegramTransport
 
 log = get_logger(__name__)
-
-
-class StartupError(Exception):
-    """The process cannot start; the message is shown to the operator as is."""
-
-
-@dataclass(frozen=True)
-class Services:
-    database_url: str
-    redis_url: str
-    encryption_keys: list[str]
-
-
-@contextlib.contextmanager
-def services(settings: Settings, *, allow_embedded: bool) -> Iterator[Services]:
-    """The URLs to use: the configured ones, or an embedded PostgreSQL and Redis started for this process."""
-    if settings.database_url and settings.redis_url:
-        yield Services(settings.database_url, settings.redis_url, settings.fernet_keys())
-        return
-    if not allow_embedded:
-        raise StartupError(
-            "DATABASE_URL and REDIS_URL must be set for this command; "
-            "`mailfleet run` starts an embedded PostgreSQL and Redis when they are unset"
-        )
-    with EmbeddedServices(settings.data_dir) as urls:
-        keys = settings.fernet_keys() or [load_or_create_keyfile(settings.data_dir / "secret.key")]
-        yield Services(urls.database_url, urls.redis_url, keys)
-
-
-async def check_reachable(svc: Services) -> None:
-    problems = [
-        p for p in await asyncio.gather(health.check_database(svc.database_url), health.check_redis(svc.redis_url)) if p
-    ]
-    if problems:
-        raise StartupError("; ".join(problems))
 
 
 def chat_wanted(settings: Settings) -> bool:

@@ -64,7 +64,8 @@ def test_version_imports_no_settings_orm_or_chat() -> None:
 _CONTEXT = """
 import asyncio
 from engine.settings import load_settings
-from mailfleet.runtime import Services, app_context
+from mailfleet.runtime import app_context
+from mailfleet.services import Services
 
 async def main():
     settings = load_settings()
