@@ -63,13 +63,18 @@ async def prepare(credentials: dict[str, Any]) -> list[str]:
     connection = await asyncpg.connect(**{k: v for k, v in credentials.items() if k not in {"minsize", "maxsize"}})
     try:
         await _load_snapshot(connection)
-        recorded: set[str] = set()
-        if await connection.fetchval("SELECT to_regclass($1) IS NOT NULL", RECORDER_TABLE):
-            rows = await connection.fetch(f'SELECT name FROM "{RECORDER_TABLE}" WHERE app = $1', APP)  # noqa: S608
-            recorded = {row["name"] for row in rows}
+        done = set(await recorded(connection))
     finally:
         await connection.close()
-    return [name for name in migration_names() if name not in recorded]
+    return [name for name in migration_names() if name not in done]
+
+
+async def recorded(connection: asyncpg.Connection) -> list[str]:
+    """The migrations Tortoise recorded as applied in this database, by name ([] before its first migrate)."""
+    if not await connection.fetchval("SELECT to_regclass($1) IS NOT NULL", RECORDER_TABLE):
+        return []
+    query = f'SELECT name FROM "{RECORDER_TABLE}" WHERE app = $1 ORDER BY name'  # noqa: S608 - a constant
+    return [row["name"] for row in await connection.fetch(query, APP)]
 
 
 async def _load_snapshot(connection: asyncpg.Connection) -> list[str]:

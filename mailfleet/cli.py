@@ -1,4 +1,4 @@
-"""`mailfleet` — the one command: migrate, web, worker, run, console, keygen, rotate-keys."""
+"""`mailfleet` — the one command: migrate, web, worker, run, console, backup, restore, keygen, rotate-keys."""
 
 from __future__ import annotations
 
@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="COMMAND",
         help="run this command and exit (repeatable); exit status 1 when one failed",
     )
+    backup = sub.add_parser("backup", help="write the database and the DNS zone exports to one archive (no keys)")
+    backup.add_argument("path", nargs="?", help="the archive to write (default: ./mailfleet-backup-<time>.tar.gz)")
+    restore = sub.add_parser("restore", help="restore a `mailfleet backup` archive into an empty database")
+    restore.add_argument("path", help="the archive")
+    restore.add_argument("--force", action="store_true", help="replace the data of a database that holds some")
     sub.add_parser("keygen", help="print a new encryption key for ENCRYPTION_KEYS")
     sub.add_parser("rotate-keys", help="re-encrypt every stored secret under the first of ENCRYPTION_KEYS")
     return parser
@@ -94,13 +99,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
     configure_logging(settings.log_format, settings.log_level)
-    embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console"}
+    embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console", "backup", "restore"}
     try:
         with services(settings, allow_embedded=embedded_ok) as svc:
             if args.command == "migrate":
                 _run_async(lambda: _migrate(svc))
             elif args.command == "rotate-keys":
                 _run_async(lambda: _rotate(svc))
+            elif args.command in {"backup", "restore"}:
+                from mailfleet import backups  # noqa: PLC0415
+
+                if args.command == "backup":
+                    _run_async(lambda: backups.backup(settings, svc, args.path))
+                else:
+                    _run_async(lambda: backups.restore(settings, svc, args.path, force=args.force))
             elif args.command == "console":
                 _run_async(lambda: _migrate(svc))
                 return _console_exit(settings, svc, args.lines)
