@@ -20,7 +20,9 @@ import asyncpg
 import pytest
 from cryptography.fernet import Fernet
 
+from engine import db
 from engine.crypto import Vault
+from mailfleet.embedded import EmbeddedServices
 from models import AuditLog, DnsCheck, Domain, Mailbox, Workspace
 from models.enums import DnsRecordKind, DnsVerdict, MailboxStatus, MailProvider, TlsMode
 from tests.conftest import ADMIN_URL, REDIS_URL, _admin, _with_database
@@ -255,3 +257,55 @@ async def test_bad_archives_are_refused_before_anything_is_written(
         assert message in result.stderr, (bad, result.stderr)
         assert "Traceback" not in result.stderr
         assert await _tables(fresh) == 0  # nothing created, nothing loaded
+
+
+async def test_the_embedded_default_moves_to_an_older_postgresql_server(
+    tmp_path: Path, target: Callable[[str], Awaitable[str]]
+) -> None:
+    """The move to Compose: `mailfleet backup` on the embedded default (the wheel's PostgreSQL 18), `mailfleet
+    restore` into a server of another major version (the machine's; Compose runs 16) with the URLs set."""
+    data = tmp_path / "data"
+    embedded = EmbeddedServices(data)
+    urls = await asyncio.to_thread(embedded.start)
+    try:
+        await db.migrate(urls.database_url)
+        async with db.database(urls.database_url):
+            await populate()
+        source = await _content(urls.database_url)
+        source_version = await _server_version(urls.database_url)
+    finally:
+        await asyncio.to_thread(embedded.stop)
+    path = tmp_path / "move.tar.gz"
+    env = {k: v for k, v in _env("unused").items() if k not in {"DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS"}}
+    made = await asyncio.to_thread(
+        subprocess.run,
+        [MAILFLEET, "backup", str(path)],
+        env={**env, "DATA_DIR": str(data)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    fresh = await target("moved")
+    assert _major(await _server_version(fresh)) != _major(source_version)  # really across major versions
+
+    result = await asyncio.to_thread(_mailfleet, fresh, "restore", str(path))
+
+    assert result.returncode == 0, result.stderr
+    assert f"PostgreSQL {source_version}" in result.stdout
+    assert await _content(fresh) == source
+
+
+def _major(version: str) -> str:
+    return version.split(".", maxsplit=1)[0]
+
+
+async def _server_version(url: str) -> str:
+    conn = await asyncpg.connect(
+        **{k: v for k, v in db.credentials_from_url(url).items() if k not in {"minsize", "maxsize"}}
+    )
+    try:
+        return str(await conn.fetchval("SHOW server_version")).split()[0]
+    finally:
+        await conn.close()
