@@ -10,12 +10,11 @@
 
 Services: PostgreSQL at BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; scratch
 databases are created and dropped) and Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/14).
-Usage: python bench/bench_startup.py [runs]
+Usage: python -m bench.bench_startup [runs]
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -29,13 +28,12 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import psutil
 
+from bench.scratch import scratch_database
+
 MAILFLEET = str(Path(sys.executable).with_name("mailfleet"))
-ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 KEY = "x" * 43 + "="
 CLEAN = {"DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS", "TELEGRAM_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"}
@@ -51,28 +49,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _url(name: str) -> str:
-    return urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def _fresh_database(name: str) -> str:
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    return _url(name)
-
-
-def _drop_database(name: str) -> None:
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
@@ -104,40 +80,27 @@ def _short_commands(runs: int) -> None:
         "python -c 'import aiogram.types'", [_timed([python, "-c", "import aiogram.types"], env) for _ in range(runs)]
     )
     _report("mailfleet --version", [_timed([MAILFLEET, "--version"], env) for _ in range(runs)])
-    name = f"mf_bench_console_{os.getpid()}"
-    url = _fresh_database(name)
-    try:
+    with scratch_database("console") as url:
         env = _env(DATABASE_URL=url, REDIS_URL=REDIS_URL, ENCRYPTION_KEYS=KEY)
-        _timed([MAILFLEET, "migrate"], env)
         _report("mailfleet console -c /whoami (URLs set)", [
             _timed([MAILFLEET, "console", "-c", "/whoami"], env) for _ in range(runs)
         ])  # fmt: skip
         migrated = [_timed([MAILFLEET, "migrate"], env) for _ in range(runs)]
         _report("mailfleet migrate (nothing to apply)", migrated)
-    finally:
-        _drop_database(name)
 
 
 def _migrate(runs: int) -> None:
     snapshot, runner = [], []
     code = (
-        "import asyncio, sys; from tortoise import Tortoise; from tortoise.migrations.api import migrate; "
+        "import asyncio, sys; from tortoise.migrations.api import migrate; "
         "from engine.db import tortoise_config; asyncio.run(migrate(config=tortoise_config(sys.argv[1])))"
     )
     for i in range(runs):
-        name = f"mf_bench_migrate_{os.getpid()}_{i}"
-        url = _fresh_database(name)
-        try:
-            snapshot.append(
-                _timed([MAILFLEET, "migrate"], _env(DATABASE_URL=url, REDIS_URL=REDIS_URL, ENCRYPTION_KEYS=KEY))
-            )
-        finally:
-            _drop_database(name)
-        url = _fresh_database(name)
-        try:
+        with scratch_database(f"migrate{i}", migrated=False) as url:
+            env = _env(DATABASE_URL=url, REDIS_URL=REDIS_URL, ENCRYPTION_KEYS=KEY)
+            snapshot.append(_timed([MAILFLEET, "migrate"], env))
+        with scratch_database(f"runner{i}", migrated=False) as url:
             runner.append(_timed([sys.executable, "-c", code, url], _env()))
-        finally:
-            _drop_database(name)
     _report("mailfleet migrate, empty database", snapshot)
     _report("Tortoise runner alone, empty database", runner)
 
@@ -158,11 +121,8 @@ def _idle_rss(argv: list[str], env: dict[str, str], ready: Callable[[], bool], s
 
 
 def _worker(runs: int) -> None:
-    name = f"mf_bench_worker_{os.getpid()}"
-    url = _fresh_database(name)
-    try:
+    with scratch_database("worker") as url:
         base = _env(DATABASE_URL=url, REDIS_URL=REDIS_URL, ENCRYPTION_KEYS=KEY)
-        _timed([MAILFLEET, "migrate"], base)
         chat = {**base, "TELEGRAM_MODE": "polling", "TELEGRAM_TOKEN": "1:bench", "SLACK_BOT_TOKEN": "xoxb-bench"}
         for label, env in (("no chat", base), ("Telegram + Slack notifiers", chat)):
             rss = []
@@ -170,8 +130,6 @@ def _worker(runs: int) -> None:
                 marker = time.monotonic()
                 rss.append(_idle_rss([MAILFLEET, "worker"], env, lambda m=marker: time.monotonic() - m > 3))
             print(f"{'mailfleet worker idle RSS MB, ' + label:<38} {_fmt(rss)}")
-    finally:
-        _drop_database(name)
 
 
 def _start(data: Path) -> tuple[subprocess.Popen[bytes], float, float]:

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import tarfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -25,7 +25,7 @@ from engine.crypto import Vault
 from mailfleet.embedded import EmbeddedServices
 from models import AuditLog, DnsCheck, Domain, Mailbox, Workspace
 from models.enums import DnsRecordKind, DnsVerdict, MailboxStatus, MailProvider, TlsMode
-from tests.conftest import ADMIN_URL, REDIS_URL, _admin, _with_database
+from tests.conftest import REDIS_URL
 from tests.integration.campaign_kit import campaign, enroll
 
 MAILFLEET = str(Path(sys.executable).with_name("mailfleet"))
@@ -119,22 +119,6 @@ async def _tables(url: str) -> int:
 
 
 @pytest.fixture
-async def target() -> AsyncIterator[Callable[[str], Awaitable[str]]]:
-    names: list[str] = []
-
-    async def create(label: str) -> str:
-        name = f"mailfleet_restore_{label}_{os.getpid()}"
-        await _admin(f'DROP DATABASE IF EXISTS "{name}"')
-        await _admin(f'CREATE DATABASE "{name}"')
-        names.append(name)
-        return _with_database(ADMIN_URL, name)
-
-    yield create
-    for name in names:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
 async def archive(orm: None, database_url: str, tmp_path: Path) -> tuple[Path, dict[str, list[tuple[object, ...]]]]:
     """A backup of the populated session database, and that database's content at the time."""
     await populate()
@@ -150,10 +134,10 @@ async def archive(orm: None, database_url: str, tmp_path: Path) -> tuple[Path, d
 
 
 async def test_a_backup_restores_into_a_fresh_database_with_everything(
-    archive: tuple[Path, dict[str, list[tuple[object, ...]]]], target: Callable[[str], Awaitable[str]]
+    archive: tuple[Path, dict[str, list[tuple[object, ...]]]], empty_database: Callable[[str], Awaitable[str]]
 ) -> None:
     path, source = archive
-    fresh = await target("fresh")
+    fresh = await empty_database("fresh")
 
     result = await asyncio.to_thread(_mailfleet, fresh, "restore", str(path))
 
@@ -188,10 +172,10 @@ async def test_a_backup_restores_into_a_fresh_database_with_everything(
 
 
 async def test_a_wrong_key_is_warned_about_and_the_data_still_restored(
-    archive: tuple[Path, dict[str, list[tuple[object, ...]]]], target: Callable[[str], Awaitable[str]]
+    archive: tuple[Path, dict[str, list[tuple[object, ...]]]], empty_database: Callable[[str], Awaitable[str]]
 ) -> None:
     path, source = archive
-    fresh = await target("otherkey")
+    fresh = await empty_database("otherkey")
     result = await asyncio.to_thread(_mailfleet, fresh, "restore", str(path), key=OTHER_KEY)
     assert result.returncode == 0, result.stderr
     assert "WARNING: 12 of 12 stored mailbox secrets do NOT decrypt with the configured keys" in result.stdout
@@ -212,10 +196,12 @@ def _rewrite(path: Path, out: Path, change: Callable[[str, bytes], bytes | None]
 
 
 async def test_bad_archives_are_refused_before_anything_is_written(
-    archive: tuple[Path, dict[str, list[tuple[object, ...]]]], target: Callable[[str], Awaitable[str]], tmp_path: Path
+    archive: tuple[Path, dict[str, list[tuple[object, ...]]]],
+    empty_database: Callable[[str], Awaitable[str]],
+    tmp_path: Path,
 ) -> None:
     path, _ = archive
-    fresh = await target("bad")
+    fresh = await empty_database("bad")
     raw = path.read_bytes()
     truncated = tmp_path / "truncated.tar.gz"
     truncated.write_bytes(raw[: len(raw) // 2])
@@ -260,7 +246,7 @@ async def test_bad_archives_are_refused_before_anything_is_written(
 
 
 async def test_the_embedded_default_moves_to_an_older_postgresql_server(
-    tmp_path: Path, target: Callable[[str], Awaitable[str]]
+    tmp_path: Path, empty_database: Callable[[str], Awaitable[str]]
 ) -> None:
     """The move to Compose: `mailfleet backup` on the embedded default (the wheel's PostgreSQL 18), `mailfleet
     restore` into a server of another major version (the machine's; Compose runs 16) with the URLs set."""
@@ -287,7 +273,7 @@ async def test_the_embedded_default_moves_to_an_older_postgresql_server(
         check=False,
     )
     assert made.returncode == 0, made.stderr
-    fresh = await target("moved")
+    fresh = await empty_database("moved")
     assert _major(await _server_version(fresh)) != _major(source_version)  # really across major versions
 
     result = await asyncio.to_thread(_mailfleet, fresh, "restore", str(path))

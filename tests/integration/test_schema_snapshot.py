@@ -4,9 +4,8 @@ migration runner builds, object by object, and an existing database keeps its re
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -15,7 +14,6 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 
 from engine import db
 from engine.schema import migration_names, read_snapshot
-from tests.conftest import ADMIN_URL, _admin, _with_database
 
 CATALOG = {
     "columns": """
@@ -58,26 +56,10 @@ async def _runner(url: str, target: str | None = None) -> None:
     await Tortoise.close_connections()
 
 
-@pytest.fixture
-async def databases() -> AsyncIterator[Callable[[str], Awaitable[str]]]:
-    names: list[str] = []
-
-    async def create(label: str) -> str:
-        name = f"mailfleet_snapshot_{label}_{os.getpid()}"
-        await _admin(f'DROP DATABASE IF EXISTS "{name}"')
-        await _admin(f'CREATE DATABASE "{name}"')
-        names.append(name)
-        return _with_database(ADMIN_URL, name)
-
-    yield create
-    for name in names:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 async def test_the_snapshot_builds_what_the_migration_runner_builds(
-    databases: Callable[[str], Awaitable[str]],
+    empty_database: Callable[[str], Awaitable[str]],
 ) -> None:
-    by_runner, by_snapshot = await databases("runner"), await databases("fast")
+    by_runner, by_snapshot = await empty_database("runner"), await empty_database("fast")
     await _runner(by_runner)
     await db.migrate(by_snapshot)
 
@@ -91,10 +73,10 @@ async def test_the_snapshot_builds_what_the_migration_runner_builds(
 
 
 async def test_an_existing_database_keeps_its_history_and_gets_the_rest_from_the_runner(
-    databases: Callable[[str], Awaitable[str]],
+    empty_database: Callable[[str], Awaitable[str]],
 ) -> None:
     """An install migrated up to an older migration: the snapshot is not used, the runner applies the rest."""
-    partial, reference = await databases("partial"), await databases("reference")
+    partial, reference = await empty_database("partial"), await empty_database("reference")
     names = migration_names()
     await _runner(partial, f"models.{names[3]}")
     conn = await asyncpg.connect(partial)
@@ -117,9 +99,9 @@ async def test_an_existing_database_keeps_its_history_and_gets_the_rest_from_the
 
 
 async def test_two_migrates_at_once_on_an_empty_database_build_it_once(
-    databases: Callable[[str], Awaitable[str]],
+    empty_database: Callable[[str], Awaitable[str]],
 ) -> None:
-    url = await databases("race")
+    url = await empty_database("race")
     code = f"import asyncio; from engine import db; asyncio.run(db.migrate({url!r}))"
     procs = [await asyncio.create_subprocess_exec(sys.executable, "-c", code) for _ in range(2)]
     assert [await p.wait() for p in procs] == [0, 0]
@@ -127,10 +109,12 @@ async def test_two_migrates_at_once_on_an_empty_database_build_it_once(
     assert [name for _, name in catalog["recorded"]] == read_snapshot().covers == migration_names()
 
 
-async def test_a_database_with_foreign_tables_is_left_to_the_runner(databases: Callable[[str], Awaitable[str]]) -> None:
+async def test_a_database_with_foreign_tables_is_left_to_the_runner(
+    empty_database: Callable[[str], Awaitable[str]],
+) -> None:
     """Our tables half there without a record (a restore gone wrong, a hand-made table): the snapshot never
     runs over it; the runner reports the conflict, and nothing is recorded."""
-    url = await databases("foreign")
+    url = await empty_database("foreign")
     conn = await asyncpg.connect(url)
     try:
         await conn.execute('CREATE TABLE "workspace" (id int)')
