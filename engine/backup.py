@@ -50,7 +50,10 @@ MAX_MANIFEST_BYTES: Final = 4 * 2**20
 MAX_MEMBERS: Final = 100_000
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _ZONE_FILE = re.compile(r"^zones/[A-Za-z0-9.-]{1,253}\.zone$")
-SESSION: Final = "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET IntervalStyle = 'postgres'; SET bytea_output = 'hex'; SET extra_float_digits = 3"  # noqa: E501
+SESSION: Final = (  # inside each transaction: the CSV is read and written in one notation whatever the server's
+    "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'; SET LOCAL IntervalStyle = 'postgres'; "
+    "SET LOCAL bytea_output = 'hex'; SET LOCAL extra_float_digits = 3"
+)
 KEYS_NOT_INCLUDED: Final = (
     "the encryption keys are not in the backup: the restored mailbox secrets need the same ENCRYPTION_KEYS "
     "(the embedded default keeps its key in DATA_DIR/secret.key)"
@@ -159,8 +162,8 @@ async def create_backup(database_url: str, path: Path, *, clock: Clock, dns: Dns
 async def _dump(database_url: str, work: Path, clock: Clock, version: str) -> dict[str, Any]:
     conn = await asyncpg.connect(**_connect_args(database_url))
     try:
-        await conn.execute(SESSION)
         async with conn.transaction(isolation="repeatable_read", readonly=True):
+            await conn.execute(SESSION)
             manifest: dict[str, Any] = {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
@@ -326,9 +329,9 @@ async def restore_backup(
     conn = await asyncpg.connect(**_connect_args(database_url))
     try:
         await _prepare_target(conn, database_url, backup_migrations, code, force=force)
-        await conn.execute(SESSION)
         with _open_archive(path) as tar:
             async with conn.transaction():
+                await conn.execute(SESSION)
                 await _load(conn, tar, manifest, force=force, report=report)
         report.secrets, report.secrets_decrypted = await _check_secrets(conn, vault)
     finally:
