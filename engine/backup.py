@@ -399,7 +399,15 @@ async def _load(
         if stream is None:
             raise BackupError(f"{entry['file']} cannot be read from the archive")
         await conn.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')  # the rows are history, not new events
-        status = await conn.copy_to_table(table, source=stream, columns=columns, format="csv", header=True)
+        try:
+            status = await conn.copy_to_table(table, source=stream, columns=columns, format="csv", header=True)
+        except asyncpg.PostgresError as exc:  # its message quotes the row: personal data, secrets; name the line only
+            line = re.search(r"\bline (\d+)", getattr(exc, "context", None) or "")
+            where = f" at line {line.group(1)} of {entry['file']}" if line else ""
+            raise BackupError(
+                f"{table} could not be loaded{where} ({exc.__class__.__name__}, SQLSTATE {exc.sqlstate}); "
+                "nothing was restored"
+            ) from None
         await conn.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
         loaded = int(status.split()[-1])
         if loaded != int(entry["rows"]):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -295,3 +296,39 @@ async def _server_version(url: str) -> str:
         return str(await conn.fetchval("SHOW server_version")).split()[0]
     finally:
         await conn.close()
+
+
+async def test_an_archive_consistent_in_itself_but_with_rows_the_schema_refuses_loads_nothing(
+    archive: tuple[Path, dict[str, list[tuple[object, ...]]]],
+    empty_database: Callable[[str], Awaitable[str]],
+    tmp_path: Path,
+) -> None:
+    """Checksums recomputed after a workspace's id was changed into another's (a hand-edited archive): the primary
+    key refuses it, the load stops, and the transaction leaves every table empty."""
+    path, _ = archive
+    with tarfile.open(path, "r:gz") as tar:
+        files = {m.name: tar.extractfile(m).read() for m in tar}  # type: ignore[union-attr]
+    second = files["data/workspace.csv"].index(b"\n2,ws2,")
+    files["data/workspace.csv"] = (
+        files["data/workspace.csv"][:second] + b"\n1,ws2," + files["data/workspace.csv"][second + 7 :]
+    )
+    manifest = json.loads(files["manifest.json"])
+    entry = next(t for t in manifest["tables"] if t["name"] == "workspace")
+    entry.update(bytes=len(files["data/workspace.csv"]), sha256=hashlib.sha256(files["data/workspace.csv"]).hexdigest())
+    files["manifest.json"] = json.dumps(manifest).encode()
+    clashing = tmp_path / "clashing.tar.gz"
+    with tarfile.open(clashing, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    fresh = await empty_database("clashing")
+
+    result = await asyncio.to_thread(_mailfleet, fresh, "restore", str(clashing))
+
+    assert result.returncode == 1
+    assert "restore refused: workspace could not be loaded at line " in result.stderr, result.stderr
+    assert "of data/workspace.csv (UniqueViolationError, SQLSTATE 23505)" in result.stderr
+    assert "nothing was restored" in result.stderr and "Traceback" not in result.stderr
+    assert "ws2" not in result.stderr and "Ltd" not in result.stderr  # the row itself is never echoed
+    assert all(rows == [] for rows in (await _content(fresh)).values())
