@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
@@ -71,6 +72,7 @@ class BackupResult:
     sha256: str
     tables: dict[str, int]
     zones: int
+    zones_skipped: str = ""  # why no zone file was exported ("" when they were)
 
 
 @dataclass
@@ -141,12 +143,22 @@ def _sha256(path: Path) -> str:
 
 
 async def create_backup(database_url: str, path: Path, *, clock: Clock, dns: DnsConfig, version: str) -> BackupResult:
-    """Write the archive to `path` (through a temporary file beside it, renamed once complete; mode 0600)."""
-    async with db.database(database_url):
-        zones = await export_zones(SYSTEM, clock, dns)
+    """Write the archive to `path` (through a temporary file beside it, renamed once complete; mode 0600).
+
+    The zone files are exported through the models, so only from a database at this Mailfleet's migrations; one
+    still at older migrations (code upgraded, `migrate` not run yet) is backed up without them (`zones_skipped`):
+    they derive from the data, and the restored database exports them."""
     work = Path(tempfile.mkdtemp(prefix="mailfleet-backup-"))
     try:
         manifest = await _dump(database_url, work, clock, version)
+        zones: dict[str, str] = {}
+        skipped = ""
+        if manifest["migrations"] == migration_names():
+            async with db.database(database_url):
+                zones = await export_zones(SYSTEM, clock, dns)
+        else:
+            last = manifest["migrations"][-1] if manifest["migrations"] else "none"
+            skipped = f"the database is at migration {last}, this Mailfleet at {migration_names()[-1]}"
         for name, text in sorted(zones.items()):
             file = f"zones/{name}"
             (work / file).parent.mkdir(exist_ok=True)
@@ -154,9 +166,10 @@ async def create_backup(database_url: str, path: Path, *, clock: Clock, dns: Dns
             manifest["zones"].append(
                 {"file": file, "bytes": (work / file).stat().st_size, "sha256": _sha256(work / file)}
             )
-        return await asyncio.to_thread(_write_archive, work, manifest, path)
+        result = await asyncio.to_thread(_write_archive, work, manifest, path)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return dataclasses.replace(result, zones_skipped=skipped)
 
 
 async def _dump(database_url: str, work: Path, clock: Clock, version: str) -> dict[str, Any]:

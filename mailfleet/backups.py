@@ -38,7 +38,12 @@ async def backup(settings: Settings, svc: Services, path: str | None) -> None:
     total = sum(result.tables.values())
     _say(f"backup written: {result.path} ({result.size:,} bytes, sha256 {result.sha256})")
     _say(f"database: {total:,} rows in {len(result.tables)} tables ({_counts(result.tables)})")
-    _say(f"DNS zone exports: {result.zones}")
+    if result.zones_skipped:
+        _say(
+            f"DNS zone exports: skipped ({result.zones_skipped}); `mailfleet migrate`, then back up again to have them"
+        )
+    else:
+        _say(f"DNS zone exports: {result.zones}")
     _say(f"NOTE: {KEYS_NOT_INCLUDED}; keep them apart from the archive")
 
 

@@ -20,9 +20,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 from cryptography.fernet import Fernet
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
 
 from engine import db
 from engine.crypto import Vault
+from engine.schema import migration_names
 from mailfleet.embedded import EmbeddedServices
 from models import AuditLog, DnsCheck, Domain, Mailbox, Workspace
 from models.enums import DnsRecordKind, DnsVerdict, MailboxStatus, MailProvider, TlsMode
@@ -34,6 +37,7 @@ KEY = Fernet.generate_key().decode()
 OTHER_KEY = Fernet.generate_key().decode()
 SECRET = 'p@ss, "quoted"\nand ünïcode'
 WHEN = dt.datetime(2026, 11, 3, 9, 30, tzinfo=dt.UTC)
+pytestmark = pytest.mark.timeout(300)  # each test runs mailfleet two or three times (≈ 20 s each on 2 busy cores)
 SETTINGS_VARS = ("DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS", "DATA_DIR", "TELEGRAM_TOKEN", "SLACK_BOT_TOKEN")
 
 
@@ -332,3 +336,38 @@ async def test_an_archive_consistent_in_itself_but_with_rows_the_schema_refuses_
     assert "nothing was restored" in result.stderr and "Traceback" not in result.stderr
     assert "ws2" not in result.stderr and "Ltd" not in result.stderr  # the row itself is never echoed
     assert all(rows == [] for rows in (await _content(fresh)).values())
+
+
+async def test_a_backup_of_an_older_schema_restores_then_migrates(
+    empty_database: Callable[[str], Awaitable[str]], tmp_path: Path
+) -> None:
+    """A database still at an older migration: the restore builds that schema, loads, then applies the rest."""
+    names = migration_names()
+    old = await empty_database("older")
+    await tortoise_migrate(config=db.tortoise_config(old), target=f"models.{names[4]}")
+    await Tortoise.close_connections()
+    conn = await asyncpg.connect(old)
+    try:
+        await conn.execute(
+            "INSERT INTO workspace (slug, name, locale, timezone, sender_name, sender_address, settings, created_at) "
+            "VALUES ('old', 'Old, \"Ltd\"', 'en', 'UTC', '', '', '{}', now())"
+        )
+    finally:
+        await conn.close()
+    path = tmp_path / "older.tar.gz"
+    made = await asyncio.to_thread(_mailfleet, old, "backup", str(path))
+    assert made.returncode == 0, made.stderr
+    assert f"DNS zone exports: skipped (the database is at migration {names[4]}" in made.stdout
+    fresh = await empty_database("newer")
+
+    result = await asyncio.to_thread(_mailfleet, fresh, "restore", str(path))
+
+    assert result.returncode == 0, result.stderr
+    assert "workspace 1" in result.stdout and f"then migrated: {', '.join(names[5:])}" in result.stdout
+    conn = await asyncpg.connect(fresh)
+    try:
+        recorded = [r["name"] for r in await conn.fetch("SELECT name FROM tortoise_migrations ORDER BY name")]
+        workspace = await conn.fetchrow("SELECT slug, name FROM workspace")
+    finally:
+        await conn.close()
+    assert recorded == names and tuple(workspace) == ("old", 'Old, "Ltd"')
