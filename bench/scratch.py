@@ -24,13 +24,16 @@ async def _admin(sql: str) -> None:
 
 
 @contextlib.contextmanager
-def scratch_database() -> Iterator[str]:
-    """The URL of a new, migrated database (named after this process), dropped on the way out."""
-    name = f"mailfleet_bench_{os.getpid()}"
+def scratch_database(label: str = "", *, migrated: bool = True) -> Iterator[str]:
+    """The URL of a new database (named after this process and `label`), migrated unless `migrated=False`,
+    dropped on the way out."""
+    name = f"mailfleet_bench_{os.getpid()}{'_' + label if label else ''}"
     url = urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     try:
-        asyncio.run(db.migrate(url))
+        if migrated:
+            asyncio.run(db.migrate(url))
         yield url
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

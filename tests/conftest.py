@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -80,3 +80,20 @@ async def redis() -> AsyncIterator[Redis]:
     yield client
     await client.flushdb()
     await client.aclose()
+
+
+@pytest.fixture
+async def empty_database() -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """A factory of new, empty databases (`await empty_database("label")` → its URL), dropped after the test."""
+    names: list[str] = []
+
+    async def create(label: str) -> str:
+        name = f"mailfleet_{label}_{os.getpid()}"
+        await _admin(f'DROP DATABASE IF EXISTS "{name}"')
+        await _admin(f'CREATE DATABASE "{name}"')
+        names.append(name)
+        return _with_database(ADMIN_URL, name)
+
+    yield create
+    for name in names:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -8,7 +8,7 @@ import datetime as dt
 
 from redis.asyncio import Redis
 
-from bot.slack import SlackNotifier
+from bot.slack.notifier import SlackNotifier
 from bot.slack.render import escape
 from bot.telegram.render import ERROR_MARK
 from engine import alerts
