@@ -12,7 +12,7 @@ import datetime as dt
 import email
 import imaplib
 from collections.abc import AsyncIterator, Iterator
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.policy import default as default_policy
 from urllib.parse import parse_qs, urlsplit
 
