@@ -21,6 +21,7 @@ from models import AuditLog, Event, Lead, Suppression, Workspace
 from models.enums import EventKind, LegalBasis, Platform, SuppressionReason
 from tests.e2e.conftest import CONSOLE_ADMIN, NOW, TelegramRig, visible
 from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig
+from tests.e2e.test_leads_chat import person
 
 EN = translator("en")
 ANNA, CLARA = 700501, 700502
@@ -34,16 +35,6 @@ def services(redis: Redis) -> dict[str, Any]:
 @pytest.fixture
 def runner(orm: None, clock: FrozenClock, redis: Redis) -> Runner:
     return Runner(clock, admins={Platform.CONSOLE: {CONSOLE_ADMIN}}, services=services(redis))
-
-
-async def person(rig: TelegramRig, user_id: int, role: str) -> Any:
-    if not await Workspace.exists(slug="acme"):
-        await rig.admin("/workspace_new acme ACME")
-    code = await rig.invite("acme", role)
-    user = rig.user(user_id, first_name="Anna")
-    await user.send_command(f"/start {code}")
-    await user.wait_replies()
-    return user
 
 
 async def ask(user: Any, line: str) -> str:
