@@ -83,7 +83,7 @@ async def forget(
         workspace_id: int | None = None
     else:
         workspace_id = require_manager(actor)
-    email = normalize_email(address[: ADDRESS_MAX + 2]) if len(address) <= ADDRESS_MAX + 2 else None
+    email = normalize_email(address) if len(address) <= ADDRESS_MAX + 2 else None  # bounded before parsing
     if email is None:
         raise UserError("error-forget-address", value=address.strip()[:40])
     check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
