@@ -103,7 +103,7 @@ async def forget(
             await AuditLog.create(
                 workspace_id=workspace_id,
                 actor_id=actor.person_id,
-                action="forget",
+                action="compliance.forget",
                 subject=f"workspace:{workspace_id}" if workspace_id else "agency",
                 data={
                     "scope": "agency" if everywhere else "workspace",

@@ -74,7 +74,7 @@ async def set_sender_identity(actor: Actor, clock: Clock, legal_name: str, conta
         await AuditLog.create(
             workspace_id=workspace_id,
             actor_id=actor.person_id,
-            action="sender_identity",
+            action="workspace.sender_identity",
             subject=f"workspace:{workspace_id}",
             data={"from": before, "to": {"legal_name": name, "contact": where}},
             created_at=clock.now(),

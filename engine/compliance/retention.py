@@ -85,7 +85,7 @@ async def set_retention(actor: Actor, clock: Clock, days: int | None) -> Retenti
         await AuditLog.create(
             workspace_id=workspace_id,
             actor_id=actor.person_id,
-            action="retention",
+            action="workspace.retention",
             subject=f"workspace:{workspace_id}",
             data={"from": space.retention_days, "to": days},
             created_at=clock.now(),
@@ -116,7 +116,7 @@ async def purge(clock: Clock, *, batch: int = BATCH) -> dict[int, Counter[str]]:
             await AuditLog.create(
                 workspace_id=workspace_id,
                 actor_id=None,
-                action="retention_purge",
+                action="retention.purge",
                 subject=f"workspace:{workspace_id}",
                 data={"days": int(days), **counts},
                 created_at=clock.now(),

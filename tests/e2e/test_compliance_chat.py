@@ -80,9 +80,9 @@ async def test_telegram_forget_retention_and_audit_export(telegram: TelegramRig)
     assert ready in visible(text.text)
     assert rows[0] == ["Time", "Workspace", "Who", "Name", "Action", "Subject", "Details"]
     actions = [(r[4], r[5]) for r in rows[1:]]
-    assert ("forget", f"workspace:{(await Workspace.get(slug='acme')).id}") in actions
+    assert ("compliance.forget", f"workspace:{(await Workspace.get(slug='acme')).id}") in actions
     workspace = f"workspace:{(await Workspace.get(slug='acme')).id}"
-    assert {("command", "/forget"), ("command", "/retention"), ("retention", workspace)} <= set(actions)
+    assert {("command", "/forget"), ("command", "/retention"), ("workspace.retention", workspace)} <= set(actions)
     assert "ivan" not in "\n".join(";".join(r) for r in rows).lower()  # the address is never in the log
     assert EN("error-audit-date", field="to", value="31.12.2026") in await ask(
         anna, "/audit_export 2026-01-01 31.12.2026"

@@ -111,7 +111,7 @@ async def test_the_sender_identity_is_checked_whole_and_audited(clock: FrozenClo
     saved = await identity.set_sender_identity(actor(ws), clock, " ООО  «Ромашка» ", "Москва, ИНН 7701234567")
     assert saved == identity.SenderIdentity("ООО «Ромашка»", "Москва, ИНН 7701234567")
     assert await identity.sender_identity(actor(ws, Role.CLIENT)) == saved
-    entry = await AuditLog.get(action="sender_identity")
+    entry = await AuditLog.get(action="workspace.sender_identity")
     assert entry.workspace_id == ws.id and entry.data["to"] == {"legal_name": "ООО «Ромашка»", "contact": saved.contact}
 
 
@@ -146,12 +146,13 @@ async def test_forget_erases_the_person_keeps_aggregates_and_a_hash_and_is_harml
     # only the other workspace's copy remains: its lead, its sent row's body and SMTP reply, its reply event
     assert dump.lower().count("ivan.petrov") == 4
     assert await Lead.filter(id=theirs.id).exists()
-    entry = await AuditLog.get(action="forget")
+    entry = await AuditLog.get(action="compliance.forget")
     assert entry.data["leads"] == 1 and "ivan" not in json.dumps(entry.data).lower()
 
     again = await forget.forget(actor(ws), clock, IVAN, hasher=HASHER)
     assert not again.anything and not again.hashed_new
-    assert await Suppression.filter(workspace=ws).count() == 1 and await AuditLog.filter(action="forget").count() == 1
+    assert await Suppression.filter(workspace=ws).count() == 1
+    assert await AuditLog.filter(action="compliance.forget").count() == 1
 
     # the person is never stored again in this workspace: the import matches the hash (another key would not)
     data = f"Почта;Имя\r\n{IVAN};Иван\r\nolga@lead.example;Ольга\r\n".encode()
@@ -209,7 +210,7 @@ async def test_retention_deletes_old_data_in_batches_and_keeps_aggregates_and_su
     assert await DailyStat.filter(workspace=ws).count() == 2 and await Suppression.filter(workspace=ws).count() == 1
     assert await Lead.filter(workspace=keep).count() == 1 and await Event.filter(workspace=keep).count() == 2
     assert recent.id and busy.id
-    assert (await AuditLog.get(action="retention_purge")).data == {"days": 30, "events": 12, "messages": 6, "leads": 5}
+    assert (await AuditLog.get(action="retention.purge")).data == {"days": 30, "events": 12, "messages": 6, "leads": 5}
     assert await retention.purge(clock, batch=2) == {}  # nothing left: a second run is a no-op
     await retention.set_retention(actor(ws), clock, None)
     assert await retention.retention_days(actor(ws)) is None
@@ -228,7 +229,7 @@ async def test_the_audit_export_shows_admins_everything_and_managers_their_works
 
     mine = await audit.export_audit(manager, clock)
     rows = list(csvlib.reader(io.StringIO(mine.content.decode("utf-8-sig")), delimiter=";"))
-    assert [r[4] for r in rows[1:]] == ["sender_identity"] and mine.rows == 1
+    assert [r[4] for r in rows[1:]] == ["workspace.sender_identity"] and mine.rows == 1
     assert rows[1][:4] == ["2031-03-03 09:00:00 UTC", "acme", "telegram:42", "'=cmd|' /C calc'!A0"]
     everything = await audit.export_audit(actor(None, Role.ADMIN), clock)
     assert everything.rows == 3
