@@ -5,11 +5,12 @@ cmd-forget = erase a person's data (leads, emails, events) keeping only a hash o
 cmd-retention = how many days data is kept (events, email texts, old leads), or off; without an argument, show it
 cmd-audit-export = the audit log as CSV for a period (dates YYYY-MM-DD, by default the last 30 days)
 
-arg-legal-name = legal-name
-arg-contact = contact
-arg-days = days|off
-arg-from = from
-arg-to = to
+arg-workspace-legal-legal-name = legal-name
+arg-workspace-legal-contact = contact
+arg-retention-days = days|off
+arg-audit-export-from = from
+arg-audit-export-to = to
+arg-forget-email = email
 
 legal-current = Email footer: { $name }, { $contact }
 legal-none = The sender identity is not set: campaigns will not start. Set it: /workspace_legal "Romashka LLC, INN 7701234567" Moscow, Lenina st. 1, info@romashka.ru

@@ -5,11 +5,12 @@ cmd-forget = стереть данные человека (лиды, письм�
 cmd-retention = срок хранения данных в днях (события, тексты писем, старые лиды) или off; без аргумента — показать текущий
 cmd-audit-export = журнал аудита в CSV за период (даты ГГГГ-ММ-ДД, по умолчанию последние 30 дней)
 
-arg-legal-name = название
-arg-contact = контакт
-arg-days = дней|off
-arg-from = с
-arg-to = по
+arg-workspace-legal-legal-name = название
+arg-workspace-legal-contact = контакт
+arg-retention-days = дней|off
+arg-audit-export-from = с
+arg-audit-export-to = по
+arg-forget-email = email
 
 legal-current = Подпись писем: { $name }, { $contact }
 legal-none = Подпись отправителя не задана: кампании не запустятся. Задайте: /workspace_legal "ООО «Ромашка», ИНН 7701234567" Москва, ул. Ленина, 1, info@romashka.ru
