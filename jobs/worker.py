@@ -16,6 +16,7 @@ from engine.campaigns import planner as campaign_planner
 from engine.campaigns.compose import Composer
 from engine.campaigns.ports import ComposeCampaign
 from engine.clock import SystemClock
+from engine.compliance import retention
 from engine.crypto import Vault
 from engine.health import HEARTBEAT_KEY
 from engine.logging import get_logger
@@ -217,6 +218,12 @@ async def send_reports(ctx: dict[str, Any]) -> int:
     return len(due)
 
 
+async def purge_retention(ctx: dict[str, Any]) -> int:
+    """Delete what each workspace's retention setting no longer keeps, in batches (daily; idempotent)."""
+    done = await retention.purge(ctx["clock"])
+    return sum(sum(counts.values()) for counts in done.values())
+
+
 class WorkerSettings:
     """What every worker runs. `--scale worker=N` is safe: crons are `unique`, jobs are idempotent."""
 
@@ -238,6 +245,7 @@ class WorkerSettings:
         func(graduate_warmup, name="graduate_warmup", max_tries=1, timeout=600),
         func(plan_campaigns, name="plan_campaigns", max_tries=1, timeout=600),
         func(monitor, name="monitor", max_tries=1, timeout=600),
+        func(purge_retention, name="purge_retention", max_tries=1, timeout=3600),
     ]
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
@@ -261,6 +269,7 @@ class WorkerSettings:
         cron(monitor, name="cron:monitor", minute={0, 15, 30, 45}, unique=True, timeout=600),
         # hourly: each workspace's digest goes out once its local morning has come (DAILY_FROM_HOUR)
         cron(send_reports, name="cron:send_reports", minute={25}, unique=True, timeout=600),
+        cron(purge_retention, name="cron:purge_retention", hour={2}, minute={50}, unique=True, timeout=3600),
     ]
     on_startup = startup
     on_shutdown = shutdown

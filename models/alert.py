@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.migrations.constraints import UniqueConstraint
 from tortoise.models import Model
 
@@ -108,3 +109,4 @@ class AuditLog(Model):
 
     class Meta:
         table = "audit_log"
+        indexes = (Index(fields=("created_at", "id")), Index(fields=("workspace_id", "created_at")))  # exports

@@ -165,7 +165,11 @@ class Event(Model):
 
     class Meta:
         table = "event"
-        indexes = (Index(fields=("mailbox_id", "occurred_at")), Index(fields=("campaign_id", "kind")))
+        indexes = (
+            Index(fields=("mailbox_id", "occurred_at")),
+            Index(fields=("campaign_id", "kind")),
+            Index(fields=("workspace_id", "occurred_at")),  # retention deletes a workspace's old events in batches
+        )
 
 
 class DailyStat(Model):
