@@ -177,7 +177,7 @@ async def send_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, int
 async def recover_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, int]:
     """Resolve rows stuck in `sending` from the mailbox's Sent folder; never resend."""
     report = await ctx["outbox"].recover_mailbox(mailbox_id)
-    return {"sent": report.sent, "unknown": report.unknown}
+    return {"sent": report.sent, "unknown": report.unknown, "retried": report.retried}
 
 
 async def plan_warmup(ctx: dict[str, Any]) -> int:
