@@ -23,7 +23,7 @@ from engine.mail.smtp import SmtpTransport
 from engine.mail.tls import MailPolicy
 from engine.monitoring import service as monitoring
 from engine.monitoring.health import health_factors
-from engine.notify import Notification, deliver, flush_digests
+from engine.notify import Notification, deliver, flush_digests, pending, settle, submit
 from engine.reports import digest as report_digests
 from engine.sending import planner
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
@@ -97,10 +97,13 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
 
 
 async def deliver_notification(ctx: dict[str, Any], data: dict[str, Any]) -> dict[str, list[str]]:
-    """Deliver to every bound chat; chats over their rate limit are retried a minute later."""
-    report = await deliver(Notification.from_dict(data), ctx.get("notifiers", {}), ctx["redis"], ctx["clock"])
-    if report.deferred:
-        raise Retry(defer=60)
+    """Deliver to every bound chat; chats over their rate limit or failing for a while are retried with a backoff
+    (the notification stays pending in the database until every chat has it)."""
+    notification = Notification.from_dict(data)
+    report = await deliver(notification, ctx.get("notifiers", {}), ctx["redis"], ctx["clock"])
+    wait = await settle(notification, report, ctx["clock"])
+    if wait is not None:
+        raise Retry(defer=wait)
     return {
         "sent": report.sent,
         "held": report.held,
@@ -111,8 +114,10 @@ async def deliver_notification(ctx: dict[str, Any], data: dict[str, Any]) -> dic
 
 
 async def dispatch_notifications(ctx: dict[str, Any]) -> int:
-    """Announce new alerts and approval requests in their workspaces' chats."""
-    due = await alerts.claim_due(ctx["clock"])
+    """Announce new alerts and approval requests in their workspaces' chats, kept pending until delivered; queue
+    again what a lost job left undelivered."""
+    due = await alerts.claim_due(ctx["clock"], keep=submit)
+    due += [n for n in await pending(ctx["clock"]) if n.id not in {d.id for d in due}]
     for item in due:
         await enqueue.notification(ctx["redis"], item)
     return len(due)
@@ -212,6 +217,7 @@ async def send_reports(ctx: dict[str, Any]) -> int:
     """The daily digests (yesterday) and, on Mondays, the weekly client reports that are due, each once per
     workspace and day however many workers run (claimed in Redis; delivered through `engine.notify`)."""
     due = await report_digests.due(ctx["clock"], ctx["redis"])
+    await submit(due, ctx["clock"])
     for item in due:
         await enqueue.notification(ctx["redis"], item)
     return len(due)
