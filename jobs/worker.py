@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import gc
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from arq import Retry, cron
 from arq.connections import RedisSettings
 from arq.worker import Worker, func
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine import alerts, db, domains, inbox, watchdog
 from engine.access import SYSTEM
@@ -291,3 +296,36 @@ def create_worker(redis_url: str, *, ctx: dict[str, Any], burst: bool = False) -
         burst=burst,
         handle_signals=False,
     )
+
+
+class Resilient:
+    """Runs arq workers one after another: arq's poll loop dies when Redis goes away (a restart, a failover), so a
+    new worker is built by `make` and started, with a growing pause, until Redis answers again. Jobs in flight go on
+    against the database; a job lost with the queue is found again by the sweeps (PostgreSQL is the truth)."""
+
+    def __init__(self, make: Callable[[], Worker], *, pause_s: float = 0.5, max_pause_s: float = 15.0) -> None:
+        self.make = make
+        self.pause_s = pause_s
+        self.max_pause_s = max_pause_s
+        self.worker: Worker | None = None
+        self.restarts = 0
+
+    async def run(self) -> None:
+        pause = self.pause_s
+        while True:
+            self.worker = worker = self.make()
+            try:
+                await worker.main()
+                return
+            except (RedisConnectionError, RedisTimeoutError, ConnectionError) as exc:
+                log.warning("worker lost Redis; starting again", error=type(exc).__name__, pause_s=pause)
+            if worker.pool is not None:  # its on_shutdown is not run: the ctx (ORM, outbox) serves the next one
+                with contextlib.suppress(Exception):
+                    await worker.pool.aclose()
+            self.restarts += 1
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, self.max_pause_s)
+
+    async def close(self) -> None:
+        if self.worker is not None:
+            await self.worker.close()

@@ -12,7 +12,6 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from arq.worker import Worker
 from redis.asyncio import Redis
 
 from bot.console import Console
@@ -28,7 +27,7 @@ from engine.logging import get_logger
 from engine.notify import Notifier
 from engine.settings import Settings
 from engine.tracking import TrackingLinks
-from jobs.worker import create_worker
+from jobs.worker import Resilient, create_worker
 from mailfleet.embedded import EmbeddedServices
 from mailfleet.web import create_app
 from models.enums import Platform
@@ -174,15 +173,16 @@ async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: b
             await ctx.start_chat()
         waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
         if worker_on:
-            worker = create_worker(svc.redis_url, ctx=ctx.worker_ctx())
-            waiters.append(asyncio.create_task(worker.async_run()))
+            worker_ctx = ctx.worker_ctx()
+            worker = Resilient(lambda: create_worker(svc.redis_url, ctx=worker_ctx))
+            waiters.append(asyncio.create_task(worker.run()))
             stack.push_async_callback(_stop_worker, worker, waiters[-1])
             log.info("worker started")
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping")
 
 
-async def _stop_worker(worker: Worker, task: asyncio.Task[Any]) -> None:
+async def _stop_worker(worker: Resilient, task: asyncio.Task[Any]) -> None:
     await worker.close()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -105,7 +105,7 @@ async def test_slack_429_500_and_ok_false_delay_an_alert_but_it_arrives_once(arq
         ctx = {"redis": arq_redis, "clock": clock, "notifiers": {Platform.SLACK: notifier}}
         waits = await _run_until_delivered(ctx, clock, rounds=5)
     assert [w.total_seconds() for w in waits] == [30, 60]
-    posted = [c for c in api.calls_to("chat.postMessage")]
+    posted = api.calls_to("chat.postMessage")
     assert len(posted) == 4 and len(api.messages) == 1  # one message in the channel
     assert await Delivery.filter(chat_id="C0ALERTS").count() == 1
     assert (await PendingNotification.get()).delivered_at is not None
