@@ -4,8 +4,8 @@
   after `after_bytes` bytes of the message (the server never sees the final dot: it did not accept the message)
   or after the whole message, final dot included, with the server's reply swallowed (the server accepted it; the
   client cannot know). Later messages pass untouched.
-* `BlackHole` accepts TCP connections, reads whatever comes and never answers (an IMAP or SMTP server that hangs).
-* `SilentUdp` is a UDP socket that reads DNS queries and never replies (a resolver that times out).
+* `BlackHole` accepts TCP connections, reads whatever comes and never answers (an IMAP or SMTP server that hangs),
+  optionally after a greeting. A DNS server that never answers is `tests.harness.dnsserver.SilentUdpServer`.
 
 All of them run in the test's event loop; `async with` starts and stops them.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import socket
 from types import TracebackType
 from typing import Self
 
@@ -75,9 +74,17 @@ class _Server:
 
 
 class BlackHole(_Server):
-    """Accepts, reads and never answers."""
+    """Accepts, reads and never answers — or, given a `greeting`, says it and then falls silent (a server that
+    hangs in the middle of a session rather than at its start)."""
+
+    def __init__(self, greeting: bytes = b"") -> None:
+        super().__init__()
+        self.greeting = greeting
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.greeting:
+            writer.write(self.greeting)
+            await writer.drain()
         while await reader.read(65536):
             pass
 
@@ -160,36 +167,3 @@ class SmtpCutProxy(_Server):
                     writer.transport.abort()
             up_writer.transport.abort()
             self._writers.discard(up_writer)
-
-
-class SilentUdp:
-    """A UDP socket on a free loopback port that reads datagrams (DNS queries) and never replies."""
-
-    def __init__(self) -> None:
-        self._sock: socket.socket | None = None
-        self.port = 0
-        self.received = 0
-        self._task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> Self:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind((HOST, 0))
-        self._sock.setblocking(False)
-        self.port = self._sock.getsockname()[1]
-        self._task = asyncio.create_task(self._drain())
-        return self
-
-    async def _drain(self) -> None:
-        assert self._sock is not None
-        loop = asyncio.get_running_loop()
-        while True:
-            await loop.sock_recv(self._sock, 4096)
-            self.received += 1
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        assert self._task is not None and self._sock is not None
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-        self._sock.close()
