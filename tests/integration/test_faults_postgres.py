@@ -23,7 +23,16 @@ from models.enums import MessageStatus
 from tests.conftest import REDIS_URL
 from tests.harness.mailserver import MailServer
 from tests.harness.ownpg import OwnPostgres
-from tests.integration.test_outbox_crash import _at_least, received, seed, settled, start_worker, wait_until
+from tests.integration.test_outbox_crash import (
+    _at_least,
+    drained,
+    nudge_until_resolved,
+    received,
+    seed,
+    settled,
+    start_worker,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -66,17 +75,9 @@ async def test_postgres_restarted_mid_burst_loses_no_message_and_sends_none_twic
             at_restart = Counter(m.status.value for m in await OutboundMessage.all())
             assert at_restart["queued"] > 0, f"the burst finished before the restart: nothing was tested {at_restart}"
 
-            async def resolved() -> bool:
-                if await OutboundMessage.filter(status__in=[MessageStatus.QUEUED, MessageStatus.SENDING]).exists():
-                    await pool.enqueue_job("send_tick")  # the cron's tick (every minute), nudged faster
-                    await asyncio.sleep(0.3)
-                    return False
-                return True
-
-            await wait_until(resolved, 90, f"rows were left queued or sending; see {log}")
+            await nudge_until_resolved(pool, log)
             assert worker.poll() is None, f"the worker died; see {log}"
-            await asyncio.sleep(0.5)  # the last jobs finish
-            assert await redis.zcard("arq:queue") == 0, "a job was left in the queue"
+            await drained(redis, log)
         finally:
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)

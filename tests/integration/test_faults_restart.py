@@ -22,7 +22,16 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from models import OutboundMessage
 from models.enums import MessageStatus
 from tests.harness.mailserver import MailServer
-from tests.integration.test_outbox_crash import _at_least, received, seed, settled, start_worker, wait_until
+from tests.integration.test_outbox_crash import (
+    _at_least,
+    drained,
+    nudge_until_resolved,
+    received,
+    seed,
+    settled,
+    start_worker,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.usefixtures("orm"), pytest.mark.faults, pytest.mark.slow]
 
@@ -88,15 +97,8 @@ async def test_redis_restarted_mid_burst_loses_the_queue_not_a_message(
         assert sent_at_restart < total, "the burst finished before the restart: nothing was tested"
 
         pool = await create_pool(RedisSettings.from_dsn(own.url))
-
-        async def resolved() -> bool:
-            if await OutboundMessage.filter(status__in=[MessageStatus.QUEUED, MessageStatus.SENDING]).exists():
-                await pool.enqueue_job("send_tick")  # the cron's tick (every minute), nudged faster
-                await asyncio.sleep(0.3)
-                return False
-            return True
-
-        await wait_until(resolved, 90, f"rows were left queued or sending; see {log}")
+        await nudge_until_resolved(pool, log)
+        await drained(pool, log)
         assert worker.poll() is None, f"the worker died with Redis; see {log}"
         await pool.aclose()
     finally:
