@@ -1,15 +1,19 @@
 """Outbound notifications (alerts, digests, approval requests) to every chat bound to a workspace, or to the
 agency chats for alerts that belong to no workspace.
 
-Transports implement `Notifier`; a job calls `deliver`. A notification id is delivered to a chat at most once
-(a unique row per id and chat), and each chat gets at most `RATE_PER_MINUTE` messages a minute — the rest is
-reported as deferred so the job retries later. Alerts also count against the chat's budget for the rate window
-(`engine.alert_routing`): past it, and for `info` alerts always, they are held in Redis and `flush_digests` sends
-one digest per chat and window once the window has closed. Critical alerts always go out at once.
+Transports implement `Notifier`; a job calls `deliver`. Every notification is first kept in the database
+(`submit`, a `PendingNotification`) until a run delivers it to every chat (`settle`): a chat that failed for a reason
+that may pass (a 5xx, flood control, the network) is tried again with a backoff, and `pending` hands back what a
+lost job left undelivered. A notification id is delivered to a chat at most once (a unique row per id and chat),
+and each chat gets at most `RATE_PER_MINUTE` messages a minute — the rest is reported as deferred so the job
+retries later. Alerts also count against the chat's budget for the rate window (`engine.alert_routing`): past
+it, and for `info` alerts always, they are held in Redis and `flush_digests` sends one digest per chat and window
+once the window has closed. Critical alerts always go out at once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -24,7 +28,7 @@ from engine.i18n import Translator, translator
 from engine.logging import get_logger
 from engine.people import chats_for
 from engine.reply import Button, Reply
-from models import Delivery, Workspace
+from models import Delivery, PendingNotification, Workspace
 from models.enums import ChatPurpose, Platform
 
 log = get_logger(__name__)
@@ -34,6 +38,9 @@ WINDOW_KEY: Final = "mailfleet:alertwin:{platform}:{chat}:{window}"  # alert mes
 DIGEST_KEY: Final = "mailfleet:digest:{platform}:{chat}:{window}"  # held items (JSON), in arrival order
 DIGEST_PENDING: Final = "mailfleet:digest:pending"  # set of "platform|chat|window" with held items
 KEY_TTL_S: Final = 7 * 86_400  # held items wait out a week of outage of every worker, then expire
+RETRY_BASE_S: Final = 30  # a delivery that failed for a reason that may pass waits 30 s, 60 s, … at most an hour
+RETRY_MAX_S: Final = 3_600
+PENDING_FOR: Final = dt.timedelta(days=7)  # an undelivered notification is given up after a week
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,7 @@ class DeliveryReport:
     unavailable: list[str] = field(default_factory=list)  # no transport configured for that platform
     failed: list[str] = field(default_factory=list)  # the chat refused (DeliveryFailed): needs a person
     held: list[str] = field(default_factory=list)  # kept for the chat's digest of this window
+    errors: list[str] = field(default_factory=list)  # why deferred chats failed (transient: tried again)
 
 
 def render(notification: Notification, locale: str) -> Reply:
@@ -218,6 +226,11 @@ async def deliver(
             log.warning("chat cannot receive notifications", where=where, reason=str(exc))
             report.failed.append(where)
             continue
+        except Exception as exc:  # the platform's 5xx, flood control beyond our patience, the network
+            log.warning("notification not delivered, retried later", where=where, error=type(exc).__name__)
+            report.deferred.append(where)
+            report.errors.append(f"{where}: {type(exc).__name__}")
+            continue
         if not await _record(notification.id, target, clock, external_id):
             report.duplicate.append(where)  # a concurrent retry of the same job delivered it first
             continue
@@ -230,6 +243,44 @@ async def deliver(
         deferred=len(report.deferred),
     )
     return report
+
+
+async def submit(items: list[Notification], clock: Clock) -> None:
+    """Keep each notification until it is delivered (`PendingNotification`; one row per id, so submitting again
+    changes nothing). Called before its delivery job is queued: a lost job is queued again by `pending`."""
+    now = clock.now()
+    rows = [PendingNotification(notification_id=n.id, payload=n.to_dict(), created_at=now, next_at=now) for n in items]
+    if rows:
+        await PendingNotification.bulk_create(rows, ignore_conflicts=True)
+
+
+async def pending(clock: Clock, limit: int = 200) -> list[Notification]:
+    """Notifications not yet delivered whose time has come (a job lost with Redis, or out of tries), oldest
+    first, to be queued again; those older than `PENDING_FOR` are given up."""
+    now = clock.now()
+    rows = (
+        await PendingNotification.filter(delivered_at=None, next_at__lte=now, created_at__gt=now - PENDING_FOR)
+        .order_by("id")
+        .limit(limit)
+    )
+    return [Notification.from_dict(r.payload) for r in rows]
+
+
+async def settle(notification: Notification, report: DeliveryReport, clock: Clock) -> dt.timedelta | None:
+    """Record the outcome of one delivery run: done when no chat was deferred; else due again after a backoff,
+    which is returned (the job retries then; the sweep of `pending` if the job is lost)."""
+    now = clock.now()
+    row = await PendingNotification.get_or_none(notification_id=notification.id)
+    attempts = (row.attempts if row else 0) + 1
+    if not report.deferred:
+        await PendingNotification.filter(notification_id=notification.id).update(delivered_at=now, attempts=attempts)
+        return None
+    wait = dt.timedelta(seconds=min(RETRY_BASE_S * 2 ** min(attempts - 1, 16), RETRY_MAX_S))
+    error = "; ".join(report.errors or [f"{w}: rate limited" for w in report.deferred])[:300]
+    await PendingNotification.filter(notification_id=notification.id).update(
+        next_at=now + wait, attempts=attempts, last_error=error
+    )
+    return wait
 
 
 async def _record(notification_id: str, target: Target, clock: Clock, external_id: str) -> bool:

@@ -32,11 +32,10 @@ from mailfleet.services import Services, StartupError, check_reachable
 from models.enums import Platform
 
 if TYPE_CHECKING:
-    from arq.worker import Worker
-
     from bot.runner import Runner
     from bot.slack.transport import SlackTransport
     from bot.telegram.transport import TelegramTransport
+    from jobs.worker import Resilient
 
 log = get_logger(__name__)
 
@@ -203,17 +202,18 @@ async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: b
             await ctx.start_chat()
         waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
         if worker_on:
-            from jobs.worker import create_worker  # noqa: PLC0415 - a web process alone runs no jobs
+            from jobs.worker import Resilient, create_worker  # noqa: PLC0415 - a web process alone runs no jobs
 
-            worker = create_worker(svc.redis_url, ctx=ctx.worker_ctx())
-            waiters.append(asyncio.create_task(worker.async_run()))
+            worker_ctx = ctx.worker_ctx()
+            worker = Resilient(lambda: create_worker(svc.redis_url, ctx=worker_ctx))
+            waiters.append(asyncio.create_task(worker.run()))
             stack.push_async_callback(_stop_worker, worker, waiters[-1])
             log.info("worker started")
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping")
 
 
-async def _stop_worker(worker: Worker, task: asyncio.Task[Any]) -> None:
+async def _stop_worker(worker: Resilient, task: asyncio.Task[Any]) -> None:
     await worker.close()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -12,8 +12,10 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
    committed, so concurrent workers never overbook; see `Outbox._claim`). A pause or a lowered cap thus applies
    to rows already planned or queued. The message is built from the row, handed to SMTP over the transport's
    reused connection, and the result recorded (see `_record`) with the next claim.
-3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash: found in the mailbox's Sent folder over
-   IMAP → `sent`; not found, or the folder could not be searched → `unknown` and an alert. Never resent.
+3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash or by a connection lost in DATA: found in
+   the mailbox's Sent folder over IMAP → `sent`; not found while the folder demonstrably holds the mailbox's
+   submissions (a witness: its previous accepted message is there) → never accepted, `queued` again; not found
+   otherwise, or the folder could not be searched → `unknown` and an alert. Never resent blindly.
 
 Campaign rows (kind `campaign`, and `test` sends of a step) are planned without text. Right after the claim
 commits, `_recheck_campaign` reads the campaign's state (`_CAMPAIGN_FACTS`): a campaign no longer running, an
@@ -370,6 +372,7 @@ class RecoveryReport:
     sent: int
     unknown: int
     error: str = ""  # the Sent folder could not be searched: why
+    retried: int = 0  # not in a Sent folder known to hold the mailbox's submissions: queued again
 
 
 # ------------------------------------------------------------------------------------------------- SQL
@@ -1182,8 +1185,12 @@ class Outbox:
 
     async def recover_mailbox(self, mailbox_id: int) -> RecoveryReport:
         """Resolve this mailbox's rows stuck in `sending` longer than `stuck_after`: each one found in the Sent
-        folder is `sent`; the others, or all of them when the folder cannot be searched, become `unknown` and
-        one alert names how many. Nothing is sent again."""
+        folder is `sent`. A row not found there is sent again only when the folder is known to hold this mailbox's
+        submissions: its latest message recorded as accepted over SMTP before the stuck ones (the witness) is
+        found there too, so the provider files what it accepts and a missing copy means the server never took the
+        message (a connection cut in DATA before the final dot, a crash before the send). It is queued again at
+        once (it has already waited `stuck_after`), or fails after `max_attempts`. Without a witness, or when the
+        folder cannot be searched, the rows become `unknown` and one alert names how many: never resent blindly."""
         now = self.clock.now()
         rows = await connections.get("default").execute_query_dict(
             "SELECT id FROM outbound_message WHERE mailbox_id = $1 AND status = 'sending' AND claimed_at < $2 "
@@ -1197,19 +1204,27 @@ class Outbox:
         stuck = await _claimed_rows([int(r["id"]) for r in rows])
         error = ""
         found: set[str] = set()
+        witness = await self._witness(mailbox_id, [r.id for r in stuck])
         if account is None:
             error = "error-recovery-no-account"
         else:
             try:
-                found = await self.sent_folder.find(account, [r.message_id for r in stuck])
+                wanted = [r.message_id for r in stuck] + ([witness] if witness else [])
+                found = await self.sent_folder.find(account, wanted)
             except SentFolderError as exc:
                 error = exc.key
                 log.warning("recovery: Sent folder not searchable", mailbox_id=mailbox_id, key=exc.key)
-        sent = unknown = 0
+        filed = witness is not None and witness in found  # the folder holds what this mailbox submits
+        sent = unknown = retried = 0
         for row in stuck:
             if account is not None and row.message_id in found:
                 await self._sent(account, row, now, None, zone, sending=await self._recovered(row, now, zone))
                 sent += 1
+            elif filed and row.attempts < self.options.max_attempts:
+                await self._requeue(row, now)
+                retried += 1
+            elif filed:
+                await self._fail(row, MessageStatus.FAILED, None, "recovery: never accepted, attempts used", zone=zone)
             else:
                 await self._unknown(row, error or "not found in the Sent folder")
                 unknown += 1
@@ -1226,8 +1241,28 @@ class Outbox:
             )
         if sent and account is not None:
             await self._rollup(account, zone)
-        log.info("recovery", mailbox_id=mailbox_id, sent=sent, unknown=unknown, error=error)
-        return RecoveryReport(mailbox_id, sent, unknown, error)
+        log.info("recovery", mailbox_id=mailbox_id, sent=sent, unknown=unknown, retried=retried, error=error)
+        return RecoveryReport(mailbox_id, sent, unknown, error, retried)
+
+    async def _witness(self, mailbox_id: int, stuck: Sequence[int]) -> str | None:
+        """The Message-ID of the mailbox's latest message accepted over SMTP (recorded with the server's code)
+        before its stuck rows were claimed: its copy has had as long as they have to be filed."""
+        rows = await connections.get("default").execute_query_dict(
+            "SELECT message_id FROM outbound_message WHERE mailbox_id = $1 AND status = 'sent' "
+            "AND smtp_code IS NOT NULL AND sent_at <= (SELECT min(claimed_at) FROM outbound_message "
+            "WHERE id = ANY($2::bigint[])) ORDER BY sent_at DESC LIMIT 1",
+            [mailbox_id, list(stuck)],
+        )
+        return str(rows[0]["message_id"]) if rows else None
+
+    async def _requeue(self, row: Claimed, now: dt.datetime) -> None:
+        """A stuck row the server never accepted: `queued` again, due now (recovery ran `stuck_after` late)."""
+        check_transition("message", MessageStatus.SENDING, MessageStatus.QUEUED)
+        await connections.get("default").execute_query(
+            "UPDATE outbound_message SET status = 'queued', scheduled_at = $2, claimed_at = NULL, "
+            "smtp_reply = 'recovery: not in the Sent folder, sent again' WHERE id = $1 AND status = 'sending'",
+            [row.id, now],
+        )
 
     async def _recovered(self, row: Claimed, now: dt.datetime, zone: ZoneInfo) -> Sending | None:
         """What the record of a campaign row found in the Sent folder adds: its enrollment's next step, and the
