@@ -24,6 +24,7 @@ from engine.mail.tls import MailPolicy
 from engine.monitoring import service as monitoring
 from engine.monitoring.health import health_factors
 from engine.notify import Notification, deliver, flush_digests
+from engine.ratelimit import defer_seconds
 from engine.reports import digest as report_digests
 from engine.sending import planner
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
@@ -97,10 +98,10 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
 
 
 async def deliver_notification(ctx: dict[str, Any], data: dict[str, Any]) -> dict[str, list[str]]:
-    """Deliver to every bound chat; chats over their rate limit are retried a minute later."""
+    """Deliver to every bound chat; chats at their rate limit are retried once their next slot frees."""
     report = await deliver(Notification.from_dict(data), ctx.get("notifiers", {}), ctx["redis"], ctx["clock"])
     if report.deferred:
-        raise Retry(defer=60)
+        raise Retry(defer=defer_seconds(report.retry_after_s))
     return {
         "sent": report.sent,
         "held": report.held,

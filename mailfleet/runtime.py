@@ -26,6 +26,7 @@ from engine.dns.hosting import DnsHosts
 from engine.domains import DnsConfig
 from engine.logging import get_logger
 from engine.notify import Notifier
+from engine.ratelimit import SharedLimits
 from engine.settings import Settings
 from engine.tracking import TrackingLinks
 from jobs.worker import create_worker
@@ -200,7 +201,7 @@ def build_runner(settings: Settings, svc: Services, redis: Redis, session: aioht
         "redis": redis,
         "vault": Vault(svc.encryption_keys),
         "dns": DnsConfig.from_settings(settings),  # the same lists, resolver and DQS key as the worker's
-        "dns_hosts": DnsHosts(settings, session),
+        "dns_hosts": DnsHosts(settings, session, SharedLimits(redis)),  # REG.RU's hourly budget: every process
     }
     return Runner(SystemClock(), admins=admins, services=services)
 
