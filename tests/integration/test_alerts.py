@@ -23,8 +23,8 @@ from engine.reply import Reply
 from jobs import worker
 from models import Alert, AuditLog, ChatBinding, Delivery, Membership, OutboundMessage, Person, Workspace
 from models.enums import AlertStatus, MessageStatus, Platform, Role, Severity
+from tests.harness.pacing import deliver_job_paced, deliver_paced, flush_paced
 from tests.integration.content_world import make_world, planned_row
-from tests.integration.pacing import deliver_job_paced, deliver_paced, flush_paced
 
 NOW = dt.datetime(2026, 12, 2, 10, 0, 5, tzinfo=dt.UTC)  # 5 s into a rate window
 TG = Platform.TELEGRAM

@@ -21,7 +21,7 @@ from jobs import worker
 from models import Approval, AuditLog, ChatBinding, Workspace
 from models.enums import ApprovalKind, Platform, StatScope
 from tests.conftest import REDIS_URL
-from tests.integration.pacing import deliver_paced
+from tests.harness.pacing import deliver_paced
 
 pytestmark = pytest.mark.usefixtures("orm")
 
