@@ -17,14 +17,14 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
 from engine.errors import UserError
+
+if TYPE_CHECKING:  # `limits` is imported by the processes that use a limit, not by every `mailfleet` command
+    from limits import RateLimitItem
 
 KEY_PREFIX: Final = "mailfleet:ratelimit"
 MIN_RETRY_S: Final = 0.05  # a full window that clears "now" is asked again after this pause, never in a spin
@@ -44,6 +44,8 @@ class Rule:
 
     @property
     def item(self) -> RateLimitItem:
+        from limits import RateLimitItemPerSecond  # noqa: PLC0415 - lazy: only processes that rate-limit import it
+
         return RateLimitItemPerSecond(self.amount, self.seconds, namespace=self.name)
 
 
@@ -54,6 +56,9 @@ class SharedLimits:
     """Moving-window limits in Redis, over the caller's Redis connection pool."""
 
     def __init__(self, redis: Redis, *, prefix: str = KEY_PREFIX) -> None:
+        from limits.aio.storage import RedisStorage  # noqa: PLC0415 - lazy, as above
+        from limits.aio.strategies import MovingWindowRateLimiter  # noqa: PLC0415
+
         storage = RedisStorage(
             "async+redis://",
             implementation="redispy",

@@ -36,13 +36,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import psutil
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
-from engine import db
+from bench.scratch import scratch_database
 from engine.crypto import Vault, generate_key
 from tests.harness.load_worker import CLOCK_KEY
 
@@ -138,32 +137,6 @@ class DayResult:
         values = [mb for _, mb in self.rss_mb[pid]]
         quarter = max(1, len(values) // 4)
         return max(values[:quarter]), max(values[-quarter:])
-
-
-def _url_with_db(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-@contextlib.contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    """A new database migrated like production, dropped on the way out."""
-    name = f"mailfleet_load_{os.getpid()}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        url = _url_with_db(admin_url, name)
-        asyncio.run(db.migrate(url))
-        yield url
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 SEED = [
