@@ -103,8 +103,8 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
 
 
 async def deliver_notification(ctx: dict[str, Any], data: dict[str, Any]) -> dict[str, list[str]]:
-    """Deliver to every bound chat; chats over their rate limit or failing for a while are retried with a backoff
-    (the notification stays pending in the database until every chat has it)."""
+    """Deliver to every bound chat; chats at their rate limit are retried once their next slot frees, chats failing
+    for a while with a backoff (the notification stays pending in the database until every chat has it)."""
     notification = Notification.from_dict(data)
     report = await deliver(notification, ctx.get("notifiers", {}), ctx["redis"], ctx["clock"])
     wait = await settle(notification, report, ctx["clock"])

@@ -225,12 +225,14 @@ def build_runner(settings: Settings, shared: dict[str, Any], session: aiohttp.Cl
     command layer (every command)."""
     from bot.runner import Runner  # noqa: PLC0415 - only processes that run commands load them
     from engine.dns.hosting import DnsHosts  # noqa: PLC0415
+    from engine.ratelimit import SharedLimits  # noqa: PLC0415
 
     admins = {
         Platform.TELEGRAM: {str(i) for i in settings.admin_telegram_ids},
         Platform.SLACK: set(settings.admin_slack_ids),
     }
-    return Runner(SystemClock(), admins=admins, services={**shared, "dns_hosts": DnsHosts(settings, session)})
+    hosts = DnsHosts(settings, session, SharedLimits(shared["redis"]))  # REG.RU's hourly budget: every process
+    return Runner(SystemClock(), admins=admins, services={**shared, "dns_hosts": hosts})
 
 
 async def console(settings: Settings, svc: Services, lines: list[str] | None) -> int:
