@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.runner import Runner
-from bot.telegram import TelegramTransport
+from bot.telegram.transport import TelegramTransport
 from tests.e2e.slackrig import ADMIN, SECRET, slack_rig, texts
 from tests.harness.flaky_botapi import FlakyBotApi
 from tests.harness.slackapi import signed_headers, slash_command_body

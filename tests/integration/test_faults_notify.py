@@ -14,7 +14,7 @@ from arq import Retry
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
 from bot.slack.notifier import SlackNotifier, web_client
-from bot.telegram.client import TelegramNotifier, create_bot
+from bot.telegram.notifier import BotApi, TelegramNotifier
 from engine.alerts import raise_alert
 from engine.clock import FrozenClock
 from jobs import worker
@@ -73,11 +73,11 @@ async def test_telegram_429_and_5xx_delay_an_alert_but_it_arrives_once(arq_redis
     clock = FrozenClock(NOW)
     async with FlakyBotApi() as api:
         await _alert_for(Platform.TELEGRAM, "-100")
-        api.too_many_requests(1)  # honoured in place (aiogram middleware): waits 1 s and tries again
+        api.too_many_requests(1)  # honoured in place (the Bot API client): waits 1 s and tries again
         api.server_error(502)  # → the job's retry
         api.too_many_requests(120)  # longer than we wait in place → the job's retry
         api.server_error(500)
-        bot = create_bot("123:fault", api.base)
+        bot = BotApi("123:fault", api.base)
         ctx = {"redis": arq_redis, "clock": clock, "notifiers": {Platform.TELEGRAM: TelegramNotifier(bot)}}
         try:
             waits = await _run_until_delivered(ctx, clock, rounds=6)
@@ -87,7 +87,7 @@ async def test_telegram_429_and_5xx_delay_an_alert_but_it_arrives_once(arq_redis
             # a duplicate job (arq delivers at least once) sends nothing more
             await worker.deliver_notification(ctx, (await PendingNotification.get()).payload)
         finally:
-            await bot.session.close()
+            await bot.close()
     assert len(api.delivered) == 1 and await Delivery.filter(chat_id="-100").count() == 1
     pending = await PendingNotification.get()
     assert pending.delivered_at is not None and pending.attempts == 5
