@@ -48,9 +48,10 @@ SELECT id, 1, id, 'completed', 2, created_at, '', '', created_at FROM lead
 """
 MESSAGES = """
 INSERT INTO outbound_message (id, kind, workspace_id, mailbox_id, lead_id, enrollment_id, campaign_id, step_position,
-                              message_id, subject, status, scheduled_at, sent_at, body, created_at)
+                              message_id, subject, status, scheduled_at, sent_at, attempts, smtp_reply, body, html,
+                              in_reply_to, "references", created_at)
 SELECT id, 'campaign', 1, 1, id, id, 1, 1, '<' || id || '@acme.example>', 'Hello', 'sent', created_at, created_at,
-       'Body for ' || email, created_at FROM lead
+       1, '250 ok', 'Body for ' || email, '', '', '', created_at FROM lead
 """
 EVENTS = """
 INSERT INTO event (workspace_id, kind, mailbox_id, campaign_id, lead_id, message_id, occurred_at, data)

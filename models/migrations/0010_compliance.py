@@ -22,6 +22,14 @@ class Migration(migrations.Migration):
             model_name='Event',
             index=Index(fields=['workspace_id', 'occurred_at']),
         ),
+        ops.AddIndex(
+            model_name='Event',
+            index=Index(fields=['lead_id']),
+        ),
+        ops.AddIndex(
+            model_name='OutboundMessage',
+            index=Index(fields=['lead_id']),
+        ),
         ops.AddField(
             model_name='Lead',
             name='basis_note',
