@@ -19,7 +19,7 @@ OFF_WORDS = frozenset({"off", "выкл", "нет", "0"})
     Access.MANAGE,
     Arg("legal_name", required=False, max_length=identity.LEGAL_NAME_MAX),
     Arg("contact", kind="rest", required=False, max_length=identity.CONTACT_MAX),
-    example='"ООО «Ромашка», ИНН 7701234567" Москва, ул. Ленина, 1, info@romashka.ru',
+    example='"ООО «Вектор», ИНН 7701234567" Москва, ул. Ленина, 1, info@vektor.example',
 )
 async def workspace_legal(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Show or set the legal name and contact every campaign message is signed with."""

@@ -13,9 +13,9 @@ arg-audit-export-to = to
 arg-forget-email = email
 
 legal-current = Email footer: { $name }, { $contact }
-legal-none = The sender identity is not set: campaigns will not start. Set it: /workspace_legal "Romashka LLC, INN 7701234567" Moscow, Lenina st. 1, info@romashka.ru
+legal-none = The sender identity is not set: campaigns will not start. Set it: /workspace_legal "Vektor LLC, INN 7701234567" Moscow, Lenina st. 1, info@vektor.example
 legal-set = Email footer saved: { $name }, { $contact }. It will appear in every campaign email.
-error-legal-missing-contact = Give a contact after the name: an address, INN/OGRN, an email or a phone. Example: /workspace_legal "Romashka LLC" Moscow, Lenina st. 1, info@romashka.ru
+error-legal-missing-contact = Give a contact after the name: an address, INN/OGRN, an email or a phone. Example: /workspace_legal "Vektor LLC" Moscow, Lenina st. 1, info@vektor.example
 error-legal-too-long = The { $field ->
     [legal_name] legal name
    *[other] contact

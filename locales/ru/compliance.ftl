@@ -13,9 +13,9 @@ arg-audit-export-to = по
 arg-forget-email = email
 
 legal-current = Подпись писем: { $name }, { $contact }
-legal-none = Подпись отправителя не задана: кампании не запустятся. Задайте: /workspace_legal "ООО «Ромашка», ИНН 7701234567" Москва, ул. Ленина, 1, info@romashka.ru
+legal-none = Подпись отправителя не задана: кампании не запустятся. Задайте: /workspace_legal "ООО «Вектор», ИНН 7701234567" Москва, ул. Ленина, 1, info@vektor.example
 legal-set = Подпись писем сохранена: { $name }, { $contact }. Она появится в каждом письме кампаний.
-error-legal-missing-contact = Укажите после названия контакт: адрес, ИНН/ОГРН, почту или телефон. Пример: /workspace_legal "ООО «Ромашка»" Москва, ул. Ленина, 1, info@romashka.ru
+error-legal-missing-contact = Укажите после названия контакт: адрес, ИНН/ОГРН, почту или телефон. Пример: /workspace_legal "ООО «Вектор»" Москва, ул. Ленина, 1, info@vektor.example
 error-legal-too-long = Слишком длинное поле «{ $field ->
     [legal_name] название
    *[other] контакт
