@@ -134,7 +134,9 @@ def parse_leads(data: bytes) -> list[Any]:
     header = next(records, None)
     if header is None:
         return []
-    parser = _Parser(records, map_columns(header[1]), ImportOptions(source="fuzz", legal_basis="contract", check_dns=False))
+    parser = _Parser(
+        records, map_columns(header[1]), ImportOptions(source="fuzz", legal_basis="contract", check_dns=False)
+    )
     stored = []
     while (batch := parser.batch()) is not None:
         stored.extend(batch[0])
