@@ -111,7 +111,7 @@ LEADS_SQL = [
         "INSERT INTO lead (id, workspace_id, email, first_name, last_name, company, custom, source, legal_basis, "
         "verdict, verdict_reason, timezone, created_at) "
         "SELECT n, 1 + ((n - 1) / ($1 / $2)) / ($2 / $3), 'p' || n || '@c' || (n % 10000) || '.example', "
-        "'', '', '', '{}'::jsonb, '', '', 'unknown', '', '', now() FROM generate_series(1, $1) n",
+        "'', '', '', '{}'::jsonb, 'bench', 'contract', 'unknown', '', '', now() FROM generate_series(1, $1) n",
         [LEADS, CAMPAIGNS, WORKSPACES],
     ),
     (
@@ -164,7 +164,7 @@ NEW_SQL = (
     "WITH n AS (SELECT $1::int + i AS id, 1 + (i - 1) % ($3::int / $4::int) AS c FROM generate_series(1, $2) i), "
     "l AS (INSERT INTO lead (id, workspace_id, email, first_name, last_name, company, custom, source, legal_basis, "
     "verdict, verdict_reason, timezone, created_at) SELECT id, 1, 'new' || id || '@n' || id || '.example', '', '', "
-    "'', '{}'::jsonb, '', '', 'unknown', '', '', now() FROM n RETURNING id) "
+    "'', '{}'::jsonb, 'bench', 'contract', 'unknown', '', '', now() FROM n RETURNING id) "
     "INSERT INTO enrollment (id, campaign_id, lead_id, state, current_step, next_due_at, mailbox_id, "
     "thread_message_id, variant, stopped_reason, created_at) "
     "SELECT n.id, n.c, l.id, 'active', 1, $5::timestamptz, NULL, '', NULL, '', now() FROM n JOIN l ON l.id = n.id"

@@ -29,7 +29,7 @@ from redis.asyncio import Redis
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot.runner import Runner
-from bot.slack import SlackTransport
+from bot.slack.transport import SlackTransport
 from engine import db
 from engine.clock import SystemClock
 from mailfleet.web import create_app

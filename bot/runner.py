@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import bot.handlers  # noqa: F401 - registers every command
-from bot.command import REGISTRY, ArgMissing, Command, Ctx, allowed, check_text, echo, parse_args, split_command
+from bot.command import REGISTRY, Access, ArgMissing, Command, Ctx, allowed, check_text, echo, parse_args, split_command
 from engine.access import Actor
 from engine.clock import Clock
+from engine.compliance.audit import record_command
 from engine.errors import UserError
 from engine.i18n import translator
 from engine.logging import get_logger
@@ -91,7 +92,10 @@ class Runner:
                 identity=identity,
                 services=self.services,
             )
-            return await cmd.handler(ctx, args)
+            reply = await cmd.handler(ctx, args)
+            if cmd.access >= Access.MANAGE and reply.ok:
+                await _audit(ctx, cmd, args)
+            return reply
         except ArgMissing as exc:
             reply = Reply(ok=False).add(t(exc.key, **exc.params), "error")
             reply.awaiting = (name, list(words))
@@ -106,3 +110,19 @@ class Runner:
 
 def _refused(actor: Actor, exc: UserError) -> Reply:
     return Reply(ok=False).add(translator(actor.locale)(exc.key, **exc.params), "error")
+
+
+async def _audit(ctx: Ctx, cmd: Command, args: dict[str, Any]) -> None:
+    """The audit entry of a command a manager or an admin ran (`engine.compliance.audit`): the arguments given,
+    with the values of choices and integers only (free text may be a secret or a person's address). A failure
+    to write it is logged; the command has already acted and its answer still goes out."""
+    given: dict[str, str | int | None] = {}
+    for arg in cmd.args:
+        value = args.get(arg.name)
+        if value is None or value == "":
+            continue
+        given[arg.name] = value if arg.kind in {"choice", "int"} and isinstance(value, str | int) else None
+    try:
+        await record_command(ctx.actor, ctx.clock, cmd.name, given, ctx.platform)
+    except Exception:
+        log.exception("audit entry not written", command=cmd.name)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from engine.access import Actor
 from engine.alert_routing import SEVERITY_RANK
@@ -272,9 +273,21 @@ async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]
     ]
 
 
-async def claim_due(clock: Clock, limit: int = 100) -> list[Notification]:
+async def claim_due(
+    clock: Clock, limit: int = 100, *, keep: Callable[[list[Notification], Clock], Awaitable[None]] | None = None
+) -> list[Notification]:
     """Notifications for alerts, resolutions and approval requests no chat has heard of yet; marks them
-    announced. Agency-wide alerts (no workspace) are included: delivery sends them to the agency chats."""
+    announced. Agency-wide alerts (no workspace) are included: delivery sends them to the agency chats. `keep`
+    (`engine.notify.submit`) stores them in the same transaction as the claim: a crash loses neither."""
+    if keep is None:
+        return await _claim_due(clock, limit)
+    async with in_transaction():
+        due = await _claim_due(clock, limit)
+        await keep(due, clock)
+    return due
+
+
+async def _claim_due(clock: Clock, limit: int) -> list[Notification]:
     now = clock.now()
     due = await _claim_alerts(now, limit)
     due += await _claim_resolutions(now, limit)

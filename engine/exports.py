@@ -25,6 +25,7 @@ from engine.errors import NotFound, UserError
 from engine.i18n import translator
 from engine.monitoring.metrics import MIN_SAMPLE, rate
 from models import Campaign
+from models.enums import LegalBasis
 
 BOM: Final = "\ufeff"
 DELIMITER: Final = ";"
@@ -154,7 +155,8 @@ WITH page AS (
     bool_or(kind IN ('bounce_hard', 'bounce_block')) AS bounced, bool_or(kind = 'unsubscribe') AS unsubscribed
   FROM event WHERE campaign_id = $1 AND lead_id IN (SELECT lead_id FROM page) GROUP BY lead_id
 )
-SELECT p.id, l.email, l.first_name, l.last_name, l.company, l.verdict, p.state, p.last_sent_at,
+SELECT p.id, l.email, l.first_name, l.last_name, l.company, l.verdict, l.source, l.legal_basis, l.basis_note,
+  p.state, p.last_sent_at,
   coalesce(s.n, 0) AS steps_sent, coalesce(ev.replied, false) AS replied, coalesce(ev.bounced, false) AS bounced,
   coalesce(ev.unsubscribed, false) AS unsubscribed
 FROM page p JOIN lead l ON l.id = p.lead_id LEFT JOIN sent s ON s.enrollment_id = p.id
@@ -162,11 +164,19 @@ LEFT JOIN ev ON ev.lead_id = p.lead_id ORDER BY p.id
 """
 
 
-def _lead_row(r: dict[str, Any], yes: str, no: str) -> list[Any]:
+def _lead_row(r: dict[str, Any], yes: str, no: str, bases: dict[str | None, str]) -> list[Any]:
     name = f"{r['first_name']} {r['last_name']}".strip()
     flags = [yes if r[k] else no for k in ("replied", "bounced", "unsubscribed")]
     return [r["email"], name, r["company"], r["state"], int(r["steps_sent"]), _when(r["last_sent_at"]), *flags,
-            r["verdict"]]  # fmt: skip
+            r["verdict"], r["source"], bases.get(r["legal_basis"], ""), r["basis_note"]]  # fmt: skip
+
+
+def basis_names(locale: str) -> dict[str | None, str]:
+    """Each legal basis's localized name (`legal-basis-consent` …); a lead imported before bases were recorded
+    (NULL) shows `legal-basis-none`."""
+    t = translator(locale)
+    names: dict[str | None, str] = {b.value: t("legal-basis-" + b.value.replace("_", "-")) for b in LegalBasis}
+    return names | {None: t("legal-basis-none")}
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -175,12 +185,15 @@ def _when(moment: dt.datetime | None) -> str:
 
 async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX_BYTES, page: int = PAGE) -> Export:
     """Every enrolled lead's outcome: email, name, company, state, steps sent, last sent at, replied / bounced /
-    unsubscribed, verdict. Read `page` leads at a time; each page is written in a thread."""
+    unsubscribed, verdict, and where the lead came from and why we may write to it (source, legal basis, note).
+    Read `page` leads at a time; each page is written in a thread."""
     campaign = await _campaign(actor, name)
     t = translator(actor.locale)
     yes, no = t("export-yes"), t("export-no")
     header = [t(f"export-col-{c}") for c in ("email", "name", "company", "state", "steps-sent", "last-sent",
-                                              "replied", "bounced", "unsubscribed", "verdict")]  # fmt: skip
+                                              "replied", "bounced", "unsubscribed", "verdict", "source",
+                                              "legal-basis", "basis-note")]  # fmt: skip
+    bases = basis_names(actor.locale)
     writer = CsvWriter(header, max_bytes)
     conn = connections.get("default")
     after = 0
@@ -189,7 +202,7 @@ async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX
         if not rows:
             break
         after = int(rows[-1]["id"])
-        lines = [_lead_row(r, yes, no) for r in rows]
+        lines = [_lead_row(r, yes, no, bases) for r in rows]
         await asyncio.to_thread(writer.write, lines)
         if len(rows) < page:
             break

@@ -1,15 +1,21 @@
 """Outbound notifications (alerts, digests, approval requests) to every chat bound to a workspace, or to the
 agency chats for alerts that belong to no workspace.
 
-Transports implement `Notifier`; a job calls `deliver`. A notification id is delivered to a chat at most once
-(a unique row per id and chat), and each chat gets at most `RATE_PER_MINUTE` messages a minute — the rest is
-reported as deferred so the job retries later. Alerts also count against the chat's budget for the rate window
-(`engine.alert_routing`): past it, and for `info` alerts always, they are held in Redis and `flush_digests` sends
-one digest per chat and window once the window has closed. Critical alerts always go out at once.
+Transports implement `Notifier`; a job calls `deliver`. Every notification is first kept in the database
+(`submit`, a `PendingNotification`) until a run delivers it to every chat (`settle`): a chat that failed for a reason
+that may pass (a 5xx, flood control, the network) is tried again with a backoff, and `pending` hands back what a
+lost job left undelivered. A notification id is delivered to a chat at most once (a unique row per id and chat),
+and each chat stays within its platform's limits (`chat_budgets`: Telegram about 1 message a second in a chat, 20
+a minute in a group, 30 a second for the whole bot; Slack about 1 a second in a channel), counted in Redis for
+every worker at once (`engine.ratelimit`) — the rest is reported as deferred, with the wait, so the job retries
+when a slot frees. Alerts also count against the chat's budget for the rate window (`engine.alert_routing`): past
+it, and for `info` alerts always, they are held in Redis and `flush_digests` sends one digest per chat and window
+once the window has closed. Critical alerts always go out at once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -23,17 +29,26 @@ from engine.clock import Clock
 from engine.i18n import Translator, translator
 from engine.logging import get_logger
 from engine.people import chats_for
+from engine.ratelimit import Budget, Rule, SharedLimits, defer_seconds
 from engine.reply import Button, Reply
-from models import Delivery, Workspace
+from models import Delivery, PendingNotification, Workspace
 from models.enums import ChatPurpose, Platform
 
 log = get_logger(__name__)
-RATE_PER_MINUTE = 20  # Telegram allows about 20 messages a minute to one group; Slack about 1 a second
+# The platforms' documented pace: Telegram's Bots FAQ (1 a second in one chat, 20 a minute in a group, about 30 a
+# second in all) and Slack's chat.postMessage (about 1 a second per channel, short bursts allowed)
+TELEGRAM_CHAT: Final = Rule("telegram-chat", 1, 1)
+TELEGRAM_GROUP: Final = Rule("telegram-group", 20, 60)
+TELEGRAM_BOT: Final = Rule("telegram-bot", 30, 1)
+SLACK_CHANNEL: Final = Rule("slack-channel", 1, 1)
 # Redis keys of the per-chat alert budget and digests, shared by every worker
 WINDOW_KEY: Final = "mailfleet:alertwin:{platform}:{chat}:{window}"  # alert messages sent in the window
 DIGEST_KEY: Final = "mailfleet:digest:{platform}:{chat}:{window}"  # held items (JSON), in arrival order
 DIGEST_PENDING: Final = "mailfleet:digest:pending"  # set of "platform|chat|window" with held items
 KEY_TTL_S: Final = 7 * 86_400  # held items wait out a week of outage of every worker, then expire
+RETRY_BASE_S: Final = 30  # a delivery that failed for a reason that may pass waits 30 s, 60 s, … at most an hour
+RETRY_MAX_S: Final = 3_600
+PENDING_FOR: Final = dt.timedelta(days=7)  # an undelivered notification is given up after a week
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,8 @@ class DeliveryReport:
     unavailable: list[str] = field(default_factory=list)  # no transport configured for that platform
     failed: list[str] = field(default_factory=list)  # the chat refused (DeliveryFailed): needs a person
     held: list[str] = field(default_factory=list)  # kept for the chat's digest of this window
+    errors: list[str] = field(default_factory=list)  # why deferred chats failed (transient: tried again)
+    retry_after_s: float = 0.0  # when deferred at a rate limit: the longest wait for a chat's next slot
 
 
 def render(notification: Notification, locale: str) -> Reply:
@@ -121,13 +138,13 @@ def render(notification: Notification, locale: str) -> Reply:
     return reply
 
 
-async def _take_rate_slot(redis: Redis, platform: Platform, chat_id: str, clock: Clock) -> bool:
-    minute = clock.now().strftime("%Y%m%d%H%M")
-    key = f"mailfleet:rate:{platform.value}:{chat_id}:{minute}"
-    count = int(await redis.incr(key))
-    if count == 1:
-        await redis.expire(key, 120)
-    return count <= RATE_PER_MINUTE
+def chat_budgets(platform: Platform, chat_id: str) -> list[Budget]:
+    """The rate budgets one message to the chat spends, the chat's own first (a Telegram group's id is
+    negative)."""
+    if platform is Platform.SLACK:
+        return [(SLACK_CHANNEL, chat_id)]
+    group = [(TELEGRAM_GROUP, chat_id)] if chat_id.startswith("-") else []
+    return [(TELEGRAM_CHAT, chat_id), *group, (TELEGRAM_BOT, "bot")]
 
 
 @dataclass(frozen=True)
@@ -146,8 +163,11 @@ async def targets(notification: Notification) -> list[Target]:
     return [Target(b.platform, b.chat_id, workspace.locale) for b in bindings]
 
 
-async def _route(redis: Redis, notification: Notification, target: Target, clock: Clock) -> Route | None:
-    """Where the notification goes in this chat; None when the chat is over its per-minute limit (retry later).
+async def _route(
+    redis: Redis, limits: SharedLimits, notification: Notification, target: Target, clock: Clock
+) -> Route | float:
+    """Where the notification goes in this chat; or the seconds to wait when the chat (or the platform) is at
+    its rate limit (retry then).
 
     The window budget is an atomic counter, so workers racing for the last slot never overspend it.
     """
@@ -159,14 +179,12 @@ async def _route(redis: Redis, notification: Notification, target: Target, clock
         if used == 1:
             await redis.expire(key, 2 * WINDOW_S)
         decision = route(notification.severity, used - 1, PER_WINDOW)
-    if decision in {Route.SEND, Route.DIRECT} and not await _take_rate_slot(
-        redis, target.platform, target.chat_id, clock
-    ):
-        if decision is Route.SEND:
-            await redis.decr(key)
-        return None
-    if decision is Route.FORCE:
-        await _take_rate_slot(redis, target.platform, target.chat_id, clock)  # counted, never waited for
+    if decision in {Route.SEND, Route.DIRECT, Route.FORCE}:
+        wait = await limits.take(chat_budgets(target.platform, target.chat_id))
+        if wait and decision is not Route.FORCE:  # a critical alert is counted, never held back
+            if decision is Route.SEND:
+                await redis.decr(key)
+            return wait
     return decision
 
 
@@ -191,6 +209,7 @@ async def deliver(
 ) -> DeliveryReport:
     report = DeliveryReport()
     rendered: dict[str, Reply] = {}
+    limits = SharedLimits(redis)
     for target in await targets(notification):
         where = f"{target.platform.value}:{target.chat_id}"
         notifier = notifiers.get(target.platform)
@@ -200,9 +219,10 @@ async def deliver(
         if await Delivery.exists(notification_id=notification.id, platform=target.platform, chat_id=target.chat_id):
             report.duplicate.append(where)
             continue
-        decision = await _route(redis, notification, target, clock)
-        if decision is None:
+        decision = await _route(redis, limits, notification, target, clock)
+        if not isinstance(decision, Route):
             report.deferred.append(where)
+            report.retry_after_s = max(report.retry_after_s, decision)
             continue
         if decision is Route.HOLD:
             # held first, then the row: a crash in between may count it twice in the digest, never lose it
@@ -218,6 +238,11 @@ async def deliver(
             log.warning("chat cannot receive notifications", where=where, reason=str(exc))
             report.failed.append(where)
             continue
+        except Exception as exc:  # the platform's 5xx, flood control beyond our patience, the network
+            log.warning("notification not delivered, retried later", where=where, error=type(exc).__name__)
+            report.deferred.append(where)
+            report.errors.append(f"{where}: {type(exc).__name__}")
+            continue
         if not await _record(notification.id, target, clock, external_id):
             report.duplicate.append(where)  # a concurrent retry of the same job delivered it first
             continue
@@ -230,6 +255,47 @@ async def deliver(
         deferred=len(report.deferred),
     )
     return report
+
+
+async def submit(items: list[Notification], clock: Clock) -> None:
+    """Keep each notification until it is delivered (`PendingNotification`; one row per id, so submitting again
+    changes nothing). Called before its delivery job is queued: a lost job is queued again by `pending`."""
+    now = clock.now()
+    rows = [PendingNotification(notification_id=n.id, payload=n.to_dict(), created_at=now, next_at=now) for n in items]
+    if rows:
+        await PendingNotification.bulk_create(rows, ignore_conflicts=True)
+
+
+async def pending(clock: Clock, limit: int = 200) -> list[Notification]:
+    """Notifications not yet delivered whose time has come (a job lost with Redis, or out of tries), oldest
+    first, to be queued again; those older than `PENDING_FOR` are given up."""
+    now = clock.now()
+    rows = (
+        await PendingNotification.filter(delivered_at=None, next_at__lte=now, created_at__gt=now - PENDING_FOR)
+        .order_by("id")
+        .limit(limit)
+    )
+    return [Notification.from_dict(r.payload) for r in rows]
+
+
+async def settle(notification: Notification, report: DeliveryReport, clock: Clock) -> dt.timedelta | None:
+    """Record the outcome of one delivery run: done when no chat was deferred; else due again after a backoff,
+    which is returned (the job retries then; the sweep of `pending` if the job is lost)."""
+    now = clock.now()
+    row = await PendingNotification.get_or_none(notification_id=notification.id)
+    attempts = (row.attempts if row else 0) + 1
+    if not report.deferred:
+        await PendingNotification.filter(notification_id=notification.id).update(delivered_at=now, attempts=attempts)
+        return None
+    if report.errors:  # a chat failed: back off
+        wait = dt.timedelta(seconds=min(RETRY_BASE_S * 2 ** min(attempts - 1, 16), RETRY_MAX_S))
+    else:  # only rate limits: due again when the slot frees
+        wait = dt.timedelta(seconds=defer_seconds(report.retry_after_s))
+    error = "; ".join(report.errors or [f"{w}: rate limited" for w in report.deferred])[:300]
+    await PendingNotification.filter(notification_id=notification.id).update(
+        next_at=now + wait, attempts=attempts, last_error=error
+    )
+    return wait
 
 
 async def _record(notification_id: str, target: Target, clock: Clock, external_id: str) -> bool:
@@ -280,6 +346,7 @@ async def flush_digests(notifiers: dict[Platform, Notifier], redis: Redis, clock
     delivery row of `digest:<platform>:<chat>:<window>` keeps it to one message even across a crash.
     """
     current = window_of(clock.now())
+    limits = SharedLimits(redis)
     sent = 0
     for raw in await _command(redis, "SMEMBERS", DIGEST_PENDING):
         member = raw.decode() if isinstance(raw, bytes) else str(raw)
@@ -298,6 +365,9 @@ async def flush_digests(notifiers: dict[Platform, Notifier], redis: Redis, clock
         done = await Delivery.exists(notification_id=digest_id, platform=platform, chat_id=chat_id)
         if not items or notifier is None or done:
             await redis.delete(key)
+            continue
+        if await limits.take(chat_budgets(platform, chat_id)):
+            await _command(redis, "SADD", DIGEST_PENDING, member)  # the chat is at its rate limit: next run
             continue
         held = [Held(i["kind"], i["subject"], bool(i["resolved"])) for i in items]
         try:

@@ -1,11 +1,13 @@
 """The tracking host's engine side: signed tokens, and what an open, a click or an unsubscribe does.
 
-A token names one outbound row (and, for a click, the index of a link the message contained) and carries a
-truncated HMAC-SHA256 of that under a key derived from the vault (`Vault.derive("tracking")`, newest key
-first): nobody without the key can make a token for another row, another link or another kind, so the ids are
-not enumerable and a click can only lead to a URL that was in the message (`OutboundMessage.links`): no open
-redirect. Tokens are URL-safe base64 of fixed length (31 characters), made with the newest key and verified
-against every key, so links in mail sent before a key rotation keep working.
+A token names one outbound row (and, for a click, the index of a link the message contained) under a key
+derived from the vault (`Vault.derive("tracking")`, newest key first), sealed the SIV way: a truncated
+HMAC-SHA256 of the payload authenticates it and is the counter block with which AES-CTR encrypts it. Nobody
+without the key can make a token for another row, another link or another kind, nor read the row id out of a
+token (a recipient learns nothing about how much the agency sends), so ids are neither enumerable nor visible,
+and a click can only lead to a URL that was in the message (`OutboundMessage.links`): no open redirect. Tokens
+are URL-safe base64 of fixed length (31 characters), made with the newest key and verified against every key, so
+links in mail sent before a key rotation keep working.
 
 - open (`/t/o/<token>`): counted for HTML campaigns only (plain text has no pixel: its opens are "not
   measured", never 0 %), once per message and clock hour;
@@ -32,6 +34,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, Final
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from redis.asyncio import Redis
 from tortoise import connections
 from tortoise.transactions import in_transaction
@@ -46,7 +49,7 @@ from models.enums import EventKind, MessageKind, MessageStatus, SuppressionReaso
 log = get_logger(__name__)
 
 PURPOSE: Final = "tracking"
-_DOMAIN: Final = b"mailfleet-track/v1|"  # binds a MAC to this use and format
+_DOMAIN: Final = b"mailfleet-track/v2|"  # binds a MAC to this use and format
 _MAC_BYTES: Final = 12  # 96 bits: guessing a valid token is out of reach, and the URL stays short
 _PAYLOAD_BYTES: Final = 1 + 8 + 2  # kind, row id, link index
 TOKEN_CHARS: Final = math.ceil((_PAYLOAD_BYTES + _MAC_BYTES) * 4 / 3)  # unpadded base64 of 23 bytes: 31 characters
@@ -94,7 +97,8 @@ class TrackingLinks:
         if not 0 < row_id < 2**63 or not 0 <= index < MAX_LINKS or (kind is not TokenKind.CLICK and index):
             raise ValueError("row id or link index out of range")
         payload = kind.value.encode() + row_id.to_bytes(8, "big") + index.to_bytes(2, "big")
-        raw = payload + _mac(self._keys[0], payload)
+        mac = _mac(self._keys[0], payload)
+        raw = _ctr(self._keys[0], mac, payload) + mac
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
     def url(self, kind: TokenKind, row_id: int, index: int = 0) -> str:
@@ -119,11 +123,15 @@ class TrackingLinks:
             raise InvalidToken("malformed") from None
         if len(raw) != _PAYLOAD_BYTES + _MAC_BYTES:
             raise InvalidToken("malformed")
-        payload, mac = raw[:_PAYLOAD_BYTES], raw[_PAYLOAD_BYTES:]
+        sealed, mac = raw[:_PAYLOAD_BYTES], raw[_PAYLOAD_BYTES:]
         # a token re-encoded with other trailing bits decodes to the same bytes: only our own spelling counts
         if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token:
             raise InvalidToken("malformed")
-        if not any(hmac.compare_digest(_mac(key, payload), mac) for key in self._keys):
+        payload = next(
+            (opened for key in self._keys if hmac.compare_digest(_mac(key, opened := _ctr(key, mac, sealed)), mac)),
+            None,
+        )
+        if payload is None:
             raise InvalidToken("signature")
         try:
             kind = TokenKind(payload[:1].decode("ascii"))
@@ -138,6 +146,14 @@ class TrackingLinks:
 
 def _mac(key: bytes, payload: bytes) -> bytes:
     return hmac.new(key, _DOMAIN + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def _ctr(key: bytes, mac: bytes, data: bytes) -> bytes:
+    """AES-256-CTR of `data` (both ways), its counter block the payload's MAC: a deterministic encryption that
+    never repeats a counter for two payloads (SIV), under a key of its own derived from the tracking key."""
+    enc_key = hmac.new(key, _DOMAIN + b"enc", hashlib.sha256).digest()
+    cipher = Cipher(algorithms.AES(enc_key), modes.CTR(mac + bytes(16 - _MAC_BYTES)))
+    return cipher.encryptor().update(data)
 
 
 # ---------------------------------------------------------------------------------------------------------------

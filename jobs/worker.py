@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import gc
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from arq import Retry, cron
 from arq.connections import RedisSettings
 from arq.worker import Worker, func
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine import alerts, db, domains, inbox, watchdog
 from engine.access import SYSTEM
@@ -16,6 +21,7 @@ from engine.campaigns import planner as campaign_planner
 from engine.campaigns.compose import Composer
 from engine.campaigns.ports import ComposeCampaign
 from engine.clock import SystemClock
+from engine.compliance import retention
 from engine.crypto import Vault
 from engine.health import HEARTBEAT_KEY
 from engine.logging import get_logger
@@ -23,7 +29,7 @@ from engine.mail.smtp import SmtpTransport
 from engine.mail.tls import MailPolicy
 from engine.monitoring import service as monitoring
 from engine.monitoring.health import health_factors
-from engine.notify import Notification, deliver, flush_digests
+from engine.notify import Notification, deliver, flush_digests, pending, settle, submit
 from engine.reports import digest as report_digests
 from engine.sending import planner
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
@@ -97,10 +103,13 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
 
 
 async def deliver_notification(ctx: dict[str, Any], data: dict[str, Any]) -> dict[str, list[str]]:
-    """Deliver to every bound chat; chats over their rate limit are retried a minute later."""
-    report = await deliver(Notification.from_dict(data), ctx.get("notifiers", {}), ctx["redis"], ctx["clock"])
-    if report.deferred:
-        raise Retry(defer=60)
+    """Deliver to every bound chat; chats at their rate limit are retried once their next slot frees, chats failing
+    for a while with a backoff (the notification stays pending in the database until every chat has it)."""
+    notification = Notification.from_dict(data)
+    report = await deliver(notification, ctx.get("notifiers", {}), ctx["redis"], ctx["clock"])
+    wait = await settle(notification, report, ctx["clock"])
+    if wait is not None:
+        raise Retry(defer=wait)
     return {
         "sent": report.sent,
         "held": report.held,
@@ -111,8 +120,10 @@ async def deliver_notification(ctx: dict[str, Any], data: dict[str, Any]) -> dic
 
 
 async def dispatch_notifications(ctx: dict[str, Any]) -> int:
-    """Announce new alerts and approval requests in their workspaces' chats."""
-    due = await alerts.claim_due(ctx["clock"])
+    """Announce new alerts and approval requests in their workspaces' chats, kept pending until delivered; queue
+    again what a lost job left undelivered."""
+    due = await alerts.claim_due(ctx["clock"], keep=submit)
+    due += [n for n in await pending(ctx["clock"]) if n.id not in {d.id for d in due}]
     for item in due:
         await enqueue.notification(ctx["redis"], item)
     return len(due)
@@ -177,7 +188,7 @@ async def send_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, int
 async def recover_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, int]:
     """Resolve rows stuck in `sending` from the mailbox's Sent folder; never resend."""
     report = await ctx["outbox"].recover_mailbox(mailbox_id)
-    return {"sent": report.sent, "unknown": report.unknown}
+    return {"sent": report.sent, "unknown": report.unknown, "retried": report.retried}
 
 
 async def plan_warmup(ctx: dict[str, Any]) -> int:
@@ -212,9 +223,16 @@ async def send_reports(ctx: dict[str, Any]) -> int:
     """The daily digests (yesterday) and, on Mondays, the weekly client reports that are due, each once per
     workspace and day however many workers run (claimed in Redis; delivered through `engine.notify`)."""
     due = await report_digests.due(ctx["clock"], ctx["redis"])
+    await submit(due, ctx["clock"])
     for item in due:
         await enqueue.notification(ctx["redis"], item)
     return len(due)
+
+
+async def purge_retention(ctx: dict[str, Any]) -> int:
+    """Delete what each workspace's retention setting no longer keeps, in batches (daily; idempotent)."""
+    done = await retention.purge(ctx["clock"])
+    return sum(sum(counts.values()) for counts in done.values())
 
 
 class WorkerSettings:
@@ -238,6 +256,7 @@ class WorkerSettings:
         func(graduate_warmup, name="graduate_warmup", max_tries=1, timeout=600),
         func(plan_campaigns, name="plan_campaigns", max_tries=1, timeout=600),
         func(monitor, name="monitor", max_tries=1, timeout=600),
+        func(purge_retention, name="purge_retention", max_tries=1, timeout=3600),
     ]
     cron_jobs: ClassVar = [
         cron(heartbeat, name="cron:heartbeat", second={0}, unique=True, run_at_startup=True),
@@ -261,6 +280,7 @@ class WorkerSettings:
         cron(monitor, name="cron:monitor", minute={0, 15, 30, 45}, unique=True, timeout=600),
         # hourly: each workspace's digest goes out once its local morning has come (DAILY_FROM_HOUR)
         cron(send_reports, name="cron:send_reports", minute={25}, unique=True, timeout=600),
+        cron(purge_retention, name="cron:purge_retention", hour={2}, minute={50}, unique=True, timeout=3600),
     ]
     on_startup = startup
     on_shutdown = shutdown
@@ -285,3 +305,36 @@ def create_worker(redis_url: str, *, ctx: dict[str, Any], burst: bool = False) -
         burst=burst,
         handle_signals=False,
     )
+
+
+class Resilient:
+    """Runs arq workers one after another: arq's poll loop dies when Redis goes away (a restart, a failover), so a
+    new worker is built by `make` and started, with a growing pause, until Redis answers again. Jobs in flight go on
+    against the database; a job lost with the queue is found again by the sweeps (PostgreSQL is the truth)."""
+
+    def __init__(self, make: Callable[[], Worker], *, pause_s: float = 0.5, max_pause_s: float = 15.0) -> None:
+        self.make = make
+        self.pause_s = pause_s
+        self.max_pause_s = max_pause_s
+        self.worker: Worker | None = None
+        self.restarts = 0
+
+    async def run(self) -> None:
+        pause = self.pause_s
+        while True:
+            self.worker = worker = self.make()
+            try:
+                await worker.main()
+                return
+            except (RedisConnectionError, RedisTimeoutError, ConnectionError) as exc:
+                log.warning("worker lost Redis; starting again", error=type(exc).__name__, pause_s=pause)
+            if worker.pool is not None:  # its on_shutdown is not run: the ctx (ORM, outbox) serves the next one
+                with contextlib.suppress(Exception):
+                    await worker.pool.aclose()
+            self.restarts += 1
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, self.max_pause_s)
+
+    async def close(self) -> None:
+        if self.worker is not None:
+            await self.worker.close()

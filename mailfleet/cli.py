@@ -1,4 +1,4 @@
-"""`mailfleet` — the one command: migrate, web, worker, run, console, keygen, rotate-keys."""
+"""`mailfleet` — the one command: migrate, web, worker, run, console, backup, restore, keygen, rotate-keys."""
 
 from __future__ import annotations
 
@@ -6,17 +6,17 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.crypto import generate_key
-from engine.logging import configure_logging, get_logger
-from engine.settings import Settings, SettingsError, load_settings
 from mailfleet import __version__
-from mailfleet.demo import cli as demo_cli
-from mailfleet.embedded import EmbeddedError
-from mailfleet.runtime import Services, StartupError, check_reachable, serve, services
+from mailfleet.demo import cli as demo_cli  # the demo's arguments; only the standard library at import time
 
-log = get_logger("mailfleet")
+if TYPE_CHECKING:
+    from engine.settings import Settings
+    from mailfleet.services import Services
+
+# Only argparse at import time: `mailfleet --version` and `--help` answer in milliseconds; each command imports
+# what it uses once it is chosen (settings and logging, then the runtime, then the command layer if any).
 
 EXIT_CONFIG = 2
 
@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     console.add_argument("--demo", action="store_true", help="open the data of the last `mailfleet demo`")
     demo_cli.add_parser(sub)
+    backup = sub.add_parser("backup", help="write the database and the DNS zone exports to one archive (no keys)")
+    backup.add_argument("path", nargs="?", help="the archive to write (default: ./mailfleet-backup-<time>.tar.gz)")
+    restore = sub.add_parser("restore", help="restore a `mailfleet backup` archive into an empty database")
+    restore.add_argument("path", help="the archive")
+    restore.add_argument("--force", action="store_true", help="replace the data of a database that holds some")
     sub.add_parser("keygen", help="print a new encryption key for ENCRYPTION_KEYS")
     sub.add_parser("rotate-keys", help="re-encrypt every stored secret under the first of ENCRYPTION_KEYS")
     return parser
@@ -46,72 +51,96 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _migrate(svc: Services) -> None:
     from engine import db  # noqa: PLC0415 - keeps `mailfleet --version` fast
+    from engine.logging import get_logger  # noqa: PLC0415
+    from mailfleet.services import check_reachable  # noqa: PLC0415
 
     await check_reachable(svc)
     await db.migrate(svc.database_url)
-    log.info("migrations applied")
+    get_logger("mailfleet").info("migrations applied")
 
 
 async def _rotate(svc: Services) -> None:
     from engine import db  # noqa: PLC0415
     from engine.crypto import Vault  # noqa: PLC0415
+    from engine.logging import get_logger  # noqa: PLC0415
     from engine.mailboxes import rotate_secrets  # noqa: PLC0415
+    from mailfleet.services import StartupError, check_reachable  # noqa: PLC0415
 
     if not svc.encryption_keys:
         raise StartupError("ENCRYPTION_KEYS is not set")
     await check_reachable(svc)
     async with db.database(svc.database_url):
         count = await rotate_secrets(Vault(svc.encryption_keys))
-    log.info("secrets re-encrypted", count=count)
+    get_logger("mailfleet").info("secrets re-encrypted", count=count)
 
 
-def _console_exit(settings: Settings, svc: Services, args: argparse.Namespace) -> int:
-    """The console (or the demo, which ends in the console's commands): its exit status."""
-    if args.command == "demo":
-        return demo_cli.run(settings, svc, args)
+def _console_exit(settings: Settings, svc: Services, lines: list[str] | None) -> int:
     from mailfleet.runtime import console  # noqa: PLC0415 - loads the whole command layer
 
-    _run_async(lambda: _migrate(svc))
-    return asyncio.run(console(settings, svc, args.lines))
+    return asyncio.run(console(settings, svc, lines))
 
 
 def _run_async(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(factory())
 
 
+def _dispatch(settings: Settings, svc: Services, args: argparse.Namespace) -> int:
+    """Run the chosen command on the services; its exit status."""
+    if args.command == "migrate":
+        _run_async(lambda: _migrate(svc))
+    elif args.command == "rotate-keys":
+        _run_async(lambda: _rotate(svc))
+    elif args.command in {"backup", "restore"}:
+        from mailfleet import backups  # noqa: PLC0415
+
+        if args.command == "backup":
+            _run_async(lambda: backups.backup(settings, svc, args.path))
+        else:
+            _run_async(lambda: backups.restore(settings, svc, args.path, force=args.force))
+    elif args.command == "demo":
+        return demo_cli.run(settings, svc, args)
+    elif args.command == "console":
+        _run_async(lambda: _migrate(svc))
+        return _console_exit(settings, svc, args.lines)
+    else:
+        if args.command == "run":
+            _run_async(lambda: _migrate(svc))
+        from mailfleet.runtime import serve  # noqa: PLC0415 - the web app and the worker
+
+        web_on = args.command in {"web", "run"}
+        worker_on = args.command in {"worker", "run"}
+        _run_async(lambda: serve(settings, svc, web_on=web_on, worker_on=worker_on))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "keygen":
+        from engine.crypto import generate_key  # noqa: PLC0415
+
         print(generate_key())  # noqa: T201 - the command's output
         return 0
+    from engine.logging import configure_logging  # noqa: PLC0415
+    from engine.settings import SettingsError, load_settings  # noqa: PLC0415
+    from mailfleet.embedded import EmbeddedError  # noqa: PLC0415
+    from mailfleet.services import StartupError, services  # noqa: PLC0415
+
     try:
-        settings: Settings = load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
     configure_logging(settings.log_format, settings.log_level)
     settings = demo_cli.adjust(settings, args)  # the demo's own data; the demo offered where no chat is set
-    embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console", "demo"}
+    embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console", "demo", "backup", "restore"}
     try:
         with services(settings, allow_embedded=embedded_ok) as svc:
-            if args.command == "migrate":
-                _run_async(lambda: _migrate(svc))
-            elif args.command == "rotate-keys":
-                _run_async(lambda: _rotate(svc))
-            elif args.command in {"console", "demo"}:
-                return _console_exit(settings, svc, args)
-            else:
-                if args.command == "run":
-                    _run_async(lambda: _migrate(svc))
-                web_on = args.command in {"web", "run"}
-                worker_on = args.command in {"worker", "run"}
-                _run_async(lambda: serve(settings, svc, web_on=web_on, worker_on=worker_on))
+            return _dispatch(settings, svc, args)
     except (StartupError, EmbeddedError) as exc:
         print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     except KeyboardInterrupt:
         return 130
-    return 0
 
 
 if __name__ == "__main__":

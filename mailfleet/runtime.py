@@ -1,4 +1,10 @@
-"""Resolving where the services are (production URLs or the embedded default) and running the processes."""
+"""Resolving where the services are (production URLs or the embedded default) and running the processes.
+
+A process imports what it uses: the command layer (`bot.runner`, every command) only when a chat transport or
+the console needs it, aiogram only with Telegram configured for chat, bolt only with Slack configured for chat.
+A worker alone posts notifications with `bot.telegram.notifier` (aiohttp) and `bot.slack.notifier` (the Web API
+client), each only when that platform has a token.
+"""
 
 from __future__ import annotations
 
@@ -6,94 +12,89 @@ import asyncio
 import contextlib
 import errno
 import signal
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
-from arq.worker import Worker
 from redis.asyncio import Redis
 
-from bot.console import Console
-from bot.runner import Runner
-from bot.slack import SlackNotifier, SlackTransport
-from bot.telegram import TelegramTransport
-from engine import db, health
+from engine import db
 from engine.clock import SystemClock
-from engine.crypto import Vault, load_or_create_keyfile
-from engine.dns.hosting import DnsHosts
+from engine.crypto import Vault
 from engine.domains import DnsConfig
 from engine.logging import get_logger
 from engine.notify import Notifier
 from engine.settings import Settings
 from engine.tracking import TrackingLinks
-from jobs.worker import create_worker
-from mailfleet.embedded import EmbeddedServices
-from mailfleet.web import create_app
+from mailfleet.services import Services, StartupError, check_reachable
 from models.enums import Platform
+
+if TYPE_CHECKING:
+    from bot.runner import Runner
+    from bot.slack.transport import SlackTransport
+    from bot.telegram.transport import TelegramTransport
+    from jobs.worker import Resilient
 
 log = get_logger(__name__)
 
 
-class StartupError(Exception):
-    """The process cannot start; the message is shown to the operator as is."""
+def chat_wanted(settings: Settings) -> bool:
+    """Whether the settings connect a chat transport (and so the command layer) in a web process."""
+    telegram = settings.telegram_mode != "off" and settings.telegram_token is not None
+    return telegram or settings.slack_bot_token is not None
 
 
-@dataclass(frozen=True)
-class Services:
-    database_url: str
-    redis_url: str
-    encryption_keys: list[str]
+def notifiers_from_settings(settings: Settings) -> dict[Platform, Notifier]:
+    """The notifiers a worker posts with: Telegram over plain aiohttp, Slack over its Web API client, each only
+    when that platform has a token (and its module only imported then)."""
+    notifiers: dict[Platform, Notifier] = {}
+    if settings.telegram_mode != "off" and settings.telegram_token is not None:
+        from bot.telegram.notifier import TelegramNotifier  # noqa: PLC0415 - only with Telegram configured
 
+        telegram = TelegramNotifier.from_settings(settings)
+        if telegram is not None:
+            notifiers[Platform.TELEGRAM] = telegram
+    if settings.slack_bot_token is not None:
+        from bot.slack.notifier import SlackNotifier  # noqa: PLC0415 - only with Slack configured
 
-@contextlib.contextmanager
-def services(settings: Settings, *, allow_embedded: bool) -> Iterator[Services]:
-    """The URLs to use: the configured ones, or an embedded PostgreSQL and Redis started for this process."""
-    if settings.database_url and settings.redis_url:
-        yield Services(settings.database_url, settings.redis_url, settings.fernet_keys())
-        return
-    if not allow_embedded:
-        raise StartupError(
-            "DATABASE_URL and REDIS_URL must be set for this command; "
-            "`mailfleet run` starts an embedded PostgreSQL and Redis when they are unset"
-        )
-    with EmbeddedServices(settings.data_dir) as urls:
-        keys = settings.fernet_keys() or [load_or_create_keyfile(settings.data_dir / "secret.key")]
-        yield Services(urls.database_url, urls.redis_url, keys)
-
-
-async def check_reachable(svc: Services) -> None:
-    problems = [
-        p for p in await asyncio.gather(health.check_database(svc.database_url), health.check_redis(svc.redis_url)) if p
-    ]
-    if problems:
-        raise StartupError("; ".join(problems))
+        slack = SlackNotifier.from_settings(settings)
+        if slack is not None:
+            notifiers[Platform.SLACK] = slack
+    return notifiers
 
 
 @contextlib.asynccontextmanager
-async def app_context(settings: Settings, svc: Services) -> AsyncIterator[AppContext]:
-    """Everything a process shares: the ORM, Redis, one HTTP session, the command runner, the chat transports
-    and the notifiers the delivery job uses. Closed in reverse order."""
+async def app_context(
+    settings: Settings, svc: Services, *, chat: bool = False, commands: bool = False, notify: bool = False
+) -> AsyncIterator[AppContext]:
+    """Everything a process shares: the ORM, Redis, one HTTP session, the vault and the DNS configuration; with
+    `chat`, the chat transports the settings configure (and the command runner when there is one); with
+    `commands`, the command runner (the console); with `notify`, the notifiers the delivery job posts with.
+    Closed in reverse order."""
     await check_reachable(svc)
     await db.init_db(svc.database_url)
     redis: Redis = Redis.from_url(svc.redis_url)
     session = aiohttp.ClientSession()
+    shared: dict[str, Any] = {
+        "settings": settings,
+        "redis": redis,
+        "vault": Vault(svc.encryption_keys),
+        "dns": DnsConfig.from_settings(settings),  # the same lists, resolver and DQS key as the worker's
+    }
+    ctx = AppContext(settings, svc, redis, shared)
     try:
-        runner = build_runner(settings, svc, redis, session)
-        slack = SlackTransport.from_settings(runner, settings, redis)
-        telegram = TelegramTransport.from_settings(runner, settings, redis)
-        notifiers: dict[Platform, Notifier] = {}
-        if telegram is not None:
-            notifiers[Platform.TELEGRAM] = telegram.notifier
-        slack_notifier = SlackNotifier.from_settings(settings)  # a worker alone has no transport, only a token
-        if slack_notifier is not None:
-            notifiers[Platform.SLACK] = slack_notifier
+        if commands or (chat and chat_wanted(settings)):
+            ctx.runner = build_runner(settings, shared, session)
+        if chat and ctx.runner is not None:
+            ctx.connect_transports()
+        if notify:
+            ctx.notifiers = notifiers_from_settings(settings)
         try:
-            yield AppContext(settings, svc, redis, runner, slack, telegram, notifiers)
+            yield ctx
         finally:
-            if telegram is not None:
-                await telegram.stop()  # waits for replies in flight, closes the bot session
+            await ctx.close()
     finally:
         await session.close()
         await redis.aclose()
@@ -105,10 +106,32 @@ class AppContext:
     settings: Settings
     svc: Services
     redis: Redis
-    runner: Runner
-    slack: SlackTransport | None
-    telegram: TelegramTransport | None
-    notifiers: dict[Platform, Notifier]
+    shared: dict[str, Any]
+    runner: Runner | None = None
+    slack: SlackTransport | None = None
+    telegram: TelegramTransport | None = None
+    notifiers: dict[Platform, Notifier] = field(default_factory=dict)
+
+    def connect_transports(self) -> None:
+        """The chat transports the settings configure (their SDKs imported only then), and their notifiers."""
+        assert self.runner is not None
+        settings = self.settings
+        if settings.slack_bot_token is not None:
+            from bot.slack.transport import SlackTransport  # noqa: PLC0415 - only with Slack configured
+
+            self.slack = SlackTransport.from_settings(self.runner, settings, self.redis)
+        if settings.telegram_mode != "off" and settings.telegram_token is not None:
+            from bot.telegram.transport import TelegramTransport  # noqa: PLC0415 - only with Telegram configured
+
+            self.telegram = TelegramTransport.from_settings(self.runner, settings, self.redis)
+
+    async def close(self) -> None:
+        if self.telegram is not None:
+            await self.telegram.stop()  # waits for replies in flight, closes the bot session
+        for notifier in self.notifiers.values():
+            closing = getattr(notifier, "close", None)
+            if closing is not None:
+                await closing()
 
     def worker_ctx(self) -> dict[str, Any]:
         """What jobs find in arq's ctx: the ORM is ready, the settings and notifiers are this process's."""
@@ -117,13 +140,15 @@ class AppContext:
             "db_ready": True,
             "settings": self.settings,
             "notifiers": self.notifiers,
-            "dns": self.runner.services["dns"],
-            "vault": self.runner.services["vault"],
+            "dns": self.shared["dns"],
+            "vault": self.shared["vault"],
         }
 
     def web_app(self) -> web.Application:
-        tracking = TrackingLinks.from_vault(self.settings.tracking_base_url, self.runner.services["vault"])
-        app = create_app(self.redis, tracking=tracking, clock=self.runner.clock)
+        from mailfleet.web import create_app  # noqa: PLC0415 - a worker alone serves nothing
+
+        tracking = TrackingLinks.from_vault(self.settings.tracking_base_url, self.shared["vault"])
+        app = create_app(self.redis, tracking=tracking, clock=SystemClock())
         if self.slack is not None:
             self.slack.register(app)
         if self.telegram is not None and self.settings.telegram_mode == "webhook":
@@ -165,7 +190,10 @@ async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: b
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with app_context(settings, svc) as ctx, contextlib.AsyncExitStack() as stack:
+    async with (
+        app_context(settings, svc, chat=web_on, notify=worker_on) as ctx,
+        contextlib.AsyncExitStack() as stack,
+    ):
         if web_on:
             site = await _listen(ctx.web_app(), settings)
             stack.push_async_callback(site.cleanup)
@@ -174,40 +202,45 @@ async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: b
             await ctx.start_chat()
         waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
         if worker_on:
-            worker = create_worker(svc.redis_url, ctx=ctx.worker_ctx())
-            waiters.append(asyncio.create_task(worker.async_run()))
+            from jobs.worker import Resilient, create_worker  # noqa: PLC0415 - a web process alone runs no jobs
+
+            worker_ctx = ctx.worker_ctx()
+            worker = Resilient(lambda: create_worker(svc.redis_url, ctx=worker_ctx))
+            waiters.append(asyncio.create_task(worker.run()))
             stack.push_async_callback(_stop_worker, worker, waiters[-1])
             log.info("worker started")
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping")
 
 
-async def _stop_worker(worker: Worker, task: asyncio.Task[Any]) -> None:
+async def _stop_worker(worker: Resilient, task: asyncio.Task[Any]) -> None:
     await worker.close()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
 
-def build_runner(settings: Settings, svc: Services, redis: Redis, session: aiohttp.ClientSession) -> Runner:
-    """The command runner every transport shares, with the shared clients commands may use."""
+def build_runner(settings: Settings, shared: dict[str, Any], session: aiohttp.ClientSession) -> Runner:
+    """The command runner every transport shares, with the shared clients commands may use. Imports the
+    command layer (every command)."""
+    from bot.runner import Runner  # noqa: PLC0415 - only processes that run commands load them
+    from engine.dns.hosting import DnsHosts  # noqa: PLC0415
+    from engine.ratelimit import SharedLimits  # noqa: PLC0415
+
     admins = {
         Platform.TELEGRAM: {str(i) for i in settings.admin_telegram_ids},
         Platform.SLACK: set(settings.admin_slack_ids),
     }
-    services = {
-        "settings": settings,
-        "redis": redis,
-        "vault": Vault(svc.encryption_keys),
-        "dns": DnsConfig.from_settings(settings),  # the same lists, resolver and DQS key as the worker's
-        "dns_hosts": DnsHosts(settings, session),
-    }
-    return Runner(SystemClock(), admins=admins, services=services)
+    hosts = DnsHosts(settings, session, SharedLimits(shared["redis"]))  # REG.RU's hourly budget: every process
+    return Runner(SystemClock(), admins=admins, services={**shared, "dns_hosts": hosts})
 
 
 async def console(settings: Settings, svc: Services, lines: list[str] | None) -> int:
     """`mailfleet console`: run the given lines (exit 1 if any failed) or prompt until EOF."""
-    async with app_context(settings, svc) as ctx:
+    from bot.console import Console  # noqa: PLC0415
+
+    async with app_context(settings, svc, commands=True) as ctx:
+        assert ctx.runner is not None
         shell = Console(ctx.runner)
         if lines is None:
             return await shell.interactive()

@@ -1,6 +1,6 @@
 """Tortoise models: one module per aggregate. Nothing here does I/O beyond the ORM."""
 
-from models.alert import Alert, Approval, AuditLog, Delivery
+from models.alert import Alert, Approval, AuditLog, Delivery, PendingNotification
 from models.campaign import Campaign, Enrollment, PlanChange, Step
 from models.domain import BlacklistCheck, DnsCheck, Domain
 from models.lead import Lead, Suppression
@@ -30,6 +30,7 @@ __all__ = [
     "Mailbox",
     "Membership",
     "OutboundMessage",
+    "PendingNotification",
     "Person",
     "PlanChange",
     "Step",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.migrations.constraints import UniqueConstraint
 from tortoise.models import Model
 
@@ -89,6 +90,23 @@ class Delivery(Model):
         unique_together = (("notification_id", "platform", "chat_id"),)
 
 
+class PendingNotification(Model):
+    """A notification handed to delivery, kept until every chat has it: the job queue is only a nudge (Redis may
+    lose it, a job may run out of tries), so a sweep queues again whatever is still undelivered here."""
+
+    id = fields.BigIntField(primary_key=True)
+    notification_id = fields.CharField(max_length=128, unique=True)
+    payload: Any = fields.JSONField()  # `engine.notify.Notification.to_dict()`
+    created_at = fields.DatetimeField()
+    next_at = fields.DatetimeField()  # when it is due (again)
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=300, default="")
+    delivered_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notification_outbox"
+
+
 class AuditLog(Model):
     """Who did what, when: every state transition and every decision."""
 
@@ -108,3 +126,4 @@ class AuditLog(Model):
 
     class Meta:
         table = "audit_log"
+        indexes = (Index(fields=("created_at", "id")), Index(fields=("workspace_id", "created_at")))  # exports

@@ -124,6 +124,15 @@ class SuppressionReason(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     COMPLAINT = "complaint"
     MANUAL = "manual"
+    FORGOTTEN = "forgotten"  # the person's data was erased (/forget): only a keyed hash of the address is kept
+
+
+class LegalBasis(StrEnum):
+    """Why we may write to a lead (152-FZ art. 6 and 15, 38-FZ art. 18): recorded for every lead at import."""
+
+    CONSENT = "consent"  # the person agreed to receive our mail (38-FZ art. 18 part 1; 152-FZ art. 9 and 15)
+    CONTRACT = "contract"  # a contract with the person or their company (152-FZ art. 6 part 1 item 5)
+    PUBLIC_CONTACT = "public_contact"  # a business contact the person published for such mail (art. 6 item 7)
 
 
 class MessageKind(StrEnum):

@@ -9,7 +9,7 @@ from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
-from models.enums import LeadVerdict, SuppressionReason
+from models.enums import LeadVerdict, LegalBasis, SuppressionReason
 from models.workspace import Workspace
 
 
@@ -26,8 +26,10 @@ class Lead(Model):
     last_name = fields.CharField(max_length=200, default="")
     company = fields.CharField(max_length=300, default="")
     custom: dict[str, Any] = fields.JSONField(default=dict)
-    source = fields.CharField(max_length=200, default="")
-    legal_basis = fields.CharField(max_length=200, default="")  # 152-FZ: why we may write to this person
+    source = fields.CharField(max_length=200, default="")  # where the address came from ("exhibition 2026 list")
+    # 152-FZ / 38-FZ: why we may write to this person; NULL only for leads imported before it was an enum
+    legal_basis = fields.CharEnumField(LegalBasis, max_length=32, null=True)
+    basis_note = fields.CharField(max_length=200, default="", db_default="")  # evidence: "договор 12", a form id
     verdict = fields.CharEnumField(LeadVerdict, max_length=16, default=LeadVerdict.UNKNOWN)
     verdict_reason = fields.CharField(max_length=64, default="", db_default="")  # e.g. "no_mx", "disposable", "role"
     validated_at = fields.DatetimeField(null=True)
@@ -52,7 +54,7 @@ class Suppression(Model):
         "models.Workspace", related_name="suppressions", null=True, on_delete=fields.CASCADE
     )
     workspace_id: int | None
-    value = fields.CharField(max_length=320)  # "user@host" or "host"
+    value = fields.CharField(max_length=320)  # "user@host", "host", or "h:<hex>" (a forgotten address's keyed hash)
     reason = fields.CharEnumField(SuppressionReason, max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -76,6 +76,9 @@ class OutboundMessage(Model):
             PartialIndex(fields=("claimed_at",), condition={"status": "sending"}, name="outbound_sending_claimed"),
             Index(fields=("mailbox_id", "scheduled_at")),
             Index(fields=("campaign_id", "scheduled_at")),
+            # /forget and retention find a person's rows, and deleting a lead sets its rows' lead_id to NULL:
+            # without it, each deleted lead scans the whole table
+            Index(fields=("lead_id",)),
         )
         constraints = (CheckConstraint(check="attempts >= 0", name="outbound_attempts"),)
 
@@ -165,7 +168,12 @@ class Event(Model):
 
     class Meta:
         table = "event"
-        indexes = (Index(fields=("mailbox_id", "occurred_at")), Index(fields=("campaign_id", "kind")))
+        indexes = (
+            Index(fields=("mailbox_id", "occurred_at")),
+            Index(fields=("campaign_id", "kind")),
+            Index(fields=("workspace_id", "occurred_at")),  # retention deletes a workspace's old events in batches
+            Index(fields=("lead_id",)),  # as outbound_message's: a lead's deletion (/forget, retention) probes it
+        )
 
 
 class DailyStat(Model):

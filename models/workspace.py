@@ -19,9 +19,12 @@ class Workspace(Model):
     name = fields.CharField(max_length=200)
     locale = fields.CharField(max_length=5, default="ru")
     timezone = fields.CharField(max_length=64, default="Europe/Moscow")
-    # The sender identity printed in every footer (required by 38-FZ art. 18 and by Gmail/Yahoo rules).
+    # The sender identity printed in every footer (149-FZ art. 10 part 2, 38-FZ art. 18, Gmail/Yahoo rules):
+    # the legal name and a contact (address, INN/OGRN, e-mail or phone), set with /workspace_legal.
     sender_name = fields.CharField(max_length=200, default="")
     sender_address = fields.TextField(default="")
+    # Days events, inbound-mail records and lead data are kept (/retention); NULL keeps them (off).
+    retention_days = fields.IntField(null=True)
     settings: dict[str, Any] = fields.JSONField(default=dict)  # thresholds and caps overriding the defaults
     created_at = fields.DatetimeField(auto_now_add=True)
     archived_at = fields.DatetimeField(null=True)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tortoise import Tortoise, connections
@@ -21,6 +22,12 @@ from engine import db
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# Property tests are deterministic by default (the same examples on every run and in CI, no example database);
+# HYPOTHESIS_PROFILE=explore draws new examples each run, for a developer hunting for new failures.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _with_database(url: str, name: str) -> str:
@@ -73,3 +80,20 @@ async def redis() -> AsyncIterator[Redis]:
     yield client
     await client.flushdb()
     await client.aclose()
+
+
+@pytest.fixture
+async def empty_database() -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """A factory of new, empty databases (`await empty_database("label")` → its URL), dropped after the test."""
+    names: list[str] = []
+
+    async def create(label: str) -> str:
+        name = f"mailfleet_{label}_{os.getpid()}"
+        await _admin(f'DROP DATABASE IF EXISTS "{name}"')
+        await _admin(f'CREATE DATABASE "{name}"')
+        names.append(name)
+        return _with_database(ADMIN_URL, name)
+
+    yield create
+    for name in names:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

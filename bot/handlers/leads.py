@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from bot.command import Access, Arg, Ctx, command, echo
+from engine.compliance.hashing import AddressHasher
 from engine.dns.check import make_resolver
 from engine.errors import UserError
 from engine.i18n import shorten
@@ -96,6 +97,7 @@ async def leads_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
         options=options,
         resolver=make_resolver(dns.resolver) if dns is not None else None,
         redis=ctx.services.get("redis"),
+        hasher=AddressHasher.from_vault(ctx.services["vault"]),
     )
     reply = Reply().add(_counts(ctx, report))
     if report.campaign is not None:

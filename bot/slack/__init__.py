@@ -1,7 +1,5 @@
-"""Slack: the bolt transport (slash command, buttons, files), the Block Kit renderer and the Notifier."""
+"""Slack: the bolt transport (slash command, buttons, files), the Block Kit renderer and the Notifier.
 
-from bot.slack.notifier import SlackNotifier
-from bot.slack.render import SlackMessage, render
-from bot.slack.transport import SlackTransport
-
-__all__ = ["SlackMessage", "SlackNotifier", "SlackTransport", "render"]
+`notifier` needs only the Web API client (slack_sdk); `transport` brings bolt. Import the module you need; this
+package imports none, so a worker that only posts notifications never loads bolt.
+"""

@@ -363,7 +363,15 @@ def _unauthorized() -> web.Response:
 
 async def _respond_pages(respond: AsyncRespond, pages: list[SlackMessage], **options: Any) -> None:
     for page in pages:
-        await respond(text=page.text, blocks=page.blocks, **options)
+        await _post(respond, text=page.text, blocks=page.blocks, **options)
+
+
+async def _post(respond: AsyncRespond, **message: Any) -> None:
+    """Post to the response_url. bolt returns Slack's refusal instead of raising: say it in the log (the status
+    only: the URL is a credential for the channel), and go on — the person may ask again."""
+    response = await respond(**message)
+    if response.status_code != 200:
+        log.warning("slack reply not delivered", status=response.status_code, body=str(response.body)[:200])
 
 
 async def _replace_message(respond: AsyncRespond, original: dict[str, Any] | None, pages: list[SlackMessage]) -> None:
@@ -371,5 +379,5 @@ async def _replace_message(respond: AsyncRespond, original: dict[str, Any] | Non
     kept = [b for b in (original or {}).get("blocks", []) if b.get("type") != "actions"]
     first, rest = (pages[0], pages[1:]) if pages else (SlackMessage([], ""), [])
     blocks = kept + first.blocks if len(kept) + len(first.blocks) <= BLOCKS_MAX else first.blocks
-    await respond(text=first.text, blocks=blocks, replace_original=True)
+    await _post(respond, text=first.text, blocks=blocks, replace_original=True)
     await _respond_pages(respond, rest, response_type="ephemeral", replace_original=False)

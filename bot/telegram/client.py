@@ -1,4 +1,6 @@
-"""Talking to the Bot API: the Bot (HTML by default, flood control honoured), sending a Reply, the Notifier."""
+"""The transport's Bot API client: the aiogram Bot (HTML by default, flood control honoured) and sending a Reply.
+
+Notifications go through `bot.telegram.notifier`, which needs no aiogram."""
 
 from __future__ import annotations
 
@@ -11,30 +13,17 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramRetryAfter,
-)
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
+from bot.telegram.notifier import RETRY_ATTEMPTS, RETRY_MAX_WAIT_S
 from bot.telegram.render import render
 from engine.logging import get_logger
-from engine.notify import DeliveryFailed
 from engine.reply import Reply
-from engine.settings import Settings
-from models.enums import Platform
 
 log = get_logger(__name__)
-
-RETRY_ATTEMPTS = 3  # tries of one Bot API call under flood control, the first included
-RETRY_MAX_WAIT_S = 30.0  # a longer retry_after is raised to the caller (a job retries later; a chat user would
-# rather get nothing than an answer minutes late)
-CHAT_GONE = "chat not found"  # the 400 for a chat id that no longer exists (or never did)
 
 
 class RetryAfter(BaseRequestMiddleware):
@@ -84,47 +73,11 @@ def create_bot(token: str, api_base: str) -> Bot:
 async def send_reply(bot: Bot, chat_id: int | str, reply: Reply) -> list[Message]:
     """Post a Reply: its text messages (the keyboard on the last one), then its files as documents."""
     rendered = render(reply)
+    keyboard = InlineKeyboardMarkup.model_validate(rendered.keyboard) if rendered.keyboard else None
     sent = [
-        await bot.send_message(chat_id, text, reply_markup=rendered.keyboard if i == len(rendered.texts) - 1 else None)
+        await bot.send_message(chat_id, text, reply_markup=keyboard if i == len(rendered.texts) - 1 else None)
         for i, text in enumerate(rendered.texts)
     ]
     for item in rendered.files:
         sent.append(await bot.send_document(chat_id, BufferedInputFile(item.content, filename=item.filename)))
     return sent
-
-
-class TelegramNotifier:
-    """`engine.notify.Notifier` for Telegram: a job renders an alert or an approval request; this posts it."""
-
-    platform = Platform.TELEGRAM
-
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TelegramNotifier | None:
-        """For a process without the transport (a worker alone); None when Telegram is off or has no token."""
-        if settings.telegram_mode == "off" or settings.telegram_token is None:
-            return None
-        return cls(create_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base))
-
-    async def send(self, chat_id: str, reply: Reply) -> str:
-        """Post the reply; return the id of the message carrying its buttons (the last text message), so a later
-        edit can take them away. A chat that cannot receive it raises `DeliveryFailed`; anything else (the network,
-        flood control beyond our patience) is left to the job's retry."""
-        try:
-            sent = await send_reply(self.bot, chat_id, reply)
-        except (TelegramForbiddenError, TelegramMigrateToChat, TelegramBadRequest) as exc:
-            if not _chat_gone(exc):
-                raise
-            raise DeliveryFailed(f"{type(exc).__name__}: {exc.message}") from None
-        if not sent:
-            raise ValueError("an empty reply cannot be posted")
-        texts = [m for m in sent if m.text is not None]
-        return str((texts or sent)[-1].message_id)
-
-
-def _chat_gone(exc: TelegramAPIError) -> bool:
-    """The bot was blocked, removed or never added; the chat is gone; or a group became a supergroup with a new
-    id (its binding must be made again)."""
-    return not isinstance(exc, TelegramBadRequest) or CHAT_GONE in exc.message.lower()

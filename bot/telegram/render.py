@@ -8,8 +8,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from typing import Any
 
 from engine.reply import Attachment, Block, Button, Reply
 
@@ -27,7 +26,7 @@ class Rendered:
     """What to send for one Reply: the text messages in order (the keyboard goes on the last), then the files."""
 
     texts: list[str]
-    keyboard: InlineKeyboardMarkup | None
+    keyboard: dict[str, Any] | None  # the Bot API's InlineKeyboardMarkup as JSON: {"inline_keyboard": [[button]]}
     files: list[Attachment]
 
 
@@ -67,13 +66,16 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
-    buttons = [
-        [InlineKeyboardButton(text=b.label, callback_data=callback_data(b), style=b.style) for b in row]
-        for row in rows
-        if row
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None
+def _keyboard(rows: list[list[Button]]) -> dict[str, Any] | None:
+    buttons = [[_button(b) for b in row] for row in rows if row]
+    return {"inline_keyboard": buttons} if buttons else None
+
+
+def _button(button: Button) -> dict[str, str]:
+    data = {"text": button.label, "callback_data": callback_data(button)}
+    if button.style:
+        data["style"] = button.style
+    return data
 
 
 def _pack(blocks: list[Block], limit: int) -> list[str]:

@@ -18,8 +18,9 @@ from redis.asyncio import Redis
 
 from bot.bounded import read_body
 from bot.runner import Runner
-from bot.telegram.client import TelegramNotifier, create_bot
+from bot.telegram.client import create_bot
 from bot.telegram.menu import ChatMenus
+from bot.telegram.notifier import BotApi, TelegramNotifier
 from bot.telegram.updates import build_router
 from engine.i18n import DEFAULT_LOCALE
 from engine.logging import get_logger
@@ -112,7 +113,7 @@ class TelegramTransport:
         max_file_bytes: int = MAX_FILE_BYTES,
     ) -> None:
         self.bot = create_bot(token, api_base)
-        self.notifier = TelegramNotifier(self.bot)
+        self.notifier = TelegramNotifier(BotApi(token, api_base))  # alerts and digests, as a worker sends them
         storage = RedisStorage(
             redis,
             key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX, with_bot_id=True),
@@ -178,6 +179,7 @@ class TelegramTransport:
             self._polling = None
         await self._in_flight.drain(STOP_GRACE_S)
         await self.bot.session.close()
+        await self.notifier.close()
 
     def register_webhook(self, app: web.Application, path: str = WEBHOOK_PATH) -> None:
         """Serve Telegram's updates at `path` of the shared aiohttp app. A request without the secret token

@@ -513,9 +513,10 @@ async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason],
         if group.held:
             errors.append(Reason("campaign-refuse-held", {"held": group.held}))
     space = await Workspace.get(id=campaign.workspace_id)
-    has_identity = bool(space.sender_name.strip() and space.sender_address.strip())
-    if not has_identity:
-        errors.append(Reason("campaign-refuse-no-identity"))
+    if not space.sender_name.strip():  # 149-FZ art. 10 part 2: each missing part named (/workspace_legal)
+        errors.append(Reason("campaign-refuse-no-legal-name"))
+    if not space.sender_address.strip():
+        errors.append(Reason("campaign-refuse-no-contact"))
     if steps:
         content_errors, content_warnings = await _content(campaign, steps, space)
         errors += content_errors

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from engine.errors import UserError
+from models.enums import LegalBasis
 
 FIELDS: Final = ("email", "first_name", "last_name", "company", "timezone", "source", "legal_basis")
 """The lead's own fields a column can fill; everything else is custom."""
@@ -92,3 +93,21 @@ def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = No
         if index not in taken and header.strip()
     }
     return ColumnMap(fields, custom)
+
+
+BASIS_WORDS: Final = {
+    LegalBasis.CONSENT: ("consent", "согласие"),
+    LegalBasis.CONTRACT: ("contract", "договор"),
+    LegalBasis.PUBLIC_CONTACT: ("public_contact", "public", "публичный", "публичные"),
+}
+"""The words that name a legal basis (its value, and English and Russian words for it)."""
+_BASIS_OF: Final = {word: basis for basis, words in BASIS_WORDS.items() for word in words}
+
+
+def parse_basis(text: str) -> tuple[LegalBasis, str] | None:
+    """`договор 12` → (contract, "договор 12"): the first word names the basis, the whole text is kept as the
+    note (the evidence: a contract number, a form). None when the first word names no basis."""
+    note = " ".join(text.split())
+    first = note.partition(" ")[0].casefold().rstrip(",.:;")
+    basis = _BASIS_OF.get(first)
+    return None if basis is None else (basis, note)

@@ -1,15 +1,17 @@
 """Importing a lead file into a workspace, streamed, validated, in one transaction.
 
 1. The size is checked first; a sample decides the format, encoding and delimiter (`engine.leads.reader`).
-2. The header is mapped (`engine.leads.columns`); a file without an email column, or without any legal basis
-   (neither a column nor `basis=`), is refused before anything is written (152-FZ: each lead keeps why we may
-   write to it).
+2. The header is mapped (`engine.leads.columns`); a file without an email column, without any legal basis
+   (neither a column nor `basis=`) or without any source (neither a column nor `source=`) is refused before
+   anything is written (152-FZ, 38-FZ: each lead keeps where it came from and why we may write to it). A basis is
+   one of `LegalBasis`, named by the first word (`договор 12` → contract, the words kept as its note).
 3. Records are read and checked offline in batches of `batch_rows` in a worker thread (never the whole file as
    rows in memory); duplicates within the file are found through a set of address hashes.
 4. Each batch's new domains are asked of DNS (`engine.leads.domains`, bounded, cached), suppressions are looked
-   up in one query, the rows are COPYed into a temporary table and upserted with one `INSERT … SELECT … ON
-   CONFLICT (workspace_id, email) DO UPDATE` (an existing lead gets the file's non-empty fields, never a second
-   row); with a campaign, the batch's leads are enrolled (`engine.campaigns.enroll`).
+   up in one query (with the keyed hashes `/forget` leaves: an erased person is never stored again); suppressed
+   rows are not stored at all; the other rows are COPYed into a temporary table and upserted with one
+   `INSERT … SELECT … ON CONFLICT (workspace_id, email) DO UPDATE` (an existing lead gets the file's non-empty
+   fields, never a second row); with a campaign, the batch's leads are enrolled (`engine.campaigns.enroll`).
 5. Everything happens in one transaction: a failure in any batch leaves nothing written.
 """
 
@@ -31,9 +33,10 @@ from tortoise.transactions import in_transaction
 from engine.access import Actor, require_manager
 from engine.campaigns.enroll import EnrollReport, enroll
 from engine.clock import Clock
+from engine.compliance.hashing import AddressHasher
 from engine.errors import Conflict, NotFound, UserError
 from engine.leads.checks import AddressChecker, Checked
-from engine.leads.columns import ColumnMap, map_columns
+from engine.leads.columns import BASIS_WORDS, ColumnMap, map_columns, parse_basis
 from engine.leads.domains import DomainChecker, DomainMail, DomainStats
 from engine.leads.reader import MAX_LEAD_FILE_BYTES, SAMPLE_BYTES, check_file_size, read_layout, rows
 from engine.leads.report import Rejection
@@ -47,7 +50,7 @@ log = get_logger(__name__)
 BATCH_ROWS: Final = 5_000  # rows per COPY + upsert: big enough to amortize round trips, small enough for memory
 REPORT_MAX_ROWS: Final = 50_000  # rejection report rows kept; the rest are counted ("… and N more")
 MAX_TEXT: Final = {"first_name": 200, "last_name": 200, "company": 300, "source": 200, "legal_basis": 200,
-                   "timezone": 64}  # fmt: skip  # the Lead columns' lengths
+                   "timezone": 64}  # fmt: skip  # the Lead columns' lengths (legal_basis: its note's)
 MAX_CUSTOM_VALUE: Final = 1000
 
 
@@ -114,10 +117,10 @@ class _Parser:
         self._columns = [(name, index, MAX_TEXT[name]) for name, index in cmap.fields.items() if name != "email"]
         self._custom = list(cmap.custom.items())
         self._zones = zoneinfo.available_timezones() if cmap.has("timezone") else set()
-        self._defaults = {
-            "source": options.source.strip()[: MAX_TEXT["source"]],
-            "legal_basis": options.legal_basis.strip()[: MAX_TEXT["legal_basis"]],
-        }
+        self._defaults = {"source": options.source.strip()[: MAX_TEXT["source"]]}
+        default_basis = parse_basis(options.legal_basis) if options.legal_basis.strip() else None
+        if default_basis is not None:
+            self._defaults |= {"legal_basis": default_basis[0].value, "basis_note": default_basis[1][:200]}
 
     def batch(self) -> tuple[list[_Row], list[tuple[int, str, str]]] | None:
         """The next batch: rows to store, and (line, raw email, reason) of the rows refused. None at the end."""
@@ -134,11 +137,9 @@ class _Parser:
                 self.rejections.append((line, raw, checked.reason))
             else:
                 key = hash(checked.email)
-                row = None if key in self._seen else self._row(line, raw, checked, record)
-                if key in self._seen:
-                    self.rejections.append((line, raw, "duplicate"))
-                elif row is None:  # not stored: a later row with a basis is no duplicate
-                    self.rejections.append((line, raw, "no_legal_basis"))
+                row = "duplicate" if key in self._seen else self._row(line, raw, checked, record)
+                if isinstance(row, str):  # not stored: a later row with a basis is no duplicate
+                    self.rejections.append((line, raw, row))
                 else:
                     self._seen.add(key)
                     out.append(row)
@@ -148,16 +149,24 @@ class _Parser:
             return None
         return out, self.rejections
 
-    def _row(self, line: int, raw: str, checked: Checked, record: list[str]) -> _Row | None:
+    def _row(self, line: int, raw: str, checked: Checked, record: list[str]) -> _Row | str:
+        """The row to store, or the reason it is refused (no_legal_basis, bad_legal_basis, no_source)."""
         fields = dict(self._defaults)
         width = len(record)
         for name, index, limit in self._columns:
             if index < width:
                 value = record[index].strip()
-                if value and (name != "timezone" or value in self._zones):  # a zone the planner cannot use: none
+                if name == "legal_basis" and value:
+                    basis = parse_basis(value)
+                    if basis is None:
+                        return "bad_legal_basis"
+                    fields |= {"legal_basis": basis[0].value, "basis_note": basis[1][:limit]}
+                elif value and (name != "timezone" or value in self._zones):  # a zone the planner cannot use: none
                     fields[name] = value[:limit]
-        if not fields["legal_basis"]:
-            return None
+        if not fields.get("legal_basis"):
+            return "no_legal_basis"
+        if not fields.get("source"):
+            return "no_source"
         custom = {}
         for index, key in self._custom:
             if index < width:
@@ -175,14 +184,18 @@ async def import_leads(
     options: ImportOptions | None = None,
     resolver: dns.asyncresolver.Resolver | None = None,
     redis: Any | None = None,
+    hasher: AddressHasher | None = None,
 ) -> ImportReport:
     """Import a lead file (bytes, or a binary stream such as an open file) into the actor's workspace.
 
     `resolver` answers the MX/A lookups (None, or `options.check_dns` False: verdicts stay `unknown` with reason
-    `dns_not_checked`); `redis` keeps DNS answers across imports. Raises `UserError`: `error-upload-too-large`,
+    `dns_not_checked`); `redis` keeps DNS answers across imports; `hasher` (the deployment's, from its vault)
+    finds the people `/forget` erased, who are then refused like any suppressed address.
+    Raises `UserError`: `error-upload-too-large`,
     `error-leads-format` (names the format: XLSX, XLS, ZIP, PDF …), `error-leads-binary`, `error-leads-encoding`
     and `error-leads-csv` (name the line), `error-leads-empty`, `error-leads-no-email` (names the headers found),
-    `error-leads-no-header`, `error-leads-unknown-field`, `error-leads-no-basis`; `NotFound`
+    `error-leads-no-header`, `error-leads-unknown-field`, `error-leads-no-basis`, `error-leads-bad-basis`,
+    `error-leads-no-source`; `NotFound`
     (`error-leads-campaign-not-found`), `Conflict` (`error-leads-enroll-closed`), `Forbidden`.
     """
     options = options or ImportOptions()
@@ -197,8 +210,7 @@ async def import_leads(
     if header is None:
         raise UserError("error-leads-empty")
     cmap = map_columns(header[1], options.columns)
-    if not cmap.has("legal_basis") and not options.legal_basis.strip():
-        raise UserError("error-leads-no-basis")
+    _require_basis_and_source(cmap, options)
     campaign = await _campaign(workspace_id, options.campaign)
     checker = DomainChecker(resolver, redis=redis) if resolver is not None and options.check_dns else None
     report = ImportReport(campaign=campaign.name if campaign else None)
@@ -221,7 +233,14 @@ async def import_leads(
                     report.reject(line, raw_email, reason)
                 if batch:
                     ids = await _store(
-                        conn, workspace_id, batch, report, checker=checker, now=now, want_ids=campaign is not None
+                        conn,
+                        workspace_id,
+                        batch,
+                        report,
+                        checker=checker,
+                        now=now,
+                        want_ids=campaign is not None,
+                        hasher=hasher,
                     )
                     if campaign is not None and ids:
                         enrolled = await enroll(actor, campaign.id, ids, clock)
@@ -275,11 +294,12 @@ async def _store(
     checker: DomainChecker | None,
     now: Any,
     want_ids: bool,
+    hasher: AddressHasher | None = None,
 ) -> list[int]:
     """Judge, COPY and upsert one batch; the ids of the leads that may be enrolled."""
     verdicts = await _verdicts(batch, checker)
     emails = [r.checked.email or "" for r in batch]
-    suppressed = await is_suppressed(workspace_id, emails)
+    suppressed = await is_suppressed(workspace_id, emails, hasher=hasher)
     records = []
     for row, (verdict, reason) in zip(batch, verdicts, strict=True):
         email = row.checked.email or ""
@@ -292,14 +312,15 @@ async def _store(
         elif verdict is LeadVerdict.UNKNOWN:
             report.unknown += 1
             report.reasons[reason] += 1
-        if email in suppressed:
+        if email in suppressed:  # never stored: nothing of an opted-out or erased person is written again
             report.suppressed += 1
             report.reject(row.line, row.raw, "suppressed")
+            continue
         f = row.fields
         records.append((
             email, f.get("first_name", ""), f.get("last_name", ""), f.get("company", ""),
             json.dumps(row.custom, ensure_ascii=False), f.get("source", ""), f.get("legal_basis", ""),
-            verdict.value, reason, f.get("timezone", ""),
+            f.get("basis_note", ""), verdict.value, reason, f.get("timezone", ""),
         ))  # fmt: skip
     async with conn.acquire_connection() as raw:
         await raw.copy_records_to_table("lead_import", records=records, columns=_TEMP_COLUMNS)
@@ -347,21 +368,21 @@ async def _verdicts(batch: list[_Row], checker: DomainChecker | None) -> list[tu
     return out
 
 
-_TEMP_COLUMNS: Final = ("email", "first_name", "last_name", "company", "custom", "source", "legal_basis", "verdict",
-                        "verdict_reason", "timezone")  # fmt: skip
+_TEMP_COLUMNS: Final = ("email", "first_name", "last_name", "company", "custom", "source", "legal_basis", "basis_note",
+                        "verdict", "verdict_reason", "timezone")  # fmt: skip
 _TEMP_TABLE: Final = """
 CREATE TEMP TABLE lead_import (
     email text, first_name text, last_name text, company text, custom jsonb, source text, legal_basis text,
-    verdict text, verdict_reason text, timezone text
+    basis_note text, verdict text, verdict_reason text, timezone text
 ) ON COMMIT DROP
 """
 # An existing lead keeps what the file leaves empty; a verdict from a hard bounce is never undone by a re-import.
 _UPSERT: Final = """
 WITH up AS (
-INSERT INTO lead AS l (workspace_id, email, first_name, last_name, company, custom, source, legal_basis, verdict,
-                       verdict_reason, validated_at, timezone, created_at)
-SELECT $1, email, first_name, last_name, company, custom, source, legal_basis, verdict, verdict_reason, $2,
-       timezone, $2
+INSERT INTO lead AS l (workspace_id, email, first_name, last_name, company, custom, source, legal_basis, basis_note,
+                       verdict, verdict_reason, validated_at, timezone, created_at)
+SELECT $1, email, first_name, last_name, company, custom, source, legal_basis, basis_note, verdict, verdict_reason,
+       $2, timezone, $2
 FROM lead_import
 ON CONFLICT (workspace_id, email) DO UPDATE SET
     first_name = CASE WHEN EXCLUDED.first_name <> '' THEN EXCLUDED.first_name ELSE l.first_name END,
@@ -369,7 +390,8 @@ ON CONFLICT (workspace_id, email) DO UPDATE SET
     company = CASE WHEN EXCLUDED.company <> '' THEN EXCLUDED.company ELSE l.company END,
     custom = l.custom || EXCLUDED.custom,
     source = CASE WHEN EXCLUDED.source <> '' THEN EXCLUDED.source ELSE l.source END,
-    legal_basis = CASE WHEN EXCLUDED.legal_basis <> '' THEN EXCLUDED.legal_basis ELSE l.legal_basis END,
+    legal_basis = EXCLUDED.legal_basis,
+    basis_note = EXCLUDED.basis_note,
     timezone = CASE WHEN EXCLUDED.timezone <> '' THEN EXCLUDED.timezone ELSE l.timezone END,
     verdict = CASE WHEN l.verdict_reason = 'hard_bounce' THEN l.verdict ELSE EXCLUDED.verdict END,
     verdict_reason = CASE WHEN l.verdict_reason = 'hard_bounce' THEN l.verdict_reason
@@ -380,3 +402,17 @@ RETURNING l.id, l.verdict <> 'invalid' AS enrollable, (xmax = 0) AS inserted
 """
 _COUNTED: Final = "SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS total FROM up"
 _ENROLLABLE: Final = "SELECT id, enrollable, inserted FROM up"
+
+
+def _require_basis_and_source(cmap: ColumnMap, options: ImportOptions) -> None:
+    """Refuse a file that cannot give every lead a legal basis and a source, before anything is read."""
+    if not cmap.has("legal_basis") and not options.legal_basis.strip():
+        raise UserError("error-leads-no-basis", choices=_basis_choices())
+    if options.legal_basis.strip() and parse_basis(options.legal_basis) is None:
+        raise UserError("error-leads-bad-basis", value=options.legal_basis.strip()[:40], choices=_basis_choices())
+    if not cmap.has("source") and not options.source.strip():
+        raise UserError("error-leads-no-source")
+
+
+def _basis_choices() -> str:
+    return ", ".join(" / ".join(words) for words in BASIS_WORDS.values())

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_admin, require_manager
 from engine.clock import Clock
+from engine.compliance.hashing import AddressHasher
 from engine.dns.names import to_ascii
 from engine.errors import NotFound, UserError
 from engine.leads.checks import normalize
@@ -105,12 +106,23 @@ WHERE EXISTS (SELECT 1 FROM suppression s
 """
 
 
-async def is_suppressed(workspace_id: int, emails: Collection[str]) -> set[str]:
-    """The addresses (normalized) suppressed in the workspace or globally, by address or by domain: one query."""
+_HASHED = """
+SELECT value FROM suppression WHERE value = ANY($2::text[]) AND (workspace_id = $1 OR workspace_id IS NULL)
+"""
+
+
+async def is_suppressed(workspace_id: int, emails: Collection[str], *, hasher: AddressHasher | None = None) -> set[str]:
+    """The addresses (normalized) suppressed in the workspace or globally, by address or by domain (one query),
+    and, with `hasher`, by the keyed hash `/forget` left of an erased person (a second query)."""
     if not emails:
         return set()
-    rows = await connections.get("default").execute_query_dict(_MATCHING, [workspace_id, list(emails)])
-    return {str(r["value"]) for r in rows}
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(_MATCHING, [workspace_id, list(emails)])
+    found = {str(r["value"]) for r in rows}
+    if hasher is not None:
+        hashed = hasher.values(emails)
+        found |= {hashed[str(r["value"])] for r in await conn.execute_query_dict(_HASHED, [workspace_id, list(hashed)])}
+    return found
 
 
 _STOP = """

@@ -37,7 +37,7 @@ content-body-too-short = Variant { $variant }: the body is short ({ $length } ch
 content-body-too-long = Variant { $variant }: the body is long ({ $length } characters, over { $limit })
 content-subject-too-long = Variant { $variant }: the subject is long ({ $length } characters); mail clients show about { $limit }
 
-content-unsubscribe-line = To stop receiving these emails, follow this link: { $url }
+content-unsubscribe-line = To stop receiving these emails, follow this link: { $url } — or reply to this email with the word "unsubscribe".
 content-unsubscribe-html = Unsubscribe
 
 content-sample-email = alex.smith@example.com

@@ -78,7 +78,6 @@ campaign-refuse-no-leads = no leads are enrolled: upload them and add them to th
 campaign-refuse-no-group = the campaign has no mailbox group: /campaign_group { $name } domain
 campaign-refuse-not-ready = no mailbox of the group is ready: { $warming } are warming up, the first is ready on { $date } at the earliest
 campaign-refuse-held = paused, cooling down or disabled: { $held } (/mailbox_resume)
-campaign-refuse-no-identity = the sender identity for the footer (the workspace's name and address) is not set: emails without it break advertising law
 campaign-reason-step = step { $step }: { $text }
 campaign-warn-slow = { $leads } leads, { $ready } ready { $ready ->
     [one] mailbox

@@ -61,7 +61,7 @@ error-leads-empty = The file is empty.
 error-leads-no-email = The file has no email column. Headers found: { $headers }. Name the column, e.g. email=Mail.
 error-leads-no-header = The file has no column "{ $header }". Headers found: { $headers }.
 error-leads-unknown-field = A lead has no field "{ $field }". You can set: { $fields }.
-error-leads-no-basis = No legal basis given (152-FZ): add a "legal basis" column or basis=…, e.g. basis="newsletter consent".
+error-leads-no-basis = No legal basis given (152-FZ, 38-FZ): add a "legal basis" column or basis=…, e.g. basis="consent form 12". Bases: { $choices }.
 error-leads-option = Unknown option "{ $word }". Use source=…, basis=…, and columns: { $fields }.
 error-leads-campaign-not-found = There is no campaign "{ $name }" in this workspace.
 error-leads-enroll-closed = Campaign "{ $name }" is completed or archived ({ $status }): no leads can be added.

@@ -37,7 +37,7 @@ content-body-too-short = Вариант { $variant }: текст коротки�
 content-body-too-long = Вариант { $variant }: текст длинный ({ $length } симв., больше { $limit })
 content-subject-too-long = Вариант { $variant }: тема длинная ({ $length } симв.); почтовые программы показывают около { $limit }
 
-content-unsubscribe-line = Чтобы больше не получать писем, перейдите по ссылке: { $url }
+content-unsubscribe-line = Чтобы больше не получать писем, перейдите по ссылке: { $url } — или ответьте на это письмо словом «отписаться».
 content-unsubscribe-html = Отписаться от писем
 
 content-sample-email = ivan.petrov@example.ru

@@ -78,7 +78,6 @@ campaign-refuse-no-leads = в кампании нет лидов: загрузи
 campaign-refuse-no-group = у кампании нет группы ящиков: /campaign_group { $name } домен
 campaign-refuse-not-ready = ни один ящик группы ещё не готов: прогреваются { $warming }, первый будет готов не раньше { $date }
 campaign-refuse-held = приостановлены, остывают или отключены: { $held } (/mailbox_resume)
-campaign-refuse-no-identity = не задан отправитель для подписи (имя и адрес пространства): без него письма нарушают закон о рекламе
 campaign-reason-step = шаг { $step }: { $text }
 campaign-warn-slow = лидов { $leads }, готовых ящиков { $ready }: первый шаг займёт около { $days } дн.
 campaign-title = { $name } — { $status }, шагов: { $steps }

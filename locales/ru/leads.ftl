@@ -61,7 +61,7 @@ error-leads-empty = Файл пуст.
 error-leads-no-email = В файле нет колонки с email. Найдены заголовки: { $headers }. Укажите колонку явно, например email=Почта.
 error-leads-no-header = Колонки «{ $header }» в файле нет. Найдены заголовки: { $headers }.
 error-leads-unknown-field = Поля «{ $field }» у лида нет. Можно указать: { $fields }.
-error-leads-no-basis = Не указано правовое основание (152-ФЗ): добавьте колонку «основание» или параметр basis=…, например basis="согласие на рассылку".
+error-leads-no-basis = Не указано правовое основание (152-ФЗ, 38-ФЗ): добавьте колонку «основание» или параметр basis=…, например basis="согласие форма 12". Основания: { $choices }.
 error-leads-option = Непонятный параметр «{ $word }». Можно: source=…, basis=…, и колонки: { $fields }.
 error-leads-campaign-not-found = Кампании «{ $name }» нет в этом пространстве.
 error-leads-enroll-closed = Кампания «{ $name }» завершена или в архиве ({ $status }): добавлять в неё лидов нельзя.

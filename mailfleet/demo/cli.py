@@ -14,12 +14,12 @@ import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
-
-from engine.settings import Settings
-from mailfleet.runtime import Services, StartupError
+if TYPE_CHECKING:  # `mailfleet --version` builds this module's parser: only the standard library at import time
+    from engine.settings import Settings
+    from mailfleet.services import Services
 
 DEMO_DIR = "demo"
 EXIT_INVARIANT = 3
@@ -82,6 +82,7 @@ def program() -> str:
 def run(settings: Settings, svc: Services, args: argparse.Namespace) -> int:
     """`mailfleet demo`: 0 when every invariant held, `EXIT_INVARIANT` when one failed."""
     from mailfleet.demo.run import DemoOptions  # noqa: PLC0415 - loads the engine
+    from mailfleet.services import StartupError  # noqa: PLC0415
 
     if args.domains > args.mailboxes:
         raise StartupError("--domains must not exceed --mailboxes")
@@ -101,7 +102,7 @@ async def _run(settings: Settings, svc: Services, options: object, *, fresh: boo
     from engine import db  # noqa: PLC0415
     from engine.crypto import Vault  # noqa: PLC0415
     from mailfleet.demo.run import DemoOptions, run  # noqa: PLC0415
-    from mailfleet.runtime import check_reachable  # noqa: PLC0415
+    from mailfleet.services import StartupError, check_reachable  # noqa: PLC0415
 
     assert isinstance(options, DemoOptions)
     await check_reachable(svc)
@@ -122,6 +123,8 @@ async def _run(settings: Settings, svc: Services, options: object, *, fresh: boo
 
 async def _recreate(database_url: str) -> None:
     """Drop and create the demo's database in its own embedded cluster (a fresh demo each run)."""
+    import asyncpg  # noqa: PLC0415
+
     parts = urlsplit(database_url)
     name = parts.path.lstrip("/")
     conn = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))

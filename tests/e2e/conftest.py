@@ -15,7 +15,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.runner import Runner
-from bot.telegram import TelegramTransport
+from bot.telegram.transport import TelegramTransport
 from engine.clock import FrozenClock
 from engine.reply import Reply
 from models.enums import Platform

@@ -18,8 +18,8 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.runner import Runner
-from bot.slack import SlackTransport
 from bot.slack.render import escape, slack_commands
+from bot.slack.transport import SlackTransport
 from engine.clock import SystemClock
 from engine.i18n import translator
 from models import Workspace

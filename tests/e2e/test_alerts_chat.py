@@ -8,18 +8,19 @@ import datetime as dt
 
 from redis.asyncio import Redis
 
-from bot.slack import SlackNotifier
+from bot.slack.notifier import SlackNotifier
 from bot.slack.render import escape
 from bot.telegram.render import ERROR_MARK
 from engine import alerts
 from engine.alert_routing import PER_WINDOW, WINDOW_S
 from engine.clock import FrozenClock
 from engine.i18n import translator
-from engine.notify import deliver, flush_digests
+from engine.notify import deliver
 from models import Alert, AuditLog, Delivery, Person, Workspace
 from models.enums import AlertStatus, Platform, Severity
 from tests.e2e.conftest import TelegramRig, visible
 from tests.e2e.slackrig import ADMIN, CLOCK, EN, seen, slack_rig, texts
+from tests.harness.pacing import deliver_paced, flush_paced
 
 ANNA = 700951
 ALERTS = "C0ALERTS"
@@ -132,11 +133,11 @@ async def test_a_flood_in_a_slack_channel_becomes_the_budget_and_one_digest(orm:
             )  # fmt: skip
         notifiers = {Platform.SLACK: SlackNotifier(slack.transport.client)}
         for note in await alerts.claim_due(clock):
-            await deliver(note, notifiers, redis, clock)
+            await deliver_paced(note, notifiers, redis, clock)  # Slack's pace: about one a second in a channel
         posts = await slack.api.wait_call("chat.postMessage", count=PER_WINDOW)
         assert posts.params["channel"] == ALERTS
         clock.advance(dt.timedelta(seconds=WINDOW_S))
-        assert await flush_digests(notifiers, redis, clock) == 1
+        assert await flush_paced(notifiers, redis, clock) == 1
         digest = await slack.api.wait_call("chat.postMessage", count=PER_WINDOW + 1)
         ws_t = translator(workspace.locale)
         shown = texts(digest.params["blocks"])

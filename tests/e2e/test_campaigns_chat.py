@@ -47,10 +47,12 @@ async def mailboxes(slug: str, domain_name: str, count: int, *, started: dt.date
         )  # fmt: skip
 
 
-async def graduate_and_enroll(slug: str, campaign_name: str, leads: int) -> None:
-    """What the gate, the import and the enrollment would do: one mailbox active, leads enrolled, an identity."""
+async def graduate_and_enroll(slug: str, campaign_name: str, leads: int, *, identity: bool = True) -> None:
+    """What the gate, the import and the enrollment would do: one mailbox active, leads enrolled, an identity
+    (unless the test sets it through /workspace_legal)."""
     ws = await Workspace.get(slug=slug)
-    await Workspace.filter(id=ws.id).update(sender_name="ACME LLC", sender_address="Moscow, Tverskaya 1")
+    if identity:
+        await Workspace.filter(id=ws.id).update(sender_name="ACME LLC", sender_address="Moscow, Tverskaya 1")
     first = await Mailbox.filter(workspace_id=ws.id).order_by("address").first()
     assert first is not None
     await Mailbox.filter(id=first.id).update(status=MailboxStatus.ACTIVE)
@@ -112,9 +114,17 @@ async def test_telegram_campaign_from_creation_to_a_confirmed_start_a_pause_and_
     assert EN("campaign-refuse-no-leads", name="q1") in refused
     ready_on = str(NOW.date() - dt.timedelta(days=10) + dt.timedelta(days=42))
     assert EN("campaign-refuse-not-ready", warming=2, date=ready_on) in refused
-    assert EN("campaign-refuse-no-identity") in refused
+    assert EN("campaign-refuse-no-legal-name") in refused and EN("campaign-refuse-no-contact") in refused
 
-    await graduate_and_enroll("acme", "q1", leads=12)
+    await graduate_and_enroll("acme", "q1", leads=12, identity=False)
+    assert EN("legal-none") in await ask(anna, "/workspace_legal")
+    # a line break never reaches the footer: the command line's words are joined on one line
+    injected = await ask(anna, '/workspace_legal "ACME LLC" Moscow\nBcc: x@y.example')
+    assert EN("legal-set", name="ACME LLC", contact="Moscow Bcc: x@y.example") in injected
+    short = await ask(anna, '/workspace_legal "ACME LLC" ..')
+    assert EN("error-legal-too-short", field="contact", min=3) in short
+    saved = await ask(anna, '/workspace_legal "ACME LLC, INN 7701234567" Moscow, Tverskaya 1')
+    assert EN("legal-set", name="ACME LLC, INN 7701234567", contact="Moscow, Tverskaya 1") in saved
     assert EN("campaign-settings-saved", name="q1") in await ask(anna, "/campaign_set q1 per_mailbox_cap=1")
     await anna.send_command("/campaign_start q1")
     [confirm] = await anna.wait_replies()

@@ -8,7 +8,7 @@ import datetime as dt
 
 from redis.asyncio import Redis
 
-from bot.slack import SlackNotifier
+from bot.slack.notifier import SlackNotifier
 from engine.i18n import translator
 from engine.notify import deliver
 from engine.reports.digest import daily

@@ -14,11 +14,12 @@ from redis.asyncio import Redis
 from bot.runner import Runner
 from bot.telegram.render import ERROR_MARK
 from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
 from engine.dns.check import ResolverConfig
 from engine.domains import DnsConfig
 from engine.i18n import translator
 from models import Campaign, Enrollment, Lead, Workspace
-from models.enums import LeadVerdict, Platform
+from models.enums import LeadVerdict, LegalBasis, Platform
 from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, visible
 from tests.e2e.slackrig import Rig, join, seen, slack_rig
 from tests.harness.dnsserver import DnsServer
@@ -49,7 +50,8 @@ def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsServer]:
 
 def services(redis: Redis, knot: DnsServer) -> dict[str, Any]:
     resolver = ResolverConfig((knot.host,), knot.port, 2.0)
-    return {"redis": redis, "dns": DnsConfig(resolver), "leads_test_environment": True}
+    vault = Vault([generate_key()])
+    return {"redis": redis, "dns": DnsConfig(resolver), "leads_test_environment": True, "vault": vault}
 
 
 def report_rows(data: bytes) -> list[list[str]]:
@@ -80,7 +82,8 @@ async def test_telegram_cp1251_semicolon_upload_gives_counts_and_a_rejection_fil
     workspace = await Workspace.get(slug="acme")
     await Campaign.create(workspace=workspace, name="Весна 2027")
 
-    await anna.upload_document("leads.csv", leads_csv(), caption="/leads_import Весна 2027 basis=договор 12")
+    caption = "/leads_import Весна 2027 source=выставка 2026 basis=договор 12"
+    await anna.upload_document("leads.csv", leads_csv(), caption=caption)
     text, report = await anna.wait_replies(2, timeout=30)
 
     shown = visible(text.text)
@@ -97,8 +100,8 @@ async def test_telegram_cp1251_semicolon_upload_gives_counts_and_a_rejection_fil
         ["6", "адрес без собаки", EN("leads-reason-syntax")],
     ]
     anna_lead = await Lead.get(email="anna@acme.leads.test")
-    assert (anna_lead.company, anna_lead.custom, anna_lead.legal_basis) == ("ООО «Ромашка»", {"Должность": "директор"},
-                                                                            "договор 12")  # fmt: skip
+    assert (anna_lead.company, anna_lead.custom, anna_lead.source, anna_lead.legal_basis, anna_lead.basis_note) == (
+        "ООО «Ромашка»", {"Должность": "директор"}, "выставка 2026", LegalBasis.CONTRACT, "договор 12")  # fmt: skip
     assert await Enrollment.all().count() == 2
 
     await anna.send_command("/leads")
@@ -131,7 +134,13 @@ async def slack(orm: None, redis: Redis, knot: DnsServer) -> AsyncIterator[Rig]:
 async def test_slack_cp1251_upload_gives_counts_a_rejection_file_and_suppression_works(slack: Rig) -> None:
     await join(slack, "U0MGR", "manager", name="mgr")
 
-    answer = "\n".join(await slack.upload("leads_import basis=договор", "leads.csv", leads_csv(), user="U0MGR"))
+    no_source = "\n".join(await slack.upload("leads_import basis=договор", "leads.csv", leads_csv(), user="U0MGR"))
+    assert seen(EN("error-leads-no-source")) in no_source
+    bad_basis = "\n".join(await slack.upload("leads_import source=сайт basis=устно", "leads.csv", leads_csv(),
+                                            user="U0MGR"))  # fmt: skip
+    assert "устно" in bad_basis and await Lead.all().count() == 0
+    answer = "\n".join(await slack.upload("leads_import source=сайт basis=договор", "leads.csv", leads_csv(),
+                                         user="U0MGR"))  # fmt: skip
 
     counts = EN("leads-import-result", rows=5, imported=3, updated=0, duplicates=1, invalid=2, risky=1, unknown=0,
                 suppressed=0)  # fmt: skip
@@ -145,9 +154,10 @@ async def test_slack_cp1251_upload_gives_counts_a_rejection_file_and_suppression
 
     suppressed = await slack.say("suppress Anna@ACME.leads.test", user="U0MGR")
     assert suppressed == [seen(EN("leads-suppressed", value="anna@acme.leads.test", scope=EN("leads-scope-workspace")))]
-    again = "\n".join(await slack.upload("leads_import basis=договор", "leads.csv", leads_csv(), user="U0MGR"))
-    assert seen(EN("leads-import-result", rows=5, imported=0, updated=3, duplicates=1, invalid=2, risky=1, unknown=0,
-                   suppressed=1)) in again  # fmt: skip
+    again = "\n".join(await slack.upload("leads_import source=сайт basis=договор", "leads.csv", leads_csv(),
+                                        user="U0MGR"))  # fmt: skip
+    assert seen(EN("leads-import-result", rows=5, imported=0, updated=2, duplicates=1, invalid=2, risky=1, unknown=0,
+                   suppressed=1)) in again  # fmt: skip  # the suppressed address is not stored again
     lifted = await slack.say("unsuppress anna@acme.leads.test", user="U0MGR")
     assert lifted == [seen(EN("leads-unsuppressed", value="anna@acme.leads.test", scope=EN("leads-scope-workspace")))]
     assert (await Lead.get(email="zakaz@acme.leads.test")).verdict is LeadVerdict.RISKY

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from bot.slack import SlackNotifier
+from bot.slack.notifier import SlackNotifier
 from engine import alerts
 from engine.clock import FrozenClock
 from engine.i18n import translator

@@ -14,7 +14,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.command import REGISTRY, Access, Arg, Ctx, command
-from bot.slack import SlackNotifier
+from bot.slack.notifier import SlackNotifier
 from bot.slack.render import escape
 from engine import approvals
 from engine.i18n import translator

@@ -18,7 +18,7 @@ from email.utils import parseaddr
 import pytest
 from redis.asyncio import Redis
 
-from bot.slack import SlackNotifier
+from bot.slack.notifier import SlackNotifier
 from engine.alerts import claim_due
 from engine.campaigns.compose import Composer
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns

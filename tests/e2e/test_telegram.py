@@ -20,9 +20,8 @@ from redis.asyncio import Redis
 
 from bot.command import REGISTRY, Access, Arg, Ctx, command
 from bot.runner import Runner
-from bot.telegram import WEBHOOK_PATH
 from bot.telegram.render import ERROR_MARK, MESSAGE_LIMIT, utf16_length
-from bot.telegram.transport import WEBHOOK_BODY_MAX_BYTES
+from bot.telegram.transport import WEBHOOK_BODY_MAX_BYTES, WEBHOOK_PATH
 from bot.telegram.updates import Flow
 from engine import approvals
 from engine.i18n import translator

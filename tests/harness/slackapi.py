@@ -111,6 +111,8 @@ class SlackAPI:
         self.users: dict[str, dict[str, Any]] = {}  # users.info answers; unknown ids get a made-up user
         self.channels: dict[str, dict[str, Any]] = {}  # conversations.info answers; likewise
         self._failures: dict[str, list[web.Response]] = {}
+        self._response_failures: list[int] = []
+        self.failed_responses: list[ResponseUrlPost] = []  # posts to a response_url answered with an error
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
         self._serving: AbstractAsyncContextManager[str] | None = None
@@ -240,8 +242,18 @@ class SlackAPI:
         await self._notify()
         return web.Response(text=f"OK - {len(upload.content or b'')}")
 
+    def fail_responses(self, times: int, status: int = 500) -> None:
+        """The next `times` posts to a response_url are answered `status` and not kept (Slack failing)."""
+        self._response_failures += [status] * times
+
     async def _response(self, request: web.Request) -> web.Response:
-        self.responses.append(ResponseUrlPost(request.match_info["key"], await request.json()))
+        body = await request.json()
+        if self._response_failures:
+            status = self._response_failures.pop(0)
+            self.failed_responses.append(ResponseUrlPost(request.match_info["key"], body))
+            await self._notify()
+            return web.Response(status=status, text="internal_error")
+        self.responses.append(ResponseUrlPost(request.match_info["key"], body))
         await self._notify()
         return web.json_response({"ok": True})
 

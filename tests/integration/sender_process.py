@@ -22,7 +22,7 @@ from engine.crypto import Vault
 from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
-from jobs.worker import recover_mailbox, send_mailbox, send_tick
+from jobs.worker import Resilient, recover_mailbox, send_mailbox, send_tick
 
 
 async def main() -> None:
@@ -45,7 +45,7 @@ async def main() -> None:
         caps=EffectiveCaps(),
         compose=compose,
     )
-    worker = Worker(
+    worker = Resilient(lambda: Worker(
         functions=[
             func(send_tick, name="send_tick", max_tries=1),
             func(send_mailbox, name="send_mailbox", max_tries=3, keep_result=60),
@@ -56,9 +56,9 @@ async def main() -> None:
         poll_delay=0.05,
         max_jobs=20,
         handle_signals=False,
-    )
+    ))  # fmt: skip
     try:
-        await worker.main()
+        await worker.run()
     finally:
         await transport.close()
         await db.close_db()

@@ -18,11 +18,12 @@ from engine.clock import FrozenClock
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.health import HEARTBEAT_KEY
 from engine.i18n import translator
-from engine.notify import DIGEST_PENDING, deliver, flush_digests
+from engine.notify import DIGEST_PENDING, flush_digests
 from engine.reply import Reply
 from jobs import worker
 from models import Alert, AuditLog, ChatBinding, Delivery, Membership, OutboundMessage, Person, Workspace
 from models.enums import AlertStatus, MessageStatus, Platform, Role, Severity
+from tests.harness.pacing import deliver_job_paced, deliver_paced, flush_paced
 from tests.integration.content_world import make_world, planned_row
 
 NOW = dt.datetime(2026, 12, 2, 10, 0, 5, tzinfo=dt.UTC)  # 5 s into a rate window
@@ -191,16 +192,16 @@ async def test_a_flood_to_one_chat_becomes_a_budget_of_messages_and_one_digest(
     tg = RecordingNotifier()
     due = await alerts.claim_due(clock)
     assert len(due) == 30
-    reports = [await deliver(n, {TG: tg}, redis, clock) for n in due]
+    reports = [await deliver_paced(n, {TG: tg}, redis, clock) for n in due]
     assert len(tg.sent) == PER_WINDOW
     assert sum(len(r.held) for r in reports) == 30 - PER_WINDOW
     assert await Delivery.filter(chat_id="acme-alerts").count() == 30  # each one accounted for, once
-    again = [await deliver(n, {TG: tg}, redis, clock) for n in due]  # a retried job changes nothing
+    again = [await deliver_paced(n, {TG: tg}, redis, clock) for n in due]  # a retried job changes nothing
     assert all(r.duplicate == ["telegram:acme-alerts"] for r in again) and len(tg.sent) == PER_WINDOW
 
     assert await flush_digests({TG: tg}, redis, clock) == 0  # the window is still open
     clock.advance(dt.timedelta(seconds=WINDOW_S))
-    assert await flush_digests({TG: tg}, redis, clock) == 1
+    assert await flush_paced({TG: tg}, redis, clock) == 1
     assert await flush_digests({TG: tg}, redis, clock) == 0
     chat, digest = tg.sent[-1]
     assert chat == "acme-alerts" and len(tg.sent) == PER_WINDOW + 1
@@ -219,11 +220,11 @@ async def test_critical_goes_out_over_the_budget_and_info_only_in_the_digest(red
     await _raise(ws.id, "domain:1", clock, kind="blacklist_listed", severity=Severity.CRITICAL)
     await _raise(ws.id, "mailbox:99", clock, kind="open_drop", severity=Severity.INFO)
     for note in await alerts.claim_due(clock):
-        await deliver(note, {TG: tg}, redis, clock)
+        await deliver_paced(note, {TG: tg}, redis, clock)
     assert len(tg.sent) == PER_WINDOW + 1
     assert tg.sent[-1][1].blocks[0].text.startswith("🔴")
     clock.advance(dt.timedelta(seconds=WINDOW_S))
-    assert await flush_digests({TG: tg}, redis, clock) == 1
+    assert await flush_paced({TG: tg}, redis, clock) == 1
     assert "open_drop" in tg.sent[-1][1].plain_text()
 
 
@@ -234,7 +235,7 @@ async def test_agency_alerts_reach_the_agency_chats_only(redis: Redis, clock: Fr
     notifiers = {TG: tg, Platform.SLACK: slack}
     await _raise(None, "dnsbl:zen.test", clock, kind="dnsbl_blind", severity=Severity.CRITICAL)
     [unbound] = await alerts.claim_due(clock)
-    assert (await deliver(unbound, notifiers, redis, clock)).sent == []  # no agency chat yet: stored only
+    assert (await deliver_paced(unbound, notifiers, redis, clock)).sent == []  # no agency chat yet: stored only
 
     manager = await _manager(ws, "41")
     with pytest.raises(Forbidden):
@@ -244,7 +245,7 @@ async def test_agency_alerts_reach_the_agency_chats_only(redis: Redis, clock: Fr
     assert await agency_chats.bind_agency_chat(admin, Platform.SLACK, "C0OPS", clock) is True
     await _raise(None, "worker:heartbeat", clock, kind="worker_down", severity=Severity.CRITICAL)
     await _raise(ws.id, "mailbox:1", clock, severity=Severity.CRITICAL)
-    reports = {n.kind: await deliver(n, notifiers, redis, clock) for n in await alerts.claim_due(clock)}
+    reports = {n.kind: await deliver_paced(n, notifiers, redis, clock) for n in await alerts.claim_due(clock)}
     assert sorted(reports["worker_down"].sent) == ["slack:C0OPS", "telegram:ops"]
     assert reports["bounce_spike"].sent == ["telegram:acme-alerts"]  # a workspace's alert stays in its chats
     [reply] = [r for c, r in tg.sent if c == "ops"]
@@ -341,19 +342,20 @@ async def test_the_worker_jobs_check_the_fleet_and_send_the_digests(redis: Redis
     ctx = {"redis": redis, "clock": clock, "notifiers": {TG: tg}}
     assert await worker.watch_fleet(ctx) == {"worker_down": True, "backlog": 0}
     [note] = await alerts.claim_due(clock)
-    await worker.deliver_notification(ctx, note.to_dict())
+    await deliver_job_paced(ctx, note.to_dict())
     assert tg.sent[0][0] == "ops"
     assert EN("alert-worker-down", minutes=10, since="-") in tg.sent[0][1].plain_text()
     await redis.set(HEARTBEAT_KEY, clock.now().isoformat())
     await worker.watch_fleet(ctx)
     [resolution] = await alerts.claim_due(clock)
-    await worker.deliver_notification(ctx, resolution.to_dict())
+    await deliver_job_paced(ctx, resolution.to_dict())
     assert tg.sent[-1][1].blocks[0].text == EN("alert-resolved-title", id=(await Alert.get()).id)
 
     await _raise(None, "dnsbl:zen.test", clock, kind="dnsbl_blind", severity=Severity.INFO)
     [info] = await alerts.claim_due(clock)
-    assert (await worker.deliver_notification(ctx, info.to_dict()))["held"] == ["telegram:ops"]
+    assert (await deliver_job_paced(ctx, info.to_dict()))["held"] == ["telegram:ops"]
     assert await worker.send_digests(ctx) == 0
     clock.advance(dt.timedelta(seconds=WINDOW_S))
+    await asyncio.sleep(1.0)  # the chat's per-second slot (real time) frees
     assert await worker.send_digests(ctx) == 1
     assert tg.sent[-1][1].blocks[0].text == EN("alerts-digest-title", count=1, kinds="1 dnsbl_blind")

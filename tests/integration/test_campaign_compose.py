@@ -47,7 +47,8 @@ async def test_a_planned_row_renders_from_its_step_lead_and_identity() -> None:
     assert "Созвонимся? Омск" in composed.text  # a custom column, matched case-insensitively
     assert composed.text.endswith(
         "—\nООО «Ромашка», Москва, ул. Ленина, 1\n"
-        f"Чтобы больше не получать писем, перейдите по ссылке: {LINKS.unsubscribe_url(row.id)}\n"
+        f"Чтобы больше не получать писем, перейдите по ссылке: {LINKS.unsubscribe_url(row.id)}"
+        " — или ответьте на это письмо словом «отписаться».\n"
     )
     assert composed.links == ("https://acme.example/offer",)
     assert composed.unsubscribe_url == LINKS.unsubscribe_url(row.id)

@@ -209,7 +209,8 @@ async def test_start_is_refused_with_every_reason(clock: FrozenClock) -> None:
         "campaign-refuse-no-steps",
         "campaign-refuse-no-leads",
         "campaign-refuse-no-group",
-        "campaign-refuse-no-identity",
+        "campaign-refuse-no-legal-name",
+        "campaign-refuse-no-contact",
     ]
     started = NOW.date() - dt.timedelta(days=20)
     await mailboxes(ws, "warm.test", 2, status=MailboxStatus.WARMING, started=started)
@@ -217,10 +218,10 @@ async def test_start_is_refused_with_every_reason(clock: FrozenClock) -> None:
     await service.set_steps(manager, clock, "q1", STEPS)
     await enroll("q1", ws, 2)
     result = await service.start_campaign(manager, clock, "q1", override=True)  # override never beats an error
-    [not_ready, identity] = result.errors
+    [not_ready, no_name, no_contact] = result.errors
     assert (not_ready.key, not_ready.params) == (
         "campaign-refuse-not-ready", {"warming": 2, "date": str(started + dt.timedelta(days=42))})  # fmt: skip
-    assert identity.key == "campaign-refuse-no-identity"
+    assert (no_name.key, no_contact.key) == ("campaign-refuse-no-legal-name", "campaign-refuse-no-contact")
     assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
     await Mailbox.filter(domain__name="warm.test").update(status=MailboxStatus.PAUSED)
     result = await service.start_campaign(manager, clock, "q1")

@@ -26,6 +26,7 @@ from models.enums import (
     EnrollmentState,
     EventKind,
     LeadVerdict,
+    LegalBasis,
     MailboxStatus,
     MailProvider,
     MessageKind,
@@ -153,7 +154,8 @@ async def campaign_with_results(ws: Workspace) -> Campaign:
     for i in range(30):
         company = '=HYPERLINK("http://evil")' if i == 3 else "ООО «Ромашка»"
         lead = await Lead.create(workspace=ws, email=f"lead{i:02}@x.test", first_name="Иван", last_name=f"№{i}",
-                                 company=company, verdict=LeadVerdict.VALID)  # fmt: skip
+                                 company=company, verdict=LeadVerdict.VALID, source="выставка",
+                                 legal_basis=LegalBasis.CONTRACT if i else None, basis_note="договор 12")  # fmt: skip
         state = {0: EnrollmentState.REPLIED, 1: EnrollmentState.BOUNCED, 2: EnrollmentState.UNSUBSCRIBED}
         e = await Enrollment.create(campaign=c, lead=lead, state=state.get(i, EnrollmentState.ACTIVE), variant=i % 2,
                                     last_sent_at=sent_at)  # fmt: skip
@@ -209,9 +211,11 @@ async def test_lead_export_pages_every_lead_protects_cells_and_is_bounded() -> N
     rows = rows_of(found.content)
     assert found.rows == 30 and len(rows) == 31
     assert rows[0] == ["Email", "Имя", "Компания", "Статус", "Шагов отправлено", "Последнее письмо", "Ответил",
-                       "Отказ", "Отписался", "Проверка адреса"]  # fmt: skip
+                       "Отказ", "Отписался", "Проверка адреса", "Источник", "Правовое основание",
+                       "Подтверждение основания"]  # fmt: skip
     assert rows[1] == ["lead00@x.test", "Иван №0", "ООО «Ромашка»", "replied", "2", "2026-12-01 21:30 UTC", "да",
-                       "нет", "нет", "valid"]  # fmt: skip
+                       "нет", "нет", "valid", "выставка", "не записано", "договор 12"]  # fmt: skip
+    assert rows[2][10:] == ["выставка", "договор", "договор 12"]
     assert rows[2][3:9] == ["bounced", "2", "2026-12-01 21:30 UTC", "нет", "да", "нет"]
     assert rows[3][6:9] == ["нет", "нет", "да"]
     assert rows[4][2] == '\'=HYPERLINK("http://evil")'

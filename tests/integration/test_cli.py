@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
+import psutil
 import pytest
 from cryptography.fernet import Fernet
 
@@ -37,29 +39,61 @@ def _run(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProc
     return subprocess.run([MAILFLEET, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=90, check=False)
 
 
-def _healthz(port: int, timeout_s: float = 60) -> dict[str, str]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+STALL_S = 30.0  # no CPU used by the process and its children for this long while not serving: a hang
+START_CAP_S = 420.0  # a start that keeps working this long is a failure too
+
+
+def _cpu_seconds(proc: psutil.Process) -> float:
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            cpu = p.cpu_times()
+            total += cpu.user + cpu.system + cpu.children_user + cpu.children_system
+    return total
+
+
+def _healthz(port: int, proc: subprocess.Popen[str], log: Path | None = None) -> dict[str, str]:
+    """/healthz once `mailfleet run` serves. A start is slow on a busy machine (a fresh database's migrations
+    are CPU-bound, 8 s alone and over 40 s beside a parallel test run), so there is no fixed deadline: the wait
+    fails when the process exits, when it and its children use no CPU for `STALL_S` (waiting on something that
+    never comes: a real hang), or after `START_CAP_S` in all."""
+    started = time.monotonic()
+    watched = psutil.Process(proc.pid)
+    last_cpu, last_progress = -1.0, started
+    while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
                 return dict(json.load(resp))
         except OSError:
-            time.sleep(0.2)
-    raise AssertionError("mailfleet run never answered /healthz")
+            pass
+        now = time.monotonic()
+        tail = log.read_text()[-4000:] if log is not None else ""
+        if proc.poll() is not None:
+            raise AssertionError(f"mailfleet run exited with {proc.returncode} before serving\n{tail}")
+        cpu = _cpu_seconds(watched)
+        if cpu != last_cpu:
+            last_cpu, last_progress = cpu, now
+        if now - last_progress > STALL_S:
+            raise AssertionError(f"mailfleet run hangs: no CPU used for {STALL_S:.0f} s and not serving\n{tail}")
+        if now - started > START_CAP_S:
+            raise AssertionError(f"mailfleet run still not serving after {START_CAP_S:.0f} s\n{tail}")
+        time.sleep(0.2)
 
 
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path, int]]:
-    data, port = tmp_path / "data", _free_port()
-    proc = subprocess.Popen(
-        [MAILFLEET, "run"],
-        env=_env(DATA_DIR=str(data), WEB_PORT=str(port)),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    yield proc, data, port
+def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path, int, Path]]:
+    """`mailfleet run` on a fresh data directory, its output in a file (a pipe nobody reads fills and blocks it)."""
+    data, port, log = tmp_path / "data", _free_port(), tmp_path / "run.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [MAILFLEET, "run"],
+            env=_env(DATA_DIR=str(data), WEB_PORT=str(port)),
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    yield proc, data, port, log
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
@@ -79,9 +113,10 @@ async def _sql(data: Path, query: str) -> list[asyncpg.Record]:
         await conn.close()
 
 
+@pytest.mark.timeout(2 * START_CAP_S + 180)  # two starts; a hang fails within STALL_S
 async def test_embedded_run_is_healthy_and_keeps_data_across_restarts(running, tmp_path: Path) -> None:
-    proc, data, port = running
-    health = _healthz(port)
+    proc, data, port, log = running
+    health = _healthz(port, proc, log)
     assert health["database"] == "up" and health["redis"] == "up", health
     await _sql(
         data,
@@ -94,8 +129,7 @@ async def test_embedded_run_is_healthy_and_keeps_data_across_restarts(running, t
     assert "already running" in second.stderr
 
     proc.send_signal(signal.SIGINT)
-    output, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, output[-4000:]
+    assert proc.wait(timeout=60) == 0, log.read_text()[-4000:]
     assert not (data / "postgres" / "postmaster.pid").exists()  # PostgreSQL was stopped, not abandoned
 
     again = subprocess.Popen(
@@ -106,7 +140,7 @@ async def test_embedded_run_is_healthy_and_keeps_data_across_restarts(running, t
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert _healthz(port)["database"] == "up"
+        assert _healthz(port, again)["database"] == "up"
         rows = await _sql(data, "SELECT name FROM workspace WHERE slug = 'kept'")
         assert [r["name"] for r in rows] == ["Kept"]
     finally:

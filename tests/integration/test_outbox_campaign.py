@@ -133,7 +133,7 @@ async def test_steps_are_composed_sent_in_one_thread_and_advance_the_enrollment(
         assert row.links == ["https://example.test/offer?step=1"]
         [headers] = got[lead]
         assert headers["message-id"] == row.message_id and headers["subject"] == row.subject
-        assert headers["list-unsubscribe"] == f"<{UNSUBSCRIBE_BASE}{row.id}>"
+        assert headers["list-unsubscribe"] == f"<{UNSUBSCRIBE_BASE}{row.id}>, <mailto:{ANNA}?subject=unsubscribe>"
         assert headers["list-unsubscribe-post"] == "List-Unsubscribe=One-Click"
         after = await Enrollment.get(id=e.id)
         assert (after.current_step, after.mailbox_id, after.thread_message_id) == (2, box.id, row.message_id)

@@ -14,13 +14,14 @@ from redis.asyncio import Redis
 
 from engine.clock import FrozenClock
 from engine.i18n import translator
-from engine.notify import Notification, deliver
+from engine.notify import Notification
 from engine.reply import Reply
 from engine.stats import StatRow, upsert_daily_stats
 from jobs import worker
 from models import Approval, AuditLog, ChatBinding, Workspace
 from models.enums import ApprovalKind, Platform, StatScope
 from tests.conftest import REDIS_URL
+from tests.harness.pacing import deliver_paced
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -110,8 +111,8 @@ async def test_one_digest_per_day_with_two_workers(redis: Redis) -> None:
 
     notifier = RecordingNotifier()
     for item in items:
-        await deliver(item, {TG: notifier}, redis, clock)
-        await deliver(item, {TG: notifier}, redis, clock)  # a retried job: nothing twice
+        await deliver_paced(item, {TG: notifier}, redis, clock)
+        await deliver_paced(item, {TG: notifier}, redis, clock)  # a retried job: nothing twice
     chats = [c for c, _ in notifier.sent]
     assert chats == ["acme-reports", "beta-client", "acme-reports", "beta-client"]
 

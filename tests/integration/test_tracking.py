@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from engine.clock import FrozenClock
 from engine.stats import counters
-from engine.tracking import TrackingLinks, unsubscribe
+from engine.tracking import TOKEN_CHARS, TokenKind, TrackingLinks, unsubscribe
 from mailfleet.tracking_web import PIXEL
 from mailfleet.web import create_app
 from models import Enrollment, Event, OutboundMessage, Suppression
@@ -194,3 +194,54 @@ async def test_opens_count_only_for_html_campaigns_once_an_hour(client: TestClie
     await client.get(path(LINKS.open_url(html_row.id)))
     assert (await counters(StatScope.CAMPAIGN, html_world.campaign.id, TODAY))["opens"] == 2
     assert (await counters(StatScope.CAMPAIGN, plain_world.campaign.id, TODAY))["opens"] == 0
+
+
+def _mutations(token: str) -> list[str]:
+    """Every single-character change of a token (one per position), the way someone probing for ids would."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    return [token[:i] + alphabet[(alphabet.index(c) + 7) % 64] + token[i + 1 :] for i, c in enumerate(token)]
+
+
+async def test_crafted_tokens_are_404_and_change_nothing(client: TestClient, redis: Redis) -> None:  # type: ignore[type-arg]
+    """Tampered, foreign-key, kind-swapped and neighbour-guessing tokens for a real row that has links: each one
+    is a 404 without a redirect (a pixel for an open), and nothing is written (events, counters, suppressions,
+    the row, Redis)."""
+    world = await make_world(html=True)
+    row = await planned_row(world, 0, status=MessageStatus.SENT, links=["https://acme.example/offer"])
+    other_key = TrackingLinks("https://t.example.com", b"x" * 32)
+    crafted: list[str] = []
+    for kind, token in (
+        ("c", LINKS.token(TokenKind.CLICK, row.id, 0)),
+        ("u", LINKS.token(TokenKind.UNSUBSCRIBE, row.id)),
+        ("o", LINKS.token(TokenKind.OPEN, row.id)),
+    ):
+        crafted += [f"/t/{kind}/{bad}" for bad in _mutations(token)]
+    crafted += [
+        path(other_key.click_url(row.id, 0)),
+        path(other_key.unsubscribe_url(row.id)),
+        path(LINKS.click_url(row.id, 0)).replace("/t/c/", "/t/u/"),
+        path(LINKS.unsubscribe_url(row.id)).replace("/t/u/", "/t/c/"),
+        path(LINKS.open_url(row.id)).replace("/t/o/", "/t/c/"),
+        path(LINKS.click_url(row.id, 1)),  # signed, but the message has one link
+        path(LINKS.click_url(row.id + 1, 0)),  # signed, the next row (which does not exist)
+        "/t/c/" + "A" * TOKEN_CHARS,
+        "/t/c/%2F%2Fevil.example",
+        "/t/c/https:%2F%2Fevil.example",
+    ]
+    stats_before = await counters(StatScope.CAMPAIGN, world.campaign.id, TODAY)
+    redis_before = sorted(await redis.keys("*"))
+    for url in crafted:
+        response = await client.get(url, allow_redirects=False)
+        if url.startswith("/t/o/"):  # the pixel is always served (a broken image would tell); nothing counted
+            assert (response.status, await response.read()) == (200, PIXEL), url
+        else:
+            assert response.status == 404 and "Location" not in response.headers, url
+        posted = await client.post(url, data=b"List-Unsubscribe=One-Click", headers=ONE_CLICK, allow_redirects=False)
+        assert posted.status in (404, 405) and "Location" not in posted.headers, url
+    assert await Event.all().count() == 0 and await Suppression.all().count() == 0
+    assert await counters(StatScope.CAMPAIGN, world.campaign.id, TODAY) == stats_before
+    assert (await OutboundMessage.get(id=row.id)).status is MessageStatus.SENT
+    assert sorted(await redis.keys("*")) == redis_before
+    # a query string never names the target either
+    redirected = await client.get(path(LINKS.click_url(row.id, 0)) + "?url=https://evil.example", allow_redirects=False)
+    assert redirected.headers["Location"] == "https://acme.example/offer"

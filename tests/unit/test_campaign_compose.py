@@ -53,7 +53,8 @@ def test_text_ends_with_footer_and_unsubscribe_line() -> None:
     unsubscribe = LINKS.unsubscribe_url(ROW)
     assert (
         footer
-        == f"ООО «Ромашка», Москва, ул. Ленина, 1\nЧтобы больше не получать писем, перейдите по ссылке: {unsubscribe}\n"
+        == f"ООО «Ромашка», Москва, ул. Ленина, 1\nЧтобы больше не получать писем, перейдите по ссылке: {unsubscribe}"
+        " — или ответьте на это письмо словом «отписаться».\n"
     )
     assert composed.unsubscribe_url == unsubscribe
     assert composed.html is None
@@ -76,7 +77,10 @@ def test_english_workspace_gets_an_english_unsubscribe_line() -> None:
         tracking=LINKS,
         row_id=ROW,
     )
-    assert composed.text.endswith(f"To stop receiving these emails, follow this link: {LINKS.unsubscribe_url(ROW)}\n")
+    assert composed.text.endswith(
+        f"To stop receiving these emails, follow this link: {LINKS.unsubscribe_url(ROW)}"
+        ' — or reply to this email with the word "unsubscribe".\n'
+    )
 
 
 def test_plain_http_tracking_host_has_no_one_click_header() -> None:

@@ -15,6 +15,7 @@ from engine.sending.outbox import (
     EffectiveCaps,
     MailboxState,
     NextStep,
+    Recheck,
     StoredCaps,
     in_window,
     next_opening,
@@ -85,6 +86,12 @@ def test_the_claim_time_verdict_on_a_campaign_row() -> None:
     assert paused.hold_until == noon + dt.timedelta(minutes=30) and not paused.cancel  # it may resume
     evening = verdict(at=noon.replace(hour=19))
     assert evening.hold_until.astimezone(MSK).date() == dt.date(2031, 3, 5) and evening.reason.startswith("held")
+    closing = noon.replace(hour=17, minute=59, second=30)  # due in the window's last minute, claimed after it
+    assert recheck(facts(), now=closing + dt.timedelta(minutes=2), due=closing, over=lambda: None, rng=rng) == Recheck()
+    late = recheck(facts(), now=closing + dt.timedelta(minutes=11), due=closing, over=lambda: None, rng=rng)
+    assert late.reason == "held: outside the send window"  # past the grace: the next opening
+    after = noon.replace(hour=18, minute=1)  # due after the window closed (held there by hand): no grace
+    assert recheck(facts(), now=after, due=after, over=lambda: None, rng=rng).reason.startswith("held")
     capped = verdict((CapKind.CAMPAIGN, 10, 10))
     assert capped.cap == (CapKind.CAMPAIGN, 10, 10) and capped.hold_until > noon + dt.timedelta(hours=18)
 

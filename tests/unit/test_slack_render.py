@@ -11,9 +11,9 @@ from redis.asyncio import Redis
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
 from bot.runner import Runner
-from bot.slack import SlackNotifier, SlackTransport, render
-from bot.slack.render import command_of, escape, slack_commands, unescape
-from bot.slack.transport import files_base_for, is_file_url
+from bot.slack.notifier import SlackNotifier
+from bot.slack.render import command_of, escape, render, slack_commands, unescape
+from bot.slack.transport import SlackTransport, files_base_for, is_file_url
 from engine.clock import SystemClock
 from engine.reply import Button, Reply
 from engine.settings import Settings

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.types import InlineKeyboardMarkup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from bot.runner import Runner
-from bot.telegram import TelegramNotifier, TelegramTransport
 from bot.telegram.client import RetryAfter
+from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.render import (
     CALLBACK_DATA_LIMIT,
     ERROR_MARK,
@@ -27,6 +28,7 @@ from bot.telegram.render import (
     render,
     utf16_length,
 )
+from bot.telegram.transport import TelegramTransport
 from bot.telegram.updates import spoken
 from engine.clock import SystemClock
 from engine.reply import Attachment, Button, Reply
@@ -88,9 +90,10 @@ def test_buttons_become_an_inline_keyboard_of_command_arg() -> None:
     reply.buttons.append([Button("Help", "help")])
     keyboard = render(reply).keyboard
     assert keyboard is not None
-    rows = [[(b.text, b.callback_data, b.style) for b in row] for row in keyboard.inline_keyboard]
+    rows = [[(b["text"], b["callback_data"], b.get("style")) for b in row] for row in keyboard["inline_keyboard"]]
     decision = [("Approve", "approve:17", "primary"), ("Reject", "reject:17", "danger")]
     assert rows == [decision, [("Help", "help:", None)]]
+    assert InlineKeyboardMarkup.model_validate(keyboard).inline_keyboard[0][1].style == "danger"  # what aiogram takes
 
 
 def test_callback_data_over_64_bytes_is_a_programming_error() -> None:
@@ -225,7 +228,6 @@ def test_settings_describe_the_transport_or_none() -> None:
     assert transport is not None
     assert transport.bot.token == TOKEN
     assert transport.bot.session.api.api_url(TOKEN, "getMe").startswith("http://127.0.0.1:9/bot")
-    assert transport.notifier.bot is transport.bot
     assert TelegramNotifier.from_settings(_settings()) is None
     notifier = TelegramNotifier.from_settings(_settings(telegram_token=TOKEN))
-    assert notifier is not None and notifier.bot.token == TOKEN
+    assert notifier is not None and notifier.api._url == f"http://127.0.0.1:9/bot{TOKEN}/"

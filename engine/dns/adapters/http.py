@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -23,10 +23,18 @@ log = get_logger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 
 
+class Limiter(Protocol):
+    """Paces requests: `acquire` returns when one more may go (a process-local `TokenBucket`, or the budget
+    every process shares in Redis, `engine.ratelimit.Pace`)."""
+
+    async def acquire(self) -> None: ...
+
+
 class TokenBucket:
     """At most `capacity` requests at once, refilled at `rate` per second; `acquire` waits for a token.
 
-    Local to the process: several workers sharing one provider account must split the rate between them.
+    Local to the process: where several processes share one provider account, they share an
+    `engine.ratelimit.Pace` instead (`engine.dns.hosting.DnsHosts` with Redis).
     """
 
     def __init__(
@@ -104,7 +112,7 @@ class JsonClient:
         base_url: str,
         *,
         provider: str,
-        bucket: TokenBucket,
+        bucket: Limiter,
         retry: RetryPolicy,
     ) -> None:
         self._session = session

@@ -2,7 +2,8 @@
 
 Every call is a POST of form fields (`username`, `password`, `input_format=json`, `input_data`), so the
 credentials never appear in a URL. REG.RU limits an account and an IP to 1,200 requests an hour and blocks
-the account when that is exceeded, so calls pass a token bucket, and writes go one at a time. Errors come
+the account when that is exceeded, so calls pass that budget (shared in Redis by every process: `shared_pace`),
+and writes go one at a time. Errors come
 back as HTTP 200 with `result: error` and an `error_code`, per request and per domain; each known code maps
 to a `UserError` key, and rate-limit codes are not retried (retrying only extends the block).
 """
@@ -17,13 +18,17 @@ import aiohttp
 from pydantic import SecretStr
 
 from engine.dns.adapters.base import ApiCall
-from engine.dns.adapters.http import JsonClient, RetryPolicy, TokenBucket
+from engine.dns.adapters.http import JsonClient, Limiter, RetryPolicy, TokenBucket
 from engine.dns.records import ZoneRecord, absolute_host, mx_value
 from engine.dns.templates import Change
 from engine.errors import UserError
+from engine.ratelimit import Pace, Rule, SharedLimits
 
 DEFAULT_BASE_URL: Final = "https://api.reg.ru/api/regru2/"
 HOURLY_LIMIT: Final = 1200
+# per account, in any hour; and at most 20 in any minute, so an hour's budget is never spent in one burst
+HOURLY_RULE: Final = Rule("regru-hour", HOURLY_LIMIT, 3600)
+MINUTE_RULE: Final = Rule("regru-minute", 20, 60)
 PROVIDER: Final = "REG.RU"
 
 _ERRORS: Final = {
@@ -57,7 +62,7 @@ class RegRu:
         username: str,
         password: SecretStr,
         base_url: str = DEFAULT_BASE_URL,
-        bucket: TokenBucket | None = None,
+        bucket: Limiter | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         self._username = username
@@ -137,6 +142,12 @@ class RegRu:
     def nameserver_calls(self, domain: str, nameservers: Sequence[str]) -> list[ApiCall]:
         nss = {f"ns{i}": ns.rstrip(".") for i, ns in enumerate(nameservers)}
         return [ApiCall("POST", "domain/update_nss", {"domains": [{"dname": domain}], "nss": nss})]
+
+
+def shared_pace(limits: SharedLimits, username: str, *, max_wait_s: float = 60.0) -> Pace:
+    """The account's request budget, one for every process that calls REG.RU with it; a request waits at most
+    `max_wait_s` for a slot, then the caller hears "rate limited, try later"."""
+    return Pace(limits, PROVIDER, [(MINUTE_RULE, username), (HOURLY_RULE, username)], max_wait_s=max_wait_s)
 
 
 def _record(rr: Mapping[str, Any]) -> ZoneRecord | None:

@@ -1,7 +1,8 @@
 """Yandex 360 for Business API (https://api360.yandex.net): domains, DKIM, DNS records, mailboxes.
 
 OAuth token in the `Authorization: OAuth …` header; the organization id is part of every path. Yandex
-publishes no request-rate limit, so a modest client-side bucket plus retries on 429/5xx keep us polite.
+publishes no request-rate limit, so a modest budget (5 requests a second per organization, shared in Redis by
+every process: `shared_pace`) plus retries on 429/5xx keep us polite.
 The DNS methods work for zones delegated to Yandex's name servers.
 """
 
@@ -15,13 +16,15 @@ import aiohttp
 from pydantic import SecretStr
 
 from engine.dns.adapters.base import ApiCall, ApplyResult, send_calls
-from engine.dns.adapters.http import JsonClient, RetryPolicy, TokenBucket
+from engine.dns.adapters.http import JsonClient, Limiter, RetryPolicy, TokenBucket
 from engine.dns.records import ZoneRecord, absolute_host, mx_value
 from engine.dns.templates import Change
 from engine.errors import UserError
+from engine.ratelimit import Pace, Rule, SharedLimits
 
 DEFAULT_BASE_URL: Final = "https://api360.yandex.net"
 PROVIDER: Final = "Yandex 360"
+RATE_RULE: Final = Rule("yandex360", 5, 1)  # per organization; no published limit (FACTS: providers-ru 1.1)
 PAGE_SIZE: Final = 100
 _STATUS_ERRORS: Final = {
     401: "error-provider-auth",
@@ -48,6 +51,11 @@ class NewMailbox:
     department_id: int = 1  # the organization's root department
 
 
+def shared_pace(limits: SharedLimits, org_id: int) -> Pace:
+    """The organization's request budget, one for every process that calls the API for it."""
+    return Pace(limits, PROVIDER, [(RATE_RULE, str(org_id))])
+
+
 class Yandex360:
     """Yandex 360 as a `DnsProvider`, plus the domain, DKIM and mailbox calls Mailfleet needs."""
 
@@ -60,7 +68,7 @@ class Yandex360:
         org_id: int,
         token: SecretStr,
         base_url: str = DEFAULT_BASE_URL,
-        bucket: TokenBucket | None = None,
+        bucket: Limiter | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         self._org = f"directory/v1/org/{org_id}"

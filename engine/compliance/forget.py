@@ -1,0 +1,118 @@
+"""`/forget <email>`: erase a person's data on request (152-FZ art. 21 part 5; FACTS §6.4 item 5).
+
+In the actor's workspace (a manager), or in every workspace (`everywhere`, admins only), in one transaction:
+- leads with that address are deleted, and with them their enrollments (the rows that held the person's state);
+- outbound messages to them keep only what caps, threads and counters need (ids, mailbox, status, times): the
+  subject, body, HTML, links, SMTP reply and the lead link are blanked; unsent ones are cancelled;
+- events about them (sends, opens, clicks, replies, bounces, unsubscribes: the records of their tracking and of
+  their inbound mail, which keep the address in `data`) are deleted. DailyStat counters stay: they are
+  aggregates with no person in them;
+- a plain suppression of the address in the scope is replaced by one keyed hash (`engine.compliance.hashing`),
+  so the person is still never written to again, and a re-import refuses them, while the address itself is gone.
+  A workspace's erasure leaves agency-wide entries alone (the agency's list: an admin erases with `all`).
+
+The audit entry counts what was erased and never names the address. Running it again finds nothing and changes
+nothing (the hashed suppression already exists): a repeated command or a second press is harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from engine.access import Actor, require_admin, require_manager
+from engine.clock import Clock
+from engine.compliance.hashing import AddressHasher
+from engine.errors import UserError
+from engine.lifecycle import check_transition
+from engine.stats import normalize_email
+from models import AuditLog
+from models.enums import MessageStatus, SuppressionReason
+
+ADDRESS_MAX = 320
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    everywhere: bool
+    leads: int = 0
+    enrollments: int = 0
+    messages: int = 0
+    events: int = 0
+    suppressions: int = 0  # plain entries replaced by the hash
+    hashed_new: bool = False  # False: the hashed entry was already there (a repeat)
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.leads or self.enrollments or self.messages or self.events or self.suppressions)
+
+
+_LEADS = "SELECT id FROM lead WHERE email = $1 AND ($2::int IS NULL OR workspace_id = $2)"
+_ENROLLMENTS = "DELETE FROM enrollment WHERE lead_id = ANY($1::bigint[]) RETURNING id"
+_MESSAGES = """
+UPDATE outbound_message SET subject = '', body = '', html = '', links = NULL, smtp_reply = '', lead_id = NULL,
+    status = CASE WHEN status IN ('planned', 'queued') THEN 'cancelled' ELSE status END
+WHERE lead_id = ANY($1::bigint[])
+RETURNING id
+"""
+_EVENTS = """
+DELETE FROM event
+WHERE (lead_id = ANY($1::bigint[]) OR data->>'address' = $2) AND ($3::int IS NULL OR workspace_id = $3)
+RETURNING id
+"""
+_DELETE_LEADS = "DELETE FROM lead WHERE id = ANY($1::bigint[])"
+_PLAIN = """
+DELETE FROM suppression WHERE value = $1 AND (CASE WHEN $2::int IS NULL THEN true ELSE workspace_id = $2 END)
+RETURNING id
+"""
+_HASHED = """
+INSERT INTO suppression (workspace_id, value, reason, created_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING RETURNING id
+"""
+
+
+async def forget(
+    actor: Actor, clock: Clock, address: str, *, hasher: AddressHasher, everywhere: bool = False
+) -> Erased:
+    """Erase everything about `address` in the actor's workspace (or everywhere, admins) and keep its hash as
+    a suppression; see the module docstring. Raises `Forbidden`, `UserError("error-forget-address")`."""
+    if everywhere:
+        require_admin(actor)
+        workspace_id: int | None = None
+    else:
+        workspace_id = require_manager(actor)
+    email = normalize_email(address) if len(address) <= ADDRESS_MAX + 2 else None  # bounded before parsing
+    if email is None:
+        raise UserError("error-forget-address", value=address.strip()[:40])
+    check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
+    conn = connections.get("default")
+    async with in_transaction():
+        lead_ids = [int(r["id"]) for r in await conn.execute_query_dict(_LEADS, [email, workspace_id])]
+        enrollments = len(await conn.execute_query_dict(_ENROLLMENTS, [lead_ids])) if lead_ids else 0
+        messages = len(await conn.execute_query_dict(_MESSAGES, [lead_ids])) if lead_ids else 0
+        events = len(await conn.execute_query_dict(_EVENTS, [lead_ids, email, workspace_id]))
+        if lead_ids:
+            await conn.execute_query(_DELETE_LEADS, [lead_ids])
+        plain = len(await conn.execute_query_dict(_PLAIN, [email, workspace_id]))
+        reason = SuppressionReason.FORGOTTEN.value
+        added = await conn.execute_query_dict(_HASHED, [workspace_id, hasher.value(email), reason, clock.now()])
+        erased = Erased(everywhere, len(lead_ids), enrollments, messages, events, plain, bool(added))
+        if erased.anything or erased.hashed_new:
+            await AuditLog.create(
+                workspace_id=workspace_id,
+                actor_id=actor.person_id,
+                action="compliance.forget",
+                subject=f"workspace:{workspace_id}" if workspace_id else "agency",
+                data={
+                    "scope": "agency" if everywhere else "workspace",
+                    "leads": erased.leads,
+                    "enrollments": erased.enrollments,
+                    "messages": erased.messages,
+                    "events": erased.events,
+                    "suppressions": erased.suppressions,
+                },
+                created_at=clock.now(),
+            )
+    return erased

@@ -1,0 +1,129 @@
+"""Compliance commands in chat: /forget, /retention and /audit_export in Telegram (through the Bot API emulator),
+Slack (signed requests to the bolt app) and the console, for managers, admins and clients."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.runner import Runner
+from bot.telegram.render import ERROR_MARK
+from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
+from engine.i18n import translator
+from models import AuditLog, Event, Lead, Suppression, Workspace
+from models.enums import EventKind, LegalBasis, Platform, SuppressionReason
+from tests.e2e.conftest import CONSOLE_ADMIN, NOW, TelegramRig, visible
+from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig
+from tests.e2e.test_leads_chat import person
+
+EN = translator("en")
+ANNA, CLARA = 700501, 700502
+IVAN = "ivan@lead.example"
+
+
+def services(redis: Redis) -> dict[str, Any]:
+    return {"redis": redis, "vault": Vault([generate_key()])}
+
+
+@pytest.fixture
+def runner(orm: None, clock: FrozenClock, redis: Redis) -> Runner:
+    return Runner(clock, admins={Platform.CONSOLE: {CONSOLE_ADMIN}}, services=services(redis))
+
+
+async def ask(user: Any, line: str) -> str:
+    await user.send_command(line)
+    [reply] = await user.wait_replies()
+    return visible(reply.text)
+
+
+async def a_person_to_forget(slug: str = "acme") -> Lead:
+    ws = await Workspace.get(slug=slug)
+    lead = await Lead.create(workspace=ws, email=IVAN, legal_basis=LegalBasis.CONSENT, source="сайт")
+    await Event.create(workspace=ws, kind=EventKind.REPLY, lead=lead, occurred_at=NOW, data={"address": IVAN})
+    await Event.create(workspace=ws, kind=EventKind.OPEN, lead=lead, occurred_at=NOW)
+    return lead
+
+
+async def test_telegram_forget_retention_and_audit_export(telegram: TelegramRig) -> None:
+    anna = await person(telegram, ANNA, "manager")
+    await a_person_to_forget()
+
+    erased = await ask(anna, f"/forget {IVAN.upper()}")
+    assert EN("forget-done", scope=EN("forget-scope-workspace"), leads=1, enrollments=0, messages=0, events=2,
+              suppressions=0) in erased  # fmt: skip
+    again = await ask(anna, f"/forget {IVAN}")  # a repeat (or a second press) changes nothing
+    assert EN("forget-nothing", scope=EN("forget-scope-workspace"), new="no") in again
+    assert await Suppression.filter(reason=SuppressionReason.FORGOTTEN).count() == 1
+    assert EN("error-forget-address", value="not-an-address") in await ask(anna, "/forget not-an-address")
+    assert (await ask(anna, f"/forget {IVAN} all")).startswith(ERROR_MARK)
+    assert await Suppression.filter(workspace_id=None).count() == 0  # a manager cannot erase agency-wide
+
+    assert EN("error-retention-range", min=30, max=3650) in await ask(anna, "/retention 7")
+    assert EN("error-retention-value", value="year") in await ask(anna, "/retention year")
+    assert EN("retention-off") in await ask(anna, "/retention")
+    assert EN("retention-set", days=90, before=EN("retention-was-off")) in await ask(anna, "/retention 90")
+    assert EN("retention-current", days=90) in await ask(anna, "/retention")
+
+    await anna.send_command("/audit_export")
+    text, document = await anna.wait_replies(2)
+    first = (NOW.date() - dt.timedelta(days=29)).isoformat()
+    assert document.document is not None and document.document["file_name"].startswith("audit-")
+    rows = list(csv.reader(io.StringIO((await anna.download(document)).decode("utf-8-sig")), delimiter=";"))
+    ready = EN("audit-export-ready", rows=len(rows) - 1, **{"from": first, "to": NOW.date().isoformat()})
+    assert ready in visible(text.text)
+    assert rows[0] == ["Time", "Workspace", "Who", "Name", "Action", "Subject", "Details"]
+    actions = [(r[4], r[5]) for r in rows[1:]]
+    assert ("compliance.forget", f"workspace:{(await Workspace.get(slug='acme')).id}") in actions
+    workspace = f"workspace:{(await Workspace.get(slug='acme')).id}"
+    assert {("command", "/forget"), ("command", "/retention"), ("workspace.retention", workspace)} <= set(actions)
+    assert "ivan" not in "\n".join(";".join(r) for r in rows).lower()  # the address is never in the log
+    assert EN("error-audit-date", field="to", value="31.12.2026") in await ask(
+        anna, "/audit_export 2026-01-01 31.12.2026"
+    )
+
+    clara = await person(telegram, CLARA, "client")
+    refused = await ask(clara, f"/forget {IVAN}")
+    assert refused.startswith(ERROR_MARK) and await Suppression.all().count() == 1  # nothing more happened
+    assert await AuditLog.filter(subject="/forget").count() == 2  # the two successful runs, not the refusals
+
+
+async def test_console_admin_forgets_everywhere(runner: Runner) -> None:
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    await a_person_to_forget()
+    reply = await runner.run_line(admin, "console", f"/forget {IVAN} all")
+    assert reply.ok and "1" in reply.plain_text()
+    assert await Suppression.filter(workspace_id=None, reason=SuppressionReason.FORGOTTEN).count() == 1
+    assert not await Lead.filter(email=IVAN).exists()
+
+
+@pytest.fixture
+async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:
+    async with slack_rig(redis, services(redis)) as rig:
+        yield rig
+
+
+async def test_slack_forget_and_audit_export(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    await a_person_to_forget()
+    erased = await slack.say(f"forget {IVAN}", user="U0MGR")
+    assert erased == [seen(EN("forget-done", scope=EN("forget-scope-workspace"), leads=1, enrollments=0, messages=0,
+                              events=2, suppressions=0))]  # fmt: skip
+    assert await slack.say("retention off", user="U0MGR") == [
+        seen(EN("retention-set-off", before=EN("retention-was-off")))]  # fmt: skip
+    day = CLOCK.now().date().isoformat()  # the Slack rig runs on the real clock
+    await slack.say(f"audit_export {day} {day}", user="U0MGR")
+    await slack.api.wait_call("files.completeUploadExternal")
+    [uploaded] = slack.api.files.values()
+    assert uploaded.filename == f"audit-{day}-{day}.csv"
+    text = uploaded.content.decode("utf-8-sig")
+    assert "/forget" in text and "ivan" not in text.lower()
+    [refused] = await slack.say("audit_export 2026-12-01 2026-01-01", user="U0MGR")
+    assert refused.endswith(seen(EN("error-audit-range", days=366)))

@@ -1,0 +1,169 @@
+"""Loopback TCP proxies that misbehave on purpose, in front of the real servers of the harness.
+
+* `SmtpCutProxy` relays plaintext SMTP and, for the next `times` messages, cuts the connection in DATA: either
+  after `after_bytes` bytes of the message (the server never sees the final dot: it did not accept the message)
+  or after the whole message, final dot included, with the server's reply swallowed (the server accepted it; the
+  client cannot know). Later messages pass untouched.
+* `BlackHole` accepts TCP connections, reads whatever comes and never answers (an IMAP or SMTP server that hangs),
+  optionally after a greeting. A DNS server that never answers is `tests.harness.dnsserver.SilentUdpServer`.
+
+All of them run in the test's event loop; `async with` starts and stops them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+from types import TracebackType
+from typing import Self
+
+HOST = "127.0.0.1"
+_DOT = b"\r\n.\r\n"
+
+
+class Cut(enum.StrEnum):
+    MID_DATA = "mid_data"  # after `after_bytes` bytes of the message: the final dot never reaches the server
+    BEFORE_REPLY = "before_reply"  # the whole message reaches the server; its reply never reaches the client
+
+
+class _Server:
+    """A listening socket on a free loopback port; subclasses handle each connection."""
+
+    def __init__(self) -> None:
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.port = 0
+        self.connections = 0
+
+    async def __aenter__(self) -> Self:
+        self._server = await asyncio.start_server(self._accept, HOST, 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._server.wait_closed()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.add(writer)
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            await self._handle(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._tasks.discard(task)
+            self._writers.discard(writer)
+            writer.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+class BlackHole(_Server):
+    """Accepts, reads and never answers — or, given a `greeting`, says it and then falls silent (a server that
+    hangs in the middle of a session rather than at its start)."""
+
+    def __init__(self, greeting: bytes = b"") -> None:
+        super().__init__()
+        self.greeting = greeting
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.greeting:
+            writer.write(self.greeting)
+            await writer.drain()
+        while await reader.read(65536):
+            pass
+
+
+class SmtpCutProxy(_Server):
+    """A plaintext SMTP relay to `upstream` that cuts the next `times` messages in DATA (see `Cut`).
+
+    `cuts` counts the connections cut so far; `relayed` counts messages that passed through whole with their
+    reply. Only for plaintext sessions (no STARTTLS): the proxy must read the dialogue."""
+
+    def __init__(self, upstream_port: int, *, mode: Cut, times: int = 1, after_bytes: int = 64) -> None:
+        super().__init__()
+        self.upstream_port = upstream_port
+        self.mode = mode
+        self.times = times
+        self.after_bytes = after_bytes
+        self.cuts = 0
+        self.relayed = 0
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(HOST, self.upstream_port)
+        self._writers.add(up_writer)
+        state = {"in_data": False, "sent": 0, "dot_seen": False, "cut": False}
+        done = asyncio.Event()
+
+        async def client_to_server() -> None:
+            pending = b""
+            while not done.is_set():
+                chunk = await reader.read(65536)
+                if not chunk:
+                    break
+                if not state["in_data"]:
+                    up_writer.write(chunk)
+                    await up_writer.drain()
+                    pending = (pending + chunk)[-16:]
+                    if b"DATA\r\n" in pending.upper() and self.cuts < self.times:
+                        state["in_data"], state["sent"] = True, 0
+                    continue
+                if self.mode is Cut.MID_DATA:
+                    room = self.after_bytes - int(state["sent"])
+                    up_writer.write(chunk[: max(room, 0)])
+                    await up_writer.drain()
+                    state["sent"] = int(state["sent"]) + len(chunk)
+                    if int(state["sent"]) >= self.after_bytes:
+                        self.cuts += 1
+                        state["cut"] = True
+                        done.set()
+                        return
+                else:
+                    up_writer.write(chunk)
+                    await up_writer.drain()
+                    pending = (pending + chunk)[-16:]
+                    if _DOT in pending:
+                        state["dot_seen"] = True
+            done.set()
+
+        async def server_to_client() -> None:
+            while not done.is_set():
+                line = await up_reader.readline()
+                if not line:
+                    break
+                if state["dot_seen"] and self.mode is Cut.BEFORE_REPLY:
+                    self.cuts += 1  # the server answered the final dot: its reply is dropped, the client cut off
+                    state["cut"] = True
+                    done.set()
+                    return
+                writer.write(line)
+                await writer.drain()
+            done.set()
+
+        tasks = [asyncio.create_task(client_to_server()), asyncio.create_task(server_to_client())]
+        try:
+            await done.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if state["cut"]:
+                with contextlib.suppress(OSError):  # a reset, as a dropped connection looks to the client
+                    writer.transport.abort()
+            up_writer.transport.abort()
+            self._writers.discard(up_writer)

@@ -1,0 +1,245 @@
+"""Compliance services against the real PostgreSQL: the sender identity, `/forget` and its hashed suppression,
+agency-wide suppression across workspaces at import, retention in batches, and the audit export's scopes."""
+
+from __future__ import annotations
+
+import csv as csvlib
+import datetime as dt
+import io
+import json
+
+import pytest
+from tortoise import connections
+
+from engine.access import Actor
+from engine.clock import FrozenClock
+from engine.compliance import audit, forget, identity, retention
+from engine.compliance.hashing import AddressHasher
+from engine.errors import Forbidden, UserError
+from engine.leads.importer import ImportOptions, import_leads
+from engine.leads.suppression import is_suppressed, suppress
+from models import (
+    AuditLog,
+    Campaign,
+    DailyStat,
+    Domain,
+    Enrollment,
+    Event,
+    Lead,
+    Mailbox,
+    Membership,
+    OutboundMessage,
+    Person,
+    Suppression,
+    Workspace,
+)
+from models.enums import (
+    EnrollmentState,
+    EventKind,
+    LegalBasis,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    StatScope,
+    SuppressionReason,
+    TlsMode,
+)
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+NOW = dt.datetime(2031, 3, 3, 9, 0, tzinfo=dt.UTC)
+IVAN = "ivan.petrov@lead.example"
+HASHER = AddressHasher([b"s" * 32])
+OPTIONS = ImportOptions(legal_basis="договор 7", source="выставка", test_environment=True, check_dns=False)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+def actor(ws: Workspace | None, role: Role = Role.MANAGER, person_id: int | None = None) -> Actor:
+    return Actor(person_id=person_id, platform=Platform.CONSOLE, role=role, workspace_id=ws.id if ws else None)
+
+
+async def space(slug: str) -> tuple[Workspace, Mailbox]:
+    ws = await Workspace.create(slug=slug, name=slug.title())
+    domain = await Domain.create(workspace=ws, name=f"{slug}.example")
+    box = await Mailbox.create(
+        workspace=ws, domain=domain, address=f"anna@{slug}.example", provider=MailProvider.GENERIC,
+        smtp_host="127.0.0.1", smtp_port=25, smtp_tls=TlsMode.PLAIN, imap_host="127.0.0.1", imap_port=143,
+        imap_tls=TlsMode.PLAIN, username="a", secret_enc=b"x",
+    )  # fmt: skip
+    return ws, box
+
+
+async def history(ws: Workspace, box: Mailbox, email: str, at: dt.datetime) -> tuple[Lead, Enrollment]:
+    """A lead written to once (sent), with a queued follow-up, an open, a reply and the day's counters."""
+    lead = await Lead.create(workspace=ws, email=email, first_name="Иван", legal_basis=LegalBasis.CONSENT,
+                             source="сайт", created_at=at)  # fmt: skip
+    await Lead.filter(id=lead.id).update(created_at=at)
+    c = await Campaign.get_or_none(workspace=ws) or await Campaign.create(workspace=ws, name="Q1")
+    e = await Enrollment.create(campaign=c, lead=lead, current_step=2, last_sent_at=at, state=EnrollmentState.COMPLETED)
+    sent = await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=box, lead=lead, enrollment=e, campaign=c, step_position=1,
+        message_id=f"<{lead.id}.1@{ws.slug}>", status=MessageStatus.SENT, scheduled_at=at, sent_at=at,
+        subject="Вопрос для Ивана", body=f"Добрый день, Иван ({email})", links=["https://x.example"],
+        smtp_reply=f"250 ok {email}",
+    )  # fmt: skip
+    await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=box, lead=lead, enrollment=e, campaign=c, step_position=2,
+        message_id=f"<{lead.id}.2@{ws.slug}>", status=MessageStatus.QUEUED, scheduled_at=at + dt.timedelta(days=2),
+    )  # fmt: skip
+    await Event.create(workspace=ws, kind=EventKind.OPEN, lead=lead, message=sent, campaign=c, occurred_at=at)
+    await Event.create(workspace=ws, kind=EventKind.REPLY, mailbox=box, occurred_at=at,
+                       data={"address": email, "incoming_id": "<r1@lead.example>"})  # fmt: skip
+    await DailyStat.get_or_create(scope=StatScope.CAMPAIGN, scope_id=c.id, day=at.date(),
+                                  defaults={"workspace": ws, "sent": 1, "opens": 1})  # fmt: skip
+    return lead, e
+
+
+async def test_the_sender_identity_is_checked_whole_and_audited(clock: FrozenClock) -> None:
+    ws, _ = await space("acme")
+    with pytest.raises(UserError) as injected:
+        await identity.set_sender_identity(actor(ws), clock, "ООО «Ромашка»", "Москва\r\nBcc: all@x.example")
+    assert (injected.value.key, injected.value.params["field"]) == ("error-legal-control", "contact")
+    assert (await Workspace.get(id=ws.id)).sender_name == ""  # nothing half-written
+    with pytest.raises(Forbidden):
+        await identity.set_sender_identity(actor(ws, Role.CLIENT), clock, "ООО «Ромашка»", "Москва")
+    saved = await identity.set_sender_identity(actor(ws), clock, " ООО  «Ромашка» ", "Москва, ИНН 7701234567")
+    assert saved == identity.SenderIdentity("ООО «Ромашка»", "Москва, ИНН 7701234567")
+    assert await identity.sender_identity(actor(ws, Role.CLIENT)) == saved
+    entry = await AuditLog.get(action="workspace.sender_identity")
+    assert entry.workspace_id == ws.id and entry.data["to"] == {"legal_name": "ООО «Ромашка»", "contact": saved.contact}
+
+
+async def test_forget_erases_the_person_keeps_aggregates_and_a_hash_and_is_harmless_twice(clock: FrozenClock) -> None:
+    ws, box = await space("acme")
+    other, other_box = await space("beta")
+    lead, enrollment = await history(ws, box, IVAN, NOW - dt.timedelta(days=3))
+    theirs, _ = await history(other, other_box, IVAN, NOW - dt.timedelta(days=3))
+    await suppress(actor(ws), IVAN, clock)  # the plain entry becomes the hash
+    await Enrollment.filter(id=enrollment.id).update(state=EnrollmentState.ACTIVE)
+    with pytest.raises(Forbidden):
+        await forget.forget(actor(ws), clock, IVAN, hasher=HASHER, everywhere=True)  # managers: own workspace
+    with pytest.raises(UserError) as bad:
+        await forget.forget(actor(ws), clock, "not an address", hasher=HASHER)
+    assert bad.value.key == "error-forget-address"
+
+    erased = await forget.forget(actor(ws), clock, " Ivan.Petrov@LEAD.example ", hasher=HASHER)
+
+    assert (erased.leads, erased.enrollments, erased.messages, erased.events, erased.suppressions) == (1, 1, 2, 2, 1)
+    assert not await Lead.filter(id=lead.id).exists() and not await Enrollment.filter(id=enrollment.id).exists()
+    rows = await OutboundMessage.filter(workspace=ws).order_by("step_position")
+    assert [(r.status, r.subject, r.body, r.links, r.smtp_reply, r.lead_id) for r in rows] == [
+        (MessageStatus.SENT, "", "", None, "", None), (MessageStatus.CANCELLED, "", "", None, "", None)]  # fmt: skip
+    assert await Event.filter(workspace=ws).count() == 0
+    assert (await DailyStat.get(workspace=ws)).sent == 1  # aggregates stay
+    [kept] = await Suppression.filter(workspace=ws)
+    assert (kept.value, kept.reason) == (HASHER.value(IVAN), SuppressionReason.FORGOTTEN)
+    dump = json.dumps(
+        [await connections.get("default").execute_query_dict(f"SELECT * FROM {t}")  # noqa: S608 - fixed names
+         for t in ("lead", "outbound_message", "event", "suppression", "audit_log", "enrollment")], default=str
+    )  # fmt: skip
+    # only the other workspace's copy remains: its lead, its sent row's body and SMTP reply, its reply event
+    assert dump.lower().count("ivan.petrov") == 4
+    assert await Lead.filter(id=theirs.id).exists()
+    entry = await AuditLog.get(action="compliance.forget")
+    assert entry.data["leads"] == 1 and "ivan" not in json.dumps(entry.data).lower()
+
+    again = await forget.forget(actor(ws), clock, IVAN, hasher=HASHER)
+    assert not again.anything and not again.hashed_new
+    assert await Suppression.filter(workspace=ws).count() == 1
+    assert await AuditLog.filter(action="compliance.forget").count() == 1
+
+    # the person is never stored again in this workspace: the import matches the hash (another key would not)
+    data = f"Почта;Имя\r\n{IVAN};Иван\r\nolga@lead.example;Ольга\r\n".encode()
+    report = await import_leads(actor(ws), data, clock, options=OPTIONS, hasher=HASHER)
+    assert (report.imported, report.suppressed) == (1, 1)
+    assert not await Lead.filter(workspace=ws, email=IVAN).exists()
+    assert await is_suppressed(ws.id, [IVAN], hasher=AddressHasher([b"t" * 32])) == set()
+
+    # an admin erases everywhere: the other workspace too, with one agency-wide hash
+    admin = actor(None, Role.ADMIN)
+    everywhere = await forget.forget(admin, clock, IVAN, hasher=HASHER, everywhere=True)
+    assert (everywhere.leads, everywhere.events) == (1, 2)
+    assert await Suppression.filter(workspace_id=None, value=HASHER.value(IVAN)).exists()
+    assert await is_suppressed(other.id, [IVAN], hasher=HASHER) == {IVAN}
+
+
+async def test_an_agency_wide_suppression_blocks_imports_in_every_workspace(clock: FrozenClock) -> None:
+    acme, _ = await space("acme")
+    beta, _ = await space("beta")
+    with pytest.raises(Forbidden):
+        await suppress(actor(acme), "lead.example", clock, everywhere=True)
+    await suppress(actor(None, Role.ADMIN), "lead.example", clock, everywhere=True)
+    await suppress(actor(acme), "olga@other.example", clock)
+    data = f"Почта\r\n{IVAN}\r\nolga@other.example\r\n".encode()
+    for ws, stored in ((acme, set()), (beta, {"olga@other.example"})):
+        report = await import_leads(actor(ws), data, clock, options=OPTIONS)
+        assert {lead.email for lead in await Lead.filter(workspace=ws)} == stored
+        assert report.suppressed == 2 - len(stored)
+
+
+async def test_retention_deletes_old_data_in_batches_and_keeps_aggregates_and_suppressions(clock: FrozenClock) -> None:
+    ws, box = await space("acme")
+    keep, keep_box = await space("keep")
+    for n in range(5):
+        await history(ws, box, f"old{n}@lead.example", NOW - dt.timedelta(days=100))
+    recent, _ = await history(ws, box, "new@lead.example", NOW - dt.timedelta(days=5))
+    busy, busy_enrollment = await history(ws, box, "busy@lead.example", NOW - dt.timedelta(days=100))
+    await Enrollment.filter(id=busy_enrollment.id).update(state=EnrollmentState.ACTIVE)  # still in its sequence
+    await history(keep, keep_box, "old@lead.example", NOW - dt.timedelta(days=100))  # retention off there
+    await suppress(actor(ws), "old0@lead.example", clock)
+    await OutboundMessage.filter(workspace=ws, status=MessageStatus.QUEUED).update(status=MessageStatus.CANCELLED)
+    with pytest.raises(UserError) as short:
+        await retention.set_retention(actor(ws), clock, 7)
+    assert short.value.params == {"min": retention.MIN_DAYS, "max": retention.MAX_DAYS}
+    change = await retention.set_retention(actor(ws), clock, 30)
+    assert (change.before, change.after) == (None, 30)
+
+    done = await retention.purge(clock, batch=2)
+
+    assert set(done) == {ws.id}
+    assert done[ws.id] == {"events": 12, "messages": 6, "leads": 5}
+    assert {lead.email for lead in await Lead.filter(workspace=ws)} == {"new@lead.example", "busy@lead.example"}
+    assert await Event.filter(workspace=ws).count() == 2  # the recent lead's
+    assert await OutboundMessage.filter(workspace=ws, body__not="").count() == 1  # the recent lead's step 1
+    assert await DailyStat.filter(workspace=ws).count() == 2 and await Suppression.filter(workspace=ws).count() == 1
+    assert await Lead.filter(workspace=keep).count() == 1 and await Event.filter(workspace=keep).count() == 2
+    assert recent.id and busy.id
+    assert (await AuditLog.get(action="retention.purge")).data == {"days": 30, "events": 12, "messages": 6, "leads": 5}
+    assert await retention.purge(clock, batch=2) == {}  # nothing left: a second run is a no-op
+    await retention.set_retention(actor(ws), clock, None)
+    assert await retention.retention_days(actor(ws)) is None
+
+
+async def test_the_audit_export_shows_admins_everything_and_managers_their_workspaces(clock: FrozenClock) -> None:
+    acme, _ = await space("acme")
+    beta, _ = await space("beta")
+    person = await Person.create(platform=Platform.TELEGRAM, external_id="42", display_name="=cmd|' /C calc'!A0")
+    await Membership.create(person=person, workspace=acme, role=Role.MANAGER)
+    manager = actor(acme, person_id=person.id)
+    await identity.set_sender_identity(manager, clock, "ООО «Ромашка»", "Москва")
+    await AuditLog.create(workspace=beta, action="secret_beta_action", subject="x", created_at=NOW)
+    await AuditLog.create(workspace=None, action="agency_action", subject="agency", created_at=NOW)
+    await AuditLog.create(workspace=acme, action="last_year", subject="x", created_at=NOW - dt.timedelta(days=400))
+
+    mine = await audit.export_audit(manager, clock)
+    rows = list(csvlib.reader(io.StringIO(mine.content.decode("utf-8-sig")), delimiter=";"))
+    assert [r[4] for r in rows[1:]] == ["workspace.sender_identity"] and mine.rows == 1
+    assert rows[1][:4] == ["2031-03-03 09:00:00 UTC", "acme", "telegram:42", "'=cmd|' /C calc'!A0"]
+    everything = await audit.export_audit(actor(None, Role.ADMIN), clock)
+    assert everything.rows == 3
+    old = await audit.export_audit(manager, clock, dt.date(2030, 1, 1), dt.date(2030, 12, 31))
+    assert old.rows == 1 and old.filename == "audit-2030-01-01-2030-12-31.csv"
+    with pytest.raises(UserError) as long_range:
+        await audit.export_audit(manager, clock, dt.date(2029, 1, 1), dt.date(2031, 1, 1))
+    assert long_range.value.key == "error-audit-range"
+    with pytest.raises(UserError) as too_many:
+        await audit.export_audit(actor(None, Role.ADMIN), clock, max_rows=2)
+    assert too_many.value.key == "error-audit-too-many"
+    with pytest.raises(Forbidden):
+        await audit.export_audit(actor(beta, person_id=None), clock)  # no membership behind this manager

@@ -1,0 +1,138 @@
+"""Faults: an IMAP server that accepts and never answers (a black hole in front of nothing) and a DNS server that
+reads queries and never replies, met by the production jobs (`sync_inboxes`, `check_dns`, `check_blacklists`) in a
+real arq worker. Each job ends within its timeout and succeeds, the failure is recorded where a person looks (the
+mailbox's last check, the domain card: "could not check", never clean or 0 %; a "list blind" alert), the other
+mailbox is read all the same, nothing about the domain changes, and no job is left in the queue."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+from redis.asyncio import Redis
+
+from bot.runner import Runner
+from engine.clock import SystemClock
+from engine.crypto import Vault, generate_key
+from engine.dns.check import ResolverConfig
+from engine.dns.dnsbl import DnsblZone, Family, TargetKind
+from engine.domains import DnsConfig
+from engine.i18n import translator
+from engine.inbox import SyncOptions
+from engine.mailboxes import LoginState, latest_check
+from jobs.worker import create_worker
+from models import Alert, Approval, BlacklistCheck, DnsCheck, Domain, Mailbox, Workspace
+from models.enums import (
+    AuthKind,
+    DnsVerdict,
+    DomainStatus,
+    ListingResult,
+    MailboxStatus,
+    MailProvider,
+    Platform,
+    TlsMode,
+)
+from tests.conftest import REDIS_URL
+from tests.harness.dnsserver import SilentUdpServer
+from tests.harness.faultproxy import BlackHole
+from tests.harness.mailserver import MailServer
+
+pytestmark = [pytest.mark.usefixtures("orm"), pytest.mark.faults, pytest.mark.slow]
+
+KEY = generate_key()
+TIMEOUT_S = 1.0  # the sync's and the resolver's timeout in these tests (production: 60 s and 3 s)
+GREETING = b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"  # then silence: LOGIN is never answered
+HANG_GUARD_S = 60.0  # a job that is still running after this hangs: the timeout did not work
+EN = translator("en")
+LISTS = (
+    DnsblZone("dbl.test", TargetKind.DOMAIN, Family.SPAMHAUS_DBL),
+    DnsblZone("uribl.test", TargetKind.DOMAIN, Family.URIBL),
+)
+
+
+@pytest.fixture(scope="module")
+def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    with MailServer(tmp_path_factory.mktemp("timeouts"), domains=["alpha.test"], users_per_domain=2) as s:
+        yield s
+
+
+async def run_jobs(ctx: dict[str, object], *names: str) -> tuple[int, int]:
+    """Queue the jobs and run a burst worker until the queue is empty; (complete, failed)."""
+    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    worker = create_worker(REDIS_URL, ctx={"db_ready": True, "clock": SystemClock(), **ctx}, burst=True)
+    try:
+        for name in names:
+            await pool.enqueue_job(name, _job_id=f"fault:{name}")
+        await asyncio.wait_for(worker.main(), HANG_GUARD_S)
+    finally:
+        await worker.close()
+        await pool.aclose()
+    return worker.jobs_complete, worker.jobs_failed
+
+
+async def test_black_holed_imap_servers_time_out_and_are_shown(mail: MailServer, redis: Redis) -> None:
+    vault = Vault([KEY])
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    domain = await Domain.create(workspace=ws, name="alpha.test", status=DomainStatus.ACTIVE)
+    async with BlackHole() as mute, BlackHole(greeting=GREETING) as stuck:
+        boxes = {}
+        for n, port in ((1, mail.ports.imap), (2, mute.port), (3, stuck.port)):
+            address = f"user{n}@alpha.test"
+            boxes[n] = await Mailbox.create(
+                workspace=ws, domain=domain, address=address, provider=MailProvider.GENERIC, smtp_host=mail.host,
+                smtp_port=mail.ports.submission, smtp_tls=TlsMode.STARTTLS, imap_host=mail.host, imap_port=port,
+                imap_tls=TlsMode.PLAIN, username=address, auth_kind=AuthKind.PASSWORD, secret_enc=vault.encrypt("pw"),
+                status=MailboxStatus.ACTIVE,
+            )  # fmt: skip
+        options = SyncOptions(timeout_s=TIMEOUT_S, ssl_context=mail.ssl_context())
+        complete, failed = await run_jobs({"vault": vault, "inbox_options": options}, "sync_inboxes")
+        assert mute.connections >= 1 and stuck.connections >= 1  # the sync did knock
+
+    assert failed == 0 and complete >= 1
+    good, silent, hung = [await Mailbox.get(id=boxes[n].id) for n in (1, 2, 3)]
+    assert good.last_ok_at is not None and good.last_error == ""  # read although its neighbours hung
+    assert silent.last_error.startswith("error-imap-no-greeting: "), silent.last_error  # silent from the start
+    assert hung.last_error.startswith("error-imap-timeout: "), hung.last_error  # silent after its greeting
+    for box in (silent, hung):
+        assert (box.status, box.auth_failures, box.last_ok_at) == (MailboxStatus.ACTIVE, 0, None)  # no verdict
+        state, at, words = latest_check(box)  # what the mailbox card shows a person
+        assert (state, at) == (LoginState.UNCHECKED, box.last_error_at) and at is not None and words
+    assert await redis.zcard("arq:queue") == 0
+
+
+async def test_a_silent_dns_server_leaves_the_domain_unchecked_never_clean(redis: Redis) -> None:
+    runner = Runner(SystemClock(), admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    await runner.run_line(admin, "c1", "/lang en")
+    ws = await Workspace.get(slug="acme")
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    await Domain.create(
+        workspace=ws, name="quiet.test", status=DomainStatus.ACTIVE, status_changed_at=since,
+        mail_provider=MailProvider.YANDEX360, daily_cap=300,
+    )  # fmt: skip
+    before = await Domain.get(name="quiet.test").values()
+
+    with SilentUdpServer() as silent:
+        config = DnsConfig(ResolverConfig(("127.0.0.1",), silent.port, TIMEOUT_S), dnsbl_zones=LISTS)
+        complete, failed = await run_jobs({"dns": config}, "check_dns", "check_blacklists")
+
+    assert failed == 0 and complete >= 2
+    assert {c.verdict for c in await DnsCheck.all()} == {DnsVerdict.TIMEOUT}
+    listings = await BlacklistCheck.all()
+    assert {(c.zone, c.result, c.meaning) for c in listings} == {
+        (z.name, ListingResult.ERROR, "dnsbl-error-timeout") for z in LISTS
+    }
+    assert await Domain.get(name="quiet.test").values() == before  # not paused, cooled or re-capped
+    assert not await Approval.exists()  # no swap proposed over a check that did not run
+    alerts = {a.kind for a in await Alert.all()}
+    assert alerts == {"dnsbl_blind"}, alerts  # a person hears the lists are blind; no drift, no listing
+
+    card = (await runner.run_line(admin, "c1", "/domain quiet.test")).plain_text()
+    assert "could not be checked since" in card and "Blacklists not checked since" in card, card
+    assert "That does not mean “clean”" in card
+    assert await redis.zcard("arq:queue") == 0
