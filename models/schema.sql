@@ -833,6 +833,14 @@ CREATE INDEX "idx_audit_log_workspa_e3bd7d" ON "audit_log" ("workspace_id", "cre
 --
 CREATE INDEX "idx_event_workspa_d7f5d7" ON "event" ("workspace_id", "occurred_at");
 --
+-- Add index to Event
+--
+CREATE INDEX "idx_event_lead_id_620226" ON "event" ("lead_id");
+--
+-- Add index to OutboundMessage
+--
+CREATE INDEX "idx_outbound_me_lead_id_e5311d" ON "outbound_message" ("lead_id");
+--
 -- Add field basis_note to Lead
 --
 ALTER TABLE "lead" ADD COLUMN "basis_note" VARCHAR(200) NOT NULL DEFAULT '';
