@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -96,6 +96,22 @@ async def resolve_alerts(kind: str, subject: str, *, workspace_id: int | None, c
     count, _ = await Alert._meta.db.execute_query(sql, [kind, subject, workspace_id, clock.now()])
     if count:
         log.info("alerts resolved", kind=kind, subject=subject, workspace_id=workspace_id, count=count)
+    return int(count)
+
+
+async def resolve_subjects(kind: str, subjects: Sequence[str], *, clock: Clock) -> int:
+    """Resolve the open and acked alerts of `kind` on any of `subjects` in one statement, whatever their workspace:
+    for subjects that name one object of the whole install (`mailbox:<id>`), checked many at a time. The number
+    resolved."""
+    if not subjects:
+        return 0
+    sql = (
+        "UPDATE alert SET status = 'resolved', resolved_at = $3 "
+        "WHERE kind = $1 AND subject = ANY($2::text[]) AND status <> 'resolved'"
+    )
+    count, _ = await Alert._meta.db.execute_query(sql, [kind, list(subjects), clock.now()])
+    if count:
+        log.info("alerts resolved", kind=kind, count=count)
     return int(count)
 
 

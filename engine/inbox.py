@@ -34,6 +34,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from engine.access import SYSTEM, Actor
+from engine.alerts import raise_alert, resolve_subjects
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import Conflict, UserError
@@ -90,6 +91,7 @@ from models.enums import (
     MailboxStatus,
     MessageKind,
     MessageStatus,
+    Severity,
     SuppressionReason,
     TlsMode,
 )
@@ -102,6 +104,11 @@ _FIRST_SYNC_LOOKBACK: Final = dt.timedelta(days=1)  # IMAP SINCE compares dates 
 _SKIPPED_STATUSES: Final = frozenset({MailboxStatus.DISABLED, MailboxStatus.RETIRED})
 AUTO_REPLY_DELAY: Final = dt.timedelta(days=3)  # an out-of-office notice without a return date: wait this long
 _MAX_AUTO_REPLY_DAYS: Final = 30  # the most a workspace may set: longer, and the lead has likely moved on
+UNREACHABLE_AFTER: Final = dt.timedelta(hours=1)
+"""An inbox not read for this long, over at least two failed syncs in a row, raises `inbox_unreachable`: its
+replies, bounces and unsubscribe requests go unnoticed. An hour is 12 runs of the 5-minute cron, past a provider's
+usual short hiccup."""
+UNREACHABLE_KIND: Final = "inbox_unreachable"
 
 _EVENT_OF: Final[Mapping[MailKind, EventKind]] = {
     MailKind.REPLY: EventKind.REPLY,
@@ -188,6 +195,8 @@ class _Target:
     auth_kind: AuthKind
     secret_enc: bytes
     created_at: dt.datetime
+    last_ok_at: dt.datetime | None  # the last good sync
+    last_error: str  # the last recorded error: an IMAP one (`error-imap-…`) is cleared by a good sync
     positions: Mapping[str, tuple[Position, dt.datetime | None]]  # folder -> (position, synced_at)
     ca_pem: str = ""  # the mailbox's own trusted CA (PEM), "" for the default trust
     warmup: WarmupSettings = field(default_factory=WarmupSettings)  # the workspace's, for received warmup mail
@@ -327,7 +336,7 @@ async def sweep(
 
     done = await imap_sweep(runnable, fetch, commit, concurrency=width, timeout_s=opts.timeout_s)
     by_id = {r.mailbox_id: r for r in done}
-    await _mark_ok([r.mailbox_id for r in done if r.status is SyncStatus.OK], clock.now())
+    await _mark_ok([r.mailbox_id for r in done if r.status is SyncStatus.OK], clock)
     return [by_id.get(i) or _not_run(i, allowed.get(i)) for i in mailbox_ids]
 
 
@@ -344,7 +353,7 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
     """Every mailbox and its folder positions in two queries (a sweep of 1,200 must not query per mailbox)."""
     fields = (
         "id", "workspace_id", "domain_id", "address", "status", "imap_host", "imap_port", "imap_tls",
-        "username", "auth_kind", "secret_enc", "created_at", "tls_ca_pem",
+        "username", "auth_kind", "secret_enc", "created_at", "tls_ca_pem", "last_ok_at", "last_error",
     )  # fmt: skip
     rows = await Mailbox.filter(id__in=list(set(mailbox_ids))).values(*fields)
     states = await FolderState.filter(mailbox_id__in=[r["id"] for r in rows]).values(
@@ -371,6 +380,8 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
             auth_kind=AuthKind(r["auth_kind"]),
             secret_enc=bytes(r["secret_enc"]),
             created_at=r["created_at"],
+            last_ok_at=r["last_ok_at"],
+            last_error=r["last_error"],
             positions=positions.get(r["id"], {}),
             ca_pem=r["tls_ca_pem"],
             warmup=settings.get(r["workspace_id"], WarmupSettings()),
@@ -1032,6 +1043,7 @@ async def _record_failure(
     log.warning("inbox sync failed", mailbox_id=target.id, error=error.kind.value, detail=error.detail)
     if error.kind is not ImapErrorKind.AUTH:
         await Mailbox.filter(id=target.id).update(last_error=text, last_error_at=now)
+        await _check_unreachable(target, error, now)
         return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail)
     disabled = False
     data = {"via": "imap"}
@@ -1047,15 +1059,55 @@ async def _record_failure(
             await transition_mailbox(mailbox, MailboxStatus.DISABLED, clock=clock, reason=reason)
             disabled = True
         await count_events([auth_error], zones=zones)
+    if not disabled:  # a disabled mailbox is not synced any more: its own alert says why
+        await _check_unreachable(target, error, now)
     return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail, disabled=disabled)
 
 
-async def _mark_ok(mailbox_ids: Sequence[int], now: dt.datetime) -> None:
+def unread_since(last_ok_at: dt.datetime | None, created_at: dt.datetime) -> dt.datetime:
+    """Since when a mailbox's inbox has gone unread: its last good sync, or its creation if it was never read."""
+    return last_ok_at or created_at
+
+
+def inbox_unreachable(previous_error: str, unread_from: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a sync that has just failed makes the inbox unreachable: the sync before it failed too (its IMAP
+    error is still recorded; a good sync clears it) and nothing was read for `UNREACHABLE_AFTER` from `unread_from`
+    (`unread_since`). One failure after a long pause of the worker is not yet an unreachable inbox."""
+    return previous_error.startswith("error-imap-") and now - unread_from >= UNREACHABLE_AFTER
+
+
+async def _check_unreachable(target: _Target, error: ImapError, now: dt.datetime) -> None:
+    """Raise (or count a repeat of) the mailbox's `inbox_unreachable` alert when its failures have lasted."""
+    since = unread_since(target.last_ok_at, target.created_at)
+    if not inbox_unreachable(target.last_error, since, now):
+        return
+    data = {
+        "mailbox": target.address,
+        "read": "before" if target.last_ok_at else "never",
+        "since": since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "error": error.kind.value,
+        "detail": error.detail,
+    }
+    await raise_alert(
+        workspace_id=target.workspace_id,
+        kind=UNREACHABLE_KIND,
+        severity=Severity.WARNING,
+        subject=f"mailbox:{target.id}",
+        key="imap",
+        data=data,
+        now=now,
+    )
+
+
+async def _mark_ok(mailbox_ids: Sequence[int], clock: Clock) -> None:
     """One round of updates for every mailbox that was read: a good login proves the stored credentials, so the
-    failure count restarts; only IMAP's own last error is cleared (SMTP's is not ours to forget)."""
+    failure count restarts; only IMAP's own last error is cleared (SMTP's is not ours to forget); an
+    `inbox_unreachable` alert of any of them is resolved."""
     if not mailbox_ids:
         return
+    now = clock.now()
     ids = sorted(mailbox_ids)
+    await resolve_subjects(UNREACHABLE_KIND, [f"mailbox:{i}" for i in ids], clock=clock)
     await Mailbox.filter(id__in=ids).update(last_ok_at=now, auth_failures=0)
     await Mailbox.filter(id__in=ids, last_error__startswith="error-imap-").update(last_error="", last_error_at=None)
     await FolderState.filter(mailbox_id__in=ids).update(synced_at=now)

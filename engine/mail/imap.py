@@ -147,6 +147,7 @@ class _Protocol(aioimaplib.IMAP4ClientProtocol):  # type: ignore[misc]  # aioima
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__(loop, None)
         self.greeting: asyncio.Future[bytes] = loop.create_future()
+        self.greeted = False  # an OK greeting arrived (the CAPABILITY that may follow it is still part of `greeting`)
         self.lost = False
 
     async def welcome(self, command: bytes) -> None:
@@ -157,6 +158,7 @@ class _Protocol(aioimaplib.IMAP4ClientProtocol):  # type: ignore[misc]  # aioima
             if not self.greeting.done():
                 self.greeting.set_result(command)
             return
+        self.greeted = True
         capabilities = _capabilities([command])
         async with self.state_condition:
             self.state = aioimaplib.AUTH if status == b"PREAUTH" else aioimaplib.NONAUTH
@@ -397,6 +399,9 @@ async def _greeting(protocol: _Protocol, endpoint: Endpoint, timeout_s: float) -
     try:
         line = await asyncio.wait_for(asyncio.shield(protocol.greeting), timeout_s)
     except TimeoutError:
+        if protocol.greeted:  # it greeted without its capabilities and then left CAPABILITY unanswered: it hangs
+            detail = f"greeted on port {endpoint.port}, then CAPABILITY unanswered"
+            raise ImapError(ImapErrorKind.TIMEOUT, detail) from None
         # Silence in plain text is what an implicit-TLS port does; say so instead of a bare timeout.
         raise ImapError(ImapErrorKind.NO_GREETING, f"no greeting from port {endpoint.port}") from None
     if protocol.lost:

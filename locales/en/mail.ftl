@@ -115,3 +115,7 @@ error-ca-too-many = Too many certificates: at most { $limit } in one CA file.
 error-ca-invalid = This is not a CA certificate in PEM form (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----).
 error-ca-private-key = This file contains a private key: never send it. Send only the CA certificate (-----BEGIN CERTIFICATE-----).
 error-ca-too-large = The CA file is too large: at most { $limit_kb } KB (a CA certificate is 1–2 KB).
+alert-inbox-unreachable = The inbox of { $mailbox } { $read ->
+        [never] has never been read (mailbox added { $since })
+       *[other] has not been read since { $since }
+    }: its IMAP server keeps failing ({ $detail }). Replies, bounces and unsubscribe requests to this mailbox go unnoticed — sequences do not stop on a reply. Check the mailbox's IMAP settings and the server.

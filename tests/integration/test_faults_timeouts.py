@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -16,17 +17,19 @@ from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
 from bot.runner import Runner
-from engine.clock import SystemClock
+from engine.alerts import alert_key
+from engine.clock import FrozenClock, SystemClock
 from engine.crypto import Vault, generate_key
 from engine.dns.check import ResolverConfig
 from engine.dns.dnsbl import DnsblZone, Family, TargetKind
 from engine.domains import DnsConfig
 from engine.i18n import translator
-from engine.inbox import SyncOptions
+from engine.inbox import UNREACHABLE_AFTER, SyncOptions
 from engine.mailboxes import LoginState, latest_check
 from jobs.worker import create_worker
 from models import Alert, Approval, BlacklistCheck, DnsCheck, Domain, Mailbox, Workspace
 from models.enums import (
+    AlertStatus,
     AuthKind,
     DnsVerdict,
     DomainStatus,
@@ -48,6 +51,7 @@ TIMEOUT_S = 1.0  # the sync's and the resolver's timeout in these tests (product
 GREETING = b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"  # then silence: LOGIN is never answered
 HANG_GUARD_S = 60.0  # a job that is still running after this hangs: the timeout did not work
 EN = translator("en")
+RUNS = itertools.count()  # a fresh job id per run: arq keeps a finished job's id (and refuses it) for an hour
 LISTS = (
     DnsblZone("dbl.test", TargetKind.DOMAIN, Family.SPAMHAUS_DBL),
     DnsblZone("uribl.test", TargetKind.DOMAIN, Family.URIBL),
@@ -66,7 +70,7 @@ async def run_jobs(ctx: dict[str, object], *names: str) -> tuple[int, int]:
     worker = create_worker(REDIS_URL, ctx={"db_ready": True, "clock": SystemClock(), **ctx}, burst=True)
     try:
         for name in names:
-            await pool.enqueue_job(name, _job_id=f"fault:{name}")
+            await pool.enqueue_job(name, _job_id=f"fault:{name}:{next(RUNS)}")
         await asyncio.wait_for(worker.main(), HANG_GUARD_S)
     finally:
         await worker.close()
@@ -101,6 +105,60 @@ async def test_black_holed_imap_servers_time_out_and_are_shown(mail: MailServer,
         assert (box.status, box.auth_failures, box.last_ok_at) == (MailboxStatus.ACTIVE, 0, None)  # no verdict
         state, at, words = latest_check(box)  # what the mailbox card shows a person
         assert (state, at) == (LoginState.UNCHECKED, box.last_error_at) and at is not None and words
+    assert await redis.zcard("arq:queue") == 0
+
+
+async def test_an_inbox_black_holed_for_an_hour_raises_an_alert_that_a_good_sync_resolves(
+    mail: MailServer, redis: Redis
+) -> None:
+    vault = Vault([KEY])
+    clock = FrozenClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    domain = await Domain.create(workspace=ws, name="alpha.test", status=DomainStatus.ACTIVE)
+    box = await Mailbox.create(
+        workspace=ws, domain=domain, address="user1@alpha.test", provider=MailProvider.GENERIC, smtp_host=mail.host,
+        smtp_port=mail.ports.submission, smtp_tls=TlsMode.STARTTLS, imap_host=mail.host, imap_port=mail.ports.imap,
+        imap_tls=TlsMode.PLAIN, username="user1@alpha.test", auth_kind=AuthKind.PASSWORD,
+        secret_enc=vault.encrypt("pw"), status=MailboxStatus.ACTIVE,
+    )  # fmt: skip
+    ctx = {
+        "vault": vault,
+        "clock": clock,
+        "inbox_options": SyncOptions(timeout_s=TIMEOUT_S, ssl_context=mail.ssl_context()),
+    }
+
+    async def sync_at(minutes: int, port: int) -> Mailbox:
+        clock.set(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes))
+        await Mailbox.filter(id=box.id).update(imap_port=port)
+        complete, failed = await run_jobs(ctx, "sync_inboxes")
+        assert failed == 0 and complete >= 1  # a cron due at that second may run in the same burst
+        return await Mailbox.get(id=box.id)
+
+    read = await sync_at(0, mail.ports.imap)  # read once: the last good sync is the start of the outage
+    assert read.last_ok_at == clock.now() and read.last_error == ""
+    async with BlackHole() as mute:
+        threshold = UNREACHABLE_AFTER // dt.timedelta(minutes=1)
+        for minutes in (5, 30, threshold - 1):  # failing, but not for long enough yet
+            failing = await sync_at(minutes, mute.port)
+            assert failing.last_error.startswith("error-imap-no-greeting: "), failing.last_error
+            assert not await Alert.exists()
+        for minutes in (threshold, threshold + 5):  # an hour unread: one alert, its repeat counted
+            await sync_at(minutes, mute.port)
+        assert mute.connections >= 5  # (a sync cron due during a burst knocks once more)
+
+    alert = await Alert.get(kind="inbox_unreachable")
+    assert (alert.status, alert.severity.value, alert.subject) == (AlertStatus.OPEN, "warning", f"mailbox:{box.id}")
+    assert alert.count >= 2  # the repeat counted on the one alert
+    assert alert.workspace_id == ws.id and alert.first_seen == read.last_ok_at + UNREACHABLE_AFTER
+    text = EN(alert_key(alert.kind), **alert.data)
+    assert text.startswith("The inbox of user1@alpha.test has not been read since 2026-03-02 09:00 UTC"), text
+    assert f"no greeting from port {mute.port}" in text and "do not stop on a reply" in text, text
+
+    healed = await sync_at(threshold + 10, mail.ports.imap)  # the server answers again: read, and resolved
+    assert healed.last_error == "" and healed.last_ok_at == clock.now()
+    alert = await Alert.get(id=alert.id)
+    assert (alert.status, alert.resolved_at) == (AlertStatus.RESOLVED, clock.now())
+    assert await Alert.all().count() == 1
     assert await redis.zcard("arq:queue") == 0
 
 

@@ -143,6 +143,23 @@ async def test_bye_greeting_dropped_connection_and_silence(servers: list[asyncio
     assert time.monotonic() - started < 1.5
 
 
+async def test_a_greeting_without_capabilities_then_silence_is_a_hang_not_a_tls_port(
+    servers: list[asyncio.Server],
+) -> None:
+    async def mute(line: bytes, _: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        return  # reads CAPABILITY (and whatever follows) and never answers
+
+    credentials = Credentials("anna@alpha.test", AuthKind.PASSWORD, "pw")
+    hangs = await endpoint(servers, b"* OK ready\r\n", mute)  # no CAPABILITY code: the client must ask for it
+    silent = await endpoint(servers, None, mute)
+    hung, quiet = await asyncio.gather(
+        check_login(hangs, credentials, timeout=1), check_login(silent, credentials, timeout=1)
+    )
+    assert hung.key == "error-imap-timeout", hung
+    assert hung.detail == f"greeted on port {hangs.port}, then CAPABILITY unanswered"
+    assert quiet.key == "error-imap-no-greeting" and quiet.detail == f"no greeting from port {silent.port}"
+
+
 async def test_sweep_bounds_concurrency_and_times_out_one_item_alone() -> None:
     running = 0
     peak = 0
