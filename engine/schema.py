@@ -154,7 +154,10 @@ def main(argv: list[str]) -> int:
     text = asyncio.run(collect_snapshot("postgres://postgres@127.0.0.1:5432/postgres"))
     target = resources.files(APP).joinpath(SNAPSHOT_FILE)
     if argv == ["check"]:
-        return 0 if target.read_text(encoding="utf-8") == text else 1
+        if target.read_text(encoding="utf-8") == text:
+            return 0
+        print("models/schema.sql is out of date: run `python -m engine.schema write`", file=sys.stderr)  # noqa: T201
+        return 1
     with resources.as_file(target) as path:
         path.write_text(text, encoding="utf-8")
     return 0
