@@ -289,12 +289,13 @@ class WorkerSettings:
     max_jobs = 50
 
 
-def create_worker(redis_url: str, *, ctx: dict[str, Any], burst: bool = False) -> Worker:
+def create_worker(redis_url: str, *, ctx: dict[str, Any], burst: bool = False, crons: bool = True) -> Worker:
     """A worker bound to `redis_url`; `ctx` carries `database_url` (and `db_ready` when the process already
-    initialised the ORM, as `mailfleet run` does)."""
+    initialised the ORM, as `mailfleet run` does). `crons=False` runs only what is queued: a burst worker that must
+    not start whatever cron the wall clock happens to make due while it runs."""
     return Worker(
         functions=WorkerSettings.functions,
-        cron_jobs=WorkerSettings.cron_jobs,
+        cron_jobs=WorkerSettings.cron_jobs if crons else [],
         on_startup=WorkerSettings.on_startup,
         on_shutdown=WorkerSettings.on_shutdown,
         poll_delay=WorkerSettings.poll_delay,

@@ -131,6 +131,7 @@ async def test_the_inbox_cron_reads_every_imported_mailbox(runner: Runner, mail:
     worker = create_worker(
         REDIS_URL,
         burst=True,
+        crons=False,
         ctx={
             "database_url": database_url,
             "db_ready": True,
