@@ -267,8 +267,7 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
     if row is None or row["lead_id"] is None or row["kind"] != MessageKind.CAMPAIGN.value:
         return False
     now = clock.now()
-    conn = connections.get("default")
-    async with in_transaction():
+    async with in_transaction() as conn:  # every statement on the transaction's connection
         leads = await conn.execute_query_dict(_LOCK_LEAD, [row["lead_id"]])
         if not leads:
             return False

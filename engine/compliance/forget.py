@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_admin, require_manager
@@ -87,8 +86,7 @@ async def forget(
     if email is None:
         raise UserError("error-forget-address", value=address.strip()[:40])
     check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
-    conn = connections.get("default")
-    async with in_transaction():
+    async with in_transaction() as conn:  # every statement on the transaction's connection
         lead_ids = [int(r["id"]) for r in await conn.execute_query_dict(_LEADS, [email, workspace_id])]
         enrollments = len(await conn.execute_query_dict(_ENROLLMENTS, [lead_ids])) if lead_ids else 0
         messages = len(await conn.execute_query_dict(_MESSAGES, [lead_ids])) if lead_ids else 0

@@ -46,6 +46,7 @@ from models.enums import (
     SuppressionReason,
     TlsMode,
 )
+from tests.integration.txprobe import holding, stopped_on_lock
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -113,6 +114,24 @@ async def test_the_sender_identity_is_checked_whole_and_audited(clock: FrozenClo
     assert await identity.sender_identity(actor(ws, Role.CLIENT)) == saved
     entry = await AuditLog.get(action="workspace.sender_identity")
     assert entry.workspace_id == ws.id and entry.data["to"] == {"legal_name": "ООО «Ромашка»", "contact": saved.contact}
+
+
+async def test_forget_is_one_transaction(clock: FrozenClock, database_url: str) -> None:
+    """Stopped half-way (an event row held by another session), nothing is erased yet for anyone else to see."""
+    ws, box = await space("acme")
+    lead, enrollment = await history(ws, box, IVAN, NOW - dt.timedelta(days=3))
+    event = await Event.get(kind=EventKind.OPEN)
+    async with holding(database_url, "SELECT id FROM event WHERE id = $1 FOR UPDATE", event.id) as looker:
+        task = await stopped_on_lock(looker, forget.forget(actor(ws), clock, IVAN, hasher=HASHER))
+        seen = await looker.fetchrow(
+            "SELECT (SELECT count(*) FROM enrollment WHERE id = $1) AS enrollments,"
+            " (SELECT count(*) FROM outbound_message WHERE lead_id = $2 AND subject <> '') AS written",
+            enrollment.id,
+            lead.id,
+        )
+        assert (seen["enrollments"], seen["written"]) == (1, 1)
+    assert (await task).leads == 1
+    assert not await Enrollment.filter(id=enrollment.id).exists()
 
 
 async def test_forget_erases_the_person_keeps_aggregates_and_a_hash_and_is_harmless_twice(clock: FrozenClock) -> None:

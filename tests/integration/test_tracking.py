@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
@@ -20,6 +21,7 @@ from mailfleet.web import create_app
 from models import Enrollment, Event, OutboundMessage, Suppression
 from models.enums import EnrollmentState, EventKind, MessageKind, MessageStatus, StatScope, SuppressionReason
 from tests.integration.content_world import NOW, World, make_world, planned_row
+from tests.integration.txprobe import holding, stopped_on_lock
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -94,6 +96,25 @@ async def test_two_clicks_at_once_act_once(clock: FrozenClock) -> None:
     assert sorted(results) == [False, False, False, True]
     assert await Event.filter(kind=EventKind.UNSUBSCRIBE).count() == 1
     assert (await counters(StatScope.WORKSPACE, world.workspace.id, TODAY))["unsubscribes"] == 1
+
+
+async def test_an_unsubscribe_is_one_transaction(clock: FrozenClock, database_url: str) -> None:
+    """Stopped half-way (the follow-up's row held by another session), nothing of it shows yet: not the
+    suppression, not the stopped enrollment; the lead stays locked until it commits, then all of it shows."""
+    world, sent, (follow_up, _) = await unsubscribe_world()
+    hold = "SELECT id FROM outbound_message WHERE id = $1 FOR UPDATE"
+    async with holding(database_url, hold, follow_up.id) as looker:
+        task = await stopped_on_lock(looker, unsubscribe(sent.id, clock))
+        seen = await looker.fetchrow(
+            "SELECT (SELECT state FROM enrollment WHERE id = $1) AS state, (SELECT count(*) FROM suppression) AS n",
+            world.enrollments[0].id,
+        )
+        assert (seen["state"], seen["n"]) == ("active", 0)
+        with pytest.raises(asyncpg.LockNotAvailableError):  # two clicks queue on the lead
+            await looker.fetch("SELECT id FROM lead WHERE id = $1 FOR UPDATE NOWAIT", world.leads[0].id)
+    assert await task is True
+    assert (await Enrollment.get(id=world.enrollments[0].id)).state is EnrollmentState.UNSUBSCRIBED
+    assert (await OutboundMessage.get(id=follow_up.id)).status is MessageStatus.CANCELLED
 
 
 async def test_a_get_shows_a_page_and_changes_nothing(client: TestClient) -> None:  # type: ignore[type-arg]
