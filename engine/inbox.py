@@ -39,7 +39,7 @@ from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import Conflict, UserError
 from engine.leads.suppression import mark_hard_bounced
-from engine.lifecycle import check_transition, transition_mailbox, transition_message
+from engine.lifecycle import cancel_unsent, check_transition, transition_mailbox, transition_message
 from engine.logging import get_logger
 from engine.mail.autoreply import notice_text, return_date
 from engine.mail.classify import (
@@ -963,7 +963,7 @@ async def _apply(effects: Effects, workspace_id: int, *, clock: Clock) -> None:
         rows = await connections.get("default").execute_query_dict(_ACTIVE_BY_EMAIL, [workspace_id, sorted(emails)])
         if rows:
             stopped |= await _stop(_STOP_BY_ID, state, sorted(int(r["id"]) for r in rows))
-    await _cancel_follow_ups(stopped, clock=clock)
+    await cancel_unsent(stopped, reason="cancelled: enrollment stopped")
     await _delay(effects.delays)
     for ids, why in ((effects.bounced_messages, "hard bounce received"), (effects.blocked_messages, "refused us")):
         if not ids:
@@ -1013,17 +1013,6 @@ async def _stop(sql: str, state: EnrollmentState, *args: object) -> set[int]:
     """Stop active enrollments in one statement; the ids actually stopped."""
     rows = await connections.get("default").execute_query_dict(sql, [state.value, *args])
     return {int(r["id"]) for r in rows}
-
-
-async def _cancel_follow_ups(enrollment_ids: set[int], *, clock: Clock) -> None:
-    """Follow-ups already planned or queued for stopped enrollments must never go out."""
-    if not enrollment_ids:
-        return
-    pending = await OutboundMessage.filter(
-        enrollment_id__in=sorted(enrollment_ids), status__in=[MessageStatus.PLANNED, MessageStatus.QUEUED]
-    )
-    for message in pending:
-        await _quietly(transition_message(message, MessageStatus.CANCELLED, clock=clock, reason="enrollment stopped"))
 
 
 async def _quietly(transition: Awaitable[None]) -> None:

@@ -6,12 +6,14 @@ never both move it), logs the legal transition and records it in the audit log. 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from babel import Locale
 from fluent.runtime.types import FluentType
+from tortoise import connections
 from tortoise.models import Model
 
 from engine.clock import Clock
@@ -177,3 +179,28 @@ async def transition_message(
     extra: dict[str, Any] | None = None,
 ) -> None:
     await _transition("message", message, target, clock=clock, reason=reason, actor_id=None, extra=extra)
+
+
+# Through the lead (indexed on outbound_message), not the enrollment (not indexed there): a reply, a click or a
+# suppression must not scan the whole outbox.
+_CANCEL_UNSENT = """
+UPDATE outbound_message m SET status = 'cancelled', smtp_reply = $2
+FROM enrollment e
+WHERE e.id = ANY($1::bigint[]) AND m.lead_id = e.lead_id AND m.enrollment_id = e.id
+  AND m.status IN ('planned', 'queued')
+RETURNING m.id
+"""
+
+
+async def cancel_unsent(enrollment_ids: Collection[int], *, reason: str) -> int:
+    """The planned and queued rows of these (stopped) enrollments never go out: cancelled in one statement, on the
+    caller's transaction if there is one, `reason` (`cancelled: …`) kept in each row. A row a send job claimed
+    first is `sending` and is left alone: the claim-time re-check sees its stopped enrollment. The count."""
+    if not enrollment_ids:
+        return 0
+    check_transition("message", MessageStatus.PLANNED, MessageStatus.CANCELLED)
+    check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
+    rows = await connections.get("default").execute_query_dict(_CANCEL_UNSENT, [sorted(enrollment_ids), reason])
+    if rows:
+        log.info("unsent rows cancelled", enrollments=len(enrollment_ids), rows=len(rows), reason=reason)
+    return len(rows)

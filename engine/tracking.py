@@ -41,7 +41,7 @@ from tortoise.transactions import in_transaction
 
 from engine.clock import Clock
 from engine.crypto import Vault
-from engine.lifecycle import check_transition
+from engine.lifecycle import cancel_unsent
 from engine.logging import get_logger
 from engine.stats import EventRecord, SuppressionRecord, add_suppressions, record_events
 from models.enums import EventKind, MessageKind, MessageStatus, SuppressionReason
@@ -249,11 +249,6 @@ UPDATE enrollment SET state = 'unsubscribed', next_due_at = NULL, stopped_reason
 WHERE lead_id = $1 AND state = 'active'
 RETURNING id
 """
-_CANCEL = """
-UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'cancelled: the lead unsubscribed'
-WHERE lead_id = $1 AND status IN ('planned', 'queued')
-RETURNING id
-"""
 
 
 async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> bool:
@@ -261,8 +256,6 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
     active enrollments (`unsubscribed`), cancel its planned and queued rows, record an UNSUBSCRIBE event with its
     counters — all in one transaction, with the lead's row locked so two clicks at once act once. Returns whether
     anything changed (a second click, a test send or a row whose lead was erased change nothing)."""
-    check_transition("message", MessageStatus.PLANNED, MessageStatus.CANCELLED)
-    check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
     row = await _row(row_id)
     if row is None or row["lead_id"] is None or row["kind"] != MessageKind.CAMPAIGN.value:
         return False
@@ -274,11 +267,11 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
         record = SuppressionRecord(int(row["workspace_id"]), str(leads[0]["email"]), SuppressionReason.UNSUBSCRIBE)
         added = await add_suppressions([record], now=now)
         stopped = await conn.execute_query_dict(_STOP, [row["lead_id"]])
-        cancelled = await conn.execute_query_dict(_CANCEL, [row["lead_id"]])
+        cancelled = await cancel_unsent([int(r["id"]) for r in stopped], reason="cancelled: the lead unsubscribed")
         changed = bool(added or stopped or cancelled)
         if changed:
             await record_events(
-                [_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=len(stopped), cancelled=len(cancelled))]
+                [_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=len(stopped), cancelled=cancelled)]
             )
     if changed:
         log.info(
@@ -286,6 +279,6 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
             message_id=row_id,
             workspace_id=row["workspace_id"],
             stopped=len(stopped),
-            cancelled=len(cancelled),
+            cancelled=cancelled,
         )
     return changed

@@ -20,10 +20,10 @@ from engine.compliance.hashing import AddressHasher
 from engine.dns.names import to_ascii
 from engine.errors import NotFound, UserError
 from engine.leads.checks import normalize
-from engine.lifecycle import check_transition
+from engine.lifecycle import cancel_unsent
 from engine.stats import normalize_email
 from models import Suppression
-from models.enums import MessageStatus, SuppressionReason
+from models.enums import SuppressionReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,20 +135,12 @@ RETURNING e.id
 """
 
 
-_CANCEL = """
-UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'cancelled: suppressed'
-WHERE enrollment_id = ANY($1::bigint[]) AND status IN ('planned', 'queued')
-"""
-
-
 async def _stop_enrollments(workspace_id: int | None, value: str, is_domain: bool) -> int:
     """Stop the active enrollments of the suppressed address or domain and cancel their unsent rows (one
     statement each: a domain may have thousands)."""
     conn = connections.get("default")
     ids = [int(r["id"]) for r in await conn.execute_query_dict(_STOP, [workspace_id, value, is_domain])]
-    if ids:
-        check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
-        await conn.execute_query(_CANCEL, [ids])
+    await cancel_unsent(ids, reason="cancelled: suppressed")
     return len(ids)
 
 
