@@ -209,6 +209,8 @@ async def test_the_campaign_daily_cap_and_per_mailbox_cap_hold_and_are_recorded(
     by_box = {d["mailbox_id"]: d for d in await CapDeferral.filter(source="campaign").values()}
     assert set(by_box) == {boxes[0].id, boxes[1].id}
     assert all(d["cap"] == CapKind.CAMPAIGN and narrow.id in d["detail"]["campaigns"] for d in by_box.values())
+    waiting = sorted(d["wanted"] - d["allowed"] for d in by_box.values())  # the held sends, split evenly
+    assert sum(waiting) == group["detail"]["held"] and waiting[-1] - waiting[0] <= 1
     await Campaign.filter(id=small.id).update(daily_cap=25)  # a raised cap: the rest is planned, the row goes
     second = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2))
     assert second.planned == 5
