@@ -55,12 +55,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import heapq
+import itertools
 import json
 import math
 import random
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -74,7 +75,7 @@ from engine.campaigns.schedule import Interval, Window
 from engine.clock import Clock, zone_named
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
-from engine.sending.caps import CapInputs, effective_cap, share
+from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
 from engine.sending.planner import (
     PLAN_LOCK,
     PlanMemo,
@@ -228,10 +229,9 @@ class _Row:
     step_position: int
     variant: int
     intervals: tuple[Interval, ...]
-    in_reply_to: str = ""
+    in_reply_to: str = ""  # a follow-up's thread (the enrollment's); the insert completes it and `References`
     follow_up: bool = False
     message_id: str = ""
-    references: str = ""
     scheduled_at: dt.datetime | None = None
 
 
@@ -286,7 +286,6 @@ async def plan_campaigns(
         _rooms(boxes, campaigns, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts)
         due = await _due(conn, campaigns, boxes, opts)
         placed = _assign(campaigns, boxes, due, now=now, opts=opts, rng=rng)
-        await _thread(conn, placed.rows)
         _times(placed.rows, opts=opts, rng=rng)
         planned = await _insert(conn, placed.rows, boxes, now)
         await _store_variants(conn, placed.variants)
@@ -498,16 +497,24 @@ async def _load_boxes(
     owners = {int(i): (int(w), int(d)) for i, w, d in (await conn.execute_query(_OWNERS, [sorted(spaces)]))[1]}
     wanted = sorted({m for c in campaigns.values() for m in c.group})
     boxes: dict[int, _Box] = {}
+    caps: dict[tuple[int, str], EffectiveCap] = {}  # a fleet has few distinct caps and providers
+    shares: dict[tuple[int, int, dt.date], int] = {}  # (workspace, daily cap, graduation day) -> campaign share
     for row in (await conn.execute_query_dict(_BOXES, [wanted, now])) if wanted else []:
         space = spaces.get(int(row["workspace_id"]))
         if space is None:
             continue
-        own = effective_cap(
-            CapInputs(
-                mailbox_cap=int(row["daily_cap"]),
-                provider_limit=PRESETS[MailProvider(row["provider"])].provider_daily_limit,
+        daily_cap, provider = int(row["daily_cap"]), str(row["provider"])
+        own = caps.get((daily_cap, provider))
+        if own is None:
+            own = caps[(daily_cap, provider)] = effective_cap(
+                CapInputs(mailbox_cap=daily_cap, provider_limit=PRESETS[MailProvider(provider)].provider_daily_limit)
             )
-        )
+        graduated = _graduated_on(row, space)
+        share_total = shares.get((space.id, daily_cap, graduated))
+        if share_total is None:
+            share_total = shares[(space.id, daily_cap, graduated)] = graduation.campaign_cap(
+                space.settings, daily_cap=daily_cap, days_since_graduation=(space.day - graduated).days
+            )
         box = _Box(
             id=int(row["id"]),
             workspace_id=space.id,
@@ -517,11 +524,7 @@ async def _load_boxes(
             domain_cap=int(row["domain_cap"]),
             own_total=own.allowed,
             own_binding=own.binding,
-            share_total=graduation.campaign_cap(
-                space.settings,
-                daily_cap=int(row["daily_cap"]),
-                days_since_graduation=(space.day - _graduated_on(row, space)).days,
-            ),
+            share_total=share_total,
         )
         status = MailboxStatus(row["status"])
         if status is not MailboxStatus.ACTIVE:
@@ -599,15 +602,17 @@ def _rooms(
         left = max(0, campaign.daily_cap - campaign.used)
         for box_id in campaign.group:
             demand[box_id] += min(left, max(0, campaign.per_mailbox_cap - campaign.used_by_box[box_id]))
+    caps: dict[tuple[int, float], EffectiveCap] = {}
     for box in boxes.values():
         box.load = used_all.get(box.id, 0)
         box.campaign_used = box.load - used_warm.get(box.id, 0)
         if not box.ready:
             box.room, box.binding = 0, CapKind.STATUS
             continue
-        own = effective_cap(
-            CapInputs(mailbox_cap=box.own_total, health_factor=opts.health.get(box.id, 1.0), base_cap=box.own_total)
-        )
+        key = (box.own_total, opts.health.get(box.id, 1.0))
+        own = caps.get(key)
+        if own is None:
+            own = caps[key] = effective_cap(CapInputs(mailbox_cap=key[0], health_factor=key[1], base_cap=key[0]))
         box.room = own.remaining(box.load)
         box.binding = box.own_binding if own.binding is CapKind.MAILBOX else own.binding
         left = max(0, box.share_total - box.campaign_used)
@@ -784,6 +789,8 @@ class _Placing:
     heaps: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     members: dict[int, frozenset[int]] = field(default_factory=dict)
     full: dict[int, dict[int, CapKind]] = field(default_factory=dict)  # campaign -> full mailbox -> its cap
+    full_cap: dict[int, tuple[int, CapKind]] = field(default_factory=dict)  # campaign -> (len(full), the cap most of
+    # its full mailboxes hit): what holds a send when the whole group is full (`_full_cap`)
     turn: Counter[int] = field(default_factory=Counter)
 
     def room_for(self, campaign: _Campaign, box: _Box) -> tuple[int, CapKind]:
@@ -815,20 +822,21 @@ def _assign(
         state.heaps[campaign.id] = ready
         state.members[campaign.id] = frozenset(campaign.group)
         state.full[campaign.id] = {}
-    queues: dict[int, Iterator[_Due]] = {i: iter(due.get(i, ())) for i in sorted(campaigns)}
-    while queues:
-        for campaign_id in list(queues):
-            item = next(queues[campaign_id], None)
-            if item is None:
-                del queues[campaign_id]
-                continue
-            _place(state, campaigns[campaign_id], item, now)
+    order = sorted(campaigns)
+    turns = [campaigns[i] for i in order]
+    for items in itertools.zip_longest(*(due.get(i, ()) for i in order)):  # a round: one send of each campaign
+        for campaign, item in zip(turns, items, strict=True):
+            if item is not None:
+                _place(state, campaign, item, now)
     for campaign in campaigns.values():  # group_full: the held sends, spread over the mailboxes that were full
         full = sorted(state.full[campaign.id].items())
-        for n in range(campaign.group_full if full else 0):
-            box_id, cap = full[n % len(full)]
-            boxes[box_id].held[campaign.id] += 1
-            boxes[box_id].held_cap[campaign.id] = cap
+        if not full or not campaign.group_full:
+            continue
+        each, extra = divmod(campaign.group_full, len(full))  # the first `extra` mailboxes get one more
+        for n, (box_id, cap) in enumerate(full):
+            if each or n < extra:
+                boxes[box_id].held[campaign.id] += each + (n < extra)
+                boxes[box_id].held_cap[campaign.id] = cap
     return state
 
 
@@ -919,13 +927,25 @@ def _pick(state: _Placing, campaign: _Campaign, span: tuple[Interval, ...]) -> _
     if skipped:
         campaign.hold(CapKind.WINDOW, "mailbox_window")
     else:
-        caps = Counter(state.full[campaign.id].values())
-        campaign.hold(min(caps, key=lambda c: (-caps[c], _ORDER.index(c))), "group_full")
+        campaign.hold(_full_cap(state, campaign.id), "group_full")
         campaign.group_full += 1
     return None
 
 
 _ORDER: Final = list(CapKind)
+
+
+def _full_cap(state: _Placing, campaign_id: int) -> CapKind:
+    """The cap most of the campaign's full mailboxes hit (ties: the first in `CapKind`); recounted only when another
+    mailbox filled up (a mailbox joins `full` once and never leaves it)."""
+    full = state.full[campaign_id]
+    known = state.full_cap.get(campaign_id)
+    if known is not None and known[0] == len(full):
+        return known[1]
+    caps = Counter(full.values())
+    cap = min(caps, key=lambda c: (-caps[c], _ORDER.index(c)))
+    state.full_cap[campaign_id] = (len(full), cap)
+    return cap
 
 
 def _take(
@@ -973,33 +993,6 @@ def _draw(weights: Sequence[int], rng: random.Random) -> int:
 
 # ------------------------------------------------------------------------------------------------- rows
 
-_CHAIN = """
-SELECT enrollment_id, message_id, mailbox_id FROM outbound_message
-WHERE enrollment_id = ANY($1::bigint[]) AND status = 'sent'
-ORDER BY enrollment_id, step_position
-"""
-
-
-async def _thread(conn: Any, rows: Sequence[_Row]) -> None:
-    """Follow-ups reply in the thread of the first step: `In-Reply-To` is the enrollment's thread Message-ID,
-    `References` the Message-IDs it sent so far, oldest first. A thread lives in one mailbox: after a domain swap
-    moved the sequence to another mailbox (`engine.domains.swap`, which clears the thread), the messages the old
-    mailbox sent are not referenced and the next follow-up starts a new thread."""
-    follow = [r for r in rows if r.follow_up]
-    if not follow:
-        return
-    chains: dict[tuple[int, int], list[str]] = defaultdict(list)
-    query = await conn.execute_query(_CHAIN, [[r.enrollment_id for r in follow]])
-    for enrollment_id, message_id, mailbox_id in query[1]:
-        chains[(int(enrollment_id), int(mailbox_id))].append(str(message_id))
-    for row in follow:
-        chain = chains.get((row.enrollment_id, row.mailbox_id), [])
-        if not row.in_reply_to and chain:
-            row.in_reply_to = chain[0]
-        if row.in_reply_to and row.in_reply_to not in chain:
-            chain = [row.in_reply_to, *chain]
-        row.references = " ".join(chain)
-
 
 def _times(rows: Sequence[_Row], *, opts: CampaignPlanOptions, rng: random.Random) -> None:
     """Message-IDs, and moments: the new sends of a mailbox in one span spread through it with random gaps."""
@@ -1011,6 +1004,10 @@ def _times(rows: Sequence[_Row], *, opts: CampaignPlanOptions, rng: random.Rando
         total = schedule.seconds(list(span))
         anchor = span[0][0]
         offsets = spread(len(members), anchor, anchor + dt.timedelta(seconds=total), min_gap_s=opts.min_gap_s, rng=rng)
+        if len(span) == 1:  # one interval: the moments are already in it
+            for row, moment in zip(members, offsets, strict=True):
+                row.scheduled_at = moment
+            continue
         for row, moment in zip(members, offsets, strict=True):
             row.scheduled_at = _at_offset(span, (moment - anchor).total_seconds())
     for n, row in enumerate(rows):
@@ -1029,25 +1026,46 @@ def _at_offset(span: Sequence[Interval], offset_s: float) -> dt.datetime:
 
 _STAGE = """
 CREATE TEMP TABLE campaign_plan_rows (ws int, mb int, lead bigint, enr bigint, cmp int, pos smallint, var smallint,
-    mid text, at timestamptz, irt text, refs text) ON COMMIT DROP
+    mid text, at timestamptz, fu boolean, irt text) ON COMMIT DROP
 """
-_STAGED: Final = ("ws", "mb", "lead", "enr", "cmp", "pos", "var", "mid", "at", "irt", "refs")
+_STAGED: Final = ("ws", "mb", "lead", "enr", "cmp", "pos", "var", "mid", "at", "fu", "irt")
 
+# Follow-ups reply in the thread of the first step: `In-Reply-To` is the enrollment's thread Message-ID (or, without
+# one, the first it sent), `References` the Message-IDs it sent so far from this mailbox, oldest first, after the
+# thread's when that one is not among them. A thread lives in one mailbox: after a domain swap moved the sequence to
+# another mailbox (`engine.domains.swap`, which clears the thread), the messages the old mailbox sent are not
+# referenced and the next follow-up starts a new thread. The chain is read here, one probe of the (enrollment, step)
+# key per follow-up, rather than shipped to the client and back.
 _INSERT = """
 INSERT INTO outbound_message (kind, workspace_id, mailbox_id, lead_id, enrollment_id, campaign_id, step_position,
     variant, message_id, subject, body, html, status, scheduled_at, attempts, smtp_reply, in_reply_to, "references",
     created_at)
-SELECT 'campaign', ws, mb, lead, enr, cmp, pos, var, mid, '', '', '', 'planned', at, 0, '', irt, refs, $1
-FROM campaign_plan_rows
+SELECT 'campaign', p.ws, p.mb, p.lead, p.enr, p.cmp, p.pos, p.var, p.mid, '', '', '', 'planned', p.at, 0, '', t.irt,
+    array_to_string(CASE WHEN t.irt <> '' AND t.irt <> ALL(c.sent) THEN t.irt || c.sent ELSE c.sent END, ' '), $1
+FROM campaign_plan_rows p
+CROSS JOIN LATERAL (
+    SELECT ARRAY(
+        SELECT m.message_id::text FROM outbound_message m
+        WHERE p.fu AND m.enrollment_id = p.enr AND m.status = 'sent' AND m.mailbox_id = p.mb
+        ORDER BY m.step_position
+    ) AS sent
+) c
+CROSS JOIN LATERAL (SELECT CASE WHEN p.irt <> '' THEN p.irt ELSE coalesce(c.sent[1], '') END AS irt) t
 ON CONFLICT DO NOTHING
 """
 
 
 async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], now: dt.datetime) -> int:
     """All new rows: copied (binary COPY) into a temporary table, then one statement; a lead-step that already has
-    a row is skipped (the unique constraint). Returns how many it inserted."""
+    a row is skipped (the unique constraint). Returns how many it inserted.
+
+    Most of a day's plan is this statement (every row: seven index entries and five foreign-key checks), so the rows
+    go in by enrollment (its key, the lead's and the (enrollment, step) key are probed and extended in order,
+    page after page), and their Message-IDs begin with the moment of the run in hex: new keys land together at the
+    right end of the unique index instead of on a random page each (fewer pages touched, far less WAL)."""
     if not rows:
         return 0
+    prefix = f"{int(now.timestamp()):x}."
     records = [
         (
             r.workspace_id,
@@ -1057,12 +1075,12 @@ async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], no
             r.campaign_id,
             r.step_position,
             r.variant,
-            f"<{r.message_id}@{boxes[r.mailbox_id].domain_name}>",
+            f"<{prefix}{r.message_id}@{boxes[r.mailbox_id].domain_name}>",
             r.scheduled_at,
+            r.follow_up,
             r.in_reply_to,
-            r.references,
         )
-        for r in rows
+        for r in sorted(rows, key=_by_enrollment)
     ]
     async with conn.acquire_connection() as raw:  # the raw status names the rows inserted ("INSERT 0 n")
         await raw.execute(_STAGE)
@@ -1070,6 +1088,10 @@ async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], no
         status = await raw.execute(_INSERT, now)
         await raw.execute("DROP TABLE campaign_plan_rows")  # two runs in one transaction (tests) each stage theirs
     return int(str(status).rsplit(" ", 1)[-1])
+
+
+def _by_enrollment(row: _Row) -> int:
+    return row.enrollment_id
 
 
 async def _store_variants(conn: Any, variants: Mapping[int, int]) -> None:
@@ -1155,15 +1177,19 @@ async def _record(
     it held, `allowed` = its sends today."""
     box_rows: list[_Want] = []
     for box in boxes.values():
-        by_cap: dict[CapKind, list[int]] = defaultdict(list)
+        if not box.held:
+            continue
+        by_cap: dict[CapKind, Counter[int]] = defaultdict(Counter)  # cap -> campaign id -> sends it held
         for campaign_id, count in box.held.items():
-            by_cap[box.held_cap[campaign_id]].extend([campaign_id] * count)
+            if count > 0:
+                by_cap[box.held_cap[campaign_id]][campaign_id] += count
         allowed = box.campaign_used + box.added
         for cap, held in by_cap.items():
-            detail: dict[str, Any] = {"kind": "campaign", "campaigns": sorted(set(held))}
+            detail: dict[str, Any] = {"kind": "campaign", "campaigns": sorted(held)}
             if cap is CapKind.STATUS:
                 detail["reason"] = box.reason
-            box_rows.append((box.workspace_id, box.id, box.day, cap.value, allowed + len(held), allowed, detail))
+            total = sum(held.values())
+            box_rows.append((box.workspace_id, box.id, box.day, cap.value, allowed + total, allowed, detail))
     campaign_rows: list[_Want] = []
     for campaign in campaigns.values():
         total = sum(campaign.held.values())

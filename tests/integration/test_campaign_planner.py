@@ -7,6 +7,7 @@ import asyncio
 import copy
 import datetime as dt
 import itertools
+import re
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -208,6 +209,8 @@ async def test_the_campaign_daily_cap_and_per_mailbox_cap_hold_and_are_recorded(
     by_box = {d["mailbox_id"]: d for d in await CapDeferral.filter(source="campaign").values()}
     assert set(by_box) == {boxes[0].id, boxes[1].id}
     assert all(d["cap"] == CapKind.CAMPAIGN and narrow.id in d["detail"]["campaigns"] for d in by_box.values())
+    waiting = sorted(d["wanted"] - d["allowed"] for d in by_box.values())  # the held sends, split evenly
+    assert sum(waiting) == group["detail"]["held"] and waiting[-1] - waiting[0] <= 1
     await Campaign.filter(id=small.id).update(daily_cap=25)  # a raised cap: the rest is planned, the row goes
     second = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=10)), opts(2))
     assert second.planned == 5
@@ -384,6 +387,48 @@ async def test_follow_ups_stick_to_their_mailbox_in_the_thread_and_wait_when_it_
     box = await CapDeferral.get(mailbox_id=sticky.id, source="campaign")
     assert (box.cap, box.wanted, box.allowed, box.detail["campaigns"]) == (CapKind.CAMPAIGN, 5, 3, [made.id])
     assert not await OutboundMessage.filter(mailbox_id=boxes[0].id).exists()  # never from another mailbox
+
+
+async def test_a_follow_up_references_what_its_mailbox_sent_in_order_and_keeps_its_thread_first() -> None:
+    """Step 4 after step 1 went out from another mailbox (before the sequence moved) and steps 2 and 3 from the
+    sticky one: `In-Reply-To` is the thread (or, without one, the first message this mailbox sent), `References` the
+    thread when it is not among those messages, then them in step order; the old mailbox's is never referenced. The
+    rows' Message-IDs are unique and well-formed."""
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes, steps=4)
+    enrolled = await leads(ws, made, 3)
+    sticky, old = boxes[1], boxes[0]
+    threads = ["<two0@x>", "", "<elsewhere@x>"]  # step 2's id; none (cleared by the move); one not sent from here
+    for n, enrollment in enumerate(enrolled):
+        for box, position in ((sticky, 3), (old, 1), (sticky, 2)):
+            await OutboundMessage.create(
+                kind=MessageKind.CAMPAIGN,
+                workspace=ws,
+                mailbox=box,
+                campaign=made,
+                enrollment=enrollment,
+                lead_id=enrollment.lead_id,
+                step_position=position,
+                variant=0,
+                message_id=f"<{['', 'one', 'two', 'three'][position]}{n}@x>",
+                status=MessageStatus.SENT,
+                scheduled_at=NOW - dt.timedelta(days=8 - position),
+                sent_at=NOW - dt.timedelta(days=8 - position),
+            )
+        await Enrollment.filter(id=enrollment.id).update(
+            current_step=4, mailbox_id=sticky.id, thread_message_id=threads[n], variant=0
+        )
+    assert (await plan_campaigns(FrozenClock(NOW), opts())).planned == 3
+    found = {r["enrollment_id"]: r for r in await OutboundMessage.filter(step_position=4).values()}
+    a, b, c = (found[e.id] for e in enrolled)
+    assert (a["in_reply_to"], a["references"]) == ("<two0@x>", "<two0@x> <three0@x>")
+    assert (b["in_reply_to"], b["references"]) == ("<two1@x>", "<two1@x> <three1@x>")
+    assert (c["in_reply_to"], c["references"]) == ("<elsewhere@x>", "<elsewhere@x> <two2@x> <three2@x>")
+    assert all(r["mailbox_id"] == sticky.id for r in found.values())
+    ids = [r["message_id"] for r in found.values()]
+    assert len(set(ids)) == 3
+    assert all(re.fullmatch(r"<[0-9a-f]+\.[0-9a-f]{32}@d0\.acme\.test>", i) for i in ids), ids
 
 
 async def test_business_day_delays_land_after_the_weekend() -> None:
