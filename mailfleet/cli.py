@@ -118,7 +118,6 @@ def _dispatch(settings: Settings, svc: Services, args: argparse.Namespace) -> in
     elif args.command == "demo":
         return demo_cli.run(settings, svc, args)
     elif args.command == "console":
-        _run_async(lambda: _migrate(svc))
         return _console_exit(settings, svc, args.lines)
     else:
         if args.command == "run":

@@ -99,14 +99,23 @@ class Shared(dict[str, Any]):
 
 @contextlib.asynccontextmanager
 async def app_context(
-    settings: Settings, svc: Services, *, chat: bool = False, commands: bool = False, notify: bool = False
+    settings: Settings,
+    svc: Services,
+    *,
+    migrate: bool = False,
+    chat: bool = False,
+    commands: bool = False,
+    notify: bool = False,
 ) -> AsyncIterator[AppContext]:
     """Everything a process shares: the ORM, Redis, the vault, the DNS configuration and the DNS hosts' clients
     (with one HTTP session); with `chat`, the chat transports the settings configure (and the command runner,
     with every command loaded, when there is one); with `commands`, the command runner (the console, which
     builds the DNS parts and loads commands only as they are used); with `notify`, the notifiers the delivery
-    job posts with. Closed in reverse order."""
+    job posts with; with `migrate`, the migrations not applied yet are applied first. Closed in reverse order."""
     await check_reachable(svc)
+    if migrate:
+        await db.migrate(svc.database_url)
+        log.info("migrations applied")
     await db.init_db(svc.database_url)
     redis: Redis = Redis.from_url(svc.redis_url)
     closing = contextlib.AsyncExitStack()
@@ -297,11 +306,11 @@ def build_runner(settings: Settings, shared: Shared) -> Runner:
 async def console(
     settings: Settings, svc: Services, lines: list[str] | None, started: Callable[[], None] = lambda: None
 ) -> int:
-    """`mailfleet console`: run the given lines (exit 1 if any failed) or prompt until EOF; `started` is called
-    once connected, before the first command."""
+    """`mailfleet console`: apply the migrations not applied yet, then run the given lines (exit 1 if any failed)
+    or prompt until EOF; `started` is called once connected, before the first command."""
     from bot.console import Console  # noqa: PLC0415
 
-    async with app_context(settings, svc, commands=True) as ctx:
+    async with app_context(settings, svc, migrate=True, commands=True) as ctx:
         assert ctx.runner is not None
         shell = Console(ctx.runner)
         started()
