@@ -1,7 +1,7 @@
 """Start-up cost and memory (ISSUE 14.6), beside a bare `python -c pass`. Prints figures; asserts nothing.
 
 - short commands: `python -c pass`, `import aiogram` (for scale), `mailfleet --version`, `mailfleet console -c
-  /whoami` against running services (wall and CPU seconds, peak RSS);
+  /whoami` and `-c /help` against running services (wall and CPU seconds, peak RSS);
 - `mailfleet migrate` on an empty database: the schema snapshot (what `migrate` does) and Tortoise's runner
   migration by migration (what it did before);
 - `mailfleet worker` idle RSS (no chat configured, and with Telegram + Slack tokens: notifiers only);
@@ -82,9 +82,10 @@ def _short_commands(runs: int) -> None:
     _report("mailfleet --version", [_timed([MAILFLEET, "--version"], env) for _ in range(runs)])
     with scratch_database("console") as url:
         env = _env(DATABASE_URL=url, REDIS_URL=REDIS_URL, ENCRYPTION_KEYS=KEY)
-        _report("mailfleet console -c /whoami (URLs set)", [
-            _timed([MAILFLEET, "console", "-c", "/whoami"], env) for _ in range(runs)
-        ])  # fmt: skip
+        for line in ("/whoami", "/help"):  # /help lists every command, from the manifest
+            _report(f"mailfleet console -c {line} (URLs set)", [
+                _timed([MAILFLEET, "console", "-c", line], env) for _ in range(runs)
+            ])  # fmt: skip
         migrated = [_timed([MAILFLEET, "migrate"], env) for _ in range(runs)]
         _report("mailfleet migrate (nothing to apply)", migrated)
 

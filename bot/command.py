@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import json
 import re
 import shlex
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from pathlib import Path
 from typing import Any, Final, Literal
 
 from engine.access import Actor
@@ -98,16 +102,27 @@ def brief(ctx: Ctx, items: Sequence[str], *, limit: int = 20, sep: str = ", ") -
 
 Handler = Callable[[Ctx, dict[str, Any]], Awaitable[Reply]]
 
+HANDLERS_PACKAGE: Final = "bot.handlers"
+MANIFEST: Final = Path(__file__).with_name("commands.json")
+"""Every command of `bot/handlers/`, as its decorator declares it, without its function: what help, menus and the
+authorization check read without importing a feature's module (`python -m bot.manifest write` regenerates it;
+a unit test fails when it differs from the declarations)."""
+
+
+class ManifestError(RuntimeError):
+    """bot/commands.json and the modules of bot/handlers/ disagree."""
+
 
 @dataclass(frozen=True)
 class Command:
     name: str
-    handler: Handler
+    handler: Handler | None  # None for a command of bot/handlers/ until its module is imported (see `load`)
     access: Access
     args: tuple[Arg, ...] = ()
     example: str = ""  # arguments of a correct call, shown when the arguments are wrong
     aliases: tuple[str, ...] = ()
     button_only: bool = False  # run by pressing a button (approve/reject); hidden from /help
+    module: str = ""  # the module that declares it
 
     @property
     def help_key(self) -> str:
@@ -126,8 +141,51 @@ class Command:
         """How many arguments are single words (those before a `block`)."""
         return sum(1 for a in self.args if a.kind not in {"block", "file"})
 
+    def load(self) -> Handler:
+        """The command's function: its module is imported the first time one of its commands runs, so a process
+        that runs one command loads one feature. Refused when the module declares the command otherwise than the
+        manifest (which decided who may run it)."""
+        if self.handler is not None:
+            return self.handler
+        importlib.import_module(self.module)
+        declared = DECLARED.get(self.name)
+        if declared is None or declared.handler is None or dataclasses.replace(declared, handler=None) != self:
+            raise ManifestError(f"{self.module} does not declare /{self.name} as {MANIFEST.name} says")
+        return declared.handler
 
-REGISTRY: dict[str, Command] = {}
+
+def _arg_from(data: dict[str, Any]) -> Arg:
+    values: dict[str, Any] = {k: tuple(v) if k == "choices" else v for k, v in data.items()}
+    return Arg(**values)
+
+
+def _command_from(data: dict[str, Any]) -> Command:
+    return Command(
+        data["name"],
+        None,
+        Access[data["access"]],
+        tuple(_arg_from(a) for a in data.get("args", ())),
+        data.get("example", ""),
+        tuple(data.get("aliases", ())),
+        data.get("button_only", False),
+        data["module"],
+    )
+
+
+def _registry(manifest: Path) -> dict[str, Command]:
+    """Every command of the manifest by name and by alias, in declaration order."""
+    registry: dict[str, Command] = {}
+    for data in json.loads(manifest.read_text(encoding="utf-8")):
+        cmd = _command_from(data)
+        for key in (cmd.name, *cmd.aliases):
+            registry[key] = cmd
+    return registry
+
+
+REGISTRY: dict[str, Command] = _registry(MANIFEST)
+"""Every command by name and alias: the manifest's, and those a test declares outside bot/handlers/."""
+DECLARED: dict[str, Command] = {}
+"""The commands of bot/handlers/ whose modules are imported, with their functions, by name."""
 
 
 def file_limit(name: str, default: int) -> int:
@@ -146,10 +204,16 @@ def command(
     aliases: tuple[str, ...] = (),
     button_only: bool = False,
 ) -> Callable[[Handler], Handler]:
-    """Register the decorated async function `(ctx, args) -> Reply` as a command."""
+    """Declare the decorated async function `(ctx, args) -> Reply` as a command. One in bot/handlers/ is found
+    through the manifest (`Command.load`); one declared elsewhere (a test's) is registered as it is."""
 
     def register(handler: Handler) -> Handler:
-        cmd = Command(name, handler, access, tuple(args), example, aliases, button_only)
+        cmd = Command(name, handler, access, tuple(args), example, aliases, button_only, handler.__module__)
+        if cmd.module.startswith(HANDLERS_PACKAGE + "."):
+            if name in DECLARED:
+                raise ValueError(f"command {name} is declared twice")
+            DECLARED[name] = cmd
+            return handler
         for key in (name, *aliases):
             if key in REGISTRY:
                 raise ValueError(f"command {key} is declared twice")

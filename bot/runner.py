@@ -9,11 +9,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import bot.handlers  # noqa: F401 - registers every command
 from bot.command import REGISTRY, Access, ArgMissing, Command, Ctx, allowed, check_text, echo, parse_args, split_command
 from engine.access import Actor
 from engine.clock import Clock
-from engine.compliance.audit import record_command
 from engine.errors import UserError
 from engine.i18n import translator
 from engine.logging import get_logger
@@ -92,7 +90,7 @@ class Runner:
                 identity=identity,
                 services=self.services,
             )
-            reply = await cmd.handler(ctx, args)
+            reply = await cmd.load()(ctx, args)  # imports the command's feature module on its first use
             if cmd.access >= Access.MANAGE and reply.ok:
                 await _audit(ctx, cmd, args)
             return reply
@@ -122,6 +120,8 @@ async def _audit(ctx: Ctx, cmd: Command, args: dict[str, Any]) -> None:
         if value is None or value == "":
             continue
         given[arg.name] = value if arg.kind in {"choice", "int"} and isinstance(value, str | int) else None
+    from engine.compliance.audit import record_command  # noqa: PLC0415 - the export machinery, only when auditing
+
     try:
         await record_command(ctx.actor, ctx.clock, cmd.name, given, ctx.platform)
     except Exception:

@@ -76,14 +76,15 @@ async def database(database_url: str) -> AsyncIterator[None]:
 async def migrate(database_url: str) -> None:
     """Apply every migration not applied yet (Tortoise's built-in migrations). An empty database first gets the
     schema snapshot of the committed migrations in one transaction (`engine.schema`), so Tortoise's runner only
-    has the migrations newer than the snapshot left to apply."""
-    from tortoise.migrations.api import migrate as tortoise_migrate  # noqa: PLC0415 - only when there is work
-
+    has the migrations newer than the snapshot left to apply. A database that has every committed migration
+    recorded costs a few queries on one connection: Tortoise's migration machinery is not even imported."""
     from engine.schema import prepare  # noqa: PLC0415 - only `migrate` reads the snapshot
 
     if await prepare(credentials_from_url(database_url)):  # else every committed migration is recorded
+        from tortoise.migrations.api import migrate as tortoise_migrate  # noqa: PLC0415 - only when there is work
+
         await tortoise_migrate(config=tortoise_config(database_url))
-    await Tortoise.close_connections()
+        await Tortoise.close_connections()
 
 
 async def ping() -> bool:

@@ -4,15 +4,23 @@ fluent.runtime refuses any placeable longer than 2,500 characters (`MAX_PART_LEN
 expansion attacks) and then returns the whole message as `{???}`. A person who typed 5,000 characters got
 exactly that instead of the error naming their mistake. So every string parameter is shortened (with an
 ellipsis) below that limit before it reaches Fluent, and whatever Fluent still reports is logged.
+
+A catalog file is parsed when one of its messages is first asked for: Fluent's parser is pure Python, and
+parsing all twenty files of a locale took a fifth of a `mailfleet console -c /whoami` that needs one of them.
+Which file defines which message is read beforehand by a scan of the lines that start an entry.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
 from fluent.runtime import FluentBundle, FluentResource
+from fluent.syntax import ast as fluent_ast
+from fluent.syntax.visitor import Visitor
 
 from engine.logging import get_logger
 
@@ -24,6 +32,9 @@ DEFAULT_LOCALE = "ru"
 PARAM_MAX_CHARS: Final = 2000
 """The longest string a placeable shows; fluent.runtime gives up on the whole message past 2,500 characters."""
 ELLIPSIS: Final = "…"
+_ENTRY: Final = re.compile(r"^(-?[a-zA-Z][a-zA-Z0-9_-]*)[ \t]*=", re.MULTILINE)
+"""The start of a message or term: its identifier at the start of a line (a pattern's further lines are
+indented, comments start with `#`)."""
 
 
 def shorten(text: str, limit: int) -> str:
@@ -44,14 +55,31 @@ def pick_locale(*candidates: str | None) -> str:
 class Translator:
     """Formats messages of one locale. A key missing from the catalog is shown as the key (and a test fails)."""
 
-    def __init__(self, locale: str) -> None:
+    def __init__(self, locale: str, directory: Path = LOCALES_DIR) -> None:
         self.locale = locale
         self._bundle = FluentBundle([locale], use_isolating=False)
-        for path in sorted((LOCALES_DIR / locale).glob("*.ftl")):
-            self._bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
+        self._unparsed: dict[Path, str] = {}  # catalog files none of whose messages was asked for yet
+        self._defined_in: dict[str, Path] = {}  # message or term id (a term's with its "-") → its file
+        self._lock = threading.Lock()  # a translator may be used off the event loop
+        for path in sorted((directory / locale).glob("*.ftl")):
+            text = self._unparsed[path] = path.read_text(encoding="utf-8")
+            for name in _ENTRY.findall(text):
+                self._defined_in.setdefault(name, path)
+
+    def _load(self, name: str) -> None:
+        """Parse the file that defines message or term `name`, and the files of what its messages refer to."""
+        with self._lock:
+            wanted = [name]
+            while wanted:
+                path = self._defined_in.get(wanted.pop())
+                text = self._unparsed.pop(path, None) if path is not None else None
+                if text is not None:
+                    resource = FluentResource(text)
+                    self._bundle.add_resource(resource)
+                    wanted.extend(_references(resource))
 
     def __call__(self, key: str, **params: Any) -> str:
-        if not self._bundle.has_message(key):
+        if not self.has(key):
             return key
         message = self._bundle.get_message(key)
         if message.value is None:
@@ -63,7 +91,26 @@ class Translator:
         return str(text)
 
     def has(self, key: str) -> bool:
+        if self._unparsed and not self._bundle.has_message(key):
+            self._load(key)
         return self._bundle.has_message(key)
+
+
+def _references(resource: fluent_ast.Resource) -> list[str]:
+    """The messages and terms (`-name`) the resource's entries refer to."""
+    found: list[str] = []
+
+    class Collect(Visitor):
+        def visit_MessageReference(self, node: fluent_ast.MessageReference) -> None:
+            found.append(node.id.name)
+            self.generic_visit(node)
+
+        def visit_TermReference(self, node: fluent_ast.TermReference) -> None:
+            found.append(f"-{node.id.name}")
+            self.generic_visit(node)
+
+    Collect().visit(resource)
+    return found
 
 
 def _param(name: str, value: Any) -> Any:

@@ -1,9 +1,11 @@
 """Resolving where the services are (production URLs or the embedded default) and running the processes.
 
-A process imports what it uses: the command layer (`bot.runner`, every command) only when a chat transport or
-the console needs it, aiogram only with Telegram configured for chat, bolt only with Slack configured for chat.
-A worker alone posts notifications with `bot.telegram.notifier` (aiohttp) and `bot.slack.notifier` (the Web API
-client), each only when that platform has a token.
+A process imports what it uses: the command runner only when a chat transport or the console needs it, aiogram
+only with Telegram configured for chat, bolt only with Slack configured for chat. A chat process loads every
+command at start; the console loads a command's feature module when it first runs (see `bot.manifest`), and the
+DNS stack only when a command asks for it (`Shared`). A worker alone posts notifications with
+`bot.telegram.notifier` (aiohttp) and `bot.slack.notifier` (the Web API client), each only when that platform has
+a token.
 """
 
 from __future__ import annotations
@@ -12,29 +14,29 @@ import asyncio
 import contextlib
 import errno
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
-from aiohttp import web
 from redis.asyncio import Redis
 
 from engine import db
 from engine.clock import SystemClock
 from engine.crypto import Vault
-from engine.domains import DnsConfig
 from engine.logging import get_logger
-from engine.notify import Notifier
 from engine.settings import Settings
-from engine.tracking import TrackingLinks
 from mailfleet.services import Services, StartupError, check_reachable
 from models.enums import Platform
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from bot.runner import Runner
     from bot.slack.transport import SlackTransport
     from bot.telegram.transport import TelegramTransport
+    from engine.dns.hosting import DnsHosts
+    from engine.domains import DnsConfig
+    from engine.notify import Notifier
     from jobs.worker import Resilient
 
 log = get_logger(__name__)
@@ -65,29 +67,76 @@ def notifiers_from_settings(settings: Settings) -> dict[Platform, Notifier]:
     return notifiers
 
 
+class Shared(dict[str, Any]):
+    """The clients commands and jobs share, by name (`ctx.services`). Those given as factories are built on first
+    use — `[]`, `get` and `in` see them, iteration and copies do not — so a console that runs /whoami never
+    imports the DNS stack. A long-running process builds them at start (`build`): a wrong setting shows then,
+    not at the first command that needs it."""
+
+    def __init__(self, values: dict[str, Any], factories: dict[str, Callable[[], Any]]) -> None:
+        super().__init__(values)
+        self._factories = factories
+
+    def __missing__(self, key: str) -> Any:
+        if key not in self._factories:
+            raise KeyError(key)
+        value = self[key] = self._factories[key]()
+        del self._factories[key]
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or key in self._factories
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default  # noqa: SIM401 - `self[key]` builds a lazy client
+
+    def build(self, *keys: str) -> None:
+        """Build these clients now (every one when no key is given)."""
+        for key in keys or list(self._factories):
+            if not super().__contains__(key):
+                self.__missing__(key)
+
+
 @contextlib.asynccontextmanager
 async def app_context(
-    settings: Settings, svc: Services, *, chat: bool = False, commands: bool = False, notify: bool = False
+    settings: Settings,
+    svc: Services,
+    *,
+    migrate: bool = False,
+    chat: bool = False,
+    commands: bool = False,
+    notify: bool = False,
 ) -> AsyncIterator[AppContext]:
-    """Everything a process shares: the ORM, Redis, one HTTP session, the vault and the DNS configuration; with
-    `chat`, the chat transports the settings configure (and the command runner when there is one); with
-    `commands`, the command runner (the console); with `notify`, the notifiers the delivery job posts with.
-    Closed in reverse order."""
+    """Everything a process shares: the ORM, Redis, the vault, the DNS configuration and the DNS hosts' clients
+    (with one HTTP session); with `chat`, the chat transports the settings configure (and the command runner,
+    with every command loaded, when there is one); with `commands`, the command runner (the console, which
+    builds the DNS parts and loads commands only as they are used); with `notify`, the notifiers the delivery
+    job posts with; with `migrate`, the migrations not applied yet are applied first. Closed in reverse order."""
     await check_reachable(svc)
+    if migrate:
+        await db.migrate(svc.database_url)
+        log.info("migrations applied")
     await db.init_db(svc.database_url)
     redis: Redis = Redis.from_url(svc.redis_url)
-    session = aiohttp.ClientSession()
-    shared: dict[str, Any] = {
-        "settings": settings,
-        "redis": redis,
-        "vault": Vault(svc.encryption_keys),
-        "dns": DnsConfig.from_settings(settings),  # the same lists, resolver and DQS key as the worker's
-    }
+    closing = contextlib.AsyncExitStack()
+    shared = Shared(
+        {"settings": settings, "redis": redis, "vault": Vault(svc.encryption_keys)},
+        {
+            "dns": lambda: _dns_config(settings),  # the same lists, resolver and DQS key as the worker's
+            "dns_hosts": lambda: _dns_hosts(settings, redis, closing),
+        },
+    )
     ctx = AppContext(settings, svc, redis, shared)
     try:
         if commands or (chat and chat_wanted(settings)):
-            ctx.runner = build_runner(settings, shared, session)
+            ctx.runner = build_runner(settings, shared)
+        if chat or notify:
+            shared.build("dns")  # the web app and the worker check the DNS settings at start
         if chat and ctx.runner is not None:
+            from bot.manifest import load_all  # noqa: PLC0415 - a chat process answers at once, from the start
+
+            shared.build()
+            load_all()
             ctx.connect_transports()
         if notify:
             ctx.notifiers = notifiers_from_settings(settings)
@@ -96,9 +145,28 @@ async def app_context(
         finally:
             await ctx.close()
     finally:
-        await session.close()
+        await closing.aclose()
         await redis.aclose()
         await db.close_db()
+
+
+def _dns_config(settings: Settings) -> DnsConfig:
+    from engine.domains import DnsConfig  # noqa: PLC0415 - the DNS stack, only where it is used
+
+    return DnsConfig.from_settings(settings)
+
+
+def _dns_hosts(settings: Settings, redis: Redis, closing: contextlib.AsyncExitStack) -> DnsHosts:
+    """The DNS hosting providers' clients, over one HTTP session closed with the process's context. REG.RU's
+    hourly budget is shared by every process (in Redis)."""
+    import aiohttp  # noqa: PLC0415 - only where a DNS host is called
+
+    from engine.dns.hosting import DnsHosts  # noqa: PLC0415
+    from engine.ratelimit import SharedLimits  # noqa: PLC0415
+
+    session = aiohttp.ClientSession()
+    closing.push_async_callback(session.close)
+    return DnsHosts(settings, session, SharedLimits(redis))
 
 
 @dataclass
@@ -106,7 +174,7 @@ class AppContext:
     settings: Settings
     svc: Services
     redis: Redis
-    shared: dict[str, Any]
+    shared: Shared
     runner: Runner | None = None
     slack: SlackTransport | None = None
     telegram: TelegramTransport | None = None
@@ -145,7 +213,8 @@ class AppContext:
         }
 
     def web_app(self) -> web.Application:
-        from mailfleet.web import create_app  # noqa: PLC0415 - a worker alone serves nothing
+        from engine.tracking import TrackingLinks  # noqa: PLC0415 - a worker alone serves nothing
+        from mailfleet.web import create_app  # noqa: PLC0415
 
         tracking = TrackingLinks.from_vault(self.settings.tracking_base_url, self.shared["vault"])
         app = create_app(self.redis, tracking=tracking, clock=SystemClock())
@@ -168,6 +237,8 @@ class AppContext:
 
 
 async def _listen(app: web.Application, settings: Settings) -> web.AppRunner:
+    from aiohttp import web  # noqa: PLC0415 - only a process that serves
+
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     try:
@@ -220,28 +291,29 @@ async def _stop_worker(worker: Resilient, task: asyncio.Task[Any]) -> None:
         await task
 
 
-def build_runner(settings: Settings, shared: dict[str, Any], session: aiohttp.ClientSession) -> Runner:
-    """The command runner every transport shares, with the shared clients commands may use. Imports the
-    command layer (every command)."""
+def build_runner(settings: Settings, shared: Shared) -> Runner:
+    """The command runner every transport shares, with the shared clients commands may use (`shared` itself:
+    a copy would build every lazy client). Commands are loaded as they run, or all at once (`bot.manifest`)."""
     from bot.runner import Runner  # noqa: PLC0415 - only processes that run commands load them
-    from engine.dns.hosting import DnsHosts  # noqa: PLC0415
-    from engine.ratelimit import SharedLimits  # noqa: PLC0415
 
     admins = {
         Platform.TELEGRAM: {str(i) for i in settings.admin_telegram_ids},
         Platform.SLACK: set(settings.admin_slack_ids),
     }
-    hosts = DnsHosts(settings, session, SharedLimits(shared["redis"]))  # REG.RU's hourly budget: every process
-    return Runner(SystemClock(), admins=admins, services={**shared, "dns_hosts": hosts})
+    return Runner(SystemClock(), admins=admins, services=shared)
 
 
-async def console(settings: Settings, svc: Services, lines: list[str] | None) -> int:
-    """`mailfleet console`: run the given lines (exit 1 if any failed) or prompt until EOF."""
+async def console(
+    settings: Settings, svc: Services, lines: list[str] | None, started: Callable[[], None] = lambda: None
+) -> int:
+    """`mailfleet console`: apply the migrations not applied yet, then run the given lines (exit 1 if any failed)
+    or prompt until EOF; `started` is called once connected, before the first command."""
     from bot.console import Console  # noqa: PLC0415
 
-    async with app_context(settings, svc, commands=True) as ctx:
+    async with app_context(settings, svc, migrate=True, commands=True) as ctx:
         assert ctx.runner is not None
         shell = Console(ctx.runner)
+        started()
         if lines is None:
             return await shell.interactive()
         results = [await shell.execute(line) for line in lines]

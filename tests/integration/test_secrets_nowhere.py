@@ -27,7 +27,6 @@ import structlog
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
-import bot.handlers  # noqa: F401 - registers every command
 from bot.runner import Runner
 from engine.access import SYSTEM
 from engine.alerts import raise_alert

@@ -25,7 +25,6 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 from tortoise import connections
 
-import bot.handlers  # noqa: F401 - registers every command
 from bot.command import Access, commands
 from bot.runner import Runner
 from engine import approvals

@@ -1,11 +1,13 @@
 """What each process imports (ISSUE 14.6): a chat SDK only where the process talks to that platform, the command
-layer only where commands run, nothing but argparse for `--version`. Each case runs in a fresh interpreter and
-reports its `sys.modules`; no timing is asserted (bench/bench_startup.py prints the figures)."""
+layer only where commands run, a command's feature module only when it runs (outside a chat process), nothing
+but argparse for `--version`. Each case runs in a fresh interpreter and reports its `sys.modules`; no timing is
+asserted (bench/bench_startup.py prints the figures)."""
 
 from __future__ import annotations
 
 import json
 import os
+import pkgutil
 import subprocess
 import sys
 import textwrap
@@ -19,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 MAILFLEET = str(Path(sys.executable).with_name("mailfleet"))
 CHAT_SDKS = ("aiogram", "slack_bolt", "slack_sdk")
 COMMAND_LAYER = ("bot.runner", "bot.handlers", "bot.console")
+FEATURES = "bot.handlers."
+DNS_STACK = ("engine.domains", "engine.dns", "dns")  # dnspython and what uses it
+MIGRATION_RUNNER = "tortoise.migrations.api"
 SETTINGS_VARS = ("DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS", "TELEGRAM_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
 KEY = "x" * 43 + "="
 
@@ -102,12 +107,49 @@ def test_without_chat_settings_no_process_loads_a_chat_sdk_or_the_commands(datab
 
 
 @pytest.mark.usefixtures("orm")
-def test_the_console_loads_the_commands_and_no_chat_sdk_even_with_chat_configured(database_url: str) -> None:
+def test_the_console_loads_the_runner_and_no_command_nor_chat_sdk_even_with_chat_configured(database_url: str) -> None:
     env = _env(ENCRYPTION_KEYS=KEY, TELEGRAM_TOKEN="123:abc", SLACK_BOT_TOKEN="xoxb-1")
     modules, out = _context(database_url, "commands=True", env)
     assert "RUNNER=True" in out and "NOTIFIERS=\n" in out
-    assert "bot.runner" in modules and "bot.handlers.domains" in modules
-    assert _loaded(modules, CHAT_SDKS) == set()
+    assert "bot.runner" in modules
+    assert _features(modules) == set() and _loaded(modules, (*CHAT_SDKS, *DNS_STACK)) == set()
+
+
+def _features(modules: set[str]) -> set[str]:
+    return {m.removeprefix(FEATURES) for m in modules if m.startswith(FEATURES)}
+
+
+_CONSOLE = """
+import sys
+from mailfleet.cli import main
+status = main(["console", *sum((["-c", line] for line in {lines!r}), [])])
+print("STATUS=" + str(status))
+"""
+
+
+def _console(lines: list[str], env: dict[str, str]) -> tuple[set[str], str]:
+    """`mailfleet console -c …` in a fresh interpreter: the modules it loaded, and what it printed."""
+    return _modules(_CONSOLE.format(lines=lines), env)
+
+
+@pytest.mark.usefixtures("orm")
+def test_console_whoami_loads_its_own_feature_and_nothing_unrelated(database_url: str) -> None:
+    env = _env(DATABASE_URL=database_url, REDIS_URL=REDIS_URL, ENCRYPTION_KEYS=KEY)
+    env.update(TELEGRAM_TOKEN="123:abc", TELEGRAM_MODE="polling", SLACK_BOT_TOKEN="xoxb-1")  # chat configured
+    modules, out = _console(["/whoami"], env)
+    assert "STATUS=0" in out and "console" in out  # the reply names the console's person
+    assert _features(modules) == {"workspaces"}
+    unrelated = (*CHAT_SDKS, *DNS_STACK, MIGRATION_RUNNER, "aiohttp", "arq", "jobs", "matplotlib")
+    assert _loaded(modules, unrelated) == set()
+
+
+@pytest.mark.usefixtures("orm")
+def test_console_loads_the_feature_of_each_command_it_runs(database_url: str) -> None:
+    env = _env(DATABASE_URL=database_url, REDIS_URL=REDIS_URL, ENCRYPTION_KEYS=KEY, TELEGRAM_MODE="off")
+    modules, out = _console(["/help", "/domains"], env)
+    assert "STATUS=1" in out  # /domains needs a current workspace; the console's admin has none yet
+    assert _features(modules) == {"workspaces", "domains"}
+    assert _loaded(modules, ("bot.handlers.campaigns", "engine.campaigns.service", *CHAT_SDKS)) == set()
 
 
 @pytest.mark.usefixtures("orm")
@@ -116,3 +158,5 @@ def test_a_web_process_with_telegram_loads_aiogram_and_not_bolt(database_url: st
     modules, out = _context(database_url, "chat=True", env, "assert ctx.telegram is not None and ctx.slack is None")
     assert "RUNNER=True" in out
     assert "aiogram" in modules and _loaded(modules, ("slack_bolt", "slack_sdk")) == set()
+    # a chat process answers its first command without an import: every feature is loaded at start
+    assert _features(modules) == {m.name for m in pkgutil.iter_modules([str(ROOT / "bot" / "handlers")])}

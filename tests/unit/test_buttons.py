@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import bot.handlers  # noqa: F401 - registers every command
 from bot.command import REGISTRY
 from engine.reply import BUTTON_DATA_MAX_BYTES, Button
 

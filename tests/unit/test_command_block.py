@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import bot.handlers  # noqa: F401 - registers the commands
 from bot.command import REGISTRY, answer_words, parse_args, split_command
 from engine.errors import UserError
 

@@ -21,7 +21,6 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import bot.handlers  # noqa: F401 - registers every command
 from bot.command import REGISTRY, check_text, commands, parse_args, split_command
 from bot.slack.render import escape, unescape
 from bot.slack.render import render as slack_render

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fluent.runtime import FluentBundle, FluentResource
 
-from engine.i18n import ELLIPSIS, LOCALES, PARAM_MAX_CHARS, Translator, shorten
+from engine.i18n import ELLIPSIS, LOCALES, LOCALES_DIR, PARAM_MAX_CHARS, Translator, shorten
 
 
 def test_fluent_alone_gives_up_on_a_long_value() -> None:
@@ -35,3 +37,30 @@ def test_shorten() -> None:
 def test_ids_are_shown_as_plain_digits() -> None:
     for locale in LOCALES:
         assert "#123456" in Translator(locale)("error-approval-not-found", id=123456)
+
+
+def _eager(locale: str) -> FluentBundle:
+    bundle = FluentBundle([locale], use_isolating=False)
+    for path in sorted((LOCALES_DIR / locale).glob("*.ftl")):
+        bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
+    return bundle
+
+
+def test_files_parsed_on_demand_give_every_message_as_the_whole_catalog_does() -> None:
+    for locale in LOCALES:
+        eager, lazy = _eager(locale), Translator(locale)
+        assert eager._messages, locale
+        for key in sorted(eager._messages):  # in name order: the files are parsed in no order of their own
+            pattern = eager.get_message(key).value
+            if pattern is not None:
+                assert lazy(key) == eager.format_pattern(pattern, {})[0], key
+        assert not lazy.has("no-such-message")
+
+
+def test_a_message_referring_to_one_in_another_file_finds_it(tmp_path: Path) -> None:
+    (tmp_path / "xx").mkdir()
+    (tmp_path / "xx" / "a.ftl").write_text("-brand = Mailfleet\nhello = Hello from { -brand }, { footer }\n")
+    (tmp_path / "xx" / "b.ftl").write_text("# a comment = not a message\nfooter =\n    bye = for now\n")
+    t = Translator("xx", directory=tmp_path)
+    assert not t.has("bye") and not t.has("a")
+    assert t("hello") == "Hello from Mailfleet, bye = for now"
