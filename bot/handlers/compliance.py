@@ -9,7 +9,7 @@ from bot.command import Access, Arg, Ctx, command, echo
 from engine.compliance import audit, forget, identity, retention
 from engine.compliance.hashing import AddressHasher
 from engine.errors import UserError
-from engine.reply import Attachment, Reply
+from engine.reply import Attachment, Button, Reply
 
 OFF_WORDS = frozenset({"off", "выкл", "нет", "0"})
 
@@ -37,24 +37,46 @@ async def workspace_legal(ctx: Ctx, args: dict[str, Any]) -> Reply:
 @command("forget", Access.MANAGE, Arg("email", max_length=forget.ADDRESS_MAX),
          Arg("scope", kind="choice", choices=("all",), required=False), example="ivan@acme.ru")  # fmt: skip
 async def forget_person(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Erase a person's data in this workspace (`all`: everywhere, admins), keeping only a hashed suppression."""
-    hasher = AddressHasher.from_vault(ctx.services["vault"])
+    """Erase a person's data in this workspace (`all`: everywhere, admins), keeping only a hashed suppression.
+    What would be erased is shown first, with a button that erases it; with nothing stored, the hash is added."""
     everywhere = args["scope"] == "all"
-    erased = await forget.forget(ctx.actor, ctx.clock, args["email"], hasher=hasher, everywhere=everywhere)
-    scope = ctx.t("forget-scope-global" if everywhere else "forget-scope-workspace")
+    found = await forget.preview(ctx.actor, args["email"], everywhere=everywhere)
+    if not found.anything:
+        return await _erase(ctx, args["email"], everywhere)
+    token = await forget.park(ctx.services["redis"], ctx.actor, args["email"], everywhere=everywhere)
+    reply = Reply().add(ctx.t("forget-confirm", scope=_scope(ctx, everywhere), **_counts(found)))
+    reply.buttons.append([Button(ctx.t("forget-confirm-button"), "forget_confirm", token, style="danger")])
+    return reply
+
+
+@command("forget_confirm", Access.MANAGE, Arg("token", max_length=32), example="x1y2", button_only=True)
+async def forget_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """The erase button of /forget: takes the parked request once (a second press finds it used)."""
+    email, everywhere = await forget.take(ctx.services["redis"], ctx.actor, args["token"])
+    return await _erase(ctx, email, everywhere)
+
+
+async def _erase(ctx: Ctx, email: str, everywhere: bool) -> Reply:
+    hasher = AddressHasher.from_vault(ctx.services["vault"])
+    erased = await forget.forget(ctx.actor, ctx.clock, email, hasher=hasher, everywhere=everywhere)
     if not erased.anything:
-        return Reply().add(ctx.t("forget-nothing", scope=scope, new="yes" if erased.hashed_new else "no"))
-    return Reply().add(
-        ctx.t(
-            "forget-done",
-            scope=scope,
-            leads=erased.leads,
-            enrollments=erased.enrollments,
-            messages=erased.messages,
-            events=erased.events,
-            suppressions=erased.suppressions,
-        )
-    )
+        new = "yes" if erased.hashed_new else "no"
+        return Reply().add(ctx.t("forget-nothing", scope=_scope(ctx, everywhere), new=new))
+    return Reply().add(ctx.t("forget-done", scope=_scope(ctx, everywhere), **_counts(erased)))
+
+
+def _scope(ctx: Ctx, everywhere: bool) -> str:
+    return ctx.t("forget-scope-global" if everywhere else "forget-scope-workspace")
+
+
+def _counts(erased: forget.Erased) -> dict[str, int]:
+    return {
+        "leads": erased.leads,
+        "enrollments": erased.enrollments,
+        "messages": erased.messages,
+        "events": erased.events,
+        "suppressions": erased.suppressions,
+    }
 
 
 @command("retention", Access.MANAGE, Arg("days", required=False, max_length=12), example="365")

@@ -13,12 +13,21 @@ In the actor's workspace (a manager), or in every workspace (`everywhere`, admin
 
 The audit entry counts what was erased and never names the address. Running it again finds nothing and changes
 nothing (the hashed suppression already exists): a repeated command or a second press is harmless.
+
+In chat the erasure is asked for first (`preview` counts what it would erase, `park` keeps the request behind a
+short token for a confirmation button, `take` hands it back once, to the same person in the same workspace).
+Copies of the person's mail in the mailboxes themselves (the provider's IMAP folders) are not touched.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
 from dataclasses import dataclass
+from typing import Final
 
+from redis.asyncio import Redis
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_admin, require_manager
@@ -31,6 +40,8 @@ from models import AuditLog
 from models.enums import MessageStatus, SuppressionReason
 
 ADDRESS_MAX = 320
+CONFIRM_TTL_S: Final = 15 * 60
+_PARKED: Final = "mailfleet:forget:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +88,7 @@ async def forget(
 ) -> Erased:
     """Erase everything about `address` in the actor's workspace (or everywhere, admins) and keep its hash as
     a suppression; see the module docstring. Raises `Forbidden`, `UserError("error-forget-address")`."""
-    if everywhere:
-        require_admin(actor)
-        workspace_id: int | None = None
-    else:
-        workspace_id = require_manager(actor)
-    email = normalize_email(address) if len(address) <= ADDRESS_MAX + 2 else None  # bounded before parsing
-    if email is None:
-        raise UserError("error-forget-address", value=address.strip()[:40])
+    workspace_id, email = _scope(actor, address, everywhere)
     check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
     async with in_transaction() as conn:  # every statement on the transaction's connection
         lead_ids = [int(r["id"]) for r in await conn.execute_query_dict(_LEADS, [email, workspace_id])]
@@ -114,3 +118,58 @@ async def forget(
                 created_at=clock.now(),
             )
     return erased
+
+
+def _scope(actor: Actor, address: str, everywhere: bool) -> tuple[int | None, str]:
+    """(the workspace to erase in, None: every one; the normalized address), or `Forbidden` / `UserError`."""
+    if everywhere:
+        require_admin(actor)
+        workspace_id: int | None = None
+    else:
+        workspace_id = require_manager(actor)
+    email = normalize_email(address) if len(address) <= ADDRESS_MAX + 2 else None  # bounded before parsing
+    if email is None:
+        raise UserError("error-forget-address", value=address.strip()[:40])
+    return workspace_id, email
+
+
+_PREVIEW = """
+WITH l AS (SELECT id FROM lead WHERE email = $1 AND ($2::int IS NULL OR workspace_id = $2))
+SELECT (SELECT count(*) FROM l) AS leads,
+    (SELECT count(*) FROM enrollment WHERE lead_id IN (SELECT id FROM l)) AS enrollments,
+    (SELECT count(*) FROM outbound_message WHERE lead_id IN (SELECT id FROM l)) AS messages,
+    (SELECT count(*) FROM event
+     WHERE (lead_id IN (SELECT id FROM l) OR data->>'address' = $1)
+       AND ($2::int IS NULL OR workspace_id = $2)) AS events,
+    (SELECT count(*) FROM suppression
+     WHERE value = $1 AND (CASE WHEN $2::int IS NULL THEN true ELSE workspace_id = $2 END)) AS suppressions
+"""
+
+
+async def preview(actor: Actor, address: str, *, everywhere: bool = False) -> Erased:
+    """What `forget` would erase now, changing nothing (the same checks and errors as `forget`)."""
+    workspace_id, email = _scope(actor, address, everywhere)
+    [row] = await connections.get("default").execute_query_dict(_PREVIEW, [email, workspace_id])
+    return Erased(
+        everywhere, int(row["leads"]), int(row["enrollments"]), int(row["messages"]), int(row["events"]),
+        int(row["suppressions"]),
+    )  # fmt: skip
+
+
+async def park(redis: Redis, actor: Actor, address: str, *, everywhere: bool) -> str:
+    """Keep an erasure waiting for its confirmation (`CONFIRM_TTL_S`); the button carries only the token."""
+    _, email = _scope(actor, address, everywhere)
+    token = secrets.token_urlsafe(9)  # 12 characters of [A-Za-z0-9_-]
+    value = {"workspace_id": actor.workspace_id, "person_id": actor.person_id, "email": email, "all": everywhere}
+    await redis.set(_PARKED + token, json.dumps(value), ex=CONFIRM_TTL_S)
+    return token
+
+
+async def take(redis: Redis, actor: Actor, token: str) -> tuple[str, bool]:
+    """The parked erasure (address, everywhere), once: a second press, a late one, or anyone but the person who
+    asked, in the workspace they asked in, gets `UserError("error-forget-confirm-expired")` and erases nothing."""
+    raw = await redis.getdel(_PARKED + token) if token.isascii() and len(token) <= 32 else None
+    value = json.loads(raw) if raw else None
+    if not value or (value["workspace_id"], value["person_id"]) != (actor.workspace_id, actor.person_id):
+        raise UserError("error-forget-confirm-expired")
+    return str(value["email"]), bool(value["all"])

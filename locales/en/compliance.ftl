@@ -2,6 +2,7 @@
 
 cmd-workspace-legal = the sender's legal name and contact printed in every email (149-FZ art. 10); without arguments, show them
 cmd-forget = erase a person's data (leads, emails, events) keeping only a hash on the suppression list; all: in every workspace (admins)
+cmd-forget-confirm = confirm erasing a person's data
 cmd-retention = how many days data is kept (events, email texts, old leads), or off; without an argument, show it
 cmd-audit-export = the audit log as CSV for a period (dates YYYY-MM-DD, by default the last 30 days)
 
@@ -11,6 +12,7 @@ arg-retention-days = days|off
 arg-audit-export-from = from
 arg-audit-export-to = to
 arg-forget-email = email
+arg-forget-confirm-token = confirmation
 
 legal-current = Email footer: { $name }, { $contact }
 legal-none = The sender identity is not set: campaigns will not start. Set it: /workspace_legal "Vektor LLC, INN 7701234567" Moscow, Lenina st. 1, info@vektor.example
@@ -31,7 +33,10 @@ error-legal-too-short = The { $field ->
 campaign-refuse-no-legal-name = the sender's legal name for the email footer is not set (149-FZ art. 10): /workspace_legal
 campaign-refuse-no-contact = the sender's contact for the email footer is not set (an address, INN/OGRN, an email or a phone): /workspace_legal
 
-forget-done = Data erased { $scope }: leads { $leads }, campaign enrollments { $enrollments }, emails cleared { $messages }, events { $events }, suppressions replaced by a hash { $suppressions }. The address is no longer stored; it can never be written to (only its hash is kept).
+forget-done = Data erased { $scope }: leads { $leads }, campaign enrollments { $enrollments }, emails cleared { $messages }, events { $events }, suppressions replaced by a hash { $suppressions }. The address is no longer stored; it can never be written to (only its hash is kept). Copies of the mail in the mailboxes themselves (the provider's folders) are not deleted: remove them there if needed.
+forget-confirm = This will erase { $scope }: leads { $leads }, campaign enrollments { $enrollments }, emails { $messages }, events { $events }, suppressions { $suppressions }. It cannot be undone. The button works for 15 minutes.
+forget-confirm-button = Erase for good
+error-forget-confirm-expired = This confirmation has expired or was already used. Ask again: /forget <address>
 forget-nothing = Nothing about this address { $scope }; its hash on the suppression list { $new ->
     [yes] was added
    *[no] was already there

@@ -3,6 +3,7 @@ Slack (signed requests to the bolt app) and the console, for managers, admins an
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -20,8 +21,10 @@ from engine.i18n import translator
 from models import AuditLog, Event, Lead, Suppression, Workspace
 from models.enums import EventKind, LegalBasis, Platform, SuppressionReason
 from tests.e2e.conftest import CONSOLE_ADMIN, NOW, TelegramRig, visible
-from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig
+from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig, texts
 from tests.e2e.test_leads_chat import person
+from tests.harness.slackapi import CHANNEL_ID
+from tests.harness.telegram import TelegramEmulatorError
 
 EN = translator("en")
 ANNA, CLARA = 700501, 700502
@@ -55,11 +58,26 @@ async def test_telegram_forget_retention_and_audit_export(telegram: TelegramRig)
     anna = await person(telegram, ANNA, "manager")
     await a_person_to_forget()
 
-    erased = await ask(anna, f"/forget {IVAN.upper()}")
-    assert EN("forget-done", scope=EN("forget-scope-workspace"), leads=1, enrollments=0, messages=0, events=2,
-              suppressions=0) in erased  # fmt: skip
-    again = await ask(anna, f"/forget {IVAN}")  # a repeat (or a second press) changes nothing
+    await anna.send_command(f"/forget {IVAN.upper()}")  # what would go is shown first, behind a button
+    [confirm] = await anna.wait_replies()
+    counts = {"leads": 1, "enrollments": 0, "messages": 0, "events": 2, "suppressions": 0}
+    assert EN("forget-confirm", scope=EN("forget-scope-workspace"), **counts) in visible(confirm.text)
+    assert await Lead.filter(email=IVAN).exists()
+    data = confirm.callback_data(EN("forget-confirm-button"))
+    assert len(data.encode()) <= 64 and "ivan" not in data.lower()  # a token, never the address
+    presses = await asyncio.gather(anna.press(data, confirm), anna.press(data, confirm), return_exceptions=True)
+    assert all(isinstance(p, str | TelegramEmulatorError) for p in presses), presses
+    answers = [await anna.wait_callback_answer(q) for q in presses if isinstance(q, str)]
+    assert sorted(a["show_alert"] for a in answers) == [False, True][: len(answers)]  # the second press: refused
+    edited, erased = await anna.wait_replies(2)
+    assert edited.buttons == []
+    assert EN("forget-done", scope=EN("forget-scope-workspace"), **counts) in visible(erased.text)
+    await anna.assert_no_replies(within=0.3)
+    assert not await Lead.filter(email=IVAN).exists()
+    again = await ask(anna, f"/forget {IVAN}")  # nothing stored any more: no button, nothing changes
     assert EN("forget-nothing", scope=EN("forget-scope-workspace"), new="no") in again
+    late = await ask(anna, f"/forget_confirm {data.partition(':')[2] or data}")  # a used token erases nothing
+    assert EN("error-forget-confirm-expired") in late
     assert await Suppression.filter(reason=SuppressionReason.FORGOTTEN).count() == 1
     assert EN("error-forget-address", value="not-an-address") in await ask(anna, "/forget not-an-address")
     assert (await ask(anna, f"/forget {IVAN} all")).startswith(ERROR_MARK)
@@ -98,7 +116,13 @@ async def test_console_admin_forgets_everywhere(runner: Runner) -> None:
     admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin")
     assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
     await a_person_to_forget()
-    reply = await runner.run_line(admin, "console", f"/forget {IVAN} all")
+    asked = await runner.run_line(admin, "console", f"/forget {IVAN} all")
+    [[button]] = asked.buttons
+    assert asked.ok and button.command == "forget_confirm" and await Lead.filter(email=IVAN).exists()
+    manager = runner.identity(Platform.CONSOLE, "someone-else", "admin")  # only who asked can confirm
+    refused = await runner.run_line(manager, "console", f"/forget_confirm {button.arg}")
+    assert not refused.ok and await Lead.filter(email=IVAN).exists()
+    reply = await runner.run_line(admin, "console", f"/forget_confirm {button.arg}")
     assert reply.ok and "1" in reply.plain_text()
     assert await Suppression.filter(workspace_id=None, reason=SuppressionReason.FORGOTTEN).count() == 1
     assert not await Lead.filter(email=IVAN).exists()
@@ -113,9 +137,18 @@ async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:
 async def test_slack_forget_and_audit_export(slack: Rig) -> None:
     await join(slack, "U0MGR", "manager", name="mgr")
     await a_person_to_forget()
-    erased = await slack.say(f"forget {IVAN}", user="U0MGR")
-    assert erased == [seen(EN("forget-done", scope=EN("forget-scope-workspace"), leads=1, enrollments=0, messages=0,
-                              events=2, suppressions=0))]  # fmt: skip
+    body = await slack.command(f"forget {IVAN}", user="U0MGR")
+    counts = {"leads": 1, "enrollments": 0, "messages": 0, "events": 2, "suppressions": 0}
+    assert seen(EN("forget-confirm", scope=EN("forget-scope-workspace"), **counts)) in "\n".join(texts(body["blocks"]))
+    [actions] = [b for b in body["blocks"] if b["type"] == "actions"]
+    [button] = actions["elements"]
+    assert (button["text"]["text"], button["style"]) == (EN("forget-confirm-button"), "danger")
+    message = {"ts": "1700000000.000100", "text": body.get("text", ""), "blocks": body["blocks"]}
+    erased = await slack.press(button, user="U0MGR", channel=CHANNEL_ID, message=message)
+    assert seen(EN("forget-done", scope=EN("forget-scope-workspace"), **counts)) in "\n".join(
+        texts(erased.body["blocks"])
+    )
+    assert not await Lead.filter(email=IVAN).exists()
     assert await slack.say("retention off", user="U0MGR") == [
         seen(EN("retention-set-off", before=EN("retention-was-off")))]  # fmt: skip
     day = CLOCK.now().date().isoformat()  # the Slack rig runs on the real clock

@@ -4,11 +4,13 @@ agency-wide suppression across workspaces at import, retention in batches, and t
 from __future__ import annotations
 
 import csv as csvlib
+import dataclasses
 import datetime as dt
 import io
 import json
 
 import pytest
+from redis.asyncio import Redis
 from tortoise import connections
 
 from engine.access import Actor
@@ -262,3 +264,25 @@ async def test_the_audit_export_shows_admins_everything_and_managers_their_works
     assert too_many.value.key == "error-audit-too-many"
     with pytest.raises(Forbidden):
         await audit.export_audit(actor(beta, person_id=None), clock)  # no membership behind this manager
+
+
+async def test_a_parked_erasure_is_previewed_exactly_and_taken_once_by_who_asked(
+    clock: FrozenClock, redis: Redis
+) -> None:
+    ws, box = await space("acme")
+    other, _ = await space("beta")
+    await history(ws, box, IVAN, NOW - dt.timedelta(days=3))
+    anna, boris = actor(ws, person_id=1), actor(ws, person_id=2)
+    shown = await forget.preview(anna, IVAN.upper())
+    assert await Lead.filter(email=IVAN).exists()  # a preview changes nothing
+    assert await forget.preview(actor(other, person_id=1), IVAN) == forget.Erased(False)  # nobody elsewhere
+    token = await forget.park(redis, anna, IVAN, everywhere=False)
+    for wrong in (boris, actor(other, person_id=1)):  # another person, or the same one in another workspace
+        with pytest.raises(UserError) as refused:
+            await forget.take(redis, wrong, await forget.park(redis, anna, IVAN, everywhere=False))
+        assert refused.value.key == "error-forget-confirm-expired"
+    assert await forget.take(redis, anna, token) == (IVAN, False)
+    with pytest.raises(UserError):  # a second press
+        await forget.take(redis, anna, token)
+    erased = await forget.forget(actor(ws), clock, IVAN, hasher=HASHER)
+    assert dataclasses.replace(erased, hashed_new=False) == shown

@@ -89,6 +89,7 @@ OBJECT_ARG: dict[str, str | None] = {
     "suppress": "lead",
     "unsuppress": "lead",
     "forget": "lead",  # erasing another workspace's person must look like erasing nobody
+    "forget_confirm": None,  # a one-time token, checked against the person and workspace that asked
     "retention": None,
     "audit_export": None,  # dates: the export is scoped to the actor's own workspaces
     "workspace_legal": None,  # sets the current workspace's own identity
