@@ -1,15 +1,27 @@
 """The demo's invariants, read back from the database after the run (the demo exits non-zero when one fails).
 
-Days are the workspace's local days (the caps' days). "Sent" is every row the engine recorded as sent.
+Days are the workspace's local days (the caps' days). "Sent" is every row the engine recorded as sent. Besides the
+stored caps, a warming mailbox's day is held to its warmup stage: on every day before its graduation, everything
+it sent (warmup, replies) stays within the ramp's target for that day (`engine.warmup.ramp.daily_target`, from its
+workspace's warmup settings and its provider's limit), which is what the engine's caps allowed it then. Health
+cuts and cooldowns only ever lowered a day's cap, so they are not part of this bound.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise import connections
+
+from engine.errors import UserError
+from engine.mail.providers import PRESETS
+from engine.warmup.ramp import daily_target
+from engine.warmup.settings import WarmupSettings
+from models.enums import MailProvider
 
 MAILBOX_CAP = """
 SELECT count(*) AS n, coalesce(max(sent - cap), 0) AS worst FROM (
@@ -59,6 +71,15 @@ WHERE o.kind = 'campaign' AND o.status = 'sent' AND EXISTS (
   SELECT 1 FROM event e WHERE e.lead_id = o.lead_id AND e.kind IN ('unsubscribe', 'complaint')
     AND e.workspace_id = o.workspace_id AND e.occurred_at < o.sent_at)
 """
+WARMING_DAYS = """
+SELECT o.mailbox_id, m.warmup_started_on AS started_on, m.provider, w.settings::text AS settings,
+       (o.sent_at AT TIME ZONE w.timezone)::date AS day, count(*) AS sent
+FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id JOIN workspace w ON w.id = o.workspace_id
+WHERE o.status = 'sent' AND m.warmup_started_on IS NOT NULL
+  AND (m.graduated_at IS NULL
+       OR (o.sent_at AT TIME ZONE w.timezone)::date < (m.graduated_at AT TIME ZONE w.timezone)::date)
+GROUP BY 1, 2, 3, 4, 5
+"""
 TOTALS = """
 SELECT count(*) FILTER (WHERE kind = 'campaign') AS campaign, count(*) FILTER (WHERE kind = 'warmup') AS warmup
 FROM outbound_message WHERE status = 'sent'
@@ -68,6 +89,8 @@ FROM outbound_message WHERE status = 'sent'
 @dataclass(frozen=True)
 class Invariants:
     mailbox_over: int
+    stage_over: int
+    warming_days: int
     campaign_mailbox_over: int
     domain_over: int
     busiest_domain_day: int
@@ -87,6 +110,11 @@ class Invariants:
             "no mailbox over its daily cap on any day",
             self.mailbox_over == 0,
             f"{self.mailbox_over} mailbox-days over",
+        )
+        yield (
+            "no warming mailbox over its warmup stage on any day",
+            self.stage_over == 0,
+            f"{self.stage_over} of {self.warming_days:,} warming mailbox-days over",
         )
         yield (
             "no mailbox over a campaign's per-mailbox cap on any day",
@@ -116,8 +144,11 @@ async def check_invariants(zone: ZoneInfo, domain_cap: int = 150) -> Invariants:
 
     mailbox = await one(MAILBOX_CAP)
     totals = await one(TOTALS)
+    warming = await db.execute_query_dict(WARMING_DAYS)
     return Invariants(
         mailbox_over=mailbox["n"],
+        stage_over=sum(1 for r in warming if int(r["sent"]) > _stage(r)),
+        warming_days=len(warming),
         campaign_mailbox_over=(await one(CAMPAIGN_MAILBOX_CAP))["n"],
         domain_over=(await one(DOMAIN_CAP, domain_cap))["n"],
         busiest_domain_day=(await one(BUSIEST_DOMAIN))["n"],
@@ -127,4 +158,19 @@ async def check_invariants(zone: ZoneInfo, domain_cap: int = 150) -> Invariants:
         campaign_sent=totals["campaign"],
         warmup_sent=totals["warmup"],
         domain_cap=domain_cap,
+    )
+
+
+def _stage(row: dict[str, Any]) -> int:
+    """The warmup stage (the ramp's target) of a warming mailbox on its day, as the engine's caps computed it."""
+    try:
+        settings = WarmupSettings.from_workspace(json.loads(row["settings"] or "{}"))
+    except UserError:
+        settings = WarmupSettings()
+    try:
+        limit = PRESETS[MailProvider(row["provider"])].provider_daily_limit
+    except ValueError:
+        limit = None
+    return daily_target(
+        settings, mailbox_id=int(row["mailbox_id"]), started_on=row["started_on"], day=row["day"], provider_limit=limit
     )

@@ -9,6 +9,7 @@ while its replacement did); the transcript shows the alert and the auto-approved
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,8 @@ async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert str(out.resolve()) in done.stdout  # the output folder is printed
     assert "day 21/21" in done.stderr  # a progress line per simulated day (plain: not a terminal)
+    stage = re.search(r"ok +no warming mailbox over its warmup stage on any day: 0 of ([\d,]+) warming", done.stdout)
+    assert stage and int(stage[1].replace(",", "")) > 100, done.stdout[-3000:]  # checked on many warming days
 
     totals = await rows("SELECT kind, count(*) AS n FROM outbound_message WHERE status = 'sent' GROUP BY kind")
     sent = {r["kind"]: r["n"] for r in totals}
