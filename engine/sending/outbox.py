@@ -201,6 +201,7 @@ class _Claim:
     state: MailboxState | None = None
     blocked: CapKind | None = None
     room: int = 0
+    expired: int = 0  # warmup rows of an earlier day it cancelled
 
 
 _BUILD_FAILED: Final = "build_failed"  # the outcome of a row whose message could not be built: nothing was sent
@@ -514,19 +515,25 @@ def _record_ctes(first: int) -> str:
 
 
 # The record of the previous batch's accepted messages, the re-check's facts and the claim of the next due rows
-# (at most $4), in one statement that commits on its own. The facts come from the snapshot before the record
+# (at most $4), in one statement that commits on its own; the first claim of a job also cancels the mailbox's
+# warmup rows due before $5 (the start of its day: warmup volume belongs to its day; rows left from an earlier day
+# by a pause or an outage never go) and counts them (`x`). The facts come from the snapshot before the record
 # (`r`): the recorded rows still count once, as in flight. The caller undoes the claim when the facts forbid the
 # send, and after the commit re-counts (`_COUNTS`) to catch claims of other workers this snapshot could not see
 # (see `Outbox._claim`). The pick is a CTE, evaluated exactly once (as a subquery in FROM the planner may rescan
 # it, and every rescan of `LIMIT … SKIP LOCKED` takes other rows). One result row per claimed row (the facts
 # repeated), or one with the facts alone.
 _RECORD_AND_CLAIM = f"""
-WITH {_record_ctes(5)},
+WITH {_record_ctes(6)},
 st AS ({_STATE}),
+x AS (
+    UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
+    WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AND scheduled_at < $5
+    RETURNING id),
 c AS MATERIALIZED (
     SELECT id FROM outbound_message
     WHERE status = 'queued' AND mailbox_id = $1 AND scheduled_at <= $3 AND EXISTS (SELECT 1 FROM st)
-      AND (kind <> 'warmup' OR NOT (SELECT wp FROM st))
+      AND (kind <> 'warmup' OR NOT (SELECT wp FROM st) AND ($5::timestamptz IS NULL OR scheduled_at >= $5))
     ORDER BY scheduled_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
 u AS (
     UPDATE outbound_message m SET status = 'sending', claimed_at = $3, attempts = m.attempts + 1
@@ -542,7 +549,7 @@ u AS (
         COALESCE((SELECT p.display_name FROM mailbox p WHERE p.id = m.peer_id),
                  (SELECT trim(l.first_name || ' ' || l.last_name) FROM lead l WHERE l.id = m.lead_id), '')
           AS c_recipient_name)
-SELECT * FROM st LEFT JOIN u ON true
+SELECT *, (SELECT count(*) FROM x) AS expired FROM st LEFT JOIN u ON true
 """  # noqa: S608 - composed of the constant statements above
 _UNCLAIM = (  # the exact undo of the claim above (queued rows have no claimed_at)
     "UPDATE outbound_message SET status = 'queued', claimed_at = NULL, attempts = attempts - 1 "
@@ -562,11 +569,6 @@ SELECT COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_i
          + (SELECT count(*) FROM fl WHERE fl.workspace_id = $4)
        END AS workspace_sent
 """  # noqa: S608 - composed of constant statements
-_EXPIRE_WARMUP = """
-UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
-WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AND scheduled_at < $2
-RETURNING id
-"""
 _DEFER = """
 INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, source, wanted, allowed, detail, updated_at)
 VALUES ($1, $2, $3, $4, 'claim', $5, $6, $7::jsonb, $8)
@@ -727,14 +729,14 @@ class Outbox:
         if reached is None:
             return report
         account, zone, report.auth_failures = reached
-        report.expired = await self._expire_warmup(mailbox_id, zone)
         accepted: list[_Accepted] = []
         batch: collections.deque[Claimed] = collections.deque()  # claimed, not handed to SMTP yet
-        left, want = self.options.batch_limit, self.options.claim_batch
+        left, want, first = self.options.batch_limit, self.options.claim_batch, True
         try:
             while left > 0:
-                claim = await self._claim(account, zone, accepted, limit=min(want, left))
-                accepted = []  # recorded in the claim's statement
+                claim = await self._claim(account, zone, accepted, limit=min(want, left), expire=first)
+                accepted, first = [], False  # recorded in the claim's statement
+                report.expired += claim.expired
                 if not claim.rows or claim.state is None:
                     report.blocked = claim.blocked
                     break
@@ -828,15 +830,11 @@ class Outbox:
         )
         return account, zone_or_utc(str(box["timezone"])), int(box["auth_failures"])
 
-    async def _expire_warmup(self, mailbox_id: int, zone: ZoneInfo) -> int:
-        """Warmup volume belongs to its day: rows left from an earlier day (a pause, an outage) are cancelled."""
-        check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
-        start = _day_start(self.clock.now(), zone)
-        rows = await connections.get("default").execute_query_dict(_EXPIRE_WARMUP, [mailbox_id, start])
-        return len(rows)
-
-    async def _claim(self, account: Account, zone: ZoneInfo, accepted: Sequence[_Accepted], *, limit: int) -> _Claim:
+    async def _claim(
+        self, account: Account, zone: ZoneInfo, accepted: Sequence[_Accepted], *, limit: int, expire: bool = False
+    ) -> _Claim:
         """Record `accepted`, re-check and claim up to `limit` due rows: two statements, no lock, no transaction.
+        With `expire`, warmup rows of an earlier day are cancelled first (`_RECORD_AND_CLAIM`).
 
         The claim statement reads the facts (statuses, today's use of every cap) and claims in one snapshot; the
         facts may forbid the send, and then the claim is undone. That snapshot cannot see claims another worker
@@ -854,10 +852,15 @@ class Outbox:
         day = now.astimezone(zone).date()
         mailbox_id = account.mailbox_id
         record = self._sent_params(account, accepted, zone)
+        before = None
+        if expire:
+            check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
+            before = _day_start(now, zone)
         async with connections.get("default").acquire_connection() as conn:
-            rows = await conn.fetch(_RECORD_AND_CLAIM, mailbox_id, day, now, limit, *record)
+            rows = await conn.fetch(_RECORD_AND_CLAIM, mailbox_id, day, now, limit, before, *record)
             if not rows:
                 return _Claim()
+            expired = int(rows[0]["expired"])
             state = self._with_graduation(_state(rows[0]), zone)
             claimed = [_claimed(r, "c_") for r in sorted(rows, key=_due_order) if r["c_id"] is not None]
             if len(claimed) > limit:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
@@ -869,16 +872,16 @@ class Outbox:
             if len(claimed) > keep:
                 await conn.execute(_UNCLAIM, [row.id for row in claimed[keep:]])
         if keep:
-            return _Claim(tuple(claimed[:keep]), state, room=room)
+            return _Claim(tuple(claimed[:keep]), state, room=room, expired=expired)
         if over is None:
-            return _Claim(state=state)
+            return _Claim(state=state, expired=expired)
         cap, allowed, used = over
         wanting = await connections.get("default").execute_query_dict(
             _WANTING, [mailbox_id, now, not state.warmup_paused]
         )
         if wanted := int(wanting[0]["n"]):
             await self._defer(state, day, cap, wanted=used + wanted, allowed=allowed, now=now)
-        return _Claim(state=state, blocked=cap)
+        return _Claim(state=state, blocked=cap, expired=expired)
 
     async def _recheck_campaign(
         self, row: Claimed, state: MailboxState, zone: ZoneInfo, *, later: Sequence[int]
