@@ -748,9 +748,11 @@ class Outbox:
                 if not go_on:
                     break  # the next one would fail the same way; the mailbox may be disabled by now
         finally:
-            await self._give_back(batch)
-            if accepted:  # idempotent: only rows still `sending` become `sent`
-                await self._sent(account, accepted, zone)
+            try:
+                if accepted:  # idempotent: only rows still `sending` become `sent`
+                    await self._sent(account, accepted, zone)
+            finally:
+                await self._give_back(batch)
             if report.sent:
                 await self._rollup(account, zone)
         return report
@@ -765,21 +767,29 @@ class Outbox:
         report: SendReport,
         zone: ZoneInfo,
     ) -> bool:
-        """Send the claimed rows of `batch` in order, taking each out as it goes, and add the accepted ones to
-        `accepted`; stop at the first other outcome (a row that could not be built does not count), leaving the
-        rest in `batch`. False when the job should stop (a failed login)."""
+        """Send the claimed rows of `batch` in order, taking each out once it is handed to SMTP (or failed, or no
+        longer claimed after its re-check), and add the accepted ones to `accepted`; stop at the first other outcome
+        (a row that could not be built does not count), leaving the rest in `batch`. An error before a row is
+        handed over leaves it in `batch` too: given back, never left `sending` for recovery to guess about. False
+        when the job should stop (a failed login)."""
         while batch:
-            row = batch.popleft()
+            row = batch[0]
             if row.is_campaign:
-                checked = await self._recheck_campaign(row, state, zone, later=[r.id for r in batch])
-                if checked is None:
+                checked = await self._recheck_campaign(row, state, zone, later=[r.id for r in batch][1:])
+                if checked is None:  # cancelled or held back: no longer claimed
+                    batch.popleft()
                     continue
                 row = checked
-            outcome, done = await self._send_one(account, row, report, zone)
+            prepared = await self._prepare(account, row, report, zone)
+            batch.popleft()  # failed, or about to be handed to SMTP: never given back from here on
+            if prepared is None:
+                report.outcomes[_BUILD_FAILED] = report.outcomes.get(_BUILD_FAILED, 0) + 1
+                continue
+            outcome, done = await self._hand_over(account, row, *prepared, report=report, zone=zone)
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
             if done is not None:
                 accepted.append(done)
-            elif outcome != _BUILD_FAILED:
+            else:
                 return outcome != Outcome.AUTH_FAILED
         return True
 
@@ -1027,22 +1037,35 @@ class Outbox:
             _DEFER, [state.workspace_id, state.mailbox_id, day, cap.value, wanted, allowed, detail, now]
         )
 
-    async def _send_one(
+    async def _prepare(
         self, account: Account, row: Claimed, report: SendReport, zone: ZoneInfo
-    ) -> tuple[str, _Accepted | None]:
-        """Build and send one claimed row and record what went wrong; an accepted message is returned instead, for
-        the next claim to record."""
+    ) -> tuple[BuiltMessage, Composed | None] | None:
+        """The message of a claimed row, composed first for a campaign row; None when it cannot be built (a
+        `UserError`: the row has failed)."""
         composed: Composed | None = None
         try:
             if row.is_campaign and self.compose is not None:
                 composed = await self.compose(_campaign_row(row))
             elif row.is_campaign and (row.kind is MessageKind.TEST or not row.body):  # never an empty message
                 raise UserError("error-campaign-not-composed")
-            built = self._build(account, row, composed)
+            return self._build(account, row, composed), composed
         except UserError as exc:
             await self._fail(row, MessageStatus.FAILED, None, f"{exc.key}: {exc.params}"[:1000], zone=zone)
             report.failed += 1
-            return _BUILD_FAILED, None
+            return None
+
+    async def _hand_over(
+        self,
+        account: Account,
+        row: Claimed,
+        built: BuiltMessage,
+        composed: Composed | None,
+        *,
+        report: SendReport,
+        zone: ZoneInfo,
+    ) -> tuple[str, _Accepted | None]:
+        """Send one built message and record what went wrong; an accepted message is returned instead, for the
+        next claim to record."""
         result = await self.sender.send(
             account.smtp,
             account.credentials,
