@@ -202,6 +202,7 @@ class _Claim:
     blocked: CapKind | None = None
     room: int = 0
     expired: int = 0  # warmup rows of an earlier day it cancelled
+    at: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # when it claimed them (their `claimed_at`)
 
 
 _BUILD_FAILED: Final = "build_failed"  # the outcome of a row whose message could not be built: nothing was sent
@@ -741,9 +742,11 @@ class Outbox:
                     report.blocked = claim.blocked
                     break
                 batch.extend(claim.rows)
-                left -= len(claim.rows)
                 want = max(1, min(claim.room, self.options.claim_batch))
-                go_on = await self._send_batch(account, claim.state, batch, accepted=accepted, report=report, zone=zone)
+                go_on = await self._send_batch(
+                    account, claim.state, batch, claimed_at=claim.at, accepted=accepted, report=report, zone=zone
+                )
+                left -= len(claim.rows) - len(batch)
                 await self._give_back(batch)
                 if not go_on:
                     break  # the next one would fail the same way; the mailbox may be disabled by now
@@ -763,6 +766,7 @@ class Outbox:
         state: MailboxState,
         batch: collections.deque[Claimed],
         *,
+        claimed_at: dt.datetime,
         accepted: list[_Accepted],
         report: SendReport,
         zone: ZoneInfo,
@@ -770,9 +774,13 @@ class Outbox:
         """Send the claimed rows of `batch` in order, taking each out once it is handed to SMTP (or failed, or no
         longer claimed after its re-check), and add the accepted ones to `accepted`; stop at the first other outcome
         (a row that could not be built does not count), leaving the rest in `batch`. An error before a row is
-        handed over leaves it in `batch` too: given back, never left `sending` for recovery to guess about. False
-        when the job should stop (a failed login)."""
+        handed over leaves it in `batch` too: given back, never left `sending` for recovery to guess about. So does a
+        slow server: the rest of a batch claimed more than a third of `stuck_after` ago is given back (to be claimed
+        afresh), so recovery never takes a row for stuck while it still waits its turn here. False when the job
+        should stop (a failed login)."""
         while batch:
+            if self.clock.now() - claimed_at > self.options.stuck_after / 3:
+                return True
             row = batch[0]
             if row.is_campaign:
                 checked = await self._recheck_campaign(row, state, zone, later=[r.id for r in batch][1:])
@@ -882,7 +890,7 @@ class Outbox:
             if len(claimed) > keep:
                 await conn.execute(_UNCLAIM, [row.id for row in claimed[keep:]])
         if keep:
-            return _Claim(tuple(claimed[:keep]), state, room=room, expired=expired)
+            return _Claim(tuple(claimed[:keep]), state, room=room, expired=expired, at=now)
         if over is None:
             return _Claim(state=state, expired=expired)
         cap, allowed, used = over

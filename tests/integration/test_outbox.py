@@ -464,6 +464,36 @@ async def test_a_job_cancelled_mid_batch_gives_back_what_it_never_handed_over(
     assert set(received) == {r.message_id for r in rows} and set(received.values()) == {1}
 
 
+async def test_a_slow_server_never_lets_a_claimed_row_wait_long_enough_to_look_stuck(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """Each message takes the server three minutes: the rows of a batch still waiting a third of `stuck_after`
+    (15 min) after their claim are given back and claimed afresh, so recovery can never take one of them for stuck
+    (and send it again) while it waits its turn. Every row goes once, with one attempt."""
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    rows = await plan(anna, bob, 5)
+
+    class Slow:
+        async def send(self, *args: Any, **kwargs: Any) -> SmtpResult:
+            clock.advance(dt.timedelta(minutes=3))
+            return await transport.send(*args, **kwargs)
+
+    outbox = make_outbox(mail, clock, transport, claim_batch=8)
+    outbox.sender = Slow()
+    report = await outbox.send_mailbox(anna.id)
+
+    assert report.sent == 5
+    after = {m.id: m for m in await OutboundMessage.filter(mailbox_id=anna.id)}
+    assert {(after[r.id].status, after[r.id].attempts) for r in rows} == {(MessageStatus.SENT, 1)}
+    minutes = [(after[r.id].claimed_at - NOW) // dt.timedelta(minutes=1) for r in rows]
+    assert minutes == [0, 0, 6, 6, 12]
+    await wait_for(lambda: mail.count(bob.address) >= 5)
+    await asyncio.sleep(0.3)
+    assert set((await message_ids(mail, bob.address)).values()) == {1}
+
+
 async def test_transient_failures_retry_with_backoff_then_fail(
     mail: MailServer, clock: FrozenClock, transport: SmtpTransport
 ) -> None:
