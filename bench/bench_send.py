@@ -1,7 +1,8 @@
 """Engine send throughput: the outbox (claim → re-check → build → SMTP → recorded) against a bare aiosmtplib loop
 sending the same messages to the same Postfix, in the same run.
 
-Run from the repository root:  .venv/bin/python -m bench.bench_send [--messages 1000 --mailboxes 10 --rounds 2]
+Run from the repository root:  .venv/bin/python -m bench.bench_send [--messages 1000 --mailboxes 10 --rounds 2
+--claim-batch 8]
 
 One process plays one worker: a send job per mailbox, all at once (as arq runs them with max_jobs ≥ mailboxes),
 each over its mailbox's one reused STARTTLS + AUTH connection. The bare loop uses as many connections and sends
@@ -125,7 +126,9 @@ async def measure(mail: MailServer, url: str, args: argparse.Namespace) -> tuple
             vault=vault,
             sender=transport,
             sent_folder=ImapSentFolder(),
-            options=SendOptions(ssl_context=shared_tls_context(str(mail.cafile)), batch_limit=10**6),
+            options=SendOptions(
+                ssl_context=shared_tls_context(str(mail.cafile)), batch_limit=10**6, claim_batch=args.claim_batch
+            ),
         )
         work = await built_messages(outbox, mailbox_ids)
         tune_gc()  # as the worker does at the end of its startup
@@ -155,6 +158,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1000, help="messages per run")
     parser.add_argument("--mailboxes", type=int, default=10, help="sending mailboxes (= connections)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each side, alternating")
+    parser.add_argument("--claim-batch", type=int, default=SendOptions().claim_batch, help="rows per claim")
     args = parser.parse_args()
     with (
         scratch_database() as url,
@@ -162,7 +166,10 @@ def main() -> None:
         MailServer(base, users_per_domain=args.mailboxes, password=PASSWORD) as mail,
     ):
         engine_runs, bare_runs = asyncio.run(measure(mail, url, args))
-    print(f"{args.messages} messages from {args.mailboxes} mailboxes (STARTTLS + AUTH), {args.rounds} rounds each")
+    print(
+        f"{args.messages} messages from {args.mailboxes} mailboxes (STARTTLS + AUTH), {args.rounds} rounds each, "
+        f"claims of up to {args.claim_batch} rows"
+    )
     b = report("bare aiosmtplib loop", bare_runs)
     e = report("outbox (one worker)", engine_runs)
     print(f"ratio outbox/bare      : {e / b:.2f}  (target ≥ 0.5; absolute target ≥ 100 msg/s)")

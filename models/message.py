@@ -72,6 +72,13 @@ class OutboundMessage(Model):
         unique_together = (("enrollment", "step_position"),)
         indexes = (
             PartialIndex(fields=("scheduled_at",), condition={"status": "queued"}, name="outbound_queued_due"),
+            # the claim's pick: a mailbox's due rows in order, never a walk over every mailbox's queued rows (rows
+            # held back by a cap stay queued, due, all day)
+            PartialIndex(
+                fields=("mailbox_id", "scheduled_at", "id"),
+                condition={"status": "queued"},
+                name="outbound_queued_mailbox",
+            ),
             PartialIndex(fields=("scheduled_at",), condition={"status": "planned"}, name="outbound_planned_due"),
             PartialIndex(fields=("claimed_at",), condition={"status": "sending"}, name="outbound_sending_claimed"),
             Index(fields=("mailbox_id", "scheduled_at")),

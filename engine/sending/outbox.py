@@ -5,23 +5,26 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
 1. `Outbox.sweep` (a unique cron tick) moves `planned` rows whose time has come to `queued` and names the mailboxes
    that have due rows (a send job each) and those with rows stuck in `sending` (a recovery job each). Redis may
    lose its queue; the next sweep finds the same rows again.
-2. `Outbox.send_mailbox` sends a mailbox's due rows one by one. Each row is claimed with one conditional
-   `UPDATE … RETURNING` (`queued → sending`, `claimed_at`, `attempts + 1`) in a statement that also re-reads
-   everything that may forbid the send *now*: the mailbox's status, cooldown and warmup pause, the domain's and
-   the workspace's state, and today's use of the mailbox's and the domain's caps (re-counted once the claim
-   committed, so concurrent workers never overbook; see `Outbox._claim`). A pause or a lowered cap thus applies
-   to rows already planned or queued. The message is built from the row, handed to SMTP over the transport's
-   reused connection, and the result recorded (see `_record`) with the next claim.
+2. `Outbox.send_mailbox` sends a mailbox's due rows a small batch at a time (`SendOptions.claim_batch`, no more
+   than today's caps leave room for). A batch is claimed with one conditional `UPDATE … RETURNING` (`queued →
+   sending`, `claimed_at`, `attempts + 1`) in a statement that also re-reads everything that may forbid the send
+   *now*: the mailbox's status, cooldown and warmup pause, the domain's and the workspace's state, and today's use
+   of the mailbox's and the domain's caps (re-counted once the claim committed, so concurrent workers never
+   overbook; see `Outbox._claim`). A pause or a lowered cap thus applies to rows already planned or queued. Each
+   message is built from its row and handed to SMTP over the transport's reused connection; the accepted ones
+   are recorded (see `_record_ctes`) all at once by the statement that claims the next batch. Any other outcome
+   ends the batch: its unsent rows are given back (`queued`) and the next claim re-reads the mailbox's state.
 3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash or by a connection lost in DATA: found in
    the mailbox's Sent folder over IMAP → `sent`; not found while the folder demonstrably holds the mailbox's
    submissions (a witness: its previous accepted message is there) → never accepted, `queued` again; not found
    otherwise, or the folder could not be searched → `unknown` and an alert. Never resent blindly.
 
-Campaign rows (kind `campaign`, and `test` sends of a step) are planned without text. Right after the claim
-commits, `_recheck_campaign` reads the campaign's state (`_CAMPAIGN_FACTS`): a campaign no longer running, an
-enrollment no longer active or a suppressed lead (address or domain, workspace or global) cancels the row; a
-campaign cap (its `daily_cap`, `per_mailbox_cap`, the campaign share a graduated mailbox has unlocked) postpones it
-to the campaign's next send day. Then the composer (`engine.campaigns.ports.ComposeCampaign`) renders it; a
+Campaign rows (kind `campaign`, and `test` sends of a step) are planned without text. Once the claim committed,
+right before the row is sent, `_recheck_campaign` reads the campaign's state (`_CAMPAIGN_FACTS`): a campaign no
+longer running, an enrollment no longer active or a suppressed lead (address or domain, workspace or global)
+cancels the row; a campaign cap (its `daily_cap`, `per_mailbox_cap`, the campaign share a graduated mailbox has
+unlocked) postpones it to the campaign's next send day. Its counts leave out the rows of its batch still to come,
+as if they were not claimed yet. Then the composer (`engine.campaigns.ports.ComposeCampaign`) renders it; a
 `UserError` fails the row and stops the sequence. The send's record (`_record_ctes`) also stores the composed
 subject and links on the row and advances the enrollment to its next step (or `completed`) in the same
 statement, so a crash can never separate a sent step from its enrollment's advance. A step that fails for good,
@@ -31,6 +34,7 @@ address in `body` (it has no lead) and never counts toward the campaign's result
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import functools
@@ -106,7 +110,9 @@ _HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,900}[\x21-\x7e])?\Z")  
 
 @dataclass(frozen=True, slots=True)
 class SendOptions:
-    """Knobs of the outbox. `batch_limit` messages per send job (the rest waits for the next tick);
+    """Knobs of the outbox. `batch_limit` messages per send job (the rest waits for the next tick); `claim_batch`
+    rows claimed at most per statement (fewer round trips and commits per message; also the most rows a crash can
+    leave `sending` for recovery at once, and the most that a pause applied meanwhile can still let out);
     `max_attempts` tries before a transiently failing message fails; `retry_jitter` spreads retries by ±that
     share; `stuck_after` is how long a row may stay in `sending` before recovery looks for it in the Sent folder
     (longer than any SMTP transaction and the server's filing delay); `auth_failure_limit` consecutive
@@ -114,6 +120,7 @@ class SendOptions:
     mailbox's own CA, unless `ssl_context` replaces all of that (tests)."""
 
     batch_limit: int = 500
+    claim_batch: int = 8
     max_attempts: int = 5
     retry_jitter: float = 0.2
     stuck_after: dt.timedelta = dt.timedelta(minutes=15)
@@ -177,12 +184,28 @@ class Sending:
 
 @dataclass(frozen=True, slots=True)
 class _Accepted:
-    """A message the server accepted, waiting to be recorded by the next claim."""
+    """A message the server accepted (or recovery found in the Sent folder: no `result`), to be recorded."""
 
     row: Claimed
     at: dt.datetime
     result: SmtpResult | None
     sending: Sending | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """What one claim took: its rows (in due order) and the mailbox's state it re-checked; with no rows, why
+    (`blocked`; None: nothing was due). `room`: how many more today's caps left room for after these rows."""
+
+    rows: tuple[Claimed, ...] = ()
+    state: MailboxState | None = None
+    blocked: CapKind | None = None
+    room: int = 0
+    expired: int = 0  # warmup rows of an earlier day it cancelled
+    at: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # when it claimed them (their `claimed_at`)
+
+
+_BUILD_FAILED: Final = "build_failed"  # the outcome of a row whose message could not be built: nothing was sent
 
 
 HeadersFor = Callable[[Claimed], Sequence[tuple[str, str]]]
@@ -439,65 +462,83 @@ WHERE b.id = $1
 """  # noqa: S608 - composed of constant statements
 
 
-RECORD_PARAMS: Final = 20  # the parameters of `_record_ctes`
+RECORD_PARAMS: Final = 21  # the parameters of `_record_ctes`
 
 
 def _record_ctes(first: int) -> str:
-    """CTEs `r`, `re`, `rs`, `ra` recording one accepted message: the row `sending → sent` (with the subject and
-    links a campaign row was composed with), its SENT event, the day's counters (rows sorted by `stats.stat_rows`,
-    so concurrent upserts lock them in one order) and the advance of its enrollment (while active: the next step
-    and when it is due, or `completed`; the sticky mailbox and the thread set by the first send — unless a domain
-    swap retired that mailbox while the send was in flight: the next step then goes from the group). Parameters are
-    numbered from `first`: id, sent_at, smtp_code, smtp_reply, workspace, mailbox, campaign, lead, event data,
-    the counters' workspaces, scopes, scope ids and days, then subject, links, enrollment, step position, next
-    position, next due, Message-ID. A NULL id records nothing; a NULL enrollment advances nothing."""
+    """CTEs `rt`, `r`, `re`, `rs`, `ra` recording any number of accepted messages of one mailbox (one array element
+    each): the rows `sending → sent` (with the subject and links a campaign row was composed with), their SENT
+    events, the day's counters (rows sorted by `stats.stat_rows`, so concurrent upserts lock them in one order;
+    only the messages actually moved count) and the advance of their enrollments (while active: the next step and
+    when it is due, or `completed`; the sticky mailbox and the thread set by the first send — unless a domain swap
+    retired that mailbox while the send was in flight: the next step then goes from the group). Parameters are
+    numbered from `first`: the mailbox; then one array per field of the messages: id, sent_at, smtp_code,
+    smtp_reply, workspace, campaign, lead, event data, subject, links, enrollment, step position, next position,
+    next due, Message-ID; then one array per field of their counter rows (one element per row and message, in
+    `stats.stat_rows`'s order): the message, workspace, scope, scope id, day. Empty arrays record nothing; a NULL
+    enrollment advances nothing."""
     p = [f"${first + i}" for i in range(RECORD_PARAMS)]
+    box = f"{p[0]}::int"
     counters = ", ".join(COUNTERS)
-    ones = ", ".join("1" if c == "sent" else "0" for c in COUNTERS)
-    return f"""r AS (
-    UPDATE outbound_message SET status = 'sent', sent_at = {p[1]}, smtp_code = {p[2]}, smtp_reply = {p[3]},
-        subject = COALESCE({p[13]}::text, subject), links = COALESCE({p[14]}::jsonb, links)
-    WHERE id = {p[0]} AND status = 'sending' RETURNING id
+    counts = ", ".join("count(*)" if c == "sent" else "0" for c in COUNTERS)
+    return f"""rt AS (
+    SELECT * FROM unnest({p[1]}::bigint[], {p[2]}::timestamptz[], {p[3]}::int[], {p[4]}::text[], {p[5]}::int[],
+        {p[6]}::int[], {p[7]}::bigint[], {p[8]}::text[], {p[9]}::text[], {p[10]}::text[], {p[11]}::bigint[],
+        {p[12]}::int[], {p[13]}::int[], {p[14]}::timestamptz[], {p[15]}::text[])
+    AS t(id, at, code, reply, ws, campaign, lead, data, subject, links, enrollment, position, next_position,
+         next_due, message_id)
+), r AS (
+    UPDATE outbound_message m SET status = 'sent', sent_at = t.at, smtp_code = t.code, smtp_reply = t.reply,
+        subject = COALESCE(t.subject, m.subject), links = COALESCE(t.links::jsonb, m.links)
+    FROM rt t WHERE m.id = t.id AND m.status = 'sending' RETURNING m.id
 ), re AS (
     INSERT INTO event (workspace_id, kind, occurred_at, mailbox_id, campaign_id, lead_id, message_id, data)
-    SELECT {p[4]}, 'sent', {p[1]}, {p[5]}, {p[6]}, {p[7]}, r.id, {p[8]}::jsonb FROM r
+    SELECT t.ws, 'sent', t.at, {box}, t.campaign, t.lead, t.id, t.data::jsonb FROM rt t JOIN r ON r.id = t.id
 ), rs AS (
     INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {counters})
-    SELECT t.ws, t.scope, t.scope_id, t.day, {ones}
-    FROM r, unnest({p[9]}::int[], {p[10]}::text[], {p[11]}::int[], {p[12]}::date[])
-        WITH ORDINALITY AS t(ws, scope, scope_id, day, n)
-    ORDER BY t.n
-    ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = daily_stat.sent + 1
+    SELECT k.ws, k.scope, k.scope_id, k.day, {counts}
+    FROM unnest({p[16]}::bigint[], {p[17]}::int[], {p[18]}::text[], {p[19]}::int[], {p[20]}::date[])
+        WITH ORDINALITY AS k(id, ws, scope, scope_id, day, n)
+    JOIN r ON r.id = k.id
+    GROUP BY k.ws, k.scope, k.scope_id, k.day
+    ORDER BY min(k.n)
+    ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = daily_stat.sent + excluded.sent
 ), ra AS (
     UPDATE enrollment e SET
-        current_step = COALESCE({p[17]}::int, {p[16]}::int + 1), last_sent_at = {p[1]},
-        next_due_at = {p[18]}::timestamptz,
-        state = CASE WHEN {p[17]}::int IS NULL THEN 'completed' ELSE e.state END,
-        mailbox_id = CASE WHEN e.thread_message_id = '' AND NOT ret.retired THEN {p[5]} ELSE e.mailbox_id END,
-        thread_message_id = CASE WHEN e.thread_message_id = '' AND NOT ret.retired THEN {p[19]}::text
+        current_step = COALESCE(t.next_position, t.position + 1), last_sent_at = t.at, next_due_at = t.next_due,
+        state = CASE WHEN t.next_position IS NULL THEN 'completed' ELSE e.state END,
+        mailbox_id = CASE WHEN e.thread_message_id = '' AND NOT ret.retired THEN {box} ELSE e.mailbox_id END,
+        thread_message_id = CASE WHEN e.thread_message_id = '' AND NOT ret.retired THEN t.message_id
                                  ELSE e.thread_message_id END
-    FROM r, (SELECT status = 'retired' AS retired FROM mailbox WHERE id = {p[5]}) ret
-    WHERE e.id = {p[15]}::bigint AND e.state = 'active' AND e.current_step <= {p[16]}::int
+    FROM rt t JOIN r ON r.id = t.id, (SELECT status = 'retired' AS retired FROM mailbox WHERE id = {box}) ret
+    WHERE e.id = t.enrollment AND e.state = 'active' AND e.current_step <= t.position
 )"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 
 
-# The previous message's record, the re-check's facts and the claim of the next due row, in one statement that
-# commits on its own. The facts come from the snapshot before the record (`r`): the recorded row still counts
-# once, as in flight. The caller undoes the claim when the facts forbid the send, and after the commit re-counts
-# (`_COUNTS`) to catch claims of other workers this snapshot could not see (see `Outbox._claim`). The pick is a
-# CTE, evaluated exactly once (as a subquery in FROM the planner may rescan it, and every rescan of `LIMIT 1 …
-# SKIP LOCKED` takes another row).
+# The record of the previous batch's accepted messages, the re-check's facts and the claim of the next due rows
+# (at most $4), in one statement that commits on its own; the first claim of a job also cancels the mailbox's
+# warmup rows due before $5 (the start of its day: warmup volume belongs to its day; rows left from an earlier day
+# by a pause or an outage never go) and counts them (`x`). The facts come from the snapshot before the record
+# (`r`): the recorded rows still count once, as in flight. The caller undoes the claim when the facts forbid the
+# send, and after the commit re-counts (`_COUNTS`) to catch claims of other workers this snapshot could not see
+# (see `Outbox._claim`). The pick is a CTE, evaluated exactly once (as a subquery in FROM the planner may rescan
+# it, and every rescan of `LIMIT … SKIP LOCKED` takes other rows). One result row per claimed row (the facts
+# repeated), or one with the facts alone.
 _RECORD_AND_CLAIM = f"""
-WITH {_record_ctes(4)},
+WITH {_record_ctes(6)},
 st AS ({_STATE}),
+x AS (
+    UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
+    WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AND scheduled_at < $5
+    RETURNING id),
 c AS MATERIALIZED (
     SELECT id FROM outbound_message
     WHERE status = 'queued' AND mailbox_id = $1 AND scheduled_at <= $3 AND EXISTS (SELECT 1 FROM st)
-      AND (kind <> 'warmup' OR NOT (SELECT wp FROM st))
-    ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+      AND (kind <> 'warmup' OR NOT (SELECT wp FROM st) AND ($5::timestamptz IS NULL OR scheduled_at >= $5))
+    ORDER BY scheduled_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
 u AS (
     UPDATE outbound_message m SET status = 'sending', claimed_at = $3, attempts = m.attempts + 1
-    WHERE m.id = (SELECT id FROM c) AND m.status = 'queued'
+    FROM c WHERE m.id = c.id AND m.status = 'queued'
     RETURNING m.id AS c_id, m.kind AS c_kind, m.workspace_id AS c_workspace_id, m.mailbox_id AS c_mailbox_id,
         m.peer_id AS c_peer_id, m.lead_id AS c_lead_id, m.enrollment_id AS c_enrollment_id,
         m.message_id AS c_message_id, m.subject AS c_subject, m.body AS c_body, m.in_reply_to AS c_in_reply_to,
@@ -509,11 +550,11 @@ u AS (
         COALESCE((SELECT p.display_name FROM mailbox p WHERE p.id = m.peer_id),
                  (SELECT trim(l.first_name || ' ' || l.last_name) FROM lead l WHERE l.id = m.lead_id), '')
           AS c_recipient_name)
-SELECT * FROM st LEFT JOIN u ON true
+SELECT *, (SELECT count(*) FROM x) AS expired FROM st LEFT JOIN u ON true
 """  # noqa: S608 - composed of the constant statements above
-_UNCLAIM = (  # the exact undo of the claim above, in its transaction (queued rows have no claimed_at)
+_UNCLAIM = (  # the exact undo of the claim above (queued rows have no claimed_at)
     "UPDATE outbound_message SET status = 'queued', claimed_at = NULL, attempts = attempts - 1 "
-    "WHERE id = $1 AND status = 'sending'"
+    "WHERE id = ANY($1::bigint[]) AND status = 'sending'"
 )
 # Today's use of the mailbox's and the domain's caps, sent plus in flight, read after a claim committed.
 _COUNTS = f"""
@@ -529,14 +570,6 @@ SELECT COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_i
          + (SELECT count(*) FROM fl WHERE fl.workspace_id = $4)
        END AS workspace_sent
 """  # noqa: S608 - composed of constant statements
-_NO_RECORD: Final[tuple[Any, ...]] = (
-    None, None, None, None, None, None, None, None, "{}", [], [], [], [], None, None, None, None, None, None, None,
-)  # fmt: skip
-_EXPIRE_WARMUP = """
-UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
-WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AND scheduled_at < $2
-RETURNING id
-"""
 _DEFER = """
 INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, source, wanted, allowed, detail, updated_at)
 VALUES ($1, $2, $3, $4, 'claim', $5, $6, $7::jsonb, $8)
@@ -544,15 +577,15 @@ ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
     wanted = GREATEST(cap_deferral.wanted, excluded.wanted), allowed = excluded.allowed,
     detail = cap_deferral.detail || excluded.detail, updated_at = excluded.updated_at
 """
-# The row, its SENT event and the day's counters in one statement (one round trip, atomic without a transaction).
+# Rows, their SENT events and the day's counters in one statement (one round trip, atomic without a transaction).
 _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S608 - see `_record_ctes`
 # The claim-time re-check of a campaign row, read after the claim committed (so the counts include every claim
 # committed before, this one too; see `Outbox._claim`): the campaign's status and caps, the enrollment's state,
 # whether the lead's address or domain is suppressed (in the workspace or globally), today's sends of the
 # campaign (all its mailboxes), of the campaign from this mailbox, and of every campaign from this mailbox, and
 # the step after this one. $1 campaign, $2 enrollment, $3 workspace, $4 recipient, $5 day, $6 mailbox, $7 start
-# of the day, $8 step position, $9 lead. A row sent today was scheduled at most a week earlier (retries only move
-# later).
+# of the day, $8 step position, $9 lead, $10 rows in flight not to count (the rest of the row's batch, not sent
+# yet). A row sent today was scheduled at most a week earlier (retries only move later).
 _CAMPAIGN_FACTS = """
 SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.window_end, c.weekdays,
     CASE WHEN c.lead_timezone THEN (SELECT l.timezone FROM lead l WHERE l.id = $9) ELSE '' END AS lead_zone,
@@ -561,14 +594,17 @@ SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.w
             AND s.value = ANY(ARRAY[lower($4::text), lower(split_part($4::text, '@', 2))])) AS suppressed,
     COALESCE((SELECT sent FROM daily_stat WHERE scope = 'campaign' AND scope_id = $1 AND day = $5), 0)
       + (SELECT count(*) FROM outbound_message m
-         WHERE m.status = 'sending' AND m.campaign_id = $1 AND m.kind = 'campaign') AS campaign_sent,
+         WHERE m.status = 'sending' AND m.campaign_id = $1 AND m.kind = 'campaign' AND m.id <> ALL($10::bigint[]))
+      AS campaign_sent,
     (SELECT count(*) FROM outbound_message m
      WHERE m.mailbox_id = $6 AND m.scheduled_at >= $7::timestamptz - interval '7 days' AND m.campaign_id = $1
-       AND m.kind = 'campaign' AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
+       AND m.kind = 'campaign' AND m.id <> ALL($10::bigint[])
+       AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
       AS campaign_mailbox_sent,
     (SELECT count(*) FROM outbound_message m
      WHERE m.mailbox_id = $6 AND m.scheduled_at >= $7::timestamptz - interval '7 days'
-       AND m.kind IN ('campaign', 'test') AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
+       AND m.kind IN ('campaign', 'test') AND m.id <> ALL($10::bigint[])
+       AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
       AS mailbox_campaign_sent,
     nx.position AS next_position, nx.delay_days AS next_delay, nx.business_days AS next_business
 FROM campaign c
@@ -679,36 +715,100 @@ class Outbox:
     # ---------------------------------------------------------------------------------------------- send
 
     async def send_mailbox(self, mailbox_id: int) -> SendReport:
-        """Send the mailbox's due rows, one claim at a time, until none is due, a re-check forbids more, or
-        `batch_limit` is reached. Never raises for mail trouble; database errors propagate (the job retries).
+        """Send the mailbox's due rows, a claimed batch at a time (`_claim`), until none is due, a re-check forbids
+        more, or `batch_limit` is reached. Never raises for mail trouble; database errors propagate (the job
+        retries).
 
-        An accepted message is recorded in the statement that claims the next one (one round trip less per
-        message); the last one, or one left by a database error, is recorded on its own before returning. Until
-        then its row stays `sending`, which is what a crash in between leaves for recovery either way."""
+        The messages of a batch the server accepted are recorded by the statement that claims the next batch (one
+        round trip for both); the last ones, or those a database error left, are recorded on their own before
+        returning. Until then their rows stay `sending`, which is what a crash in between leaves for recovery
+        either way. Any outcome but acceptance ends the batch, so the next claim re-reads the mailbox's state (a
+        cooldown or a failed login applies to the very next message); the batch's rows not handed to SMTP go back
+        to `queued` as they were before the claim, then or when the job ends early (cancelled, a database error)."""
         report = SendReport(mailbox_id)
         reached = await self._reach(mailbox_id)
         if reached is None:
             return report
         account, zone, report.auth_failures = reached
-        report.expired = await self._expire_warmup(mailbox_id, zone)
-        pending: _Accepted | None = None
+        accepted: list[_Accepted] = []
+        batch: collections.deque[Claimed] = collections.deque()  # claimed, not handed to SMTP yet
+        left, want, first = self.options.batch_limit, self.options.claim_batch, True
         try:
-            for _ in range(self.options.batch_limit):
-                row, blocked = await self._claim(account, zone, pending)
-                pending = None  # recorded in the claim's transaction
-                if row is None:
-                    report.blocked = blocked
+            while left > 0:
+                claim = await self._claim(account, zone, accepted, limit=min(want, left), expire=first)
+                accepted, first = [], False  # recorded in the claim's statement
+                report.expired += claim.expired
+                if not claim.rows or claim.state is None:
+                    report.blocked = claim.blocked
                     break
-                outcome, pending = await self._send_one(account, row, report, zone)
-                report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
-                if outcome == Outcome.AUTH_FAILED:
+                batch.extend(claim.rows)
+                want = max(1, min(claim.room, self.options.claim_batch))
+                go_on = await self._send_batch(
+                    account, claim.state, batch, claimed_at=claim.at, accepted=accepted, report=report, zone=zone
+                )
+                left -= len(claim.rows) - len(batch)
+                await self._give_back(batch)
+                if not go_on:
                     break  # the next one would fail the same way; the mailbox may be disabled by now
         finally:
-            if pending is not None:  # idempotent: only a row still `sending` becomes `sent`
-                await self._sent(account, pending.row, pending.at, pending.result, zone, sending=pending.sending)
+            try:
+                if accepted:  # idempotent: only rows still `sending` become `sent`
+                    await self._sent(account, accepted, zone)
+            finally:
+                await self._give_back(batch)
             if report.sent:
                 await self._rollup(account, zone)
         return report
+
+    async def _send_batch(
+        self,
+        account: Account,
+        state: MailboxState,
+        batch: collections.deque[Claimed],
+        *,
+        claimed_at: dt.datetime,
+        accepted: list[_Accepted],
+        report: SendReport,
+        zone: ZoneInfo,
+    ) -> bool:
+        """Send the claimed rows of `batch` in order, taking each out once it is handed to SMTP (or failed, or no
+        longer claimed after its re-check), and add the accepted ones to `accepted`; stop at the first other outcome
+        (a row that could not be built does not count), leaving the rest in `batch`. An error before a row is
+        handed over leaves it in `batch` too: given back, never left `sending` for recovery to guess about. So does a
+        slow server: the rest of a batch claimed more than a third of `stuck_after` ago is given back (to be claimed
+        afresh), so recovery never takes a row for stuck while it still waits its turn here. False when the job
+        should stop (a failed login)."""
+        while batch:
+            if self.clock.now() - claimed_at > self.options.stuck_after / 3:
+                return True
+            row = batch[0]
+            if row.is_campaign:
+                checked = await self._recheck_campaign(row, state, zone, later=[r.id for r in batch][1:])
+                if checked is None:  # cancelled or held back: no longer claimed
+                    batch.popleft()
+                    continue
+                row = checked
+            prepared = await self._prepare(account, row, report, zone)
+            batch.popleft()  # failed, or about to be handed to SMTP: never given back from here on
+            if prepared is None:
+                report.outcomes[_BUILD_FAILED] = report.outcomes.get(_BUILD_FAILED, 0) + 1
+                continue
+            outcome, done = await self._hand_over(account, row, *prepared, report=report, zone=zone)
+            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+            if done is not None:
+                accepted.append(done)
+            else:
+                return outcome != Outcome.AUTH_FAILED
+        return True
+
+    async def _give_back(self, batch: collections.deque[Claimed]) -> None:
+        """Rows claimed but never handed to SMTP: `queued` again, as before their claim. The batch is emptied first,
+        so rows are never given back twice (the second time, they might be another worker's claim)."""
+        if not batch:
+            return
+        ids = [row.id for row in batch]
+        batch.clear()
+        await connections.get("default").execute_query(_UNCLAIM, [ids])
 
     async def _rollup(self, account: Account, zone: ZoneInfo) -> None:
         """The domain's and the workspace's `sent` caught up with their mailboxes' (`_rollup_sql`), yesterday's
@@ -748,75 +848,65 @@ class Outbox:
         )
         return account, zone_or_utc(str(box["timezone"])), int(box["auth_failures"])
 
-    async def _expire_warmup(self, mailbox_id: int, zone: ZoneInfo) -> int:
-        """Warmup volume belongs to its day: rows left from an earlier day (a pause, an outage) are cancelled."""
-        check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
-        start = _day_start(self.clock.now(), zone)
-        rows = await connections.get("default").execute_query_dict(_EXPIRE_WARMUP, [mailbox_id, start])
-        return len(rows)
-
     async def _claim(
-        self, account: Account, zone: ZoneInfo, pending: _Accepted | None = None
-    ) -> tuple[Claimed | None, CapKind | None]:
-        """Record `pending`, re-check and claim the next due row: two statements, no lock, no transaction.
+        self, account: Account, zone: ZoneInfo, accepted: Sequence[_Accepted], *, limit: int, expire: bool = False
+    ) -> _Claim:
+        """Record `accepted`, re-check and claim up to `limit` due rows: two statements, no lock, no transaction.
+        With `expire`, warmup rows of an earlier day are cancelled first (`_RECORD_AND_CLAIM`).
 
         The claim statement reads the facts (statuses, today's use of every cap) and claims in one snapshot; the
-        facts may forbid the send, and then the claim is undone. That snapshot cannot see a claim another worker
+        facts may forbid the send, and then the claim is undone. That snapshot cannot see claims another worker
         commits meanwhile, so after the commit `_COUNTS` reads today's use again, now counting every claim that
-        committed before it, ours included; over a cap → undone. This never lets more than the cap through: of
-        all the claims that pass, the one re-counted last saw every other (each committed before its own
-        re-count), and it passed. Two workers racing for the last unit may both give it up; the next tick sends
-        it. A crash between the claim and the undo leaves the row `sending`, for recovery like any other.
-
-        A campaign row is re-checked once more (`_recheck_campaign`), on the same terms: a row that must not go
-        out any more is cancelled, one over a campaign cap postponed, and the next due row is claimed instead.
+        committed before it, ours included; as many of ours as that count is over a cap are undone, the latest
+        due first (all of them when it is over by as many as we claimed). This never lets more than a cap through:
+        of all the workers that kept claims, the one that re-counted last saw every claim the others kept (each
+        committed before its own re-count) and all of its own, and kept no more than fitted. Two workers racing
+        for the last units may both give them up; the next tick sends them. A crash between the claim and the
+        undo leaves the rows `sending`, for recovery like any other. Campaign rows are re-checked once more
+        before each is sent (`_recheck_campaign`).
         """
         check_transition("message", MessageStatus.QUEUED, MessageStatus.SENDING)
         now = self.clock.now()
         day = now.astimezone(zone).date()
         mailbox_id = account.mailbox_id
-        record = (
-            self._sent_params(account, pending.row, pending.at, pending.result, zone, sending=pending.sending)
-            if pending
-            else _NO_RECORD
-        )
+        record = self._sent_params(account, accepted, zone)
+        before = None
+        if expire:
+            check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
+            before = _day_start(now, zone)
         async with connections.get("default").acquire_connection() as conn:
-            while True:
-                rows = await conn.fetch(_RECORD_AND_CLAIM, mailbox_id, day, now, *record)
-                record = _NO_RECORD
-                if not rows:
-                    return None, None
-                if len(rows) > 1:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
-                    raise RuntimeError(f"claim took {len(rows)} rows")
-                claimed = rows[0]["c_id"]
-                state = self._with_graduation(_state(rows[0]), zone)
-                blocked, allowed, sent = self._blocked(state, now, day)
-                if blocked is None and claimed is not None:
-                    blocked, allowed, sent = await self._recount(conn, state, day)
-                if blocked is not None and claimed is not None:
-                    await conn.execute(_UNCLAIM, claimed)
-                if blocked is not None or claimed is None:
-                    break
-                row = _claimed(rows[0], "c_")
-                if not row.is_campaign:
-                    return row, None
-                checked = await self._recheck_campaign(conn, row, state, now, zone)
-                if checked is not None:
-                    return checked, None
-        if blocked is not None:
-            wanting = await connections.get("default").execute_query_dict(
-                _WANTING, [mailbox_id, now, not state.warmup_paused]
-            )
-            if wanted := int(wanting[0]["n"]):
-                await self._defer(state, day, blocked, wanted=sent + wanted, allowed=allowed, now=now)
-            return None, blocked
-        return None, None
+            rows = await conn.fetch(_RECORD_AND_CLAIM, mailbox_id, day, now, limit, before, *record)
+            if not rows:
+                return _Claim()
+            expired = int(rows[0]["expired"])
+            state = self._with_graduation(_state(rows[0]), zone)
+            claimed = [_claimed(r, "c_") for r in sorted(rows, key=_due_order) if r["c_id"] is not None]
+            if len(claimed) > limit:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
+                raise RuntimeError(f"claim took {len(claimed)} rows of {limit}")
+            over = self._blocked(state, now, day)
+            keep = room = 0
+            if over is None and claimed:
+                keep, room, over = await self._recount(conn, state, day, len(claimed))
+            if len(claimed) > keep:
+                await conn.execute(_UNCLAIM, [row.id for row in claimed[keep:]])
+        if keep:
+            return _Claim(tuple(claimed[:keep]), state, room=room, expired=expired, at=now)
+        if over is None:
+            return _Claim(state=state, expired=expired)
+        cap, allowed, used = over
+        wanting = await connections.get("default").execute_query_dict(
+            _WANTING, [mailbox_id, now, not state.warmup_paused]
+        )
+        if wanted := int(wanting[0]["n"]):
+            await self._defer(state, day, cap, wanted=used + wanted, allowed=allowed, now=now)
+        return _Claim(state=state, blocked=cap, expired=expired)
 
     async def _recheck_campaign(
-        self, conn: Any, row: Claimed, state: MailboxState, now: dt.datetime, zone: ZoneInfo
+        self, row: Claimed, state: MailboxState, zone: ZoneInfo, *, later: Sequence[int]
     ) -> Claimed | None:
-        """The claim-time re-check of a claimed campaign or test row, before any byte goes out: the row with its
-        next step when it may go; else None, the row having been
+        """The claim-time re-check of a claimed campaign or test row, right before any byte of it goes out (its
+        counts leave out `later`, the rows of its batch still to come): the row with its next step when it may go;
+        else None, the row having been
 
         * cancelled (the reason in `smtp_reply`): the campaign is over (completed, archived, gone), the enrollment
           is no longer active, or the lead is suppressed (and then its enrollment stops);
@@ -826,23 +916,28 @@ class Outbox:
         """
         if row.campaign_id is None:
             return row
+        now = self.clock.now()
         day = now.astimezone(zone).date()
-        facts = await self._campaign_facts(conn, row, day=day, start=_day_start(now, zone), mailbox_id=state.mailbox_id)
-        if facts is None:
-            await self._cancel_claimed(conn, row, "cancelled: the campaign is gone")
-            return None
-        if row.kind is MessageKind.TEST:
-            return dataclasses.replace(row, next_step=facts.next_step)
-        verdict = recheck(
-            facts, now=now, due=row.scheduled_at, over=lambda: self.caps.campaign(state, facts, day), rng=self.rng
-        )
-        if verdict.cancel:
-            await self._cancel_claimed(conn, row, verdict.cancel)
-            if facts.suppressed and row.enrollment_id is not None:
-                await conn.execute(_STOP_ENROLLMENT, row.enrollment_id, EnrollmentState.STOPPED.value, "suppressed")
-            return None
+        async with connections.get("default").acquire_connection() as conn:
+            facts = await self._campaign_facts(
+                conn, row, day=day, start=_day_start(now, zone), mailbox_id=state.mailbox_id, later=later
+            )
+            if facts is None:
+                await self._cancel_claimed(conn, row, "cancelled: the campaign is gone")
+                return None
+            if row.kind is MessageKind.TEST:
+                return dataclasses.replace(row, next_step=facts.next_step)
+            verdict = recheck(
+                facts, now=now, due=row.scheduled_at, over=lambda: self.caps.campaign(state, facts, day), rng=self.rng
+            )
+            if verdict.cancel:
+                await self._cancel_claimed(conn, row, verdict.cancel)
+                if facts.suppressed and row.enrollment_id is not None:
+                    await conn.execute(_STOP_ENROLLMENT, row.enrollment_id, EnrollmentState.STOPPED.value, "suppressed")
+                return None
+            if verdict.hold_until is not None:
+                await conn.execute(_POSTPONE_CLAIMED, row.id, verdict.hold_until, verdict.reason)
         if verdict.hold_until is not None:
-            await conn.execute(_POSTPONE_CLAIMED, row.id, verdict.hold_until, verdict.reason)
             if verdict.cap is not None:
                 cap, allowed, used = verdict.cap
                 await self._defer(state, day, cap, wanted=used + 1, allowed=allowed, now=now)
@@ -850,12 +945,12 @@ class Outbox:
         return dataclasses.replace(row, next_step=facts.next_step)
 
     async def _campaign_facts(
-        self, conn: Any, row: Claimed, *, day: dt.date, start: dt.datetime, mailbox_id: int
+        self, conn: Any, row: Claimed, *, day: dt.date, start: dt.datetime, mailbox_id: int, later: Sequence[int] = ()
     ) -> CampaignFacts | None:
         position = row.step_position if row.step_position is not None else -1
         r = await conn.fetchrow(
             _CAMPAIGN_FACTS, row.campaign_id, row.enrollment_id, row.workspace_id, row.recipient, day, mailbox_id,
-            start, position, row.lead_id,
+            start, position, row.lead_id, list(later),
         )  # fmt: skip
         if r is None:
             return None
@@ -896,21 +991,27 @@ class Outbox:
             return state
         return dataclasses.replace(state, graduated_on=state.graduated_at.astimezone(zone).date())
 
-    async def _recount(self, conn: Any, state: MailboxState, day: dt.date) -> tuple[CapKind | None, int, int]:
-        """Today's use re-read after the claim committed (see `_claim`): the cap the claim went over, if any."""
+    async def _recount(
+        self, conn: Any, state: MailboxState, day: dt.date, claimed: int
+    ) -> tuple[int, int, tuple[CapKind, int, int] | None]:
+        """Today's use re-read after the claim of `claimed` rows committed (see `_claim`): how many of them to keep,
+        the room today's caps leave after those, and when none may be kept, the cap they went over (its limit and
+        today's use before them)."""
         caps = self.caps.caps(state, day)
         workspace = state.workspace_id if caps.workspace is not None else None
         counts = await conn.fetchrow(_COUNTS, state.mailbox_id, state.domain_id, day, workspace)
-        if counts["mailbox_sent"] > caps.mailbox:
-            return CapKind.MAILBOX, caps.mailbox, int(counts["mailbox_sent"]) - 1
-        if counts["domain_sent"] > caps.domain:
-            return CapKind.DOMAIN, caps.domain, int(counts["domain_sent"]) - 1
-        if caps.workspace is not None and counts["workspace_sent"] > caps.workspace:
-            return CapKind.WORKSPACE, caps.workspace, int(counts["workspace_sent"]) - 1
-        return None, 0, 0
+        uses = [(CapKind.MAILBOX, caps.mailbox, int(counts["mailbox_sent"]))]
+        uses.append((CapKind.DOMAIN, caps.domain, int(counts["domain_sent"])))
+        if caps.workspace is not None:
+            uses.append((CapKind.WORKSPACE, caps.workspace, int(counts["workspace_sent"])))
+        for cap, allowed, used in uses:
+            if used - allowed >= claimed:  # over by every one of ours
+                return 0, 0, (cap, allowed, used - claimed)
+        room = min(allowed - used for _, allowed, used in uses)
+        return claimed + min(room, 0), max(room, 0), None
 
-    def _blocked(self, state: MailboxState, now: dt.datetime, day: dt.date) -> tuple[CapKind | None, int, int]:
-        """Why nothing may go out from this mailbox now (None: it may), with the cap and today's count."""
+    def _blocked(self, state: MailboxState, now: dt.datetime, day: dt.date) -> tuple[CapKind, int, int] | None:
+        """Why nothing may go out from this mailbox now (None: it may): the cap, its limit and today's count."""
         if (
             state.status not in SENDABLE_MAILBOX
             or (state.cooldown_until is not None and state.cooldown_until > now)
@@ -926,7 +1027,7 @@ class Outbox:
             return CapKind.DOMAIN, caps.domain, state.domain_sent
         if caps.workspace is not None and state.workspace_sent >= caps.workspace:
             return CapKind.WORKSPACE, caps.workspace, state.workspace_sent
-        return None, 0, 0
+        return None
 
     async def _defer(
         self,
@@ -944,22 +1045,35 @@ class Outbox:
             _DEFER, [state.workspace_id, state.mailbox_id, day, cap.value, wanted, allowed, detail, now]
         )
 
-    async def _send_one(
+    async def _prepare(
         self, account: Account, row: Claimed, report: SendReport, zone: ZoneInfo
-    ) -> tuple[str, _Accepted | None]:
-        """Build and send one claimed row and record what went wrong; an accepted message is returned instead, for
-        the next claim to record."""
+    ) -> tuple[BuiltMessage, Composed | None] | None:
+        """The message of a claimed row, composed first for a campaign row; None when it cannot be built (a
+        `UserError`: the row has failed)."""
         composed: Composed | None = None
         try:
             if row.is_campaign and self.compose is not None:
                 composed = await self.compose(_campaign_row(row))
             elif row.is_campaign and (row.kind is MessageKind.TEST or not row.body):  # never an empty message
                 raise UserError("error-campaign-not-composed")
-            built = self._build(account, row, composed)
+            return self._build(account, row, composed), composed
         except UserError as exc:
             await self._fail(row, MessageStatus.FAILED, None, f"{exc.key}: {exc.params}"[:1000], zone=zone)
             report.failed += 1
-            return "build_failed", None
+            return None
+
+    async def _hand_over(
+        self,
+        account: Account,
+        row: Claimed,
+        built: BuiltMessage,
+        composed: Composed | None,
+        *,
+        report: SendReport,
+        zone: ZoneInfo,
+    ) -> tuple[str, _Accepted | None]:
+        """Send one built message and record what went wrong; an accepted message is returned instead, for the
+        next claim to record."""
         result = await self.sender.send(
             account.smtp,
             account.credentials,
@@ -1010,9 +1124,10 @@ class Outbox:
     async def _record(
         self, account: Account, row: Claimed, result: SmtpResult, report: SendReport, zone: ZoneInfo
     ) -> None:
-        """Turn an SMTP result into the row's next state, events and mailbox bookkeeping.
+        """Turn an SMTP result other than acceptance (`send_mailbox` records those, `_sent`) into the row's next
+        state, events and mailbox bookkeeping.
 
-        accepted → `sent` (+ SENT event, DailyStat); transient, connection trouble, throttling, spam verdicts →
+        Transient, connection trouble, throttling, spam verdicts →
         back to `queued` with backoff and jitter (throttling and spam verdicts also cool the mailbox down), or
         `failed` after `max_attempts`; permanent → `bounced` (+ suppression of a lead); rejected → `failed`; a
         refusal of us (a listed IP or domain, our authentication or content: `refuses_us`), permanent or not, is a
@@ -1022,10 +1137,7 @@ class Outbox:
         """
         now = self.clock.now()
         outcome = result.outcome
-        if outcome is Outcome.ACCEPTED:  # `send_mailbox` defers this to the next claim
-            await self._sent(account, row, now, result, zone)
-            report.sent += 1
-        elif outcome is Outcome.UNKNOWN:
+        if outcome is Outcome.UNKNOWN:
             report.unresolved += 1
             log.warning("send: outcome unknown, left for recovery", message_id=row.id, key=result.key)
         elif outcome is Outcome.PERMANENT and not refuses_us(result):
@@ -1063,55 +1175,47 @@ class Outbox:
                 await self._retry(row, result, now, delay=result.retry_after or dt.timedelta(hours=1))
                 report.retried += 1
 
-    async def _sent(
-        self,
-        account: Account,
-        row: Claimed,
-        now: dt.datetime,
-        result: SmtpResult | None,
-        zone: ZoneInfo,
-        *,
-        sending: Sending | None = None,
-    ) -> bool:
-        """Record one message as sent (see `_record_ctes`); False when its row was no longer `sending`."""
-        params = self._sent_params(account, row, now, result, zone, sending=sending)
+    async def _sent(self, account: Account, accepted: Sequence[_Accepted], zone: ZoneInfo) -> int:
+        """Record accepted messages as sent (see `_record_ctes`): how many of their rows were still `sending`."""
+        params = self._sent_params(account, accepted, zone)
         rows = await connections.get("default").execute_query_dict(_RECORD_SENT, list(params))
-        return bool(rows and rows[0]["n"])
+        return int(rows[0]["n"]) if rows else 0
 
-    def _sent_params(
-        self,
-        account: Account,
-        row: Claimed,
-        now: dt.datetime,
-        result: SmtpResult | None,
-        zone: ZoneInfo,
-        *,
-        sending: Sending | None = None,
-    ) -> tuple[Any, ...]:
+    def _sent_params(self, account: Account, accepted: Sequence[_Accepted], zone: ZoneInfo) -> tuple[Any, ...]:
+        """`_record_ctes`'s parameters for `accepted` (the mailbox, then its arrays)."""
         check_transition("message", MessageStatus.SENDING, MessageStatus.SENT)
-        code = result.code if result else None
-        text = result.text if result else "found in the Sent folder"
-        day = now.astimezone(zone).date()
-        campaign_id = row.campaign_id if row.kind is MessageKind.CAMPAIGN else None  # a test never counts
-        keys = _sent_counters(row.workspace_id, account.mailbox_id, account.domain_id, campaign_id, day)
-        subject = links = None
-        enrollment = position = next_position = next_due = None
-        if sending is not None:
-            subject = sending.subject
-            links = json.dumps(list(sending.links)) if sending.links is not None else None
-            if row.kind is MessageKind.CAMPAIGN and row.enrollment_id is not None and sending.next_step is not None:
-                enrollment, position = row.enrollment_id, row.step_position or 0
+        fields: list[list[Any]] = [[] for _ in range(15)]
+        keyed: list[tuple[str, int, dt.date, int, int]] = []  # the counter rows: scope, id, day, message, workspace
+        for item in accepted:
+            row, now, result, sending = item.row, item.at, item.result, item.sending
+            campaign_id = row.campaign_id if row.kind is MessageKind.CAMPAIGN else None  # a test never counts
+            day = now.astimezone(zone).date()
+            for scope, scope_id, workspace_id in _sent_counters(
+                row.workspace_id, account.mailbox_id, account.domain_id, campaign_id
+            ):
+                keyed.append((scope, scope_id, day, row.id, workspace_id))
+            subject = links = None
+            enrollment = position = next_position = next_due = None
+            if sending is not None:
+                subject = sending.subject
+                links = json.dumps(list(sending.links)) if sending.links is not None else None
                 step = sending.next_step
-                next_position = step.position
-                if step.position is not None:
-                    next_due = due_after(
-                        now, delay_days=step.delay_days, business_days=step.business_days, zone=step.zone
-                    )
-        return (
-            row.id, now, code, text, row.workspace_id, account.mailbox_id, campaign_id, row.lead_id,
-            _EVENT_DATA[row.kind], *keys,
-            subject, links, enrollment, position, next_position, next_due, row.message_id,
-        )  # fmt: skip
+                if row.kind is MessageKind.CAMPAIGN and row.enrollment_id is not None and step is not None:
+                    enrollment, position, next_position = row.enrollment_id, row.step_position or 0, step.position
+                    if step.position is not None:
+                        next_due = due_after(
+                            now, delay_days=step.delay_days, business_days=step.business_days, zone=step.zone
+                        )
+            values = (
+                row.id, now, result.code if result else None, result.text if result else "found in the Sent folder",
+                row.workspace_id, campaign_id, row.lead_id, _EVENT_DATA[row.kind], subject, links, enrollment,
+                position, next_position, next_due, row.message_id,
+            )  # fmt: skip
+            for column, value in zip(fields, values, strict=True):
+                column.append(value)
+        keyed.sort()  # `stats.stat_rows`'s order: (scope, scope id, day)
+        counters = [[k[3] for k in keyed], [k[4] for k in keyed], [k[0] for k in keyed], [k[1] for k in keyed]]
+        return (account.mailbox_id, *fields, *counters, [k[2] for k in keyed])
 
     async def _fail(
         self,
@@ -1235,7 +1339,7 @@ class Outbox:
         sent = unknown = retried = 0
         for row in stuck:
             if account is not None and row.message_id in found:
-                await self._sent(account, row, now, None, zone, sending=await self._recovered(row, now, zone))
+                await self._sent(account, [_Accepted(row, now, None, await self._recovered(row, now, zone))], zone)
                 sent += 1
             elif filed and row.attempts < self.options.max_attempts:
                 await self._requeue(row, now)
@@ -1426,18 +1530,23 @@ _ROLLUP: Final = _rollup_sql()
 
 @functools.lru_cache(maxsize=4096)
 def _sent_counters(
-    workspace_id: int, mailbox_id: int, domain_id: int, campaign_id: int | None, day: dt.date
-) -> tuple[list[int], list[str], list[int], list[dt.date]]:
-    """The DailyStat rows one SENT event counts in as the message is recorded (`stats.stat_rows`, in its order, but
-    the domain's and the workspace's, see `_rollup_sql`), as `_record_ctes`'s arrays: the same few for every message
-    of a mailbox on a day, so computed once."""
-    at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
-    event = EventRecord(workspace_id, EventKind.SENT, at, mailbox_id, domain_id, campaign_id)
-    stats = [r for r in stat_rows([event], {}) if r.scope not in _ROLLED_UP]
-    return (
-        [r.workspace_id for r in stats], [r.scope.value for r in stats], [r.scope_id for r in stats],
-        [r.day for r in stats],
-    )  # fmt: skip
+    workspace_id: int, mailbox_id: int, domain_id: int, campaign_id: int | None
+) -> tuple[tuple[str, int, int], ...]:
+    """The DailyStat rows a SENT event counts in as its message is recorded (`stats.stat_rows`, but the domain's and
+    the workspace's, see `_rollup_sql`), each as (scope, scope id, workspace): the same few for every message of a
+    mailbox, so computed once."""
+    event = EventRecord(workspace_id, EventKind.SENT, _NOON, mailbox_id, domain_id, campaign_id)
+    return tuple(
+        (r.scope.value, r.scope_id, r.workspace_id) for r in stat_rows([event], {}) if r.scope not in _ROLLED_UP
+    )
+
+
+_NOON: Final = dt.datetime(2000, 1, 1, 12, tzinfo=dt.UTC)  # any moment: only the day of a counter row depends on it
+
+
+def _due_order(row: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Claimed rows in the order they were due (the claim's `ORDER BY`)."""
+    return row["c_scheduled_at"], row["c_id"]
 
 
 async def _claimed_rows(ids: Sequence[int]) -> list[Claimed]:

@@ -12,6 +12,8 @@ import datetime as dt
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import SecretStr
@@ -22,7 +24,7 @@ from engine.lifecycle import transition_mailbox
 from engine.mail.imap import imap_session
 from engine.mail.message import make_message_id
 from engine.mail.providers import Credentials, Endpoint
-from engine.mail.smtp import SmtpTransport, Timeouts
+from engine.mail.smtp import SmtpResult, SmtpTransport, Timeouts
 from engine.sending.outbox import Claimed, Outbox, SendOptions, _claimed_rows
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
@@ -355,6 +357,141 @@ async def test_workers_racing_for_a_domain_cap_never_send_past_it(
     # the domain's and the workspace's counters, rolled up by jobs racing each other, lost none
     assert (await counters(StatScope.DOMAIN, senders[0].domain_id, TODAY))["sent"] == 7
     assert (await counters(StatScope.WORKSPACE, ws.id, TODAY))["sent"] == 7
+
+
+async def test_a_batch_partly_over_a_cap_keeps_what_fits_and_gives_back_the_rest(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """Rows in flight from another mailbox of the domain count: of a batch of six, the four that fit go out (the
+    earliest due), the other two are `queued` again as if never claimed, and the domain cap is recorded for /why."""
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    alex = await mailbox(mail, ws, "user2@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    rows = await plan(anna, bob, 6)
+    await plan(alex, bob, 2, status=MessageStatus.SENDING, claimed_at=NOW - dt.timedelta(minutes=1))
+    await Domain.filter(id=anna.domain_id).update(daily_cap=6)
+
+    report = await make_outbox(mail, clock, transport, claim_batch=8).send_mailbox(anna.id)
+
+    assert (report.sent, report.blocked) == (4, CapKind.DOMAIN)
+    after = {m.id: m for m in await OutboundMessage.filter(mailbox_id=anna.id)}
+    assert [after[r.id].status for r in rows] == [MessageStatus.SENT] * 4 + [MessageStatus.QUEUED] * 2
+    assert [after[r.id].attempts for r in rows] == [1] * 4 + [0] * 2
+    assert all(after[r.id].claimed_at is None for r in rows[4:])
+    deferral = await CapDeferral.get(mailbox_id=anna.id, cap=CapKind.DOMAIN)
+    assert (deferral.wanted, deferral.allowed) == (8, 6)
+    await wait_for(lambda: mail.count(bob.address) >= 4)
+    await asyncio.sleep(0.3)
+    assert set(await message_ids(mail, bob.address)) == {r.message_id for r in rows[:4]}
+
+
+async def test_claims_racing_for_the_last_units_of_a_cap_never_keep_more_than_it(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """Four workers claim batches for three mailboxes of one domain at once, round after round: whatever the
+    interleaving, the claims kept never exceed the room the domain cap leaves, and every claim given up is undone
+    exactly (`queued`, no attempt, no claim time)."""
+    ws = await world(mail)
+    senders = [await mailbox(mail, ws, f"user{n}@alpha.test") for n in (1, 2, 3)]
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    for box in senders:
+        await plan(box, bob, 4)
+    await Domain.filter(id=senders[0].domain_id).update(daily_cap=5)
+    workers = [make_outbox(mail, clock, transport, claim_batch=4) for _ in range(4)]
+    accounts = [await workers[0].account(box.id) for box in senders]
+    zone = ZoneInfo("Europe/Moscow")
+    for _ in range(12):
+        claims = await asyncio.gather(
+            *(w._claim(a, zone, [], limit=4) for w in workers for a in accounts if a is not None)
+        )
+        kept = [row.id for claim in claims for row in claim.rows]
+        assert len(kept) <= 5 and len(set(kept)) == len(kept)
+        sending = await OutboundMessage.filter(status=MessageStatus.SENDING).values_list("id", flat=True)
+        assert sorted(sending) == sorted(kept)
+        queued = await OutboundMessage.filter(status=MessageStatus.QUEUED)
+        assert {(m.attempts, m.claimed_at) for m in queued} <= {(0, None)}
+        await OutboundMessage.filter(id__in=kept).update(status=MessageStatus.QUEUED, attempts=0, claimed_at=None)
+
+
+async def test_a_job_cancelled_mid_batch_gives_back_what_it_never_handed_over(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """A job cancelled (its timeout) while its second message is with SMTP: the first is recorded, the second is
+    left `sending` for recovery, the rest of the batch is `queued` again as if never claimed. Recovery then finds
+    the second missing from a Sent folder that holds the first, so it goes again: each message arrives once."""
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    rows = await plan(anna, bob, 5)
+    second = asyncio.Event()
+
+    class Stuck:
+        """The real transport, but the second message never leaves (as if the server stalled in DATA)."""
+
+        calls = 0
+
+        async def send(self, *args: Any, **kwargs: Any) -> SmtpResult:
+            Stuck.calls += 1
+            if Stuck.calls == 2:
+                second.set()
+                await asyncio.Event().wait()
+            return await transport.send(*args, **kwargs)
+
+    outbox = make_outbox(mail, clock, transport, claim_batch=8)
+    outbox.sender = Stuck()
+    job = asyncio.create_task(outbox.send_mailbox(anna.id))
+    await asyncio.wait_for(second.wait(), 10)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+
+    after = {m.id: m for m in await OutboundMessage.filter(mailbox_id=anna.id)}
+    assert [after[r.id].status for r in rows] == [MessageStatus.SENT, MessageStatus.SENDING] + [
+        MessageStatus.QUEUED
+    ] * 3
+    assert [after[r.id].attempts for r in rows] == [1, 1, 0, 0, 0]
+    assert (await counters(StatScope.MAILBOX, anna.id, TODAY))["sent"] == 1
+
+    await wait_for(lambda: mail.count(anna.address, "Sent") == 1)
+    clock.advance(dt.timedelta(minutes=20))
+    outbox.sender = transport
+    assert (await outbox.recover_mailbox(anna.id)).retried == 1
+    assert (await outbox.send_mailbox(anna.id)).sent == 4
+    await wait_for(lambda: mail.count(bob.address) >= 5)
+    await asyncio.sleep(0.3)
+    received = await message_ids(mail, bob.address)
+    assert set(received) == {r.message_id for r in rows} and set(received.values()) == {1}
+
+
+async def test_a_slow_server_never_lets_a_claimed_row_wait_long_enough_to_look_stuck(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """Each message takes the server three minutes: the rows of a batch still waiting a third of `stuck_after`
+    (15 min) after their claim are given back and claimed afresh, so recovery can never take one of them for stuck
+    (and send it again) while it waits its turn. Every row goes once, with one attempt."""
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    rows = await plan(anna, bob, 5)
+
+    class Slow:
+        async def send(self, *args: Any, **kwargs: Any) -> SmtpResult:
+            clock.advance(dt.timedelta(minutes=3))
+            return await transport.send(*args, **kwargs)
+
+    outbox = make_outbox(mail, clock, transport, claim_batch=8)
+    outbox.sender = Slow()
+    report = await outbox.send_mailbox(anna.id)
+
+    assert report.sent == 5
+    after = {m.id: m for m in await OutboundMessage.filter(mailbox_id=anna.id)}
+    assert {(after[r.id].status, after[r.id].attempts) for r in rows} == {(MessageStatus.SENT, 1)}
+    minutes = [(after[r.id].claimed_at - NOW) // dt.timedelta(minutes=1) for r in rows]
+    assert minutes == [0, 0, 6, 6, 12]
+    await wait_for(lambda: mail.count(bob.address) >= 5)
+    await asyncio.sleep(0.3)
+    assert set((await message_ids(mail, bob.address)).values()) == {1}
 
 
 async def test_transient_failures_retry_with_backoff_then_fail(

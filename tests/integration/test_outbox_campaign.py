@@ -15,6 +15,7 @@ from email.message import EmailMessage
 import pytest
 
 from engine.access import SYSTEM
+from engine.campaigns.ports import CampaignRow, Composed
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.inbox import SyncOptions, sync_mailbox
@@ -423,3 +424,36 @@ async def test_test_sends_go_to_the_managers_address_and_never_count_for_the_cam
     assert [h["subject"] for h in arrived(mail)["user2@alpha.test"]] == ["Step 1 for user2@alpha.test"]
     assert (await counters(StatScope.CAMPAIGN, c.id, TODAY))["sent"] == 0
     assert (await counters(StatScope.MAILBOX, box.id, TODAY))["sent"] == 1
+
+
+async def test_an_error_before_a_row_is_handed_over_gives_the_rest_of_the_batch_back(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """The composer breaks down (not a template error: a bug, a lost database) on the second row of a batch: the
+    first row is sent and recorded, the job fails, and the second row and the rest are `queued` again as before
+    their claim, never left `sending` for recovery to guess about. The next job sends them, each once."""
+    ws, box = await world(mail)
+    c = await campaign(ws, [box])
+    await enroll(c, LEADS[:3], NOW)
+    await plan_due(clock, c, [box])
+
+    class Crashing(TestComposer):
+        async def __call__(self, row: CampaignRow) -> Composed:
+            if len(self.calls) == 1:
+                self.calls.append(row)
+                raise RuntimeError("composer down")
+            return await super().__call__(row)
+
+    composer = Crashing()
+    sender = outbox(mail, clock, transport, composer)
+    await sender.sweep()
+    with pytest.raises(RuntimeError, match="composer down"):
+        await sender.send_mailbox(box.id)
+
+    rows = await OutboundMessage.all().order_by("scheduled_at", "id")
+    assert [(r.status, r.attempts) for r in rows] == [(MessageStatus.SENT, 1)] + [(MessageStatus.QUEUED, 0)] * 2
+    assert all(r.claimed_at is None for r in rows[1:])
+    await send(sender, box.id, mail)
+    assert await OutboundMessage.filter(status=MessageStatus.SENT).count() == 3
+    got = arrived(mail)
+    assert sorted(got) == sorted(LEADS[:3]) and all(len(v) == 1 for v in got.values())
