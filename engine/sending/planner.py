@@ -26,12 +26,12 @@ back by its send window or by a want of peers is never skipped: time alone chang
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
 import json
 import math
-import operator
 import random
 import secrets
 from collections import defaultdict
@@ -200,18 +200,22 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
             for b in fleet.boxes
             if not b.blocked
         ]
-        pairing = pair(rooms, peers, recent=recent, rng=rng)
-        planned = sum(len(r) for r in pairing.receivers.values())
-        for sender, missing in pairing.unpaired.items():
-            box = fleet.by_id[sender]
-            box.cuts[CapKind.PEERS] = box.done + rooms[sender] - missing
-        if planned:
-            records = _records(pairing.receivers, fleet=fleet, spaces=todo, opts=opts, now=now, rng=rng)
-            await _insert(conn, records)
-        written = await _record_deferrals(conn, warm, pairing.receivers, spaces=todo, now=now)
+        async with conn.acquire_connection() as raw:
+            # the deferrals go out first, and the server writes them while this process pairs
+            deferring = await _started(raw, _DEFERRALS, _deferral_args(warm, rooms, spaces=todo, now=now))
+            pairing = pair(rooms, peers, recent=recent, rng=rng)
+            for sender, missing in pairing.unpaired.items():
+                box = fleet.by_id[sender]
+                box.cuts[CapKind.PEERS] = box.done + rooms[sender] - missing
+            written, peers_had = _deferral_result(await deferring)
+            written += await _record_peers(raw, warm, peers_had, spaces=todo, now=now)
+            planned = sum(len(r) for r in pairing.receivers.values())
+            if planned:
+                records = _records(pairing.receivers, fleet=fleet, spaces=todo, opts=opts, now=now, rng=rng)
+                await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
         if memo is not None:
             await _forget_changes(conn, states, todo)
-            volatile = {b.workspace_id for b in warm if _VOLATILE & b.cuts.keys()}
+            volatile = {b.workspace_id for b in warm if CapKind.WINDOW in b.cuts or CapKind.PEERS in b.cuts}
             remember = {
                 i: None if i in volatile else _fingerprint(space, states[i].boxes, opts) for i, space in todo.items()
             }
@@ -236,9 +240,6 @@ FROM (SELECT unnest($2::int[]) AS id ORDER BY 1) AS ws
 transaction's inserts are logged in `warmup_change` (the triggers of migration 0012 read the setting); and no JIT
 compilation: with real statistics, a fleet's per-mailbox index lookups cost enough on paper to be compiled, which
 takes longer than running them."""
-
-_VOLATILE: Final = {CapKind.WINDOW, CapKind.PEERS}
-"""Cuts that time alone relaxes or tightens (the window shrinks, recent pairs age out): never skipped."""
 
 _STATES = """
 SELECT w.id,
@@ -491,6 +492,7 @@ def _rooms(
 ) -> dict[int, int]:
     """How many new warmup rows each mailbox gets before pairing; records each cap that cut on the box."""
     rooms: dict[int, int] = {}
+    by_domain: dict[int, dict[int, int]] = defaultdict(dict)
     caps: dict[tuple[int, str, float], EffectiveCap] = {}  # a fleet has few distinct cap settings
     health = opts.health
     for box in boxes:
@@ -509,44 +511,52 @@ def _rooms(
         if left < room:
             room = left if left > 0 else 0
             box.cuts[own.binding] = done + room
-        rooms[box.id] = room
-    _share_totals(rooms, fleet, spaces=spaces)
+        rooms[box.id] = by_domain[box.domain_id][box.id] = room
+    by_id = fleet.by_id
+    # each mailbox's share of what its domain, then its workspace, may still send today
+    domain_caps = {i: d.cap for i, d in fleet.domains.items()}
+    _share_totals(rooms, by_domain, domain_caps, fleet.domain_used, kind=CapKind.DOMAIN, by_id=by_id)
+    workspace_caps = {i: s.daily_cap for i, s in spaces.items() if s.daily_cap is not None}
+    if workspace_caps:
+        by_workspace: dict[int, dict[int, int]] = defaultdict(dict)
+        for box_id, room in rooms.items():
+            by_workspace[by_id[box_id].workspace_id][box_id] = room
+        _share_totals(rooms, by_workspace, workspace_caps, fleet.workspace_used, kind=CapKind.WORKSPACE, by_id=by_id)
     fits = {}  # per workspace: how many sends the rest of its window holds
     for ws_id, space in spaces.items():
         start, end = _remaining_window(space, now, opts)
         fits[ws_id] = max(0, math.floor((end - start).total_seconds() / opts.min_gap_s)) if end > start else 0
-    by_id = fleet.by_id
-    for box_id, room in rooms.items():  # the room left in the send window
-        box = by_id[box_id]
-        if fits[box.workspace_id] < room:
-            rooms[box_id] = fits[box.workspace_id]
-            box.cuts[CapKind.WINDOW] = box.done + fits[box.workspace_id]
+    if rooms and min(fits.values()) < max(rooms.values()):  # the window holds somebody back
+        for box_id, room in rooms.items():
+            box = by_id[box_id]
+            if fits[box.workspace_id] < room:
+                rooms[box_id] = fits[box.workspace_id]
+                box.cuts[CapKind.WINDOW] = box.done + fits[box.workspace_id]
     return {k: v for k, v in rooms.items() if v > 0}
 
 
-def _share_totals(rooms: dict[int, int], fleet: _Fleet, *, spaces: Mapping[int, Space]) -> None:
-    """Cut `rooms` to each mailbox's share of what its domain, then its workspace, may still send today."""
-    by_id = fleet.by_id
-    for kind in (CapKind.DOMAIN, CapKind.WORKSPACE):
-        if kind is CapKind.DOMAIN:
-            totals = {i: d.cap for i, d in fleet.domains.items()}
-            used, group_of = fleet.domain_used, operator.attrgetter("domain_id")
-        else:
-            totals = {i: s.daily_cap for i, s in spaces.items() if s.daily_cap is not None}
-            used, group_of = fleet.workspace_used, operator.attrgetter("workspace_id")
-            if not totals:
-                continue  # no workspace cap to share
-        groups: dict[int, dict[int, int]] = defaultdict(dict)
-        for box_id, room in rooms.items():
-            groups[group_of(by_id[box_id])][box_id] = room
-        for key, wants in groups.items():
-            total = totals.get(key)
-            if total is None:
-                continue
-            for box_id, got in share(total - used.get(key, 0), wants).items():
-                if got < wants[box_id]:
-                    rooms[box_id] = got
-                    by_id[box_id].cuts[kind] = by_id[box_id].done + got
+def _share_totals(
+    rooms: dict[int, int],
+    groups: Mapping[int, Mapping[int, int]],
+    totals: Mapping[int, int],
+    used: Mapping[int, int],
+    *,
+    kind: CapKind,
+    by_id: Mapping[int, _Box],
+) -> None:
+    """Cut `rooms` to each mailbox's share of what its group (domain or workspace: `groups` holds each group's
+    rooms) may still send today: its total less what all of the group's mailboxes already have."""
+    for key, wants in groups.items():
+        total = totals.get(key)
+        if total is None:
+            continue
+        left = total - used.get(key, 0)
+        if sum(wants.values()) <= left:
+            continue  # everybody gets what it wants
+        for box_id, got in share(left, wants).items():
+            if got < wants[box_id]:
+                rooms[box_id] = got
+                by_id[box_id].cuts[kind] = by_id[box_id].done + got
 
 
 def _remaining_window(space: Space, now: dt.datetime, opts: PlanOptions) -> tuple[dt.datetime, dt.datetime]:
@@ -610,23 +620,43 @@ _COLUMNS: Final = (
 )
 
 
-async def _insert(conn: Any, records: Iterator[tuple[Any, ...]]) -> None:
-    """All new rows in one COPY (a day of a large fleet is tens of thousands)."""
-    async with conn.acquire_connection() as raw:
-        await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
-
-
-_EXISTING = """
-SELECT d.mailbox_id, d.cap, d.wanted, d.allowed, coalesce(d.detail->>'graduated' = 'true', false),
-    coalesce(d.detail->>'reason', '')
-FROM unnest($1::int[], $2::date[]) AS b(id, day)
-JOIN cap_deferral d ON d.mailbox_id = b.id AND d.day = b.day AND d.source = 'warmup'
+_DEFERRALS = """
+WITH want AS (
+    SELECT * FROM unnest($1::int[], $2::int[], $3::date[], $4::text[], $5::int[], $6::int[], $7::text[])
+        AS t(ws, mb, day, cap, wanted, allowed, detail)
+),
+had AS MATERIALIZED (
+    SELECT d.id, d.mailbox_id AS mb, d.day, d.cap, d.wanted, d.allowed, d.detail
+    FROM unnest($8::int[], $9::date[]) AS s(mb, day)
+    JOIN cap_deferral d ON d.mailbox_id = s.mb AND d.day = s.day AND d.source = 'warmup'
+),
+gone AS (
+    DELETE FROM cap_deferral d USING had h
+    WHERE d.id = h.id AND h.cap <> 'peers'
+        AND NOT EXISTS (SELECT 1 FROM want w WHERE w.mb = h.mb AND w.day = h.day AND w.cap = h.cap)
+),
+written AS (
+    INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, wanted, allowed, detail, updated_at)
+    SELECT w.ws, w.mb, w.day, w.cap, w.wanted, w.allowed, w.detail::jsonb, $10
+    FROM want w LEFT JOIN had h ON h.mb = w.mb AND h.day = w.day AND h.cap = w.cap
+    WHERE h.id IS NULL OR (h.wanted, h.allowed, h.detail) IS DISTINCT FROM (w.wanted, w.allowed, w.detail::jsonb)
+    ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
+        wanted = excluded.wanted, allowed = excluded.allowed, detail = excluded.detail, updated_at = excluded.updated_at
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written),
+    ARRAY(SELECT ARRAY[h.mb, h.wanted, h.allowed, (h.detail->>'graduated' = 'true')::int] FROM had h
+          WHERE h.cap = 'peers')
 """
+"""This planner's deferrals of today for the mailboxes it considered ($8, $9), made what this run found ($1-$7)
+in one statement: rows that no longer apply are removed, new and changed ones written, the rest left alone (the
+count of written rows comes back). Cuts for a want of peers are known only after pairing, which runs while the
+server runs this: their rows are left alone here and come back (mailbox, wanted, allowed, graduated) for
+`_record_peers`."""
 
-_DELETE = """
-DELETE FROM cap_deferral d
-USING unnest($1::int[], $2::date[], $3::text[]) AS b(id, day, cap)
-WHERE d.mailbox_id = b.id AND d.day = b.day AND d.cap = b.cap AND d.source = 'warmup'
+_PEERS_DELETE = """
+DELETE FROM cap_deferral d USING unnest($1::int[], $2::date[]) AS b(id, day)
+WHERE d.mailbox_id = b.id AND d.day = b.day AND d.cap = 'peers' AND d.source = 'warmup'
 """
 
 _UPSERT = """
@@ -648,51 +678,66 @@ def _detail(graduated: bool, reason: str) -> str:
     return json.dumps(detail)
 
 
-async def _record_deferrals(
-    conn: Any,
+def _deferral_args(
+    boxes: Sequence[_Box], rooms: Mapping[int, int], *, spaces: Mapping[int, Space], now: dt.datetime
+) -> list[Any]:
+    """`_DEFERRALS`'s parameters: every cut of a mailbox that gets less than it wants (when pairing finds a
+    receiver for every send in `rooms`; a want of peers is `_record_peers`'s), and the mailboxes considered."""
+    rows: list[tuple[int, int, dt.date, str, int, int, str]] = []
+    for box in boxes:
+        if box.cuts and box.done + rooms.get(box.id, 0) < box.want:
+            ws, day = box.workspace_id, spaces[box.workspace_id].day
+            for cap, total in box.cuts.items():
+                reason = box.blocked if cap is CapKind.STATUS else ""
+                rows.append(
+                    (ws, box.id, day, cap.value, box.want, min(total, box.want), _detail(box.graduated, reason))
+                )
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(7)]
+    scope = [b.id for b in boxes], [spaces[b.workspace_id].day for b in boxes]
+    return [*columns, *scope, now]
+
+
+def _deferral_result(row: Any) -> tuple[int, dict[int, tuple[int, int, bool]]]:
+    """What `_DEFERRALS` wrote, and the want-of-peers rows it found (mailbox → wanted, allowed, graduated)."""
+    return int(row[0]), {r[0]: (r[1], r[2], bool(r[3])) for r in row[1]}
+
+
+async def _record_peers(
+    raw: Any,
     boxes: Sequence[_Box],
-    receivers: Mapping[int, Sequence[int]],
+    had: Mapping[int, tuple[int, int, bool]],
     *,
     spaces: Mapping[int, Space],
     now: dt.datetime,
 ) -> int:
-    """Make this planner's deferrals of today for the mailboxes it considered what this run found: rows that no
-    longer apply are removed, new and changed ones written, the rest left alone. Returns how many it wrote."""
-    if not boxes:
-        return 0
-    wanted: dict[tuple[int, str], tuple[_Box, int, bool, str]] = {}
-    for box in boxes:
-        if box.cuts and box.done + len(receivers.get(box.id, ())) < box.want:
-            for cap, allowed in box.cuts.items():
-                reason = box.blocked if cap is CapKind.STATUS else ""
-                wanted[(box.id, cap.value)] = (box, min(allowed, box.want), box.graduated, reason)
-    ids = [b.id for b in boxes]
-    days = [spaces[b.workspace_id].day for b in boxes]
-    existing = {(r[0], r[1]): (r[2], r[3], r[4], r[5]) for r in (await conn.execute_query(_EXISTING, [ids, days]))[1]}
-    stale = [key for key in existing if key not in wanted]
+    """The want-of-peers rows after pairing: those that no longer apply removed, new and changed ones written.
+    Returns how many it wrote."""
+    now_cut = {
+        b.id: (b, (b.want, min(b.cuts[CapKind.PEERS], b.want), b.graduated)) for b in boxes if CapKind.PEERS in b.cuts
+    }
+    stale = [i for i in had if i not in now_cut]
     if stale:
         day_of = {b.id: spaces[b.workspace_id].day for b in boxes}
-        await conn.execute_query(
-            _DELETE, [[i for i, _ in stale], [day_of[i] for i, _ in stale], [cap for _, cap in stale]]
-        )
-    items = [
-        (cap, box, allowed, _detail(graduated, reason))
-        for (_, cap), (box, allowed, graduated, reason) in wanted.items()
-        if existing.get((box.id, cap)) != (box.want, allowed, graduated, reason)
-    ]
-    if not items:
-        return 0
-    await conn.execute_query(
-        _UPSERT,
-        [
-            [b.workspace_id for _, b, _, _ in items],
-            [b.id for _, b, _, _ in items],
-            [spaces[b.workspace_id].day for _, b, _, _ in items],
-            [cap for cap, _, _, _ in items],
-            [b.want for _, b, _, _ in items],
-            [allowed for _, _, allowed, _ in items],
-            [detail for *_, detail in items],
+        await raw.execute(_PEERS_DELETE, stale, [day_of[i] for i in stale])
+    items = [(box, values) for i, (box, values) in now_cut.items() if had.get(i) != values]
+    if items:
+        await raw.execute(
+            _UPSERT,
+            [b.workspace_id for b, _ in items],
+            [b.id for b, _ in items],
+            [spaces[b.workspace_id].day for b, _ in items],
+            [CapKind.PEERS.value] * len(items),
+            [wanted for _, (wanted, _, _) in items],
+            [allowed for _, (_, allowed, _) in items],
+            [_detail(graduated, "") for _, (_, _, graduated) in items],
             now,
-        ],
-    )
+        )
     return len(items)
+
+
+async def _started(raw: Any, sql: str, args: Sequence[Any]) -> asyncio.Task[Any]:
+    """`sql` sent to the server, which runs it while the caller goes on; await the task for its (first) row."""
+    statement = await raw.prepare(sql)
+    task: asyncio.Task[Any] = asyncio.ensure_future(statement.fetchrow(*args))
+    await asyncio.sleep(0)  # the task's first step sends the statement
+    return task
