@@ -16,6 +16,7 @@ import random
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from heapq import heappush, heapreplace
 from typing import Final
 
 PROVIDER_SLACK: Final = 3
@@ -78,32 +79,38 @@ def pair(
             result.unpaired[sender] = sends[sender]
     senders = [s for s in senders if s in by_id]
     rng.shuffle(senders)
-    left = {s: sends[s] for s in senders}
-    receivers = result.receivers
+    turns = [_Turn(by_id[s], pools[by_id[s].pool], taken[s], sends[s]) for s in senders]
+    served = turns
     # round robin: when receivers run short, every sender still gets some of them
-    while senders:
+    while turns:
         still = []
-        for sender in senders:
-            me = by_id[sender]
-            mine = taken[sender]
-            chosen = pools[me.pool].take(me, mine, rng)
+        for turn in turns:
+            chosen = turn.take(turn.me, turn.taken, rng)
             if chosen is None:
-                result.unpaired[sender] = left[sender]  # eligibility only shrinks: the rest fails too
+                result.unpaired[turn.me.mailbox_id] = turn.left  # eligibility only shrinks: the rest fails too
                 continue
-            mine.add(chosen)
-            got = receivers.get(sender)
-            if got is None:
-                receivers[sender] = [chosen]
-            else:
-                got.append(chosen)
-            left[sender] -= 1
-            if left[sender]:
-                still.append(sender)
-        senders = still
+            turn.taken.add(chosen)
+            turn.chosen.append(chosen)
+            turn.left -= 1
+            if turn.left:
+                still.append(turn)
+        turns = still
+    result.receivers.update((turn.me.mailbox_id, turn.chosen) for turn in served if turn.chosen)
     return result
 
 
 _mailbox_id = operator.attrgetter("mailbox_id")
+
+
+class _Turn:
+    """A sender in the round robin: its receivers so far, and how many it still wants."""
+
+    __slots__ = ("chosen", "left", "me", "take", "taken")
+
+    def __init__(self, me: Peer, pool: _Pool, taken: set[int], left: int) -> None:
+        self.me, self.take, self.taken, self.left = me, pool.take, taken, left
+        self.chosen: list[int] = []
+
 
 _Entry = tuple[int, float, int]
 """A receiver in its provider's heap: (what it received minus what it should receive, a random tie-break, id)."""
@@ -136,7 +143,7 @@ class _Pool:
         best_score = 0
         best_heap: list[_Entry] = []
         best_popped = False
-        losers: list[tuple[list[_Entry], _Entry]] = []  # taken out of their heaps, not chosen: put back
+        losers: list[tuple[list[_Entry], _Entry]] | None = None  # taken out of their heaps, not chosen: put back
         for provider, heap in self.items:
             if not heap:
                 continue
@@ -150,19 +157,20 @@ class _Pool:
             score = entry[0] - PROVIDER_SLACK if provider != own else entry[0]
             if best is None or score < best_score or (score == best_score and entry[1] < best[1]):
                 if best is not None and best_popped:
-                    losers.append((best_heap, best))
+                    losers = [*(losers or ()), (best_heap, best)]
                 best, best_score, best_heap, best_popped = entry, score, heap, popped
             elif popped:
-                losers.append((heap, entry))
-        for heap, entry in losers:
-            heapq.heappush(heap, entry)
+                losers = [*(losers or ()), (heap, entry)]
+        if losers:
+            for heap, entry in losers:
+                heappush(heap, entry)
         if best is None:
             return None
         again = (best[0] + 1, rng.random(), best[2])
         if best_popped:
-            heapq.heappush(best_heap, again)
+            heappush(best_heap, again)
         else:  # it is still the top of its heap: replace it in one step
-            heapq.heapreplace(best_heap, again)
+            heapreplace(best_heap, again)
         return best[2]
 
 
