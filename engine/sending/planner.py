@@ -35,7 +35,7 @@ import math
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
@@ -191,28 +191,8 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
         skipped = len(spaces) - len(todo)
         if not todo:
             return PlanReport(len(spaces), 0, 0, 0, skipped)
-        fleet = await _load(conn, todo, now)
-        warm = [b for b in fleet.boxes if b.want > 0]
-        rooms = _rooms(warm, fleet, spaces=todo, opts=opts, now=now)
-        recent = await _recent_pairs(conn, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
-        peers = [
-            Peer(b.id, b.domain_id, b.provider, todo[b.workspace_id].pool, receive_target=b.want)
-            for b in fleet.boxes
-            if not b.blocked
-        ]
         async with conn.acquire_connection() as raw:
-            # the deferrals go out first, and the server writes them while this process pairs
-            deferring = await _started(raw, _DEFERRALS, _deferral_args(warm, rooms, spaces=todo, now=now))
-            pairing = pair(rooms, peers, recent=recent, rng=rng)
-            for sender, missing in pairing.unpaired.items():
-                box = fleet.by_id[sender]
-                box.cuts[CapKind.PEERS] = box.done + rooms[sender] - missing
-            written, peers_had = _deferral_result(await deferring)
-            written += await _record_peers(raw, warm, peers_had, spaces=todo, now=now)
-            planned = sum(len(r) for r in pairing.receivers.values())
-            if planned:
-                records = _records(pairing.receivers, fleet=fleet, spaces=todo, opts=opts, now=now, rng=rng)
-                await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
+            warm, planned, written = await _plan(raw, todo, opts=opts, now=now, rng=rng)
         if memo is not None:
             await _forget_changes(conn, states, todo)
             volatile = {b.workspace_id for b in warm if CapKind.WINDOW in b.cuts or CapKind.PEERS in b.cuts}
@@ -282,6 +262,43 @@ async def _forget_changes(conn: Any, states: Mapping[int, _State], planned: Coll
 
 
 _FORGET = "DELETE FROM warmup_change WHERE id = ANY($1::bigint[]) OR NOT (workspace_id = ANY($2::int[]))"
+
+
+async def _plan(
+    raw: Any, spaces: Mapping[int, Space], *, opts: PlanOptions, now: dt.datetime, rng: random.Random
+) -> tuple[list[_Box], int, int]:
+    """Plan `spaces` on the transaction's connection `raw` (steps 2-5 of the module): the mailboxes in warmup,
+    how many rows were planned, how many deferrals written. Two statements run on the server while this process
+    works: the read of today's deferrals while it computes the rooms, their writing while it pairs."""
+    fleet = await _load(raw, spaces, now)
+    warm = [b for b in fleet.boxes if b.want > 0]
+    day_of = {b.id: spaces[b.workspace_id].day for b in warm}
+    days = sorted({space.day for space in spaces.values()})
+    reading = await _started(raw, _EXISTING, [_array(day_of.keys()), days], first=False) if warm else None
+    rooms = _rooms(warm, fleet, spaces=spaces, opts=opts, now=now)
+    peers = [
+        Peer(b.id, b.domain_id, b.provider, spaces[b.workspace_id].pool, receive_target=b.want)
+        for b in fleet.boxes
+        if not b.blocked
+    ]
+    had = _existing(await reading, day_of) if reading else {}
+    recent = await _recent_pairs(raw, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
+    # every cut but a want of peers is known before pairing: those deferrals are written while it runs
+    writing = await _write_deferrals(raw, _deferrals(warm, rooms), had, peers=False, day_of=day_of, now=now)
+    pairing = pair(rooms, peers, recent=recent, rng=rng)
+    short: dict[tuple[int, str], tuple[_Box, _Deferral]] = {}  # who got fewer receivers than sends: all of them
+    for sender, missing in pairing.unpaired.items():  # get less than they want
+        box = fleet.by_id[sender]
+        total = box.cuts[CapKind.PEERS] = box.done + rooms[sender] - missing
+        short[(sender, _PEERS)] = (box, (box.want, min(total, box.want), box.graduated, ""))
+    written = int((await writing)[0]) if writing else 0
+    if writing := await _write_deferrals(raw, short, had, peers=True, day_of=day_of, now=now):
+        written += int((await writing)[0])
+    planned = sum(len(r) for r in pairing.receivers.values())
+    if planned:
+        records = _records(pairing.receivers, fleet=fleet, spaces=spaces, opts=opts, now=now, rng=rng)
+        await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
+    return warm, planned, written
 
 
 async def load_spaces(now: dt.datetime) -> dict[int, Space]:
@@ -366,14 +383,14 @@ class _Fleet:
     workspace_used: dict[int, int]  # the same of a workspace
 
 
-async def _load(conn: Any, spaces: Mapping[int, Space], now: dt.datetime) -> _Fleet:
+async def _load(raw: Any, spaces: Mapping[int, Space], now: dt.datetime) -> _Fleet:
     """The mailboxes in warmup with what they want today, and what every mailbox already has today."""
     ids = sorted(spaces)
     bounds = [day_bounds(spaces[i]) for i in ids]
-    rows = (await conn.execute_query(_BOXES, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds], now]))[1]
+    rows = await raw.fetch(_BOXES, ids, [lo for lo, _ in bounds], [hi for _, hi in bounds], now)
     domains = {
         r[0]: _Domain(r[1], r[2], f"domain_{r[3]}" if r[3] in _BLOCKED_DOMAIN else "")
-        for r in (await conn.execute_query(_DOMAINS, [ids]))[1]
+        for r in await raw.fetch(_DOMAINS, ids)
     }
     limits = _PROVIDER_LIMITS
     targets = {i: _targets(space.settings, space.day) for i, space in spaces.items()}
@@ -475,16 +492,15 @@ def day_bounds(space: Space) -> tuple[dt.datetime, dt.datetime]:
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
-async def _recent_pairs(conn: Any, senders: Sequence[int], since: dt.datetime) -> set[tuple[int, int]]:
+async def _recent_pairs(raw: Any, senders: Sequence[int], since: dt.datetime) -> set[tuple[int, int]]:
     """The (sender, receiver) pairs of the senders that get new mail, used since `since`."""
     if not senders:
         return set()
-    rows = await conn.execute_query(_RECENT, [list(senders), since])
-    return {(r[0], peer) for r in rows[1] for peer in r[1]}
+    return {(r[0], peer) for r in await raw.fetch(_RECENT, _array(senders), since) for peer in r[1]}
 
 
 _RECENT = """
-SELECT s.id, m.peers FROM unnest($1::int[]) AS s(id)
+SELECT s.id, m.peers FROM unnest($1::text::int[]) AS s(id)
 CROSS JOIN LATERAL (
     SELECT array_agg(DISTINCT m.peer_id) AS peers FROM outbound_message m
     WHERE m.mailbox_id = s.id AND m.scheduled_at >= $2 AND m.kind = 'warmup' AND m.peer_id IS NOT NULL
@@ -629,53 +645,92 @@ _COLUMNS: Final = (
 )
 
 
-_DEFERRALS = """
-WITH want AS (
-    SELECT * FROM unnest($1::int[], $2::int[], $3::date[], $4::text[], $5::int[], $6::int[], $7::text[])
-        AS t(ws, mb, day, cap, wanted, allowed, detail)
-),
-had AS MATERIALIZED (
-    SELECT d.id, d.mailbox_id AS mb, d.day, d.cap, d.wanted, d.allowed, d.detail
-    FROM unnest($8::int[], $9::date[]) AS s(mb, day)
-    JOIN cap_deferral d ON d.mailbox_id = s.mb AND d.day = s.day AND d.source = 'warmup'
-),
-gone AS (
-    DELETE FROM cap_deferral d USING had h
-    WHERE d.id = h.id AND h.cap <> 'peers'
-        AND NOT EXISTS (SELECT 1 FROM want w WHERE w.mb = h.mb AND w.day = h.day AND w.cap = h.cap)
-),
-written AS (
+_EXISTING = """
+SELECT mailbox_id, day, cap, wanted, allowed, coalesce(detail->>'graduated' = 'true', false),
+    coalesce(detail->>'reason', '')
+FROM cap_deferral WHERE mailbox_id = ANY($1::text::int[]) AND day = ANY($2::date[]) AND source = 'warmup'
+"""
+"""This planner's deferrals of the mailboxes on the days given (`_existing` keeps each mailbox's own day)."""
+
+_WRITE = """
+WITH gone AS (
+    DELETE FROM cap_deferral d USING unnest($1::text::int[], $2::text::date[], $3::text::text[]) AS b(id, day, cap)
+    WHERE d.mailbox_id = b.id AND d.day = b.day AND d.cap = b.cap AND d.source = 'warmup'
+), written AS (
     INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, wanted, allowed, detail, updated_at)
-    SELECT w.ws, w.mb, w.day, w.cap, w.wanted, w.allowed, w.detail::jsonb, $10
-    FROM want w LEFT JOIN had h ON h.mb = w.mb AND h.day = w.day AND h.cap = w.cap
-    WHERE h.id IS NULL OR (h.wanted, h.allowed, h.detail) IS DISTINCT FROM (w.wanted, w.allowed, w.detail::jsonb)
+    SELECT ws, mb, day, cap, wanted, allowed, ($10::jsonb[])[ix], $11
+    FROM unnest($4::text::int[], $5::text::int[], $6::text::date[], $7::text::text[], $8::text::int[],
+        $9::text::int[], $12::text::int[]) AS t(ws, mb, day, cap, wanted, allowed, ix)
     ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
         wanted = excluded.wanted, allowed = excluded.allowed, detail = excluded.detail, updated_at = excluded.updated_at
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM written),
-    ARRAY(SELECT ARRAY[h.mb, h.wanted, h.allowed, (h.detail->>'graduated' = 'true')::int] FROM had h
-          WHERE h.cap = 'peers')
+SELECT count(*) FROM written
 """
-"""This planner's deferrals of today for the mailboxes it considered ($8, $9), made what this run found ($1-$7)
-in one statement: rows that no longer apply are removed, new and changed ones written, the rest left alone (the
-count of written rows comes back). Cuts for a want of peers are known only after pairing, which runs while the
-server runs this: their rows are left alone here and come back (mailbox, wanted, allowed, graduated) for
-`_record_peers`."""
+"""Deferrals that no longer apply removed ($1-$3), new and changed ones written ($4-$9 and $12, the index of each
+one's detail in $10), in one statement; how many were written comes back. The long arrays go as text
+(`_array`)."""
 
-_PEERS_DELETE = """
-DELETE FROM cap_deferral d USING unnest($1::int[], $2::date[]) AS b(id, day)
-WHERE d.mailbox_id = b.id AND d.day = b.day AND d.cap = 'peers' AND d.source = 'warmup'
-"""
+_PEERS: Final = CapKind.PEERS.value
 
-_UPSERT = """
-INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, wanted, allowed, detail, updated_at)
-SELECT ws, mb, day, cap, wanted, allowed, detail::jsonb, $8
-FROM unnest($1::int[], $2::int[], $3::date[], $4::text[], $5::int[], $6::int[], $7::text[])
-    AS t(ws, mb, day, cap, wanted, allowed, detail)
-ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
-    wanted = excluded.wanted, allowed = excluded.allowed, detail = excluded.detail, updated_at = excluded.updated_at
-"""
+_Deferral = tuple[int, int, bool, str]
+"""What a deferral says beyond its mailbox, day and cap: wanted, allowed, graduated, the reason of a status cut."""
+
+
+def _existing(rows: Sequence[Any], day_of: Mapping[int, dt.date]) -> dict[tuple[int, str], _Deferral]:
+    """`_EXISTING`'s rows of each mailbox's own day (`day_of`), by mailbox and cap."""
+    return {(r[0], r[2]): (r[3], r[4], r[5], r[6]) for r in rows if day_of.get(r[0]) == r[1]}
+
+
+def _deferrals(boxes: Sequence[_Box], rooms: Mapping[int, int]) -> dict[tuple[int, str], tuple[_Box, _Deferral]]:
+    """Every cut of a mailbox that gets less than it wants if pairing finds a receiver for each send of `rooms`, by
+    mailbox and cap."""
+    found: dict[tuple[int, str], tuple[_Box, _Deferral]] = {}
+    for box in boxes:
+        if box.cuts and box.done + rooms.get(box.id, 0) < box.want:
+            for cap, total in box.cuts.items():
+                reason = box.blocked if cap is CapKind.STATUS else ""
+                found[(box.id, cap.value)] = (box, (box.want, min(total, box.want), box.graduated, reason))
+    return found
+
+
+async def _write_deferrals(
+    raw: Any,
+    wanted: Mapping[tuple[int, str], tuple[_Box, _Deferral]],
+    had: Mapping[tuple[int, str], _Deferral],
+    *,
+    peers: bool,
+    day_of: Mapping[int, dt.date],
+    now: dt.datetime,
+) -> asyncio.Task[Any] | None:
+    """Make this planner's deferrals of today (those for a want of peers, or all the others) what `wanted` says:
+    rows of `had` no longer wanted removed, new and changed ones written, the rest left alone (`day_of`: each
+    mailbox's day). The statement is sent and runs on the server while the caller goes on (None: nothing to do)."""
+    gone = [key for key in had if (key[1] == _PEERS) == peers and key not in wanted]
+    changed = [(box, key[1], values) for key, (box, values) in wanted.items() if had.get(key) != values]
+    if not gone and not changed:
+        return None
+    details: dict[tuple[bool, str], int] = {}
+    for *_, (_, _, graduated, reason) in changed:
+        details.setdefault((graduated, reason), len(details) + 1)
+    return await _started(
+        raw,
+        _WRITE,
+        [
+            _array(i for i, _ in gone),
+            _array(day_of[i] for i, _ in gone),
+            _array(cap for _, cap in gone),
+            _array(box.workspace_id for box, _, _ in changed),
+            _array(box.id for box, _, _ in changed),
+            _array(day_of[box.id] for box, _, _ in changed),
+            _array(cap for _, cap, _ in changed),
+            _array(values[0] for *_, values in changed),
+            _array(values[1] for *_, values in changed),
+            [_detail(*kind) for kind in details],
+            now,
+            _array(details[values[2], values[3]] for *_, values in changed),
+        ],
+    )
 
 
 @functools.cache
@@ -687,66 +742,18 @@ def _detail(graduated: bool, reason: str) -> str:
     return json.dumps(detail)
 
 
-def _deferral_args(
-    boxes: Sequence[_Box], rooms: Mapping[int, int], *, spaces: Mapping[int, Space], now: dt.datetime
-) -> list[Any]:
-    """`_DEFERRALS`'s parameters: every cut of a mailbox that gets less than it wants (when pairing finds a
-    receiver for every send in `rooms`; a want of peers is `_record_peers`'s), and the mailboxes considered."""
-    rows: list[tuple[int, int, dt.date, str, int, int, str]] = []
-    for box in boxes:
-        if box.cuts and box.done + rooms.get(box.id, 0) < box.want:
-            ws, day = box.workspace_id, spaces[box.workspace_id].day
-            for cap, total in box.cuts.items():
-                reason = box.blocked if cap is CapKind.STATUS else ""
-                rows.append(
-                    (ws, box.id, day, cap.value, box.want, min(total, box.want), _detail(box.graduated, reason))
-                )
-    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(7)]
-    scope = [b.id for b in boxes], [spaces[b.workspace_id].day for b in boxes]
-    return [*columns, *scope, now]
+def _array(values: Iterable[object]) -> str:
+    """A PostgreSQL array literal of integers, dates or plain words (cap names), to pass as text and cast in SQL
+    (`$1::text::int[]`): asyncpg checks every element of a list it sends as an array against `collections.abc`,
+    a few tenths of a microsecond each, which made most of the cost of sending a fleet's worth of them."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
-def _deferral_result(row: Any) -> tuple[int, dict[int, tuple[int, int, bool]]]:
-    """What `_DEFERRALS` wrote, and the want-of-peers rows it found (mailbox → wanted, allowed, graduated)."""
-    return int(row[0]), {r[0]: (r[1], r[2], bool(r[3])) for r in row[1]}
-
-
-async def _record_peers(
-    raw: Any,
-    boxes: Sequence[_Box],
-    had: Mapping[int, tuple[int, int, bool]],
-    *,
-    spaces: Mapping[int, Space],
-    now: dt.datetime,
-) -> int:
-    """The want-of-peers rows after pairing: those that no longer apply removed, new and changed ones written.
-    Returns how many it wrote."""
-    now_cut = {
-        b.id: (b, (b.want, min(b.cuts[CapKind.PEERS], b.want), b.graduated)) for b in boxes if CapKind.PEERS in b.cuts
-    }
-    stale = [i for i in had if i not in now_cut]
-    if stale:
-        day_of = {b.id: spaces[b.workspace_id].day for b in boxes}
-        await raw.execute(_PEERS_DELETE, stale, [day_of[i] for i in stale])
-    items = [(box, values) for i, (box, values) in now_cut.items() if had.get(i) != values]
-    if items:
-        await raw.execute(
-            _UPSERT,
-            [b.workspace_id for b, _ in items],
-            [b.id for b, _ in items],
-            [spaces[b.workspace_id].day for b, _ in items],
-            [CapKind.PEERS.value] * len(items),
-            [wanted for _, (wanted, _, _) in items],
-            [allowed for _, (_, allowed, _) in items],
-            [_detail(graduated, "") for _, (_, _, graduated) in items],
-            now,
-        )
-    return len(items)
-
-
-async def _started(raw: Any, sql: str, args: Sequence[Any]) -> asyncio.Task[Any]:
-    """`sql` sent to the server, which runs it while the caller goes on; await the task for its (first) row."""
+async def _started(raw: Any, sql: str, args: Sequence[Any], *, first: bool = True) -> asyncio.Task[Any]:
+    """`sql` sent to the server, which runs it while the caller goes on; await the task for its first row (or, with
+    `first=False`, all of them)."""
     statement = await raw.prepare(sql)
-    task: asyncio.Task[Any] = asyncio.ensure_future(statement.fetchrow(*args))
+    run = statement.fetchrow(*args) if first else statement.fetch(*args)
+    task: asyncio.Task[Any] = asyncio.ensure_future(run)
     await asyncio.sleep(0)  # the task's first step sends the statement
     return task
