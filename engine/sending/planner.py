@@ -349,16 +349,13 @@ WHERE m.mailbox_id = b.id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi A
 """What a mailbox `b` already has on its workspace's day `w` (every kind, and warmup), as a LATERAL subquery: the
 day's bounds are conditions of the index scan on (mailbox, scheduled_at), not a filter over the mailbox's history."""
 
-_BOXES = f"""
+_BOXES = """
 SELECT b.id, b.workspace_id, b.domain_id, b.provider, b.status, b.warmup_started_on,
-    b.warmup_paused_at IS NOT NULL, b.daily_cap, coalesce(b.cooldown_until > $4, false), t.n, t.warm
-FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS w(id, lo, hi)
-JOIN mailbox b ON b.workspace_id = w.id
-CROSS JOIN LATERAL ({_TODAY}) t
+    b.warmup_paused_at IS NOT NULL, b.daily_cap, coalesce(b.cooldown_until > $2, false)
+FROM mailbox b WHERE b.workspace_id = ANY($1::int[]) AND b.warmup_started_on IS NOT NULL
 ORDER BY b.id
-"""  # noqa: S608 - composed of constant statements
-"""Every mailbox of the workspaces (all count toward the domain's and the workspace's caps) with what it already
-has on its workspace's day: every kind, and warmup alone."""
+"""
+"""The mailboxes of the workspaces that have been in warmup."""
 
 _DOMAINS = """
 SELECT d.id, d.name, d.daily_cap, d.status FROM domain d
@@ -384,24 +381,22 @@ class _Fleet:
 
 
 async def _load(raw: Any, spaces: Mapping[int, Space], now: dt.datetime) -> _Fleet:
-    """The mailboxes in warmup with what they want today, and what every mailbox already has today."""
+    """The mailboxes in warmup with what they want today, and what every mailbox already has today (counted by
+    the server while this process reads the mailboxes)."""
     ids = sorted(spaces)
-    bounds = [day_bounds(spaces[i]) for i in ids]
-    rows = await raw.fetch(_BOXES, ids, [lo for lo, _ in bounds], [hi for _, hi in bounds], now)
+    rows = await raw.fetch(_BOXES, ids, now)
     domains = {
         r[0]: _Domain(r[1], r[2], f"domain_{r[3]}" if r[3] in _BLOCKED_DOMAIN else "")
         for r in await raw.fetch(_DOMAINS, ids)
     }
+    bounds = [day_bounds(spaces[i]) for i in ids]
+    counting = await _started(raw, _USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]], first=False)
     limits = _PROVIDER_LIMITS
     targets = {i: _targets(space.settings, space.day) for i, space in spaces.items()}
-    domain_used: dict[int, int] = defaultdict(int)
-    workspace_used: dict[int, int] = defaultdict(int)
+    paused = {i for i, space in spaces.items() if space.paused}
     boxes = []
-    for box_id, ws_id, domain_id, provider, status, started_on, paused, daily_cap, cooling, n, done in rows:
-        if n:
-            domain_used[domain_id] += n
-            workspace_used[ws_id] += n
-        if started_on is None or status not in _IN_WARMUP:
+    for box_id, ws_id, domain_id, provider, status, started_on, warmup_paused, daily_cap, cooling in rows:
+        if status not in _IN_WARMUP:
             continue  # new or retired: not in warmup at all
         graduated = status == _ACTIVE
         if graduated:
@@ -412,16 +407,31 @@ async def _load(raw: Any, spaces: Mapping[int, Space], now: dt.datetime) -> _Fle
             blocked = status
         elif cooling:
             blocked = "cooldown"
-        elif paused:
+        elif warmup_paused:
             blocked = "warmup_paused"
         elif domains[domain_id].blocked:
             blocked = domains[domain_id].blocked
-        elif spaces[ws_id].paused:
+        elif ws_id in paused:
             blocked = "workspace_paused"
         else:
             blocked = ""
-        boxes.append(_Box(box_id, ws_id, domain_id, provider, daily_cap, n, done, want, blocked, graduated))
-    return _Fleet(boxes, {b.id: b for b in boxes}, domains, domain_used, workspace_used)
+        boxes.append(_Box(box_id, ws_id, domain_id, provider, daily_cap, 0, 0, want, blocked, graduated))
+    by_id = {b.id: b for b in boxes}
+    return _Fleet(boxes, by_id, domains, *_usage(await counting, by_id))
+
+
+def _usage(rows: Sequence[Any], boxes: Mapping[int, _Box]) -> tuple[dict[int, int], dict[int, int]]:
+    """What every mailbox already has today (`_USED`'s rows: in warmup or not) per domain and per workspace; the
+    mailboxes in warmup get their own counts."""
+    domain_used: dict[int, int] = defaultdict(int)
+    workspace_used: dict[int, int] = defaultdict(int)
+    for box_id, ws_id, domain_id, n, done in rows:
+        if n:
+            domain_used[domain_id] += n
+            workspace_used[ws_id] += n
+            if (box := boxes.get(box_id)) is not None:
+                box.used, box.done = n, done
+    return domain_used, workspace_used
 
 
 _PROVIDER_LIMITS: Final = {str(p.value): preset.provider_daily_limit for p, preset in PRESETS.items()}

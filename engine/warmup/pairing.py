@@ -17,17 +17,16 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from heapq import heappush, heapreplace
-from typing import Final
+from typing import Final, NamedTuple
 
 PROVIDER_SLACK: Final = 3
 """How many more emails (relative to its own volume) a receiver on another provider may already have received and
 still be preferred to one on the sender's provider: a preference, not a rule that overloads one provider."""
 
 
-@dataclass(frozen=True, slots=True)
-class Peer:
+class Peer(NamedTuple):
     """A mailbox that takes part in warmup. `pool` is its pool key (`pool_key`); `receive_target` is what it
-    should receive today (about what it sends)."""
+    should receive today (about what it sends). (A named tuple: a plan makes one per mailbox of the fleet.)"""
 
     mailbox_id: int
     domain_id: int
