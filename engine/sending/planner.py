@@ -9,11 +9,13 @@ One run, for every workspace on its own calendar day (its time zone):
 3. per mailbox: the ramp's target (or the maintenance share after graduation), cut by the mailbox's own caps
    (provider, health, its daily cap), then by its share of what its domain and its workspace may still send, then
    by the room left in the send window, then by the peers pairing could find;
-4. spread the new sends through the rest of the window with random gaps (at least `min_gap_s` apart), pair each
-   with a receiver and insert the rows in one COPY — without text: the outbox's sweep writes subject and body
-   when a row comes due (`Outbox.sweep`), so a day's plan never waits for tens of thousands of texts;
+4. pair each new send with a receiver (pool by pool), spread them through the rest of the window with random gaps
+   (at least `min_gap_s` apart) and insert the rows in one COPY — without text: the outbox's sweep writes subject
+   and body when a row comes due (`Outbox.sweep`), so a day's plan never waits for tens of thousands of texts;
 5. record every cut in `CapDeferral` (one row per mailbox, day and cap; rows of this planner that no longer apply
-   are removed, unchanged ones are not rewritten), which is what `why` answers from.
+   are removed, unchanged ones are not rewritten), which is what `why` answers from. The cuts known before pairing
+   are written on a second connection while the first inserts the rows (committed just before the plan is: if
+   the plan then fails, the next tick writes them again).
 
 With a `PlanMemo` (the worker passes one over Redis) a run first compares each workspace's fingerprint — its
 mailboxes' and domains' states and caps, its settings and the day, in one aggregate query — with the one stored
@@ -41,6 +43,7 @@ from typing import Any, Final, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from engine.clock import Clock
@@ -49,7 +52,7 @@ from engine.errors import UserError
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
-from engine.warmup.pairing import Peer, pair, pool_key
+from engine.warmup.pairing import Pairing, Peer, pair, pool_key
 from engine.warmup.ramp import daily_target, maintenance_target
 from engine.warmup.settings import WarmupSettings
 from models import Workspace
@@ -171,7 +174,9 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
     if not spaces:
         return PlanReport(0, 0, 0, 0)
     remember: dict[int, str | None] = {}
-    async with in_transaction() as conn:
+    # both connections before any lock (the second one from the pool, not the transaction's): it writes the
+    # deferrals while the first inserts the rows
+    async with connections.get("default").acquire_connection() as side, in_transaction() as conn:
         # with a memo, this run's own inserts log nothing (`WarmupChange`): the memo records what it planned
         await conn.execute_query(_LOCK_ALL, [PLAN_LOCK, sorted(spaces), "on" if memo is not None else "off"])
         states: dict[int, _State] = {}
@@ -192,7 +197,7 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
         if not todo:
             return PlanReport(len(spaces), 0, 0, 0, skipped)
         async with conn.acquire_connection() as raw:
-            warm, planned, written = await _plan(raw, todo, opts=opts, now=now, rng=rng)
+            warm, planned, written = await _plan(raw, side, todo, opts=opts, now=now, rng=rng)
         if memo is not None:
             await _forget_changes(conn, states, todo)
             volatile = {b.workspace_id for b in warm if CapKind.WINDOW in b.cuts or CapKind.PEERS in b.cuts}
@@ -265,40 +270,66 @@ _FORGET = "DELETE FROM warmup_change WHERE id = ANY($1::bigint[]) OR NOT (worksp
 
 
 async def _plan(
-    raw: Any, spaces: Mapping[int, Space], *, opts: PlanOptions, now: dt.datetime, rng: random.Random
+    raw: Any, side: Any, spaces: Mapping[int, Space], *, opts: PlanOptions, now: dt.datetime, rng: random.Random
 ) -> tuple[list[_Box], int, int]:
     """Plan `spaces` on the transaction's connection `raw` (steps 2-5 of the module): the mailboxes in warmup,
-    how many rows were planned, how many deferrals written. Two statements run on the server while this process
-    works: the read of today's deferrals while it computes the rooms, their writing while it pairs."""
+    how many rows were planned, how many deferrals written.
+
+    The server works while this process does: it reads today's deferrals while the rooms are computed; the
+    deferrals known before pairing (every cut but a want of peers) are written on the second connection `side`
+    (one statement, committed before the plan is) while the rows are inserted; and each pool is paired while the
+    COPY streams the rows of the pools before it."""
     fleet = await _load(raw, spaces, now)
     warm = [b for b in fleet.boxes if b.want > 0]
     day_of = {b.id: spaces[b.workspace_id].day for b in warm}
     days = sorted({space.day for space in spaces.values()})
     reading = await _started(raw, _EXISTING, [_array(day_of.keys()), days], first=False) if warm else None
     rooms = _rooms(warm, fleet, spaces=spaces, opts=opts, now=now)
-    peers = [
-        Peer(b.id, b.domain_id, b.provider, spaces[b.workspace_id].pool, receive_target=b.want)
-        for b in fleet.boxes
-        if not b.blocked
-    ]
     had = _existing(await reading, day_of) if reading else {}
     recent = await _recent_pairs(raw, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
-    # every cut but a want of peers is known before pairing: those deferrals are written while it runs
-    writing = await _write_deferrals(raw, _deferrals(warm, rooms), had, peers=False, day_of=day_of, now=now)
-    pairing = pair(rooms, peers, recent=recent, rng=rng)
-    short: dict[tuple[int, str], tuple[_Box, _Deferral]] = {}  # who got fewer receivers than sends: all of them
-    for sender, missing in pairing.unpaired.items():  # get less than they want
+    writing = await _write_deferrals(side, _deferrals(warm, rooms), had, peers=False, day_of=day_of, now=now)
+    pairings: list[Pairing] = []
+    try:
+        if rooms:
+            pools = _pools(fleet, rooms, recent, spaces)
+            records = _records(pools, pairings, fleet=fleet, spaces=spaces, opts=opts, now=now, rng=rng)
+            await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
+    finally:  # the second connection goes back to the pool only once its statement is done
+        written = int((await writing)[0]) if writing else 0
+    short: dict[tuple[int, str], tuple[_Box, _Deferral]] = {}  # mailboxes that found fewer receivers than sends
+    for sender, missing in (item for pairing in pairings for item in pairing.unpaired.items()):
         box = fleet.by_id[sender]
         total = box.cuts[CapKind.PEERS] = box.done + rooms[sender] - missing
         short[(sender, _PEERS)] = (box, (box.want, min(total, box.want), box.graduated, ""))
-    written = int((await writing)[0]) if writing else 0
     if writing := await _write_deferrals(raw, short, had, peers=True, day_of=day_of, now=now):
         written += int((await writing)[0])
-    planned = sum(len(r) for r in pairing.receivers.values())
-    if planned:
-        records = _records(pairing.receivers, fleet=fleet, spaces=spaces, opts=opts, now=now, rng=rng)
-        await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
-    return warm, planned, written
+    return warm, sum(len(r) for pairing in pairings for r in pairing.receivers.values()), written
+
+
+class _PoolInput(NamedTuple):
+    """What pairing one pool needs: its senders' rooms, its peers, the recent pairs of its senders."""
+
+    rooms: dict[int, int]
+    peers: list[Peer]
+    recent: list[tuple[int, int]]
+
+
+def _pools(
+    fleet: _Fleet, rooms: Mapping[int, int], recent: Collection[tuple[int, int]], spaces: Mapping[int, Space]
+) -> list[_PoolInput]:
+    """The pools of the plan (mailboxes pair only within their pool), in the order of their keys."""
+    pools: dict[str, _PoolInput] = {}
+    for b in fleet.boxes:
+        if not b.blocked:
+            key = spaces[b.workspace_id].pool
+            pool = pools.get(key) or pools.setdefault(key, _PoolInput({}, [], []))
+            pool.peers.append(Peer(b.id, b.domain_id, b.provider, key, receive_target=b.want))
+            if b.id in rooms:
+                pool.rooms[b.id] = rooms[b.id]
+    pool_of = {sender: pool for pool in pools.values() for sender in pool.rooms}
+    for sender, receiver in recent:
+        pool_of[sender].recent.append((sender, receiver))
+    return [pools[key] for key in sorted(pools)]
 
 
 async def load_spaces(now: dt.datetime) -> dict[int, Space]:
@@ -600,7 +631,8 @@ def _remaining_window(space: Space, now: dt.datetime, opts: PlanOptions) -> tupl
 
 
 def _records(
-    receivers: Mapping[int, Sequence[int]],
+    pools: Sequence[_PoolInput],
+    pairings: list[Pairing],
     *,
     fleet: _Fleet,
     spaces: Mapping[int, Space],
@@ -608,21 +640,26 @@ def _records(
     now: dt.datetime,
     rng: random.Random,
 ) -> Iterator[tuple[Any, ...]]:
-    """The new rows as COPY records (`_COLUMNS`), made while the COPY streams them (the server inserts the first
-    ones while the rest are made)."""
+    """The new rows as COPY records (`_COLUMNS`), made while the COPY streams them: each pool is paired (its
+    `Pairing` appended to `pairings`) while the server inserts the rows of the pools before it."""
     kind, status = MessageKind.WARMUP.value, MessageStatus.PLANNED.value
     tail = (0, "", "", "", now)  # attempts, smtp_reply, in_reply_to, references, created_at
-    hexes = secrets.token_hex(16 * sum(len(r) for r in receivers.values()))  # one system call, not thousands
     windows = {i: _remaining_window(space, now, opts) for i, space in spaces.items()}
-    at = 0
-    for sender_id in sorted(receivers):
-        box = fleet.by_id[sender_id]
-        ws, domain = box.workspace_id, fleet.domains[box.domain_id].name
-        start, end = windows[ws]
-        times = spread(len(receivers[sender_id]), start, end, min_gap_s=opts.min_gap_s, rng=rng)
-        for peer_id, moment in zip(receivers[sender_id], times, strict=True):
-            yield (kind, ws, sender_id, peer_id, f"<{hexes[at : at + 32]}@{domain}>", "", "", status, moment, *tail)
-            at += 32
+    for pool in pools:
+        pairing = pair(pool.rooms, pool.peers, recent=pool.recent, rng=rng)
+        pairings.append(pairing)
+        receivers = pairing.receivers
+        hexes = secrets.token_hex(16 * sum(len(r) for r in receivers.values()))  # one system call a pool
+        at = 0
+        for sender_id in sorted(receivers):
+            box = fleet.by_id[sender_id]
+            ws, domain = box.workspace_id, fleet.domains[box.domain_id].name
+            start, end = windows[ws]
+            times = spread(len(receivers[sender_id]), start, end, min_gap_s=opts.min_gap_s, rng=rng)
+            for peer_id, moment in zip(receivers[sender_id], times, strict=True):
+                message_id = f"<{hexes[at : at + 32]}@{domain}>"
+                yield (kind, ws, sender_id, peer_id, message_id, "", "", status, moment, *tail)
+                at += 32
 
 
 def spread(
