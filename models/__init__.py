@@ -5,7 +5,7 @@ from models.campaign import Campaign, Enrollment, PlanChange, Step
 from models.domain import BlacklistCheck, DnsCheck, Domain
 from models.lead import Lead, Suppression
 from models.mailbox import FolderState, Mailbox
-from models.message import CampaignDeferral, CapDeferral, DailyStat, Event, OutboundMessage
+from models.message import CampaignDeferral, CapDeferral, DailyStat, Event, OutboundMessage, WarmupChange
 from models.workspace import AgencySetting, ChatBinding, Invite, Membership, Person, Workspace
 
 __all__ = [
@@ -35,5 +35,6 @@ __all__ = [
     "PlanChange",
     "Step",
     "Suppression",
+    "WarmupChange",
     "Workspace",
 ]

@@ -119,6 +119,21 @@ class CapDeferral(Model):
         indexes = (Index(fields=("workspace_id", "day")),)
 
 
+class WarmupChange(Model):
+    """Something the warmup plan of a workspace depends on changed among its outbound messages: one row per
+    statement and workspace, written by triggers (migration 0012), never by code — a message inserted or deleted,
+    cancelled (or no longer cancelled), moved to another moment, mailbox or workspace. The warmup planner's memo
+    reads the rows of each workspace and deletes those it read once it planned the workspace; its own inserts set
+    `mailfleet.warmup_planning` and log nothing. (The campaign planner keeps its own log, `PlanChange`.)"""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace_id = fields.IntField()  # no foreign key: the triggers stay cheap
+
+    class Meta:
+        table = "warmup_change"
+        indexes = (Index(fields=("workspace_id", "id")),)
+
+
 class CampaignDeferral(Model):
     """On one day, a campaign had `wanted` sends due and the cap `cap` let only `allowed` go (the campaign's own
     cap, its window, its mailbox group having no room…): what `/campaign <name>` shows. Upserted by each run of

@@ -91,6 +91,8 @@ def share(total: int, wants: Mapping[int, int]) -> dict[int, int]:
     (water-filling: what a small claimant does not need goes to the others). Ties in the remainder go to the
     lower ids, so the split is the same on every run. Never gives anyone more than it wants."""
     left = max(0, total)
+    if left == 0:
+        return dict.fromkeys(wants, 0)
     if sum(max(0, w) for w in wants.values()) <= left:
         return {key: max(0, want) for key, want in wants.items()}
     # the water level: everyone gets min(want, level); the level is as high as the total allows

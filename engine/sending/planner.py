@@ -9,21 +9,26 @@ One run, for every workspace on its own calendar day (its time zone):
 3. per mailbox: the ramp's target (or the maintenance share after graduation), cut by the mailbox's own caps
    (provider, health, its daily cap), then by its share of what its domain and its workspace may still send, then
    by the room left in the send window, then by the peers pairing could find;
-4. spread the new sends through the rest of the window with random gaps (at least `min_gap_s` apart), pair each
-   with a receiver and insert the rows in one COPY — without text: the outbox's sweep writes subject and body
-   when a row comes due (`Outbox.sweep`), so a day's plan never waits for tens of thousands of texts;
+4. pair each new send with a receiver (pool by pool), spread them through the rest of the window with random gaps
+   (at least `min_gap_s` apart) and insert the rows in one COPY — without text: the outbox's sweep writes subject
+   and body when a row comes due (`Outbox.sweep`), so a day's plan never waits for tens of thousands of texts;
 5. record every cut in `CapDeferral` (one row per mailbox, day and cap; rows of this planner that no longer apply
-   are removed, unchanged ones are not rewritten), which is what `why` answers from.
+   are removed, unchanged ones are not rewritten), which is what `why` answers from. The cuts known before pairing
+   are written on a second connection while the first inserts the rows (committed just before the plan is: if
+   the plan then fails, the next tick writes them again).
 
 With a `PlanMemo` (the worker passes one over Redis) a run first compares each workspace's fingerprint — its
-mailboxes' and domains' states and caps, its settings, the day and what it already has today, in one aggregate
-query — with the one stored after its last plan, and skips the workspaces where nothing changed (planning them
-again would plan nothing and record the same cuts). A workspace held back by its send window or by a want of
-peers is never skipped: time alone changes those.
+mailboxes' and domains' states and caps, its settings and the day, in one aggregate query — with the one stored
+after its last plan, and skips the workspaces where nothing changed and no change to their outbound messages was
+logged since (`WarmupChange`: triggers log every statement that inserts or deletes messages, and every message
+cancelled or moved, except this planner's own inserts; a plan deletes the rows it read). Planning them again would
+plan nothing and record the same cuts; so a tick where nothing changed reads no message at all. A workspace held
+back by its send window or by a want of peers is never skipped: time alone changes those.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
@@ -32,12 +37,13 @@ import math
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from engine.clock import Clock
@@ -46,11 +52,11 @@ from engine.errors import UserError
 from engine.logging import get_logger
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
-from engine.warmup.pairing import Peer, pair, pool_key
+from engine.warmup.pairing import Pairing, Peer, pair, pool_key
 from engine.warmup.ramp import daily_target, maintenance_target
 from engine.warmup.settings import WarmupSettings
 from models import Workspace
-from models.enums import CapKind, DomainStatus, MailboxStatus, MailProvider, MessageKind, MessageStatus
+from models.enums import CapKind, DomainStatus, MailboxStatus, MessageKind, MessageStatus
 
 log = get_logger(__name__)
 
@@ -61,11 +67,10 @@ PLAN_LOCK: Final = 0x6D66_706C  # "mfpl": the first key of the advisory lock; th
 DEFAULT_WINDOW: Final = (dt.time(8, 0), dt.time(20, 0))
 """Warmup send window in the workspace's time zone unless `settings["warmup_window"]` says "HH:MM-HH:MM"."""
 
-_BLOCKED_MAILBOX: Final = {MailboxStatus.PAUSED, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED}
-_BLOCKED_DOMAIN: Final = {DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED}
-_WARMING: Final = {MailboxStatus.WARMING, MailboxStatus.ACTIVE}
-_MAILBOX_STATUS: Final = {s.value: s for s in MailboxStatus}
-_DOMAIN_STATUS: Final = {s.value: s for s in DomainStatus}
+_BLOCKED_MAILBOX: Final = frozenset(
+    s.value for s in (MailboxStatus.PAUSED, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED)
+)
+_BLOCKED_DOMAIN: Final = frozenset(s.value for s in (DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,17 +135,18 @@ class RedisPlanMemo:
 
 @dataclass(slots=True)
 class _Box:
+    """A mailbox in warmup, as one plan sees it."""
+
     id: int
     workspace_id: int
     domain_id: int
-    domain_name: str
     provider: str
     daily_cap: int
-    domain_cap: int
-    day: dt.date
-    want: int = 0
-    blocked: str = ""  # why nothing may go out: a status, cooldown, warmup paused, the domain's status
-    graduated: bool = False
+    used: int  # rows it already has today, every kind
+    done: int  # of those, warmup
+    want: int  # warmup emails it should send today (ramp or maintenance)
+    blocked: str  # why nothing may go out: a status, cooldown, warmup paused, the domain's status; "" when nothing
+    graduated: bool
     cuts: dict[CapKind, int] = field(default_factory=dict)  # cap -> total allowed for the day after that cap
 
 
@@ -168,13 +174,20 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
     if not spaces:
         return PlanReport(0, 0, 0, 0)
     remember: dict[int, str | None] = {}
-    async with in_transaction() as conn:
-        await conn.execute_query(_LOCK_ALL, [PLAN_LOCK, sorted(spaces)])
+    # both connections before any lock (the second one from the pool, not the transaction's): it writes the
+    # deferrals while the first inserts the rows
+    async with connections.get("default").acquire_connection() as side, in_transaction() as conn:
+        # with a memo, this run's own inserts log nothing (`WarmupChange`): the memo records what it planned
+        await conn.execute_query(_LOCK_ALL, [PLAN_LOCK, sorted(spaces), "on" if memo is not None else "off"])
         states: dict[int, _State] = {}
         if memo is not None:
             states = await _states(conn, spaces, now)
             stored = await memo.get(sorted(spaces))
-            dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], *states[i][:2], opts)}
+            dirty = {
+                i
+                for i, state in states.items()
+                if state.changes or stored.get(i) != _fingerprint(spaces[i], state.boxes, opts)
+            }
             if any(spaces[i].pool == "agency" for i in dirty):  # one pool: planned together
                 dirty |= {i for i, space in spaces.items() if space.pool == "agency"}
             todo = {i: spaces[i] for i in sorted(dirty)}
@@ -183,37 +196,14 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
         skipped = len(spaces) - len(todo)
         if not todo:
             return PlanReport(len(spaces), 0, 0, 0, skipped)
-        boxes = await _load_boxes(conn, todo, now)
-        warm = [b for b in boxes if b.want > 0]
-        owners, used_all, used_warm = _usage(states, todo) if states else await used_today(conn, todo)
-        rooms = _rooms(warm, owners=owners, used_all=used_all, used_warm=used_warm, spaces=todo, opts=opts, now=now)
-        recent = await _recent_pairs(conn, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
-        peers = [
-            Peer(b.id, b.domain_id, b.provider, todo[b.workspace_id].pool, receive_target=b.want)
-            for b in boxes
-            if not b.blocked
-        ]
-        pairing = pair(rooms, peers, recent=recent, rng=rng)
-        by_id = {b.id: b for b in boxes}
-        planned = sum(len(r) for r in pairing.receivers.values())
-        for box in warm:
-            got = used_warm.get(box.id, 0) + len(pairing.receivers.get(box.id, ()))
-            if pairing.unpaired.get(box.id):
-                box.cuts[CapKind.PEERS] = got
-        if planned:
-            await _insert(conn, _records(pairing.receivers, boxes=by_id, spaces=todo, opts=opts, now=now, rng=rng))
-        written = await _record_deferrals(conn, warm, used_warm, pairing.receivers, now)
+        async with conn.acquire_connection() as raw:
+            warm, planned, written = await _plan(raw, side, todo, opts=opts, now=now, rng=rng)
         if memo is not None:
-            remember = _after(
-                todo,
-                states,
-                boxes,
-                owners=owners,
-                used_all=used_all,
-                used_warm=used_warm,
-                receivers=pairing.receivers,
-                opts=opts,
-            )
+            await _forget_changes(conn, states, todo)
+            volatile = {b.workspace_id for b in warm if CapKind.WINDOW in b.cuts or CapKind.PEERS in b.cuts}
+            remember = {
+                i: None if i in volatile else _fingerprint(space, states[i].boxes, opts) for i, space in todo.items()
+            }
     if memo is not None:
         await memo.put(remember)  # after the commit: a fingerprint never names rows that were rolled back
     log.info(
@@ -227,127 +217,119 @@ async def plan_warmup(clock: Clock, options: PlanOptions | None = None, *, memo:
     return PlanReport(len(spaces), len(warm), planned, written, skipped)
 
 
-_LOCK_ALL = "SELECT pg_advisory_xact_lock($1, id) FROM (SELECT unnest($2::int[]) AS id ORDER BY 1) AS ws"
-"""Every workspace's lock in one round trip, taken in id order like every other planner takes them."""
-
-_VOLATILE: Final = {CapKind.WINDOW, CapKind.PEERS}
-"""Cuts that time alone relaxes or tightens (the window shrinks, recent pairs age out): never skipped."""
-
-_TODAY = """
-SELECT count(*) AS n, count(*) FILTER (WHERE m.kind = 'warmup') AS warm FROM outbound_message m
-WHERE m.mailbox_id = b.id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi AND m.status <> 'cancelled'
+_LOCK_ALL = """
+SELECT pg_advisory_xact_lock($1, id), set_config('mailfleet.warmup_planning', $3, true), set_config('jit', 'off', true)
+FROM (SELECT unnest($2::int[]) AS id ORDER BY 1) AS ws
 """
-"""What a mailbox `b` already has on its workspace's day `w` (every kind, and warmup), as a LATERAL subquery: the
-day's bounds are conditions of the index scan on (mailbox, scheduled_at), not a filter over the mailbox's history."""
+"""Every workspace's lock in one round trip, taken in id order like every other planner takes them; whether this
+transaction's inserts are logged in `warmup_change` (the triggers of migration 0012 read the setting); and no JIT
+compilation: with real statistics, a fleet's per-mailbox index lookups cost enough on paper to be compiled, which
+takes longer than running them."""
 
-_STATES = f"""
-WITH w(id, lo, hi) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]))
+_STATES = """
 SELECT w.id,
-    format('%s:%s:%s', count(b.id), sum(hash_record_extended(ROW(b.id, b.domain_id, b.provider, b.status,
-        b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap, coalesce(b.cooldown_until > $4, false)), 0)),
-        (SELECT sum(hash_record_extended(ROW(d.id, d.daily_cap, d.status), 0)) FROM domain d
-         WHERE d.id IN (SELECT x.domain_id FROM mailbox x WHERE x.workspace_id = w.id))) AS boxes,
-    coalesce(sum(t.n), 0) AS n, coalesce(sum(t.warm), 0) AS warm,
-    coalesce(sum(t.n * ((b.id::bigint * 2654435761) % 4294967296)), 0) AS s1,
-    coalesce(sum(t.warm * ((b.id::bigint * 2654435761) % 4294967296)), 0) AS s1w,
-    coalesce(sum(t.n * ((b.id::bigint * 2246822519) % 4294967296)), 0) AS s2,
-    coalesce(sum(t.warm * ((b.id::bigint * 2246822519) % 4294967296)), 0) AS s2w,
-    array_agg(b.id) FILTER (WHERE b.id IS NOT NULL) AS ids,
-    array_agg(b.domain_id) FILTER (WHERE b.id IS NOT NULL) AS domains,
-    array_agg(t.n) FILTER (WHERE b.id IS NOT NULL) AS ns, array_agg(t.warm) FILTER (WHERE b.id IS NOT NULL) AS warms
-FROM w
-LEFT JOIN mailbox b ON b.workspace_id = w.id
-LEFT JOIN LATERAL ({_TODAY}) t ON true
-GROUP BY w.id
-"""  # noqa: S608 - composed of constant statements
+    (SELECT format('%s:%s', count(*), sum(hash_record_extended(ROW(b.id, b.domain_id, b.provider, b.status,
+        b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap, coalesce(b.cooldown_until > $2, false)), 0)))
+     FROM mailbox b WHERE b.workspace_id = w.id) AS boxes,
+    (SELECT sum(hash_record_extended(ROW(d.id, d.daily_cap, d.status), 0)) FROM domain d
+     WHERE d.id IN (SELECT x.domain_id FROM mailbox x WHERE x.workspace_id = w.id)) AS domains,
+    ARRAY(SELECT c.id FROM warmup_change c WHERE c.workspace_id = w.id) AS changes
+FROM unnest($1::int[]) AS w(id)
+"""
+"""Per workspace: a digest of its mailboxes and their domains as the plan reads them, and the changes logged among
+its outbound messages since its last plan (`WarmupChange`) — what it already has today changes only through those,
+so no tick counts today's rows to find out whether anything changed."""
 
 
 class _State(NamedTuple):
-    """What `_STATES` read of a workspace: the digests of its fingerprint, and its mailboxes (ids, domains) with
-    their rows today (all, warmup) as arrays, which a plan of that workspace then uses (no second pass)."""
+    """What `_STATES` read of a workspace."""
 
     boxes: str
-    sent: str
-    usage: tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int]]
+    changes: Sequence[int]
 
 
 async def _states(conn: Any, spaces: Mapping[int, Space], now: dt.datetime) -> dict[int, _State]:
-    """Per workspace, in one pass over its mailboxes: a digest of its mailboxes and domains as the plan reads them,
-    a digest of what each of its mailboxes already has today (`_sent_digest` computes the same in Python), and those
-    counts themselves."""
-    ids = sorted(spaces)
-    bounds = [day_bounds(spaces[i]) for i in ids]
-    rows = await conn.execute_query(_STATES, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds], now])
-    return {
-        int(r["id"]): _State(
-            str(r["boxes"]),
-            f"{r['n']}:{r['warm']}:{r['s1']}:{r['s1w']}:{r['s2']}:{r['s2w']}" if r["n"] else "",
-            (r["ids"] or [], r["domains"] or [], r["ns"] or [], r["warms"] or []),
-        )
-        for r in rows[1]
-    }
+    rows = (await conn.execute_query(_STATES, [sorted(spaces), now]))[1]
+    return {int(r[0]): _State(f"{r[1]}:{r[2]}", r[3]) for r in rows}
 
 
-def _usage(
-    states: Mapping[int, _State], spaces: Mapping[int, Space]
-) -> tuple[dict[int, tuple[int, int]], dict[int, int], dict[int, int]]:
-    """`used_today`'s answer for `spaces` from what `_states` read."""
-    owners: dict[int, tuple[int, int]] = {}
-    used_all: dict[int, int] = {}
-    used_warm: dict[int, int] = {}
-    for ws_id in spaces:
-        ids, domains, ns, warms = states[ws_id].usage
-        for box_id, domain_id, n, w in zip(ids, domains, ns, warms, strict=True):
-            owners[box_id] = (ws_id, domain_id)
-            if n:
-                used_all[box_id] = n
-            if w:
-                used_warm[box_id] = w
-    return owners, used_all, used_warm
-
-
-_H1, _H2 = 2654435761, 2246822519  # multiplicative hashes of mailbox ids, as `_STATES` computes them
-
-
-def _sent_digest(counts: Sequence[tuple[int, int, int]]) -> str:
-    """`_STATES`'s digest of (mailbox, rows today, warmup rows today): the counts and two hashed sums over the
-    rows (adding, cancelling or removing rows of any mailbox changes it; no sorting, so the query stays cheap)."""
-    total = warm = s1 = s1w = s2 = s2w = 0
-    for box_id, n, w in counts:
-        h1, h2 = (box_id * _H1) % 2**32, (box_id * _H2) % 2**32
-        total, warm = total + n, warm + w
-        s1, s1w, s2, s2w = s1 + n * h1, s1w + w * h1, s2 + n * h2, s2w + w * h2
-    return f"{total}:{warm}:{s1}:{s1w}:{s2}:{s2w}" if total else ""
-
-
-def _fingerprint(space: Space, boxes: str, sent: str, opts: PlanOptions) -> str:
+def _fingerprint(space: Space, boxes: str, opts: PlanOptions) -> str:
     health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
-    text = f"v3|{space.day}|{space.inputs}|{boxes}|{sent}|{opts.min_gap_s},{opts.lead_s},{opts.recent_days}|{health}"
+    text = f"v4|{space.day}|{space.inputs}|{boxes}|{opts.min_gap_s},{opts.lead_s},{opts.recent_days}|{health}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _after(
-    todo: Mapping[int, Space],
-    states: Mapping[int, _State],
-    boxes: Sequence[_Box],
-    *,
-    owners: Mapping[int, tuple[int, int]],
-    used_all: Mapping[int, int],
-    used_warm: Mapping[int, int],
-    receivers: Mapping[int, Sequence[int]],
-    opts: PlanOptions,
-) -> dict[int, str | None]:
-    """The fingerprint each planned workspace has now: its state as read before planning (a change since then
-    shows next time) with today's rows as counted plus the rows just added; None where a volatile cut held."""
-    volatile = {b.workspace_id for b in boxes if _VOLATILE & b.cuts.keys()}
-    counts: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for box_id, (ws_id, _) in owners.items():
-        added = len(receivers.get(box_id, ()))
-        counts[ws_id].append((box_id, used_all.get(box_id, 0) + added, used_warm.get(box_id, 0) + added))
-    return {
-        ws_id: None if ws_id in volatile else _fingerprint(space, states[ws_id][0], _sent_digest(counts[ws_id]), opts)
-        for ws_id, space in todo.items()
-    }
+async def _forget_changes(conn: Any, states: Mapping[int, _State], planned: Collection[int]) -> None:
+    """Delete the change rows the planned workspaces' states were read with (never one logged since: it stays, and
+    the next tick plans that workspace again), and those of workspaces no longer planned (archived)."""
+    ids = [i for ws_id in planned for i in states[ws_id].changes]
+    await conn.execute_query(_FORGET, [ids, sorted(states)])
+
+
+_FORGET = "DELETE FROM warmup_change WHERE id = ANY($1::bigint[]) OR NOT (workspace_id = ANY($2::int[]))"
+
+
+async def _plan(
+    raw: Any, side: Any, spaces: Mapping[int, Space], *, opts: PlanOptions, now: dt.datetime, rng: random.Random
+) -> tuple[list[_Box], int, int]:
+    """Plan `spaces` on the transaction's connection `raw` (steps 2-5 of the module): the mailboxes in warmup,
+    how many rows were planned, how many deferrals written.
+
+    The server works while this process does: it reads today's deferrals while the rooms are computed; the
+    deferrals known before pairing (every cut but a want of peers) are written on the second connection `side`
+    (one statement, committed before the plan is) while the rows are inserted; and each pool is paired while the
+    COPY streams the rows of the pools before it."""
+    fleet = await _load(raw, spaces, now)
+    warm = [b for b in fleet.boxes if b.want > 0]
+    day_of = {b.id: spaces[b.workspace_id].day for b in warm}
+    days = sorted({space.day for space in spaces.values()})
+    reading = await _started(raw, _EXISTING, [_array(day_of.keys()), days], first=False) if warm else None
+    rooms = _rooms(warm, fleet, spaces=spaces, opts=opts, now=now)
+    had = _existing(await reading, day_of) if reading else {}
+    recent = await _recent_pairs(raw, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
+    writing = await _write_deferrals(side, _deferrals(warm, rooms), had, peers=False, day_of=day_of, now=now)
+    pairings: list[Pairing] = []
+    try:
+        if rooms:
+            pools = _pools(fleet, rooms, recent, spaces)
+            records = _records(pools, pairings, fleet=fleet, spaces=spaces, opts=opts, now=now, rng=rng)
+            await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
+    finally:  # the second connection goes back to the pool only once its statement is done
+        written = int((await writing)[0]) if writing else 0
+    short: dict[tuple[int, str], tuple[_Box, _Deferral]] = {}  # mailboxes that found fewer receivers than sends
+    for sender, missing in (item for pairing in pairings for item in pairing.unpaired.items()):
+        box = fleet.by_id[sender]
+        total = box.cuts[CapKind.PEERS] = box.done + rooms[sender] - missing
+        short[(sender, _PEERS)] = (box, (box.want, min(total, box.want), box.graduated, ""))
+    if writing := await _write_deferrals(raw, short, had, peers=True, day_of=day_of, now=now):
+        written += int((await writing)[0])
+    return warm, sum(len(r) for pairing in pairings for r in pairing.receivers.values()), written
+
+
+class _PoolInput(NamedTuple):
+    """What pairing one pool needs: its senders' rooms, its peers, the recent pairs of its senders."""
+
+    rooms: dict[int, int]
+    peers: list[Peer]
+    recent: list[tuple[int, int]]
+
+
+def _pools(
+    fleet: _Fleet, rooms: Mapping[int, int], recent: Collection[tuple[int, int]], spaces: Mapping[int, Space]
+) -> list[_PoolInput]:
+    """The pools of the plan (mailboxes pair only within their pool), in the order of their keys."""
+    pools: dict[str, _PoolInput] = {}
+    for b in fleet.boxes:
+        if not b.blocked:
+            key = spaces[b.workspace_id].pool
+            pool = pools.get(key) or pools.setdefault(key, _PoolInput({}, [], []))
+            pool.peers.append(Peer(b.id, b.domain_id, b.provider, key, receive_target=b.want))
+            if b.id in rooms:
+                pool.rooms[b.id] = rooms[b.id]
+    pool_of = {sender: pool for pool in pools.values() for sender in pool.rooms}
+    for sender, receiver in recent:
+        pool_of[sender].recent.append((sender, receiver))
+    return [pools[key] for key in sorted(pools)]
 
 
 async def load_spaces(now: dt.datetime) -> dict[int, Space]:
@@ -391,68 +373,136 @@ def _window(value: Any) -> tuple[dt.time, dt.time]:
     return (start, end) if start < end else DEFAULT_WINDOW
 
 
+_TODAY = """
+SELECT count(*) AS n, count(*) FILTER (WHERE m.kind = 'warmup') AS warm FROM outbound_message m
+WHERE m.mailbox_id = b.id AND m.scheduled_at >= w.lo AND m.scheduled_at < w.hi AND m.status <> 'cancelled'
+"""
+"""What a mailbox `b` already has on its workspace's day `w` (every kind, and warmup), as a LATERAL subquery: the
+day's bounds are conditions of the index scan on (mailbox, scheduled_at), not a filter over the mailbox's history."""
+
 _BOXES = """
 SELECT b.id, b.workspace_id, b.domain_id, b.provider, b.status, b.warmup_started_on,
-    b.warmup_paused_at IS NOT NULL AS warmup_paused, b.daily_cap, coalesce(b.cooldown_until > $2, false) AS cooling,
-    d.name AS domain_name, d.daily_cap AS domain_cap, d.status AS domain_status
-FROM mailbox b JOIN domain d ON d.id = b.domain_id
-WHERE b.workspace_id = ANY($1::int[]) AND b.warmup_started_on IS NOT NULL
+    b.warmup_paused_at IS NOT NULL, b.daily_cap, coalesce(b.cooldown_until > $2, false)
+FROM mailbox b WHERE b.workspace_id = ANY($1::int[]) AND b.warmup_started_on IS NOT NULL
 ORDER BY b.id
+"""
+"""The mailboxes of the workspaces that have been in warmup."""
+
+_DOMAINS = """
+SELECT d.id, d.name, d.daily_cap, d.status FROM domain d
+WHERE d.id IN (SELECT b.domain_id FROM mailbox b WHERE b.workspace_id = ANY($1::int[]))
 """
 
 
-@functools.lru_cache(maxsize=65536)
-def _daily_target(
-    settings: WarmupSettings, mailbox_id: int, started_on: dt.date, day: dt.date, provider_limit: int | None
-) -> int:
-    """`ramp.daily_target`, remembered: every tick of a day asks again for every mailbox."""
-    return daily_target(settings, mailbox_id=mailbox_id, started_on=started_on, day=day, provider_limit=provider_limit)
+class _Domain(NamedTuple):
+    name: str
+    cap: int
+    blocked: str  # "domain_<status>" when its status stops sending, else ""
 
 
-@functools.lru_cache(maxsize=65536)
-def _maintenance_target(settings: WarmupSettings, mailbox_id: int, day: dt.date, daily_cap: int) -> int:
-    """`ramp.maintenance_target`, remembered (see `_daily_target`)."""
-    return maintenance_target(settings, mailbox_id=mailbox_id, day=day, daily_cap=daily_cap)
+@dataclass(slots=True)
+class _Fleet:
+    """What a plan reads of the workspaces it plans."""
+
+    boxes: list[_Box]  # the mailboxes in warmup, in id order
+    by_id: dict[int, _Box]
+    domains: dict[int, _Domain]
+    domain_used: dict[int, int]  # rows today of every mailbox of a domain, every kind
+    workspace_used: dict[int, int]  # the same of a workspace
 
 
-async def _load_boxes(conn: Any, spaces: Mapping[int, Space], now: dt.datetime) -> list[_Box]:
-    """The mailboxes in warmup."""
+async def _load(raw: Any, spaces: Mapping[int, Space], now: dt.datetime) -> _Fleet:
+    """The mailboxes in warmup with what they want today, and what every mailbox already has today (counted by
+    the server while this process reads the mailboxes)."""
     ids = sorted(spaces)
-    rows = (await conn.execute_query(_BOXES, [ids, now]))[1]
-    limits = {str(p.value): preset.provider_daily_limit for p, preset in PRESETS.items()}
+    rows = await raw.fetch(_BOXES, ids, now)
+    domains = {
+        r[0]: _Domain(r[1], r[2], f"domain_{r[3]}" if r[3] in _BLOCKED_DOMAIN else "")
+        for r in await raw.fetch(_DOMAINS, ids)
+    }
+    bounds = [day_bounds(spaces[i]) for i in ids]
+    counting = await _started(raw, _USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]], first=False)
+    limits = _PROVIDER_LIMITS
+    targets = {i: _targets(space.settings, space.day) for i, space in spaces.items()}
+    paused = {i for i, space in spaces.items() if space.paused}
     boxes = []
-    for row in rows:
-        status = _MAILBOX_STATUS[row["status"]]
-        if status not in _WARMING and status not in _BLOCKED_MAILBOX:
+    for box_id, ws_id, domain_id, provider, status, started_on, warmup_paused, daily_cap, cooling in rows:
+        if status not in _IN_WARMUP:
             continue  # new or retired: not in warmup at all
-        space = spaces[row["workspace_id"]]
-        box = _Box(
-            id=row["id"],
-            workspace_id=space.id,
-            domain_id=row["domain_id"],
-            domain_name=row["domain_name"],
-            provider=row["provider"],
-            daily_cap=row["daily_cap"],
-            domain_cap=row["domain_cap"],
-            day=space.day,
-            graduated=status is MailboxStatus.ACTIVE,
-        )
-        if box.graduated:
-            box.want = _maintenance_target(space.settings, box.id, space.day, box.daily_cap)
+        graduated = status == _ACTIVE
+        if graduated:
+            want = targets[ws_id].maintenance(box_id, daily_cap)
         else:
-            box.want = _daily_target(space.settings, box.id, row["warmup_started_on"], space.day, limits[box.provider])
+            want = targets[ws_id].ramp(box_id, started_on, limits[provider])
         if status in _BLOCKED_MAILBOX:
-            box.blocked = status.value
-        elif row["cooling"]:
-            box.blocked = "cooldown"
-        elif row["warmup_paused"]:
-            box.blocked = "warmup_paused"
-        elif _DOMAIN_STATUS[row["domain_status"]] in _BLOCKED_DOMAIN:
-            box.blocked = f"domain_{row['domain_status']}"
-        elif space.paused:
-            box.blocked = "workspace_paused"
-        boxes.append(box)
-    return boxes
+            blocked = status
+        elif cooling:
+            blocked = "cooldown"
+        elif warmup_paused:
+            blocked = "warmup_paused"
+        elif domains[domain_id].blocked:
+            blocked = domains[domain_id].blocked
+        elif ws_id in paused:
+            blocked = "workspace_paused"
+        else:
+            blocked = ""
+        boxes.append(_Box(box_id, ws_id, domain_id, provider, daily_cap, 0, 0, want, blocked, graduated))
+    by_id = {b.id: b for b in boxes}
+    return _Fleet(boxes, by_id, domains, *_usage(await counting, by_id))
+
+
+def _usage(rows: Sequence[Any], boxes: Mapping[int, _Box]) -> tuple[dict[int, int], dict[int, int]]:
+    """What every mailbox already has today (`_USED`'s rows: in warmup or not) per domain and per workspace; the
+    mailboxes in warmup get their own counts."""
+    domain_used: dict[int, int] = defaultdict(int)
+    workspace_used: dict[int, int] = defaultdict(int)
+    for box_id, ws_id, domain_id, n, done in rows:
+        if n:
+            domain_used[domain_id] += n
+            workspace_used[ws_id] += n
+            if (box := boxes.get(box_id)) is not None:
+                box.used, box.done = n, done
+    return domain_used, workspace_used
+
+
+_PROVIDER_LIMITS: Final = {str(p.value): preset.provider_daily_limit for p, preset in PRESETS.items()}
+_IN_WARMUP: Final = frozenset({MailboxStatus.WARMING.value, MailboxStatus.ACTIVE.value, *_BLOCKED_MAILBOX})
+_ACTIVE: Final = MailboxStatus.ACTIVE.value
+
+
+class _Targets:
+    """The ramp's (or, after graduation, the maintenance) target of each mailbox of one workspace on one day,
+    remembered: every tick of a day asks again for every mailbox (`_targets` keeps one per settings and day)."""
+
+    __slots__ = ("day", "maintenances", "ramps", "settings")
+
+    def __init__(self, settings: WarmupSettings, day: dt.date) -> None:
+        self.settings, self.day = settings, day
+        self.ramps: dict[tuple[int, dt.date, int | None], int] = {}
+        self.maintenances: dict[tuple[int, int], int] = {}
+
+    def ramp(self, mailbox_id: int, started_on: dt.date, provider_limit: int | None) -> int:
+        key = (mailbox_id, started_on, provider_limit)
+        found = self.ramps.get(key)
+        if found is None:
+            found = self.ramps[key] = daily_target(
+                self.settings, mailbox_id=mailbox_id, started_on=started_on, day=self.day, provider_limit=provider_limit
+            )
+        return found
+
+    def maintenance(self, mailbox_id: int, daily_cap: int) -> int:
+        key = (mailbox_id, daily_cap)
+        found = self.maintenances.get(key)
+        if found is None:
+            found = self.maintenances[key] = maintenance_target(
+                self.settings, mailbox_id=mailbox_id, day=self.day, daily_cap=daily_cap
+            )
+        return found
+
+
+@functools.lru_cache(maxsize=64)
+def _targets(settings: WarmupSettings, day: dt.date) -> _Targets:
+    return _Targets(settings, day)
 
 
 _USED = f"""
@@ -483,101 +533,96 @@ def day_bounds(space: Space) -> tuple[dt.datetime, dt.datetime]:
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
-async def _recent_pairs(conn: Any, senders: Sequence[int], since: dt.datetime) -> set[tuple[int, int]]:
+async def _recent_pairs(raw: Any, senders: Sequence[int], since: dt.datetime) -> set[tuple[int, int]]:
     """The (sender, receiver) pairs of the senders that get new mail, used since `since`."""
     if not senders:
         return set()
-    rows = await conn.execute_query(
-        "SELECT DISTINCT mailbox_id, peer_id FROM outbound_message "
-        "WHERE kind = 'warmup' AND peer_id IS NOT NULL AND mailbox_id = ANY($1::int[]) AND scheduled_at >= $2",
-        [list(senders), since],
-    )
-    return {(r[0], r[1]) for r in rows[1]}
+    return {(r[0], peer) for r in await raw.fetch(_RECENT, _array(senders), since) for peer in r[1]}
+
+
+_RECENT = """
+SELECT s.id, m.peers FROM unnest($1::text::int[]) AS s(id)
+CROSS JOIN LATERAL (
+    SELECT array_agg(DISTINCT m.peer_id) AS peers FROM outbound_message m
+    WHERE m.mailbox_id = s.id AND m.scheduled_at >= $2 AND m.kind = 'warmup' AND m.peer_id IS NOT NULL
+) AS m
+WHERE m.peers IS NOT NULL
+"""
+"""Per sender, a scan of its own rows since then (the index on mailbox and time; the aggregate keeps the planner
+from turning it into a scan of the whole table when its statistics are stale): a sender has a few dozen rows in
+those days, the table millions."""
 
 
 def _rooms(
-    boxes: Sequence[_Box],
-    *,
-    owners: Mapping[int, tuple[int, int]],
-    used_all: Mapping[int, int],
-    used_warm: Mapping[int, int],
-    spaces: Mapping[int, Space],
-    opts: PlanOptions,
-    now: dt.datetime,
+    boxes: Sequence[_Box], fleet: _Fleet, *, spaces: Mapping[int, Space], opts: PlanOptions, now: dt.datetime
 ) -> dict[int, int]:
     """How many new warmup rows each mailbox gets before pairing; records each cap that cut on the box."""
     rooms: dict[int, int] = {}
+    by_domain: dict[int, dict[int, int]] = defaultdict(dict)
     caps: dict[tuple[int, str, float], EffectiveCap] = {}  # a fleet has few distinct cap settings
+    health = opts.health
     for box in boxes:
-        done = used_warm.get(box.id, 0)
+        done = box.done
         if box.blocked:
             box.cuts[CapKind.STATUS] = done
             continue
-        key = (box.daily_cap, box.provider, opts.health.get(box.id, 1.0))
-        own = caps.get(key) or caps.setdefault(
-            key,
-            effective_cap(
-                CapInputs(
-                    mailbox_cap=box.daily_cap,
-                    provider_limit=PRESETS[MailProvider(box.provider)].provider_daily_limit,
-                    health_factor=key[2],
-                )
-            ),
-        )
-        room = max(0, box.want - done)
-        left = own.remaining(used_all.get(box.id, 0))
+        key = (box.daily_cap, box.provider, health.get(box.id, 1.0) if health else 1.0)
+        own = caps.get(key)
+        if own is None:
+            own = caps[key] = effective_cap(
+                CapInputs(mailbox_cap=key[0], provider_limit=_PROVIDER_LIMITS[key[1]], health_factor=key[2])
+            )
+        room = box.want - done if box.want > done else 0
+        left = own.allowed - box.used
         if left < room:
-            room = left
+            room = left if left > 0 else 0
             box.cuts[own.binding] = done + room
-        rooms[box.id] = room
-    by_id = {b.id: b for b in boxes}
-    _share_totals(rooms, by_id, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces)
-    windows = {i: _remaining_window(space, now, opts) for i, space in spaces.items()}
-    room_in = {
-        i: max(0, math.floor((end - start).total_seconds() / opts.min_gap_s)) if end > start else 0
-        for i, (start, end) in windows.items()
-    }
-    for box in boxes:  # the room left in the send window
-        if box.id not in rooms:
-            continue
-        fits = room_in[box.workspace_id]
-        if fits < rooms[box.id]:
-            rooms[box.id] = fits
-            box.cuts[CapKind.WINDOW] = used_warm.get(box.id, 0) + fits
+        rooms[box.id] = by_domain[box.domain_id][box.id] = room
+    by_id = fleet.by_id
+    # each mailbox's share of what its domain, then its workspace, may still send today
+    domain_caps = {i: d.cap for i, d in fleet.domains.items()}
+    _share_totals(rooms, by_domain, domain_caps, fleet.domain_used, kind=CapKind.DOMAIN, by_id=by_id)
+    workspace_caps = {i: s.daily_cap for i, s in spaces.items() if s.daily_cap is not None}
+    if workspace_caps:
+        by_workspace: dict[int, dict[int, int]] = defaultdict(dict)
+        for box_id, room in rooms.items():
+            by_workspace[by_id[box_id].workspace_id][box_id] = room
+        _share_totals(rooms, by_workspace, workspace_caps, fleet.workspace_used, kind=CapKind.WORKSPACE, by_id=by_id)
+    fits = {}  # per workspace: how many sends the rest of its window holds
+    for ws_id, space in spaces.items():
+        start, end = _remaining_window(space, now, opts)
+        fits[ws_id] = max(0, math.floor((end - start).total_seconds() / opts.min_gap_s)) if end > start else 0
+    if rooms and min(fits.values()) < max(rooms.values()):  # the window holds somebody back
+        for box_id, room in rooms.items():
+            box = by_id[box_id]
+            if fits[box.workspace_id] < room:
+                rooms[box_id] = fits[box.workspace_id]
+                box.cuts[CapKind.WINDOW] = box.done + fits[box.workspace_id]
     return {k: v for k, v in rooms.items() if v > 0}
 
 
 def _share_totals(
     rooms: dict[int, int],
-    by_id: Mapping[int, _Box],
+    groups: Mapping[int, Mapping[int, int]],
+    totals: Mapping[int, int],
+    used: Mapping[int, int],
     *,
-    owners: Mapping[int, tuple[int, int]],
-    used_all: Mapping[int, int],
-    used_warm: Mapping[int, int],
-    spaces: Mapping[int, Space],
+    kind: CapKind,
+    by_id: Mapping[int, _Box],
 ) -> None:
-    """Cut `rooms` to each mailbox's share of what its domain, then its workspace, may still send today."""
-    for kind in (CapKind.DOMAIN, CapKind.WORKSPACE):
-        if kind is CapKind.WORKSPACE and all(space.daily_cap is None for space in spaces.values()):
-            continue  # no workspace cap to share
-        groups: dict[int, list[int]] = defaultdict(list)
-        for box_id in rooms:
-            box = by_id[box_id]
-            groups[box.domain_id if kind is CapKind.DOMAIN else box.workspace_id].append(box_id)
-        used_by: dict[int, int] = defaultdict(int)
-        for box_id, count in used_all.items():  # every mailbox of the domain or workspace, in warmup or not
-            workspace_id, domain_id = owners[box_id]
-            used_by[domain_id if kind is CapKind.DOMAIN else workspace_id] += count
-        for key, members in groups.items():
-            first = by_id[members[0]]
-            total = first.domain_cap if kind is CapKind.DOMAIN else spaces[first.workspace_id].daily_cap
-            if total is None:
-                continue
-            given = share(total - used_by[key], {m: rooms[m] for m in members})
-            for box_id, got in given.items():
-                if got < rooms[box_id]:
-                    rooms[box_id] = got
-                    by_id[box_id].cuts[kind] = used_warm.get(box_id, 0) + got
+    """Cut `rooms` to each mailbox's share of what its group (domain or workspace: `groups` holds each group's
+    rooms) may still send today: its total less what all of the group's mailboxes already have."""
+    for key, wants in groups.items():
+        total = totals.get(key)
+        if total is None:
+            continue
+        left = total - used.get(key, 0)
+        if sum(wants.values()) <= left:
+            continue  # everybody gets what it wants
+        for box_id, got in share(left, wants).items():
+            if got < wants[box_id]:
+                rooms[box_id] = got
+                by_id[box_id].cuts[kind] = by_id[box_id].done + got
 
 
 def _remaining_window(space: Space, now: dt.datetime, opts: PlanOptions) -> tuple[dt.datetime, dt.datetime]:
@@ -586,28 +631,35 @@ def _remaining_window(space: Space, now: dt.datetime, opts: PlanOptions) -> tupl
 
 
 def _records(
-    receivers: Mapping[int, Sequence[int]],
+    pools: Sequence[_PoolInput],
+    pairings: list[Pairing],
     *,
-    boxes: Mapping[int, _Box],
+    fleet: _Fleet,
     spaces: Mapping[int, Space],
     opts: PlanOptions,
     now: dt.datetime,
     rng: random.Random,
 ) -> Iterator[tuple[Any, ...]]:
-    """The new rows as COPY records (`_COLUMNS`), made while the COPY streams them (the server inserts the first
-    ones while the rest are made)."""
+    """The new rows as COPY records (`_COLUMNS`), made while the COPY streams them: each pool is paired (its
+    `Pairing` appended to `pairings`) while the server inserts the rows of the pools before it."""
     kind, status = MessageKind.WARMUP.value, MessageStatus.PLANNED.value
     tail = (0, "", "", "", now)  # attempts, smtp_reply, in_reply_to, references, created_at
-    hexes = secrets.token_hex(16 * sum(len(r) for r in receivers.values()))  # one system call, not thousands
-    at = 0
-    for sender_id in sorted(receivers):
-        box = boxes[sender_id]
-        ws, domain = box.workspace_id, box.domain_name
-        start, end = _remaining_window(spaces[ws], now, opts)
-        times = spread(len(receivers[sender_id]), start, end, min_gap_s=opts.min_gap_s, rng=rng)
-        for peer_id, moment in zip(receivers[sender_id], times, strict=True):
-            yield (kind, ws, sender_id, peer_id, f"<{hexes[at : at + 32]}@{domain}>", "", "", status, moment, *tail)
-            at += 32
+    windows = {i: _remaining_window(space, now, opts) for i, space in spaces.items()}
+    for pool in pools:
+        pairing = pair(pool.rooms, pool.peers, recent=pool.recent, rng=rng)
+        pairings.append(pairing)
+        receivers = pairing.receivers
+        hexes = secrets.token_hex(16 * sum(len(r) for r in receivers.values()))  # one system call a pool
+        at = 0
+        for sender_id in sorted(receivers):
+            box = fleet.by_id[sender_id]
+            ws, domain = box.workspace_id, fleet.domains[box.domain_id].name
+            start, end = windows[ws]
+            times = spread(len(receivers[sender_id]), start, end, min_gap_s=opts.min_gap_s, rng=rng)
+            for peer_id, moment in zip(receivers[sender_id], times, strict=True):
+                message_id = f"<{hexes[at : at + 32]}@{domain}>"
+                yield (kind, ws, sender_id, peer_id, message_id, "", "", status, moment, *tail)
+                at += 32
 
 
 def spread(
@@ -640,31 +692,92 @@ _COLUMNS: Final = (
 )
 
 
-async def _insert(conn: Any, records: Iterator[tuple[Any, ...]]) -> None:
-    """All new rows in one COPY (a day of a large fleet is tens of thousands)."""
-    async with conn.acquire_connection() as raw:
-        await raw.copy_records_to_table("outbound_message", records=records, columns=_COLUMNS)
-
-
 _EXISTING = """
-SELECT mailbox_id, cap, wanted, allowed, detail->>'graduated', coalesce(detail->>'reason', '') FROM cap_deferral
-WHERE mailbox_id = ANY($1::int[]) AND day = ANY($2::date[]) AND source = 'warmup'
+SELECT mailbox_id, day, cap, wanted, allowed, coalesce(detail->>'graduated' = 'true', false),
+    coalesce(detail->>'reason', '')
+FROM cap_deferral WHERE mailbox_id = ANY($1::text::int[]) AND day = ANY($2::date[]) AND source = 'warmup'
 """
+"""This planner's deferrals of the mailboxes on the days given (`_existing` keeps each mailbox's own day)."""
 
-_DELETE = """
-DELETE FROM cap_deferral d
-USING unnest($1::int[], $2::date[], $3::text[]) AS b(id, day, cap)
-WHERE d.mailbox_id = b.id AND d.day = b.day AND d.cap = b.cap AND d.source = 'warmup'
+_WRITE = """
+WITH gone AS (
+    DELETE FROM cap_deferral d USING unnest($1::text::int[], $2::text::date[], $3::text::text[]) AS b(id, day, cap)
+    WHERE d.mailbox_id = b.id AND d.day = b.day AND d.cap = b.cap AND d.source = 'warmup'
+), written AS (
+    INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, wanted, allowed, detail, updated_at)
+    SELECT ws, mb, day, cap, wanted, allowed, ($10::jsonb[])[ix], $11
+    FROM unnest($4::text::int[], $5::text::int[], $6::text::date[], $7::text::text[], $8::text::int[],
+        $9::text::int[], $12::text::int[]) AS t(ws, mb, day, cap, wanted, allowed, ix)
+    ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
+        wanted = excluded.wanted, allowed = excluded.allowed, detail = excluded.detail, updated_at = excluded.updated_at
+    RETURNING 1
+)
+SELECT count(*) FROM written
 """
+"""Deferrals that no longer apply removed ($1-$3), new and changed ones written ($4-$9 and $12, the index of each
+one's detail in $10), in one statement; how many were written comes back. The long arrays go as text
+(`_array`)."""
 
-_UPSERT = """
-INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, wanted, allowed, detail, updated_at)
-SELECT ws, mb, day, cap, wanted, allowed, detail::jsonb, $8
-FROM unnest($1::int[], $2::int[], $3::date[], $4::text[], $5::int[], $6::int[], $7::text[])
-    AS t(ws, mb, day, cap, wanted, allowed, detail)
-ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
-    wanted = excluded.wanted, allowed = excluded.allowed, detail = excluded.detail, updated_at = excluded.updated_at
-"""
+_PEERS: Final = CapKind.PEERS.value
+
+_Deferral = tuple[int, int, bool, str]
+"""What a deferral says beyond its mailbox, day and cap: wanted, allowed, graduated, the reason of a status cut."""
+
+
+def _existing(rows: Sequence[Any], day_of: Mapping[int, dt.date]) -> dict[tuple[int, str], _Deferral]:
+    """`_EXISTING`'s rows of each mailbox's own day (`day_of`), by mailbox and cap."""
+    return {(r[0], r[2]): (r[3], r[4], r[5], r[6]) for r in rows if day_of.get(r[0]) == r[1]}
+
+
+def _deferrals(boxes: Sequence[_Box], rooms: Mapping[int, int]) -> dict[tuple[int, str], tuple[_Box, _Deferral]]:
+    """Every cut of a mailbox that gets less than it wants if pairing finds a receiver for each send of `rooms`, by
+    mailbox and cap."""
+    found: dict[tuple[int, str], tuple[_Box, _Deferral]] = {}
+    for box in boxes:
+        if box.cuts and box.done + rooms.get(box.id, 0) < box.want:
+            for cap, total in box.cuts.items():
+                reason = box.blocked if cap is CapKind.STATUS else ""
+                found[(box.id, cap.value)] = (box, (box.want, min(total, box.want), box.graduated, reason))
+    return found
+
+
+async def _write_deferrals(
+    raw: Any,
+    wanted: Mapping[tuple[int, str], tuple[_Box, _Deferral]],
+    had: Mapping[tuple[int, str], _Deferral],
+    *,
+    peers: bool,
+    day_of: Mapping[int, dt.date],
+    now: dt.datetime,
+) -> asyncio.Task[Any] | None:
+    """Make this planner's deferrals of today (those for a want of peers, or all the others) what `wanted` says:
+    rows of `had` no longer wanted removed, new and changed ones written, the rest left alone (`day_of`: each
+    mailbox's day). The statement is sent and runs on the server while the caller goes on (None: nothing to do)."""
+    gone = [key for key in had if (key[1] == _PEERS) == peers and key not in wanted]
+    changed = [(box, key[1], values) for key, (box, values) in wanted.items() if had.get(key) != values]
+    if not gone and not changed:
+        return None
+    details: dict[tuple[bool, str], int] = {}
+    for *_, (_, _, graduated, reason) in changed:
+        details.setdefault((graduated, reason), len(details) + 1)
+    return await _started(
+        raw,
+        _WRITE,
+        [
+            _array(i for i, _ in gone),
+            _array(day_of[i] for i, _ in gone),
+            _array(cap for _, cap in gone),
+            _array(box.workspace_id for box, _, _ in changed),
+            _array(box.id for box, _, _ in changed),
+            _array(day_of[box.id] for box, _, _ in changed),
+            _array(cap for _, cap, _ in changed),
+            _array(values[0] for *_, values in changed),
+            _array(values[1] for *_, values in changed),
+            [_detail(*kind) for kind in details],
+            now,
+            _array(details[values[2], values[3]] for *_, values in changed),
+        ],
+    )
 
 
 @functools.cache
@@ -676,54 +789,18 @@ def _detail(graduated: bool, reason: str) -> str:
     return json.dumps(detail)
 
 
-async def _record_deferrals(
-    conn: Any,
-    boxes: Sequence[_Box],
-    used_warm: Mapping[int, int],
-    receivers: Mapping[int, Sequence[int]],
-    now: dt.datetime,
-) -> int:
-    """Make this planner's deferrals of today for the mailboxes it considered what this run found: rows that no
-    longer apply are removed, new and changed ones written, the rest left alone. Returns how many it wrote."""
-    if not boxes:
-        return 0
-    wanted: dict[tuple[int, str], tuple[_Box, int, str, str]] = {}
-    for box in boxes:
-        total = used_warm.get(box.id, 0) + len(receivers.get(box.id, ()))
-        if total >= box.want:
-            continue
-        for cap, allowed in box.cuts.items():
-            reason = box.blocked if cap is CapKind.STATUS else ""
-            wanted[(box.id, cap.value)] = (box, min(allowed, box.want), _detail(box.graduated, reason), reason)
-    days = sorted({b.day for b in boxes})
-    existing = {
-        (int(r[0]), str(r[1])): (int(r[2]), int(r[3]), r[4] == "true", str(r[5]))
-        for r in (await conn.execute_query(_EXISTING, [[b.id for b in boxes], days]))[1]
-    }
-    day_of = {b.id: b.day for b in boxes}
-    stale = [key for key in existing if key not in wanted]
-    if stale:
-        await conn.execute_query(
-            _DELETE, [[i for i, _ in stale], [day_of[i] for i, _ in stale], [cap for _, cap in stale]]
-        )
-    items = [
-        (key, box, allowed, detail)
-        for key, (box, allowed, detail, reason) in wanted.items()
-        if existing.get(key) != (box.want, allowed, box.graduated, reason)
-    ]
-    if not items:
-        return 0
-    await conn.execute_query(
-        _UPSERT,
-        [
-            [b.workspace_id for _, b, _, _ in items],
-            [b.id for _, b, _, _ in items],
-            [b.day for _, b, _, _ in items],
-            [cap for (_, cap), _, _, _ in items],
-            [b.want for _, b, _, _ in items],
-            [allowed for _, _, allowed, _ in items],
-            [detail for *_, detail in items],
-            now,
-        ],
-    )
-    return len(items)
+def _array(values: Iterable[object]) -> str:
+    """A PostgreSQL array literal of integers, dates or plain words (cap names), to pass as text and cast in SQL
+    (`$1::text::int[]`): asyncpg checks every element of a list it sends as an array against `collections.abc`,
+    a few tenths of a microsecond each, which made most of the cost of sending a fleet's worth of them."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+async def _started(raw: Any, sql: str, args: Sequence[Any], *, first: bool = True) -> asyncio.Task[Any]:
+    """`sql` sent to the server, which runs it while the caller goes on; await the task for its first row (or, with
+    `first=False`, all of them)."""
+    statement = await raw.prepare(sql)
+    run = statement.fetchrow(*args) if first else statement.fetch(*args)
+    task: asyncio.Task[Any] = asyncio.ensure_future(run)
+    await asyncio.sleep(0)  # the task's first step sends the statement
+    return task

@@ -11,20 +11,22 @@ sender's own provider. Ties are broken by a seeded RNG, so a plan is reproducibl
 from __future__ import annotations
 
 import heapq
+import operator
 import random
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from heapq import heappush, heapreplace
+from typing import Final, NamedTuple
 
 PROVIDER_SLACK: Final = 3
 """How many more emails (relative to its own volume) a receiver on another provider may already have received and
 still be preferred to one on the sender's provider: a preference, not a rule that overloads one provider."""
 
 
-@dataclass(frozen=True, slots=True)
-class Peer:
+class Peer(NamedTuple):
     """A mailbox that takes part in warmup. `pool` is its pool key (`pool_key`); `receive_target` is what it
-    should receive today (about what it sends)."""
+    should receive today (about what it sends). (A named tuple: a plan makes one per mailbox of the fleet.)"""
 
     mailbox_id: int
     domain_id: int
@@ -58,11 +60,16 @@ def pair(
     `recent` holds the (sender, receiver) pairs used in the last days; none of them is used again.
     """
     by_id = {p.mailbox_id: p for p in peers}
-    used = set(recent)
+    taken: dict[int, set[int]] = defaultdict(set)  # per sender: the receivers it may not write to (again)
+    for sender, receiver in recent:
+        taken[sender].add(receiver)
     result = Pairing()
     pools: dict[str, _Pool] = {}
-    for peer in sorted(by_id.values(), key=lambda p: p.mailbox_id):
-        pools.setdefault(peer.pool, _Pool()).add(peer, rng)
+    for peer in sorted(by_id.values(), key=_mailbox_id):
+        pool = pools.get(peer.pool)
+        if pool is None:
+            pool = pools[peer.pool] = _Pool()
+        pool.add(peer, rng)
     for each in pools.values():
         each.ready()
     senders = [s for s in sorted(sends) if sends[s] > 0]
@@ -71,85 +78,112 @@ def pair(
             result.unpaired[sender] = sends[sender]
     senders = [s for s in senders if s in by_id]
     rng.shuffle(senders)
-    left = {s: sends[s] for s in senders}
+    turns = [_Turn(by_id[s], pools[by_id[s].pool], taken[s], sends[s]) for s in senders]
+    served = turns
     # round robin: when receivers run short, every sender still gets some of them
-    while senders:
+    while turns:
         still = []
-        for sender in senders:
-            me = by_id[sender]
-            chosen = pools[me.pool].take(me, used, rng)
+        for turn in turns:
+            chosen = turn.take(turn.me, turn.taken, rng)
             if chosen is None:
-                result.unpaired[sender] = left[sender]  # eligibility only shrinks: the rest fails too
+                result.unpaired[turn.me.mailbox_id] = turn.left  # eligibility only shrinks: the rest fails too
                 continue
-            used.add((sender, chosen))
-            result.receivers.setdefault(sender, []).append(chosen)
-            left[sender] -= 1
-            if left[sender]:
-                still.append(sender)
-        senders = still
+            turn.taken.add(chosen)
+            turn.chosen.append(chosen)
+            turn.left -= 1
+            if turn.left:
+                still.append(turn)
+        turns = still
+    result.receivers.update((turn.me.mailbox_id, turn.chosen) for turn in served if turn.chosen)
     return result
+
+
+_mailbox_id = operator.attrgetter("mailbox_id")
+
+
+class _Turn:
+    """A sender in the round robin: its receivers so far, and how many it still wants."""
+
+    __slots__ = ("chosen", "left", "me", "take", "taken")
+
+    def __init__(self, me: Peer, pool: _Pool, taken: set[int], left: int) -> None:
+        self.me, self.take, self.taken, self.left = me, pool.take, taken, left
+        self.chosen: list[int] = []
+
+
+_Entry = tuple[int, float, int]
+"""A receiver in its provider's heap: (what it received minus what it should receive, a random tie-break, id)."""
 
 
 class _Pool:
     """Receivers of one pool in a heap per provider, keyed by how far they are from their receive target."""
 
     def __init__(self) -> None:
-        self.heaps: dict[str, list[tuple[int, float, int]]] = {}
-        self.peers: dict[int, Peer] = {}
+        self.heaps: dict[str, list[_Entry]] = {}
+        self.domain_of: dict[int, int] = {}
+        self.items: list[tuple[str, list[_Entry]]] = []
 
     def add(self, peer: Peer, rng: random.Random) -> None:
-        self.peers[peer.mailbox_id] = peer
-        heap = self.heaps.setdefault(peer.provider, [])
+        self.domain_of[peer.mailbox_id] = peer.domain_id
+        heap = self.heaps.get(peer.provider)
+        if heap is None:
+            heap = self.heaps[peer.provider] = []
         heap.append((-peer.receive_target, rng.random(), peer.mailbox_id))
 
     def ready(self) -> None:
         for heap in self.heaps.values():
             heapq.heapify(heap)
+        self.items = list(self.heaps.items())
 
-    def take(self, sender: Peer, used: set[tuple[int, int]], rng: random.Random) -> int | None:
-        best: tuple[int, float, int] | None = None
-        best_heap = ""
-        found: dict[str, tuple[tuple[int, float, int], bool]] = {}  # provider -> (entry, taken out of its heap)
-        for provider, heap in self.heaps.items():
+    def take(self, sender: Peer, taken: set[int], rng: random.Random) -> int | None:
+        """The receiver for one more email of `sender` (never one of `taken`, never of its domain), counted."""
+        domain_of, domain, own = self.domain_of, sender.domain_id, sender.provider
+        best: _Entry | None = None
+        best_score = 0
+        best_heap: list[_Entry] = []
+        best_popped = False
+        losers: list[tuple[list[_Entry], _Entry]] | None = None  # taken out of their heaps, not chosen: put back
+        for provider, heap in self.items:
             if not heap:
                 continue
-            entry, popped = self._first_eligible(heap, sender, used)
-            if entry is None:
-                continue
-            found[provider] = (entry, popped)
-            score = entry[0] - (PROVIDER_SLACK if provider != sender.provider else 0)
-            if best is None or (score, entry[1]) < (best[0], best[1]):
-                best, best_heap = (score, entry[1], entry[2]), provider
-        for provider, (entry, popped) in found.items():
-            if provider != best_heap and popped:
-                heapq.heappush(self.heaps[provider], entry)
+            entry = heap[0]
+            popped = False
+            if domain_of[entry[2]] == domain or entry[2] in taken:  # the least loaded one may not: look deeper
+                found = _first_eligible(heap, domain_of, domain, taken)
+                if found is None:
+                    continue
+                entry, popped = found, True
+            score = entry[0] - PROVIDER_SLACK if provider != own else entry[0]
+            if best is None or score < best_score or (score == best_score and entry[1] < best[1]):
+                if best is not None and best_popped:
+                    losers = [*(losers or ()), (best_heap, best)]
+                best, best_score, best_heap, best_popped = entry, score, heap, popped
+            elif popped:
+                losers = [*(losers or ()), (heap, entry)]
+        if losers:
+            for heap, entry in losers:
+                heappush(heap, entry)
         if best is None:
             return None
-        (load, _, receiver), popped = found[best_heap]
-        again = (load + 1, rng.random(), receiver)
-        if popped:
-            heapq.heappush(self.heaps[best_heap], again)
+        again = (best[0] + 1, rng.random(), best[2])
+        if best_popped:
+            heappush(best_heap, again)
         else:  # it is still the top of its heap: replace it in one step
-            heapq.heapreplace(self.heaps[best_heap], again)
-        return receiver
+            heapreplace(best_heap, again)
+        return best[2]
 
-    def _first_eligible(
-        self, heap: list[tuple[int, float, int]], sender: Peer, used: set[tuple[int, int]]
-    ) -> tuple[tuple[int, float, int] | None, bool]:
-        """The least-loaded receiver of `heap` that `sender` may write to, and whether it was taken out of the
-        heap (it stays in place, at the top, when the top is eligible: the common case)."""
-        top = heap[0]
-        if self.peers[top[2]].domain_id != sender.domain_id and (sender.mailbox_id, top[2]) not in used:
-            return top, False
-        stash = []
-        entry = None
-        while heap:
-            candidate = heapq.heappop(heap)
-            peer = self.peers[candidate[2]]
-            if peer.domain_id != sender.domain_id and (sender.mailbox_id, peer.mailbox_id) not in used:
-                entry = candidate
-                break
-            stash.append(candidate)
-        for item in stash:
-            heapq.heappush(heap, item)
-        return entry, entry is not None
+
+def _first_eligible(heap: list[_Entry], domain_of: Mapping[int, int], domain: int, taken: set[int]) -> _Entry | None:
+    """The least-loaded receiver of `heap` outside `domain` and `taken`, taken out of the heap (None: there is
+    none; the heap is left as it was)."""
+    stash = []
+    found = None
+    while heap:
+        candidate = heapq.heappop(heap)
+        if domain_of[candidate[2]] != domain and candidate[2] not in taken:
+            found = candidate
+            break
+        stash.append(candidate)
+    for item in stash:
+        heapq.heappush(heap, item)
+    return found

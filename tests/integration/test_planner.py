@@ -28,7 +28,7 @@ from engine.warmup import Composed, Persona
 from engine.warmup.ramp import daily_target
 from engine.warmup.settings import WarmupSettings
 from jobs.worker import create_worker
-from models import CapDeferral, Domain, Mailbox, OutboundMessage, Workspace
+from models import CapDeferral, Domain, Mailbox, OutboundMessage, WarmupChange, Workspace
 from models.enums import (
     CapKind,
     DomainStatus,
@@ -342,6 +342,72 @@ async def test_with_a_memo_a_workspace_short_of_peers_is_never_skipped(redis: Re
     clock.advance(dt.timedelta(minutes=1))
     again = await plan_warmup(clock, PlanOptions(seed=2), memo=memo)
     assert (again.skipped, again.planned, again.deferrals) == (0, 0, 0)  # looked again, nothing new, nothing rewritten
+
+
+async def test_with_a_memo_messages_changed_by_others_are_planned_again_and_its_own_are_not_logged(
+    redis: Redis,
+) -> None:
+    acme, acme_boxes = await fleet(domains=3, per_domain=3, domain_cap=6)
+    await fleet(domains=3, per_domain=3, slug="beta")
+    memo = RedisPlanMemo(redis)
+    clock = FrozenClock(NOW)
+
+    async def tick(seed: int, *, with_memo: bool = True) -> tuple[int, int]:
+        clock.advance(dt.timedelta(minutes=1))
+        report = await plan_warmup(clock, PlanOptions(seed=seed), memo=memo if with_memo else None)
+        return report.skipped, report.planned
+
+    assert (await plan_warmup(clock, PlanOptions(seed=1), memo=memo)).planned > 0
+    assert await WarmupChange.all().count() == 0  # its own rows: the memo knows them
+    assert await tick(2) == (2, 0)
+    first = acme_boxes[0]
+    reply = await OutboundMessage.create(  # a row somebody else adds (a warmup reply): counted, so looked at again
+        kind=MessageKind.WARMUP,
+        workspace=acme,
+        mailbox=first,
+        peer=acme_boxes[3],
+        message_id="<reply@acme0.test>",
+        scheduled_at=NOW + dt.timedelta(hours=2),
+    )
+    assert await WarmupChange.filter(workspace_id=acme.id).count() == 1
+    assert await tick(3) == (1, 0)  # the domain is full: nothing more to plan
+    assert await WarmupChange.all().count() == 0  # the rows it read are gone once it planned the workspace
+    assert await tick(4) == (2, 0)
+    await OutboundMessage.filter(id=reply.id).delete()
+    assert await tick(5) == (1, 0)  # the domain is full again (it planned its cap)
+    planned = await OutboundMessage.filter(mailbox_id=first.id).first()
+    assert planned is not None
+    await OutboundMessage.filter(id=planned.id).delete()  # now the domain has room for one
+    assert await tick(6) == (1, 1)
+    moved = await OutboundMessage.filter(mailbox_id=first.id).first()
+    assert moved is not None
+    await OutboundMessage.filter(id=moved.id).update(scheduled_at=NOW + dt.timedelta(days=1))  # off today
+    assert await tick(7) == (1, 1)
+    assert await tick(8) == (2, 0)
+    await OutboundMessage.filter(id=moved.id).delete()  # tomorrow's row: today is full, nothing to plan
+    await OutboundMessage.filter(id=planned.id).delete()
+    latest = await OutboundMessage.filter(mailbox_id=first.id).order_by("-id").first()
+    assert latest is not None
+    await OutboundMessage.filter(id=latest.id).delete()
+    assert await tick(9, with_memo=False) == (0, 1)  # without a memo, its own rows are logged
+    assert await WarmupChange.filter(workspace_id=acme.id).count() > 0
+    assert await tick(10) == (1, 0)
+    assert await tick(11) == (2, 0)
+
+
+async def test_a_deferral_is_recorded_on_its_own_day_while_another_workspace_is_still_on_the_day_before() -> None:
+    steady = {"warmup": {"variance": 0, "start_per_day": 5, "step_per_day": 5, "target_per_day": 10}}
+    _, boxes = await fleet(domains=4, per_domain=3, domain_cap=6, settings=steady)  # 10 wanted, 2 allowed a day
+    west, _ = await fleet(domains=2, per_domain=2, slug="west")
+    await Workspace.filter(id=west.id).update(timezone="America/Los_Angeles")
+    await plan_warmup(FrozenClock(NOW), PlanOptions(seed=1))
+    tomorrow = NOW + dt.timedelta(days=1)  # 09:00 on the 3rd in Moscow, still the 2nd in Los Angeles
+    await plan_warmup(FrozenClock(tomorrow), PlanOptions(seed=2))
+    for day in (NOW.date(), tomorrow.date()):
+        rows = await CapDeferral.filter(mailbox_id__in=[b.id for b in boxes], day=day).values_list(
+            "cap", "wanted", "allowed"
+        )
+        assert sorted(rows) == [(CapKind.DOMAIN, 10, 2)] * len(boxes)
 
 
 def test_spread_keeps_the_minimum_gap_inside_the_span() -> None:
