@@ -16,6 +16,8 @@ from models.workspace import Person, Workspace
 class Alert(Model):
     """A problem worth a person's attention; repeats of the same fingerprint only raise `count`."""
 
+    _no_comments = True
+
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyNullableRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="alerts", null=True, on_delete=fields.CASCADE
@@ -48,6 +50,8 @@ class Alert(Model):
 class Approval(Model):
     """An action that waits for a person's yes or no in chat. Deciding is a conditional update: once."""
 
+    _no_comments = True
+
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="approvals", on_delete=fields.CASCADE
@@ -78,6 +82,8 @@ class Approval(Model):
 class Delivery(Model):
     """A notification delivered to one chat: the unique key makes a retried job deliver once."""
 
+    _no_comments = True
+
     id = fields.BigIntField(primary_key=True)
     notification_id = fields.CharField(max_length=128)
     platform = fields.CharEnumField(Platform, max_length=16)
@@ -94,6 +100,8 @@ class PendingNotification(Model):
     """A notification handed to delivery, kept until every chat has it: the job queue is only a nudge (Redis may
     lose it, a job may run out of tries), so a sweep queues again whatever is still undelivered here."""
 
+    _no_comments = True
+
     id = fields.BigIntField(primary_key=True)
     notification_id = fields.CharField(max_length=128, unique=True)
     payload: Any = fields.JSONField()  # `engine.notify.Notification.to_dict()`
@@ -109,6 +117,8 @@ class PendingNotification(Model):
 
 class AuditLog(Model):
     """Who did what, when: every state transition and every decision."""
+
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyNullableRelation[Workspace] = fields.ForeignKeyField(

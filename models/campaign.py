@@ -20,6 +20,8 @@ from models.workspace import Workspace
 class Campaign(Model):
     """A sequence sent to a list of leads from a group of mailboxes inside a window."""
 
+    _no_comments = True
+
     id = fields.IntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="campaigns", on_delete=fields.CASCADE
@@ -66,6 +68,8 @@ class Campaign(Model):
 class Step(Model):
     """One step of a sequence: sent `delay_days` after the previous one, in one of several variants."""
 
+    _no_comments = True
+
     id = fields.IntField(primary_key=True)
     campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
         "models.Campaign", related_name="steps", on_delete=fields.CASCADE
@@ -84,6 +88,8 @@ class Step(Model):
 
 class Enrollment(Model):
     """A lead's progress through a campaign. Follow-ups keep the mailbox and the thread of step 1."""
+
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
@@ -125,6 +131,8 @@ class PlanChange(Model):
     inserted or deleted, cancelled, moved to another mailbox or moment. The campaign planner's memo reads the
     rows of each workspace, and deletes those it read once it planned the workspace (its own writes set
     `mailfleet.planning` and log nothing)."""
+
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     workspace_id = fields.IntField()  # no foreign key: the triggers stay cheap

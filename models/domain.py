@@ -22,6 +22,8 @@ from models.workspace import Workspace
 class Domain(Model):
     """A domain of one workspace. `name` is the ASCII (punycode) form; chat shows it as Unicode."""
 
+    _no_comments = True
+
     id = fields.IntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="domains", on_delete=fields.RESTRICT
@@ -61,6 +63,8 @@ class Domain(Model):
 class DnsCheck(Model):
     """One record of one domain as checked at one moment: what we expect, what DNS served, the verdict."""
 
+    _no_comments = True
+
     id = fields.BigIntField(primary_key=True)
     domain: fields.ForeignKeyRelation[Domain] = fields.ForeignKeyField(
         "models.Domain", related_name="dns_checks", on_delete=fields.CASCADE
@@ -80,6 +84,8 @@ class DnsCheck(Model):
 
 class BlacklistCheck(Model):
     """One DNSBL lookup of a domain or an IP address."""
+
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     domain: fields.ForeignKeyNullableRelation[Domain] = fields.ForeignKeyField(

@@ -16,6 +16,8 @@ from models.workspace import Workspace
 class Lead(Model):
     """A recipient of one workspace; `email` is normalized (lower-case, IDN domain in punycode)."""
 
+    _no_comments = True
+
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="leads", on_delete=fields.CASCADE
@@ -48,6 +50,8 @@ class Lead(Model):
 
 class Suppression(Model):
     """An address or a whole domain nobody may write to: in one workspace, or everywhere when global."""
+
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyNullableRelation[Workspace] = fields.ForeignKeyField(

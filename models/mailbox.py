@@ -15,6 +15,8 @@ from models.workspace import Workspace
 class Mailbox(Model):
     """A sending mailbox. The password or OAuth token is stored only encrypted (`secret_enc`)."""
 
+    _no_comments = True
+
     id = fields.IntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="mailboxes", on_delete=fields.RESTRICT
@@ -75,6 +77,8 @@ class Mailbox(Model):
 
 class FolderState(Model):
     """How far a mailbox folder has been read: UIDVALIDITY and the last UID seen."""
+
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     mailbox: fields.ForeignKeyRelation[Mailbox] = fields.ForeignKeyField(

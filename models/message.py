@@ -20,6 +20,8 @@ from models.workspace import Workspace
 class OutboundMessage(Model):
     """One email we send: the database row is the source of truth; a queued job is only a nudge."""
 
+    _no_comments = True
+
     id = fields.BigIntField(primary_key=True)
     kind = fields.CharEnumField(MessageKind, max_length=16)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
@@ -94,6 +96,8 @@ class CapDeferral(Model):
     """On one day, a mailbox wanted to send `wanted` and the cap `cap` allowed only `allowed`: what `/why` reads.
     One row per mailbox, day and cap, upserted by each planning tick."""
 
+    _no_comments = True
+
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name=False, on_delete=fields.CASCADE
@@ -126,6 +130,8 @@ class WarmupChange(Model):
     reads the rows of each workspace and deletes those it read once it planned the workspace; its own inserts set
     `mailfleet.warmup_planning` and log nothing. (The campaign planner keeps its own log, `PlanChange`.)"""
 
+    _no_comments = True
+
     id = fields.BigIntField(primary_key=True)
     workspace_id = fields.IntField()  # no foreign key: the triggers stay cheap
 
@@ -138,6 +144,8 @@ class CampaignDeferral(Model):
     """On one day, a campaign had `wanted` sends due and the cap `cap` let only `allowed` go (the campaign's own
     cap, its window, its mailbox group having no room…): what `/campaign <name>` shows. Upserted by each run of
     the campaign planner."""
+
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
@@ -162,6 +170,8 @@ class CampaignDeferral(Model):
 
 class Event(Model):
     """Something that happened to a message or a mailbox. Reports read DailyStat, never scan events."""
+
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
@@ -200,6 +210,8 @@ class Event(Model):
 
 class DailyStat(Model):
     """Counters of one scope (mailbox, domain, campaign, workspace) on one day, upserted as events arrive."""
+
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(

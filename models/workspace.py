@@ -14,6 +14,8 @@ from models.enums import Platform, Role
 class Workspace(Model):
     """A client's isolated pool of domains, mailboxes, leads and campaigns."""
 
+    _no_comments = True
+
     id = fields.IntField(primary_key=True)
     slug = fields.CharField(max_length=40, unique=True)
     name = fields.CharField(max_length=200)
@@ -40,6 +42,8 @@ class Workspace(Model):
 class Person(Model):
     """Somebody who talks to the bot, identified by platform and the platform's user id."""
 
+    _no_comments = True
+
     id = fields.IntField(primary_key=True)
     platform = fields.CharEnumField(Platform, max_length=16)
     external_id = fields.CharField(max_length=64)
@@ -63,6 +67,8 @@ class Person(Model):
 class Membership(Model):
     """A person's role in one workspace."""
 
+    _no_comments = True
+
     id = fields.IntField(primary_key=True)
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
         "models.Person", related_name="memberships", on_delete=fields.CASCADE
@@ -84,6 +90,8 @@ class Membership(Model):
 class ChatBinding(Model):
     """A chat or channel that receives a workspace's alerts and/or reports."""
 
+    _no_comments = True
+
     id = fields.IntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="chats", on_delete=fields.CASCADE
@@ -101,6 +109,8 @@ class ChatBinding(Model):
 
 class Invite(Model):
     """A one-time code that binds whoever presents it to a workspace with a role. Only a hash is stored."""
+
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
@@ -128,6 +138,8 @@ class Invite(Model):
 
 class AgencySetting(Model):
     """One agency-wide setting (admins change them from chat): e.g. `contact_window_days`."""
+
+    _no_comments = True
 
     key = fields.CharField(max_length=64, primary_key=True)
     value: Any = fields.JSONField()
