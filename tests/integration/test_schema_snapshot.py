@@ -38,6 +38,9 @@ CATALOG = {
     "sequences": """
         SELECT sequence_name, data_type, start_value, increment FROM information_schema.sequences
         WHERE sequence_schema = 'public' ORDER BY 1""",
+    "storage": """
+        SELECT c.relname, c.reloptions::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.reloptions IS NOT NULL ORDER BY 1""",
     "recorded": "SELECT app, name FROM tortoise_migrations ORDER BY name",
 }
 
@@ -65,6 +68,7 @@ async def test_the_snapshot_builds_what_the_migration_runner_builds(
 
     expected, got = await _catalog(by_runner), await _catalog(by_snapshot)
     assert len(expected["columns"]) > 200 and expected["triggers"] and expected["functions"]  # a real schema
+    assert any(t == "outbound_message" and "autovacuum_vacuum_scale_factor=0.01" in o for t, o in expected["storage"])
     for part in CATALOG:
         assert got[part] == expected[part], part
     assert [name for _, name in got["recorded"]] == migration_names()
