@@ -55,7 +55,7 @@ class _MallInfo2(ctypes.Structure):
     )]  # fmt: skip
 
 
-def _mallinfo() -> _MallInfo2 | None:
+def mallinfo() -> _MallInfo2 | None:
     """glibc's heap figures (None elsewhere): `arena` bytes from the system in the main and thread arenas,
     `uordblks` of them in use, `fordblks` free but kept, `hblkhd` in mmapped blocks."""
     try:
@@ -144,7 +144,7 @@ class MemoryLog:
 
     def dump(self) -> None:
         rss = _rss()
-        heap = _mallinfo()
+        heap = mallinfo()
         line = f"jobs {self.jobs} at {time.monotonic() - self.started:.0f} s: RSS {rss / 2**20:.1f} MB ({_mappings()})"
         if heap is not None:
             line += (
@@ -221,9 +221,9 @@ async def main() -> None:
     except asyncio.CancelledError:  # SIGTERM cancels the worker's main task: a normal stop
         pass
     finally:
-        await worker.close()
-        if memory is not None:
+        if memory is not None:  # the last figures, while the database pool is still open
             memory.dump()
+        await worker.close()
 
 
 if __name__ == "__main__":

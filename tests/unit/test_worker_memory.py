@@ -4,7 +4,6 @@ off glibc's heap (the load day's worker memory stays flat, `tests/integration/te
 from __future__ import annotations
 
 import collections
-import ctypes
 import gc
 import os
 import random
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from jobs.worker import cycle_collector, tune_malloc
+from tests.harness.load_worker import mallinfo
 
 
 class _Cycle:
@@ -45,16 +45,10 @@ async def test_cyclic_garbage_is_collected_once_every_n_jobs() -> None:
         assert alive() is None
 
 
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
-    )]  # fmt: skip
-
-
 def _heap_bytes() -> int:
-    mallinfo2 = ctypes.CDLL(None).mallinfo2
-    mallinfo2.restype = _MallInfo2
-    return int(mallinfo2().arena)
+    figures = mallinfo()
+    assert figures is not None
+    return int(figures.arena)
 
 
 @pytest.mark.skipif(not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"), reason="glibc's malloc")
