@@ -88,7 +88,8 @@ def tune_malloc() -> bool:
     arrived: past that point those blocks come from the heap, and the short messages left in them, still alive,
     keep the heap from reusing or returning what lies behind them. The load day's worker heap grew by about 2 MB
     a thousand jobs so, all of it free and never given back (`bench/bench_load.py`); with the threshold fixed it
-    stays flat, and the reads cost no more. Nothing is done (False) where the C library is not glibc."""
+    stays flat (a socket read was no slower in a micro-benchmark). Nothing is done (False) where the C library
+    is not glibc."""
     try:
         glibc = os.confstr("CS_GNU_LIBC_VERSION") or ""
     except (ValueError, OSError):
@@ -106,10 +107,11 @@ def tune_gc() -> None:
     and the young generation is collected once 50,000 container objects more were allocated than freed, instead of
     700 (plans and sweeps allocate in bursts of tuples that die together).
 
-    A sending worker frees nearly all it allocates, so it may not reach that threshold in a whole day: cyclic
-    garbage (above all every closed SMTP connection, whose asyncio transport refers to itself) would pile up
-    uncollected, about 30 MB in a day of the fleet (`bench/bench_load.py`). `cycle_collector` therefore runs a
-    full collection every `GC_EVERY_JOBS` jobs; it only walks what startup did not build, a few milliseconds."""
+    A sending worker frees nearly all it allocates, so it did not reach that threshold once in a load day
+    (`bench/bench_load.py`): cyclic garbage piled up uncollected all day, above all every closed SMTP connection
+    (its asyncio transport refers to itself; the pool closes one every few jobs). `cycle_collector` therefore
+    runs a full collection every `GC_EVERY_JOBS` jobs: it only walks what startup did not build, tens of
+    milliseconds on a loaded box."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
