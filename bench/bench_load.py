@@ -1,14 +1,19 @@
 """A simulated day of the whole fleet: ~60,000 campaign and warmup sends from 1,200 mailboxes on 400 domains,
 planned and sent by two worker processes through SMTP to two aiosmtpd sinks (`tests/harness/loadday.py`).
 
-Run from the repository root:  .venv/bin/python -m bench.bench_load [--fraction 1.0] [--rss-every 2]
+Run from the repository root:  .venv/bin/python -m bench.bench_load [--fraction 1.0]
 
 Prints the fleet, the sends per kind, the throughput (sends per second of real time over the simulated day, the
-planners included), wall and set-up time, each worker's RSS over time (one line per tenth of the day) and every
-problem the checks found (duplicates, misses, caps, rows left unsent: the load test's assertions, here only
-reported). A scratch database on BENCH_DATABASE_URL's server (default: local postgres) is created and dropped; the
-Redis database of BENCH_REDIS_URL (default redis://127.0.0.1:6379/14) is flushed first. Figures are printed,
-never asserted.
+planners included), wall and set-up time, each worker's RSS once 10 %, 50 % and 100 % of the day's sends were done
+(and its growth over the second half), its RSS over the day (one figure per tenth of the steps) and every problem
+the checks found (duplicates, misses, caps, rows left unsent: the load test's assertions, here only reported). A
+scratch database on BENCH_DATABASE_URL's server (default: local postgres) is created and dropped; the Redis
+database of BENCH_REDIS_URL (default redis://127.0.0.1:6379/14) is flushed first. Figures are printed, never
+asserted.
+
+Looking for a leak: `--memory-every N` makes each worker write its memory figures every N jobs to
+`<memory-dir>/memory-<pid>.txt`, `--tracemalloc F` adds allocation diffs with F frames (slow: never with figures
+that matter; see `tests/harness/load_worker.py`).
 """
 
 from __future__ import annotations
@@ -16,18 +21,39 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 
-from tests.harness.loadday import DAY_START, Fleet, run_day
+from tests.harness.loadday import DAY_START, DayResult, Fleet, run_day
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+SHARES = (0.1, 0.5, 1.0)  # of the day's sends: where each worker's RSS is reported
+
+
+def print_memory(day: DayResult) -> None:
+    """Each worker's RSS at `SHARES` of the day's sends, and over the day."""
+    at = {share: day.rss_at(share) for share in SHARES}
+    for n, pid in enumerate(day.memory[-1].rss_mb, start=1):
+        mb = {share: point.rss_mb.get(pid, float("nan")) for share, point in at.items()}
+        figures = ", ".join(f"{mb[s]:.1f} MB at {s:.0%}" for s in SHARES)
+        print(f"worker {n} (pid {pid}) RSS once the share of the sends was done: {figures}")
+        print(f"  second half of the day: {mb[1.0] - mb[0.5]:+.1f} MB")
+        step = max(1, len(day.memory) // 10)
+        line = ", ".join(f"{p.moment:%H:%M} {p.rss_mb.get(pid, 0):.0f}" for p in day.memory[::step])
+        print(f"  RSS MB over the day (simulated time): {line}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fraction", type=float, default=1.0, help="of the full fleet (1.0: 1,200 mailboxes)")
-    parser.add_argument("--rss-every", type=float, default=2.0, help="seconds between RSS samples")
+    parser.add_argument("--memory-every", type=int, default=0, help="jobs between a worker's memory figures")
+    parser.add_argument("--memory-dir", type=Path, default=Path(), help="where the workers write them")
+    parser.add_argument("--tracemalloc", type=int, default=0, help="frames per traced allocation (0: off)")
     args = parser.parse_args()
+    if args.memory_every:
+        os.environ["LOAD_MEMORY_EVERY"] = str(args.memory_every)
+        os.environ["LOAD_MEMORY_DIR"] = str(args.memory_dir.resolve())
+        os.environ["LOAD_TRACEMALLOC"] = str(args.tracemalloc)
     fleet = Fleet.full() if args.fraction >= 1 else Fleet.scaled(args.fraction)
     print(
         f"fleet: {fleet.workspaces} workspaces, {fleet.domains} domains, {fleet.mailboxes} mailboxes, "
@@ -39,7 +65,7 @@ def main() -> None:
             print(f"  {moment:%H:%M} simulated, {elapsed:6.1f} s", flush=True)
 
     started = time.perf_counter()
-    day = run_day(fleet, admin_url=ADMIN_URL, redis_url=REDIS_URL, rss_every_s=args.rss_every, on_step=progress)
+    day = run_day(fleet, admin_url=ADMIN_URL, redis_url=REDIS_URL, on_step=progress)
     total_s = time.perf_counter() - started
     print(
         f"sends: {day.total} planned ({', '.join(f'{k} {n}' for k, n in sorted(day.planned.items()))}), {day.sent} sent"
@@ -47,12 +73,8 @@ def main() -> None:
     print(f"sinks received: {day.sink_messages} messages; planner runs: {day.plan_runs}")
     print(f"simulated day: {day.wall_s:.1f} s wall → {day.sent / day.wall_s:.1f} sends/s")
     print(f"set-up (database, seed, processes): {day.setup_s:.1f} s; whole run {total_s:.1f} s")
-    for n, (pid, samples) in enumerate(day.rss_mb.items(), start=1):
-        first, last = day.rss_growth(pid)
-        print(f"worker {n} (pid {pid}): RSS first-quarter max {first:.1f} MB, last-quarter max {last:.1f} MB")
-        step = max(1, len(samples) // 10)
-        line = ", ".join(f"{t:.0f}s {mb:.0f}" for t, mb in samples[::step])
-        print(f"  RSS MB over time: {line}")
+    if day.memory:
+        print_memory(day)
     problems = day.problems()
     print("checks: " + ("all hold" if not problems else "; ".join(problems)))
 

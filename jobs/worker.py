@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import dataclasses
 import gc
+import itertools
+import os
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from arq import Retry, cron
 from arq.connections import RedisSettings
+from arq.typing import StartupShutdown
 from arq.worker import Worker, func
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -43,6 +47,8 @@ from jobs import enqueue
 
 log = get_logger(__name__)
 HEARTBEAT_TTL_S = 300  # /healthz shows "none" when no worker beat for 5 minutes
+M_MMAP_THRESHOLD, MMAP_THRESHOLD = -3, 128 * 1024  # glibc's mallopt parameter, and its initial value
+GC_EVERY_JOBS = 1_000  # finished jobs between two full garbage collections (`cycle_collector`)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -70,17 +76,57 @@ async def startup(ctx: dict[str, Any]) -> None:
             compose=ctx.get("compose_campaign") or campaign_composer(ctx["settings"], ctx["vault"]),
             compose_warmup=ctx.get("compose_warmup", compose_warmup),
         )
+    tune_malloc()
     tune_gc()
+
+
+def tune_malloc() -> bool:
+    """Blocks of 128 KiB and more get a mapping of their own, unmapped when freed, for the life of the process.
+
+    glibc starts so, but once it frees a mapped block bigger than that (a large query result, a plan's lists) it
+    raises the threshold to that block's size. asyncio reads every socket into a new 256 KiB block, shrunk to what
+    arrived: past that point those blocks come from the heap, and the short messages left in them, still alive,
+    keep the heap from reusing or returning what lies behind them. The load day's worker heap grew by about 2 MB
+    a thousand jobs so, all of it free and never given back (`bench/bench_load.py`); with the threshold fixed it
+    stays flat (a socket read was no slower in a micro-benchmark). Nothing is done (False) where the C library
+    is not glibc."""
+    try:
+        glibc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    except (ValueError, OSError):
+        glibc = ""
+    if not glibc.startswith("glibc"):
+        return False
+    mallopt = ctypes.CDLL(None).mallopt  # the process's own C library
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
 
 def tune_gc() -> None:
     """What startup built lives as long as the process: frozen, the collector stops walking it again and again
     while a day's plan allocates hundreds of thousands of short-lived objects (a tenth of a re-plan tick otherwise);
-    and the young generation is collected every 50,000 allocations instead of 700 (plans and sweeps allocate in
-    bursts of tuples that die together)."""
+    and the young generation is collected once 50,000 container objects more were allocated than freed, instead of
+    700 (plans and sweeps allocate in bursts of tuples that die together).
+
+    A sending worker frees nearly all it allocates, so it did not reach that threshold once in a load day
+    (`bench/bench_load.py`): cyclic garbage piled up uncollected all day, above all every closed SMTP connection
+    (its asyncio transport refers to itself; the pool closes one every few jobs). `cycle_collector` therefore
+    runs a full collection every `GC_EVERY_JOBS` jobs: it only walks what startup did not build, tens of
+    milliseconds on a loaded box."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+
+
+def cycle_collector(every: int) -> StartupShutdown:
+    """arq's after_job_end: a full garbage collection every `every` finished jobs of this process (see
+    `tune_gc`). arq hands each job a copy of the worker's context, so the count lives here."""
+    finished = itertools.count(1)
+
+    async def collect_cycles(ctx: dict[str, Any]) -> None:
+        if next(finished) % every == 0:
+            gc.collect()
+
+    return collect_cycles
 
 
 def campaign_composer(settings: Settings, vault: Vault) -> ComposeCampaign:
@@ -284,6 +330,7 @@ class WorkerSettings:
     ]
     on_startup = startup
     on_shutdown = shutdown
+    after_job_end = cycle_collector(GC_EVERY_JOBS)
     poll_delay = 0.1  # seconds; arq's 0.5 s default caps a worker near 200 jobs/s
     keep_result = 3600  # seconds a job result stays readable
     max_jobs = 50
@@ -298,6 +345,7 @@ def create_worker(redis_url: str, *, ctx: dict[str, Any], burst: bool = False, c
         cron_jobs=WorkerSettings.cron_jobs if crons else [],
         on_startup=WorkerSettings.on_startup,
         on_shutdown=WorkerSettings.on_shutdown,
+        after_job_end=WorkerSettings.after_job_end,
         poll_delay=WorkerSettings.poll_delay,
         keep_result=WorkerSettings.keep_result,
         max_jobs=WorkerSettings.max_jobs,

@@ -89,12 +89,18 @@ def ascii_domain(domain: str) -> str:
         raise UserError("message-address-invalid", address=domain) from None
 
 
-@functools.lru_cache(maxsize=8192)  # the same few senders and unsubscribe addresses, message after message
+@functools.lru_cache(maxsize=4096)  # the fleet's own addresses (senders, unsubscribe mailboxes), message after message
 def normalize_address(address: str) -> str:
     """`local@domain` with an ASCII dot-atom local part and an IDNA domain; `UserError` otherwise.
 
     Non-ASCII local parts need SMTPUTF8, which the providers we send through do not promise, so they are refused.
+    Remembered: for addresses met once each (recipients), `normalized` does the same without keeping them.
     """
+    return normalized(address)
+
+
+def normalized(address: str) -> str:
+    """`normalize_address`, not remembered."""
     local, at, domain = address.strip().rpartition("@")
     if not at or len(local) > 64 or not _LOCAL_PART.match(local):
         raise UserError("message-address-invalid", address=address)
@@ -128,7 +134,7 @@ def minimal_html(text: str) -> str:
 def build_message(spec: MessageSpec, clock: Clock) -> BuiltMessage:
     """Render a message to bytes ready for SMTP DATA (CRLF lines, 7-bit, every line ≤ 998 bytes)."""
     sender = normalize_address(spec.sender)
-    recipient = normalize_address(spec.recipient)
+    recipient = normalized(spec.recipient)  # each lead once: remembered, it would only push the senders out
     message_id = _message_id(spec.message_id) if spec.message_id else make_message_id(sender)
     headers = [
         f"Date: {rfc5322_date(clock.now())}",

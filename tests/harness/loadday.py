@@ -11,8 +11,9 @@ Redis, TWO worker processes (`tests.harness.load_worker`: `jobs.worker`'s functi
 to aiosmtpd sinks in processes of their own (`tests.harness.smtp_sink`). The driver (this module) steps a
 simulated clock kept in Redis through the day (Monday 07:55 to 20:05 in Moscow) in 5-minute steps: it enqueues the
 planners (warmup and campaigns, at the start and again every simulated hour: idempotent, and racing between the
-two workers) and a sending tick per step, and moves on once nothing due is left unsent. Worker RSS is sampled
-every `rss_every_s` seconds of real time.
+two workers) and a sending tick per step, and moves on once nothing due is left unsent. After every step it
+notes the rows sent so far and each worker's RSS (`MemoryPoint`): `DayResult.rss_at` gives the RSS once a share
+of the day's sends was done, so memory is compared at the same points of the work however fast the box is.
 
 `check` then reads the database and the sinks: every planned row sent, each Message-ID received exactly once and
 nothing else received, no mailbox, domain, workspace or campaign cap exceeded, no row left planned, queued,
@@ -31,7 +32,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +92,16 @@ class Fleet:
         return round(self.campaign_cap * self.lead_margin)
 
 
+@dataclasses.dataclass(frozen=True)
+class MemoryPoint:
+    """Where the day stood after one step (the step's sends all done, so no job was running)."""
+
+    moment: dt.datetime  # simulated
+    elapsed_s: float  # real seconds since the day began
+    sent: int  # rows sent so far
+    rss_mb: dict[int, float]  # worker pid → RSS
+
+
 @dataclasses.dataclass
 class DayResult:
     fleet: Fleet
@@ -102,7 +112,7 @@ class DayResult:
     missing: int  # sent rows whose Message-ID no sink received
     unexpected: int  # Message-IDs received that no sent row has
     cap_violations: list[str]
-    rss_mb: dict[int, list[tuple[float, float]]]  # worker pid → (seconds since the start, RSS MB)
+    memory: list[MemoryPoint]  # after each step
     wall_s: float  # the simulated day, from the first plan to the last send
     setup_s: float
     stuck_steps: list[str]  # steps that never drained
@@ -132,11 +142,10 @@ class DayResult:
             found.append(f"the sinks received {self.sink_messages} messages for {self.sent} sent rows")
         return found
 
-    def rss_growth(self, pid: int) -> tuple[float, float]:
-        """(max RSS of the first quarter of the samples, max RSS of the last quarter), MB."""
-        values = [mb for _, mb in self.rss_mb[pid]]
-        quarter = max(1, len(values) // 4)
-        return max(values[:quarter]), max(values[-quarter:])
+    def rss_at(self, share: float) -> MemoryPoint:
+        """The point after the first step by which `share` (0 to 1) of the day's sends were done."""
+        wanted = share * self.memory[-1].sent
+        return next(p for p in self.memory if p.sent >= wanted)
 
 
 SEED = [
@@ -240,34 +249,6 @@ def _wait_ready(path: Path, proc: subprocess.Popen[str], timeout_s: float = 30) 
     raise RuntimeError(f"{path.name}: not ready after {timeout_s} s")
 
 
-class RssSampler:
-    """Samples the RSS of some processes every `every_s` seconds in a thread."""
-
-    def __init__(self, pids: list[int], every_s: float) -> None:
-        self.samples: dict[int, list[tuple[float, float]]] = {pid: [] for pid in pids}
-        self._every_s = every_s
-        self._stop = threading.Event()
-        self._start = time.monotonic()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        procs = {pid: psutil.Process(pid) for pid in self.samples}
-        while not self._stop.is_set():
-            moment = time.monotonic() - self._start
-            for pid, proc in procs.items():
-                with contextlib.suppress(psutil.Error):
-                    self.samples[pid].append((moment, proc.memory_info().rss / 2**20))
-            self._stop.wait(self._every_s)
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 async def _due_left(conn: asyncpg.Connection, moment: dt.datetime) -> int:
     return int(
         await conn.fetchval(
@@ -293,15 +274,26 @@ async def _plan(redis: ArqRedis, moment: dt.datetime) -> None:
             await job.result(timeout=600, poll_delay=0.2)
 
 
+def _rss_mb(workers: dict[int, psutil.Process]) -> dict[int, float]:
+    found = {}
+    for pid, proc in workers.items():
+        with contextlib.suppress(psutil.Error):  # a worker that died is reported by `run_day`
+            found[pid] = proc.memory_info().rss / 2**20
+    return found
+
+
 async def drive(
-    url: str, redis_url: str, on_step: Any = None, step_timeout_s: float = 600
-) -> tuple[float, list[str], int]:
-    """Step the simulated day; the real seconds it took, the steps that did not drain, the planner runs."""
+    url: str, redis_url: str, pids: list[int], on_step: Any = None, step_timeout_s: float = 600
+) -> tuple[float, list[str], int, list[MemoryPoint]]:
+    """Step the simulated day; the real seconds it took, the steps that did not drain, the planner runs, and the
+    memory of the workers (`pids`) after each step."""
     redis = await create_pool(RedisSettings.from_dsn(redis_url))
     conn = await asyncpg.connect(url)
+    workers = {pid: psutil.Process(pid) for pid in pids}
     stuck: list[str] = []
     plans = 0
     started = time.perf_counter()
+    memory: list[MemoryPoint] = []
     try:
         moment, next_plan = DAY_START, DAY_START
         while moment <= DAY_END:
@@ -324,13 +316,15 @@ async def drive(
             if left:
                 stuck.append(f"{moment:%H:%M} ({left} due rows left)")
                 break
+            sent = int(await conn.fetchval("SELECT count(*) FROM outbound_message WHERE status = 'sent'"))
+            memory.append(MemoryPoint(moment, time.perf_counter() - started, sent, _rss_mb(workers)))
             if on_step is not None:
                 on_step(moment, time.perf_counter() - started)
             moment += STEP
     finally:
         await conn.close()
         await redis.aclose()
-    return time.perf_counter() - started, stuck, plans
+    return time.perf_counter() - started, stuck, plans, memory
 
 
 CHECKS = {
@@ -407,7 +401,6 @@ def run_day(
     redis_url: str,
     sinks: int = 2,
     workers: int = 2,
-    rss_every_s: float = 2.0,
     on_step: Any = None,
 ) -> DayResult:
     """The whole scenario: a scratch database, the sinks, the workers, the day, the checks."""
@@ -437,8 +430,8 @@ def run_day(
             worker_argv = [[sys.executable, "-m", "tests.harness.load_worker"]] * workers
             with processes(worker_argv, env, logs, "worker") as worker_procs:
                 setup_s = time.perf_counter() - setup_started
-                with RssSampler([p.pid for p in worker_procs], rss_every_s) as sampler:
-                    wall_s, stuck, plans = asyncio.run(drive(url, redis_url, on_step))
+                pids = [p.pid for p in worker_procs]
+                wall_s, stuck, plans, memory = asyncio.run(drive(url, redis_url, pids, on_step))
                 dead = [p.pid for p in worker_procs if p.poll() is not None]
                 if dead:
                     stuck.append(f"workers exited during the day: {dead}")
@@ -446,7 +439,7 @@ def run_day(
         found = asyncio.run(check(url, sink_files))
     return DayResult(
         fleet=fleet,
-        rss_mb=sampler.samples,
+        memory=memory,
         wall_s=wall_s,
         setup_s=setup_s,
         stuck_steps=stuck,

@@ -2,17 +2,24 @@
 outbox in TWO worker processes sharing PostgreSQL and Redis, SMTP to aiosmtpd sinks in their own processes
 (`tests/harness/loadday.py` says how). CI runs a tenth of the fleet (120 mailboxes on 40 domains, ~6,000 sends,
 the same caps and day); `python -m bench.bench_load` runs the full 1,200 mailboxes and ~60,000 sends and prints
-the figures. Throughput is never asserted; memory flatness is a behaviour, asserted with a generous margin."""
+the figures. Throughput is never asserted; memory flatness is a behaviour, asserted on each worker's RSS between
+the points where half and all of the day's sends were done (no job running at either)."""
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 
 from tests.conftest import ADMIN_URL, REDIS_URL
 from tests.harness.loadday import MAILBOX_CAP, Fleet, run_day
 
+log = logging.getLogger(__name__)
 CI_FRACTION = 0.1
-RSS_MARGIN = 1.25, 25.0  # the last quarter's peak within 125 % of the first quarter's, plus 25 MB
+SECOND_HALF_MB = 2.0
+"""How much a worker's RSS may grow over the second half of the CI day. Measured on a loaded 2-core box: before
+the fixes of `jobs.worker.tune_malloc` and `cycle_collector` +2.8 to +3.4 MB (3 days, 6 workers), after 0.0 to
++0.6 MB (4 days, 8 workers: bounded caches still filling). Catches a leak of about 0.7 KB a send or more."""
 
 
 @pytest.mark.load
@@ -28,9 +35,11 @@ def test_a_day_of_the_fleet_sends_each_planned_message_once_within_every_cap() -
     # from the database and the sinks: every planned send delivered exactly once, no cap exceeded, nothing stuck
     assert day.problems() == [], "\n".join(day.worker_logs)
     assert day.sent == day.total == day.sink_messages
-    # two workers did the day, and neither grew while doing it
-    assert len(day.rss_mb) == 2
-    for pid, samples in day.rss_mb.items():
-        assert len(samples) >= 8, f"worker {pid}: too few RSS samples for a trend"
-        first, last = day.rss_growth(pid)
-        assert last <= first * RSS_MARGIN[0] + RSS_MARGIN[1], (pid, first, last, samples)
+    # two workers did the day, and neither grew while doing it (the figures: `--log-cli-level=INFO`)
+    points = {share: day.rss_at(share) for share in (0.1, 0.5, 1.0)}
+    assert len(points[1.0].rss_mb) == 2 and points[0.5].sent < points[1.0].sent
+    for n, pid in enumerate(points[1.0].rss_mb, start=1):
+        rss = {share: point.rss_mb[pid] for share, point in points.items()}
+        figures = ", ".join(f"{mb:.1f} MB at {share:.0%}" for share, mb in rss.items())
+        log.info("worker %d (pid %d): RSS %s of the day's sends", n, pid, figures)
+        assert rss[1.0] - rss[0.5] <= SECOND_HALF_MB, f"worker {pid}: RSS {figures} of the day's sends"

@@ -301,3 +301,13 @@ def test_structured_values_are_valid_or_refused(value: str) -> None:
         names = header_names(data)
         assert len(names) == len(set(names))
         assert set(names) <= {*BASE_HEADERS, "In-Reply-To", "References", "List-Unsubscribe", "List-Unsubscribe-Post"}
+
+
+def test_recipients_are_not_remembered_senders_are() -> None:
+    """Each lead is written to once a day: remembering recipients would only fill the cache of normalized addresses
+    (the fleet's own, message after message) and push the senders out."""
+    normalize_address.cache_clear()
+    for n in range(20):
+        built = build_message(dataclasses.replace(BASE, recipient=f"Lead.{n}@Client.example"), CLOCK)
+        assert built.recipient == f"Lead.{n}@client.example"
+    assert normalize_address.cache_info().currsize == 1  # the sender alone
