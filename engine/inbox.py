@@ -702,7 +702,9 @@ async def _plan_replies(
 
     for item in items:
         parent = parents.get(item.message_id or "")
-        if parent is None or item.reaction is None or not item.message_id or item.message_id not in wanted:
+        if parent is None or not item.counted or item.reaction is None or not item.message_id:
+            continue  # a rescued copy read again in INBOX is not counted, nor answered a second time
+        if item.message_id not in wanted:
             continue
         rng = message_rng(seed, f"reply:{item.message_id}")
         composed = compose_reply(

@@ -568,6 +568,29 @@ async def test_warmup_mail_is_answered_in_its_thread_as_the_reactions_chose(
     assert await OutboundMessage.filter(mailbox=anna).exclude(in_reply_to="").count() == len(answered)  # once
 
 
+async def test_warmup_mail_rescued_from_spam_is_answered_once(mail: MailServer, clock: FrozenClock) -> None:
+    """The spam folder is read first and its warmup mail moved to INBOX, where the same run reads it again (not
+    counted a second time): the answer the reaction chose is planned once, not once per copy."""
+    ws = await workspace()
+    await Workspace.filter(id=ws.id).update(settings={"warmup": {"reply_probability": 0.6}})
+    settings = WarmupSettings().with_values({"reply_probability": 0.6})
+    anna = await mailbox(mail, ws, ANNA, warmup_started_on=NOW.date() - dt.timedelta(days=30))
+    bob = await mailbox(mail, ws, BOB)
+    ids = [f"<spam.{n}@alpha.test>" for n in range(6)]
+    for mid in ids:
+        await sent_message(bob, to=ANNA, message_id=mid, kind=MessageKind.WARMUP, peer=anna)
+        await deliver(mail, mark(message(BOB, ANNA, "Lunch?", message_id=mid, X_Test_Spam="yes")), folder="Junk")
+    opts = SyncOptions(timeout_s=10, ssl_context=mail.ssl_context(), warmup_seed="seed-7")
+
+    result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=opts)
+
+    assert result.rescued == 6
+    answered = [m for m in ids if react(message_rng("seed-7", m), settings, position=1, root_message_id=m).reply]
+    assert 0 < len(answered) < 6
+    replies = await OutboundMessage.filter(mailbox=anna).exclude(in_reply_to="").values_list("in_reply_to", flat=True)
+    assert sorted(replies) == sorted(answered)
+
+
 async def test_a_forged_or_copied_marker_is_ordinary_mail(mail: MailServer, clock: FrozenClock) -> None:
     ws = await workspace()
     anna = await mailbox(mail, ws, ANNA)
