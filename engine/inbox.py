@@ -330,9 +330,10 @@ async def sweep(
     runnable = [allowed[i] for i in unique_ids if allowed[i].status not in _SKIPPED_STATUSES]
 
     check = WarmupMarker.from_vault(vault).check
+    lookup = _Lookup()
 
     async def fetch(target: _Target) -> _Fetched:
-        return await _read_mailbox(target, vault=vault, clock=clock, options=opts, check=check)
+        return await _read_mailbox(target, vault=vault, clock=clock, options=opts, check=check, lookup=lookup)
 
     zones = await workspace_zones({t.workspace_id for t in runnable})
     writers = asyncio.Semaphore(opts.commit_concurrency)
@@ -427,7 +428,7 @@ def _warmup_settings(workspace_id: int, stored: Mapping[str, Any] | None) -> War
 
 
 async def _read_mailbox(
-    target: _Target, *, vault: Vault, clock: Clock, options: SyncOptions, check: WarmupCheck
+    target: _Target, *, vault: Vault, clock: Clock, options: SyncOptions, check: WarmupCheck, lookup: _Lookup
 ) -> _Fetched:
     """Log in, read the spam folder (rescuing warmup mail) and then INBOX; classify everything new."""
     try:
@@ -443,25 +444,26 @@ async def _read_mailbox(
         ours: dict[str, OurMessage] = {}
         reads: list[_FolderRead] = []
         rescued: set[str] = set()
+
+        async def read(folder: str) -> None:
+            found = await _read_folder(
+                session, target, folder, ours, rescued, clock=clock, options=options, check=check, lookup=lookup
+            )
+            reads.append(found)
+
         spam = target.spam_folder
         try:
             if spam is None:
                 spam = await _find_spam(session)
             if spam is not None:
-                reads.append(
-                    await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options, check=check)
-                )
+                await read(spam)
         except ImapError as exc:
             if exc.kind is not ImapErrorKind.FOLDER or spam != target.spam_folder:
                 raise
             spam = await _find_spam(session)  # the remembered spam folder is gone (renamed): look again
             if spam is not None:
-                reads.append(
-                    await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options, check=check)
-                )
-        reads.append(
-            await _read_folder(session, target, INBOX, ours, rescued, clock=clock, options=options, check=check)
-        )
+                await read(spam)
+        await read(INBOX)
     return _Fetched(folders=tuple(reads), ours=ours, rescued=len(rescued), spam_folder=spam)
 
 
@@ -481,6 +483,7 @@ async def _read_folder(
     clock: Clock,
     options: SyncOptions,
     check: WarmupCheck,
+    lookup: _Lookup,
 ) -> _FolderRead:
     """Fetch and classify one folder's new mail; flag warmup mail and, in the spam folder, move it to INBOX.
 
@@ -496,7 +499,7 @@ async def _read_folder(
     in_spam = folder != INBOX
     heads = [(m, BytesHeaderParser(policy=compat32).parsebytes(m.headers)) for m in batch.messages]
     wanted = {i for _, h in heads for i in [*referenced_ids(h), normalize_message_id(header(h, "Message-ID"))] if i}
-    ours.update(await _our_messages(wanted - ours.keys()))
+    ours.update(await lookup.get(wanted - ours.keys()))
     need = [m.uid for m, h in heads if needs_body(h, ours, warmup_check=check)]
     bodies = await session.fetch_bodies(need, max_bytes=options.body_bytes) if need else {}
     items: list[Incoming] = []
@@ -520,7 +523,7 @@ async def _read_folder(
         await asyncio.sleep(0)  # classifying is CPU work: let other mailboxes' I/O (and commits) move in between
     reported = {i.verdict.related_id for i in items if i.verdict.related_id} - ours.keys()
     if reported:  # bounces and complaints name our message inside the body: look those up too
-        ours.update(await _our_messages(reported))
+        ours.update(await lookup.get(reported))
     warm = [i for i in items if i.verdict.kind is MailKind.WARMUP]
     if warm:
         flagged = [i.uid for i in warm if i.reaction is not None and i.reaction.flag]
@@ -593,6 +596,37 @@ LEFT JOIN enrollment e ON e.id = m.enrollment_id
 LEFT JOIN campaign c ON c.id = e.campaign_id
 WHERE m.message_id = ANY($1::text[])
 """
+
+
+class _Lookup:
+    """Our sent messages by Message-ID, for all the mailboxes of a sweep: the ids that mailboxes read at the same
+    moment ask for share one query (`_our_messages`), instead of a query per folder of each."""
+
+    def __init__(self) -> None:
+        self._wanted: set[str] = set()
+        self._found: asyncio.Future[dict[str, OurMessage]] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def get(self, message_ids: set[str]) -> dict[str, OurMessage]:
+        if not message_ids:
+            return {}
+        if self._found is None:
+            self._found = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(self._query(self._found))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        self._wanted |= message_ids
+        # shielded: a mailbox whose read times out must not cancel the answer the others wait for
+        found = await asyncio.shield(self._found)
+        return {i: found[i] for i in message_ids if i in found}
+
+    async def _query(self, found: asyncio.Future[dict[str, OurMessage]]) -> None:
+        await asyncio.sleep(0)  # the mailboxes read at this moment add their ids
+        wanted, self._wanted, self._found = self._wanted, set(), None
+        try:
+            found.set_result(await _our_messages(wanted))
+        except Exception as exc:
+            found.set_exception(exc)
 
 
 async def _our_messages(message_ids: Iterable[str]) -> dict[str, OurMessage]:

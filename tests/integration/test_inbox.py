@@ -21,7 +21,7 @@ from tortoise import connections
 from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
-from engine.inbox import SyncOptions, SyncStatus, sweep, sync_mailbox
+from engine.inbox import SyncOptions, SyncStatus, _Lookup, sweep, sync_mailbox
 from engine.mail.imap import ImapConnect, MailFolders, imap_session
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.tls import MailPolicy
@@ -815,6 +815,24 @@ async def test_a_position_that_appears_mid_write_rolls_back_and_the_others_are_w
     bob_inbox = await FolderState.get(mailbox=bob, folder="INBOX")
     assert (bob_inbox.uidvalidity, bob_inbox.last_uid) == (7, 1)
     assert await FolderState.filter(mailbox_id__in=[boxes[0].id, boxes[2].id], folder="INBOX").count() == 2
+
+
+async def test_lookups_of_mailboxes_read_at_once_share_a_query_that_a_timed_out_read_does_not_cancel(
+    mail: MailServer,
+) -> None:
+    box = await mailbox(mail, await workspace(), ANNA)
+    for mid in ("<a@alpha.test>", "<b@alpha.test>"):
+        await sent_message(box, to=LEAD, message_id=mid)
+    lookup = _Lookup()
+    timed_out = asyncio.create_task(lookup.get({"<a@alpha.test>"}))
+    other = asyncio.create_task(lookup.get({"<b@alpha.test>", "<unknown@x.test>"}))
+    await asyncio.sleep(0)  # both have asked
+    timed_out.cancel()
+
+    found = await other
+
+    assert list(found) == ["<b@alpha.test>"] and found["<b@alpha.test>"].mailbox_id == box.id
+    assert timed_out.cancelled()
 
 
 async def test_a_manager_syncs_only_own_mailboxes(mail: MailServer, clock: FrozenClock) -> None:
