@@ -625,7 +625,10 @@ class _Lookup:
         wanted, self._wanted, self._found = self._wanted, set(), None
         try:
             found.set_result(await _our_messages(wanted))
-        except Exception as exc:
+        except asyncio.CancelledError:  # the loop is closing: nobody will get an answer
+            found.cancel()
+            raise
+        except Exception as exc:  # every mailbox waiting for this answer fails with it
             found.set_exception(exc)
 
 
