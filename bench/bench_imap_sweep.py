@@ -15,6 +15,12 @@ mailboxes (plus one campaign message per mailbox for replies and bounces to matc
 New mail is delivered straight to Dovecot's LMTP port (Sieve still files `X-Test-Spam` into Junk), four
 connections at once, many transactions per connection: no Postfix queue in the way. Delivery is not timed as
 part of the sweep. Figures are printed, never asserted.
+
+Measured on the shared 2-core box (load average 7–12, three runs each, min / median): with 10 new messages per
+mailbox the parallel sweep took 9.4 / 16.6 s (this process's CPU 6.9–7.5 s) once many mailboxes were written per
+transaction (group commit, set-based writes), against 19.0 / 21.7 s (CPU 9.6–10.5 s) with a transaction and a
+dozen statements per mailbox; the first sync 5.7 / 8.8 s against 8.7 / 9.4 s. The rest is Dovecot, the IMAP
+exchange and classification (email parsing), which the database no longer hides.
 """
 
 from __future__ import annotations

@@ -7,10 +7,13 @@ requests), stopped enrollments (a reply stops the sequence, and its planned foll
 warmup traffic IMAP actions: opened and flagged important, and moved out of the spam folder.
 
 A sweep runs many mailboxes at once (`engine.mail.imap.sweep`): the network part of each is limited by a timeout
-and may be cancelled, the database part is one transaction that is never cancelled. A folder position only moves
-forward in the same transaction as the effects of the messages it covers, and only if nobody else moved it in the
-meantime, so two workers syncing one mailbox cannot double-count. The DailyStat increments are that transaction's
-last statement (a crash may not lose counts; the shared counter rows stay locked only until the commit).
+and may be cancelled, the database part is a transaction that is never cancelled. Mailboxes read while another
+transaction writes are written together in the next one (group commit), with set-based statements (unnest) for
+all of them: positions, suppressions, stopped enrollments, events, warmup answers and counters cost a fixed
+number of round trips per transaction, not per mailbox or per message. A folder position only moves forward in
+the same transaction as the effects of the messages it covers, and only if nobody else moved it in the meantime,
+so two workers syncing one mailbox cannot double-count. The DailyStat increments are that transaction's last
+statement (a crash may not lose counts; the shared counter rows stay locked only until the commit).
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ import datetime as dt
 import json
 import ssl
 from collections import Counter
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from tortoise import connections
@@ -37,9 +40,9 @@ from engine.access import SYSTEM, Actor
 from engine.alerts import raise_alert, resolve_subjects
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
-from engine.errors import Conflict, UserError
+from engine.errors import UserError
 from engine.leads.suppression import mark_hard_bounced
-from engine.lifecycle import cancel_unsent, check_transition, transition_mailbox, transition_message
+from engine.lifecycle import cancel_unsent, check_transition, transition_mailbox
 from engine.logging import get_logger
 from engine.mail.autoreply import notice_text, return_date
 from engine.mail.classify import (
@@ -77,18 +80,19 @@ from engine.stats import (
     insert_events,
     workspace_zones,
 )
-from engine.warmup import Persona
+from engine.warmup import Composed, Persona
 from engine.warmup.content import compose_reply
 from engine.warmup.marker import WarmupMarker
 from engine.warmup.ramp import daily_target, maintenance_target
 from engine.warmup.receive import Reaction, message_rng, react
 from engine.warmup.settings import WarmupSettings
-from models import FolderState, Mailbox, OutboundMessage, Workspace
+from models import FolderState, Mailbox, Workspace
 from models.enums import (
     AuthKind,
     EnrollmentState,
     EventKind,
     MailboxStatus,
+    MailProvider,
     MessageKind,
     MessageStatus,
     Severity,
@@ -138,14 +142,17 @@ _SUPPRESSES: Final[Mapping[MailKind, SuppressionReason]] = {
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
     """Knobs of a sweep. `concurrency` mailboxes are read at once (network waits overlap), but only
-    `commit_concurrency` write at once: the writes are short and CPU-bound, more of them at once only hold pool
-    connections the readers need and contend for the rows a workspace's mailboxes share. `timeout_s` limits the
+    `commit_concurrency` transactions write at once, each for up to `commit_batch` mailboxes whose mail has been
+    read meanwhile (group commit: a transaction's statements cost about the same for one mailbox as for fifty):
+    more writers at once only hold pool connections the readers need and contend for the rows a workspace's
+    mailboxes share. `timeout_s` limits the
     network part of one mailbox; `batch_limit` the messages read per folder per run (the rest waits for the next
     run); `auth_failure_limit` consecutive login failures disable the mailbox; connections trust the system store,
     `ca_file` (MAIL_CA_FILE) and the mailbox's own CA, unless `ssl_context` replaces all of that."""
 
     concurrency: int = 50
     commit_concurrency: int = 4
+    commit_batch: int = 50
     timeout_s: float = 60.0
     batch_limit: int = 500
     body_bytes: int = DEFAULT_BODY_BYTES
@@ -323,16 +330,25 @@ async def sweep(
     runnable = [allowed[i] for i in unique_ids if allowed[i].status not in _SKIPPED_STATUSES]
 
     check = WarmupMarker.from_vault(vault).check
+    lookup = _Lookup()
 
     async def fetch(target: _Target) -> _Fetched:
-        return await _read_mailbox(target, vault=vault, clock=clock, options=opts, check=check)
+        return await _read_mailbox(target, vault=vault, clock=clock, options=opts, check=check, lookup=lookup)
 
     zones = await workspace_zones({t.workspace_id for t in runnable})
     writers = asyncio.Semaphore(opts.commit_concurrency)
 
+    async def write(batch: list[tuple[_Target, _Fetched]]) -> list[SyncResult]:
+        results = await _commit_batch(batch, clock=clock, options=opts, zones=zones)
+        return [results[target.id] for target, _ in batch]
+
+    group = GroupCommit(write, slots=writers, limit=opts.commit_batch)
+
     async def commit(target: _Target, outcome: _Fetched | ImapError) -> SyncResult:
-        async with writers:
-            return await _commit(target, outcome, clock=clock, options=opts, zones=zones)
+        if isinstance(outcome, ImapError):
+            async with writers:
+                return await _record_failure(target, outcome, clock=clock, options=opts, zones=zones)
+        return await group.submit((target, outcome))
 
     done = await imap_sweep(runnable, fetch, commit, concurrency=width, timeout_s=opts.timeout_s)
     by_id = {r.mailbox_id: r for r in done}
@@ -412,7 +428,7 @@ def _warmup_settings(workspace_id: int, stored: Mapping[str, Any] | None) -> War
 
 
 async def _read_mailbox(
-    target: _Target, *, vault: Vault, clock: Clock, options: SyncOptions, check: WarmupCheck
+    target: _Target, *, vault: Vault, clock: Clock, options: SyncOptions, check: WarmupCheck, lookup: _Lookup
 ) -> _Fetched:
     """Log in, read the spam folder (rescuing warmup mail) and then INBOX; classify everything new."""
     try:
@@ -428,25 +444,26 @@ async def _read_mailbox(
         ours: dict[str, OurMessage] = {}
         reads: list[_FolderRead] = []
         rescued: set[str] = set()
+
+        async def read(folder: str) -> None:
+            found = await _read_folder(
+                session, target, folder, ours, rescued, clock=clock, options=options, check=check, lookup=lookup
+            )
+            reads.append(found)
+
         spam = target.spam_folder
         try:
             if spam is None:
                 spam = await _find_spam(session)
             if spam is not None:
-                reads.append(
-                    await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options, check=check)
-                )
+                await read(spam)
         except ImapError as exc:
             if exc.kind is not ImapErrorKind.FOLDER or spam != target.spam_folder:
                 raise
             spam = await _find_spam(session)  # the remembered spam folder is gone (renamed): look again
             if spam is not None:
-                reads.append(
-                    await _read_folder(session, target, spam, ours, rescued, clock=clock, options=options, check=check)
-                )
-        reads.append(
-            await _read_folder(session, target, INBOX, ours, rescued, clock=clock, options=options, check=check)
-        )
+                await read(spam)
+        await read(INBOX)
     return _Fetched(folders=tuple(reads), ours=ours, rescued=len(rescued), spam_folder=spam)
 
 
@@ -466,6 +483,7 @@ async def _read_folder(
     clock: Clock,
     options: SyncOptions,
     check: WarmupCheck,
+    lookup: _Lookup,
 ) -> _FolderRead:
     """Fetch and classify one folder's new mail; flag warmup mail and, in the spam folder, move it to INBOX.
 
@@ -481,7 +499,7 @@ async def _read_folder(
     in_spam = folder != INBOX
     heads = [(m, BytesHeaderParser(policy=compat32).parsebytes(m.headers)) for m in batch.messages]
     wanted = {i for _, h in heads for i in [*referenced_ids(h), normalize_message_id(header(h, "Message-ID"))] if i}
-    ours.update(await _our_messages(wanted - ours.keys()))
+    ours.update(await lookup.get(wanted - ours.keys()))
     need = [m.uid for m, h in heads if needs_body(h, ours, warmup_check=check)]
     bodies = await session.fetch_bodies(need, max_bytes=options.body_bytes) if need else {}
     items: list[Incoming] = []
@@ -505,7 +523,7 @@ async def _read_folder(
         await asyncio.sleep(0)  # classifying is CPU work: let other mailboxes' I/O (and commits) move in between
     reported = {i.verdict.related_id for i in items if i.verdict.related_id} - ours.keys()
     if reported:  # bounces and complaints name our message inside the body: look those up too
-        ours.update(await _our_messages(reported))
+        ours.update(await lookup.get(reported))
     warm = [i for i in items if i.verdict.kind is MailKind.WARMUP]
     if warm:
         flagged = [i.uid for i in warm if i.reaction is not None and i.reaction.flag]
@@ -580,6 +598,40 @@ WHERE m.message_id = ANY($1::text[])
 """
 
 
+class _Lookup:
+    """Our sent messages by Message-ID, for all the mailboxes of a sweep: the ids that mailboxes read at the same
+    moment ask for share one query (`_our_messages`), instead of a query per folder of each."""
+
+    def __init__(self) -> None:
+        self._wanted: set[str] = set()
+        self._found: asyncio.Future[dict[str, OurMessage]] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def get(self, message_ids: set[str]) -> dict[str, OurMessage]:
+        if not message_ids:
+            return {}
+        if self._found is None:
+            self._found = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(self._query(self._found))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        self._wanted |= message_ids
+        # shielded: a mailbox whose read times out must not cancel the answer the others wait for
+        found = await asyncio.shield(self._found)
+        return {i: found[i] for i in message_ids if i in found}
+
+    async def _query(self, found: asyncio.Future[dict[str, OurMessage]]) -> None:
+        await asyncio.sleep(0)  # the mailboxes read at this moment add their ids
+        wanted, self._wanted, self._found = self._wanted, set(), None
+        try:
+            found.set_result(await _our_messages(wanted))
+        except asyncio.CancelledError:  # the loop is closing: nobody will get an answer
+            found.cancel()
+            raise
+        except Exception as exc:  # every mailbox waiting for this answer fails with it
+            found.set_exception(exc)
+
+
 async def _our_messages(message_ids: Iterable[str]) -> dict[str, OurMessage]:
     """Our sent messages with these Message-IDs, with what the effects need: one hand-written query, because
     the ORM spends more CPU building this three-join query than PostgreSQL spends answering it."""
@@ -607,213 +659,221 @@ async def _our_messages(message_ids: Iterable[str]) -> dict[str, OurMessage]:
 # ------------------------------------------------------------------------------------------- database part
 
 
-async def _commit(
-    target: _Target,
-    outcome: _Fetched | ImapError,
+@dataclass(frozen=True, slots=True)
+class _Work:
+    """One mailbox's read mail that changes something: new messages, or a folder position that moved."""
+
+    target: _Target
+    fetched: _Fetched
+    changed: tuple[_FolderRead, ...]
+    items: tuple[Incoming, ...]
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(slots=True)
+class _Queued(Generic[T, R]):
+    """An item waiting for a writer, and what became of it."""
+
+    item: T
+    taken: bool = False  # a writer has it
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    result: R | None = None
+    error: BaseException | None = None
+
+
+class GroupCommit(Generic[T, R]):
+    """Group commit: items (here, the read mail of many mailboxes) written in few transactions.
+
+    Each item joins a queue. A writer (at most as many at once as `slots` allows) takes the `limit` oldest queued
+    items and writes them together with `write`, which returns one result per item, in order; whatever arrives
+    meanwhile waits for the next writer. A lone item is written at once, and the busier the sweep the more items
+    share a transaction: its statements cost about the same for one mailbox as for fifty. Each caller gets its
+    own item's result, or the error of the write that carried it."""
+
+    def __init__(self, write: Callable[[list[T]], Awaitable[list[R]]], *, slots: asyncio.Semaphore, limit: int) -> None:
+        self._write = write
+        self._slots = slots
+        self._limit = max(1, limit)
+        self._queue: list[_Queued[T, R]] = []
+
+    async def submit(self, item: T) -> R:
+        entry: _Queued[T, R] = _Queued(item)
+        self._queue.append(entry)
+        while not entry.taken:
+            async with self._slots:
+                await asyncio.sleep(0)  # items submitted at the same moment join this write
+                if not entry.taken:
+                    await self._run()
+        await entry.done.wait()
+        if entry.error is not None:
+            raise entry.error
+        return cast(R, entry.result)
+
+    async def _run(self) -> None:
+        batch, self._queue = self._queue[: self._limit], self._queue[self._limit :]
+        for entry in batch:
+            entry.taken = True
+        try:
+            results = await self._write([e.item for e in batch])
+            if len(results) != len(batch):
+                raise RuntimeError(f"{len(results)} results for {len(batch)} items")
+        except BaseException as exc:  # every item of the batch fails with it
+            for entry in batch:
+                entry.error = exc
+            raise
+        else:
+            for entry, result in zip(batch, results, strict=True):
+                entry.result = result
+        finally:
+            for entry in batch:
+                entry.done.set()
+
+
+async def _commit_batch(
+    batch: Sequence[tuple[_Target, _Fetched]],
     *,
     clock: Clock,
     options: SyncOptions,
     zones: Mapping[int, ZoneInfo],
-) -> SyncResult:
-    """Record what one mailbox's mail means, in one transaction with its new folder positions."""
-    if isinstance(outcome, ImapError):
-        return await _record_failure(target, outcome, clock=clock, options=options, zones=zones)
-    items = [i for read in outcome.folders for i in read.items]
-    kinds = dict(Counter(i.verdict.kind.value for i in items))
-    changed = [r for r in outcome.folders if r.items or r.before != r.after]
-    if not changed:
-        return SyncResult(target.id, target.address, SyncStatus.OK, "inbox-synced", kinds=kinds)
+) -> dict[int, SyncResult]:
+    """Record what the mail of these mailboxes means, in one transaction with their new folder positions.
+
+    A mailbox whose position another worker moved first is left out (`inbox-busy`). When the transaction fails as
+    a whole (a position that appeared meanwhile, or an error one mailbox's mail causes), each mailbox is written
+    again on its own, so only the one concerned is lost."""
+    results: dict[int, SyncResult] = {}
+    work: list[_Work] = []
+    for target, fetched in batch:
+        items = tuple(i for read in fetched.folders for i in read.items)
+        kinds = dict(Counter(i.verdict.kind.value for i in items))
+        changed = tuple(r for r in fetched.folders if r.items or r.before != r.after)
+        rescued = fetched.rescued if changed else 0
+        results[target.id] = SyncResult(
+            target.id, target.address, SyncStatus.OK, "inbox-synced", kinds=kinds, rescued=rescued
+        )
+        if changed:
+            work.append(_Work(target, fetched, changed, items))
+    if not work:
+        return results
     try:
         async with in_transaction():  # positions and effects together, or neither
-            if outcome.spam_folder != target.spam_folder:  # forget the position of a spam folder that is gone
-                keep = [INBOX, *([outcome.spam_folder] if outcome.spam_folder else [])]
-                await FolderState.filter(mailbox_id=target.id).exclude(folder__in=keep).delete()
-            for read in changed:
-                await _advance(target.id, read, clock.now())
-            fresh = await _not_seen_before(target, outcome.folders, items)
-            receiver = Receiver(target.id, target.workspace_id, target.domain_id)
-            effects = plan_effects(receiver, fresh, outcome.ours, auto_reply_delay=target.auto_reply_delay)
-            await _apply(effects, target.workspace_id, clock=clock)
-            zone = zones.get(target.workspace_id, ZoneInfo("UTC"))
-            await _plan_replies(target, fresh, outcome.ours, clock=clock, seed=options.warmup_seed, zone=zone)
-            # the counters last, in the same transaction as their events (a crash may not lose counts): the
-            # shared workspace and campaign rows are locked only for the commit that follows
-            await count_events(effects.events, zones=zones)
-    except _Moved:
-        return SyncResult(target.id, target.address, SyncStatus.SKIPPED, "inbox-busy")
-    return SyncResult(target.id, target.address, SyncStatus.OK, "inbox-synced", kinds=kinds, rescued=outcome.rescued)
+            lost = await _write(work, clock=clock, options=options, zones=zones)
+    except Exception as exc:
+        if len(work) > 1:
+            if not isinstance(exc, _Moved):
+                log.warning("inbox write failed, writing mailbox by mailbox", mailboxes=len(work), error=repr(exc))
+            for one in work:
+                results |= await _commit_batch([(one.target, one.fetched)], clock=clock, options=options, zones=zones)
+            return results
+        if not isinstance(exc, _Moved):
+            raise
+        lost = {work[0].target.id}
+    for one in work:
+        if one.target.id in lost:
+            results[one.target.id] = SyncResult(one.target.id, one.target.address, SyncStatus.SKIPPED, "inbox-busy")
+    return results
 
 
-async def _plan_replies(
-    target: _Target,
-    items: Sequence[Incoming],
-    ours: Mapping[str, OurMessage],
-    *,
-    clock: Clock,
-    seed: str,
-    zone: ZoneInfo,
-) -> None:
-    """Answer the warmup mail the reactions chose: each answer is a `planned` warmup row from this mailbox to the
-    sender, in the same thread, scheduled after the reaction's delay; the sending engine sends it like any other.
-    Only mail we sent ourselves is answered (its row holds the text to quote), and each message once (a re-read or
-    a rescued copy is not `counted`).
-
-    An answer is part of the mailbox's warmup volume. Today's volume the planner has already decided: an answer due
-    today takes the place of one of today's fresh warmup emails not yet due (the latest). A later day, not planned
-    yet, holds answers up to its ramp volume (the planner then plans only the rest). Otherwise the answer moves to
-    the same time a day later, for at most `_REPLY_DAYS` days; past that it is not sent. The day's volume stays
-    the ramp's."""
-    wanted: dict[str, OurMessage] = {}
-    for i in items:
-        sent = ours.get(i.message_id or "")
-        answer = i.counted and i.reaction is not None and i.reaction.reply
-        ours_here = (
-            sent is not None and sent.kind == MessageKind.WARMUP.value and sent.workspace_id == target.workspace_id
-        )
-        if answer and ours_here and sent is not None and i.message_id:
-            wanted[i.message_id] = sent
-    if not wanted:
-        return
-    parents = {
-        p.message_id: p
-        for p in await OutboundMessage.filter(id__in=[o.id for o in wanted.values()]).prefetch_related("mailbox")
-    }
-    me = await Mailbox.get(id=target.id).prefetch_related("domain", "workspace")
+async def _write(
+    work: Sequence[_Work], *, clock: Clock, options: SyncOptions, zones: Mapping[int, ZoneInfo]
+) -> set[int]:
+    """The statements of one transaction: positions first, the counters last. Returns the mailboxes lost to
+    another worker (their mail changes nothing here: that worker records it)."""
     now = clock.now()
-    today = now.astimezone(zone).date()
-    replaceable = [
-        int(r["id"])
-        for r in await connections.get("default").execute_query_dict(_REPLACEABLE, [target.id, *_bounds(today, zone)])
-    ]
-    check_transition("message", MessageStatus.PLANNED, MessageStatus.CANCELLED)
-    held: dict[dt.date, int] = {}  # warmup rows of this mailbox on a later day (answers, so far)
-
-    async def fits(moment: dt.datetime) -> bool:
-        day = moment.astimezone(zone).date()
-        if day == today:
-            return await _take_place(replaceable)
-        if day not in held:
-            rows = await connections.get("default").execute_query_dict(_HELD, [target.id, *_bounds(day, zone)])
-            held[day] = int(rows[0]["n"])
-        if held[day] >= _warmup_volume(me, target.warmup, day):
-            return False
-        held[day] += 1
-        return True
-
-    for item in items:
-        parent = parents.get(item.message_id or "")
-        if parent is None or item.reaction is None or not item.message_id or item.message_id not in wanted:
-            continue
-        rng = message_rng(seed, f"reply:{item.message_id}")
-        composed = compose_reply(
-            rng,
-            parent_subject=parent.subject,
-            parent_body=parent.body,
-            sender=_persona(me),
-            recipient=_persona(parent.mailbox),
-            locale=_language(parent.body, me.workspace.locale),
-        )
-        chain = [*item.thread, item.message_id][-20:]
-        moment = now + item.reaction.delay
-        for _ in range(_REPLY_DAYS):
-            if await fits(moment):
-                break
-            moment += dt.timedelta(days=1)
-        else:
-            continue  # no room for an answer in the days ahead: this message stays unanswered
-        await OutboundMessage.create(
-            kind=MessageKind.WARMUP,
-            workspace_id=target.workspace_id,
-            mailbox_id=target.id,
-            peer_id=parent.mailbox_id,
-            message_id=make_message_id(target.address),
-            subject=composed.subject,
-            body=composed.body,
-            in_reply_to=item.message_id,
-            references=" ".join(chain),
-            status=MessageStatus.PLANNED,
-            scheduled_at=moment,
-        )
-
-
-_REPLY_DAYS: Final = 7
-_HELD = """
-SELECT count(*) AS n FROM outbound_message
-WHERE mailbox_id = $1 AND kind = 'warmup' AND status <> 'cancelled' AND scheduled_at >= $2 AND scheduled_at < $3
-"""
-_REPLACEABLE = """
-SELECT id FROM outbound_message
-WHERE mailbox_id = $1 AND kind = 'warmup' AND status = 'planned' AND in_reply_to = ''
-  AND scheduled_at >= $2 AND scheduled_at < $3
-ORDER BY scheduled_at DESC, id DESC
-FOR UPDATE SKIP LOCKED
-"""
-
-
-def _bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-
-
-def _warmup_volume(box: Mailbox, settings: WarmupSettings, day: dt.date) -> int:
-    """The warmup emails `box` sends on `day`, as the planner counts them (ramp, or maintenance once graduated)."""
-    if box.status is MailboxStatus.ACTIVE:
-        return maintenance_target(settings, mailbox_id=box.id, day=day, daily_cap=box.daily_cap)
-    if box.warmup_started_on is None:
-        return 0
-    limit = PRESETS[box.provider].provider_daily_limit
-    return daily_target(settings, mailbox_id=box.id, started_on=box.warmup_started_on, day=day, provider_limit=limit)
-
-
-async def _take_place(candidates: list[int]) -> bool:
-    """Cancel the first of `candidates` (planned fresh warmup emails) that is still `planned`, in favour of an
-    answer; False when none is left (each one taken is removed from the list)."""
-    while candidates:
-        rows = await connections.get("default").execute_query_dict(
-            "UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'replaced by a warmup answer' "
-            "WHERE id = $1 AND status = 'planned' RETURNING id",
-            [candidates.pop(0)],
-        )
-        if rows:
-            return True
-    return False
-
-
-def _persona(box: Mailbox) -> Persona:
-    company = box.address.rpartition("@")[2].split(".")[0].replace("-", " ").title()
-    return Persona(name=box.display_name, company=company, address=box.address)
-
-
-def _language(text: str, fallback: str) -> str:
-    """Answer in the language the message was written in."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return fallback if fallback in ("ru", "en") else "ru"
-    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
-    return "ru" if cyrillic * 2 > len(letters) else "en"
+    locked = await _lock_positions(sorted(w.target.id for w in work))
+    lost = {w.target.id for w in work if any(_at(locked, w.target.id, r.folder) != r.before for r in w.changed)}
+    won = [w for w in work if w.target.id not in lost]
+    if not won:
+        return lost
+    await _forget_spam_folders([w for w in won if w.fetched.spam_folder != w.target.spam_folder])
+    await _advance(won, locked, now)
+    received: list[tuple[_Target, list[Incoming], Mapping[str, OurMessage]]] = []
+    planned: list[tuple[int, Effects]] = []
+    for w in won:
+        fresh = await _not_seen_before(w.target, w.fetched.folders, list(w.items))
+        receiver = Receiver(w.target.id, w.target.workspace_id, w.target.domain_id)
+        effects = plan_effects(receiver, fresh, w.fetched.ours, auto_reply_delay=w.target.auto_reply_delay)
+        received.append((w.target, fresh, w.fetched.ours))
+        planned.append((w.target.workspace_id, effects))
+    events = await _apply(planned, clock=clock)
+    await _plan_replies(received, clock=clock, seed=options.warmup_seed, zones=zones)
+    # the counters last, in the same transaction as their events (a crash may not lose counts): the shared
+    # workspace and campaign rows are locked only for the commit that follows
+    await count_events(events, zones=zones)
+    return lost
 
 
 class _Moved(Exception):
-    """Another worker advanced a folder position first; this run's effects are rolled back."""
+    """A folder position appeared while this run wrote its own: this run's effects are rolled back."""
 
 
+# The positions of the batch's mailboxes, locked in one order (two workers' batches cannot deadlock on them) and
+# compared with the positions the reads started from: a mailbox whose position moved meanwhile was synced by
+# another worker, and is left to it.
+_LOCK_POSITIONS = """
+SELECT id, mailbox_id, folder, uidvalidity, last_uid FROM folder_state
+WHERE mailbox_id = ANY($1::int[])
+ORDER BY id
+FOR UPDATE
+"""
+_FORGET_SPAM = """
+DELETE FROM folder_state f USING unnest($1::int[], $2::text[]) AS k(mailbox_id, spam)
+WHERE f.mailbox_id = k.mailbox_id AND f.folder <> 'INBOX' AND f.folder <> k.spam
+"""
+# A row that is not among the locked ones appeared after the lock (another worker's first sync of the folder):
+# it is not overwritten, and the missing row in RETURNING rolls the batch back (`_Moved`).
 _ADVANCE = """
-INSERT INTO folder_state (mailbox_id, folder, uidvalidity, last_uid, synced_at) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO folder_state (mailbox_id, folder, uidvalidity, last_uid, synced_at)
+SELECT mailbox_id, folder, uidvalidity, last_uid, $5::timestamptz
+FROM unnest($1::int[], $2::text[], $3::bigint[], $4::bigint[]) AS t(mailbox_id, folder, uidvalidity, last_uid)
 ON CONFLICT (mailbox_id, folder) DO UPDATE
     SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, synced_at = excluded.synced_at
-    WHERE folder_state.uidvalidity = $6 AND folder_state.last_uid = $7
+    WHERE folder_state.id = ANY($6::int[])
 RETURNING id
 """
 
 
-async def _advance(mailbox_id: int, read: _FolderRead, now: dt.datetime) -> None:
-    """Move a folder position forward, only from the position this run started at (optimistic lock)."""
-    old = read.before or Position(-1, -1)  # a row that appeared meanwhile never matches -1
+async def _lock_positions(mailbox_ids: list[int]) -> dict[tuple[int, str], tuple[int, Position]]:
+    rows = await connections.get("default").execute_query_dict(_LOCK_POSITIONS, [mailbox_ids])
+    return {
+        (int(r["mailbox_id"]), str(r["folder"])): (int(r["id"]), Position(int(r["uidvalidity"]), int(r["last_uid"])))
+        for r in rows
+    }
+
+
+def _at(locked: Mapping[tuple[int, str], tuple[int, Position]], mailbox_id: int, folder: str) -> Position | None:
+    found = locked.get((mailbox_id, folder))
+    return found[1] if found else None
+
+
+async def _forget_spam_folders(work: Sequence[_Work]) -> None:
+    """Forget the positions of spam folders that are gone (renamed, or none any more)."""
+    if work:
+        await connections.get("default").execute_query(
+            _FORGET_SPAM, [[w.target.id for w in work], [w.fetched.spam_folder or "" for w in work]]
+        )
+
+
+async def _advance(
+    work: Sequence[_Work], locked: Mapping[tuple[int, str], tuple[int, Position]], now: dt.datetime
+) -> None:
+    """Move the folder positions forward, in one statement."""
+    moves = [(w.target.id, r) for w in work for r in w.changed]
     rows = await connections.get("default").execute_query_dict(
         _ADVANCE,
-        [mailbox_id, read.folder, read.after.uidvalidity, read.after.last_uid, now, old.uidvalidity, old.last_uid],
+        [
+            [mailbox_id for mailbox_id, _ in moves],
+            [r.folder for _, r in moves],
+            [r.after.uidvalidity for _, r in moves],
+            [r.after.last_uid for _, r in moves],
+            now,
+            [found[0] for found in locked.values()],
+        ],
     )
-    if not rows:
+    if len(rows) != len(moves):
         raise _Moved
 
 
@@ -830,6 +890,278 @@ async def _not_seen_before(target: _Target, reads: Sequence[_FolderRead], items:
     )
     seen = {r["incoming"] for r in rows if r["incoming"]}
     return [i for i in items if i.message_id is None or i.message_id not in seen]
+
+
+# ------------------------------------------------------------------------------------------- warmup answers
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A received warmup message the reaction chose to answer."""
+
+    target: _Target  # the mailbox that answers
+    message_id: str
+    item: Incoming
+    reaction: Reaction
+    sent: OurMessage  # our row of the message answered (its sender's)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answerer:
+    """What planning an answer needs of the answering mailbox, read in the transaction that plans it."""
+
+    id: int
+    address: str
+    display_name: str
+    status: MailboxStatus
+    provider: MailProvider
+    daily_cap: int
+    warmup_started_on: dt.date | None
+    locale: str
+
+
+def _answers_wanted(received: Iterable[tuple[_Target, Sequence[Incoming], Mapping[str, OurMessage]]]) -> list[_Answer]:
+    """The warmup mail to answer: mail we sent ourselves in the same workspace (its row holds the text to quote),
+    counted in this run (a re-read or a rescued copy is not), and each message once."""
+    wanted: list[_Answer] = []
+    for target, items, ours in received:
+        seen: set[str] = set()
+        for i in items:
+            if not i.counted or i.reaction is None or not i.reaction.reply or not i.message_id:
+                continue
+            sent = ours.get(i.message_id)
+            if sent is None or sent.kind != MessageKind.WARMUP.value or sent.workspace_id != target.workspace_id:
+                continue
+            if i.message_id not in seen:
+                seen.add(i.message_id)
+                wanted.append(_Answer(target, i.message_id, i, i.reaction, sent))
+    return wanted
+
+
+async def _plan_replies(
+    received: Sequence[tuple[_Target, Sequence[Incoming], Mapping[str, OurMessage]]],
+    *,
+    clock: Clock,
+    seed: str,
+    zones: Mapping[int, ZoneInfo],
+) -> None:
+    """Answer the warmup mail the reactions chose: each answer is a `planned` warmup row from the receiving mailbox
+    to the sender, in the same thread, scheduled after the reaction's delay; the sending engine sends it like any
+    other. Only mail we sent ourselves is answered, each message once (`_answers_wanted`).
+
+    An answer is part of the mailbox's warmup volume. Today's volume the planner has already decided: an answer due
+    today takes the place of one of today's fresh warmup emails not yet due (the latest). A later day, not planned
+    yet, holds answers up to its ramp volume (the planner then plans only the rest). Otherwise the answer moves to
+    the same time a day later, for at most `_REPLY_DAYS` days; past that it is not sent. The day's volume stays
+    the ramp's.
+
+    The answers of every mailbox of the batch are planned together, in a fixed number of statements: the parents
+    and the answering mailboxes, today's replaceable rows (locked), the later days' held counts when needed, then
+    one update that cancels the rows replaced and one insert of the answers."""
+    wanted = _answers_wanted(received)
+    if not wanted:
+        return
+    db = connections.get("default")
+    now = clock.now()
+    parents = {int(r["id"]): r for r in await db.execute_query_dict(_PARENTS, [sorted({a.sent.id for a in wanted})])}
+    wanted = [a for a in wanted if a.sent.id in parents]
+    boxes = {b.id: b for b in await _answerers(sorted({a.target.id for a in wanted}))}
+    wanted = [a for a in wanted if a.target.id in boxes]
+    if not wanted:
+        return
+    zone = {a.target.id: zones.get(a.target.workspace_id, ZoneInfo("UTC")) for a in wanted}
+    today = {box_id: now.astimezone(z).date() for box_id, z in zone.items()}
+    check_transition("message", MessageStatus.PLANNED, MessageStatus.CANCELLED)
+    replaceable = await _replaceable({box_id: _bounds(day, zone[box_id]) for box_id, day in today.items()})
+    held = await _held(_later_days(wanted, replaceable, today, zone, now), zone)
+    volumes: dict[tuple[int, dt.date], int] = {}
+    replaced: list[int] = []
+    rows: list[tuple[_Answer, int, Composed, dt.datetime]] = []
+    for answer in wanted:
+        box_id, settings = answer.target.id, answer.target.warmup
+        moment = now + answer.reaction.delay
+        for _ in range(_REPLY_DAYS):
+            day = moment.astimezone(zone[box_id]).date()
+            if day == today[box_id]:
+                if replaceable.get(box_id):
+                    replaced.append(replaceable[box_id].pop(0))
+                    break
+            else:
+                key = (box_id, day)
+                if key not in volumes:
+                    volumes[key] = _warmup_volume(boxes[box_id], settings, day)
+                if held.get(key, 0) < volumes[key]:
+                    held[key] = held.get(key, 0) + 1
+                    break
+            moment += dt.timedelta(days=1)
+        else:
+            continue  # no room for an answer in the days ahead: this message stays unanswered
+        parent, me = parents[answer.sent.id], boxes[box_id]
+        composed = compose_reply(
+            message_rng(seed, f"reply:{answer.message_id}"),
+            parent_subject=str(parent["subject"]),
+            parent_body=str(parent["body"]),
+            sender=_persona(me.display_name, me.address),
+            recipient=_persona(str(parent["display_name"]), str(parent["address"])),
+            locale=_language(str(parent["body"]), me.locale),
+        )
+        rows.append((answer, int(parent["mailbox_id"]), composed, moment))
+    if replaced:  # rows locked by `_replaceable`: each is still `planned`
+        await db.execute_query(_REPLACE, [replaced])
+    if rows:
+        await db.execute_query(
+            _INSERT_ANSWERS,
+            [
+                [answer.target.workspace_id for answer, _, _, _ in rows],
+                [answer.target.id for answer, _, _, _ in rows],
+                [peer for _, peer, _, _ in rows],
+                [make_message_id(answer.target.address) for answer, _, _, _ in rows],
+                [composed.subject for _, _, composed, _ in rows],
+                [composed.body for _, _, composed, _ in rows],
+                [answer.message_id for answer, _, _, _ in rows],
+                [" ".join([*answer.item.thread, answer.message_id][-20:]) for answer, _, _, _ in rows],
+                [moment for _, _, _, moment in rows],
+                now,
+            ],
+        )
+
+
+_REPLY_DAYS: Final = 7
+_PARENTS = """
+SELECT m.id, m.subject, m.body, m.mailbox_id, b.address, b.display_name
+FROM outbound_message m JOIN mailbox b ON b.id = m.mailbox_id
+WHERE m.id = ANY($1::bigint[])
+"""
+_ANSWERERS = """
+SELECT b.id, b.address, b.display_name, b.status, b.provider, b.daily_cap, b.warmup_started_on, w.locale
+FROM mailbox b JOIN workspace w ON w.id = b.workspace_id
+WHERE b.id = ANY($1::int[])
+"""
+# today's fresh warmup emails of each mailbox not yet sent, latest first: an answer due today takes the place of one
+_REPLACEABLE = """
+SELECT m.id, m.mailbox_id FROM outbound_message m
+JOIN unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS t(mailbox_id, lo, hi)
+  ON m.mailbox_id = t.mailbox_id AND m.scheduled_at >= t.lo AND m.scheduled_at < t.hi
+WHERE m.kind = 'warmup' AND m.status = 'planned' AND m.in_reply_to = ''
+ORDER BY m.mailbox_id, m.scheduled_at DESC, m.id DESC
+FOR UPDATE OF m SKIP LOCKED
+"""
+_HELD = """
+SELECT t.mailbox_id, t.day, count(m.id) AS n
+FROM unnest($1::int[], $2::date[], $3::timestamptz[], $4::timestamptz[]) AS t(mailbox_id, day, lo, hi)
+LEFT JOIN outbound_message m ON m.mailbox_id = t.mailbox_id AND m.kind = 'warmup' AND m.status <> 'cancelled'
+  AND m.scheduled_at >= t.lo AND m.scheduled_at < t.hi
+GROUP BY t.mailbox_id, t.day
+"""
+_REPLACE = """
+UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'replaced by a warmup answer'
+WHERE id = ANY($1::bigint[]) AND status = 'planned'
+"""
+_INSERT_ANSWERS = """
+INSERT INTO outbound_message (kind, workspace_id, mailbox_id, peer_id, message_id, subject, body, in_reply_to,
+    "references", status, scheduled_at, attempts, smtp_reply, html, created_at)
+SELECT 'warmup', ws, mb, peer, mid, subject, body, irt, refs, 'planned', at, 0, '', '', $10::timestamptz
+FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+    $9::timestamptz[]) AS t(ws, mb, peer, mid, subject, body, irt, refs, at)
+"""
+
+
+async def _answerers(mailbox_ids: list[int]) -> list[_Answerer]:
+    rows = await connections.get("default").execute_query_dict(_ANSWERERS, [mailbox_ids])
+    return [
+        _Answerer(
+            id=int(r["id"]),
+            address=str(r["address"]),
+            display_name=str(r["display_name"]),
+            status=MailboxStatus(r["status"]),
+            provider=MailProvider(r["provider"]),
+            daily_cap=int(r["daily_cap"]),
+            warmup_started_on=r["warmup_started_on"],
+            locale=str(r["locale"]),
+        )
+        for r in rows
+    ]
+
+
+async def _replaceable(today: Mapping[int, tuple[dt.datetime, dt.datetime]]) -> dict[int, list[int]]:
+    """Per mailbox, the ids of today's fresh warmup emails still `planned`, latest first, locked (rows a send job
+    holds are skipped: it is about to send them)."""
+    ids = sorted(today)
+    rows = await connections.get("default").execute_query_dict(
+        _REPLACEABLE, [ids, [today[i][0] for i in ids], [today[i][1] for i in ids]]
+    )
+    found: dict[int, list[int]] = {}
+    for r in rows:
+        found.setdefault(int(r["mailbox_id"]), []).append(int(r["id"]))
+    return found
+
+
+def _later_days(
+    wanted: Sequence[_Answer],
+    replaceable: Mapping[int, Sequence[int]],
+    today: Mapping[int, dt.date],
+    zone: Mapping[int, ZoneInfo],
+    now: dt.datetime,
+) -> set[tuple[int, dt.date]]:
+    """The (mailbox, day) pairs after today that answers may land on: every day within reach of a mailbox that
+    has an answer not due today, or more answers due today than rows to replace."""
+    due: dict[int, list[_Answer]] = {}
+    for answer in wanted:
+        due.setdefault(answer.target.id, []).append(answer)
+    days: set[tuple[int, dt.date]] = set()
+    for box_id, answers in due.items():
+        firsts = [(now + a.reaction.delay).astimezone(zone[box_id]).date() for a in answers]
+        today_count = sum(day == today[box_id] for day in firsts)
+        if today_count == len(firsts) and today_count <= len(replaceable.get(box_id, ())):
+            continue
+        for answer in answers:
+            for shift in range(_REPLY_DAYS):
+                moment = now + answer.reaction.delay + dt.timedelta(days=shift)
+                day = moment.astimezone(zone[box_id]).date()
+                if day != today[box_id]:
+                    days.add((box_id, day))
+    return days
+
+
+async def _held(days: set[tuple[int, dt.date]], zone: Mapping[int, ZoneInfo]) -> dict[tuple[int, dt.date], int]:
+    """How many warmup emails each mailbox already has on each of these days (planned answers included)."""
+    if not days:
+        return {}
+    pairs = sorted(days)
+    bounds = [_bounds(day, zone[box_id]) for box_id, day in pairs]
+    rows = await connections.get("default").execute_query_dict(
+        _HELD, [[b for b, _ in pairs], [d for _, d in pairs], [lo for lo, _ in bounds], [hi for _, hi in bounds]]
+    )
+    return {(int(r["mailbox_id"]), r["day"]): int(r["n"]) for r in rows}
+
+
+def _bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+
+
+def _warmup_volume(box: _Answerer, settings: WarmupSettings, day: dt.date) -> int:
+    """The warmup emails `box` sends on `day`, as the planner counts them (ramp, or maintenance once graduated)."""
+    if box.status is MailboxStatus.ACTIVE:
+        return maintenance_target(settings, mailbox_id=box.id, day=day, daily_cap=box.daily_cap)
+    if box.warmup_started_on is None:
+        return 0
+    limit = PRESETS[box.provider].provider_daily_limit
+    return daily_target(settings, mailbox_id=box.id, started_on=box.warmup_started_on, day=day, provider_limit=limit)
+
+
+def _persona(name: str, address: str) -> Persona:
+    company = address.rpartition("@")[2].split(".")[0].replace("-", " ").title()
+    return Persona(name=name, company=company, address=address)
+
+
+def _language(text: str, fallback: str) -> str:
+    """Answer in the language the message was written in."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return fallback if fallback in ("ru", "en") else "ru"
+    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
+    return "ru" if cyrillic * 2 > len(letters) else "en"
 
 
 def plan_effects(
@@ -951,26 +1283,42 @@ def _event_data(item: Incoming, mailbox_id: int) -> dict[str, Any]:
     return data
 
 
-async def _apply(effects: Effects, workspace_id: int, *, clock: Clock) -> None:
-    """Write the planned effects (counters are the caller's, after the commit)."""
+async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> list[EventRecord]:
+    """Write the planned effects of a batch of mailboxes (workspace id, effects), a few statements for all of
+    them; the events are inserted, their counters are the caller's (the transaction's last statement). Returns
+    the events."""
     now = clock.now()
-    await add_suppressions(effects.suppressions, now=now)
-    await mark_hard_bounced({s.value for s in effects.suppressions if s.reason is SuppressionReason.BOUNCE}, now=now)
+    suppressions = [s for _, effects in planned for s in effects.suppressions]
+    await add_suppressions(suppressions, now=now)
+    await mark_hard_bounced({s.value for s in suppressions if s.reason is SuppressionReason.BOUNCE}, now=now)
+    by_id: dict[EnrollmentState, set[int]] = {}
+    by_email: dict[tuple[EnrollmentState, int], set[str]] = {}
+    delays: dict[int, dt.datetime] = {}
+    bounced: set[int] = set()
+    blocked: set[int] = set()
+    for workspace_id, effects in planned:
+        for state, enrollment_ids in effects.stop_by_id.items():
+            by_id.setdefault(state, set()).update(enrollment_ids)
+        for state, emails in effects.stop_by_email.items():
+            by_email.setdefault((state, workspace_id), set()).update(emails)
+        for enrollment_id, until in effects.delays.items():
+            delays[enrollment_id] = max(until, delays.get(enrollment_id, until))
+        bounced |= effects.bounced_messages
+        blocked |= effects.blocked_messages
     stopped: set[int] = set()
-    for state, enrollment_ids in effects.stop_by_id.items():
+    for state, enrollment_ids in by_id.items():
         stopped |= await _stop(_STOP_BY_ID, state, sorted(enrollment_ids))
-    for state, emails in effects.stop_by_email.items():
+    for (state, workspace_id), emails in by_email.items():
         rows = await connections.get("default").execute_query_dict(_ACTIVE_BY_EMAIL, [workspace_id, sorted(emails)])
         if rows:
             stopped |= await _stop(_STOP_BY_ID, state, sorted(int(r["id"]) for r in rows))
     await cancel_unsent(stopped, reason="cancelled: enrollment stopped")
-    await _delay(effects.delays)
-    for ids, why in ((effects.bounced_messages, "hard bounce received"), (effects.blocked_messages, "refused us")):
-        if not ids:
-            continue
-        for message in await OutboundMessage.filter(id__in=sorted(ids), status=MessageStatus.SENT):
-            await _quietly(transition_message(message, MessageStatus.BOUNCED, clock=clock, reason=why))
-    await insert_events(effects.events)
+    await _delay(delays)
+    await _mark_bounced(bounced, "hard bounce received")
+    await _mark_bounced(blocked - bounced, "refused us")
+    events = [e for _, effects in planned for e in effects.events]
+    await insert_events(events)
+    return events
 
 
 _DELAY = """
@@ -1015,12 +1363,20 @@ async def _stop(sql: str, state: EnrollmentState, *args: object) -> set[int]:
     return {int(r["id"]) for r in rows}
 
 
-async def _quietly(transition: Awaitable[None]) -> None:
-    """Run a transition that may lose a race (a send job claimed the message first): losing is fine here."""
-    try:
-        await transition
-    except Conflict:
-        log.info("transition lost a race", reason="inbox")
+# A message that never arrived: `sent → bounced`, conditional on `sent` like every transition (`engine.lifecycle`),
+# for all of a batch's messages in one statement; one that moved on meanwhile is left alone.
+_BOUNCE_SENT = """
+UPDATE outbound_message SET status = 'bounced' WHERE id = ANY($1::bigint[]) AND status = 'sent' RETURNING id
+"""
+
+
+async def _mark_bounced(message_ids: Collection[int], reason: str) -> None:
+    if not message_ids:
+        return
+    check_transition("message", MessageStatus.SENT, MessageStatus.BOUNCED)
+    rows = await connections.get("default").execute_query_dict(_BOUNCE_SENT, [sorted(message_ids)])
+    for r in rows:
+        log.info("transition", machine="message", id=r["id"], source="sent", target="bounced", reason=reason)
 
 
 async def _record_failure(

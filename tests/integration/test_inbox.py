@@ -4,20 +4,26 @@ stopped enrollments, and warmup mail rescued from the spam folder."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import smtplib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from email.message import EmailMessage
+from typing import Any
 
 import aioimaplib
+import asyncpg
 import pytest
+from tortoise import connections
 
 from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
-from engine.inbox import SyncOptions, SyncStatus, sweep, sync_mailbox
+from engine.inbox import SyncOptions, SyncStatus, _Lookup, sweep, sync_mailbox
+from engine.mail.imap import ImapConnect, MailFolders, imap_session
+from engine.mail.providers import Credentials, Endpoint
 from engine.mail.tls import MailPolicy
 from engine.stats import EventRecord, SuppressionRecord, add_suppressions, counters, record_events
 from engine.warmup.marker import WarmupMarker
@@ -568,6 +574,29 @@ async def test_warmup_mail_is_answered_in_its_thread_as_the_reactions_chose(
     assert await OutboundMessage.filter(mailbox=anna).exclude(in_reply_to="").count() == len(answered)  # once
 
 
+async def test_warmup_mail_rescued_from_spam_is_answered_once(mail: MailServer, clock: FrozenClock) -> None:
+    """The spam folder is read first and its warmup mail moved to INBOX, where the same run reads it again (not
+    counted a second time): the answer the reaction chose is planned once, not once per copy."""
+    ws = await workspace()
+    await Workspace.filter(id=ws.id).update(settings={"warmup": {"reply_probability": 0.6}})
+    settings = WarmupSettings().with_values({"reply_probability": 0.6})
+    anna = await mailbox(mail, ws, ANNA, warmup_started_on=NOW.date() - dt.timedelta(days=30))
+    bob = await mailbox(mail, ws, BOB)
+    ids = [f"<spam.{n}@alpha.test>" for n in range(6)]
+    for mid in ids:
+        await sent_message(bob, to=ANNA, message_id=mid, kind=MessageKind.WARMUP, peer=anna)
+        await deliver(mail, mark(message(BOB, ANNA, "Lunch?", message_id=mid, X_Test_Spam="yes")), folder="Junk")
+    opts = SyncOptions(timeout_s=10, ssl_context=mail.ssl_context(), warmup_seed="seed-7")
+
+    result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=opts)
+
+    assert result.rescued == 6
+    answered = [m for m in ids if react(message_rng("seed-7", m), settings, position=1, root_message_id=m).reply]
+    assert 0 < len(answered) < 6
+    replies = await OutboundMessage.filter(mailbox=anna).exclude(in_reply_to="").values_list("in_reply_to", flat=True)
+    assert sorted(replies) == sorted(answered)
+
+
 async def test_a_forged_or_copied_marker_is_ordinary_mail(mail: MailServer, clock: FrozenClock) -> None:
     ws = await workspace()
     anna = await mailbox(mail, ws, ANNA)
@@ -679,6 +708,131 @@ async def test_broken_mailboxes_fail_alone_and_fast(mail: MailServer, clock: Fro
     assert results[0].kinds == {"other": 1}
     assert (await Mailbox.get(id=refused.id)).last_error.startswith("error-imap-connect")
     assert (await Mailbox.get(id=refused.id)).auth_failures == 0
+
+
+def gated(count: int, meanwhile: Callable[[], Awaitable[None]]) -> ImapConnect:
+    """Real IMAP sessions, each held after its read until all `count` mailboxes are read; then `meanwhile` runs
+    once (another worker's doing) and the mail of all of them is written together."""
+    arrived = 0
+    everyone = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def connect(endpoint: Endpoint, credentials: Credentials, **kwargs: Any) -> AsyncIterator[MailFolders]:
+        nonlocal arrived
+        async with imap_session(endpoint, credentials, **kwargs) as session:
+            yield session
+        arrived += 1
+        if arrived == count:
+            await meanwhile()
+            everyone.set()
+        await everyone.wait()
+
+    return connect
+
+
+async def transactions_of_events() -> dict[int, str]:
+    """The inserting transaction of each mailbox's events (PostgreSQL's `xmin`)."""
+    rows = await connections.get("default").execute_query_dict("SELECT mailbox_id, xmin::text AS tx FROM event")
+    return {r["mailbox_id"]: r["tx"] for r in rows}
+
+
+async def test_mailboxes_read_together_are_written_together_without_one_another_worker_synced(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    ws = await workspace()
+    boxes = [await mailbox(mail, ws, address) for address in (ANNA, BOB, "user3@alpha.test")]
+    ids = [b.id for b in boxes]
+    await sweep(SYSTEM, ids, clock=clock, vault=VAULT, options=options(mail))  # positions exist
+    for box in boxes:
+        await deliver(mail, message(LEAD, box.address, "Out of Office", Auto_Submitted="auto-replied"))
+    bob = boxes[1]
+    read_to = (await FolderState.get(mailbox=bob, folder="INBOX")).last_uid + 1
+
+    async def bob_synced_elsewhere() -> None:
+        await FolderState.filter(mailbox=bob, folder="INBOX").update(last_uid=read_to)
+
+    opts = dataclasses.replace(options(mail), commit_concurrency=1, connect=gated(3, bob_synced_elsewhere))
+    results = await sweep(SYSTEM, ids, clock=clock, vault=VAULT, options=opts)
+
+    assert [(r.status, r.key) for r in results] == [
+        (SyncStatus.OK, "inbox-synced"),
+        (SyncStatus.SKIPPED, "inbox-busy"),
+        (SyncStatus.OK, "inbox-synced"),
+    ]
+    written = await transactions_of_events()
+    assert sorted(written) == [boxes[0].id, boxes[2].id] and len(set(written.values())) == 1  # one transaction
+    assert await kinds_of_events() == ["auto_reply", "auto_reply"]
+    counted = await counters(StatScope.WORKSPACE, ws.id, NOW.date())
+    assert counted["auto_replies"] == 2
+    assert (await FolderState.get(mailbox=bob, folder="INBOX")).last_uid == read_to
+
+
+async def test_a_position_that_appears_mid_write_rolls_back_and_the_others_are_written_alone(
+    mail: MailServer, clock: FrozenClock, database_url: str
+) -> None:
+    ws = await workspace()
+    boxes = [await mailbox(mail, ws, address) for address in (ANNA, BOB, "user3@alpha.test")]
+    for box in boxes:
+        await deliver(mail, message(LEAD, box.address, "Out of Office", Auto_Submitted="auto-replied"))
+    bob = boxes[1]
+    other = await asyncpg.connect(database_url)
+    other_tx = other.transaction()
+    committed: list[asyncio.Task[None]] = []
+
+    async def commit_once_the_sweep_waits_for_it() -> None:
+        for _ in range(1000):
+            waiting = await other.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.01)
+        await other_tx.commit()
+
+    async def bob_first_synced_elsewhere() -> None:  # a first sync of bob's INBOX by another worker, not committed
+        await other_tx.start()
+        await other.execute(
+            "INSERT INTO folder_state (mailbox_id, folder, uidvalidity, last_uid, synced_at) VALUES ($1, 'INBOX', 7, 1,"
+            " now())",
+            bob.id,
+        )
+        committed.append(asyncio.create_task(commit_once_the_sweep_waits_for_it()))
+
+    opts = dataclasses.replace(options(mail), commit_concurrency=1, connect=gated(3, bob_first_synced_elsewhere))
+    try:
+        results = await sweep(SYSTEM, [b.id for b in boxes], clock=clock, vault=VAULT, options=opts)
+        await committed[0]
+    finally:
+        await other.close()
+
+    assert [(r.status, r.key) for r in results] == [
+        (SyncStatus.OK, "inbox-synced"),
+        (SyncStatus.SKIPPED, "inbox-busy"),
+        (SyncStatus.OK, "inbox-synced"),
+    ]
+    written = await transactions_of_events()
+    assert sorted(written) == [boxes[0].id, boxes[2].id] and len(set(written.values())) == 2  # one by one
+    bob_inbox = await FolderState.get(mailbox=bob, folder="INBOX")
+    assert (bob_inbox.uidvalidity, bob_inbox.last_uid) == (7, 1)
+    assert await FolderState.filter(mailbox_id__in=[boxes[0].id, boxes[2].id], folder="INBOX").count() == 2
+
+
+async def test_lookups_of_mailboxes_read_at_once_share_a_query_that_a_timed_out_read_does_not_cancel(
+    mail: MailServer,
+) -> None:
+    box = await mailbox(mail, await workspace(), ANNA)
+    for mid in ("<a@alpha.test>", "<b@alpha.test>"):
+        await sent_message(box, to=LEAD, message_id=mid)
+    lookup = _Lookup()
+    timed_out = asyncio.create_task(lookup.get({"<a@alpha.test>"}))
+    other = asyncio.create_task(lookup.get({"<b@alpha.test>", "<unknown@x.test>"}))
+    await asyncio.sleep(0)  # both have asked
+    timed_out.cancel()
+
+    found = await other
+
+    assert list(found) == ["<b@alpha.test>"] and found["<b@alpha.test>"].mailbox_id == box.id
+    assert timed_out.cancelled()
 
 
 async def test_a_manager_syncs_only_own_mailboxes(mail: MailServer, clock: FrozenClock) -> None:
