@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import ssl
 from collections import Counter
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
@@ -42,7 +42,7 @@ from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
 from engine.leads.suppression import mark_hard_bounced
-from engine.lifecycle import cancel_unsent, check_transition, transition_mailbox
+from engine.lifecycle import bounce_sent, cancel_unsent, check_transition, transition_mailbox
 from engine.logging import get_logger
 from engine.mail.autoreply import notice_text, return_date
 from engine.mail.classify import (
@@ -1307,15 +1307,15 @@ async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> lis
         blocked |= effects.blocked_messages
     stopped: set[int] = set()
     for state, enrollment_ids in by_id.items():
-        stopped |= await _stop(_STOP_BY_ID, state, sorted(enrollment_ids))
+        stopped |= await _stop(state, sorted(enrollment_ids))
     for (state, workspace_id), emails in by_email.items():
         rows = await connections.get("default").execute_query_dict(_ACTIVE_BY_EMAIL, [workspace_id, sorted(emails)])
         if rows:
-            stopped |= await _stop(_STOP_BY_ID, state, sorted(int(r["id"]) for r in rows))
+            stopped |= await _stop(state, sorted(int(r["id"]) for r in rows))
     await cancel_unsent(stopped, reason="cancelled: enrollment stopped")
     await _delay(delays)
-    await _mark_bounced(bounced, "hard bounce received")
-    await _mark_bounced(blocked - bounced, "refused us")
+    await bounce_sent(bounced, reason="hard bounce received")
+    await bounce_sent(blocked - bounced, reason="refused us")
     events = [e for _, effects in planned for e in effects.events]
     await insert_events(events)
     return events
@@ -1357,26 +1357,10 @@ WHERE state = 'active'
 """
 
 
-async def _stop(sql: str, state: EnrollmentState, *args: object) -> set[int]:
+async def _stop(state: EnrollmentState, enrollment_ids: list[int]) -> set[int]:
     """Stop active enrollments in one statement; the ids actually stopped."""
-    rows = await connections.get("default").execute_query_dict(sql, [state.value, *args])
+    rows = await connections.get("default").execute_query_dict(_STOP_BY_ID, [state.value, enrollment_ids])
     return {int(r["id"]) for r in rows}
-
-
-# A message that never arrived: `sent → bounced`, conditional on `sent` like every transition (`engine.lifecycle`),
-# for all of a batch's messages in one statement; one that moved on meanwhile is left alone.
-_BOUNCE_SENT = """
-UPDATE outbound_message SET status = 'bounced' WHERE id = ANY($1::bigint[]) AND status = 'sent' RETURNING id
-"""
-
-
-async def _mark_bounced(message_ids: Collection[int], reason: str) -> None:
-    if not message_ids:
-        return
-    check_transition("message", MessageStatus.SENT, MessageStatus.BOUNCED)
-    rows = await connections.get("default").execute_query_dict(_BOUNCE_SENT, [sorted(message_ids)])
-    for r in rows:
-        log.info("transition", machine="message", id=r["id"], source="sent", target="bounced", reason=reason)
 
 
 async def _record_failure(

@@ -204,3 +204,21 @@ async def cancel_unsent(enrollment_ids: Collection[int], *, reason: str) -> int:
     if rows:
         log.info("unsent rows cancelled", enrollments=len(enrollment_ids), rows=len(rows), reason=reason)
     return len(rows)
+
+
+# Conditional on `sent` like every transition: a message that moved on meanwhile is left alone.
+_BOUNCE_SENT = (
+    "UPDATE outbound_message SET status = 'bounced' WHERE id = ANY($1::bigint[]) AND status = 'sent' RETURNING id"
+)
+
+
+async def bounce_sent(message_ids: Collection[int], *, reason: str) -> int:
+    """Messages that never arrived after all (a bounce, a refusal read back later): `sent → bounced`, all in one
+    statement on the caller's transaction, each logged as a transition. The count moved."""
+    if not message_ids:
+        return 0
+    check_transition("message", MessageStatus.SENT, MessageStatus.BOUNCED)
+    rows = await connections.get("default").execute_query_dict(_BOUNCE_SENT, [sorted(message_ids)])
+    for r in rows:
+        log.info("transition", machine="message", id=r["id"], source="sent", target="bounced", reason=reason)
+    return len(rows)

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import math
 import re
-import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from engine import confirm
 from engine.access import Actor, require_manager
 from engine.campaigns import compose
 from engine.campaigns.compose import campaign_fields
@@ -65,7 +65,6 @@ NAME_MAX_CHARS: Final = 64
 _NAME = re.compile(r"[^\W_][\w.-]*")  # one word in a command line: letters, digits, "-", "_", "."
 GROUP_MAX_TARGETS: Final = 200
 """Addresses and domains named in one `/campaign_group` (a bigger group is better named by its domains)."""
-CONFIRM_TTL_S: Final = 15 * 60
 """How long a "start anyway" button stays valid: the warnings it confirms may be stale after that."""
 CONFIRM_PREFIX: Final = "mailfleet:campaign:confirm:"
 """Redis keys of pending start confirmations (`<token>`) and of used ones (`used:<token>`)."""
@@ -565,16 +564,14 @@ async def pause_campaign(actor: Actor, clock: Clock, name: str) -> Campaign:
 
 
 async def request_confirmation(redis: Redis, actor: Actor, result: StartResult) -> str:
-    """Remember a start that waits for "start anyway" (CONFIRM_TTL_S): the button carries the token only."""
-    token = secrets.token_urlsafe(9)  # 12 characters of [A-Za-z0-9_-]
+    """Remember a start that waits for "start anyway" (`engine.confirm`): the button carries the token only."""
     value = {
         "workspace_id": actor.workspace_id,
         "campaign_id": result.campaign_id,
         "person_id": actor.person_id,
         "warnings": sorted({_ack(w) for w in result.warnings}),
     }
-    await redis.set(CONFIRM_PREFIX + token, json.dumps(value), ex=CONFIRM_TTL_S)
-    return token
+    return await confirm.park(redis, CONFIRM_PREFIX, value)
 
 
 def _ack(warning: Reason) -> str:
@@ -590,7 +587,7 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
     (another workspace's), and the start's own errors.
     """
     workspace_id = require_manager(actor)
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", token):
+    if not confirm.is_token(token):
         raise UserError("error-campaign-confirm-expired")
     key = CONFIRM_PREFIX + token
     raw = await redis.get(key)
@@ -604,7 +601,7 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
             if campaign is not None:
                 raise Conflict("error-campaign-confirm-used", name=campaign.name, status=campaign.status.value)
         raise UserError("error-campaign-confirm-expired")
-    await redis.set(CONFIRM_PREFIX + "used:" + token, str(pending["campaign_id"]), ex=CONFIRM_TTL_S)
+    await redis.set(CONFIRM_PREFIX + "used:" + token, str(pending["campaign_id"]), ex=confirm.CONFIRM_TTL_S)
     campaign = await Campaign.get_or_none(id=int(pending["campaign_id"]), workspace_id=workspace_id)
     if campaign is None:
         raise UserError("error-campaign-confirm-expired")

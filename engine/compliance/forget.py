@@ -21,8 +21,6 @@ Copies of the person's mail in the mailboxes themselves (the provider's IMAP fol
 
 from __future__ import annotations
 
-import json
-import secrets
 from dataclasses import dataclass
 from typing import Final
 
@@ -30,6 +28,7 @@ from redis.asyncio import Redis
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from engine import confirm
 from engine.access import Actor, require_admin, require_manager
 from engine.clock import Clock
 from engine.compliance.hashing import AddressHasher
@@ -40,7 +39,6 @@ from models import AuditLog
 from models.enums import MessageStatus, SuppressionReason
 
 ADDRESS_MAX = 320
-CONFIRM_TTL_S: Final = 15 * 60
 _PARKED: Final = "mailfleet:forget:"
 
 
@@ -157,19 +155,16 @@ async def preview(actor: Actor, address: str, *, everywhere: bool = False) -> Er
 
 
 async def park(redis: Redis, actor: Actor, address: str, *, everywhere: bool) -> str:
-    """Keep an erasure waiting for its confirmation (`CONFIRM_TTL_S`); the button carries only the token."""
+    """Keep an erasure waiting for its confirmation (`engine.confirm`); the button carries only the token."""
     _, email = _scope(actor, address, everywhere)
-    token = secrets.token_urlsafe(9)  # 12 characters of [A-Za-z0-9_-]
     value = {"workspace_id": actor.workspace_id, "person_id": actor.person_id, "email": email, "all": everywhere}
-    await redis.set(_PARKED + token, json.dumps(value), ex=CONFIRM_TTL_S)
-    return token
+    return await confirm.park(redis, _PARKED, value)
 
 
 async def take(redis: Redis, actor: Actor, token: str) -> tuple[str, bool]:
     """The parked erasure (address, everywhere), once: a second press, a late one, or anyone but the person who
     asked, in the workspace they asked in, gets `UserError("error-forget-confirm-expired")` and erases nothing."""
-    raw = await redis.getdel(_PARKED + token) if token.isascii() and len(token) <= 32 else None
-    value = json.loads(raw) if raw else None
+    value = await confirm.take(redis, _PARKED, token)
     if not value or (value["workspace_id"], value["person_id"]) != (actor.workspace_id, actor.person_id):
         raise UserError("error-forget-confirm-expired")
     return str(value["email"]), bool(value["all"])
