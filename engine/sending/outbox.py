@@ -313,21 +313,22 @@ class EffectiveCaps:
     policy per worker; the inputs are in the claim's facts, so nothing is read for it)."""
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[Any, ...], tuple[Caps, int | None]] = {}
+        # one entry per mailbox, replaced when its inputs or the day change: bounded by the fleet's size however
+        # long the worker lives
+        self._memo: dict[int, tuple[tuple[Any, ...], tuple[Caps, int | None]]] = {}
 
     def _computed(self, state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
         settings_key = json.dumps(state.workspace_settings, sort_keys=True, default=str)
         key = (
-            state.mailbox_id, day, state.status, state.mailbox_cap, state.domain_cap, state.provider,
+            day, state.status, state.mailbox_cap, state.domain_cap, state.provider,
             state.warmup_started_on, state.graduated_on, settings_key, state.health_factor,
         )  # fmt: skip
-        found = self._memo.get(key)
-        if found is not None:
-            return found
-        if len(self._memo) > 50_000:  # a long-lived worker: forget earlier days' entries wholesale
-            self._memo.clear()
-        found = self._memo[key] = _effective(state, day)
-        return found
+        found = self._memo.get(state.mailbox_id)
+        if found is not None and found[0] == key:
+            return found[1]
+        result = _effective(state, day)
+        self._memo[state.mailbox_id] = (key, result)
+        return result
 
     def caps(self, state: MailboxState, day: dt.date) -> Caps:
         return self._computed(state, day)[0]

@@ -147,6 +147,19 @@ def test_effective_caps_apply_the_provider_the_ramp_the_workspace_and_the_campai
     assert policy.campaign(warming, facts(), DAY) == (CapKind.WARMUP, 0, 0)
 
 
+def test_effective_caps_remember_one_entry_per_mailbox_and_follow_changed_inputs() -> None:
+    policy = EffectiveCaps()
+    for day_offset in range(30):  # a month of days, three mailboxes, their caps changing: three entries at most
+        for mailbox_id in (1, 2, 3):
+            cap = 20 + day_offset
+            assert (
+                policy.caps(state(mailbox_id=mailbox_id, mailbox_cap=cap), DAY + dt.timedelta(days=day_offset)).mailbox
+                == cap
+            )
+    assert len(policy._memo) == 3
+    assert policy.caps(state(mailbox_id=1, mailbox_cap=15), DAY).mailbox == 15  # a lowered cap is seen at once
+
+
 def test_campaign_caps_count_the_claimed_row_itself() -> None:
     for policy in (StoredCaps(), EffectiveCaps()):
         assert policy.campaign(state(), facts(campaign_mailbox_sent=10), DAY) is None
