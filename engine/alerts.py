@@ -38,6 +38,15 @@ RESOLUTION_NEWS_FOR: Final = dt.timedelta(hours=24)
 """A resolution older than this is not news: it is never announced (rows resolved before this code, a long
 outage of every worker)."""
 LIST_LIMIT: Final = 20  # alerts /alerts shows; the totals say how many more there are
+INBOX_UNREACHABLE: Final = "inbox_unreachable"
+"""A mailbox's inbox has gone unread for a while (`engine.inbox`); while it is not resolved the outbox holds the
+mailbox's campaign sends (`engine.sending.outbox`): a reply or an unsubscribe request to it would go unseen."""
+
+
+def inbox_unreachable_fingerprint(workspace_id: int, mailbox_id: int) -> str:
+    """The fingerprint of a mailbox's `inbox_unreachable` alert (raised with the key "imap")."""
+    return alert_fingerprint(INBOX_UNREACHABLE, f"mailbox:{mailbox_id}", "imap", workspace_id)
+
 
 # The message that asks for each kind of approval; its payload fills the placeholders.
 APPROVAL_MESSAGES = {

@@ -37,7 +37,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from engine.access import SYSTEM, Actor
-from engine.alerts import raise_alert, resolve_subjects
+from engine.alerts import INBOX_UNREACHABLE, raise_alert, resolve_subjects
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
@@ -111,8 +111,8 @@ _MAX_AUTO_REPLY_DAYS: Final = 30  # the most a workspace may set: longer, and th
 UNREACHABLE_AFTER: Final = dt.timedelta(hours=1)
 """An inbox not read for this long, over at least two failed syncs in a row, raises `inbox_unreachable`: its
 replies, bounces and unsubscribe requests go unnoticed. An hour is 12 runs of the 5-minute cron, past a provider's
-usual short hiccup."""
-UNREACHABLE_KIND: Final = "inbox_unreachable"
+usual short hiccup. Until the alert is resolved (a good sync) the outbox holds the mailbox's campaign sends."""
+UNREACHABLE_KIND: Final = INBOX_UNREACHABLE
 
 _EVENT_OF: Final[Mapping[MailKind, EventKind]] = {
     MailKind.REPLY: EventKind.REPLY,

@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from engine.alerts import raise_alert
+from engine.alerts import inbox_unreachable_fingerprint, raise_alert
 from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed
 from engine.campaigns.schedule import Window, due_after, inside, open_intervals
 from engine.clock import Clock, zone_named, zone_or_utc
@@ -99,6 +99,7 @@ check_transition = functools.cache(_check_transition)
 SENDABLE_MAILBOX: Final = frozenset({MailboxStatus.WARMING, MailboxStatus.ACTIVE})
 BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED})
 PAUSE_HOLD: Final = dt.timedelta(minutes=30)  # a paused campaign's row is looked at again this much later
+INBOX_HOLD: Final = dt.timedelta(minutes=10)  # a row held for an unread inbox: two runs of the inbox sync's cron
 OPENING_SPREAD: Final = dt.timedelta(hours=1)  # rows held until a window opens go out over its first hour
 WINDOW_GRACE: Final = dt.timedelta(minutes=10)
 """A row due inside the send window still goes when a worker claims it at most this long after the window closed:
@@ -269,6 +270,7 @@ class CampaignFacts:
     window_end: dt.time
     weekdays: int  # bit 0 = Monday
     next_step: NextStep
+    inbox_unread: bool = False  # the mailbox's `inbox_unreachable` alert is not resolved: replies go unseen
 
 
 class CapPolicy(Protocol):
@@ -586,7 +588,8 @@ _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S6
 # campaign (all its mailboxes), of the campaign from this mailbox, and of every campaign from this mailbox, and
 # the step after this one. $1 campaign, $2 enrollment, $3 workspace, $4 recipient, $5 day, $6 mailbox, $7 start
 # of the day, $8 step position, $9 lead, $10 rows in flight not to count (the rest of the row's batch, not sent
-# yet). A row sent today was scheduled at most a week earlier (retries only move later).
+# yet), $11 the fingerprint of the mailbox's `inbox_unreachable` alert (open or acked: its inbox goes unread).
+# A row sent today was scheduled at most a week earlier (retries only move later).
 _CAMPAIGN_FACTS = """
 SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.window_end, c.weekdays,
     CASE WHEN c.lead_timezone THEN (SELECT l.timezone FROM lead l WHERE l.id = $9) ELSE '' END AS lead_zone,
@@ -607,7 +610,8 @@ SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.w
        AND m.kind IN ('campaign', 'test') AND m.id <> ALL($10::bigint[])
        AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
       AS mailbox_campaign_sent,
-    nx.position AS next_position, nx.delay_days AS next_delay, nx.business_days AS next_business
+    nx.position AS next_position, nx.delay_days AS next_delay, nx.business_days AS next_business,
+    EXISTS (SELECT 1 FROM alert a WHERE a.fingerprint = $11 AND a.status <> 'resolved') AS inbox_unread
 FROM campaign c
 LEFT JOIN LATERAL (SELECT position, delay_days, business_days FROM step
                    WHERE campaign_id = c.id AND position > $8 ORDER BY position LIMIT 1) nx ON true
@@ -911,7 +915,8 @@ class Outbox:
 
         * cancelled (the reason in `smtp_reply`): the campaign is over (completed, archived, gone), the enrollment
           is no longer active, or the lead is suppressed (and then its enrollment stops);
-        * held (due again later, still `queued`): the campaign is paused (for `PAUSE_HOLD`: it may resume), it is
+        * held (due again later, still `queued`): the campaign is paused (for `PAUSE_HOLD`: it may resume), the
+          mailbox's inbox has gone unread (its `inbox_unreachable` alert is not resolved; for `INBOX_HOLD`), it is
           outside the campaign's send window or weekdays (until the next opening), or a campaign cap is reached
           (until the next send day; recorded for `/why`).
         """
@@ -951,7 +956,7 @@ class Outbox:
         position = row.step_position if row.step_position is not None else -1
         r = await conn.fetchrow(
             _CAMPAIGN_FACTS, row.campaign_id, row.enrollment_id, row.workspace_id, row.recipient, day, mailbox_id,
-            start, position, row.lead_id, list(later),
+            start, position, row.lead_id, list(later), inbox_unreachable_fingerprint(row.workspace_id, mailbox_id),
         )  # fmt: skip
         if r is None:
             return None
@@ -978,6 +983,7 @@ class Outbox:
                 business_days=bool(r["next_business"]),
                 zone=campaign_zone,
             ),
+            inbox_unread=bool(r["inbox_unread"]),
         )
 
     async def _cancel_claimed(self, conn: Any, row: Claimed, reason: str) -> None:
@@ -1621,7 +1627,8 @@ def recheck(
 ) -> Recheck:
     """The claim-time verdict on a campaign row (pure): cancelled when the campaign is over (completed, archived),
     the enrollment no longer active or the lead suppressed; held while the campaign is paused (`PAUSE_HOLD`: it
-    may resume), outside its send window or weekdays (until the next opening; a row `due` inside the window and
+    may resume), while the mailbox's inbox goes unread (`INBOX_HOLD`: replies and unsubscribe requests to it would go
+    unseen), outside its send window or weekdays (until the next opening; a row `due` inside the window and
     claimed within `WINDOW_GRACE` of it still goes), or over a campaign cap (`over`; until the next send day)."""
     cancel = ""
     if facts.status not in (CampaignStatus.RUNNING, CampaignStatus.PAUSED):
@@ -1634,6 +1641,8 @@ def recheck(
         return Recheck(cancel=cancel)
     if facts.status is CampaignStatus.PAUSED:
         return Recheck(hold_until=now + PAUSE_HOLD, reason="held: campaign paused")
+    if facts.inbox_unread:  # a reply or an unsubscribe request to this mailbox would go unseen
+        return Recheck(hold_until=now + INBOX_HOLD, reason="held: inbox unread")
     late = due is not None and now - due <= WINDOW_GRACE and in_window(due, facts)
     if not in_window(now, facts) and not late:
         return Recheck(hold_until=next_opening(now, facts, rng), reason="held: outside the send window")

@@ -118,4 +118,4 @@ error-ca-too-large = The CA file is too large: at most { $limit_kb } KB (a CA ce
 alert-inbox-unreachable = The inbox of { $mailbox } { $read ->
         [never] has never been read (mailbox added { $since })
        *[other] has not been read since { $since }
-    }: its IMAP server keeps failing ({ $detail }). Replies, bounces and unsubscribe requests to this mailbox go unnoticed — sequences do not stop on a reply. Check the mailbox's IMAP settings and the server.
+    }: its IMAP server keeps failing ({ $detail }). Replies, bounces and unsubscribe requests to this mailbox go unnoticed, so its campaign emails are held until its inbox is read again (warmup goes on). Check the mailbox's IMAP settings and the server.

@@ -15,17 +15,19 @@ from email.message import EmailMessage
 import pytest
 
 from engine.access import SYSTEM
+from engine.alerts import INBOX_UNREACHABLE, raise_alert, resolve_subjects
 from engine.campaigns.ports import CampaignRow, Composed
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.inbox import SyncOptions, sync_mailbox
 from engine.lifecycle import transition_mailbox
 from engine.mail.smtp import SmtpTransport, Timeouts
-from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
+from engine.sending.outbox import INBOX_HOLD, EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
 from engine.stats import counters
-from models import CapDeferral, Domain, Enrollment, Event, Mailbox, OutboundMessage, Suppression, Workspace
+from models import Alert, CapDeferral, Domain, Enrollment, Event, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import (
+    AlertStatus,
     CampaignStatus,
     CapKind,
     EnrollmentState,
@@ -34,6 +36,7 @@ from models.enums import (
     MailProvider,
     MessageKind,
     MessageStatus,
+    Severity,
     StatScope,
     SuppressionReason,
     TlsMode,
@@ -210,6 +213,35 @@ async def test_rows_that_may_no_longer_go_are_cancelled_at_claim(
     follow_up = await OutboundMessage.get(enrollment_id=ok.id, step_position=2)
     assert (follow_up.status, follow_up.smtp_reply) == (MessageStatus.CANCELLED, "cancelled: suppressed")
     assert sorted(len(v) for v in arrived(mail).values()) == [1, 1]
+
+
+async def test_campaign_rows_wait_while_the_mailboxs_inbox_goes_unread(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """A reply or an unsubscribe request to a mailbox whose inbox cannot be read would go unseen: while its
+    `inbox_unreachable` alert is open (or only acked) its campaign rows are held; resolved, they go."""
+    ws, box = await world(mail)
+    c = await campaign(ws, [box])
+    [e] = await enroll(c, [LEADS[0]], NOW)
+    await plan_due(clock, c, [box])
+    data = {"mailbox": ANNA, "read": "before", "since": "", "error": "error-imap-timeout", "detail": ""}
+    await raise_alert(
+        workspace_id=ws.id, kind=INBOX_UNREACHABLE, severity=Severity.WARNING, subject=f"mailbox:{box.id}",
+        key="imap", data=data, now=NOW,
+    )  # fmt: skip
+    await Alert.filter(kind=INBOX_UNREACHABLE).update(status=AlertStatus.ACKED)  # seen by someone: still unread
+    sender = outbox(mail, clock, transport, TestComposer())
+
+    await send(sender, box.id, mail)
+    row = await OutboundMessage.get(enrollment_id=e.id)
+    assert (row.status, row.smtp_reply, row.attempts) == (MessageStatus.QUEUED, "held: inbox unread", 0)
+    assert row.scheduled_at == NOW + INBOX_HOLD and arrived(mail) == {}
+
+    await resolve_subjects(INBOX_UNREACHABLE, [f"mailbox:{box.id}"], clock=clock)  # a good sync
+    clock.set(NOW + INBOX_HOLD)
+    await send(sender, box.id, mail)
+    assert (await OutboundMessage.get(id=row.id)).status is MessageStatus.SENT
+    assert set(arrived(mail)) == {LEADS[0]}
 
 
 async def test_a_campaign_cap_postpones_rows_already_queued_to_the_next_send_day(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from engine.inbox import AUTO_REPLY_DELAY, auto_reply_delay
 from engine.mail.autoreply import MAX_AHEAD, notice_text, return_date
 from engine.sending.outbox import (
+    INBOX_HOLD,
     CampaignFacts,
     EffectiveCaps,
     MailboxState,
@@ -84,6 +85,9 @@ def test_the_claim_time_verdict_on_a_campaign_row() -> None:
     assert verdict(suppressed=True).cancel == "cancelled: suppressed"
     paused = verdict(status=CampaignStatus.PAUSED)
     assert paused.hold_until == noon + dt.timedelta(minutes=30) and not paused.cancel  # it may resume
+    unread = verdict(inbox_unread=True)  # replies to the mailbox would go unseen: held, even with room under caps
+    assert (unread.hold_until, unread.reason, unread.cancel) == (noon + INBOX_HOLD, "held: inbox unread", "")
+    assert verdict(inbox_unread=True, suppressed=True).cancel == "cancelled: suppressed"  # a cancel still wins
     evening = verdict(at=noon.replace(hour=19))
     assert evening.hold_until.astimezone(MSK).date() == dt.date(2031, 3, 5) and evening.reason.startswith("held")
     closing = noon.replace(hour=17, minute=59, second=30)  # due in the window's last minute, claimed after it
