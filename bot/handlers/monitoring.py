@@ -179,7 +179,9 @@ def protection_lines(ctx: Ctx, found: list[Protection]) -> str:
             if "sample" in p.data
             else ""
         )
-        if p.kind == "cooldown" and p.until is not None:
+        if p.kind == "inbox":
+            head = ctx.t("why-protection-inbox", subject=p.subject, since=p.reason or "?")
+        elif p.kind == "cooldown" and p.until is not None:
             head = ctx.t("why-protection-cooldown", subject=p.subject, until=p.until.strftime("%Y-%m-%d %H:%M UTC"))
         else:
             head = ctx.t("why-protection-cut", subject=p.subject, factor=p.factor or 0)

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.access import Actor, require_reader
+from engine.alerts import inbox_unreachable_fingerprint
 from engine.clock import Clock
 from engine.clock import zone_or_utc as _zone
 from engine.dns.names import to_ascii
 from engine.errors import NotFound, UserError
-from models import AuditLog, CapDeferral, Domain, Mailbox, Workspace
-from models.enums import CapKind, MailboxStatus
+from models import Alert, AuditLog, CapDeferral, Domain, Mailbox, Workspace
+from models.enums import AlertStatus, CapKind, MailboxStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ class Protection:
     with the numbers that triggered it (`data`: rule, rate, part, sample, threshold, window — from the audit log)."""
 
     subject: str  # the mailbox address or the domain name
-    kind: str  # "cooldown" | "cut"
+    kind: str  # "cooldown" | "cut" | "inbox" (its inbox goes unread: campaign sends held)
     factor: float | None = None  # a cut: what is left of the cap
     until: dt.datetime | None = None  # a cooldown: when it ends
     reason: str = ""
@@ -95,7 +96,8 @@ class Protection:
 
 async def protections(actor: Actor, target: str, clock: Clock) -> list[Protection]:
     """Cooldowns and volume cuts in force for a mailbox (an address) or the mailboxes of a domain (a name), each
-    with its triggering numbers. Raises as `why`."""
+    with its triggering numbers, and the mailboxes whose campaign sends are held because their inbox goes unread
+    (an unresolved `inbox_unreachable` alert; `reason`: since when, as the alert says). Raises as `why`."""
     workspace_id = require_reader(actor)
     boxes = await mailboxes_named(workspace_id, target)
     now = clock.now()
@@ -107,6 +109,13 @@ async def protections(actor: Actor, target: str, clock: Clock) -> list[Protectio
         if box.health_factor < 1.0:
             data = await _evidence(f"mailbox:{box.id}", "monitoring.cut")
             found.append(Protection(box.address, "cut", box.health_factor, reason=box.health_reason, data=data))
+    unread = await Alert.filter(
+        fingerprint__in=[inbox_unreachable_fingerprint(workspace_id, box.id) for box in boxes],
+        status__not=AlertStatus.RESOLVED,
+    ).values("subject", "data")
+    address = {f"mailbox:{box.id}": box.address for box in boxes}
+    for alert in sorted(unread, key=lambda a: address[a["subject"]]):
+        found.append(Protection(address[alert["subject"]], "inbox", reason=str((alert["data"] or {}).get("since", ""))))
     for domain in await Domain.filter(id__in={b.domain_id for b in boxes}, health_factor__lt=1.0).order_by("name"):
         data = await _evidence(f"domain:{domain.id}", "monitoring.cut")
         found.append(Protection(domain.name, "cut", domain.health_factor, reason=domain.health_reason, data=data))

@@ -39,6 +39,7 @@ error-threshold-unknown = There is no threshold “{ $name }”. Known: { $known
 error-threshold-value = { $name } cannot be “{ $value }”: allowed { $bounds }.
 why-protection-cooldown = ❄️ { $subject } is cooling down until { $until }.
 why-protection-cut = 📉 { $subject }: volume cut to ×{ $factor }.
+why-protection-inbox = 📭 { $subject }: its inbox has not been read since { $since }; its campaign emails are held until it is read again.
 why-protection-numbers = Trigger: { $rule } { $percent } % of { $sample } ({ $window }), threshold { $threshold } %.
 why-protections = Protection in force:
 alert-mailbox-cooldown = { $subject } cools down until { $until }: hard bounces { $rate_pct } % of { $sample } sends ({ $window }), threshold { $threshold_pct } %.

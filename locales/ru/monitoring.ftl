@@ -39,6 +39,7 @@ error-threshold-unknown = Порога «{ $name }» нет. Есть: { $known 
 error-threshold-value = { $name } не может быть «{ $value }»: допустимо { $bounds }.
 why-protection-cooldown = ❄️ { $subject } на паузе до { $until }.
 why-protection-cut = 📉 { $subject }: объём снижен до ×{ $factor }.
+why-protection-inbox = 📭 { $subject }: входящие не читаются с { $since }; письма кампаний с него придержаны, пока входящие снова не прочитаются.
 why-protection-numbers = Причина: { $rule } { $percent } % из { $sample } ({ $window }), порог { $threshold } %.
 why-protections = Действует защита:
 alert-mailbox-cooldown = { $subject } на паузе до { $until }: жёсткие отказы { $rate_pct } % из { $sample } отправок ({ $window }), порог { $threshold_pct } %.

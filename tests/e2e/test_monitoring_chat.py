@@ -17,7 +17,7 @@ from engine.monitoring import service
 from engine.notify import Notification, deliver
 from engine.stats import EventRecord, record_events
 from models import AgencySetting, AuditLog, ChatBinding, Domain, Mailbox, Workspace
-from models.enums import EventKind, MailboxStatus, MailProvider, Platform, TlsMode
+from models.enums import EventKind, MailboxStatus, MailProvider, Platform, Severity, TlsMode
 from tests.e2e.conftest import NOW, TelegramRig, visible
 from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig
 from tests.harness.telegram import TelegramUser
@@ -127,6 +127,17 @@ async def test_slack_health_for_a_client_and_agency_thresholds_for_the_admin(sla
     shown = "\n".join(await slack.say("thresholds", user="U0CLI"))
     line = EN("thresholds-line", name="cooldown_days", value="5", bounds="1–14", origin=EN("thresholds-origin-agency"))
     assert seen(line) in shown
+
+    # an inbox that goes unread holds the mailbox's campaign emails: /why says so, with since when
+    data = {"mailbox": box.address, "read": "before", "since": "2026-03-01 08:00 UTC", "error": "error-imap-timeout"}
+    await alerts.raise_alert(
+        workspace_id=box.workspace_id, kind=alerts.INBOX_UNREACHABLE, severity=Severity.WARNING,
+        subject=f"mailbox:{box.id}", key="imap", data=data, now=CLOCK.now(),
+    )  # fmt: skip
+    told = "\n".join(await slack.say("why alpha.test", user="U0CLI"))
+    assert seen(EN("why-protection-inbox", subject=box.address, since="2026-03-01 08:00 UTC")) in told
+    await alerts.resolve_subjects(alerts.INBOX_UNREACHABLE, [f"mailbox:{box.id}"], clock=CLOCK)
+    assert "📭" not in "\n".join(await slack.say("why alpha.test", user="U0CLI"))
 
 
 async def test_telegram_a_paused_workspace_shows_in_health_and_resumes(telegram: TelegramRig) -> None:
