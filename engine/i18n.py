@@ -87,7 +87,9 @@ class Translator:
         safe = {k: _param(k, v) for k, v in params.items()}
         text, errors = self._bundle.format_pattern(message.value, safe)
         if errors:
-            log.warning("message formatted with errors", key=key, locale=self.locale, errors=[str(e) for e in errors])
+            log.warning(
+                "message formatted with errors", message_key=key, locale=self.locale, errors=[str(e) for e in errors]
+            )
         return str(text)
 
     def has(self, key: str) -> bool:

@@ -420,7 +420,7 @@ def _warmup_settings(workspace_id: int, stored: Mapping[str, Any] | None) -> War
     try:
         return WarmupSettings.from_workspace(stored)
     except UserError as exc:  # stored before a bound tightened: defaults rather than no sync at all
-        log.warning("warmup settings out of bounds, using defaults", workspace_id=workspace_id, key=exc.key)
+        log.warning("warmup settings out of bounds, using defaults", workspace_id=workspace_id, reason_key=exc.key)
         return WarmupSettings()
 
 

@@ -10,7 +10,14 @@ from typing import Any
 
 import structlog
 
-_SECRET_KEYS = re.compile(r"pass(word)?|secret|token|key|authorization|cookie", re.IGNORECASE)
+# Fields whose value is masked whatever it is: passwords, secrets, tokens, credentials, cookies, and keys that are
+# secrets (a bare `key`, `api_key`, `private_key`, `encryption_keys`, …) but not names that only end in "key" such
+# as a message's locale key (`reason_key`) or a job's result key.
+_SECRET_KEYS = re.compile(
+    r"pass(word|wd)?|secret|token|authorization|cookie|credential"
+    r"|^keys?$|(api|private|access|encryption|signing|session|master)_?keys?$",
+    re.IGNORECASE,
+)
 # A Telegram bot token inside a URL or text (digits, colon, 35 url-safe chars).
 _BOT_TOKEN = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
 # user:password@ in URLs

@@ -1146,7 +1146,7 @@ class Outbox:
         outcome = result.outcome
         if outcome is Outcome.UNKNOWN:
             report.unresolved += 1
-            log.warning("send: outcome unknown, left for recovery", message_id=row.id, key=result.key)
+            log.warning("send: outcome unknown, left for recovery", message_id=row.id, reason_key=result.key)
         elif outcome is Outcome.PERMANENT and not refuses_us(result):
             await self._fail(
                 row, MessageStatus.BOUNCED, result, "", event=EventKind.BOUNCE_HARD, account=account, zone=zone
@@ -1341,7 +1341,7 @@ class Outbox:
                 found = await self.sent_folder.find(account, wanted)
             except SentFolderError as exc:
                 error = exc.key
-                log.warning("recovery: Sent folder not searchable", mailbox_id=mailbox_id, key=exc.key)
+                log.warning("recovery: Sent folder not searchable", mailbox_id=mailbox_id, reason_key=exc.key)
         filed = witness is not None and witness in found  # the folder holds what this mailbox submits
         sent = unknown = retried = 0
         for row in stuck:

@@ -23,6 +23,16 @@ def test_json_logs_mask_secret_fields(capsys) -> None:
     assert "pw123" not in lines[1]["event"]
 
 
+def test_secret_keys_are_masked_and_names_that_only_end_in_key_are_not(capsys) -> None:
+    configure_logging("json", "info")
+    secrets = {"key": "k1", "api_key": "k2", "private_key": "k3", "encryption_keys": "k4", "signing_secret": "k5"}
+    plain = {"reason_key": "error-imap-timeout", "message_key": "alert-x", "result_key": "arq:result:1"}
+    get_logger("t").info("fields", **secrets, **plain, credentials="c", passwd="p")
+    [line] = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert all(line[name] == "***" for name in [*secrets, "credentials", "passwd"])
+    assert all(line[name] == value for name, value in plain.items())
+
+
 def test_tracebacks_are_masked_too(capsys) -> None:
     configure_logging("json", "info")
     try:
