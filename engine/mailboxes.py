@@ -911,10 +911,25 @@ def _summary(box: Mailbox) -> MailboxSummary:
 
 
 async def rotate_secrets(vault: Vault) -> int:
-    """Re-encrypt every mailbox secret under the newest key, in one transaction; returns how many."""
+    """Re-encrypt every mailbox secret under the newest key, in one transaction; returns how many.
+
+    Raises `VaultError` when a secret opens with none of the keys (the old key left out of `ENCRYPTION_KEYS`,
+    say), naming how many and the first few mailboxes by address: then nothing at all is re-encrypted."""
     count = 0
+    unreadable: list[str] = []
     async with in_transaction():
-        for mailbox in await Mailbox.all().select_for_update().only("id", "secret_enc"):
-            await Mailbox.filter(id=mailbox.id).update(secret_enc=vault.rotate(mailbox.secret_enc))
+        for mailbox in await Mailbox.all().select_for_update().order_by("id").only("id", "address", "secret_enc"):
+            try:
+                rotated = vault.rotate(mailbox.secret_enc)
+            except VaultError:
+                unreadable.append(mailbox.address)
+                continue
+            await Mailbox.filter(id=mailbox.id).update(secret_enc=rotated)
             count += 1
+        if unreadable:  # raised inside the transaction: what was re-encrypted is rolled back
+            named = ", ".join(unreadable[:5]) + (", …" if len(unreadable) > 5 else "")
+            raise VaultError(
+                f"{len(unreadable)} of {count + len(unreadable)} mailbox secrets cannot be decrypted with "
+                f"ENCRYPTION_KEYS ({named}); nothing was re-encrypted. List the new key first, then every old one."
+            )
     return count

@@ -62,7 +62,7 @@ async def _migrate(svc: Services) -> None:
 
 async def _rotate(svc: Services) -> None:
     from engine import db  # noqa: PLC0415
-    from engine.crypto import Vault  # noqa: PLC0415
+    from engine.crypto import Vault, VaultError  # noqa: PLC0415
     from engine.logging import get_logger  # noqa: PLC0415
     from engine.mailboxes import rotate_secrets  # noqa: PLC0415
     from mailfleet.services import StartupError, check_reachable  # noqa: PLC0415
@@ -71,8 +71,12 @@ async def _rotate(svc: Services) -> None:
         raise StartupError("ENCRYPTION_KEYS is not set")
     await check_reachable(svc)
     async with db.database(svc.database_url):
-        count = await rotate_secrets(Vault(svc.encryption_keys))
+        try:
+            count = await rotate_secrets(Vault(svc.encryption_keys))
+        except VaultError as exc:
+            raise StartupError(str(exc)) from None
     get_logger("mailfleet").info("secrets re-encrypted", count=count)
+    print(f"{count} mailbox secrets re-encrypted under the first of ENCRYPTION_KEYS")  # noqa: T201 - the result
 
 
 def _console_exit(settings: Settings, svc: Services, lines: list[str] | None) -> int:

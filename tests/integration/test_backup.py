@@ -138,6 +138,26 @@ async def archive(orm: None, database_url: str, tmp_path: Path) -> tuple[Path, d
     return path, await _content(database_url)
 
 
+async def test_rotate_keys_re_encrypts_every_secret_or_none(orm: None, database_url: str) -> None:
+    """`mailfleet rotate-keys` as an operator runs it: with the old key left out it names the mailboxes it cannot
+    open and changes nothing; with the new key first and the old one after, the new key alone opens every secret."""
+    await populate()
+    before = {m.id: bytes(m.secret_enc) for m in await Mailbox.all()}
+    refused = await asyncio.to_thread(_mailfleet, database_url, "rotate-keys", key=OTHER_KEY)
+    assert refused.returncode == 1, refused.stderr
+    assert "12 of 12 mailbox secrets cannot be decrypted with ENCRYPTION_KEYS (box0@d0.ws1.test," in refused.stderr
+    assert "nothing was re-encrypted" in refused.stderr and "Traceback" not in refused.stderr
+    assert {m.id: bytes(m.secret_enc) for m in await Mailbox.all()} == before
+
+    done = await asyncio.to_thread(_mailfleet, database_url, "rotate-keys", key=f"{OTHER_KEY},{KEY}")
+    assert done.returncode == 0, done.stderr
+    assert "12 mailbox secrets re-encrypted under the first of ENCRYPTION_KEYS" in done.stdout
+    assert all(Vault([OTHER_KEY]).decrypt(m.secret_enc) == SECRET for m in await Mailbox.all())
+    for out in (refused, done):
+        said = out.stdout + out.stderr
+        assert SECRET not in said and "p@ss" not in said and KEY not in said and OTHER_KEY not in said
+
+
 async def test_a_backup_restores_into_a_fresh_database_with_everything(
     archive: tuple[Path, dict[str, list[tuple[object, ...]]]], empty_database: Callable[[str], Awaitable[str]]
 ) -> None:
