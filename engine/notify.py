@@ -31,8 +31,8 @@ from engine.logging import get_logger
 from engine.people import chats_for
 from engine.ratelimit import Budget, Rule, SharedLimits, defer_seconds
 from engine.reply import Button, Reply
-from models import Delivery, PendingNotification, Workspace
-from models.enums import ChatPurpose, Platform
+from models import Alert, Delivery, PendingNotification, Workspace
+from models.enums import AlertStatus, ChatPurpose, Platform, Severity
 
 log = get_logger(__name__)
 # The platforms' documented pace: Telegram's Bots FAQ (1 a second in one chat, 20 a minute in a group, about 30 a
@@ -204,12 +204,51 @@ async def _hold(redis: Redis, notification: Notification, target: Target, clock:
         await pipe.execute()
 
 
+CHAT_UNREACHABLE: Final = "chat_unreachable"
+"""A bound chat refuses our messages (deleted, the bot removed or never invited): an agency-wide alert, so the
+agency's chats hear it once (its repeats only count), resolved by the next message the chat takes."""
+
+
+def chat_subject(target: Target) -> str:
+    return f"chat:{target.platform.value}:{target.chat_id}"
+
+
+async def _refusing_chats() -> set[str]:
+    """The chats with an unresolved `chat_unreachable` alert (a handful at most)."""
+    rows = await Alert.filter(kind=CHAT_UNREACHABLE, status__not=AlertStatus.RESOLVED).values_list("subject", flat=True)
+    return {str(r) for r in rows}
+
+
+async def _chat_refused(notification: Notification, target: Target, reason: str, clock: Clock) -> None:
+    """Tell the agency's chats that `target` refuses notifications: which chat, for which workspace, and why."""
+    from engine.alerts import raise_alert  # noqa: PLC0415 - engine.alerts builds on this module
+
+    slugs = await Workspace.filter(id=notification.workspace_id or 0).values_list("slug", flat=True)
+    workspace = str(slugs[0]) if slugs else "—"  # an agency-wide notification has none
+    await raise_alert(
+        workspace_id=None,
+        kind=CHAT_UNREACHABLE,
+        severity=Severity.WARNING,
+        subject=chat_subject(target),
+        key="delivery",
+        data={"platform": target.platform.value, "chat": target.chat_id, "workspace": workspace, "reason": reason},
+        now=clock.now(),
+    )
+
+
+async def _chat_back(target: Target, clock: Clock) -> None:
+    from engine.alerts import resolve_subjects  # noqa: PLC0415 - engine.alerts builds on this module
+
+    await resolve_subjects(CHAT_UNREACHABLE, [chat_subject(target)], clock=clock)
+
+
 async def deliver(
     notification: Notification, notifiers: dict[Platform, Notifier], redis: Redis, clock: Clock
 ) -> DeliveryReport:
     report = DeliveryReport()
     rendered: dict[str, Reply] = {}
     limits = SharedLimits(redis)
+    refused_before = await _refusing_chats()
     for target in await targets(notification):
         where = f"{target.platform.value}:{target.chat_id}"
         notifier = notifiers.get(target.platform)
@@ -237,6 +276,7 @@ async def deliver(
         except DeliveryFailed as exc:
             log.warning("chat cannot receive notifications", where=where, reason=str(exc))
             report.failed.append(where)
+            await _chat_refused(notification, target, str(exc), clock)
             continue
         except Exception as exc:  # the platform's 5xx, flood control beyond our patience, the network
             log.warning("notification not delivered, retried later", where=where, error=type(exc).__name__)
@@ -247,6 +287,8 @@ async def deliver(
             report.duplicate.append(where)  # a concurrent retry of the same job delivered it first
             continue
         report.sent.append(where)
+        if chat_subject(target) in refused_before:  # the chat takes messages again
+            await _chat_back(target, clock)
     log.info(
         "notification delivered",
         id=notification.id,

@@ -157,6 +157,10 @@ cmd-bind = connect this chat to alerts or reports
 cmd-approve = approve a request
 cmd-reject = reject a request
 
+alert-chat-unreachable = Notifications cannot be delivered to the { $platform ->
+        [slack] Slack channel
+       *[other] Telegram chat
+    } { $chat } (workspace { $workspace }): { $reason }. Invite the bot back into it, or connect another chat with /bind there.
 alert-title = { $severity ->
     [critical] 🔴 Critical
     [warning] 🟠 Warning

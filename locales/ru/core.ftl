@@ -157,6 +157,10 @@ cmd-bind = подключить этот чат к оповещениям или
 cmd-approve = одобрить запрос
 cmd-reject = отклонить запрос
 
+alert-chat-unreachable = Уведомления не доставляются в { $platform ->
+        [slack] канал Slack
+       *[other] чат Telegram
+    } { $chat } (пространство { $workspace }): { $reason }. Верните бота в этот чат или подключите другой чат командой /bind в нём.
 alert-title = { $severity ->
     [critical] 🔴 Критично
     [warning] 🟠 Внимание

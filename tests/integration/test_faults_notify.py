@@ -17,9 +17,10 @@ from bot.slack.notifier import SlackNotifier, web_client
 from bot.telegram.notifier import BotApi, TelegramNotifier
 from engine.alerts import raise_alert
 from engine.clock import FrozenClock
+from engine.notify import CHAT_UNREACHABLE
 from jobs import worker
-from models import ChatBinding, Delivery, PendingNotification, Workspace
-from models.enums import Platform, Severity
+from models import AgencySetting, Alert, ChatBinding, Delivery, PendingNotification, Workspace
+from models.enums import AlertStatus, Platform, Severity
 from tests.conftest import REDIS_URL
 from tests.harness.flaky_botapi import FlakyBotApi
 from tests.harness.slackapi import SlackAPI
@@ -44,6 +45,21 @@ async def _alert_for(platform: Platform, chat: str) -> Workspace:
         data={"mailbox": "anna@alpha.test", "count": 2, "reason": "not-found"}, now=NOW,
     )  # fmt: skip
     return ws
+
+
+async def _unknown_sends(ws: Workspace, subject: str, clock: FrozenClock) -> None:
+    await raise_alert(
+        workspace_id=ws.id, kind="send_unknown", severity=Severity.CRITICAL, subject=subject, key="k",
+        data={"mailbox": "boris@alpha.test", "count": 1, "reason": "not-found"}, now=clock.now(),
+    )  # fmt: skip
+
+
+async def _deliver_all(ctx: dict[str, Any]) -> None:
+    """One round of the worker: the dispatch cron queues what is due, each delivery job runs once."""
+    await worker.dispatch_notifications(ctx)
+    for job in await _queued(ctx["redis"]):
+        await worker.deliver_notification(ctx, job["args"][0])
+    await ctx["redis"].flushdb()
 
 
 async def _queued(redis: ArqRedis) -> list[dict[str, Any]]:
@@ -111,16 +127,42 @@ async def test_slack_429_500_and_ok_false_delay_an_alert_but_it_arrives_once(arq
     assert (await PendingNotification.get()).delivered_at is not None
 
 
-async def test_a_chat_that_is_gone_does_not_keep_the_notification_pending(arq_redis: ArqRedis) -> None:
-    """A permanent refusal (channel_not_found) is a failed chat for a person to fix, not a retry forever."""
+async def test_a_chat_that_is_gone_is_not_retried_forever_and_the_agency_hears_of_it(arq_redis: ArqRedis) -> None:
+    """A permanent refusal (channel_not_found) is a failed chat for a person to fix, not a retry forever: the
+    agency's chats get one alert naming the chat, the workspace and the refusal, resolved once the chat takes a
+    message again."""
     clock = FrozenClock(NOW)
     async with SlackAPI() as api:
-        await _alert_for(Platform.SLACK, "C0GONE")
+        await AgencySetting.create(
+            key="agency_chats", value=[{"platform": "slack", "chat_id": "C0OPS", "locale": "en"}]
+        )
+        ws = await _alert_for(Platform.SLACK, "C0GONE")
         api.fail_next("chat.postMessage", "channel_not_found")
         ctx = {
             "redis": arq_redis,
             "clock": clock,
             "notifiers": {Platform.SLACK: SlackNotifier(web_client("x", api.base_url))},
         }
-        assert await _run_until_delivered(ctx, clock, rounds=3) == []
-    assert (await PendingNotification.get()).delivered_at is not None and not api.messages
+        await _deliver_all(ctx)  # the workspace's alert: refused, not retried
+        assert (await PendingNotification.get(notification_id="alert:1")).delivered_at is not None and not api.messages
+        unreachable = await Alert.get(kind=CHAT_UNREACHABLE)
+        assert (unreachable.workspace_id, unreachable.subject, unreachable.severity) == (
+            None, "chat:slack:C0GONE", Severity.WARNING
+        )  # fmt: skip
+        await _deliver_all(ctx)  # the agency's alert about it
+        [told] = [m["text"] for (channel, _), m in api.messages.items() if channel == "C0OPS"]
+        assert "Slack channel C0GONE (workspace acme): channel_not_found" in told and "bind there" in told
+        await _deliver_all(ctx)
+        assert await worker.dispatch_notifications(ctx) == 0  # nothing pending, nothing retried
+
+        # the chat refuses again: the same alert counts it; once it takes a message, the alert is resolved
+        await _unknown_sends(ws, "mailbox:2", clock)
+        api.fail_next("chat.postMessage", "channel_not_found")
+        await _deliver_all(ctx)
+        assert (await Alert.get(id=unreachable.id)).count == 2 and await Alert.filter(
+            kind=CHAT_UNREACHABLE
+        ).count() == 1
+        await _unknown_sends(ws, "mailbox:3", clock)
+        await _deliver_all(ctx)
+        assert any(channel == "C0GONE" for channel, _ in api.messages)
+        assert (await Alert.get(id=unreachable.id)).status is AlertStatus.RESOLVED
