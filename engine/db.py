@@ -73,18 +73,21 @@ async def database(database_url: str) -> AsyncIterator[None]:
         await close_db()
 
 
-async def migrate(database_url: str) -> None:
-    """Apply every migration not applied yet (Tortoise's built-in migrations). An empty database first gets the
-    schema snapshot of the committed migrations in one transaction (`engine.schema`), so Tortoise's runner only
-    has the migrations newer than the snapshot left to apply. A database that has every committed migration
-    recorded costs a few queries on one connection: Tortoise's migration machinery is not even imported."""
+async def migrate(database_url: str) -> list[str]:
+    """Apply every migration not applied yet (Tortoise's built-in migrations); the names of those applied ([] when
+    the database was current). An empty database first gets the schema snapshot of the committed migrations in
+    one transaction (`engine.schema`), so Tortoise's runner only has the migrations newer than the snapshot left
+    to apply. A database that has every committed migration recorded costs a few queries on one connection:
+    Tortoise's migration machinery is not even imported."""
     from engine.schema import prepare  # noqa: PLC0415 - only `migrate` reads the snapshot
 
-    if await prepare(credentials_from_url(database_url)):  # else every committed migration is recorded
+    prepared = await prepare(credentials_from_url(database_url))
+    if prepared.pending:  # else every committed migration is recorded
         from tortoise.migrations.api import migrate as tortoise_migrate  # noqa: PLC0415 - only when there is work
 
         await tortoise_migrate(config=tortoise_config(database_url))
         await Tortoise.close_connections()
+    return [*prepared.loaded, *prepared.pending]
 
 
 async def ping() -> bool:

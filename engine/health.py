@@ -1,14 +1,21 @@
-"""Health probes shared by `/healthz` and the start-up checks."""
+"""Health probes shared by `/healthz` and the start-up checks.
+
+redis-py is imported only by `check_redis`: with it come `jwt` and cryptography's X.509 (`redis.auth.token`),
+a tenth of a `mailfleet console -c /whoami`, which checks the database alone (see `mailfleet.runtime.console`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import asyncpg
-from redis.asyncio import Redis
 
 from engine import db
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 HEARTBEAT_KEY = "mailfleet:worker:heartbeat"
 PROBE_TIMEOUT_S = 3.0
@@ -60,6 +67,8 @@ async def check_database(url: str) -> str | None:
 
 
 async def check_redis(url: str) -> str | None:
+    from redis.asyncio import Redis  # noqa: PLC0415 - see the module's docstring
+
     redis: Redis = Redis.from_url(url, socket_connect_timeout=PROBE_TIMEOUT_S)
     try:
         ok = await redis_up(redis)

@@ -5,9 +5,11 @@ expansion attacks) and then returns the whole message as `{???}`. A person who t
 exactly that instead of the error naming their mistake. So every string parameter is shortened (with an
 ellipsis) below that limit before it reaches Fluent, and whatever Fluent still reports is logged.
 
-A catalog file is parsed when one of its messages is first asked for: Fluent's parser is pure Python, and
-parsing all twenty files of a locale took a fifth of a `mailfleet console -c /whoami` that needs one of them.
-Which file defines which message is read beforehand by a scan of the lines that start an entry.
+A message is parsed when it is first asked for, with the messages and terms it refers to: Fluent's parser is
+pure Python, and parsing all twenty files of a locale took a fifth of a `mailfleet console -c /whoami` that
+needs two messages; parsing the files of the messages asked for still took an eighth of a `-c /help`, which
+needs one message from each of thirteen files. The catalogs are cut into entries beforehand by a scan of the
+lines that start an entry or a comment (`_BOUNDARY`), the one thing Fluent's grammar lets no pattern line do.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime import FluentBundle
+from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
 from fluent.syntax.visitor import Visitor
 
@@ -32,9 +35,11 @@ DEFAULT_LOCALE = "ru"
 PARAM_MAX_CHARS: Final = 2000
 """The longest string a placeable shows; fluent.runtime gives up on the whole message past 2,500 characters."""
 ELLIPSIS: Final = "…"
-_ENTRY: Final = re.compile(r"^(-?[a-zA-Z][a-zA-Z0-9_-]*)[ \t]*=", re.MULTILINE)
-"""The start of a message or term: its identifier at the start of a line (a pattern's further lines are
-indented, comments start with `#`)."""
+_BOUNDARY: Final = re.compile(r"^(?:#|(-?[a-zA-Z][a-zA-Z0-9_-]*)[ \t]*=)", re.MULTILINE)
+"""The start of a comment, or of a message or term (its identifier, captured, at the start of a line, then `=`).
+An entry's text runs to the next one: a pattern's further lines are indented text, or the inside of a
+placeable (`}`, `[key]`, `*[other]`, `.attribute`, an expression), and neither starts with `#` or `name =`."""
+_PARSER: Final = FluentParser(with_spans=False)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -58,23 +63,20 @@ class Translator:
     def __init__(self, locale: str, directory: Path = LOCALES_DIR) -> None:
         self.locale = locale
         self._bundle = FluentBundle([locale], use_isolating=False)
-        self._unparsed: dict[Path, str] = {}  # catalog files none of whose messages was asked for yet
-        self._defined_in: dict[str, Path] = {}  # message or term id (a term's with its "-") → its file
+        self._unparsed: dict[str, str] = {}  # message or term id (a term's with its "-") → its text, until asked
         self._lock = threading.Lock()  # a translator may be used off the event loop
         for path in sorted((directory / locale).glob("*.ftl")):
-            text = self._unparsed[path] = path.read_text(encoding="utf-8")
-            for name in _ENTRY.findall(text):
-                self._defined_in.setdefault(name, path)
+            for name, text in entries(path.read_text(encoding="utf-8")):
+                self._unparsed.setdefault(name, text)  # the first definition, as a bundle of every file keeps
 
     def _load(self, name: str) -> None:
-        """Parse the file that defines message or term `name`, and the files of what its messages refer to."""
+        """Parse message or term `name`, and what it refers to."""
         with self._lock:
             wanted = [name]
             while wanted:
-                path = self._defined_in.get(wanted.pop())
-                text = self._unparsed.pop(path, None) if path is not None else None
+                text = self._unparsed.pop(wanted.pop(), None)
                 if text is not None:
-                    resource = FluentResource(text)
+                    resource = _PARSER.parse(text)
                     self._bundle.add_resource(resource)
                     wanted.extend(_references(resource))
 
@@ -96,6 +98,13 @@ class Translator:
         if self._unparsed and not self._bundle.has_message(key):
             self._load(key)
         return self._bundle.has_message(key)
+
+
+def entries(text: str) -> list[tuple[str, str]]:
+    """The messages and terms of a catalog's text, in order: each id (a term's with its "-") and its text."""
+    marks = list(_BOUNDARY.finditer(text))
+    ends = [mark.start() for mark in marks[1:]] + [len(text)]
+    return [(mark[1], text[mark.start() : end]) for mark, end in zip(marks, ends, strict=True) if mark[1]]
 
 
 def _references(resource: fluent_ast.Resource) -> list[str]:

@@ -57,20 +57,27 @@ def read_snapshot() -> Snapshot:
     return Snapshot(first.removeprefix(COVERS_PREFIX).split(), text)
 
 
-async def prepare(credentials: dict[str, Any]) -> list[str]:
-    """Name the committed migrations the database has not recorded yet (what Tortoise's runner has left to do),
-    building an empty database from the snapshot first. A current database — every start of a process — costs
-    two short queries: the names recorded against the names on disk. One connection in all."""
+@dataclass(frozen=True)
+class Prepared:
+    loaded: list[str]  # the migrations the snapshot applied just now (none on a database that has tables)
+    pending: list[str]  # the committed migrations the database has still not recorded: Tortoise's runner's work
+
+
+async def prepare(credentials: dict[str, Any]) -> Prepared:
+    """Build an empty database from the snapshot, and name the committed migrations the database has not recorded
+    yet (what Tortoise's runner has left to do). A current database — every start of a process — costs two short
+    queries: the names recorded against the names on disk. One connection in all."""
     names = migration_names()
     connection = await asyncpg.connect(**{k: v for k, v in credentials.items() if k not in {"minsize", "maxsize"}})
+    loaded: list[str] = []
     try:
         done = set(await recorded(connection))
         if not done.issuperset(names):
-            await _load_snapshot(connection)
+            loaded = await _load_snapshot(connection)
             done = set(await recorded(connection))
     finally:
         await connection.close()
-    return [name for name in names if name not in done]
+    return Prepared(loaded, [name for name in names if name not in done])
 
 
 async def recorded(connection: asyncpg.Connection) -> list[str]:

@@ -56,8 +56,12 @@ async def _migrate(svc: Services) -> None:
     from mailfleet.services import check_reachable  # noqa: PLC0415
 
     await check_reachable(svc)
-    await db.migrate(svc.database_url)
-    get_logger("mailfleet").info("migrations applied")
+    applied = await db.migrate(svc.database_url)
+    log = get_logger("mailfleet")
+    if applied:
+        log.info("migrations applied", migrations=applied)
+    else:
+        log.info("no migration to apply: the database is current")
 
 
 async def _rotate(svc: Services) -> None:

@@ -3,7 +3,7 @@
 A process imports what it uses: the command runner only when a chat transport or the console needs it, aiogram
 only with Telegram configured for chat, bolt only with Slack configured for chat. A chat process loads every
 command at start; the console loads a command's feature module when it first runs (see `bot.manifest`), and the
-DNS stack only when a command asks for it (`Shared`). A worker alone posts notifications with
+DNS stack and Redis only when a command asks for them (`Shared`). A worker alone posts notifications with
 `bot.telegram.notifier` (aiohttp) and `bot.slack.notifier` (the Web API client), each only when that platform has
 a token.
 """
@@ -18,8 +18,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from redis.asyncio import Redis
-
 from engine import db
 from engine.clock import SystemClock
 from engine.crypto import Vault
@@ -30,6 +28,7 @@ from models.enums import Platform
 
 if TYPE_CHECKING:
     from aiohttp import web
+    from redis.asyncio import Redis
 
     from bot.runner import Runner
     from bot.slack.transport import SlackTransport
@@ -70,8 +69,8 @@ def notifiers_from_settings(settings: Settings) -> dict[Platform, Notifier]:
 class Shared(dict[str, Any]):
     """The clients commands and jobs share, by name (`ctx.services`). Those given as factories are built on first
     use — `[]`, `get` and `in` see them, iteration and copies do not — so a console that runs /whoami never
-    imports the DNS stack. A long-running process builds them at start (`build`): a wrong setting shows then,
-    not at the first command that needs it."""
+    imports the DNS stack nor redis-py. A long-running process builds them at start (`build`): a wrong setting
+    shows then, not at the first command that needs it."""
 
     def __init__(self, values: dict[str, Any], factories: dict[str, Callable[[], Any]]) -> None:
         super().__init__(values)
@@ -110,28 +109,31 @@ async def app_context(
     """Everything a process shares: the ORM, Redis, the vault, the DNS configuration and the DNS hosts' clients
     (with one HTTP session); with `chat`, the chat transports the settings configure (and the command runner,
     with every command loaded, when there is one); with `commands`, the command runner (the console, which
-    builds the DNS parts and loads commands only as they are used); with `notify`, the notifiers the delivery
-    job posts with; with `migrate`, the migrations not applied yet are applied first. Closed in reverse order."""
-    await check_reachable(svc)
+    builds Redis's client and the DNS parts and loads commands only as they are used, and checks at start only
+    the database: a command that needs Redis connects then); with `notify`, the notifiers the delivery job posts
+    with; with `migrate`, the migrations not applied yet are applied first. Closed in reverse order."""
+    serving = chat or notify  # a long-running process: every client built, and checked, at start
+    await check_reachable(svc, redis=serving)
     if migrate:
-        await db.migrate(svc.database_url)
-        log.info("migrations applied")
+        applied = await db.migrate(svc.database_url)
+        if applied:  # a console user hears nothing of a schema already current
+            log.info("migrations applied", migrations=applied)
     await db.init_db(svc.database_url)
-    redis: Redis = Redis.from_url(svc.redis_url)
     closing = contextlib.AsyncExitStack()
     shared = Shared(
-        {"settings": settings, "redis": redis, "vault": Vault(svc.encryption_keys)},
+        {"settings": settings, "vault": Vault(svc.encryption_keys)},
         {
+            "redis": lambda: _redis(svc.redis_url, closing),
             "dns": lambda: _dns_config(settings),  # the same lists, resolver and DQS key as the worker's
-            "dns_hosts": lambda: _dns_hosts(settings, redis, closing),
+            "dns_hosts": lambda: _dns_hosts(settings, shared["redis"], closing),
         },
     )
-    ctx = AppContext(settings, svc, redis, shared)
+    ctx = AppContext(settings, svc, shared)
     try:
         if commands or (chat and chat_wanted(settings)):
             ctx.runner = build_runner(settings, shared)
-        if chat or notify:
-            shared.build("dns")  # the web app and the worker check the DNS settings at start
+        if serving:
+            shared.build("redis", "dns")  # the web app and the worker check the DNS settings at start
         if chat and ctx.runner is not None:
             from bot.manifest import load_all  # noqa: PLC0415 - a chat process answers at once, from the start
 
@@ -146,8 +148,17 @@ async def app_context(
             await ctx.close()
     finally:
         await closing.aclose()
-        await redis.aclose()
         await db.close_db()
+
+
+def _redis(url: str, closing: contextlib.AsyncExitStack) -> Redis:
+    """Redis's client, closed with the process's context. redis-py is imported here: with it come `jwt` and
+    cryptography's X.509 (`redis.auth.token`), which a console command that does not use Redis never loads."""
+    from redis.asyncio import Redis  # noqa: PLC0415
+
+    redis: Redis = Redis.from_url(url)
+    closing.push_async_callback(redis.aclose)
+    return redis
 
 
 def _dns_config(settings: Settings) -> DnsConfig:
@@ -173,12 +184,17 @@ def _dns_hosts(settings: Settings, redis: Redis, closing: contextlib.AsyncExitSt
 class AppContext:
     settings: Settings
     svc: Services
-    redis: Redis
     shared: Shared
     runner: Runner | None = None
     slack: SlackTransport | None = None
     telegram: TelegramTransport | None = None
     notifiers: dict[Platform, Notifier] = field(default_factory=dict)
+
+    @property
+    def redis(self) -> Redis:
+        """Redis's client (built at start in a long-running process, at first use in the console)."""
+        redis: Redis = self.shared["redis"]
+        return redis
 
     def connect_transports(self) -> None:
         """The chat transports the settings configure (their SDKs imported only then), and their notifiers."""

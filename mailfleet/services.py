@@ -41,9 +41,11 @@ def services(settings: Settings, *, allow_embedded: bool) -> Iterator[Services]:
         yield Services(urls.database_url, urls.redis_url, keys)
 
 
-async def check_reachable(svc: Services) -> None:
-    problems = [
-        p for p in await asyncio.gather(health.check_database(svc.database_url), health.check_redis(svc.redis_url)) if p
-    ]
+async def check_reachable(svc: Services, *, redis: bool = True) -> None:
+    """Raise when the database (and, with `redis`, Redis) does not answer, naming each that does not."""
+    checks = [health.check_database(svc.database_url)]
+    if redis:
+        checks.append(health.check_redis(svc.redis_url))
+    problems = [p for p in await asyncio.gather(*checks) if p]
     if problems:
         raise StartupError("; ".join(problems))

@@ -22,9 +22,7 @@ def _console(
         DATABASE_URL=database_url,
         REDIS_URL=REDIS_URL,
         ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        LOG_FORMAT="json",
-        LOG_LEVEL="warning",
-        **settings,
+        **{"LOG_FORMAT": "json", "LOG_LEVEL": "warning", **settings},
     )
     args = [MAILFLEET, "console", *(a for line in lines for a in ("-c", line))]
     return subprocess.run(args, env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120, check=False)
@@ -52,3 +50,10 @@ def test_the_console_speaks_the_default_locale_until_lang(orm, database_url: str
     russian = _console(database_url, tmp_path, "/lang ru", "/whoami", DEFAULT_LOCALE="en")
     assert russian.returncode == 0, russian.stderr
     assert "администратор агентства" in russian.stdout
+
+
+def test_a_current_schema_is_not_announced(orm, database_url: str, tmp_path: Path) -> None:
+    """The console applies pending migrations first, and says so only when there were some."""
+    result = _console(database_url, tmp_path, "/whoami", LOG_LEVEL="info")
+    assert result.returncode == 0, result.stderr
+    assert "migration" not in result.stderr

@@ -64,7 +64,8 @@ async def test_the_snapshot_builds_what_the_migration_runner_builds(
 ) -> None:
     by_runner, by_snapshot = await empty_database("runner"), await empty_database("fast")
     await _runner(by_runner)
-    await db.migrate(by_snapshot)
+    assert await db.migrate(by_snapshot) == migration_names()  # it names what it applied
+    assert await db.migrate(by_snapshot) == []  # and then that nothing was left
 
     expected, got = await _catalog(by_runner), await _catalog(by_snapshot)
     assert len(expected["columns"]) > 200 and expected["triggers"] and expected["functions"]  # a real schema
@@ -90,7 +91,7 @@ async def test_an_existing_database_keeps_its_history_and_gets_the_rest_from_the
         await conn.close()
     assert [r["name"] for r in before] == names[:4]
 
-    await db.migrate(partial)
+    assert await db.migrate(partial) == names[4:]
     await _runner(reference)
 
     assert await _catalog(partial) == await _catalog(reference)

@@ -24,6 +24,7 @@ COMMAND_LAYER = ("bot.runner", "bot.handlers", "bot.console")
 FEATURES = "bot.handlers."
 DNS_STACK = ("engine.domains", "engine.dns", "dns")  # dnspython and what uses it
 MIGRATION_RUNNER = "tortoise.migrations.api"
+REDIS_CLIENT = ("redis", "jwt")  # redis-py brings PyJWT (and cryptography's X.509) along
 SETTINGS_VARS = ("DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS", "TELEGRAM_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
 KEY = "x" * 43 + "="
 
@@ -112,7 +113,7 @@ def test_the_console_loads_the_runner_and_no_command_nor_chat_sdk_even_with_chat
     modules, out = _context(database_url, "commands=True", env)
     assert "RUNNER=True" in out and "NOTIFIERS=\n" in out
     assert "bot.runner" in modules
-    assert _features(modules) == set() and _loaded(modules, (*CHAT_SDKS, *DNS_STACK)) == set()
+    assert _features(modules) == set() and _loaded(modules, (*CHAT_SDKS, *DNS_STACK, *REDIS_CLIENT)) == set()
 
 
 def _features(modules: set[str]) -> set[str]:
@@ -139,8 +140,16 @@ def test_console_whoami_loads_its_own_feature_and_nothing_unrelated(database_url
     modules, out = _console(["/whoami"], env)
     assert "STATUS=0" in out and "console" in out  # the reply names the console's person
     assert _features(modules) == {"workspaces"}
-    unrelated = (*CHAT_SDKS, *DNS_STACK, MIGRATION_RUNNER, "aiohttp", "arq", "jobs", "matplotlib")
+    unrelated = (*CHAT_SDKS, *DNS_STACK, MIGRATION_RUNNER, *REDIS_CLIENT, "aiohttp", "arq", "jobs", "matplotlib")
     assert _loaded(modules, unrelated) == set()
+
+
+@pytest.mark.usefixtures("orm")
+def test_console_loads_the_redis_client_when_a_command_uses_redis(database_url: str) -> None:
+    env = _env(DATABASE_URL=database_url, REDIS_URL=REDIS_URL, ENCRYPTION_KEYS=KEY, TELEGRAM_MODE="off")
+    modules, out = _console(["/whoami", "/forget_confirm 0123456789abcdef"], env)  # the token is looked up in Redis
+    assert "STATUS=1" in out  # an unknown token
+    assert _loaded(modules, REDIS_CLIENT) == set(REDIS_CLIENT)
 
 
 @pytest.mark.usefixtures("orm")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fluent.runtime import FluentBundle, FluentResource
+from fluent.syntax import FluentParser
+from fluent.syntax import ast as fluent_ast
 
-from engine.i18n import ELLIPSIS, LOCALES, LOCALES_DIR, PARAM_MAX_CHARS, Translator, shorten
+from engine.i18n import ELLIPSIS, LOCALES, LOCALES_DIR, PARAM_MAX_CHARS, Translator, entries, shorten
 
 
 def test_fluent_alone_gives_up_on_a_long_value() -> None:
@@ -64,3 +66,34 @@ def test_a_message_referring_to_one_in_another_file_finds_it(tmp_path: Path) -> 
     t = Translator("xx", directory=tmp_path)
     assert not t.has("bye") and not t.has("a")
     assert t("hello") == "Hello from Mailfleet, bye = for now"
+
+
+def _parsed_whole_and_by_entry(text: str) -> tuple[list[fluent_ast.BaseNode], list[fluent_ast.BaseNode]]:
+    parser = FluentParser(with_spans=False)
+    whole = [e for e in parser.parse(text).body if isinstance(e, fluent_ast.Message | fluent_ast.Term)]
+    cut = entries(text)
+    by_entry = [e for _, source in cut for e in parser.parse(source).body]
+    names = [e.id.name if isinstance(e, fluent_ast.Message) else f"-{e.id.name}" for e in whole]
+    assert [name for name, _ in cut] == names
+    return whole, by_entry
+
+
+def test_a_catalog_cut_into_entries_parses_as_the_whole_file_does() -> None:
+    """Each message is parsed alone when first asked for: the cut must keep every line of it, and no other."""
+    files = [path for locale in LOCALES for path in sorted((LOCALES_DIR / locale).glob("*.ftl"))]
+    tricky = (
+        "### resource comment\n\n## group\n\n"
+        "-brand = Mailfleet\n    .gender = neuter\n"
+        "# a comment on the message = still a comment\n"
+        "count = { $n ->\n[one] one box\n*[other] { $n } boxes\n} in { -brand }\n\n"
+        "block =\n    first line\n\n    after a blank line\n{ $x }\n"
+        "    .title = A title\n"
+        "closing = {\n$x\n}: done\n"
+        "last=no spaces\n"
+    )
+    for text in [*(path.read_text(encoding="utf-8") for path in files), tricky]:
+        whole, by_entry = _parsed_whole_and_by_entry(text)
+        assert whole, text[:60]
+        assert len(by_entry) == len(whole)
+        for mine, theirs in zip(by_entry, whole, strict=True):
+            assert mine.equals(theirs, ignored_fields=["span", "comment"]), theirs.id.name  # type: ignore[attr-defined]
