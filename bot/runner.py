@@ -100,10 +100,25 @@ class Runner:
             return reply
         except UserError as exc:
             return Reply(ok=False).add(t(exc.key, **exc.params), "error")
-        except Exception:
+        except Exception as exc:
             ref = uuid.uuid4().hex[:8]
             log.exception("command failed", ref=ref, command=name, platform=identity.platform.value)
-            return Reply(ok=False).add(t("error-internal", ref=ref), "error")
+            key = "error-unavailable" if unreachable(exc) else "error-internal"
+            return Reply(ok=False).add(t(key, ref=ref), "error")
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether a command failed because a service it needs (PostgreSQL, Redis) does not answer: a socket error, or
+    one of the clients' connection or timeout errors (recognised by name: the console does not import redis-py
+    for commands that do not use it)."""
+    if isinstance(exc, OSError | TimeoutError):
+        return True
+    return any(c.__name__ in _CONNECTION_ERRORS for c in type(exc).__mro__)
+
+
+_CONNECTION_ERRORS = frozenset(
+    {"ConnectionError", "TimeoutError", "ConnectionDoesNotExistError", "CannotConnectNowError"}
+)
 
 
 def _refused(actor: Actor, exc: UserError) -> Reply:

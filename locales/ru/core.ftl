@@ -4,6 +4,7 @@ error-unknown-command = Не знаю команду /{ $command }. Список
 error-not-registered = Вы ещё не подключены к Mailfleet. Попросите менеджера агентства прислать код приглашения и отправьте: /start <код>
 error-forbidden = У вашей роли нет доступа к этой команде.
 error-internal = Что-то пошло не так. Мы уже записали ошибку; код для поддержки: { $ref }
+error-unavailable = Служба, без которой Mailfleet не работает (база данных или Redis), сейчас не отвечает; ничего не изменено. Повторите через минуту. Номер для поддержки: { $ref }
 error-arg-missing = Не хватает аргумента «{ $arg }» для /{ $command }. Пример: { $usage }
 error-file-missing = Для /{ $command } нужен файл «{ $arg }»: пришлите его документом (например, CSV). Пример: { $usage }
 error-arg-not-int = «{ $value }» — не число (аргумент «{ $arg }» команды /{ $command }). Пример: { $usage }

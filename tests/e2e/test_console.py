@@ -20,9 +20,8 @@ def _console(
     env = {k: v for k, v in os.environ.items() if k not in {"DATA_DIR", "ENCRYPTION_KEYS", "DEFAULT_LOCALE"}}
     env.update(
         DATABASE_URL=database_url,
-        REDIS_URL=REDIS_URL,
         ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        **{"LOG_FORMAT": "json", "LOG_LEVEL": "warning", **settings},
+        **{"REDIS_URL": REDIS_URL, "LOG_FORMAT": "json", "LOG_LEVEL": "warning", **settings},
     )
     args = [MAILFLEET, "console", *(a for line in lines for a in ("-c", line))]
     return subprocess.run(args, env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120, check=False)
@@ -57,3 +56,12 @@ def test_a_current_schema_is_not_announced(orm, database_url: str, tmp_path: Pat
     result = _console(database_url, tmp_path, "/whoami", LOG_LEVEL="info")
     assert result.returncode == 0, result.stderr
     assert "migration" not in result.stderr
+
+
+def test_a_command_that_needs_redis_while_it_is_down_says_so(orm, database_url: str, tmp_path: Path) -> None:
+    """The console starts on the database alone; a command that needs Redis then names what is missing."""
+    lines = ("/whoami", "/workspace_new acme ACME", "/use acme", "/forget_confirm Zq3xT9")
+    down = _console(database_url, tmp_path, *lines, REDIS_URL="redis://127.0.0.1:1/0")
+    assert "администратор агентства" in down.stdout  # /whoami needs no Redis
+    assert "база данных или Redis" in down.stdout and "ничего не изменено" in down.stdout, down.stdout
+    assert down.returncode == 1 and "Traceback" not in down.stdout
