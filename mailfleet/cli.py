@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.logging import configure_logging  # noqa: PLC0415
     from engine.settings import SettingsError, load_settings  # noqa: PLC0415
     from mailfleet.embedded import EmbeddedError  # noqa: PLC0415
-    from mailfleet.services import StartupError, services  # noqa: PLC0415
+    from mailfleet.services import StartupError, ensure_port_free, services  # noqa: PLC0415
 
     try:
         settings = load_settings()
@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = demo_cli.adjust(settings, args)  # the demo's own data; the demo offered where no chat is set
     embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console", "demo", "backup", "restore"}
     try:
+        if args.command in {"run", "web"}:
+            ensure_port_free(settings)
         with services(settings, allow_embedded=embedded_ok) as svc:
             return _dispatch(settings, svc, args)
     except (StartupError, EmbeddedError) as exc:

@@ -23,7 +23,7 @@ from engine.clock import SystemClock
 from engine.crypto import Vault
 from engine.logging import get_logger
 from engine.settings import Settings
-from mailfleet.services import Services, StartupError, check_reachable
+from mailfleet.services import Services, check_reachable, port_in_use
 from models.enums import Platform
 
 if TYPE_CHECKING:
@@ -262,10 +262,7 @@ async def _listen(app: web.Application, settings: Settings) -> web.AppRunner:
     except OSError as exc:
         await runner.cleanup()
         if exc.errno == errno.EADDRINUSE:
-            raise StartupError(
-                f"WEB_PORT {settings.web_port} on {settings.web_host} is already in use; "
-                "stop the other program or set WEB_PORT"
-            ) from None
+            raise port_in_use(settings) from None
         raise
     log.info("web listening", url=f"http://{settings.web_host}:{settings.web_port}")
     return runner

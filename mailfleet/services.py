@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +18,24 @@ from mailfleet.embedded import EmbeddedServices
 
 class StartupError(Exception):
     """The process cannot start; the message is shown to the operator as is."""
+
+
+def port_in_use(settings: Settings) -> StartupError:
+    return StartupError(
+        f"WEB_PORT {settings.web_port} on {settings.web_host} is already in use; stop the other program or set WEB_PORT"
+    )
+
+
+def ensure_port_free(settings: Settings) -> None:
+    """Refuse at once when another program listens on the web port: before an embedded PostgreSQL and Redis are
+    started and migrations applied for nothing. (Listening still handles the port being taken in between.)"""
+    with socket.socket(socket.AF_INET6 if ":" in settings.web_host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp listens: a TIME_WAIT is no owner
+        try:
+            probe.bind((settings.web_host, settings.web_port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise port_in_use(settings) from None
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,7 @@ def test_port_already_in_use(tmp_path: Path) -> None:
         result = _run(_env(DATA_DIR=str(tmp_path / "d"), WEB_PORT=str(port)), "run", cwd=tmp_path)
     assert result.returncode == 1
     assert f"WEB_PORT {port}" in result.stderr and "already in use" in result.stderr
+    assert not (tmp_path / "d").exists()  # refused before an embedded PostgreSQL was set up and migrated
 
 
 def test_unreachable_database_url(tmp_path: Path) -> None:
