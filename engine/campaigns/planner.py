@@ -63,7 +63,7 @@ import secrets
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
@@ -204,19 +204,12 @@ class _Campaign:
         self.reasons[cap][reason] += count
 
 
-@dataclass(slots=True)  # not frozen: built for every candidate, and a frozen init costs twice as much
-class _Due:
-    id: int
-    campaign_id: int
-    lead_id: int
-    current_step: int
-    next_due_at: dt.datetime
-    mailbox_id: int | None
-    thread_message_id: str
-    variant: int | None
-    weight: int  # the due sends it stands for: the last follow-up read for a mailbox stands for those not read
-    lead_zone: str
-    suppressed: bool
+_Due: TypeAlias = Sequence[Any]
+"""A due enrollment as `_DUE` reads it (an asyncpg record), used as it comes — a day reads a few hundred thousand: no
+object of our own per row. Its fields by position:"""
+_ID, _CAMPAIGN_ID, _LEAD_ID, _CURRENT_STEP, _NEXT_DUE_AT, _MAILBOX_ID, _THREAD, _VARIANT = range(8)
+_WEIGHT, _LEAD_ZONE, _EMAIL = range(8, 11)
+"""`_WEIGHT`: the due sends it stands for (the last follow-up read for a mailbox stands for those not read)."""
 
 
 @dataclass(slots=True)
@@ -259,11 +252,7 @@ async def plan_campaigns(
     remember: dict[int, str | None] = {}
     skipped = 0
     async with in_transaction() as conn:
-        for ws_id in sorted(spaces):
-            await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
-        await conn.execute_query(f"SET LOCAL work_mem = '{WORK_MEM}'")  # sorts of a day's candidates in memory
-        await conn.execute_query("SET LOCAL jit = off")  # compiling the due query's plan costs more than running it
-        await conn.execute_query("SET LOCAL mailfleet.planning = 'on'")  # its own enrollment writes: no changes
+        await conn.execute_query(_BEGIN, [PLAN_LOCK, sorted(spaces), WORK_MEM])  # one round trip
         states: dict[int, _State] = {}
         if memo is not None:
             states = await _states(conn, spaces, now)
@@ -280,15 +269,14 @@ async def plan_campaigns(
         )
         campaigns = {int(r[0]): campaigns[int(r[0])] for r in still[1]}
         await _load_steps_and_groups(conn, campaigns)
-        boxes, owners = await _load_boxes(conn, campaigns, spaces, now)
-        _, used_all, used_warm = await used_today(conn, spaces)
+        owners, used_all, used_warm = await used_today(conn, spaces)  # every mailbox of the workspaces
+        boxes = await _load_boxes(conn, campaigns, spaces, now)
         await _campaign_usage(conn, campaigns)
         _rooms(boxes, campaigns, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts)
-        due = await _due(conn, campaigns, boxes, opts)
-        placed = _assign(campaigns, boxes, due, now=now, opts=opts, rng=rng)
+        due, suppressed = await _due(conn, campaigns, boxes, opts)
+        placed = _assign(campaigns, boxes, due, suppressed=suppressed, now=now, opts=opts, rng=rng)
         _times(placed.rows, opts=opts, rng=rng)
-        planned = await _insert(conn, placed.rows, boxes, now)
-        await _store_variants(conn, placed.variants)
+        planned = await _insert(conn, placed.rows, placed.variants, boxes, now)
         await _stop(conn, placed.stop)
         written = await _record(conn, campaigns, boxes, now, owners=owners, spaces=spaces)
         if memo is not None:
@@ -309,6 +297,17 @@ async def plan_campaigns(
     )
     return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written, skipped)
 
+
+_BEGIN = """
+SELECT (SELECT count(pg_advisory_xact_lock($1, w.id)) FROM unnest($2::int[]) WITH ORDINALITY AS w(id, n)),
+    set_config('work_mem', $3, true),
+    set_config('jit', 'off', true),
+    set_config('mailfleet.planning', 'on', true)
+"""
+"""The start of the planning transaction, in one statement: the workspaces locked in id order (the function scan
+yields them in array order), then the transaction's settings — `work_mem` (the sorts of a day's candidates in
+memory), no JIT (compiling the due query's plan costs more than running it), and `mailfleet.planning` (its own
+enrollment and message writes log no changes)."""
 
 # ------------------------------------------------------------------------------------------------- memo
 
@@ -478,8 +477,6 @@ async def _load_steps_and_groups(conn: Any, campaigns: Mapping[int, _Campaign]) 
         campaigns[campaign_id].group.append(int(mailbox_id))
 
 
-_OWNERS = "SELECT id, workspace_id, domain_id FROM mailbox WHERE workspace_id = ANY($1::int[])"
-
 _BOXES = """
 SELECT b.id, b.workspace_id, b.domain_id, b.provider, b.status, b.daily_cap, b.warmup_started_on,
     coalesce(b.cooldown_until > $2, false) AS cooling, d.name AS domain_name, d.status AS domain_status,
@@ -491,10 +488,10 @@ WHERE b.id = ANY($1::int[])
 
 async def _load_boxes(
     conn: Any, campaigns: Mapping[int, _Campaign], spaces: Mapping[int, Space], now: dt.datetime
-) -> tuple[dict[int, _Box], dict[int, tuple[int, int]]]:
-    """The mailboxes of every group (whether and how much each may send), and the workspace and domain of every
-    mailbox of the planned workspaces (all of them count toward the domain and workspace caps)."""
-    owners = {int(i): (int(w), int(d)) for i, w, d in (await conn.execute_query(_OWNERS, [sorted(spaces)]))[1]}
+) -> dict[int, _Box]:
+    """The mailboxes of every group: whether and how much each may send. (The workspace and domain of every
+    mailbox of the planned workspaces, which all count toward the domain and workspace caps, come with their
+    usage: `used_today`.)"""
     wanted = sorted({m for c in campaigns.values() for m in c.group})
     boxes: dict[int, _Box] = {}
     caps: dict[tuple[int, str], EffectiveCap] = {}  # a fleet has few distinct caps and providers
@@ -539,7 +536,7 @@ async def _load_boxes(
         boxes[box.id] = box
     for campaign in campaigns.values():  # a mailbox of another workspace never sends for this one
         campaign.group = [m for m in campaign.group if m in boxes and boxes[m].workspace_id == campaign.workspace_id]
-    return boxes, owners
+    return boxes
 
 
 def _graduated_on(row: Mapping[str, Any], space: Space) -> dt.date:
@@ -695,12 +692,12 @@ ORDER BY e.campaign_id, e.next_due_at, e.id
 
 async def _due(
     conn: Any, campaigns: Mapping[int, _Campaign], boxes: Mapping[int, _Box], opts: CampaignPlanOptions
-) -> dict[int, list[_Due]]:
+) -> tuple[dict[int, list[_Due]], set[int]]:
     """Per campaign, its active enrollments due before the end of today's window whose next step has no row
     yet, oldest first. Bounded so a day stays cheap: first steps, at most what the campaign could send today plus
     the slack; follow-ups, per sticky mailbox at most the room it has for the campaign plus a few (so one full
     mailbox never hides the follow-ups of the others). Rows already planned but not sent are read and dropped;
-    the bounds count them in."""
+    the bounds count them in. Also returns the enrollments whose lead is suppressed."""
     pending = await _pending(conn, campaigns)
     ids, until, limits = [], [], []
     pairs: tuple[list[int], list[int], list[int]] = ([], [], [])
@@ -730,14 +727,16 @@ async def _due(
     for workspace_id, value in blocked:
         values[workspace_id].add(value)
     scopes = {c.id: values.get(c.workspace_id, set()) | values.get(0, set()) for c in campaigns.values()}
+    suppressed = set()
     for r in rows:
-        scope = scopes[r[1]]
-        hit = bool(scope) and (r[10] in scope or r[10].rpartition("@")[2] in scope)
-        found[r[1]].append(_Due(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], int(r[8]), r[9] or "", hit))
+        found[r[_CAMPAIGN_ID]].append(r)
+        scope = scopes[r[_CAMPAIGN_ID]]
+        if scope and (r[_EMAIL] in scope or r[_EMAIL].rpartition("@")[2] in scope):
+            suppressed.add(r[_ID])
     for campaign_id, limit in zip(ids, limits, strict=True):
-        firsts = sum(1 for d in found.get(campaign_id, ()) if d.mailbox_id is None)
+        firsts = sum(1 for d in found.get(campaign_id, ()) if d[_MAILBOX_ID] is None)
         campaigns[campaign_id].more = firsts >= limit - sum(pending.get(campaign_id, {}).values())
-    return found
+    return found, suppressed
 
 
 _SUPPRESSED = """
@@ -782,6 +781,7 @@ class _Placing:
     boxes: Mapping[int, _Box]
     opts: CampaignPlanOptions
     rng: random.Random
+    suppressed: Collection[int]  # enrollments whose lead is suppressed: stopped
     rows: list[_Row] = field(default_factory=list)
     stop: list[int] = field(default_factory=list)
     variants: dict[int, int] = field(default_factory=dict)
@@ -810,12 +810,13 @@ def _assign(
     boxes: Mapping[int, _Box],
     due: Mapping[int, Sequence[_Due]],
     *,
+    suppressed: Collection[int],
     now: dt.datetime,
     opts: CampaignPlanOptions,
     rng: random.Random,
 ) -> _Placing:
     """Place the due sends, campaigns taking turns one send each (so campaigns sharing mailboxes share them)."""
-    state = _Placing(campaigns, boxes, opts, rng)
+    state = _Placing(campaigns, boxes, opts, rng, suppressed)
     for campaign in campaigns.values():
         ready = [(boxes[m].load, m) for m in campaign.group if boxes[m].ready]
         heapq.heapify(ready)
@@ -848,25 +849,26 @@ def _next_step(campaign: _Campaign, current: int) -> _Step | None:
 
 
 def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -> None:
-    if item.suppressed:
-        state.stop.append(item.id)
+    if state.suppressed and item[_ID] in state.suppressed:
+        state.stop.append(item[_ID])
         return
-    step = _next_step(campaign, item.current_step)
+    step = _next_step(campaign, item[_CURRENT_STEP])
     if step is None:
         return  # past the last step: the outbox completes such enrollments
-    zone = campaign.zone_of(item.lead_zone)
+    zone = campaign.zone_of(item[_LEAD_ZONE] or "") if campaign.lead_timezone else campaign.zone
     base = campaign.open_in(zone)
     if not base:
         off = not campaign.window.allows(now.astimezone(zone).date())
-        campaign.hold(CapKind.WINDOW, "weekday" if off else "closed", item.weight)
+        campaign.hold(CapKind.WINDOW, "weekday" if off else "closed", item[_WEIGHT])
         return
-    span = base if item.next_due_at <= base[0][0] else tuple(schedule.clip(list(base), item.next_due_at))
+    due_at = item[_NEXT_DUE_AT]
+    span = base if due_at <= base[0][0] else tuple(schedule.clip(list(base), due_at))
     if not span:
         return  # due after today's window: tomorrow's
     if campaign.used + campaign.planned >= campaign.daily_cap:
-        campaign.hold(CapKind.CAMPAIGN, "daily_cap", item.weight)
+        campaign.hold(CapKind.CAMPAIGN, "daily_cap", item[_WEIGHT])
         return
-    follow_up = step.position != campaign.steps[0].position and item.mailbox_id is not None
+    follow_up = step.position != campaign.steps[0].position and item[_MAILBOX_ID] is not None
     chosen = _sticky(state, campaign, item, span) if follow_up else _pick(state, campaign, span)
     if chosen is not None:
         _take(state, campaign, chosen, item=item, step=step, span=span, follow_up=follow_up)
@@ -874,9 +876,9 @@ def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -
 
 def _sticky(state: _Placing, campaign: _Campaign, item: _Due, span: tuple[Interval, ...]) -> _Box | None:
     """The mailbox that sent the first step, when it may send this follow-up now; None (recorded) when it waits."""
-    box = state.boxes.get(item.mailbox_id or 0)
+    box = state.boxes.get(item[_MAILBOX_ID] or 0)
     if box is None or box.id not in state.members[campaign.id]:
-        campaign.hold(CapKind.STATUS, "sticky_not_in_group", item.weight)
+        campaign.hold(CapKind.STATUS, "sticky_not_in_group", item[_WEIGHT])
         return None
     room, cap = state.room_for(campaign, box)
     if not box.ready:
@@ -887,8 +889,8 @@ def _sticky(state: _Placing, campaign: _Campaign, item: _Due, span: tuple[Interv
         cap, reason = CapKind.WINDOW, "mailbox_window"
     else:
         return box
-    campaign.hold(cap, reason, item.weight)
-    box.held[campaign.id] += item.weight
+    campaign.hold(cap, reason, item[_WEIGHT])
+    box.held[campaign.id] += item[_WEIGHT]
     box.held_cap[campaign.id] = cap
     return None
 
@@ -958,21 +960,21 @@ def _take(
     span: tuple[Interval, ...],
     follow_up: bool,
 ) -> None:
-    variant = item.variant
+    variant = item[_VARIANT]
     if variant is None:
         variant = _draw(step.weights, state.rng)
-        state.variants[item.id] = variant
+        state.variants[item[_ID]] = variant
     state.rows.append(
         _Row(
             workspace_id=campaign.workspace_id,
             campaign_id=campaign.id,
-            enrollment_id=item.id,
-            lead_id=item.lead_id,
+            enrollment_id=item[_ID],
+            lead_id=item[_LEAD_ID],
             mailbox_id=box.id,
             step_position=step.position,
             variant=variant,
             intervals=span,
-            in_reply_to=item.thread_message_id if follow_up else "",
+            in_reply_to=item[_THREAD] if follow_up else "",
             follow_up=follow_up,
         )
     )
@@ -1026,9 +1028,9 @@ def _at_offset(span: Sequence[Interval], offset_s: float) -> dt.datetime:
 
 _STAGE = """
 CREATE TEMP TABLE campaign_plan_rows (ws int, mb int, lead bigint, enr bigint, cmp int, pos smallint, var smallint,
-    mid text, at timestamptz, fu boolean, irt text) ON COMMIT DROP
+    mid text, at timestamptz, fu boolean, irt text, drawn boolean) ON COMMIT DROP
 """
-_STAGED: Final = ("ws", "mb", "lead", "enr", "cmp", "pos", "var", "mid", "at", "fu", "irt")
+_STAGED: Final = ("ws", "mb", "lead", "enr", "cmp", "pos", "var", "mid", "at", "fu", "irt", "drawn")
 
 # Follow-ups reply in the thread of the first step: `In-Reply-To` is the enrollment's thread Message-ID (or, without
 # one, the first it sent), `References` the Message-IDs it sent so far from this mailbox, oldest first, after the
@@ -1055,9 +1057,17 @@ ON CONFLICT DO NOTHING
 """
 
 
-async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], now: dt.datetime) -> int:
+_VARIANTS = """
+UPDATE enrollment e SET variant = p.var FROM campaign_plan_rows p WHERE p.drawn AND e.id = p.enr AND e.variant IS NULL
+"""
+
+
+async def _insert(
+    conn: Any, rows: Sequence[_Row], variants: Mapping[int, int], boxes: Mapping[int, _Box], now: dt.datetime
+) -> int:
     """All new rows: copied (binary COPY) into a temporary table, then one statement; a lead-step that already has
-    a row is skipped (the unique constraint). Returns how many it inserted.
+    a row is skipped (the unique constraint). The A/B variants drawn (`variants`, enrollment id -> variant: one
+    per row at most) are stored on their enrollments from the same table. Returns how many rows it inserted.
 
     Most of a day's plan is this statement (every row: seven index entries and five foreign-key checks), so the rows
     go in by enrollment (its key, the lead's and the (enrollment, step) key are probed and extended in order,
@@ -1065,7 +1075,8 @@ async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], no
     right end of the unique index instead of on a random page each (fewer pages touched, far less WAL)."""
     if not rows:
         return 0
-    prefix = f"{int(now.timestamp()):x}."
+    prefix = f"<{int(now.timestamp()):x}."
+    suffix = {box_id: f"@{boxes[box_id].domain_name}>" for box_id in {r.mailbox_id for r in rows}}
     records = [
         (
             r.workspace_id,
@@ -1075,10 +1086,11 @@ async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], no
             r.campaign_id,
             r.step_position,
             r.variant,
-            f"<{prefix}{r.message_id}@{boxes[r.mailbox_id].domain_name}>",
+            prefix + r.message_id + suffix[r.mailbox_id],
             r.scheduled_at,
             r.follow_up,
             r.in_reply_to,
+            r.enrollment_id in variants,
         )
         for r in sorted(rows, key=_by_enrollment)
     ]
@@ -1086,21 +1098,14 @@ async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], no
         await raw.execute(_STAGE)
         await raw.copy_records_to_table("campaign_plan_rows", records=records, columns=_STAGED)
         status = await raw.execute(_INSERT, now)
+        if variants:
+            await raw.execute(_VARIANTS)
         await raw.execute("DROP TABLE campaign_plan_rows")  # two runs in one transaction (tests) each stage theirs
     return int(str(status).rsplit(" ", 1)[-1])
 
 
 def _by_enrollment(row: _Row) -> int:
     return row.enrollment_id
-
-
-async def _store_variants(conn: Any, variants: Mapping[int, int]) -> None:
-    if variants:
-        await conn.execute_query(
-            "UPDATE enrollment e SET variant = v.variant FROM unnest($1::bigint[], $2::int[]) AS v(id, variant) "
-            "WHERE e.id = v.id AND e.variant IS NULL",
-            [list(variants), list(variants.values())],
-        )
 
 
 async def _stop(conn: Any, enrollment_ids: Sequence[int]) -> None:
