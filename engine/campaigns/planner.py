@@ -61,7 +61,7 @@ import math
 import random
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
@@ -175,6 +175,7 @@ class _Campaign:
     group: list[int] = field(default_factory=list)
     used: int = 0  # campaign rows today (its day)
     used_by_box: Counter[int] = field(default_factory=Counter)
+    pending: dict[int, int] = field(default_factory=dict)  # mailbox -> its rows of this campaign not sent yet
     planned: int = 0
     held: Counter[CapKind] = field(default_factory=Counter)
     reasons: dict[CapKind, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -552,24 +553,33 @@ def _graduated_on(row: Mapping[str, Any], space: Space) -> dt.date:
 
 
 _CAMPAIGN_USED = """
-SELECT m.campaign_id, m.mailbox_id, count(*)
-FROM outbound_message m
-JOIN unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS c(id, lo, hi)
-  ON m.campaign_id = c.id AND m.scheduled_at >= c.lo AND m.scheduled_at < c.hi
-WHERE m.status <> 'cancelled' AND m.kind = 'campaign'
-GROUP BY 1, 2
+SELECT c.id, t.* FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS c(id, lo, hi)
+CROSS JOIN LATERAL (
+    SELECT m.mailbox_id,
+        count(*) FILTER (WHERE m.scheduled_at >= c.lo AND m.scheduled_at < c.hi AND m.status <> 'cancelled'
+            AND m.kind = 'campaign'),
+        count(*) FILTER (WHERE m.status IN ('planned', 'queued', 'sending'))
+    FROM outbound_message m WHERE m.campaign_id = c.id
+    GROUP BY 1
+) t
 """
+"""Per campaign and mailbox, in one pass over the campaign's rows (a scan of its key in the index on campaign and
+time, never of the whole table): those of the campaign's own day, and those not sent yet (any day)."""
 
 
 async def _campaign_usage(conn: Any, campaigns: Mapping[int, _Campaign]) -> None:
-    """Each campaign's rows of its own day, per mailbox (its `daily_cap` and `per_mailbox_cap` count them)."""
+    """Each campaign's rows of its own day, per mailbox (its `daily_cap` and `per_mailbox_cap` count them), and its
+    rows not sent yet, per mailbox: their enrollments are still due, are read by `_due`, then dropped."""
     ids = sorted(campaigns)
     bounds = [_campaign_day(campaigns[i]) for i in ids]
     rows = await conn.execute_query(_CAMPAIGN_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]])
-    for campaign_id, mailbox_id, count in rows[1]:
+    for campaign_id, mailbox_id, count, pending in rows[1]:
         campaign = campaigns[campaign_id]
-        campaign.used += int(count)
-        campaign.used_by_box[int(mailbox_id)] += int(count)
+        if count:
+            campaign.used += int(count)
+            campaign.used_by_box[int(mailbox_id)] += int(count)
+        if pending:
+            campaign.pending[int(mailbox_id)] = int(pending)
 
 
 def _campaign_day(campaign: _Campaign) -> Interval:
@@ -698,7 +708,6 @@ async def _due(
     the slack; follow-ups, per sticky mailbox at most the room it has for the campaign plus a few (so one full
     mailbox never hides the follow-ups of the others). Rows already planned but not sent are read and dropped;
     the bounds count them in. Also returns the enrollments whose lead is suppressed."""
-    pending = await _pending(conn, campaigns)
     ids, until, limits = [], [], []
     pairs: tuple[list[int], list[int], list[int]] = ([], [], [])
     for campaign in campaigns.values():
@@ -711,7 +720,7 @@ async def _due(
             m: min(boxes[m].room, max(0, campaign.per_mailbox_cap - campaign.used_by_box[m])) for m in campaign.group
         }
         budget = min(max(0, campaign.daily_cap - campaign.used), sum(rooms.values()))
-        waiting = pending.get(campaign.id, {})
+        waiting = campaign.pending
         ids.append(campaign.id)
         until.append(end)
         limits.append(budget + opts.slack + sum(waiting.values()))
@@ -722,7 +731,7 @@ async def _due(
     found: dict[int, list[_Due]] = defaultdict(list)
     per_box = 1  # follow-ups read beyond a mailbox's room: enough to record that they wait
     rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs, per_box]))[1]
-    blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, [str(r[10]) for r in rows])
+    blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, {r[_EMAIL] for r in rows})
     values: dict[int, set[str]] = defaultdict(set)  # workspace id (0: global) -> suppressed addresses and domains
     for workspace_id, value in blocked:
         values[workspace_id].add(value)
@@ -735,38 +744,31 @@ async def _due(
             suppressed.add(r[_ID])
     for campaign_id, limit in zip(ids, limits, strict=True):
         firsts = sum(1 for d in found.get(campaign_id, ()) if d[_MAILBOX_ID] is None)
-        campaigns[campaign_id].more = firsts >= limit - sum(pending.get(campaign_id, {}).values())
+        campaigns[campaign_id].more = firsts >= limit - sum(campaigns[campaign_id].pending.values())
     return found, suppressed
 
 
 _SUPPRESSED = """
-SELECT coalesce(workspace_id, 0), value FROM suppression
-WHERE value = ANY($1::text[]) AND (workspace_id IS NULL OR workspace_id = ANY($2::int[]))
+SELECT coalesce(s.workspace_id, 0), s.value FROM unnest($1::text::text[]) AS v(value)
+JOIN suppression s ON s.value = v.value
+WHERE s.workspace_id IS NULL OR s.workspace_id = ANY($2::int[])
 """
+"""A join, not `= ANY`: an array cast from text at run time is searched element by element for every row."""
 
 
-async def _suppressed(conn: Any, workspaces: Collection[int], emails: Sequence[str]) -> set[tuple[int, str]]:
-    """The suppressions (workspace id, 0 for global; value) that match any of `emails` or their domains."""
+async def _suppressed(conn: Any, workspaces: Collection[int], emails: Collection[str]) -> set[tuple[int, str]]:
+    """The suppressions (workspace id, 0 for global; value) that match any of `emails` or their domains. The values
+    go as one array literal (asyncpg would check each element of a list against `collections.abc`)."""
     if not emails:
         return set()
-    values = sorted({*emails, *(e.rpartition("@")[2] for e in emails)})
-    rows = (await conn.execute_query(_SUPPRESSED, [values, sorted(workspaces)]))[1]
+    values = {*emails, *(e.rpartition("@")[2] for e in emails)}
+    rows = (await conn.execute_query(_SUPPRESSED, [_text_array(values), sorted(workspaces)]))[1]
     return {(int(w), str(v)) for w, v in rows}
 
 
-_PENDING = """
-SELECT campaign_id, mailbox_id, count(*) FROM outbound_message
-WHERE campaign_id = ANY($1::int[]) AND status IN ('planned', 'queued', 'sending')
-GROUP BY 1, 2
-"""
-
-
-async def _pending(conn: Any, campaigns: Mapping[int, _Campaign]) -> dict[int, dict[int, int]]:
-    """Rows of each campaign not sent yet, per mailbox: their enrollments are still due, are read, then dropped."""
-    found: dict[int, dict[int, int]] = defaultdict(dict)
-    for campaign_id, mailbox_id, count in (await conn.execute_query(_PENDING, [sorted(campaigns)]))[1]:
-        found[int(campaign_id)][int(mailbox_id)] = int(count)
-    return found
+def _text_array(values: Iterable[str]) -> str:
+    """A PostgreSQL array literal of any strings (each quoted, its backslashes and quotes escaped), sent as text."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
 # ------------------------------------------------------------------------------------------------- placing
