@@ -61,7 +61,7 @@ import math
 import random
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
@@ -731,17 +731,23 @@ async def _due(
     found: dict[int, list[_Due]] = defaultdict(list)
     per_box = 1  # follow-ups read beyond a mailbox's room: enough to record that they wait
     rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs, per_box]))[1]
-    blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, {r[_EMAIL] for r in rows})
+    domain_of = {r[_EMAIL]: "" for r in rows}
+    for email in domain_of:
+        domain_of[email] = email.rpartition("@")[2]  # after the last @ (the whole value without one)
+    blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, {*domain_of, *domain_of.values()})
     values: dict[int, set[str]] = defaultdict(set)  # workspace id (0: global) -> suppressed addresses and domains
     for workspace_id, value in blocked:
         values[workspace_id].add(value)
+    matched = {value for _, value in blocked}
+    hits = {e: d for e, d in domain_of.items() if e in matched or d in matched}  # suppressed somewhere
     scopes = {c.id: values.get(c.workspace_id, set()) | values.get(0, set()) for c in campaigns.values()}
     suppressed = set()
     for r in rows:
         found[r[_CAMPAIGN_ID]].append(r)
-        scope = scopes[r[_CAMPAIGN_ID]]
-        if scope and (r[_EMAIL] in scope or r[_EMAIL].rpartition("@")[2] in scope):
-            suppressed.add(r[_ID])
+        if hits and r[_EMAIL] in hits:  # and in this campaign's workspace or globally?
+            scope = scopes[r[_CAMPAIGN_ID]]
+            if r[_EMAIL] in scope or hits[r[_EMAIL]] in scope:
+                suppressed.add(r[_ID])
     for campaign_id, limit in zip(ids, limits, strict=True):
         firsts = sum(1 for d in found.get(campaign_id, ()) if d[_MAILBOX_ID] is None)
         campaigns[campaign_id].more = firsts >= limit - sum(campaigns[campaign_id].pending.values())
@@ -756,19 +762,23 @@ WHERE s.workspace_id IS NULL OR s.workspace_id = ANY($2::int[])
 """A join, not `= ANY`: an array cast from text at run time is searched element by element for every row."""
 
 
-async def _suppressed(conn: Any, workspaces: Collection[int], emails: Collection[str]) -> set[tuple[int, str]]:
-    """The suppressions (workspace id, 0 for global; value) that match any of `emails` or their domains. The values
-    go as one array literal (asyncpg would check each element of a list against `collections.abc`)."""
-    if not emails:
+async def _suppressed(conn: Any, workspaces: Collection[int], values: Collection[str]) -> set[tuple[int, str]]:
+    """The suppressions (workspace id, 0 for global; value) among `values` (addresses and domains). The values go as
+    one array literal (asyncpg would check each element of a list against `collections.abc`)."""
+    if not values:
         return set()
-    values = {*emails, *(e.rpartition("@")[2] for e in emails)}
     rows = (await conn.execute_query(_SUPPRESSED, [_text_array(values), sorted(workspaces)]))[1]
     return {(int(w), str(v)) for w, v in rows}
 
 
-def _text_array(values: Iterable[str]) -> str:
+def _text_array(values: Collection[str]) -> str:
     """A PostgreSQL array literal of any strings (each quoted, its backslashes and quotes escaped), sent as text."""
-    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+    text = '","'.join(values)
+    if not text and not values:
+        return "{}"
+    if '"' in text or "\\" in text:  # rare: escaped one by one
+        text = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + text + '"}'
 
 
 # ------------------------------------------------------------------------------------------------- placing
