@@ -328,10 +328,10 @@ cmp AS (
     WHERE c.status = 'running'
     GROUP BY 1
 ),
-boxes AS (
-    SELECT b.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s', b.id, b.domain_id,
+boxes AS (  -- a fleet's worth of mailboxes: a sum of 64-bit row hashes (no text, no sort)
+    SELECT b.workspace_id AS ws, format('%s:%s', count(*), sum(hash_record_extended(ROW(b.id, b.domain_id,
         b.provider, b.status, b.warmup_started_on, b.graduated_at, b.daily_cap,
-        coalesce(b.cooldown_until > $2, false), d.daily_cap, d.status), ';' ORDER BY b.id)) AS h
+        coalesce(b.cooldown_until > $2, false), d.daily_cap, d.status), 0)::numeric)) AS h
     FROM mailbox b JOIN domain d ON d.id = b.domain_id
     WHERE b.workspace_id = ANY($1::int[])
     GROUP BY 1
@@ -370,7 +370,7 @@ def _fingerprint(space: Space, state: _State | None, opts: CampaignPlanOptions) 
         return None
     health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
     text = (
-        f"c1|{space.day}|{space.inputs}|{state.campaigns}|{state.boxes}|{state.suppressions}|"
+        f"c2|{space.day}|{space.inputs}|{state.campaigns}|{state.boxes}|{state.suppressions}|"
         f"{','.join(map(str, state.changes))}|{opts.min_gap_s},{opts.lead_s},{opts.slack}|{health}"
     )
     return hashlib.sha256(text.encode()).hexdigest()
@@ -874,12 +874,13 @@ def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -
         campaign.hold(CapKind.WINDOW, "weekday" if off else "closed", item[_WEIGHT])
         return
     due_at = item[_NEXT_DUE_AT]
-    span = base if due_at <= base[0][0] else tuple(schedule.clip(list(base), due_at))
-    if not span:
+    later = due_at > base[0][0]
+    if later and not any(end > due_at for _, end in base):
         return  # due after today's window: tomorrow's
     if campaign.used + campaign.planned >= campaign.daily_cap:
         campaign.hold(CapKind.CAMPAIGN, "daily_cap", item[_WEIGHT])
         return
+    span = tuple(schedule.clip(list(base), due_at)) if later else base  # what is left of the window once due
     follow_up = step.position != campaign.steps[0].position and item[_MAILBOX_ID] is not None
     chosen = _sticky(state, campaign, item, span) if follow_up else _pick(state, campaign, span)
     if chosen is not None:
@@ -1014,8 +1015,11 @@ def _times(rows: Sequence[_Row], *, opts: CampaignPlanOptions, rng: random.Rando
     for row in rows:
         groups[(row.mailbox_id, row.intervals)].append(row)
     ids = secrets.token_hex(16 * len(rows))
+    lengths: dict[tuple[Interval, ...], float] = {}  # a few distinct spans among many mailboxes
     for (_, span), members in groups.items():
-        total = schedule.seconds(list(span))
+        total = lengths.get(span)
+        if total is None:
+            total = lengths[span] = schedule.seconds(list(span))
         anchor = span[0][0]
         offsets = spread(len(members), anchor, anchor + dt.timedelta(seconds=total), min_gap_s=opts.min_gap_s, rng=rng)
         if len(span) == 1:  # one interval: the moments are already in it
