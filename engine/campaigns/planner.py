@@ -51,6 +51,7 @@ workspace where a send window held sends back is never skipped: time alone chang
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
@@ -61,7 +62,7 @@ import math
 import random
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
@@ -277,9 +278,12 @@ async def plan_campaigns(
         due, suppressed = await _due(conn, campaigns, boxes, opts)
         placed = _assign(campaigns, boxes, due, suppressed=suppressed, now=now, opts=opts, rng=rng)
         _times(placed.rows, opts=opts, rng=rng)
-        planned = await _insert(conn, placed.rows, placed.variants, boxes, now)
+        wants: list[tuple[list[_Want], list[_Want]]] = []  # the deferrals, computed while the rows go in
+        planned = await _insert(
+            conn, placed.rows, placed.variants, boxes, now, meanwhile=lambda: wants.append(_deferrals(campaigns, boxes))
+        )
         await _stop(conn, placed.stop)
-        written = await _record(conn, campaigns, boxes, now, owners=owners, spaces=spaces)
+        written = await _record(conn, *wants[0], campaigns, now, owners=owners, spaces=spaces)
         if memo is not None:
             remember = _after(spaces, states, campaigns, opts)
             await _forget_changes(conn, states, spaces)
@@ -1079,17 +1083,25 @@ UPDATE enrollment e SET variant = p.var FROM campaign_plan_rows p WHERE p.drawn 
 
 
 async def _insert(
-    conn: Any, rows: Sequence[_Row], variants: Mapping[int, int], boxes: Mapping[int, _Box], now: dt.datetime
+    conn: Any,
+    rows: Sequence[_Row],
+    variants: Mapping[int, int],
+    boxes: Mapping[int, _Box],
+    now: dt.datetime,
+    *,
+    meanwhile: Callable[[], None],
 ) -> int:
     """All new rows: copied (binary COPY) into a temporary table, then one statement; a lead-step that already has
     a row is skipped (the unique constraint). The A/B variants drawn (`variants`, enrollment id -> variant: one
     per row at most) are stored on their enrollments from the same table. Returns how many rows it inserted.
+    `meanwhile` runs here while the server executes the insert (Python work of the run that needs no statement).
 
     Most of a day's plan is this statement (every row: seven index entries and five foreign-key checks), so the rows
     go in by enrollment (its key, the lead's and the (enrollment, step) key are probed and extended in order,
     page after page), and their Message-IDs begin with the moment of the run in hex: new keys land together at the
     right end of the unique index instead of on a random page each (fewer pages touched, far less WAL)."""
     if not rows:
+        meanwhile()
         return 0
     prefix = f"<{int(now.timestamp()):x}."
     suffix = {box_id: f"@{boxes[box_id].domain_name}>" for box_id in {r.mailbox_id for r in rows}}
@@ -1113,7 +1125,12 @@ async def _insert(
     async with conn.acquire_connection() as raw:  # the raw status names the rows inserted ("INSERT 0 n")
         await raw.execute(_STAGE)
         await raw.copy_records_to_table("campaign_plan_rows", records=records, columns=_STAGED)
-        status = await raw.execute(_INSERT, now)
+        inserting = asyncio.ensure_future(raw.execute(_INSERT, now))
+        await asyncio.sleep(0)  # the statement is sent: the server inserts while this process goes on
+        try:
+            meanwhile()
+        finally:
+            status = await inserting
         if variants:
             await raw.execute(_VARIANTS)
         await raw.execute("DROP TABLE campaign_plan_rows")  # two runs in one transaction (tests) each stage theirs
@@ -1176,26 +1193,9 @@ ON CONFLICT (campaign_id, day, cap) DO UPDATE SET
 _Want = tuple[int, int, dt.date, str, int, int, dict[str, Any]]  # workspace, owner, day, cap, wanted, allowed, detail
 
 
-async def _record(
-    conn: Any,
-    campaigns: Mapping[int, _Campaign],
-    boxes: Mapping[int, _Box],
-    now: dt.datetime,
-    *,
-    owners: Mapping[int, tuple[int, int]],
-    spaces: Mapping[int, Space],
-) -> int:
-    """Make today's deferrals of this planner what this run found, for the mailboxes of the groups and for the
-    running campaigns: rows that no longer apply are removed, new and changed ones written. Returns how many
-    it wrote.
-
-    A mailbox's row (`CapDeferral`, source `campaign`): the campaign sends that wanted it and found it full or
-    blocked, by the cap that held them (`wanted` = its campaign mail today + those, `allowed` = its campaign
-    mail today; `detail.campaigns` names the campaigns). A campaign's row (`CampaignDeferral`): per cap, how many
-    of its due sends it held (`detail.held`, with `detail.reasons`: `daily_cap`, `weekday`, `closed`,
-    `no_ready_mailbox`, `group_full`, `sticky_full`, `sticky_<status>`, `sticky_not_in_group`,
-    `mailbox_window`) and `detail.more` when more were due than the run read; `wanted` = its sends today + all
-    it held, `allowed` = its sends today."""
+def _deferrals(campaigns: Mapping[int, _Campaign], boxes: Mapping[int, _Box]) -> tuple[list[_Want], list[_Want]]:
+    """Today's deferrals of this planner as this run found them, for the mailboxes of the groups and for the running
+    campaigns (what `_record` writes)."""
     box_rows: list[_Want] = []
     for box in boxes.values():
         if not box.held:
@@ -1220,6 +1220,30 @@ async def _record(
             campaign_rows.append(
                 (campaign.workspace_id, campaign.id, campaign.day, cap.value, allowed + total, allowed, detail)
             )
+    return box_rows, campaign_rows
+
+
+async def _record(
+    conn: Any,
+    box_rows: Sequence[_Want],
+    campaign_rows: Sequence[_Want],
+    campaigns: Mapping[int, _Campaign],
+    now: dt.datetime,
+    *,
+    owners: Mapping[int, tuple[int, int]],
+    spaces: Mapping[int, Space],
+) -> int:
+    """Make today's deferrals of this planner what this run found (`_deferrals`), for the mailboxes of the groups
+    and for the running campaigns: rows that no longer apply are removed, new and changed ones written. Returns
+    how many it wrote.
+
+    A mailbox's row (`CapDeferral`, source `campaign`): the campaign sends that wanted it and found it full or
+    blocked, by the cap that held them (`wanted` = its campaign mail today + those, `allowed` = its campaign
+    mail today; `detail.campaigns` names the campaigns). A campaign's row (`CampaignDeferral`): per cap, how many
+    of its due sends it held (`detail.held`, with `detail.reasons`: `daily_cap`, `weekday`, `closed`,
+    `no_ready_mailbox`, `group_full`, `sticky_full`, `sticky_<status>`, `sticky_not_in_group`,
+    `mailbox_window`) and `detail.more` when more were due than the run read; `wanted` = its sends today + all
+    it held, `allowed` = its sends today."""
     written = await _sync(
         conn,
         box_rows,
