@@ -51,6 +51,7 @@ workspace where a send window held sends back is never skipped: time alone chang
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
@@ -61,9 +62,9 @@ import math
 import random
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
@@ -175,6 +176,7 @@ class _Campaign:
     group: list[int] = field(default_factory=list)
     used: int = 0  # campaign rows today (its day)
     used_by_box: Counter[int] = field(default_factory=Counter)
+    pending: dict[int, int] = field(default_factory=dict)  # mailbox -> its rows of this campaign not sent yet
     planned: int = 0
     held: Counter[CapKind] = field(default_factory=Counter)
     reasons: dict[CapKind, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -204,19 +206,12 @@ class _Campaign:
         self.reasons[cap][reason] += count
 
 
-@dataclass(slots=True)  # not frozen: built for every candidate, and a frozen init costs twice as much
-class _Due:
-    id: int
-    campaign_id: int
-    lead_id: int
-    current_step: int
-    next_due_at: dt.datetime
-    mailbox_id: int | None
-    thread_message_id: str
-    variant: int | None
-    weight: int  # the due sends it stands for: the last follow-up read for a mailbox stands for those not read
-    lead_zone: str
-    suppressed: bool
+_Due: TypeAlias = Sequence[Any]
+"""A due enrollment as `_DUE` reads it (an asyncpg record), used as it comes — a day reads a few hundred thousand: no
+object of our own per row. Its fields by position:"""
+_ID, _CAMPAIGN_ID, _LEAD_ID, _CURRENT_STEP, _NEXT_DUE_AT, _MAILBOX_ID, _THREAD, _VARIANT = range(8)
+_WEIGHT, _LEAD_ZONE, _EMAIL = range(8, 11)
+"""`_WEIGHT`: the due sends it stands for (the last follow-up read for a mailbox stands for those not read)."""
 
 
 @dataclass(slots=True)
@@ -259,11 +254,7 @@ async def plan_campaigns(
     remember: dict[int, str | None] = {}
     skipped = 0
     async with in_transaction() as conn:
-        for ws_id in sorted(spaces):
-            await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, ws_id])
-        await conn.execute_query(f"SET LOCAL work_mem = '{WORK_MEM}'")  # sorts of a day's candidates in memory
-        await conn.execute_query("SET LOCAL jit = off")  # compiling the due query's plan costs more than running it
-        await conn.execute_query("SET LOCAL mailfleet.planning = 'on'")  # its own enrollment writes: no changes
+        await conn.execute_query(_BEGIN, [PLAN_LOCK, sorted(spaces), WORK_MEM])  # one round trip
         states: dict[int, _State] = {}
         if memo is not None:
             states = await _states(conn, spaces, now)
@@ -280,17 +271,19 @@ async def plan_campaigns(
         )
         campaigns = {int(r[0]): campaigns[int(r[0])] for r in still[1]}
         await _load_steps_and_groups(conn, campaigns)
-        boxes, owners = await _load_boxes(conn, campaigns, spaces, now)
-        _, used_all, used_warm = await used_today(conn, spaces)
+        owners, used_all, used_warm = await used_today(conn, spaces)  # every mailbox of the workspaces
+        boxes = await _load_boxes(conn, campaigns, spaces, now)
         await _campaign_usage(conn, campaigns)
         _rooms(boxes, campaigns, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts)
-        due = await _due(conn, campaigns, boxes, opts)
-        placed = _assign(campaigns, boxes, due, now=now, opts=opts, rng=rng)
+        due, suppressed = await _due(conn, campaigns, boxes, opts)
+        placed = _assign(campaigns, boxes, due, suppressed=suppressed, now=now, opts=opts, rng=rng)
         _times(placed.rows, opts=opts, rng=rng)
-        planned = await _insert(conn, placed.rows, boxes, now)
-        await _store_variants(conn, placed.variants)
+        wants: list[tuple[list[_Want], list[_Want]]] = []  # the deferrals, computed while the rows go in
+        planned = await _insert(
+            conn, placed.rows, placed.variants, boxes, now, meanwhile=lambda: wants.append(_deferrals(campaigns, boxes))
+        )
         await _stop(conn, placed.stop)
-        written = await _record(conn, campaigns, boxes, now, owners=owners, spaces=spaces)
+        written = await _record(conn, *wants[0], campaigns, now, owners=owners, spaces=spaces)
         if memo is not None:
             remember = _after(spaces, states, campaigns, opts)
             await _forget_changes(conn, states, spaces)
@@ -310,6 +303,17 @@ async def plan_campaigns(
     return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written, skipped)
 
 
+_BEGIN = """
+SELECT (SELECT count(pg_advisory_xact_lock($1, w.id)) FROM unnest($2::int[]) WITH ORDINALITY AS w(id, n)),
+    set_config('work_mem', $3, true),
+    set_config('jit', 'off', true),
+    set_config('mailfleet.planning', 'on', true)
+"""
+"""The start of the planning transaction, in one statement: the workspaces locked in id order (the function scan
+yields them in array order), then the transaction's settings — `work_mem` (the sorts of a day's candidates in
+memory), no JIT (compiling the due query's plan costs more than running it), and `mailfleet.planning` (its own
+enrollment and message writes log no changes)."""
+
 # ------------------------------------------------------------------------------------------------- memo
 
 _STATES = """
@@ -328,10 +332,10 @@ cmp AS (
     WHERE c.status = 'running'
     GROUP BY 1
 ),
-boxes AS (
-    SELECT b.workspace_id AS ws, md5(string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s,%s,%s', b.id, b.domain_id,
+boxes AS (  -- a fleet's worth of mailboxes: a sum of 64-bit row hashes (no text, no sort)
+    SELECT b.workspace_id AS ws, format('%s:%s', count(*), sum(hash_record_extended(ROW(b.id, b.domain_id,
         b.provider, b.status, b.warmup_started_on, b.graduated_at, b.daily_cap,
-        coalesce(b.cooldown_until > $2, false), d.daily_cap, d.status), ';' ORDER BY b.id)) AS h
+        coalesce(b.cooldown_until > $2, false), d.daily_cap, d.status), 0)::numeric)) AS h
     FROM mailbox b JOIN domain d ON d.id = b.domain_id
     WHERE b.workspace_id = ANY($1::int[])
     GROUP BY 1
@@ -370,7 +374,7 @@ def _fingerprint(space: Space, state: _State | None, opts: CampaignPlanOptions) 
         return None
     health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
     text = (
-        f"c1|{space.day}|{space.inputs}|{state.campaigns}|{state.boxes}|{state.suppressions}|"
+        f"c2|{space.day}|{space.inputs}|{state.campaigns}|{state.boxes}|{state.suppressions}|"
         f"{','.join(map(str, state.changes))}|{opts.min_gap_s},{opts.lead_s},{opts.slack}|{health}"
     )
     return hashlib.sha256(text.encode()).hexdigest()
@@ -478,8 +482,6 @@ async def _load_steps_and_groups(conn: Any, campaigns: Mapping[int, _Campaign]) 
         campaigns[campaign_id].group.append(int(mailbox_id))
 
 
-_OWNERS = "SELECT id, workspace_id, domain_id FROM mailbox WHERE workspace_id = ANY($1::int[])"
-
 _BOXES = """
 SELECT b.id, b.workspace_id, b.domain_id, b.provider, b.status, b.daily_cap, b.warmup_started_on,
     coalesce(b.cooldown_until > $2, false) AS cooling, d.name AS domain_name, d.status AS domain_status,
@@ -491,10 +493,10 @@ WHERE b.id = ANY($1::int[])
 
 async def _load_boxes(
     conn: Any, campaigns: Mapping[int, _Campaign], spaces: Mapping[int, Space], now: dt.datetime
-) -> tuple[dict[int, _Box], dict[int, tuple[int, int]]]:
-    """The mailboxes of every group (whether and how much each may send), and the workspace and domain of every
-    mailbox of the planned workspaces (all of them count toward the domain and workspace caps)."""
-    owners = {int(i): (int(w), int(d)) for i, w, d in (await conn.execute_query(_OWNERS, [sorted(spaces)]))[1]}
+) -> dict[int, _Box]:
+    """The mailboxes of every group: whether and how much each may send. (The workspace and domain of every
+    mailbox of the planned workspaces, which all count toward the domain and workspace caps, come with their
+    usage: `used_today`.)"""
     wanted = sorted({m for c in campaigns.values() for m in c.group})
     boxes: dict[int, _Box] = {}
     caps: dict[tuple[int, str], EffectiveCap] = {}  # a fleet has few distinct caps and providers
@@ -539,7 +541,7 @@ async def _load_boxes(
         boxes[box.id] = box
     for campaign in campaigns.values():  # a mailbox of another workspace never sends for this one
         campaign.group = [m for m in campaign.group if m in boxes and boxes[m].workspace_id == campaign.workspace_id]
-    return boxes, owners
+    return boxes
 
 
 def _graduated_on(row: Mapping[str, Any], space: Space) -> dt.date:
@@ -555,24 +557,33 @@ def _graduated_on(row: Mapping[str, Any], space: Space) -> dt.date:
 
 
 _CAMPAIGN_USED = """
-SELECT m.campaign_id, m.mailbox_id, count(*)
-FROM outbound_message m
-JOIN unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS c(id, lo, hi)
-  ON m.campaign_id = c.id AND m.scheduled_at >= c.lo AND m.scheduled_at < c.hi
-WHERE m.status <> 'cancelled' AND m.kind = 'campaign'
-GROUP BY 1, 2
+SELECT c.id, t.* FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS c(id, lo, hi)
+CROSS JOIN LATERAL (
+    SELECT m.mailbox_id,
+        count(*) FILTER (WHERE m.scheduled_at >= c.lo AND m.scheduled_at < c.hi AND m.status <> 'cancelled'
+            AND m.kind = 'campaign'),
+        count(*) FILTER (WHERE m.status IN ('planned', 'queued', 'sending'))
+    FROM outbound_message m WHERE m.campaign_id = c.id
+    GROUP BY 1
+) t
 """
+"""Per campaign and mailbox, in one pass over the campaign's rows (a scan of its key in the index on campaign and
+time, never of the whole table): those of the campaign's own day, and those not sent yet (any day)."""
 
 
 async def _campaign_usage(conn: Any, campaigns: Mapping[int, _Campaign]) -> None:
-    """Each campaign's rows of its own day, per mailbox (its `daily_cap` and `per_mailbox_cap` count them)."""
+    """Each campaign's rows of its own day, per mailbox (its `daily_cap` and `per_mailbox_cap` count them), and its
+    rows not sent yet, per mailbox: their enrollments are still due, are read by `_due`, then dropped."""
     ids = sorted(campaigns)
     bounds = [_campaign_day(campaigns[i]) for i in ids]
     rows = await conn.execute_query(_CAMPAIGN_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]])
-    for campaign_id, mailbox_id, count in rows[1]:
+    for campaign_id, mailbox_id, count, pending in rows[1]:
         campaign = campaigns[campaign_id]
-        campaign.used += int(count)
-        campaign.used_by_box[int(mailbox_id)] += int(count)
+        if count:
+            campaign.used += int(count)
+            campaign.used_by_box[int(mailbox_id)] += int(count)
+        if pending:
+            campaign.pending[int(mailbox_id)] = int(pending)
 
 
 def _campaign_day(campaign: _Campaign) -> Interval:
@@ -695,13 +706,12 @@ ORDER BY e.campaign_id, e.next_due_at, e.id
 
 async def _due(
     conn: Any, campaigns: Mapping[int, _Campaign], boxes: Mapping[int, _Box], opts: CampaignPlanOptions
-) -> dict[int, list[_Due]]:
+) -> tuple[dict[int, list[_Due]], set[int]]:
     """Per campaign, its active enrollments due before the end of today's window whose next step has no row
     yet, oldest first. Bounded so a day stays cheap: first steps, at most what the campaign could send today plus
     the slack; follow-ups, per sticky mailbox at most the room it has for the campaign plus a few (so one full
     mailbox never hides the follow-ups of the others). Rows already planned but not sent are read and dropped;
-    the bounds count them in."""
-    pending = await _pending(conn, campaigns)
+    the bounds count them in. Also returns the enrollments whose lead is suppressed."""
     ids, until, limits = [], [], []
     pairs: tuple[list[int], list[int], list[int]] = ([], [], [])
     for campaign in campaigns.values():
@@ -714,7 +724,7 @@ async def _due(
             m: min(boxes[m].room, max(0, campaign.per_mailbox_cap - campaign.used_by_box[m])) for m in campaign.group
         }
         budget = min(max(0, campaign.daily_cap - campaign.used), sum(rooms.values()))
-        waiting = pending.get(campaign.id, {})
+        waiting = campaign.pending
         ids.append(campaign.id)
         until.append(end)
         limits.append(budget + opts.slack + sum(waiting.values()))
@@ -725,49 +735,54 @@ async def _due(
     found: dict[int, list[_Due]] = defaultdict(list)
     per_box = 1  # follow-ups read beyond a mailbox's room: enough to record that they wait
     rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs, per_box]))[1]
-    blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, [str(r[10]) for r in rows])
+    domain_of = {r[_EMAIL]: "" for r in rows}
+    for email in domain_of:
+        domain_of[email] = email.rpartition("@")[2]  # after the last @ (the whole value without one)
+    blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, {*domain_of, *domain_of.values()})
     values: dict[int, set[str]] = defaultdict(set)  # workspace id (0: global) -> suppressed addresses and domains
     for workspace_id, value in blocked:
         values[workspace_id].add(value)
+    matched = {value for _, value in blocked}
+    hits = {e: d for e, d in domain_of.items() if e in matched or d in matched}  # suppressed somewhere
     scopes = {c.id: values.get(c.workspace_id, set()) | values.get(0, set()) for c in campaigns.values()}
+    suppressed = set()
     for r in rows:
-        scope = scopes[r[1]]
-        hit = bool(scope) and (r[10] in scope or r[10].rpartition("@")[2] in scope)
-        found[r[1]].append(_Due(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], int(r[8]), r[9] or "", hit))
+        found[r[_CAMPAIGN_ID]].append(r)
+        if hits and r[_EMAIL] in hits:  # and in this campaign's workspace or globally?
+            scope = scopes[r[_CAMPAIGN_ID]]
+            if r[_EMAIL] in scope or hits[r[_EMAIL]] in scope:
+                suppressed.add(r[_ID])
     for campaign_id, limit in zip(ids, limits, strict=True):
-        firsts = sum(1 for d in found.get(campaign_id, ()) if d.mailbox_id is None)
-        campaigns[campaign_id].more = firsts >= limit - sum(pending.get(campaign_id, {}).values())
-    return found
+        firsts = sum(1 for d in found.get(campaign_id, ()) if d[_MAILBOX_ID] is None)
+        campaigns[campaign_id].more = firsts >= limit - sum(campaigns[campaign_id].pending.values())
+    return found, suppressed
 
 
 _SUPPRESSED = """
-SELECT coalesce(workspace_id, 0), value FROM suppression
-WHERE value = ANY($1::text[]) AND (workspace_id IS NULL OR workspace_id = ANY($2::int[]))
+SELECT coalesce(s.workspace_id, 0), s.value FROM unnest($1::text::text[]) AS v(value)
+JOIN suppression s ON s.value = v.value
+WHERE s.workspace_id IS NULL OR s.workspace_id = ANY($2::int[])
 """
+"""A join, not `= ANY`: an array cast from text at run time is searched element by element for every row."""
 
 
-async def _suppressed(conn: Any, workspaces: Collection[int], emails: Sequence[str]) -> set[tuple[int, str]]:
-    """The suppressions (workspace id, 0 for global; value) that match any of `emails` or their domains."""
-    if not emails:
+async def _suppressed(conn: Any, workspaces: Collection[int], values: Collection[str]) -> set[tuple[int, str]]:
+    """The suppressions (workspace id, 0 for global; value) among `values` (addresses and domains). The values go as
+    one array literal (asyncpg would check each element of a list against `collections.abc`)."""
+    if not values:
         return set()
-    values = sorted({*emails, *(e.rpartition("@")[2] for e in emails)})
-    rows = (await conn.execute_query(_SUPPRESSED, [values, sorted(workspaces)]))[1]
+    rows = (await conn.execute_query(_SUPPRESSED, [_text_array(values), sorted(workspaces)]))[1]
     return {(int(w), str(v)) for w, v in rows}
 
 
-_PENDING = """
-SELECT campaign_id, mailbox_id, count(*) FROM outbound_message
-WHERE campaign_id = ANY($1::int[]) AND status IN ('planned', 'queued', 'sending')
-GROUP BY 1, 2
-"""
-
-
-async def _pending(conn: Any, campaigns: Mapping[int, _Campaign]) -> dict[int, dict[int, int]]:
-    """Rows of each campaign not sent yet, per mailbox: their enrollments are still due, are read, then dropped."""
-    found: dict[int, dict[int, int]] = defaultdict(dict)
-    for campaign_id, mailbox_id, count in (await conn.execute_query(_PENDING, [sorted(campaigns)]))[1]:
-        found[int(campaign_id)][int(mailbox_id)] = int(count)
-    return found
+def _text_array(values: Collection[str]) -> str:
+    """A PostgreSQL array literal of any strings (each quoted, its backslashes and quotes escaped), sent as text."""
+    text = '","'.join(values)
+    if not text and not values:
+        return "{}"
+    if '"' in text or "\\" in text:  # rare: escaped one by one
+        text = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + text + '"}'
 
 
 # ------------------------------------------------------------------------------------------------- placing
@@ -782,6 +797,7 @@ class _Placing:
     boxes: Mapping[int, _Box]
     opts: CampaignPlanOptions
     rng: random.Random
+    suppressed: Collection[int]  # enrollments whose lead is suppressed: stopped
     rows: list[_Row] = field(default_factory=list)
     stop: list[int] = field(default_factory=list)
     variants: dict[int, int] = field(default_factory=dict)
@@ -810,12 +826,13 @@ def _assign(
     boxes: Mapping[int, _Box],
     due: Mapping[int, Sequence[_Due]],
     *,
+    suppressed: Collection[int],
     now: dt.datetime,
     opts: CampaignPlanOptions,
     rng: random.Random,
 ) -> _Placing:
     """Place the due sends, campaigns taking turns one send each (so campaigns sharing mailboxes share them)."""
-    state = _Placing(campaigns, boxes, opts, rng)
+    state = _Placing(campaigns, boxes, opts, rng, suppressed)
     for campaign in campaigns.values():
         ready = [(boxes[m].load, m) for m in campaign.group if boxes[m].ready]
         heapq.heapify(ready)
@@ -848,25 +865,27 @@ def _next_step(campaign: _Campaign, current: int) -> _Step | None:
 
 
 def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -> None:
-    if item.suppressed:
-        state.stop.append(item.id)
+    if state.suppressed and item[_ID] in state.suppressed:
+        state.stop.append(item[_ID])
         return
-    step = _next_step(campaign, item.current_step)
+    step = _next_step(campaign, item[_CURRENT_STEP])
     if step is None:
         return  # past the last step: the outbox completes such enrollments
-    zone = campaign.zone_of(item.lead_zone)
+    zone = campaign.zone_of(item[_LEAD_ZONE] or "") if campaign.lead_timezone else campaign.zone
     base = campaign.open_in(zone)
     if not base:
         off = not campaign.window.allows(now.astimezone(zone).date())
-        campaign.hold(CapKind.WINDOW, "weekday" if off else "closed", item.weight)
+        campaign.hold(CapKind.WINDOW, "weekday" if off else "closed", item[_WEIGHT])
         return
-    span = base if item.next_due_at <= base[0][0] else tuple(schedule.clip(list(base), item.next_due_at))
-    if not span:
+    due_at = item[_NEXT_DUE_AT]
+    later = due_at > base[0][0]
+    if later and not any(end > due_at for _, end in base):
         return  # due after today's window: tomorrow's
     if campaign.used + campaign.planned >= campaign.daily_cap:
-        campaign.hold(CapKind.CAMPAIGN, "daily_cap", item.weight)
+        campaign.hold(CapKind.CAMPAIGN, "daily_cap", item[_WEIGHT])
         return
-    follow_up = step.position != campaign.steps[0].position and item.mailbox_id is not None
+    span = tuple(schedule.clip(list(base), due_at)) if later else base  # what is left of the window once due
+    follow_up = step.position != campaign.steps[0].position and item[_MAILBOX_ID] is not None
     chosen = _sticky(state, campaign, item, span) if follow_up else _pick(state, campaign, span)
     if chosen is not None:
         _take(state, campaign, chosen, item=item, step=step, span=span, follow_up=follow_up)
@@ -874,9 +893,9 @@ def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -
 
 def _sticky(state: _Placing, campaign: _Campaign, item: _Due, span: tuple[Interval, ...]) -> _Box | None:
     """The mailbox that sent the first step, when it may send this follow-up now; None (recorded) when it waits."""
-    box = state.boxes.get(item.mailbox_id or 0)
+    box = state.boxes.get(item[_MAILBOX_ID] or 0)
     if box is None or box.id not in state.members[campaign.id]:
-        campaign.hold(CapKind.STATUS, "sticky_not_in_group", item.weight)
+        campaign.hold(CapKind.STATUS, "sticky_not_in_group", item[_WEIGHT])
         return None
     room, cap = state.room_for(campaign, box)
     if not box.ready:
@@ -887,8 +906,8 @@ def _sticky(state: _Placing, campaign: _Campaign, item: _Due, span: tuple[Interv
         cap, reason = CapKind.WINDOW, "mailbox_window"
     else:
         return box
-    campaign.hold(cap, reason, item.weight)
-    box.held[campaign.id] += item.weight
+    campaign.hold(cap, reason, item[_WEIGHT])
+    box.held[campaign.id] += item[_WEIGHT]
     box.held_cap[campaign.id] = cap
     return None
 
@@ -958,21 +977,21 @@ def _take(
     span: tuple[Interval, ...],
     follow_up: bool,
 ) -> None:
-    variant = item.variant
+    variant = item[_VARIANT]
     if variant is None:
         variant = _draw(step.weights, state.rng)
-        state.variants[item.id] = variant
+        state.variants[item[_ID]] = variant
     state.rows.append(
         _Row(
             workspace_id=campaign.workspace_id,
             campaign_id=campaign.id,
-            enrollment_id=item.id,
-            lead_id=item.lead_id,
+            enrollment_id=item[_ID],
+            lead_id=item[_LEAD_ID],
             mailbox_id=box.id,
             step_position=step.position,
             variant=variant,
             intervals=span,
-            in_reply_to=item.thread_message_id if follow_up else "",
+            in_reply_to=item[_THREAD] if follow_up else "",
             follow_up=follow_up,
         )
     )
@@ -1000,8 +1019,11 @@ def _times(rows: Sequence[_Row], *, opts: CampaignPlanOptions, rng: random.Rando
     for row in rows:
         groups[(row.mailbox_id, row.intervals)].append(row)
     ids = secrets.token_hex(16 * len(rows))
+    lengths: dict[tuple[Interval, ...], float] = {}  # a few distinct spans among many mailboxes
     for (_, span), members in groups.items():
-        total = schedule.seconds(list(span))
+        total = lengths.get(span)
+        if total is None:
+            total = lengths[span] = schedule.seconds(list(span))
         anchor = span[0][0]
         offsets = spread(len(members), anchor, anchor + dt.timedelta(seconds=total), min_gap_s=opts.min_gap_s, rng=rng)
         if len(span) == 1:  # one interval: the moments are already in it
@@ -1026,9 +1048,9 @@ def _at_offset(span: Sequence[Interval], offset_s: float) -> dt.datetime:
 
 _STAGE = """
 CREATE TEMP TABLE campaign_plan_rows (ws int, mb int, lead bigint, enr bigint, cmp int, pos smallint, var smallint,
-    mid text, at timestamptz, fu boolean, irt text) ON COMMIT DROP
+    mid text, at timestamptz, fu boolean, irt text, drawn boolean) ON COMMIT DROP
 """
-_STAGED: Final = ("ws", "mb", "lead", "enr", "cmp", "pos", "var", "mid", "at", "fu", "irt")
+_STAGED: Final = ("ws", "mb", "lead", "enr", "cmp", "pos", "var", "mid", "at", "fu", "irt", "drawn")
 
 # Follow-ups reply in the thread of the first step: `In-Reply-To` is the enrollment's thread Message-ID (or, without
 # one, the first it sent), `References` the Message-IDs it sent so far from this mailbox, oldest first, after the
@@ -1055,17 +1077,34 @@ ON CONFLICT DO NOTHING
 """
 
 
-async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], now: dt.datetime) -> int:
+_VARIANTS = """
+UPDATE enrollment e SET variant = p.var FROM campaign_plan_rows p WHERE p.drawn AND e.id = p.enr AND e.variant IS NULL
+"""
+
+
+async def _insert(
+    conn: Any,
+    rows: Sequence[_Row],
+    variants: Mapping[int, int],
+    boxes: Mapping[int, _Box],
+    now: dt.datetime,
+    *,
+    meanwhile: Callable[[], None],
+) -> int:
     """All new rows: copied (binary COPY) into a temporary table, then one statement; a lead-step that already has
-    a row is skipped (the unique constraint). Returns how many it inserted.
+    a row is skipped (the unique constraint). The A/B variants drawn (`variants`, enrollment id -> variant: one
+    per row at most) are stored on their enrollments from the same table. Returns how many rows it inserted.
+    `meanwhile` runs here while the server executes the insert (Python work of the run that needs no statement).
 
     Most of a day's plan is this statement (every row: seven index entries and five foreign-key checks), so the rows
     go in by enrollment (its key, the lead's and the (enrollment, step) key are probed and extended in order,
     page after page), and their Message-IDs begin with the moment of the run in hex: new keys land together at the
     right end of the unique index instead of on a random page each (fewer pages touched, far less WAL)."""
     if not rows:
+        meanwhile()
         return 0
-    prefix = f"{int(now.timestamp()):x}."
+    prefix = f"<{int(now.timestamp()):x}."
+    suffix = {box_id: f"@{boxes[box_id].domain_name}>" for box_id in {r.mailbox_id for r in rows}}
     records = [
         (
             r.workspace_id,
@@ -1075,32 +1114,31 @@ async def _insert(conn: Any, rows: Sequence[_Row], boxes: Mapping[int, _Box], no
             r.campaign_id,
             r.step_position,
             r.variant,
-            f"<{prefix}{r.message_id}@{boxes[r.mailbox_id].domain_name}>",
+            prefix + r.message_id + suffix[r.mailbox_id],
             r.scheduled_at,
             r.follow_up,
             r.in_reply_to,
+            r.enrollment_id in variants,
         )
         for r in sorted(rows, key=_by_enrollment)
     ]
     async with conn.acquire_connection() as raw:  # the raw status names the rows inserted ("INSERT 0 n")
         await raw.execute(_STAGE)
         await raw.copy_records_to_table("campaign_plan_rows", records=records, columns=_STAGED)
-        status = await raw.execute(_INSERT, now)
+        inserting = asyncio.ensure_future(raw.execute(_INSERT, now))
+        await asyncio.sleep(0)  # the statement is sent: the server inserts while this process goes on
+        try:
+            meanwhile()
+        finally:
+            status = await inserting
+        if variants:
+            await raw.execute(_VARIANTS)
         await raw.execute("DROP TABLE campaign_plan_rows")  # two runs in one transaction (tests) each stage theirs
     return int(str(status).rsplit(" ", 1)[-1])
 
 
 def _by_enrollment(row: _Row) -> int:
     return row.enrollment_id
-
-
-async def _store_variants(conn: Any, variants: Mapping[int, int]) -> None:
-    if variants:
-        await conn.execute_query(
-            "UPDATE enrollment e SET variant = v.variant FROM unnest($1::bigint[], $2::int[]) AS v(id, variant) "
-            "WHERE e.id = v.id AND e.variant IS NULL",
-            [list(variants), list(variants.values())],
-        )
 
 
 async def _stop(conn: Any, enrollment_ids: Sequence[int]) -> None:
@@ -1155,26 +1193,9 @@ ON CONFLICT (campaign_id, day, cap) DO UPDATE SET
 _Want = tuple[int, int, dt.date, str, int, int, dict[str, Any]]  # workspace, owner, day, cap, wanted, allowed, detail
 
 
-async def _record(
-    conn: Any,
-    campaigns: Mapping[int, _Campaign],
-    boxes: Mapping[int, _Box],
-    now: dt.datetime,
-    *,
-    owners: Mapping[int, tuple[int, int]],
-    spaces: Mapping[int, Space],
-) -> int:
-    """Make today's deferrals of this planner what this run found, for the mailboxes of the groups and for the
-    running campaigns: rows that no longer apply are removed, new and changed ones written. Returns how many
-    it wrote.
-
-    A mailbox's row (`CapDeferral`, source `campaign`): the campaign sends that wanted it and found it full or
-    blocked, by the cap that held them (`wanted` = its campaign mail today + those, `allowed` = its campaign
-    mail today; `detail.campaigns` names the campaigns). A campaign's row (`CampaignDeferral`): per cap, how many
-    of its due sends it held (`detail.held`, with `detail.reasons`: `daily_cap`, `weekday`, `closed`,
-    `no_ready_mailbox`, `group_full`, `sticky_full`, `sticky_<status>`, `sticky_not_in_group`,
-    `mailbox_window`) and `detail.more` when more were due than the run read; `wanted` = its sends today + all
-    it held, `allowed` = its sends today."""
+def _deferrals(campaigns: Mapping[int, _Campaign], boxes: Mapping[int, _Box]) -> tuple[list[_Want], list[_Want]]:
+    """Today's deferrals of this planner as this run found them, for the mailboxes of the groups and for the running
+    campaigns (what `_record` writes)."""
     box_rows: list[_Want] = []
     for box in boxes.values():
         if not box.held:
@@ -1199,6 +1220,30 @@ async def _record(
             campaign_rows.append(
                 (campaign.workspace_id, campaign.id, campaign.day, cap.value, allowed + total, allowed, detail)
             )
+    return box_rows, campaign_rows
+
+
+async def _record(
+    conn: Any,
+    box_rows: Sequence[_Want],
+    campaign_rows: Sequence[_Want],
+    campaigns: Mapping[int, _Campaign],
+    now: dt.datetime,
+    *,
+    owners: Mapping[int, tuple[int, int]],
+    spaces: Mapping[int, Space],
+) -> int:
+    """Make today's deferrals of this planner what this run found (`_deferrals`), for the mailboxes of the groups
+    and for the running campaigns: rows that no longer apply are removed, new and changed ones written. Returns
+    how many it wrote.
+
+    A mailbox's row (`CapDeferral`, source `campaign`): the campaign sends that wanted it and found it full or
+    blocked, by the cap that held them (`wanted` = its campaign mail today + those, `allowed` = its campaign
+    mail today; `detail.campaigns` names the campaigns). A campaign's row (`CampaignDeferral`): per cap, how many
+    of its due sends it held (`detail.held`, with `detail.reasons`: `daily_cap`, `weekday`, `closed`,
+    `no_ready_mailbox`, `group_full`, `sticky_full`, `sticky_<status>`, `sticky_not_in_group`,
+    `mailbox_window`) and `detail.more` when more were due than the run read; `wanted` = its sends today + all
+    it held, `allowed` = its sends today."""
     written = await _sync(
         conn,
         box_rows,
