@@ -285,7 +285,7 @@ async def _plan(
     days = sorted({space.day for space in spaces.values()})
     reading = await _started(raw, _EXISTING, [_array(day_of.keys()), days], first=False) if warm else None
     rooms = _rooms(warm, fleet, spaces=spaces, opts=opts, now=now)
-    had = _existing(await reading, day_of) if reading else {}
+    had = _existing(await reading, day_of, days) if reading else {}
     recent = await _recent_pairs(raw, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
     writing = await _write_deferrals(side, _deferrals(warm, rooms), had, peers=False, day_of=day_of, now=now)
     pairings: list[Pairing] = []
@@ -671,7 +671,8 @@ def spread(
         return []
     slot = (end - start).total_seconds() / count
     slack = max(0.0, slot - min_gap_s)
-    return [start + dt.timedelta(seconds=i * slot + rng.uniform(0, slack)) for i in range(count)]
+    draw, delta = rng.random, dt.timedelta  # rng.uniform(0, slack) is 0 + slack * rng.random(): the same numbers
+    return [start + delta(seconds=i * slot + slack * draw()) for i in range(count)]
 
 
 _COLUMNS: Final = (
@@ -724,8 +725,12 @@ _Deferral = tuple[int, int, bool, str]
 """What a deferral says beyond its mailbox, day and cap: wanted, allowed, graduated, the reason of a status cut."""
 
 
-def _existing(rows: Sequence[Any], day_of: Mapping[int, dt.date]) -> dict[tuple[int, str], _Deferral]:
-    """`_EXISTING`'s rows of each mailbox's own day (`day_of`), by mailbox and cap."""
+def _existing(
+    rows: Sequence[Any], day_of: Mapping[int, dt.date], days: Sequence[dt.date]
+) -> dict[tuple[int, str], _Deferral]:
+    """`_EXISTING`'s rows of each mailbox's own day (`day_of`; `days`: the days it read), by mailbox and cap."""
+    if len(days) == 1:  # every workspace on one day (the usual case): every row read is of its mailbox's day
+        return {(r[0], r[2]): (r[3], r[4], r[5], r[6]) for r in rows}
     return {(r[0], r[2]): (r[3], r[4], r[5], r[6]) for r in rows if day_of.get(r[0]) == r[1]}
 
 
@@ -733,12 +738,18 @@ def _deferrals(boxes: Sequence[_Box], rooms: Mapping[int, int]) -> dict[tuple[in
     """Every cut of a mailbox that gets less than it wants if pairing finds a receiver for each send of `rooms`, by
     mailbox and cap."""
     found: dict[tuple[int, str], tuple[_Box, _Deferral]] = {}
+    room, status, names = rooms.get, CapKind.STATUS, _CAP_NAMES  # a fleet's worth of boxes: no lookup twice
     for box in boxes:
-        if box.cuts and box.done + rooms.get(box.id, 0) < box.want:
-            for cap, total in box.cuts.items():
-                reason = box.blocked if cap is CapKind.STATUS else ""
-                found[(box.id, cap.value)] = (box, (box.want, min(total, box.want), box.graduated, reason))
+        if (cuts := box.cuts) and box.done + room(box.id, 0) < (want := box.want):
+            for cap, total in cuts.items():
+                reason = box.blocked if cap is status else ""
+                found[(box.id, names[cap])] = (box, (want, total if total < want else want, box.graduated, reason))
     return found
+
+
+_CAP_NAMES: Final = {cap: cap.value for cap in CapKind}
+"""Each cap's name (`.value` of an enum member is a property: a fleet's deferrals asked for it tens of thousands of
+times a tick)."""
 
 
 async def _write_deferrals(
