@@ -275,17 +275,21 @@ async def _plan(
     """Plan `spaces` on the transaction's connection `raw` (steps 2-5 of the module): the mailboxes in warmup,
     how many rows were planned, how many deferrals written.
 
-    The server works while this process does: it reads today's deferrals while the rooms are computed; the
-    deferrals known before pairing (every cut but a want of peers) are written on the second connection `side`
-    (one statement, committed before the plan is) while the rows are inserted; and each pool is paired while the
-    COPY streams the rows of the pools before it."""
-    fleet = await _load(raw, spaces, now)
+    The server works while this process does: it reads today's deferrals on the second connection `side` while
+    the first reads the fleet (before anything is written: both see the same rows, and the lock keeps every other
+    warmup plan of these workspaces out); the deferrals known before pairing (every cut but a want of peers) are
+    written on `side` (one statement, committed before the plan is) while the rows are inserted; and each pool is
+    paired while the COPY streams the rows of the pools before it."""
+    days = sorted({space.day for space in spaces.values()})
+    reading = await _started(side, _EXISTING, [sorted(spaces), days], first=False)
+    try:
+        fleet = await _load(raw, spaces, now)
+    finally:  # the second connection is idle again before anything else happens (or it goes back to the pool)
+        existing = await reading
     warm = [b for b in fleet.boxes if b.want > 0]
     day_of = {b.id: spaces[b.workspace_id].day for b in warm}
-    days = sorted({space.day for space in spaces.values()})
-    reading = await _started(raw, _EXISTING, [_array(day_of.keys()), days], first=False) if warm else None
     rooms = _rooms(warm, fleet, spaces=spaces, opts=opts, now=now)
-    had = _existing(await reading, day_of) if reading else {}
+    had = _existing(existing, day_of)
     recent = await _recent_pairs(raw, sorted(rooms), now - dt.timedelta(days=opts.recent_days))
     writing = await _write_deferrals(side, _deferrals(warm, rooms), had, peers=False, day_of=day_of, now=now)
     pairings: list[Pairing] = []
@@ -671,7 +675,8 @@ def spread(
         return []
     slot = (end - start).total_seconds() / count
     slack = max(0.0, slot - min_gap_s)
-    return [start + dt.timedelta(seconds=i * slot + rng.uniform(0, slack)) for i in range(count)]
+    draw, delta = rng.random, dt.timedelta  # rng.uniform(0, slack) is 0 + slack * rng.random(): the same numbers
+    return [start + delta(seconds=i * slot + slack * draw()) for i in range(count)]
 
 
 _COLUMNS: Final = (
@@ -695,9 +700,10 @@ _COLUMNS: Final = (
 _EXISTING = """
 SELECT mailbox_id, day, cap, wanted, allowed, coalesce(detail->>'graduated' = 'true', false),
     coalesce(detail->>'reason', '')
-FROM cap_deferral WHERE mailbox_id = ANY($1::text::int[]) AND day = ANY($2::date[]) AND source = 'warmup'
+FROM cap_deferral WHERE workspace_id = ANY($1::int[]) AND day = ANY($2::date[]) AND source = 'warmup'
 """
-"""This planner's deferrals of the mailboxes on the days given (`_existing` keeps each mailbox's own day)."""
+"""This planner's deferrals of the workspaces on the days given, read before their mailboxes are (`_existing` keeps
+those of the mailboxes in warmup, each of its own day: a mailbox never changes workspace)."""
 
 _WRITE = """
 WITH gone AS (
@@ -725,7 +731,7 @@ _Deferral = tuple[int, int, bool, str]
 
 
 def _existing(rows: Sequence[Any], day_of: Mapping[int, dt.date]) -> dict[tuple[int, str], _Deferral]:
-    """`_EXISTING`'s rows of each mailbox's own day (`day_of`), by mailbox and cap."""
+    """`_EXISTING`'s rows of the mailboxes in warmup (`day_of`), each of its own day, by mailbox and cap."""
     return {(r[0], r[2]): (r[3], r[4], r[5], r[6]) for r in rows if day_of.get(r[0]) == r[1]}
 
 
@@ -733,12 +739,18 @@ def _deferrals(boxes: Sequence[_Box], rooms: Mapping[int, int]) -> dict[tuple[in
     """Every cut of a mailbox that gets less than it wants if pairing finds a receiver for each send of `rooms`, by
     mailbox and cap."""
     found: dict[tuple[int, str], tuple[_Box, _Deferral]] = {}
+    room, status, names = rooms.get, CapKind.STATUS, _CAP_NAMES  # a fleet's worth of boxes: no lookup twice
     for box in boxes:
-        if box.cuts and box.done + rooms.get(box.id, 0) < box.want:
-            for cap, total in box.cuts.items():
-                reason = box.blocked if cap is CapKind.STATUS else ""
-                found[(box.id, cap.value)] = (box, (box.want, min(total, box.want), box.graduated, reason))
+        if (cuts := box.cuts) and box.done + room(box.id, 0) < (want := box.want):
+            for cap, total in cuts.items():
+                reason = box.blocked if cap is status else ""
+                found[(box.id, names[cap])] = (box, (want, total if total < want else want, box.graduated, reason))
     return found
+
+
+_CAP_NAMES: Final = {cap: cap.value for cap in CapKind}
+"""Each cap's name (`.value` of an enum member is a property: a fleet's deferrals asked for it tens of thousands of
+times a tick)."""
 
 
 async def _write_deferrals(
