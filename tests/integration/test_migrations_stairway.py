@@ -6,6 +6,7 @@ import asyncio
 import os
 
 import asyncpg
+import pytest
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as tortoise_migrate
 
@@ -27,6 +28,7 @@ async def _migrate(url: str, target: str | None = None) -> None:
     await Tortoise.close_connections()
 
 
+@pytest.mark.timeout(300)  # Tortoise's runner three times over every migration: ~15 s quiet, 85 s at load 10
 def test_upgrade_downgrade_upgrade() -> None:
     name = f"mailfleet_stairway_{os.getpid()}"
     url = _with_database(ADMIN_URL, name)
