@@ -36,7 +36,7 @@ import json
 import math
 import random
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, Protocol
@@ -53,7 +53,7 @@ from engine.logging import get_logger
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
 from engine.warmup.pairing import Pairing, Peer, pair, pool_key
-from engine.warmup.ramp import daily_target, maintenance_target
+from engine.warmup.ramp import daily_target, maintenance_base, maintenance_target
 from engine.warmup.settings import WarmupSettings
 from models import Workspace
 from models.enums import CapKind, DomainStatus, MailboxStatus, MessageKind, MessageStatus
@@ -429,13 +429,15 @@ async def _load(raw: Any, spaces: Mapping[int, Space], now: dt.datetime) -> _Fle
     limits = _PROVIDER_LIMITS
     targets = {i: _targets(space.settings, space.day) for i, space in spaces.items()}
     paused = {i for i, space in spaces.items() if space.paused}
+    senders = Counter(r[2] for r in rows if r[4] in _SENDING)  # per domain: its mailboxes that share its cap
     boxes = []
     for box_id, ws_id, domain_id, provider, status, started_on, warmup_paused, daily_cap, cooling in rows:
         if status not in _IN_WARMUP:
             continue  # new or retired: not in warmup at all
         graduated = status == _ACTIVE
         if graduated:
-            want = targets[ws_id].maintenance(box_id, daily_cap)
+            base = maintenance_base(daily_cap, domains[domain_id].cap, senders[domain_id])
+            want = targets[ws_id].maintenance(box_id, base)
         else:
             want = targets[ws_id].ramp(box_id, started_on, limits[provider])
         if status in _BLOCKED_MAILBOX:
@@ -471,6 +473,7 @@ def _usage(rows: Sequence[Any], boxes: Mapping[int, _Box]) -> tuple[dict[int, in
 
 _PROVIDER_LIMITS: Final = {str(p.value): preset.provider_daily_limit for p, preset in PRESETS.items()}
 _IN_WARMUP: Final = frozenset({MailboxStatus.WARMING.value, MailboxStatus.ACTIVE.value, *_BLOCKED_MAILBOX})
+_SENDING: Final = frozenset({MailboxStatus.WARMING.value, MailboxStatus.ACTIVE.value})
 _ACTIVE: Final = MailboxStatus.ACTIVE.value
 
 

@@ -84,6 +84,14 @@ def maintenance_target(settings: WarmupSettings, *, mailbox_id: int, day: dt.dat
     return max(1, min(wanted, daily_cap))
 
 
+def maintenance_base(daily_cap: int, domain_cap: int, domain_senders: int) -> int:
+    """The cap a graduated mailbox's maintenance share is taken of: its own daily cap, or its even part of its
+    domain's cap when the domain's sending mailboxes (`domain_senders`: warming or active) could not all send their
+    caps. 20 mailboxes on a domain capped at 150 send 7 a day each at most; a share of their nominal 40 would fill
+    the domain with maintenance warmup and leave their campaigns nothing."""
+    return max(0, min(daily_cap, domain_cap // max(1, domain_senders)))
+
+
 def ramp_length_days(settings: WarmupSettings) -> int:
     """Warmup days until the ramp reaches its target (1 when it starts there)."""
     gap = max(0, settings.target_per_day - settings.start_per_day)

@@ -24,9 +24,9 @@ from engine.sending.why import mailboxes_named
 from engine.stats import workspace_zones
 from engine.warmup.graduation import Readiness, Stage, readiness
 from engine.warmup.placement import Placement, PlacementScope, placements
-from engine.warmup.ramp import daily_target, maintenance_target
+from engine.warmup.ramp import daily_target, maintenance_base, maintenance_target
 from engine.warmup.settings import BOUNDS, WarmupSettings
-from models import AuditLog, Mailbox, OutboundMessage, Workspace
+from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
 from models.enums import MailboxStatus, MessageKind, MessageStatus
 
 WORST_SHOWN: Final = 5
@@ -110,11 +110,25 @@ async def _sent_today(workspace_id: int, ids: Sequence[int], today: dt.date) -> 
     return Counter(int(r["mailbox_id"]) for r in rows)
 
 
-def _target(settings: WarmupSettings, box: Mailbox, today: dt.date) -> int:
+async def _domain_parts(domain_ids: set[int]) -> dict[int, tuple[int, int]]:
+    """Per domain: its daily cap and how many of its mailboxes send (warming or active): as the planner counts."""
+    caps = await Domain.filter(id__in=list(domain_ids)).values_list("id", "daily_cap")
+    senders = Counter(
+        await Mailbox.filter(
+            domain_id__in=list(domain_ids),
+            status__in=[MailboxStatus.WARMING, MailboxStatus.ACTIVE],
+            warmup_started_on__isnull=False,
+        ).values_list("domain_id", flat=True)
+    )
+    return {int(d): (int(cap), senders[d]) for d, cap in caps}
+
+
+def _target(settings: WarmupSettings, box: Mailbox, today: dt.date, domain: tuple[int, int]) -> int:
     if box.warmup_started_on is None:
         return 0
     if box.status is MailboxStatus.ACTIVE:
-        return maintenance_target(settings, mailbox_id=box.id, day=today, daily_cap=box.daily_cap)
+        base = maintenance_base(box.daily_cap, *domain)
+        return maintenance_target(settings, mailbox_id=box.id, day=today, daily_cap=base)
     limit = PRESETS[box.provider].provider_daily_limit
     return daily_target(settings, mailbox_id=box.id, started_on=box.warmup_started_on, day=today, provider_limit=limit)
 
@@ -130,6 +144,7 @@ async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[Mailbox
     ids = [b.id for b in boxes]
     found = await placements(workspace_id, PlacementScope.MAILBOX, ids, until=today)
     sent = await _sent_today(workspace_id, ids, today)
+    domains = await _domain_parts({b.domain_id for b in boxes})
     return [
         MailboxWarmup(
             address=b.address,
@@ -142,7 +157,7 @@ async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[Mailbox
                 placement=found[b.id],
                 graduated=b.status is MailboxStatus.ACTIVE,
             ),
-            target_today=_target(settings, b, today),
+            target_today=_target(settings, b, today, domains[b.domain_id]),
             sent_today=sent[b.id],
         )
         for b in boxes

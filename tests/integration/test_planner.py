@@ -25,7 +25,7 @@ from engine.sending.planner import PlanOptions, RedisPlanMemo, plan_warmup, spre
 from engine.sending.sentfolder import ImapSentFolder
 from engine.sending.why import why
 from engine.warmup import Composed, Persona
-from engine.warmup.ramp import daily_target
+from engine.warmup.ramp import daily_target, maintenance_target
 from engine.warmup.settings import WarmupSettings
 from jobs.worker import create_worker
 from models import CapDeferral, Domain, Mailbox, OutboundMessage, WarmupChange, Workspace
@@ -211,6 +211,24 @@ async def test_the_domain_cap_is_shared_and_recorded_and_why_explains_it() -> No
     stranger = Actor(person_id=2, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id + 1)
     with pytest.raises(NotFound):
         await why(stranger, "acme0.test", clock)
+
+
+async def test_graduated_mailboxes_of_a_crowded_domain_keep_its_cap_for_campaigns() -> None:
+    """The brief's fleet: 20 mailboxes on a domain capped at 150 can send 7 a day each. Maintenance warmup is its
+    share of those 7, not of each mailbox's nominal 40 (which would fill the domain and leave campaigns nothing)."""
+    _, boxes = await fleet(domains=2, per_domain=20, domain_cap=150)
+    await Mailbox.all().update(status=MailboxStatus.ACTIVE, daily_cap=40)
+    report = await plan_warmup(FrozenClock(NOW), PlanOptions(seed=5))
+    per_domain = Counter(r["mailbox__domain_id"] for r in await OutboundMessage.all().values("mailbox__domain_id"))
+    settings = WarmupSettings()
+    for domain_id, planned in per_domain.items():
+        wanted = [
+            maintenance_target(settings, mailbox_id=b.id, day=NOW.date(), daily_cap=150 // 20)
+            for b in boxes
+            if b.domain_id == domain_id
+        ]
+        assert planned == sum(wanted) <= 40  # ~1–2 each: 110 or more of the 150 left for campaigns
+    assert report.deferrals == 0 and len(per_domain) == 2
 
 
 async def test_raising_the_cap_plans_the_rest_and_clears_the_stale_deferral() -> None:

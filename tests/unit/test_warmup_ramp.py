@@ -8,6 +8,7 @@ from engine.warmup.ramp import (
     base_target,
     daily_target,
     jitter,
+    maintenance_base,
     maintenance_target,
     ramp_length_days,
     warmup_day,
@@ -76,3 +77,9 @@ def test_maintenance_keeps_a_share_of_the_cap() -> None:
     assert maintenance_target(s, mailbox_id=1, day=MONDAY, daily_cap=0) == 0
     weekend = WarmupSettings(weekdays_only=True)
     assert maintenance_target(weekend, mailbox_id=1, day=MONDAY + dt.timedelta(days=5), daily_cap=40) == 0
+
+
+def test_the_maintenance_base_is_the_mailboxs_even_part_of_a_crowded_domain() -> None:
+    assert maintenance_base(40, 150, 20) == 7  # 20 mailboxes share 150
+    assert maintenance_base(40, 150, 3) == 40  # room for every cap: the mailbox's own
+    assert maintenance_base(40, 150, 0) == 40 and maintenance_base(40, 0, 5) == 0
