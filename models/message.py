@@ -12,6 +12,7 @@ from tortoise.models import Model
 
 from models.campaign import Campaign, Enrollment
 from models.enums import CapKind, EventKind, MessageKind, MessageStatus, StatScope
+from models.indexes import SetIndex
 from models.lead import Lead
 from models.mailbox import Mailbox
 from models.workspace import Workspace
@@ -91,10 +92,11 @@ class OutboundMessage(Model):
             PartialIndex(fields=("scheduled_at",), condition={"status": "planned"}, name="outbound_planned_due"),
             PartialIndex(fields=("claimed_at",), condition={"status": "sending"}, name="outbound_sending_claimed"),
             Index(fields=("mailbox_id", "scheduled_at")),
-            Index(fields=("campaign_id", "scheduled_at")),
+            # campaign and lead rows only: a warmup row (most of a day's plan) has neither, and writes no entry
+            SetIndex(fields=("campaign_id", "scheduled_at"), name="outbound_campaign_due"),
             # /forget and retention find a person's rows, and deleting a lead sets its rows' lead_id to NULL:
             # without it, each deleted lead scans the whole table
-            Index(fields=("lead_id",)),
+            SetIndex(fields=("lead_id",), name="outbound_lead"),
         )
         constraints = (CheckConstraint(check="attempts >= 0", name="outbound_attempts"),)
 
