@@ -918,6 +918,7 @@ class _Answerer:
     daily_cap: int
     warmup_started_on: dt.date | None
     locale: str
+    maintenance_cap: int  # what its maintenance share is taken of (`engine.warmup.ramp.maintenance_base`)
 
 
 def _answers_wanted(received: Iterable[tuple[_Target, Sequence[Incoming], Mapping[str, OurMessage]]]) -> list[_Answer]:
@@ -1032,9 +1033,13 @@ SELECT m.id, m.subject, m.body, m.mailbox_id, b.address, b.display_name
 FROM outbound_message m JOIN mailbox b ON b.id = m.mailbox_id
 WHERE m.id = ANY($1::bigint[])
 """
+# maintenance_cap: `engine.warmup.ramp.maintenance_base` — the mailbox's cap, or its even part of its domain's
 _ANSWERERS = """
-SELECT b.id, b.address, b.display_name, b.status, b.provider, b.daily_cap, b.warmup_started_on, w.locale
-FROM mailbox b JOIN workspace w ON w.id = b.workspace_id
+SELECT b.id, b.address, b.display_name, b.status, b.provider, b.daily_cap, b.warmup_started_on, w.locale,
+    greatest(0, least(b.daily_cap, d.daily_cap / greatest(1, (
+        SELECT count(*) FROM mailbox s WHERE s.domain_id = b.domain_id AND s.warmup_started_on IS NOT NULL
+          AND s.status IN ('warming', 'active'))))) AS maintenance_cap
+FROM mailbox b JOIN workspace w ON w.id = b.workspace_id JOIN domain d ON d.id = b.domain_id
 WHERE b.id = ANY($1::int[])
 """
 # today's fresh warmup emails of each mailbox not yet sent, latest first: an answer due today takes the place of one
@@ -1078,6 +1083,7 @@ async def _answerers(mailbox_ids: list[int]) -> list[_Answerer]:
             daily_cap=int(r["daily_cap"]),
             warmup_started_on=r["warmup_started_on"],
             locale=str(r["locale"]),
+            maintenance_cap=int(r["maintenance_cap"]),
         )
         for r in rows
     ]
@@ -1143,7 +1149,7 @@ def _bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
 def _warmup_volume(box: _Answerer, settings: WarmupSettings, day: dt.date) -> int:
     """The warmup emails `box` sends on `day`, as the planner counts them (ramp, or maintenance once graduated)."""
     if box.status is MailboxStatus.ACTIVE:
-        return maintenance_target(settings, mailbox_id=box.id, day=day, daily_cap=box.daily_cap)
+        return maintenance_target(settings, mailbox_id=box.id, day=day, daily_cap=box.maintenance_cap)
     if box.warmup_started_on is None:
         return 0
     limit = PRESETS[box.provider].provider_daily_limit

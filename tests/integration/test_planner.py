@@ -19,6 +19,7 @@ from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.errors import NotFound
+from engine.inbox import _answerers
 from engine.mail.smtp import SmtpTransport
 from engine.sending.outbox import Outbox
 from engine.sending.planner import PlanOptions, RedisPlanMemo, plan_warmup, spread
@@ -229,6 +230,14 @@ async def test_graduated_mailboxes_of_a_crowded_domain_keep_its_cap_for_campaign
         ]
         assert planned == sum(wanted) <= 40  # ~1–2 each: 110 or more of the 150 left for campaigns
     assert report.deferrals == 0 and len(per_domain) == 2
+
+
+async def test_the_inbox_budgets_warmup_answers_on_the_same_maintenance_base() -> None:
+    _, crowded = await fleet(domains=1, per_domain=20, domain_cap=150, slug="crowd")
+    _, roomy = await fleet(domains=1, per_domain=3, domain_cap=150, slug="roomy")
+    await Mailbox.all().update(status=MailboxStatus.ACTIVE, daily_cap=40)
+    answerers = {a.id: a.maintenance_cap for a in await _answerers([crowded[0].id, roomy[0].id])}
+    assert answerers == {crowded[0].id: 150 // 20, roomy[0].id: 40}
 
 
 async def test_raising_the_cap_plans_the_rest_and_clears_the_stale_deferral() -> None:
