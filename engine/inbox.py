@@ -83,7 +83,7 @@ from engine.stats import (
 from engine.warmup import Composed, Persona
 from engine.warmup.content import compose_reply
 from engine.warmup.marker import WarmupMarker
-from engine.warmup.ramp import daily_target, maintenance_target
+from engine.warmup.ramp import volume_today
 from engine.warmup.receive import Reaction, message_rng, react
 from engine.warmup.settings import WarmupSettings
 from models import FolderState, Mailbox, Workspace
@@ -1147,13 +1147,12 @@ def _bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _warmup_volume(box: _Answerer, settings: WarmupSettings, day: dt.date) -> int:
-    """The warmup emails `box` sends on `day`, as the planner counts them (ramp, or maintenance once graduated)."""
-    if box.status is MailboxStatus.ACTIVE:
-        return maintenance_target(settings, mailbox_id=box.id, day=day, daily_cap=box.maintenance_cap)
-    if box.warmup_started_on is None:
-        return 0
-    limit = PRESETS[box.provider].provider_daily_limit
-    return daily_target(settings, mailbox_id=box.id, started_on=box.warmup_started_on, day=day, provider_limit=limit)
+    """The warmup emails `box` sends on `day`, as the planner counts them."""
+    return volume_today(
+        settings, mailbox_id=box.id, day=day, started_on=box.warmup_started_on,
+        graduated=box.status is MailboxStatus.ACTIVE, provider_limit=PRESETS[box.provider].provider_daily_limit,
+        maintenance_cap=box.maintenance_cap,
+    )  # fmt: skip
 
 
 def _persona(name: str, address: str) -> Persona:

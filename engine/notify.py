@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -31,8 +32,8 @@ from engine.logging import get_logger
 from engine.people import chats_for
 from engine.ratelimit import Budget, Rule, SharedLimits, defer_seconds
 from engine.reply import Button, Reply
-from models import Alert, Delivery, PendingNotification, Workspace
-from models.enums import AlertStatus, ChatPurpose, Platform, Severity
+from models import Delivery, PendingNotification, Workspace
+from models.enums import ChatPurpose, Platform, Severity
 
 log = get_logger(__name__)
 # The platforms' documented pace: Telegram's Bots FAQ (1 a second in one chat, 20 a minute in a group, about 30 a
@@ -213,12 +214,6 @@ def chat_subject(target: Target) -> str:
     return f"chat:{target.platform.value}:{target.chat_id}"
 
 
-async def _refusing_chats() -> set[str]:
-    """The chats with an unresolved `chat_unreachable` alert (a handful at most)."""
-    rows = await Alert.filter(kind=CHAT_UNREACHABLE, status__not=AlertStatus.RESOLVED).values_list("subject", flat=True)
-    return {str(r) for r in rows}
-
-
 async def _chat_refused(notification: Notification, target: Target, reason: str, clock: Clock) -> None:
     """Tell the agency's chats that `target` refuses notifications: which chat, for which workspace, and why."""
     from engine.alerts import raise_alert  # noqa: PLC0415 - engine.alerts builds on this module
@@ -236,10 +231,11 @@ async def _chat_refused(notification: Notification, target: Target, reason: str,
     )
 
 
-async def _chat_back(target: Target, clock: Clock) -> None:
+async def _chats_back(targets: Sequence[Target], clock: Clock) -> None:
+    """The chats that took a message resolve their `chat_unreachable` alert, if any (one statement)."""
     from engine.alerts import resolve_subjects  # noqa: PLC0415 - engine.alerts builds on this module
 
-    await resolve_subjects(CHAT_UNREACHABLE, [chat_subject(target)], clock=clock)
+    await resolve_subjects(CHAT_UNREACHABLE, [chat_subject(t) for t in targets], clock=clock)
 
 
 async def deliver(
@@ -248,7 +244,7 @@ async def deliver(
     report = DeliveryReport()
     rendered: dict[str, Reply] = {}
     limits = SharedLimits(redis)
-    refused_before = await _refusing_chats()
+    took: list[Target] = []
     for target in await targets(notification):
         where = f"{target.platform.value}:{target.chat_id}"
         notifier = notifiers.get(target.platform)
@@ -287,8 +283,8 @@ async def deliver(
             report.duplicate.append(where)  # a concurrent retry of the same job delivered it first
             continue
         report.sent.append(where)
-        if chat_subject(target) in refused_before:  # the chat takes messages again
-            await _chat_back(target, clock)
+        took.append(target)
+    await _chats_back(took, clock)  # resolve_subjects does nothing for none
     log.info(
         "notification delivered",
         id=notification.id,

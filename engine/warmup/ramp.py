@@ -92,6 +92,25 @@ def maintenance_base(daily_cap: int, domain_cap: int, domain_senders: int) -> in
     return max(0, min(daily_cap, domain_cap // max(1, domain_senders)))
 
 
+def volume_today(
+    settings: WarmupSettings,
+    *,
+    mailbox_id: int,
+    day: dt.date,
+    started_on: dt.date | None,
+    graduated: bool,
+    provider_limit: int | None,
+    maintenance_cap: int,
+) -> int:
+    """The warmup emails a mailbox sends on `day`, as the planner counts them: none before its warmup started, the
+    ramp's target while it warms, once graduated the maintenance share of `maintenance_cap` (`maintenance_base`)."""
+    if started_on is None:
+        return 0
+    if graduated:
+        return maintenance_target(settings, mailbox_id=mailbox_id, day=day, daily_cap=maintenance_cap)
+    return daily_target(settings, mailbox_id=mailbox_id, started_on=started_on, day=day, provider_limit=provider_limit)
+
+
 def ramp_length_days(settings: WarmupSettings) -> int:
     """Warmup days until the ramp reaches its target (1 when it starts there)."""
     gap = max(0, settings.target_per_day - settings.start_per_day)

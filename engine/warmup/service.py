@@ -24,7 +24,7 @@ from engine.sending.why import mailboxes_named
 from engine.stats import workspace_zones
 from engine.warmup.graduation import Readiness, Stage, readiness
 from engine.warmup.placement import Placement, PlacementScope, placements
-from engine.warmup.ramp import daily_target, maintenance_base, maintenance_target
+from engine.warmup.ramp import maintenance_base, volume_today
 from engine.warmup.settings import BOUNDS, WarmupSettings
 from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
 from models.enums import MailboxStatus, MessageKind, MessageStatus
@@ -124,13 +124,11 @@ async def _domain_parts(domain_ids: set[int]) -> dict[int, tuple[int, int]]:
 
 
 def _target(settings: WarmupSettings, box: Mailbox, today: dt.date, domain: tuple[int, int]) -> int:
-    if box.warmup_started_on is None:
-        return 0
-    if box.status is MailboxStatus.ACTIVE:
-        base = maintenance_base(box.daily_cap, *domain)
-        return maintenance_target(settings, mailbox_id=box.id, day=today, daily_cap=base)
-    limit = PRESETS[box.provider].provider_daily_limit
-    return daily_target(settings, mailbox_id=box.id, started_on=box.warmup_started_on, day=today, provider_limit=limit)
+    return volume_today(
+        settings, mailbox_id=box.id, day=today, started_on=box.warmup_started_on,
+        graduated=box.status is MailboxStatus.ACTIVE, provider_limit=PRESETS[box.provider].provider_daily_limit,
+        maintenance_cap=maintenance_base(box.daily_cap, *domain),
+    )  # fmt: skip
 
 
 async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[MailboxWarmup]:
