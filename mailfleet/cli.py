@@ -157,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
-    configure_logging(settings.log_format, settings.log_level)
+    # the console is a chat on the terminal: its log shows warnings and above unless LOG_LEVEL asks for debug
+    quiet = args.command == "console" and settings.log_level == "info"
+    configure_logging(settings.log_format, "warning" if quiet else settings.log_level)
     settings = demo_cli.adjust(settings, args)  # the demo's own data; the demo offered where no chat is set
     embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console", "demo", "backup", "restore"}
     try:

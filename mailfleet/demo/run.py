@@ -40,6 +40,7 @@ from engine.dns.dnsbl import TargetKind, default_zones
 from engine.domains import DnsConfig
 from engine.domains.plans import export_zones
 from engine.inbox import SyncOptions
+from engine.logging import logs_to_file
 from engine.notify import Notification, deliver, flush_digests
 from engine.reply import Reply
 from engine.reports import digest as report_digests
@@ -62,6 +63,8 @@ MORNING = dt.time(6, 0)  # local: the day's plans, graduation, monitoring, DNS a
 TICKS = (dt.time(10, 0), dt.time(13, 0), dt.time(15, 30), dt.time(17, 55), dt.time(20, 0))
 AUTO_APPROVED = "демо: одобрено автоматически / demo: auto-approved"
 SYNC_AT = frozenset({dt.time(13, 0), dt.time(20, 0)})  # the inbox sweeps of the fleet
+LOG_FILE = "demo.log"  # the engine's log of the run, in the output folder: the terminal shows the story and warnings
+HIGHLIGHT = 150  # characters of a chat highlight in the summary
 
 
 @dataclass(frozen=True)
@@ -329,7 +332,7 @@ async def run(options: DemoOptions, settings: Settings, redis_url: str, vault: V
     redis: Redis = Redis.from_url(redis_url)
     transcript_path = options.out / "transcript.txt"
     try:
-        with transcript_path.open("w", encoding="utf-8") as transcript_out:
+        with logs_to_file(options.out / LOG_FILE), transcript_path.open("w", encoding="utf-8") as transcript_out:
             demo = await build(options, settings, redis, vault, transcript_out)
             try:
                 await demo.run_days(Progress(options.weeks * 7))
@@ -356,7 +359,7 @@ def print_summary(demo: Demo, invariants: Invariants, files: list[Path], transcr
     out.write(f"blocked {t.blocked:,}, unsubscribes {t.unsubscribes:,}\n")
     out.write(f"  chat messages: {demo.notifier.sent}; the chats' highlights:\n")
     for line in [a for a in demo.transcript.alerts if "📰" not in a][:12]:
-        out.write(f"    {line[:150]}\n")
+        out.write(f"    {line if len(line) <= HIGHLIGHT else line[: HIGHLIGHT - 1] + '…'}\n")
     out.write("  invariants (checked from the database):\n")
     for name, ok, detail in invariants.rows():
         out.write(f"    {'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}\n")
@@ -365,6 +368,6 @@ def print_summary(demo: Demo, invariants: Invariants, files: list[Path], transcr
     out.write(f"  wall time {wall:.1f} s (CPU of this process {cpu:.1f} s), peak memory {peak:.0f} MiB; by phase: ")
     out.write(", ".join(f"{k} {v:.1f} s" for k, v in sorted(demo.timings.items(), key=lambda kv: -kv[1])) + "\n")
     out.write(f"  transcript: {transcript.resolve()}\n")
-    out.write(f"  output folder: {demo.options.out.resolve()} ({len(files)} PNG charts, summary.txt)\n")
+    out.write(f"  output folder: {demo.options.out.resolve()} ({len(files)} PNG charts, summary.txt, {LOG_FILE})\n")
     sys.stdout.write(out.getvalue())
     sys.stdout.flush()

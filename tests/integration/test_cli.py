@@ -132,6 +132,13 @@ async def test_embedded_run_is_healthy_and_keeps_data_across_restarts(running, t
     assert proc.wait(timeout=60) == 0, log.read_text()[-4000:]
     assert not (data / "postgres" / "postmaster.pid").exists()  # PostgreSQL was stopped, not abandoned
 
+    # the console on the same data: its terminal is the chat's, the start-up log shows only when asked for
+    quiet = _run(_env(DATA_DIR=str(data)), "console", "-c", "/whoami", cwd=tmp_path)
+    assert quiet.returncode == 0 and "администратор агентства" in quiet.stdout, quiet.stderr
+    assert "embedded postgres ready" not in quiet.stderr
+    loud = _run(_env(DATA_DIR=str(data), LOG_LEVEL="debug"), "console", "-c", "/whoami", cwd=tmp_path)
+    assert loud.returncode == 0 and "embedded postgres ready" in loud.stderr, loud.stderr
+
     again = subprocess.Popen(
         [MAILFLEET, "run"],
         env=_env(DATA_DIR=str(data), WEB_PORT=str(port)),

@@ -3,7 +3,8 @@ the CLI runs it, against the test PostgreSQL and Redis, and exits 0. Then this t
 not the demo's checker, what the database says happened: no mailbox over its daily cap and no domain over 150 on
 any local day, no lead emailed twice for one step, no campaign email to an address suppressed or unsubscribed
 before it went; the blocklisted domain was swapped after its listing (and sent no campaign email afterwards,
-while its replacement did); the transcript shows the alert and the auto-approved approval; the charts are PNGs.
+while its replacement did); the transcript shows the alert and the auto-approved approval; the charts are PNGs;
+the engine's log is in the output folder, not on the terminal.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
         "ENCRYPTION_KEYS": generate_key(),
-        "LOG_LEVEL": "warning",
+        "LOG_LEVEL": "info",
         "DATA_DIR": str(tmp_path / "data"),
     }
     env.pop("TELEGRAM_TOKEN", None)
@@ -49,6 +50,8 @@ async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert str(out.resolve()) in done.stdout  # the output folder is printed
     assert "day 21/21" in done.stderr  # a progress line per simulated day (plain: not a terminal)
+    # the engine's log goes to the output folder, not between the progress lines
+    assert "campaigns planned" not in done.stderr and "campaigns planned" in (out / "demo.log").read_text("utf-8")
     stage = re.search(r"ok +no warming mailbox over its warmup stage on any day: 0 of ([\d,]+) warming", done.stdout)
     assert stage and int(stage[1].replace(",", "")) > 100, done.stdout[-3000:]  # checked on many warming days
 
