@@ -21,6 +21,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor
+from engine.alert_names import subject_names
 from engine.alert_routing import SEVERITY_RANK
 from engine.approvals import manages
 from engine.clock import Clock
@@ -170,7 +171,7 @@ class AlertView:
     workspace: str  # its slug; "" for an agency-wide alert
     kind: str
     severity: Severity
-    subject: str
+    subject: str  # its name (`engine.alert_names.subject_names`)
     status: AlertStatus
     count: int
     age_s: float  # since first seen
@@ -221,13 +222,14 @@ async def list_alerts(actor: Actor, clock: Clock, *, everywhere: bool = False, l
     slugs = dict(await Workspace.filter(id__in=ids).values_list("id", "slug"))
     people = {r.acked_by_id: await _who(r.acked_by_id) for r in rows if r.acked_by_id}
     now = clock.now()
+    names = await subject_names(r.subject for r in rows)
     views = [
         AlertView(
             id=r.id,
             workspace=str(slugs.get(r.workspace_id, "")) if r.workspace_id else "",
             kind=r.kind,
             severity=r.severity,
-            subject=r.subject,
+            subject=names[r.subject],
             status=r.status,
             count=r.count,
             age_s=(now - r.first_seen).total_seconds(),
@@ -281,6 +283,7 @@ async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]
     )
     params = [RESOLUTION_MARK, now.isoformat(), limit, now - RESOLUTION_NEWS_FOR]
     rows = await Alert._meta.db.execute_query_dict(sql, params)
+    names = await subject_names(r["subject"] for r in rows)
     return [
         Notification(
             f"alert:{r['id']}:resolved",
@@ -288,7 +291,7 @@ async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]
             ChatPurpose.ALERTS,
             "alert-resolved-title",
             "alert-resolved",
-            {"id": r["id"], "kind": r["kind"], "subject": r["subject"], "count": r["count"]},
+            {"id": r["id"], "kind": r["kind"], "subject": names[r["subject"]], "count": r["count"]},
             severity=Severity.INFO.value if r["severity"] == Severity.INFO.value else Severity.WARNING.value,
             kind=r["kind"],
             subject=r["subject"],

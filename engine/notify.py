@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 
 from engine.agency_chats import agency_chats
+from engine.alert_names import kind_label, subject_names
 from engine.alert_routing import PER_WINDOW, WINDOW_S, Held, Route, clip, route, summarize, window_of
 from engine.clock import Clock
 from engine.i18n import Translator, translator
@@ -127,8 +128,11 @@ class DeliveryReport:
 
 def render(notification: Notification, locale: str) -> Reply:
     t = translator(locale)
-    reply = Reply().add(t(notification.title_key, **notification.params), "title")
-    reply.add(t(notification.body_key, **notification.params))
+    params = notification.params
+    if notification.resolved:  # "… is no longer seen" names the kind by its label
+        params = {**params, "kind": kind_label(t, notification.kind)}
+    reply = Reply().add(t(notification.title_key, **params), "title")
+    reply.add(t(notification.body_key, **params))
     if notification.buttons:
         reply.buttons.append(
             [
@@ -361,13 +365,14 @@ def render_digest(items: list[Held], t: Translator) -> Reply:
     summary = summarize(items)
     reply = Reply()
     if summary.total:
-        counts = ", ".join(f"{line.count} {line.kind}" for line in summary.kinds)
+        counts = ", ".join(f"{line.count} {kind_label(t, line.kind)}" for line in summary.kinds)
         reply.add(t("alerts-digest-title", count=summary.total, kinds=counts), "title")
     lines = []
     for line in summary.kinds:
         subjects = ", ".join(line.subjects)
         more = line.more_subjects
-        lines.append(t("alerts-digest-kind", kind=line.kind, count=line.count, subjects=subjects, more=more))
+        label = kind_label(t, line.kind)
+        lines.append(t("alerts-digest-kind", kind=label, count=line.count, subjects=subjects, more=more))
     if summary.other:
         lines.append(t("alerts-digest-other", count=summary.other))
     if summary.resolved:
@@ -407,7 +412,8 @@ async def flush_digests(notifiers: dict[Platform, Notifier], redis: Redis, clock
         if await limits.take(chat_budgets(platform, chat_id)):
             await _command(redis, "SADD", DIGEST_PENDING, member)  # the chat is at its rate limit: next run
             continue
-        held = [Held(i["kind"], i["subject"], bool(i["resolved"])) for i in items]
+        names = await subject_names(i["subject"] for i in items)
+        held = [Held(i["kind"], names[i["subject"]], bool(i["resolved"])) for i in items]
         try:
             external_id = await notifier.send(chat_id, render_digest(held, translator(target.locale)))
         except DeliveryFailed as exc:

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from bot.command import Access, Arg, Ctx, command
 from engine import agency_chats, alerts
+from engine.alert_names import kind_label, subject_names
 from engine.alert_routing import age_parts
 from engine.alerts import AlertView
 from engine.i18n import shorten
@@ -28,7 +29,7 @@ def _line(ctx: Ctx, view: AlertView) -> str:
     return f"{SEVERITY_MARK.get(view.severity.value, '')} " + ctx.t(
         key,
         id=view.id,
-        kind=view.kind,
+        kind=kind_label(ctx.t, view.kind),
         subject=shorten(view.subject, SUBJECT_SHOWN),
         workspace=where,
         count=view.count,
@@ -53,7 +54,8 @@ async def alerts_list(ctx: Ctx, args: dict[str, Any]) -> Reply:
 @command("ack", Access.MANAGE, Arg("id", kind="int", int_type="int8"), example="17")
 async def ack(ctx: Ctx, args: dict[str, Any]) -> Reply:
     alert = await alerts.ack_alert(ctx.actor, args["id"], ctx.clock)
-    return Reply().add(ctx.t("alert-acked", id=alert.id, kind=alert.kind, subject=alert.subject))
+    subject = (await subject_names([alert.subject]))[alert.subject]
+    return Reply().add(ctx.t("alert-acked", id=alert.id, kind=kind_label(ctx.t, alert.kind), subject=subject))
 
 
 @command("agency_chat", Access.ADMIN, Arg("state", required=False, kind="choice", choices=("off",)), example="off")

@@ -13,6 +13,7 @@ from typing import Final
 from tortoise import connections
 
 from engine.access import Actor, require_manager, require_reader
+from engine.alert_names import subject_names
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode
@@ -121,7 +122,7 @@ class Report:
     period: Period
     summary: Summary
     problems: list[Problem] = field(default_factory=list)
-    alerts: list[tuple[str, str]] = field(default_factory=list)  # (kind, subject) of open alerts, worst first
+    alerts: list[tuple[str, str]] = field(default_factory=list)  # (kind, subject's name) of open alerts, latest first
     alert_count: int = 0
     cooldowns: list[tuple[str, dt.datetime | None]] = field(default_factory=list)
     cooldown_count: int = 0
@@ -212,7 +213,9 @@ async def problems(
     bad = await worst(workspace_id, chosen.start, chosen.end)
     open_alerts = Alert.filter(workspace_id=workspace_id, status=AlertStatus.OPEN)
     alert_count = await open_alerts.count()
-    alerts = [(a.kind, a.subject) for a in await open_alerts.order_by("-last_seen").limit(PROBLEMS_SHOWN)]
+    shown = await open_alerts.order_by("-last_seen").limit(PROBLEMS_SHOWN)
+    names = await subject_names(a.subject for a in shown)
+    alerts = [(a.kind, names[a.subject]) for a in shown]
     cooling = Mailbox.filter(workspace_id=workspace_id, status=MailboxStatus.COOLDOWN)
     cooldown_count = await cooling.count()
     cooldowns = [(b.address, b.cooldown_until) for b in await cooling.order_by("address").limit(PROBLEMS_SHOWN)]

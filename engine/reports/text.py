@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from engine.alert_names import kind_label
 from engine.i18n import Translator, shorten
 from engine.monitoring.metrics import Rate
 from engine.reports.service import Report
@@ -20,7 +21,7 @@ def rate_text(t: Translator, r: Rate) -> str:
         return t("report-not-measured")
     if r.value is None:
         return t("report-not-enough", sample=r.sample, needed=r.min_sample)
-    return t("report-rate", percent=f"{r.value * 100:.1f}", part=r.part, sample=r.sample)
+    return t("report-rate", percent=round(r.value * 100, 1), part=r.part, sample=r.sample)  # in the locale's digits
 
 
 def period_text(t: Translator, rep: Report) -> str:
@@ -66,7 +67,10 @@ def body(t: Translator, rep: Report) -> list[str]:
         ]
         sections.append("\n".join([t("report-problems-title"), *lines]))
     if rep.alert_count:
-        lines = [f"• {shorten(f'{k} {s_}', SUBJECT_MAX_CHARS)}" for k, s_ in rep.alerts]
+        lines = [
+            t("report-alert-line", kind=kind_label(t, k), subject=shorten(s_, SUBJECT_MAX_CHARS))
+            for k, s_ in rep.alerts
+        ]
         more = rep.alert_count - len(rep.alerts)
         if more > 0:
             lines.append(t("report-more", count=more))

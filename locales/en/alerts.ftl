@@ -48,3 +48,21 @@ agency-chat-already = This chat already receives the agency's alerts.
 agency-chat-unbound = This chat no longer receives the agency's alerts.
 agency-chat-not-bound = This chat was not receiving the agency's alerts.
 error-agency-chat-limit = There can be at most { $limit } agency chats. Unbind one: /agency_chat off in it.
+
+## Kinds of alerts: how lists, digests and reports name them
+alert-kind-blacklist_listed = blocklisted
+alert-kind-dns_drift = DNS changed
+alert-kind-dnsbl_blind = blocklist check not working
+alert-kind-domain_expiry = domain expiring
+alert-kind-mailbox_auth_disabled = mailbox disabled: wrong password
+alert-kind-queue_backlog = send queue behind
+alert-kind-reserve_empty = domain reserve empty
+alert-kind-send_unknown = send outcome unknown
+alert-kind-sending_paused = sending paused
+alert-kind-worker_down = worker not answering
+alert-kind-mailbox_cooldown = mailbox cooling down
+alert-kind-volume_cut = volume cut
+alert-kind-mailbox_disabled = mailbox disabled
+alert-kind-engagement_drop = engagement drop
+alert-kind-inbox_unreachable = inbox not read
+alert-kind-chat_unreachable = chat unreachable

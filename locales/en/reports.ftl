@@ -23,6 +23,7 @@ report-problems-title = Worst mailboxes and domains:
 report-problem-mailbox = • { $name }: blocks { $blocks } · bounces { $bounces }
 report-problem-domain = • domain { $name }: blocks { $blocks } · bounces { $bounces }
 report-alerts-title = Open alerts: { $count }
+report-alert-line = • { $kind }: { $subject }
 report-cooldowns-title = Mailboxes in cooldown: { $count }
 report-cooldown-line = • { $address } until { $until }
 report-more = … and { $count } more

@@ -49,3 +49,21 @@ agency-chat-already = Этот чат уже получает оповещени
 agency-chat-unbound = Этот чат больше не получает оповещения агентства.
 agency-chat-not-bound = Этот чат и не был подключён к оповещениям агентства.
 error-agency-chat-limit = Чатов агентства не может быть больше { $limit }. Отключите лишний: /agency_chat off в нём.
+
+## Виды оповещений: как их называют списки, сводки и отчёты
+alert-kind-blacklist_listed = чёрный список
+alert-kind-dns_drift = DNS изменился
+alert-kind-dnsbl_blind = проверка чёрных списков не работает
+alert-kind-domain_expiry = срок домена истекает
+alert-kind-mailbox_auth_disabled = ящик отключён: неверный пароль
+alert-kind-queue_backlog = очередь отправки отстаёт
+alert-kind-reserve_empty = резерв доменов пуст
+alert-kind-send_unknown = судьба письма неизвестна
+alert-kind-sending_paused = отправка приостановлена
+alert-kind-worker_down = воркер не отвечает
+alert-kind-mailbox_cooldown = ящик на паузе
+alert-kind-volume_cut = объём снижен
+alert-kind-mailbox_disabled = ящик отключён
+alert-kind-engagement_drop = падение вовлечённости
+alert-kind-inbox_unreachable = входящие не читаются
+alert-kind-chat_unreachable = чат недоступен

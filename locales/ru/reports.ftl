@@ -23,6 +23,7 @@ report-problems-title = Худшие ящики и домены:
 report-problem-mailbox = • { $name }: блокировки { $blocks } · отказы { $bounces }
 report-problem-domain = • домен { $name }: блокировки { $blocks } · отказы { $bounces }
 report-alerts-title = Открытые тревоги: { $count }
+report-alert-line = • { $kind }: { $subject }
 report-cooldowns-title = Ящики на паузе: { $count }
 report-cooldown-line = • { $address } до { $until }
 report-more = … и ещё { $count }

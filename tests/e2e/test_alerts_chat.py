@@ -75,7 +75,8 @@ async def test_an_alert_acked_in_slack_is_not_acked_again_in_telegram(telegram: 
 
         # pressed in Slack first: acknowledged by the Slack manager
         first = await slack.press(ack_button, user="U0MGR", channel=ALERTS, message=message)
-        confirmation = seen(EN("alert-acked", id=alert.id, kind=alert.kind, subject=alert.subject))
+        label = EN("alert-kind-mailbox_auth_disabled")  # the kind by its label
+        confirmation = seen(EN("alert-acked", id=alert.id, kind=label, subject=alert.subject))
         assert confirmation in texts(first.body["blocks"])
         acked = await Alert.get(id=alert.id)
         manager = await Person.get(platform=Platform.SLACK, external_id="U0MGR")
@@ -101,9 +102,9 @@ async def test_an_alert_acked_in_slack_is_not_acked_again_in_telegram(telegram: 
         [listing] = await anna.wait_replies()
         shown = visible(listing.text)
         assert EN("alerts-title", total=1, open=0, acked=1) in shown
-        assert f"#{alert.id} mailbox_auth_disabled" in shown and "×2" in shown and "mgr" in shown
+        assert f"#{alert.id} {label}" in shown and "×2" in shown and "mgr" in shown
         in_slack = "\n".join(await slack.say("alerts", user="U0MGR"))
-        assert escape(f"#{alert.id} mailbox_auth_disabled") in in_slack and "acknowledged by mgr" in in_slack
+        assert escape(f"#{alert.id} {label}") in in_slack and "acknowledged by mgr" in in_slack
 
 
 async def test_a_client_sees_no_alerts_and_cannot_ack(telegram: TelegramRig) -> None:
@@ -141,6 +142,6 @@ async def test_a_flood_in_a_slack_channel_becomes_the_budget_and_one_digest(orm:
         digest = await slack.api.wait_call("chat.postMessage", count=PER_WINDOW + 1)
         ws_t = translator(workspace.locale)
         shown = texts(digest.params["blocks"])
-        assert shown[0] == escape(ws_t("alerts-digest-title", count=12, kinds="8 bounce_spike, 4 dns_drift"))
+        assert shown[0] == escape(ws_t("alerts-digest-title", count=12, kinds="8 bounce_spike, 4 DNS изменился"))
         assert all(b["type"] != "actions" for b in digest.params["blocks"])  # a digest has no Ack button
         assert len(slack.api.calls_to("chat.postMessage")) == PER_WINDOW + 1

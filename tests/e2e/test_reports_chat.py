@@ -58,11 +58,11 @@ async def test_telegram_client_reads_its_own_report_in_russian(telegram: Telegra
     assert len(report) < TELEGRAM_LIMIT
     assert RU("report-title-workspace", subject="ACME", period=RU("report-period-day", day=today.isoformat())) in report
     assert "400" in report and "9000" not in report and "9 000" not in report
-    assert RU("report-rate", percent="3.0", part=12, sample=400) in report
+    assert RU("report-rate", percent=3, part=12, sample=400) in report
     assert RU("report-not-measured") in report  # no pixel campaign: opens are not measured, not 0 %
 
     own = await ask(olga, "/report_campaign 'Autumn acme' 7d")
-    assert RU("report-rate", percent="0.5", part=2, sample=400) in own
+    assert RU("report-rate", percent=0.5, part=2, sample=400) in own
     rival = await ask(olga, "/report_campaign 'Autumn rival'")
     nobody = await ask(olga, "/report_campaign 'Autumn nobody'")
     assert rival.endswith(RU("error-campaign-not-found", name="Autumn rival"))
@@ -89,7 +89,7 @@ async def test_slack_client_report_and_another_workspaces_campaign(slack: Rig) -
     await numbers("rival", today, sent=5000, replies=5)
 
     report = "\n".join(await slack.say("report today", user="U0CLI"))
-    assert seen(EN("report-rate", percent="10.0", part=30, sample=300)) in report
+    assert seen(EN("report-rate", percent=10, part=30, sample=300)) in report
     assert "5,000" not in report
     refused = "\n".join(await slack.say("report_campaign 'Autumn rival'", user="U0CLI"))
     assert seen(EN("error-campaign-not-found", name="Autumn rival")) in refused

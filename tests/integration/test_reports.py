@@ -132,5 +132,5 @@ async def test_open_alerts_are_named_in_the_workspace_report() -> None:
         fingerprint="f1", status=AlertStatus.OPEN, first_seen=NOW, last_seen=NOW,
     )  # fmt: skip
     rep = await report(actor(ws, Role.CLIENT), FrozenClock(NOW))
-    assert rep.alert_count == 1 and rep.alerts == [("mailbox_cooldown", f"mailbox:{box.id}")]
+    assert rep.alert_count == 1 and rep.alerts == [("mailbox_cooldown", box.address)]  # the subject by its name
     assert rep.summary.sent == 0 and rep.summary.metrics.reply_rate.value is None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 from engine.alert_routing import (
     DIGEST_MAX_CHARS,
@@ -16,9 +18,10 @@ from engine.alert_routing import (
     summarize,
     window_of,
 )
-from engine.alerts import alert_fingerprint
+from engine.alerts import INBOX_UNREACHABLE, alert_fingerprint
 from engine.i18n import translator
-from engine.notify import Notification, render_digest
+from engine.monitoring.service import ALERTS as ACTION_ALERTS
+from engine.notify import CHAT_UNREACHABLE, Notification, render_digest
 from models.enums import ChatPurpose
 
 
@@ -66,10 +69,24 @@ def test_a_huge_digest_stays_inside_one_telegram_message() -> None:
 
 
 def test_the_digest_says_how_many_and_of_which_kinds() -> None:
-    items = [Held("bounce_spike", "mailbox:1")] * 7 + [Held("dns_drift", "domain:2")] * 5
+    items = [Held("mailbox_cooldown", "a@x.ru")] * 7 + [Held("dns_drift", "x.ru")] * 5 + [Held("new_kind", "y.ru")]
     reply = render_digest(items, translator("en"))
-    assert reply.blocks[0].text == "12 more alerts: 7 bounce_spike, 5 dns_drift"
-    assert "• bounce_spike: 7 — mailbox:1" in reply.plain_text()
+    assert reply.blocks[0].text == "13 more alerts: 7 mailbox cooling down, 5 DNS changed, 1 new_kind"
+    assert "• mailbox cooling down: 7 — a@x.ru" in reply.plain_text()  # a kind by its label, unknown ones as they are
+    russian = render_digest(items, translator("ru"))
+    assert russian.blocks[0].text.endswith("7 ящик на паузе, 5 DNS изменился, 1 new_kind")
+
+
+def test_every_kind_of_alert_the_engine_raises_has_a_label_in_every_language() -> None:
+    """Kinds named where they are raised (`kind="…"`), by a constant, or by monitoring's actions."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path("engine").rglob("*.py"))
+    kinds = set(re.findall(r'raise_alert\([^)]*?kind="([a-z_]+)"', source, flags=re.DOTALL))
+    kinds |= {INBOX_UNREACHABLE, CHAT_UNREACHABLE, *(kind for kind, _ in ACTION_ALERTS.values())}
+    assert len(kinds) >= 16, kinds
+    for locale in ("ru", "en"):
+        t = translator(locale)
+        missing = sorted(k for k in kinds if not t.has(f"alert-kind-{k}"))
+        assert missing == [], f"{locale}: {missing}"
 
 
 def test_ages_are_shown_in_a_readable_unit() -> None:
