@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
@@ -17,6 +17,7 @@ from engine.errors import UserError
 from engine.reply import Attachment, Button, Reply
 
 VERDICT_MARK = {"ok": "✅", "timeout": "❔", "servfail": "❔"}
+WARNING_MARK = "⚠️"
 STATE_MARK = {Health.OK: "✅", Health.PARTIAL: "◐", Health.UNKNOWN: "❔"}
 
 
@@ -34,10 +35,17 @@ def _explain(ctx: Ctx, problems: Iterable[Mapping[str, Any]]) -> str:
 
 
 def _record_line(ctx: Ctx, check: RecordCheck) -> str:
-    mark = VERDICT_MARK.get(check.verdict.value, "❌")
-    line = f"{mark} {ctx.t(f'dns-record-{check.kind.value}')}: {ctx.t(f'dns-verdict-{check.verdict.value}')}"
-    why = _explain(ctx, (p.as_json() for p in check.problems))
-    return f"{line} — {why}" if why else line
+    return _verdict_line(ctx, check.kind.value, check.verdict.value, [p.as_json() for p in check.problems])
+
+
+def _verdict_line(ctx: Ctx, record: str, verdict: str, problems: Sequence[Mapping[str, Any]]) -> str:
+    """One record's verdict and why. A passing record with a warning (advice, or something that could not be
+    read, such as an included SPF record) is marked ⚠️, never ✅ beside text that says so."""
+    mark = VERDICT_MARK.get(verdict, "❌")
+    if verdict == "ok" and any(p.get("warning") for p in problems):
+        mark = WARNING_MARK
+    line = f"{mark} {ctx.t(f'dns-record-{record}')}: {ctx.t(f'dns-verdict-{verdict}')}"
+    return f"{line} — {_explain(ctx, problems)}" if problems else line
 
 
 def _listing_line(ctx: Ctx, result: DnsblResult) -> str:
@@ -164,13 +172,7 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
         )
     )
     if d.dns:
-        reply.add(
-            "\n".join(
-                f"{VERDICT_MARK.get(v.verdict.value, '❌')} {ctx.t(f'dns-record-{v.record.value}')}: "
-                f"{ctx.t(f'dns-verdict-{v.verdict.value}')}" + (f" — {_explain(ctx, v.problems)}" if v.problems else "")
-                for v in d.dns
-            )
-        )
+        reply.add("\n".join(_verdict_line(ctx, v.record.value, v.verdict.value, v.problems) for v in d.dns))
         if (line := _dns_state_text(ctx, s.dns)) is not None:
             reply.add(line)
     else:

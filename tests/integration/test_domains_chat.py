@@ -94,6 +94,19 @@ async def test_check_shows_verdicts_with_reasons(runner: Runner, knot: DnsServer
     assert f"MX: {EN('dns-verdict-missing')}" in text
 
 
+async def test_a_passing_record_that_could_not_be_read_whole_is_not_marked_clean(
+    runner: Runner, knot: DnsServer
+) -> None:
+    """The provider's SPF include is not served here: the record passes, its lookups were counted without it."""
+    knot.set_zone("partial.ru", [("@", "TXT", "v=spf1 include:_spf.yandex.net ~all")])
+    await say(runner, "/domain_add partial.ru")
+    assert (await say(runner, "/domain_set partial.ru provider yandex360")).ok
+    unread = EN("dns-problem-spf-unresolved", domain="_spf.yandex.net")
+    for command in ("/dns_check partial.ru", "/domain partial.ru"):
+        [spf] = [line for line in (await say(runner, command)).plain_text().splitlines() if " SPF: " in line]
+        assert spf == f"⚠️ SPF: {EN('dns-verdict-ok')} — {unread}", command
+
+
 async def test_blacklist_listing_is_reported(runner: Runner) -> None:
     await say(runner, "/domain_add listed.test")
     reply = await say(runner, "/blacklist_check listed.test")
