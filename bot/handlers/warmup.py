@@ -53,26 +53,32 @@ def _eta(ctx: Ctx, item: MailboxWarmup, min_placement: float) -> str:
     return ctx.t(eta_key(r.stage), date=when, threshold=threshold)
 
 
+_NO_DAY: Final = frozenset({Stage.NOT_STARTED, Stage.GRADUATED})  # no day of a warmup period to show
+
+
 def _card(ctx: Ctx, item: MailboxWarmup, settings: WarmupSettings) -> str:
     r = item.readiness
     lines = [
         f"{STAGE_MARK[r.stage]} {item.address} ({ctx.t(f'mailbox-status-{item.status.value}')})",
-        ctx.t("warmup-day", day=min(r.day, r.days) if r.stage is Stage.WARMING else r.day, days=r.days),
         ctx.t("warmup-today", target=item.target_today, sent=item.sent_today),
         _placement(ctx, r.placement),
         _eta(ctx, item, settings.min_placement),
     ]
+    if r.stage not in _NO_DAY:
+        lines.insert(1, ctx.t("warmup-day", day=min(r.day, r.days) if r.stage is Stage.WARMING else r.day, days=r.days))
     if item.paused:
         lines.insert(1, ctx.t("warmup-paused-note"))
     return "\n".join(lines)
 
 
 def _line(ctx: Ctx, item: MailboxWarmup) -> str:
+    """A mailbox in one line: its day of the period while that counts; working or not started without one."""
     r = item.readiness
     pause = " ⏸" if item.paused else ""
+    key = {Stage.GRADUATED: "warmup-line-working", Stage.NOT_STARTED: "warmup-line-not-started"}.get(r.stage)
     return (
         ctx.t(
-            "warmup-line",
+            key or "warmup-line",
             mark=STAGE_MARK[r.stage],
             address=item.address,
             day=r.day,

@@ -93,6 +93,16 @@ async def test_telegram_warmup_of_a_mailbox_the_workspace_of_1200_and_a_big_doma
     domain = await ask(anna, "/warmup beta.test")
     assert len(domain) < TELEGRAM_LIMIT and EN("warmup-domain-title", domain="beta.test", count=1199) in domain
     assert EN("list-more", count=1199 - 30) in domain
+    assert ": day 21 of 42, today 0/" in domain
+
+    # mailboxes at work long after their period: no "day 60 of 42", they are working
+    working = await mailboxes("acme", "gamma.test", 4, started=today - dt.timedelta(days=59), prefix="work")
+    await Mailbox.filter(id__in=working).update(status=MailboxStatus.ACTIVE)
+    lines = await ask(anna, "/warmup gamma.test")
+    assert "work0000@gamma.test: working, maintenance warmup today 0/" in lines and " day " not in lines
+    await Mailbox.filter(id__in=working[1:]).delete()
+    card = await ask(anna, "/warmup work0000@gamma.test")
+    assert EN("warmup-eta-graduated") in card and "Warmup day" not in card
 
 
 async def test_telegram_settings_pause_and_why(telegram: TelegramRig) -> None:
