@@ -14,6 +14,7 @@ from engine.dns.names import to_unicode
 from engine.dns.templates import RecordEdit
 from engine.domains import BlacklistState, DnsState, Health
 from engine.errors import UserError
+from engine.lifecycle import state_name
 from engine.reply import Attachment, Button, Reply
 
 VERDICT_MARK = {"ok": "✅", "timeout": "❔", "servfail": "❔"}
@@ -97,7 +98,7 @@ async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
         ctx.t(
             "domains-line",
             name=d.display_name,
-            status=d.status.value,
+            status=state_name("domain", d.status),
             pool=ctx.t(f"domains-pool-{d.pool_role.value}"),
             provider=_provider(ctx, d.mail_provider),
             dns="❌" if d.dns.health == Health.BAD else STATE_MARK[d.dns.health],
@@ -158,7 +159,7 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
         .add(
             ctx.t(
                 "domain-facts",
-                status=s.status.value,
+                status=state_name("domain", s.status),
                 pool=ctx.t(f"domains-pool-{s.pool_role.value}"),
                 provider=_provider(ctx, s.mail_provider),
                 registrar=d.registrar or "—",

@@ -3,7 +3,7 @@
 domains-none = No domains yet.
 domains-none-manage = No domains yet. Add some: /domain_add acme-mail.ru or send a CSV with /domain_add
 domains-title = Domains ({ $count })
-domains-line = { $name } — { $status }, { $pool }, mail: { $provider }, DNS { $dns }, blacklists { $listed }, mailboxes: { $mailboxes }, days until renewal: { $days }
+domains-line = { $name } — { $status } · pool: { $pool } · mail: { $provider }, DNS { $dns }, blacklists { $listed }, mailboxes: { $mailboxes }, days until renewal: { $days }
 domains-legend = ✅ fine · ❌ DNS errors · 🚫 blacklisted · ◐ partly checked · ❔ not checked
 domains-pool-active = active
 domains-pool-reserve = reserve

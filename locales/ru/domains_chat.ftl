@@ -3,7 +3,7 @@
 domains-none = Доменов пока нет.
 domains-none-manage = Доменов пока нет. Добавьте: /domain_add acme-mail.ru или пришлите CSV с командой /domain_add
 domains-title = Домены ({ $count })
-domains-line = { $name } — { $status }, { $pool }, почта: { $provider }, DNS { $dns }, чёрные списки { $listed }, ящиков: { $mailboxes }, дней до продления: { $days }
+domains-line = { $name } — { $status } · пул: { $pool } · почта: { $provider }, DNS { $dns }, чёрные списки { $listed }, ящиков: { $mailboxes }, дней до продления: { $days }
 domains-legend = ✅ в порядке · ❌ ошибки DNS · 🚫 в чёрном списке · ◐ проверено не всё · ❔ не проверено
 domains-pool-active = активный
 domains-pool-reserve = резерв
