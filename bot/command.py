@@ -14,10 +14,13 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from babel import Locale
+
 from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import UserError
-from engine.i18n import Translator, shorten
+from engine.i18n import Translator, shorten, translator
+from engine.lifecycle import LocalizedName
 from engine.people import Identity
 from engine.reply import Attachment, Reply
 from engine.uploads import MAX_UPLOAD_BYTES, check_size
@@ -283,6 +286,24 @@ def _with_block(cmd: Command, words: list[str], tail: str) -> list[str]:
     return [*words[:lead], *([block] if block else [])]
 
 
+def arg_keys(cmd: Command, arg: Arg) -> tuple[str, str]:
+    """The catalog keys that name an argument in the reader's language, the most specific first."""
+    return f"arg-{cmd.name}-{arg.name}".replace("_", "-"), f"arg-{arg.name}".replace("_", "-")
+
+
+class ArgName(LocalizedName):
+    """An argument named in an error in the language of the message (`arg_keys`), else as declared."""
+
+    def __init__(self, cmd: Command, arg: Arg) -> None:
+        specific, general = arg_keys(cmd, arg)
+        super().__init__(general, arg.name)
+        self.specific = specific
+
+    def format(self, locale: Locale) -> str:
+        t = translator(str(locale.language))
+        return t(self.specific) if t.has(self.specific) else super().format(locale)
+
+
 class ArgMissing(UserError):
     """A required argument (or file) is missing; a conversational transport may ask for it."""
 
@@ -309,7 +330,7 @@ def echo(text: str) -> str:
 def _bind(cmd: Command, arg: Arg, queue: list[str], file: Attachment | None, usage: str) -> Any:
     """The value of one argument, taken from the front of `queue` (or the uploaded file): bounded first, then
     checked for control characters, then parsed."""
-    where = {"command": cmd.name, "arg": arg.name, "usage": usage}
+    where = {"command": cmd.name, "arg": ArgName(cmd, arg), "usage": usage}
     if arg.kind == "file":
         if file is None and arg.required:
             raise ArgMissing("error-file-missing", arg, **where)
@@ -347,7 +368,7 @@ def _control_at(text: str, allowed: frozenset[str] = _ALLOWED_CONTROL) -> int | 
     return None
 
 
-def _integer(arg: Arg, text: str, where: dict[str, str]) -> int:
+def _integer(arg: Arg, text: str, where: dict[str, Any]) -> int:
     if not _INTEGER.fullmatch(text):
         raise UserError("error-arg-not-int", value=echo(text), **where)
     low, high = INT_RANGES[arg.int_type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.command import REGISTRY, Access, Arg, Command, Ctx, allowed, command, commands, usage
+from bot.command import REGISTRY, Access, Arg, Command, Ctx, allowed, arg_keys, command, commands, usage
 from engine import people
 from engine.errors import UserError
 from engine.i18n import Translator, translator
@@ -61,7 +61,7 @@ def _usage(t: Translator, cmd: Command) -> str:
     `arg-<arg>`, else the declared name)."""
 
     def label(arg: Arg) -> str:
-        for key in (f"arg-{cmd.name}-{arg.name}".replace("_", "-"), f"arg-{arg.name}".replace("_", "-")):
+        for key in arg_keys(cmd, arg):
             if t.has(key):
                 return t(key)
         return arg.name

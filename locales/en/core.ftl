@@ -120,6 +120,13 @@ button-approve = Approve
 button-reject = Reject
 
 # Command arguments in /help: arg-<argument>, or arg-<command>-<argument> where a command means something else
+arg-scope = scope
+arg-state = state
+arg-chart = chart
+arg-reset = reset
+arg-locale = language
+arg-role = role
+arg-purpose = chat purpose
 arg-code = invite code
 arg-command = command
 arg-slug = workspace

@@ -120,6 +120,13 @@ button-approve = Одобрить
 button-reject = Отклонить
 
 # Аргументы команд в /help: arg-<аргумент>, или arg-<команда>-<аргумент>, где у команды своё значение
+arg-scope = область
+arg-state = состояние
+arg-chart = график
+arg-reset = сброс
+arg-locale = язык
+arg-role = роль
+arg-purpose = назначение чата
 arg-code = код приглашения
 arg-command = команда
 arg-slug = пространство

@@ -5,12 +5,14 @@ import pytest
 from bot.command import (
     ARG_MAX_CHARS,
     ECHO_MAX_CHARS,
+    REGISTRY,
     TEXT_MAX_CHARS,
     Access,
     Arg,
     ArgMissing,
     Command,
     allowed,
+    arg_keys,
     brief,
     check_text,
     parse_args,
@@ -61,7 +63,23 @@ def test_parse_errors_name_the_problem_and_show_an_example(words, key, param) ->
         parse_args(CMD, words, None)
     assert err.value.key == key
     assert err.value.params["usage"] == "/demo 3 a some note"
-    assert param.items() <= err.value.params.items()
+    assert param.items() <= {k: str(v) for k, v in err.value.params.items()}.items()
+
+
+def test_a_missing_argument_is_named_in_the_language_of_the_message() -> None:
+    """`arg-<command>-<arg>` first, then `arg-<arg>`, else the declared name."""
+    domain = Command("domain", _noop, Access.READ, (Arg("name"),), example="acme-mail.ru")
+    new = Command("workspace_new", _noop, Access.ADMIN, (Arg("slug"), Arg("name")), example="acme ACME")
+    odd = Command("odd", _noop, Access.READ, (Arg("zzz"),), example="1")
+    for cmd, words, ru, en in [
+        (domain, [], "«домен»", '"domain"'),
+        (new, ["acme"], "«название»", '"title"'),
+        (odd, [], "«zzz»", '"zzz"'),
+    ]:
+        with pytest.raises(ArgMissing) as err:
+            parse_args(cmd, words, None)
+        assert ru in translator("ru")(err.value.key, **err.value.params)
+        assert en in translator("en")(err.value.key, **err.value.params)
 
 
 def test_missing_argument_is_resumable() -> None:
@@ -136,7 +154,7 @@ def test_a_word_is_limited_to_200_characters_by_default_and_quoted_back_short() 
     assert parse_args(WORDS, ["a" * ARG_MAX_CHARS], None)["slug"] == "a" * ARG_MAX_CHARS
     err = _refusal(["a" * 10_000])
     assert err.key == "error-arg-too-long"
-    assert (err.params["arg"], err.params["length"], err.params["limit"]) == ("slug", "10000", "200")
+    assert (str(err.params["arg"]), err.params["length"], err.params["limit"]) == ("slug", "10000", "200")
     assert err.params["value"] == "a" * (ECHO_MAX_CHARS - 1) + "…"
 
 
@@ -173,13 +191,13 @@ def test_integers_out_of_range_or_not_plain_digits_are_refused(words: list[str],
     err = _refusal(words)
     assert err.key == key
     if limit is not None:
-        assert err.params["max"] == limit and err.params["arg"] in {"n", "big"}
+        assert err.params["max"] == limit and str(err.params["arg"]) in {"n", "big"}
 
 
 @pytest.mark.parametrize("bad", ["ac\x00me", "ac\x1bme", "ac\x7fme", "ac\ud800me", "ac\u0085me"])
 def test_control_characters_and_lone_surrogates_are_refused_with_their_position(bad: str) -> None:
     err = _refusal([bad])
-    assert (err.key, err.params["position"], err.params["arg"]) == ("error-arg-control", "3", "slug")
+    assert (err.key, err.params["position"], str(err.params["arg"])) == ("error-arg-control", "3", "slug")
     assert _refusal(["acme", "1", "2", "a", bad]).key == "error-arg-control"  # in the rest of the line too
 
 
@@ -215,3 +233,15 @@ def test_brief_cuts_a_long_list_and_says_how_many_more() -> None:
     assert brief(ctx, names[:20]) == ", ".join(names[:20])  # type: ignore[arg-type]
     assert brief(ctx, names) == ", ".join(names[:20]) + ", … and 5 more"  # type: ignore[arg-type]
     assert brief(ctx, names, limit=2, sep="\n") == "d0.test\nd1.test\n… and 23 more"  # type: ignore[arg-type]
+
+
+def test_every_argument_of_every_command_has_a_name_in_both_languages() -> None:
+    """What an error about an argument calls it (`arg_keys`): never the declared English identifier."""
+    from bot.runner import Runner  # noqa: F401, PLC0415 - registers every command
+
+    for locale in ("ru", "en"):
+        t = translator(locale)
+        missing = [
+            f"{c.name}.{a.name}" for c in REGISTRY.values() for a in c.args if not any(map(t.has, arg_keys(c, a)))
+        ]
+        assert missing == [], locale
