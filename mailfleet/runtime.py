@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import errno
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from engine.clock import SystemClock
 from engine.crypto import Vault
 from engine.logging import get_logger
 from engine.settings import Settings
-from mailfleet.services import Services, check_reachable, port_in_use
+from mailfleet.services import Services, StartupError, check_reachable, port_in_use
 from models.enums import Platform
 
 if TYPE_CHECKING:
@@ -39,6 +39,13 @@ if TYPE_CHECKING:
     from jobs.worker import Resilient
 
 log = get_logger(__name__)
+CHAT_RETRY_FIRST_S = 5.0  # a chat platform not reachable at start: the first pause before trying again
+CHAT_RETRY_MAX_S = 300.0  # … and the longest
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception in one line for the log (the masking formatter removes a bot token a URL might carry)."""
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def chat_wanted(settings: Settings) -> bool:
@@ -189,6 +196,7 @@ class AppContext:
     slack: SlackTransport | None = None
     telegram: TelegramTransport | None = None
     notifiers: dict[Platform, Notifier] = field(default_factory=dict)
+    chat_retries: list[asyncio.Task[None]] = field(default_factory=list)  # platforms not reachable at start
 
     @property
     def redis(self) -> Redis:
@@ -210,6 +218,9 @@ class AppContext:
             self.telegram = TelegramTransport.from_settings(self.runner, settings, self.redis)
 
     async def close(self) -> None:
+        for retry in self.chat_retries:
+            retry.cancel()
+        await asyncio.gather(*self.chat_retries, return_exceptions=True)
         if self.telegram is not None:
             await self.telegram.stop()  # waits for replies in flight, closes the bot session
         for notifier in self.notifiers.values():
@@ -241,15 +252,62 @@ class AppContext:
         return app
 
     async def start_chat(self) -> None:
-        """Connect the chat transports that keep a connection: Telegram polling or webhook, Slack Socket Mode."""
-        if self.telegram is not None:
-            if self.settings.telegram_mode == "polling":
-                await self.telegram.start_polling()
-            elif self.settings.telegram_webhook_url:
-                await self.telegram.set_webhook(self.settings.telegram_webhook_url)
-            log.info("telegram connected", mode=self.settings.telegram_mode)
-        if self.slack is not None and self.slack.socket_mode_enabled:
-            await self.slack.start_socket_mode()
+        """Connect the chat transports that keep a connection: Telegram polling or webhook, Slack Socket Mode.
+        A platform that cannot be reached now (no network at boot, its API down) is tried again in the background,
+        the pause doubling up to `CHAT_RETRY_MAX_S`, while the web app and the worker run; one that refuses the
+        credentials stops the start with a `StartupError` naming the setting."""
+        telegram, slack = self.telegram, self.slack
+        if telegram is not None:
+            await self._connect("telegram", "TELEGRAM_TOKEN", self._start_telegram, telegram.start_failure)
+        if slack is not None and slack.socket_mode_enabled:
+            await self._connect(
+                "slack", "SLACK_BOT_TOKEN / SLACK_APP_TOKEN", slack.start_socket_mode, slack.start_failure
+            )
+
+    async def _start_telegram(self) -> None:
+        assert self.telegram is not None
+        if self.settings.telegram_mode == "polling":
+            await self.telegram.start_polling()
+        elif self.settings.telegram_webhook_url:
+            await self.telegram.set_webhook(self.settings.telegram_webhook_url)
+        log.info("telegram connected", mode=self.settings.telegram_mode)
+
+    async def _connect(
+        self,
+        platform: str,
+        setting: str,
+        connect: Callable[[], Awaitable[None]],
+        failure: Callable[[BaseException], str | None],
+    ) -> None:
+        try:
+            await connect()
+        except Exception as exc:
+            match failure(exc):
+                case "refused":
+                    raise StartupError(f"{platform} refused the credentials: check {setting}") from None
+                case "unreachable":
+                    log.warning("chat not reachable, retrying", platform=platform, reason=_reason(exc))
+                    self.chat_retries.append(asyncio.create_task(self._retry(platform, connect, failure)))
+                case _:
+                    raise
+
+    async def _retry(
+        self, platform: str, connect: Callable[[], Awaitable[None]], failure: Callable[[BaseException], str | None]
+    ) -> None:
+        pause = CHAT_RETRY_FIRST_S
+        while True:
+            await asyncio.sleep(pause)
+            try:
+                await connect()
+            except Exception as exc:
+                if failure(exc) != "unreachable":
+                    log.error("chat cannot connect, giving up", platform=platform, reason=_reason(exc))
+                    return
+                pause = min(pause * 2, CHAT_RETRY_MAX_S)
+                log.warning("chat not reachable, retrying", platform=platform, reason=_reason(exc), in_s=pause)
+            else:
+                log.info("chat connected after retrying", platform=platform)
+                return
 
 
 async def _listen(app: web.Application, settings: Settings) -> web.AppRunner:

@@ -37,7 +37,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import aiohttp
 from aiohttp import web
@@ -47,6 +47,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
@@ -86,6 +87,9 @@ SIGNATURE_WINDOW_S: Final = 5 * 60
 REPLAY_PREFIX: Final = "mailfleet:slack:seen:"
 """Redis keys of signatures already accepted, kept for the whole window: any web process refuses a replay."""
 SLACK_FILE_HOST: Final = "https://files.slack.com/"
+_REFUSED: Final = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"}
+)  # Web API errors that mean the tokens, not the moment
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
@@ -222,6 +226,18 @@ class SlackTransport:
         """Connect to Slack over a WebSocket (installs without a public URL); returns once connected."""
         await self.socket_mode_handler().connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it bare
         log.info("slack socket mode connected")
+
+    @staticmethod
+    def start_failure(exc: BaseException) -> Literal["refused", "unreachable"] | None:
+        """What a failure to connect Socket Mode means: "refused" — the tokens (Slack answers invalid_auth,
+        not_authed, token_revoked…); "unreachable" — no network, Slack down or rate-limiting; None — anything
+        else."""
+        if isinstance(exc, SlackApiError):
+            error = str(exc.response.get("error", "")) if exc.response is not None else ""
+            return "refused" if error in _REFUSED else "unreachable"
+        if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
+            return "unreachable"
+        return None
 
     async def stop(self) -> None:
         """Close the Socket Mode connection, if any."""

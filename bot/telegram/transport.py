@@ -6,9 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from aiogram import BaseMiddleware, Dispatcher
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import TelegramObject
@@ -169,6 +176,17 @@ class TelegramTransport:
         )
         await self._polling_started.wait()
         log.info("telegram polling")
+
+    @staticmethod
+    def start_failure(exc: BaseException) -> Literal["refused", "unreachable"] | None:
+        """What a failure to start means: "refused" — the token (Telegram answers 401 for a revoked one and 404
+        for one it does not know); "unreachable" — no network, the Bot API down or rate-limiting (try again
+        later); None — anything else."""
+        if isinstance(exc, TelegramUnauthorizedError | TelegramNotFound):
+            return "refused"
+        if isinstance(exc, TelegramNetworkError | TelegramServerError | TelegramRetryAfter | TimeoutError | OSError):
+            return "unreachable"
+        return None
 
     async def stop(self) -> None:
         """Stop polling (if it runs), let updates in flight finish, close the Bot API session. In webhook mode

@@ -3,7 +3,7 @@
 a message id; `calls` counts every sendMessage. For the fault suite (the Telegram emulator cannot answer 429/5xx).
 
 It also serves a polling bot: `getMe`, `getUpdates` (the updates given to `user_says`, each once) and any other
-method (`deleteWebhook`, `setMyCommands`, …) as a plain success."""
+method (`deleteWebhook`, `setMyCommands`, …) as a plain success; with `unauthorized`, a 401 for every method."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from aiohttp import web
 
 
 class FlakyBotApi:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0, *, unauthorized: bool = False) -> None:
+        self.port = port  # 0: any free port
+        self.unauthorized = unauthorized  # every method answers 401, as for a revoked token
         self.script: list[tuple[int, dict[str, Any]]] = []
         self.delivered: list[tuple[str, str]] = []  # (chat id, text)
         self.calls = 0
@@ -46,6 +48,8 @@ class FlakyBotApi:
 
     async def _method(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if self.unauthorized:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         data: dict[str, Any] = dict(await request.post()) if request.body_exists else {}
         if request.content_type == "application/json":
             data = await request.json()
@@ -73,7 +77,7 @@ class FlakyBotApi:
         app.router.add_post("/bot{token}/{method}", self._method)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         port = self._runner.addresses[0][1]
         self.base = f"http://127.0.0.1:{port}"
