@@ -40,7 +40,7 @@ from engine.clock import zone_or_utc as zone_of
 from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
 from engine.i18n import translator
-from engine.lifecycle import check_transition, transition_campaign
+from engine.lifecycle import check_transition, state_name, transition_campaign
 from engine.mail.message import make_message_id
 from engine.sending.why import mailboxes_named
 from engine.stats import normalize_email, workspace_zones
@@ -468,7 +468,7 @@ async def _start(
     acknowledged: frozenset[str] | None = None,
 ) -> StartResult:
     if allowed is not None and campaign.status not in allowed and campaign.status is not CampaignStatus.RUNNING:
-        raise Conflict("error-campaign-not-paused", name=campaign.name, status=campaign.status.value)
+        raise Conflict("error-campaign-not-paused", name=campaign.name, status=state_name("campaign", campaign.status))
     check_transition("campaign", campaign.status, CampaignStatus.RUNNING)  # already running: AlreadyInState
     errors, warnings = await launch_checks(campaign, clock)
     result = StartResult(campaign.name, False, tuple(errors), tuple(warnings), campaign.id)
@@ -599,7 +599,9 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
         if used is not None:
             campaign = await Campaign.get_or_none(id=int(used), workspace_id=workspace_id)
             if campaign is not None:
-                raise Conflict("error-campaign-confirm-used", name=campaign.name, status=campaign.status.value)
+                raise Conflict(
+                    "error-campaign-confirm-used", name=campaign.name, status=state_name("campaign", campaign.status)
+                )
         raise UserError("error-campaign-confirm-expired")
     await redis.set(CONFIRM_PREFIX + "used:" + token, str(pending["campaign_id"]), ex=confirm.CONFIRM_TTL_S)
     campaign = await Campaign.get_or_none(id=int(pending["campaign_id"]), workspace_id=workspace_id)

@@ -41,6 +41,7 @@ from engine.leads.domains import DomainChecker, DomainMail, DomainStats
 from engine.leads.reader import MAX_LEAD_FILE_BYTES, SAMPLE_BYTES, check_file_size, read_layout, rows
 from engine.leads.report import Rejection
 from engine.leads.suppression import is_suppressed
+from engine.lifecycle import state_name
 from engine.logging import get_logger
 from models import Campaign
 from models.enums import CampaignStatus, LeadVerdict
@@ -275,7 +276,7 @@ async def _campaign(workspace_id: int, name: str | None) -> Campaign | None:
     if campaign is None:
         raise NotFound("error-leads-campaign-not-found", name=name)
     if campaign.status in (CampaignStatus.COMPLETED, CampaignStatus.ARCHIVED):
-        raise Conflict("error-leads-enroll-closed", name=campaign.name, status=campaign.status.value)
+        raise Conflict("error-leads-enroll-closed", name=campaign.name, status=state_name("campaign", campaign.status))
     return campaign
 
 

@@ -210,7 +210,7 @@ async def test_slack_campaign_from_creation_to_a_confirmed_start_a_pause_and_the
     assert all(b["type"] != "actions" for b in first.body["blocks"])
     again = await slack.press(button, user="U0MGR", channel=CHANNEL_ID, message=message)  # a second click
     assert (again.body["response_type"], again.body["replace_original"]) == ("ephemeral", False)
-    assert seen(EN("error-campaign-confirm-used", name="q1", status="running")) in "\n".join(
+    assert seen(EN("error-campaign-confirm-used", name="q1", status=EN("state-campaign-running"))) in "\n".join(
         texts(again.body["blocks"])
     )
     assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING

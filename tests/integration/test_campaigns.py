@@ -277,7 +277,9 @@ async def test_the_confirmation_is_used_once_and_expires_with_its_workspace(cloc
     assert refused[0].key in {"error-campaign-confirm-used", "error-campaign-confirm-expired"}
     with pytest.raises(Conflict) as late:
         await service.confirm_start(manager, clock, redis, token)
-    assert (late.value.key, late.value.params) == ("error-campaign-confirm-used", {"name": "q1", "status": "running"})
+    assert late.value.key == "error-campaign-confirm-used"
+    ru = translator("ru")(late.value.key, **late.value.params)  # the state in the reader's words, not the enum's
+    assert "q1" in ru and ru.endswith(translator("ru")("state-campaign-running") + ".") and "running" not in ru
     with pytest.raises(UserError) as unknown:
         await service.confirm_start(manager, clock, redis, "nope")
     assert unknown.value.key == "error-campaign-confirm-expired"
@@ -292,6 +294,9 @@ async def test_pause_and_resume(clock: FrozenClock) -> None:
     with pytest.raises(Conflict) as not_paused:
         await service.resume_campaign(manager, clock, "q1")
     assert not_paused.value.key == "error-campaign-not-paused"
+    assert translator("ru")(not_paused.value.key, **not_paused.value.params) == (
+        "Кампания q1 не на паузе (сейчас: " + translator("ru")("state-campaign-draft") + ")."
+    )
     assert (await service.start_campaign(manager, clock, "q1", override=True)).started
     paused = await service.pause_campaign(manager, clock, "q1")
     assert paused.status is CampaignStatus.PAUSED

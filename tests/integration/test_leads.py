@@ -13,6 +13,7 @@ from engine.access import Actor
 from engine.campaigns.enroll import enroll
 from engine.clock import FrozenClock
 from engine.errors import Forbidden, NotFound, UserError
+from engine.i18n import translator
 from engine.leads.importer import ImportOptions, import_leads
 from engine.leads.listing import lead_summary
 from engine.leads.suppression import is_suppressed, mark_hard_bounced, suppress, unsuppress
@@ -296,6 +297,9 @@ async def test_enroll_skips_each_rule_counts_it_and_sets_next_due_now(acme: Work
     with pytest.raises(UserError) as closed:
         await enroll(manager(acme), target.id, ids, clock)
     assert closed.value.key == "error-leads-enroll-closed"
+    assert translator("ru")(closed.value.key, **closed.value.params).endswith(
+        f"({translator('ru')('state-campaign-completed')}): добавлять в неё лидов нельзя."
+    )
 
 
 async def test_import_into_a_campaign_enrolls_in_the_same_transaction(acme: Workspace, clock: FrozenClock) -> None:
