@@ -194,7 +194,8 @@ async def import_leads(
     finds the people `/forget` erased, who are then refused like any suppressed address.
     Raises `UserError`: `error-upload-too-large`,
     `error-leads-format` (names the format: XLSX, XLS, ZIP, PDF …), `error-leads-binary`, `error-leads-encoding`
-    and `error-leads-csv` (name the line), `error-leads-empty`, `error-leads-no-email` (names the headers found),
+    and `error-leads-csv` (name the line), `error-leads-empty` (no record), `error-leads-no-rows` (a header alone),
+    `error-leads-no-email` (names the headers found),
     `error-leads-no-header`, `error-leads-unknown-field`, `error-leads-no-basis`, `error-leads-bad-basis`,
     `error-leads-no-source`; `NotFound`
     (`error-leads-campaign-not-found`), `Conflict` (`error-leads-enroll-closed`), `Forbidden`.
@@ -207,10 +208,10 @@ async def import_leads(
     stream.seek(0)
     layout = read_layout(sample)
     records = rows(stream, layout)
-    header = await asyncio.to_thread(next, records, None)
+    header = await asyncio.to_thread(_header, records)
     if header is None:
         raise UserError("error-leads-empty")
-    cmap = map_columns(header[1], options.columns)
+    cmap = map_columns(header, options.columns)
     _require_basis_and_source(cmap, options)
     campaign = await _campaign(workspace_id, options.campaign)
     checker = DomainChecker(resolver, redis=redis) if resolver is not None and options.check_dns else None
@@ -251,12 +252,22 @@ async def import_leads(
                 await asyncio.wait([upcoming])
             if not upcoming.cancelled():
                 upcoming.exception()  # retrieved: a second failure must not be reported as unhandled
+        if not parser.report_rows:  # nothing was read, nothing stored: a header alone is no list of leads
+            raise UserError("error-leads-no-rows", headers=", ".join(h.strip() for h in header if h.strip()))
     report.rows = parser.report_rows
     if checker is not None:
         report.dns = checker.stats
     log.info("leads imported", workspace_id=workspace_id, rows=report.rows, imported=report.imported,
              updated=report.updated, invalid=report.invalid)  # fmt: skip
     return report
+
+
+def _header(records: Iterator[tuple[int, list[str]]]) -> list[str] | None:
+    """The first record that is not blank (empty lines above the header are skipped), or None: no record."""
+    for _line, record in records:
+        if "".join(record).strip():
+            return record
+    return None
 
 
 def _size(stream: BinaryIO) -> int:

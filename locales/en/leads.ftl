@@ -58,6 +58,7 @@ error-leads-csv = Line { $line }: the CSV is broken ({ $detail }).
 error-leads-columns = Line { $line }: { $count } columns, at most { $limit } allowed.
 error-leads-field-long = Line { $line }: a cell is longer than { $limit } characters; a quote is probably not closed.
 error-leads-empty = The file is empty.
+error-leads-no-rows = The file has only its header row ({ $headers }) and no leads. Add rows with addresses under it and send it again.
 error-leads-no-email = The file has no email column. Headers found: { $headers }. Name the column, e.g. email=Mail.
 error-leads-no-header = The file has no column "{ $header }". Headers found: { $headers }.
 error-leads-unknown-field = A lead has no field "{ $field }". You can set: { $fields }.

@@ -58,6 +58,7 @@ error-leads-csv = Строка { $line }: файл CSV повреждён ({ $de
 error-leads-columns = Строка { $line }: { $count } колонок, допустимо не больше { $limit }.
 error-leads-field-long = Строка { $line }: ячейка длиннее { $limit } символов — вероятно, не закрыта кавычка.
 error-leads-empty = Файл пуст.
+error-leads-no-rows = В файле только строка заголовков ({ $headers }) — лидов в нём нет. Добавьте под ней строки с адресами и пришлите снова.
 error-leads-no-email = В файле нет колонки с email. Найдены заголовки: { $headers }. Укажите колонку явно, например email=Почта.
 error-leads-no-header = Колонки «{ $header }» в файле нет. Найдены заголовки: { $headers }.
 error-leads-unknown-field = Поля «{ $field }» у лида нет. Можно указать: { $fields }.

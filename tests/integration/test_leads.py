@@ -184,6 +184,23 @@ async def test_no_legal_basis_no_email_column_and_a_spreadsheet_are_refused_befo
     assert await Lead.all().count() == 0
 
 
+async def test_blank_lines_above_the_header_are_skipped_and_a_header_alone_or_blank_lines_are_refused(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    report = await import_leads(manager(acme), b"\r\n\r\n" + csv("anna@acme.leads.test;Анна;"), clock, options=TEST)
+    assert (report.rows, report.imported) == (1, 1)
+    with pytest.raises(UserError) as header_only:  # an export of an empty sheet, or of its header only
+        await import_leads(manager(acme), csv(header="Почта;Имя;Компания"), clock, options=TEST)
+    assert (header_only.value.key, header_only.value.params) == (
+        "error-leads-no-rows",
+        {"headers": "Почта, Имя, Компания"},
+    )
+    with pytest.raises(UserError) as blank:
+        await import_leads(manager(acme), b"\n\n;;\n", clock, options=TEST)
+    assert blank.value.key == "error-leads-empty"
+    assert await Lead.all().count() == 1
+
+
 async def test_rows_without_a_basis_are_rejected_when_the_column_is_empty(acme: Workspace, clock: FrozenClock) -> None:
     data = csv("anna@acme.leads.test;согласие;Asia/Yekaterinburg;сайт", "boris@acme.leads.test;;Europe/Moscow;сайт",
                "vera@acme.leads.test;договор;Урал;", "gleb@acme.leads.test;устно;;сайт",
