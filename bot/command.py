@@ -14,10 +14,13 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from babel import Locale
+from fluent.runtime.types import FluentType
+
 from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import UserError
-from engine.i18n import Translator, shorten
+from engine.i18n import Translator, shorten, translator
 from engine.people import Identity
 from engine.reply import Attachment, Reply
 from engine.uploads import MAX_UPLOAD_BYTES, check_size
@@ -283,6 +286,40 @@ def _with_block(cmd: Command, words: list[str], tail: str) -> list[str]:
     return [*words[:lead], *([block] if block else [])]
 
 
+def arg_label(t: Translator, command: str, arg: str) -> str:
+    """An argument's name in the reader's language: `arg-<command>-<arg>`, else `arg-<arg>`, else as declared."""
+    for key in (f"arg-{command}-{arg}".replace("_", "-"), f"arg-{arg}".replace("_", "-")):
+        if t.has(key):
+            return t(key)
+    return arg
+
+
+class ArgLabel(FluentType):
+    """The `arg` parameter of an argument error: equal to the declared name (what code and logs see), shown as
+    `arg_label` in the language of the message it fills ("кампания", not "name")."""
+
+    def __init__(self, name: str, command: str) -> None:
+        self.name = name
+        self.command = command
+
+    def format(self, locale: Locale) -> str:
+        return arg_label(translator(str(locale.language)), self.command, self.name)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ArgLabel):
+            return (self.name, self.command) == (other.name, other.command)
+        return isinstance(other, str) and other == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"ArgLabel({self.name!r}, {self.command!r})"
+
+
 class ArgMissing(UserError):
     """A required argument (or file) is missing; a conversational transport may ask for it."""
 
@@ -309,7 +346,7 @@ def echo(text: str) -> str:
 def _bind(cmd: Command, arg: Arg, queue: list[str], file: Attachment | None, usage: str) -> Any:
     """The value of one argument, taken from the front of `queue` (or the uploaded file): bounded first, then
     checked for control characters, then parsed."""
-    where = {"command": cmd.name, "arg": arg.name, "usage": usage}
+    where: dict[str, Any] = {"command": cmd.name, "arg": ArgLabel(arg.name, cmd.name), "usage": usage}
     if arg.kind == "file":
         if file is None and arg.required:
             raise ArgMissing("error-file-missing", arg, **where)
@@ -347,7 +384,7 @@ def _control_at(text: str, allowed: frozenset[str] = _ALLOWED_CONTROL) -> int | 
     return None
 
 
-def _integer(arg: Arg, text: str, where: dict[str, str]) -> int:
+def _integer(arg: Arg, text: str, where: dict[str, Any]) -> int:
     if not _INTEGER.fullmatch(text):
         raise UserError("error-arg-not-int", value=echo(text), **where)
     low, high = INT_RANGES[arg.int_type]

@@ -210,7 +210,7 @@ async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX
     header = [t(f"export-col-{c}") for c in ("email", "name", "company", "state", "steps-sent", "last-sent",
                                               "replied", "bounced", "unsubscribed", "verdict", "source",
                                               "legal-basis", "basis-note")]  # fmt: skip
-    names: dict[str | None, str] = {**basis_names(actor.locale), **lead_outcome_names(actor.locale)}
+    names = basis_names(actor.locale) | dict(lead_outcome_names(actor.locale))
     writer = CsvWriter(header, max_bytes)
     conn = connections.get("default")
     after = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.command import REGISTRY, Access, Arg, Command, Ctx, allowed, command, commands, usage
+from bot.command import REGISTRY, Access, Arg, Command, Ctx, allowed, arg_label, command, commands, usage
 from engine import people
 from engine.errors import UserError
 from engine.i18n import Translator, translator
@@ -60,13 +60,7 @@ def _usage(t: Translator, cmd: Command) -> str:
     """The command's syntax with its arguments named in the reader's language (`arg-<command>-<arg>`, else
     `arg-<arg>`, else the declared name)."""
 
-    def label(arg: Arg) -> str:
-        for key in (f"arg-{cmd.name}-{arg.name}".replace("_", "-"), f"arg-{arg.name}".replace("_", "-")):
-            if t.has(key):
-                return t(key)
-        return arg.name
-
-    return usage(cmd, label)
+    return usage(cmd, lambda arg: arg_label(t, cmd.name, arg.name))
 
 
 @command("lang", Access.PUBLIC, Arg("locale", kind="choice", choices=("ru", "en")), example="en")

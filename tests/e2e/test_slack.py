@@ -394,7 +394,7 @@ async def test_huge_numbers_long_values_and_control_characters_are_refused_by_na
     big = await slack.command("approve 99999999999999999999", user="U0MGR")
     expected = EN(
         "error-arg-int-range", value="99999999999999999999", min=str(-(2**31)), max=str(2**31 - 1),
-        arg="id", command="approve", usage=usage,
+        arg=EN("arg-id"), command="approve", usage=usage,
     )  # fmt: skip
     assert texts(big["blocks"]) == [":warning: " + seen(expected)]
 
@@ -405,7 +405,7 @@ async def test_huge_numbers_long_values_and_control_characters_are_refused_by_na
 
     nul = await slack.command("use ac\x00me", user="U0MGR")
     assert texts(nul["blocks"]) == [
-        ":warning: " + seen(EN("error-arg-control", arg="slug", command="use", position="3", usage="/use acme"))
+        ":warning: " + seen(EN("error-arg-control", arg=EN("arg-slug"), command="use", position="3", usage="/use acme"))
     ]
     huge = await slack.command("use " + "x" * 10_000, user="U0MGR")
     assert texts(huge["blocks"]) == [":warning: " + EN("error-text-too-long", length="10004", limit="4000")]

@@ -318,7 +318,7 @@ async def test_a_missing_argument_is_asked_for_and_the_answer_completes_the_comm
     await telegram.admin("/workspace_new acme ACME")
     anna = await member(telegram, ANNA, "manager")
     usage = '/workspace_new acme "ACME Ltd"'
-    expected = EN("error-arg-missing", command="workspace_new", arg="slug", usage=usage)
+    expected = EN("error-arg-missing", command="workspace_new", arg=EN("arg-workspace-new-slug"), usage=usage)
     assert await ask(anna, "/workspace_new") == expected + "\n\n" + EN("telegram-awaiting")
     await anna.send_text('beta "Beta LLC"')
     [created] = await anna.wait_replies()
@@ -513,12 +513,12 @@ async def test_huge_numbers_long_values_and_control_characters_are_refused_by_na
     anna = await member(telegram, ANNA, "manager")
     assert await ask(anna, "/approve 99999999999999999999") == ERROR_MARK + EN(
         "error-arg-int-range", value="99999999999999999999", min=str(-(2**31)), max=str(2**31 - 1),
-        arg="id", command="approve", usage="/approve 17",
+        arg=EN("arg-id"), command="approve", usage="/approve 17",
     )  # fmt: skip
     too_long = await ask(anna, "/use " + "я" * 3000)
     assert "{???}" not in too_long and "3000" in too_long and "я" * 39 + "…" in too_long and len(too_long) < 400
     assert await ask(anna, "/use ac\x00me") == ERROR_MARK + EN(
-        "error-arg-control", arg="slug", command="use", position="3", usage="/use acme"
+        "error-arg-control", arg=EN("arg-slug"), command="use", position="3", usage="/use acme"
     )
     assert await ask(anna, "/use " + "x" * 5000) == ERROR_MARK + EN("error-text-too-long", length="5005", limit="4000")
 

@@ -5,6 +5,7 @@ import pytest
 from bot.command import (
     ARG_MAX_CHARS,
     ECHO_MAX_CHARS,
+    REGISTRY,
     TEXT_MAX_CHARS,
     Access,
     Arg,
@@ -215,3 +216,16 @@ def test_brief_cuts_a_long_list_and_says_how_many_more() -> None:
     assert brief(ctx, names[:20]) == ", ".join(names[:20])  # type: ignore[arg-type]
     assert brief(ctx, names) == ", ".join(names[:20]) + ", … and 5 more"  # type: ignore[arg-type]
     assert brief(ctx, names, limit=2, sep="\n") == "d0.test\nd1.test\n… and 23 more"  # type: ignore[arg-type]
+
+
+def test_an_argument_error_names_the_argument_in_the_readers_language() -> None:
+    with pytest.raises(ArgMissing) as missing:
+        parse_args(REGISTRY["campaign_new"], [], None)
+    assert missing.value.params["arg"] == "name"  # what code and logs compare
+    assert translator("ru")(missing.value.key, **missing.value.params) == (
+        "Не хватает аргумента «кампания» для /campaign_new. Пример: /campaign_new q1-acme"
+    )
+    assert '"campaign"' in translator("en")(missing.value.key, **missing.value.params)
+    with pytest.raises(ArgMissing) as no_file:
+        parse_args(REGISTRY["leads_import"], ["q1"], None)
+    assert "«" + translator("ru")("arg-csv") + "»" in translator("ru")(no_file.value.key, **no_file.value.params)
