@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
@@ -33,6 +34,7 @@ from engine.campaigns.compose import campaign_fields
 from engine.campaigns.content import check_content
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
+from engine.campaigns.schedule import Window, open_intervals
 from engine.campaigns.steps import StepSpec, parse_steps
 from engine.campaigns.template import parse as parse_template
 from engine.clock import Clock
@@ -642,9 +644,19 @@ async def list_campaigns(actor: Actor) -> list[CampaignLine]:
     ]
 
 
+def _first_opening(campaign: Campaign, zone: ZoneInfo, moment: dt.datetime) -> dt.datetime | None:
+    """The first moment at or after `moment` inside the campaign's send window (its days, its zone): when a lead
+    due now can go at the earliest, rather than the due time itself (a Saturday-only campaign due on a Thursday
+    goes on Saturday). None when the window never opens within two weeks (no weekday chosen)."""
+    window = Window(campaign.window_start, campaign.window_end, campaign.weekdays)
+    found = open_intervals(window, zone, moment, moment + dt.timedelta(days=14))
+    return found[0][0] if found else None
+
+
 async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStatusView:
     """Progress of one campaign: enrollment states, sent today (in the campaign's time zone) and in total, what is
-    planned, the next due lead, per-step and per-variant counts, and today's deferrals (the campaign planner's
+    planned, the next send (the first planned row, else when the earliest due lead can go by the window), per-step
+    and per-variant counts, and today's deferrals (the campaign planner's
     `CampaignDeferral` and its group's `CapDeferral` rows with source `campaign`)."""
     workspace_id = require_manager(actor)
     campaign = await _campaign(workspace_id, name)
@@ -685,7 +697,7 @@ async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStat
             .first()
             .values("next_due_at")
         )
-        next_due = due["next_due_at"] if due else None
+        next_due = _first_opening(campaign, zone, max(due["next_due_at"], clock.now())) if due else None
     waiting_rows = await (
         Enrollment.filter(campaign_id=campaign.id, state=EnrollmentState.ACTIVE)
         .annotate(n=Count("id"))

@@ -357,6 +357,20 @@ async def test_status_counts_progress_steps_and_todays_deferrals(clock: FrozenCl
     assert (line.steps, line.enrolled, line.active) == (2, 4, 2)
 
 
+async def test_with_nothing_planned_the_next_send_is_when_the_window_next_opens(clock: FrozenClock) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=2)  # due at NOW, a Wednesday 10:00 UTC, nothing planned
+    assert (await service.campaign_status(manager, clock, "q1")).next_due == NOW  # inside today's window
+    await service.update_settings(manager, clock, "q1", {"weekdays": "сб"})
+    saturday = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
+    assert (await service.campaign_status(manager, clock, "q1")).next_due == saturday
+    await service.update_settings(manager, clock, "q1", {"weekdays": "пн-вс", "window": "08:00-09:30"})
+    tomorrow = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)  # today's window has closed
+    assert (await service.campaign_status(manager, clock, "q1")).next_due == tomorrow
+    await Enrollment.filter(lead__workspace_id=ws.id).update(next_due_at=NOW + dt.timedelta(days=3, hours=1))
+    assert (await service.campaign_status(manager, clock, "q1")).next_due == dt.datetime(2026, 12, 6, 8, tzinfo=dt.UTC)
+
+
 async def test_a_test_send_is_queued_from_a_graduated_mailbox(clock: FrozenClock) -> None:
     ws = await space()
     manager = await ready_campaign(clock, ws, leads=1)
