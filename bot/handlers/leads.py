@@ -123,12 +123,17 @@ async def leads_overview(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply().add(ctx.t("leads-title", total=summary.total), "title").add(ctx.t("leads-counts", **counts))
     lines = [
         f"{VERDICT_MARK[line.verdict.value]} {shorten(line.email, FIELD_SHOWN * 2)}"
-        + (f" — {shorten(line.name, FIELD_SHOWN)}" if line.name else "")
-        + (f", {shorten(line.company, FIELD_SHOWN)}" if line.company else "")
+        + (f" — {_one_line(line.name)}" if line.name.strip() else "")
+        + (f", {_one_line(line.company)}" if line.company.strip() else "")
         + (f" ({ctx.t(reason_key(line.reason))})" if line.reason else "")
         for line in summary.examples
     ]
     return reply.add("\n".join(lines))
+
+
+def _one_line(text: str) -> str:
+    """A name or company as one short line: a cell of a spreadsheet may hold line breaks."""
+    return shorten(" ".join(text.split()), FIELD_SHOWN)
 
 
 @command("suppress", Access.MANAGE, Arg("value"), Arg("scope", kind="choice", choices=("all",), required=False),

@@ -104,9 +104,11 @@ async def test_telegram_cp1251_semicolon_upload_gives_counts_and_a_rejection_fil
         "ООО «Ромашка»", {"Должность": "директор"}, "выставка 2026", LegalBasis.CONTRACT, "договор 12")  # fmt: skip
     assert await Enrollment.all().count() == 2
 
+    await Lead.filter(id=anna_lead.id).update(company="ООО\r\n«Ромашка»  ")  # a cell with a line break
     await anna.send_command("/leads")
     [overview] = await anna.wait_replies()
     assert EN("leads-counts", valid=1, risky=1, unknown=0, invalid=1) in visible(overview.text)
+    assert "✅ anna@acme.leads.test — Анна, ООО «Ромашка»" in visible(overview.text).splitlines()  # one line a lead
 
 
 async def test_telegram_a_spreadsheet_is_refused_by_name_and_clients_may_not_import(telegram: TelegramRig) -> None:
