@@ -193,16 +193,16 @@ async def campaign_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(ctx.t("campaign-test-queued", name=args["name"], email=row.body, id=row.id))
 
 
-def _started(ctx: Ctx, key: str, result: StartResult) -> Reply:
-    reply = Reply().add(ctx.t(key, name=result.name))
+def _started(ctx: Ctx, result: StartResult) -> Reply:
+    reply = Reply().add(ctx.t("campaign-resumed" if result.resumed else "campaign-started", name=result.name))
     if result.warnings:
         reply.add(ctx.t("campaign-started-despite") + "\n" + _reasons(ctx, result.warnings))
     return reply
 
 
-async def _launch(ctx: Ctx, result: StartResult, started_key: str) -> Reply:
+async def _launch(ctx: Ctx, result: StartResult) -> Reply:
     if result.started:
-        return _started(ctx, started_key, result)
+        return _started(ctx, result)
     if result.errors:
         reply = Reply(ok=False).add(ctx.t("campaign-refused", name=result.name), "error")
         reply.add(_reasons(ctx, result.errors))
@@ -220,14 +220,14 @@ async def _launch(ctx: Ctx, result: StartResult, started_key: str) -> Reply:
 async def campaign_start(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Start: refused with reasons when it cannot go; warnings need the confirmation button."""
     result = await service.start_campaign(ctx.actor, ctx.clock, args["name"])
-    return await _launch(ctx, result, "campaign-started")
+    return await _launch(ctx, result)
 
 
 @command("campaign_confirm", Access.MANAGE, Arg("token", max_length=32), example="x1y2", button_only=True)
 async def campaign_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The "start anyway" button."""
     result = await service.confirm_start(ctx.actor, ctx.clock, ctx.services["redis"], args["token"])
-    return await _launch(ctx, result, "campaign-started")
+    return await _launch(ctx, result)
 
 
 @command("campaign_pause", Access.MANAGE, CAMPAIGN_ARG, example="q1-acme")
@@ -241,7 +241,7 @@ async def campaign_pause(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def campaign_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Resume a paused campaign (the same checks as a start)."""
     result = await service.resume_campaign(ctx.actor, ctx.clock, args["name"])
-    return await _launch(ctx, result, "campaign-resumed")
+    return await _launch(ctx, result)
 
 
 def _settings(ctx: Ctx, view: CampaignStatusView) -> str:

@@ -101,6 +101,7 @@ class StartResult:
     errors: tuple[Reason, ...] = ()
     warnings: tuple[Reason, ...] = ()
     campaign_id: int = 0
+    resumed: bool = False  # started before: this start resumed it (by /campaign_start, /campaign_resume or a button)
 
     @property
     def needs_confirmation(self) -> bool:
@@ -492,7 +493,7 @@ async def _start(
             actor, workspace_id, clock, campaign, "start" if first else "resume",
             confirmed=[w.key for w in warnings],
         )  # fmt: skip
-    return StartResult(campaign.name, True, (), tuple(warnings), campaign.id)
+    return StartResult(campaign.name, True, (), tuple(warnings), campaign.id, resumed=not first)
 
 
 async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason], list[Reason]]:

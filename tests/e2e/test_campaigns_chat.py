@@ -155,6 +155,12 @@ async def test_telegram_campaign_from_creation_to_a_confirmed_start_a_pause_and_
     assert (
         EN("campaigns-line", name="q1", status=EN("state-campaign-paused"), steps=2, enrolled=12, active=12) in listing
     )
+    await anna.send_command("/campaign_start q1")  # /campaign_start of a paused campaign resumes it, and says so
+    [again] = await anna.wait_replies()
+    await anna.press(again.callback_data(EN("campaign-confirm-button")), again)
+    _, resumed = await anna.wait_replies(2)
+    assert EN("campaign-resumed", name="q1") in visible(resumed.text)
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
 
 
 async def test_telegram_a_client_sees_no_campaigns(telegram: TelegramRig) -> None:
