@@ -315,6 +315,10 @@ async def _store(
     records = []
     for row, (verdict, reason) in zip(batch, verdicts, strict=True):
         email = row.checked.email or ""
+        if email in suppressed:  # never stored, counted once: nothing of an opted-out or erased person is written
+            report.suppressed += 1
+            report.reject(row.line, row.raw, "suppressed")
+            continue
         if verdict is LeadVerdict.INVALID:
             report.invalid += 1
             report.reject(row.line, row.raw, reason)
@@ -324,10 +328,6 @@ async def _store(
         elif verdict is LeadVerdict.UNKNOWN:
             report.unknown += 1
             report.reasons[reason] += 1
-        if email in suppressed:  # never stored: nothing of an opted-out or erased person is written again
-            report.suppressed += 1
-            report.reject(row.line, row.raw, "suppressed")
-            continue
         f = row.fields
         records.append((
             email, f.get("first_name", ""), f.get("last_name", ""), f.get("company", ""),

@@ -118,6 +118,21 @@ async def test_import_validates_each_domain_once_and_reports_every_rejected_line
     assert await Lead.filter(workspace=acme).count() == 8
 
 
+async def test_a_suppressed_row_is_counted_once_whatever_its_address_check_says(
+    acme: Workspace, knot: DnsServer, clock: FrozenClock, redis: Redis
+) -> None:
+    for value in ("dima@gone.leads.test", "zakaz@acme.leads.test"):
+        await Suppression.create(workspace=acme, value=value, reason="manual")
+    data = csv("dima@gone.leads.test;Дима;", "zakaz@acme.leads.test;;")  # NXDOMAIN (invalid), a role (risky)
+
+    report = await import_leads(manager(acme), data, clock, options=TEST, resolver=knot.resolver(), redis=redis)
+
+    assert (report.rows, report.invalid, report.risky, report.unknown, report.suppressed) == (2, 0, 0, 0, 2)
+    assert [(r.line, r.reason) for r in report.rejections] == [(2, "suppressed"), (3, "suppressed")]
+    assert (report.rejected, dict(report.reasons)) == (2, {"suppressed": 2})
+    assert await Lead.filter(workspace=acme).count() == 0
+
+
 async def test_a_dns_timeout_is_unknown_never_valid_or_invalid_and_is_not_cached(
     acme: Workspace, clock: FrozenClock, redis: Redis
 ) -> None:
