@@ -163,3 +163,8 @@ async def test_slack_cp1251_upload_gives_counts_a_rejection_file_and_suppression
     lifted = await slack.say("unsuppress anna@acme.leads.test", user="U0MGR")
     assert lifted == [seen(EN("leads-unsuppressed", value="anna@acme.leads.test", scope=EN("leads-scope-workspace")))]
     assert (await Lead.get(email="zakaz@acme.leads.test")).verdict is LeadVerdict.RISKY
+    idn = await slack.say("suppress ПОЧТА.рф", user="U0MGR")  # stored as punycode, named as typed
+    assert idn == [seen(EN("leads-suppressed", value="почта.рф", scope=EN("leads-scope-workspace")))]
+    assert await slack.say("unsuppress почта.рф", user="U0MGR") == [
+        seen(EN("leads-unsuppressed", value="почта.рф", scope=EN("leads-scope-workspace")))
+    ]
