@@ -39,7 +39,10 @@ def _reasons(ctx: Ctx, reasons: tuple[Reason, ...]) -> str:
 
 
 def _group(ctx: Ctx, group: GroupSummary) -> str:
-    stages = ", ".join(f"{ctx.t('warmup-stage-' + s.value.replace('_', '-'))}: {n}" for s, n in group.stages.items())
+    stages = ", ".join(
+        ctx.t("label-count", label=ctx.t("warmup-stage-" + s.value.replace("_", "-")), count=n)
+        for s, n in group.stages.items()
+    )
     line = ctx.t("campaign-group-line", ready=group.ready, total=sum(group.stages.values()), stages=stages or "—")
     if not group.ready and group.first_ready is not None:
         line += "\n" + ctx.t("campaign-group-first-ready", date=str(group.first_ready))
@@ -265,7 +268,10 @@ async def campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
     status = ctx.t(f"state-campaign-{view.status.value}")
     reply = Reply().add(ctx.t("campaign-title", name=view.name, status=status, steps=view.steps), "title")
     reply.add(_settings(ctx, view)).add(_group(ctx, view.group))
-    states = ", ".join(f"{ctx.t('enrollment-state-' + s.value)}: {view.states.get(s, 0)}" for s in STATE_ORDER)
+    states = ", ".join(
+        ctx.t("label-count", label=ctx.t("enrollment-state-" + s.value), count=view.states.get(s, 0))
+        for s in STATE_ORDER
+    )
     next_due = view.next_due.astimezone(zone_or_utc(view.timezone)).strftime("%Y-%m-%d %H:%M") if view.next_due else "—"
     reply.add(
         ctx.t("campaign-progress", enrolled=view.enrolled, states=states)

@@ -74,7 +74,8 @@ def _counts(ctx: Ctx, report: importer.ImportReport) -> str:
 
 
 def _reasons(ctx: Ctx, counts: dict[str, int]) -> str:
-    return ", ".join(f"{ctx.t(reason_key(r))}: {n}" for r, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    ordered = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ", ".join(ctx.t("label-count", label=ctx.t(reason_key(r)), count=n) for r, n in ordered)
 
 
 @command(

@@ -18,6 +18,7 @@ from engine.crypto import Vault, generate_key
 from engine.dns.check import ResolverConfig
 from engine.domains import DnsConfig
 from engine.i18n import translator
+from engine.reply import Attachment
 from models import Campaign, Enrollment, Lead, Workspace
 from models.enums import LeadVerdict, LegalBasis, Platform
 from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, visible
@@ -168,3 +169,18 @@ async def test_slack_cp1251_upload_gives_counts_a_rejection_file_and_suppression
     assert await slack.say("unsuppress почта.рф", user="U0MGR") == [
         seen(EN("leads-unsuppressed", value="почта.рф", scope=EN("leads-scope-workspace")))
     ]
+
+
+# Console ----------------------------------------------------------------------------------------------------------
+
+
+async def test_counts_of_reasons_have_the_readers_digits(runner: Runner) -> None:
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin", "ru")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    rows = "\r\n".join(["email;источник;основание", *(f"адрес-{n};сайт;согласие" for n in range(1500)), ""])
+    reply = await runner.run(admin, "console", "leads_import", [], Attachment("leads.csv", rows.encode()))
+    text = reply.plain_text()
+    assert RU("leads-import-result", rows=1500, imported=0, updated=0, duplicates=0, invalid=1500, risky=0, unknown=0,
+              suppressed=0) in text  # fmt: skip
+    assert RU("leads-import-reasons", reasons=RU("label-count", label=RU("leads-reason-syntax"), count=1500)) in text
+    assert "1500" not in text  # "1 500", as the counts above it
