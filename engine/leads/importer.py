@@ -283,7 +283,7 @@ def _size(stream: BinaryIO) -> int:
 async def _campaign(workspace_id: int, name: str | None) -> Campaign | None:
     if not name:
         return None
-    campaign = await Campaign.get_or_none(workspace_id=workspace_id, name=name)
+    campaign = await Campaign.filter(workspace_id=workspace_id, name__iexact=name.strip()).first()  # as /campaign
     if campaign is None:
         raise NotFound("error-leads-campaign-not-found", name=name)
     if campaign.status in (CampaignStatus.COMPLETED, CampaignStatus.ARCHIVED):

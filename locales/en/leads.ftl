@@ -64,7 +64,7 @@ error-leads-no-header = The file has no column "{ $header }". Headers found: { $
 error-leads-unknown-field = A lead has no field "{ $field }". You can set: { $fields }.
 error-leads-no-basis = No legal basis given (152-FZ, 38-FZ): add a "legal basis" column or basis=…, e.g. basis="consent form 12". Bases: { $choices }.
 error-leads-option = Unknown option "{ $word }". Use source=…, basis=…, and columns: { $fields }.
-error-leads-campaign-not-found = There is no campaign "{ $name }" in this workspace.
+error-leads-campaign-not-found = There is no campaign "{ $name }" in this workspace. List: /campaigns
 error-leads-enroll-closed = Campaign "{ $name }" is completed or archived ({ $status }): no leads can be added.
 error-leads-query-long = The search is too long: at most { $limit } characters.
 error-leads-suppress-value = "{ $value }" is neither an address nor a domain.

@@ -64,7 +64,7 @@ error-leads-no-header = Колонки «{ $header }» в файле нет. Н�
 error-leads-unknown-field = Поля «{ $field }» у лида нет. Можно указать: { $fields }.
 error-leads-no-basis = Не указано правовое основание (152-ФЗ, 38-ФЗ): добавьте колонку «основание» или параметр basis=…, например basis="согласие форма 12". Основания: { $choices }.
 error-leads-option = Непонятный параметр «{ $word }». Можно: source=…, basis=…, и колонки: { $fields }.
-error-leads-campaign-not-found = Кампании «{ $name }» нет в этом пространстве.
+error-leads-campaign-not-found = Кампании «{ $name }» нет в этом пространстве. Список: /campaigns
 error-leads-enroll-closed = Кампания «{ $name }» завершена или в архиве ({ $status }): добавлять в неё лидов нельзя.
 error-leads-query-long = Запрос слишком длинный: не больше { $limit } символов.
 error-leads-suppress-value = «{ $value }» — не адрес и не домен.

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -342,3 +343,9 @@ async def test_import_into_a_campaign_enrolls_in_the_same_transaction(acme: Work
     report = await import_leads(manager(acme), data, clock, options=options)
     assert (report.imported, report.enrolled, report.invalid, report.unknown, report.risky) == (14, 13, 1, 12, 1)
     assert await Enrollment.filter(campaign=campaign).count() == 13
+    assert report.campaign == "Весна 2027"
+    by_other_case = dataclasses.replace(options, campaign="ВЕСНА 2027")  # as /campaign finds it
+    assert (await import_leads(manager(acme), data, clock, options=by_other_case)).campaign == "Весна 2027"
+    with pytest.raises(NotFound) as unknown:
+        await import_leads(manager(acme), data, clock, options=dataclasses.replace(options, campaign="Лето"))
+    assert unknown.value.params == {"name": "Лето"}
