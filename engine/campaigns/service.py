@@ -505,7 +505,11 @@ async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason],
         errors.append(Reason("campaign-refuse-no-steps", {"name": campaign.name}))
     active = await Enrollment.filter(campaign_id=campaign.id, state=EnrollmentState.ACTIVE).count()
     if not active:
-        errors.append(Reason("campaign-refuse-no-leads", {"name": campaign.name}))
+        enrolled = await Enrollment.filter(campaign_id=campaign.id).count()
+        if enrolled:  # every lead went through the sequence or left it: "no leads" would read as a failed import
+            errors.append(Reason("campaign-refuse-no-active-leads", {"name": campaign.name, "enrolled": enrolled}))
+        else:
+            errors.append(Reason("campaign-refuse-no-leads", {"name": campaign.name}))
     group = await _group(campaign, clock)
     if not group.stages and not group.held:
         errors.append(Reason("campaign-refuse-no-group", {"name": campaign.name}))

@@ -286,6 +286,18 @@ async def test_the_confirmation_is_used_once_and_expires_with_its_workspace(cloc
     assert await AuditLog.filter(action="campaign.start").count() == 1
 
 
+async def test_a_campaign_whose_leads_all_left_the_sequence_is_refused_for_that_not_for_having_none(
+    clock: FrozenClock,
+) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=2)
+    await Enrollment.filter(campaign__name="q1").update(state=EnrollmentState.COMPLETED)
+    result = await service.start_campaign(manager, clock, "q1")
+    assert [(r.key, r.params) for r in result.errors] == [
+        ("campaign-refuse-no-active-leads", {"name": "q1", "enrolled": 2})
+    ]
+
+
 async def test_pause_and_resume(clock: FrozenClock) -> None:
     ws = await space()
     manager = await ready_campaign(clock, ws, leads=1)
