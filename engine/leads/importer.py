@@ -117,7 +117,7 @@ class _Parser:
         self.rejections: list[tuple[int, str, str]] = []
         self._columns = [(name, index, MAX_TEXT[name]) for name, index in cmap.fields.items() if name != "email"]
         self._custom = list(cmap.custom.items())
-        self._zones = zoneinfo.available_timezones() if cmap.has("timezone") else set()
+        self._zones = {z.lower(): z for z in zoneinfo.available_timezones()} if cmap.has("timezone") else {}
         self._defaults = {"source": options.source.strip()[: MAX_TEXT["source"]]}
         default_basis = parse_basis(options.legal_basis) if options.legal_basis.strip() else None
         if default_basis is not None:
@@ -162,7 +162,10 @@ class _Parser:
                     if basis is None:
                         return "bad_legal_basis"
                     fields |= {"legal_basis": basis[0].value, "basis_note": basis[1][:limit]}
-                elif value and (name != "timezone" or value in self._zones):  # a zone the planner cannot use: none
+                elif name == "timezone":  # a zone in any case is named as IANA does; one the planner cannot use: none
+                    if value.lower() in self._zones:
+                        fields[name] = self._zones[value.lower()]
+                elif value:
                     fields[name] = value[:limit]
         if not fields.get("legal_basis"):
             return "no_legal_basis"

@@ -218,7 +218,7 @@ async def test_blank_lines_above_the_header_are_skipped_and_a_header_alone_or_bl
 
 
 async def test_rows_without_a_basis_are_rejected_when_the_column_is_empty(acme: Workspace, clock: FrozenClock) -> None:
-    data = csv("anna@acme.leads.test;согласие;Asia/Yekaterinburg;сайт", "boris@acme.leads.test;;Europe/Moscow;сайт",
+    data = csv("anna@acme.leads.test;согласие;asia/yekaterinburg;сайт", "boris@acme.leads.test;;Europe/Moscow;сайт",
                "vera@acme.leads.test;договор;Урал;", "gleb@acme.leads.test;устно;;сайт",
                header="email;основание;часовой пояс;источник")  # fmt: skip
     report = await import_leads(manager(acme), data, clock, options=ImportOptions(test_environment=True))
