@@ -14,7 +14,7 @@ from engine.clock import zone_or_utc
 from engine.errors import UserError
 from engine.reply import Attachment, Button, Reply
 from engine.uploads import decode_upload_async
-from models.enums import CampaignStatus, EnrollmentState
+from models.enums import CampaignStatus, EnrollmentState, Platform
 
 PREVIEW_SHOWN_CHARS: Final = 3000
 """How much of a previewed body the message shows; the whole text comes as a .txt file."""
@@ -120,8 +120,8 @@ async def campaign_steps(ctx: Ctx, args: dict[str, Any]) -> Reply:
     text = await decode_upload_async(file.content) if file is not None else args["steps"]
     if not text:
         step_arg = Arg("steps", kind="block")
-        raise ArgMissing(
-            "campaign-steps-ask",
+        raise ArgMissing(  # only Telegram takes the next message as the answer; elsewhere it comes with the command
+            "campaign-steps-ask" if ctx.platform is Platform.TELEGRAM else "campaign-steps-ask-inline",
             step_arg,
             name=args["name"],
             sample=ctx.t("campaign-steps-sample"),

@@ -39,6 +39,11 @@ campaign-steps-ask =
     { $sample }
 
     { $rules }
+campaign-steps-ask-inline =
+    Send the sequence for { $name } in the command itself: /campaign_steps { $name } on the first line, the sequence on the lines after it. Or attach a .txt file to the command. The format:
+    { $sample }
+
+    { $rules }
 campaign-steps-saved = Sequence of { $name } saved: { $count } steps.
 campaign-step-first = Step 1 (right away): variants { $variants } — “{ $subject }”
 campaign-step-calendar = Step { $step }: after { $days } days, variants { $variants }

@@ -39,6 +39,11 @@ campaign-steps-ask =
     { $sample }
 
     { $rules }
+campaign-steps-ask-inline =
+    Пришлите цепочку для { $name } в самой команде: первая строка — /campaign_steps { $name }, с новой строки — цепочка. Или приложите к команде файл .txt. Формат:
+    { $sample }
+
+    { $rules }
 campaign-steps-saved = Цепочка { $name } сохранена: шагов { $count }.
 campaign-step-first = Шаг 1 (сразу): варианты { $variants } — «{ $subject }»
 campaign-step-calendar = Шаг { $step }: через { $days } дн., варианты { $variants }

@@ -194,6 +194,8 @@ async def test_slack_campaign_from_creation_to_a_confirmed_start_a_pause_and_the
     assert seen(EN("campaign-group-saved", name="q1")) in await say(slack, "campaign_group q1 box0@warm.test")
     uploaded = "\n".join(await slack.upload("campaign_steps q1", "steps.txt", STEPS.encode("cp1251")))
     assert seen(EN("campaign-steps-saved", name="q1", count=2)) in uploaded
+    asked = await say(slack, "campaign_steps q1")  # Slack passes the bot no next message: the command must carry it
+    assert "next message" not in asked and "/mailfleet campaign_steps q1 on the first line" in asked
     typed = await say(slack, "campaign_steps q1\n" + STEPS)  # a slash command's text keeps its lines
     assert seen(EN("campaign-steps-saved", name="q1", count=2)) in typed
 
