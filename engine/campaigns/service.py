@@ -571,12 +571,16 @@ async def pause_campaign(actor: Actor, clock: Clock, name: str) -> Campaign:
 
 
 async def request_confirmation(redis: Redis, actor: Actor, result: StartResult) -> str:
-    """Remember a start that waits for "start anyway" (`engine.confirm`): the button carries the token only."""
+    """Remember a start that waits for "start anyway" (`engine.confirm`): the button carries the token only. The
+    campaign's status then is kept too: a button offered for a draft does not resume the campaign once it has
+    been started and paused meanwhile."""
+    status = await Campaign.filter(id=result.campaign_id).first().values_list("status", flat=True)
     value = {
         "workspace_id": actor.workspace_id,
         "campaign_id": result.campaign_id,
         "person_id": actor.person_id,
         "warnings": sorted({_ack(w) for w in result.warnings}),
+        "status": str(status),
     }
     return await confirm.park(redis, CONFIRM_PREFIX, value)
 
@@ -614,6 +618,10 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
     campaign = await Campaign.get_or_none(id=int(pending["campaign_id"]), workspace_id=workspace_id)
     if campaign is None:
         raise UserError("error-campaign-confirm-expired")
+    if campaign.status is not CampaignStatus.RUNNING and pending.get("status", campaign.status) != campaign.status:
+        raise Conflict(
+            "error-campaign-confirm-stale", name=campaign.name, status=state_name("campaign", campaign.status)
+        )
     return await _start(
         actor, clock, workspace_id, campaign, override=True, allowed=None,
         acknowledged=frozenset(str(k) for k in pending.get("warnings", [])),

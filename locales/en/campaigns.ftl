@@ -119,6 +119,7 @@ error-campaign-group-empty = Name the group's mailboxes or domains.
 error-campaign-group-too-many = Too many mailboxes and domains at once: { $count }, at most { $max }. Name the domains.
 error-campaign-confirm-expired = This confirmation has expired. Start again: /campaign_start
 error-campaign-confirm-used = This confirmation was already used: campaign { $name } is now { $status }.
+error-campaign-confirm-stale = This button is out of date: campaign { $name } has changed since (now: { $status }). To start it, run /campaign_start { $name } again.
 error-campaign-test-address = “{ $address }” is not an email address.
 error-campaign-test-no-mailbox = The group of { $name } has no mailbox that sends now.
 error-campaign-test-limit = At most { $max } tests of a campaign a day.

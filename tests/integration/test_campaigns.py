@@ -258,6 +258,26 @@ async def test_a_warning_needs_the_override_and_a_double_start_acts_once(clock: 
         await service.start_campaign(manager, clock, "q1", override=True)
 
 
+async def test_a_button_offered_for_a_draft_does_not_resume_the_campaign_paused_since(
+    clock: FrozenClock, redis: Redis
+) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=10)  # 10 leads, 1 mailbox: a warning, so a button
+    first = await service.request_confirmation(redis, manager, await service.start_campaign(manager, clock, "q1"))
+    second = await service.request_confirmation(redis, manager, await service.start_campaign(manager, clock, "q1"))
+    assert (await service.confirm_start(manager, clock, redis, first)).started
+    await service.pause_campaign(manager, clock, "q1")
+    with pytest.raises(Conflict) as stale:  # the older message's button, pressed late
+        await service.confirm_start(manager, clock, redis, second)
+    assert stale.value.key == "error-campaign-confirm-stale"
+    assert translator("ru")(stale.value.key, **stale.value.params).startswith("Эта кнопка устарела")
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.PAUSED
+    resume = await service.resume_campaign(manager, clock, "q1")  # a button offered for the paused campaign works
+    assert (
+        await service.confirm_start(manager, clock, redis, await service.request_confirmation(redis, manager, resume))
+    ).resumed
+
+
 async def test_the_confirmation_is_used_once_and_expires_with_its_workspace(clock: FrozenClock, redis: Redis) -> None:
     ws, other = await space(), await space("other")
     manager = await ready_campaign(clock, ws, leads=10)
