@@ -81,6 +81,12 @@ def test_a_file_without_an_email_column_names_the_headers_it_found() -> None:
     [
         ("  Ivan.Petrov@Example.COM ", "ivan.petrov@example.com"),
         ("<anna@acme.ru>", "anna@acme.ru"),
+        ("Иван Петров <Ivan@Acme.ru>", "ivan@acme.ru"),  # a contact as a mail program exports it
+        ('"Petrov, Ivan" <ivan@acme.ru> ', "ivan@acme.ru"),
+        ("mailto:olga@acme.ru", "olga@acme.ru"),
+        ("MAILTO: olga@acme.ru", "olga@acme.ru"),
+        ("a@acme.ru, b@acme.ru", None),  # two addresses in a cell: which one?
+        ("<a@acme.ru> <b@acme.ru>", None),
         ("oleg@почта.рф", "oleg@xn--80a1acny.xn--p1ai"),
         ("OLEG@ПОЧТА.РФ", "oleg@xn--80a1acny.xn--p1ai"),
         ("иван@mail.ru", None),  # a non-ASCII local part needs SMTPUTF8
