@@ -49,6 +49,8 @@ def records(data: bytes) -> list[tuple[int, list[str]]]:
         (["Электронная почта", "Компания", "Часовой пояс"], {"email": 0, "company": 1, "timezone": 2}),
         (["адрес", "источник", "основание"], {"email": 0, "source": 1, "legal_basis": 2}),
         (["email_address", "Legal basis", "Source"], {"email": 0, "legal_basis": 1, "source": 2}),
+        (["Электронный адрес", "Имя"], {"email": 0, "first_name": 1}),
+        (["Name", "E-mail 1 - Value"], {"first_name": 0, "email": 1}),  # a Google Contacts export
     ],
 )
 def test_headers_are_guessed_in_russian_and_english(headers: list[str], expected: dict[str, int]) -> None:
