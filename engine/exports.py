@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from babel.numbers import format_decimal
 from tortoise import connections
 
 from engine.access import Actor, require_reader
@@ -25,7 +26,7 @@ from engine.errors import NotFound, UserError
 from engine.i18n import translator
 from engine.monitoring.metrics import MIN_SAMPLE, rate
 from models import Campaign
-from models.enums import LegalBasis
+from models.enums import EnrollmentState, LeadVerdict, LegalBasis
 
 BOM: Final = "\ufeff"
 DELIMITER: Final = ";"
@@ -98,9 +99,15 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:60] or "campaign"
 
 
-def _percent(part: int, sample: int, not_enough: str) -> str:
+def _percent(part: int, sample: int, not_enough: str, locale: str) -> str:
+    """A rate in percent with one decimal in the reader's digits ("3,3" in Russian, as Excel there reads a
+    number), or `not_enough` below the minimum sample."""
     value = rate(part, sample, MIN_SAMPLE).value
-    return not_enough if value is None else f"{value * 100:.1f}"
+    return not_enough if value is None else format_decimal(value * 100, format="0.0", locale=_number_locale(locale))
+
+
+def _number_locale(locale: str) -> str:
+    return "ru" if locale == "ru" else "en"
 
 
 _RESULTS = """
@@ -138,7 +145,8 @@ async def campaign_results(actor: Actor, name: str) -> Export:
         variant = "" if r["variant"] is None else variant_letter(int(r["variant"]))
         lines.append([
             r["step"], variant, n, replies, bounces, unsubs,
-            _percent(replies, n, not_enough), _percent(bounces, n, not_enough), _percent(unsubs, n, not_enough),
+            _percent(replies, n, not_enough, actor.locale), _percent(bounces, n, not_enough, actor.locale),
+            _percent(unsubs, n, not_enough, actor.locale),
         ])  # fmt: skip
     writer.write(lines)
     return Export(f"{_slug(campaign.name)}-results.csv", writer.getvalue(), writer.rows)
@@ -164,11 +172,12 @@ LEFT JOIN ev ON ev.lead_id = p.lead_id ORDER BY p.id
 """
 
 
-def _lead_row(r: dict[str, Any], yes: str, no: str, bases: dict[str | None, str]) -> list[Any]:
+def _lead_row(r: dict[str, Any], yes: str, no: str, names: dict[str | None, str]) -> list[Any]:
     name = f"{r['first_name']} {r['last_name']}".strip()
     flags = [yes if r[k] else no for k in ("replied", "bounced", "unsubscribed")]
-    return [r["email"], name, r["company"], r["state"], int(r["steps_sent"]), _when(r["last_sent_at"]), *flags,
-            r["verdict"], r["source"], bases.get(r["legal_basis"], ""), r["basis_note"]]  # fmt: skip
+    state, verdict = names.get(f"state:{r['state']}", r["state"]), names.get(f"verdict:{r['verdict']}", r["verdict"])
+    return [r["email"], name, r["company"], state, int(r["steps_sent"]), _when(r["last_sent_at"]), *flags,
+            verdict, r["source"], names.get(r["legal_basis"], ""), r["basis_note"]]  # fmt: skip
 
 
 def basis_names(locale: str) -> dict[str | None, str]:
@@ -177,6 +186,14 @@ def basis_names(locale: str) -> dict[str | None, str]:
     t = translator(locale)
     names: dict[str | None, str] = {b.value: t("legal-basis-" + b.value.replace("_", "-")) for b in LegalBasis}
     return names | {None: t("legal-basis-none")}
+
+
+def lead_outcome_names(locale: str) -> dict[str, str]:
+    """The words a lead export shows for an enrollment's state (`state:<state>` → `export-state-…`) and an
+    address's verdict (`verdict:<verdict>` → `export-verdict-…`) in the reader's language."""
+    t = translator(locale)
+    states = {f"state:{s.value}": t(f"export-state-{s.value}") for s in EnrollmentState}
+    return states | {f"verdict:{v.value}": t(f"export-verdict-{v.value}") for v in LeadVerdict}
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -193,7 +210,7 @@ async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX
     header = [t(f"export-col-{c}") for c in ("email", "name", "company", "state", "steps-sent", "last-sent",
                                               "replied", "bounced", "unsubscribed", "verdict", "source",
                                               "legal-basis", "basis-note")]  # fmt: skip
-    bases = basis_names(actor.locale)
+    names = basis_names(actor.locale) | dict(lead_outcome_names(actor.locale))
     writer = CsvWriter(header, max_bytes)
     conn = connections.get("default")
     after = 0
@@ -202,7 +219,7 @@ async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX
         if not rows:
             break
         after = int(rows[-1]["id"])
-        lines = [_lead_row(r, yes, no, bases) for r in rows]
+        lines = [_lead_row(r, yes, no, names) for r in rows]
         await asyncio.to_thread(writer.write, lines)
         if len(rows) < page:
             break

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from fluent.runtime import FluentBundle
+from fluent.runtime.types import FluentType
 from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
 from fluent.syntax.visitor import Visitor
@@ -127,6 +128,8 @@ def _references(resource: fluent_ast.Resource) -> list[str]:
 def _param(name: str, value: Any) -> Any:
     """A value as Fluent should see it: long text shortened, and ids as plain digits (Fluent would group a
     number's digits, showing request #1234 as "#1,234" or "#1 234")."""
+    if isinstance(value, FluentType):  # formats itself in the message's locale (a catalog name, a label)
+        return value
     if isinstance(value, str):
         return shorten(value, PARAM_MAX_CHARS)
     if isinstance(value, int) and not isinstance(value, bool) and (name == "id" or name.endswith("_id")):

@@ -14,7 +14,7 @@ from engine.clock import zone_or_utc
 from engine.errors import UserError
 from engine.reply import Attachment, Button, Reply
 from engine.uploads import decode_upload_async
-from models.enums import CampaignStatus, EnrollmentState
+from models.enums import CampaignStatus, EnrollmentState, Platform
 
 PREVIEW_SHOWN_CHARS: Final = 3000
 """How much of a previewed body the message shows; the whole text comes as a .txt file."""
@@ -39,7 +39,10 @@ def _reasons(ctx: Ctx, reasons: tuple[Reason, ...]) -> str:
 
 
 def _group(ctx: Ctx, group: GroupSummary) -> str:
-    stages = ", ".join(f"{ctx.t('warmup-stage-' + s.value.replace('_', '-'))}: {n}" for s, n in group.stages.items())
+    stages = ", ".join(
+        ctx.t("label-count", label=ctx.t("warmup-stage-" + s.value.replace("_", "-")), count=n)
+        for s, n in group.stages.items()
+    )
     line = ctx.t("campaign-group-line", ready=group.ready, total=sum(group.stages.values()), stages=stages or "—")
     if not group.ready and group.first_ready is not None:
         line += "\n" + ctx.t("campaign-group-first-ready", date=str(group.first_ready))
@@ -117,8 +120,8 @@ async def campaign_steps(ctx: Ctx, args: dict[str, Any]) -> Reply:
     text = await decode_upload_async(file.content) if file is not None else args["steps"]
     if not text:
         step_arg = Arg("steps", kind="block")
-        raise ArgMissing(
-            "campaign-steps-ask",
+        raise ArgMissing(  # only Telegram takes the next message as the answer; elsewhere it comes with the command
+            "campaign-steps-ask" if ctx.platform is Platform.TELEGRAM else "campaign-steps-ask-inline",
             step_arg,
             name=args["name"],
             sample=ctx.t("campaign-steps-sample"),
@@ -193,16 +196,16 @@ async def campaign_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(ctx.t("campaign-test-queued", name=args["name"], email=row.body, id=row.id))
 
 
-def _started(ctx: Ctx, key: str, result: StartResult) -> Reply:
-    reply = Reply().add(ctx.t(key, name=result.name))
+def _started(ctx: Ctx, result: StartResult) -> Reply:
+    reply = Reply().add(ctx.t("campaign-resumed" if result.resumed else "campaign-started", name=result.name))
     if result.warnings:
         reply.add(ctx.t("campaign-started-despite") + "\n" + _reasons(ctx, result.warnings))
     return reply
 
 
-async def _launch(ctx: Ctx, result: StartResult, started_key: str) -> Reply:
+async def _launch(ctx: Ctx, result: StartResult) -> Reply:
     if result.started:
-        return _started(ctx, started_key, result)
+        return _started(ctx, result)
     if result.errors:
         reply = Reply(ok=False).add(ctx.t("campaign-refused", name=result.name), "error")
         reply.add(_reasons(ctx, result.errors))
@@ -220,14 +223,14 @@ async def _launch(ctx: Ctx, result: StartResult, started_key: str) -> Reply:
 async def campaign_start(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Start: refused with reasons when it cannot go; warnings need the confirmation button."""
     result = await service.start_campaign(ctx.actor, ctx.clock, args["name"])
-    return await _launch(ctx, result, "campaign-started")
+    return await _launch(ctx, result)
 
 
 @command("campaign_confirm", Access.MANAGE, Arg("token", max_length=32), example="x1y2", button_only=True)
 async def campaign_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The "start anyway" button."""
     result = await service.confirm_start(ctx.actor, ctx.clock, ctx.services["redis"], args["token"])
-    return await _launch(ctx, result, "campaign-started")
+    return await _launch(ctx, result)
 
 
 @command("campaign_pause", Access.MANAGE, CAMPAIGN_ARG, example="q1-acme")
@@ -241,7 +244,7 @@ async def campaign_pause(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def campaign_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Resume a paused campaign (the same checks as a start)."""
     result = await service.resume_campaign(ctx.actor, ctx.clock, args["name"])
-    return await _launch(ctx, result, "campaign-resumed")
+    return await _launch(ctx, result)
 
 
 def _settings(ctx: Ctx, view: CampaignStatusView) -> str:
@@ -265,7 +268,10 @@ async def campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
     status = ctx.t(f"state-campaign-{view.status.value}")
     reply = Reply().add(ctx.t("campaign-title", name=view.name, status=status, steps=view.steps), "title")
     reply.add(_settings(ctx, view)).add(_group(ctx, view.group))
-    states = ", ".join(f"{ctx.t('enrollment-state-' + s.value)}: {view.states.get(s, 0)}" for s in STATE_ORDER)
+    states = ", ".join(
+        ctx.t("label-count", label=ctx.t("enrollment-state-" + s.value), count=view.states.get(s, 0))
+        for s in STATE_ORDER
+    )
     next_due = view.next_due.astimezone(zone_or_utc(view.timezone)).strftime("%Y-%m-%d %H:%M") if view.next_due else "—"
     reply.add(
         ctx.t("campaign-progress", enrolled=view.enrolled, states=states)

@@ -74,7 +74,8 @@ def _counts(ctx: Ctx, report: importer.ImportReport) -> str:
 
 
 def _reasons(ctx: Ctx, counts: dict[str, int]) -> str:
-    return ", ".join(f"{ctx.t(reason_key(r))}: {n}" for r, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    ordered = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ", ".join(ctx.t("label-count", label=ctx.t(reason_key(r)), count=n) for r, n in ordered)
 
 
 @command(
@@ -122,13 +123,18 @@ async def leads_overview(ctx: Ctx, args: dict[str, Any]) -> Reply:
     counts = {v.value: summary.by_verdict.get(v, 0) for v in LeadVerdict}
     reply = Reply().add(ctx.t("leads-title", total=summary.total), "title").add(ctx.t("leads-counts", **counts))
     lines = [
-        f"{VERDICT_MARK[line.verdict.value]} {shorten(line.email, FIELD_SHOWN * 2)}"
-        + (f" — {shorten(line.name, FIELD_SHOWN)}" if line.name else "")
-        + (f", {shorten(line.company, FIELD_SHOWN)}" if line.company else "")
+        f"{VERDICT_MARK[line.verdict.value]} {shorten(suppression.shown(line.email), FIELD_SHOWN * 2)}"
+        + (f" — {_one_line(line.name)}" if line.name.strip() else "")
+        + (f", {_one_line(line.company)}" if line.company.strip() else "")
         + (f" ({ctx.t(reason_key(line.reason))})" if line.reason else "")
         for line in summary.examples
     ]
     return reply.add("\n".join(lines))
+
+
+def _one_line(text: str) -> str:
+    """A name or company as one short line: a cell of a spreadsheet may hold line breaks."""
+    return shorten(" ".join(text.split()), FIELD_SHOWN)
 
 
 @command("suppress", Access.MANAGE, Arg("value"), Arg("scope", kind="choice", choices=("all",), required=False),
@@ -137,7 +143,7 @@ async def suppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Never write to an address or a domain again (`all`: in every workspace, admins)."""
     change = await suppression.suppress(ctx.actor, args["value"], ctx.clock, everywhere=args["scope"] == "all")
     key = "leads-suppressed" if change.created else "leads-suppressed-already"
-    reply = Reply().add(ctx.t(key, value=change.value, scope=ctx.t(_scope(change.everywhere))))
+    reply = Reply().add(ctx.t(key, value=suppression.shown(change.value), scope=ctx.t(_scope(change.everywhere))))
     if change.stopped:
         reply.add(ctx.t("leads-suppress-stopped", count=change.stopped))
     return reply
@@ -148,7 +154,8 @@ async def suppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def unsuppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Lift a suppression (`all`: the global one, admins)."""
     change = await suppression.unsuppress(ctx.actor, args["value"], everywhere=args["scope"] == "all")
-    return Reply().add(ctx.t("leads-unsuppressed", value=change.value, scope=ctx.t(_scope(change.everywhere))))
+    value = suppression.shown(change.value)
+    return Reply().add(ctx.t("leads-unsuppressed", value=value, scope=ctx.t(_scope(change.everywhere))))
 
 
 def _scope(everywhere: bool) -> str:

@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from engine.access import Actor, require_manager
 from engine.clock import Clock
 from engine.errors import Conflict, NotFound
+from engine.lifecycle import state_name
 from models import AgencySetting, Campaign
 from models.enums import CampaignStatus
 
@@ -67,7 +68,7 @@ async def enroll(actor: Actor, campaign_id: int, lead_ids: Sequence[int], clock:
     """
     campaign = await get_campaign(actor, campaign_id)
     if campaign.status not in _OPEN:
-        raise Conflict("error-leads-enroll-closed", name=campaign.name, status=campaign.status.value)
+        raise Conflict("error-leads-enroll-closed", name=campaign.name, status=state_name("campaign", campaign.status))
     now = clock.now()
     since = now - dt.timedelta(days=await contact_window_days())
     report = EnrollReport()

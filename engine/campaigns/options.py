@@ -8,7 +8,9 @@ Keys: `timezone` (an IANA name), `window` (`09:00-18:00`), `weekdays` (`пн-п�
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import zoneinfo
 from collections.abc import Mapping
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -102,11 +104,18 @@ def parse_timezone(value: str) -> str:
     """An IANA time zone name zoneinfo knows (`Europe/Moscow`), or `error-campaign-setting-value`."""
     if not value or len(value) > VALUE_MAX_CHARS or ".." in value or value.startswith("/"):
         raise _bad("timezone", value)
+    name = _zone_names().get(value.lower(), value)  # "europe/moscow" as typed on a phone → "Europe/Moscow"
     try:
-        ZoneInfo(value)
+        ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise _bad("timezone", value) from None
-    return value
+    return name
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name by its lower case."""
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
 
 
 def parse_window(value: str) -> tuple[dt.time, dt.time]:

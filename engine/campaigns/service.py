@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
@@ -33,6 +34,7 @@ from engine.campaigns.compose import campaign_fields
 from engine.campaigns.content import check_content
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
+from engine.campaigns.schedule import Window, open_intervals
 from engine.campaigns.steps import StepSpec, parse_steps
 from engine.campaigns.template import parse as parse_template
 from engine.clock import Clock
@@ -40,7 +42,7 @@ from engine.clock import zone_or_utc as zone_of
 from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
 from engine.i18n import translator
-from engine.lifecycle import check_transition, transition_campaign
+from engine.lifecycle import check_transition, state_name, transition_campaign
 from engine.mail.message import make_message_id
 from engine.sending.why import mailboxes_named
 from engine.stats import normalize_email, workspace_zones
@@ -99,6 +101,7 @@ class StartResult:
     errors: tuple[Reason, ...] = ()
     warnings: tuple[Reason, ...] = ()
     campaign_id: int = 0
+    resumed: bool = False  # started before: this start resumed it (by /campaign_start, /campaign_resume or a button)
 
     @property
     def needs_confirmation(self) -> bool:
@@ -468,7 +471,7 @@ async def _start(
     acknowledged: frozenset[str] | None = None,
 ) -> StartResult:
     if allowed is not None and campaign.status not in allowed and campaign.status is not CampaignStatus.RUNNING:
-        raise Conflict("error-campaign-not-paused", name=campaign.name, status=campaign.status.value)
+        raise Conflict("error-campaign-not-paused", name=campaign.name, status=state_name("campaign", campaign.status))
     check_transition("campaign", campaign.status, CampaignStatus.RUNNING)  # already running: AlreadyInState
     errors, warnings = await launch_checks(campaign, clock)
     result = StartResult(campaign.name, False, tuple(errors), tuple(warnings), campaign.id)
@@ -490,7 +493,7 @@ async def _start(
             actor, workspace_id, clock, campaign, "start" if first else "resume",
             confirmed=[w.key for w in warnings],
         )  # fmt: skip
-    return StartResult(campaign.name, True, (), tuple(warnings), campaign.id)
+    return StartResult(campaign.name, True, (), tuple(warnings), campaign.id, resumed=not first)
 
 
 async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason], list[Reason]]:
@@ -502,7 +505,11 @@ async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason],
         errors.append(Reason("campaign-refuse-no-steps", {"name": campaign.name}))
     active = await Enrollment.filter(campaign_id=campaign.id, state=EnrollmentState.ACTIVE).count()
     if not active:
-        errors.append(Reason("campaign-refuse-no-leads", {"name": campaign.name}))
+        enrolled = await Enrollment.filter(campaign_id=campaign.id).count()
+        if enrolled:  # every lead went through the sequence or left it: "no leads" would read as a failed import
+            errors.append(Reason("campaign-refuse-no-active-leads", {"name": campaign.name, "enrolled": enrolled}))
+        else:
+            errors.append(Reason("campaign-refuse-no-leads", {"name": campaign.name}))
     group = await _group(campaign, clock)
     if not group.stages and not group.held:
         errors.append(Reason("campaign-refuse-no-group", {"name": campaign.name}))
@@ -564,12 +571,16 @@ async def pause_campaign(actor: Actor, clock: Clock, name: str) -> Campaign:
 
 
 async def request_confirmation(redis: Redis, actor: Actor, result: StartResult) -> str:
-    """Remember a start that waits for "start anyway" (`engine.confirm`): the button carries the token only."""
+    """Remember a start that waits for "start anyway" (`engine.confirm`): the button carries the token only. The
+    campaign's status then is kept too: a button offered for a draft does not resume the campaign once it has
+    been started and paused meanwhile."""
+    status = await Campaign.filter(id=result.campaign_id).first().values_list("status", flat=True)
     value = {
         "workspace_id": actor.workspace_id,
         "campaign_id": result.campaign_id,
         "person_id": actor.person_id,
         "warnings": sorted({_ack(w) for w in result.warnings}),
+        "status": str(status),
     }
     return await confirm.park(redis, CONFIRM_PREFIX, value)
 
@@ -599,12 +610,18 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
         if used is not None:
             campaign = await Campaign.get_or_none(id=int(used), workspace_id=workspace_id)
             if campaign is not None:
-                raise Conflict("error-campaign-confirm-used", name=campaign.name, status=campaign.status.value)
+                raise Conflict(
+                    "error-campaign-confirm-used", name=campaign.name, status=state_name("campaign", campaign.status)
+                )
         raise UserError("error-campaign-confirm-expired")
     await redis.set(CONFIRM_PREFIX + "used:" + token, str(pending["campaign_id"]), ex=confirm.CONFIRM_TTL_S)
     campaign = await Campaign.get_or_none(id=int(pending["campaign_id"]), workspace_id=workspace_id)
     if campaign is None:
         raise UserError("error-campaign-confirm-expired")
+    if campaign.status is not CampaignStatus.RUNNING and pending.get("status", campaign.status) != campaign.status:
+        raise Conflict(
+            "error-campaign-confirm-stale", name=campaign.name, status=state_name("campaign", campaign.status)
+        )
     return await _start(
         actor, clock, workspace_id, campaign, override=True, allowed=None,
         acknowledged=frozenset(str(k) for k in pending.get("warnings", [])),
@@ -640,9 +657,19 @@ async def list_campaigns(actor: Actor) -> list[CampaignLine]:
     ]
 
 
+def _first_opening(campaign: Campaign, zone: ZoneInfo, moment: dt.datetime) -> dt.datetime | None:
+    """The first moment at or after `moment` inside the campaign's send window (its days, its zone): when a lead
+    due now can go at the earliest, rather than the due time itself (a Saturday-only campaign due on a Thursday
+    goes on Saturday). None when the window never opens within two weeks (no weekday chosen)."""
+    window = Window(campaign.window_start, campaign.window_end, campaign.weekdays)
+    found = open_intervals(window, zone, moment, moment + dt.timedelta(days=14))
+    return found[0][0] if found else None
+
+
 async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStatusView:
     """Progress of one campaign: enrollment states, sent today (in the campaign's time zone) and in total, what is
-    planned, the next due lead, per-step and per-variant counts, and today's deferrals (the campaign planner's
+    planned, the next send (the first planned row, else when the earliest due lead can go by the window), per-step
+    and per-variant counts, and today's deferrals (the campaign planner's
     `CampaignDeferral` and its group's `CapDeferral` rows with source `campaign`)."""
     workspace_id = require_manager(actor)
     campaign = await _campaign(workspace_id, name)
@@ -683,7 +710,7 @@ async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStat
             .first()
             .values("next_due_at")
         )
-        next_due = due["next_due_at"] if due else None
+        next_due = _first_opening(campaign, zone, max(due["next_due_at"], clock.now())) if due else None
     waiting_rows = await (
         Enrollment.filter(campaign_id=campaign.id, state=EnrollmentState.ACTIVE)
         .annotate(n=Count("id"))

@@ -10,6 +10,7 @@ refused: a non-ASCII local part needs SMTPUTF8, which cold mail cannot count on;
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -60,7 +61,7 @@ class AddressChecker:
 
     def check(self, raw: str) -> Checked:  # noqa: PLR0911 - one return per verdict reads best
         """Normalize and check `raw` (a cell of the email column)."""
-        value = raw.strip().strip("<>").strip()
+        value = _bare(raw)
         if not value:
             return Checked(None, LeadVerdict.INVALID, "empty")
         local, at, domain = value.rpartition("@")
@@ -99,6 +100,17 @@ class AddressChecker:
             ascii_domain = result.ascii_domain.lower()
             self._domains[domain] = (ascii_domain, is_disposable(ascii_domain))
         return self._domains[domain]
+
+
+_NAMED: Final = re.compile(r"[^<>@]*<([^<>]*)>")  # `Иван Петров <ivan@acme.ru>`, as mail programs export contacts
+
+
+def _bare(raw: str) -> str:
+    """The address of a cell: without spaces around it, its display name and angle brackets, or a `mailto:`."""
+    value = raw.strip()
+    named = _NAMED.fullmatch(value)
+    value = (named[1] if named else value.strip("<>")).strip()
+    return value[len("mailto:") :].strip() if value[:7].lower() == "mailto:" else value
 
 
 def normalize(raw: str, *, test_environment: bool = False) -> str | None:

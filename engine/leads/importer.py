@@ -41,6 +41,7 @@ from engine.leads.domains import DomainChecker, DomainMail, DomainStats
 from engine.leads.reader import MAX_LEAD_FILE_BYTES, SAMPLE_BYTES, check_file_size, read_layout, rows
 from engine.leads.report import Rejection
 from engine.leads.suppression import is_suppressed
+from engine.lifecycle import state_name
 from engine.logging import get_logger
 from models import Campaign
 from models.enums import CampaignStatus, LeadVerdict
@@ -116,7 +117,7 @@ class _Parser:
         self.rejections: list[tuple[int, str, str]] = []
         self._columns = [(name, index, MAX_TEXT[name]) for name, index in cmap.fields.items() if name != "email"]
         self._custom = list(cmap.custom.items())
-        self._zones = zoneinfo.available_timezones() if cmap.has("timezone") else set()
+        self._zones = {z.lower(): z for z in zoneinfo.available_timezones()} if cmap.has("timezone") else {}
         self._defaults = {"source": options.source.strip()[: MAX_TEXT["source"]]}
         default_basis = parse_basis(options.legal_basis) if options.legal_basis.strip() else None
         if default_basis is not None:
@@ -161,7 +162,10 @@ class _Parser:
                     if basis is None:
                         return "bad_legal_basis"
                     fields |= {"legal_basis": basis[0].value, "basis_note": basis[1][:limit]}
-                elif value and (name != "timezone" or value in self._zones):  # a zone the planner cannot use: none
+                elif name == "timezone":  # a zone in any case is named as IANA does; one the planner cannot use: none
+                    if value.lower() in self._zones:
+                        fields[name] = self._zones[value.lower()]
+                elif value:
                     fields[name] = value[:limit]
         if not fields.get("legal_basis"):
             return "no_legal_basis"
@@ -193,7 +197,8 @@ async def import_leads(
     finds the people `/forget` erased, who are then refused like any suppressed address.
     Raises `UserError`: `error-upload-too-large`,
     `error-leads-format` (names the format: XLSX, XLS, ZIP, PDF …), `error-leads-binary`, `error-leads-encoding`
-    and `error-leads-csv` (name the line), `error-leads-empty`, `error-leads-no-email` (names the headers found),
+    and `error-leads-csv` (name the line), `error-leads-empty` (no record), `error-leads-no-rows` (a header alone),
+    `error-leads-no-email` (names the headers found),
     `error-leads-no-header`, `error-leads-unknown-field`, `error-leads-no-basis`, `error-leads-bad-basis`,
     `error-leads-no-source`; `NotFound`
     (`error-leads-campaign-not-found`), `Conflict` (`error-leads-enroll-closed`), `Forbidden`.
@@ -206,10 +211,10 @@ async def import_leads(
     stream.seek(0)
     layout = read_layout(sample)
     records = rows(stream, layout)
-    header = await asyncio.to_thread(next, records, None)
+    header = await asyncio.to_thread(_header, records)
     if header is None:
         raise UserError("error-leads-empty")
-    cmap = map_columns(header[1], options.columns)
+    cmap = map_columns(header, options.columns)
     _require_basis_and_source(cmap, options)
     campaign = await _campaign(workspace_id, options.campaign)
     checker = DomainChecker(resolver, redis=redis) if resolver is not None and options.check_dns else None
@@ -250,12 +255,22 @@ async def import_leads(
                 await asyncio.wait([upcoming])
             if not upcoming.cancelled():
                 upcoming.exception()  # retrieved: a second failure must not be reported as unhandled
+        if not parser.report_rows:  # nothing was read, nothing stored: a header alone is no list of leads
+            raise UserError("error-leads-no-rows", headers=", ".join(h.strip() for h in header if h.strip()))
     report.rows = parser.report_rows
     if checker is not None:
         report.dns = checker.stats
     log.info("leads imported", workspace_id=workspace_id, rows=report.rows, imported=report.imported,
              updated=report.updated, invalid=report.invalid)  # fmt: skip
     return report
+
+
+def _header(records: Iterator[tuple[int, list[str]]]) -> list[str] | None:
+    """The first record that is not blank (empty lines above the header are skipped), or None: no record."""
+    for _line, record in records:
+        if "".join(record).strip():
+            return record
+    return None
 
 
 def _size(stream: BinaryIO) -> int:
@@ -271,11 +286,11 @@ def _size(stream: BinaryIO) -> int:
 async def _campaign(workspace_id: int, name: str | None) -> Campaign | None:
     if not name:
         return None
-    campaign = await Campaign.get_or_none(workspace_id=workspace_id, name=name)
+    campaign = await Campaign.filter(workspace_id=workspace_id, name__iexact=name.strip()).first()  # as /campaign
     if campaign is None:
         raise NotFound("error-leads-campaign-not-found", name=name)
     if campaign.status in (CampaignStatus.COMPLETED, CampaignStatus.ARCHIVED):
-        raise Conflict("error-leads-enroll-closed", name=campaign.name, status=campaign.status.value)
+        raise Conflict("error-leads-enroll-closed", name=campaign.name, status=state_name("campaign", campaign.status))
     return campaign
 
 
@@ -303,6 +318,10 @@ async def _store(
     records = []
     for row, (verdict, reason) in zip(batch, verdicts, strict=True):
         email = row.checked.email or ""
+        if email in suppressed:  # never stored, counted once: nothing of an opted-out or erased person is written
+            report.suppressed += 1
+            report.reject(row.line, row.raw, "suppressed")
+            continue
         if verdict is LeadVerdict.INVALID:
             report.invalid += 1
             report.reject(row.line, row.raw, reason)
@@ -312,10 +331,6 @@ async def _store(
         elif verdict is LeadVerdict.UNKNOWN:
             report.unknown += 1
             report.reasons[reason] += 1
-        if email in suppressed:  # never stored: nothing of an opted-out or erased person is written again
-            report.suppressed += 1
-            report.reject(row.line, row.raw, "suppressed")
-            continue
         f = row.fields
         records.append((
             email, f.get("first_name", ""), f.get("last_name", ""), f.get("company", ""),

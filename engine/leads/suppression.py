@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from engine.access import Actor, require_admin, require_manager
 from engine.clock import Clock
 from engine.compliance.hashing import AddressHasher
-from engine.dns.names import to_ascii
+from engine.dns.names import to_ascii, to_unicode
 from engine.errors import NotFound, UserError
 from engine.leads.checks import normalize
 from engine.lifecycle import cancel_unsent
@@ -33,6 +33,12 @@ class SuppressionChange:
     everywhere: bool
     created: bool  # False: it was already suppressed (or, for unsuppress, there was nothing to lift)
     stopped: int = 0  # active enrollments stopped
+
+
+def shown(value: str) -> str:
+    """An address or a domain as people write it: the domain in Unicode ("почта.рф"), not as stored (punycode)."""
+    local, at, domain = value.rpartition("@")
+    return f"{local}{at}{to_unicode(domain)}"
 
 
 def normalize_value(value: str) -> tuple[str, bool]:
@@ -91,7 +97,7 @@ async def unsuppress(actor: Actor, value: str, *, everywhere: bool = False) -> S
         workspace_id = require_manager(actor)
         deleted = await Suppression.filter(workspace_id=workspace_id, value=normalized).delete()
     if not deleted:
-        raise NotFound("error-leads-suppression-not-found", value=normalized)
+        raise NotFound("error-leads-suppression-not-found", value=shown(normalized))
     return SuppressionChange(normalized, is_domain, everywhere, True)
 
 

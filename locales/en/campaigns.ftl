@@ -39,6 +39,11 @@ campaign-steps-ask =
     { $sample }
 
     { $rules }
+campaign-steps-ask-inline =
+    Send the sequence for { $name } in the command itself: /campaign_steps { $name } on the first line, the sequence on the lines after it. Or attach a .txt file to the command. The format:
+    { $sample }
+
+    { $rules }
 campaign-steps-saved = Sequence of { $name } saved: { $count } steps.
 campaign-step-first = Step 1 (right away): variants { $variants } — “{ $subject }”
 campaign-step-calendar = Step { $step }: after { $days } days, variants { $variants }
@@ -74,7 +79,8 @@ campaign-confirm-ask = Start anyway? The button works for 15 minutes.
 campaign-confirm-button = Start anyway
 campaign-paused = Campaign { $name } paused. Planned emails wait until /campaign_resume { $name }.
 campaign-refuse-no-steps = there is no sequence: /campaign_steps { $name }
-campaign-refuse-no-leads = no leads are enrolled: upload them and add them to the campaign
+campaign-refuse-no-leads = no leads are enrolled: send a CSV captioned /leads_import { $name } source=… basis=…
+campaign-refuse-no-active-leads = no lead waits for an email any more ({ $enrolled } enrolled: each finished the sequence, replied, unsubscribed or was stopped): add new ones with /leads_import { $name }
 campaign-refuse-no-group = the campaign has no mailbox group: /campaign_group { $name } domain
 campaign-refuse-not-ready = no mailbox of the group is ready: { $warming } are warming up, the first is ready on { $date } at the earliest
 campaign-refuse-held = paused, cooling down or disabled: { $held } (/mailbox_resume)
@@ -113,6 +119,7 @@ error-campaign-group-empty = Name the group's mailboxes or domains.
 error-campaign-group-too-many = Too many mailboxes and domains at once: { $count }, at most { $max }. Name the domains.
 error-campaign-confirm-expired = This confirmation has expired. Start again: /campaign_start
 error-campaign-confirm-used = This confirmation was already used: campaign { $name } is now { $status }.
+error-campaign-confirm-stale = This button is out of date: campaign { $name } has changed since (now: { $status }). To start it, run /campaign_start { $name } again.
 error-campaign-test-address = “{ $address }” is not an email address.
 error-campaign-test-no-mailbox = The group of { $name } has no mailbox that sends now.
 error-campaign-test-limit = At most { $max } tests of a campaign a day.

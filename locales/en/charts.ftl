@@ -54,6 +54,16 @@ export-col-replied = Replied
 export-col-bounced = Bounced
 export-col-unsubscribed = Unsubscribed
 export-col-verdict = Address check
+export-state-active = active
+export-state-completed = sequence completed
+export-state-replied = replied
+export-state-bounced = bounced
+export-state-unsubscribed = unsubscribed
+export-state-stopped = stopped
+export-verdict-valid = valid
+export-verdict-risky = risky
+export-verdict-unknown = not checked
+export-verdict-invalid = invalid
 
 arg-chart-period = period in days
 arg-export-campaign-name = campaign

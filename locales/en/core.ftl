@@ -84,6 +84,7 @@ start-first-admin = Hello! This is Mailfleet, and you are an agency admin. Start
 start-joined = Done: you are connected to the workspace "{ $workspace }" ({ $slug }). Commands: /help
 help-title = Commands available to you
 list-more = … and { $count } more
+label-count = { $label }: { $count }
 help-more = One command in detail: /help <command>, e.g. /help use
 help-example = Example: { $example }
 help-file = The file: in Telegram send it as a document captioned /{ $command }, in Slack as a direct message to the bot with the command's name as text, in the console as @path.

@@ -29,8 +29,8 @@ leads-reason-role = a department's shared address (info@, sales@…)
 leads-reason-no-domain = the domain does not exist
 leads-reason-no-mx = the domain takes no mail (no MX or A)
 leads-reason-null-mx = the domain refuses mail (null MX)
-leads-reason-dns-timeout = DNS did not answer in time: not checked
-leads-reason-dns-error = the DNS server failed: not checked
+leads-reason-dns-timeout = DNS did not answer in time, not checked
+leads-reason-dns-error = the DNS server failed, not checked
 leads-reason-dns-not-checked = DNS not checked
 leads-reason-suppressed = suppressed
 leads-reason-no-legal-basis = no legal basis (152-FZ)
@@ -58,12 +58,13 @@ error-leads-csv = Line { $line }: the CSV is broken ({ $detail }).
 error-leads-columns = Line { $line }: { $count } columns, at most { $limit } allowed.
 error-leads-field-long = Line { $line }: a cell is longer than { $limit } characters; a quote is probably not closed.
 error-leads-empty = The file is empty.
+error-leads-no-rows = The file has only its header row ({ $headers }) and no leads. Add rows with addresses under it and send it again.
 error-leads-no-email = The file has no email column. Headers found: { $headers }. Name the column, e.g. email=Mail.
 error-leads-no-header = The file has no column "{ $header }". Headers found: { $headers }.
 error-leads-unknown-field = A lead has no field "{ $field }". You can set: { $fields }.
 error-leads-no-basis = No legal basis given (152-FZ, 38-FZ): add a "legal basis" column or basis=…, e.g. basis="consent form 12". Bases: { $choices }.
 error-leads-option = Unknown option "{ $word }". Use source=…, basis=…, and columns: { $fields }.
-error-leads-campaign-not-found = There is no campaign "{ $name }" in this workspace.
+error-leads-campaign-not-found = There is no campaign "{ $name }" in this workspace. List: /campaigns
 error-leads-enroll-closed = Campaign "{ $name }" is completed or archived ({ $status }): no leads can be added.
 error-leads-query-long = The search is too long: at most { $limit } characters.
 error-leads-suppress-value = "{ $value }" is neither an address nor a domain.

@@ -39,6 +39,11 @@ campaign-steps-ask =
     { $sample }
 
     { $rules }
+campaign-steps-ask-inline =
+    Пришлите цепочку для { $name } в самой команде: первая строка — /campaign_steps { $name }, с новой строки — цепочка. Или приложите к команде файл .txt. Формат:
+    { $sample }
+
+    { $rules }
 campaign-steps-saved = Цепочка { $name } сохранена: шагов { $count }.
 campaign-step-first = Шаг 1 (сразу): варианты { $variants } — «{ $subject }»
 campaign-step-calendar = Шаг { $step }: через { $days } дн., варианты { $variants }
@@ -74,7 +79,8 @@ campaign-confirm-ask = Запустить всё равно? Кнопка дей
 campaign-confirm-button = Запустить всё равно
 campaign-paused = Кампания { $name } приостановлена. Запланированные письма не уйдут до /campaign_resume { $name }.
 campaign-refuse-no-steps = нет цепочки писем: /campaign_steps { $name }
-campaign-refuse-no-leads = в кампании нет лидов: загрузите и добавьте их
+campaign-refuse-no-leads = в кампании нет лидов: пришлите CSV с подписью /leads_import { $name } source=… basis=…
+campaign-refuse-no-active-leads = ни один лид больше не ждёт писем (добавлено { $enrolled }: каждый прошёл цепочку, ответил, отписался или остановлен): добавьте новых — /leads_import { $name }
 campaign-refuse-no-group = у кампании нет группы ящиков: /campaign_group { $name } домен
 campaign-refuse-not-ready = ни один ящик группы ещё не готов: прогреваются { $warming }, первый будет готов не раньше { $date }
 campaign-refuse-held = приостановлены, остывают или отключены: { $held } (/mailbox_resume)
@@ -110,6 +116,7 @@ error-campaign-group-empty = Назовите ящики или домены г�
 error-campaign-group-too-many = Слишком много ящиков и доменов сразу: { $count }, можно { $max }. Назовите домены.
 error-campaign-confirm-expired = Это подтверждение устарело. Запустите снова: /campaign_start
 error-campaign-confirm-used = Это подтверждение уже использовано: кампания { $name } сейчас { $status }.
+error-campaign-confirm-stale = Эта кнопка устарела: с тех пор кампания { $name } изменилась (сейчас: { $status }). Если нужно, запустите снова: /campaign_start { $name }
 error-campaign-test-address = «{ $address }» — не адрес электронной почты.
 error-campaign-test-no-mailbox = В группе { $name } нет ящика, который сейчас отправляет.
 error-campaign-test-limit = Не больше { $max } тестов кампании в сутки.

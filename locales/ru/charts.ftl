@@ -54,6 +54,16 @@ export-col-replied = Ответил
 export-col-bounced = Отказ
 export-col-unsubscribed = Отписался
 export-col-verdict = Проверка адреса
+export-state-active = в работе
+export-state-completed = цепочка завершена
+export-state-replied = ответил
+export-state-bounced = не доставлено
+export-state-unsubscribed = отписался
+export-state-stopped = остановлен
+export-verdict-valid = действителен
+export-verdict-risky = рискованный
+export-verdict-unknown = не проверен
+export-verdict-invalid = недействителен
 
 arg-chart-period = период в днях
 arg-export-campaign-name = кампания

@@ -84,6 +84,7 @@ start-first-admin = Здравствуйте! Это Mailfleet, вы — адм�
 start-joined = Готово: вы подключены к пространству «{ $workspace }» ({ $slug }). Команды: /help
 help-title = Доступные вам команды
 list-more = … и ещё { $count }
+label-count = { $label }: { $count }
 help-more = Подробно об одной команде: /help <команда>, например /help use
 help-example = Пример: { $example }
 help-file = Файл: в Telegram пришлите его документом с подписью /{ $command }, в Slack — в личные сообщения боту с названием команды в тексте, в консоли — @путь.

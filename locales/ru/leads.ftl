@@ -29,8 +29,8 @@ leads-reason-role = общий адрес отдела (info@, sales@…)
 leads-reason-no-domain = домен не существует
 leads-reason-no-mx = домен не принимает почту (нет MX и A)
 leads-reason-null-mx = домен отказывается от почты (null MX)
-leads-reason-dns-timeout = DNS не ответил вовремя — не проверено
-leads-reason-dns-error = DNS-сервер вернул ошибку — не проверено
+leads-reason-dns-timeout = DNS не ответил вовремя, не проверено
+leads-reason-dns-error = DNS-сервер вернул ошибку, не проверено
 leads-reason-dns-not-checked = DNS не проверялся
 leads-reason-suppressed = в списке подавления
 leads-reason-no-legal-basis = нет правового основания (152-ФЗ)
@@ -58,12 +58,13 @@ error-leads-csv = Строка { $line }: файл CSV повреждён ({ $de
 error-leads-columns = Строка { $line }: { $count } колонок, допустимо не больше { $limit }.
 error-leads-field-long = Строка { $line }: ячейка длиннее { $limit } символов — вероятно, не закрыта кавычка.
 error-leads-empty = Файл пуст.
+error-leads-no-rows = В файле только строка заголовков ({ $headers }) — лидов в нём нет. Добавьте под ней строки с адресами и пришлите снова.
 error-leads-no-email = В файле нет колонки с email. Найдены заголовки: { $headers }. Укажите колонку явно, например email=Почта.
 error-leads-no-header = Колонки «{ $header }» в файле нет. Найдены заголовки: { $headers }.
 error-leads-unknown-field = Поля «{ $field }» у лида нет. Можно указать: { $fields }.
 error-leads-no-basis = Не указано правовое основание (152-ФЗ, 38-ФЗ): добавьте колонку «основание» или параметр basis=…, например basis="согласие форма 12". Основания: { $choices }.
 error-leads-option = Непонятный параметр «{ $word }». Можно: source=…, basis=…, и колонки: { $fields }.
-error-leads-campaign-not-found = Кампании «{ $name }» нет в этом пространстве.
+error-leads-campaign-not-found = Кампании «{ $name }» нет в этом пространстве. Список: /campaigns
 error-leads-enroll-closed = Кампания «{ $name }» завершена или в архиве ({ $status }): добавлять в неё лидов нельзя.
 error-leads-query-long = Запрос слишком длинный: не больше { $limit } символов.
 error-leads-suppress-value = «{ $value }» — не адрес и не домен.

@@ -155,6 +155,12 @@ async def test_telegram_campaign_from_creation_to_a_confirmed_start_a_pause_and_
     assert (
         EN("campaigns-line", name="q1", status=EN("state-campaign-paused"), steps=2, enrolled=12, active=12) in listing
     )
+    await anna.send_command("/campaign_start q1")  # /campaign_start of a paused campaign resumes it, and says so
+    [again] = await anna.wait_replies()
+    await anna.press(again.callback_data(EN("campaign-confirm-button")), again)
+    _, resumed = await anna.wait_replies(2)
+    assert EN("campaign-resumed", name="q1") in visible(resumed.text)
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
 
 
 async def test_telegram_a_client_sees_no_campaigns(telegram: TelegramRig) -> None:
@@ -188,6 +194,8 @@ async def test_slack_campaign_from_creation_to_a_confirmed_start_a_pause_and_the
     assert seen(EN("campaign-group-saved", name="q1")) in await say(slack, "campaign_group q1 box0@warm.test")
     uploaded = "\n".join(await slack.upload("campaign_steps q1", "steps.txt", STEPS.encode("cp1251")))
     assert seen(EN("campaign-steps-saved", name="q1", count=2)) in uploaded
+    asked = await say(slack, "campaign_steps q1")  # Slack passes the bot no next message: the command must carry it
+    assert "next message" not in asked and "/mailfleet campaign_steps q1 on the first line" in asked
     typed = await say(slack, "campaign_steps q1\n" + STEPS)  # a slash command's text keeps its lines
     assert seen(EN("campaign-steps-saved", name="q1", count=2)) in typed
 
@@ -210,7 +218,7 @@ async def test_slack_campaign_from_creation_to_a_confirmed_start_a_pause_and_the
     assert all(b["type"] != "actions" for b in first.body["blocks"])
     again = await slack.press(button, user="U0MGR", channel=CHANNEL_ID, message=message)  # a second click
     assert (again.body["response_type"], again.body["replace_original"]) == ("ephemeral", False)
-    assert seen(EN("error-campaign-confirm-used", name="q1", status="running")) in "\n".join(
+    assert seen(EN("error-campaign-confirm-used", name="q1", status=EN("state-campaign-running"))) in "\n".join(
         texts(again.body["blocks"])
     )
     assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING

@@ -18,6 +18,7 @@ from engine.crypto import Vault, generate_key
 from engine.dns.check import ResolverConfig
 from engine.domains import DnsConfig
 from engine.i18n import translator
+from engine.reply import Attachment
 from models import Campaign, Enrollment, Lead, Workspace
 from models.enums import LeadVerdict, LegalBasis, Platform
 from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, visible
@@ -104,9 +105,11 @@ async def test_telegram_cp1251_semicolon_upload_gives_counts_and_a_rejection_fil
         "ООО «Ромашка»", {"Должность": "директор"}, "выставка 2026", LegalBasis.CONTRACT, "договор 12")  # fmt: skip
     assert await Enrollment.all().count() == 2
 
+    await Lead.filter(id=anna_lead.id).update(company="ООО\r\n«Ромашка»  ")  # a cell with a line break
     await anna.send_command("/leads")
     [overview] = await anna.wait_replies()
     assert EN("leads-counts", valid=1, risky=1, unknown=0, invalid=1) in visible(overview.text)
+    assert "✅ anna@acme.leads.test — Анна, ООО «Ромашка»" in visible(overview.text).splitlines()  # one line a lead
 
 
 async def test_telegram_a_spreadsheet_is_refused_by_name_and_clients_may_not_import(telegram: TelegramRig) -> None:
@@ -161,3 +164,23 @@ async def test_slack_cp1251_upload_gives_counts_a_rejection_file_and_suppression
     lifted = await slack.say("unsuppress anna@acme.leads.test", user="U0MGR")
     assert lifted == [seen(EN("leads-unsuppressed", value="anna@acme.leads.test", scope=EN("leads-scope-workspace")))]
     assert (await Lead.get(email="zakaz@acme.leads.test")).verdict is LeadVerdict.RISKY
+    idn = await slack.say("suppress ПОЧТА.рф", user="U0MGR")  # stored as punycode, named as typed
+    assert idn == [seen(EN("leads-suppressed", value="почта.рф", scope=EN("leads-scope-workspace")))]
+    assert await slack.say("unsuppress почта.рф", user="U0MGR") == [
+        seen(EN("leads-unsuppressed", value="почта.рф", scope=EN("leads-scope-workspace")))
+    ]
+
+
+# Console ----------------------------------------------------------------------------------------------------------
+
+
+async def test_counts_of_reasons_have_the_readers_digits(runner: Runner) -> None:
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin", "ru")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    rows = "\r\n".join(["email;источник;основание", *(f"адрес-{n};сайт;согласие" for n in range(1500)), ""])
+    reply = await runner.run(admin, "console", "leads_import", [], Attachment("leads.csv", rows.encode()))
+    text = reply.plain_text()
+    assert RU("leads-import-result", rows=1500, imported=0, updated=0, duplicates=0, invalid=1500, risky=0, unknown=0,
+              suppressed=0) in text  # fmt: skip
+    assert RU("leads-import-reasons", reasons=RU("label-count", label=RU("leads-reason-syntax"), count=1500)) in text
+    assert "1500" not in text  # "1 500", as the counts above it

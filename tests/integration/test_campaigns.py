@@ -258,6 +258,26 @@ async def test_a_warning_needs_the_override_and_a_double_start_acts_once(clock: 
         await service.start_campaign(manager, clock, "q1", override=True)
 
 
+async def test_a_button_offered_for_a_draft_does_not_resume_the_campaign_paused_since(
+    clock: FrozenClock, redis: Redis
+) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=10)  # 10 leads, 1 mailbox: a warning, so a button
+    first = await service.request_confirmation(redis, manager, await service.start_campaign(manager, clock, "q1"))
+    second = await service.request_confirmation(redis, manager, await service.start_campaign(manager, clock, "q1"))
+    assert (await service.confirm_start(manager, clock, redis, first)).started
+    await service.pause_campaign(manager, clock, "q1")
+    with pytest.raises(Conflict) as stale:  # the older message's button, pressed late
+        await service.confirm_start(manager, clock, redis, second)
+    assert stale.value.key == "error-campaign-confirm-stale"
+    assert translator("ru")(stale.value.key, **stale.value.params).startswith("Эта кнопка устарела")
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.PAUSED
+    resume = await service.resume_campaign(manager, clock, "q1")  # a button offered for the paused campaign works
+    assert (
+        await service.confirm_start(manager, clock, redis, await service.request_confirmation(redis, manager, resume))
+    ).resumed
+
+
 async def test_the_confirmation_is_used_once_and_expires_with_its_workspace(clock: FrozenClock, redis: Redis) -> None:
     ws, other = await space(), await space("other")
     manager = await ready_campaign(clock, ws, leads=10)
@@ -277,11 +297,25 @@ async def test_the_confirmation_is_used_once_and_expires_with_its_workspace(cloc
     assert refused[0].key in {"error-campaign-confirm-used", "error-campaign-confirm-expired"}
     with pytest.raises(Conflict) as late:
         await service.confirm_start(manager, clock, redis, token)
-    assert (late.value.key, late.value.params) == ("error-campaign-confirm-used", {"name": "q1", "status": "running"})
+    assert late.value.key == "error-campaign-confirm-used"
+    ru = translator("ru")(late.value.key, **late.value.params)  # the state in the reader's words, not the enum's
+    assert "q1" in ru and ru.endswith(translator("ru")("state-campaign-running") + ".") and "running" not in ru
     with pytest.raises(UserError) as unknown:
         await service.confirm_start(manager, clock, redis, "nope")
     assert unknown.value.key == "error-campaign-confirm-expired"
     assert await AuditLog.filter(action="campaign.start").count() == 1
+
+
+async def test_a_campaign_whose_leads_all_left_the_sequence_is_refused_for_that_not_for_having_none(
+    clock: FrozenClock,
+) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=2)
+    await Enrollment.filter(campaign__name="q1").update(state=EnrollmentState.COMPLETED)
+    result = await service.start_campaign(manager, clock, "q1")
+    assert [(r.key, r.params) for r in result.errors] == [
+        ("campaign-refuse-no-active-leads", {"name": "q1", "enrolled": 2})
+    ]
 
 
 async def test_pause_and_resume(clock: FrozenClock) -> None:
@@ -292,6 +326,9 @@ async def test_pause_and_resume(clock: FrozenClock) -> None:
     with pytest.raises(Conflict) as not_paused:
         await service.resume_campaign(manager, clock, "q1")
     assert not_paused.value.key == "error-campaign-not-paused"
+    assert translator("ru")(not_paused.value.key, **not_paused.value.params) == (
+        "Кампания q1 не на паузе (сейчас: " + translator("ru")("state-campaign-draft") + ")."
+    )
     assert (await service.start_campaign(manager, clock, "q1", override=True)).started
     paused = await service.pause_campaign(manager, clock, "q1")
     assert paused.status is CampaignStatus.PAUSED
@@ -350,6 +387,20 @@ async def test_status_counts_progress_steps_and_todays_deferrals(clock: FrozenCl
     assert (view.window, view.per_mailbox_cap, view.steps, view.group.ready) == ("09:00-18:00", 1, 2, 1)
     [line] = await service.list_campaigns(manager)
     assert (line.steps, line.enrolled, line.active) == (2, 4, 2)
+
+
+async def test_with_nothing_planned_the_next_send_is_when_the_window_next_opens(clock: FrozenClock) -> None:
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=2)  # due at NOW, a Wednesday 10:00 UTC, nothing planned
+    assert (await service.campaign_status(manager, clock, "q1")).next_due == NOW  # inside today's window
+    await service.update_settings(manager, clock, "q1", {"weekdays": "сб"})
+    saturday = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
+    assert (await service.campaign_status(manager, clock, "q1")).next_due == saturday
+    await service.update_settings(manager, clock, "q1", {"weekdays": "пн-вс", "window": "08:00-09:30"})
+    tomorrow = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)  # today's window has closed
+    assert (await service.campaign_status(manager, clock, "q1")).next_due == tomorrow
+    await Enrollment.filter(lead__workspace_id=ws.id).update(next_due_at=NOW + dt.timedelta(days=3, hours=1))
+    assert (await service.campaign_status(manager, clock, "q1")).next_due == dt.datetime(2026, 12, 6, 8, tzinfo=dt.UTC)
 
 
 async def test_a_test_send_is_queued_from_a_graduated_mailbox(clock: FrozenClock) -> None:

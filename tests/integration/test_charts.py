@@ -200,6 +200,8 @@ async def test_campaign_results_per_step_and_variant_with_not_enough_data_rather
     await OutboundMessage.filter(campaign_id=c.id, step_position=1).update(variant=0)
     rows = rows_of((await exports.campaign_results(en, "Весна")).content)
     assert rows[1] == ["1", "A", "30", "1", "1", "1", "3.3", "3.3", "3.3"]  # 30 sends: measured
+    rows = rows_of((await exports.campaign_results(reader(ws), "Весна")).content)
+    assert rows[1][6:] == ["3,3", "3,3", "3,3"]  # a Russian Excel reads "3,3" as a number, "3.3" as a date
 
 
 async def test_lead_export_pages_every_lead_protects_cells_and_is_bounded() -> None:
@@ -213,10 +215,10 @@ async def test_lead_export_pages_every_lead_protects_cells_and_is_bounded() -> N
     assert rows[0] == ["Email", "Имя", "Компания", "Статус", "Шагов отправлено", "Последнее письмо", "Ответил",
                        "Отказ", "Отписался", "Проверка адреса", "Источник", "Правовое основание",
                        "Подтверждение основания"]  # fmt: skip
-    assert rows[1] == ["lead00@x.test", "Иван №0", "ООО «Ромашка»", "replied", "2", "2026-12-01 21:30 UTC", "да",
-                       "нет", "нет", "valid", "выставка", "не записано", "договор 12"]  # fmt: skip
+    assert rows[1] == ["lead00@x.test", "Иван №0", "ООО «Ромашка»", "ответил", "2", "2026-12-01 21:30 UTC", "да",
+                       "нет", "нет", "действителен", "выставка", "не записано", "договор 12"]  # fmt: skip
     assert rows[2][10:] == ["выставка", "договор", "договор 12"]
-    assert rows[2][3:9] == ["bounced", "2", "2026-12-01 21:30 UTC", "нет", "да", "нет"]
+    assert rows[2][3:9] == ["не доставлено", "2", "2026-12-01 21:30 UTC", "нет", "да", "нет"]
     assert rows[3][6:9] == ["нет", "нет", "да"]
     assert rows[4][2] == '\'=HYPERLINK("http://evil")'
     assert [r[0] for r in rows[1:]] == [f"lead{i:02}@x.test" for i in range(30)]

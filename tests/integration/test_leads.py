@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -13,6 +14,7 @@ from engine.access import Actor
 from engine.campaigns.enroll import enroll
 from engine.clock import FrozenClock
 from engine.errors import Forbidden, NotFound, UserError
+from engine.i18n import translator
 from engine.leads.importer import ImportOptions, import_leads
 from engine.leads.listing import lead_summary
 from engine.leads.suppression import is_suppressed, mark_hard_bounced, suppress, unsuppress
@@ -117,6 +119,21 @@ async def test_import_validates_each_domain_once_and_reports_every_rejected_line
     assert await Lead.filter(workspace=acme).count() == 8
 
 
+async def test_a_suppressed_row_is_counted_once_whatever_its_address_check_says(
+    acme: Workspace, knot: DnsServer, clock: FrozenClock, redis: Redis
+) -> None:
+    for value in ("dima@gone.leads.test", "zakaz@acme.leads.test"):
+        await Suppression.create(workspace=acme, value=value, reason="manual")
+    data = csv("dima@gone.leads.test;Дима;", "zakaz@acme.leads.test;;")  # NXDOMAIN (invalid), a role (risky)
+
+    report = await import_leads(manager(acme), data, clock, options=TEST, resolver=knot.resolver(), redis=redis)
+
+    assert (report.rows, report.invalid, report.risky, report.unknown, report.suppressed) == (2, 0, 0, 0, 2)
+    assert [(r.line, r.reason) for r in report.rejections] == [(2, "suppressed"), (3, "suppressed")]
+    assert (report.rejected, dict(report.reasons)) == (2, {"suppressed": 2})
+    assert await Lead.filter(workspace=acme).count() == 0
+
+
 async def test_a_dns_timeout_is_unknown_never_valid_or_invalid_and_is_not_cached(
     acme: Workspace, clock: FrozenClock, redis: Redis
 ) -> None:
@@ -183,8 +200,25 @@ async def test_no_legal_basis_no_email_column_and_a_spreadsheet_are_refused_befo
     assert await Lead.all().count() == 0
 
 
+async def test_blank_lines_above_the_header_are_skipped_and_a_header_alone_or_blank_lines_are_refused(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    report = await import_leads(manager(acme), b"\r\n\r\n" + csv("anna@acme.leads.test;Анна;"), clock, options=TEST)
+    assert (report.rows, report.imported) == (1, 1)
+    with pytest.raises(UserError) as header_only:  # an export of an empty sheet, or of its header only
+        await import_leads(manager(acme), csv(header="Почта;Имя;Компания"), clock, options=TEST)
+    assert (header_only.value.key, header_only.value.params) == (
+        "error-leads-no-rows",
+        {"headers": "Почта, Имя, Компания"},
+    )
+    with pytest.raises(UserError) as blank:
+        await import_leads(manager(acme), b"\n\n;;\n", clock, options=TEST)
+    assert blank.value.key == "error-leads-empty"
+    assert await Lead.all().count() == 1
+
+
 async def test_rows_without_a_basis_are_rejected_when_the_column_is_empty(acme: Workspace, clock: FrozenClock) -> None:
-    data = csv("anna@acme.leads.test;согласие;Asia/Yekaterinburg;сайт", "boris@acme.leads.test;;Europe/Moscow;сайт",
+    data = csv("anna@acme.leads.test;согласие;asia/yekaterinburg;сайт", "boris@acme.leads.test;;Europe/Moscow;сайт",
                "vera@acme.leads.test;договор;Урал;", "gleb@acme.leads.test;устно;;сайт",
                header="email;основание;часовой пояс;источник")  # fmt: skip
     report = await import_leads(manager(acme), data, clock, options=ImportOptions(test_environment=True))
@@ -296,6 +330,9 @@ async def test_enroll_skips_each_rule_counts_it_and_sets_next_due_now(acme: Work
     with pytest.raises(UserError) as closed:
         await enroll(manager(acme), target.id, ids, clock)
     assert closed.value.key == "error-leads-enroll-closed"
+    assert translator("ru")(closed.value.key, **closed.value.params).endswith(
+        f"({translator('ru')('state-campaign-completed')}): добавлять в неё лидов нельзя."
+    )
 
 
 async def test_import_into_a_campaign_enrolls_in_the_same_transaction(acme: Workspace, clock: FrozenClock) -> None:
@@ -306,3 +343,9 @@ async def test_import_into_a_campaign_enrolls_in_the_same_transaction(acme: Work
     report = await import_leads(manager(acme), data, clock, options=options)
     assert (report.imported, report.enrolled, report.invalid, report.unknown, report.risky) == (14, 13, 1, 12, 1)
     assert await Enrollment.filter(campaign=campaign).count() == 13
+    assert report.campaign == "Весна 2027"
+    by_other_case = dataclasses.replace(options, campaign="ВЕСНА 2027")  # as /campaign finds it
+    assert (await import_leads(manager(acme), data, clock, options=by_other_case)).campaign == "Весна 2027"
+    with pytest.raises(NotFound) as unknown:
+        await import_leads(manager(acme), data, clock, options=dataclasses.replace(options, campaign="Лето"))
+    assert unknown.value.params == {"name": "Лето"}

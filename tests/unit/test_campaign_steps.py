@@ -192,6 +192,11 @@ def test_weekdays(text: str, mask: int) -> None:
     assert parse_weekdays(text) == mask
 
 
+def test_a_time_zone_is_taken_in_any_case_and_stored_as_named() -> None:
+    assert parse_settings({"timezone": "europe/moscow"}) == {"timezone": "Europe/Moscow"}
+    assert parse_settings({"tz": "ASIA/YEKATERINBURG"}) == {"timezone": "Asia/Yekaterinburg"}
+
+
 def test_weekdays_text() -> None:
     assert weekdays_text(0b0010101, ("пн", "вт", "ср", "чт", "пт", "сб", "вс")) == "пн,ср,пт"
 

@@ -245,3 +245,18 @@ def test_every_argument_of_every_command_has_a_name_in_both_languages() -> None:
             f"{c.name}.{a.name}" for c in REGISTRY.values() for a in c.args if not any(map(t.has, arg_keys(c, a)))
         ]
         assert missing == [], locale
+
+
+def test_an_argument_error_names_the_argument_in_the_readers_language() -> None:
+    from bot.runner import Runner  # noqa: F401, PLC0415 - registers every command
+
+    with pytest.raises(ArgMissing) as missing:
+        parse_args(REGISTRY["campaign_new"], [], None)
+    assert str(missing.value.params["arg"]) == "name"  # what logs show
+    assert translator("ru")(missing.value.key, **missing.value.params) == (
+        "Не хватает аргумента «кампания» для /campaign_new. Пример: /campaign_new q1-acme"
+    )
+    assert '"campaign"' in translator("en")(missing.value.key, **missing.value.params)
+    with pytest.raises(ArgMissing) as no_file:
+        parse_args(REGISTRY["leads_import"], ["q1"], None)
+    assert "«" + translator("ru")("arg-csv") + "»" in translator("ru")(no_file.value.key, **no_file.value.params)

@@ -49,6 +49,8 @@ def records(data: bytes) -> list[tuple[int, list[str]]]:
         (["Электронная почта", "Компания", "Часовой пояс"], {"email": 0, "company": 1, "timezone": 2}),
         (["адрес", "источник", "основание"], {"email": 0, "source": 1, "legal_basis": 2}),
         (["email_address", "Legal basis", "Source"], {"email": 0, "legal_basis": 1, "source": 2}),
+        (["Электронный адрес", "Имя"], {"email": 0, "first_name": 1}),
+        (["Name", "E-mail 1 - Value"], {"first_name": 0, "email": 1}),  # a Google Contacts export
     ],
 )
 def test_headers_are_guessed_in_russian_and_english(headers: list[str], expected: dict[str, int]) -> None:
@@ -81,6 +83,12 @@ def test_a_file_without_an_email_column_names_the_headers_it_found() -> None:
     [
         ("  Ivan.Petrov@Example.COM ", "ivan.petrov@example.com"),
         ("<anna@acme.ru>", "anna@acme.ru"),
+        ("Иван Петров <Ivan@Acme.ru>", "ivan@acme.ru"),  # a contact as a mail program exports it
+        ('"Petrov, Ivan" <ivan@acme.ru> ', "ivan@acme.ru"),
+        ("mailto:olga@acme.ru", "olga@acme.ru"),
+        ("MAILTO: olga@acme.ru", "olga@acme.ru"),
+        ("a@acme.ru, b@acme.ru", None),  # two addresses in a cell: which one?
+        ("<a@acme.ru> <b@acme.ru>", None),
         ("oleg@почта.рф", "oleg@xn--80a1acny.xn--p1ai"),
         ("OLEG@ПОЧТА.РФ", "oleg@xn--80a1acny.xn--p1ai"),
         ("иван@mail.ru", None),  # a non-ASCII local part needs SMTPUTF8
