@@ -47,7 +47,9 @@ def _plaintext(ctx: Ctx, address: str, protocols: tuple[str, ...]) -> str:
 
 def _refused_today(ctx: Ctx, reasons: tuple[tuple[str, int], ...]) -> str:
     """ "Refused us today: 3 (our IP or domain is blocked…: 2, SPF, DKIM, DMARC or PTR check failed: 1)"."""
-    why = ", ".join(f"{ctx.t('bounce-reason-' + reason.replace('_', '-'))}: {n}" for reason, n in reasons)
+    why = ", ".join(
+        ctx.t("label-count", label=ctx.t("bounce-reason-" + reason.replace("_", "-")), count=n) for reason, n in reasons
+    )
     return ctx.t("mailbox-refused-today", count=sum(n for _, n in reasons), reasons=why)
 
 

@@ -107,7 +107,11 @@ async def warmup(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if not view.total:
         return Reply().add(ctx.t(manage_hint(ctx, "warmup-none")))
     reply = Reply().add(ctx.t("warmup-title", total=view.total), "title")
-    stages = [f"{STAGE_MARK[s]} {ctx.t(stage_key(s))}: {n}" for s, n in view.stages.items() if n]
+    stages = [
+        f"{STAGE_MARK[s]} " + ctx.t("label-count", label=ctx.t(stage_key(s)), count=n)
+        for s, n in view.stages.items()
+        if n
+    ]
     reply.add("\n".join(stages))
     if view.paused:
         reply.add(ctx.t("warmup-paused-count", count=view.paused))

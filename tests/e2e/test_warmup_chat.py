@@ -84,7 +84,7 @@ async def test_telegram_warmup_of_a_mailbox_the_workspace_of_1200_and_a_big_doma
 
     summary = await ask(anna, "/warmup")
     assert len(summary) < TELEGRAM_LIMIT and EN("warmup-title", total=1200) in summary
-    assert f"{EN('warmup-stage-warming')}: 1200" in summary
+    assert f"{EN('warmup-stage-warming')}: 1,200" in summary  # grouped like every count
     assert EN("warmup-unmeasured", count=1192) in summary
     worst = summary.split(EN("warmup-worst"))[1]
     assert worst.index("box0000@beta.test") < worst.index("box0004@beta.test")
