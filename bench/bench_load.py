@@ -1,5 +1,5 @@
 """A simulated day of the whole fleet: ~60,000 campaign and warmup sends from 1,200 mailboxes on 400 domains,
-planned and sent by two worker processes through SMTP to two aiosmtpd sinks (`tests/harness/loadday.py`).
+planned and sent by two worker processes through SMTP to two sinks (`tests/harness/loadday.py`).
 
 Run from the repository root:  .venv/bin/python -m bench.bench_load [--fraction 1.0]
 

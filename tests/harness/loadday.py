@@ -8,7 +8,7 @@ workspace 7,500 (its mailboxes × 50), campaign daily cap its mailboxes × 40, 5
 
 The day runs through the production code only: a scratch PostgreSQL database migrated like production, the real
 Redis, TWO worker processes (`tests.harness.load_worker`: `jobs.worker`'s functions, start-up and Outbox) and SMTP
-to aiosmtpd sinks in processes of their own (`tests.harness.smtp_sink`). The driver (this module) steps a
+to SMTP sinks in processes of their own (`tests.harness.smtp_sink`). The driver (this module) steps a
 simulated clock kept in Redis through the day (Monday 07:55 to 20:05 in Moscow) in 5-minute steps: it enqueues the
 planners (warmup and campaigns, at the start and again every simulated hour: idempotent, and racing between the
 two workers) and a sending tick per step, and moves on once nothing due is left unsent. After every step it
