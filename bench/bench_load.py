@@ -1,5 +1,5 @@
 """A simulated day of the whole fleet: ~60,000 campaign and warmup sends from 1,200 mailboxes on 400 domains,
-planned and sent by two worker processes through SMTP to two aiosmtpd sinks (`tests/harness/loadday.py`).
+planned and sent by two worker processes through SMTP to two sinks (`tests/harness/loadday.py`).
 
 Run from the repository root:  .venv/bin/python -m bench.bench_load [--fraction 1.0]
 
@@ -43,6 +43,25 @@ def print_memory(day: DayResult) -> None:
         print(f"  RSS MB over the day (simulated time): {line}")
 
 
+def print_steps(day: DayResult) -> None:
+    """Where the simulated day's real time went: the planners, the steps' sending, the slowest steps."""
+    if not day.steps:
+        return
+    plan = sum(s.plan_s for s in day.steps)
+    drain = sum(s.drain_s for s in day.steps)
+    idle = [s for s in day.steps if not s.sent]
+    print(
+        f"steps: {len(day.steps)}, planners {plan:.1f} s, sending {drain:.1f} s "
+        f"({len(idle)} steps sent nothing: {sum(s.drain_s for s in idle):.1f} s), "
+        f"{sum(s.nudges for s in day.steps)} nudges"
+    )
+    slow = sorted(day.steps, key=lambda s: s.plan_s + s.drain_s, reverse=True)[:5]
+    print(
+        "  slowest: "
+        + ", ".join(f"{s.moment:%H:%M} plan {s.plan_s:.1f} s + send {s.drain_s:.1f} s ({s.sent})" for s in slow)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fraction", type=float, default=1.0, help="of the full fleet (1.0: 1,200 mailboxes)")
@@ -73,6 +92,12 @@ def main() -> None:
     print(f"sinks received: {day.sink_messages} messages; planner runs: {day.plan_runs}")
     print(f"simulated day: {day.wall_s:.1f} s wall → {day.sent / day.wall_s:.1f} sends/s")
     print(f"set-up (database, seed, processes): {day.setup_s:.1f} s; whole run {total_s:.1f} s")
+    if day.cpu_s and day.sent:
+        per = ", ".join(
+            f"{role} {seconds:.0f} s ({seconds / day.sent * 1000:.1f} ms a send)" for role, seconds in day.cpu_s.items()
+        )
+        print(f"CPU over the day: {per} (PostgreSQL: the connections open at the end)")
+    print_steps(day)
     if day.memory:
         print_memory(day)
     problems = day.problems()

@@ -8,7 +8,7 @@ workspace 7,500 (its mailboxes × 50), campaign daily cap its mailboxes × 40, 5
 
 The day runs through the production code only: a scratch PostgreSQL database migrated like production, the real
 Redis, TWO worker processes (`tests.harness.load_worker`: `jobs.worker`'s functions, start-up and Outbox) and SMTP
-to aiosmtpd sinks in processes of their own (`tests.harness.smtp_sink`). The driver (this module) steps a
+to SMTP sinks in processes of their own (`tests.harness.smtp_sink`). The driver (this module) steps a
 simulated clock kept in Redis through the day (Monday 07:55 to 20:05 in Moscow) in 5-minute steps: it enqueues the
 planners (warmup and campaigns, at the start and again every simulated hour: idempotent, and racing between the
 two workers) and a sending tick per step, and moves on once nothing due is left unsent. After every step it
@@ -102,6 +102,17 @@ class MemoryPoint:
     rss_mb: dict[int, float]  # worker pid → RSS
 
 
+@dataclasses.dataclass(frozen=True)
+class StepTime:
+    """Where one step's real time went (for the bench's figures, never asserted)."""
+
+    moment: dt.datetime  # simulated
+    plan_s: float  # both planners (0 when the step planned nothing)
+    drain_s: float  # from the sending tick to nothing due left unsent
+    nudges: int  # sending ticks enqueued again because nothing moved for a while
+    sent: int  # rows the step sent
+
+
 @dataclasses.dataclass
 class DayResult:
     fleet: Fleet
@@ -119,6 +130,8 @@ class DayResult:
     plan_runs: int
     worker_logs: list[str]
     unsent: list[str]  # the first rows left unsent, for the report
+    steps: list[StepTime] = dataclasses.field(default_factory=list)
+    cpu_s: dict[str, float] = dataclasses.field(default_factory=dict)  # CPU seconds by role, the day's end
 
     @property
     def total(self) -> int:
@@ -210,6 +223,12 @@ async def seed(url: str, fleet: Fleet, vault: Vault, sink_ports: list[int]) -> N
         for sql, values in zip(SEED, args, strict=True):
             await conn.execute(sql, *values)
         await conn.execute("ANALYZE")
+        # The day's connections (opened after this) commit without waiting for the WAL to reach the disk: what
+        # they see of each other is the same, only a crash of the server could lose the last commits, and a
+        # scratch database never outlives one. On a slow disk the waits were most of a send's time.
+        await conn.execute(
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', current_database()); END $$"
+        )
     finally:
         await conn.close()
 
@@ -274,6 +293,26 @@ async def _plan(redis: ArqRedis, moment: dt.datetime) -> None:
             await job.result(timeout=600, poll_delay=0.2)
 
 
+def _cpu_s(pids: list[int]) -> float:
+    """The CPU seconds (user and system) the processes used so far; those gone are left out."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+    return total
+
+
+async def _backends(url: str) -> list[int]:
+    """The PostgreSQL server processes connected to the day's database."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [int(r["pid"]) for r in rows if r["pid"] != conn.get_server_pid()]
+    finally:
+        await conn.close()
+
+
 def _rss_mb(workers: dict[int, psutil.Process]) -> dict[int, float]:
     found = {}
     for pid, proc in workers.items():
@@ -284,9 +323,9 @@ def _rss_mb(workers: dict[int, psutil.Process]) -> dict[int, float]:
 
 async def drive(
     url: str, redis_url: str, pids: list[int], on_step: Any = None, step_timeout_s: float = 600
-) -> tuple[float, list[str], int, list[MemoryPoint]]:
-    """Step the simulated day; the real seconds it took, the steps that did not drain, the planner runs, and the
-    memory of the workers (`pids`) after each step."""
+) -> tuple[float, list[str], int, list[MemoryPoint], list[StepTime]]:
+    """Step the simulated day; the real seconds it took, the steps that did not drain, the planner runs, the
+    memory of the workers (`pids`) after each step and where each step's time went."""
     redis = await create_pool(RedisSettings.from_dsn(redis_url))
     conn = await asyncpg.connect(url)
     workers = {pid: psutil.Process(pid) for pid in pids}
@@ -294,14 +333,22 @@ async def drive(
     plans = 0
     started = time.perf_counter()
     memory: list[MemoryPoint] = []
+    steps: list[StepTime] = []
+    sent = 0
     try:
         moment, next_plan = DAY_START, DAY_START
         while moment <= DAY_END:
+            step_started = time.perf_counter()
             await _set_clock(redis, moment)
             if moment >= next_plan:
                 await _plan(redis, moment)
                 plans += 2
                 next_plan += PLAN_EVERY
+                # autovacuum's ANALYZE on the simulated clock: a real hour gives it time to catch up with the
+                # tables the day fills (the day's rows, its counters), minutes of real time would not, and plans
+                # made on the empty tables of the seed scan every mailbox's counter for each claim
+                await conn.execute("ANALYZE")
+            plan_s = time.perf_counter() - step_started
             nudge, deadline, last = 0, time.monotonic() + step_timeout_s, -1
             await redis.enqueue_job("send_tick", _job_id=f"load:tick:{moment:%H%M}")
             quiet_since = time.monotonic()
@@ -316,7 +363,8 @@ async def drive(
             if left:
                 stuck.append(f"{moment:%H:%M} ({left} due rows left)")
                 break
-            sent = int(await conn.fetchval("SELECT count(*) FROM outbound_message WHERE status = 'sent'"))
+            before, sent = sent, int(await conn.fetchval("SELECT count(*) FROM outbound_message WHERE status = 'sent'"))
+            steps.append(StepTime(moment, plan_s, time.perf_counter() - step_started - plan_s, nudge, sent - before))
             memory.append(MemoryPoint(moment, time.perf_counter() - started, sent, _rss_mb(workers)))
             if on_step is not None:
                 on_step(moment, time.perf_counter() - started)
@@ -324,7 +372,7 @@ async def drive(
     finally:
         await conn.close()
         await redis.aclose()
-    return time.perf_counter() - started, stuck, plans, memory
+    return time.perf_counter() - started, stuck, plans, memory, steps
 
 
 CHECKS = {
@@ -431,7 +479,12 @@ def run_day(
             with processes(worker_argv, env, logs, "worker") as worker_procs:
                 setup_s = time.perf_counter() - setup_started
                 pids = [p.pid for p in worker_procs]
-                wall_s, stuck, plans, memory = asyncio.run(drive(url, redis_url, pids, on_step))
+                wall_s, stuck, plans, memory, steps = asyncio.run(drive(url, redis_url, pids, on_step))
+                cpu_s = {
+                    "workers": _cpu_s(pids),
+                    "sinks": _cpu_s([p.pid for p in sink_procs]),
+                    "postgres": _cpu_s(asyncio.run(_backends(url))),  # same machine only; 0 otherwise
+                }
                 dead = [p.pid for p in worker_procs if p.poll() is not None]
                 if dead:
                     stuck.append(f"workers exited during the day: {dead}")
@@ -445,6 +498,8 @@ def run_day(
         stuck_steps=stuck,
         plan_runs=plans,
         worker_logs=worker_logs,
+        steps=steps,
+        cpu_s=cpu_s,
         **found,
     )
 
