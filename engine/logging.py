@@ -22,12 +22,15 @@ _SECRET_KEYS = re.compile(
 )
 # A Telegram bot token inside a URL or text (digits, colon, 35 url-safe chars).
 _BOT_TOKEN = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
+# A Bot API URL's token segment (`…/bot<token>/getUpdates`, `…/file/bot<token>/…`), whatever the token looks like.
+_BOT_PATH = re.compile(r"/bot[^/\s\"']+/")
 # user:password@ in URLs
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@/\s]+@", re.IGNORECASE)
 
 
 def mask_text(text: str) -> str:
     """Remove the secrets that can hide in free text: bot tokens and URL passwords."""
+    text = _BOT_PATH.sub("/bot<token>/", text)
     text = _BOT_TOKEN.sub("<token>", text)
     return _URL_PASSWORD.sub(r"\g<scheme>:***@", text)
 

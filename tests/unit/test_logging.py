@@ -12,6 +12,9 @@ def test_mask_text_removes_tokens_and_url_passwords() -> None:
     masked = mask_text(text)
     assert "AAHfiqks" not in masked and "s3cr3t" not in masked
     assert "postgres://mf:***@db:5432/mf" in masked
+    # a Bot API URL whatever its token looks like (aiogram logs the URL of a failed getUpdates)
+    odd = mask_text("Cannot connect: http://127.0.0.1:8081/bot4242:short-token_x/getUpdates and /file/bot9:y/a.csv")
+    assert "short-token" not in odd and "9:y" not in odd and odd.count("/bot<token>/") == 2
 
 
 def test_json_logs_mask_secret_fields(capsys) -> None:
