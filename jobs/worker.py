@@ -18,6 +18,7 @@ from arq.typing import StartupShutdown
 from arq.worker import Worker, func
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 from engine import alerts, db, domains, inbox, watchdog
 from engine.access import SYSTEM
@@ -358,7 +359,9 @@ def create_worker(redis_url: str, *, ctx: dict[str, Any], burst: bool = False, c
 
 class Resilient:
     """Runs arq workers one after another: arq's poll loop dies when Redis goes away (a restart, a failover), so a
-    new worker is built by `make` and started, with a growing pause, until Redis answers again. Jobs in flight go on
+    new worker is built by `make` and started, with a growing pause, until Redis answers again. A `WatchError` out
+    of the loop is the same loss: redis-py raises it when the connection drops under a WATCH, which arq's claim of
+    a job does outside the `try` that handles a real race. Jobs in flight go on
     against the database; a job lost with the queue is found again by the sweeps (PostgreSQL is the truth)."""
 
     def __init__(self, make: Callable[[], Worker], *, pause_s: float = 0.5, max_pause_s: float = 15.0) -> None:
@@ -375,7 +378,7 @@ class Resilient:
             try:
                 await worker.main()
                 return
-            except (RedisConnectionError, RedisTimeoutError, ConnectionError) as exc:
+            except (RedisConnectionError, RedisTimeoutError, ConnectionError, WatchError) as exc:
                 log.warning("worker lost Redis; starting again", error=type(exc).__name__, pause_s=pause)
             if worker.pool is not None:  # its on_shutdown is not run: the ctx (ORM, outbox) serves the next one
                 with contextlib.suppress(Exception):
