@@ -22,7 +22,7 @@ def rate_text(ctx: Ctx, r: Rate) -> str:
         return ctx.t("health-not-measured")
     if r.value is None:  # a state of its own, never 0 %
         return ctx.t("health-not-enough", sample=r.sample, needed=r.min_sample)
-    return ctx.t("health-rate", percent=round(r.value * 100, 1), sample=r.sample)
+    return ctx.t("health-rate", percent=r.percent, sample=r.sample)
 
 
 def short_rate(ctx: Ctx, r: Rate) -> str:
@@ -30,7 +30,7 @@ def short_rate(ctx: Ctx, r: Rate) -> str:
         return ctx.t("health-not-measured")
     if r.value is None:
         return ctx.t("health-few", sample=r.sample)
-    return ctx.t("health-rate", percent=round(r.value * 100, 1), sample=r.sample)
+    return ctx.t("health-rate", percent=r.percent, sample=r.sample)
 
 
 def _line(ctx: Ctx, s: SubjectHealth) -> str:

@@ -100,6 +100,20 @@ class Rate:
     def enough(self) -> bool:
         return self.value is not None
 
+    @property
+    def percent(self) -> float | None:
+        """The value in percent as people read it: one decimal, and more for a small share that is not zero (1 of
+        14,873 reads 0.01 %, never 0 % beside the 1 it counts)."""
+        value = self.value
+        if value is None:
+            return None
+        shown = round(value * 100, 1)
+        digits = 1
+        while shown == 0 and self.part > 0 and digits < 4:
+            digits += 1
+            shown = round(value * 100, digits)
+        return shown
+
 
 def rate(part: int, sample: int, min_sample: int = MIN_SAMPLE, *, measured: bool = True) -> Rate:
     return Rate(part=max(0, part), sample=max(0, sample), min_sample=max(1, min_sample), measured=measured)

@@ -21,7 +21,7 @@ def rate_text(t: Translator, r: Rate) -> str:
         return t("report-not-measured")
     if r.value is None:
         return t("report-not-enough", sample=r.sample, needed=r.min_sample)
-    return t("report-rate", percent=round(r.value * 100, 1), part=r.part, sample=r.sample)  # in the locale's digits
+    return t("report-rate", percent=r.percent, part=r.part, sample=r.sample)  # in the locale's digits
 
 
 def period_text(t: Translator, rep: Report) -> str:
