@@ -28,6 +28,7 @@ from engine.campaigns.ports import ComposeCampaign
 from engine.clock import SystemClock
 from engine.compliance import retention
 from engine.crypto import Vault
+from engine.domains import progress
 from engine.health import HEARTBEAT_KEY
 from engine.logging import get_logger
 from engine.mail.smtp import SmtpTransport
@@ -255,8 +256,11 @@ async def plan_campaigns(ctx: dict[str, Any]) -> int:
 
 
 async def graduate_warmup(ctx: dict[str, Any]) -> int:
-    """Warming mailboxes that passed their minimum period and placement become active (daily)."""
-    return len((await graduation.run_gate(ctx["clock"])).graduated)
+    """Warming mailboxes that passed their minimum period and placement become active, then their domains follow
+    them along `new → dns_pending → warming → active` (daily)."""
+    graduated = len((await graduation.run_gate(ctx["clock"])).graduated)
+    await progress.advance_domains(ctx["clock"])
+    return graduated
 
 
 async def monitor(ctx: dict[str, Any]) -> dict[str, int]:

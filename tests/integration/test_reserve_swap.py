@@ -16,6 +16,7 @@ from engine.access import Actor
 from engine.alerts import claim_due
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
+from engine.domains.progress import advance_domains
 from engine.domains.reserve import Proposal, pool_state, propose_swap
 from engine.domains.swap import apply_swap
 from engine.errors import Conflict
@@ -411,3 +412,31 @@ async def test_two_applications_at_once_apply_once() -> None:
     assert sorted(r.already_applied for r in reports) == [False, True]
     assert await AuditLog.filter(action="domain.swap").count() == 1
     assert await Enrollment.filter(state=EnrollmentState.ACTIVE, mailbox_id__in=[b.id for b in old]).count() == 0
+
+
+async def test_domains_follow_their_mailboxes_to_warming_and_active_and_a_reserve_added_new_becomes_ready() -> None:
+    """Added in chat a domain is `new`: nothing but its mailboxes moves it on (`engine.domains.progress`)."""
+    ws = await workspace()
+    await domain(ws, "live1.test")
+    fresh, boxes = await domain(ws, "fresh.test", pool=PoolRole.RESERVE, status=DomainStatus.NEW,
+                                box_status=MailboxStatus.WARMING)  # fmt: skip
+    idle, _ = await domain(ws, "idle.test", status=DomainStatus.DNS_PENDING, box_status=MailboxStatus.NEW)
+    await Mailbox.filter(domain_id=idle.id).update(warmup_started_on=None, graduated_at=None)
+    cooling, _ = await domain(ws, "cool.test", status=DomainStatus.COOLING)
+    actor = Actor(None, Platform.CONSOLE, Role.MANAGER, ws.id)
+    clock = FrozenClock(NOW)
+
+    assert await advance_domains(clock) == 1  # its mailboxes warm up: it sends
+    assert (await Domain.get(id=fresh.id)).status is DomainStatus.WARMING
+    steps = await AuditLog.filter(action="domain.transition", subject=f"domain:{fresh.id}").order_by("id")
+    assert [(s.data["from"], s.data["to"]) for s in steps] == [("new", "dns_pending"), ("dns_pending", "warming")]
+    assert not {r.name for r in (await pool_state(actor, clock)).reserves if r.ready}
+
+    await Mailbox.filter(id=boxes[0].id).update(status=MailboxStatus.ACTIVE)  # graduated
+    assert await advance_domains(clock) == 1
+    assert (await Domain.get(id=fresh.id)).status is DomainStatus.ACTIVE
+    assert {r.name for r in (await pool_state(actor, clock)).reserves if r.ready} == {"fresh.test"}
+    # a domain whose mailboxes have not started stays where it is; a cooling one is protection's, not this
+    assert (await Domain.get(id=idle.id)).status is DomainStatus.DNS_PENDING
+    assert (await Domain.get(id=cooling.id)).status is DomainStatus.COOLING
+    assert await advance_domains(clock) == 0
