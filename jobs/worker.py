@@ -9,6 +9,7 @@ import dataclasses
 import gc
 import itertools
 import os
+import signal
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -391,6 +392,19 @@ class Resilient:
             await asyncio.sleep(pause)
             pause = min(pause * 2, self.max_pause_s)
 
-    async def close(self) -> None:
-        if self.worker is not None:
-            await self.worker.close()
+    async def stop(self, running: asyncio.Task[Any]) -> None:
+        """Stop the worker `running` runs: its poll loop first, so nothing new is claimed, then the jobs in flight
+        (cancelled; the sweeps find them again) and its shutdown. arq's own close() gathers the job tasks without
+        `return_exceptions`: a job cancelled while it still claims its job in Redis (before run_job's own try) raised
+        CancelledError out of it, its shutdown never ran and `mailfleet run` exited 1 on SIGTERM. So the job tasks
+        are cancelled and collected here, and close() finds none."""
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        worker = self.worker
+        if worker is None:
+            return
+        worker.handle_sig(signal.SIGUSR1)
+        await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+        worker.tasks.clear()
+        await worker.close()

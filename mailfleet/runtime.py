@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from engine.dns.hosting import DnsHosts
     from engine.domains import DnsConfig
     from engine.notify import Notifier
-    from jobs.worker import Resilient
 
 log = get_logger(__name__)
 CHAT_RETRY_FIRST_S = 5.0  # a chat platform not reachable at start: the first pause before trying again
@@ -349,17 +348,10 @@ async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: b
             worker_ctx = ctx.worker_ctx()
             worker = Resilient(lambda: create_worker(svc.redis_url, ctx=worker_ctx))
             waiters.append(asyncio.create_task(worker.run()))
-            stack.push_async_callback(_stop_worker, worker, waiters[-1])
+            stack.push_async_callback(worker.stop, waiters[-1])
             log.info("worker started")
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping")
-
-
-async def _stop_worker(worker: Resilient, task: asyncio.Task[Any]) -> None:
-    await worker.close()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 def build_runner(settings: Settings, shared: Shared) -> Runner:

@@ -1,5 +1,6 @@
 """The arq worker on real Redis, in burst mode."""
 
+import asyncio
 import datetime as dt
 
 from arq import create_pool
@@ -8,7 +9,7 @@ from redis.asyncio import Redis
 
 from engine.health import HEARTBEAT_KEY
 from engine.reply import Reply
-from jobs.worker import create_worker
+from jobs.worker import Resilient, create_worker
 from models import Alert, Approval, ChatBinding, Delivery, Workspace
 from models.enums import ApprovalKind, Platform, Severity
 from tests.conftest import REDIS_URL
@@ -90,3 +91,23 @@ async def test_new_alerts_and_approvals_reach_bound_chats_once(orm, redis: Redis
         ("reject", str(approval.id)),
     ]
     assert await Delivery.filter(chat_id="-1001").count() == 2
+
+
+async def test_closing_while_a_job_is_claimed_still_shuts_the_worker_down(redis: Redis, database_url: str) -> None:
+    """A stop that lands while a job task is still claiming its job in Redis (arq cancels it outside run_job's own
+    try, so the task ends in CancelledError) still closes the worker: its shutdown runs, its health key goes, and
+    close() raises nothing (it did: `mailfleet run` then exited 1 on SIGTERM)."""
+    resilient = Resilient(lambda: create_worker(REDIS_URL, ctx={"database_url": database_url}, crons=False))
+    running = asyncio.create_task(resilient.run())
+    for _ in range(200):
+        worker = resilient.worker
+        if worker is not None and await redis.exists(worker.health_check_key):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the worker never started polling")
+    claiming = asyncio.create_task(asyncio.Event().wait())  # a run_job still in its claim when the stop comes
+    worker.tasks["claiming"] = claiming
+    await resilient.stop(running)
+    assert running.cancelled() and claiming.cancelled()
+    assert not await redis.exists(worker.health_check_key)
