@@ -25,7 +25,7 @@ from engine.clock import zone_or_utc as _zone
 from engine.dns.names import to_ascii
 from engine.errors import UserError
 from models import DailyStat, Workspace
-from models.enums import EventKind, StatScope, SuppressionReason
+from models.enums import EventKind, MessageKind, StatScope, SuppressionReason
 
 COUNTER_OF: Final[Mapping[EventKind, str]] = {
     EventKind.SENT: "sent",
@@ -43,8 +43,11 @@ COUNTER_OF: Final[Mapping[EventKind, str]] = {
     EventKind.SMTP_ERROR: "smtp_errors",
     EventKind.AUTH_ERROR: "auth_errors",
 }
-COUNTERS: Final[tuple[str, ...]] = tuple(COUNTER_OF.values())
-"""The DailyStat counter columns, in table order."""
+WARMUP_SENT: Final = "warmup_sent"
+COUNTERS: Final[tuple[str, ...]] = (*COUNTER_OF.values(), WARMUP_SENT)
+"""The DailyStat counter columns: one per event kind, then `warmup_sent` — of the SENT events, those of warmup
+messages between own mailboxes (`data["kind"]`), counted in `sent` as well: replies, complaints and unsubscribes
+only ever answer the others, so their rates are over `sent - warmup_sent` (`Counts.outreach`)."""
 
 _UTC = ZoneInfo("UTC")
 
@@ -91,9 +94,12 @@ def stat_rows(records: Iterable[EventRecord], zones: Mapping[int, ZoneInfo]) -> 
     for record in records:
         day = record.occurred_at.astimezone(zones.get(record.workspace_id, _UTC)).date()
         column = COUNTER_OF[record.kind]
+        warmup = record.kind is EventKind.SENT and record.data.get("kind") == MessageKind.WARMUP.value
         for scope, scope_id in _scopes(record):
             _, counts = totals.setdefault((scope, scope_id, day), (record.workspace_id, Counter()))
             counts[column] += 1
+            if warmup:
+                counts[WARMUP_SENT] += 1
     return [
         StatRow(workspace_id=ws, scope=scope, scope_id=scope_id, day=day, counts=dict(counts))
         for (scope, scope_id, day), (ws, counts) in sorted(totals.items(), key=lambda item: item[0])

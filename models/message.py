@@ -230,7 +230,10 @@ class DailyStat(Model):
     scope = fields.CharEnumField(StatScope, max_length=16)
     scope_id = fields.IntField()
     day: dt.date = fields.DateField()
-    sent = fields.IntField(default=0)
+    sent = fields.IntField(default=0)  # every message sent: campaign, warmup and test
+    # of `sent`, the warmup messages between own mailboxes (migration 0017): replies, complaints and unsubscribes
+    # only ever answer the rest, so their rates are over `sent - warmup_sent`
+    warmup_sent = fields.IntField(default=0, db_default=0)
     opens = fields.IntField(default=0)
     clicks = fields.IntField(default=0)
     replies = fields.IntField(default=0)

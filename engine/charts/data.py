@@ -83,7 +83,7 @@ class Rates:
 def day_rates(counts: Counts, min_sample: int = MIN_SAMPLE) -> dict[str, Rate]:
     """Reply, bounce (hard and soft) and block rates of one day's counters, each with its sample."""
     return {
-        "reply": rate(counts.replies, counts.sent, min_sample),
+        "reply": rate(counts.replies, counts.outreach, min_sample),
         "bounce": rate(counts.bounces_hard + counts.bounces_soft, counts.sent, min_sample),
         "block": rate(counts.bounces_block, counts.sent, min_sample),
     }

@@ -37,10 +37,12 @@ WINDOW_DAYS: Final = {Window.DAY: 1, Window.WEEK: 7}
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """Counters summed over a window. `measured_sent`: the sends that carried an open pixel (None: nothing did —
-    opens are not measured)."""
+    """Counters summed over a window. `sent` counts every message sent, `warmup_sent` the warmup ones among them
+    (`outreach`: the rest). `measured_sent`: the sends that carried an open pixel (None: nothing did — opens are
+    not measured)."""
 
     sent: int = 0
+    warmup_sent: int = 0
     opens: int = 0
     replies: int = 0
     bounces_hard: int = 0
@@ -59,6 +61,12 @@ class Counts:
         measured = None if a is None and b is None else (a or 0) + (b or 0)
         values = {n: getattr(self, n) + getattr(other, n) for n in _COUNTERS}
         return Counts(**values, measured_sent=measured)
+
+    @property
+    def outreach(self) -> int:
+        """The sends that a person may answer (campaign and test mail): the sample of reply, complaint and
+        unsubscribe rates. Bounces and blocks are over `sent`: a warmup message bounces as well."""
+        return max(0, self.sent - self.warmup_sent)
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Counts:
@@ -150,12 +158,12 @@ def compute(counts: Counts, window: Window, *, min_sample: int = MIN_SAMPLE) -> 
         window=window,
         sent=c.sent,
         open_rate=rate(c.opens, opens_sample, min_sample, measured=c.measured_sent is not None),
-        reply_rate=rate(c.replies, c.sent, min_sample),
+        reply_rate=rate(c.replies, c.outreach, min_sample),
         hard_bounce_rate=rate(c.bounces_hard, c.sent, min_sample),
         soft_bounce_rate=rate(c.bounces_soft, c.sent, min_sample),
         block_rate=rate(c.bounces_block, c.sent, min_sample),
-        complaint_rate=rate(c.complaints, c.sent, min_sample),
-        unsubscribe_rate=rate(c.unsubscribes, c.sent, min_sample),
+        complaint_rate=rate(c.complaints, c.outreach, min_sample),
+        unsubscribe_rate=rate(c.unsubscribes, c.outreach, min_sample),
         placement=rate(c.warmup_inbox, c.warmup_inbox + c.warmup_spam, min_sample),
         smtp_errors=c.smtp_errors,
         auth_errors=c.auth_errors,
@@ -175,8 +183,8 @@ def sum_days(rows: Mapping[dt.date, Counts], first: dt.date, last: dt.date) -> C
 # --- loaders -------------------------------------------------------------------------------------------------
 
 _DAILY = """
-SELECT scope_id, day, sent, opens, replies, bounces_hard, bounces_soft, bounces_block, complaints, unsubscribes,
-       warmup_inbox, warmup_spam, smtp_errors, auth_errors FROM daily_stat
+SELECT scope_id, day, sent, warmup_sent, opens, replies, bounces_hard, bounces_soft, bounces_block, complaints,
+       unsubscribes, warmup_inbox, warmup_spam, smtp_errors, auth_errors FROM daily_stat
 WHERE scope = $1 AND scope_id = ANY($2::int[]) AND day BETWEEN $3 AND $4
 """
 
@@ -213,11 +221,12 @@ async def measured_sends(mailbox_ids: Sequence[int], start: dt.datetime, end: dt
 
 _LAST_SENDS = """
 WITH last AS (
-  SELECT m.id, (c.html IS TRUE) AS html FROM outbound_message m LEFT JOIN campaign c ON c.id = m.campaign_id
+  SELECT m.id, (c.html IS TRUE) AS html, m.kind FROM outbound_message m LEFT JOIN campaign c ON c.id = m.campaign_id
   WHERE m.mailbox_id = $1 AND m.sent_at IS NOT NULL AND m.kind <> 'test'
   ORDER BY m.sent_at DESC LIMIT $2
 )
 SELECT (SELECT count(*) FROM last) AS sent,
+       (SELECT count(*) FROM last WHERE kind = 'warmup') AS warmup_sent,
        (SELECT count(*) FROM last WHERE html) AS measured,
        count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'open') AS opens,
        count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'reply') AS replies,

@@ -287,7 +287,7 @@ def engagement(box: MailboxFacts, th: Thresholds) -> list[tuple[Rule, Evidence]]
     """Reply (and measured open) rates that fell below `engagement_drop` × the mailbox's 14-day baseline."""
     found: list[tuple[Rule, Evidence]] = []
     pairs = (
-        (Rule.REPLY_DROP, box.recent.replies, box.recent.sent, box.baseline.replies, box.baseline.sent),
+        (Rule.REPLY_DROP, box.recent.replies, box.recent.outreach, box.baseline.replies, box.baseline.outreach),
         (
             Rule.OPEN_DROP,
             box.recent.opens,

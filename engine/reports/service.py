@@ -57,7 +57,8 @@ class Summary:
 
 
 _SUM = """
-SELECT coalesce(sum(sent), 0) AS sent, coalesce(sum(opens), 0) AS opens, coalesce(sum(replies), 0) AS replies,
+SELECT coalesce(sum(sent), 0) AS sent, coalesce(sum(warmup_sent), 0) AS warmup_sent, coalesce(sum(opens), 0) AS opens,
+       coalesce(sum(replies), 0) AS replies,
        coalesce(sum(bounces_hard), 0) AS bounces_hard, coalesce(sum(bounces_soft), 0) AS bounces_soft,
        coalesce(sum(bounces_block), 0) AS bounces_block, coalesce(sum(complaints), 0) AS complaints,
        coalesce(sum(unsubscribes), 0) AS unsubscribes, coalesce(sum(warmup_inbox), 0) AS warmup_inbox,

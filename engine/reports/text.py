@@ -45,6 +45,7 @@ def body(t: Translator, rep: Report) -> list[str]:
     numbers = t(
         "report-numbers",
         sent=c.sent,
+        warmup=c.warmup_sent,
         delivered=s.delivered,
         opens=rate_text(t, m.open_rate),
         replies=rate_text(t, m.reply_rate),

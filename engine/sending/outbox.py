@@ -66,7 +66,15 @@ from engine.mail.smtp import Outcome, SmtpResult
 from engine.mail.tls import client_context
 from engine.sending.caps import CapInputs, effective_cap
 from engine.sending.ports import Account, MailSender, SentFolder, SentFolderError
-from engine.stats import COUNTERS, EventRecord, SuppressionRecord, add_suppressions, record_events, stat_rows
+from engine.stats import (
+    COUNTERS,
+    WARMUP_SENT,
+    EventRecord,
+    SuppressionRecord,
+    add_suppressions,
+    record_events,
+    stat_rows,
+)
 from engine.warmup import ComposeWarmup, Persona
 from engine.warmup.content import compose_warmup
 from engine.warmup.graduation import campaign_cap, period_over_on
@@ -483,7 +491,8 @@ def _record_ctes(first: int) -> str:
     p = [f"${first + i}" for i in range(RECORD_PARAMS)]
     box = f"{p[0]}::int"
     counters = ", ".join(COUNTERS)
-    counts = ", ".join("count(*)" if c == "sent" else "0" for c in COUNTERS)
+    warm = "count(*) FILTER (WHERE t.data::jsonb ->> 'kind' = 'warmup')"
+    counts = ", ".join("count(*)" if c == "sent" else warm if c == WARMUP_SENT else "0" for c in COUNTERS)
     return f"""rt AS (
     SELECT * FROM unnest({p[1]}::bigint[], {p[2]}::timestamptz[], {p[3]}::int[], {p[4]}::text[], {p[5]}::int[],
         {p[6]}::int[], {p[7]}::bigint[], {p[8]}::text[], {p[9]}::text[], {p[10]}::text[], {p[11]}::bigint[],
@@ -502,10 +511,11 @@ def _record_ctes(first: int) -> str:
     SELECT k.ws, k.scope, k.scope_id, k.day, {counts}
     FROM unnest({p[16]}::bigint[], {p[17]}::int[], {p[18]}::text[], {p[19]}::int[], {p[20]}::date[])
         WITH ORDINALITY AS k(id, ws, scope, scope_id, day, n)
-    JOIN r ON r.id = k.id
+    JOIN r ON r.id = k.id JOIN rt t ON t.id = k.id
     GROUP BY k.ws, k.scope, k.scope_id, k.day
     ORDER BY min(k.n)
-    ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = daily_stat.sent + excluded.sent
+    ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = daily_stat.sent + excluded.sent,
+        warmup_sent = daily_stat.warmup_sent + excluded.warmup_sent
 ), ra AS (
     UPDATE enrollment e SET
         current_step = COALESCE(t.next_position, t.position + 1), last_sent_at = t.at, next_due_at = t.next_due,
@@ -1510,25 +1520,28 @@ _ROLLED_UP: Final = frozenset({StatScope.DOMAIN, StatScope.WORKSPACE})
 
 
 def _rollup_sql() -> str:
-    """A domain's and its workspace's `sent` of the days since $3 as the sums of their mailboxes' ($1 workspace,
-    $2 domain). Every sending mailbox of a workspace would otherwise update the same two rows with every message,
-    each holding their lock until its commit is on disk: the sends of a workspace would be recorded one at a time.
-    Only ever raises a count (sums only grow), so rollups racing each other never lose one; rows locked in
-    `stats.stat_rows`'s order (domain before workspace)."""
+    """A domain's and its workspace's `sent` and `warmup_sent` of the days since $3 as the sums of their mailboxes'
+    ($1 workspace, $2 domain). Every sending mailbox of a workspace would otherwise update the same two rows with
+    every message, each holding their lock until its commit is on disk: the sends of a workspace would be recorded
+    one at a time. Only ever raises a count (sums only grow), so rollups racing each other never lose one; rows
+    locked in `stats.stat_rows`'s order (domain before workspace)."""
     counters = ", ".join(COUNTERS)
-    values = ", ".join("t.sent" if c == "sent" else "0" for c in COUNTERS)
+    values = ", ".join(f"t.{c}" if c in ("sent", WARMUP_SENT) else "0" for c in COUNTERS)
     return f"""
 WITH t AS (
-    SELECT $1::int AS ws, 'domain' AS scope, $2::int AS scope_id, s.day, sum(s.sent) AS sent
+    SELECT $1::int AS ws, 'domain' AS scope, $2::int AS scope_id, s.day, sum(s.sent) AS sent,
+        sum(s.warmup_sent) AS warmup_sent
     FROM mailbox x JOIN daily_stat s ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day >= $3
     WHERE x.domain_id = $2 GROUP BY s.day
     UNION ALL
-    SELECT $1::int, 'workspace', $1::int, s.day, sum(s.sent) FROM daily_stat s
+    SELECT $1::int, 'workspace', $1::int, s.day, sum(s.sent), sum(s.warmup_sent) FROM daily_stat s
     WHERE s.workspace_id = $1 AND s.day >= $3 AND s.scope = 'mailbox' GROUP BY s.day
 )
 INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {counters})
 SELECT t.ws, t.scope, t.scope_id, t.day, {values} FROM t ORDER BY t.scope, t.scope_id, t.day
-ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = excluded.sent WHERE daily_stat.sent < excluded.sent
+ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = greatest(daily_stat.sent, excluded.sent),
+    warmup_sent = greatest(daily_stat.warmup_sent, excluded.warmup_sent)
+WHERE daily_stat.sent < excluded.sent OR daily_stat.warmup_sent < excluded.warmup_sent
 """  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 
 

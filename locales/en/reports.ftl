@@ -9,7 +9,10 @@ report-title-domain = 📊 Domain { $subject }: { $period }
 report-title-mailbox = 📊 Mailbox { $subject }: { $period }
 report-period-day = { $day }
 report-period-range = { $start } – { $end } ({ $days } days)
-report-numbers = Sent: { $sent } · delivered: { $delivered }
+report-numbers = Sent: { $sent }{ $warmup ->
+        [0] {""}
+       *[other] {" "}(of them warmup { $warmup })
+    } · delivered: { $delivered }
     Opens: { $opens }
     Replies: { $replies }
     Bounces: { $bounces }

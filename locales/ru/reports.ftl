@@ -9,7 +9,10 @@ report-title-domain = 📊 Домен { $subject }: { $period }
 report-title-mailbox = 📊 Ящик { $subject }: { $period }
 report-period-day = { $day }
 report-period-range = { $start } – { $end } (дней: { $days })
-report-numbers = Отправлено: { $sent } · доставлено: { $delivered }
+report-numbers = Отправлено: { $sent }{ $warmup ->
+        [0] {""}
+       *[other] {" "}(из них прогрев { $warmup })
+    } · доставлено: { $delivered }
     Открытия: { $opens }
     Ответы: { $replies }
     Отказы: { $bounces }

@@ -145,6 +145,8 @@ async def test_steps_are_composed_sent_in_one_thread_and_advance_the_enrollment(
         assert after.state is EnrollmentState.ACTIVE
     assert {(r.campaign_id, r.step_position, r.recipient) for r in composer.calls} == {(c.id, 1, x) for x in LEADS[:2]}
     assert (await counters(StatScope.CAMPAIGN, c.id, TODAY))["sent"] == 2
+    mailbox_day = await counters(StatScope.MAILBOX, box.id, TODAY)
+    assert (mailbox_day["sent"], mailbox_day["warmup_sent"]) == (2, 0)  # campaign mail: the sample of reply rates
     assert await Event.filter(kind=EventKind.SENT, campaign_id=c.id).count() == 2
 
     # two days later: the follow-up, from the same mailbox, in the thread of step 1; then the sequence is complete

@@ -134,3 +134,31 @@ async def test_open_alerts_are_named_in_the_workspace_report() -> None:
     rep = await report(actor(ws, Role.CLIENT), FrozenClock(NOW))
     assert rep.alert_count == 1 and rep.alerts == [("mailbox_cooldown", box.address)]  # the subject by its name
     assert rep.summary.sent == 0 and rep.summary.metrics.reply_rate.value is None
+
+
+async def test_warmup_sends_are_counted_but_reply_rates_are_over_the_mail_people_can_answer() -> None:
+    """A workspace whose mailboxes warm up besides one campaign: its report says how many of the sends were warmup,
+    and its reply, complaint and unsubscribe rates are over the rest (the campaign's 14 % read 3 % before, diluted
+    by 500 warmup messages nobody could answer); bounces and blocks stay over every send (warmup mail bounces)."""
+    ws, _, box, plain, _ = await world("warm")
+    await upsert_daily_stats(
+        [
+            row(ws, StatScope.WORKSPACE, ws.id, TODAY, sent=630, warmup_sent=496, replies=19, unsubscribes=5),
+            row(ws, StatScope.MAILBOX, box.id, TODAY, sent=630, warmup_sent=496, replies=19, bounces_block=6),
+            row(ws, StatScope.CAMPAIGN, plain.id, TODAY, sent=134, replies=19, unsubscribes=5),
+        ]
+    )
+    manager = actor(ws, Role.MANAGER)
+    rep = await report(manager, FrozenClock(NOW), "today")
+    m = rep.summary.metrics
+    assert (m.reply_rate.part, m.reply_rate.sample) == (19, 134)
+    assert (m.unsubscribe_rate.part, m.unsubscribe_rate.sample) == (5, 134)
+    assert rep.summary.bounce_rate.sample == 630
+    campaign = await report(manager, FrozenClock(NOW), "today", scope=StatScope.CAMPAIGN, name="Autumn")
+    assert campaign.summary.metrics.reply_rate.value == m.reply_rate.value  # one campaign: the same rate
+    mbox = await report(manager, FrozenClock(NOW), "today", scope=StatScope.MAILBOX, name=box.address)
+    assert mbox.summary.metrics.reply_rate.sample == 134 and mbox.summary.metrics.block_rate.sample == 630
+    ru = "\n".join(text.body(translator("ru"), rep))
+    assert "Отправлено: 630 (из них прогрев 496)" in ru and "Ответы: 14,2 % (19 из 134)" in ru
+    en = "\n".join(text.body(EN, campaign))
+    assert "Sent: 134 · delivered" in en  # no warmup: nothing said of it

@@ -7,14 +7,27 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.stats import COUNTERS, EventRecord, normalize_email, stat_rows
+from engine.stats import COUNTER_OF, COUNTERS, EventRecord, normalize_email, stat_rows
 from models.enums import EventKind, StatScope
 
 UTC = dt.UTC
 
 
-def test_every_event_kind_has_a_counter_column() -> None:
-    assert len(set(COUNTERS)) == len(EventKind)
+def test_every_event_kind_has_a_counter_column_and_warmup_sends_their_own() -> None:
+    assert set(COUNTERS) == {*COUNTER_OF.values(), "warmup_sent"} and len(set(COUNTER_OF.values())) == len(EventKind)
+
+
+def test_a_warmup_send_counts_in_sent_and_in_warmup_sent() -> None:
+    at = dt.datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    records = [
+        EventRecord(1, EventKind.SENT, at, mailbox_id=10, domain_id=5, data={"kind": "warmup"}),
+        EventRecord(1, EventKind.SENT, at, mailbox_id=10, domain_id=5, campaign_id=3, data={"kind": "campaign"}),
+        EventRecord(1, EventKind.SENT, at, mailbox_id=10, domain_id=5, data={"kind": "test"}),
+    ]
+    found = {(r.scope, r.scope_id): dict(r.counts) for r in stat_rows(records, {})}
+    assert found[(StatScope.MAILBOX, 10)] == {"sent": 3, "warmup_sent": 1}
+    assert found[(StatScope.WORKSPACE, 1)] == {"sent": 3, "warmup_sent": 1}
+    assert found[(StatScope.CAMPAIGN, 3)] == {"sent": 1}
 
 
 def test_rows_per_scope_and_day_in_the_workspace_zone() -> None:
