@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
-from email.parser import BytesHeaderParser, BytesParser
+from email.parser import BytesHeaderParser
 from email.policy import compat32
 from enum import StrEnum
 from typing import Any, Final, Generic, TypeVar, cast
@@ -53,6 +53,7 @@ from engine.mail.classify import (
     header,
     needs_body,
     normalize_message_id,
+    parse_message,
     referenced_ids,
 )
 from engine.mail.imap import (
@@ -558,7 +559,7 @@ def _classified(
     warmup: WarmupSettings | None = None,
     seed: str = "",
 ) -> Incoming:
-    message = BytesParser(policy=compat32).parsebytes(body) if body is not None else headers
+    message = parse_message(body) if body is not None else headers
     verdict = classify(message, ours, own_addresses=own, warmup_check=check)
     message_id = normalize_message_id(header(headers, "Message-ID"))
     recount = verdict.kind is MailKind.WARMUP and not in_spam and message_id in rescued

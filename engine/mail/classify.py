@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import HeaderParser
+from email.parser import BytesHeaderParser, BytesParser, HeaderParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr
 from enum import StrEnum
@@ -138,6 +138,17 @@ def _clean_address(value: str) -> str | None:
     return value
 
 
+def parse_message(raw: bytes) -> Message:
+    """A fetched message parsed as the inbox reads it (`compat32`). Never raises: the parser recurses once per
+    nesting level, so a few hundred kilobytes of nested message/rfc822 or multipart parts (hostile or broken
+    mail) exhaust the stack; such a message is read by its headers alone. The caller bounds `raw` (the inbox
+    fetches at most the first `DEFAULT_BODY_BYTES`), which bounds the time parsing takes."""
+    try:
+        return BytesParser(policy=compat32).parsebytes(raw)
+    except (RecursionError, *_HEADER_ERRORS):
+        return BytesHeaderParser(policy=compat32).parsebytes(raw)
+
+
 # ---------------------------------------------------------------------------------------------- the decision
 
 
@@ -160,6 +171,8 @@ def needs_body(headers: Message, known_ids: Container[str], *, warmup_check: War
         return False
     if headers.get_content_type() == "multipart/report" or _looks_like_bounce(headers):
         return True
+    if _JMRP_SUBJECT.search(header(headers, "Subject")):  # Microsoft's complaints name the recipient inside
+        return True
     return any(i in known_ids for i in referenced_ids(headers))
 
 
@@ -175,8 +188,18 @@ def classify(
     A message is warmup only when `warmup_check` verifies its marker (a forged or copied marker is ignored).
 
     `msg` may be headers only when `needs_body` said so. The order matters: a DSN is also "auto-replied" by
-    RFC 3834, and a warmup reply also answers one of our Message-IDs.
+    RFC 3834, and a warmup reply also answers one of our Message-IDs. Never raises: mail too deeply nested to
+    walk is `other`.
     """
+    try:
+        return _classify(msg, known_ids, own_addresses=own_addresses, warmup_check=warmup_check)
+    except RecursionError:
+        return Verdict(MailKind.OTHER)
+
+
+def _classify(
+    msg: Message, known_ids: Container[str], *, own_addresses: Collection[str], warmup_check: WarmupCheck | None
+) -> Verdict:
     if is_warmup(msg, warmup_check):
         return Verdict(MailKind.WARMUP, address=sender_address(msg), related_id=_first_known(msg, known_ids))
     machine = _report_verdict(msg, frozenset(a.lower() for a in own_addresses))
@@ -184,6 +207,8 @@ def classify(
         return machine
     related = _first_known(msg, known_ids)
     sender = sender_address(msg)
+    if _looks_like_bounce(msg):  # a mailer daemon's notice we could not read: never a person's reply or absence
+        return Verdict(MailKind.OTHER, address=sender, related_id=related)
     auto = _auto_reply_reason(msg, related is not None)
     if auto:
         return Verdict(MailKind.AUTO_REPLY, address=sender, related_id=related, detail=auto)
@@ -198,6 +223,8 @@ def _report_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
     report = _report_type(msg)
     if report == "feedback-report":
         return _complaint(msg)
+    if (complainer := _jmrp_recipient(msg)) is not None:
+        return Verdict(MailKind.COMPLAINT, address=complainer, related_id=_original_message_id(msg), detail="abuse")
     if report == "disposition-notification":
         return None
     looks = _looks_like_bounce(msg)
@@ -384,7 +411,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"unusual rate|rate limit|rate of (?:mail|messages|connections)|too many (?:messages|connections|mails|"
-            r"emails|sessions|concurrent)",
+            r"emails|sessions|concurrent)(?! (?:on|in) (?:the |his |her |this )?(?:server|mail ?box|account|folder))",
             r"(?:sending|message|connection|hourly|daily) (?:rate|limit) (?:exceeded|reached)|"
             r"exceeded .{0,30}(?:sending|rate|message|connection|recipient) limit",
             r"throttl|unexpected volume|temporarily (?:deferred|rejected) due to|\[ts0\d\]|\btss0\d\b",
@@ -404,6 +431,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"(?:blocked|block listed|banned|denied|rejected|refused|not allowed)",
             r"(?:ip|host|address|domain|network) (?:is |has been )?(?:blocked|banned|blacklisted)",
             r"\bblocked (?:by|because|due|for)\b|\bbanned\b|mail from .{0,80} (?:refused|rejected|blocked)",
+            r"white-?list|requires? confirmation",
             r"(?:smtp|mail) (?:server|relay) of your (?:isp|provider)|use your (?:isp|provider)|dynamic (?:ip|address)|"
             r"residential|dial-?up",
             r"черн\w+ спис|заблокирован\w* (?:ip|ваш|отправител|адрес отправителя|домен)|(?:ip|адрес|домен)"
@@ -427,9 +455,9 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"\bauth(?:entication)? ?required|group you tried to contact|permission to post",
             r"relay(?:ing)? (?:denied|not permitted|access denied|prohibited)|not (?:permitted|allowed) to relay",
             r"unable to relay|we do not relay|no relaying|not a gateway",
-            r"\bpolicy\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|permission",
+            r"\bpolic(?:y|ies)\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|permission",
             r"access denied|you (?:are not|aren'?t) allowed",
-            r"do not accept mail from|not accepting (?:mail|messages) from",
+            r"do not accept mail from|not accepting (?:mail|messages)",
             r"restricted|(?:message|mail) refused|\brfc ?(?:2822|5322|5321)\b|header (?:error|invalid|missing|violat)",
             r"политик|запрещ|не разрешен|отклонен\w* (?:администратор|правил)",
         ),
@@ -439,6 +467,9 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
         _words(
             r"mail ?box (?:is |was )?full|mailbox full|full mailbox|over ?quota|quota (?:exceed|full|reached)|"
             r"exceed\w* (?:the |his |her |their )?(?:storage|quota|mailbox (?:size|quota))",
+            r"exceeded (?:its|the|his|her|their|your) (?:disk ?space|storage|space)|disk ?space limit|"
+            r"too many (?:messages|mails|e-?mails) (?:on|in) (?:the |his |her |this )?"
+            r"(?:server|mail ?box|account|folder)",
             r"insufficient (?:storage|space)|(?:out of|no) (?:storage|disk ?space|space)|mailbox size limit|"
             r"storage (?:full|limit)|user is over|mailfolder is full|disk quota",
             r"переполнен|превышен\w* (?:квот|размер ящика|объ[её]м)|квот|недостаточно места|нет места",
@@ -458,7 +489,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"host (?:or domain name )?not found|host unknown|unknown host|no such (?:domain|host)",
             r"domain (?:name )?(?:not found|does not exist|doesn'?t exist|unknown|is invalid|not exist)",
             r"unrouteable (?:mail )?domain|nxdomain|null mx|no mx|mx (?:record )?(?:not found|lookup failed)",
-            r"name service error|domain .{0,60} does not accept mail|no (?:mail servers?|mail exchangers?|route) "
+            r"name service error(?!.{0,80}(?:malformed|unexpected|timed out|try again))|name or service not known|"
+            r"domain .{0,60} does not accept mail|no (?:mail servers?|mail exchangers?|route) "
             r"(?:for|to)|couldn'?t find any host|could not find .{0,40} (?:host|domain)",
             r"доме?н\w* (?:не найден|не существует)|несуществующ\w+ домен",
         ),
@@ -477,12 +509,13 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"user ?unknown|unknown (?:user|recipient|mailbox|address|local|alias)|addressee unknown",
-            r"no such (?:user|mailbox|recipient|address|account|person|local user)|no mailbox|mailbox not found",
+            r"no such (?:user|mailbox|recipient|address|account|person|local user)|no mail ?box|mail-?box not found",
+            r"not an? (?:active|known|valid|existing) (?:user|address|mailbox|recipient|account)|recipient rejected",
             r"(?:user|mailbox|recipient|address|account|e-?mail)(?: name| address)? (?:does not|doesn'?t|did not) "
             r"exist|(?:user|mailbox|recipient|address|account)(?: name| address)? (?:is )?(?:not found|unknown|"
             r"invalid|not known|not recogni[sz]ed|not listed|undeliverable)",
             r"recipient name is not recognized|not listed in (?:the )?(?:[\w-]+ )?(?:directory|address book)",
-            r"(?:invalid|bad|unknown|non-?existent) (?:recipient|mailbox|address|user)",
+            r"(?:invalid|bad|unknown|non-?existent)[ _-](?:recipient|mailbox|address|user)",
             r"does not exist|doesn'?t exist|(?:couldn'?t|could not|wasn'?t|was not) (?:be )?found|address not found",
             r"mailbox unavailable|not a valid (?:mailbox|recipient|user)|unrouteable address",
             r"has moved|no longer (?:valid|available|active|here|with)|not our customer",
@@ -505,6 +538,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"unable to connect|couldn'?t connect|no answer|network (?:error|unreachable|is unreachable)",
             r"(?:host|server) (?:is )?unreachable|lost connection|starttls",
             r"socket error|(?:requests|attempts) to connect",
+            r"(?:malformed|unexpected) (?:or unexpected )?name server reply|name server (?:timeout|failure)|"
+            r"dns (?:timeout|failure|error|lookup (?:error|failure|failed))",
             r"\btls\b (?:negotiation|handshake|required|fail)",
             r"не удалось (?:соединиться|подключиться|установить соединение)|соединени\w* (?:разорван|прерван)",
         ),
@@ -547,13 +582,15 @@ _SENDER_STAGE = re.compile(
 )
 
 
-def bounce_reason(status: str | None, diagnostic: str, prose: str = "") -> BounceReason:
+def bounce_reason(status: str | None, diagnostic: str, prose: str = "", *, trust_code: bool = True) -> BounceReason:
     """Status code first, wording second: a decisive code (x.1.1, x.2.2, x.4.7, x.7.26, …) decides alone; a
     generic one (x.0.0, x.7.1, …) is made precise by the server's words (the diagnostic, else the report's
     prose), and is the answer when they say nothing known. Boilerplate ("This is a permanent error") names no
-    reason and so can never decide. A "recipient gone" reason given at the sender stage is a policy refusal."""
+    reason and so can never decide. A "recipient gone" reason given at the sender stage is a policy refusal.
+    `trust_code=False` when the code is the reporting MTA's own guess (Sendmail turns any "550" to RCPT TO into
+    5.1.1): it is then only a default that the server's words override."""
     by_code, decisive = _reason_of_code(status)
-    if decisive and by_code is not None:
+    if decisive and trust_code and by_code is not None:
         return by_code
     reason = _reason_in_words(diagnostic, prose) or by_code or BounceReason.UNDEFINED
     if reason in _GONE_REASONS and (_SENDER_STAGE.search(diagnostic) or _SENDER_STAGE.search(prose)):
@@ -586,7 +623,12 @@ def _looks_like_bounce(msg: Message) -> bool:
     name, address = parseaddr(header(msg, "From"))
     sender = _clean_address(address) or ""
     local = sender.partition("@")[0]
-    daemon = local in _DAEMON_LOCALS or bool(_DAEMON_NAMES.search(name)) or local.startswith("mailer-daemon")
+    daemon = (
+        local in _DAEMON_LOCALS
+        or bool(_DAEMON_NAMES.search(name))
+        or local.startswith("mailer-daemon")
+        or header(msg, "From").replace(" ", "") == "<>"  # the null sender written as the From: a bounce
+    )
     null_path = header(msg, "Return-Path").replace(" ", "") == "<>" or (daemon and not sender)
     subject = bool(_BOUNCE_SUBJECT.search(header(msg, "Subject")))
     return ((daemon or null_path) and subject) or (daemon and null_path)
@@ -606,9 +648,10 @@ def _bounce_verdict(
     related: str | None,
     detail: str,
     prose: str = "",
+    trust_code: bool = True,
 ) -> Verdict:
     reason = _VENDOR_REASONS.get((recipient or "").rpartition("@")[2]) if status is None else None
-    reason = reason or bounce_reason(status, detail, prose)
+    reason = reason or bounce_reason(status, detail, prose, trust_code=trust_code)
     kind = _KIND_OF_CLASS[bounce_class(reason, permanent=permanent)]
     return Verdict(kind, address=recipient, related_id=related, status=status, detail=detail[:500], reason=reason)
 
@@ -626,6 +669,8 @@ def _dsn_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
         detail = " ".join(header(block, "Diagnostic-Code").split())
         status = _best_status(reported, _status_in_text(detail))
         detail = _DIAGNOSTIC_TYPE.sub("", detail)
+        # the server answered with a bare reply code ("550 …"): the enhanced Status is the reporting MTA's guess
+        guessed = bool(_BASIC.search(detail)) and _ENHANCED.search(detail) is None
         ours = _our_addresses(msg, own)
         prose = _report_text(msg)[0]
         named = (_clean_address(header(block, n)) for n in ("Original-Recipient", "Final-Recipient"))
@@ -638,6 +683,7 @@ def _dsn_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
             related=_original_message_id(msg),
             detail=detail,
             prose=prose,
+            trust_code=not guessed,
         )
     return Verdict(MailKind.OTHER, address=sender_address(msg)) if seen_action else None
 
@@ -745,13 +791,22 @@ def _text_bounce(msg: Message, own: frozenset[str]) -> Verdict | None:
     recipient = _failed_recipient(msg, report, _our_addresses(msg, own))
     status = _status_in_text(report)
     detail = _diagnostic_line(report, status)
-    if recipient is None and status is None:
+    if recipient is None and status is None and not (_PERMANENT_TEXT.search(report) and _reason_in_words(report)):
         return None
     delayed = bool(_DELAY_TEXT.search(report)) and not _PERMANENT_TEXT.search(report)
     permanent = status[0] == "5" if status else not delayed  # a failure notice without a code is final
     related = _original_message_id(msg) or _inline_message_id(original_copy, header(msg, "Message-ID"))
+    # the server's answer has a bare reply code and the enhanced code stands elsewhere: the MTA's own guess
+    # (Sendmail's "550 5.1.1 … User unknown" after a "553 SPF fail" at DATA)
+    guessed = bool(status and status not in detail and _BASIC.search(detail) and not _ENHANCED.search(detail))
     return _bounce_verdict(
-        status=status, permanent=permanent, recipient=recipient, related=related, detail=detail, prose=report
+        status=status,
+        permanent=permanent,
+        recipient=recipient,
+        related=related,
+        detail=detail,
+        prose=report,
+        trust_code=not guessed,
     )
 
 
@@ -844,8 +899,8 @@ def _complaint(msg: Message) -> Verdict:
     """An RFC 5965 feedback report: who complained and about which of our messages."""
     fields = _feedback_fields(msg)
     feedback_type = header(fields, "Feedback-Type").lower() if fields is not None else ""
-    if feedback_type == "not-spam":
-        return Verdict(MailKind.OTHER, address=sender_address(msg))
+    if feedback_type in _NOT_COMPLAINTS:
+        return Verdict(MailKind.OTHER, address=sender_address(msg), detail=feedback_type)
     original = _original_headers(msg)
     recipient = _clean_address(header(fields, "Original-Rcpt-To")) if fields is not None else None
     if recipient is None and original is not None:
@@ -853,6 +908,24 @@ def _complaint(msg: Message) -> Verdict:
         recipient = _clean_address(addresses[0]) if addresses else None
     related = None if original is None else normalize_message_id(header(original, "Message-ID"))
     return Verdict(MailKind.COMPLAINT, address=recipient, related_id=related, detail=feedback_type or "abuse")
+
+
+_NOT_COMPLAINTS: Final = frozenset({"not-spam", "auth-failure", "dmarc"})
+"""Feedback types that no recipient complained in: a not-spam vote, an authentication (DMARC) failure report."""
+
+
+def _jmrp_recipient(msg: Message) -> str | None:
+    """Microsoft's junk-mail reporting (JMRP/SNDS) is no ARF: a "complaint about message from <IP>" that attaches
+    the original, which names the complaining recipient in X-HmXmrOriginalRecipient. The recipient, or None."""
+    if not _JMRP_SUBJECT.search(header(msg, "Subject")):
+        return None
+    original = _original_headers(msg)
+    if original is None:
+        return None
+    return _clean_address(header(original, "X-HmXmrOriginalRecipient"))
+
+
+_JMRP_SUBJECT = re.compile(r"^\s*complaint about message from\b", re.IGNORECASE)
 
 
 def _feedback_fields(msg: Message) -> Message | None:
@@ -873,9 +946,19 @@ _AUTO_SUBJECT = re.compile(
     r"^\s*(?:\[?(?:auto(?:matic)?[ -]?(?:reply|response|answer)|autoreply|auto:|out of (?:the )?office|"
     r"ooo\b|away from (?:the office|my desk)|on (?:vacation|holiday|leave)|vacation reply|"
     r"автоматический ответ|автоответ|авто-ответ|автоматическое уведомление|нет на месте|"
-    r"вне офиса|в отпуске|отсутствую|отсутствие на рабочем месте|я в отпуске)\]?)",
+    r"вне офиса|в отпуске|отсутствую|отсутствие на рабочем месте|я в отпуске|"
+    r"automatyczna odpowied|automatische antwort|abwesenheit|r[ée]ponse automatique|absence du bureau|"
+    r"respuesta autom[áa]tica|fuera de la oficina|risposta automatica|fuori ufficio|automatisch antwoord|"
+    r"afwezig|resposta autom[áa]tica|autosvar|automaattinen vastaus|otomatik yan[ıi]t|自動返信|自动回复)\]?)",
     re.IGNORECASE,
 )
+_ACK_SUBJECT = re.compile(
+    r"^\s*(?:thank you for (?:your )?(?:e-?mail|message|contacting)|thanks for (?:your )?(?:e-?mail|message)|"
+    r"we (?:have )?received your|your (?:message|e-?mail|request) (?:has been|was) received|"
+    r"спасибо за (?:ваше )?(?:письмо|обращение|сообщение)|ваше (?:письмо|обращение) (?:получено|принято))",
+    re.IGNORECASE,
+)
+"""An acknowledgement's subject: automatic only together with Precedence or Auto-Submitted (people thank too)."""
 _VENDOR_AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply", "X-Mailru-Autoreply")
 
 
@@ -886,6 +969,10 @@ def _auto_reply_reason(msg: Message, replying: bool) -> str:
     auto_submitted = header(msg, "Auto-Submitted").lower().split(";")[0].strip()
     subject = header(msg, "Subject")
     subject_hit = _AUTO_SUBJECT.search(subject)
+    precedence = header(msg, "Precedence").lower()
+    automated = auto_submitted not in {"", "no"} or precedence in {"bulk", "junk", "auto_reply"}
+    if automated and not subject_hit:
+        subject_hit = _ACK_SUBJECT.search(subject)
     if auto_submitted == "auto-replied":
         return "auto-submitted: auto-replied"
     for name in _VENDOR_AUTO_HEADERS:
@@ -894,7 +981,6 @@ def _auto_reply_reason(msg: Message, replying: bool) -> str:
             return f"{name.lower()}: {value}"
     if auto_submitted and auto_submitted != "no" and (replying or subject_hit):
         return f"auto-submitted: {auto_submitted}"
-    precedence = header(msg, "Precedence").lower()
     if precedence == "auto_reply" or (precedence in {"bulk", "junk"} and (replying or subject_hit)):
         return f"precedence: {precedence}"
     if subject_hit:
@@ -985,7 +1071,7 @@ def _plain_text(msg: Message, *, include_attached: bool) -> str:
     plain: list[str] = []
     html: list[str] = []
     for part in _leaf_parts(msg, include_attached=include_attached):
-        ctype = part.get_content_type()
+        ctype = _text_type(part)
         if ctype not in {"text/plain", "text/html"}:
             continue
         content = _decoded(part)
@@ -1011,6 +1097,15 @@ def _leaf_parts(msg: Message, *, include_attached: bool) -> Iterator[Message]:
     yield msg
 
 
+def _text_type(part: Message) -> str:
+    """A leaf's type as far as reading it goes: a "multipart" whose boundary is missing or broken was left as one
+    text payload by the parser, and is read as the plain text it then is."""
+    ctype = part.get_content_type()
+    if part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), str):
+        return "text/plain"
+    return ctype
+
+
 def _decoded(part: Message) -> str:
     """The text of a part in its declared charset; undecodable bytes become replacement characters."""
     try:
@@ -1020,11 +1115,21 @@ def _decoded(part: Message) -> str:
     if not isinstance(raw, bytes):
         payload = part.get_payload()
         return payload if isinstance(payload, str) else ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return raw.decode(charset, errors="replace")
-    except LookupError:  # an unknown charset name
-        return raw.decode("utf-8", errors="replace")
+    return decode_text(raw, part.get_content_charset() or "utf-8")
+
+
+_FALLBACK_CHARSETS: Final = ("utf-8", "cp1251")  # Russian mail mislabelled or labelled "unknown-8bit" is cp1251
+
+
+def decode_text(raw: bytes, charset: str) -> str:
+    """Bytes as text in the declared charset; when the label is wrong or unknown (cp1251 declared as utf-8,
+    `unknown-8bit`), UTF-8 and then Windows-1251 are tried; undecodable bytes become replacement characters."""
+    for name in (charset, *_FALLBACK_CHARSETS):
+        try:
+            return raw.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return raw.decode("utf-8", errors="replace")
 
 
 class _TextExtractor(HTMLParser):
