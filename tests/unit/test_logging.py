@@ -1,7 +1,23 @@
 import json
 import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
 
 from engine.logging import configure_logging, get_logger, mask_text
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """These tests configure logging for themselves: the tests after them find it as it was (a root handler left
+    writing to this test's captured stream swallowed the log lines a later test reads)."""
+    root = logging.getLogger()
+    handlers, level, config = root.handlers[:], root.level, structlog.get_config()
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.configure(**config)
 
 
 def test_mask_text_removes_tokens_and_url_passwords() -> None:
