@@ -13,7 +13,11 @@ alert-heading = { $severity ->
 alert-resolved-title = ✅ Решено · оповещение #{ $id }
 alert-resolved = { $kind } ({ $subject }) больше не наблюдается. Повторов было: { $count }.
 alert-worker-down = Ни один воркер не отмечался больше { $minutes } мин (последняя отметка: { $since }). Отправка, прогрев и проверки стоят. Проверьте процессы worker.
-alert-queue-backlog = Очередь отправки отстаёт: { $count } писем ждут дольше { $minutes } мин. Воркеры не успевают или не отправляют.
+alert-queue-backlog = Очередь отправки отстаёт: { $count } { $count ->
+    [one] письмо ждёт
+    [few] письма ждут
+   *[many] писем ждут
+} дольше { $minutes } мин. Воркеры не успевают или не отправляют.
 
 alerts-digest-title = Ещё { $count } { $count ->
     [one] оповещение

@@ -16,7 +16,17 @@ error-cost-setting-unknown = Цены «{ $name }» нет. Известные: 
 error-cost-setting = { $name } не может быть «{ $value }»: целое число от { $low } до { $high }.
 error-cost-agency-only = { $name } — общая для всего агентства: её задаёт админ командой /cost_set { $name } <значение> agency.
 capacity-title = Ёмкость отправки (письма кампаний)
-capacity-today = Сегодня: { $emails } писем кампаний с { $senders } из { $mailboxes } ящиков (кроме { $warmup } писем прогрева).
+capacity-today = Сегодня: { $emails } { $emails ->
+    [one] письмо
+    [few] письма
+   *[many] писем
+} кампаний с { $senders } из { $mailboxes } { $mailboxes ->
+    [one] ящика
+   *[other] ящиков
+} (кроме { $warmup } { $warmup ->
+    [one] письма
+   *[other] писем
+} прогрева).
 capacity-week = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } в день)
 capacity-reserve = Резерв добавил бы около { $emails } в день, когда прогреется и войдёт в работу (выше не учтён).
 capacity-hint = Влезет ли объём клиента? /capacity <писем> <недель>, например /capacity 12000 1

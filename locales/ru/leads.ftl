@@ -19,7 +19,11 @@ leads-import-report = Отклонённые строки ({ $count }) — в п
 leads-report-line = Строка
 leads-report-email = Email
 leads-report-reason = Причина
-leads-report-omitted = …и ещё { $count } строк (в отчёт вошли первые)
+leads-report-omitted = …и ещё { $count } { $count ->
+    [one] строка
+    [few] строки
+   *[many] строк
+} (в отчёт вошли первые)
 
 leads-reason-empty = пустой адрес
 leads-reason-syntax = не адрес электронной почты

@@ -10,9 +10,13 @@ sending-not-paused = Отправка не была приостановлена
 health-brief = отправлено { $sent } · жёсткие отказы { $hard } · блокировки { $block } · ответы { $reply } · открытия { $opens } · жалобы { $complaints } · отписки { $unsubscribes }
 health-workspace-line = 🏢 Пространство: { $metrics }
 health-campaign-line = 📨 { $name }: { $metrics }
-health-campaigns-more = …и ещё { $count } кампаний: /campaigns
+health-campaigns-more = …и ещё { $count } { $count ->
+    [one] кампания
+    [few] кампании
+   *[many] кампаний
+}: /campaigns
 health-none = Пока нет ящиков для наблюдения.
-health-title = Здоровье: { $count } ящиков и доменов, худшие сверху (за 7 дней)
+health-title = Здоровье ящиков и доменов (всего { $count }), худшие сверху (за 7 дней)
 health-title-one = Здоровье: { $target }
 health-more = …и ещё { $count }. Укажите ящик или домен: /health <адрес или домен>
 health-hint = Доля что-то значит только при достаточном числе отправок: иначе «мало данных», а не 0 %.

@@ -22,7 +22,10 @@ error-swap-replacement-unusable = Резервный домен { $domain } бо
 
 reserve-title = Резерв доменов
 reserve-title-agency = Резерв доменов агентства
-reserve-pool = Из { $total } доменов: активных { $active }, готовых в резерве { $ready }, прогреваются в резерве { $warming }, остывают { $cooling }, выгорели в этом месяце { $burned }.
+reserve-pool = Из { $total } { $total ->
+    [one] домена
+   *[other] доменов
+}: активных { $active }, готовых в резерве { $ready }, прогреваются в резерве { $warming }, остывают { $cooling }, выгорели в этом месяце { $burned }.
 reserve-workspace = { $workspace }: активных { $active }, готовых { $ready }, в прогреве { $warming }, выгорели в этом месяце { $burned }
 reserve-enough = Резерва достаточно: готовых { $ready } из желаемых { $target }.
 reserve-short = Не хватает готовых резервных доменов: { $missing } (желательно { $target }).
