@@ -67,8 +67,9 @@ async def cost_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 
 def _week(ctx: Ctx, n: int, w: cap.Week) -> str:
+    key = "capacity-week" if w.lowest_day != w.highest_day else "capacity-week-even"  # not "140–140 a day"
     return ctx.t(
-        "capacity-week", number=n, start=w.start.isoformat(), end=w.end.isoformat(), emails=w.campaign,
+        key, number=n, start=w.start.isoformat(), end=w.end.isoformat(), emails=w.campaign,
         low=w.lowest_day, high=w.highest_day,
     )  # fmt: skip
 

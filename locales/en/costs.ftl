@@ -18,6 +18,7 @@ error-cost-agency-only = { $name } is shared by the whole agency: an admin sets 
 capacity-title = Sending capacity (campaign emails)
 capacity-today = Today: { $emails } campaign emails from { $senders } of { $mailboxes } mailboxes (besides { $warmup } warmup emails).
 capacity-week = Week { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } a day)
+capacity-week-even = Week { $number } ({ $start } – { $end }): { $emails } ({ $low } a day)
 capacity-reserve = The reserve would add about { $emails } a day once warm and put into service (not counted above).
 capacity-hint = Does a client's volume fit? /capacity <emails> <weeks>, e.g. /capacity 12000 1
 capacity-fits = ✅ { $emails } emails fit in { $weeks } { $weeks ->

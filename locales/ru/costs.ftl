@@ -28,6 +28,7 @@ capacity-today = Сегодня: { $emails } { $emails ->
    *[other] писем
 } прогрева).
 capacity-week = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } в день)
+capacity-week-even = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low } в день)
 capacity-reserve = Резерв добавил бы около { $emails } в день, когда прогреется и войдёт в работу (выше не учтён).
 capacity-hint = Влезет ли объём клиента? /capacity <писем> <недель>, например /capacity 12000 1
 capacity-fits = ✅ { $emails } писем влезают в { $weeks } { $weeks ->
@@ -52,7 +53,11 @@ capacity-add = Для такого темпа не хватает { $per_day } �
 } на { $domains } { $domains ->
     [one] домене
    *[other] доменах
-} ({ $mailbox_cap } в день на ящик, { $domain_cap } в день на домен; { $per_mailbox } писем кампаний в день с ящика на полной доле). Новые ящики начнут слать кампании после прогрева в { $warmup_weeks } { $warmup_weeks ->
+} ({ $mailbox_cap } в день на ящик, { $domain_cap } в день на домен; { $per_mailbox } { $per_mailbox ->
+    [one] письмо
+    [few] письма
+   *[many] писем
+} кампаний в день с ящика на полной доле). Новые ящики начнут слать кампании после прогрева в { $warmup_weeks } { $warmup_weeks ->
     [one] неделю
     [few] недели
    *[many] недель

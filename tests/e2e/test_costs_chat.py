@@ -69,6 +69,8 @@ async def test_telegram_cost_capacity_for_a_manager_and_a_client_refused(telegra
     assert EN("capacity-today", emails=96, senders=3, mailboxes=3, warmup=24) in capacity
     assert EN("capacity-short", emails=12000, weeks=1, available=672) in capacity
     start = NOW.date() + dt.timedelta(days=1)
+    week = {"number": 1, "start": start.isoformat(), "end": (start + dt.timedelta(days=6)).isoformat(), "emails": 672}
+    assert EN("capacity-week-even", **week, low=96) in capacity  # the same every day: "96 a day", not "96–96"
     assert EN(
         "capacity-add", per_day=1619, mailboxes=51, domains=17, mailbox_cap=40, domain_cap=120, per_mailbox=32,
         warmup_weeks=6, full_weeks=9, full_on=(start + dt.timedelta(days=63)).isoformat(),
