@@ -164,7 +164,11 @@ def _listing_meanings(family: Family, code: ipaddress.IPv4Address) -> list[str]:
 
 async def check(resolver: dns.asyncresolver.Resolver, target: str, zone: DnsblZone) -> DnsblResult:
     """Ask one list about one target."""
-    result = await lookup(resolver, query_name(target, zone), "A")
+    return await _ask(resolver, query_name(target, zone), target, zone)
+
+
+async def _ask(resolver: dns.asyncresolver.Resolver, name: str, target: str, zone: DnsblZone) -> DnsblResult:
+    result = await lookup(resolver, name, "A")
     match result.status:
         case LookupStatus.NXDOMAIN | LookupStatus.NODATA:
             return DnsblResult(target, zone.name, ListingResult.CLEAN)
@@ -184,6 +188,22 @@ def _sort_key(code: str) -> tuple[int, str]:
         return -1, code
 
 
+_DOMAIN_TEST_POINTS: Final = {
+    Family.SPAMHAUS_DBL: "dbltest.com",
+    Family.URIBL: "test.uribl.com",
+    Family.SURBL: "test.surbl.org",
+}
+
+
+def probe_entries(zone: DnsblZone) -> tuple[str, ...]:
+    """Entries a working list always lists (RFC 5782 §5: 127.0.0.2 on an IP list, `test` on a domain list; the
+    lists' own documented test domains besides): the proof that its "not listed" answers are real."""
+    if zone.kind is TargetKind.IP:
+        return ("127.0.0.2",)
+    own = _DOMAIN_TEST_POINTS.get(zone.family)
+    return (own, "test") if own else ("test",)
+
+
 async def check_all(
     resolver: dns.asyncresolver.Resolver,
     targets: Sequence[str],
@@ -191,12 +211,36 @@ async def check_all(
     *,
     concurrency: int = 16,
 ) -> list[DnsblResult]:
-    """Every target against every list of its kind (domains on domain lists, IPs on IP lists), in order."""
+    """Every target against every list of its kind (domains on domain lists, IPs on IP lists), in order.
+
+    Each list asked is also asked about its test points: a list that does not list any of them is not really
+    being asked — a public resolver Spamhaus silently answers NXDOMAIN, a resolver that answers NXDOMAIN for
+    every name, a mirror that stopped syncing — so its "not listed" answers are errors ("the checker is blind"),
+    never clean. A listing it does return still counts."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(target: str, zone: DnsblZone) -> DnsblResult:
         async with gate:
             return await check(resolver, target, zone)
 
+    async def probe(point: str, zone: DnsblZone) -> DnsblResult:
+        name = query_name(point, zone) if zone.kind is TargetKind.IP else f"{point}.{zone.suffix}"  # "test" too
+        async with gate:
+            return await _ask(resolver, name, point, zone)
+
+    async def sees(zone: DnsblZone) -> bool:
+        answers = await asyncio.gather(*(probe(point, zone) for point in probe_entries(zone)))
+        return any(a.result is ListingResult.LISTED for a in answers)
+
     pairs = [(t, z) for t in targets for z in zones if z.kind == target_kind(t)]
-    return list(await asyncio.gather(*(one(t, z) for t, z in pairs)))
+    asked = list(dict.fromkeys(z for _, z in pairs))
+    found, seeing = await asyncio.gather(
+        asyncio.gather(*(one(t, z) for t, z in pairs)), asyncio.gather(*(sees(z) for z in asked))
+    )
+    working = {z.name for z, ok in zip(asked, seeing, strict=True) if ok}
+    return [
+        DnsblResult(r.target, r.zone, ListingResult.ERROR, meanings=("dnsbl-error-blind",))
+        if r.result is ListingResult.CLEAN and r.zone not in working
+        else r
+        for r in found
+    ]

@@ -252,7 +252,7 @@ async def build(options: DemoOptions, settings: Settings, redis: Redis, vault: V
     links = TrackingLinks.from_vault(TRACKING_URL, vault)
     world = World(options.seed, clock, links)
     zones = [z for z in default_zones() if z.kind is TargetKind.DOMAIN]
-    sim_dns = SimDns(world, [z.name for z in zones])
+    sim_dns = SimDns(world, zones)
     port = await sim_dns.start()
     resolver = ResolverConfig(("127.0.0.1",), port, 2.0)
     dns_config = DnsConfig(resolver, dnsbl_zones=tuple(zones), dnsbl_resolver=resolver)

@@ -42,6 +42,7 @@ import dns.rrset
 import dns.zone
 
 from engine.clock import Clock
+from engine.dns.dnsbl import DnsblZone, probe_entries
 from engine.mail.imap import INBOX, FetchedMessage, Folder, FolderStatus, ImapError, ImapErrorKind, MailFolders
 from engine.mail.message import BuiltMessage
 from engine.mail.providers import Credentials, Endpoint
@@ -496,11 +497,13 @@ def _auto_reply(message: BuiltMessage, clock: Clock) -> bytes:
 class SimDns(asyncio.DatagramProtocol):
     """A DNS server on a loopback UDP port: the agency's published zones (`load_zones`), MX (and an address) for
     every other name asked (the leads' domains), and the blocklist zones, which answer NXDOMAIN (not listed) or,
-    in `LISTING_ZONE` for a listed domain, 127.0.1.2 (a spam domain, Spamhaus DBL's code)."""
+    in `LISTING_ZONE` for a listed domain, 127.0.1.2 (a spam domain, Spamhaus DBL's code); like real lists, they
+    list their test points (`dnsbl.probe_entries`), so the checker knows it sees them."""
 
-    def __init__(self, world: World, zones: Sequence[str]) -> None:
+    def __init__(self, world: World, zones: Sequence[DnsblZone]) -> None:
         self.world = world
-        self.zones = tuple(z.lower().rstrip(".") for z in zones)
+        self.zones = tuple(z.name.lower().rstrip(".") for z in zones)
+        self.probes = {z.name.lower().rstrip("."): frozenset(probe_entries(z)) for z in zones}
         self.transport: asyncio.DatagramTransport | None = None
         self.port = 0
         self.records: dict[tuple[str, int], dns.rrset.RRset] = {}  # the agency's published zones
@@ -547,7 +550,9 @@ class SimDns(asyncio.DatagramProtocol):
         zone = next((z for z in self.zones if name.endswith("." + z)), None)
         if zone is not None:
             target = name[: -len(zone) - 1]
-            if question.rdtype == dns.rdatatype.A and zone == LISTING_ZONE and self.world.is_listed(target):
+            if question.rdtype == dns.rdatatype.A and target in self.probes[zone]:
+                response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A", "127.0.0.2"))
+            elif question.rdtype == dns.rdatatype.A and zone == LISTING_ZONE and self.world.is_listed(target):
                 response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A", "127.0.1.2"))
             else:
                 response.set_rcode(dns.rcode.NXDOMAIN)

@@ -230,19 +230,21 @@ class DnsServer(_LoopbackService):
         *,
         reasons: Mapping[str, str] | None = None,
         ttl: int = 300,
+        test_points: bool = True,
     ) -> int:
         """Serve a DNSBL zone: each key (IPv4/IPv6 address or domain) answers A with its return code(s).
 
         Addresses are queried reversed (1.2.3.4 -> 4.3.2.1.<zone>, IPv6 by nibbles), domains as-is
         (bad.example -> bad.example.<zone>); anything else is NXDOMAIN (= not listed). `reasons` adds TXT
-        records. The RFC 5782 test points are always listed with 127.0.0.2 (127.0.0.2, ::FFFF:7F00:2, "test").
+        records. The RFC 5782 test points are listed with 127.0.0.2 (127.0.0.2, ::FFFF:7F00:2, "test"), unless
+        `test_points` is false: a list seen through a resolver that hides its answers (NXDOMAIN for everything).
         """
         reasons = dict(reasons or {})
         unknown = set(reasons) - set(listed)
         if unknown:
             raise ValueError(f"reasons for entries that are not listed: {sorted(unknown)}")
         origin = dns.name.from_text(zone)
-        entries = {**_RFC5782_TEST_POINTS, **listed}
+        entries = {**(_RFC5782_TEST_POINTS if test_points else {}), **listed}
         records: list[Record] = []
         for entry, codes in entries.items():
             owner = _dnsbl_owner(entry, origin)
