@@ -139,7 +139,7 @@ dnsbl-error-ip-in-domain-list = an IP address was sent to a domain list
 dnsbl-error-unexpected = the list gave an answer that makes no sense
 dnsbl-error-timeout = the list did not answer in time
 dnsbl-error-servfail = the DNS server returned an error when asking the list
-dnsbl-error-blind = the list did not confirm its test entry, so its “not listed” answers mean nothing (the resolver hides answers — a public DNS, say — or the list's mirror is stale); the check is blind
+dnsbl-error-blind = the list did not confirm its test entry, so its “not listed” means nothing (a public DNS or a stale mirror?); the check is blind
 
 ## Alerts and DMARC
 
