@@ -5,7 +5,7 @@ not something to show."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from engine.dns.names import to_unicode
@@ -45,3 +45,16 @@ async def subject_names(subjects: Iterable[str]) -> dict[str, str]:
         for pk, name in await model.filter(id__in=sorted(ids)).values_list("id", column):
             names[f"{prefix}:{pk}"] = to_unicode(str(name)) if prefix == "domain" else str(name)
     return {s: names.get(s, s) for s in given}
+
+
+_PART_OF: Final = {"dns_drift": "record", "blacklist_listed": "zone"}
+"""Kinds raised once per part of one subject (a domain's MX and its SPF drift apart; it is listed on two lists):
+the data field that names the part."""
+
+
+def part_of(kind: str, data: Mapping[str, Any]) -> str:
+    """What an alert of `kind` is about within its subject ("MX", "dbl.spamhaus.org"), so the alerts of one domain
+    read apart; "" for kinds raised once per subject."""
+    field = _PART_OF.get(kind)
+    value = str(data.get(field) or "") if field else ""
+    return value.upper() if field == "record" else value

@@ -21,7 +21,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor
-from engine.alert_names import subject_names
+from engine.alert_names import part_of, subject_names
 from engine.alert_routing import SEVERITY_RANK
 from engine.approvals import manages
 from engine.clock import Clock
@@ -229,7 +229,7 @@ async def list_alerts(actor: Actor, clock: Clock, *, everywhere: bool = False, l
             workspace=str(slugs.get(r.workspace_id, "")) if r.workspace_id else "",
             kind=r.kind,
             severity=r.severity,
-            subject=names[r.subject],
+            subject=f"{names[r.subject]} ({part})" if (part := part_of(r.kind, r.data or {})) else names[r.subject],
             status=r.status,
             count=r.count,
             age_s=(now - r.first_seen).total_seconds(),

@@ -300,18 +300,24 @@ async def test_alerts_lists_worst_first_and_ack_works_by_command(clock: FrozenCl
     listed = await Domain.create(workspace=ws, name="xn--e1afmkfd.xn--p1ai")  # пример.рф
     await _raise(ws.id, f"domain:{listed.id}", clock, kind="blacklist_listed", severity=Severity.CRITICAL)
     await _raise(None, "worker:heartbeat", clock, kind="worker_down", severity=Severity.CRITICAL)
+    for record in ("mx", "spf"):  # one domain's two records drifted: two alerts, each saying which record
+        await alerts.raise_alert(
+            workspace_id=ws.id, kind="dns_drift", severity=Severity.WARNING, subject=f"domain:{listed.id}",
+            key=record, data={"record": record}, now=clock.now(),
+        )  # fmt: skip
     listing = await _say(runner, "1", "/alerts")
     lines = listing.blocks[1].text.split("\n")
-    assert [line.split(" ")[0] for line in lines] == ["🔴", "🔴", "🟠", "ℹ️"]
+    assert [line.split(" ")[0] for line in lines] == ["🔴", "🔴", "🟠", "🟠", "🟠", "ℹ️"]
     # each kind by its label, each subject by its name (a domain in Unicode); an unknown kind as it is
     assert "blocklisted · пример.рф · acme" in lines[0] + lines[1] and "worker not answering" in lines[0] + lines[1]
-    assert "bounce_spike" in lines[2] and "3 h" in lines[2]
-    assert listing.blocks[0].text == EN("alerts-title", total=4, open=4, acked=0)
+    assert {"пример.рф (MX)", "пример.рф (SPF)"} <= {line.split(" · ")[1] for line in lines}
+    assert "bounce_spike" in lines[4] and "3 h" in lines[4]
+    assert listing.blocks[0].text == EN("alerts-title", total=6, open=6, acked=0)
     warning = await Alert.get(kind="bounce_spike")
     assert (await _say(runner, "1", f"/ack {warning.id}")).ok
     twice = await _say(runner, "1", f"/ack {warning.id}")
     assert twice.plain_text() == EN("error-alert-acked", id=warning.id, who="user1")
-    assert EN("alerts-title", total=4, open=3, acked=1) in (await _say(runner, "1", "/alerts")).plain_text()
+    assert EN("alerts-title", total=6, open=5, acked=1) in (await _say(runner, "1", "/alerts")).plain_text()
     assert (await _say(runner, "1", "/agency_chat")).plain_text() == EN("agency-chat-bound")
     assert (await _say(runner, "1", "/agency_chat off")).plain_text() == EN("agency-chat-unbound")
 
