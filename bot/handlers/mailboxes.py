@@ -27,7 +27,8 @@ def _test_options(ctx: Ctx) -> dict[str, Any]:
 def _line(ctx: Ctx, box: MailboxSummary) -> str:
     mark = STATUS_MARK.get(box.status.value, "•")
     error = f" — {box.last_error}" if box.last_error and box.status.value in ("disabled", "cooldown") else ""
-    return f"{mark} {box.address} ({ctx.t(f'mailbox-status-{box.status.value}')}, {box.daily_cap}/day){error}"
+    status = ctx.t(f"mailbox-status-{box.status.value}")
+    return f"{mark} {box.address} ({status}, {ctx.t('mailboxes-line-cap', cap=box.daily_cap)}){error}"
 
 
 def _login(ctx: Ctx, test: LoginTest) -> str:

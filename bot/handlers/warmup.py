@@ -151,6 +151,11 @@ def _bounds(name: str) -> str:
     return f"{bounds[0]}–{bounds[1]}"
 
 
+def _typed(value: object) -> str:
+    """A value as it is typed back (`true`, not Python's `True`)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 @command(
     "warmup_settings",
     Access.MANAGE,
@@ -163,11 +168,11 @@ async def warmup_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if args["setting"] is not None:
         change = await service.set_setting(ctx.actor, ctx.clock, args["setting"], args["value"] or "")
         return Reply().add(
-            ctx.t("warmup-setting-changed", name=change.name, before=str(change.before), after=str(change.after))
+            ctx.t("warmup-setting-changed", name=change.name, before=_typed(change.before), after=_typed(change.after))
         )
     settings = await service.show_settings(ctx.actor)
     lines = [
-        ctx.t("warmup-setting-line", name=name, value=str(getattr(settings, name)), bounds=_bounds(name))
+        ctx.t("warmup-setting-line", name=name, value=_typed(getattr(settings, name)), bounds=_bounds(name))
         for name in BOUNDS
     ]
     return Reply().add(ctx.t("warmup-settings-title"), "title").add("\n".join(lines)).add(ctx.t("warmup-settings-hint"))

@@ -114,6 +114,7 @@ async def test_telegram_settings_pause_and_why(telegram: TelegramRig) -> None:
     shown = await ask(anna, "/warmup_settings")
     assert EN("warmup-setting-line", name="target_per_day", value="40", bounds="10–50") in shown
     assert EN("warmup-setting-line", name="pool", value="workspace", bounds="workspace | agency") in shown
+    assert EN("warmup-setting-line", name="weekdays_only", value="false", bounds="true | false") in shown  # as typed
     refused = await ask(anna, "/warmup_settings target_per_day 500")
     assert EN("error-warmup-setting", name="target_per_day", value="500", bounds="10–50") in refused
     changed = await ask(anna, "/warmup_settings target_per_day 30")
