@@ -100,17 +100,19 @@ def build_router(runner: Runner, default_locale: str) -> Router:
     identity = IdentityMiddleware(runner, default_locale)
     router.message.outer_middleware(identity)
     router.callback_query.outer_middleware(identity)
+    router.edited_message.outer_middleware(identity)
     router.message.register(on_cancel, Command(CANCEL))
     router.message.register(on_command, F.text.startswith("/"), for_this_bot)
     router.message.register(on_text, F.text, ~F.text.startswith("/"))
     router.message.register(on_document, F.document.as_("document"))
+    router.edited_message.register(on_edited, F.text.startswith("/"), for_this_bot)
     router.callback_query.register(on_press, F.data)
     router.errors.register(on_error)
     return router
 
 
 async def for_this_bot(message: Message, *, bot: Bot) -> bool:
-    """`/cmd@other_bot` in a group is for another bot; `/cmd` and `/cmd@this_bot` are ours."""
+    """`/cmd@other_bot` in a group is for another bot; `/cmd` and `/cmd@this_bot` are ours (sent or edited)."""
     head = (message.text or "").split(maxsplit=1)[0]
     mention = head.partition("@")[2]
     if not mention:
@@ -123,6 +125,13 @@ async def on_command(message: Message, *, identity: Identity, runner: Runner, st
     """Any registered command; a new command replaces a pending question."""
     reply = await runner.run_line(identity, str(message.chat.id), message.text or "")
     await _respond(bot, message.chat.id, reply, state, identity)
+
+
+async def on_edited(message: Message, *, identity: Identity, bot: Bot) -> None:
+    """An edited command is not run: the original already ran (or was refused), and running the edit as well
+    would act twice. The person is told to send the corrected command as a new message."""
+    name, _ = split_line(message.text or "")
+    await _say(bot, message.chat.id, identity, key="telegram-edited-not-run", command=name)
 
 
 async def on_text(message: Message, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:

@@ -1,0 +1,64 @@
+"""The chat layer at the platforms' edges, as outside testers try it: edited commands, secrets asked for in a
+group, the transports' own messages in the person's language."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.runner import Runner
+from bot.telegram.transport import WEBHOOK_PATH
+from engine.i18n import translator
+from models import Workspace
+from tests.e2e.conftest import WEBHOOK_SECRET, make_transport, visible
+from tests.harness.slackapi import serve
+from tests.harness.telegram import TelegramEmulator, TelegramUser, new_bot_token
+
+EN = translator("en")
+RU = translator("ru")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ANNA = 700401
+
+
+def _edited(user_id: int, text: str, *, language: str) -> dict[str, Any]:
+    """An `edited_message` update: the person changed a command they had sent."""
+    person = {"id": user_id, "is_bot": False, "first_name": "Anna", "language_code": language}
+    now = int(time.time())
+    return {
+        "update_id": 7,
+        "edited_message": {
+            "message_id": 3,
+            "date": now - 30,
+            "edit_date": now,
+            "chat": {"id": user_id, "type": "private", "first_name": "Anna"},
+            "from": person,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split(maxsplit=1)[0])}],
+        },
+    }
+
+
+async def test_an_edited_command_is_not_run_and_says_to_send_it_again(
+    emulator: TelegramEmulator, runner: Runner, redis: Redis
+) -> None:
+    token = new_bot_token()
+    transport = make_transport(emulator, runner, redis, token)
+    app = web.Application()
+    transport.register_webhook(app)
+    headers = {SECRET_HEADER: WEBHOOK_SECRET}
+    try:
+        async with serve(app) as base, aiohttp.ClientSession() as http, TelegramUser(emulator, token, ANNA) as anna:
+            for language, t in (("ru", RU), ("en", EN)):
+                update = _edited(ANNA, "/workspace_new acme ACME", language=language)
+                async with http.post(base + WEBHOOK_PATH, json=update, headers=headers) as resp:
+                    assert resp.status == 200
+                [reply] = await anna.wait_replies()
+                assert visible(reply.text) == t("telegram-edited-not-run", command="workspace_new")
+            await anna.assert_no_replies(within=0.3)
+            assert not await Workspace.exists(slug="acme")
+    finally:
+        await transport.stop()
