@@ -135,7 +135,9 @@ async def use(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(ctx.t("use-done", slug=chosen.slug, name=chosen.name))
 
 
-@command("invite", Access.MANAGE, Arg("role", kind="choice", choices=("manager", "client")), example="client")
+@command(
+    "invite", Access.MANAGE, Arg("role", kind="choice", choices=("manager", "client")), example="client", private=True
+)
 async def invite(ctx: Ctx, args: dict[str, Any]) -> Reply:
     invite = await people.create_invite(ctx.actor, Role(args["role"]), ctx.clock)
     where = {"workspace": invite.workspace_name, "slug": invite.workspace_slug}

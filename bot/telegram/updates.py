@@ -24,7 +24,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, Message, TelegramObject, User
 
-from bot.command import answer_words, file_limit, split_line
+from bot.command import REGISTRY, answer_words, file_limit, split_line
 from bot.runner import Runner
 from bot.telegram.client import send_reply
 from bot.telegram.render import CANCEL, parse_callback_data
@@ -122,7 +122,17 @@ async def for_this_bot(message: Message, *, bot: Bot) -> bool:
 
 
 async def on_command(message: Message, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:
-    """Any registered command; a new command replaces a pending question."""
+    """Any registered command; a new command replaces a pending question. A command whose answer is a secret
+    (an invite code) is not run in a group, where everyone would read it: the person is sent to a private chat."""
+    name, _ = split_line(message.text or "")
+    cmd = REGISTRY.get(name)
+    if cmd is not None and cmd.private and message.chat.type != ChatType.PRIVATE:
+        refused = await runner.precheck(identity, name)  # someone who may not run it is told that instead
+        if refused is None:
+            t = await _translator(identity)
+            refused = Reply(ok=False).add(t("telegram-private-only", command=cmd.name), "error")
+        await _respond(bot, message.chat.id, refused, state, identity)
+        return
     reply = await runner.run_line(identity, str(message.chat.id), message.text or "")
     await _respond(bot, message.chat.id, reply, state, identity)
 

@@ -5,6 +5,7 @@ telegram-cancelled = Cancelled. Commands: /help
 telegram-nothing-to-cancel = There is nothing to cancel.
 telegram-awaiting = Send it in your next message, or /cancel to stop.
 telegram-edited-not-run = An edited message is not run again. Send the corrected command as a new message: /{ $command }
+telegram-private-only = The answer to /{ $command } holds a secret that everyone in a group would see. Send /{ $command } to me in a private chat.
 telegram-text-hint = I understand commands. The ones available to you: /help
 telegram-document-no-command = What should I do with this file? Send it again with the command as its caption (for example, /command), or send the command first.
 telegram-file-too-large = The file "{ $name }" is too large: { $size_kb } KB, while the limit is { $limit_kb } KB.

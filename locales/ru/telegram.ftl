@@ -5,6 +5,7 @@ telegram-cancelled = Отменено. Команды: /help
 telegram-nothing-to-cancel = Отменять нечего.
 telegram-awaiting = Пришлите это следующим сообщением или отмените: /cancel
 telegram-edited-not-run = Изменённое сообщение повторно не выполняется. Отправьте исправленную команду новым сообщением: /{ $command }
+telegram-private-only = Ответ на /{ $command } содержит секрет, его увидели бы все в группе. Отправьте /{ $command } мне в личный чат.
 telegram-text-hint = Я понимаю команды. Доступные вам: /help
 telegram-document-no-command = Что сделать с этим файлом? Пришлите его ещё раз с командой в подписи (например, /команда) или сначала отправьте команду.
 telegram-file-too-large = Файл «{ $name }» слишком большой: { $size_kb } КБ при пределе { $limit_kb } КБ.

@@ -11,10 +11,11 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.runner import Runner
+from bot.telegram.render import ERROR_MARK
 from bot.telegram.transport import WEBHOOK_PATH
 from engine.i18n import translator
-from models import Workspace
-from tests.e2e.conftest import WEBHOOK_SECRET, make_transport, visible
+from models import Invite, Workspace
+from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, make_transport, visible
 from tests.harness.slackapi import serve
 from tests.harness.telegram import TelegramEmulator, TelegramUser, new_bot_token
 
@@ -22,6 +23,7 @@ EN = translator("en")
 RU = translator("ru")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ANNA = 700401
+GROUP = -100700400
 
 
 def _edited(user_id: int, text: str, *, language: str) -> dict[str, Any]:
@@ -62,3 +64,28 @@ async def test_an_edited_command_is_not_run_and_says_to_send_it_again(
             assert not await Workspace.exists(slug="acme")
     finally:
         await transport.stop()
+
+
+async def test_an_invite_asked_for_in_a_group_is_not_shown_to_the_group(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    code = await telegram.invite("acme", "manager")
+    anna = telegram.user(ANNA, first_name="Anna", language_code="ru")
+    await anna.send_command(f"/start {code}")
+    await anna.wait_replies()
+    group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna", language_code="ru")
+    invites = await Invite.all().count()
+    await group.send_command("/invite client")
+    [reply] = await group.wait_replies()
+    assert visible(reply.text) == ERROR_MARK + RU("telegram-private-only", command="invite")
+    assert await Invite.all().count() == invites  # no code was made, so none can leak
+    await group.send_command("/invite@mailfleet_test_bot client")
+    [reply] = await group.wait_replies()
+    assert visible(reply.text) == ERROR_MARK + RU("telegram-private-only", command="invite")
+    client = telegram.user(ANNA + 1, chat_id=GROUP, language_code="en")  # not a member: refused for that first
+    await client.send_command("/invite client")
+    [reply] = await client.wait_replies()
+    assert visible(reply.text) == ERROR_MARK + EN("error-not-registered", command="invite")
+    await anna.send_command("/invite client")  # in the private chat it works as before
+    [reply] = await anna.wait_replies()
+    assert RU("role-client") in visible(reply.text)
+    assert await Invite.all().count() == invites + 1
