@@ -67,7 +67,7 @@ from bot.slack.render import (
 )
 from engine.i18n import translator
 from engine.logging import get_logger
-from engine.people import Identity
+from engine.people import Identity, resolve_actor
 from engine.reply import Attachment, Reply
 from engine.settings import Settings
 from engine.uploads import MAX_UPLOAD_BYTES
@@ -308,16 +308,17 @@ class SlackTransport:
         channel, thread_ts = event["channel"], event.get("thread_ts")
         identity = self._identity(user, "")
         limit = file_limit(name, FILE_MAX_BYTES)
-        fetched = await self.runner.precheck(identity, name) or await self._fetch(files[0], limit)  # authorized first
+        fetched = await self.runner.precheck(identity, name) or await self._fetch(files[0], limit, identity)
         if isinstance(fetched, Reply):
             await post_reply(self.client, channel, fetched, thread_ts)
             return
         reply = await self.runner.run_line(identity, channel, text, fetched)
         await post_reply(self.client, channel, reply, thread_ts)
 
-    async def _fetch(self, file: dict[str, Any], limit: int = FILE_MAX_BYTES) -> Attachment | Reply:
-        """The shared file, or the refusal to post: too large (declared or downloaded), or not downloadable."""
-        t = translator(self.default_locale)
+    async def _fetch(self, file: dict[str, Any], limit: int, identity: Identity) -> Attachment | Reply:
+        """The shared file (for a command `identity` may run: asked first), or the refusal to post in the person's
+        language: too large (declared or downloaded), or not downloadable."""
+        t = translator(await self._locale(identity))
         name = str(file.get("name") or "file")
         too_large = Reply(ok=False).add(t("slack-file-too-large", limit_mb=limit // 2**20), "error")
         declared = file.get("size")
@@ -343,7 +344,9 @@ class SlackTransport:
             channel=context.channel_id,
             exc_info=error,
         )
-        text = escape(translator(self.default_locale)("error-internal", ref=ref))
+        user = context.user_id
+        locale = await self._locale(self._identity(user, "")) if user else self.default_locale
+        text = escape(translator(locale)("error-internal", ref=ref))
         if context.respond is not None and context.response_url:
             await context.respond(text=text, response_type="ephemeral", replace_original=False)
         elif context.channel_id:
@@ -353,6 +356,15 @@ class SlackTransport:
 
     def _identity(self, user_id: str, display_name: str) -> Identity:
         return self.runner.identity(Platform.SLACK, user_id, display_name, self.default_locale)
+
+    async def _locale(self, identity: Identity) -> str:
+        """The language of the transport's own messages to a person: their /lang, else the default. The database
+        may be what failed: then the default."""
+        try:
+            return (await resolve_actor(identity)).locale
+        except Exception:
+            log.warning("slack locale unavailable", exc_info=True)
+            return self.default_locale
 
     async def _download(self, file: dict[str, Any], limit: int = FILE_MAX_BYTES) -> Attachment | None:
         """The file's bytes from `url_private_download` (bot token as Bearer), only on the file host; None when it

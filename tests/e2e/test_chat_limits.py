@@ -16,7 +16,9 @@ from bot.telegram.transport import WEBHOOK_PATH
 from engine.i18n import translator
 from models import Invite, Workspace
 from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, make_transport, visible
-from tests.harness.slackapi import serve
+from tests.e2e.slackrig import SECRET, join, seen, slack_rig, texts
+from tests.harness.slack_files import message_event_body
+from tests.harness.slackapi import serve, signed_headers
 from tests.harness.telegram import TelegramEmulator, TelegramUser, new_bot_token
 
 EN = translator("en")
@@ -89,3 +91,15 @@ async def test_an_invite_asked_for_in_a_group_is_not_shown_to_the_group(telegram
     [reply] = await anna.wait_replies()
     assert RU("role-client") in visible(reply.text)
     assert await Invite.all().count() == invites + 1
+
+
+async def test_slacks_own_refusals_speak_the_persons_language(orm: None, redis: Redis) -> None:
+    async with slack_rig(redis) as slack:  # the install speaks English
+        await join(slack, "U0RU", "manager", name="ivan")
+        assert await slack.say("lang ru", user="U0RU") == [seen(RU("lang-set"))]
+        huge = slack.files.add("domains.csv", b"domain\n", size=3 * 2**20)
+        body = message_event_body("domain_add", files=[huge], user_id="U0RU")
+        expected = len(slack.api.calls_to("chat.postMessage")) + 1
+        assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+        refused = await slack.api.wait_call("chat.postMessage", count=expected)
+        assert texts(refused.params["blocks"]) == [":warning: " + seen(RU("slack-file-too-large", limit_mb=2))]
