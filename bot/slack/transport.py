@@ -294,19 +294,26 @@ class SlackTransport:
     async def _on_message(self, event: dict[str, Any], request: AsyncBoltRequest) -> None:
         """A file sent with the name of a command that takes a file: that command, with the file as its argument.
 
-        Other messages are not for us (the bot does not chat). A redelivery by Slack (X-Slack-Retry-Num) is
-        ignored: the first delivery is already running.
+        Anything else a person writes to the bot's DM is answered with how to use the bot (commands go through
+        /mailfleet; a file needs a command's name beside it). Messages elsewhere are not for us (the bot does not
+        chat), nor are edits, bots' posts (our own included) and redeliveries by Slack (X-Slack-Retry-Num): the
+        first delivery is already running.
         """
         files, user = event.get("files") or [], event.get("user")
-        if not files or not user or request.headers.get("x-slack-retry-num"):
+        ours = event.get("subtype") in {None, "file_share"} and not event.get("bot_id")
+        if not user or not ours or request.headers.get("x-slack-retry-num"):
             return
         text = LEADING_MENTION.sub("", unescape(event.get("text", ""))).strip()
         name, _ = split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest of the line
         command = REGISTRY.get(name)
-        if command is None or command.file_arg is None:
-            return
         channel, thread_ts = event["channel"], event.get("thread_ts")
         identity = self._identity(user, "")
+        if not files or command is None or command.file_arg is None:
+            if event.get("channel_type") == "im":
+                t = translator(await self._locale(identity))
+                hint = Reply().add(t("slack-file-no-command"), "error") if files else Reply().add(t("slack-text-hint"))
+                await post_reply(self.client, channel, hint, thread_ts)
+            return
         limit = file_limit(name, FILE_MAX_BYTES)
         fetched = await self.runner.precheck(identity, name) or await self._fetch(files[0], limit, identity)
         if isinstance(fetched, Reply):

@@ -3,6 +3,8 @@ group, the transports' own messages in the person's language."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from typing import Any
 
@@ -17,7 +19,7 @@ from engine.i18n import translator
 from models import Invite, Workspace
 from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, make_transport, visible
 from tests.e2e.slackrig import SECRET, join, seen, slack_rig, texts
-from tests.harness.slack_files import message_event_body
+from tests.harness.slack_files import DM_CHANNEL_ID, message_event_body
 from tests.harness.slackapi import serve, signed_headers
 from tests.harness.telegram import TelegramEmulator, TelegramUser, new_bot_token
 
@@ -103,3 +105,47 @@ async def test_slacks_own_refusals_speak_the_persons_language(orm: None, redis: 
         assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
         refused = await slack.api.wait_call("chat.postMessage", count=expected)
         assert texts(refused.params["blocks"]) == [":warning: " + seen(RU("slack-file-too-large", limit_mb=2))]
+
+
+def _dm(text: str, *, user: str, files: list[dict[str, Any]] | None = None, **event: Any) -> str:
+    """A message event in the bot's DM (or, with `channel_type`, elsewhere); without files a plain message."""
+    body = json.loads(message_event_body(text, files=files or [], user_id=user))
+    if not files:
+        body["event"].pop("subtype")
+        body["event"].pop("files")
+    body["event"] |= event
+    return json.dumps(body)
+
+
+async def test_a_slack_dm_that_is_not_a_command_is_told_how_to_use_the_bot(orm: None, redis: Redis) -> None:
+    async with slack_rig(redis) as slack:
+        await join(slack, "U0RU", "manager", name="ivan")
+        assert await slack.say("lang ru", user="U0RU") == [seen(RU("lang-set"))]
+        before = len(slack.api.calls_to("chat.postMessage"))
+
+        async def answer(body: str) -> list[str]:
+            count = len(slack.api.calls_to("chat.postMessage")) + 1
+            assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+            posted = await slack.api.wait_call("chat.postMessage", count=count)
+            assert posted.params["channel"] == DM_CHANNEL_ID
+            return texts(posted.params["blocks"])
+
+        assert await answer(_dm("help", user="U0RU")) == [seen(RU("slack-text-hint"))]
+        notes = slack.files.add("notes.csv", b"x\n")
+        assert await answer(_dm("look at this", user="U0RU", files=[notes])) == [
+            ":warning: " + seen(RU("slack-file-no-command"))
+        ]
+        # not for us: chatter in a channel, the bot's own posts, edits, redeliveries
+        quiet = [
+            _dm("hello all", user="U0RU", channel="C0TEAM", channel_type="channel"),
+            _dm("hello", user="U0RU", bot_id="B0MAILFLEET"),
+            _dm("help", user="U0RU", subtype="message_changed"),
+        ]
+        for body in quiet:
+            assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+        retry = _dm("help", user="U0RU")
+        headers = signed_headers(SECRET, retry, content_type="application/json") | {"X-Slack-Retry-Num": "1"}
+        assert await slack.post(retry, headers) == 200
+        await asyncio.sleep(0.5)
+        assert len(slack.api.calls_to("chat.postMessage")) == before + 2
+        assert slack.files.downloads == []
