@@ -2,8 +2,8 @@
 
 Every text is escaped (`&`, `<`, `>`), so a workspace name or a lead's field can never become a link, a
 `<!channel>` ping or a user mention. Slack's limits are respected here, once: 3,000 characters a section,
-150 a header, 25 buttons an actions block, 75 a button label, 50 blocks a message (longer replies become
-several messages).
+150 a header, 25 buttons an actions block, 75 a button label, 50 blocks and about 12,000 characters a message
+(longer replies become several messages).
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ BUTTONS_MAX = 25
 LABEL_MAX = 75
 BLOCKS_MAX = 50
 FALLBACK_MAX = 3000  # the notification preview; Slack cuts far earlier anyway
+MESSAGE_TEXT_MAX = 11_000
+"""The characters one message carries in all, its blocks' texts and the fallback together. Slack refuses a
+message whose blocks hold more than about 12,000 characters (`msg_blocks_too_long`, undocumented; seen between
+11,300 and 13,300 — slackapi/bolt-js#2509 and #2867), whatever the 3,000 a section and 50 blocks allow."""
 CODE_FENCE = "```"
 ERROR_PREFIX = ":warning: "
 SLASH_COMMAND = "/mailfleet"  # the app's one slash command; every Mailfleet command is its first word
@@ -83,8 +87,25 @@ def render(reply: Reply) -> list[SlackMessage]:
     """The reply as messages of at most 50 blocks; buttons come last. An empty reply (files only) is []."""
     parts = [part for block in reply.blocks for part in _block(block)]
     parts += [(actions, "") for actions in _actions(reply.buttons)]
-    pages = [parts[start : start + BLOCKS_MAX] for start in range(0, len(parts), BLOCKS_MAX)]
+    pages: list[list[tuple[Block, str]]] = []
+    used = 0
+    for part in parts:
+        size = _text_size(part[0])
+        # the fallback repeats the page's text up to FALLBACK_MAX: a page's blocks get the rest
+        if not pages or len(pages[-1]) == BLOCKS_MAX or used + size > MESSAGE_TEXT_MAX - FALLBACK_MAX:
+            pages.append([])
+            used = 0
+        pages[-1].append(part)
+        used += size
     return [SlackMessage([b.to_dict() for b, _ in page], _fallback([text for _, text in page])) for page in pages]
+
+
+def _text_size(block: Block) -> int:
+    """The characters a block carries: its text, or its buttons' labels."""
+    if isinstance(block, ActionsBlock):
+        return sum(len(e.text.text) for e in block.elements if isinstance(e, ButtonElement) and e.text is not None)
+    text = getattr(block, "text", None)
+    return len(text.text) if text is not None else 0
 
 
 def _block(block: ReplyBlock) -> list[tuple[Block, str]]:

@@ -58,6 +58,7 @@ from bot.slack.notifier import post_reply, upload_files, web_client
 from bot.slack.render import (
     ACTION_ID,
     BLOCKS_MAX,
+    CODE_FENCE,
     SLASH_COMMAND,
     SlackMessage,
     command_of,
@@ -87,6 +88,8 @@ SIGNATURE_WINDOW_S: Final = 5 * 60
 REPLAY_PREFIX: Final = "mailfleet:slack:seen:"
 """Redis keys of signatures already accepted, kept for the whole window: any web process refuses a replay."""
 SLACK_FILE_HOST: Final = "https://files.slack.com/"
+RESPONSE_URL_POSTS: Final = 5
+"""Posts one response_url takes (within 30 minutes); Slack drops the sixth without a word."""
 _REFUSED: Final = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"}
 )  # Web API errors that mean the tokens, not the moment
@@ -256,7 +259,8 @@ class SlackTransport:
             identity = self._identity(body["user_id"], body.get("user_name", ""))
             channel = body.get("channel_id", "")
             reply = await self.runner.run_line(identity, channel, unescape(body.get("text", "")).strip() or "help")
-            await _respond_pages(respond, render(reply), response_type="ephemeral")
+            pages = await self._fit_response_url(render(reply), identity)
+            await _respond_pages(respond, pages, response_type="ephemeral")
             await upload_files(self.client, channel, reply)
 
     async def _on_button(
@@ -275,10 +279,11 @@ class SlackTransport:
             channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id", "")
             value, name = action.get("value") or "", command_of(action["action_id"]) or ""
             reply = await self.runner.run(identity, channel, name, [value] if value else [])
+            pages = await self._fit_response_url(render(reply), identity)
             if reply.ok:
-                await _replace_message(respond, body.get("message"), render(reply))
+                await _replace_message(respond, body.get("message"), pages)
             else:
-                await _respond_pages(respond, render(reply), response_type="ephemeral", replace_original=False)
+                await _respond_pages(respond, pages, response_type="ephemeral", replace_original=False)
             await upload_files(self.client, channel, reply)
 
     @contextlib.asynccontextmanager
@@ -364,6 +369,17 @@ class SlackTransport:
     def _identity(self, user_id: str, display_name: str) -> Identity:
         return self.runner.identity(Platform.SLACK, user_id, display_name, self.default_locale)
 
+    async def _fit_response_url(self, pages: list[SlackMessage], identity: Identity) -> list[SlackMessage]:
+        """The pages a response_url takes: Slack accepts five posts to one and drops the rest without a word, so a
+        longer answer keeps its first four pages and ends with one saying how many lines are not shown."""
+        if len(pages) <= RESPONSE_URL_POSTS:
+            return pages
+        kept, left = pages[: RESPONSE_URL_POSTS - 1], pages[RESPONSE_URL_POSTS - 1 :]
+        lines = sum(_lines_of(block) for page in left for block in page.blocks)
+        t = translator(await self._locale(identity))
+        note = render(Reply(ok=False).add(t("slack-reply-cut", lines=lines), "error"))
+        return kept + note
+
     async def _locale(self, identity: Identity) -> str:
         """The language of the transport's own messages to a person: their /lang, else the default. The database
         may be what failed: then the default."""
@@ -390,6 +406,14 @@ class SlackTransport:
                 if len(content) > limit:
                     return None
         return Attachment(file.get("name") or "file", bytes(content), file.get("mimetype") or "")
+
+
+def _lines_of(block: dict[str, Any]) -> int:
+    """How many lines of the answer a rendered block shows (a button row shows none)."""
+    text = block.get("text")
+    if not isinstance(text, dict):
+        return 0
+    return str(text.get("text", "")).removeprefix(CODE_FENCE).removesuffix(CODE_FENCE).count("\n") + 1
 
 
 def _unauthorized() -> web.Response:

@@ -6,21 +6,27 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot.command import REGISTRY, Access, Ctx, command
 from bot.runner import Runner
+from bot.slack.notifier import SlackNotifier
 from bot.telegram.render import ERROR_MARK
 from bot.telegram.transport import WEBHOOK_PATH
 from engine.i18n import translator
+from engine.reply import Reply
 from models import Invite, Workspace
+from models.enums import Platform
 from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, make_transport, visible
 from tests.e2e.slackrig import SECRET, join, seen, slack_rig, texts
 from tests.harness.slack_files import DM_CHANNEL_ID, message_event_body
-from tests.harness.slackapi import serve, signed_headers
+from tests.harness.slackapi import RESPONSE_URL_POSTS, serve, signed_headers, slash_command_body
 from tests.harness.telegram import TelegramEmulator, TelegramUser, new_bot_token
 
 EN = translator("en")
@@ -149,3 +155,49 @@ async def test_a_slack_dm_that_is_not_a_command_is_told_how_to_use_the_bot(orm: 
         await asyncio.sleep(0.5)
         assert len(slack.api.calls_to("chat.postMessage")) == before + 2
         assert slack.files.downloads == []
+
+
+LONG_LINES = [f"box-{n:04}@очень-длинный-домен-{n % 60:02}.рф — active · 12/40 · warm" for n in range(1200)]
+
+
+@pytest.fixture
+def long_command() -> Iterator[str]:
+    """A command whose answer is 1,200 lines (about 75,000 characters), as the whole fleet's list would be."""
+
+    @command("chat_limits_long", Access.PUBLIC)
+    async def long(ctx: Ctx, args: dict[str, Any]) -> Reply:
+        return Reply().add("Fleet", "title").add("\n".join(LONG_LINES))
+
+    yield "chat_limits_long"
+    REGISTRY.pop("chat_limits_long", None)
+
+
+async def test_a_slack_answer_longer_than_a_response_url_takes_says_what_is_left_out(
+    orm: None, redis: Redis, long_command: str
+) -> None:
+    async with slack_rig(redis) as slack:
+        body = slash_command_body("/mailfleet", long_command, response_url=slack.api.response_url("long"))
+        assert await slack.post(body, signed_headers(SECRET, body)) == 200
+        await slack.api.wait_response(count=RESPONSE_URL_POSTS, within=10)
+        await asyncio.sleep(0.5)
+        assert slack.api.failed_responses == []  # nothing Slack would refuse or drop
+        posts = [r.body for r in slack.api.responses if r.key == "long"]
+        assert len(posts) == RESPONSE_URL_POSTS
+        shown = [text for post in posts for text in texts(post["blocks"])]
+        assert shown[0] == "Fleet"
+        lines = "\n".join(shown[1:-1]).split("\n")
+        assert lines == LONG_LINES[: len(lines)]  # in order, cut only between lines
+        assert shown[-1] == ":warning: " + EN("slack-reply-cut", lines=len(LONG_LINES) - len(lines))
+
+
+async def test_a_long_slack_answer_posted_to_a_channel_arrives_whole(
+    orm: None, redis: Redis, long_command: str
+) -> None:
+    async with slack_rig(redis) as slack:
+        notifier = SlackNotifier(slack.transport.client)
+        await notifier.send("C0ALERTS", await slack.transport.runner.run_line(
+            slack.transport.runner.identity(Platform.SLACK, "U0ANY"), "C0ALERTS", "/" + long_command))  # fmt: skip
+        posted = slack.api.calls_to("chat.postMessage")
+        assert len(posted) > 1
+        shown = [text for call in posted for text in texts(call.params["blocks"])]
+        assert shown[0] == "Fleet" and "\n".join(shown[1:]).split("\n") == LONG_LINES

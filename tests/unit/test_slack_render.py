@@ -12,7 +12,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 
 from bot.runner import Runner
 from bot.slack.notifier import SlackNotifier
-from bot.slack.render import command_of, escape, render, slack_commands, unescape
+from bot.slack.render import MESSAGE_TEXT_MAX, command_of, escape, render, slack_commands, unescape
 from bot.slack.transport import SlackTransport, files_base_for, is_file_url
 from engine.clock import SystemClock
 from engine.reply import Button, Reply
@@ -23,8 +23,8 @@ REDIS = Redis(host="127.0.0.1", port=9)  # never connected: building a transport
 
 
 def sections(reply: Reply) -> list[str]:
-    [message] = render(reply)
-    return [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
+    """The sections of every message the reply becomes, in order."""
+    return [b["text"]["text"] for message in render(reply) for b in message.blocks if b["type"] == "section"]
 
 
 def test_user_text_cannot_ping_link_or_mention() -> None:
@@ -125,8 +125,9 @@ def test_more_than_50_blocks_become_several_messages_with_buttons_last() -> None
 
 
 def test_the_fallback_text_is_bounded() -> None:
-    [message] = render(Reply().add("&" * 4000, "pre"))
-    assert len(message.text) <= 3000 and message.text.endswith("&amp;…")
+    first, *rest = render(Reply().add("&" * 4000, "pre"))  # 20,000 characters once escaped
+    assert len(first.text) <= 3000 and first.text.endswith("&amp;…")
+    assert all(len(message.text) <= 3000 for message in rest)
 
 
 def test_a_reply_with_files_only_has_no_message() -> None:
@@ -211,3 +212,21 @@ def test_command_references_read_as_slack_users_type_them() -> None:
     assert [slack_commands(text) for text in unchanged] == unchanged
     [message] = render(Reply().add("Commands: /help").add("/help", "pre"))
     assert [b["text"]["text"] for b in message.blocks] == ["Commands: /mailfleet help", "```/help```"]
+
+
+def test_a_long_reply_is_split_into_messages_slack_takes_and_loses_nothing() -> None:
+    """Slack refuses a message whose blocks carry more than about 12,000 characters in all (`msg_blocks_too_long`,
+    undocumented) even though each section is within 3,000 and there are fewer than 50 blocks."""
+    lines = [f"box-{n:04}@очень-длинный-домен-{n % 60:02}.рф — active · 12/40 · warm <&>" for n in range(1200)]
+    reply = Reply().add("Mailboxes", "title").add("\n".join(lines))
+    reply.buttons = [[Button("2 ▶", "mailboxes", "2")]]
+    messages = render(reply)
+    assert len(messages) > 1
+    for message in messages:
+        assert len(message.blocks) <= 50
+        sections = [b["text"]["text"] for b in message.blocks if b["type"] in {"section", "header"}]
+        assert all(len(text) <= 3000 for text in sections)
+        assert sum(len(text) for text in sections) + len(message.text) <= MESSAGE_TEXT_MAX
+    shown = "\n".join(b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section")
+    assert shown == escape("\n".join(lines))
+    assert messages[-1].blocks[-1]["type"] == "actions"
