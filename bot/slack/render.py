@@ -100,6 +100,21 @@ def render(reply: Reply) -> list[SlackMessage]:
     return [SlackMessage([b.to_dict() for b, _ in page], _fallback([text for _, text in page])) for page in pages]
 
 
+def fits(blocks: list[dict[str, Any]]) -> bool:
+    """Whether rendered blocks make one message Slack takes (with a fallback text beside them)."""
+    return len(blocks) <= BLOCKS_MAX and _texts_size(blocks) <= MESSAGE_TEXT_MAX - FALLBACK_MAX
+
+
+def _texts_size(node: Any) -> int:
+    """The characters of every text under rendered blocks (section and header texts, button labels)."""
+    if isinstance(node, list):
+        return sum(_texts_size(item) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    text = node.get("text")
+    return len(text) if isinstance(text, str) else sum(_texts_size(v) for v in node.values())
+
+
 def _text_size(block: Block) -> int:
     """The characters a block carries: its text, or its buttons' labels."""
     if isinstance(block, ActionsBlock):

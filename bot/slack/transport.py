@@ -57,12 +57,12 @@ from bot.runner import Runner
 from bot.slack.notifier import post_reply, upload_files, web_client
 from bot.slack.render import (
     ACTION_ID,
-    BLOCKS_MAX,
     CODE_FENCE,
     SLASH_COMMAND,
     SlackMessage,
     command_of,
     escape,
+    fits,
     render,
     unescape,
 )
@@ -437,6 +437,6 @@ async def _replace_message(respond: AsyncRespond, original: dict[str, Any] | Non
     """The pressed message keeps its text, loses its buttons and gains the confirmation; more pages follow it."""
     kept = [b for b in (original or {}).get("blocks", []) if b.get("type") != "actions"]
     first, rest = (pages[0], pages[1:]) if pages else (SlackMessage([], ""), [])
-    blocks = kept + first.blocks if len(kept) + len(first.blocks) <= BLOCKS_MAX else first.blocks
+    blocks = kept + first.blocks if fits(kept + first.blocks) else first.blocks
     await _post(respond, text=first.text, blocks=blocks, replace_original=True)
     await _respond_pages(respond, rest, response_type="ephemeral", replace_original=False)

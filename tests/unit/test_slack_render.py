@@ -4,6 +4,7 @@ settings (Socket Mode included, which needs Slack itself to go further)."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,8 +13,8 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 
 from bot.runner import Runner
 from bot.slack.notifier import SlackNotifier
-from bot.slack.render import MESSAGE_TEXT_MAX, command_of, escape, render, slack_commands, unescape
-from bot.slack.transport import SlackTransport, files_base_for, is_file_url
+from bot.slack.render import MESSAGE_TEXT_MAX, command_of, escape, fits, render, slack_commands, unescape
+from bot.slack.transport import SlackTransport, _replace_message, files_base_for, is_file_url
 from engine.clock import SystemClock
 from engine.reply import Button, Reply
 from engine.settings import Settings
@@ -230,3 +231,27 @@ def test_a_long_reply_is_split_into_messages_slack_takes_and_loses_nothing() -> 
     shown = "\n".join(b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section")
     assert shown == escape("\n".join(lines))
     assert messages[-1].blocks[-1]["type"] == "actions"
+
+
+async def test_a_pressed_long_message_keeps_its_text_only_when_slack_would_take_the_whole() -> None:
+    posts: list[dict[str, Any]] = []
+
+    async def respond(**message: Any) -> Any:
+        posts.append(message)
+        return SimpleNamespace(status_code=200, body="")
+
+    def message(*texts: str) -> dict[str, Any]:
+        reply = Reply()
+        for text in texts:
+            reply.add(text)
+        reply.buttons = [[Button("Approve", "approve", "17")]]
+        [page] = render(reply)
+        return {"blocks": page.blocks}
+
+    decided = render(Reply().add("Approved #17"))
+    await _replace_message(respond, message("alpha.test is listed"), decided)
+    assert [b["text"]["text"] for b in posts[-1]["blocks"]] == ["alpha.test is listed", "Approved #17"]
+
+    long = message("a" * 2900, "b" * 2900, "c" * 2000)  # 7,800 characters: with 2,900 more, Slack refuses it
+    await _replace_message(respond, long, render(Reply().add("d" * 2900)))
+    assert fits(posts[-1]["blocks"]) and [b["text"]["text"] for b in posts[-1]["blocks"]] == ["d" * 2900]
