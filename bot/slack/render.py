@@ -61,6 +61,28 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def as_typed(text: str) -> str:
+    """What a person typed, from the text Slack sends: its markup read back — a link made of an address or a
+    domain (`<mailto:a@b.ru|a@b.ru>`, `<http://b.ru|b.ru>`) is its label, a bare link its URL, a channel
+    `<#C…|name>` is #name; mentions (`<@U…>`, `<!here>`) stay — then Slack's escapes (`&amp;`, `&lt;`, `&gt;`),
+    which only text the person typed carries. (A slash command's text is sent unformatted unless the app asks
+    for it; a message's text always is formatted.)"""
+
+    def read(match: re.Match[str]) -> str:
+        inside = match[1]
+        if inside[:1] in {"@", "!"}:
+            return match[0]
+        target, _, label = inside.partition("|")
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        return label or target.removeprefix("mailto:")
+
+    return unescape(_MARKUP.sub(read, text))
+
+
 def action_id(command: str, position: int) -> str:
     """Unique within its actions block (Slack requires it) and naming the command the button runs."""
     return f"{ACTION_PREFIX}.{command}.{position}"

@@ -60,11 +60,11 @@ from bot.slack.render import (
     CODE_FENCE,
     SLASH_COMMAND,
     SlackMessage,
+    as_typed,
     command_of,
     escape,
     fits,
     render,
-    unescape,
 )
 from engine.i18n import translator
 from engine.logging import get_logger
@@ -258,7 +258,7 @@ class SlackTransport:
         async with self._after_ack(body, context):
             identity = self._identity(body["user_id"], body.get("user_name", ""))
             channel = body.get("channel_id", "")
-            reply = await self.runner.run_line(identity, channel, unescape(body.get("text", "")).strip() or "help")
+            reply = await self.runner.run_line(identity, channel, as_typed(body.get("text", "")).strip() or "help")
             pages = await self._fit_response_url(render(reply), identity)
             await _respond_pages(respond, pages, response_type="ephemeral")
             await upload_files(self.client, channel, reply)
@@ -308,7 +308,7 @@ class SlackTransport:
         ours = event.get("subtype") in {None, "file_share"} and not event.get("bot_id")
         if not user or not ours or request.headers.get("x-slack-retry-num"):
             return
-        text = LEADING_MENTION.sub("", unescape(event.get("text", ""))).strip()
+        text = as_typed(LEADING_MENTION.sub("", event.get("text", ""))).strip()
         name, _ = split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest of the line
         command = REGISTRY.get(name)
         channel, thread_ts = event["channel"], event.get("thread_ts")

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.command import REGISTRY, Access, Ctx, command
+from bot.command import REGISTRY, Access, Arg, Ctx, command
 from bot.runner import Runner
 from bot.slack.notifier import SlackNotifier
 from bot.telegram.render import ERROR_MARK
@@ -201,3 +201,28 @@ async def test_a_long_slack_answer_posted_to_a_channel_arrives_whole(
         assert len(posted) > 1
         shown = [text for call in posted for text in texts(call.params["blocks"])]
         assert shown[0] == "Fleet" and "\n".join(shown[1:]).split("\n") == LONG_LINES
+
+
+@pytest.fixture
+def file_command() -> Iterator[str]:
+    """A command that takes a file and a word (an address), and says what it got."""
+
+    @command("chat_limits_ca", Access.PUBLIC, Arg("address"), Arg("pem", kind="file"))
+    async def ca(ctx: Ctx, args: dict[str, Any]) -> Reply:
+        return Reply().add(f"{args['address']}: {args['pem'].filename}")
+
+    yield "chat_limits_ca"
+    REGISTRY.pop("chat_limits_ca", None)
+
+
+async def test_an_address_slack_turned_into_a_link_reaches_the_command_as_typed(
+    orm: None, redis: Redis, file_command: str
+) -> None:
+    async with slack_rig(redis) as slack:
+        pem = slack.files.add("ca.pem", b"-----BEGIN CERTIFICATE-----\n")
+        # Slack sends a message's text with addresses and domains made links, and Slack's own escapes
+        text = f"<@U0MFBOT> {file_command} <mailto:anna@acme.ru|anna@acme.ru>"
+        body = _dm(text, user="U0ANY", files=[pem])
+        assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+        posted = await slack.api.wait_call("chat.postMessage")
+        assert texts(posted.params["blocks"]) == ["anna@acme.ru: ca.pem"]

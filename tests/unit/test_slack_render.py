@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 
 from bot.runner import Runner
 from bot.slack.notifier import SlackNotifier
-from bot.slack.render import MESSAGE_TEXT_MAX, command_of, escape, fits, render, slack_commands, unescape
+from bot.slack.render import MESSAGE_TEXT_MAX, as_typed, command_of, escape, fits, render, slack_commands, unescape
 from bot.slack.transport import SlackTransport, _replace_message, files_base_for, is_file_url
 from engine.clock import SystemClock
 from engine.reply import Button, Reply
@@ -255,3 +255,21 @@ async def test_a_pressed_long_message_keeps_its_text_only_when_slack_would_take_
     long = message("a" * 2900, "b" * 2900, "c" * 2000)  # 7,800 characters: with 2,900 more, Slack refuses it
     await _replace_message(respond, long, render(Reply().add("d" * 2900)))
     assert fits(posts[-1]["blocks"]) and [b["text"]["text"] for b in posts[-1]["blocks"]] == ["d" * 2900]
+
+
+@pytest.mark.parametrize(
+    ("sent", "typed"),
+    [
+        ("mailbox_ca <mailto:anna@acme.ru|anna@acme.ru>", "mailbox_ca anna@acme.ru"),
+        (
+            "domain_add <http://acme-mail.ru|acme-mail.ru> <http://пример.рф|пример.рф>",
+            "domain_add acme-mail.ru пример.рф",
+        ),
+        ("report_campaign <https://acme.ru/a?b=1&amp;c=2>", "report_campaign https://acme.ru/a?b=1&c=2"),
+        ("bind <#C0TEAM|team> alerts", "bind #team alerts"),
+        ("use a&lt;b&gt; &amp;lt;", "use a<b> &lt;"),  # what was typed as text stays text
+        ("help <@U0BOT>", "help <@U0BOT>"),
+    ],
+)
+def test_slack_formatting_in_a_message_is_read_back_as_typed(sent: str, typed: str) -> None:
+    assert as_typed(sent) == typed
