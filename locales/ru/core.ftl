@@ -31,12 +31,15 @@ error-bad-locale = Язык «{ $locale }» не поддерживается: r
 error-bind-no-chat = Эту команду нужно выполнить в чате или канале, который вы хотите подключить.
 error-approval-not-found = Запрос на подтверждение #{ $id } не найден.
 error-approval-expired = Запрос #{ $id } устарел и больше не действует.
-error-approval-decided = Запрос #{ $id } уже { $status ->
-    [approved] одобрен
-    [rejected] отклонён
-    [applied] выполнен
-   *[other] закрыт
-}: { $who } ({ $via }).
+error-approval-decided = { $status ->
+    [expired] Запрос #{ $id } устарел и больше не действует.
+   *[other] Запрос #{ $id } уже { $status ->
+        [approved] одобрен
+        [rejected] отклонён
+        [applied] выполнен
+       *[other] закрыт
+    }: { $who } ({ $via }).
+}
 
 # Что и в каком состоянии: названия в сообщениях о смене состояния
 machine-domain = Домен

@@ -4,6 +4,7 @@ group, the transports' own messages in the person's language."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from collections.abc import Iterator
@@ -19,12 +20,14 @@ from bot.runner import Runner
 from bot.slack.notifier import SlackNotifier
 from bot.telegram.render import ERROR_MARK
 from bot.telegram.transport import WEBHOOK_PATH
+from engine import approvals
 from engine.i18n import translator
 from engine.reply import Reply
-from models import Invite, Workspace
-from models.enums import Platform
+from models import Approval, Invite, Workspace
+from models.enums import ApprovalStatus, Platform
 from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, make_transport, visible
 from tests.e2e.slackrig import SECRET, join, seen, slack_rig, texts
+from tests.e2e.test_telegram import request_approval
 from tests.harness.slack_files import DM_CHANNEL_ID, message_event_body
 from tests.harness.slackapi import RESPONSE_URL_POSTS, serve, signed_headers, slash_command_body
 from tests.harness.telegram import TelegramEmulator, TelegramUser, new_bot_token
@@ -226,3 +229,27 @@ async def test_an_address_slack_turned_into_a_link_reaches_the_command_as_typed(
         assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
         posted = await slack.api.wait_call("chat.postMessage")
         assert texts(posted.params["blocks"]) == ["anna@acme.ru: ca.pem"]
+
+
+async def test_presses_after_an_approval_expired_say_so_every_time(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    code = await telegram.invite("acme", "manager")
+    anna = telegram.user(ANNA, first_name="Anna", language_code="ru")
+    await anna.send_command(f"/start {code}")
+    await anna.wait_replies()
+    await anna.send_command("/bind alerts")
+    await anna.wait_replies()
+    group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna", language_code="ru")
+    await group.send_command("/bind alerts")
+    await group.wait_replies()
+    approval, approve, _ = await request_approval(telegram)
+    [in_private] = await anna.wait_replies()
+    [in_group] = await group.wait_replies()
+    telegram.clock.advance(approvals.DEFAULT_TTL + dt.timedelta(minutes=1))
+    expired = RU("error-approval-expired", id=approval.id)
+    for person, message in ((anna, in_private), (group, in_group)):  # the first press finds it expired, then closed
+        query = await person.press(message.callback_data(approve), message)
+        answer = await person.wait_callback_answer(query)
+        assert (answer["show_alert"], answer["text"]) == (True, expired)
+    assert (await Approval.get(id=approval.id)).status is ApprovalStatus.EXPIRED
+    await anna.assert_no_replies(within=0.3)
