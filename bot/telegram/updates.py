@@ -104,7 +104,7 @@ def build_router(runner: Runner, default_locale: str) -> Router:
     router.message.register(on_cancel, Command(CANCEL))
     router.message.register(on_command, F.text.startswith("/"), for_this_bot)
     router.message.register(on_text, F.text, ~F.text.startswith("/"))
-    router.message.register(on_document, F.document.as_("document"))
+    router.message.register(on_document, F.document.as_("document"), for_this_bot)
     router.edited_message.register(on_edited, F.text.startswith("/"), for_this_bot)
     router.callback_query.register(on_press, F.data)
     router.errors.register(on_error)
@@ -112,8 +112,12 @@ def build_router(runner: Runner, default_locale: str) -> Router:
 
 
 async def for_this_bot(message: Message, *, bot: Bot) -> bool:
-    """`/cmd@other_bot` in a group is for another bot; `/cmd` and `/cmd@this_bot` are ours (sent or edited)."""
-    head = (message.text or "").split(maxsplit=1)[0]
+    """`/cmd@other_bot` in a group is for another bot; `/cmd` and `/cmd@this_bot` are ours (sent or edited, as
+    a message or as a document's caption). Anything that is not a command is not filtered here."""
+    text = message.text or message.caption or ""
+    if not text.startswith("/"):
+        return True
+    head = text.split(maxsplit=1)[0]
     mention = head.partition("@")[2]
     if not mention:
         return True
@@ -167,11 +171,13 @@ async def on_document(
     bot: Bot,
     max_file_bytes: int,
 ) -> None:
-    """A document is the file argument of the command in its caption, or of the command that asked for a file."""
+    """A document is the file argument of the command in its caption, or of the command that asked for a file.
+    Without either it gets a pointer in a private chat; files shared in a group are not for us."""
     caption = message.caption or ""
     target = split_line(caption) if caption.startswith("/") else await _pending(state)
     if target is None:
-        await _say(bot, message.chat.id, identity, key="telegram-document-no-command", style="error")
+        if message.chat.type == ChatType.PRIVATE:
+            await _say(bot, message.chat.id, identity, key="telegram-document-no-command", style="error")
         return
     command, words = target
     refused = await runner.precheck(identity, command)  # a command this person may not run gets no download

@@ -253,3 +253,14 @@ async def test_presses_after_an_approval_expired_say_so_every_time(telegram: Tel
         assert (answer["show_alert"], answer["text"]) == (True, expired)
     assert (await Approval.get(id=approval.id)).status is ApprovalStatus.EXPIRED
     await anna.assert_no_replies(within=0.3)
+
+
+async def test_a_file_shared_in_a_group_without_a_command_is_left_alone(telegram: TelegramRig) -> None:
+    group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
+    await group.upload_document("minutes.pdf", b"%PDF-1.4\n", mime_type="application/pdf")
+    await group.upload_document("domains.csv", b"domain\nalpha.test\n", caption="/domain_add@other_bot")
+    await group.assert_no_replies(within=0.5)  # group chatter, and another bot's command, are not for the bot
+    private = telegram.user(ANNA, first_name="Anna")
+    await private.upload_document("minutes.pdf", b"%PDF-1.4\n", mime_type="application/pdf")
+    [reply] = await private.wait_replies()  # in its private chat it asks what to do
+    assert visible(reply.text) == ERROR_MARK + EN("telegram-document-no-command")
