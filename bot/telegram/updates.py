@@ -126,11 +126,16 @@ async def for_this_bot(message: Message, *, bot: Bot) -> bool:
 
 
 async def on_command(message: Message, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:
-    """Any registered command; a new command replaces a pending question. A command whose answer is a secret
-    (an invite code) is not run in a group, where everyone would read it: the person is sent to a private chat."""
+    """Any registered command; a new command replaces a pending question. In a group, a command we do not know is
+    answered only when it names this bot (`/cmd@this_bot`): without a name it may be another bot's. A command
+    whose answer is a secret (an invite code) is not run in a group, where everyone would read it: the person is
+    sent to a private chat."""
     name, _ = split_line(message.text or "")
     cmd = REGISTRY.get(name)
-    if cmd is not None and cmd.private and message.chat.type != ChatType.PRIVATE:
+    group = message.chat.type != ChatType.PRIVATE
+    if cmd is None and group and "@" not in (message.text or "").split(maxsplit=1)[0]:
+        return
+    if cmd is not None and cmd.private and group:
         refused = await runner.precheck(identity, name)  # someone who may not run it is told that instead
         if refused is None:
             t = await _translator(identity)

@@ -264,3 +264,16 @@ async def test_a_file_shared_in_a_group_without_a_command_is_left_alone(telegram
     await private.upload_document("minutes.pdf", b"%PDF-1.4\n", mime_type="application/pdf")
     [reply] = await private.wait_replies()  # in its private chat it asks what to do
     assert visible(reply.text) == ERROR_MARK + EN("telegram-document-no-command")
+
+
+async def test_an_unknown_command_in_a_group_is_answered_only_when_it_names_the_bot(telegram: TelegramRig) -> None:
+    group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna", language_code="ru")
+    await group.send_command("/weather Moscow")  # another bot's command, typed without its name
+    await group.assert_no_replies(within=0.5)
+    await group.send_command("/weather@mailfleet_test_bot Moscow")
+    [reply] = await group.wait_replies()
+    assert visible(reply.text) == ERROR_MARK + RU("error-unknown-command", command="weather")
+    private = telegram.user(ANNA, first_name="Anna", language_code="ru")
+    await private.send_command("/weather")
+    [reply] = await private.wait_replies()
+    assert visible(reply.text) == ERROR_MARK + RU("error-unknown-command", command="weather")
