@@ -268,9 +268,23 @@ async def on_error(
     )
     if event_chat is None:
         return
-    t = translator(spoken(event_from_user.language_code if event_from_user else None, default_locale))
+    t = translator(await _notice_locale(default_locale, event_from_user))
     with suppress(TelegramAPIError):  # Telegram itself may be what failed
         await send_reply(bot, event_chat.id, Reply(ok=False).add(t("error-internal", ref=ref), "error"))
+
+
+async def _notice_locale(default_locale: str, user: User | None) -> str:
+    """The language of the notice: the person's /lang choice, else their Telegram app's — also when the
+    database is what failed."""
+    spoken_here = spoken(user.language_code if user else None, default_locale)
+    if user is None or user.is_bot:
+        return spoken_here
+    try:
+        actor = await resolve_actor(Identity(Platform.TELEGRAM, str(user.id), user.full_name, spoken_here))
+    except Exception:
+        log.warning("telegram notice locale unavailable", exc_info=True)
+        return spoken_here
+    return actor.locale
 
 
 async def _respond(bot: Bot, chat_id: int, reply: Reply, state: FSMContext, identity: Identity) -> None:

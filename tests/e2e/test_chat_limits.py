@@ -19,7 +19,7 @@ from bot.command import REGISTRY, Access, Arg, Ctx, command
 from bot.runner import Runner
 from bot.slack.notifier import SlackNotifier
 from bot.telegram.render import ERROR_MARK
-from bot.telegram.transport import WEBHOOK_PATH
+from bot.telegram.transport import WEBHOOK_PATH, TelegramTransport
 from engine import approvals
 from engine.i18n import translator
 from engine.reply import Reply
@@ -27,7 +27,9 @@ from models import Approval, Invite, Workspace
 from models.enums import ApprovalStatus, Platform
 from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, make_transport, visible
 from tests.e2e.slackrig import SECRET, join, seen, slack_rig, texts
+from tests.e2e.test_faults_replies import until
 from tests.e2e.test_telegram import request_approval
+from tests.harness.flaky_botapi import FlakyBotApi
 from tests.harness.slack_files import DM_CHANNEL_ID, message_event_body
 from tests.harness.slackapi import RESPONSE_URL_POSTS, serve, signed_headers, slash_command_body
 from tests.harness.telegram import TelegramEmulator, TelegramUser, new_bot_token
@@ -277,3 +279,21 @@ async def test_an_unknown_command_in_a_group_is_answered_only_when_it_names_the_
     await private.send_command("/weather")
     [reply] = await private.wait_replies()
     assert visible(reply.text) == ERROR_MARK + RU("error-unknown-command", command="weather")
+
+
+async def test_the_something_went_wrong_notice_speaks_the_persons_chosen_language(runner: Runner, redis: Redis) -> None:
+    """Telegram itself fails the reply (a 502): the notice after it is in the language chosen with /lang, not the
+    Telegram app's."""
+    async with FlakyBotApi() as api:
+        transport = TelegramTransport(runner, token="42:locale-token", api_base=api.base, redis=redis)
+        await transport.start_polling()
+        try:
+            api.user_says(ANNA, "/lang ru")  # the person's Telegram speaks English
+            await until(lambda: len(api.delivered) >= 1, "the /lang answer")
+            api.server_error(502)
+            api.user_says(ANNA, "/whoami")
+            await until(lambda: len(api.delivered) >= 2, "the notice")
+        finally:
+            await transport.stop()
+    notice = api.delivered[1][1]
+    assert notice.startswith(ERROR_MARK + RU("error-internal", ref="")), notice
