@@ -87,6 +87,9 @@ SIGNATURE_WINDOW_S: Final = 5 * 60
 """Slack's (and slack_sdk's) window: a request is accepted within five minutes either side of its timestamp."""
 REPLAY_PREFIX: Final = "mailfleet:slack:seen:"
 """Redis keys of signatures already accepted, kept for the whole window: any web process refuses a replay."""
+EVENT_PREFIX: Final = "mailfleet:slack:event:"
+"""Redis keys of Events API event ids already taken: Slack's retries carry the same id."""
+EVENT_SEEN_S: Final = 3600  # Slack retries three times within about five minutes; an hour is ample
 SLACK_FILE_HOST: Final = "https://files.slack.com/"
 RESPONSE_URL_POSTS: Final = 5
 """Posts one response_url takes (within 30 minutes); Slack drops the sixth without a word."""
@@ -199,8 +202,8 @@ class SlackTransport:
 
         Slack itself retries only when we were slow or failed; we acknowledge before working, so the first
         delivery is already running: a retry that repeats a signature is refused like any replay (401) and never
-        re-runs the command. (Retries that Slack signs anew reach the listeners, which ignore X-Slack-Retry-Num.)
-        Redis down: refused too (503) — better Slack retries than a command runs twice.
+        re-runs the command. (A retry Slack signs anew reaches the listener, which runs it only when its event
+        never ran.) Redis down: refused too (503) — better Slack retries than a command runs twice.
         """
         key = REPLAY_PREFIX + hashlib.sha256(signature.encode()).hexdigest()[:32]
         try:
@@ -212,6 +215,22 @@ class SlackTransport:
         if not first:
             log.info("slack replay refused", retry=retry)
         return bool(first)
+
+    async def _first_event(self, event_id: Any, retry: str | None) -> bool:
+        """Whether this event (by its `event_id`, the same in each of Slack's retries) is taken here for the first
+        time. A retry (X-Slack-Retry-Num) of a delivery that ran is dropped; one whose first delivery never ran
+        (refused while Redis was down, lost on the way) runs. Without an id or Redis: only a first attempt runs."""
+        if not isinstance(event_id, str) or not event_id:
+            return retry is None
+        key = EVENT_PREFIX + hashlib.sha256(event_id.encode()).hexdigest()[:32]
+        try:
+            first = bool(await self._redis.set(key, "1", nx=True, ex=EVENT_SEEN_S))
+        except RedisError as exc:
+            log.warning("slack event check unavailable", error=type(exc).__name__)
+            return retry is None
+        if not first:
+            log.info("slack event redelivery dropped", retry=retry)
+        return first
 
     @property
     def socket_mode_enabled(self) -> bool:
@@ -296,17 +315,19 @@ class SlackTransport:
         except Exception as exc:
             await self._on_error(exc, body, context)
 
-    async def _on_message(self, event: dict[str, Any], request: AsyncBoltRequest) -> None:
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any], request: AsyncBoltRequest) -> None:
         """A file sent with the name of a command that takes a file: that command, with the file as its argument.
 
         Anything else a person writes to the bot's DM is answered with how to use the bot (commands go through
         /mailfleet; a file needs a command's name beside it). Messages elsewhere are not for us (the bot does not
-        chat), nor are edits, bots' posts (our own included) and redeliveries by Slack (X-Slack-Retry-Num): the
-        first delivery is already running.
+        chat), nor are edits, bots' posts (our own included) and an event already taken (`_first_event`).
         """
         files, user = event.get("files") or [], event.get("user")
         ours = event.get("subtype") in {None, "file_share"} and not event.get("bot_id")
-        if not user or not ours or request.headers.get("x-slack-retry-num"):
+        if not user or not ours:
+            return
+        retry = request.headers.get("x-slack-retry-num")  # bolt keeps each header as a list of its values
+        if not await self._first_event(body.get("event_id"), retry[0] if retry else None):
             return
         text = as_typed(LEADING_MENTION.sub("", event.get("text", ""))).strip()
         name, _ = split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest of the line

@@ -118,9 +118,11 @@ async def test_slacks_own_refusals_speak_the_persons_language(orm: None, redis: 
         assert texts(refused.params["blocks"]) == [":warning: " + seen(RU("slack-file-too-large", limit_mb=2))]
 
 
-def _dm(text: str, *, user: str, files: list[dict[str, Any]] | None = None, **event: Any) -> str:
+def _dm(
+    text: str, *, user: str, files: list[dict[str, Any]] | None = None, event_id: str | None = None, **event: Any
+) -> str:
     """A message event in the bot's DM (or, with `channel_type`, elsewhere); without files a plain message."""
-    body = json.loads(message_event_body(text, files=files or [], user_id=user))
+    body = json.loads(message_event_body(text, files=files or [], user_id=user, event_id=event_id))
     if not files:
         body["event"].pop("subtype")
         body["event"].pop("files")
@@ -141,7 +143,7 @@ async def test_a_slack_dm_that_is_not_a_command_is_told_how_to_use_the_bot(orm: 
             assert posted.params["channel"] == DM_CHANNEL_ID
             return texts(posted.params["blocks"])
 
-        assert await answer(_dm("help", user="U0RU")) == [seen(RU("slack-text-hint"))]
+        assert await answer(_dm("help", user="U0RU", event_id="Ev0HELP")) == [seen(RU("slack-text-hint"))]
         notes = slack.files.add("notes.csv", b"x\n")
         assert await answer(_dm("look at this", user="U0RU", files=[notes])) == [
             ":warning: " + seen(RU("slack-file-no-command"))
@@ -154,7 +156,7 @@ async def test_a_slack_dm_that_is_not_a_command_is_told_how_to_use_the_bot(orm: 
         ]
         for body in quiet:
             assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
-        retry = _dm("help", user="U0RU")
+        retry = _dm("help", user="U0RU", event_id="Ev0HELP")  # Slack's retry of the first one, signed anew
         headers = signed_headers(SECRET, retry, content_type="application/json") | {"X-Slack-Retry-Num": "1"}
         assert await slack.post(retry, headers) == 200
         await asyncio.sleep(0.5)
@@ -297,3 +299,22 @@ async def test_the_something_went_wrong_notice_speaks_the_persons_chosen_languag
             await transport.stop()
     notice = api.delivered[1][1]
     assert notice.startswith(ERROR_MARK + RU("error-internal", ref="")), notice
+
+
+async def test_a_slack_retry_runs_a_file_command_only_when_the_first_delivery_never_ran(
+    orm: None, redis: Redis, file_command: str
+) -> None:
+    async with slack_rig(redis) as slack:
+        pem = slack.files.add("ca.pem", b"-----BEGIN CERTIFICATE-----\n")
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+        # the first delivery was refused before it ran (a 503 while Redis restarted): Slack's retry must run it
+        body = message_event_body(f"{file_command} anna@acme.ru", files=[pem], user_id="U0ANY", event_id="Ev0LOST")
+        assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json") | retry) == 200
+        posted = await slack.api.wait_call("chat.postMessage")
+        assert texts(posted.params["blocks"]) == ["anna@acme.ru: ca.pem"]
+        # a retry of a delivery that ran, signed anew, never runs it again
+        resigned = signed_headers(SECRET, body, timestamp=int(time.time()) - 1, content_type="application/json")
+        assert await slack.post(body, resigned | {"X-Slack-Retry-Num": "2"}) == 200
+        await asyncio.sleep(0.5)
+        assert len(slack.api.calls_to("chat.postMessage")) == 1
+        assert len(slack.files.downloads) == 1
