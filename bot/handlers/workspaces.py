@@ -18,7 +18,7 @@ PERSON_CHANGED = "person_changed"
 PersonChanged = Callable[[people.PersonRef], Awaitable[None]]
 
 
-@command("start", Access.PUBLIC, Arg("code", required=False), example="<invite-code>", aliases=("join",))
+@command("start", Access.PUBLIC, Arg("code", required=False), example="Xy7kQ2mN9pR4sT1v", aliases=("join",))
 async def start(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """With an invite code: join its workspace. Without: a greeting for a first or a returning contact."""
     if args["code"]:
