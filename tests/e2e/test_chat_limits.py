@@ -318,3 +318,21 @@ async def test_a_slack_retry_runs_a_file_command_only_when_the_first_delivery_ne
         await asyncio.sleep(0.5)
         assert len(slack.api.calls_to("chat.postMessage")) == 1
         assert len(slack.files.downloads) == 1
+
+
+async def test_a_client_is_not_pointed_at_a_command_only_managers_may_run(telegram: TelegramRig) -> None:
+    await telegram.admin("/workspace_new acme ACME")
+    code = await telegram.invite("acme", "client")
+    client = telegram.user(ANNA, first_name="Olga")
+    await client.send_command(f"/start {code}")
+    await client.wait_replies()
+    for line in ("/report_campaign autumn", "/export_leads autumn"):
+        await client.send_command(line)
+        [reply] = await client.wait_replies()
+        assert visible(reply.text) == ERROR_MARK + EN("error-campaign-not-found", name="autumn")
+        assert "/campaigns" not in visible(reply.text)  # a client may not run it
+    managed = await telegram.runner.run_line(
+        telegram.runner.identity(Platform.CONSOLE, "local"), "console", "/report_campaign autumn"
+    )
+    assert managed.plain_text() == RU("error-campaign-not-found-manage", name="autumn")  # the console speaks ru
+    assert "/campaigns" in managed.plain_text()
