@@ -133,7 +133,7 @@ async def on_command(message: Message, *, identity: Identity, runner: Runner, st
     name, _ = split_line(message.text or "")
     cmd = REGISTRY.get(name)
     group = message.chat.type != ChatType.PRIVATE
-    if cmd is None and group and "@" not in (message.text or "").split(maxsplit=1)[0]:
+    if cmd is None and not _ours(message):
         return
     if cmd is not None and cmd.private and group:
         refused = await runner.precheck(identity, name)  # someone who may not run it is told that instead
@@ -148,9 +148,18 @@ async def on_command(message: Message, *, identity: Identity, runner: Runner, st
 
 async def on_edited(message: Message, *, identity: Identity, bot: Bot) -> None:
     """An edited command is not run: the original already ran (or was refused), and running the edit as well
-    would act twice. The person is told to send the corrected command as a new message."""
+    would act twice. The person is told to send the corrected command as a new message (in a group, only for a
+    command of ours)."""
     name, _ = split_line(message.text or "")
+    if name not in REGISTRY and not _ours(message):
+        return
     await _say(bot, message.chat.id, identity, key="telegram-edited-not-run", command=name)
+
+
+def _ours(message: Message) -> bool:
+    """Whether a command we do not know is still meant for us: in a private chat, or naming this bot in a group
+    (`for_this_bot` already refused another bot's name); in a group without a name it may be another bot's."""
+    return message.chat.type == ChatType.PRIVATE or "@" in (message.text or "").split(maxsplit=1)[0]
 
 
 async def on_text(message: Message, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:

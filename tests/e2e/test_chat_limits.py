@@ -41,9 +41,11 @@ ANNA = 700401
 GROUP = -100700400
 
 
-def _edited(user_id: int, text: str, *, language: str) -> dict[str, Any]:
-    """An `edited_message` update: the person changed a command they had sent."""
+def _edited(user_id: int, text: str, *, language: str, chat_id: int | None = None) -> dict[str, Any]:
+    """An `edited_message` update: the person changed a command they had sent (in a private chat, or a group)."""
     person = {"id": user_id, "is_bot": False, "first_name": "Anna", "language_code": language}
+    chat = {"id": user_id, "type": "private", "first_name": "Anna"} if chat_id is None else {
+        "id": chat_id, "type": "supergroup", "title": "Team"}  # fmt: skip
     now = int(time.time())
     return {
         "update_id": 7,
@@ -51,7 +53,7 @@ def _edited(user_id: int, text: str, *, language: str) -> dict[str, Any]:
             "message_id": 3,
             "date": now - 30,
             "edit_date": now,
-            "chat": {"id": user_id, "type": "private", "first_name": "Anna"},
+            "chat": chat,
             "from": person,
             "text": text,
             "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split(maxsplit=1)[0])}],
@@ -77,6 +79,14 @@ async def test_an_edited_command_is_not_run_and_says_to_send_it_again(
                 assert visible(reply.text) == t("telegram-edited-not-run", command="workspace_new")
             await anna.assert_no_replies(within=0.3)
             assert not await Workspace.exists(slug="acme")
+            async with TelegramUser(emulator, token, ANNA, chat_id=GROUP) as team:
+                for text in ("/weather Moscow", "/whoami@mailfleet_test_bot"):  # another bot's; ours by name
+                    update = _edited(ANNA, text, language="en", chat_id=GROUP)
+                    async with http.post(base + WEBHOOK_PATH, json=update, headers=headers) as resp:
+                        assert resp.status == 200
+                [reply] = await team.wait_replies()
+                assert visible(reply.text) == EN("telegram-edited-not-run", command="whoami")
+                await team.assert_no_replies(within=0.3)
     finally:
         await transport.stop()
 
