@@ -126,6 +126,7 @@ class Command:
     aliases: tuple[str, ...] = ()
     button_only: bool = False  # run by pressing a button (approve/reject); hidden from /help
     module: str = ""  # the module that declares it
+    private: bool = False  # its answer holds a secret (an invite code): never run in a shared chat where all see it
 
     @property
     def help_key(self) -> str:
@@ -172,6 +173,7 @@ def _command_from(data: dict[str, Any]) -> Command:
         tuple(data.get("aliases", ())),
         data.get("button_only", False),
         data["module"],
+        data.get("private", False),
     )
 
 
@@ -206,12 +208,13 @@ def command(
     example: str = "",
     aliases: tuple[str, ...] = (),
     button_only: bool = False,
+    private: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare the decorated async function `(ctx, args) -> Reply` as a command. One in bot/handlers/ is found
     through the manifest (`Command.load`); one declared elsewhere (a test's) is registered as it is."""
 
     def register(handler: Handler) -> Handler:
-        cmd = Command(name, handler, access, tuple(args), example, aliases, button_only, handler.__module__)
+        cmd = Command(name, handler, access, tuple(args), example, aliases, button_only, handler.__module__, private)
         if cmd.module.startswith(HANDLERS_PACKAGE + "."):
             if name in DECLARED:
                 raise ValueError(f"command {name} is declared twice")

@@ -55,6 +55,8 @@ def _entry(cmd: Command) -> dict[str, Any]:
         entry["aliases"] = list(cmd.aliases)
     if cmd.button_only:
         entry["button_only"] = True
+    if cmd.private:
+        entry["private"] = True
     return entry
 
 

@@ -99,7 +99,7 @@ class Runner:
             reply.awaiting = (name, list(words))
             return reply
         except UserError as exc:
-            return Reply(ok=False).add(t(exc.key, **exc.params), "error")
+            return _refused(actor, exc)
         except Exception as exc:
             ref = uuid.uuid4().hex[:8]
             log.exception("command failed", ref=ref, command=name, platform=identity.platform.value)
@@ -122,7 +122,11 @@ _CONNECTION_ERRORS = frozenset(
 
 
 def _refused(actor: Actor, exc: UserError) -> Reply:
-    return Reply(ok=False).add(translator(actor.locale)(exc.key, **exc.params), "error")
+    """The error in the person's language. An error whose message points at a managing command (a list only a
+    manager may open) has a `-manage` variant: a manager gets that, anyone else the message without it."""
+    t = translator(actor.locale)
+    key = f"{exc.key}-manage" if actor.can_manage() and t.has(f"{exc.key}-manage") else exc.key
+    return Reply(ok=False).add(t(key, **exc.params), "error")
 
 
 async def _audit(ctx: Ctx, cmd: Command, args: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ PERSON_CHANGED = "person_changed"
 PersonChanged = Callable[[people.PersonRef], Awaitable[None]]
 
 
-@command("start", Access.PUBLIC, Arg("code", required=False), example="<invite-code>", aliases=("join",))
+@command("start", Access.PUBLIC, Arg("code", required=False), example="Xy7kQ2mN9pR4sT1v", aliases=("join",))
 async def start(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """With an invite code: join its workspace. Without: a greeting for a first or a returning contact."""
     if args["code"]:
@@ -135,7 +135,9 @@ async def use(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(ctx.t("use-done", slug=chosen.slug, name=chosen.name))
 
 
-@command("invite", Access.MANAGE, Arg("role", kind="choice", choices=("manager", "client")), example="client")
+@command(
+    "invite", Access.MANAGE, Arg("role", kind="choice", choices=("manager", "client")), example="client", private=True
+)
 async def invite(ctx: Ctx, args: dict[str, Any]) -> Reply:
     invite = await people.create_invite(ctx.actor, Role(args["role"]), ctx.clock)
     where = {"workspace": invite.workspace_name, "slug": invite.workspace_slug}

@@ -2,8 +2,8 @@
 
 Every text is escaped (`&`, `<`, `>`), so a workspace name or a lead's field can never become a link, a
 `<!channel>` ping or a user mention. Slack's limits are respected here, once: 3,000 characters a section,
-150 a header, 25 buttons an actions block, 75 a button label, 50 blocks a message (longer replies become
-several messages).
+150 a header, 25 buttons an actions block, 75 a button label, 50 blocks and about 12,000 characters a message
+(longer replies become several messages).
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ BUTTONS_MAX = 25
 LABEL_MAX = 75
 BLOCKS_MAX = 50
 FALLBACK_MAX = 3000  # the notification preview; Slack cuts far earlier anyway
+MESSAGE_TEXT_MAX = 11_000
+"""The characters one message carries in all, its blocks' texts and the fallback together. Slack refuses a
+message whose blocks hold more than about 12,000 characters (`msg_blocks_too_long`, undocumented; seen between
+11,300 and 13,300 — slackapi/bolt-js#2509 and #2867), whatever the 3,000 a section and 50 blocks allow."""
 CODE_FENCE = "```"
 ERROR_PREFIX = ":warning: "
 SLASH_COMMAND = "/mailfleet"  # the app's one slash command; every Mailfleet command is its first word
@@ -55,6 +59,28 @@ def escape(text: str) -> str:
 def unescape(text: str) -> str:
     """What a person typed: Slack sends slash-command and message text with `&`, `<`, `>` escaped."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def as_typed(text: str) -> str:
+    """What a person typed, from the text Slack sends: its markup read back — a link made of an address or a
+    domain (`<mailto:a@b.ru|a@b.ru>`, `<http://b.ru|b.ru>`) is its label, a bare link its URL, a channel
+    `<#C…|name>` is #name; mentions (`<@U…>`, `<!here>`) stay — then Slack's escapes (`&amp;`, `&lt;`, `&gt;`),
+    which only text the person typed carries. (A slash command's text is sent unformatted unless the app asks
+    for it; a message's text always is formatted.)"""
+
+    def read(match: re.Match[str]) -> str:
+        inside = match[1]
+        if inside[:1] in {"@", "!"}:
+            return match[0]
+        target, _, label = inside.partition("|")
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        return label or target.removeprefix("mailto:")
+
+    return unescape(_MARKUP.sub(read, text))
 
 
 def action_id(command: str, position: int) -> str:
@@ -83,8 +109,40 @@ def render(reply: Reply) -> list[SlackMessage]:
     """The reply as messages of at most 50 blocks; buttons come last. An empty reply (files only) is []."""
     parts = [part for block in reply.blocks for part in _block(block)]
     parts += [(actions, "") for actions in _actions(reply.buttons)]
-    pages = [parts[start : start + BLOCKS_MAX] for start in range(0, len(parts), BLOCKS_MAX)]
+    pages: list[list[tuple[Block, str]]] = []
+    used = 0
+    for part in parts:
+        size = _text_size(part[0])
+        # the fallback repeats the page's text up to FALLBACK_MAX: a page's blocks get the rest
+        if not pages or len(pages[-1]) == BLOCKS_MAX or used + size > MESSAGE_TEXT_MAX - FALLBACK_MAX:
+            pages.append([])
+            used = 0
+        pages[-1].append(part)
+        used += size
     return [SlackMessage([b.to_dict() for b, _ in page], _fallback([text for _, text in page])) for page in pages]
+
+
+def fits(blocks: list[dict[str, Any]]) -> bool:
+    """Whether rendered blocks make one message Slack takes (with a fallback text beside them)."""
+    return len(blocks) <= BLOCKS_MAX and _texts_size(blocks) <= MESSAGE_TEXT_MAX - FALLBACK_MAX
+
+
+def _texts_size(node: Any) -> int:
+    """The characters of every text under rendered blocks (section and header texts, button labels)."""
+    if isinstance(node, list):
+        return sum(_texts_size(item) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    text = node.get("text")
+    return len(text) if isinstance(text, str) else sum(_texts_size(v) for v in node.values())
+
+
+def _text_size(block: Block) -> int:
+    """The characters a block carries: its text, or its buttons' labels."""
+    if isinstance(block, ActionsBlock):
+        return sum(len(e.text.text) for e in block.elements if isinstance(e, ButtonElement) and e.text is not None)
+    text = getattr(block, "text", None)
+    return len(text.text) if text is not None else 0
 
 
 def _block(block: ReplyBlock) -> list[tuple[Block, str]]:

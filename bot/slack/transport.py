@@ -57,17 +57,18 @@ from bot.runner import Runner
 from bot.slack.notifier import post_reply, upload_files, web_client
 from bot.slack.render import (
     ACTION_ID,
-    BLOCKS_MAX,
+    CODE_FENCE,
     SLASH_COMMAND,
     SlackMessage,
+    as_typed,
     command_of,
     escape,
+    fits,
     render,
-    unescape,
 )
 from engine.i18n import translator
 from engine.logging import get_logger
-from engine.people import Identity
+from engine.people import Identity, resolve_actor
 from engine.reply import Attachment, Reply
 from engine.settings import Settings
 from engine.uploads import MAX_UPLOAD_BYTES
@@ -86,7 +87,12 @@ SIGNATURE_WINDOW_S: Final = 5 * 60
 """Slack's (and slack_sdk's) window: a request is accepted within five minutes either side of its timestamp."""
 REPLAY_PREFIX: Final = "mailfleet:slack:seen:"
 """Redis keys of signatures already accepted, kept for the whole window: any web process refuses a replay."""
+EVENT_PREFIX: Final = "mailfleet:slack:event:"
+"""Redis keys of Events API event ids already taken: Slack's retries carry the same id."""
+EVENT_SEEN_S: Final = 3600  # Slack retries three times within about five minutes; an hour is ample
 SLACK_FILE_HOST: Final = "https://files.slack.com/"
+RESPONSE_URL_POSTS: Final = 5
+"""Posts one response_url takes (within 30 minutes); Slack drops the sixth without a word."""
 _REFUSED: Final = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"}
 )  # Web API errors that mean the tokens, not the moment
@@ -196,8 +202,8 @@ class SlackTransport:
 
         Slack itself retries only when we were slow or failed; we acknowledge before working, so the first
         delivery is already running: a retry that repeats a signature is refused like any replay (401) and never
-        re-runs the command. (Retries that Slack signs anew reach the listeners, which ignore X-Slack-Retry-Num.)
-        Redis down: refused too (503) — better Slack retries than a command runs twice.
+        re-runs the command. (A retry Slack signs anew reaches the listener, which runs it only when its event
+        never ran.) Redis down: refused too (503) — better Slack retries than a command runs twice.
         """
         key = REPLAY_PREFIX + hashlib.sha256(signature.encode()).hexdigest()[:32]
         try:
@@ -209,6 +215,22 @@ class SlackTransport:
         if not first:
             log.info("slack replay refused", retry=retry)
         return bool(first)
+
+    async def _first_event(self, event_id: Any, retry: str | None) -> bool:
+        """Whether this event (by its `event_id`, the same in each of Slack's retries) is taken here for the first
+        time. A retry (X-Slack-Retry-Num) of a delivery that ran is dropped; one whose first delivery never ran
+        (refused while Redis was down, lost on the way) runs. Without an id or Redis: only a first attempt runs."""
+        if not isinstance(event_id, str) or not event_id:
+            return retry is None
+        key = EVENT_PREFIX + hashlib.sha256(event_id.encode()).hexdigest()[:32]
+        try:
+            first = bool(await self._redis.set(key, "1", nx=True, ex=EVENT_SEEN_S))
+        except RedisError as exc:
+            log.warning("slack event check unavailable", error=type(exc).__name__)
+            return retry is None
+        if not first:
+            log.info("slack event redelivery dropped", retry=retry)
+        return first
 
     @property
     def socket_mode_enabled(self) -> bool:
@@ -255,8 +277,9 @@ class SlackTransport:
         async with self._after_ack(body, context):
             identity = self._identity(body["user_id"], body.get("user_name", ""))
             channel = body.get("channel_id", "")
-            reply = await self.runner.run_line(identity, channel, unescape(body.get("text", "")).strip() or "help")
-            await _respond_pages(respond, render(reply), response_type="ephemeral")
+            reply = await self.runner.run_line(identity, channel, as_typed(body.get("text", "")).strip() or "help")
+            pages = await self._fit_response_url(render(reply), identity)
+            await _respond_pages(respond, pages, response_type="ephemeral")
             await upload_files(self.client, channel, reply)
 
     async def _on_button(
@@ -275,10 +298,11 @@ class SlackTransport:
             channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id", "")
             value, name = action.get("value") or "", command_of(action["action_id"]) or ""
             reply = await self.runner.run(identity, channel, name, [value] if value else [])
+            pages = await self._fit_response_url(render(reply), identity)
             if reply.ok:
-                await _replace_message(respond, body.get("message"), render(reply))
+                await _replace_message(respond, body.get("message"), pages)
             else:
-                await _respond_pages(respond, render(reply), response_type="ephemeral", replace_original=False)
+                await _respond_pages(respond, pages, response_type="ephemeral", replace_original=False)
             await upload_files(self.client, channel, reply)
 
     @contextlib.asynccontextmanager
@@ -291,33 +315,43 @@ class SlackTransport:
         except Exception as exc:
             await self._on_error(exc, body, context)
 
-    async def _on_message(self, event: dict[str, Any], request: AsyncBoltRequest) -> None:
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any], request: AsyncBoltRequest) -> None:
         """A file sent with the name of a command that takes a file: that command, with the file as its argument.
 
-        Other messages are not for us (the bot does not chat). A redelivery by Slack (X-Slack-Retry-Num) is
-        ignored: the first delivery is already running.
+        Anything else a person writes to the bot's DM is answered with how to use the bot (commands go through
+        /mailfleet; a file needs a command's name beside it). Messages elsewhere are not for us (the bot does not
+        chat), nor are edits, bots' posts (our own included) and an event already taken (`_first_event`).
         """
         files, user = event.get("files") or [], event.get("user")
-        if not files or not user or request.headers.get("x-slack-retry-num"):
+        ours = event.get("subtype") in {None, "file_share"} and not event.get("bot_id")
+        if not user or not ours:
             return
-        text = LEADING_MENTION.sub("", unescape(event.get("text", ""))).strip()
+        retry = request.headers.get("x-slack-retry-num")  # bolt keeps each header as a list of its values
+        if not await self._first_event(body.get("event_id"), retry[0] if retry else None):
+            return
+        text = as_typed(LEADING_MENTION.sub("", event.get("text", ""))).strip()
         name, _ = split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest of the line
         command = REGISTRY.get(name)
-        if command is None or command.file_arg is None:
-            return
         channel, thread_ts = event["channel"], event.get("thread_ts")
         identity = self._identity(user, "")
+        if not files or command is None or command.file_arg is None:
+            if event.get("channel_type") == "im":
+                t = translator(await self._locale(identity))
+                hint = Reply().add(t("slack-file-no-command"), "error") if files else Reply().add(t("slack-text-hint"))
+                await post_reply(self.client, channel, hint, thread_ts)
+            return
         limit = file_limit(name, FILE_MAX_BYTES)
-        fetched = await self.runner.precheck(identity, name) or await self._fetch(files[0], limit)  # authorized first
+        fetched = await self.runner.precheck(identity, name) or await self._fetch(files[0], limit, identity)
         if isinstance(fetched, Reply):
             await post_reply(self.client, channel, fetched, thread_ts)
             return
         reply = await self.runner.run_line(identity, channel, text, fetched)
         await post_reply(self.client, channel, reply, thread_ts)
 
-    async def _fetch(self, file: dict[str, Any], limit: int = FILE_MAX_BYTES) -> Attachment | Reply:
-        """The shared file, or the refusal to post: too large (declared or downloaded), or not downloadable."""
-        t = translator(self.default_locale)
+    async def _fetch(self, file: dict[str, Any], limit: int, identity: Identity) -> Attachment | Reply:
+        """The shared file (for a command `identity` may run: asked first), or the refusal to post in the person's
+        language: too large (declared or downloaded), or not downloadable."""
+        t = translator(await self._locale(identity))
         name = str(file.get("name") or "file")
         too_large = Reply(ok=False).add(t("slack-file-too-large", limit_mb=limit // 2**20), "error")
         declared = file.get("size")
@@ -343,7 +377,9 @@ class SlackTransport:
             channel=context.channel_id,
             exc_info=error,
         )
-        text = escape(translator(self.default_locale)("error-internal", ref=ref))
+        user = context.user_id
+        locale = await self._locale(self._identity(user, "")) if user else self.default_locale
+        text = escape(translator(locale)("error-internal", ref=ref))
         if context.respond is not None and context.response_url:
             await context.respond(text=text, response_type="ephemeral", replace_original=False)
         elif context.channel_id:
@@ -353,6 +389,26 @@ class SlackTransport:
 
     def _identity(self, user_id: str, display_name: str) -> Identity:
         return self.runner.identity(Platform.SLACK, user_id, display_name, self.default_locale)
+
+    async def _fit_response_url(self, pages: list[SlackMessage], identity: Identity) -> list[SlackMessage]:
+        """The pages a response_url takes: Slack accepts five posts to one and drops the rest without a word, so a
+        longer answer keeps its first four pages and ends with one saying how many lines are not shown."""
+        if len(pages) <= RESPONSE_URL_POSTS:
+            return pages
+        kept, left = pages[: RESPONSE_URL_POSTS - 1], pages[RESPONSE_URL_POSTS - 1 :]
+        lines = sum(_lines_of(block) for page in left for block in page.blocks)
+        t = translator(await self._locale(identity))
+        note = render(Reply(ok=False).add(t("slack-reply-cut", lines=lines), "error"))
+        return kept + note
+
+    async def _locale(self, identity: Identity) -> str:
+        """The language of the transport's own messages to a person: their /lang, else the default. The database
+        may be what failed: then the default."""
+        try:
+            return (await resolve_actor(identity)).locale
+        except Exception:
+            log.warning("slack locale unavailable", exc_info=True)
+            return self.default_locale
 
     async def _download(self, file: dict[str, Any], limit: int = FILE_MAX_BYTES) -> Attachment | None:
         """The file's bytes from `url_private_download` (bot token as Bearer), only on the file host; None when it
@@ -371,6 +427,14 @@ class SlackTransport:
                 if len(content) > limit:
                     return None
         return Attachment(file.get("name") or "file", bytes(content), file.get("mimetype") or "")
+
+
+def _lines_of(block: dict[str, Any]) -> int:
+    """How many lines of the answer a rendered block shows (a button row shows none)."""
+    text = block.get("text")
+    if not isinstance(text, dict):
+        return 0
+    return str(text.get("text", "")).removeprefix(CODE_FENCE).removesuffix(CODE_FENCE).count("\n") + 1
 
 
 def _unauthorized() -> web.Response:
@@ -394,6 +458,6 @@ async def _replace_message(respond: AsyncRespond, original: dict[str, Any] | Non
     """The pressed message keeps its text, loses its buttons and gains the confirmation; more pages follow it."""
     kept = [b for b in (original or {}).get("blocks", []) if b.get("type") != "actions"]
     first, rest = (pages[0], pages[1:]) if pages else (SlackMessage([], ""), [])
-    blocks = kept + first.blocks if len(kept) + len(first.blocks) <= BLOCKS_MAX else first.blocks
+    blocks = kept + first.blocks if fits(kept + first.blocks) else first.blocks
     await _post(respond, text=first.text, blocks=blocks, replace_original=True)
     await _respond_pages(respond, rest, response_type="ephemeral", replace_original=False)

@@ -24,7 +24,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, Message, TelegramObject, User
 
-from bot.command import answer_words, file_limit, split_line
+from bot.command import REGISTRY, answer_words, file_limit, split_line
 from bot.runner import Runner
 from bot.telegram.client import send_reply
 from bot.telegram.render import CANCEL, parse_callback_data
@@ -100,18 +100,24 @@ def build_router(runner: Runner, default_locale: str) -> Router:
     identity = IdentityMiddleware(runner, default_locale)
     router.message.outer_middleware(identity)
     router.callback_query.outer_middleware(identity)
+    router.edited_message.outer_middleware(identity)
     router.message.register(on_cancel, Command(CANCEL))
     router.message.register(on_command, F.text.startswith("/"), for_this_bot)
     router.message.register(on_text, F.text, ~F.text.startswith("/"))
-    router.message.register(on_document, F.document.as_("document"))
+    router.message.register(on_document, F.document.as_("document"), for_this_bot)
+    router.edited_message.register(on_edited, F.text.startswith("/"), for_this_bot)
     router.callback_query.register(on_press, F.data)
     router.errors.register(on_error)
     return router
 
 
 async def for_this_bot(message: Message, *, bot: Bot) -> bool:
-    """`/cmd@other_bot` in a group is for another bot; `/cmd` and `/cmd@this_bot` are ours."""
-    head = (message.text or "").split(maxsplit=1)[0]
+    """`/cmd@other_bot` in a group is for another bot; `/cmd` and `/cmd@this_bot` are ours (sent or edited, as
+    a message or as a document's caption). Anything that is not a command is not filtered here."""
+    text = message.text or message.caption or ""
+    if not text.startswith("/"):
+        return True
+    head = text.split(maxsplit=1)[0]
     mention = head.partition("@")[2]
     if not mention:
         return True
@@ -120,9 +126,40 @@ async def for_this_bot(message: Message, *, bot: Bot) -> bool:
 
 
 async def on_command(message: Message, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:
-    """Any registered command; a new command replaces a pending question."""
+    """Any registered command; a new command replaces a pending question. In a group, a command we do not know is
+    answered only when it names this bot (`/cmd@this_bot`): without a name it may be another bot's. A command
+    whose answer is a secret (an invite code) is not run in a group, where everyone would read it: the person is
+    sent to a private chat."""
+    name, _ = split_line(message.text or "")
+    cmd = REGISTRY.get(name)
+    group = message.chat.type != ChatType.PRIVATE
+    if cmd is None and not _ours(message):
+        return
+    if cmd is not None and cmd.private and group:
+        refused = await runner.precheck(identity, name)  # someone who may not run it is told that instead
+        if refused is None:
+            t = await _translator(identity)
+            refused = Reply(ok=False).add(t("telegram-private-only", command=cmd.name), "error")
+        await _respond(bot, message.chat.id, refused, state, identity)
+        return
     reply = await runner.run_line(identity, str(message.chat.id), message.text or "")
     await _respond(bot, message.chat.id, reply, state, identity)
+
+
+async def on_edited(message: Message, *, identity: Identity, bot: Bot) -> None:
+    """An edited command is not run: the original already ran (or was refused), and running the edit as well
+    would act twice. The person is told to send the corrected command as a new message (in a group, only for a
+    command of ours)."""
+    name, _ = split_line(message.text or "")
+    if name not in REGISTRY and not _ours(message):
+        return
+    await _say(bot, message.chat.id, identity, key="telegram-edited-not-run", command=name)
+
+
+def _ours(message: Message) -> bool:
+    """Whether a command we do not know is still meant for us: in a private chat, or naming this bot in a group
+    (`for_this_bot` already refused another bot's name); in a group without a name it may be another bot's."""
+    return message.chat.type == ChatType.PRIVATE or "@" in (message.text or "").split(maxsplit=1)[0]
 
 
 async def on_text(message: Message, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:
@@ -148,11 +185,13 @@ async def on_document(
     bot: Bot,
     max_file_bytes: int,
 ) -> None:
-    """A document is the file argument of the command in its caption, or of the command that asked for a file."""
+    """A document is the file argument of the command in its caption, or of the command that asked for a file.
+    Without either it gets a pointer in a private chat; files shared in a group are not for us."""
     caption = message.caption or ""
     target = split_line(caption) if caption.startswith("/") else await _pending(state)
     if target is None:
-        await _say(bot, message.chat.id, identity, key="telegram-document-no-command", style="error")
+        if message.chat.type == ChatType.PRIVATE:
+            await _say(bot, message.chat.id, identity, key="telegram-document-no-command", style="error")
         return
     command, words = target
     refused = await runner.precheck(identity, command)  # a command this person may not run gets no download
@@ -238,9 +277,23 @@ async def on_error(
     )
     if event_chat is None:
         return
-    t = translator(spoken(event_from_user.language_code if event_from_user else None, default_locale))
+    t = translator(await _notice_locale(default_locale, event_from_user))
     with suppress(TelegramAPIError):  # Telegram itself may be what failed
         await send_reply(bot, event_chat.id, Reply(ok=False).add(t("error-internal", ref=ref), "error"))
+
+
+async def _notice_locale(default_locale: str, user: User | None) -> str:
+    """The language of the notice: the person's /lang choice, else their Telegram app's — also when the
+    database is what failed."""
+    spoken_here = spoken(user.language_code if user else None, default_locale)
+    if user is None or user.is_bot:
+        return spoken_here
+    try:
+        actor = await resolve_actor(Identity(Platform.TELEGRAM, str(user.id), user.full_name, spoken_here))
+    except Exception:
+        log.warning("telegram notice locale unavailable", exc_info=True)
+        return spoken_here
+    return actor.locale
 
 
 async def _respond(bot: Bot, chat_id: int, reply: Reply, state: FSMContext, identity: Identity) -> None:

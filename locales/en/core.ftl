@@ -31,12 +31,15 @@ error-bad-locale = The language "{ $locale }" is not supported: ru or en.
 error-bind-no-chat = Run this command in the chat or channel you want to connect.
 error-approval-not-found = Approval request #{ $id } was not found.
 error-approval-expired = Request #{ $id } has expired and no longer applies.
-error-approval-decided = Request #{ $id } was already { $status ->
-    [approved] approved
-    [rejected] rejected
-    [applied] carried out
-   *[other] closed
-}: { $who } ({ $via }).
+error-approval-decided = { $status ->
+    [expired] Request #{ $id } has expired and no longer applies.
+   *[other] Request #{ $id } was already { $status ->
+        [approved] approved
+        [rejected] rejected
+        [applied] carried out
+       *[other] closed
+    }: { $who } ({ $via }).
+}
 
 # What and in which state: the names in messages about state changes
 machine-domain = The domain

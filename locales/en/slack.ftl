@@ -1,4 +1,10 @@
 ## Slack-only messages.
 
 slack-file-too-large = The file is too large: at most { $limit_mb } MB. Split it into smaller files and send them one by one.
+slack-reply-cut = The answer is longer than Slack lets me send here: { $lines ->
+    [one] { $lines } more line is
+   *[other] { $lines } more lines are
+} not shown. Narrow the command down (a filter, a page, a name) to see them.
 slack-download-failed = I could not download the file "{ $name }" from Slack. Please send it again.
+slack-text-hint = I take commands through the slash command, for example /mailfleet help. A file goes to me here with the name of its command as the message text (for example, domain_add).
+slack-file-no-command = What should I do with this file? Send it again with the name of its command as the message text (for example, domain_add); the commands: /mailfleet help

@@ -10,10 +10,10 @@ error-file-missing = Для /{ $command } нужен файл «{ $arg }»: пр
 error-arg-not-int = «{ $value }» — не число (аргумент «{ $arg }» команды /{ $command }). Пример: { $usage }
 error-arg-choice = «{ $value }» не подходит для «{ $arg }» команды /{ $command }: выберите одно из: { $choices }. Пример: { $usage }
 error-arg-extra = Лишние аргументы для /{ $command }: { $extra }. Пример: { $usage }
-error-arg-too-long = «{ $value }» слишком длинно для «{ $arg }» в /{ $command }: { $length } символов, можно не больше { $limit }. Пример: { $usage }
+error-arg-too-long = «{ $value }» слишком длинно для «{ $arg }» в /{ $command }: длина { $length } при пределе { $limit }. Пример: { $usage }
 error-arg-int-range = «{ $value }» не подходит для «{ $arg }» в /{ $command }: нужно число от { $min } до { $max }. Пример: { $usage }
 error-arg-control = В «{ $arg }» команды /{ $command } есть управляющий символ (позиция { $position }): наберите значение обычным текстом. Пример: { $usage }
-error-text-too-long = Сообщение слишком длинное для команды: { $length } символов, можно не больше { $limit }. Длинные списки присылайте файлом.
+error-text-too-long = Сообщение слишком длинное для команды: длина { $length } при пределе { $limit }. Длинные списки присылайте файлом.
 error-illegal-transition = { $machine }: нельзя перейти из состояния «{ $current }» в «{ $target }».
 error-already-in-state = { $machine } уже { $state }.
 error-stale-state = { $machine }: состояние только что изменилось (было «{ $current }»). Обновите данные и попробуйте снова.
@@ -31,12 +31,15 @@ error-bad-locale = Язык «{ $locale }» не поддерживается: r
 error-bind-no-chat = Эту команду нужно выполнить в чате или канале, который вы хотите подключить.
 error-approval-not-found = Запрос на подтверждение #{ $id } не найден.
 error-approval-expired = Запрос #{ $id } устарел и больше не действует.
-error-approval-decided = Запрос #{ $id } уже { $status ->
-    [approved] одобрен
-    [rejected] отклонён
-    [applied] выполнен
-   *[other] закрыт
-}: { $who } ({ $via }).
+error-approval-decided = { $status ->
+    [expired] Запрос #{ $id } устарел и больше не действует.
+   *[other] Запрос #{ $id } уже { $status ->
+        [approved] одобрен
+        [rejected] отклонён
+        [applied] выполнен
+       *[other] закрыт
+    }: { $who } ({ $via }).
+}
 
 # Что и в каком состоянии: названия в сообщениях о смене состояния
 machine-domain = Домен

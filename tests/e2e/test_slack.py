@@ -248,7 +248,9 @@ async def test_a_csv_sent_to_the_bot_becomes_the_file_argument(slack: Rig) -> No
     assert await slack.post(body, headers | retry) == 401  # the same signature again: a replay, refused
     resigned = signed_headers(SECRET, body, timestamp=int(time.time()) - 1, content_type="application/json")
     assert await slack.post(body, resigned | retry) == 200  # signed anew: accepted, and ignored as a retry
-    chatter = message_event_body("look at this", files=[slack.files.add("notes.csv", b"x\n")])
+    chatter = message_event_body(  # a file shared in a channel without a command: not for us (a DM: a hint)
+        "look at this", files=[slack.files.add("notes.csv", b"x\n")], channel_id=ALERTS, channel_type="channel"
+    )
     assert await slack.post(chatter, signed_headers(SECRET, chatter, content_type="application/json")) == 200
     huge = message_event_body("slack_test_import", files=[slack.files.add("big.csv", b"x\n", size=3 * 2**20)])
     assert await slack.post(huge, signed_headers(SECRET, huge, content_type="application/json")) == 200

@@ -46,6 +46,38 @@ class SlackCall:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
+RESPONSE_URL_POSTS = 5  # Slack takes up to five posts to one response_url (within 30 minutes)
+SECTION_TEXT_MAX = 3000  # characters of a section's text
+BLOCKS_MAX = 50  # blocks in one message
+BLOCKS_TEXT_MAX = 12_000  # characters of all blocks' texts in one message (undocumented; msg_blocks_too_long)
+
+
+def _block_texts(node: Any) -> list[str]:
+    """Every `text` string under a block (section and header texts, button labels)."""
+    if isinstance(node, list):
+        return [t for item in node for t in _block_texts(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["text"]] if isinstance(node.get("text"), str) else []
+    return own + [t for key, value in node.items() if key != "text" or not own for t in _block_texts(value)]
+
+
+def _blocks_refusal(blocks: Any) -> str | None:
+    """Slack's error for blocks it refuses (too many, a section too long, too much text in all), or None."""
+    if not blocks:
+        return None
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if len(blocks) > BLOCKS_MAX:
+        return "invalid_blocks"
+    sections = [b["text"]["text"] for b in blocks if b.get("type") == "section" and isinstance(b.get("text"), dict)]
+    if any(len(text) > SECTION_TEXT_MAX for text in sections):
+        return "invalid_blocks"
+    if sum(len(text) for text in _block_texts(blocks)) > BLOCKS_TEXT_MAX:
+        return "msg_blocks_too_long"
+    return None
+
+
 @dataclass(frozen=True)
 class ResponseUrlPost:
     """One JSON body posted to a ``response_url`` made by :meth:`SlackAPI.response_url`."""
@@ -248,6 +280,14 @@ class SlackAPI:
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()
+        key = request.match_info["key"]
+        refusal = _blocks_refusal(body.get("blocks"))
+        if refusal is None and sum(r.key == key for r in self.responses) >= RESPONSE_URL_POSTS:
+            refusal = "used_url"
+        if refusal is not None:  # Slack answers such a post 404 and shows nothing
+            self.failed_responses.append(ResponseUrlPost(key, body))
+            await self._notify()
+            return web.Response(status=404, text=refusal)
         if self._response_failures:
             status = self._response_failures.pop(0)
             self.failed_responses.append(ResponseUrlPost(request.match_info["key"], body))
@@ -285,6 +325,9 @@ class SlackAPI:
                 fields[key] = self._json(params, key)
         if not (fields["text"] or "blocks" in fields or "attachments" in fields):
             raise SlackError("no_text")
+        refusal = _blocks_refusal(fields.get("blocks"))
+        if refusal is not None:
+            raise SlackError(refusal)
         return fields
 
     def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:

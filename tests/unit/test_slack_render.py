@@ -4,6 +4,7 @@ settings (Socket Mode included, which needs Slack itself to go further)."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,8 +13,8 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 
 from bot.runner import Runner
 from bot.slack.notifier import SlackNotifier
-from bot.slack.render import command_of, escape, render, slack_commands, unescape
-from bot.slack.transport import SlackTransport, files_base_for, is_file_url
+from bot.slack.render import MESSAGE_TEXT_MAX, as_typed, command_of, escape, fits, render, slack_commands, unescape
+from bot.slack.transport import SlackTransport, _replace_message, files_base_for, is_file_url
 from engine.clock import SystemClock
 from engine.reply import Button, Reply
 from engine.settings import Settings
@@ -23,8 +24,8 @@ REDIS = Redis(host="127.0.0.1", port=9)  # never connected: building a transport
 
 
 def sections(reply: Reply) -> list[str]:
-    [message] = render(reply)
-    return [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
+    """The sections of every message the reply becomes, in order."""
+    return [b["text"]["text"] for message in render(reply) for b in message.blocks if b["type"] == "section"]
 
 
 def test_user_text_cannot_ping_link_or_mention() -> None:
@@ -125,8 +126,9 @@ def test_more_than_50_blocks_become_several_messages_with_buttons_last() -> None
 
 
 def test_the_fallback_text_is_bounded() -> None:
-    [message] = render(Reply().add("&" * 4000, "pre"))
-    assert len(message.text) <= 3000 and message.text.endswith("&amp;…")
+    first, *rest = render(Reply().add("&" * 4000, "pre"))  # 20,000 characters once escaped
+    assert len(first.text) <= 3000 and first.text.endswith("&amp;…")
+    assert all(len(message.text) <= 3000 for message in rest)
 
 
 def test_a_reply_with_files_only_has_no_message() -> None:
@@ -211,3 +213,63 @@ def test_command_references_read_as_slack_users_type_them() -> None:
     assert [slack_commands(text) for text in unchanged] == unchanged
     [message] = render(Reply().add("Commands: /help").add("/help", "pre"))
     assert [b["text"]["text"] for b in message.blocks] == ["Commands: /mailfleet help", "```/help```"]
+
+
+def test_a_long_reply_is_split_into_messages_slack_takes_and_loses_nothing() -> None:
+    """Slack refuses a message whose blocks carry more than about 12,000 characters in all (`msg_blocks_too_long`,
+    undocumented) even though each section is within 3,000 and there are fewer than 50 blocks."""
+    lines = [f"box-{n:04}@очень-длинный-домен-{n % 60:02}.рф — active · 12/40 · warm <&>" for n in range(1200)]
+    reply = Reply().add("Mailboxes", "title").add("\n".join(lines))
+    reply.buttons = [[Button("2 ▶", "mailboxes", "2")]]
+    messages = render(reply)
+    assert len(messages) > 1
+    for message in messages:
+        assert len(message.blocks) <= 50
+        sections = [b["text"]["text"] for b in message.blocks if b["type"] in {"section", "header"}]
+        assert all(len(text) <= 3000 for text in sections)
+        assert sum(len(text) for text in sections) + len(message.text) <= MESSAGE_TEXT_MAX
+    shown = "\n".join(b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section")
+    assert shown == escape("\n".join(lines))
+    assert messages[-1].blocks[-1]["type"] == "actions"
+
+
+async def test_a_pressed_long_message_keeps_its_text_only_when_slack_would_take_the_whole() -> None:
+    posts: list[dict[str, Any]] = []
+
+    async def respond(**message: Any) -> Any:
+        posts.append(message)
+        return SimpleNamespace(status_code=200, body="")
+
+    def message(*texts: str) -> dict[str, Any]:
+        reply = Reply()
+        for text in texts:
+            reply.add(text)
+        reply.buttons = [[Button("Approve", "approve", "17")]]
+        [page] = render(reply)
+        return {"blocks": page.blocks}
+
+    decided = render(Reply().add("Approved #17"))
+    await _replace_message(respond, message("alpha.test is listed"), decided)
+    assert [b["text"]["text"] for b in posts[-1]["blocks"]] == ["alpha.test is listed", "Approved #17"]
+
+    long = message("a" * 2900, "b" * 2900, "c" * 2000)  # 7,800 characters: with 2,900 more, Slack refuses it
+    await _replace_message(respond, long, render(Reply().add("d" * 2900)))
+    assert fits(posts[-1]["blocks"]) and [b["text"]["text"] for b in posts[-1]["blocks"]] == ["d" * 2900]
+
+
+@pytest.mark.parametrize(
+    ("sent", "typed"),
+    [
+        ("mailbox_ca <mailto:anna@acme.ru|anna@acme.ru>", "mailbox_ca anna@acme.ru"),
+        (
+            "domain_add <http://acme-mail.ru|acme-mail.ru> <http://пример.рф|пример.рф>",
+            "domain_add acme-mail.ru пример.рф",
+        ),
+        ("report_campaign <https://acme.ru/a?b=1&amp;c=2>", "report_campaign https://acme.ru/a?b=1&c=2"),
+        ("bind <#C0TEAM|team> alerts", "bind #team alerts"),
+        ("use a&lt;b&gt; &amp;lt;", "use a<b> &lt;"),  # what was typed as text stays text
+        ("help <@U0BOT>", "help <@U0BOT>"),
+    ],
+)
+def test_slack_formatting_in_a_message_is_read_back_as_typed(sent: str, typed: str) -> None:
+    assert as_typed(sent) == typed
