@@ -202,6 +202,8 @@ class MailboxPage:
     page: int
     pages: int
     total: int
+    domain_id: int | None = None  # the filters it was read with (a page button carries them on)
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -677,23 +679,37 @@ async def list_mailboxes(
     page: int = 1,
     per_page: int = 20,
     domain: str | None = None,
+    domain_id: int | None = None,
     status: str | None = None,
 ) -> MailboxPage:
-    """Mailboxes of the actor's workspace, by address, optionally of one domain and/or one status."""
+    """Mailboxes of the actor's workspace, by address, optionally of one domain (by name or id) and/or one
+    status."""
     workspace_id = require_reader(actor)
     query = Mailbox.filter(workspace_id=workspace_id)
     if domain:
-        query = query.filter(domain__name=_domain_name(domain))
+        named = await Domain.get_or_none(workspace_id=workspace_id, name=_domain_name(domain))
+        domain_id = named.id if named is not None else 0  # no such domain here: no mailboxes
+    if domain_id is not None:
+        query = query.filter(domain_id=domain_id)
+    chosen: MailboxStatus | None = None
     if status:
         try:
-            query = query.filter(status=MailboxStatus(status.strip().lower()))
+            chosen = MailboxStatus(status.strip().lower())
         except ValueError:
             raise UserError("error-mailbox-status-unknown", status=status) from None
+        query = query.filter(status=chosen)
     total = await query.count()
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     boxes = await query.order_by("address").offset((page - 1) * per_page).limit(per_page).prefetch_related("domain")
-    return MailboxPage(items=tuple(_summary(b) for b in boxes), page=page, pages=pages, total=total)
+    return MailboxPage(
+        items=tuple(_summary(b) for b in boxes),
+        page=page,
+        pages=pages,
+        total=total,
+        domain_id=domain_id or None,
+        status=chosen.value if chosen else None,
+    )
 
 
 async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDetails:

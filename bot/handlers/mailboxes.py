@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
 from engine import mailboxes
 from engine.errors import UserError
 from engine.mail.tls import MailPolicy
-from engine.mailboxes import LoginState, LoginTest, MailboxSummary, RowResult, RowStatus
+from engine.mailboxes import LoginState, LoginTest, MailboxPage, MailboxSummary, RowResult, RowStatus
 from engine.reply import Attachment, Button, Reply
 
 STATUS_MARK = {"active": "🟢", "warming": "🔥", "cooldown": "🧊", "paused": "⏸", "disabled": "⛔", "retired": "⚫"}
@@ -54,13 +55,27 @@ def _refused_today(ctx: Ctx, reasons: tuple[tuple[str, int], ...]) -> str:
     return ctx.t("mailbox-refused-today", count=sum(n for _, n in reasons), reasons=why)
 
 
+_PAGE_TOKEN: Final = re.compile(r"(\d+)(?:\.d(\d+))?(?:\.s([a-z]+))?")
+
+
+def _page_token(page: MailboxPage, number: int) -> str:
+    """A page button's argument: the page and the filters it was read with (`3.d17.spaused`), ids not names."""
+    domain = f".d{page.domain_id}" if page.domain_id else ""
+    status = f".s{page.status}" if page.status else ""
+    return f"{number}{domain}{status}"
+
+
 def _filters(words: str | None) -> dict[str, Any]:
     """`/mailboxes 2 domain=acme.ru status=paused` → page, domain, status."""
     found: dict[str, Any] = {}
     for word in (words or "").split():
         key, sep, value = word.partition("=")
-        if not sep and key.isdigit():
-            found["page"] = int(key)
+        if token := _PAGE_TOKEN.fullmatch(word):  # a page number, or a page button's `3.d17.spaused`
+            found["page"] = int(token[1])
+            if token[2]:
+                found["domain_id"] = int(token[2])
+            if token[3]:
+                found["status"] = token[3]
         elif sep and key in {"domain", "status", "page", "домен", "статус", "страница"}:
             name = {"домен": "domain", "статус": "status", "страница": "page"}.get(key, key)
             found[name] = int(value) if name == "page" and value.isdigit() else value
@@ -76,8 +91,9 @@ async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return Reply().add(ctx.t(manage_hint(ctx, "mailboxes-none")))
     reply = Reply().add(ctx.t("mailboxes-title", total=page.total, page=page.page, pages=page.pages), "title")
     reply.add("\n".join(_line(ctx, box) for box in page.items))
-    nav = [Button(f"◀ {page.page - 1}", "mailboxes", str(page.page - 1))] if page.page > 1 else []
-    nav += [Button(f"{page.page + 1} ▶", "mailboxes", str(page.page + 1))] if page.page < page.pages else []
+    nav = [Button(f"◀ {page.page - 1}", "mailboxes", _page_token(page, page.page - 1))] if page.page > 1 else []
+    if page.page < page.pages:
+        nav.append(Button(f"{page.page + 1} ▶", "mailboxes", _page_token(page, page.page + 1)))
     if nav:
         reply.buttons.append(nav)
     return reply

@@ -153,7 +153,7 @@ async def thresholds(ctx: Ctx, args: dict[str, Any]) -> Reply:
             )
         )
     reply = Reply().add(ctx.t("thresholds-title"), "title").add("\n".join(lines))
-    return reply.add(ctx.t("thresholds-hint"))
+    return reply.add(ctx.t("thresholds-hint")) if ctx.actor.can_manage() else reply  # a client cannot change them
 
 
 @command("sending_resume", Access.MANAGE)

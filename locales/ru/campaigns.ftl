@@ -125,7 +125,11 @@ error-campaign-preview-step = В кампании { $name } нет шага { $s
 error-campaign-preview-word = «{ $word }» не понято: укажите адрес лида, номер шага и букву варианта, например /campaign_preview q1 ivan@example.com 2 B
 error-campaign-variant-letter = Вариант — одна буква: { $letters }.
 error-campaign-steps-running = Кампания { $name } идёт: приостановите её (/campaign_pause { $name }), чтобы менять цепочку.
-error-campaign-steps-text-too-long = Цепочка слишком длинная: { $length } символов, можно { $max }.
+error-campaign-steps-text-too-long = Цепочка слишком длинная: { $length } { $length ->
+    [one] символ
+    [few] символа
+   *[many] символов
+}, можно { $max }.
 error-campaign-steps-empty = В цепочке нет писем. Образец: /campaign_steps имя
 error-campaign-steps-header = Строка { $line }: «{ $text }» не понята. Пишите «--- шаг 2 через 3 дня» или «=== вариант B вес 30».
 error-campaign-steps-first-delay = Строка { $line }: шаг 1 уходит сразу, задержки у него нет.
@@ -142,7 +146,11 @@ error-campaign-steps-variant-count = Шаг { $step } (строка { $line }): 
 error-campaign-steps-no-subject = Шаг { $step }, вариант { $variant } (строка { $line }): нет темы — первая строка «Тема: …».
 error-campaign-steps-subject-long = Шаг { $step }, вариант { $variant } (строка { $line }): тема длиннее { $max } символов.
 error-campaign-steps-no-body = Шаг { $step }, вариант { $variant } (строка { $line }): нет текста письма.
-error-campaign-steps-body-long = Шаг { $step }, вариант { $variant } (строка { $line }): текст { $length } символов, можно { $max }.
+error-campaign-steps-body-long = Шаг { $step }, вариант { $variant } (строка { $line }): текст { $length } { $length ->
+    [one] символ
+    [few] символа
+   *[many] символов
+}, можно { $max }.
 campaign-steps-where = шаг { $step }, вариант { $variant }, { $part } (строка { $line })
 campaign-steps-part-subject = тема
 campaign-steps-part-body = текст

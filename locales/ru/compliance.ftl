@@ -21,7 +21,11 @@ error-legal-missing-contact = Укажите после названия кон�
 error-legal-too-long = Слишком длинное поле «{ $field ->
     [legal_name] название
    *[other] контакт
-}»: { $length } символов, можно не больше { $limit }.
+}»: { $length } { $length ->
+    [one] символ
+    [few] символа
+   *[many] символов
+}, можно не больше { $limit }.
 error-legal-control = В поле «{ $field ->
     [legal_name] название
    *[other] контакт

@@ -59,7 +59,11 @@ error-leads-format = Это не CSV, а файл { $format }. Сохранит�
 error-leads-binary = Это не текстовый файл. Пришлите CSV (UTF-8 или Windows-1251).
 error-leads-encoding = Строку { $line } не удалось прочитать в кодировке файла: похоже, в файле смешаны UTF-8 и Windows-1251. Сохраните его в одной кодировке.
 error-leads-csv = Строка { $line }: файл CSV повреждён ({ $detail }).
-error-leads-columns = Строка { $line }: { $count } колонок, допустимо не больше { $limit }.
+error-leads-columns = Строка { $line }: { $count } { $count ->
+    [one] колонка
+    [few] колонки
+   *[many] колонок
+}, допустимо не больше { $limit }.
 error-leads-field-long = Строка { $line }: ячейка длиннее { $limit } символов — вероятно, не закрыта кавычка.
 error-leads-empty = Файл пуст.
 error-leads-no-rows = В файле только строка заголовков ({ $headers }) — лидов в нём нет. Добавьте под ней строки с адресами и пришлите снова.

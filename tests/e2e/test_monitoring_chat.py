@@ -93,6 +93,16 @@ async def test_telegram_thresholds_show_change_within_bounds_and_refuse_outside(
     shown = await ask(anna, "/thresholds")
     default = EN("thresholds-origin-default")
     assert EN("thresholds-line", name="hard_bounce_rate", value="0.05", bounds="0.01–0.1", origin=default) in shown
+    assert EN("thresholds-hint") in shown
+    carl = telegram.user(ANNA + 7, first_name="Carl")
+    await carl.send_command(f"/start {await telegram.invite('acme', 'client')}")
+    await carl.wait_replies()
+    seen_by_client = await ask(carl, "/thresholds")  # a client reads them, and is not told how to change them
+    assert (
+        EN("thresholds-line", name="hard_bounce_rate", value="0.05", bounds="0.01–0.1", origin=default)
+        in seen_by_client
+    )
+    assert EN("thresholds-hint") not in seen_by_client
     refused = await ask(anna, "/thresholds_set hard_bounce_rate 50%")
     assert EN("error-threshold-value", name="hard_bounce_rate", value="50%", bounds="0.01–0.1") in refused
     changed = await ask(anna, "/thresholds_set hard_bounce_rate 4%")

@@ -17,8 +17,8 @@ from engine.inbox import SyncOptions
 from engine.reply import Attachment, Reply
 from engine.settings import Settings, load_settings
 from jobs.worker import create_worker
-from models import FolderState, Mailbox
-from models.enums import MailboxStatus, Platform
+from models import Domain, FolderState, Mailbox, Workspace
+from models.enums import MailboxStatus, MailProvider, Platform, TlsMode
 from tests.conftest import REDIS_URL
 from tests.harness.mailserver import MailServer
 
@@ -150,3 +150,35 @@ async def test_the_inbox_cron_reads_every_imported_mailbox(runner: Runner, mail:
         await pool.aclose()
     assert worker.jobs_failed == 0
     assert await FolderState.filter(mailbox__address="user1@alpha.test", folder="INBOX").exists()
+
+
+async def test_page_buttons_keep_the_filters_the_list_was_read_with(runner: Runner) -> None:
+    """/mailboxes domain=… status=…: its page buttons turn the page of that same list (they once dropped the
+    filters and showed page 2 of every mailbox); the button carries ids, within Telegram's 64 bytes."""
+    await say(runner, "/domain_add beta.test")
+    ws = await Workspace.get(slug="acme")
+    domains = {d.name: d for d in await Domain.filter(workspace=ws)}
+    for name in ("alpha.test", "beta.test"):
+        for i in range(25):
+            await Mailbox.create(
+                workspace=ws, domain=domains[name], address=f"u{i:02}@{name}", provider=MailProvider.GENERIC,
+                smtp_host="127.0.0.1", smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=993,
+                imap_tls=TlsMode.IMPLICIT, username=f"u{i}",
+                secret_enc=b"x", status=MailboxStatus.PAUSED if i % 2 else MailboxStatus.ACTIVE,
+            )  # fmt: skip
+    first = await say(runner, "/mailboxes domain=beta.test status=paused")
+    assert EN("mailboxes-title", total=12, page=1, pages=1) in first.plain_text()
+    first = await say(runner, "/mailboxes domain=beta.test")
+    assert EN("mailboxes-title", total=25, page=1, pages=2) in first.plain_text()
+    [[forward]] = first.buttons
+    assert forward.command == "mailboxes" and forward.arg == f"2.d{domains['beta.test'].id}"
+    second = await say(runner, f"/{forward.command} {forward.arg}")
+    text = second.plain_text()
+    assert EN("mailboxes-title", total=25, page=2, pages=2) in text
+    assert "@beta.test" in text and "@alpha.test" not in text
+    paused = await say(runner, "/mailboxes status=paused")
+    [[forward]] = paused.buttons
+    assert forward.arg == "2.spaused"
+    lines = (await say(runner, f"/mailboxes {forward.arg}")).plain_text().split("\n")
+    assert lines[0] == EN("mailboxes-title", total=24, page=2, pages=2)
+    assert lines[2:] and all("(paused" in line for line in lines[2:])
