@@ -1,5 +1,6 @@
 """Blacklist checks: ask the lists, store every answer, alert on a new listing (cool the domain and propose its
-swap), resolve the alert once every list that listed it says "not listed", and say honestly when a list could
+swap), resolve the alert once every list that listed it says "not listed" (and return a cooled domain to work once
+every cause cleared: `engine.domains.resume`), and say honestly when a list could
 not be asked: such a domain is "not checked since …, because …", never "clean", and nothing is done about it
 (the list's "check blind" alert resolves once it answers about every domain of the workspace again).
 The lists and the resolver they are asked through are `DnsConfig.dnsbl_zones` / `blacklist_resolver`, from the
@@ -20,6 +21,7 @@ from engine.dns.check import make_resolver
 from engine.dns.dnsbl import DnsblResult, check_all
 from engine.domains.common import DnsConfig, domains_in, get_domain, latest_listings, scope
 from engine.domains.protect import protect, resolve
+from engine.domains.resume import resume_cleared
 from engine.domains.state import BlacklistState, ZoneListing, blacklist_state
 from engine.errors import Forbidden
 from models import BlacklistCheck, Domain
@@ -38,7 +40,9 @@ async def check_blacklists(actor: Actor, clock: Clock, name: str, config: DnsCon
     """Ask the domain lists about one domain; store the answers; alert on a new listing and cool the domain."""
     domain = await get_domain(actor, name, manage=True)
     results = await check_all(make_resolver(config.blacklist_resolver), [domain.name], config.dnsbl_zones)
-    return await _store_listings(domain.name, results, domain, clock, actor)
+    report = await _store_listings(domain.name, results, domain, clock, actor)
+    await resume_cleared([domain], clock)
+    return report
 
 
 async def check_all_blacklists(
@@ -52,6 +56,7 @@ async def check_all_blacklists(
         by_target.setdefault(result.target, []).append(result)
     reports = [await _store_listings(d.name, by_target.get(d.name, []), d, clock, actor) for d in domains]
     await _resolve_answering_lists(domains, results, clock)
+    await resume_cleared(domains, clock)  # cooled domains whose causes all cleared go back to work
     return reports
 
 

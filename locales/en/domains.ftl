@@ -144,6 +144,13 @@ dnsbl-error-servfail = the DNS server returned an error when asking the list
 
 alert-dns-drift = DNS record { $record } of { $domain } changed or disappeared. Before: { $before } Now: { $after }
 alert-blacklist-listed = { $target } is listed on { $zone }. The domain is cooling down; sending from it is paused.
+alert-domain-resumed = The domain { $domain } is back at work: { $how ->
+        [hand] it was resumed by hand
+       *[other] every cause of its cooling has cleared — every blocklist answered "not listed", every DNS record is right, no swap is waiting
+    }. Sending from its mailboxes resumes.
+error-resume-not-cooling = The domain { $domain } is not cooling (it is { $state }): there is nothing to resume.
+error-resume-listed = The domain { $domain } is still blocklisted: { $zones }. It can go back to work once it is delisted.
+error-resume-swap-waiting = A swap of { $domain } for a reserve domain is waiting for a decision. Reject it first, or let it be carried out.
 alert-dnsbl-blind = Checks against { $zone } have not worked since { $since }: { $reason ->
         [timeout] the list does not answer in time
         [public-resolver] Spamhaus does not answer public DNS resolvers — use your own resolver or a DQS key

@@ -25,6 +25,7 @@ import pytest
 
 import engine.alerts
 from bot.runner import Runner
+from engine import approvals
 from engine.access import Actor
 from engine.clock import Clock, FrozenClock
 from engine.domains import DnsConfig, Health, add_domains, check_dns, list_domains, reserve, set_dkim, show_domain
@@ -32,8 +33,18 @@ from engine.i18n import translator
 from engine.lifecycle import transition_domain
 from engine.settings import Settings, load_settings
 from jobs import worker
-from models import Alert, Domain, Workspace
-from models.enums import AlertStatus, DnsRecordKind, DnsVerdict, DomainStatus, ListingResult, Platform, Role
+from models import Alert, AuditLog, Domain, Workspace
+from models.enums import (
+    AlertStatus,
+    ApprovalKind,
+    DnsRecordKind,
+    DnsVerdict,
+    DomainStatus,
+    ListingResult,
+    Platform,
+    Role,
+    Severity,
+)
 from tests.harness.dnsserver import LOOPBACK, DnsServer, SilentUdpServer
 from tests.integration.test_domains_dns import DKIM_KEY, TRACKING, good_zone
 
@@ -368,3 +379,93 @@ async def test_blacklist_check_in_chat_uses_the_settings_and_keeps_the_three_ans
     assert EN("dnsbl-result-clean") not in text
     assert (await Domain.get(id=burned.id)).status == DomainStatus.COOLING
     assert [(p[0], p[1]) for p in standins.proposals] == [(burned.id, "blacklisted")]
+
+
+async def dns_job(clock: FrozenClock, settings: Settings) -> int:
+    """The worker's daily DNS check job, with the configuration its start-up builds from the settings."""
+    ctx: dict[str, Any] = {"db_ready": True, "clock": clock, "settings": settings}
+    await worker.startup(ctx)
+    try:
+        return await worker.check_dns(ctx)
+    finally:
+        await worker.shutdown(ctx)
+
+
+async def test_a_cooled_domain_returns_to_active_once_every_cause_cleared_on_a_complete_check(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    """Listed → cooling (no reserve: no swap). Delisted while another list times out, or while DNS is wrong or
+    unanswered: still cooling. Every list clean and every record right: active again, by the checks' jobs."""
+    back = {"name": "back.test", "kind": "domain", "family": "uribl"}
+    knot.set_dnsbl("back.test", {"cooled.test": "127.0.0.2"})
+    knot.set_zone("cooled.test", good_zone("cooled.test"))
+    domain = await active_domain(manager, clock, "cooled.test")
+    await set_dkim(manager, clock, "cooled.test", DKIM_KEY)
+    settings = settings_for(resolver.port, back, dns_port=knot.port)
+    await dns_job(clock, settings)  # every record right
+
+    await blacklist_job(clock, settings)
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+    assert [p[:2] for p in standins.proposals] == [(domain.id, "blacklisted")]
+    (empty,) = await Alert.filter(kind="reserve_empty", subject=f"domain:{domain.id}")
+
+    knot.set_dnsbl("back.test", {})  # delisted
+    clock.advance(dt.timedelta(hours=6))
+    await blacklist_job(clock, settings_for(resolver.port, back, SLOW, dns_port=knot.port))  # slow: could not check
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+
+    knot.set_zone("cooled.test", good_zone("cooled.test", dkim=[]))  # DNS wrong now
+    clock.advance(dt.timedelta(hours=6))
+    await dns_job(clock, settings)
+    await blacklist_job(clock, settings)  # every list clean, but a record is wrong
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+
+    knot.set_zone("cooled.test", good_zone("cooled.test"))
+    with SilentUdpServer() as silent:  # DNS does not answer: "could not check" is not "right"
+        clock.advance(dt.timedelta(hours=6))
+        await dns_job(clock, settings_for(resolver.port, back, dns_port=silent.port))
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+    assert not await Alert.filter(kind="domain_resumed").exists()
+
+    clock.advance(dt.timedelta(hours=6))
+    await dns_job(clock, settings)  # every record right, the lists clean since the last run: back at work
+
+    resumed = await Domain.get(id=domain.id)
+    assert (resumed.status, resumed.status_changed_at) == (DomainStatus.ACTIVE, clock.now())
+    audit = await AuditLog.filter(action="domain.transition", subject=f"domain:{domain.id}").order_by("-id").first()
+    assert audit is not None and audit.data["from"] == "cooling" and audit.data["to"] == "active"
+    assert "causes cleared" in audit.data["reason"]
+    assert (await Alert.get(id=empty.id)).status == AlertStatus.RESOLVED  # no replacement needed any more
+    (notice,) = await Alert.filter(kind="domain_resumed", subject=f"domain:{domain.id}")
+    assert (notice.severity, notice.workspace_id) == (Severity.INFO, domain.workspace_id)
+    ru = translator("ru")(engine.alerts.alert_key(notice.kind), **notice.data)
+    assert "cooled.test" in ru and "снова в работе" in ru
+    assert "every blocklist answered" in EN(engine.alerts.alert_key(notice.kind), **notice.data)
+
+    clock.advance(dt.timedelta(hours=6))
+    await blacklist_job(clock, settings)  # nothing more to do: one notice
+    assert await Alert.filter(kind="domain_resumed").count() == 1
+
+
+async def test_a_waiting_swap_keeps_a_cleared_domain_cooling_until_it_expires(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    back = {"name": "wait.list.test", "kind": "domain", "family": "uribl"}
+    knot.set_dnsbl("wait.list.test", {})
+    knot.set_zone("waits.test", good_zone("waits.test"))
+    domain = await active_domain(manager, clock, "waits.test")
+    await set_dkim(manager, clock, "waits.test", DKIM_KEY)
+    settings = settings_for(resolver.port, back, dns_port=knot.port)
+    await transition_domain(domain, DomainStatus.COOLING, clock=clock, reason="test")
+    approval = await approvals.request(
+        domain.workspace_id, ApprovalKind.DOMAIN_SWAP, f"domain:{domain.id}", {}, clock=clock, ttl=reserve.SWAP_TTL
+    )
+    assert approval is not None
+
+    await dns_job(clock, settings)
+    await blacklist_job(clock, settings)
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING  # a person is deciding
+
+    clock.advance(reserve.SWAP_TTL + dt.timedelta(hours=1))  # nobody decided: the request is over
+    await blacklist_job(clock, settings)
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE
