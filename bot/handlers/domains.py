@@ -22,6 +22,15 @@ WARNING_MARK = "⚠️"
 STATE_MARK = {Health.OK: "✅", Health.PARTIAL: "◐", Health.UNKNOWN: "❔"}
 
 
+def _dns_mark(state: domains.DnsState) -> str:
+    """A domain's DNS in one mark: like the record lines, records that pass with a warning are ⚠️, not ✅."""
+    if state.health == Health.BAD:
+        return "❌"
+    if state.health == Health.OK and state.warned:
+        return WARNING_MARK
+    return STATE_MARK[state.health]
+
+
 def _config(ctx: Ctx) -> domains.DnsConfig:
     config: domains.DnsConfig = ctx.services["dns"]
     return config
@@ -101,7 +110,7 @@ async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
             status=state_name("domain", d.status),
             pool=ctx.t(f"domains-pool-{d.pool_role.value}"),
             provider=_provider(ctx, d.mail_provider),
-            dns="❌" if d.dns.health == Health.BAD else STATE_MARK[d.dns.health],
+            dns=_dns_mark(d.dns),
             listed="🚫" if d.blacklists.health == Health.BAD else STATE_MARK[d.blacklists.health],
             mailboxes=d.mailboxes,
             days=d.days_left if d.days_left is not None else "—",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -171,9 +172,18 @@ async def dns_rows(domain_ids: Sequence[int]) -> dict[int, tuple[list[DnsRow], d
         for row in await DnsCheck._meta.db.execute_query_dict(sql, [blind, [v.value for v in INCONCLUSIVE]]):
             since[int(row["domain_id"])] = row["since"]
     for domain_id, rows in latest.items():
-        plain = [DnsRow(r.record, r.verdict, r.checked_at) for r in rows]
+        plain = [DnsRow(r.record, r.verdict, r.checked_at, warned=_warned(r.detail)) for r in rows]
         result[domain_id] = (plain, since.get(domain_id))
     return result
+
+
+def _warned(detail: str) -> bool:
+    """Whether a stored check's problems (`DnsCheck.detail`, JSON) hold a warning."""
+    try:
+        problems = json.loads(detail or "[]")
+    except ValueError:
+        return False
+    return isinstance(problems, list) and any(isinstance(p, dict) and p.get("warning") for p in problems)
 
 
 _LISTINGS_SQL: Final = """

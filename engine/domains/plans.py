@@ -244,7 +244,7 @@ class DnsReport:
 
     @property
     def state(self) -> DnsState:
-        rows = [DnsRow(r.kind, r.verdict, self.checked_at) for r in self.records]
+        rows = [DnsRow(r.kind, r.verdict, self.checked_at, any(p.warning for p in r.problems)) for r in self.records]
         return dns_state(rows, unplanned=self.unplanned)
 
 

@@ -24,6 +24,7 @@ from models import Approval, Domain
 from models.enums import ApprovalKind, ApprovalStatus, Platform
 from tests.harness.dnsserver import DnsServer
 from tests.harness.registrar_standins import RegRuStandin
+from tests.integration.test_domains_dns import DKIM_KEY, good_zone
 
 NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
 TG = Platform.TELEGRAM
@@ -171,3 +172,18 @@ async def test_approving_a_dmarc_step_says_exactly_what_to_publish(runner: Runne
     assert reply.ok, reply.plain_text()
     assert EN("dmarc-step-set-record", name="_dmarc.acme-mail.ru.", value=value) in reply.plain_text()
     assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPROVED
+
+
+async def test_the_domain_list_marks_dns_that_passes_with_a_warning_with_a_warning_not_a_tick(
+    runner: Runner, knot: DnsServer
+) -> None:
+    """Every record right, but SPF's include could not be read here: the list says ⚠️ like the record lines."""
+    knot.set_zone("warned.ru", good_zone("warned.ru"))
+    assert (await say(runner, "/domain_add warned.ru")).ok
+    assert (await say(runner, "/domain_set warned.ru provider yandex360")).ok
+    assert (await say(runner, f"/dkim_set warned.ru mail {DKIM_KEY}")).ok
+    warned = (await say(runner, "/dns_check warned.ru")).plain_text()
+    assert "⚠️ SPF" in warned and "❌" not in warned, warned
+    lines = {line.split(" — ")[0]: line for line in (await say(runner, "/domains")).plain_text().splitlines()}
+    assert "DNS ⚠️" in lines["warned.ru"], lines
+    assert "DNS ✅" not in lines["warned.ru"]
