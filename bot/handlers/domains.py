@@ -227,6 +227,31 @@ async def domain_remove_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(ctx.t(key, domain=to_unicode(done.domain)))
 
 
+@command("domain_resume", Access.MANAGE, Arg("name"), example="acme-mail.ru")
+async def domain_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Return a cooling domain to work by hand. Asks first, showing what the latest checks say (a list or a
+    record that could not be checked is named); refused while a list lists it or a swap is waiting."""
+    domain, standing = await domains.resume_preview(ctx.actor, ctx.clock, args["name"])
+    reply = Reply().add(ctx.t("domain-resume-confirm", domain=to_unicode(domain.name)))
+    reply.add(_blacklist_text(ctx, standing.blacklists))
+    if standing.dns.health == Health.BAD:
+        records = ", ".join(ctx.t(f"dns-record-{r.value}") for r in standing.dns.records)
+        reply.add(ctx.t("domain-resume-dns-bad", records=records), "error")
+    elif standing.dns.never_checked:
+        reply.add(ctx.t("domain-never-checked"))
+    elif (line := _dns_state_text(ctx, standing.dns)) is not None:
+        reply.add(line)
+    reply.buttons.append([Button(ctx.t("domain-resume-button"), "domain_resume_confirm", str(domain.id), "primary")])
+    return reply
+
+
+@command("domain_resume_confirm", Access.MANAGE, Arg("domain_id", kind="int"), example="1", button_only=True)
+async def domain_resume_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Checked again on the press: a second press finds the domain active and says so."""
+    domain = await domains.resume_domain(ctx.actor, ctx.clock, args["domain_id"])
+    return Reply().add(ctx.t("domain-resume-done", domain=to_unicode(domain.name)))
+
+
 @command("dns_plan", Access.MANAGE, Arg("name"), example="acme-mail.ru")
 async def dns_plan(ctx: Ctx, args: dict[str, Any]) -> Reply:
     view = await domains.plan_dns(ctx.actor, ctx.clock, args["name"], _config(ctx))

@@ -12,7 +12,8 @@ returns to `active` when
 
 The move goes through `transition_domain` (logged and audited with the reason), the domain's `reserve_empty`
 alert resolves (it needs no replacement any more) and the managers hear of it by a `domain_resumed` notice.
-A manager may resume a cooling domain by hand (`resume_domain`), refused while a list still lists it.
+A manager may resume a cooling domain by hand (`resume_preview`, then `resume_domain`), refused while a list
+still lists it or a swap is waiting.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from engine.access import Actor
 from engine.alerts import raise_alert, resolve_alerts
 from engine.clock import Clock
 from engine.dns.names import to_unicode
-from engine.domains.common import dns_rows, get_domain, latest_listings
+from engine.domains.common import dns_rows, get_domain, get_domain_by_id, latest_listings
 from engine.domains.reserve import APPLY_GRACE, SWAP_WAITING
 from engine.domains.state import BlacklistState, DnsState, Health, blacklist_state, dns_state, unplanned_records
 from engine.errors import Conflict
@@ -121,24 +122,25 @@ async def resume_preview(actor: Actor, clock: Clock, name: str) -> tuple[Domain,
     domain that is not cooling, one a list still lists on its latest check, and one a swap is waiting for;
     lists or records that could not be checked do not stop a person who decides (the confirmation names them)."""
     domain = await get_domain(actor, name, manage=True)
-    if domain.status is not DomainStatus.COOLING:
-        raise Conflict(
-            "error-resume-not-cooling",
-            domain=to_unicode(domain.name),
-            state=state_name("domain", domain.status),
-        )
-    standing = (await standings([domain], clock.now()))[domain.id]
-    if standing.blacklists.health is Health.BAD:
-        raise Conflict(
-            "error-resume-listed", domain=to_unicode(domain.name), zones=", ".join(standing.blacklists.zones)
-        )
-    if standing.swap_waiting:
-        raise Conflict("error-resume-swap-waiting", domain=to_unicode(domain.name))
-    return domain, standing
+    return domain, await _may_resume(domain, clock)
 
 
-async def resume_domain(actor: Actor, clock: Clock, name: str) -> Domain:
-    """A manager's own return of a cooling domain to `active`, once confirmed in chat (checked again then)."""
-    domain, _ = await resume_preview(actor, clock, name)
+async def resume_domain(actor: Actor, clock: Clock, domain_id: int) -> Domain:
+    """A manager's own return of a cooling domain to `active`, once confirmed in chat (the button carries the
+    id): checked again, so a listing seen since the preview still refuses, and a second press finds it active."""
+    domain = await get_domain_by_id(actor, domain_id, manage=True)
+    await _may_resume(domain, clock)
     await _resume(domain, clock, reason="resumed by hand", actor_id=actor.person_id)
     return domain
+
+
+async def _may_resume(domain: Domain, clock: Clock) -> Standing:
+    name = to_unicode(domain.name)
+    if domain.status is not DomainStatus.COOLING:
+        raise Conflict("error-resume-not-cooling", domain=name, state=state_name("domain", domain.status))
+    standing = (await standings([domain], clock.now()))[domain.id]
+    if standing.blacklists.health is Health.BAD:
+        raise Conflict("error-resume-listed", domain=name, zones=", ".join(standing.blacklists.zones))
+    if standing.swap_waiting:
+        raise Conflict("error-resume-swap-waiting", domain=name)
+    return standing

@@ -49,6 +49,10 @@ domain-remove-confirm-retire = { $domain } has history (mailboxes: { $mailboxes 
 domain-remove-button = Remove
 domain-remove-deleted = { $domain } deleted.
 domain-remove-retired = { $domain } retired; its history is kept.
+domain-resume-confirm = Return { $domain } from cooling to work? Sending from its mailboxes resumes. What the latest checks say:
+domain-resume-dns-bad = DNS errors: { $records }. Mail sent with this DNS may land in spam.
+domain-resume-button = Return to work
+domain-resume-done = The domain { $domain } is back at work: sending from its mailboxes resumes.
 dkim-set-done = DKIM for { $domain } saved: selector { $selector }, key of { $bits } bits.
 zone-export-done = Zone files: { $count }, in one archive.
 
@@ -65,3 +69,5 @@ cmd-zone-export = export zone files (all in one archive)
 cmd-domain-set = change a domain's setting: provider, registrar, pool, tracking
 cmd-domain-remove = remove a domain (one with history is retired)
 cmd-domain-remove-confirm = confirm removing a domain
+cmd-domain-resume = return a cooling domain to work (asks first)
+cmd-domain-resume-confirm = confirm returning a domain to work

@@ -49,6 +49,10 @@ domain-remove-confirm-retire = У { $domain } есть история (ящик�
 domain-remove-button = Удалить
 domain-remove-deleted = { $domain } удалён.
 domain-remove-retired = { $domain } выведен из работы; история сохранена.
+domain-resume-confirm = Вернуть домен { $domain } с остывания в работу? Рассылки с его ящиков возобновятся. Что показали последние проверки:
+domain-resume-dns-bad = Ошибки DNS: { $records }. Письма с таким DNS могут попадать в спам.
+domain-resume-button = Вернуть в работу
+domain-resume-done = Домен { $domain } снова в работе: рассылки с его ящиков возобновятся.
 dkim-set-done = DKIM для { $domain } сохранён: селектор { $selector }, ключ { $bits } бит.
 zone-export-done = Файлы зон: { $count } — одним архивом.
 
@@ -65,3 +69,5 @@ cmd-zone-export = выгрузить файлы зон (все — одним а
 cmd-domain-set = изменить настройку домена: provider, registrar, pool, tracking
 cmd-domain-remove = удалить домен (с историей — вывести из работы)
 cmd-domain-remove-confirm = подтвердить удаление домена
+cmd-domain-resume = вернуть домен с остывания в работу (с подтверждением)
+cmd-domain-resume-confirm = подтвердить возврат домена в работу
