@@ -402,3 +402,105 @@ async def test_an_approved_step_never_weakens_a_stricter_policy_published_meanwh
     assert superseded.value.key == "error-dmarc-step-superseded"
     assert (await Approval.get(id=approval_id)).status == ApprovalStatus.APPLIED
     assert (await Domain.get(id=domain.id)).dmarc_policy == DmarcPolicy.REJECT
+
+
+async def test_an_spf_include_or_redirect_to_a_domain_without_spf_is_a_permerror_not_a_pass(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """RFC 7208 5.2 and 6.1: receivers answer permerror when an include or redirect target publishes no SPF
+    (NXDOMAIN, no TXT, or several SPF records); only a target whose lookup fails is "could not read"."""
+    cases = {
+        "nospf.test": [("@", "TXT", f"{SPF[:-5]} include:plain.nospf.test ~all"), ("plain", "TXT", "hello")],
+        "nxinc.test": [("@", "TXT", f"{SPF[:-5]} include:gone.nxinc.test ~all")],
+        "tworedir.test": [
+            ("@", "TXT", "v=spf1 include:_spf.yandex.net redirect=two.tworedir.test"),
+            ("two", "TXT", "v=spf1 -all"),
+            ("two", "TXT", "v=spf1 mx -all"),
+        ],
+        "unread.test": [("@", "TXT", f"{SPF[:-5]} include:_spf.unserved.example ~all")],  # REFUSED
+    }
+    found = {}
+    for name, spf in cases.items():
+        knot.set_zone(name, good_zone(name, spf=spf))
+        await add_domain(manager, clock, name)
+        report = await check_dns(manager, clock, name, config)
+        found[name] = next(r for r in report.records if r.kind == K.SPF)
+
+    for name, target in (("nospf.test", "plain.nospf.test"), ("nxinc.test", "gone.nxinc.test")):
+        assert found[name].verdict == V.INVALID, name
+        (problem,) = [p for p in found[name].problems if not p.warning]
+        assert (problem.key, problem.params) == ("dns-problem-spf-include-none", {"domain": target})
+        for locale in ("ru", "en"):
+            assert target in Translator(locale)(problem.key, **problem.params)
+    assert found["tworedir.test"].verdict == V.INVALID
+    assert [p.key for p in found["tworedir.test"].problems] == ["dns-problem-spf-include-several"]
+    unread = found["unread.test"]  # could not be read: still a pass, with the warning that says so
+    assert unread.verdict == V.OK
+    assert [(p.key, p.warning) for p in unread.problems] == [("dns-problem-spf-unresolved", True)]
+
+
+async def test_dmarc_ignores_other_txt_at_dmarc_but_two_dmarc_records_are_duplicate(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """RFC 7489 6.6.3: TXT records at _dmarc that do not start with v=DMARC1 are discarded."""
+    dmarc = ("_dmarc", "TXT", "v=DMARC1; p=none; rua=mailto:dmarc@{}")
+    cases = {
+        "junk.test": [(dmarc[0], dmarc[1], dmarc[2].format("junk.test")), ("_dmarc", "TXT", "site-verification=1")],
+        "twodmarc.test": [
+            (dmarc[0], dmarc[1], dmarc[2].format("twodmarc.test")),
+            ("_dmarc", "TXT", "v=DMARC1; p=reject"),
+        ],
+        "onlyjunk.test": [("_dmarc", "TXT", "site-verification=1")],
+    }
+    got = {}
+    for name, records in cases.items():
+        knot.set_zone(name, good_zone(name, dmarc=records))
+        await add_domain(manager, clock, name)
+        report = await check_dns(manager, clock, name, config)
+        got[name] = next(r for r in report.records if r.kind == K.DMARC)
+    assert (got["junk.test"].verdict, got["junk.test"].found) == (
+        V.OK,
+        ("v=DMARC1; p=none; rua=mailto:dmarc@junk.test",),
+    )
+    assert got["twodmarc.test"].verdict == V.DUPLICATE
+    assert got["onlyjunk.test"].verdict == V.MISSING
+
+
+async def test_a_tracking_cname_chain_is_followed_to_where_it_ends(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """t → hop → the tracking host works (⚠️: one more hop to keep right); a chain that ends elsewhere names
+    where it ends; a loop leads nowhere; a hop that does not answer is "could not check"."""
+    knot.set_zone("other.example", [("www", "A", "192.0.2.7")])
+    knot.set_zone(
+        "hops.test",
+        good_zone("hops.test", tracking=[("t", "CNAME", "hop.hops.test."), ("hop", "CNAME", f"{TRACKING}.")]),
+    )
+    knot.set_zone(
+        "astray.test",
+        good_zone("astray.test", tracking=[("t", "CNAME", "hop.astray.test."), ("hop", "CNAME", "other.example.")]),
+    )
+    knot.set_zone(
+        "loop.test", good_zone("loop.test", tracking=[("t", "CNAME", "a.loop.test."), ("a", "CNAME", "t.loop.test.")])
+    )
+    got = {}
+    knot.set_zone(
+        "blindhop.test", good_zone("blindhop.test", tracking=[("t", "CNAME", "hop.unserved.example.")])
+    )  # REFUSED
+    for name in ("hops.test", "astray.test", "loop.test", "blindhop.test"):
+        await add_domain(manager, clock, name)
+        report = await check_dns(manager, clock, name, config)
+        got[name] = next(r for r in report.records if r.kind == K.TRACKING)
+
+    hops = got["hops.test"]
+    assert hops.verdict == V.OK
+    assert [(p.key, p.params, p.warning) for p in hops.problems] == [
+        ("dns-problem-tracking-chain", {"chain": f"hop.hops.test → {TRACKING}"}, True)
+    ]
+    astray = got["astray.test"]
+    assert astray.verdict == V.MISMATCH
+    assert [(p.key, p.params) for p in astray.problems] == [
+        ("dns-problem-tracking-chain-elsewhere", {"chain": "hop.astray.test → other.example", "expected": TRACKING})
+    ]
+    assert got["loop.test"].verdict == V.MISMATCH
+    assert (got["blindhop.test"].verdict, got["blindhop.test"].conclusive) == (V.SERVFAIL, False)
