@@ -30,7 +30,7 @@ import ssl
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import dns.flags
 import dns.message
@@ -42,6 +42,7 @@ import dns.rrset
 import dns.zone
 
 from engine.clock import Clock
+from engine.dns.templates import TEMPLATES
 from engine.mail.imap import INBOX, FetchedMessage, Folder, FolderStatus, ImapError, ImapErrorKind, MailFolders
 from engine.mail.message import BuiltMessage
 from engine.mail.providers import Credentials, Endpoint
@@ -493,6 +494,11 @@ def _auto_reply(message: BuiltMessage, clock: Clock) -> bytes:
 # ------------------------------------------------------------------------------------------------ DNS
 
 
+PROVIDER_SPF: Final = {t.spf_include: "v=spf1 ip4:192.0.2.0/24 ~all" for t in TEMPLATES.values() if t.spf_include}
+"""The SPF records the mail providers publish at the includes their customers name (a domain's SPF that includes
+one without a record there is a permerror)."""
+
+
 class SimDns(asyncio.DatagramProtocol):
     """A DNS server on a loopback UDP port: the agency's published zones (`load_zones`), MX (and an address) for
     every other name asked (the leads' domains), and the blocklist zones, which answer NXDOMAIN (not listed) or,
@@ -558,7 +564,9 @@ class SimDns(asyncio.DatagramProtocol):
             return
         if name in self.owners:
             return  # a published name without this type: NODATA
-        if question.rdtype == dns.rdatatype.MX:
+        if question.rdtype == dns.rdatatype.TXT and name in PROVIDER_SPF:  # what the providers publish
+            response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "TXT", f'"{PROVIDER_SPF[name]}"'))
+        elif question.rdtype == dns.rdatatype.MX:
             response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "MX", f"10 mx.{name}."))
         elif question.rdtype == dns.rdatatype.A:
             response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "A", "192.0.2.25"))
