@@ -124,7 +124,14 @@ async def _store_listings(
     subject = f"domain:{domain.id}" if domain else f"target:{target}"
     new = [r for r in results if r.result == ListingResult.LISTED and previous.get(r.zone) != ListingResult.LISTED]
     for r in new:
-        data = {"target": target, "zone": r.zone, "codes": list(r.codes), "meanings": list(r.meanings)}
+        data = {
+            "target": target,
+            "zone": r.zone,
+            "codes": list(r.codes),
+            "meanings": list(r.meanings),
+            "code": ", ".join(r.codes),
+            "meaning_keys": list(r.meanings),  # read in each chat's language (`engine.notify.render`)
+        }
         await raise_alert(
             workspace_id=workspace_id,
             kind="blacklist_listed",

@@ -147,7 +147,7 @@ dnsbl-error-servfail = the DNS server returned an error when asking the list
 ## Alerts and DMARC
 
 alert-dns-drift = DNS record { $record } of { $domain } changed or disappeared. Before: { $before } Now: { $after }
-alert-blacklist-listed = { $target } is listed on { $zone }. The domain is cooling down; sending from it is paused.
+alert-blacklist-listed = { $target } is listed on { $zone }: { $meaning } (code { $code }). The domain is cooling down; sending from it is paused.
 alert-domain-resumed = The domain { $domain } is back at work: { $how ->
         [hand] it was resumed by hand
        *[other] every cause of its cooling has cleared — every blocklist answered "not listed", every DNS record is right, no swap is waiting

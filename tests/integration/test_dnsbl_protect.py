@@ -31,6 +31,7 @@ from engine.clock import Clock, FrozenClock
 from engine.domains import DnsConfig, Health, add_domains, check_dns, list_domains, reserve, set_dkim, show_domain
 from engine.i18n import translator
 from engine.lifecycle import transition_domain
+from engine.notify import render
 from engine.settings import Settings, load_settings
 from jobs import worker
 from models import Alert, AuditLog, Domain, Workspace
@@ -469,3 +470,18 @@ async def test_a_waiting_swap_keeps_a_cleared_domain_cooling_until_it_expires(
     clock.advance(reserve.SWAP_TTL + dt.timedelta(hours=1))  # nobody decided: the request is over
     await blacklist_job(clock, settings)
     assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE
+
+
+async def test_the_listing_alert_names_the_list_and_what_its_code_means_in_the_readers_language(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    await active_domain(manager, clock, "burned.test")
+    await blacklist_job(clock, settings_for(resolver.port, MIRROR))
+
+    due = [n for n in await engine.alerts.claim_due(clock) if n.kind == "blacklist_listed"]
+    (notification,) = due
+    for locale in ("ru", "en"):
+        text = render(notification, locale).plain_text()
+        t = translator(locale)
+        assert "bl.mirror.test" in text and t("dnsbl-code-uribl-black") in text, text
+        assert "127.0.0.2" in text and "{" not in text
