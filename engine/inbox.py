@@ -1393,7 +1393,17 @@ async def _record_failure(
             await transition_mailbox(mailbox, MailboxStatus.DISABLED, clock=clock, reason=reason)
             disabled = True
         await count_events([auth_error], zones=zones)
-    if not disabled:  # a disabled mailbox is not synced any more: its own alert says why
+    if disabled:  # a disabled mailbox is not synced any more: its own alert says why
+        await raise_alert(
+            workspace_id=target.workspace_id,
+            kind="mailbox_auth_disabled",
+            severity=Severity.CRITICAL,
+            subject=f"mailbox:{target.id}",
+            key="auth",
+            data={"mailbox": target.address, "failures": mailbox.auth_failures, "reason": error.key, "via": "imap"},
+            now=now,
+        )
+    else:
         await _check_unreachable(target, error, now)
     return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail, disabled=disabled)
 

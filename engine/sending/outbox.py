@@ -1290,7 +1290,7 @@ class Outbox:
                 severity=Severity.CRITICAL,
                 subject=f"mailbox:{account.mailbox_id}",
                 key="auth",
-                data={"mailbox": account.address, "failures": box.auth_failures, "reason": result.key},
+                data={"mailbox": account.address, "failures": box.auth_failures, "reason": result.key, "via": "smtp"},
                 now=now,
             )
 

@@ -19,8 +19,10 @@ import pytest
 from tortoise import connections
 
 from engine.access import SYSTEM, Actor
+from engine.alerts import alert_key
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
+from engine.i18n import translator
 from engine.inbox import SyncOptions, SyncStatus, _Lookup, sweep, sync_mailbox
 from engine.mail.imap import ImapConnect, MailFolders, imap_session
 from engine.mail.providers import Credentials, Endpoint
@@ -30,6 +32,7 @@ from engine.warmup.marker import WarmupMarker
 from engine.warmup.receive import Reaction, message_rng, react
 from engine.warmup.settings import WarmupSettings
 from models import (
+    Alert,
     AuditLog,
     Campaign,
     DailyStat,
@@ -53,6 +56,7 @@ from models.enums import (
     MessageStatus,
     Platform,
     Role,
+    Severity,
     StatScope,
     SuppressionReason,
     TlsMode,
@@ -678,6 +682,12 @@ async def test_bad_password_counts_failures_and_disables_at_the_limit(mail: Mail
     assert stored.last_error.startswith("error-imap-auth") and "wrong" not in stored.last_error
     assert await kinds_of_events() == ["auth_error"] * 3
     assert await AuditLog.filter(action="mailbox.transition").count() == 1
+    # the managers hear of it as of an SMTP login that failed: one critical alert naming the mailbox, no secret
+    (alert,) = await Alert.filter(kind="mailbox_auth_disabled", subject=f"mailbox:{box.id}")
+    assert (alert.severity, alert.workspace_id, alert.data["failures"]) == (Severity.CRITICAL, ws.id, 3)
+    for locale in ("ru", "en"):
+        text = translator(locale)(alert_key(alert.kind), **alert.data)
+        assert ANNA in text and "wrong" not in text and "{" not in text
     skipped = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
     assert (skipped.status, skipped.key) == (SyncStatus.SKIPPED, "inbox-skipped")
 
