@@ -174,8 +174,35 @@ async def check_domain(spec: DomainSpec, resolver: dns.asyncresolver.Resolver) -
             return SpfAbsent("several")
         return parse_spf(records[0]) if records else SpfAbsent("none")  # NXDOMAIN, no TXT, no SPF among them
 
-    checks = [await _judge_async(plan, e, snapshot, fetch_spf, resolver) for e in plan.expectations]
+    grants = await rua_grants(plan.zone, snapshot, resolver)
+    checks = [await _judge_async(plan, e, snapshot, fetch_spf, resolver, grants=grants) for e in plan.expectations]
     return DomainCheck(plan, snapshot, tuple(checks))
+
+
+def rua_domains(zone: str, dmarc: str) -> tuple[str, ...]:
+    """The domains other than `zone` (and its parents and subdomains) that a DMARC record sends reports to."""
+    found = []
+    for uri in parse_dmarc(dmarc).rua:
+        domain = uri.partition("!")[0].rpartition("@")[2].lower().rstrip(".")
+        related = domain == zone or domain.endswith("." + zone) or zone.endswith("." + domain)
+        if domain and not related:
+            found.append(domain)
+    return tuple(dict.fromkeys(found))
+
+
+async def rua_grants(zone: str, snapshot: Snapshot, resolver: dns.asyncresolver.Resolver) -> dict[str, bool | None]:
+    """For each other domain the published DMARC record sends reports to: does it accept them (RFC 7489 7.1, a
+    `v=DMARC1` TXT at `<zone>._report._dmarc.<domain>`)? None when the lookup got no answer."""
+    published = snapshot.lookups.get(("_dmarc", "TXT"))
+    values = _claiming(K.DMARC, published.values) if published else ()
+    if len(values) != 1 or not is_dmarc(values[0]):
+        return {}
+    grants: dict[str, bool | None] = {}
+    for domain in rua_domains(zone, values[0]):
+        answer = await lookup(resolver, f"{zone}._report._dmarc.{domain}", "TXT")
+        failed = answer.status in (LookupStatus.TIMEOUT, LookupStatus.SERVFAIL)
+        grants[domain] = None if failed else any(is_dmarc(v) for v in answer.values)
+    return grants
 
 
 async def _judge_async(
@@ -184,6 +211,8 @@ async def _judge_async(
     snapshot: Snapshot,
     fetch_spf: SpfFetcher,
     resolver: dns.asyncresolver.Resolver,
+    *,
+    grants: Mapping[str, bool | None] | None = None,
 ) -> RecordCheck:
     """`judge`, after counting the SPF lookups through the includes (which needs the network)."""
     result = snapshot.lookups[(expectation.owner, _query_type(expectation))]
@@ -194,7 +223,9 @@ async def _judge_async(
     chain: Chain | None = None
     if _aliased_elsewhere(expectation, result):
         chain = await follow_cnames(resolver, result.values[0], stop_at=_values(expectation))
-    return judge(plan, expectation, result, apex_missing=snapshot.apex_missing, spf_lookups=count, chain=chain)
+    return judge(
+        plan, expectation, result, apex_missing=snapshot.apex_missing, spf_lookups=count, chain=chain, grants=grants
+    )
 
 
 MAX_HOPS: Final = 8
@@ -243,6 +274,7 @@ def judge(
     apex_missing: bool = False,
     spf_lookups: LookupCount | None = None,
     chain: Chain | None = None,
+    grants: Mapping[str, bool | None] | None = None,
 ) -> RecordCheck:
     """The verdict for one managed record, from one lookup (and, for a tracking CNAME that points elsewhere,
     where its chain leads). Pure: the rules, without the network."""
@@ -261,7 +293,22 @@ def judge(
         verdict, problems = _judge_chain(expectation, chain)
     else:
         verdict, problems = _RULES[expectation.kind](plan, expectation, found, spf_lookups)
+    if expectation.kind == K.DMARC and verdict in (V.OK, V.MISMATCH) and grants:
+        problems = [*problems, *_rua_problems(plan.zone, grants)]
     return RecordCheck(expectation.kind, name, expected, found, verdict, tuple(problems))
+
+
+def _rua_problems(zone: str, grants: Mapping[str, bool | None]) -> list[Problem]:
+    """Warnings for report addresses at other domains that do not accept (or could not be asked about) them:
+    the mail is not at stake, the reports are."""
+    problems = []
+    for domain, granted in grants.items():
+        params = {"domain": domain, "record": f"{zone}._report._dmarc.{domain}"}
+        if granted is None:
+            problems.append(Problem("dns-problem-dmarc-rua-unchecked", params, True))
+        elif not granted:
+            problems.append(Problem("dns-problem-dmarc-rua-unauthorized", params, True))
+    return problems
 
 
 def _claiming(kind: DnsRecordKind, values: Sequence[str]) -> tuple[str, ...]:

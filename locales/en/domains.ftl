@@ -89,6 +89,8 @@ dns-problem-dmarc-version = The record must start with v=DMARC1.
 dns-problem-dmarc-policy = Policy p=“{ $value }” is invalid: none, quarantine or reject.
 dns-problem-dmarc-tag = Invalid value of tag { $tag }: “{ $value }”.
 dns-problem-dmarc-no-rua = No report address (rua): you will not see who sends in the domain's name.
+dns-problem-dmarc-rua-unauthorized = DMARC reports go to another domain ({ $domain }), which does not accept them: it lacks the record { $record } TXT “v=DMARC1”. Receivers will not send reports.
+dns-problem-dmarc-rua-unchecked = DMARC reports go to another domain ({ $domain }); whether it accepts them (the record { $record }) could not be checked: DNS did not answer.
 dns-problem-dmarc-policy-differs = The published policy is { $found }, the plan says { $expected }.
 dns-problem-tracking-differs = The tracking host points elsewhere: it must be { $expected }.
 dns-problem-tracking-chain = The tracking host reaches its target through a CNAME chain ({ $chain }): it works, but every link has to stay right.

@@ -89,6 +89,8 @@ dns-problem-dmarc-version = Запись должна начинаться с v=
 dns-problem-dmarc-policy = Политика p=«{ $value }» неверна: none, quarantine или reject.
 dns-problem-dmarc-tag = Неверное значение тега { $tag }: «{ $value }».
 dns-problem-dmarc-no-rua = Нет адреса для отчётов (rua): вы не увидите, кто шлёт от имени домена.
+dns-problem-dmarc-rua-unauthorized = Отчёты DMARC уходят на другой домен ({ $domain }), но он их не принимает: нет записи { $record } TXT «v=DMARC1». Получатели не будут слать отчёты.
+dns-problem-dmarc-rua-unchecked = Отчёты DMARC уходят на другой домен ({ $domain }); проверить, принимает ли он их (запись { $record }), не удалось: DNS не ответил.
 dns-problem-dmarc-policy-differs = Опубликована политика { $found }, а по плану — { $expected }.
 dns-problem-tracking-differs = Трекинговый адрес указывает не туда: нужно { $expected }.
 dns-problem-tracking-chain = Трекинговый адрес ведёт к цели через цепочку CNAME ({ $chain }): работает, но каждое звено нужно держать в порядке.

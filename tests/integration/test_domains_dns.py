@@ -504,3 +504,40 @@ async def test_a_tracking_cname_chain_is_followed_to_where_it_ends(
     ]
     assert got["loop.test"].verdict == V.MISMATCH
     assert (got["blindhop.test"].verdict, got["blindhop.test"].conclusive) == (V.SERVFAIL, False)
+
+
+async def test_dmarc_reports_to_another_domain_need_that_domains_authorization(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """RFC 7489 7.1: reports go to another domain only if it publishes <domain>._report._dmarc.<its name>."""
+    knot.set_zone("reports.test", [("granted.test._report._dmarc", "TXT", "v=DMARC1")])
+    rua = "v=DMARC1; p=none; rua=mailto:dmarc@reports.test"
+    got = {}
+    for name in ("granted.test", "ungranted.test", "ownrua.test"):
+        own = f"v=DMARC1; p=none; rua=mailto:d@mail.{name}"
+        knot.set_zone(name, good_zone(name, dmarc=[("_dmarc", "TXT", own if name == "ownrua.test" else rua)]))
+        await add_domain(manager, clock, name)
+        report = await check_dns(manager, clock, name, config)
+        got[name] = next(r for r in report.records if r.kind == K.DMARC)
+    knot.set_zone(
+        "blindrua.test",
+        good_zone("blindrua.test", dmarc=[("_dmarc", "TXT", rua.replace("reports.test", "unserved.example"))]),
+    )
+    await add_domain(manager, clock, "blindrua.test")
+    blind = next(r for r in (await check_dns(manager, clock, "blindrua.test", config)).records if r.kind == K.DMARC)
+
+    assert (got["granted.test"].verdict, got["granted.test"].problems) == (V.OK, ())
+    assert (got["ownrua.test"].verdict, got["ownrua.test"].problems) == (V.OK, ())
+    ungranted = got["ungranted.test"]
+    assert ungranted.verdict == V.OK  # mail is not at stake, the reports are: a warning
+    assert [(p.key, p.params, p.warning) for p in ungranted.problems] == [
+        (
+            "dns-problem-dmarc-rua-unauthorized",
+            {"domain": "reports.test", "record": "ungranted.test._report._dmarc.reports.test"},
+            True,
+        )
+    ]
+    assert [(p.key, p.warning) for p in blind.problems] == [("dns-problem-dmarc-rua-unchecked", True)]
+    for locale in ("ru", "en"):
+        problem = ungranted.problems[0]
+        assert "ungranted.test._report._dmarc.reports.test" in Translator(locale)(problem.key, **problem.params)
