@@ -32,6 +32,7 @@ from engine.warmup.marker import WarmupMarker
 from engine.warmup.receive import Reaction, message_rng, react
 from engine.warmup.settings import WarmupSettings
 from models import (
+    AgencySetting,
     Alert,
     AuditLog,
     Campaign,
@@ -690,6 +691,26 @@ async def test_bad_password_counts_failures_and_disables_at_the_limit(mail: Mail
         assert ANNA in text and "wrong" not in text and "{" not in text
     skipped = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
     assert (skipped.status, skipped.key) == (SyncStatus.SKIPPED, "inbox-skipped")
+
+
+async def test_the_workspaces_auth_failure_threshold_decides_when_the_sync_disables(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """The threshold a manager sets (`auth_failures`, the same one the monitor reads) holds for the inbox sync:
+    with 5, the third failure does not disable; the fifth does. The agency's default applies where it is unset."""
+    ws = await workspace()
+    ws.settings = {"thresholds": {"auth_failures": 5}}
+    await ws.save()
+    box = await mailbox(mail, ws, ANNA, password="wrong")
+    results = [await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail)) for _ in range(5)]
+    assert [r.disabled for r in results] == [False, False, False, False, True]
+    assert (await Mailbox.get(id=box.id)).status is MailboxStatus.DISABLED
+
+    await AgencySetting.create(key="thresholds", value={"auth_failures": 2})
+    other = await workspace("other")
+    bob = await mailbox(mail, other, "user2@other.test", password="wrong")
+    results = [await sync_mailbox(SYSTEM, bob.id, clock=clock, vault=VAULT, options=options(mail)) for _ in range(2)]
+    assert [r.disabled for r in results] == [False, True]
 
 
 async def test_broken_mailboxes_fail_alone_and_fast(mail: MailServer, clock: FrozenClock) -> None:
