@@ -26,6 +26,7 @@ smtp-connect-failed = Could not connect to { $host }:{ $port }: { $text }.
 smtp-host-unknown = The SMTP host name { $host } does not resolve.
 smtp-host-refused = Not connecting to the SMTP server: { $text } is not a mail port or not a public address (settings MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
 smtp-no-greeting = { $host }:{ $port } accepted the connection but never greeted; the port may expect implicit TLS (SSL, usually 465).
+smtp-not-smtp = What answers at { $host }:{ $port } is not an SMTP server (it said: “{ $text }”): check the port — SMTP is usually 587 (STARTTLS) or 465 (SSL).
 smtp-greeting-rejected = The server refused the session at once ({ $code } { $enhanced }): { $text }.
 smtp-protocol-error = The SMTP server answered unexpectedly ({ $phase }): { $text }.
 smtp-starttls-unsupported = { $host }:{ $port } does not offer STARTTLS: choose implicit TLS (SSL, usually port 465), or another port.

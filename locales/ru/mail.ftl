@@ -26,6 +26,7 @@ smtp-connect-failed = Не удалось подключиться к { $host }:
 smtp-host-unknown = Имя SMTP-хоста { $host } не находится в DNS.
 smtp-host-refused = К SMTP-серверу не подключаемся: { $text } — не почтовый порт или не публичный адрес (настройки MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
 smtp-no-greeting = { $host }:{ $port } принял соединение, но не поздоровался; возможно, порт ждёт TLS сразу (SSL, обычно 465).
+smtp-not-smtp = На { $host }:{ $port } отвечает не SMTP-сервер (ответ: «{ $text }»): проверьте порт — SMTP обычно 587 (STARTTLS) или 465 (SSL).
 smtp-greeting-rejected = Сервер сразу отказал в сеансе ({ $code } { $enhanced }): { $text }.
 smtp-protocol-error = SMTP-сервер ответил неожиданно ({ $phase }): { $text }.
 smtp-starttls-unsupported = { $host }:{ $port } не предлагает STARTTLS: выберите TLS сразу (SSL, обычно порт 465) или другой порт.

@@ -15,6 +15,7 @@ from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.errors import Conflict, Forbidden, NotFound, UserError
+from engine.i18n import translator
 from engine.inbox import SyncOptions, SyncStatus, sync_mailbox
 from engine.mail.tls import MailPolicy
 from engine.mailboxes import (
@@ -489,3 +490,19 @@ async def test_an_inbox_sync_does_not_make_a_refused_smtp_login_look_checked(
     assert fixed.test.ok
     details = await show_mailbox(manager(acme), "user1@alpha.test", clock=clock)
     assert (details.check, details.checked_at, details.check_error) == (LoginState.OK, clock.now(), "")
+
+
+async def test_an_smtp_port_that_is_not_smtp_says_so_not_temporary_error_will_retry(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    """The IMAP port given as the SMTP port: the server greets in another protocol. The row names the port and
+    what to check; it is no "temporary error, will retry" (an import test never retries)."""
+    lines = [HEADER, f"user1@alpha.test,pw,A,{hosts(mail, smtp_port=mail.ports.imap)}"]
+    report = await run_import(mail, acme, clock, "\n".join(lines))
+    (row,) = report.rows
+    assert row.status is RowStatus.FAILED and row.test is not None
+    assert (row.test.smtp_key, row.test.smtp_state) == ("smtp-not-smtp", LoginState.UNCHECKED)
+    for locale in ("ru", "en"):
+        text = translator(locale)(row.test.smtp_key, **row.test.smtp_params)
+        assert f"{mail.host}:{mail.ports.imap}" in text and "{" not in text, text
+    assert await Mailbox.all().count() == 0
