@@ -60,6 +60,7 @@ class ImapErrorKind(StrEnum):
     REFUSED = "refused"  # the deployment's MailPolicy does not allow this host or port: nothing was connected to
     FOLDER = "folder"  # a folder is missing or cannot be selected
     PROTOCOL = "protocol"  # an answer we cannot use
+    NOT_IMAP = "not-imap"  # another protocol greets on the port (SMTP, POP3, HTTP…): a wrong port
 
 
 class ImapError(Exception):
@@ -406,6 +407,8 @@ async def _greeting(protocol: _Protocol, endpoint: Endpoint, timeout_s: float) -
         raise ImapError(ImapErrorKind.NO_GREETING, f"no greeting from port {endpoint.port}") from None
     if protocol.lost:
         raise ImapError(ImapErrorKind.DROPPED, "connection closed before the greeting")
+    if not line.lstrip().startswith(b"*"):  # an IMAP greeting is untagged ("* OK …"): another protocol answers
+        raise ImapError(ImapErrorKind.NOT_IMAP, line.decode("utf-8", "replace"))
     if protocol.state not in {aioimaplib.NONAUTH, aioimaplib.AUTH}:
         raise ImapError(ImapErrorKind.UNAVAILABLE, line.decode("utf-8", "replace"))
 

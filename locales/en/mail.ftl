@@ -59,6 +59,7 @@ error-imap-unavailable = The IMAP server is temporarily unavailable: { $detail }
 error-imap-refused = Not connecting to the IMAP server: { $detail } is not a mail port or not a public address (settings MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
 error-imap-folder = An IMAP folder could not be opened: { $detail }.
 error-imap-protocol = The IMAP server answered unexpectedly: { $detail }.
+error-imap-not-imap = What answers at { $host }:{ $port } is not an IMAP server (it said: “{ $detail }”): check the port — IMAP is usually 993 (SSL) or 143.
 inbox-synced = Mail checked.
 inbox-skipped = Mail not checked: the mailbox is { $detail }.
 inbox-busy = Mail is being checked by another worker right now; nothing was done twice.

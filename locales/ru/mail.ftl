@@ -59,6 +59,7 @@ error-imap-unavailable = IMAP-сервер временно недоступен
 error-imap-refused = К IMAP-серверу не подключаемся: { $detail } — не почтовый порт или не публичный адрес (настройки MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
 error-imap-folder = Не удалось открыть папку IMAP: { $detail }.
 error-imap-protocol = IMAP-сервер ответил неожиданно: { $detail }.
+error-imap-not-imap = На { $host }:{ $port } отвечает не IMAP-сервер (ответ: «{ $detail }»): проверьте порт — IMAP обычно 993 (SSL) или 143.
 inbox-synced = Почта проверена.
 inbox-skipped = Почта не проверялась: ящик в состоянии { $detail }.
 inbox-busy = Почту этого ящика сейчас проверяет другой обработчик; ничего не сделано дважды.

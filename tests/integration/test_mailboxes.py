@@ -506,3 +506,16 @@ async def test_an_smtp_port_that_is_not_smtp_says_so_not_temporary_error_will_re
         text = translator(locale)(row.test.smtp_key, **row.test.smtp_params)
         assert f"{mail.host}:{mail.ports.imap}" in text and "{" not in text, text
     assert await Mailbox.all().count() == 0
+
+
+async def test_an_imap_port_that_is_not_imap_says_so_not_temporarily_unavailable(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    lines = [HEADER, f"user1@alpha.test,pw,A,{hosts(mail, imap_port=mail.ports.submission)}"]
+    report = await run_import(mail, acme, clock, "\n".join(lines))
+    (row,) = report.rows
+    assert row.status is RowStatus.FAILED and row.test is not None
+    assert (row.test.imap_key, row.test.imap_state) == ("error-imap-not-imap", LoginState.UNCHECKED)
+    for locale in ("ru", "en"):
+        text = translator(locale)(row.test.imap_key, **row.test.imap_params)
+        assert f"{mail.host}:{mail.ports.submission}" in text and "ESMTP" in text and "{" not in text, text
