@@ -67,6 +67,7 @@ class LookupStatus(StrEnum):
 class Lookup:
     status: LookupStatus
     values: tuple[str, ...] = ()
+    refused: bool = False  # SERVFAIL status because every server answered REFUSED (not serving us or the zone)
 
 
 async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> Lookup:
@@ -77,7 +78,10 @@ async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -
         return Lookup(LookupStatus.NXDOMAIN)
     except dns.exception.Timeout:
         return Lookup(LookupStatus.TIMEOUT)
-    except dns.exception.DNSException:  # NoNameservers (SERVFAIL/REFUSED), YXDOMAIN, malformed answers
+    except dns.resolver.NoNameservers as exc:  # every server failed: SERVFAIL, REFUSED (named apart), …
+        rcodes = {str(error[3]) for error in exc.kwargs.get("errors") or () if len(error) > 3}
+        return Lookup(LookupStatus.SERVFAIL, refused=rcodes == {"REFUSED"})
+    except dns.exception.DNSException:  # YXDOMAIN, malformed answers
         return Lookup(LookupStatus.SERVFAIL)
     if answer.rrset is None:
         return Lookup(LookupStatus.NODATA)
@@ -327,7 +331,7 @@ def _failure(result: Lookup, *, apex_missing: bool) -> tuple[DnsVerdict, tuple[P
     if result.status == LookupStatus.TIMEOUT:
         return V.TIMEOUT, (Problem("dns-problem-timeout"),)
     if result.status == LookupStatus.SERVFAIL:
-        return V.SERVFAIL, (Problem("dns-problem-servfail"),)
+        return V.SERVFAIL, (Problem("dns-problem-refused" if result.refused else "dns-problem-servfail"),)
     if apex_missing:
         return V.NXDOMAIN, (Problem("dns-problem-nxdomain"),)
     return None

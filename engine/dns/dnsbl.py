@@ -171,7 +171,8 @@ async def check(resolver: dns.asyncresolver.Resolver, target: str, zone: DnsblZo
         case LookupStatus.TIMEOUT:
             return DnsblResult(target, zone.name, ListingResult.ERROR, meanings=("dnsbl-error-timeout",))
         case LookupStatus.SERVFAIL:
-            return DnsblResult(target, zone.name, ListingResult.ERROR, meanings=("dnsbl-error-servfail",))
+            meaning = "dnsbl-error-refused" if result.refused else "dnsbl-error-servfail"
+            return DnsblResult(target, zone.name, ListingResult.ERROR, meanings=(meaning,))
     codes = tuple(sorted(result.values, key=_sort_key))
     listing, meanings = classify(zone.family, codes)
     return DnsblResult(target, zone.name, listing, codes, meanings)

@@ -63,6 +63,7 @@ dns-problem-missing = No such record.
 dns-problem-duplicate = { $count } records found where there must be one — mail servers treat that as an error.
 dns-problem-timeout = DNS did not answer in time; the record's state is unknown, it will be checked again.
 dns-problem-servfail = The DNS server returned an error (SERVFAIL or a refusal); the record's state is unknown.
+dns-problem-refused = The DNS server refused to answer (REFUSED): it does not serve this zone or does not take our queries; the record's state is unknown.
 dns-problem-nxdomain = The domain does not exist in DNS (not delegated, or expired).
 dns-problem-mx-differs = MX points elsewhere: it must be { $expected }.
 dns-problem-tag-syntax = Syntax error in “{ $tag }”: expected tag=value.

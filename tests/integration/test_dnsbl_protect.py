@@ -278,9 +278,9 @@ async def test_a_cleared_listing_resolves_its_alert_but_an_unanswered_list_clear
     await blacklist_job(clock, settings)
     assert [r for r in standins.resolved if r[0] == "blacklist_listed"] == []
     assert (await Alert.get(id=alert.id)).status == AlertStatus.OPEN
-    assert (await Alert.get(kind="dnsbl_blind")).data["reason"] == "servfail"
+    assert (await Alert.get(kind="dnsbl_blind")).data["reason"] == "refused"  # Knot refuses an unserved zone
     unchecked = (await show_domain(manager, clock, "burned.test")).summary.blacklists
-    assert (unchecked.health, unchecked.reasons) == (Health.UNKNOWN, ("dnsbl-error-servfail",))
+    assert (unchecked.health, unchecked.reasons) == (Health.UNKNOWN, ("dnsbl-error-refused",))
 
     knot.set_dnsbl("flip.test", {})  # served again, and burned.test is delisted
     clock.advance(dt.timedelta(hours=6))

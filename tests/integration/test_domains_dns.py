@@ -210,9 +210,18 @@ async def test_nxdomain_timeout_and_servfail_are_their_own_verdicts(
     with ServfailServer() as broken:
         failed = await check_dns(manager, clock, "blind.test", config_for(broken.port))
 
+    await add_domain(manager, clock, "unserved.example")  # Knot serves no such zone: it answers REFUSED
+    refused = await check_dns(manager, clock, "unserved.example", config)
+
     assert set(verdicts(missing.records).values()) == {V.NXDOMAIN}
     assert set(verdicts(timed_out.records).values()) == {V.TIMEOUT}
     assert set(verdicts(failed.records).values()) == {V.SERVFAIL}
+    assert {p.key for r in failed.records for p in r.problems} == {"dns-problem-servfail"}
+    # a refusal is "could not check" too, and says so by name
+    assert set(verdicts(refused.records).values()) == {V.SERVFAIL} and not refused.ok
+    assert {p.key for r in refused.records for p in r.problems} == {"dns-problem-refused"}
+    for locale in ("ru", "en"):
+        assert "REFUSED" in Translator(locale)("dns-problem-refused")
     assert not (missing.ok or timed_out.ok or failed.ok)
     assert await Alert.all().count() == 0
 
