@@ -4,7 +4,9 @@ A DNSBL answers with an A record in 127.0.0.0/8 whose value is a code; NXDOMAIN 
 (RFC 5782). Some answers mean the question was refused rather than answered: Spamhaus returns
 127.255.255.x to public resolvers and heavy users, 127.0.1.255 for an IP asked of a domain list; URIBL
 returns 127.0.0.1 when it refuses. Those, timeouts and failures classify as `error` ("the checker is blind")
-and never as `clean`. Only A records are read; TXT records are for humans.
+and never as `clean`. Only A records are read; TXT records are for humans. Spamhaus may also answer a public
+resolver with a silent NXDOMAIN: a list with a test point (an entry it always lists) is asked about it in every
+run, and when the test point reads "not listed" the list's "not listed" answers become `error` too.
 
 With a Spamhaus Data Query Service key, Spamhaus zones are asked as `<query>.<key>.<zone>.dq.spamhaus.net`.
 The key is part of the query name, so it is kept out of every result, log line and stored row.
@@ -51,6 +53,7 @@ class DnsblZone:
     kind: TargetKind
     family: Family
     query_zone: str = field(default="", repr=False)
+    test_point: str = ""  # an entry the list always lists: not listed means the list answers nothing to us
 
     @property
     def suffix(self) -> str:
@@ -72,11 +75,16 @@ def default_zones(dqs_key: str | None = None) -> tuple[DnsblZone, ...]:
     def spamhaus(zone: str) -> str:
         return dqs_query_zone(zone, dqs_key)
 
+    # Test points: RFC 5782's 127.0.0.2 for IP lists (ZEN), URIBL's documented 2.0.0.127.multi.uribl.com, and
+    # Spamhaus DBL's dbltest.com (background knowledge, not confirmed in facts/: a wrong one errs towards
+    # "could not check", never towards a false "not listed").
     return (
-        DnsblZone("dbl.spamhaus.org", TargetKind.DOMAIN, Family.SPAMHAUS_DBL, spamhaus("dbl.spamhaus.org")),
-        DnsblZone("multi.uribl.com", TargetKind.DOMAIN, Family.URIBL),
+        DnsblZone(
+            "dbl.spamhaus.org", TargetKind.DOMAIN, Family.SPAMHAUS_DBL, spamhaus("dbl.spamhaus.org"), "dbltest.com"
+        ),
+        DnsblZone("multi.uribl.com", TargetKind.DOMAIN, Family.URIBL, test_point="127.0.0.2"),
         DnsblZone("multi.surbl.org", TargetKind.DOMAIN, Family.SURBL),
-        DnsblZone("zen.spamhaus.org", TargetKind.IP, Family.SPAMHAUS_ZEN, spamhaus("zen.spamhaus.org")),
+        DnsblZone("zen.spamhaus.org", TargetKind.IP, Family.SPAMHAUS_ZEN, spamhaus("zen.spamhaus.org"), "127.0.0.2"),
         DnsblZone("b.barracudacentral.org", TargetKind.IP, Family.BARRACUDA),
         DnsblZone("bl.spamcop.net", TargetKind.IP, Family.SPAMCOP),
     )
@@ -200,4 +208,13 @@ async def check_all(
             return await check(resolver, target, zone)
 
     pairs = [(t, z) for t in targets for z in zones if z.kind == target_kind(t)]
-    return list(await asyncio.gather(*(one(t, z) for t, z in pairs)))
+    results = list(await asyncio.gather(*(one(t, z) for t, z in pairs)))
+    asked = {z.name: z for _, z in pairs if z.test_point}
+    probes = await asyncio.gather(*(one(z.test_point, z) for z in asked.values()))
+    blind = {probe.zone for probe in probes if probe.result == ListingResult.CLEAN}
+    return [_blind(r) if r.zone in blind and r.result == ListingResult.CLEAN else r for r in results]
+
+
+def _blind(result: DnsblResult) -> DnsblResult:
+    """A "not listed" from a list that does not list its own test point either: it says nothing."""
+    return DnsblResult(result.target, result.zone, ListingResult.ERROR, meanings=("dnsbl-error-test-point",))

@@ -78,7 +78,8 @@ def configured_zones(zones: Sequence[DnsblZoneSetting] | None, dqs_key: str | No
     for zone in zones:
         name = zone.name.lower().rstrip(".")
         query_zone = zone.query_zone.lower().rstrip(".") or dqs_query_zone(name, dqs_key)
-        result.append(DnsblZone(name, TargetKind(zone.kind), Family(zone.family), query_zone))
+        test_point = zone.test_point.strip().lower().rstrip(".")
+        result.append(DnsblZone(name, TargetKind(zone.kind), Family(zone.family), query_zone, test_point))
     return tuple(result)
 
 

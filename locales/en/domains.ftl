@@ -145,6 +145,7 @@ dnsbl-error-typo = Spamhaus: wrong zone name or DQS key
 dnsbl-error-ip-in-domain-list = an IP address was sent to a domain list
 dnsbl-error-unexpected = the list gave an answer that makes no sense
 dnsbl-error-timeout = the list did not answer in time
+dnsbl-error-test-point = the list does not list even its own test entry: its “not listed” means nothing (often: queries through a public DNS); the check is blind
 dnsbl-error-servfail = the DNS server returned an error when asking the list
 
 ## Alerts and DMARC
@@ -160,6 +161,7 @@ error-resume-listed = The domain { $domain } is still blocklisted: { $zones }. I
 error-resume-swap-waiting = A swap of { $domain } for a reserve domain is waiting for a decision. Reject it first, or let it be carried out.
 alert-dnsbl-blind = Checks against { $zone } have not worked since { $since }: { $reason ->
         [timeout] the list does not answer in time
+        [test-point] the list does not list even its own test entry, so its “not listed” means nothing (often: queries through a public DNS)
         [public-resolver] Spamhaus does not answer public DNS resolvers — use your own resolver or a DQS key
         [excessive] the query limit is exceeded — a DQS key is needed
         [refused] the list refuses to answer (often: queries through a public DNS)

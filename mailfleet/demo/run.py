@@ -36,7 +36,7 @@ from engine.campaigns.planner import CampaignPlanOptions
 from engine.clock import FrozenClock
 from engine.crypto import Vault
 from engine.dns.check import ResolverConfig
-from engine.dns.dnsbl import TargetKind, default_zones
+from engine.dns.dnsbl import TargetKind, default_zones, query_name
 from engine.domains import DnsConfig
 from engine.domains.plans import export_zones
 from engine.inbox import SyncOptions
@@ -252,7 +252,7 @@ async def build(options: DemoOptions, settings: Settings, redis: Redis, vault: V
     links = TrackingLinks.from_vault(TRACKING_URL, vault)
     world = World(options.seed, clock, links)
     zones = [z for z in default_zones() if z.kind is TargetKind.DOMAIN]
-    sim_dns = SimDns(world, [z.name for z in zones])
+    sim_dns = SimDns(world, [z.name for z in zones], [query_name(z.test_point, z) for z in zones if z.test_point])
     port = await sim_dns.start()
     resolver = ResolverConfig(("127.0.0.1",), port, 2.0)
     dns_config = DnsConfig(resolver, dnsbl_zones=tuple(zones), dnsbl_resolver=resolver)

@@ -504,9 +504,10 @@ class SimDns(asyncio.DatagramProtocol):
     every other name asked (the leads' domains), and the blocklist zones, which answer NXDOMAIN (not listed) or,
     in `LISTING_ZONE` for a listed domain, 127.0.1.2 (a spam domain, Spamhaus DBL's code)."""
 
-    def __init__(self, world: World, zones: Sequence[str]) -> None:
+    def __init__(self, world: World, zones: Sequence[str], test_points: Collection[str] = ()) -> None:
         self.world = world
         self.zones = tuple(z.lower().rstrip(".") for z in zones)
+        self.test_points = frozenset(t.lower().rstrip(".") for t in test_points)  # query names a list always lists
         self.transport: asyncio.DatagramTransport | None = None
         self.port = 0
         self.records: dict[tuple[str, int], dns.rrset.RRset] = {}  # the agency's published zones
@@ -553,7 +554,8 @@ class SimDns(asyncio.DatagramProtocol):
         zone = next((z for z in self.zones if name.endswith("." + z)), None)
         if zone is not None:
             target = name[: -len(zone) - 1]
-            if question.rdtype == dns.rdatatype.A and zone == LISTING_ZONE and self.world.is_listed(target):
+            listed = zone == LISTING_ZONE and self.world.is_listed(target)
+            if question.rdtype == dns.rdatatype.A and (listed or name in self.test_points):
                 response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A", "127.0.1.2"))
             else:
                 response.set_rcode(dns.rcode.NXDOMAIN)

@@ -485,3 +485,30 @@ async def test_the_listing_alert_names_the_list_and_what_its_code_means_in_the_r
         t = translator(locale)
         assert "bl.mirror.test" in text and t("dnsbl-code-uribl-black") in text, text
         assert "127.0.0.2" in text and "{" not in text
+
+
+async def test_a_list_that_does_not_list_its_own_test_point_is_blind_not_clean(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    """Spamhaus answers a public resolver with silent NXDOMAIN: every domain would read "not listed". A list's
+    test point (an entry it always lists) tells: when it is not listed, the list's "not listed" means nothing."""
+    knot.set_zone("silent.test", [("www", "A", "192.0.2.1")])  # NXDOMAIN to everything, its test point too
+    knot.set_dnsbl("honest.test", {})  # lists the RFC 5782 test points (127.0.0.2), not quiet.test
+    silent = {"name": "silent.test", "kind": "domain", "family": "spamhaus-dbl", "test_point": "127.0.0.2"}
+    honest = {"name": "honest.test", "kind": "domain", "family": "uribl", "test_point": "127.0.0.2"}
+    await active_domain(manager, clock, "quiet.test")
+
+    await blacklist_job(clock, settings_for(resolver.port, silent, honest))
+
+    card = await show_domain(manager, clock, "quiet.test")
+    assert {b.zone: b.result for b in card.blacklists} == {
+        "silent.test": ListingResult.ERROR,
+        "honest.test": ListingResult.CLEAN,
+    }
+    state = card.summary.blacklists
+    assert (state.health, state.reasons) == (Health.PARTIAL, ("dnsbl-error-test-point",))
+    blind = await Alert.get(kind="dnsbl_blind", subject="dnsbl:silent.test")
+    assert blind.data["reason"] == "test-point"
+    text = EN("alert-dnsbl-blind", **blind.data)
+    assert "does not list even its own test entry" in text and "not “clean”" in text, text
+    assert "тестовую запись" in translator("ru")("alert-dnsbl-blind", **blind.data)
