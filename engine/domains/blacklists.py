@@ -19,6 +19,7 @@ from engine.alerts import raise_alert
 from engine.clock import Clock
 from engine.dns.check import make_resolver
 from engine.dns.dnsbl import DnsblResult, check_all
+from engine.dns.names import to_unicode
 from engine.domains.common import DnsConfig, domains_in, get_domain, latest_listings, scope
 from engine.domains.protect import protect, resolve
 from engine.domains.resume import resume_cleared
@@ -125,7 +126,7 @@ async def _store_listings(
     new = [r for r in results if r.result == ListingResult.LISTED and previous.get(r.zone) != ListingResult.LISTED]
     for r in new:
         data = {
-            "target": target,
+            "target": to_unicode(target),  # people read пример.рф, not its punycode
             "zone": r.zone,
             "codes": list(r.codes),
             "meanings": list(r.meanings),

@@ -313,7 +313,7 @@ async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, c
             subject=f"domain:{domain.id}",
             key=record.kind.value,
             data={
-                "domain": domain.name,
+                "domain": to_unicode(domain.name),
                 "record": record.kind.value,
                 "before": previous_found[record.kind],
                 "after": "\n".join(record.found),

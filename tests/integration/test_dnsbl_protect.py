@@ -512,3 +512,22 @@ async def test_a_list_that_does_not_list_its_own_test_point_is_blind_not_clean(
     text = EN("alert-dnsbl-blind", **blind.data)
     assert "does not list even its own test entry" in text and "not “clean”" in text, text
     assert "тестовую запись" in translator("ru")("alert-dnsbl-blind", **blind.data)
+
+
+async def test_an_idn_domains_alerts_name_it_in_cyrillic(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    """пример.рф is stored and asked as xn--e1afmkfd.xn--p1ai; people read пример.рф."""
+    knot.set_dnsbl("idn.list.test", {"xn--e1afmkfd.xn--p1ai": "127.0.0.2"})
+    idn = {"name": "idn.list.test", "kind": "domain", "family": "uribl"}
+    await add_domains(manager, clock, "пример.рф;;;yandex360")
+    domain = await Domain.get(name="xn--e1afmkfd.xn--p1ai")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING, DomainStatus.ACTIVE):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    await blacklist_job(clock, settings_for(resolver.port, idn))
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+
+    due = {n.kind: n for n in await engine.alerts.claim_due(clock)}
+    for kind in ("blacklist_listed", "reserve_empty"):
+        text = render(due[kind], "ru").plain_text()
+        assert "пример.рф" in text and "xn--" not in text, text
