@@ -175,7 +175,7 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
                 expires=str(s.expires_on or "—"),
                 dmarc=d.dmarc_policy.value,
                 selector=d.dkim_selector or "—",
-                tracking=d.tracking_host or "—",
+                tracking=to_unicode(d.tracking_host) if d.tracking_host else "—",
                 mailboxes=s.mailboxes,
                 sent=d.sent_today,
             )

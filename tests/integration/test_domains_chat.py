@@ -88,6 +88,7 @@ async def test_add_list_and_show_domains_including_idn_and_a_cp1251_csv(runner: 
     await say(runner, "/lang en")
     card = (await say(runner, "/domain пример.рф")).plain_text()
     assert "DNS has not been checked yet" in card
+    assert "xn--" not in card and "tracking: t.пример.рф" in card  # people read the Unicode name everywhere
 
 
 async def test_check_shows_verdicts_with_reasons(runner: Runner, knot: DnsServer) -> None:
