@@ -34,10 +34,11 @@ from engine.lifecycle import transition_domain
 from engine.notify import render
 from engine.settings import Settings, load_settings
 from jobs import worker
-from models import Alert, AuditLog, Domain, Workspace
+from models import Alert, Approval, AuditLog, Domain, Workspace
 from models.enums import (
     AlertStatus,
     ApprovalKind,
+    ApprovalStatus,
     DnsRecordKind,
     DnsVerdict,
     DomainStatus,
@@ -470,6 +471,21 @@ async def test_a_waiting_swap_keeps_a_cleared_domain_cooling_until_it_expires(
     clock.advance(reserve.SWAP_TTL + dt.timedelta(hours=1))  # nobody decided: the request is over
     await blacklist_job(clock, settings)
     assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE
+
+    # cooled again, and this time a manager rejects the swap: the next clean check resumes it
+    domain = await Domain.get(id=domain.id)
+    await transition_domain(domain, DomainStatus.COOLING, clock=clock, reason="test")
+    await Approval.filter(id=approval.id).update(status=ApprovalStatus.EXPIRED)  # as propose_swap finds it
+    again = await approvals.request(
+        domain.workspace_id, ApprovalKind.DOMAIN_SWAP, f"domain:{domain.id}", {}, clock=clock, ttl=reserve.SWAP_TTL
+    )
+    assert again is not None
+    admin = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.ADMIN, workspace_id=domain.workspace_id)
+    await approvals.decide(admin, again.id, False, clock)
+    clock.advance(dt.timedelta(hours=6))
+    await blacklist_job(clock, settings)
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE
+    assert await Alert.filter(kind="domain_resumed", subject=f"domain:{domain.id}").count() == 2  # one per cooling
 
 
 async def test_the_listing_alert_names_the_list_and_what_its_code_means_in_the_readers_language(
