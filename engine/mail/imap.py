@@ -61,6 +61,7 @@ class ImapErrorKind(StrEnum):
     FOLDER = "folder"  # a folder is missing or cannot be selected
     PROTOCOL = "protocol"  # an answer we cannot use
     NOT_IMAP = "not-imap"  # another protocol greets on the port (SMTP, POP3, HTTP…): a wrong port
+    NO_STARTTLS = "no-starttls"  # STARTTLS asked of a server that does not offer it on this port
 
 
 class ImapError(Exception):
@@ -416,7 +417,7 @@ async def _greeting(protocol: _Protocol, endpoint: Endpoint, timeout_s: float) -
 async def _starttls(protocol: _Protocol, endpoint: Endpoint, context: ssl.SSLContext) -> None:
     """RFC 3501 §6.2.1: STARTTLS, then the TLS handshake on the same socket, then capabilities afresh."""
     if "STARTTLS" not in {c.upper() for c in protocol.capabilities}:
-        raise ImapError(ImapErrorKind.TLS, "the server does not offer STARTTLS on this port")
+        raise ImapError(ImapErrorKind.NO_STARTTLS, "STARTTLS not in CAPABILITY")
     command = aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
     try:
         response = await protocol.execute(command)

@@ -50,6 +50,7 @@ imap-login-ok = IMAP login works.
 error-imap-auth = The IMAP server refused the login: { $detail }. Check the password (or app password) and that mail programs (IMAP) are enabled for the mailbox.
 error-imap-connect = Could not connect to the IMAP server { $host }:{ $port }: { $detail }.
 error-imap-tls = The TLS handshake with the IMAP server { $host }:{ $port } failed: { $detail }.
+error-imap-no-starttls = The IMAP server { $host }:{ $port } does not offer STARTTLS on this port: choose SSL (usually port 993), or another port.
 error-imap-certificate = The IMAP server's certificate is not trusted ({ $detail }): set a CA or check the host name.
 error-imap-no-tls = Port { $port } of { $host } does not speak TLS directly ({ $detail }): choose STARTTLS for it, or implicit TLS (SSL) on port 993.
 error-imap-no-greeting = The IMAP server { $host }:{ $port } accepted the connection but said nothing ({ $detail }); the port probably expects implicit TLS (SSL, usually 993).

@@ -50,6 +50,7 @@ imap-login-ok = Вход по IMAP работает.
 error-imap-auth = IMAP-сервер не принял логин: { $detail }. Проверьте пароль (или пароль приложения) и что для ящика включены почтовые программы (IMAP).
 error-imap-connect = Не удалось подключиться к IMAP-серверу { $host }:{ $port }: { $detail }.
 error-imap-tls = Не удалось установить TLS с IMAP-сервером { $host }:{ $port }: { $detail }.
+error-imap-no-starttls = IMAP-сервер { $host }:{ $port } не предлагает STARTTLS на этом порту: выберите SSL (обычно порт 993) или другой порт.
 error-imap-certificate = Сертификат IMAP-сервера не вызывает доверия ({ $detail }): задайте CA или проверьте имя хоста.
 error-imap-no-tls = Порт { $port } на { $host } не говорит по TLS сразу ({ $detail }): выберите для него STARTTLS или TLS сразу (SSL) на порту 993.
 error-imap-no-greeting = IMAP-сервер { $host }:{ $port } принял соединение, но молчит ({ $detail }); вероятно, порт ждёт SSL (обычно 993).

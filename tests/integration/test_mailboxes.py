@@ -519,3 +519,34 @@ async def test_an_imap_port_that_is_not_imap_says_so_not_temporarily_unavailable
     for locale in ("ru", "en"):
         text = translator(locale)(row.test.imap_key, **row.test.imap_params)
         assert f"{mail.host}:{mail.ports.submission}" in text and "ESMTP" in text and "{" not in text, text
+
+
+async def test_starttls_asked_of_an_imap_server_that_does_not_offer_it_is_named_in_the_readers_language(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    async def plain_imap(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] plain only\r\n")
+        while line := await reader.readline():
+            tag, _, command = line.decode().strip().partition(" ")
+            if command.upper().startswith("CAPABILITY"):
+                writer.write(f"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n".encode())
+            else:
+                writer.write(f"* BYE\r\n{tag} OK bye\r\n".encode())
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(plain_imap, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        lines = [HEADER, f"user1@alpha.test,pw,A,{hosts(mail, imap_port=port, imap_tls='starttls')}"]
+        report = await run_import(mail, acme, clock, "\n".join(lines), policy=harness_policy(mail, extra_ports=(port,)))
+    finally:
+        server.close()
+    (row,) = report.rows
+    assert row.test is not None and (row.test.imap_key, row.test.imap_state) == (
+        "error-imap-no-starttls",
+        LoginState.UNCHECKED,
+    )
+    russian = translator("ru")(row.test.imap_key, **row.test.imap_params)
+    assert "STARTTLS" in russian and "does not" not in russian and f":{port}" in russian, russian
+    assert await Mailbox.all().count() == 0
