@@ -503,9 +503,9 @@ def _network_error(exc: OSError) -> ImapError:
         kind = ImapErrorKind.NO_TLS if exc.reason in _PLAIN_TEXT_REPLY else ImapErrorKind.TLS
         return ImapError(kind, exc.reason or str(exc))
     if isinstance(exc, ConnectionRefusedError):
-        return ImapError(ImapErrorKind.CONNECT, "connection refused")
+        return ImapError(ImapErrorKind.CONNECT, "connection-refused")  # a code the messages put in words
     if isinstance(exc, socket.gaierror):
-        return ImapError(ImapErrorKind.CONNECT, "the host name does not resolve")
+        return ImapError(ImapErrorKind.CONNECT, "host-unknown")
     if isinstance(exc, ConnectionResetError | BrokenPipeError):
         return ImapError(ImapErrorKind.DROPPED, str(exc))
     return ImapError(ImapErrorKind.CONNECT, exc.strerror or str(exc))

@@ -48,7 +48,11 @@ provider-oauth-token-failed = Could not get a Yandex 360 access token (status { 
 # imap and onboarding
 imap-login-ok = IMAP login works.
 error-imap-auth = The IMAP server refused the login: { $detail }. Check the password (or app password) and that mail programs (IMAP) are enabled for the mailbox.
-error-imap-connect = Could not connect to the IMAP server { $host }:{ $port }: { $detail }.
+error-imap-connect = Could not connect to the IMAP server { $host }:{ $port }: { $detail ->
+        [connection-refused] connection refused (wrong host or port, or the server is down)
+        [host-unknown] the host name does not resolve
+       *[other] { $detail }
+    }.
 error-imap-tls = The TLS handshake with the IMAP server { $host }:{ $port } failed: { $detail }.
 error-imap-no-starttls = The IMAP server { $host }:{ $port } does not offer STARTTLS on this port: choose SSL (usually port 993), or another port.
 error-imap-certificate = The IMAP server's certificate is not trusted ({ $detail }): set a CA or check the host name.
@@ -121,4 +125,8 @@ error-ca-too-large = The CA file is too large: at most { $limit_kb } KB (a CA ce
 alert-inbox-unreachable = The inbox of { $mailbox } { $read ->
         [never] has never been read (mailbox added { $since })
        *[other] has not been read since { $since }
-    }: its IMAP server keeps failing ({ $detail }). Replies, bounces and unsubscribe requests to this mailbox go unnoticed, so its campaign emails are held until its inbox is read again (warmup goes on). Check the mailbox's IMAP settings and the server.
+    }: its IMAP server keeps failing ({ $detail ->
+        [connection-refused] connection refused
+        [host-unknown] the host name does not resolve
+       *[other] { $detail }
+    }). Replies, bounces and unsubscribe requests to this mailbox go unnoticed, so its campaign emails are held until its inbox is read again (warmup goes on). Check the mailbox's IMAP settings and the server.

@@ -177,6 +177,8 @@ async def test_unreachable_host_and_tls_mismatch_are_reported_per_row(
     tests = {r.address: r.test for r in report.rows}
     assert {r.status for r in report.rows} == {RowStatus.FAILED}
     assert tests["user1@alpha.test"] is not None and tests["user1@alpha.test"].imap_key == "error-imap-connect"
+    refused = translator("ru")("error-imap-connect", **tests["user1@alpha.test"].imap_params)
+    assert "соединение отклонено" in refused and "refused" not in refused, refused  # the reason in Russian
     assert tests["user1@alpha.test"].smtp_ok
     assert tests["user2@alpha.test"] is not None and not tests["user2@alpha.test"].smtp_ok
     assert tests["user2@alpha.test"].smtp_key.startswith("smtp-tls") and tests["user2@alpha.test"].imap_ok
