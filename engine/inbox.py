@@ -73,6 +73,7 @@ from engine.mail.imap import sweep as imap_sweep
 from engine.mail.message import make_message_id
 from engine.mail.providers import PRESETS, SPAM, Credentials, Endpoint
 from engine.mail.tls import MailPolicy, client_context
+from engine.monitoring.service import auth_failure_limit
 from engine.stats import (
     EventRecord,
     SuppressionRecord,
@@ -148,7 +149,8 @@ class SyncOptions:
     more writers at once only hold pool connections the readers need and contend for the rows a workspace's
     mailboxes share. `timeout_s` limits the
     network part of one mailbox; `batch_limit` the messages read per folder per run (the rest waits for the next
-    run); `auth_failure_limit` consecutive login failures disable the mailbox; connections trust the system store,
+    run); `auth_failure_limit` consecutive login failures disable the mailbox (None: the workspace's `auth_failures`
+    threshold, as the monitor reads it); connections trust the system store,
     `ca_file` (MAIL_CA_FILE) and the mailbox's own CA, unless `ssl_context` replaces all of that."""
 
     concurrency: int = 50
@@ -157,7 +159,7 @@ class SyncOptions:
     timeout_s: float = 60.0
     batch_limit: int = 500
     body_bytes: int = DEFAULT_BODY_BYTES
-    auth_failure_limit: int = 3
+    auth_failure_limit: int | None = None
     ssl_context: ssl.SSLContext | None = None
     ca_file: str | None = None
     policy: MailPolicy | None = None  # ports and hosts the deployment may reach (None: no check, as in tests)
@@ -1389,12 +1391,23 @@ async def _record_failure(
         )
         await insert_events([auth_error])
         mailbox = await Mailbox.get(id=target.id)
-        if mailbox.auth_failures >= options.auth_failure_limit and mailbox.status not in _SKIPPED_STATUSES:
+        limit = options.auth_failure_limit or await auth_failure_limit(target.workspace_id)
+        if mailbox.auth_failures >= limit and mailbox.status not in _SKIPPED_STATUSES:
             reason = f"IMAP login failed {mailbox.auth_failures} times in a row"
             await transition_mailbox(mailbox, MailboxStatus.DISABLED, clock=clock, reason=reason)
             disabled = True
         await count_events([auth_error], zones=zones)
-    if not disabled:  # a disabled mailbox is not synced any more: its own alert says why
+    if disabled:  # a disabled mailbox is not synced any more: its own alert says why
+        await raise_alert(
+            workspace_id=target.workspace_id,
+            kind="mailbox_auth_disabled",
+            severity=Severity.CRITICAL,
+            subject=f"mailbox:{target.id}",
+            key="auth",
+            data={"mailbox": target.address, "failures": mailbox.auth_failures, "reason": error.key, "via": "imap"},
+            now=now,
+        )
+    else:
         await _check_unreachable(target, error, now)
     return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail, disabled=disabled)
 

@@ -126,11 +126,20 @@ class DeliveryReport:
     retry_after_s: float = 0.0  # when deferred at a rate limit: the longest wait for a chat's next slot
 
 
+def _keyed(name: str, value: Any) -> bool:
+    return name.endswith("_keys") and isinstance(value, list)
+
+
 def render(notification: Notification, locale: str) -> Reply:
     t = translator(locale)
     params = notification.params
     if notification.resolved:  # "… is no longer seen" names the kind by its label
         params = {**params, "kind": kind_label(t, notification.kind)}
+    # `<name>_keys`: catalog keys (what a code means, why a check failed), read in the chat's language as `<name>`
+    params = {
+        **params,
+        **{k.removesuffix("_keys"): "; ".join(t(str(key)) for key in v) for k, v in params.items() if _keyed(k, v)},
+    }
     reply = Reply().add(t(notification.title_key, **params), "title")
     reply.add(t(notification.body_key, **params))
     if notification.buttons:

@@ -31,7 +31,9 @@ ZONE_FAMILIES: Final = ("spamhaus-dbl", "spamhaus-zen", "uribl", "surbl", "barra
 
 class DnsblZoneSetting(BaseModel):
     """One blocklist of `DNSBL_ZONES`: its name (asked as `<target>.<name>`), what it lists, and which table
-    of answer codes it uses. `query_zone`, when given, is asked instead of the name (a mirror)."""
+    of answer codes it uses. `query_zone`, when given, is asked instead of the name (a mirror). `test_point`, when
+    given, is an entry the list always lists (an IP or a domain): when it reads "not listed", so does everything,
+    and the list's answers are "could not check"."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -39,6 +41,7 @@ class DnsblZoneSetting(BaseModel):
     kind: Literal["domain", "ip"]
     family: Literal["spamhaus-dbl", "spamhaus-zen", "uribl", "surbl", "barracuda", "spamcop"]
     query_zone: str = ""
+    test_point: str = ""
 
 
 _LABEL: Final = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
@@ -57,10 +60,10 @@ def _zone_problem(item: object) -> str:
     if not isinstance(item, dict):
         return f"expected an object such as {_ZONE_EXAMPLE}"
     missing = [key for key in ("name", "kind", "family") if key not in item]
-    unknown = sorted(set(item) - {"name", "kind", "family", "query_zone"})
+    unknown = sorted(set(item) - {"name", "kind", "family", "query_zone", "test_point"})
     problems = [
         (bool(missing), "missing " + ", ".join(missing)),
-        (bool(unknown), "unknown key " + ", ".join(unknown) + " (expected name, kind, family, query_zone)"),
+        (bool(unknown), "unknown key " + ", ".join(unknown) + " (expected name, kind, family, query_zone, test_point)"),
         (not _is_zone_name(item.get("name", "x")), f"name {item.get('name')!r} is not a DNS name"),
         # the query zone is not quoted: a mirror's may hold an access key
         (not _is_zone_name(item.get("query_zone", "x")), "query_zone is not a DNS name"),

@@ -22,6 +22,15 @@ WARNING_MARK = "⚠️"
 STATE_MARK = {Health.OK: "✅", Health.PARTIAL: "◐", Health.UNKNOWN: "❔"}
 
 
+def _dns_mark(state: domains.DnsState) -> str:
+    """A domain's DNS in one mark: like the record lines, records that pass with a warning are ⚠️, not ✅."""
+    if state.health == Health.BAD:
+        return "❌"
+    if state.health == Health.OK and state.warned:
+        return WARNING_MARK
+    return STATE_MARK[state.health]
+
+
 def _config(ctx: Ctx) -> domains.DnsConfig:
     config: domains.DnsConfig = ctx.services["dns"]
     return config
@@ -101,7 +110,7 @@ async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
             status=state_name("domain", d.status),
             pool=ctx.t(f"domains-pool-{d.pool_role.value}"),
             provider=_provider(ctx, d.mail_provider),
-            dns="❌" if d.dns.health == Health.BAD else STATE_MARK[d.dns.health],
+            dns=_dns_mark(d.dns),
             listed="🚫" if d.blacklists.health == Health.BAD else STATE_MARK[d.blacklists.health],
             mailboxes=d.mailboxes,
             days=d.days_left if d.days_left is not None else "—",
@@ -166,7 +175,7 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
                 expires=str(s.expires_on or "—"),
                 dmarc=d.dmarc_policy.value,
                 selector=d.dkim_selector or "—",
-                tracking=d.tracking_host or "—",
+                tracking=to_unicode(d.tracking_host) if d.tracking_host else "—",
                 mailboxes=s.mailboxes,
                 sent=d.sent_today,
             )
@@ -216,6 +225,31 @@ async def domain_remove_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
     done = await domains.remove_domain(ctx.actor, ctx.clock, args["domain_id"])
     key = "domain-remove-retired" if done.outcome == "retired" else "domain-remove-deleted"
     return Reply().add(ctx.t(key, domain=to_unicode(done.domain)))
+
+
+@command("domain_resume", Access.MANAGE, Arg("name"), example="acme-mail.ru")
+async def domain_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Return a cooling domain to work by hand. Asks first, showing what the latest checks say (a list or a
+    record that could not be checked is named); refused while a list lists it or a swap is waiting."""
+    domain, standing = await domains.resume_preview(ctx.actor, ctx.clock, args["name"])
+    reply = Reply().add(ctx.t("domain-resume-confirm", domain=to_unicode(domain.name)))
+    reply.add(_blacklist_text(ctx, standing.blacklists))
+    if standing.dns.health == Health.BAD:
+        records = ", ".join(ctx.t(f"dns-record-{r.value}") for r in standing.dns.records)
+        reply.add(ctx.t("domain-resume-dns-bad", records=records), "error")
+    elif standing.dns.never_checked:
+        reply.add(ctx.t("domain-never-checked"))
+    elif (line := _dns_state_text(ctx, standing.dns)) is not None:
+        reply.add(line)
+    reply.buttons.append([Button(ctx.t("domain-resume-button"), "domain_resume_confirm", str(domain.id), "primary")])
+    return reply
+
+
+@command("domain_resume_confirm", Access.MANAGE, Arg("domain_id", kind="int"), example="1", button_only=True)
+async def domain_resume_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Checked again on the press: a second press finds the domain active and says so."""
+    domain = await domains.resume_domain(ctx.actor, ctx.clock, args["domain_id"])
+    return Reply().add(ctx.t("domain-resume-done", domain=to_unicode(domain.name)))
 
 
 @command("dns_plan", Access.MANAGE, Arg("name"), example="acme-mail.ru")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from engine.lifecycle import state_name
 from engine.monitoring import report
 from engine.monitoring.metrics import Metrics, Rate
 from engine.monitoring.report import SubjectHealth
@@ -80,8 +81,7 @@ def _metrics(ctx: Ctx, m: Metrics) -> str:
 def _head(ctx: Ctx, s: SubjectHealth) -> str:
     trouble = s.status in {"cooldown", "disabled"}
     mark = "🔴" if trouble else "🟠" if s.factor < 1 else "🟢"
-    state = ctx.t(f"state-{s.kind}-{s.status.replace('_', '-')}")
-    parts = [f"{mark} {s.name} ({state})"]
+    parts = [ctx.t("health-head", mark=mark, name=s.name, state=state_name(s.kind, s.status))]
     if s.factor < 1:
         parts.append(ctx.t("health-cut", factor=s.factor, reason=s.reason.removeprefix(RECOVERING)))
     if s.cooldown_until is not None:

@@ -10,6 +10,7 @@ from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
 from engine.dns.names import to_unicode
 from engine.domains import reserve
 from engine.domains.reserve import PoolState, Proposal, ReserveDomain
+from engine.lifecycle import state_name
 from engine.reply import Button, Reply
 
 AGENCY: Final = "all"
@@ -92,7 +93,7 @@ async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def swap_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
     domain, result = await reserve.request_swap(ctx.actor, args["domain"], ctx.clock)
     if result.outcome is Proposal.NOT_NEEDED:
-        status = ctx.t("state-domain-" + domain.status.value.replace("_", "-"))
+        status = state_name("domain", domain.status)
         return Reply().add(ctx.t("swap-not-needed", domain=to_unicode(domain.name), status=status))
     if result.outcome is Proposal.RESERVE_EMPTY:
         return Reply().add(ctx.t("alert-reserve-empty", **result.payload))

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 import dns.asyncresolver
 import dns.exception
@@ -26,7 +27,7 @@ from engine.dns.dkim import parse_dkim
 from engine.dns.dmarc import is_dmarc, parse_dmarc
 from engine.dns.names import absolute_name
 from engine.dns.records import Problem, ZoneRecord, absolute_host, mx_value, normalize_value
-from engine.dns.spf import LookupCount, SpfFetcher, SpfRecord, count_lookups, is_spf, parse_spf
+from engine.dns.spf import LookupCount, SpfAbsent, SpfFetcher, SpfRecord, count_lookups, is_spf, parse_spf
 from engine.dns.templates import DnsPlan, DomainSpec, Expectation, build_plan
 from models.enums import DnsRecordKind, DnsVerdict
 
@@ -66,6 +67,7 @@ class LookupStatus(StrEnum):
 class Lookup:
     status: LookupStatus
     values: tuple[str, ...] = ()
+    refused: bool = False  # SERVFAIL status because every server answered REFUSED (not serving us or the zone)
 
 
 async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> Lookup:
@@ -76,7 +78,10 @@ async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -
         return Lookup(LookupStatus.NXDOMAIN)
     except dns.exception.Timeout:
         return Lookup(LookupStatus.TIMEOUT)
-    except dns.exception.DNSException:  # NoNameservers (SERVFAIL/REFUSED), YXDOMAIN, malformed answers
+    except dns.resolver.NoNameservers as exc:  # every server failed: SERVFAIL, REFUSED (named apart), …
+        rcodes = {str(error[3]) for error in exc.kwargs.get("errors") or () if len(error) > 3}
+        return Lookup(LookupStatus.SERVFAIL, refused=rcodes == {"REFUSED"})
+    except dns.exception.DNSException:  # YXDOMAIN, malformed answers
         return Lookup(LookupStatus.SERVFAIL)
     if answer.rrset is None:
         return Lookup(LookupStatus.NODATA)
@@ -164,17 +169,54 @@ async def check_domain(spec: DomainSpec, resolver: dns.asyncresolver.Resolver) -
     snapshot = await take_snapshot(build_plan(spec), resolver)
     plan = build_plan(spec, snapshot.records())
 
-    async def fetch_spf(domain: str) -> SpfRecord | None:
+    async def fetch_spf(domain: str) -> SpfRecord | SpfAbsent | None:
         result = await lookup(resolver, domain, "TXT")
+        if result.status in (LookupStatus.TIMEOUT, LookupStatus.SERVFAIL):
+            return None  # could not be read: nobody knows
         records = [v for v in result.values if is_spf(v)]
-        return parse_spf(records[0]) if len(records) == 1 else None
+        if len(records) > 1:
+            return SpfAbsent("several")
+        return parse_spf(records[0]) if records else SpfAbsent("none")  # NXDOMAIN, no TXT, no SPF among them
 
-    checks = [await _judge_async(plan, e, snapshot, fetch_spf) for e in plan.expectations]
+    grants = await rua_grants(plan.zone, snapshot, resolver)
+    checks = [await _judge_async(plan, e, snapshot, fetch_spf, resolver, grants=grants) for e in plan.expectations]
     return DomainCheck(plan, snapshot, tuple(checks))
 
 
+def rua_domains(zone: str, dmarc: str) -> tuple[str, ...]:
+    """The domains other than `zone` (and its parents and subdomains) that a DMARC record sends reports to."""
+    found = []
+    for uri in parse_dmarc(dmarc).rua:
+        domain = uri.partition("!")[0].rpartition("@")[2].lower().rstrip(".")
+        related = domain == zone or domain.endswith("." + zone) or zone.endswith("." + domain)
+        if domain and not related:
+            found.append(domain)
+    return tuple(dict.fromkeys(found))
+
+
+async def rua_grants(zone: str, snapshot: Snapshot, resolver: dns.asyncresolver.Resolver) -> dict[str, bool | None]:
+    """For each other domain the published DMARC record sends reports to: does it accept them (RFC 7489 7.1, a
+    `v=DMARC1` TXT at `<zone>._report._dmarc.<domain>`)? None when the lookup got no answer."""
+    published = snapshot.lookups.get(("_dmarc", "TXT"))
+    values = _claiming(K.DMARC, published.values) if published else ()
+    if len(values) != 1 or not is_dmarc(values[0]):
+        return {}
+    grants: dict[str, bool | None] = {}
+    for domain in rua_domains(zone, values[0]):
+        answer = await lookup(resolver, f"{zone}._report._dmarc.{domain}", "TXT")
+        failed = answer.status in (LookupStatus.TIMEOUT, LookupStatus.SERVFAIL)
+        grants[domain] = None if failed else any(is_dmarc(v) for v in answer.values)
+    return grants
+
+
 async def _judge_async(
-    plan: DnsPlan, expectation: Expectation, snapshot: Snapshot, fetch_spf: SpfFetcher
+    plan: DnsPlan,
+    expectation: Expectation,
+    snapshot: Snapshot,
+    fetch_spf: SpfFetcher,
+    resolver: dns.asyncresolver.Resolver,
+    *,
+    grants: Mapping[str, bool | None] | None = None,
 ) -> RecordCheck:
     """`judge`, after counting the SPF lookups through the includes (which needs the network)."""
     result = snapshot.lookups[(expectation.owner, _query_type(expectation))]
@@ -182,7 +224,50 @@ async def _judge_async(
     spf_values = [v for v in result.values if is_spf(v)]
     if expectation.kind == K.SPF and len(spf_values) == 1 and parse_spf(spf_values[0]).valid:
         count = await count_lookups(parse_spf(spf_values[0]), fetch_spf)
-    return judge(plan, expectation, result, apex_missing=snapshot.apex_missing, spf_lookups=count)
+    chain: Chain | None = None
+    if _aliased_elsewhere(expectation, result):
+        chain = await follow_cnames(resolver, result.values[0], stop_at=_values(expectation))
+    return judge(
+        plan, expectation, result, apex_missing=snapshot.apex_missing, spf_lookups=count, chain=chain, grants=grants
+    )
+
+
+MAX_HOPS: Final = 8
+
+
+def _aliased_elsewhere(expectation: Expectation, result: Lookup) -> bool:
+    """A tracking CNAME that names another host than the plan's: where its chain leads decides."""
+    if expectation.kind != K.TRACKING or _query_type(expectation) != "CNAME" or len(result.values) != 1:
+        return False
+    return normalize_value("CNAME", result.values[0]) not in {normalize_value("CNAME", v) for v in _values(expectation)}
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Where a CNAME leads: the names after the first target, hop by hop; `failed` when a hop's lookup got no
+    answer (the end is unknown); `loop` when it comes back to a name it passed."""
+
+    hops: tuple[str, ...]
+    failed: LookupStatus | None = None
+    loop: bool = False
+
+
+async def follow_cnames(resolver: dns.asyncresolver.Resolver, first: str, *, stop_at: Sequence[str] = ()) -> Chain:
+    """Follow a CNAME chain from `first` (at most `MAX_HOPS` names) until a name that is not an alias, or one of
+    `stop_at` (where the chain is meant to lead)."""
+    hops = [first]
+    ends = {normalize_value("CNAME", v) for v in stop_at}
+    while len(hops) <= MAX_HOPS and normalize_value("CNAME", hops[-1]) not in ends:
+        step = await lookup(resolver, hops[-1], "CNAME")
+        if step.status in (LookupStatus.TIMEOUT, LookupStatus.SERVFAIL):
+            return Chain(tuple(hops), failed=step.status)
+        if step.status != LookupStatus.ANSWER or not step.values:
+            return Chain(tuple(hops))
+        target = step.values[0]
+        if normalize_value("CNAME", target) in {normalize_value("CNAME", h) for h in hops}:
+            return Chain((*hops, target), loop=True)
+        hops.append(target)
+    return Chain(tuple(hops), loop=len(hops) > MAX_HOPS)
 
 
 def judge(
@@ -192,28 +277,61 @@ def judge(
     *,
     apex_missing: bool = False,
     spf_lookups: LookupCount | None = None,
+    chain: Chain | None = None,
+    grants: Mapping[str, bool | None] | None = None,
 ) -> RecordCheck:
-    """The verdict for one managed record, from one lookup. Pure: the rules, without the network."""
+    """The verdict for one managed record, from one lookup (and, for a tracking CNAME that points elsewhere,
+    where its chain leads). Pure: the rules, without the network."""
     name = absolute_name(expectation.owner, plan.zone)
     expected = tuple(r.value for r in expectation.records)
     failure = _failure(result, apex_missing=apex_missing)
     if failure is not None:
         return RecordCheck(expectation.kind, name, expected, (), *failure)
-    found = tuple(v for v in result.values if expectation.kind != K.SPF or is_spf(v))
+    found = _claiming(expectation.kind, result.values)
     if not found:
         return RecordCheck(expectation.kind, name, expected, (), V.MISSING, (Problem("dns-problem-missing"),))
     if expectation.kind in (K.SPF, K.DKIM, K.DMARC) and len(found) > 1:
         duplicate = Problem("dns-problem-duplicate", {"count": len(found)})
         return RecordCheck(expectation.kind, name, expected, found, V.DUPLICATE, (duplicate,))
-    verdict, problems = _RULES[expectation.kind](plan, expectation, found, spf_lookups)
+    if chain is not None and expectation.kind == K.TRACKING:
+        verdict, problems = _judge_chain(expectation, chain)
+    else:
+        verdict, problems = _RULES[expectation.kind](plan, expectation, found, spf_lookups)
+    if expectation.kind == K.DMARC and verdict in (V.OK, V.MISMATCH) and grants:
+        problems = [*problems, *_rua_problems(plan.zone, grants)]
     return RecordCheck(expectation.kind, name, expected, found, verdict, tuple(problems))
+
+
+def _rua_problems(zone: str, grants: Mapping[str, bool | None]) -> list[Problem]:
+    """Warnings for report addresses at other domains that do not accept (or could not be asked about) them:
+    the mail is not at stake, the reports are."""
+    problems = []
+    for domain, granted in grants.items():
+        params = {"domain": domain, "record": f"{zone}._report._dmarc.{domain}"}
+        if granted is None:
+            problems.append(Problem("dns-problem-dmarc-rua-unchecked", params, True))
+        elif not granted:
+            problems.append(Problem("dns-problem-dmarc-rua-unauthorized", params, True))
+    return problems
+
+
+def _claiming(kind: DnsRecordKind, values: Sequence[str]) -> tuple[str, ...]:
+    """The values that are (or try to be) the record: SPF among the apex TXT (RFC 7208 4.5); at `_dmarc`, the
+    records that start with v=DMARC1, the others being discarded (RFC 7489 6.6.3) — or, when none does, those
+    that mention DMARC (a broken attempt is "invalid", a site-verification token alone leaves DMARC missing)."""
+    if kind == K.SPF:
+        return tuple(v for v in values if is_spf(v))
+    if kind == K.DMARC:
+        dmarc = tuple(v for v in values if is_dmarc(v))
+        return dmarc or tuple(v for v in values if "dmarc" in v.lower())
+    return tuple(values)
 
 
 def _failure(result: Lookup, *, apex_missing: bool) -> tuple[DnsVerdict, tuple[Problem, ...]] | None:
     if result.status == LookupStatus.TIMEOUT:
         return V.TIMEOUT, (Problem("dns-problem-timeout"),)
     if result.status == LookupStatus.SERVFAIL:
-        return V.SERVFAIL, (Problem("dns-problem-servfail"),)
+        return V.SERVFAIL, (Problem("dns-problem-refused" if result.refused else "dns-problem-servfail"),)
     if apex_missing:
         return V.NXDOMAIN, (Problem("dns-problem-nxdomain"),)
     return None
@@ -239,6 +357,9 @@ def _judge_spf(plan: DnsPlan, e: Expectation, found: Sequence[str], lookups: Loo
         return V.INVALID, problems
     if lookups is not None:
         problems += [Problem("dns-problem-spf-unresolved", {"domain": d}, True) for d in lookups.unresolved]
+        broken = [Problem(f"dns-problem-spf-include-{why}", {"domain": d}) for d, why in lookups.broken]
+        if broken:
+            return V.INVALID, [*problems, *broken]
         if lookups.over_limit:
             problems.append(Problem("dns-problem-spf-too-many-lookups", {"count": lookups.total, "limit": 10}))
             return V.INVALID, problems
@@ -275,6 +396,20 @@ def _judge_tracking(plan: DnsPlan, e: Expectation, found: Sequence[str], _: Look
         expected = ", ".join(v.rstrip(".") for v in _values(e))
         return V.MISMATCH, [Problem("dns-problem-tracking-differs", {"expected": expected})]
     return V.OK, []
+
+
+def _judge_chain(e: Expectation, chain: Chain) -> Verdict:
+    """A tracking CNAME to another alias: fine (with a warning: one more link to keep right) when the chain ends
+    at the tracking host; "could not check" when a hop did not answer; otherwise it points elsewhere."""
+    wanted = {normalize_value("CNAME", v) for v in _values(e)}
+    shown = " → ".join(h.rstrip(".") for h in chain.hops)
+    if chain.failed is not None:
+        verdict = V.TIMEOUT if chain.failed == LookupStatus.TIMEOUT else V.SERVFAIL
+        return verdict, [Problem(f"dns-problem-{verdict.value}")]
+    if not chain.loop and normalize_value("CNAME", chain.hops[-1]) in wanted:
+        return V.OK, [Problem("dns-problem-tracking-chain", {"chain": shown}, True)]
+    expected = ", ".join(v.rstrip(".") for v in _values(e))
+    return V.MISMATCH, [Problem("dns-problem-tracking-chain-elsewhere", {"chain": shown, "expected": expected})]
 
 
 def _values(e: Expectation) -> list[str]:

@@ -4,7 +4,9 @@ A DNSBL answers with an A record in 127.0.0.0/8 whose value is a code; NXDOMAIN 
 (RFC 5782). Some answers mean the question was refused rather than answered: Spamhaus returns
 127.255.255.x to public resolvers and heavy users, 127.0.1.255 for an IP asked of a domain list; URIBL
 returns 127.0.0.1 when it refuses. Those, timeouts and failures classify as `error` ("the checker is blind")
-and never as `clean`. Only A records are read; TXT records are for humans.
+and never as `clean`. Only A records are read; TXT records are for humans. Spamhaus may also answer a public
+resolver with a silent NXDOMAIN: a list with a test point (an entry it always lists) is asked about it in every
+run, and when the test point reads "not listed" the list's "not listed" answers become `error` too.
 
 With a Spamhaus Data Query Service key, Spamhaus zones are asked as `<query>.<key>.<zone>.dq.spamhaus.net`.
 The key is part of the query name, so it is kept out of every result, log line and stored row.
@@ -51,6 +53,7 @@ class DnsblZone:
     kind: TargetKind
     family: Family
     query_zone: str = field(default="", repr=False)
+    test_point: str = ""  # an entry the list always lists: not listed means the list answers nothing to us
 
     @property
     def suffix(self) -> str:
@@ -72,7 +75,7 @@ def default_zones(dqs_key: str | None = None) -> tuple[DnsblZone, ...]:
     def spamhaus(zone: str) -> str:
         return dqs_query_zone(zone, dqs_key)
 
-    return (
+    return (  # each is checked against its test points (`probe_entries`)
         DnsblZone("dbl.spamhaus.org", TargetKind.DOMAIN, Family.SPAMHAUS_DBL, spamhaus("dbl.spamhaus.org")),
         DnsblZone("multi.uribl.com", TargetKind.DOMAIN, Family.URIBL),
         DnsblZone("multi.surbl.org", TargetKind.DOMAIN, Family.SURBL),
@@ -175,7 +178,8 @@ async def _ask(resolver: dns.asyncresolver.Resolver, name: str, target: str, zon
         case LookupStatus.TIMEOUT:
             return DnsblResult(target, zone.name, ListingResult.ERROR, meanings=("dnsbl-error-timeout",))
         case LookupStatus.SERVFAIL:
-            return DnsblResult(target, zone.name, ListingResult.ERROR, meanings=("dnsbl-error-servfail",))
+            meaning = "dnsbl-error-refused" if result.refused else "dnsbl-error-servfail"
+            return DnsblResult(target, zone.name, ListingResult.ERROR, meanings=(meaning,))
     codes = tuple(sorted(result.values, key=_sort_key))
     listing, meanings = classify(zone.family, codes)
     return DnsblResult(target, zone.name, listing, codes, meanings)
@@ -188,20 +192,29 @@ def _sort_key(code: str) -> tuple[int, str]:
         return -1, code
 
 
-_DOMAIN_TEST_POINTS: Final = {
-    Family.SPAMHAUS_DBL: "dbltest.com",
-    Family.URIBL: "test.uribl.com",
-    Family.SURBL: "test.surbl.org",
+_OWN_TEST_POINTS: Final = {  # what each list documents besides RFC 5782's (facts: deliverability §3d for URIBL's)
+    Family.SPAMHAUS_DBL: ("dbltest.com",),
+    Family.URIBL: ("127.0.0.2", "test.uribl.com"),
+    Family.SURBL: ("test.surbl.org",),
 }
 
 
 def probe_entries(zone: DnsblZone) -> tuple[str, ...]:
-    """Entries a working list always lists (RFC 5782 §5: 127.0.0.2 on an IP list, `test` on a domain list; the
-    lists' own documented test domains besides): the proof that its "not listed" answers are real."""
+    """Entries a working list always lists — its `test_point` when one is configured, else the list's own
+    documented ones and RFC 5782's (§5: 127.0.0.2 on an IP list, `test` on a domain list): the proof that its
+    "not listed" answers are real. Several, so one a list does not carry errs towards nothing."""
+    if zone.test_point:
+        return (zone.test_point,)
     if zone.kind is TargetKind.IP:
         return ("127.0.0.2",)
-    own = _DOMAIN_TEST_POINTS.get(zone.family)
-    return (own, "test") if own else ("test",)
+    return (*_OWN_TEST_POINTS.get(zone.family, ()), "test")
+
+
+def probe_names(zone: DnsblZone) -> tuple[str, ...]:
+    """The query names of `probe_entries` (an address reversed, a name — `test` too — as it is)."""
+    return tuple(
+        query_name(p, zone) if target_kind(p) is TargetKind.IP else f"{p}.{zone.suffix}" for p in probe_entries(zone)
+    )
 
 
 async def check_all(
@@ -223,13 +236,12 @@ async def check_all(
         async with gate:
             return await check(resolver, target, zone)
 
-    async def probe(point: str, zone: DnsblZone) -> DnsblResult:
-        name = query_name(point, zone) if zone.kind is TargetKind.IP else f"{point}.{zone.suffix}"  # "test" too
+    async def probe(name: str, zone: DnsblZone) -> DnsblResult:
         async with gate:
-            return await _ask(resolver, name, point, zone)
+            return await _ask(resolver, name, name, zone)
 
     async def sees(zone: DnsblZone) -> bool:
-        answers = await asyncio.gather(*(probe(point, zone) for point in probe_entries(zone)))
+        answers = await asyncio.gather(*(probe(name, zone) for name in probe_names(zone)))
         return any(a.result is ListingResult.LISTED for a in answers)
 
     pairs = [(t, z) for t in targets for z in zones if z.kind == target_kind(t)]
@@ -239,7 +251,7 @@ async def check_all(
     )
     working = {z.name for z, ok in zip(asked, seeing, strict=True) if ok}
     return [
-        DnsblResult(r.target, r.zone, ListingResult.ERROR, meanings=("dnsbl-error-blind",))
+        DnsblResult(r.target, r.zone, ListingResult.ERROR, meanings=("dnsbl-error-test-point",))
         if r.result is ListingResult.CLEAN and r.zone not in working
         else r
         for r in found

@@ -185,18 +185,30 @@ def merge_include(records: Sequence[str], include: str) -> str:
 
 @dataclass(frozen=True)
 class LookupCount:
-    """DNS lookups over the whole evaluation, and the includes/redirects whose SPF record could not be read."""
+    """DNS lookups over the whole evaluation; the includes/redirects whose SPF record could not be read (the
+    lookup failed: nobody knows), and those that publish no usable one (`broken`: a permerror for receivers),
+    each with why (`SpfAbsent.reason`)."""
 
     total: int
     unresolved: tuple[str, ...]
+    broken: tuple[tuple[str, str], ...] = ()
 
     @property
     def over_limit(self) -> bool:
         return self.total > MAX_LOOKUPS
 
 
-SpfFetcher = Callable[[str], Awaitable[SpfRecord | None]]
-"""Reads the SPF record of a domain; None when there is none or it could not be read."""
+@dataclass(frozen=True)
+class SpfAbsent:
+    """An include or redirect target that answered, without exactly one SPF record: `reason` is "none" (no such
+    name, or no SPF record there) or "several". RFC 7208 5.2 and 6.1 make either a permerror."""
+
+    reason: str
+
+
+SpfFetcher = Callable[[str], Awaitable[SpfRecord | SpfAbsent | None]]
+"""Reads the SPF record of a domain; `SpfAbsent` when the domain answered without exactly one, None when it
+could not be read (the lookup failed)."""
 
 
 async def count_lookups(record: SpfRecord, fetch: SpfFetcher) -> LookupCount:
@@ -207,6 +219,7 @@ async def count_lookups(record: SpfRecord, fetch: SpfFetcher) -> LookupCount:
     """
     total = 0
     unresolved: list[str] = []
+    broken: list[tuple[str, str]] = []
     pending = [record]
     while pending and total <= MAX_LOOKUPS:
         current = pending.pop()
@@ -214,9 +227,12 @@ async def count_lookups(record: SpfRecord, fetch: SpfFetcher) -> LookupCount:
         for target in (*current.includes, *([current.redirect] if current.redirect else [])):
             if "%" in target:  # macros expand per message; they cannot be followed statically
                 continue
-            child = await fetch(target.lower().rstrip("."))
+            name = target.lower().rstrip(".")
+            child = await fetch(name)
             if child is None:
-                unresolved.append(target.lower().rstrip("."))
+                unresolved.append(name)
+            elif isinstance(child, SpfAbsent):
+                broken.append((name, child.reason))
             else:
                 pending.append(child)
-    return LookupCount(total, tuple(dict.fromkeys(unresolved)))
+    return LookupCount(total, tuple(dict.fromkeys(unresolved)), tuple(dict.fromkeys(broken)))

@@ -61,6 +61,7 @@ from engine.domains.plans import (
     set_dkim,
     summarize_dns,
 )
+from engine.domains.resume import Standing, resume_domain, resume_preview
 from engine.domains.state import BlacklistState, DnsState, Health
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "PlanView",
     "Removal",
     "RowError",
+    "Standing",
     "StoredListing",
     "StoredVerdict",
     "add_domains",
@@ -110,6 +112,8 @@ __all__ = [
     "plan_removal",
     "propose_dmarc_steps",
     "remove_domain",
+    "resume_domain",
+    "resume_preview",
     "set_dkim",
     "set_domain",
     "show_domain",

@@ -1,5 +1,6 @@
 """Blacklist checks: ask the lists, store every answer, alert on a new listing (cool the domain and propose its
-swap), resolve the alert once every list that listed it says "not listed", and say honestly when a list could
+swap), resolve the alert once every list that listed it says "not listed" (and return a cooled domain to work once
+every cause cleared: `engine.domains.resume`), and say honestly when a list could
 not be asked: such a domain is "not checked since …, because …", never "clean", and nothing is done about it
 (the list's "check blind" alert resolves once it answers about every domain of the workspace again).
 The lists and the resolver they are asked through are `DnsConfig.dnsbl_zones` / `blacklist_resolver`, from the
@@ -18,8 +19,10 @@ from engine.alerts import raise_alert
 from engine.clock import Clock
 from engine.dns.check import make_resolver
 from engine.dns.dnsbl import DnsblResult, check_all
+from engine.dns.names import to_unicode
 from engine.domains.common import DnsConfig, domains_in, get_domain, latest_listings, scope
 from engine.domains.protect import protect, resolve
+from engine.domains.resume import resume_cleared
 from engine.domains.state import BlacklistState, ZoneListing, blacklist_state
 from engine.errors import Forbidden
 from models import BlacklistCheck, Domain
@@ -38,7 +41,9 @@ async def check_blacklists(actor: Actor, clock: Clock, name: str, config: DnsCon
     """Ask the domain lists about one domain; store the answers; alert on a new listing and cool the domain."""
     domain = await get_domain(actor, name, manage=True)
     results = await check_all(make_resolver(config.blacklist_resolver), [domain.name], config.dnsbl_zones)
-    return await _store_listings(domain.name, results, domain, clock, actor)
+    report = await _store_listings(domain.name, results, domain, clock, actor)
+    await resume_cleared([domain], clock)
+    return report
 
 
 async def check_all_blacklists(
@@ -52,6 +57,7 @@ async def check_all_blacklists(
         by_target.setdefault(result.target, []).append(result)
     reports = [await _store_listings(d.name, by_target.get(d.name, []), d, clock, actor) for d in domains]
     await _resolve_answering_lists(domains, results, clock)
+    await resume_cleared(domains, clock)  # cooled domains whose causes all cleared go back to work
     return reports
 
 
@@ -119,7 +125,14 @@ async def _store_listings(
     subject = f"domain:{domain.id}" if domain else f"target:{target}"
     new = [r for r in results if r.result == ListingResult.LISTED and previous.get(r.zone) != ListingResult.LISTED]
     for r in new:
-        data = {"target": target, "zone": r.zone, "codes": list(r.codes), "meanings": list(r.meanings)}
+        data = {
+            "target": to_unicode(target),  # people read пример.рф, not its punycode
+            "zone": r.zone,
+            "codes": list(r.codes),
+            "meanings": list(r.meanings),
+            "code": ", ".join(r.codes),
+            "meaning_keys": list(r.meanings),  # read in each chat's language (`engine.notify.render`)
+        }
         await raise_alert(
             workspace_id=workspace_id,
             kind="blacklist_listed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -77,7 +78,8 @@ def configured_zones(zones: Sequence[DnsblZoneSetting] | None, dqs_key: str | No
     for zone in zones:
         name = zone.name.lower().rstrip(".")
         query_zone = zone.query_zone.lower().rstrip(".") or dqs_query_zone(name, dqs_key)
-        result.append(DnsblZone(name, TargetKind(zone.kind), Family(zone.family), query_zone))
+        test_point = zone.test_point.strip().lower().rstrip(".")
+        result.append(DnsblZone(name, TargetKind(zone.kind), Family(zone.family), query_zone, test_point))
     return tuple(result)
 
 
@@ -171,9 +173,18 @@ async def dns_rows(domain_ids: Sequence[int]) -> dict[int, tuple[list[DnsRow], d
         for row in await DnsCheck._meta.db.execute_query_dict(sql, [blind, [v.value for v in INCONCLUSIVE]]):
             since[int(row["domain_id"])] = row["since"]
     for domain_id, rows in latest.items():
-        plain = [DnsRow(r.record, r.verdict, r.checked_at) for r in rows]
+        plain = [DnsRow(r.record, r.verdict, r.checked_at, warned=_warned(r.detail)) for r in rows]
         result[domain_id] = (plain, since.get(domain_id))
     return result
+
+
+def _warned(detail: str) -> bool:
+    """Whether a stored check's problems (`DnsCheck.detail`, JSON) hold a warning."""
+    try:
+        problems = json.loads(detail or "[]")
+    except ValueError:
+        return False
+    return isinstance(problems, list) and any(isinstance(p, dict) and p.get("warning") for p in problems)
 
 
 _LISTINGS_SQL: Final = """

@@ -665,7 +665,7 @@ async def watch_expiry(
             subject=f"domain:{domain.id}",
             key=f"{threshold}|{expires_on.isoformat()}",
             data={
-                "domain": domain.name,
+                "domain": to_unicode(domain.name),
                 "expires_on": expires_on.isoformat(),
                 "days_left": days_left,
                 "threshold": threshold,

@@ -45,6 +45,7 @@ from engine.domains.common import (
     scope,
 )
 from engine.domains.protect import drift_detail, drifted_twice, protect, resolve
+from engine.domains.resume import resume_cleared
 from engine.domains.state import INCONCLUSIVE, DnsRow, DnsState, Health, dns_state, unplanned_records
 from engine.errors import UserError
 from engine.lifecycle import transition_domain
@@ -243,14 +244,16 @@ class DnsReport:
 
     @property
     def state(self) -> DnsState:
-        rows = [DnsRow(r.kind, r.verdict, self.checked_at) for r in self.records]
+        rows = [DnsRow(r.kind, r.verdict, self.checked_at, any(p.warning for p in r.problems)) for r in self.records]
         return dns_state(rows, unplanned=self.unplanned)
 
 
 async def check_dns(actor: Actor, clock: Clock, name: str, config: DnsConfig) -> DnsReport:
     """Check one domain's records, store the verdicts, and alert on drift."""
     domain = await get_domain(actor, name, manage=True)
-    return await _check_and_store(domain, await domain.workspace, clock, config)
+    report = await _check_and_store(domain, await domain.workspace, clock, config)
+    await resume_cleared([domain], clock)
+    return report
 
 
 async def check_all_dns(
@@ -264,7 +267,9 @@ async def check_all_dns(
         async with gate:
             return await _check_and_store(domain, domain.workspace, clock, config)
 
-    return list(await asyncio.gather(*(one(d) for d in domains)))
+    reports = list(await asyncio.gather(*(one(d) for d in domains)))
+    await resume_cleared(domains, clock)  # cooled domains whose causes all cleared go back to work
+    return reports
 
 
 async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, config: DnsConfig) -> DnsReport:
@@ -308,7 +313,7 @@ async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, c
             subject=f"domain:{domain.id}",
             key=record.kind.value,
             data={
-                "domain": domain.name,
+                "domain": to_unicode(domain.name),
                 "record": record.kind.value,
                 "before": previous_found[record.kind],
                 "after": "\n".join(record.found),

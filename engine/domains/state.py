@@ -87,18 +87,21 @@ class DnsRow:
     record: DnsRecordKind
     verdict: DnsVerdict
     checked_at: dt.datetime
+    warned: bool = False  # passes, with a warning (advice, or a part that could not be read)
 
 
 @dataclass(frozen=True)
 class DnsState:
     """`records`: the failing records (BAD) or those that could not be checked (PARTIAL, UNKNOWN);
-    `since`: unchecked since (UNKNOWN); `reasons`: the verdicts of the records that could not be checked."""
+    `since`: unchecked since (UNKNOWN); `reasons`: the verdicts of the records that could not be checked;
+    `warned`: the records that pass with a warning (OK with warnings is shown as a warning, never as clean)."""
 
     health: Health
     records: tuple[DnsRecordKind, ...] = ()
     since: dt.datetime | None = None
     checked_at: dt.datetime | None = None
     reasons: tuple[DnsVerdict, ...] = ()
+    warned: tuple[DnsRecordKind, ...] = ()
 
     @property
     def never_checked(self) -> bool:
@@ -128,11 +131,12 @@ def dns_state(
     failing = tuple(r.record for r in latest if r.verdict != DnsVerdict.OK and r.verdict not in INCONCLUSIVE)
     blind = [r for r in latest if r.verdict in INCONCLUSIVE]
     reasons = tuple(dict.fromkeys(r.verdict for r in blind))
+    warned = tuple(r.record for r in latest if r.verdict == DnsVerdict.OK and r.warned)
     if failing:
-        return DnsState(Health.BAD, failing, None, checked_at, reasons)
+        return DnsState(Health.BAD, failing, None, checked_at, reasons, warned)
     if not blind and not unplanned:
-        return DnsState(Health.OK, (), None, checked_at)
+        return DnsState(Health.OK, (), None, checked_at, warned=warned)
     records = tuple(r.record for r in blind) + unplanned
     if len(blind) < len(latest):
-        return DnsState(Health.PARTIAL, records, None, checked_at, reasons)
-    return DnsState(Health.UNKNOWN, records, unknown_since or checked_at, checked_at, reasons)
+        return DnsState(Health.PARTIAL, records, None, checked_at, reasons, warned)
+    return DnsState(Health.UNKNOWN, records, unknown_since or checked_at, checked_at, reasons, warned)

@@ -60,6 +60,8 @@ class ImapErrorKind(StrEnum):
     REFUSED = "refused"  # the deployment's MailPolicy does not allow this host or port: nothing was connected to
     FOLDER = "folder"  # a folder is missing or cannot be selected
     PROTOCOL = "protocol"  # an answer we cannot use
+    NOT_IMAP = "not-imap"  # another protocol greets on the port (SMTP, POP3, HTTP…): a wrong port
+    NO_STARTTLS = "no-starttls"  # STARTTLS asked of a server that does not offer it on this port
 
 
 class ImapError(Exception):
@@ -406,6 +408,8 @@ async def _greeting(protocol: _Protocol, endpoint: Endpoint, timeout_s: float) -
         raise ImapError(ImapErrorKind.NO_GREETING, f"no greeting from port {endpoint.port}") from None
     if protocol.lost:
         raise ImapError(ImapErrorKind.DROPPED, "connection closed before the greeting")
+    if not line.lstrip().startswith(b"*"):  # an IMAP greeting is untagged ("* OK …"): another protocol answers
+        raise ImapError(ImapErrorKind.NOT_IMAP, line.decode("utf-8", "replace"))
     if protocol.state not in {aioimaplib.NONAUTH, aioimaplib.AUTH}:
         raise ImapError(ImapErrorKind.UNAVAILABLE, line.decode("utf-8", "replace"))
 
@@ -413,7 +417,7 @@ async def _greeting(protocol: _Protocol, endpoint: Endpoint, timeout_s: float) -
 async def _starttls(protocol: _Protocol, endpoint: Endpoint, context: ssl.SSLContext) -> None:
     """RFC 3501 §6.2.1: STARTTLS, then the TLS handshake on the same socket, then capabilities afresh."""
     if "STARTTLS" not in {c.upper() for c in protocol.capabilities}:
-        raise ImapError(ImapErrorKind.TLS, "the server does not offer STARTTLS on this port")
+        raise ImapError(ImapErrorKind.NO_STARTTLS, "STARTTLS not in CAPABILITY")
     command = aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
     try:
         response = await protocol.execute(command)
@@ -499,9 +503,9 @@ def _network_error(exc: OSError) -> ImapError:
         kind = ImapErrorKind.NO_TLS if exc.reason in _PLAIN_TEXT_REPLY else ImapErrorKind.TLS
         return ImapError(kind, exc.reason or str(exc))
     if isinstance(exc, ConnectionRefusedError):
-        return ImapError(ImapErrorKind.CONNECT, "connection refused")
+        return ImapError(ImapErrorKind.CONNECT, "connection-refused")  # a code the messages put in words
     if isinstance(exc, socket.gaierror):
-        return ImapError(ImapErrorKind.CONNECT, "the host name does not resolve")
+        return ImapError(ImapErrorKind.CONNECT, "host-unknown")
     if isinstance(exc, ConnectionResetError | BrokenPipeError):
         return ImapError(ImapErrorKind.DROPPED, str(exc))
     return ImapError(ImapErrorKind.CONNECT, exc.strerror or str(exc))

@@ -224,6 +224,8 @@ def _delay(outcome: Outcome, key: str, text: str, attempt: int) -> dt.timedelta 
 def classify_exception(exc: BaseException, phase: Phase, *, attempt: int = 0) -> SmtpResult:  # noqa: PLR0911
     """Turn what aiosmtplib or the socket layer raised during `phase` into a result."""
     if isinstance(exc, aiosmtplib.SMTPResponseException) and not isinstance(exc, aiosmtplib.SMTPServerDisconnected):
+        if exc.code < 100:  # no SMTP reply code at all: another protocol answers there (IMAP, POP3, HTTP…)
+            return _failure(Outcome.CONNECTION, "smtp-not-smtp", phase, exc, attempt)
         return classify_reply(exc.code, exc.message, phase, attempt=attempt)
     tls_error = _tls_error(exc)
     if tls_error is not None:

@@ -71,6 +71,14 @@ def thresholds_of(agency: Mapping[str, Any], settings: Mapping[str, Any] | None)
     return Thresholds.resolve(agency, own if isinstance(own, dict) else None)
 
 
+async def auth_failure_limit(workspace_id: int) -> int:
+    """How many logins in a row may fail before a mailbox of the workspace is disabled: its `auth_failures`
+    threshold (over the agency's, over the default). The inbox sync and the outbox read it, as the monitor does."""
+    settings = await Workspace.filter(id=workspace_id).values_list("settings", flat=True)
+    own = settings[0] if settings and isinstance(settings[0], dict) else None
+    return thresholds_of(await agency_thresholds(), own).auth_failures
+
+
 async def evaluate(clock: Clock, workspace_ids: Iterable[int] | None = None) -> Report:
     """Evaluate every (or the given) non-archived workspace and apply the actions. Idempotent."""
     report = Report()

@@ -64,6 +64,7 @@ from engine.mail.message import BuiltMessage, MessageSpec, build_message
 from engine.mail.providers import PRESETS, Credentials, Endpoint
 from engine.mail.smtp import Outcome, SmtpResult
 from engine.mail.tls import client_context
+from engine.monitoring.service import auth_failure_limit
 from engine.sending.caps import CapInputs, effective_cap
 from engine.sending.ports import Account, MailSender, SentFolder, SentFolderError
 from engine.stats import (
@@ -125,7 +126,8 @@ class SendOptions:
     `max_attempts` tries before a transiently failing message fails; `retry_jitter` spreads retries by ±that
     share; `stuck_after` is how long a row may stay in `sending` before recovery looks for it in the Sent folder
     (longer than any SMTP transaction and the server's filing delay); `auth_failure_limit` consecutive
-    authentication failures disable the mailbox. TLS trusts the system store, `ca_file` (MAIL_CA_FILE) and the
+    authentication failures disable the mailbox (None: the workspace's `auth_failures` threshold, as the monitor
+    reads it). TLS trusts the system store, `ca_file` (MAIL_CA_FILE) and the
     mailbox's own CA, unless `ssl_context` replaces all of that (tests)."""
 
     batch_limit: int = 500
@@ -133,7 +135,7 @@ class SendOptions:
     max_attempts: int = 5
     retry_jitter: float = 0.2
     stuck_after: dt.timedelta = dt.timedelta(minutes=15)
-    auth_failure_limit: int = 3
+    auth_failure_limit: int | None = None
     sweep_limit: int = 20_000
     ssl_context: ssl.SSLContext | None = None
     ca_file: str | None = None
@@ -1289,7 +1291,8 @@ class Outbox:
             )
             await record_events([event], zones={account.workspace_id: zone})
             box = await Mailbox.get(id=account.mailbox_id)
-            disable = box.auth_failures >= self.options.auth_failure_limit and box.status in SENDABLE_MAILBOX
+            limit = self.options.auth_failure_limit or await auth_failure_limit(account.workspace_id)
+            disable = box.auth_failures >= limit and box.status in SENDABLE_MAILBOX
             if disable:
                 reason = f"SMTP login failed {box.auth_failures} times in a row"
                 await transition_mailbox(box, MailboxStatus.DISABLED, clock=self.clock, reason=reason)
@@ -1300,7 +1303,7 @@ class Outbox:
                 severity=Severity.CRITICAL,
                 subject=f"mailbox:{account.mailbox_id}",
                 key="auth",
-                data={"mailbox": account.address, "failures": box.auth_failures, "reason": result.key},
+                data={"mailbox": account.address, "failures": box.auth_failures, "reason": result.key, "via": "smtp"},
                 now=now,
             )
 

@@ -57,6 +57,7 @@ alert-kind-domain_expiry = domain expiring
 alert-kind-mailbox_auth_disabled = mailbox disabled: wrong password
 alert-kind-queue_backlog = send queue behind
 alert-kind-reserve_empty = domain reserve empty
+alert-kind-domain_resumed = domain back at work
 alert-kind-send_unknown = send outcome unknown
 alert-kind-sending_paused = sending paused
 alert-kind-worker_down = worker not answering

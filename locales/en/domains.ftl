@@ -63,6 +63,7 @@ dns-problem-missing = No such record.
 dns-problem-duplicate = { $count } records found where there must be one — mail servers treat that as an error.
 dns-problem-timeout = DNS did not answer in time; the record's state is unknown, it will be checked again.
 dns-problem-servfail = The DNS server returned an error (SERVFAIL or a refusal); the record's state is unknown.
+dns-problem-refused = The DNS server refused to answer (REFUSED): it does not serve this zone or does not take our queries; the record's state is unknown.
 dns-problem-nxdomain = The domain does not exist in DNS (not delegated, or expired).
 dns-problem-mx-differs = MX points elsewhere: it must be { $expected }.
 dns-problem-tag-syntax = Syntax error in “{ $tag }”: expected tag=value.
@@ -74,6 +75,8 @@ dns-problem-spf-modifier-repeated = Modifier { $modifier } appears more than onc
 dns-problem-spf-after-all = Terms after “all” are never evaluated.
 dns-problem-spf-too-many-lookups = SPF needs { $count } DNS lookups, at most { $limit } are allowed: receivers will treat SPF as broken. Remove some includes.
 dns-problem-spf-unresolved = The SPF record of included { $domain } could not be read; lookups were counted without it.
+dns-problem-spf-include-none = { $domain }, named by include or redirect, publishes no SPF record: receivers will treat the whole SPF as broken (permerror).
+dns-problem-spf-include-several = { $domain }, named by include or redirect, publishes several SPF records instead of one: receivers will treat the whole SPF as broken (permerror).
 dns-problem-spf-no-include = SPF lacks include:{ $include } — the provider's mail will fail SPF.
 dns-problem-dkim-version = Tag v must come first and be DKIM1.
 dns-problem-dkim-key-type = Key type “{ $type }” is not supported: rsa or ed25519.
@@ -87,8 +90,12 @@ dns-problem-dmarc-version = The record must start with v=DMARC1.
 dns-problem-dmarc-policy = Policy p=“{ $value }” is invalid: none, quarantine or reject.
 dns-problem-dmarc-tag = Invalid value of tag { $tag }: “{ $value }”.
 dns-problem-dmarc-no-rua = No report address (rua): you will not see who sends in the domain's name.
+dns-problem-dmarc-rua-unauthorized = DMARC reports go to another domain ({ $domain }), which does not accept them: it lacks the record { $record } TXT “v=DMARC1”. Receivers will not send reports.
+dns-problem-dmarc-rua-unchecked = DMARC reports go to another domain ({ $domain }); whether it accepts them (the record { $record }) could not be checked: DNS did not answer.
 dns-problem-dmarc-policy-differs = The published policy is { $found }, the plan says { $expected }.
 dns-problem-tracking-differs = The tracking host points elsewhere: it must be { $expected }.
+dns-problem-tracking-chain = The tracking host reaches its target through a CNAME chain ({ $chain }): it works, but every link has to stay right.
+dns-problem-tracking-chain-elsewhere = The tracking host's CNAME chain ({ $chain }) leads elsewhere: it must be { $expected }.
 dns-note-spf-unknown = There is no SPF template for this mail provider: add your server's include yourself.
 dns-note-dkim-key-unknown = The DKIM key for selector { $selector } is not known yet: take it from the provider's panel or API.
 dns-note-dkim-selector-unknown = No DKIM selector is set: give it together with the key.
@@ -138,15 +145,23 @@ dnsbl-error-typo = Spamhaus: wrong zone name or DQS key
 dnsbl-error-ip-in-domain-list = an IP address was sent to a domain list
 dnsbl-error-unexpected = the list gave an answer that makes no sense
 dnsbl-error-timeout = the list did not answer in time
+dnsbl-error-test-point = the list does not list even its own test entry: its “not listed” means nothing (often: queries through a public DNS); the check is blind
 dnsbl-error-servfail = the DNS server returned an error when asking the list
-dnsbl-error-blind = the list did not confirm its test entry, so its “not listed” means nothing (a public DNS or a stale mirror?); the check is blind
 
 ## Alerts and DMARC
 
 alert-dns-drift = DNS record { $record } of { $domain } changed or disappeared. Before: { $before } Now: { $after }
-alert-blacklist-listed = { $target } is listed on { $zone }. The domain is cooling down; sending from it is paused.
+alert-blacklist-listed = { $target } is listed on { $zone }: { $meaning } (code { $code }). The domain is cooling down; sending from it is paused.
+alert-domain-resumed = The domain { $domain } is back at work: { $how ->
+        [hand] it was resumed by hand
+       *[other] every cause of its cooling has cleared — every blocklist answered "not listed", every DNS record is right, no swap is waiting
+    }. Sending from its mailboxes resumes.
+error-resume-not-cooling = The domain { $domain } is not cooling (it is { $state }): there is nothing to resume.
+error-resume-listed = The domain { $domain } is still blocklisted: { $zones }. It can go back to work once it is delisted.
+error-resume-swap-waiting = A swap of { $domain } for a reserve domain is waiting for a decision. Reject it first, or let it be carried out.
 alert-dnsbl-blind = Checks against { $zone } have not worked since { $since }: { $reason ->
         [timeout] the list does not answer in time
+        [test-point] the list does not list even its own test entry, so its “not listed” means nothing (often: queries through a public DNS)
         [public-resolver] Spamhaus does not answer public DNS resolvers — use your own resolver or a DQS key
         [excessive] the query limit is exceeded — a DQS key is needed
         [refused] the list refuses to answer (often: queries through a public DNS)

@@ -26,6 +26,7 @@ smtp-connect-failed = Could not connect to { $host }:{ $port }: { $text }.
 smtp-host-unknown = The SMTP host name { $host } does not resolve.
 smtp-host-refused = Not connecting to the SMTP server: { $text } is not a mail port or not a public address (settings MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
 smtp-no-greeting = { $host }:{ $port } accepted the connection but never greeted; the port may expect implicit TLS (SSL, usually 465).
+smtp-not-smtp = What answers at { $host }:{ $port } is not an SMTP server (it said: “{ $text }”): check the port — SMTP is usually 587 (STARTTLS) or 465 (SSL).
 smtp-greeting-rejected = The server refused the session at once ({ $code } { $enhanced }): { $text }.
 smtp-protocol-error = The SMTP server answered unexpectedly ({ $phase }): { $text }.
 smtp-starttls-unsupported = { $host }:{ $port } does not offer STARTTLS: choose implicit TLS (SSL, usually port 465), or another port.
@@ -47,8 +48,13 @@ provider-oauth-token-failed = Could not get a Yandex 360 access token (status { 
 # imap and onboarding
 imap-login-ok = IMAP login works.
 error-imap-auth = The IMAP server refused the login: { $detail }. Check the password (or app password) and that mail programs (IMAP) are enabled for the mailbox.
-error-imap-connect = Could not connect to the IMAP server { $host }:{ $port }: { $detail }.
+error-imap-connect = Could not connect to the IMAP server { $host }:{ $port }: { $detail ->
+        [connection-refused] connection refused (wrong host or port, or the server is down)
+        [host-unknown] the host name does not resolve
+       *[other] { $detail }
+    }.
 error-imap-tls = The TLS handshake with the IMAP server { $host }:{ $port } failed: { $detail }.
+error-imap-no-starttls = The IMAP server { $host }:{ $port } does not offer STARTTLS on this port: choose SSL (usually port 993), or another port.
 error-imap-certificate = The IMAP server's certificate is not trusted ({ $detail }): set a CA or check the host name.
 error-imap-no-tls = Port { $port } of { $host } does not speak TLS directly ({ $detail }): choose STARTTLS for it, or implicit TLS (SSL) on port 993.
 error-imap-no-greeting = The IMAP server { $host }:{ $port } accepted the connection but said nothing ({ $detail }); the port probably expects implicit TLS (SSL, usually 993).
@@ -58,6 +64,7 @@ error-imap-unavailable = The IMAP server is temporarily unavailable: { $detail }
 error-imap-refused = Not connecting to the IMAP server: { $detail } is not a mail port or not a public address (settings MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
 error-imap-folder = An IMAP folder could not be opened: { $detail }.
 error-imap-protocol = The IMAP server answered unexpectedly: { $detail }.
+error-imap-not-imap = What answers at { $host }:{ $port } is not an IMAP server (it said: “{ $detail }”): check the port — IMAP is usually 993 (SSL) or 143.
 inbox-synced = Mail checked.
 inbox-skipped = Mail not checked: the mailbox is { $detail }.
 inbox-busy = Mail is being checked by another worker right now; nothing was done twice.
@@ -118,4 +125,8 @@ error-ca-too-large = The CA file is too large: at most { $limit_kb } KB (a CA ce
 alert-inbox-unreachable = The inbox of { $mailbox } { $read ->
         [never] has never been read (mailbox added { $since })
        *[other] has not been read since { $since }
-    }: its IMAP server keeps failing ({ $detail }). Replies, bounces and unsubscribe requests to this mailbox go unnoticed, so its campaign emails are held until its inbox is read again (warmup goes on). Check the mailbox's IMAP settings and the server.
+    }: its IMAP server keeps failing ({ $detail ->
+        [connection-refused] connection refused
+        [host-unknown] the host name does not resolve
+       *[other] { $detail }
+    }). Replies, bounces and unsubscribe requests to this mailbox go unnoticed, so its campaign emails are held until its inbox is read again (warmup goes on). Check the mailbox's IMAP settings and the server.

@@ -25,6 +25,7 @@ health-window-1d = today
 health-window-7d = 7 days
 health-window-last100 = last 100 sends
 health-metrics = { $window }: sent { $sent } · hard bounces { $hard } · blocks { $block } · replies { $reply } · opens { $opens } · warmup inbox { $placement } · complaints { $complaints } · unsubscribes { $unsubscribes } · SMTP errors { $errors } · login errors { $auth }
+health-head = { $mark } { $name } ({ $state })
 health-cut = volume ×{ $factor } ({ $reason })
 health-cooldown = cooling down until { $until }
 thresholds-title = Protection thresholds

@@ -1,6 +1,9 @@
 ## Sending: alerts
 
-alert-mailbox-auth-disabled = Mailbox { $mailbox } is disabled: SMTP refused its login { $failures } times in a row ({ $reason }). Check the password or app password and enable the mailbox again.
+alert-mailbox-auth-disabled = Mailbox { $mailbox } is disabled: { $via ->
+        [imap] IMAP
+       *[other] SMTP
+    } refused its login { $failures } times in a row ({ $reason }). Check the password or app password and enable the mailbox again.
 alert-send-unknown = Mailbox { $mailbox }: { $count } messages with an unknown outcome. Sending was interrupted and they are not in the Sent folder ({ $reason }). They are not sent again.
 error-sent-folder-missing = The mailbox has no Sent folder
 error-recovery-no-account = The mailbox is gone or its password cannot be decrypted

@@ -62,6 +62,7 @@ alert-kind-domain_expiry = срок домена истекает
 alert-kind-mailbox_auth_disabled = ящик отключён: неверный пароль
 alert-kind-queue_backlog = очередь отправки отстаёт
 alert-kind-reserve_empty = резерв доменов пуст
+alert-kind-domain_resumed = домен снова в работе
 alert-kind-send_unknown = судьба письма неизвестна
 alert-kind-sending_paused = отправка приостановлена
 alert-kind-worker_down = воркер не отвечает

@@ -63,6 +63,7 @@ dns-problem-missing = Запись не найдена.
 dns-problem-duplicate = Найдено записей: { $count }, а должна быть одна — почтовые серверы считают это ошибкой.
 dns-problem-timeout = DNS не ответил вовремя; состояние записи неизвестно, проверим ещё раз.
 dns-problem-servfail = DNS-сервер вернул ошибку (SERVFAIL или отказ); состояние записи неизвестно.
+dns-problem-refused = DNS-сервер отказался отвечать (REFUSED): он не обслуживает эту зону или не принимает наши запросы; состояние записи неизвестно.
 dns-problem-nxdomain = Домен не существует в DNS (не делегирован или истёк).
 dns-problem-mx-differs = MX указывают не туда: нужно { $expected }.
 dns-problem-tag-syntax = Ошибка синтаксиса в «{ $tag }»: нужен вид тег=значение.
@@ -74,6 +75,8 @@ dns-problem-spf-modifier-repeated = Модификатор { $modifier } ука�
 dns-problem-spf-after-all = Элементы после «all» никогда не проверяются.
 dns-problem-spf-too-many-lookups = SPF требует { $count } DNS-запросов, а допустимо не больше { $limit }: получатели сочтут SPF ошибочным. Уберите лишние include.
 dns-problem-spf-unresolved = Не удалось прочитать SPF домена { $domain } из include; число запросов посчитано без него.
+dns-problem-spf-include-none = У домена { $domain } из include или redirect нет SPF-записи: получатели сочтут весь SPF ошибочным (permerror).
+dns-problem-spf-include-several = У домена { $domain } из include или redirect несколько SPF-записей вместо одной: получатели сочтут весь SPF ошибочным (permerror).
 dns-problem-spf-no-include = В SPF нет include:{ $include } — письма провайдера не пройдут проверку SPF.
 dns-problem-dkim-version = Тег v должен быть первым и равняться DKIM1.
 dns-problem-dkim-key-type = Тип ключа «{ $type }» не поддерживается: rsa или ed25519.
@@ -87,8 +90,12 @@ dns-problem-dmarc-version = Запись должна начинаться с v=
 dns-problem-dmarc-policy = Политика p=«{ $value }» неверна: none, quarantine или reject.
 dns-problem-dmarc-tag = Неверное значение тега { $tag }: «{ $value }».
 dns-problem-dmarc-no-rua = Нет адреса для отчётов (rua): вы не увидите, кто шлёт от имени домена.
+dns-problem-dmarc-rua-unauthorized = Отчёты DMARC уходят на другой домен ({ $domain }), но он их не принимает: нет записи { $record } TXT «v=DMARC1». Получатели не будут слать отчёты.
+dns-problem-dmarc-rua-unchecked = Отчёты DMARC уходят на другой домен ({ $domain }); проверить, принимает ли он их (запись { $record }), не удалось: DNS не ответил.
 dns-problem-dmarc-policy-differs = Опубликована политика { $found }, а по плану — { $expected }.
 dns-problem-tracking-differs = Трекинговый адрес указывает не туда: нужно { $expected }.
+dns-problem-tracking-chain = Трекинговый адрес ведёт к цели через цепочку CNAME ({ $chain }): работает, но каждое звено нужно держать в порядке.
+dns-problem-tracking-chain-elsewhere = Трекинговый адрес через цепочку CNAME ({ $chain }) ведёт не туда: нужно { $expected }.
 dns-note-spf-unknown = Для этого почтового провайдера нет шаблона SPF: добавьте include своего сервера вручную.
 dns-note-dkim-key-unknown = DKIM-ключ для селектора { $selector } ещё не получен: возьмите его в панели провайдера или через API.
 dns-note-dkim-selector-unknown = DKIM-селектор не задан: укажите его вместе с ключом.
@@ -138,15 +145,23 @@ dnsbl-error-typo = Spamhaus: ошибка в имени зоны или ключ
 dnsbl-error-ip-in-domain-list = в доменный список отправлен IP-адрес
 dnsbl-error-unexpected = список вернул непонятный ответ
 dnsbl-error-timeout = список не ответил вовремя
+dnsbl-error-test-point = список не находит даже свою тестовую запись: его «не в списке» ничего не значит (часто — запрос через публичный DNS); проверка «слепая»
 dnsbl-error-servfail = DNS-сервер вернул ошибку при запросе к списку
-dnsbl-error-blind = список не подтвердил свою тестовую запись, его «нет в списке» ничего не значит (публичный DNS или устаревшее зеркало?); проверка «слепая»
 
 ## Оповещения и DMARC
 
 alert-dns-drift = DNS-запись { $record } домена { $domain } изменилась или исчезла. Было: { $before } Стало: { $after }
-alert-blacklist-listed = { $target } попал в чёрный список { $zone }. Домен переведён на охлаждение, рассылки с него приостановлены.
+alert-blacklist-listed = { $target } попал в чёрный список { $zone }: { $meaning } (код { $code }). Домен переведён на охлаждение, рассылки с него приостановлены.
+alert-domain-resumed = Домен { $domain } снова в работе: { $how ->
+        [hand] его вернули вручную
+       *[other] все причины охлаждения ушли — все чёрные списки ответили «не в списке», все DNS-записи верны, замену не ждём
+    }. Рассылки с его ящиков возобновятся.
+error-resume-not-cooling = Домен { $domain } не на остывании (сейчас: { $state }): возвращать нечего.
+error-resume-listed = Домен { $domain } всё ещё в чёрном списке: { $zones }. Вернуть его в работу можно после исключения из списка.
+error-resume-swap-waiting = Для домена { $domain } ждёт решения замена на резервный. Сначала отклоните её или дождитесь её применения.
 alert-dnsbl-blind = Проверка по списку { $zone } не работает с { $since }: { $reason ->
         [timeout] список не отвечает вовремя
+        [test-point] список не находит даже свою тестовую запись — его «не в списке» ничего не значит (часто — запросы через публичный DNS)
         [public-resolver] Spamhaus не отвечает публичным DNS-резолверам — нужен свой резолвер или ключ DQS
         [excessive] превышен лимит запросов — нужен ключ DQS
         [refused] список отказывается отвечать (часто — запросы через публичный DNS)

@@ -26,6 +26,7 @@ smtp-connect-failed = Не удалось подключиться к { $host }:
 smtp-host-unknown = Имя SMTP-хоста { $host } не находится в DNS.
 smtp-host-refused = К SMTP-серверу не подключаемся: { $text } — не почтовый порт или не публичный адрес (настройки MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
 smtp-no-greeting = { $host }:{ $port } принял соединение, но не поздоровался; возможно, порт ждёт TLS сразу (SSL, обычно 465).
+smtp-not-smtp = На { $host }:{ $port } отвечает не SMTP-сервер (ответ: «{ $text }»): проверьте порт — SMTP обычно 587 (STARTTLS) или 465 (SSL).
 smtp-greeting-rejected = Сервер сразу отказал в сеансе ({ $code } { $enhanced }): { $text }.
 smtp-protocol-error = SMTP-сервер ответил неожиданно ({ $phase }): { $text }.
 smtp-starttls-unsupported = { $host }:{ $port } не предлагает STARTTLS: выберите TLS сразу (SSL, обычно порт 465) или другой порт.
@@ -47,8 +48,13 @@ provider-oauth-token-failed = Не удалось получить токен д
 # imap and onboarding
 imap-login-ok = Вход по IMAP работает.
 error-imap-auth = IMAP-сервер не принял логин: { $detail }. Проверьте пароль (или пароль приложения) и что для ящика включены почтовые программы (IMAP).
-error-imap-connect = Не удалось подключиться к IMAP-серверу { $host }:{ $port }: { $detail }.
+error-imap-connect = Не удалось подключиться к IMAP-серверу { $host }:{ $port }: { $detail ->
+        [connection-refused] соединение отклонено (неверный хост или порт, либо сервер не работает)
+        [host-unknown] имя хоста не находится в DNS
+       *[other] { $detail }
+    }.
 error-imap-tls = Не удалось установить TLS с IMAP-сервером { $host }:{ $port }: { $detail }.
+error-imap-no-starttls = IMAP-сервер { $host }:{ $port } не предлагает STARTTLS на этом порту: выберите SSL (обычно порт 993) или другой порт.
 error-imap-certificate = Сертификат IMAP-сервера не вызывает доверия ({ $detail }): задайте CA или проверьте имя хоста.
 error-imap-no-tls = Порт { $port } на { $host } не говорит по TLS сразу ({ $detail }): выберите для него STARTTLS или TLS сразу (SSL) на порту 993.
 error-imap-no-greeting = IMAP-сервер { $host }:{ $port } принял соединение, но молчит ({ $detail }); вероятно, порт ждёт SSL (обычно 993).
@@ -58,6 +64,7 @@ error-imap-unavailable = IMAP-сервер временно недоступен
 error-imap-refused = К IMAP-серверу не подключаемся: { $detail } — не почтовый порт или не публичный адрес (настройки MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
 error-imap-folder = Не удалось открыть папку IMAP: { $detail }.
 error-imap-protocol = IMAP-сервер ответил неожиданно: { $detail }.
+error-imap-not-imap = На { $host }:{ $port } отвечает не IMAP-сервер (ответ: «{ $detail }»): проверьте порт — IMAP обычно 993 (SSL) или 143.
 inbox-synced = Почта проверена.
 inbox-skipped = Почта не проверялась: ящик в состоянии { $detail }.
 inbox-busy = Почту этого ящика сейчас проверяет другой обработчик; ничего не сделано дважды.
@@ -118,4 +125,8 @@ error-ca-too-large = Файл CA слишком большой: не больш�
 alert-inbox-unreachable = Входящие ящика { $mailbox } { $read ->
         [never] ни разу не прочитаны (ящик добавлен { $since })
        *[other] не читаются с { $since }
-    }: IMAP-сервер раз за разом недоступен ({ $detail }). Ответы, отказы доставки и просьбы об отписке на этот ящик не замечаются, поэтому письма кампаний с него придержаны, пока входящие снова не прочитаются (прогрев продолжается). Проверьте настройки IMAP ящика и сервер.
+    }: IMAP-сервер раз за разом недоступен ({ $detail ->
+        [connection-refused] соединение отклонено
+        [host-unknown] имя хоста не находится в DNS
+       *[other] { $detail }
+    }). Ответы, отказы доставки и просьбы об отписке на этот ящик не замечаются, поэтому письма кампаний с него придержаны, пока входящие снова не прочитаются (прогрев продолжается). Проверьте настройки IMAP ящика и сервер.

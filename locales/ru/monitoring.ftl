@@ -29,6 +29,7 @@ health-window-1d = сегодня
 health-window-7d = 7 дней
 health-window-last100 = последние 100 отправок
 health-metrics = { $window }: отправлено { $sent } · жёсткие отказы { $hard } · блокировки { $block } · ответы { $reply } · открытия { $opens } · прогрев во входящих { $placement } · жалобы { $complaints } · отписки { $unsubscribes } · ошибки SMTP { $errors } · ошибки входа { $auth }
+health-head = { $mark } { $name } ({ $state })
 health-cut = объём ×{ $factor } ({ $reason })
 health-cooldown = на паузе до { $until }
 thresholds-title = Пороги защиты

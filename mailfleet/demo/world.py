@@ -30,7 +30,7 @@ import ssl
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import dns.flags
 import dns.message
@@ -42,7 +42,8 @@ import dns.rrset
 import dns.zone
 
 from engine.clock import Clock
-from engine.dns.dnsbl import DnsblZone, probe_entries
+from engine.dns.dnsbl import DnsblZone, probe_names
+from engine.dns.templates import TEMPLATES
 from engine.mail.imap import INBOX, FetchedMessage, Folder, FolderStatus, ImapError, ImapErrorKind, MailFolders
 from engine.mail.message import BuiltMessage
 from engine.mail.providers import Credentials, Endpoint
@@ -494,16 +495,21 @@ def _auto_reply(message: BuiltMessage, clock: Clock) -> bytes:
 # ------------------------------------------------------------------------------------------------ DNS
 
 
+PROVIDER_SPF: Final = {t.spf_include: "v=spf1 ip4:192.0.2.0/24 ~all" for t in TEMPLATES.values() if t.spf_include}
+"""The SPF records the mail providers publish at the includes their customers name (a domain's SPF that includes
+one without a record there is a permerror)."""
+
+
 class SimDns(asyncio.DatagramProtocol):
     """A DNS server on a loopback UDP port: the agency's published zones (`load_zones`), MX (and an address) for
     every other name asked (the leads' domains), and the blocklist zones, which answer NXDOMAIN (not listed) or,
     in `LISTING_ZONE` for a listed domain, 127.0.1.2 (a spam domain, Spamhaus DBL's code); like real lists, they
-    list their test points (`dnsbl.probe_entries`), so the checker knows it sees them."""
+    list their test points (`dnsbl.probe_names`), so the checker knows it sees them."""
 
     def __init__(self, world: World, zones: Sequence[DnsblZone]) -> None:
         self.world = world
         self.zones = tuple(z.name.lower().rstrip(".") for z in zones)
-        self.probes = {z.name.lower().rstrip("."): frozenset(probe_entries(z)) for z in zones}
+        self.test_points = frozenset(name for z in zones for name in probe_names(z))  # query names lists always list
         self.transport: asyncio.DatagramTransport | None = None
         self.port = 0
         self.records: dict[tuple[str, int], dns.rrset.RRset] = {}  # the agency's published zones
@@ -550,9 +556,8 @@ class SimDns(asyncio.DatagramProtocol):
         zone = next((z for z in self.zones if name.endswith("." + z)), None)
         if zone is not None:
             target = name[: -len(zone) - 1]
-            if question.rdtype == dns.rdatatype.A and target in self.probes[zone]:
-                response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A", "127.0.0.2"))
-            elif question.rdtype == dns.rdatatype.A and zone == LISTING_ZONE and self.world.is_listed(target):
+            listed = zone == LISTING_ZONE and self.world.is_listed(target)
+            if question.rdtype == dns.rdatatype.A and (listed or name in self.test_points):
                 response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A", "127.0.1.2"))
             else:
                 response.set_rcode(dns.rcode.NXDOMAIN)
@@ -563,7 +568,9 @@ class SimDns(asyncio.DatagramProtocol):
             return
         if name in self.owners:
             return  # a published name without this type: NODATA
-        if question.rdtype == dns.rdatatype.MX:
+        if question.rdtype == dns.rdatatype.TXT and name in PROVIDER_SPF:  # what the providers publish
+            response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "TXT", f'"{PROVIDER_SPF[name]}"'))
+        elif question.rdtype == dns.rdatatype.MX:
             response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "MX", f"10 mx.{name}."))
         elif question.rdtype == dns.rdatatype.A:
             response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "A", "192.0.2.25"))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.dns.dnsbl import DnsblZone, Family, TargetKind, check_all, probe_entries
+from engine.dns.dnsbl import DnsblZone, Family, TargetKind, check_all, probe_entries, probe_names
 from models.enums import ListingResult
 from tests.harness.dnsserver import DnsServer
 
@@ -36,8 +36,8 @@ async def test_a_list_that_confirms_no_test_point_is_blind_never_clean(knot: Dns
     found = {(r.target, r.zone): (r.result, r.meanings) for r in results}
     assert found[("clean.test", SEEING.name)] == (ListingResult.CLEAN, ())
     assert found[("clean.test", OWN_TEST.name)] == (ListingResult.CLEAN, ())  # its own test domain answered
-    assert found[("clean.test", BLIND.name)] == (ListingResult.ERROR, ("dnsbl-error-blind",))
-    assert found[("192.0.2.1", BLIND_IP.name)] == (ListingResult.ERROR, ("dnsbl-error-blind",))
+    assert found[("clean.test", BLIND.name)] == (ListingResult.ERROR, ("dnsbl-error-test-point",))
+    assert found[("192.0.2.1", BLIND_IP.name)] == (ListingResult.ERROR, ("dnsbl-error-test-point",))
     assert found[("listed.test", BLIND.name)][0] is ListingResult.LISTED  # a listing it does return still counts
     assert found[("listed.test", SEEING.name)] == (ListingResult.LISTED, ("dnsbl-code-dbl-spam",))
     assert [(r.target, r.zone) for r in results] == [  # in order, one per target and list of its kind
@@ -47,5 +47,12 @@ async def test_a_list_that_confirms_no_test_point_is_blind_never_clean(knot: Dns
 
 def test_the_probes_of_each_kind_of_list() -> None:
     assert probe_entries(SEEING) == ("dbltest.com", "test")
+    assert probe_names(OWN_TEST) == (
+        "2.0.0.127.multi.uribl.mirror.test",  # URIBL's documented test query, an address reversed
+        "test.uribl.com.multi.uribl.mirror.test",
+        "test.multi.uribl.mirror.test",
+    )
     assert probe_entries(BLIND_IP) == ("127.0.0.2",)
     assert probe_entries(DnsblZone("dnsbl.example", TargetKind.DOMAIN, Family.BARRACUDA)) == ("test",)
+    configured = DnsblZone("dbl.example", TargetKind.DOMAIN, Family.SPAMHAUS_DBL, test_point="canary.example")
+    assert probe_names(configured) == ("canary.example.dbl.example",)  # DNSBL_ZONES' test_point replaces them

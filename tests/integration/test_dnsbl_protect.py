@@ -25,15 +25,28 @@ import pytest
 
 import engine.alerts
 from bot.runner import Runner
+from engine import approvals
 from engine.access import Actor
 from engine.clock import Clock, FrozenClock
 from engine.domains import DnsConfig, Health, add_domains, check_dns, list_domains, reserve, set_dkim, show_domain
 from engine.i18n import translator
 from engine.lifecycle import transition_domain
+from engine.notify import render
 from engine.settings import Settings, load_settings
 from jobs import worker
-from models import Alert, Domain, Workspace
-from models.enums import AlertStatus, DnsRecordKind, DnsVerdict, DomainStatus, ListingResult, Platform, Role
+from models import Alert, Approval, AuditLog, Domain, Workspace
+from models.enums import (
+    AlertStatus,
+    ApprovalKind,
+    ApprovalStatus,
+    DnsRecordKind,
+    DnsVerdict,
+    DomainStatus,
+    ListingResult,
+    Platform,
+    Role,
+    Severity,
+)
 from tests.harness.dnsserver import LOOPBACK, DnsServer, SilentUdpServer
 from tests.integration.test_domains_dns import DKIM_KEY, TRACKING, good_zone
 
@@ -266,9 +279,9 @@ async def test_a_cleared_listing_resolves_its_alert_but_an_unanswered_list_clear
     await blacklist_job(clock, settings)
     assert [r for r in standins.resolved if r[0] == "blacklist_listed"] == []
     assert (await Alert.get(id=alert.id)).status == AlertStatus.OPEN
-    assert (await Alert.get(kind="dnsbl_blind")).data["reason"] == "servfail"
+    assert (await Alert.get(kind="dnsbl_blind")).data["reason"] == "refused"  # Knot refuses an unserved zone
     unchecked = (await show_domain(manager, clock, "burned.test")).summary.blacklists
-    assert (unchecked.health, unchecked.reasons) == (Health.UNKNOWN, ("dnsbl-error-servfail",))
+    assert (unchecked.health, unchecked.reasons) == (Health.UNKNOWN, ("dnsbl-error-refused",))
 
     knot.set_dnsbl("flip.test", {})  # served again, and burned.test is delisted
     clock.advance(dt.timedelta(hours=6))
@@ -368,3 +381,169 @@ async def test_blacklist_check_in_chat_uses_the_settings_and_keeps_the_three_ans
     assert EN("dnsbl-result-clean") not in text
     assert (await Domain.get(id=burned.id)).status == DomainStatus.COOLING
     assert [(p[0], p[1]) for p in standins.proposals] == [(burned.id, "blacklisted")]
+
+
+async def dns_job(clock: FrozenClock, settings: Settings) -> int:
+    """The worker's daily DNS check job, with the configuration its start-up builds from the settings."""
+    ctx: dict[str, Any] = {"db_ready": True, "clock": clock, "settings": settings}
+    await worker.startup(ctx)
+    try:
+        return await worker.check_dns(ctx)
+    finally:
+        await worker.shutdown(ctx)
+
+
+async def test_a_cooled_domain_returns_to_active_once_every_cause_cleared_on_a_complete_check(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    """Listed → cooling (no reserve: no swap). Delisted while another list times out, or while DNS is wrong or
+    unanswered: still cooling. Every list clean and every record right: active again, by the checks' jobs."""
+    back = {"name": "back.test", "kind": "domain", "family": "uribl"}
+    knot.set_dnsbl("back.test", {"cooled.test": "127.0.0.2"})
+    knot.set_zone("cooled.test", good_zone("cooled.test"))
+    domain = await active_domain(manager, clock, "cooled.test")
+    await set_dkim(manager, clock, "cooled.test", DKIM_KEY)
+    settings = settings_for(resolver.port, back, dns_port=knot.port)
+    await dns_job(clock, settings)  # every record right
+
+    await blacklist_job(clock, settings)
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+    assert [p[:2] for p in standins.proposals] == [(domain.id, "blacklisted")]
+    (empty,) = await Alert.filter(kind="reserve_empty", subject=f"domain:{domain.id}")
+
+    knot.set_dnsbl("back.test", {})  # delisted
+    clock.advance(dt.timedelta(hours=6))
+    await blacklist_job(clock, settings_for(resolver.port, back, SLOW, dns_port=knot.port))  # slow: could not check
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+
+    knot.set_zone("cooled.test", good_zone("cooled.test", dkim=[]))  # DNS wrong now
+    clock.advance(dt.timedelta(hours=6))
+    await dns_job(clock, settings)
+    await blacklist_job(clock, settings)  # every list clean, but a record is wrong
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+
+    knot.set_zone("cooled.test", good_zone("cooled.test"))
+    with SilentUdpServer() as silent:  # DNS does not answer: "could not check" is not "right"
+        clock.advance(dt.timedelta(hours=6))
+        await dns_job(clock, settings_for(resolver.port, back, dns_port=silent.port))
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+    assert not await Alert.filter(kind="domain_resumed").exists()
+
+    clock.advance(dt.timedelta(hours=6))
+    await dns_job(clock, settings)  # every record right, the lists clean since the last run: back at work
+
+    resumed = await Domain.get(id=domain.id)
+    assert (resumed.status, resumed.status_changed_at) == (DomainStatus.ACTIVE, clock.now())
+    audit = await AuditLog.filter(action="domain.transition", subject=f"domain:{domain.id}").order_by("-id").first()
+    assert audit is not None and audit.data["from"] == "cooling" and audit.data["to"] == "active"
+    assert "causes cleared" in audit.data["reason"]
+    assert (await Alert.get(id=empty.id)).status == AlertStatus.RESOLVED  # no replacement needed any more
+    (notice,) = await Alert.filter(kind="domain_resumed", subject=f"domain:{domain.id}")
+    assert (notice.severity, notice.workspace_id) == (Severity.INFO, domain.workspace_id)
+    ru = translator("ru")(engine.alerts.alert_key(notice.kind), **notice.data)
+    assert "cooled.test" in ru and "снова в работе" in ru
+    assert "every blocklist answered" in EN(engine.alerts.alert_key(notice.kind), **notice.data)
+
+    clock.advance(dt.timedelta(hours=6))
+    await blacklist_job(clock, settings)  # nothing more to do: one notice
+    assert await Alert.filter(kind="domain_resumed").count() == 1
+
+
+async def test_a_waiting_swap_keeps_a_cleared_domain_cooling_until_it_expires(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    back = {"name": "wait.list.test", "kind": "domain", "family": "uribl"}
+    knot.set_dnsbl("wait.list.test", {})
+    knot.set_zone("waits.test", good_zone("waits.test"))
+    domain = await active_domain(manager, clock, "waits.test")
+    await set_dkim(manager, clock, "waits.test", DKIM_KEY)
+    settings = settings_for(resolver.port, back, dns_port=knot.port)
+    await transition_domain(domain, DomainStatus.COOLING, clock=clock, reason="test")
+    approval = await approvals.request(
+        domain.workspace_id, ApprovalKind.DOMAIN_SWAP, f"domain:{domain.id}", {}, clock=clock, ttl=reserve.SWAP_TTL
+    )
+    assert approval is not None
+
+    await dns_job(clock, settings)
+    await blacklist_job(clock, settings)
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING  # a person is deciding
+
+    clock.advance(reserve.SWAP_TTL + dt.timedelta(hours=1))  # nobody decided: the request is over
+    await blacklist_job(clock, settings)
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE
+
+    # cooled again, and this time a manager rejects the swap: the next clean check resumes it
+    domain = await Domain.get(id=domain.id)
+    await transition_domain(domain, DomainStatus.COOLING, clock=clock, reason="test")
+    await Approval.filter(id=approval.id).update(status=ApprovalStatus.EXPIRED)  # as propose_swap finds it
+    again = await approvals.request(
+        domain.workspace_id, ApprovalKind.DOMAIN_SWAP, f"domain:{domain.id}", {}, clock=clock, ttl=reserve.SWAP_TTL
+    )
+    assert again is not None
+    admin = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.ADMIN, workspace_id=domain.workspace_id)
+    await approvals.decide(admin, again.id, False, clock)
+    clock.advance(dt.timedelta(hours=6))
+    await blacklist_job(clock, settings)
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE
+    assert await Alert.filter(kind="domain_resumed", subject=f"domain:{domain.id}").count() == 2  # one per cooling
+
+
+async def test_the_listing_alert_names_the_list_and_what_its_code_means_in_the_readers_language(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    await active_domain(manager, clock, "burned.test")
+    await blacklist_job(clock, settings_for(resolver.port, MIRROR))
+
+    due = [n for n in await engine.alerts.claim_due(clock) if n.kind == "blacklist_listed"]
+    (notification,) = due
+    for locale in ("ru", "en"):
+        text = render(notification, locale).plain_text()
+        t = translator(locale)
+        assert "bl.mirror.test" in text and t("dnsbl-code-uribl-black") in text, text
+        assert "127.0.0.2" in text and "{" not in text
+
+
+async def test_a_list_that_does_not_list_its_own_test_point_is_blind_not_clean(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    """Spamhaus answers a public resolver with silent NXDOMAIN: every domain would read "not listed". A list's
+    test point (an entry it always lists) tells: when it is not listed, the list's "not listed" means nothing."""
+    knot.set_zone("silent.test", [("www", "A", "192.0.2.1")])  # NXDOMAIN to everything, its test point too
+    knot.set_dnsbl("honest.test", {})  # lists the RFC 5782 test points (127.0.0.2), not quiet.test
+    silent = {"name": "silent.test", "kind": "domain", "family": "spamhaus-dbl", "test_point": "127.0.0.2"}
+    honest = {"name": "honest.test", "kind": "domain", "family": "uribl", "test_point": "127.0.0.2"}
+    await active_domain(manager, clock, "quiet.test")
+
+    await blacklist_job(clock, settings_for(resolver.port, silent, honest))
+
+    card = await show_domain(manager, clock, "quiet.test")
+    assert {b.zone: b.result for b in card.blacklists} == {
+        "silent.test": ListingResult.ERROR,
+        "honest.test": ListingResult.CLEAN,
+    }
+    state = card.summary.blacklists
+    assert (state.health, state.reasons) == (Health.PARTIAL, ("dnsbl-error-test-point",))
+    blind = await Alert.get(kind="dnsbl_blind", subject="dnsbl:silent.test")
+    assert blind.data["reason"] == "test-point"
+    text = EN("alert-dnsbl-blind", **blind.data)
+    assert "does not list even its own test entry" in text and "not “clean”" in text, text
+    assert "тестовую запись" in translator("ru")("alert-dnsbl-blind", **blind.data)
+
+
+async def test_an_idn_domains_alerts_name_it_in_cyrillic(
+    knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    """пример.рф is stored and asked as xn--e1afmkfd.xn--p1ai; people read пример.рф."""
+    knot.set_dnsbl("idn.list.test", {"xn--e1afmkfd.xn--p1ai": "127.0.0.2"})
+    idn = {"name": "idn.list.test", "kind": "domain", "family": "uribl"}
+    await add_domains(manager, clock, "пример.рф;;;yandex360")
+    domain = await Domain.get(name="xn--e1afmkfd.xn--p1ai")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING, DomainStatus.ACTIVE):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    await blacklist_job(clock, settings_for(resolver.port, idn))
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+
+    due = {n.kind: n for n in await engine.alerts.claim_due(clock)}
+    for kind in ("blacklist_listed", "reserve_empty"):
+        text = render(due[kind], "ru").plain_text()
+        assert "пример.рф" in text and "xn--" not in text, text

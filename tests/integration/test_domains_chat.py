@@ -12,18 +12,21 @@ import pytest
 from pydantic import SecretStr
 
 from bot.runner import Runner
+from engine import approvals
 from engine.clock import FrozenClock
 from engine.dns.check import ResolverConfig
 from engine.dns.dnsbl import DnsblZone, Family, TargetKind
 from engine.dns.hosting import DnsHosts
 from engine.domains import DnsConfig
 from engine.i18n import translator
+from engine.lifecycle import transition_domain
 from engine.reply import Attachment, Reply
 from engine.settings import Settings
-from models import Approval, Domain
-from models.enums import ApprovalKind, ApprovalStatus, Platform
+from models import Alert, Approval, Domain
+from models.enums import ApprovalKind, ApprovalStatus, DomainStatus, Platform
 from tests.harness.dnsserver import DnsServer
 from tests.harness.registrar_standins import RegRuStandin
+from tests.integration.test_domains_dns import DKIM_KEY, good_zone
 
 NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
 TG = Platform.TELEGRAM
@@ -85,6 +88,7 @@ async def test_add_list_and_show_domains_including_idn_and_a_cp1251_csv(runner: 
     await say(runner, "/lang en")
     card = (await say(runner, "/domain пример.рф")).plain_text()
     assert "DNS has not been checked yet" in card
+    assert "xn--" not in card and "tracking: t.пример.рф" in card  # people read the Unicode name everywhere
 
 
 async def test_check_shows_verdicts_with_reasons(runner: Runner, knot: DnsServer) -> None:
@@ -171,3 +175,63 @@ async def test_approving_a_dmarc_step_says_exactly_what_to_publish(runner: Runne
     assert reply.ok, reply.plain_text()
     assert EN("dmarc-step-set-record", name="_dmarc.acme-mail.ru.", value=value) in reply.plain_text()
     assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPROVED
+
+
+async def test_the_domain_list_marks_dns_that_passes_with_a_warning_with_a_warning_not_a_tick(
+    runner: Runner, knot: DnsServer
+) -> None:
+    """Every record right, but SPF's include could not be read here: the list says ⚠️ like the record lines."""
+    knot.set_zone("warned.ru", good_zone("warned.ru"))
+    assert (await say(runner, "/domain_add warned.ru")).ok
+    assert (await say(runner, "/domain_set warned.ru provider yandex360")).ok
+    assert (await say(runner, f"/dkim_set warned.ru mail {DKIM_KEY}")).ok
+    warned = (await say(runner, "/dns_check warned.ru")).plain_text()
+    assert "⚠️ SPF" in warned and "❌" not in warned, warned
+    lines = {line.split(" — ")[0]: line for line in (await say(runner, "/domains")).plain_text().splitlines()}
+    assert "DNS ⚠️" in lines["warned.ru"], lines
+    assert "DNS ✅" not in lines["warned.ru"]
+
+
+async def test_a_manager_resumes_a_cooling_domain_by_hand_refused_while_listed_or_a_swap_waits(
+    runner: Runner, knot: DnsServer
+) -> None:
+    knot.set_dnsbl("dbl.test", {"listed.test": "127.0.1.2", "cool.test": "127.0.1.2"})
+    assert (await say(runner, "/domain_add cool.test")).ok
+    domain = await Domain.get(name="cool.test")
+    clock = FrozenClock(NOW)
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING, DomainStatus.ACTIVE):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    assert not (await say(runner, "/domain_resume cool.test")).ok  # active: nothing to resume
+    await say(runner, "/blacklist_check cool.test")  # listed: cooled
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+
+    refused = await say(runner, "/domain_resume cool.test")
+    assert not refused.ok and refused.buttons == []
+    assert refused.plain_text() == EN("error-resume-listed", domain="cool.test", zones="dbl.test")
+
+    knot.set_dnsbl("dbl.test", {"listed.test": "127.0.1.2"})  # delisted
+    await say(runner, "/blacklist_check cool.test")
+    # DNS never checked: the checks do not resume it on their own; a person may
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+    swap = await approvals.request(
+        domain.workspace_id, ApprovalKind.DOMAIN_SWAP, f"domain:{domain.id}", {}, clock=clock
+    )
+    assert swap is not None
+    waiting = await say(runner, "/domain_resume cool.test")
+    assert not waiting.ok and waiting.plain_text() == EN("error-resume-swap-waiting", domain="cool.test")
+    await Approval.filter(id=swap.id).update(status=ApprovalStatus.REJECTED)
+
+    preview = await say(runner, "/domain_resume cool.test")
+    text = preview.plain_text()
+    assert preview.ok and EN("domain-resume-confirm", domain="cool.test") in text
+    assert "dbl.test" not in text and EN("domain-never-checked") in text  # the unknown is named, not hidden
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING  # a preview changes nothing
+    (button,) = preview.buttons[0]
+    assert button.command == "domain_resume_confirm"
+    done = await say(runner, f"/{button.command} {button.arg}")
+    assert done.plain_text() == EN("domain-resume-done", domain="cool.test")
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE
+    again = await say(runner, f"/{button.command} {button.arg}")  # a second press acts once
+    assert not again.ok and EN("state-domain-active") in again.plain_text()
+    (notice,) = await Alert.filter(kind="domain_resumed")
+    assert notice.data["how"] == "hand"

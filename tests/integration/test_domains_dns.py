@@ -210,9 +210,18 @@ async def test_nxdomain_timeout_and_servfail_are_their_own_verdicts(
     with ServfailServer() as broken:
         failed = await check_dns(manager, clock, "blind.test", config_for(broken.port))
 
+    await add_domain(manager, clock, "unserved.example")  # Knot serves no such zone: it answers REFUSED
+    refused = await check_dns(manager, clock, "unserved.example", config)
+
     assert set(verdicts(missing.records).values()) == {V.NXDOMAIN}
     assert set(verdicts(timed_out.records).values()) == {V.TIMEOUT}
     assert set(verdicts(failed.records).values()) == {V.SERVFAIL}
+    assert {p.key for r in failed.records for p in r.problems} == {"dns-problem-servfail"}
+    # a refusal is "could not check" too, and says so by name
+    assert set(verdicts(refused.records).values()) == {V.SERVFAIL} and not refused.ok
+    assert {p.key for r in refused.records for p in r.problems} == {"dns-problem-refused"}
+    for locale in ("ru", "en"):
+        assert "REFUSED" in Translator(locale)("dns-problem-refused")
     assert not (missing.ok or timed_out.ok or failed.ok)
     assert await Alert.all().count() == 0
 
@@ -402,3 +411,142 @@ async def test_an_approved_step_never_weakens_a_stricter_policy_published_meanwh
     assert superseded.value.key == "error-dmarc-step-superseded"
     assert (await Approval.get(id=approval_id)).status == ApprovalStatus.APPLIED
     assert (await Domain.get(id=domain.id)).dmarc_policy == DmarcPolicy.REJECT
+
+
+async def test_an_spf_include_or_redirect_to_a_domain_without_spf_is_a_permerror_not_a_pass(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """RFC 7208 5.2 and 6.1: receivers answer permerror when an include or redirect target publishes no SPF
+    (NXDOMAIN, no TXT, or several SPF records); only a target whose lookup fails is "could not read"."""
+    cases = {
+        "nospf.test": [("@", "TXT", f"{SPF[:-5]} include:plain.nospf.test ~all"), ("plain", "TXT", "hello")],
+        "nxinc.test": [("@", "TXT", f"{SPF[:-5]} include:gone.nxinc.test ~all")],
+        "tworedir.test": [
+            ("@", "TXT", "v=spf1 include:_spf.yandex.net redirect=two.tworedir.test"),
+            ("two", "TXT", "v=spf1 -all"),
+            ("two", "TXT", "v=spf1 mx -all"),
+        ],
+        "unread.test": [("@", "TXT", f"{SPF[:-5]} include:_spf.unserved.example ~all")],  # REFUSED
+    }
+    found = {}
+    for name, spf in cases.items():
+        knot.set_zone(name, good_zone(name, spf=spf))
+        await add_domain(manager, clock, name)
+        report = await check_dns(manager, clock, name, config)
+        found[name] = next(r for r in report.records if r.kind == K.SPF)
+
+    for name, target in (("nospf.test", "plain.nospf.test"), ("nxinc.test", "gone.nxinc.test")):
+        assert found[name].verdict == V.INVALID, name
+        (problem,) = [p for p in found[name].problems if not p.warning]
+        assert (problem.key, problem.params) == ("dns-problem-spf-include-none", {"domain": target})
+        for locale in ("ru", "en"):
+            assert target in Translator(locale)(problem.key, **problem.params)
+    assert found["tworedir.test"].verdict == V.INVALID
+    assert [p.key for p in found["tworedir.test"].problems] == ["dns-problem-spf-include-several"]
+    unread = found["unread.test"]  # could not be read: still a pass, with the warning that says so
+    assert unread.verdict == V.OK
+    assert [(p.key, p.warning) for p in unread.problems] == [("dns-problem-spf-unresolved", True)]
+
+
+async def test_dmarc_ignores_other_txt_at_dmarc_but_two_dmarc_records_are_duplicate(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """RFC 7489 6.6.3: TXT records at _dmarc that do not start with v=DMARC1 are discarded."""
+    dmarc = ("_dmarc", "TXT", "v=DMARC1; p=none; rua=mailto:dmarc@{}")
+    cases = {
+        "junk.test": [(dmarc[0], dmarc[1], dmarc[2].format("junk.test")), ("_dmarc", "TXT", "site-verification=1")],
+        "twodmarc.test": [
+            (dmarc[0], dmarc[1], dmarc[2].format("twodmarc.test")),
+            ("_dmarc", "TXT", "v=DMARC1; p=reject"),
+        ],
+        "onlyjunk.test": [("_dmarc", "TXT", "site-verification=1")],
+    }
+    got = {}
+    for name, records in cases.items():
+        knot.set_zone(name, good_zone(name, dmarc=records))
+        await add_domain(manager, clock, name)
+        report = await check_dns(manager, clock, name, config)
+        got[name] = next(r for r in report.records if r.kind == K.DMARC)
+    assert (got["junk.test"].verdict, got["junk.test"].found) == (
+        V.OK,
+        ("v=DMARC1; p=none; rua=mailto:dmarc@junk.test",),
+    )
+    assert got["twodmarc.test"].verdict == V.DUPLICATE
+    assert got["onlyjunk.test"].verdict == V.MISSING
+
+
+async def test_a_tracking_cname_chain_is_followed_to_where_it_ends(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """t → hop → the tracking host works (⚠️: one more hop to keep right); a chain that ends elsewhere names
+    where it ends; a loop leads nowhere; a hop that does not answer is "could not check"."""
+    knot.set_zone("other.example", [("www", "A", "192.0.2.7")])
+    knot.set_zone(
+        "hops.test",
+        good_zone("hops.test", tracking=[("t", "CNAME", "hop.hops.test."), ("hop", "CNAME", f"{TRACKING}.")]),
+    )
+    knot.set_zone(
+        "astray.test",
+        good_zone("astray.test", tracking=[("t", "CNAME", "hop.astray.test."), ("hop", "CNAME", "other.example.")]),
+    )
+    knot.set_zone(
+        "loop.test", good_zone("loop.test", tracking=[("t", "CNAME", "a.loop.test."), ("a", "CNAME", "t.loop.test.")])
+    )
+    got = {}
+    knot.set_zone(
+        "blindhop.test", good_zone("blindhop.test", tracking=[("t", "CNAME", "hop.unserved.example.")])
+    )  # REFUSED
+    for name in ("hops.test", "astray.test", "loop.test", "blindhop.test"):
+        await add_domain(manager, clock, name)
+        report = await check_dns(manager, clock, name, config)
+        got[name] = next(r for r in report.records if r.kind == K.TRACKING)
+
+    hops = got["hops.test"]
+    assert hops.verdict == V.OK
+    assert [(p.key, p.params, p.warning) for p in hops.problems] == [
+        ("dns-problem-tracking-chain", {"chain": f"hop.hops.test → {TRACKING}"}, True)
+    ]
+    astray = got["astray.test"]
+    assert astray.verdict == V.MISMATCH
+    assert [(p.key, p.params) for p in astray.problems] == [
+        ("dns-problem-tracking-chain-elsewhere", {"chain": "hop.astray.test → other.example", "expected": TRACKING})
+    ]
+    assert got["loop.test"].verdict == V.MISMATCH
+    assert (got["blindhop.test"].verdict, got["blindhop.test"].conclusive) == (V.SERVFAIL, False)
+
+
+async def test_dmarc_reports_to_another_domain_need_that_domains_authorization(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """RFC 7489 7.1: reports go to another domain only if it publishes <domain>._report._dmarc.<its name>."""
+    knot.set_zone("reports.test", [("granted.test._report._dmarc", "TXT", "v=DMARC1")])
+    rua = "v=DMARC1; p=none; rua=mailto:dmarc@reports.test"
+    got = {}
+    for name in ("granted.test", "ungranted.test", "ownrua.test"):
+        own = f"v=DMARC1; p=none; rua=mailto:d@mail.{name}"
+        knot.set_zone(name, good_zone(name, dmarc=[("_dmarc", "TXT", own if name == "ownrua.test" else rua)]))
+        await add_domain(manager, clock, name)
+        report = await check_dns(manager, clock, name, config)
+        got[name] = next(r for r in report.records if r.kind == K.DMARC)
+    knot.set_zone(
+        "blindrua.test",
+        good_zone("blindrua.test", dmarc=[("_dmarc", "TXT", rua.replace("reports.test", "unserved.example"))]),
+    )
+    await add_domain(manager, clock, "blindrua.test")
+    blind = next(r for r in (await check_dns(manager, clock, "blindrua.test", config)).records if r.kind == K.DMARC)
+
+    assert (got["granted.test"].verdict, got["granted.test"].problems) == (V.OK, ())
+    assert (got["ownrua.test"].verdict, got["ownrua.test"].problems) == (V.OK, ())
+    ungranted = got["ungranted.test"]
+    assert ungranted.verdict == V.OK  # mail is not at stake, the reports are: a warning
+    assert [(p.key, p.params, p.warning) for p in ungranted.problems] == [
+        (
+            "dns-problem-dmarc-rua-unauthorized",
+            {"domain": "reports.test", "record": "ungranted.test._report._dmarc.reports.test"},
+            True,
+        )
+    ]
+    assert [(p.key, p.warning) for p in blind.problems] == [("dns-problem-dmarc-rua-unchecked", True)]
+    for locale in ("ru", "en"):
+        problem = ungranted.problems[0]
+        assert "ungranted.test._report._dmarc.reports.test" in Translator(locale)(problem.key, **problem.params)

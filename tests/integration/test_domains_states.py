@@ -103,7 +103,7 @@ async def test_blacklist_state_is_listed_clean_partial_or_unknown_with_since_and
     report = await check_blacklists(manager, clock, "quiet.test", blind)
     assert report.state.health == Health.UNKNOWN  # no list answered: not "clean"
     assert (report.state.since, report.state.checked_at) == (START, START + HOUR)
-    assert report.state.reasons == ("dnsbl-error-servfail",) and report.state.zones == (
+    assert report.state.reasons == ("dnsbl-error-refused",) and report.state.zones == (  # unserved: REFUSED
         "dead-one.test",
         "dead-two.test",
     )
@@ -112,11 +112,11 @@ async def test_blacklist_state_is_listed_clean_partial_or_unknown_with_since_and
     assert (alert.workspace_id, alert.count, alert.data["reason"], alert.data["since"]) == (
         manager.workspace_id,
         2,
-        "servfail",
+        "refused",
         "2026-03-02 09:00 UTC",
     )
     text = EN("alert-dnsbl-blind", **alert.data)
-    assert "since 2026-03-02 09:00 UTC" in text and "returns an error" in text and "not “clean”" in text
+    assert "since 2026-03-02 09:00 UTC" in text and "refuses to answer" in text and "not “clean”" in text
 
     clock.advance(HOUR)
     partial = await check_blacklists(manager, clock, "quiet.test", config_for(knot.port, (LISTS[0], DEAD_LISTS[0])))

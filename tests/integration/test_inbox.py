@@ -19,8 +19,10 @@ import pytest
 from tortoise import connections
 
 from engine.access import SYSTEM, Actor
+from engine.alerts import alert_key
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
+from engine.i18n import translator
 from engine.inbox import SyncOptions, SyncStatus, _Lookup, sweep, sync_mailbox
 from engine.mail.imap import ImapConnect, MailFolders, imap_session
 from engine.mail.providers import Credentials, Endpoint
@@ -30,6 +32,8 @@ from engine.warmup.marker import WarmupMarker
 from engine.warmup.receive import Reaction, message_rng, react
 from engine.warmup.settings import WarmupSettings
 from models import (
+    AgencySetting,
+    Alert,
     AuditLog,
     Campaign,
     DailyStat,
@@ -53,6 +57,7 @@ from models.enums import (
     MessageStatus,
     Platform,
     Role,
+    Severity,
     StatScope,
     SuppressionReason,
     TlsMode,
@@ -678,8 +683,34 @@ async def test_bad_password_counts_failures_and_disables_at_the_limit(mail: Mail
     assert stored.last_error.startswith("error-imap-auth") and "wrong" not in stored.last_error
     assert await kinds_of_events() == ["auth_error"] * 3
     assert await AuditLog.filter(action="mailbox.transition").count() == 1
+    # the managers hear of it as of an SMTP login that failed: one critical alert naming the mailbox, no secret
+    (alert,) = await Alert.filter(kind="mailbox_auth_disabled", subject=f"mailbox:{box.id}")
+    assert (alert.severity, alert.workspace_id, alert.data["failures"]) == (Severity.CRITICAL, ws.id, 3)
+    for locale in ("ru", "en"):
+        text = translator(locale)(alert_key(alert.kind), **alert.data)
+        assert ANNA in text and "wrong" not in text and "{" not in text
     skipped = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
     assert (skipped.status, skipped.key) == (SyncStatus.SKIPPED, "inbox-skipped")
+
+
+async def test_the_workspaces_auth_failure_threshold_decides_when_the_sync_disables(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """The threshold a manager sets (`auth_failures`, the same one the monitor reads) holds for the inbox sync:
+    with 5, the third failure does not disable; the fifth does. The agency's default applies where it is unset."""
+    ws = await workspace()
+    ws.settings = {"thresholds": {"auth_failures": 5}}
+    await ws.save()
+    box = await mailbox(mail, ws, ANNA, password="wrong")
+    results = [await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail)) for _ in range(5)]
+    assert [r.disabled for r in results] == [False, False, False, False, True]
+    assert (await Mailbox.get(id=box.id)).status is MailboxStatus.DISABLED
+
+    await AgencySetting.create(key="thresholds", value={"auth_failures": 2})
+    other = await workspace("other")
+    bob = await mailbox(mail, other, "user2@other.test", password="wrong")
+    results = [await sync_mailbox(SYSTEM, bob.id, clock=clock, vault=VAULT, options=options(mail)) for _ in range(2)]
+    assert [r.disabled for r in results] == [False, True]
 
 
 async def test_broken_mailboxes_fail_alone_and_fast(mail: MailServer, clock: FrozenClock) -> None:

@@ -15,6 +15,7 @@ from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.errors import Conflict, Forbidden, NotFound, UserError
+from engine.i18n import translator
 from engine.inbox import SyncOptions, SyncStatus, sync_mailbox
 from engine.mail.tls import MailPolicy
 from engine.mailboxes import (
@@ -176,6 +177,8 @@ async def test_unreachable_host_and_tls_mismatch_are_reported_per_row(
     tests = {r.address: r.test for r in report.rows}
     assert {r.status for r in report.rows} == {RowStatus.FAILED}
     assert tests["user1@alpha.test"] is not None and tests["user1@alpha.test"].imap_key == "error-imap-connect"
+    refused = translator("ru")("error-imap-connect", **tests["user1@alpha.test"].imap_params)
+    assert "соединение отклонено" in refused and "refused" not in refused, refused  # the reason in Russian
     assert tests["user1@alpha.test"].smtp_ok
     assert tests["user2@alpha.test"] is not None and not tests["user2@alpha.test"].smtp_ok
     assert tests["user2@alpha.test"].smtp_key.startswith("smtp-tls") and tests["user2@alpha.test"].imap_ok
@@ -489,3 +492,63 @@ async def test_an_inbox_sync_does_not_make_a_refused_smtp_login_look_checked(
     assert fixed.test.ok
     details = await show_mailbox(manager(acme), "user1@alpha.test", clock=clock)
     assert (details.check, details.checked_at, details.check_error) == (LoginState.OK, clock.now(), "")
+
+
+async def test_an_smtp_port_that_is_not_smtp_says_so_not_temporary_error_will_retry(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    """The IMAP port given as the SMTP port: the server greets in another protocol. The row names the port and
+    what to check; it is no "temporary error, will retry" (an import test never retries)."""
+    lines = [HEADER, f"user1@alpha.test,pw,A,{hosts(mail, smtp_port=mail.ports.imap)}"]
+    report = await run_import(mail, acme, clock, "\n".join(lines))
+    (row,) = report.rows
+    assert row.status is RowStatus.FAILED and row.test is not None
+    assert (row.test.smtp_key, row.test.smtp_state) == ("smtp-not-smtp", LoginState.UNCHECKED)
+    for locale in ("ru", "en"):
+        text = translator(locale)(row.test.smtp_key, **row.test.smtp_params)
+        assert f"{mail.host}:{mail.ports.imap}" in text and "{" not in text, text
+    assert await Mailbox.all().count() == 0
+
+
+async def test_an_imap_port_that_is_not_imap_says_so_not_temporarily_unavailable(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    lines = [HEADER, f"user1@alpha.test,pw,A,{hosts(mail, imap_port=mail.ports.submission)}"]
+    report = await run_import(mail, acme, clock, "\n".join(lines))
+    (row,) = report.rows
+    assert row.status is RowStatus.FAILED and row.test is not None
+    assert (row.test.imap_key, row.test.imap_state) == ("error-imap-not-imap", LoginState.UNCHECKED)
+    for locale in ("ru", "en"):
+        text = translator(locale)(row.test.imap_key, **row.test.imap_params)
+        assert f"{mail.host}:{mail.ports.submission}" in text and "ESMTP" in text and "{" not in text, text
+
+
+async def test_starttls_asked_of_an_imap_server_that_does_not_offer_it_is_named_in_the_readers_language(
+    mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    async def plain_imap(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] plain only\r\n")
+        while line := await reader.readline():
+            tag, _, command = line.decode().strip().partition(" ")
+            if command.upper().startswith("CAPABILITY"):
+                writer.write(f"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n".encode())
+            else:
+                writer.write(f"* BYE\r\n{tag} OK bye\r\n".encode())
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(plain_imap, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        lines = [HEADER, f"user1@alpha.test,pw,A,{hosts(mail, imap_port=port, imap_tls='starttls')}"]
+        report = await run_import(mail, acme, clock, "\n".join(lines), policy=harness_policy(mail, extra_ports=(port,)))
+    finally:
+        server.close()
+    (row,) = report.rows
+    assert row.test is not None and (row.test.imap_key, row.test.imap_state) == (
+        "error-imap-no-starttls",
+        LoginState.UNCHECKED,
+    )
+    russian = translator("ru")(row.test.imap_key, **row.test.imap_params)
+    assert "STARTTLS" in russian and "does not" not in russian and f":{port}" in russian, russian
+    assert await Mailbox.all().count() == 0

@@ -1,0 +1,146 @@
+"""The way back from `cooling`: a cooled domain whose causes have cleared returns to `active`.
+
+Protection (`engine.domains.protect`) cools a domain on a listing or on DNS drift and proposes its swap. When
+nobody swaps it (the proposal was rejected or expired, or there was no reserve) and the causes clear, the
+domain and its mailboxes would otherwise stay blocked for good. After each domain check, a cooling domain
+returns to `active` when
+
+- its latest blocklist check is complete and clean: every list answered, none lists it ("could not check"
+  on any list never counts as clear);
+- its latest DNS check is complete and right: every record answered and is right (warnings allowed);
+- no swap approval is waiting for it (pending and not expired, or approved and being carried out).
+
+The move goes through `transition_domain` (logged and audited with the reason), the domain's `reserve_empty`
+alert resolves (it needs no replacement any more) and the managers hear of it by a `domain_resumed` notice.
+A manager may resume a cooling domain by hand (`resume_preview`, then `resume_domain`), refused while a list
+still lists it or a swap is waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.access import Actor
+from engine.alerts import raise_alert, resolve_alerts
+from engine.clock import Clock
+from engine.dns.names import to_unicode
+from engine.domains.common import dns_rows, get_domain, get_domain_by_id, latest_listings
+from engine.domains.reserve import APPLY_GRACE, SWAP_WAITING
+from engine.domains.state import BlacklistState, DnsState, Health, blacklist_state, dns_state, unplanned_records
+from engine.errors import Conflict
+from engine.lifecycle import state_name, transition_domain
+from engine.logging import get_logger
+from models import Domain
+from models.alert import Approval
+from models.enums import ApprovalKind, ApprovalStatus, DomainStatus, Severity
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the latest stored checks say about a cooling domain."""
+
+    blacklists: BlacklistState
+    dns: DnsState
+    swap_waiting: bool
+
+    @property
+    def cleared(self) -> bool:
+        """Every cause cleared on a complete check, and no swap is waiting."""
+        return self.blacklists.health is Health.OK and self.dns.health is Health.OK and not self.swap_waiting
+
+
+def swap_blocks(approval: Approval, now: dt.datetime) -> bool:
+    """True while a swap approval still stands for its domain: pending and not expired, or approved and within
+    the time its application takes (one approved and never carried out blocks nothing, as in `propose_swap`)."""
+    if approval.status is ApprovalStatus.PENDING:
+        return approval.expires_at > now
+    if approval.status is ApprovalStatus.APPROVED:
+        return approval.decided_at is None or approval.decided_at > now - APPLY_GRACE
+    return False
+
+
+async def standings(domains: Sequence[Domain], now: dt.datetime) -> dict[int, Standing]:
+    """The standing of each domain from its latest stored checks (a few queries for all of them)."""
+    if not domains:
+        return {}
+    listings = await latest_listings([d.name for d in domains])
+    dns = await dns_rows([d.id for d in domains])
+    subjects = {f"domain:{d.id}": d.id for d in domains}
+    waiting: set[int] = set()
+    for approval in await Approval.filter(
+        kind=ApprovalKind.DOMAIN_SWAP, subject__in=list(subjects), status__in=SWAP_WAITING
+    ):
+        if swap_blocks(approval, now):
+            waiting.add(subjects[approval.subject])
+    result = {}
+    for d in domains:
+        rows, since = dns.get(d.id, ([], None))
+        result[d.id] = Standing(
+            blacklist_state(listings.get(d.name, [])),
+            dns_state(rows, since, unplanned=unplanned_records(d.mail_provider)),
+            d.id in waiting,
+        )
+    return result
+
+
+async def resume_cleared(domains: Sequence[Domain], clock: Clock) -> list[Domain]:
+    """Return to `active` the cooling domains among `domains` whose causes all cleared (see the module)."""
+    cooling = [d for d in domains if d.status is DomainStatus.COOLING]
+    found = await standings(cooling, clock.now())
+    resumed = []
+    for domain in cooling:
+        if not found[domain.id].cleared:
+            continue
+        await _resume(domain, clock, reason="causes cleared: every list answered not listed, every record right")
+        resumed.append(domain)
+    return resumed
+
+
+async def _resume(domain: Domain, clock: Clock, *, reason: str, actor_id: int | None = None) -> None:
+    cooled_at = domain.status_changed_at
+    await transition_domain(domain, DomainStatus.ACTIVE, clock=clock, reason=reason, actor_id=actor_id)
+    subject = f"domain:{domain.id}"
+    await resolve_alerts("reserve_empty", subject, workspace_id=domain.workspace_id, clock=clock)
+    await raise_alert(
+        workspace_id=domain.workspace_id,
+        kind="domain_resumed",
+        severity=Severity.INFO,
+        subject=subject,
+        key=cooled_at.isoformat() if cooled_at else "",  # one notice per time the domain was cooled
+        data={"domain": to_unicode(domain.name), "how": "hand" if actor_id is not None else "checks"},
+        now=clock.now(),
+    )
+    log.info("domain resumed", domain_id=domain.id, by_hand=actor_id is not None)
+
+
+async def resume_preview(actor: Actor, clock: Clock, name: str) -> tuple[Domain, Standing]:
+    """What the confirmation of a manual resume shows: the domain and its standing. Refused (`Conflict`) for a
+    domain that is not cooling, one a list still lists on its latest check, and one a swap is waiting for;
+    lists or records that could not be checked do not stop a person who decides (the confirmation names them)."""
+    domain = await get_domain(actor, name, manage=True)
+    return domain, await _may_resume(domain, clock)
+
+
+async def resume_domain(actor: Actor, clock: Clock, domain_id: int) -> Domain:
+    """A manager's own return of a cooling domain to `active`, once confirmed in chat (the button carries the
+    id): checked again, so a listing seen since the preview still refuses, and a second press finds it active."""
+    domain = await get_domain_by_id(actor, domain_id, manage=True)
+    await _may_resume(domain, clock)
+    await _resume(domain, clock, reason="resumed by hand", actor_id=actor.person_id)
+    return domain
+
+
+async def _may_resume(domain: Domain, clock: Clock) -> Standing:
+    name = to_unicode(domain.name)
+    if domain.status is not DomainStatus.COOLING:
+        raise Conflict("error-resume-not-cooling", domain=name, state=state_name("domain", domain.status))
+    standing = (await standings([domain], clock.now()))[domain.id]
+    if standing.blacklists.health is Health.BAD:
+        raise Conflict("error-resume-listed", domain=name, zones=", ".join(standing.blacklists.zones))
+    if standing.swap_waiting:
+        raise Conflict("error-resume-swap-waiting", domain=name)
+    return standing
