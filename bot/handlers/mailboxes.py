@@ -11,6 +11,7 @@ from engine.errors import UserError
 from engine.mail.tls import MailPolicy
 from engine.mailboxes import LoginState, LoginTest, MailboxPage, MailboxSummary, RowResult, RowStatus
 from engine.reply import Attachment, Button, Reply
+from models.enums import MailboxStatus
 
 STATUS_MARK = {"active": "🟢", "warming": "🔥", "cooldown": "🧊", "paused": "⏸", "disabled": "⛔", "retired": "⚫"}
 CHECK_MARK = {LoginState.OK: "✅", LoginState.REFUSED: "❌", LoginState.UNCHECKED: "❔"}
@@ -56,6 +57,8 @@ def _refused_today(ctx: Ctx, reasons: tuple[tuple[str, int], ...]) -> str:
 
 
 _PAGE_TOKEN: Final = re.compile(r"(\d+)(?:\.d(\d+))?(?:\.s([a-z]+))?")
+PAGE_TOKEN_MAX: Final = len(f"{2**63}.d{2**63}.s") + max(len(s.value) for s in MailboxStatus)
+"""The longest `_page_token`: two 64-bit numbers and a status; `mailboxes:` and it fit Telegram's 64 bytes."""
 
 
 def _page_token(page: MailboxPage, number: int) -> str:

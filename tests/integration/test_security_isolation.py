@@ -77,6 +77,8 @@ OBJECT_ARG: dict[str, str | None] = {
     "domain_set": "domain",
     "domain_remove": "domain",
     "domain_remove_confirm": "domain_id",
+    "domain_resume": "domain",
+    "domain_resume_confirm": "domain_id",
     "dns_plan": "domain",
     "dns_apply": "domain",
     "dns_apply_confirm": "domain_id",

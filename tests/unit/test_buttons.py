@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.command import REGISTRY
+from bot.handlers.mailboxes import PAGE_TOKEN_MAX
 from engine.reply import BUTTON_DATA_MAX_BYTES, Button
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,21 +41,28 @@ def test_a_button_telegram_could_not_send_cannot_be_made(command: str, arg: str,
         Button("label", command, arg)
 
 
-def _button_targets() -> dict[str, tuple[str, bool]]:
-    """Every command a `Button(...)` in the code runs (by its literal name): where the button is made, and whether
-    its argument is made with `str(...)` — a number (an id, a page), as ids are."""
-    found: dict[str, tuple[str, bool]] = {}
+BOUNDED: dict[str, int] = {"_page_token": PAGE_TOKEN_MAX}
+"""Functions that build a button's argument of a known greatest length (a page and its filters, as ids)."""
+
+
+def _button_targets() -> dict[str, tuple[str, int | None]]:
+    """Every command a `Button(...)` in the code runs (by its literal name): where the button is made, and the
+    longest argument its buttons carry when that is known — a number made with `str(...)` (an id, a page), as ids
+    are, or a `BOUNDED` builder's — else None (the command's own limit must fit)."""
+    found: dict[str, tuple[str, int | None]] = {}
     for layer in ("bot", "engine", "jobs", "mailfleet"):
         for path in sorted((ROOT / layer).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Button" and len(node.args) > 1:
                     target, arg = node.args[1], node.args[2] if len(node.args) > 2 else None
                     if isinstance(target, ast.Constant) and isinstance(target.value, str):
-                        number = isinstance(arg, ast.Call) and getattr(arg.func, "id", None) == "str"
+                        builder = getattr(arg.func, "id", None) if isinstance(arg, ast.Call) else None
+                        known = INT8_CHARS if builder == "str" else BOUNDED.get(builder or "")
                         where = f"{path.relative_to(ROOT)}:{node.lineno}"
-                        found[target.value] = (where, number and found.get(target.value, (where, True))[1])
+                        before = found.get(target.value, (where, known))[1]
+                        found[target.value] = (where, None if known is None or before is None else max(known, before))
     # engine/notify.py builds the buttons a notification lists; approval requests (by id) are the ones there are
-    found.update({"approve": ("engine/notify.py", False), "reject": ("engine/notify.py", False)})
+    found.update({"approve": ("engine/notify.py", None), "reject": ("engine/notify.py", None)})
     return found
 
 
@@ -65,7 +73,7 @@ def _button_targets() -> dict[str, tuple[str, bool]]:
     sorted(_button_targets()),
 )
 def test_every_button_runs_a_command_whose_argument_fits(name: str) -> None:
-    where, number = _button_targets()[name]
+    where, known = _button_targets()[name]
     command = REGISTRY.get(name)
     assert command is not None, f"{where}: a button runs /{name}, which is not a command"
     words = [a for a in command.args if a.kind != "file"]
@@ -73,7 +81,7 @@ def test_every_button_runs_a_command_whose_argument_fits(name: str) -> None:
     if not words:
         return
     arg = words[0]
-    longest = INT8_CHARS if arg.kind == "int" or number else arg.limit
+    longest = INT8_CHARS if arg.kind == "int" else known if known is not None else arg.limit
     assert arg.kind in {"int", "text", "choice", "rest"}, f"/{name}: a button cannot carry a {arg.kind} argument"
     assert len(name) + 1 + longest <= BUTTON_DATA_MAX_BYTES, (
         f"{where}: /{name} takes {arg.name} of up to {longest} characters, more than a button carries; "
