@@ -13,8 +13,8 @@ import datetime as dt
 from typing import Final
 
 from redis.asyncio import Redis
-from tortoise.expressions import Q
 
+from engine.alert_names import subject_names
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.i18n import Translator, shorten, translator
@@ -31,7 +31,18 @@ DAILY_FROM_HOUR: Final = 8
 CLAIM_KEY: Final = "mailfleet:report:{kind}:{workspace}:{day}"
 CLAIM_TTL_S: Final = 8 * 86_400  # longer than a week: a weekly claim outlives the week it is about
 BODY_MAX_CHARS: Final = 1900  # a notification parameter is cut at 2,000 characters (engine.i18n)
-SWAP_ACTIONS: Final = ("domain.swap",)
+ACTIONS: Final = (
+    "monitoring.cooldown",
+    "monitoring.return",
+    "monitoring.cut",
+    "monitoring.restore",
+    "monitoring.disable",
+    "monitoring.pause",
+    "monitoring.resume",
+    "domain.swap",
+)
+"""The audit entries a digest counts as measures taken (monitoring's, a resume, a swap), each said in words
+(`digest-action-<action with - for .>`); a setting changed by hand (`monitoring.threshold`) is not one."""
 
 
 def claim_key(kind: str, workspace_id: int, day: dt.date) -> str:
@@ -77,17 +88,14 @@ def _bounds(space: Workspace, period: Period) -> tuple[dt.datetime, dt.datetime]
 
 
 async def actions_taken(space: Workspace, period: Period) -> tuple[int, list[tuple[str, str]]]:
-    """Monitoring's actions and the swaps of the period: how many, and the latest few (action, subject)."""
+    """Monitoring's actions and the swaps of the period: how many, and the latest few (action, the name of its
+    subject: `mailbox:12` is its address, `domain:3` its name as people read it)."""
     start, end = _bounds(space, period)
-    rows = AuditLog.filter(
-        Q(action__startswith="monitoring.") | Q(action__in=SWAP_ACTIONS),
-        workspace_id=space.id,
-        created_at__gte=start,
-        created_at__lt=end,
-    )
+    rows = AuditLog.filter(action__in=ACTIONS, workspace_id=space.id, created_at__gte=start, created_at__lt=end)
     count = await rows.count()
-    latest = await rows.order_by("-created_at").limit(PROBLEMS_SHOWN).values_list("action", "subject")
-    return count, [(str(a), str(s)) for a, s in latest]
+    latest = await rows.order_by("-created_at", "-id").limit(PROBLEMS_SHOWN).values_list("action", "subject")
+    names = await subject_names(str(s) for _, s in latest)
+    return count, [(str(a), names[str(s)]) for a, s in latest]
 
 
 async def daily(space: Workspace, day: Period) -> Notification:
@@ -130,7 +138,7 @@ async def weekly(space: Workspace, week: Period) -> Notification:
 
 
 def _actions(t: Translator, count: int, latest: list[tuple[str, str]]) -> str:
-    lines = [t("digest-action-line", action=a, subject=shorten(s, 60)) for a, s in latest]
+    lines = [t("digest-action-" + a.replace(".", "-"), subject=shorten(s, 60)) for a, s in latest]
     if count > len(latest):
         lines.append(t("report-more", count=count - len(latest)))
     return "\n".join([t("digest-actions-title", count=count), *lines])

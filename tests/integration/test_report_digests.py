@@ -16,10 +16,12 @@ from engine.clock import FrozenClock
 from engine.i18n import translator
 from engine.notify import Notification
 from engine.reply import Reply
+from engine.reports.digest import daily
+from engine.reports.period import Period
 from engine.stats import StatRow, upsert_daily_stats
 from jobs import worker
-from models import Approval, AuditLog, ChatBinding, Workspace
-from models.enums import ApprovalKind, Platform, StatScope
+from models import Approval, AuditLog, ChatBinding, Domain, Mailbox, Workspace
+from models.enums import ApprovalKind, MailProvider, Platform, StatScope, TlsMode
 from tests.conftest import REDIS_URL
 from tests.harness.pacing import deliver_paced
 
@@ -75,10 +77,10 @@ async def test_one_digest_per_day_with_two_workers(redis: Redis) -> None:
     ]
     await upsert_daily_stats(rows)
     sunday_noon = dt.datetime(2026, 11, 15, 9, 0, tzinfo=dt.UTC)
-    await AuditLog.create(
-        workspace=acme, action="monitoring.cooldown", subject="anna@acme.test", created_at=sunday_noon
-    )
-    await AuditLog.create(workspace=acme, action="domain.swap", subject="old.test → new.test", created_at=sunday_noon)
+    old = await Domain.create(workspace=acme, name="old.test")
+    noon = sunday_noon
+    await AuditLog.create(workspace=acme, action="monitoring.cooldown", subject="anna@acme.test", created_at=noon)
+    await AuditLog.create(workspace=acme, action="domain.swap", subject=f"domain:{old.id}", created_at=sunday_noon)
     await AuditLog.create(workspace=acme, action="warmup.pause", subject="x", created_at=sunday_noon)  # not an action
     await AuditLog.create(  # Monday 01:00 in Moscow: today, not yesterday
         workspace=acme,
@@ -120,8 +122,9 @@ async def test_one_digest_per_day_with_two_workers(redis: Redis) -> None:
     assert RU("digest-daily-title", subject="ACME", day="2026-11-15") in acme_daily  # the workspace's language
     assert RU("digest-sent", sent=120, replies=6) in acme_daily
     assert RU("digest-actions-title", count=2) in acme_daily
-    assert "monitoring.cooldown anna@acme.test" in acme_daily and "warmup.pause" not in acme_daily
-    assert "monitoring.pause" not in acme_daily
+    assert RU("digest-action-monitoring-cooldown", subject="anna@acme.test") in acme_daily
+    assert RU("digest-action-domain-swap", subject="old.test") in acme_daily
+    assert RU("digest-action-monitoring-pause") not in acme_daily  # Monday's, in Moscow
     assert RU("digest-approvals", count=1) in acme_daily
     beta_weekly = "\n".join(b.text for b in notifier.sent[3][1].blocks)
     assert EN("digest-weekly-title", subject="BETA", start="2026-11-09", end="2026-11-15") in beta_weekly
@@ -130,3 +133,35 @@ async def test_one_digest_per_day_with_two_workers(redis: Redis) -> None:
 
     tuesday = FrozenClock(MONDAY_9_MSK + dt.timedelta(days=1))
     assert await run_workers(tuesday) == 2  # the next day's daily digests; no weekly on a Tuesday
+
+
+async def test_the_digest_names_the_actions_taken_in_words() -> None:
+    """Monitoring writes its actions with keys (`monitoring.cut` on `mailbox:12`, `domain.swap` on `domain:3`):
+    the Russian digest read '• monitoring.cut mailbox:12'. It now says what was done to which mailbox or domain,
+    in the workspace's language, and a manager's threshold change is not a measure monitoring took."""
+    acme = await Workspace.create(slug="acme", name="ACME", timezone="Europe/Moscow", locale="ru")
+    domain = await Domain.create(workspace=acme, name="xn--e1afmkfd.xn--p1ai")  # пример.рф
+    box = await Mailbox.create(
+        workspace=acme, domain=domain, address="anna@xn--e1afmkfd.xn--p1ai", provider=MailProvider.GENERIC,
+        smtp_host="127.0.0.1", smtp_port=25, smtp_tls=TlsMode.PLAIN, imap_host="127.0.0.1", imap_port=143,
+        imap_tls=TlsMode.PLAIN, username="anna", secret_enc=b"x",
+    )  # fmt: skip
+    noon = dt.datetime(2026, 11, 15, 9, 0, tzinfo=dt.UTC)
+    for action, subject in (
+        ("monitoring.cut", f"mailbox:{box.id}"),
+        ("monitoring.cooldown", f"mailbox:{box.id}"),
+        ("domain.swap", f"domain:{domain.id}"),
+        ("monitoring.threshold", f"workspace:{acme.id}"),  # a manager's setting, not a measure
+    ):
+        await AuditLog.create(workspace=acme, action=action, subject=subject, created_at=noon)
+    item = await daily(acme, Period(SUNDAY, SUNDAY, "yesterday"))
+    body = item.params["body"]
+    assert RU("digest-actions-title", count=3) in body
+    for key, name in (
+        ("digest-action-monitoring-cut", box.address),
+        ("digest-action-monitoring-cooldown", box.address),
+        ("digest-action-domain-swap", "пример.рф"),
+    ):
+        assert RU(key, subject=name) in body
+    assert "monitoring." not in body and "mailbox:" not in body and "domain:" not in body
+    assert "домен xn--" not in body  # the domain as people read it
