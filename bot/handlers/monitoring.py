@@ -34,6 +34,18 @@ def short_rate(ctx: Ctx, r: Rate) -> str:
     return ctx.t("health-rate", percent=r.percent, sample=r.sample)
 
 
+def rule_label(ctx: Ctx, rule: str) -> str:
+    """A monitoring rule (`warmup_spam`, `recovering:block_rate`) in the reader's words (`monitoring-rule-…`)."""
+    key = "monitoring-rule-" + rule.removeprefix(RECOVERING).replace("_", "-")
+    return ctx.t(key) if ctx.t.has(key) else rule
+
+
+def window_label(ctx: Ctx, window: str) -> str:
+    """The window a rule measured (`1d`, `7d`, `3d/14d`, `consecutive`) in the reader's words."""
+    key = "monitoring-window-" + window.replace("/", "-")
+    return ctx.t(key) if ctx.t.has(key) else window
+
+
 def _line(ctx: Ctx, s: SubjectHealth) -> str:
     """One subject in the overview: its 7-day rates in one line."""
     m = s.windows[1]
@@ -83,7 +95,7 @@ def _head(ctx: Ctx, s: SubjectHealth) -> str:
     mark = "🔴" if trouble else "🟠" if s.factor < 1 else "🟢"
     parts = [ctx.t("health-head", mark=mark, name=s.name, state=state_name(s.kind, s.status))]
     if s.factor < 1:
-        parts.append(ctx.t("health-cut", factor=s.factor, reason=s.reason.removeprefix(RECOVERING)))
+        parts.append(ctx.t("health-cut", factor=s.factor, reason=rule_label(ctx, s.reason)))
     if s.cooldown_until is not None:
         parts.append(ctx.t("health-cooldown", until=s.cooldown_until.strftime("%Y-%m-%d %H:%M UTC")))
     return " · ".join(parts)
@@ -170,11 +182,11 @@ def protection_lines(ctx: Ctx, found: list[Protection]) -> str:
         numbers = (
             ctx.t(
                 "why-protection-numbers",
-                rule=str(p.data.get("rule", p.reason.removeprefix(RECOVERING) or "?")),
+                rule=rule_label(ctx, str(p.data.get("rule", p.reason) or "?")),
                 percent=round(float(p.data.get("rate", 0)) * 100, 1),
                 sample=int(p.data.get("sample", 0)),
                 threshold=round(float(p.data.get("threshold", 0)) * 100, 1),
-                window=str(p.data.get("window", "?")),
+                window=window_label(ctx, str(p.data.get("window", "?"))),
             )
             if "sample" in p.data
             else ""

@@ -74,7 +74,7 @@ async def test_telegram_health_worst_first_with_samples_and_why_shows_the_cut(te
     assert EN("health-more", count=41 - 12) in summary
     shown = [line for line in summary.splitlines() if "@alpha.test" in line]
     assert len(shown) == 11 and shown[0].startswith("🟠 box007@alpha.test")  # the cut mailbox first
-    assert EN("health-cut", factor=0.5, reason="block_rate") in summary
+    assert EN("health-cut", factor=0.5, reason=EN("monitoring-rule-block-rate")) in summary
     assert EN("health-rate", percent=10.0, sample=40) in summary
     assert "🏢 Workspace: sent 45 · hard bounces 0 % of 45 · blocks 8.9 % of 45" in summary
 
@@ -84,7 +84,8 @@ async def test_telegram_health_worst_first_with_samples_and_why_shows_the_cut(te
 
     told = await ask(anna, "/why box007@alpha.test")
     assert EN("why-protection-cut", subject="box007@alpha.test", factor=0.5) in told
-    numbers = EN("why-protection-numbers", rule="block_rate", percent=10.0, sample=40, threshold=3.0, window="7d")
+    rule, window = EN("monitoring-rule-block-rate"), EN("monitoring-window-7d")
+    numbers = EN("why-protection-numbers", rule=rule, percent=10.0, sample=40, threshold=3.0, window=window)
     assert numbers in told
 
 
