@@ -54,6 +54,9 @@ def parse_period(text: str | None, today: dt.date) -> Period:
         raise UserError("error-report-period-order", value=raw)
     if (end - start).days + 1 > MAX_DAYS:
         raise UserError("error-report-period-long", value=raw, days=MAX_DAYS)
+    if start > today:
+        raise UserError("error-report-period-future", value=raw, today=today.isoformat())
+    end = min(end, today)  # the days to come have no numbers: a period counts only the days that were
     return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
 
 

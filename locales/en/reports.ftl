@@ -33,6 +33,7 @@ report-more = … and { $count } more
 error-report-period = “{ $value }” is not a period. Use today, yesterday, 7d, 30d, month or 2026-11-01..2026-11-30.
 error-report-period-order = In { $value } the end comes before the start.
 error-report-period-long = { $value } is too long: a report covers at most { $days } days.
+error-report-period-future = The period { $value } has not begun yet: today is { $today }.
 digest-daily-title = 📰 Daily digest: { $subject }, { $day }
 digest-weekly-title = 📰 Weekly report: { $subject }, { $start } – { $end }
 digest-body = { $body }

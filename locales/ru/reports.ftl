@@ -33,6 +33,7 @@ report-more = … и ещё { $count }
 error-report-period = «{ $value }» — не период. Укажите today, yesterday, 7d, 30d, month или 2026-11-01..2026-11-30.
 error-report-period-order = В { $value } конец раньше начала.
 error-report-period-long = { $value } — слишком длинный период: отчёт охватывает не больше { $days } дней.
+error-report-period-future = Период { $value } ещё не наступил: сегодня { $today }.
 digest-daily-title = 📰 Сводка за день: { $subject }, { $day }
 digest-weekly-title = 📰 Отчёт за неделю: { $subject }, { $start } – { $end }
 digest-body = { $body }

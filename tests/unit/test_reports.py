@@ -27,7 +27,9 @@ RU = translator("ru")
         ("7d", dt.date(2026, 11, 12), TODAY),
         ("30d", dt.date(2026, 10, 20), TODAY),
         ("month", dt.date(2026, 11, 1), TODAY),
-        ("2026-01-01..2026-12-31", dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        ("2026-01-01..2026-12-31", dt.date(2026, 1, 1), TODAY),  # the days to come are not counted
+        ("2026-11-18..2027-01-05", TODAY, TODAY),  # across a year end, from today
+        ("2025-12-25..2026-01-06", dt.date(2025, 12, 25), dt.date(2026, 1, 6)),  # across a year end, past
         ("2024-01-01 .. 2024-12-31", dt.date(2024, 1, 1), dt.date(2024, 12, 31)),  # 366 days, a leap year
     ],
 )
@@ -43,6 +45,7 @@ def test_periods(text: str | None, start: dt.date, end: dt.date) -> None:
         ("2026-02-30..2026-03-01", "error-report-period"),
         ("2026-03-02..2026-03-01", "error-report-period-order"),
         ("2025-01-01..2026-01-02", "error-report-period-long"),
+        ("2026-11-19..2026-11-30", "error-report-period-future"),
         ("x" * 5000, "error-report-period"),
     ],
 )
@@ -52,6 +55,13 @@ def test_bad_periods_name_what_is_wrong(text: str, key: str) -> None:
     assert err.value.key == key
     assert len(str(err.value.params.get("value"))) <= 40
     assert EN(key, **err.value.params) != key and RU(key, **err.value.params) != key
+
+
+def test_a_range_ending_in_the_future_ends_today() -> None:
+    """'/report 2026-11-01..2026-11-30' on 18 November read '2026-11-01 – 2026-11-30 (30 days)': twelve days that
+    have not happened counted in the period. It ends today, and says so."""
+    p = parse_period("2026-11-01..2026-11-30", TODAY)
+    assert (p.start, p.end, p.days, p.label) == (dt.date(2026, 11, 1), TODAY, 18, "2026-11-01..2026-11-18")
 
 
 def test_a_year_is_the_longest_period() -> None:
