@@ -21,11 +21,17 @@ capacity-week = Week { $number } ({ $start } – { $end }): { $emails } ({ $low 
 capacity-week-even = Week { $number } ({ $start } – { $end }): { $emails } ({ $low } a day)
 capacity-reserve = The reserve would add about { $emails } a day once warm and put into service (not counted above).
 capacity-hint = Does a client's volume fit? /capacity <emails> <weeks>, e.g. /capacity 12000 1
-capacity-fits = ✅ { $emails } emails fit in { $weeks } { $weeks ->
+capacity-fits = ✅ { $emails } { $emails ->
+    [one] email fits
+   *[other] emails fit
+} in { $weeks } { $weeks ->
     [one] week
    *[other] weeks
 }: the fleet can send { $available }.
-capacity-short = ❌ { $emails } emails do not fit in { $weeks } { $weeks ->
+capacity-short = ❌ { $emails } { $emails ->
+    [one] email does not fit
+   *[other] emails do not fit
+} in { $weeks } { $weeks ->
     [one] week
    *[other] weeks
 }: the fleet can send { $available }.

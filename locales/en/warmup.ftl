@@ -18,8 +18,14 @@ warmup-line-working = { $mark } { $address }: working, maintenance warmup today 
 warmup-line-not-started = { $mark } { $address }: warmup not started
 warmup-day = Warmup day { $day } of { $days }
 warmup-today = Today: target { $target }, sent { $sent }
-warmup-placement = Inbox: { $percent } % of { $sample } emails over 14 days
-warmup-placement-none = Placement: not enough data ({ $sample } emails of the { $needed } needed)
+warmup-placement = Inbox: { $percent } % of { $sample } { $sample ->
+    [one] email
+   *[other] emails
+} over 14 days
+warmup-placement-none = Placement: not enough data ({ $sample } { $sample ->
+    [one] email
+   *[other] emails
+} of the { $needed } needed)
 warmup-paused-note = ⏸ Warmup paused (continue: /warmup_start)
 warmup-eta-not-started = Warmup not started: /warmup_start
 warmup-eta-warming = Ready for campaigns on { $date } at the earliest, if at least { $threshold } % reach the inbox

@@ -31,12 +31,20 @@ capacity-week = Неделя { $number } ({ $start } – { $end }): { $emails } 
 capacity-week-even = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low } в день)
 capacity-reserve = Резерв добавил бы около { $emails } в день, когда прогреется и войдёт в работу (выше не учтён).
 capacity-hint = Влезет ли объём клиента? /capacity <писем> <недель>, например /capacity 12000 1
-capacity-fits = ✅ { $emails } писем влезают в { $weeks } { $weeks ->
+capacity-fits = ✅ { $emails } { $emails ->
+    [one] письмо влезает
+    [few] письма влезают
+   *[many] писем влезают
+} в { $weeks } { $weeks ->
     [one] неделю
     [few] недели
    *[many] недель
 }: парк может отправить { $available }.
-capacity-short = ❌ { $emails } писем не влезают в { $weeks } { $weeks ->
+capacity-short = ❌ { $emails } { $emails ->
+    [one] письмо не влезает
+    [few] письма не влезают
+   *[many] писем не влезают
+} в { $weeks } { $weeks ->
     [one] неделю
     [few] недели
    *[many] недель

@@ -18,8 +18,15 @@ warmup-line-working = { $mark } { $address }: в работе, поддержи�
 warmup-line-not-started = { $mark } { $address }: прогрев не начат
 warmup-day = День прогрева { $day } из { $days }
 warmup-today = Сегодня: цель { $target }, отправлено { $sent }
-warmup-placement = Во «Входящих»: { $percent } % из { $sample } писем за 14 дней
-warmup-placement-none = Доставляемость: мало данных ({ $sample } писем из { $needed } нужных)
+warmup-placement = Во «Входящих»: { $percent } % из { $sample } { $sample ->
+    [one] письма
+   *[other] писем
+} за 14 дней
+warmup-placement-none = Доставляемость: мало данных ({ $sample } { $sample ->
+    [one] письмо
+    [few] письма
+   *[many] писем
+} из { $needed } нужных)
 warmup-paused-note = ⏸ Прогрев на паузе (продолжить: /warmup_start)
 warmup-eta-not-started = Прогрев не начат: /warmup_start
 warmup-eta-warming = Готов к рассылкам не раньше { $date }, если во «Входящие» дойдёт не меньше { $threshold } %
