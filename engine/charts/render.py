@@ -43,7 +43,18 @@ POOL_COLORS: Final = {"active": "#2ca02c", "ready": "#1f77b4", "warming": "#ff7f
 TITLE_CHARS: Final = 34
 """A title longer than this wraps: the width of the picture at the title's size."""
 
+LEGEND_CHARS: Final = 28
+"""A legend name at most: two columns of them fit the picture's width beside each other."""
+
 _LOCK = threading.Lock()
+
+
+def legend_name(name: str, limit: int = LEGEND_CHARS) -> str:
+    """`name` as a legend shows it: a longer one keeps its start and its end (a domain's zone), "…" between."""
+    if len(name) <= limit:
+        return name
+    tail = (limit - 1) // 3
+    return name[: limit - 1 - tail] + "…" + name[-tail:]
 
 
 def _figure() -> Figure:
@@ -106,7 +117,7 @@ def volume_png(data: Volume, labels: Mapping[str, str]) -> bytes:
         bottom = [0] * len(x)
         for i, (name, values) in enumerate(data.series.items()):
             color = COLORS[-1] if name == OTHER else COLORS[i % (len(COLORS) - 1)]
-            ax.bar(x, values, bottom=bottom, label=labels["other"] if name == OTHER else name, color=color)
+            ax.bar(x, values, bottom=bottom, label=labels["other"] if name == OTHER else legend_name(name), color=color)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_ylabel(labels["axis"])
         _whole(ax.yaxis)

@@ -95,3 +95,23 @@ def test_csv_refuses_past_its_limit() -> None:
     with pytest.raises(UserError) as err:
         w.write([["x" * 10]] * 10)
     assert err.value.key == "export-too-big"
+
+
+LONG_IDN = "очень-длинное-имя-домена-для-проверки-графика-и-подписей-тест.рф"
+
+
+def test_long_domain_names_keep_the_volume_chart_readable() -> None:
+    """Two 63-character domain names among the top six pushed the legend past the picture: the bars shrank to a
+    sliver and the names were cut at the picture's edge, mid-word. A legend name is now shortened in the middle,
+    marked with "…", keeping its start and its zone."""
+    from engine.charts import render  # noqa: PLC0415  (matplotlib: slow to import)
+
+    days = data.day_range(dt.date(2026, 11, 30), 14)
+    names = [LONG_IDN, "b" * 63 + ".com", "пример.рф", "d.ru", "e.ru", "f.ru", "g.ru"]
+    volume = data.volume(days, {n: dict.fromkeys(days, 100 - i) for i, n in enumerate(names)})
+    labels = {"title": "t", "empty": "-", "axis": "a", "other": "остальные домены"}
+    assert render.volume_png(volume, labels).startswith(b"\x89PNG")  # no "axes collapsed" warning (an error here)
+    short = render.legend_name(LONG_IDN)
+    assert len(short) <= render.LEGEND_CHARS and "…" in short
+    assert short.startswith("очень-длинное") and short.endswith("тест.рф")
+    assert render.legend_name("пример.рф") == "пример.рф"
