@@ -167,6 +167,8 @@ class Evidence:
             "sample": self.sample,
             "threshold": self.threshold,
             "window": self.window,
+            # read as `window` in each chat's language when the alert is sent (`engine.notify.render`)
+            "window_keys": ["monitoring-window-" + self.window.replace("/", "-")],
         }
 
 

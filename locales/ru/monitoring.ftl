@@ -67,8 +67,16 @@ alert-volume-cut = Объём отправки { $subject } снижен до ×
    *[other] прогревочные письма в спаме
   } { $rate_pct } % из { $sample } ({ $window }), порог { $threshold_pct } %. Объём вернётся на шаг за каждый чистый день.
 alert-mailbox-disabled = { $subject } отключён: { $rule ->
-    [auth_failures] { $part } неудачных входов подряд
-   *[other] { $part } ошибок SMTP сегодня
+    [auth_failures] { $part } { $part ->
+        [one] неудачный вход
+        [few] неудачных входа
+       *[many] неудачных входов
+    } подряд
+   *[other] { $part } { $part ->
+        [one] ошибка
+        [few] ошибки
+       *[many] ошибок
+    } SMTP сегодня
   } (порог { $threshold }). Проверьте пароль или сервер и включите ящик снова.
 alert-engagement-drop = { $subject }: { $rule ->
     [open_drop] открытия

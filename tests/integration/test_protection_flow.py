@@ -23,6 +23,7 @@ from engine.inbox import SyncOptions, SyncStatus, sweep
 from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.monitoring import service
 from engine.monitoring.health import health_factors
+from engine.notify import render
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
 from models import (
@@ -165,6 +166,8 @@ async def test_bounces_cool_a_mailbox_down_and_blocks_cut_volume_without_suppres
     assert "7.5 %" in EN(notes["alert-mailbox-cooldown"].body_key, **notes["alert-mailbox-cooldown"].params)
     assert bouncer.address in EN("alert-mailbox-cooldown", **notes["alert-mailbox-cooldown"].params)
     assert "×0.5" in EN("alert-volume-cut", **notes["alert-volume-cut"].params)
+    cooled_ru = render(notes["alert-mailbox-cooldown"], "ru").plain_text()  # as the chat reads it
+    assert "(за 7 дней)" in cooled_ru and "7d" not in cooled_ru
     assert await Alert.filter(workspace_id=ws.id).count() == 2
 
     assert (await service.evaluate(clock)).actions == {}  # running again acts once
