@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from engine.dns.names import to_unicode
+from engine.dns.names import to_unicode, to_unicode_address
 from engine.i18n import Translator
 from models import Campaign, Domain, Mailbox, Workspace
 
@@ -43,7 +43,8 @@ async def subject_names(subjects: Iterable[str]) -> dict[str, str]:
     for prefix, ids in wanted.items():
         model, column = _BY_ID[prefix]
         for pk, name in await model.filter(id__in=sorted(ids)).values_list("id", column):
-            names[f"{prefix}:{pk}"] = to_unicode(str(name)) if prefix == "domain" else str(name)
+            shown = {"domain": to_unicode, "mailbox": to_unicode_address}.get(prefix, str)
+            names[f"{prefix}:{pk}"] = shown(str(name))
     return {s: names.get(s, s) for s in given}
 
 

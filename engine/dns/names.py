@@ -50,6 +50,12 @@ def to_unicode(name: str) -> str:
         return name
 
 
+def to_unicode_address(address: str) -> str:
+    """An address for display: its domain in Unicode (`anna@пример.рф`, stored as `anna@xn--e1afmkfd.xn--p1ai`)."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}@{to_unicode(domain)}" if at else address
+
+
 def relative_owner(fqdn: str, zone: str) -> str:
     """The owner of `fqdn` relative to `zone` as zone files write it ("@" for the apex).
 

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
+from engine.dns.names import to_unicode, to_unicode_address
 from engine.errors import NotFound, UserError
 from engine.layered import LayerChange, change_layered
 from engine.monitoring import metrics
@@ -71,15 +72,15 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     found: list[SubjectHealth] = []
     for d in domains:
         windows = _windows(dom_rows.get(d.id, {}), today)
-        found.append(SubjectHealth("domain", d.name, d.status.value, d.health_factor, d.health_reason, None, windows))
+        name = to_unicode(d.name)
+        found.append(SubjectHealth("domain", name, d.status.value, d.health_factor, d.health_reason, None, windows))
     for b in boxes:
         windows = _windows(box_rows.get(b.id, {}), today)
         if single:
             windows = (*windows, metrics.compute(await metrics.last_sends(b.id), Window.LAST100))
         until = b.cooldown_until if b.status is MailboxStatus.COOLDOWN else None
-        found.append(
-            SubjectHealth("mailbox", b.address, b.status.value, b.health_factor, b.health_reason, until, windows)
-        )
+        name = to_unicode_address(b.address)
+        found.append(SubjectHealth("mailbox", name, b.status.value, b.health_factor, b.health_reason, until, windows))
     return sorted(found, key=lambda s: (s.kind != "domain", -s.badness, s.name))
 
 

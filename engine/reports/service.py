@@ -16,7 +16,7 @@ from engine.access import Actor, require_manager, require_reader
 from engine.alert_names import subject_names
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
-from engine.dns.names import to_ascii, to_unicode
+from engine.dns.names import to_ascii, to_unicode, to_unicode_address
 from engine.errors import NotFound
 from engine.monitoring.metrics import MIN_SAMPLE, Counts, Metrics, Rate, Window, compute, rate
 from engine.reports.period import Period, parse_period
@@ -150,7 +150,11 @@ async def worst(workspace_id: int, start: dt.date, end: dt.date, limit: int = PR
     found = []
     for r in rows:
         sent = int(r["sent"])
-        names = boxes if r["scope"] == StatScope.MAILBOX.value else {k: to_unicode(v) for k, v in doms.items()}
+        names = (
+            {k: to_unicode_address(v) for k, v in boxes.items()}
+            if r["scope"] == StatScope.MAILBOX.value
+            else {k: to_unicode(v) for k, v in doms.items()}
+        )
         found.append(
             Problem(
                 r["scope"],

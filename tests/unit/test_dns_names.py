@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.dns.names import absolute_name, relative_owner, to_ascii, to_unicode
+from engine.dns.names import absolute_name, relative_owner, to_ascii, to_unicode, to_unicode_address
 from engine.errors import UserError
 
 
@@ -47,3 +47,9 @@ def test_relative_and_absolute_owners() -> None:
         relative_owner("t.example.org", "example.com")
     with pytest.raises(ValueError, match="outside"):
         relative_owner("badexample.com", "example.com")
+
+
+def test_an_address_is_shown_with_its_domain_in_unicode() -> None:
+    assert to_unicode_address("anna@xn--e1afmkfd.xn--p1ai") == "anna@пример.рф"
+    assert to_unicode_address("anna@acme.test") == "anna@acme.test"
+    assert to_unicode_address("no-at-sign") == "no-at-sign"
