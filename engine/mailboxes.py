@@ -359,8 +359,10 @@ def _validate(line: int, values: Mapping[str, str]) -> ImportRow | RowResult:  #
     raw_address = values.get("address", "")
     try:
         address = normalize_address(raw_address).lower()
-    except UserError:
-        return _invalid(line, raw_address, "error-import-address-invalid", value=raw_address)
+    except UserError as bad:
+        latin = bad.key == "message-address-local-not-latin"  # the part before @ must be Latin: say so
+        key = "error-import-address-not-latin" if latin else "error-import-address-invalid"
+        return _invalid(line, raw_address, key, value=raw_address)
     password, token = values.get("password", ""), values.get("token", "")
     if bool(password) == bool(token):
         key = "error-import-secret-ambiguous" if password else "error-import-secret-missing"
