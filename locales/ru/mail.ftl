@@ -1,39 +1,45 @@
 
 # smtp
+mail-text = { $text ->
+        [implicit-tls-expected] порт ждёт TLS сразу (SSL)
+        [no-xoauth2] сервер не предлагает вход по токену (XOAUTH2)
+        [no-password-auth] сервер не предлагает вход по паролю (PLAIN или LOGIN)
+       *[other] { $text }
+    }
 smtp-accepted = Сервер принял письмо.
 smtp-login-ok = Вход по SMTP работает.
-smtp-transient = Временная ошибка сервера ({ $code } { $enhanced }): { $text }. Повтор через { $minutes } мин.
+smtp-transient = Временная ошибка сервера ({ $code } { $enhanced }): { mail-text }. Повтор через { $minutes } мин.
 smtp-greylisted = Сервер применил грейлистинг; повтор через { $minutes } мин.
 smtp-mailbox-full = Ящик получателя переполнен; повтор через { $minutes } мин.
-smtp-server-closing = Сервер закрыл сеанс ({ $code } { $enhanced }): { $text }. Повтор через { $minutes } мин.
+smtp-server-closing = Сервер закрыл сеанс ({ $code } { $enhanced }): { mail-text }. Повтор через { $minutes } мин.
 smtp-timeout = Сервер не ответил вовремя ({ $phase }); повтор через { $minutes } мин.
 smtp-disconnected = Сервер разорвал соединение ({ $phase }); повтор через { $minutes } мин.
-smtp-recipient-rejected = Адрес получателя не существует или не принимает почту ({ $code } { $enhanced }): { $text }. Адрес добавлен в стоп-лист.
-smtp-sender-rejected = Сервер не принимает этот ящик как отправителя ({ $code } { $enhanced }): { $text }. Проверьте адрес и логин ящика.
-smtp-policy-rejected = Сервер отклонил получателя по своим правилам ({ $code } { $enhanced }): { $text }.
-smtp-message-rejected = Сервер отклонил письмо ({ $code } { $enhanced }): { $text }.
+smtp-recipient-rejected = Адрес получателя не существует или не принимает почту ({ $code } { $enhanced }): { mail-text }. Адрес добавлен в стоп-лист.
+smtp-sender-rejected = Сервер не принимает этот ящик как отправителя ({ $code } { $enhanced }): { mail-text }. Проверьте адрес и логин ящика.
+smtp-policy-rejected = Сервер отклонил получателя по своим правилам ({ $code } { $enhanced }): { mail-text }.
+smtp-message-rejected = Сервер отклонил письмо ({ $code } { $enhanced }): { mail-text }.
 smtp-message-too-large = Письмо слишком большое для сервера ({ $code } { $enhanced }).
-smtp-auth-failed = Неверный логин или пароль ({ $code } { $enhanced }): { $text }. Для ящика нужны новые учётные данные.
+smtp-auth-failed = Неверный логин или пароль ({ $code } { $enhanced }): { mail-text }. Для ящика нужны новые учётные данные.
 smtp-auth-app-password = Провайдер требует пароль приложения для внешних программ: создайте его в настройках ящика и импортируйте.
 smtp-auth-no-access = Провайдер не разрешает этому ящику отправку по SMTP: включите почтовые программы (SMTP/IMAP) в настройках ящика.
 smtp-auth-temporary = Временная ошибка входа ({ $code } { $enhanced }); повтор через { $minutes } мин.
-smtp-auth-unavailable = Сервер не предлагает подходящего способа входа: { $text }.
-smtp-throttled = Провайдер ограничивает этот ящик ({ $code } { $enhanced }): { $text }. Пауза на { $minutes } мин.
-smtp-spam-rejected = Провайдер отклонил письмо как спам ({ $code } { $enhanced }): { $text }. Ящик на паузе { $minutes } мин.
+smtp-auth-unavailable = Сервер не предлагает подходящего способа входа: { mail-text }.
+smtp-throttled = Провайдер ограничивает этот ящик ({ $code } { $enhanced }): { mail-text }. Пауза на { $minutes } мин.
+smtp-spam-rejected = Провайдер отклонил письмо как спам ({ $code } { $enhanced }): { mail-text }. Ящик на паузе { $minutes } мин.
 smtp-connect-refused = Не удалось подключиться к { $host }:{ $port }: в соединении отказано (неверный хост или порт, либо сервер не работает).
 smtp-connect-timeout = Не удалось подключиться к { $host }:{ $port }: нет ответа вовремя (неверный хост или порт, либо мешает файрвол).
-smtp-connect-failed = Не удалось подключиться к { $host }:{ $port }: { $text }.
+smtp-connect-failed = Не удалось подключиться к { $host }:{ $port }: { mail-text }.
 smtp-host-unknown = Имя SMTP-хоста { $host } не находится в DNS.
-smtp-host-refused = К SMTP-серверу не подключаемся: { $text } — не почтовый порт или не публичный адрес (настройки MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
+smtp-host-refused = К SMTP-серверу не подключаемся: { mail-text } — не почтовый порт или не публичный адрес (настройки MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
 smtp-no-greeting = { $host }:{ $port } принял соединение, но не поздоровался; возможно, порт ждёт TLS сразу (SSL, обычно 465).
-smtp-not-smtp = На { $host }:{ $port } отвечает не SMTP-сервер (ответ: «{ $text }»): проверьте порт — SMTP обычно 587 (STARTTLS) или 465 (SSL).
-smtp-greeting-rejected = Сервер сразу отказал в сеансе ({ $code } { $enhanced }): { $text }.
-smtp-protocol-error = SMTP-сервер ответил неожиданно ({ $phase }): { $text }.
+smtp-not-smtp = На { $host }:{ $port } отвечает не SMTP-сервер (ответ: «{ mail-text }»): проверьте порт — SMTP обычно 587 (STARTTLS) или 465 (SSL).
+smtp-greeting-rejected = Сервер сразу отказал в сеансе ({ $code } { $enhanced }): { mail-text }.
+smtp-protocol-error = SMTP-сервер ответил неожиданно ({ $phase }): { mail-text }.
 smtp-starttls-unsupported = { $host }:{ $port } не предлагает STARTTLS: выберите TLS сразу (SSL, обычно порт 465) или другой порт.
-smtp-tls-mismatch = Порт { $port } на { $host } не говорит по TLS в указанном режиме ({ $text }): TLS сразу (SSL) обычно на порту 465, STARTTLS — на 587.
+smtp-tls-mismatch = Порт { $port } на { $host } не говорит по TLS в указанном режиме ({ mail-text }): TLS сразу (SSL) обычно на порту 465, STARTTLS — на 587.
 smtp-tls-required = Сервер требует шифрованное соединение: выберите STARTTLS или TLS сразу (SSL).
-smtp-tls-certificate = Сертификат сервера не вызывает доверия: { $text }. Задайте CA для ящика или проверьте имя хоста.
-smtp-tls-failed = Не удалось установить TLS с { $host }:{ $port }: { $text }.
+smtp-tls-certificate = Сертификат сервера не вызывает доверия: { mail-text }. Задайте CA для ящика или проверьте имя хоста.
+smtp-tls-failed = Не удалось установить TLS с { $host }:{ $port }: { mail-text }.
 error-mail-host-private = { $host } указывает на { $ip } — локальный адрес или адрес частной сети; администратор может разрешить такие почтовые серверы настройкой { $setting }.
 error-mail-port-not-allowed = Порт { $port } ({ $host }) — не почтовый; разрешены: { $allowed }. Администратор может разрешить другие порты настройкой { $setting }.
 mail-certificate-untrusted = сертификат сервера не вызывает доверия (издатель { $issuer }, хост { $host }; { $reason }; сертификат выдан для: { $names }): задайте CA или проверьте имя хоста. CA можно указать в столбце «ca» файла импорта, командой /mailbox_ca или попросить администратора задать его для всех ящиков (MAIL_CA_FILE).
@@ -47,25 +53,34 @@ provider-endpoints-missing = Для провайдера { $provider } укаж�
 provider-oauth-token-failed = Не удалось получить токен доступа Яндекс 360 (статус { $status }): проверьте ID и секрет сервисного приложения.
 
 # imap and onboarding
-imap-login-ok = Вход по IMAP работает.
-error-imap-auth = IMAP-сервер не принял логин: { $detail }. Проверьте пароль (или пароль приложения) и что для ящика включены почтовые программы (IMAP).
-error-imap-connect = Не удалось подключиться к IMAP-серверу { $host }:{ $port }: { $detail ->
+mail-detail = { $detail ->
         [connection-refused] соединение отклонено (неверный хост или порт, либо сервер не работает)
         [host-unknown] имя хоста не находится в DNS
+        [no-answer] нет ответа за отведённое время
+        [no-greeting] сервер не поздоровался
+        [capability-unanswered] сервер поздоровался, но дальше молчит
+        [closed-before-greeting] соединение закрыто ещё до приветствия
+        [starttls-not-offered] сервер не предлагает STARTTLS
+        [starttls-refused] сервер отказал в STARTTLS
+        [no-sasl-ir] сервер не принимает такой пароль одним шагом: нужен пароль латиницей
+        [no-uidvalidity] сервер не сообщил номер версии папки (UIDVALIDITY)
        *[other] { $detail }
-    }.
-error-imap-tls = Не удалось установить TLS с IMAP-сервером { $host }:{ $port }: { $detail }.
+    }
+imap-login-ok = Вход по IMAP работает.
+error-imap-auth = IMAP-сервер не принял логин: { mail-detail }. Проверьте пароль (или пароль приложения) и что для ящика включены почтовые программы (IMAP).
+error-imap-connect = Не удалось подключиться к IMAP-серверу { $host }:{ $port }: { mail-detail }.
+error-imap-tls = Не удалось установить TLS с IMAP-сервером { $host }:{ $port }: { mail-detail }.
 error-imap-no-starttls = IMAP-сервер { $host }:{ $port } не предлагает STARTTLS на этом порту: выберите SSL (обычно порт 993) или другой порт.
-error-imap-certificate = Сертификат IMAP-сервера не вызывает доверия ({ $detail }): задайте CA или проверьте имя хоста.
-error-imap-no-tls = Порт { $port } на { $host } не говорит по TLS сразу ({ $detail }): выберите для него STARTTLS или TLS сразу (SSL) на порту 993.
-error-imap-no-greeting = IMAP-сервер { $host }:{ $port } принял соединение, но молчит ({ $detail }); вероятно, порт ждёт SSL (обычно 993).
-error-imap-timeout = IMAP-сервер не ответил вовремя ({ $detail }).
-error-imap-dropped = IMAP-сервер закрыл соединение: { $detail }.
-error-imap-unavailable = IMAP-сервер временно недоступен: { $detail }.
-error-imap-refused = К IMAP-серверу не подключаемся: { $detail } — не почтовый порт или не публичный адрес (настройки MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
-error-imap-folder = Не удалось открыть папку IMAP: { $detail }.
-error-imap-protocol = IMAP-сервер ответил неожиданно: { $detail }.
-error-imap-not-imap = На { $host }:{ $port } отвечает не IMAP-сервер (ответ: «{ $detail }»): проверьте порт — IMAP обычно 993 (SSL) или 143.
+error-imap-certificate = Сертификат IMAP-сервера не вызывает доверия ({ mail-detail }): задайте CA или проверьте имя хоста.
+error-imap-no-tls = Порт { $port } на { $host } не говорит по TLS сразу ({ mail-detail }): выберите для него STARTTLS или TLS сразу (SSL) на порту 993.
+error-imap-no-greeting = IMAP-сервер { $host }:{ $port } принял соединение, но молчит ({ mail-detail }); вероятно, порт ждёт SSL (обычно 993).
+error-imap-timeout = IMAP-сервер не ответил вовремя ({ mail-detail }).
+error-imap-dropped = IMAP-сервер закрыл соединение: { mail-detail }.
+error-imap-unavailable = IMAP-сервер временно недоступен: { mail-detail }.
+error-imap-refused = К IMAP-серверу не подключаемся: { mail-detail } — не почтовый порт или не публичный адрес (настройки MAIL_ALLOWED_PORTS, MAIL_ALLOW_PRIVATE_HOSTS).
+error-imap-folder = Не удалось открыть папку IMAP: { mail-detail }.
+error-imap-protocol = IMAP-сервер ответил неожиданно: { mail-detail }.
+error-imap-not-imap = На { $host }:{ $port } отвечает не IMAP-сервер (ответ: «{ mail-detail }»): проверьте порт — IMAP обычно 993 (SSL) или 143.
 inbox-synced = Почта проверена.
 inbox-skipped = Почта не проверялась: ящик в состоянии { $detail }.
 inbox-busy = Почту этого ящика сейчас проверяет другой обработчик; ничего не сделано дважды.
@@ -127,8 +142,4 @@ error-ca-too-large = Файл CA слишком большой: не больш�
 alert-inbox-unreachable = Входящие ящика { $mailbox } { $read ->
         [never] ни разу не прочитаны (ящик добавлен { $since })
        *[other] не читаются с { $since }
-    }: IMAP-сервер раз за разом недоступен ({ $detail ->
-        [connection-refused] соединение отклонено
-        [host-unknown] имя хоста не находится в DNS
-       *[other] { $detail }
-    }). Ответы, отказы доставки и просьбы об отписке на этот ящик не замечаются, поэтому письма кампаний с него придержаны, пока входящие снова не прочитаются (прогрев продолжается). Проверьте настройки IMAP ящика и сервер.
+    }: IMAP-сервер раз за разом недоступен ({ mail-detail }). Ответы, отказы доставки и просьбы об отписке на этот ящик не замечаются, поэтому письма кампаний с него придержаны, пока входящие снова не прочитаются (прогрев продолжается). Проверьте настройки IMAP ящика и сервер.
