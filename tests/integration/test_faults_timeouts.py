@@ -103,8 +103,8 @@ async def test_black_holed_imap_servers_time_out_and_are_shown(mail: MailServer,
     assert hung.last_error.startswith("error-imap-timeout: "), hung.last_error  # silent after its greeting
     for box in (silent, hung):
         assert (box.status, box.auth_failures, box.last_ok_at) == (MailboxStatus.ACTIVE, 0, None)  # no verdict
-        state, at, words = latest_check(box)  # what the mailbox card shows a person
-        assert (state, at) == (LoginState.UNCHECKED, box.last_error_at) and at is not None and words
+        state, at, key, words = latest_check(box)  # what the mailbox card shows a person
+        assert (state, at) == (LoginState.UNCHECKED, box.last_error_at) and at is not None and key and words
     assert await redis.zcard("arq:queue") == 0
 
 
