@@ -41,7 +41,7 @@ from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
-from engine.lifecycle import transition_mailbox
+from engine.lifecycle import state_name, transition_mailbox
 from engine.mail import imap, smtp, tls
 from engine.mail.classify import BounceReason
 from engine.mail.message import normalize_address
@@ -799,7 +799,7 @@ async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> Mailbox
     """Resume a paused or disabled mailbox: warming until its warmup weeks are over, else active."""
     box = await _mailbox(actor, address, manage=True)
     if box.status not in {MailboxStatus.PAUSED, MailboxStatus.DISABLED}:
-        raise Conflict("error-mailbox-not-paused", address=box.address, status=box.status.value)
+        raise Conflict("error-mailbox-not-paused", address=box.address, status=state_name("mailbox", box.status))
     started = box.warmup_started_on
     warmed = started is not None and clock.now().date() >= started + dt.timedelta(weeks=box.warmup_weeks)
     target = MailboxStatus.ACTIVE if warmed else MailboxStatus.WARMING

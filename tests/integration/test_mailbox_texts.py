@@ -81,3 +81,14 @@ async def test_an_auth_alert_names_the_reason_in_words(clock: FrozenClock, reaso
     for locale, t in (("ru", RU), ("en", EN)):
         text = render(notification, locale).plain_text()
         assert t(problem_key(reason)) in text and reason not in text and "{" not in text
+
+
+async def test_resuming_a_mailbox_that_is_not_paused_names_its_state_in_words(runner: Runner) -> None:
+    await _say(runner, "/workspace_new acme ACME")
+    acme = await Workspace.get(slug="acme")
+    domain = await Domain.create(workspace=acme, name="alpha.test", status=DomainStatus.ACTIVE)
+    await _box(acme, domain, "anna@alpha.test", "", MailboxStatus.WARMING)
+
+    refused = await _say(runner, "/mailbox_resume anna@alpha.test")
+
+    assert RU("state-mailbox-warming") in refused and "warming" not in refused
