@@ -57,7 +57,7 @@ class Runner:
         try:
             self._allowed(REGISTRY.get(name), name, actor)
         except UserError as exc:
-            return _refused(actor, exc)
+            return _refused(actor, exc, name)
         return None
 
     @staticmethod
@@ -99,7 +99,7 @@ class Runner:
             reply.awaiting = (name, list(words))
             return reply
         except UserError as exc:
-            return _refused(actor, exc)
+            return _refused(actor, exc, name)
         except Exception as exc:
             ref = uuid.uuid4().hex[:8]
             log.exception("command failed", ref=ref, command=name, platform=identity.platform.value)
@@ -121,12 +121,19 @@ _CONNECTION_ERRORS = frozenset(
 )
 
 
-def _refused(actor: Actor, exc: UserError) -> Reply:
+def _refused(actor: Actor, exc: UserError, command: str = "") -> Reply:
     """The error in the person's language. An error whose message points at a managing command (a list only a
-    manager may open) has a `-manage` variant: a manager gets that, anyone else the message without it."""
+    manager may open) has a `-manage` variant: a manager gets that, anyone else the message without it. A refusal
+    a service raised (`Forbidden` knows no command) names the command that was run."""
     t = translator(actor.locale)
     key = f"{exc.key}-manage" if actor.can_manage() and t.has(f"{exc.key}-manage") else exc.key
-    return Reply(ok=False).add(t(key, **exc.params), "error")
+    params = dict(exc.params)
+    if command and exc.key in _NAMING_COMMAND:
+        params.setdefault("command", command)
+    return Reply(ok=False).add(t(key, **params), "error")
+
+
+_NAMING_COMMAND = frozenset({"error-forbidden"})  # refusals whose message names the command refused
 
 
 async def _audit(ctx: Ctx, cmd: Command, args: dict[str, Any]) -> None:

@@ -44,6 +44,7 @@ from engine.errors import UserError
 from engine.leads.suppression import mark_hard_bounced
 from engine.lifecycle import bounce_sent, cancel_unsent, check_transition, transition_mailbox
 from engine.logging import get_logger
+from engine.mail import problem_key
 from engine.mail.autoreply import notice_text, return_date
 from engine.mail.classify import (
     MailKind,
@@ -1404,7 +1405,13 @@ async def _record_failure(
             severity=Severity.CRITICAL,
             subject=f"mailbox:{target.id}",
             key="auth",
-            data={"mailbox": target.address, "failures": mailbox.auth_failures, "reason": error.key, "via": "imap"},
+            data={
+                "mailbox": target.address,
+                "failures": mailbox.auth_failures,
+                "reason": error.key,
+                "reason_keys": [problem_key(error.key)],  # the reason in words, in each chat's language
+                "via": "imap",
+            },
             now=now,
         )
     else:

@@ -41,7 +41,7 @@ from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
-from engine.lifecycle import transition_mailbox
+from engine.lifecycle import state_name, transition_mailbox
 from engine.mail import imap, smtp, tls
 from engine.mail.classify import BounceReason
 from engine.mail.message import normalize_address
@@ -77,6 +77,19 @@ _MULTILINE_COLUMNS: Final = frozenset({"ca"})
 _REFUSED_KEYS: Final = frozenset(
     {"smtp-auth-failed", "smtp-auth-app-password", "smtp-auth-no-access", "smtp-auth-unavailable", "error-imap-auth"}
 )  # the server answered and said no: the credentials (or the mailbox's settings) are wrong
+_LIBRARY_WORDS: Final = frozenset(
+    {
+        "smtp-connect-refused",
+        "smtp-connect-timeout",
+        "smtp-connect-failed",
+        "smtp-no-greeting",
+        "smtp-host-unknown",
+        "smtp-timeout",
+        "smtp-disconnected",
+        "smtp-starttls-unsupported",
+        "smtp-protocol-error",
+    }
+)  # SMTP failures whose text (without a reply code) is aiosmtplib's or the OS's English, not the server's words
 _PROVIDERS: Final[Mapping[str, MailProvider]] = {
     **dict.fromkeys(["yandex", "yandex360", "yandex_360", "ya", "яндекс", "яндекс360"], MailProvider.YANDEX360),
     **dict.fromkeys(["mailru", "mail.ru", "mail_ru", "vk", "vk_workspace", "мейл", "майл"], MailProvider.MAILRU),
@@ -155,11 +168,15 @@ class LoginTest:
         return LoginState.REFUSED if LoginState.REFUSED in states else LoginState.UNCHECKED
 
     def error_text(self) -> str:
-        """`key: the server's words` of the first failure, as stored in `Mailbox.last_error`."""
+        """`key: the server's words` of the first failure, as stored in `Mailbox.last_error` (a card shows the key
+        as a phrase of the catalogs and quotes the words). What the SMTP client library or the OS said in English
+        about a connection of ours is not kept: the key says it, in the reader's language."""
         key, params = (self.smtp_key, self.smtp_params) if not self.smtp_ok else (self.imap_key, self.imap_params)
         words = params.get("text") or params.get("detail") or params.get("reason") or ""
+        if key in _LIBRARY_WORDS and not params.get("code"):
+            words = ""
         if "issuer" in params:
-            words += f" (issuer {params['issuer']}, host {params['host']})"
+            words += f" ({params['issuer']})"
         return f"{key}: {words}" if words else key
 
 
@@ -223,7 +240,8 @@ class MailboxDetails:
     plaintext: tuple[str, ...]  # protocols whose login goes unencrypted
     check: LoginState | None  # the latest check (login test or inbox sync); None: never checked
     checked_at: dt.datetime | None
-    check_error: str  # the server's words when the latest check failed
+    check_error: str  # the server's words (or a code of ours: `mail-detail`) when the latest check failed
+    check_key: str = ""  # what failed (`error-imap-connect`…): `engine.mail.problem_key` names it in words
     refused_today: tuple[tuple[str, int], ...] = ()  # why receivers refused us today: (BounceReason value, count)
 
 
@@ -359,8 +377,10 @@ def _validate(line: int, values: Mapping[str, str]) -> ImportRow | RowResult:  #
     raw_address = values.get("address", "")
     try:
         address = normalize_address(raw_address).lower()
-    except UserError:
-        return _invalid(line, raw_address, "error-import-address-invalid", value=raw_address)
+    except UserError as bad:
+        latin = bad.key == "message-address-local-not-latin"  # the part before @ must be Latin: say so
+        key = "error-import-address-not-latin" if latin else "error-import-address-invalid"
+        return _invalid(line, raw_address, key, value=raw_address)
     password, token = values.get("password", ""), values.get("token", "")
     if bool(password) == bool(token):
         key = "error-import-secret-ambiguous" if password else "error-import-secret-missing"
@@ -718,7 +738,7 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
     zone = (await workspace_zones([box.workspace_id])).get(box.workspace_id, ZoneInfo("UTC"))
     today = clock.now().astimezone(zone).date()
     smtp_endpoint, imap_endpoint = _endpoints(box)
-    check, checked_at, check_error = latest_check(box)
+    check, checked_at, check_key, check_error = latest_check(box)
     start = dt.datetime.combine(today, dt.time(), zone)
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), zone)
     return MailboxDetails(
@@ -738,6 +758,7 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
         check=check,
         checked_at=checked_at,
         check_error=check_error,
+        check_key=check_key,
         refused_today=await _refusal_reasons(box.id, start, end),
     )
 
@@ -778,7 +799,7 @@ async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> Mailbox
     """Resume a paused or disabled mailbox: warming until its warmup weeks are over, else active."""
     box = await _mailbox(actor, address, manage=True)
     if box.status not in {MailboxStatus.PAUSED, MailboxStatus.DISABLED}:
-        raise Conflict("error-mailbox-not-paused", address=box.address, status=box.status.value)
+        raise Conflict("error-mailbox-not-paused", address=box.address, status=state_name("mailbox", box.status))
     started = box.warmup_started_on
     warmed = started is not None and clock.now().date() >= started + dt.timedelta(weeks=box.warmup_weeks)
     target = MailboxStatus.ACTIVE if warmed else MailboxStatus.WARMING
@@ -879,8 +900,15 @@ async def _remember(boxes: Sequence[Mailbox], results: Sequence[MailboxTest], no
             await Mailbox.filter(id=box.id).update(last_error=result.test.error_text()[:1000], last_error_at=now)
 
 
-def latest_check(box: Mailbox) -> tuple[LoginState | None, dt.datetime | None, str]:
-    """The latest check of a mailbox (login test or inbox sync): its state, when, and the server's words.
+def split_error(text: str) -> tuple[str, str]:
+    """A stored `Mailbox.last_error` (`key: words`) as what failed and the words quoted (maybe none)."""
+    key, _, words = text.partition(": ")
+    return key, words
+
+
+def latest_check(box: Mailbox) -> tuple[LoginState | None, dt.datetime | None, str, str]:
+    """The latest check of a mailbox (login test or inbox sync): its state, when, what failed (a catalog key) and
+    the server's words (or a code of ours, `mail-detail`); "" and "" when it worked.
 
     An error stays current until something disproves it. A later success proves only what it tried: an inbox
     sync (which sets `last_ok_at` and clears IMAP's own errors) says nothing about SMTP, so an SMTP or reach
@@ -889,12 +917,12 @@ def latest_check(box: Mailbox) -> tuple[LoginState | None, dt.datetime | None, s
     error_at = box.last_error_at
     imap_error = box.last_error.startswith("error-imap-")
     if error_at is not None and (box.last_ok_at is None or error_at >= box.last_ok_at or not imap_error):
-        key, _, words = box.last_error.partition(": ")
+        key, words = split_error(box.last_error)
         state = LoginState.REFUSED if key in _REFUSED_KEYS else LoginState.UNCHECKED
-        return state, box.last_error_at, words or key
+        return state, box.last_error_at, key, words
     if box.last_ok_at is not None:
-        return LoginState.OK, box.last_ok_at, ""
-    return None, None, ""
+        return LoginState.OK, box.last_ok_at, "", ""
+    return None, None, "", ""
 
 
 async def _mailbox(actor: Actor, address: str, *, manage: bool) -> Mailbox:

@@ -23,7 +23,7 @@ DOMAIN: Final[Mapping[DomainStatus, frozenset[DomainStatus]]] = {
     D.DNS_PENDING: frozenset({D.WARMING, D.RETIRED}),
     D.WARMING: frozenset({D.ACTIVE, D.COOLING, D.BURNED, D.RETIRED}),
     D.ACTIVE: frozenset({D.COOLING, D.BURNED, D.RETIRED}),
-    D.COOLING: frozenset({D.ACTIVE, D.BURNED, D.RETIRED}),
+    D.COOLING: frozenset({D.ACTIVE, D.WARMING, D.BURNED, D.RETIRED}),  # back to the state it was cooled from
     D.BURNED: frozenset({D.RETIRED}),
     D.RETIRED: frozenset(),
 }

@@ -8,6 +8,7 @@ from typing import Any, Final
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
 from engine import mailboxes
 from engine.errors import UserError
+from engine.mail import problem_key
 from engine.mail.tls import MailPolicy
 from engine.mailboxes import LoginState, LoginTest, MailboxPage, MailboxSummary, RowResult, RowStatus
 from engine.reply import Attachment, Button, Reply
@@ -26,9 +27,18 @@ def _test_options(ctx: Ctx) -> dict[str, Any]:
     return options
 
 
+def _problem(ctx: Ctx, key: str, words: str) -> str:
+    """A failure as a manager reads it: its phrase, then the server's words (our own codes put in words)."""
+    phrase = ctx.t(problem_key(key))
+    if not words:
+        return phrase
+    return f"{phrase}: {ctx.t('mail-detail', detail=ctx.t('mail-text', text=words))}"
+
+
 def _line(ctx: Ctx, box: MailboxSummary) -> str:
     mark = STATUS_MARK.get(box.status.value, "•")
-    error = f" — {box.last_error}" if box.last_error and box.status.value in ("disabled", "cooldown") else ""
+    shown = box.last_error and box.status.value in ("disabled", "cooldown")
+    error = f" — {_problem(ctx, *mailboxes.split_error(box.last_error))}" if shown else ""
     status = ctx.t(f"mailbox-status-{box.status.value}")
     return f"{mark} {box.address} ({status}, {ctx.t('mailboxes-line-cap', cap=box.daily_cap)}){error}"
 
@@ -137,7 +147,8 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
         reply.add(ctx.t("mailbox-check-never"))
     else:
         when = d.checked_at.strftime("%Y-%m-%d %H:%M UTC") if d.checked_at else "—"
-        line = ctx.t(f"mailbox-check-{d.check.value}", when=when, error=d.check_error, failures=s.auth_failures)
+        error = _problem(ctx, d.check_key, d.check_error) if d.check_key else ""
+        line = ctx.t(f"mailbox-check-{d.check.value}", when=when, error=error, failures=s.auth_failures)
         reply.add(f"{CHECK_MARK[d.check]} {line}", "text" if d.check is LoginState.OK else "error")
     if d.own_ca:
         reply.add(ctx.t("mailbox-own-ca"))

@@ -223,8 +223,7 @@ async def on_press(query: CallbackQuery, *, identity: Identity, runner: Runner, 
     name, words = parse_callback_data(query.data or "")
     reply = await runner.run(identity, str(chat_id), name, words)
     if not reply.ok and reply.awaiting is None:
-        if not await _answer(query, _shorten(reply.plain_text(), CALLBACK_ANSWER_LIMIT), show_alert=True):
-            await _tell_privately(bot, query.from_user.id, reply)
+        await _refuse(query, reply, identity=identity, bot=bot, chat_id=chat_id)
         return
     await _answer(query)
     if reply.ok and isinstance(query.message, Message):
@@ -232,15 +231,36 @@ async def on_press(query: CallbackQuery, *, identity: Identity, runner: Runner, 
     await _respond(bot, chat_id, reply, state, identity)
 
 
-async def _tell_privately(bot: Bot, user_id: int, reply: Reply) -> None:
+async def _refuse(query: CallbackQuery, reply: Reply, *, identity: Identity, bot: Bot, chat_id: int) -> None:
+    """A refused press, told in a pop-up. Telegram cuts a pop-up at `CALLBACK_ANSWER_LIMIT` characters, so a
+    longer refusal is sent whole as a message — privately, else (no private chat with the presser) where the
+    button was — and the pop-up shows its start and says the rest is in the chat. A press too old to answer gets
+    the refusal privately."""
+    text = reply.plain_text()
+    if len(text) <= CALLBACK_ANSWER_LIMIT:
+        if not await _answer(query, text, show_alert=True):
+            await _tell_privately(bot, query.from_user.id, reply)
+        return
+    hint = (await _translator(identity))("telegram-answer-in-chat")
+    start = _shorten(text, max(CALLBACK_ANSWER_LIMIT - len(hint) - 2, 1))
+    await _answer(query, f"{start}\n\n{hint}", show_alert=True)
+    if not await _tell_privately(bot, query.from_user.id, reply) and chat_id != query.from_user.id:
+        with suppress(TelegramForbiddenError, TelegramBadRequest):
+            await send_reply(bot, chat_id, reply)
+
+
+async def _tell_privately(bot: Bot, user_id: int, reply: Reply) -> bool:
     """A refusal meant for the presser alone, in their private chat with the bot (never the group where the
-    button was). A person who never opened that chat cannot be written to: then the refusal is dropped."""
+    button was). A person who never opened that chat cannot be written to: then False."""
     try:
         await send_reply(bot, user_id, reply)
     except TelegramForbiddenError:
         log.debug("refusal not delivered: no private chat with the presser")
+        return False
     except TelegramBadRequest as exc:
         log.debug("refusal not delivered", error=exc.message)
+        return False
+    return True
 
 
 async def _answer(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> bool:

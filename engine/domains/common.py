@@ -142,7 +142,10 @@ def domain_spec(domain: Domain, workspace: Workspace, tracking_target: str) -> D
 
 
 async def latest_dns(domain_ids: Sequence[int]) -> dict[int, list[DnsCheck]]:
-    """The rows of each domain's latest DNS check (a check stores all its rows with one timestamp)."""
+    """The rows of each domain's latest DNS check (a check stores all its rows with one timestamp), one per record.
+
+    Two checks may carry the same timestamp (a person's check and the cron's in the same instant): then each
+    record's row is the one written last (highest id), so a card never lists a record twice."""
     latest = dict(
         await DnsCheck.filter(domain_id__in=domain_ids)
         .annotate(last=Max("checked_at"))
@@ -150,11 +153,11 @@ async def latest_dns(domain_ids: Sequence[int]) -> dict[int, list[DnsCheck]]:
         .values_list("domain_id", "last")
     )
     rows = await DnsCheck.filter(domain_id__in=list(latest), checked_at__in=list(set(latest.values()))).order_by("id")
-    result: dict[int, list[DnsCheck]] = {}
+    per_record: dict[int, dict[str, DnsCheck]] = {}
     for row in rows:
         if latest.get(row.domain_id) == row.checked_at:
-            result.setdefault(row.domain_id, []).append(row)
-    return result
+            per_record.setdefault(row.domain_id, {})[row.record.value] = row  # a later row replaces, in place
+    return {domain_id: list(records.values()) for domain_id, records in per_record.items()}
 
 
 async def dns_rows(domain_ids: Sequence[int]) -> dict[int, tuple[list[DnsRow], dt.datetime | None]]:

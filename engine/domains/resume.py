@@ -1,4 +1,5 @@
-"""The way back from `cooling`: a cooled domain whose causes have cleared returns to `active`.
+"""The way back from `cooling`: a cooled domain whose causes have cleared returns to work — to the state it was
+cooled from (`warming` for a domain cooled during its warmup, else `active`), read from its audit log.
 
 Protection (`engine.domains.protect`) cools a domain on a listing or on DNS drift and proposes its swap. When
 nobody swaps it (the proposal was rejected or expired, or there was no reserve) and the causes clear, the
@@ -32,7 +33,7 @@ from engine.domains.state import BlacklistState, DnsState, Health, blacklist_sta
 from engine.errors import Conflict
 from engine.lifecycle import state_name, transition_domain
 from engine.logging import get_logger
-from models import Domain
+from models import AuditLog, Domain
 from models.alert import Approval
 from models.enums import ApprovalKind, ApprovalStatus, DomainStatus, Severity
 
@@ -88,7 +89,7 @@ async def standings(domains: Sequence[Domain], now: dt.datetime) -> dict[int, St
 
 
 async def resume_cleared(domains: Sequence[Domain], clock: Clock) -> list[Domain]:
-    """Return to `active` the cooling domains among `domains` whose causes all cleared (see the module)."""
+    """Return to work (`cooled_from`) the cooling domains among `domains` whose causes all cleared (see the module)."""
     cooling = [d for d in domains if d.status is DomainStatus.COOLING]
     found = await standings(cooling, clock.now())
     resumed = []
@@ -100,9 +101,24 @@ async def resume_cleared(domains: Sequence[Domain], clock: Clock) -> list[Domain
     return resumed
 
 
+async def cooled_from(domain: Domain) -> DomainStatus:
+    """The state a cooling domain left when it was cooled: `warming` if it was still warming up, else `active`
+    (also when the audit log no longer tells)."""
+    entries = AuditLog.filter(action="domain.transition", subject=f"domain:{domain.id}").order_by("-created_at", "-id")
+    async for entry in entries.limit(_AUDIT_READ):
+        data = entry.data if isinstance(entry.data, dict) else {}
+        if data.get("to") == DomainStatus.COOLING.value:
+            return DomainStatus.WARMING if data.get("from") == DomainStatus.WARMING.value else DomainStatus.ACTIVE
+    return DomainStatus.ACTIVE
+
+
+_AUDIT_READ = 20  # a cooling domain's latest transitions: the one into `cooling` is the latest or close to it
+
+
 async def _resume(domain: Domain, clock: Clock, *, reason: str, actor_id: int | None = None) -> None:
     cooled_at = domain.status_changed_at
-    await transition_domain(domain, DomainStatus.ACTIVE, clock=clock, reason=reason, actor_id=actor_id)
+    target = await cooled_from(domain)
+    await transition_domain(domain, target, clock=clock, reason=reason, actor_id=actor_id)
     subject = f"domain:{domain.id}"
     await resolve_alerts("reserve_empty", subject, workspace_id=domain.workspace_id, clock=clock)
     await raise_alert(
@@ -126,8 +142,9 @@ async def resume_preview(actor: Actor, clock: Clock, name: str) -> tuple[Domain,
 
 
 async def resume_domain(actor: Actor, clock: Clock, domain_id: int) -> Domain:
-    """A manager's own return of a cooling domain to `active`, once confirmed in chat (the button carries the
-    id): checked again, so a listing seen since the preview still refuses, and a second press finds it active."""
+    """A manager's own return of a cooling domain to work (`cooled_from`), once confirmed in chat (the button
+    carries the id): checked again, so a listing seen since the preview still refuses, and a second press finds it
+    back at work."""
     domain = await get_domain_by_id(actor, domain_id, manage=True)
     await _may_resume(domain, clock)
     await _resume(domain, clock, reason="resumed by hand", actor_id=actor.person_id)

@@ -64,8 +64,26 @@ class ImapErrorKind(StrEnum):
     NO_STARTTLS = "no-starttls"  # STARTTLS asked of a server that does not offer it on this port
 
 
+DETAIL_CODES: Final = frozenset(
+    {
+        "connection-refused",
+        "host-unknown",
+        "no-answer",
+        "no-greeting",
+        "capability-unanswered",
+        "closed-before-greeting",
+        "starttls-not-offered",
+        "starttls-refused",
+        "no-sasl-ir",
+        "no-uidvalidity",
+    }
+)
+"""Details of our own (not a server's words): each is put in words by the catalog message `mail-detail`."""
+
+
 class ImapError(Exception):
-    """An IMAP failure with a kind and a secret-free detail (the server's words, trimmed)."""
+    """An IMAP failure with a kind and a secret-free detail: the server's words (trimmed), or one of our codes
+    (`DETAIL_CODES`), which the catalogs put in words (`mail-detail`): never English of ours in a reply."""
 
     def __init__(self, kind: ImapErrorKind, detail: str = "") -> None:
         self.kind = kind
@@ -328,7 +346,7 @@ class ImapSession:
         try:
             response = await call
         except aioimaplib.CommandTimeout:
-            raise ImapError(ImapErrorKind.TIMEOUT, "command timed out") from None
+            raise ImapError(ImapErrorKind.TIMEOUT, "no-answer") from None
         except (aioimaplib.AioImapException, ValueError) as exc:
             raise ImapError(ImapErrorKind.PROTOCOL, str(exc)) from None
         except OSError as exc:
@@ -402,12 +420,11 @@ async def _greeting(protocol: _Protocol, endpoint: Endpoint, timeout_s: float) -
         line = await asyncio.wait_for(asyncio.shield(protocol.greeting), timeout_s)
     except TimeoutError:
         if protocol.greeted:  # it greeted without its capabilities and then left CAPABILITY unanswered: it hangs
-            detail = f"greeted on port {endpoint.port}, then CAPABILITY unanswered"
-            raise ImapError(ImapErrorKind.TIMEOUT, detail) from None
+            raise ImapError(ImapErrorKind.TIMEOUT, "capability-unanswered") from None
         # Silence in plain text is what an implicit-TLS port does; say so instead of a bare timeout.
-        raise ImapError(ImapErrorKind.NO_GREETING, f"no greeting from port {endpoint.port}") from None
+        raise ImapError(ImapErrorKind.NO_GREETING, "no-greeting") from None
     if protocol.lost:
-        raise ImapError(ImapErrorKind.DROPPED, "connection closed before the greeting")
+        raise ImapError(ImapErrorKind.DROPPED, "closed-before-greeting")
     if not line.lstrip().startswith(b"*"):  # an IMAP greeting is untagged ("* OK …"): another protocol answers
         raise ImapError(ImapErrorKind.NOT_IMAP, line.decode("utf-8", "replace"))
     if protocol.state not in {aioimaplib.NONAUTH, aioimaplib.AUTH}:
@@ -417,14 +434,14 @@ async def _greeting(protocol: _Protocol, endpoint: Endpoint, timeout_s: float) -
 async def _starttls(protocol: _Protocol, endpoint: Endpoint, context: ssl.SSLContext) -> None:
     """RFC 3501 §6.2.1: STARTTLS, then the TLS handshake on the same socket, then capabilities afresh."""
     if "STARTTLS" not in {c.upper() for c in protocol.capabilities}:
-        raise ImapError(ImapErrorKind.NO_STARTTLS, "STARTTLS not in CAPABILITY")
+        raise ImapError(ImapErrorKind.NO_STARTTLS, "starttls-not-offered")
     command = aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
     try:
         response = await protocol.execute(command)
     except (aioimaplib.AioImapException, ValueError) as exc:
         raise ImapError(ImapErrorKind.PROTOCOL, str(exc)) from None
     if response.result != "OK":
-        raise ImapError(ImapErrorKind.TLS, f"STARTTLS refused: {_text(response.lines)}")
+        raise ImapError(ImapErrorKind.TLS, _text(response.lines) or "starttls-refused")  # the server's words
     loop = asyncio.get_running_loop()
     try:
         protocol.transport = await loop.start_tls(protocol.transport, protocol, context, server_hostname=endpoint.host)
@@ -471,7 +488,7 @@ async def _sasl(protocol: _Protocol, mechanism: str, initial_response: str) -> A
     """AUTHENTICATE with an initial response (RFC 4959 SASL-IR). XOAUTH2 servers take it whether they advertise
     SASL-IR or not (Gmail and Outlook document it so); for PLAIN it must be advertised."""
     if mechanism != "XOAUTH2" and "SASL-IR" not in {c.upper() for c in protocol.capabilities}:
-        raise ImapError(ImapErrorKind.AUTH, f"the server cannot take AUTHENTICATE {mechanism} in one step")
+        raise ImapError(ImapErrorKind.AUTH, "no-sasl-ir")  # PLAIN needs SASL-IR here
     command = aioimaplib.Command("AUTHENTICATE", protocol.new_tag(), mechanism, initial_response, loop=protocol.loop)
     return await protocol.execute(command, scrub=initial_response)
 
@@ -539,7 +556,7 @@ async def check_login(
     except ImapError as exc:
         return LoginCheck(ok=False, key=exc.key, detail=exc.detail)
     except TimeoutError:
-        error = ImapError(ImapErrorKind.TIMEOUT, f"no answer within {timeout:g} s")
+        error = ImapError(ImapErrorKind.TIMEOUT, "no-answer")
         return LoginCheck(ok=False, key=error.key, detail=error.detail)
     return LoginCheck(ok=True, key="imap-login-ok")
 
@@ -631,7 +648,7 @@ async def sweep(
             except ImapError as exc:
                 outcome = exc
             except TimeoutError:
-                outcome = ImapError(ImapErrorKind.TIMEOUT, f"no answer within {timeout_s:g} s")
+                outcome = ImapError(ImapErrorKind.TIMEOUT, "no-answer")
         return await commit(item, outcome)
 
     return list(await asyncio.gather(*(one(item) for item in items)))
@@ -750,7 +767,7 @@ def parse_select(lines: Sequence[bytes | bytearray]) -> FolderStatus:
     uidnext = re.search(rb"\[UIDNEXT (\d+)\]", text)
     exists = re.search(rb"^(\d+) EXISTS", text, re.MULTILINE)
     if validity is None:
-        raise ImapError(ImapErrorKind.PROTOCOL, "SELECT gave no UIDVALIDITY")
+        raise ImapError(ImapErrorKind.PROTOCOL, "no-uidvalidity")
     return FolderStatus(
         uidvalidity=int(validity.group(1)),
         uidnext=int(uidnext.group(1)) if uidnext else 0,

@@ -93,7 +93,8 @@ def ascii_domain(domain: str) -> str:
 def normalize_address(address: str) -> str:
     """`local@domain` with an ASCII dot-atom local part and an IDNA domain; `UserError` otherwise.
 
-    Non-ASCII local parts need SMTPUTF8, which the providers we send through do not promise, so they are refused.
+    Non-ASCII local parts need SMTPUTF8, which the providers we send through do not promise and our SMTP client
+    does not ask for, so they are refused (`message-address-local-not-latin`: the part before @ must be Latin).
     Remembered: for addresses met once each (recipients), `normalized` does the same without keeping them.
     """
     return normalized(address)
@@ -102,6 +103,8 @@ def normalize_address(address: str) -> str:
 def normalized(address: str) -> str:
     """`normalize_address`, not remembered."""
     local, at, domain = address.strip().rpartition("@")
+    if at and local and not local.isascii():  # needs SMTPUTF8: say so, not just "invalid"
+        raise UserError("message-address-local-not-latin", address=address)
     if not at or len(local) > 64 or not _LOCAL_PART.match(local):
         raise UserError("message-address-invalid", address=address)
     result = f"{local}@{ascii_domain(domain)}"

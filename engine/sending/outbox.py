@@ -59,6 +59,7 @@ from engine.errors import UserError
 from engine.lifecycle import check_transition as _check_transition
 from engine.lifecycle import transition_mailbox
 from engine.logging import get_logger
+from engine.mail import problem_key
 from engine.mail.classify import BounceClass, bounce_class, bounce_reason
 from engine.mail.message import BuiltMessage, MessageSpec, build_message
 from engine.mail.providers import PRESETS, Credentials, Endpoint
@@ -1303,7 +1304,13 @@ class Outbox:
                 severity=Severity.CRITICAL,
                 subject=f"mailbox:{account.mailbox_id}",
                 key="auth",
-                data={"mailbox": account.address, "failures": box.auth_failures, "reason": result.key, "via": "smtp"},
+                data={
+                    "mailbox": account.address,
+                    "failures": box.auth_failures,
+                    "reason": result.key,
+                    "reason_keys": [problem_key(result.key)],  # the reason in words, in each chat's language
+                    "via": "smtp",
+                },
                 now=now,
             )
 
@@ -1377,7 +1384,12 @@ class Outbox:
                 severity=Severity.WARNING,
                 subject=f"mailbox:{mailbox_id}",
                 key=now.date().isoformat(),
-                data={"mailbox": box, "count": unknown, "reason": error or "not-found"},
+                data={
+                    "mailbox": box,
+                    "count": unknown,
+                    "reason": error or "not-found",
+                    "reason_keys": [problem_key(error or "not-found")],
+                },
                 now=now,
             )
         if sent and account is not None:

@@ -33,7 +33,7 @@ class ImapSentFolder:
         except ImapError as exc:
             raise SentFolderError(exc.key, exc.detail) from None
         except TimeoutError:
-            raise SentFolderError("error-imap-timeout", f"no answer within {self._timeout_s:g} s") from None
+            raise SentFolderError("error-imap-timeout", "no-answer") from None  # a code: `mail-detail`
 
     async def _find(self, account: Account, message_ids: Collection[str]) -> set[str]:
         async with imap_session(

@@ -2,7 +2,7 @@
 
 error-unknown-command = I don't know the command /{ $command }. All commands: /help
 error-not-registered = You are not connected to Mailfleet yet. Ask your agency manager for an invite code and send: /start <code>
-error-forbidden = Your role does not allow this command.
+error-forbidden = Your role does not allow /{ $command }. /help lists the commands you may run.
 error-internal = Something went wrong. The error has been logged; reference for support: { $ref }
 error-unavailable = A service Mailfleet needs (its database or Redis) is not answering right now; nothing was changed. Try again in a minute. Reference for support: { $ref }
 error-arg-missing = /{ $command } needs the argument "{ $arg }". Example: { $usage }

@@ -10,3 +10,4 @@ telegram-text-hint = I understand commands. The ones available to you: /help
 telegram-document-no-command = What should I do with this file? Send it again with the command as its caption (for example, /command), or send the command first.
 telegram-file-too-large = The file "{ $name }" is too large: { $size_kb } KB, while the limit is { $limit_kb } KB.
 telegram-download-failed = I could not download the file "{ $name }" from Telegram. Please send it again.
+telegram-answer-in-chat = The full answer is in a message from the bot.

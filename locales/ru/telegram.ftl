@@ -10,3 +10,4 @@ telegram-text-hint = Я понимаю команды. Доступные вам
 telegram-document-no-command = Что сделать с этим файлом? Пришлите его ещё раз с командой в подписи (например, /команда) или сначала отправьте команду.
 telegram-file-too-large = Файл «{ $name }» слишком большой: { $size_kb } КБ при пределе { $limit_kb } КБ.
 telegram-download-failed = Не удалось скачать файл «{ $name }» из Telegram. Пришлите его ещё раз.
+telegram-answer-in-chat = Полный ответ — в сообщении от бота.

@@ -168,8 +168,8 @@ async def test_telegram_a_client_sees_no_campaigns(telegram: TelegramRig) -> Non
     code = await telegram.invite("acme", "client")
     client = telegram.user(700952)
     await ask(client, f"/start {code}")
-    assert EN("error-forbidden") in await ask(client, "/campaigns")
-    assert EN("error-forbidden") in await ask(client, "/campaign q1")
+    assert EN("error-forbidden", command="campaigns") in await ask(client, "/campaigns")
+    assert EN("error-forbidden", command="campaign") in await ask(client, "/campaign q1")
 
 
 # ------------------------------------------------------------------------------------------------ Slack
@@ -202,7 +202,7 @@ async def test_slack_campaign_from_creation_to_a_confirmed_start_a_pause_and_the
     refused = await say(slack, "campaign_start q1")
     assert seen(EN("campaign-refuse-no-leads", name="q1")) in refused
     assert seen(EN("campaign-refuse-not-ready", warming=1, date=str(today + dt.timedelta(days=39)))) in refused
-    assert seen(EN("error-forbidden")) in await say(slack, "campaign_start q1", user="U0CLI")
+    assert seen(EN("error-forbidden", command="campaign_start")) in await say(slack, "campaign_start q1", user="U0CLI")
 
     await graduate_and_enroll("acme", "q1", leads=40)
     body = await slack.command("campaign_start q1", user="U0MGR")

@@ -77,8 +77,8 @@ async def test_telegram_cost_capacity_for_a_manager_and_a_client_refused(telegra
     ) in capacity  # fmt: skip
     assert EN("capacity-fits", emails=600, weeks=1, available=672) in await ask(anna, "/capacity 600 1")
 
-    assert EN("error-forbidden") in await ask(carl, "/cost")
-    assert EN("error-forbidden") in await ask(carl, "/capacity 12000 1")
+    assert EN("error-forbidden", command="cost") in await ask(carl, "/cost")
+    assert EN("error-forbidden", command="capacity") in await ask(carl, "/capacity 12000 1")
     assert "4,513" not in await ask(carl, "/cost all")
 
 
@@ -108,5 +108,5 @@ async def test_slack_agency_cost_for_the_admin_capacity_for_a_manager_and_a_clie
     capacity = "\n".join(await slack.say("capacity 12000 1", user="U0MGR"))
     assert seen(EN("capacity-short", emails=12000, weeks=1, available=672)) in capacity
     denied = "\n".join(await slack.say("cost", user="U0CLI"))
-    assert seen(EN("error-forbidden")) in denied
+    assert seen(EN("error-forbidden", command="cost")) in denied
     assert "4,513" not in denied

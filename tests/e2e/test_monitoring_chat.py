@@ -112,7 +112,7 @@ async def test_telegram_thresholds_show_change_within_bounds_and_refuse_outside(
     assert ws.settings["thresholds"] == {"hard_bounce_rate": 0.04}
     assert await AuditLog.filter(action="monitoring.threshold").count() == 1
     denied = await ask(anna, "/thresholds_set cooldown_days 5 agency")  # a manager cannot set the agency default
-    assert EN("error-forbidden") in denied
+    assert EN("error-forbidden", command="thresholds_set") in denied
     assert await AgencySetting.get_or_none(key="thresholds") is None
 
 
@@ -131,7 +131,7 @@ async def test_slack_health_for_a_client_and_agency_thresholds_for_the_admin(sla
     assert seen(EN("health-not-enough", sample=3, needed=20)) in card
 
     denied = "\n".join(await slack.say("thresholds_set block_rate 2%", user="U0CLI"))
-    assert seen(EN("error-forbidden")) in denied
+    assert seen(EN("error-forbidden", command="thresholds_set")) in denied
     agency = "\n".join(await slack.say("thresholds_set cooldown_days 5 agency"))
     assert seen(EN("thresholds-changed-agency", name="cooldown_days", before="3", after="5")) in agency
     assert (await AgencySetting.get(key="thresholds")).value == {"cooldown_days": 5}

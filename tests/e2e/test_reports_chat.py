@@ -68,7 +68,7 @@ async def test_telegram_client_reads_its_own_report_in_russian(telegram: Telegra
     assert rival.endswith(RU("error-campaign-not-found", name="Autumn rival"))
     assert rival.replace("rival", "nobody") == nobody  # the same answer as for a name nobody has
     refused = await ask(olga, "/report_domain acme.test")
-    assert RU("error-forbidden") in refused
+    assert RU("error-forbidden", command="report_domain") in refused
     bad = await ask(olga, "/report fortnight")
     assert RU("error-report-period", value="fortnight") in bad
 
@@ -99,4 +99,4 @@ async def test_slack_client_report_and_another_workspaces_campaign(slack: Rig) -
         in own
     )
     denied = "\n".join(await slack.say("report_mailbox a@acme.test", user="U0CLI"))
-    assert seen(EN("error-forbidden")) in denied
+    assert seen(EN("error-forbidden", command="report_mailbox")) in denied

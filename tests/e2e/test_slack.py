@@ -170,7 +170,7 @@ async def test_a_client_cannot_run_a_manager_command(slack: Rig) -> None:
     await join(slack, "U0CLIENT", "client", name="client")
     for text in ("invite manager", "bind alerts"):
         refused = await slack.command(text, user="U0CLIENT", channel=ALERTS)
-        assert texts(refused["blocks"]) == [":warning: " + EN("error-forbidden")]
+        assert texts(refused["blocks"]) == [":warning: " + seen(EN("error-forbidden", command=text.split()[0]))]
     assert await Invite.filter(used_at=None).count() == 0
     assert await ChatBinding.all().count() == 0
 

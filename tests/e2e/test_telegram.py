@@ -22,7 +22,7 @@ from bot.command import REGISTRY, Access, Arg, Ctx, command
 from bot.runner import Runner
 from bot.telegram.render import ERROR_MARK, MESSAGE_LIMIT, utf16_length
 from bot.telegram.transport import WEBHOOK_BODY_MAX_BYTES, WEBHOOK_PATH
-from bot.telegram.updates import Flow
+from bot.telegram.updates import CALLBACK_ANSWER_LIMIT, Flow
 from engine import approvals
 from engine.i18n import translator
 from engine.notify import Notification, deliver
@@ -67,7 +67,20 @@ async def _value_button(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-TEST_COMMANDS = ("rows", "manage_rows", "long_report", "value_button", "slow")
+LONG_REFUSAL = "This cannot be done: " + " ".join(f"reason-{n}" for n in range(60)) + " THE END"
+
+
+async def _offer_refusal(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    reply = Reply().add("A button whose command is refused at length")
+    reply.buttons = [[Button("try", "refuse_long", "1")]]
+    return reply
+
+
+async def _refuse_long(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    return Reply(ok=False).add(LONG_REFUSAL, "error")
+
+
+TEST_COMMANDS = ("rows", "manage_rows", "long_report", "value_button", "slow", "offer_refusal", "refuse_long")
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +89,8 @@ def test_commands() -> Iterator[None]:
     command("manage_rows", Access.MANAGE, Arg("file", kind="file"))(_rows)
     command("long_report", Access.PUBLIC)(_long_report)
     command("value_button", Access.PUBLIC)(_value_button)
+    command("offer_refusal", Access.PUBLIC)(_offer_refusal)
+    command("refuse_long", Access.PUBLIC, Arg("n"))(_refuse_long)
     try:
         yield
     finally:
@@ -242,6 +257,25 @@ async def test_an_approval_button_decides_once(telegram: TelegramRig) -> None:
     again = await Approval.get(id=approval.id)
     assert (again.status, again.decided_at) == (ApprovalStatus.APPROVED, decided.decided_at)
     assert await AuditLog.filter(action="approval.decide").count() == 1
+
+
+async def test_a_refusal_too_long_for_a_pop_up_is_sent_whole_as_a_message(telegram: TelegramRig) -> None:
+    """Telegram cuts a button's pop-up at 200 characters: a longer answer is given whole as a message, and the
+    pop-up starts it and says where the rest is."""
+    anna = telegram.user(ANNA, first_name="Anna")
+    await anna.send_command("/offer_refusal")
+    [offer] = await anna.wait_replies()
+    assert len(LONG_REFUSAL) > CALLBACK_ANSWER_LIMIT
+
+    query = await anna.press(offer.callback_data("try"), offer)
+
+    answer = await anna.wait_callback_answer(query)
+    assert answer["show_alert"] is True and len(answer["text"]) <= CALLBACK_ANSWER_LIMIT
+    assert (
+        answer["text"].startswith("This cannot be done: reason-0") and EN("telegram-answer-in-chat") in answer["text"]
+    )
+    [whole] = await anna.wait_replies()
+    assert visible(whole.text) == ERROR_MARK + LONG_REFUSAL
 
 
 async def test_a_double_click_on_approve_acts_once(telegram: TelegramRig) -> None:

@@ -162,7 +162,7 @@ async def test_slack_warmup_card_for_a_client_and_a_bad_setting_for_the_admin(sl
     assert seen(EN("error-warmup-setting", name="weeks", value="12", bounds="4–8")) in refused
     assert (await Workspace.get(slug="acme")).settings.get("warmup") is None
     denied = "\n".join(await slack.say("warmup_settings weeks 5", user="U0CLI"))
-    assert seen(EN("error-forbidden")) in denied
+    assert seen(EN("error-forbidden", command="warmup_settings")) in denied
 
 
 async def test_slack_pause_then_why(slack: Rig) -> None:

@@ -13,9 +13,22 @@ from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.dns.check import ResolverConfig
 from engine.domains import DnsConfig, Health, add_domains, list_domains, set_dkim, show_domain, watch_expiry
+from engine.domains.resume import resume_domain
 from engine.errors import Forbidden, NotFound, UserError
-from models import Alert, AuditLog, Domain, Mailbox, Workspace
-from models.enums import AuthKind, MailProvider, Platform, PoolRole, Role, Severity, TlsMode
+from engine.lifecycle import transition_domain
+from models import Alert, AuditLog, DnsCheck, Domain, Mailbox, Workspace
+from models.enums import (
+    AuthKind,
+    DnsRecordKind,
+    DnsVerdict,
+    DomainStatus,
+    MailProvider,
+    Platform,
+    PoolRole,
+    Role,
+    Severity,
+    TlsMode,
+)
 
 TODAY = dt.datetime(2026, 5, 1, 6, 0, tzinfo=dt.UTC)
 CONFIG = DnsConfig(ResolverConfig(("127.0.0.1",), 1))
@@ -176,3 +189,45 @@ async def test_dkim_key_is_checked_before_it_is_stored(
     assert (too_short.value.key, too_short.value.params) == ("error-dkim-weak-key", {"bits": 768, "minimum": 1024})
     assert garbage.value.key == "error-dkim-invalid"
     assert (await Domain.get(name="keys.ru")).dkim_public_key == ""
+
+
+async def test_two_dns_checks_stamped_alike_show_each_record_once_the_later_one(
+    workspaces: tuple[Workspace, Workspace], clock: FrozenClock
+) -> None:
+    """Two checks that finished in the same instant (a manual /domain_check and the cron): the card lists each
+    record once, from the check written last, never both."""
+    acme, _ = workspaces
+    await add_domains(actor(acme), clock, "twice.ru")
+    domain = await Domain.get(name="twice.ru")
+    for verdict in (DnsVerdict.MISSING, DnsVerdict.OK):
+        for record in (DnsRecordKind.MX, DnsRecordKind.SPF):
+            await DnsCheck.create(domain=domain, record=record, verdict=verdict, checked_at=clock.now())
+
+    shown = await show_domain(actor(acme), clock, "twice.ru")
+
+    assert [(v.record, v.verdict) for v in shown.dns] == [
+        (DnsRecordKind.MX, DnsVerdict.OK),
+        (DnsRecordKind.SPF, DnsVerdict.OK),
+    ]
+
+
+async def test_a_domain_cooled_while_warming_resumes_warming_and_an_active_one_active(
+    workspaces: tuple[Workspace, Workspace], clock: FrozenClock
+) -> None:
+    acme, _ = workspaces
+    await add_domains(actor(acme), clock, "young.ru\nold.ru")
+    young, old = await Domain.get(name="young.ru"), await Domain.get(name="old.ru")
+    for domain, path in ((young, ("dns_pending", "warming")), (old, ("dns_pending", "warming", "active"))):
+        for status in path:
+            await transition_domain(domain, DomainStatus(status), clock=clock, reason="test")
+        await transition_domain(domain, DomainStatus.COOLING, clock=clock, reason="listed")
+    clock.advance(dt.timedelta(hours=1))
+
+    for domain in (young, old):
+        await resume_domain(actor(acme), clock, domain.id)
+
+    assert (await Domain.get(id=young.id)).status is DomainStatus.WARMING  # its warmup goes on where it stopped
+    assert (await Domain.get(id=old.id)).status is DomainStatus.ACTIVE
+    audit = await AuditLog.filter(action="domain.transition", subject=f"domain:{young.id}").order_by("-id").first()
+    assert audit is not None
+    assert (audit.data["from"], audit.data["to"], audit.data["reason"]) == ("cooling", "warming", "resumed by hand")

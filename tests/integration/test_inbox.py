@@ -19,7 +19,7 @@ import pytest
 from tortoise import connections
 
 from engine.access import SYSTEM, Actor
-from engine.alerts import alert_key
+from engine.alerts import alert_key, claim_due
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
@@ -27,6 +27,7 @@ from engine.inbox import SyncOptions, SyncStatus, _Lookup, sweep, sync_mailbox
 from engine.mail.imap import ImapConnect, MailFolders, imap_session
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.tls import MailPolicy
+from engine.notify import render
 from engine.stats import EventRecord, SuppressionRecord, add_suppressions, counters, record_events
 from engine.warmup.marker import WarmupMarker
 from engine.warmup.receive import Reaction, message_rng, react
@@ -689,6 +690,10 @@ async def test_bad_password_counts_failures_and_disables_at_the_limit(mail: Mail
     for locale in ("ru", "en"):
         text = translator(locale)(alert_key(alert.kind), **alert.data)
         assert ANNA in text and "wrong" not in text and "{" not in text
+    [notification] = [n for n in await claim_due(clock) if n.kind == "mailbox_auth_disabled"]
+    for locale in ("ru", "en"):  # as the chats read it: the reason in words, not its code
+        text = render(notification, locale).plain_text()
+        assert translator(locale)("mail-problem-imap-auth") in text and "error-imap-auth" not in text, text
     skipped = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
     assert (skipped.status, skipped.key) == (SyncStatus.SKIPPED, "inbox-skipped")
 

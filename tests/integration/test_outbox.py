@@ -18,13 +18,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
+from engine.alerts import claim_due
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
+from engine.i18n import translator
 from engine.lifecycle import transition_mailbox
+from engine.mail import problem_key
 from engine.mail.imap import imap_session
 from engine.mail.message import make_message_id
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.smtp import SmtpResult, SmtpTransport, Timeouts
+from engine.notify import render
 from engine.sending.outbox import Claimed, Outbox, SendOptions, _claimed_rows
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
@@ -587,6 +591,9 @@ async def test_auth_failures_disable_the_mailbox_at_the_limit_and_alert(
     assert await statuses() == {"queued": 3}  # the messages are not at fault
     alert = await Alert.get(kind="mailbox_auth_disabled")
     assert alert.data["mailbox"] == anna.address
+    [notification] = [n for n in await claim_due(clock) if n.kind == "mailbox_auth_disabled"]
+    said = render(notification, "ru").plain_text()  # the reason in words, not its code
+    assert translator("ru")(problem_key(alert.data["reason"])) in said and alert.data["reason"] not in said, said
     assert (await outbox.send_mailbox(anna.id)).blocked is CapKind.STATUS
 
 

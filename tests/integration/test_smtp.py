@@ -16,6 +16,7 @@ import aioimaplib
 import pytest
 
 from engine.clock import SystemClock
+from engine.i18n import translator
 from engine.mail.message import BuiltMessage, MessageSpec, build_message
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.smtp import Outcome, Phase, SmtpTransport, Timeouts, check_login, shared_tls_context
@@ -213,6 +214,8 @@ async def test_tls_mode_that_does_not_match_the_port(mail: MailServer, port: str
     result = await check_login(endpoint, login(SENDER), timeout=1.0, tls_context=shared_tls_context(str(mail.cafile)))
     assert (result.outcome, result.key, result.phase) == (Outcome.CONNECTION, "smtp-tls-mismatch", Phase.CONNECT)
     assert result.retry_after is None  # retrying cannot help: the settings must change
+    said = translator("ru")(result.key, **result.params(), host=mail.host, port=str(endpoint.port))
+    assert "expects" not in said and "{" not in said  # our own findings are codes the catalogs put in words
     assert time.monotonic() - started < 3.0
 
 

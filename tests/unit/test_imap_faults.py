@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
+from engine.i18n import translator
 from engine.mail.imap import ImapError, ImapErrorKind, check_login, sweep
 from engine.mail.providers import Credentials, Endpoint
 from models.enums import AuthKind, TlsMode
@@ -156,8 +158,12 @@ async def test_a_greeting_without_capabilities_then_silence_is_a_hang_not_a_tls_
         check_login(hangs, credentials, timeout=1), check_login(silent, credentials, timeout=1)
     )
     assert hung.key == "error-imap-timeout", hung
-    assert hung.detail == f"greeted on port {hangs.port}, then CAPABILITY unanswered"
-    assert quiet.key == "error-imap-no-greeting" and quiet.detail == f"no greeting from port {silent.port}"
+    assert hung.detail == "capability-unanswered"  # codes, put in words by the catalogs: never English in Russian
+    assert quiet.key == "error-imap-no-greeting" and quiet.detail == "no-greeting"
+    ru = translator("ru")
+    for check, endpoint_ in ((hung, hangs), (quiet, silent)):
+        text = ru(check.key, detail=check.detail, host=endpoint_.host, port=str(endpoint_.port))
+        assert check.detail not in text and not re.search(r"[A-Za-z]{4,}", text.replace("IMAP", "").replace("SSL", ""))
 
 
 async def test_sweep_bounds_concurrency_and_times_out_one_item_alone() -> None:
@@ -177,6 +183,8 @@ async def test_sweep_bounds_concurrency_and_times_out_one_item_alone() -> None:
             running -= 1
 
     async def commit(item: int, outcome: int | ImapError) -> str:
+        if isinstance(outcome, ImapError) and outcome.kind is ImapErrorKind.TIMEOUT:
+            assert outcome.detail == "no-answer"  # a code the catalogs put in words
         return f"{item}:{outcome.kind.value if isinstance(outcome, ImapError) else outcome}"
 
     started = time.monotonic()

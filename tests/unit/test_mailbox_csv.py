@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import UserError
+from engine.i18n import translator
 from engine.mailboxes import ImportRow, RowResult, RowStatus, read_mailbox_csv
 from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import AuthKind, MailProvider, TlsMode
@@ -162,3 +163,11 @@ async def test_a_big_file_is_decoded_and_parsed_off_the_loop_with_the_same_resul
     assert len(data) > 64 * 1024
     rows, errors = await read_mailbox_csv(data)
     assert (len(rows), errors) == (3000, [])
+
+
+async def test_a_cyrillic_local_part_is_a_row_error_saying_it_must_be_latin() -> None:
+    rows, errors = await parse("address,password,provider\nанна@пример.рф,pw,yandex\nanna@пример.рф,pw,yandex\n")
+    assert [r.address for r in rows] == ["anna@xn--e1afmkfd.xn--p1ai"]
+    [error] = errors
+    assert (error.row, error.status, error.key) == (2, RowStatus.INVALID, "error-import-address-not-latin")
+    assert "латиниц" in translator("ru")(error.key, **error.params) and "анна@пример.рф" in error.params["value"]

@@ -4,6 +4,7 @@ campaign cap is due again, the effective caps at claim time, and the return date
 from __future__ import annotations
 
 import datetime as dt
+import email
 import random
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
@@ -201,3 +202,14 @@ def test_the_delay_without_a_return_date_is_the_workspaces_within_bounds() -> No
     assert auto_reply_delay({"auto_reply_delay_days": 5}) == dt.timedelta(days=5)
     for bad in (0, 31, "5", True, 2.5):
         assert auto_reply_delay({"auto_reply_delay_days": bad}) == AUTO_REPLY_DELAY
+
+
+def test_a_mislabelled_russian_notice_still_gives_its_return_date() -> None:
+    """An auto-reply written in Windows-1251 but labelled UTF-8 (common with old Russian mail servers)."""
+    raw = (
+        b"Subject: =?utf-8?b?QXV0b3JlcGx5?=\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n" + "Я в отпуске. Вернусь 17 марта.\r\n".encode("cp1251")
+    )
+    text = notice_text(email.message_from_bytes(raw))
+    assert "17 марта" in text
+    assert return_date(text, received_on=dt.date(2031, 3, 2)) == dt.date(2031, 3, 17)

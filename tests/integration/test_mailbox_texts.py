@@ -1,0 +1,94 @@
+"""What a manager reads about a mailbox's last failure, in the card, the list and the alerts: localized phrases from
+the catalogs, never a raw reason code (`connection-refused`, `error-imap-auth`). Real PostgreSQL and Redis; the
+stored errors are written as the login test, the inbox sync and the sender write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.runner import Runner
+from engine.alerts import claim_due, raise_alert
+from engine.clock import FrozenClock
+from engine.i18n import translator
+from engine.mail import problem_key
+from engine.notify import render
+from models import Domain, Mailbox, Workspace
+from models.enums import AuthKind, DomainStatus, MailboxStatus, MailProvider, Platform, Severity, TlsMode
+
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+TG = Platform.TELEGRAM
+RU, EN = translator("ru"), translator("en")
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+def runner(clock: FrozenClock) -> Runner:
+    return Runner(clock, admins={TG: {"1"}})
+
+
+async def _say(runner: Runner, line: str, lang: str = "ru") -> str:
+    reply = await runner.run_line(runner.identity(TG, "1", "admin", lang), "c1", line)
+    return reply.plain_text()
+
+
+async def _box(workspace: Workspace, domain: Domain, address: str, error: str, status: MailboxStatus) -> Mailbox:
+    return await Mailbox.create(
+        workspace=workspace, domain=domain, address=address, provider=MailProvider.GENERIC, smtp_host="smtp.alpha.test",
+        smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="imap.alpha.test", imap_port=993,
+        imap_tls=TlsMode.IMPLICIT, username=address, auth_kind=AuthKind.PASSWORD, secret_enc=b"x", status=status,
+        last_error=error, last_error_at=NOW - dt.timedelta(hours=1), auth_failures=3 if "auth" in error else 0,
+    )  # fmt: skip
+
+
+async def test_the_card_and_the_list_put_the_last_failure_in_words(runner: Runner) -> None:
+    await _say(runner, "/workspace_new acme ACME")
+    acme = await Workspace.get(slug="acme")
+    domain = await Domain.create(workspace=acme, name="alpha.test", status=DomainStatus.ACTIVE)
+    await _box(acme, domain, "anna@alpha.test", "error-imap-connect: connection-refused", MailboxStatus.ACTIVE)
+    words = "5.7.8 Error: authentication failed"  # the server's own words are quoted as they are
+    await _box(acme, domain, "boris@alpha.test", f"smtp-auth-failed: {words}", MailboxStatus.DISABLED)
+
+    anna = await _say(runner, "/mailbox anna@alpha.test")
+    assert RU("mail-problem-imap-connect") in anna and RU("mail-detail", detail="connection-refused") in anna
+    assert "connection-refused" not in anna and "error-imap" not in anna
+
+    boris = await _say(runner, "/mailbox boris@alpha.test", lang="en")
+    assert f"{EN('mail-problem-smtp-auth-failed')}: {words}" in boris and "smtp-auth-failed" not in boris
+
+    listing = await _say(runner, "/mailboxes")
+    assert f"{RU('mail-problem-smtp-auth-failed')}: {words}" in listing and "smtp-auth-failed" not in listing
+
+
+@pytest.mark.parametrize("reason", ["error-imap-auth", "smtp-auth-failed", "smtp-auth-app-password"])
+async def test_an_auth_alert_names_the_reason_in_words(clock: FrozenClock, reason: str) -> None:
+    acme = await Workspace.create(slug="acme", name="ACME")
+    via = "imap" if reason.startswith("error-imap") else "smtp"
+    data = {"mailbox": "anna@alpha.test", "failures": 3, "reason": reason, "via": via}
+    await raise_alert(
+        workspace_id=acme.id, kind="mailbox_auth_disabled", severity=Severity.CRITICAL, subject="mailbox:1",
+        key="auth", data=data | {"reason_keys": [problem_key(reason)]}, now=clock.now(),
+    )  # fmt: skip
+
+    [notification] = await claim_due(clock)
+
+    for locale, t in (("ru", RU), ("en", EN)):
+        text = render(notification, locale).plain_text()
+        assert t(problem_key(reason)) in text and reason not in text and "{" not in text
+
+
+async def test_resuming_a_mailbox_that_is_not_paused_names_its_state_in_words(runner: Runner) -> None:
+    await _say(runner, "/workspace_new acme ACME")
+    acme = await Workspace.get(slug="acme")
+    domain = await Domain.create(workspace=acme, name="alpha.test", status=DomainStatus.ACTIVE)
+    await _box(acme, domain, "anna@alpha.test", "", MailboxStatus.WARMING)
+
+    refused = await _say(runner, "/mailbox_resume anna@alpha.test")
+
+    assert RU("state-mailbox-warming") in refused and "warming" not in refused
