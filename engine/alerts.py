@@ -27,6 +27,7 @@ from engine.approvals import manages
 from engine.clock import Clock
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.logging import get_logger
+from engine.mail import problem_key
 from engine.notify import Notification
 from models import Alert, AuditLog, Membership, Person, Workspace
 from models.alert import Approval
@@ -83,6 +84,28 @@ async def raise_alert(
     params = [workspace_id, kind, severity.value, subject, fingerprint, json.dumps(data, ensure_ascii=False), now]
     rows = await Alert._meta.db.execute_query_dict(sql, params)
     return bool(rows[0]["inserted"])
+
+
+async def mailbox_auth_disabled(
+    workspace_id: int, mailbox_id: int, address: str, *, failures: int, reason: str, via: str, now: dt.datetime
+) -> bool:
+    """The critical alert of a mailbox disabled after `failures` refused logins (`via` "imap" or "smtp"); `reason`
+    is the failure's key, also read in words in each chat's language."""
+    return await raise_alert(
+        workspace_id=workspace_id,
+        kind="mailbox_auth_disabled",
+        severity=Severity.CRITICAL,
+        subject=f"mailbox:{mailbox_id}",
+        key="auth",
+        data={
+            "mailbox": address,
+            "failures": failures,
+            "reason": reason,
+            "reason_keys": [problem_key(reason)],
+            "via": via,
+        },
+        now=now,
+    )
 
 
 def alert_fingerprint(kind: str, subject: str, key: str, workspace_id: int | None) -> str:

@@ -37,14 +37,13 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from engine.access import SYSTEM, Actor
-from engine.alerts import INBOX_UNREACHABLE, raise_alert, resolve_subjects
+from engine.alerts import INBOX_UNREACHABLE, mailbox_auth_disabled, raise_alert, resolve_subjects
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
 from engine.leads.suppression import mark_hard_bounced
 from engine.lifecycle import bounce_sent, cancel_unsent, check_transition, transition_mailbox
 from engine.logging import get_logger
-from engine.mail import problem_key
 from engine.mail.autoreply import notice_text, return_date
 from engine.mail.classify import (
     MailKind,
@@ -1399,21 +1398,10 @@ async def _record_failure(
             disabled = True
         await count_events([auth_error], zones=zones)
     if disabled:  # a disabled mailbox is not synced any more: its own alert says why
-        await raise_alert(
-            workspace_id=target.workspace_id,
-            kind="mailbox_auth_disabled",
-            severity=Severity.CRITICAL,
-            subject=f"mailbox:{target.id}",
-            key="auth",
-            data={
-                "mailbox": target.address,
-                "failures": mailbox.auth_failures,
-                "reason": error.key,
-                "reason_keys": [problem_key(error.key)],  # the reason in words, in each chat's language
-                "via": "imap",
-            },
-            now=now,
-        )
+        await mailbox_auth_disabled(
+            target.workspace_id, target.id, target.address, failures=mailbox.auth_failures, reason=error.key,
+            via="imap", now=now,
+        )  # fmt: skip
     else:
         await _check_unreachable(target, error, now)
     return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail, disabled=disabled)

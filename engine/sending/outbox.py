@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from engine.alerts import inbox_unreachable_fingerprint, raise_alert
+from engine.alerts import inbox_unreachable_fingerprint, mailbox_auth_disabled, raise_alert
 from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed
 from engine.campaigns.schedule import Window, due_after, inside, open_intervals
 from engine.clock import Clock, zone_named, zone_or_utc
@@ -1298,21 +1298,10 @@ class Outbox:
                 reason = f"SMTP login failed {box.auth_failures} times in a row"
                 await transition_mailbox(box, MailboxStatus.DISABLED, clock=self.clock, reason=reason)
         if disable:
-            await raise_alert(
-                workspace_id=account.workspace_id,
-                kind="mailbox_auth_disabled",
-                severity=Severity.CRITICAL,
-                subject=f"mailbox:{account.mailbox_id}",
-                key="auth",
-                data={
-                    "mailbox": account.address,
-                    "failures": box.auth_failures,
-                    "reason": result.key,
-                    "reason_keys": [problem_key(result.key)],  # the reason in words, in each chat's language
-                    "via": "smtp",
-                },
-                now=now,
-            )
+            await mailbox_auth_disabled(
+                account.workspace_id, account.mailbox_id, account.address, failures=box.auth_failures,
+                reason=result.key, via="smtp", now=now,
+            )  # fmt: skip
 
     def _event(
         self, kind: EventKind, account: Account, row: Claimed, now: dt.datetime, data: Mapping[str, Any]
