@@ -10,7 +10,7 @@ from engine.lifecycle import state_name
 from engine.monitoring import report
 from engine.monitoring.metrics import Metrics, Rate
 from engine.monitoring.report import SubjectHealth
-from engine.monitoring.rules import BOUNDS, RECOVERING
+from engine.monitoring.rules import BOUNDS, RECOVERING, window_key
 from engine.reply import Reply
 from engine.sending.why import Protection
 
@@ -42,7 +42,7 @@ def rule_label(ctx: Ctx, rule: str) -> str:
 
 def window_label(ctx: Ctx, window: str) -> str:
     """The window a rule measured (`1d`, `7d`, `3d/14d`, `consecutive`) in the reader's words."""
-    key = "monitoring-window-" + window.replace("/", "-")
+    key = window_key(window)
     return ctx.t(key) if ctx.t.has(key) else window
 
 

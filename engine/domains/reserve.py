@@ -392,6 +392,16 @@ async def affected(domain: Domain) -> tuple[list[Campaign], list[int], int]:
     return list(campaigns), box_ids, leads
 
 
+def swap_blocks(approval: Approval, now: dt.datetime) -> bool:
+    """True while a swap approval still stands for its domain: pending and not expired, or approved and within
+    the time its application takes (one approved and never carried out blocks nothing)."""
+    if approval.status is ApprovalStatus.PENDING:
+        return approval.expires_at > now
+    if approval.status is ApprovalStatus.APPROVED:
+        return approval.decided_at is not None and approval.decided_at > now - APPLY_GRACE
+    return False
+
+
 async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Mapping[str, Any]) -> ProposeResult:
     """Ask for a swap of a burned or cooling domain with the best ready reserve of its workspace: one
     DOMAIN_SWAP approval per domain (an open one is reused), announced by the approval notifications. Without a
@@ -406,13 +416,8 @@ async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Map
         # nobody decided in time: that request is over (as `approvals.decide` would find), a fresh one is asked
         await Approval.filter(id=open_one.id, status=ApprovalStatus.PENDING).update(status=ApprovalStatus.EXPIRED)
         open_one = None
-    if (
-        open_one is not None
-        and open_one.status is ApprovalStatus.APPROVED
-        and (open_one.decided_at is None or open_one.decided_at <= now - APPLY_GRACE)
-    ):
-        # approved but never carried out (its reserve stopped being usable): it blocks nothing, ask again
-        open_one = None
+    if open_one is not None and not swap_blocks(open_one, now):
+        open_one = None  # approved but never carried out (its reserve stopped being usable): ask again
     if open_one is not None:
         return ProposeResult(Proposal.REUSED, open_one.id, open_one.payload.get("replacement_id"), open_one.payload)
     if domain.status not in (DomainStatus.COOLING, DomainStatus.BURNED):

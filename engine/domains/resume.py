@@ -28,14 +28,14 @@ from engine.alerts import raise_alert, resolve_alerts
 from engine.clock import Clock
 from engine.dns.names import to_unicode
 from engine.domains.common import dns_rows, get_domain, get_domain_by_id, latest_listings
-from engine.domains.reserve import APPLY_GRACE, SWAP_WAITING
+from engine.domains.reserve import SWAP_WAITING, swap_blocks
 from engine.domains.state import BlacklistState, DnsState, Health, blacklist_state, dns_state, unplanned_records
 from engine.errors import Conflict
 from engine.lifecycle import state_name, transition_domain
 from engine.logging import get_logger
 from models import AuditLog, Domain
 from models.alert import Approval
-from models.enums import ApprovalKind, ApprovalStatus, DomainStatus, Severity
+from models.enums import ApprovalKind, DomainStatus, Severity
 
 log = get_logger(__name__)
 
@@ -52,16 +52,6 @@ class Standing:
     def cleared(self) -> bool:
         """Every cause cleared on a complete check, and no swap is waiting."""
         return self.blacklists.health is Health.OK and self.dns.health is Health.OK and not self.swap_waiting
-
-
-def swap_blocks(approval: Approval, now: dt.datetime) -> bool:
-    """True while a swap approval still stands for its domain: pending and not expired, or approved and within
-    the time its application takes (one approved and never carried out blocks nothing, as in `propose_swap`)."""
-    if approval.status is ApprovalStatus.PENDING:
-        return approval.expires_at > now
-    if approval.status is ApprovalStatus.APPROVED:
-        return approval.decided_at is None or approval.decided_at > now - APPLY_GRACE
-    return False
 
 
 async def standings(domains: Sequence[Domain], now: dt.datetime) -> dict[int, Standing]:

@@ -13,7 +13,7 @@ import re
 from email.message import Message
 from typing import Final
 
-from engine.mail.classify import decode_text
+from engine.mail.classify import part_text
 
 MAX_AHEAD: Final = dt.timedelta(days=120)  # a longer absence is a wrong read more often than a real one
 MAX_TEXT: Final = 20_000  # characters read: notices are short, the date is near the top
@@ -73,9 +73,7 @@ def notice_text(msg: Message) -> str:
     for part in msg.walk():
         if part.get_content_maintype() != "text" or part.get_content_subtype() != "plain":
             continue
-        payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes):  # the declared charset, else UTF-8, else Windows-1251 (mislabelled mail)
-            parts.append(decode_text(payload, part.get_content_charset() or "utf-8"))
+        parts.append(part_text(part))  # the declared charset, else UTF-8, else Windows-1251 (mislabelled mail)
         if sum(map(len, parts)) > MAX_TEXT:
             break
     subject = str(msg.get("Subject", ""))

@@ -883,7 +883,7 @@ def _original_headers(msg: Message) -> Message | None:
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 return payload[0]
         elif ctype in {"text/rfc822-headers", "text/global-headers"}:
-            return HeaderParser(policy=compat32).parsestr(_decoded(part).strip() + "\n")
+            return HeaderParser(policy=compat32).parsestr(part_text(part).strip() + "\n")
     return None
 
 
@@ -1074,7 +1074,7 @@ def _plain_text(msg: Message, *, include_attached: bool) -> str:
         ctype = _text_type(part)
         if ctype not in {"text/plain", "text/html"}:
             continue
-        content = _decoded(part)
+        content = part_text(part)
         (plain if ctype == "text/plain" else html).append(content)
     if plain:
         return "\n".join(plain)[:_MAX_TEXT]
@@ -1106,7 +1106,7 @@ def _text_type(part: Message) -> str:
     return ctype
 
 
-def _decoded(part: Message) -> str:
+def part_text(part: Message) -> str:
     """The text of a part in its declared charset; undecodable bytes become replacement characters."""
     try:
         raw = part.get_payload(decode=True)

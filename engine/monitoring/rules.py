@@ -168,8 +168,13 @@ class Evidence:
             "threshold": self.threshold,
             "window": self.window,
             # read as `window` in each chat's language when the alert is sent (`engine.notify.render`)
-            "window_keys": ["monitoring-window-" + self.window.replace("/", "-")],
+            "window_keys": [window_key(self.window)],
         }
+
+
+def window_key(window: str) -> str:
+    """The catalog key of the window a rule measured (`1d`, `7d`, `3d/14d`, `consecutive`)."""
+    return "monitoring-window-" + window.replace("/", "-")
 
 
 @dataclass(frozen=True, slots=True)
