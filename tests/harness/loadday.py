@@ -488,6 +488,9 @@ def run_day(
                 dead = [p.pid for p in worker_procs if p.poll() is not None]
                 if dead:
                     stuck.append(f"workers exited during the day: {dead}")
+            # after the workers stopped: a job they were running when stopped stays queued in arq, and a later
+            # test's burst worker on the same database would wait for it (and its deferred retries) forever
+            asyncio.run(_flush(redis_url))
             worker_logs = [(logs / f"worker{n}.log").read_text()[-3000:] for n in range(workers)]
         found = asyncio.run(check(url, sink_files))
     return DayResult(
@@ -505,7 +508,7 @@ def run_day(
 
 
 async def _flush(redis_url: str) -> None:
-    """The load day's Redis database starts empty (its queue, memos and clock are the day's alone)."""
+    """The load day's Redis database starts and ends empty (its queue, memos and clock are the day's alone)."""
     redis = await create_pool(RedisSettings.from_dsn(redis_url))
     try:
         await redis.flushdb()
