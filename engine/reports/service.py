@@ -20,6 +20,7 @@ from engine.dns.names import to_ascii, to_unicode, to_unicode_address
 from engine.errors import NotFound
 from engine.monitoring.metrics import MIN_SAMPLE, Counts, Metrics, Rate, Window, compute, rate
 from engine.reports.period import Period, parse_period
+from engine.sending.why import mailboxes_named
 from models import Alert, Campaign, Domain, Mailbox, Workspace
 from models.enums import AlertStatus, MailboxStatus, StatScope
 
@@ -201,10 +202,10 @@ async def report(
             raise NotFound("error-domain-not-found", name=wanted[:253])
         subject, scope_id = to_unicode(domain.name), domain.id
     elif scope is StatScope.MAILBOX:
-        box = await Mailbox.filter(workspace_id=workspace_id, address=wanted.lower()).first()
-        if box is None:
-            raise NotFound("error-mailbox-not-found", address=wanted[:NAME_MAX_CHARS])
-        subject, scope_id = box.address, box.id
+        if "@" not in wanted:  # a domain's name would name all its mailboxes
+            raise NotFound("error-mailbox-not-found", address=wanted)
+        [box] = await mailboxes_named(workspace_id, wanted)  # an IDN address typed in Unicode too
+        subject, scope_id = to_unicode_address(box.address), box.id
     result = await summary(workspace_id, chosen.start, chosen.end, scope=scope, scope_id=scope_id)
     if scope is not StatScope.WORKSPACE:
         return Report(subject, scope, chosen, result)

@@ -11,8 +11,9 @@ from engine.access import Actor, require_reader
 from engine.alerts import inbox_unreachable_fingerprint
 from engine.clock import Clock
 from engine.clock import zone_or_utc as _zone
-from engine.dns.names import to_ascii
+from engine.dns.names import to_ascii, to_unicode, to_unicode_address
 from engine.errors import NotFound, UserError
+from engine.mail.message import normalize_address
 from models import Alert, AuditLog, CapDeferral, Domain, Mailbox, Workspace
 from models.enums import AlertStatus, CapKind, MailboxStatus
 
@@ -21,7 +22,7 @@ from models.enums import AlertStatus, CapKind, MailboxStatus
 class Deferral:
     """On `day`, `mailbox` wanted `wanted` sends and `cap` allowed only `allowed` in total."""
 
-    mailbox: str
+    mailbox: str  # the address as people read it (an IDN domain in Unicode)
     day: dt.date
     cap: CapKind
     wanted: int
@@ -36,7 +37,11 @@ async def mailboxes_named(workspace_id: int, target: str) -> list[Mailbox]:
     """
     text = target.strip()
     if "@" in text:
-        box = await Mailbox.get_or_none(workspace_id=workspace_id, address=text.lower())
+        try:  # as stored: an IDN domain typed in Unicode is found by its punycode
+            address = normalize_address(text).lower()
+        except UserError:
+            raise NotFound("error-mailbox-not-found", address=text[:320]) from None
+        box = await Mailbox.get_or_none(workspace_id=workspace_id, address=address)
         if box is None:
             raise NotFound("error-mailbox-not-found", address=text[:320])
         return [box]
@@ -68,7 +73,7 @@ async def why(actor: Actor, target: str, clock: Clock, *, day: dt.date | None = 
     found: dict[tuple[str, CapKind], Deferral] = {}
     for r in rows:  # the planners and the claim-time re-check each record theirs: one line per cap, the tightest
         item = Deferral(
-            mailbox=str(r["mailbox__address"]),
+            mailbox=to_unicode_address(str(r["mailbox__address"])),
             day=day,
             cap=CapKind(r["cap"]),
             wanted=int(r["wanted"]),
@@ -86,7 +91,7 @@ class Protection:
     """A protective measure monitoring has in force: a cooldown or a volume cut (of a mailbox or its domain),
     with the numbers that triggered it (`data`: rule, rate, part, sample, threshold, window — from the audit log)."""
 
-    subject: str  # the mailbox address or the domain name
+    subject: str  # the mailbox address or the domain name, as people read them (IDN in Unicode)
     kind: str  # "cooldown" | "cut" | "inbox" (its inbox goes unread: campaign sends held)
     factor: float | None = None  # a cut: what is left of the cap
     until: dt.datetime | None = None  # a cooldown: when it ends
@@ -102,23 +107,26 @@ async def protections(actor: Actor, target: str, clock: Clock) -> list[Protectio
     boxes = await mailboxes_named(workspace_id, target)
     now = clock.now()
     found: list[Protection] = []
+    address = {f"mailbox:{box.id}": to_unicode_address(box.address) for box in boxes}  # as people read them
     for box in boxes:
+        name = address[f"mailbox:{box.id}"]
         if box.status is MailboxStatus.COOLDOWN and box.cooldown_until is not None and box.cooldown_until > now:
             data = await _evidence(f"mailbox:{box.id}", "monitoring.cooldown")
-            found.append(Protection(box.address, "cooldown", until=box.cooldown_until, data=data))
+            found.append(Protection(name, "cooldown", until=box.cooldown_until, data=data))
         if box.health_factor < 1.0:
             data = await _evidence(f"mailbox:{box.id}", "monitoring.cut")
-            found.append(Protection(box.address, "cut", box.health_factor, reason=box.health_reason, data=data))
+            found.append(Protection(name, "cut", box.health_factor, reason=box.health_reason, data=data))
     unread = await Alert.filter(
         fingerprint__in=[inbox_unreachable_fingerprint(workspace_id, box.id) for box in boxes],
         status__not=AlertStatus.RESOLVED,
     ).values("subject", "data")
-    address = {f"mailbox:{box.id}": box.address for box in boxes}
     for alert in sorted(unread, key=lambda a: address[a["subject"]]):
         found.append(Protection(address[alert["subject"]], "inbox", reason=str((alert["data"] or {}).get("since", ""))))
     for domain in await Domain.filter(id__in={b.domain_id for b in boxes}, health_factor__lt=1.0).order_by("name"):
         data = await _evidence(f"domain:{domain.id}", "monitoring.cut")
-        found.append(Protection(domain.name, "cut", domain.health_factor, reason=domain.health_reason, data=data))
+        found.append(
+            Protection(to_unicode(domain.name), "cut", domain.health_factor, reason=domain.health_reason, data=data)
+        )
     return found
 
 
