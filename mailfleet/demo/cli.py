@@ -39,6 +39,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     demo.add_argument("--seed", type=_bounded(0, 2**31), default=1, help="seed of the simulated world (1)")
     demo.add_argument("--out", type=Path, default=Path("mailfleet-demo"), help="output folder (./mailfleet-demo)")
     demo.add_argument("--start", type=dt.date.fromisoformat, default=None, help="first simulated day (YYYY-MM-DD)")
+    demo.add_argument(
+        "--lang", choices=("ru", "en"), default="ru", help="language of the people, chats and this summary (ru)"
+    )
 
 
 def _bounded(low: int, high: int):  # type: ignore[no-untyped-def]
@@ -90,7 +93,7 @@ def run(settings: Settings, svc: Services, args: argparse.Namespace) -> int:
         raise StartupError("each client needs at least two domains: raise --domains or lower --clients")
     options = DemoOptions(
         mailboxes=args.mailboxes, domains=args.domains, clients=args.clients, weeks=args.weeks, seed=args.seed,
-        out=args.out, start=args.start,
+        out=args.out, start=args.start, lang=args.lang,
     )  # fmt: skip
     embedded = not (settings.database_url and settings.redis_url)
     return asyncio.run(_run(settings, svc, options, fresh=embedded))

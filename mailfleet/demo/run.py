@@ -39,6 +39,7 @@ from engine.dns.check import ResolverConfig
 from engine.dns.dnsbl import TargetKind, default_zones
 from engine.domains import DnsConfig
 from engine.domains.plans import export_zones
+from engine.i18n import translator
 from engine.inbox import SyncOptions
 from engine.logging import logs_to_file
 from engine.notify import Notification, deliver, flush_digests
@@ -61,7 +62,6 @@ MORNING = dt.time(6, 0)  # local: the day's plans, graduation, monitoring, DNS a
 # local: what came due is sent (the campaign window closes at 18:00, warmup's at 20:00); fewer, fuller ticks cost
 # less than a tick a minute and change nothing the caps allow
 TICKS = (dt.time(10, 0), dt.time(13, 0), dt.time(15, 30), dt.time(17, 55), dt.time(20, 0))
-AUTO_APPROVED = "демо: одобрено автоматически / demo: auto-approved"
 SYNC_AT = frozenset({dt.time(13, 0), dt.time(20, 0)})  # the inbox sweeps of the fleet
 LOG_FILE = "demo.log"  # the engine's log of the run, in the output folder: the terminal shows the story and warnings
 HIGHLIGHT = 150  # characters of a chat highlight in the summary
@@ -76,6 +76,7 @@ class DemoOptions:
     seed: int = 1
     out: Path = Path("mailfleet-demo")
     start: dt.date | None = None  # the first simulated day; default: so that the run ends yesterday
+    lang: str = "ru"  # the language of the people, their chats, the transcript and the terminal
 
 
 @dataclass
@@ -125,16 +126,18 @@ class Progress:
         self.tty = stream.isatty()
         self.started = time.perf_counter()
 
+    def elapsed_s(self) -> int:
+        return round(time.perf_counter() - self.started)
+
     def day(self, n: int, text: str) -> None:
-        text = f"{text} · {time.perf_counter() - self.started:.0f} s"
         if self.tty:
             width = 30
             done = int(width * n / self.total)
-            self.stream.write(f"\r[{'#' * done}{'.' * (width - done)}] day {n}/{self.total} {text}\033[K")
+            self.stream.write(f"\r[{'#' * done}{'.' * (width - done)}] {text}\033[K")
             if n == self.total:
                 self.stream.write("\n")
         else:
-            self.stream.write(f"day {n}/{self.total} {text}\n")
+            self.stream.write(f"{text}\n")
         self.stream.flush()
 
 
@@ -198,10 +201,11 @@ class Demo:
             if manager is None:
                 continue
             who, chat = manager
-            reply = await self.cast.say(who, chat, f"/approve {approval.id}", note=AUTO_APPROVED)
+            note = self.cast.t("demo-auto-approved")
+            reply = await self.cast.say(who, chat, f"/approve {approval.id}", note=note)
             answer = " — ".join(line for line in render_text(reply).splitlines() if line.strip())
             self.transcript.alerts.append(
-                f"{self.cast.names.get(chat, chat)}: /approve {approval.id} ({AUTO_APPROVED}) → {answer}"
+                f"{self.cast.names.get(chat, chat)}: /approve {approval.id} ({note}) → {answer}"
             )
 
     async def morning(self, day: dt.date) -> None:
@@ -238,17 +242,18 @@ class Demo:
             for moment in TICKS:
                 await self.tick(day, moment)
             t = self.world.tally
-            progress.day(
-                n + 1,
-                f"{day.isoformat()} sent {self.sent_total:,} · warmup inbox {t.warmup_inbox:,} spam {t.warmup_spam:,}"
-                f" · replies {t.replies:,} bounces {t.bounced:,}",
-            )
+            line = self.cast.t(
+                "demo-progress", day=n + 1, days=days, date=day.isoformat(), sent=self.sent_total,
+                inbox=t.warmup_inbox, spam=t.warmup_spam, replies=t.replies, bounces=t.bounced,
+                seconds=progress.elapsed_s(),
+            )  # fmt: skip
+            progress.day(n + 1, line)
 
 
 async def build(options: DemoOptions, settings: Settings, redis: Redis, vault: Vault, transcript_out: TextIO) -> Demo:
     first = options.start or seed.first_day(dt.datetime.now(ZONE).date(), options.weeks)
     clock = FrozenClock(dt.datetime.combine(first, dt.time(0, 0), tzinfo=ZONE).astimezone(dt.UTC))
-    settings = settings.model_copy(update={"tracking_base_url": TRACKING_URL, "default_locale": "ru"})
+    settings = settings.model_copy(update={"tracking_base_url": TRACKING_URL, "default_locale": options.lang})
     links = TrackingLinks.from_vault(TRACKING_URL, vault)
     world = World(options.seed, clock, links)
     zones = [z for z in default_zones() if z.kind is TargetKind.DOMAIN]
@@ -262,7 +267,7 @@ async def build(options: DemoOptions, settings: Settings, redis: Redis, vault: V
         admins={Platform.CONSOLE: {seed.ADMIN_ID}},
         services={"settings": settings, "redis": redis, "vault": vault, "dns": dns_config},
     )
-    cast = seed.Cast(runner, transcript)
+    cast = seed.Cast(runner, transcript, translator(options.lang))
     fleet = await seed.create(options, first=first, clock=clock, vault=vault, world=world, cast=cast)
     world_zones = await export_zones(SYSTEM, clock, dns_config)
     sim_dns.load_zones(world_zones)
@@ -307,7 +312,7 @@ async def finish(demo: Demo) -> list[Path]:
     out = demo.options.out
     files: list[Path] = []
     admin = demo.fleet.admin
-    demo.transcript.note("итоги / the end of the run")
+    demo.transcript.note(demo.cast.t("demo-the-end"))
     reply = await demo.cast.say(admin, seed.ADMIN_CHAT, "/cost all")
     summary = [render_text(reply)]
     for space_id, (who, chat) in sorted(demo.fleet.managers.items()):
@@ -350,24 +355,42 @@ async def run(options: DemoOptions, settings: Settings, redis_url: str, vault: V
 def print_summary(demo: Demo, invariants: Invariants, files: list[Path], transcript: Path, wall: float) -> None:
     import resource  # noqa: PLC0415 - only here
 
-    out = io.StringIO()
-    t = demo.world.tally
-    out.write(f"\nMailfleet demo: {demo.options.weeks} weeks, {len(demo.fleet.mailbox_ids)} mailboxes, ")
-    out.write(f"{demo.fleet.domain_count} domains, {len(demo.fleet.slugs)} clients, seed {demo.options.seed}\n")
-    out.write(f"  sent {demo.sent_total:,} emails; warmup inbox {t.warmup_inbox:,} / spam {t.warmup_spam:,}; ")
-    out.write(f"leads: replies {t.replies:,}, auto-replies {t.auto_replies:,}, bounces {t.bounced:,}, ")
-    out.write(f"blocked {t.blocked:,}, unsubscribes {t.unsubscribes:,}\n")
-    out.write(f"  chat messages: {demo.notifier.sent}; the chats' highlights:\n")
+    t = demo.cast.t
+    tally = demo.world.tally
+    lines = [
+        "",
+        t(
+            "demo-summary-title", weeks=demo.options.weeks, mailboxes=len(demo.fleet.mailbox_ids),
+            domains=demo.fleet.domain_count, clients=len(demo.fleet.slugs), seed=str(demo.options.seed),
+        ),
+        "  " + t(
+            "demo-summary-sent", sent=demo.sent_total, inbox=tally.warmup_inbox, spam=tally.warmup_spam,
+            replies=tally.replies, auto=tally.auto_replies, bounces=tally.bounced, blocked=tally.blocked,
+            unsubscribes=tally.unsubscribes,
+        ),
+        "  " + t("demo-summary-chats", count=demo.notifier.sent),
+    ]  # fmt: skip
     for line in [a for a in demo.transcript.alerts if "📰" not in a][:12]:
-        out.write(f"    {line if len(line) <= HIGHLIGHT else line[: HIGHLIGHT - 1] + '…'}\n")
-    out.write("  invariants (checked from the database):\n")
-    for name, ok, detail in invariants.rows():
-        out.write(f"    {'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}\n")
+        lines.append(f"    {line if len(line) <= HIGHLIGHT else line[: HIGHLIGHT - 1] + '…'}")
+    lines.append("  " + t("demo-summary-checks"))
+    for check in invariants.rows():
+        mark = t("demo-check-ok" if check.ok else "demo-check-failed")
+        detail = t(check.key + "-detail", **check.params) if t.has(check.key + "-detail") else ""
+        lines.append(f"    {mark:<6}{t(check.key, **check.params)}{': ' + detail if detail else ''}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    cpu = time.process_time()
-    out.write(f"  wall time {wall:.1f} s (CPU of this process {cpu:.1f} s), peak memory {peak:.0f} MiB; by phase: ")
-    out.write(", ".join(f"{k} {v:.1f} s" for k, v in sorted(demo.timings.items(), key=lambda kv: -kv[1])) + "\n")
-    out.write(f"  transcript: {transcript.resolve()}\n")
-    out.write(f"  output folder: {demo.options.out.resolve()} ({len(files)} PNG charts, summary.txt, {LOG_FILE})\n")
+    phases = ", ".join(
+        t("demo-phase", name=t(f"demo-phase-{k}"), seconds=round(v, 1))
+        for k, v in sorted(demo.timings.items(), key=lambda kv: -kv[1])
+    )
+    lines += [
+        "  " + t(
+            "demo-summary-time", wall=round(wall, 1), cpu=round(time.process_time(), 1), memory=round(peak),
+            phases=phases,
+        ),
+        "  " + t("demo-summary-transcript", path=str(transcript.resolve())),
+        "  " + t("demo-summary-folder", path=str(demo.options.out.resolve()), charts=len(files), log=LOG_FILE),
+    ]  # fmt: skip
+    out = io.StringIO()
+    out.write("\n".join(lines) + "\n")
     sys.stdout.write(out.getvalue())
     sys.stdout.flush()

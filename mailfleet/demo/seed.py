@@ -22,6 +22,7 @@ from bot.console import render_text
 from bot.runner import Runner
 from engine.clock import FrozenClock
 from engine.crypto import Vault
+from engine.i18n import Translator
 from engine.mail.providers import PRESETS
 from engine.people import Identity, create_invite, resolve_actor
 from engine.reply import Attachment, Reply
@@ -95,6 +96,7 @@ class Cast:
 
     runner: Runner
     transcript: Transcript
+    t: Translator  # the demo's language: its people's, and the transcript's own lines
     names: dict[str, str] = field(default_factory=dict)  # chat id -> what the transcript calls it
 
     async def say(
@@ -118,11 +120,18 @@ async def create(
     day, and nothing of that time is in the database but the start date."""
     clients = CLIENTS[: max(1, min(options.clients, len(CLIENTS)))]
     warm_days = min(WARMUP_WEEKS * 7, max(7, round(options.weeks * 7 * 0.4)))
-    admin = cast.runner.identity(Platform.CONSOLE, ADMIN_ID, "админ агентства", "ru")
+    t = cast.t
+    admin = cast.runner.identity(Platform.CONSOLE, ADMIN_ID, t("demo-admin"), t.locale)
     fleet = Fleet(first, warm_days, admin)
-    cast.names[ADMIN_CHAT] = "консоль агентства"
+    cast.names[ADMIN_CHAT] = t("demo-admin-chat")
     cast.transcript.note(
-        f"демо: {len(clients)} клиента, {options.domains} доменов, {options.mailboxes} ящиков, seed {options.seed}"
+        t(
+            "demo-start",
+            clients=len(clients),
+            domains=options.domains,
+            mailboxes=options.mailboxes,
+            seed=str(options.seed),
+        )
     )
     domain_counts = _split(options.domains, len(clients))
     box_counts = _split(options.mailboxes, len(clients))
@@ -143,11 +152,13 @@ async def create(
         names = await _inventory(
             space, slug, domain_counts[index], box_counts[index], secret=secret, world=world, fleet=fleet
         )
-        cast.transcript.note(
-            f"{slug}: {domain_counts[index]} доменов (резерв: {', '.join(names['reserve'])}) и {box_counts[index]} "
-            "ящиков на Яндекс 360 / Mail.ru — инвентарь агентства, записан как импорт (демо)"
-            + (f"; их прогрев начат за {fleet.early} дн. до демо" if fleet.early else "")
-        )
+        inventory = t(
+            "demo-inventory", slug=slug, domains=domain_counts[index], reserve=", ".join(names["reserve"]),
+            mailboxes=box_counts[index],
+        )  # fmt: skip
+        if fleet.early:
+            inventory = t("demo-inventory-warming", inventory=inventory, days=fleet.early)
+        cast.transcript.note(inventory)
         await say(admin, ADMIN_CHAT, "/warmup_start all")
         fleet.managers[space.id] = await _people(cast, fleet, slug, name, clock)
         manager, chat = fleet.managers[space.id]
@@ -232,10 +243,11 @@ async def _people(cast: Cast, fleet: Fleet, slug: str, name: str, clock: FrozenC
     """The client's manager joins by invite and binds the team chat; the client joins and gets a reports chat."""
     actor = await resolve_actor(fleet.admin)
     team, client_chat = f"tg-{slug}-team", f"tg-{slug}-client"
-    cast.names[team] = f"Telegram «{name} — менеджеры»"
-    cast.names[client_chat] = f"Telegram «{name} — клиент»"
-    manager = cast.runner.identity(Platform.TELEGRAM, f"manager-{slug}", f"менеджер {name}", "ru")
-    client = cast.runner.identity(Platform.TELEGRAM, f"client-{slug}", f"клиент {name}", "ru")
+    t = cast.t
+    cast.names[team] = t("demo-team-chat", name=name)
+    cast.names[client_chat] = t("demo-client-chat", name=name)
+    manager = cast.runner.identity(Platform.TELEGRAM, f"manager-{slug}", t("demo-manager", name=name), t.locale)
+    client = cast.runner.identity(Platform.TELEGRAM, f"client-{slug}", t("demo-client", name=name), t.locale)
     invite = await create_invite(actor, Role.MANAGER, clock)
     await cast.say(manager, team, f"/start {invite.code}")
     await cast.say(manager, team, "/bind all")
@@ -277,11 +289,10 @@ async def story(demo: Demo, day: dt.date) -> None:
             for row in reply.buttons:
                 for button in row:
                     if button.command == "campaign_confirm":
-                        await demo.cast.say(
-                            manager, chat, f"/campaign_confirm {button.arg}", note="«всё равно запустить»"
-                        )
+                        note = demo.cast.t("demo-pressed", label=button.label)
+                        await demo.cast.say(manager, chat, f"/campaign_confirm {button.arg}", note=note)
             if await Campaign.filter(workspace_id=space_id, name=CAMPAIGN, status=CampaignStatus.RUNNING).exists():
                 fleet.started.add(space_id)
     if fleet.list_day == day and fleet.listed_domain:
         demo.world.list_domain(fleet.listed_domain, demo.clock.now())
-        demo.transcript.note(f"симуляция: dbl.spamhaus.org вносит {fleet.listed_domain} в список")
+        demo.transcript.note(demo.cast.t("demo-listed", list="dbl.spamhaus.org", domain=fleet.listed_domain))

@@ -21,11 +21,13 @@ from PIL import Image
 from tortoise import connections
 
 from engine.crypto import generate_key
+from engine.i18n import translator
 from tests.conftest import REDIS_URL
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("orm", "redis"), pytest.mark.timeout(900)]
 
 ARGS = ["--mailboxes", "60", "--domains", "6", "--clients", "2", "--weeks", "3", "--seed", "7"]
+RU = translator("ru")  # the demo's default language: its people, chats, transcript and summary
 
 
 async def rows(sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -49,11 +51,15 @@ async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert str(out.resolve()) in done.stdout  # the output folder is printed
-    assert "day 21/21" in done.stderr  # a progress line per simulated day (plain: not a terminal)
+    # a progress line per simulated day (plain: not a terminal), in Russian like the rest of the demo
+    last_day = RU("demo-progress", day=21, days=21, date="", sent=0, inbox=0, spam=0, replies=0, bounces=0, seconds=0)
+    assert last_day.split(" · ")[0] + " · " in done.stderr
     # the engine's log goes to the output folder, not between the progress lines
     assert "campaigns planned" not in done.stderr and "campaigns planned" in (out / "demo.log").read_text("utf-8")
-    stage = re.search(r"ok +no warming mailbox over its warmup stage on any day: 0 of ([\d,]+) warming", done.stdout)
-    assert stage and int(stage[1].replace(",", "")) > 100, done.stdout[-3000:]  # checked on many warming days
+    detail = re.escape(RU("demo-check-stage-detail", count=0, days="DAYS")).replace("DAYS", r"([\d\s,]+)")
+    stage = re.search(rf"{RU('demo-check-ok')} +{re.escape(RU('demo-check-stage'))}: {detail}", done.stdout)
+    assert stage and int(re.sub(r"\D", "", stage[1])) > 100, done.stdout[-3000:]  # checked on many warming days
+    assert "FAIL" not in done.stdout and RU("demo-check-failed") not in done.stdout
 
     totals = await rows("SELECT kind, count(*) AS n FROM outbound_message WHERE status = 'sent' GROUP BY kind")
     sent = {r["kind"]: r["n"] for r in totals}
@@ -118,7 +124,7 @@ async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url
 
     transcript = (out / "transcript.txt").read_text(encoding="utf-8")
     assert f"{domain} попал в чёрный список dbl.spamhaus.org" in transcript
-    assert "/approve " in transcript and "auto-approved" in transcript
+    assert "/approve " in transcript and RU("demo-auto-approved") in transcript
     assert "одобрен" in transcript
 
     charts = sorted(out.glob("*.png"))
