@@ -117,6 +117,7 @@ OBJECT_ARG: dict[str, str | None] = {
     "warmup_start": "domain",
     "warmup_pause": "mailbox",
     "warmup_settings": None,
+    "workspace_settings": None,
     "why": "mailbox",
     "start": None,
     "help": None,

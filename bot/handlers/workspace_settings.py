@@ -1,0 +1,31 @@
+"""A workspace's time zone and language, shown and changed from chat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.command import Access, Arg, Ctx, command
+from engine import workspace_settings as service
+from engine.reply import Reply
+
+
+@command(
+    "workspace_settings",
+    Access.MANAGE,
+    Arg("setting", required=False),
+    Arg("value", required=False),
+    example="timezone Asia/Vladivostok",
+)
+async def workspace_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Without arguments: the workspace's time zone and language. With a name and a value: change it."""
+    if args["setting"] is not None:
+        change = await service.change(ctx.actor, ctx.clock, args["setting"], args["value"] or "")
+        key = "workspace-setting-unchanged" if change.before == change.after else "workspace-setting-changed"
+        return Reply().add(ctx.t(key, name=change.name, before=change.before, after=change.after))
+    view = await service.show(ctx.actor)
+    lines = [
+        ctx.t("workspace-setting-line", name=name, value=value, hint=ctx.t(f"workspace-setting-hint-{name}"))
+        for name, value in (("timezone", view.timezone), ("lang", view.lang))
+    ]
+    reply = Reply().add(ctx.t("workspace-settings-title", workspace=view.name), "title").add("\n".join(lines))
+    return reply.add(ctx.t("workspace-settings-hint"))

@@ -1,0 +1,82 @@
+"""A workspace's own settings, shown and changed from chat (`/workspace_settings`): its time zone — the day every
+cap counts, the default send window of a new campaign, report periods, the hour the daily digest goes out — and
+its language, the one its chats' alerts, digests and reports speak (each person's replies follow their /lang).
+"""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from dataclasses import dataclass
+from typing import Final
+
+from tortoise.transactions import in_transaction
+
+from engine.access import Actor, require_manager
+from engine.clock import Clock
+from engine.errors import UserError
+from engine.i18n import LOCALES
+from models import AuditLog, Workspace
+
+SETTINGS: Final = ("timezone", "lang")
+VALUE_MAX: Final = 64  # the longest IANA zone name is ~32 characters
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceSettings:
+    name: str
+    timezone: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    name: str
+    before: str
+    after: str
+
+
+async def show(actor: Actor) -> WorkspaceSettings:
+    workspace_id = require_manager(actor)
+    space = await Workspace.get(id=workspace_id)
+    return WorkspaceSettings(space.name, space.timezone, space.locale)
+
+
+async def change(actor: Actor, clock: Clock, name: str, value: str) -> Change:
+    """Set one setting of the current workspace, audited. Raises `Forbidden`, `UserError`
+    (`error-workspace-setting-unknown`, `error-workspace-timezone`, `error-workspace-lang`) naming what is wrong;
+    nothing is written then."""
+    workspace_id = require_manager(actor)
+    key = name.strip().lower()
+    if key not in SETTINGS:
+        raise UserError("error-workspace-setting-unknown", name=name[:40], known=", ".join(SETTINGS))
+    typed = value.strip()[:VALUE_MAX]
+    if key == "timezone":
+        new = _zones().get(typed.lower())
+        if new is None:
+            raise UserError("error-workspace-timezone", value=typed)
+    else:
+        new = typed.lower()
+        if new not in LOCALES:
+            raise UserError("error-workspace-lang", value=typed, known=", ".join(LOCALES))
+    column = "timezone" if key == "timezone" else "locale"
+    async with in_transaction():
+        space = await Workspace.filter(id=workspace_id).select_for_update().get()
+        before = str(getattr(space, column))
+        if before != new:
+            await Workspace.filter(id=workspace_id).update(**{column: new})
+            await AuditLog.create(
+                workspace_id=workspace_id,
+                actor_id=actor.person_id,
+                action="workspace.setting",
+                subject=f"workspace:{workspace_id}",
+                data={"name": key, "from": before, "to": new},
+                created_at=clock.now(),
+            )
+    return Change(key, before, new)
+
+
+@functools.cache
+def _zones() -> dict[str, str]:
+    """The IANA zone names this system knows, by their lower-case spelling (`asia/vladivostok` is typed too)."""
+    return {name.lower(): name for name in zoneinfo.available_timezones()}

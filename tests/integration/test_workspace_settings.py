@@ -1,0 +1,88 @@
+"""/workspace_settings: a manager sets the workspace's time zone (the day of its caps, reports and digests) and
+the language its chats are told things in; a wrong value is named and changes nothing; a client cannot."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.runner import Runner
+from engine.clock import FrozenClock
+from engine.i18n import translator
+from engine.notify import Notification, targets
+from engine.reply import Reply
+from engine.reports.service import today_of
+from models import AuditLog, ChatBinding, Workspace
+from models.enums import ChatPurpose, Platform
+
+NOW = dt.datetime(2026, 11, 28, 20, 0, tzinfo=dt.UTC)  # already the 29th in Vladivostok
+TG = Platform.TELEGRAM
+RU, EN = translator("ru"), translator("en")
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+@pytest.fixture
+def runner() -> Runner:
+    return Runner(FrozenClock(NOW), admins={TG: {"1"}})
+
+
+async def say(runner: Runner, user: str, line: str, lang: str = "ru") -> Reply:
+    return await runner.run_line(runner.identity(TG, user, f"user{user}", lang), "c1", line)
+
+
+async def test_a_manager_sets_the_time_zone_and_the_chats_language(runner: Runner) -> None:
+    await say(runner, "1", "/workspace_new acme ACME")
+    shown = (await say(runner, "1", "/workspace_settings")).plain_text()
+    hint = RU("workspace-setting-hint-timezone")
+    assert RU("workspace-setting-line", name="timezone", value="Europe/Moscow", hint=hint) in shown
+
+    changed = await say(runner, "1", "/workspace_settings timezone asia/vladivostok")  # typed in lower case
+    assert changed.plain_text() == RU(
+        "workspace-setting-changed", name="timezone", before="Europe/Moscow", after="Asia/Vladivostok"
+    )
+    space = await Workspace.get(slug="acme")
+    assert space.timezone == "Asia/Vladivostok"
+    assert (await today_of(space.id, FrozenClock(NOW)))[1] == dt.date(2026, 11, 29)  # its days are Vladivostok's
+
+    await ChatBinding.create(workspace=space, platform=TG, chat_id="-100", purposes=["alerts"])
+    told = Notification(id="n1", workspace_id=space.id, purpose=ChatPurpose.ALERTS, title_key="t", body_key="b")
+    assert [t.locale for t in await targets(told)] == ["ru"]
+    english = await say(runner, "1", "/workspace_settings lang EN", lang="en")
+    assert english.plain_text() == EN("workspace-setting-changed", name="lang", before="ru", after="en")
+    assert [t.locale for t in await targets(told)] == ["en"]  # its chats are now told in English
+    again = await say(runner, "1", "/workspace_settings lang en", lang="en")
+    assert again.plain_text() == EN("workspace-setting-unchanged", name="lang", before="en", after="en")
+
+    audit = await AuditLog.filter(action="workspace.setting").order_by("id").values_list("data", flat=True)
+    assert audit == [
+        {"name": "timezone", "from": "Europe/Moscow", "to": "Asia/Vladivostok"},
+        {"name": "lang", "from": "ru", "to": "en"},
+    ]
+
+
+async def test_wrong_values_are_named_and_change_nothing(runner: Runner) -> None:
+    await say(runner, "1", "/workspace_new acme ACME")
+    zone = await say(runner, "1", "/workspace_settings timezone Moscow")
+    assert not zone.ok and zone.plain_text() == RU("error-workspace-timezone", value="Moscow")
+    lang = await say(runner, "1", "/workspace_settings lang de")
+    assert not lang.ok and lang.plain_text() == RU("error-workspace-lang", value="de", known="ru, en")
+    unknown = await say(runner, "1", "/workspace_settings currency RUB")
+    assert not unknown.ok and unknown.plain_text() == RU(
+        "error-workspace-setting-unknown", name="currency", known="timezone, lang"
+    )
+    missing = await say(runner, "1", "/workspace_settings timezone")
+    assert not missing.ok and missing.plain_text() == RU("error-workspace-timezone", value="")
+    space = await Workspace.get(slug="acme")
+    assert (space.timezone, space.locale) == ("Europe/Moscow", "ru")
+    assert not await AuditLog.filter(action="workspace.setting").exists()
+
+
+async def test_a_client_can_neither_read_nor_change_them(runner: Runner) -> None:
+    await say(runner, "1", "/workspace_new acme ACME")
+    invite = await say(runner, "1", "/invite client")
+    code = next(b.text for b in invite.blocks if b.style == "pre")
+    await say(runner, "5", f"/start {code}")
+    denied = await say(runner, "5", "/workspace_settings timezone UTC")
+    assert not denied.ok and denied.plain_text() == RU("error-forbidden", command="workspace_settings")
+    assert (await Workspace.get(slug="acme")).timezone == "Europe/Moscow"
