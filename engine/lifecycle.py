@@ -57,6 +57,16 @@ def state_name(machine: str, state: StrEnum | str) -> LocalizedName:
     return LocalizedName(f"state-{machine}-{str(state).replace('_', '-')}", str(state))
 
 
+def provider_name(provider: StrEnum | str) -> LocalizedName:
+    """ "Яндекс 360" for `yandex360`: the catalog key `mail-provider-<value>`."""
+    return LocalizedName(f"mail-provider-{provider}", str(provider))
+
+
+def tls_name(mode: StrEnum | str) -> LocalizedName:
+    """ "SSL/TLS" for `implicit`, "STARTTLS", "без шифрования" for `plain`: the catalog key `tls-<value>`."""
+    return LocalizedName(f"tls-{mode}", str(mode))
+
+
 def check_transition(machine: str, current: StrEnum | str, target: StrEnum | str) -> None:
     """Raise `IllegalTransition` unless `machine` allows `current → target` (`AlreadyInState` when they are the
     same). The error's message names the machine and the states in the reader's language."""

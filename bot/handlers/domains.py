@@ -14,7 +14,7 @@ from engine.dns.names import to_unicode
 from engine.dns.templates import RecordEdit
 from engine.domains import BlacklistState, DnsState, Health
 from engine.errors import UserError
-from engine.lifecycle import state_name
+from engine.lifecycle import LocalizedName, provider_name, state_name
 from engine.reply import Attachment, Button, Reply
 
 VERDICT_MARK = {"ok": "✅", "timeout": "❔", "servfail": "❔"}
@@ -94,8 +94,8 @@ def _dns_state_text(ctx: Ctx, state: DnsState) -> str | None:
     return None
 
 
-def _provider(ctx: Ctx, provider: Any) -> str:
-    return str(provider.value) if provider else ctx.t("domain-provider-unset")
+def _provider(ctx: Ctx, provider: Any) -> LocalizedName | str:
+    return provider_name(provider) if provider else ctx.t("domain-provider-unset")
 
 
 @command("domains", Access.READ)
@@ -143,7 +143,7 @@ async def domain_add(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if report.added:
         reply.add(brief(ctx, [to_unicode(n) for n in report.added]))
     if report.detected:
-        found = brief(ctx, [f"{to_unicode(n)} → {p.value}" for n, p in report.detected.items()])
+        found = brief(ctx, [f"{to_unicode(n)} → {ctx.t(provider_name(p).key)}" for n, p in report.detected.items()])
         reply.add(ctx.t("domain-add-detected", list=found))
     if report.unknown_provider:
         reply.add(
@@ -171,7 +171,7 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
                 status=state_name("domain", s.status),
                 pool=ctx.t(f"domains-pool-{s.pool_role.value}"),
                 provider=_provider(ctx, s.mail_provider),
-                registrar=d.registrar or "—",
+                registrar=LocalizedName(f"registrar-{d.registrar}", d.registrar) if d.registrar else "—",
                 expires=str(s.expires_on or "—"),
                 dmarc=d.dmarc_policy.value,
                 selector=d.dkim_selector or "—",

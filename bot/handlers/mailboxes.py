@@ -8,6 +8,7 @@ from typing import Any, Final
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
 from engine import mailboxes
 from engine.errors import UserError
+from engine.lifecycle import provider_name, tls_name
 from engine.mail import problem_key
 from engine.mail.tls import MailPolicy
 from engine.mailboxes import LoginState, LoginTest, MailboxPage, MailboxSummary, RowResult, RowStatus
@@ -121,11 +122,11 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
         ctx.t(
             "mailbox-facts",
             status=ctx.t(f"mailbox-status-{s.status.value}"),
-            provider=d.provider.value,
+            provider=provider_name(d.provider),
             cap=s.daily_cap,
             limit=d.provider_daily_limit or "—",
-            smtp=f"{d.smtp.host}:{d.smtp.port} ({d.smtp.tls.value})",
-            imap=f"{d.imap.host}:{d.imap.port} ({d.imap.tls.value})",
+            smtp=ctx.t("mailbox-endpoint", host=d.smtp.host, port=str(d.smtp.port), tls=tls_name(d.smtp.tls)),
+            imap=ctx.t("mailbox-endpoint", host=d.imap.host, port=str(d.imap.port), tls=tls_name(d.imap.tls)),
             warmup=str(d.warmup_started_on or "—"),
             weeks=d.warmup_weeks,
             cooldown=d.cooldown_until.strftime("%Y-%m-%d %H:%M UTC") if d.cooldown_until else "—",

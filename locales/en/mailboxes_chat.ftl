@@ -41,3 +41,4 @@ cmd-mailbox-test = test SMTP and IMAP login (an address or all)
 cmd-mailbox-ca = trust a private server's CA for a mailbox (a PEM file), or default
 cmd-mailbox-pause = pause a mailbox
 cmd-mailbox-resume = put a mailbox back to work
+mailbox-endpoint = { $host }:{ $port } ({ $tls })

@@ -41,3 +41,4 @@ cmd-mailbox-test = проверить вход SMTP и IMAP (адрес или a
 cmd-mailbox-ca = доверять CA частного сервера для ящика (файл PEM) или default
 cmd-mailbox-pause = поставить ящик на паузу
 cmd-mailbox-resume = вернуть ящик в работу
+mailbox-endpoint = { $host }:{ $port } ({ $tls })

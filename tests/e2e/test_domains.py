@@ -133,7 +133,7 @@ async def test_telegram_three_hundred_domains_give_one_summary_and_one_file_each
     await anna.upload_document("domains.csv", names, caption="/domain_add")
     [added] = [visible(m.text) for m in await anna.wait_replies()]
     await anna.assert_no_replies(within=0.5)  # one message, however many domains: long lists are cut short
-    assert "Added: 300" in added and EN("domain-add-detected", list="ya-mail.test → yandex360") in added
+    assert "Added: 300" in added and EN("domain-add-detected", list="ya-mail.test → Yandex 360") in added
     assert added.count(EN("list-more", count=280)) == 1 and added.count(EN("list-more", count=279)) == 1
 
     await anna.send_command("/dns_check")

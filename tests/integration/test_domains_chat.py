@@ -81,10 +81,10 @@ async def test_add_list_and_show_domains_including_idn_and_a_cp1251_csv(runner: 
     assert not report.ok and "Added: 1" in text and "Row 3" in text
     listing = (await say(runner, "/domains")).plain_text()
     assert "пример.рф" in listing and "reserve" in listing and "Domains (3)" in listing
-    assert "reserve-one.ru — new · pool: reserve · mail: yandex360" in listing  # the status in the reader's words
+    assert "reserve-one.ru — new · pool: reserve · mail: Yandex 360" in listing  # the status, the provider in words
     await say(runner, "/lang ru")
     russian = (await say(runner, "/domains")).plain_text()
-    assert "reserve-one.ru — новый · пул: резерв · почта: yandex360" in russian, russian
+    assert "reserve-one.ru — новый · пул: резерв · почта: Яндекс 360" in russian, russian
     await say(runner, "/lang en")
     card = (await say(runner, "/domain пример.рф")).plain_text()
     assert "DNS has not been checked yet" in card

@@ -109,7 +109,8 @@ async def test_list_card_test_pause_and_resume(runner: Runner, mail: MailServer)
     only_paused = (await say(runner, "/mailboxes status=paused")).plain_text()
     assert "user2@alpha.test" in only_paused and "user1@alpha.test" not in only_paused
     card = (await say(runner, "/mailbox user2@alpha.test")).plain_text()
-    assert EN("mailbox-status-paused") in card and f"{mail.host}:{mail.ports.submission}" in card
+    assert EN("mailbox-status-paused") in card and f"{mail.host}:{mail.ports.submission} (STARTTLS)" in card
+    assert f"{EN('mail-provider-generic')} ·" in card and "generic" not in card  # said in words, not as stored
     resumed = await say(runner, "/mailbox_resume user2@alpha.test")
     assert resumed.ok and (await Mailbox.get(address="user2@alpha.test")).status is MailboxStatus.WARMING
     assert not (await say(runner, "/mailbox_resume user2@alpha.test")).ok  # not paused any more
