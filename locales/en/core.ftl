@@ -179,7 +179,10 @@ alert-title = { $severity ->
    *[other] ℹ️ For your information
 }
 approval-title = Your decision is needed (request #{ $id })
-approval-dns-apply = Apply the DNS plan of { $domain } ({ $calls } changes at the DNS host)?
+approval-dns-apply = Apply the DNS plan of { $domain } ({ $calls } { $calls ->
+    [one] change
+   *[other] changes
+} at the DNS host)?
 
 error-upload-too-large = The file is too large: at most { $limit_kb } KB.
 error-upload-binary = This is not a text file (control characters on lines { $lines }). Send a CSV or a plain list.

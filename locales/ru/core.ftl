@@ -179,7 +179,11 @@ alert-title = { $severity ->
    *[other] ℹ️ К сведению
 }
 approval-title = Нужно ваше решение (запрос #{ $id })
-approval-dns-apply = Применить DNS-план домена { $domain } ({ $calls } изменений у DNS-хостинга)?
+approval-dns-apply = Применить DNS-план домена { $domain } ({ $calls } { $calls ->
+    [one] изменение
+    [few] изменения
+   *[many] изменений
+} у DNS-хостинга)?
 
 error-upload-too-large = Файл слишком большой: не больше { $limit_kb } КБ.
 error-upload-binary = Это не текстовый файл (управляющие символы в строках { $lines }). Пришлите CSV или простой список.

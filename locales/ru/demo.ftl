@@ -64,7 +64,10 @@ demo-check-failed = ОШИБКА
 demo-check-mailbox-cap = ни один ящик не превысил свой дневной лимит ни в один день
 demo-check-mailbox-cap-detail = превышений (ящико-дней): { $count }
 demo-check-stage = ни один прогреваемый ящик не превысил план своего этапа прогрева
-demo-check-stage-detail = превышений: { $count } из { $days } ящико-дней прогрева
+demo-check-stage-detail = превышений: { $count } из { $days } { $days ->
+    [one] ящико-дня
+   *[other] ящико-дней
+} прогрева
 demo-check-campaign-cap = ни один ящик не превысил лимит кампании на ящик
 demo-check-campaign-cap-detail = превышений: { $count }
 demo-check-domain-cap = ни один домен не отправил больше { $cap } писем за день

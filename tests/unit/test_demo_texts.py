@@ -23,6 +23,7 @@ def test_russian_counts_agree_with_their_numbers() -> None:
     assert "(резерв: a.ru) и 1 ящик на" in RU("demo-inventory", slug="s", domains=1, reserve="a.ru", mailboxes=1)
     assert RU("demo-inventory-warming", inventory="x", days=20).endswith("за 20 дней до демо")
     assert RU("demo-inventory-warming", inventory="x", days=22).endswith("за 22 дня до демо")
+    assert RU("demo-check-stage-detail", count=0, days=21) == "превышений: 0 из 21 ящико-дня прогрева"
     assert EN("demo-summary-title", weeks=1, mailboxes=2, domains=1, clients=1, seed="7") == (
         "Mailfleet demo: 1 week, 2 mailboxes, 1 domain, 1 client, seed 7"
     )
