@@ -208,11 +208,13 @@ class Settings(BaseSettings):
             except ValueError:
                 bad.append(str(position))
         if bad:
-            which = "key " + ", ".join(bad) if len(keys) > 1 else "the key"
-            raise ValueError(
-                f"{which} of {len(keys)} is not a Fernet key (44 characters of url-safe base64); "
-                "generate one with `mailfleet keygen`"
-            )
+            if len(keys) == 1:
+                which = "the key is not a Fernet key"
+            elif len(bad) == 1:
+                which = f"key {bad[0]} of {len(keys)} is not a Fernet key"
+            else:
+                which = f"keys {', '.join(bad)} of {len(keys)} are not Fernet keys"
+            raise ValueError(f"{which} (44 characters of url-safe base64); generate one with `mailfleet keygen`")
         return value
 
     @field_validator("timezone")

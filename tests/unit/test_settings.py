@@ -136,3 +136,19 @@ def test_bad_keys_and_urls_are_named_but_never_shown(monkeypatch: pytest.MonkeyP
     assert "REDIS_URL: expected a redis://" in text
     for secret in (KEY, "not-a-key", "hunter2", "hunter3"):
         assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("not-a-key", "ENCRYPTION_KEYS: the key is not a Fernet key (44 characters"),
+        (f"bad-one,{KEY},bad-two", "ENCRYPTION_KEYS: keys 1, 3 of 3 are not Fernet keys (44 characters"),
+    ],
+)
+def test_bad_keys_are_counted_in_plain_words(monkeypatch: pytest.MonkeyPatch, value: str, said: str) -> None:
+    """One key read "the key of 1 is not a Fernet key", two bad ones "key 1, 3 of 3 is not"."""
+    monkeypatch.setenv("ENCRYPTION_KEYS", value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert said in str(err.value)
+    assert "bad-one" not in str(err.value) and "not-a-key" not in str(err.value)
