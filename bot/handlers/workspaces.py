@@ -36,9 +36,45 @@ async def help_(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The commands this person may run, with their arguments; `/help <command>` explains one."""
     if args["command"]:
         return _help_one(ctx, args["command"])
-    shown = sorted((c for c in commands() if not c.button_only and allowed(c, ctx.actor)), key=lambda c: c.access)
-    lines = [f"{_usage(ctx.t, c)} — {ctx.t(c.help_key)}" for c in shown]  # getting in first, admin's last
-    return Reply().add(ctx.t("help-title"), "title").add("\n".join(lines)).add(ctx.t("help-more"))
+    groups: dict[str, list[Command]] = {group: [] for group in HELP_GROUPS}
+    for cmd in commands():
+        if not cmd.button_only and allowed(cmd, ctx.actor):
+            groups.setdefault(help_group(cmd), []).append(cmd)
+    reply = Reply().add(ctx.t("help-title"), "title")
+    for group, cmds in groups.items():
+        if cmds:
+            lines = [f"{_usage(ctx.t, c)} — {ctx.t(c.help_key)}" for c in sorted(cmds, key=lambda c: c.access)]
+            reply.add(ctx.t(f"help-group-{group}"), "title").add("\n".join(lines))
+    return reply.add(ctx.t("help-more"))
+
+
+HELP_GROUPS: tuple[str, ...] = (
+    "start",
+    "reports",
+    "charts",
+    "domains",
+    "mailboxes",
+    "warmup",
+    "monitoring",
+    "alerts",
+    "reserve",
+    "campaigns",
+    "leads",
+    "compliance",
+    "costs",
+    "team",
+)
+"""The sections of /help, in their order: getting in first, then each feature (a module of bot/handlers/), the
+team (workspaces, invites, members, chats) last. Each has a heading `help-group-<name>` in the catalogs."""
+
+
+def help_group(cmd: Command) -> str:
+    """The /help section of a command: what anyone may run is getting in; the rest of this module is the team;
+    any other command is under its feature's module."""
+    if cmd.access is Access.PUBLIC:
+        return "start"
+    feature = cmd.module.rsplit(".", 1)[-1]
+    return "team" if feature == "workspaces" else feature
 
 
 def _help_one(ctx: Ctx, name: str) -> Reply:

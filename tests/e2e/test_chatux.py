@@ -202,9 +202,10 @@ async def test_slack_greets_help_and_invites_by_role(slack: Rig) -> None:
     invite = await slack.say("invite client", user=SLACK_ADMIN)
     assert '"ACME Ltd" (acme)' in invite[0] and "(acme)" in invite[2]
     await _slack_join(slack, "U0CLIENT", "client")
-    [title, listing, more] = await slack.say("help", user="U0CLIENT")
-    assert title == EN("help-title") and more == seen(EN("help-more"))
-    assert escape("/mailfleet use <workspace> — ") in listing and "/mailfleet invite" not in listing
+    [title, start, listing, *sections, more] = await slack.say("help", user="U0CLIENT")
+    assert title == EN("help-title") and start == EN("help-group-start") and more == seen(EN("help-more"))
+    assert escape("/mailfleet use <workspace> — ") in listing and "/mailfleet invite" not in "".join(sections)
+    assert EN("help-group-reports") in sections and EN("help-group-team") in sections  # a header: plain text
     one = await slack.say("help workspace", user="U0CLIENT")
     assert one[0] == "/workspace [<workspace>]"  # a header is plain text
 

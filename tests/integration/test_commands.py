@@ -10,6 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.command import Access, commands, usage
+from bot.handlers.workspaces import HELP_GROUPS
 from bot.runner import Runner
 from engine import approvals, people
 from engine.access import SYSTEM
@@ -380,3 +381,22 @@ async def test_a_client_sees_an_empty_workspace_without_manager_commands(runner:
         client = (await _say(runner, "5", line)).plain_text()
         assert client == RU(key) and "/domain_add" not in client and "/mailbox_import" not in client
         assert (await _say(runner, "1", line)).plain_text() == RU(f"{key}-manage")
+
+
+async def test_help_is_grouped_by_what_the_commands_are_for(runner: Runner) -> None:
+    """/help listed some seventy commands as one block, /chart before /domains and /report among campaigns: each
+    section now has a heading, and a role sees only the sections it has commands in."""
+    users = await _roles(runner)
+    manager = await _say(runner, users["manager"], "/help")
+    headings = [b.text for b in manager.blocks if b.style == "title"]
+    assert headings[0] == RU("help-title")
+    assert headings[1:] == [RU(f"help-group-{group}") for group in HELP_GROUPS]  # a manager has them all
+    listings = [b.text for b in manager.blocks if b.style == "text"][:-1]  # the last: how to see one in full
+    sections = dict(zip(headings[1:], listings, strict=True))
+    assert sections[RU("help-group-start")].startswith("/start ")
+    assert "/domain_add " in sections[RU("help-group-domains")] and "/report " in sections[RU("help-group-reports")]
+    assert "/invite " in sections[RU("help-group-team")] and "/campaign_new " in sections[RU("help-group-campaigns")]
+    client = await _say(runner, users["client"], "/help", lang="en")
+    shown = [b.text for b in client.blocks if b.style == "title"]
+    assert translator("en")("help-group-campaigns") not in shown and translator("en")("help-group-costs") not in shown
+    assert translator("en")("help-group-reports") in shown
