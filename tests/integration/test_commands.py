@@ -396,6 +396,7 @@ async def test_help_is_grouped_by_what_the_commands_are_for(runner: Runner) -> N
     assert sections[RU("help-group-start")].startswith("/start ")
     assert "/domain_add " in sections[RU("help-group-domains")] and "/report " in sections[RU("help-group-reports")]
     assert "/invite " in sections[RU("help-group-team")] and "/campaign_new " in sections[RU("help-group-campaigns")]
+    assert "/ack <номер оповещения> — " in sections[RU("help-group-alerts")]  # it was "<номер запроса>"
     client = await _say(runner, users["client"], "/help", lang="en")
     shown = [b.text for b in client.blocks if b.style == "title"]
     assert translator("en")("help-group-campaigns") not in shown and translator("en")("help-group-costs") not in shown
