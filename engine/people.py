@@ -225,15 +225,29 @@ async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspac
             raise Conflict("error-invite-used")
         if invite.expires_at <= now:
             raise Conflict("error-invite-expired")
-        await Invite.filter(id=invite.id).update(used_at=now, used_by_id=person.id)
         membership = await Membership.get_or_none(person=person, workspace_id=invite.workspace_id)
+        _check_gains(person, membership, invite.role)
+        await Invite.filter(id=invite.id).update(used_at=now, used_by_id=person.id)
         if membership is None:
             await Membership.create(person=person, workspace_id=invite.workspace_id, role=invite.role)
-        elif membership.role is not invite.role:
+        else:
             membership.role = invite.role
             await membership.save(update_fields=["role"])
         await Person.filter(id=person.id).update(current_workspace_id=invite.workspace_id)
     return await Workspace.get(id=invite.workspace_id)
+
+
+_RANK: dict[Role, int] = {Role.CLIENT: 1, Role.MANAGER: 2}
+
+
+def _check_gains(person: Person, membership: Membership | None, role: Role) -> None:
+    """A code is used only by someone it gives more: a manager opening a client's code of their own workspace (to
+    see what the client will see) kept the client's role and lost their own, and an admin used up a code meant for
+    someone else. Refused before the code is spent, so it can still be passed on."""
+    if person.is_admin:
+        raise Conflict("error-invite-admin")
+    if membership is not None and _RANK.get(membership.role, 0) >= _RANK[role]:
+        raise Conflict("error-invite-member", role=membership.role.value)
 
 
 @dataclass(frozen=True)
