@@ -46,7 +46,7 @@ class Runner:
         try:
             check_text(line)
         except UserError as exc:
-            return await self._refusal(identity, exc)
+            return await self.refusal(identity, exc)
         name, words = split_command(line)
         return await self.run(identity, chat_id, name, words, file)
 
@@ -69,7 +69,9 @@ class Runner:
             raise UserError("error-not-registered" if no_role else "error-forbidden", command=name)
         return cmd
 
-    async def _refusal(self, identity: Identity, exc: UserError) -> Reply:
+    async def refusal(self, identity: Identity, exc: UserError) -> Reply:
+        """A refusal a transport met before the command ran (a line or a file too large), in the person's
+        language."""
         return _refused(await resolve_actor(identity), exc)
 
     async def run(

@@ -205,6 +205,12 @@ error-upload-too-large = Файл слишком большой: не больш
 error-upload-binary = Это не текстовый файл (управляющие символы в строках { $lines }). Пришлите CSV или простой список.
 error-upload-mixed-encoding = В файле смешаны две кодировки: строки { $lines } в Windows-1251, остальные в UTF-8. Сохраните весь файл в одной кодировке (лучше UTF-8) и пришлите снова.
 error-upload-encoding = Файл не в UTF-8 и не в Windows-1251. Сохраните его как «CSV UTF-8» и пришлите снова.
+error-console-file = Не удалось прочитать файл { $path }: { $reason ->
+        [missing] такого файла нет
+        [denied] нет прав на чтение
+        [directory] это папка, а не файл
+       *[other] ошибка чтения
+    }.
 
 error-warmup-setting = Настройка прогрева «{ $name }» не может быть «{ $value }»: допустимо { $bounds }.
 error-warmup-setting-unknown = Настройки прогрева «{ $name }» нет. Есть: { $known }.
