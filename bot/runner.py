@@ -65,6 +65,8 @@ class Runner:
         if cmd is None:
             raise UserError("error-unknown-command", command=echo(name))
         if not allowed(cmd, actor):
+            if actor.workspace_id is None and actor.member_of:  # a member of several, none of them current
+                raise UserError("error-no-workspace")
             no_role = actor.role is None and not actor.manages_any
             raise UserError("error-not-registered" if no_role else "error-forbidden", command=name)
         return cmd

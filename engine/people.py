@@ -61,6 +61,7 @@ async def resolve_actor(identity: Identity) -> Actor:
         locale=pick_locale(person.locale, identity.language),
         manages_any=person.is_admin or any(m.role is Role.MANAGER for m in memberships),
         first_contact=created,
+        member_of=len(memberships),
     )
 
 

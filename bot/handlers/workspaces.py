@@ -24,7 +24,7 @@ async def start(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if args["code"]:
         workspace = await people.redeem_invite(ctx.identity, args["code"], ctx.clock)
         return Reply().add(ctx.t("start-joined", workspace=workspace.name, slug=workspace.slug))
-    if not (ctx.actor.role or ctx.actor.manages_any):
+    if not (ctx.actor.role or ctx.actor.manages_any or ctx.actor.member_of):
         return Reply().add(ctx.t("start-unknown"))
     if ctx.actor.first_contact:
         return Reply().add(ctx.t("start-first-admin" if ctx.actor.is_admin else "start-first"))

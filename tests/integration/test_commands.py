@@ -97,6 +97,26 @@ async def test_a_code_that_gives_nothing_more_is_refused_and_stays_unused(runner
     assert promoted.ok and (await Membership.get(person__external_id="3")).role is Role.MANAGER
 
 
+async def test_a_member_left_without_a_current_workspace_is_asked_to_choose_one(runner: Runner) -> None:
+    """A client of acme, beta and gamma whose access to acme (the current one) was revoked was told "You are not
+    connected to Mailfleet yet, ask for an invite code" by /start and every report, and a manager so left was told
+    that their role does not allow /domains: they are members, with no current workspace."""
+    for slug in ("beta", "gamma", "acme"):
+        await _say(runner, "1", f"/workspace_new {slug}")
+    for slug in ("beta", "gamma", "acme"):
+        await _say(runner, "5", f"/start {await _invite(runner, 'client', slug)}")
+        await _say(runner, "6", f"/start {await _invite(runner, 'manager', slug)}")
+    await _say(runner, "1", "/use acme")
+    members = {m.person.external_id: m.person_id for m in await Membership.all().prefetch_related("person")}
+    assert (await _say(runner, "1", f"/revoke {members['5']}")).ok
+    assert (await _say(runner, "1", f"/revoke {members['6']}")).ok
+    assert (await _say(runner, "5", "/start")).plain_text() == RU("start-known")
+    assert (await _say(runner, "5", "/report")).plain_text() == RU("error-no-workspace")
+    assert (await _say(runner, "6", "/domains")).plain_text() == RU("error-no-workspace")
+    assert (await _say(runner, "5", "/use beta")).ok and (await _say(runner, "5", "/report")).ok
+    assert (await _say(runner, "9", "/report")).plain_text() == RU("error-not-registered", command="report")
+
+
 async def test_client_reads_but_cannot_manage(runner: Runner) -> None:
     await _say(runner, "1", "/workspace_new acme ACME")
     await _say(runner, "5", f"/start {await _invite(runner, 'client')}")
