@@ -16,6 +16,7 @@ from models.enums import ChatPurpose, Role
 # transport can update what it shows them (the Telegram command menu of their private chat).
 PERSON_CHANGED = "person_changed"
 PersonChanged = Callable[[people.PersonRef], Awaitable[None]]
+WORKSPACE_NAME_MAX = 200  # the column's length: a longer title is refused, not cut without a word
 
 
 @command("start", Access.PUBLIC, Arg("code", required=False), example="Xy7kQ2mN9pR4sT1v", aliases=("join",))
@@ -127,7 +128,11 @@ async def whoami(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 
 @command(
-    "workspace_new", Access.CREATE, Arg("slug"), Arg("name", kind="rest", required=False), example='acme "ACME Ltd"'
+    "workspace_new",
+    Access.CREATE,
+    Arg("slug"),
+    Arg("name", kind="rest", required=False, max_length=WORKSPACE_NAME_MAX),
+    example='acme "ACME Ltd"',
 )
 async def workspace_new(ctx: Ctx, args: dict[str, Any]) -> Reply:
     workspace = await people.create_workspace(ctx.actor, args["slug"], args["name"] or args["slug"])

@@ -117,6 +117,15 @@ async def test_a_member_left_without_a_current_workspace_is_asked_to_choose_one(
     assert (await _say(runner, "9", "/report")).plain_text() == RU("error-not-registered", command="report")
 
 
+async def test_a_workspace_title_too_long_is_refused_not_cut(runner: Runner) -> None:
+    """A 300-character title was stored cut at 200 characters without a word."""
+    long = await _say(runner, "1", "/workspace_new acme " + "Д" * 300, lang="en")
+    assert not long.ok and "300 characters, at most 200" in long.plain_text()
+    assert await Workspace.all().count() == 0
+    assert (await _say(runner, "1", "/workspace_new acme " + "Д" * 200)).ok
+    assert (await Workspace.get(slug="acme")).name == "Д" * 200
+
+
 async def test_client_reads_but_cannot_manage(runner: Runner) -> None:
     await _say(runner, "1", "/workspace_new acme ACME")
     await _say(runner, "5", f"/start {await _invite(runner, 'client')}")
