@@ -119,7 +119,7 @@ async def whoami(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(
         ctx.t(
             "whoami",
-            platform=ctx.platform.value,
+            platform=ctx.t(f"platform-{ctx.platform.value}"),
             id=ctx.identity.external_id,
             role=ctx.t(f"role-{role}"),
             workspace=slug or "-",
@@ -203,7 +203,9 @@ async def members(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if not rows:
         return Reply().add(ctx.t("members-none"))
     lines = [
-        f"#{m.person_id} {m.display_name or m.external_id} ({m.platform}) — {ctx.t(f'role-{m.role}')}" for m in rows
+        f"#{m.person_id} {m.display_name or m.external_id} ({ctx.t(f'platform-{m.platform}')})"
+        f" — {ctx.t(f'role-{m.role}')}"
+        for m in rows
     ]
     return Reply().add(ctx.t("members-title"), "title").add("\n".join(lines))
 

@@ -120,6 +120,10 @@ role-manager = manager
 role-client = client
 role-none = no role
 
+platform-telegram = Telegram
+platform-slack = Slack
+platform-console = console
+
 purpose-alerts = alerts
 purpose-reports = reports
 

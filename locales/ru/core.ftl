@@ -120,6 +120,10 @@ role-manager = менеджер
 role-client = клиент
 role-none = нет роли
 
+platform-telegram = Telegram
+platform-slack = Slack
+platform-console = консоль
+
 purpose-alerts = оповещения
 purpose-reports = отчёты
 

@@ -153,7 +153,7 @@ async def test_start_with_an_invite_binds_the_person_to_the_workspace(telegram: 
 
     assert await ask(anna, f"/start {code}") == EN("start-joined", workspace="ACME Ltd", slug="acme")
     assert await ask(anna, "/whoami") == EN(
-        "whoami", platform="telegram", id=str(ANNA), role=EN("role-manager"), workspace="acme"
+        "whoami", platform=EN("platform-telegram"), id=str(ANNA), role=EN("role-manager"), workspace="acme"
     )
     person = await Person.get(platform=Platform.TELEGRAM, external_id=str(ANNA))
     assert person.display_name == "Anna"

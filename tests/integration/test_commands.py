@@ -64,6 +64,9 @@ async def test_invite_flow_from_nothing_to_a_bound_chat(runner: Runner) -> None:
     assert binding.purposes == ["alerts"] and binding.platform is TG
     members = await _say(runner, "42", "/members")
     assert "user42" in members.plain_text()
+    assert "user42 (Telegram) — менеджер" in members.plain_text()  # it read "(telegram)", the raw enum value
+    whoami = await _say(runner, "42", "/whoami")
+    assert whoami.plain_text() == "Вы: Telegram 42. Роль: менеджер. Текущее пространство: acme."
 
 
 async def test_expired_and_unknown_codes(runner: Runner, clock: FrozenClock) -> None:
