@@ -208,7 +208,7 @@ GOOD_KEY = Fernet.generate_key().decode()
 BAD_SETTINGS = [  # (environment, the setting named, what the message says it expects)
     ({"WEB_PORT": "abc"}, "WEB_PORT", "a port number from 0 to 65535"),
     ({"DNS_PORT": "99999"}, "DNS_PORT", "a port number from 1 to 65535"),
-    ({"ENCRYPTION_KEYS": "garbage-key-value"}, "ENCRYPTION_KEYS", "the key of 1 is not a Fernet key"),
+    ({"ENCRYPTION_KEYS": "garbage-key-value"}, "ENCRYPTION_KEYS", "the key is not a Fernet key"),
     ({"ENCRYPTION_KEYS": f"{GOOD_KEY},garbage-key-value"}, "ENCRYPTION_KEYS", "key 2 of 2 is not a Fernet key"),
     ({"TIMEZONE": "Mars/Base"}, "TIMEZONE", "an IANA time zone"),
     ({"DEFAULT_LOCALE": "de"}, "DEFAULT_LOCALE", "expected ru or en"),
