@@ -37,16 +37,22 @@ async def help_(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The commands this person may run, with their arguments; `/help <command>` explains one."""
     if args["command"]:
         return _help_one(ctx, args["command"])
+    reply = Reply().add(ctx.t("help-title"), "title")
+    for group, cmds in help_sections(lambda c: allowed(c, ctx.actor)).items():
+        lines = [f"{_usage(ctx.t, c)} — {ctx.t(c.help_key)}" for c in cmds]
+        reply.add(ctx.t(f"help-group-{group}"), "title").add("\n".join(lines))
+    return reply.add(ctx.t("help-more"))
+
+
+def help_sections(shown: Callable[[Command], bool]) -> dict[str, list[Command]]:
+    """The typed commands `shown` keeps (never buttons' commands), by /help section in the sections' order, each
+    section's commands by role (what more people may run first); empty sections left out. The Telegram menu
+    lists them in this order too."""
     groups: dict[str, list[Command]] = {group: [] for group in HELP_GROUPS}
     for cmd in commands():
-        if not cmd.button_only and allowed(cmd, ctx.actor):
+        if not cmd.button_only and shown(cmd):
             groups.setdefault(help_group(cmd), []).append(cmd)
-    reply = Reply().add(ctx.t("help-title"), "title")
-    for group, cmds in groups.items():
-        if cmds:
-            lines = [f"{_usage(ctx.t, c)} — {ctx.t(c.help_key)}" for c in sorted(cmds, key=lambda c: c.access)]
-            reply.add(ctx.t(f"help-group-{group}"), "title").add("\n".join(lines))
-    return reply.add(ctx.t("help-more"))
+    return {group: sorted(cmds, key=lambda c: c.access) for group, cmds in groups.items() if cmds}
 
 
 HELP_GROUPS: tuple[str, ...] = (

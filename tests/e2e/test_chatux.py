@@ -117,6 +117,9 @@ async def test_the_command_menu_follows_role_language_and_revocation(telegram: T
     await join(telegram, ANNA, "manager")
     manager = await chat_menu(telegram, ANNA, MANAGER, language="en")
     assert {"invite", "revoke", "domain_add"} <= set(manager) and "approve" not in manager
+    # in the order of /help: getting started on top (it began with /alerts, /ack, and /start came 60th)
+    assert list(manager)[:6] == ["start", "help", "lang", "whoami", "workspaces", "use"]
+    assert list(manager).index("report") < list(manager).index("domain_add") < list(manager).index("invite")
 
     assert await ask(clara, "/lang ru") == RU("lang-set")
     await chat_menu(telegram, CLARA, CLIENT, language="ru")

@@ -220,7 +220,7 @@ async def test_a_manager_creates_a_workspace_and_switches_back_with_a_button(tel
     assert (edited.message_id, edited.edited, edited.buttons) == (listing.message_id, True, [])
     assert visible(result.text) == EN("use-done", slug="acme", name="ACME")
     assert await ask(anna, "/whoami") == EN(
-        "whoami", platform="telegram", id=str(ANNA), role=EN("role-manager"), workspace="acme"
+        "whoami", platform=EN("platform-telegram"), id=str(ANNA), role=EN("role-manager"), workspace="acme"
     )
 
 
@@ -455,7 +455,7 @@ async def test_the_webhook_acts_only_on_requests_with_the_secret(
                 assert resp.status == 200
             [reply] = await boris.wait_replies()
             assert visible(reply.text) == EN(
-                "whoami", platform="telegram", id=str(BORIS), role=EN("role-none"), workspace="-"
+                "whoami", platform=EN("platform-telegram"), id=str(BORIS), role=EN("role-none"), workspace="-"
             )
             assert await Person.filter(external_id=str(BORIS)).count() == 1
     finally:
