@@ -232,4 +232,5 @@ async def bind(ctx: Ctx, args: dict[str, Any]) -> Reply:
         raise UserError("error-bind-no-chat")
     binding = await people.bind_chat(ctx.actor, ctx.platform, ctx.chat_id, purposes)
     names = ", ".join(ctx.t(f"purpose-{p}") for p in binding.purposes)
-    return Reply().add(ctx.t("bind-done", purposes=names))
+    workspace = await binding.workspace  # a manager of several binds the current one: the reply names it
+    return Reply().add(ctx.t("bind-done", workspace=workspace.name, slug=workspace.slug, purposes=names))

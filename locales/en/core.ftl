@@ -139,7 +139,7 @@ invite-how = Pass this on: an invite to "{ $workspace }" ({ $slug }); in Telegra
 members-none = The workspace has no members yet.
 members-title = Members
 revoke-done = Member #{ $id } no longer has access.
-bind-done = This chat is connected to the workspace: { $purposes }.
+bind-done = This chat is connected to the workspace "{ $workspace }" ({ $slug }): { $purposes }.
 
 approval-approved = Request #{ $id } ({ $subject }) approved.
 approval-rejected = Request #{ $id } ({ $subject }) rejected.

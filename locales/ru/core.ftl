@@ -139,7 +139,7 @@ invite-how = Передайте человеку: это приглашение 
 members-none = В пространстве пока нет участников.
 members-title = Участники
 revoke-done = Доступ участника #{ $id } отозван.
-bind-done = Этот чат подключён к пространству: { $purposes }.
+bind-done = Этот чат подключён к пространству «{ $workspace }» ({ $slug }): { $purposes }.
 
 approval-approved = Запрос #{ $id } ({ $subject }) одобрен.
 approval-rejected = Запрос #{ $id } ({ $subject }) отклонён.

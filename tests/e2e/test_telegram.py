@@ -228,8 +228,9 @@ async def test_an_approval_button_decides_once(telegram: TelegramRig) -> None:
     await telegram.admin("/workspace_new acme ACME")
     anna = await member(telegram, ANNA, "manager", first_name="Anna")
     group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
-    assert await ask(anna, "/bind alerts") == EN("bind-done", purposes=EN("purpose-alerts"))
-    assert await ask(group, "/bind alerts") == EN("bind-done", purposes=EN("purpose-alerts"))
+    done = EN("bind-done", workspace="ACME", slug="acme", purposes=EN("purpose-alerts"))  # it named no workspace
+    assert await ask(anna, "/bind alerts") == done
+    assert await ask(group, "/bind alerts") == done
     approval, approve, reject = await request_approval(telegram)
     [in_private] = await anna.wait_replies()
     [in_group] = await group.wait_replies()

@@ -59,7 +59,7 @@ async def test_invite_flow_from_nothing_to_a_bound_chat(runner: Runner) -> None:
     again = await _say(runner, "43", f"/start {code}")
     assert not again.ok and again.plain_text() == RU("error-invite-used")
     bound = await _say(runner, "42", "/bind alerts", chat="-100500")
-    assert bound.ok
+    assert bound.plain_text() == "Этот чат подключён к пространству «ACME Ltd» (acme): оповещения."  # it named none
     binding = await ChatBinding.get(chat_id="-100500")
     assert binding.purposes == ["alerts"] and binding.platform is TG
     members = await _say(runner, "42", "/members")
