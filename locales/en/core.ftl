@@ -1,6 +1,7 @@
 ## Common messages: errors, getting in, help, workspaces, invites, members, chats.
 
 error-unknown-command = I don't know the command /{ $command }. All commands: /help
+error-unknown-command-near = I don't know the command /{ $command }. Did you mean /{ $near }? All commands: /help
 error-not-registered = You are not connected to Mailfleet yet. Ask your agency manager for an invite code and send: /start <code>
 error-forbidden = Your role does not allow /{ $command }. /help lists the commands you may run.
 error-internal = Something went wrong. The error has been logged; reference for support: { $ref }

@@ -153,6 +153,22 @@ async def test_manager_cannot_see_or_enter_other_workspaces(runner: Runner) -> N
     assert await Membership.filter(workspace__slug="gamma", role=Role.MANAGER).count() == 1
 
 
+async def test_a_mistyped_command_is_answered_with_the_one_meant(runner: Runner) -> None:
+    """/hepl, /domian, /report_campain got "I don't know the command" and the whole list to search. The closest
+    command the person may run is now suggested; one they may not run is never suggested."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "5", f"/start {await _invite(runner, 'client')}")
+    near = "error-unknown-command-near"
+    assert (await _say(runner, "5", "/hepl")).plain_text() == RU(near, command="hepl", near="help")
+    assert (await _say(runner, "5", "/Report_Campain")).plain_text() == RU(
+        near, command="report_campain", near="report_campaign"
+    )
+    assert (await _say(runner, "1", "/invte")).plain_text() == RU(near, command="invte", near="invite")
+    assert (await _say(runner, "5", "/invte")).plain_text() == RU("error-unknown-command", command="invte")
+    assert (await _say(runner, "5", "/weather")).plain_text() == RU("error-unknown-command", command="weather")
+    assert "/approve" not in (await _say(runner, "1", "/aprove 1")).plain_text()  # a button's, never typed
+
+
 async def test_lang_switches_every_later_reply(runner: Runner) -> None:
     reply = await _say(runner, "1", "/lang en")
     assert reply.plain_text() == translator("en")("lang-set")
