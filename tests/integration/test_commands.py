@@ -75,6 +75,9 @@ async def test_expired_and_unknown_codes(runner: Runner, clock: FrozenClock) -> 
     clock.advance(people.INVITE_TTL + dt.timedelta(seconds=1))
     assert (await _say(runner, "9", f"/start {code}")).plain_text() == RU("error-invite-expired")
     assert (await _say(runner, "9", "/start nonsense")).plain_text() == RU("error-invite-invalid")
+    fresh = await _invite(runner, "client")
+    wrong_case = await _say(runner, "9", f"/start {fresh.swapcase()}")  # typed from a screenshot
+    assert "заглавными и строчными" in wrong_case.plain_text()  # codes are case-sensitive: the message says so
     assert await Membership.all().count() == 0
 
 
