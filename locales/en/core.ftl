@@ -29,8 +29,8 @@ error-invite-expired = This invite code has expired. Ask for a new one.
 error-invite-member = You are already { $role ->
         [manager] a manager
        *[other] a client
-    } of this workspace: this code would give you nothing more. It is still unused: pass it on to the person it is meant for.
-error-invite-admin = You are an agency admin and already see every workspace: you need no invite code. It is still unused: pass it on to the person it is meant for.
+    } of this workspace, and your role is unchanged. The code is now used up: make a new one with /invite for the person it was meant for.
+error-invite-admin = You are an agency admin and already see every workspace: you need no invite code. The code is now used up: make a new one with /invite for the person it was meant for.
 error-revoke-self = You cannot revoke your own access.
 error-member-not-found = This workspace has no member #{ $id }. See /members
 error-bad-locale = The language "{ $locale }" is not supported: ru or en.

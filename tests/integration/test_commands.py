@@ -81,22 +81,24 @@ async def test_expired_and_unknown_codes(runner: Runner, clock: FrozenClock) -> 
     assert await Membership.all().count() == 0
 
 
-async def test_a_code_that_gives_nothing_more_is_refused_and_stays_unused(runner: Runner) -> None:
+async def test_a_code_that_gives_nothing_more_changes_nothing_and_is_spent(runner: Runner) -> None:
     """A manager who opened a client's code of their own workspace (to see what the client would see) became a
-    client there: no /invite, no /members, and only an admin could give the role back. An admin used up a code
-    meant for someone else. Both are refused now, and the code still works for the person it was meant for."""
+    client there: no /invite, no /members, and only an admin could give the role back. Now the role stays; the
+    code is spent all the same (it may have been typed in a group, where anyone could take it) and a new one is
+    suggested."""
     await _say(runner, "1", "/workspace_new acme ACME")
     await _say(runner, "2", f"/start {await _invite(runner, 'manager')}")
     client_code = await _invite(runner, "client")
     tried = await _say(runner, "2", f"/start {client_code}")
     assert not tried.ok and tried.plain_text() == RU("error-invite-member", role="manager")
-    assert "менеджер этого пространства" in tried.plain_text()
+    assert "менеджер этого пространства" in tried.plain_text() and "/invite" in tried.plain_text()
     assert (await Membership.get(person__external_id="2")).role is Role.MANAGER
     assert (await _say(runner, "2", "/members")).ok
-    by_admin = await _say(runner, "1", f"/start {client_code}", lang="en")
+    assert (await _say(runner, "3", f"/start {client_code}")).plain_text() == RU("error-invite-used")
+    by_admin = await _say(runner, "1", f"/start {await _invite(runner, 'client')}", lang="en")
     assert by_admin.plain_text() == translator("en")("error-invite-admin")
-    assert (await _say(runner, "3", f"/start {client_code}")).ok  # still unused: the client joins with it
-    assert (await Membership.get(person__external_id="3")).role is Role.CLIENT
+    assert not await Membership.filter(person__external_id="1").exists()
+    assert (await _say(runner, "3", f"/start {await _invite(runner, 'client')}")).ok
     again = await _say(runner, "3", f"/start {await _invite(runner, 'client')}")
     assert again.plain_text() == RU("error-invite-member", role="client")
     promoted = await _say(runner, "3", f"/start {await _invite(runner, 'manager')}")  # a client made a manager
