@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -152,3 +154,22 @@ def test_bad_keys_are_counted_in_plain_words(monkeypatch: pytest.MonkeyPatch, va
         load_settings()
     assert said in str(err.value)
     assert "bad-one" not in str(err.value) and "not-a-key" not in str(err.value)
+
+
+def test_a_webhook_secret_telegram_would_refuse_is_named_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A secret with a space or a colon passed the settings and failed at setWebhook on the first start."""
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "my secret:42")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert "TELEGRAM_WEBHOOK_SECRET: expected 1-256 characters A-Z, a-z, 0-9, _ and -" in str(err.value)
+    assert "my secret" not in str(err.value)
+
+
+def test_a_dotenv_file_not_in_utf8_is_one_clean_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A .env saved in Windows-1251 (a Russian comment) stopped the program with a UnicodeDecodeError traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes("# пароли\nDNS_PORT=53\n".encode("cp1251"))
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    said = "  - .env: not UTF-8 text (byte 3 cannot be read); save the file as UTF-8"
+    assert str(err.value) == "invalid settings:\n" + said
