@@ -75,13 +75,17 @@ HELP_GROUPS: tuple[str, ...] = (
 team (workspaces, invites, members, chats) last. Each has a heading `help-group-<name>` in the catalogs."""
 
 
+_SECTION_OF_MODULE = {"workspaces": "team", "workspace_settings": "team"}
+"""Feature modules listed under another section than their own name."""
+
+
 def help_group(cmd: Command) -> str:
-    """The /help section of a command: what anyone may run is getting in; the rest of this module is the team;
-    any other command is under its feature's module."""
+    """The /help section of a command: what anyone may run is getting in; the workspace's own settings, its
+    members and chats are the team; any other command is under its feature's module."""
     if cmd.access is Access.PUBLIC:
         return "start"
     feature = cmd.module.rsplit(".", 1)[-1]
-    return "team" if feature == "workspaces" else feature
+    return _SECTION_OF_MODULE.get(feature, feature)
 
 
 def _help_one(ctx: Ctx, name: str) -> Reply:
