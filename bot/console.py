@@ -6,13 +6,16 @@ one failed. A file argument is given as `@path`; files in a reply are written to
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.command import REGISTRY, split_line
+from bot.command import REGISTRY, TEXT_MAX_CHARS, file_limit, split_command, split_line
 from bot.runner import Runner
+from engine.errors import UserError
 from engine.reply import Attachment, Reply
+from engine.uploads import MAX_UPLOAD_BYTES, check_size
 from models.enums import Platform
 
 CONSOLE_USER = "local"
@@ -27,15 +30,32 @@ def render_text(reply: Reply) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _file_from_words(words: list[str]) -> tuple[list[str], Attachment | None]:
+def _file_from_words(words: list[str], max_bytes: int) -> tuple[list[str], Attachment | None]:
+    """The words without the first `@path`, and that file. A file over `max_bytes` is refused by its size before
+    it is read (`error-upload-too-large`), and never more than `max_bytes` + 1 bytes are read (a device, a file
+    that grows); a file that cannot be read is `error-console-file`."""
     rest, attachment = [], None
     for word in words:
         if word.startswith("@") and attachment is None and len(word) > 1:
             path = Path(word[1:]).expanduser()
-            attachment = Attachment(path.name, path.read_bytes(), "text/csv" if path.suffix == ".csv" else "")
+            attachment = Attachment(path.name, _read(path, max_bytes), "text/csv" if path.suffix == ".csv" else "")
         else:
             rest.append(word)
     return rest, attachment
+
+
+_OS_REASONS = {errno.ENOENT: "missing", errno.EACCES: "denied", errno.EISDIR: "directory"}
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
+    try:
+        check_size(path.stat().st_size, max_bytes=max_bytes)
+        with path.open("rb") as file:
+            content = file.read(max_bytes + 1)
+    except OSError as exc:
+        raise UserError("error-console-file", path=str(path), reason=_OS_REASONS.get(exc.errno or 0, "other")) from None
+    check_size(len(content), max_bytes=max_bytes)
+    return content
 
 
 class Console:
@@ -54,17 +74,20 @@ class Console:
         self.identity = runner.identity(Platform.CONSOLE, CONSOLE_USER, "console", spoken)
 
     async def execute(self, line: str) -> bool:
-        """Run one command line, print the reply, return whether it succeeded."""
-        name, words = split_line(line)
+        """Run one command line, print the reply, return whether it succeeded. The line is bounded before it is
+        split (as a chat message is); a file named by `@path` is bounded before it is read."""
+        name, _ = split_line(line.split(maxsplit=1)[0] if line.strip() else "")
         cmd = REGISTRY.get(name)
-        attachment = None
-        if cmd is not None and cmd.file_arg is not None:
+        if cmd is None or cmd.file_arg is None or len(line) > TEXT_MAX_CHARS:
+            reply = await self.runner.run_line(self.identity, CONSOLE_CHAT, line)
+        else:
+            _, words = split_command(line)
             try:
-                words, attachment = _file_from_words(words)
-            except OSError as exc:
-                print(f"{exc.filename}: {exc.strerror}", file=self.out)
-                return False
-        reply = await self.runner.run(self.identity, CONSOLE_CHAT, name, words, attachment)
+                words, attachment = _file_from_words(words, file_limit(name, MAX_UPLOAD_BYTES))
+            except UserError as exc:
+                reply = await self.runner.refusal(self.identity, exc)
+            else:
+                reply = await self.runner.run(self.identity, CONSOLE_CHAT, name, words, attachment)
         print(render_text(reply), file=self.out)
         for item in reply.files:
             target = self.workdir / Path(item.filename).name

@@ -5,11 +5,24 @@ Every transport calls this and only renders the Reply; errors become localized r
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from bot.command import REGISTRY, Access, ArgMissing, Command, Ctx, allowed, check_text, echo, parse_args, split_command
+from bot.command import (
+    REGISTRY,
+    Access,
+    ArgMissing,
+    Command,
+    Ctx,
+    allowed,
+    check_text,
+    commands,
+    echo,
+    parse_args,
+    split_command,
+)
 from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import UserError
@@ -46,7 +59,7 @@ class Runner:
         try:
             check_text(line)
         except UserError as exc:
-            return await self._refusal(identity, exc)
+            return await self.refusal(identity, exc)
         name, words = split_command(line)
         return await self.run(identity, chat_id, name, words, file)
 
@@ -63,13 +76,20 @@ class Runner:
     @staticmethod
     def _allowed(cmd: Command | None, name: str, actor: Actor) -> Command:
         if cmd is None:
+            near = closest(name, actor)
+            if near is not None:
+                raise UserError("error-unknown-command-near", command=echo(name), near=near)
             raise UserError("error-unknown-command", command=echo(name))
         if not allowed(cmd, actor):
+            if actor.workspace_id is None and actor.member_of:  # a member of several, none of them current
+                raise UserError("error-no-workspace")
             no_role = actor.role is None and not actor.manages_any
             raise UserError("error-not-registered" if no_role else "error-forbidden", command=name)
         return cmd
 
-    async def _refusal(self, identity: Identity, exc: UserError) -> Reply:
+    async def refusal(self, identity: Identity, exc: UserError) -> Reply:
+        """A refusal a transport met before the command ran (a line or a file too large), in the person's
+        language."""
         return _refused(await resolve_actor(identity), exc)
 
     async def run(
@@ -105,6 +125,19 @@ class Runner:
             log.exception("command failed", ref=ref, command=name, platform=identity.platform.value)
             key = "error-unavailable" if unreachable(exc) else "error-internal"
             return Reply(ok=False).add(t(key, ref=ref), "error")
+
+
+def closest(name: str, actor: Actor) -> str | None:
+    """The command this person may run that `name` most likely mistypes (/hepl, /domian, /report_campain), if
+    one is close enough. Only a name of command length is compared: a long word is no typo of a command."""
+    if not name or len(name) > NAME_MAX_CHARS:
+        return None
+    names = [c.name for c in commands() if not c.button_only and allowed(c, actor)]
+    near = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+    return near[0] if near else None
+
+
+NAME_MAX_CHARS = 32  # Telegram's longest command name
 
 
 def unreachable(exc: BaseException) -> bool:

@@ -19,6 +19,7 @@ class Actor:
     locale: str = "ru"
     manages_any: bool = False  # admin, or manager of at least one workspace: may create workspaces
     first_contact: bool = False  # the person was not known before this request (a new Person row)
+    member_of: int = 0  # how many workspaces the person belongs to (with no current one: they must choose)
 
     @property
     def is_admin(self) -> bool:

@@ -954,6 +954,23 @@ def _summary(box: Mailbox) -> MailboxSummary:
     )
 
 
+KEY_CHECK_SAMPLE = 20  # the newest stored secrets a starting process tries its keys on: cheap, and enough to tell
+
+
+async def secrets_opened(vault: Vault, sample: int = KEY_CHECK_SAMPLE) -> tuple[int, int]:
+    """How many of the newest `sample` stored mailbox secrets `vault` opens, of how many there are to try: (0, n)
+    with n > 0 means ENCRYPTION_KEYS lacks the key they were encrypted with."""
+    rows = await Mailbox.all().order_by("-id").limit(sample).only("id", "secret_enc")
+    opened = 0
+    for mailbox in rows:
+        try:
+            vault.decrypt(mailbox.secret_enc)
+        except VaultError:
+            continue
+        opened += 1
+    return opened, len(rows)
+
+
 async def rotate_secrets(vault: Vault) -> int:
     """Re-encrypt every mailbox secret under the newest key, in one transaction; returns how many.
 

@@ -61,6 +61,7 @@ async def resolve_actor(identity: Identity) -> Actor:
         locale=pick_locale(person.locale, identity.language),
         manages_any=person.is_admin or any(m.role is Role.MANAGER for m in memberships),
         first_contact=created,
+        member_of=len(memberships),
     )
 
 
@@ -210,7 +211,11 @@ async def create_invite(actor: Actor, role: Role, clock: Clock) -> Invitation:
 
 
 async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspace:
-    """Bind the person presenting `code` to its workspace. A code works once, before it expires."""
+    """Bind the person presenting `code` to its workspace. A code works once, before it expires.
+
+    A code that gives its presenter nothing (an admin; a member with the same or a higher role) is spent all the
+    same — it may have been typed where others read it — and changes nothing: `error-invite-admin`,
+    `error-invite-member`."""
     now = clock.now()
     person, _ = await Person.get_or_create(
         platform=identity.platform,
@@ -225,15 +230,38 @@ async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspac
             raise Conflict("error-invite-used")
         if invite.expires_at <= now:
             raise Conflict("error-invite-expired")
-        await Invite.filter(id=invite.id).update(used_at=now, used_by_id=person.id)
         membership = await Membership.get_or_none(person=person, workspace_id=invite.workspace_id)
-        if membership is None:
-            await Membership.create(person=person, workspace_id=invite.workspace_id, role=invite.role)
-        elif membership.role is not invite.role:
-            membership.role = invite.role
-            await membership.save(update_fields=["role"])
-        await Person.filter(id=person.id).update(current_workspace_id=invite.workspace_id)
+        await Invite.filter(id=invite.id).update(used_at=now, used_by_id=person.id)
+        refusal = _no_gain(person, membership, invite.role)
+        if refusal is None:
+            await _join(person, membership, invite)
+    if refusal is not None:
+        raise refusal  # after the commit: the code stays spent
     return await Workspace.get(id=invite.workspace_id)
+
+
+async def _join(person: Person, membership: Membership | None, invite: Invite) -> None:
+    """Give the person the invite's role in its workspace (a new membership, or a raised role) and make it their
+    current workspace."""
+    if membership is None:
+        await Membership.create(person=person, workspace_id=invite.workspace_id, role=invite.role)
+    else:
+        membership.role = invite.role
+        await membership.save(update_fields=["role"])
+    await Person.filter(id=person.id).update(current_workspace_id=invite.workspace_id)
+
+
+_RANK: dict[Role, int] = {Role.CLIENT: 1, Role.MANAGER: 2}
+
+
+def _no_gain(person: Person, membership: Membership | None, role: Role) -> Conflict | None:
+    """Why the code gives this person nothing, if it does not: a manager opening a client's code of their own
+    workspace (to see what the client will see) kept the client's role and lost their own."""
+    if person.is_admin:
+        return Conflict("error-invite-admin")
+    if membership is not None and _RANK.get(membership.role, 0) >= _RANK[role]:
+        return Conflict("error-invite-member", role=membership.role.value)
+    return None
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class DnsblZoneSetting(BaseModel):
     test_point: str = ""
 
 
+_WEBHOOK_SECRET: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _LABEL: Final = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
 _ZONE_EXAMPLE: Final = '{"name": "dbl.spamhaus.org", "kind": "domain", "family": "spamhaus-dbl"}'
 
@@ -208,11 +209,22 @@ class Settings(BaseSettings):
             except ValueError:
                 bad.append(str(position))
         if bad:
-            which = "key " + ", ".join(bad) if len(keys) > 1 else "the key"
-            raise ValueError(
-                f"{which} of {len(keys)} is not a Fernet key (44 characters of url-safe base64); "
-                "generate one with `mailfleet keygen`"
-            )
+            if len(keys) == 1:
+                which = "the key is not a Fernet key"
+            elif len(bad) == 1:
+                which = f"key {bad[0]} of {len(keys)} is not a Fernet key"
+            else:
+                which = f"keys {', '.join(bad)} of {len(keys)} are not Fernet keys"
+            raise ValueError(f"{which} (44 characters of url-safe base64); generate one with `mailfleet keygen`")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram's setWebhook takes 1-256 characters A-Z, a-z, 0-9, _ and -; any other secret is refused there,
+        at the first start in webhook mode. Never quoted back."""
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("expected 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram refuses any other)")
         return value
 
     @field_validator("timezone")
@@ -270,6 +282,10 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(_problems(exc)) from None
     except PydanticSettingsError as exc:  # a source could not even read a value; ours parse lists themselves
         raise SettingsError([f"settings: {exc}"]) from None
+    except UnicodeDecodeError as exc:  # the environment is text already: the .env file is not UTF-8
+        raise SettingsError(
+            [f".env: not UTF-8 text (byte {exc.start + 1} cannot be read); save the file as UTF-8"]
+        ) from None
     problems = []
     if (settings.database_url is None) != (settings.redis_url is None):
         problems.append("DATABASE_URL and REDIS_URL: set both (production) or neither (embedded default)")

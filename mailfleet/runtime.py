@@ -136,6 +136,8 @@ async def app_context(
     )
     ctx = AppContext(settings, svc, shared)
     try:
+        if serving:
+            await _check_keys(shared["vault"])
         if commands or (chat and chat_wanted(settings)):
             ctx.runner = build_runner(settings, shared)
         if serving:
@@ -155,6 +157,23 @@ async def app_context(
     finally:
         await closing.aclose()
         await db.close_db()
+
+
+async def _check_keys(vault: Vault) -> None:
+    """A process that sends and syncs mail refuses to start when ENCRYPTION_KEYS opens none of the stored mailbox
+    secrets (a new key set without the old one): else every mailbox fails, one by one, as "cannot be decrypted,
+    import it again". Some unreadable among readable ones (an old key dropped early) is only logged."""
+    from engine.mailboxes import secrets_opened  # noqa: PLC0415 - the mailbox service, for serving processes
+
+    opened, tried = await secrets_opened(vault)
+    if tried and not opened:
+        raise StartupError(
+            f"ENCRYPTION_KEYS opens none of the stored mailbox secrets ({tried} newest tried): the key they were "
+            "encrypted with is not listed. Put it back (the newest key first, then every old one); "
+            "`mailfleet rotate-keys` then re-encrypts them under the first"
+        )
+    if opened < tried:
+        log.warning("some mailbox secrets do not open with ENCRYPTION_KEYS", tried=tried, unreadable=tried - opened)
 
 
 def _redis(url: str, closing: contextlib.AsyncExitStack) -> Redis:

@@ -16,6 +16,7 @@ from models.enums import ChatPurpose, Role
 # transport can update what it shows them (the Telegram command menu of their private chat).
 PERSON_CHANGED = "person_changed"
 PersonChanged = Callable[[people.PersonRef], Awaitable[None]]
+WORKSPACE_NAME_MAX = 200  # the column's length: a longer title is refused, not cut without a word
 
 
 @command("start", Access.PUBLIC, Arg("code", required=False), example="Xy7kQ2mN9pR4sT1v", aliases=("join",))
@@ -24,7 +25,7 @@ async def start(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if args["code"]:
         workspace = await people.redeem_invite(ctx.identity, args["code"], ctx.clock)
         return Reply().add(ctx.t("start-joined", workspace=workspace.name, slug=workspace.slug))
-    if not (ctx.actor.role or ctx.actor.manages_any):
+    if not (ctx.actor.role or ctx.actor.manages_any or ctx.actor.member_of):
         return Reply().add(ctx.t("start-unknown"))
     if ctx.actor.first_contact:
         return Reply().add(ctx.t("start-first-admin" if ctx.actor.is_admin else "start-first"))
@@ -36,9 +37,55 @@ async def help_(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The commands this person may run, with their arguments; `/help <command>` explains one."""
     if args["command"]:
         return _help_one(ctx, args["command"])
-    shown = sorted((c for c in commands() if not c.button_only and allowed(c, ctx.actor)), key=lambda c: c.access)
-    lines = [f"{_usage(ctx.t, c)} — {ctx.t(c.help_key)}" for c in shown]  # getting in first, admin's last
-    return Reply().add(ctx.t("help-title"), "title").add("\n".join(lines)).add(ctx.t("help-more"))
+    reply = Reply().add(ctx.t("help-title"), "title")
+    for group, cmds in help_sections(lambda c: allowed(c, ctx.actor)).items():
+        lines = [f"{_usage(ctx.t, c)} — {ctx.t(c.help_key)}" for c in cmds]
+        reply.add(ctx.t(f"help-group-{group}"), "title").add("\n".join(lines))
+    return reply.add(ctx.t("help-more"))
+
+
+def help_sections(shown: Callable[[Command], bool]) -> dict[str, list[Command]]:
+    """The typed commands `shown` keeps (never buttons' commands), by /help section in the sections' order, each
+    section's commands by role (what more people may run first); empty sections left out. The Telegram menu
+    lists them in this order too."""
+    groups: dict[str, list[Command]] = {group: [] for group in HELP_GROUPS}
+    for cmd in commands():
+        if not cmd.button_only and shown(cmd):
+            groups.setdefault(help_group(cmd), []).append(cmd)
+    return {group: sorted(cmds, key=lambda c: c.access) for group, cmds in groups.items() if cmds}
+
+
+HELP_GROUPS: tuple[str, ...] = (
+    "start",
+    "reports",
+    "charts",
+    "domains",
+    "mailboxes",
+    "warmup",
+    "monitoring",
+    "alerts",
+    "reserve",
+    "campaigns",
+    "leads",
+    "compliance",
+    "costs",
+    "team",
+)
+"""The sections of /help, in their order: getting in first, then each feature (a module of bot/handlers/), the
+team (workspaces, invites, members, chats) last. Each has a heading `help-group-<name>` in the catalogs."""
+
+
+_SECTION_OF_MODULE = {"workspaces": "team", "workspace_settings": "team"}
+"""Feature modules listed under another section than their own name."""
+
+
+def help_group(cmd: Command) -> str:
+    """The /help section of a command: what anyone may run is getting in; the workspace's own settings, its
+    members and chats are the team; any other command is under its feature's module."""
+    if cmd.access is Access.PUBLIC:
+        return "start"
+    feature = cmd.module.rsplit(".", 1)[-1]
+    return _SECTION_OF_MODULE.get(feature, feature)
 
 
 def _help_one(ctx: Ctx, name: str) -> Reply:
@@ -82,7 +129,7 @@ async def whoami(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(
         ctx.t(
             "whoami",
-            platform=ctx.platform.value,
+            platform=ctx.t(f"platform-{ctx.platform.value}"),
             id=ctx.identity.external_id,
             role=ctx.t(f"role-{role}"),
             workspace=slug or "-",
@@ -91,7 +138,11 @@ async def whoami(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 
 @command(
-    "workspace_new", Access.CREATE, Arg("slug"), Arg("name", kind="rest", required=False), example='acme "ACME Ltd"'
+    "workspace_new",
+    Access.CREATE,
+    Arg("slug"),
+    Arg("name", kind="rest", required=False, max_length=WORKSPACE_NAME_MAX),
+    example='acme "ACME Ltd"',
 )
 async def workspace_new(ctx: Ctx, args: dict[str, Any]) -> Reply:
     workspace = await people.create_workspace(ctx.actor, args["slug"], args["name"] or args["slug"])
@@ -162,7 +213,9 @@ async def members(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if not rows:
         return Reply().add(ctx.t("members-none"))
     lines = [
-        f"#{m.person_id} {m.display_name or m.external_id} ({m.platform}) — {ctx.t(f'role-{m.role}')}" for m in rows
+        f"#{m.person_id} {m.display_name or m.external_id} ({ctx.t(f'platform-{m.platform}')})"
+        f" — {ctx.t(f'role-{m.role}')}"
+        for m in rows
     ]
     return Reply().add(ctx.t("members-title"), "title").add("\n".join(lines))
 
@@ -183,4 +236,5 @@ async def bind(ctx: Ctx, args: dict[str, Any]) -> Reply:
         raise UserError("error-bind-no-chat")
     binding = await people.bind_chat(ctx.actor, ctx.platform, ctx.chat_id, purposes)
     names = ", ".join(ctx.t(f"purpose-{p}") for p in binding.purposes)
-    return Reply().add(ctx.t("bind-done", purposes=names))
+    workspace = await binding.workspace  # a manager of several binds the current one: the reply names it
+    return Reply().add(ctx.t("bind-done", workspace=workspace.name, slug=workspace.slug, purposes=names))

@@ -19,8 +19,8 @@ from aiogram.types import BotCommand, BotCommandScopeChat, Chat, TelegramObject
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.command import Access, Command, allowed, commands
-from bot.handlers.workspaces import PERSON_CHANGED
+from bot.command import Access, Command, allowed
+from bot.handlers.workspaces import PERSON_CHANGED, help_sections
 from bot.runner import Runner
 from bot.telegram.render import CANCEL, COMMAND_DESCRIPTION_LIMIT
 from engine.access import Actor
@@ -36,8 +36,9 @@ MENU_TTL_S = 30 * 24 * 3600  # forgotten after a month unused: the next update s
 
 
 def menu(t: Translator, shown: Callable[[Command], bool]) -> list[BotCommand]:
-    """The typed commands `shown` keeps (never buttons' commands), then /cancel, described in `t`'s language."""
-    entries = [(c.name, t(c.help_key)) for c in commands() if not c.button_only and shown(c)]
+    """The typed commands `shown` keeps (never buttons' commands) in the order of /help, then /cancel, described
+    in `t`'s language."""
+    entries = [(c.name, t(c.help_key)) for cmds in help_sections(shown).values() for c in cmds]
     entries.append((CANCEL, t("telegram-cmd-cancel")))
     return [BotCommand(command=name, description=text[:COMMAND_DESCRIPTION_LIMIT]) for name, text in entries]
 

@@ -1,6 +1,7 @@
 ## Common messages: errors, getting in, help, workspaces, invites, members, chats.
 
 error-unknown-command = I don't know the command /{ $command }. All commands: /help
+error-unknown-command-near = I don't know the command /{ $command }. Did you mean /{ $near }? All commands: /help
 error-not-registered = You are not connected to Mailfleet yet. Ask your agency manager for an invite code and send: /start <code>
 error-forbidden = Your role does not allow /{ $command }. /help lists the commands you may run.
 error-internal = Something went wrong. The error has been logged; reference for support: { $ref }
@@ -22,9 +23,14 @@ error-bad-slug = "{ $slug }" cannot name a workspace: 2–40 characters, lowerca
 error-workspace-not-found = There is no workspace "{ $slug }" (or you have no access to it).
 error-workspace-exists = The workspace "{ $slug }" already exists. Choose another name.
 error-bad-role = The role "{ $role }" does not fit: manager or client.
-error-invite-invalid = This invite code was not found. Check that you copied all of it.
+error-invite-invalid = This invite code was not found. Check that you copied all of it, capital and small letters as they are (Xy7k is not xy7k).
 error-invite-used = This invite code has been used already. Ask for a new one.
 error-invite-expired = This invite code has expired. Ask for a new one.
+error-invite-member = You are already { $role ->
+        [manager] a manager
+       *[other] a client
+    } of this workspace, and your role is unchanged. The code is now used up: make a new one with /invite for the person it was meant for.
+error-invite-admin = You are an agency admin and already see every workspace: you need no invite code. The code is now used up: make a new one with /invite for the person it was meant for.
 error-revoke-self = You cannot revoke your own access.
 error-member-not-found = This workspace has no member #{ $id }. See /members
 error-bad-locale = The language "{ $locale }" is not supported: ru or en.
@@ -86,6 +92,20 @@ start-first = Hello! This is Mailfleet — outreach mailbox management. Your com
 start-first-admin = Hello! This is Mailfleet, and you are an agency admin. Start with a workspace for a client: /workspace_new <name> <title>. All commands: /help
 start-joined = Done: you are connected to the workspace "{ $workspace }" ({ $slug }). Commands: /help
 help-title = Commands available to you
+help-group-start = Getting started
+help-group-reports = Reports
+help-group-charts = Charts and exports
+help-group-domains = Domains and DNS
+help-group-mailboxes = Mailboxes
+help-group-warmup = Warmup
+help-group-monitoring = Health and protection
+help-group-alerts = Alerts
+help-group-reserve = Reserve and domain swaps
+help-group-campaigns = Campaigns
+help-group-leads = Leads and suppression
+help-group-compliance = Law and data
+help-group-costs = Costs and capacity
+help-group-team = Workspaces, team and chats
 list-more = … and { $count } more
 label-count = { $label }: { $count }
 help-more = One command in detail: /help <command>, e.g. /help use
@@ -100,6 +120,10 @@ role-admin = agency admin
 role-manager = manager
 role-client = client
 role-none = no role
+
+platform-telegram = Telegram
+platform-slack = Slack
+platform-console = console
 
 purpose-alerts = alerts
 purpose-reports = reports
@@ -116,7 +140,7 @@ invite-how = Pass this on: an invite to "{ $workspace }" ({ $slug }); in Telegra
 members-none = The workspace has no members yet.
 members-title = Members
 revoke-done = Member #{ $id } no longer has access.
-bind-done = This chat is connected to the workspace: { $purposes }.
+bind-done = This chat is connected to the workspace "{ $workspace }" ({ $slug }): { $purposes }.
 
 approval-approved = Request #{ $id } ({ $subject }) approved.
 approval-rejected = Request #{ $id } ({ $subject }) rejected.
@@ -139,6 +163,7 @@ arg-workspace-new-slug = name
 arg-workspace-new-name = title
 arg-person = member number
 arg-id = request number
+arg-ack-id = alert number
 arg-names = domains
 arg-csv = CSV file
 arg-selector = selector
@@ -188,6 +213,12 @@ error-upload-too-large = The file is too large: at most { $limit_kb } KB.
 error-upload-binary = This is not a text file (control characters on lines { $lines }). Send a CSV or a plain list.
 error-upload-mixed-encoding = The file mixes two encodings: lines { $lines } are in Windows-1251, the rest in UTF-8. Save the whole file in one encoding (UTF-8 is best) and send it again.
 error-upload-encoding = The file is neither UTF-8 nor Windows-1251 text. Save it as CSV UTF-8 and send it again.
+error-console-file = Cannot read the file { $path }: { $reason ->
+        [missing] there is no such file
+        [denied] permission denied
+        [directory] it is a directory
+       *[other] a read error
+    }.
 
 error-warmup-setting = The warmup setting "{ $name }" cannot be "{ $value }": allowed { $bounds }.
 error-warmup-setting-unknown = There is no warmup setting "{ $name }". Settings: { $known }.

@@ -1,6 +1,7 @@
 ## Общие сообщения: ошибки, вход, помощь, рабочие пространства, приглашения, участники, чаты.
 
 error-unknown-command = Не знаю команду /{ $command }. Список команд: /help
+error-unknown-command-near = Не знаю команду /{ $command }. Может быть, /{ $near }? Список команд: /help
 error-not-registered = Вы ещё не подключены к Mailfleet. Попросите менеджера агентства прислать код приглашения и отправьте: /start <код>
 error-forbidden = Ваша роль не позволяет запускать /{ $command }. Что вам доступно, покажет /help.
 error-internal = Что-то пошло не так. Мы уже записали ошибку; код для поддержки: { $ref }
@@ -22,9 +23,14 @@ error-bad-slug = «{ $slug }» не подходит как имя простр�
 error-workspace-not-found = Рабочего пространства «{ $slug }» нет (или у вас нет к нему доступа).
 error-workspace-exists = Пространство «{ $slug }» уже существует. Выберите другое имя.
 error-bad-role = Роль «{ $role }» не подходит: можно manager или client.
-error-invite-invalid = Код приглашения не найден. Проверьте, что скопировали его целиком.
+error-invite-invalid = Код приглашения не найден. Проверьте, что скопировали его целиком и с теми же заглавными и строчными буквами (Xy7k — не xy7k).
 error-invite-used = Этот код приглашения уже использован. Попросите новый.
 error-invite-expired = Срок действия кода приглашения истёк. Попросите новый.
+error-invite-member = Вы уже { $role ->
+        [manager] менеджер
+       *[other] клиент
+    } этого пространства, и ваша роль не изменилась. Код теперь израсходован: для того, кому он предназначался, создайте новый — /invite.
+error-invite-admin = Вы администратор агентства и уже видите все пространства: код приглашения вам не нужен. Код теперь израсходован: для того, кому он предназначался, создайте новый — /invite.
 error-revoke-self = Нельзя отозвать доступ у самого себя.
 error-member-not-found = В этом пространстве нет участника #{ $id }. Список: /members
 error-bad-locale = Язык «{ $locale }» не поддерживается: ru или en.
@@ -86,6 +92,20 @@ start-first = Здравствуйте! Это Mailfleet — управлени�
 start-first-admin = Здравствуйте! Это Mailfleet, вы — администратор агентства. Начните с рабочего пространства для клиента: /workspace_new <имя> <название>. Все команды: /help
 start-joined = Готово: вы подключены к пространству «{ $workspace }» ({ $slug }). Команды: /help
 help-title = Доступные вам команды
+help-group-start = Начало работы
+help-group-reports = Отчёты
+help-group-charts = Графики и выгрузки
+help-group-domains = Домены и DNS
+help-group-mailboxes = Ящики
+help-group-warmup = Прогрев
+help-group-monitoring = Здоровье и защита
+help-group-alerts = Оповещения
+help-group-reserve = Резерв и замены доменов
+help-group-campaigns = Кампании
+help-group-leads = Лиды и списки запрета
+help-group-compliance = Закон и данные
+help-group-costs = Расходы и ёмкость
+help-group-team = Пространства, команда и чаты
 list-more = … и ещё { $count }
 label-count = { $label }: { $count }
 help-more = Подробно об одной команде: /help <команда>, например /help use
@@ -100,6 +120,10 @@ role-admin = администратор агентства
 role-manager = менеджер
 role-client = клиент
 role-none = нет роли
+
+platform-telegram = Telegram
+platform-slack = Slack
+platform-console = консоль
 
 purpose-alerts = оповещения
 purpose-reports = отчёты
@@ -116,7 +140,7 @@ invite-how = Передайте человеку: это приглашение 
 members-none = В пространстве пока нет участников.
 members-title = Участники
 revoke-done = Доступ участника #{ $id } отозван.
-bind-done = Этот чат подключён к пространству: { $purposes }.
+bind-done = Этот чат подключён к пространству «{ $workspace }» ({ $slug }): { $purposes }.
 
 approval-approved = Запрос #{ $id } ({ $subject }) одобрен.
 approval-rejected = Запрос #{ $id } ({ $subject }) отклонён.
@@ -139,6 +163,7 @@ arg-workspace-new-slug = имя
 arg-workspace-new-name = название
 arg-person = номер участника
 arg-id = номер запроса
+arg-ack-id = номер оповещения
 arg-names = домены
 arg-csv = CSV-файл
 arg-selector = селектор
@@ -189,6 +214,12 @@ error-upload-too-large = Файл слишком большой: не больш
 error-upload-binary = Это не текстовый файл (управляющие символы в строках { $lines }). Пришлите CSV или простой список.
 error-upload-mixed-encoding = В файле смешаны две кодировки: строки { $lines } в Windows-1251, остальные в UTF-8. Сохраните весь файл в одной кодировке (лучше UTF-8) и пришлите снова.
 error-upload-encoding = Файл не в UTF-8 и не в Windows-1251. Сохраните его как «CSV UTF-8» и пришлите снова.
+error-console-file = Не удалось прочитать файл { $path }: { $reason ->
+        [missing] такого файла нет
+        [denied] нет прав на чтение
+        [directory] это папка, а не файл
+       *[other] ошибка чтения
+    }.
 
 error-warmup-setting = Настройка прогрева «{ $name }» не может быть «{ $value }»: допустимо { $bounds }.
 error-warmup-setting-unknown = Настройки прогрева «{ $name }» нет. Есть: { $known }.

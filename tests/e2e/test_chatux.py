@@ -117,6 +117,9 @@ async def test_the_command_menu_follows_role_language_and_revocation(telegram: T
     await join(telegram, ANNA, "manager")
     manager = await chat_menu(telegram, ANNA, MANAGER, language="en")
     assert {"invite", "revoke", "domain_add"} <= set(manager) and "approve" not in manager
+    # in the order of /help: getting started on top (it began with /alerts, /ack, and /start came 60th)
+    assert list(manager)[:6] == ["start", "help", "lang", "whoami", "workspaces", "use"]
+    assert list(manager).index("report") < list(manager).index("domain_add") < list(manager).index("invite")
 
     assert await ask(clara, "/lang ru") == RU("lang-set")
     await chat_menu(telegram, CLARA, CLIENT, language="ru")
@@ -202,9 +205,10 @@ async def test_slack_greets_help_and_invites_by_role(slack: Rig) -> None:
     invite = await slack.say("invite client", user=SLACK_ADMIN)
     assert '"ACME Ltd" (acme)' in invite[0] and "(acme)" in invite[2]
     await _slack_join(slack, "U0CLIENT", "client")
-    [title, listing, more] = await slack.say("help", user="U0CLIENT")
-    assert title == EN("help-title") and more == seen(EN("help-more"))
-    assert escape("/mailfleet use <workspace> — ") in listing and "/mailfleet invite" not in listing
+    [title, start, listing, *sections, more] = await slack.say("help", user="U0CLIENT")
+    assert title == EN("help-title") and start == EN("help-group-start") and more == seen(EN("help-more"))
+    assert escape("/mailfleet use <workspace> — ") in listing and "/mailfleet invite" not in "".join(sections)
+    assert EN("help-group-reports") in sections and EN("help-group-team") in sections  # a header: plain text
     one = await slack.say("help workspace", user="U0CLIENT")
     assert one[0] == "/workspace [<workspace>]"  # a header is plain text
 

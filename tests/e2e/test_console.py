@@ -65,3 +65,26 @@ def test_a_command_that_needs_redis_while_it_is_down_says_so(orm, database_url: 
     assert "администратор агентства" in down.stdout  # /whoami needs no Redis
     assert "база данных или Redis" in down.stdout and "ничего не изменено" in down.stdout, down.stdout
     assert down.returncode == 1 and "Traceback" not in down.stdout
+
+
+def test_a_file_is_bounded_before_it_is_read_and_a_bad_path_is_said_in_words(
+    orm, database_url: str, tmp_path: Path
+) -> None:
+    """`/mailbox_import @big.csv` read the whole file into memory (any size: a 10 GB export, /dev/zero) and only
+    then refused it; a missing file printed the operating system's English ("No such file or directory")."""
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"email\n" + b"a@example.com\n" * 800_000)  # 11 MB
+    lines = ("/lang en", "/workspace_new acme ACME", "/mailbox_import @big.csv", "/mailbox_import @/dev/zero")
+    result = _console(database_url, tmp_path, *lines, "/mailbox_import @nope.csv", "/mailbox_import @.")
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert result.stdout.count("The file is too large: at most 2048 KB.") == 2, result.stdout
+    assert "Cannot read the file nope.csv: there is no such file." in result.stdout
+    assert "Cannot read the file .: it is a directory." in result.stdout
+    assert "No such file" not in result.stdout
+
+
+def test_a_console_line_is_bounded_before_it_is_split(orm, database_url: str, tmp_path: Path) -> None:
+    """A line as long as a chat message may be is refused whole, like one from Telegram or Slack."""
+    result = _console(database_url, tmp_path, "/lang en", "/domain_add " + "a.ru " * 20_000)
+    assert result.returncode == 1
+    assert "The message is too long for a command: 100012 characters, at most 4000." in result.stdout

@@ -104,7 +104,9 @@ async def test_a_manager_creates_a_workspace(slack: Rig) -> None:
 async def test_approval_request_in_a_bound_channel_is_decided_once(slack: Rig, redis: Redis) -> None:
     await join(slack, "U0MGR", "manager", name="mgr")
     bound = await slack.command("bind alerts", user="U0MGR", channel=ALERTS)
-    assert texts(bound["blocks"]) == [EN("bind-done", purposes=EN("purpose-alerts"))]
+    assert texts(bound["blocks"]) == [
+        seen(EN("bind-done", workspace="ACME & Co", slug="acme", purposes=EN("purpose-alerts")))
+    ]
     workspace = await Workspace.get(slug="acme")
     binding = await ChatBinding.get(platform=Platform.SLACK, chat_id=ALERTS)
     assert (binding.workspace_id, binding.purposes) == (workspace.id, ["alerts"])

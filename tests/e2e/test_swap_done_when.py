@@ -211,4 +211,6 @@ async def slack_manager(slack: Rig) -> None:
     [code] = [t.strip("`") for t in texts(invite["blocks"]) if t.startswith("```")]
     await slack.command(f"join {code}", user="U0MGR", name="mgr")
     bound = await slack.command("bind alerts", user="U0MGR", channel=ALERTS)
-    assert texts(bound["blocks"]) == [EN("bind-done", purposes=EN("purpose-alerts"))]
+    assert texts(bound["blocks"]) == [
+        seen(EN("bind-done", workspace="ACME", slug="acme", purposes=EN("purpose-alerts")))
+    ]

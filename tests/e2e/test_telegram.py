@@ -153,7 +153,7 @@ async def test_start_with_an_invite_binds_the_person_to_the_workspace(telegram: 
 
     assert await ask(anna, f"/start {code}") == EN("start-joined", workspace="ACME Ltd", slug="acme")
     assert await ask(anna, "/whoami") == EN(
-        "whoami", platform="telegram", id=str(ANNA), role=EN("role-manager"), workspace="acme"
+        "whoami", platform=EN("platform-telegram"), id=str(ANNA), role=EN("role-manager"), workspace="acme"
     )
     person = await Person.get(platform=Platform.TELEGRAM, external_id=str(ANNA))
     assert person.display_name == "Anna"
@@ -220,7 +220,7 @@ async def test_a_manager_creates_a_workspace_and_switches_back_with_a_button(tel
     assert (edited.message_id, edited.edited, edited.buttons) == (listing.message_id, True, [])
     assert visible(result.text) == EN("use-done", slug="acme", name="ACME")
     assert await ask(anna, "/whoami") == EN(
-        "whoami", platform="telegram", id=str(ANNA), role=EN("role-manager"), workspace="acme"
+        "whoami", platform=EN("platform-telegram"), id=str(ANNA), role=EN("role-manager"), workspace="acme"
     )
 
 
@@ -228,8 +228,9 @@ async def test_an_approval_button_decides_once(telegram: TelegramRig) -> None:
     await telegram.admin("/workspace_new acme ACME")
     anna = await member(telegram, ANNA, "manager", first_name="Anna")
     group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
-    assert await ask(anna, "/bind alerts") == EN("bind-done", purposes=EN("purpose-alerts"))
-    assert await ask(group, "/bind alerts") == EN("bind-done", purposes=EN("purpose-alerts"))
+    done = EN("bind-done", workspace="ACME", slug="acme", purposes=EN("purpose-alerts"))  # it named no workspace
+    assert await ask(anna, "/bind alerts") == done
+    assert await ask(group, "/bind alerts") == done
     approval, approve, reject = await request_approval(telegram)
     [in_private] = await anna.wait_replies()
     [in_group] = await group.wait_replies()
@@ -455,7 +456,7 @@ async def test_the_webhook_acts_only_on_requests_with_the_secret(
                 assert resp.status == 200
             [reply] = await boris.wait_replies()
             assert visible(reply.text) == EN(
-                "whoami", platform="telegram", id=str(BORIS), role=EN("role-none"), workspace="-"
+                "whoami", platform=EN("platform-telegram"), id=str(BORIS), role=EN("role-none"), workspace="-"
             )
             assert await Person.filter(external_id=str(BORIS)).count() == 1
     finally:

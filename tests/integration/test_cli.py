@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -18,6 +19,8 @@ import asyncpg
 import psutil
 import pytest
 from cryptography.fernet import Fernet
+
+from tests.conftest import REDIS_URL
 
 MAILFLEET = str(Path(sys.executable).with_name("mailfleet"))
 SETTINGS_VARS = ("DATABASE_URL", "REDIS_URL", "ENCRYPTION_KEYS", "DATA_DIR", "WEB_PORT", "TELEGRAM_TOKEN")
@@ -208,7 +211,7 @@ GOOD_KEY = Fernet.generate_key().decode()
 BAD_SETTINGS = [  # (environment, the setting named, what the message says it expects)
     ({"WEB_PORT": "abc"}, "WEB_PORT", "a port number from 0 to 65535"),
     ({"DNS_PORT": "99999"}, "DNS_PORT", "a port number from 1 to 65535"),
-    ({"ENCRYPTION_KEYS": "garbage-key-value"}, "ENCRYPTION_KEYS", "the key of 1 is not a Fernet key"),
+    ({"ENCRYPTION_KEYS": "garbage-key-value"}, "ENCRYPTION_KEYS", "the key is not a Fernet key"),
     ({"ENCRYPTION_KEYS": f"{GOOD_KEY},garbage-key-value"}, "ENCRYPTION_KEYS", "key 2 of 2 is not a Fernet key"),
     ({"TIMEZONE": "Mars/Base"}, "TIMEZONE", "an IANA time zone"),
     ({"DEFAULT_LOCALE": "de"}, "DEFAULT_LOCALE", "expected ru or en"),
@@ -245,3 +248,21 @@ def test_every_bad_setting_is_named_in_one_message(tmp_path: Path) -> None:
     named = [line.split(":")[0].strip(" -") for line in result.stderr.splitlines()[1:]]
     assert sorted(named) == ["DEFAULT_LOCALE", "DNS_PORT", "ENCRYPTION_KEYS", "TIMEZONE", "WEB_PORT"]
     assert GOOD_KEY not in result.stderr and "garbage-key-value" not in result.stderr
+
+
+async def test_a_worker_refuses_to_start_when_the_keys_open_no_stored_secret(
+    orm: None, database_url: str, tmp_path: Path
+) -> None:
+    """ENCRYPTION_KEYS replaced by a new key without the old one: the worker started, and every mailbox then
+    failed on its own ("cannot be decrypted: import it again"). It now refuses to start and says what to do."""
+    from engine.crypto import Vault  # noqa: PLC0415 - this file's other tests run the CLI only
+    from tests.integration.test_foundation_db import _mailbox  # noqa: PLC0415
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    await _mailbox(Vault([old]), secret="Sup3r-Secret!")
+    env = _env(DATABASE_URL=database_url, REDIS_URL=REDIS_URL, ENCRYPTION_KEYS=new)
+    result = await asyncio.to_thread(_run, env, "worker", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "ENCRYPTION_KEYS opens none of the stored mailbox secrets (1 newest tried)" in result.stderr
+    assert "Traceback" not in result.stderr and old not in result.stderr and new not in result.stderr
+    assert "Sup3r-Secret!" not in result.stderr + result.stdout

@@ -10,6 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.command import Access, commands, usage
+from bot.handlers.workspaces import HELP_GROUPS
 from bot.runner import Runner
 from engine import approvals, people
 from engine.access import SYSTEM
@@ -58,11 +59,14 @@ async def test_invite_flow_from_nothing_to_a_bound_chat(runner: Runner) -> None:
     again = await _say(runner, "43", f"/start {code}")
     assert not again.ok and again.plain_text() == RU("error-invite-used")
     bound = await _say(runner, "42", "/bind alerts", chat="-100500")
-    assert bound.ok
+    assert bound.plain_text() == "Этот чат подключён к пространству «ACME Ltd» (acme): оповещения."  # it named none
     binding = await ChatBinding.get(chat_id="-100500")
     assert binding.purposes == ["alerts"] and binding.platform is TG
     members = await _say(runner, "42", "/members")
     assert "user42" in members.plain_text()
+    assert "user42 (Telegram) — менеджер" in members.plain_text()  # it read "(telegram)", the raw enum value
+    whoami = await _say(runner, "42", "/whoami")
+    assert whoami.plain_text() == "Вы: Telegram 42. Роль: менеджер. Текущее пространство: acme."
 
 
 async def test_expired_and_unknown_codes(runner: Runner, clock: FrozenClock) -> None:
@@ -71,7 +75,63 @@ async def test_expired_and_unknown_codes(runner: Runner, clock: FrozenClock) -> 
     clock.advance(people.INVITE_TTL + dt.timedelta(seconds=1))
     assert (await _say(runner, "9", f"/start {code}")).plain_text() == RU("error-invite-expired")
     assert (await _say(runner, "9", "/start nonsense")).plain_text() == RU("error-invite-invalid")
+    fresh = await _invite(runner, "client")
+    wrong_case = await _say(runner, "9", f"/start {fresh.swapcase()}")  # typed from a screenshot
+    assert "заглавными и строчными" in wrong_case.plain_text()  # codes are case-sensitive: the message says so
     assert await Membership.all().count() == 0
+
+
+async def test_a_code_that_gives_nothing_more_changes_nothing_and_is_spent(runner: Runner) -> None:
+    """A manager who opened a client's code of their own workspace (to see what the client would see) became a
+    client there: no /invite, no /members, and only an admin could give the role back. Now the role stays; the
+    code is spent all the same (it may have been typed in a group, where anyone could take it) and a new one is
+    suggested."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager')}")
+    client_code = await _invite(runner, "client")
+    tried = await _say(runner, "2", f"/start {client_code}")
+    assert not tried.ok and tried.plain_text() == RU("error-invite-member", role="manager")
+    assert "менеджер этого пространства" in tried.plain_text() and "/invite" in tried.plain_text()
+    assert (await Membership.get(person__external_id="2")).role is Role.MANAGER
+    assert (await _say(runner, "2", "/members")).ok
+    assert (await _say(runner, "3", f"/start {client_code}")).plain_text() == RU("error-invite-used")
+    by_admin = await _say(runner, "1", f"/start {await _invite(runner, 'client')}", lang="en")
+    assert by_admin.plain_text() == translator("en")("error-invite-admin")
+    assert not await Membership.filter(person__external_id="1").exists()
+    assert (await _say(runner, "3", f"/start {await _invite(runner, 'client')}")).ok
+    again = await _say(runner, "3", f"/start {await _invite(runner, 'client')}")
+    assert again.plain_text() == RU("error-invite-member", role="client")
+    promoted = await _say(runner, "3", f"/start {await _invite(runner, 'manager')}")  # a client made a manager
+    assert promoted.ok and (await Membership.get(person__external_id="3")).role is Role.MANAGER
+
+
+async def test_a_member_left_without_a_current_workspace_is_asked_to_choose_one(runner: Runner) -> None:
+    """A client of acme, beta and gamma whose access to acme (the current one) was revoked was told "You are not
+    connected to Mailfleet yet, ask for an invite code" by /start and every report, and a manager so left was told
+    that their role does not allow /domains: they are members, with no current workspace."""
+    for slug in ("beta", "gamma", "acme"):
+        await _say(runner, "1", f"/workspace_new {slug}")
+    for slug in ("beta", "gamma", "acme"):
+        await _say(runner, "5", f"/start {await _invite(runner, 'client', slug)}")
+        await _say(runner, "6", f"/start {await _invite(runner, 'manager', slug)}")
+    await _say(runner, "1", "/use acme")
+    members = {m.person.external_id: m.person_id for m in await Membership.all().prefetch_related("person")}
+    assert (await _say(runner, "1", f"/revoke {members['5']}")).ok
+    assert (await _say(runner, "1", f"/revoke {members['6']}")).ok
+    assert (await _say(runner, "5", "/start")).plain_text() == RU("start-known")
+    assert (await _say(runner, "5", "/report")).plain_text() == RU("error-no-workspace")
+    assert (await _say(runner, "6", "/domains")).plain_text() == RU("error-no-workspace")
+    assert (await _say(runner, "5", "/use beta")).ok and (await _say(runner, "5", "/report")).ok
+    assert (await _say(runner, "9", "/report")).plain_text() == RU("error-not-registered", command="report")
+
+
+async def test_a_workspace_title_too_long_is_refused_not_cut(runner: Runner) -> None:
+    """A 300-character title was stored cut at 200 characters without a word."""
+    long = await _say(runner, "1", "/workspace_new acme " + "Д" * 300, lang="en")
+    assert not long.ok and "300 characters, at most 200" in long.plain_text()
+    assert await Workspace.all().count() == 0
+    assert (await _say(runner, "1", "/workspace_new acme " + "Д" * 200)).ok
+    assert (await Workspace.get(slug="acme")).name == "Д" * 200
 
 
 async def test_client_reads_but_cannot_manage(runner: Runner) -> None:
@@ -96,6 +156,22 @@ async def test_manager_cannot_see_or_enter_other_workspaces(runner: Runner) -> N
     created = await _say(runner, "7", "/workspace_new gamma Gamma")
     assert created.ok  # a manager creates client workspaces and manages them
     assert await Membership.filter(workspace__slug="gamma", role=Role.MANAGER).count() == 1
+
+
+async def test_a_mistyped_command_is_answered_with_the_one_meant(runner: Runner) -> None:
+    """/hepl, /domian, /report_campain got "I don't know the command" and the whole list to search. The closest
+    command the person may run is now suggested; one they may not run is never suggested."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "5", f"/start {await _invite(runner, 'client')}")
+    near = "error-unknown-command-near"
+    assert (await _say(runner, "5", "/hepl")).plain_text() == RU(near, command="hepl", near="help")
+    assert (await _say(runner, "5", "/Report_Campain")).plain_text() == RU(
+        near, command="report_campain", near="report_campaign"
+    )
+    assert (await _say(runner, "1", "/invte")).plain_text() == RU(near, command="invte", near="invite")
+    assert (await _say(runner, "5", "/invte")).plain_text() == RU("error-unknown-command", command="invte")
+    assert (await _say(runner, "5", "/weather")).plain_text() == RU("error-unknown-command", command="weather")
+    assert "/approve" not in (await _say(runner, "1", "/aprove 1")).plain_text()  # a button's, never typed
 
 
 async def test_lang_switches_every_later_reply(runner: Runner) -> None:
@@ -380,3 +456,23 @@ async def test_a_client_sees_an_empty_workspace_without_manager_commands(runner:
         client = (await _say(runner, "5", line)).plain_text()
         assert client == RU(key) and "/domain_add" not in client and "/mailbox_import" not in client
         assert (await _say(runner, "1", line)).plain_text() == RU(f"{key}-manage")
+
+
+async def test_help_is_grouped_by_what_the_commands_are_for(runner: Runner) -> None:
+    """/help listed some seventy commands as one block, /chart before /domains and /report among campaigns: each
+    section now has a heading, and a role sees only the sections it has commands in."""
+    users = await _roles(runner)
+    manager = await _say(runner, users["manager"], "/help")
+    headings = [b.text for b in manager.blocks if b.style == "title"]
+    assert headings[0] == RU("help-title")
+    assert headings[1:] == [RU(f"help-group-{group}") for group in HELP_GROUPS]  # a manager has them all
+    listings = [b.text for b in manager.blocks if b.style == "text"][:-1]  # the last: how to see one in full
+    sections = dict(zip(headings[1:], listings, strict=True))
+    assert sections[RU("help-group-start")].startswith("/start ")
+    assert "/domain_add " in sections[RU("help-group-domains")] and "/report " in sections[RU("help-group-reports")]
+    assert "/invite " in sections[RU("help-group-team")] and "/campaign_new " in sections[RU("help-group-campaigns")]
+    assert "/ack <номер оповещения> — " in sections[RU("help-group-alerts")]  # it was "<номер запроса>"
+    client = await _say(runner, users["client"], "/help", lang="en")
+    shown = [b.text for b in client.blocks if b.style == "title"]
+    assert translator("en")("help-group-campaigns") not in shown and translator("en")("help-group-costs") not in shown
+    assert translator("en")("help-group-reports") in shown

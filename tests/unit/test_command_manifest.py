@@ -57,3 +57,14 @@ def test_the_registry_is_read_without_importing_a_feature_module() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_every_command_has_a_help_section_named_in_both_languages() -> None:
+    """A feature module added without a section of /help would list its commands under a raw key."""
+    from bot.handlers.workspaces import HELP_GROUPS, help_group  # noqa: PLC0415 - a handler module, loaded here only
+    from engine.i18n import translator  # noqa: PLC0415
+
+    for cmd in commands():
+        assert cmd.button_only or help_group(cmd) in HELP_GROUPS, cmd.name
+    for locale in ("ru", "en"):
+        assert all(translator(locale).has(f"help-group-{group}") for group in HELP_GROUPS), locale

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -136,3 +138,38 @@ def test_bad_keys_and_urls_are_named_but_never_shown(monkeypatch: pytest.MonkeyP
     assert "REDIS_URL: expected a redis://" in text
     for secret in (KEY, "not-a-key", "hunter2", "hunter3"):
         assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("not-a-key", "ENCRYPTION_KEYS: the key is not a Fernet key (44 characters"),
+        (f"bad-one,{KEY},bad-two", "ENCRYPTION_KEYS: keys 1, 3 of 3 are not Fernet keys (44 characters"),
+    ],
+)
+def test_bad_keys_are_counted_in_plain_words(monkeypatch: pytest.MonkeyPatch, value: str, said: str) -> None:
+    """One key read "the key of 1 is not a Fernet key", two bad ones "key 1, 3 of 3 is not"."""
+    monkeypatch.setenv("ENCRYPTION_KEYS", value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert said in str(err.value)
+    assert "bad-one" not in str(err.value) and "not-a-key" not in str(err.value)
+
+
+def test_a_webhook_secret_telegram_would_refuse_is_named_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A secret with a space or a colon passed the settings and failed at setWebhook on the first start."""
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "my secret:42")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert "TELEGRAM_WEBHOOK_SECRET: expected 1-256 characters A-Z, a-z, 0-9, _ and -" in str(err.value)
+    assert "my secret" not in str(err.value)
+
+
+def test_a_dotenv_file_not_in_utf8_is_one_clean_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A .env saved in Windows-1251 (a Russian comment) stopped the program with a UnicodeDecodeError traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes("# пароли\nDNS_PORT=53\n".encode("cp1251"))
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    said = "  - .env: not UTF-8 text (byte 3 cannot be read); save the file as UTF-8"
+    assert str(err.value) == "invalid settings:\n" + said
