@@ -46,8 +46,14 @@ campaign-steps-ask-inline =
     { $rules }
 campaign-steps-saved = Sequence of { $name } saved: { $count } steps.
 campaign-step-first = Step 1 (right away): variants { $variants } — “{ $subject }”
-campaign-step-calendar = Step { $step }: after { $days } days, variants { $variants }
-campaign-step-business = Step { $step }: after { $days } business days, variants { $variants }
+campaign-step-calendar = Step { $step }: after { $days } { $days ->
+    [one] day
+   *[other] days
+}, variants { $variants }
+campaign-step-business = Step { $step }: after { $days } business { $days ->
+    [one] day
+   *[other] days
+}, variants { $variants }
 campaign-steps-next = Check it: /campaign_preview { $name } — and send yourself a test: /campaign_test { $name } you@address
 campaign-settings-help =
     Settings: /campaign_set name key=value …
@@ -88,7 +94,10 @@ campaign-reason-step = step { $step }: { $text }
 campaign-warn-slow = { $leads } leads, { $ready } ready { $ready ->
     [one] mailbox
    *[other] mailboxes
-}: step 1 alone takes about { $days } days
+}: step 1 alone takes about { $days } { $days ->
+    [one] day
+   *[other] days
+}
 campaign-title = { $name } — { $status }, steps: { $steps }
 campaign-progress = Leads: { $enrolled } ({ $states })
 campaign-sent = Sent today: { $today }, in total: { $total }; planned: { $pending }; next: { $next }

@@ -46,8 +46,16 @@ campaign-steps-ask-inline =
     { $rules }
 campaign-steps-saved = Цепочка { $name } сохранена: шагов { $count }.
 campaign-step-first = Шаг 1 (сразу): варианты { $variants } — «{ $subject }»
-campaign-step-calendar = Шаг { $step }: через { $days } дн., варианты { $variants }
-campaign-step-business = Шаг { $step }: через { $days } рабочих дн., варианты { $variants }
+campaign-step-calendar = Шаг { $step }: через { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+}, варианты { $variants }
+campaign-step-business = Шаг { $step }: через { $days } { $days ->
+    [one] рабочий день
+    [few] рабочих дня
+   *[many] рабочих дней
+}, варианты { $variants }
 campaign-steps-next = Проверьте: /campaign_preview { $name } — и отправьте себе тест: /campaign_test { $name } ваш@адрес
 campaign-settings-help =
     Настройки: /campaign_set имя ключ=значение …
@@ -85,7 +93,10 @@ campaign-refuse-no-group = у кампании нет группы ящиков:
 campaign-refuse-not-ready = ни один ящик группы ещё не готов: прогреваются { $warming }, первый будет готов не раньше { $date }
 campaign-refuse-held = приостановлены, остывают или отключены: { $held } (/mailbox_resume)
 campaign-reason-step = шаг { $step }: { $text }
-campaign-warn-slow = лидов { $leads }, готовых ящиков { $ready }: первый шаг займёт около { $days } дн.
+campaign-warn-slow = лидов { $leads }, готовых ящиков { $ready }: первый шаг займёт около { $days } { $days ->
+    [one] дня
+   *[other] дней
+}
 campaign-title = { $name } — { $status }, шагов: { $steps }
 campaign-progress = Лидов: { $enrolled } ({ $states })
 campaign-sent = Отправлено сегодня: { $today }, всего: { $total }; в плане: { $pending }; следующее: { $next }

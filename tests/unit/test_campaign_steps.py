@@ -225,3 +225,23 @@ def test_unknown_setting_and_a_word_without_equals() -> None:
 
 def test_window_parses_both_separators() -> None:
     assert parse_window("09.00–18.30") == (dt.time(9, 0, tzinfo=dt.UTC), dt.time(18, 30, tzinfo=dt.UTC))
+
+
+@pytest.mark.parametrize(
+    ("key", "days", "ru", "en"),
+    [
+        ("campaign-step-calendar", 1, "через 1 день,", "after 1 day,"),
+        ("campaign-step-calendar", 3, "через 3 дня,", "after 3 days,"),
+        ("campaign-step-calendar", 21, "через 21 день,", "after 21 days,"),
+        ("campaign-step-business", 2, "через 2 рабочих дня,", "after 2 business days,"),
+        ("campaign-step-business", 1, "через 1 рабочий день,", "after 1 business day,"),
+        ("campaign-step-business", 11, "через 11 рабочих дней,", "after 11 business days,"),
+        ("campaign-warn-slow", 1, "около 1 дня", "about 1 day"),
+        ("campaign-warn-slow", 12, "около 12 дней", "about 12 days"),
+    ],
+)
+def test_step_delays_and_the_slow_warning_agree_with_their_number(key: str, days: int, ru: str, en: str) -> None:
+    """The saved sequence read "Шаг 2: через 1 дн." and "after 1 days": the unit now follows the number."""
+    params = {"step": 2, "days": days, "variants": "A 100", "leads": 12, "ready": 1}
+    assert ru in translator("ru")(key, **params).replace("\u00a0", " ")
+    assert en in translator("en")(key, **params).replace("\u00a0", " ")
