@@ -35,7 +35,7 @@ from engine.campaigns.content import check_content
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
 from engine.campaigns.schedule import Window, open_intervals
-from engine.campaigns.steps import StepSpec, parse_steps
+from engine.campaigns.steps import LETTERS, StepSpec, parse_steps
 from engine.campaigns.template import parse as parse_template
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone_of
@@ -381,7 +381,9 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
     by `engine.campaigns.template.parse`. Only a draft or paused campaign's steps may change.
 
     Raises the parser's `error-campaign-steps-*`, the template parser's `error-template-syntax` (its `where`
-    names the step, the variant, the part and the line), `NotFound`, `Conflict("error-campaign-steps-running")`.
+    names the step, the variant, the part and the line), `NotFound`, `Conflict("error-campaign-steps-running")`,
+    `Conflict("error-campaign-steps-variants-drawn")` (a paused campaign's leads hold a variant the new sequence
+    drops).
     """
     workspace_id = require_manager(actor)
     if len(text) > OFF_LOOP_CHARS:
@@ -393,6 +395,7 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
         if campaign.status is CampaignStatus.RUNNING:
             raise Conflict("error-campaign-steps-running", name=campaign.name)
         _not_finished(campaign)
+        await _keep_drawn_variants(campaign, len(specs[0].variants))
         await Step.filter(campaign_id=campaign.id).delete()
         await Step.bulk_create(
             [
@@ -411,6 +414,28 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
             steps=len(specs), variants=[len(s.variants) for s in specs],
         )  # fmt: skip
     return StepsSaved(campaign.name, tuple(specs))
+
+
+async def _keep_drawn_variants(campaign: Campaign, count: int) -> None:
+    """A lead keeps the A/B variant drawn for it at step 1 for every later step, so a paused campaign's new
+    sequence must still have that variant: with fewer, those leads' next messages could never be composed.
+    Raises `Conflict("error-campaign-steps-variants-drawn")`."""
+    drawn = (
+        await Enrollment.filter(
+            campaign_id=campaign.id, state=EnrollmentState.ACTIVE, variant__not_isnull=True, variant__gte=count
+        )
+        .order_by("-variant")
+        .first()
+    )
+    if drawn is not None and drawn.variant is not None:
+        letter = LETTERS[drawn.variant] if drawn.variant < len(LETTERS) else "?"
+        raise Conflict(
+            "error-campaign-steps-variants-drawn",
+            name=campaign.name,
+            letter=letter,
+            count=drawn.variant + 1,
+            have=count,
+        )
 
 
 def _parse(text: str, locale: str) -> list[StepSpec]:

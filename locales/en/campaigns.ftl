@@ -137,6 +137,7 @@ error-campaign-preview-step = Campaign { $name } has no step { $step }.
 error-campaign-preview-word = “{ $word }” is not understood: give a lead's address, a step number and a variant letter, e.g. /campaign_preview q1 ivan@example.com 2 B
 error-campaign-variant-letter = A variant is one letter: { $letters }.
 error-campaign-steps-running = Campaign { $name } is running: pause it (/campaign_pause { $name }) to change the sequence.
+error-campaign-steps-variants-drawn = In campaign { $name } leads already drew variant { $letter } and get the later steps in it: step 1 of the new sequence needs at least { $count } variants, it has { $have }. Only later steps may be cut down (one variant for everyone).
 error-campaign-steps-text-too-long = The sequence is too long: { $length } characters, at most { $max }.
 error-campaign-steps-empty = The sequence has no email. Sample: /campaign_steps name
 error-campaign-steps-header = Line { $line }: “{ $text }” is not understood. Write “--- step 2 after 3 days” or “=== variant B weight 30”.

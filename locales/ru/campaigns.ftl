@@ -136,6 +136,10 @@ error-campaign-preview-step = В кампании { $name } нет шага { $s
 error-campaign-preview-word = «{ $word }» не понято: укажите адрес лида, номер шага и букву варианта, например /campaign_preview q1 ivan@example.com 2 B
 error-campaign-variant-letter = Вариант — одна буква: { $letters }.
 error-campaign-steps-running = Кампания { $name } идёт: приостановите её (/campaign_pause { $name }), чтобы менять цепочку.
+error-campaign-steps-variants-drawn = В кампании { $name } лидам уже достался вариант { $letter }, и следующие шаги они получат в нём же: в шаге 1 новой цепочки нужно не меньше { $count } { $count ->
+    [one] варианта
+   *[other] вариантов
+}, а в ней { $have }. Сократить можно только следующие шаги (один вариант на всех).
 error-campaign-steps-text-too-long = Цепочка слишком длинная: { $length } { $length ->
     [one] символ
     [few] символа

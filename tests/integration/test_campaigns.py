@@ -197,6 +197,32 @@ async def test_steps_are_stored_and_replaced_and_frozen_while_running(clock: Fro
     assert running.value.key == "error-campaign-steps-running"
 
 
+async def test_a_paused_campaign_keeps_every_variant_its_leads_drew(clock: FrozenClock) -> None:
+    """Paused with leads in variant B, the sequence was replaced by one of a single variant and saved: those
+    leads' next step then failed to compose ("step 2 has no variant B") after the resume."""
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=2)
+    ab = STEPS.replace("\n--- шаг 2", "\n=== вариант B\nТема: Вопрос\nДругой текст первого письма.\n--- шаг 2")
+    await service.set_steps(manager, clock, "q1", ab)
+    await service.start_campaign(manager, clock, "q1", override=True)
+    first, second = await Enrollment.filter(campaign__name="q1").order_by("id")
+    await Enrollment.filter(id=first.id).update(variant=0, current_step=1)
+    await Enrollment.filter(id=second.id).update(variant=1, current_step=1)
+    await service.pause_campaign(manager, clock, "q1")
+    with pytest.raises(Conflict) as drawn:
+        await service.set_steps(manager, clock, "q1", STEPS)
+    assert (drawn.value.key, drawn.value.params) == (
+        "error-campaign-steps-variants-drawn",
+        {"name": "q1", "letter": "B", "count": 2, "have": 1},
+    )
+    assert [len(s.variants) for s in await Step.filter(campaign__name="q1").order_by("position")] == [2, 2]
+    follow_ups_cut = ab.split("--- шаг 2")[0] + "--- шаг 2 через 1 день\nОдин текст для всех."
+    saved = await service.set_steps(manager, clock, "q1", follow_ups_cut)  # later steps may have one variant
+    assert [len(s.variants) for s in saved.steps] == [2, 1]
+    await Enrollment.filter(id=second.id).update(state=EnrollmentState.COMPLETED)  # B's lead left the sequence
+    assert len((await service.set_steps(manager, clock, "q1", STEPS)).steps) == 2
+
+
 # ------------------------------------------------------------------------------------------------ start
 
 
