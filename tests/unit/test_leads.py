@@ -180,6 +180,37 @@ def test_a_utf8_line_in_a_cp1251_file_is_named() -> None:
     assert caught.value.key == "error-leads-encoding" and caught.value.params["line"] == 3
 
 
+def test_a_file_with_bare_cr_line_ends_is_read_line_by_line() -> None:
+    """Excel's "CSV (Macintosh)" ends lines in a bare CR: it was refused with Python's English "new-line
+    character seen in unquoted field" inside a Russian reply."""
+    data = 'Почта;Имя\ranna@acme.ru;Анна\rb@acme.ru;"Борис\rБ."\r'.encode("cp1251")
+    assert read_layout(data).newline == "\r"
+    assert records(data) == [
+        (1, ["Почта", "Имя"]),
+        (2, ["anna@acme.ru", "Анна"]),
+        (4, ["b@acme.ru", "Борис\rБ."]),
+    ]
+    big = b"email;name\r" + b"a@acme.ru;x\r" * 10_000  # longer than one read of the stream
+    assert len(records(big)) == 10_001 and records(big)[-1] == (10_001, ["a@acme.ru", "x"])
+
+
+@pytest.mark.parametrize("end", ["", "\n"])
+def test_a_quote_left_open_is_refused_with_the_line_it_opened_on_not_read_as_one_cell(end: str) -> None:
+    """`"Ромашка` without its closing quote swallowed every later row into one cell: a small file imported one
+    lead out of twenty with no word, a big one was refused with "field larger than field limit (131072)"."""
+    small = ('email;company\n\na@acme.ru;Альфа\nb@acme.ru;"Ромашка\n' + "c@acme.ru;Бета\n" * 20).encode()
+    with pytest.raises(UserError) as caught:
+        records(small.rstrip(b"\n") + end.encode())
+    assert (caught.value.key, caught.value.params) == ("error-leads-unclosed-quote", {"line": 4})
+    assert "4" in EN(caught.value.key, **caught.value.params)
+    big = small + "c@acme.ru;Бета\n".encode() * 20_000
+    with pytest.raises(UserError) as long:
+        records(big)
+    assert (long.value.key, long.value.params) == ("error-leads-field-long", {"line": 4, "limit": 10_000})
+    closed = 'email;company\na@acme.ru;"ООО ""Ромашка"",\nфилиал"'
+    assert records((closed + end).encode())[-1] == (3, ["a@acme.ru", 'ООО "Ромашка",\nфилиал'])
+
+
 def xlsx() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
