@@ -1,7 +1,7 @@
 # Leads: import, validation, suppression
 
 cmd-leads-import = import leads from a CSV (a campaign, source=, basis=, columns like email=Mail)
-cmd-leads = the workspace's leads: counts by verdict, a few examples (search)
+cmd-leads = the workspace's leads: counts by verdict, a few examples (search by address, name or company)
 cmd-suppress = never write to an address or domain again (all: in every workspace, admins only)
 cmd-unsuppress = lift the suppression of an address or domain
 arg-leads-import-options = campaign and options
