@@ -44,7 +44,10 @@ campaign-steps-ask-inline =
     { $sample }
 
     { $rules }
-campaign-steps-saved = Sequence of { $name } saved: { $count } steps.
+campaign-steps-saved = Sequence of { $name } saved: { $count } { $count ->
+    [one] step
+   *[other] steps
+}.
 campaign-step-first = Step 1 (right away): variants { $variants } — “{ $subject }”
 campaign-step-calendar = Step { $step }: after { $days } { $days ->
     [one] day

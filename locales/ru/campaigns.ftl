@@ -44,7 +44,11 @@ campaign-steps-ask-inline =
     { $sample }
 
     { $rules }
-campaign-steps-saved = Цепочка { $name } сохранена: шагов { $count }.
+campaign-steps-saved = Цепочка { $name } сохранена: { $count } { $count ->
+    [one] шаг
+    [few] шага
+   *[many] шагов
+}.
 campaign-step-first = Шаг 1 (сразу): варианты { $variants } — «{ $subject }»
 campaign-step-calendar = Шаг { $step }: через { $days } { $days ->
     [one] день

@@ -238,10 +238,14 @@ def test_window_parses_both_separators() -> None:
         ("campaign-step-business", 11, "через 11 рабочих дней,", "after 11 business days,"),
         ("campaign-warn-slow", 1, "около 1 дня", "about 1 day"),
         ("campaign-warn-slow", 12, "около 12 дней", "about 12 days"),
+        ("campaign-steps-saved", 1, "сохранена: 1 шаг.", "saved: 1 step."),
+        ("campaign-steps-saved", 3, "сохранена: 3 шага.", "saved: 3 steps."),
+        ("campaign-steps-saved", 10, "сохранена: 10 шагов.", "saved: 10 steps."),
     ],
 )
 def test_step_delays_and_the_slow_warning_agree_with_their_number(key: str, days: int, ru: str, en: str) -> None:
-    """The saved sequence read "Шаг 2: через 1 дн." and "after 1 days": the unit now follows the number."""
-    params = {"step": 2, "days": days, "variants": "A 100", "leads": 12, "ready": 1}
+    """The saved sequence read "Шаг 2: через 1 дн.", "after 1 days" and "saved: 1 steps": the unit now follows
+    the number."""
+    params = {"step": 2, "days": days, "count": days, "name": "q1", "variants": "A 100", "leads": 12, "ready": 1}
     assert ru in translator("ru")(key, **params).replace("\u00a0", " ")
     assert en in translator("en")(key, **params).replace("\u00a0", " ")
