@@ -12,6 +12,7 @@ from engine.campaigns.service import CampaignStatusView, GroupSummary, Reason, S
 from engine.campaigns.steps import LETTERS, MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_VARIANTS, StepSpec
 from engine.clock import zone_or_utc
 from engine.errors import UserError
+from engine.leads.reader import SAMPLE_BYTES, known_format
 from engine.reply import Attachment, Button, Reply
 from engine.uploads import decode_upload_async
 from models.enums import CampaignStatus, EnrollmentState, Platform
@@ -117,6 +118,8 @@ async def campaign_group(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def campaign_steps(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The sequence: the text after the command (next lines) or an attached .txt file."""
     file: Attachment | None = args["file"]
+    if file is not None and (kind := known_format(file.content[:SAMPLE_BYTES])) is not None:
+        raise UserError("error-campaign-steps-file", format=kind, name=args["name"])  # a Word file, a PDF…
     text = await decode_upload_async(file.content) if file is not None else args["steps"]
     if not text:
         step_arg = Arg("steps", kind="block")

@@ -61,11 +61,24 @@ def check_file_size(size: int, *, max_bytes: int = MAX_LEAD_FILE_BYTES) -> None:
         raise UserError("error-upload-too-large", limit_kb=str(max_bytes // 1024))
 
 
-def sniff_format(sample: bytes) -> None:
-    """Refuse a known binary format by name (`error-leads-format`), or any other binary (`error-leads-binary`)."""
+def known_format(sample: bytes) -> str | None:
+    """The name of a known non-text format the file starts with ("DOCX", "XLSX", "PDF", …), else None. An
+    Office document is a ZIP whose entries are named in the first bytes: word/… is DOCX, xl/… is XLSX."""
     for magic, name in _FORMATS:
         if sample.startswith(magic):
-            raise UserError("error-leads-format", format=name)
+            if magic == b"PK\x03\x04" and b"word/" in sample:
+                return "DOCX"
+            if magic == b"PK\x03\x04" and b"xl/" in sample:
+                return "XLSX"
+            return name
+    return None
+
+
+def sniff_format(sample: bytes) -> None:
+    """Refuse a known binary format by name (`error-leads-format`), or any other binary (`error-leads-binary`)."""
+    name = known_format(sample)
+    if name is not None:
+        raise UserError("error-leads-format", format=name)
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
     if any(byte in _CONTROL for byte in sample[:SAMPLE_BYTES]):

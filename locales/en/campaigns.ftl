@@ -142,6 +142,7 @@ error-campaign-variant-letter = A variant is one letter: { $letters }.
 error-campaign-steps-running = Campaign { $name } is running: pause it (/campaign_pause { $name }) to change the sequence.
 error-campaign-steps-variants-drawn = In campaign { $name } leads already drew variant { $letter } and get the later steps in it: step 1 of the new sequence needs at least { $count } variants, it has { $have }. Only later steps may be cut down (one variant for everyone).
 error-campaign-steps-text-too-long = The sequence is too long: { $length } characters, at most { $max }.
+error-campaign-steps-file = This is not text but a { $format } file. Save the sequence as “Plain text (.txt)” or send it as text: /campaign_steps { $name } and the sequence on the next lines.
 error-campaign-steps-empty = The sequence has no email. Sample: /campaign_steps name
 error-campaign-steps-header = Line { $line }: “{ $text }” is not understood. Write “--- step 2 after 3 days” or “=== variant B weight 30”.
 error-campaign-steps-first-delay = Line { $line }: step 1 goes out right away, it has no delay.

@@ -149,6 +149,7 @@ error-campaign-steps-text-too-long = Цепочка слишком длинна�
     [few] символа
    *[many] символов
 }, можно { $max }.
+error-campaign-steps-file = Это не текст, а файл { $format }. Сохраните цепочку как «Обычный текст (.txt)» или пришлите её текстом: /campaign_steps { $name } и с новой строки цепочка.
 error-campaign-steps-empty = В цепочке нет писем. Образец: /campaign_steps имя
 error-campaign-steps-header = Строка { $line }: «{ $text }» не понята. Пишите «--- шаг 2 через 3 дня» или «=== вариант B вес 30».
 error-campaign-steps-first-delay = Строка { $line }: шаг 1 уходит сразу, задержки у него нет.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
+import zipfile
 
 import pytest
 from redis.asyncio import Redis
@@ -17,6 +19,7 @@ from engine.confirm import CONFIRM_TTL_S
 from engine.crypto import Vault, generate_key
 from engine.errors import AlreadyInState, Conflict, Forbidden, NotFound, UserError
 from engine.i18n import translator
+from engine.reply import Attachment
 from models import (
     AuditLog,
     Campaign,
@@ -471,3 +474,22 @@ async def test_the_status_of_a_big_group_stays_one_readable_message(clock: Froze
     assert len(status) < 4096, len(status)
     assert translator("en")("list-more", count=300 - 30) in status
     assert "box0@fleet.test: wanted 5, allowed 2 — the mailbox's share of its domain's daily cap" in status
+
+
+async def test_a_word_file_sent_as_the_sequence_is_named_not_called_a_list(clock: FrozenClock) -> None:
+    """A .docx sent with /campaign_steps was answered "not a text file (control characters on lines 1). Send a
+    CSV or a plain list": the generic upload check, with advice for lead lists."""
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "ru")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    assert (await runner.run_line(admin, "c1", "/campaign_new q1")).ok
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as document:
+        document.writestr("word/document.xml", "<w:document/>")
+    sent = Attachment("sequence.docx", out.getvalue())
+    reply = await runner.run_line(admin, "c1", "/campaign_steps q1", sent)
+    assert not reply.ok
+    assert reply.plain_text() == translator("ru")("error-campaign-steps-file", format="DOCX", name="q1")
+    assert await Step.filter(campaign__name="q1").count() == 0
+    pdf = await runner.run_line(admin, "c1", "/campaign_steps q1", Attachment("seq.pdf", b"%PDF-1.7\n%\xe2\xe3"))
+    assert pdf.plain_text() == translator("ru")("error-campaign-steps-file", format="PDF", name="q1")

@@ -22,6 +22,7 @@ from engine.leads.reader import (
     check_file_size,
     guess_delimiter,
     guess_encoding,
+    known_format,
     read_layout,
     rows,
     sniff_format,
@@ -227,6 +228,21 @@ def test_a_spreadsheet_or_archive_is_refused_by_name(data: bytes, name: str) -> 
         sniff_format(data)
     assert caught.value.key == "error-leads-format" and caught.value.params == {"format": name}
     assert name in EN(caught.value.key, **caught.value.params)
+
+
+def test_an_office_document_is_named_by_what_is_inside_its_zip() -> None:
+    def office(entry: str) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr(entry, "<x/>")
+        return out.getvalue()
+
+    assert known_format(office("word/document.xml")) == "DOCX"
+    assert known_format(office("xl/workbook.xml")) == "XLSX"
+    assert known_format(b"email;name\n") is None
+    with pytest.raises(UserError) as caught:
+        sniff_format(office("word/document.xml"))
+    assert caught.value.params == {"format": "DOCX"}
 
 
 def test_other_binary_is_refused() -> None:
