@@ -28,6 +28,7 @@ from engine.leads.reader import (
     sniff_format,
 )
 from engine.leads.report import Rejection, rejection_csv
+from engine.leads.suppression import normalize_value
 from engine.reply import Attachment
 from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import LeadVerdict
@@ -307,3 +308,26 @@ def test_the_lead_import_takes_files_up_to_its_own_limit_other_commands_keep_the
     with pytest.raises(UserError) as caught:
         parse_args(REGISTRY["mailbox_import"], [], big)
     assert caught.value.key == "error-upload-too-large"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("@Example.com", ("example.com", True)),
+        ("*@example.org", ("example.org", True)),
+        ("@ПРИМЕР.РФ", ("xn--e1afmkfd.xn--p1ai", True)),
+        ("Ivan@ПРИМЕР.РФ", ("ivan@xn--e1afmkfd.xn--p1ai", False)),
+        ("acme.ru", ("acme.ru", True)),
+    ],
+)
+def test_a_domain_is_suppressed_however_a_mail_filter_would_write_it(value: str, expected: tuple[str, bool]) -> None:
+    """`/suppress @example.com` was refused as "neither an address nor a domain", and `/suppress *@example.org`
+    suppressed the literal address "*@example.org": the domain stayed open."""
+    assert normalize_value(value) == expected
+
+
+@pytest.mark.parametrize("value", ["@", "*@", "@a@b.ru", "a@b@c", "example"])
+def test_what_is_neither_an_address_nor_a_domain_is_refused(value: str) -> None:
+    with pytest.raises(UserError) as caught:
+        normalize_value(value)
+    assert caught.value.key == "error-leads-suppress-value"
