@@ -32,7 +32,7 @@ from tortoise import connections
 
 from engine.campaigns.content import BASE_FIELDS, sample_fields, variant_letter
 from engine.campaigns.ports import CampaignRow, Composed
-from engine.campaigns.template import Template, parse
+from engine.campaigns.template import Template, field_key, parse
 from engine.errors import NotFound, UserError
 from engine.i18n import translator
 from engine.stats import normalize_email
@@ -106,12 +106,12 @@ def lead_fields(
     sender_name: str = "",
     sender_company: str = "",
 ) -> dict[str, str]:
-    """The fields a template may use, keyed case-folded (the base fields win over custom columns of the same
-    name)."""
+    """The fields a template may use, keyed case-folded with spaces as `_` (`field_key`: a column "Job Title"
+    is `{job_title}`); the base fields win over custom columns of the same name."""
     fields: dict[str, str] = {}
     for key, value in list((custom or {}).items())[:_MAX_CUSTOM_KEYS]:
         if isinstance(value, str | int | float | bool) or value is None:
-            fields[str(key).strip().casefold()] = clean_field(value)
+            fields[field_key(str(key))] = clean_field(value)
     fields |= {
         "email": clean_field(email),
         "first_name": clean_field(first_name),
@@ -465,4 +465,4 @@ async def campaign_fields(campaign_id: int) -> frozenset[str]:
         "WHERE e.campaign_id = $1 LIMIT 1000",
         [campaign_id],
     )
-    return BASE_FIELDS | {str(r["k"]).strip().casefold() for r in rows}
+    return BASE_FIELDS | {field_key(str(r["k"])) for r in rows}

@@ -60,6 +60,18 @@ async def test_content_errors_refuse_and_warnings_need_the_override(clock: Froze
     assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
 
 
+async def test_a_column_whose_header_has_a_space_is_known_by_its_placeholder(clock: FrozenClock) -> None:
+    """A column "Job Title" was reported unknown as {job_title}, and {job title} is not a placeholder at all."""
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=1)
+    campaign = await Campaign.get(workspace_id=ws.id, name="q1")
+    lead = await Lead.create(workspace=ws, email="title@example.com", custom={"Job Title": "CEO"})
+    await Enrollment.create(campaign=campaign, lead=lead, next_due_at=NOW)
+    await service.set_steps(manager, clock, "q1", f"Subject: Hi {{first_name}}\n{LONG} {{job_title}}")
+    result = await service.start_campaign(manager, clock, "q1", override=True)
+    assert not result.errors and result.started
+
+
 async def enroll_custom(ws: Workspace) -> str:
     """One more lead, with a custom field the templates may use."""
     campaign = await Campaign.get(workspace_id=ws.id, name="q1")
