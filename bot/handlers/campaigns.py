@@ -163,6 +163,9 @@ async def campaign_preview(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply().add(ctx.t("campaign-preview-title", name=name, step=step), "title")
     reply.add(ctx.t("campaign-preview-subject", subject=str(composed.subject)))
     reply.add(text if len(text) <= PREVIEW_SHOWN_CHARS else text[:PREVIEW_SHOWN_CHARS] + "…", "pre")
+    if composed.empty:
+        names = ", ".join("{" + n + "}" for n in composed.empty)
+        reply.add(ctx.t("campaign-preview-empty", fields=names, example="{" + composed.empty[0] + "|…}"))
     if len(text) > PREVIEW_SHOWN_CHARS:
         reply.files.append(Attachment(f"{name}-step{step}.txt", text.encode(), "text/plain"))
     return reply

@@ -19,6 +19,7 @@ gets an HTML part: the text escaped into paragraphs, every link through the clic
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import random
 import re
@@ -398,7 +399,8 @@ async def preview(
 ) -> Composed:
     """A step rendered for one lead of the workspace (or sample values), the same on every call.
 
-    `variant` None: the lead's own A/B variant when it is enrolled, else the first. The links point at
+    `variant` None: the lead's own A/B variant when it is enrolled, else the first. For a lead, `empty` names
+    the placeholders without a fallback that its fields leave empty. The links point at
     `base_url` with tokens under a throw-away key: a preview never holds a working unsubscribe or click link.
     Raises `NotFound` (`error-content-campaign-not-found`, `error-content-step-not-found`,
     `error-content-lead-not-found`), `UserError("error-content-variant-not-found")` and template errors.
@@ -429,7 +431,7 @@ async def preview(
     if not 0 <= chosen < len(step.variants):
         raise UserError("error-content-variant-not-found", step=step_position, variant=variant_letter(chosen))
     subject, body = step.variants[chosen]
-    return render_message(
+    composed = render_message(
         subject=subject,
         body=body,
         fields=fields,
@@ -440,6 +442,10 @@ async def preview(
         html_part=step.html,
         track_clicks=step.track_clicks,
     )
+    if lead_email is None:
+        return composed
+    empty = sorted(n for n in subject.required | body.required if not fields.get(n, "").strip())
+    return dataclasses.replace(composed, empty=tuple(empty))
 
 
 def _names(step: StepContent) -> set[str]:

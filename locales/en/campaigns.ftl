@@ -77,6 +77,7 @@ campaign-group-first-ready = The first mailbox is ready on { $date } at the earl
 campaign-group-none-ready = No mailbox of the group has finished warmup yet: the campaign cannot send.
 campaign-preview-title = Preview of { $name }, step { $step }
 campaign-preview-subject = Subject: { $subject }
+campaign-preview-empty = This lead's fields { $fields } are empty: the email has nothing in their place. Fill them in the CSV or give a fallback: { $example }
 campaign-test-queued = Test of { $name } (step 1) queued to { $email }.
 campaign-started = Campaign { $name } started.
 campaign-resumed = Campaign { $name } resumed.

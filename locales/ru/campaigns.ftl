@@ -80,6 +80,7 @@ campaign-group-first-ready = Первый ящик будет готов не р
 campaign-group-none-ready = Ни один ящик группы ещё не прошёл прогрев: кампания не сможет отправлять.
 campaign-preview-title = Предпросмотр { $name }, шаг { $step }
 campaign-preview-subject = Тема: { $subject }
+campaign-preview-empty = У этого лида пустые поля { $fields }: в письме на их месте ничего не будет. Заполните их в CSV или задайте запасное значение: { $example }
 campaign-test-queued = Тест { $name } (шаг 1) поставлен в очередь на { $email }.
 campaign-started = Кампания { $name } запущена.
 campaign-resumed = Кампания { $name } возобновлена.
