@@ -155,16 +155,22 @@ def rows(stream: BinaryIO, layout: Layout) -> Iterator[tuple[int, list[str]]]:
 
 
 def _lines(stream: BinaryIO, encoding: str, newline: str = "\n") -> Iterator[str]:
+    """Decoded lines. A file guessed UTF-8 from a sample of plain ASCII is really decided by its first line that
+    is not: a Windows-1251 file whose first rows are all Latin is Windows-1251, not "mixed"."""
     if encoding == "utf-16":
         yield from io.TextIOWrapper(stream, encoding="utf-16", newline="")
         return
     first = True
+    undecided = encoding == "utf-8"
     for number, line in enumerate(_cr_lines(stream) if newline == "\r" else stream, 1):
         raw = line.removeprefix(codecs.BOM_UTF8) if first and encoding == "utf-8-sig" else line
         first = False
         if raw.isascii():
             yield raw.decode("ascii")
             continue
+        if undecided and not _is_utf8(raw):
+            encoding = "cp1251"
+        undecided = False
         yield _decode_line(raw, encoding, number)
 
 

@@ -213,6 +213,20 @@ def test_a_quote_left_open_is_refused_with_the_line_it_opened_on_not_read_as_one
     assert records((closed + end).encode())[-1] == (3, ["a@acme.ru", 'ООО "Ромашка",\nфилиал'])
 
 
+def test_a_windows_1251_file_whose_sample_is_all_latin_is_read_as_windows_1251() -> None:
+    """A Russian Excel export whose first 64 KiB of rows are Latin only was guessed UTF-8 from its sample, and its
+    first Cyrillic row was refused as "UTF-8 and Windows-1251 mixed in one file"."""
+    latin = b"Email;Name;Company\r\n" + b"john@acme.com;John;Acme\r\n" * 4000
+    assert len(latin) > 65536 and read_layout(latin[:65536]).encoding == "utf-8"
+    data = latin + "ivan@romashka.ru;Иван;Ромашка\r\n".encode("cp1251")
+    assert records(data)[-1] == (4002, ["ivan@romashka.ru", "Иван", "Ромашка"])
+    assert records(latin + "ivan@romashka.ru;Иван;Ромашка\r\n".encode())[-1][1][1] == "Иван"
+    mixed = latin + "ivan@romashka.ru;Иван;x\r\n".encode("cp1251") + "b@acme.ru;Борис;x\r\n".encode()
+    with pytest.raises(UserError) as caught:
+        records(mixed)
+    assert (caught.value.key, caught.value.params) == ("error-leads-encoding", {"line": 4003})
+
+
 def xlsx() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
