@@ -12,6 +12,7 @@ from engine.campaigns.service import CampaignStatusView, GroupSummary, Reason, S
 from engine.campaigns.steps import LETTERS, MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_VARIANTS, StepSpec
 from engine.clock import zone_or_utc
 from engine.errors import UserError
+from engine.leads import suppression
 from engine.leads.reader import SAMPLE_BYTES, known_format
 from engine.reply import Attachment, Button, Reply
 from engine.uploads import decode_upload_async
@@ -199,7 +200,8 @@ def _variant(letter: str) -> int:
 async def campaign_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Send step 1 to your own address now."""
     row = await service.send_test(ctx.actor, ctx.clock, args["name"], args["email"])
-    return Reply().add(ctx.t("campaign-test-queued", name=args["name"], email=row.body, id=row.id))
+    shown = suppression.shown(row.body)  # the domain as typed (почта.рф), not as stored (punycode)
+    return Reply().add(ctx.t("campaign-test-queued", name=args["name"], email=shown, id=row.id))
 
 
 def _started(ctx: Ctx, result: StartResult) -> Reply:

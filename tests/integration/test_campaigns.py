@@ -493,3 +493,19 @@ async def test_a_word_file_sent_as_the_sequence_is_named_not_called_a_list(clock
     assert await Step.filter(campaign__name="q1").count() == 0
     pdf = await runner.run_line(admin, "c1", "/campaign_steps q1", Attachment("seq.pdf", b"%PDF-1.7\n%\xe2\xe3"))
     assert pdf.plain_text() == translator("ru")("error-campaign-steps-file", format="PDF", name="q1")
+
+
+async def test_a_test_send_to_a_cyrillic_domain_is_confirmed_as_typed(clock: FrozenClock) -> None:
+    """ "/campaign_test q1 я@почта.рф" was confirmed as queued "to я@xn--80a1acny.xn--p1ai"."""
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "ru")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await Workspace.filter(id=ws.id).update(timezone="UTC", sender_name="ACME LLC", sender_address="Moscow")
+    await ready_campaign(clock, ws, leads=1)
+    reply = await runner.run_line(admin, "c1", "/campaign_test q1 Anna@ПОЧТА.РФ")
+    assert reply.ok, reply.plain_text()
+    row = await OutboundMessage.get(kind=MessageKind.TEST)
+    assert row.body == "anna@xn--80a1acny.xn--p1ai"
+    expected = translator("ru")("campaign-test-queued", name="q1", email="anna@почта.рф", id=row.id)
+    assert reply.plain_text() == expected
