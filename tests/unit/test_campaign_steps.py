@@ -249,3 +249,27 @@ def test_step_delays_and_the_slow_warning_agree_with_their_number(key: str, days
     params = {"step": 2, "days": days, "count": days, "name": "q1", "variants": "A 100", "leads": 12, "ready": 1}
     assert ru in translator("ru")(key, **params).replace("\u00a0", " ")
     assert en in translator("en")(key, **params).replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(
+    "header", ["— шаг 2 через 3 дня", "-- шаг 2 через 3 дня", "–- step 2 after 3 days", "—— Шаг 2 через 3 дня"]
+)
+def test_a_step_header_whose_dashes_a_phone_turned_into_a_dash_is_still_a_step(header: str) -> None:
+    """iOS and macOS "smart punctuation" send "---" as "—": the header became a line of step 1's body and the
+    sequence was saved with one step, step 2's text appended to the first email."""
+    specs = parse_steps(f"Тема: Привет\nПервое письмо.\n{header}\nВторое письмо.")
+    assert [(s.number, s.delay_days, s.variants[0].body) for s in specs] == [
+        (1, 0, "Первое письмо."),
+        (2, 3, "Второе письмо."),
+    ]
+
+
+@pytest.mark.parametrize("line", ["-- ", "— Анна", "-- с уважением", "— шагнуть вперёд"])
+def test_a_dash_line_that_names_no_step_stays_text(line: str) -> None:
+    [step] = parse_steps(f"Тема: Привет\nПервое письмо.\n{line}\nАнна")
+    assert step.variants[0].body == f"Первое письмо.\n{line.rstrip()}\nАнна"
+
+
+def test_a_weight_may_be_written_with_a_percent_sign() -> None:
+    [step] = parse_steps("Тема: a\nA\n=== вариант B вес 30%\nТема: b\nB\n=== variant C weight 20 %\nSubject: c\nC")
+    assert [v.weight for v in step.variants] == [50, 30, 20]
