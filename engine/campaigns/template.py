@@ -234,4 +234,4 @@ class _Parser:
         self.names.add(name)
         if fallback is None:
             self.required.add(name)
-        return Field(name, fallback)
+        return Field(name, None if fallback is None else fallback.strip())  # "{first_name | коллега}"
