@@ -264,13 +264,16 @@ async def update_settings(actor: Actor, clock: Clock, name: str, settings: dict[
 
 
 def _opens_need_html(values: dict[str, Any], typed: dict[str, str], *, html: bool, opens: bool) -> None:
-    """Opens are measured by a pixel, which only HTML carries: `track_opens=on` on plain text is refused,
-    `track=on` then tracks clicks only, and `html=off` stops measuring opens."""
-    if not values.get("track_opens", opens) or values.get("html", html):
+    """Opens are measured by a pixel, which every HTML email carries and only HTML carries: `track_opens`
+    follows `html`. `track_opens=on` on plain text is refused (`error-campaign-opens-need-html`), and so is
+    `track_opens=off` on HTML (`error-campaign-html-pixel`: the pixel is part of it); `html=on` turns it on,
+    `html=off` off, and `track=on|off` sets it to what the campaign's HTML allows."""
+    is_html = values.get("html", html)
+    if values.get("track_opens", opens) == is_html:
         return
     if "track_opens" in {ALIASES.get(k.strip().lower(), k.strip().lower()) for k in typed}:
-        raise UserError("error-campaign-opens-need-html")
-    values["track_opens"] = False
+        raise UserError("error-campaign-html-pixel" if is_html else "error-campaign-opens-need-html")
+    values["track_opens"] = is_html
 
 
 def _not_finished(campaign: Campaign) -> None:
@@ -758,7 +761,7 @@ async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStat
         per_mailbox_cap=campaign.per_mailbox_cap,
         flags={
             "html": campaign.html,
-            "track_opens": campaign.track_opens,
+            "track_opens": campaign.html,  # the pixel comes with HTML (see _opens_need_html)
             "track_clicks": campaign.track_clicks,
             "lead_timezone": campaign.lead_timezone,
             "stop_on_reply": campaign.stop_on_reply,

@@ -66,7 +66,7 @@ campaign-settings-help =
     daily_cap=500 — campaign emails a day (1–5000)
     per_mailbox_cap=30 — campaign emails a mailbox sends a day (1–50)
     lead_timezone=on — the window in the lead's time zone when known
-    html=on, track_opens=on, track_clicks=on (track=on — both) — HTML and tracking
+    html=on — an HTML email with an open pixel (track_opens comes on with it), track_clicks=on — link tracking (track=on — both)
     stop_on_reply=on — stop the sequence when the lead replies
 campaign-settings-saved = Settings of { $name } saved.
 campaign-settings-line = Zone { $timezone }, window { $window }, days { $weekdays }, a day { $daily_cap }, per mailbox { $per_mailbox_cap }; { $flags }
@@ -129,6 +129,7 @@ error-campaign-setting-value = The value { $name }={ $value } does not fit. Allo
 error-campaign-setting-pair = “{ $word }” is not a setting: write key=value, e.g. window=09:00-18:00
 error-campaign-setting-none = Name the settings: key=value. Help: /campaign_set name
 error-campaign-opens-need-html = Opens are only measured in HTML emails: set html=on first.
+error-campaign-html-pixel = An HTML email always carries the open pixel: while html=on, opens cannot be turned off. To not track opens, send plain text: html=off (links can still be tracked in it: track_clicks=on).
 error-campaign-group-empty = Name the group's mailboxes or domains.
 error-campaign-group-too-many = Too many mailboxes and domains at once: { $count }, at most { $max }. Name the domains.
 error-campaign-confirm-expired = This confirmation has expired. Start again: /campaign_start

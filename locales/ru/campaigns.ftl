@@ -69,7 +69,7 @@ campaign-settings-help =
     daily_cap=500 — писем кампании в день (1–5000)
     per_mailbox_cap=30 — писем кампании с одного ящика в день (1–50)
     lead_timezone=on — окно по часовому поясу лида, когда он известен
-    html=on, track_opens=on, track_clicks=on (track=on — оба) — HTML и отслеживание
+    html=on — HTML-письмо с пикселем открытий (track_opens включается вместе с ним), track_clicks=on — отслеживание ссылок (track=on — и то и другое)
     stop_on_reply=on — остановить цепочку при ответе
 campaign-settings-saved = Настройки { $name } сохранены.
 campaign-settings-line = Пояс { $timezone }, окно { $window }, дни { $weekdays }, в день { $daily_cap }, с ящика { $per_mailbox_cap }; { $flags }
@@ -129,6 +129,7 @@ error-campaign-setting-value = Значение { $name }={ $value } не под
 error-campaign-setting-pair = «{ $word }» — не настройка: пишите ключ=значение, например window=09:00-18:00
 error-campaign-setting-none = Укажите настройки: ключ=значение. Справка: /campaign_set имя
 error-campaign-opens-need-html = Открытия видны только в HTML-письмах: сначала html=on.
+error-campaign-html-pixel = В HTML-письме всегда есть пиксель открытий: пока html=on, их не отключить. Чтобы не отслеживать открытия, отправляйте простой текст: html=off (ссылки можно отслеживать и в нём: track_clicks=on).
 error-campaign-group-empty = Назовите ящики или домены группы.
 error-campaign-group-too-many = Слишком много ящиков и доменов сразу: { $count }, можно { $max }. Назовите домены.
 error-campaign-confirm-expired = Это подтверждение устарело. Запустите снова: /campaign_start

@@ -157,6 +157,28 @@ async def test_settings_change_and_track_without_html_tracks_clicks(clock: Froze
 # ------------------------------------------------------------------------------------------------ group, steps
 
 
+async def test_track_opens_says_whether_the_pixel_goes_out(clock: FrozenClock) -> None:
+    """ "/campaign_set q1 html=on track_opens=off" was saved and shown as "track_opens=off", but every HTML email
+    carries the open pixel and its opens were counted: the flag said nothing about what went out."""
+    ws = await space()
+    manager = actor(ws)
+    await service.create_campaign(manager, clock, "q1")
+    html = await service.update_settings(manager, clock, "q1", {"html": "on"})
+    assert (html.html, html.track_opens) == (True, True)
+    with pytest.raises(UserError) as refused:
+        await service.update_settings(manager, clock, "q1", {"track_opens": "off"})
+    assert refused.value.key == "error-campaign-html-pixel"
+    with pytest.raises(UserError):
+        await service.update_settings(manager, clock, "q1", {"html": "on", "track_opens": "off"})
+    clicks_off = await service.update_settings(manager, clock, "q1", {"track": "off"})
+    assert (clicks_off.track_opens, clicks_off.track_clicks) == (True, False)
+    plain = await service.update_settings(manager, clock, "q1", {"html": "off"})
+    assert (plain.html, plain.track_opens) == (False, False)
+    await Campaign.filter(id=plain.id).update(html=True, track_opens=False)  # a row saved before the rule
+    view = await service.campaign_status(manager, clock, "q1")
+    assert view.flags["track_opens"] is True
+
+
 async def test_group_of_domains_and_addresses_with_readiness(clock: FrozenClock) -> None:
     ws, other = await space(), await space("other")
     manager = actor(ws)
