@@ -142,7 +142,7 @@ def parse_steps(text: str) -> list[StepSpec]:
         if not line.startswith("---") and (dashed := _DASHED_STEP.match(line)):
             line = "--- " + line[dashed.end() :]
         if line.startswith("---"):
-            parser.step(_step_header(line, number), number)
+            parser.step(_step_header(line, number, typed=raw.strip()), number)
         elif line.startswith("==="):
             parser.variant(*_variant_header(line, number), number)
         else:
@@ -196,10 +196,11 @@ class _Header:
     business_days: bool
 
 
-def _step_header(line: str, number: int) -> _Header:
+def _step_header(line: str, number: int, *, typed: str) -> _Header:
+    """The header `line` (its dashes made "---"); errors quote it as `typed`."""
     match = _STEP.fullmatch(line)
     if match is None:
-        raise UserError("error-campaign-steps-header", line=number, text=line[:60])
+        raise UserError("error-campaign-steps-header", line=number, text=typed[:60])
     step = int(match["n"])
     if match["d"] is None:
         return _Header(step, 0, False)
@@ -210,7 +211,7 @@ def _step_header(line: str, number: int) -> _Header:
     elif _CALENDAR.fullmatch(unit):
         business = False
     else:
-        raise UserError("error-campaign-steps-header", line=number, text=line[:60])
+        raise UserError("error-campaign-steps-header", line=number, text=typed[:60])
     if step > 1 and not 1 <= delay <= MAX_DELAY_DAYS:
         raise UserError("error-campaign-steps-delay", line=number, step=step, min=1, max=MAX_DELAY_DAYS)
     return _Header(step, delay, business)

@@ -273,3 +273,12 @@ def test_a_dash_line_that_names_no_step_stays_text(line: str) -> None:
 def test_a_weight_may_be_written_with_a_percent_sign() -> None:
     [step] = parse_steps("Тема: a\nA\n=== вариант B вес 30%\nТема: b\nB\n=== variant C weight 20 %\nSubject: c\nC")
     assert [v.weight for v in step.variants] == [50, 30, 20]
+
+
+def test_a_dashed_header_that_is_not_understood_is_quoted_as_typed() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_steps("Тема: a\nA\n— шаг 2 через неделю\nB")
+    assert (caught.value.key, caught.value.params) == (
+        "error-campaign-steps-header",
+        {"line": 3, "text": "— шаг 2 через неделю"},
+    )
