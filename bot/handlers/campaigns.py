@@ -12,6 +12,8 @@ from engine.campaigns.service import CampaignStatusView, GroupSummary, Reason, S
 from engine.campaigns.steps import LETTERS, MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_VARIANTS, StepSpec
 from engine.clock import zone_or_utc
 from engine.errors import UserError
+from engine.leads import suppression
+from engine.leads.reader import SAMPLE_BYTES, known_format
 from engine.reply import Attachment, Button, Reply
 from engine.uploads import decode_upload_async
 from models.enums import CampaignStatus, EnrollmentState, Platform
@@ -117,6 +119,8 @@ async def campaign_group(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def campaign_steps(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The sequence: the text after the command (next lines) or an attached .txt file."""
     file: Attachment | None = args["file"]
+    if file is not None and (kind := known_format(file.content[:SAMPLE_BYTES])) is not None:
+        raise UserError("error-campaign-steps-file", format=kind, name=args["name"])  # a Word file, a PDF…
     text = await decode_upload_async(file.content) if file is not None else args["steps"]
     if not text:
         step_arg = Arg("steps", kind="block")
@@ -160,6 +164,9 @@ async def campaign_preview(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply().add(ctx.t("campaign-preview-title", name=name, step=step), "title")
     reply.add(ctx.t("campaign-preview-subject", subject=str(composed.subject)))
     reply.add(text if len(text) <= PREVIEW_SHOWN_CHARS else text[:PREVIEW_SHOWN_CHARS] + "…", "pre")
+    if composed.empty:
+        names = ", ".join("{" + n + "}" for n in composed.empty)
+        reply.add(ctx.t("campaign-preview-empty", fields=names, example="{" + composed.empty[0] + "|…}"))
     if len(text) > PREVIEW_SHOWN_CHARS:
         reply.files.append(Attachment(f"{name}-step{step}.txt", text.encode(), "text/plain"))
     return reply
@@ -193,7 +200,8 @@ def _variant(letter: str) -> int:
 async def campaign_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Send step 1 to your own address now."""
     row = await service.send_test(ctx.actor, ctx.clock, args["name"], args["email"])
-    return Reply().add(ctx.t("campaign-test-queued", name=args["name"], email=row.body, id=row.id))
+    shown = suppression.shown(row.body)  # the domain as typed (почта.рф), not as stored (punycode)
+    return Reply().add(ctx.t("campaign-test-queued", name=args["name"], email=shown, id=row.id))
 
 
 def _started(ctx: Ctx, result: StartResult) -> Reply:

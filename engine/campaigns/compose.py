@@ -19,6 +19,7 @@ gets an HTML part: the text escaped into paragraphs, every link through the clic
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import random
 import re
@@ -32,7 +33,7 @@ from tortoise import connections
 
 from engine.campaigns.content import BASE_FIELDS, sample_fields, variant_letter
 from engine.campaigns.ports import CampaignRow, Composed
-from engine.campaigns.template import Template, parse
+from engine.campaigns.template import Template, field_key, parse
 from engine.errors import NotFound, UserError
 from engine.i18n import translator
 from engine.stats import normalize_email
@@ -106,12 +107,12 @@ def lead_fields(
     sender_name: str = "",
     sender_company: str = "",
 ) -> dict[str, str]:
-    """The fields a template may use, keyed case-folded (the base fields win over custom columns of the same
-    name)."""
+    """The fields a template may use, keyed case-folded with spaces as `_` (`field_key`: a column "Job Title"
+    is `{job_title}`); the base fields win over custom columns of the same name."""
     fields: dict[str, str] = {}
     for key, value in list((custom or {}).items())[:_MAX_CUSTOM_KEYS]:
         if isinstance(value, str | int | float | bool) or value is None:
-            fields[str(key).strip().casefold()] = clean_field(value)
+            fields[field_key(str(key))] = clean_field(value)
     fields |= {
         "email": clean_field(email),
         "first_name": clean_field(first_name),
@@ -398,7 +399,8 @@ async def preview(
 ) -> Composed:
     """A step rendered for one lead of the workspace (or sample values), the same on every call.
 
-    `variant` None: the lead's own A/B variant when it is enrolled, else the first. The links point at
+    `variant` None: the lead's own A/B variant when it is enrolled, else the first. For a lead, `empty` names
+    the placeholders without a fallback that its fields leave empty. The links point at
     `base_url` with tokens under a throw-away key: a preview never holds a working unsubscribe or click link.
     Raises `NotFound` (`error-content-campaign-not-found`, `error-content-step-not-found`,
     `error-content-lead-not-found`), `UserError("error-content-variant-not-found")` and template errors.
@@ -429,7 +431,7 @@ async def preview(
     if not 0 <= chosen < len(step.variants):
         raise UserError("error-content-variant-not-found", step=step_position, variant=variant_letter(chosen))
     subject, body = step.variants[chosen]
-    return render_message(
+    composed = render_message(
         subject=subject,
         body=body,
         fields=fields,
@@ -440,6 +442,10 @@ async def preview(
         html_part=step.html,
         track_clicks=step.track_clicks,
     )
+    if lead_email is None:
+        return composed
+    empty = sorted(n for n in subject.required | body.required if not fields.get(n, "").strip())
+    return dataclasses.replace(composed, empty=tuple(empty))
 
 
 def _names(step: StepContent) -> set[str]:
@@ -465,4 +471,4 @@ async def campaign_fields(campaign_id: int) -> frozenset[str]:
         "WHERE e.campaign_id = $1 LIMIT 1000",
         [campaign_id],
     )
-    return BASE_FIELDS | {str(r["k"]).strip().casefold() for r in rows}
+    return BASE_FIELDS | {field_key(str(r["k"])) for r in rows}

@@ -32,13 +32,15 @@ class CampaignRow:
 class Composed:
     """The rendered message. `text` already ends with the sender footer and the unsubscribe line; `html` is set
     only for campaigns that opted into HTML (then it carries the open pixel and tracked links); `links` are the
-    URLs the text contained, the only ones a click redirect may lead to."""
+    URLs the text contained, the only ones a click redirect may lead to; `empty` (a preview for a lead only) the
+    placeholders without a fallback that rendered empty for that lead."""
 
     subject: str
     text: str
     html: str | None = None
     links: tuple[str, ...] = ()
     unsubscribe_url: str | None = None
+    empty: tuple[str, ...] = ()
 
 
 class ComposeCampaign(Protocol):

@@ -35,7 +35,7 @@ from engine.campaigns.content import check_content
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
 from engine.campaigns.schedule import Window, open_intervals
-from engine.campaigns.steps import StepSpec, parse_steps
+from engine.campaigns.steps import LETTERS, StepSpec, parse_steps
 from engine.campaigns.template import parse as parse_template
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone_of
@@ -264,13 +264,16 @@ async def update_settings(actor: Actor, clock: Clock, name: str, settings: dict[
 
 
 def _opens_need_html(values: dict[str, Any], typed: dict[str, str], *, html: bool, opens: bool) -> None:
-    """Opens are measured by a pixel, which only HTML carries: `track_opens=on` on plain text is refused,
-    `track=on` then tracks clicks only, and `html=off` stops measuring opens."""
-    if not values.get("track_opens", opens) or values.get("html", html):
+    """Opens are measured by a pixel, which every HTML email carries and only HTML carries: `track_opens`
+    follows `html`. `track_opens=on` on plain text is refused (`error-campaign-opens-need-html`), and so is
+    `track_opens=off` on HTML (`error-campaign-html-pixel`: the pixel is part of it); `html=on` turns it on,
+    `html=off` off, and `track=on|off` sets it to what the campaign's HTML allows."""
+    is_html = values.get("html", html)
+    if values.get("track_opens", opens) == is_html:
         return
     if "track_opens" in {ALIASES.get(k.strip().lower(), k.strip().lower()) for k in typed}:
-        raise UserError("error-campaign-opens-need-html")
-    values["track_opens"] = False
+        raise UserError("error-campaign-html-pixel" if is_html else "error-campaign-opens-need-html")
+    values["track_opens"] = is_html
 
 
 def _not_finished(campaign: Campaign) -> None:
@@ -381,7 +384,9 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
     by `engine.campaigns.template.parse`. Only a draft or paused campaign's steps may change.
 
     Raises the parser's `error-campaign-steps-*`, the template parser's `error-template-syntax` (its `where`
-    names the step, the variant, the part and the line), `NotFound`, `Conflict("error-campaign-steps-running")`.
+    names the step, the variant, the part and the line), `NotFound`, `Conflict("error-campaign-steps-running")`,
+    `Conflict("error-campaign-steps-variants-drawn")` (a paused campaign's leads hold a variant the new sequence
+    drops).
     """
     workspace_id = require_manager(actor)
     if len(text) > OFF_LOOP_CHARS:
@@ -393,6 +398,7 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
         if campaign.status is CampaignStatus.RUNNING:
             raise Conflict("error-campaign-steps-running", name=campaign.name)
         _not_finished(campaign)
+        await _keep_drawn_variants(campaign, len(specs[0].variants))
         await Step.filter(campaign_id=campaign.id).delete()
         await Step.bulk_create(
             [
@@ -411,6 +417,28 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
             steps=len(specs), variants=[len(s.variants) for s in specs],
         )  # fmt: skip
     return StepsSaved(campaign.name, tuple(specs))
+
+
+async def _keep_drawn_variants(campaign: Campaign, count: int) -> None:
+    """A lead keeps the A/B variant drawn for it at step 1 for every later step, so a paused campaign's new
+    sequence must still have that variant: with fewer, those leads' next messages could never be composed.
+    Raises `Conflict("error-campaign-steps-variants-drawn")`."""
+    drawn = (
+        await Enrollment.filter(
+            campaign_id=campaign.id, state=EnrollmentState.ACTIVE, variant__not_isnull=True, variant__gte=count
+        )
+        .order_by("-variant")
+        .first()
+    )
+    if drawn is not None and drawn.variant is not None:
+        letter = LETTERS[drawn.variant] if drawn.variant < len(LETTERS) else "?"
+        raise Conflict(
+            "error-campaign-steps-variants-drawn",
+            name=campaign.name,
+            letter=letter,
+            count=drawn.variant + 1,
+            have=count,
+        )
 
 
 def _parse(text: str, locale: str) -> list[StepSpec]:
@@ -733,7 +761,7 @@ async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStat
         per_mailbox_cap=campaign.per_mailbox_cap,
         flags={
             "html": campaign.html,
-            "track_opens": campaign.track_opens,
+            "track_opens": campaign.html,  # the pixel comes with HTML (see _opens_need_html)
             "track_clicks": campaign.track_clicks,
             "lead_timezone": campaign.lead_timezone,
             "stop_on_reply": campaign.stop_on_reply,

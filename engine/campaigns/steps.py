@@ -60,9 +60,12 @@ _STEP = re.compile(
 _BUSINESS = re.compile(r"(?:рабоч\w*\s+(?:день|дня|дней)|business\s+days?|working\s+days?)", re.IGNORECASE)
 _CALENDAR = re.compile(r"(?:день|дня|дней|суток|days?)", re.IGNORECASE)
 _VARIANT = re.compile(
-    r"===\s*(?:вариант|variant)\s+(?P<v>[A-Za-zА-Яа-я])(?:\s*(?:,\s*)?(?:вес|weight)\s+(?P<w>\d{1,4}))?\s*",
+    r"===\s*(?:вариант|variant)\s+(?P<v>[A-Za-zА-Яа-я])(?:\s*(?:,\s*)?(?:вес|weight)\s+(?P<w>\d{1,4})\s*%?)?\s*",
     re.IGNORECASE,
 )
+_DASHED_STEP = re.compile(r"(?:--|[—–])[-—–]*\s*(?=(?:шаг|step)\s)", re.IGNORECASE)
+"""A step header whose "---" a phone or a chat app turned into a dash ("— шаг 2", "–- step 2") or cut to "--":
+read as "---" when the word "шаг"/"step" follows, so a "-- Анна" signature stays text."""
 _SUBJECT = re.compile(r"(?:тема|subject)\s*:\s?(?P<s>.*)", re.IGNORECASE)
 
 
@@ -136,8 +139,10 @@ def parse_steps(text: str) -> list[StepSpec]:
     parser = _Parser()
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
         line = raw.strip()
+        if not line.startswith("---") and (dashed := _DASHED_STEP.match(line)):
+            line = "--- " + line[dashed.end() :]
         if line.startswith("---"):
-            parser.step(_step_header(line, number), number)
+            parser.step(_step_header(line, number, typed=raw.strip()), number)
         elif line.startswith("==="):
             parser.variant(*_variant_header(line, number), number)
         else:
@@ -191,10 +196,11 @@ class _Header:
     business_days: bool
 
 
-def _step_header(line: str, number: int) -> _Header:
+def _step_header(line: str, number: int, *, typed: str) -> _Header:
+    """The header `line` (its dashes made "---"); errors quote it as `typed`."""
     match = _STEP.fullmatch(line)
     if match is None:
-        raise UserError("error-campaign-steps-header", line=number, text=line[:60])
+        raise UserError("error-campaign-steps-header", line=number, text=typed[:60])
     step = int(match["n"])
     if match["d"] is None:
         return _Header(step, 0, False)
@@ -205,7 +211,7 @@ def _step_header(line: str, number: int) -> _Header:
     elif _CALENDAR.fullmatch(unit):
         business = False
     else:
-        raise UserError("error-campaign-steps-header", line=number, text=line[:60])
+        raise UserError("error-campaign-steps-header", line=number, text=typed[:60])
     if step > 1 and not 1 <= delay <= MAX_DELAY_DAYS:
         raise UserError("error-campaign-steps-delay", line=number, step=step, min=1, max=MAX_DELAY_DAYS)
     return _Header(step, delay, business)

@@ -56,6 +56,15 @@ class Spin:
 Node = Text | Field | Spin
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def field_key(column: str) -> str:
+    """The placeholder name of a lead column: case-folded, spaces as `_` ("Job Title" → `{job_title}`), since a
+    placeholder name has no spaces."""
+    return _SPACES.sub("_", column.strip()).casefold()
+
+
 def syntax_error(where: str, detail: str, position: int, limit: int = 0) -> UserError:
     """The one error every template mistake raises (see the module docstring)."""
     return UserError("error-template-syntax", where=where, detail=detail, position=position, limit=limit)
@@ -225,4 +234,4 @@ class _Parser:
         self.names.add(name)
         if fallback is None:
             self.required.add(name)
-        return Field(name, fallback)
+        return Field(name, None if fallback is None else fallback.strip())  # "{first_name | коллега}"

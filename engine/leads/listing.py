@@ -1,4 +1,5 @@
-"""What a workspace's leads look like: counts by verdict and a few examples, optionally for a search."""
+"""What a workspace's leads look like: counts by verdict and a few examples, optionally for a search (in the
+address, the name — first and last, as "Иван Петров" — or the company)."""
 
 from __future__ import annotations
 
@@ -34,12 +35,14 @@ class LeadSummary:
 
 _COUNTS = """
 SELECT verdict, count(*) AS n FROM lead
-WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $2 || '%' OR lower(company) LIKE '%' || $2 || '%')
+WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $2 || '%' OR lower(company) LIKE '%' || $2 || '%'
+    OR lower(first_name || ' ' || last_name) LIKE '%' || $2 || '%')
 GROUP BY verdict
 """
 _EXAMPLES = """
 SELECT email, trim(first_name || ' ' || last_name) AS name, company, verdict, verdict_reason FROM lead
-WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $2 || '%' OR lower(company) LIKE '%' || $2 || '%')
+WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $2 || '%' OR lower(company) LIKE '%' || $2 || '%'
+    OR lower(first_name || ' ' || last_name) LIKE '%' || $2 || '%')
 ORDER BY id DESC LIMIT $3
 """
 
@@ -53,8 +56,8 @@ def _pattern(query: str) -> str:
 
 
 async def lead_summary(actor: Actor, query: str = "") -> LeadSummary:
-    """Counts by verdict and the newest few leads of the actor's workspace (matching `query` in the address or
-    the company). Raises `Forbidden`, `UserError("error-leads-query-long")`."""
+    """Counts by verdict and the newest few leads of the actor's workspace (matching `query` in the address,
+    the name or the company). Raises `Forbidden`, `UserError("error-leads-query-long")`."""
     workspace_id = require_manager(actor)
     pattern = _pattern(query)
     db = connections.get("default")

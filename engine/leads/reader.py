@@ -2,9 +2,11 @@
 
 The bytes are checked for size first, then a sample decides the format (a spreadsheet, an archive or any other
 binary sent by mistake is refused by name), the encoding (UTF-8, UTF-8 with a BOM, UTF-16 with a BOM,
-Windows-1251 as Russian Excel saves CSV) and the delimiter (comma, semicolon or tab: `csv.Sniffer` on the
-sample, else the most frequent one in the header line). Lines are decoded one at a time as the `csv` reader
-asks for them, so a quoted field spanning lines works and a line in another encoding is named by its number.
+Windows-1251 as Russian Excel saves CSV), the line ending (LF or CRLF, or a bare CR as "CSV (Macintosh)"
+saves it) and the delimiter (comma, semicolon or tab: `csv.Sniffer` on the sample, else the most frequent one
+in the header line). Lines are decoded one at a time as the `csv` reader asks for them, so a quoted field
+spanning lines works and a line in another encoding is named by its number. A quote left open runs to the end
+of the file: that is refused with the line it opened on, never read as one long cell.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Final
@@ -24,6 +27,8 @@ SAMPLE_BYTES: Final = 64 * 1024  # what the format, encoding and delimiter guess
 MAX_FIELD_CHARS: Final = 10_000  # one cell; a longer one is a broken quote swallowing the file
 MAX_COLUMNS: Final = 200
 DELIMITERS: Final = ",;\t"
+_END: Final = "\x1e"  # a last line fed to the csv reader after the file: inside a quote it ends up in the cell
+_READ_BYTES: Final = 64 * 1024  # a chunk of a file whose lines end in a bare CR
 
 # magic numbers of what people send instead of a CSV: (prefix, name shown to the person)
 _FORMATS: Final = (
@@ -47,6 +52,7 @@ class Layout:
 
     encoding: str  # "utf-8-sig", "utf-8", "utf-16", "cp1251"
     delimiter: str
+    newline: str = "\n"  # "\r" when lines end in a bare CR (no LF anywhere in the sample)
 
 
 def check_file_size(size: int, *, max_bytes: int = MAX_LEAD_FILE_BYTES) -> None:
@@ -55,11 +61,24 @@ def check_file_size(size: int, *, max_bytes: int = MAX_LEAD_FILE_BYTES) -> None:
         raise UserError("error-upload-too-large", limit_kb=str(max_bytes // 1024))
 
 
-def sniff_format(sample: bytes) -> None:
-    """Refuse a known binary format by name (`error-leads-format`), or any other binary (`error-leads-binary`)."""
+def known_format(sample: bytes) -> str | None:
+    """The name of a known non-text format the file starts with ("DOCX", "XLSX", "PDF", …), else None. An
+    Office document is a ZIP whose entries are named in the first bytes: word/… is DOCX, xl/… is XLSX."""
     for magic, name in _FORMATS:
         if sample.startswith(magic):
-            raise UserError("error-leads-format", format=name)
+            if magic == b"PK\x03\x04" and b"word/" in sample:
+                return "DOCX"
+            if magic == b"PK\x03\x04" and b"xl/" in sample:
+                return "XLSX"
+            return name
+    return None
+
+
+def sniff_format(sample: bytes) -> None:
+    """Refuse a known binary format by name (`error-leads-format`), or any other binary (`error-leads-binary`)."""
+    name = known_format(sample)
+    if name is not None:
+        raise UserError("error-leads-format", format=name)
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
     if any(byte in _CONTROL for byte in sample[:SAMPLE_BYTES]):
@@ -102,40 +121,68 @@ def read_layout(sample: bytes) -> Layout:
         text = sample.decode("utf-16", errors="ignore")
     else:
         text = sample.decode(encoding, errors="ignore")
-    return Layout(encoding, guess_delimiter(text))
+    newline = "\r" if "\r" in text and "\n" not in text else "\n"
+    return Layout(encoding, guess_delimiter(text), newline)
 
 
 def rows(stream: BinaryIO, layout: Layout) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) for every record, the header first. The line number is where the record ends
     (1-based), as a spreadsheet shows it. Raises `UserError`: `error-leads-encoding` (a line the file's
-    encoding cannot read, or a UTF-8 line in a Windows-1251 file), `error-leads-csv` (a broken record)."""
-    reader = csv.reader(_lines(stream, layout.encoding), delimiter=layout.delimiter, strict=False)
+    encoding cannot read, or a UTF-8 line in a Windows-1251 file), `error-leads-unclosed-quote` (a quote still
+    open at the end of the file, with the line the record began on), `error-leads-field-long` (a cell longer
+    than `MAX_FIELD_CHARS`: a quote left open in a big file), `error-leads-csv` (any other broken record)."""
+    lines = itertools.chain(_lines(stream, layout.encoding, layout.newline), (_END,))
+    reader = csv.reader(lines, delimiter=layout.delimiter, strict=False)
     while True:
+        start = reader.line_num + 1  # the line this record begins on
         try:
             record = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
+            if str(exc).startswith("field larger than field limit"):  # the csv module's own cap, past ours
+                raise UserError("error-leads-field-long", line=start, limit=MAX_FIELD_CHARS) from None
             raise UserError("error-leads-csv", line=reader.line_num, detail=str(exc)[:100]) from None
+        if record == [_END]:
+            return
+        if record and record[-1].endswith(_END):
+            raise UserError("error-leads-unclosed-quote", line=start)
         if len(record) > MAX_COLUMNS:
             raise UserError("error-leads-columns", line=reader.line_num, count=len(record), limit=MAX_COLUMNS)
         if record and max(map(len, record)) > MAX_FIELD_CHARS:
-            raise UserError("error-leads-field-long", line=reader.line_num, limit=MAX_FIELD_CHARS)
+            raise UserError("error-leads-field-long", line=start, limit=MAX_FIELD_CHARS)
         yield reader.line_num, record
 
 
-def _lines(stream: BinaryIO, encoding: str) -> Iterator[str]:
+def _lines(stream: BinaryIO, encoding: str, newline: str = "\n") -> Iterator[str]:
+    """Decoded lines. A file guessed UTF-8 from a sample of plain ASCII is really decided by its first line that
+    is not: a Windows-1251 file whose first rows are all Latin is Windows-1251, not "mixed"."""
     if encoding == "utf-16":
         yield from io.TextIOWrapper(stream, encoding="utf-16", newline="")
         return
     first = True
-    for number, line in enumerate(stream, 1):
+    undecided = encoding == "utf-8"
+    for number, line in enumerate(_cr_lines(stream) if newline == "\r" else stream, 1):
         raw = line.removeprefix(codecs.BOM_UTF8) if first and encoding == "utf-8-sig" else line
         first = False
         if raw.isascii():
             yield raw.decode("ascii")
             continue
+        if undecided and not _is_utf8(raw):
+            encoding = "cp1251"
+        undecided = False
         yield _decode_line(raw, encoding, number)
+
+
+def _cr_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of a file whose lines end in a bare CR, each with its CR, read a chunk at a time."""
+    rest = b""
+    while chunk := stream.read(_READ_BYTES):
+        *lines, rest = (rest + chunk).split(b"\r")
+        for line in lines:
+            yield line + b"\r"
+    if rest:
+        yield rest
 
 
 def _decode_line(raw: bytes, encoding: str, number: int) -> str:

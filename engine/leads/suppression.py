@@ -42,16 +42,18 @@ def shown(value: str) -> str:
 
 
 def normalize_value(value: str) -> tuple[str, bool]:
-    """(normalized value, is a domain). Raises `UserError("error-leads-suppress-value")` when it is neither an address
+    """(normalized value, is a domain). A domain may be written as people do in mail filters: `acme.ru`,
+    `@acme.ru` or `*@acme.ru`. Raises `UserError("error-leads-suppress-value")` when it is neither an address
     nor a domain name."""
     text = value.strip()
-    if "@" in text:
+    domain = text.removeprefix("*").removeprefix("@") if text.startswith(("@", "*@")) else text
+    if "@" in domain:
         email = normalize(text, test_environment=True)
         if email is None:
             raise UserError("error-leads-suppress-value", value=text[:80])
         return email, False
     try:
-        return to_ascii(text.lstrip("@")), True
+        return to_ascii(domain), True
     except UserError:
         raise UserError("error-leads-suppress-value", value=text[:80]) from None
 

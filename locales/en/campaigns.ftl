@@ -32,7 +32,7 @@ campaign-steps-rules =
     The next step is a line “--- step 2 after 3 days” (or “after 2 business days”: Mon–Fri).
     An A/B variant is a line “=== variant B weight 30”; variants without a weight share what is left of 100.
     A later step has one variant or as many as step 1 (a lead stays in its variant); without a subject it goes as a reply in the same thread: “Re: ” and the subject of step 1.
-    Fields: {"{first_name}"}, {"{company|your company}"} (after | — when the field is empty), your own lead columns; spintax {"{{Hi|Hello}}"}.
+    Fields: {"{first_name}"}, {"{company|your company}"} (after | — when the field is empty), your own lead columns (a space in a column's name is written _: {"{Job_Title}"}); spintax {"{{Hi|Hello}}"}.
     Limits: up to { $steps } steps, up to { $variants } variants, up to { $chars } characters a text. Over 4,000 characters — send a .txt file.
 campaign-steps-ask =
     Send the sequence for { $name } as your next message or as a .txt file. The format:
@@ -44,10 +44,19 @@ campaign-steps-ask-inline =
     { $sample }
 
     { $rules }
-campaign-steps-saved = Sequence of { $name } saved: { $count } steps.
+campaign-steps-saved = Sequence of { $name } saved: { $count } { $count ->
+    [one] step
+   *[other] steps
+}.
 campaign-step-first = Step 1 (right away): variants { $variants } — “{ $subject }”
-campaign-step-calendar = Step { $step }: after { $days } days, variants { $variants }
-campaign-step-business = Step { $step }: after { $days } business days, variants { $variants }
+campaign-step-calendar = Step { $step }: after { $days } { $days ->
+    [one] day
+   *[other] days
+}, variants { $variants }
+campaign-step-business = Step { $step }: after { $days } business { $days ->
+    [one] day
+   *[other] days
+}, variants { $variants }
 campaign-steps-next = Check it: /campaign_preview { $name } — and send yourself a test: /campaign_test { $name } you@address
 campaign-settings-help =
     Settings: /campaign_set name key=value …
@@ -57,7 +66,7 @@ campaign-settings-help =
     daily_cap=500 — campaign emails a day (1–5000)
     per_mailbox_cap=30 — campaign emails a mailbox sends a day (1–50)
     lead_timezone=on — the window in the lead's time zone when known
-    html=on, track_opens=on, track_clicks=on (track=on — both) — HTML and tracking
+    html=on — an HTML email with an open pixel (track_opens comes on with it), track_clicks=on — link tracking (track=on — both)
     stop_on_reply=on — stop the sequence when the lead replies
 campaign-settings-saved = Settings of { $name } saved.
 campaign-settings-line = Zone { $timezone }, window { $window }, days { $weekdays }, a day { $daily_cap }, per mailbox { $per_mailbox_cap }; { $flags }
@@ -68,6 +77,7 @@ campaign-group-first-ready = The first mailbox is ready on { $date } at the earl
 campaign-group-none-ready = No mailbox of the group has finished warmup yet: the campaign cannot send.
 campaign-preview-title = Preview of { $name }, step { $step }
 campaign-preview-subject = Subject: { $subject }
+campaign-preview-empty = This lead's fields { $fields } are empty: the email has nothing in their place. Fill them in the CSV or give a fallback: { $example }
 campaign-test-queued = Test of { $name } (step 1) queued to { $email }.
 campaign-started = Campaign { $name } started.
 campaign-resumed = Campaign { $name } resumed.
@@ -88,7 +98,10 @@ campaign-reason-step = step { $step }: { $text }
 campaign-warn-slow = { $leads } leads, { $ready } ready { $ready ->
     [one] mailbox
    *[other] mailboxes
-}: step 1 alone takes about { $days } days
+}: step 1 alone takes about { $days } { $days ->
+    [one] day
+   *[other] days
+}
 campaign-title = { $name } — { $status }, steps: { $steps }
 campaign-progress = Leads: { $enrolled } ({ $states })
 campaign-sent = Sent today: { $today }, in total: { $total }; planned: { $pending }; next: { $next }
@@ -116,6 +129,7 @@ error-campaign-setting-value = The value { $name }={ $value } does not fit. Allo
 error-campaign-setting-pair = “{ $word }” is not a setting: write key=value, e.g. window=09:00-18:00
 error-campaign-setting-none = Name the settings: key=value. Help: /campaign_set name
 error-campaign-opens-need-html = Opens are only measured in HTML emails: set html=on first.
+error-campaign-html-pixel = An HTML email always carries the open pixel: while html=on, opens cannot be turned off. To not track opens, send plain text: html=off (links can still be tracked in it: track_clicks=on).
 error-campaign-group-empty = Name the group's mailboxes or domains.
 error-campaign-group-too-many = Too many mailboxes and domains at once: { $count }, at most { $max }. Name the domains.
 error-campaign-confirm-expired = This confirmation has expired. Start again: /campaign_start
@@ -128,7 +142,9 @@ error-campaign-preview-step = Campaign { $name } has no step { $step }.
 error-campaign-preview-word = “{ $word }” is not understood: give a lead's address, a step number and a variant letter, e.g. /campaign_preview q1 ivan@example.com 2 B
 error-campaign-variant-letter = A variant is one letter: { $letters }.
 error-campaign-steps-running = Campaign { $name } is running: pause it (/campaign_pause { $name }) to change the sequence.
+error-campaign-steps-variants-drawn = In campaign { $name } leads already drew variant { $letter } and get the later steps in it: step 1 of the new sequence needs at least { $count } variants, it has { $have }. Only later steps may be cut down (one variant for everyone).
 error-campaign-steps-text-too-long = The sequence is too long: { $length } characters, at most { $max }.
+error-campaign-steps-file = This is not text but a { $format } file. Save the sequence as “Plain text (.txt)” or send it as text: /campaign_steps { $name } and the sequence on the next lines.
 error-campaign-steps-empty = The sequence has no email. Sample: /campaign_steps name
 error-campaign-steps-header = Line { $line }: “{ $text }” is not understood. Write “--- step 2 after 3 days” or “=== variant B weight 30”.
 error-campaign-steps-first-delay = Line { $line }: step 1 goes out right away, it has no delay.

@@ -1,7 +1,7 @@
 # Leads: import, validation, suppression
 
 cmd-leads-import = import leads from a CSV (a campaign, source=, basis=, columns like email=Mail)
-cmd-leads = the workspace's leads: counts by verdict, a few examples (search)
+cmd-leads = the workspace's leads: counts by verdict, a few examples (search by address, name or company)
 cmd-suppress = never write to an address or domain again (all: in every workspace, admins only)
 cmd-unsuppress = lift the suppression of an address or domain
 arg-leads-import-options = campaign and options
@@ -57,6 +57,7 @@ error-leads-encoding = Line { $line } cannot be read in the file's encoding: the
 error-leads-csv = Line { $line }: the CSV is broken ({ $detail }).
 error-leads-columns = Line { $line }: { $count } columns, at most { $limit } allowed.
 error-leads-field-long = Line { $line }: a cell is longer than { $limit } characters; a quote is probably not closed.
+error-leads-unclosed-quote = Line { $line }: a quote opens and is never closed, so the rest of the file would become one cell. Close the quote (or remove it) and send the file again.
 error-leads-empty = The file is empty.
 error-leads-no-rows = The file has only its header row ({ $headers }) and no leads. Add rows with addresses under it and send it again.
 error-leads-no-email = The file has no email column. Headers found: { $headers }. Name the column, e.g. email=Mail.

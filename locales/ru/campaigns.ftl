@@ -32,7 +32,7 @@ campaign-steps-rules =
     Следующий шаг — строка «--- шаг 2 через 3 дня» (или «через 2 рабочих дня»: пн–пт).
     Вариант A/B — строка «=== вариант B вес 30»; варианты без веса делят остаток до 100.
     У следующих шагов один вариант или столько же, сколько у шага 1 (лид остаётся в своём варианте); без темы письмо уходит ответом в той же ветке: «Re: » и тема шага 1.
-    Подстановки: {"{first_name}"}, {"{company|вашей компании}"} (после | — если поле пустое), свои колонки лидов; спинтакс {"{{Привет|Здравствуйте}}"}.
+    Подстановки: {"{first_name}"}, {"{company|вашей компании}"} (после | — если поле пустое), свои колонки лидов (пробел в названии колонки пишется как _: {"{Job_Title}"}); спинтакс {"{{Привет|Здравствуйте}}"}.
     Пределы: до { $steps } шагов, до { $variants } вариантов, до { $chars } символов в тексте. Больше 4 000 символов — пришлите файлом .txt.
 campaign-steps-ask =
     Пришлите цепочку для { $name } следующим сообщением или файлом .txt. Формат:
@@ -44,10 +44,22 @@ campaign-steps-ask-inline =
     { $sample }
 
     { $rules }
-campaign-steps-saved = Цепочка { $name } сохранена: шагов { $count }.
+campaign-steps-saved = Цепочка { $name } сохранена: { $count } { $count ->
+    [one] шаг
+    [few] шага
+   *[many] шагов
+}.
 campaign-step-first = Шаг 1 (сразу): варианты { $variants } — «{ $subject }»
-campaign-step-calendar = Шаг { $step }: через { $days } дн., варианты { $variants }
-campaign-step-business = Шаг { $step }: через { $days } рабочих дн., варианты { $variants }
+campaign-step-calendar = Шаг { $step }: через { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+}, варианты { $variants }
+campaign-step-business = Шаг { $step }: через { $days } { $days ->
+    [one] рабочий день
+    [few] рабочих дня
+   *[many] рабочих дней
+}, варианты { $variants }
 campaign-steps-next = Проверьте: /campaign_preview { $name } — и отправьте себе тест: /campaign_test { $name } ваш@адрес
 campaign-settings-help =
     Настройки: /campaign_set имя ключ=значение …
@@ -57,7 +69,7 @@ campaign-settings-help =
     daily_cap=500 — писем кампании в день (1–5000)
     per_mailbox_cap=30 — писем кампании с одного ящика в день (1–50)
     lead_timezone=on — окно по часовому поясу лида, когда он известен
-    html=on, track_opens=on, track_clicks=on (track=on — оба) — HTML и отслеживание
+    html=on — HTML-письмо с пикселем открытий (track_opens включается вместе с ним), track_clicks=on — отслеживание ссылок (track=on — и то и другое)
     stop_on_reply=on — остановить цепочку при ответе
 campaign-settings-saved = Настройки { $name } сохранены.
 campaign-settings-line = Пояс { $timezone }, окно { $window }, дни { $weekdays }, в день { $daily_cap }, с ящика { $per_mailbox_cap }; { $flags }
@@ -68,6 +80,7 @@ campaign-group-first-ready = Первый ящик будет готов не р
 campaign-group-none-ready = Ни один ящик группы ещё не прошёл прогрев: кампания не сможет отправлять.
 campaign-preview-title = Предпросмотр { $name }, шаг { $step }
 campaign-preview-subject = Тема: { $subject }
+campaign-preview-empty = У этого лида пустые поля { $fields }: в письме на их месте ничего не будет. Заполните их в CSV или задайте запасное значение: { $example }
 campaign-test-queued = Тест { $name } (шаг 1) поставлен в очередь на { $email }.
 campaign-started = Кампания { $name } запущена.
 campaign-resumed = Кампания { $name } возобновлена.
@@ -85,7 +98,10 @@ campaign-refuse-no-group = у кампании нет группы ящиков:
 campaign-refuse-not-ready = ни один ящик группы ещё не готов: прогреваются { $warming }, первый будет готов не раньше { $date }
 campaign-refuse-held = приостановлены, остывают или отключены: { $held } (/mailbox_resume)
 campaign-reason-step = шаг { $step }: { $text }
-campaign-warn-slow = лидов { $leads }, готовых ящиков { $ready }: первый шаг займёт около { $days } дн.
+campaign-warn-slow = лидов { $leads }, готовых ящиков { $ready }: первый шаг займёт около { $days } { $days ->
+    [one] дня
+   *[other] дней
+}
 campaign-title = { $name } — { $status }, шагов: { $steps }
 campaign-progress = Лидов: { $enrolled } ({ $states })
 campaign-sent = Отправлено сегодня: { $today }, всего: { $total }; в плане: { $pending }; следующее: { $next }
@@ -113,6 +129,7 @@ error-campaign-setting-value = Значение { $name }={ $value } не под
 error-campaign-setting-pair = «{ $word }» — не настройка: пишите ключ=значение, например window=09:00-18:00
 error-campaign-setting-none = Укажите настройки: ключ=значение. Справка: /campaign_set имя
 error-campaign-opens-need-html = Открытия видны только в HTML-письмах: сначала html=on.
+error-campaign-html-pixel = В HTML-письме всегда есть пиксель открытий: пока html=on, их не отключить. Чтобы не отслеживать открытия, отправляйте простой текст: html=off (ссылки можно отслеживать и в нём: track_clicks=on).
 error-campaign-group-empty = Назовите ящики или домены группы.
 error-campaign-group-too-many = Слишком много ящиков и доменов сразу: { $count }, можно { $max }. Назовите домены.
 error-campaign-confirm-expired = Это подтверждение устарело. Запустите снова: /campaign_start
@@ -125,11 +142,16 @@ error-campaign-preview-step = В кампании { $name } нет шага { $s
 error-campaign-preview-word = «{ $word }» не понято: укажите адрес лида, номер шага и букву варианта, например /campaign_preview q1 ivan@example.com 2 B
 error-campaign-variant-letter = Вариант — одна буква: { $letters }.
 error-campaign-steps-running = Кампания { $name } идёт: приостановите её (/campaign_pause { $name }), чтобы менять цепочку.
+error-campaign-steps-variants-drawn = В кампании { $name } лидам уже достался вариант { $letter }, и следующие шаги они получат в нём же: в шаге 1 новой цепочки нужно не меньше { $count } { $count ->
+    [one] варианта
+   *[other] вариантов
+}, а в ней { $have }. Сократить можно только следующие шаги (один вариант на всех).
 error-campaign-steps-text-too-long = Цепочка слишком длинная: { $length } { $length ->
     [one] символ
     [few] символа
    *[many] символов
 }, можно { $max }.
+error-campaign-steps-file = Это не текст, а файл { $format }. Сохраните цепочку как «Обычный текст (.txt)» или пришлите её текстом: /campaign_steps { $name } и с новой строки цепочка.
 error-campaign-steps-empty = В цепочке нет писем. Образец: /campaign_steps имя
 error-campaign-steps-header = Строка { $line }: «{ $text }» не понята. Пишите «--- шаг 2 через 3 дня» или «=== вариант B вес 30».
 error-campaign-steps-first-delay = Строка { $line }: шаг 1 уходит сразу, задержки у него нет.

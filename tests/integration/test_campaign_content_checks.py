@@ -60,6 +60,18 @@ async def test_content_errors_refuse_and_warnings_need_the_override(clock: Froze
     assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
 
 
+async def test_a_column_whose_header_has_a_space_is_known_by_its_placeholder(clock: FrozenClock) -> None:
+    """A column "Job Title" was reported unknown as {job_title}, and {job title} is not a placeholder at all."""
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=1)
+    campaign = await Campaign.get(workspace_id=ws.id, name="q1")
+    lead = await Lead.create(workspace=ws, email="title@example.com", custom={"Job Title": "CEO"})
+    await Enrollment.create(campaign=campaign, lead=lead, next_due_at=NOW)
+    await service.set_steps(manager, clock, "q1", f"Subject: Hi {{first_name}}\n{LONG} {{job_title}}")
+    result = await service.start_campaign(manager, clock, "q1", override=True)
+    assert not result.errors and result.started
+
+
 async def enroll_custom(ws: Workspace) -> str:
     """One more lead, with a custom field the templates may use."""
     campaign = await Campaign.get(workspace_id=ws.id, name="q1")
@@ -102,3 +114,25 @@ async def test_preview_through_the_command(clock: FrozenClock, redis: Redis) -> 
     assert EN("error-campaign-preview-step", name="q1", step=3) in missing.plain_text()
     unknown = await runner.run_line(admin, "c1", "/campaign_preview q1 nobody@example.com")
     assert not unknown.ok
+
+
+async def test_a_preview_names_the_fields_a_lead_leaves_empty(clock: FrozenClock, redis: Redis) -> None:
+    """A preview for a lead without a company read "мы пишем  про станки" with nothing said: a field without a
+    fallback renders empty, and the manager could only spot the double space."""
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}}, services={"redis": redis})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "ru")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await Workspace.filter(id=ws.id).update(sender_name="ACME LLC", sender_address="Moscow, Tverskaya 1")
+    manager = await ready_campaign(clock, ws, leads=2)
+    steps = f"Тема: {{first_name|Коллеги}}, вопрос\n{LONG} Пишем {{company}} про {{city}} и {{first_name}}."
+    await service.set_steps(manager, clock, "q1", steps)
+    await Lead.filter(email="lead0@example.com").update(company="", first_name="", custom={"city": " "})
+    await Lead.filter(email="lead1@example.com").update(company="Ромашка", custom={"city": "Омск"})
+    bare = (await runner.run_line(admin, "c1", "/campaign_preview q1 lead0@example.com")).plain_text()
+    expected = translator("ru")("campaign-preview-empty", fields="{city}, {company}, {first_name}", example="{city|…}")
+    assert expected in bare
+    full = (await runner.run_line(admin, "c1", "/campaign_preview q1 lead1@example.com")).plain_text()
+    assert "Пишем Ромашка про Омск" in full and "{company}" not in full
+    sample = (await runner.run_line(admin, "c1", "/campaign_preview q1")).plain_text()
+    assert "{company}" not in sample  # sample values fill every field

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
+import zipfile
 
 import pytest
 from redis.asyncio import Redis
@@ -17,6 +19,7 @@ from engine.confirm import CONFIRM_TTL_S
 from engine.crypto import Vault, generate_key
 from engine.errors import AlreadyInState, Conflict, Forbidden, NotFound, UserError
 from engine.i18n import translator
+from engine.reply import Attachment
 from models import (
     AuditLog,
     Campaign,
@@ -154,6 +157,28 @@ async def test_settings_change_and_track_without_html_tracks_clicks(clock: Froze
 # ------------------------------------------------------------------------------------------------ group, steps
 
 
+async def test_track_opens_says_whether_the_pixel_goes_out(clock: FrozenClock) -> None:
+    """ "/campaign_set q1 html=on track_opens=off" was saved and shown as "track_opens=off", but every HTML email
+    carries the open pixel and its opens were counted: the flag said nothing about what went out."""
+    ws = await space()
+    manager = actor(ws)
+    await service.create_campaign(manager, clock, "q1")
+    html = await service.update_settings(manager, clock, "q1", {"html": "on"})
+    assert (html.html, html.track_opens) == (True, True)
+    with pytest.raises(UserError) as refused:
+        await service.update_settings(manager, clock, "q1", {"track_opens": "off"})
+    assert refused.value.key == "error-campaign-html-pixel"
+    with pytest.raises(UserError):
+        await service.update_settings(manager, clock, "q1", {"html": "on", "track_opens": "off"})
+    clicks_off = await service.update_settings(manager, clock, "q1", {"track": "off"})
+    assert (clicks_off.track_opens, clicks_off.track_clicks) == (True, False)
+    plain = await service.update_settings(manager, clock, "q1", {"html": "off"})
+    assert (plain.html, plain.track_opens) == (False, False)
+    await Campaign.filter(id=plain.id).update(html=True, track_opens=False)  # a row saved before the rule
+    view = await service.campaign_status(manager, clock, "q1")
+    assert view.flags["track_opens"] is True
+
+
 async def test_group_of_domains_and_addresses_with_readiness(clock: FrozenClock) -> None:
     ws, other = await space(), await space("other")
     manager = actor(ws)
@@ -195,6 +220,32 @@ async def test_steps_are_stored_and_replaced_and_frozen_while_running(clock: Fro
     with pytest.raises(Conflict) as running:
         await service.set_steps(manager, clock, "q1", STEPS)
     assert running.value.key == "error-campaign-steps-running"
+
+
+async def test_a_paused_campaign_keeps_every_variant_its_leads_drew(clock: FrozenClock) -> None:
+    """Paused with leads in variant B, the sequence was replaced by one of a single variant and saved: those
+    leads' next step then failed to compose ("step 2 has no variant B") after the resume."""
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=2)
+    ab = STEPS.replace("\n--- шаг 2", "\n=== вариант B\nТема: Вопрос\nДругой текст первого письма.\n--- шаг 2")
+    await service.set_steps(manager, clock, "q1", ab)
+    await service.start_campaign(manager, clock, "q1", override=True)
+    first, second = await Enrollment.filter(campaign__name="q1").order_by("id")
+    await Enrollment.filter(id=first.id).update(variant=0, current_step=1)
+    await Enrollment.filter(id=second.id).update(variant=1, current_step=1)
+    await service.pause_campaign(manager, clock, "q1")
+    with pytest.raises(Conflict) as drawn:
+        await service.set_steps(manager, clock, "q1", STEPS)
+    assert (drawn.value.key, drawn.value.params) == (
+        "error-campaign-steps-variants-drawn",
+        {"name": "q1", "letter": "B", "count": 2, "have": 1},
+    )
+    assert [len(s.variants) for s in await Step.filter(campaign__name="q1").order_by("position")] == [2, 2]
+    follow_ups_cut = ab.split("--- шаг 2")[0] + "--- шаг 2 через 1 день\nОдин текст для всех."
+    saved = await service.set_steps(manager, clock, "q1", follow_ups_cut)  # later steps may have one variant
+    assert [len(s.variants) for s in saved.steps] == [2, 1]
+    await Enrollment.filter(id=second.id).update(state=EnrollmentState.COMPLETED)  # B's lead left the sequence
+    assert len((await service.set_steps(manager, clock, "q1", STEPS)).steps) == 2
 
 
 # ------------------------------------------------------------------------------------------------ start
@@ -445,3 +496,38 @@ async def test_the_status_of_a_big_group_stays_one_readable_message(clock: Froze
     assert len(status) < 4096, len(status)
     assert translator("en")("list-more", count=300 - 30) in status
     assert "box0@fleet.test: wanted 5, allowed 2 — the mailbox's share of its domain's daily cap" in status
+
+
+async def test_a_word_file_sent_as_the_sequence_is_named_not_called_a_list(clock: FrozenClock) -> None:
+    """A .docx sent with /campaign_steps was answered "not a text file (control characters on lines 1). Send a
+    CSV or a plain list": the generic upload check, with advice for lead lists."""
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "ru")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    assert (await runner.run_line(admin, "c1", "/campaign_new q1")).ok
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as document:
+        document.writestr("word/document.xml", "<w:document/>")
+    sent = Attachment("sequence.docx", out.getvalue())
+    reply = await runner.run_line(admin, "c1", "/campaign_steps q1", sent)
+    assert not reply.ok
+    assert reply.plain_text() == translator("ru")("error-campaign-steps-file", format="DOCX", name="q1")
+    assert await Step.filter(campaign__name="q1").count() == 0
+    pdf = await runner.run_line(admin, "c1", "/campaign_steps q1", Attachment("seq.pdf", b"%PDF-1.7\n%\xe2\xe3"))
+    assert pdf.plain_text() == translator("ru")("error-campaign-steps-file", format="PDF", name="q1")
+
+
+async def test_a_test_send_to_a_cyrillic_domain_is_confirmed_as_typed(clock: FrozenClock) -> None:
+    """ "/campaign_test q1 я@почта.рф" was confirmed as queued "to я@xn--80a1acny.xn--p1ai"."""
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "ru")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await Workspace.filter(id=ws.id).update(timezone="UTC", sender_name="ACME LLC", sender_address="Moscow")
+    await ready_campaign(clock, ws, leads=1)
+    reply = await runner.run_line(admin, "c1", "/campaign_test q1 Anna@ПОЧТА.РФ")
+    assert reply.ok, reply.plain_text()
+    row = await OutboundMessage.get(kind=MessageKind.TEST)
+    assert row.body == "anna@xn--80a1acny.xn--p1ai"
+    expected = translator("ru")("campaign-test-queued", name="q1", email="anna@почта.рф", id=row.id)
+    assert reply.plain_text() == expected

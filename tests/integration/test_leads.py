@@ -249,6 +249,19 @@ async def test_clients_are_refused_and_workspaces_isolated(acme: Workspace, cloc
     assert (await lead_summary(manager(acme), "ACME")).total == 1
 
 
+async def test_the_overview_finds_a_lead_by_its_name_as_well(acme: Workspace, clock: FrozenClock) -> None:
+    """`/leads Иван` said "Nothing found" next to a listed "ivan@… — Иван": only the address and the company
+    were searched."""
+    data = csv("ivan@acme.leads.test;Иван;Ромашка", "petr@acme.leads.test;Пётр;Альфа")
+    await import_leads(manager(acme), data, clock, options=TEST)
+    await Lead.filter(email="ivan@acme.leads.test").update(last_name="Петров")
+    for query in ("иван", "ИВАН", "Иван Петров", "петров", "ромашка", "ivan@"):
+        found = await lead_summary(manager(acme), query)
+        assert [line.email for line in found.examples] == ["ivan@acme.leads.test"], query
+        assert found.total == 1
+    assert (await lead_summary(manager(acme), "Сидоров")).total == 0
+
+
 async def test_suppression_by_address_and_domain_in_one_query_and_global_for_admins(
     acme: Workspace, clock: FrozenClock
 ) -> None:

@@ -160,6 +160,14 @@ def test_lead_fields_are_case_folded_and_base_fields_win() -> None:
     assert "nested" not in fields
 
 
+def test_a_column_with_a_space_in_its_header_is_a_placeholder_with_an_underscore() -> None:
+    """A lead column "Job Title" could never be used: a placeholder has no spaces, and {job_title} found nothing
+    (the fallback was sent to every lead instead of their title)."""
+    fields = lead_fields(email="a@b.c", custom={"Job Title": "CEO", "  Дата   встречи ": "12.05"})
+    template = parse("{job_title|нет}, {JOB_TITLE}, {дата_встречи}", where="body")
+    assert template.render(fields, random.Random(1)) == "CEO, CEO, 12.05"
+
+
 def parsed(composed: Composed) -> email.message.EmailMessage:
     spec = MessageSpec(
         sender="anna@sender.example",

@@ -225,3 +225,60 @@ def test_unknown_setting_and_a_word_without_equals() -> None:
 
 def test_window_parses_both_separators() -> None:
     assert parse_window("09.00–18.30") == (dt.time(9, 0, tzinfo=dt.UTC), dt.time(18, 30, tzinfo=dt.UTC))
+
+
+@pytest.mark.parametrize(
+    ("key", "days", "ru", "en"),
+    [
+        ("campaign-step-calendar", 1, "через 1 день,", "after 1 day,"),
+        ("campaign-step-calendar", 3, "через 3 дня,", "after 3 days,"),
+        ("campaign-step-calendar", 21, "через 21 день,", "after 21 days,"),
+        ("campaign-step-business", 2, "через 2 рабочих дня,", "after 2 business days,"),
+        ("campaign-step-business", 1, "через 1 рабочий день,", "after 1 business day,"),
+        ("campaign-step-business", 11, "через 11 рабочих дней,", "after 11 business days,"),
+        ("campaign-warn-slow", 1, "около 1 дня", "about 1 day"),
+        ("campaign-warn-slow", 12, "около 12 дней", "about 12 days"),
+        ("campaign-steps-saved", 1, "сохранена: 1 шаг.", "saved: 1 step."),
+        ("campaign-steps-saved", 3, "сохранена: 3 шага.", "saved: 3 steps."),
+        ("campaign-steps-saved", 10, "сохранена: 10 шагов.", "saved: 10 steps."),
+    ],
+)
+def test_step_delays_and_the_slow_warning_agree_with_their_number(key: str, days: int, ru: str, en: str) -> None:
+    """The saved sequence read "Шаг 2: через 1 дн.", "after 1 days" and "saved: 1 steps": the unit now follows
+    the number."""
+    params = {"step": 2, "days": days, "count": days, "name": "q1", "variants": "A 100", "leads": 12, "ready": 1}
+    assert ru in translator("ru")(key, **params).replace("\u00a0", " ")
+    assert en in translator("en")(key, **params).replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(
+    "header", ["— шаг 2 через 3 дня", "-- шаг 2 через 3 дня", "–- step 2 after 3 days", "—— Шаг 2 через 3 дня"]
+)
+def test_a_step_header_whose_dashes_a_phone_turned_into_a_dash_is_still_a_step(header: str) -> None:
+    """iOS and macOS "smart punctuation" send "---" as "—": the header became a line of step 1's body and the
+    sequence was saved with one step, step 2's text appended to the first email."""
+    specs = parse_steps(f"Тема: Привет\nПервое письмо.\n{header}\nВторое письмо.")
+    assert [(s.number, s.delay_days, s.variants[0].body) for s in specs] == [
+        (1, 0, "Первое письмо."),
+        (2, 3, "Второе письмо."),
+    ]
+
+
+@pytest.mark.parametrize("line", ["-- ", "— Анна", "-- с уважением", "— шагнуть вперёд"])
+def test_a_dash_line_that_names_no_step_stays_text(line: str) -> None:
+    [step] = parse_steps(f"Тема: Привет\nПервое письмо.\n{line}\nАнна")
+    assert step.variants[0].body == f"Первое письмо.\n{line.rstrip()}\nАнна"
+
+
+def test_a_weight_may_be_written_with_a_percent_sign() -> None:
+    [step] = parse_steps("Тема: a\nA\n=== вариант B вес 30%\nТема: b\nB\n=== variant C weight 20 %\nSubject: c\nC")
+    assert [v.weight for v in step.variants] == [50, 30, 20]
+
+
+def test_a_dashed_header_that_is_not_understood_is_quoted_as_typed() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_steps("Тема: a\nA\n— шаг 2 через неделю\nB")
+    assert (caught.value.key, caught.value.params) == (
+        "error-campaign-steps-header",
+        {"line": 3, "text": "— шаг 2 через неделю"},
+    )

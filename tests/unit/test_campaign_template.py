@@ -33,6 +33,14 @@ def test_fields_and_fallbacks() -> None:
     assert render("{должность|руководитель}", должность="CTO") == "CTO"  # Cyrillic custom columns
 
 
+def test_spaces_around_the_bar_are_not_part_of_the_fallback() -> None:
+    """ "Привет, {first_name | коллега}!" rendered "Привет,  коллега !" (two spaces, one before the "!")."""
+    assert render("Привет, {first_name | коллега}!") == "Привет, коллега!"
+    assert render("Привет, {first_name |коллега }!", first_name="Олег") == "Привет, Олег!"
+    assert render("{company| }x") == "x"  # a blank fallback is an empty one
+    assert render("{first_name|a\\|b }") == "a|b"
+
+
 def test_placeholders_and_required() -> None:
     template = parse("{First_name|коллега} {company} {{a|{city}}}", where="body")
     assert template.placeholders == frozenset({"first_name", "company", "city"})

@@ -22,11 +22,13 @@ from engine.leads.reader import (
     check_file_size,
     guess_delimiter,
     guess_encoding,
+    known_format,
     read_layout,
     rows,
     sniff_format,
 )
 from engine.leads.report import Rejection, rejection_csv
+from engine.leads.suppression import normalize_value
 from engine.reply import Attachment
 from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import LeadVerdict
@@ -180,6 +182,51 @@ def test_a_utf8_line_in_a_cp1251_file_is_named() -> None:
     assert caught.value.key == "error-leads-encoding" and caught.value.params["line"] == 3
 
 
+def test_a_file_with_bare_cr_line_ends_is_read_line_by_line() -> None:
+    """Excel's "CSV (Macintosh)" ends lines in a bare CR: it was refused with Python's English "new-line
+    character seen in unquoted field" inside a Russian reply."""
+    data = 'Почта;Имя\ranna@acme.ru;Анна\rb@acme.ru;"Борис\rБ."\r'.encode("cp1251")
+    assert read_layout(data).newline == "\r"
+    assert records(data) == [
+        (1, ["Почта", "Имя"]),
+        (2, ["anna@acme.ru", "Анна"]),
+        (4, ["b@acme.ru", "Борис\rБ."]),
+    ]
+    big = b"email;name\r" + b"a@acme.ru;x\r" * 10_000  # longer than one read of the stream
+    assert len(records(big)) == 10_001 and records(big)[-1] == (10_001, ["a@acme.ru", "x"])
+
+
+@pytest.mark.parametrize("end", ["", "\n"])
+def test_a_quote_left_open_is_refused_with_the_line_it_opened_on_not_read_as_one_cell(end: str) -> None:
+    """`"Ромашка` without its closing quote swallowed every later row into one cell: a small file imported one
+    lead out of twenty with no word, a big one was refused with "field larger than field limit (131072)"."""
+    small = ('email;company\n\na@acme.ru;Альфа\nb@acme.ru;"Ромашка\n' + "c@acme.ru;Бета\n" * 20).encode()
+    with pytest.raises(UserError) as caught:
+        records(small.rstrip(b"\n") + end.encode())
+    assert (caught.value.key, caught.value.params) == ("error-leads-unclosed-quote", {"line": 4})
+    assert "4" in EN(caught.value.key, **caught.value.params)
+    big = small + "c@acme.ru;Бета\n".encode() * 20_000
+    with pytest.raises(UserError) as long:
+        records(big)
+    assert (long.value.key, long.value.params) == ("error-leads-field-long", {"line": 4, "limit": 10_000})
+    closed = 'email;company\na@acme.ru;"ООО ""Ромашка"",\nфилиал"'
+    assert records((closed + end).encode())[-1] == (3, ["a@acme.ru", 'ООО "Ромашка",\nфилиал'])
+
+
+def test_a_windows_1251_file_whose_sample_is_all_latin_is_read_as_windows_1251() -> None:
+    """A Russian Excel export whose first 64 KiB of rows are Latin only was guessed UTF-8 from its sample, and its
+    first Cyrillic row was refused as "UTF-8 and Windows-1251 mixed in one file"."""
+    latin = b"Email;Name;Company\r\n" + b"john@acme.com;John;Acme\r\n" * 4000
+    assert len(latin) > 65536 and read_layout(latin[:65536]).encoding == "utf-8"
+    data = latin + "ivan@romashka.ru;Иван;Ромашка\r\n".encode("cp1251")
+    assert records(data)[-1] == (4002, ["ivan@romashka.ru", "Иван", "Ромашка"])
+    assert records(latin + "ivan@romashka.ru;Иван;Ромашка\r\n".encode())[-1][1][1] == "Иван"
+    mixed = latin + "ivan@romashka.ru;Иван;x\r\n".encode("cp1251") + "b@acme.ru;Борис;x\r\n".encode()
+    with pytest.raises(UserError) as caught:
+        records(mixed)
+    assert (caught.value.key, caught.value.params) == ("error-leads-encoding", {"line": 4003})
+
+
 def xlsx() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -196,6 +243,21 @@ def test_a_spreadsheet_or_archive_is_refused_by_name(data: bytes, name: str) -> 
         sniff_format(data)
     assert caught.value.key == "error-leads-format" and caught.value.params == {"format": name}
     assert name in EN(caught.value.key, **caught.value.params)
+
+
+def test_an_office_document_is_named_by_what_is_inside_its_zip() -> None:
+    def office(entry: str) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr(entry, "<x/>")
+        return out.getvalue()
+
+    assert known_format(office("word/document.xml")) == "DOCX"
+    assert known_format(office("xl/workbook.xml")) == "XLSX"
+    assert known_format(b"email;name\n") is None
+    with pytest.raises(UserError) as caught:
+        sniff_format(office("word/document.xml"))
+    assert caught.value.params == {"format": "DOCX"}
 
 
 def test_other_binary_is_refused() -> None:
@@ -260,3 +322,26 @@ def test_the_lead_import_takes_files_up_to_its_own_limit_other_commands_keep_the
     with pytest.raises(UserError) as caught:
         parse_args(REGISTRY["mailbox_import"], [], big)
     assert caught.value.key == "error-upload-too-large"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("@Example.com", ("example.com", True)),
+        ("*@example.org", ("example.org", True)),
+        ("@ПРИМЕР.РФ", ("xn--e1afmkfd.xn--p1ai", True)),
+        ("Ivan@ПРИМЕР.РФ", ("ivan@xn--e1afmkfd.xn--p1ai", False)),
+        ("acme.ru", ("acme.ru", True)),
+    ],
+)
+def test_a_domain_is_suppressed_however_a_mail_filter_would_write_it(value: str, expected: tuple[str, bool]) -> None:
+    """`/suppress @example.com` was refused as "neither an address nor a domain", and `/suppress *@example.org`
+    suppressed the literal address "*@example.org": the domain stayed open."""
+    assert normalize_value(value) == expected
+
+
+@pytest.mark.parametrize("value", ["@", "*@", "@a@b.ru", "a@b@c", "example"])
+def test_what_is_neither_an_address_nor_a_domain_is_refused(value: str) -> None:
+    with pytest.raises(UserError) as caught:
+        normalize_value(value)
+    assert caught.value.key == "error-leads-suppress-value"
