@@ -170,7 +170,7 @@ async def on_text(message: Message, *, identity: Identity, runner: Runner, state
         command, words = pending
         answer = answer_words(command, words, message.text or "")  # a block argument keeps its lines
         reply = await runner.run(identity, str(message.chat.id), command, [*words, *answer])
-        await _respond(bot, message.chat.id, reply, state, identity)
+        await _respond(bot, message.chat.id, reply, state, identity, answering=pending)
     elif message.chat.type == ChatType.PRIVATE:
         await _say(bot, message.chat.id, identity, key="telegram-text-hint")
 
@@ -188,7 +188,8 @@ async def on_document(
     """A document is the file argument of the command in its caption, or of the command that asked for a file.
     Without either it gets a pointer in a private chat; files shared in a group are not for us."""
     caption = message.caption or ""
-    target = split_line(caption) if caption.startswith("/") else await _pending(state)
+    pending = None if caption.startswith("/") else await _pending(state)
+    target = split_line(caption) if caption.startswith("/") else pending
     if target is None:
         if message.chat.type == ChatType.PRIVATE:
             await _say(bot, message.chat.id, identity, key="telegram-document-no-command", style="error")
@@ -202,7 +203,7 @@ async def on_document(
     attachment = await _receive(bot, message.chat.id, identity, document, limit)
     if attachment is not None:
         reply = await runner.run(identity, str(message.chat.id), command, words, attachment)
-        await _respond(bot, message.chat.id, reply, state, identity)
+        await _respond(bot, message.chat.id, reply, state, identity, answering=pending)
 
 
 async def on_cancel(message: Message, *, identity: Identity, state: FSMContext, bot: Bot) -> None:
@@ -316,20 +317,36 @@ async def _notice_locale(default_locale: str, user: User | None) -> str:
     return actor.locale
 
 
-async def _respond(bot: Bot, chat_id: int, reply: Reply, state: FSMContext, identity: Identity) -> None:
-    """Post the reply; a command that still needs an argument becomes a question remembered until answered."""
+async def _respond(
+    bot: Bot,
+    chat_id: int,
+    reply: Reply,
+    state: FSMContext,
+    identity: Identity,
+    *,
+    answering: tuple[str, list[str]] | None = None,
+) -> None:
+    """Post the reply; a command that still needs an argument becomes a question remembered until answered. A
+    refused answer to the question being `answering` (a wrong value, a file that will not do) leaves it open:
+    the refusal is shown, and the corrected answer is taken like the first one."""
+    again = answering is not None and not reply.ok and reply.awaiting is None
+    if again:
+        reply = dataclasses.replace(reply, awaiting=answering)
     if reply.awaiting is None:
         await state.clear()
     else:
         command, words = reply.awaiting
         await state.set_state(Flow.awaiting)
         await state.set_data({"command": command, "words": words})
-        reply = _as_question(reply, await _translator(identity))
+        reply = _as_question(reply, await _translator(identity), again=again)
     await send_reply(bot, chat_id, reply)
 
 
-def _as_question(reply: Reply, t: Translator) -> Reply:
-    """Here a missing argument is a question, not a failure: no warning sign, and how to answer or cancel."""
+def _as_question(reply: Reply, t: Translator, *, again: bool = False) -> Reply:
+    """Here a missing argument is a question, not a failure: no warning sign, and how to answer or cancel. A
+    refused answer (`again`) keeps its warning and asks for a corrected one."""
+    if again:
+        return dataclasses.replace(reply, blocks=[*reply.blocks, Block(t("telegram-answer-again"))])
     blocks = [Block(b.text, "text" if b.style == "error" else b.style) for b in reply.blocks]
     return dataclasses.replace(reply, blocks=[*blocks, Block(t("telegram-awaiting"))])
 

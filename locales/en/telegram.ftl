@@ -11,3 +11,4 @@ telegram-document-no-command = What should I do with this file? Send it again wi
 telegram-file-too-large = The file "{ $name }" is too large: { $size_kb } KB, while the limit is { $limit_kb } KB.
 telegram-download-failed = I could not download the file "{ $name }" from Telegram. Please send it again.
 telegram-answer-in-chat = The full answer is in a message from the bot.
+telegram-answer-again = Send the corrected answer in your next message, or /cancel to stop.

@@ -11,3 +11,4 @@ telegram-document-no-command = Что сделать с этим файлом? �
 telegram-file-too-large = Файл «{ $name }» слишком большой: { $size_kb } КБ при пределе { $limit_kb } КБ.
 telegram-download-failed = Не удалось скачать файл «{ $name }» из Telegram. Пришлите его ещё раз.
 telegram-answer-in-chat = Полный ответ — в сообщении от бота.
+telegram-answer-again = Пришлите исправленный ответ следующим сообщением или отмените: /cancel

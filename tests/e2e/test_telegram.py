@@ -363,6 +363,22 @@ async def test_a_missing_argument_is_asked_for_and_the_answer_completes_the_comm
     assert visible(hint.text) == EN("telegram-text-hint")
 
 
+async def test_a_refused_answer_keeps_the_question_open_for_a_corrected_one(telegram: TelegramRig) -> None:
+    """A wrong answer is told as an error and the question stays: the corrected answer completes the command
+    (it once got "I understand commands", the question gone with the refusal)."""
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager")
+    await ask(anna, "/workspace_new")
+    await anna.send_text("acme Again")
+    refused = visible((await anna.wait_replies())[0].text)
+    assert refused == ERROR_MARK + EN("error-workspace-exists", slug="acme") + "\n\n" + EN("telegram-answer-again")
+    assert await state_of(telegram, anna).get_state() == Flow.awaiting.state
+    await anna.send_text('beta "Beta LLC"')
+    [created] = await anna.wait_replies()
+    assert visible(created.text) == EN("workspace-created", slug="beta", name="Beta LLC")
+    assert await state_of(telegram, anna).get_state() is None
+
+
 async def test_cancel_drops_the_question(telegram: TelegramRig) -> None:
     boris = telegram.user(BORIS)
     await ask(boris, "/rows")
