@@ -40,9 +40,9 @@ def decode_upload(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
     """
     check_size(len(data), max_bytes=max_bytes)
     text = _decode(data)
-    bad = _numbers([n for n, line in enumerate(text.splitlines(), 1) if not _CONTROL.isdisjoint(line)])
+    bad = [n for n, line in enumerate(text.splitlines(), 1) if not _CONTROL.isdisjoint(line)]
     if bad:
-        raise UserError("error-upload-binary", lines=bad)
+        raise UserError("error-upload-binary", lines=_numbers(bad), count=len(bad))
     return text
 
 
@@ -68,7 +68,7 @@ def _decode(data: bytes) -> str:
     utf8 = [n for n, line in enumerate(lines, 1) if not line.isascii() and _is_utf8(line)]
     if utf8:  # some lines are UTF-8 with Cyrillic or other non-ASCII text, others are not
         other = [n for n, line in enumerate(lines, 1) if not _is_utf8(line)]
-        raise UserError("error-upload-mixed-encoding", lines=_numbers(other))
+        raise UserError("error-upload-mixed-encoding", lines=_numbers(other), count=len(other))
     try:
         return data.decode("cp1251")
     except UnicodeDecodeError:  # 0x98 is the one byte Windows-1251 leaves undefined

@@ -210,8 +210,14 @@ approval-dns-apply = Apply the DNS plan of { $domain } ({ $calls } { $calls ->
 } at the DNS host)?
 
 error-upload-too-large = The file is too large: at most { $limit_kb } KB.
-error-upload-binary = This is not a text file (control characters on lines { $lines }). Send a CSV or a plain list.
-error-upload-mixed-encoding = The file mixes two encodings: lines { $lines } are in Windows-1251, the rest in UTF-8. Save the whole file in one encoding (UTF-8 is best) and send it again.
+error-upload-binary = This is not a text file (control characters on { $count ->
+    [one] line
+   *[other] lines
+} { $lines }). Send a CSV or a plain list.
+error-upload-mixed-encoding = The file mixes two encodings: { $count ->
+    [one] line { $lines } is
+   *[other] lines { $lines } are
+} in Windows-1251, the rest in UTF-8. Save the whole file in one encoding (UTF-8 is best) and send it again.
 error-upload-encoding = The file is neither UTF-8 nor Windows-1251 text. Save it as CSV UTF-8 and send it again.
 error-console-file = Cannot read the file { $path }: { $reason ->
         [missing] there is no such file

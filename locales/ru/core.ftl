@@ -211,8 +211,14 @@ approval-dns-apply = Применить DNS-план домена { $domain } ({
 } у DNS-хостинга)?
 
 error-upload-too-large = Файл слишком большой: не больше { $limit_kb } КБ.
-error-upload-binary = Это не текстовый файл (управляющие символы в строках { $lines }). Пришлите CSV или простой список.
-error-upload-mixed-encoding = В файле смешаны две кодировки: строки { $lines } в Windows-1251, остальные в UTF-8. Сохраните весь файл в одной кодировке (лучше UTF-8) и пришлите снова.
+error-upload-binary = Это не текстовый файл (управляющие символы в { $count ->
+    [one] строке
+   *[other] строках
+} { $lines }). Пришлите CSV или простой список.
+error-upload-mixed-encoding = В файле смешаны две кодировки: { $count ->
+    [one] строка { $lines } в Windows-1251, остальные
+   *[other] строки { $lines } в Windows-1251, остальные
+} в UTF-8. Сохраните весь файл в одной кодировке (лучше UTF-8) и пришлите снова.
 error-upload-encoding = Файл не в UTF-8 и не в Windows-1251. Сохраните его как «CSV UTF-8» и пришлите снова.
 error-console-file = Не удалось прочитать файл { $path }: { $reason ->
         [missing] такого файла нет

@@ -123,7 +123,7 @@ async def test_telegram_a_binary_file_for_domain_add_is_refused_and_names_the_li
     anna = await manager(telegram)
     await anna.upload_document("domains.csv", b"good.ru\n\x00\x01\x02PK\n", caption="/domain_add")
     [refused] = await anna.wait_replies()
-    assert EN("error-upload-binary", lines="2") in visible(refused.text)
+    assert EN("error-upload-binary", lines="2", count=1) in visible(refused.text)
     assert await Domain.all().count() == 0
 
 

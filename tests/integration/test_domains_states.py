@@ -219,7 +219,7 @@ async def test_binary_files_and_control_characters_are_refused_whole(manager: Ac
         await add_domains(manager, clock, "good.ru\nbad\x00.ru\n")
     with pytest.raises(UserError) as big:
         await add_domains(manager, clock, b"a.ru\n" * 600_000)
-    assert (binary.value.key, binary.value.params) == ("error-upload-binary", {"lines": "2"})
+    assert (binary.value.key, binary.value.params) == ("error-upload-binary", {"lines": "2", "count": 1})
     assert (typed.value.key, typed.value.params) == ("error-domain-names-control", {"lines": "2"})
     assert big.value.key == "error-upload-too-large"
     assert await Domain.all().count() == 0

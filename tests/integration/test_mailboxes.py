@@ -360,7 +360,7 @@ async def test_a_nul_in_a_display_name_refuses_the_file_and_writes_nothing(
     text = f"{HEADER}\nuser1@alpha.test,pw,Anna,{hosts(mail)}\nuser2@alpha.test,pw,Bo\x00ris,{hosts(mail)}\n"
     with pytest.raises(UserError) as raised:
         await run_import(mail, acme, clock, text)
-    assert (raised.value.key, raised.value.params) == ("error-upload-binary", {"lines": "3"})
+    assert (raised.value.key, raised.value.params) == ("error-upload-binary", {"lines": "3", "count": 1})
     assert await Mailbox.all().count() == 0
 
 

@@ -154,7 +154,7 @@ async def test_a_file_mixing_utf8_and_cp1251_is_refused_naming_the_lines() -> No
     )
     with pytest.raises(UserError) as raised:
         await read_mailbox_csv(data)
-    assert (raised.value.key, raised.value.params) == ("error-upload-mixed-encoding", {"lines": "3"})
+    assert (raised.value.key, raised.value.params) == ("error-upload-mixed-encoding", {"lines": "3", "count": 1})
 
 
 async def test_a_big_file_is_decoded_and_parsed_off_the_loop_with_the_same_result() -> None:

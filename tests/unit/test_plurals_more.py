@@ -17,3 +17,11 @@ def test_dns_plan_changes_agree_with_their_count() -> None:
 def test_refused_logins_agree_with_their_count() -> None:
     said = {n: RU("alert-mailbox-auth-disabled", mailbox="a@b.ru", via="smtp", failures=n, reason="-") for n in (3, 5)}
     assert "вход 3 раза подряд" in said[3] and "вход 5 раз подряд" in said[5]
+
+
+def test_upload_refusals_name_one_line_or_several() -> None:
+    assert "(управляющие символы в строке 3)" in RU("error-upload-binary", lines="3", count=1)
+    assert "(управляющие символы в строках 2, 5)" in RU("error-upload-binary", lines="2, 5", count=2)
+    assert "строка 3 в Windows-1251" in RU("error-upload-mixed-encoding", lines="3", count=1)
+    assert "(control characters on line 3)" in EN("error-upload-binary", lines="3", count=1)
+    assert "lines 2, 4 are in Windows-1251" in EN("error-upload-mixed-encoding", lines="2, 4", count=2)

@@ -42,14 +42,14 @@ def test_binary_files_are_refused(data: bytes) -> None:
 def test_a_nul_byte_names_its_line() -> None:
     with pytest.raises(UserError) as caught:
         decode_upload(b"a.ru\nb.ru\nc\x00.ru\n")
-    assert (caught.value.key, caught.value.params) == ("error-upload-binary", {"lines": "3"})
+    assert (caught.value.key, caught.value.params) == ("error-upload-binary", {"lines": "3", "count": 1})
 
 
 def test_utf8_and_cp1251_lines_in_one_file_are_refused_with_the_cp1251_lines_named() -> None:
     data = "Анна;a@x.ru\n".encode() + "Борис;b@x.ru\n".encode("cp1251") + b"c@x.ru\n" + "Вера;v@x.ru\n".encode("cp1251")
     with pytest.raises(UserError) as caught:
         decode_upload(data)
-    assert (caught.value.key, caught.value.params) == ("error-upload-mixed-encoding", {"lines": "2, 4"})
+    assert (caught.value.key, caught.value.params) == ("error-upload-mixed-encoding", {"lines": "2, 4", "count": 2})
 
 
 async def test_a_big_file_decodes_off_the_event_loop_to_the_same_text() -> None:
