@@ -51,9 +51,9 @@ def _group(ctx: Ctx, group: GroupSummary) -> str:
     return line
 
 
-@command("campaigns", Access.MANAGE)
+@command("campaigns", Access.READ)
 async def campaigns(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """The workspace's campaigns with their status."""
+    """The workspace's campaigns with their status (a client reads them to ask for a campaign's report)."""
     found = await service.list_campaigns(ctx.actor)
     if not found:
         return Reply().add(ctx.t("campaigns-none"))
@@ -69,7 +69,8 @@ async def campaigns(ctx: Ctx, args: dict[str, Any]) -> Reply:
         for c in found
     ]
     reply = Reply().add(ctx.t("campaigns-title", count=len(found)), "title")
-    return reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n")).add(ctx.t("campaigns-hint"))
+    hint = "campaigns-hint" if ctx.actor.can_manage() else "campaigns-hint-client"
+    return reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n")).add(ctx.t(hint))
 
 
 @command("campaign_new", Access.MANAGE, CAMPAIGN_ARG, Arg("settings", kind="rest", required=False), example="q1-acme")

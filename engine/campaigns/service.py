@@ -28,7 +28,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from engine import confirm
-from engine.access import Actor, require_manager
+from engine.access import Actor, require_manager, require_reader
 from engine.campaigns import compose
 from engine.campaigns.compose import campaign_fields
 from engine.campaigns.content import check_content
@@ -660,8 +660,9 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
 
 
 async def list_campaigns(actor: Actor) -> list[CampaignLine]:
-    """The workspace's campaigns, newest first, with their step and enrollment counts (three queries)."""
-    workspace_id = require_manager(actor)
+    """The workspace's campaigns, newest first, with their step and enrollment counts (three queries); managers
+    and the workspace's clients."""
+    workspace_id = require_reader(actor)
     rows = await Campaign.filter(workspace_id=workspace_id).order_by("-id").values("id", "name", "status")
     ids = [int(r["id"]) for r in rows]
     if not ids:

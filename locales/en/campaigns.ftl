@@ -5,6 +5,7 @@ campaigns-none = This workspace has no campaigns yet. Create one: /campaign_new 
 campaigns-title = Campaigns: { $count }
 campaigns-line = { $name } — { $status }, steps: { $steps }, leads: { $enrolled } (active { $active })
 campaigns-hint = Details: /campaign name
+campaigns-hint-client = A campaign's report: /report_campaign name
 campaign-created = Campaign { $name } created (a draft).
 campaign-next-steps =
     Next:

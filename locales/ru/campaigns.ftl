@@ -5,6 +5,7 @@ campaigns-none = В этом пространстве пока нет кампа
 campaigns-title = Кампании: { $count }
 campaigns-line = { $name } — { $status }, шагов: { $steps }, лидов: { $enrolled } (в работе { $active })
 campaigns-hint = Подробно: /campaign имя
+campaigns-hint-client = Отчёт по кампании: /report_campaign имя
 campaign-created = Кампания { $name } создана (черновик).
 campaign-next-steps =
     Дальше:

@@ -163,13 +163,24 @@ async def test_telegram_campaign_from_creation_to_a_confirmed_start_a_pause_and_
     assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
 
 
-async def test_telegram_a_client_sees_no_campaigns(telegram: TelegramRig) -> None:
-    await manager(telegram)
+async def test_telegram_a_client_lists_the_campaigns_to_ask_for_their_reports_and_manages_none(
+    telegram: TelegramRig,
+) -> None:
+    """A client reads /report_campaign <name>: /campaigns is how they learn the names (read-only, their own
+    workspace); the manager's card (/campaign, with the send plan's deferrals) and every change stay closed."""
+    anna = await manager(telegram)
+    await ask(anna, "/campaign_new q1")
+    await telegram.admin("/workspace_new other Other")
+    await telegram.admin("/use other")
+    await telegram.admin("/campaign_new secret-launch")
     code = await telegram.invite("acme", "client")
     client = telegram.user(700952)
     await ask(client, f"/start {code}")
-    assert EN("error-forbidden", command="campaigns") in await ask(client, "/campaigns")
+    listed = await ask(client, "/campaigns")
+    assert EN("campaigns-title", count=1) in listed and "q1 — " in listed and "secret-launch" not in listed
+    assert EN("campaigns-hint-client") in listed and EN("campaigns-hint") not in listed
     assert EN("error-forbidden", command="campaign") in await ask(client, "/campaign q1")
+    assert EN("error-forbidden", command="campaign_pause") in await ask(client, "/campaign_pause q1")
 
 
 # ------------------------------------------------------------------------------------------------ Slack
