@@ -386,7 +386,7 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
     Raises the parser's `error-campaign-steps-*`, the template parser's `error-template-syntax` (its `where`
     names the step, the variant, the part and the line), `NotFound`, `Conflict("error-campaign-steps-running")`,
     `Conflict("error-campaign-steps-variants-drawn")` (a paused campaign's leads hold a variant the new sequence
-    drops).
+    drops). A shorter sequence ends it for the leads already past its last step (`_end_at`).
     """
     workspace_id = require_manager(actor)
     if len(text) > OFF_LOOP_CHARS:
@@ -399,6 +399,7 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
             raise Conflict("error-campaign-steps-running", name=campaign.name)
         _not_finished(campaign)
         await _keep_drawn_variants(campaign, len(specs[0].variants))
+        await _end_at(campaign, len(specs))
         await Step.filter(campaign_id=campaign.id).delete()
         await Step.bulk_create(
             [
@@ -439,6 +440,19 @@ async def _keep_drawn_variants(campaign: Campaign, count: int) -> None:
             count=drawn.variant + 1,
             have=count,
         )
+
+
+async def _end_at(campaign: Campaign, last: int) -> None:
+    """A paused campaign's sequence cut to `last` steps: what was planned for a step that no longer exists is
+    cancelled (it could never be composed), and a lead whose next step was one of them has finished."""
+    await OutboundMessage.filter(
+        campaign_id=campaign.id,
+        status__in=(MessageStatus.PLANNED, MessageStatus.QUEUED),
+        step_position__gt=last,
+    ).update(status=MessageStatus.CANCELLED)
+    await Enrollment.filter(campaign_id=campaign.id, state=EnrollmentState.ACTIVE, current_step__gt=last).update(
+        state=EnrollmentState.COMPLETED, next_due_at=None
+    )
 
 
 def _parse(text: str, locale: str) -> list[StepSpec]:

@@ -126,8 +126,8 @@ async def test_create_names_settings_conflict_roles_and_isolation(clock: FrozenC
 
     with pytest.raises(Forbidden):
         await service.create_campaign(actor(acme, Role.CLIENT), clock, "q2")
-    with pytest.raises(Forbidden):
-        await service.list_campaigns(actor(acme, Role.CLIENT))
+    client_sees = [c.name for c in await service.list_campaigns(actor(acme, Role.CLIENT))]
+    assert client_sees == ["Q1-acme"]  # their own campaigns' names, to ask for their reports
     with pytest.raises(Forbidden):
         await service.campaign_status(actor(acme, Role.CLIENT), clock, "q1-acme")
     with pytest.raises(NotFound) as hidden:
@@ -246,6 +246,29 @@ async def test_a_paused_campaign_keeps_every_variant_its_leads_drew(clock: Froze
     assert [len(s.variants) for s in saved.steps] == [2, 1]
     await Enrollment.filter(id=second.id).update(state=EnrollmentState.COMPLETED)  # B's lead left the sequence
     assert len((await service.set_steps(manager, clock, "q1", STEPS)).steps) == 2
+
+
+async def test_a_paused_campaign_cut_to_fewer_steps_ends_for_the_leads_past_its_last(clock: FrozenClock) -> None:
+    """Paused with a follow-up planned, the sequence was cut to its first step: the follow-up failed to compose
+    after the resume ("the campaign has no step 2") and its lead stayed active; it is cancelled and the lead has
+    finished, while a lead still before the last step goes on."""
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=2)
+    await service.start_campaign(manager, clock, "q1", override=True)
+    past, before = await Enrollment.filter(campaign__name="q1").order_by("id")
+    await Enrollment.filter(id=past.id).update(current_step=2, next_due_at=NOW)
+    box = await Mailbox.get(address="box0@ready.test")
+    follow_up = await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=box, lead_id=past.lead_id, enrollment=past,
+        campaign_id=past.campaign_id, step_position=2, message_id="<f2@ready.test>", scheduled_at=NOW,
+    )  # fmt: skip
+    await service.pause_campaign(manager, clock, "q1")
+    saved = await service.set_steps(manager, clock, "q1", STEPS.split("\n--- шаг 2", maxsplit=1)[0])
+    assert len(saved.steps) == 1
+    assert (await OutboundMessage.get(id=follow_up.id)).status is MessageStatus.CANCELLED
+    states = {e.id: (e.state, e.next_due_at) for e in await Enrollment.filter(campaign__name="q1")}
+    assert states[past.id] == (EnrollmentState.COMPLETED, None)
+    assert states[before.id][0] is EnrollmentState.ACTIVE
 
 
 # ------------------------------------------------------------------------------------------------ start
