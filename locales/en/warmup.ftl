@@ -38,6 +38,7 @@ warmup-start-skipped = Not started (the mailbox is paused, disabled or cooling d
 warmup-settings-title = Warmup settings
 warmup-setting-line = { $name } = { $value } (allowed: { $bounds })
 warmup-settings-hint = To change one: /warmup_settings name value, e.g. /warmup_settings target_per_day 30
+warmup-setting-hint = To change it: /warmup_settings { $name } value
 warmup-setting-changed = Warmup setting { $name }: was { $before }, now { $after }.
 why-nothing = { $target }: nothing was held back today.
 why-title = Why less was sent: { $target }, { $day }

@@ -39,6 +39,7 @@ warmup-start-skipped = Не запущены (ящик на паузе, откл
 warmup-settings-title = Настройки прогрева
 warmup-setting-line = { $name } = { $value } (допустимо: { $bounds })
 warmup-settings-hint = Изменить: /warmup_settings имя значение, например /warmup_settings target_per_day 30
+warmup-setting-hint = Изменить: /warmup_settings { $name } значение
 warmup-setting-changed = Настройка прогрева { $name }: было { $before }, стало { $after }.
 why-nothing = { $target }: сегодня ничего не сдерживалось.
 why-title = Почему отправлено меньше: { $target }, { $day }
