@@ -92,6 +92,8 @@ async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
 @command("swap", Access.MANAGE, Arg("domain"), example="alpha.example")
 async def swap_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
     domain, result = await reserve.request_swap(ctx.actor, args["domain"], ctx.clock)
+    if result.outcome is Proposal.SPARE:
+        return Reply().add(ctx.t("swap-not-needed-reserve", domain=to_unicode(domain.name)))
     if result.outcome is Proposal.NOT_NEEDED:
         status = state_name("domain", domain.status)
         return Reply().add(ctx.t("swap-not-needed", domain=to_unicode(domain.name), status=status))

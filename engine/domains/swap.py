@@ -32,7 +32,7 @@ from tortoise.transactions import in_transaction
 
 from engine.clock import Clock
 from engine.dns.names import to_unicode
-from engine.domains.reserve import campaigns_of
+from engine.domains.reserve import NEEDS_A_PERSON, campaigns_of, load_reserves
 from engine.errors import Conflict, NotFound
 from engine.lifecycle import transition_approval, transition_domain, transition_mailbox
 from engine.logging import get_logger
@@ -98,7 +98,7 @@ async def apply_swap(approval_id: int, clock: Clock) -> SwapReport:
             return _again(approval)
         if approval.status is not ApprovalStatus.APPROVED:
             raise Conflict("error-swap-not-approved", id=approval_id, status=approval.status.value)
-        burned, replacement, new_boxes = await _parties(approval)
+        burned, replacement, new_boxes = await _parties(approval, clock)
         report, ids = await _carry_out(conn, approval, burned, replacement, new_boxes, clock=clock)
     log.info(
         "swap applied",
@@ -112,8 +112,10 @@ async def apply_swap(approval_id: int, clock: Clock) -> SwapReport:
     return report
 
 
-async def _parties(approval: Approval) -> tuple[Domain, Domain, list[Mailbox]]:
-    """The burned domain, the replacement (locked) and the replacement's graduated mailboxes, checked."""
+async def _parties(approval: Approval, clock: Clock) -> tuple[Domain, Domain, list[Mailbox]]:
+    """The burned domain, the replacement (locked) and the replacement's graduated mailboxes, checked: the
+    replacement was ready when the swap was proposed, and days may have passed since. One listed or with a wrong
+    DNS record meanwhile takes over nothing (a lookup that got no answer is not a wrong record)."""
     payload = approval.payload
     burned = await Domain.filter(id=int(payload["domain_id"])).select_for_update().first()
     replacement = await Domain.filter(id=int(payload["replacement_id"])).select_for_update().first()
@@ -129,7 +131,11 @@ async def _parties(approval: Approval) -> tuple[Domain, Domain, list[Mailbox]]:
     )
     new_boxes = list(await Mailbox.filter(domain_id=replacement.id, status=MailboxStatus.ACTIVE).order_by("id"))
     if not usable or not new_boxes:
-        raise Conflict("error-swap-replacement-unusable", domain=to_unicode(replacement.name))
+        raise Conflict("error-swap-replacement-unusable", domain=to_unicode(replacement.name), reason="status")
+    [facts] = await load_reserves([replacement], clock.now().date())
+    wrong = [r for r in facts.not_ready if r in NEEDS_A_PERSON]
+    if wrong:
+        raise Conflict("error-swap-replacement-unusable", domain=to_unicode(replacement.name), reason=wrong[0].value)
     return burned, replacement, new_boxes
 
 

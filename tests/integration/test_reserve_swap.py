@@ -395,6 +395,55 @@ async def test_a_swap_that_could_not_be_carried_out_gives_way_and_a_retired_doma
     assert retired.value.key == "error-swap-domain-retired"
 
 
+@pytest.mark.parametrize(
+    ("problem", "reason"),
+    [("listed", "listed"), ("dns", "dns_bad"), ("dns_unknown", None)],
+)
+async def test_a_replacement_listed_or_with_bad_dns_since_the_proposal_takes_over_nothing(
+    problem: str, reason: str | None
+) -> None:
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    c = await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    approval_id = await approved_swap(ws, burned, clock)
+    later = NOW + dt.timedelta(minutes=1)  # the reserve still sends (its state machine has not moved yet)
+    if problem == "listed":
+        await BlacklistCheck.create(
+            domain=spare, target="spare.test", zone="dbl.test", result=ListingResult.LISTED, checked_at=later
+        )
+    else:
+        verdict = DnsVerdict.MISSING if problem == "dns" else DnsVerdict.TIMEOUT
+        await DnsCheck.create(domain=spare, record=DnsRecordKind.DKIM, verdict=verdict, checked_at=later)
+    clock.set(later)
+    if reason is None:  # a lookup that got no answer is not a wrong record: the approved swap goes ahead
+        assert (await apply_swap(approval_id, clock)).replacement == "spare.test"
+        return
+    with pytest.raises(Conflict) as unusable:
+        await apply_swap(approval_id, clock)
+    assert unusable.value.key == "error-swap-replacement-unusable"
+    assert unusable.value.params == {"domain": "spare.test", "reason": reason}
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.COOLING  # nothing moved onto a bad domain
+    assert set(await c.domains.all().values_list("name", flat=True)) == set()
+    assert (await Domain.get(id=spare.id)).pool_role is PoolRole.RESERVE
+
+
+async def test_a_listed_reserve_domain_is_cooled_but_not_swapped_for_another_reserve() -> None:
+    ws = await workspace()
+    await domain(ws, "busy.test")
+    listed, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE, status=DomainStatus.COOLING)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE)
+    clock = FrozenClock(NOW)
+    result = await propose_swap(listed.id, clock, reason="blacklisted", detail={})
+    assert result.outcome is Proposal.SPARE  # no campaign sends from it: nothing to replace
+    assert await Approval.all().count() == 0
+    await Domain.filter(name="second.test").update(status=DomainStatus.COOLING)  # no other ready reserve either
+    empty = await propose_swap(listed.id, clock, reason="blacklisted", detail={})
+    assert empty.outcome is Proposal.SPARE
+    assert await Alert.filter(kind="reserve_empty").count() == 0  # no "needs replacing" alarm for a spare
+
+
 async def admin2() -> Actor:
     person = await Person.create(platform=Platform.SLACK, external_id="U2", display_name="Bo", is_admin=True)
     return Actor(person.id, Platform.SLACK, Role.ADMIN, None)
