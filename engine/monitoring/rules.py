@@ -159,9 +159,11 @@ class Evidence:
     sample: int
     threshold: float
     window: str
+    baseline: float | None = None  # engagement: the mailbox's own rate the threshold is a share of
+    share: float | None = None  # engagement: that share (`Thresholds.engagement_drop`)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "rate": round(self.value, 4),
             "part": self.part,
             "sample": self.sample,
@@ -170,6 +172,9 @@ class Evidence:
             # read as `window` in each chat's language when the alert is sent (`engine.notify.render`)
             "window_keys": [window_key(self.window)],
         }
+        if self.baseline is not None:
+            found |= {"baseline": round(self.baseline, 4), "share": self.share}
+        return found
 
 
 def window_key(window: str) -> str:
@@ -309,7 +314,8 @@ def engagement(box: MailboxFacts, th: Thresholds) -> list[tuple[Rule, Evidence]]
         if now_rate is None or base is None or base <= 0:
             continue  # not enough data on either side: no verdict
         if now_rate < th.engagement_drop * base:
-            found.append((rule, Evidence(now_rate, part, sample, round(th.engagement_drop * base, 4), "3d/14d")))
+            threshold = round(th.engagement_drop * base, 4)
+            found.append((rule, Evidence(now_rate, part, sample, threshold, "3d/14d", base, th.engagement_drop)))
     return found
 
 

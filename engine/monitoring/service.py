@@ -275,7 +275,7 @@ async def _resolve(kind: str, subject: str, workspace_id: int, clock: Clock) -> 
 def _alert_params(data: Mapping[str, Any]) -> dict[str, Any]:
     """The alert message's parameters: rates as whole percents (rates below 1), the rest as they are."""
     params = dict(data)
-    for name in ("rate", "threshold"):
+    for name in ("rate", "threshold", "baseline", "share"):
         value = params.get(name)
         if isinstance(value, float) and value <= 1:
             params[name + "_pct"] = round(value * 100, 1)

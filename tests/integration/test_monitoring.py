@@ -258,6 +258,7 @@ async def test_replies_falling_below_half_the_baseline_alert_without_acting() ->
     assert (await service.evaluate(FrozenClock(NOW))).actions == {"alert": 1}
     [alert] = await Alert.filter(kind="engagement_drop")
     assert alert.data["rule"] == "reply_drop" and alert.data["sample"] == 120 and alert.data["threshold"] == 0.05
+    assert (alert.data["baseline"], alert.data["share"]) == (0.1, 0.5)  # what the threshold is half of
     await box.refresh_from_db()
     assert box.status is MailboxStatus.WARMING and box.health_factor == 1.0  # an alert only
     assert await AuditLog.filter(action__startswith="monitoring.").count() == 0
