@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from bot.runner import Runner
 from engine import approvals
 from engine.access import Actor
 from engine.alerts import claim_due
@@ -20,6 +21,7 @@ from engine.domains.progress import advance_domains
 from engine.domains.reserve import Proposal, pool_state, propose_swap
 from engine.domains.swap import apply_swap
 from engine.errors import Conflict
+from engine.i18n import translator
 from engine.sending.planner import PlanOptions, plan_warmup
 from models import (
     Alert,
@@ -56,6 +58,7 @@ from models.enums import (
 from tests.integration.campaign_kit import campaign
 
 pytestmark = pytest.mark.usefixtures("orm")
+EN = translator("en")
 
 NOW = dt.datetime(2031, 3, 3, 6, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Moscow
 LONG_AGO = NOW.date() - dt.timedelta(days=100)
@@ -489,3 +492,36 @@ async def test_domains_follow_their_mailboxes_to_warming_and_active_and_a_reserv
     assert (await Domain.get(id=idle.id)).status is DomainStatus.DNS_PENDING
     assert (await Domain.get(id=cooling.id)).status is DomainStatus.COOLING
     assert await advance_domains(clock) == 0
+
+
+async def test_approving_a_swap_whose_reserve_was_listed_since_asks_again_with_the_next_reserve() -> None:
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE, boxes=3)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE, boxes=1)
+    c = await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="blacklisted: dbl.test", detail={"zone": "dbl.test"})
+    assert first.replacement_id == spare.id and first.approval_id is not None
+    clock.set(NOW + dt.timedelta(days=1))
+    await BlacklistCheck.create(
+        domain=spare, target="spare.test", zone="dbl.test", result=ListingResult.LISTED, checked_at=clock.now()
+    )  # listed after the proposal; its state machine has not cooled it yet
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+
+    pressed = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")
+    assert pressed.ok
+    text = pressed.plain_text()
+    assert EN("swap-stale", id=first.approval_id, replacement="spare.test", reason="listed") in text
+    assert (await Approval.get(id=first.approval_id)).status is ApprovalStatus.EXPIRED
+    fresh = await Approval.get(kind=ApprovalKind.DOMAIN_SWAP, status=ApprovalStatus.PENDING)
+    assert fresh.payload["replacement"] == "second.test" and fresh.payload["reason"] == "blacklisted: dbl.test"
+    assert [b.arg for b in pressed.buttons[0]] == [str(fresh.id), str(fresh.id)]  # the new request's buttons
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.COOLING  # nothing moved onto the listed one
+
+    again = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")  # the old button, pressed late
+    assert not again.ok and "expired" in again.plain_text()
+    done = await runner.run_line(anna, "c1", f"/approve {fresh.id}")
+    assert done.ok and "second.test" in done.plain_text()
+    assert set(await c.domains.all().values_list("name", flat=True)) == {"second.test"}
