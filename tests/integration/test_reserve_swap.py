@@ -525,3 +525,15 @@ async def test_approving_a_swap_whose_reserve_was_listed_since_asks_again_with_t
     done = await runner.run_line(anna, "c1", f"/approve {fresh.id}")
     assert done.ok and "second.test" in done.plain_text()
     assert set(await c.domains.all().values_list("name", flat=True)) == {"second.test"}
+
+
+async def test_swap_by_hand_of_a_cooled_spare_says_it_needs_no_replacement() -> None:
+    ws = await workspace()
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE, status=DomainStatus.COOLING)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE)
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "ru")
+    await runner.run_line(anna, "c1", "/use acme")
+    reply = await runner.run_line(anna, "c1", "/swap spare.test")
+    assert reply.plain_text() == translator("ru")("swap-not-needed-reserve", domain="spare.test")
+    assert not reply.buttons and await Approval.all().count() == 0
