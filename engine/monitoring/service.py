@@ -315,7 +315,7 @@ async def _mailbox_action(box: Mailbox, action: Action, th: Thresholds, clock: C
     reason = f"monitoring: {action.rule.value}"
     if action.kind is ActionKind.COOLDOWN:
         until = now + dt.timedelta(days=action.days or th.cooldown_days)
-        data["until"] = until.isoformat(timespec="minutes")
+        data["until"] = until.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")  # as /why and /health show it
         await transition_mailbox(
             box, MailboxStatus.COOLDOWN, clock=clock, reason=reason, extra={"cooldown_until": until}
         )
