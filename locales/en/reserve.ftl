@@ -60,12 +60,12 @@ error-swap-replacement-unusable = The reserve domain { $domain } can no longer t
     [dns_bad] its DNS records are wrong
    *[other] it is not sending or has no graduated mailbox
 }). Nothing was moved; check the reserve with /reserve.
-
 swap-stale = Request #{ $id } no longer applies: the reserve domain { $replacement } cannot take over now ({ $reason ->
     [listed] it is blacklisted
     [dns_bad] its DNS records are wrong
    *[other] it is not sending or has no graduated mailbox
 }). Nothing was moved.
+
 reserve-title = Reserve pool
 reserve-title-agency = Reserve pool of the agency
 reserve-pool = Of { $total } { $total ->
