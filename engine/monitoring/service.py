@@ -250,12 +250,15 @@ async def apply(action: Action, space: Workspace, th: Thresholds, clock: Clock) 
     return True
 
 
+PAUSED_ALERT: Final = "sending_paused"
+"""The workspace's sending was paused on an error spike; resolved when a manager resumes it (`/sending_resume`)."""
+
 ALERTS: Final[Mapping[ActionKind, tuple[str, Severity]]] = {
     ActionKind.COOLDOWN: ("mailbox_cooldown", Severity.WARNING),
     ActionKind.CUT: ("volume_cut", Severity.WARNING),
     ActionKind.DISABLE: ("mailbox_disabled", Severity.CRITICAL),
     ActionKind.ALERT: ("engagement_drop", Severity.WARNING),
-    ActionKind.PAUSE: ("sending_paused", Severity.CRITICAL),
+    ActionKind.PAUSE: (PAUSED_ALERT, Severity.CRITICAL),
 }
 """The alert each kind of action raises (`engine.alerts` turns its kind into the message `alert-<kind>`)."""
 
@@ -355,7 +358,7 @@ async def _pause(space: Workspace, data: dict[str, Any], clock: Clock) -> bool:
         )
     await raise_alert(
         workspace_id=space.id,
-        kind="sending_paused",
+        kind=PAUSED_ALERT,
         severity=Severity.CRITICAL,
         subject=f"workspace:{space.id}",
         key="error_spike",

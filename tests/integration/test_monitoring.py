@@ -12,6 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from engine.access import Actor
+from engine.alerts import claim_due
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
 from engine.monitoring import metrics, report, service
@@ -326,3 +327,28 @@ async def test_the_last_100_sends_window_counts_each_message_once_and_opens_only
     assert counts.measured_sent == 50  # only the HTML campaign's half carried a pixel
     m = metrics.compute(counts, metrics.Window.LAST100)
     assert m.open_rate.value == 0.1 and m.hard_bounce_rate.value == 0.02
+
+
+async def test_a_second_error_spike_after_sending_was_resumed_is_announced_again() -> None:
+    ws, boxes = await fleet(1, 2)
+    clock = FrozenClock(NOW)
+
+    async def paused_notes() -> list[str]:
+        return [n.id for n in await claim_due(clock) if "sending-paused" in n.body_key or "resolved" in n.id]
+
+    await events(boxes[0], EventKind.SENT, 80, NOW)
+    await events(boxes[0], EventKind.SMTP_ERROR, 40, NOW)  # a third of today's attempts failed
+    assert (await service.evaluate(clock)).actions.get("pause") == 1
+    first = await Alert.get(kind="sending_paused")
+    assert await paused_notes() == [f"alert:{first.id}"]
+
+    manager = Actor(None, Platform.TELEGRAM, Role.MANAGER, ws.id, locale="en")
+    assert await report.resume_sending(manager, clock)  # the cause was fixed
+    assert await paused_notes() == [f"alert:{first.id}:resolved"]
+
+    clock.advance(dt.timedelta(days=1))  # it happens again the next day: the chats hear of it again
+    await events(boxes[1], EventKind.SENT, 80, clock.now())
+    await events(boxes[1], EventKind.SMTP_ERROR, 40, clock.now())
+    assert (await service.evaluate(clock)).actions.get("pause") == 1
+    second = await Alert.get(kind="sending_paused", status="open")
+    assert second.id != first.id and await paused_notes() == [f"alert:{second.id}"]
