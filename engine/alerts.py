@@ -45,6 +45,11 @@ INBOX_UNREACHABLE: Final = "inbox_unreachable"
 mailbox's campaign sends (`engine.sending.outbox`): a reply or an unsubscribe request to it would go unseen."""
 
 
+DISABLED_ALERTS: Final = ("mailbox_auth_disabled", "mailbox_disabled")
+"""The alerts of a disabled mailbox (refused logins; monitoring's auth or SMTP error rule), resolved when a person
+resumes it (`engine.mailboxes.resume_mailbox`)."""
+
+
 def inbox_unreachable_fingerprint(workspace_id: int, mailbox_id: int) -> str:
     """The fingerprint of a mailbox's `inbox_unreachable` alert (raised with the key "imap")."""
     return alert_fingerprint(INBOX_UNREACHABLE, f"mailbox:{mailbox_id}", "imap", workspace_id)
