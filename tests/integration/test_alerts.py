@@ -402,3 +402,10 @@ async def test_a_mailbox_disabled_again_after_it_was_resumed_is_announced_again(
     await Mailbox.filter(id=box.id).update(status=MailboxStatus.DISABLED)  # it broke again
     [second] = await disabled(clock.now())
     assert second != first  # a new alert, announced, not a count on the old one
+
+
+@pytest.mark.parametrize(("lang", "label"), [("ru", "номер оповещения"), ("en", "alert number")])
+async def test_ack_names_its_argument_an_alert_number(clock: FrozenClock, lang: str, label: str) -> None:
+    runner = Runner(clock, admins={TG: {"1"}})
+    reply = await runner.run_line(runner.identity(TG, "1", "ann", lang), "c1", "/ack abc")
+    assert label in reply.plain_text() and translator(lang)("arg-id") not in reply.plain_text()
