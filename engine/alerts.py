@@ -137,6 +137,21 @@ async def resolve_alerts(kind: str, subject: str, *, workspace_id: int | None, c
     return int(count)
 
 
+async def resolve_fingerprints(fingerprints: Sequence[str], *, clock: Clock) -> int:
+    """Resolve the open and acked alerts of these fingerprints (one problem each: kind, subject, key, workspace)
+    in one statement, for a check that sees many conditions clear at once. The number resolved."""
+    if not fingerprints:
+        return 0
+    sql = (
+        "UPDATE alert SET status = 'resolved', resolved_at = $2 "
+        "WHERE fingerprint = ANY($1::text[]) AND status <> 'resolved'"
+    )
+    count, _ = await Alert._meta.db.execute_query(sql, [list(fingerprints), clock.now()])
+    if count:
+        log.info("alerts resolved", count=count)
+    return int(count)
+
+
 async def resolve_subjects(kind: str, subjects: Sequence[str], *, clock: Clock) -> int:
     """Resolve the open and acked alerts of `kind` on any of `subjects` in one statement, whatever their workspace:
     for subjects that name one object of the whole install (`mailbox:<id>`), checked many at a time. The number

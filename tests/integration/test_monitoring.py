@@ -24,6 +24,7 @@ from engine.warmup import Composed, Persona
 from jobs import worker
 from models import Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import (
+    AlertStatus,
     CampaignStatus,
     DomainStatus,
     EventKind,
@@ -264,6 +265,12 @@ async def test_replies_falling_below_half_the_baseline_alert_without_acting() ->
     await box.refresh_from_db()
     assert box.status is MailboxStatus.WARMING and box.health_factor == 1.0  # an alert only
     assert await AuditLog.filter(action__startswith="monitoring.").count() == 0
+
+    for days_ago in (2, 3, 4):  # the replies came back: the drop is over, and the next one is news again
+        await events(box, EventKind.REPLY, 5, NOW - dt.timedelta(days=days_ago))
+    assert (await service.evaluate(FrozenClock(NOW))).actions == {"resolved": 1}
+    assert (await Alert.get(id=alert.id)).status is AlertStatus.RESOLVED
+    assert (await service.evaluate(FrozenClock(NOW))).actions == {}  # resolved once
 
 
 async def test_the_worker_cron_cuts_and_its_warmup_plan_reads_the_cut(redis: Redis) -> None:
