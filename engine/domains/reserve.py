@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from engine import approvals
 from engine.access import Actor, require_reader
-from engine.alerts import raise_alert
+from engine.alerts import raise_alert, resolve_alerts
 from engine.clock import Clock
 from engine.dns.names import to_unicode
 from engine.domains.common import get_domain, latest_listings
@@ -487,6 +487,8 @@ async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Map
         data={"approval": approval.id, "replacement": best.domain_id, "reason": reason[:200]},
         created_at=now,
     )
+    # a reserve is ready after all: the "no ready reserve" alarm for this domain is over
+    await resolve_alerts("reserve_empty", subject, workspace_id=domain.workspace_id, clock=clock)
     log.info("swap proposed", domain_id=domain.id, replacement_id=best.domain_id, approval_id=approval.id)
     return ProposeResult(Proposal.PROPOSED, approval.id, best.domain_id, payload)
 

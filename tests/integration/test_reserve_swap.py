@@ -39,6 +39,7 @@ from models import (
 )
 from models.alert import Approval
 from models.enums import (
+    AlertStatus,
     ApprovalKind,
     ApprovalStatus,
     DnsRecordKind,
@@ -205,6 +206,10 @@ async def test_without_a_ready_reserve_an_alert_says_what_it_would_take() -> Non
     assert await Approval.all().count() == 0
     await propose_swap(burned.id, clock, reason="listed", detail={})
     assert (await Alert.get(kind="reserve_empty")).count == 2  # one alert, counted up
+
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)  # a reserve is ready now: the alarm is over
+    assert (await propose_swap(burned.id, clock, reason="listed", detail={})).outcome is Proposal.PROPOSED
+    assert (await Alert.get(kind="reserve_empty")).status is AlertStatus.RESOLVED
 
 
 async def test_an_expired_request_gives_way_to_a_fresh_one_and_a_listed_reserve_is_not_on_the_way() -> None:
