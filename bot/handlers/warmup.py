@@ -189,9 +189,10 @@ async def why(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Today's deferrals of a mailbox or a domain: which cap held it back, wanted against allowed."""
     found = await why_service.why(ctx.actor, args["target"], ctx.clock)
     guarded = await why_service.protections(ctx.actor, args["target"], ctx.clock)  # monitoring's cuts, cooldowns
+    if not found and guarded:  # no cap deferred it today, yet protection holds it back: say that, not "nothing"
+        return Reply().add(ctx.t("why-protected", target=args["target"]) + "\n" + protection_lines(ctx, guarded))
     if not found:
-        reply = Reply().add(ctx.t("why-nothing", target=args["target"]))
-        return reply.add(ctx.t("why-protections") + "\n" + protection_lines(ctx, guarded)) if guarded else reply
+        return Reply().add(ctx.t("why-nothing", target=args["target"]))
     day: dt.date = found[0].day
     lines = [
         ctx.t(

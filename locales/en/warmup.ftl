@@ -41,6 +41,7 @@ warmup-settings-hint = To change one: /warmup_settings name value, e.g. /warmup_
 warmup-setting-hint = To change it: /warmup_settings { $name } value
 warmup-setting-changed = Warmup setting { $name }: was { $before }, now { $after }.
 why-nothing = { $target }: nothing was held back today.
+why-protected = { $target }: protection holds it back today:
 why-title = Why less was sent: { $target }, { $day }
 why-line = { $mailbox }: wanted { $wanted }, allowed { $allowed } — { $cap }
 why-cap-provider = the mail provider's daily limit

@@ -42,6 +42,7 @@ warmup-settings-hint = Изменить: /warmup_settings имя значени�
 warmup-setting-hint = Изменить: /warmup_settings { $name } значение
 warmup-setting-changed = Настройка прогрева { $name }: было { $before }, стало { $after }.
 why-nothing = { $target }: сегодня ничего не сдерживалось.
+why-protected = { $target }: сегодня его сдерживает защита:
 why-title = Почему отправлено меньше: { $target }, { $day }
 why-line = { $mailbox }: хотел { $wanted }, можно { $allowed } — { $cap }
 why-cap-provider = дневной лимит почтового провайдера
