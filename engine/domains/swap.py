@@ -159,10 +159,10 @@ class Stale:
 
 
 async def refresh_stale(actor: Actor, approval_id: int, clock: Clock) -> Stale | None:
-    """Before a swap is approved: when the reserve it names was listed or got a wrong DNS record since it was
-    proposed, approving it would carry out nothing and hold the burned domain's campaigns back. The request is
-    then over (`expired`, audited) and a fresh one is proposed at once. None when the request stands, or is not a
-    pending swap (`approvals.decide` says why)."""
+    """Before a swap is approved: when the reserve it names was listed, got a wrong DNS record or stopped sending
+    since it was proposed, approving it would carry out nothing and hold the burned domain's campaigns back. The
+    request is then over (`expired`, audited) and a fresh one is proposed at once. None when the request stands,
+    or is not a pending swap (`approvals.decide` says why)."""
     approval = await Approval.get_or_none(id=approval_id)
     if approval is None or not await approvals.manages(actor, approval.workspace_id):
         raise NotFound("error-approval-not-found", id=approval_id)
