@@ -45,6 +45,11 @@ INBOX_UNREACHABLE: Final = "inbox_unreachable"
 mailbox's campaign sends (`engine.sending.outbox`): a reply or an unsubscribe request to it would go unseen."""
 
 
+DISABLED_ALERTS: Final = ("mailbox_auth_disabled", "mailbox_disabled")
+"""The alerts of a disabled mailbox (refused logins; monitoring's auth or SMTP error rule), resolved when a person
+resumes it (`engine.mailboxes.resume_mailbox`)."""
+
+
 def inbox_unreachable_fingerprint(workspace_id: int, mailbox_id: int) -> str:
     """The fingerprint of a mailbox's `inbox_unreachable` alert (raised with the key "imap")."""
     return alert_fingerprint(INBOX_UNREACHABLE, f"mailbox:{mailbox_id}", "imap", workspace_id)
@@ -129,6 +134,21 @@ async def resolve_alerts(kind: str, subject: str, *, workspace_id: int | None, c
     count, _ = await Alert._meta.db.execute_query(sql, [kind, subject, workspace_id, clock.now()])
     if count:
         log.info("alerts resolved", kind=kind, subject=subject, workspace_id=workspace_id, count=count)
+    return int(count)
+
+
+async def resolve_fingerprints(fingerprints: Sequence[str], *, clock: Clock) -> int:
+    """Resolve the open and acked alerts of these fingerprints (one problem each: kind, subject, key, workspace)
+    in one statement, for a check that sees many conditions clear at once. The number resolved."""
+    if not fingerprints:
+        return 0
+    sql = (
+        "UPDATE alert SET status = 'resolved', resolved_at = $2 "
+        "WHERE fingerprint = ANY($1::text[]) AND status <> 'resolved'"
+    )
+    count, _ = await Alert._meta.db.execute_query(sql, [list(fingerprints), clock.now()])
+    if count:
+        log.info("alerts resolved", count=count)
     return int(count)
 
 

@@ -37,6 +37,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
+from engine.alerts import DISABLED_ALERTS, resolve_alerts
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.dns.names import to_ascii
@@ -803,9 +804,13 @@ async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> Mailbox
     started = box.warmup_started_on
     warmed = started is not None and clock.now().date() >= started + dt.timedelta(weeks=box.warmup_weeks)
     target = MailboxStatus.ACTIVE if warmed else MailboxStatus.WARMING
+    was = box.status
     await transition_mailbox(
         box, target, clock=clock, reason="resumed by a person", actor_id=actor.person_id, extra={"auth_failures": 0}
     )
+    if was is MailboxStatus.DISABLED:  # a person fixed it: the next disable is a new problem, announced again
+        for kind in DISABLED_ALERTS:
+            await resolve_alerts(kind, f"mailbox:{box.id}", workspace_id=box.workspace_id, clock=clock)
     return _summary(box)
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.command import Access, Arg, Ctx, command
+from bot.handlers.reserve import proposal_reply
 from engine import approvals, domains
-from engine.domains.swap import apply_swap
+from engine.domains.swap import apply_swap, refresh_stale
 from engine.reply import Reply
 from models.enums import ApprovalKind
 
 
 async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
+    if approve and (stale := await refresh_stale(ctx.actor, approval_id, ctx.clock)) is not None:
+        # the reserve it names was listed or got a wrong record since: that request is over, here is the next
+        text = ctx.t("swap-stale", id=stale.approval_id, replacement=stale.replacement, reason=stale.reason)
+        return proposal_reply(ctx, stale.fresh, Reply().add(text))
     decision = await approvals.decide(ctx.actor, approval_id, approve, ctx.clock)
     key = "approval-approved" if approve else "approval-rejected"
     reply = Reply().add(ctx.t(key, id=decision.approval_id, subject=decision.subject))

@@ -9,7 +9,7 @@ from typing import Any, Final
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
 from engine.dns.names import to_unicode
 from engine.domains import reserve
-from engine.domains.reserve import PoolState, Proposal, ReserveDomain
+from engine.domains.reserve import PoolState, Proposal, ProposeResult, ReserveDomain
 from engine.lifecycle import state_name
 from engine.reply import Button, Reply
 
@@ -92,12 +92,21 @@ async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
 @command("swap", Access.MANAGE, Arg("domain"), example="alpha.example")
 async def swap_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
     domain, result = await reserve.request_swap(ctx.actor, args["domain"], ctx.clock)
+    if result.outcome is Proposal.SPARE:
+        return Reply().add(ctx.t("swap-not-needed-reserve", domain=to_unicode(domain.name)))
     if result.outcome is Proposal.NOT_NEEDED:
         status = state_name("domain", domain.status)
         return Reply().add(ctx.t("swap-not-needed", domain=to_unicode(domain.name), status=status))
+    return proposal_reply(ctx, result, Reply())
+
+
+def proposal_reply(ctx: Ctx, result: ProposeResult, reply: Reply) -> Reply:
+    """A swap proposal added to `reply`: what it moves, with its buttons; or what an empty reserve would take."""
     if result.outcome is Proposal.RESERVE_EMPTY:
-        return Reply().add(ctx.t("alert-reserve-empty", **result.payload))
-    reply = Reply().add(ctx.t("approval-domain-swap", **result.payload))
+        return reply.add(ctx.t("alert-reserve-empty", **result.payload))
+    if result.outcome not in (Proposal.PROPOSED, Proposal.REUSED):
+        return reply
+    reply.add(ctx.t("approval-domain-swap", **result.payload))
     key = "swap-proposed" if result.outcome is Proposal.PROPOSED else "swap-reused"
     reply.add(ctx.t(key, id=result.approval_id))
     arg = str(result.approval_id)

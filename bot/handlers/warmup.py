@@ -14,7 +14,7 @@ from engine.warmup import service
 from engine.warmup.graduation import Stage
 from engine.warmup.placement import Placement
 from engine.warmup.service import MailboxWarmup, WarmupChange
-from engine.warmup.settings import BOUNDS, WarmupSettings
+from engine.warmup.settings import BOUNDS, WarmupSettings, setting_name
 from models.enums import CapKind
 
 STAGE_MARK: Final = {
@@ -164,9 +164,15 @@ def _typed(value: object) -> str:
     example="target_per_day 30",
 )
 async def warmup_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Without arguments: every setting with its bounds. With a name and a value: change it."""
+    """Without arguments: every setting with its bounds. With a name: that one. With a name and a value: change
+    it."""
+    if args["setting"] is not None and args["value"] is None:  # "/warmup_settings variance": what it is, how to set
+        name = setting_name(args["setting"])
+        settings = await service.show_settings(ctx.actor)
+        line = ctx.t("warmup-setting-line", name=name, value=_typed(getattr(settings, name)), bounds=_bounds(name))
+        return Reply().add(line).add(ctx.t("warmup-setting-hint", name=name))
     if args["setting"] is not None:
-        change = await service.set_setting(ctx.actor, ctx.clock, args["setting"], args["value"] or "")
+        change = await service.set_setting(ctx.actor, ctx.clock, args["setting"], args["value"])
         return Reply().add(
             ctx.t("warmup-setting-changed", name=change.name, before=_typed(change.before), after=_typed(change.after))
         )
@@ -183,9 +189,10 @@ async def why(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Today's deferrals of a mailbox or a domain: which cap held it back, wanted against allowed."""
     found = await why_service.why(ctx.actor, args["target"], ctx.clock)
     guarded = await why_service.protections(ctx.actor, args["target"], ctx.clock)  # monitoring's cuts, cooldowns
+    if not found and guarded:  # no cap deferred it today, yet protection holds it back: say that, not "nothing"
+        return Reply().add(ctx.t("why-protected", target=args["target"]) + "\n" + protection_lines(ctx, guarded))
     if not found:
-        reply = Reply().add(ctx.t("why-nothing", target=args["target"]))
-        return reply.add(ctx.t("why-protections") + "\n" + protection_lines(ctx, guarded)) if guarded else reply
+        return Reply().add(ctx.t("why-nothing", target=args["target"]))
     day: dt.date = found[0].day
     lines = [
         ctx.t(

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from engine import approvals
 from engine.access import Actor, require_reader
-from engine.alerts import raise_alert
+from engine.alerts import raise_alert, resolve_alerts
 from engine.clock import Clock
 from engine.dns.names import to_unicode
 from engine.domains.common import get_domain, latest_listings
@@ -60,7 +60,8 @@ RESERVE_SHARE: Final = 0.15
 PLACEMENT_DAYS: Final = 14
 """Warmup placement of a reserve domain: inbox share of its warmup mail over this many days."""
 SENDING_STATUSES: Final = (DomainStatus.WARMING, DomainStatus.ACTIVE)
-_NEEDS_A_PERSON: Final = frozenset({"dns_bad", "listed"})
+NEEDS_A_PERSON: Final = frozenset({"dns_bad", "listed"})
+"""Why a reserve is not ready that time alone does not mend: a person must fix its records or get it delisted."""
 SWAP_TTL: Final = dt.timedelta(days=7)
 SWAP_WAITING: Final = (ApprovalStatus.PENDING, ApprovalStatus.APPROVED)  # decided or not, not yet applied
 APPLY_GRACE: Final = dt.timedelta(minutes=10)
@@ -236,7 +237,7 @@ class ReserveDomain:
     def on_the_way(self) -> bool:
         """Not ready only for want of time (mailboxes still warming, DNS not checked yet): it will be ready by
         itself. A listed domain or wrong DNS records need a person first."""
-        return not self.ready and not set(self.not_ready) & _NEEDS_A_PERSON
+        return not self.ready and not set(self.not_ready) & NEEDS_A_PERSON
 
 
 @dataclass(frozen=True)
@@ -358,6 +359,7 @@ class Proposal(StrEnum):
     REUSED = "reused"  # one was already open for this domain
     RESERVE_EMPTY = "reserve_empty"  # no ready reserve: an alert says what it would take
     NOT_NEEDED = "not_needed"  # the domain is not burned or cooling (or already retired)
+    SPARE = "spare"  # a reserve domain no campaign uses: cooling keeps it out of the pool, nothing to replace
 
 
 @dataclass(frozen=True)
@@ -422,6 +424,9 @@ async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Map
         return ProposeResult(Proposal.REUSED, open_one.id, open_one.payload.get("replacement_id"), open_one.payload)
     if domain.status not in (DomainStatus.COOLING, DomainStatus.BURNED):
         return ProposeResult(Proposal.NOT_NEEDED)
+    campaigns, boxes, leads = await affected(domain)
+    if domain.pool_role is PoolRole.RESERVE and not campaigns:
+        return ProposeResult(Proposal.SPARE)
     reserves = (
         await Domain.filter(workspace_id=domain.workspace_id, pool_role=PoolRole.RESERVE)
         .exclude(id=domain.id)
@@ -430,7 +435,6 @@ async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Map
     loaded = await load_reserves(reserves, now.date())
     ready = [Candidate(r.id, r.name, r.graduated, r.placement, r.provider) for r in loaded if r.ready]
     best = best_reserve(ready, domain.mail_provider)
-    campaigns, boxes, leads = await affected(domain)
     if best is None:
         warming = [r.weeks_left for r in loaded if r.on_the_way]
         short = shortfall(PoolCounts(), target=1, warming_weeks=warming)
@@ -483,6 +487,8 @@ async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Map
         data={"approval": approval.id, "replacement": best.domain_id, "reason": reason[:200]},
         created_at=now,
     )
+    # a reserve is ready after all: the "no ready reserve" alarm for this domain is over
+    await resolve_alerts("reserve_empty", subject, workspace_id=domain.workspace_id, clock=clock)
     log.info("swap proposed", domain_id=domain.id, replacement_id=best.domain_id, approval_id=approval.id)
     return ProposeResult(Proposal.PROPOSED, approval.id, best.domain_id, payload)
 

@@ -30,9 +30,11 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from engine import approvals
+from engine.access import Actor
 from engine.clock import Clock
 from engine.dns.names import to_unicode
-from engine.domains.reserve import campaigns_of
+from engine.domains.reserve import NEEDS_A_PERSON, ProposeResult, campaigns_of, load_reserves, propose_swap
 from engine.errors import Conflict, NotFound
 from engine.lifecycle import transition_approval, transition_domain, transition_mailbox
 from engine.logging import get_logger
@@ -98,7 +100,7 @@ async def apply_swap(approval_id: int, clock: Clock) -> SwapReport:
             return _again(approval)
         if approval.status is not ApprovalStatus.APPROVED:
             raise Conflict("error-swap-not-approved", id=approval_id, status=approval.status.value)
-        burned, replacement, new_boxes = await _parties(approval)
+        burned, replacement, new_boxes = await _parties(approval, clock)
         report, ids = await _carry_out(conn, approval, burned, replacement, new_boxes, clock=clock)
     log.info(
         "swap applied",
@@ -112,7 +114,7 @@ async def apply_swap(approval_id: int, clock: Clock) -> SwapReport:
     return report
 
 
-async def _parties(approval: Approval) -> tuple[Domain, Domain, list[Mailbox]]:
+async def _parties(approval: Approval, clock: Clock) -> tuple[Domain, Domain, list[Mailbox]]:
     """The burned domain, the replacement (locked) and the replacement's graduated mailboxes, checked."""
     payload = approval.payload
     burned = await Domain.filter(id=int(payload["domain_id"])).select_for_update().first()
@@ -123,14 +125,76 @@ async def _parties(approval: Approval) -> tuple[Domain, Domain, list[Mailbox]]:
         raise NotFound("error-domain-gone", id=payload["replacement_id"])
     if burned.status is DomainStatus.RETIRED:  # swapped by another request meanwhile, or retired by hand
         raise Conflict("error-swap-domain-retired", domain=to_unicode(burned.name))
-    usable = replacement.workspace_id == burned.workspace_id and replacement.status in (
+    problem = await _replacement_problem(burned, replacement, clock)
+    if problem is not None:
+        raise Conflict("error-swap-replacement-unusable", domain=to_unicode(replacement.name), reason=problem)
+    new_boxes = list(await Mailbox.filter(domain_id=replacement.id, status=MailboxStatus.ACTIVE).order_by("id"))
+    return burned, replacement, new_boxes
+
+
+async def _replacement_problem(burned: Domain, replacement: Domain, clock: Clock) -> str | None:
+    """Why the replacement can no longer take over: `status` (another workspace's, not sending, or no graduated
+    mailbox), `listed` or `dns_bad`; None when it can. It was ready when the swap was proposed, and days may have
+    passed since; a lookup that got no answer is not a wrong record."""
+    sending = replacement.workspace_id == burned.workspace_id and replacement.status in (
         DomainStatus.WARMING,
         DomainStatus.ACTIVE,
     )
-    new_boxes = list(await Mailbox.filter(domain_id=replacement.id, status=MailboxStatus.ACTIVE).order_by("id"))
-    if not usable or not new_boxes:
-        raise Conflict("error-swap-replacement-unusable", domain=to_unicode(replacement.name))
-    return burned, replacement, new_boxes
+    if not sending or not await Mailbox.exists(domain_id=replacement.id, status=MailboxStatus.ACTIVE):
+        return "status"
+    [facts] = await load_reserves([replacement], clock.now().date())
+    wrong = [r for r in facts.not_ready if r in NEEDS_A_PERSON]
+    return str(wrong[0].value) if wrong else None
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A pending swap whose replacement can no longer take over: it is over, and `fresh` is what was asked
+    instead (the next best reserve, the `reserve_empty` alert, or nothing when the domain needs no swap now)."""
+
+    approval_id: int
+    replacement: str
+    reason: str
+    fresh: ProposeResult
+
+
+async def refresh_stale(actor: Actor, approval_id: int, clock: Clock) -> Stale | None:
+    """Before a swap is approved: when the reserve it names was listed, got a wrong DNS record or stopped sending
+    since it was proposed, approving it would carry out nothing and hold the burned domain's campaigns back. The
+    request is then over (`expired`, audited) and a fresh one is proposed at once. None when the request stands,
+    or is not a pending swap (`approvals.decide` says why)."""
+    approval = await Approval.get_or_none(id=approval_id)
+    if approval is None or not await approvals.manages(actor, approval.workspace_id):
+        raise NotFound("error-approval-not-found", id=approval_id)
+    payload = approval.payload
+    now = clock.now()
+    if approval.kind is not ApprovalKind.DOMAIN_SWAP or "replacement_id" not in payload:
+        return None
+    if approval.status is not ApprovalStatus.PENDING or approval.expires_at <= now:
+        return None
+    burned = await Domain.get_or_none(id=int(payload["domain_id"]))
+    replacement = await Domain.get_or_none(id=int(payload["replacement_id"]))
+    if burned is None or replacement is None or burned.status is DomainStatus.RETIRED:
+        return None  # applying says what is gone
+    problem = await _replacement_problem(burned, replacement, clock)
+    if problem is None:
+        return None
+    moved = await Approval.filter(id=approval.id, status=ApprovalStatus.PENDING).update(status=ApprovalStatus.EXPIRED)
+    if moved != 1:
+        return None  # decided meanwhile: the decision says by whom
+    await AuditLog.create(
+        workspace_id=approval.workspace_id,
+        actor_id=actor.person_id,
+        action="domain.swap_stale",
+        subject=approval.subject,
+        data={"approval": approval.id, "replacement": replacement.id, "reason": problem},
+        created_at=now,
+    )
+    log.info("swap request stale", approval_id=approval.id, replacement_id=replacement.id, reason=problem)
+    raw = payload.get("detail")
+    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    fresh = await propose_swap(burned.id, clock, reason=str(payload.get("reason") or "stale"), detail=detail)
+    return Stale(approval.id, to_unicode(replacement.name), problem, fresh)
 
 
 async def _carry_out(

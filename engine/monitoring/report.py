@@ -11,6 +11,7 @@ from typing import Final
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
+from engine.alerts import resolve_alerts
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_unicode, to_unicode_address
@@ -19,7 +20,7 @@ from engine.layered import LayerChange, change_layered
 from engine.monitoring import metrics
 from engine.monitoring.metrics import Counts, Metrics, Window
 from engine.monitoring.rules import BOUNDS, Thresholds, parse
-from engine.monitoring.service import THRESHOLDS_KEY, agency_thresholds, thresholds_of
+from engine.monitoring.service import PAUSED_ALERT, THRESHOLDS_KEY, agency_thresholds, thresholds_of
 from engine.sending.why import mailboxes_named
 from models import AuditLog, Campaign, Domain, Mailbox, Workspace
 from models.enums import CampaignStatus, MailboxStatus, StatScope
@@ -132,7 +133,8 @@ async def paused_reason(actor: Actor) -> str | None:
 
 async def resume_sending(actor: Actor, clock: Clock) -> bool:
     """Lift the workspace's sending pause (after monitoring's error-spike pause, once the cause is fixed),
-    audited. False when sending was not paused. Raises `Forbidden` (managers only)."""
+    audited, and resolve its alert: a spike after this is a new problem the chats hear of (an open alert would
+    only count it). False when sending was not paused. Raises `Forbidden` (managers only)."""
     workspace_id = require_manager(actor)
     async with in_transaction():
         space = await Workspace.filter(id=workspace_id).select_for_update().get()
@@ -151,6 +153,7 @@ async def resume_sending(actor: Actor, clock: Clock) -> bool:
             data={"paused_for": reason},
             created_at=clock.now(),
         )
+    await resolve_alerts(PAUSED_ALERT, f"workspace:{workspace_id}", workspace_id=workspace_id, clock=clock)
     return True
 
 

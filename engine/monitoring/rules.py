@@ -159,9 +159,11 @@ class Evidence:
     sample: int
     threshold: float
     window: str
+    baseline: float | None = None  # engagement: the mailbox's own rate the threshold is a share of
+    share: float | None = None  # engagement: that share (`Thresholds.engagement_drop`)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "rate": round(self.value, 4),
             "part": self.part,
             "sample": self.sample,
@@ -170,6 +172,9 @@ class Evidence:
             # read as `window` in each chat's language when the alert is sent (`engine.notify.render`)
             "window_keys": [window_key(self.window)],
         }
+        if self.baseline is not None:
+            found |= {"baseline": round(self.baseline, 4), "share": self.share}
+        return found
 
 
 def window_key(window: str) -> str:
@@ -290,9 +295,9 @@ def failures(box: MailboxFacts, th: Thresholds) -> tuple[Rule, Evidence] | None:
     return None
 
 
-def engagement(box: MailboxFacts, th: Thresholds) -> list[tuple[Rule, Evidence]]:
-    """Reply (and measured open) rates that fell below `engagement_drop` × the mailbox's 14-day baseline."""
-    found: list[tuple[Rule, Evidence]] = []
+def _engagement_rates(box: MailboxFacts, th: Thresholds) -> list[tuple[Rule, float, int, int, float]]:
+    """Reply (and measured open) rates with enough sends on both sides: (rule, recent rate, part, sample, the
+    mailbox's 14-day baseline)."""
     pairs = (
         (Rule.REPLY_DROP, box.recent.replies, box.recent.outreach, box.baseline.replies, box.baseline.outreach),
         (
@@ -303,14 +308,30 @@ def engagement(box: MailboxFacts, th: Thresholds) -> list[tuple[Rule, Evidence]]
             box.baseline.measured_sent or 0,
         ),
     )
+    found = []
     for rule, part, sample, base_part, base_sample in pairs:
         now_rate = rate(part, sample, th.engagement_min_sent).value
         base = rate(base_part, base_sample, th.engagement_min_sent).value
         if now_rate is None or base is None or base <= 0:
             continue  # not enough data on either side: no verdict
-        if now_rate < th.engagement_drop * base:
-            found.append((rule, Evidence(now_rate, part, sample, round(th.engagement_drop * base, 4), "3d/14d")))
+        found.append((rule, now_rate, part, sample, base))
     return found
+
+
+def engagement(box: MailboxFacts, th: Thresholds) -> list[tuple[Rule, Evidence]]:
+    """Reply (and measured open) rates that fell below `engagement_drop` × the mailbox's 14-day baseline."""
+    found: list[tuple[Rule, Evidence]] = []
+    for rule, now_rate, part, sample, base in _engagement_rates(box, th):
+        if now_rate < th.engagement_drop * base:
+            threshold = round(th.engagement_drop * base, 4)
+            found.append((rule, Evidence(now_rate, part, sample, threshold, "3d/14d", base, th.engagement_drop)))
+    return found
+
+
+def engagement_recovered(box: MailboxFacts, th: Thresholds) -> list[Rule]:
+    """The engagement rules a mailbox measurably meets again (a drop they alerted on is over); a rate without
+    enough sends on either side says nothing either way."""
+    return [rule for rule, now_rate, _, _, base in _engagement_rates(box, th) if now_rate >= th.engagement_drop * base]
 
 
 def spike(ws: WorkspaceFacts, th: Thresholds) -> Evidence | None:

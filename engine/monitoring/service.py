@@ -32,10 +32,12 @@ from engine.monitoring.rules import (
     ActionKind,
     DomainFacts,
     MailboxFacts,
+    Rule,
     Thresholds,
     WorkspaceFacts,
     clean_day_counts,
     decide,
+    engagement_recovered,
     trip_window_start,
 )
 from models import AgencySetting, AuditLog, Domain, Mailbox, Workspace
@@ -89,12 +91,16 @@ async def evaluate(clock: Clock, workspace_ids: Iterable[int] | None = None) -> 
     for space in await query.order_by("id"):
         report.workspaces += 1
         th = thresholds_of(agency, space.settings)
-        for action in await _decide(space, th, clock):
+        actions, recovered = await _decide(space, th, clock)
+        for action in actions:
             try:
                 if await apply(action, space, th, clock):
                     report.count(action.kind)
             except (Conflict, IllegalTransition):  # another worker or a person moved it first
                 report.failed += 1
+        fingerprints = [alerts.alert_fingerprint(ENGAGEMENT_ALERT, s, r.value, space.id) for s, r in recovered]
+        if resolved := await alerts.resolve_fingerprints(fingerprints, clock=clock):
+            report.actions["resolved"] = report.actions.get("resolved", 0) + resolved
     return report
 
 
@@ -102,7 +108,8 @@ def _day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
 
 
-async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> list[Action]:
+async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[Action], list[tuple[str, Rule]]]:
+    """The actions the rules ask for, and the engagement rules each mailbox meets again (subject, rule)."""
     now = clock.now()
     tz = zone(space.timezone)
     today = now.astimezone(tz).date()
@@ -181,7 +188,8 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> list[Action
         paused=(space.settings or {}).get("sending_paused") is True,
         today=ws_rows.get(space.id, {}).get(today, Counts()),
     )
-    return decide(ws, facts, domain_facts, th)
+    recovered = [(f"mailbox:{f.mailbox_id}", rule) for f in facts for rule in engagement_recovered(f, th)]
+    return decide(ws, facts, domain_facts, th), recovered
 
 
 def _recovering(reason: str) -> bool:
@@ -250,12 +258,17 @@ async def apply(action: Action, space: Workspace, th: Thresholds, clock: Clock) 
     return True
 
 
+ENGAGEMENT_ALERT: Final = "engagement_drop"
+"""A mailbox's replies or opens fell below its own baseline; resolved (per rule) when it measurably meets it again."""
+PAUSED_ALERT: Final = "sending_paused"
+"""The workspace's sending was paused on an error spike; resolved when a manager resumes it (`/sending_resume`)."""
+
 ALERTS: Final[Mapping[ActionKind, tuple[str, Severity]]] = {
     ActionKind.COOLDOWN: ("mailbox_cooldown", Severity.WARNING),
     ActionKind.CUT: ("volume_cut", Severity.WARNING),
     ActionKind.DISABLE: ("mailbox_disabled", Severity.CRITICAL),
-    ActionKind.ALERT: ("engagement_drop", Severity.WARNING),
-    ActionKind.PAUSE: ("sending_paused", Severity.CRITICAL),
+    ActionKind.ALERT: (ENGAGEMENT_ALERT, Severity.WARNING),
+    ActionKind.PAUSE: (PAUSED_ALERT, Severity.CRITICAL),
 }
 """The alert each kind of action raises (`engine.alerts` turns its kind into the message `alert-<kind>`)."""
 
@@ -275,7 +288,7 @@ async def _resolve(kind: str, subject: str, workspace_id: int, clock: Clock) -> 
 def _alert_params(data: Mapping[str, Any]) -> dict[str, Any]:
     """The alert message's parameters: rates as whole percents (rates below 1), the rest as they are."""
     params = dict(data)
-    for name in ("rate", "threshold"):
+    for name in ("rate", "threshold", "baseline", "share"):
         value = params.get(name)
         if isinstance(value, float) and value <= 1:
             params[name + "_pct"] = round(value * 100, 1)
@@ -315,7 +328,7 @@ async def _mailbox_action(box: Mailbox, action: Action, th: Thresholds, clock: C
     reason = f"monitoring: {action.rule.value}"
     if action.kind is ActionKind.COOLDOWN:
         until = now + dt.timedelta(days=action.days or th.cooldown_days)
-        data["until"] = until.isoformat(timespec="minutes")
+        data["until"] = until.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")  # as /why and /health show it
         await transition_mailbox(
             box, MailboxStatus.COOLDOWN, clock=clock, reason=reason, extra={"cooldown_until": until}
         )
@@ -355,7 +368,7 @@ async def _pause(space: Workspace, data: dict[str, Any], clock: Clock) -> bool:
         )
     await raise_alert(
         workspace_id=space.id,
-        kind="sending_paused",
+        kind=PAUSED_ALERT,
         severity=Severity.CRITICAL,
         subject=f"workspace:{space.id}",
         key="error_spike",

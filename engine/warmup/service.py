@@ -17,7 +17,6 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
-from engine.errors import UserError
 from engine.lifecycle import transition_mailbox
 from engine.mail.providers import PRESETS
 from engine.sending.why import mailboxes_named
@@ -25,7 +24,7 @@ from engine.stats import workspace_zones
 from engine.warmup.graduation import Readiness, Stage, readiness
 from engine.warmup.placement import Placement, PlacementScope, placements
 from engine.warmup.ramp import maintenance_base, volume_today
-from engine.warmup.settings import BOUNDS, WarmupSettings
+from engine.warmup.settings import WarmupSettings, setting_name
 from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
 from models.enums import MailboxStatus, MessageKind, MessageStatus
 
@@ -276,9 +275,7 @@ async def set_setting(actor: Actor, clock: Clock, name: str, value: str) -> Sett
     `Workspace.settings["warmup"]` and audited. Raises `UserError("error-warmup-setting…")` naming the setting
     and its bounds; nothing is written then."""
     workspace_id = require_manager(actor)
-    key = name.strip().lower()
-    if key not in BOUNDS:
-        raise UserError("error-warmup-setting-unknown", name=name[:40], known=", ".join(BOUNDS))
+    key = setting_name(name)
     async with in_transaction():
         space = await Workspace.filter(id=workspace_id).select_for_update().get()
         current = WarmupSettings.from_workspace(space.settings)

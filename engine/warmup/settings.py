@@ -4,6 +4,7 @@ checked against safe bounds (a ramp too steep or a target too high burns the dom
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -69,6 +70,15 @@ BOUNDS: Final[Mapping[str, tuple[float, float] | tuple[str, ...]]] = {
 }
 """The safe range of every setting (numbers: inclusive minimum and maximum; the rest: the allowed words)."""
 
+
+def setting_name(name: str) -> str:
+    """A setting's name as typed (any case, spaces around it), or `UserError("error-warmup-setting-unknown")`."""
+    key = name.strip().lower()
+    if key not in BOUNDS:
+        raise UserError("error-warmup-setting-unknown", name=name[:40], known=", ".join(BOUNDS))
+    return key
+
+
 _TRUE: Final = {"true", "yes", "on", "1", "да"}
 _FALSE: Final = {"false", "no", "off", "0", "нет"}
 
@@ -91,10 +101,17 @@ def _parse(name: str, value: Any) -> Any:
         return word
     low, high = bounds
     assert isinstance(low, int | float) and isinstance(high, int | float)
+    is_int = isinstance(default, int)
+    text = str(value).strip().replace(",", ".")
+    percent = text.endswith("%")
     try:
-        number: float = int(str(value)) if isinstance(default, int) else float(str(value).replace(",", "."))
+        number = float(text.removesuffix("%").strip())
     except ValueError:
         number = float("nan")
+    if not is_int and (percent or (number > 1 and high <= 1)):
+        number /= 100  # a share typed as a percent ("85 %" or "85"), as the warmup card shows it
+    if is_int and (percent or (math.isfinite(number) and number != int(number))):
+        number = float("nan")  # a count is whole ("30.0" is 30) and never a percent
     if not low <= number <= high:  # NaN fails too
         raise UserError("error-warmup-setting", name=name, value=shown, bounds=f"{low}–{high}")
-    return number
+    return int(number) if is_int else round(number, 4)

@@ -2,6 +2,7 @@
 
 cmd-alerts = open alerts (all: in every workspace of yours)
 cmd-ack = acknowledge an alert: "seen, on it"
+arg-ack-id = alert number
 cmd-agency-chat = receive the agency's alerts in this chat (off: stop)
 
 button-ack = Ack

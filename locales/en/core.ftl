@@ -44,7 +44,12 @@ error-approval-decided = { $status ->
         [rejected] rejected
         [applied] carried out
        *[other] closed
-    }: { $who } ({ $via }).
+    }: { $who } ({ $via ->
+        [telegram] Telegram
+        [slack] Slack
+        [console] console
+       *[other] { $via }
+    }).
 }
 
 # What and in which state: the names in messages about state changes

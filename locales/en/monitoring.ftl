@@ -69,7 +69,7 @@ alert-mailbox-disabled = { $subject } is disabled: { $rule ->
 alert-engagement-drop = { $subject }: { $rule ->
     [open_drop] opens
    *[other] replies
-  } at { $rate_pct } % of { $sample } sends, below { $threshold_pct } % (half its own 14-day baseline).
+  } at { $rate_pct } % of { $sample } sends, below { $threshold_pct } % ({ $share_pct } % of its own 14-day level, { $baseline_pct } %).
 alert-sending-paused = Sending is paused in { $subject }: { $part } of { $sample } attempts today failed or were blocked ({ $rate_pct } %, threshold { $threshold_pct } %). Find the cause, then resume sending.
 arg-thresholds-set-name = threshold
 arg-thresholds-set-value = value

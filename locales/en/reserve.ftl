@@ -55,7 +55,16 @@ swap-applied = Done: { $domain } → { $replacement }. { $campaigns } { $campaig
 } retired.
 swap-already-applied = The swap { $domain } → { $replacement } was already carried out (request #{ $id }).
 error-swap-not-approved = Request #{ $id } is { $status }, not approved: nothing was moved.
-error-swap-replacement-unusable = The reserve domain { $domain } can no longer take over (it is not sending or has no graduated mailbox). Nothing was moved; check the reserve with /reserve.
+error-swap-replacement-unusable = The reserve domain { $domain } can no longer take over ({ $reason ->
+    [listed] it is blacklisted
+    [dns_bad] its DNS records are wrong
+   *[other] it is not sending or has no graduated mailbox
+}). Nothing was moved; check the reserve with /reserve.
+swap-stale = Request #{ $id } no longer applies: the reserve domain { $replacement } cannot take over now ({ $reason ->
+    [listed] it is blacklisted
+    [dns_bad] its DNS records are wrong
+   *[other] it is not sending or has no graduated mailbox
+}). Nothing was moved.
 
 reserve-title = Reserve pool
 reserve-title-agency = Reserve pool of the agency
@@ -109,4 +118,5 @@ cmd-swap = propose replacing a burned or cooling domain with the best ready rese
 swap-proposed = Request #{ $id } asks for the swap (the buttons are below and in the alert chats).
 swap-reused = Request #{ $id } for this domain is already waiting.
 swap-not-needed = { $domain } is { $status }: only a cooling or burned domain is swapped.
+swap-not-needed-reserve = { $domain } is a reserve domain and no campaign sends from it: there is nothing to replace.
 arg-swap-domain = domain

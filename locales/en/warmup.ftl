@@ -38,8 +38,10 @@ warmup-start-skipped = Not started (the mailbox is paused, disabled or cooling d
 warmup-settings-title = Warmup settings
 warmup-setting-line = { $name } = { $value } (allowed: { $bounds })
 warmup-settings-hint = To change one: /warmup_settings name value, e.g. /warmup_settings target_per_day 30
+warmup-setting-hint = To change it: /warmup_settings { $name } value
 warmup-setting-changed = Warmup setting { $name }: was { $before }, now { $after }.
 why-nothing = { $target }: nothing was held back today.
+why-protected = { $target }: protection holds it back today:
 why-title = Why less was sent: { $target }, { $day }
 why-line = { $mailbox }: wanted { $wanted }, allowed { $allowed } — { $cap }
 why-cap-provider = the mail provider's daily limit

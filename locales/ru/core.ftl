@@ -44,7 +44,12 @@ error-approval-decided = { $status ->
         [rejected] отклонён
         [applied] выполнен
        *[other] закрыт
-    }: { $who } ({ $via }).
+    }: { $who } ({ $via ->
+        [telegram] Telegram
+        [slack] Slack
+        [console] консоль
+       *[other] { $via }
+    }).
 }
 
 # Что и в каком состоянии: названия в сообщениях о смене состояния

@@ -61,7 +61,10 @@ monitoring-window-1d = за день
 monitoring-window-7d = за 7 дней
 monitoring-window-3d-14d = за 3 дня против 14
 monitoring-window-consecutive = подряд
-alert-mailbox-cooldown = { $subject } на паузе до { $until }: жёсткие отказы { $rate_pct } % из { $sample } отправок ({ $window }), порог { $threshold_pct } %.
+alert-mailbox-cooldown = { $subject } на паузе до { $until }: жёсткие отказы { $rate_pct } % из { $sample } { $sample ->
+    [one] отправки
+   *[other] отправок
+  } ({ $window }), порог { $threshold_pct } %.
 alert-volume-cut = Объём отправки { $subject } снижен до ×{ $factor }: { $rule ->
     [block_rate] блокировки получателями
    *[other] прогревочные письма в спаме
@@ -81,7 +84,13 @@ alert-mailbox-disabled = { $subject } отключён: { $rule ->
 alert-engagement-drop = { $subject }: { $rule ->
     [open_drop] открытия
    *[other] ответы
-  } { $rate_pct } % из { $sample } отправок, ниже { $threshold_pct } % (половина его собственного уровня за 14 дней).
-alert-sending-paused = Отправка в { $subject } приостановлена: { $part } из { $sample } попыток сегодня не прошли или заблокированы ({ $rate_pct } %, порог { $threshold_pct } %). Устраните причину и возобновите отправку.
+  } { $rate_pct } % из { $sample } { $sample ->
+    [one] отправки
+   *[other] отправок
+  }, ниже { $threshold_pct } % ({ $share_pct } % его собственного уровня за 14 дней, { $baseline_pct } %).
+alert-sending-paused = Отправка в { $subject } приостановлена: { $part } из { $sample } { $sample ->
+    [one] попытки
+   *[other] попыток
+  } сегодня не прошли или заблокированы ({ $rate_pct } %, порог { $threshold_pct } %). Устраните причину и возобновите отправку.
 arg-thresholds-set-name = порог
 arg-thresholds-set-value = значение

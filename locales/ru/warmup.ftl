@@ -39,8 +39,10 @@ warmup-start-skipped = Не запущены (ящик на паузе, откл
 warmup-settings-title = Настройки прогрева
 warmup-setting-line = { $name } = { $value } (допустимо: { $bounds })
 warmup-settings-hint = Изменить: /warmup_settings имя значение, например /warmup_settings target_per_day 30
+warmup-setting-hint = Изменить: /warmup_settings { $name } значение
 warmup-setting-changed = Настройка прогрева { $name }: было { $before }, стало { $after }.
 why-nothing = { $target }: сегодня ничего не сдерживалось.
+why-protected = { $target }: сегодня его сдерживает защита:
 why-title = Почему отправлено меньше: { $target }, { $day }
 why-line = { $mailbox }: хотел { $wanted }, можно { $allowed } — { $cap }
 why-cap-provider = дневной лимит почтового провайдера

@@ -87,6 +87,9 @@ async def test_telegram_health_worst_first_with_samples_and_why_shows_the_cut(te
     rule, window = EN("monitoring-rule-block-rate"), EN("monitoring-window-7d")
     numbers = EN("why-protection-numbers", rule=rule, percent=10.0, sample=40, threshold=3.0, window=window)
     assert numbers in told
+    # nothing was deferred by a cap today, but the cut holds it back: /why does not also say "nothing held back"
+    assert EN("why-nothing", target="box007@alpha.test") not in told
+    assert told.startswith(EN("why-protected", target="box007@alpha.test"))
 
 
 async def test_telegram_thresholds_show_change_within_bounds_and_refuse_outside(telegram: TelegramRig) -> None:

@@ -120,6 +120,11 @@ async def test_telegram_settings_pause_and_why(telegram: TelegramRig) -> None:
     changed = await ask(anna, "/warmup_settings target_per_day 30")
     assert changed == EN("warmup-setting-changed", name="target_per_day", before="40", after="30")
     assert (await Workspace.get(id=ws.id)).settings["warmup"] == {"target_per_day": 30}
+    one = await ask(anna, "/warmup_settings Min_Placement")  # a name without a value: that setting, not an error
+    assert EN("warmup-setting-line", name="min_placement", value="0.85", bounds="0.5–0.99") in one
+    assert EN("warmup-setting-hint", name="min_placement") in one
+    percent = await ask(anna, "/warmup_settings min_placement 90%")  # as the warmup card shows it
+    assert percent == EN("warmup-setting-changed", name="min_placement", before="0.85", after="0.9")
 
     paused = await ask(anna, "/warmup_pause alpha.test")
     assert EN("warmup-paused", changed=1, unchanged=0) in paused

@@ -21,8 +21,19 @@ from engine.i18n import translator
 from engine.notify import DIGEST_PENDING, flush_digests
 from engine.reply import Reply
 from jobs import worker
-from models import Alert, AuditLog, ChatBinding, Delivery, Domain, Membership, OutboundMessage, Person, Workspace
-from models.enums import AlertStatus, MessageStatus, Platform, Role, Severity
+from models import (
+    Alert,
+    AuditLog,
+    ChatBinding,
+    Delivery,
+    Domain,
+    Mailbox,
+    Membership,
+    OutboundMessage,
+    Person,
+    Workspace,
+)
+from models.enums import AlertStatus, MailboxStatus, MessageStatus, Platform, Role, Severity
 from tests.harness.pacing import deliver_job_paced, deliver_paced, flush_paced
 from tests.integration.content_world import make_world, planned_row
 
@@ -367,3 +378,34 @@ async def test_the_worker_jobs_check_the_fleet_and_send_the_digests(redis: Redis
     await asyncio.sleep(1.0)  # the chat's per-second slot (real time) frees
     assert await worker.send_digests(ctx) == 1
     assert tg.sent[-1][1].blocks[0].text == EN("alerts-digest-title", count=1, kinds="1 blocklist check not working")
+
+
+async def test_a_mailbox_disabled_again_after_it_was_resumed_is_announced_again(clock: FrozenClock) -> None:
+    from engine.mailboxes import resume_mailbox  # noqa: PLC0415 - only this test drives a mailbox
+    from tests.integration.test_monitoring import fleet  # noqa: PLC0415
+
+    ws, [box, _] = await fleet(1, 2)
+    await Mailbox.filter(id=box.id).update(status=MailboxStatus.DISABLED, auth_failures=3)
+
+    async def disabled(now: dt.datetime) -> list[str]:
+        await alerts.mailbox_auth_disabled(
+            ws.id, box.id, box.address, failures=3, reason="auth_failed", via="smtp", now=now
+        )
+        return [n.id for n in await alerts.claim_due(clock)]
+
+    [first] = await disabled(NOW)
+    manager = Actor(None, Platform.TELEGRAM, Role.MANAGER, ws.id, locale="en")
+    await resume_mailbox(manager, box.address, clock=clock)  # the password was fixed
+    assert [n.id for n in await alerts.claim_due(clock)] == [f"{first}:resolved"]
+
+    clock.advance(dt.timedelta(days=2))
+    await Mailbox.filter(id=box.id).update(status=MailboxStatus.DISABLED)  # it broke again
+    [second] = await disabled(clock.now())
+    assert second != first  # a new alert, announced, not a count on the old one
+
+
+@pytest.mark.parametrize(("lang", "label"), [("ru", "номер оповещения"), ("en", "alert number")])
+async def test_ack_names_its_argument_an_alert_number(clock: FrozenClock, lang: str, label: str) -> None:
+    runner = Runner(clock, admins={TG: {"1"}})
+    reply = await runner.run_line(runner.identity(TG, "1", "ann", lang), "c1", "/ack abc")
+    assert label in reply.plain_text() and translator(lang)("arg-id") not in reply.plain_text()

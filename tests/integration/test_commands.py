@@ -254,6 +254,9 @@ async def test_approval_is_decided_once_even_when_pressed_twice_at_once(runner: 
     )
     stored = await Approval.get(id=approval.id)
     assert stored.status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED) and stored.decided_via is TG
+    assert loser.plain_text().endswith("(Telegram).")  # the platform by its name, not the stored "telegram"
+    en = await _say(runner, "12", f"/approve {approval.id}", lang="en")
+    assert en.plain_text().endswith("(Telegram).") and "telegram" not in en.plain_text()
 
 
 async def test_approval_of_another_workspace_does_not_exist_for_you(runner: Runner, clock) -> None:

@@ -12,6 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from engine.access import Actor
+from engine.alerts import claim_due
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
 from engine.monitoring import metrics, report, service
@@ -23,6 +24,7 @@ from engine.warmup import Composed, Persona
 from jobs import worker
 from models import Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import (
+    AlertStatus,
     CampaignStatus,
     DomainStatus,
     EventKind,
@@ -113,6 +115,7 @@ async def test_hard_bounces_cool_the_mailbox_down_with_an_audit_entry_and_an_ale
     [alert] = await Alert.filter(kind="mailbox_cooldown")
     assert alert.severity is Severity.WARNING and alert.subject == f"mailbox:{bad.id}"
     assert alert.data["rate_pct"] == 7.5 and alert.data["subject"] == bad.address
+    assert alert.data["until"] == "2026-11-05 06:00 UTC"  # as /why shows it, not "2026-11-05T06:00+00:00"
 
     again = await service.evaluate(clock)  # idempotent: nothing more happens
     assert again.actions == {}
@@ -258,9 +261,16 @@ async def test_replies_falling_below_half_the_baseline_alert_without_acting() ->
     assert (await service.evaluate(FrozenClock(NOW))).actions == {"alert": 1}
     [alert] = await Alert.filter(kind="engagement_drop")
     assert alert.data["rule"] == "reply_drop" and alert.data["sample"] == 120 and alert.data["threshold"] == 0.05
+    assert (alert.data["baseline"], alert.data["share"]) == (0.1, 0.5)  # what the threshold is half of
     await box.refresh_from_db()
     assert box.status is MailboxStatus.WARMING and box.health_factor == 1.0  # an alert only
     assert await AuditLog.filter(action__startswith="monitoring.").count() == 0
+
+    for days_ago in (2, 3, 4):  # the replies came back: the drop is over, and the next one is news again
+        await events(box, EventKind.REPLY, 5, NOW - dt.timedelta(days=days_ago))
+    assert (await service.evaluate(FrozenClock(NOW))).actions == {"resolved": 1}
+    assert (await Alert.get(id=alert.id)).status is AlertStatus.RESOLVED
+    assert (await service.evaluate(FrozenClock(NOW))).actions == {}  # resolved once
 
 
 async def test_the_worker_cron_cuts_and_its_warmup_plan_reads_the_cut(redis: Redis) -> None:
@@ -324,3 +334,28 @@ async def test_the_last_100_sends_window_counts_each_message_once_and_opens_only
     assert counts.measured_sent == 50  # only the HTML campaign's half carried a pixel
     m = metrics.compute(counts, metrics.Window.LAST100)
     assert m.open_rate.value == 0.1 and m.hard_bounce_rate.value == 0.02
+
+
+async def test_a_second_error_spike_after_sending_was_resumed_is_announced_again() -> None:
+    ws, boxes = await fleet(1, 2)
+    clock = FrozenClock(NOW)
+
+    async def paused_notes() -> list[str]:
+        return [n.id for n in await claim_due(clock) if "sending-paused" in n.body_key or "resolved" in n.id]
+
+    await events(boxes[0], EventKind.SENT, 80, NOW)
+    await events(boxes[0], EventKind.SMTP_ERROR, 40, NOW)  # a third of today's attempts failed
+    assert (await service.evaluate(clock)).actions.get("pause") == 1
+    first = await Alert.get(kind="sending_paused")
+    assert await paused_notes() == [f"alert:{first.id}"]
+
+    manager = Actor(None, Platform.TELEGRAM, Role.MANAGER, ws.id, locale="en")
+    assert await report.resume_sending(manager, clock)  # the cause was fixed
+    assert await paused_notes() == [f"alert:{first.id}:resolved"]
+
+    clock.advance(dt.timedelta(days=1))  # it happens again the next day: the chats hear of it again
+    await events(boxes[1], EventKind.SENT, 80, clock.now())
+    await events(boxes[1], EventKind.SMTP_ERROR, 40, clock.now())
+    assert (await service.evaluate(clock)).actions.get("pause") == 1
+    second = await Alert.get(kind="sending_paused", status="open")
+    assert second.id != first.id and await paused_notes() == [f"alert:{second.id}"]

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from bot.runner import Runner
 from engine import approvals
 from engine.access import Actor
 from engine.alerts import claim_due
@@ -20,6 +21,7 @@ from engine.domains.progress import advance_domains
 from engine.domains.reserve import Proposal, pool_state, propose_swap
 from engine.domains.swap import apply_swap
 from engine.errors import Conflict
+from engine.i18n import translator
 from engine.sending.planner import PlanOptions, plan_warmup
 from models import (
     Alert,
@@ -37,6 +39,7 @@ from models import (
 )
 from models.alert import Approval
 from models.enums import (
+    AlertStatus,
     ApprovalKind,
     ApprovalStatus,
     DnsRecordKind,
@@ -56,6 +59,7 @@ from models.enums import (
 from tests.integration.campaign_kit import campaign
 
 pytestmark = pytest.mark.usefixtures("orm")
+EN = translator("en")
 
 NOW = dt.datetime(2031, 3, 3, 6, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Moscow
 LONG_AGO = NOW.date() - dt.timedelta(days=100)
@@ -202,6 +206,10 @@ async def test_without_a_ready_reserve_an_alert_says_what_it_would_take() -> Non
     assert await Approval.all().count() == 0
     await propose_swap(burned.id, clock, reason="listed", detail={})
     assert (await Alert.get(kind="reserve_empty")).count == 2  # one alert, counted up
+
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)  # a reserve is ready now: the alarm is over
+    assert (await propose_swap(burned.id, clock, reason="listed", detail={})).outcome is Proposal.PROPOSED
+    assert (await Alert.get(kind="reserve_empty")).status is AlertStatus.RESOLVED
 
 
 async def test_an_expired_request_gives_way_to_a_fresh_one_and_a_listed_reserve_is_not_on_the_way() -> None:
@@ -395,6 +403,55 @@ async def test_a_swap_that_could_not_be_carried_out_gives_way_and_a_retired_doma
     assert retired.value.key == "error-swap-domain-retired"
 
 
+@pytest.mark.parametrize(
+    ("problem", "reason"),
+    [("listed", "listed"), ("dns", "dns_bad"), ("dns_unknown", None)],
+)
+async def test_a_replacement_listed_or_with_bad_dns_since_the_proposal_takes_over_nothing(
+    problem: str, reason: str | None
+) -> None:
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    c = await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    approval_id = await approved_swap(ws, burned, clock)
+    later = NOW + dt.timedelta(minutes=1)  # the reserve still sends (its state machine has not moved yet)
+    if problem == "listed":
+        await BlacklistCheck.create(
+            domain=spare, target="spare.test", zone="dbl.test", result=ListingResult.LISTED, checked_at=later
+        )
+    else:
+        verdict = DnsVerdict.MISSING if problem == "dns" else DnsVerdict.TIMEOUT
+        await DnsCheck.create(domain=spare, record=DnsRecordKind.DKIM, verdict=verdict, checked_at=later)
+    clock.set(later)
+    if reason is None:  # a lookup that got no answer is not a wrong record: the approved swap goes ahead
+        assert (await apply_swap(approval_id, clock)).replacement == "spare.test"
+        return
+    with pytest.raises(Conflict) as unusable:
+        await apply_swap(approval_id, clock)
+    assert unusable.value.key == "error-swap-replacement-unusable"
+    assert unusable.value.params == {"domain": "spare.test", "reason": reason}
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.COOLING  # nothing moved onto a bad domain
+    assert set(await c.domains.all().values_list("name", flat=True)) == set()
+    assert (await Domain.get(id=spare.id)).pool_role is PoolRole.RESERVE
+
+
+async def test_a_listed_reserve_domain_is_cooled_but_not_swapped_for_another_reserve() -> None:
+    ws = await workspace()
+    await domain(ws, "busy.test")
+    listed, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE, status=DomainStatus.COOLING)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE)
+    clock = FrozenClock(NOW)
+    result = await propose_swap(listed.id, clock, reason="blacklisted", detail={})
+    assert result.outcome is Proposal.SPARE  # no campaign sends from it: nothing to replace
+    assert await Approval.all().count() == 0
+    await Domain.filter(name="second.test").update(status=DomainStatus.COOLING)  # no other ready reserve either
+    empty = await propose_swap(listed.id, clock, reason="blacklisted", detail={})
+    assert empty.outcome is Proposal.SPARE
+    assert await Alert.filter(kind="reserve_empty").count() == 0  # no "needs replacing" alarm for a spare
+
+
 async def admin2() -> Actor:
     person = await Person.create(platform=Platform.SLACK, external_id="U2", display_name="Bo", is_admin=True)
     return Actor(person.id, Platform.SLACK, Role.ADMIN, None)
@@ -440,3 +497,48 @@ async def test_domains_follow_their_mailboxes_to_warming_and_active_and_a_reserv
     assert (await Domain.get(id=idle.id)).status is DomainStatus.DNS_PENDING
     assert (await Domain.get(id=cooling.id)).status is DomainStatus.COOLING
     assert await advance_domains(clock) == 0
+
+
+async def test_approving_a_swap_whose_reserve_was_listed_since_asks_again_with_the_next_reserve() -> None:
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE, boxes=3)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE, boxes=1)
+    c = await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="blacklisted: dbl.test", detail={"zone": "dbl.test"})
+    assert first.replacement_id == spare.id and first.approval_id is not None
+    clock.set(NOW + dt.timedelta(days=1))
+    await BlacklistCheck.create(
+        domain=spare, target="spare.test", zone="dbl.test", result=ListingResult.LISTED, checked_at=clock.now()
+    )  # listed after the proposal; its state machine has not cooled it yet
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+
+    pressed = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")
+    assert pressed.ok
+    text = pressed.plain_text()
+    assert EN("swap-stale", id=first.approval_id, replacement="spare.test", reason="listed") in text
+    assert (await Approval.get(id=first.approval_id)).status is ApprovalStatus.EXPIRED
+    fresh = await Approval.get(kind=ApprovalKind.DOMAIN_SWAP, status=ApprovalStatus.PENDING)
+    assert fresh.payload["replacement"] == "second.test" and fresh.payload["reason"] == "blacklisted: dbl.test"
+    assert [b.arg for b in pressed.buttons[0]] == [str(fresh.id), str(fresh.id)]  # the new request's buttons
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.COOLING  # nothing moved onto the listed one
+
+    again = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")  # the old button, pressed late
+    assert not again.ok and "expired" in again.plain_text()
+    done = await runner.run_line(anna, "c1", f"/approve {fresh.id}")
+    assert done.ok and "second.test" in done.plain_text()
+    assert set(await c.domains.all().values_list("name", flat=True)) == {"second.test"}
+
+
+async def test_swap_by_hand_of_a_cooled_spare_says_it_needs_no_replacement() -> None:
+    ws = await workspace()
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE, status=DomainStatus.COOLING)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE)
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "ru")
+    await runner.run_line(anna, "c1", "/use acme")
+    reply = await runner.run_line(anna, "c1", "/swap spare.test")
+    assert reply.plain_text() == translator("ru")("swap-not-needed-reserve", domain="spare.test")
+    assert not reply.buttons and await Approval.all().count() == 0

@@ -49,3 +49,28 @@ def test_health_names_the_cut_in_words(locale: str, reason: str) -> None:
     subject = SubjectHealth("mailbox", "anna@acme.test", "active", 0.75, reason, None, ())
     head = _head(ctx(locale), subject)
     assert reason.removeprefix(RECOVERING) not in head and "recovering" not in head
+
+
+@pytest.mark.parametrize(
+    ("key", "params"),
+    [
+        ("alert-mailbox-cooldown", {"until": "2026-11-23 09:00 UTC", "threshold_pct": 5.0, "window": "за 7 дней"}),
+        ("alert-engagement-drop", {"rule": "reply_drop", "threshold_pct": 5.0, "baseline_pct": 10.0, "share_pct": 50}),
+        ("alert-sending-paused", {"part": 30, "threshold_pct": 20.0}),
+    ],
+)
+@pytest.mark.parametrize(("sample", "noun"), [(41, "1"), (120, "many"), (101, "1"), (44, "many")])
+def test_russian_alerts_agree_with_their_sample(key: str, params: dict[str, object], sample: int, noun: str) -> None:
+    """'из 41 отправки', 'из 120 отправок': after «из» the noun is genitive, singular for 1, 21, 41, 101…"""
+    text = translator("ru")(key, subject="anna@acme.test", rate_pct=7.3, sample=sample, **params)
+    singular = {"alert-sending-paused": "попытки", "alert-mailbox-cooldown": "отправки"}.get(key, "отправки")
+    plural = {"alert-sending-paused": "попыток"}.get(key, "отправок")
+    assert f"из {sample} {singular if noun == '1' else plural}" in text
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_an_engagement_alert_says_the_share_of_the_baseline_that_was_set(locale: str) -> None:
+    """With `engagement_drop` at 0.3 the alert said 'half its own 14-day baseline'."""
+    params = {"rule": "reply_drop", "rate_pct": 2.0, "sample": 120, "threshold_pct": 3.0}
+    text = translator(locale)("alert-engagement-drop", subject="a@b.test", baseline_pct=10.0, share_pct=30, **params)
+    assert "30 %" in text and "10 %" in text and "half" not in text and "половин" not in text

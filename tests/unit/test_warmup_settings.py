@@ -45,3 +45,45 @@ def test_unknown_names_are_refused_with_the_known_ones() -> None:
     with pytest.raises(UserError) as unknown:
         WarmupSettings().with_values({"speed": "9"})
     assert unknown.value.key == "error-warmup-setting-unknown" and "target_per_day" in unknown.value.params["known"]
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "stored"),
+    [
+        ("min_placement", "0.85", 0.85),
+        ("min_placement", "0,85", 0.85),
+        ("min_placement", "85%", 0.85),
+        ("min_placement", "85 %", 0.85),
+        ("min_placement", "85", 0.85),  # a share above 1 is a percent, as /thresholds_set reads it
+        ("variance", "15%", 0.15),
+        ("variance", "0", 0.0),
+        ("reply_probability", "33%", 0.33),
+        ("target_per_day", "30", 30),
+        ("target_per_day", "30.0", 30),
+        ("weeks", " 5 ", 5),
+    ],
+)
+def test_shares_may_be_typed_as_percents_and_counts_as_whole_floats(name: str, typed: str, stored: float) -> None:
+    value = getattr(WarmupSettings().with_values({name: typed}), name)
+    assert value == stored and type(value) is type(stored)
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("min_placement", "150%"),
+        ("min_placement", "1"),  # 1 % — below the bound, not 100 %
+        ("variance", "nan"),
+        ("variance", "inf"),
+        ("variance", "-5%"),
+        ("variance", ""),
+        ("target_per_day", "30.5"),
+        ("target_per_day", "30%"),  # a count is no share
+        ("target_per_day", "1e400"),
+        ("weeks", "6 weeks"),
+    ],
+)
+def test_odd_values_typed_in_chat_are_refused_with_the_bounds(name: str, typed: str) -> None:
+    with pytest.raises(UserError) as refused:
+        WarmupSettings().with_values({name: typed})
+    assert refused.value.key == "error-warmup-setting" and refused.value.params["name"] == name
