@@ -7,6 +7,7 @@ from typing import Any
 from bot.command import Access, Arg, Ctx, command
 from bot.handlers.reserve import proposal_reply
 from engine import approvals, domains
+from engine.alert_names import subject_names
 from engine.domains.swap import apply_swap, refresh_stale
 from engine.reply import Reply
 from models.enums import ApprovalKind
@@ -19,7 +20,8 @@ async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
         return proposal_reply(ctx, stale.fresh, Reply().add(text))
     decision = await approvals.decide(ctx.actor, approval_id, approve, ctx.clock)
     key = "approval-approved" if approve else "approval-rejected"
-    reply = Reply().add(ctx.t(key, id=decision.approval_id, subject=decision.subject))
+    subject = (await subject_names([decision.subject]))[decision.subject]  # `domain:7` as its name
+    reply = Reply().add(ctx.t(key, id=decision.approval_id, subject=subject))
     if approve and decision.kind is ApprovalKind.DMARC_STEP:
         reply.blocks += (await _apply_dmarc(ctx, decision.approval_id)).blocks
     if approve and decision.kind is ApprovalKind.DOMAIN_SWAP and "replacement_id" in decision.payload:

@@ -100,7 +100,7 @@ async def test_reserve_and_approvals_in_telegram(telegram: TelegramRig) -> None:
     query = await anna.press(listing.callback_data(approve), listing)
     assert (await anna.wait_callback_answer(query))["show_alert"] is False
     _, result = await anna.wait_replies(2)
-    assert EN("approval-approved", id=proposal.approval_id, subject=f"domain:{burned.id}") in visible(result.text)
+    assert EN("approval-approved", id=proposal.approval_id, subject=burned.name) in visible(result.text)
     assert "burned.test → spare.test" in visible(result.text)
     assert (await Domain.get(id=burned.id)).status is DomainStatus.RETIRED
     text, _ = await ask(anna, "/approvals")
