@@ -235,3 +235,36 @@ async def test_a_manager_resumes_a_cooling_domain_by_hand_refused_while_listed_o
     assert not again.ok and EN("state-domain-active") in again.plain_text()
     (notice,) = await Alert.filter(kind="domain_resumed")
     assert notice.data["how"] == "hand"
+
+
+async def test_a_setting_change_and_a_drift_are_said_in_words_not_stored_values(
+    runner: Runner, knot: DnsServer
+) -> None:
+    """'/domain_set … pool reserve' read 'spare.ru: pool active → reserve' in Russian, the provider and the
+    registrar by their stored values (yandex360, regru) and the tracking host in punycode; the drift line named
+    records by their codes ('mx, tracking'). Each is said like the domain card says it."""
+    await say(runner, "/domain_add spare.ru пример.рф")
+    await say(runner, "/lang ru")
+    said = [
+        (await say(runner, line)).plain_text()
+        for line in (
+            "/domain_set spare.ru pool reserve",
+            "/domain_set spare.ru provider yandex360",
+            "/domain_set spare.ru registrar reg.ru",
+            "/domain_set пример.рф tracking трек",
+            "/domain_set spare.ru provider none",
+        )
+    ]
+    assert said == [
+        "spare.ru: пул активный → резерв.",
+        "spare.ru: почта не задан → Яндекс 360.",
+        "spare.ru: регистратор — → REG.RU.",
+        "пример.рф: трекинг t.пример.рф → трек.пример.рф.",
+        "spare.ru: почта Яндекс 360 → не задан.",
+    ]
+    await say(runner, "/domain_set spare.ru provider yandex360")
+    knot.set_zone("spare.ru", good_zone("spare.ru"))
+    await say(runner, "/dns_check spare.ru")
+    knot.set_zone("spare.ru", good_zone("spare.ru", mx=[("@", "MX", "10 mx.elsewhere.test.")]))
+    drift = (await say(runner, "/dns_check spare.ru")).plain_text()
+    assert "Изменились с прошлой проверки: MX" in drift, drift
