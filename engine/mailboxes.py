@@ -40,7 +40,7 @@ from engine.access import Actor, require_manager, require_reader
 from engine.alerts import DISABLED_ALERTS, resolve_alerts
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
-from engine.dns.names import to_ascii
+from engine.dns.names import to_ascii, to_unicode_address
 from engine.errors import Conflict, NotFound, UserError
 from engine.lifecycle import state_name, transition_mailbox
 from engine.mail import imap, smtp, tls
@@ -800,7 +800,11 @@ async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> Mailbox
     """Resume a paused or disabled mailbox: warming until its warmup weeks are over, else active."""
     box = await _mailbox(actor, address, manage=True)
     if box.status not in {MailboxStatus.PAUSED, MailboxStatus.DISABLED}:
-        raise Conflict("error-mailbox-not-paused", address=box.address, status=state_name("mailbox", box.status))
+        raise Conflict(
+            "error-mailbox-not-paused",
+            address=to_unicode_address(box.address),
+            status=state_name("mailbox", box.status),
+        )
     started = box.warmup_started_on
     warmed = started is not None and clock.now().date() >= started + dt.timedelta(weeks=box.warmup_weeks)
     target = MailboxStatus.ACTIVE if warmed else MailboxStatus.WARMING
