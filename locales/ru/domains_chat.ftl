@@ -12,7 +12,7 @@ domain-add-result = Добавлено: { $added }, уже были: { $existing
 domain-add-row-error = Строка { $line } ({ $value }): { $reason }
 domain-add-detected = Почтовый провайдер по MX: { $list }
 domain-add-provider-unknown = Почтовый провайдер не определён (MX не указывает на известного провайдера или DNS не ответил): { $domains }. Укажите его: /domain_set <домен> provider yandex360 (или mailru, generic) — до этого в DNS-плане нет MX, SPF и DKIM.
-domain-provider-unset = не задан
+domain-provider-unset = не задана
 domain-facts = Статус: { $status } · пул: { $pool } · почта: { $provider } · регистратор: { $registrar } · оплачен до: { $expires }
     DMARC: { $dmarc } · DKIM-селектор: { $selector } · трекинг: { $tracking }
     Ящиков: { $mailboxes } · отправлено сегодня: { $sent }

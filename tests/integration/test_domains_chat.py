@@ -257,10 +257,10 @@ async def test_a_setting_change_and_a_drift_are_said_in_words_not_stored_values(
     ]
     assert said == [
         "spare.ru: пул активный → резерв.",
-        "spare.ru: почта не задан → Яндекс 360.",
+        "spare.ru: почта не задана → Яндекс 360.",
         "spare.ru: регистратор — → REG.RU.",
         "пример.рф: трекинг t.пример.рф → трек.пример.рф.",
-        "spare.ru: почта Яндекс 360 → не задан.",
+        "spare.ru: почта Яндекс 360 → не задана.",
     ]
     await say(runner, "/domain_set spare.ru provider yandex360")
     knot.set_zone("spare.ru", good_zone("spare.ru"))
