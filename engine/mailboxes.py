@@ -704,12 +704,14 @@ async def list_mailboxes(
     status: str | None = None,
 ) -> MailboxPage:
     """Mailboxes of the actor's workspace, by address, optionally of one domain (by name or id) and/or one
-    status."""
+    status. Raises `NotFound` `error-domain-not-found` for a domain name the workspace does not have."""
     workspace_id = require_reader(actor)
     query = Mailbox.filter(workspace_id=workspace_id)
     if domain:
         named = await Domain.get_or_none(workspace_id=workspace_id, name=_domain_name(domain))
-        domain_id = named.id if named is not None else 0  # no such domain here: no mailboxes
+        if named is None:  # a typo is said, not answered with an empty list
+            raise NotFound("error-domain-not-found", name=domain)
+        domain_id = named.id
     if domain_id is not None:
         query = query.filter(domain_id=domain_id)
     chosen: MailboxStatus | None = None

@@ -110,6 +110,8 @@ def _filters(words: str | None) -> dict[str, Any]:
 @command("mailboxes", Access.READ, Arg("filters", kind="rest", required=False), example="2 domain=acme-mail.ru")
 async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
     page = await mailboxes.list_mailboxes(ctx.actor, **_filters(args["filters"]))
+    if not page.total and (page.domain_id or page.status):  # none of these, not none at all
+        return Reply().add(ctx.t("mailboxes-none-filtered"))
     if not page.total:
         return Reply().add(ctx.t(manage_hint(ctx, "mailboxes-none")))
     reply = Reply().add(ctx.t("mailboxes-title", total=page.total, page=page.page, pages=page.pages), "title")

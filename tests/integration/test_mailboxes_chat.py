@@ -211,3 +211,20 @@ async def test_a_mailbox_at_an_idn_domain_is_named_in_unicode_in_every_mailbox_r
     }
     for line, text in replies.items():
         assert "anna@пример.рф" in text and "xn--" not in text, (line, text)
+
+
+async def test_an_empty_filtered_list_is_not_told_to_import_mailboxes(runner: Runner) -> None:
+    """'/mailboxes status=paused' with none paused, and a domain typed wrong, answered 'No mailboxes yet.
+    Import them: /mailbox_import…' to a workspace full of mailboxes."""
+    ws = await Workspace.get(slug="acme")
+    domain = await Domain.get(name="alpha.test")
+    await Mailbox.create(
+        workspace=ws, domain=domain, address="u1@alpha.test", provider=MailProvider.GENERIC,
+        smtp_host="127.0.0.1", smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=993,
+        imap_tls=TlsMode.IMPLICIT, username="u1", secret_enc=b"x", status=MailboxStatus.ACTIVE,
+    )  # fmt: skip
+    paused = await say(runner, "/mailboxes status=paused")
+    assert paused.plain_text() == EN("mailboxes-none-filtered")
+    typo = await say(runner, "/mailboxes domain=alpah.test")
+    assert typo.plain_text() == EN("error-domain-not-found", name="alpah.test")
+    assert "u1@alpha.test" in (await say(runner, "/mailboxes domain=alpha.test status=active")).plain_text()
