@@ -57,7 +57,7 @@ domain-resume-confirm = Return { $domain } from cooling to work? Sending from it
 domain-resume-dns-bad = DNS errors: { $records }. Mail sent with this DNS may land in spam.
 domain-resume-button = Return to work
 domain-resume-done = The domain { $domain } is back at work: sending from its mailboxes resumes.
-dkim-set-done = DKIM for { $domain } saved: selector { $selector }, key of { $bits } bits.
+dkim-set-done = DKIM for { $domain } saved: selector { $selector }, key of { NUMBER($bits, useGrouping: 0) } bits.
 zone-export-done = Zone files: { $count }, in one archive.
 
 cmd-domains = the workspace's domains

@@ -57,7 +57,10 @@ domain-resume-confirm = Вернуть домен { $domain } с остыван�
 domain-resume-dns-bad = Ошибки DNS: { $records }. Письма с таким DNS могут попадать в спам.
 domain-resume-button = Вернуть в работу
 domain-resume-done = Домен { $domain } снова в работе: рассылки с его ящиков возобновятся.
-dkim-set-done = DKIM для { $domain } сохранён: селектор { $selector }, ключ { $bits } бит.
+dkim-set-done = DKIM для { $domain } сохранён: селектор { $selector }, ключ { NUMBER($bits, useGrouping: 0) } { $bits ->
+    [few] бита
+   *[other] бит
+}.
 zone-export-done = Файлы зон: { $count } — одним архивом.
 
 cmd-domains = домены пространства
