@@ -40,7 +40,7 @@ from engine.access import Actor, require_manager, require_reader
 from engine.alerts import DISABLED_ALERTS, resolve_alerts
 from engine.clock import Clock
 from engine.crypto import Vault, VaultError
-from engine.dns.names import to_ascii
+from engine.dns.names import to_ascii, to_unicode_address
 from engine.errors import Conflict, NotFound, UserError
 from engine.lifecycle import state_name, transition_mailbox
 from engine.mail import imap, smtp, tls
@@ -704,12 +704,14 @@ async def list_mailboxes(
     status: str | None = None,
 ) -> MailboxPage:
     """Mailboxes of the actor's workspace, by address, optionally of one domain (by name or id) and/or one
-    status."""
+    status. Raises `NotFound` `error-domain-not-found` for a domain name the workspace does not have."""
     workspace_id = require_reader(actor)
     query = Mailbox.filter(workspace_id=workspace_id)
     if domain:
         named = await Domain.get_or_none(workspace_id=workspace_id, name=_domain_name(domain))
-        domain_id = named.id if named is not None else 0  # no such domain here: no mailboxes
+        if named is None:  # a typo is said, not answered with an empty list
+            raise NotFound("error-domain-not-found", name=domain)
+        domain_id = named.id
     if domain_id is not None:
         query = query.filter(domain_id=domain_id)
     chosen: MailboxStatus | None = None
@@ -800,7 +802,11 @@ async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> Mailbox
     """Resume a paused or disabled mailbox: warming until its warmup weeks are over, else active."""
     box = await _mailbox(actor, address, manage=True)
     if box.status not in {MailboxStatus.PAUSED, MailboxStatus.DISABLED}:
-        raise Conflict("error-mailbox-not-paused", address=box.address, status=state_name("mailbox", box.status))
+        raise Conflict(
+            "error-mailbox-not-paused",
+            address=to_unicode_address(box.address),
+            status=state_name("mailbox", box.status),
+        )
     started = box.warmup_started_on
     warmed = started is not None and clock.now().date() >= started + dt.timedelta(weeks=box.warmup_weeks)
     target = MailboxStatus.ACTIVE if warmed else MailboxStatus.WARMING

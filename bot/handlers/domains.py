@@ -199,11 +199,28 @@ async def domain_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
         ctx.t(
             "domain-set-done",
             domain=to_unicode(change.domain),
-            field=change.field,
-            before=change.before,
-            after=change.after,
+            field=ctx.t(f"domain-field-{change.field}"),
+            before=_setting(ctx, change.field, change.before),
+            after=_setting(ctx, change.field, change.after),
         )
     )
+
+
+def _setting(ctx: Ctx, field: str, value: str) -> LocalizedName | str:
+    """A setting's value as the domain card says it (the provider, registrar and pool in words, the tracking
+    host in Unicode), not as it is stored."""
+    if value == "—":
+        return ctx.t("domain-provider-unset") if field == domains.DomainField.PROVIDER else value
+    match field:
+        case domains.DomainField.PROVIDER:
+            return provider_name(value)
+        case domains.DomainField.REGISTRAR:
+            return LocalizedName(f"registrar-{value}", value)
+        case domains.DomainField.POOL:
+            return ctx.t(f"domains-pool-{value}")
+        case domains.DomainField.TRACKING:
+            return to_unicode(value)
+    return value
 
 
 @command("domain_remove", Access.MANAGE, Arg("name"), example="acme-mail.ru")
@@ -313,7 +330,8 @@ async def dns_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
         reply = Reply(ok=report.ok).add(to_unicode(report.domain), "title")
         reply.add("\n".join(_record_line(ctx, c) for c in report.records))
         if report.drifted:
-            reply.add(ctx.t("dns-check-drift", records=", ".join(k.value for k in report.drifted)), "error")
+            records = ", ".join(ctx.t(f"dns-record-{k.value}") for k in report.drifted)
+            reply.add(ctx.t("dns-check-drift", records=records), "error")
         return reply
     reports = await domains.check_all_dns(ctx.actor, ctx.clock, _config(ctx))
     if not reports:

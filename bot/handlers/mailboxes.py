@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
 from engine import mailboxes
+from engine.dns.names import to_unicode_address
 from engine.errors import UserError
 from engine.lifecycle import provider_name, tls_name
 from engine.mail import problem_key
@@ -41,7 +42,9 @@ def _line(ctx: Ctx, box: MailboxSummary) -> str:
     shown = box.last_error and box.status.value in ("disabled", "cooldown")
     error = f" — {_problem(ctx, *mailboxes.split_error(box.last_error))}" if shown else ""
     status = ctx.t(f"mailbox-status-{box.status.value}")
-    return f"{mark} {box.address} ({status}, {ctx.t('mailboxes-line-cap', cap=box.daily_cap)}){error}"
+    return (
+        f"{mark} {to_unicode_address(box.address)} ({status}, {ctx.t('mailboxes-line-cap', cap=box.daily_cap)}){error}"
+    )
 
 
 def _login(ctx: Ctx, test: LoginTest) -> str:
@@ -51,12 +54,18 @@ def _login(ctx: Ctx, test: LoginTest) -> str:
 
 
 def _row(ctx: Ctx, row: RowResult) -> str:
-    text = ctx.t("mailbox-import-row", line=row.row, address=row.address or "—", result=ctx.t(row.key, **row.params))
+    text = ctx.t(
+        "mailbox-import-row",
+        line=row.row,
+        address=to_unicode_address(row.address) or "—",
+        result=ctx.t(row.key, **row.params),
+    )
     return f"{text}\n    {_login(ctx, row.test)}" if row.test is not None and not row.test.ok else text
 
 
 def _plaintext(ctx: Ctx, address: str, protocols: tuple[str, ...]) -> str:
-    return f"{WARNING_MARK} " + ctx.t("mailbox-plaintext-warning", address=address, protocols=", ".join(protocols))
+    shown = to_unicode_address(address)
+    return f"{WARNING_MARK} " + ctx.t("mailbox-plaintext-warning", address=shown, protocols=", ".join(protocols))
 
 
 def _refused_today(ctx: Ctx, reasons: tuple[tuple[str, int], ...]) -> str:
@@ -101,6 +110,8 @@ def _filters(words: str | None) -> dict[str, Any]:
 @command("mailboxes", Access.READ, Arg("filters", kind="rest", required=False), example="2 domain=acme-mail.ru")
 async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
     page = await mailboxes.list_mailboxes(ctx.actor, **_filters(args["filters"]))
+    if not page.total and (page.domain_id or page.status):  # none of these, not none at all
+        return Reply().add(ctx.t("mailboxes-none-filtered"))
     if not page.total:
         return Reply().add(ctx.t(manage_hint(ctx, "mailboxes-none")))
     reply = Reply().add(ctx.t("mailboxes-title", total=page.total, page=page.page, pages=page.pages), "title")
@@ -117,7 +128,8 @@ async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
     d = await mailboxes.show_mailbox(ctx.actor, args["address"], clock=ctx.clock)
     s = d.summary
-    reply = Reply().add(f"{d.display_name} <{s.address}>" if d.display_name else s.address, "title")
+    address = to_unicode_address(s.address)
+    reply = Reply().add(f"{d.display_name} <{address}>" if d.display_name else address, "title")
     reply.add(
         ctx.t(
             "mailbox-facts",
@@ -154,7 +166,7 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if d.own_ca:
         reply.add(ctx.t("mailbox-own-ca"))
     if d.plaintext:
-        reply.add(_plaintext(ctx, s.address, d.plaintext))
+        reply.add(_plaintext(ctx, address, d.plaintext))
     return reply
 
 
@@ -174,7 +186,7 @@ async def mailbox_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
         if len(lines) > LINES_SHOWN:  # every row's reason in a file: a 1,200-row import stays one message
             reply.files.append(Attachment("mailbox-import-problems.txt", "\n".join(lines).encode(), "text/plain"))
     plaintext = [
-        _plaintext(ctx, ctx.t("mailbox-import-row-ref", line=r.row, address=r.address), r.plaintext)
+        _plaintext(ctx, ctx.t("mailbox-import-row-ref", line=r.row, address=to_unicode_address(r.address)), r.plaintext)
         for r in report.rows
         if r.plaintext
     ]
@@ -194,7 +206,14 @@ async def mailbox_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply(ok=counts["ok"] == len(results)).add(ctx.t("mailbox-test-result", **counts))
     shown = [r for r in results if not r.test.ok] if len(results) > 1 else results
     if shown:
-        reply.add(brief(ctx, [f"{r.address}: {_login(ctx, r.test)}" for r in shown], limit=LINES_SHOWN, sep="\n"))
+        reply.add(
+            brief(
+                ctx,
+                [f"{to_unicode_address(r.address)}: {_login(ctx, r.test)}" for r in shown],
+                limit=LINES_SHOWN,
+                sep="\n",
+            )
+        )
     warned = [_plaintext(ctx, r.address, r.plaintext) for r in results if r.plaintext]
     if warned:
         reply.add(brief(ctx, warned, limit=LINES_SHOWN, sep="\n"))
@@ -225,22 +244,26 @@ async def mailbox_ca(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if not change.stored:
         return (
             Reply(ok=False)
-            .add(ctx.t("mailbox-ca-not-stored", address=change.address), "error")
+            .add(ctx.t("mailbox-ca-not-stored", address=to_unicode_address(change.address)), "error")
             .add(_login(ctx, change.test))
         )
     key = "mailbox-ca-stored" if change.certificates else "mailbox-ca-cleared"
-    return Reply().add(ctx.t(key, address=change.address, count=change.certificates))
+    return Reply().add(ctx.t(key, address=to_unicode_address(change.address), count=change.certificates))
 
 
 @command("mailbox_pause", Access.MANAGE, Arg("address"), example="anna@acme-mail.ru")
 async def mailbox_pause(ctx: Ctx, args: dict[str, Any]) -> Reply:
     box = await mailboxes.pause_mailbox(ctx.actor, args["address"], clock=ctx.clock)
-    return Reply().add(ctx.t("mailbox-paused", address=box.address))
+    return Reply().add(ctx.t("mailbox-paused", address=to_unicode_address(box.address)))
 
 
 @command("mailbox_resume", Access.MANAGE, Arg("address"), example="anna@acme-mail.ru")
 async def mailbox_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
     box = await mailboxes.resume_mailbox(ctx.actor, args["address"], clock=ctx.clock)
     return Reply().add(
-        ctx.t("mailbox-resumed", address=box.address, status=ctx.t(f"mailbox-status-{box.status.value}"))
+        ctx.t(
+            "mailbox-resumed",
+            address=to_unicode_address(box.address),
+            status=ctx.t(f"mailbox-status-{box.status.value}"),
+        )
     )

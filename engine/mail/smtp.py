@@ -54,6 +54,7 @@ THROTTLE_COOLDOWN = dt.timedelta(hours=1)
 DAILY_LIMIT_COOLDOWN = dt.timedelta(hours=24)  # Yandex blocks sending for 24 h after a limit breach
 SPAM_COOLDOWN = dt.timedelta(hours=24)  # …and after a spam verdict
 _MAX_TEXT = 300  # server text kept in a result (provider texts carry ids and links; the gist fits)
+_MALFORMED = "Malformed SMTP response line:"  # how aiosmtplib prefixes a line that carries no SMTP code
 # wrong TLS mode or an untrusted certificate: retrying cannot help, a person must act
 _SETTINGS_ERRORS = frozenset({"smtp-tls-mismatch", "smtp-tls-required", "smtp-tls-certificate", "smtp-host-refused"})
 
@@ -225,7 +226,8 @@ def classify_exception(exc: BaseException, phase: Phase, *, attempt: int = 0) ->
     """Turn what aiosmtplib or the socket layer raised during `phase` into a result."""
     if isinstance(exc, aiosmtplib.SMTPResponseException) and not isinstance(exc, aiosmtplib.SMTPServerDisconnected):
         if exc.code < 100:  # no SMTP reply code at all: another protocol answers there (IMAP, POP3, HTTP…)
-            return _failure(Outcome.CONNECTION, "smtp-not-smtp", phase, exc, attempt)
+            line = exc.message.removeprefix(_MALFORMED).strip()  # the server's own line, not the library's words
+            return _failure(Outcome.CONNECTION, "smtp-not-smtp", phase, exc, attempt, text=line)
         return classify_reply(exc.code, exc.message, phase, attempt=attempt)
     tls_error = _tls_error(exc)
     if tls_error is not None:
@@ -250,8 +252,10 @@ def classify_exception(exc: BaseException, phase: Phase, *, attempt: int = 0) ->
     return _failure(Outcome.CONNECTION, "smtp-protocol-error", phase, exc, attempt)
 
 
-def _failure(outcome: Outcome, key: str, phase: Phase, exc: BaseException, attempt: int) -> SmtpResult:
-    text = _clean(str(exc) or type(exc).__name__)
+def _failure(
+    outcome: Outcome, key: str, phase: Phase, exc: BaseException, attempt: int, *, text: str = ""
+) -> SmtpResult:
+    text = _clean(text or str(exc) or type(exc).__name__)
     return SmtpResult(outcome=outcome, key=key, phase=phase, text=text, retry_after=_delay(outcome, key, text, attempt))
 
 

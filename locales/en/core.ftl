@@ -168,7 +168,6 @@ arg-workspace-new-slug = name
 arg-workspace-new-name = title
 arg-person = member number
 arg-id = request number
-arg-ack-id = alert number
 arg-names = domains
 arg-csv = CSV file
 arg-selector = selector

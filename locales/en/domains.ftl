@@ -17,7 +17,7 @@ error-domain-import-empty = The file has no rows with a domain.
 error-domain-import-too-large = Too many rows: at most { $limit } domains can be added at once. Split the file.
 error-domain-import-conflict = Someone else added some of these domains while the import ran. Run it again — the ones already added will be skipped.
 error-dkim-invalid = This is not a DKIM key: send the base64 public key (the p= value) or the whole “v=DKIM1; k=rsa; p=…” record.
-error-dkim-weak-key = The DKIM key is too short: { $bits } bits, mailbox providers require at least { $minimum }. Generate a 2048-bit key.
+error-dkim-weak-key = The DKIM key is too short: { NUMBER($bits, useGrouping: 0) } bits, mailbox providers require at least { NUMBER($minimum, useGrouping: 0) }. Generate a 2048-bit key.
 error-dkim-selector-required = Give the DKIM selector (for example mail): this mail provider has no default selector.
 error-dmarc-step-not-approved = The DMARC step is not approved yet (state: { $status }).
 error-provider-auth = { $provider } refused the API login, password or token. Check the credentials in the settings.
@@ -83,8 +83,8 @@ dns-problem-dkim-key-type = Key type “{ $type }” is not supported: rsa or ed
 dns-problem-dkim-no-key = The record has no public key (tag p=).
 dns-problem-dkim-revoked = The key is revoked (empty p=): signatures with this selector fail.
 dns-problem-dkim-bad-key = The public key cannot be read: broken base64, or not a key.
-dns-problem-dkim-weak-key = The key has { $bits } bits: mailbox providers require at least { $minimum }.
-dns-problem-dkim-short-key = The key has { $bits } bits: accepted, { $recommended } is recommended.
+dns-problem-dkim-weak-key = The key has { NUMBER($bits, useGrouping: 0) } bits: mailbox providers require at least { NUMBER($minimum, useGrouping: 0) }.
+dns-problem-dkim-short-key = The key has { NUMBER($bits, useGrouping: 0) } bits: accepted, { NUMBER($recommended, useGrouping: 0) } is recommended.
 dns-problem-dkim-other-key = Another key is published, not the one the provider signs with.
 dns-problem-dmarc-version = The record must start with v=DMARC1.
 dns-problem-dmarc-policy = Policy p=“{ $value }” is invalid: none, quarantine or reject.

@@ -2,6 +2,7 @@
 
 mailboxes-none = No mailboxes yet.
 mailboxes-none-manage = No mailboxes yet. Import them: /mailbox_import with a CSV file (address, password or token, provider).
+mailboxes-none-filtered = No mailboxes match the filter. All mailboxes: /mailboxes
 mailboxes-line-cap = { $cap } a day
 mailboxes-title = Mailboxes: { $total } (page { $page } of { $pages })
 error-mailboxes-filter = I did not understand the filter "{ $word }". Example: { $usage }

@@ -168,7 +168,6 @@ arg-workspace-new-slug = имя
 arg-workspace-new-name = название
 arg-person = номер участника
 arg-id = номер запроса
-arg-ack-id = номер оповещения
 arg-names = домены
 arg-csv = CSV-файл
 arg-selector = селектор

@@ -17,7 +17,10 @@ error-domain-import-empty = В файле нет ни одной строки с
 error-domain-import-too-large = Слишком много строк: за один раз можно добавить не больше { $limit } доменов. Разделите файл на части.
 error-domain-import-conflict = Пока шёл импорт, часть этих доменов добавил кто-то другой. Повторите импорт — уже добавленные будут пропущены.
 error-dkim-invalid = Это не DKIM-ключ: нужен открытый ключ в base64 (значение p=) или целиком запись «v=DKIM1; k=rsa; p=…».
-error-dkim-weak-key = DKIM-ключ слишком короткий: { $bits } бит, почтовые сервисы требуют не меньше { $minimum }. Сгенерируйте ключ 2048 бит.
+error-dkim-weak-key = DKIM-ключ слишком короткий: { NUMBER($bits, useGrouping: 0) } { $bits ->
+    [few] бита
+   *[other] бит
+}, почтовые сервисы требуют не меньше { NUMBER($minimum, useGrouping: 0) }. Сгенерируйте ключ 2048 бит.
 error-dkim-selector-required = Укажите DKIM-селектор (например, mail): у этого почтового провайдера нет селектора по умолчанию.
 error-dmarc-step-not-approved = Шаг DMARC ещё не одобрен (состояние: { $status }).
 error-provider-auth = { $provider } не принял логин, пароль или токен API. Проверьте учётные данные в настройках.
@@ -73,7 +76,11 @@ dns-problem-spf-unknown-term = Неизвестный элемент SPF: «{ $t
 dns-problem-spf-bad-term = Ошибка в элементе SPF: «{ $term }».
 dns-problem-spf-modifier-repeated = Модификатор { $modifier } указан больше одного раза.
 dns-problem-spf-after-all = Элементы после «all» никогда не проверяются.
-dns-problem-spf-too-many-lookups = SPF требует { $count } DNS-запросов, а допустимо не больше { $limit }: получатели сочтут SPF ошибочным. Уберите лишние include.
+dns-problem-spf-too-many-lookups = SPF требует { $count } { $count ->
+    [one] DNS-запрос
+    [few] DNS-запроса
+   *[many] DNS-запросов
+}, а допустимо не больше { $limit }: получатели сочтут SPF ошибочным. Уберите лишние include.
 dns-problem-spf-unresolved = Не удалось прочитать SPF домена { $domain } из include; число запросов посчитано без него.
 dns-problem-spf-include-none = У домена { $domain } из include или redirect нет SPF-записи: получатели сочтут весь SPF ошибочным (permerror).
 dns-problem-spf-include-several = У домена { $domain } из include или redirect несколько SPF-записей вместо одной: получатели сочтут весь SPF ошибочным (permerror).
@@ -83,8 +90,14 @@ dns-problem-dkim-key-type = Тип ключа «{ $type }» не поддерж�
 dns-problem-dkim-no-key = В записи нет открытого ключа (тег p=).
 dns-problem-dkim-revoked = Ключ отозван (пустой p=): подписи этим селектором не проходят.
 dns-problem-dkim-bad-key = Открытый ключ не читается: повреждён base64 или это не ключ.
-dns-problem-dkim-weak-key = Ключ { $bits } бит: почтовые сервисы требуют не меньше { $minimum }.
-dns-problem-dkim-short-key = Ключ { $bits } бит: допустимо, но рекомендуется { $recommended }.
+dns-problem-dkim-weak-key = Ключ { NUMBER($bits, useGrouping: 0) } { $bits ->
+    [few] бита
+   *[other] бит
+}: почтовые сервисы требуют не меньше { NUMBER($minimum, useGrouping: 0) }.
+dns-problem-dkim-short-key = Ключ { NUMBER($bits, useGrouping: 0) } { $bits ->
+    [few] бита
+   *[other] бит
+}: допустимо, но рекомендуется { NUMBER($recommended, useGrouping: 0) }.
 dns-problem-dkim-other-key = Опубликован другой ключ, не тот, которым подписывает провайдер.
 dns-problem-dmarc-version = Запись должна начинаться с v=DMARC1.
 dns-problem-dmarc-policy = Политика p=«{ $value }» неверна: none, quarantine или reject.

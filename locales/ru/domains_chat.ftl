@@ -12,7 +12,7 @@ domain-add-result = Добавлено: { $added }, уже были: { $existing
 domain-add-row-error = Строка { $line } ({ $value }): { $reason }
 domain-add-detected = Почтовый провайдер по MX: { $list }
 domain-add-provider-unknown = Почтовый провайдер не определён (MX не указывает на известного провайдера или DNS не ответил): { $domains }. Укажите его: /domain_set <домен> provider yandex360 (или mailru, generic) — до этого в DNS-плане нет MX, SPF и DKIM.
-domain-provider-unset = не задан
+domain-provider-unset = не задана
 domain-facts = Статус: { $status } · пул: { $pool } · почта: { $provider } · регистратор: { $registrar } · оплачен до: { $expires }
     DMARC: { $dmarc } · DKIM-селектор: { $selector } · трекинг: { $tracking }
     Ящиков: { $mailboxes } · отправлено сегодня: { $sent }
@@ -44,6 +44,10 @@ blacklist-check-summary = Проверено доменов: { $total }. В чё
 dns-check-worst = Хуже всего:
 dns-check-worst-line = { $domain } — { $state }: { $records }
 domain-set-done = { $domain }: { $field } { $before } → { $after }.
+domain-field-provider = почта
+domain-field-registrar = регистратор
+domain-field-pool = пул
+domain-field-tracking = трекинг
 domain-remove-confirm-delete = Удалить { $domain }? Ящиков и истории у него нет: домен будет удалён вместе с результатами проверок.
 domain-remove-confirm-retire = У { $domain } есть история (ящиков: { $mailboxes }), поэтому он будет выведен из работы, а не удалён: рассылки с него прекратятся, история останется. Вывести из работы?
 domain-remove-button = Удалить
@@ -53,7 +57,10 @@ domain-resume-confirm = Вернуть домен { $domain } с остыван�
 domain-resume-dns-bad = Ошибки DNS: { $records }. Письма с таким DNS могут попадать в спам.
 domain-resume-button = Вернуть в работу
 domain-resume-done = Домен { $domain } снова в работе: рассылки с его ящиков возобновятся.
-dkim-set-done = DKIM для { $domain } сохранён: селектор { $selector }, ключ { $bits } бит.
+dkim-set-done = DKIM для { $domain } сохранён: селектор { $selector }, ключ { NUMBER($bits, useGrouping: 0) } { $bits ->
+    [few] бита
+   *[other] бит
+}.
 zone-export-done = Файлы зон: { $count } — одним архивом.
 
 cmd-domains = домены пространства

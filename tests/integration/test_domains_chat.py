@@ -22,8 +22,8 @@ from engine.i18n import translator
 from engine.lifecycle import transition_domain
 from engine.reply import Attachment, Reply
 from engine.settings import Settings
-from models import Alert, Approval, Domain
-from models.enums import ApprovalKind, ApprovalStatus, DomainStatus, Platform
+from models import Alert, Approval, DailyStat, Domain
+from models.enums import ApprovalKind, ApprovalStatus, DomainStatus, Platform, StatScope
 from tests.harness.dnsserver import DnsServer
 from tests.harness.registrar_standins import RegRuStandin
 from tests.integration.test_domains_dns import DKIM_KEY, good_zone
@@ -235,3 +235,54 @@ async def test_a_manager_resumes_a_cooling_domain_by_hand_refused_while_listed_o
     assert not again.ok and EN("state-domain-active") in again.plain_text()
     (notice,) = await Alert.filter(kind="domain_resumed")
     assert notice.data["how"] == "hand"
+
+
+async def test_a_setting_change_and_a_drift_are_said_in_words_not_stored_values(
+    runner: Runner, knot: DnsServer
+) -> None:
+    """'/domain_set … pool reserve' read 'spare.ru: pool active → reserve' in Russian, the provider and the
+    registrar by their stored values (yandex360, regru) and the tracking host in punycode; the drift line named
+    records by their codes ('mx, tracking'). Each is said like the domain card says it."""
+    await say(runner, "/domain_add spare.ru пример.рф")
+    await say(runner, "/lang ru")
+    said = [
+        (await say(runner, line)).plain_text()
+        for line in (
+            "/domain_set spare.ru pool reserve",
+            "/domain_set spare.ru provider yandex360",
+            "/domain_set spare.ru registrar reg.ru",
+            "/domain_set пример.рф tracking трек",
+            "/domain_set spare.ru provider none",
+        )
+    ]
+    assert said == [
+        "spare.ru: пул активный → резерв.",
+        "spare.ru: почта не задана → Яндекс 360.",
+        "spare.ru: регистратор — → REG.RU.",
+        "пример.рф: трекинг t.пример.рф → трек.пример.рф.",
+        "spare.ru: почта Яндекс 360 → не задана.",
+    ]
+    await say(runner, "/domain_set spare.ru provider yandex360")
+    knot.set_zone("spare.ru", good_zone("spare.ru"))
+    await say(runner, "/dns_check spare.ru")
+    knot.set_zone("spare.ru", good_zone("spare.ru", mx=[("@", "MX", "10 mx.elsewhere.test.")]))
+    drift = (await say(runner, "/dns_check spare.ru")).plain_text()
+    assert "Изменились с прошлой проверки: MX" in drift, drift
+
+
+async def test_the_domain_card_counts_today_by_the_workspace_day(runner: Runner) -> None:
+    """In Vladivostok (UTC+10) 06:00 on the 29th is 20:00 UTC on the 28th: the counters are kept by the
+    workspace's day, and the card read the UTC day's row (yesterday's sends, or none) as 'sent today'."""
+    await say(runner, "/workspace_settings timezone Asia/Vladivostok")
+    await say(runner, "/domain_add acme-mail.ru")
+    await Domain.filter(name="acme-mail.ru").update(expires_on=dt.date(2026, 12, 9))
+    domain = await Domain.get(name="acme-mail.ru")
+    for day, sent in ((dt.date(2026, 11, 28), 40), (dt.date(2026, 11, 29), 7)):
+        await DailyStat.create(
+            workspace_id=domain.workspace_id, scope=StatScope.DOMAIN, scope_id=domain.id, day=day, sent=sent
+        )
+    assert isinstance(runner.clock, FrozenClock)
+    runner.clock.set(dt.datetime(2026, 11, 28, 20, 0, tzinfo=dt.UTC))
+    card = (await say(runner, "/domain acme-mail.ru")).plain_text()
+    assert "sent today: 7" in card, card
+    assert "days until renewal: 10" in (await say(runner, "/domains")).plain_text()  # the 9th is 10 days away

@@ -184,3 +184,47 @@ async def test_page_buttons_keep_the_filters_the_list_was_read_with(runner: Runn
     lines = (await say(runner, f"/mailboxes {forward.arg}")).plain_text().split("\n")
     assert lines[0] == EN("mailboxes-title", total=24, page=2, pages=2)
     assert lines[2:] and all("(paused" in line for line in lines[2:])
+
+
+async def test_a_mailbox_at_an_idn_domain_is_named_in_unicode_in_every_mailbox_reply(runner: Runner) -> None:
+    """The list, the card, a login test, pause and resume (and its refusal) named anna@пример.рф as stored,
+    anna@xn--e1afmkfd.xn--p1ai; alerts and reports already said it in Unicode."""
+    await say(runner, "/domain_add пример.рф")
+    ws = await Workspace.get(slug="acme")
+    domain = await Domain.get(name="xn--e1afmkfd.xn--p1ai")
+    await Mailbox.create(
+        workspace=ws, domain=domain, address="anna@xn--e1afmkfd.xn--p1ai", provider=MailProvider.GENERIC,
+        smtp_host="127.0.0.1", smtp_port=1, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=1,
+        imap_tls=TlsMode.PLAIN, username="anna", secret_enc=b"x", status=MailboxStatus.ACTIVE,
+    )  # fmt: skip
+    replies = {
+        line: (await say(runner, line)).plain_text()
+        for line in (
+            "/mailboxes",
+            "/mailboxes domain=пример.рф",
+            "/mailbox anna@пример.рф",
+            "/mailbox_test anna@пример.рф",
+            "/mailbox_pause anna@пример.рф",
+            "/mailbox_resume anna@пример.рф",
+            "/mailbox_resume anna@пример.рф",
+        )
+    }
+    for line, text in replies.items():
+        assert "anna@пример.рф" in text and "xn--" not in text, (line, text)
+
+
+async def test_an_empty_filtered_list_is_not_told_to_import_mailboxes(runner: Runner) -> None:
+    """'/mailboxes status=paused' with none paused, and a domain typed wrong, answered 'No mailboxes yet.
+    Import them: /mailbox_import…' to a workspace full of mailboxes."""
+    ws = await Workspace.get(slug="acme")
+    domain = await Domain.get(name="alpha.test")
+    await Mailbox.create(
+        workspace=ws, domain=domain, address="u1@alpha.test", provider=MailProvider.GENERIC,
+        smtp_host="127.0.0.1", smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=993,
+        imap_tls=TlsMode.IMPLICIT, username="u1", secret_enc=b"x", status=MailboxStatus.ACTIVE,
+    )  # fmt: skip
+    paused = await say(runner, "/mailboxes status=paused")
+    assert paused.plain_text() == EN("mailboxes-none-filtered")
+    typo = await say(runner, "/mailboxes domain=alpah.test")
+    assert typo.plain_text() == EN("error-domain-not-found", name="alpah.test")
+    assert "u1@alpha.test" in (await say(runner, "/mailboxes domain=alpha.test status=active")).plain_text()

@@ -25,3 +25,15 @@ def test_upload_refusals_name_one_line_or_several() -> None:
     assert "строка 3 в Windows-1251" in RU("error-upload-mixed-encoding", lines="3", count=1)
     assert "(control characters on line 3)" in EN("error-upload-binary", lines="3", count=1)
     assert "lines 2, 4 are in Windows-1251" in EN("error-upload-mixed-encoding", lines="2, 4", count=2)
+
+
+def test_dkim_key_bits_and_spf_lookups_agree_with_their_count() -> None:
+    """'Ключ 1024 бит' (the short-key warning's own case) and 'SPF требует 21 DNS-запросов'."""
+    short = RU("dns-problem-dkim-short-key", bits=1024, recommended=2048)
+    assert short == "Ключ 1024 бита: допустимо, но рекомендуется 2048."
+    assert RU("dns-problem-dkim-weak-key", bits=512, minimum=1024).startswith("Ключ 512 бит:")
+    assert "слишком короткий: 1022 бита," in RU("error-dkim-weak-key", bits=1022, minimum=1024)
+    assert RU("dkim-set-done", domain="a.ru", selector="mail", bits=2048).endswith("ключ 2048 бит.")
+    assert "ключ 1024 бита." in RU("dkim-set-done", domain="a.ru", selector="mail", bits=1024)
+    lookups = {n: RU("dns-problem-spf-too-many-lookups", count=n, limit=10) for n in (11, 21, 22)}
+    assert "11 DNS-запросов" in lookups[11] and "21 DNS-запрос," in lookups[21] and "22 DNS-запроса" in lookups[22]

@@ -179,3 +179,15 @@ def test_tls_version_mismatch_is_recognised_from_the_ssl_reason() -> None:
 
 def test_unknown_after_data_is_never_given_a_retry_delay() -> None:
     assert classify_exception(aiosmtplib.SMTPServerDisconnected("lost"), D).retry_after is None
+
+
+def test_another_protocol_on_the_smtp_port_is_quoted_by_its_own_line_not_a_python_tuple() -> None:
+    """The IMAP port given as SMTP: the row read «(-1, 'Malformed SMTP response line: * OK … ready.\\r\\n')»,
+    the exception's repr with the library's English; the server's own line is what helps a person."""
+    greeting = "* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] Dovecot ready.\r\n"
+    exc = aiosmtplib.SMTPResponseException(-1, f"Malformed SMTP response line: {greeting}")
+    result = classify_exception(exc, Phase.CONNECT)
+    assert (result.key, result.text) == (
+        "smtp-not-smtp",
+        "* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] Dovecot ready.",
+    )
