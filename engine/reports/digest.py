@@ -76,7 +76,7 @@ async def due(clock: Clock, redis: Redis) -> list[Notification]:
 
 async def _report(space: Workspace, period: Period) -> Report:
     result = await summary(space.id, period.start, period.end)
-    return Report(space.name, result.scope, period, result, *await problems(space.id, period))
+    return Report(space.name, result.scope, period, result, *await problems(space.id, period), timezone=space.timezone)
 
 
 def _bounds(space: Workspace, period: Period) -> tuple[dt.datetime, dt.datetime]:
