@@ -37,7 +37,10 @@ error-report-period-future = The period { $value } has not begun yet: today is {
 digest-daily-title = 📰 Daily digest: { $subject }, { $day }
 digest-weekly-title = 📰 Weekly report: { $subject }, { $start } – { $end }
 digest-body = { $body }
-digest-sent = Sent: { $sent } · replies: { $replies }
+digest-sent = Sent: { $sent }{ $warmup ->
+        [0] {""}
+       *[other] {" "}(of them warmup { $warmup })
+    } · replies: { $replies }
 digest-actions-title = Actions taken: { $count }
 digest-action-monitoring-cooldown = • { $subject }: paused for hard bounces
 digest-action-monitoring-return = • { $subject }: pause over, the mailbox sends again

@@ -37,7 +37,10 @@ error-report-period-future = Период { $value } ещё не наступи�
 digest-daily-title = 📰 Сводка за день: { $subject }, { $day }
 digest-weekly-title = 📰 Отчёт за неделю: { $subject }, { $start } – { $end }
 digest-body = { $body }
-digest-sent = Отправлено: { $sent } · ответов: { $replies }
+digest-sent = Отправлено: { $sent }{ $warmup ->
+        [0] {""}
+       *[other] {" "}(из них прогрев { $warmup })
+    } · ответов: { $replies }
 digest-actions-title = Принятые меры: { $count }
 digest-action-monitoring-cooldown = • { $subject }: пауза из-за жёстких отказов
 digest-action-monitoring-return = • { $subject }: пауза закончилась, ящик снова отправляет
