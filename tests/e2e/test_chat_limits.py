@@ -319,11 +319,14 @@ async def test_a_slack_retry_runs_a_file_command_only_when_the_first_delivery_ne
         retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
         # the first delivery was refused before it ran (a 503 while Redis restarted): Slack's retry must run it
         body = message_event_body(f"{file_command} anna@acme.ru", files=[pem], user_id="U0ANY", event_id="Ev0LOST")
-        assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json") | retry) == 200
+        first = signed_headers(SECRET, body, content_type="application/json")
+        assert await slack.post(body, first | retry) == 200
         posted = await slack.api.wait_call("chat.postMessage")
         assert texts(posted.params["blocks"]) == ["anna@acme.ru: ca.pem"]
-        # a retry of a delivery that ran, signed anew, never runs it again
-        resigned = signed_headers(SECRET, body, timestamp=int(time.time()) - 1, content_type="application/json")
+        # a retry of a delivery that ran, signed anew (another timestamp than the first: never its signature),
+        # never runs it again
+        earlier = int(first["X-Slack-Request-Timestamp"]) - 1
+        resigned = signed_headers(SECRET, body, timestamp=earlier, content_type="application/json")
         assert await slack.post(body, resigned | {"X-Slack-Retry-Num": "2"}) == 200
         await asyncio.sleep(0.5)
         assert len(slack.api.calls_to("chat.postMessage")) == 1

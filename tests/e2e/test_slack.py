@@ -248,7 +248,10 @@ async def test_a_csv_sent_to_the_bot_becomes_the_file_argument(slack: Rig) -> No
 
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     assert await slack.post(body, headers | retry) == 401  # the same signature again: a replay, refused
-    resigned = signed_headers(SECRET, body, timestamp=int(time.time()) - 1, content_type="application/json")
+    # a timestamp other than the first request's (`time.time() - 1` was the same one when a slow first
+    # round trip took a second: the "new" signature was the old one, refused as a replay)
+    earlier = int(headers["X-Slack-Request-Timestamp"]) - 1
+    resigned = signed_headers(SECRET, body, timestamp=earlier, content_type="application/json")
     assert await slack.post(body, resigned | retry) == 200  # signed anew: accepted, and ignored as a retry
     chatter = message_event_body(  # a file shared in a channel without a command: not for us (a DM: a hint)
         "look at this", files=[slack.files.add("notes.csv", b"x\n")], channel_id=ALERTS, channel_type="channel"
