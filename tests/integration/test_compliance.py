@@ -266,6 +266,20 @@ async def test_the_audit_export_shows_admins_everything_and_managers_their_works
         await audit.export_audit(actor(beta, person_id=None), clock)  # no membership behind this manager
 
 
+async def test_forget_erases_the_events_that_name_an_idn_address_in_unicode(clock: FrozenClock) -> None:
+    """A reply or a bounce from ivan@пример.рф keeps the address as the mail wrote it (Unicode), while /forget
+    looks for it as stored (punycode): the event stayed, with the address in it, after '/forget ivan@пример.рф'."""
+    ws, box = await space("acme")
+    stored = "ivan@xn--e1afmkfd.xn--p1ai"
+    await history(ws, box, stored, NOW - dt.timedelta(days=3))
+    await Event.create(workspace=ws, kind=EventKind.BOUNCE_HARD, mailbox=box, occurred_at=NOW,
+                       data={"address": "ivan@пример.рф", "status": "5.1.1"})  # fmt: skip
+    shown = await forget.preview(actor(ws), "Ivan@Пример.рф")
+    erased = await forget.forget(actor(ws), clock, "Ivan@Пример.рф", hasher=HASHER)
+    assert erased.events == shown.events == 3  # the open, the reply and the bounce
+    assert not await Event.filter(workspace_id=ws.id).exists()
+
+
 async def test_a_parked_erasure_is_previewed_exactly_and_taken_once_by_who_asked(
     clock: FrozenClock, redis: Redis
 ) -> None:
