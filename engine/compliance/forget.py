@@ -21,7 +21,7 @@ Copies of the person's mail in the mailboxes themselves (the provider's IMAP fol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from redis.asyncio import Redis
@@ -36,7 +36,7 @@ from engine.dns.names import to_unicode_address
 from engine.errors import UserError
 from engine.lifecycle import check_transition
 from engine.stats import normalize_email
-from models import AuditLog
+from models import AuditLog, Workspace
 from models.enums import MessageStatus, SuppressionReason
 
 ADDRESS_MAX = 320
@@ -52,6 +52,7 @@ class Erased:
     events: int = 0
     suppressions: int = 0  # plain entries replaced by the hash
     hashed_new: bool = False  # False: the hashed entry was already there (a repeat)
+    workspace: str = field(default="", compare=False)  # the name of the workspace erased in ("" everywhere)
 
     @property
     def anything(self) -> bool:
@@ -99,7 +100,9 @@ async def forget(
         plain = len(await conn.execute_query_dict(_PLAIN, [email, workspace_id]))
         reason = SuppressionReason.FORGOTTEN.value
         added = await conn.execute_query_dict(_HASHED, [workspace_id, hasher.value(email), reason, clock.now()])
-        erased = Erased(everywhere, len(lead_ids), enrollments, messages, events, plain, bool(added))
+        erased = Erased(
+            everywhere, len(lead_ids), enrollments, messages, events, plain, bool(added), await _name(workspace_id)
+        )
         if erased.anything or erased.hashed_new:
             await AuditLog.create(
                 workspace_id=workspace_id,
@@ -117,6 +120,11 @@ async def forget(
                 created_at=clock.now(),
             )
     return erased
+
+
+async def _name(workspace_id: int | None) -> str:
+    """The workspace's name, for the reply to say where (a manager of several may be in another than meant)."""
+    return "" if workspace_id is None else (await Workspace.get(id=workspace_id)).name
 
 
 def spellings(email: str) -> list[str]:
@@ -157,7 +165,7 @@ async def preview(actor: Actor, address: str, *, everywhere: bool = False) -> Er
     [row] = await connections.get("default").execute_query_dict(_PREVIEW, [email, workspace_id, spellings(email)])
     return Erased(
         everywhere, int(row["leads"]), int(row["enrollments"]), int(row["messages"]), int(row["events"]),
-        int(row["suppressions"]),
+        int(row["suppressions"]), workspace=await _name(workspace_id),
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from engine.clock import FrozenClock
 from engine.compliance import audit, forget, identity, retention
 from engine.compliance.hashing import AddressHasher
 from engine.errors import Forbidden, UserError
+from engine.i18n import translator
 from engine.leads.importer import ImportOptions, import_leads
 from engine.leads.suppression import is_suppressed, suppress
 from models import (
@@ -300,3 +301,19 @@ async def test_a_parked_erasure_is_previewed_exactly_and_taken_once_by_who_asked
         await forget.take(redis, anna, token)
     erased = await forget.forget(actor(ws), clock, IVAN, hasher=HASHER)
     assert dataclasses.replace(erased, hashed_new=False) == shown
+
+
+async def test_an_erasure_names_the_workspace_it_erases_in(clock: FrozenClock) -> None:
+    """A manager of two workspaces who asked /forget in the wrong one read 'erased in this workspace' and could
+    not tell which: the preview and the erasure carry the workspace's name (the reply says it)."""
+    acme, box = await space("acme")
+    beta, beta_box = await space("beta")
+    for ws, b in ((acme, box), (beta, beta_box)):
+        await history(ws, b, IVAN, NOW - dt.timedelta(days=3))
+    shown = await forget.preview(actor(beta), IVAN)
+    erased = await forget.forget(actor(beta), clock, IVAN, hasher=HASHER)
+    assert (shown.workspace, erased.workspace, erased.leads) == ("Beta", "Beta", 1)
+    assert await Lead.filter(workspace_id=acme.id, email=IVAN).exists()  # the other workspace keeps its own
+    everywhere = await forget.forget(actor(None, Role.ADMIN), clock, IVAN, hasher=HASHER, everywhere=True)
+    assert (everywhere.workspace, everywhere.leads) == ("", 1)
+    assert translator("ru")("forget-scope-workspace", workspace="Beta") == "в пространстве «Beta»"
