@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,10 +21,12 @@ from tortoise import connections
 
 from engine.access import Actor, require_reader
 from engine.campaigns.content import variant_letter
+from engine.dns.names import to_unicode_address
 from engine.errors import NotFound, UserError
 from engine.i18n import translator
 from engine.monitoring.metrics import MIN_SAMPLE, rate
-from models import Campaign
+from engine.reports.text import local_time
+from models import Campaign, Workspace
 from models.enums import EnrollmentState, LeadVerdict, LegalBasis
 
 BOM: Final = "\ufeff"
@@ -172,11 +173,12 @@ LEFT JOIN ev ON ev.lead_id = p.lead_id ORDER BY p.id
 """
 
 
-def _lead_row(r: dict[str, Any], yes: str, no: str, names: dict[str | None, str]) -> list[Any]:
+def _lead_row(r: dict[str, Any], yes: str, no: str, names: dict[str | None, str], timezone: str) -> list[Any]:
     name = f"{r['first_name']} {r['last_name']}".strip()
     flags = [yes if r[k] else no for k in ("replied", "bounced", "unsubscribed")]
     state, verdict = names.get(f"state:{r['state']}", r["state"]), names.get(f"verdict:{r['verdict']}", r["verdict"])
-    return [r["email"], name, r["company"], state, int(r["steps_sent"]), _when(r["last_sent_at"]), *flags,
+    when = local_time(r["last_sent_at"], timezone) if r["last_sent_at"] else ""
+    return [to_unicode_address(r["email"]), name, r["company"], state, int(r["steps_sent"]), when, *flags,
             verdict, r["source"], names.get(r["legal_basis"], ""), r["basis_note"]]  # fmt: skip
 
 
@@ -196,15 +198,13 @@ def lead_outcome_names(locale: str) -> dict[str, str]:
     return states | {f"verdict:{v.value}": t(f"export-verdict-{v.value}") for v in LeadVerdict}
 
 
-def _when(moment: dt.datetime | None) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
-
-
 async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX_BYTES, page: int = PAGE) -> Export:
     """Every enrolled lead's outcome: email, name, company, state, steps sent, last sent at, replied / bounced /
     unsubscribed, verdict, and where the lead came from and why we may write to it (source, legal basis, note).
+    Addresses as people read them (an IDN domain in Unicode), times on the workspace's clock with its zone.
     Read `page` leads at a time; each page is written in a thread."""
     campaign = await _campaign(actor, name)
+    timezone = (await Workspace.get(id=campaign.workspace_id)).timezone
     t = translator(actor.locale)
     yes, no = t("export-yes"), t("export-no")
     header = [t(f"export-col-{c}") for c in ("email", "name", "company", "state", "steps-sent", "last-sent",
@@ -219,7 +219,7 @@ async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX
         if not rows:
             break
         after = int(rows[-1]["id"])
-        lines = [_lead_row(r, yes, no, names) for r in rows]
+        lines = [_lead_row(r, yes, no, names, timezone) for r in rows]
         await asyncio.to_thread(writer.write, lines)
         if len(rows) < page:
             break

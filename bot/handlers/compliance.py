@@ -44,7 +44,7 @@ async def forget_person(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if not found.anything:
         return await _erase(ctx, args["email"], everywhere)
     token = await forget.park(ctx.services["redis"], ctx.actor, args["email"], everywhere=everywhere)
-    reply = Reply().add(ctx.t("forget-confirm", scope=_scope(ctx, everywhere), **_counts(found)))
+    reply = Reply().add(ctx.t("forget-confirm", scope=_scope(ctx, found), **_counts(found)))
     reply.buttons.append([Button(ctx.t("forget-confirm-button"), "forget_confirm", token, style="danger")])
     return reply
 
@@ -61,12 +61,15 @@ async def _erase(ctx: Ctx, email: str, everywhere: bool) -> Reply:
     erased = await forget.forget(ctx.actor, ctx.clock, email, hasher=hasher, everywhere=everywhere)
     if not erased.anything:
         new = "yes" if erased.hashed_new else "no"
-        return Reply().add(ctx.t("forget-nothing", scope=_scope(ctx, everywhere), new=new))
-    return Reply().add(ctx.t("forget-done", scope=_scope(ctx, everywhere), **_counts(erased)))
+        return Reply().add(ctx.t("forget-nothing", scope=_scope(ctx, erased), new=new))
+    return Reply().add(ctx.t("forget-done", scope=_scope(ctx, erased), **_counts(erased)))
 
 
-def _scope(ctx: Ctx, everywhere: bool) -> str:
-    return ctx.t("forget-scope-global" if everywhere else "forget-scope-workspace")
+def _scope(ctx: Ctx, erased: forget.Erased) -> str:
+    """Where: every workspace, or the one named (a manager of several learns which one it was)."""
+    if erased.everywhere:
+        return ctx.t("forget-scope-global")
+    return ctx.t("forget-scope-workspace", workspace=erased.workspace)
 
 
 def _counts(erased: forget.Erased) -> dict[str, int]:

@@ -46,6 +46,14 @@ def window_label(ctx: Ctx, window: str) -> str:
     return ctx.t(key) if ctx.t.has(key) else window
 
 
+def paused_label(ctx: Ctx, reason: str) -> str:
+    """Why sending is paused, as stored (`monitoring: error_spike`), in the reader's words."""
+    source, _, rule = reason.partition(": ")
+    if source == "monitoring" and rule:
+        return rule_label(ctx, rule)
+    return reason or "—"
+
+
 def _line(ctx: Ctx, s: SubjectHealth) -> str:
     """One subject in the overview: its 7-day rates in one line."""
     m = s.windows[1]
@@ -97,7 +105,7 @@ def _head(ctx: Ctx, s: SubjectHealth) -> str:
     if s.factor < 1:
         parts.append(ctx.t("health-cut", factor=s.factor, reason=rule_label(ctx, s.reason)))
     if s.cooldown_until is not None:
-        parts.append(ctx.t("health-cooldown", until=s.cooldown_until.strftime("%Y-%m-%d %H:%M UTC")))
+        parts.append(ctx.t("health-cooldown", until=s.cooldown_until.strftime("%Y-%m-%d %H:%M %Z")))
     return " · ".join(parts)
 
 
@@ -117,7 +125,7 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply().add(ctx.t("health-title", count=len(found)), "title")
     paused = await report.paused_reason(ctx.actor)
     if paused is not None:
-        reply.add(ctx.t("health-sending-paused", reason=paused or "—"))
+        reply.add(ctx.t("health-sending-paused", reason=paused_label(ctx, paused)))
     view = await report.overview(ctx.actor, ctx.clock)
     scopes = [ctx.t("health-workspace-line", metrics=_brief(ctx, view.workspace))]
     scopes += [ctx.t("health-campaign-line", name=name, metrics=_brief(ctx, m)) for name, m in view.campaigns]

@@ -21,7 +21,7 @@ Copies of the person's mail in the mailboxes themselves (the provider's IMAP fol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from redis.asyncio import Redis
@@ -32,10 +32,11 @@ from engine import confirm
 from engine.access import Actor, require_admin, require_manager
 from engine.clock import Clock
 from engine.compliance.hashing import AddressHasher
+from engine.dns.names import to_unicode_address
 from engine.errors import UserError
 from engine.lifecycle import check_transition
 from engine.stats import normalize_email
-from models import AuditLog
+from models import AuditLog, Workspace
 from models.enums import MessageStatus, SuppressionReason
 
 ADDRESS_MAX = 320
@@ -51,6 +52,7 @@ class Erased:
     events: int = 0
     suppressions: int = 0  # plain entries replaced by the hash
     hashed_new: bool = False  # False: the hashed entry was already there (a repeat)
+    workspace: str = field(default="", compare=False)  # the name of the workspace erased in ("" everywhere)
 
     @property
     def anything(self) -> bool:
@@ -67,7 +69,7 @@ RETURNING id
 """
 _EVENTS = """
 DELETE FROM event
-WHERE (lead_id = ANY($1::bigint[]) OR data->>'address' = $2) AND ($3::int IS NULL OR workspace_id = $3)
+WHERE (lead_id = ANY($1::bigint[]) OR data->>'address' = ANY($2::text[])) AND ($3::int IS NULL OR workspace_id = $3)
 RETURNING id
 """
 _DELETE_LEADS = "DELETE FROM lead WHERE id = ANY($1::bigint[])"
@@ -92,13 +94,15 @@ async def forget(
         lead_ids = [int(r["id"]) for r in await conn.execute_query_dict(_LEADS, [email, workspace_id])]
         enrollments = len(await conn.execute_query_dict(_ENROLLMENTS, [lead_ids])) if lead_ids else 0
         messages = len(await conn.execute_query_dict(_MESSAGES, [lead_ids])) if lead_ids else 0
-        events = len(await conn.execute_query_dict(_EVENTS, [lead_ids, email, workspace_id]))
+        events = len(await conn.execute_query_dict(_EVENTS, [lead_ids, spellings(email), workspace_id]))
         if lead_ids:
             await conn.execute_query(_DELETE_LEADS, [lead_ids])
         plain = len(await conn.execute_query_dict(_PLAIN, [email, workspace_id]))
         reason = SuppressionReason.FORGOTTEN.value
         added = await conn.execute_query_dict(_HASHED, [workspace_id, hasher.value(email), reason, clock.now()])
-        erased = Erased(everywhere, len(lead_ids), enrollments, messages, events, plain, bool(added))
+        erased = Erased(
+            everywhere, len(lead_ids), enrollments, messages, events, plain, bool(added), await _name(workspace_id)
+        )
         if erased.anything or erased.hashed_new:
             await AuditLog.create(
                 workspace_id=workspace_id,
@@ -116,6 +120,17 @@ async def forget(
                 created_at=clock.now(),
             )
     return erased
+
+
+async def _name(workspace_id: int | None) -> str:
+    """The workspace's name, for the reply to say where (a manager of several may be in another than meant)."""
+    return "" if workspace_id is None else (await Workspace.get(id=workspace_id)).name
+
+
+def spellings(email: str) -> list[str]:
+    """The ways an event may hold the (normalized) address: as stored, and with an IDN domain in Unicode, as the
+    mail that came from or bounced for `ivan@пример.рф` names it."""
+    return sorted({email, to_unicode_address(email)})
 
 
 def _scope(actor: Actor, address: str, everywhere: bool) -> tuple[int | None, str]:
@@ -137,7 +152,7 @@ SELECT (SELECT count(*) FROM l) AS leads,
     (SELECT count(*) FROM enrollment WHERE lead_id IN (SELECT id FROM l)) AS enrollments,
     (SELECT count(*) FROM outbound_message WHERE lead_id IN (SELECT id FROM l)) AS messages,
     (SELECT count(*) FROM event
-     WHERE (lead_id IN (SELECT id FROM l) OR data->>'address' = $1)
+     WHERE (lead_id IN (SELECT id FROM l) OR data->>'address' = ANY($3::text[]))
        AND ($2::int IS NULL OR workspace_id = $2)) AS events,
     (SELECT count(*) FROM suppression
      WHERE value = $1 AND (CASE WHEN $2::int IS NULL THEN true ELSE workspace_id = $2 END)) AS suppressions
@@ -147,10 +162,10 @@ SELECT (SELECT count(*) FROM l) AS leads,
 async def preview(actor: Actor, address: str, *, everywhere: bool = False) -> Erased:
     """What `forget` would erase now, changing nothing (the same checks and errors as `forget`)."""
     workspace_id, email = _scope(actor, address, everywhere)
-    [row] = await connections.get("default").execute_query_dict(_PREVIEW, [email, workspace_id])
+    [row] = await connections.get("default").execute_query_dict(_PREVIEW, [email, workspace_id, spellings(email)])
     return Erased(
         everywhere, int(row["leads"]), int(row["enrollments"]), int(row["messages"]), int(row["events"]),
-        int(row["suppressions"]),
+        int(row["suppressions"]), workspace=await _name(workspace_id),
     )  # fmt: skip
 
 

@@ -79,7 +79,8 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
         windows = _windows(box_rows.get(b.id, {}), today)
         if single:
             windows = (*windows, metrics.compute(await metrics.last_sends(b.id), Window.LAST100))
-        until = b.cooldown_until if b.status is MailboxStatus.COOLDOWN else None
+        paused = b.cooldown_until if b.status is MailboxStatus.COOLDOWN else None
+        until = paused.astimezone(zone(space.timezone)) if paused else None  # shown on the workspace's clock
         name = to_unicode_address(b.address)
         found.append(SubjectHealth("mailbox", name, b.status.value, b.health_factor, b.health_reason, until, windows))
     return sorted(found, key=lambda s: (s.kind != "domain", -s.badness, s.name))

@@ -76,7 +76,7 @@ async def due(clock: Clock, redis: Redis) -> list[Notification]:
 
 async def _report(space: Workspace, period: Period) -> Report:
     result = await summary(space.id, period.start, period.end)
-    return Report(space.name, result.scope, period, result, *await problems(space.id, period))
+    return Report(space.name, result.scope, period, result, *await problems(space.id, period), timezone=space.timezone)
 
 
 def _bounds(space: Workspace, period: Period) -> tuple[dt.datetime, dt.datetime]:
@@ -103,7 +103,8 @@ async def daily(space: Workspace, day: Period) -> Notification:
     rep = await _report(space, day)
     count, latest = await actions_taken(space, day)
     pending = await Approval.filter(workspace_id=space.id, status=ApprovalStatus.PENDING).count()
-    sections = [t("digest-sent", sent=rep.summary.sent, replies=rep.summary.counts.replies)]
+    c = rep.summary.counts
+    sections = [t("digest-sent", sent=c.sent, warmup=c.warmup_sent, replies=c.replies)]  # as /report counts them
     sections += text.body(t, rep)[1:] or [t("digest-no-problems")]
     if count:
         sections.append(_actions(t, count, latest))

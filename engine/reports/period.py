@@ -1,5 +1,6 @@
-"""Report periods: `today`, `yesterday`, `7d`, `30d`, `month` or `YYYY-MM-DD..YYYY-MM-DD`, as whole calendar days
-of the workspace's time zone (both ends inclusive), at most `MAX_DAYS` long. Pure: `today` is given."""
+"""Report periods: `today`, `yesterday`, `7d`, `30d`, `month`, a month by its name (`november`, `ноябрь`, `nov`:
+the latest one that has begun) or as `YYYY-MM`, a day `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`, as whole calendar
+days of the workspace's time zone (both ends inclusive), at most `MAX_DAYS` long. Pure: `today` is given."""
 
 from __future__ import annotations
 
@@ -16,6 +17,24 @@ PERIOD_MAX_CHARS: Final = 30  # "2026-01-01..2026-12-31" is 22
 DEFAULT: Final = "7d"
 NAMED: Final = ("today", "yesterday", "7d", "30d", "month")
 _RANGE: Final = re.compile(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})")
+_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR_MONTH: Final = re.compile(r"(\d{4})-(\d{2})")
+_MONTH_NAMES: Final = (
+    ("january", "jan", "январь", "янв"),
+    ("february", "feb", "февраль", "фев"),
+    ("march", "mar", "март", "мар"),
+    ("april", "apr", "апрель", "апр"),
+    ("may", "май"),
+    ("june", "jun", "июнь", "июн"),
+    ("july", "jul", "июль", "июл"),
+    ("august", "aug", "август", "авг"),
+    ("september", "sep", "sept", "сентябрь", "сен", "сент"),
+    ("october", "oct", "октябрь", "окт"),
+    ("november", "nov", "ноябрь", "ноя", "нояб"),
+    ("december", "dec", "декабрь", "дек"),
+)
+MONTHS: Final = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
+"""A month's names as people type them (English and Russian, whole or short) → its number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,20 +53,16 @@ def parse_period(text: str | None, today: dt.date) -> Period:
     raw = (text or DEFAULT).strip().lower()
     if len(raw) > PERIOD_MAX_CHARS:
         raise UserError("error-report-period", value=raw[:PERIOD_MAX_CHARS] + "…")
-    if raw == "today":
-        return Period(today, today, raw)
-    if raw == "yesterday":
-        day = today - dt.timedelta(days=1)
-        return Period(day, day, raw)
-    if raw in {"7d", "30d"}:
-        return Period(today - dt.timedelta(days=int(raw[:-1]) - 1), today, raw)
-    if raw == "month":
-        return Period(today.replace(day=1), today, raw)
-    found = _RANGE.fullmatch(raw)
-    if found is None:
-        raise UserError("error-report-period", value=raw)
+    named = _named(raw, today)
+    if named is not None:
+        return named
     try:
-        start, end = (dt.date.fromisoformat(found.group(i)) for i in (1, 2))
+        if _DAY.fullmatch(raw):
+            start = end = dt.date.fromisoformat(raw)
+        elif found := _RANGE.fullmatch(raw):
+            start, end = (dt.date.fromisoformat(found.group(i)) for i in (1, 2))
+        else:
+            raise UserError("error-report-period", value=raw)
     except ValueError:
         raise UserError("error-report-period", value=raw) from None
     if end < start:
@@ -58,6 +73,42 @@ def parse_period(text: str | None, today: dt.date) -> Period:
         raise UserError("error-report-period-future", value=raw, today=today.isoformat())
     end = min(end, today)  # the days to come have no numbers: a period counts only the days that were
     return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
+
+
+def _named(raw: str, today: dt.date) -> Period | None:
+    """A period by a word (`today`, `7d`, `month`, a month's name) or a month's number (`2026-11`); None else."""
+    if raw == "today":
+        return Period(today, today, raw)
+    if raw == "yesterday":
+        day = today - dt.timedelta(days=1)
+        return Period(day, day, raw)
+    if raw in {"7d", "30d"}:
+        return Period(today - dt.timedelta(days=int(raw[:-1]) - 1), today, raw)
+    if raw == "month":
+        return Period(today.replace(day=1), today, raw)
+    return _named_month(raw, today)
+
+
+def _named_month(raw: str, today: dt.date) -> Period | None:
+    """A month by its name or as `2026-11`; None for anything else."""
+    if raw in MONTHS:  # the latest such month that has begun: "december" in November is last year's
+        number = MONTHS[raw]
+        return _month(today.year if number <= today.month else today.year - 1, number, today, raw)
+    if found := _YEAR_MONTH.fullmatch(raw):
+        year, number = int(found.group(1)), int(found.group(2))
+        if not 1 <= number <= 12 or year < 1:
+            raise UserError("error-report-period", value=raw)
+        return _month(year, number, today, raw)
+    return None
+
+
+def _month(year: int, number: int, today: dt.date, label: str) -> Period:
+    """The whole month, up to today at the latest; `error-report-period-future` for one that has not begun."""
+    start = dt.date(year, number, 1)
+    if start > today:
+        raise UserError("error-report-period-future", value=label, today=today.isoformat())
+    following = dt.date(year + number // 12, number % 12 + 1, 1)
+    return Period(start, min(following - dt.timedelta(days=1), today), label)
 
 
 def previous_week(today: dt.date) -> Period:

@@ -128,6 +128,7 @@ class Report:
     alert_count: int = 0
     cooldowns: list[tuple[str, dt.datetime | None]] = field(default_factory=list)
     cooldown_count: int = 0
+    timezone: str = "UTC"  # the workspace's: its days, and the times the report shows
 
 
 _WORST = """
@@ -208,8 +209,8 @@ async def report(
         subject, scope_id = to_unicode_address(box.address), box.id
     result = await summary(workspace_id, chosen.start, chosen.end, scope=scope, scope_id=scope_id)
     if scope is not StatScope.WORKSPACE:
-        return Report(subject, scope, chosen, result)
-    return Report(subject, scope, chosen, result, *await problems(workspace_id, chosen))
+        return Report(subject, scope, chosen, result, timezone=space.timezone)
+    return Report(subject, scope, chosen, result, *await problems(workspace_id, chosen), timezone=space.timezone)
 
 
 async def problems(
@@ -224,5 +225,8 @@ async def problems(
     alerts = [(a.kind, names[a.subject]) for a in shown]
     cooling = Mailbox.filter(workspace_id=workspace_id, status=MailboxStatus.COOLDOWN)
     cooldown_count = await cooling.count()
-    cooldowns = [(b.address, b.cooldown_until) for b in await cooling.order_by("address").limit(PROBLEMS_SHOWN)]
+    cooldowns = [
+        (to_unicode_address(b.address), b.cooldown_until)
+        for b in await cooling.order_by("address").limit(PROBLEMS_SHOWN)
+    ]
     return bad, alerts, alert_count, cooldowns, cooldown_count

@@ -41,7 +41,7 @@ forget-nothing = Nothing about this address { $scope }; its hash on the suppress
     [yes] was added
    *[no] was already there
 }, it can never be written to.
-forget-scope-workspace = in this workspace
+forget-scope-workspace = in the workspace “{ $workspace }”
 forget-scope-global = in every workspace
 error-forget-address = "{ $value }" is not an email address. Example: /forget ivan@acme.ru
 

@@ -1,5 +1,5 @@
 ## Reports (/report, /report_campaign, /report_domain, /report_mailbox) and the daily and weekly digests
-cmd-report = Report of the workspace for a period: today, yesterday, 7d, 30d, month or 2026-11-01..2026-11-30
+cmd-report = Report of the workspace for a period: today, yesterday, 7d, 30d, month, a month (november or 2026-11), a day (2026-11-05) or 2026-11-01..2026-11-30
 cmd-report-campaign = Report of one campaign for a period
 cmd-report-domain = Report of one domain for a period (managers)
 cmd-report-mailbox = Report of one mailbox for a period (managers)
@@ -30,14 +30,17 @@ report-alert-line = • { $kind }: { $subject }
 report-cooldowns-title = Mailboxes in cooldown: { $count }
 report-cooldown-line = • { $address } until { $until }
 report-more = … and { $count } more
-error-report-period = “{ $value }” is not a period. Use today, yesterday, 7d, 30d, month or 2026-11-01..2026-11-30.
+error-report-period = “{ $value }” is not a period. Use today, yesterday, 7d, 30d, month, a month (november or 2026-11), a day (2026-11-05) or 2026-11-01..2026-11-30.
 error-report-period-order = In { $value } the end comes before the start.
 error-report-period-long = { $value } is too long: a report covers at most { $days } days.
 error-report-period-future = The period { $value } has not begun yet: today is { $today }.
 digest-daily-title = 📰 Daily digest: { $subject }, { $day }
 digest-weekly-title = 📰 Weekly report: { $subject }, { $start } – { $end }
 digest-body = { $body }
-digest-sent = Sent: { $sent } · replies: { $replies }
+digest-sent = Sent: { $sent }{ $warmup ->
+        [0] {""}
+       *[other] {" "}(of them warmup { $warmup })
+    } · replies: { $replies }
 digest-actions-title = Actions taken: { $count }
 digest-action-monitoring-cooldown = • { $subject }: paused for hard bounces
 digest-action-monitoring-return = • { $subject }: pause over, the mailbox sends again

@@ -45,7 +45,7 @@ forget-nothing = Данных об этом адресе { $scope } нет; хе
     [yes] добавлен
    *[no] уже был
 }, писать на адрес нельзя.
-forget-scope-workspace = в этом пространстве
+forget-scope-workspace = в пространстве «{ $workspace }»
 forget-scope-global = во всех пространствах
 error-forget-address = «{ $value }» — не адрес электронной почты. Пример: /forget ivan@acme.ru
 

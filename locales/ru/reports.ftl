@@ -1,5 +1,5 @@
 ## Отчёты (/report, /report_campaign, /report_domain, /report_mailbox) и ежедневные и еженедельные сводки
-cmd-report = Отчёт по пространству за период: today, yesterday, 7d, 30d, month или 2026-11-01..2026-11-30
+cmd-report = Отчёт по пространству за период: today, yesterday, 7d, 30d, month, месяц (ноябрь или 2026-11), день (2026-11-05) или 2026-11-01..2026-11-30
 cmd-report-campaign = Отчёт по одной кампании за период
 cmd-report-domain = Отчёт по одному домену за период (менеджеры)
 cmd-report-mailbox = Отчёт по одному ящику за период (менеджеры)
@@ -30,14 +30,17 @@ report-alert-line = • { $kind }: { $subject }
 report-cooldowns-title = Ящики на паузе: { $count }
 report-cooldown-line = • { $address } до { $until }
 report-more = … и ещё { $count }
-error-report-period = «{ $value }» — не период. Укажите today, yesterday, 7d, 30d, month или 2026-11-01..2026-11-30.
+error-report-period = «{ $value }» — не период. Укажите today, yesterday, 7d, 30d, month, месяц (ноябрь или 2026-11), день (2026-11-05) или 2026-11-01..2026-11-30.
 error-report-period-order = В { $value } конец раньше начала.
 error-report-period-long = { $value } — слишком длинный период: отчёт охватывает не больше { $days } дней.
 error-report-period-future = Период { $value } ещё не наступил: сегодня { $today }.
 digest-daily-title = 📰 Сводка за день: { $subject }, { $day }
 digest-weekly-title = 📰 Отчёт за неделю: { $subject }, { $start } – { $end }
 digest-body = { $body }
-digest-sent = Отправлено: { $sent } · ответов: { $replies }
+digest-sent = Отправлено: { $sent }{ $warmup ->
+        [0] {""}
+       *[other] {" "}(из них прогрев { $warmup })
+    } · ответов: { $replies }
 digest-actions-title = Принятые меры: { $count }
 digest-action-monitoring-cooldown = • { $subject }: пауза из-за жёстких отказов
 digest-action-monitoring-return = • { $subject }: пауза закончилась, ящик снова отправляет

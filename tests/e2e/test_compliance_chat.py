@@ -61,7 +61,7 @@ async def test_telegram_forget_retention_and_audit_export(telegram: TelegramRig)
     await anna.send_command(f"/forget {IVAN.upper()}")  # what would go is shown first, behind a button
     [confirm] = await anna.wait_replies()
     counts = {"leads": 1, "enrollments": 0, "messages": 0, "events": 2, "suppressions": 0}
-    assert EN("forget-confirm", scope=EN("forget-scope-workspace"), **counts) in visible(confirm.text)
+    assert EN("forget-confirm", scope=EN("forget-scope-workspace", workspace="ACME"), **counts) in visible(confirm.text)
     assert await Lead.filter(email=IVAN).exists()
     data = confirm.callback_data(EN("forget-confirm-button"))
     assert len(data.encode()) <= 64 and "ivan" not in data.lower()  # a token, never the address
@@ -71,11 +71,11 @@ async def test_telegram_forget_retention_and_audit_export(telegram: TelegramRig)
     assert sorted(a["show_alert"] for a in answers) == [False, True][: len(answers)]  # the second press: refused
     edited, erased = await anna.wait_replies(2)
     assert edited.buttons == []
-    assert EN("forget-done", scope=EN("forget-scope-workspace"), **counts) in visible(erased.text)
+    assert EN("forget-done", scope=EN("forget-scope-workspace", workspace="ACME"), **counts) in visible(erased.text)
     await anna.assert_no_replies(within=0.3)
     assert not await Lead.filter(email=IVAN).exists()
     again = await ask(anna, f"/forget {IVAN}")  # nothing stored any more: no button, nothing changes
-    assert EN("forget-nothing", scope=EN("forget-scope-workspace"), new="no") in again
+    assert EN("forget-nothing", scope=EN("forget-scope-workspace", workspace="ACME"), new="no") in again
     late = await ask(anna, f"/forget_confirm {data.partition(':')[2] or data}")  # a used token erases nothing
     assert EN("error-forget-confirm-expired") in late
     assert await Suppression.filter(reason=SuppressionReason.FORGOTTEN).count() == 1
@@ -137,15 +137,18 @@ async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:
 async def test_slack_forget_and_audit_export(slack: Rig) -> None:
     await join(slack, "U0MGR", "manager", name="mgr")
     await a_person_to_forget()
+    name = (await Workspace.get(slug="acme")).name  # the erasure says in which workspace
     body = await slack.command(f"forget {IVAN}", user="U0MGR")
     counts = {"leads": 1, "enrollments": 0, "messages": 0, "events": 2, "suppressions": 0}
-    assert seen(EN("forget-confirm", scope=EN("forget-scope-workspace"), **counts)) in "\n".join(texts(body["blocks"]))
+    assert seen(EN("forget-confirm", scope=EN("forget-scope-workspace", workspace=name), **counts)) in "\n".join(
+        texts(body["blocks"])
+    )
     [actions] = [b for b in body["blocks"] if b["type"] == "actions"]
     [button] = actions["elements"]
     assert (button["text"]["text"], button["style"]) == (EN("forget-confirm-button"), "danger")
     message = {"ts": "1700000000.000100", "text": body.get("text", ""), "blocks": body["blocks"]}
     erased = await slack.press(button, user="U0MGR", channel=CHANNEL_ID, message=message)
-    assert seen(EN("forget-done", scope=EN("forget-scope-workspace"), **counts)) in "\n".join(
+    assert seen(EN("forget-done", scope=EN("forget-scope-workspace", workspace=name), **counts)) in "\n".join(
         texts(erased.body["blocks"])
     )
     assert not await Lead.filter(email=IVAN).exists()

@@ -92,6 +92,19 @@ async def test_telegram_health_worst_first_with_samples_and_why_shows_the_cut(te
     assert told.startswith(EN("why-protected", target="box007@alpha.test"))
 
 
+async def test_telegram_health_shows_a_cooldown_on_the_workspace_clock(telegram: TelegramRig) -> None:
+    """A Vladivostok manager read 'on pause until … UTC' (ten hours off their own clock) in /health."""
+    anna = await manager(telegram)
+    await Workspace.filter(slug="acme").update(timezone="Asia/Vladivostok")
+    [box] = await mailboxes("acme", "alpha.test", 1)
+    until = NOW + dt.timedelta(hours=5)
+    await Mailbox.filter(id=box.id).update(status=MailboxStatus.COOLDOWN, cooldown_until=until)
+    local = (until + dt.timedelta(hours=10)).strftime("%Y-%m-%d %H:%M") + " +10"
+    for line in ("/health", "/health box000@alpha.test"):
+        text = await ask(anna, line)
+        assert EN("health-cooldown", until=local) in text and "UTC" not in text
+
+
 async def test_telegram_thresholds_show_change_within_bounds_and_refuse_outside(telegram: TelegramRig) -> None:
     anna = await manager(telegram)
     shown = await ask(anna, "/thresholds")
@@ -163,7 +176,7 @@ async def test_telegram_a_paused_workspace_shows_in_health_and_resumes(telegram:
     assert (await service.evaluate(FrozenClock(NOW))).actions["pause"] == 1
 
     summary = await ask(anna, "/health")
-    assert EN("health-sending-paused", reason="monitoring: error_spike") in summary
+    assert EN("health-sending-paused", reason=EN("monitoring-rule-error-spike")) in summary  # not the stored key
     assert await ask(anna, "/sending_resume") == EN("sending-resumed")
     assert (await Workspace.get(slug="acme")).settings.get("sending_paused") is None
     assert await ask(anna, "/sending_resume") == EN("sending-not-paused")

@@ -215,10 +215,10 @@ async def test_lead_export_pages_every_lead_protects_cells_and_is_bounded() -> N
     assert rows[0] == ["Email", "Имя", "Компания", "Статус", "Шагов отправлено", "Последнее письмо", "Ответил",
                        "Отказ", "Отписался", "Проверка адреса", "Источник", "Правовое основание",
                        "Подтверждение основания"]  # fmt: skip
-    assert rows[1] == ["lead00@x.test", "Иван №0", "ООО «Ромашка»", "ответил", "2", "2026-12-01 21:30 UTC", "да",
+    assert rows[1] == ["lead00@x.test", "Иван №0", "ООО «Ромашка»", "ответил", "2", "2026-12-02 00:30 MSK", "да",
                        "нет", "нет", "действителен", "выставка", "не записано", "договор 12"]  # fmt: skip
     assert rows[2][10:] == ["выставка", "договор", "договор 12"]
-    assert rows[2][3:9] == ["не доставлено", "2", "2026-12-01 21:30 UTC", "нет", "да", "нет"]
+    assert rows[2][3:9] == ["не доставлено", "2", "2026-12-02 00:30 MSK", "нет", "да", "нет"]
     assert rows[3][6:9] == ["нет", "нет", "да"]
     assert rows[4][2] == '\'=HYPERLINK("http://evil")'
     assert [r[0] for r in rows[1:]] == [f"lead{i:02}@x.test" for i in range(30)]
@@ -226,6 +226,21 @@ async def test_lead_export_pages_every_lead_protects_cells_and_is_bounded() -> N
     with pytest.raises(UserError) as err:
         await exports.campaign_leads(reader(ws), "Весна", max_bytes=1000, page=7)
     assert err.value.key == "export-too-big"
+
+
+async def test_lead_export_names_addresses_and_times_as_the_workspace_reads_them() -> None:
+    """A Vladivostok client's lead export read 'Последнее письмо: 2026-12-01 21:30 UTC' (07:30 the next morning
+    there) and a lead on an IDN domain as ivan@xn--e1afmkfd.xn--p1ai: times are on the workspace's clock with its
+    zone, addresses as people typed them."""
+    ws = await Workspace.create(slug="vvo", name="VVO", timezone="Asia/Vladivostok")
+    c = await campaign_with_results(ws)
+    lead = await Lead.create(workspace=ws, email="ivan@xn--e1afmkfd.xn--p1ai", source="сайт")
+    await Enrollment.create(campaign=c, lead=lead, last_sent_at=NOW - dt.timedelta(days=1))
+
+    rows = rows_of((await exports.campaign_leads(reader(ws), "Весна")).content)
+    assert rows[1][5] == "2026-12-02 07:30 +10"
+    assert rows[-1][0] == "ivan@пример.рф" and rows[-1][5] == "2026-12-02 07:30 +10"
+    assert not any("UTC" in cell or "xn--" in cell for row in rows for cell in row)
 
 
 async def test_another_workspaces_campaign_is_not_found_for_a_client() -> None:

@@ -18,6 +18,7 @@ from engine.clock import FrozenClock
 from engine.compliance import audit, forget, identity, retention
 from engine.compliance.hashing import AddressHasher
 from engine.errors import Forbidden, UserError
+from engine.i18n import translator
 from engine.leads.importer import ImportOptions, import_leads
 from engine.leads.suppression import is_suppressed, suppress
 from models import (
@@ -266,6 +267,20 @@ async def test_the_audit_export_shows_admins_everything_and_managers_their_works
         await audit.export_audit(actor(beta, person_id=None), clock)  # no membership behind this manager
 
 
+async def test_forget_erases_the_events_that_name_an_idn_address_in_unicode(clock: FrozenClock) -> None:
+    """A reply or a bounce from ivan@пример.рф keeps the address as the mail wrote it (Unicode), while /forget
+    looks for it as stored (punycode): the event stayed, with the address in it, after '/forget ivan@пример.рф'."""
+    ws, box = await space("acme")
+    stored = "ivan@xn--e1afmkfd.xn--p1ai"
+    await history(ws, box, stored, NOW - dt.timedelta(days=3))
+    await Event.create(workspace=ws, kind=EventKind.BOUNCE_HARD, mailbox=box, occurred_at=NOW,
+                       data={"address": "ivan@пример.рф", "status": "5.1.1"})  # fmt: skip
+    shown = await forget.preview(actor(ws), "Ivan@Пример.рф")
+    erased = await forget.forget(actor(ws), clock, "Ivan@Пример.рф", hasher=HASHER)
+    assert erased.events == shown.events == 3  # the open, the reply and the bounce
+    assert not await Event.filter(workspace_id=ws.id).exists()
+
+
 async def test_a_parked_erasure_is_previewed_exactly_and_taken_once_by_who_asked(
     clock: FrozenClock, redis: Redis
 ) -> None:
@@ -286,3 +301,19 @@ async def test_a_parked_erasure_is_previewed_exactly_and_taken_once_by_who_asked
         await forget.take(redis, anna, token)
     erased = await forget.forget(actor(ws), clock, IVAN, hasher=HASHER)
     assert dataclasses.replace(erased, hashed_new=False) == shown
+
+
+async def test_an_erasure_names_the_workspace_it_erases_in(clock: FrozenClock) -> None:
+    """A manager of two workspaces who asked /forget in the wrong one read 'erased in this workspace' and could
+    not tell which: the preview and the erasure carry the workspace's name (the reply says it)."""
+    acme, box = await space("acme")
+    beta, beta_box = await space("beta")
+    for ws, b in ((acme, box), (beta, beta_box)):
+        await history(ws, b, IVAN, NOW - dt.timedelta(days=3))
+    shown = await forget.preview(actor(beta), IVAN)
+    erased = await forget.forget(actor(beta), clock, IVAN, hasher=HASHER)
+    assert (shown.workspace, erased.workspace, erased.leads) == ("Beta", "Beta", 1)
+    assert await Lead.filter(workspace_id=acme.id, email=IVAN).exists()  # the other workspace keeps its own
+    everywhere = await forget.forget(actor(None, Role.ADMIN), clock, IVAN, hasher=HASHER, everywhere=True)
+    assert (everywhere.workspace, everywhere.leads) == ("", 1)
+    assert translator("ru")("forget-scope-workspace", workspace="Beta") == "в пространстве «Beta»"

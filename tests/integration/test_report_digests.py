@@ -120,7 +120,7 @@ async def test_one_digest_per_day_with_two_workers(redis: Redis) -> None:
 
     acme_daily = "\n".join(b.text for b in notifier.sent[0][1].blocks)
     assert RU("digest-daily-title", subject="ACME", day="2026-11-15") in acme_daily  # the workspace's language
-    assert RU("digest-sent", sent=120, replies=6) in acme_daily
+    assert RU("digest-sent", sent=120, warmup=0, replies=6) in acme_daily
     assert RU("digest-actions-title", count=2) in acme_daily
     assert RU("digest-action-monitoring-cooldown", subject="anna@acme.test") in acme_daily
     assert RU("digest-action-domain-swap", subject="old.test") in acme_daily
@@ -165,3 +165,15 @@ async def test_the_digest_names_the_actions_taken_in_words() -> None:
         assert RU(key, subject=name) in body
     assert "monitoring." not in body and "mailbox:" not in body and "domain:" not in body
     assert "xn--" not in body  # the domain, and the mailbox's, as people read them
+
+
+async def test_the_digest_says_how_many_sends_were_warmup_as_the_report_does() -> None:
+    """A client whose campaign sent 20 emails beside 500 warmup messages read 'Отправлено: 520' in the digest
+    while /report said '520 (из них прогрев 500)' and the campaign's CSV 20: the digest says the warmup share too."""
+    acme = await Workspace.create(slug="acme", name="ACME", timezone="Europe/Moscow", locale="ru")
+    await upsert_daily_stats(
+        [StatRow(acme.id, StatScope.WORKSPACE, acme.id, SUNDAY, {"sent": 520, "warmup_sent": 500, "replies": 2})]
+    )
+    item = await daily(acme, Period(SUNDAY, SUNDAY, "yesterday"))
+    assert RU("digest-sent", sent=520, warmup=500, replies=2) in item.params["body"]
+    assert "(из них прогрев 500)" in item.params["body"]

@@ -162,3 +162,21 @@ async def test_warmup_sends_are_counted_but_reply_rates_are_over_the_mail_people
     assert "Отправлено: 630 (из них прогрев 496)" in ru and "Ответы: 14,2 % (19 из 134)" in ru
     en = "\n".join(text.body(EN, campaign))
     assert "Sent: 134 · delivered" in en  # no warmup: nothing said of it
+
+
+async def test_a_cooldown_is_shown_on_the_workspace_clock_with_the_address_as_people_read_it() -> None:
+    """A Vladivostok workspace read '… до 2026-11-03 03:30 UTC' for a pause ending at 13:30 its time, and a
+    mailbox on an IDN domain was named in punycode: the report and the digest show the local time and Unicode."""
+    ws = await Workspace.create(slug="vvo", name="VVO", timezone="Asia/Vladivostok")
+    domain = await Domain.create(workspace=ws, name="xn--e1afmkfd.xn--p1ai")
+    await Mailbox.create(
+        workspace=ws, domain=domain, address="anna@xn--e1afmkfd.xn--p1ai", provider=MailProvider.GENERIC,
+        smtp_host="127.0.0.1", smtp_port=25, smtp_tls=TlsMode.PLAIN, imap_host="127.0.0.1", imap_port=143,
+        imap_tls=TlsMode.PLAIN, username="anna", secret_enc=b"x", status=MailboxStatus.COOLDOWN,
+        cooldown_until=NOW + dt.timedelta(hours=5),
+    )  # fmt: skip
+    rep = await report(actor(ws, Role.MANAGER), FrozenClock(NOW))
+    assert rep.cooldowns[0][0] == "anna@пример.рф"
+    body = "\n".join(text.body(EN, rep))
+    assert EN("report-cooldown-line", address="anna@пример.рф", until="2026-11-03 13:30 +10") in body
+    assert "UTC" not in body

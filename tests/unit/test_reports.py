@@ -64,6 +64,37 @@ def test_a_range_ending_in_the_future_ends_today() -> None:
     assert (p.start, p.end, p.days, p.label) == (dt.date(2026, 11, 1), TODAY, 18, "2026-11-01..2026-11-18")
 
 
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2026-11-05", dt.date(2026, 11, 5), dt.date(2026, 11, 5)),  # one day
+        ("october", dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+        ("Октябрь", dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+        ("фев", dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
+        ("ноябрь", dt.date(2026, 11, 1), TODAY),  # this month: up to today
+        ("december", dt.date(2025, 12, 1), dt.date(2025, 12, 31)),  # not begun this year: last year's
+        ("2024-02", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+        ("2025-12", dt.date(2025, 12, 1), dt.date(2025, 12, 31)),
+    ],
+)
+def test_a_day_and_a_month_by_its_name_or_number(text: str, start: dt.date, end: dt.date) -> None:
+    """'/report ноябрь', '/report october', '/report 2026-10' and '/report 2026-11-05' were 'not a period'."""
+    p = parse_period(text, TODAY)
+    assert (p.start, p.end) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("2026-12", "error-report-period-future"), ("2026-13", "error-report-period"),
+     ("2026-11-31", "error-report-period"), ("2026-11-19", "error-report-period-future"),
+     ("0000-01", "error-report-period"), ("9999-12", "error-report-period-future")],
+)  # fmt: skip
+def test_a_bad_day_or_month(text: str, key: str) -> None:
+    with pytest.raises(UserError) as err:
+        parse_period(text, TODAY)
+    assert err.value.key == key
+
+
 def test_a_year_is_the_longest_period() -> None:
     assert parse_period("2025-01-01..2025-12-31", TODAY).days == 365 <= MAX_DAYS
 
