@@ -100,6 +100,15 @@ def normalize_address(address: str) -> str:
     return normalized(address)
 
 
+def stored_address(text: str) -> str | None:
+    """A typed address as a mailbox's is stored (`normalize_address`, lower case: an IDN domain typed in Unicode is
+    its punycode), or None when it cannot be one; for finding a mailbox someone names."""
+    try:
+        return normalize_address(text.strip()).lower()
+    except UserError:
+        return None
+
+
 def normalized(address: str) -> str:
     """`normalize_address`, not remembered."""
     local, at, domain = address.strip().rpartition("@")

@@ -13,7 +13,7 @@ from engine.clock import Clock
 from engine.clock import zone_or_utc as _zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
 from engine.errors import NotFound, UserError
-from engine.mail.message import normalize_address
+from engine.mail.message import stored_address
 from models import Alert, AuditLog, CapDeferral, Domain, Mailbox, Workspace
 from models.enums import AlertStatus, CapKind, MailboxStatus
 
@@ -37,11 +37,8 @@ async def mailboxes_named(workspace_id: int, target: str) -> list[Mailbox]:
     """
     text = target.strip()
     if "@" in text:
-        try:  # as stored: an IDN domain typed in Unicode is found by its punycode
-            address = normalize_address(text).lower()
-        except UserError:
-            raise NotFound("error-mailbox-not-found", address=text[:320]) from None
-        box = await Mailbox.get_or_none(workspace_id=workspace_id, address=address)
+        address = stored_address(text)
+        box = None if address is None else await Mailbox.get_or_none(workspace_id=workspace_id, address=address)
         if box is None:
             raise NotFound("error-mailbox-not-found", address=text[:320])
         return [box]
