@@ -250,7 +250,9 @@ async def plan_warmup(ctx: dict[str, Any]) -> int:
 async def plan_campaigns(ctx: dict[str, Any]) -> int:
     """Turn due enrollments of running campaigns into planned sends inside every cap (idempotent; every 10
     minutes, between the warmup plans)."""
-    options = ctx.get("campaign_plan_options") or campaign_planner.CampaignPlanOptions()  # tests: a seed
+    options = ctx.get("campaign_plan_options") or campaign_planner.CampaignPlanOptions(  # tests: a seed
+        horizon_s=campaign_planner.HORIZON_S
+    )
     options = dataclasses.replace(options, health=await health_factors())  # monitoring's volume cuts
     memo = campaign_planner.campaign_memo(ctx["redis"])  # unchanged workspaces are skipped between ticks
     return (await campaign_planner.plan_campaigns(ctx["clock"], options, memo=memo)).planned

@@ -14,11 +14,11 @@ One run, for every workspace with a running campaign:
    (`engine.warmup.graduation.campaign_cap`, counting campaign mail), and its share of what its domain and its
    workspace may still send (`engine.sending.caps.share`); each campaign adds its `per_mailbox_cap` and shares
    its `daily_cap` across its group;
-3. the active enrollments due before the end of today's window whose next step has no row yet, oldest first,
-   bounded so a day stays cheap: first steps, at most what the campaign could send plus a slack
-   (`CampaignPlanOptions.slack`); follow-ups, per sticky mailbox at most its room plus one (that one stands for
-   all that wait). Leads suppressed (address or domain, in the workspace or globally) are stopped (`stopped`,
-   reason `suppressed`) instead;
+3. the active enrollments due before the end of today's window (or of the horizon) whose next step has no row
+   yet, oldest first, bounded so a day stays cheap: first steps, at most what the campaign could send plus a slack
+   (`CampaignPlanOptions.slack`); follow-ups, counted per sticky mailbox in the index, then at most its room plus
+   one read (that one stands for all that wait; a mailbox that left the group gets that one). Leads suppressed
+   (address or domain, in the workspace or globally) are stopped (`stopped`, reason `suppressed`) instead;
 4. the first step goes from the least-loaded mailbox of the group that has room; a follow-up only from the
    enrollment's sticky mailbox, threaded under the first message (`In-Reply-To`, `References`), and waits when
    that mailbox has no room; campaigns sharing mailboxes take turns, one send each;
@@ -33,6 +33,15 @@ Days: the mailbox, domain and workspace caps count the workspace's calendar day 
 campaign's `daily_cap` and `per_mailbox_cap` count the campaign's own day (its time zone). A send is planned only
 inside both current days, so both counts stay true; the rest of a window that crosses midnight is planned on
 the next tick after it.
+
+Horizon: the worker plans an hour ahead (`HORIZON_S`), not the whole day at once. What a run may add is paced
+(`_paced`): of what the day still allows a campaign, and each of its mailboxes, the share of the rest of today's
+sending time the horizon holds, less the sends already waiting to go; the horizon's new sends of a mailbox come
+after its waiting ones (and the gap). Sends held back by the horizon are not deferrals (nothing records them): a
+later run plans them. A run with the memo plans a workspace again whenever the horizon moved on by half its length.
+So a day's rows are written an hour's worth at a time, the day's sends still go out evenly over its window, and the
+last run of a window holds all that is left of it. Without a horizon (tests, the demo) one run plans the rest of
+the day.
 
 Steps: an enrollment's next step is the first step whose position is at least `current_step` (the outbox sets
 `current_step` to the position after the step it sent); the first step of the campaign is step 1.
@@ -118,6 +127,13 @@ class CampaignPlanOptions:
     # outside their own window, suppressed leads): enough to record why, bounded so a day stays cheap
     health: Mapping[int, float] = field(default_factory=dict)
     seed: int | None = None  # tests: a reproducible plan
+    horizon_s: int | None = None  # plan sends only this far ahead, paced (the worker: `HORIZON_S`); None: the
+    # rest of the day in one run
+
+
+HORIZON_S: Final = 3600
+"""The worker's horizon: each run plans the next hour's share of the day (see the module), so a run writes
+about a ninth of a nine-hour day's rows and the day's plan is spread over the runs that come due."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +174,7 @@ class _Box:
     added: int = 0  # rows this run gave it
     held: Counter[int] = field(default_factory=Counter)  # campaign id -> sends that wanted it and found no room
     held_cap: dict[int, CapKind] = field(default_factory=dict)  # campaign id -> the cap that was full
+    after: dt.datetime | None = None  # with a horizon: new sends not before this (its last waiting + the gap)
 
 
 @dataclass(slots=True)
@@ -172,6 +189,7 @@ class _Campaign:
     day: dt.date  # the campaign's own day
     lo: dt.datetime  # sends of this run: not before (now + lead), inside the workspace's and the campaign's day
     hi: dt.datetime
+    near: dt.datetime  # and before this (the end of the horizon; `hi` without one)
     steps: list[_Step] = field(default_factory=list)
     group: list[int] = field(default_factory=list)
     used: int = 0  # campaign rows today (its day)
@@ -182,7 +200,10 @@ class _Campaign:
     reasons: dict[CapKind, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     group_full: int = 0  # sends held because every mailbox of the group was full
     more: bool = False  # more enrollments were due than this run read
+    quota: int = 0  # sends this run may plan: what is left of its day, paced to the horizon (`_paced`)
+    paced: Counter[int] = field(default_factory=Counter)  # mailbox -> sends of this campaign it may take this run
     intervals: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # zone -> today's open intervals
+    horizons: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # zone -> those inside the horizon
     next_steps: dict[int, _Step | None] = field(default_factory=dict)  # current_step -> the step to send
     zones: dict[str, ZoneInfo] = field(default_factory=dict)  # a lead's zone name -> its zone (or the campaign's)
 
@@ -200,6 +221,24 @@ class _Campaign:
         if found is None:
             found = self.intervals[zone.key] = tuple(schedule.open_intervals(self.window, zone, self.lo, self.hi))
         return found
+
+    def near_in(self, zone: ZoneInfo) -> tuple[Interval, ...]:
+        """Today's open intervals in `zone` inside the horizon."""
+        found = self.horizons.get(zone.key)
+        if found is None:
+            found = self.horizons[zone.key] = tuple(schedule.until(list(self.open_in(zone)), self.near))
+        return found
+
+    def share(self) -> float:
+        """The share of the rest of today's sending time inside the horizon (1: no horizon, or it reaches the end).
+        With lead time zones every lead has its own window: the share of the rest of the day."""
+        if self.near >= self.hi:
+            return 1.0
+        if self.lead_timezone:
+            rest = (self.hi - self.lo).total_seconds()
+            return (self.near - self.lo).total_seconds() / rest if rest > 0 else 1.0
+        rest = schedule.seconds(list(self.open_in(self.zone)))
+        return schedule.seconds(list(self.near_in(self.zone))) / rest if rest > 0 else 1.0
 
     def hold(self, cap: CapKind, reason: str, count: int = 1) -> None:
         self.held[cap] += count
@@ -259,7 +298,7 @@ async def plan_campaigns(
         if memo is not None:
             states = await _states(conn, spaces, now)
             stored = await memo.get(sorted(spaces))
-            dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], states.get(i), opts)}
+            dirty = {i for i in spaces if stored.get(i) != _fingerprint(spaces[i], states.get(i), opts, now)}
             skipped = len(spaces) - len(dirty)
             spaces = {i: spaces[i] for i in sorted(dirty)}
             campaigns = {i: c for i, c in campaigns.items() if c.workspace_id in dirty}
@@ -273,7 +312,11 @@ async def plan_campaigns(
         await _load_steps_and_groups(conn, campaigns)
         owners, used_all, used_warm = await used_today(conn, spaces)  # every mailbox of the workspaces
         boxes = await _load_boxes(conn, campaigns, spaces, now)
-        await _campaign_usage(conn, campaigns)
+        last = await _campaign_usage(conn, campaigns)
+        if opts.horizon_s is not None:  # a horizon's new sends come after those already waiting to go
+            for box_id, moment in last.items():
+                if box_id in boxes:
+                    boxes[box_id].after = moment + dt.timedelta(seconds=opts.min_gap_s)
         _rooms(boxes, campaigns, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts)
         due, suppressed = await _due(conn, campaigns, boxes, opts)
         placed = _assign(campaigns, boxes, due, suppressed=suppressed, now=now, opts=opts, rng=rng)
@@ -285,7 +328,7 @@ async def plan_campaigns(
         await _stop(conn, placed.stop)
         written = await _record(conn, *wants[0], campaigns, now, owners=owners, spaces=spaces)
         if memo is not None:
-            remember = _after(spaces, states, campaigns, opts)
+            remember = _after(spaces, states, campaigns, opts, now)
             await _forget_changes(conn, states, spaces)
     if memo is not None:
         await memo.put(remember)  # after the commit: a fingerprint never names rows that were rolled back
@@ -369,15 +412,23 @@ async def _states(conn: Any, spaces: Mapping[int, Space], now: dt.datetime) -> d
     return {int(r[0]): _State(str(r[1]), str(r[2]), str(r[3]), tuple(int(i) for i in r[4])) for r in rows[1]}
 
 
-def _fingerprint(space: Space, state: _State | None, opts: CampaignPlanOptions) -> str | None:
+def _fingerprint(space: Space, state: _State | None, opts: CampaignPlanOptions, now: dt.datetime) -> str | None:
     if state is None:
         return None
     health = ",".join(f"{k}:{v}" for k, v in sorted(opts.health.items()))
     text = (
-        f"c2|{space.day}|{space.inputs}|{state.campaigns}|{state.boxes}|{state.suppressions}|"
+        f"c3|{space.day}|{_slot(opts, now)}|{space.inputs}|{state.campaigns}|{state.boxes}|{state.suppressions}|"
         f"{','.join(map(str, state.changes))}|{opts.min_gap_s},{opts.lead_s},{opts.slack}|{health}"
     )
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _slot(opts: CampaignPlanOptions, now: dt.datetime) -> int | None:
+    """With a horizon, the half-horizon a moment falls in: the horizon moves on when it changes (a workspace is
+    planned again then, whatever else changed)."""
+    if opts.horizon_s is None:
+        return None
+    return int(now.timestamp()) // max(1, opts.horizon_s // 2)
 
 
 def _after(
@@ -385,6 +436,7 @@ def _after(
     states: Mapping[int, _State],
     campaigns: Mapping[int, _Campaign],
     opts: CampaignPlanOptions,
+    now: dt.datetime,
 ) -> dict[int, str | None]:
     """The fingerprint each planned workspace has now: its state as read before planning (a change since then
     shows next time), without the changes it read (`_forget_changes` deletes them); None (planned in full next
@@ -396,7 +448,7 @@ def _after(
         if ws_id in volatile or state is None:
             found[ws_id] = None
         else:
-            found[ws_id] = _fingerprint(space, dataclasses.replace(state, changes=()), opts)
+            found[ws_id] = _fingerprint(space, dataclasses.replace(state, changes=()), opts, now)
     return found
 
 
@@ -438,6 +490,11 @@ def _campaigns(
 ) -> dict[int, _Campaign]:
     found = {}
     earliest = now + dt.timedelta(seconds=opts.lead_s)
+    horizon = (
+        now + dt.timedelta(seconds=opts.horizon_s)
+        if opts.horizon_s is not None
+        else dt.datetime.max.replace(tzinfo=dt.UTC)
+    )
     for row in sorted(rows, key=lambda r: int(r["id"])):
         space = spaces.get(int(row["workspace_id"]))
         if space is None:  # archived workspace
@@ -458,6 +515,7 @@ def _campaigns(
             day=day,
             lo=max(start, ws_lo, earliest),
             hi=min(end, ws_hi),
+            near=min(end, ws_hi, horizon),
         )
     return found
 
@@ -557,33 +615,52 @@ def _graduated_on(row: Mapping[str, Any], space: Space) -> dt.date:
 
 
 _CAMPAIGN_USED = """
-SELECT c.id, t.* FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS c(id, lo, hi)
-CROSS JOIN LATERAL (
-    SELECT m.mailbox_id,
-        count(*) FILTER (WHERE m.scheduled_at >= c.lo AND m.scheduled_at < c.hi AND m.status <> 'cancelled'
-            AND m.kind = 'campaign'),
-        count(*) FILTER (WHERE m.status IN ('planned', 'queued', 'sending'))
-    FROM outbound_message m WHERE m.campaign_id = c.id
-    GROUP BY 1
-) t
+WITH c(id, lo, hi) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[])),
+m AS (
+    SELECT c.id, m.mailbox_id, m.status, m.kind, m.scheduled_at, true AS today
+    FROM c JOIN outbound_message m ON m.campaign_id = c.id AND m.scheduled_at >= c.lo AND m.scheduled_at < c.hi
+    UNION ALL  -- those not sent yet of another day, each found by the index on its status (and time)
+    SELECT c.id, m.mailbox_id, m.status, m.kind, m.scheduled_at, false
+    FROM (
+        SELECT * FROM outbound_message WHERE status = 'planned' AND scheduled_at < $4
+        UNION ALL SELECT * FROM outbound_message WHERE status = 'planned' AND scheduled_at >= $5
+        UNION ALL SELECT * FROM outbound_message WHERE status = 'queued' AND scheduled_at < $4
+        UNION ALL SELECT * FROM outbound_message WHERE status = 'queued' AND scheduled_at >= $5
+        UNION ALL SELECT * FROM outbound_message WHERE status = 'sending'
+    ) m JOIN c ON c.id = m.campaign_id
+    WHERE NOT (m.scheduled_at >= c.lo AND m.scheduled_at < c.hi)
+)
+SELECT id, mailbox_id,
+    count(*) FILTER (WHERE today AND status <> 'cancelled' AND kind = 'campaign'),
+    count(*) FILTER (WHERE status IN ('planned', 'queued', 'sending')),
+    max(scheduled_at) FILTER (WHERE status IN ('planned', 'queued'))
+FROM m GROUP BY 1, 2
 """
-"""Per campaign and mailbox, in one pass over the campaign's rows (a scan of its key in the index on campaign and
-time, never of the whole table): those of the campaign's own day, and those not sent yet (any day)."""
+"""Per campaign and mailbox: its rows of the campaign's own day, those not sent yet (any day), and the moment of the
+last of them waiting to go. Never a scan of a campaign's history: today's rows by the index on campaign and time,
+the others waiting by the indexes on rows planned, queued and being sent ($4, $5: the latest start and the earliest
+end of the campaigns' days)."""
 
 
-async def _campaign_usage(conn: Any, campaigns: Mapping[int, _Campaign]) -> None:
+async def _campaign_usage(conn: Any, campaigns: Mapping[int, _Campaign]) -> dict[int, dt.datetime]:
     """Each campaign's rows of its own day, per mailbox (its `daily_cap` and `per_mailbox_cap` count them), and its
-    rows not sent yet, per mailbox: their enrollments are still due, are read by `_due`, then dropped."""
+    rows not sent yet, per mailbox: their enrollments are still due, are read by `_due`, then dropped. Returns the
+    moment of each mailbox's last campaign row waiting to go."""
     ids = sorted(campaigns)
     bounds = [_campaign_day(campaigns[i]) for i in ids]
-    rows = await conn.execute_query(_CAMPAIGN_USED, [ids, [lo for lo, _ in bounds], [hi for _, hi in bounds]])
-    for campaign_id, mailbox_id, count, pending in rows[1]:
+    los, his = [lo for lo, _ in bounds], [hi for _, hi in bounds]
+    rows = await conn.execute_query(_CAMPAIGN_USED, [ids, los, his, max(los, default=None), min(his, default=None)])
+    last: dict[int, dt.datetime] = {}
+    for campaign_id, mailbox_id, count, pending, latest in rows[1]:
         campaign = campaigns[campaign_id]
         if count:
             campaign.used += int(count)
             campaign.used_by_box[int(mailbox_id)] += int(count)
         if pending:
             campaign.pending[int(mailbox_id)] = int(pending)
+        if latest is not None and (mailbox_id not in last or latest > last[mailbox_id]):
+            last[int(mailbox_id)] = latest
+    return last
 
 
 def _campaign_day(campaign: _Campaign) -> Interval:
@@ -666,6 +743,12 @@ def _share_totals(
 _DUE = """
 WITH c(id, until, lim) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::int[])),
 r(campaign_id, mailbox_id, lim) AS (SELECT * FROM unnest($4::int[], $5::int[], $6::int[])),
+fu AS (  -- due follow-ups per campaign and sticky mailbox, counted in the index alone
+    SELECT e.campaign_id, e.mailbox_id, count(*) AS total
+    FROM c JOIN enrollment e ON e.campaign_id = c.id
+    WHERE e.state = 'active' AND e.mailbox_id IS NOT NULL AND e.next_due_at < c.until
+    GROUP BY 1, 2
+),
 picked AS (
     SELECT e.* FROM c CROSS JOIN LATERAL (
         SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
@@ -678,18 +761,19 @@ picked AS (
     ) e
     UNION ALL
     SELECT f.id, f.campaign_id, f.lead_id, f.current_step, f.next_due_at, f.mailbox_id, f.thread_message_id, f.variant,
-        CASE WHEN f.rank = coalesce(r.lim, 0) + $7 THEN f.total - f.rank + 1 ELSE 1 END
-    FROM (
+        CASE WHEN f.rank = coalesce(r.lim, 0) + $7 THEN fu.total - f.rank + 1 ELSE 1 END  -- the last one read
+        -- stands for those not read
+    FROM fu JOIN c ON c.id = fu.campaign_id
+    LEFT JOIN r ON r.campaign_id = fu.campaign_id AND r.mailbox_id = fu.mailbox_id  -- none: it left the group
+    CROSS JOIN LATERAL (  -- each sticky mailbox's oldest due follow-ups (`enrollment_follow_up_due` in its order)
         SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
-            e.variant, row_number() OVER (box ORDER BY e.next_due_at, e.id) AS rank, count(*) OVER box AS total
-        FROM c CROSS JOIN LATERAL (  -- each campaign's due follow-ups (`enrollment_follow_up_due`)
-            SELECT * FROM enrollment e
-            WHERE e.campaign_id = c.id AND e.state = 'active' AND e.mailbox_id IS NOT NULL AND e.next_due_at < c.until
-        ) e
-        WINDOW box AS (PARTITION BY e.campaign_id, e.mailbox_id)
+            e.variant, row_number() OVER (ORDER BY e.next_due_at, e.id) AS rank
+        FROM enrollment e
+        WHERE e.campaign_id = fu.campaign_id AND e.mailbox_id = fu.mailbox_id AND e.state = 'active'
+            AND e.next_due_at < c.until
+        ORDER BY e.next_due_at, e.id
+        LIMIT coalesce(r.lim, 0) + $7
     ) f
-    LEFT JOIN r ON r.campaign_id = f.campaign_id AND r.mailbox_id = f.mailbox_id
-    WHERE f.rank <= coalesce(r.lim, 0) + $7
 )
 SELECT e.*, l.timezone AS lead_zone, l.email
 FROM picked e
@@ -720,14 +804,21 @@ async def _due(
         else:
             open_now = campaign.open_in(campaign.zone)
             end = open_now[-1][1] if open_now else campaign.hi
-        rooms = {
-            m: min(boxes[m].room, max(0, campaign.per_mailbox_cap - campaign.used_by_box[m])) for m in campaign.group
-        }
-        budget = min(max(0, campaign.daily_cap - campaign.used), sum(rooms.values()))
+        end = min(end, campaign.near)
         waiting = campaign.pending
+        share = campaign.share()
+        rooms = {
+            m: _paced(
+                min(boxes[m].room, max(0, campaign.per_mailbox_cap - campaign.used_by_box[m])), waiting.get(m, 0), share
+            )
+            for m in campaign.group
+        }
+        campaign.paced.update(rooms)
+        campaign.quota = _paced(max(0, campaign.daily_cap - campaign.used), sum(waiting.values()), share)
+        budget = min(campaign.quota, sum(rooms.values()))
         ids.append(campaign.id)
         until.append(end)
-        limits.append(budget + opts.slack + sum(waiting.values()))
+        limits.append(budget + max(_MIN_SLACK, round(opts.slack * share)) + sum(waiting.values()))
         for box_id, room in rooms.items():
             pairs[0].append(campaign.id)
             pairs[1].append(box_id)
@@ -802,18 +893,30 @@ class _Placing:
     stop: list[int] = field(default_factory=list)
     variants: dict[int, int] = field(default_factory=dict)
     fits: dict[tuple[int, tuple[Interval, ...]], int] = field(default_factory=dict)
+    after: dict[tuple[int, tuple[Interval, ...]], tuple[Interval, ...]] = field(default_factory=dict)
     heaps: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     members: dict[int, frozenset[int]] = field(default_factory=dict)
     full: dict[int, dict[int, CapKind]] = field(default_factory=dict)  # campaign -> full mailbox -> its cap
     full_cap: dict[int, tuple[int, CapKind]] = field(default_factory=dict)  # campaign -> (len(full), the cap most of
     # its full mailboxes hit): what holds a send when the whole group is full (`_full_cap`)
-    turn: Counter[int] = field(default_factory=Counter)
+    ahead: set[int] = field(default_factory=set)  # campaigns with a mailbox that took its share of the horizon
 
     def room_for(self, campaign: _Campaign, box: _Box) -> tuple[int, CapKind]:
         own = campaign.per_mailbox_cap - campaign.used_by_box[box.id]
         return (max(0, own), CapKind.CAMPAIGN) if own < box.room else (box.room, box.binding)
 
+    def span_of(self, box: _Box, span: tuple[Interval, ...]) -> tuple[Interval, ...]:
+        """`span` from the moment the mailbox's new sends may start (after those already waiting to go)."""
+        if box.after is None or box.after <= span[0][0]:
+            return span
+        key = (box.id, span)
+        found = self.after.get(key)
+        if found is None:
+            found = self.after[key] = tuple(schedule.clip(list(span), box.after))
+        return found
+
     def window_left(self, box: _Box, span: tuple[Interval, ...]) -> int:
+        span = self.span_of(box, span)
         key = (box.id, span)
         left = self.fits.get(key)
         if left is None:
@@ -884,7 +987,10 @@ def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -
     if campaign.used + campaign.planned >= campaign.daily_cap:
         campaign.hold(CapKind.CAMPAIGN, "daily_cap", item[_WEIGHT])
         return
-    span = tuple(schedule.clip(list(base), due_at)) if later else base  # what is left of the window once due
+    near = campaign.near_in(zone) if campaign.near < campaign.hi else base
+    if campaign.planned >= campaign.quota or not near or due_at >= near[-1][1]:
+        return  # a later run's: its share of the day, or its moment, is past the horizon
+    span = tuple(schedule.clip(list(near), due_at)) if due_at > near[0][0] else near  # the window once due
     follow_up = step.position != campaign.steps[0].position and item[_MAILBOX_ID] is not None
     chosen = _sticky(state, campaign, item, span) if follow_up else _pick(state, campaign, span)
     if chosen is not None:
@@ -902,6 +1008,8 @@ def _sticky(state: _Placing, campaign: _Campaign, item: _Due, span: tuple[Interv
         cap, reason = CapKind.STATUS, f"sticky_{box.reason}"
     elif room <= 0:
         reason = "sticky_full"
+    elif campaign.paced[box.id] <= 0:
+        return None  # its share of this horizon is taken: a later run's
     elif state.window_left(box, span) <= 0:
         cap, reason = CapKind.WINDOW, "mailbox_window"
     else:
@@ -916,7 +1024,7 @@ def _pick(state: _Placing, campaign: _Campaign, span: tuple[Interval, ...]) -> _
     """The least-loaded mailbox of the group with room for this campaign and in this span; None (recorded) when
     there is none."""
     heap = state.heaps[campaign.id]
-    if not heap and not state.full[campaign.id]:
+    if not heap and not state.full[campaign.id] and campaign.id not in state.ahead:
         campaign.hold(CapKind.STATUS, "no_ready_mailbox")
         return None
     skipped: list[tuple[int, int]] = []
@@ -930,6 +1038,9 @@ def _pick(state: _Placing, campaign: _Campaign, span: tuple[Interval, ...]) -> _
         room, cap = state.room_for(campaign, box)
         if room <= 0:
             state.full[campaign.id][box_id] = cap  # out of this campaign's heap for the day
+            continue
+        if campaign.paced[box_id] <= 0:  # its share of this horizon is taken: out of the heap for this run
+            state.ahead.add(campaign.id)
             continue
         if state.window_left(box, span) <= 0:
             skipped.append((load, box_id))
@@ -945,7 +1056,7 @@ def _pick(state: _Placing, campaign: _Campaign, span: tuple[Interval, ...]) -> _
         return chosen
     if skipped:
         campaign.hold(CapKind.WINDOW, "mailbox_window")
-    else:
+    elif campaign.id not in state.ahead:  # (else the mailboxes left took their share of this horizon)
         campaign.hold(_full_cap(state, campaign.id), "group_full")
         campaign.group_full += 1
     return None
@@ -990,7 +1101,7 @@ def _take(
             mailbox_id=box.id,
             step_position=step.position,
             variant=variant,
-            intervals=span,
+            intervals=state.span_of(box, span),
             in_reply_to=item[_THREAD] if follow_up else "",
             follow_up=follow_up,
         )
@@ -1000,7 +1111,8 @@ def _take(
     box.added += 1
     campaign.used_by_box[box.id] += 1
     campaign.planned += 1
-    state.fits[(box.id, span)] -= 1
+    campaign.paced[box.id] -= 1
+    state.fits[(box.id, state.span_of(box, span))] -= 1
 
 
 def _draw(weights: Sequence[int], rng: random.Random) -> int:
@@ -1051,6 +1163,22 @@ CREATE TEMP TABLE campaign_plan_rows (ws int, mb int, lead bigint, enr bigint, c
     mid text, at timestamptz, fu boolean, irt text, drawn boolean) ON COMMIT DROP
 """
 _STAGED: Final = ("ws", "mb", "lead", "enr", "cmp", "pos", "var", "mid", "at", "fu", "irt", "drawn")
+
+_MIN_SLACK: Final = 10
+"""The slack a run with a short horizon still reads beyond what it can send (`CampaignPlanOptions.slack`, paced to
+the horizon like the sends)."""
+
+
+def _paced(left: int, waiting: int, share: float) -> int:
+    """What a run with a horizon may add of the `left` sends a day still allows, when `waiting` sends are planned
+    and not gone yet and the horizon holds `share` of the rest of today's sending time: enough that the sends
+    waiting inside the horizon are that share of all those still to go today (rounded to the nearest: runs never
+    drift ahead; the last horizon of the day holds its whole rest), so the day's sends go out evenly over its
+    window, however often the runs come."""
+    if share >= 1:
+        return left
+    return max(0, min(left, math.floor((left + waiting) * share + 0.5) - waiting))
+
 
 # Follow-ups reply in the thread of the first step: `In-Reply-To` is the enrollment's thread Message-ID (or, without
 # one, the first it sent), `References` the Message-IDs it sent so far from this mailbox, oldest first, after the

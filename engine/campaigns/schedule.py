@@ -83,6 +83,11 @@ def clip(intervals: list[Interval], lo: dt.datetime) -> list[Interval]:
     return [(max(start, lo), end) for start, end in intervals if end > lo]
 
 
+def until(intervals: list[Interval], hi: dt.datetime) -> list[Interval]:
+    """`intervals` before `hi`."""
+    return [(start, min(end, hi)) for start, end in intervals if start < hi]
+
+
 def seconds(intervals: list[Interval]) -> float:
     """The total length of `intervals` in seconds."""
     return sum((end - start).total_seconds() for start, end in intervals)

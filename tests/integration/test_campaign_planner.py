@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 from engine.access import Actor
 from engine.campaigns import schedule
-from engine.campaigns.planner import CampaignPlanOptions, campaign_memo, plan_campaigns
+from engine.campaigns.planner import HORIZON_S, CampaignPlanOptions, campaign_memo, plan_campaigns
 from engine.clock import FrozenClock, zone_named
 from engine.sending.why import why
 from jobs.worker import WorkerSettings, create_worker
@@ -389,6 +389,22 @@ async def test_follow_ups_stick_to_their_mailbox_in_the_thread_and_wait_when_it_
     assert not await OutboundMessage.filter(mailbox_id=boxes[0].id).exists()  # never from another mailbox
 
 
+async def test_follow_ups_whose_mailbox_left_the_group_wait_and_are_all_counted() -> None:
+    """The group changed after step 1 (`/campaign_group`): the follow-ups of the mailbox that left are held and
+    named (one of them read, standing for all), the rest of the group still sends first steps."""
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=3)
+    made = await campaign(ws, boxes[:2], steps=2)
+    enrolled = await leads(ws, made, 9)
+    for enrollment in enrolled[:7]:  # step 1 went out from the third mailbox, in the group back then
+        await Enrollment.filter(id=enrollment.id).update(current_step=2, mailbox_id=boxes[2].id)
+    report = await plan_campaigns(FrozenClock(NOW), opts())
+    assert report.planned == 2 and report.waiting == 7
+    assert not await OutboundMessage.filter(mailbox_id=boxes[2].id).exists()
+    held = await CampaignDeferral.get(campaign_id=made.id)
+    assert (held.cap, held.detail["reasons"]) == (CapKind.STATUS, {"sticky_not_in_group": 7})
+
+
 async def test_a_follow_up_references_what_its_mailbox_sent_in_order_and_keeps_its_thread_first() -> None:
     """Step 4 after step 1 went out from another mailbox (before the sequence moved) and steps 2 and 3 from the
     sticky one: `In-Reply-To` is the thread (or, without one, the first message this mailbox sent), `References` the
@@ -534,7 +550,9 @@ async def test_the_cron_plans_once_with_two_workers(redis: Redis, database_url: 
             await worker.close()
         await pool.aclose()
     assert sum(w.jobs_complete for w in workers) == 1 and sum(w.jobs_failed for w in workers) == 0
-    assert await OutboundMessage.filter(campaign_id=made.id).count() == 12
+    # the worker plans an hour ahead: from 09:01, 59 of the window's 539 minutes left, so each mailbox's 30 a day
+    # give round(30 * 59 / 539) = 3 now
+    assert await OutboundMessage.filter(campaign_id=made.id).count() == 6
 
 
 async def test_deferrals_that_no_longer_apply_are_removed() -> None:
@@ -655,3 +673,37 @@ async def test_with_a_memo_a_workspace_without_a_running_campaign_is_forgotten(r
     await Campaign.filter(id=made.id).update(status=CampaignStatus.RUNNING)  # even without a status stamp
     again = await plan_campaigns(FrozenClock(NOW + dt.timedelta(minutes=30)), opts(4), memo=memo)
     assert again.planned == 2 and again.skipped == 0
+
+
+async def test_with_a_horizon_a_day_is_planned_an_hour_ahead_evenly_and_adds_up_to_the_whole_day(
+    redis: Redis,
+) -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes, steps=1, per_mailbox_cap=18)
+    await leads(ws, made, 60)  # more than the day can send: 2 x 18
+    memo = campaign_memo(redis)
+    horizon = dt.timedelta(seconds=HORIZON_S)
+    moment, end = NOW, NOW + dt.timedelta(hours=9)  # 09:00 to 18:00 in Moscow, a run every 10 minutes
+    skipped = planned_runs = 0
+    while moment < end:
+        report = await plan_campaigns(FrozenClock(moment), CampaignPlanOptions(seed=1, horizon_s=HORIZON_S), memo=memo)
+        skipped += report.skipped
+        planned_runs += report.planned > 0
+        latest = await OutboundMessage.filter(status="planned").order_by("-scheduled_at").first()
+        assert latest is None or latest.scheduled_at <= moment + horizon  # never planned past the horizon
+        await OutboundMessage.filter(status="planned", scheduled_at__lte=moment + dt.timedelta(minutes=10)).update(
+            status="sent"  # what the outbox sends before the next run
+        )
+        moment += dt.timedelta(minutes=10)
+    assert skipped and planned_runs >= 9  # runs inside a half hour with nothing new are skipped; each half hour plans
+    sent = (
+        await OutboundMessage.filter(campaign_id=made.id).order_by("scheduled_at").values("mailbox_id", "scheduled_at")
+    )
+    for box in boxes:
+        moments = [r["scheduled_at"] for r in sent if r["mailbox_id"] == box.id]
+        assert len(moments) == 18  # the whole day's share, as one run without a horizon plans it
+        assert all(schedule.inside(window_of(made), MOSCOW, m) for m in moments)
+        assert all((b - a).total_seconds() >= 240 for a, b in itertools.pairwise(moments))  # the gap holds
+        per_hour = Counter((m - NOW) // dt.timedelta(hours=1) for m in moments)
+        assert max(per_hour.values()) <= 4 and len(per_hour) >= 8  # about 2 an hour, every hour of the window
