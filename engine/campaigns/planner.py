@@ -229,6 +229,10 @@ class _Campaign:
             found = self.horizons[zone.key] = tuple(schedule.until(list(self.open_in(zone)), self.near))
         return found
 
+    def cut(self, span: tuple[Interval, ...]) -> bool:
+        """Whether the horizon cut `span` short (what does not fit in it is a later run's, not held)."""
+        return self.near < self.hi and span[-1][1] >= self.near
+
     def share(self) -> float:
         """The share of the rest of today's sending time inside the horizon (1: no horizon, or it reaches the end).
         With lead time zones every lead has its own window: the share of the rest of the day."""
@@ -1011,6 +1015,8 @@ def _sticky(state: _Placing, campaign: _Campaign, item: _Due, span: tuple[Interv
     elif campaign.paced[box.id] <= 0:
         return None  # its share of this horizon is taken: a later run's
     elif state.window_left(box, span) <= 0:
+        if campaign.cut(span):
+            return None  # its time in this horizon is taken: a later run's
         cap, reason = CapKind.WINDOW, "mailbox_window"
     else:
         return box
@@ -1043,6 +1049,9 @@ def _pick(state: _Placing, campaign: _Campaign, span: tuple[Interval, ...]) -> _
             state.ahead.add(campaign.id)
             continue
         if state.window_left(box, span) <= 0:
+            if campaign.cut(span):  # its time in this horizon is taken: out of the heap for this run
+                state.ahead.add(campaign.id)
+                continue
             skipped.append((load, box_id))
             if len(skipped) >= 16:
                 break

@@ -707,3 +707,19 @@ async def test_with_a_horizon_a_day_is_planned_an_hour_ahead_evenly_and_adds_up_
         assert all((b - a).total_seconds() >= 240 for a, b in itertools.pairwise(moments))  # the gap holds
         per_hour = Counter((m - NOW) // dt.timedelta(hours=1) for m in moments)
         assert max(per_hour.values()) <= 4 and len(per_hour) >= 8  # about 2 an hour, every hour of the window
+
+
+async def test_what_the_horizon_has_no_time_for_is_a_later_runs_not_a_deferral() -> None:
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=1)
+    made = await campaign(ws, boxes, steps=1, per_mailbox_cap=30)
+    await leads(ws, made, 10)
+    sparse = CampaignPlanOptions(seed=1, horizon_s=HORIZON_S, min_gap_s=1200)  # 2 sends fit in the first hour
+    report = await plan_campaigns(FrozenClock(NOW), sparse)
+    assert (report.planned, report.waiting) == (2, 0)
+    assert not await CampaignDeferral.all().exists() and not await CapDeferral.all().exists()
+    evening = NOW + dt.timedelta(hours=8, minutes=30)  # 17:30: the window ends inside the horizon
+    await OutboundMessage.all().update(status="sent")
+    late = await plan_campaigns(FrozenClock(evening), sparse)
+    assert late.planned == 1 and late.waiting > 0  # 29 minutes hold one send; the rest is held by the window
+    assert await CampaignDeferral.filter(campaign_id=made.id, cap=CapKind.WINDOW).exists()
