@@ -18,7 +18,7 @@ from babel import Locale
 
 from engine.access import Actor
 from engine.clock import Clock
-from engine.errors import UserError
+from engine.errors import NotFound, UserError
 from engine.i18n import Translator, shorten, translator
 from engine.lifecycle import LocalizedName
 from engine.people import Identity
@@ -57,7 +57,8 @@ class Access(IntEnum):
 class Arg:
     """One argument of a command. `max_length` (characters, checked before anything parses the value) defaults
     to ARG_MAX_CHARS for a word and REST_MAX_CHARS for the rest of the line; an `int` fits the PostgreSQL column
-    `int_type` names."""
+    `int_type` names. An `int` that is a row's id names the `NotFound` key its command answers a wrong id with
+    (`not_found`, given `id`): a number past the column names no row either, and gets the same answer."""
 
     name: str
     required: bool = True
@@ -66,6 +67,7 @@ class Arg:
     max_length: int | None = None
     int_type: Literal["int4", "int8"] = "int4"
     max_bytes: int | None = None  # a file: its own size limit (lead lists), else every transport's default
+    not_found: str = ""  # an id: the key of "no such …" (`id` given), also for a number past the column
 
     @property
     def limit(self) -> int:
@@ -377,6 +379,8 @@ def _integer(arg: Arg, text: str, where: dict[str, Any]) -> int:
     low, high = INT_RANGES[arg.int_type]
     value = int(text)  # at most `arg.limit` digits: cheap
     if not low <= value <= high:
+        if arg.not_found:  # an id: no row has it, as for any wrong id (the column's bounds mean nothing to people)
+            raise NotFound(arg.not_found, id=value)
         raise UserError("error-arg-int-range", value=echo(text), min=str(low), max=str(high), **where)
     return value
 

@@ -142,6 +142,11 @@ async def _transition(
         )
 
 
+def audited_machines() -> tuple[str, ...]:
+    """The state machines whose transitions leave an audit entry (`<machine>.transition`)."""
+    return tuple(machine for machine, spec in _SPECS.items() if spec.audited)
+
+
 async def transition_domain(
     domain: Domain, target: DomainStatus, *, clock: Clock, reason: str, actor_id: int | None = None
 ) -> None:

@@ -51,7 +51,7 @@ async def alerts_list(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-@command("ack", Access.MANAGE, Arg("id", kind="int", int_type="int8"), example="17")
+@command("ack", Access.MANAGE, Arg("id", kind="int", int_type="int8", not_found="error-alert-not-found"), example="17")
 async def ack(ctx: Ctx, args: dict[str, Any]) -> Reply:
     alert = await alerts.ack_alert(ctx.actor, args["id"], ctx.clock)
     subject = (await subject_names([alert.subject]))[alert.subject]

@@ -12,6 +12,8 @@ from engine.domains.swap import apply_swap, refresh_stale
 from engine.reply import Reply
 from models.enums import ApprovalKind
 
+APPROVAL_ID = Arg("id", kind="int", not_found="error-approval-not-found")
+
 
 async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
     if approve and (stale := await refresh_stale(ctx.actor, approval_id, ctx.clock)) is not None:
@@ -62,11 +64,11 @@ async def _apply_dmarc(ctx: Ctx, approval_id: int) -> Reply:
     return Reply().add(ctx.t("dmarc-step-set-record", name=step.name, value=step.value))
 
 
-@command("approve", Access.MANAGE, Arg("id", kind="int"), example="17", button_only=True)
+@command("approve", Access.MANAGE, APPROVAL_ID, example="17", button_only=True)
 async def approve(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return await _decide(ctx, args["id"], approve=True)
 
 
-@command("reject", Access.MANAGE, Arg("id", kind="int"), example="17", button_only=True)
+@command("reject", Access.MANAGE, APPROVAL_ID, example="17", button_only=True)
 async def reject(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return await _decide(ctx, args["id"], approve=False)

@@ -20,6 +20,7 @@ from engine.reply import Attachment, Button, Reply
 VERDICT_MARK = {"ok": "✅", "timeout": "❔", "servfail": "❔"}
 WARNING_MARK = "⚠️"
 STATE_MARK = {Health.OK: "✅", Health.PARTIAL: "◐", Health.UNKNOWN: "❔"}
+DOMAIN_ID = Arg("domain_id", kind="int", not_found="error-domain-gone")  # a button's: the domain by its id
 
 
 def _dns_mark(state: domains.DnsState) -> str:
@@ -131,9 +132,7 @@ async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def domain_add(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """A list of names in the message, or a CSV (name, registrar, expiry, mail provider, pool role)."""
     upload: Attachment | None = args["csv"]
-    source: str | bytes | None = (
-        upload.content if upload else (args["names"] or "").replace(",", "\n").replace(" ", "\n")
-    )
+    source: str | bytes | None = upload.content if upload else domains.names_list(args["names"] or "")
     if not source:
         raise UserError("error-domain-add-empty", usage="/domain_add acme-mail.ru пример.рф")
     report = await domains.add_domains(ctx.actor, ctx.clock, source, config=ctx.services.get("dns"))
@@ -236,7 +235,7 @@ async def domain_remove(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-@command("domain_remove_confirm", Access.MANAGE, Arg("domain_id", kind="int"), example="1", button_only=True)
+@command("domain_remove_confirm", Access.MANAGE, DOMAIN_ID, example="1", button_only=True)
 async def domain_remove_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Pressing twice is harmless: the second press finds the domain gone or retired."""
     done = await domains.remove_domain(ctx.actor, ctx.clock, args["domain_id"])
@@ -262,7 +261,7 @@ async def domain_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-@command("domain_resume_confirm", Access.MANAGE, Arg("domain_id", kind="int"), example="1", button_only=True)
+@command("domain_resume_confirm", Access.MANAGE, DOMAIN_ID, example="1", button_only=True)
 async def domain_resume_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Checked again on the press: a second press finds the domain active and says so."""
     domain = await domains.resume_domain(ctx.actor, ctx.clock, args["domain_id"])
@@ -315,7 +314,7 @@ async def dns_apply(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return await _apply(ctx, args["name"], dry_run=True)
 
 
-@command("dns_apply_confirm", Access.MANAGE, Arg("domain_id", kind="int"), example="1", button_only=True)
+@command("dns_apply_confirm", Access.MANAGE, DOMAIN_ID, example="1", button_only=True)
 async def dns_apply_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Pressing twice is harmless: the second apply finds nothing to change."""
     name = await domains.domain_name(ctx.actor, args["domain_id"])

@@ -30,7 +30,7 @@ def short_rate(ctx: Ctx, r: Rate) -> str:
     if not r.measured:
         return ctx.t("health-not-measured")
     if r.value is None:
-        return ctx.t("health-few", sample=r.sample)
+        return ctx.t("health-few", sample=r.sample, needed=r.min_sample)
     return ctx.t("health-rate", percent=r.percent, sample=r.sample)
 
 

@@ -220,7 +220,7 @@ async def members(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(ctx.t("members-title"), "title").add("\n".join(lines))
 
 
-@command("revoke", Access.MANAGE, Arg("person", kind="int"), example="12")
+@command("revoke", Access.MANAGE, Arg("person", kind="int", not_found="error-member-not-found"), example="12")
 async def revoke(ctx: Ctx, args: dict[str, Any]) -> Reply:
     revoked = await people.revoke_member(ctx.actor, args["person"])
     hooks: list[PersonChanged] = ctx.services.get(PERSON_CHANGED, [])

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
@@ -209,7 +209,14 @@ async def _campaign(workspace_id: int, name: str, *, lock: bool = False) -> Camp
     return found
 
 
-async def _audit(actor: Actor, workspace_id: int, clock: Clock, campaign: Campaign, action: str, **data: Any) -> None:
+CampaignAction = Literal["create", "settings", "steps", "group", "start", "resume", "pause", "test"]
+"""What a person did to a campaign: its audit entry's action is `campaign.<this>` (each said in words in the
+audit export: `audit-action-campaign-…`)."""
+
+
+async def _audit(
+    actor: Actor, workspace_id: int, clock: Clock, campaign: Campaign, action: CampaignAction, **data: Any
+) -> None:
     await AuditLog.create(
         workspace_id=workspace_id,
         actor_id=actor.person_id,

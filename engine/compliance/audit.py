@@ -26,7 +26,7 @@ from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import Forbidden, UserError
 from engine.exports import EXPORT_MAX_BYTES, CsvWriter, Export
-from engine.i18n import translator
+from engine.i18n import Translator, translator
 from models import AuditLog, Membership
 from models.enums import Platform, Role
 
@@ -96,7 +96,8 @@ async def export_audit(
     since = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     t = translator(actor.locale)
-    header = [t(f"audit-col-{c}") for c in ("time", "workspace", "actor", "actor-name", "action", "subject", "data")]
+    columns = ("time", "workspace", "actor", "actor-name", "action", "action-code", "subject", "data")
+    header = [t(f"audit-col-{c}") for c in columns]
     writer = CsvWriter(header, max_bytes)
     conn = connections.get("default")
     after = 0
@@ -107,7 +108,7 @@ async def export_audit(
         if writer.rows + len(rows) > max_rows:
             raise UserError("error-audit-too-many", limit=max_rows)
         after = int(rows[-1]["id"])
-        await asyncio.to_thread(writer.write, [_line(r) for r in rows])
+        await asyncio.to_thread(writer.write, [_line(t, r) for r in rows])
         if len(rows) < PAGE:
             break
     name = f"audit-{start.isoformat()}-{end.isoformat()}.csv"
@@ -128,11 +129,23 @@ async def _scope(actor: Actor) -> list[int] | None:
     return [int(i) for i in ids]
 
 
-def _line(r: Mapping[str, Any]) -> list[Any]:
+def action_key(action: str) -> str:
+    """The catalog key that says an audit action in words: `campaign.group` → `audit-action-campaign-group`."""
+    return "audit-action-" + action.replace(".", "-").replace("_", "-")
+
+
+def action_label(t: Translator, action: str) -> str:
+    """An audit action in the reader's words; one no longer written (an old entry's) stays as it was stored."""
+    key = action_key(action)
+    return t(key) if t.has(key) else action
+
+
+def _line(t: Translator, r: Mapping[str, Any]) -> list[Any]:
     data = r["data"]
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
     if len(text) > DATA_MAX_CHARS:
         text = text[: DATA_MAX_CHARS - 1] + "…"
     moment: dt.datetime = r["created_at"]
     stamp = moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return [stamp, r["workspace"], r["actor"], r["actor_name"], r["action"], r["subject"], text]
+    action = str(r["action"])
+    return [stamp, r["workspace"], r["actor"], r["actor_name"], action_label(t, action), action, r["subject"], text]

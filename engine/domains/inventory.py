@@ -17,6 +17,7 @@ import asyncio
 import csv
 import datetime as dt
 import json
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -162,6 +163,14 @@ REGISTRARS: Final = {
     "r01": "r01",
     "other": "other",
 }
+_KNOWN_REGISTRARS: Final = ", ".join(sorted(set(REGISTRARS.values())))
+_LIST_SEPARATORS: Final = re.compile(r"[\s,;]+")
+
+
+def names_list(typed: str) -> str:
+    """A list of domains typed in chat (`a.ru b.ru`, `a.ru, b.ru`, `a.ru;b.ru`) as one name per line: typed
+    text is a list of names only, so a semicolon or comma never turns a second name into a registrar."""
+    return "\n".join(name for name in _LIST_SEPARATORS.split(typed) if name)
 
 
 def parse_import(text: str) -> tuple[list[ImportRow], list[RowError]]:
@@ -204,8 +213,9 @@ def _row(number: int, values: Mapping[str, str]) -> ImportRow | RowError:
     except UserError:
         return RowError(number, raw_name, "domain-import-bad-name")
     registrar = values.get("registrar", "").lower()
-    if len(registrar) > _REGISTRAR_MAX:
-        return RowError(number, raw_name, "domain-import-bad-registrar", {"limit": _REGISTRAR_MAX})
+    if registrar and registrar not in REGISTRARS:  # a typo, or a second domain taken for the registrar column
+        shown = registrar if len(registrar) <= _REGISTRAR_MAX else registrar[: _REGISTRAR_MAX - 1] + "…"
+        return RowError(number, raw_name, "domain-import-bad-registrar", {"value": shown, "choices": _KNOWN_REGISTRARS})
     expiry = values.get("expiry", "")
     expires_on = _date(expiry)
     if expiry and expires_on is None:

@@ -150,21 +150,37 @@ class Metrics:
         return Rate(part=p.sample - p.part, sample=p.sample, min_sample=p.min_sample, measured=p.measured)
 
 
-def compute(counts: Counts, window: Window, *, min_sample: int = MIN_SAMPLE) -> Metrics:
-    """The rates of `counts`; each is "not enough data" below `min_sample`."""
+@dataclass(frozen=True, slots=True)
+class Minimums:
+    """The samples below which a rate is "not enough data". Hard bounces, blocks and warmup placement are the
+    rates protection acts on: a report shows them from the same minimums the rules read
+    (`Thresholds.minimums`), so a rate shown is a rate the rules judged."""
+
+    rates: int = MIN_SAMPLE
+    hard_bounce: int = MIN_SAMPLE
+    block: int = MIN_SAMPLE
+    placement: int = MIN_SAMPLE
+
+
+def compute(
+    counts: Counts, window: Window, *, min_sample: int = MIN_SAMPLE, minimums: Minimums | None = None
+) -> Metrics:
+    """The rates of `counts`; each is "not enough data" below its minimum (`minimums`, else `min_sample`)."""
     c = counts
+    least = minimums or Minimums(min_sample, min_sample, min_sample, min_sample)
+    min_sample = least.rates
     opens_sample = c.measured_sent or 0
     return Metrics(
         window=window,
         sent=c.sent,
         open_rate=rate(c.opens, opens_sample, min_sample, measured=c.measured_sent is not None),
         reply_rate=rate(c.replies, c.outreach, min_sample),
-        hard_bounce_rate=rate(c.bounces_hard, c.sent, min_sample),
+        hard_bounce_rate=rate(c.bounces_hard, c.sent, least.hard_bounce),
         soft_bounce_rate=rate(c.bounces_soft, c.sent, min_sample),
-        block_rate=rate(c.bounces_block, c.sent, min_sample),
+        block_rate=rate(c.bounces_block, c.sent, least.block),
         complaint_rate=rate(c.complaints, c.outreach, min_sample),
         unsubscribe_rate=rate(c.unsubscribes, c.outreach, min_sample),
-        placement=rate(c.warmup_inbox, c.warmup_inbox + c.warmup_spam, min_sample),
+        placement=rate(c.warmup_inbox, c.warmup_inbox + c.warmup_spam, least.placement),
         smtp_errors=c.smtp_errors,
         auth_errors=c.auth_errors,
     )

@@ -66,19 +66,20 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     else:
         boxes = list(await Mailbox.filter(workspace_id=workspace_id, status__in=_SHOWN))
         domains = list(await Domain.filter(id__in={b.domain_id for b in boxes}))
+    least = thresholds_of(await agency_thresholds(), space.settings).minimums  # as the rules judge
     first = today - dt.timedelta(days=6)
     box_rows = await metrics.daily_rows(StatScope.MAILBOX, [b.id for b in boxes], first, today)
     dom_rows = await metrics.daily_rows(StatScope.DOMAIN, [d.id for d in domains], first, today)
     single = target is not None and "@" in target
     found: list[SubjectHealth] = []
     for d in domains:
-        windows = _windows(dom_rows.get(d.id, {}), today)
+        windows = _windows(dom_rows.get(d.id, {}), today, least)
         name = to_unicode(d.name)
         found.append(SubjectHealth("domain", name, d.status.value, d.health_factor, d.health_reason, None, windows))
     for b in boxes:
-        windows = _windows(box_rows.get(b.id, {}), today)
+        windows = _windows(box_rows.get(b.id, {}), today, least)
         if single:
-            windows = (*windows, metrics.compute(await metrics.last_sends(b.id), Window.LAST100))
+            windows = (*windows, metrics.compute(await metrics.last_sends(b.id), Window.LAST100, minimums=least))
         paused = b.cooldown_until if b.status is MailboxStatus.COOLDOWN else None
         until = paused.astimezone(zone(space.timezone)) if paused else None  # shown on the workspace's clock
         name = to_unicode_address(b.address)
@@ -86,9 +87,10 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     return sorted(found, key=lambda s: (s.kind != "domain", -s.badness, s.name))
 
 
-def _windows(rows: dict[dt.date, Counts], today: dt.date) -> tuple[Metrics, ...]:
+def _windows(rows: dict[dt.date, Counts], today: dt.date, least: metrics.Minimums) -> tuple[Metrics, ...]:
     return tuple(
-        metrics.compute(metrics.sum_days(rows, *metrics.window_days(w, today)), w) for w in (Window.DAY, Window.WEEK)
+        metrics.compute(metrics.sum_days(rows, *metrics.window_days(w, today)), w, minimums=least)
+        for w in (Window.DAY, Window.WEEK)
     )
 
 
@@ -176,6 +178,7 @@ async def overview(actor: Actor, clock: Clock) -> Overview:
     workspace_id = require_reader(actor)
     space = await Workspace.get(id=workspace_id)
     today = clock.now().astimezone(zone(space.timezone)).date()
+    least = thresholds_of(await agency_thresholds(), space.settings).minimums  # as the rules judge
     first, last = metrics.window_days(Window.WEEK, today)
     ws_rows = await metrics.daily_rows(StatScope.WORKSPACE, [workspace_id], first, last)
     running = await Campaign.filter(
@@ -187,7 +190,8 @@ async def overview(actor: Actor, clock: Clock) -> Overview:
         counts = metrics.sum_days(rows.get(c.id, {}), first, last)
         if c.html:
             counts = dataclasses.replace(counts, measured_sent=counts.sent)
-        campaigns.append((c.name, metrics.compute(counts, Window.WEEK)))
+        campaigns.append((c.name, metrics.compute(counts, Window.WEEK, minimums=least)))
     campaigns.sort(key=lambda item: -max(item[1].hard_bounce_rate.value or -1, item[1].block_rate.value or -1))
-    workspace = metrics.compute(metrics.sum_days(ws_rows.get(workspace_id, {}), first, last), Window.WEEK)
+    week = metrics.sum_days(ws_rows.get(workspace_id, {}), first, last)
+    workspace = metrics.compute(week, Window.WEEK, minimums=least)
     return Overview(workspace, tuple(campaigns[:CAMPAIGNS_SHOWN]), max(0, len(campaigns) - CAMPAIGNS_SHOWN))

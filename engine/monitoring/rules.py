@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from engine.errors import UserError
-from engine.monitoring.metrics import Counts, Rate, rate
+from engine.monitoring.metrics import Counts, Minimums, Rate, rate
 from models.enums import MailboxStatus
 
 FACTOR_FLOOR: Final = 0.25  # repeated cuts never take a mailbox below a quarter of its cap: it must keep a sample
@@ -72,6 +72,13 @@ class Thresholds:
         `UserError("error-threshold-value", name=…, value=…, bounds=…)`; nothing changes then."""
         changes: dict[str, Any] = {name: parse(name, value) for name, value in values.items()}
         return dataclasses.replace(self, **changes)
+
+    @property
+    def minimums(self) -> Minimums:
+        """The samples these rules need before a rate counts: what /health shows rates from."""
+        return Minimums(
+            hard_bounce=self.hard_bounce_min_sent, block=self.block_min_sent, placement=self.warmup_min_checks
+        )
 
     def to_json(self, base: Thresholds | None = None) -> dict[str, Any]:
         """The values that differ from `base` (default: the code defaults): what is stored."""

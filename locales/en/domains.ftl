@@ -35,7 +35,7 @@ error-regru-billing-lock = REG.RU: a billing operation is already running. Try a
 
 domain-import-bad-name = not a domain name
 domain-import-duplicate = repeated: this domain is already on line { $line }
-domain-import-bad-registrar = the registrar's name is longer than { $limit } characters
+domain-import-bad-registrar = unknown registrar “{ $value }”; known ones: { $choices }
 domain-import-bad-date = date “{ $value }” not understood: use YYYY-MM-DD or DD.MM.YYYY
 domain-import-bad-provider = unknown mail provider “{ $value }”: yandex360, mailru or generic
 domain-import-bad-pool = unknown role “{ $value }”: active or reserve

@@ -38,7 +38,7 @@ error-regru-billing-lock = REG.RU: операция по счёту уже вы�
 
 domain-import-bad-name = не похоже на доменное имя
 domain-import-duplicate = повтор: этот домен уже есть в строке { $line }
-domain-import-bad-registrar = название регистратора длиннее { $limit } символов
+domain-import-bad-registrar = регистратор «{ $value }» не знаком; известные: { $choices }
 domain-import-bad-date = дата «{ $value }» не распознана: нужна ГГГГ-ММ-ДД или ДД.ММ.ГГГГ
 domain-import-bad-provider = почтовый провайдер «{ $value }» не знаком: yandex360, mailru или generic
 domain-import-bad-pool = роль «{ $value }» не знакома: active (активный) или reserve (резерв)

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from bot.runner import Runner
 from bot.telegram.render import ERROR_MARK
 from engine.clock import FrozenClock
+from engine.compliance.audit import action_key
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from models import AuditLog, Event, Lead, Suppression, Workspace
@@ -96,8 +97,9 @@ async def test_telegram_forget_retention_and_audit_export(telegram: TelegramRig)
     rows = list(csv.reader(io.StringIO((await anna.download(document)).decode("utf-8-sig")), delimiter=";"))
     ready = EN("audit-export-ready", rows=len(rows) - 1, **{"from": first, "to": NOW.date().isoformat()})
     assert ready in visible(text.text)
-    assert rows[0] == ["Time", "Workspace", "Who", "Name", "Action", "Subject", "Details"]
-    actions = [(r[4], r[5]) for r in rows[1:]]
+    assert rows[0] == ["Time", "Workspace", "Who", "Name", "Action", "Action code", "Subject", "Details"]
+    actions = [(r[5], r[6]) for r in rows[1:]]
+    assert all(r[4] == EN(action_key(r[5])) for r in rows[1:])  # people read the action in words, the code beside
     assert ("compliance.forget", f"workspace:{(await Workspace.get(slug='acme')).id}") in actions
     workspace = f"workspace:{(await Workspace.get(slug='acme')).id}"
     assert {("command", "/forget"), ("command", "/retention"), ("workspace.retention", workspace)} <= set(actions)

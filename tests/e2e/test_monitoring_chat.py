@@ -79,7 +79,7 @@ async def test_telegram_health_worst_first_with_samples_and_why_shows_the_cut(te
     assert "🏢 Workspace: sent 45 · hard bounces 0 % of 45 · blocks 8.9 % of 45" in summary
 
     card = await ask(anna, "/health box000@alpha.test")
-    assert EN("health-not-enough", sample=5, needed=20) in card and "0.0 %" not in card
+    assert EN("health-not-enough", sample=5, needed=40) in card and "0.0 %" not in card
     assert EN("health-window-last100") in card and EN("health-not-measured") in card
 
     told = await ask(anna, "/why box007@alpha.test")
@@ -144,7 +144,7 @@ async def test_slack_health_for_a_client_and_agency_thresholds_for_the_admin(sla
     await events(box, EventKind.SENT, 3, CLOCK.now())
     card = "\n".join(await slack.say("health alpha.test", user="U0CLI"))
     assert seen(EN("health-title-one", target="alpha.test")) in card
-    assert seen(EN("health-not-enough", sample=3, needed=20)) in card
+    assert seen(EN("health-not-enough", sample=3, needed=40)) in card
 
     denied = "\n".join(await slack.say("thresholds_set block_rate 2%", user="U0CLI"))
     assert seen(EN("error-forbidden", command="thresholds_set")) in denied

@@ -271,6 +271,26 @@ async def test_approval_of_another_workspace_does_not_exist_for_you(runner: Runn
     assert (await Approval.get(id=approval.id)).status is ApprovalStatus.PENDING
 
 
+async def test_an_id_beyond_any_row_is_not_found_like_a_wrong_one(runner: Runner) -> None:
+    """A number too big for the id column names no row: the answer is the command's own "not found", never the
+    column's bounds (nor a database error)."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "12", f"/start {await _invite(runner, 'manager')}")
+    huge, wrong = "99999999999999999999", "777777"
+    for command, key in (
+        ("approve", "error-approval-not-found"), ("reject", "error-approval-not-found"),
+        ("ack", "error-alert-not-found"), ("revoke", "error-member-not-found"),
+        ("domain_remove_confirm", "error-domain-gone"), ("dns_apply_confirm", "error-domain-gone"),
+        ("domain_resume_confirm", "error-domain-gone"),
+    ):  # fmt: skip
+        assert (await _say(runner, "12", f"/{command} {wrong}")).plain_text() == RU(key, id=int(wrong)), command
+        for number in (huge, str(2**63), "-" + huge):
+            reply = await _say(runner, "12", f"/{command} {number}")
+            assert not reply.ok and reply.plain_text() == RU(key, id=int(number)), (command, reply.plain_text())
+    assert (await _say(runner, "12", "/approve 1x")).plain_text().startswith(RU("error-arg-not-int", value="1x",
+        arg="x", command="approve", usage="/approve 17").split("(")[0])  # fmt: skip
+
+
 class RecordingNotifier:
     """A transport stand-in for the delivery logic; the real ones are tested end to end."""
 

@@ -91,6 +91,18 @@ async def test_add_list_and_show_domains_including_idn_and_a_cp1251_csv(runner: 
     assert "xn--" not in card and "tracking: t.пример.рф" in card  # people read the Unicode name everywhere
 
 
+async def test_a_typed_list_takes_semicolons_and_commas_and_a_csv_refuses_an_unknown_registrar(runner: Runner) -> None:
+    added = await say(runner, "/domain_add a.ru;b.ru c.ru ,d.ru")
+    assert added.ok and "Added: 4" in added.plain_text(), added.plain_text()
+    assert await Domain.filter(name="a.ru", registrar="").exists()
+    report = await say(runner, "/domain_add", Attachment("d.csv", b"e.ru;f.ru\ng.ru;nic.ru\n"))
+    text = report.plain_text()
+    assert not report.ok and "Added: 1" in text
+    assert "Row 1 (e.ru): unknown registrar “f.ru”; known ones: beget, nicru, other, r01, regru" in text, text
+    assert not await Domain.filter(name__in=["e.ru", "f.ru"]).exists()
+    assert await Domain.filter(name="g.ru", registrar="nicru").exists()
+
+
 async def test_check_shows_verdicts_with_reasons(runner: Runner, knot: DnsServer) -> None:
     knot.set_zone("acme-mail.ru", [("@", "TXT", "v=spf1 include:_spf.yandex.net ~al")])
     added = await say(runner, "/domain_add acme-mail.ru")  # no MX yet: the provider is not known

@@ -19,7 +19,7 @@ from bot.command import (
     split_line,
 )
 from engine.access import Actor
-from engine.errors import UserError
+from engine.errors import NotFound, UserError
 from engine.i18n import translator
 from engine.reply import Attachment, Reply
 from engine.uploads import MAX_UPLOAD_BYTES
@@ -192,6 +192,16 @@ def test_integers_out_of_range_or_not_plain_digits_are_refused(words: list[str],
     assert err.key == key
     if limit is not None:
         assert err.params["max"] == limit and str(err.params["arg"]) in {"n", "big"}
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", str(2**31), str(-(2**31) - 1)])
+def test_an_id_past_its_column_is_not_found_like_a_wrong_one_never_a_range(number: str) -> None:
+    ids = Command("pick", _noop, Access.MANAGE, (Arg("id", kind="int", not_found="error-approval-not-found"),))
+    with pytest.raises(NotFound) as err:
+        parse_args(ids, [number], None)
+    assert (err.value.key, err.value.params) == ("error-approval-not-found", {"id": int(number)})
+    assert parse_args(ids, [str(2**31 - 1)], None) == {"id": 2**31 - 1}
+    assert _refusal(["x1"], cmd=ids).key == "error-arg-not-int"  # not a number at all: said so
 
 
 @pytest.mark.parametrize("bad", ["ac\x00me", "ac\x1bme", "ac\x7fme", "ac\ud800me", "ac\u0085me"])

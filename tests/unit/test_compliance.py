@@ -16,6 +16,7 @@ from engine.compliance.hashing import AddressHasher
 from engine.compliance.identity import CONTACT_MAX, check_value
 from engine.errors import UserError
 from engine.exports import CsvWriter
+from engine.i18n import translator
 from engine.leads.columns import parse_basis
 from engine.mail.classify import MailKind, classify
 from engine.tracking import TrackingLinks
@@ -133,13 +134,14 @@ def test_an_audit_date_must_be_iso(text: str) -> None:
 
 
 def test_an_audit_line_is_formula_safe_and_bounded() -> None:
-    line = _line({
+    line = _line(translator("en"), {
         "created_at": dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC), "workspace": "acme", "actor": "telegram:1",
         "actor_name": "=HYPERLINK(\"http://x\")", "action": "command", "subject": "/forget",
         "data": {"args": {"email": None}, "long": "y" * 5000},
     })  # fmt: skip
     assert parse_day("2026-03-01", field="from") == dt.date(2026, 3, 1) and parse_day(None, field="to") is None
-    assert line[0] == "2026-03-01 12:00:00 UTC" and len(line[6]) == 2000 and line[6].endswith("…")
-    writer = CsvWriter(["a"] * 7)
+    assert line[0] == "2026-03-01 12:00:00 UTC" and len(line[7]) == 2000 and line[7].endswith("…")
+    assert line[4:6] == [translator("en")("audit-action-command"), "command"]  # in words, and the code beside
+    writer = CsvWriter(["a"] * 8)
     writer.write([line])
     assert "'=HYPERLINK" in writer.getvalue().decode("utf-8-sig")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.domains import ImportRow, parse_import
+from engine.domains import ImportRow, names_list, parse_import
 from engine.uploads import decode_upload
 from models.enums import MailProvider, PoolRole
 
@@ -69,3 +69,19 @@ def test_every_bad_row_gets_its_reason_and_the_good_ones_stay() -> None:
 
 def test_empty_input() -> None:
     assert parse_import("\n \n") == ([], [])
+
+
+def test_an_unknown_registrar_is_refused_naming_the_value_and_the_known_ones() -> None:
+    rows, errors = parse_import("alpha.ru;b.ru\nbeta.ru;REG.RU\ngamma.ru;Timeweb\n")
+    assert [(r.name, r.registrar) for r in rows] == [("beta.ru", "reg.ru"), ("gamma.ru", "timeweb")]
+    [error] = errors
+    assert (error.line, error.value, error.key) == (1, "alpha.ru", "domain-import-bad-registrar")
+    assert error.params["value"] == "b.ru"
+    assert {"regru", "nicru", "timeweb", "other"} <= set(str(error.params["choices"]).split(", "))
+
+
+def test_a_typed_list_takes_spaces_commas_and_semicolons_as_separators() -> None:
+    typed = "a.ru;b.ru c.ru , d.ru,e.ru ; f.ru\tg.ru"
+    rows, errors = parse_import(names_list(typed))
+    assert errors == [] and [r.name for r in rows] == [f"{c}.ru" for c in "abcdefg"]
+    assert all(r.registrar == "" for r in rows)

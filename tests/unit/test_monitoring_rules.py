@@ -20,6 +20,7 @@ from engine.monitoring.rules import (
     clean_day_counts,
     cut,
     decide,
+    hard_bounce,
     step_up,
     trip_window_start,
 )
@@ -63,6 +64,18 @@ def test_a_small_sample_is_not_enough_data_never_zero() -> None:
     assert m.hard_bounce_rate.sample == 5
     big = compute(Counts(sent=50, bounces_hard=0, replies=5), Window.WEEK)
     assert big.hard_bounce_rate.value == 0.0 and big.reply_rate.value == pytest.approx(0.1)
+
+
+def test_health_judges_bounces_blocks_and_spam_from_the_same_minimum_as_the_rules() -> None:
+    th = Thresholds().with_values({"block_min_sent": 60, "warmup_min_checks": 30})
+    m = compute(Counts(sent=25, bounces_hard=2, bounces_block=2, warmup_inbox=22, warmup_spam=3), Window.WEEK,
+                minimums=th.minimums)  # fmt: skip
+    assert (m.hard_bounce_rate.value, m.hard_bounce_rate.min_sample) == (None, th.hard_bounce_min_sent)  # 8 % of 25
+    assert (m.block_rate.value, m.block_rate.min_sample) == (None, 60)
+    assert (m.placement.value, m.placement.min_sample) == (None, 30)
+    assert hard_bounce(Counts(sent=25, bounces_hard=2), th) is None  # the rule does not fire either
+    judged = compute(Counts(sent=60, bounces_block=3), Window.WEEK, minimums=th.minimums)
+    assert judged.block_rate.value == pytest.approx(0.05)
 
 
 def test_open_rate_is_measured_only_where_mail_carried_a_pixel() -> None:
