@@ -52,3 +52,10 @@ def zone_named(name: str | None) -> ZoneInfo | None:
 def zone_or_utc(name: str | None) -> ZoneInfo:
     """The IANA zone called `name`, UTC when it is empty or unknown (stored zones are validated when set)."""
     return zone_named(name) or UTC_ZONE
+
+
+def local_time(moment: dt.datetime, zone: str | dt.tzinfo | None) -> str:
+    """A moment as chat shows it: on the workspace's clock, its zone named (`2026-11-03 06:30 MSK`, `… +10`,
+    `… UTC`). `zone`: the workspace's zone or its IANA name (UTC when empty or unknown)."""
+    shown = zone if isinstance(zone, dt.tzinfo) else zone_or_utc(zone)
+    return moment.astimezone(shown).strftime("%Y-%m-%d %H:%M %Z")

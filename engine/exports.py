@@ -21,11 +21,11 @@ from tortoise import connections
 
 from engine.access import Actor, require_reader
 from engine.campaigns.content import variant_letter
+from engine.clock import local_time
 from engine.dns.names import to_unicode_address
 from engine.errors import NotFound, UserError
 from engine.i18n import translator
 from engine.monitoring.metrics import MIN_SAMPLE, rate
-from engine.reports.text import local_time
 from models import Campaign, Workspace
 from models.enums import EnrollmentState, LeadVerdict, LegalBasis
 

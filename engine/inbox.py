@@ -38,7 +38,7 @@ from tortoise.transactions import in_transaction
 
 from engine.access import SYSTEM, Actor
 from engine.alerts import INBOX_UNREACHABLE, mailbox_auth_disabled, raise_alert, resolve_subjects
-from engine.clock import Clock
+from engine.clock import Clock, local_time
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
 from engine.leads.suppression import mark_hard_bounced
@@ -1380,7 +1380,7 @@ async def _record_failure(
     log.warning("inbox sync failed", mailbox_id=target.id, error=error.kind.value, detail=error.detail)
     if error.kind is not ImapErrorKind.AUTH:
         await Mailbox.filter(id=target.id).update(last_error=text, last_error_at=now)
-        await _check_unreachable(target, error, now)
+        await _check_unreachable(target, error, now, zones.get(target.workspace_id))
         return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail)
     disabled = False
     data = {"via": "imap"}
@@ -1403,7 +1403,7 @@ async def _record_failure(
             via="imap", now=now,
         )  # fmt: skip
     else:
-        await _check_unreachable(target, error, now)
+        await _check_unreachable(target, error, now, zones.get(target.workspace_id))
     return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail, disabled=disabled)
 
 
@@ -1419,15 +1419,16 @@ def inbox_unreachable(previous_error: str, unread_from: dt.datetime, now: dt.dat
     return previous_error.startswith("error-imap-") and now - unread_from >= UNREACHABLE_AFTER
 
 
-async def _check_unreachable(target: _Target, error: ImapError, now: dt.datetime) -> None:
-    """Raise (or count a repeat of) the mailbox's `inbox_unreachable` alert when its failures have lasted."""
+async def _check_unreachable(target: _Target, error: ImapError, now: dt.datetime, zone: ZoneInfo | None) -> None:
+    """Raise (or count a repeat of) the mailbox's `inbox_unreachable` alert when its failures have lasted; since
+    when, on the workspace's clock (`zone`)."""
     since = unread_since(target.last_ok_at, target.created_at)
     if not inbox_unreachable(target.last_error, since, now):
         return
     data = {
         "mailbox": target.address,
         "read": "before" if target.last_ok_at else "never",
-        "since": since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "since": local_time(since, zone),
         "error": error.kind.value,
         "detail": error.detail,
     }

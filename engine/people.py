@@ -187,6 +187,7 @@ class Invitation:
     role: Role
     workspace_slug: str
     workspace_name: str
+    workspace_timezone: str  # the clock its expiry is shown on
 
 
 async def create_invite(actor: Actor, role: Role, clock: Clock) -> Invitation:
@@ -207,7 +208,7 @@ async def create_invite(actor: Actor, role: Role, clock: Clock) -> Invitation:
         created_by_id=actor.person_id,
         expires_at=expires,
     )
-    return Invitation(code, expires, role, workspace.slug, workspace.name)
+    return Invitation(code, expires, role, workspace.slug, workspace.name, workspace.timezone)
 
 
 async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspace:

@@ -174,6 +174,13 @@ async def workspace_zones(workspace_ids: Iterable[int]) -> dict[int, ZoneInfo]:
     return {int(ws): _zone(str(name)) for ws, name in rows}
 
 
+async def workspace_zone(workspace_id: int | None) -> ZoneInfo:
+    """The time zone of one workspace: the clock its moments are shown on (UTC without a workspace)."""
+    if workspace_id is None:
+        return _UTC
+    return (await workspace_zones([workspace_id])).get(workspace_id, _UTC)
+
+
 # Built once from the constant column names above; every value travels as a bound parameter.
 _UPSERT = f"""
 INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {", ".join(COUNTERS)})

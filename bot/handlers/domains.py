@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
 from engine import domains
+from engine.clock import local_time
 from engine.dns.check import RecordCheck
 from engine.dns.dnsbl import DnsblResult
 from engine.dns.names import to_unicode
@@ -16,6 +17,7 @@ from engine.domains import BlacklistState, DnsState, Health
 from engine.errors import UserError
 from engine.lifecycle import LocalizedName, provider_name, state_name
 from engine.reply import Attachment, Button, Reply
+from engine.stats import workspace_zone
 
 VERDICT_MARK = {"ok": "✅", "timeout": "❔", "servfail": "❔"}
 WARNING_MARK = "⚠️"
@@ -37,8 +39,8 @@ def _config(ctx: Ctx) -> domains.DnsConfig:
     return config
 
 
-def _when(moment: dt.datetime | None) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+def _when(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
+    return local_time(moment, zone) if moment else "—"
 
 
 def _explain(ctx: Ctx, problems: Iterable[Mapping[str, Any]]) -> str:
@@ -66,30 +68,31 @@ def _listing_line(ctx: Ctx, result: DnsblResult) -> str:
     return f"{line} ({meaning})" if meaning else line
 
 
-def _blacklist_text(ctx: Ctx, state: BlacklistState) -> str:
-    """Listed (where, since when) / clean (when) / partly unknown / unknown (since when, why)."""
+def _blacklist_text(ctx: Ctx, state: BlacklistState, zone: dt.tzinfo) -> str:
+    """Listed (where, since when) / clean (when) / partly unknown / unknown (since when, why), on the workspace's
+    clock (`zone`)."""
     why = "; ".join(ctx.t(m) for m in state.reasons) or "—"
     match state.health:
         case Health.BAD:
-            text = ctx.t("domain-listed", zones=", ".join(state.zones), since=_when(state.since))
+            text = ctx.t("domain-listed", zones=", ".join(state.zones), since=_when(state.since, zone))
             if state.unchecked:
                 text += "\n" + ctx.t("domain-bl-also-unchecked", zones=", ".join(state.unchecked), why=why)
             return text
         case Health.OK:
-            return ctx.t("domain-not-listed", when=_when(state.checked_at))
+            return ctx.t("domain-not-listed", when=_when(state.checked_at, zone))
         case Health.PARTIAL:
-            return ctx.t("domain-bl-partial", zones=", ".join(state.zones), why=why, when=_when(state.checked_at))
+            return ctx.t("domain-bl-partial", zones=", ".join(state.zones), why=why, when=_when(state.checked_at, zone))
     if state.never_checked:
         return ctx.t("domain-bl-never")
-    return ctx.t("domain-bl-unknown", since=_when(state.since), why=why)
+    return ctx.t("domain-bl-unknown", since=_when(state.since, zone), why=why)
 
 
-def _dns_state_text(ctx: Ctx, state: DnsState) -> str | None:
+def _dns_state_text(ctx: Ctx, state: DnsState, zone: dt.tzinfo) -> str | None:
     """A line for DNS that could not be (fully) checked; None when the verdicts say it all."""
     why = ", ".join(ctx.t(f"dns-verdict-{v.value}") for v in state.reasons)
     records = ", ".join(ctx.t(f"dns-record-{r.value}") for r in state.records)
     if state.health == Health.UNKNOWN and not state.never_checked:
-        return ctx.t("domain-dns-unknown", since=_when(state.since), why=why)
+        return ctx.t("domain-dns-unknown", since=_when(state.since, zone), why=why)
     if state.health == Health.PARTIAL:
         return ctx.t("domain-dns-partial", records=records, why=why)
     return None
@@ -160,6 +163,7 @@ async def domain_add(ctx: Ctx, args: dict[str, Any]) -> Reply:
 @command("domain", Access.READ, Arg("name"), example="acme-mail.ru")
 async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
     d = await domains.show_domain(ctx.actor, ctx.clock, args["name"])
+    zone = await workspace_zone(ctx.actor.workspace_id)
     s = d.summary
     reply = (
         Reply()
@@ -182,11 +186,11 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
     )
     if d.dns:
         reply.add("\n".join(_verdict_line(ctx, v.record.value, v.verdict.value, v.problems) for v in d.dns))
-        if (line := _dns_state_text(ctx, s.dns)) is not None:
+        if (line := _dns_state_text(ctx, s.dns, zone)) is not None:
             reply.add(line)
     else:
         reply.add(ctx.t(manage_hint(ctx, "domain-never-checked")))
-    return reply.add(_blacklist_text(ctx, s.blacklists))
+    return reply.add(_blacklist_text(ctx, s.blacklists, zone))
 
 
 @command("domain_set", Access.MANAGE, Arg("name"), Arg("field"), Arg("value", kind="rest"),
@@ -248,14 +252,15 @@ async def domain_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Return a cooling domain to work by hand. Asks first, showing what the latest checks say (a list or a
     record that could not be checked is named); refused while a list lists it or a swap is waiting."""
     domain, standing = await domains.resume_preview(ctx.actor, ctx.clock, args["name"])
+    zone = await workspace_zone(domain.workspace_id)
     reply = Reply().add(ctx.t("domain-resume-confirm", domain=to_unicode(domain.name)))
-    reply.add(_blacklist_text(ctx, standing.blacklists))
+    reply.add(_blacklist_text(ctx, standing.blacklists, zone))
     if standing.dns.health == Health.BAD:
         records = ", ".join(ctx.t(f"dns-record-{r.value}") for r in standing.dns.records)
         reply.add(ctx.t("domain-resume-dns-bad", records=records), "error")
     elif standing.dns.never_checked:
         reply.add(ctx.t("domain-never-checked"))
-    elif (line := _dns_state_text(ctx, standing.dns)) is not None:
+    elif (line := _dns_state_text(ctx, standing.dns, zone)) is not None:
         reply.add(line)
     reply.buttons.append([Button(ctx.t("domain-resume-button"), "domain_resume_confirm", str(domain.id), "primary")])
     return reply
@@ -368,18 +373,19 @@ async def blacklist_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if not reports:
         return Reply().add(ctx.t(manage_hint(ctx, "domains-none")))
     reply = Reply(ok=not any(r.new_listings for r in reports))
+    zone = await workspace_zone(ctx.actor.workspace_id)
     if args["name"]:
         for report in reports:
             reply.add(to_unicode(report.target), "title")
             reply.add("\n".join(_listing_line(ctx, r) for r in report.results))
-            reply.add(_blacklist_text(ctx, report.state))
+            reply.add(_blacklist_text(ctx, report.state, zone))
         return reply
     counts = {h.value: sum(1 for r in reports if r.state.health == h) for h in Health}
     reply.add(ctx.t("blacklist-check-summary", total=len(reports), **counts))
     rank = {Health.BAD: 0, Health.UNKNOWN: 1, Health.PARTIAL: 2}
     worst = sorted((r for r in reports if r.state.health in rank), key=lambda r: (rank[r.state.health], r.target))
     if worst:
-        lines = [f"{to_unicode(r.target)}: {_blacklist_text(ctx, r.state)}" for r in worst[: domains.WORST_SHOWN]]
+        lines = [f"{to_unicode(r.target)}: {_blacklist_text(ctx, r.state, zone)}" for r in worst[: domains.WORST_SHOWN]]
         reply.add(ctx.t("dns-check-worst") + "\n" + "\n".join(lines))
     return reply
 

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
 from engine import mailboxes
+from engine.clock import local_time
 from engine.dns.names import to_unicode_address
 from engine.errors import UserError
 from engine.lifecycle import provider_name, tls_name
@@ -14,6 +15,7 @@ from engine.mail import problem_key
 from engine.mail.tls import MailPolicy
 from engine.mailboxes import LoginState, LoginTest, MailboxPage, MailboxSummary, RowResult, RowStatus
 from engine.reply import Attachment, Button, Reply
+from engine.stats import workspace_zone
 from models.enums import MailboxStatus
 
 STATUS_MARK = {"active": "🟢", "warming": "🔥", "cooldown": "🧊", "paused": "⏸", "disabled": "⛔", "retired": "⚫"}
@@ -127,6 +129,7 @@ async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
 @command("mailbox", Access.READ, Arg("address"), example="anna@acme-mail.ru")
 async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
     d = await mailboxes.show_mailbox(ctx.actor, args["address"], clock=ctx.clock)
+    zone = await workspace_zone(ctx.actor.workspace_id)
     s = d.summary
     address = to_unicode_address(s.address)
     reply = Reply().add(f"{d.display_name} <{address}>" if d.display_name else address, "title")
@@ -141,7 +144,7 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
             imap=ctx.t("mailbox-endpoint", host=d.imap.host, port=str(d.imap.port), tls=tls_name(d.imap.tls)),
             warmup=str(d.warmup_started_on or "—"),
             weeks=d.warmup_weeks,
-            cooldown=d.cooldown_until.strftime("%Y-%m-%d %H:%M UTC") if d.cooldown_until else "—",
+            cooldown=local_time(d.cooldown_until, zone) if d.cooldown_until else "—",
         )
     )
     reply.add(
@@ -159,7 +162,7 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if d.check is None:
         reply.add(ctx.t("mailbox-check-never"))
     else:
-        when = d.checked_at.strftime("%Y-%m-%d %H:%M UTC") if d.checked_at else "—"
+        when = local_time(d.checked_at, zone) if d.checked_at else "—"
         error = _problem(ctx, d.check_key, d.check_error) if d.check_key else ""
         line = ctx.t(f"mailbox-check-{d.check.value}", when=when, error=error, failures=s.auth_failures)
         reply.add(f"{CHECK_MARK[d.check]} {line}", "text" if d.check is LoginState.OK else "error")

@@ -3,9 +3,11 @@ protection thresholds (show; change within bounds)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Final
 
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from engine.clock import local_time
 from engine.lifecycle import state_name
 from engine.monitoring import report
 from engine.monitoring.metrics import Metrics, Rate
@@ -183,8 +185,9 @@ async def sending_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply(ok=resumed).add(ctx.t("sending-resumed" if resumed else "sending-not-paused"))
 
 
-def protection_lines(ctx: Ctx, found: list[Protection]) -> str:
-    """/why: the cooldowns and volume cuts in force, with the numbers that triggered them."""
+def protection_lines(ctx: Ctx, found: list[Protection], zone: dt.tzinfo) -> str:
+    """/why: the cooldowns and volume cuts in force, with the numbers that triggered them; a cooldown's end on the
+    workspace's clock (`zone`)."""
     lines = []
     for p in found:
         numbers = (
@@ -202,7 +205,7 @@ def protection_lines(ctx: Ctx, found: list[Protection]) -> str:
         if p.kind == "inbox":
             head = ctx.t("why-protection-inbox", subject=p.subject, since=p.reason or "?")
         elif p.kind == "cooldown" and p.until is not None:
-            head = ctx.t("why-protection-cooldown", subject=p.subject, until=p.until.strftime("%Y-%m-%d %H:%M UTC"))
+            head = ctx.t("why-protection-cooldown", subject=p.subject, until=local_time(p.until, zone))
         else:
             head = ctx.t("why-protection-cut", subject=p.subject, factor=p.factor or 0)
         lines.append(f"{head} {numbers}".strip())

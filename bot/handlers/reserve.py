@@ -3,21 +3,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Final
 
 from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from engine.clock import local_time
 from engine.dns.names import to_unicode
 from engine.domains import reserve
 from engine.domains.reserve import PoolState, Proposal, ProposeResult, ReserveDomain
 from engine.lifecycle import state_name
 from engine.reply import Button, Reply
+from engine.stats import workspace_zones
 
 AGENCY: Final = "all"
-
-
-def _when(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _reserve_line(ctx: Ctx, r: ReserveDomain) -> str:
@@ -67,16 +64,18 @@ async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if not pending:
         return Reply().add(ctx.t("approvals-none"))
     reply = Reply().add(ctx.t("approvals-title", count=len(pending)), "title")
+    zones = await workspace_zones({a.workspace_id for a in pending})  # each request on its workspace's clock
     for a in pending:
         kind = ctx.t("approval-kind-" + a.kind.value.replace("_", "-"))
+        zone = zones.get(a.workspace_id)
         reply.add(
             ctx.t(
                 "approvals-item",
                 id=a.id,
                 kind=kind,
                 subject=str(a.payload.get("domain") or a.subject),
-                asked=_when(a.requested_at),
-                expires=_when(a.expires_at),
+                asked=local_time(a.requested_at, zone),
+                expires=local_time(a.expires_at, zone),
             )
         )
         arg = str(a.id)

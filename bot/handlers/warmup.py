@@ -10,6 +10,7 @@ from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hi
 from bot.handlers.monitoring import protection_lines
 from engine.reply import Reply
 from engine.sending import why as why_service
+from engine.stats import workspace_zone
 from engine.warmup import service
 from engine.warmup.graduation import Stage
 from engine.warmup.placement import Placement
@@ -189,8 +190,9 @@ async def why(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Today's deferrals of a mailbox or a domain: which cap held it back, wanted against allowed."""
     found = await why_service.why(ctx.actor, args["target"], ctx.clock)
     guarded = await why_service.protections(ctx.actor, args["target"], ctx.clock)  # monitoring's cuts, cooldowns
+    zone = await workspace_zone(ctx.actor.workspace_id)
     if not found and guarded:  # no cap deferred it today, yet protection holds it back: say that, not "nothing"
-        return Reply().add(ctx.t("why-protected", target=args["target"]) + "\n" + protection_lines(ctx, guarded))
+        return Reply().add(ctx.t("why-protected", target=args["target"]) + "\n" + protection_lines(ctx, guarded, zone))
     if not found:
         return Reply().add(ctx.t("why-nothing", target=args["target"]))
     day: dt.date = found[0].day
@@ -206,4 +208,4 @@ async def why(ctx: Ctx, args: dict[str, Any]) -> Reply:
     ]
     reply = Reply().add(ctx.t("why-title", target=args["target"], day=str(day)), "title")
     reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
-    return reply.add(ctx.t("why-protections") + "\n" + protection_lines(ctx, guarded)) if guarded else reply
+    return reply.add(ctx.t("why-protections") + "\n" + protection_lines(ctx, guarded, zone)) if guarded else reply

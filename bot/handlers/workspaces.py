@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.command import REGISTRY, Access, Arg, Command, Ctx, allowed, arg_keys, command, commands, usage
 from engine import people
+from engine.clock import local_time
 from engine.errors import UserError
 from engine.i18n import Translator, translator
 from engine.reply import Button, Reply
@@ -198,7 +199,7 @@ async def invite(ctx: Ctx, args: dict[str, Any]) -> Reply:
             ctx.t(
                 "invite-created",
                 role=ctx.t(f"role-{invite.role.value}"),
-                expires=invite.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+                expires=local_time(invite.expires_at, invite.workspace_timezone),
                 **where,
             )
         )

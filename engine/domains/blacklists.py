@@ -9,14 +9,13 @@ The lists and the resolver they are asked through are `DnsConfig.dnsbl_zones` / 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from engine.access import Actor
 from engine.alerts import raise_alert
-from engine.clock import Clock
+from engine.clock import Clock, local_time
 from engine.dns.check import make_resolver
 from engine.dns.dnsbl import DnsblResult, check_all
 from engine.dns.names import to_unicode
@@ -25,6 +24,7 @@ from engine.domains.protect import protect, resolve
 from engine.domains.resume import resume_cleared
 from engine.domains.state import BlacklistState, ZoneListing, blacklist_state
 from engine.errors import Forbidden
+from engine.stats import workspace_zone
 from models import BlacklistCheck, Domain
 from models.enums import ListingResult, Severity
 
@@ -143,25 +143,26 @@ async def _store_listings(
             now=now,
         )
     since = {row.zone: row.since or row.checked_at for row in latest}
-    for r in results:
-        if r.result == ListingResult.ERROR:
-            # The checker is blind on this list: one alert per list and workspace (the chats that read the
-            # domain's state hear why it is "not checked"), counted up on every repeat.
-            data = {
-                "zone": r.zone,
-                "reason": reason_code(r.meanings),
-                "meanings": list(r.meanings),
-                "since": since.get(r.zone, now).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            }
-            await raise_alert(
-                workspace_id=workspace_id,
-                kind="dnsbl_blind",
-                severity=Severity.WARNING,
-                subject=f"dnsbl:{r.zone}",
-                key=str(workspace_id or ""),
-                data=data,
-                now=now,
-            )
+    blind = [r for r in results if r.result == ListingResult.ERROR]
+    local = await workspace_zone(workspace_id) if blind else None  # the workspace's clock, for "since"
+    for r in blind:
+        # The checker is blind on this list: one alert per list and workspace (the chats that read the
+        # domain's state hear why it is "not checked"), counted up on every repeat.
+        data = {
+            "zone": r.zone,
+            "reason": reason_code(r.meanings),
+            "meanings": list(r.meanings),
+            "since": local_time(since.get(r.zone, now), local),
+        }
+        await raise_alert(
+            workspace_id=workspace_id,
+            kind="dnsbl_blind",
+            severity=Severity.WARNING,
+            subject=f"dnsbl:{r.zone}",
+            key=str(workspace_id or ""),
+            data=data,
+            now=now,
+        )
     if new and domain is not None:
         await protect(
             domain,

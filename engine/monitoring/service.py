@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from engine import alerts
 from engine.alerts import raise_alert
-from engine.clock import Clock
+from engine.clock import Clock, local_time
 from engine.clock import zone_or_utc as zone
 from engine.errors import Conflict, IllegalTransition
 from engine.lifecycle import transition_mailbox
@@ -225,7 +225,7 @@ async def apply(action: Action, space: Workspace, th: Thresholds, clock: Clock) 
         else:
             box = await Mailbox.get(id=ident)
             label = {"subject": box.address}
-            done = await _mailbox_action(box, action, th, clock, data)
+            done = await _mailbox_action(box, action, th, clock, data, timezone=space.timezone)
         if not done:
             return False
         data = {**data, **label}
@@ -323,12 +323,14 @@ async def _base_reason(model: type[Mailbox] | type[Domain], ident: int) -> str:
     return row.health_reason.removeprefix(RECOVERING)
 
 
-async def _mailbox_action(box: Mailbox, action: Action, th: Thresholds, clock: Clock, data: dict[str, Any]) -> bool:
+async def _mailbox_action(
+    box: Mailbox, action: Action, th: Thresholds, clock: Clock, data: dict[str, Any], *, timezone: str
+) -> bool:
     now = clock.now()
     reason = f"monitoring: {action.rule.value}"
     if action.kind is ActionKind.COOLDOWN:
         until = now + dt.timedelta(days=action.days or th.cooldown_days)
-        data["until"] = until.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")  # as /why and /health show it
+        data["until"] = local_time(until, timezone)  # on the workspace's clock, as /why and /health show it
         await transition_mailbox(
             box, MailboxStatus.COOLDOWN, clock=clock, reason=reason, extra={"cooldown_until": until}
         )

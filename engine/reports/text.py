@@ -3,11 +3,10 @@ from `locales/*/reports.ftl`; the whole text stays under `TEXT_MAX_CHARS` (a Tel
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Final
 
 from engine.alert_names import kind_label
-from engine.clock import zone_or_utc
+from engine.clock import local_time
 from engine.i18n import Translator, shorten
 from engine.monitoring.metrics import Rate
 from engine.reports.service import Report
@@ -92,11 +91,6 @@ def body(t: Translator, rep: Report) -> list[str]:
             lines.append(t("report-more", count=more))
         sections.append("\n".join([t("report-cooldowns-title", count=rep.cooldown_count), *lines]))
     return bounded(sections)
-
-
-def local_time(moment: dt.datetime, timezone: str) -> str:
-    """A moment on the workspace's clock, its zone named (`2026-11-03 06:30 MSK`, `… +10`, `… UTC`)."""
-    return moment.astimezone(zone_or_utc(timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def bounded(sections: list[str], limit: int = TEXT_MAX_CHARS) -> list[str]:

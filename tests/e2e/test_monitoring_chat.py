@@ -93,7 +93,8 @@ async def test_telegram_health_worst_first_with_samples_and_why_shows_the_cut(te
 
 
 async def test_telegram_health_shows_a_cooldown_on_the_workspace_clock(telegram: TelegramRig) -> None:
-    """A Vladivostok manager read 'on pause until … UTC' (ten hours off their own clock) in /health."""
+    """A Vladivostok manager read 'on pause until … UTC' (ten hours off their own clock) in /health, and in /why
+    too ('❄️ box000@alpha.test is cooling down until 2026-11-30 14:00 UTC')."""
     anna = await manager(telegram)
     await Workspace.filter(slug="acme").update(timezone="Asia/Vladivostok")
     [box] = await mailboxes("acme", "alpha.test", 1)
@@ -103,6 +104,9 @@ async def test_telegram_health_shows_a_cooldown_on_the_workspace_clock(telegram:
     for line in ("/health", "/health box000@alpha.test"):
         text = await ask(anna, line)
         assert EN("health-cooldown", until=local) in text and "UTC" not in text
+    told = await ask(anna, "/why box000@alpha.test")  # NOW + 5 hours: past midnight there
+    assert EN("why-protection-cooldown", subject="box000@alpha.test", until="2026-12-01 00:00 +10") in told, told
+    assert "UTC" not in told
 
 
 async def test_telegram_thresholds_show_change_within_bounds_and_refuse_outside(telegram: TelegramRig) -> None:

@@ -69,6 +69,15 @@ async def test_invite_flow_from_nothing_to_a_bound_chat(runner: Runner) -> None:
     assert whoami.plain_text() == "Вы: Telegram 42. Роль: менеджер. Текущее пространство: acme."
 
 
+async def test_an_invite_expires_on_the_clock_of_its_workspace(runner: Runner) -> None:
+    """A Vladivostok workspace's invite read 'действует до 2026-12-01 12:00 UTC' for a code that lapses at 22:00
+    there: its expiry is shown on the clock of the workspace it was made in, that zone named."""
+    await _say(runner, "1", "/workspace_new vvo VVO")
+    await _say(runner, "1", "/workspace_settings timezone Asia/Vladivostok")
+    text = (await _say(runner, "1", "/invite client")).plain_text()
+    assert "2026-12-01 22:00 +10" in text and "UTC" not in text, text  # NOW + 72 hours, 10 hours ahead of UTC
+
+
 async def test_expired_and_unknown_codes(runner: Runner, clock: FrozenClock) -> None:
     await _say(runner, "1", "/workspace_new acme ACME")
     code = await _invite(runner, "client")

@@ -136,6 +136,18 @@ async def test_blacklist_listing_is_reported(runner: Runner) -> None:
     assert "Listed on: dbl.test" in card
 
 
+async def test_the_domain_card_shows_its_checks_on_the_workspace_clock(runner: Runner) -> None:
+    """A Vladivostok manager's card read 'Listed on: dbl.test — since 2026-11-28 09:00 UTC' for a listing found at
+    19:00 there: the card's moments are on the workspace's clock, that zone named; the expiry stays a date."""
+    await say(runner, "/workspace_settings timezone Asia/Vladivostok")
+    await say(runner, "/domain_add listed.test")
+    await Domain.filter(name="listed.test").update(expires_on=dt.date(2027, 3, 1))
+    await say(runner, "/blacklist_check listed.test")
+    card = (await say(runner, "/domain listed.test")).plain_text()
+    assert EN("domain-listed", zones="dbl.test", since="2026-11-28 19:00 +10") in card, card
+    assert "2027-03-01" in card and "UTC" not in card
+
+
 async def test_dns_apply_asks_first_and_a_second_confirmation_changes_nothing(runner: Runner, regru) -> None:
     await say(runner, "/domain_add listed.test")
     await Domain.filter(name="listed.test").update(registrar="regru")

@@ -113,10 +113,10 @@ async def test_blacklist_state_is_listed_clean_partial_or_unknown_with_since_and
         manager.workspace_id,
         2,
         "refused",
-        "2026-03-02 09:00 UTC",
+        "2026-03-02 12:00 MSK",  # on the workspace's clock (Moscow), as its chats read every moment
     )
     text = EN("alert-dnsbl-blind", **alert.data)
-    assert "since 2026-03-02 09:00 UTC" in text and "refuses to answer" in text and "not “clean”" in text
+    assert "since 2026-03-02 12:00 MSK" in text and "refuses to answer" in text and "not “clean”" in text
 
     clock.advance(HOUR)
     partial = await check_blacklists(manager, clock, "quiet.test", config_for(knot.port, (LISTS[0], DEAD_LISTS[0])))

@@ -66,6 +66,21 @@ async def test_the_card_and_the_list_put_the_last_failure_in_words(runner: Runne
     assert f"{RU('mail-problem-smtp-auth-failed')}: {words}" in listing and "smtp-auth-failed" not in listing
 
 
+async def test_the_card_shows_the_cooldown_and_the_last_check_on_the_workspace_clock(runner: Runner) -> None:
+    """A Vladivostok manager's card read 'cooling down until: 2026-11-30 12:00 UTC' for a pause that ends at 22:00
+    there, and its last check in UTC too: the card's moments are on the workspace's clock, that zone named."""
+    await _say(runner, "/workspace_new vvo VVO")
+    await _say(runner, "/workspace_settings timezone Asia/Vladivostok")
+    vvo = await Workspace.get(slug="vvo")
+    domain = await Domain.create(workspace=vvo, name="alpha.test", status=DomainStatus.ACTIVE)
+    box = await _box(vvo, domain, "anna@alpha.test", "error-imap-connect: connection-refused", MailboxStatus.COOLDOWN)
+    await Mailbox.filter(id=box.id).update(cooldown_until=NOW + dt.timedelta(days=2))
+
+    card = await _say(runner, "/mailbox anna@alpha.test", lang="en")
+    assert "cooling down until: 2026-11-30 22:00 +10" in card, card
+    assert "Last check (2026-11-28 21:00 +10)" in card and "UTC" not in card  # failed an hour before NOW
+
+
 @pytest.mark.parametrize("reason", ["error-imap-auth", "smtp-auth-failed", "smtp-auth-app-password"])
 async def test_an_auth_alert_names_the_reason_in_words(clock: FrozenClock, reason: str) -> None:
     acme = await Workspace.create(slug="acme", name="ACME")

@@ -115,7 +115,7 @@ async def test_hard_bounces_cool_the_mailbox_down_with_an_audit_entry_and_an_ale
     [alert] = await Alert.filter(kind="mailbox_cooldown")
     assert alert.severity is Severity.WARNING and alert.subject == f"mailbox:{bad.id}"
     assert alert.data["rate_pct"] == 7.5 and alert.data["subject"] == bad.address
-    assert alert.data["until"] == "2026-11-05 06:00 UTC"  # as /why shows it, not "2026-11-05T06:00+00:00"
+    assert alert.data["until"] == "2026-11-05 09:00 MSK"  # on the workspace's clock (Moscow), as /why shows it
 
     again = await service.evaluate(clock)  # idempotent: nothing more happens
     assert again.actions == {}

@@ -542,3 +542,24 @@ async def test_swap_by_hand_of_a_cooled_spare_says_it_needs_no_replacement() -> 
     reply = await runner.run_line(anna, "c1", "/swap spare.test")
     assert reply.plain_text() == translator("ru")("swap-not-needed-reserve", domain="spare.test")
     assert not reply.buttons and await Approval.all().count() == 0
+
+
+async def test_approvals_are_listed_on_the_clock_of_each_requests_workspace() -> None:
+    """The agency admin read 'asked 2031-03-03 06:00 UTC' for requests of a Vladivostok workspace (16:00 there) and
+    of a Moscow one (09:00 there): each request is shown on its own workspace's clock, that zone named."""
+    vvo = await Workspace.create(slug="vvo", name="Vvo", timezone="Asia/Vladivostok")
+    msk = await workspace()
+    clock = FrozenClock(NOW)
+    for ws in (vvo, msk):
+        burned, _ = await domain(ws, f"burned-{ws.slug}.test", status=DomainStatus.COOLING)
+        await domain(ws, f"spare-{ws.slug}.test", pool=PoolRole.RESERVE)
+        assert (await propose_swap(burned.id, clock, reason="listed", detail={})).outcome is Proposal.PROPOSED
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    reply = await runner.run_line(runner.identity(Platform.TELEGRAM, "1", "anna", "en"), "c1", "/approvals")
+    text = reply.plain_text()
+    for ws, local, name in ((vvo, 10, "+10"), (msk, 3, "MSK")):
+        asked = await Approval.get(workspace_id=ws.id)
+        expires = (asked.expires_at + dt.timedelta(hours=local)).strftime("%Y-%m-%d %H:%M")
+        assert f"burned-{ws.slug}.test · asked {(NOW + dt.timedelta(hours=local)):%Y-%m-%d %H:%M} {name}, " in text
+        assert f"expires {expires} {name}" in text, text
+    assert "UTC" not in text

@@ -10,7 +10,7 @@ import pytest
 from bot.command import Ctx
 from bot.handlers.monitoring import _head, protection_lines
 from engine.access import Actor
-from engine.clock import FrozenClock
+from engine.clock import UTC_ZONE, FrozenClock
 from engine.i18n import translator
 from engine.monitoring.report import SubjectHealth
 from engine.monitoring.rules import RECOVERING, Rule
@@ -32,14 +32,18 @@ def ctx(locale: str) -> Ctx:
 @pytest.mark.parametrize("window", WINDOWS)
 def test_why_names_the_rule_and_window_in_words(locale: str, rule: Rule, window: str) -> None:
     data = {"rule": rule.value, "rate": 0.3, "sample": 20, "threshold": 0.3, "window": window}
-    told = protection_lines(ctx(locale), [Protection("anna@acme.test", "cut", 0.75, reason=rule.value, data=data)])
+    told = protection_lines(
+        ctx(locale), [Protection("anna@acme.test", "cut", 0.75, reason=rule.value, data=data)], UTC_ZONE
+    )
     assert rule.value not in told and f"({window})" not in told
     assert "30" in told and "20" in told  # the numbers stay
 
 
 def test_why_in_russian_reads_as_russian() -> None:
     data = {"rule": "warmup_spam", "rate": 0.3, "sample": 20, "threshold": 0.3, "window": "7d"}
-    told = protection_lines(ctx("ru"), [Protection("anna@acme.test", "cut", 0.75, reason="warmup_spam", data=data)])
+    told = protection_lines(
+        ctx("ru"), [Protection("anna@acme.test", "cut", 0.75, reason="warmup_spam", data=data)], UTC_ZONE
+    )
     assert "Причина: прогревочные письма в спаме 30 % из 20 (за 7 дней), порог 30 %." in told
 
 
