@@ -32,7 +32,7 @@ from engine.clock import Clock
 from engine.errors import UserError
 from engine.mail.providers import PRESETS
 from engine.monitoring.health import health_factors
-from engine.stats import workspace_zones
+from engine.stats import workspace_zone
 from engine.warmup import graduation
 from engine.warmup.ramp import base_target, warmup_day
 from engine.warmup.settings import WarmupSettings
@@ -335,7 +335,7 @@ def _parse_cap(raw: object) -> int | None:
 async def load_fleet(workspace_id: int) -> tuple[Fleet, Fleet]:
     """The workspace's sending fleet and its reserve (dates in the workspace's zone)."""
     space = await Workspace.get(id=workspace_id)
-    zone = (await workspace_zones([workspace_id]))[workspace_id]
+    zone = await workspace_zone(workspace_id)
     try:
         settings = WarmupSettings.from_workspace(space.settings)
     except UserError:
@@ -368,7 +368,7 @@ async def capacity(actor: Actor, clock: Clock, *, emails: int | None = None, wee
         raise UserError("error-capacity-emails", value=str(emails)[:20], high=MAX_EMAILS)
     if weeks is not None and not 1 <= weeks <= MAX_WEEKS:
         raise UserError("error-capacity-weeks", value=str(weeks)[:20], high=MAX_WEEKS)
-    zone = (await workspace_zones([workspace_id]))[workspace_id]
+    zone = await workspace_zone(workspace_id)
     today = clock.now().astimezone(zone).date()
     fleet, reserve = await load_fleet(workspace_id)
     return await asyncio.to_thread(_project, fleet, reserve, today, emails, weeks or 4)  # see bench_capacity

@@ -31,7 +31,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, Literal
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -48,7 +47,7 @@ from engine.mail.classify import BounceReason
 from engine.mail.message import normalize_address, stored_address
 from engine.mail.providers import PRESETS, Credentials, Endpoint, default_port
 from engine.mail.tls import MailPolicy
-from engine.stats import counters, workspace_zones
+from engine.stats import counters, workspace_zone
 from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
 from models import Domain, Event, Mailbox
 from models.enums import AuthKind, EventKind, MailboxStatus, MailProvider, StatScope, TlsMode
@@ -738,7 +737,7 @@ async def list_mailboxes(
 async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDetails:
     """Status, caps, last error and today's counters of one mailbox."""
     box = await _mailbox(actor, address, manage=False)
-    zone = (await workspace_zones([box.workspace_id])).get(box.workspace_id, ZoneInfo("UTC"))
+    zone = await workspace_zone(box.workspace_id)
     today = clock.now().astimezone(zone).date()
     smtp_endpoint, imap_endpoint = _endpoints(box)
     check, checked_at, check_key, check_error = latest_check(box)

@@ -45,7 +45,7 @@ from engine.i18n import translator
 from engine.lifecycle import check_transition, state_name, transition_campaign
 from engine.mail.message import make_message_id
 from engine.sending.why import mailboxes_named
-from engine.stats import normalize_email, workspace_zones
+from engine.stats import normalize_email, workspace_zone
 from engine.warmup.graduation import Stage, readiness
 from engine.warmup.placement import PlacementScope, placements
 from engine.warmup.settings import WarmupSettings
@@ -365,7 +365,7 @@ async def _group(campaign: Campaign, clock: Clock) -> GroupSummary:
     if boxes:
         space = await Workspace.get(id=campaign.workspace_id)
         settings = WarmupSettings.from_workspace(space.settings)
-        today = clock.now().astimezone((await workspace_zones([space.id]))[space.id]).date()
+        today = clock.now().astimezone(await workspace_zone(space.id)).date()
         warming = [b.id for b in boxes if b.status is not MailboxStatus.ACTIVE]
         found = await placements(space.id, PlacementScope.MAILBOX, warming, until=today) if warming else {}
         for box in boxes:
@@ -808,7 +808,7 @@ async def _deferrals(campaign: Campaign, clock: Clock, day: dt.date) -> tuple[De
     lines = [DeferralLine(CapKind(r["cap"]), int(r["wanted"]), int(r["allowed"])) for r in own]
     box_ids = [b.id for b in await group_mailboxes(campaign.id)]
     if box_ids:
-        zone = (await workspace_zones([campaign.workspace_id]))[campaign.workspace_id]
+        zone = await workspace_zone(campaign.workspace_id)
         workspace_day = clock.now().astimezone(zone).date()
         rows = await CapDeferral.filter(mailbox_id__in=box_ids, day=workspace_day, source="campaign").values(
             "mailbox__address", "cap", "wanted", "allowed"

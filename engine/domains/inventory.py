@@ -29,7 +29,7 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
 from engine.alerts import raise_alert
-from engine.clock import UTC_ZONE, Clock
+from engine.clock import Clock
 from engine.dns.check import LookupStatus, lookup, make_resolver
 from engine.dns.names import to_ascii, to_unicode
 from engine.dns.templates import TEMPLATES, provider_from_mx
@@ -53,7 +53,7 @@ from engine.domains.state import (
 )
 from engine.errors import Conflict, NotFound, UserError
 from engine.lifecycle import transition_domain
-from engine.stats import workspace_zones
+from engine.stats import workspace_zone
 from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
 from models import Alert, Approval, AuditLog, DailyStat, Domain, Mailbox, Workspace
 from models.enums import (
@@ -421,14 +421,14 @@ async def list_domains(actor: Actor, clock: Clock, *, workspace_id: int | None =
     """The workspace's domains by name, each with its DNS and blacklist state and mailbox count."""
     ws = require_reader(actor, workspace_id)
     domains = await Domain.filter(workspace_id=ws).order_by("name")
-    zone = (await workspace_zones([ws])).get(ws, UTC_ZONE)
+    zone = await workspace_zone(ws)
     return await summaries(domains, clock.now().astimezone(zone).date())
 
 
 async def show_domain(actor: Actor, clock: Clock, name: str) -> DomainDetail:
     """One domain: status, latest DNS verdicts, blacklist state, mailboxes and today's volume."""
     domain = await get_domain(actor, name)
-    zone = (await workspace_zones([domain.workspace_id])).get(domain.workspace_id, UTC_ZONE)
+    zone = await workspace_zone(domain.workspace_id)
     today = clock.now().astimezone(zone).date()  # the day the workspace's counters are kept by
     (summary,) = await summaries([domain], today)
     rows = (await latest_dns([domain.id])).get(domain.id, [])

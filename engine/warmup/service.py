@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
@@ -20,7 +19,7 @@ from engine.clock import Clock
 from engine.lifecycle import transition_mailbox
 from engine.mail.providers import PRESETS
 from engine.sending.why import mailboxes_named
-from engine.stats import workspace_zones
+from engine.stats import workspace_zone
 from engine.warmup.graduation import Readiness, Stage, readiness
 from engine.warmup.placement import Placement, PlacementScope, placements
 from engine.warmup.ramp import maintenance_base, volume_today
@@ -74,7 +73,7 @@ class SettingChange:
 
 
 async def _today(workspace_id: int, clock: Clock) -> dt.date:
-    zone = (await workspace_zones([workspace_id])).get(workspace_id, ZoneInfo("UTC"))
+    zone = await workspace_zone(workspace_id)
     return clock.now().astimezone(zone).date()
 
 
@@ -95,7 +94,7 @@ async def _resolve(workspace_id: int, target: str, *, allow_all: bool) -> list[M
 
 
 async def _sent_today(workspace_id: int, ids: Sequence[int], today: dt.date) -> Counter[int]:
-    zone = (await workspace_zones([workspace_id])).get(workspace_id, ZoneInfo("UTC"))
+    zone = await workspace_zone(workspace_id)
     start = dt.datetime.combine(today, dt.time(), tzinfo=zone)
     end = start + dt.timedelta(days=1)
     rows = await OutboundMessage.filter(
