@@ -10,7 +10,7 @@ from engine.campaigns import service
 from engine.campaigns.options import split_pairs, weekdays_text
 from engine.campaigns.service import CampaignStatusView, GroupSummary, Reason, StartResult
 from engine.campaigns.steps import LETTERS, MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_VARIANTS, StepSpec
-from engine.clock import zone_or_utc
+from engine.clock import local_time
 from engine.errors import UserError
 from engine.leads import suppression
 from engine.leads.reader import SAMPLE_BYTES, known_format
@@ -281,7 +281,7 @@ async def campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
         ctx.t("label-count", label=ctx.t("enrollment-state-" + s.value), count=view.states.get(s, 0))
         for s in STATE_ORDER
     )
-    next_due = view.next_due.astimezone(zone_or_utc(view.timezone)).strftime("%Y-%m-%d %H:%M") if view.next_due else "—"
+    next_due = local_time(view.next_due, view.timezone) if view.next_due else "—"  # the campaign's clock, named
     reply.add(
         ctx.t("campaign-progress", enrolled=view.enrolled, states=states)
         + "\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -151,6 +152,7 @@ async def test_telegram_campaign_from_creation_to_a_confirmed_start_a_pause_and_
     assert EN("campaign-title", name="q1", status=EN("state-campaign-paused"), steps=2) in status
     assert "Leads: 12 (active: 12," in status and "window 10:00-17:00" in status
     assert EN("campaign-waiting", steps=EN("campaign-waiting-step", step=1, count=12)) in status
+    assert re.search(r"; next: \d{4}-\d\d-\d\d 10:00 UTC", status)  # the window's next opening, its zone named
     listing = await ask(anna, "/campaigns")
     assert (
         EN("campaigns-line", name="q1", status=EN("state-campaign-paused"), steps=2, enrolled=12, active=12) in listing
