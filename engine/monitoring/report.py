@@ -20,7 +20,7 @@ from engine.layered import LayerChange, change_layered
 from engine.monitoring import metrics
 from engine.monitoring.metrics import Counts, Metrics, Window
 from engine.monitoring.rules import BOUNDS, Thresholds, parse
-from engine.monitoring.service import PAUSED_ALERT, THRESHOLDS_KEY, agency_thresholds, thresholds_of
+from engine.monitoring.service import PAUSED_ALERT, THRESHOLDS_KEY, agency_thresholds, minimums_of, thresholds_of
 from engine.sending.why import mailboxes_named
 from models import AuditLog, Campaign, Domain, Mailbox, Workspace
 from models.enums import CampaignStatus, MailboxStatus, StatScope
@@ -66,7 +66,7 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     else:
         boxes = list(await Mailbox.filter(workspace_id=workspace_id, status__in=_SHOWN))
         domains = list(await Domain.filter(id__in={b.domain_id for b in boxes}))
-    least = thresholds_of(await agency_thresholds(), space.settings).minimums  # as the rules judge
+    least = await minimums_of(space.settings)  # as the rules judge
     first = today - dt.timedelta(days=6)
     box_rows = await metrics.daily_rows(StatScope.MAILBOX, [b.id for b in boxes], first, today)
     dom_rows = await metrics.daily_rows(StatScope.DOMAIN, [d.id for d in domains], first, today)
@@ -178,7 +178,7 @@ async def overview(actor: Actor, clock: Clock) -> Overview:
     workspace_id = require_reader(actor)
     space = await Workspace.get(id=workspace_id)
     today = clock.now().astimezone(zone(space.timezone)).date()
-    least = thresholds_of(await agency_thresholds(), space.settings).minimums  # as the rules judge
+    least = await minimums_of(space.settings)  # as the rules judge
     first, last = metrics.window_days(Window.WEEK, today)
     ws_rows = await metrics.daily_rows(StatScope.WORKSPACE, [workspace_id], first, last)
     running = await Campaign.filter(

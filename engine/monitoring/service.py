@@ -73,6 +73,12 @@ def thresholds_of(agency: Mapping[str, Any], settings: Mapping[str, Any] | None)
     return Thresholds.resolve(agency, own if isinstance(own, dict) else None)
 
 
+async def minimums_of(settings: Mapping[str, Any] | None) -> metrics.Minimums:
+    """The samples from which the rules of a workspace (its `settings`) judge hard bounces, blocks and warmup
+    placement, over the agency's and the code's: what /health, /report and the digests show those rates from."""
+    return thresholds_of(await agency_thresholds(), settings).minimums
+
+
 async def auth_failure_limit(workspace_id: int) -> int:
     """How many logins in a row may fail before a mailbox of the workspace is disabled: its `auth_failures`
     threshold (over the agency's, over the default). The inbox sync and the outbox read it, as the monitor does."""

@@ -18,6 +18,7 @@ from engine.alert_names import subject_names
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.i18n import Translator, shorten, translator
+from engine.monitoring.service import minimums_of
 from engine.notify import Notification
 from engine.people import chats_for
 from engine.reports import text
@@ -75,8 +76,10 @@ async def due(clock: Clock, redis: Redis) -> list[Notification]:
 
 
 async def _report(space: Workspace, period: Period) -> Report:
-    result = await summary(space.id, period.start, period.end)
-    return Report(space.name, result.scope, period, result, *await problems(space.id, period), timezone=space.timezone)
+    least = await minimums_of(space.settings)  # as the rules, /health and /report judge
+    result = await summary(space.id, period.start, period.end, minimums=least)
+    found = await problems(space.id, period, least)
+    return Report(space.name, result.scope, period, result, *found, timezone=space.timezone)
 
 
 def _bounds(space: Workspace, period: Period) -> tuple[dt.datetime, dt.datetime]:

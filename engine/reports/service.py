@@ -1,7 +1,8 @@
 """Reports over `DailyStat` only: totals and rates of a workspace, campaign, domain or mailbox for a period, and
 the workspace's top problems. Each report is a few indexed reads (the unique (scope, scope_id, day) index and the
 (workspace_id, day) index); events are never scanned. Rates come from `engine.monitoring.metrics` (each with its
-sample; "not measured" and "not enough data" are states of their own, never 0 %)."""
+sample; "not measured" and "not enough data" are states of their own, never 0 %). Bounces, blocks and warmup
+placement count from the minimums the protection rules judge them from (`minimums_of`), as /health shows them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
 from engine.errors import NotFound
-from engine.monitoring.metrics import MIN_SAMPLE, Counts, Metrics, Rate, Window, compute, rate
+from engine.monitoring.metrics import Counts, Metrics, Minimums, Rate, Window, compute, rate
+from engine.monitoring.service import minimums_of
 from engine.reports.period import Period, parse_period
 from engine.sending.why import mailboxes_named
 from models import Alert, Campaign, Domain, Mailbox, Workspace
@@ -52,9 +54,9 @@ class Summary:
 
     @property
     def bounce_rate(self) -> Rate:
-        """Every bounce (hard, soft, block) of the sends."""
+        """Every bounce (hard, soft, block) of the sends, from as many sends as the hard-bounce rule needs."""
         c = self.counts
-        return rate(c.bounces_hard + c.bounces_soft + c.bounces_block, c.sent)
+        return rate(c.bounces_hard + c.bounces_soft + c.bounces_block, c.sent, self.metrics.hard_bounce_rate.min_sample)
 
 
 _SUM = """
@@ -80,12 +82,14 @@ async def summary(
     *,
     scope: StatScope = StatScope.WORKSPACE,
     scope_id: int | None = None,
+    minimums: Minimums | None = None,
 ) -> Summary:
     """Totals and rates of the workspace (or one of its campaigns, domains, mailboxes) over `start`…`end`.
 
     Opens are measured only where the mail carried a pixel: a campaign that opted into HTML, or for the
     workspace the sends of such campaigns; a mailbox or a domain has no such split in `DailyStat`, so its open
-    rate is "not measured". No access check: callers check the actor (see `report`)."""
+    rate is "not measured". `minimums`: the workspace's (`minimums_of` its settings), read if not given.
+    No access check: callers check the actor (see `report`)."""
     subject = workspace_id if scope is StatScope.WORKSPACE else scope_id
     if subject is None:
         raise ValueError("scope_id is required for a scope other than the workspace")
@@ -103,7 +107,10 @@ async def summary(
         # the opens of those campaigns over their sends: a part and its sample from the same mail
         counts = dataclasses.replace(counts, opens=int(found[0]["opens"] or 0) if measured is not None else 0)
     counts = dataclasses.replace(counts, measured_sent=measured)
-    return Summary(workspace_id, scope, subject, start, end, counts, compute(counts, Window.DAY))
+    if minimums is None:
+        space = await Workspace.get(id=workspace_id)
+        minimums = await minimums_of(space.settings)
+    return Summary(workspace_id, scope, subject, start, end, counts, compute(counts, Window.DAY, minimums=minimums))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +150,14 @@ LIMIT $5
 """
 
 
-async def worst(workspace_id: int, start: dt.date, end: dt.date, limit: int = PROBLEMS_SHOWN) -> list[Problem]:
-    """The mailboxes and domains with the highest block or bounce rate over the period (enough sends only)."""
+async def worst(
+    workspace_id: int, start: dt.date, end: dt.date, least: Minimums, limit: int = PROBLEMS_SHOWN
+) -> list[Problem]:
+    """The mailboxes and domains with the highest block or bounce rate over the period (enough sends only: as
+    many as the block or the hard-bounce rule needs, `least`)."""
     conn = connections.get("default")
-    rows = await conn.execute_query_dict(_WORST, [workspace_id, start, end, MIN_SAMPLE, limit])
+    enough = min(least.block, least.hard_bounce)
+    rows = await conn.execute_query_dict(_WORST, [workspace_id, start, end, enough, limit])
     boxes = {b.id: b.address for b in await Mailbox.filter(id__in=[r["scope_id"] for r in rows])}
     doms = {d.id: d.name for d in await Domain.filter(id__in=[r["scope_id"] for r in rows])}
     found = []
@@ -162,8 +173,8 @@ async def worst(workspace_id: int, start: dt.date, end: dt.date, limit: int = PR
                 r["scope"],
                 names.get(int(r["scope_id"]), f"#{r['scope_id']}"),
                 sent,
-                rate(int(r["blocks"]), sent),
-                rate(int(r["bounces"]), sent),
+                rate(int(r["blocks"]), sent, least.block),
+                rate(int(r["bounces"]), sent, least.hard_bounce),
             )
         )
     return found
@@ -207,17 +218,19 @@ async def report(
             raise NotFound("error-mailbox-not-found", address=wanted)
         [box] = await mailboxes_named(workspace_id, wanted)  # an IDN address typed in Unicode too
         subject, scope_id = to_unicode_address(box.address), box.id
-    result = await summary(workspace_id, chosen.start, chosen.end, scope=scope, scope_id=scope_id)
+    least = await minimums_of(space.settings)  # as the rules and /health judge
+    result = await summary(workspace_id, chosen.start, chosen.end, scope=scope, scope_id=scope_id, minimums=least)
     if scope is not StatScope.WORKSPACE:
         return Report(subject, scope, chosen, result, timezone=space.timezone)
-    return Report(subject, scope, chosen, result, *await problems(workspace_id, chosen), timezone=space.timezone)
+    found = await problems(workspace_id, chosen, least)
+    return Report(subject, scope, chosen, result, *found, timezone=space.timezone)
 
 
 async def problems(
-    workspace_id: int, chosen: Period
+    workspace_id: int, chosen: Period, least: Minimums
 ) -> tuple[list[Problem], list[tuple[str, str]], int, list[tuple[str, dt.datetime | None]], int]:
     """The worst mailboxes/domains of the period, the open alerts and the mailboxes in cooldown now."""
-    bad = await worst(workspace_id, chosen.start, chosen.end)
+    bad = await worst(workspace_id, chosen.start, chosen.end, least)
     open_alerts = Alert.filter(workspace_id=workspace_id, status=AlertStatus.OPEN)
     alert_count = await open_alerts.count()
     shown = await open_alerts.order_by("-last_seen").limit(PROBLEMS_SHOWN)

@@ -16,12 +16,14 @@ TEXT_MAX_CHARS: Final = 3800
 SUBJECT_MAX_CHARS: Final = 80  # a name or an address quoted in a line
 
 
-def rate_text(t: Translator, r: Rate) -> str:
-    """A rate with its sample, or "not measured" / "not enough data" — never 0 % for what was not measured."""
+def rate_text(t: Translator, r: Rate, *, judged: bool = False) -> str:
+    """A rate with its sample, or "not measured" / "not enough data" — never 0 % for what was not measured.
+    `judged`: a rate protection acts on (bounces, blocks, warmup placement), below the rules' minimum "too few
+    sends to judge", as /health says."""
     if not r.measured:
         return t("report-not-measured")
     if r.value is None:
-        return t("report-not-enough", sample=r.sample, needed=r.min_sample)
+        return t("report-too-few" if judged else "report-not-enough", sample=r.sample, needed=r.min_sample)
     return t("report-rate", percent=r.percent, part=r.part, sample=r.sample)  # in the locale's digits
 
 
@@ -50,11 +52,11 @@ def body(t: Translator, rep: Report) -> list[str]:
         delivered=s.delivered,
         opens=rate_text(t, m.open_rate),
         replies=rate_text(t, m.reply_rate),
-        bounces=rate_text(t, s.bounce_rate),
-        blocks=rate_text(t, m.block_rate),
+        bounces=rate_text(t, s.bounce_rate, judged=True),
+        blocks=rate_text(t, m.block_rate, judged=True),
         unsubscribes=c.unsubscribes,
         complaints=c.complaints,
-        placement=rate_text(t, m.placement),
+        placement=rate_text(t, m.placement, judged=True),
     )
     sections = [numbers]
     if rep.problems:
@@ -62,8 +64,8 @@ def body(t: Translator, rep: Report) -> list[str]:
             t(
                 f"report-problem-{p.kind}",
                 name=shorten(p.name, SUBJECT_MAX_CHARS),
-                blocks=rate_text(t, p.block_rate),
-                bounces=rate_text(t, p.bounce_rate),
+                blocks=rate_text(t, p.block_rate, judged=True),
+                bounces=rate_text(t, p.bounce_rate, judged=True),
             )
             for p in rep.problems
         ]

@@ -22,6 +22,7 @@ report-numbers = Sent: { $sent }{ $warmup ->
 report-rate = { $percent } % ({ $part } of { $sample })
 report-not-measured = not measured
 report-not-enough = not enough data ({ $sample } of { $needed } needed)
+report-too-few = too few sends to judge ({ $sample } of { $needed })
 report-problems-title = Worst mailboxes and domains:
 report-problem-mailbox = • { $name }: blocks { $blocks } · bounces { $bounces }
 report-problem-domain = • domain { $name }: blocks { $blocks } · bounces { $bounces }

@@ -22,6 +22,7 @@ report-numbers = Отправлено: { $sent }{ $warmup ->
 report-rate = { $percent } % ({ $part } из { $sample })
 report-not-measured = не измеряется
 report-not-enough = мало данных ({ $sample } из нужных { $needed })
+report-too-few = мало отправок для оценки ({ $sample } из { $needed })
 report-problems-title = Худшие ящики и домены:
 report-problem-mailbox = • { $name }: блокировки { $blocks } · отказы { $bounces }
 report-problem-domain = • домен { $name }: блокировки { $blocks } · отказы { $bounces }

@@ -16,8 +16,8 @@ from engine.clock import FrozenClock
 from engine.i18n import translator
 from engine.notify import Notification
 from engine.reply import Reply
-from engine.reports.digest import daily
-from engine.reports.period import Period
+from engine.reports.digest import daily, weekly
+from engine.reports.period import Period, previous_week
 from engine.stats import StatRow, upsert_daily_stats
 from jobs import worker
 from models import Approval, AuditLog, ChatBinding, Domain, Mailbox, Workspace
@@ -177,3 +177,35 @@ async def test_the_digest_says_how_many_sends_were_warmup_as_the_report_does() -
     item = await daily(acme, Period(SUNDAY, SUNDAY, "yesterday"))
     assert RU("digest-sent", sent=520, warmup=500, replies=2) in item.params["body"]
     assert "(из них прогрев 500)" in item.params["body"]
+
+
+async def test_the_digests_judge_bounces_from_the_rules_minimum_as_health_does() -> None:
+    """The digests said 'отказы 8 % (2 из 25)' while protection needs 40 sends to judge hard bounces: below the
+    rules' minimum the weekly report says there are too few sends, never a rate or 0 %, and the daily digest does
+    not name a domain among the worst for it; from the minimum on both give the rate."""
+    few = await Workspace.create(slug="few", name="FEW", timezone="Europe/Moscow", locale="ru")
+    enough = await Workspace.create(slug="enough", name="ENOUGH", timezone="Europe/Moscow", locale="en")
+    small = await Domain.create(workspace=few, name="small.test")
+    big = await Domain.create(workspace=enough, name="big.test")
+    await upsert_daily_stats(
+        [
+            StatRow(few.id, StatScope.WORKSPACE, few.id, SUNDAY, {"sent": 25, "bounces_hard": 2}),
+            StatRow(few.id, StatScope.DOMAIN, small.id, SUNDAY, {"sent": 25, "bounces_hard": 2}),
+            StatRow(enough.id, StatScope.WORKSPACE, enough.id, SUNDAY, {"sent": 45, "bounces_hard": 3}),
+            StatRow(enough.id, StatScope.DOMAIN, big.id, SUNDAY, {"sent": 45, "bounces_hard": 3}),
+        ]
+    )
+    yesterday = Period(SUNDAY, SUNDAY, "yesterday")
+    week = previous_week(SUNDAY + dt.timedelta(days=1))
+
+    low = (await weekly(few, week)).params["body"]
+    assert f"Отказы: {RU('report-too-few', sample=25, needed=40)}" in low
+    assert f"Блокировки: {RU('report-too-few', sample=25, needed=40)}" in low
+    assert "%" not in low.split("Отказы")[1]  # neither 8 % of bounces nor 0 % of blocks (replies count from 20)
+    day = (await daily(few, yesterday)).params["body"]
+    assert "small.test" not in day and "%" not in day and RU("digest-no-problems") in day
+
+    judged = (await weekly(enough, week)).params["body"]
+    assert "Bounces: 6.7 % (3 of 45)" in judged and "Blocks: 0 % (0 of 45)" in judged
+    day = (await daily(enough, yesterday)).params["body"]
+    assert "• domain big.test: blocks 0 % (0 of 45) · bounces 6.7 % (3 of 45)" in day

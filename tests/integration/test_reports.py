@@ -180,3 +180,32 @@ async def test_a_cooldown_is_shown_on_the_workspace_clock_with_the_address_as_pe
     body = "\n".join(text.body(EN, rep))
     assert EN("report-cooldown-line", address="anna@пример.рф", until="2026-11-03 13:30 +10") in body
     assert "UTC" not in body
+
+
+async def test_bounces_and_blocks_count_from_the_rules_minimums_as_health_does() -> None:
+    """A manager read 'Bounces: 8 % (2 of 25)' in /report while protection, which judges hard bounces from 40
+    sends, rightly did nothing: /report judges bounces, blocks and warmup placement from the rules' minimums."""
+    few, *_ = await world("few")
+    enough, *_ = await world("enough")
+    strict, *_ = await world("strict")
+    strict.settings = {"thresholds": {"hard_bounce_min_sent": 50}}  # the workspace's own minimum over the default
+    await strict.save()
+    await upsert_daily_stats(
+        [
+            row(few, StatScope.WORKSPACE, few.id, TODAY, sent=25, bounces_hard=2),
+            row(enough, StatScope.WORKSPACE, enough.id, TODAY, sent=45, bounces_hard=3),
+            row(strict, StatScope.WORKSPACE, strict.id, TODAY, sent=45, bounces_hard=3),
+        ]
+    )
+    clock = FrozenClock(NOW)
+
+    low = "\n".join(text.body(EN, await report(actor(few, Role.MANAGER), clock, "today")))
+    assert f"Bounces: {EN('report-too-few', sample=25, needed=40)}" in low
+    assert f"Blocks: {EN('report-too-few', sample=25, needed=40)}" in low
+    assert "%" not in low.split("Bounces")[1]  # neither 8 % nor 0 % blocks
+
+    judged = "\n".join(text.body(EN, await report(actor(enough, Role.MANAGER), clock, "today")))
+    assert "Bounces: 6.7 % (3 of 45)" in judged and "Blocks: 0 % (0 of 45)" in judged
+
+    own = "\n".join(text.body(EN, await report(actor(strict, Role.MANAGER), clock, "today")))
+    assert f"Bounces: {EN('report-too-few', sample=45, needed=50)}" in own and "Blocks: 0 % (0 of 45)" in own
