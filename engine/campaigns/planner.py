@@ -224,6 +224,8 @@ class _Campaign:
 
     def near_in(self, zone: ZoneInfo) -> tuple[Interval, ...]:
         """Today's open intervals in `zone` inside the horizon."""
+        if self.near >= self.hi:
+            return self.open_in(zone)
         found = self.horizons.get(zone.key)
         if found is None:
             found = self.horizons[zone.key] = tuple(schedule.until(list(self.open_in(zone)), self.near))
@@ -655,15 +657,15 @@ async def _campaign_usage(conn: Any, campaigns: Mapping[int, _Campaign]) -> dict
     los, his = [lo for lo, _ in bounds], [hi for _, hi in bounds]
     rows = await conn.execute_query(_CAMPAIGN_USED, [ids, los, his, max(los, default=None), min(his, default=None)])
     last: dict[int, dt.datetime] = {}
-    for campaign_id, mailbox_id, count, pending, latest in rows[1]:
+    for campaign_id, box_id, count, pending, latest in rows[1]:
         campaign = campaigns[campaign_id]
         if count:
             campaign.used += int(count)
-            campaign.used_by_box[int(mailbox_id)] += int(count)
+            campaign.used_by_box[box_id] += int(count)
         if pending:
-            campaign.pending[int(mailbox_id)] = int(pending)
-        if latest is not None and (mailbox_id not in last or latest > last[mailbox_id]):
-            last[int(mailbox_id)] = latest
+            campaign.pending[box_id] = int(pending)
+        if latest is not None:
+            last[box_id] = max(latest, last.get(box_id, latest))
     return last
 
 
@@ -985,13 +987,12 @@ def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -
         campaign.hold(CapKind.WINDOW, "weekday" if off else "closed", item[_WEIGHT])
         return
     due_at = item[_NEXT_DUE_AT]
-    later = due_at > base[0][0]
-    if later and not any(end > due_at for _, end in base):
+    if due_at >= base[-1][1]:
         return  # due after today's window: tomorrow's
     if campaign.used + campaign.planned >= campaign.daily_cap:
         campaign.hold(CapKind.CAMPAIGN, "daily_cap", item[_WEIGHT])
         return
-    near = campaign.near_in(zone) if campaign.near < campaign.hi else base
+    near = campaign.near_in(zone)
     if campaign.planned >= campaign.quota or not near or due_at >= near[-1][1]:
         return  # a later run's: its share of the day, or its moment, is past the horizon
     span = tuple(schedule.clip(list(near), due_at)) if due_at > near[0][0] else near  # the window once due
