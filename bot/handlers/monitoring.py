@@ -28,14 +28,6 @@ def rate_text(ctx: Ctx, r: Rate) -> str:
     return ctx.t("health-rate", percent=r.percent, sample=r.sample)
 
 
-def short_rate(ctx: Ctx, r: Rate) -> str:
-    if not r.measured:
-        return ctx.t("health-not-measured")
-    if r.value is None:
-        return ctx.t("health-few", sample=r.sample, needed=r.min_sample)
-    return ctx.t("health-rate", percent=r.percent, sample=r.sample)
-
-
 def rule_label(ctx: Ctx, rule: str) -> str:
     """A monitoring rule (`warmup_spam`, `recovering:block_rate`) in the reader's words (`monitoring-rule-…`)."""
     key = "monitoring-rule-" + rule.removeprefix(RECOVERING).replace("_", "-")
@@ -63,10 +55,10 @@ def _line(ctx: Ctx, s: SubjectHealth) -> str:
         "health-line",
         head=_head(ctx, s),
         sent=m.sent,
-        hard=short_rate(ctx, m.hard_bounce_rate),
-        block=short_rate(ctx, m.block_rate),
-        reply=short_rate(ctx, m.reply_rate),
-        placement=short_rate(ctx, m.placement),
+        hard=rate_text(ctx, m.hard_bounce_rate),
+        block=rate_text(ctx, m.block_rate),
+        reply=rate_text(ctx, m.reply_rate),
+        placement=rate_text(ctx, m.placement),
     )
 
 
@@ -74,10 +66,10 @@ def _brief(ctx: Ctx, m: Metrics) -> str:
     return ctx.t(
         "health-brief",
         sent=m.sent,
-        hard=short_rate(ctx, m.hard_bounce_rate),
-        block=short_rate(ctx, m.block_rate),
-        reply=short_rate(ctx, m.reply_rate),
-        opens=short_rate(ctx, m.open_rate),
+        hard=rate_text(ctx, m.hard_bounce_rate),
+        block=rate_text(ctx, m.block_rate),
+        reply=rate_text(ctx, m.reply_rate),
+        opens=rate_text(ctx, m.open_rate),
         complaints=m.complaint_rate.part,
         unsubscribes=m.unsubscribe_rate.part,
     )
@@ -107,7 +99,7 @@ def _head(ctx: Ctx, s: SubjectHealth) -> str:
     if s.factor < 1:
         parts.append(ctx.t("health-cut", factor=s.factor, reason=rule_label(ctx, s.reason)))
     if s.cooldown_until is not None:
-        parts.append(ctx.t("health-cooldown", until=s.cooldown_until.strftime("%Y-%m-%d %H:%M %Z")))
+        parts.append(ctx.t("health-cooldown", until=local_time(s.cooldown_until, s.cooldown_until.tzinfo)))
     return " · ".join(parts)
 
 

@@ -52,6 +52,7 @@ from engine.domains.state import (
     unplanned_records,
 )
 from engine.errors import Conflict, NotFound, UserError
+from engine.i18n import shorten
 from engine.lifecycle import transition_domain
 from engine.stats import workspace_zone
 from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
@@ -214,7 +215,7 @@ def _row(number: int, values: Mapping[str, str]) -> ImportRow | RowError:
         return RowError(number, raw_name, "domain-import-bad-name")
     registrar = values.get("registrar", "").lower()
     if registrar and registrar not in REGISTRARS:  # a typo, or a second domain taken for the registrar column
-        shown = registrar if len(registrar) <= _REGISTRAR_MAX else registrar[: _REGISTRAR_MAX - 1] + "…"
+        shown = shorten(registrar, _REGISTRAR_MAX)
         return RowError(number, raw_name, "domain-import-bad-registrar", {"value": shown, "choices": _KNOWN_REGISTRARS})
     expiry = values.get("expiry", "")
     expires_on = _date(expiry)

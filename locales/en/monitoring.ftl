@@ -19,7 +19,6 @@ health-hint = A rate counts only from as many sends as the protection rules need
 health-rate = { $percent } % of { $sample }
 health-not-enough = too few sends to judge ({ $sample } of { $needed })
 health-line = { $head }: sent { $sent } · hard bounces { $hard } · blocks { $block } · replies { $reply } · warmup inbox { $placement }
-health-few = too few sends to judge ({ $sample } of { $needed })
 health-not-measured = not measured
 health-window-1d = today
 health-window-7d = 7 days

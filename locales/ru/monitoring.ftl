@@ -23,7 +23,6 @@ health-hint = Доля считается только с того числа о
 health-rate = { $percent } % из { $sample }
 health-not-enough = мало отправок для оценки ({ $sample } из { $needed })
 health-line = { $head }: отправлено { $sent } · жёсткие отказы { $hard } · блокировки { $block } · ответы { $reply } · прогрев во входящих { $placement }
-health-few = мало отправок для оценки ({ $sample } из { $needed })
 health-not-measured = не измеряется
 health-window-1d = сегодня
 health-window-7d = 7 дней
