@@ -14,6 +14,8 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
    message is built from its row and handed to SMTP over the transport's reused connection; the accepted ones
    are recorded (see `_record_ctes`) all at once by the statement that claims the next batch. Any other outcome
    ends the batch: its unsent rows are given back (`queued`) and the next claim re-reads the mailbox's state.
+   While the job lives it stamps the rows it holds as claimed again (`_keep_claimed`), so a slow server never
+   makes an in-flight row look stuck.
 3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash or by a connection lost in DATA: found in
    the mailbox's Sent folder over IMAP → `sent`; not found while the folder demonstrably holds the mailbox's
    submissions (a witness: its previous accepted message is there) → never accepted, `queued` again; not found
@@ -34,6 +36,7 @@ address in `body` (it has no lead) and never counts toward the campaign's result
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import dataclasses
 import datetime as dt
@@ -48,6 +51,7 @@ from typing import Any, Final, Protocol
 from zoneinfo import ZoneInfo
 
 from tortoise import connections
+from tortoise.exceptions import BaseORMException
 from tortoise.transactions import in_transaction
 
 from engine.alerts import inbox_unreachable_fingerprint, mailbox_auth_disabled, raise_alert
@@ -125,8 +129,9 @@ class SendOptions:
     rows claimed at most per statement (fewer round trips and commits per message; also the most rows a crash can
     leave `sending` for recovery at once, and the most that a pause applied meanwhile can still let out);
     `max_attempts` tries before a transiently failing message fails; `retry_jitter` spreads retries by ±that
-    share; `stuck_after` is how long a row may stay in `sending` before recovery looks for it in the Sent folder
-    (longer than any SMTP transaction and the server's filing delay); `auth_failure_limit` consecutive
+    share; `stuck_after` is how long a row may stay in `sending`, with no live job vouching for it, before
+    recovery looks for it in the Sent folder (longer than the server's filing delay); a send job stamps the rows
+    it holds as claimed again every `claim_refresh` (None: a quarter of `stuck_after`); `auth_failure_limit` consecutive
     authentication failures disable the mailbox (None: the workspace's `auth_failures` threshold, as the monitor
     reads it). TLS trusts the system store, `ca_file` (MAIL_CA_FILE) and the
     mailbox's own CA, unless `ssl_context` replaces all of that (tests)."""
@@ -136,6 +141,7 @@ class SendOptions:
     max_attempts: int = 5
     retry_jitter: float = 0.2
     stuck_after: dt.timedelta = dt.timedelta(minutes=15)
+    claim_refresh: dt.timedelta | None = None
     auth_failure_limit: int | None = None
     sweep_limit: int = 20_000
     ssl_context: ssl.SSLContext | None = None
@@ -568,6 +574,7 @@ u AS (
           AS c_recipient_name)
 SELECT *, (SELECT count(*) FROM x) AS expired FROM st LEFT JOIN u ON true
 """  # noqa: S608 - composed of the constant statements above
+_REFRESH_CLAIMS = "UPDATE outbound_message SET claimed_at = $2 WHERE id = ANY($1::bigint[]) AND status = 'sending'"
 _UNCLAIM = (  # the exact undo of the claim above (queued rows have no claimed_at)
     "UPDATE outbound_message SET status = 'queued', claimed_at = NULL, attempts = attempts - 1 "
     "WHERE id = ANY($1::bigint[]) AND status = 'sending'"
@@ -750,11 +757,15 @@ class Outbox:
         account, zone, report.auth_failures = reached
         accepted: list[_Accepted] = []
         batch: collections.deque[Claimed] = collections.deque()  # claimed, not handed to SMTP yet
+        held: set[int] = set()  # the rows this job holds in `sending`: claimed, in flight, accepted but not recorded
+        refresh = asyncio.create_task(self._keep_claimed(held))
         left, want, first = self.options.batch_limit, self.options.claim_batch, True
         try:
             while left > 0:
                 claim = await self._claim(account, zone, accepted, limit=min(want, left), expire=first)
                 accepted, first = [], False  # recorded in the claim's statement
+                held.clear()
+                held.update(row.id for row in claim.rows)
                 report.expired += claim.expired
                 if not claim.rows or claim.state is None:
                     report.blocked = claim.blocked
@@ -762,8 +773,9 @@ class Outbox:
                 batch.extend(claim.rows)
                 want = max(1, min(claim.room, self.options.claim_batch))
                 go_on = await self._send_batch(
-                    account, claim.state, batch, claimed_at=claim.at, accepted=accepted, report=report, zone=zone
-                )
+                    account, claim.state, batch, claimed_at=claim.at, accepted=accepted, held=held, report=report,
+                    zone=zone,
+                )  # fmt: skip
                 left -= len(claim.rows) - len(batch)
                 await self._give_back(batch)
                 if not go_on:
@@ -773,10 +785,26 @@ class Outbox:
                 if accepted:  # idempotent: only rows still `sending` become `sent`
                     await self._sent(account, accepted, zone)
             finally:
+                refresh.cancel()
+                await asyncio.gather(refresh, return_exceptions=True)
                 await self._give_back(batch)
             if report.sent:
                 await self._rollup(account, zone)
         return report
+
+    async def _keep_claimed(self, held: set[int]) -> None:
+        """While its job lives, stamp the rows in `held` as claimed now, every `claim_refresh`: recovery takes a row
+        for stuck only when no live job has vouched for it for `stuck_after`, however long a slow server holds one
+        send or a batch waits its turn. A killed worker stops vouching, and its rows age from its last stamp."""
+        every = (self.options.claim_refresh or self.options.stuck_after / 4).total_seconds()
+        while True:
+            await asyncio.sleep(every)
+            if not held:
+                continue
+            try:
+                await connections.get("default").execute_query(_REFRESH_CLAIMS, [list(held), self.clock.now()])
+            except (BaseORMException, OSError) as exc:  # the job's own writes will say more; keep vouching
+                log.warning("send: claims not refreshed", rows=len(held), error=type(exc).__name__)
 
     async def _send_batch(
         self,
@@ -786,6 +814,7 @@ class Outbox:
         *,
         claimed_at: dt.datetime,
         accepted: list[_Accepted],
+        held: set[int],
         report: SendReport,
         zone: ZoneInfo,
     ) -> bool:
@@ -794,7 +823,7 @@ class Outbox:
         (a row that could not be built does not count), leaving the rest in `batch`. An error before a row is
         handed over leaves it in `batch` too: given back, never left `sending` for recovery to guess about. So does a
         slow server: the rest of a batch claimed more than a third of `stuck_after` ago is given back (to be claimed
-        afresh), so recovery never takes a row for stuck while it still waits its turn here. False when the job
+        and re-checked afresh). Rows leaving the job's hands leave `held` (`_keep_claimed`). False when the job
         should stop (a failed login)."""
         while batch:
             if self.clock.now() - claimed_at > self.options.stuck_after / 3:
@@ -803,12 +832,13 @@ class Outbox:
             if row.is_campaign:
                 checked = await self._recheck_campaign(row, state, zone, later=[r.id for r in batch][1:])
                 if checked is None:  # cancelled or held back: no longer claimed
-                    batch.popleft()
+                    held.discard(batch.popleft().id)
                     continue
                 row = checked
             prepared = await self._prepare(account, row, report, zone)
             batch.popleft()  # failed, or about to be handed to SMTP: never given back from here on
             if prepared is None:
+                held.discard(row.id)
                 report.outcomes[_BUILD_FAILED] = report.outcomes.get(_BUILD_FAILED, 0) + 1
                 continue
             outcome, done = await self._hand_over(account, row, *prepared, report=report, zone=zone)
@@ -816,6 +846,7 @@ class Outbox:
             if done is not None:
                 accepted.append(done)
             else:
+                held.discard(row.id)  # recorded, or left `sending` for recovery (`unknown`)
                 return outcome != Outcome.AUTH_FAILED
         return True
 

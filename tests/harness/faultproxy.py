@@ -3,7 +3,8 @@
 * `SmtpCutProxy` relays plaintext SMTP and, for the next `times` messages, cuts the connection in DATA: either
   after `after_bytes` bytes of the message (the server never sees the final dot: it did not accept the message)
   or after the whole message, final dot included, with the server's reply swallowed (the server accepted it; the
-  client cannot know). Later messages pass untouched.
+  client cannot know). Later messages pass untouched. With `Cut.STALL` it cuts nothing: it holds the server's
+  "354" to the next `times` DATA commands until `release` is set (a slow server; the message is not taken yet).
 * `BlackHole` accepts TCP connections, reads whatever comes and never answers (an IMAP or SMTP server that hangs),
   optionally after a greeting. A DNS server that never answers is `tests.harness.dnsserver.SilentUdpServer`.
 
@@ -25,6 +26,7 @@ _DOT = b"\r\n.\r\n"
 class Cut(enum.StrEnum):
     MID_DATA = "mid_data"  # after `after_bytes` bytes of the message: the final dot never reaches the server
     BEFORE_REPLY = "before_reply"  # the whole message reaches the server; its reply never reaches the client
+    STALL = "stall"  # nothing is cut: the server's go-ahead to DATA waits for `release` (`stalled` says it does)
 
 
 class _Server:
@@ -103,6 +105,8 @@ class SmtpCutProxy(_Server):
         self.after_bytes = after_bytes
         self.cuts = 0
         self.relayed = 0
+        self.stalled = asyncio.Event()
+        self.release = asyncio.Event()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection(HOST, self.upstream_port)
@@ -146,6 +150,10 @@ class SmtpCutProxy(_Server):
                 line = await up_reader.readline()
                 if not line:
                     break
+                if self.mode is Cut.STALL and line.startswith(b"354") and self.cuts < self.times:
+                    self.cuts += 1
+                    self.stalled.set()
+                    await self.release.wait()
                 if state["dot_seen"] and self.mode is Cut.BEFORE_REPLY:
                     self.cuts += 1  # the server answered the final dot: its reply is dropped, the client cut off
                     state["cut"] = True

@@ -9,11 +9,14 @@ What the outbox does, counted in the receiving mailboxes (Dovecot):
 * cut after the final dot, the server's "250" swallowed (the server accepted it): the same `unknown`, and recovery
   finds the copy in the Sent folder: `sent`, never sent again;
 * the same cut on a mailbox with no message known to be filed in Sent (no witness): `unknown` and an alert for a
-  person; never resent.
+  person; never resent;
+* a server that stalls a send for longer than `stuck_after`: the live job keeps its claim fresh, so recovery
+  leaves the row alone (it is in flight, not stuck), and the message goes once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 
@@ -104,3 +107,32 @@ async def test_a_cut_without_a_witness_in_the_sent_folder_is_unknown_and_alerted
     alert = await Alert.get(kind="send_unknown")
     assert alert.data["count"] == 1 and alert.data["mailbox"] == anna.address
     assert (await outbox.sweep()).send == () and mail.count(bob.address) == 0
+
+
+async def test_a_send_stalled_past_stuck_after_is_not_taken_for_stuck_while_its_job_lives(
+    mail: MailServer, transport: SmtpTransport
+) -> None:
+    mail.reset()
+    clock = FrozenClock(NOW)
+    async with SmtpCutProxy(mail.ports.submission, mode=Cut.STALL, times=0) as proxy:
+        anna, bob = await _through(proxy, mail)
+        outbox = make_outbox(mail, clock, transport, claim_refresh=dt.timedelta(seconds=0.05))
+        [witness] = await plan(anna, bob, 1)
+        assert (await outbox.send_mailbox(anna.id)).sent == 1
+        mail.settle()
+        proxy.times = 1
+        [row] = await plan(anna, bob, 1)
+        job = asyncio.create_task(outbox.send_mailbox(anna.id))
+        await asyncio.wait_for(proxy.stalled.wait(), 10)
+        clock.advance(dt.timedelta(minutes=20))  # the server holds the send past stuck_after (15 min)
+        await asyncio.sleep(0.3)  # a few of the job's refreshes
+        due = await outbox.sweep()
+        recovered = await outbox.recover_mailbox(anna.id)
+        proxy.release.set()
+        assert (await asyncio.wait_for(job, 20)).sent == 1
+        again = await outbox.send_mailbox(anna.id)  # the next tick's job
+        mail.settle()
+
+    assert due.recover == () and (recovered.sent, recovered.retried, recovered.unknown) == (0, 0, 0)
+    assert again.sent == 0 and (await OutboundMessage.get(id=row.id)).status is MessageStatus.SENT
+    assert await message_ids(mail, bob.address) == {witness.message_id: 1, row.message_id: 1}
