@@ -1278,15 +1278,18 @@ class Outbox:
         event: EventKind | None = None,
         account: Account | None = None,
         zone: ZoneInfo,
+        stale: dt.datetime | None = None,
     ) -> None:
+        """The row fails for good (`status`), if it is still `sending` (and, for recovery, still stuck: claimed
+        before `stale`; see `_requeue`); a campaign row stops its sequence."""
         check_transition("message", MessageStatus.SENDING, status)
         now = self.clock.now()
         text = (f"{result.key}: {result.text}" if result else reason)[:1000]
         async with in_transaction() as db:
             moved = await db.execute_query_dict(
                 "UPDATE outbound_message SET status = $2, smtp_code = $3, smtp_reply = $4 "
-                "WHERE id = $1 AND status = 'sending' RETURNING id",
-                [row.id, status.value, result.code if result else None, text],
+                "WHERE id = $1 AND status = 'sending' AND ($5::timestamptz IS NULL OR claimed_at < $5) RETURNING id",
+                [row.id, status.value, result.code if result else None, text, stale],
             )
             if moved and event is not None and account is not None:
                 data = {"key": result.key if result else "", "code": result.code if result else None}
@@ -1360,10 +1363,11 @@ class Outbox:
         once (it has already waited `stuck_after`), or fails after `max_attempts`. Without a witness, or when the
         folder cannot be searched, the rows become `unknown` and one alert names how many: never resent blindly."""
         now = self.clock.now()
+        stale = now - self.options.stuck_after
         rows = await connections.get("default").execute_query_dict(
             "SELECT id FROM outbound_message WHERE mailbox_id = $1 AND status = 'sending' AND claimed_at < $2 "
             "ORDER BY id",
-            [mailbox_id, now - self.options.stuck_after],
+            [mailbox_id, stale],
         )
         account = await self.account(mailbox_id)
         zone = await _zone_of(mailbox_id) or ZoneInfo("UTC")
@@ -1389,13 +1393,12 @@ class Outbox:
                 await self._sent(account, [_Accepted(row, now, None, await self._recovered(row, now, zone))], zone)
                 sent += 1
             elif filed and row.attempts < self.options.max_attempts:
-                await self._requeue(row, now)
-                retried += 1
+                retried += await self._requeue(row, now, stale)
             elif filed:
-                await self._fail(row, MessageStatus.FAILED, None, "recovery: never accepted, attempts used", zone=zone)
+                reason = "recovery: never accepted, attempts used"
+                await self._fail(row, MessageStatus.FAILED, None, reason, zone=zone, stale=stale)
             else:
-                await self._unknown(row, error or "not found in the Sent folder")
-                unknown += 1
+                unknown += await self._unknown(row, error or "not found in the Sent folder", stale)
         if unknown:
             box = account.address if account else str(mailbox_id)
             await raise_alert(
@@ -1428,14 +1431,18 @@ class Outbox:
         )
         return str(rows[0]["message_id"]) if rows else None
 
-    async def _requeue(self, row: Claimed, now: dt.datetime) -> None:
-        """A stuck row the server never accepted: `queued` again, due now (recovery ran `stuck_after` late)."""
+    async def _requeue(self, row: Claimed, now: dt.datetime, stale: dt.datetime) -> bool:
+        """A stuck row the server never accepted: `queued` again, due now (recovery ran `stuck_after` late). Only
+        while it is still stuck (claimed before `stale`): another recovery may have queued it again meanwhile, and a
+        send job taken it (a fresh claim), which this one must not take back."""
         check_transition("message", MessageStatus.SENDING, MessageStatus.QUEUED)
-        await connections.get("default").execute_query(
+        moved = await connections.get("default").execute_query_dict(
             "UPDATE outbound_message SET status = 'queued', scheduled_at = $2, claimed_at = NULL, "
-            "smtp_reply = 'recovery: not in the Sent folder, sent again' WHERE id = $1 AND status = 'sending'",
-            [row.id, now],
+            "smtp_reply = 'recovery: not in the Sent folder, sent again' "
+            "WHERE id = $1 AND status = 'sending' AND claimed_at < $3 RETURNING id",
+            [row.id, now, stale],
         )
+        return bool(moved)
 
     async def _recovered(self, row: Claimed, now: dt.datetime, zone: ZoneInfo) -> Sending | None:
         """What the record of a campaign row found in the Sent folder adds: its enrollment's next step, and the
@@ -1458,20 +1465,22 @@ class Outbox:
             next_step=facts.next_step if facts else None,
         )
 
-    async def _unknown(self, row: Claimed, reason: str) -> None:
+    async def _unknown(self, row: Claimed, reason: str, stale: dt.datetime) -> bool:
         """Nobody knows whether it went out: never resent, and its sequence stops here (a follow-up to a message
-        that may never have arrived would make no sense); a person decides."""
+        that may never have arrived would make no sense); a person decides. Only while it is still stuck (see
+        `_requeue`)."""
         check_transition("message", MessageStatus.SENDING, MessageStatus.UNKNOWN)
         async with in_transaction() as db:
             moved = await db.execute_query_dict(
                 "UPDATE outbound_message SET status = 'unknown', smtp_reply = $2 WHERE id = $1 AND status = 'sending' "
-                "RETURNING id",
-                [row.id, f"recovery: {reason}"[:1000]],
+                "AND claimed_at < $3 RETURNING id",
+                [row.id, f"recovery: {reason}"[:1000], stale],
             )
             if moved and row.kind is MessageKind.CAMPAIGN and row.enrollment_id is not None:
                 await db.execute_query(
                     _STOP_ENROLLMENT, [row.enrollment_id, EnrollmentState.STOPPED.value, "send_unknown"]
                 )
+        return bool(moved)
 
 
 # ------------------------------------------------------------------------------------------------ helpers

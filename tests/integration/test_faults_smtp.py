@@ -11,14 +11,17 @@ What the outbox does, counted in the receiving mailboxes (Dovecot):
 * the same cut on a mailbox with no message known to be filed in Sent (no witness): `unknown` and an alert for a
   person; never resent;
 * a server that stalls a send for longer than `stuck_after`: the live job keeps its claim fresh, so recovery
-  leaves the row alone (it is in flight, not stuck), and the message goes once.
+  leaves the row alone (it is in flight, not stuck), and the message goes once;
+* two recoveries of one mailbox at once (two ticks): the first queues the row again and a send job takes it; the
+  second, deciding from what it read before, leaves the row alone, since its claim is no longer stale.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
+from typing import Any
 
 import pytest
 
@@ -135,4 +138,49 @@ async def test_a_send_stalled_past_stuck_after_is_not_taken_for_stuck_while_its_
 
     assert due.recover == () and (recovered.sent, recovered.retried, recovered.unknown) == (0, 0, 0)
     assert again.sent == 0 and (await OutboundMessage.get(id=row.id)).status is MessageStatus.SENT
+    assert await message_ids(mail, bob.address) == {witness.message_id: 1, row.message_id: 1}
+
+
+async def test_a_second_recovery_never_takes_back_a_row_the_first_one_handed_to_a_new_send(
+    mail: MailServer, transport: SmtpTransport
+) -> None:
+    mail.reset()
+    clock = FrozenClock(NOW)
+    async with SmtpCutProxy(mail.ports.submission, mode=Cut.MID_DATA, times=0, after_bytes=40) as proxy:
+        anna, bob = await _through(proxy, mail)
+        outbox = make_outbox(mail, clock, transport, claim_refresh=dt.timedelta(seconds=0.05))
+        [witness] = await plan(anna, bob, 1)
+        assert (await outbox.send_mailbox(anna.id)).sent == 1
+        proxy.times = 1
+        [row] = await plan(anna, bob, 1, body="A longer text, so that the proxy cuts it in the middle.\n" * 20)
+        assert (await outbox.send_mailbox(anna.id)).unresolved == 1  # never accepted: left `sending`
+        mail.settle()
+        clock.advance(dt.timedelta(minutes=20))
+
+        searching, answer = asyncio.Event(), asyncio.Event()
+        folder = outbox.sent_folder
+
+        class Slow:  # the second recovery's search of the Sent folder answers late
+            async def find(self, account: Any, message_ids: Collection[str]) -> set[str]:
+                searching.set()
+                await answer.wait()
+                return await folder.find(account, message_ids)
+
+        late = make_outbox(mail, clock, transport)
+        late.sent_folder = Slow()
+        second = asyncio.create_task(late.recover_mailbox(anna.id))
+        await asyncio.wait_for(searching.wait(), 10)
+        first = await outbox.recover_mailbox(anna.id)  # not in Sent, the witness is: queued again
+        proxy.mode, proxy.times = Cut.STALL, 2
+        job = asyncio.create_task(outbox.send_mailbox(anna.id))
+        await asyncio.wait_for(proxy.stalled.wait(), 10)  # taken by a new send, held by the server
+        answer.set()
+        late_report = await asyncio.wait_for(second, 20)
+        proxy.release.set()
+        assert (await asyncio.wait_for(job, 20)).sent == 1
+        again = await outbox.send_mailbox(anna.id)
+        mail.settle()
+
+    assert (first.retried, late_report.retried, late_report.unknown, again.sent) == (1, 0, 0, 0)
+    assert (await OutboundMessage.get(id=row.id)).status is MessageStatus.SENT
     assert await message_ids(mail, bob.address) == {witness.message_id: 1, row.message_id: 1}
