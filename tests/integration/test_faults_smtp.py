@@ -128,7 +128,10 @@ async def test_a_send_stalled_past_stuck_after_is_not_taken_for_stuck_while_its_
         job = asyncio.create_task(outbox.send_mailbox(anna.id))
         await asyncio.wait_for(proxy.stalled.wait(), 10)
         clock.advance(dt.timedelta(minutes=20))  # the server holds the send past stuck_after (15 min)
-        await asyncio.sleep(0.3)  # a few of the job's refreshes
+        for _ in range(200):  # until the job's refresh has stamped the row (every 0.05 s)
+            if (await OutboundMessage.get(id=row.id)).claimed_at == clock.now():
+                break
+            await asyncio.sleep(0.05)
         due = await outbox.sweep()
         recovered = await outbox.recover_mailbox(anna.id)
         proxy.release.set()
