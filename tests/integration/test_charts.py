@@ -135,6 +135,22 @@ async def test_rates_are_gaps_on_days_with_too_few_sends_and_every_chart_renders
     assert opened(content).size == (1080, 1350)
 
 
+async def test_the_rates_chart_draws_bounces_and_blocks_from_the_workspaces_rule_minimums() -> None:
+    """/health said "too few sends to judge" where /chart rates drew 6.7 % bounces and 0 % blocks: the chart's
+    points need the sends the workspace's rules judge from (its own minimum over the default), as /health does."""
+    ws = await space()
+    ws.settings = {"thresholds": {"hard_bounce_min_sent": 50}}
+    await ws.save()
+    await stat(ws, StatScope.WORKSPACE, ws.id, TODAY - dt.timedelta(days=1), sent=25, replies=1, bounces_hard=2)
+    await stat(ws, StatScope.WORKSPACE, ws.id, TODAY, sent=45, replies=0, bounces_hard=3)
+
+    rates = await service.rates(reader(ws), CLOCK, 2)
+
+    assert rates.series["bounce"] == (None, None)  # 25 and 45 of the workspace's 50
+    assert rates.series["block"] == (None, 0.0)  # 25 of the default 40: a gap, never 0 %
+    assert rates.series["reply"] == (0.04, 0.0)  # no rule for replies: from 20 sends
+
+
 # Exports ----------------------------------------------------------------------------------------------------------
 
 
