@@ -26,6 +26,7 @@ from engine.dns.names import to_unicode_address
 from engine.errors import NotFound, UserError
 from engine.i18n import translator
 from engine.monitoring.metrics import MIN_SAMPLE, rate
+from engine.monitoring.service import minimums_of
 from models import Campaign, Workspace
 from models.enums import EnrollmentState, LeadVerdict, LegalBasis
 
@@ -100,10 +101,10 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:60] or "campaign"
 
 
-def _percent(part: int, sample: int, not_enough: str, locale: str) -> str:
+def _percent(part: int, sample: int, not_enough: str, locale: str, min_sample: int = MIN_SAMPLE) -> str:
     """A rate in percent with one decimal in the reader's digits ("3,3" in Russian, as Excel there reads a
     number), or `not_enough` below the minimum sample."""
-    value = rate(part, sample, MIN_SAMPLE).value
+    value = rate(part, sample, min_sample).value
     return not_enough if value is None else format_decimal(value * 100, format="0.0", locale=_number_locale(locale))
 
 
@@ -129,8 +130,9 @@ WHERE campaign_id = $1 AND kind = 'campaign' AND sent_at IS NOT NULL GROUP BY st
 
 async def campaign_results(actor: Actor, name: str) -> Export:
     """Per step and variant: sent, replies, bounces, unsubscribes and their rates ("not enough data" below the
-    minimum sample, never 0 %)."""
+    minimum sample, never 0 %; bounces below the workspace's hard-bounce minimum, as /health judges them)."""
     campaign = await _campaign(actor, name)
+    least = await minimums_of((await Workspace.get(id=campaign.workspace_id)).settings)
     t = translator(actor.locale)
     conn = connections.get("default")
     rows = await conn.execute_query_dict(_RESULTS, [campaign.id])
@@ -146,7 +148,8 @@ async def campaign_results(actor: Actor, name: str) -> Export:
         variant = "" if r["variant"] is None else variant_letter(int(r["variant"]))
         lines.append([
             r["step"], variant, n, replies, bounces, unsubs,
-            _percent(replies, n, not_enough, actor.locale), _percent(bounces, n, not_enough, actor.locale),
+            _percent(replies, n, not_enough, actor.locale),
+            _percent(bounces, n, not_enough, actor.locale, least.hard_bounce),
             _percent(unsubs, n, not_enough, actor.locale),
         ])  # fmt: skip
     writer.write(lines)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from engine.errors import UserError
-from engine.monitoring.metrics import MIN_SAMPLE, Counts, Rate, rate
+from engine.monitoring.metrics import Counts, Minimums, Rate, rate
 
 DEFAULT_DAYS: Final = 14
 MAX_DAYS: Final = 92
@@ -80,17 +80,20 @@ class Rates:
         return any(v is not None for s in self.series.values() for v in s)
 
 
-def day_rates(counts: Counts, min_sample: int = MIN_SAMPLE) -> dict[str, Rate]:
-    """Reply, bounce (hard and soft) and block rates of one day's counters, each with its sample."""
+def day_rates(counts: Counts, least: Minimums | None = None) -> dict[str, Rate]:
+    """Reply, bounce (hard and soft) and block rates of one day's counters, each with its sample. Bounces and
+    blocks count from the minimums the rules judge them from (`least`: the workspace's `minimums_of`), so the chart
+    draws no point where /health says there are too few sends to judge; replies from `least.rates`."""
+    least = least or Minimums()
     return {
-        "reply": rate(counts.replies, counts.outreach, min_sample),
-        "bounce": rate(counts.bounces_hard + counts.bounces_soft, counts.sent, min_sample),
-        "block": rate(counts.bounces_block, counts.sent, min_sample),
+        "reply": rate(counts.replies, counts.outreach, least.rates),
+        "bounce": rate(counts.bounces_hard + counts.bounces_soft, counts.sent, least.hard_bounce),
+        "block": rate(counts.bounces_block, counts.sent, least.block),
     }
 
 
-def rates(days: Sequence[dt.date], rows: Mapping[dt.date, Counts], min_sample: int = MIN_SAMPLE) -> Rates:
-    per_day = [day_rates(rows.get(d, Counts()), min_sample) for d in days]
+def rates(days: Sequence[dt.date], rows: Mapping[dt.date, Counts], least: Minimums | None = None) -> Rates:
+    per_day = [day_rates(rows.get(d, Counts()), least) for d in days]
     return Rates(tuple(days), {n: tuple(r[n].value for r in per_day) for n in RATE_NAMES})
 
 

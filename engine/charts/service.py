@@ -15,9 +15,10 @@ from engine.clock import Clock
 from engine.dns.names import to_unicode
 from engine.domains.reserve import pool_state
 from engine.monitoring import metrics
+from engine.monitoring.service import minimums_of
 from engine.stats import workspace_zones
 from engine.warmup import service as warmup_service
-from models import Domain
+from models import Domain, Workspace
 from models.enums import StatScope
 
 
@@ -38,11 +39,13 @@ async def volume(actor: Actor, clock: Clock, days: int) -> data.Volume:
 
 
 async def rates(actor: Actor, clock: Clock, days: int) -> data.Rates:
-    """The workspace's reply, bounce and block rates per day; days with too few sends are gaps."""
+    """The workspace's reply, bounce and block rates per day; days with too few sends are gaps (bounces and blocks
+    from its rules' minimums, as /health judges them)."""
     workspace_id = require_reader(actor)
     period = await _days(workspace_id, clock, days)
     rows = await metrics.daily_rows(StatScope.WORKSPACE, [workspace_id], period[0], period[-1])
-    return data.rates(period, rows.get(workspace_id, {}))
+    space = await Workspace.get(id=workspace_id)
+    return data.rates(period, rows.get(workspace_id, {}), await minimums_of(space.settings))
 
 
 async def warmup(actor: Actor, clock: Clock, days: int) -> data.Warmup:

@@ -1,7 +1,7 @@
 """Reports over `DailyStat` only: totals and rates of a workspace, campaign, domain or mailbox for a period, and
 the workspace's top problems. Each report is a few indexed reads (the unique (scope, scope_id, day) index and the
 (workspace_id, day) index); events are never scanned. Rates come from `engine.monitoring.metrics` (each with its
-sample; "not measured" and "not enough data" are states of their own, never 0 %). Bounces, blocks and warmup
+sample; "not measured" and "not enough data" are states of their own, never 0 %). Hard bounces, blocks and warmup
 placement count from the minimums the protection rules judge them from (`minimums_of`), as /health shows them."""
 
 from __future__ import annotations
@@ -51,12 +51,6 @@ class Summary:
     def delivered(self) -> int:
         c = self.counts
         return max(0, c.sent - c.bounces_hard - c.bounces_soft - c.bounces_block)
-
-    @property
-    def bounce_rate(self) -> Rate:
-        """Every bounce (hard, soft, block) of the sends, from as many sends as the hard-bounce rule needs."""
-        c = self.counts
-        return rate(c.bounces_hard + c.bounces_soft + c.bounces_block, c.sent, self.metrics.hard_bounce_rate.min_sample)
 
 
 _SUM = """

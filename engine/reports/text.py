@@ -52,7 +52,7 @@ def body(t: Translator, rep: Report) -> list[str]:
         delivered=s.delivered,
         opens=rate_text(t, m.open_rate),
         replies=rate_text(t, m.reply_rate),
-        bounces=rate_text(t, s.bounce_rate, judged=True),
+        bounces=rate_text(t, m.hard_bounce_rate, judged=True),
         blocks=rate_text(t, m.block_rate, judged=True),
         unsubscribes=c.unsubscribes,
         complaints=c.complaints,

@@ -15,7 +15,7 @@ report-numbers = Sent: { $sent }{ $warmup ->
     } · delivered: { $delivered }
     Opens: { $opens }
     Replies: { $replies }
-    Bounces: { $bounces }
+    Hard bounces: { $bounces }
     Blocks: { $blocks }
     Unsubscribes: { $unsubscribes } · complaints: { $complaints }
     Warmup in inbox: { $placement }

@@ -15,7 +15,7 @@ report-numbers = Отправлено: { $sent }{ $warmup ->
     } · доставлено: { $delivered }
     Открытия: { $opens }
     Ответы: { $replies }
-    Отказы: { $bounces }
+    Жёсткие отказы: { $bounces }
     Блокировки: { $blocks }
     Отписки: { $unsubscribes } · жалобы: { $complaints }
     Прогрев во входящих: { $placement }

@@ -135,6 +135,22 @@ async def test_rates_are_gaps_on_days_with_too_few_sends_and_every_chart_renders
     assert opened(content).size == (1080, 1350)
 
 
+async def test_the_rates_chart_draws_bounces_and_blocks_from_the_workspaces_rule_minimums() -> None:
+    """/health said "too few sends to judge" where /chart rates drew 6.7 % bounces and 0 % blocks: the chart's
+    points need the sends the workspace's rules judge from (its own minimum over the default), as /health does."""
+    ws = await space()
+    ws.settings = {"thresholds": {"hard_bounce_min_sent": 50}}
+    await ws.save()
+    await stat(ws, StatScope.WORKSPACE, ws.id, TODAY - dt.timedelta(days=1), sent=25, replies=1, bounces_hard=2)
+    await stat(ws, StatScope.WORKSPACE, ws.id, TODAY, sent=45, replies=0, bounces_hard=3)
+
+    rates = await service.rates(reader(ws), CLOCK, 2)
+
+    assert rates.series["bounce"] == (None, None)  # 25 and 45 of the workspace's 50
+    assert rates.series["block"] == (None, 0.0)  # 25 of the default 40: a gap, never 0 %
+    assert rates.series["reply"] == (0.04, 0.0)  # no rule for replies: from 20 sends
+
+
 # Exports ----------------------------------------------------------------------------------------------------------
 
 
@@ -199,9 +215,25 @@ async def test_campaign_results_per_step_and_variant_with_not_enough_data_rather
     await OutboundMessage.filter(campaign_id=c.id, step_position=2).update(variant=0)
     await OutboundMessage.filter(campaign_id=c.id, step_position=1).update(variant=0)
     rows = rows_of((await exports.campaign_results(en, "Весна")).content)
-    assert rows[1] == ["1", "A", "30", "1", "1", "1", "3.3", "3.3", "3.3"]  # 30 sends: measured
+    assert rows[1] == ["1", "A", "30", "1", "1", "1", "3.3", "not enough data", "3.3"]  # bounces: the rule's 40
     rows = rows_of((await exports.campaign_results(reader(ws), "Весна")).content)
-    assert rows[1][6:] == ["3,3", "3,3", "3,3"]  # a Russian Excel reads "3,3" as a number, "3.3" as a date
+    assert rows[1][6:] == ["3,3", "мало данных", "3,3"]  # a Russian Excel reads "3,3" as a number, "3.3" as a date
+
+
+async def test_the_results_bounce_rate_counts_from_the_workspaces_hard_bounce_minimum() -> None:
+    """A campaign's results read "Bounces, %: 3.3" for 30 sends while /health said there were too few to judge
+    hard bounces (40): the bounce rate counts from the workspace's hard-bounce minimum (its own over the default),
+    replies and unsubscribes, which no rule judges, from 20 sends; "not enough data" in the reader's language."""
+    ws = await space()
+    c = await campaign_with_results(ws)
+    await OutboundMessage.filter(campaign_id=c.id).update(variant=0)  # step 1: 30 sends, 1 bounce
+    en = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
+
+    assert rows_of((await exports.campaign_results(en, "Весна")).content)[1][6:] == ["3.3", "not enough data", "3.3"]
+
+    ws.settings = {"thresholds": {"hard_bounce_min_sent": 25}}
+    await ws.save()
+    assert rows_of((await exports.campaign_results(en, "Весна")).content)[1][6:] == ["3.3", "3.3", "3.3"]
 
 
 async def test_lead_export_pages_every_lead_protects_cells_and_is_bounded() -> None:

@@ -199,13 +199,13 @@ async def test_the_digests_judge_bounces_from_the_rules_minimum_as_health_does()
     week = previous_week(SUNDAY + dt.timedelta(days=1))
 
     low = (await weekly(few, week)).params["body"]
-    assert f"Отказы: {RU('report-too-few', sample=25, needed=40)}" in low
+    assert f"Жёсткие отказы: {RU('report-too-few', sample=25, needed=40)}" in low
     assert f"Блокировки: {RU('report-too-few', sample=25, needed=40)}" in low
-    assert "%" not in low.split("Отказы")[1]  # neither 8 % of bounces nor 0 % of blocks (replies count from 20)
+    assert "%" not in low.split("Жёсткие отказы")[1]  # neither 8 % of bounces nor 0 % of blocks (replies count from 20)
     day = (await daily(few, yesterday)).params["body"]
     assert "small.test" not in day and "%" not in day and RU("digest-no-problems") in day
 
     judged = (await weekly(enough, week)).params["body"]
-    assert "Bounces: 6.7 % (3 of 45)" in judged and "Blocks: 0 % (0 of 45)" in judged
+    assert "Hard bounces: 6.7 % (3 of 45)" in judged and "Blocks: 0 % (0 of 45)" in judged
     day = (await daily(enough, yesterday)).params["body"]
     assert "• domain big.test: blocks 0 % (0 of 45) · bounces 6.7 % (3 of 45)" in day

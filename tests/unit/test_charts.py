@@ -11,7 +11,7 @@ import pytest
 from engine.charts import data
 from engine.errors import UserError
 from engine.exports import BOM, CsvWriter, safe_cell
-from engine.monitoring.metrics import Counts
+from engine.monitoring.metrics import Counts, Minimums
 
 LAST = dt.date(2026, 12, 2)
 
@@ -60,6 +60,23 @@ def test_rates_leave_days_without_enough_sends_as_gaps_never_zero() -> None:
     assert r.series["block"] == (0.04, None, None)
     assert r.measured
     assert not data.rates(days, {days[1]: Counts(sent=3)}).measured
+
+
+def test_bounce_and_block_points_need_the_sends_the_rules_judge_them_from() -> None:
+    """/health said "too few sends to judge (25 of 40)" for a day the rates chart drew as 8 % bounces and 0 %
+    blocks (it drew from 20 sends): bounce and block points need the workspace's rule minimums, replies its own."""
+    days = data.day_range(LAST, 3)
+    rows = {
+        days[0]: Counts(sent=25, replies=1, bounces_hard=2),  # /health: too few for either rule
+        days[1]: Counts(sent=45, replies=2, bounces_hard=3),  # enough for blocks (40), not for bounces (50)
+        days[2]: Counts(sent=60, replies=3, bounces_hard=3, bounces_block=6),
+    }
+    r = data.rates(days, rows, Minimums(hard_bounce=50, block=40))
+    assert r.series["bounce"] == (None, None, 0.05)
+    assert r.series["block"] == (None, 0.0, 0.1)
+    assert r.series["reply"] == (0.04, pytest.approx(2 / 45), 0.05)  # no rule for replies: from 20 sends
+    day = data.day_rates(rows[days[1]], Minimums(hard_bounce=50, block=40))
+    assert (day["bounce"].min_sample, day["block"].min_sample, day["reply"].min_sample) == (50, 40, 20)
 
 
 def test_warmup_checks_per_day() -> None:
