@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from tortoise import connections
 
 from engine.alerts import raise_alert, resolve_alerts
-from engine.clock import Clock
+from engine.clock import UTC_ZONE, Clock, local_time
 from engine.health import HEARTBEAT_KEY
 from models import AgencySetting
 from models.enums import Severity
@@ -46,7 +46,7 @@ async def check_fleet(redis: Redis, clock: Clock) -> FleetCheck:
     age = (now - beat).total_seconds() if beat else None
     down = age is None or age > down_after.total_seconds()
     if down:
-        since = beat.isoformat(timespec="minutes") if beat else "-"
+        since = local_time(beat, UTC_ZONE) if beat else "-"  # the agency has no workspace clock: UTC, named
         data = {"minutes": int(down_after.total_seconds() // 60), "since": since}
         await raise_alert(
             workspace_id=None,

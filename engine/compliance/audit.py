@@ -9,7 +9,9 @@ hold a mailbox password or a person's address, and neither belongs in the log.
 
 The export: admins get every entry (agency-level ones included), a manager the entries of the workspaces they
 manage, never another client's. A range is at most `MAX_RANGE_DAYS` long; the file is capped at
-`MAX_ROWS` entries and `EXPORT_MAX_BYTES`, written with `engine.exports.CsvWriter` (formula-safe cells).
+`MAX_ROWS` entries and `EXPORT_MAX_BYTES`, written with `engine.exports.CsvWriter` (formula-safe cells). Managers
+read it in Excel: the action in words, the subject by its name (`engine.alert_names.subject_names`, one lookup per
+page), the details as `key: value; …`, each beside what is stored (the code, the reference, the exact JSON).
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from tortoise import connections
 
 from engine.access import Actor
+from engine.alert_names import subject_names
 from engine.clock import Clock
 from engine.errors import Forbidden, UserError
 from engine.exports import EXPORT_MAX_BYTES, CsvWriter, Export
@@ -96,7 +99,8 @@ async def export_audit(
     since = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     t = translator(actor.locale)
-    columns = ("time", "workspace", "actor", "actor-name", "action", "action-code", "subject", "data")
+    columns = ("time", "workspace", "actor", "actor-name", "action", "action-code", "subject", "subject-code",
+               "details", "data")  # fmt: skip
     header = [t(f"audit-col-{c}") for c in columns]
     writer = CsvWriter(header, max_bytes)
     conn = connections.get("default")
@@ -108,7 +112,8 @@ async def export_audit(
         if writer.rows + len(rows) > max_rows:
             raise UserError("error-audit-too-many", limit=max_rows)
         after = int(rows[-1]["id"])
-        await asyncio.to_thread(writer.write, [_line(t, r) for r in rows])
+        names = await subject_names(str(r["subject"]) for r in rows)
+        await asyncio.to_thread(writer.write, [_line(t, r, names) for r in rows])
         if len(rows) < PAGE:
             break
     name = f"audit-{start.isoformat()}-{end.isoformat()}.csv"
@@ -140,12 +145,35 @@ def action_label(t: Translator, action: str) -> str:
     return t(key) if t.has(key) else action
 
 
-def _line(t: Translator, r: Mapping[str, Any]) -> list[Any]:
+def _line(t: Translator, r: Mapping[str, Any], names: Mapping[str, str]) -> list[Any]:
+    """One entry as a row; `names`: each subject's name (`subject_names`; a subject missing there stays as stored)."""
     data = r["data"]
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
-    if len(text) > DATA_MAX_CHARS:
-        text = text[: DATA_MAX_CHARS - 1] + "…"
+    try:
+        value = json.loads(data) if isinstance(data, str) else data
+    except ValueError:
+        value = data
+    details = "; ".join(_pairs(value)) if isinstance(value, Mapping) else text
     moment: dt.datetime = r["created_at"]
     stamp = moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    action = str(r["action"])
-    return [stamp, r["workspace"], r["actor"], r["actor_name"], action_label(t, action), action, r["subject"], text]
+    action, subject = str(r["action"]), str(r["subject"])
+    return [stamp, r["workspace"], r["actor"], r["actor_name"], action_label(t, action), action,
+            names.get(subject, subject), subject, _cut(details), _cut(text)]  # fmt: skip
+
+
+def _pairs(data: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    """`key: value` for each field, a nested object's fields by dotted keys (`limits.daily: 30`); text as it is,
+    nothing (null, "") as "—", anything else as JSON writes it."""
+    for key in sorted(data, key=str):
+        value, name = data[key], f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            yield from _pairs(value, f"{name}.")
+        elif value is None or value == "":
+            yield f"{name}: —"
+        else:
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            yield f"{name}: {shown}"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= DATA_MAX_CHARS else text[: DATA_MAX_CHARS - 1] + "…"

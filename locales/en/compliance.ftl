@@ -62,7 +62,9 @@ audit-col-actor-name = Name
 audit-col-action = Action
 audit-col-action-code = Action code
 audit-col-subject = Subject
-audit-col-data = Details
+audit-col-subject-code = Subject code
+audit-col-details = Details
+audit-col-data = Details (JSON)
 error-audit-date = The date "{ $value }" ({ $field ->
     [from] from
    *[other] to

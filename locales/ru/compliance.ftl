@@ -66,7 +66,9 @@ audit-col-actor-name = Имя
 audit-col-action = Действие
 audit-col-action-code = Код действия
 audit-col-subject = Объект
-audit-col-data = Подробности
+audit-col-subject-code = Код объекта
+audit-col-details = Подробности
+audit-col-data = Подробности (JSON)
 error-audit-date = Дата «{ $value }» ({ $field ->
     [from] начало
    *[other] конец

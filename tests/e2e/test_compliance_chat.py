@@ -97,9 +97,11 @@ async def test_telegram_forget_retention_and_audit_export(telegram: TelegramRig)
     rows = list(csv.reader(io.StringIO((await anna.download(document)).decode("utf-8-sig")), delimiter=";"))
     ready = EN("audit-export-ready", rows=len(rows) - 1, **{"from": first, "to": NOW.date().isoformat()})
     assert ready in visible(text.text)
-    assert rows[0] == ["Time", "Workspace", "Who", "Name", "Action", "Action code", "Subject", "Details"]
-    actions = [(r[5], r[6]) for r in rows[1:]]
+    assert rows[0] == ["Time", "Workspace", "Who", "Name", "Action", "Action code", "Subject", "Subject code",
+                       "Details", "Details (JSON)"]  # fmt: skip
+    actions = [(r[5], r[7]) for r in rows[1:]]
     assert all(r[4] == EN(action_key(r[5])) for r in rows[1:])  # people read the action in words, the code beside
+    assert ["acme", "workspace.retention"] in [[r[6], r[5]] for r in rows[1:]]  # and the subject by its name
     assert ("compliance.forget", f"workspace:{(await Workspace.get(slug='acme')).id}") in actions
     workspace = f"workspace:{(await Workspace.get(slug='acme')).id}"
     assert {("command", "/forget"), ("command", "/retention"), ("workspace.retention", workspace)} <= set(actions)

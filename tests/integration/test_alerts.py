@@ -38,6 +38,7 @@ from tests.harness.pacing import deliver_job_paced, deliver_paced, flush_paced
 from tests.integration.content_world import make_world, planned_row
 
 NOW = dt.datetime(2026, 12, 2, 10, 0, 5, tzinfo=dt.UTC)  # 5 s into a rate window
+MSK = dt.timezone(dt.timedelta(hours=3))
 TG = Platform.TELEGRAM
 EN = translator("en")
 RU = translator("ru")
@@ -269,11 +270,12 @@ async def test_agency_alerts_reach_the_agency_chats_only(redis: Redis, clock: Fr
 
 
 async def test_worker_down_and_queue_backlog_are_raised_and_resolved(redis: Redis, clock: FrozenClock) -> None:
-    await redis.delete(HEARTBEAT_KEY)
+    await redis.set(HEARTBEAT_KEY, (clock.now() - dt.timedelta(minutes=15)).astimezone(MSK).isoformat())
     seen = await watchdog.check_fleet(redis, clock)
     assert seen.worker_down and seen.backlog == 0
     down = await Alert.get(kind="worker_down")
     assert (down.workspace_id, down.severity, down.status) == (None, Severity.CRITICAL, AlertStatus.OPEN)
+    assert down.data["since"] == "2026-12-02 09:45 UTC"  # the agency's alert: on UTC, named, as chat shows times
     await redis.set(HEARTBEAT_KEY, (clock.now() - dt.timedelta(minutes=2)).isoformat())
     assert not (await watchdog.check_fleet(redis, clock)).worker_down
     assert (await Alert.get(id=down.id)).status is AlertStatus.RESOLVED

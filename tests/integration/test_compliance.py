@@ -238,9 +238,11 @@ async def test_retention_deletes_old_data_in_batches_and_keeps_aggregates_and_su
     assert await retention.retention_days(actor(ws)) is None
 
 
-async def test_the_audit_export_shows_admins_everything_and_managers_their_workspaces(clock: FrozenClock) -> None:
+async def test_the_audit_export_shows_admins_everything_and_managers_their_workspaces(
+    clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     acme, _ = await space("acme")
-    beta, _ = await space("beta")
+    beta, beta_box = await space("beta")
     person = await Person.create(platform=Platform.TELEGRAM, external_id="42", display_name="=cmd|' /C calc'!A0")
     await Membership.create(person=person, workspace=acme, role=Role.MANAGER)
     manager = actor(acme, person_id=person.id)
@@ -253,8 +255,19 @@ async def test_the_audit_export_shows_admins_everything_and_managers_their_works
     rows = list(csvlib.reader(io.StringIO(mine.content.decode("utf-8-sig")), delimiter=";"))
     assert mine.rows == 1 and rows[1][4:6] == ["реквизиты отправителя изменены", "workspace.sender_identity"]
     assert rows[1][:4] == ["2031-03-03 09:00:00 UTC", "acme", "telegram:42", "'=cmd|' /C calc'!A0"]
+    assert rows[1][6:8] == ["acme", f"workspace:{acme.id}"]  # the subject by its name, the reference beside
+    assert rows[1][8] == "from.contact: —; from.legal_name: —; to.contact: Москва; to.legal_name: ООО «Ромашка»"
+    assert json.loads(rows[1][9])["to"] == {"legal_name": "ООО «Ромашка»", "contact": "Москва"}
+    assert rows[0][6:] == ["Объект", "Код объекта", "Подробности", "Подробности (JSON)"]
+    await AuditLog.create(workspace=beta, action="mailbox.transition", subject=f"mailbox:{beta_box.id}", created_at=NOW)
+    await AuditLog.create(workspace=beta, action="domain.delete", subject="domain:999999", created_at=NOW)  # gone
+    monkeypatch.setattr(audit, "PAGE", 2)  # names are looked up page by page
     everything = await audit.export_audit(actor(None, Role.ADMIN), clock)
-    assert everything.rows == 3
+    rows = list(csvlib.reader(io.StringIO(everything.content.decode("utf-8-sig")), delimiter=";"))
+    assert everything.rows == 5 and [r[6:8] for r in rows[1:]] == [
+        ["acme", f"workspace:{acme.id}"], ["x", "x"], ["agency", "agency"],
+        ["anna@beta.example", f"mailbox:{beta_box.id}"], ["domain:999999", "domain:999999"],
+    ]  # fmt: skip
     old = await audit.export_audit(manager, clock, dt.date(2030, 1, 1), dt.date(2030, 12, 31))
     assert old.rows == 1 and old.filename == "audit-2030-01-01-2030-12-31.csv"
     with pytest.raises(UserError) as long_range:

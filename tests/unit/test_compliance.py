@@ -4,6 +4,7 @@ footer in text and HTML, stop words in replies, audit dates and the CSV line of 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from email.message import EmailMessage
 
@@ -138,10 +139,29 @@ def test_an_audit_line_is_formula_safe_and_bounded() -> None:
         "created_at": dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC), "workspace": "acme", "actor": "telegram:1",
         "actor_name": "=HYPERLINK(\"http://x\")", "action": "command", "subject": "/forget",
         "data": {"args": {"email": None}, "long": "y" * 5000},
-    })  # fmt: skip
+    }, {"/forget": "/forget"})  # fmt: skip
     assert parse_day("2026-03-01", field="from") == dt.date(2026, 3, 1) and parse_day(None, field="to") is None
-    assert line[0] == "2026-03-01 12:00:00 UTC" and len(line[7]) == 2000 and line[7].endswith("…")
+    assert line[0] == "2026-03-01 12:00:00 UTC" and len(line[9]) == 2000 and line[9].endswith("…")
+    assert len(line[8]) == 2000 and line[8].startswith("args.email: —; long: yyy")  # readable, bounded too
     assert line[4:6] == [translator("en")("audit-action-command"), "command"]  # in words, and the code beside
-    writer = CsvWriter(["a"] * 8)
+    writer = CsvWriter(["a"] * 10)
     writer.write([line])
     assert "'=HYPERLINK" in writer.getvalue().decode("utf-8-sig")
+
+
+def test_an_audit_line_names_its_subject_and_reads_its_details() -> None:
+    """Managers read the file in Excel: the subject by its name with the stored reference beside it, the details
+    as `key: value; …` (nested keys dotted) beside the exact JSON."""
+    line = _line(translator("en"), {
+        "created_at": dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC), "workspace": "acme", "actor": "",
+        "actor_name": "", "action": "mailbox.transition", "subject": "mailbox:9",
+        "data": '{"from": "active", "to": "paused", "reason": null, "limits": {"daily": 30, "warm": true}}',
+    }, {"mailbox:9": "anna@acme.ru"})  # fmt: skip
+    assert line[6:8] == ["anna@acme.ru", "mailbox:9"]
+    assert line[8] == "from: active; limits.daily: 30; limits.warm: true; reason: —; to: paused"
+    assert json.loads(line[9])["limits"] == {"daily": 30, "warm": True}  # the exact record beside
+    odd = _line(translator("en"), {
+        "created_at": dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC), "workspace": "", "actor": "", "actor_name": "",
+        "action": "gone.action", "subject": "domain:4", "data": '["a", 1]',
+    }, {})  # fmt: skip
+    assert odd[4:10] == ["gone.action", "gone.action", "domain:4", "domain:4", '["a", 1]', '["a", 1]']
