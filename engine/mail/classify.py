@@ -319,7 +319,6 @@ _DECISIVE_CODES: Final[Mapping[str, BounceReason]] = {
     "1.6": _R.USER_UNKNOWN,  # moved, no forwarding address
     "1.7": _R.POLICY,  # bad sender address syntax: ours
     "1.8": _R.POLICY,  # bad sender's system address: ours
-    "2.1": _R.MAILBOX_DISABLED,
     "2.2": _R.MAILBOX_FULL,
     "2.3": _R.MESSAGE_TOO_LARGE,
     "3.4": _R.MESSAGE_TOO_LARGE,
@@ -343,6 +342,7 @@ _DECISIVE_CODES: Final[Mapping[str, BounceReason]] = {
     "7.750": _R.BLOCKED,
 }
 _SUGGESTIVE_CODES: Final[Mapping[str, BounceReason]] = {
+    "2.1": _R.MAILBOX_DISABLED,  # Gmail also says 5.2.1 when the recipient receives mail too fast for it
     "2.4": _R.SYSTEM_ERROR,
     "3.1": _R.SYSTEM_ERROR,
     "4.1": _R.NETWORK_ERROR,
@@ -394,7 +394,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"\bspf\b",
             r"\bdkim\b",
             r"\bdmarc\b",
-            r"unauthenticated",
+            r"unauthenticated (?:e-?mail|mail|messages?)",
             r"not authenticated",
             r"authentication (?:check|fail|requirement)",
             r"sender (?:policy framework|authentication|verify failed)",
@@ -430,6 +430,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"(?:client|sending|your|sender|source) (?:host|ip|ip address|address|domain|server|network)[^.\n]{0,60}"
             r"(?:blocked|block listed|banned|denied|rejected|refused|not allowed)",
             r"(?:ip|host|address|domain|network) (?:is |has been )?(?:blocked|banned|blacklisted)",
+            r"(?:invalid|bad) (?:sending |client |source )?ip\b",
             r"\bblocked (?:by|because|due|for)\b|\bbanned\b|mail from .{0,80} (?:refused|rejected|blocked)",
             r"white-?list|requires? confirmation",
             r"(?:smtp|mail) (?:server|relay) of your (?:isp|provider)|use your (?:isp|provider)|dynamic (?:ip|address)|"
@@ -480,6 +481,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
         _words(
             r"message (?:is )?too (?:large|big)|(?:message|mail) size|size (?:exceeds|limit|too large)|"
             r"exceeds (?:the )?(?:maximum |max )?(?:allowed )?(?:message )?size|too large",
+            r"\bline (?:length )?limit|\blines? (?:is |are )?too long",
             r"слишком (?:большое|велик)|превышает (?:максимальн\w+ )?размер",
         ),
         _R.MESSAGE_TOO_LARGE,
@@ -489,6 +491,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"host (?:or domain name )?not found|host unknown|unknown host|no such (?:domain|host)",
             r"domain (?:name )?(?:not found|does not exist|doesn'?t exist|unknown|is invalid|not exist)",
             r"unrouteable (?:mail )?domain|nxdomain|null mx|no mx|mx (?:record )?(?:not found|lookup failed)",
+            r"indicated no smtp service|domain (?:is )?(?:not reachable|unreachable)",
             r"name service error(?!.{0,80}(?:malformed|unexpected|timed out|try again))|name or service not known|"
             r"domain .{0,60} does not accept mail|no (?:mail servers?|mail exchangers?|route) "
             r"(?:for|to)|couldn'?t find any host|could not find .{0,40} (?:host|domain)",
@@ -551,7 +554,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"mailer error|(?<!details of )temporary (?:failure|error|problem|local problem)",
             r"server (?:error|busy|unavailable)",
             r"service (?:temporarily )?(?:unavailable|not available)|resources? (?:temporarily )?unavailable",
-            r"mail loop|loop detected|too many hops|configuration error",
+            r"mail loop|loop detected|too many hops|configuration error|no such file or directory",
             r"внутренн\w+ ошибк|временн\w+ ошибк|сервис\w* недоступ|ошибк\w+ сервер",
         ),
         _R.SYSTEM_ERROR,
@@ -563,14 +566,20 @@ _PROSE_CHARS: Final = 4_000  # a report states its reason near the top; the rest
 
 
 def _reason_in_words(*texts: str) -> BounceReason | None:
-    """The reason the first text that says one names (the diagnostic before the report's prose)."""
+    """The reason the first text that says one names (the diagnostic before the report's prose). A cause only
+    guessed at ("the account or domain may not exist, they may be blacklisted") is not said."""
     for text in texts:
         lowered = text[:_PROSE_CHARS].lower()
         if lowered:
             for pattern, reason in _WORDING:
-                if pattern.search(lowered):
+                if any(
+                    not _HEDGE.search(lowered, max(0, m.start() - 24), m.start()) for m in pattern.finditer(lowered)
+                ):
                     return reason
     return None
+
+
+_HEDGE = re.compile(r"\b(?:may|might)(?: not)?(?: have)?(?: be(?:en)?)? $")
 
 
 # A refusal in answer to the connection, HELO or MAIL FROM is about the sender: whatever it says ("neko.example.com
@@ -580,21 +589,30 @@ _SENDER_STAGE = re.compile(
     r"\bMAIL FROM command\b|(?:server|greeting) refused|sender was rejected",
     re.IGNORECASE,
 )
+# A "recipient gone" answer to the message itself comes after the server accepted that recipient at RCPT TO: it is
+# a content filter's refusal dressed as "User unknown" (ezweb.ne.jp and others), not an address that is gone.
+_DATA_STAGE = re.compile(r"after end of data|in reply to end of DATA command", re.IGNORECASE)
+# Refused before the greeting, when the server knows nothing of us but our IP address.
+_GREETING_STAGE = re.compile(r"refused to talk to me|after initial connection", re.IGNORECASE)
+_NO_CAUSE: Final = frozenset({BounceReason.SYSTEM_ERROR, BounceReason.UNDEFINED})
 
 
 def bounce_reason(status: str | None, diagnostic: str, prose: str = "", *, trust_code: bool = True) -> BounceReason:
     """Status code first, wording second: a decisive code (x.1.1, x.2.2, x.4.7, x.7.26, …) decides alone; a
     generic one (x.0.0, x.7.1, …) is made precise by the server's words (the diagnostic, else the report's
     prose), and is the answer when they say nothing known. Boilerplate ("This is a permanent error") names no
-    reason and so can never decide. A "recipient gone" reason given at the sender stage is a policy refusal.
+    reason and so can never decide. A "recipient gone" reason given at the sender stage or in answer to the
+    message is a policy refusal; a refusal at the greeting that names no cause is a block of our IP.
     `trust_code=False` when the code is the reporting MTA's own guess (Sendmail turns any "550" to RCPT TO into
     5.1.1): it is then only a default that the server's words override."""
     by_code, decisive = _reason_of_code(status)
     if decisive and trust_code and by_code is not None:
         return by_code
     reason = _reason_in_words(diagnostic, prose) or by_code or BounceReason.UNDEFINED
-    if reason in _GONE_REASONS and (_SENDER_STAGE.search(diagnostic) or _SENDER_STAGE.search(prose)):
+    if reason in _GONE_REASONS and any(s.search(t) for s in (_SENDER_STAGE, _DATA_STAGE) for t in (diagnostic, prose)):
         return BounceReason.POLICY
+    if reason in _NO_CAUSE and (_GREETING_STAGE.search(diagnostic) or _GREETING_STAGE.search(prose)):
+        return BounceReason.BLOCKED
     return reason
 
 
@@ -744,9 +762,10 @@ def _status_in_text(text: str) -> str | None:
 
 
 _RECIPIENT_LINE = re.compile(
-    # qmail "<addr>:" paragraphs, Postfix's plain "<addr>: host … said", Exim's indented list, Exchange 2003's
-    # "did not reach the following recipient(s):", Gmail's "Delivery to the following recipient failed".
-    r"^[ \t]*<([^<>\s@]+@[^<>\s]+)>\s*:|"
+    # qmail "<addr>:" paragraphs, Postfix's plain "<addr>: host … said" (an alias's target as "<addr> (expanded
+    # from <alias>): …"), Exim's indented list, Exchange 2003's "did not reach the following recipient(s):", Gmail's
+    # "Delivery to the following recipient failed".
+    r"^[ \t]*<([^<>\s@]+@[^<>\s]+)>(?:\s*\(expanded from\s*<[^<>\s]*>\))?\s*:|"
     r"(?:following (?:recipients?|address(?:es)?|destination addresses?)(?:\(s\)|\(es\))?[^:\n]{0,60}:|"
     r"did not reach the following recipient\(s\):|could not be delivered to:|failed permanently:|"
     r"message wasn'?t delivered to|delivery has failed to these recipients or groups:|"
@@ -772,7 +791,7 @@ _COPY_MARKERS = re.compile(
     r"^-{2,}[ \t]*(?:Below this line is a copy of the message|This is a copy of the message|Original message|"
     r"Оригинальное сообщение|Исходное сообщение|Копия сообщения)|"
     r"^-{3,}[ \t]*(?:The header of the original message|Заголовки исходного)|"
-    r"^[ \t]*(?:-{2,}[ \t]*)?(?:Original message headers|Original-Envelope-Id|Return-Path:)",
+    r"^[ \t]*(?:-{2,}[ \t]*)?(?:Original message headers|Original-Envelope-Id|Return-Path:(?![ \t]*<>))",
     re.IGNORECASE | re.MULTILINE,
 )
 

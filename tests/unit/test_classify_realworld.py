@@ -32,10 +32,64 @@ KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
         ("5.7.0", "The recipient mailbox has exceeded its disk space limit.", BounceReason.MAILBOX_FULL),
         ("5.0.0", "554 email rejected due to security policies - MCSpamSignature.sa.5.6", BounceReason.POLICY),
         ("5.0.0", "550 Your server requires confirmation. Visit http://example.com/Whitelist", BounceReason.BLOCKED),
+        # Gmail's 5.2.1 is also "the recipient receives too much mail": x.2.1 is only a default the words refine
+        ("5.2.1", "550-5.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional "
+         "messages from being delivered", BounceReason.RATE_LIMITED),
+        ("5.2.1", "550 5.2.1 The email account that you tried to reach is disabled", BounceReason.MAILBOX_DISABLED),
+        ("5.2.1", "550 5.2.1 <r@example.net>", BounceReason.MAILBOX_DISABLED),
+        (None, "an MX or SRV record indicated no SMTP service", BounceReason.HOST_UNKNOWN),
+        ("5.5.0", "554 The mail could not be delivered to the recipient because the domain is not reachable",
+         BounceReason.HOST_UNKNOWN),
+        ("5.0.0", "550 Unauthenticated senders not allowed (in reply to MAIL FROM command)", BounceReason.POLICY),
+        ("5.7.1", "550 5.7.1 Unauthenticated email is not accepted from this domain", BounceReason.AUTH_FAILURE),
+        (None, "The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.",
+         BounceReason.UNDEFINED),
+        (None, "Failed to read response template /home/n/.tpl: No such file or directory", BounceReason.SYSTEM_ERROR),
+        ("5.0.0", "500 Line limit exceeded", BounceReason.MESSAGE_TOO_LARGE),
+        ("5.0.0", "554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com", BounceReason.BLOCKED),
     ],
 )  # fmt: skip
 def test_real_servers_wordings(status: str, diagnostic: str, reason: BounceReason) -> None:
     assert bounce_reason(status, diagnostic) is reason
+
+
+@pytest.mark.parametrize(
+    "diagnostic",
+    ["SMTP error from remote mail server after end of data: host mx.example [192.0.2.1]: 550 : User unknown",
+     "host mx.example[192.0.2.1] said: 550 No such user (in reply to end of DATA command)"],
+)  # fmt: skip
+def test_an_unknown_user_answered_after_the_message_is_a_refusal_of_the_message(diagnostic: str) -> None:
+    """The server accepted the recipient at RCPT TO and refused only once it had read the message: a content filter
+    that says "User unknown" (ezweb.ne.jp and others), which must never suppress the recipient."""
+    assert bounce_reason("5.0.0", diagnostic) is BounceReason.POLICY
+
+
+def test_a_refusal_at_the_greeting_that_names_no_cause_is_a_block_of_our_ip() -> None:
+    """Before the greeting the server knows nothing of us but our IP address."""
+    diagnostic = "connect to mx.example[192.0.2.1]: server refused to talk to me: 421 Service not available"
+    assert bounce_reason("4.0.0", diagnostic) is BounceReason.BLOCKED
+    assert bounce_reason("4.0.0", "connect to mx.example[192.0.2.1]: Connection timed out") is (
+        BounceReason.NETWORK_ERROR
+    )
+
+
+_FORWARDED_BOUNCE = (
+    b"From: MAILER-DAEMON@isp.example\r\nTo: us@alpha.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+    b"Content-Type: text/plain\r\n\r\nThe message returned below could not be delivered.\r\n"
+    b"For further assistance, please contact <support@isp.example>\r\n\r\n"
+    b"From MAILER-DAEMON  Thu Apr 29 23:34:45 2015\r\nReturn-Path: <>\r\n"
+    b"From: MAILER-DAEMON@relay.isp.example (Mail Delivery System)\r\n\r\nThe mail system\r\n\r\n"
+    b"<lead@beta.example> (expanded from\r\n    <alias@beta.example>): host mx.beta.example[192.0.2.1] said: "
+    b"550 5.2.2 Mailbox full\r\n"
+)
+
+
+def test_a_bounce_quoted_inside_a_bounce_is_read_and_names_its_recipient() -> None:
+    """A null Return-Path starts a quoted bounce, never the copy of our original; Postfix names an alias's target
+    as "<address> (expanded from <alias>):"."""
+    verdict = classify(parse_message(_FORWARDED_BOUNCE), KNOWN)
+    assert verdict.reason is BounceReason.MAILBOX_FULL, verdict
+    assert verdict.address == "lead@beta.example"
 
 
 def test_a_status_the_reporting_mta_guessed_does_not_outvote_the_servers_words() -> None:
