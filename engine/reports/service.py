@@ -109,13 +109,14 @@ async def summary(
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A mailbox or domain among the worst of the period: its block and hard-bounce rates (with samples)."""
+    """A mailbox or domain among the worst of the period: its hard-bounce and block rates (with samples), each
+    from the minimum its rule judges it from."""
 
     kind: str  # "mailbox" | "domain"
     name: str
     sent: int
     block_rate: Rate
-    bounce_rate: Rate
+    hard_bounce_rate: Rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,25 +134,25 @@ class Report:
 
 
 _WORST = """
-SELECT scope, scope_id, sum(sent) AS sent, sum(bounces_hard + bounces_soft + bounces_block) AS bounces,
-       sum(bounces_block) AS blocks
+SELECT scope, scope_id, sum(sent) AS sent, sum(bounces_hard) AS hard, sum(bounces_block) AS blocks
 FROM daily_stat WHERE workspace_id = $1 AND day BETWEEN $2 AND $3 AND scope IN ('mailbox', 'domain')
 GROUP BY scope, scope_id
-HAVING sum(sent) >= $4 AND sum(bounces_hard + bounces_soft + bounces_block) > 0
-ORDER BY greatest(sum(bounces_block)::float / sum(sent), sum(bounces_hard + bounces_soft + bounces_block)::float
-         / sum(sent)) DESC, scope, scope_id
-LIMIT $5
+HAVING (sum(sent) >= $4 AND sum(bounces_hard) > 0) OR (sum(sent) >= $5 AND sum(bounces_block) > 0)
+ORDER BY greatest(CASE WHEN sum(sent) >= $4 THEN sum(bounces_hard)::float / sum(sent) END,
+                  CASE WHEN sum(sent) >= $5 THEN sum(bounces_block)::float / sum(sent) END) DESC, scope, scope_id
+LIMIT $6
 """
+# greatest() skips NULL: a rate below its minimum neither ranks nor selects a subject
 
 
 async def worst(
     workspace_id: int, start: dt.date, end: dt.date, least: Minimums, limit: int = PROBLEMS_SHOWN
 ) -> list[Problem]:
-    """The mailboxes and domains with the highest block or bounce rate over the period (enough sends only: as
-    many as the block or the hard-bounce rule needs, `least`)."""
+    """The mailboxes and domains with the highest hard-bounce or block rate over the period, each rate judged
+    from its rule's minimum (`least`): a subject needs enough sends for one of them and a bounce or block it
+    counts. Soft bounces are in neither rate: no rule acts on them."""
     conn = connections.get("default")
-    enough = min(least.block, least.hard_bounce)
-    rows = await conn.execute_query_dict(_WORST, [workspace_id, start, end, enough, limit])
+    rows = await conn.execute_query_dict(_WORST, [workspace_id, start, end, least.hard_bounce, least.block, limit])
     boxes = {b.id: b.address for b in await Mailbox.filter(id__in=[r["scope_id"] for r in rows])}
     doms = {d.id: d.name for d in await Domain.filter(id__in=[r["scope_id"] for r in rows])}
     found = []
@@ -168,7 +169,7 @@ async def worst(
                 names.get(int(r["scope_id"]), f"#{r['scope_id']}"),
                 sent,
                 rate(int(r["blocks"]), sent, least.block),
-                rate(int(r["bounces"]), sent, least.hard_bounce),
+                rate(int(r["hard"]), sent, least.hard_bounce),
             )
         )
     return found

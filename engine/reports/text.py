@@ -64,8 +64,8 @@ def body(t: Translator, rep: Report) -> list[str]:
             t(
                 f"report-problem-{p.kind}",
                 name=shorten(p.name, SUBJECT_MAX_CHARS),
+                bounces=rate_text(t, p.hard_bounce_rate, judged=True),
                 blocks=rate_text(t, p.block_rate, judged=True),
-                bounces=rate_text(t, p.bounce_rate, judged=True),
             )
             for p in rep.problems
         ]

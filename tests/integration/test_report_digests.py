@@ -182,17 +182,20 @@ async def test_the_digest_says_how_many_sends_were_warmup_as_the_report_does() -
 async def test_the_digests_judge_bounces_from_the_rules_minimum_as_health_does() -> None:
     """The digests said 'отказы 8 % (2 из 25)' while protection needs 40 sends to judge hard bounces: below the
     rules' minimum the weekly report says there are too few sends, never a rate or 0 %, and the daily digest does
-    not name a domain among the worst for it; from the minimum on both give the rate."""
+    not name a domain among the worst for it; from the minimum on both give the rate, a worst line its hard-bounce
+    and block rates (soft bounces, which no rule judges, name no domain)."""
     few = await Workspace.create(slug="few", name="FEW", timezone="Europe/Moscow", locale="ru")
     enough = await Workspace.create(slug="enough", name="ENOUGH", timezone="Europe/Moscow", locale="en")
     small = await Domain.create(workspace=few, name="small.test")
     big = await Domain.create(workspace=enough, name="big.test")
+    soft = await Domain.create(workspace=enough, name="soft.test")
     await upsert_daily_stats(
         [
             StatRow(few.id, StatScope.WORKSPACE, few.id, SUNDAY, {"sent": 25, "bounces_hard": 2}),
             StatRow(few.id, StatScope.DOMAIN, small.id, SUNDAY, {"sent": 25, "bounces_hard": 2}),
             StatRow(enough.id, StatScope.WORKSPACE, enough.id, SUNDAY, {"sent": 45, "bounces_hard": 3}),
             StatRow(enough.id, StatScope.DOMAIN, big.id, SUNDAY, {"sent": 45, "bounces_hard": 3}),
+            StatRow(enough.id, StatScope.DOMAIN, soft.id, SUNDAY, {"sent": 45, "bounces_soft": 9}),
         ]
     )
     yesterday = Period(SUNDAY, SUNDAY, "yesterday")
@@ -208,4 +211,5 @@ async def test_the_digests_judge_bounces_from_the_rules_minimum_as_health_does()
     judged = (await weekly(enough, week)).params["body"]
     assert "Hard bounces: 6.7 % (3 of 45)" in judged and "Blocks: 0 % (0 of 45)" in judged
     day = (await daily(enough, yesterday)).params["body"]
-    assert "• domain big.test: blocks 0 % (0 of 45) · bounces 6.7 % (3 of 45)" in day
+    assert "• domain big.test: hard bounces 6.7 % (3 of 45) · blocks 0 % (0 of 45)" in day
+    assert "soft.test" not in day  # soft bounces only: no rule judges them, so not among the worst

@@ -226,3 +226,52 @@ async def test_bounces_and_blocks_count_from_the_rules_minimums_as_health_does()
 
     own = "\n".join(text.body(EN, await report(actor(strict, Role.MANAGER), clock, "today")))
     assert f"Hard bounces: {EN('report-too-few', sample=45, needed=50)}" in own and "Blocks: 0 % (0 of 45)" in own
+
+
+async def mailbox(ws: Workspace, domain: Domain, local: str) -> Mailbox:
+    return await Mailbox.create(
+        workspace=ws, domain=domain, address=f"{local}@{domain.name}", provider=MailProvider.GENERIC,
+        smtp_host="127.0.0.1", smtp_port=25, smtp_tls=TlsMode.PLAIN, imap_host="127.0.0.1", imap_port=143,
+        imap_tls=TlsMode.PLAIN, username=local, secret_enc=b"x",
+    )  # fmt: skip
+
+
+async def test_the_worst_lines_show_the_hard_bounce_and_block_rates_the_rules_judge() -> None:
+    """The worst mailboxes and domains counted every bounce (hard, soft and block) yet judged them from the
+    hard-bounce rule's minimum: a mailbox with 30 soft bounces of 100 came first as "bounces 31 %" though no rule
+    acts on soft bounces, and one with 9 hard bounces of 45 ranked on a 20 % the rule (50 sends here) had not
+    judged. Each line shows the hard-bounce rate and the block rate, each from its own minimum ("too few sends to
+    judge" below it), and the list ranks by the worse of the rates judged; nothing judged bad, nothing listed."""
+    ws, domain, _box, *_ = await world("acme")
+    ws.settings = {"thresholds": {"hard_bounce_min_sent": 50}}  # blocks keep the default 40
+    await ws.save()
+    soft = await mailbox(ws, domain, "soft")
+    mid = await mailbox(ws, domain, "mid")
+    quiet = await mailbox(ws, domain, "quiet")
+    blocked = await Domain.create(workspace=ws, name="blocked.test")
+    await upsert_daily_stats(
+        [
+            row(ws, StatScope.MAILBOX, soft.id, TODAY, sent=100, bounces_hard=1, bounces_soft=30),
+            row(ws, StatScope.MAILBOX, mid.id, TODAY, sent=45, bounces_hard=9, bounces_block=1),
+            row(ws, StatScope.MAILBOX, quiet.id, TODAY, sent=100, bounces_soft=10),  # soft only: no rule's concern
+            row(ws, StatScope.DOMAIN, blocked.id, TODAY, sent=100, bounces_block=5),
+        ]
+    )
+
+    rep = await report(actor(ws, Role.MANAGER), FrozenClock(NOW), "today")
+
+    assert [p.name for p in rep.problems] == ["blocked.test", "mid@acme.test", "soft@acme.test"]  # 5 %, 2.2 %, 1 %
+    first, second, third = rep.problems
+    assert (first.hard_bounce_rate.value, first.block_rate.value) == (0.0, 0.05)  # a judged 0 %, not "too few"
+    assert (second.hard_bounce_rate.value, second.hard_bounce_rate.min_sample) == (None, 50)
+    assert second.block_rate.value == pytest.approx(1 / 45)
+    assert (third.hard_bounce_rate.part, third.hard_bounce_rate.sample) == (1, 100)
+    en = "\n".join(text.body(EN, rep))
+    assert "• domain blocked.test: hard bounces 0 % (0 of 100) · blocks 5 % (5 of 100)" in en
+    too_few = EN("report-too-few", sample=45, needed=50)
+    assert f"• mid@acme.test: hard bounces {too_few} · blocks 2.2 % (1 of 45)" in en
+    assert "• soft@acme.test: hard bounces 1 % (1 of 100) · blocks 0 % (0 of 100)" in en
+    ru = "\n".join(text.body(translator("ru"), rep))
+    too_few_ru = translator("ru")("report-too-few", sample=45, needed=50)
+    assert f"• mid@acme.test: жёсткие отказы {too_few_ru} · блокировки 2,2 % (1 из 45)" in ru
+    assert "• домен blocked.test: жёсткие отказы 0 % (0 из 100) · блокировки 5 % (5 из 100)" in ru
