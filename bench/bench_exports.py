@@ -145,7 +145,7 @@ async def main(url: str, n: int) -> None:
         "rates (92 days)": (render.rates_png, data.rates(days, dict.fromkeys(days, Counts(sent=100, replies=3)))),
     }  # fmt: skip
     labels = {"title": "Заголовок", "empty": "Нет", "other": "другие", "axis": "писем", "reply": "ответы",
-              "bounce": "отказы", "block": "блокировки", "gaps": "Пропуски"}  # fmt: skip
+              "hard_bounce": "жёсткие отказы", "block": "блокировки", "gaps": "Пропуски"}  # fmt: skip
     for name, (draw, value) in charts.items():
         for attempt in ("first", "again"):
             started = time.perf_counter()

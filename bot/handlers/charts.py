@@ -25,7 +25,7 @@ def _labels(ctx: Ctx, chart: str, days: int) -> dict[str, str]:
     if chart == "volume":
         labels["other"] = ctx.t("chart-volume-other")
     elif chart == "rates":
-        labels.update({name: ctx.t(f"chart-rate-{name}") for name in RATE_NAMES})
+        labels.update({name: ctx.t("chart-rate-" + name.replace("_", "-")) for name in RATE_NAMES})
         labels["gaps"] = ctx.t("chart-rates-gaps")
     elif chart == "warmup":
         labels.update({f"stage-{s.value}": ctx.t("warmup-stage-" + s.value.replace("_", "-")) for s in Stage})

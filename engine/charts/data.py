@@ -65,7 +65,7 @@ def volume(days: Sequence[dt.date], sent: Mapping[str, Mapping[dt.date, int]], t
     return Volume(tuple(days), series)
 
 
-RATE_NAMES: Final = ("reply", "bounce", "block")
+RATE_NAMES: Final = ("reply", "hard_bounce", "block")
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,14 @@ class Rates:
 
 
 def day_rates(counts: Counts, least: Minimums | None = None) -> dict[str, Rate]:
-    """Reply, bounce (hard and soft) and block rates of one day's counters, each with its sample. Bounces and
-    blocks count from the minimums the rules judge them from (`least`: the workspace's `minimums_of`), so the chart
-    draws no point where /health says there are too few sends to judge; replies from `least.rates`."""
+    """Reply, hard-bounce and block rates of one day's counters, each with its sample. Hard bounces and blocks are
+    the rates the rules judge, each from its minimum (`least`: the workspace's `minimums_of`), so the chart draws no
+    point where /health says there are too few sends to judge; soft bounces, which no rule judges, are in none.
+    Replies from `least.rates`."""
     least = least or Minimums()
     return {
         "reply": rate(counts.replies, counts.outreach, least.rates),
-        "bounce": rate(counts.bounces_hard + counts.bounces_soft, counts.sent, least.hard_bounce),
+        "hard_bounce": rate(counts.bounces_hard, counts.sent, least.hard_bounce),
         "block": rate(counts.bounces_block, counts.sent, least.block),
     }
 

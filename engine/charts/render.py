@@ -36,7 +36,7 @@ STYLE: Final[dict[str, Any]] = {
     "legend.fontsize": 11,
 }
 COLORS: Final = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#7f7f7f")
-RATE_COLORS: Final = {"reply": "#2ca02c", "bounce": "#ff7f0e", "block": "#d62728"}
+RATE_COLORS: Final = {"reply": "#2ca02c", "hard_bounce": "#ff7f0e", "block": "#d62728"}
 POOL_COLORS: Final = {"active": "#2ca02c", "ready": "#1f77b4", "warming": "#ff7f0e", "cooling": "#9467bd",
                       "burned": "#d62728"}  # fmt: skip
 
@@ -128,7 +128,7 @@ def volume_png(data: Volume, labels: Mapping[str, str]) -> bytes:
 
 
 def rates_png(data: Rates, labels: Mapping[str, str]) -> bytes:
-    """Lines of reply, bounce and block rates in %; a day without enough sends is a gap, not 0."""
+    """Lines of reply, hard-bounce and block rates in %; a day without enough sends is a gap, not 0."""
 
     def paint(fig: Figure) -> None:
         ax = fig.add_subplot()

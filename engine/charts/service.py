@@ -39,8 +39,8 @@ async def volume(actor: Actor, clock: Clock, days: int) -> data.Volume:
 
 
 async def rates(actor: Actor, clock: Clock, days: int) -> data.Rates:
-    """The workspace's reply, bounce and block rates per day; days with too few sends are gaps (bounces and blocks
-    from its rules' minimums, as /health judges them)."""
+    """The workspace's reply, hard-bounce and block rates per day; days with too few sends are gaps (hard bounces
+    and blocks from its rules' minimums, as /health judges them)."""
     workspace_id = require_reader(actor)
     period = await _days(workspace_id, clock, days)
     rows = await metrics.daily_rows(StatScope.WORKSPACE, [workspace_id], period[0], period[-1])

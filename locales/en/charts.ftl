@@ -1,6 +1,6 @@
 # Charts and exports (engine/charts/, engine/exports.py, bot/handlers/charts.py)
 
-cmd-chart = a PNG chart: volume (sends by domain), rates (replies, bounces, blocks), warmup, pool (domains); a period in days, e.g. 14d
+cmd-chart = a PNG chart: volume (sends by domain), rates (replies, hard bounces, blocks), warmup, pool (domains); a period in days, e.g. 14d
 cmd-export-campaign = a CSV of the campaign's results per step and variant
 cmd-export-leads = a CSV of the campaign's leads: state, steps sent, replied, bounced, unsubscribed
 
@@ -9,9 +9,9 @@ chart-empty = No data for this period
 chart-volume-title = Sent by domain, last { $days } days
 chart-volume-axis = emails per day
 chart-volume-other = other domains
-chart-rates-title = Replies, bounces and blocks, last { $days } days
+chart-rates-title = Replies, hard bounces and blocks, last { $days } days
 chart-rate-reply = replies
-chart-rate-bounce = bounces
+chart-rate-hard-bounce = hard bounces
 chart-rate-block = blocks
 chart-rates-gaps = Gaps are days with too few emails to tell (not 0 %).
 chart-warmup-title = Warmup: mailboxes by stage today

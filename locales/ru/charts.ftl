@@ -1,6 +1,6 @@
 # Графики и выгрузки (engine/charts/, engine/exports.py, bot/handlers/charts.py)
 
-cmd-chart = график в PNG: volume (объём по доменам), rates (ответы, отказы, блокировки), warmup (прогрев), pool (домены); период в днях, например 14d
+cmd-chart = график в PNG: volume (объём по доменам), rates (ответы, жёсткие отказы, блокировки), warmup (прогрев), pool (домены); период в днях, например 14d
 cmd-export-campaign = выгрузка CSV результатов кампании по шагам и вариантам
 cmd-export-leads = выгрузка CSV лидов кампании: статус, сколько шагов отправлено, ответ, отказ, отписка
 
@@ -9,9 +9,9 @@ chart-empty = Нет данных за этот период
 chart-volume-title = Отправлено по доменам за { $days } дн.
 chart-volume-axis = писем в день
 chart-volume-other = остальные домены
-chart-rates-title = Ответы, отказы и блокировки за { $days } дн.
+chart-rates-title = Ответы, жёсткие отказы и блокировки за { $days } дн.
 chart-rate-reply = ответы
-chart-rate-bounce = отказы
+chart-rate-hard-bounce = жёсткие отказы
 chart-rate-block = блокировки
 chart-rates-gaps = Пропуски — дни, когда писем было слишком мало для оценки (это не 0 %).
 chart-warmup-title = Прогрев: ящики по этапам сегодня

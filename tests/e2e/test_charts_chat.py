@@ -57,6 +57,11 @@ async def test_telegram_chart_volume_is_a_png_file_for_a_client(telegram: Telegr
     assert file.document is not None and file.document["file_name"] == "chart-volume.png"
     assert png_size(await client.download(file)) == (1080, 1350)
 
+    await client.send_command("/chart rates 7d")
+    text, file = await client.wait_replies(2, timeout=30)
+    assert visible(text.text) == "Replies, hard bounces and blocks, last 7 days"  # the rate the rule judges
+    assert file.document is not None and file.document["file_name"] == "chart-rates.png"
+
     await client.send_command("/chart volume 1000")
     [refused] = await client.wait_replies()
     assert visible(refused.text) == ERROR_MARK + EN("chart-error-period", period="1000", max=92)

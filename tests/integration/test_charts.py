@@ -104,8 +104,8 @@ def test_a_glyph_the_font_lacks_is_caught_so_the_cyrillic_check_can_fail() -> No
 
 async def test_rates_are_gaps_on_days_with_too_few_sends_and_every_chart_renders() -> None:
     ws = await space()
-    await stat(ws, StatScope.WORKSPACE, ws.id, TODAY, sent=200, replies=10, bounces_hard=4, bounces_block=2,
-               warmup_inbox=18, warmup_spam=2)  # fmt: skip
+    await stat(ws, StatScope.WORKSPACE, ws.id, TODAY, sent=200, replies=10, bounces_hard=4, bounces_soft=6,
+               bounces_block=2, warmup_inbox=18, warmup_spam=2)  # fmt: skip
     await stat(ws, StatScope.WORKSPACE, ws.id, TODAY - dt.timedelta(days=1), sent=5, replies=0)
     await Domain.create(workspace=ws, name="live.test", status=DomainStatus.ACTIVE)
     await Domain.create(workspace=ws, name="cool.test", status=DomainStatus.COOLING)
@@ -114,8 +114,10 @@ async def test_rates_are_gaps_on_days_with_too_few_sends_and_every_chart_renders
     rates = await service.rates(reader(ws), CLOCK, 3)
     assert rates.series["reply"] == (None, None, 0.05)
     assert rates.series["block"] == (None, None, 0.01)
-    labels = {"title": "Ответы, отказы и блокировки", "empty": "Нет данных", "reply": "ответы", "bounce": "отказы",
-              "block": "блокировки", "gaps": "Пропуски — мало писем (не 0 %)"}  # fmt: skip
+    assert rates.series["hard_bounce"] == (None, None, 0.02)  # 4 hard of 200; soft bounces and blocks apart
+    labels = {"title": "Ответы, жёсткие отказы и блокировки", "empty": "Нет данных", "reply": "ответы",
+              "hard_bounce": "жёсткие отказы", "block": "блокировки",
+              "gaps": "Пропуски — мало писем (не 0 %)"}  # fmt: skip
     content, warned = drawn(render.rates_png, rates, labels)
     assert opened(content).size == (1080, 1350) and not warned
 
@@ -146,7 +148,7 @@ async def test_the_rates_chart_draws_bounces_and_blocks_from_the_workspaces_rule
 
     rates = await service.rates(reader(ws), CLOCK, 2)
 
-    assert rates.series["bounce"] == (None, None)  # 25 and 45 of the workspace's 50
+    assert rates.series["hard_bounce"] == (None, None)  # 25 and 45 of the workspace's 50
     assert rates.series["block"] == (None, 0.0)  # 25 of the default 40: a gap, never 0 %
     assert rates.series["reply"] == (0.04, 0.0)  # no rule for replies: from 20 sends
 

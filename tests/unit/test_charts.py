@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from bot.command import Ctx
+from bot.handlers import charts as charts_handler
 from engine.charts import data
 from engine.errors import UserError
 from engine.exports import BOM, CsvWriter, safe_cell
+from engine.i18n import translator
 from engine.monitoring.metrics import Counts, Minimums
 
 LAST = dt.date(2026, 12, 2)
@@ -56,7 +61,7 @@ def test_rates_leave_days_without_enough_sends_as_gaps_never_zero() -> None:
     }  # days[2]: no row at all
     r = data.rates(days, rows)
     assert r.series["reply"] == (0.05, None, None)
-    assert r.series["bounce"] == (0.03, None, None)
+    assert r.series["hard_bounce"] == (0.02, None, None)  # hard bounces only: the rate the rule judges
     assert r.series["block"] == (0.04, None, None)
     assert r.measured
     assert not data.rates(days, {days[1]: Counts(sent=3)}).measured
@@ -72,11 +77,11 @@ def test_bounce_and_block_points_need_the_sends_the_rules_judge_them_from() -> N
         days[2]: Counts(sent=60, replies=3, bounces_hard=3, bounces_block=6),
     }
     r = data.rates(days, rows, Minimums(hard_bounce=50, block=40))
-    assert r.series["bounce"] == (None, None, 0.05)
+    assert r.series["hard_bounce"] == (None, None, 0.05)
     assert r.series["block"] == (None, 0.0, 0.1)
     assert r.series["reply"] == (0.04, pytest.approx(2 / 45), 0.05)  # no rule for replies: from 20 sends
     day = data.day_rates(rows[days[1]], Minimums(hard_bounce=50, block=40))
-    assert (day["bounce"].min_sample, day["block"].min_sample, day["reply"].min_sample) == (50, 40, 20)
+    assert (day["hard_bounce"].min_sample, day["block"].min_sample, day["reply"].min_sample) == (50, 40, 20)
 
 
 def test_warmup_checks_per_day() -> None:
@@ -132,3 +137,26 @@ def test_long_domain_names_keep_the_volume_chart_readable() -> None:
     assert len(short) <= render.LEGEND_CHARS and "…" in short
     assert short.startswith("очень-длинное") and short.endswith("тест.рф")
     assert render.legend_name("пример.рф") == "пример.рф"
+
+
+def test_the_bounce_line_is_the_hard_bounce_rate_its_minimum_is_about() -> None:
+    """The rates chart drew hard and soft bounces together (16 % of 50) from the hard-bounce rule's minimum, a rate
+    no rule judges: its line is the hard-bounce rate (2 %), soft bounces and blocks are not in it."""
+    counts = Counts(sent=50, bounces_hard=1, bounces_soft=7, bounces_block=2)
+    day = data.day_rates(counts, Minimums(hard_bounce=40, block=40))
+    assert (day["hard_bounce"].part, day["hard_bounce"].sample, day["hard_bounce"].min_sample) == (1, 50, 40)
+    assert day["block"].value == pytest.approx(0.04)
+    assert set(data.RATE_NAMES) == set(day) == {"reply", "hard_bounce", "block"}
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "legend"),
+    [
+        ("ru", "Ответы, жёсткие отказы и блокировки за 14 дн.", "жёсткие отказы"),
+        ("en", "Replies, hard bounces and blocks, last 14 days", "hard bounces"),
+    ],
+)
+def test_the_rates_chart_names_its_bounce_line_hard_bounces(locale: str, title: str, legend: str) -> None:
+    labels = charts_handler._labels(cast(Ctx, SimpleNamespace(t=translator(locale))), "rates", 14)
+    assert labels["title"] == title and labels["hard_bounce"] == legend
+    assert set(data.RATE_NAMES) <= set(labels)
