@@ -115,7 +115,7 @@ def _number_locale(locale: str) -> str:
 _RESULTS = """
 SELECT m.step_position AS step, m.variant AS variant,
   count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'reply') AS replies,
-  count(DISTINCT e.message_id) FILTER (WHERE e.kind IN ('bounce_hard', 'bounce_soft', 'bounce_block')) AS bounces,
+  count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'bounce_hard') AS hard_bounces,
   count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'unsubscribe') AS unsubscribes
 FROM outbound_message m LEFT JOIN event e ON e.message_id = m.id
 WHERE m.campaign_id = $1 AND m.kind = 'campaign' AND m.sent_at IS NOT NULL
@@ -129,8 +129,10 @@ WHERE campaign_id = $1 AND kind = 'campaign' AND sent_at IS NOT NULL GROUP BY st
 
 
 async def campaign_results(actor: Actor, name: str) -> Export:
-    """Per step and variant: sent, replies, bounces, unsubscribes and their rates ("not enough data" below the
-    minimum sample, never 0 %; bounces below the workspace's hard-bounce minimum, as /health judges them)."""
+    """Per step and variant: sent, replies, hard bounces, unsubscribes and their rates ("not enough data" below the
+    minimum sample, never 0 %; hard bounces below the workspace's hard-bounce minimum, as /health judges them).
+    The count is of hard bounces too, so it is the part of its rate; soft bounces (no rule judges them) and blocks
+    (a mailbox's or domain's matter, in /report) are in neither."""
     campaign = await _campaign(actor, name)
     least = await minimums_of((await Workspace.get(id=campaign.workspace_id)).settings)
     t = translator(actor.locale)
@@ -138,18 +140,19 @@ async def campaign_results(actor: Actor, name: str) -> Export:
     rows = await conn.execute_query_dict(_RESULTS, [campaign.id])
     sent = {(r["step"], r["variant"]): int(r["sent"]) for r in await conn.execute_query_dict(_SENT, [campaign.id])}
     not_enough = t("export-not-enough")
-    header = [t(f"export-col-{c}") for c in ("step", "variant", "sent", "replies", "bounces", "unsubscribes",
-                                              "reply-rate", "bounce-rate", "unsubscribe-rate")]  # fmt: skip
+    header = [t(f"export-col-{c}") for c in ("step", "variant", "sent", "replies", "hard-bounces",
+                                              "unsubscribes", "reply-rate", "hard-bounce-rate",
+                                              "unsubscribe-rate")]  # fmt: skip
     writer = CsvWriter(header)
     lines = []
     for r in rows:
         n = sent.get((r["step"], r["variant"]), 0)
-        replies, bounces, unsubs = int(r["replies"]), int(r["bounces"]), int(r["unsubscribes"])
+        replies, hard, unsubs = int(r["replies"]), int(r["hard_bounces"]), int(r["unsubscribes"])
         variant = "" if r["variant"] is None else variant_letter(int(r["variant"]))
         lines.append([
-            r["step"], variant, n, replies, bounces, unsubs,
+            r["step"], variant, n, replies, hard, unsubs,
             _percent(replies, n, not_enough, actor.locale),
-            _percent(bounces, n, not_enough, actor.locale, least.hard_bounce),
+            _percent(hard, n, not_enough, actor.locale, least.hard_bounce),
             _percent(unsubs, n, not_enough, actor.locale),
         ])  # fmt: skip
     writer.write(lines)

@@ -206,7 +206,7 @@ async def test_campaign_results_per_step_and_variant_with_not_enough_data_rather
     assert found.filename == "Весна-results.csv"
     rows = rows_of(found.content)
     assert rows[0][:3] == ["Шаг", "Вариант", "Отправлено"]
-    # step, variant, sent, replies, bounces, unsubscribes, reply %, bounce %, unsubscribe %
+    # step, variant, sent, replies, hard bounces, unsubscribes, reply %, hard bounce %, unsubscribe %
     assert rows[1:] == [
         ["1", "A", "15", "1", "0", "1", "мало данных", "мало данных", "мало данных"],
         ["1", "B", "15", "0", "1", "0", "мало данных", "мало данных", "мало данных"],
@@ -236,6 +236,31 @@ async def test_the_results_bounce_rate_counts_from_the_workspaces_hard_bounce_mi
     ws.settings = {"thresholds": {"hard_bounce_min_sent": 25}}
     await ws.save()
     assert rows_of((await exports.campaign_results(en, "Весна")).content)[1][6:] == ["3.3", "3.3", "3.3"]
+
+
+async def test_the_results_count_and_rate_the_hard_bounces_the_rule_judges() -> None:
+    """The results' "Bounces" and "Bounces, %" counted hard, soft and block bounces (13.3 % of 30: 4 bounces) yet
+    judged the rate from the hard-bounce rule's minimum: both columns are the hard bounces (1, 3.3 %), named so,
+    as /report and /health name them; a soft bounce or a block is not one."""
+    ws = await space()
+    c = await campaign_with_results(ws)
+    await OutboundMessage.filter(campaign_id=c.id).update(variant=0)  # step 1: 30 sends, lead 1's hard bounce
+    ws.settings = {"thresholds": {"hard_bounce_min_sent": 25}}
+    await ws.save()
+    for i, kind in ((4, EventKind.BOUNCE_SOFT), (5, EventKind.BOUNCE_BLOCK), (6, EventKind.BOUNCE_SOFT)):
+        m = await OutboundMessage.get(campaign_id=c.id, message_id=f"<{i}.1@send.test>")
+        await Event.create(workspace=ws, kind=kind, mailbox_id=m.mailbox_id, campaign=c, lead_id=m.lead_id,
+                           message=m, occurred_at=m.sent_at)  # fmt: skip
+    en = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
+
+    rows = rows_of((await exports.campaign_results(en, "Весна")).content)
+
+    assert rows[0] == ["Step", "Variant", "Sent", "Replies", "Hard bounces", "Unsubscribes", "Replies, %",
+                       "Hard bounces, %", "Unsubscribes, %"]  # fmt: skip
+    assert rows[1] == ["1", "A", "30", "1", "1", "1", "3.3", "3.3", "3.3"]
+    ru = rows_of((await exports.campaign_results(reader(ws), "Весна")).content)
+    assert (ru[0][4], ru[0][7]) == ("Жёсткие отказы", "Жёсткие отказы, %")
+    assert ru[1][4] == "1" and ru[1][7] == "3,3"
 
 
 async def test_lead_export_pages_every_lead_protects_cells_and_is_bounded() -> None:
