@@ -7,7 +7,8 @@ common cases (warmup traffic, unrelated mail, auto-replies) cost one header fetc
 
 Formats covered: RFC 3464 delivery status notifications, the qmail (QSBMF), Exim, Exchange and Yandex/Mail.ru
 plain-text bounce styles, RFC 3834 auto-replies with the usual vendor headers and subjects in Russian and English,
-RFC 5965 ARF complaints, and unsubscribe requests written by people in either language.
+challenge-response filters' requests (Boxbe, Bluebottle, Spam Arrest and the like: auto-replies, never replies or
+bounces), RFC 5965 ARF complaints, and unsubscribe requests written by people in either language.
 """
 
 from __future__ import annotations
@@ -202,7 +203,8 @@ def _classify(
 ) -> Verdict:
     if is_warmup(msg, warmup_check):
         return Verdict(MailKind.WARMUP, address=sender_address(msg), related_id=_first_known(msg, known_ids))
-    machine = _report_verdict(msg, frozenset(a.lower() for a in own_addresses))
+    own = frozenset(a.lower() for a in own_addresses)
+    machine = _challenge(msg, known_ids, own) or _report_verdict(msg, own)
     if machine is not None:
         return machine
     related = _first_known(msg, known_ids)
@@ -1005,6 +1007,110 @@ def _auto_reply_reason(msg: Message, replying: bool) -> str:
     if subject_hit:
         return subject_hit.group(0).strip()
     return ""
+
+
+# ---------------------------------------------------------------------------------------------- challenge-response
+
+_CHALLENGE_HEADERS: Final = ("x-boxbe-", "x-bluebottle-")
+"""Header names only a challenge-response filter writes (Boxbe, Bluebottle)."""
+_CHALLENGE_DOMAINS: Final = frozenset(
+    {"boxbe.com", "bluebottle.com", "spamarrest.com", "mailinblack.com", "spamenmoins.com", "antispam.uol.com.br"}
+)
+"""Services that send challenges from their own domain. Bluebottle was also a mailbox provider, so a sender there
+only makes the challenge wording enough without an answer to our Message-ID, it decides nothing alone."""
+_CHALLENGE_WORDS = _words(
+    r"sender not pre-?approved|challenge[- ]response",
+    r"(?:yourself|your (?:e-?mail )?address)(?: added)? to (?:my|the recipient'?s|their|his|her|the) (?:[\w-]+ ){0,2}"
+    r"(?:guest|allowed|approved|safe|trusted|white) ?(?:list|senders)|listed on my (?:[\w-]+ )?guest list",
+    r"(?:verify|confirm|prove) (?:that )?you are (?:a )?(?:real )?(?:human|person|not a (?:robot|bot|spammer))|"
+    r"(?:complete|finish) (?:the|this) (?:sender )?verification",
+    r"(?:message|e-?mail) (?:has been|was|is being) (?:held|quarantined|placed on hold) (?:and will be delivered|"
+    r"until|pending)|has been waitlisted",
+    r"ensure (?:the )?delivery of your (?:e-?mail|message)|protecting myself from (?:receiving )?(?:junk|spam)",
+    r"\b(?:boxbe|bluebottle|spam ?arrest|mailinblack|choicemail|mailwasher|spam ?blocker|spamenmoins)\b",
+    r"подтвердите,? что вы (?:не робот|человек|не спамер|живой человек)|защищ[её]н\w* от спама",
+    r"(?:письмо|сообщение) (?:будет )?доставлен\w* (?:адресату )?(?:только )?после (?:подтверждения|проверки)",
+    r"подтвердите (?:отправку|(?:ваш|свой) (?:адрес|e-?mail)|адрес отправителя)",
+)
+"""What a challenge asks: to prove we are a person, to put ourselves on the recipient's list, so that the held
+message is delivered. In English and Russian, with the filters' own names."""
+_LINK = re.compile(r"https?://\S", re.IGNORECASE)
+_NO_REPLY = re.compile(r"^(?:no-?reply|do-?not-?reply|donotreply)\b")
+
+
+def _challenge(msg: Message, known_ids: Container[str], own: frozenset[str]) -> Verdict | None:
+    """A challenge-response filter's request that we prove we are a person before it delivers our held message;
+    None for any other mail.
+
+    It is the recipient's system answering automatically, so an auto-reply: not a person's reply although it may
+    come from the recipient's address In-Reply-To our Message-ID (Spam Arrest, ChoiceMail), and not a bounce
+    although it may be a delivery report (Boxbe: "Action: failed", 4.7.0): the message is held, not lost. Decided
+    by the filter's own headers, else by its wording together with a link to follow, in mail that answers ours or
+    comes from a challenge service. A mail server's refusal that asks to whitelist our server stays a bounce.
+    """
+    marker = _challenge_marker(msg)
+    related = _first_known(msg, known_ids)
+    if not marker:
+        from_service = _from_challenge_service(msg)
+        if (related is None and not from_service and not msg.is_multipart()) or _looks_like_bounce(msg):
+            return None
+        if related is None:  # the held message may come attached instead
+            original = _original_message_id(msg)
+            related = original if original in known_ids else None
+        if related is None and not from_service:
+            return None
+        text = new_text(_plain_text(msg, include_attached=False))
+        hit = _CHALLENGE_WORDS.search(f"{header(msg, 'Subject')}\n{text}"[:_PROSE_CHARS].lower())
+        if hit is None or not _LINK.search(text):
+            return None
+        marker = hit.group(0)
+    related = related or _original_message_id(msg)
+    return Verdict(
+        MailKind.AUTO_REPLY,
+        address=_challenged_recipient(msg, own),
+        related_id=related,
+        detail=f"challenge-response: {marker}",
+    )
+
+
+def _challenge_marker(msg: Message) -> str:
+    """The header (or Boxbe's diagnostic type) that only a challenge-response filter writes, "" when none."""
+    with contextlib.suppress(*_HEADER_ERRORS):
+        for name in msg:
+            if name.lower().startswith(_CHALLENGE_HEADERS):
+                return name.lower()
+    if _report_type(msg) == "delivery-status":
+        for block in _dsn_blocks(msg):
+            kind = header(block, "Diagnostic-Code").partition(";")[0].strip().lower()
+            if kind.startswith(_CHALLENGE_HEADERS):
+                return kind
+    return ""
+
+
+def _from_challenge_service(msg: Message) -> bool:
+    raw = f"{header(msg, 'From')} {header(msg, 'Return-Path')}".lower()
+    if not any(d in raw for d in _CHALLENGE_DOMAINS):
+        return False
+    hosts = (
+        (_clean_address(a) or "").rpartition("@")[2]
+        for a in (parseaddr(header(msg, "From"))[1], parseaddr(header(msg, "Return-Path"))[1])
+    )
+    return any(h == d or h.endswith(f".{d}") for h in hosts if h for d in _CHALLENGE_DOMAINS)
+
+
+def _challenged_recipient(msg: Message, own: frozenset[str]) -> str | None:
+    """The protected recipient: the delivery report's, else the Reply-To of a no-reply service sender, else the
+    sender (the filter answers from the recipient's own address)."""
+    for block in _dsn_blocks(msg):
+        final = _clean_address(header(block, "Final-Recipient"))
+        if final and final not in own:
+            return final
+    sender = sender_address(msg)
+    if sender and _NO_REPLY.match(sender.partition("@")[0]):
+        reply_to = _clean_address(parseaddr(header(msg, "Reply-To"))[1])
+        if reply_to and reply_to not in own:
+            return reply_to
+    return sender
 
 
 # ---------------------------------------------------------------------------------------------- unsubscribes
