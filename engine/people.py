@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Final
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -308,13 +309,31 @@ async def revoke_member(actor: Actor, person_id: int) -> PersonRef:
     return PersonRef(person.id, person.platform, person.external_id)
 
 
+READERS: Final[dict[ChatPurpose, frozenset[str]]] = {
+    ChatPurpose.ALERTS: frozenset({ChatPurpose.ALERTS.value}),
+    ChatPurpose.REPORTS: frozenset({ChatPurpose.REPORTS.value}),
+    ChatPurpose.CLIENT: frozenset({ChatPurpose.REPORTS.value, ChatPurpose.CLIENT.value}),
+}
+"""The chats a notification of each purpose reaches, by the purposes they are bound for: what is written for
+the client (the weekly report) reaches the client's chat and the managers' report chats alike, as one notification,
+so a chat gets it once; nothing else reaches a client's chat."""
+
+
 async def bind_chat(actor: Actor, platform: Platform, chat_id: str, purposes: list[ChatPurpose]) -> ChatBinding:
-    """Send this workspace's alerts and/or reports to this chat; binding again adds purposes."""
+    """Send this workspace's alerts and/or reports to this chat; binding again adds purposes.
+
+    A client's chat is that only: binding it `client` drops whatever it had (the client must never read the
+    managers' alerts or digests), and binding it for alerts or reports makes it a managers' chat again.
+    """
     workspace_id = require_manager(actor)
     binding, _ = await ChatBinding.get_or_create(
         workspace_id=workspace_id, platform=platform, chat_id=chat_id, defaults={"purposes": []}
     )
-    merged = sorted({*binding.purposes, *(p.value for p in purposes)})
+    wanted = {p.value for p in purposes}
+    if ChatPurpose.CLIENT.value in wanted:
+        merged = [ChatPurpose.CLIENT.value]
+    else:
+        merged = sorted({*binding.purposes, *wanted} - {ChatPurpose.CLIENT.value})
     if merged != binding.purposes:
         binding.purposes = merged
         await binding.save(update_fields=["purposes"])
@@ -322,8 +341,10 @@ async def bind_chat(actor: Actor, platform: Platform, chat_id: str, purposes: li
 
 
 async def chats_for(workspace_id: int, purpose: ChatPurpose) -> list[ChatBinding]:
+    """The workspace's chats a notification of `purpose` goes to (`READERS`)."""
+    readers = READERS[purpose]
     rows = await ChatBinding.filter(workspace_id=workspace_id).order_by("id")
-    return [b for b in rows if purpose.value in b.purposes]
+    return [b for b in rows if readers.intersection(b.purposes)]
 
 
 async def set_locale(actor: Actor, locale: str) -> str:

@@ -18,8 +18,11 @@ class Platform(StrEnum):
 
 
 class ChatPurpose(StrEnum):
-    ALERTS = "alerts"
-    REPORTS = "reports"
+    """What a bound chat receives; a notification's purpose says which chats it is for (`engine.people.chats_for`)."""
+
+    ALERTS = "alerts"  # the managers' alerts and approval requests
+    REPORTS = "reports"  # the managers' daily digest and the weekly client report
+    CLIENT = "client"  # the client's chat: the weekly client report only, nothing operational
 
 
 class PoolRole(StrEnum):

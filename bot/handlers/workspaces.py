@@ -230,9 +230,16 @@ async def revoke(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(ctx.t("revoke-done", id=args["person"]))
 
 
-@command("bind", Access.MANAGE, Arg("purpose", kind="choice", choices=("alerts", "reports", "all")), example="alerts")
+@command(
+    "bind",
+    Access.MANAGE,
+    Arg("purpose", kind="choice", choices=("alerts", "reports", "all", "client")),
+    example="alerts",
+)
 async def bind(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    purposes = list(ChatPurpose) if args["purpose"] == "all" else [ChatPurpose(args["purpose"])]
+    """`all` is what the managers get; `client` (the client's chat: the weekly report only) is never part of it."""
+    every = [ChatPurpose.ALERTS, ChatPurpose.REPORTS]
+    purposes = every if args["purpose"] == "all" else [ChatPurpose(args["purpose"])]
     if not ctx.chat_id:
         raise UserError("error-bind-no-chat")
     binding = await people.bind_chat(ctx.actor, ctx.platform, ctx.chat_id, purposes)

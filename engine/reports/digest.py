@@ -1,6 +1,6 @@
 """The daily digest of each workspace (yesterday: sends, replies, problems, the actions monitoring and swaps took,
-pending approvals) and the weekly client report (Monday: last week), for the chats bound for reports, in the
-workspace's language.
+pending approvals) for the managers' chats bound for reports, and the weekly client report (Monday: last week) for
+those and the client's chats (bound `client`, which get nothing else), in the workspace's language.
 
 `due` is called by a cron on every worker: a digest is built, then claimed with a Redis key per (kind,
 workspace, day) set only if absent, so it goes out once however many workers run; the notification id is the
@@ -56,12 +56,12 @@ async def due(clock: Clock, redis: Redis) -> list[Notification]:
     found: list[Notification] = []
     for space in await Workspace.filter(archived_at=None).order_by("id"):
         local = now.astimezone(zone(space.timezone))
-        if local.hour < DAILY_FROM_HOUR or not await chats_for(space.id, ChatPurpose.REPORTS):
-            continue
+        if local.hour < DAILY_FROM_HOUR or not await chats_for(space.id, ChatPurpose.CLIENT):
+            continue  # no chat for reports at all (the weekly one reaches the most chats)
         today = local.date()
         yesterday = Period(today - dt.timedelta(days=1), today - dt.timedelta(days=1), "yesterday")
         key = claim_key("daily", space.id, yesterday.start)
-        if not await redis.exists(key):
+        if await chats_for(space.id, ChatPurpose.REPORTS) and not await redis.exists(key):
             item = await daily(space, yesterday)
             if await redis.set(key, "1", nx=True, ex=CLAIM_TTL_S):
                 found.append(item)
@@ -129,7 +129,7 @@ async def weekly(space: Workspace, week: Period) -> Notification:
     return Notification(
         id=claim_key("weekly", space.id, week.start),
         workspace_id=space.id,
-        purpose=ChatPurpose.REPORTS,
+        purpose=ChatPurpose.CLIENT,  # the client's chats and the managers' report chats, each once
         title_key="digest-weekly-title",
         body_key="digest-body",
         params={

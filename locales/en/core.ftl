@@ -132,6 +132,7 @@ platform-console = console
 
 purpose-alerts = alerts
 purpose-reports = reports
+purpose-client = the client's chat (the weekly report only)
 
 workspace-created = Created the workspace "{ $name }" ({ $slug }); it is now your current one.
 workspaces-none = You are not in any workspace yet. Ask your manager for an invite code and send: /start <code>
@@ -194,7 +195,7 @@ cmd-use = choose the current workspace
 cmd-invite = invite a manager or a client
 cmd-members = workspace members
 cmd-revoke = revoke a member's access
-cmd-bind = connect this chat to alerts or reports
+cmd-bind = connect this chat to alerts or reports; client: the client's chat, the weekly report only
 cmd-approve = approve a request
 cmd-reject = reject a request
 

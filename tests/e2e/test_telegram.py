@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import re
 import time
@@ -27,6 +28,8 @@ from engine import approvals
 from engine.i18n import translator
 from engine.notify import Notification, deliver
 from engine.reply import Attachment, Button, Reply
+from engine.reports.digest import weekly
+from engine.reports.period import previous_week
 from engine.uploads import MAX_UPLOAD_BYTES
 from models import Approval, AuditLog, ChatBinding, Delivery, Membership, Person, Workspace
 from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
@@ -258,6 +261,42 @@ async def test_an_approval_button_decides_once(telegram: TelegramRig) -> None:
     again = await Approval.get(id=approval.id)
     assert (again.status, again.decided_at) == (ApprovalStatus.APPROVED, decided.decided_at)
     assert await AuditLog.filter(action="approval.decide").count() == 1
+
+
+async def test_a_clients_chat_is_bound_for_the_weekly_report_only(telegram: TelegramRig) -> None:
+    """An agency bound its client's group for reports, and the client read the managers' daily digest and could
+    have been sent approval requests. `/bind client` makes the group the client's chat, in words: the weekly client
+    report reaches it (once, however often the job runs), an approval request does not; a client may not rebind it."""
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager", first_name="Anna")
+    await member(telegram, CLARA, "client", first_name="Clara")
+    assert await ask(anna, "/bind alerts") == EN(
+        "bind-done", workspace="ACME", slug="acme", purposes=EN("purpose-alerts")
+    )
+    group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
+    both = f"{EN('purpose-alerts')}, {EN('purpose-reports')}"
+    assert await ask(group, "/bind all") == EN("bind-done", workspace="ACME", slug="acme", purposes=both)
+    done = EN("bind-done", workspace="ACME", slug="acme", purposes=EN("purpose-client"))
+    assert await ask(group, "/bind client") == done
+    assert EN("purpose-client") not in (EN("purpose-alerts"), EN("purpose-reports"))
+    clara = telegram.user(CLARA, chat_id=GROUP, first_name="Clara")
+    assert await ask(clara, "/bind alerts") == ERROR_MARK + EN("error-forbidden", command="bind")
+    assert (await ChatBinding.get(chat_id=str(GROUP))).purposes == ["client"]
+
+    await request_approval(telegram)
+    await anna.wait_replies()  # the managers' chat has it
+    await group.assert_no_replies(within=0.3)
+    workspace = await Workspace.get(slug="acme")
+    week = previous_week(dt.date(2026, 11, 16))
+    note = await weekly(workspace, week)
+    notifiers = {Platform.TELEGRAM: telegram.transport.notifier}
+    assert (await deliver(note, notifiers, telegram.redis, telegram.clock)).sent == [f"telegram:{GROUP}"]
+    again = await deliver(note, notifiers, telegram.redis, telegram.clock)  # a retried job
+    assert (again.sent, again.duplicate) == ([], [f"telegram:{GROUP}"])
+    [report] = await group.wait_replies()
+    title = translator(workspace.locale)("digest-weekly-title", subject="ACME", start="2026-11-09", end="2026-11-15")
+    assert visible(report.text).startswith(title)
+    await anna.assert_no_replies(within=0.3)
 
 
 async def test_a_refusal_too_long_for_a_pop_up_is_sent_whole_as_a_message(telegram: TelegramRig) -> None:

@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.runner import Runner
-from engine import agency_chats, alerts, people, watchdog
+from engine import agency_chats, alerts, approvals, people, watchdog
 from engine.access import SYSTEM, Actor
 from engine.alert_routing import PER_WINDOW, WINDOW_S
 from engine.clock import FrozenClock
@@ -33,7 +33,16 @@ from models import (
     Person,
     Workspace,
 )
-from models.enums import AlertStatus, MailboxStatus, MessageStatus, Platform, Role, Severity
+from models.enums import (
+    AlertStatus,
+    ApprovalKind,
+    ChatPurpose,
+    MailboxStatus,
+    MessageStatus,
+    Platform,
+    Role,
+    Severity,
+)
 from tests.harness.pacing import deliver_job_paced, deliver_paced, flush_paced
 from tests.integration.content_world import make_world, planned_row
 
@@ -267,6 +276,29 @@ async def test_agency_alerts_reach_the_agency_chats_only(redis: Redis, clock: Fr
 
     assert await agency_chats.bind_agency_chat(admin, TG, "ops", clock, on=False) is True
     assert [c.chat_id for c in await agency_chats.agency_chats()] == ["C0OPS"]
+
+
+async def test_an_alert_never_reaches_a_clients_chat(redis: Redis, clock: FrozenClock) -> None:
+    """A chat a manager bound for everything, then as the client's chat: no alert, resolution, alert digest or
+    approval request reaches it any more; the managers' alert chat gets them all."""
+    ws = await _workspace()
+    manager = await _manager(ws, "41")
+    await people.bind_chat(manager, TG, "acme-client", [ChatPurpose.ALERTS, ChatPurpose.REPORTS])
+    binding = await people.bind_chat(manager, TG, "acme-client", [ChatPurpose.CLIENT])
+    assert binding.purposes == ["client"]  # the client's chat is that only: alerts and reports are gone
+    tg = RecordingNotifier()
+    await _raise(ws.id, "mailbox:1", clock, severity=Severity.CRITICAL)
+    await _raise(ws.id, "mailbox:2", clock, kind="open_drop", severity=Severity.INFO)  # for the window's digest
+    await approvals.request(ws.id, ApprovalKind.DOMAIN_SWAP, "old.test", {}, clock=clock)
+    for note in await alerts.claim_due(clock):
+        await deliver_paced(note, {TG: tg}, redis, clock)
+    await alerts.resolve_subjects("bounce_spike", ["mailbox:1"], clock=clock)
+    for note in await alerts.claim_due(clock):
+        await deliver_paced(note, {TG: tg}, redis, clock)
+    clock.advance(dt.timedelta(seconds=WINDOW_S))
+    assert await flush_paced({TG: tg}, redis, clock) == 1
+    assert [chat for chat, _ in tg.sent] == ["acme-alerts"] * 4  # alert, approval, resolution, digest
+    assert not await Delivery.filter(chat_id="acme-client").exists()
 
 
 async def test_worker_down_and_queue_backlog_are_raised_and_resolved(redis: Redis, clock: FrozenClock) -> None:

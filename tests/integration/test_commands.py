@@ -411,7 +411,7 @@ async def test_help_shows_the_syntax_of_the_commands_the_role_may_run(runner: Ru
     manager = (await _say(runner, users["manager"], "/help")).plain_text()
     assert "/use <пространство> — " in client and "/workspace [<пространство>] — " in client
     assert "/invite" not in client and "/members" not in client and "/domain_add" not in client
-    assert "/invite manager|client — " in manager and "/bind alerts|reports|all — " in manager
+    assert "/invite manager|client — " in manager and "/bind alerts|reports|all|client — " in manager
     assert "/domain_add [<домены…>] [<CSV-файл>] — " in manager
     assert "/approve" not in manager  # buttons' commands are not typed
     unknown = (await _say(runner, users["unknown"], "/help", lang="en")).plain_text()

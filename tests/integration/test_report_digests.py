@@ -213,3 +213,48 @@ async def test_the_digests_judge_bounces_from_the_rules_minimum_as_health_does()
     day = (await daily(enough, yesterday)).params["body"]
     assert "• domain big.test: hard bounces 6.7 % (3 of 45) · blocks 0 % (0 of 45)" in day
     assert "soft.test" not in day  # soft bounces only: no rule judges them, so not among the worst
+
+
+async def test_a_clients_chat_gets_the_weekly_report_only(redis: Redis) -> None:
+    """An agency bound its client's chat for reports, and every morning the client read the managers' digest
+    (mailboxes in cooldown, monitoring's actions, approvals waiting). A chat bound `client` gets the weekly client
+    report only; the managers' report chat gets both; a workspace with only a client's chat gets its weekly report,
+    and no chat gets anything twice when the jobs are retried."""
+    acme = await Workspace.create(slug="acme", name="ACME", timezone="Europe/Moscow", locale="ru")
+    solo = await Workspace.create(slug="solo", name="SOLO", timezone="Europe/Moscow", locale="en")
+    await ChatBinding.create(workspace=acme, platform=TG, chat_id="acme-reports", purposes=["reports"])
+    await ChatBinding.create(workspace=acme, platform=TG, chat_id="acme-client", purposes=["client"])
+    await ChatBinding.create(workspace=solo, platform=TG, chat_id="solo-client", purposes=["client"])
+    await upsert_daily_stats([StatRow(acme.id, StatScope.WORKSPACE, acme.id, SUNDAY, {"sent": 120, "replies": 6})])
+
+    clock = FrozenClock(MONDAY_9_MSK)
+    assert await run_workers(clock) == 3  # acme's daily and weekly, solo's weekly
+    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    try:
+        items = await queued(pool)
+    finally:
+        await pool.aclose()
+    assert [n.id for n in items] == [
+        f"mailfleet:report:daily:{acme.id}:2026-11-15",
+        f"mailfleet:report:weekly:{acme.id}:2026-11-09",
+        f"mailfleet:report:weekly:{solo.id}:2026-11-09",
+    ]
+    notifier = RecordingNotifier()
+    for item in items:
+        await deliver_paced(item, {TG: notifier}, redis, clock)
+        await deliver_paced(item, {TG: notifier}, redis, clock)  # a retried job: nothing twice
+    titles = [(chat, reply.blocks[0].text) for chat, reply in notifier.sent]
+    daily_title = RU("digest-daily-title", subject="ACME", day="2026-11-15")
+    acme_weekly = RU("digest-weekly-title", subject="ACME", start="2026-11-09", end="2026-11-15")
+    solo_weekly = EN("digest-weekly-title", subject="SOLO", start="2026-11-09", end="2026-11-15")
+    assert sorted(titles) == sorted(  # in whatever order the chats' rate limits let them out
+        [
+            ("acme-reports", daily_title),
+            ("acme-reports", acme_weekly),
+            ("acme-client", acme_weekly),
+            ("solo-client", solo_weekly),
+        ]
+    )
+
+    tuesday = FrozenClock(MONDAY_9_MSK + dt.timedelta(days=1))
+    assert await run_workers(tuesday) == 1  # acme's daily only: a client's chat alone wants no daily digest
