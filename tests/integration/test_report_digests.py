@@ -51,6 +51,20 @@ async def queued(pool: ArqRedis) -> list[Notification]:
     )
 
 
+async def deliver_queued(clock: FrozenClock, redis: Redis) -> tuple[list[Notification], RecordingNotifier]:
+    """The notifications the report jobs queued, each delivered twice (a retried job: nothing may go twice)."""
+    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    try:
+        items = await queued(pool)
+    finally:
+        await pool.aclose()
+    notifier = RecordingNotifier()
+    for item in items:
+        await deliver_paced(item, {TG: notifier}, redis, clock)
+        await deliver_paced(item, {TG: notifier}, redis, clock)
+    return items, notifier
+
+
 async def run_workers(clock: FrozenClock, n: int = 2) -> int:
     """`n` workers run the cron at the same moment, each with its own connections."""
     pools = [await create_pool(RedisSettings.from_dsn(REDIS_URL)) for _ in range(n)]
@@ -99,11 +113,7 @@ async def test_one_digest_per_day_with_two_workers(redis: Redis) -> None:
     clock = FrozenClock(MONDAY_9_MSK)
     assert await run_workers(clock) == 4  # daily + weekly for acme and beta, whichever worker claimed them
     assert await run_workers(clock) == 0  # the next hour's run: already sent
-    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
-    try:
-        items = await queued(pool)
-    finally:
-        await pool.aclose()
+    items, notifier = await deliver_queued(clock, redis)
     assert [n.id for n in items] == [
         f"mailfleet:report:daily:{acme.id}:2026-11-15",
         f"mailfleet:report:daily:{beta.id}:2026-11-15",
@@ -111,10 +121,6 @@ async def test_one_digest_per_day_with_two_workers(redis: Redis) -> None:
         f"mailfleet:report:weekly:{beta.id}:2026-11-09",
     ]
 
-    notifier = RecordingNotifier()
-    for item in items:
-        await deliver_paced(item, {TG: notifier}, redis, clock)
-        await deliver_paced(item, {TG: notifier}, redis, clock)  # a retried job: nothing twice
     chats = [c for c, _ in notifier.sent]
     assert chats == ["acme-reports", "beta-client", "acme-reports", "beta-client"]
 
@@ -229,20 +235,12 @@ async def test_a_clients_chat_gets_the_weekly_report_only(redis: Redis) -> None:
 
     clock = FrozenClock(MONDAY_9_MSK)
     assert await run_workers(clock) == 3  # acme's daily and weekly, solo's weekly
-    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
-    try:
-        items = await queued(pool)
-    finally:
-        await pool.aclose()
+    items, notifier = await deliver_queued(clock, redis)
     assert [n.id for n in items] == [
         f"mailfleet:report:daily:{acme.id}:2026-11-15",
         f"mailfleet:report:weekly:{acme.id}:2026-11-09",
         f"mailfleet:report:weekly:{solo.id}:2026-11-09",
     ]
-    notifier = RecordingNotifier()
-    for item in items:
-        await deliver_paced(item, {TG: notifier}, redis, clock)
-        await deliver_paced(item, {TG: notifier}, redis, clock)  # a retried job: nothing twice
     titles = [(chat, reply.blocks[0].text) for chat, reply in notifier.sent]
     daily_title = RU("digest-daily-title", subject="ACME", day="2026-11-15")
     acme_weekly = RU("digest-weekly-title", subject="ACME", start="2026-11-09", end="2026-11-15")
