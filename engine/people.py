@@ -13,10 +13,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
+from engine.agency_chats import agency_chats
 from engine.clock import Clock
 from engine.errors import Conflict, Forbidden, NotFound, UserError
 from engine.i18n import pick_locale
-from models import ChatBinding, Domain, Invite, Lead, Mailbox, Membership, Person, Workspace
+from models import AuditLog, ChatBinding, Domain, Invite, Lead, Mailbox, Membership, Person, Workspace
 from models.campaign import Campaign
 from models.enums import ChatPurpose, Platform, Role
 
@@ -319,7 +320,9 @@ the client (the weekly report) reaches the client's chat and the managers' repor
 so a chat gets it once; nothing else reaches a client's chat."""
 
 
-async def bind_chat(actor: Actor, platform: Platform, chat_id: str, purposes: list[ChatPurpose]) -> ChatBinding:
+async def bind_chat(
+    actor: Actor, platform: Platform, chat_id: str, purposes: list[ChatPurpose], clock: Clock
+) -> ChatBinding:
     """Send this workspace's alerts and/or reports to this chat; binding again adds purposes.
 
     A client's chat is that only: binding it `client` drops whatever it had (the client must never read the
@@ -327,7 +330,10 @@ async def bind_chat(actor: Actor, platform: Platform, chat_id: str, purposes: li
     """
     workspace_id = require_manager(actor)
     binding, _ = await ChatBinding.get_or_create(
-        workspace_id=workspace_id, platform=platform, chat_id=chat_id, defaults={"purposes": []}
+        workspace_id=workspace_id,
+        platform=platform,
+        chat_id=chat_id,
+        defaults={"purposes": [], "created_at": clock.now()},
     )
     wanted = {p.value for p in purposes}
     if ChatPurpose.CLIENT.value in wanted:
@@ -337,6 +343,55 @@ async def bind_chat(actor: Actor, platform: Platform, chat_id: str, purposes: li
     if merged != binding.purposes:
         binding.purposes = merged
         await binding.save(update_fields=["purposes"])
+    return binding
+
+
+async def list_chats(actor: Actor) -> tuple[Workspace, list[ChatBinding]]:
+    """The current workspace and its bound chats, oldest first (managers)."""
+    workspace_id = require_manager(actor)
+    workspace = await Workspace.get(id=workspace_id)
+    return workspace, await ChatBinding.filter(workspace_id=workspace_id).order_by("id")
+
+
+async def unbind_chat(
+    actor: Actor, clock: Clock, *, binding_id: int | None = None, platform: Platform, chat_id: str
+) -> ChatBinding:
+    """Stop sending the current workspace's notifications to a chat: the one numbered `binding_id` in /chats,
+    else the chat the command was typed in (`platform`, `chat_id`). Audited. A chat that after this receives
+    nothing of any workspace and is no agency chat has its `chat_unreachable` alert resolved: nobody is asked
+    to fix a chat the agency no longer writes to. `NotFound` for a number that is not this workspace's chat,
+    `UserError("error-unbind-not-bound")` for a chat that is not bound (a second press, another workspace)."""
+    from engine.alerts import resolve_subjects  # noqa: PLC0415 - engine.notify (which alerts imports) imports this module
+    from engine.notify import CHAT_UNREACHABLE, Target, chat_subject  # noqa: PLC0415
+
+    workspace_id = require_manager(actor)
+    async with in_transaction() as conn:
+        query = ChatBinding.filter(workspace_id=workspace_id)
+        if binding_id is not None:
+            query = query.filter(id=binding_id)
+        else:
+            if not chat_id:
+                raise UserError("error-bind-no-chat")
+            query = query.filter(platform=platform, chat_id=chat_id)
+        binding = await query.select_for_update().using_db(conn).first()
+        if binding is None:
+            if binding_id is not None:
+                raise NotFound("error-chat-not-found", id=binding_id)
+            raise UserError("error-unbind-not-bound")
+        await binding.delete(using_db=conn)
+        await AuditLog.create(
+            workspace_id=workspace_id,
+            actor_id=actor.person_id,
+            action="chat.unbind",
+            subject=f"{binding.platform.value}:{binding.chat_id}",
+            data={"purposes": binding.purposes},
+            created_at=clock.now(),
+            using_db=conn,
+        )
+    where = (binding.platform, binding.chat_id)
+    elsewhere = await ChatBinding.filter(platform=binding.platform, chat_id=binding.chat_id).exists()
+    if not elsewhere and where not in {(c.platform, c.chat_id) for c in await agency_chats()}:
+        await resolve_subjects(CHAT_UNREACHABLE, [chat_subject(Target(*where, locale=""))], clock=clock)
     return binding
 
 

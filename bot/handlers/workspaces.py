@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.command import REGISTRY, Access, Arg, Command, Ctx, allowed, arg_keys, command, commands, usage
+from bot.command import (
+    LINES_SHOWN,
+    REGISTRY,
+    Access,
+    Arg,
+    Command,
+    Ctx,
+    allowed,
+    arg_keys,
+    brief,
+    command,
+    commands,
+    usage,
+)
 from engine import people
 from engine.clock import local_time
 from engine.errors import UserError
@@ -242,7 +255,51 @@ async def bind(ctx: Ctx, args: dict[str, Any]) -> Reply:
     purposes = every if args["purpose"] == "all" else [ChatPurpose(args["purpose"])]
     if not ctx.chat_id:
         raise UserError("error-bind-no-chat")
-    binding = await people.bind_chat(ctx.actor, ctx.platform, ctx.chat_id, purposes)
+    binding = await people.bind_chat(ctx.actor, ctx.platform, ctx.chat_id, purposes, ctx.clock)
     names = ", ".join(ctx.t(f"purpose-{p}") for p in binding.purposes)
     workspace = await binding.workspace  # a manager of several binds the current one: the reply names it
     return Reply().add(ctx.t("bind-done", workspace=workspace.name, slug=workspace.slug, purposes=names))
+
+
+@command("chats", Access.MANAGE)
+async def chats(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """The chats the current workspace writes to, numbered for /unbind, this one marked."""
+    workspace, bindings = await people.list_chats(ctx.actor)
+    title = ctx.t("chats-title", workspace=workspace.name, slug=workspace.slug)
+    if not bindings:
+        return Reply().add(title, "title").add(ctx.t("chats-none"))
+    lines = [
+        ctx.t(
+            "chats-line",
+            id=b.id,
+            platform=ctx.t(f"platform-{b.platform.value}"),
+            chat=b.chat_id,
+            here="yes" if (b.platform, b.chat_id) == (ctx.platform, ctx.chat_id) else "no",
+            purposes=", ".join(ctx.t(f"purpose-{p}") for p in b.purposes),
+            since=local_time(b.created_at, workspace.timezone),
+        )
+        for b in bindings
+    ]
+    return Reply().add(title, "title").add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n")).add(ctx.t("chats-how"))
+
+
+@command(
+    "unbind", Access.MANAGE, Arg("chat", kind="int", required=False, not_found="error-chat-not-found"), example="3"
+)
+async def unbind(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Without a number: this chat; with one: that chat of /chats (a chat the bot was removed from)."""
+    binding = await people.unbind_chat(
+        ctx.actor, ctx.clock, binding_id=args["chat"], platform=ctx.platform, chat_id=ctx.chat_id
+    )
+    workspace = await binding.workspace
+    here = (binding.platform, binding.chat_id) == (ctx.platform, ctx.chat_id)
+    return Reply().add(
+        ctx.t(
+            "unbind-done",
+            here="yes" if here else "no",
+            platform=ctx.t(f"platform-{binding.platform.value}"),
+            chat=binding.chat_id,
+            workspace=workspace.name,
+            slug=workspace.slug,
+        )
+    )

@@ -91,6 +91,7 @@ audit-action-approval-decide = approval request decided
 audit-action-approval-transition = approval request changed state
 audit-action-agency-chat-bind = agency chat bound
 audit-action-agency-chat-unbind = agency chat unbound
+audit-action-chat-unbind = chat disconnected from the workspace
 audit-action-campaign-create = campaign created
 audit-action-campaign-settings = campaign settings changed
 audit-action-campaign-steps = campaign steps set

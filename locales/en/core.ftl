@@ -33,6 +33,8 @@ error-invite-member = You are already { $role ->
 error-invite-admin = You are an agency admin and already see every workspace: you need no invite code. The code is now used up: make a new one with /invite for the person it was meant for.
 error-revoke-self = You cannot revoke your own access.
 error-member-not-found = This workspace has no member #{ $id }. See /members
+error-chat-not-found = This workspace has no chat #{ $id }. See /chats
+error-unbind-not-bound = This chat is not connected to the current workspace; there is nothing to disconnect. Connected chats: /chats
 error-bad-locale = The language "{ $locale }" is not supported: ru or en.
 error-bind-no-chat = Run this command in the chat or channel you want to connect.
 error-approval-not-found = Approval request #{ $id } was not found.
@@ -147,6 +149,17 @@ members-none = The workspace has no members yet.
 members-title = Members
 revoke-done = Member #{ $id } no longer has access.
 bind-done = This chat is connected to the workspace "{ $workspace }" ({ $slug }): { $purposes }.
+chats-title = Chats of the workspace "{ $workspace }" ({ $slug })
+chats-none = No chat receives this workspace's alerts or reports. Connect one: /bind alerts in it.
+chats-line = #{ $id } { $platform } { $chat }{ $here ->
+        [yes] {" "}(this chat)
+       *[other] {""}
+    } — { $purposes } · since { $since }
+chats-how = Disconnect a chat: /unbind <number>, or /unbind in the chat itself.
+unbind-done = { $here ->
+        [yes] This chat no longer receives
+       *[other] { $platform } { $chat } no longer receives
+    } the alerts and reports of the workspace "{ $workspace }" ({ $slug }).
 
 approval-approved = Request #{ $id } ({ $subject }) approved.
 approval-rejected = Request #{ $id } ({ $subject }) rejected.
@@ -168,6 +181,7 @@ arg-name = domain
 arg-workspace-new-slug = name
 arg-workspace-new-name = title
 arg-person = member number
+arg-chat = chat number
 arg-id = request number
 arg-names = domains
 arg-csv = CSV file
@@ -196,13 +210,15 @@ cmd-invite = invite a manager or a client
 cmd-members = workspace members
 cmd-revoke = revoke a member's access
 cmd-bind = connect this chat to alerts or reports; client: the client's chat, the weekly report only
+cmd-chats = the workspace's connected chats
+cmd-unbind = disconnect a chat from the workspace: this one, or by its number in /chats
 cmd-approve = approve a request
 cmd-reject = reject a request
 
 alert-chat-unreachable = Notifications cannot be delivered to the { $platform ->
         [slack] Slack channel
        *[other] Telegram chat
-    } { $chat } (workspace { $workspace }): { $reason }. Invite the bot back into it, or connect another chat with /bind there.
+    } { $chat } (workspace { $workspace }): { $reason }. Invite the bot back into it, or disconnect it (/chats, /unbind <number>) and connect another chat with /bind there.
 alert-title = { $severity ->
     [critical] 🔴 Critical
     [warning] 🟠 Warning

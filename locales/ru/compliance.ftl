@@ -95,6 +95,7 @@ audit-action-approval-decide = решение по запросу подтвер
 audit-action-approval-transition = запрос подтверждения сменил состояние
 audit-action-agency-chat-bind = чат агентства подключён
 audit-action-agency-chat-unbind = чат агентства отключён
+audit-action-chat-unbind = чат отключён от пространства
 audit-action-campaign-create = кампания создана
 audit-action-campaign-settings = настройки кампании изменены
 audit-action-campaign-steps = шаги кампании заданы

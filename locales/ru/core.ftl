@@ -33,6 +33,8 @@ error-invite-member = Вы уже { $role ->
 error-invite-admin = Вы администратор агентства и уже видите все пространства: код приглашения вам не нужен. Код теперь израсходован: для того, кому он предназначался, создайте новый — /invite.
 error-revoke-self = Нельзя отозвать доступ у самого себя.
 error-member-not-found = В этом пространстве нет участника #{ $id }. Список: /members
+error-chat-not-found = У этого пространства нет чата #{ $id }. Список: /chats
+error-unbind-not-bound = Этот чат не подключён к текущему пространству, отключать нечего. Подключённые чаты: /chats
 error-bad-locale = Язык «{ $locale }» не поддерживается: ru или en.
 error-bind-no-chat = Эту команду нужно выполнить в чате или канале, который вы хотите подключить.
 error-approval-not-found = Запрос на подтверждение #{ $id } не найден.
@@ -147,6 +149,17 @@ members-none = В пространстве пока нет участников.
 members-title = Участники
 revoke-done = Доступ участника #{ $id } отозван.
 bind-done = Этот чат подключён к пространству «{ $workspace }» ({ $slug }): { $purposes }.
+chats-title = Чаты пространства «{ $workspace }» ({ $slug })
+chats-none = Ни один чат не получает оповещений и отчётов этого пространства. Подключите чат: /bind alerts в нём.
+chats-line = #{ $id } { $platform } { $chat }{ $here ->
+        [yes] {" "}(этот чат)
+       *[other] {""}
+    } — { $purposes } · с { $since }
+chats-how = Отключить чат: /unbind <номер> или /unbind в самом чате.
+unbind-done = { $here ->
+        [yes] Этот чат больше не получает
+       *[other] { $platform } { $chat } больше не получает
+    } оповещений и отчётов пространства «{ $workspace }» ({ $slug }).
 
 approval-approved = Запрос #{ $id } ({ $subject }) одобрен.
 approval-rejected = Запрос #{ $id } ({ $subject }) отклонён.
@@ -168,6 +181,7 @@ arg-name = домен
 arg-workspace-new-slug = имя
 arg-workspace-new-name = название
 arg-person = номер участника
+arg-chat = номер чата
 arg-id = номер запроса
 arg-names = домены
 arg-csv = CSV-файл
@@ -196,13 +210,15 @@ cmd-invite = пригласить менеджера или клиента
 cmd-members = участники пространства
 cmd-revoke = отозвать доступ участника
 cmd-bind = подключить этот чат к оповещениям или отчётам; client — чат клиента: только еженедельный отчёт
+cmd-chats = подключённые чаты пространства
+cmd-unbind = отключить чат от пространства: этот или по номеру из /chats
 cmd-approve = одобрить запрос
 cmd-reject = отклонить запрос
 
 alert-chat-unreachable = Уведомления не доставляются в { $platform ->
         [slack] канал Slack
        *[other] чат Telegram
-    } { $chat } (пространство { $workspace }): { $reason }. Верните бота в этот чат или подключите другой чат командой /bind в нём.
+    } { $chat } (пространство { $workspace }): { $reason }. Верните бота в этот чат, или отключите его (/chats, /unbind <номер>) и подключите другой командой /bind в нём.
 alert-title = { $severity ->
     [critical] 🔴 Критично
     [warning] 🟠 Внимание

@@ -299,6 +299,24 @@ async def test_a_clients_chat_is_bound_for_the_weekly_report_only(telegram: Tele
     await anna.assert_no_replies(within=0.3)
 
 
+async def test_a_group_is_listed_and_disconnected_from_inside_it(telegram: TelegramRig) -> None:
+    """/chats in a group marks the group among the workspace's chats; /unbind there disconnects it, and pressing
+    it twice is answered in words, not with an error trace."""
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager", first_name="Anna")
+    group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
+    await ask(group, "/bind alerts")
+    await ask(anna, "/bind reports")
+    listed = await ask(group, "/chats")
+    binding = await ChatBinding.get(chat_id=str(GROUP))
+    assert f"#{binding.id} Telegram {GROUP} (this chat) — {EN('purpose-alerts')}" in listed, listed
+    assert f"Telegram {ANNA} — {EN('purpose-reports')}" in listed
+    done = await ask(group, "/unbind")
+    assert done == 'This chat no longer receives the alerts and reports of the workspace "ACME" (acme).'
+    assert await ask(group, "/unbind") == ERROR_MARK + EN("error-unbind-not-bound")
+    assert await ChatBinding.filter(chat_id=str(GROUP)).count() == 0 and await ChatBinding.exists(chat_id=str(ANNA))
+
+
 async def test_a_refusal_too_long_for_a_pop_up_is_sent_whole_as_a_message(telegram: TelegramRig) -> None:
     """Telegram cuts a button's pop-up at 200 characters: a longer answer is given whole as a message, and the
     pop-up starts it and says where the rest is."""

@@ -283,8 +283,8 @@ async def test_an_alert_never_reaches_a_clients_chat(redis: Redis, clock: Frozen
     approval request reaches it any more; the managers' alert chat gets them all."""
     ws = await _workspace()
     manager = await _manager(ws, "41")
-    await people.bind_chat(manager, TG, "acme-client", [ChatPurpose.ALERTS, ChatPurpose.REPORTS])
-    binding = await people.bind_chat(manager, TG, "acme-client", [ChatPurpose.CLIENT])
+    await people.bind_chat(manager, TG, "acme-client", [ChatPurpose.ALERTS, ChatPurpose.REPORTS], clock)
+    binding = await people.bind_chat(manager, TG, "acme-client", [ChatPurpose.CLIENT], clock)
     assert binding.purposes == ["client"]  # the client's chat is that only: alerts and reports are gone
     tg = RecordingNotifier()
     await _raise(ws.id, "mailbox:1", clock, severity=Severity.CRITICAL)

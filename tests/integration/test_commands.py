@@ -12,14 +12,14 @@ from redis.asyncio import Redis
 from bot.command import Access, commands, usage
 from bot.handlers.workspaces import HELP_GROUPS
 from bot.runner import Runner
-from engine import approvals, people
+from engine import alerts, approvals, people
 from engine.access import SYSTEM
 from engine.clock import FrozenClock
 from engine.i18n import translator
-from engine.notify import DeliveryFailed, Notification, deliver
+from engine.notify import CHAT_UNREACHABLE, DeliveryFailed, Notification, deliver
 from engine.reply import Reply
-from models import Approval, ChatBinding, Delivery, Membership, Person, Workspace
-from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
+from models import Alert, Approval, AuditLog, ChatBinding, Delivery, Membership, Person, Workspace
+from models.enums import AlertStatus, ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role, Severity
 
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 TG = Platform.TELEGRAM
@@ -511,3 +511,50 @@ async def test_help_is_grouped_by_what_the_commands_are_for(runner: Runner) -> N
     assert en("help-group-costs") not in shown and en("help-group-reports") in shown
     # of the campaigns, a client reads the list (to ask for a campaign's report), nothing that changes one
     assert [line.split()[0] for line in theirs[en("help-group-campaigns")].splitlines()] == ["/campaigns"]
+
+
+async def test_a_manager_lists_the_chats_and_disconnects_one_here_or_by_number(runner: Runner, clock) -> None:
+    """A chat could be bound but never unbound: one the bot was removed from kept its `chat_unreachable` alert
+    counting forever, and a group that should stop hearing of a client had no way out. /chats lists them, numbered
+    and this one marked; /unbind disconnects this chat or the one numbered, audited, and an unreachable chat's alert
+    is resolved once nothing writes to it any more. A second /unbind, another workspace's number, a client: refused."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "1", "/workspace_new beta Beta")
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager', 'acme')}")
+    await _say(runner, "3", f"/start {await _invite(runner, 'client', 'acme')}")
+    assert "Ни один чат" in (await _say(runner, "2", "/chats")).plain_text()
+    await _say(runner, "2", "/bind all", chat="-100500")
+    await _say(runner, "2", "/bind alerts", chat="-100600")
+    await _say(runner, "1", "/use beta")
+    assert (await _say(runner, "1", "/bind reports", chat="-100500")).ok  # the same group hears of beta too
+    group, gone = await ChatBinding.filter(workspace__slug="acme").order_by("id")
+    in_beta = await ChatBinding.get(workspace__slug="beta")
+    listed = (await _say(runner, "2", "/chats", chat="-100500")).plain_text()
+    assert f"#{group.id} Telegram -100500 (этот чат) — оповещения, отчёты · с 2026-11-28 15:00" in listed, listed
+    assert f"#{gone.id} Telegram -100600 — оповещения · с" in listed and f"#{in_beta.id} " not in listed
+    assert "/unbind" in listed
+    assert (await _say(runner, "3", "/chats")).plain_text() == RU("error-forbidden", command="chats")
+    assert (await _say(runner, "3", "/unbind", chat="-100500")).plain_text() == RU("error-forbidden", command="unbind")
+    for chat in ("-100500", "-100600"):  # both refused a message once
+        await alerts.raise_alert(
+            workspace_id=None, kind=CHAT_UNREACHABLE, severity=Severity.WARNING, subject=f"chat:telegram:{chat}",
+            key="delivery", data={}, now=clock.now(),
+        )  # fmt: skip
+
+    here = await _say(runner, "2", "/unbind", chat="-100500")
+    assert here.plain_text() == "Этот чат больше не получает оповещений и отчётов пространства «ACME» (acme)."
+    again = await _say(runner, "2", "/unbind", chat="-100500")  # pressed twice
+    assert not again.ok and again.plain_text() == RU("error-unbind-not-bound")
+    there = await _say(runner, "2", f"/unbind {gone.id}")
+    assert there.plain_text() == "Telegram -100600 больше не получает оповещений и отчётов пространства «ACME» (acme)."
+    assert (await _say(runner, "2", f"/unbind {gone.id}")).plain_text() == RU("error-chat-not-found", id=gone.id)
+    other = await _say(runner, "2", f"/unbind {in_beta.id}")  # beta's chat: no such chat in acme
+    assert other.plain_text() == RU("error-chat-not-found", id=in_beta.id)
+    assert await ChatBinding.filter(workspace__slug="acme").count() == 0 and await ChatBinding.exists(id=in_beta.id)
+    states = {a.subject: a.status for a in await Alert.filter(kind=CHAT_UNREACHABLE)}
+    assert states == {"chat:telegram:-100500": AlertStatus.OPEN, "chat:telegram:-100600": AlertStatus.RESOLVED}
+    entries = await AuditLog.filter(action="chat.unbind").order_by("id").values_list("subject", "data")
+    assert entries == [
+        ("telegram:-100500", {"purposes": ["alerts", "reports"]}),
+        ("telegram:-100600", {"purposes": ["alerts"]}),
+    ]
