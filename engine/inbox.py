@@ -51,10 +51,12 @@ from engine.mail.classify import (
     WarmupCheck,
     classify,
     header,
+    is_warmup,
     needs_body,
     normalize_message_id,
     parse_message,
     referenced_ids,
+    sender_address,
 )
 from engine.mail.imap import (
     DEFAULT_BODY_BYTES,
@@ -503,7 +505,8 @@ async def _read_folder(
     heads = [(m, BytesHeaderParser(policy=compat32).parsebytes(m.headers)) for m in batch.messages]
     wanted = {i for _, h in heads for i in [*referenced_ids(h), normalize_message_id(header(h, "Message-ID"))] if i}
     ours.update(await lookup.get(wanted - ours.keys()))
-    need = [m.uid for m, h in heads if needs_body(h, ours, warmup_check=check)]
+    answering = await _unthreaded(target, heads, ours, check, lookup)
+    need = [m.uid for m, h in heads if m.uid in answering or needs_body(h, ours, warmup_check=check)]
     bodies = await session.fetch_bodies(need, max_bytes=options.body_bytes) if need else {}
     items: list[Incoming] = []
     for m, h in heads:
@@ -521,6 +524,7 @@ async def _read_folder(
                 check=check,
                 warmup=target.warmup,
                 seed=options.warmup_seed,
+                answering=answering.get(m.uid),
             )
         )
         await asyncio.sleep(0)  # classifying is CPU work: let other mailboxes' I/O (and commits) move in between
@@ -538,6 +542,44 @@ async def _read_folder(
             await session.move([i.uid for i in warm], INBOX)
             rescued.update(i.message_id for i in warm if i.message_id)
     return _FolderRead(folder, before, batch.position, batch.reset, tuple(items))
+
+
+_LAST_SENT_TO = """
+SELECT DISTINCT ON (l.email) l.email, m.message_id
+FROM lead l JOIN outbound_message m ON m.lead_id = l.id
+WHERE l.workspace_id = $1 AND l.email = ANY($2::text[]) AND m.mailbox_id = $3 AND m.kind = 'campaign'
+  AND m.status = 'sent'
+ORDER BY l.email, m.sent_at DESC NULLS LAST, m.id DESC
+"""
+
+
+async def _unthreaded(
+    target: _Target,
+    heads: Sequence[tuple[FetchedMessage, Message]],
+    ours: dict[str, OurMessage],
+    check: WarmupCheck,
+    lookup: _Lookup,
+) -> dict[int, str]:
+    """Mail that references none of our messages but comes from a lead this mailbox sent campaign mail to: the
+    lead wrote back in a new message, or from a client that drops the threading headers. Without this, such an
+    answer was `other` and the sequence went on. Returns uid -> the Message-ID of the latest campaign message
+    this mailbox sent to that address (added to `ours`); one query, and only when such mail came."""
+    own = target.address.lower()
+    senders: dict[int, str] = {}
+    for m, h in heads:
+        if is_warmup(h, check) or any(i in ours for i in referenced_ids(h)):
+            continue
+        address = sender_address(h)
+        if address is not None and address != own:
+            senders[m.uid] = address
+    if not senders:
+        return {}
+    rows = await connections.get("default").execute_query(
+        _LAST_SENT_TO, [target.workspace_id, sorted(set(senders.values())), target.id]
+    )
+    latest = {str(email): str(message_id) for email, message_id in rows[1]}
+    ours.update(await lookup.get(set(latest.values()) - ours.keys()))
+    return {uid: latest[a] for uid, a in senders.items() if latest.get(a) in ours}
 
 
 def _since(target: _Target, known: tuple[Position, dt.datetime | None] | None) -> dt.date:
@@ -560,9 +602,10 @@ def _classified(
     check: WarmupCheck | None = None,
     warmup: WarmupSettings | None = None,
     seed: str = "",
+    answering: str | None = None,
 ) -> Incoming:
     message = parse_message(body) if body is not None else headers
-    verdict = classify(message, ours, own_addresses=own, warmup_check=check)
+    verdict = classify(message, ours, own_addresses=own, warmup_check=check, answering=answering)
     message_id = normalize_message_id(header(headers, "Message-ID"))
     recount = verdict.kind is MailKind.WARMUP and not in_spam and message_id in rescued
     reaction: Reaction | None = None

@@ -183,31 +183,40 @@ def classify(
     *,
     own_addresses: Collection[str] = (),
     warmup_check: WarmupCheck | None = None,
+    answering: str | None = None,
 ) -> Verdict:
     """Classify one message; `known_ids` holds the Message-IDs we sent (normalized `<...>`), `own_addresses`
     the addresses of the receiving mailbox (lower-case), which a bounce never names as its failed recipient.
     A message is warmup only when `warmup_check` verifies its marker (a forged or copied marker is ignored).
+    `answering` is the message of ours it is taken to answer when it references none (a lead who wrote back
+    in a new message, or from a client that drops the threading headers): then it is judged as an answer is,
+    a reply unless it is an absence notice or an opt-out.
 
     `msg` may be headers only when `needs_body` said so. The order matters: a DSN is also "auto-replied" by
     RFC 3834, and a warmup reply also answers one of our Message-IDs. Never raises: mail too deeply nested to
     walk is `other`.
     """
     try:
-        return _classify(msg, known_ids, own_addresses=own_addresses, warmup_check=warmup_check)
+        return _classify(msg, known_ids, own_addresses=own_addresses, warmup_check=warmup_check, answering=answering)
     except RecursionError:
         return Verdict(MailKind.OTHER)
 
 
 def _classify(
-    msg: Message, known_ids: Container[str], *, own_addresses: Collection[str], warmup_check: WarmupCheck | None
+    msg: Message,
+    known_ids: Container[str],
+    *,
+    own_addresses: Collection[str],
+    warmup_check: WarmupCheck | None,
+    answering: str | None,
 ) -> Verdict:
     if is_warmup(msg, warmup_check):
         return Verdict(MailKind.WARMUP, address=sender_address(msg), related_id=_first_known(msg, known_ids))
     own = frozenset(a.lower() for a in own_addresses)
-    machine = _challenge(msg, known_ids, own) or _report_verdict(msg, own)
+    machine = _challenge(msg, known_ids, own, answering) or _report_verdict(msg, own)
     if machine is not None:
         return machine
-    related = _first_known(msg, known_ids)
+    related = _first_known(msg, known_ids) or answering
     sender = sender_address(msg)
     if _looks_like_bounce(msg):  # a mailer daemon's notice we could not read: never a person's reply or absence
         return Verdict(MailKind.OTHER, address=sender, related_id=related)
@@ -1038,7 +1047,7 @@ _LINK = re.compile(r"https?://\S", re.IGNORECASE)
 _NO_REPLY = re.compile(r"^(?:no-?reply|do-?not-?reply|donotreply)\b")
 
 
-def _challenge(msg: Message, known_ids: Container[str], own: frozenset[str]) -> Verdict | None:
+def _challenge(msg: Message, known_ids: Container[str], own: frozenset[str], answering: str | None) -> Verdict | None:
     """A challenge-response filter's request that we prove we are a person before it delivers our held message;
     None for any other mail.
 
@@ -1049,7 +1058,7 @@ def _challenge(msg: Message, known_ids: Container[str], own: frozenset[str]) -> 
     comes from a challenge service. A mail server's refusal that asks to whitelist our server stays a bounce.
     """
     marker = _challenge_marker(msg)
-    related = _first_known(msg, known_ids)
+    related = _first_known(msg, known_ids) or answering
     if not marker:
         from_service = _from_challenge_service(msg)
         if (related is None and not from_service and not msg.is_multipart()) or _looks_like_bounce(msg):

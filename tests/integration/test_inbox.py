@@ -263,6 +263,41 @@ async def test_reply_stops_the_enrollment_and_its_planned_follow_up(mail: MailSe
     assert await Suppression.all().count() == 0  # the quoted "unsubscribe" is ours, not the lead's
 
 
+async def test_a_lead_who_writes_back_in_a_new_message_stops_the_sequence_too(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A lead who answers with a new message (or whose mail client drops In-Reply-To and References) referenced
+    none of our Message-IDs: the answer was `other`, and the next step went out. Mail from an address this mailbox
+    sent campaign mail to now answers the latest such message. The same lead writing to a mailbox that never wrote
+    to them, and a stranger, stay `other`."""
+    ws = await workspace()
+    box, other_box = await mailbox(mail, ws, ANNA), await mailbox(mail, ws, BOB)
+    enrollment = await enrolled(ws, LEAD, box)
+    await sent_message(box, to=LEAD, message_id="<u-step1@alpha.test>", enrollment=enrollment)
+    step = {"kind": MessageKind.CAMPAIGN, "workspace": ws, "mailbox": box, "lead_id": enrollment.lead_id}
+    step2 = await OutboundMessage.create(
+        **step, enrollment=enrollment, step_position=1, message_id="<u-step2@alpha.test>", status=MessageStatus.SENT,
+        scheduled_at=NOW - dt.timedelta(hours=1), sent_at=NOW - dt.timedelta(hours=1),
+    )  # fmt: skip
+    step3 = await OutboundMessage.create(
+        **step, enrollment=enrollment, step_position=2, message_id="<u-step3@alpha.test>",
+        status=MessageStatus.PLANNED, scheduled_at=NOW + dt.timedelta(days=3),
+    )  # fmt: skip
+    await deliver(mail, message(f"Ivan Petrov <{LEAD.upper()}>", ANNA, "Вопрос по поставкам", "Пришлите прайс.\n"))
+    await deliver(mail, message("someone@gamma.test", ANNA, "Партнёрство", "Добрый день.\n"))
+    await deliver(mail, message(LEAD, BOB, "Вопрос", "Здравствуйте.\n"))
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    elsewhere = await sync_mailbox(SYSTEM, other_box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"reply": 1, "other": 1} and elsewhere.kinds == {"other": 1}
+    assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.REPLIED
+    assert (await OutboundMessage.get(id=step3.id)).status is MessageStatus.CANCELLED
+    event = await Event.get(kind=EventKind.REPLY)
+    assert (event.message_id, event.lead_id, event.mailbox_id) == (step2.id, enrollment.lead_id, box.id)
+    assert (await counters(StatScope.CAMPAIGN, enrollment.campaign_id, dt.date(2026, 11, 28)))["replies"] == 1
+
+
 async def test_postfix_dsn_becomes_a_hard_bounce_and_a_suppression(mail: MailServer, clock: FrozenClock) -> None:
     ws = await workspace()
     box = await mailbox(mail, ws, ANNA)

@@ -175,3 +175,22 @@ def test_every_reason_and_class_has_a_name_in_both_languages() -> None:
             *(f"bounce-class-{c}" for c in BounceClass),
         ]:
             assert t(key) != key, (locale, key)
+
+
+ANSWERS = [p for p in SAMPLES if p.parent.name in {"reply", "auto_reply", "unsubscribe"}]
+
+
+@pytest.mark.parametrize("path", ANSWERS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_an_answer_without_threading_headers_is_judged_as_the_answer_it_is_taken_to_be(path: Path) -> None:
+    """A lead who writes back in a new message (or whose client drops In-Reply-To and References) was `other`,
+    and the sequence went on. Told which of our messages it is taken to answer (the inbox finds the last one the
+    mailbox sent to the sender), every answer of the corpus keeps its kind, tied to that message; told nothing,
+    a reply stays `other`."""
+    msg = _parse(path)
+    del msg["In-Reply-To"], msg["References"]
+    ours = "<cmp.41.2.b9e4@alpha.test>"
+    verdict = classify(msg, KNOWN, answering=ours)
+    assert verdict.kind.value == path.parent.name
+    assert verdict.related_id == ours
+    if path.parent.name == "reply":
+        assert classify(msg, KNOWN).kind is MailKind.OTHER
