@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.exceptions import (
@@ -40,6 +41,11 @@ WEBHOOK_PATH = "/telegram/webhook"
 FSM_PREFIX = "mailfleet:tg:fsm"  # Redis keys of pending questions (and their per-person locks)
 QUESTION_TTL_S = 24 * 3600  # a question left unanswered for a day is forgotten
 MAX_FILE_BYTES: Final = MAX_UPLOAD_BYTES  # the one limit of uploaded files (engine/uploads); Telegram's own is 20 MB
+CLOUD_DOWNLOAD_BYTES: Final = 20 * 1024 * 1024
+"""The largest file Telegram's own Bot API server lets a bot download (getFile); a self-hosted `telegram-bot-api`
+in local mode has no such limit. A lead file may be larger (`MAX_LEAD_FILE_BYTES`): such a file is refused before
+any download, with what to do (pack it, split it), not with "send it again"."""
+CLOUD_API_HOST: Final = "api.telegram.org"
 WEBHOOK_BODY_MAX_BYTES: Final = 256 * 1024
 """An update is a message of at most 4,096 characters with its entities, or a button press; files arrive as ids."""
 STOP_GRACE_S = 30.0  # how long `stop()` lets updates in flight finish their replies
@@ -118,6 +124,7 @@ class TelegramTransport:
         webhook_secret: str | None = None,
         default_locale: str = DEFAULT_LOCALE,
         max_file_bytes: int = MAX_FILE_BYTES,
+        download_limit: int | None = None,
     ) -> None:
         self.bot = create_bot(token, api_base)
         self.notifier = TelegramNotifier(BotApi(token, api_base))  # alerts and digests, as a worker sends them
@@ -134,6 +141,7 @@ class TelegramTransport:
             runner=runner,
             default_locale=default_locale,
             max_file_bytes=max_file_bytes,
+            download_limit=download_limit,
         )
         self._in_flight = InFlight()
         self.dispatcher.update.outer_middleware(self._in_flight)
@@ -152,6 +160,7 @@ class TelegramTransport:
         if settings.telegram_mode == "off" or settings.telegram_token is None:
             return None
         secret = settings.telegram_webhook_secret
+        cloud = urlsplit(settings.telegram_api_base).hostname == CLOUD_API_HOST
         return cls(
             runner,
             token=settings.telegram_token.get_secret_value(),
@@ -159,6 +168,7 @@ class TelegramTransport:
             redis=redis,
             webhook_secret=secret.get_secret_value() if secret else None,
             default_locale=settings.default_locale,
+            download_limit=CLOUD_DOWNLOAD_BYTES if cloud else None,
         )
 
     async def publish_commands(self) -> None:

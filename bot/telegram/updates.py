@@ -184,6 +184,7 @@ async def on_document(
     state: FSMContext,
     bot: Bot,
     max_file_bytes: int,
+    download_limit: int | None,
 ) -> None:
     """A document is the file argument of the command in its caption, or of the command that asked for a file.
     Without either it gets a pointer in a private chat; files shared in a group are not for us."""
@@ -200,7 +201,9 @@ async def on_document(
         await _respond(bot, message.chat.id, refused, state, identity)
         return
     limit = file_limit(command, max_file_bytes)
-    attachment = await _receive(bot, message.chat.id, identity, document, limit)
+    attachment = await _receive(
+        bot, message.chat.id, identity, document, max_file_bytes=limit, download_limit=download_limit
+    )
     if attachment is not None:
         reply = await runner.run(identity, str(message.chat.id), command, words, attachment)
         await _respond(bot, message.chat.id, reply, state, identity, answering=pending)
@@ -360,9 +363,10 @@ async def _pending(state: FSMContext) -> tuple[str, list[str]] | None:
 
 
 async def _receive(
-    bot: Bot, chat_id: int, identity: Identity, document: Document, max_file_bytes: int
+    bot: Bot, chat_id: int, identity: Identity, document: Document, *, max_file_bytes: int, download_limit: int | None
 ) -> Attachment | None:
-    """The document as an Attachment, or None after telling the person why not (too large, not downloadable)."""
+    """The document as an Attachment, or None after telling the person why not (too large, over what the Bot API
+    server lets a bot download, not downloadable)."""
     name = document.file_name or document.file_unique_id
     size = document.file_size or 0  # Telegram states every document's size
     limit_kb = _kilobytes(max_file_bytes)
@@ -373,6 +377,10 @@ async def _receive(
 
     if size > max_file_bytes:
         await too_large(_kilobytes(size))
+        return None
+    if download_limit is not None and size > download_limit:
+        await _say(bot, chat_id, identity, key="telegram-file-over-download-limit", style="error", name=name,
+                   size_mb=_megabytes(size), limit_mb=download_limit // (1024 * 1024))  # fmt: skip
         return None
     buffer = CappedBuffer(max_file_bytes)
     try:
@@ -413,6 +421,10 @@ async def _translator(identity: Identity) -> Translator:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}"
 
 
 def _kilobytes(size: int) -> int:

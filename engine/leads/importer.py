@@ -38,7 +38,7 @@ from engine.errors import Conflict, NotFound, UserError
 from engine.leads.checks import AddressChecker, Checked
 from engine.leads.columns import BASIS_WORDS, ColumnMap, map_columns, parse_basis
 from engine.leads.domains import DomainChecker, DomainMail, DomainStats
-from engine.leads.reader import MAX_LEAD_FILE_BYTES, SAMPLE_BYTES, check_file_size, read_layout, rows
+from engine.leads.reader import MAX_LEAD_FILE_BYTES, SAMPLE_BYTES, check_file_size, read_layout, rows, unpacked
 from engine.leads.report import Rejection
 from engine.leads.suppression import is_suppressed
 from engine.lifecycle import state_name
@@ -207,10 +207,8 @@ async def import_leads(
     workspace_id = require_manager(actor)
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     check_file_size(_size(stream), max_bytes=options.max_bytes)
-    sample = stream.read(SAMPLE_BYTES)
-    stream.seek(0)
-    layout = read_layout(sample)
-    records = rows(stream, layout)
+    sample, unpacked_stream = unpacked(stream, stream.read(SAMPLE_BYTES), max_bytes=options.max_bytes)
+    records = rows(unpacked_stream, read_layout(sample))
     header = await asyncio.to_thread(_header, records)
     if header is None:
         raise UserError("error-leads-empty")

@@ -1,23 +1,27 @@
 """An uploaded lead file as a stream of rows: never the whole file as rows in memory.
 
-The bytes are checked for size first, then a sample decides the format (a spreadsheet, an archive or any other
-binary sent by mistake is refused by name), the encoding (UTF-8, UTF-8 with a BOM, UTF-16 with a BOM,
-Windows-1251 as Russian Excel saves CSV), the line ending (LF or CRLF, or a bare CR as "CSV (Macintosh)"
-saves it) and the delimiter (comma, semicolon or tab: `csv.Sniffer` on the sample, else the most frequent one
-in the header line). Lines are decoded one at a time as the `csv` reader asks for them, so a quoted field
-spanning lines works and a line in another encoding is named by its number. A quote left open runs to the end
-of the file: that is refused with the line it opened on, never read as one long cell.
+The bytes are checked for size first, then a sample decides the format (a spreadsheet or any other binary sent by
+mistake is refused by name; a file packed as .gz, or alone in a .zip, is read unpacked, at most as large as a plain
+file may be: a CSV of a million rows packs under the 20 MB a Telegram bot may download), the encoding (UTF-8,
+UTF-8 with a BOM, UTF-16 with a BOM, Windows-1251 as Russian Excel saves CSV), the line ending (LF or CRLF, or a
+bare CR as "CSV (Macintosh)" saves it) and the delimiter (comma, semicolon or tab: `csv.Sniffer` on the sample,
+else the most frequent one in the header line). Lines are decoded one at a time as the `csv` reader asks for them,
+so a quoted field spanning lines works and a line in another encoding is named by its number. A quote left open
+runs to the end of the file: that is refused with the line it opened on, never read as one long cell.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import itertools
-from collections.abc import Iterator
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Final
+from typing import IO, BinaryIO, Final, cast
 
 from engine.errors import UserError
 
@@ -72,6 +76,98 @@ def known_format(sample: bytes) -> str | None:
                 return "XLSX"
             return name
     return None
+
+
+Opener = Callable[[], BinaryIO]
+"""A fresh stream of a lead file from its first byte; a second one moves the first (they share the upload)."""
+
+_GZIP: Final = b"\x1f\x8b"
+_ZIP: Final = b"PK\x03\x04"
+_NAMES_SHOWN: Final = 5
+
+
+def unpacked(stream: BinaryIO, sample: bytes, *, max_bytes: int = MAX_LEAD_FILE_BYTES) -> tuple[bytes, BinaryIO]:
+    """What to read of an uploaded lead file whose first bytes are `sample`: the file inside a .gz, or the one
+    file of a .zip, unpacked as it is read and refused past `max_bytes` (a packed bomb never fills the memory);
+    else the upload itself. Returns that file's own first `SAMPLE_BYTES` and a stream of it from its start.
+    Raises `UserError`: `error-leads-format` (an Office document, or a ZIP that cannot be opened: named as
+    before), `error-leads-archive-entries` (no file or several, named), `error-leads-archive-encrypted`,
+    `error-upload-too-large` (a ZIP entry that says it is larger); reading raises `error-leads-archive-broken`
+    and `error-leads-unpacked-too-large`."""
+    opener: Opener
+    if sample.startswith(_GZIP):
+        opener = lambda: _Capped.reader(gzip.GzipFile(fileobj=_rewound(stream), mode="rb"), "GZIP", max_bytes)  # noqa: E731
+    elif sample.startswith(_ZIP) and known_format(sample) == "XLSX/ZIP":
+        opener = _zip_entry(stream, max_bytes)
+    else:
+        opener = lambda: _rewound(stream)  # noqa: E731
+    head = opener().read(SAMPLE_BYTES)
+    return head, opener()  # opened again once the sample was read: the two never share a position
+
+
+def _rewound(stream: BinaryIO) -> BinaryIO:
+    stream.seek(0)
+    return stream
+
+
+def _zip_entry(stream: BinaryIO, max_bytes: int) -> Opener:
+    try:
+        archive = zipfile.ZipFile(stream)
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise UserError("error-leads-format", format="XLSX/ZIP") from None  # what it was called before it opened
+    for prefix, name in (("xl/", "XLSX"), ("word/", "DOCX")):
+        if any(i.filename.startswith(prefix) for i in infos):
+            raise UserError("error-leads-format", format=name)
+    files = [
+        i
+        for i in infos
+        if not i.is_dir()
+        and not i.filename.startswith("__MACOSX/")
+        and not i.filename.rpartition("/")[2].startswith(".")
+    ]
+    if len(files) != 1:
+        names = ", ".join(i.filename[:80] for i in files[:_NAMES_SHOWN]) + (" …" if len(files) > _NAMES_SHOWN else "")
+        raise UserError("error-leads-archive-entries", count=len(files), names=names or "—")
+    (entry,) = files
+    if entry.flag_bits & 0x1:
+        raise UserError("error-leads-archive-encrypted")
+    if entry.file_size > max_bytes:
+        raise UserError("error-leads-unpacked-too-large", limit_mb=max_bytes // (1024 * 1024))
+
+    def opener() -> BinaryIO:
+        try:
+            inner = archive.open(entry)
+        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError):  # NotImplementedError: the method
+            raise UserError("error-leads-archive-broken", format="ZIP") from None
+        return _Capped.reader(inner, "ZIP", max_bytes)
+
+    return opener
+
+
+class _Capped(io.RawIOBase):
+    """An unpacking stream that stops at `limit` bytes and names a damaged archive in words."""
+
+    def __init__(self, inner: IO[bytes] | io.BufferedIOBase, name: str, limit: int) -> None:
+        self._inner, self._name, self._left, self._limit = inner, name, limit, limit
+
+    @classmethod
+    def reader(cls, inner: IO[bytes] | io.BufferedIOBase, name: str, limit: int) -> BinaryIO:
+        return cast(BinaryIO, io.BufferedReader(cls(inner, name, limit), buffer_size=_READ_BYTES))
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._inner.read(min(len(buffer), self._left + 1))
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile):  # BadGzipFile is an OSError; CRC: BadZipFile
+            raise UserError("error-leads-archive-broken", format=self._name) from None
+        if len(data) > self._left:
+            raise UserError("error-leads-unpacked-too-large", limit_mb=self._limit // (1024 * 1024))
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def sniff_format(sample: bytes) -> None:

@@ -53,6 +53,10 @@ leads-scope-workspace = in this workspace
 
 error-leads-format = This is not a CSV but a { $format } file. Save the sheet as "CSV (comma or semicolon delimited)" and send it again.
 error-leads-binary = This is not a text file. Send a CSV (UTF-8 or Windows-1251).
+error-leads-archive-entries = The archive must hold exactly one CSV file; it holds { $count }: { $names }.
+error-leads-archive-encrypted = The archive is password-protected. Pack the CSV without a password and send it again.
+error-leads-archive-broken = The { $format } archive is damaged or cut short and could not be unpacked; nothing was imported. Pack the CSV again and send it.
+error-leads-unpacked-too-large = Unpacked, the file is larger than { $limit_mb } MB; nothing was imported. Split it into several files.
 error-leads-encoding = Line { $line } cannot be read in the file's encoding: the file seems to mix UTF-8 and Windows-1251. Save it in one encoding.
 error-leads-csv = Line { $line }: the CSV is broken ({ $detail }).
 error-leads-columns = Line { $line }: { $count } columns, at most { $limit } allowed.

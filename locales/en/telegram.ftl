@@ -9,6 +9,7 @@ telegram-private-only = The answer to /{ $command } holds a secret that everyone
 telegram-text-hint = I understand commands. The ones available to you: /help
 telegram-document-no-command = What should I do with this file? Send it again with the command as its caption (for example, /command), or send the command first.
 telegram-file-too-large = The file "{ $name }" is too large: { $size_kb } KB, while the limit is { $limit_kb } KB.
+telegram-file-over-download-limit = The file "{ $name }" is { $size_mb } MB, and Telegram lets a bot download files of at most { $limit_mb } MB. Pack it into a .zip or .gz (a CSV becomes five to ten times smaller) or split it, and send it again.
 telegram-download-failed = I could not download the file "{ $name }" from Telegram. Please send it again.
 telegram-answer-in-chat = The full answer is in a message from the bot.
 telegram-answer-again = Send the corrected answer in your next message, or /cancel to stop.

@@ -57,6 +57,10 @@ leads-scope-workspace = в этом пространстве
 
 error-leads-format = Это не CSV, а файл { $format }. Сохраните таблицу как «CSV (разделители — запятые или точка с запятой)» и пришлите снова.
 error-leads-binary = Это не текстовый файл. Пришлите CSV (UTF-8 или Windows-1251).
+error-leads-archive-entries = В архиве должен быть ровно один CSV-файл, а в нём { $count }: { $names }.
+error-leads-archive-encrypted = Архив защищён паролем. Упакуйте CSV без пароля и пришлите снова.
+error-leads-archive-broken = Архив { $format } повреждён или обрезан, распаковать его не удалось; ничего не импортировано. Упакуйте CSV заново и пришлите.
+error-leads-unpacked-too-large = В распакованном виде файл больше { $limit_mb } МБ; ничего не импортировано. Разделите его на несколько файлов.
 error-leads-encoding = Строку { $line } не удалось прочитать в кодировке файла: похоже, в файле смешаны UTF-8 и Windows-1251. Сохраните его в одной кодировке.
 error-leads-csv = Строка { $line }: файл CSV повреждён ({ $detail }).
 error-leads-columns = Строка { $line }: { $count } { $count ->

@@ -9,6 +9,7 @@ telegram-private-only = Ответ на /{ $command } содержит секр�
 telegram-text-hint = Я понимаю команды. Доступные вам: /help
 telegram-document-no-command = Что сделать с этим файлом? Пришлите его ещё раз с командой в подписи (например, /команда) или сначала отправьте команду.
 telegram-file-too-large = Файл «{ $name }» слишком большой: { $size_kb } КБ при пределе { $limit_kb } КБ.
+telegram-file-over-download-limit = Файл «{ $name }» весит { $size_mb } МБ, а Telegram даёт боту скачивать файлы не больше { $limit_mb } МБ. Упакуйте его в .zip или .gz (CSV сжимается в 5–10 раз) или разделите на части и пришлите снова.
 telegram-download-failed = Не удалось скачать файл «{ $name }» из Telegram. Пришлите его ещё раз.
 telegram-answer-in-chat = Полный ответ — в сообщении от бота.
 telegram-answer-again = Пришлите исправленный ответ следующим сообщением или отмените: /cancel

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -110,6 +111,39 @@ async def test_telegram_cp1251_semicolon_upload_gives_counts_and_a_rejection_fil
     [overview] = await anna.wait_replies()
     assert EN("leads-counts", valid=1, risky=1, unknown=0, invalid=1) in visible(overview.text)
     assert "✅ anna@acme.leads.test — Анна, ООО «Ромашка»" in visible(overview.text).splitlines()  # one line a lead
+
+
+def zipped(name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("transport_options", [{"download_limit": 2048}])
+async def test_telegram_a_list_too_big_to_download_is_refused_first_and_taken_zipped(telegram: TelegramRig) -> None:
+    """Telegram lets a bot download 20 MB, and a million-row list is twice that: it used to end in "I could not
+    download the file, send it again" (again and again). Over the download limit (2 KB here) the file is refused
+    before any download, saying to pack it; the same list zipped is imported like the CSV."""
+    anna = await person(telegram, ANNA, "manager")
+    big = leads_csv() + b"".join(f"lead{n}@acme.leads.test;Лид {n};;\r\n".encode("cp1251") for n in range(100))
+    caption = "/leads_import source=выставка basis=договор 12"
+    await anna.upload_document("leads.csv", big, caption=caption)
+    [refused] = await anna.wait_replies(timeout=30)
+    size_mb = f"{len(big) / 2**20:.1f}"
+    assert visible(refused.text) == ERROR_MARK + EN(
+        "telegram-file-over-download-limit", name="leads.csv", size_mb=size_mb, limit_mb=0
+    )
+    assert ".zip" in visible(refused.text) and await Lead.all().count() == 0
+
+    packed = zipped("leads.csv", big)
+    assert len(packed) < 2048 < len(big)
+    await anna.upload_document("leads.zip", packed, caption=caption, mime_type="application/zip")
+    text, _report = await anna.wait_replies(2, timeout=30)
+    assert EN("leads-import-report", count=3) in visible(text.text)
+    assert await Lead.filter(email__startswith="lead").count() == 100 and await Lead.exists(
+        email="anna@acme.leads.test"
+    )
 
 
 async def test_telegram_a_spreadsheet_is_refused_by_name_and_clients_may_not_import(telegram: TelegramRig) -> None:

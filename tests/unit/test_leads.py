@@ -4,6 +4,7 @@ delimiter and format detection, DNS verdicts, the rejection report, the chat opt
 from __future__ import annotations
 
 import codecs
+import gzip
 import io
 import zipfile
 
@@ -26,6 +27,7 @@ from engine.leads.reader import (
     read_layout,
     rows,
     sniff_format,
+    unpacked,
 )
 from engine.leads.report import Rejection, rejection_csv
 from engine.leads.suppression import normalize_value
@@ -345,3 +347,77 @@ def test_what_is_neither_an_address_nor_a_domain_is_refused(value: str) -> None:
     with pytest.raises(UserError) as caught:
         normalize_value(value)
     assert caught.value.key == "error-leads-suppress-value"
+
+
+# packed lead files --------------------------------------------------------------------------------------------------
+
+PLAIN = "Почта;Имя\n" + "".join(f"lead{n}@acme.test;Иван {n}\n" for n in range(3000))
+PLAIN_CP1251 = PLAIN.encode("cp1251")
+
+
+def unpacked_records(data: bytes, max_bytes: int = MAX_LEAD_FILE_BYTES) -> list[tuple[int, list[str]]]:
+    sample, stream = unpacked(io.BytesIO(data), data[:65536], max_bytes=max_bytes)
+    return list(rows(stream, read_layout(sample)))
+
+
+def zipped(*entries: tuple[str, bytes], encrypted: bool = False) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    packed = bytearray(out.getvalue())
+    if encrypted:  # zipfile writes no encrypted entries: the "encrypted" flag set in both headers, as a tool sets it
+        for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            packed[packed.index(signature) + offset] |= 0x1
+    return bytes(packed)
+
+
+def refusal(data: bytes, max_bytes: int = MAX_LEAD_FILE_BYTES) -> tuple[str, dict[str, object]]:
+    with pytest.raises(UserError) as caught:
+        unpacked_records(data, max_bytes)
+    return caught.value.key, caught.value.params
+
+
+def test_a_lead_file_packed_as_gz_or_alone_in_a_zip_reads_like_the_file() -> None:
+    """A million rows are about 40 MB of CSV, twice what a Telegram bot may download: a .gz or a .zip of the file
+    (five to ten times smaller) was refused as "a GZIP/ZIP file". Unpacked as it is read, it gives the same rows,
+    Windows-1251 and all; a folder, macOS's __MACOSX shadow files and hidden files in the zip are not "files"."""
+    expected = records(PLAIN_CP1251)
+    assert len(expected) == 3001 and expected[1] == (2, ["lead0@acme.test", "Иван 0"])
+    assert unpacked_records(gzip.compress(PLAIN_CP1251)) == expected
+    archive = zipped(("export/", b""), ("export/leads.csv", PLAIN_CP1251), ("__MACOSX/export/._leads.csv", b"\0\1"),
+                     ("export/.DS_Store", b"\0"))  # fmt: skip
+    assert unpacked_records(archive) == expected
+    assert unpacked_records(PLAIN_CP1251) == expected  # and an unpacked file is read as it is
+
+
+def test_a_zip_of_several_files_none_or_a_password_is_refused_in_words() -> None:
+    assert refusal(zipped(("a.csv", b"email\n"), ("b.csv", b"email\n"))) == (
+        "error-leads-archive-entries", {"count": 2, "names": "a.csv, b.csv"}
+    )  # fmt: skip
+    assert refusal(zipped(("docs/", b""))) == ("error-leads-archive-entries", {"count": 0, "names": "—"})
+    assert refusal(zipped(("leads.csv", PLAIN_CP1251), encrypted=True)) == ("error-leads-archive-encrypted", {})
+    assert refusal(zipped(("xl/workbook.xml", b"<x/>"), ("[Content_Types].xml", b"<x/>"))) == (
+        "error-leads-format", {"format": "XLSX"}
+    )  # fmt: skip
+    assert refusal(zipped(("inner.zip", zipped(("a.csv", b"email\n"))))) == (
+        "error-leads-format",
+        {"format": "XLSX/ZIP"},
+    )
+    for key, params in [refusal(zipped(("a.csv", b"x"))[:-30] + b"\0" * 30)]:  # its directory is gone
+        assert key == "error-leads-format" and "XLSX/ZIP" in EN(key, **params)
+
+
+def test_a_damaged_or_oversized_archive_is_refused_however_far_it_gets() -> None:
+    """A bomb never fills the memory: reading stops at the size a plain file may have (a zip says its size up
+    front; a gzip is counted as it unpacks). A cut or corrupted archive is named, not read half."""
+    bomb = b"email\n" + b"a" * 400_000
+    assert refusal(gzip.compress(bomb), max_bytes=100_000) == ("error-leads-unpacked-too-large", {"limit_mb": 0})
+    assert refusal(zipped(("a.csv", bomb)), max_bytes=100_000)[0] == "error-leads-unpacked-too-large"
+    assert refusal(gzip.compress(PLAIN_CP1251)[:-2000]) == ("error-leads-archive-broken", {"format": "GZIP"})
+    damaged = bytearray(zipped(("leads.csv", PLAIN_CP1251)))
+    damaged[200:260] = bytes(60)  # inside the compressed data: the CRC (or the inflate) fails
+    assert refusal(bytes(damaged)) == ("error-leads-archive-broken", {"format": "ZIP"})
+    assert "MB" in EN("error-leads-unpacked-too-large", limit_mb=64) and "ZIP" in EN(
+        "error-leads-archive-broken", format="ZIP"
+    )

@@ -28,7 +28,7 @@ from bot.telegram.render import (
     render,
     utf16_length,
 )
-from bot.telegram.transport import TelegramTransport
+from bot.telegram.transport import CLOUD_DOWNLOAD_BYTES, TelegramTransport
 from bot.telegram.updates import spoken
 from engine.clock import SystemClock
 from engine.reply import Attachment, Button, Reply
@@ -214,7 +214,7 @@ def test_people_are_spoken_to_in_their_telegram_language_or_the_default(
 
 
 def _settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, telegram_api_base="http://127.0.0.1:9", **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **{"telegram_api_base": "http://127.0.0.1:9", **values})  # type: ignore[call-arg]
 
 
 def test_settings_describe_the_transport_or_none() -> None:
@@ -228,6 +228,12 @@ def test_settings_describe_the_transport_or_none() -> None:
     assert transport is not None
     assert transport.bot.token == TOKEN
     assert transport.bot.session.api.api_url(TOKEN, "getMe").startswith("http://127.0.0.1:9/bot")
+    # Telegram's own server lets a bot download 20 MB; a self-hosted one (or the emulator) is not so limited
+    assert transport.dispatcher.workflow_data["download_limit"] is None
+    cloud = TelegramTransport.from_settings(
+        runner, _settings(telegram_token=TOKEN, telegram_api_base="https://api.telegram.org"), redis
+    )
+    assert cloud is not None and cloud.dispatcher.workflow_data["download_limit"] == CLOUD_DOWNLOAD_BYTES == 20 * 2**20
     assert TelegramNotifier.from_settings(_settings()) is None
     notifier = TelegramNotifier.from_settings(_settings(telegram_token=TOKEN))
     assert notifier is not None and notifier.api._url == f"http://127.0.0.1:9/bot{TOKEN}/"
