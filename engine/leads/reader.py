@@ -92,8 +92,8 @@ def unpacked(stream: BinaryIO, sample: bytes, *, max_bytes: int = MAX_LEAD_FILE_
     else the upload itself. Returns that file's own first `SAMPLE_BYTES` and a stream of it from its start.
     Raises `UserError`: `error-leads-format` (an Office document, or a ZIP that cannot be opened: named as
     before), `error-leads-archive-entries` (no file or several, named), `error-leads-archive-encrypted`,
-    `error-upload-too-large` (a ZIP entry that says it is larger); reading raises `error-leads-archive-broken`
-    and `error-leads-unpacked-too-large`."""
+    `error-leads-unpacked-too-large` (a ZIP entry that says it is larger); reading raises it too when the
+    unpacked bytes pass `max_bytes`, and `error-leads-archive-broken` for a damaged or cut archive."""
     opener: Opener
     if sample.startswith(_GZIP):
         opener = lambda: _Capped.reader(gzip.GzipFile(fileobj=_rewound(stream), mode="rb"), "GZIP", max_bytes)  # noqa: E731
