@@ -37,7 +37,7 @@ from engine.leads.importer import ImportOptions, import_leads
 from engine.people import create_workspace, resolve_actor
 from engine.reply import Reply
 from engine.settings import Settings
-from models import Alert, Lead, Membership, Person, Workspace
+from models import Alert, ChatBinding, Lead, Membership, Person, Workspace
 from models.enums import AlertStatus, ApprovalKind, Platform, Role, Severity
 from tests.integration.content_world import NOW, World, make_world
 
@@ -131,6 +131,8 @@ OBJECT_ARG: dict[str, str | None] = {
     "members": None,
     "revoke": "person",
     "bind": None,
+    "chats": None,
+    "unbind": "chat",  # a number of /chats: another workspace's chat must look like no chat
 }
 _REF = re.compile(r"[0-9a-f]{8,}")  # an error reference, if a command ever failed unexpectedly
 
@@ -177,6 +179,7 @@ async def foreign_workspace(runner: Runner) -> Foreign:
     )  # fmt: skip
     approval = await approvals.request(ws.id, ApprovalKind.DOMAIN_SWAP, f"domain:{domain.id}", {}, clock=runner.clock)
     assert approval is not None
+    chat = await ChatBinding.create(workspace=ws, platform=TG, chat_id="-100777000", purposes=["alerts"])
     big = 10**6
     values = {
         "workspace": (ws.slug, "zz-nosuch"),
@@ -188,9 +191,10 @@ async def foreign_workspace(runner: Runner) -> Foreign:
         "alert": (str(alert.id), str(alert.id + big)),
         "approval": (str(approval.id), str(approval.id + big)),
         "person": (str(member.id), str(member.id + big)),
+        "chat": (str(chat.id), str(chat.id + big)),
     }
-    markers = [ws.slug, domain.name, world.mailbox.address, world.campaign.name, "Анна Смирнова", "Рога и копыта",
-               "Зоя Секретная", "ООО «Ромашка»", *(lead.email for lead in world.leads)]  # fmt: skip
+    markers = [ws.slug, domain.name, chat.chat_id, world.mailbox.address, world.campaign.name, "Анна Смирнова",
+               "Рога и копыта", "Зоя Секретная", "ООО «Ромашка»", *(lead.email for lead in world.leads)]  # fmt: skip
     return Foreign(world, values, markers)
 
 
