@@ -15,6 +15,7 @@ is pressed automatically in the demo, and the transcript says so.
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 import io
 import random
@@ -46,6 +47,7 @@ from engine.notify import Notification, deliver, flush_digests
 from engine.reply import Reply
 from engine.reports import digest as report_digests
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
+from engine.sending.planner import PlanOptions
 from engine.settings import Settings
 from engine.tracking import TrackingLinks
 from engine.warmup.marker import WarmupMarker
@@ -179,13 +181,21 @@ class Demo:
         async def one(mailbox_id: int) -> None:
             nonlocal sent
             async with gate:
-                result = await jobs.send_mailbox(self.ctx, mailbox_id=mailbox_id)
+                ctx = {**self.ctx, "outbox": self.outbox_of(mailbox_id)}
+                result = await jobs.send_mailbox(ctx, mailbox_id=mailbox_id)
                 sent += result["sent"]
 
         await asyncio.gather(*(one(m) for m in due.send))
         for mailbox_id in due.recover:
             await jobs.recover_mailbox(self.ctx, mailbox_id=mailbox_id)
         return sent
+
+    def outbox_of(self, mailbox_id: int) -> Outbox:
+        """The outbox as one mailbox's send uses it: its random draws (a held row's next opening, a retry's
+        spread) from its own seeded source, so mailboxes sending at once draw the same numbers in any order."""
+        outbox: Outbox = copy.copy(self.ctx["outbox"])
+        outbox.rng = random.Random(f"{self.options.seed}:{mailbox_id}:{self.clock.now().isoformat()}")
+        return outbox
 
     async def notify(self) -> None:
         """What `dispatch_notifications`, `deliver_notification`, `send_digests` and `send_reports` do, with the
@@ -280,7 +290,11 @@ async def build(options: DemoOptions, settings: Settings, redis: Redis, vault: V
         "vault": vault,
         "dns": dns_config,
         "notifiers": {Platform.TELEGRAM: notifier},
-        "inbox_options": SyncOptions(connect=SimImap(world), warmup_seed=f"demo-{options.seed}"),
+        "inbox_options": SyncOptions(
+            connect=SimImap(world), warmup_seed=f"demo-{options.seed}", message_id_seed=f"demo-{options.seed}"
+        ),
+        # seeded plans: the same moments, pairs and Message-IDs every run (the world's rolls hang on the ids)
+        "warmup_plan_options": PlanOptions(seed=options.seed),
         "campaign_plan_options": CampaignPlanOptions(seed=options.seed),
     }
     ctx["outbox"] = Outbox(

@@ -13,11 +13,13 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
+from redis.asyncio import Redis
 from tortoise import connections
 
 from engine.crypto import generate_key
@@ -134,3 +136,46 @@ async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url
         with Image.open(chart) as image:
             image.verify()
             assert image.format == "PNG" and image.size[0] > 100
+
+
+TWICE = ["--mailboxes", "16", "--domains", "2", "--clients", "1", "--weeks", "2", "--seed", "5"]
+
+
+def _figures(stdout: str, stderr: str, out: Path) -> list[str]:
+    """What a run reported, less what may differ between runs: wall time and memory, the output folder's path,
+    the seconds on each day's progress line."""
+    timing = RU("demo-summary-time", wall=0, cpu=0, memory=0, phases="").split(" ")[0]
+    day = RU("demo-progress", day=1, days=1, date="", sent=0, inbox=0, spam=0, replies=0, bounces=0, seconds=0)
+    summary = [line.replace(str(out.resolve()), "OUT") for line in stdout.splitlines()]
+    days = [line.rpartition(" · ")[0] for line in stderr.splitlines() if line.startswith(day.split(" ")[0] + " ")]
+    return [line for line in summary if not line.strip().startswith(timing)] + days
+
+
+async def test_the_same_seed_tells_the_same_story(
+    empty_database: Callable[[str], Awaitable[str]], redis: Redis, tmp_path: Path
+) -> None:
+    """Two runs with one seed and one first day, each in a new database (and with its own encryption key, as on
+    another machine), print the same figures: sent, placed, answered, bounced, the listed domain, the checks,
+    day by day. Mailboxes send and inboxes are read concurrently, so nothing the world or the engine draws may
+    hang on which finished first, nor on a random Message-ID."""
+    reported = []
+    for run in ("one", "two"):
+        await redis.flushdb()
+        out = tmp_path / run
+        env = {
+            **os.environ,
+            "DATABASE_URL": await empty_database(f"demo_{run}"),
+            "REDIS_URL": REDIS_URL,
+            "ENCRYPTION_KEYS": generate_key(),
+            "DATA_DIR": str(tmp_path / "data"),
+        }
+        env.pop("TELEGRAM_TOKEN", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "mailfleet.cli", "demo", *TWICE, "--start", "2031-03-03", "--out", str(out)],
+            env=env, capture_output=True, text=True, timeout=400, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        reported.append(_figures(done.stdout, done.stderr, out))
+    one, two = reported
+    assert len(one) > 20 and any(RU("demo-check-ok") in line for line in one)
+    assert one == two
