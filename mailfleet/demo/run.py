@@ -44,6 +44,7 @@ from engine.i18n import translator
 from engine.inbox import SyncOptions
 from engine.logging import logs_to_file
 from engine.notify import Notification, deliver, flush_digests
+from engine.ratelimit import NoLimits
 from engine.reply import Reply
 from engine.reports import digest as report_digests
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
@@ -203,9 +204,10 @@ class Demo:
         due: list[Notification] = await alerts.claim_due(self.clock)
         due += await report_digests.due(self.clock, self.redis)
         notifiers = {Platform.TELEGRAM: self.notifier}
+        unlimited = NoLimits()  # Telegram's limits are real seconds: here every message would wait on the machine
         for item in due:
-            await deliver(item, notifiers, self.redis, self.clock)  # type: ignore[arg-type]
-        await flush_digests(notifiers, self.redis, self.clock)  # type: ignore[arg-type]
+            await deliver(item, notifiers, self.redis, self.clock, unlimited)  # type: ignore[arg-type]
+        await flush_digests(notifiers, self.redis, self.clock, unlimited)  # type: ignore[arg-type]
         for approval in await Approval.filter(status=ApprovalStatus.PENDING).order_by("id"):
             manager = self.fleet.managers.get(approval.workspace_id)
             if manager is None:
