@@ -9,6 +9,7 @@ the engine's log is in the output folder, not on the terminal.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -22,7 +23,7 @@ from PIL import Image
 from redis.asyncio import Redis
 from tortoise import connections
 
-from engine.crypto import generate_key
+from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from tests.conftest import REDIS_URL
 
@@ -179,3 +180,26 @@ async def test_the_same_seed_tells_the_same_story(
     one, two = reported
     assert len(one) > 20 and any(RU("demo-check-ok") in line for line in one)
     assert one == two
+
+
+async def test_an_english_demo_sets_its_agency_up_in_english(redis: Redis, tmp_path: Path) -> None:
+    """`--lang en`: the people type English (weekdays, a lead source), the workspaces have English names, and
+    each workspace speaks English to its chats — the alerts and digests the engine sends are rendered in the
+    workspace's language, which was Russian whatever `--lang` said. Only the campaign's letters stay Russian."""
+    from engine.settings import Settings  # noqa: PLC0415 - as the CLI loads it
+    from mailfleet.demo.run import DemoOptions, build  # noqa: PLC0415
+    from models import Workspace  # noqa: PLC0415
+
+    options = DemoOptions(mailboxes=8, domains=4, clients=2, weeks=2, seed=3, out=tmp_path, lang="en")
+    transcript = io.StringIO()
+    demo = await build(options, Settings(), redis, Vault([generate_key()]), transcript)
+    demo.ctx["sim_dns"].close()
+    spaces = await Workspace.all().order_by("id").values_list("locale", "name")
+    assert spaces == [("en", "StroyMarket"), ("en", "Logistika Plus")]
+    said = re.findall(r"^── [^\n]* · ([^\n·]*)\n([^\n]*)", transcript.getvalue(), re.MULTILINE)
+    typed = [line for who, line in said if who != "Mailfleet"]
+    assert sum(line.startswith("Rows: ") for who, line in said if who == "Mailfleet") == 2  # both lists imported
+    assert any("weekdays=mon-fri" in line for line in typed)
+    assert [line for line in typed if re.search("[а-яё]", line, re.IGNORECASE)] == []
+    headers = re.findall(r"^── ([^\n]*)$", transcript.getvalue(), re.MULTILINE)
+    assert headers and not [h for h in headers if re.search("[а-яё]", h, re.IGNORECASE)]
