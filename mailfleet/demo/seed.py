@@ -242,7 +242,8 @@ def _latin(text: str) -> str:
 
 
 async def _people(cast: Cast, fleet: Fleet, slug: str, name: str, clock: FrozenClock) -> tuple[Identity, str]:
-    """The client's manager joins by invite and binds the team chat; the client joins and gets a reports chat."""
+    """The client's manager joins by invite and binds the team chat; the client joins, and the manager binds the
+    client's chat as that (it gets the weekly report, never the managers' digests or alerts)."""
     actor = await resolve_actor(fleet.admin)
     team, client_chat = f"tg-{slug}-team", f"tg-{slug}-client"
     t = cast.t
@@ -255,7 +256,7 @@ async def _people(cast: Cast, fleet: Fleet, slug: str, name: str, clock: FrozenC
     await cast.say(manager, team, "/bind all")
     invite = await create_invite(actor, Role.CLIENT, clock)
     await cast.say(client, client_chat, f"/start {invite.code}")
-    await cast.say(manager, client_chat, "/bind reports")
+    await cast.say(manager, client_chat, "/bind client")  # the weekly report only: no digest, no alert
     return manager, team
 
 

@@ -129,6 +129,14 @@ async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url
     assert f"{domain} попал в чёрный список dbl.spamhaus.org" in transcript
     assert "/approve " in transcript and RU("demo-auto-approved") in transcript
     assert "одобрен" in transcript
+    # the clients' chats are bound `client`: what reaches them is the weekly report, never a digest or an alert
+    client_chat = re.escape(RU("demo-client-chat", name="NAME")).replace("NAME", ".+?")
+    to_clients = re.findall(rf"^── [\d: -]+ · {client_chat} · Mailfleet\n(.*)$", transcript, flags=re.M)
+    weekly = RU("digest-weekly-title", subject="S", start="A", end="B").split("S")[0]
+    daily = RU("digest-daily-title", subject="S", day="D").split("S")[0]
+    alerts = tuple(RU("alert-title", severity=level) for level in ("critical", "warning", "info"))
+    assert any(text.startswith(weekly) for text in to_clients), to_clients
+    assert not [text for text in to_clients if text.startswith((daily, *alerts))]
 
     charts = sorted(out.glob("*.png"))
     assert len(charts) == 8  # four charts for each of the two clients
