@@ -72,7 +72,7 @@ from engine.mail.imap import (
     imap_session,
 )
 from engine.mail.imap import sweep as imap_sweep
-from engine.mail.message import make_message_id
+from engine.mail.message import make_message_id, seeded_message_hex
 from engine.mail.providers import PRESETS, SPAM, Credentials, Endpoint
 from engine.mail.tls import MailPolicy, client_context
 from engine.monitoring.service import auth_failure_limit
@@ -166,6 +166,7 @@ class SyncOptions:
     ca_file: str | None = None
     policy: MailPolicy | None = None  # ports and hosts the deployment may reach (None: no check, as in tests)
     warmup_seed: str = "mailfleet"  # seeds the per-message choices (flag, reply, delay, wording); tests vary it
+    message_id_seed: str | None = None  # a reproducible run (the demo): warmup answers' Message-IDs from it, not random
     connect: ImapConnect = imap_session  # how a mailbox is opened: real IMAP, or a simulated world (the demo)
 
 
@@ -845,7 +846,7 @@ async def _write(
         received.append((w.target, fresh, w.fetched.ours))
         planned.append((w.target.workspace_id, effects))
     events = await _apply(planned, clock=clock)
-    await _plan_replies(received, clock=clock, seed=options.warmup_seed, zones=zones)
+    await _plan_replies(received, clock=clock, seed=options.warmup_seed, zones=zones, ids=options.message_id_seed)
     # the counters last, in the same transaction as their events (a crash may not lose counts): the shared
     # workspace and campaign rows are locked only for the commit that follows
     await count_events(events, zones=zones)
@@ -991,6 +992,7 @@ async def _plan_replies(
     clock: Clock,
     seed: str,
     zones: Mapping[int, ZoneInfo],
+    ids: str | None = None,
 ) -> None:
     """Answer the warmup mail the reactions chose: each answer is a `planned` warmup row from the receiving mailbox
     to the sender, in the same thread, scheduled after the reaction's delay; the sending engine sends it like any
@@ -1062,7 +1064,7 @@ async def _plan_replies(
                 [answer.target.workspace_id for answer, _, _, _ in rows],
                 [answer.target.id for answer, _, _, _ in rows],
                 [peer for _, peer, _, _ in rows],
-                [make_message_id(answer.target.address) for answer, _, _, _ in rows],
+                [_answer_id(answer, now, ids) for answer, _, _, _ in rows],
                 [composed.subject for _, _, composed, _ in rows],
                 [composed.body for _, _, composed, _ in rows],
                 [answer.message_id for answer, _, _, _ in rows],
@@ -1071,6 +1073,14 @@ async def _plan_replies(
                 now,
             ],
         )
+
+
+def _answer_id(answer: _Answer, now: dt.datetime, seed: str | None) -> str:
+    """A new Message-ID for a warmup answer: random, or with `seed` made from it and the message answered."""
+    if seed is None:
+        return make_message_id(answer.target.address)
+    domain = answer.target.address.rpartition("@")[2]
+    return f"<{seeded_message_hex(seed, 'answer', now.isoformat(), answer.target.id, answer.message_id)}@{domain}>"
 
 
 _REPLY_DAYS: Final = 7
@@ -1104,6 +1114,8 @@ LEFT JOIN outbound_message m ON m.mailbox_id = t.mailbox_id AND m.kind = 'warmup
   AND m.scheduled_at >= t.lo AND m.scheduled_at < t.hi
 GROUP BY t.mailbox_id, t.day
 """
+
+
 _REPLACE = """
 UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'replaced by a warmup answer'
 WHERE id = ANY($1::bigint[]) AND status = 'planned'

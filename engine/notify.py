@@ -31,7 +31,7 @@ from engine.clock import Clock
 from engine.i18n import Translator, translator
 from engine.logging import get_logger
 from engine.people import chats_for
-from engine.ratelimit import Budget, Rule, SharedLimits, defer_seconds
+from engine.ratelimit import Budget, Limits, Rule, SharedLimits, defer_seconds
 from engine.reply import Button, Reply
 from models import Delivery, PendingNotification, Workspace
 from models.enums import ChatPurpose, Platform, Severity
@@ -178,7 +178,7 @@ async def targets(notification: Notification) -> list[Target]:
 
 
 async def _route(
-    redis: Redis, limits: SharedLimits, notification: Notification, target: Target, clock: Clock
+    redis: Redis, limits: Limits, notification: Notification, target: Target, clock: Clock
 ) -> Route | float:
     """Where the notification goes in this chat; or the seconds to wait when the chat (or the platform) is at
     its rate limit (retry then).
@@ -252,11 +252,15 @@ async def _chats_back(targets: Sequence[Target], clock: Clock) -> None:
 
 
 async def deliver(
-    notification: Notification, notifiers: dict[Platform, Notifier], redis: Redis, clock: Clock
+    notification: Notification,
+    notifiers: dict[Platform, Notifier],
+    redis: Redis,
+    clock: Clock,
+    limits: Limits | None = None,
 ) -> DeliveryReport:
     report = DeliveryReport()
     rendered: dict[str, Reply] = {}
-    limits = SharedLimits(redis)
+    limits = limits or SharedLimits(redis)
     took: list[Target] = []
     for target in await targets(notification):
         where = f"{target.platform.value}:{target.chat_id}"
@@ -391,14 +395,16 @@ def render_digest(items: list[Held], t: Translator) -> Reply:
     return reply
 
 
-async def flush_digests(notifiers: dict[Platform, Notifier], redis: Redis, clock: Clock) -> int:
+async def flush_digests(
+    notifiers: dict[Platform, Notifier], redis: Redis, clock: Clock, limits: Limits | None = None
+) -> int:
     """Send the digest of every chat whose window closed with alerts held; the number of digests sent.
 
     A worker claims a chat's window by removing it from the pending set (only one removal succeeds), and the
     delivery row of `digest:<platform>:<chat>:<window>` keeps it to one message even across a crash.
     """
     current = window_of(clock.now())
-    limits = SharedLimits(redis)
+    limits = limits or SharedLimits(redis)
     sent = 0
     for raw in await _command(redis, "SMEMBERS", DIGEST_PENDING):
         member = raw.decode() if isinstance(raw, bytes) else str(raw)

@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from redis.asyncio import Redis
 
@@ -50,6 +50,20 @@ class Rule:
 
 
 Budget = tuple[Rule, str]  # a rule and the key it counts under (an account, a chat id; "" for a global rule)
+
+
+class Limits(Protocol):
+    """Budgets a sender spends (`take`: 0.0 when all had room, else the seconds to wait)."""
+
+    async def take(self, budgets: Sequence[Budget]) -> float: ...
+
+
+class NoLimits:
+    """Budgets that always have room, for a sender with no platform behind it (the demo's transcript): the
+    platforms' limits are real seconds, which a simulated clock does not pass."""
+
+    async def take(self, budgets: Sequence[Budget]) -> float:
+        return 0.0
 
 
 class SharedLimits:

@@ -243,7 +243,8 @@ async def recover_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, 
 async def plan_warmup(ctx: dict[str, Any]) -> int:
     """Turn today's warmup quotas into planned sends inside every cap (idempotent; every 10 minutes)."""
     memo = planner.RedisPlanMemo(ctx["redis"])  # unchanged workspaces are skipped between ticks
-    options = planner.PlanOptions(health=await health_factors())  # monitoring's volume cuts
+    options = ctx.get("warmup_plan_options") or planner.PlanOptions()  # tests and the demo: a seed
+    options = dataclasses.replace(options, health=await health_factors())  # monitoring's volume cuts
     return (await planner.plan_warmup(ctx["clock"], options, memo=memo)).planned
 
 

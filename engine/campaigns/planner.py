@@ -84,6 +84,7 @@ from engine.campaigns import schedule
 from engine.campaigns.schedule import Interval, Window
 from engine.clock import Clock, zone_named
 from engine.logging import get_logger
+from engine.mail.message import seeded_message_hex
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
 from engine.sending.planner import (
@@ -1140,7 +1141,8 @@ def _times(rows: Sequence[_Row], *, opts: CampaignPlanOptions, rng: random.Rando
     groups: dict[tuple[int, tuple[Interval, ...]], list[_Row]] = defaultdict(list)
     for row in rows:
         groups[(row.mailbox_id, row.intervals)].append(row)
-    ids = secrets.token_hex(16 * len(rows))
+    seeded = opts.seed is not None  # a reproducible plan: Message-IDs too (the world's answers hang on them)
+    ids = "" if seeded else secrets.token_hex(16 * len(rows))
     lengths: dict[tuple[Interval, ...], float] = {}  # a few distinct spans among many mailboxes
     for (_, span), members in groups.items():
         total = lengths.get(span)
@@ -1155,7 +1157,13 @@ def _times(rows: Sequence[_Row], *, opts: CampaignPlanOptions, rng: random.Rando
         for row, moment in zip(members, offsets, strict=True):
             row.scheduled_at = _at_offset(span, (moment - anchor).total_seconds())
     for n, row in enumerate(rows):
-        row.message_id = ids[32 * n : 32 * n + 32]
+        row.message_id = (
+            seeded_message_hex(
+                opts.seed, "campaign", row.enrollment_id, row.step_position, row.mailbox_id, row.scheduled_at
+            )
+            if seeded
+            else ids[32 * n : 32 * n + 32]
+        )
 
 
 def _at_offset(span: Sequence[Interval], offset_s: float) -> dt.datetime:

@@ -50,6 +50,7 @@ from engine.clock import Clock
 from engine.clock import zone_or_utc as _zone
 from engine.errors import UserError
 from engine.logging import get_logger
+from engine.mail.message import seeded_message_hex
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
 from engine.warmup.pairing import Pairing, Peer, pair, pool_key
@@ -656,7 +657,8 @@ def _records(
         pairing = pair(pool.rooms, pool.peers, recent=pool.recent, rng=rng)
         pairings.append(pairing)
         receivers = pairing.receivers
-        hexes = secrets.token_hex(16 * sum(len(r) for r in receivers.values()))  # one system call a pool
+        seeded = opts.seed is not None  # a reproducible plan: Message-IDs too (the peers' reactions hang on them)
+        hexes = "" if seeded else secrets.token_hex(16 * sum(len(r) for r in receivers.values()))  # one syscall
         at = 0
         for sender_id in sorted(receivers):
             box = fleet.by_id[sender_id]
@@ -664,7 +666,12 @@ def _records(
             start, end = windows[ws]
             times = spread(len(receivers[sender_id]), start, end, min_gap_s=opts.min_gap_s, rng=rng)
             for peer_id, moment in zip(receivers[sender_id], times, strict=True):
-                message_id = f"<{hexes[at : at + 32]}@{domain}>"
+                local = (
+                    seeded_message_hex(opts.seed, "warmup", now.isoformat(), sender_id, peer_id, moment.isoformat())
+                    if seeded
+                    else hexes[at : at + 32]
+                )
+                message_id = f"<{local}@{domain}>"
                 yield (kind, ws, sender_id, peer_id, message_id, "", "", status, moment, *tail)
                 at += 32
 

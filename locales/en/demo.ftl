@@ -31,6 +31,9 @@ demo-team-chat = Telegram «{ $name } — managers»
 demo-client-chat = Telegram «{ $name } — client»
 demo-manager = manager of { $name }
 demo-client = client { $name }
+demo-weekdays = mon-fri
+demo-lead-source = trade-show
+demo-lead-basis = contract offer
 
 demo-progress = day { $day }/{ $days } · { $date } · sent { $sent } · warmup inbox { $inbox }, spam { $spam } · replies { $replies }, bounces { $bounces } · { $seconds } s
 demo-summary-title = Mailfleet demo: { $weeks } { $weeks ->

@@ -37,6 +37,9 @@ demo-team-chat = Telegram «{ $name } — менеджеры»
 demo-client-chat = Telegram «{ $name } — клиент»
 demo-manager = менеджер { $name }
 demo-client = клиент { $name }
+demo-weekdays = пн-пт
+demo-lead-source = выставка
+demo-lead-basis = договор оферты
 
 demo-progress = день { $day }/{ $days } · { $date } · отправлено { $sent } · прогрев: входящие { $inbox }, спам { $spam } · ответов { $replies }, отказов { $bounces } · { $seconds } с
 demo-summary-title = Демо Mailfleet: { $weeks } { $weeks ->

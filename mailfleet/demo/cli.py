@@ -38,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     demo.add_argument("--weeks", type=_bounded(2, 12), default=10, help="simulated weeks (10)")
     demo.add_argument("--seed", type=_bounded(0, 2**31), default=1, help="seed of the simulated world (1)")
     demo.add_argument("--out", type=Path, default=Path("mailfleet-demo"), help="output folder (./mailfleet-demo)")
-    demo.add_argument("--start", type=dt.date.fromisoformat, default=None, help="first simulated day (YYYY-MM-DD)")
+    demo.add_argument("--start", type=_date, default=None, help="first simulated day (YYYY-MM-DD)")
     demo.add_argument(
         "--lang", choices=("ru", "en"), default="ru", help="language of the people, chats and this summary (ru)"
     )
@@ -55,6 +55,13 @@ def _bounded(low: int, high: int):  # type: ignore[no-untyped-def]
         return value
 
     return parse
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write it as YYYY-MM-DD (2026-03-02)") from None
 
 
 def demo_settings(settings: Settings) -> Settings:

@@ -15,6 +15,7 @@ is pressed automatically in the demo, and the transcript says so.
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 import io
 import random
@@ -43,9 +44,11 @@ from engine.i18n import translator
 from engine.inbox import SyncOptions
 from engine.logging import logs_to_file
 from engine.notify import Notification, deliver, flush_digests
+from engine.ratelimit import NoLimits
 from engine.reply import Reply
 from engine.reports import digest as report_digests
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
+from engine.sending.planner import PlanOptions
 from engine.settings import Settings
 from engine.tracking import TrackingLinks
 from engine.warmup.marker import WarmupMarker
@@ -179,7 +182,8 @@ class Demo:
         async def one(mailbox_id: int) -> None:
             nonlocal sent
             async with gate:
-                result = await jobs.send_mailbox(self.ctx, mailbox_id=mailbox_id)
+                ctx = {**self.ctx, "outbox": self.outbox_of(mailbox_id)}
+                result = await jobs.send_mailbox(ctx, mailbox_id=mailbox_id)
                 sent += result["sent"]
 
         await asyncio.gather(*(one(m) for m in due.send))
@@ -187,15 +191,23 @@ class Demo:
             await jobs.recover_mailbox(self.ctx, mailbox_id=mailbox_id)
         return sent
 
+    def outbox_of(self, mailbox_id: int) -> Outbox:
+        """The outbox as one mailbox's send uses it: its random draws (a held row's next opening, a retry's
+        spread) from its own seeded source, so mailboxes sending at once draw the same numbers in any order."""
+        outbox: Outbox = copy.copy(self.ctx["outbox"])
+        outbox.rng = random.Random(f"{self.options.seed}:{mailbox_id}:{self.clock.now().isoformat()}")
+        return outbox
+
     async def notify(self) -> None:
         """What `dispatch_notifications`, `deliver_notification`, `send_digests` and `send_reports` do, with the
         transcript as the chats; then any pending approval is pressed by the workspace's manager."""
         due: list[Notification] = await alerts.claim_due(self.clock)
         due += await report_digests.due(self.clock, self.redis)
         notifiers = {Platform.TELEGRAM: self.notifier}
+        unlimited = NoLimits()  # Telegram's limits are real seconds: here every message would wait on the machine
         for item in due:
-            await deliver(item, notifiers, self.redis, self.clock)  # type: ignore[arg-type]
-        await flush_digests(notifiers, self.redis, self.clock)  # type: ignore[arg-type]
+            await deliver(item, notifiers, self.redis, self.clock, unlimited)  # type: ignore[arg-type]
+        await flush_digests(notifiers, self.redis, self.clock, unlimited)  # type: ignore[arg-type]
         for approval in await Approval.filter(status=ApprovalStatus.PENDING).order_by("id"):
             manager = self.fleet.managers.get(approval.workspace_id)
             if manager is None:
@@ -280,7 +292,11 @@ async def build(options: DemoOptions, settings: Settings, redis: Redis, vault: V
         "vault": vault,
         "dns": dns_config,
         "notifiers": {Platform.TELEGRAM: notifier},
-        "inbox_options": SyncOptions(connect=SimImap(world), warmup_seed=f"demo-{options.seed}"),
+        "inbox_options": SyncOptions(
+            connect=SimImap(world), warmup_seed=f"demo-{options.seed}", message_id_seed=f"demo-{options.seed}"
+        ),
+        # seeded plans: the same moments, pairs and Message-IDs every run (the world's rolls hang on the ids)
+        "warmup_plan_options": PlanOptions(seed=options.seed),
         "campaign_plan_options": CampaignPlanOptions(seed=options.seed),
     }
     ctx["outbox"] = Outbox(

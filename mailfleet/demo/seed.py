@@ -39,13 +39,13 @@ DOMAIN_CAP: Final = 150
 WARMUP_WEEKS: Final = 4  # the shortest warmup the settings allow  # sends a day over all of a domain's mailboxes
 CAMPAIGN: Final = "q1"
 LEAD_DOMAINS: Final = 40  # the companies' domains each client's leads are spread over
-CLIENTS: Final = (
-    ("stroymarket", "СтройМаркет", ListQuality(invalid=0.02)),
-    ("logistika", "Логистика Плюс", ListQuality(invalid=0.05, reply=0.07)),
-    ("medtech", "МедТех", ListQuality(invalid=0.08, unsubscribe=0.03)),
-    ("edtech", "ЭдТех Школа", ListQuality(invalid=0.03, auto_reply=0.06)),
-    ("agrosnab", "АгроСнаб", ListQuality(invalid=0.04)),
-    ("finpro", "ФинПро", ListQuality(invalid=0.06)),
+CLIENTS: Final = (  # slug, name (ru, en: the people's language), how its lead list behaves
+    ("stroymarket", ("СтройМаркет", "StroyMarket"), ListQuality(invalid=0.02)),
+    ("logistika", ("Логистика Плюс", "Logistika Plus"), ListQuality(invalid=0.05, reply=0.07)),
+    ("medtech", ("МедТех", "MedTech"), ListQuality(invalid=0.08, unsubscribe=0.03)),
+    ("edtech", ("ЭдТех Школа", "EdTech School"), ListQuality(invalid=0.03, auto_reply=0.06)),
+    ("agrosnab", ("АгроСнаб", "AgroSnab"), ListQuality(invalid=0.04)),
+    ("finpro", ("ФинПро", "FinPro"), ListQuality(invalid=0.06)),
 )
 FIRST_NAMES: Final = ("Анна", "Иван", "Мария", "Олег", "Елена", "Сергей", "Ольга", "Дмитрий", "Наталья", "Павел")
 STEPS: Final = """Тема: {{Добрый день|Здравствуйте}}, {first_name|коллега}
@@ -137,12 +137,14 @@ async def create(
     box_counts = _split(options.mailboxes, len(clients))
     say = cast.say
     secret = vault.encrypt("demo-password")
-    for index, (slug, name, quality) in enumerate(clients):
+    for index, (slug, (legal, english), quality) in enumerate(clients):
+        name = english if t.locale == "en" else legal
         await say(admin, ADMIN_CHAT, f'/workspace_new {slug} "{name}"')
         space = await Workspace.get(slug=slug)
         await Workspace.filter(id=space.id).update(
             timezone="Europe/Moscow",
-            sender_name=f"ООО «{name}»",
+            locale=t.locale,  # the language its chats are told things in (alerts, digests): the people's
+            sender_name=f"ООО «{legal}»",  # the letters' footer: the letters are Russian in either language
             sender_address=f"Москва, ул. Примерная, д. {index + 1}",
         )
         fleet.slugs[space.id] = slug
@@ -240,7 +242,8 @@ def _latin(text: str) -> str:
 
 
 async def _people(cast: Cast, fleet: Fleet, slug: str, name: str, clock: FrozenClock) -> tuple[Identity, str]:
-    """The client's manager joins by invite and binds the team chat; the client joins and gets a reports chat."""
+    """The client's manager joins by invite and binds the team chat; the client joins, and the manager binds the
+    client's chat as that (it gets the weekly report, never the managers' digests or alerts)."""
     actor = await resolve_actor(fleet.admin)
     team, client_chat = f"tg-{slug}-team", f"tg-{slug}-client"
     t = cast.t
@@ -253,7 +256,7 @@ async def _people(cast: Cast, fleet: Fleet, slug: str, name: str, clock: FrozenC
     await cast.say(manager, team, "/bind all")
     invite = await create_invite(actor, Role.CLIENT, clock)
     await cast.say(client, client_chat, f"/start {invite.code}")
-    await cast.say(manager, client_chat, "/bind reports")
+    await cast.say(manager, client_chat, "/bind client")  # the weekly report only: no digest, no alert
     return manager, team
 
 
@@ -263,7 +266,8 @@ def _lead_domain(slug: str, k: int) -> str:
 
 async def _campaign(cast: Cast, manager: Identity, chat: str, slug: str, active: list[str], *, leads: int) -> None:
     """The manager drafts the campaign, its group and steps, and imports the leads (started once warm)."""
-    settings = "window=09:00-18:00 weekdays=пн-пт daily_cap=5000 per_mailbox_cap=50"
+    t = cast.t
+    settings = f"window=09:00-18:00 weekdays={t('demo-weekdays')} daily_cap=5000 per_mailbox_cap=50"
     await cast.say(manager, chat, f"/campaign_new {CAMPAIGN} {settings}")
     await cast.say(manager, chat, f"/campaign_group {CAMPAIGN} {' '.join(active)}")
     await cast.say(manager, chat, f"/campaign_steps {CAMPAIGN}\n{STEPS}")
@@ -274,7 +278,8 @@ async def _campaign(cast: Cast, manager: Identity, chat: str, slug: str, active:
         domain = _lead_domain(slug, n % LEAD_DOMAINS + 1)
         writer.writerow([f"buyer{n + 1}@{domain}", FIRST_NAMES[n % len(FIRST_NAMES)], f"Компания {n + 1}"])
     data = Attachment("leads.csv", buffer.getvalue().encode("utf-8"), "text/csv")
-    await cast.say(manager, chat, f'/leads_import {CAMPAIGN} source=выставка basis="договор оферты"', data)
+    line = f'/leads_import {CAMPAIGN} source={t("demo-lead-source")} basis="{t("demo-lead-basis")}"'
+    await cast.say(manager, chat, line, data)
 
 
 async def story(demo: Demo, day: dt.date) -> None:

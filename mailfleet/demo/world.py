@@ -186,7 +186,7 @@ class _DomainDay:
 @dataclass(order=True)
 class _Pending:
     at: dt.datetime
-    seq: int
+    key: str  # what orders things due at the same moment: the Message-ID of the message that caused it
     kind: str = field(compare=False)  # "deliver" (to one of our folders) or "unsubscribe"
     address: str = field(compare=False)
     folder: str = field(compare=False, default=INBOX)
@@ -218,11 +218,11 @@ class World:
         self.sent: dict[str, deque[tuple[dt.datetime, str]]] = defaultdict(deque)
         self.sent_ids: dict[str, set[str]] = defaultdict(set)
         self.quality: dict[str, ListQuality] = {}  # lead domain suffix (the client's list) -> behaviour
-        self.days: dict[tuple[str, dt.date], _DomainDay] = defaultdict(_DomainDay)
+        self.days: dict[tuple[str, dt.date], _DomainDay] = defaultdict(_DomainDay)  # as of the last `settle`
+        self.ticking: dict[tuple[str, dt.date], _DomainDay] = defaultdict(_DomainDay)  # since: counted at the next
         self.listed: dict[str, dt.datetime] = {}  # domain -> listed from
         self.pending: list[_Pending] = []
         self.tally = Tally()
-        self._seq = 0
 
     # -- set-up
 
@@ -245,7 +245,9 @@ class World:
 
     def spam_chance(self, sender_domain: str, provider: MailProvider) -> float:
         """A provider's chance of filing this domain's mail as spam today: a base, plus a volume spike against
-        the domain's last week, plus complaints, plus a listing."""
+        the domain's last week, plus complaints, plus a listing. Today's volume is the domain's as of the last
+        `settle` (the tick's start): what this tick sends counts from the next one, so the mailboxes sending at
+        once (concurrently, in no fixed order) all see the same figure and a seed gives the same placements."""
         today = self.clock.now().date()
         now = self.days[(sender_domain, today)]
         past = [self.days.get((sender_domain, today - dt.timedelta(days=d))) for d in range(1, 8)]
@@ -262,15 +264,25 @@ class World:
         listed = 0.5 if self.is_listed(sender_domain) else 0.0
         return min(0.95, base + spike + complaint_share * 4 + listed)
 
-    def _later(self, kind: str, address: str, delay: dt.timedelta, folder: str = INBOX, data: bytes = b"") -> None:
-        self._seq += 1
-        heapq.heappush(self.pending, _Pending(self.clock.now() + delay, self._seq, kind, address, folder, data))
+    def _later(
+        self,
+        kind: str,
+        address: str,
+        delay: dt.timedelta,
+        about: BuiltMessage,
+        *,
+        folder: str = INBOX,
+        data: bytes = b"",
+    ) -> None:
+        """`kind` happens after `delay`, caused by the message `about` (one thing a message; its Message-ID, not
+        the order sends came in, orders things due at the same moment)."""
+        heapq.heappush(self.pending, _Pending(self.clock.now() + delay, about.message_id, kind, address, folder, data))
 
     async def send(self, message: BuiltMessage) -> SmtpResult:
         now = self.clock.now()
         sender = message.sender.lower()
         sender_domain = sender.rpartition("@")[2]
-        self.days[(sender_domain, now.date())].sent += 1
+        self.ticking[(sender_domain, now.date())].sent += 1
         self.sent[sender].append((now, message.message_id))
         self.sent_ids[sender].add(message.message_id)
         while self.sent[sender] and self.sent[sender][0][0] < now - KEEP:
@@ -286,7 +298,14 @@ class World:
             else:
                 self.tally.warmup_inbox += 1
             folder = SPAM_FOLDER if spam else INBOX
-            self._later("deliver", recipient, dt.timedelta(seconds=rng.randint(5, 300)), folder, message.data)
+            self._later(
+                "deliver",
+                recipient,
+                dt.timedelta(seconds=rng.randint(5, 300)),
+                message,
+                folder=folder,
+                data=message.data,
+            )
             return ACCEPTED
         return self._to_lead(message, sender, sender_domain, recipient, rng)
 
@@ -298,13 +317,13 @@ class World:
         if profile.random() < quality.invalid:  # the address is gone, whoever writes
             self.tally.bounced += 1
             dsn = _dsn(message, "5.1.1", "550 5.1.1 <{r}>: Recipient address rejected: User unknown", self.clock)
-            self._later("deliver", sender, dt.timedelta(minutes=rng.randint(1, 20)), data=dsn)
+            self._later("deliver", sender, dt.timedelta(minutes=rng.randint(1, 20)), message, data=dsn)
             return ACCEPTED
         if self.is_listed(sender_domain) and rng.random() < 0.6:  # the receiver refuses us, not the address
             self.tally.blocked += 1
             text = f"554 5.7.1 Service unavailable; Sender domain {sender_domain} blocked using dbl.spamhaus.org"
             dsn = _dsn(message, "5.7.1", text, self.clock)
-            self._later("deliver", sender, dt.timedelta(minutes=rng.randint(1, 20)), data=dsn)
+            self._later("deliver", sender, dt.timedelta(minutes=rng.randint(1, 20)), message, data=dsn)
             return ACCEPTED
         self.tally.delivered += 1
         spam = rng.random() < self.spam_chance(sender_domain, MailProvider.YANDEX360)
@@ -313,21 +332,31 @@ class World:
         if roll < quality.unsubscribe * engaged:
             found = _UNSUB.search(message.data)
             if found:
-                self.days[(sender_domain, self.clock.now().date())].complaints += 1
-                self._later("unsubscribe", found.group(1).decode(), dt.timedelta(hours=rng.uniform(0.5, 30)))
+                self.ticking[(sender_domain, self.clock.now().date())].complaints += 1
+                self._later("unsubscribe", found.group(1).decode(), dt.timedelta(hours=rng.uniform(0.5, 30)), message)
         elif roll < (quality.unsubscribe + quality.auto_reply) * engaged:
             self.tally.auto_replies += 1
             self._later(
-                "deliver", sender, dt.timedelta(minutes=rng.randint(1, 10)), data=_auto_reply(message, self.clock)
+                "deliver",
+                sender,
+                dt.timedelta(minutes=rng.randint(1, 10)),
+                message,
+                data=_auto_reply(message, self.clock),
             )
         elif roll < (quality.unsubscribe + quality.auto_reply + quality.reply) * engaged:
             self.tally.replies += 1
-            self._later("deliver", sender, dt.timedelta(hours=rng.uniform(1, 40)), data=_reply(message, self.clock))
+            self._later(
+                "deliver", sender, dt.timedelta(hours=rng.uniform(1, 40)), message, data=_reply(message, self.clock)
+            )
         return ACCEPTED
 
     async def settle(self) -> int:
         """Everything due by now happens: deliveries land in their folders, unsubscribe links are followed."""
         now = self.clock.now()
+        for key, counted in self.ticking.items():
+            self.days[key].sent += counted.sent
+            self.days[key].complaints += counted.complaints
+        self.ticking.clear()
         done = 0
         while self.pending and self.pending[0].at <= now:
             item = heapq.heappop(self.pending)
@@ -455,7 +484,8 @@ def _dsn(message: BuiltMessage, status: str, diagnostic: str, clock: Clock) -> b
 
 def _answer(message: BuiltMessage, clock: Clock, extra: str, subject: str, text: str) -> bytes:
     date = email.utils.format_datetime(clock.now())
-    mid = email.utils.make_msgid(domain=message.recipient.rpartition("@")[2])
+    mid = f"<{hashlib.blake2b(extra.encode() + message.message_id.encode(), digest_size=12).hexdigest()}@"
+    mid += message.recipient.rpartition("@")[2] + ">"
     return _crlf(
         f"From: {message.recipient}\n"
         f"To: {message.sender}\n"

@@ -15,6 +15,7 @@ import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
+from tortoise import connections
 
 from engine.access import Actor
 from engine.campaigns import schedule
@@ -723,3 +724,30 @@ async def test_what_the_horizon_has_no_time_for_is_a_later_runs_not_a_deferral()
     late = await plan_campaigns(FrozenClock(evening), sparse)
     assert late.planned == 1 and late.waiting > 0  # 29 minutes hold one send; the rest is held by the window
     assert await CampaignDeferral.filter(campaign_id=made.id, cap=CapKind.WINDOW).exists()
+
+
+async def test_a_seeded_plan_writes_the_same_message_ids_and_an_unseeded_one_new_ones() -> None:
+    """A seed reproduces the plan, Message-IDs included (the demo's simulated recipients draw their answers from
+    them); without a seed they are random."""
+    ws = await workspace()
+    made = await campaign(ws, await mailboxes(ws))
+    await leads(ws, made, 30)
+    found = await Lead.filter(workspace=ws).order_by("id")
+
+    async def plan(options: CampaignPlanOptions) -> list[tuple[int, int, int, dt.datetime, str]]:
+        await plan_campaigns(FrozenClock(NOW), options)
+        planned = [
+            (r["enrollment_id"], r["step_position"], r["mailbox_id"], r["scheduled_at"], r["message_id"])
+            for r in await rows()
+        ]
+        # the same start again: the enrollments as they were before the plan drew their variants
+        await connections.get("default").execute_script(
+            "TRUNCATE outbound_message, enrollment RESTART IDENTITY CASCADE"
+        )
+        due = NOW - dt.timedelta(hours=1)
+        await Enrollment.bulk_create([Enrollment(campaign=made, lead=lead, next_due_at=due) for lead in found])
+        return planned
+
+    first, again, unseeded = await plan(opts(3)), await plan(opts(3)), await plan(CampaignPlanOptions())
+    assert len(first) == 30 and first == again
+    assert len({r[4] for r in first}) == 30 and not {r[4] for r in first} & {r[4] for r in unseeded}

@@ -25,6 +25,7 @@ from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from engine.inbox import SyncOptions, SyncStatus, _Lookup, sweep, sync_mailbox
 from engine.mail.imap import ImapConnect, MailFolders, imap_session
+from engine.mail.message import seeded_message_hex
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.tls import MailPolicy
 from engine.notify import render
@@ -952,3 +953,27 @@ async def test_a_sync_under_the_mail_policy_never_connects_to_a_port_it_does_not
         SYSTEM, box.id, clock=clock, vault=VAULT, options=dataclasses.replace(options(mail), policy=allowed)
     )
     assert synced.status is SyncStatus.OK and synced.kinds == {"other": 1}
+
+
+async def test_a_seeded_sync_gives_warmup_answers_message_ids_made_from_what_they_answer(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """`message_id_seed` (the demo's reproducible run): an answer's Message-ID comes from the seed and the message
+    it answers, not from random bits, so it is the same whichever mailbox's sync commits first."""
+    ws = await workspace()
+    await Workspace.filter(id=ws.id).update(settings={"warmup": {"reply_probability": 0.6}})
+    anna = await mailbox(mail, ws, ANNA, warmup_started_on=NOW.date() - dt.timedelta(days=30))
+    bob = await mailbox(mail, ws, BOB)
+    ids = [f"<wu.{n}@alpha.test>" for n in range(8)]
+    for n, mid in enumerate(ids):
+        await sent_message(bob, to=ANNA, message_id=mid, kind=MessageKind.WARMUP, peer=anna)
+        await deliver(mail, mark(message(BOB, ANNA, f"Lunch {n}?", message_id=mid)))
+    opts = SyncOptions(timeout_s=10, ssl_context=mail.ssl_context(), message_id_seed="demo-7")
+
+    await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=opts)
+
+    replies = await OutboundMessage.filter(mailbox=anna).exclude(in_reply_to="")
+    assert replies and {r.in_reply_to for r in replies} <= set(ids)
+    for reply in replies:
+        made = seeded_message_hex("demo-7", "answer", clock.now().isoformat(), anna.id, reply.in_reply_to)
+        assert reply.message_id == f"<{made}@alpha.test>"

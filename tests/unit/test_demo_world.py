@@ -5,6 +5,7 @@ answer is a reply — each tied to our Message-ID. And the simulated IMAP folder
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email import message_from_bytes
 from email.policy import compat32
 
@@ -16,7 +17,7 @@ from engine.mail.imap import INBOX, ImapError, Position, fetch_new
 from engine.mail.message import BuiltMessage, MessageSpec, build_message
 from engine.mail.providers import Credentials, Endpoint
 from engine.tracking import TrackingLinks
-from mailfleet.demo.world import SPAM_FOLDER, ListQuality, SimImap, World
+from mailfleet.demo.world import SPAM_FOLDER, ListQuality, SimImap, Tally, World
 from models.enums import AuthKind, MailProvider, TlsMode
 
 CLOCK = FrozenClock(dt.datetime(2031, 3, 4, 10, 0, tzinfo=dt.UTC))
@@ -103,3 +104,46 @@ async def test_simulated_folders_read_incrementally_and_move_to_inbox() -> None:
             Endpoint("imap.yandex.ru", 993, TlsMode.IMPLICIT), Credentials("nobody@x.ru", AuthKind.PASSWORD, "x")
         ):
             pass
+
+
+async def _warmup_tick(backwards: bool) -> tuple[Tally, list[tuple[str, bytes]]]:
+    """Five mailboxes of one domain send 40 warmup emails each to one peer in one tick, after a quiet day."""
+    clock = FrozenClock(dt.datetime(2031, 3, 4, 10, 0, tzinfo=dt.UTC))
+    w = World(7, clock, TrackingLinks("https://t.example.test", b"k" * 32))
+    peer = "peer1@other-mail1.ru"
+    w.add_mailbox(peer, MailProvider.MAILRU)
+    w.days[("acme-mail1.ru", dt.date(2031, 3, 3))].sent = 10  # so today's 200 are a spike
+    messages = [
+        build_message(
+            MessageSpec(
+                sender=f"box{n}@acme-mail1.ru",
+                recipient=peer,
+                subject="Привет",
+                text="Как дела?",
+                message_id=f"<{n}.{k}@acme-mail1.ru>",
+            ),
+            clock,
+        )
+        for n in range(5)
+        for k in range(40)
+    ]
+    for message in reversed(messages) if backwards else messages:
+        assert (await w.send(message)).ok
+    clock.advance(dt.timedelta(hours=1))
+    await w.settle()
+    box = w.boxes[peer]
+    arrived = [
+        (name, re.search(rb"^Message-ID: (\S+)", m.data, re.MULTILINE)[1])  # type: ignore[index]
+        for name in (INBOX, SPAM_FOLDER)
+        for m in box.folders[name].messages.values()
+    ]
+    return w.tally, arrived
+
+
+async def test_what_mail_meets_does_not_hang_on_which_mailbox_sent_first() -> None:
+    """The demo's mailboxes send at once, finishing in no fixed order: where each message is filed (the day's
+    volume spike it meets) and the order messages arrive in a folder (their UIDs) are the same either way, so a
+    seed tells the same story twice."""
+    forwards, backwards = await _warmup_tick(False), await _warmup_tick(True)
+    assert forwards[0].warmup_spam > 0 and forwards[0].warmup_inbox > 0
+    assert forwards == backwards
