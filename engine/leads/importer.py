@@ -207,7 +207,10 @@ async def import_leads(
     workspace_id = require_manager(actor)
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     check_file_size(_size(stream), max_bytes=options.max_bytes)
-    sample, unpacked_stream = unpacked(stream, stream.read(SAMPLE_BYTES), max_bytes=options.max_bytes)
+    # off the loop: a zip's directory may list a million entries, and reading it is CPU work
+    sample, unpacked_stream = await asyncio.to_thread(
+        unpacked, stream, stream.read(SAMPLE_BYTES), max_bytes=options.max_bytes
+    )
     records = rows(unpacked_stream, read_layout(sample))
     header = await asyncio.to_thread(_header, records)
     if header is None:
