@@ -124,8 +124,9 @@ class GroupSummary:
     mailboxes: tuple[str, ...]
     domains: tuple[str, ...]
     stages: dict[Stage, int]
-    first_ready: dt.date | None  # the earliest day a warming mailbox of the group may graduate
+    first_ready: dt.date | None  # the earliest day a warming mailbox of the group may graduate (today: one is ready)
     held: int = 0  # mailboxes of the group that are paused, cooling down or disabled
+    min_placement: float = 0.0  # the inbox share a mailbox whose period is over waits for (the workspace's setting)
 
     @property
     def ready(self) -> int:
@@ -362,9 +363,11 @@ async def _group(campaign: Campaign, clock: Clock) -> GroupSummary:
     domains = await Domain.filter(campaigns__id=campaign.id).order_by("name").values_list("name", flat=True)
     stages: Counter[Stage] = Counter()
     first_ready: dt.date | None = None
+    min_placement = 0.0
     if boxes:
         space = await Workspace.get(id=campaign.workspace_id)
         settings = WarmupSettings.from_workspace(space.settings)
+        min_placement = settings.min_placement
         today = clock.now().astimezone(await workspace_zone(space.id)).date()
         warming = [b.id for b in boxes if b.status is not MailboxStatus.ACTIVE]
         found = await placements(space.id, PlacementScope.MAILBOX, warming, until=today) if warming else {}
@@ -377,10 +380,15 @@ async def _group(campaign: Campaign, clock: Clock) -> GroupSummary:
                 settings, started_on=box.warmup_started_on, today=today, placement=found[box.id], graduated=False
             )
             stages[r.stage] += 1
-            when = today if r.stage is Stage.READY else r.ready_on
-            if when is not None and r.stage is not Stage.NOT_STARTED:
+            # a mailbox whose period is over but whose placement is short (WAITING) has no date: its day has passed,
+            # and "ready on <a past day> at the earliest" read as a promise the gate did not keep
+            when = today if r.stage is Stage.READY else r.ready_on if r.stage is Stage.WARMING else None
+            if when is not None:
                 first_ready = when if first_ready is None else min(first_ready, when)
-    return GroupSummary(tuple(str(a) for a in named), tuple(str(d) for d in domains), dict(stages), first_ready, held)
+    return GroupSummary(
+        tuple(str(a) for a in named), tuple(str(d) for d in domains), dict(stages), first_ready, held,
+        min_placement=min_placement,
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------------- steps
@@ -545,6 +553,22 @@ async def _start(
     return StartResult(campaign.name, True, (), tuple(warnings), campaign.id, resumed=not first)
 
 
+def _not_ready(group: GroupSummary) -> list[Reason]:
+    """Why a group with no graduated mailbox cannot send yet: the day the first may graduate, the mailboxes whose
+    period is over but whose inbox share is short (no day to promise them), those that are held."""
+    reasons = []
+    waiting = group.stages.get(Stage.WAITING, 0)
+    if group.first_ready is not None or not waiting:
+        when = str(group.first_ready) if group.first_ready else "—"
+        reasons.append(Reason("campaign-refuse-not-ready", {"warming": group.warming, "date": when}))
+    if waiting:
+        threshold = round(group.min_placement * 100)
+        reasons.append(Reason("campaign-refuse-waiting-placement", {"waiting": waiting, "threshold": threshold}))
+    if group.held:
+        reasons.append(Reason("campaign-refuse-held", {"held": group.held}))
+    return reasons
+
+
 async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason], list[Reason]]:
     """The reasons a launch is refused, and the warnings that need a confirmation."""
     errors: list[Reason] = []
@@ -563,10 +587,7 @@ async def launch_checks(campaign: Campaign, clock: Clock) -> tuple[list[Reason],
     if not group.stages and not group.held:
         errors.append(Reason("campaign-refuse-no-group", {"name": campaign.name}))
     elif not group.ready:
-        when = str(group.first_ready) if group.first_ready else "—"
-        errors.append(Reason("campaign-refuse-not-ready", {"warming": group.warming, "date": when}))
-        if group.held:
-            errors.append(Reason("campaign-refuse-held", {"held": group.held}))
+        errors += _not_ready(group)
     space = await Workspace.get(id=campaign.workspace_id)
     if not space.sender_name.strip():  # 149-FZ art. 10 part 2: each missing part named (/workspace_legal)
         errors.append(Reason("campaign-refuse-no-legal-name"))

@@ -94,6 +94,7 @@ campaign-refuse-no-leads = no leads are enrolled: send a CSV captioned /leads_im
 campaign-refuse-no-active-leads = no lead waits for an email any more ({ $enrolled } enrolled: each finished the sequence, replied, unsubscribed or was stopped): add new ones with /leads_import { $name }
 campaign-refuse-no-group = the campaign has no mailbox group: /campaign_group { $name } domain
 campaign-refuse-not-ready = no mailbox of the group is ready: { $warming } are warming up, the first is ready on { $date } at the earliest
+campaign-refuse-waiting-placement = { $waiting } mailboxes have finished the warmup period but wait for at least { $threshold } % of their warmup mail to reach the inbox (/warmup shows each one's share)
 campaign-refuse-held = paused, cooling down or disabled: { $held } (/mailbox_resume)
 campaign-reason-step = step { $step }: { $text }
 campaign-warn-slow = { $leads } leads, { $ready } ready { $ready ->

@@ -97,6 +97,7 @@ campaign-refuse-no-leads = в кампании нет лидов: пришлит
 campaign-refuse-no-active-leads = ни один лид больше не ждёт писем (добавлено { $enrolled }: каждый прошёл цепочку, ответил, отписался или остановлен): добавьте новых — /leads_import { $name }
 campaign-refuse-no-group = у кампании нет группы ящиков: /campaign_group { $name } домен
 campaign-refuse-not-ready = ни один ящик группы ещё не готов: прогреваются { $warming }, первый будет готов не раньше { $date }
+campaign-refuse-waiting-placement = ящиков, закончивших прогрев, но ждущих, пока во «Входящие» будет доходить не меньше { $threshold } % их прогревочных писем: { $waiting } (доля каждого — в /warmup)
 campaign-refuse-held = приостановлены, остывают или отключены: { $held } (/mailbox_resume)
 campaign-reason-step = шаг { $step }: { $text }
 campaign-warn-slow = лидов { $leads }, готовых ящиков { $ready }: первый шаг займёт около { $days } { $days ->

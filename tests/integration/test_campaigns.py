@@ -298,6 +298,14 @@ async def test_start_is_refused_with_every_reason(clock: FrozenClock) -> None:
         "campaign-refuse-not-ready", {"warming": 2, "date": str(started + dt.timedelta(days=42))})  # fmt: skip
     assert (no_name.key, no_contact.key) == ("campaign-refuse-no-legal-name", "campaign-refuse-no-contact")
     assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
+    # the warmup period over, the inbox share not measured enough: no date to promise (it read "ready on <a day
+    # already past> at the earliest", day after day), but what the gate waits for
+    await Mailbox.filter(domain__name="warm.test").update(warmup_started_on=NOW.date() - dt.timedelta(days=50))
+    result = await service.start_campaign(manager, clock, "q1")
+    assert [(r.key, r.params) for r in result.errors[:1]] == [
+        ("campaign-refuse-waiting-placement", {"waiting": 2, "threshold": 85})
+    ]
+    assert "campaign-refuse-not-ready" not in [r.key for r in result.errors]
     await Mailbox.filter(domain__name="warm.test").update(status=MailboxStatus.PAUSED)
     result = await service.start_campaign(manager, clock, "q1")
     assert [(r.key, r.params) for r in result.errors[:2]] == [
