@@ -1,6 +1,8 @@
 """The daily digest of each workspace (yesterday: sends, replies, problems, the actions monitoring and swaps took,
 pending approvals) for the managers' chats bound for reports, and the weekly client report (Monday: last week) for
-those and the client's chats (bound `client`, which get nothing else), in the workspace's language.
+those and the client's chats (bound `client`, which get nothing else), in the workspace's language. The weekly
+report is written for the client: the workspace's numbers and each campaign's that sent that week; the fleet's
+internals (the worst mailboxes and domains, open alerts, cooldowns) are the managers' (the digest, `/report`).
 
 `due` is called by a cron on every worker: a digest is built, then claimed with a Redis key per (kind,
 workspace, day) set only if absent, so it goes out once however many workers run; the notification id is the
@@ -18,20 +20,22 @@ from engine.alert_names import subject_names
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.i18n import Translator, shorten, translator
+from engine.monitoring.metrics import Minimums
 from engine.monitoring.service import minimums_of
 from engine.notify import Notification
 from engine.people import chats_for
 from engine.reports import text
 from engine.reports.period import Period, previous_week
 from engine.reports.service import PROBLEMS_SHOWN, Report, problems, summary
-from models import Approval, AuditLog, Workspace
-from models.enums import ApprovalStatus, ChatPurpose
+from models import Approval, AuditLog, Campaign, DailyStat, Workspace
+from models.enums import ApprovalStatus, ChatPurpose, StatScope
 
 DAILY_FROM_HOUR: Final = 8
 """The local hour from which yesterday's digest goes out (a cron runs hourly; the claim keeps it to once)."""
 CLAIM_KEY: Final = "mailfleet:report:{kind}:{workspace}:{day}"
 CLAIM_TTL_S: Final = 8 * 86_400  # longer than a week: a weekly claim outlives the week it is about
 BODY_MAX_CHARS: Final = 1900  # a notification parameter is cut at 2,000 characters (engine.i18n)
+CAMPAIGNS_SHOWN: Final = 10  # campaigns named in the weekly report; the rest counted
 ACTIONS: Final = (
     "monitoring.cooldown",
     "monitoring.return",
@@ -125,7 +129,13 @@ async def daily(space: Workspace, day: Period) -> Notification:
 
 async def weekly(space: Workspace, week: Period) -> Notification:
     t = translator(space.locale)
-    rep = await _report(space, week)
+    least = await minimums_of(space.settings)
+    result = await summary(space.id, week.start, week.end, minimums=least)
+    rep = Report(space.name, result.scope, week, result, timezone=space.timezone)  # no problems: not the client's
+    sections = text.body(t, rep)
+    campaigns = await _campaign_lines(t, space, week, least)
+    if campaigns:
+        sections.append("\n".join(campaigns))
     return Notification(
         id=claim_key("weekly", space.id, week.start),
         workspace_id=space.id,
@@ -136,9 +146,40 @@ async def weekly(space: Workspace, week: Period) -> Notification:
             "subject": space.name,
             "start": week.start.isoformat(),
             "end": week.end.isoformat(),
-            "body": _join(text.body(t, rep)),
+            "body": _join(sections),
         },
     )
+
+
+async def _campaign_lines(t: Translator, space: Workspace, week: Period, least: Minimums) -> list[str]:
+    """A title and a line for each campaign that sent in `week` (by name, at most `CAMPAIGNS_SHOWN`): its sends,
+    replies, hard bounces (judged from the rules' minimum) and unsubscribes; nothing when none sent."""
+    ids = (
+        await DailyStat.filter(
+            workspace_id=space.id, scope=StatScope.CAMPAIGN, day__gte=week.start, day__lte=week.end, sent__gt=0
+        )
+        .distinct()
+        .values_list("scope_id", flat=True)
+    )
+    found = await Campaign.filter(workspace_id=space.id, id__in=list(ids)).order_by("name", "id")
+    lines = [t("report-campaigns-title", count=len(found))]
+    for campaign in found[:CAMPAIGNS_SHOWN]:
+        s = await summary(
+            space.id, week.start, week.end, scope=StatScope.CAMPAIGN, scope_id=campaign.id, minimums=least
+        )
+        lines.append(
+            t(
+                "report-campaign-line",
+                name=shorten(campaign.name, text.SUBJECT_MAX_CHARS),
+                sent=s.counts.sent,
+                replies=text.rate_text(t, s.metrics.reply_rate),
+                bounces=text.rate_text(t, s.metrics.hard_bounce_rate, judged=True),
+                unsubscribes=s.counts.unsubscribes,
+            )
+        )
+    if len(found) > CAMPAIGNS_SHOWN:
+        lines.append(t("report-more", count=len(found) - CAMPAIGNS_SHOWN))
+    return lines if found else []
 
 
 def _actions(t: Translator, count: int, latest: list[tuple[str, str]]) -> str:

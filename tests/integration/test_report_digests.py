@@ -20,8 +20,8 @@ from engine.reports.digest import daily, weekly
 from engine.reports.period import Period, previous_week
 from engine.stats import StatRow, upsert_daily_stats
 from jobs import worker
-from models import Approval, AuditLog, ChatBinding, Domain, Mailbox, Workspace
-from models.enums import ApprovalKind, MailProvider, Platform, StatScope, TlsMode
+from models import Alert, Approval, AuditLog, Campaign, ChatBinding, Domain, Mailbox, Workspace
+from models.enums import AlertStatus, ApprovalKind, MailProvider, Platform, Severity, StatScope, TlsMode
 from tests.conftest import REDIS_URL
 from tests.harness.pacing import deliver_paced
 
@@ -219,6 +219,43 @@ async def test_the_digests_judge_bounces_from_the_rules_minimum_as_health_does()
     day = (await daily(enough, yesterday)).params["body"]
     assert "• domain big.test: hard bounces 6.7 % (3 of 45) · blocks 0 % (0 of 45)" in day
     assert "soft.test" not in day  # soft bounces only: no rule judges them, so not among the worst
+
+
+async def test_the_weekly_report_is_written_for_the_client_and_the_digest_for_the_managers() -> None:
+    """The weekly client report was /report's text: a client read the worst mailboxes of their pool, the open
+    alerts and the cooldowns, and not how each of their campaigns did. It now gives the numbers and a line for
+    each campaign that sent that week; the fleet's internals stay in the managers' daily digest."""
+    acme = await Workspace.create(slug="acme", name="ACME", timezone="Europe/Moscow", locale="en")
+    burned = await Domain.create(workspace=acme, name="burned.test")
+    spring = await Campaign.create(workspace=acme, name="Spring", window_start=dt.time(9), window_end=dt.time(18))
+    quiet = await Campaign.create(workspace=acme, name="Quiet", window_start=dt.time(9), window_end=dt.time(18))
+    await Alert.create(
+        workspace=acme, kind="bounce_spike", severity=Severity.WARNING, subject=f"domain:{burned.id}",
+        fingerprint="a" * 64, status=AlertStatus.OPEN, first_seen=MONDAY_9_MSK, last_seen=MONDAY_9_MSK,
+    )  # fmt: skip
+    await upsert_daily_stats(
+        [
+            StatRow(acme.id, StatScope.WORKSPACE, acme.id, SUNDAY, {"sent": 60, "bounces_hard": 6, "replies": 3}),
+            StatRow(acme.id, StatScope.DOMAIN, burned.id, SUNDAY, {"sent": 60, "bounces_hard": 6}),
+            StatRow(
+                acme.id,
+                StatScope.CAMPAIGN,
+                spring.id,
+                SUNDAY,
+                {"sent": 60, "bounces_hard": 6, "replies": 3, "unsubscribes": 1},
+            ),
+            StatRow(acme.id, StatScope.CAMPAIGN, quiet.id, SUNDAY - dt.timedelta(days=9), {"sent": 5}),  # a week before
+        ]
+    )
+    week = previous_week(SUNDAY + dt.timedelta(days=1))
+    body = (await weekly(acme, week)).params["body"]
+    assert EN("report-campaigns-title", count=1) in body
+    assert "• Spring: sent 60 · replies 5 % (3 of 60) · hard bounces 10 % (6 of 60) · unsubscribes 1" in body, body
+    assert "Quiet" not in body
+    for internal in ("burned.test", EN("report-problems-title"), EN("report-alerts-title", count=1)):
+        assert internal not in body
+    day = (await daily(acme, Period(SUNDAY, SUNDAY, "yesterday"))).params["body"]
+    assert "burned.test" in day and EN("report-alerts-title", count=1) in day  # the managers still read them
 
 
 async def test_a_clients_chat_gets_the_weekly_report_only(redis: Redis) -> None:
