@@ -467,7 +467,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"\bauth(?:entication)? ?required|group you tried to contact|permission to post",
             r"relay(?:ing)? (?:denied|not permitted|access denied|prohibited)|not (?:permitted|allowed) to relay",
             r"unable to relay|we do not relay|no relaying|not a gateway",
-            r"\bpolic(?:y|ies)\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|permission",
+            r"\bpolic(?:y|ies)\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|"
+            r"(?<!insufficient )permission",
             r"access denied|you (?:are not|aren'?t) allowed",
             r"do not accept mail from|not accepting (?:mail|messages)",
             r"restricted|(?:message|mail) refused|\brfc ?(?:2822|5322|5321)\b|header (?:error|invalid|missing|violat)",
@@ -566,6 +567,10 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"server (?:error|busy|unavailable)",
             r"service (?:temporarily )?(?:unavailable|not available)|resources? (?:temporarily )?unavailable",
             r"mail loop|loop detected|too many hops|configuration error|no such file or directory",
+            # a local delivery program failed: Sendmail's words for its exit codes (sysexits.h: 71, 73, 74, 77)
+            # and what the program said (procmail, maildrop, the queue); "insufficient permission" is no refusal
+            r"operating system error|can'?t create (?:user )?output file|i/o error|insufficient permission|"
+            r"lock failure|error (?:while )?writing to|(?:queue )?file write error",
             r"внутренн\w+ ошибк|временн\w+ ошибк|сервис\w* недоступ|ошибк\w+ сервер",
         ),
         _R.SYSTEM_ERROR,

@@ -47,6 +47,13 @@ KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
         (None, "Failed to read response template /home/n/.tpl: No such file or directory", BounceReason.SYSTEM_ERROR),
         ("5.0.0", "500 Line limit exceeded", BounceReason.MESSAGE_TOO_LARGE),
         ("5.0.0", "554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com", BounceReason.BLOCKED),
+        # a local delivery program failed: Sendmail's words for its exit code are no refusal of us, the program's are
+        ("5.3.0", "550 5.0.0 <r@example.net>... Insufficient permission", BounceReason.SYSTEM_ERROR),
+        ("5.3.0", "maildrop: maildir over quota. 550 5.0.0 <r@example.net>... Insufficient permission",
+         BounceReason.MAILBOX_FULL),
+        ("5.2.0", 'procmail: Lock failure on "/var/mail/r.lock" procmail: Error while writing to "/var/mail/r"',
+         BounceReason.SYSTEM_ERROR),
+        (None, "451 Error: queue file write error", BounceReason.SYSTEM_ERROR),
     ],
 )  # fmt: skip
 def test_real_servers_wordings(status: str, diagnostic: str, reason: BounceReason) -> None:
