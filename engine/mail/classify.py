@@ -470,7 +470,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"\bpolic(?:y|ies)\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|"
             r"(?<!insufficient )permission",
             r"access denied|you (?:are not|aren'?t) allowed",
-            r"do not accept mail from|not accepting (?:mail|messages)",
+            r"(?:do|does) not accept (?:e-?)?mail from|not accepting (?:mail|messages)",
             r"restricted|(?:message|mail) refused|\brfc ?(?:2822|5322|5321)\b|header (?:error|invalid|missing|violat)",
             r"политик|запрещ|не разрешен|отклонен\w* (?:администратор|правил)",
         ),
@@ -505,8 +505,9 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"unrouteable (?:mail )?domain|nxdomain|null mx|no mx|mx (?:record )?(?:not found|lookup failed)",
             r"indicated no smtp service|domain (?:is )?(?:not reachable|unreachable)",
             r"name service error(?!.{0,80}(?:malformed|unexpected|timed out|try again))|name or service not known|"
-            r"domain .{0,60} does not accept mail|no (?:mail servers?|mail exchangers?|route) "
-            r"(?:for|to)|couldn'?t find any host|could not find .{0,40} (?:host|domain)",
+            r"(?:host|domain)\b.{0,60}? does not accept (?:e-?)?mail(?! from)",
+            r"no (?:mail servers?|mail exchangers?|route) (?:for|to)|couldn'?t find any host|"
+            r"could not find .{0,40} (?:host|domain)",
             r"доме?н\w* (?:не найден|не существует)|несуществующ\w+ домен",
         ),
         _R.HOST_UNKNOWN,

@@ -54,6 +54,9 @@ KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
         ("5.2.0", 'procmail: Lock failure on "/var/mail/r.lock" procmail: Error while writing to "/var/mail/r"',
          BounceReason.SYSTEM_ERROR),
         (None, "451 Error: queue file write error", BounceReason.SYSTEM_ERROR),
+        # Sendmail's answer for a domain with a null MX (RFC 7505), under a status it guessed
+        (None, "550 Host does not accept mail", BounceReason.HOST_UNKNOWN),
+        ("5.0.0", "550 This host does not accept mail from you", BounceReason.POLICY),
     ],
 )  # fmt: skip
 def test_real_servers_wordings(status: str, diagnostic: str, reason: BounceReason) -> None:
