@@ -479,7 +479,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"mail ?box (?:is |was )?full|mailbox full|full mailbox|over ?quota|quota (?:exceed|full|reached)|"
-            r"exceed\w* (?:the |his |her |their )?(?:storage|quota|mailbox (?:size|quota))",
+            r"exceed\w* (?:the |his |her |their )?(?:storage|quota|mailbox (?:size|quota))|"
+            r"mail ?box (?:size )?(?:exceeds|has exceeded|exceeded)",
             r"exceeded (?:its|the|his|her|their|your) (?:disk ?space|storage|space)|disk ?space limit|"
             r"too many (?:messages|mails|e-?mails) (?:on|in) (?:the |his |her |this )?"
             r"(?:server|mail ?box|account|folder)",

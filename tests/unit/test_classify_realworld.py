@@ -57,6 +57,9 @@ KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
         # Sendmail's answer for a domain with a null MX (RFC 7505), under a status it guessed
         (None, "550 Host does not accept mail", BounceReason.HOST_UNKNOWN),
         ("5.0.0", "550 This host does not accept mail from you", BounceReason.POLICY),
+        # IMail: the mailbox is over its size, not the message
+        (None, "User mailbox exceeds allowed size: r@example.net", BounceReason.MAILBOX_FULL),
+        (None, "Message exceeds allowed size", BounceReason.MESSAGE_TOO_LARGE),
     ],
 )  # fmt: skip
 def test_real_servers_wordings(status: str, diagnostic: str, reason: BounceReason) -> None:
