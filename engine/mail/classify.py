@@ -334,6 +334,9 @@ _DECISIVE_CODES: Final[Mapping[str, BounceReason]] = {
     "2.3": _R.MESSAGE_TOO_LARGE,
     "3.4": _R.MESSAGE_TOO_LARGE,
     "4.7": _R.EXPIRED,
+    "4.310": _R.HOST_UNKNOWN,  # Microsoft: DNS domain does not exist
+    "4.312": _R.NETWORK_ERROR,  # Microsoft: DNS query failed ("Message expired, DNS query failed")
+    "4.316": _R.NETWORK_ERROR,  # Microsoft: connection refused ("Message expired, connection refused")
     "7.13": _R.MAILBOX_DISABLED,  # user account disabled (RFC 4954)
     "7.20": _R.AUTH_FAILURE,  # no passing DKIM signature (RFC 7372)
     "7.21": _R.AUTH_FAILURE,

@@ -60,6 +60,10 @@ KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
         # IMail: the mailbox is over its size, not the message
         (None, "User mailbox exceeds allowed size: r@example.net", BounceReason.MAILBOX_FULL),
         (None, "Message exceeds allowed size", BounceReason.MESSAGE_TOO_LARGE),
+        # Office 365 names what made the queue give up in its code: the cause, not the expiry, is the reason
+        ("5.4.312", "550 5.4.312 Message expired, DNS query failed", BounceReason.NETWORK_ERROR),
+        ("5.4.316", "550 5.4.316 Message expired, connection refused(Socket error)", BounceReason.NETWORK_ERROR),
+        ("5.4.310", "550 5.4.310 DNS domain example.net does not exist", BounceReason.HOST_UNKNOWN),
     ],
 )  # fmt: skip
 def test_real_servers_wordings(status: str, diagnostic: str, reason: BounceReason) -> None:
