@@ -445,6 +445,10 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"(?:blocked|block listed|banned|denied|rejected|refused|not allowed)",
             r"(?:ip|host|address|domain|network) (?:is |has been )?(?:blocked|banned|blacklisted)",
             r"(?:invalid|bad) (?:sending |client |source )?ip\b",
+            # Outlook.com/Hotmail (SC-00x, S3150): our IP sends mail its users did not want
+            r"messages? from \S{1,80} (?:weren'?t|were not|wasn'?t|was not) (?:sent|accepted|delivered)",
+            r"(?:unwanted|unsolicited) (?:messages|mail|e-?mails?) (?:have |has )?(?:been )?sent from (?:the |your |"
+            r"this )?(?:following )?(?:ip|address|network)",
             r"\bblocked (?:by|because|due|for)\b|\bbanned\b|mail from .{0,80} (?:refused|rejected|blocked)",
             r"white-?list|requires? confirmation",
             r"(?:smtp|mail) (?:server|relay) of your (?:isp|provider)|use your (?:isp|provider)|dynamic (?:ip|address)|"

@@ -64,6 +64,10 @@ KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
         ("5.4.312", "550 5.4.312 Message expired, DNS query failed", BounceReason.NETWORK_ERROR),
         ("5.4.316", "550 5.4.316 Message expired, connection refused(Socket error)", BounceReason.NETWORK_ERROR),
         ("5.4.310", "550 5.4.310 DNS domain example.net does not exist", BounceReason.HOST_UNKNOWN),
+        ("5.0.0", "550 SC-004 (COL0-MC1-F1) Unfortunately, messages from 192.0.2.22 weren't sent. We recommend that "
+         "you contact your Internet service provider. The problem is that too many unwanted messages have been sent "
+         "from the following IP address above.", BounceReason.BLOCKED),
+        ("5.0.0", "550 Unsolicited mail has been sent from your network", BounceReason.BLOCKED),
     ],
 )  # fmt: skip
 def test_real_servers_wordings(status: str, diagnostic: str, reason: BounceReason) -> None:
