@@ -592,19 +592,23 @@ _PROSE_CHARS: Final = 4_000  # a report states its reason near the top; the rest
 
 def _reason_in_words(*texts: str) -> BounceReason | None:
     """The reason the first text that says one names (the diagnostic before the report's prose). A cause only
-    guessed at ("the account or domain may not exist, they may be blacklisted") is not said."""
+    guessed at ("the account or domain may not exist, they may be blacklisted") is not said, nor is advice on what
+    to set up ("Set up SPF records for your sending domain" under a refusal for spam)."""
     for text in texts:
         lowered = text[:_PROSE_CHARS].lower()
         if lowered:
             for pattern, reason in _WORDING:
                 if any(
-                    not _HEDGE.search(lowered, max(0, m.start() - 24), m.start()) for m in pattern.finditer(lowered)
+                    not _NOT_SAID.search(lowered, max(0, m.start() - 32), m.start()) for m in pattern.finditer(lowered)
                 ):
                     return reason
     return None
 
 
-_HEDGE = re.compile(r"\b(?:may|might)(?: not)?(?: have)?(?: be(?:en)?)? $")
+_NOT_SAID = re.compile(
+    r"\b(?:may|might)(?: not)?(?: have)?(?: be(?:en)?)? $|"  # a guess
+    r"\b(?:set ?up|setting up|add|publish|configure|create)(?: (?:an?|the|your|valid|proper|correct))? $"  # advice
+)
 
 
 # A refusal in answer to the connection, HELO or MAIL FROM is about the sender: whatever it says ("neko.example.com

@@ -68,6 +68,10 @@ KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
          "you contact your Internet service provider. The problem is that too many unwanted messages have been sent "
          "from the following IP address above.", BounceReason.BLOCKED),
         ("5.0.0", "550 Unsolicited mail has been sent from your network", BounceReason.BLOCKED),
+        # advice on what to set up is not the cause: the group refused the message as spam
+        ("5.0.0", "Your email to group g@example.net was rejected due to spam classification. To address this issue: "
+         "* Set up SPF records for your sending domain if you have not done so already.", BounceReason.SPAM_DETECTED),
+        ("5.7.1", "550 5.7.1 SPF check failed. Please set up an SPF record", BounceReason.AUTH_FAILURE),
     ],
 )  # fmt: skip
 def test_real_servers_wordings(status: str, diagnostic: str, reason: BounceReason) -> None:
