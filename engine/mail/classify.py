@@ -92,6 +92,9 @@ def header(msg: Message, name: str) -> str:
     if value is None:
         return ""
     text = str(value)
+    if "\x1b" in text:  # raw ISO-2022-JP (JIS), as Japanese mailers write it without encoded words
+        with contextlib.suppress(UnicodeError):
+            text = text.encode("ascii").decode("iso-2022-jp")
     if "=?" in text:  # a malformed encoded word keeps its raw text: still better than nothing
         with contextlib.suppress(*_HEADER_ERRORS):
             text = str(make_header(decode_header(text)))
@@ -172,6 +175,8 @@ def needs_body(headers: Message, known_ids: Container[str], *, warmup_check: War
         return False
     if headers.get_content_type() == "multipart/report" or _looks_like_bounce(headers):
         return True
+    if _automated_bounce_sender(headers):
+        return True
     if _JMRP_SUBJECT.search(header(headers, "Subject")):  # Microsoft's complaints name the recipient inside
         return True
     return any(i in known_ids for i in referenced_ids(headers))
@@ -243,7 +248,9 @@ def _report_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
         dsn = _dsn_verdict(msg, own)
         if dsn is not None:
             return dsn
-    return _text_bounce(msg, own) if looks else None
+    if looks:
+        return _text_bounce(msg, own)
+    return _text_bounce(msg, own, explicit=True) if _automated_bounce_sender(msg) else None
 
 
 def _first_known(msg: Message, known_ids: Container[str]) -> str | None:
@@ -645,9 +652,20 @@ def bounce_reason(status: str | None, diagnostic: str, prose: str = "", *, trust
     return reason
 
 
-_DAEMON_LOCALS = frozenset(
-    {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mdaemon", "bounce", "bounces", "mail.daemon"}
-)
+_DAEMON_KEYS = frozenset({"mailerdaemon", "postmaster", "maildaemon", "mdaemon", "bounce", "bounces"})
+"""Daemon local parts with their separators removed: "post_master" (Verizon), "mailer.daemon", "mail-daemon"."""
+_NO_REPLY_KEYS = frozenset({"noreply", "donotreply", "noreplies"})
+
+
+def _local_key(local: str) -> str:
+    return re.sub(r"[._-]", "", local)
+
+
+def _daemon_local(local: str) -> bool:
+    key = _local_key(local)
+    return key in _DAEMON_KEYS or key.startswith("mailerdaemon")
+
+
 _DAEMON_NAMES = re.compile(
     r"mail delivery|mailer.daemon|postmaster|system administrator|почтов\w+ (?:служб|систем)", re.I
 )
@@ -657,7 +675,8 @@ _BOUNCE_SUBJECT = re.compile(
     r"mail failure|returned to sender|nondeliverable|address not found|message not delivered|"
     r"delivery (?:delayed|incomplete)|warning: message .* delayed|non[- ]?delivery|message you sent|"
     r"недоставлен|не доставлен|не удалось доставить|не может быть доставлен|ошибка доставки|"
-    r"возврат письма|отчет о доставке|отчёт о доставке|задержка доставки",
+    r"возврат письма|отчет о доставке|отчёт о доставке|задержка доставки|"
+    r"メールエラー|配信エラー|送信エラー|配送エラー|配信不能|不達|エラー通知",
     re.IGNORECASE,
 )
 
@@ -671,14 +690,23 @@ def _looks_like_bounce(msg: Message) -> bool:
     sender = _clean_address(address) or ""
     local = sender.partition("@")[0]
     daemon = (
-        local in _DAEMON_LOCALS
+        _daemon_local(local)
         or bool(_DAEMON_NAMES.search(name))
-        or local.startswith("mailer-daemon")
         or header(msg, "From").replace(" ", "") == "<>"  # the null sender written as the From: a bounce
     )
     null_path = header(msg, "Return-Path").replace(" ", "") == "<>" or (daemon and not sender)
     subject = bool(_BOUNCE_SUBJECT.search(header(msg, "Subject")))
     return ((daemon or null_path) and subject) or (daemon and null_path)
+
+
+def _automated_bounce_sender(msg: Message) -> bool:
+    """A sender that no person writes from and whose notice may be a bounce without a bounce's headers: a
+    daemon's address whatever the subject (Verizon's post_master answers "Re: <our subject>"), or a no-reply
+    address under a bounce subject (KDDI). Its notice is a bounce only if it names the failure outright."""
+    local = (_clean_address(parseaddr(header(msg, "From"))[1]) or "").partition("@")[0]
+    if _daemon_local(local):
+        return True
+    return _local_key(local) in _NO_REPLY_KEYS and bool(_BOUNCE_SUBJECT.search(header(msg, "Subject")))
 
 
 # Senders whose bounces carry no status code and say one thing only, in the reader's language.
@@ -779,11 +807,12 @@ def _status_code(value: str) -> str | None:
 
 
 def _status_in_text(text: str) -> str | None:
-    """The enhanced status code in free text; a bare 4xx/5xx reply code becomes "4.0.0"/"5.0.0"."""
-    match = _BASIC_WITH_ENHANCED.search(text)
+    """The first failure's enhanced status code in free text (a transcript's "250 2.1.5 Ok" is none); a bare
+    4xx/5xx reply code becomes "4.0.0"/"5.0.0"."""
+    match = next((m for m in _BASIC_WITH_ENHANCED.finditer(text) if m.group(2)[0] != "2"), None)
     if match:
         return match.group(2)
-    found = _status_code(text)
+    found = next((".".join(m.groups()) for m in _ENHANCED.finditer(text) if m.group(1) != "2"), None)
     if found:
         return found
     basic = _BASIC.search(text)
@@ -796,7 +825,7 @@ _RECIPIENT_LINE = re.compile(
     # "Delivery to the following recipient failed".
     r"^[ \t]*<([^<>\s@]+@[^<>\s]+)>(?:\s*\(expanded from\s*<[^<>\s]*>\))?\s*:|"
     r"(?:following (?:recipients?|address(?:es)?|destination addresses?)(?:\(s\)|\(es\))?[^:\n]{0,60}:|"
-    r"did not reach the following recipient\(s\):|could not be delivered to:|failed permanently:|"
+    r"did not reach the following recipient\(s\):|could not be delivered to:|failed permanently:|rcpt to:|"
     r"message wasn'?t delivered to|delivery has failed to these recipients or groups:|"
     r"адресат\w*:|получател\w*:)\s*\n?\s*(?:\"[^\"\n]*\"\s*)?<?([^<>\s@:\"]+@[\w.-]+\.[\w-]+)",
     re.IGNORECASE | re.MULTILINE,
@@ -832,12 +861,17 @@ def _report_text(msg: Message) -> tuple[str, str]:
     return (text[: cut.start()], text[cut.start() :]) if cut else (text, "")
 
 
-def _text_bounce(msg: Message, own: frozenset[str]) -> Verdict | None:
+def _text_bounce(msg: Message, own: frozenset[str], *, explicit: bool = False) -> Verdict | None:
     """A verdict for a plain-text bounce (qmail, Exim, Exchange 2003, Google Groups, Yandex, Mail.ru, …), or
-    None if it does not say what failed."""
+    None if it does not say what failed. `explicit`: the message lacks a bounce's headers and is one only when it
+    names the failed recipient outright ("Could not be delivered to: <…>", "RCPT TO: …") and a server's answer
+    or a reason."""
     report, original_copy = _report_text(msg)
-    recipient = _failed_recipient(msg, report, _our_addresses(msg, own))
+    ours = _our_addresses(msg, own)
     status = _status_in_text(report)
+    if explicit and (_named_recipient(msg, report, ours) is None or (status is None and not _reason_in_words(report))):
+        return None
+    recipient = _failed_recipient(msg, report, ours)
     detail = _diagnostic_line(report, status)
     if recipient is None and status is None and not (_PERMANENT_TEXT.search(report) and _reason_in_words(report)):
         return None
@@ -873,23 +907,31 @@ def _failed_recipient(msg: Message, report: str, ours: frozenset[str]) -> str | 
     """Exim's header, the addresses a report lists as failed, the To of the attached original, else the first
     address in the report that is not a daemon's or ours."""
 
-    def usable(value: str | None) -> str | None:
-        address = _clean_address(value or "")
-        if address and address not in ours and address.partition("@")[0] not in _DAEMON_LOCALS:
-            return address
-        return None
-
-    for value in header(msg, "X-Failed-Recipients").split(","):
-        if found := usable(value):
-            return found
-    for match in _RECIPIENT_LINE.finditer(report):
-        if found := usable(match.group(1) or match.group(2)):
-            return found
-    if found := usable(_single_original_recipient(msg)):
+    if found := _named_recipient(msg, report, ours):
+        return found
+    if found := _usable_recipient(_single_original_recipient(msg), ours):
         return found
     for match in _ADDRESS.finditer(report):
-        if found := usable(match.group(1)):
+        if found := _usable_recipient(match.group(1), ours):
             return found
+    return None
+
+
+def _named_recipient(msg: Message, report: str, ours: frozenset[str]) -> str | None:
+    """The recipient a bounce names as failed: Exim's header, else a report line that lists it."""
+    for value in header(msg, "X-Failed-Recipients").split(","):
+        if found := _usable_recipient(value, ours):
+            return found
+    for match in _RECIPIENT_LINE.finditer(report):
+        if found := _usable_recipient(match.group(1) or match.group(2), ours):
+            return found
+    return None
+
+
+def _usable_recipient(value: str | None, ours: frozenset[str]) -> str | None:
+    address = _clean_address(value or "")
+    if address and address not in ours and not _daemon_local(address.partition("@")[0]):
+        return address
     return None
 
 
