@@ -453,7 +453,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"(?:ip|host|address|domain|network) (?:is |has been )?(?:blocked|banned|blacklisted)",
             r"(?:invalid|bad) (?:sending |client |source )?ip\b",
             # Outlook.com/Hotmail (SC-00x, S3150): our IP sends mail its users did not want
-            r"messages? from \S{1,80} (?:weren'?t|were not|wasn'?t|was not) (?:sent|accepted|delivered)",
+            r"messages? from \[?(?:\d{1,3}(?:\.\d{1,3}){3}|[\da-f]*:[\da-f:.]+)\]? (?:weren'?t|were not) "
+            r"(?:sent|accepted|delivered)",
             r"(?:unwanted|unsolicited) (?:messages|mail|e-?mails?) (?:have |has )?(?:been )?sent from (?:the |your |"
             r"this )?(?:following )?(?:ip|address|network)",
             r"\bblocked (?:by|because|due|for)\b|\bbanned\b|mail from .{0,80} (?:refused|rejected|blocked)",
@@ -507,7 +508,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"message (?:is )?too (?:large|big)|(?:message|mail) size|size (?:exceeds|limit|too large)|"
-            r"exceeds (?:the )?(?:maximum |max )?(?:allowed )?(?:message )?size|too large",
+            r"exceeds (?:the )?(?:maximum |max )?(?:allowed )?(?:message )?size|too large|"
+            r"(?:messages?|mails?) (?:larger|bigger) than",
             r"\bline (?:length )?limit|\blines? (?:is |are )?too long",
             r"слишком (?:большое|велик)|превышает (?:максимальн\w+ )?размер",
         ),
@@ -520,7 +522,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"unrouteable (?:mail )?domain|nxdomain|null mx|no mx|mx (?:record )?(?:not found|lookup failed)",
             r"indicated no smtp service|domain (?:is )?(?:not reachable|unreachable)",
             r"name service error(?!.{0,80}(?:malformed|unexpected|timed out|try again))|name or service not known|"
-            r"(?:host|domain)\b.{0,60}? does not accept (?:e-?)?mail(?! from)",
+            r"(?:host|domain)\b.{0,60}? does not accept (?:e-?)?mail(?=[ \t]*(?:$|[.;,(\[]))",
             r"no (?:mail servers?|mail exchangers?|route) (?:for|to)|couldn'?t find any host|"
             r"could not find .{0,40} (?:host|domain)",
             r"доме?н\w* (?:не найден|не существует)|несуществующ\w+ домен",
@@ -614,7 +616,8 @@ def _reason_in_words(*texts: str) -> BounceReason | None:
 
 _NOT_SAID = re.compile(
     r"\b(?:may|might)(?: not)?(?: have)?(?: be(?:en)?)? $|"  # a guess
-    r"\b(?:set ?up|setting up|add|publish|configure|create)(?: (?:an?|the|your|valid|proper|correct))? $"  # advice
+    r"(?:^|[.!*:;,]\s*|\bplease |\bto )(?:set ?up|add|publish|configure|create)(?: (?:an?|the|your|valid|proper|"
+    r"correct))? $"  # advice, said to the reader
 )
 
 

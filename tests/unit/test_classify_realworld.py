@@ -72,6 +72,10 @@ KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
         ("5.0.0", "Your email to group g@example.net was rejected due to spam classification. To address this issue: "
          "* Set up SPF records for your sending domain if you have not done so already.", BounceReason.SPAM_DETECTED),
         ("5.7.1", "550 5.7.1 SPF check failed. Please set up an SPF record", BounceReason.AUTH_FAILURE),
+        ("5.7.1", "550 5.7.1 Sender domain does not publish an SPF record", BounceReason.AUTH_FAILURE),
+        # the same wordings where they mean something else
+        ("5.0.0", "552 This host does not accept mail larger than 10 MB", BounceReason.MESSAGE_TOO_LARGE),
+        ("5.0.0", "550 Your message from 2024-01-01 was not delivered: mailbox full", BounceReason.MAILBOX_FULL),
     ],
 )  # fmt: skip
 def test_real_servers_wordings(status: str, diagnostic: str, reason: BounceReason) -> None:
