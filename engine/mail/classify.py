@@ -92,6 +92,9 @@ def header(msg: Message, name: str) -> str:
     if value is None:
         return ""
     text = str(value)
+    if "\x1b" in text:  # raw ISO-2022-JP (JIS), as Japanese mailers write it without encoded words
+        with contextlib.suppress(UnicodeError):
+            text = text.encode("ascii").decode("iso-2022-jp")
     if "=?" in text:  # a malformed encoded word keeps its raw text: still better than nothing
         with contextlib.suppress(*_HEADER_ERRORS):
             text = str(make_header(decode_header(text)))
@@ -172,6 +175,8 @@ def needs_body(headers: Message, known_ids: Container[str], *, warmup_check: War
         return False
     if headers.get_content_type() == "multipart/report" or _looks_like_bounce(headers):
         return True
+    if _automated_bounce_sender(headers):
+        return True
     if _JMRP_SUBJECT.search(header(headers, "Subject")):  # Microsoft's complaints name the recipient inside
         return True
     return any(i in known_ids for i in referenced_ids(headers))
@@ -243,7 +248,9 @@ def _report_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
         dsn = _dsn_verdict(msg, own)
         if dsn is not None:
             return dsn
-    return _text_bounce(msg, own) if looks else None
+    if looks:
+        return _text_bounce(msg, own)
+    return _text_bounce(msg, own, explicit=True) if _automated_bounce_sender(msg) else None
 
 
 def _first_known(msg: Message, known_ids: Container[str]) -> str | None:
@@ -334,6 +341,9 @@ _DECISIVE_CODES: Final[Mapping[str, BounceReason]] = {
     "2.3": _R.MESSAGE_TOO_LARGE,
     "3.4": _R.MESSAGE_TOO_LARGE,
     "4.7": _R.EXPIRED,
+    "4.310": _R.HOST_UNKNOWN,  # Microsoft: DNS domain does not exist
+    "4.312": _R.NETWORK_ERROR,  # Microsoft: DNS query failed ("Message expired, DNS query failed")
+    "4.316": _R.NETWORK_ERROR,  # Microsoft: connection refused ("Message expired, connection refused")
     "7.13": _R.MAILBOX_DISABLED,  # user account disabled (RFC 4954)
     "7.20": _R.AUTH_FAILURE,  # no passing DKIM signature (RFC 7372)
     "7.21": _R.AUTH_FAILURE,
@@ -442,6 +452,11 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"(?:blocked|block listed|banned|denied|rejected|refused|not allowed)",
             r"(?:ip|host|address|domain|network) (?:is |has been )?(?:blocked|banned|blacklisted)",
             r"(?:invalid|bad) (?:sending |client |source )?ip\b",
+            # Outlook.com/Hotmail (SC-00x, S3150): our IP sends mail its users did not want
+            r"messages? from \[?(?:\d{1,3}(?:\.\d{1,3}){3}|[\da-f]*:[\da-f:.]+)\]? (?:weren'?t|were not) "
+            r"(?:sent|accepted|delivered)",
+            r"(?:unwanted|unsolicited) (?:messages|mail|e-?mails?) (?:have |has )?(?:been )?sent from (?:the |your |"
+            r"this )?(?:following )?(?:ip|address|network)",
             r"\bblocked (?:by|because|due|for)\b|\bbanned\b|mail from .{0,80} (?:refused|rejected|blocked)",
             r"white-?list|requires? confirmation",
             r"(?:smtp|mail) (?:server|relay) of your (?:isp|provider)|use your (?:isp|provider)|dynamic (?:ip|address)|"
@@ -467,9 +482,10 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"\bauth(?:entication)? ?required|group you tried to contact|permission to post",
             r"relay(?:ing)? (?:denied|not permitted|access denied|prohibited)|not (?:permitted|allowed) to relay",
             r"unable to relay|we do not relay|no relaying|not a gateway",
-            r"\bpolic(?:y|ies)\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|permission",
+            r"\bpolic(?:y|ies)\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|"
+            r"(?<!insufficient )permission",
             r"access denied|you (?:are not|aren'?t) allowed",
-            r"do not accept mail from|not accepting (?:mail|messages)",
+            r"(?:do|does) not accept (?:e-?)?mail from|not accepting (?:mail|messages)",
             r"restricted|(?:message|mail) refused|\brfc ?(?:2822|5322|5321)\b|header (?:error|invalid|missing|violat)",
             r"политик|запрещ|не разрешен|отклонен\w* (?:администратор|правил)",
         ),
@@ -478,7 +494,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"mail ?box (?:is |was )?full|mailbox full|full mailbox|over ?quota|quota (?:exceed|full|reached)|"
-            r"exceed\w* (?:the |his |her |their )?(?:storage|quota|mailbox (?:size|quota))",
+            r"exceed\w* (?:the |his |her |their )?(?:storage|quota|mailbox (?:size|quota))|"
+            r"mail ?box (?:size )?(?:exceeds|has exceeded|exceeded)",
             r"exceeded (?:its|the|his|her|their|your) (?:disk ?space|storage|space)|disk ?space limit|"
             r"too many (?:messages|mails|e-?mails) (?:on|in) (?:the |his |her |this )?"
             r"(?:server|mail ?box|account|folder)",
@@ -491,7 +508,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"message (?:is )?too (?:large|big)|(?:message|mail) size|size (?:exceeds|limit|too large)|"
-            r"exceeds (?:the )?(?:maximum |max )?(?:allowed )?(?:message )?size|too large",
+            r"exceeds (?:the )?(?:maximum |max )?(?:allowed )?(?:message )?size|too large|"
+            r"(?:messages?|mails?) (?:larger|bigger) than",
             r"\bline (?:length )?limit|\blines? (?:is |are )?too long",
             r"слишком (?:большое|велик)|превышает (?:максимальн\w+ )?размер",
         ),
@@ -504,8 +522,9 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"unrouteable (?:mail )?domain|nxdomain|null mx|no mx|mx (?:record )?(?:not found|lookup failed)",
             r"indicated no smtp service|domain (?:is )?(?:not reachable|unreachable)",
             r"name service error(?!.{0,80}(?:malformed|unexpected|timed out|try again))|name or service not known|"
-            r"domain .{0,60} does not accept mail|no (?:mail servers?|mail exchangers?|route) "
-            r"(?:for|to)|couldn'?t find any host|could not find .{0,40} (?:host|domain)",
+            r"(?:host|domain)\b.{0,60}? does not accept (?:e-?)?mail(?=[ \t]*(?:$|[.;,(\[]))",
+            r"no (?:mail servers?|mail exchangers?|route) (?:for|to)|couldn'?t find any host|"
+            r"could not find .{0,40} (?:host|domain)",
             r"доме?н\w* (?:не найден|не существует)|несуществующ\w+ домен",
         ),
         _R.HOST_UNKNOWN,
@@ -566,6 +585,10 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"server (?:error|busy|unavailable)",
             r"service (?:temporarily )?(?:unavailable|not available)|resources? (?:temporarily )?unavailable",
             r"mail loop|loop detected|too many hops|configuration error|no such file or directory",
+            # a local delivery program failed: Sendmail's words for its exit codes (sysexits.h: 71, 73, 74, 77)
+            # and what the program said (procmail, maildrop, the queue); "insufficient permission" is no refusal
+            r"operating system error|can'?t create (?:user )?output file|i/o error|insufficient permission|"
+            r"lock failure|error (?:while )?writing to|(?:queue )?file write error",
             r"внутренн\w+ ошибк|временн\w+ ошибк|сервис\w* недоступ|ошибк\w+ сервер",
         ),
         _R.SYSTEM_ERROR,
@@ -578,19 +601,24 @@ _PROSE_CHARS: Final = 4_000  # a report states its reason near the top; the rest
 
 def _reason_in_words(*texts: str) -> BounceReason | None:
     """The reason the first text that says one names (the diagnostic before the report's prose). A cause only
-    guessed at ("the account or domain may not exist, they may be blacklisted") is not said."""
+    guessed at ("the account or domain may not exist, they may be blacklisted") is not said, nor is advice on what
+    to set up ("Set up SPF records for your sending domain" under a refusal for spam)."""
     for text in texts:
         lowered = text[:_PROSE_CHARS].lower()
         if lowered:
             for pattern, reason in _WORDING:
                 if any(
-                    not _HEDGE.search(lowered, max(0, m.start() - 24), m.start()) for m in pattern.finditer(lowered)
+                    not _NOT_SAID.search(lowered, max(0, m.start() - 32), m.start()) for m in pattern.finditer(lowered)
                 ):
                     return reason
     return None
 
 
-_HEDGE = re.compile(r"\b(?:may|might)(?: not)?(?: have)?(?: be(?:en)?)? $")
+_NOT_SAID = re.compile(
+    r"\b(?:may|might)(?: not)?(?: have)?(?: be(?:en)?)? $|"  # a guess
+    r"(?:^|[.!*:;,]\s*|\bplease |\bto )(?:set ?up|add|publish|configure|create)(?: (?:an?|the|your|valid|proper|"
+    r"correct))? $"  # advice, said to the reader
+)
 
 
 # A refusal in answer to the connection, HELO or MAIL FROM is about the sender: whatever it says ("neko.example.com
@@ -627,9 +655,20 @@ def bounce_reason(status: str | None, diagnostic: str, prose: str = "", *, trust
     return reason
 
 
-_DAEMON_LOCALS = frozenset(
-    {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mdaemon", "bounce", "bounces", "mail.daemon"}
-)
+_DAEMON_KEYS = frozenset({"mailerdaemon", "postmaster", "maildaemon", "mdaemon", "bounce", "bounces"})
+"""Daemon local parts with their separators removed: "post_master" (Verizon), "mailer.daemon", "mail-daemon"."""
+_NO_REPLY_KEYS = frozenset({"noreply", "donotreply", "noreplies"})
+
+
+def _local_key(local: str) -> str:
+    return re.sub(r"[._-]", "", local)
+
+
+def _daemon_local(local: str) -> bool:
+    key = _local_key(local)
+    return key in _DAEMON_KEYS or key.startswith("mailerdaemon")
+
+
 _DAEMON_NAMES = re.compile(
     r"mail delivery|mailer.daemon|postmaster|system administrator|почтов\w+ (?:служб|систем)", re.I
 )
@@ -639,7 +678,8 @@ _BOUNCE_SUBJECT = re.compile(
     r"mail failure|returned to sender|nondeliverable|address not found|message not delivered|"
     r"delivery (?:delayed|incomplete)|warning: message .* delayed|non[- ]?delivery|message you sent|"
     r"недоставлен|не доставлен|не удалось доставить|не может быть доставлен|ошибка доставки|"
-    r"возврат письма|отчет о доставке|отчёт о доставке|задержка доставки",
+    r"возврат письма|отчет о доставке|отчёт о доставке|задержка доставки|"
+    r"メールエラー|配信エラー|送信エラー|配送エラー|配信不能|不達|エラー通知",
     re.IGNORECASE,
 )
 
@@ -653,14 +693,23 @@ def _looks_like_bounce(msg: Message) -> bool:
     sender = _clean_address(address) or ""
     local = sender.partition("@")[0]
     daemon = (
-        local in _DAEMON_LOCALS
+        _daemon_local(local)
         or bool(_DAEMON_NAMES.search(name))
-        or local.startswith("mailer-daemon")
         or header(msg, "From").replace(" ", "") == "<>"  # the null sender written as the From: a bounce
     )
     null_path = header(msg, "Return-Path").replace(" ", "") == "<>" or (daemon and not sender)
     subject = bool(_BOUNCE_SUBJECT.search(header(msg, "Subject")))
     return ((daemon or null_path) and subject) or (daemon and null_path)
+
+
+def _automated_bounce_sender(msg: Message) -> bool:
+    """A sender that no person writes from and whose notice may be a bounce without a bounce's headers: a
+    daemon's address whatever the subject (Verizon's post_master answers "Re: <our subject>"), or a no-reply
+    address under a bounce subject (KDDI). Its notice is a bounce only if it names the failure outright."""
+    local = (_clean_address(parseaddr(header(msg, "From"))[1]) or "").partition("@")[0]
+    if _daemon_local(local):
+        return True
+    return _local_key(local) in _NO_REPLY_KEYS and bool(_BOUNCE_SUBJECT.search(header(msg, "Subject")))
 
 
 # Senders whose bounces carry no status code and say one thing only, in the reader's language.
@@ -761,11 +810,12 @@ def _status_code(value: str) -> str | None:
 
 
 def _status_in_text(text: str) -> str | None:
-    """The enhanced status code in free text; a bare 4xx/5xx reply code becomes "4.0.0"/"5.0.0"."""
-    match = _BASIC_WITH_ENHANCED.search(text)
+    """The first failure's enhanced status code in free text (a transcript's "250 2.1.5 Ok" is none); a bare
+    4xx/5xx reply code becomes "4.0.0"/"5.0.0"."""
+    match = next((m for m in _BASIC_WITH_ENHANCED.finditer(text) if m.group(2)[0] != "2"), None)
     if match:
         return match.group(2)
-    found = _status_code(text)
+    found = next((".".join(m.groups()) for m in _ENHANCED.finditer(text) if m.group(1) != "2"), None)
     if found:
         return found
     basic = _BASIC.search(text)
@@ -778,7 +828,7 @@ _RECIPIENT_LINE = re.compile(
     # "Delivery to the following recipient failed".
     r"^[ \t]*<([^<>\s@]+@[^<>\s]+)>(?:\s*\(expanded from\s*<[^<>\s]*>\))?\s*:|"
     r"(?:following (?:recipients?|address(?:es)?|destination addresses?)(?:\(s\)|\(es\))?[^:\n]{0,60}:|"
-    r"did not reach the following recipient\(s\):|could not be delivered to:|failed permanently:|"
+    r"did not reach the following recipient\(s\):|could not be delivered to:|failed permanently:|rcpt to:|"
     r"message wasn'?t delivered to|delivery has failed to these recipients or groups:|"
     r"адресат\w*:|получател\w*:)\s*\n?\s*(?:\"[^\"\n]*\"\s*)?<?([^<>\s@:\"]+@[\w.-]+\.[\w-]+)",
     re.IGNORECASE | re.MULTILINE,
@@ -814,12 +864,17 @@ def _report_text(msg: Message) -> tuple[str, str]:
     return (text[: cut.start()], text[cut.start() :]) if cut else (text, "")
 
 
-def _text_bounce(msg: Message, own: frozenset[str]) -> Verdict | None:
+def _text_bounce(msg: Message, own: frozenset[str], *, explicit: bool = False) -> Verdict | None:
     """A verdict for a plain-text bounce (qmail, Exim, Exchange 2003, Google Groups, Yandex, Mail.ru, …), or
-    None if it does not say what failed."""
+    None if it does not say what failed. `explicit`: the message lacks a bounce's headers and is one only when it
+    names the failed recipient outright ("Could not be delivered to: <…>", "RCPT TO: …") and a server's answer
+    or a reason."""
     report, original_copy = _report_text(msg)
-    recipient = _failed_recipient(msg, report, _our_addresses(msg, own))
+    ours = _our_addresses(msg, own)
     status = _status_in_text(report)
+    if explicit and (_named_recipient(msg, report, ours) is None or (status is None and not _reason_in_words(report))):
+        return None
+    recipient = _failed_recipient(msg, report, ours)
     detail = _diagnostic_line(report, status)
     if recipient is None and status is None and not (_PERMANENT_TEXT.search(report) and _reason_in_words(report)):
         return None
@@ -855,23 +910,31 @@ def _failed_recipient(msg: Message, report: str, ours: frozenset[str]) -> str | 
     """Exim's header, the addresses a report lists as failed, the To of the attached original, else the first
     address in the report that is not a daemon's or ours."""
 
-    def usable(value: str | None) -> str | None:
-        address = _clean_address(value or "")
-        if address and address not in ours and address.partition("@")[0] not in _DAEMON_LOCALS:
-            return address
-        return None
-
-    for value in header(msg, "X-Failed-Recipients").split(","):
-        if found := usable(value):
-            return found
-    for match in _RECIPIENT_LINE.finditer(report):
-        if found := usable(match.group(1) or match.group(2)):
-            return found
-    if found := usable(_single_original_recipient(msg)):
+    if found := _named_recipient(msg, report, ours):
+        return found
+    if found := _usable_recipient(_single_original_recipient(msg), ours):
         return found
     for match in _ADDRESS.finditer(report):
-        if found := usable(match.group(1)):
+        if found := _usable_recipient(match.group(1), ours):
             return found
+    return None
+
+
+def _named_recipient(msg: Message, report: str, ours: frozenset[str]) -> str | None:
+    """The recipient a bounce names as failed: Exim's header, else a report line that lists it."""
+    for value in header(msg, "X-Failed-Recipients").split(","):
+        if found := _usable_recipient(value, ours):
+            return found
+    for match in _RECIPIENT_LINE.finditer(report):
+        if found := _usable_recipient(match.group(1) or match.group(2), ours):
+            return found
+    return None
+
+
+def _usable_recipient(value: str | None, ours: frozenset[str]) -> str | None:
+    address = _clean_address(value or "")
+    if address and address not in ours and not _daemon_local(address.partition("@")[0]):
+        return address
     return None
 
 

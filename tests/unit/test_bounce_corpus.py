@@ -16,7 +16,7 @@ SCORES = evaluate()
 def test_the_corpus_is_varied_and_every_file_has_an_expectation() -> None:
     listed = {e.file for e in expectations()}
     assert listed == {p.name for p in CORPUS.glob("*.eml")}
-    assert SCORES.total >= 82
+    assert SCORES.total >= 108
     assert {e.kind for e in expectations()} == {MailKind.BOUNCE_HARD, MailKind.BOUNCE_SOFT, MailKind.BOUNCE_BLOCK}
 
 
@@ -29,11 +29,11 @@ def test_class_accuracy_floor() -> None:
 
 
 def test_reason_accuracy_floor() -> None:
-    assert SCORES.rate(SCORES.reason_ok) >= 0.975, SCORES.misses
+    assert SCORES.rate(SCORES.reason_ok) >= 0.98, SCORES.misses
 
 
 def test_recipient_accuracy_floor() -> None:
-    assert SCORES.rate(SCORES.recipient_ok, SCORES.recipient_total) >= 0.985
+    assert SCORES.rate(SCORES.recipient_ok, SCORES.recipient_total) >= 0.99
 
 
 def test_no_refusal_of_us_ever_suppresses_the_recipient() -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 from email import policy
 from email.header import Header
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 
 import pytest
 
-from engine.mail.classify import BounceReason, MailKind, bounce_reason, classify, parse_message
+from engine.mail.classify import BounceReason, MailKind, bounce_reason, classify, header, needs_body, parse_message
 
 KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
 
@@ -47,6 +47,35 @@ KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
         (None, "Failed to read response template /home/n/.tpl: No such file or directory", BounceReason.SYSTEM_ERROR),
         ("5.0.0", "500 Line limit exceeded", BounceReason.MESSAGE_TOO_LARGE),
         ("5.0.0", "554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com", BounceReason.BLOCKED),
+        # a local delivery program failed: Sendmail's words for its exit code are no refusal of us, the program's are
+        ("5.3.0", "550 5.0.0 <r@example.net>... Insufficient permission", BounceReason.SYSTEM_ERROR),
+        ("5.3.0", "maildrop: maildir over quota. 550 5.0.0 <r@example.net>... Insufficient permission",
+         BounceReason.MAILBOX_FULL),
+        ("5.2.0", 'procmail: Lock failure on "/var/mail/r.lock" procmail: Error while writing to "/var/mail/r"',
+         BounceReason.SYSTEM_ERROR),
+        (None, "451 Error: queue file write error", BounceReason.SYSTEM_ERROR),
+        # Sendmail's answer for a domain with a null MX (RFC 7505), under a status it guessed
+        (None, "550 Host does not accept mail", BounceReason.HOST_UNKNOWN),
+        ("5.0.0", "550 This host does not accept mail from you", BounceReason.POLICY),
+        # IMail: the mailbox is over its size, not the message
+        (None, "User mailbox exceeds allowed size: r@example.net", BounceReason.MAILBOX_FULL),
+        (None, "Message exceeds allowed size", BounceReason.MESSAGE_TOO_LARGE),
+        # Office 365 names what made the queue give up in its code: the cause, not the expiry, is the reason
+        ("5.4.312", "550 5.4.312 Message expired, DNS query failed", BounceReason.NETWORK_ERROR),
+        ("5.4.316", "550 5.4.316 Message expired, connection refused(Socket error)", BounceReason.NETWORK_ERROR),
+        ("5.4.310", "550 5.4.310 DNS domain example.net does not exist", BounceReason.HOST_UNKNOWN),
+        ("5.0.0", "550 SC-004 (COL0-MC1-F1) Unfortunately, messages from 192.0.2.22 weren't sent. We recommend that "
+         "you contact your Internet service provider. The problem is that too many unwanted messages have been sent "
+         "from the following IP address above.", BounceReason.BLOCKED),
+        ("5.0.0", "550 Unsolicited mail has been sent from your network", BounceReason.BLOCKED),
+        # advice on what to set up is not the cause: the group refused the message as spam
+        ("5.0.0", "Your email to group g@example.net was rejected due to spam classification. To address this issue: "
+         "* Set up SPF records for your sending domain if you have not done so already.", BounceReason.SPAM_DETECTED),
+        ("5.7.1", "550 5.7.1 SPF check failed. Please set up an SPF record", BounceReason.AUTH_FAILURE),
+        ("5.7.1", "550 5.7.1 Sender domain does not publish an SPF record", BounceReason.AUTH_FAILURE),
+        # the same wordings where they mean something else
+        ("5.0.0", "552 This host does not accept mail larger than 10 MB", BounceReason.MESSAGE_TOO_LARGE),
+        ("5.0.0", "550 Your message from 2024-01-01 was not delivered: mailbox full", BounceReason.MAILBOX_FULL),
     ],
 )  # fmt: skip
 def test_real_servers_wordings(status: str, diagnostic: str, reason: BounceReason) -> None:
@@ -110,6 +139,63 @@ def test_a_status_the_reporting_mta_guessed_does_not_outvote_the_servers_words()
     verdict = classify(parse_message(raw), KNOWN)
     assert verdict.kind is MailKind.BOUNCE_SOFT, verdict
     assert verdict.reason is BounceReason.MESSAGE_TOO_LARGE
+
+
+_VERIZON = (
+    b"From: post_master@vtext.example\r\nTo: us@alpha.test\r\nSubject: Re:Offer\r\n"
+    b"In-Reply-To: <cmp.41.1.a8f3@alpha.test>\r\nContent-Type: text/plain\r\n\r\n"
+    b"Error: Invalid user address\r\n\r\nError message below:\r\n"
+    b"550 - Requested action not taken: no such user here\r\n\r\nMessage details:\r\n"
+    b"  MAIL FROM: us@alpha.test\r\n  RCPT TO: lead@vtext.example\r\n"
+)
+_JIS_SUBJECT = "メールエラー通知".encode("iso-2022-jp")
+_KDDI = (
+    b"From: no-reply@ezweb.example\r\nTo: <us@alpha.test>\r\nSubject: " + _JIS_SUBJECT + b"\r\n"
+    b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+    b"Your mail sent on: Thu, 29 Apr 2013 23:45:22 +0900\r\n     Could not be delivered to: <lead@ezweb.example>\r\n"
+    b"     As their mailbox is full.\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n"
+    b"From: us@alpha.test\r\nTo: lead@ezweb.example\r\nMessage-Id: <cmp.41.1.a8f3@alpha.test>\r\n\r\nHi\r\n--b--\r\n"
+)
+_POSTMASTER_TRANSCRIPT = (
+    b"From: MAILER-DAEMON@mx.example (Mail Delivery System)\r\nTo: postmaster@mx.example (Postmaster)\r\n"
+    b"Return-Path: <double-bounce@mx.example>\r\nSubject: Postfix SMTP server: errors from localhost[127.0.0.1]\r\n"
+    b"\r\nTranscript of session follows.\r\n\r\n Out: 220 mx.example ESMTP\r\n In:  MAIL FROM:<us@alpha.test>\r\n"
+    b" Out: 250 2.1.0 Ok\r\n In:  RCPT TO:<lead@beta.example>\r\n Out: 250 2.1.5 Ok\r\n In:  DATA\r\n"
+    b" Out: 354 End data with <CR><LF>.<CR><LF>\r\n Out: 451 4.3.0 Error: queue file write error\r\n"
+)
+
+
+def test_a_daemon_that_answers_like_a_person_is_still_a_bounce() -> None:
+    """Verizon's post_master answers "Re: <our subject>" In-Reply-To our message: never the lead's reply."""
+    verdict = classify(parse_message(_VERIZON), KNOWN)
+    assert verdict.kind is MailKind.BOUNCE_HARD, verdict
+    assert (verdict.reason, verdict.address) == (BounceReason.USER_UNKNOWN, "lead@vtext.example")
+
+
+def test_a_no_reply_notice_that_names_the_failed_recipient_is_a_bounce() -> None:
+    """KDDI's notice comes from no-reply@ with a raw ISO-2022-JP subject ("mail error notice") and no bounce
+    headers: the headers alone ask for the body, which names the recipient and the reason."""
+    assert header(BytesHeaderParser().parsebytes(_KDDI), "Subject") == "メールエラー通知"
+    assert needs_body(BytesHeaderParser().parsebytes(_KDDI), frozenset())
+    verdict = classify(parse_message(_KDDI), KNOWN)
+    assert verdict.kind is MailKind.BOUNCE_SOFT, verdict
+    assert (verdict.reason, verdict.address) == (BounceReason.MAILBOX_FULL, "lead@ezweb.example")
+
+
+def test_a_no_reply_notification_that_names_no_failed_recipient_is_no_bounce() -> None:
+    raw = (
+        b"From: no-reply@parcels.example\r\nTo: us@alpha.test\r\nSubject: Delivery failed: parcel 1234\r\n\r\n"
+        b"Your parcel could not be delivered: nobody was at home. Questions? help@parcels.example\r\n"
+    )
+    assert classify(parse_message(raw), KNOWN).kind is MailKind.OTHER
+
+
+def test_a_servers_transcript_to_its_postmaster_names_the_refused_recipient_and_the_failure() -> None:
+    """The "250 2.1.5 Ok" lines of a transcript are no failure: the 451 after DATA is."""
+    verdict = classify(parse_message(_POSTMASTER_TRANSCRIPT), KNOWN)
+    assert verdict.kind is MailKind.BOUNCE_SOFT, verdict
+    assert (verdict.status, verdict.reason) == ("4.3.0", BounceReason.SYSTEM_ERROR)
+    assert verdict.address == "lead@beta.example"
 
 
 _BROKEN_REPORT = (
