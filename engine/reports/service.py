@@ -82,7 +82,8 @@ async def summary(
 
     Opens are measured only where the mail carried a pixel: a campaign that opted into HTML, or for the
     workspace the sends of such campaigns; a mailbox or a domain has no such split in `DailyStat`, so its open
-    rate is "not measured". `minimums`: the workspace's (`minimums_of` its settings), read if not given.
+    rate is "not measured". A campaign sends no warmup mail: its warmup placement is "not measured" too.
+    `minimums`: the workspace's (`minimums_of` its settings), read if not given.
     No access check: callers check the actor (see `report`)."""
     subject = workspace_id if scope is StatScope.WORKSPACE else scope_id
     if subject is None:
@@ -104,7 +105,10 @@ async def summary(
     if minimums is None:
         space = await Workspace.get(id=workspace_id)
         minimums = await minimums_of(space.settings)
-    return Summary(workspace_id, scope, subject, start, end, counts, compute(counts, Window.DAY, minimums=minimums))
+    metrics = compute(counts, Window.DAY, minimums=minimums)
+    if scope is StatScope.CAMPAIGN:  # campaign mail is never warmup: its placement is not measured, not "too few"
+        metrics = dataclasses.replace(metrics, placement=dataclasses.replace(metrics.placement, measured=False))
+    return Summary(workspace_id, scope, subject, start, end, counts, metrics)
 
 
 @dataclass(frozen=True, slots=True)

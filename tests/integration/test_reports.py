@@ -101,6 +101,19 @@ async def test_numbers_of_a_workspace_campaign_domain_and_mailbox() -> None:
     assert EN("report-not-measured") in body and "0 %" not in body.split("Replies")[0].split("Opens")[1]
 
 
+async def test_a_campaigns_report_has_no_warmup_placement() -> None:
+    """Campaign mail is never warmup: a campaign's report says nothing of warmup placement — not "too few sends
+    to judge (0 of 20)" as if some might come — while the workspace's still says it."""
+    ws, domain, box, plain, html = await world("acme")
+    await seed(ws, domain, box, plain, html)
+    manager = actor(ws, Role.MANAGER)
+    campaign = await report(manager, FrozenClock(NOW), "7d", scope=StatScope.CAMPAIGN, name="Autumn")
+    assert not campaign.summary.metrics.placement.measured
+    assert "Warmup in inbox" not in "\n".join(text.body(EN, campaign))
+    space = await report(manager, FrozenClock(NOW), "7d")
+    assert "Warmup in inbox: too few sends to judge (0 of 20)" in "\n".join(text.body(EN, space))
+
+
 async def test_a_client_reads_only_its_own_workspace() -> None:
     ws, domain, box, plain, html = await world("acme")
     other, *_ = await world("rival")
