@@ -14,8 +14,8 @@ from engine.access import Actor, require_manager, require_reader
 from engine.alerts import resolve_alerts
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
-from engine.dns.names import to_unicode, to_unicode_address
-from engine.errors import NotFound, UserError
+from engine.dns.names import to_ascii, to_unicode, to_unicode_address
+from engine.errors import UserError
 from engine.layered import LayerChange, change_layered
 from engine.monitoring import metrics
 from engine.monitoring.metrics import Counts, Metrics, Window
@@ -58,11 +58,10 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     space = await Workspace.get(id=workspace_id)
     today = clock.now().astimezone(zone(space.timezone)).date()
     if target:
-        boxes = await mailboxes_named(workspace_id, target)
+        boxes = await mailboxes_named(workspace_id, target)  # NotFound for a name not in the workspace
         boxes = [b for b in boxes if b.status in _SHOWN] if len(boxes) > 1 else boxes
-        domains = [] if "@" in target else await Domain.filter(id__in={b.domain_id for b in boxes})
-        if "@" not in target and not domains:
-            raise NotFound("error-domain-not-found", name=target[:253])
+        # a domain of the workspace is shown even with no mailbox shown (none yet, or all retired with it)
+        domains = [] if "@" in target else await Domain.filter(workspace_id=workspace_id, name=to_ascii(target.strip()))
     else:
         boxes = list(await Mailbox.filter(workspace_id=workspace_id, status__in=_SHOWN))
         domains = list(await Domain.filter(id__in={b.domain_id for b in boxes}))

@@ -15,6 +15,7 @@ from engine.access import Actor
 from engine.alerts import claim_due
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
+from engine.errors import NotFound
 from engine.monitoring import metrics, report, service
 from engine.monitoring.health import health_factors
 from engine.sending.planner import PlanOptions, plan_warmup
@@ -359,3 +360,18 @@ async def test_a_second_error_spike_after_sending_was_resumed_is_announced_again
     assert (await service.evaluate(clock)).actions.get("pause") == 1
     second = await Alert.get(kind="sending_paused", status="open")
     assert second.id != first.id and await paused_notes() == [f"alert:{second.id}"]
+
+
+async def test_health_of_a_domain_without_a_mailbox_shown_names_the_domain() -> None:
+    """`/health <domain>` of a domain whose mailboxes were all retired with it (a swapped, burned domain) — or that
+    has none yet — answered "domain … is not in this workspace", while /domain and /report_domain showed it."""
+    ws, boxes = await fleet(2, 2)
+    burned = await Domain.get(id=boxes[0].domain_id)
+    await Domain.filter(id=burned.id).update(status=DomainStatus.RETIRED)
+    await Mailbox.filter(domain_id=burned.id).update(status=MailboxStatus.RETIRED)
+    await Domain.create(workspace=ws, name="fresh.test", status=DomainStatus.NEW)
+    for name in (burned.name, "FRESH.test "):
+        [found] = await report.health(actor(ws), FrozenClock(NOW), name)
+        assert found.kind == "domain" and found.name == name.strip().lower()
+    with pytest.raises(NotFound):  # another workspace's domain is still "not found"
+        await report.health(actor(ws), FrozenClock(NOW), "elsewhere.test")
