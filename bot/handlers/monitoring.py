@@ -93,8 +93,7 @@ def _metrics(ctx: Ctx, m: Metrics) -> str:
 
 
 def _head(ctx: Ctx, s: SubjectHealth) -> str:
-    trouble = s.status in {"cooldown", "disabled"}
-    mark = "🔴" if trouble else "🟠" if s.factor < 1 else "🟢"
+    mark = "🔴" if s.in_trouble else "⚪" if not s.in_service else "🟠" if s.factor < 1 else "🟢"
     parts = [ctx.t("health-head", mark=mark, name=s.name, state=state_name(s.kind, s.status))]
     if s.factor < 1:
         parts.append(ctx.t("health-cut", factor=s.factor, reason=rule_label(ctx, s.reason)))

@@ -23,7 +23,7 @@ from engine.monitoring.rules import BOUNDS, Thresholds, parse
 from engine.monitoring.service import PAUSED_ALERT, THRESHOLDS_KEY, agency_thresholds, minimums_of, thresholds_of
 from engine.sending.why import mailboxes_named
 from models import AuditLog, Campaign, Domain, Mailbox, Workspace
-from models.enums import CampaignStatus, MailboxStatus, StatScope
+from models.enums import CampaignStatus, DomainStatus, MailboxStatus, StatScope
 
 _SHOWN: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED)
 
@@ -41,13 +41,30 @@ class SubjectHealth:
     windows: tuple[Metrics, ...]  # 1d, 7d (and last100 for a mailbox named alone)
 
     @property
+    def in_trouble(self) -> bool:
+        """Protection holds it back: a mailbox cooling down or disabled, a domain cooling or burned (a listing)."""
+        return self.status in _TROUBLE
+
+    @property
+    def in_service(self) -> bool:
+        """False for what sends nothing by choice: a retired mailbox or domain, a paused mailbox."""
+        return self.status not in _OUT_OF_SERVICE
+
+    @property
     def badness(self) -> float:
         """Worst first: cuts and cooldowns, then the highest hard-bounce, block or spam rate measured."""
         week = self.windows[1] if len(self.windows) > 1 else self.windows[0]
         rates = [week.hard_bounce_rate.value, week.block_rate.value, week.warmup_spam_rate.value]
         worst = max((r for r in rates if r is not None), default=-1.0)
-        trouble = self.status in {MailboxStatus.COOLDOWN.value, MailboxStatus.DISABLED.value} or self.factor < 1
-        return worst + (10.0 if trouble else 0.0)
+        return worst + (10.0 if self.in_trouble or self.factor < 1 else 0.0)
+
+
+_TROUBLE: Final = frozenset(
+    {MailboxStatus.COOLDOWN.value, MailboxStatus.DISABLED.value, DomainStatus.COOLING.value, DomainStatus.BURNED.value}
+)
+_OUT_OF_SERVICE: Final = frozenset(
+    {MailboxStatus.RETIRED.value, MailboxStatus.PAUSED.value, DomainStatus.RETIRED.value}
+)
 
 
 async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[SubjectHealth]:
