@@ -35,6 +35,7 @@ capacity-today = Сегодня: { $emails } { $emails ->
     [one] письма
    *[other] писем
 } прогрева).
+capacity-no-mailboxes = В пространстве нет ящиков для рассылки (резерв не в счёт), так что отправлять кампании некому. Добавьте ящики: /mailbox_import, затем /warmup_start all.
 capacity-week = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } в день)
 capacity-week-even = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low } в день)
 capacity-reserve = Резерв добавил бы около { $emails } в день, когда прогреется и войдёт в работу (выше не учтён).
