@@ -193,7 +193,8 @@ async def report(
     name: str | None = None,
 ) -> Report:
     """The report the actor may read: the workspace and its campaigns for readers (clients see their own
-    workspace only: another workspace's campaign is "not found"), a domain or a mailbox for managers.
+    workspace only: another workspace's campaign is "not found", and no open alerts), a domain or a mailbox for
+    managers.
 
     Raises `Forbidden`, `NotFound`, `UserError("error-report-period…")`."""
     managed = scope in (StatScope.DOMAIN, StatScope.MAILBOX)
@@ -221,8 +222,10 @@ async def report(
     result = await summary(workspace_id, chosen.start, chosen.end, scope=scope, scope_id=scope_id, minimums=least)
     if scope is not StatScope.WORKSPACE:
         return Report(subject, scope, chosen, result, timezone=space.timezone)
-    found = await problems(workspace_id, chosen, least)
-    return Report(subject, scope, chosen, result, *found, timezone=space.timezone)
+    bad, alerts, alert_count, cooldowns, cooldown_count = await problems(workspace_id, chosen, least)
+    if not actor.can_manage(workspace_id):  # alerts are the managers' and admins': a client sees none
+        alerts, alert_count = [], 0
+    return Report(subject, scope, chosen, result, bad, alerts, alert_count, cooldowns, cooldown_count, space.timezone)
 
 
 async def problems(

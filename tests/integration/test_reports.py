@@ -144,9 +144,13 @@ async def test_open_alerts_are_named_in_the_workspace_report() -> None:
         workspace=ws, kind="mailbox_cooldown", severity=Severity.WARNING, subject=f"mailbox:{box.id}",
         fingerprint="f1", status=AlertStatus.OPEN, first_seen=NOW, last_seen=NOW,
     )  # fmt: skip
-    rep = await report(actor(ws, Role.CLIENT), FrozenClock(NOW))
+    rep = await report(actor(ws, Role.MANAGER), FrozenClock(NOW))
     assert rep.alert_count == 1 and rep.alerts == [("mailbox_cooldown", box.address)]  # the subject by its name
     assert rep.summary.sent == 0 and rep.summary.metrics.reply_rate.value is None
+    # alerts are the managers' (README: "clients see none"): a client's /report read "Open alerts: 1 …"
+    seen = await report(actor(ws, Role.CLIENT), FrozenClock(NOW))
+    assert seen.alert_count == 0 and seen.alerts == []
+    assert EN("report-alerts-title", count=1) not in "\n".join(text.body(EN, seen))
 
 
 async def test_warmup_sends_are_counted_but_reply_rates_are_over_the_mail_people_can_answer() -> None:
