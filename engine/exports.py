@@ -103,9 +103,10 @@ def _slug(name: str) -> str:
 
 def _percent(part: int, sample: int, not_enough: str, locale: str, min_sample: int = MIN_SAMPLE) -> str:
     """A rate in percent with one decimal in the reader's digits ("3,3" in Russian, as Excel there reads a
-    number), or `not_enough` below the minimum sample."""
-    value = rate(part, sample, min_sample).value
-    return not_enough if value is None else format_decimal(value * 100, format="0.0", locale=_number_locale(locale))
+    number) — more for a small share that is not zero (1 of 3,000 is "0.03", as /report shows it, never 0.0
+    beside the 1 it counts) — or `not_enough` below the minimum sample."""
+    percent = rate(part, sample, min_sample).percent
+    return not_enough if percent is None else format_decimal(percent, format="0.0###", locale=_number_locale(locale))
 
 
 def _number_locale(locale: str) -> str:

@@ -14,7 +14,7 @@ from bot.command import Ctx
 from bot.handlers import charts as charts_handler
 from engine.charts import data
 from engine.errors import UserError
-from engine.exports import BOM, CsvWriter, safe_cell
+from engine.exports import BOM, CsvWriter, _percent, safe_cell
 from engine.i18n import translator
 from engine.monitoring.metrics import Counts, Minimums
 
@@ -160,3 +160,21 @@ def test_the_rates_chart_names_its_bounce_line_hard_bounces(locale: str, title: 
     labels = charts_handler._labels(cast(Ctx, SimpleNamespace(t=translator(locale))), "rates", 14)
     assert labels["title"] == title and labels["hard_bounce"] == legend
     assert set(data.RATE_NAMES) <= set(labels)
+
+
+@pytest.mark.parametrize(
+    ("part", "sample", "locale", "shown"),
+    [
+        (1, 3000, "en", "0.03"),
+        (1, 3000, "ru", "0,03"),
+        (0, 3000, "en", "0.0"),
+        (1, 30, "en", "3.3"),
+        (3, 10, "en", "-"),
+    ],
+)
+def test_a_campaign_results_percent_is_never_zero_beside_a_count(
+    part: int, sample: int, locale: str, shown: str
+) -> None:
+    """/export_campaign wrote 'Hard bounces: 1; Hard bounces, %: 0.0' for 1 of 3,000 sends, where /report says
+    0.03 %; below the minimum sample it is 'not enough data', never a percent."""
+    assert _percent(part, sample, "-", locale) == shown
