@@ -178,3 +178,23 @@ def test_a_campaign_results_percent_is_never_zero_beside_a_count(
     """/export_campaign wrote 'Hard bounces: 1; Hard bounces, %: 0.0' for 1 of 3,000 sends, where /report says
     0.03 %; below the minimum sample it is 'not enough data', never a percent."""
     assert _percent(part, sample, "-", locale) == shown
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_the_warmup_stage_names_leave_the_checks_chart_the_pictures_width(locale: str) -> None:
+    """The stage names ("готовы, перейдут в работу при следующей проверке") sat on one line left of the stage bars
+    and, the two charts sharing one column, squeezed the daily checks below into the right sixth of the picture,
+    both titles cut at its edge. The checks' bars now span most of the width."""
+    from PIL import Image  # noqa: PLC0415
+
+    from engine.charts import render  # noqa: PLC0415  (matplotlib: slow to import)
+
+    labels = charts_handler._labels(cast(Ctx, SimpleNamespace(t=translator(locale))), "warmup", 30)
+    days = data.day_range(dt.date(2026, 12, 3), 30)
+    stages = dict.fromkeys((key.removeprefix("stage-") for key in labels if key.startswith("stage-")), 3)
+    drawn = render.warmup_png(data.Warmup(stages, tuple(days), (400,) * 30, (20,) * 30), labels)
+    image = Image.open(io.BytesIO(drawn)).convert("RGB")
+    inbox = (0x2C, 0xA0, 0x2C)
+    xs = [x for x in range(image.width) for y in range(image.height // 2, image.height, 25)
+          if image.getpixel((x, y)) == inbox]  # fmt: skip
+    assert max(xs) - min(xs) > 0.75 * render.WIDTH_PX
