@@ -21,6 +21,7 @@ from engine.monitoring import metrics
 from engine.monitoring.metrics import Counts, Metrics, Window
 from engine.monitoring.rules import BOUNDS, Thresholds, parse
 from engine.monitoring.service import PAUSED_ALERT, THRESHOLDS_KEY, agency_thresholds, minimums_of, thresholds_of
+from engine.reports.service import measured_opens
 from engine.sending.why import mailboxes_named
 from models import AuditLog, Campaign, Domain, Mailbox, Workspace
 from models.enums import CampaignStatus, DomainStatus, MailboxStatus, StatScope
@@ -190,7 +191,8 @@ class Overview:
 
 async def overview(actor: Actor, clock: Clock) -> Overview:
     """The workspace's and its running or paused campaigns' 7-day metrics. A campaign's open rate is measured
-    only when it opted into HTML (the only mail with a pixel); the workspace's opens are never a rate."""
+    only when it opted into HTML (the only mail with a pixel); the workspace's over the sends of such campaigns,
+    as /report measures it (not measured when none sent)."""
     workspace_id = require_reader(actor)
     space = await Workspace.get(id=workspace_id)
     today = clock.now().astimezone(zone(space.timezone)).date()
@@ -209,5 +211,7 @@ async def overview(actor: Actor, clock: Clock) -> Overview:
         campaigns.append((c.name, metrics.compute(counts, Window.WEEK, minimums=least)))
     campaigns.sort(key=lambda item: -max(item[1].hard_bounce_rate.value or -1, item[1].block_rate.value or -1))
     week = metrics.sum_days(ws_rows.get(workspace_id, {}), first, last)
+    pixel_sends, opens = await measured_opens(workspace_id, first, last)
+    week = dataclasses.replace(week, opens=opens, measured_sent=pixel_sends)
     workspace = metrics.compute(week, Window.WEEK, minimums=least)
     return Overview(workspace, tuple(campaigns[:CAMPAIGNS_SHOWN]), max(0, len(campaigns) - CAMPAIGNS_SHOWN))

@@ -69,6 +69,16 @@ WHERE d.workspace_id = $1 AND d.day BETWEEN $2 AND $3 AND d.scope = 'campaign'
 """
 
 
+async def measured_opens(workspace_id: int, start: dt.date, end: dt.date) -> tuple[int | None, int]:
+    """The workspace's sends that carried an open pixel over `start`…`end` (those of its HTML campaigns) and their
+    opens: a part and its sample from the same mail. (None, 0) when no such campaign sent: opens not measured."""
+    found = await connections.get("default").execute_query_dict(_MEASURED_WORKSPACE, [workspace_id, start, end])
+    n = found[0]["n"] if found else None
+    if n is None:
+        return None, 0
+    return int(n), int(found[0]["opens"] or 0)
+
+
 async def summary(
     workspace_id: int,
     start: dt.date,
@@ -96,11 +106,8 @@ async def summary(
         html = await Campaign.filter(id=subject, workspace_id=workspace_id).values_list("html", flat=True)
         measured = counts.sent if html and html[0] else None
     elif scope is StatScope.WORKSPACE:
-        found = await conn.execute_query_dict(_MEASURED_WORKSPACE, [workspace_id, start, end])
-        n = found[0]["n"] if found else None
-        measured = int(n) if n is not None else None
-        # the opens of those campaigns over their sends: a part and its sample from the same mail
-        counts = dataclasses.replace(counts, opens=int(found[0]["opens"] or 0) if measured is not None else 0)
+        measured, opens = await measured_opens(workspace_id, start, end)
+        counts = dataclasses.replace(counts, opens=opens)
     counts = dataclasses.replace(counts, measured_sent=measured)
     if minimums is None:
         space = await Workspace.get(id=workspace_id)
