@@ -198,3 +198,10 @@ def test_the_warmup_stage_names_leave_the_checks_chart_the_pictures_width(locale
     xs = [x for x in range(image.width) for y in range(image.height // 2, image.height, 25)
           if image.getpixel((x, y)) == inbox]  # fmt: skip
     assert max(xs) - min(xs) > 0.75 * render.WIDTH_PX
+
+
+@pytest.mark.parametrize(("locale", "said"), [("ru", "ещё нет доменов"), ("en", "no domains yet")])
+def test_an_empty_pool_chart_says_there_are_no_domains_not_no_data_for_a_period(locale: str, said: str) -> None:
+    """The pool chart is the domains as they stand now: an empty one read "No data for this period"."""
+    labels = charts_handler._labels(cast(Ctx, SimpleNamespace(t=translator(locale))), "pool", 14)
+    assert said in labels["empty"]
