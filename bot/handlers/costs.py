@@ -96,7 +96,8 @@ async def capacity_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
     else:  # not "0 campaign emails from 0 of 0 mailboxes" and weeks of zeros
         reply.add(ctx.t("capacity-no-mailboxes"))
     if found.reserve_per_day:
-        reply.add(ctx.t("capacity-reserve", emails=found.reserve_per_day))
+        key = "capacity-reserve-warm" if found.reserve_warm else "capacity-reserve"  # not "once warm" if it is
+        reply.add(ctx.t(key, emails=found.reserve_per_day))
     a = found.assessment
     if a is None:
         return reply.add(ctx.t("capacity-hint"))

@@ -21,6 +21,7 @@ capacity-no-mailboxes = The workspace has no mailboxes to send from (the reserve
 capacity-week = Week { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } a day)
 capacity-week-even = Week { $number } ({ $start } – { $end }): { $emails } ({ $low } a day)
 capacity-reserve = The reserve would add about { $emails } a day once warm and put into service (not counted above).
+capacity-reserve-warm = The ready reserve would add about { $emails } a day once put into service (not counted above).
 capacity-hint = Does a client's volume fit? /capacity <emails> <weeks>, e.g. /capacity 12000 1
 capacity-fits = ✅ { $emails } { $emails ->
     [one] email fits

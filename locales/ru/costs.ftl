@@ -39,6 +39,7 @@ capacity-no-mailboxes = В пространстве нет ящиков для �
 capacity-week = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } в день)
 capacity-week-even = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low } в день)
 capacity-reserve = Резерв добавил бы около { $emails } в день, когда прогреется и войдёт в работу (выше не учтён).
+capacity-reserve-warm = Готовый резерв добавил бы около { $emails } в день, если ввести его в работу (выше не учтён).
 capacity-hint = Влезет ли объём клиента? /capacity <писем> <недель>, например /capacity 12000 1
 capacity-fits = ✅ { $emails } { $emails ->
     [one] письмо влезает

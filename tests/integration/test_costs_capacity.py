@@ -152,3 +152,19 @@ async def test_capacity_of_a_workspace_without_mailboxes_says_so() -> None:
         assert EN("capacity-no-mailboxes") in said
         assert "0 of 0" not in said and "Week 1" not in said
     assert "mailboxes on" in said or "mailbox on" in said  # what it takes: new mailboxes on new domains
+
+
+async def test_capacity_does_not_wait_for_a_reserve_that_is_warm_already() -> None:
+    """/capacity said the reserve would add its emails "once warm and put into service" of a reserve whose
+    mailboxes graduated two months ago."""
+    acme, _ = await _inventory()
+    found = await capacity.capacity(await _member(acme, "m1", Role.MANAGER), CLOCK)
+    assert found.reserve_warm and found.reserve_per_day == 64
+    runner = Runner(CLOCK, admins={TG: {"1"}})
+    me = runner.identity(TG, "1", "admin", "en")
+    await runner.run_line(me, "c1", "/use acme")
+    said = (await runner.run_line(me, "c1", "/capacity")).plain_text()
+    assert EN("capacity-reserve-warm", emails=64) in said and "once warm" not in said
+    await Mailbox.filter(domain__name="r1.test").update(status=MailboxStatus.WARMING, graduated_at=None,
+                                                        warmup_started_on=TODAY)  # fmt: skip
+    assert EN("capacity-reserve", emails=64) in (await runner.run_line(me, "c1", "/capacity")).plain_text()
