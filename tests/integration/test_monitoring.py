@@ -11,11 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from redis.asyncio import Redis
 
+from bot.runner import Runner
+from bot.telegram.render import render
 from engine.access import Actor
 from engine.alerts import claim_due
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
 from engine.errors import NotFound
+from engine.i18n import translator
 from engine.monitoring import metrics, report, service
 from engine.monitoring.health import health_factors
 from engine.reports import summary
@@ -379,3 +382,21 @@ async def test_health_of_a_domain_without_a_mailbox_shown_names_the_domain() -> 
         assert found.kind == "domain" and found.name == name.strip().lower()
     with pytest.raises(NotFound):  # another workspace's domain is still "not found"
         await report.health(actor(ws), FrozenClock(NOW), "elsewhere.test")
+
+
+async def test_health_of_a_domain_is_its_card_and_a_line_per_mailbox_in_one_telegram_message() -> None:
+    """`/health <domain>` gave every mailbox the full card (today and 7 days, every counter): 12,000 characters
+    for 10 mailboxes, six Telegram messages for a domain of 20. The domain keeps its card; its mailboxes get a
+    line each, worst first, the first 12 of them."""
+    await fleet(1, 40)
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(me, "c1", "/use acme")
+    reply = await runner.run_line(me, "c1", "/health acme0.test")
+    said = reply.plain_text()
+    ru = translator("ru")
+    assert ru("health-window-7d") in said and ru("health-more", count=40 - 12) in said
+    assert len([line for line in said.splitlines() if "@acme0.test" in line]) == 12
+    assert len(render(reply).texts) == 1
+    card = (await runner.run_line(me, "c1", "/health user0@acme0.test")).plain_text()
+    assert ru("health-window-last100") in card  # a mailbox named alone keeps its full card
