@@ -297,6 +297,7 @@ class Capacity:
     mailboxes: int
     senders_today: int
     assessment: Assessment | None
+    reserve_warm: bool = False  # the reserve could send `reserve_per_day` today: nothing left to warm or unlock
 
 
 def _box(row: dict[str, object], zone: dt.tzinfo, factors: dict[int, float]) -> Box:
@@ -381,6 +382,7 @@ def _project(fleet: Fleet, reserve: Fleet, today: dt.date, emails: int | None, w
         today=now,
         weeks=project(fleet, start, weeks),
         reserve_per_day=day_capacity(reserve, max(today, settles_on(reserve))).campaign,  # the reserve once warm
+        reserve_warm=settles_on(reserve) <= today,
         mailboxes=len(fleet.boxes),
         senders_today=now.senders,
         assessment=assess(fleet, emails=emails, weeks=weeks, start=start) if emails is not None else None,

@@ -103,9 +103,10 @@ def _slug(name: str) -> str:
 
 def _percent(part: int, sample: int, not_enough: str, locale: str, min_sample: int = MIN_SAMPLE) -> str:
     """A rate in percent with one decimal in the reader's digits ("3,3" in Russian, as Excel there reads a
-    number), or `not_enough` below the minimum sample."""
-    value = rate(part, sample, min_sample).value
-    return not_enough if value is None else format_decimal(value * 100, format="0.0", locale=_number_locale(locale))
+    number) — more for a small share that is not zero (1 of 3,000 is "0.03", as /report shows it, never 0.0
+    beside the 1 it counts) — or `not_enough` below the minimum sample."""
+    percent = rate(part, sample, min_sample).percent
+    return not_enough if percent is None else format_decimal(percent, format="0.0###", locale=_number_locale(locale))
 
 
 def _number_locale(locale: str) -> str:
@@ -167,7 +168,7 @@ WITH page AS (
   WHERE enrollment_id IN (SELECT id FROM page) AND kind = 'campaign' AND sent_at IS NOT NULL GROUP BY enrollment_id
 ), ev AS (
   SELECT lead_id, bool_or(kind = 'reply') AS replied,
-    bool_or(kind IN ('bounce_hard', 'bounce_block')) AS bounced, bool_or(kind = 'unsubscribe') AS unsubscribed
+    bool_or(kind = 'bounce_hard') AS bounced, bool_or(kind = 'unsubscribe') AS unsubscribed
   FROM event WHERE campaign_id = $1 AND lead_id IN (SELECT lead_id FROM page) GROUP BY lead_id
 )
 SELECT p.id, l.email, l.first_name, l.last_name, l.company, l.verdict, l.source, l.legal_basis, l.basis_note,
@@ -205,8 +206,10 @@ def lead_outcome_names(locale: str) -> dict[str, str]:
 
 
 async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX_BYTES, page: int = PAGE) -> Export:
-    """Every enrolled lead's outcome: email, name, company, state, steps sent, last sent at, replied / bounced /
-    unsubscribed, verdict, and where the lead came from and why we may write to it (source, legal basis, note).
+    """Every enrolled lead's outcome: email, name, company, state, steps sent, last sent at, replied / bounced (a
+    hard bounce: the address is gone; a block refused *us*, the address is fine and the lead goes on, as its
+    state says) / unsubscribed, verdict, and where the lead came from and why we may write to it (source, legal
+    basis, note).
     Addresses as people read them (an IDN domain in Unicode), times on the workspace's clock with its zone.
     Read `page` leads at a time; each page is written in a thread."""
     campaign = await _campaign(actor, name)

@@ -19,7 +19,7 @@ PNG: Final = "image/png"
 def _labels(ctx: Ctx, chart: str, days: int) -> dict[str, str]:
     labels = {
         "title": ctx.t(f"chart-{chart}-title", days=days),
-        "empty": ctx.t("chart-empty"),
+        "empty": ctx.t("chart-pool-empty" if chart == "pool" else "chart-empty"),  # the pool is now, not a period
         "axis": ctx.t(f"chart-{chart}-axis") if chart in {"volume", "pool"} else "",
     }
     if chart == "volume":

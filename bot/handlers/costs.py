@@ -87,13 +87,17 @@ async def capacity_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
     found = await cap.capacity(ctx.actor, ctx.clock, emails=args["emails"], weeks=args["weeks"])
     reply = Reply().add(ctx.t("capacity-title"), "title")
     today = found.today
-    reply.add(
-        ctx.t("capacity-today", emails=today.campaign, senders=today.senders, mailboxes=found.mailboxes,
-              warmup=today.warmup)
-    )  # fmt: skip
-    reply.add("\n".join(_week(ctx, n, w) for n, w in enumerate(found.weeks, 1)))
+    if found.mailboxes:
+        reply.add(
+            ctx.t("capacity-today", emails=today.campaign, senders=today.senders, mailboxes=found.mailboxes,
+                  warmup=today.warmup)
+        )  # fmt: skip
+        reply.add("\n".join(_week(ctx, n, w) for n, w in enumerate(found.weeks, 1)))
+    else:  # not "0 campaign emails from 0 of 0 mailboxes" and weeks of zeros
+        reply.add(ctx.t("capacity-no-mailboxes"))
     if found.reserve_per_day:
-        reply.add(ctx.t("capacity-reserve", emails=found.reserve_per_day))
+        key = "capacity-reserve-warm" if found.reserve_warm else "capacity-reserve"  # not "once warm" if it is
+        reply.add(ctx.t(key, emails=found.reserve_per_day))
     a = found.assessment
     if a is None:
         return reply.add(ctx.t("capacity-hint"))

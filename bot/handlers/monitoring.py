@@ -93,8 +93,7 @@ def _metrics(ctx: Ctx, m: Metrics) -> str:
 
 
 def _head(ctx: Ctx, s: SubjectHealth) -> str:
-    trouble = s.status in {"cooldown", "disabled"}
-    mark = "🔴" if trouble else "🟠" if s.factor < 1 else "🟢"
+    mark = "🔴" if s.in_trouble else "⚪" if not s.in_service else "🟠" if s.factor < 1 else "🟢"
     parts = [ctx.t("health-head", mark=mark, name=s.name, state=state_name(s.kind, s.status))]
     if s.factor < 1:
         parts.append(ctx.t("health-cut", factor=s.factor, reason=rule_label(ctx, s.reason)))
@@ -109,12 +108,15 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
     found = await report.health(ctx.actor, ctx.clock, args["target"])
     if not found:
         return Reply().add(ctx.t("health-none"))
-    if args["target"]:
+    if args["target"]:  # a mailbox's card, or a domain's card and a line for each of its mailboxes, worst first
         reply = Reply().add(ctx.t("health-title-one", target=args["target"]), "title")
-        cards = ["\n".join([_head(ctx, s), *(_metrics(ctx, m) for m in s.windows)]) for s in found[:LINES_SHOWN]]
-        reply.add("\n\n".join(cards))
-        if len(found) > LINES_SHOWN:
-            reply.add(ctx.t("health-more", count=len(found) - LINES_SHOWN))
+        cards = [s for s in found if s.kind == "domain"] or found[:1]
+        reply.add("\n\n".join("\n".join([_head(ctx, s), *(_metrics(ctx, m) for m in s.windows)]) for s in cards))
+        lines = [s for s in found if s not in cards]
+        if lines:
+            reply.add("\n".join(_line(ctx, s) for s in lines[:SHOWN]))
+        if len(lines) > SHOWN:
+            reply.add(ctx.t("health-more", count=len(lines) - SHOWN))
         return reply
     reply = Reply().add(ctx.t("health-title", count=len(found)), "title")
     paused = await report.paused_reason(ctx.actor)

@@ -13,13 +13,13 @@ import math
 import textwrap
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from engine.charts.data import OTHER, POOL_PARTS, RATE_NAMES, Pool, Rates, Volume, Warmup
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
 WIDTH_PX: Final = 1080
 HEIGHT_PX: Final = 1350
@@ -45,6 +45,11 @@ TITLE_CHARS: Final = 34
 
 LEGEND_CHARS: Final = 28
 """A legend name at most: two columns of them fit the picture's width beside each other."""
+
+STAGE_CHARS: Final = 24
+"""A warmup stage's name wraps at this width (and is drawn at `STAGE_FONT` points): the names sit left of the
+bars, within the picture's width."""
+STAGE_FONT: Final = 10
 
 _LOCK = threading.Lock()
 
@@ -151,21 +156,27 @@ def rates_png(data: Rates, labels: Mapping[str, str]) -> bytes:
 
 
 def warmup_png(data: Warmup, labels: Mapping[str, str]) -> bytes:
-    """Top: mailboxes by warmup stage today. Bottom: the warmup checks of each day, inbox and spam."""
+    """Top: mailboxes by warmup stage today. Bottom: the warmup checks of each day, inbox and spam. Each part is a
+    subfigure of its own, titled across the picture: the stage names left of the top bars neither narrow the
+    bottom chart nor push either title past the picture's edge."""
 
     def paint(fig: Figure) -> None:
-        top, bottom = fig.subplots(2, 1, height_ratios=(2, 3))
-        _title(top, labels["title"])
+        parts = cast("Any", fig.subfigures(2, 1, height_ratios=(1, 1)))  # two: an array of SubFigures
+        upper: SubFigure = parts[0]
+        lower: SubFigure = parts[1]
+        top, bottom = upper.add_subplot(), lower.add_subplot()
+        upper.suptitle(textwrap.fill(labels["title"], TITLE_CHARS), fontsize=STYLE["axes.titlesize"])
         stages = [(labels[f"stage-{s}"], n) for s, n in data.stages.items()]
         if any(n for _, n in stages):
-            names = [s for s, _ in stages]
+            names = [textwrap.fill(s, STAGE_CHARS) for s, _ in stages]
             top.barh(names, [n for _, n in stages], color=COLORS[0])
             top.invert_yaxis()
+            top.tick_params(axis="y", labelsize=STAGE_FONT)
             top.set_xlabel(labels["mailboxes"])
             _whole(top.xaxis)
         else:
             _empty(top, labels["empty"])
-        _title(bottom, labels["checks"])
+        lower.suptitle(textwrap.fill(labels["checks"], TITLE_CHARS), fontsize=STYLE["axes.titlesize"])
         if not any(data.inbox) and not any(data.spam):
             _empty(bottom, labels["empty-checks"])
             return

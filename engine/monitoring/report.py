@@ -14,16 +14,17 @@ from engine.access import Actor, require_manager, require_reader
 from engine.alerts import resolve_alerts
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
-from engine.dns.names import to_unicode, to_unicode_address
-from engine.errors import NotFound, UserError
+from engine.dns.names import to_ascii, to_unicode, to_unicode_address
+from engine.errors import UserError
 from engine.layered import LayerChange, change_layered
 from engine.monitoring import metrics
 from engine.monitoring.metrics import Counts, Metrics, Window
 from engine.monitoring.rules import BOUNDS, Thresholds, parse
 from engine.monitoring.service import PAUSED_ALERT, THRESHOLDS_KEY, agency_thresholds, minimums_of, thresholds_of
+from engine.reports.service import measured_opens
 from engine.sending.why import mailboxes_named
 from models import AuditLog, Campaign, Domain, Mailbox, Workspace
-from models.enums import CampaignStatus, MailboxStatus, StatScope
+from models.enums import CampaignStatus, DomainStatus, MailboxStatus, StatScope
 
 _SHOWN: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED)
 
@@ -41,13 +42,30 @@ class SubjectHealth:
     windows: tuple[Metrics, ...]  # 1d, 7d (and last100 for a mailbox named alone)
 
     @property
+    def in_trouble(self) -> bool:
+        """Protection holds it back: a mailbox cooling down or disabled, a domain cooling or burned (a listing)."""
+        return self.status in _TROUBLE
+
+    @property
+    def in_service(self) -> bool:
+        """False for what sends nothing by choice: a retired mailbox or domain, a paused mailbox."""
+        return self.status not in _OUT_OF_SERVICE
+
+    @property
     def badness(self) -> float:
         """Worst first: cuts and cooldowns, then the highest hard-bounce, block or spam rate measured."""
         week = self.windows[1] if len(self.windows) > 1 else self.windows[0]
         rates = [week.hard_bounce_rate.value, week.block_rate.value, week.warmup_spam_rate.value]
         worst = max((r for r in rates if r is not None), default=-1.0)
-        trouble = self.status in {MailboxStatus.COOLDOWN.value, MailboxStatus.DISABLED.value} or self.factor < 1
-        return worst + (10.0 if trouble else 0.0)
+        return worst + (10.0 if self.in_trouble or self.factor < 1 else 0.0)
+
+
+_TROUBLE: Final = frozenset(
+    {MailboxStatus.COOLDOWN.value, MailboxStatus.DISABLED.value, DomainStatus.COOLING.value, DomainStatus.BURNED.value}
+)
+_OUT_OF_SERVICE: Final = frozenset(
+    {MailboxStatus.RETIRED.value, MailboxStatus.PAUSED.value, DomainStatus.RETIRED.value}
+)
 
 
 async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[SubjectHealth]:
@@ -58,11 +76,10 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     space = await Workspace.get(id=workspace_id)
     today = clock.now().astimezone(zone(space.timezone)).date()
     if target:
-        boxes = await mailboxes_named(workspace_id, target)
+        boxes = await mailboxes_named(workspace_id, target)  # NotFound for a name not in the workspace
         boxes = [b for b in boxes if b.status in _SHOWN] if len(boxes) > 1 else boxes
-        domains = [] if "@" in target else await Domain.filter(id__in={b.domain_id for b in boxes})
-        if "@" not in target and not domains:
-            raise NotFound("error-domain-not-found", name=target[:253])
+        # a domain of the workspace is shown even with no mailbox shown (none yet, or all retired with it)
+        domains = [] if "@" in target else await Domain.filter(workspace_id=workspace_id, name=to_ascii(target.strip()))
     else:
         boxes = list(await Mailbox.filter(workspace_id=workspace_id, status__in=_SHOWN))
         domains = list(await Domain.filter(id__in={b.domain_id for b in boxes}))
@@ -174,7 +191,8 @@ class Overview:
 
 async def overview(actor: Actor, clock: Clock) -> Overview:
     """The workspace's and its running or paused campaigns' 7-day metrics. A campaign's open rate is measured
-    only when it opted into HTML (the only mail with a pixel); the workspace's opens are never a rate."""
+    only when it opted into HTML (the only mail with a pixel); the workspace's over the sends of such campaigns,
+    as /report measures it (not measured when none sent)."""
     workspace_id = require_reader(actor)
     space = await Workspace.get(id=workspace_id)
     today = clock.now().astimezone(zone(space.timezone)).date()
@@ -193,5 +211,7 @@ async def overview(actor: Actor, clock: Clock) -> Overview:
         campaigns.append((c.name, metrics.compute(counts, Window.WEEK, minimums=least)))
     campaigns.sort(key=lambda item: -max(item[1].hard_bounce_rate.value or -1, item[1].block_rate.value or -1))
     week = metrics.sum_days(ws_rows.get(workspace_id, {}), first, last)
+    pixel_sends, opens = await measured_opens(workspace_id, first, last)
+    week = dataclasses.replace(week, opens=opens, measured_sent=pixel_sends)
     workspace = metrics.compute(week, Window.WEEK, minimums=least)
     return Overview(workspace, tuple(campaigns[:CAMPAIGNS_SHOWN]), max(0, len(campaigns) - CAMPAIGNS_SHOWN))

@@ -69,6 +69,16 @@ WHERE d.workspace_id = $1 AND d.day BETWEEN $2 AND $3 AND d.scope = 'campaign'
 """
 
 
+async def measured_opens(workspace_id: int, start: dt.date, end: dt.date) -> tuple[int | None, int]:
+    """The workspace's sends that carried an open pixel over `start`…`end` (those of its HTML campaigns) and their
+    opens: a part and its sample from the same mail. (None, 0) when no such campaign sent: opens not measured."""
+    found = await connections.get("default").execute_query_dict(_MEASURED_WORKSPACE, [workspace_id, start, end])
+    n = found[0]["n"] if found else None
+    if n is None:
+        return None, 0
+    return int(n), int(found[0]["opens"] or 0)
+
+
 async def summary(
     workspace_id: int,
     start: dt.date,
@@ -82,7 +92,8 @@ async def summary(
 
     Opens are measured only where the mail carried a pixel: a campaign that opted into HTML, or for the
     workspace the sends of such campaigns; a mailbox or a domain has no such split in `DailyStat`, so its open
-    rate is "not measured". `minimums`: the workspace's (`minimums_of` its settings), read if not given.
+    rate is "not measured". A campaign sends no warmup mail: its warmup placement is "not measured" too.
+    `minimums`: the workspace's (`minimums_of` its settings), read if not given.
     No access check: callers check the actor (see `report`)."""
     subject = workspace_id if scope is StatScope.WORKSPACE else scope_id
     if subject is None:
@@ -95,16 +106,16 @@ async def summary(
         html = await Campaign.filter(id=subject, workspace_id=workspace_id).values_list("html", flat=True)
         measured = counts.sent if html and html[0] else None
     elif scope is StatScope.WORKSPACE:
-        found = await conn.execute_query_dict(_MEASURED_WORKSPACE, [workspace_id, start, end])
-        n = found[0]["n"] if found else None
-        measured = int(n) if n is not None else None
-        # the opens of those campaigns over their sends: a part and its sample from the same mail
-        counts = dataclasses.replace(counts, opens=int(found[0]["opens"] or 0) if measured is not None else 0)
+        measured, opens = await measured_opens(workspace_id, start, end)
+        counts = dataclasses.replace(counts, opens=opens)
     counts = dataclasses.replace(counts, measured_sent=measured)
     if minimums is None:
         space = await Workspace.get(id=workspace_id)
         minimums = await minimums_of(space.settings)
-    return Summary(workspace_id, scope, subject, start, end, counts, compute(counts, Window.DAY, minimums=minimums))
+    metrics = compute(counts, Window.DAY, minimums=minimums)
+    if scope is StatScope.CAMPAIGN:  # campaign mail is never warmup: its placement is not measured, not "too few"
+        metrics = dataclasses.replace(metrics, placement=dataclasses.replace(metrics.placement, measured=False))
+    return Summary(workspace_id, scope, subject, start, end, counts, metrics)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +200,8 @@ async def report(
     name: str | None = None,
 ) -> Report:
     """The report the actor may read: the workspace and its campaigns for readers (clients see their own
-    workspace only: another workspace's campaign is "not found"), a domain or a mailbox for managers.
+    workspace only: another workspace's campaign is "not found", and no open alerts), a domain or a mailbox for
+    managers.
 
     Raises `Forbidden`, `NotFound`, `UserError("error-report-period…")`."""
     managed = scope in (StatScope.DOMAIN, StatScope.MAILBOX)
@@ -217,8 +229,10 @@ async def report(
     result = await summary(workspace_id, chosen.start, chosen.end, scope=scope, scope_id=scope_id, minimums=least)
     if scope is not StatScope.WORKSPACE:
         return Report(subject, scope, chosen, result, timezone=space.timezone)
-    found = await problems(workspace_id, chosen, least)
-    return Report(subject, scope, chosen, result, *found, timezone=space.timezone)
+    bad, alerts, alert_count, cooldowns, cooldown_count = await problems(workspace_id, chosen, least)
+    if not actor.can_manage(workspace_id):  # alerts are the managers' and admins': a client sees none
+        alerts, alert_count = [], 0
+    return Report(subject, scope, chosen, result, bad, alerts, alert_count, cooldowns, cooldown_count, space.timezone)
 
 
 async def problems(

@@ -56,8 +56,9 @@ def body(t: Translator, rep: Report) -> list[str]:
         blocks=rate_text(t, m.block_rate, judged=True),
         unsubscribes=c.unsubscribes,
         complaints=c.complaints,
-        placement=rate_text(t, m.placement, judged=True),
     )
+    if m.placement.measured:  # a campaign has no warmup mail: no line rather than a placement never measured
+        numbers += "\n" + t("report-placement", placement=rate_text(t, m.placement, judged=True))
     sections = [numbers]
     if rep.problems:
         lines = [

@@ -27,6 +27,7 @@ chart-pool-ready = ready in reserve
 chart-pool-warming = warming in reserve
 chart-pool-cooling = cooling
 chart-pool-burned = burned this month
+chart-pool-empty = The workspace has no domains yet: /domain_add
 chart-pool-target = reserve wanted
 
 export-campaign-ready = Campaign results per step and variant: { $rows } rows. The file is below (opens in Excel).

@@ -17,9 +17,11 @@ error-cost-setting = { $name } cannot be “{ $value }”: a whole number from {
 error-cost-agency-only = { $name } is shared by the whole agency: an admin sets it with /cost_set { $name } <value> agency.
 capacity-title = Sending capacity (campaign emails)
 capacity-today = Today: { $emails } campaign emails from { $senders } of { $mailboxes } mailboxes (besides { $warmup } warmup emails).
+capacity-no-mailboxes = The workspace has no mailboxes to send from (the reserve aside), so no campaign email can go out. Add mailboxes: /mailbox_import, then /warmup_start all.
 capacity-week = Week { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } a day)
 capacity-week-even = Week { $number } ({ $start } – { $end }): { $emails } ({ $low } a day)
 capacity-reserve = The reserve would add about { $emails } a day once warm and put into service (not counted above).
+capacity-reserve-warm = The ready reserve would add about { $emails } a day once put into service (not counted above).
 capacity-hint = Does a client's volume fit? /capacity <emails> <weeks>, e.g. /capacity 12000 1
 capacity-fits = ✅ { $emails } { $emails ->
     [one] email fits

@@ -18,7 +18,7 @@ report-numbers = Sent: { $sent }{ $warmup ->
     Hard bounces: { $bounces }
     Blocks: { $blocks }
     Unsubscribes: { $unsubscribes } · complaints: { $complaints }
-    Warmup in inbox: { $placement }
+report-placement = Warmup in inbox: { $placement }
 report-rate = { $percent } % ({ $part } of { $sample })
 report-not-measured = not measured
 report-not-enough = not enough data ({ $sample } of { $needed } needed)

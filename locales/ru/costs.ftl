@@ -7,7 +7,15 @@ cost-title = Расходы в месяц: { $workspace }
 cost-title-agency = Расходы в месяц: агентство
 cost-month = Домены: { $domains } → { $domains_cost } · ящики: { $mailboxes } → { $mailboxes_cost } · серверы: { $servers_cost }
     Итого: { $total } в месяц ({ $per_mailbox } на ящик). Тот же парк на SaaS-платформе: { $saas_total } в месяц.
-cost-workspace-line = { $workspace }: { $total } (доменов { $domains }, ящиков { $mailboxes }; на SaaS { $saas_total })
+cost-workspace-line = { $workspace }: { $total } ({ $domains } { $domains ->
+    [one] домен
+    [few] домена
+   *[many] доменов
+}, { $mailboxes } { $mailboxes ->
+    [one] ящик
+    [few] ящика
+   *[many] ящиков
+}; на SaaS { $saas_total })
 cost-prices = Цены: домен { $domain_year } в год · ящик { $mailbox_month } в месяц · серверы { $servers } × { $server_month } в месяц · тариф SaaS { $saas_month } в месяц + { $saas_seat_month } за ящик-место
 cost-hint = Изменить цену: /cost_set <имя> <значение> (например, /cost_set mailbox_month 90). Админы добавляют «agency» для цены агентства; серверы и тариф SaaS — общие для агентства.
 cost-changed = Цена { $name }: { $before } → { $after } (это пространство).
@@ -27,9 +35,11 @@ capacity-today = Сегодня: { $emails } { $emails ->
     [one] письма
    *[other] писем
 } прогрева).
+capacity-no-mailboxes = В пространстве нет ящиков для рассылки (резерв не в счёт), так что отправлять кампании некому. Добавьте ящики: /mailbox_import, затем /warmup_start all.
 capacity-week = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } в день)
 capacity-week-even = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low } в день)
 capacity-reserve = Резерв добавил бы около { $emails } в день, когда прогреется и войдёт в работу (выше не учтён).
+capacity-reserve-warm = Готовый резерв добавил бы около { $emails } в день, если ввести его в работу (выше не учтён).
 capacity-hint = Влезет ли объём клиента? /capacity <писем> <недель>, например /capacity 12000 1
 capacity-fits = ✅ { $emails } { $emails ->
     [one] письмо влезает

@@ -18,7 +18,7 @@ report-numbers = Отправлено: { $sent }{ $warmup ->
     Жёсткие отказы: { $bounces }
     Блокировки: { $blocks }
     Отписки: { $unsubscribes } · жалобы: { $complaints }
-    Прогрев во входящих: { $placement }
+report-placement = Прогрев во входящих: { $placement }
 report-rate = { $percent } % ({ $part } из { $sample })
 report-not-measured = не измеряется
 report-not-enough = мало данных ({ $sample } из нужных { $needed })

@@ -309,3 +309,17 @@ async def test_another_workspaces_campaign_is_not_found_for_a_client() -> None:
         with pytest.raises(NotFound) as err:
             await call(reader(ws), "Весна")
         assert err.value.key == "error-campaign-not-found"
+
+
+async def test_a_lead_whose_mail_was_blocked_is_not_called_bounced() -> None:
+    """The leads export said "Отказ: да" beside "Статус: в работе" for a lead whose email the receiver blocked: a
+    block refused *us* (our reputation, content, authentication), the address is fine and the lead is neither
+    stopped nor suppressed; "Отказ" is a hard bounce, as in the results export and /report."""
+    ws = await space()
+    c = await campaign_with_results(ws)
+    m = await OutboundMessage.get(campaign_id=c.id, message_id="<5.1@send.test>")
+    await Event.create(workspace=ws, kind=EventKind.BOUNCE_BLOCK, mailbox_id=m.mailbox_id, campaign=c,
+                       lead_id=m.lead_id, message=m, occurred_at=m.sent_at)  # fmt: skip
+    rows = rows_of((await exports.campaign_leads(reader(ws), "Весна")).content)
+    assert rows[6][0] == "lead05@x.test" and rows[6][3] == "в работе" and rows[6][7] == "нет"
+    assert rows[2][0] == "lead01@x.test" and rows[2][7] == "да"  # the hard bounce

@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from bot.runner import Runner
 from engine import capacity, costs, people
 from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.errors import Forbidden, UserError
+from engine.i18n import translator
 from models import AgencySetting, AuditLog, Domain, Mailbox, Membership, Person, Workspace
 from models.enums import DomainStatus, MailboxStatus, MailProvider, Platform, PoolRole, Role, TlsMode
 
@@ -20,6 +22,7 @@ TODAY = NOW.date()
 CLOCK = FrozenClock(NOW)
 TG = Platform.TELEGRAM
 ADMIN = Actor(None, TG, Role.ADMIN, None, manages_any=True)
+EN = translator("en")
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -136,3 +139,32 @@ async def test_capacity_refuses_clients_and_values_out_of_bounds() -> None:
     with pytest.raises(UserError) as caught:
         await capacity.capacity(manager, CLOCK, emails=0)
     assert caught.value.key == "error-capacity-emails"
+
+
+async def test_capacity_of_a_workspace_without_mailboxes_says_so() -> None:
+    """/capacity in a new workspace read 'Today: 0 campaign emails from 0 of 0 mailboxes (besides 0 warmup
+    emails)' over four weeks of zeros; it says there is nothing to send from, and still what a volume would take."""
+    runner = Runner(CLOCK, admins={TG: {"1"}})
+    me = runner.identity(TG, "1", "admin", "en")
+    await runner.run_line(me, "c1", "/workspace_new acme ACME")
+    for line in ("/capacity", "/capacity 700 1"):
+        said = (await runner.run_line(me, "c1", line)).plain_text()
+        assert EN("capacity-no-mailboxes") in said
+        assert "0 of 0" not in said and "Week 1" not in said
+    assert "mailboxes on" in said or "mailbox on" in said  # what it takes: new mailboxes on new domains
+
+
+async def test_capacity_does_not_wait_for_a_reserve_that_is_warm_already() -> None:
+    """/capacity said the reserve would add its emails "once warm and put into service" of a reserve whose
+    mailboxes graduated two months ago."""
+    acme, _ = await _inventory()
+    found = await capacity.capacity(await _member(acme, "m1", Role.MANAGER), CLOCK)
+    assert found.reserve_warm and found.reserve_per_day == 64
+    runner = Runner(CLOCK, admins={TG: {"1"}})
+    me = runner.identity(TG, "1", "admin", "en")
+    await runner.run_line(me, "c1", "/use acme")
+    said = (await runner.run_line(me, "c1", "/capacity")).plain_text()
+    assert EN("capacity-reserve-warm", emails=64) in said and "once warm" not in said
+    await Mailbox.filter(domain__name="r1.test").update(status=MailboxStatus.WARMING, graduated_at=None,
+                                                        warmup_started_on=TODAY)  # fmt: skip
+    assert EN("capacity-reserve", emails=64) in (await runner.run_line(me, "c1", "/capacity")).plain_text()

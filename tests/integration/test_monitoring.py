@@ -11,12 +11,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from redis.asyncio import Redis
 
+from bot.runner import Runner
+from bot.telegram.render import render
 from engine.access import Actor
 from engine.alerts import claim_due
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
+from engine.errors import NotFound
+from engine.i18n import translator
 from engine.monitoring import metrics, report, service
 from engine.monitoring.health import health_factors
+from engine.reports import summary
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.why import protections
 from engine.stats import EventRecord, record_events
@@ -244,7 +249,10 @@ async def test_the_overview_measures_opens_only_for_html_campaigns_and_counts_th
     assert by_name["Rich"].open_rate.value == 0.4 and by_name["Rich"].open_rate.sample == 30
     assert not by_name["Plain"].open_rate.measured and by_name["Plain"].open_rate.value is None
     assert by_name["Plain"].reply_rate.value == pytest.approx(1 / 30)
-    assert view.workspace.sent == 60 and not view.workspace.open_rate.measured
+    # the workspace's opens over the pixel campaigns' sends, as /report has them: /health said "not measured"
+    assert view.workspace.sent == 60 and view.workspace.open_rate.measured
+    assert (view.workspace.open_rate.part, view.workspace.open_rate.sample) == (12, 30)
+    assert view.workspace.open_rate == (await summary(ws.id, TODAY, TODAY)).metrics.open_rate
     assert view.more_campaigns == 0
 
 
@@ -359,3 +367,36 @@ async def test_a_second_error_spike_after_sending_was_resumed_is_announced_again
     assert (await service.evaluate(clock)).actions.get("pause") == 1
     second = await Alert.get(kind="sending_paused", status="open")
     assert second.id != first.id and await paused_notes() == [f"alert:{second.id}"]
+
+
+async def test_health_of_a_domain_without_a_mailbox_shown_names_the_domain() -> None:
+    """`/health <domain>` of a domain whose mailboxes were all retired with it (a swapped, burned domain) — or that
+    has none yet — answered "domain … is not in this workspace", while /domain and /report_domain showed it."""
+    ws, boxes = await fleet(2, 2)
+    burned = await Domain.get(id=boxes[0].domain_id)
+    await Domain.filter(id=burned.id).update(status=DomainStatus.RETIRED)
+    await Mailbox.filter(domain_id=burned.id).update(status=MailboxStatus.RETIRED)
+    await Domain.create(workspace=ws, name="fresh.test", status=DomainStatus.NEW)
+    for name in (burned.name, "FRESH.test "):
+        [found] = await report.health(actor(ws), FrozenClock(NOW), name)
+        assert found.kind == "domain" and found.name == name.strip().lower()
+    with pytest.raises(NotFound):  # another workspace's domain is still "not found"
+        await report.health(actor(ws), FrozenClock(NOW), "elsewhere.test")
+
+
+async def test_health_of_a_domain_is_its_card_and_a_line_per_mailbox_in_one_telegram_message() -> None:
+    """`/health <domain>` gave every mailbox the full card (today and 7 days, every counter): 12,000 characters
+    for 10 mailboxes, six Telegram messages for a domain of 20. The domain keeps its card; its mailboxes get a
+    line each, worst first, the first 12 of them."""
+    await fleet(1, 40)
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(me, "c1", "/use acme")
+    reply = await runner.run_line(me, "c1", "/health acme0.test")
+    said = reply.plain_text()
+    ru = translator("ru")
+    assert ru("health-window-7d") in said and ru("health-more", count=40 - 12) in said
+    assert len([line for line in said.splitlines() if "@acme0.test" in line]) == 12
+    assert len(render(reply).texts) == 1
+    card = (await runner.run_line(me, "c1", "/health user0@acme0.test")).plain_text()
+    assert ru("health-window-last100") in card  # a mailbox named alone keeps its full card

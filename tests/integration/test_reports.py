@@ -101,6 +101,19 @@ async def test_numbers_of_a_workspace_campaign_domain_and_mailbox() -> None:
     assert EN("report-not-measured") in body and "0 %" not in body.split("Replies")[0].split("Opens")[1]
 
 
+async def test_a_campaigns_report_has_no_warmup_placement() -> None:
+    """Campaign mail is never warmup: a campaign's report says nothing of warmup placement — not "too few sends
+    to judge (0 of 20)" as if some might come — while the workspace's still says it."""
+    ws, domain, box, plain, html = await world("acme")
+    await seed(ws, domain, box, plain, html)
+    manager = actor(ws, Role.MANAGER)
+    campaign = await report(manager, FrozenClock(NOW), "7d", scope=StatScope.CAMPAIGN, name="Autumn")
+    assert not campaign.summary.metrics.placement.measured
+    assert "Warmup in inbox" not in "\n".join(text.body(EN, campaign))
+    space = await report(manager, FrozenClock(NOW), "7d")
+    assert "Warmup in inbox: too few sends to judge (0 of 20)" in "\n".join(text.body(EN, space))
+
+
 async def test_a_client_reads_only_its_own_workspace() -> None:
     ws, domain, box, plain, html = await world("acme")
     other, *_ = await world("rival")
@@ -131,9 +144,13 @@ async def test_open_alerts_are_named_in_the_workspace_report() -> None:
         workspace=ws, kind="mailbox_cooldown", severity=Severity.WARNING, subject=f"mailbox:{box.id}",
         fingerprint="f1", status=AlertStatus.OPEN, first_seen=NOW, last_seen=NOW,
     )  # fmt: skip
-    rep = await report(actor(ws, Role.CLIENT), FrozenClock(NOW))
+    rep = await report(actor(ws, Role.MANAGER), FrozenClock(NOW))
     assert rep.alert_count == 1 and rep.alerts == [("mailbox_cooldown", box.address)]  # the subject by its name
     assert rep.summary.sent == 0 and rep.summary.metrics.reply_rate.value is None
+    # alerts are the managers' (README: "clients see none"): a client's /report read "Open alerts: 1 …"
+    seen = await report(actor(ws, Role.CLIENT), FrozenClock(NOW))
+    assert seen.alert_count == 0 and seen.alerts == []
+    assert EN("report-alerts-title", count=1) not in "\n".join(text.body(EN, seen))
 
 
 async def test_warmup_sends_are_counted_but_reply_rates_are_over_the_mail_people_can_answer() -> None:

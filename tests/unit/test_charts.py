@@ -14,7 +14,7 @@ from bot.command import Ctx
 from bot.handlers import charts as charts_handler
 from engine.charts import data
 from engine.errors import UserError
-from engine.exports import BOM, CsvWriter, safe_cell
+from engine.exports import BOM, CsvWriter, _percent, safe_cell
 from engine.i18n import translator
 from engine.monitoring.metrics import Counts, Minimums
 
@@ -160,3 +160,48 @@ def test_the_rates_chart_names_its_bounce_line_hard_bounces(locale: str, title: 
     labels = charts_handler._labels(cast(Ctx, SimpleNamespace(t=translator(locale))), "rates", 14)
     assert labels["title"] == title and labels["hard_bounce"] == legend
     assert set(data.RATE_NAMES) <= set(labels)
+
+
+@pytest.mark.parametrize(
+    ("part", "sample", "locale", "shown"),
+    [
+        (1, 3000, "en", "0.03"),
+        (1, 3000, "ru", "0,03"),
+        (0, 3000, "en", "0.0"),
+        (1, 30, "en", "3.3"),
+        (3, 10, "en", "-"),
+    ],
+)
+def test_a_campaign_results_percent_is_never_zero_beside_a_count(
+    part: int, sample: int, locale: str, shown: str
+) -> None:
+    """/export_campaign wrote 'Hard bounces: 1; Hard bounces, %: 0.0' for 1 of 3,000 sends, where /report says
+    0.03 %; below the minimum sample it is 'not enough data', never a percent."""
+    assert _percent(part, sample, "-", locale) == shown
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_the_warmup_stage_names_leave_the_checks_chart_the_pictures_width(locale: str) -> None:
+    """The stage names ("готовы, перейдут в работу при следующей проверке") sat on one line left of the stage bars
+    and, the two charts sharing one column, squeezed the daily checks below into the right sixth of the picture,
+    both titles cut at its edge. The checks' bars now span most of the width."""
+    from PIL import Image  # noqa: PLC0415
+
+    from engine.charts import render  # noqa: PLC0415  (matplotlib: slow to import)
+
+    labels = charts_handler._labels(cast(Ctx, SimpleNamespace(t=translator(locale))), "warmup", 30)
+    days = data.day_range(dt.date(2026, 12, 3), 30)
+    stages = dict.fromkeys((key.removeprefix("stage-") for key in labels if key.startswith("stage-")), 3)
+    drawn = render.warmup_png(data.Warmup(stages, tuple(days), (400,) * 30, (20,) * 30), labels)
+    image = Image.open(io.BytesIO(drawn)).convert("RGB")
+    inbox = (0x2C, 0xA0, 0x2C)
+    xs = [x for x in range(image.width) for y in range(image.height // 2, image.height, 25)
+          if image.getpixel((x, y)) == inbox]  # fmt: skip
+    assert max(xs) - min(xs) > 0.75 * render.WIDTH_PX
+
+
+@pytest.mark.parametrize(("locale", "said"), [("ru", "ещё нет доменов"), ("en", "no domains yet")])
+def test_an_empty_pool_chart_says_there_are_no_domains_not_no_data_for_a_period(locale: str, said: str) -> None:
+    """The pool chart is the domains as they stand now: an empty one read "No data for this period"."""
+    labels = charts_handler._labels(cast(Ctx, SimpleNamespace(t=translator(locale))), "pool", 14)
+    assert said in labels["empty"]

@@ -9,6 +9,7 @@ import pytest
 
 from engine.costs import CostSettings, Fleet, monthly, parse, rub
 from engine.errors import UserError
+from engine.i18n import translator
 
 NNBSP = "\u202f"
 
@@ -64,3 +65,15 @@ def test_money_is_whole_roubles_grouped_as_the_locale_does() -> None:
     assert rub(Decimal("1234567.5"), "en") == f"1,234,568{NNBSP}₽"
     assert rub(Decimal("87.5"), "ru") == f"88{NNBSP}₽"  # half up, never banker's rounding
     assert rub(0, "ru") == f"0{NNBSP}₽"
+
+
+@pytest.mark.parametrize(
+    ("domains", "mailboxes", "said"),
+    [(1, 21, "1 домен, 21 ящик"), (3, 24, "3 домена, 24 ящика"), (5, 11, "5 доменов, 11 ящиков"), (0, 0, "0 доменов")],
+)
+def test_the_agency_line_of_a_workspace_agrees_in_russian(domains: int, mailboxes: int, said: str) -> None:
+    """/cost all read 'доменов 1, ящиков 21': the nouns agree with their numbers."""
+    line = translator("ru")(
+        "cost-workspace-line", workspace="acme", total="1 ₽", domains=domains, mailboxes=mailboxes, saas_total="2 ₽"
+    )
+    assert said in line

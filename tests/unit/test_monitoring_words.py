@@ -78,3 +78,21 @@ def test_an_engagement_alert_says_the_share_of_the_baseline_that_was_set(locale:
     params = {"rule": "reply_drop", "rate_pct": 2.0, "sample": 120, "threshold_pct": 3.0}
     text = translator(locale)("alert-engagement-drop", subject="a@b.test", baseline_pct=10.0, share_pct=30, **params)
     assert "30 %" in text and "10 %" in text and "half" not in text and "половин" not in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "mark"),
+    [
+        ("domain", "cooling", "🔴"),  # listed on a blocklist: it was 🟢 "healthy" beside a 🔴 mailbox in cooldown
+        ("domain", "burned", "🔴"),
+        ("mailbox", "cooldown", "🔴"),
+        ("mailbox", "disabled", "🔴"),
+        ("domain", "retired", "⚪"),  # sends nothing by choice: neither healthy nor in trouble
+        ("mailbox", "paused", "⚪"),
+        ("domain", "active", "🟢"),
+        ("mailbox", "warming", "🟢"),
+    ],
+)
+def test_health_marks_a_domain_held_back_as_in_trouble(kind: str, status: str, mark: str) -> None:
+    subject = SubjectHealth(kind, "acme.test", status, 1.0, "", None, ())
+    assert _head(ctx("en"), subject).startswith(mark)
