@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from redis.asyncio import Redis
 from tortoise import connections
 from tortoise.transactions import in_transaction
+from yarl import URL
 
 from engine.clock import Clock
 from engine.crypto import Vault
@@ -54,7 +55,9 @@ _MAC_BYTES: Final = 12  # 96 bits: guessing a valid token is out of reach, and t
 _PAYLOAD_BYTES: Final = 1 + 8 + 2  # kind, row id, link index
 TOKEN_CHARS: Final = math.ceil((_PAYLOAD_BYTES + _MAC_BYTES) * 4 / 3)  # unpadded base64 of 23 bytes: 31 characters
 MAX_LINKS: Final = 100  # links a message may carry that get click tokens; the rest stay as written
+MAX_URL_CHARS: Final = 2048  # a longer link is no redirect target (browsers and proxies cut such URLs short)
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_CHARS}}}\Z")
+_URI_CHARS = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+\Z")  # RFC 3986: unreserved, reserved, '%'
 DEDUPE_WINDOW_S: Final = 2 * 3600  # a dedupe key outlives its clock hour, whatever the clock's drift
 _DEDUPE_PREFIX: Final = "mf:track:seen:"
 COUNTED_STATUSES: Final = frozenset({MessageStatus.SENT, MessageStatus.UNKNOWN})  # delivered, or maybe
@@ -215,9 +218,9 @@ async def record_open(row_id: int, clock: Clock, redis: Redis) -> bool:
 
 
 async def click_target(row_id: int, index: int, clock: Clock, redis: Redis) -> str | None:
-    """The URL link `index` of the message pointed at, or None when the message had no such link (the
-    endpoint then answers 404: nothing else is ever redirected to). Counts the click once per message, link and
-    clock hour, for campaign messages only."""
+    """The URL link `index` of the message pointed at (as `redirect_location` spells it), or None when the
+    message had no such link or it is no URL a redirect could name (the endpoint then answers 404: nothing else
+    is ever redirected to). Counts the click once per message, link and clock hour, for campaign messages only."""
     row = await _row(row_id)
     if row is None:
         return None
@@ -226,13 +229,35 @@ async def click_target(row_id: int, index: int, clock: Clock, redis: Redis) -> s
         links = json.loads(links)
     if not isinstance(links, list) or not 0 <= index < len(links) or not isinstance(links[index], str):
         return None
-    url = str(links[index])
-    if not url.startswith(("https://", "http://")):
+    url = redirect_location(links[index])
+    if url is None:
         return None
     if _counts_toward_results(row) and await _first_in_hour(redis, clock, "c", row_id, index):
         async with in_transaction():
             await record_events([_event(row, EventKind.CLICK, clock.now(), link=index)])
     return url
+
+
+def redirect_location(url: str) -> str | None:
+    """What the click redirect's `Location` says for a link of a message: the link as written when it is a
+    plain ASCII URI (byte for byte: a signed or pre-encoded query, `%2F` and all, must reach its site unchanged;
+    only the scheme is put in lower case, as a text may write `HTTPS://`), else its ASCII form (the host in IDNA,
+    `пример.рф` → `xn--e1afmkfd.xn--p1ai`, the path and query percent-encoded). None when it is no http(s) URL with
+    a host that a redirect could name (`javascript:`, a port out of range, a zero-width space pasted into the
+    host): nothing is ever redirected to such a link, and it is never counted."""
+    if len(url) > MAX_URL_CHARS:
+        return None
+    try:
+        parsed = URL(url)
+        encoded = str(parsed)
+        encoded.encode("ascii")
+    except (ValueError, UnicodeError):
+        return None
+    if parsed.scheme not in {"http", "https"} or not parsed.raw_host or not parsed.is_absolute():
+        return None
+    if _URI_CHARS.match(url):
+        return parsed.scheme + url[len(parsed.scheme) :]
+    return encoded
 
 
 async def row_locale(row_id: int) -> str | None:

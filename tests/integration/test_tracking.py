@@ -266,3 +266,37 @@ async def test_crafted_tokens_are_404_and_change_nothing(client: TestClient, red
     # a query string never names the target either
     redirected = await client.get(path(LINKS.click_url(row.id, 0)) + "?url=https://evil.example", allow_redirects=False)
     assert redirected.headers["Location"] == "https://acme.example/offer"
+
+
+async def test_click_leads_to_the_link_as_written_and_never_fails(client: TestClient) -> None:  # type: ignore[type-arg]
+    """Links as people write them: an upper-case scheme, an IDN host with a Cyrillic path, a signed query whose
+    `%2F`/`%3A` must reach the site unchanged — each a 302 to it; a link no redirect can name (a zero-width space
+    pasted into the host, a port out of range, a broken IPv6 literal) is a localized 404, never a 500, and is not
+    counted."""
+    world = await make_world()
+    signed = "https://cdn.example/f.pdf?X-Cred=AKIA%2F20261201%2Fru&next=https%3A%2F%2Fx.example%2F%3Fa%3D1&sig=a%2Bb"
+    links = [
+        "HTTPS://Example.COM/Offer",
+        "https://пример.рф/путь?q=да#якорь",
+        signed,
+        "https://ex\u200bample.com/",
+        "https://acme.example:99999/",
+        "https://[oops/x",
+    ]
+    row = await planned_row(world, 0, links=links)
+    expected = [
+        "https://Example.COM/Offer",
+        "https://xn--e1afmkfd.xn--p1ai/%D0%BF%D1%83%D1%82%D1%8C?q=%D0%B4%D0%B0#%D1%8F%D0%BA%D0%BE%D1%80%D1%8C",
+        signed,
+    ]
+    for index, location in enumerate(expected):
+        response = await client.get(path(LINKS.click_url(row.id, index)), allow_redirects=False)
+        assert (response.status, response.headers.get("Location")) == (302, location), links[index]
+    for index in range(len(expected), len(links)):
+        response = await client.get(
+            path(LINKS.click_url(row.id, index)), allow_redirects=False, headers={"Accept-Language": "en"}
+        )
+        assert response.status == 404 and "Location" not in response.headers, links[index]
+        assert "Link not found" in await response.text()
+    clicked = await Event.filter(kind=EventKind.CLICK).order_by("id").values_list("data", flat=True)
+    assert clicked == [{"link": 0}, {"link": 1}, {"link": 2}]
