@@ -217,10 +217,11 @@ async def record_open(row_id: int, clock: Clock, redis: Redis) -> bool:
     return True
 
 
-async def click_target(row_id: int, index: int, clock: Clock, redis: Redis) -> str | None:
+async def click_target(row_id: int, index: int, clock: Clock, redis: Redis, *, count: bool = True) -> str | None:
     """The URL link `index` of the message pointed at (as `redirect_location` spells it), or None when the
     message had no such link or it is no URL a redirect could name (the endpoint then answers 404: nothing else
-    is ever redirected to). Counts the click once per message, link and clock hour, for campaign messages only."""
+    is ever redirected to). Counts the click once per message, link and clock hour, for campaign messages only,
+    unless `count` is False (a HEAD: link scanners check where a link leads, no person clicked)."""
     row = await _row(row_id)
     if row is None:
         return None
@@ -232,7 +233,7 @@ async def click_target(row_id: int, index: int, clock: Clock, redis: Redis) -> s
     url = redirect_location(links[index])
     if url is None:
         return None
-    if _counts_toward_results(row) and await _first_in_hour(redis, clock, "c", row_id, index):
+    if count and _counts_toward_results(row) and await _first_in_hour(redis, clock, "c", row_id, index):
         async with in_transaction():
             await record_events([_event(row, EventKind.CLICK, clock.now(), link=index)])
     return url

@@ -3,7 +3,9 @@
 The handlers are thin: verify the token (`engine.tracking.TrackingLinks.verify`), call one `engine.tracking`
 function, answer. Nothing here sets or reads cookies or asks anyone to log in (RFC 8058 §3). A GET never
 unsubscribes by itself — link scanners and mail security gateways fetch every GET — it shows a page with a
-button that POSTs; the mail client's one-click POST and that button land on the same handler.
+button that POSTs; the mail client's one-click POST and that button land on the same handler. Every GET route
+answers HEAD too (RFC 9110 §9.1), with the same status and headers and no side effect: a scanner that checks
+where a link leads with a HEAD counts no click, an image proxy's HEAD no open.
 """
 
 from __future__ import annotations
@@ -50,8 +52,10 @@ def register(app: web.Application, tracking: TrackingLinks, clock: Clock, redis:
     app[CLOCK_KEY] = clock
     app[TRACKING_REDIS_KEY] = redis
     app.router.add_get("/t/o/{token}", open_pixel, allow_head=False)
+    app.router.add_head("/t/o/{token}", pixel_head)
     app.router.add_get("/t/c/{token}", click, allow_head=False)
-    app.router.add_get("/t/u/{token}", unsubscribe_page, allow_head=False)
+    app.router.add_head("/t/c/{token}", click_head)
+    app.router.add_get("/t/u/{token}", unsubscribe_page)  # HEAD too: the page changes nothing
     app.router.add_post("/t/u/{token}", unsubscribe_post)
 
 
@@ -74,13 +78,27 @@ async def open_pixel(request: web.Request) -> web.Response:
     return web.Response(body=PIXEL, content_type="image/gif", headers=_HEADERS)
 
 
+async def pixel_head(request: web.Request) -> web.Response:
+    """The pixel's headers; no open is counted (a proxy or scanner checking the image, nobody reading)."""
+    return web.Response(body=PIXEL, content_type="image/gif", headers=_HEADERS)
+
+
 async def click(request: web.Request) -> web.Response:
     """302 to the URL the message contained at that index (`Location` as `click_target` spelled it: aiohttp's
     `HTTPFound` would re-encode the query of a signed link); anything else is a 404 page, never a redirect."""
+    return await _redirect(request, count=True)
+
+
+async def click_head(request: web.Request) -> web.Response:
+    """What a GET would answer (the 302 and its `Location`, or the 404), without counting a click."""
+    return await _redirect(request, count=False)
+
+
+async def _redirect(request: web.Request, *, count: bool) -> web.Response:
     verified = _verified(request, TokenKind.CLICK)
     url = None
     if verified is not None:
-        url = await click_target(*verified, request.app[CLOCK_KEY], request.app[TRACKING_REDIS_KEY])
+        url = await click_target(*verified, request.app[CLOCK_KEY], request.app[TRACKING_REDIS_KEY], count=count)
     if url is None:
         return _not_found(request)
     return web.Response(status=302, headers={**_HEADERS, "Location": url})

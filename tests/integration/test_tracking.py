@@ -300,3 +300,28 @@ async def test_click_leads_to_the_link_as_written_and_never_fails(client: TestCl
         assert "Link not found" in await response.text()
     clicked = await Event.filter(kind=EventKind.CLICK).order_by("id").values_list("data", flat=True)
     assert clicked == [{"link": 0}, {"link": 1}, {"link": 2}]
+
+
+async def test_a_scanner_heads_every_link_and_nothing_counts(client: TestClient, redis: Redis) -> None:  # type: ignore[type-arg]
+    """A mail security gateway (Safe Links, Mimecast, Proofpoint) or an image proxy HEADs the click link, the
+    pixel and the unsubscribe URL before anyone reads the mail: each answers as its GET would (RFC 9110 §9.1:
+    HEAD is supported wherever GET is) and nothing is counted, suppressed or remembered — so the person's own
+    click and open an instant later still count."""
+    world = await make_world(html=True)
+    row = await planned_row(world, 0, links=["https://acme.example/offer?utm_source=mail"])
+    click_url, open_url = path(LINKS.click_url(row.id, 0)), path(LINKS.open_url(row.id))
+    unsubscribe_url = path(LINKS.unsubscribe_url(row.id))
+    for _ in range(2):
+        clicked = await client.head(click_url, allow_redirects=False)
+        assert (clicked.status, clicked.headers["Location"]) == (302, "https://acme.example/offer?utm_source=mail")
+        pixel = await client.head(open_url)
+        assert (pixel.status, pixel.headers["Content-Type"]) == (200, "image/gif")
+        page = await client.head(unsubscribe_url)
+        assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+        assert (await client.head(path(LINKS.click_url(row.id, 1)), allow_redirects=False)).status == 404
+    assert await Event.all().count() == 0 and await Suppression.all().count() == 0
+    assert (await Enrollment.get(id=world.enrollments[0].id)).state is EnrollmentState.ACTIVE
+    assert await redis.keys("*") == []
+    await client.get(click_url, allow_redirects=False)
+    await client.get(open_url)
+    assert sorted(await Event.all().values_list("kind", flat=True)) == [EventKind.CLICK, EventKind.OPEN]
