@@ -194,7 +194,14 @@ def _event(row: dict[str, Any], kind: EventKind, now: dt.datetime, **data: Any) 
 
 
 def _counts_toward_results(row: dict[str, Any]) -> bool:
-    return row["kind"] == MessageKind.CAMPAIGN.value and row["status"] in {s.value for s in COUNTED_STATUSES}
+    """A delivered (or maybe delivered) campaign message to a lead we still hold: once the lead is gone (erased
+    by /forget, or by retention), its opens and clicks are no longer tracked — a new event would be a new
+    record of the person's reading."""
+    return (
+        row["kind"] == MessageKind.CAMPAIGN.value
+        and row["status"] in {s.value for s in COUNTED_STATUSES}
+        and row["lead_id"] is not None
+    )
 
 
 async def _first_in_hour(redis: Redis, clock: Clock, *parts: object) -> bool:

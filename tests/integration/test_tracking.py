@@ -13,13 +13,25 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
+from engine.access import Actor
 from engine.clock import FrozenClock
+from engine.compliance.forget import forget
+from engine.compliance.hashing import AddressHasher
 from engine.stats import counters
 from engine.tracking import TOKEN_CHARS, TokenKind, TrackingLinks, unsubscribe
 from mailfleet.tracking_web import PIXEL
 from mailfleet.web import create_app
 from models import Enrollment, Event, OutboundMessage, Suppression
-from models.enums import EnrollmentState, EventKind, MessageKind, MessageStatus, StatScope, SuppressionReason
+from models.enums import (
+    EnrollmentState,
+    EventKind,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    StatScope,
+    SuppressionReason,
+)
 from tests.integration.content_world import NOW, World, make_world, planned_row
 from tests.integration.txprobe import holding, stopped_on_lock
 
@@ -325,3 +337,24 @@ async def test_a_scanner_heads_every_link_and_nothing_counts(client: TestClient,
     await client.get(click_url, allow_redirects=False)
     await client.get(open_url)
     assert sorted(await Event.all().values_list("kind", flat=True)) == [EventKind.CLICK, EventKind.OPEN]
+
+
+async def test_after_forget_the_person_is_tracked_no_more(client: TestClient, clock: FrozenClock) -> None:  # type: ignore[type-arg]
+    """/forget erases the records of a person's tracking; the mail stays in their inbox, and their mail client
+    keeps loading the pixel. Opening it after the erasure records nothing new, and the unsubscribe link still
+    answers that they are unsubscribed (the hashed suppression stands)."""
+    world = await make_world(html=True)
+    row = await planned_row(world, 0, links=["https://acme.example/offer"])
+    assert (await client.get(path(LINKS.open_url(row.id)))).status == 200
+    assert await Event.filter(kind=EventKind.OPEN).count() == 1
+    manager = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.MANAGER, workspace_id=world.workspace.id)
+    erased = await forget(manager, clock, "lead0@client.example", hasher=AddressHasher([b"s" * 32]))
+    assert erased.events == 1
+    clock.advance(dt.timedelta(hours=2))
+    pixel = await client.get(path(LINKS.open_url(row.id)))
+    assert (pixel.status, await pixel.read()) == (200, PIXEL)
+    assert await Event.filter(message_id=row.id).count() == 0
+    assert (await client.get(path(LINKS.click_url(row.id, 0)), allow_redirects=False)).status == 404
+    unsubscribed = await client.post(path(LINKS.unsubscribe_url(row.id)), data=b"List-Unsubscribe=One-Click")
+    assert unsubscribed.status == 200 and "вы отписаны" in await unsubscribed.text()
+    assert await Event.all().count() == 0
