@@ -228,7 +228,8 @@ async def click_target(row_id: int, index: int, clock: Clock, redis: Redis, *, c
     """The URL link `index` of the message pointed at (as `redirect_location` spells it), or None when the
     message had no such link or it is no URL a redirect could name (the endpoint then answers 404: nothing else
     is ever redirected to). Counts the click once per message, link and clock hour, for campaign messages only,
-    unless `count` is False (a HEAD: link scanners check where a link leads, no person clicked)."""
+    unless `count` is False (a HEAD: link scanners check where a link leads, no person clicked); a click that
+    cannot be counted (Redis down) is logged and still leads on."""
     row = await _row(row_id)
     if row is None:
         return None
@@ -240,9 +241,13 @@ async def click_target(row_id: int, index: int, clock: Clock, redis: Redis, *, c
     url = redirect_location(links[index])
     if url is None:
         return None
-    if count and _counts_toward_results(row) and await _first_in_hour(redis, clock, "c", row_id, index):
-        async with in_transaction():
-            await record_events([_event(row, EventKind.CLICK, clock.now(), link=index)])
+    if count and _counts_toward_results(row):
+        try:
+            if await _first_in_hour(redis, clock, "c", row_id, index):
+                async with in_transaction():
+                    await record_events([_event(row, EventKind.CLICK, clock.now(), link=index)])
+        except Exception:  # counting must never keep the reader from the link (Redis down, a failed write)
+            log.exception("click not recorded", message_id=row_id, link=index)
     return url
 
 

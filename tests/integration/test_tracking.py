@@ -358,3 +358,21 @@ async def test_after_forget_the_person_is_tracked_no_more(client: TestClient, cl
     unsubscribed = await client.post(path(LINKS.unsubscribe_url(row.id)), data=b"List-Unsubscribe=One-Click")
     assert unsubscribed.status == 200 and "вы отписаны" in await unsubscribed.text()
     assert await Event.all().count() == 0
+
+
+async def test_a_click_leads_on_while_redis_is_down(clock: FrozenClock) -> None:
+    """Redis (where a click's once-an-hour key lives) is down: the reader still gets to the link — a 302, not a
+    500 — and the pixel is still served; only the counting is lost, and logged."""
+    world = await make_world(html=True)
+    row = await planned_row(world, 0, links=["https://acme.example/offer"])
+    broken = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)  # nothing listens on port 1
+    app = create_app(broken, tracking=LINKS, clock=clock)
+    try:
+        async with TestClient(TestServer(app)) as down:
+            clicked = await down.get(path(LINKS.click_url(row.id, 0)), allow_redirects=False)
+            assert (clicked.status, clicked.headers.get("Location")) == (302, "https://acme.example/offer")
+            pixel = await down.get(path(LINKS.open_url(row.id)))
+            assert (pixel.status, await pixel.read()) == (200, PIXEL)
+    finally:
+        await broken.aclose()
+    assert await Event.all().count() == 0
