@@ -23,6 +23,7 @@ from engine.tracking import InvalidToken, TokenKind, TrackingLinks, click_target
 
 log = get_logger(__name__)
 
+MAX_LANGUAGES: Final = 20  # Accept-Language tags looked at; browsers send a handful
 MAX_BODY_BYTES: Final = 1024  # a one-click POST carries "List-Unsubscribe=One-Click"; nothing legitimate is bigger
 
 TRACKING_KEY = web.AppKey("tracking", TrackingLinks)
@@ -141,8 +142,28 @@ async def unsubscribe_post(request: web.Request) -> web.Response:
 
 
 def _reader_locale(request: web.Request) -> str:
-    """The reader's first language (`Accept-Language: en-US,en;q=0.9` → en), for pages with no row behind them."""
-    return pick_locale(request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip())
+    """The reader's most preferred language we have (`Accept-Language: de-DE,de;q=0.9,en;q=0.8` → en, by
+    weight, not merely the first tag), for pages with no row behind them; Russian when none is ours."""
+    return pick_locale(*accepted_languages(request.headers.get("Accept-Language", "")))
+
+
+def accepted_languages(header: str) -> list[str]:
+    """The language tags of an `Accept-Language` value, most preferred first (RFC 9110 §12.5.4; `q=0`: not
+    acceptable), at most `MAX_LANGUAGES` of them; a malformed weight counts as 0."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, item in enumerate(header.split(",")[:MAX_LANGUAGES]):
+        tag, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value) if len(value) <= 5 else 0.0
+                except ValueError:
+                    weight = 0.0
+        if tag and tag != "*" and weight > 0:
+            weighted.append((-weight, position, tag))
+    return [tag for _, _, tag in sorted(weighted)]
 
 
 def _not_found(request: web.Request) -> web.Response:

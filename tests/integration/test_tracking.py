@@ -376,3 +376,23 @@ async def test_a_click_leads_on_while_redis_is_down(clock: FrozenClock) -> None:
     finally:
         await broken.aclose()
     assert await Event.all().count() == 0
+
+
+async def test_pages_without_a_row_speak_the_readers_best_language(client: TestClient) -> None:  # type: ignore[type-arg]
+    """A German reader whose browser also takes English (`de-DE,de;q=0.9,en;q=0.8`) gets the English page, not
+    the Russian default picked from the first tag alone; weights decide, not order, and `q=0` refuses."""
+    _, sent, _ = await unsubscribe_world()
+    token = path(LINKS.unsubscribe_url(sent.id)).rsplit("/", 1)[1]
+    for header, expected in (
+        ("de-DE,de;q=0.9,en;q=0.8", "Link not found"),
+        ("ru;q=0, en", "Link not found"),
+        ("ru;q=0.4, en-US;q=0.7", "Link not found"),
+        ("de-DE,de;q=0.9", "Ссылка не найдена"),
+        ("en;q=0.3, ru", "Ссылка не найдена"),
+    ):
+        response = await client.get(f"/t/u/{token[:-1]}", headers={"Accept-Language": header})
+        assert response.status == 404 and expected in await response.text(), header
+    big = await client.post(
+        path(LINKS.unsubscribe_url(sent.id)), data=b"x" * 2000, headers={"Accept-Language": "de, en;q=0.5"}
+    )
+    assert big.status == 413 and '<html lang="en">' in await big.text()
