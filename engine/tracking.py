@@ -9,8 +9,8 @@ and a click can only lead to a URL that was in the message (`OutboundMessage.lin
 are URL-safe base64 of fixed length (31 characters), made with the newest key and verified against every key, so
 links in mail sent before a key rotation keep working.
 
-- open (`/t/o/<token>`): counted for HTML campaigns only (plain text has no pixel: its opens are "not
-  measured", never 0 %), once per message and clock hour;
+- open (`/t/o/<token>`): recorded for HTML campaigns only (plain text has no pixel: its opens are "not
+  measured", never 0 %), once per message and clock hour, and counted (`opens`) once per message;
 - click (`/t/c/<token>`): the stored URL, counted once per message, link and clock hour;
 - unsubscribe (`/t/u/<token>`, RFC 8058 one-click POST): suppresses the lead's address in the workspace, stops
   its active enrollments, cancels its planned and queued rows and counts the event — in one transaction, and
@@ -44,7 +44,7 @@ from engine.clock import Clock
 from engine.crypto import Vault
 from engine.lifecycle import cancel_unsent
 from engine.logging import get_logger
-from engine.stats import EventRecord, SuppressionRecord, add_suppressions, record_events
+from engine.stats import EventRecord, SuppressionRecord, add_suppressions, count_events, insert_events, record_events
 from models.enums import EventKind, MessageKind, MessageStatus, SuppressionReason
 
 log = get_logger(__name__)
@@ -211,16 +211,28 @@ async def _first_in_hour(redis: Redis, clock: Clock, *parts: object) -> bool:
     return bool(await redis.set(key, b"1", nx=True, ex=DEDUPE_WINDOW_S))
 
 
+_OPENED_BEFORE = """
+SELECT EXISTS (SELECT 1 FROM event WHERE lead_id = $2 AND message_id = $1 AND kind = 'open') AS seen
+FROM outbound_message WHERE id = $1 FOR UPDATE
+"""
+
+
 async def record_open(row_id: int, clock: Clock, redis: Redis) -> bool:
-    """Count an open of a sent campaign message whose campaign opted into HTML (the pixel is only there), once
-    per message and clock hour. Returns whether an event was recorded."""
+    """Record an open of a sent campaign message whose campaign opted into HTML (the pixel is only there), once
+    per message and clock hour; the `opens` counter counts the message once, at its first open — the open rate
+    is the share of messages opened, never above 100 % however often a reader (or an image proxy fetching the
+    uncacheable pixel on every view) comes back. Returns whether an event was recorded."""
     row = await _row(row_id)
     if row is None or not _counts_toward_results(row) or not row["campaign_html"]:
         return False
     if not await _first_in_hour(redis, clock, "o", row_id):
         return False
-    async with in_transaction():
-        await record_events([_event(row, EventKind.OPEN, clock.now())])
+    records = [_event(row, EventKind.OPEN, clock.now())]
+    async with in_transaction() as conn:  # the row locked: two first opens at once count once
+        seen = await conn.execute_query_dict(_OPENED_BEFORE, [row_id, row["lead_id"]])
+        await insert_events(records)
+        if seen and not seen[0]["seen"]:
+            await count_events(records)
     return True
 
 

@@ -12,12 +12,15 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
+from tortoise.transactions import in_transaction
 
 from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.compliance.forget import forget
 from engine.compliance.hashing import AddressHasher
-from engine.stats import counters
+from engine.monitoring.metrics import Minimums
+from engine.reports.service import summary
+from engine.stats import EventRecord, counters, record_events
 from engine.tracking import TOKEN_CHARS, TokenKind, TrackingLinks, unsubscribe
 from mailfleet.tracking_web import PIXEL
 from mailfleet.web import create_app
@@ -225,7 +228,8 @@ async def test_opens_count_only_for_html_campaigns_once_an_hour(client: TestClie
     assert opens == [(html_world.campaign.id, html_row.id)]
     clock.advance(dt.timedelta(minutes=61))
     await client.get(path(LINKS.open_url(html_row.id)))
-    assert (await counters(StatScope.CAMPAIGN, html_world.campaign.id, TODAY))["opens"] == 2
+    assert await Event.filter(kind=EventKind.OPEN).count() == 2  # recorded again in a new hour
+    assert (await counters(StatScope.CAMPAIGN, html_world.campaign.id, TODAY))["opens"] == 1  # one message opened
     assert (await counters(StatScope.CAMPAIGN, plain_world.campaign.id, TODAY))["opens"] == 0
 
 
@@ -396,3 +400,34 @@ async def test_pages_without_a_row_speak_the_readers_best_language(client: TestC
         path(LINKS.unsubscribe_url(sent.id)), data=b"x" * 2000, headers={"Accept-Language": "de, en;q=0.5"}
     )
     assert big.status == 413 and '<html lang="en">' in await big.text()
+
+
+async def test_the_open_rate_counts_messages_opened_not_views(client: TestClient, clock: FrozenClock) -> None:  # type: ignore[type-arg]
+    """The pixel is uncacheable, so Gmail's image proxy fetches it on every view and a reader who comes back to
+    the mail over a day loads it again and again: each hour's open is recorded, but the open rate is the share of
+    messages opened — one of two messages read in five different hours is 50 %, not 250 %."""
+    world = await make_world(html=True)
+    rows = [await planned_row(world, 0), await planned_row(world, 1)]
+    sent = [
+        EventRecord(
+            world.workspace.id,
+            EventKind.SENT,
+            NOW,
+            mailbox_id=world.mailbox.id,
+            campaign_id=world.campaign.id,
+            lead_id=row.lead_id,
+            message_id=row.id,
+        )
+        for row in rows
+    ]
+    async with in_transaction():
+        await record_events(sent)
+    for _ in range(5):
+        opened = await asyncio.gather(*(client.get(path(LINKS.open_url(rows[0].id))) for _ in range(3)))
+        assert {response.status for response in opened} == {200}
+        clock.advance(dt.timedelta(hours=1))
+    assert await Event.filter(kind=EventKind.OPEN).count() == 5
+    for scope, subject in ((StatScope.CAMPAIGN, world.campaign.id), (StatScope.WORKSPACE, world.workspace.id)):
+        found = await summary(world.workspace.id, TODAY, TODAY, scope=scope, scope_id=subject, minimums=Minimums(1))
+        assert (found.metrics.open_rate.part, found.metrics.open_rate.sample) == (1, 2), scope
+        assert found.metrics.open_rate.value == 0.5
