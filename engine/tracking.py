@@ -305,11 +305,16 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
     """Unsubscribe the lead a message was sent to: suppress the address in the workspace, stop the lead's
     active enrollments (`unsubscribed`), cancel its planned and queued rows, record an UNSUBSCRIBE event with its
     counters — all in one transaction, with the lead's row locked so two clicks at once act once. Returns whether
-    anything changed (a second click, a test send or a row whose lead was erased change nothing)."""
+    anything changed (a second click, a test send or a row whose lead was erased change nothing).
+
+    A message whose lead retention deleted suppresses the keyed hash of the address kept on it
+    (`recipient_hash`): a re-import refuses the person ever after (`_unsubscribe_purged`)."""
     row = await _row(row_id)
-    if row is None or row["lead_id"] is None or row["kind"] != MessageKind.CAMPAIGN.value:
+    if row is None or row["kind"] != MessageKind.CAMPAIGN.value:
         return False
     now = clock.now()
+    if row["lead_id"] is None:
+        return await _unsubscribe_purged(row, now, via)
     async with in_transaction() as conn:  # every statement on the transaction's connection
         leads = await conn.execute_query_dict(_LOCK_LEAD, [row["lead_id"]])
         if not leads:
@@ -332,3 +337,25 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
             cancelled=cancelled,
         )
     return changed
+
+
+_SUPPRESS_HASH = """
+INSERT INTO suppression (workspace_id, value, reason, created_at)
+SELECT m.workspace_id, m.recipient_hash, $2, $3 FROM outbound_message m
+WHERE m.id = $1 AND m.lead_id IS NULL AND m.recipient_hash <> ''
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+async def _unsubscribe_purged(row: dict[str, Any], now: dt.datetime, via: str) -> bool:
+    """An unsubscribe from a message whose lead is no longer on record: retention left the keyed hash of its
+    address on the row, which becomes a suppression of the workspace (once; counted). /forget left none — it
+    suppressed the hash itself — so nothing changes then."""
+    async with in_transaction() as conn:
+        added = await conn.execute_query_dict(_SUPPRESS_HASH, [row["id"], SuppressionReason.UNSUBSCRIBE.value, now])
+        if added:
+            await record_events([_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=0, cancelled=0)])
+    if added:
+        log.info("unsubscribed by hash", message_id=row["id"], workspace_id=row["workspace_id"])
+    return bool(added)
