@@ -58,6 +58,11 @@ def register(app: web.Application, tracking: TrackingLinks, clock: Clock, redis:
     app.router.add_head("/t/c/{token}", click_head)
     app.router.add_get("/t/u/{token}", unsubscribe_page)  # HEAD too: the page changes nothing
     app.router.add_post("/t/u/{token}", unsubscribe_post)
+    # any other path under /t/ (a link a mail client broke at a line end, a slash added): the localized 404 page,
+    # not aiohttp's bare text; the routes above keep their 405 for other methods
+    broken = r"/t/{tail:(?![ocu]/[^/]+\Z).*}"
+    app.router.add_get(broken, broken_link)
+    app.router.add_post(broken, broken_link)
 
 
 def _verified(request: web.Request, kind: TokenKind) -> tuple[int, int] | None:
@@ -139,6 +144,11 @@ async def unsubscribe_post(request: web.Request) -> web.Response:
     await unsubscribe(verified[0], request.app[CLOCK_KEY], via=via)
     t = translator(locale)
     return _page(locale, t("tracking-unsubscribe-title"), t("tracking-unsubscribed"), "", status=200)
+
+
+async def broken_link(request: web.Request) -> web.Response:
+    """A path under /t/ that is no tracking link at all: the same page as for a bad token."""
+    return _not_found(request)
 
 
 def _reader_locale(request: web.Request) -> str:

@@ -431,3 +431,20 @@ async def test_the_open_rate_counts_messages_opened_not_views(client: TestClient
         found = await summary(world.workspace.id, TODAY, TODAY, scope=scope, scope_id=subject, minimums=Minimums(1))
         assert (found.metrics.open_rate.part, found.metrics.open_rate.sample) == (1, 2), scope
         assert found.metrics.open_rate.value == 0.5
+
+
+async def test_a_broken_link_gets_the_page_not_bare_text(client: TestClient) -> None:  # type: ignore[type-arg]
+    """A link a mail client cut at the end of a line (`…/t/u`), or one with a slash added, is answered with the
+    localized page, as a bad token is — not aiohttp's bare `404: Not Found`; other methods on real routes keep
+    their 405."""
+    _, sent, _ = await unsubscribe_world()
+    good = path(LINKS.unsubscribe_url(sent.id))
+    for url in ("/t/u", "/t/u/", f"{good}/", "/t/", "/t/x/abc", f"{good}/extra"):
+        for method in ("GET", "HEAD", "POST"):
+            response = await client.request(method, url, headers={"Accept-Language": "en"}, allow_redirects=False)
+            assert response.status == 404 and response.headers["Content-Type"].startswith("text/html"), (method, url)
+            if method != "HEAD":
+                assert "Link not found" in await response.text()
+    assert (await client.post(path(LINKS.open_url(sent.id)))).status == 405
+    assert (await client.put(good)).status == 405
+    assert await Suppression.all().count() == 0
