@@ -14,6 +14,7 @@ import html
 from typing import Final
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from redis.asyncio import Redis
 
 from engine.clock import Clock
@@ -23,6 +24,7 @@ from engine.tracking import InvalidToken, TokenKind, TrackingLinks, click_target
 
 log = get_logger(__name__)
 
+RETRY_AFTER_S: Final = 120  # what a failed tracking request tells the reader to wait; outages are short or long
 MAX_LANGUAGES: Final = 20  # Accept-Language tags looked at; browsers send a handful
 MAX_BODY_BYTES: Final = 1024  # a one-click POST carries "List-Unsubscribe=One-Click"; nothing legitimate is bigger
 
@@ -52,6 +54,7 @@ def register(app: web.Application, tracking: TrackingLinks, clock: Clock, redis:
     app[TRACKING_KEY] = tracking
     app[CLOCK_KEY] = clock
     app[TRACKING_REDIS_KEY] = redis
+    app.middlewares.append(unavailable_page)
     app.router.add_get("/t/o/{token}", open_pixel, allow_head=False)
     app.router.add_head("/t/o/{token}", pixel_head)
     app.router.add_get("/t/c/{token}", click, allow_head=False)
@@ -144,6 +147,26 @@ async def unsubscribe_post(request: web.Request) -> web.Response:
     await unsubscribe(verified[0], request.app[CLOCK_KEY], via=via)
     t = translator(locale)
     return _page(locale, t("tracking-unsubscribe-title"), t("tracking-unsubscribed"), "", status=200)
+
+
+@web.middleware
+async def unavailable_page(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A tracking route that fails (the database away, a statement refused) answers a localized 503 page with
+    `Retry-After` — the person pressing unsubscribe is told to try again, not shown aiohttp's bare 500 — and the
+    failure is logged with its traceback. Other routes are left to their own handling."""
+    if not request.path.startswith("/t/"):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("tracking request failed", method=request.method, route=request.path[:5])
+        locale = _reader_locale(request)
+        t = translator(locale)
+        page = _page(locale, t("tracking-unavailable-title"), t("tracking-unavailable"), "", status=503)
+        page.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return page
 
 
 async def broken_link(request: web.Request) -> web.Response:

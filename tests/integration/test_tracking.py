@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
+from engine import db
 from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.compliance.forget import forget
@@ -448,3 +449,28 @@ async def test_a_broken_link_gets_the_page_not_bare_text(client: TestClient) -> 
     assert (await client.post(path(LINKS.open_url(sent.id)))).status == 405
     assert (await client.put(good)).status == 405
     assert await Suppression.all().count() == 0
+
+
+async def test_a_database_failure_is_a_localized_try_again_page(
+    client: TestClient,  # type: ignore[type-arg]
+    empty_database: Callable[[str], Awaitable[str]],
+) -> None:
+    """The database fails under the tracking host (here: a database without our tables, as after a restore that
+    went wrong): the person pressing unsubscribe, or following a link, is told in their language to try again
+    (503 with Retry-After), not shown aiohttp's bare '500 Internal Server Error'; the pixel is still an image."""
+    _, sent, _ = await unsubscribe_world()
+    await db.close_db()
+    await db.init_db(await empty_database("trackfail"))
+    english = {"Accept-Language": "en"}
+    for method, url in (
+        ("POST", LINKS.unsubscribe_url(sent.id)),
+        ("GET", LINKS.unsubscribe_url(sent.id)),
+        ("GET", LINKS.click_url(sent.id, 0)),
+    ):
+        response = await client.request(method, path(url), headers=english, data=b"List-Unsubscribe=One-Click")
+        assert (response.status, response.headers.get("Retry-After")) == (503, "120"), (method, url)
+        assert "try again" in await response.text()
+    russian = await client.post(path(LINKS.unsubscribe_url(sent.id)), data=b"List-Unsubscribe=One-Click")
+    assert russian.status == 503 and "Попробуйте ещё раз" in await russian.text()
+    pixel = await client.get(path(LINKS.open_url(sent.id)))
+    assert (pixel.status, await pixel.read()) == (200, PIXEL)
