@@ -37,6 +37,7 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from redis.asyncio import Redis
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 from yarl import URL
 
@@ -317,17 +318,10 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
         return await _unsubscribe_purged(row, now, via)
     async with in_transaction() as conn:  # every statement on the transaction's connection
         leads = await conn.execute_query_dict(_LOCK_LEAD, [row["lead_id"]])
-        if not leads:
-            return False
-        record = SuppressionRecord(int(row["workspace_id"]), str(leads[0]["email"]), SuppressionReason.UNSUBSCRIBE)
-        added = await add_suppressions([record], now=now)
-        stopped = await conn.execute_query_dict(_STOP, [row["lead_id"]])
-        cancelled = await cancel_unsent([int(r["id"]) for r in stopped], reason="cancelled: the lead unsubscribed")
-        changed = bool(added or stopped or cancelled)
-        if changed:
-            await record_events(
-                [_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=len(stopped), cancelled=cancelled)]
-            )
+        if leads:
+            stopped, cancelled, changed = await _unsubscribe_lead(conn, row, str(leads[0]["email"]), now, via)
+    if not leads:  # deleted since the row was read (retention, which held it): its hash is on the row now
+        return await _unsubscribe_purged(row, now, via)
     if changed:
         log.info(
             "unsubscribed",
@@ -337,6 +331,22 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
             cancelled=cancelled,
         )
     return changed
+
+
+async def _unsubscribe_lead(
+    conn: BaseDBAsyncClient, row: dict[str, Any], email: str, now: dt.datetime, via: str
+) -> tuple[list[dict[str, Any]], int, bool]:
+    """The locked lead's part of `unsubscribe`: (stopped enrollments, cancelled rows, whether anything changed)."""
+    record = SuppressionRecord(int(row["workspace_id"]), email, SuppressionReason.UNSUBSCRIBE)
+    added = await add_suppressions([record], now=now)
+    stopped = await conn.execute_query_dict(_STOP, [row["lead_id"]])
+    cancelled = await cancel_unsent([int(r["id"]) for r in stopped], reason="cancelled: the lead unsubscribed")
+    changed = bool(added or stopped or cancelled)
+    if changed:
+        await record_events(
+            [_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=len(stopped), cancelled=cancelled)]
+        )
+    return stopped, cancelled, changed
 
 
 _SUPPRESS_HASH = """
@@ -355,7 +365,8 @@ async def _unsubscribe_purged(row: dict[str, Any], now: dt.datetime, via: str) -
     async with in_transaction() as conn:
         added = await conn.execute_query_dict(_SUPPRESS_HASH, [row["id"], SuppressionReason.UNSUBSCRIBE.value, now])
         if added:
-            await record_events([_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=0, cancelled=0)])
+            gone = {**row, "lead_id": None}  # the row as read may still name the lead deleted since
+            await record_events([_event(gone, EventKind.UNSUBSCRIBE, now, via=via, stopped=0, cancelled=0)])
     if added:
         log.info("unsubscribed by hash", message_id=row["id"], workspace_id=row["workspace_id"])
     return bool(added)

@@ -474,3 +474,28 @@ async def test_a_database_failure_is_a_localized_try_again_page(
     assert russian.status == 503 and "Попробуйте ещё раз" in await russian.text()
     pixel = await client.get(path(LINKS.open_url(sent.id)))
     assert (pixel.status, await pixel.read()) == (200, PIXEL)
+
+
+async def test_an_unsubscribe_waiting_on_retention_still_suppresses(clock: FrozenClock, database_url: str) -> None:
+    """Retention holds the lead (it is deleting it, its hash kept on the rows) while the person presses
+    unsubscribe: the press waits for the lock, finds the lead gone, and suppresses the hash — it does not answer
+    'unsubscribed' having done nothing."""
+    world, sent, _ = await unsubscribe_world()
+    hashed = AddressHasher([b"s" * 32]).value("lead0@client.example")
+    retention = await asyncpg.connect(database_url)
+    looker = await asyncpg.connect(database_url)
+    try:
+        async with retention.transaction():
+            await retention.fetch("SELECT id FROM lead WHERE id = $1 FOR UPDATE", world.leads[0].id)
+            task = await stopped_on_lock(looker, unsubscribe(sent.id, clock))
+            await retention.execute(
+                "UPDATE outbound_message SET recipient_hash = $2 WHERE lead_id = $1", world.leads[0].id, hashed
+            )
+            await retention.execute("DELETE FROM lead WHERE id = $1", world.leads[0].id)
+        assert await task is True
+    finally:
+        await retention.close()
+        await looker.close()
+    stored = await Suppression.filter(workspace_id=world.workspace.id).values_list("value", "reason")
+    assert stored == [(hashed, SuppressionReason.UNSUBSCRIBE)]
+    assert await Event.filter(kind=EventKind.UNSUBSCRIBE, message_id=sent.id).count() == 1
