@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
+from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
@@ -499,3 +500,21 @@ async def test_an_unsubscribe_waiting_on_retention_still_suppresses(clock: Froze
     stored = await Suppression.filter(workspace_id=world.workspace.id).values_list("value", "reason")
     assert stored == [(hashed, SuppressionReason.UNSUBSCRIBE)]
     assert await Event.filter(kind=EventKind.UNSUBSCRIBE, message_id=sent.id).count() == 1
+
+
+async def test_one_click_as_gmail_and_yahoo_post_it(client: TestClient) -> None:  # type: ignore[type-arg]
+    """RFC 8058 lets the POST come form-encoded or as multipart/form-data, and some senders' mail clients post
+    an empty body: each suppresses (the first one counts), and each answers 200 with no redirect."""
+    _, sent, _ = await unsubscribe_world()
+    url = path(LINKS.unsubscribe_url(sent.id))
+    multipart = FormData(default_to_multipart=True)
+    multipart.add_field("List-Unsubscribe", "One-Click")
+    posted = await client.post(url, data=multipart, allow_redirects=False)
+    assert posted.status == 200 and posted.request_info.headers["Content-Type"].startswith("multipart/form-data")
+    for body in (b"", b"List-Unsubscribe=One-Click"):
+        again = await client.post(url, data=body, headers=ONE_CLICK, allow_redirects=False)
+        assert again.status == 200
+    assert await Suppression.filter(value="lead0@client.example").count() == 1
+    assert await Event.filter(kind=EventKind.UNSUBSCRIBE).values_list("data", flat=True) == [
+        {"via": "one-click", "stopped": 1, "cancelled": 1}
+    ]
