@@ -11,10 +11,12 @@ links in mail sent before a key rotation keep working.
 
 - open (`/t/o/<token>`): recorded for HTML campaigns only (plain text has no pixel: its opens are "not
   measured", never 0 %), once per message and clock hour, and counted (`opens`) once per message;
-- click (`/t/c/<token>`): the stored URL, counted once per message, link and clock hour;
+- click (`/t/c/<token>`): the stored URL as written (`redirect_location`), counted once per message, link and
+  clock hour; a HEAD (link scanners) and a click whose lead is gone count nothing;
 - unsubscribe (`/t/u/<token>`, RFC 8058 one-click POST): suppresses the lead's address in the workspace, stops
   its active enrollments, cancels its planned and queued rows and counts the event — in one transaction, and
-  a second request changes nothing.
+  a second request changes nothing. Once retention deleted the lead, the keyed hash of the address it left on
+  the row is suppressed instead.
 
 Test sends (`kind='test'`) count toward caps, never toward results: their opens and clicks are not recorded,
 and their unsubscribe link (the recipient is a manager) changes nothing.
