@@ -26,11 +26,15 @@ _BOT_TOKEN = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
 _BOT_PATH = re.compile(r"/bot[^/\s\"']+/")
 # user:password@ in URLs
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@/\s]+@", re.IGNORECASE)
+# A tracking link's token (`/t/u/<token>` in the web server's access log): it unsubscribes a person and ties the
+# reader's address and browser in the log line to one message to them.
+_TRACKING_PATH = re.compile(r"/t/(?P<kind>[ocu])/[^/\s\"'?#]+")
 
 
 def mask_text(text: str) -> str:
-    """Remove the secrets that can hide in free text: bot tokens and URL passwords."""
+    """Remove the secrets that can hide in free text: bot tokens, URL passwords, tracking tokens."""
     text = _BOT_PATH.sub("/bot<token>/", text)
+    text = _TRACKING_PATH.sub(r"/t/\g<kind>/<token>", text)
     text = _BOT_TOKEN.sub("<token>", text)
     return _URL_PASSWORD.sub(r"\g<scheme>:***@", text)
 

@@ -9,12 +9,14 @@ and a click can only lead to a URL that was in the message (`OutboundMessage.lin
 are URL-safe base64 of fixed length (31 characters), made with the newest key and verified against every key, so
 links in mail sent before a key rotation keep working.
 
-- open (`/t/o/<token>`): counted for HTML campaigns only (plain text has no pixel: its opens are "not
-  measured", never 0 %), once per message and clock hour;
-- click (`/t/c/<token>`): the stored URL, counted once per message, link and clock hour;
+- open (`/t/o/<token>`): recorded for HTML campaigns only (plain text has no pixel: its opens are "not
+  measured", never 0 %), once per message and clock hour, and counted (`opens`) once per message;
+- click (`/t/c/<token>`): the stored URL as written (`redirect_location`), counted once per message, link and
+  clock hour; a HEAD (link scanners) and a click whose lead is gone count nothing;
 - unsubscribe (`/t/u/<token>`, RFC 8058 one-click POST): suppresses the lead's address in the workspace, stops
   its active enrollments, cancels its planned and queued rows and counts the event — in one transaction, and
-  a second request changes nothing.
+  a second request changes nothing. Once retention deleted the lead, the keyed hash of the address it left on
+  the row is suppressed instead.
 
 Test sends (`kind='test'`) count toward caps, never toward results: their opens and clicks are not recorded,
 and their unsubscribe link (the recipient is a manager) changes nothing.
@@ -37,13 +39,15 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from redis.asyncio import Redis
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
+from yarl import URL
 
 from engine.clock import Clock
 from engine.crypto import Vault
 from engine.lifecycle import cancel_unsent
 from engine.logging import get_logger
-from engine.stats import EventRecord, SuppressionRecord, add_suppressions, record_events
+from engine.stats import EventRecord, SuppressionRecord, add_suppressions, count_events, insert_events, record_events
 from models.enums import EventKind, MessageKind, MessageStatus, SuppressionReason
 
 log = get_logger(__name__)
@@ -54,7 +58,9 @@ _MAC_BYTES: Final = 12  # 96 bits: guessing a valid token is out of reach, and t
 _PAYLOAD_BYTES: Final = 1 + 8 + 2  # kind, row id, link index
 TOKEN_CHARS: Final = math.ceil((_PAYLOAD_BYTES + _MAC_BYTES) * 4 / 3)  # unpadded base64 of 23 bytes: 31 characters
 MAX_LINKS: Final = 100  # links a message may carry that get click tokens; the rest stay as written
+MAX_URL_CHARS: Final = 2048  # a longer link is no redirect target (browsers and proxies cut such URLs short)
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_CHARS}}}\Z")
+_URI_CHARS = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+\Z")  # RFC 3986: unreserved, reserved, '%'
 DEDUPE_WINDOW_S: Final = 2 * 3600  # a dedupe key outlives its clock hour, whatever the clock's drift
 _DEDUPE_PREFIX: Final = "mf:track:seen:"
 COUNTED_STATUSES: Final = frozenset({MessageStatus.SENT, MessageStatus.UNKNOWN})  # delivered, or maybe
@@ -191,7 +197,14 @@ def _event(row: dict[str, Any], kind: EventKind, now: dt.datetime, **data: Any) 
 
 
 def _counts_toward_results(row: dict[str, Any]) -> bool:
-    return row["kind"] == MessageKind.CAMPAIGN.value and row["status"] in {s.value for s in COUNTED_STATUSES}
+    """A delivered (or maybe delivered) campaign message to a lead we still hold: once the lead is gone (erased
+    by /forget, or by retention), its opens and clicks are no longer tracked — a new event would be a new
+    record of the person's reading."""
+    return (
+        row["kind"] == MessageKind.CAMPAIGN.value
+        and row["status"] in {s.value for s in COUNTED_STATUSES}
+        and row["lead_id"] is not None
+    )
 
 
 async def _first_in_hour(redis: Redis, clock: Clock, *parts: object) -> bool:
@@ -201,23 +214,37 @@ async def _first_in_hour(redis: Redis, clock: Clock, *parts: object) -> bool:
     return bool(await redis.set(key, b"1", nx=True, ex=DEDUPE_WINDOW_S))
 
 
+_OPENED_BEFORE = """
+SELECT EXISTS (SELECT 1 FROM event WHERE lead_id = $2 AND message_id = $1 AND kind = 'open') AS seen
+FROM outbound_message WHERE id = $1 FOR UPDATE
+"""
+
+
 async def record_open(row_id: int, clock: Clock, redis: Redis) -> bool:
-    """Count an open of a sent campaign message whose campaign opted into HTML (the pixel is only there), once
-    per message and clock hour. Returns whether an event was recorded."""
+    """Record an open of a sent campaign message whose campaign opted into HTML (the pixel is only there), once
+    per message and clock hour; the `opens` counter counts the message once, at its first open — the open rate
+    is the share of messages opened, never above 100 % however often a reader (or an image proxy fetching the
+    uncacheable pixel on every view) comes back. Returns whether an event was recorded."""
     row = await _row(row_id)
     if row is None or not _counts_toward_results(row) or not row["campaign_html"]:
         return False
     if not await _first_in_hour(redis, clock, "o", row_id):
         return False
-    async with in_transaction():
-        await record_events([_event(row, EventKind.OPEN, clock.now())])
+    records = [_event(row, EventKind.OPEN, clock.now())]
+    async with in_transaction() as conn:  # the row locked: two first opens at once count once
+        seen = await conn.execute_query_dict(_OPENED_BEFORE, [row_id, row["lead_id"]])
+        await insert_events(records)
+        if seen and not seen[0]["seen"]:
+            await count_events(records)
     return True
 
 
-async def click_target(row_id: int, index: int, clock: Clock, redis: Redis) -> str | None:
-    """The URL link `index` of the message pointed at, or None when the message had no such link (the
-    endpoint then answers 404: nothing else is ever redirected to). Counts the click once per message, link and
-    clock hour, for campaign messages only."""
+async def click_target(row_id: int, index: int, clock: Clock, redis: Redis, *, count: bool = True) -> str | None:
+    """The URL link `index` of the message pointed at (as `redirect_location` spells it), or None when the
+    message had no such link or it is no URL a redirect could name (the endpoint then answers 404: nothing else
+    is ever redirected to). Counts the click once per message, link and clock hour, for campaign messages only,
+    unless `count` is False (a HEAD: link scanners check where a link leads, no person clicked); a click that
+    cannot be counted (Redis down) is logged and still leads on."""
     row = await _row(row_id)
     if row is None:
         return None
@@ -226,13 +253,39 @@ async def click_target(row_id: int, index: int, clock: Clock, redis: Redis) -> s
         links = json.loads(links)
     if not isinstance(links, list) or not 0 <= index < len(links) or not isinstance(links[index], str):
         return None
-    url = str(links[index])
-    if not url.startswith(("https://", "http://")):
+    url = redirect_location(links[index])
+    if url is None:
         return None
-    if _counts_toward_results(row) and await _first_in_hour(redis, clock, "c", row_id, index):
-        async with in_transaction():
-            await record_events([_event(row, EventKind.CLICK, clock.now(), link=index)])
+    if count and _counts_toward_results(row):
+        try:
+            if await _first_in_hour(redis, clock, "c", row_id, index):
+                async with in_transaction():
+                    await record_events([_event(row, EventKind.CLICK, clock.now(), link=index)])
+        except Exception:  # counting must never keep the reader from the link (Redis down, a failed write)
+            log.exception("click not recorded", message_id=row_id, link=index)
     return url
+
+
+def redirect_location(url: str) -> str | None:
+    """What the click redirect's `Location` says for a link of a message: the link as written when it is a
+    plain ASCII URI (byte for byte: a signed or pre-encoded query, `%2F` and all, must reach its site unchanged;
+    only the scheme is put in lower case, as a text may write `HTTPS://`), else its ASCII form (the host in IDNA,
+    `пример.рф` → `xn--e1afmkfd.xn--p1ai`, the path and query percent-encoded). None when it is no http(s) URL with
+    a host that a redirect could name (`javascript:`, a port out of range, a zero-width space pasted into the
+    host): nothing is ever redirected to such a link, and it is never counted."""
+    if len(url) > MAX_URL_CHARS:
+        return None
+    try:
+        parsed = URL(url)
+        encoded = str(parsed)
+        encoded.encode("ascii")
+    except (ValueError, UnicodeError):
+        return None
+    if parsed.scheme not in {"http", "https"} or not parsed.raw_host or not parsed.is_absolute():
+        return None
+    if _URI_CHARS.match(url):
+        return parsed.scheme + url[len(parsed.scheme) :]
+    return encoded
 
 
 async def row_locale(row_id: int) -> str | None:
@@ -255,24 +308,22 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
     """Unsubscribe the lead a message was sent to: suppress the address in the workspace, stop the lead's
     active enrollments (`unsubscribed`), cancel its planned and queued rows, record an UNSUBSCRIBE event with its
     counters — all in one transaction, with the lead's row locked so two clicks at once act once. Returns whether
-    anything changed (a second click, a test send or a row whose lead was erased change nothing)."""
+    anything changed (a second click, a test send or a row whose lead was erased change nothing).
+
+    A message whose lead retention deleted suppresses the keyed hash of the address kept on it
+    (`recipient_hash`): a re-import refuses the person ever after (`_unsubscribe_purged`)."""
     row = await _row(row_id)
-    if row is None or row["lead_id"] is None or row["kind"] != MessageKind.CAMPAIGN.value:
+    if row is None or row["kind"] != MessageKind.CAMPAIGN.value:
         return False
     now = clock.now()
+    if row["lead_id"] is None:
+        return await _unsubscribe_purged(row, now, via)
     async with in_transaction() as conn:  # every statement on the transaction's connection
         leads = await conn.execute_query_dict(_LOCK_LEAD, [row["lead_id"]])
-        if not leads:
-            return False
-        record = SuppressionRecord(int(row["workspace_id"]), str(leads[0]["email"]), SuppressionReason.UNSUBSCRIBE)
-        added = await add_suppressions([record], now=now)
-        stopped = await conn.execute_query_dict(_STOP, [row["lead_id"]])
-        cancelled = await cancel_unsent([int(r["id"]) for r in stopped], reason="cancelled: the lead unsubscribed")
-        changed = bool(added or stopped or cancelled)
-        if changed:
-            await record_events(
-                [_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=len(stopped), cancelled=cancelled)]
-            )
+        if leads:
+            stopped, cancelled, changed = await _unsubscribe_lead(conn, row, str(leads[0]["email"]), now, via)
+    if not leads:  # deleted since the row was read (retention, which held it): its hash is on the row now
+        return await _unsubscribe_purged(row, now, via)
     if changed:
         log.info(
             "unsubscribed",
@@ -282,3 +333,42 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
             cancelled=cancelled,
         )
     return changed
+
+
+async def _unsubscribe_lead(
+    conn: BaseDBAsyncClient, row: dict[str, Any], email: str, now: dt.datetime, via: str
+) -> tuple[list[dict[str, Any]], int, bool]:
+    """The locked lead's part of `unsubscribe`: (stopped enrollments, cancelled rows, whether anything changed)."""
+    record = SuppressionRecord(int(row["workspace_id"]), email, SuppressionReason.UNSUBSCRIBE)
+    added = await add_suppressions([record], now=now)
+    stopped = await conn.execute_query_dict(_STOP, [row["lead_id"]])
+    cancelled = await cancel_unsent([int(r["id"]) for r in stopped], reason="cancelled: the lead unsubscribed")
+    changed = bool(added or stopped or cancelled)
+    if changed:
+        await record_events(
+            [_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=len(stopped), cancelled=cancelled)]
+        )
+    return stopped, cancelled, changed
+
+
+_SUPPRESS_HASH = """
+INSERT INTO suppression (workspace_id, value, reason, created_at)
+SELECT m.workspace_id, m.recipient_hash, $2, $3 FROM outbound_message m
+WHERE m.id = $1 AND m.lead_id IS NULL AND m.recipient_hash <> ''
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+async def _unsubscribe_purged(row: dict[str, Any], now: dt.datetime, via: str) -> bool:
+    """An unsubscribe from a message whose lead is no longer on record: retention left the keyed hash of its
+    address on the row, which becomes a suppression of the workspace (once; counted). /forget left none — it
+    suppressed the hash itself — so nothing changes then."""
+    async with in_transaction() as conn:
+        added = await conn.execute_query_dict(_SUPPRESS_HASH, [row["id"], SuppressionReason.UNSUBSCRIBE.value, now])
+        if added:
+            gone = {**row, "lead_id": None}  # the row as read may still name the lead deleted since
+            await record_events([_event(gone, EventKind.UNSUBSCRIBE, now, via=via, stopped=0, cancelled=0)])
+    if added:
+        log.info("unsubscribed by hash", message_id=row["id"], workspace_id=row["workspace_id"])
+    return bool(added)

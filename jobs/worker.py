@@ -28,6 +28,7 @@ from engine.campaigns.compose import Composer
 from engine.campaigns.ports import ComposeCampaign
 from engine.clock import SystemClock
 from engine.compliance import retention
+from engine.compliance.hashing import AddressHasher
 from engine.crypto import Vault
 from engine.domains import progress
 from engine.health import HEARTBEAT_KEY
@@ -286,7 +287,10 @@ async def send_reports(ctx: dict[str, Any]) -> int:
 
 async def purge_retention(ctx: dict[str, Any]) -> int:
     """Delete what each workspace's retention setting no longer keeps, in batches (daily; idempotent)."""
-    done = await retention.purge(ctx["clock"])
+    if "vault" not in ctx:  # a deleted lead keeps the keyed hash of its address: no key, no deletion
+        log.error("retention needs ENCRYPTION_KEYS to keep the hashes that honour later unsubscribes")
+        return 0
+    done = await retention.purge(ctx["clock"], hasher=AddressHasher.from_vault(ctx["vault"]))
     return sum(sum(counts.values()) for counts in done.values())
 
 

@@ -3,7 +3,9 @@
 The handlers are thin: verify the token (`engine.tracking.TrackingLinks.verify`), call one `engine.tracking`
 function, answer. Nothing here sets or reads cookies or asks anyone to log in (RFC 8058 §3). A GET never
 unsubscribes by itself — link scanners and mail security gateways fetch every GET — it shows a page with a
-button that POSTs; the mail client's one-click POST and that button land on the same handler.
+button that POSTs; the mail client's one-click POST and that button land on the same handler. Every GET route
+answers HEAD too (RFC 9110 §9.1), with the same status and headers and no side effect: a scanner that checks
+where a link leads with a HEAD counts no click, an image proxy's HEAD no open.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import html
 from typing import Final
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from redis.asyncio import Redis
 
 from engine.clock import Clock
@@ -21,6 +24,8 @@ from engine.tracking import InvalidToken, TokenKind, TrackingLinks, click_target
 
 log = get_logger(__name__)
 
+RETRY_AFTER_S: Final = 120  # what a failed tracking request tells the reader to wait; outages are short or long
+MAX_LANGUAGES: Final = 20  # Accept-Language tags looked at; browsers send a handful
 MAX_BODY_BYTES: Final = 1024  # a one-click POST carries "List-Unsubscribe=One-Click"; nothing legitimate is bigger
 
 TRACKING_KEY = web.AppKey("tracking", TrackingLinks)
@@ -49,10 +54,18 @@ def register(app: web.Application, tracking: TrackingLinks, clock: Clock, redis:
     app[TRACKING_KEY] = tracking
     app[CLOCK_KEY] = clock
     app[TRACKING_REDIS_KEY] = redis
+    app.middlewares.append(unavailable_page)
     app.router.add_get("/t/o/{token}", open_pixel, allow_head=False)
+    app.router.add_head("/t/o/{token}", pixel_head)
     app.router.add_get("/t/c/{token}", click, allow_head=False)
-    app.router.add_get("/t/u/{token}", unsubscribe_page, allow_head=False)
+    app.router.add_head("/t/c/{token}", click_head)
+    app.router.add_get("/t/u/{token}", unsubscribe_page)  # HEAD too: the page changes nothing
     app.router.add_post("/t/u/{token}", unsubscribe_post)
+    # any other path under /t/ (a link a mail client broke at a line end, a slash added): the localized 404 page,
+    # not aiohttp's bare text; the routes above keep their 405 for other methods
+    broken = r"/t/{tail:(?![ocu]/[^/]+\Z).*}"
+    app.router.add_get(broken, broken_link)
+    app.router.add_post(broken, broken_link)
 
 
 def _verified(request: web.Request, kind: TokenKind) -> tuple[int, int] | None:
@@ -74,15 +87,30 @@ async def open_pixel(request: web.Request) -> web.Response:
     return web.Response(body=PIXEL, content_type="image/gif", headers=_HEADERS)
 
 
-async def click(request: web.Request) -> web.StreamResponse:
-    """302 to the URL the message contained at that index; anything else is a 404 page, never a redirect."""
+async def pixel_head(request: web.Request) -> web.Response:
+    """The pixel's headers; no open is counted (a proxy or scanner checking the image, nobody reading)."""
+    return web.Response(body=PIXEL, content_type="image/gif", headers=_HEADERS)
+
+
+async def click(request: web.Request) -> web.Response:
+    """302 to the URL the message contained at that index (`Location` as `click_target` spelled it: aiohttp's
+    `HTTPFound` would re-encode the query of a signed link); anything else is a 404 page, never a redirect."""
+    return await _redirect(request, count=True)
+
+
+async def click_head(request: web.Request) -> web.Response:
+    """What a GET would answer (the 302 and its `Location`, or the 404), without counting a click."""
+    return await _redirect(request, count=False)
+
+
+async def _redirect(request: web.Request, *, count: bool) -> web.Response:
     verified = _verified(request, TokenKind.CLICK)
     url = None
     if verified is not None:
-        url = await click_target(*verified, request.app[CLOCK_KEY], request.app[TRACKING_REDIS_KEY])
+        url = await click_target(*verified, request.app[CLOCK_KEY], request.app[TRACKING_REDIS_KEY], count=count)
     if url is None:
         return _not_found(request)
-    raise web.HTTPFound(location=url, headers=_HEADERS)
+    return web.Response(status=302, headers={**_HEADERS, "Location": url})
 
 
 async def unsubscribe_page(request: web.Request) -> web.Response:
@@ -121,9 +149,54 @@ async def unsubscribe_post(request: web.Request) -> web.Response:
     return _page(locale, t("tracking-unsubscribe-title"), t("tracking-unsubscribed"), "", status=200)
 
 
+@web.middleware
+async def unavailable_page(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A tracking route that fails (the database away, a statement refused) answers a localized 503 page with
+    `Retry-After` — the person pressing unsubscribe is told to try again, not shown aiohttp's bare 500 — and the
+    failure is logged with its traceback. Other routes are left to their own handling."""
+    if not request.path.startswith("/t/"):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("tracking request failed", method=request.method, route=request.path[:5])
+        locale = _reader_locale(request)
+        t = translator(locale)
+        page = _page(locale, t("tracking-unavailable-title"), t("tracking-unavailable"), "", status=503)
+        page.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return page
+
+
+async def broken_link(request: web.Request) -> web.Response:
+    """A path under /t/ that is no tracking link at all: the same page as for a bad token."""
+    return _not_found(request)
+
+
 def _reader_locale(request: web.Request) -> str:
-    """The reader's first language (`Accept-Language: en-US,en;q=0.9` → en), for pages with no row behind them."""
-    return pick_locale(request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip())
+    """The reader's most preferred language we have (`Accept-Language: de-DE,de;q=0.9,en;q=0.8` → en, by
+    weight, not merely the first tag), for pages with no row behind them; Russian when none is ours."""
+    return pick_locale(*accepted_languages(request.headers.get("Accept-Language", "")))
+
+
+def accepted_languages(header: str) -> list[str]:
+    """The language tags of an `Accept-Language` value, most preferred first (RFC 9110 §12.5.4; `q=0`: not
+    acceptable), at most `MAX_LANGUAGES` of them; a malformed weight counts as 0."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, item in enumerate(header.split(",")[:MAX_LANGUAGES]):
+        tag, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value) if len(value) <= 5 else 0.0
+                except ValueError:
+                    weight = 0.0
+        if tag and tag != "*" and weight > 0:
+            weighted.append((-weight, position, tag))
+    return [tag for _, _, tag in sorted(weighted)]
 
 
 def _not_found(request: web.Request) -> web.Response:

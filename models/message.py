@@ -74,6 +74,9 @@ class OutboundMessage(Model):
     links: list[str] | None = fields.JSONField(
         null=True
     )  # the URLs the message contained (click redirects go only there)
+    # the keyed hash (`engine.compliance.hashing`, `h:<hex>`) of the recipient, kept when retention deletes the lead:
+    # an unsubscribe from this message afterwards still suppresses the person, who is no longer on record
+    recipient_hash = fields.CharField(max_length=80, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

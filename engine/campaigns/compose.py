@@ -37,7 +37,7 @@ from engine.campaigns.template import Template, field_key, parse
 from engine.errors import NotFound, UserError
 from engine.i18n import translator
 from engine.stats import normalize_email
-from engine.tracking import MAX_LINKS, TrackingLinks
+from engine.tracking import MAX_LINKS, TrackingLinks, redirect_location
 from models import Campaign, Lead, Mailbox, Step, Workspace
 
 DEFAULT_TTL_S: Final = 30.0  # how long a step's parsed templates and the workspace identity are reused
@@ -51,6 +51,7 @@ _BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
 _SPACES = re.compile(r"[ \t]+")
 _URL = re.compile(r"https?://[^\s<>\"'«»]+", re.IGNORECASE)
 _URL_TAIL = ".,;:!?)]}'\""
+_CLOSERS: Final = {")": "(", "]": "["}
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
@@ -125,15 +126,30 @@ def lead_fields(
 
 
 def find_links(text: str) -> tuple[str, ...]:
-    """The distinct http(s) URLs of a text in order of appearance (trailing punctuation is not part of one)."""
-    return tuple(dict.fromkeys(url for _, _, url in _url_spans(text)))[:MAX_LINKS]
+    """The distinct http(s) URLs of a text in order of appearance (trailing punctuation is not part of one,
+    a closing bracket that closes one inside it is: `https://ru.wikipedia.org/wiki/Мир_(значения)`), leaving out
+    those no redirect could lead to (`redirect_location`: a zero-width space in the host, a port out of range):
+    they stay in the text as written, with no click link that could only answer 404."""
+    links = (url for _, _, url in _url_spans(text) if redirect_location(url) is not None)
+    return tuple(dict.fromkeys(links))[:MAX_LINKS]
 
 
 def _url_spans(text: str) -> Iterable[tuple[int, int, str]]:
     for match in _URL.finditer(text):
-        url = match.group().rstrip(_URL_TAIL)
+        url = _trim_tail(match.group())
         if len(url) > len("https://"):
             yield match.start(), match.start() + len(url), url
+
+
+def _trim_tail(url: str) -> str:
+    """`url` without the punctuation that ends the sentence around it; a `)` or `]` stays when it closes a
+    bracket opened inside the URL, as in a Wikipedia link (and not one opened before it: `(see https://…)`)."""
+    while url and url[-1] in _URL_TAIL:
+        closing = url[-1]
+        if closing in _CLOSERS and url.count(_CLOSERS[closing]) >= url.count(closing):
+            break
+        url = url[:-1]
+    return url
 
 
 def render_message(

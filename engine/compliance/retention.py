@@ -7,7 +7,8 @@ makes the daily `purge` job remove, for data older than that many days:
 - the personal content of outbound campaign and test messages (subject, body, HTML, links, SMTP reply; the rows
   stay for threads and counters);
 - leads created before the cut-off that are in no active sequence and were not written to since (their
-  enrollments go with them).
+  enrollments go with them); their messages keep the keyed hash of the address (`recipient_hash`), so an
+  unsubscribe from an old mail still suppresses the person.
 DailyStat counters and the suppression list are kept: aggregates hold no person, and a suppression must outlive
 the data it protects. Work is done in batches of `batch` rows, each its own short statement: never one huge
 transaction holding locks over a client's whole history.
@@ -25,6 +26,7 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
+from engine.compliance.hashing import AddressHasher
 from engine.errors import UserError
 from engine.logging import get_logger
 from models import AuditLog, Workspace
@@ -51,15 +53,21 @@ WHERE id IN (
 RETURNING id
 """
 _LEADS = """
-DELETE FROM lead WHERE id IN (
-    SELECT l.id FROM lead l
-    WHERE l.workspace_id = $1 AND l.created_at < $2
-      AND NOT EXISTS (SELECT 1 FROM enrollment e
-                      WHERE e.lead_id = l.id AND (e.state = 'active' OR e.last_sent_at >= $2))
-    LIMIT $3)
-RETURNING id
+SELECT l.id, l.email FROM lead l
+WHERE l.workspace_id = $1 AND l.created_at < $2
+  AND NOT EXISTS (SELECT 1 FROM enrollment e
+                  WHERE e.lead_id = l.id AND (e.state = 'active' OR e.last_sent_at >= $2))
+LIMIT $3
+FOR UPDATE OF l SKIP LOCKED
 """
-KINDS: Final = (("events", _EVENTS), ("messages", _MESSAGES), ("leads", _LEADS))
+# What an unsubscribe from the lead's mail needs once the lead is gone: the keyed hash of its address on its rows.
+_KEEP_HASHES = """
+UPDATE outbound_message m SET recipient_hash = v.hash
+FROM unnest($1::bigint[], $2::text[]) AS v(lead, hash)
+WHERE m.lead_id = v.lead AND m.kind = 'campaign'
+"""
+_DELETE_LEADS = "DELETE FROM lead WHERE id = ANY($1::bigint[])"
+KINDS: Final = (("events", _EVENTS), ("messages", _MESSAGES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +101,12 @@ async def set_retention(actor: Actor, clock: Clock, days: int | None) -> Retenti
     return RetentionChange(space.retention_days, days)
 
 
-async def purge(clock: Clock, *, batch: int = BATCH) -> dict[int, Counter[str]]:
+async def purge(clock: Clock, *, hasher: AddressHasher, batch: int = BATCH) -> dict[int, Counter[str]]:
     """Apply every workspace's retention: what was removed, per workspace and kind (workspaces with nothing to
-    remove are left out). One workspace's failure is logged and does not stop the others."""
+    remove are left out). One workspace's failure is logged and does not stop the others. A deleted lead leaves
+    the keyed hash of its address (`hasher`) on its campaign messages: the unsubscribe link in the mail it got
+    still suppresses the person (`engine.tracking.unsubscribe`), as the law and RFC 8058 want, with no address
+    kept."""
     conn = connections.get("default")
     done: dict[int, Counter[str]] = {}
     spaces = await Workspace.filter(retention_days__isnull=False).values_list("id", "retention_days")
@@ -109,6 +120,11 @@ async def purge(clock: Clock, *, batch: int = BATCH) -> dict[int, Counter[str]]:
                     counts[kind] += n
                     if n < batch:
                         break
+            while True:
+                n = await _purge_leads(workspace_id, cutoff, batch, hasher)
+                counts["leads"] += n
+                if n < batch:
+                    break
         except Exception:
             log.exception("retention purge failed", workspace_id=workspace_id)
         if +counts:
@@ -122,3 +138,16 @@ async def purge(clock: Clock, *, batch: int = BATCH) -> dict[int, Counter[str]]:
                 created_at=clock.now(),
             )
     return done
+
+
+async def _purge_leads(workspace_id: int, cutoff: dt.datetime, batch: int, hasher: AddressHasher) -> int:
+    """Delete one batch of the workspace's leads past retention, their hashes kept on their rows (one short
+    transaction). Returns how many were deleted."""
+    async with in_transaction() as conn:
+        picked = await conn.execute_query_dict(_LEADS, [workspace_id, cutoff, batch])
+        if not picked:
+            return 0
+        ids = [int(r["id"]) for r in picked]
+        await conn.execute_query(_KEEP_HASHES, [ids, [hasher.value(str(r["email"])) for r in picked]])
+        await conn.execute_query(_DELETE_LEADS, [ids])
+    return len(ids)

@@ -8,3 +8,5 @@ tracking-not-found-title = Link not found
 tracking-not-found = This link is wrong or has expired.
 tracking-too-large-title = Request too large
 tracking-too-large = The request is too large.
+tracking-unavailable-title = Service temporarily unavailable
+tracking-unavailable = The link could not be handled just now. Please try again in a few minutes.

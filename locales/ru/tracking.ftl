@@ -8,3 +8,5 @@ tracking-not-found-title = Ссылка не найдена
 tracking-not-found = Эта ссылка неверна или устарела.
 tracking-too-large-title = Слишком большой запрос
 tracking-too-large = Запрос слишком большой.
+tracking-unavailable-title = Сервис временно недоступен
+tracking-unavailable = Не получилось обработать ссылку. Попробуйте ещё раз через несколько минут.

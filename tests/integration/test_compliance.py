@@ -10,6 +10,7 @@ import io
 import json
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 from tortoise import connections
 
@@ -21,6 +22,8 @@ from engine.errors import Forbidden, UserError
 from engine.i18n import translator
 from engine.leads.importer import ImportOptions, import_leads
 from engine.leads.suppression import is_suppressed, suppress
+from engine.tracking import TrackingLinks
+from mailfleet.web import create_app
 from models import (
     AuditLog,
     Campaign,
@@ -222,7 +225,7 @@ async def test_retention_deletes_old_data_in_batches_and_keeps_aggregates_and_su
     change = await retention.set_retention(actor(ws), clock, 30)
     assert (change.before, change.after) == (None, 30)
 
-    done = await retention.purge(clock, batch=2)
+    done = await retention.purge(clock, hasher=HASHER, batch=2)
 
     assert set(done) == {ws.id}
     assert done[ws.id] == {"events": 12, "messages": 6, "leads": 5}
@@ -233,7 +236,9 @@ async def test_retention_deletes_old_data_in_batches_and_keeps_aggregates_and_su
     assert await Lead.filter(workspace=keep).count() == 1 and await Event.filter(workspace=keep).count() == 2
     assert recent.id and busy.id
     assert (await AuditLog.get(action="retention.purge")).data == {"days": 30, "events": 12, "messages": 6, "leads": 5}
-    assert await retention.purge(clock, batch=2) == {}  # nothing left: a second run is a no-op
+    kept = await OutboundMessage.filter(workspace=ws, lead_id=None).values_list("recipient_hash", flat=True)
+    assert sorted(set(kept)) == sorted(HASHER.value(f"old{n}@lead.example") for n in range(5))  # nothing else
+    assert await retention.purge(clock, hasher=HASHER, batch=2) == {}  # nothing left: a second run is a no-op
     await retention.set_retention(actor(ws), clock, None)
     assert await retention.retention_days(actor(ws)) is None
 
@@ -330,3 +335,32 @@ async def test_an_erasure_names_the_workspace_it_erases_in(clock: FrozenClock) -
     everywhere = await forget.forget(actor(None, Role.ADMIN), clock, IVAN, hasher=HASHER, everywhere=True)
     assert (everywhere.workspace, everywhere.leads) == ("", 1)
     assert translator("ru")("forget-scope-workspace", workspace="Beta") == "в пространстве «Beta»"
+
+
+async def test_an_unsubscribe_from_an_old_mail_after_retention_still_suppresses(
+    clock: FrozenClock, redis: Redis
+) -> None:
+    """Retention deleted the lead a month after its sequence ended; the mail is still in the person's inbox,
+    and Gmail's unsubscribe button posts to its one-click URL. The person is suppressed all the same — by the
+    keyed hash retention kept on the message, no address on record — so a re-import of the old list refuses
+    them; a second press changes nothing."""
+    ws, box = await space("acme")
+    lead, _ = await history(ws, box, IVAN, NOW - dt.timedelta(days=100))
+    sent = await OutboundMessage.get(lead_id=lead.id, step_position=1)
+    await OutboundMessage.filter(workspace=ws, status=MessageStatus.QUEUED).update(status=MessageStatus.CANCELLED)
+    await retention.set_retention(actor(ws), clock, 30)
+    assert (await retention.purge(clock, hasher=HASHER))[ws.id]["leads"] == 1
+    links = TrackingLinks("https://t.example.com", b"k" * 32)
+    url = links.unsubscribe_url(sent.id).removeprefix(links.base_url)
+    async with TestClient(TestServer(create_app(redis, tracking=links, clock=clock))) as client:
+        for _ in range(2):
+            pressed = await client.post(
+                url, data=b"List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"}
+            )
+            assert pressed.status == 200 and "вы отписаны" in await pressed.text()
+    assert await is_suppressed(ws.id, [IVAN], hasher=HASHER) == {IVAN}
+    stored = await Suppression.filter(workspace=ws).values_list("value", "reason")
+    assert stored == [(HASHER.value(IVAN), SuppressionReason.UNSUBSCRIBE)]  # the hash, never the address
+    assert await Event.filter(workspace=ws, kind=EventKind.UNSUBSCRIBE).count() == 1
+    report = await import_leads(actor(ws), f"Почта\r\n{IVAN}\r\n".encode(), clock, options=OPTIONS, hasher=HASHER)
+    assert report.suppressed == 1 and not await Lead.filter(workspace=ws).exists()

@@ -6,20 +6,37 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
+from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
+from tortoise.transactions import in_transaction
 
+from engine import db
+from engine.access import Actor
 from engine.clock import FrozenClock
-from engine.stats import counters
+from engine.compliance.forget import forget
+from engine.compliance.hashing import AddressHasher
+from engine.monitoring.metrics import Minimums
+from engine.reports.service import summary
+from engine.stats import EventRecord, counters, record_events
 from engine.tracking import TOKEN_CHARS, TokenKind, TrackingLinks, unsubscribe
 from mailfleet.tracking_web import PIXEL
 from mailfleet.web import create_app
 from models import Enrollment, Event, OutboundMessage, Suppression
-from models.enums import EnrollmentState, EventKind, MessageKind, MessageStatus, StatScope, SuppressionReason
+from models.enums import (
+    EnrollmentState,
+    EventKind,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    StatScope,
+    SuppressionReason,
+)
 from tests.integration.content_world import NOW, World, make_world, planned_row
 from tests.integration.txprobe import holding, stopped_on_lock
 
@@ -213,7 +230,8 @@ async def test_opens_count_only_for_html_campaigns_once_an_hour(client: TestClie
     assert opens == [(html_world.campaign.id, html_row.id)]
     clock.advance(dt.timedelta(minutes=61))
     await client.get(path(LINKS.open_url(html_row.id)))
-    assert (await counters(StatScope.CAMPAIGN, html_world.campaign.id, TODAY))["opens"] == 2
+    assert await Event.filter(kind=EventKind.OPEN).count() == 2  # recorded again in a new hour
+    assert (await counters(StatScope.CAMPAIGN, html_world.campaign.id, TODAY))["opens"] == 1  # one message opened
     assert (await counters(StatScope.CAMPAIGN, plain_world.campaign.id, TODAY))["opens"] == 0
 
 
@@ -266,3 +284,237 @@ async def test_crafted_tokens_are_404_and_change_nothing(client: TestClient, red
     # a query string never names the target either
     redirected = await client.get(path(LINKS.click_url(row.id, 0)) + "?url=https://evil.example", allow_redirects=False)
     assert redirected.headers["Location"] == "https://acme.example/offer"
+
+
+async def test_click_leads_to_the_link_as_written_and_never_fails(client: TestClient) -> None:  # type: ignore[type-arg]
+    """Links as people write them: an upper-case scheme, an IDN host with a Cyrillic path, a signed query whose
+    `%2F`/`%3A` must reach the site unchanged — each a 302 to it; a link no redirect can name (a zero-width space
+    pasted into the host, a port out of range, a broken IPv6 literal) is a localized 404, never a 500, and is not
+    counted."""
+    world = await make_world()
+    signed = "https://cdn.example/f.pdf?X-Cred=AKIA%2F20261201%2Fru&next=https%3A%2F%2Fx.example%2F%3Fa%3D1&sig=a%2Bb"
+    links = [
+        "HTTPS://Example.COM/Offer",
+        "https://пример.рф/путь?q=да#якорь",
+        signed,
+        "https://ex\u200bample.com/",
+        "https://acme.example:99999/",
+        "https://[oops/x",
+    ]
+    row = await planned_row(world, 0, links=links)
+    expected = [
+        "https://Example.COM/Offer",
+        "https://xn--e1afmkfd.xn--p1ai/%D0%BF%D1%83%D1%82%D1%8C?q=%D0%B4%D0%B0#%D1%8F%D0%BA%D0%BE%D1%80%D1%8C",
+        signed,
+    ]
+    for index, location in enumerate(expected):
+        response = await client.get(path(LINKS.click_url(row.id, index)), allow_redirects=False)
+        assert (response.status, response.headers.get("Location")) == (302, location), links[index]
+    for index in range(len(expected), len(links)):
+        response = await client.get(
+            path(LINKS.click_url(row.id, index)), allow_redirects=False, headers={"Accept-Language": "en"}
+        )
+        assert response.status == 404 and "Location" not in response.headers, links[index]
+        assert "Link not found" in await response.text()
+    clicked = await Event.filter(kind=EventKind.CLICK).order_by("id").values_list("data", flat=True)
+    assert clicked == [{"link": 0}, {"link": 1}, {"link": 2}]
+
+
+async def test_a_scanner_heads_every_link_and_nothing_counts(client: TestClient, redis: Redis) -> None:  # type: ignore[type-arg]
+    """A mail security gateway (Safe Links, Mimecast, Proofpoint) or an image proxy HEADs the click link, the
+    pixel and the unsubscribe URL before anyone reads the mail: each answers as its GET would (RFC 9110 §9.1:
+    HEAD is supported wherever GET is) and nothing is counted, suppressed or remembered — so the person's own
+    click and open an instant later still count."""
+    world = await make_world(html=True)
+    row = await planned_row(world, 0, links=["https://acme.example/offer?utm_source=mail"])
+    click_url, open_url = path(LINKS.click_url(row.id, 0)), path(LINKS.open_url(row.id))
+    unsubscribe_url = path(LINKS.unsubscribe_url(row.id))
+    for _ in range(2):
+        clicked = await client.head(click_url, allow_redirects=False)
+        assert (clicked.status, clicked.headers["Location"]) == (302, "https://acme.example/offer?utm_source=mail")
+        pixel = await client.head(open_url)
+        assert (pixel.status, pixel.headers["Content-Type"]) == (200, "image/gif")
+        page = await client.head(unsubscribe_url)
+        assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+        assert (await client.head(path(LINKS.click_url(row.id, 1)), allow_redirects=False)).status == 404
+    assert await Event.all().count() == 0 and await Suppression.all().count() == 0
+    assert (await Enrollment.get(id=world.enrollments[0].id)).state is EnrollmentState.ACTIVE
+    assert await redis.keys("*") == []
+    await client.get(click_url, allow_redirects=False)
+    await client.get(open_url)
+    assert sorted(await Event.all().values_list("kind", flat=True)) == [EventKind.CLICK, EventKind.OPEN]
+
+
+async def test_after_forget_the_person_is_tracked_no_more(client: TestClient, clock: FrozenClock) -> None:  # type: ignore[type-arg]
+    """/forget erases the records of a person's tracking; the mail stays in their inbox, and their mail client
+    keeps loading the pixel. Opening it after the erasure records nothing new, and the unsubscribe link still
+    answers that they are unsubscribed (the hashed suppression stands)."""
+    world = await make_world(html=True)
+    row = await planned_row(world, 0, links=["https://acme.example/offer"])
+    assert (await client.get(path(LINKS.open_url(row.id)))).status == 200
+    assert await Event.filter(kind=EventKind.OPEN).count() == 1
+    manager = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.MANAGER, workspace_id=world.workspace.id)
+    erased = await forget(manager, clock, "lead0@client.example", hasher=AddressHasher([b"s" * 32]))
+    assert erased.events == 1
+    clock.advance(dt.timedelta(hours=2))
+    pixel = await client.get(path(LINKS.open_url(row.id)))
+    assert (pixel.status, await pixel.read()) == (200, PIXEL)
+    assert await Event.filter(message_id=row.id).count() == 0
+    assert (await client.get(path(LINKS.click_url(row.id, 0)), allow_redirects=False)).status == 404
+    unsubscribed = await client.post(path(LINKS.unsubscribe_url(row.id)), data=b"List-Unsubscribe=One-Click")
+    assert unsubscribed.status == 200 and "вы отписаны" in await unsubscribed.text()
+    assert await Event.all().count() == 0
+
+
+async def test_a_click_leads_on_while_redis_is_down(clock: FrozenClock) -> None:
+    """Redis (where a click's once-an-hour key lives) is down: the reader still gets to the link — a 302, not a
+    500 — and the pixel is still served; only the counting is lost, and logged."""
+    world = await make_world(html=True)
+    row = await planned_row(world, 0, links=["https://acme.example/offer"])
+    broken = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)  # nothing listens on port 1
+    app = create_app(broken, tracking=LINKS, clock=clock)
+    try:
+        async with TestClient(TestServer(app)) as down:
+            clicked = await down.get(path(LINKS.click_url(row.id, 0)), allow_redirects=False)
+            assert (clicked.status, clicked.headers.get("Location")) == (302, "https://acme.example/offer")
+            pixel = await down.get(path(LINKS.open_url(row.id)))
+            assert (pixel.status, await pixel.read()) == (200, PIXEL)
+    finally:
+        await broken.aclose()
+    assert await Event.all().count() == 0
+
+
+async def test_pages_without_a_row_speak_the_readers_best_language(client: TestClient) -> None:  # type: ignore[type-arg]
+    """A German reader whose browser also takes English (`de-DE,de;q=0.9,en;q=0.8`) gets the English page, not
+    the Russian default picked from the first tag alone; weights decide, not order, and `q=0` refuses."""
+    _, sent, _ = await unsubscribe_world()
+    token = path(LINKS.unsubscribe_url(sent.id)).rsplit("/", 1)[1]
+    for header, expected in (
+        ("de-DE,de;q=0.9,en;q=0.8", "Link not found"),
+        ("ru;q=0, en", "Link not found"),
+        ("ru;q=0.4, en-US;q=0.7", "Link not found"),
+        ("de-DE,de;q=0.9", "Ссылка не найдена"),
+        ("en;q=0.3, ru", "Ссылка не найдена"),
+    ):
+        response = await client.get(f"/t/u/{token[:-1]}", headers={"Accept-Language": header})
+        assert response.status == 404 and expected in await response.text(), header
+    big = await client.post(
+        path(LINKS.unsubscribe_url(sent.id)), data=b"x" * 2000, headers={"Accept-Language": "de, en;q=0.5"}
+    )
+    assert big.status == 413 and '<html lang="en">' in await big.text()
+
+
+async def test_the_open_rate_counts_messages_opened_not_views(client: TestClient, clock: FrozenClock) -> None:  # type: ignore[type-arg]
+    """The pixel is uncacheable, so Gmail's image proxy fetches it on every view and a reader who comes back to
+    the mail over a day loads it again and again: each hour's open is recorded, but the open rate is the share of
+    messages opened — one of two messages read in five different hours is 50 %, not 250 %."""
+    world = await make_world(html=True)
+    rows = [await planned_row(world, 0), await planned_row(world, 1)]
+    sent = [
+        EventRecord(
+            world.workspace.id,
+            EventKind.SENT,
+            NOW,
+            mailbox_id=world.mailbox.id,
+            campaign_id=world.campaign.id,
+            lead_id=row.lead_id,
+            message_id=row.id,
+        )
+        for row in rows
+    ]
+    async with in_transaction():
+        await record_events(sent)
+    for _ in range(5):
+        opened = await asyncio.gather(*(client.get(path(LINKS.open_url(rows[0].id))) for _ in range(3)))
+        assert {response.status for response in opened} == {200}
+        clock.advance(dt.timedelta(hours=1))
+    assert await Event.filter(kind=EventKind.OPEN).count() == 5
+    for scope, subject in ((StatScope.CAMPAIGN, world.campaign.id), (StatScope.WORKSPACE, world.workspace.id)):
+        found = await summary(world.workspace.id, TODAY, TODAY, scope=scope, scope_id=subject, minimums=Minimums(1))
+        assert (found.metrics.open_rate.part, found.metrics.open_rate.sample) == (1, 2), scope
+        assert found.metrics.open_rate.value == 0.5
+
+
+async def test_a_broken_link_gets_the_page_not_bare_text(client: TestClient) -> None:  # type: ignore[type-arg]
+    """A link a mail client cut at the end of a line (`…/t/u`), or one with a slash added, is answered with the
+    localized page, as a bad token is — not aiohttp's bare `404: Not Found`; other methods on real routes keep
+    their 405."""
+    _, sent, _ = await unsubscribe_world()
+    good = path(LINKS.unsubscribe_url(sent.id))
+    for url in ("/t/u", "/t/u/", f"{good}/", "/t/", "/t/x/abc", f"{good}/extra"):
+        for method in ("GET", "HEAD", "POST"):
+            response = await client.request(method, url, headers={"Accept-Language": "en"}, allow_redirects=False)
+            assert response.status == 404 and response.headers["Content-Type"].startswith("text/html"), (method, url)
+            if method != "HEAD":
+                assert "Link not found" in await response.text()
+    assert (await client.post(path(LINKS.open_url(sent.id)))).status == 405
+    assert (await client.put(good)).status == 405
+    assert await Suppression.all().count() == 0
+
+
+async def test_a_database_failure_is_a_localized_try_again_page(
+    client: TestClient,  # type: ignore[type-arg]
+    empty_database: Callable[[str], Awaitable[str]],
+) -> None:
+    """The database fails under the tracking host (here: a database without our tables, as after a restore that
+    went wrong): the person pressing unsubscribe, or following a link, is told in their language to try again
+    (503 with Retry-After), not shown aiohttp's bare '500 Internal Server Error'; the pixel is still an image."""
+    _, sent, _ = await unsubscribe_world()
+    await db.close_db()
+    await db.init_db(await empty_database("trackfail"))
+    english = {"Accept-Language": "en"}
+    for method, url in (
+        ("POST", LINKS.unsubscribe_url(sent.id)),
+        ("GET", LINKS.unsubscribe_url(sent.id)),
+        ("GET", LINKS.click_url(sent.id, 0)),
+    ):
+        response = await client.request(method, path(url), headers=english, data=b"List-Unsubscribe=One-Click")
+        assert (response.status, response.headers.get("Retry-After")) == (503, "120"), (method, url)
+        assert "try again" in await response.text()
+    russian = await client.post(path(LINKS.unsubscribe_url(sent.id)), data=b"List-Unsubscribe=One-Click")
+    assert russian.status == 503 and "Попробуйте ещё раз" in await russian.text()
+    pixel = await client.get(path(LINKS.open_url(sent.id)))
+    assert (pixel.status, await pixel.read()) == (200, PIXEL)
+
+
+async def test_an_unsubscribe_waiting_on_retention_still_suppresses(clock: FrozenClock, database_url: str) -> None:
+    """Retention holds the lead (it is deleting it, its hash kept on the rows) while the person presses
+    unsubscribe: the press waits for the lock, finds the lead gone, and suppresses the hash — it does not answer
+    'unsubscribed' having done nothing."""
+    world, sent, _ = await unsubscribe_world()
+    hashed = AddressHasher([b"s" * 32]).value("lead0@client.example")
+    retention = await asyncpg.connect(database_url)
+    looker = await asyncpg.connect(database_url)
+    try:
+        async with retention.transaction():
+            await retention.fetch("SELECT id FROM lead WHERE id = $1 FOR UPDATE", world.leads[0].id)
+            task = await stopped_on_lock(looker, unsubscribe(sent.id, clock))
+            await retention.execute(
+                "UPDATE outbound_message SET recipient_hash = $2 WHERE lead_id = $1", world.leads[0].id, hashed
+            )
+            await retention.execute("DELETE FROM lead WHERE id = $1", world.leads[0].id)
+        assert await task is True
+    finally:
+        await retention.close()
+        await looker.close()
+    stored = await Suppression.filter(workspace_id=world.workspace.id).values_list("value", "reason")
+    assert stored == [(hashed, SuppressionReason.UNSUBSCRIBE)]
+    assert await Event.filter(kind=EventKind.UNSUBSCRIBE, message_id=sent.id).count() == 1
+
+
+async def test_one_click_as_gmail_and_yahoo_post_it(client: TestClient) -> None:  # type: ignore[type-arg]
+    """RFC 8058 lets the POST come form-encoded or as multipart/form-data, and some senders' mail clients post
+    an empty body: each suppresses (the first one counts), and each answers 200 with no redirect."""
+    _, sent, _ = await unsubscribe_world()
+    url = path(LINKS.unsubscribe_url(sent.id))
+    multipart = FormData(default_to_multipart=True)
+    multipart.add_field("List-Unsubscribe", "One-Click")
+    posted = await client.post(url, data=multipart, allow_redirects=False)
+    assert posted.status == 200 and posted.request_info.headers["Content-Type"].startswith("multipart/form-data")
+    for body in (b"", b"List-Unsubscribe=One-Click"):
+        again = await client.post(url, data=body, headers=ONE_CLICK, allow_redirects=False)
+        assert again.status == 200
+    assert await Suppression.filter(value="lead0@client.example").count() == 1
+    assert await Event.filter(kind=EventKind.UNSUBSCRIBE).values_list("data", flat=True) == [
+        {"via": "one-click", "stopped": 1, "cancelled": 1}
+    ]

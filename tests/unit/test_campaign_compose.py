@@ -212,3 +212,24 @@ def test_find_links_is_bounded_and_ignores_trailing_punctuation() -> None:
     assert len(links) == 100
     assert links[0] == "https://x.example/0"
     assert find_links("http:// https://") == ()
+
+
+def test_links_keep_their_own_brackets_and_broken_ones_stay_as_written() -> None:
+    """A Wikipedia link ends in `)`, which is part of it (the click must lead to the article, not to
+    `…Мир_(значения`), while a bracket around a link is not; a link no redirect can lead to (a zero-width space
+    pasted into the host) gets no click token — it stays as written rather than become a link that answers 404."""
+    wiki = "https://ru.wikipedia.org/wiki/Мир_(значения)"
+    broken = "https://ex\u200bample.com/"
+    body = f"Про нас: {wiki}. Сайт (https://acme.example/offer), старый: {broken} и [https://acme.example/b]."
+    assert find_links(body) == (wiki, "https://acme.example/offer", "https://acme.example/b")
+    plain = compose("Тема", body, track_clicks=True)
+    assert plain.links == (wiki, "https://acme.example/offer", "https://acme.example/b")
+    shown = plain.text.split("\n\n—\n")[0]
+    assert shown == (
+        f"Про нас: {LINKS.click_url(ROW, 0)}. Сайт ({LINKS.click_url(ROW, 1)}), старый: {broken} и "
+        f"[{LINKS.click_url(ROW, 2)}]."
+    )
+    html_part = compose("Тема", body, html_part=True).html
+    assert html_part is not None
+    assert f'<a href="{LINKS.click_url(ROW, 0)}">{wiki}</a>. ' in html_part
+    assert f'<a href="{broken}">{broken}</a>' in html_part

@@ -4,8 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 import structlog
+from aiohttp.test_utils import TestClient, TestServer
+from redis.asyncio import Redis
 
 from engine.logging import configure_logging, get_logger, mask_text
+from engine.tracking import TokenKind, TrackingLinks
+from mailfleet.web import create_app
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +63,22 @@ def test_tracebacks_are_masked_too(capsys) -> None:
     except ConnectionError:
         get_logger("t").exception("request failed")
     assert "AAHfiqks" not in capsys.readouterr().err
+
+
+async def test_the_access_log_keeps_no_tracking_token(capsys) -> None:
+    """The web server logs every request line (aiohttp's access log, at info): a tracking token there is a
+    person's unsubscribe link, and ties the reader's address and browser to one message to them. The line
+    stays, the token does not — whatever it looks like (a real one, a truncated or percent-encoded one)."""
+    configure_logging("json", "info")
+    ours = TrackingLinks("https://t.example.com", b"k" * 32)
+    strangers = TrackingLinks("https://t.example.com", b"x" * 32)  # verified nowhere: no database needed
+    token = strangers.token(TokenKind.UNSUBSCRIBE, 42)
+    redis = Redis.from_url("redis://127.0.0.1:1/0")  # never reached
+    async with TestClient(TestServer(create_app(redis, tracking=ours))) as client:
+        for url in (f"/t/u/{token}", f"/t/c/{token[:20]}?x=1", f"/t/o/%41{token[1:]}"):
+            assert (await client.get(url)).status in (200, 404)
+        assert (await client.post(f"/t/u/{token}", data=b"List-Unsubscribe=One-Click")).status == 404
+    await redis.aclose()
+    logged = capsys.readouterr().err
+    assert logged.count("/t/u/<token>") == 2 and "/t/c/<token>?x=1" in logged and "/t/o/<token>" in logged
+    assert token[5:25] not in logged
