@@ -191,11 +191,14 @@ class _Pending:
     address: str = field(compare=False)
     folder: str = field(compare=False, default=INBOX)
     data: bytes = field(compare=False, default=b"")
+    counts: str = field(compare=False, default="")  # the `Tally` field it adds one to when it lands
 
 
 @dataclass
 class Tally:
-    """What the world did, for the summary (the database says the rest)."""
+    """What the world did, for the summary (the database says the rest): a lead's answer (reply, auto-reply,
+    bounce, block) counts once it has landed in our mailbox, not when the world decided it (a reply may come 40
+    hours later: the last day's would be counted and never read)."""
 
     warmup_inbox: int = 0
     warmup_spam: int = 0
@@ -273,10 +276,12 @@ class World:
         *,
         folder: str = INBOX,
         data: bytes = b"",
+        counts: str = "",
     ) -> None:
         """`kind` happens after `delay`, caused by the message `about` (one thing a message; its Message-ID, not
-        the order sends came in, orders things due at the same moment)."""
-        heapq.heappush(self.pending, _Pending(self.clock.now() + delay, about.message_id, kind, address, folder, data))
+        the order sends came in, orders things due at the same moment); then the `Tally` field `counts` adds one."""
+        due = _Pending(self.clock.now() + delay, about.message_id, kind, address, folder, data, counts)
+        heapq.heappush(self.pending, due)
 
     async def send(self, message: BuiltMessage) -> SmtpResult:
         now = self.clock.now()
@@ -315,15 +320,15 @@ class World:
         quality = self.quality.get(recipient.rpartition("@")[2], ListQuality(invalid=0.03))
         profile = self._rng("lead", recipient)
         if profile.random() < quality.invalid:  # the address is gone, whoever writes
-            self.tally.bounced += 1
             dsn = _dsn(message, "5.1.1", "550 5.1.1 <{r}>: Recipient address rejected: User unknown", self.clock)
-            self._later("deliver", sender, dt.timedelta(minutes=rng.randint(1, 20)), message, data=dsn)
+            delay = dt.timedelta(minutes=rng.randint(1, 20))
+            self._later("deliver", sender, delay, message, data=dsn, counts="bounced")
             return ACCEPTED
         if self.is_listed(sender_domain) and rng.random() < 0.6:  # the receiver refuses us, not the address
-            self.tally.blocked += 1
             text = f"554 5.7.1 Service unavailable; Sender domain {sender_domain} blocked using dbl.spamhaus.org"
             dsn = _dsn(message, "5.7.1", text, self.clock)
-            self._later("deliver", sender, dt.timedelta(minutes=rng.randint(1, 20)), message, data=dsn)
+            delay = dt.timedelta(minutes=rng.randint(1, 20))
+            self._later("deliver", sender, delay, message, data=dsn, counts="blocked")
             return ACCEPTED
         self.tally.delivered += 1
         spam = rng.random() < self.spam_chance(sender_domain, MailProvider.YANDEX360)
@@ -335,19 +340,17 @@ class World:
                 self.ticking[(sender_domain, self.clock.now().date())].complaints += 1
                 self._later("unsubscribe", found.group(1).decode(), dt.timedelta(hours=rng.uniform(0.5, 30)), message)
         elif roll < (quality.unsubscribe + quality.auto_reply) * engaged:
-            self.tally.auto_replies += 1
             self._later(
                 "deliver",
                 sender,
                 dt.timedelta(minutes=rng.randint(1, 10)),
                 message,
                 data=_auto_reply(message, self.clock),
+                counts="auto_replies",
             )
         elif roll < (quality.unsubscribe + quality.auto_reply + quality.reply) * engaged:
-            self.tally.replies += 1
-            self._later(
-                "deliver", sender, dt.timedelta(hours=rng.uniform(1, 40)), message, data=_reply(message, self.clock)
-            )
+            delay = dt.timedelta(hours=rng.uniform(1, 40))
+            self._later("deliver", sender, delay, message, data=_reply(message, self.clock), counts="replies")
         return ACCEPTED
 
     async def settle(self) -> int:
@@ -368,6 +371,8 @@ class World:
             box = self.boxes.get(item.address)
             if box is not None:
                 box.folders[item.folder].add(item.at, item.data)
+                if item.counts:
+                    setattr(self.tally, item.counts, getattr(self.tally, item.counts) + 1)
         return done
 
     async def _unsubscribe(self, url: str) -> bool:

@@ -73,6 +73,23 @@ async def test_the_world_answers_in_bytes_the_classifier_understands(quality: di
         assert verdict.address == LEAD and verdict.status == "5.1.1"
 
 
+@pytest.mark.parametrize(
+    ("quality", "counted"),
+    [({"reply": 1.0}, "replies"), ({"auto_reply": 1.0}, "auto_replies"), ({"invalid": 1.0}, "bounced")],
+)
+async def test_an_answer_is_counted_when_it_lands_not_when_the_world_decides_it(
+    quality: dict[str, float], counted: str
+) -> None:
+    """The summary's replies agreed with the database's only when none was still on its way (a reply takes up to
+    40 hours): the tally now counts what reached our mailbox."""
+    w = world(**quality)
+    assert (await w.send(sent())).ok
+    await w.settle()  # nothing is due yet: it takes at least a minute
+    assert getattr(w.tally, counted) == 0 and not w.boxes[OURS].folders[INBOX].messages
+    (_answer,) = await delivered(w)
+    assert getattr(w.tally, counted) == 1
+
+
 async def test_a_listed_domain_is_refused_as_a_block_not_a_bad_address() -> None:
     w = world()
     w.list_domain("acme-mail1.ru", CLOCK.now())
