@@ -1,4 +1,5 @@
-"""Report periods: `today`, `yesterday`, `7d`, `30d`, `month`, a month by its name (`november`, `ноябрь`, `nov`:
+"""Report periods: `today`, `yesterday`, the last N days or weeks (`7d`, `30d`, `14д`, `2w`, `2н`), `month` (and
+their Russian words `сегодня`, `вчера`, `месяц`), a month by its name (`november`, `ноябрь`, `nov`:
 the latest one that has begun) or as `YYYY-MM`, a day `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`, as whole calendar
 days of the workspace's time zone (both ends inclusive), at most `MAX_DAYS` long. Pure: `today` is given."""
 
@@ -15,8 +16,9 @@ MAX_DAYS: Final = 366
 """The longest period a report covers: a year of daily rows per subject, still a bounded read."""
 PERIOD_MAX_CHARS: Final = 30  # "2026-01-01..2026-12-31" is 22
 DEFAULT: Final = "7d"
-NAMED: Final = ("today", "yesterday", "7d", "30d", "month")
 _RANGE: Final = re.compile(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})")
+_LAST: Final = re.compile(r"(\d{1,3})\s*([dдwн])")  # the last N days or weeks, as /chart takes them
+_WORDS: Final = {"сегодня": "today", "вчера": "yesterday", "месяц": "month"}
 _DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR_MONTH: Final = re.compile(r"(\d{4})-(\d{2})")
 _MONTH_NAMES: Final = (
@@ -77,13 +79,19 @@ def parse_period(text: str | None, today: dt.date) -> Period:
 
 def _named(raw: str, today: dt.date) -> Period | None:
     """A period by a word (`today`, `7d`, `month`, a month's name) or a month's number (`2026-11`); None else."""
+    raw = _WORDS.get(raw, raw)
     if raw == "today":
         return Period(today, today, raw)
     if raw == "yesterday":
         day = today - dt.timedelta(days=1)
         return Period(day, day, raw)
-    if raw in {"7d", "30d"}:
-        return Period(today - dt.timedelta(days=int(raw[:-1]) - 1), today, raw)
+    if found := _LAST.fullmatch(raw):
+        days = int(found.group(1)) * (7 if found.group(2) in "wн" else 1)
+        if days < 1:
+            raise UserError("error-report-period", value=raw)
+        if days > MAX_DAYS:
+            raise UserError("error-report-period-long", value=raw, days=MAX_DAYS)
+        return Period(today - dt.timedelta(days=days - 1), today, f"{days}d")
     if raw == "month":
         return Period(today.replace(day=1), today, raw)
     return _named_month(raw, today)

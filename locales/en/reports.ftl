@@ -1,5 +1,5 @@
 ## Reports (/report, /report_campaign, /report_domain, /report_mailbox) and the daily and weekly digests
-cmd-report = Report of the workspace for a period: today, yesterday, 7d, 30d, month, a month (november or 2026-11), a day (2026-11-05) or 2026-11-01..2026-11-30
+cmd-report = Report of the workspace for a period: today, yesterday, 7d, 30d (any number of days; weeks: 2w), month, a month (november or 2026-11), a day (2026-11-05) or 2026-11-01..2026-11-30
 cmd-report-campaign = Report of one campaign for a period
 cmd-report-domain = Report of one domain for a period (managers)
 cmd-report-mailbox = Report of one mailbox for a period (managers)
@@ -33,7 +33,7 @@ report-cooldown-line = • { $address } until { $until }
 report-more = … and { $count } more
 report-campaigns-title = Campaigns that sent: { $count }
 report-campaign-line = • { $name }: sent { $sent } · replies { $replies } · hard bounces { $bounces } · unsubscribes { $unsubscribes }
-error-report-period = “{ $value }” is not a period. Use today, yesterday, 7d, 30d, month, a month (november or 2026-11), a day (2026-11-05) or 2026-11-01..2026-11-30.
+error-report-period = “{ $value }” is not a period. Use today, yesterday, 7d, 30d (any number of days, or weeks: 2w), month, a month (november or 2026-11), a day (2026-11-05) or 2026-11-01..2026-11-30.
 error-report-period-order = In { $value } the end comes before the start.
 error-report-period-long = { $value } is too long: a report covers at most { $days } days.
 error-report-period-future = The period { $value } has not begun yet: today is { $today }.

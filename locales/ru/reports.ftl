@@ -1,5 +1,5 @@
 ## Отчёты (/report, /report_campaign, /report_domain, /report_mailbox) и ежедневные и еженедельные сводки
-cmd-report = Отчёт по пространству за период: today, yesterday, 7d, 30d, month, месяц (ноябрь или 2026-11), день (2026-11-05) или 2026-11-01..2026-11-30
+cmd-report = Отчёт по пространству за период: today, yesterday, 7d, 30d (любое число дней; недели: 2w, 2н), month, месяц (ноябрь или 2026-11), день (2026-11-05) или 2026-11-01..2026-11-30
 cmd-report-campaign = Отчёт по одной кампании за период
 cmd-report-domain = Отчёт по одному домену за период (менеджеры)
 cmd-report-mailbox = Отчёт по одному ящику за период (менеджеры)
@@ -33,7 +33,7 @@ report-cooldown-line = • { $address } до { $until }
 report-more = … и ещё { $count }
 report-campaigns-title = Кампании, отправлявшие письма: { $count }
 report-campaign-line = • { $name }: отправлено { $sent } · ответы { $replies } · жёсткие отказы { $bounces } · отписки { $unsubscribes }
-error-report-period = «{ $value }» — не период. Укажите today, yesterday, 7d, 30d, month, месяц (ноябрь или 2026-11), день (2026-11-05) или 2026-11-01..2026-11-30.
+error-report-period = «{ $value }» — не период. Укажите today (сегодня), yesterday (вчера), 7d, 30d (любое число дней, или недель: 2w, 2н), month (месяц), месяц (ноябрь или 2026-11), день (2026-11-05) или 2026-11-01..2026-11-30.
 error-report-period-order = В { $value } конец раньше начала.
 error-report-period-long = { $value } — слишком длинный период: отчёт охватывает не больше { $days } дней.
 error-report-period-future = Период { $value } ещё не наступил: сегодня { $today }.

@@ -57,6 +57,27 @@ def test_bad_periods_name_what_is_wrong(text: str, key: str) -> None:
     assert EN(key, **err.value.params) != key and RU(key, **err.value.params) != key
 
 
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("14d", 14), ("7д", 7), ("2w", 14), ("2 н", 14), ("90d", 90), ("1d", 1), ("сегодня", 1), ("Вчера", None)],
+)
+def test_the_last_days_or_weeks_are_taken_as_chart_takes_them(text: str, days: int | None) -> None:
+    """'/report 14d' and '/report 7д' were 'not a period' while /chart took them: any number of days or weeks (and
+    today, yesterday, month in Russian words) now reads the same in both."""
+    p = parse_period(text, TODAY)
+    if days is None:
+        assert p.start == p.end == TODAY - dt.timedelta(days=1)
+    else:
+        assert (p.start, p.end, p.days) == (TODAY - dt.timedelta(days=days - 1), TODAY, days)
+
+
+@pytest.mark.parametrize(("text", "key"), [("0d", "error-report-period"), ("60w", "error-report-period-long")])
+def test_no_days_or_too_many_are_named(text: str, key: str) -> None:
+    with pytest.raises(UserError) as err:
+        parse_period(text, TODAY)
+    assert err.value.key == key
+
+
 def test_a_range_ending_in_the_future_ends_today() -> None:
     """'/report 2026-11-01..2026-11-30' on 18 November read '2026-11-01 – 2026-11-30 (30 days)': twelve days that
     have not happened counted in the period. It ends today, and says so."""
