@@ -90,11 +90,6 @@ class Ctx:
     services: dict[str, Any] = field(default_factory=dict)  # shared clients (redis, vault, settings, …)
 
 
-def manage_hint(ctx: Ctx, key: str) -> str:
-    """`key` for someone who can only read, `key-manage` (which suggests a managing command) for a manager."""
-    return f"{key}-manage" if ctx.actor.can_manage() else key
-
-
 LINES_SHOWN: Final = 30
 """How many per-row lines (errors, warnings) a reply shows before "… and N more"."""
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
+from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
 from engine import domains
 from engine.clock import local_time
 from engine.dns.check import RecordCheck
@@ -102,11 +102,11 @@ def _provider(ctx: Ctx, provider: Any) -> LocalizedName | str:
     return provider_name(provider) if provider else ctx.t("domain-provider-unset")
 
 
-@command("domains", Access.READ)
+@command("domains", Access.MANAGE)
 async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
     rows = await domains.list_domains(ctx.actor, ctx.clock)
     if not rows:
-        return Reply().add(ctx.t(manage_hint(ctx, "domains-none")))
+        return Reply().add(ctx.t("domains-none"))
     lines = [
         ctx.t(
             "domains-line",
@@ -160,7 +160,7 @@ async def domain_add(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-@command("domain", Access.READ, Arg("name"), example="acme-mail.ru")
+@command("domain", Access.MANAGE, Arg("name"), example="acme-mail.ru")
 async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
     d = await domains.show_domain(ctx.actor, ctx.clock, args["name"])
     zone = await workspace_zone(ctx.actor.workspace_id)
@@ -189,7 +189,7 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
         if (line := _dns_state_text(ctx, s.dns, zone)) is not None:
             reply.add(line)
     else:
-        reply.add(ctx.t(manage_hint(ctx, "domain-never-checked")))
+        reply.add(ctx.t("domain-never-checked"))
     return reply.add(_blacklist_text(ctx, s.blacklists, zone))
 
 
@@ -339,7 +339,7 @@ async def dns_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return reply
     reports = await domains.check_all_dns(ctx.actor, ctx.clock, _config(ctx))
     if not reports:
-        return Reply().add(ctx.t(manage_hint(ctx, "domains-none")))
+        return Reply().add(ctx.t("domains-none"))
     summary = domains.summarize_dns(reports)
     counts = {h.value: n for h, n in summary.counts.items()}
     reply = Reply(ok=summary.counts[Health.BAD] == 0).add(ctx.t("dns-check-summary", total=summary.total, **counts))
@@ -371,7 +371,7 @@ async def blacklist_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """One domain list by list; without a name, every domain in one summary (the listed and unchecked first)."""
     reports = await _one_or_all(ctx, args["name"], domains.check_blacklists, domains.check_all_blacklists)
     if not reports:
-        return Reply().add(ctx.t(manage_hint(ctx, "domains-none")))
+        return Reply().add(ctx.t("domains-none"))
     reply = Reply(ok=not any(r.new_listings for r in reports))
     zone = await workspace_zone(ctx.actor.workspace_id)
     if args["name"]:
@@ -413,7 +413,7 @@ async def zone_export(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return Reply(files=[Attachment(filename, text.encode(), "text/plain")]).add(ctx.t("zone-export-done", count=1))
     count, archive = await domains.export_zones_zip(ctx.actor, ctx.clock, _config(ctx))
     if not count:
-        return Reply().add(ctx.t(manage_hint(ctx, "domains-none")))
+        return Reply().add(ctx.t("domains-none"))
     stamp = ctx.clock.now().strftime("%Y%m%d")
     return Reply(files=[Attachment(f"zones-{stamp}.zip", archive, "application/zip")]).add(
         ctx.t("zone-export-done", count=count)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
+from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
 from engine import mailboxes
 from engine.clock import local_time
 from engine.dns.names import to_unicode_address
@@ -109,13 +109,13 @@ def _filters(words: str | None) -> dict[str, Any]:
     return found
 
 
-@command("mailboxes", Access.READ, Arg("filters", kind="rest", required=False), example="2 domain=acme-mail.ru")
+@command("mailboxes", Access.MANAGE, Arg("filters", kind="rest", required=False), example="2 domain=acme-mail.ru")
 async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
     page = await mailboxes.list_mailboxes(ctx.actor, **_filters(args["filters"]))
     if not page.total and (page.domain_id or page.status):  # none of these, not none at all
         return Reply().add(ctx.t("mailboxes-none-filtered"))
     if not page.total:
-        return Reply().add(ctx.t(manage_hint(ctx, "mailboxes-none")))
+        return Reply().add(ctx.t("mailboxes-none"))
     reply = Reply().add(ctx.t("mailboxes-title", total=page.total, page=page.page, pages=page.pages), "title")
     reply.add("\n".join(_line(ctx, box) for box in page.items))
     nav = [Button(f"◀ {page.page - 1}", "mailboxes", _page_token(page, page.page - 1))] if page.page > 1 else []
@@ -126,7 +126,7 @@ async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-@command("mailbox", Access.READ, Arg("address"), example="anna@acme-mail.ru")
+@command("mailbox", Access.MANAGE, Arg("address"), example="anna@acme-mail.ru")
 async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
     d = await mailboxes.show_mailbox(ctx.actor, args["address"], clock=ctx.clock)
     zone = await workspace_zone(ctx.actor.workspace_id)
@@ -204,7 +204,7 @@ async def mailbox_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
         ctx.actor, args["address"] or "all", clock=ctx.clock, vault=ctx.services["vault"], **_test_options(ctx)
     )
     if not results:
-        return Reply().add(ctx.t(manage_hint(ctx, "mailboxes-none")))
+        return Reply().add(ctx.t("mailboxes-none"))
     counts = {state.value: sum(1 for r in results if r.test.state is state) for state in LoginState}
     reply = Reply(ok=counts["ok"] == len(results)).add(ctx.t("mailbox-test-result", **counts))
     shown = [r for r in results if not r.test.ok] if len(results) > 1 else results

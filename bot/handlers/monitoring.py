@@ -152,7 +152,7 @@ async def thresholds_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(ctx.t(key, name=change.name, before=str(change.before), after=str(change.after)))
 
 
-@command("thresholds", Access.READ)
+@command("thresholds", Access.MANAGE)
 async def thresholds(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The protection thresholds with their bounds and where each value comes from."""
     view = await report.show_thresholds(ctx.actor)

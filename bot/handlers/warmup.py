@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, manage_hint
+from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
 from bot.handlers.monitoring import protection_lines
 from engine.reply import Reply
 from engine.sending import why as why_service
@@ -106,7 +106,7 @@ async def warmup(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return reply.add(brief(ctx, [_line(ctx, i) for i in items], limit=LINES_SHOWN, sep="\n"))
     view = await service.warmup_overview(ctx.actor, ctx.clock)
     if not view.total:
-        return Reply().add(ctx.t(manage_hint(ctx, "warmup-none")))
+        return Reply().add(ctx.t("warmup-none"))
     reply = Reply().add(ctx.t("warmup-title", total=view.total), "title")
     stages = [
         f"{STAGE_MARK[s]} " + ctx.t("label-count", label=ctx.t(stage_key(s)), count=n)
@@ -185,7 +185,7 @@ async def warmup_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(ctx.t("warmup-settings-title"), "title").add("\n".join(lines)).add(ctx.t("warmup-settings-hint"))
 
 
-@command("why", Access.READ, Arg("target"), example="anna@acme-mail.ru")
+@command("why", Access.MANAGE, Arg("target"), example="anna@acme-mail.ru")
 async def why(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Today's deferrals of a mailbox or a domain: which cap held it back, wanted against allowed."""
     found = await why_service.why(ctx.actor, args["target"], ctx.clock)

@@ -1,7 +1,6 @@
 ## Domains in chat.
 
-domains-none = No domains yet.
-domains-none-manage = No domains yet. Add some: /domain_add acme-mail.ru or send a CSV with /domain_add
+domains-none = No domains yet. Add some: /domain_add acme-mail.ru or send a CSV with /domain_add
 domains-title = Domains ({ $count })
 domains-line = { $name } — { $status } · pool: { $pool } · mail: { $provider }, DNS { $dns }, blacklists { $listed }, mailboxes: { $mailboxes }, days until renewal: { $days }
 domains-legend = ✅ fine · ⚠️ fine, with warnings · ❌ DNS errors · 🚫 blacklisted · ◐ partly checked · ❔ not checked
@@ -16,8 +15,7 @@ domain-provider-unset = not set
 domain-facts = Status: { $status } · pool: { $pool } · mail: { $provider } · registrar: { $registrar } · paid until: { $expires }
     DMARC: { $dmarc } · DKIM selector: { $selector } · tracking: { $tracking }
     Mailboxes: { $mailboxes } · sent today: { $sent }
-domain-never-checked = DNS has not been checked yet.
-domain-never-checked-manage = DNS has not been checked yet: /dns_check
+domain-never-checked = DNS has not been checked yet: /dns_check
 domain-listed = 🚫 Listed on: { $zones } — since { $since }.
 domain-not-listed = ✅ Not listed anywhere (every list answered, { $when }).
 domain-bl-partial = ◐ Not listed on the lists that answered, but { $zones } could not be checked: { $why } ({ $when }).

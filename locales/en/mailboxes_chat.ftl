@@ -1,7 +1,6 @@
 ## Mailboxes in chat.
 
-mailboxes-none = No mailboxes yet.
-mailboxes-none-manage = No mailboxes yet. Import them: /mailbox_import with a CSV file (address, password or token, provider).
+mailboxes-none = No mailboxes yet. Import them: /mailbox_import with a CSV file (address, password or token, provider).
 mailboxes-none-filtered = No mailboxes match the filter. All mailboxes: /mailboxes
 mailboxes-line-cap = { $cap } a day
 mailboxes-title = Mailboxes: { $total } (page { $page } of { $pages })

@@ -1,7 +1,6 @@
 ## Warmup in chat: /warmup, /warmup_start, /warmup_pause, /warmup_settings, /why.
 
-warmup-none = This workspace has no mailboxes yet.
-warmup-none-manage = This workspace has no mailboxes yet. Import them (/mailbox_import), then start warmup: /warmup_start all
+warmup-none = This workspace has no mailboxes yet. Import them (/mailbox_import), then start warmup: /warmup_start all
 warmup-title = Warmup: { $total } mailboxes
 warmup-stage-not-started = warmup not started
 warmup-stage-warming = warming up

@@ -1,7 +1,6 @@
 ## Домены в чате.
 
-domains-none = Доменов пока нет.
-domains-none-manage = Доменов пока нет. Добавьте: /domain_add acme-mail.ru или пришлите CSV с командой /domain_add
+domains-none = Доменов пока нет. Добавьте: /domain_add acme-mail.ru или пришлите CSV с командой /domain_add
 domains-title = Домены ({ $count })
 domains-line = { $name } — { $status } · пул: { $pool } · почта: { $provider }, DNS { $dns }, чёрные списки { $listed }, ящиков: { $mailboxes }, дней до продления: { $days }
 domains-legend = ✅ в порядке · ⚠️ в порядке, с предупреждениями · ❌ ошибки DNS · 🚫 в чёрном списке · ◐ проверено не всё · ❔ не проверено
@@ -16,8 +15,7 @@ domain-provider-unset = не задана
 domain-facts = Статус: { $status } · пул: { $pool } · почта: { $provider } · регистратор: { $registrar } · оплачен до: { $expires }
     DMARC: { $dmarc } · DKIM-селектор: { $selector } · трекинг: { $tracking }
     Ящиков: { $mailboxes } · отправлено сегодня: { $sent }
-domain-never-checked = DNS ещё не проверялся.
-domain-never-checked-manage = DNS ещё не проверялся: /dns_check
+domain-never-checked = DNS ещё не проверялся: /dns_check
 domain-listed = 🚫 В чёрных списках: { $zones } — с { $since }.
 domain-not-listed = ✅ Ни в одном чёрном списке не найден (все списки ответили, { $when }).
 domain-bl-partial = ◐ В ответивших списках не найден, но { $zones } не проверены: { $why } ({ $when }).

@@ -1,7 +1,6 @@
 ## Почтовые ящики в чате.
 
-mailboxes-none = Ящиков пока нет.
-mailboxes-none-manage = Ящиков пока нет. Импортируйте их: /mailbox_import и CSV-файл (адрес, пароль или токен, провайдер).
+mailboxes-none = Ящиков пока нет. Импортируйте их: /mailbox_import и CSV-файл (адрес, пароль или токен, провайдер).
 mailboxes-none-filtered = Ни один ящик не подходит под фильтр. Все ящики: /mailboxes
 mailboxes-title = Ящики: { $total } (страница { $page } из { $pages })
 mailboxes-line-cap = { $cap } в день

@@ -183,7 +183,7 @@ async def test_slack_pause_then_why(slack: Rig) -> None:
         workspace=ws, mailbox_id=box_id, day=today_in_moscow(), cap=CapKind.STATUS, wanted=3, allowed=0,
         updated_at=CLOCK.now(),
     )  # fmt: skip
-    told = "\n".join(await slack.say("why box0000@alpha.test", user="U0CLI"))
+    told = "\n".join(await slack.say("why box0000@alpha.test"))
     assert seen(EN("why-line", mailbox="box0000@alpha.test", wanted=3, allowed=0, cap=EN("why-cap-status"))) in told
-    none = "\n".join(await slack.say("why nobody@alpha.test", user="U0CLI"))
+    none = "\n".join(await slack.say("why nobody@alpha.test"))
     assert seen(EN("error-mailbox-not-found", address="nobody@alpha.test")) in none

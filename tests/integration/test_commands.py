@@ -480,14 +480,24 @@ async def test_hints_suggest_only_what_the_role_may_run(runner: Runner) -> None:
     assert admin == RU("workspaces-none-create")
 
 
-async def test_a_client_sees_an_empty_workspace_without_manager_commands(runner: Runner) -> None:
+async def test_a_client_reads_reports_and_nothing_of_the_fleet(runner: Runner) -> None:
+    """A client's role is the workspace's reports (ARCHITECTURE: "client — read-only reports of one workspace"): it
+    could list the fleet's domains and mailboxes, open their cards, the deferrals of /why and the thresholds. Those
+    are the managers' now; the reports, /health, the warmup's progress, the campaigns' names, charts and exports
+    stay."""
     await _say(runner, "1", "/workspace_new acme ACME")
     code = await _invite(runner, "client")
     await _say(runner, "5", f"/start {code}")
+    for line in ("/domains", "/domain acme-mail.ru", "/mailboxes", "/mailbox a@acme-mail.ru", "/why a@acme-mail.ru",
+                 "/thresholds"):  # fmt: skip
+        command = line.split()[0][1:]
+        assert (await _say(runner, "5", line)).plain_text() == RU("error-forbidden", command=command)
     for line, key in [("/domains", "domains-none"), ("/mailboxes", "mailboxes-none")]:
-        client = (await _say(runner, "5", line)).plain_text()
-        assert client == RU(key) and "/domain_add" not in client and "/mailbox_import" not in client
-        assert (await _say(runner, "1", line)).plain_text() == RU(f"{key}-manage")
+        assert (await _say(runner, "1", line)).plain_text() == RU(key)
+    for line in ("/report", "/campaigns", "/health", "/warmup"):
+        assert RU("error-forbidden", command=line[1:]) != (await _say(runner, "5", line)).plain_text()
+    shown = (await _say(runner, "5", "/help")).plain_text()
+    assert "/report" in shown and "/mailboxes" not in shown and "/why" not in shown
 
 
 async def test_help_is_grouped_by_what_the_commands_are_for(runner: Runner) -> None:
