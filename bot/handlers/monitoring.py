@@ -131,7 +131,7 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply.add("\n".join(_line(ctx, s) for s in found[:SHOWN]))
     if len(found) > SHOWN:
         reply.add(ctx.t("health-more", count=len(found) - SHOWN))
-    return reply.add(ctx.t("health-hint"))
+    return reply.add(ctx.t("health-hint" if ctx.actor.can_manage() else "health-hint-read"))
 
 
 @command(

@@ -16,6 +16,7 @@ health-title = Health: { $count } mailboxes and domains, worst first (last 7 day
 health-title-one = Health: { $target }
 health-more = …and { $count } more. Name a mailbox or a domain: /health <address or domain>
 health-hint = A rate counts only from as many sends as the protection rules need (/thresholds): below that it shows “too few sends to judge”, never 0 %.
+health-hint-read = A rate counts only from as many sends as the protection rules need: below that it shows “too few sends to judge”, never 0 %.
 health-rate = { $percent } % of { $sample }
 health-not-enough = too few sends to judge ({ $sample } of { $needed })
 health-line = { $head }: sent { $sent } · hard bounces { $hard } · blocks { $block } · replies { $reply } · warmup inbox { $placement }

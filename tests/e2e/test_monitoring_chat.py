@@ -145,6 +145,8 @@ async def test_slack_health_for_a_client_and_agency_thresholds_for_the_admin(sla
     card = "\n".join(await slack.say("health alpha.test", user="U0CLI"))
     assert seen(EN("health-title-one", target="alpha.test")) in card
     assert seen(EN("health-not-enough", sample=3, needed=40)) in card
+    overview = "\n".join(await slack.say("health", user="U0CLI"))  # no hint at a command the role may not run
+    assert seen(EN("health-hint-read")) in overview and "thresholds" not in overview
 
     denied = "\n".join(await slack.say("thresholds_set block_rate 2%", user="U0CLI"))
     assert seen(EN("error-forbidden", command="thresholds_set")) in denied
