@@ -96,6 +96,8 @@ RESPONSE_URL_POSTS: Final = 5
 _REFUSED: Final = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"}
 )  # Web API errors that mean the tokens, not the moment
+_NOT_HERE: Final = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+"""Web API errors of a share to a channel the bot cannot write to (never added, a DM between people, archived)."""
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
@@ -280,7 +282,7 @@ class SlackTransport:
             reply = await self.runner.run_line(identity, channel, as_typed(body.get("text", "")).strip() or "help")
             pages = await self._fit_response_url(render(reply), identity)
             await _respond_pages(respond, pages, response_type="ephemeral")
-            await upload_files(self.client, channel, reply)
+            await self._share_files(channel, reply, respond, identity)
 
     async def _on_button(
         self,
@@ -303,7 +305,7 @@ class SlackTransport:
                 await _replace_message(respond, body.get("message"), pages)
             else:
                 await _respond_pages(respond, pages, response_type="ephemeral", replace_original=False)
-            await upload_files(self.client, channel, reply)
+            await self._share_files(channel, reply, respond, identity)
 
     @contextlib.asynccontextmanager
     async def _after_ack(self, body: dict[str, Any], context: AsyncBoltContext) -> AsyncIterator[None]:
@@ -386,6 +388,23 @@ class SlackTransport:
             await self.client.chat_postMessage(channel=context.channel_id, text=text)
 
     # helpers
+
+    async def _share_files(self, channel: str, reply: Reply, respond: AsyncRespond, identity: Identity) -> None:
+        """Upload the reply's files to the channel the command came from. A slash command works in any channel,
+        the bot can share a file only where it is a member: elsewhere (a channel it was never added to, a
+        direct message between people) Slack refuses, and the person is told why and what to do, in their
+        language — not "something went wrong"."""
+        try:
+            await upload_files(self.client, channel, reply)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            if error not in _NOT_HERE:
+                raise
+            log.info("slack file not shared", error=error)
+            t = translator(await self._locale(identity))
+            names = ", ".join(f.filename for f in reply.files)
+            note = Reply(ok=False).add(t("slack-file-not-shared", names=names), "error")
+            await _respond_pages(respond, render(note), response_type="ephemeral", replace_original=False)
 
     def _identity(self, user_id: str, display_name: str) -> Identity:
         return self.runner.identity(Platform.SLACK, user_id, display_name, self.default_locale)

@@ -277,7 +277,7 @@ async def test_a_rate_limited_post_is_retried_after_retry_after(slack: Rig) -> N
 async def test_an_unexpected_failure_answers_with_a_reference_and_logs_no_secret(
     slack: Rig, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    slack.api.fail_next("files.getUploadURLExternal", "not_in_channel")
+    slack.api.fail_next("files.getUploadURLExternal", "fatal_error")
     answered = await slack.command("slack_test_export", user="U0TESTER")
     assert texts(answered["blocks"]) == ["export ready"]
     failure = (await slack.api.wait_response(count=2)).body
@@ -412,3 +412,16 @@ async def test_huge_numbers_long_values_and_control_characters_are_refused_by_na
     ]
     huge = await slack.command("use " + "x" * 10_000, user="U0MGR")
     assert texts(huge["blocks"]) == [":warning: " + EN("error-text-too-long", length="10004", limit="4000")]
+
+
+async def test_a_file_the_bot_may_not_share_in_the_channel_is_explained_not_an_internal_error(
+    slack: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.api.fail_next("files.completeUploadExternal", "not_in_channel")  # a channel the app was never added to
+    answered = await slack.command("slack_test_export", user="U0TESTER", channel="C0NOTMINE")
+    assert texts(answered["blocks"]) == ["export ready"]
+    note = (await slack.api.wait_response(count=2)).body
+    assert (note["response_type"], note["replace_original"]) == ("ephemeral", False)
+    assert texts(note["blocks"]) == [":warning: " + seen(EN("slack-file-not-shared", names="report.csv"))]
+    assert EN("error-internal", ref="") not in note["text"]
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
