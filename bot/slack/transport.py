@@ -32,6 +32,7 @@ the language is the person's `/lang`, else the configured default.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import re
 import time
@@ -66,10 +67,10 @@ from bot.slack.render import (
     fits,
     render,
 )
-from engine.i18n import translator
+from engine.i18n import shorten, translator
 from engine.logging import get_logger
 from engine.people import Identity, resolve_actor
-from engine.reply import Attachment, Reply
+from engine.reply import Attachment, Block, Reply
 from engine.settings import Settings
 from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import Platform
@@ -98,6 +99,7 @@ _REFUSED: Final = frozenset(
 )  # Web API errors that mean the tokens, not the moment
 _NOT_HERE: Final = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 """Web API errors of a share to a channel the bot cannot write to (never added, a DM between people, archived)."""
+HINT_LINE_MAX: Final = 120  # characters of the typed line a hint quotes back (a campaign_steps line may be 4,000)
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
@@ -279,7 +281,8 @@ class SlackTransport:
         async with self._after_ack(body, context):
             identity = self._identity(body["user_id"], body.get("user_name", ""))
             channel = body.get("channel_id", "")
-            reply = await self.runner.run_line(identity, channel, as_typed(body.get("text", "")).strip() or "help")
+            line = as_typed(body.get("text", "")).strip() or "help"
+            reply = await self._with_file_hint(await self.runner.run_line(identity, channel, line), line, identity)
             pages = await self._fit_response_url(render(reply), identity)
             await _respond_pages(respond, pages, response_type="ephemeral")
             await self._share_files(channel, reply, respond, identity)
@@ -388,6 +391,19 @@ class SlackTransport:
             await self.client.chat_postMessage(channel=context.channel_id, text=text)
 
     # helpers
+
+    async def _with_file_hint(self, reply: Reply, line: str, identity: Identity) -> Reply:
+        """A refused slash command whose command takes a file: a slash command never carries one, so the refusal
+        ("send it as a document", "attach it to the command") gets how a file reaches the bot in Slack — in a
+        direct message, with the command line, without /mailfleet, as its text. Not for someone who may not run
+        the command at all."""
+        name, _ = split_line(line.partition("\n")[0])
+        cmd = REGISTRY.get(name)
+        if reply.ok or cmd is None or cmd.file_arg is None or await self.runner.precheck(identity, name) is not None:
+            return reply
+        t = translator(await self._locale(identity))
+        hint = t("slack-file-how", line=shorten(line.partition("\n")[0].removeprefix("/"), HINT_LINE_MAX))
+        return dataclasses.replace(reply, blocks=[*reply.blocks, Block(hint)])
 
     async def _share_files(self, channel: str, reply: Reply, respond: AsyncRespond, identity: Identity) -> None:
         """Upload the reply's files to the channel the command came from. A slash command works in any channel,

@@ -8,4 +8,5 @@ slack-reply-cut = The answer is longer than Slack lets me send here: { $lines ->
 slack-download-failed = I could not download the file "{ $name }" from Slack. Please send it again.
 slack-text-hint = I take commands through the slash command, for example /mailfleet help. A file goes to me here with the name of its command as the message text (for example, domain_add).
 slack-file-no-command = What should I do with this file? Send it again with the name of its command as the message text (for example, domain_add); the commands: /mailfleet help
+slack-file-how = In Slack a file reaches me in a direct message: open our chat, attach the file and write "{ $line }" as the message (without /mailfleet).
 slack-file-not-shared = I could not share { $names } here: I am not a member of this channel. Add me to the channel (its settings → Integrations → Add apps), or run the command with /mailfleet in our direct messages.

@@ -33,6 +33,7 @@ from tests.harness.slackapi import (
 )
 
 ALERTS = "C0ALERTS"
+RU = translator("ru")
 TEST_COMMANDS = ("slack_test_export", "slack_test_slow", "slack_test_import", "slack_test_manage_import")
 
 
@@ -412,6 +413,26 @@ async def test_huge_numbers_long_values_and_control_characters_are_refused_by_na
     ]
     huge = await slack.command("use " + "x" * 10_000, user="U0MGR")
     assert texts(huge["blocks"]) == [":warning: " + EN("error-text-too-long", length="10004", limit="4000")]
+
+
+async def test_a_file_command_typed_as_a_slash_command_says_how_a_file_reaches_the_bot(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    asked = await slack.say("slack_test_import spring", user="U0MGR")  # a slash command carries no file
+    missing = EN("error-file-missing", command="slack_test_import", arg="leads", usage="/slack_test_import")
+    assert asked[0] == ":warning: " + seen(missing)
+    assert asked[1:] == [seen(EN("slack-file-how", line="slack_test_import spring"))]
+    assert "/mailfleet" in asked[1] and "direct message" in asked[1]
+
+    done = await slack.upload("slack_test_import spring", "leads.csv", b"email\nann@a.test\n", user="U0MGR")
+    assert done == ["leads.csv (text/csv): 17 bytes, 2 lines → spring"]  # the hint, followed, works
+
+    assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
+    long_line = "slack_test_import " + "x" * 150
+    [_, hint] = await slack.say(long_line, user="U0MGR")
+    assert hint == seen(RU("slack-file-how", line=long_line[:119] + "…"))
+
+    stranger = await slack.say("slack_test_manage_import", user="U0STRANGER")  # may not run it: no hint
+    assert stranger == [":warning: " + seen(EN("error-not-registered"))]
 
 
 async def test_a_file_the_bot_may_not_share_in_the_channel_is_explained_not_an_internal_error(
