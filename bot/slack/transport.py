@@ -6,7 +6,10 @@ and the listener goes on to run the command and answer through `response_url` or
 
 Visibility, decided once:
 - a slash command's answer is ephemeral (only the person who typed it sees it): invite codes, member lists and
-  mistakes are nobody else's business; files are shared in the channel (Slack has no ephemeral files);
+  mistakes are nobody else's business; files are shared in the channel (Slack has no ephemeral files) — where the
+  bot is no member Slack refuses them, and the person is told so; /bind's answer is posted by the bot itself
+  (chat.postEphemeral), which Slack refuses in a channel the bot is not in: the person learns at once that nothing
+  can arrive there until the app is added;
 - a button that worked replaces its message — its text stays, the buttons go, the confirmation is added — so the
   channel sees who decided; a button that failed ("already decided", "forbidden") answers ephemerally and leaves
   the message as it was;
@@ -99,6 +102,10 @@ _REFUSED: Final = frozenset(
 )  # Web API errors that mean the tokens, not the moment
 _NOT_HERE: Final = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 """Web API errors of a share to a channel the bot cannot write to (never added, a DM between people, archived)."""
+POSTS_HERE: Final = frozenset({"bind"})
+"""Commands whose success means the bot posts to this channel from now on. A slash command works in any channel,
+the bot posts only where it is a member: their answer goes by chat.postEphemeral, which Slack refuses there, so the
+person learns it at once — not from the first alert that never arrives."""
 HINT_LINE_MAX: Final = 120  # characters of the typed line a hint quotes back (a campaign_steps line may be 4,000)
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -283,6 +290,12 @@ class SlackTransport:
             channel = body.get("channel_id", "")
             line = as_typed(body.get("text", "")).strip() or "help"
             reply = await self._with_file_hint(await self.runner.run_line(identity, channel, line), line, identity)
+            cmd = REGISTRY.get(split_line(line.partition("\n")[0])[0])
+            if reply.ok and cmd is not None and cmd.name in POSTS_HERE:
+                if await self._answer_in_channel(channel, body["user_id"], reply):
+                    return
+                t = translator(await self._locale(identity))
+                reply = dataclasses.replace(reply, blocks=[*reply.blocks, Block(t("slack-not-member"), "error")])
             pages = await self._fit_response_url(render(reply), identity)
             await _respond_pages(respond, pages, response_type="ephemeral")
             await self._share_files(channel, reply, respond, identity)
@@ -404,6 +417,19 @@ class SlackTransport:
         t = translator(await self._locale(identity))
         hint = t("slack-file-how", line=shorten(line.partition("\n")[0].removeprefix("/"), HINT_LINE_MAX))
         return dataclasses.replace(reply, blocks=[*reply.blocks, Block(hint)])
+
+    async def _answer_in_channel(self, channel: str, user: str, reply: Reply) -> bool:
+        """The answer, shown to `user` alone, posted by the bot itself in `channel`: False (nothing posted) when
+        Slack refuses because the bot is not a member there."""
+        for number, page in enumerate(render(reply)):
+            try:
+                await self.client.chat_postEphemeral(channel=channel, user=user, text=page.text, blocks=page.blocks)
+            except SlackApiError as exc:
+                if number > 0 or (exc.response.get("error") if exc.response is not None else None) not in _NOT_HERE:
+                    raise
+                log.info("slack bot not in the channel", error=exc.response.get("error"))
+                return False
+        return True
 
     async def _share_files(self, channel: str, reply: Reply, respond: AsyncRespond, identity: Identity) -> None:
         """Upload the reply's files to the channel the command came from. A slash command works in any channel,

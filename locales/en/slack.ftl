@@ -10,3 +10,4 @@ slack-text-hint = I take commands through the slash command, for example /mailfl
 slack-file-no-command = What should I do with this file? Send it again with the name of its command as the message text (for example, domain_add); the commands: /mailfleet help
 slack-file-how = In Slack a file reaches me in a direct message: open our chat, attach the file and write "{ $line }" as the message (without /mailfleet).
 slack-file-not-shared = I could not share { $names } here: I am not a member of this channel. Add me to the channel (its settings → Integrations → Add apps), or run the command with /mailfleet in our direct messages.
+slack-not-member = But I am not a member of this channel, so nothing can reach it yet. Add me to the channel (its settings → Integrations → Add apps): what it is connected for starts arriving by itself.

@@ -446,3 +446,23 @@ async def test_a_file_the_bot_may_not_share_in_the_channel_is_explained_not_an_i
     assert texts(note["blocks"]) == [":warning: " + seen(EN("slack-file-not-shared", names="report.csv"))]
     assert EN("error-internal", ref="") not in note["text"]
     assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
+
+
+async def test_binding_a_channel_the_app_is_not_in_says_at_once_that_nothing_can_arrive(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    slack.api.not_member.add("C0NOTMINE")  # a slash command works there; the bot may not post there
+    bound = await slack.command("bind alerts", user="U0MGR", channel="C0NOTMINE")
+    done = seen(EN("bind-done", workspace="ACME & Co", slug="acme", purposes=EN("purpose-alerts")))
+    assert bound["response_type"] == "ephemeral"
+    assert texts(bound["blocks"]) == [done, ":warning: " + seen(EN("slack-not-member"))]
+    assert await ChatBinding.exists(platform=Platform.SLACK, chat_id="C0NOTMINE")  # kept: arrives once added
+
+    assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
+    again = await slack.say("bind reports", user="U0MGR", channel="C0NOTMINE")
+    assert again[-1] == ":warning: " + seen(RU("slack-not-member"))
+
+    slack.api.not_member.clear()  # the app is added to the channel
+    answered = await slack.command("bind alerts", user="U0MGR", channel="C0NOTMINE")
+    both = RU("purpose-alerts") + ", " + RU("purpose-reports")
+    assert texts(answered["blocks"]) == [seen(RU("bind-done", workspace="ACME & Co", slug="acme", purposes=both))]
+    assert [(m["channel"], m["user"]) for m in slack.api.ephemerals] == [("C0NOTMINE", "U0MGR")]
