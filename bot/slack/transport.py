@@ -106,6 +106,8 @@ POSTS_HERE: Final = frozenset({"bind"})
 """Commands whose success means the bot posts to this channel from now on. A slash command works in any channel,
 the bot posts only where it is a member: their answer goes by chat.postEphemeral, which Slack refuses there, so the
 person learns it at once — not from the first alert that never arrives."""
+FILES_NAMED: Final = 10  # names of shared files a refusal lists (Slack shares up to ten in one message)
+FILE_NAME_SHOWN: Final = 60  # characters of each name
 HINT_LINE_MAX: Final = 120  # characters of the typed line a hint quotes back (a campaign_steps line may be 4,000)
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -359,12 +361,27 @@ class SlackTransport:
                 await post_reply(self.client, channel, hint, thread_ts)
             return
         limit = file_limit(name, FILE_MAX_BYTES)
-        fetched = await self.runner.precheck(identity, name) or await self._fetch(files[0], limit, identity)
+        refused = await self.runner.precheck(identity, name) or await self._one_file(files, identity)
+        fetched = refused or await self._fetch(files[0], limit, identity)
         if isinstance(fetched, Reply):
             await post_reply(self.client, channel, fetched, thread_ts)
             return
         reply = await self.runner.run_line(identity, channel, text, fetched)
         await post_reply(self.client, channel, reply, thread_ts)
+
+    async def _one_file(self, files: list[Any], identity: Identity) -> Reply | None:
+        """The refusal of a message sharing several files (Slack takes up to ten at once), or None for one: a command
+        takes one file, and running it on the first alone would drop the others without a word."""
+        if len(files) < 2:
+            return None
+        t = translator(await self._locale(identity))
+        names = [
+            shorten(str(f.get("name") or "file"), FILE_NAME_SHOWN) for f in files[:FILES_NAMED] if isinstance(f, dict)
+        ]
+        text = t(
+            "slack-one-file", count=len(files), names=", ".join(names) + (", …" if len(files) > FILES_NAMED else "")
+        )
+        return Reply(ok=False).add(text, "error")
 
     async def _fetch(self, file: dict[str, Any], limit: int, identity: Identity) -> Attachment | Reply:
         """The shared file (for a command `identity` may run: asked first), or the refusal to post in the person's

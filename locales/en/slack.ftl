@@ -11,3 +11,4 @@ slack-file-no-command = What should I do with this file? Send it again with the 
 slack-file-how = In Slack a file reaches me in a direct message: open our chat, attach the file and write "{ $line }" as the message (without /mailfleet).
 slack-file-not-shared = I could not share { $names } here: I am not a member of this channel. Add me to the channel (its settings → Integrations → Add apps), or run the command with /mailfleet in our direct messages.
 slack-not-member = But I am not a member of this channel, so nothing can reach it yet. Add me to the channel (its settings → Integrations → Add apps): what it is connected for starts arriving by itself.
+slack-one-file = One file per message, please: this one has { $count } ({ $names }), so I did nothing with them. Send them one by one, each with the command as the message text.

@@ -466,3 +466,18 @@ async def test_binding_a_channel_the_app_is_not_in_says_at_once_that_nothing_can
     both = RU("purpose-alerts") + ", " + RU("purpose-reports")
     assert texts(answered["blocks"]) == [seen(RU("bind-done", workspace="ACME & Co", slug="acme", purposes=both))]
     assert [(m["channel"], m["user"]) for m in slack.api.ephemerals] == [("C0NOTMINE", "U0MGR")]
+
+
+async def test_several_files_in_one_message_are_refused_not_cut_to_the_first(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
+    parts = [slack.files.add(f"leads-{n}.csv", b"email\nann@a.test\n") for n in (1, 2)]
+    body = message_event_body("slack_test_import spring", files=parts, user_id="U0MGR")
+    assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+    refused = await slack.api.wait_call("chat.postMessage")
+    names = "leads-1.csv, leads-2.csv"
+    assert texts(refused.params["blocks"]) == [":warning: " + seen(RU("slack-one-file", count=2, names=names))]
+    assert slack.files.downloads == []  # nothing fetched, nothing imported
+
+    one = await slack.upload("slack_test_import spring", "leads-1.csv", b"email\nann@a.test\n", user="U0MGR")
+    assert one == ["leads-1.csv (text/csv): 17 bytes, 2 lines → spring"]
