@@ -11,8 +11,9 @@ Visibility, decided once:
   (chat.postEphemeral), which Slack refuses in a channel the bot is not in: the person learns at once that nothing
   can arrive there until the app is added;
 - a button that worked replaces its message — its text stays, the buttons go, the confirmation is added — so the
-  channel sees who decided; a button that failed ("already decided", "forbidden") answers ephemerally and leaves
-  the message as it was;
+  channel sees who decided; an answer that brings buttons of its own (the next page of a list, a fresh request to
+  decide) takes the message's place whole, so pages do not pile up in one message; a button that failed ("already
+  decided", "forbidden") answers ephemerally and leaves the message as it was;
 - a file sent to the bot with a command's name (a DM: "import_leads acme" + leads.csv) is answered in that
   channel.
 
@@ -319,8 +320,8 @@ class SlackTransport:
             value, name = action.get("value") or "", command_of(action["action_id"]) or ""
             reply = await self.runner.run(identity, channel, name, [value] if value else [])
             pages = await self._fit_response_url(render(reply), identity)
-            if reply.ok:
-                await _replace_message(respond, body.get("message"), pages)
+            if reply.ok:  # an answer with buttons of its own (the next page, a fresh request) is the message now
+                await _replace_message(respond, None if reply.buttons else body.get("message"), pages)
             else:
                 await _respond_pages(respond, pages, response_type="ephemeral", replace_original=False)
             await self._share_files(channel, reply, respond, identity)

@@ -20,9 +20,18 @@ from engine import approvals
 from engine.i18n import translator
 from engine.notify import Notification, deliver
 from engine.reply import Attachment, Reply
-from models import AuditLog, ChatBinding, Delivery, Invite, Membership, Person, Workspace
+from models import AuditLog, ChatBinding, Delivery, Domain, Invite, Mailbox, Membership, Person, Workspace
 from models.alert import Approval
-from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
+from models.enums import (
+    ApprovalKind,
+    ApprovalStatus,
+    ChatPurpose,
+    MailboxStatus,
+    MailProvider,
+    Platform,
+    Role,
+    TlsMode,
+)
 from tests.e2e.slackrig import ADMIN, BOT_TOKEN, CLOCK, EN, SECRET, Rig, join, seen, slack_rig, texts
 from tests.harness.slack_files import DM_CHANNEL_ID, SlackFiles, message_event_body
 from tests.harness.slackapi import (
@@ -481,3 +490,29 @@ async def test_several_files_in_one_message_are_refused_not_cut_to_the_first(sla
 
     one = await slack.upload("slack_test_import spring", "leads-1.csv", b"email\nann@a.test\n", user="U0MGR")
     assert one == ["leads-1.csv (text/csv): 17 bytes, 2 lines → spring"]
+
+
+async def test_paging_a_list_shows_the_new_page_in_place_of_the_old_one(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    workspace = await Workspace.get(slug="acme")
+    domain = await Domain.create(workspace=workspace, name="warm.test")
+    for n in range(45):  # three pages of 20
+        address = f"box{n:02d}@warm.test"
+        await Mailbox.create(
+            workspace=workspace, domain=domain, address=address, provider=MailProvider.GENERIC, smtp_host="127.0.0.1",
+            smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=993, imap_tls=TlsMode.IMPLICIT,
+            username=address, secret_enc=b"x", status=MailboxStatus.PAUSED,
+        )  # fmt: skip
+    listed = await slack.command("mailboxes", user="U0MGR")
+    message = {"ts": "1700000000.000100", "text": listed["text"], "blocks": listed["blocks"]}
+    for page in (2, 3):
+        [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+        pressed = await slack.press(actions["elements"][-1], user="U0MGR", channel=CHANNEL_ID, message=message)
+        assert pressed.body["replace_original"] is True
+        shown = texts(pressed.body["blocks"])
+        assert shown[0] == EN("mailboxes-title", total=45, page=page, pages=3)
+        assert sum("(page " in text for text in shown) == 1  # the earlier pages are not piled above it
+        assert "box00@warm.test" not in "\n".join(shown) and f"box{(page - 1) * 20:02d}@warm.test" in shown[1]
+        message = {"ts": message["ts"], "text": pressed.body["text"], "blocks": pressed.body["blocks"]}
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    assert [e["text"]["text"] for e in actions["elements"]] == ["◀ 2"]  # the last page goes back only
