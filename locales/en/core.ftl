@@ -118,6 +118,7 @@ label-count = { $label }: { $count }
 help-more = One command in detail: /help <command>, e.g. /help use
 help-example = Example: { $example }
 help-file = The file: in Telegram send it as a document captioned /{ $command }, in Slack as a direct message to the bot with the command's name as text, in the console as @path.
+help-file-slack = The file: send it to me in a direct message with "{ $command } …" (the command without /mailfleet) as the message text.
 help-aliases = Also as: { $aliases }
 error-help-unknown = None of your commands is /{ $command }. All of yours: /help
 lang-set = Interface language: English.

@@ -118,6 +118,7 @@ label-count = { $label }: { $count }
 help-more = Подробно об одной команде: /help <команда>, например /help use
 help-example = Пример: { $example }
 help-file = Файл: в Telegram пришлите его документом с подписью /{ $command }, в Slack — в личные сообщения боту с названием команды в тексте, в консоли — @путь.
+help-file-slack = Файл: пришлите его мне в личные сообщения, написав в тексте сообщения «{ $command } …» (команду без /mailfleet).
 help-aliases = Другое имя: { $aliases }
 error-help-unknown = Среди ваших команд нет /{ $command }. Все ваши команды: /help
 lang-set = Язык интерфейса: русский.

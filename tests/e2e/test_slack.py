@@ -516,3 +516,13 @@ async def test_paging_a_list_shows_the_new_page_in_place_of_the_old_one(slack: R
         message = {"ts": message["ts"], "text": pressed.body["text"], "blocks": pressed.body["blocks"]}
     [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
     assert [e["text"]["text"] for e in actions["elements"]] == ["◀ 2"]  # the last page goes back only
+
+
+async def test_help_of_a_file_command_tells_the_slack_way_to_send_the_file(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    shown = await slack.say("help mailbox_import", user="U0MGR")
+    assert shown[-1] == seen(EN("help-file-slack", command="mailbox_import"))
+    assert "captioned" not in "\n".join(shown)  # before: Telegram's way, as "captioned /mailfleet mailbox_import"
+    assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
+    russian = await slack.say("help leads_import", user="U0MGR")
+    assert russian[-1] == seen(RU("help-file-slack", command="leads_import"))
