@@ -526,3 +526,17 @@ async def test_help_of_a_file_command_tells_the_slack_way_to_send_the_file(slack
     assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
     russian = await slack.say("help leads_import", user="U0MGR")
     assert russian[-1] == seen(RU("help-file-slack", command="leads_import"))
+
+
+async def test_a_person_who_first_wrote_to_the_bots_dm_gets_their_name_when_they_join(slack: Rig) -> None:
+    hello = json.loads(message_event_body("hi", files=[], user_id="U0NEWBIE"))  # a message event: the id, no name
+    del hello["event"]["subtype"], hello["event"]["files"]
+    body = json.dumps(hello)
+    assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+    hint = await slack.api.wait_call("chat.postMessage")
+    assert texts(hint.params["blocks"]) == [seen(EN("slack-text-hint"))]
+
+    await join(slack, "U0NEWBIE", "manager", name="newbie")
+    assert (await Person.get(external_id="U0NEWBIE")).display_name == "newbie"
+    members = "\n".join(await slack.say("members", user=ADMIN))
+    assert "newbie" in members and "U0NEWBIE" not in members
