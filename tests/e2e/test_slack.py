@@ -540,3 +540,18 @@ async def test_a_person_who_first_wrote_to_the_bots_dm_gets_their_name_when_they
     assert (await Person.get(external_id="U0NEWBIE")).display_name == "newbie"
     members = "\n".join(await slack.say("members", user=ADMIN))
     assert "newbie" in members and "U0NEWBIE" not in members
+
+
+async def test_an_unknown_word_is_quoted_as_typed_after_mailfleet(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    assert await slack.say("cancel", user="U0MGR") == [
+        ":warning: " + seen(EN("error-unknown-command-slack", command="cancel"))  # before: "… the command /cancel"
+    ]
+    assert await slack.say("hepl", user="U0MGR") == [
+        ":warning: " + seen(EN("error-unknown-command-near-slack", command="hepl", near="help"))
+    ]
+    assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
+    assert await slack.say("help cancel", user="U0MGR") == [
+        ":warning: " + seen(RU("error-help-unknown-slack", command="cancel"))
+    ]
+    assert "/mailfleet cancel" in RU("error-help-unknown-slack", command="cancel")
