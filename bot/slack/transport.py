@@ -85,6 +85,8 @@ DEFAULT_PATH = "/slack/events"
 FILE_MAX_BYTES: Final = MAX_UPLOAD_BYTES  # the one limit of uploaded files (engine/uploads)
 DOWNLOAD_TIMEOUT_S = 60
 LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(\|[^>]*)?>\s*")
+LEADING_SLASH_COMMAND = re.compile(rf"^/?{SLASH_COMMAND.lstrip('/')}(?:\s+|$)", re.IGNORECASE)
+"""A file's text written as the slash command ("mailfleet leads_import …"): the command is the next word."""
 BODY_MAX_BYTES: Final = 512 * 1024
 """Slack's largest request to us is a button press, which carries the pressed message (at most 50 blocks of
 3,000 characters, URL-encoded); our messages with buttons are a few kilobytes. Commands and events are smaller."""
@@ -350,7 +352,7 @@ class SlackTransport:
         retry = request.headers.get("x-slack-retry-num")  # bolt keeps each header as a list of its values
         if not await self._first_event(body.get("event_id"), retry[0] if retry else None):
             return
-        text = as_typed(LEADING_MENTION.sub("", event.get("text", ""))).strip()
+        text = LEADING_SLASH_COMMAND.sub("", as_typed(LEADING_MENTION.sub("", event.get("text", ""))).strip())
         name, _ = split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest of the line
         command = REGISTRY.get(name)
         channel, thread_ts = event["channel"], event.get("thread_ts")

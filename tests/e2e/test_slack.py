@@ -555,3 +555,10 @@ async def test_an_unknown_word_is_quoted_as_typed_after_mailfleet(slack: Rig) ->
         ":warning: " + seen(RU("error-help-unknown-slack", command="cancel"))
     ]
     assert "/mailfleet cancel" in RU("error-help-unknown-slack", command="cancel")
+
+
+async def test_a_file_whose_text_is_written_as_the_slash_command_runs_that_command(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    for text in ("mailfleet slack_test_import spring", "/mailfleet slack_test_import spring"):  # as /help shows it
+        done = await slack.upload(text, "leads.csv", b"email\nann@a.test\n", user="U0MGR")
+        assert done == ["leads.csv (text/csv): 17 bytes, 2 lines → spring"]
