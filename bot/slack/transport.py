@@ -15,7 +15,8 @@ Visibility, decided once:
   decide) takes the message's place whole, so pages do not pile up in one message; a button that failed ("already
   decided", "forbidden") answers ephemerally and leaves the message as it was;
 - a file sent to the bot with a command's name (a DM: "import_leads acme" + leads.csv) is answered in that
-  channel.
+  channel; a file sent alone answers the slash command that just asked for it (the guided flow of Telegram's
+  next document: the question is kept in Redis for PENDING_FILE_S, answered once, dropped by any other command).
 
 Every HTTP request is checked in front of bolt, cheapest first, so a flood of forged requests costs almost
 nothing and never reaches a parser: a body over BODY_MAX_BYTES is refused (413) by its Content-Length, or while
@@ -38,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -96,6 +98,9 @@ REPLAY_PREFIX: Final = "mailfleet:slack:seen:"
 """Redis keys of signatures already accepted, kept for the whole window: any web process refuses a replay."""
 EVENT_PREFIX: Final = "mailfleet:slack:event:"
 """Redis keys of Events API event ids already taken: Slack's retries carry the same id."""
+PENDING_FILE_PREFIX: Final = "mailfleet:slack:pending-file:"
+"""Redis keys of the file a person's slash command is waiting for (its command and words), by Slack user id."""
+PENDING_FILE_S: Final = 15 * 60  # long enough to find the file and open the DM; a stale question must not linger
 EVENT_SEEN_S: Final = 3600  # Slack retries three times within about five minutes; an hour is ample
 SLACK_FILE_HOST: Final = "https://files.slack.com/"
 RESPONSE_URL_POSTS: Final = 5
@@ -294,7 +299,9 @@ class SlackTransport:
             identity = self._identity(body["user_id"], body.get("user_name", ""))
             channel = body.get("channel_id", "")
             line = as_typed(body.get("text", "")).strip() or "help"
-            reply = await self._with_file_hint(await self.runner.run_line(identity, channel, line), line, identity)
+            reply = await self.runner.run_line(identity, channel, line)
+            waiting = await self._remember_file_question(body["user_id"], reply)
+            reply = await self._with_file_hint(reply, line, identity, waiting=waiting)
             cmd = REGISTRY.get(split_line(line.partition("\n")[0])[0])
             if reply.ok and cmd is not None and cmd.name in POSTS_HERE:
                 if await self._answer_in_channel(channel, body["user_id"], reply):
@@ -353,12 +360,14 @@ class SlackTransport:
         if not await self._first_event(body.get("event_id"), retry[0] if retry else None):
             return
         text = LEADING_SLASH_COMMAND.sub("", as_typed(LEADING_MENTION.sub("", event.get("text", ""))).strip())
-        name, _ = split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest of the line
+        im = event.get("channel_type") == "im"
+        pending = await self._pending_file(user) if files and not text and im else None  # a file alone answers
+        name, _ = pending or split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest
         command = REGISTRY.get(name)
         channel, thread_ts = event["channel"], event.get("thread_ts")
         identity = self._identity(user, "")
         if not files or command is None or command.file_arg is None:
-            if event.get("channel_type") == "im":
+            if im:
                 t = translator(await self._locale(identity))
                 hint = Reply().add(t("slack-file-no-command"), "error") if files else Reply().add(t("slack-text-hint"))
                 await post_reply(self.client, channel, hint, thread_ts)
@@ -369,7 +378,10 @@ class SlackTransport:
         if isinstance(fetched, Reply):
             await post_reply(self.client, channel, fetched, thread_ts)
             return
-        reply = await self.runner.run_line(identity, channel, text, fetched)
+        if pending is not None:
+            reply = await self.runner.run(identity, channel, name, pending[1], fetched)
+        else:
+            reply = await self.runner.run_line(identity, channel, text, fetched)
         await post_reply(self.client, channel, reply, thread_ts)
 
     async def _one_file(self, files: list[Any], identity: Identity) -> Reply | None:
@@ -425,7 +437,37 @@ class SlackTransport:
 
     # helpers
 
-    async def _with_file_hint(self, reply: Reply, line: str, identity: Identity) -> Reply:
+    async def _remember_file_question(self, user: str, reply: Reply) -> bool:
+        """After a slash command: when it asked for its file (a slash command carries none), remember the question
+        for PENDING_FILE_S, so that the file sent alone to the bot's DM answers it, as Telegram's next document
+        does; any other command drops an open question, as in Telegram. Whether a question is open now."""
+        key = PENDING_FILE_PREFIX + user
+        awaiting = reply.awaiting
+        cmd = REGISTRY.get(awaiting[0]) if awaiting is not None else None
+        try:
+            if awaiting is None or cmd is None or cmd.file_arg is None:
+                await self._redis.delete(key)
+                return False
+            question = json.dumps({"command": cmd.name, "words": awaiting[1]})
+            await self._redis.set(key, question, ex=PENDING_FILE_S)
+        except RedisError as exc:  # the question is only a convenience: the refusal still says what to do
+            log.warning("slack file question not kept", error=type(exc).__name__)
+            return False
+        return True
+
+    async def _pending_file(self, user: str) -> tuple[str, list[str]] | None:
+        """The file question `user` left open (taken: it is answered once), or None."""
+        try:
+            raw = await self._redis.getdel(PENDING_FILE_PREFIX + user)
+        except RedisError as exc:
+            log.warning("slack file question unavailable", error=type(exc).__name__)
+            return None
+        if raw is None:
+            return None
+        question = json.loads(raw)
+        return str(question["command"]), [str(w) for w in question["words"]]
+
+    async def _with_file_hint(self, reply: Reply, line: str, identity: Identity, *, waiting: bool = False) -> Reply:
         """A refused slash command whose command takes a file: a slash command never carries one, so the refusal
         ("send it as a document", "attach it to the command") gets how a file reaches the bot in Slack — in a
         direct message, with the command line, without /mailfleet, as its text. Not for someone who may not run
@@ -435,7 +477,8 @@ class SlackTransport:
         if reply.ok or cmd is None or cmd.file_arg is None or await self.runner.precheck(identity, name) is not None:
             return reply
         t = translator(await self._locale(identity))
-        hint = t("slack-file-how", line=shorten(line.partition("\n")[0].removeprefix("/"), HINT_LINE_MAX))
+        typed = shorten(line.partition("\n")[0].removeprefix("/"), HINT_LINE_MAX)
+        hint = t("slack-file-waiting" if waiting else "slack-file-how", line=typed, minutes=PENDING_FILE_S // 60)
         return dataclasses.replace(reply, blocks=[*reply.blocks, Block(hint)])
 
     async def _answer_in_channel(self, channel: str, user: str, reply: Reply) -> bool:

@@ -429,7 +429,7 @@ async def test_a_file_command_typed_as_a_slash_command_says_how_a_file_reaches_t
     asked = await slack.say("slack_test_import spring", user="U0MGR")  # a slash command carries no file
     missing = EN("error-file-missing", command="slack_test_import", arg="leads", usage="/slack_test_import")
     assert asked[0] == ":warning: " + seen(missing)
-    assert asked[1:] == [seen(EN("slack-file-how", line="slack_test_import spring"))]
+    assert asked[1:] == [seen(EN("slack-file-waiting", line="slack_test_import spring", minutes=15))]
     assert "/mailfleet" in asked[1] and "direct message" in asked[1]
 
     done = await slack.upload("slack_test_import spring", "leads.csv", b"email\nann@a.test\n", user="U0MGR")
@@ -438,7 +438,12 @@ async def test_a_file_command_typed_as_a_slash_command_says_how_a_file_reaches_t
     assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
     long_line = "slack_test_import " + "x" * 150
     [_, hint] = await slack.say(long_line, user="U0MGR")
-    assert hint == seen(RU("slack-file-how", line=long_line[:119] + "…"))
+    assert hint == seen(RU("slack-file-waiting", line=long_line[:119] + "…", minutes=15))
+    ca = await slack.say("mailbox_ca anna@acme.test", user="U0MGR")  # refused by the command, not a question
+    assert ca == [
+        ":warning: " + seen(RU("error-mailbox-ca-file-missing", address="anna@acme.test")),
+        seen(RU("slack-file-how", line="mailbox_ca anna@acme.test")),
+    ]
 
     stranger = await slack.say("slack_test_manage_import", user="U0STRANGER")  # may not run it: no hint
     assert stranger == [":warning: " + seen(EN("error-not-registered"))]
@@ -562,3 +567,23 @@ async def test_a_file_whose_text_is_written_as_the_slash_command_runs_that_comma
     for text in ("mailfleet slack_test_import spring", "/mailfleet slack_test_import spring"):  # as /help shows it
         done = await slack.upload(text, "leads.csv", b"email\nann@a.test\n", user="U0MGR")
         assert done == ["leads.csv (text/csv): 17 bytes, 2 lines → spring"]
+
+
+async def test_a_file_sent_alone_to_the_dm_answers_the_slash_command_that_asked_for_it(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    lead_list = b"email\nann@a.test\n"
+
+    async def alone(name: str) -> list[str]:  # a file dropped into the bot's DM with no text
+        expected = len(slack.api.calls_to("chat.postMessage")) + 1
+        body = message_event_body("", files=[slack.files.add(name, lead_list)], user_id="U0MGR")
+        assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+        return texts((await slack.api.wait_call("chat.postMessage", count=expected)).params["blocks"])
+
+    await slack.say("slack_test_import spring", user="U0MGR")  # asks for the file, as Telegram does
+    assert await alone("leads.csv") == ["leads.csv (text/csv): 17 bytes, 2 lines → spring"]
+    assert await alone("again.csv") == [":warning: " + seen(EN("slack-file-no-command"))]  # answered once
+
+    await slack.say("slack_test_import autumn", user="U0MGR")
+    await slack.say("whoami", user="U0MGR")  # another command drops the open question, as in Telegram
+    assert await alone("late.csv") == [":warning: " + seen(EN("slack-file-no-command"))]
+    assert [d for d, _ in slack.files.downloads] == ["F00000001"]  # only the answer was fetched
