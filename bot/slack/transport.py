@@ -110,10 +110,10 @@ _REFUSED: Final = frozenset(
 )  # Web API errors that mean the tokens, not the moment
 _NOT_HERE: Final = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 """Web API errors of a share to a channel the bot cannot write to (never added, a DM between people, archived)."""
-POSTS_HERE: Final = frozenset({"bind"})
-"""Commands whose success means the bot posts to this channel from now on. A slash command works in any channel,
-the bot posts only where it is a member: their answer goes by chat.postEphemeral, which Slack refuses there, so the
-person learns it at once — not from the first alert that never arrives."""
+POSTS_HERE: Final = frozenset({"bind", "agency_chat"})
+"""Commands whose success (but with `off`) means the bot posts to this channel from now on. A slash command works in
+any channel, the bot posts only where it is a member: their answer goes by chat.postEphemeral, which Slack refuses
+there, so the person learns it at once — not from the first alert that never arrives."""
 FILES_NAMED: Final = 10  # names of shared files a refusal lists (Slack shares up to ten in one message)
 FILE_NAME_SHOWN: Final = 60  # characters of each name
 HINT_LINE_MAX: Final = 120  # characters of the typed line a hint quotes back (a campaign_steps line may be 4,000)
@@ -302,8 +302,9 @@ class SlackTransport:
             reply = await self.runner.run_line(identity, channel, line)
             waiting = await self._remember_file_question(body["user_id"], reply)
             reply = await self._with_file_hint(reply, line, identity, waiting=waiting)
-            cmd = REGISTRY.get(split_line(line.partition("\n")[0])[0])
-            if reply.ok and cmd is not None and cmd.name in POSTS_HERE:
+            name, words = split_line(line.partition("\n")[0])
+            cmd = REGISTRY.get(name)
+            if reply.ok and cmd is not None and cmd.name in POSTS_HERE and "off" not in words:
                 if await self._answer_in_channel(channel, body["user_id"], reply):
                     return
                 t = translator(await self._locale(identity))

@@ -587,3 +587,13 @@ async def test_a_file_sent_alone_to_the_dm_answers_the_slash_command_that_asked_
     await slack.say("whoami", user="U0MGR")  # another command drops the open question, as in Telegram
     assert await alone("late.csv") == [":warning: " + seen(EN("slack-file-no-command"))]
     assert [d for d, _ in slack.files.downloads] == ["F00000001"]  # only the answer was fetched
+
+
+async def test_the_agency_chat_set_in_a_channel_the_app_is_not_in_says_nothing_can_arrive(slack: Rig) -> None:
+    slack.api.not_member.add("C0NOTMINE")
+    bound = await slack.say("agency_chat", user=ADMIN, channel="C0NOTMINE")
+    assert bound == [seen(EN("agency-chat-bound")), ":warning: " + seen(EN("slack-not-member"))]
+    unbound = await slack.say("agency_chat off", user=ADMIN, channel="C0NOTMINE")  # nothing will be posted: no warning
+    assert unbound == [seen(EN("agency-chat-unbound"))]
+    slack.api.not_member.clear()
+    assert await slack.say("agency_chat", user=ADMIN, channel="C0NOTMINE") == [seen(EN("agency-chat-bound"))]
