@@ -59,7 +59,7 @@ from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
 from bot.bounded import read_body
-from bot.command import REGISTRY, file_limit, split_line
+from bot.command import REGISTRY, Command, file_limit, parse_args, split_line
 from bot.runner import Runner
 from bot.slack.notifier import post_reply, upload_files, web_client
 from bot.slack.render import (
@@ -73,6 +73,7 @@ from bot.slack.render import (
     fits,
     render,
 )
+from engine.errors import UserError
 from engine.i18n import shorten, translator
 from engine.logging import get_logger
 from engine.people import Identity, resolve_actor
@@ -446,7 +447,7 @@ class SlackTransport:
         awaiting = reply.awaiting
         cmd = REGISTRY.get(awaiting[0]) if awaiting is not None else None
         try:
-            if awaiting is None or cmd is None or cmd.file_arg is None:
+            if awaiting is None or cmd is None or not _wants_only_its_file(cmd, awaiting[1]):
                 await self._redis.delete(key)
                 return False
             question = json.dumps({"command": cmd.name, "words": awaiting[1]})
@@ -552,6 +553,17 @@ class SlackTransport:
                 if len(content) > limit:
                     return None
         return Attachment(file.get("name") or "file", bytes(content), file.get("mimetype") or "")
+
+
+def _wants_only_its_file(cmd: Command, words: list[str]) -> bool:
+    """Whether `words` are all `cmd` needs but its file: a question a file alone can answer."""
+    if cmd.file_arg is None:
+        return False
+    try:
+        parse_args(cmd, words, Attachment("file", b""))
+    except UserError:
+        return False
+    return True
 
 
 def _lines_of(block: dict[str, Any]) -> int:

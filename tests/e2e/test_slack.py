@@ -586,6 +586,10 @@ async def test_a_file_sent_alone_to_the_dm_answers_the_slash_command_that_asked_
     await slack.say("slack_test_import autumn", user="U0MGR")
     await slack.say("whoami", user="U0MGR")  # another command drops the open question, as in Telegram
     assert await alone("late.csv") == [":warning: " + seen(EN("slack-file-no-command"))]
+
+    asked = await slack.say("mailbox_ca", user="U0MGR")  # the address is missing, not only the file
+    assert asked[-1] == seen(EN("slack-file-how", line="mailbox_ca"))  # so no "send the file alone"
+    assert await alone("ca.pem") == [":warning: " + seen(EN("slack-file-no-command"))]
     assert [d for d, _ in slack.files.downloads] == ["F00000001"]  # only the answer was fetched
 
 
