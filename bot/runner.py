@@ -155,11 +155,18 @@ _CONNECTION_ERRORS = frozenset(
 
 
 def _refused(actor: Actor, exc: UserError, command: str = "") -> Reply:
-    """The error in the person's language. An error whose message points at a managing command (a list only a
+    """The error in the person's language. An error quoting a name the person typed as a command has a `-slack`
+    variant (Slack's commands are words after /mailfleet: an unknown word is no command Slack knows either).
+    An error whose message points at a managing command (a list only a
     manager may open) has a `-manage` variant: a manager gets that, anyone else the message without it. A refusal
     a service raised (`Forbidden` knows no command) names the command that was run."""
     t = translator(actor.locale)
-    key = f"{exc.key}-manage" if actor.can_manage() and t.has(f"{exc.key}-manage") else exc.key
+    if actor.platform is Platform.SLACK and t.has(f"{exc.key}-slack"):
+        key = f"{exc.key}-slack"  # quotes the name as typed in Slack: `/mailfleet cancel`, not `/cancel`
+    elif actor.can_manage() and t.has(f"{exc.key}-manage"):
+        key = f"{exc.key}-manage"
+    else:
+        key = exc.key
     params = dict(exc.params)
     if command and exc.key in _NAMING_COMMAND:
         params.setdefault("command", command)

@@ -37,12 +37,16 @@ class Identity:
 
 
 async def resolve_actor(identity: Identity) -> Actor:
-    """The Actor for a person in their current workspace; creates the Person on first contact."""
+    """The Actor for a person in their current workspace; creates the Person on first contact. A person first
+    met without a name (a Slack message event carries only the user id) gets the name the next contact brings."""
     person, created = await Person.get_or_create(
         platform=identity.platform,
         external_id=identity.external_id,
         defaults={"display_name": identity.display_name[:200], "is_admin": identity.is_bootstrap_admin},
     )
+    if not person.display_name and identity.display_name:
+        person.display_name = identity.display_name[:200]
+        await person.save(update_fields=["display_name"])
     if identity.is_bootstrap_admin and not person.is_admin:
         person.is_admin = True
         await person.save(update_fields=["is_admin"])

@@ -32,7 +32,11 @@ STATE_ORDER: Final = (
 
 
 def _reason(ctx: Ctx, reason: Reason) -> str:
-    text = ctx.t(reason.key, **reason.params)
+    """A reason in the reader's language; one that says how to send a file has a Slack variant (`<key>-slack`):
+    Slack has no captions, a file goes to the bot's DM with the command line as its text."""
+    slack = f"{reason.key}-slack"
+    key = slack if ctx.platform is Platform.SLACK and ctx.t.has(slack) else reason.key
+    text = ctx.t(key, **reason.params)
     return text if reason.step is None else ctx.t("campaign-reason-step", step=reason.step, text=text)
 
 

@@ -24,7 +24,7 @@ from engine.clock import local_time
 from engine.errors import UserError
 from engine.i18n import Translator, translator
 from engine.reply import Button, Reply
-from models.enums import ChatPurpose, Role
+from models.enums import ChatPurpose, Platform, Role
 
 # ctx.services key: callables told that a person's role changed without them acting (a revocation), so a
 # transport can update what it shows them (the Telegram command menu of their private chat).
@@ -110,8 +110,8 @@ def _help_one(ctx: Ctx, name: str) -> Reply:
     reply = Reply().add(_usage(ctx.t, cmd), "title").add(ctx.t(cmd.help_key))
     if cmd.example:
         reply.add(ctx.t("help-example", example=f"/{cmd.name} {cmd.example}"))
-    if cmd.file_arg is not None:
-        reply.add(ctx.t("help-file", command=cmd.name))
+    if cmd.file_arg is not None:  # Slack has no captions: its own way, not Telegram's with /mailfleet in front
+        reply.add(ctx.t("help-file-slack" if ctx.platform is Platform.SLACK else "help-file", command=cmd.name))
     if cmd.aliases:
         reply.add(ctx.t("help-aliases", aliases=", ".join(f"/{a}" for a in cmd.aliases)))
     return reply

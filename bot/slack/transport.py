@@ -6,12 +6,17 @@ and the listener goes on to run the command and answer through `response_url` or
 
 Visibility, decided once:
 - a slash command's answer is ephemeral (only the person who typed it sees it): invite codes, member lists and
-  mistakes are nobody else's business; files are shared in the channel (Slack has no ephemeral files);
+  mistakes are nobody else's business; files are shared in the channel (Slack has no ephemeral files) — where the
+  bot is no member Slack refuses them, and the person is told so; /bind's answer is posted by the bot itself
+  (chat.postEphemeral), which Slack refuses in a channel the bot is not in: the person learns at once that nothing
+  can arrive there until the app is added;
 - a button that worked replaces its message — its text stays, the buttons go, the confirmation is added — so the
-  channel sees who decided; a button that failed ("already decided", "forbidden") answers ephemerally and leaves
-  the message as it was;
+  channel sees who decided; an answer that brings buttons of its own (the next page of a list, a fresh request to
+  decide) takes the message's place whole, so pages do not pile up in one message; a button that failed ("already
+  decided", "forbidden") answers ephemerally and leaves the message as it was;
 - a file sent to the bot with a command's name (a DM: "import_leads acme" + leads.csv) is answered in that
-  channel.
+  channel; a file sent alone answers the slash command that just asked for it (the guided flow of Telegram's
+  next document: the question is kept in Redis for PENDING_FILE_S, answered once, dropped by any other command).
 
 Every HTTP request is checked in front of bolt, cheapest first, so a flood of forged requests costs almost
 nothing and never reaches a parser: a body over BODY_MAX_BYTES is refused (413) by its Content-Length, or while
@@ -32,7 +37,9 @@ the language is the person's `/lang`, else the configured default.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -52,7 +59,7 @@ from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
 from bot.bounded import read_body
-from bot.command import REGISTRY, file_limit, split_line
+from bot.command import REGISTRY, Command, file_limit, parse_args, split_line
 from bot.runner import Runner
 from bot.slack.notifier import post_reply, upload_files, web_client
 from bot.slack.render import (
@@ -66,10 +73,11 @@ from bot.slack.render import (
     fits,
     render,
 )
-from engine.i18n import translator
+from engine.errors import UserError
+from engine.i18n import shorten, translator
 from engine.logging import get_logger
 from engine.people import Identity, resolve_actor
-from engine.reply import Attachment, Reply
+from engine.reply import Attachment, Block, Reply
 from engine.settings import Settings
 from engine.uploads import MAX_UPLOAD_BYTES
 from models.enums import Platform
@@ -80,6 +88,8 @@ DEFAULT_PATH = "/slack/events"
 FILE_MAX_BYTES: Final = MAX_UPLOAD_BYTES  # the one limit of uploaded files (engine/uploads)
 DOWNLOAD_TIMEOUT_S = 60
 LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(\|[^>]*)?>\s*")
+LEADING_SLASH_COMMAND = re.compile(rf"^/?{SLASH_COMMAND.lstrip('/')}(?:\s+|$)", re.IGNORECASE)
+"""A file's text written as the slash command ("mailfleet leads_import …"): the command is the next word."""
 BODY_MAX_BYTES: Final = 512 * 1024
 """Slack's largest request to us is a button press, which carries the pressed message (at most 50 blocks of
 3,000 characters, URL-encoded); our messages with buttons are a few kilobytes. Commands and events are smaller."""
@@ -89,6 +99,9 @@ REPLAY_PREFIX: Final = "mailfleet:slack:seen:"
 """Redis keys of signatures already accepted, kept for the whole window: any web process refuses a replay."""
 EVENT_PREFIX: Final = "mailfleet:slack:event:"
 """Redis keys of Events API event ids already taken: Slack's retries carry the same id."""
+PENDING_FILE_PREFIX: Final = "mailfleet:slack:pending-file:"
+"""Redis keys of the file a person's slash command is waiting for (its command and words), by Slack user id."""
+PENDING_FILE_S: Final = 15 * 60  # long enough to find the file and open the DM; a stale question must not linger
 EVENT_SEEN_S: Final = 3600  # Slack retries three times within about five minutes; an hour is ample
 SLACK_FILE_HOST: Final = "https://files.slack.com/"
 RESPONSE_URL_POSTS: Final = 5
@@ -96,6 +109,15 @@ RESPONSE_URL_POSTS: Final = 5
 _REFUSED: Final = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"}
 )  # Web API errors that mean the tokens, not the moment
+_NOT_HERE: Final = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+"""Web API errors of a share to a channel the bot cannot write to (never added, a DM between people, archived)."""
+POSTS_HERE: Final = frozenset({"bind", "agency_chat"})
+"""Commands whose success (but with `off`) means the bot posts to this channel from now on. A slash command works in
+any channel, the bot posts only where it is a member: their answer goes by chat.postEphemeral, which Slack refuses
+there, so the person learns it at once — not from the first alert that never arrives."""
+FILES_NAMED: Final = 10  # names of shared files a refusal lists (Slack shares up to ten in one message)
+FILE_NAME_SHOWN: Final = 60  # characters of each name
+HINT_LINE_MAX: Final = 120  # characters of the typed line a hint quotes back (a campaign_steps line may be 4,000)
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
@@ -277,10 +299,20 @@ class SlackTransport:
         async with self._after_ack(body, context):
             identity = self._identity(body["user_id"], body.get("user_name", ""))
             channel = body.get("channel_id", "")
-            reply = await self.runner.run_line(identity, channel, as_typed(body.get("text", "")).strip() or "help")
+            line = as_typed(body.get("text", "")).strip() or "help"
+            reply = await self.runner.run_line(identity, channel, line)
+            waiting = await self._remember_file_question(body["user_id"], reply)
+            reply = await self._with_file_hint(reply, line, identity, waiting=waiting)
+            name, words = split_line(line.partition("\n")[0])
+            cmd = REGISTRY.get(name)
+            if reply.ok and cmd is not None and cmd.name in POSTS_HERE and "off" not in words:
+                if await self._answer_in_channel(channel, body["user_id"], reply):
+                    return
+                t = translator(await self._locale(identity))
+                reply = dataclasses.replace(reply, blocks=[*reply.blocks, Block(t("slack-not-member"), "error")])
             pages = await self._fit_response_url(render(reply), identity)
             await _respond_pages(respond, pages, response_type="ephemeral")
-            await upload_files(self.client, channel, reply)
+            await self._share_files(channel, reply, respond, identity)
 
     async def _on_button(
         self,
@@ -299,11 +331,11 @@ class SlackTransport:
             value, name = action.get("value") or "", command_of(action["action_id"]) or ""
             reply = await self.runner.run(identity, channel, name, [value] if value else [])
             pages = await self._fit_response_url(render(reply), identity)
-            if reply.ok:
-                await _replace_message(respond, body.get("message"), pages)
+            if reply.ok:  # an answer with buttons of its own (the next page, a fresh request) is the message now
+                await _replace_message(respond, None if reply.buttons else body.get("message"), pages)
             else:
                 await _respond_pages(respond, pages, response_type="ephemeral", replace_original=False)
-            await upload_files(self.client, channel, reply)
+            await self._share_files(channel, reply, respond, identity)
 
     @contextlib.asynccontextmanager
     async def _after_ack(self, body: dict[str, Any], context: AsyncBoltContext) -> AsyncIterator[None]:
@@ -329,24 +361,44 @@ class SlackTransport:
         retry = request.headers.get("x-slack-retry-num")  # bolt keeps each header as a list of its values
         if not await self._first_event(body.get("event_id"), retry[0] if retry else None):
             return
-        text = as_typed(LEADING_MENTION.sub("", event.get("text", ""))).strip()
-        name, _ = split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest of the line
+        text = LEADING_SLASH_COMMAND.sub("", as_typed(LEADING_MENTION.sub("", event.get("text", ""))).strip())
+        im = event.get("channel_type") == "im"
+        pending = await self._pending_file(user) if files and not text and im else None  # a file alone answers
+        name, _ = pending or split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest
         command = REGISTRY.get(name)
         channel, thread_ts = event["channel"], event.get("thread_ts")
         identity = self._identity(user, "")
         if not files or command is None or command.file_arg is None:
-            if event.get("channel_type") == "im":
+            if im:
                 t = translator(await self._locale(identity))
                 hint = Reply().add(t("slack-file-no-command"), "error") if files else Reply().add(t("slack-text-hint"))
                 await post_reply(self.client, channel, hint, thread_ts)
             return
         limit = file_limit(name, FILE_MAX_BYTES)
-        fetched = await self.runner.precheck(identity, name) or await self._fetch(files[0], limit, identity)
+        refused = await self.runner.precheck(identity, name) or await self._one_file(files, identity)
+        fetched = refused or await self._fetch(files[0], limit, identity)
         if isinstance(fetched, Reply):
             await post_reply(self.client, channel, fetched, thread_ts)
             return
-        reply = await self.runner.run_line(identity, channel, text, fetched)
+        if pending is not None:
+            reply = await self.runner.run(identity, channel, name, pending[1], fetched)
+        else:
+            reply = await self.runner.run_line(identity, channel, text, fetched)
         await post_reply(self.client, channel, reply, thread_ts)
+
+    async def _one_file(self, files: list[Any], identity: Identity) -> Reply | None:
+        """The refusal of a message sharing several files (Slack takes up to ten at once), or None for one: a command
+        takes one file, and running it on the first alone would drop the others without a word."""
+        if len(files) < 2:
+            return None
+        t = translator(await self._locale(identity))
+        names = [
+            shorten(str(f.get("name") or "file"), FILE_NAME_SHOWN) for f in files[:FILES_NAMED] if isinstance(f, dict)
+        ]
+        text = t(
+            "slack-one-file", count=len(files), names=", ".join(names) + (", …" if len(files) > FILES_NAMED else "")
+        )
+        return Reply(ok=False).add(text, "error")
 
     async def _fetch(self, file: dict[str, Any], limit: int, identity: Identity) -> Attachment | Reply:
         """The shared file (for a command `identity` may run: asked first), or the refusal to post in the person's
@@ -386,6 +438,80 @@ class SlackTransport:
             await self.client.chat_postMessage(channel=context.channel_id, text=text)
 
     # helpers
+
+    async def _remember_file_question(self, user: str, reply: Reply) -> bool:
+        """After a slash command: when it asked for its file (a slash command carries none), remember the question
+        for PENDING_FILE_S, so that the file sent alone to the bot's DM answers it, as Telegram's next document
+        does; any other command drops an open question, as in Telegram. Whether a question is open now."""
+        key = PENDING_FILE_PREFIX + user
+        awaiting = reply.awaiting
+        cmd = REGISTRY.get(awaiting[0]) if awaiting is not None else None
+        try:
+            if awaiting is None or cmd is None or not _wants_only_its_file(cmd, awaiting[1]):
+                await self._redis.delete(key)
+                return False
+            question = json.dumps({"command": cmd.name, "words": awaiting[1]})
+            await self._redis.set(key, question, ex=PENDING_FILE_S)
+        except RedisError as exc:  # the question is only a convenience: the refusal still says what to do
+            log.warning("slack file question not kept", error=type(exc).__name__)
+            return False
+        return True
+
+    async def _pending_file(self, user: str) -> tuple[str, list[str]] | None:
+        """The file question `user` left open (taken: it is answered once), or None."""
+        try:
+            raw = await self._redis.getdel(PENDING_FILE_PREFIX + user)
+        except RedisError as exc:
+            log.warning("slack file question unavailable", error=type(exc).__name__)
+            return None
+        if raw is None:
+            return None
+        question = json.loads(raw)
+        return str(question["command"]), [str(w) for w in question["words"]]
+
+    async def _with_file_hint(self, reply: Reply, line: str, identity: Identity, *, waiting: bool = False) -> Reply:
+        """A refused slash command whose command takes a file: a slash command never carries one, so the refusal
+        ("send it as a document", "attach it to the command") gets how a file reaches the bot in Slack — in a
+        direct message, with the command line, without /mailfleet, as its text. Not for someone who may not run
+        the command at all."""
+        name, _ = split_line(line.partition("\n")[0])
+        cmd = REGISTRY.get(name)
+        if reply.ok or cmd is None or cmd.file_arg is None or await self.runner.precheck(identity, name) is not None:
+            return reply
+        t = translator(await self._locale(identity))
+        typed = shorten(line.partition("\n")[0].removeprefix("/"), HINT_LINE_MAX)
+        hint = t("slack-file-waiting" if waiting else "slack-file-how", line=typed, minutes=PENDING_FILE_S // 60)
+        return dataclasses.replace(reply, blocks=[*reply.blocks, Block(hint)])
+
+    async def _answer_in_channel(self, channel: str, user: str, reply: Reply) -> bool:
+        """The answer, shown to `user` alone, posted by the bot itself in `channel`: False (nothing posted) when
+        Slack refuses because the bot is not a member there."""
+        for number, page in enumerate(render(reply)):
+            try:
+                await self.client.chat_postEphemeral(channel=channel, user=user, text=page.text, blocks=page.blocks)
+            except SlackApiError as exc:
+                if number > 0 or (exc.response.get("error") if exc.response is not None else None) not in _NOT_HERE:
+                    raise
+                log.info("slack bot not in the channel", error=exc.response.get("error"))
+                return False
+        return True
+
+    async def _share_files(self, channel: str, reply: Reply, respond: AsyncRespond, identity: Identity) -> None:
+        """Upload the reply's files to the channel the command came from. A slash command works in any channel,
+        the bot can share a file only where it is a member: elsewhere (a channel it was never added to, a
+        direct message between people) Slack refuses, and the person is told why and what to do, in their
+        language — not "something went wrong"."""
+        try:
+            await upload_files(self.client, channel, reply)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            if error not in _NOT_HERE:
+                raise
+            log.info("slack file not shared", error=error)
+            t = translator(await self._locale(identity))
+            names = ", ".join(f.filename for f in reply.files)
+            note = Reply(ok=False).add(t("slack-file-not-shared", names=names), "error")
+            await _respond_pages(respond, render(note), response_type="ephemeral", replace_original=False)
 
     def _identity(self, user_id: str, display_name: str) -> Identity:
         return self.runner.identity(Platform.SLACK, user_id, display_name, self.default_locale)
@@ -427,6 +553,17 @@ class SlackTransport:
                 if len(content) > limit:
                     return None
         return Attachment(file.get("name") or "file", bytes(content), file.get("mimetype") or "")
+
+
+def _wants_only_its_file(cmd: Command, words: list[str]) -> bool:
+    """Whether `words` are all `cmd` needs but its file: a question a file alone can answer."""
+    if cmd.file_arg is None:
+        return False
+    try:
+        parse_args(cmd, words, Attachment("file", b""))
+    except UserError:
+        return False
+    return True
 
 
 def _lines_of(block: dict[str, Any]) -> int:

@@ -91,6 +91,7 @@ campaign-confirm-button = Start anyway
 campaign-paused = Campaign { $name } paused. Planned emails wait until /campaign_resume { $name }.
 campaign-refuse-no-steps = there is no sequence: /campaign_steps { $name }
 campaign-refuse-no-leads = no leads are enrolled: send a CSV captioned /leads_import { $name } source=… basis=…
+campaign-refuse-no-leads-slack = no leads are enrolled: send me a CSV in a direct message with the text "leads_import { $name } source=… basis=…"
 campaign-refuse-no-active-leads = no lead waits for an email any more ({ $enrolled } enrolled: each finished the sequence, replied, unsubscribed or was stopped): add new ones with /leads_import { $name }
 campaign-refuse-no-group = the campaign has no mailbox group: /campaign_group { $name } domain
 campaign-refuse-not-ready = no mailbox of the group is ready: { $warming } are warming up, the first is ready on { $date } at the earliest

@@ -1,7 +1,9 @@
 ## Common messages: errors, getting in, help, workspaces, invites, members, chats.
 
 error-unknown-command = I don't know the command /{ $command }. All commands: /help
+error-unknown-command-slack = I don't know the command /mailfleet { $command }. All commands: /mailfleet help
 error-unknown-command-near = I don't know the command /{ $command }. Did you mean /{ $near }? All commands: /help
+error-unknown-command-near-slack = I don't know the command /mailfleet { $command }. Did you mean /mailfleet { $near }? All commands: /mailfleet help
 error-not-registered = You are not connected to Mailfleet yet. Ask your agency manager for an invite code and send: /start <code>
 error-forbidden = Your role does not allow /{ $command }. /help lists the commands you may run.
 error-internal = Something went wrong. The error has been logged; reference for support: { $ref }
@@ -118,8 +120,10 @@ label-count = { $label }: { $count }
 help-more = One command in detail: /help <command>, e.g. /help use
 help-example = Example: { $example }
 help-file = The file: in Telegram send it as a document captioned /{ $command }, in Slack as a direct message to the bot with the command's name as text, in the console as @path.
+help-file-slack = The file: send it to me in a direct message with "{ $command } …" (the command without /mailfleet) as the message text.
 help-aliases = Also as: { $aliases }
 error-help-unknown = None of your commands is /{ $command }. All of yours: /help
+error-help-unknown-slack = None of your commands is /mailfleet { $command }. All of yours: /mailfleet help
 lang-set = Interface language: English.
 whoami = You are { $platform } { $id }. Role: { $role }. Current workspace: { $workspace }.
 

@@ -94,6 +94,7 @@ campaign-confirm-button = Запустить всё равно
 campaign-paused = Кампания { $name } приостановлена. Запланированные письма не уйдут до /campaign_resume { $name }.
 campaign-refuse-no-steps = нет цепочки писем: /campaign_steps { $name }
 campaign-refuse-no-leads = в кампании нет лидов: пришлите CSV с подписью /leads_import { $name } source=… basis=…
+campaign-refuse-no-leads-slack = в кампании нет лидов: пришлите мне CSV в личные сообщения с текстом «leads_import { $name } source=… basis=…»
 campaign-refuse-no-active-leads = ни один лид больше не ждёт писем (добавлено { $enrolled }: каждый прошёл цепочку, ответил, отписался или остановлен): добавьте новых — /leads_import { $name }
 campaign-refuse-no-group = у кампании нет группы ящиков: /campaign_group { $name } домен
 campaign-refuse-not-ready = ни один ящик группы ещё не готов: прогреваются { $warming }, первый будет готов не раньше { $date }

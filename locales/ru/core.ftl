@@ -1,7 +1,9 @@
 ## Общие сообщения: ошибки, вход, помощь, рабочие пространства, приглашения, участники, чаты.
 
 error-unknown-command = Не знаю команду /{ $command }. Список команд: /help
+error-unknown-command-slack = Не знаю команду /mailfleet { $command }. Список команд: /mailfleet help
 error-unknown-command-near = Не знаю команду /{ $command }. Может быть, /{ $near }? Список команд: /help
+error-unknown-command-near-slack = Не знаю команду /mailfleet { $command }. Может быть, /mailfleet { $near }? Список команд: /mailfleet help
 error-not-registered = Вы ещё не подключены к Mailfleet. Попросите менеджера агентства прислать код приглашения и отправьте: /start <код>
 error-forbidden = Ваша роль не позволяет запускать /{ $command }. Что вам доступно, покажет /help.
 error-internal = Что-то пошло не так. Мы уже записали ошибку; код для поддержки: { $ref }
@@ -118,8 +120,10 @@ label-count = { $label }: { $count }
 help-more = Подробно об одной команде: /help <команда>, например /help use
 help-example = Пример: { $example }
 help-file = Файл: в Telegram пришлите его документом с подписью /{ $command }, в Slack — в личные сообщения боту с названием команды в тексте, в консоли — @путь.
+help-file-slack = Файл: пришлите его мне в личные сообщения, написав в тексте сообщения «{ $command } …» (команду без /mailfleet).
 help-aliases = Другое имя: { $aliases }
 error-help-unknown = Среди ваших команд нет /{ $command }. Все ваши команды: /help
+error-help-unknown-slack = Среди ваших команд нет /mailfleet { $command }. Все ваши команды: /mailfleet help
 lang-set = Язык интерфейса: русский.
 whoami = Вы: { $platform } { $id }. Роль: { $role }. Текущее пространство: { $workspace }.
 

@@ -69,18 +69,26 @@ class Rig:
     async def command(
         self, text: str, *, user: str = ADMIN, name: str = "tester", channel: str = CHANNEL_ID
     ) -> dict[str, Any]:
-        """`/mailfleet <text>` typed by `user` (text escaped as Slack sends it); the answer posted to response_url."""
-        expected = len(self.api.responses) + 1
+        """`/mailfleet <text>` typed by `user` (text escaped as Slack sends it); the answer posted to response_url
+        — or, for a command answered with chat.postEphemeral (/bind), that message."""
+        expected, ephemerals = len(self.api.responses) + 1, len(self.api.ephemerals)
         body = slash_command_body(
             "/mailfleet", escape(text), response_url=self.api.response_url(), user_id=user, user_name=name,
             channel_id=channel,
         )  # fmt: skip
         assert await self.post(body, signed_headers(SECRET, body)) == 200
-        return (await self.api.wait_response(count=expected, within=30)).body
+        await self.api.wait_until(
+            lambda: len(self.api.responses) >= expected or len(self.api.ephemerals) > ephemerals,
+            f"an answer to /mailfleet {text[:40]}",
+            within=30,
+        )
+        if len(self.api.ephemerals) > ephemerals:
+            return self.api.ephemerals[ephemerals] | {"response_type": "ephemeral"}
+        return self.api.responses[expected - 1].body
 
-    async def say(self, text: str, *, user: str = ADMIN) -> list[str]:
+    async def say(self, text: str, *, user: str = ADMIN, channel: str = CHANNEL_ID) -> list[str]:
         """`command`, reduced to the visible texts of the answer."""
-        return texts((await self.command(text, user=user))["blocks"])
+        return texts((await self.command(text, user=user, channel=channel))["blocks"])
 
     async def upload(self, command: str, name: str, data: bytes, *, user: str = ADMIN) -> list[str]:
         """A file sent to the bot's DM with `command` as its text; the visible texts of the answer there."""

@@ -20,9 +20,18 @@ from engine import approvals
 from engine.i18n import translator
 from engine.notify import Notification, deliver
 from engine.reply import Attachment, Reply
-from models import AuditLog, ChatBinding, Delivery, Invite, Membership, Person, Workspace
+from models import AuditLog, ChatBinding, Delivery, Domain, Invite, Mailbox, Membership, Person, Workspace
 from models.alert import Approval
-from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
+from models.enums import (
+    ApprovalKind,
+    ApprovalStatus,
+    ChatPurpose,
+    MailboxStatus,
+    MailProvider,
+    Platform,
+    Role,
+    TlsMode,
+)
 from tests.e2e.slackrig import ADMIN, BOT_TOKEN, CLOCK, EN, SECRET, Rig, join, seen, slack_rig, texts
 from tests.harness.slack_files import DM_CHANNEL_ID, SlackFiles, message_event_body
 from tests.harness.slackapi import (
@@ -33,6 +42,7 @@ from tests.harness.slackapi import (
 )
 
 ALERTS = "C0ALERTS"
+RU = translator("ru")
 TEST_COMMANDS = ("slack_test_export", "slack_test_slow", "slack_test_import", "slack_test_manage_import")
 
 
@@ -277,7 +287,7 @@ async def test_a_rate_limited_post_is_retried_after_retry_after(slack: Rig) -> N
 async def test_an_unexpected_failure_answers_with_a_reference_and_logs_no_secret(
     slack: Rig, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    slack.api.fail_next("files.getUploadURLExternal", "not_in_channel")
+    slack.api.fail_next("files.getUploadURLExternal", "fatal_error")
     answered = await slack.command("slack_test_export", user="U0TESTER")
     assert texts(answered["blocks"]) == ["export ready"]
     failure = (await slack.api.wait_response(count=2)).body
@@ -412,3 +422,182 @@ async def test_huge_numbers_long_values_and_control_characters_are_refused_by_na
     ]
     huge = await slack.command("use " + "x" * 10_000, user="U0MGR")
     assert texts(huge["blocks"]) == [":warning: " + EN("error-text-too-long", length="10004", limit="4000")]
+
+
+async def test_a_file_command_typed_as_a_slash_command_says_how_a_file_reaches_the_bot(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    asked = await slack.say("slack_test_import spring", user="U0MGR")  # a slash command carries no file
+    missing = EN("error-file-missing", command="slack_test_import", arg="leads", usage="/slack_test_import")
+    assert asked[0] == ":warning: " + seen(missing)
+    assert asked[1:] == [seen(EN("slack-file-waiting", line="slack_test_import spring", minutes=15))]
+    assert "/mailfleet" in asked[1] and "direct message" in asked[1]
+
+    done = await slack.upload("slack_test_import spring", "leads.csv", b"email\nann@a.test\n", user="U0MGR")
+    assert done == ["leads.csv (text/csv): 17 bytes, 2 lines → spring"]  # the hint, followed, works
+
+    assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
+    long_line = "slack_test_import " + "x" * 150
+    [_, hint] = await slack.say(long_line, user="U0MGR")
+    assert hint == seen(RU("slack-file-waiting", line=long_line[:119] + "…", minutes=15))
+    ca = await slack.say("mailbox_ca anna@acme.test", user="U0MGR")  # refused by the command, not a question
+    assert ca == [
+        ":warning: " + seen(RU("error-mailbox-ca-file-missing", address="anna@acme.test")),
+        seen(RU("slack-file-how", line="mailbox_ca anna@acme.test")),
+    ]
+
+    stranger = await slack.say("slack_test_manage_import", user="U0STRANGER")  # may not run it: no hint
+    assert stranger == [":warning: " + seen(EN("error-not-registered"))]
+
+
+async def test_a_file_the_bot_may_not_share_in_the_channel_is_explained_not_an_internal_error(
+    slack: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.api.fail_next("files.completeUploadExternal", "not_in_channel")  # a channel the app was never added to
+    answered = await slack.command("slack_test_export", user="U0TESTER", channel="C0NOTMINE")
+    assert texts(answered["blocks"]) == ["export ready"]
+    note = (await slack.api.wait_response(count=2)).body
+    assert (note["response_type"], note["replace_original"]) == ("ephemeral", False)
+    assert texts(note["blocks"]) == [":warning: " + seen(EN("slack-file-not-shared", names="report.csv"))]
+    assert EN("error-internal", ref="") not in note["text"]
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
+
+
+async def test_binding_a_channel_the_app_is_not_in_says_at_once_that_nothing_can_arrive(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    slack.api.not_member.add("C0NOTMINE")  # a slash command works there; the bot may not post there
+    bound = await slack.command("bind alerts", user="U0MGR", channel="C0NOTMINE")
+    done = seen(EN("bind-done", workspace="ACME & Co", slug="acme", purposes=EN("purpose-alerts")))
+    assert bound["response_type"] == "ephemeral"
+    assert texts(bound["blocks"]) == [done, ":warning: " + seen(EN("slack-not-member"))]
+    assert await ChatBinding.exists(platform=Platform.SLACK, chat_id="C0NOTMINE")  # kept: arrives once added
+
+    assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
+    again = await slack.say("bind reports", user="U0MGR", channel="C0NOTMINE")
+    assert again[-1] == ":warning: " + seen(RU("slack-not-member"))
+
+    slack.api.not_member.clear()  # the app is added to the channel
+    answered = await slack.command("bind alerts", user="U0MGR", channel="C0NOTMINE")
+    both = RU("purpose-alerts") + ", " + RU("purpose-reports")
+    assert texts(answered["blocks"]) == [seen(RU("bind-done", workspace="ACME & Co", slug="acme", purposes=both))]
+    assert [(m["channel"], m["user"]) for m in slack.api.ephemerals] == [("C0NOTMINE", "U0MGR")]
+
+
+async def test_several_files_in_one_message_are_refused_not_cut_to_the_first(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
+    parts = [slack.files.add(f"leads-{n}.csv", b"email\nann@a.test\n") for n in (1, 2)]
+    body = message_event_body("slack_test_import spring", files=parts, user_id="U0MGR")
+    assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+    refused = await slack.api.wait_call("chat.postMessage")
+    names = "leads-1.csv, leads-2.csv"
+    assert texts(refused.params["blocks"]) == [":warning: " + seen(RU("slack-one-file", count=2, names=names))]
+    assert slack.files.downloads == []  # nothing fetched, nothing imported
+
+    one = await slack.upload("slack_test_import spring", "leads-1.csv", b"email\nann@a.test\n", user="U0MGR")
+    assert one == ["leads-1.csv (text/csv): 17 bytes, 2 lines → spring"]
+
+
+async def test_paging_a_list_shows_the_new_page_in_place_of_the_old_one(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    workspace = await Workspace.get(slug="acme")
+    domain = await Domain.create(workspace=workspace, name="warm.test")
+    for n in range(45):  # three pages of 20
+        address = f"box{n:02d}@warm.test"
+        await Mailbox.create(
+            workspace=workspace, domain=domain, address=address, provider=MailProvider.GENERIC, smtp_host="127.0.0.1",
+            smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="127.0.0.1", imap_port=993, imap_tls=TlsMode.IMPLICIT,
+            username=address, secret_enc=b"x", status=MailboxStatus.PAUSED,
+        )  # fmt: skip
+    listed = await slack.command("mailboxes", user="U0MGR")
+    message = {"ts": "1700000000.000100", "text": listed["text"], "blocks": listed["blocks"]}
+    for page in (2, 3):
+        [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+        pressed = await slack.press(actions["elements"][-1], user="U0MGR", channel=CHANNEL_ID, message=message)
+        assert pressed.body["replace_original"] is True
+        shown = texts(pressed.body["blocks"])
+        assert shown[0] == EN("mailboxes-title", total=45, page=page, pages=3)
+        assert sum("(page " in text for text in shown) == 1  # the earlier pages are not piled above it
+        assert "box00@warm.test" not in "\n".join(shown) and f"box{(page - 1) * 20:02d}@warm.test" in shown[1]
+        message = {"ts": message["ts"], "text": pressed.body["text"], "blocks": pressed.body["blocks"]}
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    assert [e["text"]["text"] for e in actions["elements"]] == ["◀ 2"]  # the last page goes back only
+
+
+async def test_help_of_a_file_command_tells_the_slack_way_to_send_the_file(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    shown = await slack.say("help mailbox_import", user="U0MGR")
+    assert shown[-1] == seen(EN("help-file-slack", command="mailbox_import"))
+    assert "captioned" not in "\n".join(shown)  # before: Telegram's way, as "captioned /mailfleet mailbox_import"
+    assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
+    russian = await slack.say("help leads_import", user="U0MGR")
+    assert russian[-1] == seen(RU("help-file-slack", command="leads_import"))
+
+
+async def test_a_person_who_first_wrote_to_the_bots_dm_gets_their_name_when_they_join(slack: Rig) -> None:
+    hello = json.loads(message_event_body("hi", files=[], user_id="U0NEWBIE"))  # a message event: the id, no name
+    del hello["event"]["subtype"], hello["event"]["files"]
+    body = json.dumps(hello)
+    assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+    hint = await slack.api.wait_call("chat.postMessage")
+    assert texts(hint.params["blocks"]) == [seen(EN("slack-text-hint"))]
+
+    await join(slack, "U0NEWBIE", "manager", name="newbie")
+    assert (await Person.get(external_id="U0NEWBIE")).display_name == "newbie"
+    members = "\n".join(await slack.say("members", user=ADMIN))
+    assert "newbie" in members and "U0NEWBIE" not in members
+
+
+async def test_an_unknown_word_is_quoted_as_typed_after_mailfleet(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    assert await slack.say("cancel", user="U0MGR") == [
+        ":warning: " + seen(EN("error-unknown-command-slack", command="cancel"))  # before: "… the command /cancel"
+    ]
+    assert await slack.say("hepl", user="U0MGR") == [
+        ":warning: " + seen(EN("error-unknown-command-near-slack", command="hepl", near="help"))
+    ]
+    assert await slack.say("lang ru", user="U0MGR") == [seen(RU("lang-set"))]
+    assert await slack.say("help cancel", user="U0MGR") == [
+        ":warning: " + seen(RU("error-help-unknown-slack", command="cancel"))
+    ]
+    assert "/mailfleet cancel" in RU("error-help-unknown-slack", command="cancel")
+
+
+async def test_a_file_whose_text_is_written_as_the_slash_command_runs_that_command(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    for text in ("mailfleet slack_test_import spring", "/mailfleet slack_test_import spring"):  # as /help shows it
+        done = await slack.upload(text, "leads.csv", b"email\nann@a.test\n", user="U0MGR")
+        assert done == ["leads.csv (text/csv): 17 bytes, 2 lines → spring"]
+
+
+async def test_a_file_sent_alone_to_the_dm_answers_the_slash_command_that_asked_for_it(slack: Rig) -> None:
+    await join(slack, "U0MGR", "manager", name="mgr")
+    lead_list = b"email\nann@a.test\n"
+
+    async def alone(name: str) -> list[str]:  # a file dropped into the bot's DM with no text
+        expected = len(slack.api.calls_to("chat.postMessage")) + 1
+        body = message_event_body("", files=[slack.files.add(name, lead_list)], user_id="U0MGR")
+        assert await slack.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
+        return texts((await slack.api.wait_call("chat.postMessage", count=expected)).params["blocks"])
+
+    await slack.say("slack_test_import spring", user="U0MGR")  # asks for the file, as Telegram does
+    assert await alone("leads.csv") == ["leads.csv (text/csv): 17 bytes, 2 lines → spring"]
+    assert await alone("again.csv") == [":warning: " + seen(EN("slack-file-no-command"))]  # answered once
+
+    await slack.say("slack_test_import autumn", user="U0MGR")
+    await slack.say("whoami", user="U0MGR")  # another command drops the open question, as in Telegram
+    assert await alone("late.csv") == [":warning: " + seen(EN("slack-file-no-command"))]
+
+    asked = await slack.say("mailbox_ca", user="U0MGR")  # the address is missing, not only the file
+    assert asked[-1] == seen(EN("slack-file-how", line="mailbox_ca"))  # so no "send the file alone"
+    assert await alone("ca.pem") == [":warning: " + seen(EN("slack-file-no-command"))]
+    assert [d for d, _ in slack.files.downloads] == ["F00000001"]  # only the answer was fetched
+
+
+async def test_the_agency_chat_set_in_a_channel_the_app_is_not_in_says_nothing_can_arrive(slack: Rig) -> None:
+    slack.api.not_member.add("C0NOTMINE")
+    bound = await slack.say("agency_chat", user=ADMIN, channel="C0NOTMINE")
+    assert bound == [seen(EN("agency-chat-bound")), ":warning: " + seen(EN("slack-not-member"))]
+    unbound = await slack.say("agency_chat off", user=ADMIN, channel="C0NOTMINE")  # nothing will be posted: no warning
+    assert unbound == [seen(EN("agency-chat-unbound"))]
+    slack.api.not_member.clear()
+    assert await slack.say("agency_chat", user=ADMIN, channel="C0NOTMINE") == [seen(EN("agency-chat-bound"))]

@@ -142,6 +142,8 @@ class SlackAPI:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> message
         self.users: dict[str, dict[str, Any]] = {}  # users.info answers; unknown ids get a made-up user
         self.channels: dict[str, dict[str, Any]] = {}  # conversations.info answers; likewise
+        self.ephemerals: list[dict[str, Any]] = []  # chat.postEphemeral messages: channel, user, text, blocks
+        self.not_member: set[str] = set()  # channels the bot was never added to: posts and shares get not_in_channel
         self._failures: dict[str, list[web.Response]] = {}
         self._response_failures: list[int] = []
         self.failed_responses: list[ResponseUrlPost] = []  # posts to a response_url answered with an error
@@ -208,6 +210,10 @@ class SlackAPI:
         """Wait until ``method`` has been called ``count`` times; returns that call."""
         await self._wait(lambda: len(self.calls_to(method)) >= count, within, f"{count} × {method}")
         return self.calls_to(method)[count - 1]
+
+    async def wait_until(self, predicate: Callable[[], bool], what: str, *, within: float = 5.0) -> None:
+        """Wait until `predicate` holds (checked after every call and response_url post)."""
+        await self._wait(predicate, within, what)
 
     async def wait_response(self, *, count: int = 1, within: float = 5.0) -> ResponseUrlPost:
         """Wait until ``count`` posts reached any response_url; returns that post."""
@@ -319,6 +325,8 @@ class SlackAPI:
     def _message_fields(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel"):
             raise SlackError("channel_not_found")
+        if params["channel"] in self.not_member:
+            raise SlackError("not_in_channel")
         fields = {"text": params.get("text", "")}
         for key in ("blocks", "attachments", "metadata"):
             if params.get(key):
@@ -348,9 +356,10 @@ class SlackAPI:
         return {"channel": channel, "ts": ts, "text": message["text"], "message": message}
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
-        self._message_fields(params)
+        fields = self._message_fields(params)
         if not params.get("user"):
             raise SlackError("user_not_in_channel")
+        self.ephemerals.append({"channel": params["channel"], "user": params["user"], **fields})
         return {"message_ts": self._ts()}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -381,6 +390,8 @@ class SlackAPI:
         return {"upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
 
     def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("channel_id") in self.not_member:
+            raise SlackError("not_in_channel")
         done = []
         for item in self._json(params, "files") or []:
             upload = self.files.get(item.get("id", ""))
