@@ -1235,22 +1235,74 @@ def _first_match(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
     return ""
 
 
+_ORIGINAL_MARKERS = (
+    "Original Message|Forwarded message|Исходное сообщение|Пересылаемое сообщение|Ursprüngliche Nachricht|"
+    "Weitergeleitete Nachricht|Message d'origine|Message transféré|Mensaje original|Mensaje reenviado|"
+    "Messaggio originale|Messaggio inoltrato|Oorspronkelijk bericht|Doorgestuurd bericht|Mensagem original|"
+    "Mensagem encaminhada|Wiadomość oryginalna|Oryginalna wiadomość|Původní zpráva|Pôvodná správa|"
+    "Alkuperäinen viesti|Ursprungligt meddelande|Oprindelig meddelelse|Opprinnelig melding|Eredeti üzenet|"
+    "Orijinal İleti|Оригинално съобщение|Вихідне повідомлення|原始邮件|原始郵件|元のメッセージ"
+)
 _REPLY_HEADER = re.compile(
     r"^(?:On .{0,200}wrote:|.{0,200}\b(?:пишет|написал|написала|написал\(а\))\s*:|"
-    r"-{2,}\s*(?:Original Message|Forwarded message|Исходное сообщение|Пересылаемое сообщение)\s*-{2,}|"
+    rf"-{{2,}}\s*(?:{_ORIGINAL_MARKERS})\s*-{{2,}}|"
     r"(?:From|От|Sent|Отправлено):\s.*|.{0,120}<[^<>\s]+@[^<>\s]+>\s*:|_{8,})\s*$",
     re.IGNORECASE,
 )
+_WROTE = re.compile(
+    r"^(?=.*\d).{0,240}(?:\bwrote|\bschrieb|\ba écrit|\bescribió|\bha scritto|\bskrev|\bschreef|\bnapisał(?:\(a\)|a)?|"
+    r"\bescreveu|\bkirjoitti|\bírta|\byazdı|\bέγραψε|\bнаписав|\bнаписала|写道)(?:\s[^:]{0,120})?\s?:\s*$",
+    re.IGNORECASE,
+)
+"""The quote header of a client in another language ("Le mer. 29 juin 2022 à 12:32, X a écrit :", "Am Mo., 4. Juli
+2022 um 08:13 Uhr schrieb X:"), or of Gmail's that wraps onto a second line; a date's digit is required, so "Here is
+what she wrote:" in the new text is no quote header."""
+_FIELD_FROM = re.compile(
+    r"^(?:De|Von|Da|Van|Od|Fra|Från|Lähettäjä|Feladó|Kimden|Από|Від|Від кого|Подател|发件人|寄件者|差出人|보낸 사람)"
+    r"\s?[:：]\s*\S",
+    re.IGNORECASE,
+)
+_FIELD_OTHER = re.compile(
+    r"^(?:Sent|Date|To|Subject|Enviada em|Enviado em|Enviado el|Enviado|Envoyé|Gesendet|Inviato|Verzonden|Wysłano|"
+    r"Wysłane|Odesláno|Sendt|Skickat|Lähetetty|Elküldve|Tarih|Gönderildi|Datum|Fecha|Data|Para|À|A|An|Aan|Do|"
+    r"Til|Till|Komu|Vastaanottaja|Címzett|Kime|Кому|Assunto|Objet|Betreff|Asunto|Oggetto|Onderwerp|Temat|Předmět|"
+    r"Emne|Ämne|Aihe|Tárgy|Konu|Тема|日期|发送时间|收件人|主题|寄件日期|收件者|主旨|"
+    r"送信日時|宛先|件名|날짜|받는 사람|제목)"
+    r"\s?[:：]",
+    re.IGNORECASE,
+)
+"""A quoted original's header block in another language (Outlook's "De: / Enviada em: / Para: / Assunto:", "Von: /
+Gesendet:", "发件人: / 日期:"): its first field counts only with a second field right after it, since "De:" or "Da:"
+alone may begin a sentence."""
+
+
+def _quote_starts(lines: list[str], index: int) -> bool:
+    stripped = lines[index].strip()
+    if stripped == "--" or lines[index].rstrip("\r\n") == "-- " or _REPLY_HEADER.match(stripped):
+        return True
+    if _WROTE.match(stripped):
+        return True
+    after = lines[index + 1].strip() if index + 1 < len(lines) else ""
+    if (
+        stripped
+        and after
+        and not stripped.startswith(">")
+        and not (_WROTE.match(after) or _REPLY_HEADER.match(after))
+        and _WROTE.match(f"{stripped} {after}")
+    ):
+        return True  # Gmail's header wrapped: "On Thu, …, Name <" / "name@example.com> wrote:"
+    following = [line.strip() for line in lines[index + 1 : index + 4] if line.strip()]
+    return bool(_FIELD_FROM.match(stripped)) and any(_FIELD_OTHER.match(line) for line in following[:2])
 
 
 def new_text(text: str) -> str:
     """The part of a reply its author wrote: lines before the quoted original, the reply header or signature."""
+    lines = text.splitlines()
     kept: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped == "--" or line.rstrip("\r\n") == "-- " or _REPLY_HEADER.match(stripped):
+    for index, line in enumerate(lines):
+        if _quote_starts(lines, index):
             break
-        if stripped.startswith(">"):
+        if line.strip().startswith(">"):
             continue
         kept.append(line)
     return "\n".join(kept).strip()

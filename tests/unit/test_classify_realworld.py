@@ -7,11 +7,22 @@ from __future__ import annotations
 import time
 from email import policy
 from email.header import Header
+from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
+from pathlib import Path
 
 import pytest
 
-from engine.mail.classify import BounceReason, MailKind, bounce_reason, classify, header, needs_body, parse_message
+from engine.mail.classify import (
+    BounceReason,
+    MailKind,
+    bounce_reason,
+    classify,
+    header,
+    needs_body,
+    new_text,
+    parse_message,
+)
 
 KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
 
@@ -313,3 +324,67 @@ def test_classify_itself_never_raises_on_a_message_too_deep_to_walk() -> None:
         node.set_payload([parse_message(b"From: MAILER-DAEMON@x.example\r\nContent-Type: message/rfc822\r\n\r\n")])
         node = node.get_payload()[0]
     assert classify(msg, KNOWN).kind is MailKind.OTHER
+
+
+# ---------------------------------------------------------------------------------------------- batch 5: replies
+
+MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+_OUR_FOOTER = '\n\nIf you\'d rather not hear from me, reply "unsubscribe".\nЧтобы отписаться, ответьте «стоп».\n'
+
+
+def _with_our_footer_quoted(sample: str, marker: str) -> Message:
+    """A real reply (tests/fixtures/mail/reply) whose quoted original, written below `marker`, ends with the opt-out
+    line our own outreach carries, as the client quotes it: without '>' marks."""
+    raw = (MAIL / "reply" / sample).read_bytes().decode()
+    head, _, body = raw.partition("\n\n")
+    assert marker in body
+    return BytesParser(policy=policy.default).parsebytes(f"{head}\n\n{body.rstrip()}{_OUR_FOOTER}".encode())
+
+
+@pytest.mark.parametrize(
+    ("sample", "marker"),
+    [
+        ("real_erp_outlook_pt_br_header.eml", "Enviada em:"),  # Outlook in Portuguese: De: / Enviada em: / Para:
+        ("real_zerp_chinese_cancel_order.eml", "发件人:"),  # a Chinese client's 发件人: / 日期: / 收件人: / 主题:
+    ],
+)
+def test_our_opt_out_footer_in_a_quoted_original_in_another_language_is_no_opt_out(sample: str, marker: str) -> None:
+    """A lead's reply quoting our mail under a header block in another language was read to its end, so the
+    opt-out footer of our own message made a person's answer an unsubscribe (the lead suppressed)."""
+    verdict = classify(_with_our_footer_quoted(sample, marker), KNOWN)
+    assert verdict.kind is MailKind.REPLY, verdict
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "De : Bob <bob@alpha.test>\nEnvoyé : vendredi 27 juillet 2012 15:09\nÀ : lead@example.com\nObjet : Offre",
+        "Von: Bob <bob@alpha.test>\nGesendet: Freitag, 27. Juli 2012 15:09\nAn: lead@example.com\nBetreff: Angebot",
+        "Da: Bob <bob@alpha.test>\nInviato: venerdì 27 luglio 2012 15:09\nA: lead@example.com\nOggetto: Offerta",
+        "-----Ursprüngliche Nachricht-----\nVon: Bob [mailto:bob@alpha.test]",
+        "-------- Mensaje original --------",
+        "Le mer. 29 juin 2022 à 12:32, Bob <bob@alpha.test> a écrit :",
+        "Am Mo., 4. Juli 2022 um 08:13 Uhr schrieb Bob Smith:",
+        "Il giorno lun 4 lug 2022 alle ore 08:12 Bob ha scritto:",
+        # Gmail wraps a long header onto a second line (the Chatwoot sample's "… test <" / "…@chatwoot.com> wrote:")
+        "On Thu, Aug 19, 2021 at 2:07 PM Bob from Alpha Sales <\nbob@alpha.test> wrote:",
+    ],
+)
+def test_quote_headers_in_other_languages_end_the_new_text(quote: str) -> None:
+    assert new_text(f"Merci, mardi.\n\n{quote}\n\nHi, quick question.{_OUR_FOOTER}") == "Merci, mardi."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "De:" opening a sentence, with no header block after it
+        ("De: nada, fico feliz.\nQualquer coisa me avise.", "De: nada, fico feliz.\nQualquer coisa me avise."),
+        # no date: a sentence, not a quote header
+        ("Here is what she wrote:\nplease unsubscribe me", "Here is what she wrote:\nplease unsubscribe me"),
+        # a header on its own line is not joined with the new text above it
+        ("Please remove me from your list.\nOn Sat, Nov 28, 2026 at 12:03 PM Anna <a@alpha.test> wrote:\n> Hi",
+         "Please remove me from your list."),
+    ],
+)  # fmt: skip
+def test_lines_that_only_look_like_quote_headers_keep_the_new_text(text: str, expected: str) -> None:
+    assert new_text(text) == expected
