@@ -1042,7 +1042,12 @@ _AUTO_SUBJECT = re.compile(
     r"вне офиса|в отпуске|отсутствую|отсутствие на рабочем месте|я в отпуске|"
     r"automatyczna odpowied|automatische antwort|abwesenheit|r[ée]ponse automatique|absence du bureau|"
     r"respuesta autom[áa]tica|fuera de la oficina|risposta automatica|fuori ufficio|automatisch antwoord|"
-    r"afwezig|resposta autom[áa]tica|autosvar|automaattinen vastaus|otomatik yan[ıi]t|自動返信|自动回复)\]?)",
+    r"afwezig|resposta autom[áa]tica|autosvar|automaattinen vastaus|otomatik yan[ıi]t|自動返信|自动回复|"
+    r"auto-?responder|odpowied[źz] automatyczna|automatick[áa] odpov[ěe]ď|automatick[áa] odpoveď|"
+    r"automatiske? svar|automatiskt svar|automatikus v[áa]lasz|r[ăa]spuns automat|automatski odgovor|"
+    r"automatinis atsakymas|autom[āa]tisk[āa] atbilde|automaatvastus|balasan otomatis|trả lời tự động|"
+    r"αυτόματη απάντηση|автоматична відповідь|автоматичен отговор|автоматски одговор|"
+    r"自动答复|自動回覆|自動回复|自動応答|자동\s?회신|자동\s?응답)\]?)",
     re.IGNORECASE,
 )
 _ACK_SUBJECT = re.compile(

@@ -388,3 +388,22 @@ def test_quote_headers_in_other_languages_end_the_new_text(quote: str) -> None:
 )  # fmt: skip
 def test_lines_that_only_look_like_quote_headers_keep_the_new_text(text: str, expected: str) -> None:
     assert new_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Odpowiedź automatyczna: Oferta", "Automatická odpověď: Nabídka", "Automatisk svar: Tilbud",
+     "Automatiskt svar: Offert", "Automatikus válasz: Ajánlat", "Автоматична відповідь: Пропозиція",
+     "Răspuns automat: Ofertă", "Automatski odgovor: Ponuda", "Αυτόματη απάντηση: Προσφορά", "自动答复: 报价",
+     "自動回覆: 報價", "自動応答: ご提案", "자동 회신: 제안", "Autoresponder: Offer"],
+)  # fmt: skip
+def test_outlooks_automatic_reply_subject_in_more_languages_answering_us_is_an_auto_reply(subject: str) -> None:
+    """Outlook and Exchange write "Automatic reply:" in the mailbox's language; sent through a rule or a relay that
+    drops Auto-Submitted, an absence notice in Polish, Czech, Danish, Chinese, Korean … answering our message was a
+    reply, and a reply stops the sequence."""
+    encoded = Header(subject, "utf-8").encode()
+    raw = (
+        f"From: p@example.test\r\nSubject: {encoded}\r\nIn-Reply-To: <cmp.41.1.a8f3@alpha.test>\r\n\r\n"
+        "Back on Monday.\r\n"
+    ).encode()
+    assert classify(parse_message(raw), KNOWN).kind is MailKind.AUTO_REPLY
