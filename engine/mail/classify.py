@@ -1057,6 +1057,8 @@ _ACK_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 """An acknowledgement's subject: automatic only together with Precedence or Auto-Submitted (people thank too)."""
+_AUTO_SUBMITTED_KEYWORD = re.compile(r"\s*([a-z][a-z-]*)")
+"""Auto-Submitted's keyword, without RFC 3834's parameters or Zimbra's comment ("auto-replied (zimbra; vacation)")."""
 _VENDOR_AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply", "X-Mailru-Autoreply")
 
 
@@ -1064,25 +1066,36 @@ def _auto_reply_reason(msg: Message, replying: bool) -> str:
     """Why the message is an automatic answer ("" if it is not): RFC 3834 Auto-Submitted, vendor headers,
     Precedence, or a vacation subject. Auto-generated mail that neither answers us nor looks like a vacation
     notice (newsletters, notifications) is not an auto-reply."""
-    auto_submitted = header(msg, "Auto-Submitted").lower().split(";")[0].strip()
+    keyword = _AUTO_SUBMITTED_KEYWORD.match(header(msg, "Auto-Submitted").lower())
+    auto_submitted = keyword.group(1) if keyword else ""
     subject = header(msg, "Subject")
     subject_hit = _AUTO_SUBJECT.search(subject)
-    precedence = header(msg, "Precedence").lower()
+    precedence = header(msg, "Precedence").lower().strip().replace("-", "_")
     automated = auto_submitted not in {"", "no"} or precedence in {"bulk", "junk", "auto_reply"}
     if automated and not subject_hit:
         subject_hit = _ACK_SUBJECT.search(subject)
     if auto_submitted == "auto-replied":
         return "auto-submitted: auto-replied"
-    for name in _VENDOR_AUTO_HEADERS:
-        value = header(msg, name).lower()
-        if value and value not in {"no", "false", "0"}:
-            return f"{name.lower()}: {value}"
+    vendor = _vendor_auto_header(msg, replying)
+    if vendor:
+        return vendor
     if auto_submitted and auto_submitted != "no" and (replying or subject_hit):
         return f"auto-submitted: {auto_submitted}"
     if precedence == "auto_reply" or (precedence in {"bulk", "junk"} and (replying or subject_hit)):
         return f"precedence: {precedence}"
     if subject_hit:
         return subject_hit.group(0).strip()
+    return ""
+
+
+def _vendor_auto_header(msg: Message, replying: bool) -> str:
+    """A provider's own mark of an automatic answer ("" if none)."""
+    for name in _VENDOR_AUTO_HEADERS:
+        value = header(msg, name).lower()
+        if value and value not in {"no", "false", "0"}:
+            return f"{name.lower()}: {value}"
+    if replying and header(msg, "X-MS-Exchange-Inbox-Rules-Loop"):
+        return "x-ms-exchange-inbox-rules-loop"  # Exchange wrote it from a rule ("reply using a template")
     return ""
 
 

@@ -407,3 +407,25 @@ def test_outlooks_automatic_reply_subject_in_more_languages_answering_us_is_an_a
         "Back on Monday.\r\n"
     ).encode()
     assert classify(parse_message(raw), KNOWN).kind is MailKind.AUTO_REPLY
+
+
+@pytest.mark.parametrize(
+    ("headers", "answering_us", "detail"),
+    [
+        # Zimbra comments its keyword; the comment's ';' cut it to "auto-replied (zimbra", no longer the keyword
+        ("Auto-Submitted: auto-replied (zimbra; vacation)", False, "auto-submitted: auto-replied"),
+        ("Precedence: auto-reply", True, "precedence: auto_reply"),
+        # an Exchange inbox rule answered with a template: no Auto-Submitted, no vacation subject
+        ("X-MS-Exchange-Inbox-Rules-Loop: lead@example.test", True, "x-ms-exchange-inbox-rules-loop"),
+    ],
+)
+def test_automation_headers_as_servers_write_them(headers: str, answering_us: bool, detail: str) -> None:
+    thread = "In-Reply-To: <cmp.41.1.a8f3@alpha.test>\r\n" if answering_us else ""
+    raw = f"From: p@example.test\r\nSubject: Re: Offer\r\n{thread}{headers}\r\n\r\nThanks for your mail.\r\n"
+    verdict = classify(parse_message(raw.encode()), KNOWN)
+    assert (verdict.kind, verdict.detail) == (MailKind.AUTO_REPLY, detail)
+
+
+def test_an_exchange_rules_header_on_mail_that_answers_nothing_of_ours_decides_nothing() -> None:
+    raw = b"From: p@example.test\r\nSubject: Hello\r\nX-MS-Exchange-Inbox-Rules-Loop: p@example.test\r\n\r\nHi\r\n"
+    assert classify(parse_message(raw), KNOWN).kind is MailKind.OTHER
