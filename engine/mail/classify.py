@@ -1206,13 +1206,22 @@ def _challenged_recipient(msg: Message, own: frozenset[str]) -> str | None:
 # ---------------------------------------------------------------------------------------------- unsubscribes
 
 _UNSUBSCRIBE_STRONG = re.compile(
-    r"\bunsubscrib\w*|\bremove me\b|\btake me off\b|\bopt[- ]?out\b|"
-    r"\bотпис\w*|\bотпиш\w*|\bудалите (?:меня|мой)\b|\bисключите (?:меня|мой)\b|\bуберите меня\b",
+    r"\bunsubscrib\w*|\bremove me\b(?! from (?:the )?cc\b)|\btake me off\b|\bopt[- ]?out\b|\bopt (?:me|us) out\b|"
+    r"\bremove (?:my (?:e-?mail|address|contact|details)|this (?:e-?mail|address))\b|"
+    r"\bremove from (?:your |the |this |all )?(?:mailing |e-?mail |contact |distribution )?lists?\b|"
+    r"\bотпис\w*|\bотпиш\w*|\bудалите (?:меня|мой)\b|\bисключите (?:меня|мой)\b|\bуберите меня\b|"
+    r"\b(?:удалите|уберите|исключите) из (?:рассылки|списка|списков|базы)\b|\bвычеркните меня\b|"
+    r"\babbestell\w*|\bbitte (?:abmelden|austragen)\b|"
+    r"\b(?:melden|tragen|nehmen) sie (?:mich|uns) (?:\w+ ){0,3}(?:ab|aus)\b|"
+    r"\b(?:entfernen|streichen|löschen) sie (?:mich|uns|meine (?:e-?mail-?)?adresse)\b|"
+    r"\b(?:verteiler|mailingliste|liste|newsletter)\w* (?:\w+ ){0,2}(?:abmelden|austragen|entfernen|streichen)\b|"
+    r"\bd[ée]sabonn\w*|\bd[ée]sinscri\w*|\bdar(?:me)? de baja\b|\bd[ée]me de baja\b|\bdesuscrib\w*|"
+    r"\bdisiscriv\w*|\bdescadastr\w*|\bafmelden\b|\buitschrijven\b",
     re.IGNORECASE,
 )
 """Phrases that ask to stop even in a message that does not answer ours."""
 _UNSUBSCRIBE_IN_REPLY = re.compile(
-    r"\bstop (?:emailing|e-mailing|sending|contacting|writing|messaging)\b|"
+    r"\bstop (?:emailing|e-mailing|sending|contacting|writing|messaging)\b|\bplease stop\s*(?:[.!]|$)|"
     r"\b(?:do not|don'?t|never) (?:email|e-mail|contact|write|send|message)\b|\bno more (?:emails|messages)\b|"
     r"\bне (?:пишите|писать|присылайте|присылать|отправляйте|беспокойте)\b|\bпрекратите (?:рассылку|писать)\b",
     re.IGNORECASE,

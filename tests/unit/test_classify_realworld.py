@@ -429,3 +429,37 @@ def test_automation_headers_as_servers_write_them(headers: str, answering_us: bo
 def test_an_exchange_rules_header_on_mail_that_answers_nothing_of_ours_decides_nothing() -> None:
     raw = b"From: p@example.test\r\nSubject: Hello\r\nX-MS-Exchange-Inbox-Rules-Loop: p@example.test\r\n\r\nHi\r\n"
     assert classify(parse_message(raw), KNOWN).kind is MailKind.OTHER
+
+
+def _answer(text: str) -> Message:
+    """A lead's answer to our message, quoting it (with its opt-out footer) as Gmail does."""
+    quoted = "".join(f"> {line}\n" for line in f"Hi, quick question.{_OUR_FOOTER}".splitlines())
+    raw = (
+        "From: Lead <lead@example.test>\nTo: bob@alpha.test\nSubject: Re: Offer\n"
+        "In-Reply-To: <cmp.41.1.a8f3@alpha.test>\nContent-Type: text/plain; charset=utf-8\n\n"
+        f"{text}\n\nOn Mon, Nov 30, 2026 at 10:00 AM Bob <bob@alpha.test> wrote:\n{quoted}"
+    )
+    return BytesParser(policy=policy.default).parsebytes(raw.encode())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Please remove my email from your list.", "Remove from mailing list", "Opt me out please.",
+     "Not interested. Please stop.", "Уберите из рассылки.", "Не интересно, вычеркните меня из списка.",
+     "Bitte austragen.", "Bitte nehmen Sie mich aus dem Verteiler.", "Merci de me désabonner.",
+     "Por favor, darme de baja.", "Vi prego di disiscrivermi.", "Favor me descadastrar."],
+)  # fmt: skip
+def test_opt_out_answers_in_more_wordings_and_languages(text: str) -> None:
+    """A lead asking to be taken off the list in words the rules did not know was a plain reply: the sequence
+    stopped, but the address was not suppressed and the next campaign wrote again."""
+    verdict = classify(_answer(text), KNOWN)
+    assert verdict.kind is MailKind.UNSUBSCRIBE, verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Please remove me from the CC and add Anna, she handles this.", "Please stop by our booth on Tuesday.",
+     "Ich muss mich für Montag leider abmelden, passt Dienstag?", "We'd like to opt into the pilot."],
+)  # fmt: skip
+def test_answers_that_only_sound_like_opt_outs_stay_replies(text: str) -> None:
+    assert classify(_answer(text), KNOWN).kind is MailKind.REPLY
