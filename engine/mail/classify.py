@@ -223,8 +223,9 @@ def _classify(
         return machine
     related = _first_known(msg, known_ids) or answering
     sender = sender_address(msg)
-    if _looks_like_bounce(msg):  # a mailer daemon's notice we could not read: never a person's reply or absence
-        return Verdict(MailKind.OTHER, address=sender, related_id=related)
+    notice = _notice(msg)
+    if notice is not None:
+        return Verdict(MailKind.OTHER, address=sender, related_id=related, detail=notice)
     auto = _auto_reply_reason(msg, related is not None)
     if auto:
         return Verdict(MailKind.AUTO_REPLY, address=sender, related_id=related, detail=auto)
@@ -1097,6 +1098,38 @@ def _vendor_auto_header(msg: Message, replying: bool) -> str:
     if replying and header(msg, "X-MS-Exchange-Inbox-Rules-Loop"):
         return "x-ms-exchange-inbox-rules-loop"  # Exchange wrote it from a rule ("reply using a template")
     return ""
+
+
+_RECEIPT_SUBJECT = re.compile(
+    r"^\s*(?:(?:not |un)?read|delivered|(?:не )?прочитано|доставлено|(?:un)?gelesen|zugestellt|(?:non )?lu|remis|"
+    r"(?:no )?le[íi]do|entregado|(?:non )?letto|consegnato|lido|entregue|gelezen|afgeleverd|odczytane|odczytano|"
+    r"dostarczone|přečteno|doručeno|läst|levererad|læst|leveret|luettu|olvasott|okundu)\s?:|"
+    r"^\s*return receipt\b",
+    re.IGNORECASE,
+)
+_RECEIPT_TEXT = _words(
+    r"was read|been displayed|was displayed|deleted without being read|has been delivered|return receipt",
+    r"было прочитано|прочитано|доставлено|gelesen|zugestellt|a été lu|été remis|supprimé sans avoir été lu",
+    r"fue le[íi]do|ha sido entregado|è stato letto|foi lido|is gelezen|gelezen op|odczytan|přečten|lästs|læst",
+)
+"""A read or delivery receipt sent as plain mail ("Read: <subject>" / "Your message … was read on …"), as clients
+write it when they do not send an RFC 8098 report: the subject and the receipt's own words together."""
+
+
+def _notice(msg: Message) -> str | None:
+    """The detail of a machine's notice that is never a person's reply or absence (None when it is none): a mailer
+    daemon's notice we could not read as a bounce (""), or the recipient's client confirming reading or delivery."""
+    if _looks_like_bounce(msg):
+        return ""
+    return _receipt(msg) or None
+
+
+def _receipt(msg: Message) -> str:
+    subject = header(msg, "Subject")
+    hit = _RECEIPT_SUBJECT.search(subject)
+    if hit is None or not _RECEIPT_TEXT.search(_plain_text(msg, include_attached=False)[:2000].lower()):
+        return ""
+    return f"receipt: {hit.group(0).strip()}"
 
 
 # ---------------------------------------------------------------------------------------------- challenge-response

@@ -463,3 +463,33 @@ def test_opt_out_answers_in_more_wordings_and_languages(text: str) -> None:
 )  # fmt: skip
 def test_answers_that_only_sound_like_opt_outs_stay_replies(text: str) -> None:
     assert classify(_answer(text), KNOWN).kind is MailKind.REPLY
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        ("Read: Offer", "Your message\n\n  To: Lead\n  Subject: Offer\n  Sent: Monday, November 30, 2026 10:00\n\n"
+         "was read on Monday, November 30, 2026 11:00."),
+        ("Прочитано: Offer", "Ваше сообщение\n\n  Кому: Lead\n  Тема: Offer\n\nбыло прочитано 30.11.2026 11:00."),
+        ("Gelesen: Offer", "Ihre Nachricht\n\n  An: Lead\n  Betreff: Offer\n\nwurde am 30.11.2026 11:00 gelesen."),
+        ("Not read: Offer", "Your message\n\n  To: Lead\n  Subject: Offer\n\nwas deleted without being read."),
+        ("Return Receipt (displayed) - Offer", "This is a Return Receipt for the mail you sent to l@example.test."),
+    ],
+)  # fmt: skip
+def test_a_read_receipt_sent_as_plain_mail_is_no_reply(subject: str, text: str) -> None:
+    """The real RFC 8098 receipt (flanker's) was already 'other'; a client that sends its receipt as plain mail
+    answering our Message-ID made it a reply, and a reply stops the sequence."""
+    raw = (
+        f"From: Lead <lead@example.test>\nSubject: {Header(subject, 'utf-8').encode()}\n"
+        f"In-Reply-To: <cmp.41.1.a8f3@alpha.test>\nContent-Type: text/plain; charset=utf-8\n\n{text}\n"
+    )
+    verdict = classify(BytesParser(policy=policy.default).parsebytes(raw.encode()), KNOWN)
+    assert verdict.kind is MailKind.OTHER, verdict
+
+
+def test_a_reply_about_reading_is_still_a_reply() -> None:
+    raw = (
+        b"From: Lead <lead@example.test>\nSubject: Re: Offer\nIn-Reply-To: <cmp.41.1.a8f3@alpha.test>\n\n"
+        b"I have read your offer and it was read by my team too. Let's talk.\n"
+    )
+    assert classify(parse_message(raw), KNOWN).kind is MailKind.REPLY
