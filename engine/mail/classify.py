@@ -1311,21 +1311,22 @@ _REPLY_HEADER = re.compile(
 )
 _WROTE = re.compile(
     r"^(?=.*\d).{0,240}(?:\bwrote|\bschrieb|\ba écrit|\bescribió|\bha scritto|\bskrev|\bschreef|\bnapisał(?:\(a\)|a)?|"
-    r"\bescreveu|\bkirjoitti|\bírta|\byazdı|\bέγραψε|\bнаписав|\bнаписала|写道)(?:\s[^:]{0,120})?\s?:\s*$",
+    r"\bescreveu|\bkirjoitti|\bírta|\byazdı|\bέγραψε|\bнаписав|\bнаписала|写道)(?:\s[^:]{0,120})?(?:\s?:|\s-{2,})\s*$",
     re.IGNORECASE,
 )
 """The quote header of a client in another language ("Le mer. 29 juin 2022 à 12:32, X a écrit :", "Am Mo., 4. Juli
-2022 um 08:13 Uhr schrieb X:"), or of Gmail's that wraps onto a second line; a date's digit is required, so "Here is
-what she wrote:" in the new text is no quote header."""
+2022 um 08:13 Uhr schrieb X:"), Zoho's "---- On … X wrote ----", or Gmail's wrapped onto a second line; a date's digit
+is required, so "Here is what she wrote:" in the new text is no quote header."""
 _FIELD_FROM = re.compile(
-    r"^(?:De|Von|Da|Van|Od|Fra|Från|Lähettäjä|Feladó|Kimden|Από|Від|Від кого|Подател|发件人|寄件者|差出人|보낸 사람)"
+    r"^(?:De|Von|Da|Van|Od|Fra|Från|Lähettäjä|Feladó|Kimden|Από|От кого|Від|Від кого|Подател|"
+    r"发件人|寄件者|差出人|보낸 사람)"
     r"\s?[:：]\s*\S",
     re.IGNORECASE,
 )
 _FIELD_OTHER = re.compile(
     r"^(?:Sent|Date|To|Subject|Enviada em|Enviado em|Enviado el|Enviado|Envoyé|Gesendet|Inviato|Verzonden|Wysłano|"
     r"Wysłane|Odesláno|Sendt|Skickat|Lähetetty|Elküldve|Tarih|Gönderildi|Datum|Fecha|Data|Para|À|A|An|Aan|Do|"
-    r"Til|Till|Komu|Vastaanottaja|Címzett|Kime|Кому|Assunto|Objet|Betreff|Asunto|Oggetto|Onderwerp|Temat|Předmět|"
+    r"Til|Till|Komu|Vastaanottaja|Címzett|Kime|Кому|Дата|Assunto|Objet|Betreff|Asunto|Oggetto|Onderwerp|Temat|Předmět|"
     r"Emne|Ämne|Aihe|Tárgy|Konu|Тема|日期|发送时间|收件人|主题|寄件日期|收件者|主旨|"
     r"送信日時|宛先|件名|날짜|받는 사람|제목)"
     r"\s?[:：]",

@@ -366,6 +366,8 @@ def test_our_opt_out_footer_in_a_quoted_original_in_another_language_is_no_opt_o
         "Le mer. 29 juin 2022 à 12:32, Bob <bob@alpha.test> a écrit :",
         "Am Mo., 4. Juli 2022 um 08:13 Uhr schrieb Bob Smith:",
         "Il giorno lun 4 lug 2022 alle ore 08:12 Bob ha scritto:",
+        "---- On Mon, 30 Nov 2026 10:00:00 +0300 Bob <bob@alpha.test> wrote ----",  # Zoho Mail
+        "От кого: Bob <bob@alpha.test>\nКому: lead@example.test\nДата: Понедельник, 30 ноября 2026, 10:00",  # Mail.ru
         # Gmail wraps a long header onto a second line (the Chatwoot sample's "… test <" / "…@chatwoot.com> wrote:")
         "On Thu, Aug 19, 2021 at 2:07 PM Bob from Alpha Sales <\nbob@alpha.test> wrote:",
     ],
