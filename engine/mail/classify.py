@@ -223,8 +223,9 @@ def _classify(
         return machine
     related = _first_known(msg, known_ids) or answering
     sender = sender_address(msg)
-    if _looks_like_bounce(msg):  # a mailer daemon's notice we could not read: never a person's reply or absence
-        return Verdict(MailKind.OTHER, address=sender, related_id=related)
+    notice = _notice(msg)
+    if notice is not None:
+        return Verdict(MailKind.OTHER, address=sender, related_id=related, detail=notice)
     auto = _auto_reply_reason(msg, related is not None)
     if auto:
         return Verdict(MailKind.AUTO_REPLY, address=sender, related_id=related, detail=auto)
@@ -1042,7 +1043,12 @@ _AUTO_SUBJECT = re.compile(
     r"вне офиса|в отпуске|отсутствую|отсутствие на рабочем месте|я в отпуске|"
     r"automatyczna odpowied|automatische antwort|abwesenheit|r[ée]ponse automatique|absence du bureau|"
     r"respuesta autom[áa]tica|fuera de la oficina|risposta automatica|fuori ufficio|automatisch antwoord|"
-    r"afwezig|resposta autom[áa]tica|autosvar|automaattinen vastaus|otomatik yan[ıi]t|自動返信|自动回复)\]?)",
+    r"afwezig|resposta autom[áa]tica|autosvar|automaattinen vastaus|otomatik yan[ıi]t|自動返信|自动回复|"
+    r"auto-?responder|odpowied[źz] automatyczna|automatick[áa] odpov[ěe]ď|automatick[áa] odpoveď|"
+    r"automatiske? svar|automatiskt svar|automatikus v[áa]lasz|r[ăa]spuns automat|automatski odgovor|"
+    r"automatinis atsakymas|autom[āa]tisk[āa] atbilde|automaatvastus|balasan otomatis|trả lời tự động|"
+    r"αυτόματη απάντηση|автоматична відповідь|автоматичен отговор|автоматски одговор|"
+    r"自动答复|自動回覆|自動回复|自動応答|자동\s?회신|자동\s?응답)\]?)",
     re.IGNORECASE,
 )
 _ACK_SUBJECT = re.compile(
@@ -1052,6 +1058,8 @@ _ACK_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 """An acknowledgement's subject: automatic only together with Precedence or Auto-Submitted (people thank too)."""
+_AUTO_SUBMITTED_KEYWORD = re.compile(r"\s*([a-z][a-z-]*)")
+"""Auto-Submitted's keyword, without RFC 3834's parameters or Zimbra's comment ("auto-replied (zimbra; vacation)")."""
 _VENDOR_AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply", "X-Mailru-Autoreply")
 
 
@@ -1059,19 +1067,19 @@ def _auto_reply_reason(msg: Message, replying: bool) -> str:
     """Why the message is an automatic answer ("" if it is not): RFC 3834 Auto-Submitted, vendor headers,
     Precedence, or a vacation subject. Auto-generated mail that neither answers us nor looks like a vacation
     notice (newsletters, notifications) is not an auto-reply."""
-    auto_submitted = header(msg, "Auto-Submitted").lower().split(";")[0].strip()
+    keyword = _AUTO_SUBMITTED_KEYWORD.match(header(msg, "Auto-Submitted").lower())
+    auto_submitted = keyword.group(1) if keyword else ""
     subject = header(msg, "Subject")
     subject_hit = _AUTO_SUBJECT.search(subject)
-    precedence = header(msg, "Precedence").lower()
+    precedence = header(msg, "Precedence").lower().strip().replace("-", "_")
     automated = auto_submitted not in {"", "no"} or precedence in {"bulk", "junk", "auto_reply"}
     if automated and not subject_hit:
         subject_hit = _ACK_SUBJECT.search(subject)
     if auto_submitted == "auto-replied":
         return "auto-submitted: auto-replied"
-    for name in _VENDOR_AUTO_HEADERS:
-        value = header(msg, name).lower()
-        if value and value not in {"no", "false", "0"}:
-            return f"{name.lower()}: {value}"
+    vendor = _vendor_auto_header(msg, replying)
+    if vendor:
+        return vendor
     if auto_submitted and auto_submitted != "no" and (replying or subject_hit):
         return f"auto-submitted: {auto_submitted}"
     if precedence == "auto_reply" or (precedence in {"bulk", "junk"} and (replying or subject_hit)):
@@ -1079,6 +1087,49 @@ def _auto_reply_reason(msg: Message, replying: bool) -> str:
     if subject_hit:
         return subject_hit.group(0).strip()
     return ""
+
+
+def _vendor_auto_header(msg: Message, replying: bool) -> str:
+    """A provider's own mark of an automatic answer ("" if none)."""
+    for name in _VENDOR_AUTO_HEADERS:
+        value = header(msg, name).lower()
+        if value and value not in {"no", "false", "0"}:
+            return f"{name.lower()}: {value}"
+    if replying and header(msg, "X-MS-Exchange-Inbox-Rules-Loop"):
+        return "x-ms-exchange-inbox-rules-loop"  # Exchange wrote it from a rule ("reply using a template")
+    return ""
+
+
+_RECEIPT_SUBJECT = re.compile(
+    r"^\s*(?:(?:not |un)?read|delivered|(?:не )?прочитано|доставлено|(?:un)?gelesen|zugestellt|(?:non )?lu|remis|"
+    r"(?:no )?le[íi]do|entregado|(?:non )?letto|consegnato|lido|entregue|gelezen|afgeleverd|odczytane|odczytano|"
+    r"dostarczone|přečteno|doručeno|läst|levererad|læst|leveret|luettu|olvasott|okundu)\s?:|"
+    r"^\s*return receipt\b",
+    re.IGNORECASE,
+)
+_RECEIPT_TEXT = _words(
+    r"was read|been displayed|was displayed|deleted without being read|has been delivered|return receipt",
+    r"было прочитано|прочитано|доставлено|gelesen|zugestellt|a été lu|été remis|supprimé sans avoir été lu",
+    r"fue le[íi]do|ha sido entregado|è stato letto|foi lido|is gelezen|gelezen op|odczytan|přečten|lästs|læst",
+)
+"""A read or delivery receipt sent as plain mail ("Read: <subject>" / "Your message … was read on …"), as clients
+write it when they do not send an RFC 8098 report: the subject and the receipt's own words together."""
+
+
+def _notice(msg: Message) -> str | None:
+    """The detail of a machine's notice that is never a person's reply or absence (None when it is none): a mailer
+    daemon's notice we could not read as a bounce (""), or the recipient's client confirming reading or delivery."""
+    if _looks_like_bounce(msg):
+        return ""
+    return _receipt(msg) or None
+
+
+def _receipt(msg: Message) -> str:
+    subject = header(msg, "Subject")
+    hit = _RECEIPT_SUBJECT.search(subject)
+    if hit is None or not _RECEIPT_TEXT.search(_plain_text(msg, include_attached=False)[:2000].lower()):
+        return ""
+    return f"receipt: {hit.group(0).strip()}"
 
 
 # ---------------------------------------------------------------------------------------------- challenge-response
@@ -1188,13 +1239,22 @@ def _challenged_recipient(msg: Message, own: frozenset[str]) -> str | None:
 # ---------------------------------------------------------------------------------------------- unsubscribes
 
 _UNSUBSCRIBE_STRONG = re.compile(
-    r"\bunsubscrib\w*|\bremove me\b|\btake me off\b|\bopt[- ]?out\b|"
-    r"\bотпис\w*|\bотпиш\w*|\bудалите (?:меня|мой)\b|\bисключите (?:меня|мой)\b|\bуберите меня\b",
+    r"\bunsubscrib\w*|\bremove me\b(?! from (?:the )?cc\b)|\btake me off\b|\bopt[- ]?out\b|\bopt (?:me|us) out\b|"
+    r"\bremove (?:my (?:e-?mail|address|contact|details)|this (?:e-?mail|address))\b|"
+    r"\bremove from (?:your |the |this |all )?(?:mailing |e-?mail |contact |distribution )?lists?\b|"
+    r"\bотпис\w*|\bотпиш\w*|\bудалите (?:меня|мой)\b|\bисключите (?:меня|мой)\b|\bуберите меня\b|"
+    r"\b(?:удалите|уберите|исключите) из (?:рассылки|списка|списков|базы)\b|\bвычеркните меня\b|"
+    r"\babbestell\w*|\bbitte (?:abmelden|austragen)\b|"
+    r"\b(?:melden|tragen|nehmen) sie (?:mich|uns) (?:\w+ ){0,3}(?:ab|aus)\b|"
+    r"\b(?:entfernen|streichen|löschen) sie (?:mich|uns|meine (?:e-?mail-?)?adresse)\b|"
+    r"\b(?:verteiler|mailingliste|liste|newsletter)\w* (?:\w+ ){0,2}(?:abmelden|austragen|entfernen|streichen)\b|"
+    r"\bd[ée]sabonn\w*|\bd[ée]sinscri\w*|\bdar(?:me)? de baja\b|\bd[ée]me de baja\b|\bdesuscrib\w*|"
+    r"\bdisiscriv\w*|\bdescadastr\w*|\bafmelden\b|\buitschrijven\b",
     re.IGNORECASE,
 )
 """Phrases that ask to stop even in a message that does not answer ours."""
 _UNSUBSCRIBE_IN_REPLY = re.compile(
-    r"\bstop (?:emailing|e-mailing|sending|contacting|writing|messaging)\b|"
+    r"\bstop (?:emailing|e-mailing|sending|contacting|writing|messaging)\b|\bplease stop\s*(?:[.!]|$)|"
     r"\b(?:do not|don'?t|never) (?:email|e-mail|contact|write|send|message)\b|\bno more (?:emails|messages)\b|"
     r"\bне (?:пишите|писать|присылайте|присылать|отправляйте|беспокойте)\b|\bпрекратите (?:рассылку|писать)\b",
     re.IGNORECASE,
@@ -1235,22 +1295,75 @@ def _first_match(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
     return ""
 
 
+_ORIGINAL_MARKERS = (
+    "Original Message|Forwarded message|Исходное сообщение|Пересылаемое сообщение|Ursprüngliche Nachricht|"
+    "Weitergeleitete Nachricht|Message d'origine|Message transféré|Mensaje original|Mensaje reenviado|"
+    "Messaggio originale|Messaggio inoltrato|Oorspronkelijk bericht|Doorgestuurd bericht|Mensagem original|"
+    "Mensagem encaminhada|Wiadomość oryginalna|Oryginalna wiadomość|Původní zpráva|Pôvodná správa|"
+    "Alkuperäinen viesti|Ursprungligt meddelande|Oprindelig meddelelse|Opprinnelig melding|Eredeti üzenet|"
+    "Orijinal İleti|Оригинално съобщение|Вихідне повідомлення|原始邮件|原始郵件|元のメッセージ"
+)
 _REPLY_HEADER = re.compile(
     r"^(?:On .{0,200}wrote:|.{0,200}\b(?:пишет|написал|написала|написал\(а\))\s*:|"
-    r"-{2,}\s*(?:Original Message|Forwarded message|Исходное сообщение|Пересылаемое сообщение)\s*-{2,}|"
+    rf"-{{2,}}\s*(?:{_ORIGINAL_MARKERS})\s*-{{2,}}|"
     r"(?:From|От|Sent|Отправлено):\s.*|.{0,120}<[^<>\s]+@[^<>\s]+>\s*:|_{8,})\s*$",
     re.IGNORECASE,
 )
+_WROTE = re.compile(
+    r"^(?=.*\d).{0,240}(?:\bwrote|\bschrieb|\ba écrit|\bescribió|\bha scritto|\bskrev|\bschreef|\bnapisał(?:\(a\)|a)?|"
+    r"\bescreveu|\bkirjoitti|\bírta|\byazdı|\bέγραψε|\bнаписав|\bнаписала|写道)(?:\s[^:]{0,120})?(?:\s?:|\s-{2,})\s*$",
+    re.IGNORECASE,
+)
+"""The quote header of a client in another language ("Le mer. 29 juin 2022 à 12:32, X a écrit :", "Am Mo., 4. Juli
+2022 um 08:13 Uhr schrieb X:"), Zoho's "---- On … X wrote ----", or Gmail's wrapped onto a second line; a date's digit
+is required, so "Here is what she wrote:" in the new text is no quote header."""
+_FIELD_FROM = re.compile(
+    r"^(?:De|Von|Da|Van|Od|Fra|Från|Lähettäjä|Feladó|Kimden|Από|От кого|Від|Від кого|Подател|"
+    r"发件人|寄件者|差出人|보낸 사람)"
+    r"\s?[:：]\s*\S",
+    re.IGNORECASE,
+)
+_FIELD_OTHER = re.compile(
+    r"^(?:Sent|Date|To|Subject|Enviada em|Enviado em|Enviado el|Enviado|Envoyé|Gesendet|Inviato|Verzonden|Wysłano|"
+    r"Wysłane|Odesláno|Sendt|Skickat|Lähetetty|Elküldve|Tarih|Gönderildi|Datum|Fecha|Data|Para|À|A|An|Aan|Do|"
+    r"Til|Till|Komu|Vastaanottaja|Címzett|Kime|Кому|Дата|Assunto|Objet|Betreff|Asunto|Oggetto|Onderwerp|Temat|Předmět|"
+    r"Emne|Ämne|Aihe|Tárgy|Konu|Тема|日期|发送时间|收件人|主题|寄件日期|收件者|主旨|"
+    r"送信日時|宛先|件名|날짜|받는 사람|제목)"
+    r"\s?[:：]",
+    re.IGNORECASE,
+)
+"""A quoted original's header block in another language (Outlook's "De: / Enviada em: / Para: / Assunto:", "Von: /
+Gesendet:", "发件人: / 日期:"): its first field counts only with a second field right after it, since "De:" or "Da:"
+alone may begin a sentence."""
+
+
+def _quote_starts(lines: list[str], index: int) -> bool:
+    stripped = lines[index].strip()
+    if stripped == "--" or lines[index].rstrip("\r\n") == "-- " or _REPLY_HEADER.match(stripped):
+        return True
+    if _WROTE.match(stripped):
+        return True
+    after = lines[index + 1].strip() if index + 1 < len(lines) else ""
+    if (
+        stripped
+        and after
+        and not stripped.startswith(">")
+        and not (_WROTE.match(after) or _REPLY_HEADER.match(after))
+        and _WROTE.match(f"{stripped} {after}")
+    ):
+        return True  # Gmail's header wrapped: "On Thu, …, Name <" / "name@example.com> wrote:"
+    following = [line.strip() for line in lines[index + 1 : index + 4] if line.strip()]
+    return bool(_FIELD_FROM.match(stripped)) and any(_FIELD_OTHER.match(line) for line in following[:2])
 
 
 def new_text(text: str) -> str:
     """The part of a reply its author wrote: lines before the quoted original, the reply header or signature."""
+    lines = text.splitlines()
     kept: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped == "--" or line.rstrip("\r\n") == "-- " or _REPLY_HEADER.match(stripped):
+    for index, line in enumerate(lines):
+        if _quote_starts(lines, index):
             break
-        if stripped.startswith(">"):
+        if line.strip().startswith(">"):
             continue
         kept.append(line)
     return "\n".join(kept).strip()

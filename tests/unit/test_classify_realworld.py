@@ -7,11 +7,22 @@ from __future__ import annotations
 import time
 from email import policy
 from email.header import Header
+from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
+from pathlib import Path
 
 import pytest
 
-from engine.mail.classify import BounceReason, MailKind, bounce_reason, classify, header, needs_body, parse_message
+from engine.mail.classify import (
+    BounceReason,
+    MailKind,
+    bounce_reason,
+    classify,
+    header,
+    needs_body,
+    new_text,
+    parse_message,
+)
 
 KNOWN = frozenset({"<cmp.41.1.a8f3@alpha.test>"})
 
@@ -313,3 +324,174 @@ def test_classify_itself_never_raises_on_a_message_too_deep_to_walk() -> None:
         node.set_payload([parse_message(b"From: MAILER-DAEMON@x.example\r\nContent-Type: message/rfc822\r\n\r\n")])
         node = node.get_payload()[0]
     assert classify(msg, KNOWN).kind is MailKind.OTHER
+
+
+# ---------------------------------------------------------------------------------------------- batch 5: replies
+
+MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+_OUR_FOOTER = '\n\nIf you\'d rather not hear from me, reply "unsubscribe".\nЧтобы отписаться, ответьте «стоп».\n'
+
+
+def _with_our_footer_quoted(sample: str, marker: str) -> Message:
+    """A real reply (tests/fixtures/mail/reply) whose quoted original, written below `marker`, ends with the opt-out
+    line our own outreach carries, as the client quotes it: without '>' marks."""
+    raw = (MAIL / "reply" / sample).read_bytes().decode()
+    head, _, body = raw.partition("\n\n")
+    assert marker in body
+    return BytesParser(policy=policy.default).parsebytes(f"{head}\n\n{body.rstrip()}{_OUR_FOOTER}".encode())
+
+
+@pytest.mark.parametrize(
+    ("sample", "marker"),
+    [
+        ("real_erp_outlook_pt_br_header.eml", "Enviada em:"),  # Outlook in Portuguese: De: / Enviada em: / Para:
+        ("real_zerp_chinese_cancel_order.eml", "发件人:"),  # a Chinese client's 发件人: / 日期: / 收件人: / 主题:
+    ],
+)
+def test_our_opt_out_footer_in_a_quoted_original_in_another_language_is_no_opt_out(sample: str, marker: str) -> None:
+    """A lead's reply quoting our mail under a header block in another language was read to its end, so the
+    opt-out footer of our own message made a person's answer an unsubscribe (the lead suppressed)."""
+    verdict = classify(_with_our_footer_quoted(sample, marker), KNOWN)
+    assert verdict.kind is MailKind.REPLY, verdict
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "De : Bob <bob@alpha.test>\nEnvoyé : vendredi 27 juillet 2012 15:09\nÀ : lead@example.com\nObjet : Offre",
+        "Von: Bob <bob@alpha.test>\nGesendet: Freitag, 27. Juli 2012 15:09\nAn: lead@example.com\nBetreff: Angebot",
+        "Da: Bob <bob@alpha.test>\nInviato: venerdì 27 luglio 2012 15:09\nA: lead@example.com\nOggetto: Offerta",
+        "-----Ursprüngliche Nachricht-----\nVon: Bob [mailto:bob@alpha.test]",
+        "-------- Mensaje original --------",
+        "Le mer. 29 juin 2022 à 12:32, Bob <bob@alpha.test> a écrit :",
+        "Am Mo., 4. Juli 2022 um 08:13 Uhr schrieb Bob Smith:",
+        "Il giorno lun 4 lug 2022 alle ore 08:12 Bob ha scritto:",
+        "---- On Mon, 30 Nov 2026 10:00:00 +0300 Bob <bob@alpha.test> wrote ----",  # Zoho Mail
+        "От кого: Bob <bob@alpha.test>\nКому: lead@example.test\nДата: Понедельник, 30 ноября 2026, 10:00",  # Mail.ru
+        # Gmail wraps a long header onto a second line (the Chatwoot sample's "… test <" / "…@chatwoot.com> wrote:")
+        "On Thu, Aug 19, 2021 at 2:07 PM Bob from Alpha Sales <\nbob@alpha.test> wrote:",
+    ],
+)
+def test_quote_headers_in_other_languages_end_the_new_text(quote: str) -> None:
+    assert new_text(f"Merci, mardi.\n\n{quote}\n\nHi, quick question.{_OUR_FOOTER}") == "Merci, mardi."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "De:" opening a sentence, with no header block after it
+        ("De: nada, fico feliz.\nQualquer coisa me avise.", "De: nada, fico feliz.\nQualquer coisa me avise."),
+        # no date: a sentence, not a quote header
+        ("Here is what she wrote:\nplease unsubscribe me", "Here is what she wrote:\nplease unsubscribe me"),
+        # a header on its own line is not joined with the new text above it
+        ("Please remove me from your list.\nOn Sat, Nov 28, 2026 at 12:03 PM Anna <a@alpha.test> wrote:\n> Hi",
+         "Please remove me from your list."),
+    ],
+)  # fmt: skip
+def test_lines_that_only_look_like_quote_headers_keep_the_new_text(text: str, expected: str) -> None:
+    assert new_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Odpowiedź automatyczna: Oferta", "Automatická odpověď: Nabídka", "Automatisk svar: Tilbud",
+     "Automatiskt svar: Offert", "Automatikus válasz: Ajánlat", "Автоматична відповідь: Пропозиція",
+     "Răspuns automat: Ofertă", "Automatski odgovor: Ponuda", "Αυτόματη απάντηση: Προσφορά", "自动答复: 报价",
+     "自動回覆: 報價", "自動応答: ご提案", "자동 회신: 제안", "Autoresponder: Offer"],
+)  # fmt: skip
+def test_outlooks_automatic_reply_subject_in_more_languages_answering_us_is_an_auto_reply(subject: str) -> None:
+    """Outlook and Exchange write "Automatic reply:" in the mailbox's language; sent through a rule or a relay that
+    drops Auto-Submitted, an absence notice in Polish, Czech, Danish, Chinese, Korean … answering our message was a
+    reply, and a reply stops the sequence."""
+    encoded = Header(subject, "utf-8").encode()
+    raw = (
+        f"From: p@example.test\r\nSubject: {encoded}\r\nIn-Reply-To: <cmp.41.1.a8f3@alpha.test>\r\n\r\n"
+        "Back on Monday.\r\n"
+    ).encode()
+    assert classify(parse_message(raw), KNOWN).kind is MailKind.AUTO_REPLY
+
+
+@pytest.mark.parametrize(
+    ("headers", "answering_us", "detail"),
+    [
+        # Zimbra comments its keyword; the comment's ';' cut it to "auto-replied (zimbra", no longer the keyword
+        ("Auto-Submitted: auto-replied (zimbra; vacation)", False, "auto-submitted: auto-replied"),
+        ("Precedence: auto-reply", True, "precedence: auto_reply"),
+        # an Exchange inbox rule answered with a template: no Auto-Submitted, no vacation subject
+        ("X-MS-Exchange-Inbox-Rules-Loop: lead@example.test", True, "x-ms-exchange-inbox-rules-loop"),
+    ],
+)
+def test_automation_headers_as_servers_write_them(headers: str, answering_us: bool, detail: str) -> None:
+    thread = "In-Reply-To: <cmp.41.1.a8f3@alpha.test>\r\n" if answering_us else ""
+    raw = f"From: p@example.test\r\nSubject: Re: Offer\r\n{thread}{headers}\r\n\r\nThanks for your mail.\r\n"
+    verdict = classify(parse_message(raw.encode()), KNOWN)
+    assert (verdict.kind, verdict.detail) == (MailKind.AUTO_REPLY, detail)
+
+
+def test_an_exchange_rules_header_on_mail_that_answers_nothing_of_ours_decides_nothing() -> None:
+    raw = b"From: p@example.test\r\nSubject: Hello\r\nX-MS-Exchange-Inbox-Rules-Loop: p@example.test\r\n\r\nHi\r\n"
+    assert classify(parse_message(raw), KNOWN).kind is MailKind.OTHER
+
+
+def _answer(text: str) -> Message:
+    """A lead's answer to our message, quoting it (with its opt-out footer) as Gmail does."""
+    quoted = "".join(f"> {line}\n" for line in f"Hi, quick question.{_OUR_FOOTER}".splitlines())
+    raw = (
+        "From: Lead <lead@example.test>\nTo: bob@alpha.test\nSubject: Re: Offer\n"
+        "In-Reply-To: <cmp.41.1.a8f3@alpha.test>\nContent-Type: text/plain; charset=utf-8\n\n"
+        f"{text}\n\nOn Mon, Nov 30, 2026 at 10:00 AM Bob <bob@alpha.test> wrote:\n{quoted}"
+    )
+    return BytesParser(policy=policy.default).parsebytes(raw.encode())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Please remove my email from your list.", "Remove from mailing list", "Opt me out please.",
+     "Not interested. Please stop.", "Уберите из рассылки.", "Не интересно, вычеркните меня из списка.",
+     "Bitte austragen.", "Bitte nehmen Sie mich aus dem Verteiler.", "Merci de me désabonner.",
+     "Por favor, darme de baja.", "Vi prego di disiscrivermi.", "Favor me descadastrar."],
+)  # fmt: skip
+def test_opt_out_answers_in_more_wordings_and_languages(text: str) -> None:
+    """A lead asking to be taken off the list in words the rules did not know was a plain reply: the sequence
+    stopped, but the address was not suppressed and the next campaign wrote again."""
+    verdict = classify(_answer(text), KNOWN)
+    assert verdict.kind is MailKind.UNSUBSCRIBE, verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Please remove me from the CC and add Anna, she handles this.", "Please stop by our booth on Tuesday.",
+     "Ich muss mich für Montag leider abmelden, passt Dienstag?", "We'd like to opt into the pilot."],
+)  # fmt: skip
+def test_answers_that_only_sound_like_opt_outs_stay_replies(text: str) -> None:
+    assert classify(_answer(text), KNOWN).kind is MailKind.REPLY
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        ("Read: Offer", "Your message\n\n  To: Lead\n  Subject: Offer\n  Sent: Monday, November 30, 2026 10:00\n\n"
+         "was read on Monday, November 30, 2026 11:00."),
+        ("Прочитано: Offer", "Ваше сообщение\n\n  Кому: Lead\n  Тема: Offer\n\nбыло прочитано 30.11.2026 11:00."),
+        ("Gelesen: Offer", "Ihre Nachricht\n\n  An: Lead\n  Betreff: Offer\n\nwurde am 30.11.2026 11:00 gelesen."),
+        ("Not read: Offer", "Your message\n\n  To: Lead\n  Subject: Offer\n\nwas deleted without being read."),
+        ("Return Receipt (displayed) - Offer", "This is a Return Receipt for the mail you sent to l@example.test."),
+    ],
+)  # fmt: skip
+def test_a_read_receipt_sent_as_plain_mail_is_no_reply(subject: str, text: str) -> None:
+    """The real RFC 8098 receipt (flanker's) was already 'other'; a client that sends its receipt as plain mail
+    answering our Message-ID made it a reply, and a reply stops the sequence."""
+    raw = (
+        f"From: Lead <lead@example.test>\nSubject: {Header(subject, 'utf-8').encode()}\n"
+        f"In-Reply-To: <cmp.41.1.a8f3@alpha.test>\nContent-Type: text/plain; charset=utf-8\n\n{text}\n"
+    )
+    verdict = classify(BytesParser(policy=policy.default).parsebytes(raw.encode()), KNOWN)
+    assert verdict.kind is MailKind.OTHER, verdict
+
+
+def test_a_reply_about_reading_is_still_a_reply() -> None:
+    raw = (
+        b"From: Lead <lead@example.test>\nSubject: Re: Offer\nIn-Reply-To: <cmp.41.1.a8f3@alpha.test>\n\n"
+        b"I have read your offer and it was read by my team too. Let's talk.\n"
+    )
+    assert classify(parse_message(raw), KNOWN).kind is MailKind.REPLY
