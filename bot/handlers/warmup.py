@@ -106,7 +106,7 @@ async def warmup(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return reply.add(brief(ctx, [_line(ctx, i) for i in items], limit=LINES_SHOWN, sep="\n"))
     view = await service.warmup_overview(ctx.actor, ctx.clock)
     if not view.total:
-        return Reply().add(ctx.t("warmup-none"))
+        return Reply().add(ctx.t("warmup-none-manage" if ctx.actor.can_manage() else "warmup-none"))
     reply = Reply().add(ctx.t("warmup-title", total=view.total), "title")
     stages = [
         f"{STAGE_MARK[s]} " + ctx.t("label-count", label=ctx.t(stage_key(s)), count=n)

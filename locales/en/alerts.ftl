@@ -12,9 +12,15 @@ alert-heading = { $severity ->
    *[other] ℹ️ For your information
 } · alert #{ $id }
 alert-resolved-title = ✅ Resolved · alert #{ $id }
-alert-resolved = { $kind } ({ $subject }) is no longer seen. It occurred { $count } times.
+alert-resolved = { $kind } ({ $subject }) is no longer seen. It occurred { $count } { $count ->
+    [one] time
+   *[other] times
+}.
 alert-worker-down = No worker has checked in for more than { $minutes } min (last seen: { $since }). Sending, warmup and checks have stopped. Check the worker processes.
-alert-queue-backlog = The send queue is falling behind: { $count } messages have waited longer than { $minutes } min. The workers cannot keep up or are not sending.
+alert-queue-backlog = The send queue is falling behind: { $count } { $count ->
+    [one] message has
+   *[other] messages have
+} waited longer than { $minutes } min. The workers cannot keep up or are not sending.
 
 alerts-digest-title = { $count } more { $count ->
     [one] alert
@@ -48,7 +54,10 @@ agency-chat-bound = This chat now receives the agency's alerts (those of no work
 agency-chat-already = This chat already receives the agency's alerts.
 agency-chat-unbound = This chat no longer receives the agency's alerts.
 agency-chat-not-bound = This chat was not receiving the agency's alerts.
-error-agency-chat-limit = There can be at most { $limit } agency chats. Unbind one: /agency_chat off in it.
+error-agency-chat-limit = There can be at most { $limit } agency { $limit ->
+    [one] chat
+   *[other] chats
+}. Unbind one: /agency_chat off in it.
 
 ## Kinds of alerts: how lists, digests and reports name them
 alert-kind-blacklist_listed = blocklisted

@@ -6,11 +6,20 @@ error-template-syntax = Template error ({ $where }) at character { $position }: 
     [unexpected-close] a stray «{"}"}»; to write a brace as text, put \ before it
     [bad-placeholder] braces must hold a field name (letters, digits, _), e.g. {"{"}first_name{"}"}; write a brace as text like this: \{"{"}
     [brace-in-placeholder] a field cannot contain «{"{"}»
-    [too-deep] variants are nested more than { $limit } levels deep
-    [too-long] the template is longer than { $limit } characters
+    [too-deep] variants are nested more than { $limit } { $limit ->
+        [one] level
+       *[other] levels
+    } deep
+    [too-long] the template is longer than { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }
    *[other] invalid syntax
 }
-error-template-output-too-long = The template ({ $where }) renders to more than { $limit } characters
+error-template-output-too-long = The template ({ $where }) renders to more than { $limit } { $limit ->
+    [one] character
+   *[other] characters
+}
 error-compose-lead-gone = The lead was deleted: the message cannot be built
 error-content-campaign-not-found = Campaign not found
 error-content-step-not-found = The campaign has no step { $step }
@@ -32,10 +41,22 @@ content-footer-does-not-fit = Variant { $variant }: the text is so long that the
 content-spam-words = Variant { $variant }: words spam filters dislike: { $words }
 content-caps = Variant { $variant }: text in capitals: { $words }
 content-exclamations = Variant { $variant }: many exclamation marks ({ $count })
-content-too-many-links = Variant { $variant }: { $count } links — more than { $limit } looks like a newsletter
-content-body-too-short = Variant { $variant }: the body is short ({ $length } characters, under { $limit })
-content-body-too-long = Variant { $variant }: the body is long ({ $length } characters, over { $limit })
-content-subject-too-long = Variant { $variant }: the subject is long ({ $length } characters); mail clients show about { $limit }
+content-too-many-links = Variant { $variant }: { $count } { $count ->
+    [one] link
+   *[other] links
+} — more than { $limit } looks like a newsletter
+content-body-too-short = Variant { $variant }: the body is short ({ $length } { $length ->
+    [one] character
+   *[other] characters
+}, under { $limit })
+content-body-too-long = Variant { $variant }: the body is long ({ $length } { $length ->
+    [one] character
+   *[other] characters
+}, over { $limit })
+content-subject-too-long = Variant { $variant }: the subject is long ({ $length } { $length ->
+    [one] character
+   *[other] characters
+}); mail clients show about { $limit }
 
 content-unsubscribe-line = To stop receiving these emails, follow this link: { $url } — or reply to this email with the word "unsubscribe".
 content-unsubscribe-html = Unsubscribe

@@ -34,7 +34,16 @@ campaign-steps-rules =
     An A/B variant is a line “=== variant B weight 30”; variants without a weight share what is left of 100.
     A later step has one variant or as many as step 1 (a lead stays in its variant); without a subject it goes as a reply in the same thread: “Re: ” and the subject of step 1.
     Fields: {"{first_name}"}, {"{company|your company}"} (after | — when the field is empty), your own lead columns (a space in a column's name is written _: {"{Job_Title}"}); spintax {"{{Hi|Hello}}"}.
-    Limits: up to { $steps } steps, up to { $variants } variants, up to { $chars } characters a text. Over 4,000 characters — send a .txt file.
+    Limits: up to { $steps } { $steps ->
+        [one] step
+       *[other] steps
+    }, up to { $variants } { $variants ->
+        [one] variant
+       *[other] variants
+    }, up to { $chars } { $chars ->
+        [one] character
+       *[other] characters
+    } a text. Over 4,000 characters — send a .txt file.
 campaign-steps-ask =
     Send the sequence for { $name } as your next message or as a .txt file. The format:
     { $sample }
@@ -94,11 +103,20 @@ campaign-refuse-no-leads = no leads are enrolled: send a CSV captioned /leads_im
 campaign-refuse-no-leads-slack = no leads are enrolled: send me a CSV in a direct message with the text "leads_import { $name } source=… basis=…"
 campaign-refuse-no-active-leads = no lead waits for an email any more ({ $enrolled } enrolled: each finished the sequence, replied, unsubscribed or was stopped): add new ones with /leads_import { $name }
 campaign-refuse-no-group = the campaign has no mailbox group: /campaign_group { $name } domain
-campaign-refuse-not-ready = no mailbox of the group is ready: { $warming } are warming up, the first is ready on { $date } at the earliest
-campaign-refuse-waiting-placement = { $waiting } mailboxes have finished the warmup period but wait for at least { $threshold } % of their warmup mail to reach the inbox (/warmup shows each one's share)
+campaign-refuse-not-ready = no mailbox of the group is ready: { $warming } { $warming ->
+    [one] is
+   *[other] are
+} warming up, the first is ready on { $date } at the earliest
+campaign-refuse-waiting-placement = { $waiting } { $waiting ->
+    [one] mailbox has finished the warmup period but waits for at least { $threshold } % of its warmup mail
+   *[other] mailboxes have finished the warmup period but wait for at least { $threshold } % of their warmup mail
+} to reach the inbox (/warmup shows each one's share)
 campaign-refuse-held = paused, cooling down or disabled: { $held } (/mailbox_resume)
 campaign-reason-step = step { $step }: { $text }
-campaign-warn-slow = { $leads } leads, { $ready } ready { $ready ->
+campaign-warn-slow = { $leads } { $leads ->
+    [one] lead
+   *[other] leads
+}, { $ready } ready { $ready ->
     [one] mailbox
    *[other] mailboxes
 }: step 1 alone takes about { $days } { $days ->
@@ -121,7 +139,10 @@ enrollment-state-replied = replied
 enrollment-state-bounced = bounced
 enrollment-state-unsubscribed = unsubscribed
 enrollment-state-stopped = stopped
-error-campaign-name = The campaign name “{ $name }” does not fit: one word of up to { $max } characters — letters, digits, “-”, “_”, “.”.
+error-campaign-name = The campaign name “{ $name }” does not fit: one word of up to { $max } { $max ->
+    [one] character
+   *[other] characters
+} — letters, digits, “-”, “_”, “.”.
 error-campaign-not-found = There is no campaign “{ $name }” in this workspace.
 error-campaign-not-found-manage = There is no campaign “{ $name }” in this workspace. List: /campaigns
 error-campaign-exists = Campaign { $name } already exists. Open it: /campaign { $name }
@@ -140,31 +161,58 @@ error-campaign-confirm-used = This confirmation was already used: campaign { $na
 error-campaign-confirm-stale = This button is out of date: campaign { $name } has changed since (now: { $status }). To start it, run /campaign_start { $name } again.
 error-campaign-test-address = “{ $address }” is not an email address.
 error-campaign-test-no-mailbox = The group of { $name } has no mailbox that sends now.
-error-campaign-test-limit = At most { $max } tests of a campaign a day.
+error-campaign-test-limit = At most { $max } { $max ->
+    [one] test
+   *[other] tests
+} of a campaign a day.
 error-campaign-preview-step = Campaign { $name } has no step { $step }.
 error-campaign-preview-word = “{ $word }” is not understood: give a lead's address, a step number and a variant letter, e.g. /campaign_preview q1 ivan@example.com 2 B
 error-campaign-variant-letter = A variant is one letter: { $letters }.
 error-campaign-steps-running = Campaign { $name } is running: pause it (/campaign_pause { $name }) to change the sequence.
-error-campaign-steps-variants-drawn = In campaign { $name } leads already drew variant { $letter } and get the later steps in it: step 1 of the new sequence needs at least { $count } variants, it has { $have }. Only later steps may be cut down (one variant for everyone).
-error-campaign-steps-text-too-long = The sequence is too long: { $length } characters, at most { $max }.
+error-campaign-steps-variants-drawn = In campaign { $name } leads already drew variant { $letter } and get the later steps in it: step 1 of the new sequence needs at least { $count } { $count ->
+    [one] variant
+   *[other] variants
+}, it has { $have }. Only later steps may be cut down (one variant for everyone).
+error-campaign-steps-text-too-long = The sequence is too long: { $length } { $length ->
+    [one] character
+   *[other] characters
+}, at most { $max }.
 error-campaign-steps-file = This is not text but a { $format } file. Save the sequence as “Plain text (.txt)” or send it as text: /campaign_steps { $name } and the sequence on the next lines.
 error-campaign-steps-empty = The sequence has no email. Sample: /campaign_steps name
 error-campaign-steps-header = Line { $line }: “{ $text }” is not understood. Write “--- step 2 after 3 days” or “=== variant B weight 30”.
 error-campaign-steps-first-delay = Line { $line }: step 1 goes out right away, it has no delay.
 error-campaign-steps-order = Line { $line }: step { $expected } was expected, not { $found }.
 error-campaign-steps-no-delay = Line { $line }: step { $step } has no delay — “after N days”.
-error-campaign-steps-delay = Line { $line }: the delay of step { $step } is { $min } to { $max } days.
-error-campaign-steps-too-many = Line { $line }: at most { $max } steps.
-error-campaign-steps-too-many-variants = Line { $line }: at most { $max } variants in step { $step }.
+error-campaign-steps-delay = Line { $line }: the delay of step { $step } is { $min } to { $max } { $max ->
+    [one] day
+   *[other] days
+}.
+error-campaign-steps-too-many = Line { $line }: at most { $max } { $max ->
+    [one] step
+   *[other] steps
+}.
+error-campaign-steps-too-many-variants = Line { $line }: at most { $max } { $max ->
+    [one] variant
+   *[other] variants
+} in step { $step }.
 error-campaign-steps-variant-order = Line { $line }: variant { $expected } was expected in step { $step }, not { $found }.
 error-campaign-steps-variant-letter = Line { $line }: a variant is one of the letters { $letters }.
 error-campaign-steps-weight = Line { $line }: a weight is { $min } to { $max }.
 error-campaign-steps-weights-over = Step { $step } (line { $line }): the weights given add up to more than 100, leaving nothing for the variants without one.
-error-campaign-steps-variant-count = Step { $step } (line { $line }): { $count } variants, step 1 has { $first }. A later step has one variant or as many as step 1.
+error-campaign-steps-variant-count = Step { $step } (line { $line }): { $count } { $count ->
+    [one] variant
+   *[other] variants
+}, step 1 has { $first }. A later step has one variant or as many as step 1.
 error-campaign-steps-no-subject = Step { $step }, variant { $variant } (line { $line }): no subject — the first line is “Subject: …”.
-error-campaign-steps-subject-long = Step { $step }, variant { $variant } (line { $line }): the subject is longer than { $max } characters.
+error-campaign-steps-subject-long = Step { $step }, variant { $variant } (line { $line }): the subject is longer than { $max } { $max ->
+    [one] character
+   *[other] characters
+}.
 error-campaign-steps-no-body = Step { $step }, variant { $variant } (line { $line }): there is no text.
-error-campaign-steps-body-long = Step { $step }, variant { $variant } (line { $line }): the text is { $length } characters, at most { $max }.
+error-campaign-steps-body-long = Step { $step }, variant { $variant } (line { $line }): the text is { $length } { $length ->
+    [one] character
+   *[other] characters
+}, at most { $max }.
 campaign-steps-where = step { $step }, variant { $variant }, { $part } (line { $line })
 campaign-steps-part-subject = subject
 campaign-steps-part-body = text

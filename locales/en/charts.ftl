@@ -6,17 +6,26 @@ cmd-export-leads = a CSV of the campaign's leads: state, steps sent, replied, bo
 
 chart-error-period = The period "{ $period }" does not fit: give a number of days from 1 to { $max }, e.g. 14 or 14d.
 chart-empty = No data for this period
-chart-volume-title = Sent by domain, last { $days } days
+chart-volume-title = Sent by domain, last { $days } { $days ->
+    [one] day
+   *[other] days
+}
 chart-volume-axis = emails per day
 chart-volume-other = other domains
-chart-rates-title = Replies, hard bounces and blocks, last { $days } days
+chart-rates-title = Replies, hard bounces and blocks, last { $days } { $days ->
+    [one] day
+   *[other] days
+}
 chart-rate-reply = replies
 chart-rate-hard-bounce = hard bounces
 chart-rate-block = blocks
 chart-rates-gaps = Gaps are days with too few emails to tell (not 0 %).
 chart-warmup-title = Warmup: mailboxes by stage today
 chart-warmup-mailboxes = mailboxes
-chart-warmup-checks = Warmup checks, last { $days } days: inbox and spam
+chart-warmup-checks = Warmup checks, last { $days } { $days ->
+    [one] day
+   *[other] days
+}: inbox and spam
 chart-warmup-inbox = inbox
 chart-warmup-spam = spam
 chart-warmup-no-checks = No warmup checks in this period
@@ -30,7 +39,10 @@ chart-pool-burned = burned this month
 chart-pool-empty = The workspace has no domains yet: /domain_add
 chart-pool-target = reserve wanted
 
-export-campaign-ready = Campaign results per step and variant: { $rows } rows. The file is below (opens in Excel).
+export-campaign-ready = Campaign results per step and variant: { $rows } { $rows ->
+    [one] row
+   *[other] rows
+}. The file is below (opens in Excel).
 export-leads-ready = Campaign leads: { $rows }. The file is below (opens in Excel).
 export-too-big = The export is over { $limit } MB, more than a chat can carry. Split the campaign or ask an admin.
 export-not-enough = not enough data

@@ -21,7 +21,10 @@ error-legal-missing-contact = Give a contact after the name: an address, INN/OGR
 error-legal-too-long = The { $field ->
     [legal_name] legal name
    *[other] contact
-} is too long: { $length } characters, at most { $limit }.
+} is too long: { $length } { $length ->
+    [one] character
+   *[other] characters
+}, at most { $limit }.
 error-legal-control = The { $field ->
     [legal_name] legal name
    *[other] contact
@@ -29,7 +32,10 @@ error-legal-control = The { $field ->
 error-legal-too-short = The { $field ->
     [legal_name] legal name
    *[other] contact
-} is empty or too short (at least { $min } characters with letters or digits).
+} is empty or too short (at least { $min } { $min ->
+    [one] character
+   *[other] characters
+} with letters or digits).
 campaign-refuse-no-legal-name = the sender's legal name for the email footer is not set (149-FZ art. 10): /workspace_legal
 campaign-refuse-no-contact = the sender's contact for the email footer is not set (an address, INN/OGRN, an email or a phone): /workspace_legal
 
@@ -45,12 +51,21 @@ forget-scope-workspace = in the workspace “{ $workspace }”
 forget-scope-global = in every workspace
 error-forget-address = "{ $value }" is not an email address. Example: /forget ivan@acme.ru
 
-retention-current = Retention: { $days } days. Events, email texts and leads older than that are deleted daily; statistics counters and the suppression list are kept.
+retention-current = Retention: { $days } { $days ->
+    [one] day
+   *[other] days
+}. Events, email texts and leads older than that are deleted daily; statistics counters and the suppression list are kept.
 retention-off = No retention is set: data is kept until deleted. Set it: /retention 365
-retention-set = Retention: { $days } days (was: { $before }). Old data is deleted every night.
+retention-set = Retention: { $days } { $days ->
+    [one] day
+   *[other] days
+} (was: { $before }). Old data is deleted every night.
 retention-set-off = Retention turned off (was: { $before }): data is no longer deleted automatically.
 retention-was-off = not set
-error-retention-range = Retention is { $min } to { $max } days, or off.
+error-retention-range = Retention is { $min } to { $max } { $max ->
+    [one] day
+   *[other] days
+}, or off.
 error-retention-value = "{ $value }" is not a number of days. Example: /retention 365 or /retention off
 
 audit-export-ready = Audit entries: { $rows } ({ $from } to { $to }, UTC). The file is below.
@@ -69,8 +84,14 @@ error-audit-date = The date "{ $value }" ({ $field ->
     [from] from
    *[other] to
 }) must be YYYY-MM-DD, e.g. 2026-03-01.
-error-audit-range = The period must start no later than it ends and be at most { $days } days long.
-error-audit-too-many = More than { $limit } entries in this period: choose a shorter one.
+error-audit-range = The period must start no later than it ends and be at most { $days } { $days ->
+    [one] day
+   *[other] days
+} long.
+error-audit-too-many = More than { $limit } { $limit ->
+    [one] entry
+   *[other] entries
+} in this period: choose a shorter one.
 
 legal-basis-consent = consent
 legal-basis-contract = contract

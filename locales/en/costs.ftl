@@ -16,7 +16,16 @@ error-cost-setting-unknown = There is no price “{ $name }”. Known: { $known 
 error-cost-setting = { $name } cannot be “{ $value }”: a whole number from { $low } to { $high }.
 error-cost-agency-only = { $name } is shared by the whole agency: an admin sets it with /cost_set { $name } <value> agency.
 capacity-title = Sending capacity (campaign emails)
-capacity-today = Today: { $emails } campaign emails from { $senders } of { $mailboxes } mailboxes (besides { $warmup } warmup emails).
+capacity-today = Today: { $emails } campaign { $emails ->
+    [one] email
+   *[other] emails
+} from { $senders } of { $mailboxes } { $mailboxes ->
+    [one] mailbox
+   *[other] mailboxes
+} (besides { $warmup } warmup { $warmup ->
+    [one] email
+   *[other] emails
+}).
 capacity-no-mailboxes = The workspace has no mailboxes to send from (the reserve aside), so no campaign email can go out. Add mailboxes: /mailbox_import, then /warmup_start all.
 capacity-week = Week { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } a day)
 capacity-week-even = Week { $number } ({ $start } – { $end }): { $emails } ({ $low } a day)
@@ -47,7 +56,16 @@ capacity-add = For this pace the fleet lacks { $per_day } a day → add { $mailb
 } on { $domains } { $domains ->
     [one] domain
    *[other] domains
-} ({ $mailbox_cap } a day a mailbox, { $domain_cap } a day a domain; { $per_mailbox } campaign emails a day each at full share). New mailboxes send campaigns after { $warmup_weeks } weeks of warmup and at full volume after { $full_weeks } weeks (from { $full_on }): they do not help sooner.
+} ({ $mailbox_cap } a day a mailbox, { $domain_cap } a day a domain; { $per_mailbox } campaign { $per_mailbox ->
+    [one] email
+   *[other] emails
+} a day each at full share). New mailboxes send campaigns after { $warmup_weeks } { $warmup_weeks ->
+    [one] week
+   *[other] weeks
+} of warmup and at full volume after { $full_weeks } { $full_weeks ->
+    [one] week
+   *[other] weeks
+} (from { $full_on }): they do not help sooner.
 capacity-workspace-cap = The workspace's own daily cap limits it too: raise it as well.
 error-capacity-emails = “{ $value }” emails: a number from 1 to { $high }.
 error-capacity-weeks = “{ $value }” weeks: a number from 1 to { $high }.

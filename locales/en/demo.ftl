@@ -49,27 +49,48 @@ demo-summary-title = Mailfleet demo: { $weeks } { $weeks ->
     [one] client
    *[other] clients
 }, seed { $seed }
-demo-summary-sent = sent { $sent } emails; warmup inbox { $inbox } / spam { $spam }; leads: replies { $replies }, auto-replies { $auto }, bounces { $bounces }, blocked { $blocked }, unsubscribes { $unsubscribes }
+demo-summary-sent = sent { $sent } { $sent ->
+    [one] email
+   *[other] emails
+}; warmup inbox { $inbox } / spam { $spam }; leads: replies { $replies }, auto-replies { $auto }, bounces { $bounces }, blocked { $blocked }, unsubscribes { $unsubscribes }
 demo-summary-chats = chat messages: { $count }; the chats' highlights:
 demo-summary-checks = invariants (checked from the database):
 demo-check-ok = ok
 demo-check-failed = FAIL
 demo-check-mailbox-cap = no mailbox over its daily cap on any day
-demo-check-mailbox-cap-detail = { $count } mailbox-days over
+demo-check-mailbox-cap-detail = { $count } { $count ->
+    [one] mailbox-day
+   *[other] mailbox-days
+} over
 demo-check-stage = no warming mailbox over its warmup stage on any day
-demo-check-stage-detail = { $count } of { $days } warming mailbox-days over
+demo-check-stage-detail = { $count } of { $days } warming { $days ->
+    [one] mailbox-day
+   *[other] mailbox-days
+} over
 demo-check-campaign-cap = no mailbox over a campaign's per-mailbox cap on any day
 demo-check-campaign-cap-detail = { $count } over
 demo-check-domain-cap = no domain over { $cap } on any day
 demo-check-domain-cap-detail = busiest domain-day { $busiest }
 demo-check-duplicates = no lead emailed twice for the same step
-demo-check-duplicates-detail = { $count } duplicates
+demo-check-duplicates-detail = { $count } { $count ->
+    [one] duplicate
+   *[other] duplicates
+}
 demo-check-suppressed = no campaign email to a suppressed address
-demo-check-suppressed-detail = { $campaign } campaign and { $warmup } warmup emails checked
+demo-check-suppressed-detail = { $campaign } campaign { $campaign ->
+    [one] email
+   *[other] emails
+} and { $warmup } warmup { $warmup ->
+    [one] email
+   *[other] emails
+} checked
 demo-check-unsubscribed = no campaign email after an unsubscribe
 demo-summary-time = wall time { $wall } s (CPU of this process { $cpu } s), peak memory { $memory } MiB; by phase: { $phases }
 demo-summary-transcript = transcript: { $path }
-demo-summary-folder = output folder: { $path } ({ $charts } PNG charts, summary.txt, { $log })
+demo-summary-folder = output folder: { $path } ({ $charts } PNG { $charts ->
+    [one] chart
+   *[other] charts
+}, summary.txt, { $log })
 demo-phase = { $name } { $seconds } s
 demo-phase-send = sending
 demo-phase-sync = reading inboxes

@@ -14,10 +14,16 @@ error-domain-set-pool = Unknown pool “{ $value }”: active or reserve.
 error-domain-set-tracking = “{ $value }” cannot be the tracking host: it must be a name inside { $domain }, but not the domain itself (which cannot carry a CNAME). Example: t or t.{ $domain }
 error-domain-workspace-unknown = The workspace to import into was not found.
 error-domain-import-empty = The file has no rows with a domain.
-error-domain-import-too-large = Too many rows: at most { $limit } domains can be added at once. Split the file.
+error-domain-import-too-large = Too many rows: at most { $limit } { $limit ->
+    [one] domain
+   *[other] domains
+} can be added at once. Split the file.
 error-domain-import-conflict = Someone else added some of these domains while the import ran. Run it again — the ones already added will be skipped.
 error-dkim-invalid = This is not a DKIM key: send the base64 public key (the p= value) or the whole “v=DKIM1; k=rsa; p=…” record.
-error-dkim-weak-key = The DKIM key is too short: { NUMBER($bits, useGrouping: 0) } bits, mailbox providers require at least { NUMBER($minimum, useGrouping: 0) }. Generate a 2048-bit key.
+error-dkim-weak-key = The DKIM key is too short: { NUMBER($bits, useGrouping: 0) } { $bits ->
+    [one] bit
+   *[other] bits
+}, mailbox providers require at least { NUMBER($minimum, useGrouping: 0) }. Generate a 2048-bit key.
 error-dkim-selector-required = Give the DKIM selector (for example mail): this mail provider has no default selector.
 error-dmarc-step-not-approved = The DMARC step is not approved yet (state: { $status }).
 error-provider-auth = { $provider } refused the API login, password or token. Check the credentials in the settings.
@@ -60,7 +66,10 @@ dns-verdict-timeout = the DNS server did not answer
 ## Why that verdict
 
 dns-problem-missing = No such record.
-dns-problem-duplicate = { $count } records found where there must be one — mail servers treat that as an error.
+dns-problem-duplicate = { $count } { $count ->
+    [one] record
+   *[other] records
+} found where there must be one — mail servers treat that as an error.
 dns-problem-timeout = DNS did not answer in time; the record's state is unknown, it will be checked again.
 dns-problem-servfail = The DNS server returned an error (SERVFAIL or a refusal); the record's state is unknown.
 dns-problem-refused = The DNS server refused to answer (REFUSED): it does not serve this zone or does not take our queries; the record's state is unknown.
@@ -73,7 +82,10 @@ dns-problem-spf-unknown-term = Unknown SPF term: “{ $term }”.
 dns-problem-spf-bad-term = Malformed SPF term: “{ $term }”.
 dns-problem-spf-modifier-repeated = Modifier { $modifier } appears more than once.
 dns-problem-spf-after-all = Terms after “all” are never evaluated.
-dns-problem-spf-too-many-lookups = SPF needs { $count } DNS lookups, at most { $limit } are allowed: receivers will treat SPF as broken. Remove some includes.
+dns-problem-spf-too-many-lookups = SPF needs { $count } DNS { $count ->
+    [one] lookup
+   *[other] lookups
+}, at most { $limit } are allowed: receivers will treat SPF as broken. Remove some includes.
 dns-problem-spf-unresolved = The SPF record of included { $domain } could not be read; lookups were counted without it.
 dns-problem-spf-include-none = { $domain }, named by include or redirect, publishes no SPF record: receivers will treat the whole SPF as broken (permerror).
 dns-problem-spf-include-several = { $domain }, named by include or redirect, publishes several SPF records instead of one: receivers will treat the whole SPF as broken (permerror).
@@ -83,8 +95,14 @@ dns-problem-dkim-key-type = Key type “{ $type }” is not supported: rsa or ed
 dns-problem-dkim-no-key = The record has no public key (tag p=).
 dns-problem-dkim-revoked = The key is revoked (empty p=): signatures with this selector fail.
 dns-problem-dkim-bad-key = The public key cannot be read: broken base64, or not a key.
-dns-problem-dkim-weak-key = The key has { NUMBER($bits, useGrouping: 0) } bits: mailbox providers require at least { NUMBER($minimum, useGrouping: 0) }.
-dns-problem-dkim-short-key = The key has { NUMBER($bits, useGrouping: 0) } bits: accepted, { NUMBER($recommended, useGrouping: 0) } is recommended.
+dns-problem-dkim-weak-key = The key has { NUMBER($bits, useGrouping: 0) } { $bits ->
+    [one] bit
+   *[other] bits
+}: mailbox providers require at least { NUMBER($minimum, useGrouping: 0) }.
+dns-problem-dkim-short-key = The key has { NUMBER($bits, useGrouping: 0) } { $bits ->
+    [one] bit
+   *[other] bits
+}: accepted, { NUMBER($recommended, useGrouping: 0) } is recommended.
 dns-problem-dkim-other-key = Another key is published, not the one the provider signs with.
 dns-problem-dmarc-version = The record must start with v=DMARC1.
 dns-problem-dmarc-policy = Policy p=“{ $value }” is invalid: none, quarantine or reject.
@@ -168,7 +186,10 @@ alert-dnsbl-blind = Checks against { $zone } have not worked since { $since }: {
         [servfail] the DNS server returns an error
        *[other] the list gives an answer that makes no sense
     }. Domains are “not checked” on this list, not “clean”.
-alert-domain-expiry = Domain { $domain } expires on { $expires_on } ({ $days_left } days left). Renew it at the registrar.
+alert-domain-expiry = Domain { $domain } expires on { $expires_on } ({ $days_left } { $days_left ->
+    [one] day
+   *[other] days
+} left). Renew it at the registrar.
 dmarc-step-proposal = Domain { $domain } stayed clean for the whole trial period. Tighten DMARC from { $from } to { $to }? This will be published: { $value }
 dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check again.
 dmarc-step-applied = DMARC of { $domain } is now { $policy }: DNS serves the record.

@@ -30,7 +30,10 @@ dns-plan-diff = Differences from the plan: { $count }
 dns-plan-in-sync = DNS matches the plan.
 dns-apply-manual = No DNS host API access is configured for { $domain }. Set these records by hand:
 dns-apply-nothing = { $domain } at { $host }: nothing to change, it already matches the plan.
-dns-apply-done = { $domain } at { $host }: { $count } records changed. Check: /dns_check
+dns-apply-done = { $domain } at { $host }: { $count } { $count ->
+    [one] record
+   *[other] records
+} changed. Check: /dns_check
 dns-apply-confirm = { $domain } at { $host }: these records will be written ({ $count }). Apply?
 dns-apply-add = + add { $type } { $name } { $value }
 dns-apply-change = ~ change { $type } { $name }: { $old } → { $value }
@@ -55,7 +58,10 @@ domain-resume-confirm = Return { $domain } from cooling to work? Sending from it
 domain-resume-dns-bad = DNS errors: { $records }. Mail sent with this DNS may land in spam.
 domain-resume-button = Return to work
 domain-resume-done = The domain { $domain } is back at work: sending from its mailboxes resumes.
-dkim-set-done = DKIM for { $domain } saved: selector { $selector }, key of { NUMBER($bits, useGrouping: 0) } bits.
+dkim-set-done = DKIM for { $domain } saved: selector { $selector }, key of { NUMBER($bits, useGrouping: 0) } { $bits ->
+    [one] bit
+   *[other] bits
+}.
 zone-export-done = Zone files: { $count }, in one archive.
 
 cmd-domains = the workspace's domains

@@ -19,7 +19,10 @@ leads-import-report = Rejected rows ({ $count }) are in the attached file.
 leads-report-line = Line
 leads-report-email = Email
 leads-report-reason = Reason
-leads-report-omitted = …and { $count } more rows (the report holds the first ones)
+leads-report-omitted = …and { $count } more { $count ->
+    [one] row
+   *[other] rows
+} (the report holds the first ones)
 
 leads-reason-empty = empty address
 leads-reason-syntax = not an email address
@@ -59,8 +62,14 @@ error-leads-archive-broken = The { $format } archive is damaged or cut short and
 error-leads-unpacked-too-large = Unpacked, the file is larger than { $limit_mb } MB; nothing was imported. Split it into several files.
 error-leads-encoding = Line { $line } cannot be read in the file's encoding: the file seems to mix UTF-8 and Windows-1251. Save it in one encoding.
 error-leads-csv = Line { $line }: the CSV is broken ({ $detail }).
-error-leads-columns = Line { $line }: { $count } columns, at most { $limit } allowed.
-error-leads-field-long = Line { $line }: a cell is longer than { $limit } characters; a quote is probably not closed.
+error-leads-columns = Line { $line }: { $count } { $count ->
+    [one] column
+   *[other] columns
+}, at most { $limit } allowed.
+error-leads-field-long = Line { $line }: a cell is longer than { $limit } { $limit ->
+    [one] character
+   *[other] characters
+}; a quote is probably not closed.
 error-leads-unclosed-quote = Line { $line }: a quote opens and is never closed, so the rest of the file would become one cell. Close the quote (or remove it) and send the file again.
 error-leads-empty = The file is empty.
 error-leads-no-rows = The file has only its header row ({ $headers }) and no leads. Add rows with addresses under it and send it again.
@@ -71,6 +80,9 @@ error-leads-no-basis = No legal basis given (152-FZ, 38-FZ): add a "legal basis"
 error-leads-option = Unknown option "{ $word }". Use source=…, basis=…, and columns: { $fields }.
 error-leads-campaign-not-found = There is no campaign "{ $name }" in this workspace. List: /campaigns
 error-leads-enroll-closed = Campaign "{ $name }" is completed or archived ({ $status }): no leads can be added.
-error-leads-query-long = The search is too long: at most { $limit } characters.
+error-leads-query-long = The search is too long: at most { $limit } { $limit ->
+    [one] character
+   *[other] characters
+}.
 error-leads-suppress-value = "{ $value }" is neither an address nor a domain.
 error-leads-suppression-not-found = { $value } is not suppressed.

@@ -22,7 +22,10 @@ mailbox-import-row = Row { $line } ({ $address }): { $result }
 error-mailbox-ca-file-missing = Send the CA certificate (a PEM file) with "/mailbox_ca { $address }" as its caption, or "/mailbox_ca { $address } default" to go back to the default trust.
 mailbox-ca-not-stored = Not saved: with this trust the login test of { $address } fails, so the mailbox keeps what it had.
 mailbox-ca-cleared = { $address } is back to the default trust; both logins work.
-mailbox-ca-stored = { $address } now trusts its own CA ({ $count } certificates); both logins work with it.
+mailbox-ca-stored = { $address } now trusts its own CA ({ $count } { $count ->
+    [one] certificate
+   *[other] certificates
+}); both logins work with it.
 mailbox-own-ca = TLS: trusts a CA of its own (/mailbox_ca changes it).
 mailbox-check-never = Not checked yet: /mailbox_test tests the logins.
 mailbox-check-unchecked = Last check ({ $when }): could not check: { $error }

@@ -10,9 +10,15 @@ sending-not-paused = Sending was not paused.
 health-brief = sent { $sent } · hard bounces { $hard } · blocks { $block } · replies { $reply } · opens { $opens } · complaints { $complaints } · unsubscribes { $unsubscribes }
 health-workspace-line = 🏢 Workspace: { $metrics }
 health-campaign-line = 📨 { $name }: { $metrics }
-health-campaigns-more = …and { $count } more campaigns: /campaigns
+health-campaigns-more = …and { $count } more { $count ->
+    [one] campaign
+   *[other] campaigns
+}: /campaigns
 health-none = No mailboxes to watch yet.
-health-title = Health: { $count } mailboxes and domains, worst first (last 7 days)
+health-title = Health: { $count } { $count ->
+    [one] mailbox or domain
+   *[other] mailboxes and domains
+}, worst first (last 7 days)
 health-title-one = Health: { $target }
 health-more = …and { $count } more. Name a mailbox or a domain: /health <address or domain>
 health-hint = A rate counts only from as many sends as the protection rules need (/thresholds): below that it shows “too few sends to judge”, never 0 %.
@@ -57,19 +63,37 @@ monitoring-window-1d = in a day
 monitoring-window-7d = over 7 days
 monitoring-window-3d-14d = 3 days against 14
 monitoring-window-consecutive = in a row
-alert-mailbox-cooldown = { $subject } cools down until { $until }: hard bounces { $rate_pct } % of { $sample } sends ({ $window }), threshold { $threshold_pct } %.
+alert-mailbox-cooldown = { $subject } cools down until { $until }: hard bounces { $rate_pct } % of { $sample } { $sample ->
+      [one] send
+     *[other] sends
+  } ({ $window }), threshold { $threshold_pct } %.
 alert-volume-cut = Sending volume of { $subject } cut to ×{ $factor }: { $rule ->
     [block_rate] blocked by receivers
    *[other] warmup mail landing in spam
   } { $rate_pct } % of { $sample } ({ $window }), threshold { $threshold_pct } %. It climbs back one step per clean day.
 alert-mailbox-disabled = { $subject } is disabled: { $rule ->
-    [auth_failures] { $part } login failures in a row
-   *[other] { $part } SMTP errors today
+    [auth_failures] { $part } login { $part ->
+        [one] failure
+       *[other] failures
+    } in a row
+   *[other] { $part } SMTP { $part ->
+        [one] error
+       *[other] errors
+    } today
   } (threshold { $threshold }). Check its password or the server, then re-enable it.
 alert-engagement-drop = { $subject }: { $rule ->
     [open_drop] opens
    *[other] replies
-  } at { $rate_pct } % of { $sample } sends, below { $threshold_pct } % ({ $share_pct } % of its own 14-day level, { $baseline_pct } %).
-alert-sending-paused = Sending is paused in { $subject }: { $part } of { $sample } attempts today failed or were blocked ({ $rate_pct } %, threshold { $threshold_pct } %). Find the cause, then resume sending.
+  } at { $rate_pct } % of { $sample } { $sample ->
+      [one] send
+     *[other] sends
+  }, below { $threshold_pct } % ({ $share_pct } % of its own 14-day level, { $baseline_pct } %).
+alert-sending-paused = Sending is paused in { $subject }: { $part } of { $sample } { $sample ->
+      [one] attempt
+     *[other] attempts
+  } today failed or { $part ->
+      [one] was
+     *[other] were
+  } blocked ({ $rate_pct } %, threshold { $threshold_pct } %). Find the cause, then resume sending.
 arg-thresholds-set-name = threshold
 arg-thresholds-set-value = value

@@ -8,7 +8,10 @@ report-title-campaign = 📊 Campaign { $subject }: { $period }
 report-title-domain = 📊 Domain { $subject }: { $period }
 report-title-mailbox = 📊 Mailbox { $subject }: { $period }
 report-period-day = { $day }
-report-period-range = { $start } – { $end } ({ $days } days)
+report-period-range = { $start } – { $end } ({ $days } { $days ->
+    [one] day
+   *[other] days
+})
 report-numbers = Sent: { $sent }{ $warmup ->
         [0] {""}
        *[other] {" "}(of them warmup { $warmup })
@@ -35,7 +38,10 @@ report-campaigns-title = Campaigns that sent: { $count }
 report-campaign-line = • { $name }: sent { $sent } · replies { $replies } · hard bounces { $bounces } · unsubscribes { $unsubscribes }
 error-report-period = “{ $value }” is not a period. Use today, yesterday, 7d, 30d (any number of days, or weeks: 2w), month, a month (november or 2026-11), a day (2026-11-05) or 2026-11-01..2026-11-30.
 error-report-period-order = In { $value } the end comes before the start.
-error-report-period-long = { $value } is too long: a report covers at most { $days } days.
+error-report-period-long = { $value } is too long: a report covers at most { $days } { $days ->
+    [one] day
+   *[other] days
+}.
 error-report-period-future = The period { $value } has not begun yet: today is { $today }.
 digest-daily-title = 📰 Daily digest: { $subject }, { $day }
 digest-weekly-title = 📰 Weekly report: { $subject }, { $start } – { $end }

@@ -24,7 +24,10 @@ alert-reserve-empty = The domain { $domain } needs replacing, but the reserve ha
     [one] campaign uses
    *[other] campaigns use
 } it). { $warming ->
-    [0] To have one: buy a domain and warm it up, about { $buy_weeks } weeks.
+    [0] To have one: buy a domain and warm it up, about { $buy_weeks } { $buy_weeks ->
+        [one] week
+       *[other] weeks
+    }.
    *[other] { $warming } reserve { $warming ->
         [one] domain is
        *[other] domains are
@@ -88,7 +91,10 @@ reserve-short-warming = { $warming } warming { $warming ->
 reserve-short-buy = Buy { $buy } { $buy ->
     [one] domain
    *[other] domains
-}: ready in about { $weeks } weeks (DNS, mailboxes and warmup).
+}: ready in about { $weeks } { $weeks ->
+    [one] week
+   *[other] weeks
+} (DNS, mailboxes and warmup).
 reserve-line-ready = ✅ { $domain }: ready, { $graduated } graduated { $graduated ->
     [one] mailbox
    *[other] mailboxes

@@ -1,7 +1,11 @@
 ## Warmup in chat: /warmup, /warmup_start, /warmup_pause, /warmup_settings, /why.
 
-warmup-none = This workspace has no mailboxes yet. Import them (/mailbox_import), then start warmup: /warmup_start all
-warmup-title = Warmup: { $total } mailboxes
+warmup-none = This workspace has no mailboxes yet.
+warmup-none-manage = This workspace has no mailboxes yet. Import them (/mailbox_import), then start warmup: /warmup_start all
+warmup-title = Warmup: { $total } { $total ->
+    [one] mailbox
+   *[other] mailboxes
+}
 warmup-stage-not-started = warmup not started
 warmup-stage-warming = warming up
 warmup-stage-waiting = period over, waiting for good placement
@@ -11,7 +15,10 @@ warmup-paused-count = Warmup paused: { $count }
 warmup-worst = Lowest inbox placement:
 warmup-unmeasured = Not enough placement data yet: { $count }
 warmup-domain-empty = Domain { $domain } has no mailboxes.
-warmup-domain-title = { $domain }: { $count } mailboxes
+warmup-domain-title = { $domain }: { $count } { $count ->
+    [one] mailbox
+   *[other] mailboxes
+}
 warmup-line = { $mark } { $address }: day { $day } of { $days }, today { $sent }/{ $target }, { $placement }
 warmup-line-working = { $mark } { $address }: working, maintenance warmup today { $sent }/{ $target }, { $placement }
 warmup-line-not-started = { $mark } { $address }: warmup not started

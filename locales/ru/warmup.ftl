@@ -1,6 +1,7 @@
 ## Прогрев в чате: /warmup, /warmup_start, /warmup_pause, /warmup_settings, /why.
 
-warmup-none = В этом пространстве ещё нет ящиков. Импортируйте их (/mailbox_import), затем запустите прогрев: /warmup_start all
+warmup-none = В этом пространстве ещё нет ящиков.
+warmup-none-manage = В этом пространстве ещё нет ящиков. Импортируйте их (/mailbox_import), затем запустите прогрев: /warmup_start all
 warmup-title = Прогрев: ящиков { $total }
 warmup-stage-not-started = прогрев не начат
 warmup-stage-warming = греются

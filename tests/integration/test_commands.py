@@ -494,6 +494,8 @@ async def test_a_client_reads_reports_and_nothing_of_the_fleet(runner: Runner) -
         assert (await _say(runner, "5", line)).plain_text() == RU("error-forbidden", command=command)
     for line, key in [("/domains", "domains-none"), ("/mailboxes", "mailboxes-none")]:
         assert (await _say(runner, "1", line)).plain_text() == RU(key)
+    assert (await _say(runner, "5", "/warmup")).plain_text() == RU("warmup-none")  # no hint at what it may not run
+    assert (await _say(runner, "1", "/warmup")).plain_text() == RU("warmup-none-manage")
     for line in ("/report", "/campaigns", "/health", "/warmup"):
         assert RU("error-forbidden", command=line[1:]) != (await _say(runner, "5", line)).plain_text()
     shown = (await _say(runner, "5", "/help")).plain_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from fluent.syntax import FluentParser
@@ -80,3 +81,85 @@ def test_translator_formats_in_both_languages() -> None:
     for locale in LOCALES:
         text = Translator(locale)("error-arg-missing", command="use", arg="slug", usage="/use acme")
         assert "/use acme" in text and "slug" in text and "{" not in text
+
+
+PLURAL_NOUNS = frozenset(
+    {
+        "attempts", "bits", "campaigns", "certificates", "characters", "charts", "chats", "clients", "columns", "days",
+        "domains", "duplicates", "emails", "entries", "errors", "failures", "leads", "levels", "links", "lookups",
+        "mailbox-days", "mailboxes", "messages", "minutes", "records", "replies", "rows", "sends", "sequences",
+        "steps", "tests", "times", "variants", "weeks",
+    }
+)  # fmt: skip
+"""Nouns English uses only for a count other than 1: after a number they need the count's `[one]` form too."""
+TEXT_PARAMS = frozenset({"name", "domain"})
+"""Parameters that hold names, not counts: "In campaign { $name } leads already drew …"."""
+ALWAYS_PLURAL = {
+    ("error-arg-too-long", "length"): "bot/command.py passes digits as text; a length over a limit of 8 or more",
+    ("error-text-too-long", "length"): "bot/command.py passes digits as text; a length over 4000",
+    ("error-import-too-many-rows", "limit"): "engine/mailboxes.py passes digits as text; the limit is 5000",
+}
+"""Counts after which the plural is always right and a selector could not work (a string never selects `one`)."""
+_WORDS_END = re.compile(r"[.,;:()!?—–/…·«»“”\"\n]")
+
+
+def _counted(expression: fast.InlineExpression | fast.SelectExpression) -> str | None:
+    """The variable a placeable shows as a number: `{ $n }` or `{ NUMBER($n, …) }`."""
+    if isinstance(expression, fast.VariableReference):
+        return expression.id.name
+    if isinstance(expression, fast.FunctionReference) and expression.id.name == "NUMBER":
+        first = expression.arguments.positional[:1]
+        if first and isinstance(first[0], fast.VariableReference):
+            return first[0].id.name
+    return None
+
+
+def _unselected_counts(pattern: fast.Pattern, selected: frozenset[str] = frozenset()) -> list[str]:
+    """`$n noun` for each number followed by a plural noun (in its next three words) that no selector on `$n`
+    chooses: neither `{ $n } { $n -> [one] … }` nor inside a variant of `{ $n -> … }`."""
+    found: list[str] = []
+    elements = pattern.elements
+    for i, element in enumerate(elements):
+        if not isinstance(element, fast.Placeable):
+            continue
+        expression = element.expression
+        if isinstance(expression, fast.SelectExpression):
+            on = _counted(expression.selector)
+            for variant in expression.variants:
+                found += _unselected_counts(variant.value, selected | {on} if on else selected)
+            continue
+        name = _counted(expression)  # type: ignore[arg-type]
+        after = elements[i + 1] if i + 1 < len(elements) else None
+        if name is None or name in selected or name in TEXT_PARAMS or not isinstance(after, fast.TextElement):
+            continue
+        words = _WORDS_END.split(after.value, maxsplit=1)[0].split()[:3]
+        found += [f"${name} {word}" for word in words if word.lower() in PLURAL_NOUNS]
+    return found
+
+
+def test_an_english_count_before_a_plural_noun_selects_the_noun() -> None:
+    """'1 campaign emails', 'last 1 days', '1 mailboxes have': each such count has `{ $n -> [one] … *[other] … }`."""
+    wrong: dict[str, list[str]] = {}
+    for path in sorted((LOCALES_DIR / "en").glob("*.ftl")):
+        for entry in FluentParser().parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(entry, fast.Message) and entry.value is not None:
+                counts = [
+                    c for c in _unselected_counts(entry.value) if (entry.id.name, c.split()[0][1:]) not in ALWAYS_PLURAL
+                ]
+                if counts:
+                    wrong[entry.id.name] = counts
+    assert wrong == {}
+
+
+def test_the_plural_check_finds_a_count_without_its_selector() -> None:
+    def check(text: str) -> list[str]:
+        entry = FluentParser().parse(text).body[0]
+        assert isinstance(entry, fast.Message) and entry.value is not None
+        return _unselected_counts(entry.value)
+
+    assert check("a = Today: { $n } campaign emails from { $k } of { $m } mailboxes.") == ["$n emails", "$m mailboxes"]
+    assert check("a = The key has { NUMBER($bits, useGrouping: 0) } bits.") == ["$bits bits"]
+    assert check("a = { $n } { $n ->\n    [one] email\n   *[other] emails\n} · { $m } more rows") == ["$m rows"]
+    assert check("a = { $n ->\n    [one] 1 row is\n   *[other] { $n } rows are\n} cut") == []
+    assert check("a = { $n ->\n    [one] one\n   *[other] { $m } rows\n}") == ["$m rows"]
+    assert check("a = In { $name } leads drew · sent { $n }, replies { $r }") == []
