@@ -7,9 +7,11 @@ is mocked."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -40,6 +42,18 @@ BOT_TOKEN = "xoxb-e2e-0000-secret-bot-token"
 ADMIN = "U0ADMIN"  # the agency admin (a Runner built for Slack lists this user among its admins)
 EN = translator("en")
 CLOCK = SystemClock()  # Slack signatures are checked against real time, so everything runs on it
+
+
+def readme_scopes() -> frozenset[str]:
+    """The bot scopes the README's Slack setup tells an admin to grant: the stand-in grants exactly these, so a
+    method the app calls without its scope listed there fails here as it would in Slack."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"scopes `([a-z:. ]+)`", readme)
+    assert found, "README: the Slack setup lists no bot scopes"
+    return frozenset(found.group(1).split())
+
+
+SCOPES = readme_scopes()
 
 
 def seen(text: str) -> str:
@@ -116,11 +130,14 @@ class Rig:
 
 
 @asynccontextmanager
-async def slack_rig(redis: Redis, services: dict[str, Any] | None = None) -> AsyncIterator[Rig]:
+async def slack_rig(
+    redis: Redis, services: dict[str, Any] | None = None, *, scopes: frozenset[str] = SCOPES
+) -> AsyncIterator[Rig]:
     """The real Slack transport, served on loopback and talking to fresh stand-ins, for a runner with `services`
-    (Redis alone by default) on the real clock, with `ADMIN` as the agency admin."""
+    (Redis alone by default) on the real clock, with `ADMIN` as the agency admin; the bot token has `scopes` (the
+    README's)."""
     runner = Runner(CLOCK, admins={Platform.SLACK: {ADMIN}}, services=services or {"redis": redis})
-    async with SlackAPI(token=BOT_TOKEN) as api, SlackFiles(token=BOT_TOKEN) as files:
+    async with SlackAPI(token=BOT_TOKEN, scopes=scopes) as api, SlackFiles(token=BOT_TOKEN) as files:
         transport = SlackTransport(
             runner,
             bot_token=BOT_TOKEN,

@@ -9,7 +9,12 @@ Point the app's client at the stand-in and serve the bolt app on a real socket::
         call = await api.wait_call("chat.postMessage")
 
 Every Web API call is recorded in ``api.calls`` (also failed ones), every ``response_url`` post in
-``api.responses``, every file of the ``files_upload_v2`` flow in ``api.files``.
+``api.responses``, every file of the ``files_upload_v2`` flow in ``api.files`` — and where it was shared:
+``api.files_in(channel)`` (a file uploaded but never completed is shared nowhere, as in Slack).
+
+The bot's DM with a person is opened with ``conversations.open`` (``api.dm_channel(user)`` names it). With
+``scopes`` given, a method the token has no scope for answers ``missing_scope`` with ``needed`` and ``provided``,
+as Slack does (``None``: every scope granted).
 """
 
 import asyncio
@@ -34,6 +39,20 @@ USER_ID = "U0TESTER"
 CHANNEL_ID = "C0GENERAL"
 BOT_USER_ID = "U0MFBOT"
 API_APP_ID = "A0MAILFLEET"
+CONVERSATIONS_WRITE = "channels:write,groups:write,mpim:write,im:write"
+"""What Slack names as `needed` when conversations.open lacks its scope: any of them, though a 1:1 DM takes
+im:write and a group DM mpim:write."""
+SCOPES_OF: dict[str, frozenset[str]] = {
+    "chat.postMessage": frozenset({"chat:write"}),
+    "chat.postEphemeral": frozenset({"chat:write"}),
+    "chat.update": frozenset({"chat:write"}),
+    "files.getUploadURLExternal": frozenset({"files:write"}),
+    "files.completeUploadExternal": frozenset({"files:write"}),
+    "conversations.info": frozenset({"channels:read", "groups:read", "im:read", "mpim:read"}),
+    "users.info": frozenset({"users:read"}),
+}
+"""The bot scopes each method takes (any one of them); auth.test takes none, conversations.open is below."""
+OPEN_USERS_MAX = 8  # conversations.open takes 1 to 8 users
 
 
 @dataclass(frozen=True)
@@ -95,13 +114,18 @@ class UploadedFile:
     length: int
     content: bytes | None = None  # set by the upload step
     title: str | None = None  # set, with the rest, by files.completeUploadExternal
-    channel_id: str | None = None
+    channel_id: str | None = None  # the first channel it was shared in
     initial_comment: str | None = None
     thread_ts: str | None = None
+    shared_in: list[str] = field(default_factory=list)  # every channel it was shared in (channel_id, channels)
 
 
 class SlackError(Exception):
-    """Raised by a method handler to answer ``{"ok": false, "error": <code>}``."""
+    """Raised by a method handler to answer ``{"ok": false, "error": <code>}`` (plus ``fields``)."""
+
+    def __init__(self, error: str, **fields: Any) -> None:
+        super().__init__(error)
+        self.fields = fields
 
 
 @asynccontextmanager
@@ -130,8 +154,10 @@ class SlackAPI:
         team: str = "Mailfleet Test",
         bot_user_id: str = BOT_USER_ID,
         bot_id: str = "B0MFBOT",
+        scopes: frozenset[str] | None = None,
     ) -> None:
         self.token = token  # when set, any other token gets ``invalid_auth``
+        self.scopes = scopes  # the bot token's scopes; None: all of them
         self.team_id = team_id
         self.team = team
         self.bot_user_id = bot_user_id
@@ -144,6 +170,7 @@ class SlackAPI:
         self.channels: dict[str, dict[str, Any]] = {}  # conversations.info answers; likewise
         self.ephemerals: list[dict[str, Any]] = []  # chat.postEphemeral messages: channel, user, text, blocks
         self.not_member: set[str] = set()  # channels the bot was never added to: posts and shares get not_in_channel
+        self.dms: dict[str, str] = {}  # person -> the bot's DM with them, once conversations.open opened it
         self._failures: dict[str, list[web.Response]] = {}
         self._response_failures: list[int] = []
         self.failed_responses: list[ResponseUrlPost] = []  # posts to a response_url answered with an error
@@ -157,6 +184,7 @@ class SlackAPI:
             "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.info": self._conversations_info,
+            "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -201,6 +229,15 @@ class SlackAPI:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.stop()
+
+    @staticmethod
+    def dm_channel(user: str) -> str:
+        """The id of the bot's DM with `user` (the one conversations.open opens), for a payload from that DM."""
+        return "D" + user.removeprefix("U").removeprefix("W")
+
+    def files_in(self, channel: str) -> list[UploadedFile]:
+        """The files shared in `channel`, oldest first."""
+        return [f for f in self.files.values() if channel in f.shared_in]
 
     def calls_to(self, method: str) -> list[SlackCall]:
         """The recorded calls of one Web API method, oldest first."""
@@ -263,9 +300,22 @@ class SlackAPI:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         try:
+            self._check_scope(method, params)
             return web.json_response({"ok": True, **handler(params)})
         except SlackError as e:
-            return web.json_response({"ok": False, "error": str(e)})
+            return web.json_response({"ok": False, "error": str(e), **e.fields})
+
+    def _check_scope(self, method: str, params: dict[str, Any]) -> None:
+        """Slack's `missing_scope` for a method the token has no scope for."""
+        if self.scopes is None:
+            return
+        needed = SCOPES_OF.get(method, frozenset())
+        if method == "conversations.open":
+            several = len(str(params.get("users") or "").split(",")) > 1
+            needed = frozenset({"mpim:write" if several else "im:write"})
+        if needed and not needed & self.scopes:
+            named = CONVERSATIONS_WRITE if method == "conversations.open" else ",".join(sorted(needed))
+            raise SlackError("missing_scope", needed=named, provided=",".join(sorted(self.scopes)))
 
     async def _upload(self, request: web.Request) -> web.Response:
         upload = self.files.get(request.match_info["file_id"])
@@ -369,6 +419,29 @@ class SlackAPI:
         made_up = {"id": channel_id, "name": channel_id.lower(), "is_channel": True, "is_private": False}
         return {"channel": self.channels.get(channel_id, made_up | {"is_im": False, "is_member": True})}
 
+    def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Opens (or finds) the bot's DM with one person, or a group DM with several, as Slack does."""
+        channel = params.get("channel")
+        if channel:
+            if channel not in self.dms.values():
+                raise SlackError("channel_not_found")
+            return {"no_op": True, "already_open": True, "channel": {"id": channel}}
+        users = [u for u in str(params.get("users") or "").split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        if len(users) > OPEN_USERS_MAX:
+            raise SlackError("too_many_users")
+        if self.bot_user_id in users:
+            raise SlackError("cannot_dm_bot")
+        if len(users) > 1:
+            return {"channel": {"id": "G" + "".join(sorted(u.removeprefix("U") for u in users))[:20]}}
+        opened = users[0] in self.dms
+        dm = self.dms.setdefault(users[0], self.dm_channel(users[0]))
+        found: dict[str, Any] = {"id": dm}
+        if str(params.get("return_im", "")).lower() in {"1", "true"}:
+            found |= {"is_im": True, "user": users[0], "created": int(time.time()), "is_user_deleted": False}
+        return {"no_op": True, "already_open": True, "channel": found} if opened else {"channel": found}
+
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = params.get("user") or ""
         if not user_id:
@@ -390,7 +463,9 @@ class SlackAPI:
         return {"upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
 
     def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("channel_id") in self.not_member:
+        channels = [params["channel_id"]] if params.get("channel_id") else []
+        channels += [c for c in str(params.get("channels") or "").split(",") if c and c not in channels]
+        if any(c in self.not_member for c in channels):
             raise SlackError("not_in_channel")
         done = []
         for item in self._json(params, "files") or []:
@@ -398,7 +473,8 @@ class SlackAPI:
             if upload is None or upload.content is None:
                 raise SlackError("file_not_found")
             upload.title = item.get("title") or upload.filename
-            upload.channel_id = params.get("channel_id")
+            upload.channel_id = channels[0] if channels else None
+            upload.shared_in = channels
             upload.initial_comment = params.get("initial_comment")
             upload.thread_ts = params.get("thread_ts")
             done.append({"id": upload.id, "name": upload.filename, "title": upload.title, "size": len(upload.content)})
