@@ -36,12 +36,26 @@ async def post_reply(client: AsyncWebClient, channel: str, reply: Reply, thread_
     return first_ts
 
 
-async def upload_files(client: AsyncWebClient, channel: str, reply: Reply, thread_ts: str | None = None) -> None:
-    """The reply's files, shared in the channel with one files_upload_v2 (Slack has no ephemeral files)."""
+async def upload_files(
+    client: AsyncWebClient,
+    channel: str,
+    reply: Reply,
+    thread_ts: str | None = None,
+    *,
+    initial_comment: str | None = None,
+) -> None:
+    """The reply's files, shared in `channel` with one files_upload_v2 — everyone there sees them (Slack has no
+    ephemeral files): a person's own files go to their DM with the app (the transport's `_send_files`).
+
+    Each file gets its upload URL and its bytes first; one files.completeUploadExternal then shares them all, so
+    a failure on the way shares none (an upload never completed stays private to the app). Slack takes files of
+    up to 1 GB; ours are far smaller (exports stop at engine/exports.EXPORT_MAX_BYTES)."""
     if not reply.files:
         return
     uploads = [{"content": f.content, "filename": f.filename, "title": f.filename} for f in reply.files]
-    await client.files_upload_v2(file_uploads=uploads, channel=channel, thread_ts=thread_ts)
+    await client.files_upload_v2(
+        file_uploads=uploads, channel=channel, thread_ts=thread_ts, initial_comment=initial_comment
+    )
 
 
 class SlackNotifier:

@@ -6,8 +6,11 @@ and the listener goes on to run the command and answer through `response_url` or
 
 Visibility, decided once:
 - a slash command's answer is ephemeral (only the person who typed it sees it): invite codes, member lists and
-  mistakes are nobody else's business; files are shared in the channel (Slack has no ephemeral files) — where the
-  bot is no member Slack refuses them, and the person is told so; /bind's answer is posted by the bot itself
+  mistakes are nobody else's business; so are its files (lead exports, audit logs, reports: personal data), and
+  Slack has no ephemeral files: they go to the person's DM with the app (conversations.open, then one upload
+  shared there), and the answer says so — or, when they could not go (a scope missing, Slack limiting us),
+  why, with nothing shared anywhere. A command typed in that DM gets its files there, as its answer. A button's
+  files go the same way (the message it replaces is the channel's); /bind's answer is posted by the bot itself
   (chat.postEphemeral), which Slack refuses in a channel the bot is not in: the person learns at once that nothing
   can arrive there until the app is added;
 - a button that worked replaces its message — its text stays, the buttons go, the confirmation is added — so the
@@ -54,7 +57,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
@@ -115,6 +118,17 @@ POSTS_HERE: Final = frozenset({"bind", "agency_chat"})
 """Commands whose success (but with `off`) means the bot posts to this channel from now on. A slash command works in
 any channel, the bot posts only where it is a member: their answer goes by chat.postEphemeral, which Slack refuses
 there, so the person learns it at once — not from the first alert that never arrives."""
+DM_SCOPE: Final = "im:write"
+"""The bot scope conversations.open takes for a 1:1 DM (Slack's `needed` may list every conversation scope)."""
+FILES_SCOPE: Final = "files:write"  # files.getUploadURLExternal and files.completeUploadExternal
+_NO_DM: Final = frozenset(
+    {
+        "user_not_found", "user_disabled", "user_not_visible", "cannot_dm_bot", "invalid_user_combination",
+        "not_in_channel", "channel_not_found", "is_archived", "access_denied", "method_not_supported_for_channel_type",
+    }
+)  # fmt: skip
+"""Web API errors that say this person's DM cannot take a file now (a deactivated or external user, …)."""
+RETRY_AFTER_DEFAULT_S: Final = 60  # a 429 without Retry-After: Slack's windows are a minute
 FILES_NAMED: Final = 10  # names of shared files a refusal lists (Slack shares up to ten in one message)
 FILE_NAME_SHOWN: Final = 60  # characters of each name
 HINT_LINE_MAX: Final = 120  # characters of the typed line a hint quotes back (a campaign_steps line may be 4,000)
@@ -305,14 +319,20 @@ class SlackTransport:
             reply = await self._with_file_hint(reply, line, identity, waiting=waiting)
             name, words = split_line(line.partition("\n")[0])
             cmd = REGISTRY.get(name)
+            failure: Exception | None = None
+            try:  # before the answer, which says where they went
+                note = await self._send_files(body["user_id"], channel, reply, identity, name)
+            except Exception as exc:  # answered after the answer, with a reference (`_after_ack`)
+                note, failure = [], exc
             if reply.ok and cmd is not None and cmd.name in POSTS_HERE and "off" not in words:
-                if await self._answer_in_channel(channel, body["user_id"], reply):
+                if await self._answer_in_channel(channel, body["user_id"], _with_blocks(reply, note)):
                     return
                 t = translator(await self._locale(identity))
                 reply = dataclasses.replace(reply, blocks=[*reply.blocks, Block(t("slack-not-member"), "error")])
-            pages = await self._fit_response_url(render(reply), identity)
+            pages = await self._fit_response_url(reply, identity, note)
             await _respond_pages(respond, pages, response_type="ephemeral")
-            await self._share_files(channel, reply, respond, identity)
+            if failure is not None:
+                raise failure
 
     async def _on_button(
         self,
@@ -330,12 +350,15 @@ class SlackTransport:
             channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id", "")
             value, name = action.get("value") or "", command_of(action["action_id"]) or ""
             reply = await self.runner.run(identity, channel, name, [value] if value else [])
-            pages = await self._fit_response_url(render(reply), identity)
+            pages = await self._fit_response_url(reply, identity)
             if reply.ok:  # an answer with buttons of its own (the next page, a fresh request) is the message now
                 await _replace_message(respond, None if reply.buttons else body.get("message"), pages)
             else:
                 await _respond_pages(respond, pages, response_type="ephemeral", replace_original=False)
-            await self._share_files(channel, reply, respond, identity)
+            note = await self._send_files(user["id"], channel, reply, identity, name)
+            if note:  # to the one who pressed: the replaced message is the channel's
+                told = render(Reply(blocks=note))
+                await _respond_pages(respond, told, response_type="ephemeral", replace_original=False)
 
     @contextlib.asynccontextmanager
     async def _after_ack(self, body: dict[str, Any], context: AsyncBoltContext) -> AsyncIterator[None]:
@@ -496,35 +519,60 @@ class SlackTransport:
                 return False
         return True
 
-    async def _share_files(self, channel: str, reply: Reply, respond: AsyncRespond, identity: Identity) -> None:
-        """Upload the reply's files to the channel the command came from. A slash command works in any channel,
-        the bot can share a file only where it is a member: elsewhere (a channel it was never added to, a
-        direct message between people) Slack refuses, and the person is told why and what to do, in their
-        language — not "something went wrong"."""
+    async def _send_files(self, user: str, channel: str, reply: Reply, identity: Identity, command: str) -> list[Block]:
+        """Send the reply's files to `user` alone: to their DM with the app, opened with conversations.open (the
+        app's DM is where Slack lets a bot share with one person; a file shared in a channel is the channel's).
+        All files go in one upload, shared by one files.completeUploadExternal: all of them arrive, or none.
+
+        What the answer in `channel` says about them: where they went; nothing when `channel` is that DM (they
+        are right there); or why they did not go — the app lacks a scope (named: an admin adds it and reinstalls),
+        Slack is limiting us (after the client waited Retry-After twice), or the DM cannot take them now. In every
+        such case nothing is shared anywhere. Any other failure is raised (answered with a reference)."""
+        if not reply.files:
+            return []
+        t = translator(await self._locale(identity))
+        names = ", ".join(shorten(f.filename, FILE_NAME_SHOWN) for f in reply.files[:FILES_NAMED])
+        names += ", …" if len(reply.files) > FILES_NAMED else ""
+        count, scope = len(reply.files), DM_SCOPE
         try:
-            await upload_files(self.client, channel, reply)
+            opened = await self.client.conversations_open(users=user)
+            dm, scope = str(opened["channel"]["id"]), FILES_SCOPE
+            comment = None if dm == channel else t("slack-file-dm-comment", count=count, command=command)
+            await upload_files(self.client, dm, reply, initial_comment=comment)
         except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else None
-            if error not in _NOT_HERE:
-                raise
-            log.info("slack file not shared", error=error)
-            t = translator(await self._locale(identity))
-            names = ", ".join(f.filename for f in reply.files)
-            note = Reply(ok=False).add(t("slack-file-not-shared", names=names), "error")
-            await _respond_pages(respond, render(note), response_type="ephemeral", replace_original=False)
+            error = str(exc.response.get("error", "")) if exc.response is not None else ""
+            log.warning("slack files not sent", error=error, scope=scope, files=count)  # never the response: ids
+            if error == "missing_scope":
+                return [Block(t("slack-file-dm-scope", names=names, count=count, scope=scope), "error")]
+            if error == "ratelimited":
+                seconds = _retry_after_s(exc.response.headers if exc.response is not None else {})
+                return [Block(t("slack-file-dm-busy", names=names, count=count, seconds=seconds), "error")]
+            if error in _NO_DM:
+                return [Block(t("slack-file-dm-failed", names=names, count=count, error=error), "error")]
+            raise
+        except SlackRequestError:  # an upload URL refused the bytes: its message quotes Slack's body, not ours
+            log.warning("slack file upload refused", files=count)
+            raise
+        return [] if dm == channel else [Block(t("slack-file-sent-dm", names=names, count=count))]
 
     def _identity(self, user_id: str, display_name: str) -> Identity:
         return self.runner.identity(Platform.SLACK, user_id, display_name, self.default_locale)
 
-    async def _fit_response_url(self, pages: list[SlackMessage], identity: Identity) -> list[SlackMessage]:
-        """The pages a response_url takes: Slack accepts five posts to one and drops the rest without a word, so a
-        longer answer keeps its first four pages and ends with one saying how many lines are not shown."""
+    async def _fit_response_url(
+        self, reply: Reply, identity: Identity, tail: list[Block] | None = None
+    ) -> list[SlackMessage]:
+        """The pages of `reply` and then `tail` a response_url takes: Slack accepts five posts to one and drops the
+        rest without a word, so a longer answer keeps its first four pages and ends with one saying how many lines
+        are not shown — and the tail (where the files went), which is never cut."""
+        tail = tail or []
+        pages = render(_with_blocks(reply, tail))
         if len(pages) <= RESPONSE_URL_POSTS:
             return pages
+        pages = render(reply)
         kept, left = pages[: RESPONSE_URL_POSTS - 1], pages[RESPONSE_URL_POSTS - 1 :]
         lines = sum(_lines_of(block) for page in left for block in page.blocks)
         t = translator(await self._locale(identity))
-        note = render(Reply(ok=False).add(t("slack-reply-cut", lines=lines), "error"))
+        note = render(Reply(blocks=[Block(t("slack-reply-cut", lines=lines), "error"), *tail], ok=False))
         return kept + note
 
     async def _locale(self, identity: Identity) -> str:
@@ -564,6 +612,17 @@ def _wants_only_its_file(cmd: Command, words: list[str]) -> bool:
     except UserError:
         return False
     return True
+
+
+def _with_blocks(reply: Reply, blocks: list[Block]) -> Reply:
+    return dataclasses.replace(reply, blocks=[*reply.blocks, *blocks]) if blocks else reply
+
+
+def _retry_after_s(headers: Any) -> int:
+    """Seconds a 429 asks us to wait (Retry-After; a list of values in some clients), else a minute."""
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    value = value[0] if isinstance(value, list) and value else value
+    return int(value) if isinstance(value, str) and value.isdigit() else RETRY_AFTER_DEFAULT_S
 
 
 def _lines_of(block: dict[str, Any]) -> int:

@@ -19,6 +19,7 @@ from models import Campaign, DailyStat, Domain, Workspace
 from models.enums import DomainStatus, StatScope
 from tests.e2e.conftest import NOW, TelegramRig, visible
 from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig
+from tests.harness.slackapi import CHANNEL_ID
 
 EN = translator("en")
 ANNA = 700931
@@ -100,9 +101,12 @@ async def test_slack_chart_volume_uploads_a_png_and_other_workspaces_stay_hidden
     await sends("acme", CLOCK.now().date())
 
     answer = await slack.say("chart volume", user="U0CLIENT")
-    assert answer == [seen(EN("chart-volume-title", days=14))]
-    await slack.api.wait_call("files.completeUploadExternal")
-    [uploaded] = slack.api.files.values()
+    assert answer == [
+        seen(EN("chart-volume-title", days=14)),
+        EN("slack-file-sent-dm", names="chart-volume.png", count=1),
+    ]
+    dm = slack.api.dm_channel("U0CLIENT")
+    [uploaded] = slack.api.files_in(dm)  # the person's DM with the app: not the channel the command was typed in
     assert uploaded.filename == "chart-volume.png"
     assert png_size(uploaded.content) == (1080, 1350)
 
@@ -110,3 +114,11 @@ async def test_slack_chart_volume_uploads_a_png_and_other_workspaces_stay_hidden
     await Campaign.create(workspace=rival, name="Secret")
     refused = await slack.say("export_campaign Secret", user="U0CLIENT")
     assert len(refused) == 1 and seen(EN("error-campaign-not-found", name="Secret")) in refused[0]
+
+    await Campaign.create(workspace=await Workspace.get(slug="acme"), name="Весна")
+    exported = await slack.say("export_leads Весна", user="U0CLIENT")  # every lead's address and outcome
+    assert exported[0] == EN("export-leads-ready", rows=0)
+    [_, leads] = slack.api.files_in(dm)
+    assert exported[1] == EN("slack-file-sent-dm", names=leads.filename, count=1)
+    assert (leads.content or b"").startswith("\ufeff".encode())
+    assert slack.api.files_in(CHANNEL_ID) == []

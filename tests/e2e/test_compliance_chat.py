@@ -159,9 +159,10 @@ async def test_slack_forget_and_audit_export(slack: Rig) -> None:
     assert await slack.say("retention off", user="U0MGR") == [
         seen(EN("retention-set-off", before=EN("retention-was-off")))]  # fmt: skip
     day = CLOCK.now().date().isoformat()  # the Slack rig runs on the real clock
-    await slack.say(f"audit_export {day} {day}", user="U0MGR")
-    await slack.api.wait_call("files.completeUploadExternal")
-    [uploaded] = slack.api.files.values()
+    exported = await slack.say(f"audit_export {day} {day}", user="U0MGR")
+    assert exported[-1] == EN("slack-file-sent-dm", names=f"audit-{day}-{day}.csv", count=1)
+    [uploaded] = slack.api.files_in(slack.api.dm_channel("U0MGR"))  # who did what: the asker's alone
+    assert slack.api.files_in(CHANNEL_ID) == []
     assert uploaded.filename == f"audit-{day}-{day}.csv"
     text = uploaded.content.decode("utf-8-sig")
     assert "/forget" in text and "ivan" not in text.lower()

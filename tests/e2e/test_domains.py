@@ -219,6 +219,5 @@ async def test_slack_dns_check_of_every_domain_is_one_answer_and_one_file(slack:
     await slack.command("domain_add " + " ".join(f"s{n:02}.test" for n in range(40)), user="U0MGR")
     answered = shown(await slack.command("dns_check", user="U0MGR"))
     assert "Domains checked: 40." in answered
-    await slack.api.wait_call("files.completeUploadExternal")
-    [uploaded] = slack.api.files.values()
+    [uploaded] = slack.api.files_in(slack.api.dm_channel("U0MGR"))  # the asker's DM, not the channel
     assert uploaded.filename.endswith(".csv") and uploaded.content.decode("utf-8-sig").count("\n") == 41

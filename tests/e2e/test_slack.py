@@ -32,7 +32,7 @@ from models.enums import (
     Role,
     TlsMode,
 )
-from tests.e2e.slackrig import ADMIN, BOT_TOKEN, CLOCK, EN, SECRET, Rig, join, seen, slack_rig, texts
+from tests.e2e.slackrig import ADMIN, BOT_TOKEN, CLOCK, EN, SCOPES, SECRET, Rig, join, seen, slack_rig, texts
 from tests.harness.slack_files import DM_CHANNEL_ID, SlackFiles, message_event_body
 from tests.harness.slackapi import (
     CHANNEL_ID,
@@ -43,7 +43,10 @@ from tests.harness.slackapi import (
 
 ALERTS = "C0ALERTS"
 RU = translator("ru")
-TEST_COMMANDS = ("slack_test_export", "slack_test_slow", "slack_test_import", "slack_test_manage_import")
+TEST_COMMANDS = (
+    "slack_test_export", "slack_test_exports", "slack_test_slow", "slack_test_import", "slack_test_manage_import"
+)  # fmt: skip
+REPORT = "домен,отправлено\nalpha.test,120\n".encode()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -53,8 +56,14 @@ def test_commands() -> Iterator[None]:
     @command("slack_test_export", Access.PUBLIC)
     async def export(ctx: Ctx, args: dict[str, Any]) -> Reply:
         reply = Reply().add("export ready")
-        reply.files.append(Attachment("report.csv", "домен,отправлено\nalpha.test,120\n".encode()))
+        reply.files.append(Attachment("report.csv", REPORT))
         return reply
+
+    @command("slack_test_exports", Access.PUBLIC)
+    async def exports(ctx: Ctx, args: dict[str, Any]) -> Reply:
+        return Reply(files=[Attachment("leads.csv", REPORT), Attachment("chart.png", b"\x89PNG", "image/png")]).add(
+            "exports ready"
+        )
 
     @command("slack_test_slow", Access.PUBLIC)
     async def slow(ctx: Ctx, args: dict[str, Any]) -> Reply:
@@ -219,19 +228,113 @@ async def test_the_events_url_answers_slacks_verification_challenge(slack: Rig) 
         assert (response.status, await response.text()) == (200, '{"challenge": "c0ffee"}')
 
 
-async def test_files_in_a_reply_are_uploaded_to_the_channel(slack: Rig) -> None:
+async def test_a_commands_file_goes_to_the_persons_dm_never_to_the_channel(slack: Rig) -> None:
     answered = await slack.command("slack_test_export", user="U0TESTER")
-    assert texts(answered["blocks"]) == ["export ready"]
-    await slack.api.wait_call("files.completeUploadExternal")
-    [uploaded] = slack.api.files.values()
-    assert (uploaded.filename, uploaded.channel_id) == ("report.csv", CHANNEL_ID)
-    assert uploaded.content == "домен,отправлено\nalpha.test,120\n".encode()
+    dm = slack.api.dm_channel("U0TESTER")
+    assert answered["response_type"] == "ephemeral"
+    assert texts(answered["blocks"]) == ["export ready", EN("slack-file-sent-dm", names="report.csv", count=1)]
+    assert slack.api.files_in(CHANNEL_ID) == []  # before: shared in the channel, for everyone in it
+    [uploaded] = slack.api.files_in(dm)
+    assert (uploaded.filename, uploaded.content, uploaded.shared_in) == ("report.csv", REPORT, [dm])
+    assert uploaded.initial_comment == EN("slack-file-dm-comment", count=1, command="slack_test_export")
     assert [c.method for c in slack.api.calls] == [
         "auth.test",
+        "conversations.open",
         "files.getUploadURLExternal",
         "upload",
         "files.completeUploadExternal",
     ]
+    assert slack.api.calls_to("conversations.open")[0].params["users"] == "U0TESTER"
+
+    other = await slack.command("slack_test_export", user="U0OTHER")  # someone else's file goes to their DM
+    assert texts(other["blocks"])[-1] == EN("slack-file-sent-dm", names="report.csv", count=1)
+    assert [f.shared_in for f in slack.api.files_in(slack.api.dm_channel("U0OTHER"))] == [["D0OTHER"]]
+
+    typed_there = await slack.command("slack_test_export", user="U0TESTER", channel=dm)  # in the DM already
+    assert texts(typed_there["blocks"]) == ["export ready"]  # the file is right there: nothing to say
+    assert [f.initial_comment for f in slack.api.files_in(dm)] == [uploaded.initial_comment, None]
+    assert slack.api.files_in(CHANNEL_ID) == []
+
+
+async def test_several_files_go_to_the_dm_in_one_share_or_not_at_all(slack: Rig) -> None:
+    assert await slack.say("lang ru", user=ADMIN) == [seen(RU("lang-set"))]
+    dm = slack.api.dm_channel(ADMIN)
+    slack.api.fail_next("files.completeUploadExternal", "channel_not_found")
+    failed = await slack.say("slack_test_exports", user=ADMIN)
+    names = "leads.csv, chart.png"
+    assert failed == [
+        "exports ready",
+        ":warning: " + seen(RU("slack-file-dm-failed", names=names, count=2, error="channel_not_found")),
+    ]
+    assert len(slack.api.files) == 2 and all(f.shared_in == [] for f in slack.api.files.values())  # none shared
+
+    sent = await slack.say("slack_test_exports", user=ADMIN)
+    assert sent == ["exports ready", RU("slack-file-sent-dm", names=names, count=2)]
+    assert "Файлы leads.csv, chart.png отправлены" in sent[1]
+    assert [(f.filename, f.content) for f in slack.api.files_in(dm)] == [
+        ("leads.csv", REPORT),
+        ("chart.png", b"\x89PNG"),
+    ]
+    assert len(slack.api.calls_to("files.completeUploadExternal")) == 2  # one share for both, each time
+    assert slack.api.files_in(CHANNEL_ID) == []
+
+
+async def test_a_button_sends_its_file_to_the_dm_and_tells_only_who_pressed(slack: Rig) -> None:
+    message = {"ts": "1700000000.000100", "text": "exports", "blocks": [{"type": "section", "text": {
+        "type": "mrkdwn", "text": "exports"}}]}  # fmt: skip
+    button = {"action_id": "mf.slack_test_export.0", "value": ""}
+    replaced = await slack.press(button, user="U0TESTER", channel=CHANNEL_ID, message=message)
+    assert replaced.body["replace_original"] is True
+    assert texts(replaced.body["blocks"]) == ["exports", "export ready"]  # the channel's message: no word of it
+    told = (await slack.api.wait_response(count=2)).body
+    assert (told["response_type"], told["replace_original"]) == ("ephemeral", False)
+    assert texts(told["blocks"]) == [EN("slack-file-sent-dm", names="report.csv", count=1)]
+    assert [f.filename for f in slack.api.files_in(slack.api.dm_channel("U0TESTER"))] == ["report.csv"]
+    assert slack.api.files_in(CHANNEL_ID) == []
+
+
+async def test_without_im_write_no_file_goes_anywhere_and_the_answer_names_the_scope(
+    orm: None, redis: Redis, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    async with slack_rig(redis, scopes=SCOPES - {"im:write"}) as slack:  # installed before the README listed it
+        answered = await slack.say("slack_test_export", user="U0TESTER")
+        assert answered == [
+            "export ready",
+            ":warning: " + seen(EN("slack-file-dm-scope", names="report.csv", count=1, scope="im:write")),
+        ]
+        assert "groups:write" not in answered[1]  # Slack's `needed` lists every conversation scope: ours is named
+        assert slack.api.files == {}  # nothing uploaded, nothing shared: in the channel least of all
+        assert [c.method for c in slack.api.calls] == ["auth.test", "conversations.open"]
+
+        assert await slack.say("lang ru", user=ADMIN) == [seen(RU("lang-set"))]
+        russian = await slack.say("slack_test_exports", user=ADMIN, channel="C0SALES")
+        names = "leads.csv, chart.png"
+        assert russian[1] == ":warning: " + seen(RU("slack-file-dm-scope", names=names, count=2, scope="im:write"))
+        assert "нет права im:write" in russian[1] and slack.api.files == {}
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err + caplog.text
+    assert "missing_scope" in logged and "slack request failed" not in logged
+    assert BOT_TOKEN not in logged and SECRET not in logged
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
+
+
+async def test_a_rate_limited_dm_waits_retry_after_then_says_when_to_try_again(slack: Rig) -> None:
+    slack.api.fail_next("files.completeUploadExternal", "ratelimited", status=429, retry_after=1)
+    started = time.monotonic()
+    once = await slack.say("slack_test_export", user="U0TESTER")  # one 429: waited out, shared once
+    assert time.monotonic() - started >= 1
+    assert once == ["export ready", EN("slack-file-sent-dm", names="report.csv", count=1)]
+    assert len(slack.api.files_in(slack.api.dm_channel("U0TESTER"))) == 1
+
+    for _ in range(3):  # the client waits Retry-After twice, then gives up
+        slack.api.fail_next("conversations.open", "ratelimited", status=429, retry_after=1)
+    refused = await slack.say("slack_test_export", user="U0TESTER")
+    assert refused == [
+        "export ready",
+        ":warning: " + EN("slack-file-dm-busy", names="report.csv", count=1, seconds=1),
+    ]
+    assert len(slack.api.calls_to("conversations.open")) == 4
+    assert len(slack.api.files) == 1 and slack.api.files_in(CHANNEL_ID) == []
 
 
 async def test_a_slow_command_is_acknowledged_at_once_and_answered_later(slack: Rig) -> None:
@@ -449,16 +552,14 @@ async def test_a_file_command_typed_as_a_slash_command_says_how_a_file_reaches_t
     assert stranger == [":warning: " + seen(EN("error-not-registered"))]
 
 
-async def test_a_file_the_bot_may_not_share_in_the_channel_is_explained_not_an_internal_error(
+async def test_a_file_asked_for_in_a_channel_the_app_is_not_in_reaches_the_dm(
     slack: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
-    slack.api.fail_next("files.completeUploadExternal", "not_in_channel")  # a channel the app was never added to
+    slack.api.not_member.add("C0NOTMINE")  # a slash command works there; the app may not post there
     answered = await slack.command("slack_test_export", user="U0TESTER", channel="C0NOTMINE")
-    assert texts(answered["blocks"]) == ["export ready"]
-    note = (await slack.api.wait_response(count=2)).body
-    assert (note["response_type"], note["replace_original"]) == ("ephemeral", False)
-    assert texts(note["blocks"]) == [":warning: " + seen(EN("slack-file-not-shared", names="report.csv"))]
-    assert EN("error-internal", ref="") not in note["text"]
+    assert texts(answered["blocks"]) == ["export ready", EN("slack-file-sent-dm", names="report.csv", count=1)]
+    assert [f.filename for f in slack.api.files_in(slack.api.dm_channel("U0TESTER"))] == ["report.csv"]
+    assert slack.api.files_in("C0NOTMINE") == []
     assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
 
 
