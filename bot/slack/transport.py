@@ -77,7 +77,7 @@ from bot.slack.render import (
     render,
 )
 from engine.errors import UserError
-from engine.i18n import shorten, translator
+from engine.i18n import Translator, shorten, translator
 from engine.logging import get_logger
 from engine.people import Identity, resolve_actor
 from engine.reply import Attachment, Block, Reply
@@ -527,33 +527,40 @@ class SlackTransport:
         What the answer in `channel` says about them: where they went; nothing when `channel` is that DM (they
         are right there); or why they did not go — the app lacks a scope (named: an admin adds it and reinstalls),
         Slack is limiting us (after the client waited Retry-After twice), or the DM cannot take them now. In every
-        such case nothing is shared anywhere. Any other failure is raised (answered with a reference)."""
+        such case nothing is shared anywhere — but a command typed in the app's DM, whose files go there even
+        without im:write. Any other failure is raised (answered with a reference)."""
         if not reply.files:
             return []
         t = translator(await self._locale(identity))
         names = ", ".join(shorten(f.filename, FILE_NAME_SHOWN) for f in reply.files[:FILES_NAMED])
         names += ", …" if len(reply.files) > FILES_NAMED else ""
-        count, scope = len(reply.files), DM_SCOPE
+        count = len(reply.files)
         try:
             opened = await self.client.conversations_open(users=user)
-            dm, scope = str(opened["channel"]["id"]), FILES_SCOPE
-            comment = None if dm == channel else t("slack-file-dm-comment", count=count, command=command)
+        except SlackApiError as exc:
+            if _error_of(exc) == "missing_scope" and channel.startswith("D") and await self._share_here(channel, reply):
+                return []  # typed in the app's DM: without im:write the files still go there, as the answer does
+            return _not_sent(exc, t, DM_SCOPE, names=names, count=count)
+        dm = str(opened["channel"]["id"])
+        comment = None if dm == channel else t("slack-file-dm-comment", count=count, command=command)
+        try:
             await upload_files(self.client, dm, reply, initial_comment=comment)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "")) if exc.response is not None else ""
-            log.warning("slack files not sent", error=error, scope=scope, files=count)  # never the response: ids
-            if error == "missing_scope":
-                return [Block(t("slack-file-dm-scope", names=names, count=count, scope=scope), "error")]
-            if error == "ratelimited":
-                seconds = _retry_after_s(exc.response.headers if exc.response is not None else {})
-                return [Block(t("slack-file-dm-busy", names=names, count=count, seconds=seconds), "error")]
-            if error in _NO_DM:
-                return [Block(t("slack-file-dm-failed", names=names, count=count, error=error), "error")]
-            raise
+            return _not_sent(exc, t, FILES_SCOPE, names=names, count=count)
         except SlackRequestError:  # an upload URL refused the bytes: its message quotes Slack's body, not ours
             log.warning("slack file upload refused", files=count)
             raise
         return [] if dm == channel else [Block(t("slack-file-sent-dm", names=names, count=count))]
+
+    async def _share_here(self, channel: str, reply: Reply) -> bool:
+        """Share the files in `channel`, a 1:1 DM (`D…`), when the app is in it: the app's own DM with the person.
+        A DM between two people never has the app in it, so Slack refuses there and nothing is shared."""
+        try:
+            await upload_files(self.client, channel, reply)
+        except SlackApiError as exc:
+            log.info("slack files not shared in the dm", error=_error_of(exc))
+            return False
+        return True
 
     def _identity(self, user_id: str, display_name: str) -> Identity:
         return self.runner.identity(Platform.SLACK, user_id, display_name, self.default_locale)
@@ -612,6 +619,26 @@ def _wants_only_its_file(cmd: Command, words: list[str]) -> bool:
     except UserError:
         return False
     return True
+
+
+def _error_of(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "")) if exc.response is not None else ""
+
+
+def _not_sent(exc: SlackApiError, t: Translator, scope: str, *, names: str, count: int) -> list[Block]:
+    """What the answer says of files Slack refused to take (nothing of them is shared anywhere): the scope the app
+    lacks (ours, for the step that failed: Slack's `needed` may list several), when to try again after a 429 the
+    client already waited out twice, or that this person's DM cannot take them. Anything else is raised."""
+    error = _error_of(exc)
+    log.warning("slack files not sent", error=error, scope=scope, files=count)  # never the response: ids, scopes
+    if error == "missing_scope":
+        return [Block(t("slack-file-dm-scope", names=names, count=count, scope=scope), "error")]
+    if error == "ratelimited":
+        seconds = _retry_after_s(exc.response.headers if exc.response is not None else {})
+        return [Block(t("slack-file-dm-busy", names=names, count=count, seconds=seconds), "error")]
+    if error in _NO_DM:
+        return [Block(t("slack-file-dm-failed", names=names, count=count, error=error), "error")]
+    raise exc
 
 
 def _with_blocks(reply: Reply, blocks: list[Block]) -> Reply:

@@ -311,6 +311,16 @@ async def test_without_im_write_no_file_goes_anywhere_and_the_answer_names_the_s
         names = "leads.csv, chart.png"
         assert russian[1] == ":warning: " + seen(RU("slack-file-dm-scope", names=names, count=2, scope="im:write"))
         assert "нет права im:write" in russian[1] and slack.api.files == {}
+
+        slack.api.not_member.add("D0PEOPLE")  # a DM between two people: the app is never in it
+        between = await slack.say("slack_test_export", user=ADMIN, channel="D0PEOPLE")
+        no_scope = RU("slack-file-dm-scope", names="report.csv", count=1, scope="im:write")
+        assert between[1] == ":warning: " + seen(no_scope)
+        assert all(f.shared_in == [] for f in slack.api.files.values())
+        dm = slack.api.dm_channel("U0TESTER")  # typed in the app's own DM: the file goes there, as the answer does
+        assert await slack.say("slack_test_export", user="U0TESTER", channel=dm) == ["export ready"]
+        assert [f.filename for f in slack.api.files_in(dm)] == ["report.csv"]
+        assert [f for f in slack.api.files.values() if f.shared_in and f.shared_in != [dm]] == []
     captured = capsys.readouterr()
     logged = captured.out + captured.err + caplog.text
     assert "missing_scope" in logged and "slack request failed" not in logged
