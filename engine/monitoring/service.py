@@ -8,6 +8,7 @@ sample, threshold, window) and raises an alert. Running twice acts once: a cut's
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -192,10 +193,38 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[
     ws = WorkspaceFacts(
         workspace_id=space.id,
         paused=(space.settings or {}).get("sending_paused") is True,
-        today=ws_rows.get(space.id, {}).get(today, Counts()),
+        today=since_resume(
+            ws_rows.get(space.id, {}).get(today, Counts()), (space.settings or {}).get(RESUMED_KEY), today
+        ),
     )
     recovered = [(f"mailbox:{f.mailbox_id}", rule) for f in facts for rule in engagement_recovered(f, th)]
     return decide(ws, facts, domain_facts, th), recovered
+
+
+RESUMED_KEY: Final = "sending_resumed_counts"
+"""`Workspace.settings` key: the day a manager lifted a spike pause (`report.resume_sending`) and the workspace's
+counters of that day the spike rule reads, as they stood then. The failures that caused the pause are in them;
+judging the whole day again would pause the workspace right after it was resumed, for what was already fixed."""
+SPIKE_COUNTERS: Final = ("sent", "smtp_errors", "auth_errors", "bounces_block")
+
+
+async def resumed_mark(space: Workspace, clock: Clock) -> dict[str, Any]:
+    """What `RESUMED_KEY` keeps when sending is resumed now: today (on the workspace's clock) and its counters."""
+    today = clock.now().astimezone(zone(space.timezone)).date()
+    rows = await metrics.daily_rows(StatScope.WORKSPACE, [space.id], today, today)
+    counts = rows.get(space.id, {}).get(today, Counts())
+    return {"day": today.isoformat(), **{name: getattr(counts, name) for name in SPIKE_COUNTERS}}
+
+
+def since_resume(counts: Counts, mark: Any, today: dt.date) -> Counts:
+    """Today's workspace counters the spike rule judges: those after the resume when sending was resumed today."""
+    if not isinstance(mark, dict) or mark.get("day") != today.isoformat():
+        return counts
+    later = {}
+    for name in SPIKE_COUNTERS:
+        seen = mark.get(name)
+        later[name] = max(0, getattr(counts, name) - (seen if isinstance(seen, int) else 0))
+    return dataclasses.replace(counts, **later)
 
 
 def _recovering(reason: str) -> bool:

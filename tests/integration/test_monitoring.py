@@ -400,3 +400,29 @@ async def test_health_of_a_domain_is_its_card_and_a_line_per_mailbox_in_one_tele
     assert len(render(reply).texts) == 1
     card = (await runner.run_line(me, "c1", "/health user0@acme0.test")).plain_text()
     assert ru("health-window-last100") in card  # a mailbox named alone keeps its full card
+
+
+async def test_resuming_sending_after_a_spike_is_not_undone_by_the_same_days_counters() -> None:
+    """A manager fixed the cause of an error spike and resumed sending at 10:00; the monitor's next run judged
+    the whole day's counters again — the failures that caused the pause — and paused the workspace at once, with a
+    new critical alert. Only the attempts after the resume count on that day; a new spike still pauses."""
+    ws, boxes = await fleet(1, 2)
+    clock = FrozenClock(NOW)
+    await events(boxes[0], EventKind.SENT, 80, NOW)
+    await events(boxes[0], EventKind.SMTP_ERROR, 40, NOW)  # a third of today's attempts failed
+    assert (await service.evaluate(clock)).actions.get("pause") == 1
+    clock.advance(dt.timedelta(hours=1))
+    assert await report.resume_sending(actor(ws), clock)
+
+    clock.advance(dt.timedelta(minutes=15))
+    await events(boxes[1], EventKind.SENT, 60, clock.now())  # clean sends since the resume
+    assert "pause" not in (await service.evaluate(clock)).actions
+    assert (await Workspace.get(id=ws.id)).settings.get("sending_paused") is None
+    assert await Alert.filter(kind="sending_paused", status__not="resolved").count() == 0
+
+    clock.advance(dt.timedelta(hours=1))  # the same day, a new spike among the attempts after the resume
+    await events(boxes[1], EventKind.SENT, 40, clock.now())
+    await events(boxes[1], EventKind.SMTP_ERROR, 30, clock.now())  # 30 of 130 attempts since the resume
+    assert (await service.evaluate(clock)).actions.get("pause") == 1
+    entry = await AuditLog.filter(action="monitoring.pause").order_by("-id").first()
+    assert entry is not None and (entry.data["part"], entry.data["sample"]) == (30, 130)
