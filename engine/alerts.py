@@ -168,6 +168,25 @@ async def resolve_subjects(kind: str, subjects: Sequence[str], *, clock: Clock) 
     return int(count)
 
 
+async def settle_subjects(subjects: Sequence[str], *, workspace_id: int, clock: Clock) -> int:
+    """Resolve every open and acked alert on `subjects` in the workspace, whatever its kind, for objects taken out
+    of service (a swapped-out domain and its mailboxes): no check looks at them again, so nothing else would ever
+    resolve them. Their resolution is not announced — the condition was not seen to clear (the domain may still
+    be listed); the message that took them out says what became of them. The number settled."""
+    if not subjects:
+        return 0
+    sql = (
+        "UPDATE alert SET status = 'resolved', resolved_at = $3, data = data || jsonb_build_object($4::text, $5::text) "
+        "WHERE subject = ANY($1::text[]) AND workspace_id = $2 AND status <> 'resolved'"
+    )
+    now = clock.now()
+    params = [list(subjects), workspace_id, now, RESOLUTION_MARK, now.isoformat()]
+    count, _ = await Alert._meta.db.execute_query(sql, params)
+    if count:
+        log.info("alerts settled", workspace_id=workspace_id, count=count)
+    return int(count)
+
+
 async def _may_handle(actor: Actor, alert: Alert) -> bool:
     """Managers of the alert's workspace (any of theirs) and admins; agency-wide alerts: admins only."""
     if alert.workspace_id is None:

@@ -14,7 +14,7 @@ import pytest
 from bot.runner import Runner
 from engine import approvals
 from engine.access import Actor
-from engine.alerts import claim_due
+from engine.alerts import claim_due, raise_alert
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
 from engine.domains.progress import advance_domains
@@ -54,6 +54,7 @@ from models.enums import (
     Platform,
     PoolRole,
     Role,
+    Severity,
     TlsMode,
 )
 from tests.integration.campaign_kit import campaign
@@ -563,3 +564,35 @@ async def test_approvals_are_listed_on_the_clock_of_each_requests_workspace() ->
         assert f"burned-{ws.slug}.test · asked {(NOW + dt.timedelta(hours=local)):%Y-%m-%d %H:%M} {name}, " in text
         assert f"expires {expires} {name}" in text, text
     assert "UTC" not in text
+
+
+async def test_a_swap_settles_the_alerts_of_the_retired_domain_and_its_mailboxes_without_calling_them_cleared() -> None:
+    """The alerts of a swapped-out domain (its listing) and of its mailboxes (a cooldown, a volume cut) stayed open
+    for good: a retired domain is no longer checked and a retired mailbox no longer watched, so nothing could ever
+    resolve them, and /alerts listed them forever. Applying the swap settles them — without a "no longer seen"
+    announcement (the domain is still listed: the swap's own message says what became of it)."""
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    _, live_boxes = await domain(ws, "live.test")
+    clock = FrozenClock(NOW)
+    raised = [
+        ("blacklist_listed", f"domain:{burned.id}", "dbl.test"),
+        ("volume_cut", f"domain:{burned.id}", "block_rate"),
+        ("mailbox_cooldown", f"mailbox:{old[0].id}", "hard_bounce"),
+        ("volume_cut", f"mailbox:{live_boxes[0].id}", "block_rate"),  # another domain's: it stays
+    ]
+    for kind, subject, key in raised:
+        await raise_alert(
+            workspace_id=ws.id, kind=kind, severity=Severity.WARNING, subject=subject, key=key, data={}, now=NOW
+        )
+    result = await propose_swap(burned.id, clock, reason="blacklisted", detail={})
+    assert result.approval_id is not None
+    assert len(await claim_due(clock)) == 5  # the four alerts and the request were announced
+
+    clock.advance(dt.timedelta(hours=2))
+    await approvals.decide(await admin(), result.approval_id, True, clock)
+    await apply_swap(result.approval_id, clock)
+    still = await Alert.exclude(status=AlertStatus.RESOLVED).values_list("subject", flat=True)
+    assert still == [f"mailbox:{live_boxes[0].id}"]
+    assert [n.id for n in await claim_due(clock)] == []  # settled, not announced as "no longer seen"
