@@ -137,16 +137,18 @@ async def _parties(approval: Approval, clock: Clock) -> tuple[Domain, Domain, li
 async def _replacement_problem(burned: Domain, replacement: Domain, clock: Clock) -> str | None:
     """Why the replacement can no longer take over: `status` (another workspace's, not sending, or no graduated
     mailbox), `listed` or `dns_bad`; None when it can. It was ready when the swap was proposed, and days may have
-    passed since; a lookup that got no answer is not a wrong record."""
-    sending = replacement.workspace_id == burned.workspace_id and replacement.status in (
-        DomainStatus.WARMING,
-        DomainStatus.ACTIVE,
-    )
-    if not sending or not await Mailbox.exists(domain_id=replacement.id, status=MailboxStatus.ACTIVE):
+    passed since; a lookup that got no answer is not a wrong record. A listing or a wrong record is named before
+    the status: the check that finds one also cools the domain, and the listing is what a person must act on."""
+    if replacement.workspace_id != burned.workspace_id:
         return "status"
     [facts] = await load_reserves([replacement], clock.now().date())
     wrong = [r for r in facts.not_ready if r in NEEDS_A_PERSON]
-    return str(wrong[0].value) if wrong else None
+    if wrong:
+        return str(wrong[0].value)
+    sending = replacement.status in (DomainStatus.WARMING, DomainStatus.ACTIVE)
+    if not sending or not await Mailbox.exists(domain_id=replacement.id, status=MailboxStatus.ACTIVE):
+        return "status"
+    return None
 
 
 @dataclass(frozen=True)

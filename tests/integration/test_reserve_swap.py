@@ -18,6 +18,7 @@ from engine.alerts import claim_due, raise_alert
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
 from engine.domains.progress import advance_domains
+from engine.domains.protect import protect
 from engine.domains.reserve import Proposal, pool_state, propose_swap
 from engine.domains.swap import apply_swap
 from engine.errors import Conflict
@@ -596,3 +597,28 @@ async def test_a_swap_settles_the_alerts_of_the_retired_domain_and_its_mailboxes
     still = await Alert.exclude(status=AlertStatus.RESOLVED).values_list("subject", flat=True)
     assert still == [f"mailbox:{live_boxes[0].id}"]
     assert [n.id for n in await claim_due(clock)] == []  # settled, not announced as "no longer seen"
+
+
+async def test_a_reserve_listed_and_cooled_by_the_check_is_named_listed_when_the_old_request_is_approved() -> None:
+    """The DNSBL check that lists a reserve also cools it (`protect`). Approving a swap request that named it then
+    said the reserve "is not sending or has no graduated mailbox" — its cooling was read before its listing — when
+    the reason a person must act on is the listing."""
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE, boxes=3)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE, boxes=1)
+    await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="blacklisted: dbl.test", detail={})
+    assert first.replacement_id == spare.id
+    clock.set(NOW + dt.timedelta(days=1))
+    await BlacklistCheck.create(
+        domain=spare, target="spare.test", zone="dbl.test", result=ListingResult.LISTED, checked_at=clock.now()
+    )
+    system = Actor(None, Platform.CONSOLE, Role.ADMIN, None)
+    await protect(spare, clock, system, reason="blacklisted: dbl.test", cause="blacklisted", detail={})
+    assert (await Domain.get(id=spare.id)).status is DomainStatus.COOLING
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+    pressed = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")
+    assert EN("swap-stale", id=first.approval_id, replacement="spare.test", reason="listed") in pressed.plain_text()
