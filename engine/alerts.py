@@ -45,6 +45,12 @@ INBOX_UNREACHABLE: Final = "inbox_unreachable"
 mailbox's campaign sends (`engine.sending.outbox`): a reply or an unsubscribe request to it would go unseen."""
 
 
+NOTICES: Final = frozenset({"domain_resumed"})
+"""Kinds that are news, not a condition (a cooled domain went back to work): nothing would ever resolve them, so
+once announced they are over — resolved, no resolution announced, no Ack button — and /alerts does not keep
+listing them."""
+
+
 DISABLED_ALERTS: Final = ("mailbox_auth_disabled", "mailbox_disabled")
 """The alerts of a disabled mailbox (refused logins; monitoring's auth or SMTP error rule), resolved when a person
 resumes it (`engine.mailboxes.resume_mailbox`)."""
@@ -314,7 +320,7 @@ def _alert_notification(row: Mapping[str, Any]) -> Notification:
         "alert-heading",
         alert_key(row["kind"]),
         params,
-        [("button-ack", "ack", str(row["id"]))],
+        [] if row["kind"] in NOTICES else [("button-ack", "ack", str(row["id"]))],
         severity=row["severity"],
         kind=row["kind"],
         subject=row["subject"],
@@ -331,6 +337,12 @@ async def _claim_alerts(now: dt.datetime, limit: int) -> list[Notification]:
         "RETURNING id, workspace_id, kind, subject, severity, data"
     )
     rows = await Alert._meta.db.execute_query_dict(sql, [now, limit])
+    if notices := [int(r["id"]) for r in rows if r["kind"] in NOTICES]:
+        await Alert._meta.db.execute_query(
+            "UPDATE alert SET status = 'resolved', resolved_at = $2, data = data || jsonb_build_object($3::text, "
+            "$4::text) WHERE id = ANY($1::bigint[]) AND status <> 'resolved'",
+            [notices, now, RESOLUTION_MARK, now.isoformat()],
+        )
     return [_alert_notification(r) for r in sorted(rows, key=lambda r: int(r["id"]))]
 
 
