@@ -19,6 +19,7 @@ from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
 from engine.errors import NotFound
 from engine.i18n import translator
+from engine.mailboxes import pause_mailbox, resume_mailbox
 from engine.monitoring import metrics, report, service
 from engine.monitoring.health import health_factors
 from engine.reports import summary
@@ -426,3 +427,27 @@ async def test_resuming_sending_after_a_spike_is_not_undone_by_the_same_days_cou
     assert (await service.evaluate(clock)).actions.get("pause") == 1
     entry = await AuditLog.filter(action="monitoring.pause").order_by("-id").first()
     assert entry is not None and (entry.data["part"], entry.data["sample"]) == (30, 130)
+
+
+async def test_a_cooldown_ended_by_a_persons_pause_and_resume_resolves_its_alert() -> None:
+    """A manager paused a mailbox in its cooldown and resumed it: it sends again, but its `mailbox_cooldown` alert
+    was resolved only by the monitor's own return from the cooldown, which never came — the alert stayed open for
+    good, and the next cooldown of that mailbox was only counted on it, never announced."""
+    ws, boxes = await fleet(1, 2)
+    bad = boxes[0]
+    clock = FrozenClock(NOW)
+    await events(bad, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    await events(bad, EventKind.BOUNCE_HARD, 3, NOW)
+    assert (await service.evaluate(clock)).actions == {"cooldown": 1}
+    assert (await Alert.get(kind="mailbox_cooldown")).status is AlertStatus.OPEN  # not resolved by its own run
+
+    clock.advance(dt.timedelta(hours=2))
+    await pause_mailbox(actor(ws), bad.address, clock=clock)
+    await resume_mailbox(actor(ws), bad.address, clock=clock)
+    assert (await Mailbox.get(id=bad.id)).status is MailboxStatus.ACTIVE
+    clock.advance(dt.timedelta(minutes=15))
+    assert (await service.evaluate(clock)).actions == {}  # its cooldown time still holds its sends back
+    assert (await Alert.get(kind="mailbox_cooldown")).status is AlertStatus.OPEN
+    clock.set(NOW + dt.timedelta(days=3))  # the time is over
+    assert (await service.evaluate(clock)).actions == {"resolved": 1}
+    assert (await Alert.get(kind="mailbox_cooldown")).status is AlertStatus.RESOLVED
