@@ -151,6 +151,18 @@ async def _replacement_problem(burned: Domain, replacement: Domain, clock: Clock
     return None
 
 
+async def swap_waiting_to_apply(approval_id: int) -> bool:
+    """A swap request that names its reserve, approved and never carried out: its application failed or was cut
+    short (a crash, a lost connection), and pressing Approve again may carry it out (`apply_swap`)."""
+    approval = await Approval.get_or_none(id=approval_id)
+    return (
+        approval is not None
+        and approval.kind is ApprovalKind.DOMAIN_SWAP
+        and approval.status is ApprovalStatus.APPROVED
+        and "replacement_id" in approval.payload
+    )
+
+
 @dataclass(frozen=True)
 class Stale:
     """A pending swap whose replacement can no longer take over: it is over, and `fresh` is what was asked

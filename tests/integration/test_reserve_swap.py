@@ -622,3 +622,33 @@ async def test_a_reserve_listed_and_cooled_by_the_check_is_named_listed_when_the
     anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
     pressed = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")
     assert EN("swap-stale", id=first.approval_id, replacement="spare.test", reason="listed") in pressed.plain_text()
+
+
+async def test_an_approved_swap_whose_application_was_cut_short_is_carried_out_by_pressing_approve_again() -> None:
+    """The decision commits on its own, then the swap is applied: a crash or a lost connection in between left the
+    request approved and nothing moved, and pressing Approve again only said it "was already approved" — the
+    burned domain's campaigns stayed on it with no way to carry the swap out. Pressing again carries it out,
+    once."""
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    c = await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    result = await propose_swap(burned.id, clock, reason="blacklisted", detail={})
+    assert result.approval_id is not None
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+    await runner.run_line(anna, "c1", "/use acme")
+    person = await Person.get(external_id="1")
+    actor = Actor(person.id, Platform.TELEGRAM, Role.ADMIN, ws.id)
+    await approvals.decide(actor, result.approval_id, True, clock)  # ... and the process died before applying
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.COOLING
+
+    clock.advance(dt.timedelta(minutes=3))
+    again = await runner.run_line(anna, "c1", f"/approve {result.approval_id}")
+    assert again.ok, again.plain_text()
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.RETIRED
+    assert set(await c.domains.all().values_list("name", flat=True)) == {"spare.test"}
+    assert (await Approval.get(id=result.approval_id)).status is ApprovalStatus.APPLIED
+    twice = await runner.run_line(anna, "c1", f"/approve {result.approval_id}")  # carried out: once
+    assert not twice.ok and await AuditLog.filter(action="domain.swap").count() == 1
