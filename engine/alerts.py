@@ -45,6 +45,12 @@ INBOX_UNREACHABLE: Final = "inbox_unreachable"
 mailbox's campaign sends (`engine.sending.outbox`): a reply or an unsubscribe request to it would go unseen."""
 
 
+NOTICES: Final = frozenset({"domain_resumed"})
+"""Kinds that are news, not a condition (a cooled domain went back to work): nothing would ever resolve them, so
+once announced they are over — resolved, no resolution announced, no Ack button — and /alerts does not keep
+listing them."""
+
+
 DISABLED_ALERTS: Final = ("mailbox_auth_disabled", "mailbox_disabled")
 """The alerts of a disabled mailbox (refused logins; monitoring's auth or SMTP error rule), resolved when a person
 resumes it (`engine.mailboxes.resume_mailbox`)."""
@@ -165,6 +171,25 @@ async def resolve_subjects(kind: str, subjects: Sequence[str], *, clock: Clock) 
     count, _ = await Alert._meta.db.execute_query(sql, [kind, list(subjects), clock.now()])
     if count:
         log.info("alerts resolved", kind=kind, count=count)
+    return int(count)
+
+
+async def settle_subjects(subjects: Sequence[str], *, workspace_id: int, clock: Clock) -> int:
+    """Resolve every open and acked alert on `subjects` in the workspace, whatever its kind, for objects taken out
+    of service (a swapped-out domain and its mailboxes): no check looks at them again, so nothing else would ever
+    resolve them. Their resolution is not announced — the condition was not seen to clear (the domain may still
+    be listed); the message that took them out says what became of them. The number settled."""
+    if not subjects:
+        return 0
+    sql = (
+        "UPDATE alert SET status = 'resolved', resolved_at = $3, data = data || jsonb_build_object($4::text, $5::text) "
+        "WHERE subject = ANY($1::text[]) AND workspace_id = $2 AND status <> 'resolved'"
+    )
+    now = clock.now()
+    params = [list(subjects), workspace_id, now, RESOLUTION_MARK, now.isoformat()]
+    count, _ = await Alert._meta.db.execute_query(sql, params)
+    if count:
+        log.info("alerts settled", workspace_id=workspace_id, count=count)
     return int(count)
 
 
@@ -295,7 +320,7 @@ def _alert_notification(row: Mapping[str, Any]) -> Notification:
         "alert-heading",
         alert_key(row["kind"]),
         params,
-        [("button-ack", "ack", str(row["id"]))],
+        [] if row["kind"] in NOTICES else [("button-ack", "ack", str(row["id"]))],
         severity=row["severity"],
         kind=row["kind"],
         subject=row["subject"],
@@ -312,6 +337,12 @@ async def _claim_alerts(now: dt.datetime, limit: int) -> list[Notification]:
         "RETURNING id, workspace_id, kind, subject, severity, data"
     )
     rows = await Alert._meta.db.execute_query_dict(sql, [now, limit])
+    if notices := [int(r["id"]) for r in rows if r["kind"] in NOTICES]:
+        await Alert._meta.db.execute_query(
+            "UPDATE alert SET status = 'resolved', resolved_at = $2, data = data || jsonb_build_object($3::text, "
+            "$4::text) WHERE id = ANY($1::bigint[]) AND status <> 'resolved'",
+            [notices, now, RESOLUTION_MARK, now.isoformat()],
+        )
     return [_alert_notification(r) for r in sorted(rows, key=lambda r: int(r["id"]))]
 
 

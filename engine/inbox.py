@@ -33,7 +33,7 @@ from typing import Any, Final, Generic, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from tortoise import connections
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from engine.access import SYSTEM, Actor
@@ -110,6 +110,10 @@ WARMUP_FLAGS: Final = ("\\Seen", "\\Flagged")  # "opened and marked important": 
 _WARMUP_SEEN: Final = ("\\Seen",)  # every warmup message is opened; only some are flagged (`flag_probability`)
 _FIRST_SYNC_LOOKBACK: Final = dt.timedelta(days=1)  # IMAP SINCE compares dates in the server's zone: one day slack
 _SKIPPED_STATUSES: Final = frozenset({MailboxStatus.DISABLED, MailboxStatus.RETIRED})
+RETIRED_READ_FOR: Final = dt.timedelta(days=30)
+"""A retired mailbox's inbox is still read this long after it was retired: leads answer the mail it sent (a domain
+swap retires the mailboxes and moves their sequences to the reserve's), and such a reply or unsubscribe request
+must still stop the sequence. Nothing is raised about it any more (nothing sends from it)."""
 AUTO_REPLY_DELAY: Final = dt.timedelta(days=3)  # an out-of-office notice without a return date: wait this long
 _MAX_AUTO_REPLY_DAYS: Final = 30  # the most a workspace may set: longer, and the lead has likely moved on
 UNREACHABLE_AFTER: Final = dt.timedelta(hours=1)
@@ -214,6 +218,11 @@ class _Target:
     ca_pem: str = ""  # the mailbox's own trusted CA (PEM), "" for the default trust
     warmup: WarmupSettings = field(default_factory=WarmupSettings)  # the workspace's, for received warmup mail
     auto_reply_delay: dt.timedelta = AUTO_REPLY_DELAY  # the workspace's (`auto_reply_delay_days`)
+    status_changed_at: dt.datetime | None = None
+
+    def readable(self, now: dt.datetime) -> bool:
+        """Whether the sync reads it: not disabled, and not retired longer ago than `RETIRED_READ_FOR`."""
+        return readable(self.status, self.status_changed_at, now)
 
     @property
     def spam_folder(self) -> str | None:
@@ -333,7 +342,7 @@ async def sweep(
     targets = await _load_targets(mailbox_ids)
     allowed = {i: t for i, t in targets.items() if actor.can_manage(t.workspace_id)}
     unique_ids = [i for i in dict.fromkeys(mailbox_ids) if i in allowed]
-    runnable = [allowed[i] for i in unique_ids if allowed[i].status not in _SKIPPED_STATUSES]
+    runnable = [allowed[i] for i in unique_ids if allowed[i].readable(clock.now())]
 
     check = WarmupMarker.from_vault(vault).check
     lookup = _Lookup()
@@ -362,6 +371,14 @@ async def sweep(
     return [by_id.get(i) or _not_run(i, allowed.get(i)) for i in mailbox_ids]
 
 
+def readable(status: MailboxStatus, status_changed_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether the sync reads a mailbox of this status: never a disabled one (its login is refused); a retired one
+    for `RETIRED_READ_FOR` after its retirement (answers to what it sent still arrive there)."""
+    if status is MailboxStatus.RETIRED:
+        return status_changed_at is not None and now - status_changed_at < RETIRED_READ_FOR
+    return status not in _SKIPPED_STATUSES
+
+
 def _not_run(mailbox_id: int, target: _Target | None) -> SyncResult:
     if target is None:
         return SyncResult(mailbox_id, "", SyncStatus.NOT_FOUND, "error-inbox-mailbox-not-found")
@@ -376,6 +393,7 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
     fields = (
         "id", "workspace_id", "domain_id", "address", "status", "imap_host", "imap_port", "imap_tls",
         "username", "auth_kind", "secret_enc", "created_at", "tls_ca_pem", "last_ok_at", "last_error",
+        "status_changed_at",
     )  # fmt: skip
     rows = await Mailbox.filter(id__in=list(set(mailbox_ids))).values(*fields)
     states = await FolderState.filter(mailbox_id__in=[r["id"] for r in rows]).values(
@@ -408,6 +426,7 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
             ca_pem=r["tls_ca_pem"],
             warmup=settings.get(r["workspace_id"], WarmupSettings()),
             auto_reply_delay=delays.get(r["workspace_id"], AUTO_REPLY_DELAY),
+            status_changed_at=r["status_changed_at"],
         )
         for r in rows
     }
@@ -1015,6 +1034,8 @@ async def _plan_replies(
     parents = {int(r["id"]): r for r in await db.execute_query_dict(_PARENTS, [sorted({a.sent.id for a in wanted})])}
     wanted = [a for a in wanted if a.sent.id in parents]
     boxes = {b.id: b for b in await _answerers(sorted({a.target.id for a in wanted}))}
+    # a retired mailbox is read only for late answers to its mail: it sends nothing, warmup answers included
+    boxes = {i: b for i, b in boxes.items() if b.status is not MailboxStatus.RETIRED}
     wanted = [a for a in wanted if a.target.id in boxes]
     if not wanted:
         return
@@ -1433,9 +1454,11 @@ async def _record_failure(
     now = clock.now()
     text = f"{error.key}: {error.detail}"[:1000]
     log.warning("inbox sync failed", mailbox_id=target.id, error=error.kind.value, detail=error.detail)
-    if error.kind is not ImapErrorKind.AUTH:
+    if error.kind is not ImapErrorKind.AUTH or target.status is MailboxStatus.RETIRED:
+        # a retired mailbox read for late answers: no failure count, no alert (it may well be gone at the provider)
         await Mailbox.filter(id=target.id).update(last_error=text, last_error_at=now)
-        await _check_unreachable(target, error, now, zones.get(target.workspace_id))
+        if target.status is not MailboxStatus.RETIRED:
+            await _check_unreachable(target, error, now, zones.get(target.workspace_id))
         return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail)
     disabled = False
     data = {"via": "imap"}
@@ -1513,6 +1536,13 @@ async def _mark_ok(mailbox_ids: Sequence[int], clock: Clock) -> None:
 
 
 async def sweep_all(clock: Clock, vault: Vault, options: SyncOptions | None = None) -> list[SyncResult]:
-    """The cron's sweep: every mailbox that is not disabled or retired, in every workspace."""
-    boxes = await Mailbox.exclude(status__in=list(_SKIPPED_STATUSES)).order_by("id").only("id")
+    """The cron's sweep: every mailbox that is not disabled or retired (or retired within `RETIRED_READ_FOR`), in
+    every workspace."""
+    since = clock.now() - RETIRED_READ_FOR
+    recent = Q(status=MailboxStatus.RETIRED, status_changed_at__gt=since)
+    boxes = (
+        await Mailbox.filter(Q(Q(status__not_in=list(_SKIPPED_STATUSES)), recent, join_type="OR"))
+        .order_by("id")
+        .only("id")
+    )
     return await sweep(SYSTEM, [box.id for box in boxes], clock=clock, vault=vault, options=options)

@@ -8,9 +8,10 @@ from bot.command import Access, Arg, Ctx, command
 from bot.handlers.reserve import proposal_reply
 from engine import approvals, domains
 from engine.alert_names import subject_names
-from engine.domains.swap import apply_swap, refresh_stale
+from engine.domains.swap import apply_swap, refresh_stale, swap_waiting_to_apply
+from engine.errors import Conflict
 from engine.reply import Reply
-from models.enums import ApprovalKind
+from models.enums import ApprovalKind, ApprovalStatus
 
 APPROVAL_ID = Arg("id", kind="int", not_found="error-approval-not-found")
 
@@ -20,7 +21,14 @@ async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
         # the reserve it names was listed or got a wrong record since: that request is over, here is the next
         text = ctx.t("swap-stale", id=stale.approval_id, replacement=stale.replacement, reason=stale.reason)
         return proposal_reply(ctx, stale.fresh, Reply().add(text))
-    decision = await approvals.decide(ctx.actor, approval_id, approve, ctx.clock)
+    try:
+        decision = await approvals.decide(ctx.actor, approval_id, approve, ctx.clock)
+    except Conflict as decided:
+        if approve and await _approved_swap_not_applied(approval_id, decided):
+            # approved, but its application failed or was cut short (a crash, a lost connection): pressing
+            # Approve again carries it out (`apply_swap` applies once, and re-checks the reserve)
+            return await _apply_swap(ctx, approval_id)
+        raise
     key = "approval-approved" if approve else "approval-rejected"
     subject = (await subject_names([decision.subject]))[decision.subject]  # `domain:7` as its name
     reply = Reply().add(ctx.t(key, id=decision.approval_id, subject=subject))
@@ -30,6 +38,14 @@ async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
         # (a swap request names both domains; one without them — asked by hand — has nothing to carry out)
         reply.blocks += (await _apply_swap(ctx, decision.approval_id)).blocks
     return reply
+
+
+async def _approved_swap_not_applied(approval_id: int, decided: Conflict) -> bool:
+    """Whether `decided` (the decision refused) is about a swap approved and not carried out (`approvals.decide`
+    let the presser see it, so they manage its workspace)."""
+    if decided.key != "error-approval-decided" or decided.params.get("status") != ApprovalStatus.APPROVED.value:
+        return False
+    return await swap_waiting_to_apply(approval_id)
 
 
 async def _apply_swap(ctx: Ctx, approval_id: int) -> Reply:

@@ -92,6 +92,17 @@ def clean_subject(value: str) -> str:
     return _SPACES.sub(" ", _CONTROLS.sub(" ", value)).strip()
 
 
+_REPLY_PREFIX: Final = re.compile(r"^(?:\s*re\s*:\s*)+", re.IGNORECASE)
+
+
+def thread_starter_subject(subject: str) -> str:
+    """A follow-up's subject when it starts a new thread: without the "Re: " a follow-up written without its own
+    subject carries (`engine.campaigns.steps`). After a domain swap the lead's next step comes from a mailbox
+    that never wrote to them, with no `In-Reply-To`; "Re: <step 1>" there would fake a reply to mail the lead
+    never got from that sender — a deception receivers score as spam. Kept when nothing else is left."""
+    return _REPLY_PREFIX.sub("", subject).strip() or subject
+
+
 def clean_body(value: str) -> str:
     """A rendered body: newlines normalized to LF, other control characters dropped, trailing spaces trimmed."""
     text = _BODY_CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
@@ -349,7 +360,7 @@ class Composer:
             }
         else:
             fields = await _lead_fields(row.lead_id, sender, step.sender_company)
-        return render_message(
+        composed = render_message(
             subject=subject,
             body=body,
             fields=fields,
@@ -360,6 +371,10 @@ class Composer:
             html_part=step.html,
             track_clicks=step.track_clicks,
         )
+        if row.lead_id is not None and row.step_position > 1 and not row.in_reply_to:
+            # a follow-up that starts a thread (its lead was moved to a new mailbox by a swap): no fake "Re:"
+            composed = dataclasses.replace(composed, subject=thread_starter_subject(composed.subject))
+        return composed
 
     def forget(self) -> None:
         """Drop every cached step (tests; a process that knows the content changed)."""

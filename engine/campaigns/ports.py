@@ -26,6 +26,7 @@ class CampaignRow:
     step_position: int
     variant: int
     recipient: str
+    in_reply_to: str = ""  # the thread a follow-up answers; "" when it starts one (its mailbox was swapped in)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@ their leads' future steps go from the replacement's mailboxes, the burned domain
   lock in turn, so a row is either sent or deleted, never both. Steps already sent are behind the enrollment's
   `current_step` and are never planned again. Warmup and test rows of the burned mailboxes are cancelled.
 - The replacement domain joins the active pool; the burned domain goes `burned` then `retired` (each step
-  audited by the state machine) and its mailboxes are retired.
+  audited by the state machine) and its mailboxes are retired. Their open alerts are settled without a "no
+  longer seen" announcement: nothing checks a retired domain or mailbox again, so nothing else would end them.
 - The approval goes `approved → applied` in the same transaction, after a row lock: applying twice (a button
   pressed in Telegram and in Slack, a retried job) applies once and the second call reports the first.
 """
@@ -32,6 +33,7 @@ from tortoise.transactions import in_transaction
 
 from engine import approvals
 from engine.access import Actor
+from engine.alerts import settle_subjects
 from engine.clock import Clock
 from engine.dns.names import to_unicode
 from engine.domains.reserve import NEEDS_A_PERSON, ProposeResult, campaigns_of, load_reserves, propose_swap
@@ -135,16 +137,30 @@ async def _parties(approval: Approval, clock: Clock) -> tuple[Domain, Domain, li
 async def _replacement_problem(burned: Domain, replacement: Domain, clock: Clock) -> str | None:
     """Why the replacement can no longer take over: `status` (another workspace's, not sending, or no graduated
     mailbox), `listed` or `dns_bad`; None when it can. It was ready when the swap was proposed, and days may have
-    passed since; a lookup that got no answer is not a wrong record."""
-    sending = replacement.workspace_id == burned.workspace_id and replacement.status in (
-        DomainStatus.WARMING,
-        DomainStatus.ACTIVE,
-    )
-    if not sending or not await Mailbox.exists(domain_id=replacement.id, status=MailboxStatus.ACTIVE):
+    passed since; a lookup that got no answer is not a wrong record. A listing or a wrong record is named before
+    the status: the check that finds one also cools the domain, and the listing is what a person must act on."""
+    if replacement.workspace_id != burned.workspace_id:
         return "status"
     [facts] = await load_reserves([replacement], clock.now().date())
     wrong = [r for r in facts.not_ready if r in NEEDS_A_PERSON]
-    return str(wrong[0].value) if wrong else None
+    if wrong:
+        return str(wrong[0].value)
+    sending = replacement.status in (DomainStatus.WARMING, DomainStatus.ACTIVE)
+    if not sending or not await Mailbox.exists(domain_id=replacement.id, status=MailboxStatus.ACTIVE):
+        return "status"
+    return None
+
+
+async def swap_waiting_to_apply(approval_id: int) -> bool:
+    """A swap request that names its reserve, approved and never carried out: its application failed or was cut
+    short (a crash, a lost connection), and pressing Approve again may carry it out (`apply_swap`)."""
+    approval = await Approval.get_or_none(id=approval_id)
+    return (
+        approval is not None
+        and approval.kind is ApprovalKind.DOMAIN_SWAP
+        and approval.status is ApprovalStatus.APPROVED
+        and "replacement_id" in approval.payload
+    )
 
 
 @dataclass(frozen=True)
@@ -231,6 +247,9 @@ async def _carry_out(
     await transition_domain(burned, DomainStatus.RETIRED, clock=clock, reason=reason, actor_id=who)
     for box in old_boxes:
         await transition_mailbox(box, MailboxStatus.RETIRED, clock=clock, reason=reason, actor_id=who)
+    # no check looks at a retired domain or mailbox again: their alerts (the listing, cooldowns, cuts) end here
+    subjects = [f"domain:{burned.id}", *(f"mailbox:{b.id}" for b in old_boxes)]
+    await settle_subjects(subjects, workspace_id=burned.workspace_id, clock=clock)
     names = [str(c.name) for c in await Campaign.filter(id__in=ids).order_by("id")] if ids else []
     report = SwapReport(
         approval.id,

@@ -20,7 +20,15 @@ from engine.layered import LayerChange, change_layered
 from engine.monitoring import metrics
 from engine.monitoring.metrics import Counts, Metrics, Window
 from engine.monitoring.rules import BOUNDS, Thresholds, parse
-from engine.monitoring.service import PAUSED_ALERT, THRESHOLDS_KEY, agency_thresholds, minimums_of, thresholds_of
+from engine.monitoring.service import (
+    PAUSED_ALERT,
+    RESUMED_KEY,
+    THRESHOLDS_KEY,
+    agency_thresholds,
+    minimums_of,
+    resumed_mark,
+    thresholds_of,
+)
 from engine.reports.service import measured_opens
 from engine.sending.why import mailboxes_named
 from models import AuditLog, Campaign, Domain, Mailbox, Workspace
@@ -154,7 +162,8 @@ async def paused_reason(actor: Actor) -> str | None:
 async def resume_sending(actor: Actor, clock: Clock) -> bool:
     """Lift the workspace's sending pause (after monitoring's error-spike pause, once the cause is fixed),
     audited, and resolve its alert: a spike after this is a new problem the chats hear of (an open alert would
-    only count it). False when sending was not paused. Raises `Forbidden` (managers only)."""
+    only count it), judged on the attempts from now on (`service.since_resume`). False when sending was not
+    paused. Raises `Forbidden` (managers only)."""
     workspace_id = require_manager(actor)
     async with in_transaction():
         space = await Workspace.filter(id=workspace_id).select_for_update().get()
@@ -163,6 +172,7 @@ async def resume_sending(actor: Actor, clock: Clock) -> bool:
             return False
         reason = settings.pop("sending_paused_reason", "")
         settings.pop("sending_paused")
+        settings[RESUMED_KEY] = await resumed_mark(space, clock)  # the spike judges what is sent from now on
         space.settings = settings
         await space.save(update_fields=["settings"])
         await AuditLog.create(

@@ -8,6 +8,7 @@ sample, threshold, window) and raises an alert. Running twice acts once: a cut's
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -97,15 +98,14 @@ async def evaluate(clock: Clock, workspace_ids: Iterable[int] | None = None) -> 
     for space in await query.order_by("id"):
         report.workspaces += 1
         th = thresholds_of(agency, space.settings)
-        actions, recovered = await _decide(space, th, clock)
+        actions, cleared = await _decide(space, th, clock)
         for action in actions:
             try:
                 if await apply(action, space, th, clock):
                     report.count(action.kind)
             except (Conflict, IllegalTransition):  # another worker or a person moved it first
                 report.failed += 1
-        fingerprints = [alerts.alert_fingerprint(ENGAGEMENT_ALERT, s, r.value, space.id) for s, r in recovered]
-        if resolved := await alerts.resolve_fingerprints(fingerprints, clock=clock):
+        if resolved := await alerts.resolve_fingerprints(cleared, clock=clock):
             report.actions["resolved"] = report.actions.get("resolved", 0) + resolved
     return report
 
@@ -114,8 +114,10 @@ def _day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
 
 
-async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[Action], list[tuple[str, Rule]]]:
-    """The actions the rules ask for, and the engagement rules each mailbox meets again (subject, rule)."""
+async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[Action], list[str]]:
+    """The actions the rules ask for, and the fingerprints of the alerts whose condition cleared: the engagement
+    rules each mailbox meets again, and the cooldown of a mailbox that sends again, its time over, without returning
+    from it here (a person paused it during its cooldown and resumed it; the senders hold it until that time)."""
     now = clock.now()
     tz = zone(space.timezone)
     today = now.astimezone(tz).date()
@@ -192,10 +194,49 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[
     ws = WorkspaceFacts(
         workspace_id=space.id,
         paused=(space.settings or {}).get("sending_paused") is True,
-        today=ws_rows.get(space.id, {}).get(today, Counts()),
+        today=since_resume(
+            ws_rows.get(space.id, {}).get(today, Counts()), (space.settings or {}).get(RESUMED_KEY), today
+        ),
     )
-    recovered = [(f"mailbox:{f.mailbox_id}", rule) for f in facts for rule in engagement_recovered(f, th)]
-    return decide(ws, facts, domain_facts, th), recovered
+    actions = decide(ws, facts, domain_facts, th)
+    cleared = [
+        alerts.alert_fingerprint(ENGAGEMENT_ALERT, f"mailbox:{f.mailbox_id}", rule.value, space.id)
+        for f in facts
+        for rule in engagement_recovered(f, th)
+    ]
+    cooling = {a.subject for a in actions if a.kind is ActionKind.COOLDOWN}  # cooled in this run: its alert stands
+    cleared += [
+        alerts.alert_fingerprint(COOLDOWN_ALERT, subject, Rule.HARD_BOUNCE.value, space.id)
+        for f in facts
+        if f.status in SENDING and f.cooldown_over and (subject := f"mailbox:{f.mailbox_id}") not in cooling
+    ]
+    return actions, cleared
+
+
+RESUMED_KEY: Final = "sending_resumed_counts"
+"""`Workspace.settings` key: the day a manager lifted a spike pause (`report.resume_sending`) and the workspace's
+counters of that day the spike rule reads, as they stood then. The failures that caused the pause are in them;
+judging the whole day again would pause the workspace right after it was resumed, for what was already fixed."""
+SPIKE_COUNTERS: Final = ("sent", "smtp_errors", "auth_errors", "bounces_block")
+
+
+async def resumed_mark(space: Workspace, clock: Clock) -> dict[str, Any]:
+    """What `RESUMED_KEY` keeps when sending is resumed now: today (on the workspace's clock) and its counters."""
+    today = clock.now().astimezone(zone(space.timezone)).date()
+    rows = await metrics.daily_rows(StatScope.WORKSPACE, [space.id], today, today)
+    counts = rows.get(space.id, {}).get(today, Counts())
+    return {"day": today.isoformat(), **{name: getattr(counts, name) for name in SPIKE_COUNTERS}}
+
+
+def since_resume(counts: Counts, mark: Any, today: dt.date) -> Counts:
+    """Today's workspace counters the spike rule judges: those after the resume when sending was resumed today."""
+    if not isinstance(mark, dict) or mark.get("day") != today.isoformat():
+        return counts
+    later = {}
+    for name in SPIKE_COUNTERS:
+        seen = mark.get(name)
+        later[name] = max(0, getattr(counts, name) - (seen if isinstance(seen, int) else 0))
+    return dataclasses.replace(counts, **later)
 
 
 def _recovering(reason: str) -> bool:
@@ -264,13 +305,15 @@ async def apply(action: Action, space: Workspace, th: Thresholds, clock: Clock) 
     return True
 
 
+COOLDOWN_ALERT: Final = "mailbox_cooldown"
+"""A mailbox cooled down on hard bounces (raised with the rule as its key); resolved when it sends again."""
 ENGAGEMENT_ALERT: Final = "engagement_drop"
 """A mailbox's replies or opens fell below its own baseline; resolved (per rule) when it measurably meets it again."""
 PAUSED_ALERT: Final = "sending_paused"
 """The workspace's sending was paused on an error spike; resolved when a manager resumes it (`/sending_resume`)."""
 
 ALERTS: Final[Mapping[ActionKind, tuple[str, Severity]]] = {
-    ActionKind.COOLDOWN: ("mailbox_cooldown", Severity.WARNING),
+    ActionKind.COOLDOWN: (COOLDOWN_ALERT, Severity.WARNING),
     ActionKind.CUT: ("volume_cut", Severity.WARNING),
     ActionKind.DISABLE: ("mailbox_disabled", Severity.CRITICAL),
     ActionKind.ALERT: (ENGAGEMENT_ALERT, Severity.WARNING),
@@ -280,7 +323,7 @@ ALERTS: Final[Mapping[ActionKind, tuple[str, Severity]]] = {
 
 
 RESOLVES: Final[Mapping[ActionKind, str]] = {
-    ActionKind.RETURN: "mailbox_cooldown",  # the cooldown is over
+    ActionKind.RETURN: COOLDOWN_ALERT,  # the cooldown is over
     ActionKind.RESTORE: "volume_cut",  # the volume is whole again (only at factor 1)
 }
 """The alert an action clears."""

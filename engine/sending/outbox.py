@@ -1660,6 +1660,7 @@ def _campaign_row(row: Claimed) -> CampaignRow:
         step_position=row.step_position or 0,
         variant=row.variant or 0,
         recipient=row.recipient,
+        in_reply_to=row.in_reply_to,
     )
 
 

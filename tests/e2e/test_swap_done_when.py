@@ -31,7 +31,7 @@ from engine.notify import deliver
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
 from engine.tracking import TrackingLinks
-from models import AuditLog, BlacklistCheck, DnsCheck, Domain, Enrollment, Lead, Mailbox, Workspace
+from models import AuditLog, BlacklistCheck, DnsCheck, Domain, Enrollment, Lead, Mailbox, Step, Workspace
 from models.alert import Approval
 from models.enums import (
     ApprovalStatus,
@@ -132,6 +132,10 @@ async def test_a_listed_domain_is_swapped_in_slack_and_the_next_sends_come_from_
         spare = await sending_domain(ws, mail, "spare.test", SPARE, PoolRole.RESERVE)
         group = await Mailbox.filter(domain_id=burned.id).order_by("id")
         c = await campaign(ws, group, name="Spring", steps=((0, False), (1, False)), per_mailbox_cap=30)
+        # the follow-up was written without its own subject: stored as "Re: <step 1>" (`engine.campaigns.steps`)
+        await Step.filter(campaign_id=c.id, position=2).update(
+            variants=[{"subject": "Re: Step 1", "body": "Following up", "weight": 1}]
+        )
         await enroll(c, LEADS, DAY1 - dt.timedelta(hours=1))
         clock = FrozenClock(DAY1)
         async with SmtpTransport(tls_context=mail.ssl_context(), timeouts=Timeouts(10, 10, 20)) as transport:
@@ -197,6 +201,11 @@ async def test_a_listed_domain_is_swapped_in_slack_and_the_next_sends_come_from_
     assert len(second) == len(LEADS) and Counter(lead for lead, _, _, _ in second) == Counter(LEADS)
     assert Counter(sender for _, sender, _, _ in second) == Counter(dict.fromkeys(SPARE, 4))  # round-robin
     assert all(reply_to == "" for _, _, _, reply_to in second)  # a new thread from the new mailbox
+    # ... which does not pretend to answer mail the lead never got from that sender
+    subjects = {
+        m.headers["message-id"]: m.headers["subject"] for m in mail.messages(["INBOX"], ["message-id", "subject"])
+    }
+    assert {subjects[m] for _, _, m, _ in second} == {"Step 1"}
     assert len(messages) == 2 * len(LEADS)  # nobody got a step twice
     for e in await Enrollment.filter(campaign_id=c.id).prefetch_related("lead"):
         assert e.mailbox_id in set(await Mailbox.filter(domain_id=spare.id).values_list("id", flat=True))

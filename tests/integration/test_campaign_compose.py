@@ -182,3 +182,17 @@ async def test_no_message_without_a_sender_identity() -> None:
     # a preview still shows the letter, so the manager sees what is missing
     shown = await preview(world.workspace.id, world.campaign.id, step_position=1, lead_email=None, variant=0)
     assert "\n—\nООО «Ромашка»\n" in shown.text
+
+
+async def test_a_follow_up_that_starts_a_thread_drops_the_re_of_its_subject() -> None:
+    """A follow-up written without its own subject is stored as "Re: <step 1>". After a domain swap the lead's
+    next step comes from a new mailbox with no In-Reply-To (a new thread) — and still said "Re: вопрос", a fake
+    reply to mail the lead never got from that sender. In the thread it stays a "Re:"."""
+    world = await make_world()
+    row = await planned_row(world, 0, status=MessageStatus.PLANNED)
+    in_thread = dataclasses.replace(row_of(world, row.id, 0, step=2), in_reply_to="<p1@acme.test>")
+    assert (await Composer(LINKS)(in_thread)).subject == "Re: вопрос"
+    starter = await Composer(LINKS)(row_of(world, row.id, 0, step=2))
+    assert starter.subject == "вопрос"
+    test_send = await Composer(LINKS)(row_of(world, row.id, None, step=2))  # a manager's test: as written
+    assert test_send.subject == "Re: вопрос"

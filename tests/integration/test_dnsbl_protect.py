@@ -448,6 +448,14 @@ async def test_a_cooled_domain_returns_to_active_once_every_cause_cleared_on_a_c
     await blacklist_job(clock, settings)  # nothing more to do: one notice
     assert await Alert.filter(kind="domain_resumed").count() == 1
 
+    # a notice is news, not a condition: nothing would ever resolve it, and /alerts listed it (open, or acked)
+    # for good. Once announced it is over: no Ack button, no "no longer seen" announcement, not listed
+    [note] = [n for n in await engine.alerts.claim_due(clock) if n.kind == "domain_resumed"]
+    assert note.buttons == [] and not note.resolved
+    assert (await Alert.get(id=notice.id)).status == AlertStatus.RESOLVED
+    assert [n for n in await engine.alerts.claim_due(clock) if n.kind == "domain_resumed"] == []
+    assert "domain_resumed" not in {v.kind for v in (await engine.alerts.list_alerts(manager, clock)).alerts}
+
 
 async def test_a_waiting_swap_keeps_a_cleared_domain_cooling_until_it_expires(
     knot: DnsServer, resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls

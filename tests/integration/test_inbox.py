@@ -23,7 +23,7 @@ from engine.alerts import alert_key, claim_due
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
-from engine.inbox import SyncOptions, SyncStatus, _Lookup, sweep, sync_mailbox
+from engine.inbox import RETIRED_READ_FOR, SyncOptions, SyncStatus, _Lookup, sweep, sweep_all, sync_mailbox
 from engine.mail.imap import ImapConnect, MailFolders, imap_session
 from engine.mail.message import seeded_message_hex
 from engine.mail.providers import Credentials, Endpoint
@@ -977,3 +977,37 @@ async def test_a_seeded_sync_gives_warmup_answers_message_ids_made_from_what_the
     for reply in replies:
         made = seeded_message_hex("demo-7", "answer", clock.now().isoformat(), anna.id, reply.in_reply_to)
         assert reply.message_id == f"<{made}@alpha.test>"
+
+
+async def test_a_reply_to_a_mailbox_retired_by_a_swap_still_stops_the_moved_sequence(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A domain swap retires the burned domain's mailboxes and moves their leads' sequences to the reserve's. A
+    lead answering step 1 the day after writes to the retired mailbox — which the sync no longer read, so the reply
+    went unseen and the follow-up went out from the new mailbox to someone who had answered. A retired mailbox is
+    read for `RETIRED_READ_FOR` after its retirement (nothing more: no failure counted, no warmup answer)."""
+    ws = await workspace()
+    retired_at = NOW - dt.timedelta(days=2)
+    old = await mailbox(mail, ws, ANNA, status=MailboxStatus.RETIRED, status_changed_at=retired_at)
+    new = await mailbox(mail, ws, BOB, status=MailboxStatus.ACTIVE)
+    enrollment = await enrolled(ws, LEAD, new)  # moved by the swap: a new thread from the new mailbox
+    await sent_message(old, to=LEAD, message_id="<step1.c0ffee@alpha.test>", enrollment=enrollment)
+    follow_up = await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=new, lead_id=enrollment.lead_id, enrollment=enrollment,
+        step_position=1, message_id="<step2.c0ffee@alpha.test>", status=MessageStatus.PLANNED,
+        scheduled_at=NOW + dt.timedelta(days=1),
+    )  # fmt: skip
+    await deliver(
+        mail, message(LEAD, ANNA, "Re: logistics", "Yes, let's talk.\n", In_Reply_To="<step1.c0ffee@alpha.test>")
+    )
+
+    results = {r.mailbox_id: r for r in await sweep_all(clock, VAULT, options(mail))}
+    assert results[old.id].status is SyncStatus.OK and results[old.id].kinds == {"reply": 1}
+    assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.REPLIED
+    assert (await OutboundMessage.get(id=follow_up.id)).status is MessageStatus.CANCELLED
+
+    # a month after its retirement it is left alone
+    await Mailbox.filter(id=old.id).update(status_changed_at=NOW - RETIRED_READ_FOR)
+    later = await sync_mailbox(SYSTEM, old.id, clock=clock, vault=VAULT, options=options(mail))
+    assert (later.status, later.key) == (SyncStatus.SKIPPED, "inbox-skipped")
+    assert old.id not in {r.mailbox_id for r in await sweep_all(clock, VAULT, options(mail))}

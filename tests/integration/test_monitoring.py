@@ -19,6 +19,7 @@ from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
 from engine.errors import NotFound
 from engine.i18n import translator
+from engine.mailboxes import pause_mailbox, resume_mailbox
 from engine.monitoring import metrics, report, service
 from engine.monitoring.health import health_factors
 from engine.reports import summary
@@ -400,3 +401,53 @@ async def test_health_of_a_domain_is_its_card_and_a_line_per_mailbox_in_one_tele
     assert len(render(reply).texts) == 1
     card = (await runner.run_line(me, "c1", "/health user0@acme0.test")).plain_text()
     assert ru("health-window-last100") in card  # a mailbox named alone keeps its full card
+
+
+async def test_resuming_sending_after_a_spike_is_not_undone_by_the_same_days_counters() -> None:
+    """A manager fixed the cause of an error spike and resumed sending at 10:00; the monitor's next run judged
+    the whole day's counters again — the failures that caused the pause — and paused the workspace at once, with a
+    new critical alert. Only the attempts after the resume count on that day; a new spike still pauses."""
+    ws, boxes = await fleet(1, 2)
+    clock = FrozenClock(NOW)
+    await events(boxes[0], EventKind.SENT, 80, NOW)
+    await events(boxes[0], EventKind.SMTP_ERROR, 40, NOW)  # a third of today's attempts failed
+    assert (await service.evaluate(clock)).actions.get("pause") == 1
+    clock.advance(dt.timedelta(hours=1))
+    assert await report.resume_sending(actor(ws), clock)
+
+    clock.advance(dt.timedelta(minutes=15))
+    await events(boxes[1], EventKind.SENT, 60, clock.now())  # clean sends since the resume
+    assert "pause" not in (await service.evaluate(clock)).actions
+    assert (await Workspace.get(id=ws.id)).settings.get("sending_paused") is None
+    assert await Alert.filter(kind="sending_paused", status__not="resolved").count() == 0
+
+    clock.advance(dt.timedelta(hours=1))  # the same day, a new spike among the attempts after the resume
+    await events(boxes[1], EventKind.SENT, 40, clock.now())
+    await events(boxes[1], EventKind.SMTP_ERROR, 30, clock.now())  # 30 of 130 attempts since the resume
+    assert (await service.evaluate(clock)).actions.get("pause") == 1
+    entry = await AuditLog.filter(action="monitoring.pause").order_by("-id").first()
+    assert entry is not None and (entry.data["part"], entry.data["sample"]) == (30, 130)
+
+
+async def test_a_cooldown_ended_by_a_persons_pause_and_resume_resolves_its_alert() -> None:
+    """A manager paused a mailbox in its cooldown and resumed it: it sends again, but its `mailbox_cooldown` alert
+    was resolved only by the monitor's own return from the cooldown, which never came — the alert stayed open for
+    good, and the next cooldown of that mailbox was only counted on it, never announced."""
+    ws, boxes = await fleet(1, 2)
+    bad = boxes[0]
+    clock = FrozenClock(NOW)
+    await events(bad, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    await events(bad, EventKind.BOUNCE_HARD, 3, NOW)
+    assert (await service.evaluate(clock)).actions == {"cooldown": 1}
+    assert (await Alert.get(kind="mailbox_cooldown")).status is AlertStatus.OPEN  # not resolved by its own run
+
+    clock.advance(dt.timedelta(hours=2))
+    await pause_mailbox(actor(ws), bad.address, clock=clock)
+    await resume_mailbox(actor(ws), bad.address, clock=clock)
+    assert (await Mailbox.get(id=bad.id)).status is MailboxStatus.ACTIVE
+    clock.advance(dt.timedelta(minutes=15))
+    assert (await service.evaluate(clock)).actions == {}  # its cooldown time still holds its sends back
+    assert (await Alert.get(kind="mailbox_cooldown")).status is AlertStatus.OPEN
+    clock.set(NOW + dt.timedelta(days=3))  # the time is over
+    assert (await service.evaluate(clock)).actions == {"resolved": 1}
+    assert (await Alert.get(kind="mailbox_cooldown")).status is AlertStatus.RESOLVED

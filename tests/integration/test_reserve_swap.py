@@ -14,10 +14,11 @@ import pytest
 from bot.runner import Runner
 from engine import approvals
 from engine.access import Actor
-from engine.alerts import claim_due
+from engine.alerts import claim_due, raise_alert
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
 from engine.domains.progress import advance_domains
+from engine.domains.protect import protect
 from engine.domains.reserve import Proposal, pool_state, propose_swap
 from engine.domains.swap import apply_swap
 from engine.errors import Conflict
@@ -54,6 +55,7 @@ from models.enums import (
     Platform,
     PoolRole,
     Role,
+    Severity,
     TlsMode,
 )
 from tests.integration.campaign_kit import campaign
@@ -563,3 +565,90 @@ async def test_approvals_are_listed_on_the_clock_of_each_requests_workspace() ->
         assert f"burned-{ws.slug}.test · asked {(NOW + dt.timedelta(hours=local)):%Y-%m-%d %H:%M} {name}, " in text
         assert f"expires {expires} {name}" in text, text
     assert "UTC" not in text
+
+
+async def test_a_swap_settles_the_alerts_of_the_retired_domain_and_its_mailboxes_without_calling_them_cleared() -> None:
+    """The alerts of a swapped-out domain (its listing) and of its mailboxes (a cooldown, a volume cut) stayed open
+    for good: a retired domain is no longer checked and a retired mailbox no longer watched, so nothing could ever
+    resolve them, and /alerts listed them forever. Applying the swap settles them — without a "no longer seen"
+    announcement (the domain is still listed: the swap's own message says what became of it)."""
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    _, live_boxes = await domain(ws, "live.test")
+    clock = FrozenClock(NOW)
+    raised = [
+        ("blacklist_listed", f"domain:{burned.id}", "dbl.test"),
+        ("volume_cut", f"domain:{burned.id}", "block_rate"),
+        ("mailbox_cooldown", f"mailbox:{old[0].id}", "hard_bounce"),
+        ("volume_cut", f"mailbox:{live_boxes[0].id}", "block_rate"),  # another domain's: it stays
+    ]
+    for kind, subject, key in raised:
+        await raise_alert(
+            workspace_id=ws.id, kind=kind, severity=Severity.WARNING, subject=subject, key=key, data={}, now=NOW
+        )
+    result = await propose_swap(burned.id, clock, reason="blacklisted", detail={})
+    assert result.approval_id is not None
+    assert len(await claim_due(clock)) == 5  # the four alerts and the request were announced
+
+    clock.advance(dt.timedelta(hours=2))
+    await approvals.decide(await admin(), result.approval_id, True, clock)
+    await apply_swap(result.approval_id, clock)
+    still = await Alert.exclude(status=AlertStatus.RESOLVED).values_list("subject", flat=True)
+    assert still == [f"mailbox:{live_boxes[0].id}"]
+    assert [n.id for n in await claim_due(clock)] == []  # settled, not announced as "no longer seen"
+
+
+async def test_a_reserve_listed_and_cooled_by_the_check_is_named_listed_when_the_old_request_is_approved() -> None:
+    """The DNSBL check that lists a reserve also cools it (`protect`). Approving a swap request that named it then
+    said the reserve "is not sending or has no graduated mailbox" — its cooling was read before its listing — when
+    the reason a person must act on is the listing."""
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE, boxes=3)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE, boxes=1)
+    await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="blacklisted: dbl.test", detail={})
+    assert first.replacement_id == spare.id
+    clock.set(NOW + dt.timedelta(days=1))
+    await BlacklistCheck.create(
+        domain=spare, target="spare.test", zone="dbl.test", result=ListingResult.LISTED, checked_at=clock.now()
+    )
+    system = Actor(None, Platform.CONSOLE, Role.ADMIN, None)
+    await protect(spare, clock, system, reason="blacklisted: dbl.test", cause="blacklisted", detail={})
+    assert (await Domain.get(id=spare.id)).status is DomainStatus.COOLING
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+    pressed = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")
+    assert EN("swap-stale", id=first.approval_id, replacement="spare.test", reason="listed") in pressed.plain_text()
+
+
+async def test_an_approved_swap_whose_application_was_cut_short_is_carried_out_by_pressing_approve_again() -> None:
+    """The decision commits on its own, then the swap is applied: a crash or a lost connection in between left the
+    request approved and nothing moved, and pressing Approve again only said it "was already approved" — the
+    burned domain's campaigns stayed on it with no way to carry the swap out. Pressing again carries it out,
+    once."""
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    c = await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    result = await propose_swap(burned.id, clock, reason="blacklisted", detail={})
+    assert result.approval_id is not None
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+    await runner.run_line(anna, "c1", "/use acme")
+    person = await Person.get(external_id="1")
+    actor = Actor(person.id, Platform.TELEGRAM, Role.ADMIN, ws.id)
+    await approvals.decide(actor, result.approval_id, True, clock)  # ... and the process died before applying
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.COOLING
+
+    clock.advance(dt.timedelta(minutes=3))
+    again = await runner.run_line(anna, "c1", f"/approve {result.approval_id}")
+    assert again.ok, again.plain_text()
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.RETIRED
+    assert set(await c.domains.all().values_list("name", flat=True)) == {"spare.test"}
+    assert (await Approval.get(id=result.approval_id)).status is ApprovalStatus.APPLIED
+    twice = await runner.run_line(anna, "c1", f"/approve {result.approval_id}")  # carried out: once
+    assert not twice.ok and await AuditLog.filter(action="domain.swap").count() == 1
