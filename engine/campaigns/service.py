@@ -481,15 +481,26 @@ def _parse(text: str, locale: str) -> list[StepSpec]:
                 ("subject", variant.subject, variant.subject_line),
                 ("body", variant.body, variant.line),
             ):
-                if value:
+                if not value:
+                    continue
+                try:
+                    parse_template(value, where="")
+                except UserError as exc:
+                    if exc.key != "error-template-syntax" or exc.params.get("detail") == "too-long":
+                        raise
+                    # the parser counts characters from the start of the whole text, across its lines: a manager
+                    # on a phone looks for the line and its character, so both are counted in the sequence's terms
+                    at = int(exc.params["position"]) - 1
                     where = t(
                         "campaign-steps-where",
                         step=step.number,
                         variant=variant.letter,
                         part=t(f"campaign-steps-part-{part}"),
-                        line=line,
+                        line=line + value.count("\n", 0, at),
                     )
-                    parse_template(value, where=where)
+                    column = at - (value.rfind("\n", 0, at) + 1) + 1
+                    params = {**exc.params, "where": where, "position": column}
+                    raise UserError("error-template-syntax", **params) from None
     return specs
 
 
