@@ -676,7 +676,8 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
     campaign is doing now) and the campaign starts if no new error or unconfirmed warning came up meanwhile.
 
     Raises `UserError("error-campaign-confirm-expired")`, `Conflict("error-campaign-confirm-used")`, `NotFound`
-    (another workspace's), and the start's own errors.
+    (another workspace's), `UserError("error-campaign-confirm-other")` (another person's: left for them), and the
+    start's own errors.
     """
     workspace_id = require_manager(actor)
     if not confirm.is_token(token):
@@ -686,6 +687,11 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
     pending = json.loads(raw) if raw is not None else None
     if pending is not None and pending.get("workspace_id") != workspace_id:
         raise NotFound("error-campaign-confirm-expired")  # another workspace's button: not this person's to use
+    if pending is not None and pending.get("person_id") != actor.person_id:
+        # the start was asked, and its warnings read, by someone else (a button in a shared chat): theirs to press,
+        # so it stays parked for them; this person can ask for their own
+        campaign = await Campaign.get_or_none(id=int(pending["campaign_id"]), workspace_id=workspace_id)
+        raise UserError("error-campaign-confirm-other", name=campaign.name if campaign else "—")
     if pending is None or await redis.getdel(key) is None:  # expired, or taken by a press a moment ago
         used = await redis.get(CONFIRM_PREFIX + "used:" + token)
         if used is not None:

@@ -159,6 +159,7 @@ error-campaign-group-too-many = Too many mailboxes and domains at once: { $count
 error-campaign-confirm-expired = This confirmation has expired. Start again: /campaign_start
 error-campaign-confirm-used = This confirmation was already used: campaign { $name } is now { $status }.
 error-campaign-confirm-stale = This button is out of date: campaign { $name } has changed since (now: { $status }). To start it, run /campaign_start { $name } again.
+error-campaign-confirm-other = Someone else asked for this confirmation, and only they can press it. To start { $name } yourself: /campaign_start { $name }
 error-campaign-test-address = “{ $address }” is not an email address.
 error-campaign-test-no-mailbox = The group of { $name } has no mailbox that sends now.
 error-campaign-test-limit = At most { $max } { $max ->

@@ -138,6 +138,7 @@ error-campaign-group-too-many = Слишком много ящиков и дом
 error-campaign-confirm-expired = Это подтверждение устарело. Запустите снова: /campaign_start
 error-campaign-confirm-used = Это подтверждение уже использовано: кампания { $name } сейчас { $status }.
 error-campaign-confirm-stale = Эта кнопка устарела: с тех пор кампания { $name } изменилась (сейчас: { $status }). Если нужно, запустите снова: /campaign_start { $name }
+error-campaign-confirm-other = Это подтверждение запрашивал другой человек, и нажать его может только он. Чтобы запустить { $name } самому: /campaign_start { $name }
 error-campaign-test-address = «{ $address }» — не адрес электронной почты.
 error-campaign-test-no-mailbox = В группе { $name } нет ящика, который сейчас отправляет.
 error-campaign-test-limit = Не больше { $max } тестов кампании в сутки.
