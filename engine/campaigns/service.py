@@ -636,10 +636,13 @@ async def _content(campaign: Campaign, steps: list[Step], space: Workspace) -> t
 async def pause_campaign(actor: Actor, clock: Clock, name: str) -> Campaign:
     """`running → paused` (conditional, audited). Planned rows stay: the outbox's claim re-check holds them.
 
-    Raises `NotFound`, `AlreadyInState`/`IllegalTransition` (not running), `Conflict("error-stale-state")`.
+    Raises `NotFound`, `Conflict("error-campaign-not-started")` (a draft), `AlreadyInState`/`IllegalTransition`
+    (not running), `Conflict("error-stale-state")`.
     """
     workspace_id = require_manager(actor)
     campaign = await _campaign(workspace_id, name)
+    if campaign.status is CampaignStatus.DRAFT:  # the state machine's words would not name it nor say what to do
+        raise Conflict("error-campaign-not-started", name=campaign.name)
     async with in_transaction():
         await transition_campaign(
             campaign, CampaignStatus.PAUSED, clock=clock, reason="paused", actor_id=actor.person_id

@@ -148,6 +148,7 @@ error-campaign-not-found-manage = There is no campaign “{ $name }” in this w
 error-campaign-exists = Campaign { $name } already exists. Open it: /campaign { $name }
 error-campaign-finished = Campaign { $name } is completed or archived: it cannot change.
 error-campaign-not-paused = Campaign { $name } is not paused (it is { $status }).
+error-campaign-not-started = Campaign { $name } has not been started yet: there is nothing to pause. To start it: /campaign_start { $name }
 error-campaign-setting-unknown = There is no setting { $name }. There are: { $known }
 error-campaign-setting-value = The value { $name }={ $value } does not fit. Allowed: { $allowed }
 error-campaign-setting-pair = “{ $word }” is not a setting: write key=value, e.g. window=09:00-18:00

@@ -127,6 +127,7 @@ error-campaign-not-found-manage = Кампании «{ $name }» нет в эт�
 error-campaign-exists = Кампания { $name } уже есть. Откройте её: /campaign { $name }
 error-campaign-finished = Кампания { $name } завершена или в архиве: её нельзя менять.
 error-campaign-not-paused = Кампания { $name } не на паузе (сейчас: { $status }).
+error-campaign-not-started = Кампания { $name } ещё не запущена: приостанавливать нечего. Запуск: /campaign_start { $name }
 error-campaign-setting-unknown = Нет настройки { $name }. Есть: { $known }
 error-campaign-setting-value = Значение { $name }={ $value } не подходит. Можно: { $allowed }
 error-campaign-setting-pair = «{ $word }» — не настройка: пишите ключ=значение, например window=09:00-18:00

@@ -403,8 +403,11 @@ async def test_a_campaign_whose_leads_all_left_the_sequence_is_refused_for_that_
 async def test_pause_and_resume(clock: FrozenClock) -> None:
     ws = await space()
     manager = await ready_campaign(clock, ws, leads=1)
-    with pytest.raises(Conflict):
-        await service.pause_campaign(manager, clock, "q1")  # a draft is not running
+    with pytest.raises(Conflict) as draft:  # a draft is not running: said by name, with what to do instead
+        await service.pause_campaign(manager, clock, "q1")
+    assert translator("ru")(draft.value.key, **draft.value.params) == (
+        "Кампания q1 ещё не запущена: приостанавливать нечего. Запуск: /campaign_start q1"
+    )
     with pytest.raises(Conflict) as not_paused:
         await service.resume_campaign(manager, clock, "q1")
     assert not_paused.value.key == "error-campaign-not-paused"
