@@ -334,6 +334,8 @@ def test_the_lead_import_takes_files_up_to_its_own_limit_other_commands_keep_the
         ("@ПРИМЕР.РФ", ("xn--e1afmkfd.xn--p1ai", True)),
         ("Ivan@ПРИМЕР.РФ", ("ivan@xn--e1afmkfd.xn--p1ai", False)),
         ("acme.ru", ("acme.ru", True)),
+        ("Иван Петров <Ivan@Example.com>", ("ivan@example.com", False)),  # copied from a mail client's From
+        ("<ivan@example.com>", ("ivan@example.com", False)),
     ],
 )
 def test_a_domain_is_suppressed_however_a_mail_filter_would_write_it(value: str, expected: tuple[str, bool]) -> None:
@@ -342,7 +344,15 @@ def test_a_domain_is_suppressed_however_a_mail_filter_would_write_it(value: str,
     assert normalize_value(value) == expected
 
 
-@pytest.mark.parametrize("value", ["@", "*@", "@a@b.ru", "a@b@c", "example"])
+def test_a_wildcard_domain_is_refused_with_what_a_domain_covers() -> None:
+    """`/suppress *.example.com` was "neither an address nor a domain": the manager was not told that a domain
+    covers itself only, nor what to type instead."""
+    with pytest.raises(UserError) as caught:
+        normalize_value("*.example.com")
+    assert (caught.value.key, caught.value.params["domain"]) == ("error-leads-suppress-wildcard", "example.com")
+
+
+@pytest.mark.parametrize("value", ["@", "*@", "@a@b.ru", "a@b@c", "example", "Иван <>", "Иван <ivan>"])
 def test_what_is_neither_an_address_nor_a_domain_is_refused(value: str) -> None:
     with pytest.raises(UserError) as caught:
         normalize_value(value)
