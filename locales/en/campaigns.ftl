@@ -143,6 +143,7 @@ error-campaign-name = The campaign name “{ $name }” does not fit: one word o
     [one] character
    *[other] characters
 } — letters, digits, “-”, “_”, “.”.
+error-campaign-name-words = A campaign's name is one word, with no spaces, and “{ $name }” is several. For example: /campaign_new { $example }
 error-campaign-not-found = There is no campaign “{ $name }” in this workspace.
 error-campaign-not-found-manage = There is no campaign “{ $name }” in this workspace. List: /campaigns
 error-campaign-exists = Campaign { $name } already exists. Open it: /campaign { $name }

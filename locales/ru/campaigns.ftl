@@ -122,6 +122,7 @@ enrollment-state-bounced = недоставлено
 enrollment-state-unsubscribed = отписались
 enrollment-state-stopped = остановлены
 error-campaign-name = Имя кампании «{ $name }» не подходит: одно слово до { $max } символов — буквы, цифры, «-», «_», «.».
+error-campaign-name-words = Имя кампании — одно слово, без пробелов, а «{ $name }» — несколько. Например: /campaign_new { $example }
 error-campaign-not-found = Кампании «{ $name }» нет в этом пространстве.
 error-campaign-not-found-manage = Кампании «{ $name }» нет в этом пространстве. Список: /campaigns
 error-campaign-exists = Кампания { $name } уже есть. Откройте её: /campaign { $name }

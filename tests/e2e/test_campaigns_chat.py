@@ -278,3 +278,24 @@ async def test_telegram_a_start_anyway_button_in_a_team_chat_is_only_for_the_man
     _, started = await team_anna.wait_replies(2)
     assert EN("campaign-started", name="q1") in visible(started.text)
     assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
+
+
+async def test_telegram_a_campaign_name_of_several_words_is_answered_with_a_one_word_example(
+    telegram: TelegramRig,
+) -> None:
+    """A new manager answers /campaign_new's question with "Весна 2027": the second word was taken for a setting,
+    "«2027» is not a setting: write key=value". The name is one word: the answer says so, offers "Весна-2027",
+    and the question stays open for the corrected answer."""
+    anna = await manager(telegram)
+    question = await ask(anna, "/campaign_new")
+    assert "next message" in question
+    await anna.send_text("Весна 2027")
+    [refused] = await anna.wait_replies()
+    assert EN("error-campaign-name-words", name="Весна 2027", example="Весна-2027") in visible(refused.text)
+    assert "next message" in visible(refused.text) and await Campaign.all().count() == 0
+    await anna.send_text("Весна-2027")
+    [created] = await anna.wait_replies()
+    assert EN("campaign-created", name="Весна-2027") in visible(created.text)
+    typed = await ask(anna, "/campaign_new Осень 2027 window=10:00-17:00")  # typed on one line, settings after
+    assert EN("error-campaign-name-words", name="Осень 2027", example="Осень-2027") in typed
+    assert await Campaign.all().count() == 1
