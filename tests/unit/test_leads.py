@@ -61,6 +61,31 @@ def test_headers_are_guessed_in_russian_and_english(headers: list[str], expected
     assert map_columns(headers).fields == expected
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (["Имя", "Рабочий e-mail", "Телефон"], 1),  # a Bitrix24 export
+        (["Адрес эл. почты", "Компания"], 0),
+        (["Контакт", "Email (раб.)"], 1),  # an amoCRM export
+    ],
+)
+def test_a_header_that_says_email_in_other_words_is_the_email_when_it_is_the_only_one(
+    headers: list[str], expected: int
+) -> None:
+    """A CRM export's "Рабочий e-mail" or "Адрес эл. почты" matched no known header: the whole file was refused
+    with "no email column" though one header plainly says so."""
+    assert map_columns(headers).fields["email"] == expected
+
+
+def test_several_headers_that_say_email_are_left_to_the_manager() -> None:
+    with pytest.raises(UserError) as caught:
+        map_columns(["Имя", "Рабочий e-mail", "Частный e-mail"])
+    assert caught.value.key == "error-leads-no-email"
+    with pytest.raises(UserError) as postal:  # a postal address is no email
+        map_columns(["Имя", "Почтовый адрес"])
+    assert postal.value.key == "error-leads-no-email"
+
+
 def test_unknown_columns_go_to_custom_and_overrides_win() -> None:
     mapping = map_columns(["Почта", "Рабочая почта", "Должность"], {"email": "рабочая почта"})
     assert mapping.fields == {"email": 1}
