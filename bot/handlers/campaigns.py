@@ -207,7 +207,11 @@ def _variant(letter: str) -> int:
     return index
 
 
-@command("campaign_test", Access.MANAGE, CAMPAIGN_ARG, Arg("email", max_length=320), example="q1-acme me@acme.ru")
+TEST_ADDRESS_ARG: Final = Arg("email", kind="rest", max_length=400)
+"""The rest of the line: an address copied from a mail client comes with its name ("Анна <anna@acme.ru>")."""
+
+
+@command("campaign_test", Access.MANAGE, CAMPAIGN_ARG, TEST_ADDRESS_ARG, example="q1-acme me@acme.ru")
 async def campaign_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Send step 1 to your own address now."""
     row = await service.send_test(ctx.actor, ctx.clock, args["name"], args["email"])

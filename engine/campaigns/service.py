@@ -873,6 +873,9 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
     `UserError("campaign-refuse-no-steps")`, `UserError("error-campaign-test-no-mailbox")`.
     """
     workspace_id = require_manager(actor)
+    address = address.strip()
+    if address.endswith(">") and "<" in address:  # "Анна <anna@acme.ru>", as a mail client shows an address
+        address = address[address.rfind("<") + 1 : -1].strip()
     recipient = normalize_email(address[:320]) if "@" in address else None
     if recipient is None or not re.fullmatch(r"[^@\s\"<>(),;:\\\[\]]{1,64}@[a-z0-9.-]+\.[a-z0-9-]{2,}", recipient):
         raise UserError("error-campaign-test-address", address=address[:60])
