@@ -3,6 +3,7 @@ start (with a confirmation button for warnings), pause, resume, and progress."""
 
 from __future__ import annotations
 
+from itertools import takewhile
 from typing import Any, Final
 
 from bot.command import LINES_SHOWN, Access, Arg, ArgMissing, Ctx, brief, command
@@ -80,7 +81,12 @@ async def campaigns(ctx: Ctx, args: dict[str, Any]) -> Reply:
 @command("campaign_new", Access.MANAGE, CAMPAIGN_ARG, Arg("settings", kind="rest", required=False), example="q1-acme")
 async def campaign_new(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Create a draft campaign (optional key=value settings), then say what to do next."""
-    pairs = split_pairs((args["settings"] or "").split())
+    words = (args["settings"] or "").split()
+    if named := list(takewhile(lambda word: "=" not in word, words)):  # "Весна 2027": a name of several words
+        typed = " ".join([args["name"], *named])
+        example = service.check_name("-".join([args["name"], *named])[: service.NAME_MAX_CHARS])
+        raise UserError("error-campaign-name-words", name=typed[:60], example=example)
+    pairs = split_pairs(words)
     campaign = await service.create_campaign(ctx.actor, ctx.clock, args["name"], pairs)
     name = campaign.name
     reply = Reply().add(ctx.t("campaign-created", name=name), "title")
@@ -201,7 +207,11 @@ def _variant(letter: str) -> int:
     return index
 
 
-@command("campaign_test", Access.MANAGE, CAMPAIGN_ARG, Arg("email", max_length=320), example="q1-acme me@acme.ru")
+TEST_ADDRESS_ARG: Final = Arg("email", kind="rest", max_length=400)
+"""The rest of the line: an address copied from a mail client comes with its name ("Анна <anna@acme.ru>")."""
+
+
+@command("campaign_test", Access.MANAGE, CAMPAIGN_ARG, TEST_ADDRESS_ARG, example="q1-acme me@acme.ru")
 async def campaign_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Send step 1 to your own address now."""
     row = await service.send_test(ctx.actor, ctx.clock, args["name"], args["email"])

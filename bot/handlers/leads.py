@@ -137,11 +137,24 @@ def _one_line(text: str) -> str:
     return shorten(" ".join(text.split()), FIELD_SHOWN)
 
 
-@command("suppress", Access.MANAGE, Arg("value"), Arg("scope", kind="choice", choices=("all",), required=False),
-         example="ivan@acme.ru")  # fmt: skip
+SCOPE_ALL = "all"
+"""The last word of /suppress and /unsuppress that widens them to every workspace (admins)."""
+
+
+def _value_and_scope(text: str) -> tuple[str, bool]:
+    """The address or domain and whether `all` ends the line: the value is the rest of the line, so an address
+    copied with its display name (`Иван Петров <ivan@acme.ru>`) comes whole."""
+    head, _, last = text.strip().rpartition(" ")
+    if head.strip() and last.casefold() == SCOPE_ALL:
+        return head.strip(), True
+    return text.strip(), False
+
+
+@command("suppress", Access.MANAGE, Arg("value", kind="rest"), example="ivan@acme.ru")
 async def suppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Never write to an address or a domain again (`all`: in every workspace, admins)."""
-    change = await suppression.suppress(ctx.actor, args["value"], ctx.clock, everywhere=args["scope"] == "all")
+    """Never write to an address or a domain again (`all` at the end: in every workspace, admins)."""
+    value, everywhere = _value_and_scope(args["value"])
+    change = await suppression.suppress(ctx.actor, value, ctx.clock, everywhere=everywhere)
     key = "leads-suppressed" if change.created else "leads-suppressed-already"
     reply = Reply().add(ctx.t(key, value=suppression.shown(change.value), scope=ctx.t(_scope(change.everywhere))))
     if change.stopped:
@@ -149,11 +162,11 @@ async def suppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-@command("unsuppress", Access.MANAGE, Arg("value"), Arg("scope", kind="choice", choices=("all",), required=False),
-         example="ivan@acme.ru")  # fmt: skip
+@command("unsuppress", Access.MANAGE, Arg("value", kind="rest"), example="ivan@acme.ru")
 async def unsuppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Lift a suppression (`all`: the global one, admins)."""
-    change = await suppression.unsuppress(ctx.actor, args["value"], everywhere=args["scope"] == "all")
+    """Lift a suppression (`all` at the end: the global one, admins)."""
+    value, everywhere = _value_and_scope(args["value"])
+    change = await suppression.unsuppress(ctx.actor, value, everywhere=everywhere)
     value = suppression.shown(change.value)
     return Reply().add(ctx.t("leads-unsuppressed", value=value, scope=ctx.t(_scope(change.everywhere))))
 

@@ -17,6 +17,7 @@ Lengths are measured on a rendering with sample values (seeded, so the result ne
 
 from __future__ import annotations
 
+import difflib
 import random
 import re
 import tomllib
@@ -39,6 +40,7 @@ BODY_MAX_CHARS: Final = 2_000
 SUBJECT_MAX_CHARS: Final = 78  # what mail clients show before they cut a subject
 FOOTER_RESERVE_CHARS: Final = 1_000  # sender name and address, the unsubscribe line with its URL
 MAX_WORDS_SHOWN: Final = 10
+TYPO_CUTOFF: Final = 0.8  # difflib's similarity above which an unknown field is taken for a misspelt known one
 MAX_EXCLAMATIONS: Final = 3
 
 Severity = Literal["error", "warning"]
@@ -107,7 +109,16 @@ def _check_variant(
     if found:
         return found
     subject, body = templates
-    unknown = sorted((subject.required | body.required) - known)
+    required = subject.required | body.required
+    typos = _typos((subject.placeholders | body.placeholders) - known, known)
+    # a fallback hides a misspelt field for good ("{firts_name|коллега}" reads "коллега" in every email): a warning
+    levels: tuple[tuple[Severity, bool], ...] = (("error", True), ("warning", False))
+    for severity, without_fallback in levels:
+        pairs = [f"{{{n}}} → {{{m}}}" for n, m in sorted(typos.items()) if (n in required) is without_fallback]
+        if pairs:
+            params: dict[str, str | int] = {"variant": letter, "names": ", ".join(pairs[:MAX_WORDS_SHOWN])}
+            found.append(Finding("content-placeholder-typo", severity, params))
+    unknown = sorted(required - known - typos.keys())
     if unknown:
         names = ", ".join("{" + n + "}" for n in unknown[:MAX_WORDS_SHOWN])
         found.append(Finding("content-unknown-placeholder", "error", {"variant": letter, "names": names}))
@@ -122,6 +133,12 @@ def _check_variant(
         found.append(Finding("content-footer-does-not-fit", "error", {"variant": letter}))
     found += _warnings(letter, subject_src, body_src, subject_text, body_text)
     return found
+
+
+def _typos(unknown: Iterable[str], known: Collection[str]) -> dict[str, str]:
+    """The unknown field names that misspell a known one (`firts_name` → `first_name`), with that one."""
+    near = {name: difflib.get_close_matches(name, sorted(known), n=1, cutoff=TYPO_CUTOFF) for name in unknown}
+    return {name: match[0] for name, match in near.items() if match}
 
 
 def _warnings(letter: str, subject_src: str, body_src: str, subject_text: str, body_text: str) -> list[Finding]:

@@ -481,15 +481,26 @@ def _parse(text: str, locale: str) -> list[StepSpec]:
                 ("subject", variant.subject, variant.subject_line),
                 ("body", variant.body, variant.line),
             ):
-                if value:
+                if not value:
+                    continue
+                try:
+                    parse_template(value, where="")
+                except UserError as exc:
+                    if exc.key != "error-template-syntax" or exc.params.get("detail") == "too-long":
+                        raise
+                    # the parser counts characters from the start of the whole text, across its lines: a manager
+                    # on a phone looks for the line and its character, so both are counted in the sequence's terms
+                    at = int(exc.params["position"]) - 1
                     where = t(
                         "campaign-steps-where",
                         step=step.number,
                         variant=variant.letter,
                         part=t(f"campaign-steps-part-{part}"),
-                        line=line,
+                        line=line + value.count("\n", 0, at),
                     )
-                    parse_template(value, where=where)
+                    column = at - (value.rfind("\n", 0, at) + 1) + 1
+                    params = {**exc.params, "where": where, "position": column}
+                    raise UserError("error-template-syntax", **params) from None
     return specs
 
 
@@ -625,10 +636,13 @@ async def _content(campaign: Campaign, steps: list[Step], space: Workspace) -> t
 async def pause_campaign(actor: Actor, clock: Clock, name: str) -> Campaign:
     """`running → paused` (conditional, audited). Planned rows stay: the outbox's claim re-check holds them.
 
-    Raises `NotFound`, `AlreadyInState`/`IllegalTransition` (not running), `Conflict("error-stale-state")`.
+    Raises `NotFound`, `Conflict("error-campaign-not-started")` (a draft), `AlreadyInState`/`IllegalTransition`
+    (not running), `Conflict("error-stale-state")`.
     """
     workspace_id = require_manager(actor)
     campaign = await _campaign(workspace_id, name)
+    if campaign.status is CampaignStatus.DRAFT:  # the state machine's words would not name it nor say what to do
+        raise Conflict("error-campaign-not-started", name=campaign.name)
     async with in_transaction():
         await transition_campaign(
             campaign, CampaignStatus.PAUSED, clock=clock, reason="paused", actor_id=actor.person_id
@@ -665,7 +679,8 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
     campaign is doing now) and the campaign starts if no new error or unconfirmed warning came up meanwhile.
 
     Raises `UserError("error-campaign-confirm-expired")`, `Conflict("error-campaign-confirm-used")`, `NotFound`
-    (another workspace's), and the start's own errors.
+    (another workspace's), `UserError("error-campaign-confirm-other")` (another person's: left for them), and the
+    start's own errors.
     """
     workspace_id = require_manager(actor)
     if not confirm.is_token(token):
@@ -675,6 +690,11 @@ async def confirm_start(actor: Actor, clock: Clock, redis: Redis, token: str) ->
     pending = json.loads(raw) if raw is not None else None
     if pending is not None and pending.get("workspace_id") != workspace_id:
         raise NotFound("error-campaign-confirm-expired")  # another workspace's button: not this person's to use
+    if pending is not None and pending.get("person_id") != actor.person_id:
+        # the start was asked, and its warnings read, by someone else (a button in a shared chat): theirs to press,
+        # so it stays parked for them; this person can ask for their own
+        campaign = await Campaign.get_or_none(id=int(pending["campaign_id"]), workspace_id=workspace_id)
+        raise UserError("error-campaign-confirm-other", name=campaign.name if campaign else "—")
     if pending is None or await redis.getdel(key) is None:  # expired, or taken by a press a moment ago
         used = await redis.get(CONFIRM_PREFIX + "used:" + token)
         if used is not None:
@@ -853,6 +873,9 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
     `UserError("campaign-refuse-no-steps")`, `UserError("error-campaign-test-no-mailbox")`.
     """
     workspace_id = require_manager(actor)
+    address = address.strip()
+    if address.endswith(">") and "<" in address:  # "Анна <anna@acme.ru>", as a mail client shows an address
+        address = address[address.rfind("<") + 1 : -1].strip()
     recipient = normalize_email(address[:320]) if "@" in address else None
     if recipient is None or not re.fullmatch(r"[^@\s\"<>(),;:\\\[\]]{1,64}@[a-z0-9.-]+\.[a-z0-9-]{2,}", recipient):
         raise UserError("error-campaign-test-address", address=address[:60])

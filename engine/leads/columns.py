@@ -33,6 +33,15 @@ _GUESSES: Final = {
     "legal_basis": ("legal basis", "basis", "consent", "основание", "правовое основание", "согласие"),
 }  # fmt: skip
 _FOLD: Final = re.compile(r"[\s_\-.]+")
+_EMAIL_WORDS: Final = ("email", "почт", "емейл", "имейл")
+"""Parts of a folded header that say it holds an email address, when no header is exactly a known name."""
+_POSTAL: Final = ("почтов", "postal")  # "Почтовый адрес", "Postal address": the other kind of address
+
+
+def _says_email(folded: str) -> bool:
+    return any(w in folded for w in _EMAIL_WORDS) and not any(w in folded for w in _POSTAL)
+
+
 MAX_CUSTOM_KEY: Final = 64
 
 
@@ -63,6 +72,9 @@ def guess_field(header: str) -> str | None:
 def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = None) -> ColumnMap:
     """Map a header row to lead fields: the manager's overrides (`{"email": "Почта"}`) first, then guesses.
 
+    With no known email header, the one header that says "email" or "почта" in other words ("Рабочий e-mail") is
+    the email; with several, the manager says which.
+
     Raises `UserError`: `error-leads-unknown-field` (an override names no lead field), `error-leads-no-header`
     (an override names a header the file does not have; lists the headers found), `error-leads-no-email` (no
     column can be the email; lists the headers found).
@@ -86,8 +98,12 @@ def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = No
         if guess is not None and guess not in fields and index not in taken:
             fields[guess] = index
             taken.add(index)
-    if "email" not in fields:
-        raise UserError("error-leads-no-email", headers=found)
+    if "email" not in fields:  # "Рабочий e-mail", "Адрес эл. почты", "Email (раб.)": one header that says so
+        named = [i for i, h in enumerate(headers) if i not in taken and _says_email(fold(h))]
+        if len(named) != 1:  # none, or several (a work and a private address): the manager says which
+            raise UserError("error-leads-no-email", headers=found)
+        fields["email"] = named[0]
+        taken.add(named[0])
     custom = {
         index: header.strip()[:MAX_CUSTOM_KEY]
         for index, header in enumerate(headers)

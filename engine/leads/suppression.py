@@ -44,8 +44,12 @@ def shown(value: str) -> str:
 def normalize_value(value: str) -> tuple[str, bool]:
     """(normalized value, is a domain). A domain may be written as people do in mail filters: `acme.ru`,
     `@acme.ru` or `*@acme.ru`. Raises `UserError("error-leads-suppress-value")` when it is neither an address
-    nor a domain name."""
+    nor a domain name, `UserError("error-leads-suppress-wildcard")` for `*.acme.ru` (a domain covers itself, not
+    its subdomains). An address copied from a mail client's From, `Иван Петров <ivan@acme.ru>`, is the address."""
     text = value.strip()
+    if text.startswith("*."):
+        domain = text[2:]
+        raise UserError("error-leads-suppress-wildcard", value=text[:80], domain=domain[:80])
     domain = text.removeprefix("*").removeprefix("@") if text.startswith(("@", "*@")) else text
     if "@" in domain:
         email = normalize(text, test_environment=True)

@@ -37,6 +37,7 @@ content-missing-identity = The sender identity for the footer (name and postal a
 content-no-variants = The step has no message variant
 content-empty-variant = Variant { $variant }: the { $part } is empty
 content-unknown-placeholder = Variant { $variant }: unknown fields { $names } — the campaign's leads have no such columns; add a fallback, e.g. {"{"}first_name|there{"}"}
+content-placeholder-typo = Variant { $variant }: a misspelt field? { $names } — correct the field's name (a fallback after | does not mend it: the fallback would go in every email)
 content-footer-does-not-fit = Variant { $variant }: the text is so long that the footer and the unsubscribe link do not fit
 content-spam-words = Variant { $variant }: words spam filters dislike: { $words }
 content-caps = Variant { $variant }: text in capitals: { $words }

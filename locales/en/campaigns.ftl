@@ -143,11 +143,13 @@ error-campaign-name = The campaign name “{ $name }” does not fit: one word o
     [one] character
    *[other] characters
 } — letters, digits, “-”, “_”, “.”.
+error-campaign-name-words = A campaign's name is one word, with no spaces, and “{ $name }” is several. For example: /campaign_new { $example }
 error-campaign-not-found = There is no campaign “{ $name }” in this workspace.
 error-campaign-not-found-manage = There is no campaign “{ $name }” in this workspace. List: /campaigns
 error-campaign-exists = Campaign { $name } already exists. Open it: /campaign { $name }
 error-campaign-finished = Campaign { $name } is completed or archived: it cannot change.
 error-campaign-not-paused = Campaign { $name } is not paused (it is { $status }).
+error-campaign-not-started = Campaign { $name } has not been started yet: there is nothing to pause. To start it: /campaign_start { $name }
 error-campaign-setting-unknown = There is no setting { $name }. There are: { $known }
 error-campaign-setting-value = The value { $name }={ $value } does not fit. Allowed: { $allowed }
 error-campaign-setting-pair = “{ $word }” is not a setting: write key=value, e.g. window=09:00-18:00
@@ -159,6 +161,7 @@ error-campaign-group-too-many = Too many mailboxes and domains at once: { $count
 error-campaign-confirm-expired = This confirmation has expired. Start again: /campaign_start
 error-campaign-confirm-used = This confirmation was already used: campaign { $name } is now { $status }.
 error-campaign-confirm-stale = This button is out of date: campaign { $name } has changed since (now: { $status }). To start it, run /campaign_start { $name } again.
+error-campaign-confirm-other = Someone else asked for this confirmation, and only they can press it. To start { $name } yourself: /campaign_start { $name }
 error-campaign-test-address = “{ $address }” is not an email address.
 error-campaign-test-no-mailbox = The group of { $name } has no mailbox that sends now.
 error-campaign-test-limit = At most { $max } { $max ->

@@ -7,9 +7,7 @@ cmd-unsuppress = lift the suppression of an address or domain
 arg-leads-import-options = campaign and options
 arg-leads-query = search
 arg-suppress-value = address or domain
-arg-suppress-scope = scope
 arg-unsuppress-value = address or domain
-arg-unsuppress-scope = scope
 
 leads-import-result = Rows: { $rows }. New leads: { $imported }, updated: { $updated }, repeated in the file: { $duplicates }, invalid: { $invalid }, risky: { $risky }, not checked: { $unknown }, suppressed: { $suppressed }.
 leads-import-enrolled = Added to campaign "{ $campaign }": { $enrolled }.
@@ -85,4 +83,5 @@ error-leads-query-long = The search is too long: at most { $limit } { $limit ->
    *[other] characters
 }.
 error-leads-suppress-value = "{ $value }" is neither an address nor a domain.
+error-leads-suppress-wildcard = "{ $value }": wildcards are not supported. A domain closes the addresses on that domain only: /suppress { $domain }; a subdomain is closed on its own, e.g. /suppress mail.{ $domain }
 error-leads-suppression-not-found = { $value } is not suppressed.

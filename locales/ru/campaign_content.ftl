@@ -28,6 +28,7 @@ content-missing-identity = Не указан отправитель для по�
 content-no-variants = В шаге нет ни одного варианта письма
 content-empty-variant = Вариант { $variant }: пустое поле «{ $part }»
 content-unknown-placeholder = Вариант { $variant }: неизвестные поля { $names } — таких колонок нет у лидов кампании; добавьте запасное значение, например {"{"}first_name|коллега{"}"}
+content-placeholder-typo = Вариант { $variant }: опечатка в поле? { $names } — исправьте имя поля (запасное значение после | опечатку не исправит: оно будет в каждом письме)
 content-footer-does-not-fit = Вариант { $variant }: текст так длинен, что подпись и ссылка для отписки в письмо не помещаются
 content-spam-words = Вариант { $variant }: слова, которые не любят спам-фильтры: { $words }
 content-caps = Вариант { $variant }: текст заглавными буквами: { $words }

@@ -122,11 +122,13 @@ enrollment-state-bounced = недоставлено
 enrollment-state-unsubscribed = отписались
 enrollment-state-stopped = остановлены
 error-campaign-name = Имя кампании «{ $name }» не подходит: одно слово до { $max } символов — буквы, цифры, «-», «_», «.».
+error-campaign-name-words = Имя кампании — одно слово, без пробелов, а «{ $name }» — несколько. Например: /campaign_new { $example }
 error-campaign-not-found = Кампании «{ $name }» нет в этом пространстве.
 error-campaign-not-found-manage = Кампании «{ $name }» нет в этом пространстве. Список: /campaigns
 error-campaign-exists = Кампания { $name } уже есть. Откройте её: /campaign { $name }
 error-campaign-finished = Кампания { $name } завершена или в архиве: её нельзя менять.
 error-campaign-not-paused = Кампания { $name } не на паузе (сейчас: { $status }).
+error-campaign-not-started = Кампания { $name } ещё не запущена: приостанавливать нечего. Запуск: /campaign_start { $name }
 error-campaign-setting-unknown = Нет настройки { $name }. Есть: { $known }
 error-campaign-setting-value = Значение { $name }={ $value } не подходит. Можно: { $allowed }
 error-campaign-setting-pair = «{ $word }» — не настройка: пишите ключ=значение, например window=09:00-18:00
@@ -138,6 +140,7 @@ error-campaign-group-too-many = Слишком много ящиков и дом
 error-campaign-confirm-expired = Это подтверждение устарело. Запустите снова: /campaign_start
 error-campaign-confirm-used = Это подтверждение уже использовано: кампания { $name } сейчас { $status }.
 error-campaign-confirm-stale = Эта кнопка устарела: с тех пор кампания { $name } изменилась (сейчас: { $status }). Если нужно, запустите снова: /campaign_start { $name }
+error-campaign-confirm-other = Это подтверждение запрашивал другой человек, и нажать его может только он. Чтобы запустить { $name } самому: /campaign_start { $name }
 error-campaign-test-address = «{ $address }» — не адрес электронной почты.
 error-campaign-test-no-mailbox = В группе { $name } нет ящика, который сейчас отправляет.
 error-campaign-test-limit = Не больше { $max } тестов кампании в сутки.

@@ -7,9 +7,7 @@ cmd-unsuppress = снять подавление адреса или домен�
 arg-leads-import-options = кампания и параметры
 arg-leads-query = поиск
 arg-suppress-value = адрес или домен
-arg-suppress-scope = область
 arg-unsuppress-value = адрес или домен
-arg-unsuppress-scope = область
 
 leads-import-result = Строк: { $rows }. Новых лидов: { $imported }, обновлено: { $updated }, повторов в файле: { $duplicates }, недействительных: { $invalid }, рискованных: { $risky }, не проверено: { $unknown }, в списке подавления: { $suppressed }.
 leads-import-enrolled = В кампанию «{ $campaign }» добавлено: { $enrolled }.
@@ -81,4 +79,5 @@ error-leads-campaign-not-found = Кампании «{ $name }» нет в это
 error-leads-enroll-closed = Кампания «{ $name }» завершена или в архиве ({ $status }): добавлять в неё лидов нельзя.
 error-leads-query-long = Запрос слишком длинный: не больше { $limit } символов.
 error-leads-suppress-value = «{ $value }» — не адрес и не домен.
+error-leads-suppress-wildcard = «{ $value }»: шаблоны не поддерживаются. Домен закрывает адреса только на самом домене: /suppress { $domain }; поддомен закрывается отдельно, например /suppress mail.{ $domain }
 error-leads-suppression-not-found = { $value } не в списке подавления.

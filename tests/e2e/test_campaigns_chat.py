@@ -245,3 +245,57 @@ async def test_slack_campaign_from_creation_to_a_confirmed_start_a_pause_and_the
     status = await say(slack, "campaign q1")
     assert seen(EN("campaign-title", name="q1", status=EN("state-campaign-paused"), steps=2)) in status
     assert "Leads: 40 (active: 40," in status
+
+
+async def test_telegram_a_start_anyway_button_in_a_team_chat_is_only_for_the_manager_who_asked(
+    telegram: TelegramRig,
+) -> None:
+    """Anna asks to start in the team's group and reads the warnings; Boris, another manager of the workspace,
+    pressed her "start anyway" and the campaign started on warnings he never asked about, audited as his. The
+    button is hers: Boris is told to ask for his own, and her button still works."""
+    anna = await manager(telegram)
+    code = await telegram.invite("acme", "manager")
+    boris = telegram.user(700953, first_name="Boris")
+    await ask(boris, f"/start {code}")
+    await mailboxes("acme", "warm.test", 1, started=NOW.date() - dt.timedelta(days=10))
+    await ask(anna, "/campaign_new q1")
+    await ask(anna, "/campaign_group q1 warm.test")
+    await ask(anna, "/campaign_steps q1\n" + STEPS)
+    await graduate_and_enroll("acme", "q1", leads=12)
+    team_anna = telegram.user(ANNA, chat_id=-100700954, first_name="Anna")
+    team_boris = telegram.user(700953, chat_id=-100700954, first_name="Boris")
+    await team_anna.send_command("/campaign_start q1")
+    [confirm] = await team_anna.wait_replies()
+    data = confirm.callback_data(EN("campaign-confirm-button"))
+
+    pressed = await team_boris.press(data, confirm)
+    answer = await team_boris.wait_callback_answer(pressed)
+    assert EN("error-campaign-confirm-other", name="q1")[:150] in answer["text"]
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
+    assert await AuditLog.filter(action="campaign.start").count() == 0
+
+    await team_anna.press(data, confirm)  # still hers to press
+    _, started = await team_anna.wait_replies(2)
+    assert EN("campaign-started", name="q1") in visible(started.text)
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.RUNNING
+
+
+async def test_telegram_a_campaign_name_of_several_words_is_answered_with_a_one_word_example(
+    telegram: TelegramRig,
+) -> None:
+    """A new manager answers /campaign_new's question with "Весна 2027": the second word was taken for a setting,
+    "«2027» is not a setting: write key=value". The name is one word: the answer says so, offers "Весна-2027",
+    and the question stays open for the corrected answer."""
+    anna = await manager(telegram)
+    question = await ask(anna, "/campaign_new")
+    assert "next message" in question
+    await anna.send_text("Весна 2027")
+    [refused] = await anna.wait_replies()
+    assert EN("error-campaign-name-words", name="Весна 2027", example="Весна-2027") in visible(refused.text)
+    assert "next message" in visible(refused.text) and await Campaign.all().count() == 0
+    await anna.send_text("Весна-2027")
+    [created] = await anna.wait_replies()
+    assert EN("campaign-created", name="Весна-2027") in visible(created.text)
+    typed = await ask(anna, "/campaign_new Осень 2027 window=10:00-17:00")  # typed on one line, settings after
+    assert EN("error-campaign-name-words", name="Осень 2027", example="Осень-2027") in typed
+    assert await Campaign.all().count() == 1

@@ -205,6 +205,28 @@ async def test_slack_cp1251_upload_gives_counts_a_rejection_file_and_suppression
     ]
 
 
+async def test_telegram_an_address_copied_with_its_display_name_is_suppressed_and_lifted(telegram: TelegramRig) -> None:
+    """`/suppress Иван Петров <Ivan@Example.com>` — an address as a mail client shows it — was refused as
+    "«<Ivan@Example.com>» does not fit «scope» of /suppress: choose one of: all"; the address is the rest of the
+    line, and `all` at its end still means every workspace (admins only)."""
+    anna = await person(telegram, ANNA, "manager")
+    await anna.send_command("/suppress Иван Петров <Ivan@Example.com>")
+    [done] = await anna.wait_replies()
+    scope = EN("leads-scope-workspace")
+    assert visible(done.text) == EN("leads-suppressed", value="ivan@example.com", scope=scope)
+    await anna.send_command("/suppress Иван Петров <ivan@example.com> all")
+    [refused] = await anna.wait_replies()
+    assert "ivan@example.com" not in visible(refused.text) and visible(refused.text).startswith(ERROR_MARK)
+    await anna.send_command("/suppress *.example.com")
+    [wildcard] = await anna.wait_replies()
+    assert visible(wildcard.text) == ERROR_MARK + EN(
+        "error-leads-suppress-wildcard", value="*.example.com", domain="example.com"
+    )
+    await anna.send_command("/unsuppress Иван Петров <ivan@example.com>")
+    [lifted] = await anna.wait_replies()
+    assert visible(lifted.text) == EN("leads-unsuppressed", value="ivan@example.com", scope=scope)
+
+
 # Console ----------------------------------------------------------------------------------------------------------
 
 

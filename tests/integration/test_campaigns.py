@@ -403,8 +403,11 @@ async def test_a_campaign_whose_leads_all_left_the_sequence_is_refused_for_that_
 async def test_pause_and_resume(clock: FrozenClock) -> None:
     ws = await space()
     manager = await ready_campaign(clock, ws, leads=1)
-    with pytest.raises(Conflict):
-        await service.pause_campaign(manager, clock, "q1")  # a draft is not running
+    with pytest.raises(Conflict) as draft:  # a draft is not running: said by name, with what to do instead
+        await service.pause_campaign(manager, clock, "q1")
+    assert translator("ru")(draft.value.key, **draft.value.params) == (
+        "Кампания q1 ещё не запущена: приостанавливать нечего. Запуск: /campaign_start q1"
+    )
     with pytest.raises(Conflict) as not_paused:
         await service.resume_campaign(manager, clock, "q1")
     assert not_paused.value.key == "error-campaign-not-paused"
@@ -493,7 +496,7 @@ async def test_a_test_send_is_queued_from_a_graduated_mailbox(clock: FrozenClock
         with pytest.raises(UserError) as refused:
             await service.send_test(manager, clock, "q1", bad)
         assert refused.value.key == "error-campaign-test-address"
-    row = await service.send_test(manager, clock, "q1", " Me@Acme.Example ")
+    row = await service.send_test(manager, clock, "q1", "Анна Иванова <Me@Acme.Example> ")  # copied from a client
     assert (row.kind, row.status, row.step_position, row.variant, row.lead_id) == (
         MessageKind.TEST, MessageStatus.QUEUED, 1, 0, None)  # fmt: skip
     assert (row.body, row.scheduled_at, row.campaign_id) == ("me@acme.example", NOW, (await Campaign.get(name="q1")).id)
@@ -527,6 +530,22 @@ async def test_the_status_of_a_big_group_stays_one_readable_message(clock: Froze
     assert len(status) < 4096, len(status)
     assert translator("en")("list-more", count=300 - 30) in status
     assert "box0@fleet.test: wanted 5, allowed 2 — the mailbox's share of its domain's daily cap" in status
+
+
+async def test_a_test_send_to_an_address_copied_with_its_name_is_queued_to_the_address(clock: FrozenClock) -> None:
+    """`/campaign_test q1 Анна Иванова <anna@acme.example>` (an address as a mail client shows it) was refused with
+    "Too many arguments for /campaign_test: Иванова <anna@acme.example>"."""
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "en")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await mailboxes(ws, "ready.test", 1, status=MailboxStatus.ACTIVE)
+    for line in ("/campaign_new q1", "/campaign_group q1 ready.test", "/campaign_steps q1\n" + STEPS):
+        assert (await runner.run_line(admin, "c1", line)).ok, line
+    reply = await runner.run_line(admin, "c1", "/campaign_test q1 Анна Иванова <Anna@Acme.Example>")
+    assert reply.ok, reply.plain_text()
+    assert translator("en")("campaign-test-queued", name="q1", email="anna@acme.example") in reply.plain_text()
+    assert (await OutboundMessage.get(kind=MessageKind.TEST)).body == "anna@acme.example"
 
 
 async def test_a_word_file_sent_as_the_sequence_is_named_not_called_a_list(clock: FrozenClock) -> None:

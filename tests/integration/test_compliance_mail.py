@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from engine.access import SYSTEM
+from engine.access import SYSTEM, Actor
+from engine.campaigns import service
 from engine.campaigns.compose import Composer
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
@@ -28,7 +29,16 @@ from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
 from engine.tracking import TrackingLinks
 from models import Domain, Enrollment, Mailbox, OutboundMessage, Step, Suppression, Workspace
-from models.enums import EnrollmentState, MailboxStatus, MailProvider, MessageStatus, SuppressionReason, TlsMode
+from models.enums import (
+    EnrollmentState,
+    MailboxStatus,
+    MailProvider,
+    MessageStatus,
+    Platform,
+    Role,
+    SuppressionReason,
+    TlsMode,
+)
 from tests.harness.mailserver import MailServer
 from tests.integration.campaign_kit import campaign, enroll, plan_due
 from tests.integration.test_inbox import deliver, message
@@ -149,3 +159,46 @@ async def test_an_http_tracking_host_still_gives_a_working_unsubscribe_and_stops
         assert follow_up.status is MessageStatus.CANCELLED and follow_up.sent_at is None
         assert len(inbox_of(mail, lead)) == 1  # step 1 only: the stop took effect before the next send
     assert len(inbox_of(mail, KEEPER)) == 2  # the lead who said nothing got the follow-up
+
+
+async def test_a_test_send_arrives_as_the_leads_will_get_it_and_names_nothing_internal(
+    mail: MailServer, transport: SmtpTransport
+) -> None:
+    """/campaign_test to the manager's own address, through Postfix and read over IMAP as the manager: the From
+    of the mailbox, the legal footer, a one-click List-Unsubscribe, sample values for the lead's fields, and no
+    internal id (the row's, the campaign's, the workspace's slug) anywhere in the headers or the text."""
+    clock = FrozenClock(NOW)
+    ws = await Workspace.create(slug="acme-internal", name="Acme", timezone="Europe/Moscow", locale="ru",
+                                sender_name=LEGAL[0], sender_address=LEGAL[1])  # fmt: skip
+    alpha = await Domain.create(workspace=ws, name="alpha.test", daily_cap=120)
+    box = await Mailbox.create(
+        workspace=ws, domain=alpha, address=ANNA, display_name="Анна", provider=MailProvider.GENERIC,
+        smtp_host=mail.host, smtp_port=mail.ports.submission, smtp_tls=TlsMode.STARTTLS, imap_host=mail.host,
+        imap_port=mail.ports.imap, imap_tls=TlsMode.PLAIN, username=ANNA, secret_enc=VAULT.encrypt(PASSWORD),
+        status=MailboxStatus.ACTIVE, daily_cap=40, warmup_started_on=TODAY - dt.timedelta(days=100),
+    )  # fmt: skip
+    c = await campaign(ws, [box], name="весна-2031")
+    await Step.filter(campaign_id=c.id, position=1).update(
+        variants=[{"subject": "Вопрос для {company|вашей компании}", "body": "Добрый день, {first_name|коллега}!"}]
+    )
+    manager = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.MANAGER, workspace_id=ws.id)
+    row = await service.send_test(manager, clock, "весна-2031", KEEPER)
+    composer = Composer(TrackingLinks("https://t.example.test", b"k" * 32))
+    sender = Outbox(
+        clock=clock, vault=VAULT, sender=transport, sent_folder=ImapSentFolder(timeout_s=10),
+        options=SendOptions(ssl_context=mail.ssl_context()), caps=EffectiveCaps(), compose=composer,
+    )  # fmt: skip
+    assert (await sender.send_mailbox(box.id)).sent == 1
+    mail.settle()
+
+    [got] = inbox_of(mail, KEEPER)
+    assert str(got["From"]) == f"Анна <{ANNA}>" and str(got["To"]) == KEEPER
+    assert str(got["Message-ID"]) == row.message_id
+    assert str(got["List-Unsubscribe"]).startswith("<https://t.example.test/t/u/")
+    assert str(got["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    text = text_of(got)
+    assert f"{LEGAL[0]}, {LEGAL[1]}" in text
+    headers = "\n".join(f"{k}: {v}" for k, v in got.items() if k not in {"Received", "Date"})
+    for internal in (ws.slug, f"/{row.id}", f"={row.id}", f"/{c.id}/", "mailfleet"):
+        assert internal not in headers.lower() and internal not in text.lower(), internal
+    assert not [k for k in got if k.lower().startswith("x-")], list(got.keys())

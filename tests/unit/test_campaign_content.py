@@ -146,3 +146,20 @@ def test_every_finding_has_words_in_both_languages(locale: str) -> None:
     for finding in findings:
         text = t(finding.key, **finding.params)
         assert text != finding.key and "{" + "$" not in text
+
+
+def test_a_misspelt_field_is_named_with_the_field_it_misspells() -> None:
+    """`{firts_name}` (typed on a phone) was refused only as an unknown column with the advice to add a fallback,
+    `{first_name|коллега}`; and `{firts_name|коллега}` passed clean, so every lead got "коллега". A near miss of a
+    known field says which field it misspells: an error without a fallback, a warning with one."""
+    body = BODY + " {firts_name} {Industri|вашей отрасли} {deal}"
+    findings = check([(SUBJECT, body)], known=("industry",))
+    assert findings[:2] == [
+        Finding("content-placeholder-typo", "error", {"variant": "A", "names": "{firts_name} → {first_name}"}),
+        Finding("content-unknown-placeholder", "error", {"variant": "A", "names": "{deal}"}),
+    ]
+    assert Finding("content-placeholder-typo", "warning", {"variant": "A", "names": "{industri} → {industry}"}) in (
+        findings
+    )
+    text = translator("ru")("content-placeholder-typo", **findings[0].params)
+    assert "{firts_name} → {first_name}" in text

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from engine.campaigns.options import parse_settings, parse_weekdays, parse_window, split_pairs, weekdays_text
+from engine.campaigns.service import _parse
 from engine.campaigns.steps import MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_TEXT_CHARS, MAX_VARIANTS, parse_steps
 from engine.errors import UserError
 from engine.i18n import translator
@@ -282,3 +283,31 @@ def test_a_dashed_header_that_is_not_understood_is_quoted_as_typed() -> None:
         "error-campaign-steps-header",
         {"line": 3, "text": "— шаг 2 через неделю"},
     )
+
+
+def test_a_template_mistake_is_located_by_the_line_it_is_on_and_its_character_in_that_line() -> None:
+    """The template parser counts characters across the whole body: an unclosed spintax on the body's second line
+    used to read "text (line 2) at character 98" — a line that holds no spintax, and a count nobody can make on
+    a phone. The error names the sequence line the mistake is on and the character within that line."""
+    text = (
+        "Subject: Привет 👋\r\n"
+        "Текст «ёлочки» и “smart” quotes\u00a0nbsp, {first_name|коллега}!\r\n"
+        "{{Привет|Здравствуйте|{{Хай|Йо}}}} и {{незакрытый|спин\r\n"
+        "\r\n--- step 2 after 3 days\r\nЕщё раз."
+    )
+    with pytest.raises(UserError) as caught:
+        _parse(text, "en")
+    t = translator("en")
+    where = t("campaign-steps-where", step=1, variant="A", part=t("campaign-steps-part-body"), line=3)
+    assert (caught.value.params["where"], caught.value.params["position"]) == (where, 38)
+    assert text.splitlines()[2][37:49] == "{{незакрытый"
+
+    with pytest.raises(UserError) as stray:
+        _parse("Subject: Hi\nfirst line\nsecond } line", "en")
+    assert (stray.value.params["where"], stray.value.params["position"]) == (
+        t("campaign-steps-where", step=1, variant="A", part=t("campaign-steps-part-body"), line=3),
+        8,
+    )
+    with pytest.raises(UserError) as subject:
+        _parse("Subject: Hi {name\nbody", "en")
+    assert subject.value.params["where"].endswith("(line 1)") and subject.value.params["position"] == 4

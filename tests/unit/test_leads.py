@@ -61,6 +61,31 @@ def test_headers_are_guessed_in_russian_and_english(headers: list[str], expected
     assert map_columns(headers).fields == expected
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (["Имя", "Рабочий e-mail", "Телефон"], 1),  # a Bitrix24 export
+        (["Адрес эл. почты", "Компания"], 0),
+        (["Контакт", "Email (раб.)"], 1),  # an amoCRM export
+    ],
+)
+def test_a_header_that_says_email_in_other_words_is_the_email_when_it_is_the_only_one(
+    headers: list[str], expected: int
+) -> None:
+    """A CRM export's "Рабочий e-mail" or "Адрес эл. почты" matched no known header: the whole file was refused
+    with "no email column" though one header plainly says so."""
+    assert map_columns(headers).fields["email"] == expected
+
+
+def test_several_headers_that_say_email_are_left_to_the_manager() -> None:
+    with pytest.raises(UserError) as caught:
+        map_columns(["Имя", "Рабочий e-mail", "Частный e-mail"])
+    assert caught.value.key == "error-leads-no-email"
+    with pytest.raises(UserError) as postal:  # a postal address is no email
+        map_columns(["Имя", "Почтовый адрес"])
+    assert postal.value.key == "error-leads-no-email"
+
+
 def test_unknown_columns_go_to_custom_and_overrides_win() -> None:
     mapping = map_columns(["Почта", "Рабочая почта", "Должность"], {"email": "рабочая почта"})
     assert mapping.fields == {"email": 1}
@@ -334,6 +359,8 @@ def test_the_lead_import_takes_files_up_to_its_own_limit_other_commands_keep_the
         ("@ПРИМЕР.РФ", ("xn--e1afmkfd.xn--p1ai", True)),
         ("Ivan@ПРИМЕР.РФ", ("ivan@xn--e1afmkfd.xn--p1ai", False)),
         ("acme.ru", ("acme.ru", True)),
+        ("Иван Петров <Ivan@Example.com>", ("ivan@example.com", False)),  # copied from a mail client's From
+        ("<ivan@example.com>", ("ivan@example.com", False)),
     ],
 )
 def test_a_domain_is_suppressed_however_a_mail_filter_would_write_it(value: str, expected: tuple[str, bool]) -> None:
@@ -342,7 +369,15 @@ def test_a_domain_is_suppressed_however_a_mail_filter_would_write_it(value: str,
     assert normalize_value(value) == expected
 
 
-@pytest.mark.parametrize("value", ["@", "*@", "@a@b.ru", "a@b@c", "example"])
+def test_a_wildcard_domain_is_refused_with_what_a_domain_covers() -> None:
+    """`/suppress *.example.com` was "neither an address nor a domain": the manager was not told that a domain
+    covers itself only, nor what to type instead."""
+    with pytest.raises(UserError) as caught:
+        normalize_value("*.example.com")
+    assert (caught.value.key, caught.value.params["domain"]) == ("error-leads-suppress-wildcard", "example.com")
+
+
+@pytest.mark.parametrize("value", ["@", "*@", "@a@b.ru", "a@b@c", "example", "Иван <>", "Иван <ivan>"])
 def test_what_is_neither_an_address_nor_a_domain_is_refused(value: str) -> None:
     with pytest.raises(UserError) as caught:
         normalize_value(value)
