@@ -30,7 +30,7 @@ from bot.telegram.client import send_reply
 from bot.telegram.render import CANCEL, parse_callback_data
 from engine.i18n import Translator, pick_locale, translator
 from engine.logging import get_logger
-from engine.people import Identity, resolve_actor
+from engine.people import Identity, move_chat, resolve_actor
 from engine.reply import Attachment, Block, BlockStyle, Reply
 from models.enums import Platform
 
@@ -108,7 +108,26 @@ def build_router(runner: Runner, default_locale: str) -> Router:
     router.edited_message.register(on_edited, F.text.startswith("/"), for_this_bot)
     router.callback_query.register(on_press, F.data)
     router.errors.register(on_error)
-    return router
+    # a group's move to a supergroup is the platform's doing: it may come from an anonymous admin (a bot sender),
+    # so it is handled before the identity middleware, which stops such updates
+    root = Router(name=f"{__name__}.chats")
+    root.message.register(on_migrated, F.migrate_to_chat_id | F.migrate_from_chat_id)
+    root.include_router(router)
+    return root
+
+
+async def on_migrated(message: Message, *, runner: Runner) -> None:
+    """A group became a supergroup: Telegram gives it a new chat id and the old one takes no more messages, so
+    the chat's bindings follow it, or its alerts and reports would go nowhere. Both service messages arrive (the
+    old chat's `migrate_to_chat_id`, the new one's `migrate_from_chat_id`); the second moves nothing."""
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    moved = await move_chat(Platform.TELEGRAM, str(old), str(new), runner.clock)
+    log.info("telegram chat migrated", old=old, new=new, bindings=moved)
 
 
 async def for_this_bot(message: Message, *, bot: Bot) -> bool:

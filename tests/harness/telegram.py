@@ -276,6 +276,13 @@ class TelegramUser:
         result = await self._call("/sendCommand", json={**self._envelope(), "text": command, "entities": [entity]})
         return int(result["message_id"])
 
+    async def upgrade_to_supergroup(self, new_chat_id: int, *, basic_group: bool = True) -> None:
+        """This group becomes the supergroup ``new_chat_id``, as Telegram does when a group is upgraded: the bot
+        gets the old chat's ``migrate_to_chat_id`` and the new chat's ``migrate_from_chat_id`` service messages,
+        and its messages to the old id fail with 400 and ``parameters.migrate_to_chat_id``."""
+        chat = {**self.chat, "type": "group"} if basic_group else self.chat
+        await self._call("/migrateChat", json={**self._envelope(), "chat": chat, "toChatId": new_chat_id})
+
     async def press(self, callback_data: str, message: BotMessage, *, too_old: bool = False) -> str:
         """Press the inline button ``callback_data`` on ``message``; returns the callback_query id.
 

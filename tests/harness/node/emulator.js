@@ -17,7 +17,9 @@
  * (with `timeout`), /getCallbackAnswer, /getDownloads, /reset; GET /files/<file_id>.
  * Faults on demand: /sendCallback with `tooOld: true` makes a press whose answerCallbackQuery Telegram refuses
  * (400 "query is too old ..."), as for a press answered after Telegram's ~15 s; /uploadDocument with
- * `declaredSize` in its message states a file_size other than the real one (a lying size).
+ * `declaredSize` in its message states a file_size other than the real one (a lying size); /migrateChat upgrades a
+ * group to a supergroup: both service messages (`migrate_to_chat_id`, `migrate_from_chat_id`) are sent, and the
+ * bot's messages to the old id get Telegram's 400 with `parameters.migrate_to_chat_id`.
  */
 const crypto = require('crypto');
 const express = require('express');
@@ -50,16 +52,20 @@ const opts = {
 };
 
 class ApiError extends Error {
-  constructor(code, description) {
+  constructor(code, description, parameters) {
     super(description);
     this.code = code;
+    this.parameters = parameters;
   }
 }
 const badRequest = (what) => new ApiError(400, `Bad Request: ${what}`);
 
 function sendApiError(res, err) {
   const code = err instanceof ApiError ? err.code : (err.http || err.status || 500);
-  res.status(code).json({ ok: false, error_code: code, description: err.message || 'Internal Server Error' });
+  res.status(code).json(compact({
+    ok: false, error_code: code, description: err.message || 'Internal Server Error',
+    parameters: err instanceof ApiError ? err.parameters : undefined,
+  }));
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -123,6 +129,7 @@ const state = {
   callbackAnswers: new Map(), // callback_query_id -> answer parameters
   commands: new Map(), // token|scope|language -> BotCommand[]
   polls: new Map(), // token -> {terminated}
+  migrated: new Map(), // token|old chat id -> new chat id (a group upgraded to a supergroup)
 };
 
 let server; // the TelegramServer, assigned below before any request arrives
@@ -212,7 +219,16 @@ function replyTo(token, p) {
   throw badRequest('message to be replied not found');
 }
 
+/** A group upgraded to a supergroup takes no more messages under its old id: Telegram's 400 names the new one. */
+function checkMigrated(token, chatId) {
+  const to = state.migrated.get(`${token}|${Number(chatId)}`);
+  if (to !== undefined) {
+    throw new ApiError(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: to });
+  }
+}
+
 function storeBotMessage(token, method, p, content) {
+  checkMigrated(token, p.chat_id);
   const message = compact({
     message_id: server.messageId,
     from: botUser(token),
@@ -473,6 +489,18 @@ function registerUserRoutes(app) {
   route(app, 'post', '/sendCommand', (req) => {
     if (!Array.isArray(req.body.entities)) throw badRequest('a command needs entities');
     return addUserMessage(req.body);
+  });
+
+  route(app, 'post', '/migrateChat', async (req) => {
+    const b = req.body;
+    requireUser(b);
+    const from = Number(b.chat.id);
+    const to = Number(b.toChatId);
+    const supergroup = { id: to, type: 'supergroup', title: b.chat.title };
+    state.migrated.set(`${b.botToken}|${from}`, to);
+    await addUserMessage({ botToken: b.botToken, from: b.from, chat: b.chat, migrate_to_chat_id: to });
+    await addUserMessage({ botToken: b.botToken, from: b.from, chat: supergroup, migrate_from_chat_id: from });
+    return true;
   });
 
   route(app, 'post', '/uploadDocument', async (req) => {
