@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+from bot.telegram.notifier import BotApi, TelegramNotifier
 from engine.i18n import translator
-from engine.notify import Notification, deliver
-from models import AuditLog, ChatBinding, Workspace
+from engine.notify import CHAT_UNREACHABLE, Notification, deliver
+from models import Alert, AuditLog, ChatBinding, Workspace
 from models.enums import ChatPurpose, Platform
 from tests.e2e.conftest import TelegramRig, visible
-from tests.harness.telegram import TelegramUser
+from tests.harness.telegram import TelegramUser, new_bot_token
 
 EN = translator("en")
 ANNA = 700401
@@ -56,3 +57,39 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_alerts(telegram: Teleg
     assert alert.text
     listed = await ask(supergroup, "/chats")
     assert f"Telegram {SUPERGROUP} (this chat)" in listed, listed
+
+
+async def test_an_alert_to_a_group_upgraded_while_the_bot_missed_it_reaches_the_supergroup(
+    telegram: TelegramRig,
+) -> None:
+    """The upgrade happened while no bot took updates (a worker sends alerts; the web process was down, or the
+    group moved before this version): Telegram refuses the old id with 400 and `migrate_to_chat_id`. That was
+    taken for a chat gone — the alert lost, the chat reported unreachable. The alert goes to the new id, and the
+    binding follows it, so the next one goes there straight away."""
+    await telegram.admin("/workspace_new acme ACME")
+    workspace = await Workspace.get(slug="acme")
+    await ChatBinding.create(
+        workspace=workspace, platform=Platform.TELEGRAM, chat_id=str(OLD_GROUP), purposes=["alerts"]
+    )
+    token = new_bot_token()  # a worker's bot: nothing polls its updates, so the service messages stay unread
+    notifier = TelegramNotifier(BotApi(token, telegram.emulator.api_base))
+    group = TelegramUser(telegram.emulator, token, ANNA, chat_id=OLD_GROUP)
+    supergroup = TelegramUser(telegram.emulator, token, ANNA, chat_id=SUPERGROUP)
+    try:
+        await group.upgrade_to_supergroup(SUPERGROUP)
+        notifiers = {Platform.TELEGRAM: notifier}
+        note = Notification("alert:1", workspace.id, ChatPurpose.ALERTS, "workspace-title", "workspace-title")
+        report = await deliver(note, notifiers, telegram.redis, telegram.clock)
+        assert (report.sent, report.failed) == ([f"telegram:{SUPERGROUP}"], [])
+        [alert] = await supergroup.wait_replies()
+        assert alert.text
+        assert [b.chat_id for b in await ChatBinding.all()] == [str(SUPERGROUP)]
+        assert not await Alert.exists(kind=CHAT_UNREACHABLE)
+
+        again = Notification("alert:2", workspace.id, ChatPurpose.ALERTS, "workspace-title", "workspace-title")
+        assert (await deliver(again, notifiers, telegram.redis, telegram.clock)).sent == [f"telegram:{SUPERGROUP}"]
+        assert len(await supergroup.wait_replies()) == 1
+    finally:
+        for user in (group, supergroup):
+            await user.close()
+        await notifier.close()
