@@ -22,7 +22,7 @@ from aiogram.exceptions import (
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, ForceReply, Message, TelegramObject, User
 
 from bot.command import REGISTRY, answer_words, file_limit, split_line
 from bot.runner import Runner
@@ -162,7 +162,7 @@ async def on_command(message: Message, *, identity: Identity, runner: Runner, st
         await _respond(bot, message.chat.id, refused, state, identity)
         return
     reply = await runner.run_line(identity, str(message.chat.id), message.text or "")
-    await _respond(bot, message.chat.id, reply, state, identity)
+    await _respond(bot, message.chat.id, reply, state, identity, asked_by=message)
 
 
 async def on_edited(message: Message, *, identity: Identity, bot: Bot) -> None:
@@ -189,7 +189,7 @@ async def on_text(message: Message, *, identity: Identity, runner: Runner, state
         command, words = pending
         answer = answer_words(command, words, message.text or "")  # a block argument keeps its lines
         reply = await runner.run(identity, str(message.chat.id), command, [*words, *answer])
-        await _respond(bot, message.chat.id, reply, state, identity, answering=pending)
+        await _respond(bot, message.chat.id, reply, state, identity, answering=pending, asked_by=message)
     elif message.chat.type == ChatType.PRIVATE:
         await _say(bot, message.chat.id, identity, key="telegram-text-hint")
 
@@ -225,7 +225,7 @@ async def on_document(
     )
     if attachment is not None:
         reply = await runner.run(identity, str(message.chat.id), command, words, attachment)
-        await _respond(bot, message.chat.id, reply, state, identity, answering=pending)
+        await _respond(bot, message.chat.id, reply, state, identity, answering=pending, asked_by=message)
 
 
 async def on_cancel(message: Message, *, identity: Identity, state: FSMContext, bot: Bot) -> None:
@@ -347,30 +347,39 @@ async def _respond(
     identity: Identity,
     *,
     answering: tuple[str, list[str]] | None = None,
+    asked_by: Message | None = None,
 ) -> None:
     """Post the reply; a command that still needs an argument becomes a question remembered until answered. A
     refused answer to the question being `answering` (a wrong value, a file that will not do) leaves it open:
-    the refusal is shown, and the corrected answer is taken like the first one."""
+    the refusal is shown, and the corrected answer is taken like the first one.
+
+    In a group the bot is in privacy mode and never sees a plain message: there a question replies to the
+    person's message (`asked_by`) with a selective force-reply, so their app answers with a reply the bot sees."""
     again = answering is not None and not reply.ok and reply.awaiting is None
     if again:
         reply = dataclasses.replace(reply, awaiting=answering)
+    force_reply = None
     if reply.awaiting is None:
         await state.clear()
     else:
         command, words = reply.awaiting
         await state.set_state(Flow.awaiting)
         await state.set_data({"command": command, "words": words})
-        reply = _as_question(reply, await _translator(identity), again=again)
-    await send_reply(bot, chat_id, reply)
+        group = asked_by is not None and asked_by.chat.type != ChatType.PRIVATE
+        reply = _as_question(reply, await _translator(identity), again=again, group=group)
+        force_reply = ForceReply(force_reply=True, selective=True) if group else None
+    reply_to = asked_by.message_id if force_reply is not None and asked_by is not None else None
+    await send_reply(bot, chat_id, reply, reply_to=reply_to, force_reply=force_reply)
 
 
-def _as_question(reply: Reply, t: Translator, *, again: bool = False) -> Reply:
+def _as_question(reply: Reply, t: Translator, *, again: bool = False, group: bool = False) -> Reply:
     """Here a missing argument is a question, not a failure: no warning sign, and how to answer or cancel. A
-    refused answer (`again`) keeps its warning and asks for a corrected one."""
+    refused answer (`again`) keeps its warning and asks for a corrected one. In a group the answer is a reply."""
+    suffix = "-group" if group else ""
     if again:
-        return dataclasses.replace(reply, blocks=[*reply.blocks, Block(t("telegram-answer-again"))])
+        return dataclasses.replace(reply, blocks=[*reply.blocks, Block(t(f"telegram-answer-again{suffix}"))])
     blocks = [Block(b.text, "text" if b.style == "error" else b.style) for b in reply.blocks]
-    return dataclasses.replace(reply, blocks=[*blocks, Block(t("telegram-awaiting"))])
+    return dataclasses.replace(reply, blocks=[*blocks, Block(t(f"telegram-awaiting{suffix}"))])
 
 
 async def _pending(state: FSMContext) -> tuple[str, list[str]] | None:

@@ -13,3 +13,5 @@ telegram-file-over-download-limit = The file "{ $name }" is { $size_mb } MB, and
 telegram-download-failed = I could not download the file "{ $name }" from Telegram. Please send it again.
 telegram-answer-in-chat = The full answer is in a message from the bot.
 telegram-answer-again = Send the corrected answer in your next message, or /cancel to stop.
+telegram-awaiting-group = Reply to this message with it, or /cancel to stop.
+telegram-answer-again-group = Reply to this message with the corrected answer, or /cancel to stop.

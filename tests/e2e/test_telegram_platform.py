@@ -93,3 +93,30 @@ async def test_an_alert_to_a_group_upgraded_while_the_bot_missed_it_reaches_the_
         for user in (group, supergroup):
             await user.close()
         await notifier.close()
+
+
+async def test_a_question_in_a_group_asks_for_a_reply_the_bot_can_see(telegram: TelegramRig) -> None:
+    """In a group the bot is in privacy mode (Telegram's default): it never sees a plain message, so the answer
+    to "send it in your next message" never arrived and the command hung. The question now replies to the
+    person's command with a selective force-reply (their app opens a reply to it, which the bot does see), says
+    so, and the reply completes the command; a refused reply asks again the same way."""
+    await telegram.admin("/workspace_new acme ACME")
+    code = await telegram.invite("acme", "manager")
+    await ask(telegram.user(ANNA, first_name="Anna"), f"/start {code}")
+    group = telegram.user(ANNA, chat_id=OLD_GROUP, first_name="Anna")
+    asked = await group.send_command("/workspace_new")
+    [question] = await group.wait_replies()
+    assert visible(question.text).endswith("\n\n" + EN("telegram-awaiting-group"))
+    assert question.reply_markup == {"force_reply": True, "selective": True}
+    assert question.message["reply_to_message"]["message_id"] == asked
+
+    await group.send_text('beta "Beta LLC"')  # typed without replying: privacy mode keeps it from the bot
+    await group.assert_no_replies(within=0.3)
+    await group.send_text("acme Again", reply_to=question)
+    [again] = await group.wait_replies()
+    assert visible(again.text).endswith("\n\n" + EN("telegram-answer-again-group"))
+    assert again.reply_markup == {"force_reply": True, "selective": True}
+    await group.send_text('beta "Beta LLC"', reply_to=again)
+    [created] = await group.wait_replies()
+    assert visible(created.text) == EN("workspace-created", slug="beta", name="Beta LLC")
+    assert created.reply_markup is None

@@ -263,8 +263,11 @@ class TelegramUser:
     async def send_text(self, text: str, *, reply_to: BotMessage | None = None) -> int:
         """Send a plain text message; returns its message_id."""
         message = {**self._envelope(), "text": text}
-        if reply_to is not None:
-            message["reply_to_message"] = reply_to.message
+        if reply_to is not None:  # as the bot gets it back: a Message's reply_markup is only an inline keyboard
+            quoted = dict(reply_to.message)
+            if "inline_keyboard" not in (quoted.get("reply_markup") or {}):
+                quoted.pop("reply_markup", None)
+            message["reply_to_message"] = quoted
         result = await self._call("/sendMessage", json=message)
         return int(result["message_id"])
 

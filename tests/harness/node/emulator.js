@@ -13,6 +13,8 @@
  * getFile + GET /file/bot<token>/<file_path>, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
  * setMyCommands, getMyCommands, deleteMyCommands, sendChatAction, deleteWebhook (drop_pending_updates);
  * any other method -> 404. Every error body is {ok: false, error_code, description}.
+ * Groups are in privacy mode: a group message that is not a command, names no bot and replies to none of its
+ * messages never reaches the bot (as with Telegram's default for bots).
  * User side: POST /sendMessage, /sendCommand, /sendCallback, /uploadDocument (multipart), /getUpdates
  * (with `timeout`), /getCallbackAnswer, /getDownloads, /reset; GET /files/<file_id>.
  * Faults on demand: /sendCallback with `tooOld: true` makes a press whose answerCallbackQuery Telegram refuses
@@ -362,10 +364,29 @@ function requireUser(b) {
   }
 }
 
+const SERVICE_FIELDS = ['migrate_to_chat_id', 'migrate_from_chat_id', 'new_chat_members', 'left_chat_member',
+  'group_chat_created', 'supergroup_chat_created', 'pinned_message'];
+
+/** Privacy mode (the default, and getMe's can_read_all_group_messages: false): in a group the bot gets only
+ * commands (also as a caption), messages naming it, replies to its own messages and service messages. */
+function reachesBot(b) {
+  if (!['group', 'supergroup'].includes(b.chat.type)) return true;
+  const text = String(b.text ?? b.caption ?? '');
+  const reply = b.reply_to_message;
+  return text.startsWith('/') || text.includes(`@${opts.botUsername}`)
+    || Boolean(reply && reply.from && reply.from.is_bot && reply.from.username === opts.botUsername)
+    || SERVICE_FIELDS.some((key) => key in b);
+}
+
 async function addUserMessage(b) {
   requireUser(b);
   if (!b.chat || b.chat.id === undefined) throw badRequest('a user message needs chat');
   state.chats.set(Number(b.chat.id), b.chat);
+  if (!reachesBot(b)) {
+    const ids = { update_id: null, message_id: server.messageId };
+    server.messageId++; // the group sees it; the bot in privacy mode never does
+    return ids;
+  }
   const ids = { update_id: server.updateId, message_id: server.messageId };
   await server.addUserMessage({ date: nowSeconds(), ...b });
   return ids;
