@@ -178,7 +178,8 @@ async def on_edited(message: Message, *, identity: Identity, bot: Bot) -> None:
 def _ours(message: Message) -> bool:
     """Whether a command we do not know is still meant for us: in a private chat, or naming this bot in a group
     (`for_this_bot` already refused another bot's name); in a group without a name it may be another bot's."""
-    return message.chat.type == ChatType.PRIVATE or "@" in (message.text or "").split(maxsplit=1)[0]
+    head = (message.text or message.caption or "").split(maxsplit=1)
+    return message.chat.type == ChatType.PRIVATE or "@" in (head[0] if head else "")
 
 
 async def on_text(message: Message, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:
@@ -215,6 +216,8 @@ async def on_document(
             await _say(bot, message.chat.id, identity, key="telegram-document-no-command", style="error")
         return
     command, words = target
+    if pending is None and command not in REGISTRY and not _ours(message):
+        return  # in a group, a caption with another bot's command, typed without its name
     refused = await runner.precheck(identity, command)  # a command this person may not run gets no download
     if refused is not None:
         await _respond(bot, message.chat.id, refused, state, identity)

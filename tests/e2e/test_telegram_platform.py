@@ -120,3 +120,16 @@ async def test_a_question_in_a_group_asks_for_a_reply_the_bot_can_see(telegram: 
     [created] = await group.wait_replies()
     assert visible(created.text) == EN("workspace-created", slug="beta", name="Beta LLC")
     assert created.reply_markup is None
+
+
+async def test_a_file_captioned_with_another_bots_command_in_a_group_is_left_alone(telegram: TelegramRig) -> None:
+    """A group with several bots: a file captioned `/weather Moscow` (another bot's command, typed without its
+    name, as a text command is left alone) got "unknown command" from Mailfleet in the group. Named for this
+    bot, it is answered."""
+    group = telegram.user(ANNA, chat_id=OLD_GROUP, first_name="Anna")
+    await group.upload_document("moscow.csv", b"city\nMoscow\n", caption="/weather Moscow")
+    await group.assert_no_replies(within=0.5)
+    await group.upload_document("moscow.csv", b"city\nMoscow\n", caption="/weather@mailfleet_test_bot Moscow")
+    [reply] = await group.wait_replies()
+    assert visible(reply.text) == "⚠️ " + EN("error-unknown-command", command="weather")
+    assert await group.bot_downloads() == []
