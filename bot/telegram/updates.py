@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 from aiogram import BaseMiddleware, Bot, F, Router
-from aiogram.enums import ChatType
+from aiogram.enums import ChatType, ContentType
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
@@ -38,6 +38,14 @@ log = get_logger(__name__)
 
 CALLBACK_ANSWER_LIMIT = 200  # characters Telegram shows in a button's pop-up answer
 QUERY_TOO_OLD = "query is too old"  # Telegram's 400 for an answer after ~15 s (or to an unknown query id)
+
+
+MEDIA = frozenset({
+    ContentType.STICKER, ContentType.PHOTO, ContentType.VOICE, ContentType.VIDEO, ContentType.VIDEO_NOTE,
+    ContentType.AUDIO, ContentType.ANIMATION, ContentType.LOCATION, ContentType.CONTACT, ContentType.POLL,
+    ContentType.DICE,
+})  # fmt: skip
+"""What a person may send that is neither text nor a document: no command takes it."""
 
 
 class FileTooLarge(Exception):
@@ -105,6 +113,7 @@ def build_router(runner: Runner, default_locale: str) -> Router:
     router.message.register(on_command, F.text.startswith("/"), for_this_bot)
     router.message.register(on_text, F.text, ~F.text.startswith("/"))
     router.message.register(on_document, F.document.as_("document"), for_this_bot)
+    router.message.register(on_media, F.content_type.in_(MEDIA))
     router.edited_message.register(on_edited, F.text.startswith("/"), for_this_bot)
     router.callback_query.register(on_press, F.data)
     router.errors.register(on_error)
@@ -229,6 +238,16 @@ async def on_document(
     if attachment is not None:
         reply = await runner.run(identity, str(message.chat.id), command, words, attachment)
         await _respond(bot, message.chat.id, reply, state, identity, answering=pending, asked_by=message)
+
+
+async def on_media(message: Message, *, identity: Identity, state: FSMContext, bot: Bot) -> None:
+    """A sticker, photo, voice… answers no question and runs no command. A pending question stays open and says
+    so (the person was left waiting for a reply that never came); in a private chat it gets the pointer to
+    /help; group chatter is not for us."""
+    if await _pending(state) is not None:
+        await _say(bot, message.chat.id, identity, key="telegram-media-not-an-answer", style="error")
+    elif message.chat.type == ChatType.PRIVATE:
+        await _say(bot, message.chat.id, identity, key="telegram-text-hint")
 
 
 async def on_cancel(message: Message, *, identity: Identity, state: FSMContext, bot: Bot) -> None:

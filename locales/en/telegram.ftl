@@ -15,3 +15,4 @@ telegram-answer-in-chat = The full answer is in a message from the bot.
 telegram-answer-again = Send the corrected answer in your next message, or /cancel to stop.
 telegram-awaiting-group = Reply to this message with it, or /cancel to stop.
 telegram-answer-again-group = Reply to this message with the corrected answer, or /cancel to stop.
+telegram-media-not-an-answer = That does not answer the question: send the answer as text (or as a file, if a file is asked for), or /cancel to stop.

@@ -15,3 +15,4 @@ telegram-answer-in-chat = Полный ответ — в сообщении от
 telegram-answer-again = Пришлите исправленный ответ следующим сообщением или отмените: /cancel
 telegram-awaiting-group = Ответьте на это сообщение (Ответить) или отмените: /cancel
 telegram-answer-again-group = Ответьте на это сообщение исправленным ответом или отмените: /cancel
+telegram-media-not-an-answer = Это не ответ на вопрос: пришлите ответ текстом (или файлом, если нужен файл) или отмените: /cancel

@@ -133,3 +133,32 @@ async def test_a_file_captioned_with_another_bots_command_in_a_group_is_left_alo
     [reply] = await group.wait_replies()
     assert visible(reply.text) == "⚠️ " + EN("error-unknown-command", command="weather")
     assert await group.bot_downloads() == []
+
+
+STICKER = {"file_id": "CAACAgIAAxk-sticker", "file_unique_id": "AgADsticker", "type": "regular", "width": 512,
+           "height": 512, "is_animated": False, "is_video": False, "emoji": "👍"}  # fmt: skip
+VOICE = {"file_id": "AwACAgIAAxk-voice", "file_unique_id": "AgADvoice", "duration": 3, "mime_type": "audio/ogg"}
+
+
+async def test_a_sticker_or_voice_instead_of_an_answer_is_told_and_the_question_stays(telegram: TelegramRig) -> None:
+    """Asked for an argument, the person sent a sticker (or a voice message): nothing answered, and they waited.
+    They are told it is no answer; the question stays open for the real one. Without a question, a private chat
+    gets the pointer to /help; a sticker in a group is not for the bot."""
+    await telegram.admin("/workspace_new acme ACME")
+    code = await telegram.invite("acme", "manager")
+    anna = telegram.user(ANNA, first_name="Anna")
+    await ask(anna, f"/start {code}")
+    await ask(anna, "/workspace_new")
+    await anna.send_media("sticker", STICKER)
+    [told] = await anna.wait_replies()
+    assert visible(told.text) == "⚠️ " + EN("telegram-media-not-an-answer")
+    await anna.send_media("voice", VOICE)
+    assert visible((await anna.wait_replies())[0].text) == "⚠️ " + EN("telegram-media-not-an-answer")
+    await anna.send_text('beta "Beta LLC"')
+    [created] = await anna.wait_replies()
+    assert visible(created.text) == EN("workspace-created", slug="beta", name="Beta LLC")
+    await anna.send_media("sticker", STICKER)
+    assert visible((await anna.wait_replies())[0].text) == EN("telegram-text-hint")
+    group = telegram.user(ANNA, chat_id=OLD_GROUP, first_name="Anna")
+    await group.send_media("sticker", STICKER, caption="@mailfleet_test_bot")
+    await group.assert_no_replies(within=0.3)

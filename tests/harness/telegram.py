@@ -271,6 +271,15 @@ class TelegramUser:
         result = await self._call("/sendMessage", json=message)
         return int(result["message_id"])
 
+    async def send_media(self, kind: str, media: Any, *, caption: str | None = None) -> int:
+        """A message with only a sticker, photo, voice… (``kind`` is its Message field, ``media`` its value as
+        Telegram sends it); returns its message_id."""
+        message = {**self._envelope(), kind: media}
+        if caption is not None:
+            message["caption"] = caption
+        result = await self._call("/sendMessage", json=message)
+        return int(result["message_id"])
+
     async def send_command(self, command: str) -> int:
         """Send ``/cmd args`` with its bot_command entity (as Telegram clients do); returns its message_id."""
         if not command.startswith("/"):
