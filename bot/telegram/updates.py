@@ -121,6 +121,7 @@ def build_router(runner: Runner, default_locale: str) -> Router:
     # so it is handled before the identity middleware, which stops such updates
     root = Router(name=f"{__name__}.chats")
     root.message.register(on_migrated, F.migrate_to_chat_id | F.migrate_from_chat_id)
+    root.message.register(on_anonymous, F.sender_chat, F.text.startswith("/"), for_this_bot)
     root.include_router(router)
     return root
 
@@ -137,6 +138,18 @@ async def on_migrated(message: Message, *, runner: Runner) -> None:
         return
     moved = await move_chat(Platform.TELEGRAM, str(old), str(new), runner.clock)
     log.info("telegram chat migrated", old=old, new=new, bindings=moved)
+
+
+async def on_anonymous(message: Message, *, bot: Bot, default_locale: str) -> None:
+    """A command sent on behalf of a chat (an admin who "remains anonymous", a linked channel) names no person:
+    Telegram's sender is GroupAnonymousBot. It cannot run, and silence left the admin wondering: they are told
+    how to send it as themselves, in the install's language (nobody's language is known). As for any command in
+    a group, one we do not know and not naming this bot may be another bot's."""
+    name, _ = split_line(message.text or "")
+    if name not in REGISTRY and not _ours(message):
+        return
+    t = translator(default_locale)
+    await send_reply(bot, message.chat.id, Reply(ok=False).add(t("telegram-anonymous-sender"), "error"))
 
 
 async def for_this_bot(message: Message, *, bot: Bot) -> bool:

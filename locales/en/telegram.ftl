@@ -16,3 +16,4 @@ telegram-answer-again = Send the corrected answer in your next message, or /canc
 telegram-awaiting-group = Reply to this message with it, or /cancel to stop.
 telegram-answer-again-group = Reply to this message with the corrected answer, or /cancel to stop.
 telegram-media-not-an-answer = That does not answer the question: send the answer as text (or as a file, if a file is asked for), or /cancel to stop.
+telegram-anonymous-sender = This command was sent anonymously on behalf of the chat, so I cannot tell who sent it. Turn off "Remain anonymous" in your admin rights, or send the command to me in a private chat.

@@ -162,3 +162,15 @@ async def test_a_sticker_or_voice_instead_of_an_answer_is_told_and_the_question_
     group = telegram.user(ANNA, chat_id=OLD_GROUP, first_name="Anna")
     await group.send_media("sticker", STICKER, caption="@mailfleet_test_bot")
     await group.assert_no_replies(within=0.3)
+
+
+async def test_a_command_from_an_anonymous_admin_is_told_who_can_run_it(telegram: TelegramRig) -> None:
+    """An admin who "remains anonymous" sends commands as GroupAnonymousBot (a bot, on behalf of the group):
+    the bot dropped them without a word. They are told to send it as themselves; another bot's command is not."""
+    group = telegram.user(ANNA, chat_id=OLD_GROUP, first_name="Anna")
+    await group.send_command("/report@mailfleet_test_bot 7d", anonymous=True)
+    [told] = await group.wait_replies()
+    assert visible(told.text) == "⚠️ " + translator("ru")("telegram-anonymous-sender")
+    await group.send_command("/weather Moscow", anonymous=True)
+    await group.send_command("/report@other_bot 7d", anonymous=True)
+    await group.assert_no_replies(within=0.5)

@@ -37,6 +37,7 @@ from aiogram.client.telegram import TelegramAPIServer
 NODE_DIR = Path(__file__).resolve().parent / "node"
 EMULATOR_JS = NODE_DIR / "emulator.js"
 _READY = "READY "
+GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 
 
 def new_bot_token() -> str:
@@ -280,12 +281,18 @@ class TelegramUser:
         result = await self._call("/sendMessage", json=message)
         return int(result["message_id"])
 
-    async def send_command(self, command: str) -> int:
-        """Send ``/cmd args`` with its bot_command entity (as Telegram clients do); returns its message_id."""
+    async def send_command(self, command: str, *, anonymous: bool = False) -> int:
+        """Send ``/cmd args`` with its bot_command entity (as Telegram clients do); returns its message_id.
+        ``anonymous``: an admin who "remains anonymous" in this group: Telegram names the sender GroupAnonymousBot
+        (a bot) and puts the group in ``sender_chat``."""
         if not command.startswith("/"):
             raise ValueError(f"a command starts with '/': {command!r}")
         entity = {"type": "bot_command", "offset": 0, "length": len(command.split(maxsplit=1)[0])}
-        result = await self._call("/sendCommand", json={**self._envelope(), "text": command, "entities": [entity]})
+        envelope = self._envelope()
+        if anonymous:
+            envelope["from"] = dict(GROUP_ANONYMOUS_BOT)
+            envelope["sender_chat"] = self.chat
+        result = await self._call("/sendCommand", json={**envelope, "text": command, "entities": [entity]})
         return int(result["message_id"])
 
     async def upgrade_to_supergroup(self, new_chat_id: int, *, basic_group: bool = True) -> None:
