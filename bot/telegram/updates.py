@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -23,6 +24,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, ForceReply, Message, TelegramObject, User
+from redis.asyncio import Redis
 
 from bot.command import REGISTRY, answer_words, file_limit, split_line
 from bot.runner import Runner
@@ -36,6 +38,8 @@ from models.enums import Platform
 
 log = get_logger(__name__)
 
+ALBUM_PREFIX = "mailfleet:tg:album"  # Redis keys of the command an album of files (one media group) runs
+ALBUM_TTL_S = 120  # an album's files arrive within seconds of each other
 CALLBACK_ANSWER_LIMIT = 200  # characters Telegram shows in a button's pop-up answer
 QUERY_TOO_OLD = "query is too old"  # Telegram's 400 for an answer after ~15 s (or to an unknown query id)
 
@@ -227,12 +231,22 @@ async def on_document(
     bot: Bot,
     max_file_bytes: int,
     download_limit: int | None,
+    redis: Redis,
 ) -> None:
     """A document is the file argument of the command in its caption, or of the command that asked for a file.
-    Without either it gets a pointer in a private chat; files shared in a group are not for us."""
+    Without either it gets a pointer in a private chat; files shared in a group are not for us.
+
+    Several files sent at once come as an album: one message each, the caption on one of them only. The album's
+    command is remembered for a while, so each of its files runs it (they arrive in order, the caption first)."""
     caption = message.caption or ""
     pending = None if caption.startswith("/") else await _pending(state)
     target = split_line(caption) if caption.startswith("/") else pending
+    album = _album_key(message) if message.media_group_id else None
+    if album is not None:
+        if target is None:
+            target = await _album_command(redis, album)
+        else:
+            await redis.set(album, json.dumps(list(target)), ex=ALBUM_TTL_S)
     if target is None:
         if message.chat.type == ChatType.PRIVATE:
             await _say(bot, message.chat.id, identity, key="telegram-document-no-command", style="error")
@@ -261,6 +275,20 @@ async def on_media(message: Message, *, identity: Identity, state: FSMContext, b
         await _say(bot, message.chat.id, identity, key="telegram-media-not-an-answer", style="error")
     elif message.chat.type == ChatType.PRIVATE:
         await _say(bot, message.chat.id, identity, key="telegram-text-hint")
+
+
+def _album_key(message: Message) -> str:
+    person = message.from_user.id if message.from_user else 0
+    return f"{ALBUM_PREFIX}:{message.chat.id}:{person}:{message.media_group_id}"
+
+
+async def _album_command(redis: Redis, key: str) -> tuple[str, list[str]] | None:
+    """The command the album's captioned file named (or answered), if one of its files came first."""
+    raw = await redis.get(key)
+    if raw is None:
+        return None
+    command, words = json.loads(raw)
+    return str(command), [str(w) for w in words]
 
 
 async def on_cancel(message: Message, *, identity: Identity, state: FSMContext, bot: Bot) -> None:

@@ -3,9 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.command import REGISTRY, Access, Arg, Ctx, command
 from bot.telegram.notifier import BotApi, TelegramNotifier
 from engine.i18n import translator
 from engine.notify import CHAT_UNREACHABLE, Notification, deliver
+from engine.reply import Attachment, Reply
 from models import Alert, AuditLog, ChatBinding, Workspace
 from models.enums import ChatPurpose, Platform
 from tests.e2e.conftest import TelegramRig, visible
@@ -174,3 +181,34 @@ async def test_a_command_from_an_anonymous_admin_is_told_who_can_run_it(telegram
     await group.send_command("/weather Moscow", anonymous=True)
     await group.send_command("/report@other_bot 7d", anonymous=True)
     await group.assert_no_replies(within=0.5)
+
+
+@pytest.fixture
+def rows_command() -> Iterator[None]:
+    async def rows(ctx: Ctx, args: dict[str, Any]) -> Reply:
+        upload: Attachment = args["file"]
+        lines = upload.content.splitlines()
+        return Reply().add(f"{upload.filename}: {len(lines) - 1} rows")
+
+    command("album_rows", Access.PUBLIC, Arg("file", kind="file"))(rows)
+    try:
+        yield
+    finally:
+        REGISTRY.pop("album_rows", None)
+
+
+@pytest.mark.usefixtures("rows_command")
+async def test_each_file_of_an_album_captioned_with_a_command_runs_it(telegram: TelegramRig) -> None:
+    """Three CSVs sent at once arrive as an album: three messages, the caption `/album_rows` on the first only.
+    The first ran; the other two got "what should I do with this file?". Each file of the album runs the
+    command; a file of another album without a caption still gets the pointer."""
+    boris = telegram.user(700402)
+    for n, name in enumerate(("a.csv", "b.csv", "c.csv")):
+        caption = "/album_rows" if n == 0 else None
+        content = b"email\n" + b"x@y.test\n" * (n + 1)
+        await boris.upload_document(name, content, caption=caption, media_group_id="13579")
+    replies = await boris.wait_replies(3)
+    assert sorted(visible(r.text) for r in replies) == ["a.csv: 1 rows", "b.csv: 2 rows", "c.csv: 3 rows"]
+    await boris.upload_document("d.csv", b"email\n", media_group_id="24680")
+    [pointer] = await boris.wait_replies()
+    assert visible(pointer.text) == "⚠️ " + EN("telegram-document-no-command")

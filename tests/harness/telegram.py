@@ -327,10 +327,14 @@ class TelegramUser:
         mime_type: str | None = None,
         *,
         declared_size: int | None = None,
+        media_group_id: str | None = None,
     ) -> int:
         """Send a file (e.g. a CSV) as a document message; returns its message_id. ``declared_size`` makes the
-        document state another ``file_size`` than its real one."""
+        document state another ``file_size`` than its real one; ``media_group_id`` sends it as one file of an
+        album (Telegram sends each file of an album as its own message, the caption on one of them)."""
         meta = self._envelope()
+        if media_group_id is not None:
+            meta["media_group_id"] = media_group_id
         if caption is not None:
             meta["caption"] = caption
         if declared_size is not None:
