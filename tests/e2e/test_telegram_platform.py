@@ -212,3 +212,14 @@ async def test_each_file_of_an_album_captioned_with_a_command_runs_it(telegram: 
     await boris.upload_document("d.csv", b"email\n", media_group_id="24680")
     [pointer] = await boris.wait_replies()
     assert visible(pointer.text) == "⚠️ " + EN("telegram-document-no-command")
+
+
+async def test_a_command_with_its_argument_on_the_next_line_runs(telegram: TelegramRig) -> None:
+    """A phone keyboard puts a line break after the command: Telegram reads `/lang⏎en` as the command /lang (its
+    bot_command entity ends at the break), but the name was cut at the first space only, "lang\\nen" was no
+    command — "unknown" in a private chat, silence in a group."""
+    boris = telegram.user(700403, language_code="ru")
+    assert await ask(boris, "/lang\nen") == EN("lang-set")
+    group = telegram.user(700403, chat_id=OLD_GROUP, language_code="ru")
+    assert await ask(group, "/lang@mailfleet_test_bot\nru") == translator("ru")("lang-set")
+    assert await ask(group, "/lang\nen") == EN("lang-set")
