@@ -223,3 +223,19 @@ async def test_a_command_with_its_argument_on_the_next_line_runs(telegram: Teleg
     group = telegram.user(700403, chat_id=OLD_GROUP, language_code="ru")
     assert await ask(group, "/lang@mailfleet_test_bot\nru") == translator("ru")("lang-set")
     assert await ask(group, "/lang\nen") == EN("lang-set")
+
+
+async def test_a_button_on_a_message_older_than_two_days_still_runs(telegram: TelegramRig) -> None:
+    """Past 48 hours Telegram sends the pressed message as an InaccessibleMessage (no text, no keyboard, date 0):
+    the press is answered, runs, and its result is posted as a new message."""
+    await telegram.admin("/workspace_new acme ACME")
+    code = await telegram.invite("acme", "manager")
+    anna = telegram.user(ANNA, first_name="Anna")
+    await ask(anna, f"/start {code}")
+    await ask(anna, '/workspace_new beta "Beta LLC"')
+    await anna.send_command("/workspaces")
+    [listing] = await anna.wait_replies()
+    query = await anna.press(listing.callback_data("acme"), listing, inaccessible=True)
+    assert await anna.wait_callback_answer(query) == {"callback_query_id": query, "show_alert": False}
+    [result] = await anna.wait_replies()
+    assert visible(result.text) == EN("use-done", slug="acme", name="ACME")

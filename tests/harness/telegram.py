@@ -302,11 +302,14 @@ class TelegramUser:
         chat = {**self.chat, "type": "group"} if basic_group else self.chat
         await self._call("/migrateChat", json={**self._envelope(), "chat": chat, "toChatId": new_chat_id})
 
-    async def press(self, callback_data: str, message: BotMessage, *, too_old: bool = False) -> str:
+    async def press(
+        self, callback_data: str, message: BotMessage, *, too_old: bool = False, inaccessible: bool = False
+    ) -> str:
         """Press the inline button ``callback_data`` on ``message``; returns the callback_query id.
 
         ``too_old``: Telegram refuses to take an answer to this press (``answerCallbackQuery`` → 400 "query is too
-        old"), as it does for a press the bot answers after about 15 seconds.
+        old"), as it does for a press the bot answers after about 15 seconds. ``inaccessible``: the message is
+        older than 48 hours, so Telegram sends it as an InaccessibleMessage (chat, message_id, date 0) only.
         """
         payload = {
             "botToken": self.bot_token,
@@ -316,6 +319,8 @@ class TelegramUser:
             "data": callback_data,
             "tooOld": too_old,
         }
+        if inaccessible:
+            payload["message"] = {"chat": self.chat, "message_id": message.message_id, "date": 0}
         result = await self._call("/sendCallback", json=payload)
         return str(result["callback_query_id"])
 
