@@ -432,7 +432,11 @@ async def _respond(
         reply = _as_question(reply, await _translator(identity), again=again, group=group)
         force_reply = ForceReply(force_reply=True, selective=True) if group else None
     reply_to = asked_by.message_id if force_reply is not None and asked_by is not None else None
-    await send_reply(bot, chat_id, reply, reply_to=reply_to, force_reply=force_reply)
+    try:
+        await send_reply(bot, chat_id, reply, reply_to=reply_to, force_reply=force_reply)
+    except TelegramForbiddenError:  # blocked by the person, or removed from the group
+        await state.clear()  # a question nobody read must not take their next message, days later, as its answer
+        raise
 
 
 def _as_question(reply: Reply, t: Translator, *, again: bool = False, group: bool = False) -> Reply:

@@ -7,15 +7,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
 from bot.command import REGISTRY, Access, Arg, Ctx, command
+from bot.runner import Runner
 from bot.telegram.notifier import BotApi, TelegramNotifier
+from bot.telegram.transport import TelegramTransport
 from engine.i18n import translator
 from engine.notify import CHAT_UNREACHABLE, Notification, deliver
 from engine.reply import Attachment, Reply
 from models import Alert, AuditLog, ChatBinding, Workspace
 from models.enums import ChatPurpose, Platform
-from tests.e2e.conftest import TelegramRig, visible
+from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, visible
+from tests.e2e.test_faults_replies import until
+from tests.harness.flaky_botapi import FlakyBotApi
 from tests.harness.telegram import TelegramUser, new_bot_token
 
 EN = translator("en")
@@ -239,3 +244,30 @@ async def test_a_button_on_a_message_older_than_two_days_still_runs(telegram: Te
     assert await anna.wait_callback_answer(query) == {"callback_query_id": query, "show_alert": False}
     [result] = await anna.wait_replies()
     assert visible(result.text) == EN("use-done", slug="acme", name="ACME")
+
+
+async def test_a_question_the_person_never_got_does_not_take_their_next_message(runner: Runner, redis: Redis) -> None:
+    """The person blocked the bot while it asked for a missing argument (Telegram: 403). The question stayed
+    open for a day, so after unblocking, their next message ("beta Beta LLC", meant as anything) ran the old
+    command with it. A question that could not be delivered is dropped."""
+    console = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin")
+    for line in ("/workspace_new acme ACME", "/use acme"):
+        await runner.run_line(console, "console", line)
+    invite = await runner.run_line(console, "console", "/invite manager")
+    code = next(b.text for b in invite.blocks if b.style == "pre")
+    async with FlakyBotApi() as api:
+        transport = TelegramTransport(runner, token="42:blocked-token", api_base=api.base, redis=redis)
+        await transport.start_polling()
+        try:
+            api.user_says(ANNA, f"/start {code}")
+            await until(lambda: len(api.delivered) >= 1, "the welcome")
+            api.forbidden()  # the question
+            api.forbidden()  # the notice after it
+            api.user_says(ANNA, "/workspace_new")
+            await until(lambda: api.calls >= 3, "the refused question and notice")
+            api.user_says(ANNA, 'beta "Beta LLC"')
+            await until(lambda: len(api.delivered) >= 2, "the answer to the plain text")
+        finally:
+            await transport.stop()
+    assert not await Workspace.exists(slug="beta")
+    assert api.delivered[1][1] == EN("telegram-text-hint")
