@@ -13,10 +13,12 @@ from bot.command import REGISTRY, Access, Arg, Ctx, command
 from bot.runner import Runner
 from bot.telegram.notifier import BotApi, TelegramNotifier
 from bot.telegram.transport import TelegramTransport
+from engine.agency_chats import AgencyChat, agency_chats
 from engine.i18n import translator
 from engine.notify import CHAT_UNREACHABLE, Notification, deliver
+from engine.people import move_chat
 from engine.reply import Attachment, Reply
-from models import Alert, AuditLog, ChatBinding, Workspace
+from models import AgencySetting, Alert, AuditLog, ChatBinding, Workspace
 from models.enums import ChatPurpose, Platform
 from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, visible
 from tests.e2e.test_faults_replies import until
@@ -271,3 +273,22 @@ async def test_a_question_the_person_never_got_does_not_take_their_next_message(
             await transport.stop()
     assert not await Workspace.exists(slug="beta")
     assert api.delivered[1][1] == EN("telegram-text-hint")
+
+
+async def test_a_moved_chat_merges_into_a_binding_of_its_new_id_and_keeps_its_agency_alerts(
+    telegram: TelegramRig,
+) -> None:
+    """The new id may be bound already (someone bound the supergroup by hand before the move came through):
+    the purposes merge into that one binding; an agency chat follows too, in its language; moving again is a
+    no-op."""
+    await telegram.admin("/workspace_new acme ACME")
+    workspace = await Workspace.get(slug="acme")
+    for chat, purposes in ((OLD_GROUP, ["alerts"]), (SUPERGROUP, ["reports"])):
+        await ChatBinding.create(workspace=workspace, platform=Platform.TELEGRAM, chat_id=str(chat), purposes=purposes)
+    chats = [{"platform": "telegram", "chat_id": str(OLD_GROUP), "locale": "en"}]
+    await AgencySetting.create(key="agency_chats", value=chats)
+    assert await move_chat(Platform.TELEGRAM, str(OLD_GROUP), str(SUPERGROUP), telegram.clock) == 1
+    [binding] = await ChatBinding.all()
+    assert (binding.chat_id, binding.purposes) == (str(SUPERGROUP), ["alerts", "reports"])
+    assert await agency_chats() == [AgencyChat(Platform.TELEGRAM, str(SUPERGROUP), "en")]
+    assert await move_chat(Platform.TELEGRAM, str(OLD_GROUP), str(SUPERGROUP), telegram.clock) == 0
