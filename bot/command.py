@@ -245,8 +245,8 @@ def split_line(line: str) -> tuple[str, list[str]]:
 
     Callers bound the line first (`check_text`): shlex is linear, but nothing is parsed unbounded.
     """
-    line = line.strip()
-    head, _, rest = line.partition(" ")
+    parts = line.strip().split(maxsplit=1)  # any whitespace ends the command: "/report\n7d", as Telegram reads it
+    head, rest = [*parts, "", ""][:2]
     name = head.lstrip("/").split("@", 1)[0].lower()
     try:
         words = shlex.split(rest)

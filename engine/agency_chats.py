@@ -74,3 +74,33 @@ async def bind_agency_chat(actor: Actor, platform: Platform, chat_id: str, clock
                 using_db=conn,
             )
     return changed
+
+
+async def move_agency_chat(platform: Platform, old_chat_id: str, new_chat_id: str, clock: Clock) -> bool:
+    """The chat `old_chat_id` now has the id `new_chat_id` (a Telegram group became a supergroup): its agency
+    binding follows, in the same language. True when it was an agency chat. Audited without an actor: the
+    platform moved it."""
+    async with in_transaction() as conn:
+        setting = await AgencySetting.select_for_update().using_db(conn).get_or_none(key=KEY)
+        chats = _parse(setting.value if setting else [])
+        if setting is None or not any((c.platform, c.chat_id) == (platform, old_chat_id) for c in chats):
+            return False
+        moved: list[AgencyChat] = []
+        for chat in chats:
+            now = (
+                AgencyChat(platform, new_chat_id, chat.locale)
+                if (chat.platform, chat.chat_id) == (platform, old_chat_id)
+                else chat
+            )
+            if (now.platform, now.chat_id) not in {(m.platform, m.chat_id) for m in moved}:  # already bound: once
+                moved.append(now)
+        setting.value = [{"platform": c.platform.value, "chat_id": c.chat_id, "locale": c.locale} for c in moved]
+        await setting.save(using_db=conn)
+        await AuditLog.create(
+            action="agency_chat.move",
+            subject=f"{platform.value}:{old_chat_id}",
+            data={"to": new_chat_id},
+            created_at=clock.now(),
+            using_db=conn,
+        )
+    return True

@@ -30,7 +30,7 @@ from engine.alert_routing import PER_WINDOW, WINDOW_S, Held, Route, clip, route,
 from engine.clock import Clock
 from engine.i18n import Translator, translator
 from engine.logging import get_logger
-from engine.people import chats_for
+from engine.people import chats_for, move_chat
 from engine.ratelimit import Budget, Limits, Rule, SharedLimits, defer_seconds
 from engine.reply import Button, Reply
 from models import Delivery, PendingNotification, Workspace
@@ -105,12 +105,21 @@ class DeliveryFailed(Exception):
     """A chat that cannot receive messages (deleted, bot removed or not invited). Retrying will not help."""
 
 
+class ChatMoved(DeliveryFailed):
+    """The chat lives on under another id (a Telegram group upgraded to a supergroup): `chat_id` is the new one."""
+
+    def __init__(self, chat_id: str) -> None:
+        super().__init__(f"moved to {chat_id}")
+        self.chat_id = chat_id
+
+
 class Notifier(Protocol):
     platform: Platform
 
     async def send(self, chat_id: str, reply: Reply) -> str:
         """Post the reply to the chat; return the platform's message id. Raise `DeliveryFailed` for a chat that
-        cannot receive it; other errors are transient and the job retries."""
+        cannot receive it (`ChatMoved` for one that now has another id); other errors are transient and the job
+        retries."""
         ...
 
 
@@ -244,6 +253,18 @@ async def _chat_refused(notification: Notification, target: Target, reason: str,
     )
 
 
+async def _send(notifier: Notifier, target: Target, reply: Reply, clock: Clock) -> tuple[Target, str]:
+    """Post to the target; a chat that moved to another id (`ChatMoved`) has its bindings follow it and gets the
+    message there. Returns the chat it reached and the platform's message id."""
+    try:
+        return target, await notifier.send(target.chat_id, reply)
+    except ChatMoved as exc:
+        log.info("chat moved", platform=target.platform.value, old=target.chat_id, new=exc.chat_id)
+        await move_chat(target.platform, target.chat_id, exc.chat_id, clock)
+        moved = Target(target.platform, exc.chat_id, target.locale)
+        return moved, await notifier.send(moved.chat_id, reply)
+
+
 async def _chats_back(targets: Sequence[Target], clock: Clock) -> None:
     """The chats that took a message resolve their `chat_unreachable` alert, if any (one statement)."""
     from engine.alerts import resolve_subjects  # noqa: PLC0415 - engine.alerts builds on this module
@@ -285,7 +306,7 @@ async def deliver(
         if target.locale not in rendered:
             rendered[target.locale] = render(notification, target.locale)
         try:
-            external_id = await notifier.send(target.chat_id, rendered[target.locale])
+            reached, external_id = await _send(notifier, target, rendered[target.locale], clock)
         except DeliveryFailed as exc:
             log.warning("chat cannot receive notifications", where=where, reason=str(exc))
             report.failed.append(where)
@@ -296,11 +317,12 @@ async def deliver(
             report.deferred.append(where)
             report.errors.append(f"{where}: {type(exc).__name__}")
             continue
-        if not await _record(notification.id, target, clock, external_id):
+        where = f"{reached.platform.value}:{reached.chat_id}"  # the chat it reached: it may have moved
+        if not await _record(notification.id, reached, clock, external_id):
             report.duplicate.append(where)  # a concurrent retry of the same job delivered it first
             continue
         report.sent.append(where)
-        took.append(target)
+        took.append(reached)
     await _chats_back(took, clock)  # resolve_subjects does nothing for none
     log.info(
         "notification delivered",
@@ -430,7 +452,7 @@ async def flush_digests(
         names = await subject_names(i["subject"] for i in items)
         held = [Held(i["kind"], names[i["subject"]], bool(i["resolved"])) for i in items]
         try:
-            external_id = await notifier.send(chat_id, render_digest(held, translator(target.locale)))
+            _, external_id = await _send(notifier, target, render_digest(held, translator(target.locale)), clock)
         except DeliveryFailed as exc:
             log.warning("chat cannot receive its digest", where=f"{platform_name}:{chat_id}", reason=str(exc))
             await redis.delete(key)

@@ -13,7 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
-from engine.agency_chats import agency_chats
+from engine.agency_chats import agency_chats, move_agency_chat
 from engine.clock import Clock
 from engine.errors import Conflict, Forbidden, NotFound, UserError
 from engine.i18n import pick_locale
@@ -397,6 +397,45 @@ async def unbind_chat(
     if not elsewhere and where not in {(c.platform, c.chat_id) for c in await agency_chats()}:
         await resolve_subjects(CHAT_UNREACHABLE, [chat_subject(Target(*where, locale=""))], clock=clock)
     return binding
+
+
+async def move_chat(platform: Platform, old_chat_id: str, new_chat_id: str, clock: Clock) -> int:
+    """The chat `old_chat_id` now has the id `new_chat_id` (a Telegram group upgraded to a supergroup gets a new
+    id, and the old one stops taking messages): every workspace's binding of it follows, with its purposes merged
+    into a binding the new id already has, and so does an agency binding. Audited without an actor, as the
+    platform's doing. Returns how many bindings moved; moving again (both ids' service messages arrive) is a no-op."""
+    if old_chat_id == new_chat_id:
+        return 0
+    moved = 0
+    async with in_transaction() as conn:
+        old = await ChatBinding.filter(platform=platform, chat_id=old_chat_id).select_for_update().using_db(conn)
+        for binding in old:
+            existing = await (
+                ChatBinding.filter(workspace_id=binding.workspace_id, platform=platform, chat_id=new_chat_id)
+                .select_for_update()
+                .using_db(conn)
+                .first()
+            )
+            if existing is None:
+                binding.chat_id = new_chat_id
+                await binding.save(update_fields=["chat_id"], using_db=conn)
+            else:
+                merged = {*existing.purposes, *binding.purposes}
+                # a client's chat stays that only: the client must never read the managers' alerts
+                existing.purposes = [ChatPurpose.CLIENT.value] if ChatPurpose.CLIENT.value in merged else sorted(merged)
+                await existing.save(update_fields=["purposes"], using_db=conn)
+                await binding.delete(using_db=conn)
+            await AuditLog.create(
+                workspace_id=binding.workspace_id,
+                action="chat.move",
+                subject=f"{platform.value}:{old_chat_id}",
+                data={"to": new_chat_id, "purposes": binding.purposes},
+                created_at=clock.now(),
+                using_db=conn,
+            )
+            moved += 1
+    await move_agency_chat(platform, old_chat_id, new_chat_id, clock)
+    return moved
 
 
 async def chats_for(workspace_id: int, purpose: ChatPurpose) -> list[ChatBinding]:

@@ -16,7 +16,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, ForceReply, InlineKeyboardMarkup, Message, ReplyParameters
 
 from bot.telegram.notifier import RETRY_ATTEMPTS, RETRY_MAX_WAIT_S
 from bot.telegram.render import render
@@ -70,12 +70,24 @@ def create_bot(token: str, api_base: str) -> Bot:
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-async def send_reply(bot: Bot, chat_id: int | str, reply: Reply) -> list[Message]:
-    """Post a Reply: its text messages (the keyboard on the last one), then its files as documents."""
+async def send_reply(
+    bot: Bot, chat_id: int | str, reply: Reply, *, reply_to: int | None = None, force_reply: ForceReply | None = None
+) -> list[Message]:
+    """Post a Reply: its text messages (the keyboard on the last one), then its files as documents. `reply_to`:
+    the first message replies to that one (if it still exists); `force_reply`: the last message asks for a reply
+    (when it carries no buttons: a message has one keyboard)."""
     rendered = render(reply)
-    keyboard = InlineKeyboardMarkup.model_validate(rendered.keyboard) if rendered.keyboard else None
+    keyboard: InlineKeyboardMarkup | ForceReply | None = (
+        InlineKeyboardMarkup.model_validate(rendered.keyboard) if rendered.keyboard else force_reply
+    )
+    quoted = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
     sent = [
-        await bot.send_message(chat_id, text, reply_markup=keyboard if i == len(rendered.texts) - 1 else None)
+        await bot.send_message(
+            chat_id,
+            text,
+            reply_markup=keyboard if i == len(rendered.texts) - 1 else None,
+            reply_parameters=quoted if i == 0 else None,
+        )
         for i, text in enumerate(rendered.texts)
     ]
     for item in rendered.files:

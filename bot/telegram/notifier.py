@@ -19,7 +19,7 @@ import aiohttp
 
 from bot.telegram.render import render
 from engine.logging import get_logger
-from engine.notify import DeliveryFailed
+from engine.notify import ChatMoved, DeliveryFailed
 from engine.reply import Reply
 from engine.settings import Settings
 from models.enums import Platform
@@ -48,6 +48,12 @@ class BotApiError(Exception):
     def retry_after(self) -> float | None:
         value = self.parameters.get("retry_after")
         return float(value) if self.code == TOO_MANY_REQUESTS and isinstance(value, int | float) else None
+
+    @property
+    def migrated_to(self) -> str | None:
+        """The supergroup a group became: Telegram refuses the old id with the new one in `migrate_to_chat_id`."""
+        value = self.parameters.get("migrate_to_chat_id")
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
     @property
     def chat_gone(self) -> bool:
@@ -154,11 +160,14 @@ class TelegramNotifier:
 
     async def send(self, chat_id: str, reply: Reply) -> str:
         """Post the reply; return the id of the message carrying its buttons (the last text message), so a later
-        edit can take them away. A chat that cannot receive it raises `DeliveryFailed`; anything else (the network,
+        edit can take them away. A chat that cannot receive it raises `DeliveryFailed` (`ChatMoved` for a group
+        that became a supergroup: the caller sends again to the new id); anything else (the network,
         flood control beyond our patience, a 5xx) is left to the job's retry."""
         try:
             sent = await post_reply(self.api, chat_id, reply)
         except BotApiError as exc:
+            if exc.migrated_to is not None:
+                raise ChatMoved(exc.migrated_to) from None
             if not exc.chat_gone:
                 raise
             raise DeliveryFailed(f"{exc.code}: {exc.description}") from None

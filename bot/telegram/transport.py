@@ -142,6 +142,7 @@ class TelegramTransport:
             default_locale=default_locale,
             max_file_bytes=max_file_bytes,
             download_limit=download_limit,
+            redis=redis,
         )
         self._in_flight = InFlight()
         self.dispatcher.update.outer_middleware(self._in_flight)

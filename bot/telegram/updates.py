@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -12,7 +13,7 @@ from typing import Any
 
 import aiohttp
 from aiogram import BaseMiddleware, Bot, F, Router
-from aiogram.enums import ChatType
+from aiogram.enums import ChatType, ContentType
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
@@ -22,7 +23,8 @@ from aiogram.exceptions import (
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, ForceReply, Message, TelegramObject, User
+from redis.asyncio import Redis
 
 from bot.command import REGISTRY, answer_words, file_limit, split_line
 from bot.runner import Runner
@@ -30,14 +32,24 @@ from bot.telegram.client import send_reply
 from bot.telegram.render import CANCEL, parse_callback_data
 from engine.i18n import Translator, pick_locale, translator
 from engine.logging import get_logger
-from engine.people import Identity, resolve_actor
+from engine.people import Identity, move_chat, resolve_actor
 from engine.reply import Attachment, Block, BlockStyle, Reply
 from models.enums import Platform
 
 log = get_logger(__name__)
 
+ALBUM_PREFIX = "mailfleet:tg:album"  # Redis keys of the command an album of files (one media group) runs
+ALBUM_TTL_S = 120  # an album's files arrive within seconds of each other
 CALLBACK_ANSWER_LIMIT = 200  # characters Telegram shows in a button's pop-up answer
 QUERY_TOO_OLD = "query is too old"  # Telegram's 400 for an answer after ~15 s (or to an unknown query id)
+
+
+MEDIA = frozenset({
+    ContentType.STICKER, ContentType.PHOTO, ContentType.VOICE, ContentType.VIDEO, ContentType.VIDEO_NOTE,
+    ContentType.AUDIO, ContentType.ANIMATION, ContentType.LOCATION, ContentType.CONTACT, ContentType.POLL,
+    ContentType.DICE,
+})  # fmt: skip
+"""What a person may send that is neither text nor a document: no command takes it."""
 
 
 class FileTooLarge(Exception):
@@ -105,10 +117,43 @@ def build_router(runner: Runner, default_locale: str) -> Router:
     router.message.register(on_command, F.text.startswith("/"), for_this_bot)
     router.message.register(on_text, F.text, ~F.text.startswith("/"))
     router.message.register(on_document, F.document.as_("document"), for_this_bot)
+    router.message.register(on_media, F.content_type.in_(MEDIA))
     router.edited_message.register(on_edited, F.text.startswith("/"), for_this_bot)
     router.callback_query.register(on_press, F.data)
     router.errors.register(on_error)
-    return router
+    # a group's move to a supergroup is the platform's doing: it may come from an anonymous admin (a bot sender),
+    # so it is handled before the identity middleware, which stops such updates
+    root = Router(name=f"{__name__}.chats")
+    root.message.register(on_migrated, F.migrate_to_chat_id | F.migrate_from_chat_id)
+    root.message.register(on_anonymous, F.sender_chat, F.text.startswith("/"), for_this_bot)
+    root.include_router(router)
+    return root
+
+
+async def on_migrated(message: Message, *, runner: Runner) -> None:
+    """A group became a supergroup: Telegram gives it a new chat id and the old one takes no more messages, so
+    the chat's bindings follow it, or its alerts and reports would go nowhere. Both service messages arrive (the
+    old chat's `migrate_to_chat_id`, the new one's `migrate_from_chat_id`); the second moves nothing."""
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    moved = await move_chat(Platform.TELEGRAM, str(old), str(new), runner.clock)
+    log.info("telegram chat migrated", old=old, new=new, bindings=moved)
+
+
+async def on_anonymous(message: Message, *, bot: Bot, default_locale: str) -> None:
+    """A command sent on behalf of a chat (an admin who "remains anonymous", a linked channel) names no person:
+    Telegram's sender is GroupAnonymousBot. It cannot run, and silence left the admin wondering: they are told
+    how to send it as themselves, in the install's language (nobody's language is known). As for any command in
+    a group, one we do not know and not naming this bot may be another bot's."""
+    name, _ = split_line(message.text or "")
+    if name not in REGISTRY and not _ours(message):
+        return
+    t = translator(default_locale)
+    await send_reply(bot, message.chat.id, Reply(ok=False).add(t("telegram-anonymous-sender"), "error"))
 
 
 async def for_this_bot(message: Message, *, bot: Bot) -> bool:
@@ -143,7 +188,7 @@ async def on_command(message: Message, *, identity: Identity, runner: Runner, st
         await _respond(bot, message.chat.id, refused, state, identity)
         return
     reply = await runner.run_line(identity, str(message.chat.id), message.text or "")
-    await _respond(bot, message.chat.id, reply, state, identity)
+    await _respond(bot, message.chat.id, reply, state, identity, asked_by=message)
 
 
 async def on_edited(message: Message, *, identity: Identity, bot: Bot) -> None:
@@ -159,7 +204,8 @@ async def on_edited(message: Message, *, identity: Identity, bot: Bot) -> None:
 def _ours(message: Message) -> bool:
     """Whether a command we do not know is still meant for us: in a private chat, or naming this bot in a group
     (`for_this_bot` already refused another bot's name); in a group without a name it may be another bot's."""
-    return message.chat.type == ChatType.PRIVATE or "@" in (message.text or "").split(maxsplit=1)[0]
+    head = (message.text or message.caption or "").split(maxsplit=1)
+    return message.chat.type == ChatType.PRIVATE or "@" in (head[0] if head else "")
 
 
 async def on_text(message: Message, *, identity: Identity, runner: Runner, state: FSMContext, bot: Bot) -> None:
@@ -170,7 +216,7 @@ async def on_text(message: Message, *, identity: Identity, runner: Runner, state
         command, words = pending
         answer = answer_words(command, words, message.text or "")  # a block argument keeps its lines
         reply = await runner.run(identity, str(message.chat.id), command, [*words, *answer])
-        await _respond(bot, message.chat.id, reply, state, identity, answering=pending)
+        await _respond(bot, message.chat.id, reply, state, identity, answering=pending, asked_by=message)
     elif message.chat.type == ChatType.PRIVATE:
         await _say(bot, message.chat.id, identity, key="telegram-text-hint")
 
@@ -185,17 +231,29 @@ async def on_document(
     bot: Bot,
     max_file_bytes: int,
     download_limit: int | None,
+    redis: Redis,
 ) -> None:
     """A document is the file argument of the command in its caption, or of the command that asked for a file.
-    Without either it gets a pointer in a private chat; files shared in a group are not for us."""
+    Without either it gets a pointer in a private chat; files shared in a group are not for us.
+
+    Several files sent at once come as an album: one message each, the caption on one of them only. The album's
+    command is remembered for a while, so each of its files runs it (they arrive in order, the caption first)."""
     caption = message.caption or ""
     pending = None if caption.startswith("/") else await _pending(state)
     target = split_line(caption) if caption.startswith("/") else pending
+    album = _album_key(message) if message.media_group_id else None
+    if album is not None:
+        if target is None:
+            target = await _album_command(redis, album)
+        else:
+            await redis.set(album, json.dumps(list(target)), ex=ALBUM_TTL_S)
     if target is None:
         if message.chat.type == ChatType.PRIVATE:
             await _say(bot, message.chat.id, identity, key="telegram-document-no-command", style="error")
         return
     command, words = target
+    if pending is None and command not in REGISTRY and not _ours(message):
+        return  # in a group, a caption with another bot's command, typed without its name
     refused = await runner.precheck(identity, command)  # a command this person may not run gets no download
     if refused is not None:
         await _respond(bot, message.chat.id, refused, state, identity)
@@ -206,7 +264,31 @@ async def on_document(
     )
     if attachment is not None:
         reply = await runner.run(identity, str(message.chat.id), command, words, attachment)
-        await _respond(bot, message.chat.id, reply, state, identity, answering=pending)
+        await _respond(bot, message.chat.id, reply, state, identity, answering=pending, asked_by=message)
+
+
+async def on_media(message: Message, *, identity: Identity, state: FSMContext, bot: Bot) -> None:
+    """A sticker, photo, voice… answers no question and runs no command. A pending question stays open and says
+    so (the person was left waiting for a reply that never came); in a private chat it gets the pointer to
+    /help; group chatter is not for us."""
+    if await _pending(state) is not None:
+        await _say(bot, message.chat.id, identity, key="telegram-media-not-an-answer", style="error")
+    elif message.chat.type == ChatType.PRIVATE:
+        await _say(bot, message.chat.id, identity, key="telegram-text-hint")
+
+
+def _album_key(message: Message) -> str:
+    person = message.from_user.id if message.from_user else 0
+    return f"{ALBUM_PREFIX}:{message.chat.id}:{person}:{message.media_group_id}"
+
+
+async def _album_command(redis: Redis, key: str) -> tuple[str, list[str]] | None:
+    """The command the album's captioned file named (or answered), if one of its files came first."""
+    raw = await redis.get(key)
+    if raw is None:
+        return None
+    command, words = json.loads(raw)
+    return str(command), [str(w) for w in words]
 
 
 async def on_cancel(message: Message, *, identity: Identity, state: FSMContext, bot: Bot) -> None:
@@ -328,30 +410,43 @@ async def _respond(
     identity: Identity,
     *,
     answering: tuple[str, list[str]] | None = None,
+    asked_by: Message | None = None,
 ) -> None:
     """Post the reply; a command that still needs an argument becomes a question remembered until answered. A
     refused answer to the question being `answering` (a wrong value, a file that will not do) leaves it open:
-    the refusal is shown, and the corrected answer is taken like the first one."""
+    the refusal is shown, and the corrected answer is taken like the first one.
+
+    In a group the bot is in privacy mode and never sees a plain message: there a question replies to the
+    person's message (`asked_by`) with a selective force-reply, so their app answers with a reply the bot sees."""
     again = answering is not None and not reply.ok and reply.awaiting is None
     if again:
         reply = dataclasses.replace(reply, awaiting=answering)
+    force_reply = None
     if reply.awaiting is None:
         await state.clear()
     else:
         command, words = reply.awaiting
         await state.set_state(Flow.awaiting)
         await state.set_data({"command": command, "words": words})
-        reply = _as_question(reply, await _translator(identity), again=again)
-    await send_reply(bot, chat_id, reply)
+        group = asked_by is not None and asked_by.chat.type != ChatType.PRIVATE
+        reply = _as_question(reply, await _translator(identity), again=again, group=group)
+        force_reply = ForceReply(force_reply=True, selective=True) if group else None
+    reply_to = asked_by.message_id if force_reply is not None and asked_by is not None else None
+    try:
+        await send_reply(bot, chat_id, reply, reply_to=reply_to, force_reply=force_reply)
+    except TelegramForbiddenError:  # blocked by the person, or removed from the group
+        await state.clear()  # a question nobody read must not take their next message, days later, as its answer
+        raise
 
 
-def _as_question(reply: Reply, t: Translator, *, again: bool = False) -> Reply:
+def _as_question(reply: Reply, t: Translator, *, again: bool = False, group: bool = False) -> Reply:
     """Here a missing argument is a question, not a failure: no warning sign, and how to answer or cancel. A
-    refused answer (`again`) keeps its warning and asks for a corrected one."""
+    refused answer (`again`) keeps its warning and asks for a corrected one. In a group the answer is a reply."""
+    suffix = "-group" if group else ""
     if again:
-        return dataclasses.replace(reply, blocks=[*reply.blocks, Block(t("telegram-answer-again"))])
+        return dataclasses.replace(reply, blocks=[*reply.blocks, Block(t(f"telegram-answer-again{suffix}"))])
     blocks = [Block(b.text, "text" if b.style == "error" else b.style) for b in reply.blocks]
-    return dataclasses.replace(reply, blocks=[*blocks, Block(t("telegram-awaiting"))])
+    return dataclasses.replace(reply, blocks=[*blocks, Block(t(f"telegram-awaiting{suffix}"))])
 
 
 async def _pending(state: FSMContext) -> tuple[str, list[str]] | None:

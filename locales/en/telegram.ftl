@@ -13,3 +13,7 @@ telegram-file-over-download-limit = The file "{ $name }" is { $size_mb } MB, and
 telegram-download-failed = I could not download the file "{ $name }" from Telegram. Please send it again.
 telegram-answer-in-chat = The full answer is in a message from the bot.
 telegram-answer-again = Send the corrected answer in your next message, or /cancel to stop.
+telegram-awaiting-group = Reply to this message with it, or /cancel to stop.
+telegram-answer-again-group = Reply to this message with the corrected answer, or /cancel to stop.
+telegram-media-not-an-answer = That does not answer the question: send the answer as text (or as a file, if a file is asked for), or /cancel to stop.
+telegram-anonymous-sender = This command was sent anonymously on behalf of the chat, so I cannot tell who sent it. Turn off "Remain anonymous" in your admin rights, or send the command to me in a private chat.

@@ -13,3 +13,7 @@ telegram-file-over-download-limit = Файл «{ $name }» весит { $size_mb
 telegram-download-failed = Не удалось скачать файл «{ $name }» из Telegram. Пришлите его ещё раз.
 telegram-answer-in-chat = Полный ответ — в сообщении от бота.
 telegram-answer-again = Пришлите исправленный ответ следующим сообщением или отмените: /cancel
+telegram-awaiting-group = Ответьте на это сообщение (Ответить) или отмените: /cancel
+telegram-answer-again-group = Ответьте на это сообщение исправленным ответом или отмените: /cancel
+telegram-media-not-an-answer = Это не ответ на вопрос: пришлите ответ текстом (или файлом, если нужен файл) или отмените: /cancel
+telegram-anonymous-sender = Команда отправлена анонимно от имени чата, и я не знаю, кто её прислал. Отключите «Анонимность» в своих правах администратора или пришлите команду мне в личный чат.

@@ -34,6 +34,11 @@ class FlakyBotApi:
                    f"{retry_after}", "parameters": {"retry_after": retry_after}})
         )  # fmt: skip
 
+    def forbidden(self) -> None:
+        """The person blocked the bot (or the bot was removed from the group)."""
+        blocked = "Forbidden: bot was blocked by the user"
+        self.script.append((403, {"ok": False, "error_code": 403, "description": blocked}))
+
     def server_error(self, status: int = 502) -> None:
         self.script.append((status, {"ok": False, "error_code": status, "description": "Bad Gateway"}))
 

@@ -37,6 +37,7 @@ from aiogram.client.telegram import TelegramAPIServer
 NODE_DIR = Path(__file__).resolve().parent / "node"
 EMULATOR_JS = NODE_DIR / "emulator.js"
 _READY = "READY "
+GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 
 
 def new_bot_token() -> str:
@@ -263,24 +264,52 @@ class TelegramUser:
     async def send_text(self, text: str, *, reply_to: BotMessage | None = None) -> int:
         """Send a plain text message; returns its message_id."""
         message = {**self._envelope(), "text": text}
-        if reply_to is not None:
-            message["reply_to_message"] = reply_to.message
+        if reply_to is not None:  # as the bot gets it back: a Message's reply_markup is only an inline keyboard
+            quoted = dict(reply_to.message)
+            if "inline_keyboard" not in (quoted.get("reply_markup") or {}):
+                quoted.pop("reply_markup", None)
+            message["reply_to_message"] = quoted
         result = await self._call("/sendMessage", json=message)
         return int(result["message_id"])
 
-    async def send_command(self, command: str) -> int:
-        """Send ``/cmd args`` with its bot_command entity (as Telegram clients do); returns its message_id."""
+    async def send_media(self, kind: str, media: Any, *, caption: str | None = None) -> int:
+        """A message with only a sticker, photo, voice… (``kind`` is its Message field, ``media`` its value as
+        Telegram sends it); returns its message_id."""
+        message = {**self._envelope(), kind: media}
+        if caption is not None:
+            message["caption"] = caption
+        result = await self._call("/sendMessage", json=message)
+        return int(result["message_id"])
+
+    async def send_command(self, command: str, *, anonymous: bool = False) -> int:
+        """Send ``/cmd args`` with its bot_command entity (as Telegram clients do); returns its message_id.
+        ``anonymous``: an admin who "remains anonymous" in this group: Telegram names the sender GroupAnonymousBot
+        (a bot) and puts the group in ``sender_chat``."""
         if not command.startswith("/"):
             raise ValueError(f"a command starts with '/': {command!r}")
         entity = {"type": "bot_command", "offset": 0, "length": len(command.split(maxsplit=1)[0])}
-        result = await self._call("/sendCommand", json={**self._envelope(), "text": command, "entities": [entity]})
+        envelope = self._envelope()
+        if anonymous:
+            envelope["from"] = dict(GROUP_ANONYMOUS_BOT)
+            envelope["sender_chat"] = self.chat
+        result = await self._call("/sendCommand", json={**envelope, "text": command, "entities": [entity]})
         return int(result["message_id"])
 
-    async def press(self, callback_data: str, message: BotMessage, *, too_old: bool = False) -> str:
+    async def upgrade_to_supergroup(self, new_chat_id: int, *, basic_group: bool = True) -> None:
+        """This group becomes the supergroup ``new_chat_id``, as Telegram does when a group is upgraded: the bot
+        gets the old chat's ``migrate_to_chat_id`` and the new chat's ``migrate_from_chat_id`` service messages,
+        and its messages to the old id fail with 400 and ``parameters.migrate_to_chat_id``."""
+        chat = {**self.chat, "type": "group"} if basic_group else self.chat
+        await self._call("/migrateChat", json={**self._envelope(), "chat": chat, "toChatId": new_chat_id})
+
+    async def press(
+        self, callback_data: str, message: BotMessage, *, too_old: bool = False, inaccessible: bool = False
+    ) -> str:
         """Press the inline button ``callback_data`` on ``message``; returns the callback_query id.
 
         ``too_old``: Telegram refuses to take an answer to this press (``answerCallbackQuery`` → 400 "query is too
-        old"), as it does for a press the bot answers after about 15 seconds.
+        old"), as it does for a press the bot answers after about 15 seconds. ``inaccessible``: the message is
+        older than 48 hours, so Telegram sends it as an InaccessibleMessage (chat, message_id, date 0) only.
         """
         payload = {
             "botToken": self.bot_token,
@@ -290,6 +319,8 @@ class TelegramUser:
             "data": callback_data,
             "tooOld": too_old,
         }
+        if inaccessible:
+            payload["message"] = {"chat": self.chat, "message_id": message.message_id, "date": 0}
         result = await self._call("/sendCallback", json=payload)
         return str(result["callback_query_id"])
 
@@ -301,10 +332,14 @@ class TelegramUser:
         mime_type: str | None = None,
         *,
         declared_size: int | None = None,
+        media_group_id: str | None = None,
     ) -> int:
         """Send a file (e.g. a CSV) as a document message; returns its message_id. ``declared_size`` makes the
-        document state another ``file_size`` than its real one."""
+        document state another ``file_size`` than its real one; ``media_group_id`` sends it as one file of an
+        album (Telegram sends each file of an album as its own message, the caption on one of them)."""
         meta = self._envelope()
+        if media_group_id is not None:
+            meta["media_group_id"] = media_group_id
         if caption is not None:
             meta["caption"] = caption
         if declared_size is not None:

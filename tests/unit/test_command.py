@@ -43,6 +43,8 @@ def test_split_line_handles_bot_suffix_and_quotes() -> None:
     assert split_line('/Workspace_New@mailfleet_bot acme "ACME Ltd"') == ("workspace_new", ["acme", "ACME Ltd"])
     assert split_line("join  abc ") == ("join", ["abc"])
     assert split_line('/x "unbalanced') == ("x", ['"unbalanced'])
+    assert split_line("/report@mailfleet_bot\n7d") == ("report", ["7d"])  # a line break ends the command too
+    assert split_line("/report\t7d") == ("report", ["7d"])
 
 
 def test_parse_binds_every_kind() -> None:

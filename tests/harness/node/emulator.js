@@ -13,11 +13,15 @@
  * getFile + GET /file/bot<token>/<file_path>, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
  * setMyCommands, getMyCommands, deleteMyCommands, sendChatAction, deleteWebhook (drop_pending_updates);
  * any other method -> 404. Every error body is {ok: false, error_code, description}.
+ * Groups are in privacy mode: a group message that is not a command, names no bot and replies to none of its
+ * messages never reaches the bot (as with Telegram's default for bots).
  * User side: POST /sendMessage, /sendCommand, /sendCallback, /uploadDocument (multipart), /getUpdates
  * (with `timeout`), /getCallbackAnswer, /getDownloads, /reset; GET /files/<file_id>.
  * Faults on demand: /sendCallback with `tooOld: true` makes a press whose answerCallbackQuery Telegram refuses
  * (400 "query is too old ..."), as for a press answered after Telegram's ~15 s; /uploadDocument with
- * `declaredSize` in its message states a file_size other than the real one (a lying size).
+ * `declaredSize` in its message states a file_size other than the real one (a lying size); /migrateChat upgrades a
+ * group to a supergroup: both service messages (`migrate_to_chat_id`, `migrate_from_chat_id`) are sent, and the
+ * bot's messages to the old id get Telegram's 400 with `parameters.migrate_to_chat_id`.
  */
 const crypto = require('crypto');
 const express = require('express');
@@ -50,16 +54,20 @@ const opts = {
 };
 
 class ApiError extends Error {
-  constructor(code, description) {
+  constructor(code, description, parameters) {
     super(description);
     this.code = code;
+    this.parameters = parameters;
   }
 }
 const badRequest = (what) => new ApiError(400, `Bad Request: ${what}`);
 
 function sendApiError(res, err) {
   const code = err instanceof ApiError ? err.code : (err.http || err.status || 500);
-  res.status(code).json({ ok: false, error_code: code, description: err.message || 'Internal Server Error' });
+  res.status(code).json(compact({
+    ok: false, error_code: code, description: err.message || 'Internal Server Error',
+    parameters: err instanceof ApiError ? err.parameters : undefined,
+  }));
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -123,6 +131,7 @@ const state = {
   callbackAnswers: new Map(), // callback_query_id -> answer parameters
   commands: new Map(), // token|scope|language -> BotCommand[]
   polls: new Map(), // token -> {terminated}
+  migrated: new Map(), // token|old chat id -> new chat id (a group upgraded to a supergroup)
 };
 
 let server; // the TelegramServer, assigned below before any request arrives
@@ -212,7 +221,16 @@ function replyTo(token, p) {
   throw badRequest('message to be replied not found');
 }
 
+/** A group upgraded to a supergroup takes no more messages under its old id: Telegram's 400 names the new one. */
+function checkMigrated(token, chatId) {
+  const to = state.migrated.get(`${token}|${Number(chatId)}`);
+  if (to !== undefined) {
+    throw new ApiError(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: to });
+  }
+}
+
 function storeBotMessage(token, method, p, content) {
+  checkMigrated(token, p.chat_id);
   const message = compact({
     message_id: server.messageId,
     from: botUser(token),
@@ -346,10 +364,29 @@ function requireUser(b) {
   }
 }
 
+const SERVICE_FIELDS = ['migrate_to_chat_id', 'migrate_from_chat_id', 'new_chat_members', 'left_chat_member',
+  'group_chat_created', 'supergroup_chat_created', 'pinned_message'];
+
+/** Privacy mode (the default, and getMe's can_read_all_group_messages: false): in a group the bot gets only
+ * commands (also as a caption), messages naming it, replies to its own messages and service messages. */
+function reachesBot(b) {
+  if (!['group', 'supergroup'].includes(b.chat.type)) return true;
+  const text = String(b.text ?? b.caption ?? '');
+  const reply = b.reply_to_message;
+  return text.startsWith('/') || text.includes(`@${opts.botUsername}`)
+    || Boolean(reply && reply.from && reply.from.is_bot && reply.from.username === opts.botUsername)
+    || SERVICE_FIELDS.some((key) => key in b);
+}
+
 async function addUserMessage(b) {
   requireUser(b);
   if (!b.chat || b.chat.id === undefined) throw badRequest('a user message needs chat');
   state.chats.set(Number(b.chat.id), b.chat);
+  if (!reachesBot(b)) {
+    const ids = { update_id: null, message_id: server.messageId };
+    server.messageId++; // the group sees it; the bot in privacy mode never does
+    return ids;
+  }
   const ids = { update_id: server.updateId, message_id: server.messageId };
   await server.addUserMessage({ date: nowSeconds(), ...b });
   return ids;
@@ -473,6 +510,18 @@ function registerUserRoutes(app) {
   route(app, 'post', '/sendCommand', (req) => {
     if (!Array.isArray(req.body.entities)) throw badRequest('a command needs entities');
     return addUserMessage(req.body);
+  });
+
+  route(app, 'post', '/migrateChat', async (req) => {
+    const b = req.body;
+    requireUser(b);
+    const from = Number(b.chat.id);
+    const to = Number(b.toChatId);
+    const supergroup = { id: to, type: 'supergroup', title: b.chat.title };
+    state.migrated.set(`${b.botToken}|${from}`, to);
+    await addUserMessage({ botToken: b.botToken, from: b.from, chat: b.chat, migrate_to_chat_id: to });
+    await addUserMessage({ botToken: b.botToken, from: b.from, chat: supergroup, migrate_from_chat_id: from });
+    return true;
   });
 
   route(app, 'post', '/uploadDocument', async (req) => {
