@@ -27,7 +27,17 @@ async def park(redis: Redis, prefix: str, value: Mapping[str, Any]) -> str:
     return token
 
 
-async def take(redis: Redis, prefix: str, token: str) -> dict[str, Any] | None:
-    """The value parked under `token`, once (a second take, a late one or a malformed token: None)."""
-    raw = await redis.getdel(prefix + token) if is_token(token) else None
+async def take(
+    redis: Redis, prefix: str, token: str, *, owner: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The value parked under `token`, once (a second take, a late one or a malformed token: None). With `owner`,
+    only a value whose fields match it is taken: anyone else's press gets None and leaves it parked for its owner
+    (a button in a shared chat pressed by someone else must not use up the one who asked)."""
+    if not is_token(token):
+        return None
+    if owner is not None:
+        raw = await redis.get(prefix + token)
+        if not raw or any(json.loads(raw).get(k) != v for k, v in owner.items()):
+            return None
+    raw = await redis.getdel(prefix + token)
     return json.loads(raw) if raw else None

@@ -178,8 +178,10 @@ async def park(redis: Redis, actor: Actor, address: str, *, everywhere: bool) ->
 
 async def take(redis: Redis, actor: Actor, token: str) -> tuple[str, bool]:
     """The parked erasure (address, everywhere), once: a second press, a late one, or anyone but the person who
-    asked, in the workspace they asked in, gets `UserError("error-forget-confirm-expired")` and erases nothing."""
-    value = await confirm.take(redis, _PARKED, token)
-    if not value or (value["workspace_id"], value["person_id"]) != (actor.workspace_id, actor.person_id):
+    asked, in the workspace they asked in, gets `UserError("error-forget-confirm-expired")` and erases nothing —
+    and leaves the erasure waiting for the person who asked."""
+    owner = {"workspace_id": actor.workspace_id, "person_id": actor.person_id}
+    value = await confirm.take(redis, _PARKED, token, owner=owner)
+    if not value:
         raise UserError("error-forget-confirm-expired")
     return str(value["email"]), bool(value["all"])
