@@ -405,7 +405,7 @@ async def _claim_due(clock: Clock, limit: int) -> list[Notification]:
                 ChatPurpose.ALERTS,
                 "approval-title",
                 APPROVAL_MESSAGES[approval.kind],
-                {**approval.payload, "id": approval.id},
+                {"renews": 0, **approval.payload, "id": approval.id},  # "renews": older requests had none
                 [("button-approve", "approve", arg), ("button-reject", "reject", arg)],
             )
         )

@@ -4,14 +4,17 @@ in Slack — acts once, and everyone sees who decided."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import Conflict, NotFound
+from engine.lifecycle import transition_approval
 from engine.logging import get_logger
 from models import AuditLog, Membership, Person
 from models.alert import Approval
@@ -97,3 +100,28 @@ async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) ->
     )
     log.info("approval decided", id=approval.id, status=target.value, via=actor.platform.value)
     return Decision(approval.id, approval.kind, approval.subject, target, approval.payload)
+
+
+async def expire_due(
+    clock: Clock, then: Callable[[Approval], Awaitable[object]] | None = None, limit: int = 500
+) -> list[Approval]:
+    """The pending requests nobody decided before they expired: `expired` now (audited by the state machine), each
+    in its own transaction with what `then` does about it (asking again), so a failure leaves that request
+    pending for the next sweep and never expired with nothing done. A request decided meanwhile stays decided:
+    the transition is conditional, and the sweep skips the one it lost."""
+    now = clock.now()
+    due = await Approval.filter(status=ApprovalStatus.PENDING, expires_at__lte=now).order_by("id").limit(limit)
+    expired = []
+    for approval in due:
+        try:
+            async with in_transaction():
+                await transition_approval(approval, ApprovalStatus.EXPIRED, clock=clock, reason="no decision in time")
+                if then is not None:
+                    await then(approval)
+        except Conflict:
+            continue
+        except Exception:  # one request's trouble must not keep the others pending forever
+            log.exception("expired approval not handled", id=approval.id, kind=approval.kind.value)
+            continue
+        expired.append(approval)
+    return expired

@@ -30,7 +30,7 @@ from engine.clock import SystemClock
 from engine.compliance import retention
 from engine.compliance.hashing import AddressHasher
 from engine.crypto import Vault
-from engine.domains import progress
+from engine.domains import progress, swap
 from engine.health import HEARTBEAT_KEY
 from engine.logging import get_logger
 from engine.mail.smtp import SmtpTransport
@@ -206,6 +206,11 @@ async def watch_domains(ctx: dict[str, Any]) -> int:
     return len(expiring) + len(proposed)
 
 
+async def expire_approvals(ctx: dict[str, Any]) -> int:
+    """Requests nobody decided in time are over; a domain swap still needed is asked for again (every 15 minutes)."""
+    return len(await swap.renew_expired(ctx["clock"]))
+
+
 async def sync_inboxes(ctx: dict[str, Any]) -> dict[str, int]:
     """Read new mail of the whole fleet: replies stop sequences, bounces suppress, warmup is rescued from spam."""
     if "vault" not in ctx:
@@ -306,6 +311,7 @@ class WorkerSettings:
         func(check_dns, name="check_dns", max_tries=1, timeout=1800),
         func(check_blacklists, name="check_blacklists", max_tries=1, timeout=1800),
         func(watch_domains, name="watch_domains", max_tries=1, timeout=600),
+        func(expire_approvals, name="expire_approvals", max_tries=1, timeout=600),
         func(sync_inboxes, name="sync_inboxes", max_tries=1, timeout=600),
         func(send_tick, name="send_tick", max_tries=1, timeout=120),
         # a job killed with its worker is retried; the claim makes that harmless. Results: short-lived.
@@ -328,6 +334,7 @@ class WorkerSettings:
             check_blacklists, name="cron:check_blacklists", hour={1, 7, 13, 19}, minute={20}, unique=True, timeout=1800
         ),
         cron(watch_domains, name="cron:watch_domains", hour={6}, minute={0}, unique=True),
+        cron(expire_approvals, name="cron:expire_approvals", minute={5, 20, 35, 50}, unique=True, timeout=600),
         cron(sync_inboxes, name="cron:sync_inboxes", minute=set(range(0, 60, 5)), unique=True, timeout=600),
         # every minute, and at start-up: Redis may have lost its queue, the database has not
         cron(send_tick, name="cron:send_tick", second={15}, unique=True, run_at_startup=True, timeout=120),

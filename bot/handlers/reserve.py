@@ -105,7 +105,7 @@ def proposal_reply(ctx: Ctx, result: ProposeResult, reply: Reply) -> Reply:
         return reply.add(ctx.t("alert-reserve-empty", **result.payload))
     if result.outcome not in (Proposal.PROPOSED, Proposal.REUSED):
         return reply
-    reply.add(ctx.t("approval-domain-swap", **result.payload))
+    reply.add(ctx.t("approval-domain-swap", **{"renews": 0, **result.payload}))
     key = "swap-proposed" if result.outcome is Proposal.PROPOSED else "swap-reused"
     reply.add(ctx.t(key, id=result.approval_id))
     arg = str(result.approval_id)

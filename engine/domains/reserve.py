@@ -404,10 +404,13 @@ def swap_blocks(approval: Approval, now: dt.datetime) -> bool:
     return False
 
 
-async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Mapping[str, Any]) -> ProposeResult:
+async def propose_swap(
+    domain_id: int, clock: Clock, *, reason: str, detail: Mapping[str, Any], renews: int = 0
+) -> ProposeResult:
     """Ask for a swap of a burned or cooling domain with the best ready reserve of its workspace: one
     DOMAIN_SWAP approval per domain (an open one is reused), announced by the approval notifications. Without a
-    ready reserve, the `reserve_empty` alert says what it would take."""
+    ready reserve, the `reserve_empty` alert says what it would take. `renews`: the request nobody decided in time
+    that this one asks again (its message says so)."""
     domain = await Domain.get_or_none(id=domain_id)
     if domain is None:
         raise NotFound("error-domain-gone", id=domain_id)
@@ -472,6 +475,7 @@ async def propose_swap(domain_id: int, clock: Clock, *, reason: str, detail: Map
         "leads": leads,
         "reason": reason[:200],
         "detail": {str(k): v for k, v in list(detail.items())[:20]},
+        "renews": renews,
     }
     approval = await approvals.request(
         domain.workspace_id, ApprovalKind.DOMAIN_SWAP, subject, payload, clock=clock, ttl=SWAP_TTL

@@ -213,6 +213,28 @@ async def refresh_stale(actor: Actor, approval_id: int, clock: Clock) -> Stale |
     return Stale(approval.id, to_unicode(replacement.name), problem, fresh)
 
 
+async def renew_expired(clock: Clock) -> list[int]:
+    """Requests that expired with no decision (`approvals.expire_due`; their ids): a swap request is asked again
+    at once while its domain still needs a replacement — the burned domain stays cooled, its campaigns held,
+    until someone decides, so a request left unanswered must not end the question. The new request names the
+    best reserve now and says which one it renews; a domain that recovered meanwhile, or is gone, is asked about
+    no more. A DMARC step is proposed again by its own watch; a DNS plan is asked for again by a person."""
+
+    async def again(approval: Approval) -> None:
+        log.info("approval expired", id=approval.id, kind=approval.kind.value, subject=approval.subject)
+        payload = approval.payload
+        if approval.kind is not ApprovalKind.DOMAIN_SWAP or "domain_id" not in payload:
+            return
+        if not await Domain.exists(id=int(payload["domain_id"])):
+            return
+        raw = payload.get("detail")
+        detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        reason = str(payload.get("reason") or "expired")
+        await propose_swap(int(payload["domain_id"]), clock, reason=reason, detail=detail, renews=approval.id)
+
+    return [a.id for a in await approvals.expire_due(clock, then=again)]
+
+
 async def _carry_out(
     conn: Any,
     approval: Approval,

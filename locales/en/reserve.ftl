@@ -19,6 +19,9 @@ approval-domain-swap = The domain { $domain } is burned. Replace it with the res
         [one] mailbox
        *[other] mailboxes
     } of { $domain } will be retired.
+}{ $renews ->
+    [0] {""}
+   *[other] {" "}This asks again: nobody answered request #{ $renews } while it stood, and the domain is still stopped.
 }
 alert-reserve-empty = The domain { $domain } needs replacing, but the reserve has no ready domain ({ $campaigns } { $campaigns ->
     [one] campaign uses

@@ -161,7 +161,7 @@ async def test_a_listed_domain_is_swapped_in_slack_and_the_next_sends_come_from_
                 await deliver(note, notifiers, redis, clock)
             request = EN(
                 "approval-domain-swap", domain="burned.test", replacement="spare.test", replacement_mailboxes=3,
-                campaigns=1, campaign_names="Spring", leads=len(LEADS), mailboxes=2,
+                campaigns=1, campaign_names="Spring", leads=len(LEADS), mailboxes=2, renews=0,
             )  # fmt: skip
             [in_telegram] = await anna.wait_replies()
             assert request in visible(in_telegram.text)

@@ -20,7 +20,7 @@ from engine.clock import FrozenClock
 from engine.domains.progress import advance_domains
 from engine.domains.protect import protect
 from engine.domains.reserve import Proposal, pool_state, propose_swap
-from engine.domains.swap import apply_swap
+from engine.domains.swap import apply_swap, renew_expired
 from engine.errors import Conflict
 from engine.i18n import translator
 from engine.sending.planner import PlanOptions, plan_warmup
@@ -652,3 +652,60 @@ async def test_an_approved_swap_whose_application_was_cut_short_is_carried_out_b
     assert (await Approval.get(id=result.approval_id)).status is ApprovalStatus.APPLIED
     twice = await runner.run_line(anna, "c1", f"/approve {result.approval_id}")  # carried out: once
     assert not twice.ok and await AuditLog.filter(action="domain.swap").count() == 1
+
+
+async def test_a_swap_request_nobody_answered_is_asked_again_while_the_domain_needs_it() -> None:
+    """A request left unanswered until it expired used to end the question: the burned domain stayed cooled and
+    its campaigns held, with no new request and no word in any chat. The sweep expires it and asks again, saying
+    which request it renews; a request decided in time, one not expired yet, a domain that recovered, and other
+    kinds of request are not asked again."""
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    healed, _ = await domain(ws, "healed.test", status=DomainStatus.COOLING)
+    decided, _ = await domain(ws, "decided.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="blacklisted: dbl.test", detail={"zone": "dbl.test"})
+    other = await propose_swap(healed.id, clock, reason="dns_drift", detail={})
+    kept = await propose_swap(decided.id, clock, reason="dns_drift", detail={})
+    dmarc = await approvals.request(ws.id, ApprovalKind.DMARC_STEP, "dmarc:x", {"domain": "x"}, clock=clock)
+    assert first.approval_id and other.approval_id and kept.approval_id and dmarc is not None
+    await claim_due(clock)  # all announced
+    person = await Person.create(platform=Platform.TELEGRAM, external_id="7", display_name="Max", is_admin=True)
+    await approvals.decide(Actor(person.id, Platform.TELEGRAM, Role.ADMIN, None), kept.approval_id, False, clock)
+    await Domain.filter(id=healed.id).update(status=DomainStatus.ACTIVE)  # resumed by a person meanwhile
+
+    clock.set(NOW + dt.timedelta(days=2))
+    assert await renew_expired(clock) == []  # nothing has expired yet (a DMARC step stands 3 days, a swap 7)
+    clock.set(NOW + dt.timedelta(days=8))
+    expired = await renew_expired(clock)
+    assert sorted(expired) == sorted([first.approval_id, other.approval_id, dmarc.id])
+    for approval_id in expired:
+        assert (await Approval.get(id=approval_id)).status is ApprovalStatus.EXPIRED
+        assert await AuditLog.filter(action="approval.transition", subject=f"approval:{approval_id}").exists()
+    assert (await Approval.get(id=kept.approval_id)).status is ApprovalStatus.REJECTED
+    fresh = await Approval.filter(status=ApprovalStatus.PENDING)
+    assert [(a.subject, a.payload["renews"], a.payload["reason"]) for a in fresh] == [
+        (f"domain:{burned.id}", first.approval_id, "blacklisted: dbl.test")
+    ]
+    [note] = [n for n in await claim_due(clock) if n.id.startswith("approval:")]
+    text = EN(note.body_key, **note.params)
+    assert "spare.test" in text and f"request #{first.approval_id}" in text
+    assert await renew_expired(clock) == []  # the new one stands: asked once
+
+
+async def test_an_expired_request_whose_renewal_fails_stays_pending_for_the_next_sweep() -> None:
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="listed", detail={})
+    clock.set(NOW + dt.timedelta(days=8))
+
+    async def broken(approval: Approval) -> None:
+        raise RuntimeError("the reserve lookup failed")
+
+    assert await approvals.expire_due(clock, then=broken) == []
+    assert (await Approval.get(id=first.approval_id)).status is ApprovalStatus.PENDING
+    assert not await AuditLog.filter(action="approval.transition").exists()
+    assert await renew_expired(clock) == [first.approval_id]

@@ -120,9 +120,14 @@ def test_the_swap_request_names_the_numbers() -> None:
         "mailboxes": 3,
         "replacement_mailboxes": 4,
         "leads": 17,
+        "renews": 0,
     }
     en = translator("en")("approval-domain-swap", **payload)
     assert "burned.test" in en and "spare.test" in en and "Q1, Q2" in en
     assert "4 graduated mailboxes" in en and "2 campaigns move" in en and "17 active sequences" in en
     ru = translator("ru")("approval-domain-swap", **payload)
     assert "spare.test" in ru and "17" in ru and "{" not in ru
+    assert "#" not in en and "#" not in ru  # a first request renews none
+    again = {**payload, "renews": 12}
+    assert "request #12" in translator("en")("approval-domain-swap", **again)
+    assert "запрос #12" in translator("ru")("approval-domain-swap", **again)
