@@ -174,6 +174,12 @@ async def workspace_zones(workspace_ids: Iterable[int]) -> dict[int, ZoneInfo]:
     return {int(ws): _zone(str(name)) for ws, name in rows}
 
 
+async def workspace_slugs(workspace_ids: Iterable[int]) -> dict[int, str]:
+    """The slug of each workspace: how a list that spans several names them."""
+    rows = await Workspace.filter(id__in=sorted(set(workspace_ids))).values_list("id", "slug")
+    return {int(ws): str(slug) for ws, slug in rows}
+
+
 async def workspace_zone(workspace_id: int | None) -> ZoneInfo:
     """The time zone of one workspace: the clock its moments are shown on (UTC without a workspace)."""
     if workspace_id is None:

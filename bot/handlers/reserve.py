@@ -12,7 +12,7 @@ from engine.domains import reserve
 from engine.domains.reserve import PoolState, Proposal, ProposeResult, ReserveDomain
 from engine.lifecycle import state_name
 from engine.reply import Button, Reply
-from engine.stats import workspace_zones
+from engine.stats import workspace_slugs, workspace_zones
 
 AGENCY: Final = "all"
 
@@ -64,7 +64,9 @@ async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if not pending:
         return Reply().add(ctx.t("approvals-none"))
     reply = Reply().add(ctx.t("approvals-title", count=len(pending)), "title")
-    zones = await workspace_zones({a.workspace_id for a in pending})  # each request on its workspace's clock
+    spaces = {a.workspace_id for a in pending}
+    zones = await workspace_zones(spaces)  # each request on its workspace's clock
+    slugs = await workspace_slugs(spaces) if len(spaces) > 1 else {}
     for a in pending:
         kind = ctx.t("approval-kind-" + a.kind.value.replace("_", "-"))
         zone = zones.get(a.workspace_id)
@@ -72,6 +74,7 @@ async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
             ctx.t(
                 "approvals-item",
                 id=a.id,
+                workspace=slugs.get(a.workspace_id, "none"),  # named when the list spans several
                 kind=kind,
                 subject=str(a.payload.get("domain") or a.subject),
                 asked=local_time(a.requested_at, zone),

@@ -33,7 +33,7 @@ from engine.domains.common import get_domain, latest_listings
 from engine.domains.state import INCONCLUSIVE, Health, blacklist_state
 from engine.errors import NotFound
 from engine.logging import get_logger
-from models import AuditLog, Campaign, Domain, Enrollment, Mailbox, Workspace
+from models import AuditLog, Campaign, Domain, Enrollment, Mailbox, Membership, Workspace
 from models.alert import Approval
 from models.enums import (
     ApprovalKind,
@@ -44,6 +44,7 @@ from models.enums import (
     MailboxStatus,
     MailProvider,
     PoolRole,
+    Role,
     Severity,
     StatScope,
 )
@@ -498,12 +499,24 @@ async def propose_swap(
 
 
 async def pending_approvals(actor: Actor, clock: Clock, limit: int = 50) -> list[Approval]:
-    """The approvals waiting for a decision that the actor may decide (admins: all; managers: theirs)."""
+    """The approvals waiting for a decision that the actor may decide: admins, all; a manager, those of every
+    workspace they manage (an alert of any of them asks them, whichever workspace is their current one)."""
     query = Approval.filter(status=ApprovalStatus.PENDING, expires_at__gt=clock.now()).order_by("id")
     if not actor.is_admin:
-        query = query.filter(workspace_id=require_reader(actor))
-    rows = await query.limit(limit)
-    return [a for a in rows if await approvals.manages(actor, a.workspace_id)]
+        managed = set()
+        if actor.person_id is not None:
+            managed = set(
+                await Membership.filter(person_id=actor.person_id, role=Role.MANAGER).values_list(
+                    "workspace_id", flat=True
+                )
+            )
+        if actor.workspace_id is not None and actor.can_manage(actor.workspace_id):
+            managed.add(actor.workspace_id)
+        if not managed:
+            require_reader(actor)  # says why: no workspace, or not theirs to decide
+            return []
+        query = query.filter(workspace_id__in=sorted(managed))
+    return list(await query.limit(limit))
 
 
 async def request_swap(actor: Actor, name: str, clock: Clock) -> tuple[Domain, ProposeResult]:

@@ -117,7 +117,10 @@ reserve-not-ready-no-graduated = no graduated mailbox
 
 approvals-none = No request is waiting for a decision.
 approvals-title = Waiting for a decision: { $count }
-approvals-item = #{ $id } · { $kind } · { $subject } · asked { $asked }, expires { $expires }
+approvals-item = { $workspace ->
+    [none] {""}
+   *[other] { $workspace } ·{" "}
+}#{ $id } · { $kind } · { $subject } · asked { $asked }, expires { $expires }
 approval-kind-domain-swap = domain swap
 approval-kind-dmarc-step = DMARC step
 approval-kind-dns-apply = DNS plan

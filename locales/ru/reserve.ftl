@@ -56,7 +56,10 @@ reserve-not-ready-no-graduated = нет прогретых ящиков
 
 approvals-none = Нет запросов, ждущих решения.
 approvals-title = Ждут решения: { $count }
-approvals-item = #{ $id } · { $kind } · { $subject } · запрошено { $asked }, истекает { $expires }
+approvals-item = { $workspace ->
+    [none] {""}
+   *[other] { $workspace } ·{" "}
+}#{ $id } · { $kind } · { $subject } · запрошено { $asked }, истекает { $expires }
 approval-kind-domain-swap = замена домена
 approval-kind-dmarc-step = шаг DMARC
 approval-kind-dns-apply = план DNS

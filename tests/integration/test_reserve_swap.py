@@ -34,6 +34,7 @@ from models import (
     Enrollment,
     Lead,
     Mailbox,
+    Membership,
     OutboundMessage,
     Person,
     Workspace,
@@ -709,3 +710,30 @@ async def test_an_expired_request_whose_renewal_fails_stays_pending_for_the_next
     assert (await Approval.get(id=first.approval_id)).status is ApprovalStatus.PENDING
     assert not await AuditLog.filter(action="approval.transition").exists()
     assert await renew_expired(clock) == [first.approval_id]
+
+
+async def test_a_manager_of_two_workspaces_sees_the_requests_of_both_each_named() -> None:
+    """A manager of two clients read only the requests of their current workspace in /approvals, though the
+    alerts of both ask them to decide (and they may): the list holds every workspace they manage, each line
+    naming its workspace, and nothing of a workspace they only read or do not belong to."""
+    spaces = [await workspace(slug) for slug in ("acme", "beta", "gamma", "delta")]
+    for ws in spaces:
+        burned, _ = await domain(ws, f"burned-{ws.slug}.test", status=DomainStatus.COOLING)
+        await domain(ws, f"spare-{ws.slug}.test", pool=PoolRole.RESERVE)
+        await propose_swap(burned.id, FrozenClock(NOW), reason="listed", detail={})
+    person = await Person.create(platform=Platform.TELEGRAM, external_id="5", display_name="Max")
+    acme, beta, gamma, _ = spaces
+    await Membership.create(person=person, workspace=acme, role=Role.MANAGER)
+    await Membership.create(person=person, workspace=beta, role=Role.MANAGER)
+    await Membership.create(person=person, workspace=gamma, role=Role.CLIENT)
+    await Person.filter(id=person.id).update(current_workspace_id=acme.id)
+    runner = Runner(FrozenClock(NOW + dt.timedelta(hours=1)))
+    max_ = runner.identity(Platform.TELEGRAM, "5", "max", "en")
+    text = (await runner.run_line(max_, "c5", "/approvals")).plain_text()
+    assert "Waiting for a decision: 2" in text, text
+    assert "acme · #" in text and "burned-acme.test" in text and "beta · #" in text and "burned-beta.test" in text
+    assert "gamma" not in text and "delta" not in text
+
+    await Membership.filter(person=person, workspace=beta).delete()  # one workspace: no name needed
+    text = (await runner.run_line(max_, "c5", "/approvals")).plain_text()
+    assert "burned-acme.test" in text and "acme · #" not in text and "beta" not in text
