@@ -503,13 +503,10 @@ async def pending_approvals(actor: Actor, clock: Clock, limit: int = 50) -> list
     workspace they manage (an alert of any of them asks them, whichever workspace is their current one)."""
     query = Approval.filter(status=ApprovalStatus.PENDING, expires_at__gt=clock.now()).order_by("id")
     if not actor.is_admin:
-        managed = set()
+        managed: set[int] = set()
         if actor.person_id is not None:
-            managed = set(
-                await Membership.filter(person_id=actor.person_id, role=Role.MANAGER).values_list(
-                    "workspace_id", flat=True
-                )
-            )
+            rows = await Membership.filter(person_id=actor.person_id, role=Role.MANAGER).values_list("workspace_id")
+            managed = {int(r[0]) for r in rows}
         if actor.workspace_id is not None and actor.can_manage(actor.workspace_id):
             managed.add(actor.workspace_id)
         if not managed:
