@@ -12,7 +12,9 @@ links in mail sent before a key rotation keep working.
 - open (`/t/o/<token>`): recorded for HTML campaigns only (plain text has no pixel: its opens are "not
   measured", never 0 %), once per message and clock hour, and counted (`opens`) once per message;
 - click (`/t/c/<token>`): the stored URL as written (`redirect_location`), counted once per message, link and
-  clock hour; a HEAD (link scanners) and a click whose lead is gone count nothing;
+  clock hour; a HEAD, a request no person made (`machine_request`: no User-Agent, or one of the link scanners,
+  crawlers and HTTP libraries CrawlerDetect knows — mail security gateways follow every link of a message as it
+  arrives, and counting them would report every message clicked) and a click whose lead is gone count nothing;
 - unsubscribe (`/t/u/<token>`, RFC 8058 one-click POST): suppresses the lead's address in the workspace, stops
   its active enrollments, cancels its planned and queued rows and counts the event — in one transaction, and
   a second request changes nothing. Once retention deleted the lead, the keyed hash of the address it left on
@@ -36,6 +38,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, Final
 
+from crawlerdetect import CrawlerDetect
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from redis.asyncio import Redis
 from tortoise import connections
@@ -239,12 +242,27 @@ async def record_open(row_id: int, clock: Clock, redis: Redis) -> bool:
     return True
 
 
+USER_AGENT_READ: Final = 512
+"""Characters of a User-Agent matched against the crawler patterns: real ones are far shorter, and a long hostile
+one must not cost the tracking host its time."""
+_CRAWLERS = CrawlerDetect()
+
+
+def machine_request(user_agent: str | None) -> bool:
+    """True for a request no person made: no User-Agent, or one CrawlerDetect names (link scanners of mail
+    gateways such as Barracuda, Outlook's link previews, crawlers, curl and other HTTP libraries). A scanner that
+    poses as a browser is not caught here; it is one more reason a click rate is a signal, not a count of
+    readers."""
+    agent = (user_agent or "").strip()[:USER_AGENT_READ]
+    return not agent or bool(_CRAWLERS.isCrawler(agent))
+
+
 async def click_target(row_id: int, index: int, clock: Clock, redis: Redis, *, count: bool = True) -> str | None:
     """The URL link `index` of the message pointed at (as `redirect_location` spells it), or None when the
     message had no such link or it is no URL a redirect could name (the endpoint then answers 404: nothing else
     is ever redirected to). Counts the click once per message, link and clock hour, for campaign messages only,
-    unless `count` is False (a HEAD: link scanners check where a link leads, no person clicked); a click that
-    cannot be counted (Redis down) is logged and still leads on."""
+    unless `count` is False (a HEAD, or a `machine_request`: link scanners check where a link leads, no person
+    clicked); a click that cannot be counted (Redis down) is logged and still leads on."""
     row = await _row(row_id)
     if row is None:
         return None

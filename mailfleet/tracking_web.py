@@ -20,7 +20,16 @@ from redis.asyncio import Redis
 from engine.clock import Clock
 from engine.i18n import pick_locale, translator
 from engine.logging import get_logger
-from engine.tracking import InvalidToken, TokenKind, TrackingLinks, click_target, record_open, row_locale, unsubscribe
+from engine.tracking import (
+    InvalidToken,
+    TokenKind,
+    TrackingLinks,
+    click_target,
+    machine_request,
+    record_open,
+    row_locale,
+    unsubscribe,
+)
 
 log = get_logger(__name__)
 
@@ -107,6 +116,7 @@ async def _redirect(request: web.Request, *, count: bool) -> web.Response:
     verified = _verified(request, TokenKind.CLICK)
     url = None
     if verified is not None:
+        count = count and not machine_request(request.headers.get("User-Agent"))
         url = await click_target(*verified, request.app[CLOCK_KEY], request.app[TRACKING_REDIS_KEY], count=count)
     if url is None:
         return _not_found(request)

@@ -45,6 +45,7 @@ pytestmark = pytest.mark.usefixtures("orm")
 LINKS = TrackingLinks("https://t.example.com", b"k" * 32)
 ONE_CLICK = {"Content-Type": "application/x-www-form-urlencoded"}
 TODAY = dt.date(2026, 12, 1)
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def clock() -> FrozenClock:
 @pytest.fixture
 async def client(redis: Redis, clock: FrozenClock) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
     app = create_app(redis, tracking=LINKS, clock=clock)
-    async with TestClient(TestServer(app)) as test_client:
+    async with TestClient(TestServer(app), headers={"User-Agent": BROWSER}) as test_client:  # a person, by default
         yield test_client
 
 
@@ -343,6 +344,32 @@ async def test_a_scanner_heads_every_link_and_nothing_counts(client: TestClient,
     await client.get(click_url, allow_redirects=False)
     await client.get(open_url)
     assert sorted(await Event.all().values_list("kind", flat=True)) == [EventKind.CLICK, EventKind.OPEN]
+
+
+async def test_a_gateway_that_follows_every_link_counts_no_click(client: TestClient) -> None:  # type: ignore[type-arg]
+    """Mail security gateways GET every link of a message as it arrives: every message was reported clicked. A
+    request without a User-Agent, or with one of a link scanner, a mail client's link preview, a crawler or an
+    HTTP library, is redirected like any other and counts nothing; the person's browser then counts."""
+    world = await make_world()
+    row = await planned_row(world, 0, links=["https://acme.example/offer"])
+    url = path(LINKS.click_url(row.id, 0))
+    machines = [
+        "",
+        "Barracuda Sentinel (EE)",
+        "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.5017; Pro)",
+        "curl/8.5.0",
+        "python-requests/2.31.0",
+        "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 Safari/537.36",
+        "curl/8.5.0 " + "x" * 8_000,  # read up to USER_AGENT_READ characters: still a machine
+    ]
+    for agent in machines:
+        response = await client.get(url, allow_redirects=False, headers={"User-Agent": agent})
+        assert (response.status, response.headers["Location"]) == (302, "https://acme.example/offer"), agent
+    assert await Event.filter(kind=EventKind.CLICK).count() == 0
+    for agent in (BROWSER, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"):
+        await client.get(url, allow_redirects=False, headers={"User-Agent": agent})
+    assert await Event.filter(kind=EventKind.CLICK).count() == 1  # once an hour
 
 
 async def test_after_forget_the_person_is_tracked_no_more(client: TestClient, clock: FrozenClock) -> None:  # type: ignore[type-arg]
