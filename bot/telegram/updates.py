@@ -372,8 +372,13 @@ async def on_error(
     """What the runner did not turn into a reply (the Bot API or Redis failing, a bug here): logged with a
     reference the person is given. Network errors are logged by type only: aiohttp's may quote the request URL,
     which holds the bot token; anything else keeps its traceback."""
-    ref = uuid.uuid4().hex[:8]
     error = event.exception
+    if isinstance(error, TelegramForbiddenError):  # blocked by the person, or the bot removed from the group:
+        # nothing failed on our side, and nobody in that chat can be told anything
+        chat_id = event_chat.id if event_chat is not None else None
+        log.info("telegram chat unreachable", update_id=event.update.update_id, chat_id=chat_id)
+        return
+    ref = uuid.uuid4().hex[:8]
     log.error(
         "telegram update failed",
         ref=ref,
