@@ -58,6 +58,13 @@ def pick_locale(*candidates: str | None) -> str:
     return DEFAULT_LOCALE
 
 
+def spoken(language_code: str | None, default_locale: str) -> str:
+    """The person's chat-app language (Telegram's `language_code`, Slack's user locale) when Mailfleet speaks it,
+    else the install's default locale."""
+    chosen = pick_locale(language_code)
+    return chosen if (language_code or "").lower().startswith(chosen) else default_locale
+
+
 class Translator:
     """Formats messages of one locale. A key missing from the catalog is shown as the key (and a test fails)."""
 

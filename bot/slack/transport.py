@@ -34,11 +34,13 @@ stops at that limit whatever the declared size said.
 
 A person is the Slack user id alone (`U…`/`W…`, unique across Slack and stable across an Enterprise Grid org),
 the same string ADMIN_SLACK_IDS lists. The display name comes from the payload (no users.info call per request);
-the language is the person's `/lang`, else the configured default.
+the language is the person's `/lang`, else their Slack language when Mailfleet speaks it (users.info with
+`include_locale`, scope users:read, remembered a day in Redis), else the configured default.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import hashlib
@@ -77,7 +79,7 @@ from bot.slack.render import (
     render,
 )
 from engine.errors import UserError
-from engine.i18n import Translator, shorten, translator
+from engine.i18n import Translator, shorten, spoken, translator
 from engine.logging import get_logger
 from engine.people import Identity, resolve_actor
 from engine.reply import Attachment, Block, Reply
@@ -118,6 +120,11 @@ POSTS_HERE: Final = frozenset({"bind", "agency_chat"})
 """Commands whose success (but with `off`) means the bot posts to this channel from now on. A slash command works in
 any channel, the bot posts only where it is a member: their answer goes by chat.postEphemeral, which Slack refuses
 there, so the person learns it at once — not from the first alert that never arrives."""
+LANGUAGE_KEY: Final = "mailfleet:slack:language:"
+"""Redis: a person's Slack locale as users.info gave it ("" when it could not be read), for `LANGUAGE_TTL_S`."""
+LANGUAGE_TTL_S: Final = 86_400  # a person who switches Slack's language is spoken to in it from the next day
+LANGUAGE_RETRY_S: Final = 3_600  # unread (no users:read scope, Slack down): asked again an hour later
+LANGUAGE_WAIT_S: Final = 2.0  # the answer waits no longer for the language: then the default speaks
 DM_SCOPE: Final = "im:write"
 """The bot scope conversations.open takes for a 1:1 DM (Slack's `needed` may list every conversation scope)."""
 FILES_SCOPE: Final = "files:write"  # files.getUploadURLExternal and files.completeUploadExternal
@@ -311,7 +318,7 @@ class SlackTransport:
         """`/mailfleet <command> …` (bare `/mailfleet`: /help): ack at once, run, answer ephemerally."""
         await ack()
         async with self._after_ack(body, context):
-            identity = self._identity(body["user_id"], body.get("user_name", ""))
+            identity = await self._identity(body["user_id"], body.get("user_name", ""))
             channel = body.get("channel_id", "")
             line = as_typed(body.get("text", "")).strip() or "help"
             reply = await self.runner.run_line(identity, channel, line)
@@ -346,7 +353,7 @@ class SlackTransport:
         await ack()
         async with self._after_ack(body, context):
             user = body["user"]
-            identity = self._identity(user["id"], user.get("username") or user.get("name", ""))
+            identity = await self._identity(user["id"], user.get("username") or user.get("name", ""))
             channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id", "")
             value, name = action.get("value") or "", command_of(action["action_id"]) or ""
             reply = await self.runner.run(identity, channel, name, [value] if value else [])
@@ -390,7 +397,7 @@ class SlackTransport:
         name, _ = pending or split_line(text.split(maxsplit=1)[0] if text else "")  # the runner bounds the rest
         command = REGISTRY.get(name)
         channel, thread_ts = event["channel"], event.get("thread_ts")
-        identity = self._identity(user, "")
+        identity = await self._identity(user, "")
         if not files or command is None or command.file_arg is None:
             if im:
                 t = translator(await self._locale(identity))
@@ -453,7 +460,7 @@ class SlackTransport:
             exc_info=error,
         )
         user = context.user_id
-        locale = await self._locale(self._identity(user, "")) if user else self.default_locale
+        locale = await self._locale(await self._identity(user, "")) if user else self.default_locale
         text = escape(translator(locale)("error-internal", ref=ref))
         if context.respond is not None and context.response_url:
             await context.respond(text=text, response_type="ephemeral", replace_original=False)
@@ -562,8 +569,33 @@ class SlackTransport:
             return False
         return True
 
-    def _identity(self, user_id: str, display_name: str) -> Identity:
-        return self.runner.identity(Platform.SLACK, user_id, display_name, self.default_locale)
+    async def _identity(self, user_id: str, display_name: str) -> Identity:
+        return self.runner.identity(Platform.SLACK, user_id, display_name, await self._language(user_id))
+
+    async def _language(self, user_id: str) -> str:
+        """The language a person is spoken to in until they choose one with /lang: their Slack language when
+        Mailfleet speaks it, else the default. users.info is asked once a day per person (Redis); without the
+        users:read scope, or while Slack or Redis fail, the default speaks and the answer is never held up."""
+        key = LANGUAGE_KEY + user_id
+        code: str | None = None
+        with contextlib.suppress(RedisError):
+            remembered = await self._redis.get(key)
+            code = remembered.decode() if remembered is not None else None
+        if code is None:
+            ttl = LANGUAGE_TTL_S
+            try:
+                answer = await asyncio.wait_for(
+                    self.client.users_info(user=user_id, include_locale=True), LANGUAGE_WAIT_S
+                )
+                user = answer.get("user")
+                code = str(user.get("locale") or "") if isinstance(user, dict) else ""
+            except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                error = _error_of(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+                log.info("slack language not read", error=error)  # never the response: it names the person
+                code, ttl = "", LANGUAGE_RETRY_S
+            with contextlib.suppress(RedisError):
+                await self._redis.set(key, code[:35], ex=ttl)
+        return spoken(code, self.default_locale)
 
     async def _fit_response_url(
         self, reply: Reply, identity: Identity, tail: list[Block] | None = None

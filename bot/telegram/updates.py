@@ -30,7 +30,7 @@ from bot.command import REGISTRY, answer_words, file_limit, split_line
 from bot.runner import Runner
 from bot.telegram.client import send_reply
 from bot.telegram.render import CANCEL, parse_callback_data
-from engine.i18n import Translator, pick_locale, translator
+from engine.i18n import Translator, spoken, translator
 from engine.logging import get_logger
 from engine.people import Identity, move_chat, resolve_actor
 from engine.reply import Attachment, Block, BlockStyle, Reply
@@ -97,12 +97,6 @@ class IdentityMiddleware(BaseMiddleware):
         language = spoken(user.language_code, self._default_locale)
         data["identity"] = self._runner.identity(Platform.TELEGRAM, str(user.id), user.full_name, language)
         return await handler(event, data)
-
-
-def spoken(language_code: str | None, default_locale: str) -> str:
-    """The person's Telegram language when Mailfleet speaks it, else the install's default locale."""
-    chosen = pick_locale(language_code)
-    return chosen if (language_code or "").lower().startswith(chosen) else default_locale
 
 
 def build_router(runner: Runner, default_locale: str) -> Router:

@@ -93,6 +93,11 @@ async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:
         yield rig
 
 
+def methods(slack: Rig) -> list[str]:
+    """The Web API methods the app called, but the once-a-day language lookups (users.info)."""
+    return [c.method for c in slack.api.calls if c.method != "users.info"]
+
+
 async def test_join_with_an_invite_binds_a_new_slack_user(slack: Rig) -> None:
     created = await slack.command('workspace_new acme "ACME & Co"', user=ADMIN, name="boss")
     assert created["response_type"] == "ephemeral"
@@ -107,7 +112,7 @@ async def test_join_with_an_invite_binds_a_new_slack_user(slack: Rig) -> None:
     membership = await Membership.get(person=person).prefetch_related("workspace")
     assert (membership.workspace.slug, membership.role) == ("acme", Role.MANAGER)
     assert await Invite.filter(used_by_id=person.id).count() == 1
-    assert [c.method for c in slack.api.calls] == ["auth.test"]  # every answer went to response_url
+    assert methods(slack) == ["auth.test"]  # every answer went to response_url
 
 
 async def test_a_manager_creates_a_workspace(slack: Rig) -> None:
@@ -237,7 +242,7 @@ async def test_a_commands_file_goes_to_the_persons_dm_never_to_the_channel(slack
     [uploaded] = slack.api.files_in(dm)
     assert (uploaded.filename, uploaded.content, uploaded.shared_in) == ("report.csv", REPORT, [dm])
     assert uploaded.initial_comment == EN("slack-file-dm-comment", count=1, command="slack_test_export")
-    assert [c.method for c in slack.api.calls] == [
+    assert methods(slack) == [
         "auth.test",
         "conversations.open",
         "files.getUploadURLExternal",
@@ -304,7 +309,7 @@ async def test_without_im_write_no_file_goes_anywhere_and_the_answer_names_the_s
         ]
         assert "groups:write" not in answered[1]  # Slack's `needed` lists every conversation scope: ours is named
         assert slack.api.files == {}  # nothing uploaded, nothing shared: in the channel least of all
-        assert [c.method for c in slack.api.calls] == ["auth.test", "conversations.open"]
+        assert methods(slack) == ["auth.test", "conversations.open"]
 
         assert await slack.say("lang ru", user=ADMIN) == [seen(RU("lang-set"))]
         russian = await slack.say("slack_test_exports", user=ADMIN, channel="C0SALES")
@@ -712,3 +717,36 @@ async def test_the_agency_chat_set_in_a_channel_the_app_is_not_in_says_nothing_c
     assert unbound == [seen(EN("agency-chat-unbound"))]
     slack.api.not_member.clear()
     assert await slack.say("agency_chat", user=ADMIN, channel="C0NOTMINE") == [seen(EN("agency-chat-bound"))]
+
+
+async def test_people_are_spoken_to_in_their_slack_language_until_they_pick_one(
+    orm: None, redis: Redis, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every Slack user read the configured default language whatever their Slack spoke: the Telegram side used
+    the app's language, Slack's was never read. A person whose Slack is in Russian is answered in Russian, one in
+    a language Mailfleet does not speak gets the default, /lang still wins, and users.info is asked once a day per
+    person; without the users:read scope everyone gets the default, and the answer is not held up."""
+    async with slack_rig(redis) as slack:
+        slack.api.users["U0IVAN"] = {"id": "U0IVAN", "name": "ivan", "locale": "ru-RU"}
+        slack.api.users["U0HANS"] = {"id": "U0HANS", "name": "hans", "locale": "de-DE"}
+        ivan = await slack.command("workspace", user="U0IVAN")
+        assert texts(ivan["blocks"]) == [":warning: " + seen(RU("error-not-registered"))]
+        hans = await slack.command("workspace", user="U0HANS")
+        assert texts(hans["blocks"]) == [":warning: " + seen(EN("error-not-registered"))]
+        await slack.command("workspace", user="U0IVAN")
+        asked = [c.params.get("user") for c in slack.api.calls_to("users.info")]
+        assert sorted(asked) == ["U0HANS", "U0IVAN"]  # remembered: Ivan's second command asked nothing
+        assert all(
+            str(c.params.get("include_locale")).lower() in {"1", "true"} for c in slack.api.calls_to("users.info")
+        )
+        assert await slack.say("lang en", user="U0IVAN") == [seen(EN("lang-set"))]
+        again = await slack.command("workspace", user="U0IVAN")
+        assert texts(again["blocks"]) == [":warning: " + seen(EN("error-not-registered"))]
+
+    await redis.flushdb()
+    async with slack_rig(redis, scopes=SCOPES - {"users:read"}) as slack:  # installed before the README listed it
+        slack.api.users["U0OLGA"] = {"id": "U0OLGA", "name": "olga", "locale": "ru-RU"}
+        olga = await slack.command("workspace", user="U0OLGA")
+        assert texts(olga["blocks"]) == [":warning: " + seen(EN("error-not-registered"))]
+    logged = capsys.readouterr().out
+    assert "slack language not read" in logged and "missing_scope" in logged and "ru-RU" not in logged

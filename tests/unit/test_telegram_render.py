@@ -29,8 +29,8 @@ from bot.telegram.render import (
     utf16_length,
 )
 from bot.telegram.transport import CLOUD_DOWNLOAD_BYTES, TelegramTransport
-from bot.telegram.updates import spoken
 from engine.clock import SystemClock
+from engine.i18n import spoken
 from engine.reply import Attachment, Button, Reply
 from engine.settings import Settings
 
