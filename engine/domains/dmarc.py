@@ -88,7 +88,9 @@ async def propose_dmarc_steps(
 
 async def _clean(domain: Domain, now: dt.datetime, period: dt.timedelta) -> bool:
     """Clean = observed since before the period began, no failing SPF/DKIM/DMARC verdict and no listing
-    within it, and the latest verdict of each is OK. Timeouts say nothing and are ignored."""
+    within it, and the latest check of each made within the period and OK. A check that could not be made
+    (timeout, SERVFAIL) says nothing either way: it is no failure, and never the proof that all is well now —
+    a domain whose DNS has not answered lately, or that nothing checked lately, waits."""
     start = now - period
     since: dt.datetime = domain.dmarc_since  # type: ignore[assignment]
     if since > start:
@@ -102,8 +104,8 @@ async def _clean(domain: Domain, now: dt.datetime, period: dt.timedelta) -> bool
     if await BlacklistCheck.filter(target=domain.name, result=ListingResult.LISTED, checked_at__gte=start).exists():
         return False
     for kind in AUTH_KINDS:
-        latest = await checks.filter(record=kind).exclude(verdict__in=INCONCLUSIVE).order_by("-checked_at").first()
-        if latest is None or latest.verdict != DnsVerdict.OK:
+        latest = await checks.filter(record=kind).order_by("-checked_at", "-id").first()
+        if latest is None or latest.verdict != DnsVerdict.OK or latest.checked_at <= start:
             return False
     return True
 

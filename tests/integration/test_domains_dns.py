@@ -361,6 +361,30 @@ async def test_dmarc_step_is_proposed_once_applied_then_verified(
     assert (await check_dns(manager, clock, "steady.test", config)).ok
 
 
+async def test_no_dmarc_step_on_checks_that_could_not_be_made_or_were_not_made(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """Clean at the start of the period, then DNS stopped answering (or nothing checked at all): the last
+    answered verdicts, two weeks old, were taken for 'stayed clean' and the stricter policy was proposed."""
+    knot.set_zone("dimmed.test", good_zone("dimmed.test"))
+    domain = await add_domain(manager, clock, "dimmed.test")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    clock.advance(dt.timedelta(hours=1))
+    await check_dns(manager, clock, "dimmed.test", config)
+
+    clock.advance(dt.timedelta(days=14))
+    assert await propose_dmarc_steps(manager, clock, config) == []  # nothing checked it in the period
+    with SilentUdpServer() as silent:
+        dimmed = await check_dns(manager, clock, "dimmed.test", config_for(silent.port, timeout=0.3))
+    assert {r.verdict for r in dimmed.records} == {V.TIMEOUT}
+    assert await propose_dmarc_steps(manager, clock, config) == []  # its latest checks could not be made
+
+    clock.advance(dt.timedelta(hours=1))
+    await check_dns(manager, clock, "dimmed.test", config)  # DNS answers again: all still right
+    assert len(await propose_dmarc_steps(manager, clock, config)) == 1
+
+
 async def test_plan_diff_and_zone_export(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
