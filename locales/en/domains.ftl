@@ -40,6 +40,7 @@ error-regru-billing-lock = REG.RU: a billing operation is already running. Try a
 ## Domain import: why a row was skipped
 
 domain-import-bad-name = not a domain name
+domain-import-too-long = too long for a domain name: at most { $limit }
 domain-import-duplicate = repeated: this domain is already on line { $line }
 domain-import-bad-registrar = unknown registrar “{ $value }”; known ones: { $choices }
 domain-import-bad-date = date “{ $value }” not understood: use YYYY-MM-DD or DD.MM.YYYY

@@ -37,6 +37,7 @@ error-regru-billing-lock = REG.RU: операция по счёту уже вы�
 ## Импорт доменов: причины пропуска строки
 
 domain-import-bad-name = не похоже на доменное имя
+domain-import-too-long = слишком длинно для доменного имени: не больше { $limit }
 domain-import-duplicate = повтор: этот домен уже есть в строке { $line }
 domain-import-bad-registrar = регистратор «{ $value }» не знаком; известные: { $choices }
 domain-import-bad-date = дата «{ $value }» не распознана: нужна ГГГГ-ММ-ДД или ДД.ММ.ГГГГ

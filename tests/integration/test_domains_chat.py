@@ -103,6 +103,31 @@ async def test_a_typed_list_takes_semicolons_and_commas_and_a_csv_refuses_an_unk
     assert await Domain.filter(name="g.ru", registrar="nicru").exists()
 
 
+async def test_a_pasted_site_address_is_its_domain_and_an_idn_typed_twice_is_one(runner: Runner) -> None:
+    """A site's address pasted whole ('https://www.Acme-Mail.RU/contacts') was 'not a domain name', and 'www.x.ru'
+    was added as a domain of its own beside x.ru; the Cyrillic and punycode forms of one name are one row."""
+    typed = "https://www.Acme-Mail.RU/contacts?x=1 www.acme3.ru кириллический.рф xn--e1afaabgbega6cr0f.xn--p1ai"
+    added = await say(runner, f"/domain_add {typed}")
+    text = added.plain_text()
+    assert "Added: 3, already there: 0, with errors: 1" in text, text
+    stored = await Domain.all().order_by("name").values_list("name", flat=True)
+    assert stored == ["acme-mail.ru", "acme3.ru", "xn--e1afaabgbega6cr0f.xn--p1ai"]
+    repeated = EN("domain-import-duplicate", line=3)
+    assert f"Row 4 (xn--e1afaabgbega6cr0f.xn--p1ai): {repeated}" in text, text
+    again = await say(runner, "/domain_add КИРИЛЛИЧЕСКИЙ.РФ. http://acme3.ru")
+    assert "Added: 0, already there: 2, with errors: 0" in again.plain_text()
+
+
+async def test_a_name_too_long_is_named_so_and_quoted_short(runner: Runner) -> None:
+    long_name = "a" * 300 + ".ru"
+    for lang, reason in (("en", "too long for a domain name"), ("ru", "слишком длинно для доменного имени")):
+        await say(runner, f"/lang {lang}")
+        reply = await say(runner, f"/domain_add {long_name}")
+        [row] = [line for line in reply.plain_text().splitlines() if long_name[:20] in line]
+        assert reason in row and "253" in row and len(row) < 150, row
+    await say(runner, "/lang en")
+
+
 async def test_check_shows_verdicts_with_reasons(runner: Runner, knot: DnsServer) -> None:
     knot.set_zone("acme-mail.ru", [("@", "TXT", "v=spf1 include:_spf.yandex.net ~al")])
     added = await say(runner, "/domain_add acme-mail.ru")  # no MX yet: the provider is not known
