@@ -19,7 +19,7 @@ from engine.dns.adapters.base import DnsProvider, apply_plan
 from engine.dns.check import lookup, make_resolver
 from engine.dns.dmarc import LADDER, build_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
 from engine.dns.hosting import DnsHosts
-from engine.dns.names import absolute_name, to_ascii
+from engine.dns.names import absolute_name, to_ascii, to_unicode
 from engine.dns.records import ZoneRecord
 from engine.dns.templates import DnsPlan, Expectation
 from engine.domains.common import AUTH_KINDS, DnsConfig, domains_in, scope
@@ -43,7 +43,7 @@ class DmarcStep:
     """What applying a DMARC step publishes, and whether DNS already serves it."""
 
     approval_id: int
-    domain: str
+    domain: str  # ASCII
     name: str  # the full record name, _dmarc.<domain>
     rtype: str
     value: str
@@ -120,7 +120,7 @@ async def _propose(domain: Domain, clock: Clock, config: DnsConfig, subject: str
     value = with_policy(current, target) if current else build_dmarc(target, rua)
     payload = {
         "domain_id": domain.id,
-        "domain": domain.name,
+        "domain": to_unicode(domain.name),  # the request's message names it as people read it
         "from": domain.dmarc_policy.value,
         "to": target.value,
         "name": absolute_name("_dmarc", domain.name),
@@ -143,7 +143,8 @@ async def apply_dmarc_step(
         raise NotFound("error-approval-not-found", id=approval_id)
     payload = approval.payload
     policy = DmarcPolicy(payload["to"])
-    step = DmarcStep(approval.id, payload["domain"], payload["name"], "TXT", payload["value"], policy, 0, False)
+    zone = to_ascii(payload["domain"])  # stored in Unicode (older requests: ASCII)
+    step = DmarcStep(approval.id, zone, payload["name"], "TXT", payload["value"], policy, 0, False)
     if approval.status == ApprovalStatus.APPLIED:
         return replace(step, verified=True)
     if approval.status != ApprovalStatus.APPROVED:
@@ -153,12 +154,12 @@ async def apply_dmarc_step(
         # a stricter policy was published (and adopted) since the request: never weaken it, the step is done
         await transition_approval(approval, ApprovalStatus.APPLIED, clock=clock, reason="superseded")
         raise Conflict(
-            "error-dmarc-step-superseded", domain=payload["domain"], current=domain.dmarc_policy.value, to=policy.value
+            "error-dmarc-step-superseded", domain=to_unicode(zone), current=domain.dmarc_policy.value, to=policy.value
         )
     calls = 0
     if provider is not None:
         record = ZoneRecord("_dmarc", "TXT", payload["value"])
-        plan = DnsPlan(payload["domain"], (Expectation(DnsRecordKind.DMARC, "_dmarc", (record,)),), "", policy, ())
+        plan = DnsPlan(zone, (Expectation(DnsRecordKind.DMARC, "_dmarc", (record,)),), "", policy, ())
         calls = len((await apply_plan(provider, plan, dry_run=False)).calls)
     served = await lookup(make_resolver(config.resolver), payload["name"], "TXT")
     policies = [parse_dmarc(v).policy for v in served.values if is_dmarc(v)]

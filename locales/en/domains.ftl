@@ -192,6 +192,7 @@ alert-domain-expiry = Domain { $domain } expires on { $expires_on } ({ $days_lef
    *[other] days
 } left). Renew it at the registrar.
 dmarc-step-proposal = Domain { $domain } stayed clean for the whole trial period. Tighten DMARC from { $from } to { $to }? This will be published: { $value }
-dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check again.
+dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check: /dns_check { $domain }
+dmarc-step-sent = The record { $name } TXT “{ $value }” was sent to the DNS host; DNS does not serve it yet (a change can take a while to show). Check later: /dns_check { $domain }
 dmarc-step-applied = DMARC of { $domain } is now { $policy }: DNS serves the record.
 error-dmarc-step-superseded = { $domain } already publishes p={ $current }, stricter than or equal to the approved p={ $to }: nothing was changed (a policy is never weakened).

@@ -184,6 +184,7 @@ alert-dnsbl-blind = Проверка по списку { $zone } не работ
     }. Домены по этому списку — «не проверено», а не «чисто».
 alert-domain-expiry = Домен { $domain } истекает { $expires_on } (осталось дней: { $days_left }). Продлите его у регистратора.
 dmarc-step-proposal = Домен { $domain } чист весь испытательный срок. Ужесточить DMARC с { $from } до { $to }? Будет опубликовано: { $value }
-dmarc-step-set-record = Опубликуйте запись: { $name } TXT «{ $value }». Затем повторите проверку.
+dmarc-step-set-record = Опубликуйте запись: { $name } TXT «{ $value }». Затем проверьте: /dns_check { $domain }
+dmarc-step-sent = Запись { $name } TXT «{ $value }» отправлена DNS-хостингу; в DNS её пока не видно (изменения появляются не сразу). Проверьте позже: /dns_check { $domain }
 dmarc-step-applied = DMARC домена { $domain } теперь { $policy }: запись видна в DNS.
 error-dmarc-step-superseded = { $domain } уже публикует p={ $current } — не мягче одобренного p={ $to }: ничего не изменено (политику никогда не ослабляем).

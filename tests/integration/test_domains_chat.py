@@ -222,8 +222,40 @@ async def test_approving_a_dmarc_step_says_exactly_what_to_publish(runner: Runne
     )
     reply = await say(runner, f"/approve {approval.id}")
     assert reply.ok, reply.plain_text()
-    assert EN("dmarc-step-set-record", name="_dmarc.acme-mail.ru.", value=value) in reply.plain_text()
+    wanted = EN("dmarc-step-set-record", domain="acme-mail.ru", name="_dmarc.acme-mail.ru.", value=value)
+    assert wanted in reply.plain_text() and "/dns_check acme-mail.ru" in wanted
     assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPROVED
+
+
+async def test_a_dmarc_step_sent_through_the_dns_host_is_not_asked_to_be_published_by_hand(
+    runner: Runner, regru: RegRuStandin
+) -> None:
+    """The REG.RU API took the record, DNS did not serve it yet: the answer said 'Publish this record' — a
+    manager would add by hand, in the registrar's panel, a second copy of what the API had just written."""
+    await say(runner, "/domain_add listed.test")
+    domain = await Domain.get(name="listed.test")
+    await Domain.filter(id=domain.id).update(registrar="regru")
+    value = "v=DMARC1; p=quarantine; rua=mailto:dmarc@listed.test"
+    approval = await Approval.create(
+        workspace_id=domain.workspace_id,
+        kind=ApprovalKind.DMARC_STEP,
+        subject=f"domain:{domain.id}",
+        payload={
+            "domain_id": domain.id,
+            "domain": domain.name,
+            "from": "none",
+            "to": "quarantine",
+            "name": "_dmarc.listed.test",
+            "type": "TXT",
+            "value": value,
+        },
+        requested_at=NOW,
+        expires_at=NOW + dt.timedelta(days=7),
+    )
+    text = (await say(runner, f"/approve {approval.id}")).plain_text()
+    assert [w.payload.get("text") for w in regru.writes if w.path == "zone/add_txt"] == [value]
+    assert EN("dmarc-step-sent", domain="listed.test", name="_dmarc.listed.test", value=value) in text, text
+    assert "Publish this record" not in text
 
 
 async def test_the_domain_list_marks_dns_that_passes_with_a_warning_with_a_warning_not_a_tick(
