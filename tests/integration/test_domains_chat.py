@@ -153,6 +153,22 @@ async def test_a_passing_record_that_could_not_be_read_whole_is_not_marked_clean
         assert spf == f"⚠️ SPF: {EN('dns-verdict-ok')} — {unread}", command
 
 
+async def test_a_dkim_key_pasted_as_opendkim_genkey_writes_it_is_taken_and_checks_ok(
+    runner: Runner, knot: DnsServer
+) -> None:
+    """mail.txt of opendkim-genkey (a long key in quoted pieces inside ( … ), the owner before, a comment after)
+    was 'not a DKIM key'."""
+    knot.set_zone("genkey.ru", good_zone("genkey.ru"))
+    await say(runner, "/domain_add genkey.ru")
+    assert (await say(runner, "/domain_set genkey.ru provider yandex360")).ok
+    head, tail = DKIM_KEY[:200], DKIM_KEY[200:]
+    pasted = f'mail._domainkey IN TXT ( "v=DKIM1; h=sha256; k=rsa; "\n  "p={head}"\n  "{tail}" )  ; ----- DKIM key'
+    saved = await say(runner, f"/dkim_set genkey.ru mail {pasted}")
+    assert saved.ok and "2048" in saved.plain_text(), saved.plain_text()
+    check = (await say(runner, "/dns_check genkey.ru")).plain_text()
+    assert f"✅ DKIM: {EN('dns-verdict-ok')}" in check, check
+
+
 async def test_blacklist_listing_is_reported(runner: Runner) -> None:
     await say(runner, "/domain_add listed.test")
     reply = await say(runner, "/blacklist_check listed.test")
