@@ -67,6 +67,7 @@ dns-verdict-timeout = the DNS server did not answer
 ## Why that verdict
 
 dns-problem-missing = No such record.
+dns-problem-missing-alias = No such record: the name is an alias (CNAME) of { $alias }, which has no { $type } record.
 dns-problem-duplicate = { $count } { $count ->
     [one] record
    *[other] records

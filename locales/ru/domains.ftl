@@ -64,6 +64,7 @@ dns-verdict-timeout = DNS-сервер не ответил
 ## Почему такой вердикт
 
 dns-problem-missing = Запись не найдена.
+dns-problem-missing-alias = Запись не найдена: имя — псевдоним (CNAME) для { $alias }, а там нет записи { $type }.
 dns-problem-duplicate = Найдено записей: { $count }, а должна быть одна — почтовые серверы считают это ошибкой.
 dns-problem-timeout = DNS не ответил вовремя; состояние записи неизвестно, проверим ещё раз.
 dns-problem-servfail = DNS-сервер вернул ошибку (SERVFAIL или отказ); состояние записи неизвестно.

@@ -497,6 +497,29 @@ async def test_an_spf_include_or_redirect_to_a_domain_without_spf_is_a_permerror
     assert [(p.key, p.warning) for p in unread.problems] == [("dns-problem-spf-unresolved", True)]
 
 
+async def test_a_record_name_that_is_an_alias_says_where_it_leads_when_nothing_is_there(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """_dmarc as a CNAME to a host without TXT read 'No such record' while the panel shows a record there."""
+    knot.set_zone(
+        "aliased.test",
+        good_zone(
+            "aliased.test",
+            dmarc=[("_dmarc", "CNAME", "policy.aliased.test."), ("policy", "A", "192.0.2.5")],
+            dkim=[("mail._domainkey", "CNAME", "keys.aliased.test."), ("keys", "TXT", f"v=DKIM1; k=rsa; p={DKIM_KEY}")],
+        ),
+    )
+    await add_domain(manager, clock, "aliased.test")
+    report = await check_dns(manager, clock, "aliased.test", config)
+    checks = {r.kind: r for r in report.records}
+    assert checks[K.DKIM].verdict == V.OK  # an alias that leads to the key is fine
+    dmarc = checks[K.DMARC]
+    assert dmarc.verdict == V.MISSING
+    assert [(p.key, dict(p.params)) for p in dmarc.problems] == [
+        ("dns-problem-missing-alias", {"alias": "policy.aliased.test", "type": "TXT"})
+    ]
+
+
 async def test_dmarc_ignores_other_txt_at_dmarc_but_two_dmarc_records_are_duplicate(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
