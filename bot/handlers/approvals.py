@@ -8,6 +8,7 @@ from bot.command import Access, Arg, Ctx, command
 from bot.handlers.reserve import proposal_reply
 from engine import approvals, domains
 from engine.alert_names import subject_names
+from engine.dns.names import to_unicode
 from engine.domains.swap import apply_swap, refresh_stale, swap_waiting_to_apply
 from engine.errors import Conflict
 from engine.reply import Reply
@@ -75,9 +76,12 @@ async def _apply_dmarc(ctx: Ctx, approval_id: int) -> Reply:
     approval_domain = await domains.dmarc_step_domain(approval_id)
     host = await domains.dns_host(ctx.actor, approval_domain, ctx.services["dns_hosts"]) if approval_domain else None
     step = await domains.apply_dmarc_step(ctx.actor, ctx.clock, approval_id, ctx.services["dns"], host)
+    domain = to_unicode(step.domain)
     if step.verified:
-        return Reply().add(ctx.t("dmarc-step-applied", domain=step.domain, policy=step.policy.value))
-    return Reply().add(ctx.t("dmarc-step-set-record", name=step.name, value=step.value))
+        return Reply().add(ctx.t("dmarc-step-applied", domain=domain, policy=step.policy.value))
+    if step.calls:  # the DNS host took the record; DNS does not serve it yet
+        return Reply().add(ctx.t("dmarc-step-sent", domain=domain, name=step.name, value=step.value))
+    return Reply().add(ctx.t("dmarc-step-set-record", domain=domain, name=step.name, value=step.value))
 
 
 @command("approve", Access.MANAGE, APPROVAL_ID, example="17", button_only=True)

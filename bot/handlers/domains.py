@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from bot.command import ECHO_MAX_CHARS, LINES_SHOWN, Access, Arg, Ctx, brief, command
 from engine import domains
 from engine.clock import local_time
 from engine.dns.check import RecordCheck
@@ -15,6 +15,7 @@ from engine.dns.names import to_unicode
 from engine.dns.templates import RecordEdit
 from engine.domains import BlacklistState, DnsState, Health
 from engine.errors import UserError
+from engine.i18n import shorten
 from engine.lifecycle import LocalizedName, provider_name, state_name
 from engine.reply import Attachment, Button, Reply
 from engine.stats import workspace_zone
@@ -153,7 +154,12 @@ async def domain_add(ctx: Ctx, args: dict[str, Any]) -> Reply:
         )
     if report.errors:
         lines = [
-            ctx.t("domain-add-row-error", line=e.line, value=e.value, reason=ctx.t(e.key, **e.params))
+            ctx.t(
+                "domain-add-row-error",
+                line=e.line,
+                value=shorten(e.value, ECHO_MAX_CHARS),
+                reason=ctx.t(e.key, **e.params),
+            )
             for e in report.errors
         ]
         reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"), "error")

@@ -68,6 +68,7 @@ class Lookup:
     status: LookupStatus
     values: tuple[str, ...] = ()
     refused: bool = False  # SERVFAIL status because every server answered REFUSED (not serving us or the zone)
+    alias: str = ""  # the name is a CNAME: where it led (the values, if any, are that name's)
 
 
 async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> Lookup:
@@ -83,9 +84,10 @@ async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -
         return Lookup(LookupStatus.SERVFAIL, refused=rcodes == {"REFUSED"})
     except dns.exception.DNSException:  # YXDOMAIN, malformed answers
         return Lookup(LookupStatus.SERVFAIL)
+    alias = "" if answer.canonical_name == answer.qname else answer.canonical_name.to_text(omit_final_dot=True)
     if answer.rrset is None:
-        return Lookup(LookupStatus.NODATA)
-    return Lookup(LookupStatus.ANSWER, tuple(_value(rdata) for rdata in answer.rrset))
+        return Lookup(LookupStatus.NODATA, alias=alias)
+    return Lookup(LookupStatus.ANSWER, tuple(_value(rdata) for rdata in answer.rrset), alias=alias)
 
 
 def _value(rdata: dns.rdata.Rdata) -> str:
@@ -289,7 +291,9 @@ def judge(
         return RecordCheck(expectation.kind, name, expected, (), *failure)
     found = _claiming(expectation.kind, result.values)
     if not found:
-        return RecordCheck(expectation.kind, name, expected, (), V.MISSING, (Problem("dns-problem-missing"),))
+        return RecordCheck(
+            expectation.kind, name, expected, (), V.MISSING, (_missing(result, _query_type(expectation)),)
+        )
     if expectation.kind in (K.SPF, K.DKIM, K.DMARC) and len(found) > 1:
         duplicate = Problem("dns-problem-duplicate", {"count": len(found)})
         return RecordCheck(expectation.kind, name, expected, found, V.DUPLICATE, (duplicate,))
@@ -300,6 +304,14 @@ def judge(
     if expectation.kind == K.DMARC and verdict in (V.OK, V.MISMATCH) and grants:
         problems = [*problems, *_rua_problems(plan.zone, grants)]
     return RecordCheck(expectation.kind, name, expected, found, verdict, tuple(problems))
+
+
+def _missing(result: Lookup, rtype: str) -> Problem:
+    """No such record — or, where the name is an alias (CNAME), none at the name it leads to: say where, since
+    the person sees a record at that name in their DNS panel."""
+    if result.alias:
+        return Problem("dns-problem-missing-alias", {"alias": result.alias, "type": rtype})
+    return Problem("dns-problem-missing")
 
 
 def _rua_problems(zone: str, grants: Mapping[str, bool | None]) -> list[Problem]:

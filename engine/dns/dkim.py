@@ -43,8 +43,22 @@ def build_dkim(public_key: str, key_type: str = "rsa") -> str:
     return f"v=DKIM1; k={key_type}; p={''.join(public_key.split())}"
 
 
+_QUOTED: Final = re.compile(r'"((?:[^"\\]|\\.)*)"')  # a TXT <character-string> as zone files write it
+_GROUP: Final = re.compile(r"\(([^()]*)\)")  # a zone file's ( … ) around a record of several lines
+_RECORD_START: Final = re.compile(r"\bv\s*=\s*DKIM1\b")
+
+
 def normalize_key_input(text: str) -> str:
-    """A full DKIM record from what a person pastes or a provider returns: a whole record or a bare key."""
+    """A full DKIM record from what a person pastes or a provider returns: a whole record or a bare key, or
+    the record as a zone file (and opendkim-genkey's mail.txt) writes a long one — quoted pieces, maybe
+    with its owner, parentheses and a comment — which DNS joins into one value, and so does this."""
+    pieces = _QUOTED.findall(text)
+    if pieces:
+        text = "".join(pieces)
+    elif group := _GROUP.search(text):  # the quotes already gone (a chat command's words): the ( … ) group
+        text = group.group(1)
+    if start := _RECORD_START.search(text):  # an owner, class and type before the record ("mail._domainkey IN TXT")
+        text = text[start.start() :]
     stripped = text.strip().strip('"')
     # base64 never has ";" and never has "=" in its second position, a tag list always does one or the other
     is_record = ";" in stripped or _TAG_START.match(stripped) is not None

@@ -69,10 +69,12 @@ def _uris(value: str) -> tuple[str, ...]:
 
 
 def _uri_ok(uri: str) -> bool:
-    """A report URI is `mailto:` with an address, optionally followed by a size limit ("!10m")."""
+    """A report URI is `mailto:` (a URI scheme, any case: RFC 3986 3.1) with an address, optionally followed by
+    a size limit ("!10m")."""
     address = uri.partition("!")[0]
-    local, at, domain = address.removeprefix("mailto:").partition("@")
-    return address.startswith("mailto:") and bool(local) and bool(at) and "." in domain
+    scheme, colon, rest = address.partition(":")
+    local, at, domain = rest.partition("@")
+    return scheme.lower() == "mailto" and bool(colon) and bool(local) and bool(at) and "." in domain
 
 
 def build_dmarc(policy: DmarcPolicy, rua: str) -> str:

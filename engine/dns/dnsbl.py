@@ -3,10 +3,12 @@
 A DNSBL answers with an A record in 127.0.0.0/8 whose value is a code; NXDOMAIN means "not listed"
 (RFC 5782). Some answers mean the question was refused rather than answered: Spamhaus returns
 127.255.255.x to public resolvers and heavy users, 127.0.1.255 for an IP asked of a domain list; URIBL
-returns 127.0.0.1 when it refuses. Those, timeouts and failures classify as `error` ("the checker is blind")
-and never as `clean`. Only A records are read; TXT records are for humans. Spamhaus may also answer a public
-resolver with a silent NXDOMAIN: a list with a test point (an entry it always lists) is asked about it in every
-run, and when the test point reads "not listed" the list's "not listed" answers become `error` too.
+returns 127.0.0.1 when it refuses. No list lists with a code in 127.255.255.0/24 (a bitmask list would read
+127.255.255.254 as every flag at once), so from any list such a code is a refusal. Those, timeouts and failures
+classify as `error` ("the checker is blind") and never as `clean`. Only A records are read; TXT records are for
+humans. Spamhaus may also answer a public resolver with a silent NXDOMAIN: a list with a test point (an entry it
+always lists) is asked about it in every run, and when the test point reads "not listed" the list's "not listed"
+answers become `error` too.
 
 With a Spamhaus Data Query Service key, Spamhaus zones are asked as `<query>.<key>.<zone>.dq.spamhaus.net`.
 The key is part of the query name, so it is kept out of every result, log line and stored row.
@@ -139,9 +141,9 @@ def _error_meaning(family: Family, code: str) -> str | None:
         return "dnsbl-error-unexpected"
     if address == ipaddress.IPv4Address("127.0.0.1"):  # RFC 5782 forbids it as a listing; URIBL: refused
         return "dnsbl-error-refused"
-    is_spamhaus = family in (Family.SPAMHAUS_DBL, Family.SPAMHAUS_ZEN)
-    if is_spamhaus and octets[1:3] == b"\xff\xff":
-        return f"dnsbl-error-{_SPAMHAUS_ERRORS.get(octets[3], 'refused')}"
+    if octets[1:3] == b"\xff\xff":  # 127.255.255.0/24: the list refused the query, whichever list it is
+        is_spamhaus = family in (Family.SPAMHAUS_DBL, Family.SPAMHAUS_ZEN)
+        return f"dnsbl-error-{_SPAMHAUS_ERRORS.get(octets[3], 'refused') if is_spamhaus else 'refused'}"
     if family == Family.SPAMHAUS_DBL and octets[1:] == b"\x00\x01\xff":
         return "dnsbl-error-ip-in-domain-list"
     return None

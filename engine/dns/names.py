@@ -42,6 +42,31 @@ def to_ascii(name: str) -> str:
     return ascii_name
 
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def typed_domain(text: str) -> str:
+    """The ASCII name of the domain a person means by what they pasted: a site's address
+    (`https://www.Acme.ru/contacts?x=1`) is its host without `www.` — nobody sends mail from `www` — so
+    `acme.ru`. A plain name goes to `to_ascii` as it is (a `mail.` subdomain stays a subdomain).
+
+    Raises `UserError("error-domain-invalid")` as `to_ascii` does, naming the text as typed.
+    """
+    host = text.strip()
+    if _SCHEME.match(host):
+        host = _SCHEME.sub("", host, count=1)
+        host = re.split(r"[/?#]", host, maxsplit=1)[0].rpartition("@")[2]  # no path, no user:password@
+        host = re.sub(r":[0-9]*$", "", host)  # no port
+    elif "/" in host:  # acme.ru/contacts
+        host = host.split("/", 1)[0]
+    if host.lower().startswith("www.") and host.count(".") >= 2:
+        host = host[4:]
+    try:
+        return to_ascii(host)
+    except UserError:
+        raise UserError("error-domain-invalid", name=text) from None
+
+
 def to_unicode(name: str) -> str:
     """The Unicode form for display; a name that does not decode is shown as stored rather than hidden."""
     try:

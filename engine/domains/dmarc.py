@@ -19,7 +19,7 @@ from engine.dns.adapters.base import DnsProvider, apply_plan
 from engine.dns.check import lookup, make_resolver
 from engine.dns.dmarc import LADDER, build_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
 from engine.dns.hosting import DnsHosts
-from engine.dns.names import absolute_name, to_ascii
+from engine.dns.names import absolute_name, to_ascii, to_unicode
 from engine.dns.records import ZoneRecord
 from engine.dns.templates import DnsPlan, Expectation
 from engine.domains.common import AUTH_KINDS, DnsConfig, domains_in, scope
@@ -43,7 +43,7 @@ class DmarcStep:
     """What applying a DMARC step publishes, and whether DNS already serves it."""
 
     approval_id: int
-    domain: str
+    domain: str  # ASCII
     name: str  # the full record name, _dmarc.<domain>
     rtype: str
     value: str
@@ -88,7 +88,9 @@ async def propose_dmarc_steps(
 
 async def _clean(domain: Domain, now: dt.datetime, period: dt.timedelta) -> bool:
     """Clean = observed since before the period began, no failing SPF/DKIM/DMARC verdict and no listing
-    within it, and the latest verdict of each is OK. Timeouts say nothing and are ignored."""
+    within it, and the latest check of each made within the period and OK. A check that could not be made
+    (timeout, SERVFAIL) says nothing either way: it is no failure, and never the proof that all is well now —
+    a domain whose DNS has not answered lately, or that nothing checked lately, waits."""
     start = now - period
     since: dt.datetime = domain.dmarc_since  # type: ignore[assignment]
     if since > start:
@@ -102,8 +104,8 @@ async def _clean(domain: Domain, now: dt.datetime, period: dt.timedelta) -> bool
     if await BlacklistCheck.filter(target=domain.name, result=ListingResult.LISTED, checked_at__gte=start).exists():
         return False
     for kind in AUTH_KINDS:
-        latest = await checks.filter(record=kind).exclude(verdict__in=INCONCLUSIVE).order_by("-checked_at").first()
-        if latest is None or latest.verdict != DnsVerdict.OK:
+        latest = await checks.filter(record=kind).order_by("-checked_at", "-id").first()
+        if latest is None or latest.verdict != DnsVerdict.OK or latest.checked_at <= start:
             return False
     return True
 
@@ -118,7 +120,7 @@ async def _propose(domain: Domain, clock: Clock, config: DnsConfig, subject: str
     value = with_policy(current, target) if current else build_dmarc(target, rua)
     payload = {
         "domain_id": domain.id,
-        "domain": domain.name,
+        "domain": to_unicode(domain.name),  # the request's message names it as people read it
         "from": domain.dmarc_policy.value,
         "to": target.value,
         "name": absolute_name("_dmarc", domain.name),
@@ -141,7 +143,8 @@ async def apply_dmarc_step(
         raise NotFound("error-approval-not-found", id=approval_id)
     payload = approval.payload
     policy = DmarcPolicy(payload["to"])
-    step = DmarcStep(approval.id, payload["domain"], payload["name"], "TXT", payload["value"], policy, 0, False)
+    zone = to_ascii(payload["domain"])  # stored in Unicode (older requests: ASCII)
+    step = DmarcStep(approval.id, zone, payload["name"], "TXT", payload["value"], policy, 0, False)
     if approval.status == ApprovalStatus.APPLIED:
         return replace(step, verified=True)
     if approval.status != ApprovalStatus.APPROVED:
@@ -151,12 +154,12 @@ async def apply_dmarc_step(
         # a stricter policy was published (and adopted) since the request: never weaken it, the step is done
         await transition_approval(approval, ApprovalStatus.APPLIED, clock=clock, reason="superseded")
         raise Conflict(
-            "error-dmarc-step-superseded", domain=payload["domain"], current=domain.dmarc_policy.value, to=policy.value
+            "error-dmarc-step-superseded", domain=to_unicode(zone), current=domain.dmarc_policy.value, to=policy.value
         )
     calls = 0
     if provider is not None:
         record = ZoneRecord("_dmarc", "TXT", payload["value"])
-        plan = DnsPlan(payload["domain"], (Expectation(DnsRecordKind.DMARC, "_dmarc", (record,)),), "", policy, ())
+        plan = DnsPlan(zone, (Expectation(DnsRecordKind.DMARC, "_dmarc", (record,)),), "", policy, ())
         calls = len((await apply_plan(provider, plan, dry_run=False)).calls)
     served = await lookup(make_resolver(config.resolver), payload["name"], "TXT")
     policies = [parse_dmarc(v).policy for v in served.values if is_dmarc(v)]

@@ -31,7 +31,7 @@ from engine.access import Actor, require_manager, require_reader
 from engine.alerts import raise_alert
 from engine.clock import Clock
 from engine.dns.check import LookupStatus, lookup, make_resolver
-from engine.dns.names import to_ascii, to_unicode
+from engine.dns.names import MAX_NAME_LENGTH, to_ascii, to_unicode, typed_domain
 from engine.dns.templates import TEMPLATES, provider_from_mx
 from engine.domains.common import (
     TRACKING_LABEL,
@@ -207,12 +207,21 @@ def parse_import(text: str) -> tuple[list[ImportRow], list[RowError]]:
     return rows, errors
 
 
+def _name(number: int, raw_name: str) -> str | RowError:
+    """A row's domain in ASCII (a site's address pasted whole is its domain), or why it is none."""
+    try:
+        return typed_domain(raw_name)
+    except UserError:
+        if len(raw_name) > MAX_NAME_LENGTH:  # say why, with the limit
+            return RowError(number, raw_name, "domain-import-too-long", {"limit": MAX_NAME_LENGTH})
+        return RowError(number, raw_name, "domain-import-bad-name")
+
+
 def _row(number: int, values: Mapping[str, str]) -> ImportRow | RowError:
     raw_name = values.get("name", "")
-    try:
-        name = to_ascii(raw_name)
-    except UserError:
-        return RowError(number, raw_name, "domain-import-bad-name")
+    name = _name(number, raw_name)
+    if isinstance(name, RowError):
+        return name
     registrar = values.get("registrar", "").lower()
     if registrar and registrar not in REGISTRARS:  # a typo, or a second domain taken for the registrar column
         shown = shorten(registrar, _REGISTRAR_MAX)

@@ -40,6 +40,7 @@ error-regru-billing-lock = REG.RU: a billing operation is already running. Try a
 ## Domain import: why a row was skipped
 
 domain-import-bad-name = not a domain name
+domain-import-too-long = too long for a domain name: at most { $limit }
 domain-import-duplicate = repeated: this domain is already on line { $line }
 domain-import-bad-registrar = unknown registrar “{ $value }”; known ones: { $choices }
 domain-import-bad-date = date “{ $value }” not understood: use YYYY-MM-DD or DD.MM.YYYY
@@ -66,6 +67,7 @@ dns-verdict-timeout = the DNS server did not answer
 ## Why that verdict
 
 dns-problem-missing = No such record.
+dns-problem-missing-alias = No such record: the name is an alias (CNAME) of { $alias }, which has no { $type } record.
 dns-problem-duplicate = { $count } { $count ->
     [one] record
    *[other] records
@@ -191,6 +193,7 @@ alert-domain-expiry = Domain { $domain } expires on { $expires_on } ({ $days_lef
    *[other] days
 } left). Renew it at the registrar.
 dmarc-step-proposal = Domain { $domain } stayed clean for the whole trial period. Tighten DMARC from { $from } to { $to }? This will be published: { $value }
-dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check again.
+dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check: /dns_check { $domain }
+dmarc-step-sent = The record { $name } TXT “{ $value }” was sent to the DNS host; DNS does not serve it yet (a change can take a while to show). Check later: /dns_check { $domain }
 dmarc-step-applied = DMARC of { $domain } is now { $policy }: DNS serves the record.
 error-dmarc-step-superseded = { $domain } already publishes p={ $current }, stricter than or equal to the approved p={ $to }: nothing was changed (a policy is never weakened).

@@ -37,6 +37,7 @@ error-regru-billing-lock = REG.RU: операция по счёту уже вы�
 ## Импорт доменов: причины пропуска строки
 
 domain-import-bad-name = не похоже на доменное имя
+domain-import-too-long = слишком длинно для доменного имени: не больше { $limit }
 domain-import-duplicate = повтор: этот домен уже есть в строке { $line }
 domain-import-bad-registrar = регистратор «{ $value }» не знаком; известные: { $choices }
 domain-import-bad-date = дата «{ $value }» не распознана: нужна ГГГГ-ММ-ДД или ДД.ММ.ГГГГ
@@ -63,6 +64,7 @@ dns-verdict-timeout = DNS-сервер не ответил
 ## Почему такой вердикт
 
 dns-problem-missing = Запись не найдена.
+dns-problem-missing-alias = Запись не найдена: имя — псевдоним (CNAME) для { $alias }, а там нет записи { $type }.
 dns-problem-duplicate = Найдено записей: { $count }, а должна быть одна — почтовые серверы считают это ошибкой.
 dns-problem-timeout = DNS не ответил вовремя; состояние записи неизвестно, проверим ещё раз.
 dns-problem-servfail = DNS-сервер вернул ошибку (SERVFAIL или отказ); состояние записи неизвестно.
@@ -183,6 +185,7 @@ alert-dnsbl-blind = Проверка по списку { $zone } не работ
     }. Домены по этому списку — «не проверено», а не «чисто».
 alert-domain-expiry = Домен { $domain } истекает { $expires_on } (осталось дней: { $days_left }). Продлите его у регистратора.
 dmarc-step-proposal = Домен { $domain } чист весь испытательный срок. Ужесточить DMARC с { $from } до { $to }? Будет опубликовано: { $value }
-dmarc-step-set-record = Опубликуйте запись: { $name } TXT «{ $value }». Затем повторите проверку.
+dmarc-step-set-record = Опубликуйте запись: { $name } TXT «{ $value }». Затем проверьте: /dns_check { $domain }
+dmarc-step-sent = Запись { $name } TXT «{ $value }» отправлена DNS-хостингу; в DNS её пока не видно (изменения появляются не сразу). Проверьте позже: /dns_check { $domain }
 dmarc-step-applied = DMARC домена { $domain } теперь { $policy }: запись видна в DNS.
 error-dmarc-step-superseded = { $domain } уже публикует p={ $current } — не мягче одобренного p={ $to }: ничего не изменено (политику никогда не ослабляем).

@@ -54,6 +54,8 @@ START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 BLOCKED = "127.255.255.254"  # Spamhaus: "your resolver is public", a refusal and not a verdict
 MIRROR = {"name": "bl.mirror.test", "kind": "domain", "family": "uribl"}  # 127.0.0.2: uribl black
 REFUSING = {"name": "dbl.refusing.test", "kind": "domain", "family": "spamhaus-dbl"}
+BUSY_URIBL = {"name": "multi.busy-uribl.test", "kind": "domain", "family": "uribl"}
+BUSY_SURBL = {"name": "multi.busy-surbl.test", "kind": "domain", "family": "surbl"}
 SLOW = {"name": "slow.test", "kind": "domain", "family": "surbl"}  # its queries are dropped: a timeout
 DEAD_PORT = 9  # discard: nothing answers DNS there
 EN = translator("en")
@@ -95,6 +97,10 @@ def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsServer]:
         server.set_dnsbl("bl.mirror.test", {"burned.test": "127.0.0.2"})
         server.set_dnsbl("dbl.refusing.test", dict.fromkeys(("burned.test", "clean.test", "quiet.test"), BLOCKED))
         server.set_dnsbl("slow.test", {"burned.test": "127.0.0.8"})  # listed, but the answer never comes
+        # bitmask lists that refuse every question (test points too) with Spamhaus's refusal codes
+        refused = ("quiet.test", "127.0.0.2", "test.uribl.com", "test.surbl.org", "test")
+        server.set_dnsbl(BUSY_URIBL["name"], dict.fromkeys(refused, BLOCKED), test_points=False)
+        server.set_dnsbl(BUSY_SURBL["name"], dict.fromkeys(refused, "127.255.255.255"), test_points=False)
         yield server
 
 
@@ -262,6 +268,23 @@ async def test_lists_that_time_out_or_refuse_are_could_not_check_and_nothing_is_
     with SilentUdpServer() as silent:
         await blacklist_job(clock, settings_for(silent.port, MIRROR))
     assert (await Domain.get(id=burned.id)).status == DomainStatus.ACTIVE and standins.proposals == []
+
+
+async def test_a_bitmask_list_answering_a_refusal_code_is_could_not_check_not_a_listing(
+    resolver: DroppingProxy, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    """127.255.255.254 / .255 from URIBL or SURBL read as every bit of their bitmask set ('listed: black, grey,
+    red'): the domain was cooled and its swap proposed because a list refused to answer."""
+    quiet = await active_domain(manager, clock, "quiet.test")
+
+    await blacklist_job(clock, settings_for(resolver.port, BUSY_URIBL, BUSY_SURBL))
+
+    assert (await Domain.get(id=quiet.id)).status == DomainStatus.ACTIVE and standins.proposals == []
+    assert not await Alert.filter(kind="blacklist_listed").exists()
+    state = (await show_domain(manager, clock, "quiet.test")).summary.blacklists
+    assert (state.health, state.reasons) == (Health.UNKNOWN, ("dnsbl-error-refused",))
+    blind = {a.subject: a.data["reason"] for a in await Alert.filter(kind="dnsbl_blind")}
+    assert blind == {f"dnsbl:{BUSY_URIBL['name']}": "refused", f"dnsbl:{BUSY_SURBL['name']}": "refused"}
 
 
 async def test_a_cleared_listing_resolves_its_alert_but_an_unanswered_list_clears_nothing(

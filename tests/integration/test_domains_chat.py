@@ -103,6 +103,31 @@ async def test_a_typed_list_takes_semicolons_and_commas_and_a_csv_refuses_an_unk
     assert await Domain.filter(name="g.ru", registrar="nicru").exists()
 
 
+async def test_a_pasted_site_address_is_its_domain_and_an_idn_typed_twice_is_one(runner: Runner) -> None:
+    """A site's address pasted whole ('https://www.Acme-Mail.RU/contacts') was 'not a domain name', and 'www.x.ru'
+    was added as a domain of its own beside x.ru; the Cyrillic and punycode forms of one name are one row."""
+    typed = "https://www.Acme-Mail.RU/contacts?x=1 www.acme3.ru кириллический.рф xn--e1afaabgbega6cr0f.xn--p1ai"
+    added = await say(runner, f"/domain_add {typed}")
+    text = added.plain_text()
+    assert "Added: 3, already there: 0, with errors: 1" in text, text
+    stored = await Domain.all().order_by("name").values_list("name", flat=True)
+    assert stored == ["acme-mail.ru", "acme3.ru", "xn--e1afaabgbega6cr0f.xn--p1ai"]
+    repeated = EN("domain-import-duplicate", line=3)
+    assert f"Row 4 (xn--e1afaabgbega6cr0f.xn--p1ai): {repeated}" in text, text
+    again = await say(runner, "/domain_add КИРИЛЛИЧЕСКИЙ.РФ. http://acme3.ru")
+    assert "Added: 0, already there: 2, with errors: 0" in again.plain_text()
+
+
+async def test_a_name_too_long_is_named_so_and_quoted_short(runner: Runner) -> None:
+    long_name = "a" * 300 + ".ru"
+    for lang, reason in (("en", "too long for a domain name"), ("ru", "слишком длинно для доменного имени")):
+        await say(runner, f"/lang {lang}")
+        reply = await say(runner, f"/domain_add {long_name}")
+        [row] = [line for line in reply.plain_text().splitlines() if long_name[:20] in line]
+        assert reason in row and "253" in row and len(row) < 150, row
+    await say(runner, "/lang en")
+
+
 async def test_check_shows_verdicts_with_reasons(runner: Runner, knot: DnsServer) -> None:
     knot.set_zone("acme-mail.ru", [("@", "TXT", "v=spf1 include:_spf.yandex.net ~al")])
     added = await say(runner, "/domain_add acme-mail.ru")  # no MX yet: the provider is not known
@@ -126,6 +151,22 @@ async def test_a_passing_record_that_could_not_be_read_whole_is_not_marked_clean
     for command in ("/dns_check partial.ru", "/domain partial.ru"):
         [spf] = [line for line in (await say(runner, command)).plain_text().splitlines() if " SPF: " in line]
         assert spf == f"⚠️ SPF: {EN('dns-verdict-ok')} — {unread}", command
+
+
+async def test_a_dkim_key_pasted_as_opendkim_genkey_writes_it_is_taken_and_checks_ok(
+    runner: Runner, knot: DnsServer
+) -> None:
+    """mail.txt of opendkim-genkey (a long key in quoted pieces inside ( … ), the owner before, a comment after)
+    was 'not a DKIM key'."""
+    knot.set_zone("genkey.ru", good_zone("genkey.ru"))
+    await say(runner, "/domain_add genkey.ru")
+    assert (await say(runner, "/domain_set genkey.ru provider yandex360")).ok
+    head, tail = DKIM_KEY[:200], DKIM_KEY[200:]
+    pasted = f'mail._domainkey IN TXT ( "v=DKIM1; h=sha256; k=rsa; "\n  "p={head}"\n  "{tail}" )  ; ----- DKIM key'
+    saved = await say(runner, f"/dkim_set genkey.ru mail {pasted}")
+    assert saved.ok and "2048" in saved.plain_text(), saved.plain_text()
+    check = (await say(runner, "/dns_check genkey.ru")).plain_text()
+    assert f"✅ DKIM: {EN('dns-verdict-ok')}" in check, check
 
 
 async def test_blacklist_listing_is_reported(runner: Runner) -> None:
@@ -197,8 +238,40 @@ async def test_approving_a_dmarc_step_says_exactly_what_to_publish(runner: Runne
     )
     reply = await say(runner, f"/approve {approval.id}")
     assert reply.ok, reply.plain_text()
-    assert EN("dmarc-step-set-record", name="_dmarc.acme-mail.ru.", value=value) in reply.plain_text()
+    wanted = EN("dmarc-step-set-record", domain="acme-mail.ru", name="_dmarc.acme-mail.ru.", value=value)
+    assert wanted in reply.plain_text() and "/dns_check acme-mail.ru" in wanted
     assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPROVED
+
+
+async def test_a_dmarc_step_sent_through_the_dns_host_is_not_asked_to_be_published_by_hand(
+    runner: Runner, regru: RegRuStandin
+) -> None:
+    """The REG.RU API took the record, DNS did not serve it yet: the answer said 'Publish this record' — a
+    manager would add by hand, in the registrar's panel, a second copy of what the API had just written."""
+    await say(runner, "/domain_add listed.test")
+    domain = await Domain.get(name="listed.test")
+    await Domain.filter(id=domain.id).update(registrar="regru")
+    value = "v=DMARC1; p=quarantine; rua=mailto:dmarc@listed.test"
+    approval = await Approval.create(
+        workspace_id=domain.workspace_id,
+        kind=ApprovalKind.DMARC_STEP,
+        subject=f"domain:{domain.id}",
+        payload={
+            "domain_id": domain.id,
+            "domain": domain.name,
+            "from": "none",
+            "to": "quarantine",
+            "name": "_dmarc.listed.test",
+            "type": "TXT",
+            "value": value,
+        },
+        requested_at=NOW,
+        expires_at=NOW + dt.timedelta(days=7),
+    )
+    text = (await say(runner, f"/approve {approval.id}")).plain_text()
+    assert [w.payload.get("text") for w in regru.writes if w.path == "zone/add_txt"] == [value]
+    assert EN("dmarc-step-sent", domain="listed.test", name="_dmarc.listed.test", value=value) in text, text
+    assert "Publish this record" not in text
 
 
 async def test_the_domain_list_marks_dns_that_passes_with_a_warning_with_a_warning_not_a_tick(

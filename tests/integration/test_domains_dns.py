@@ -13,10 +13,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
 from engine.access import SYSTEM, Actor
+from engine.alerts import claim_due
 from engine.clock import FrozenClock
 from engine.dns.adapters import RegRu
 from engine.dns.check import RecordCheck, ResolverConfig
 from engine.dns.dnsbl import DnsblZone, Family, TargetKind
+from engine.dns.names import to_ascii
 from engine.domains import (
     DnsConfig,
     Health,
@@ -37,6 +39,7 @@ from engine.domains import (
 from engine.errors import Conflict, Forbidden
 from engine.i18n import Translator
 from engine.lifecycle import transition_approval, transition_domain
+from engine.notify import render
 from models import Alert, Approval, BlacklistCheck, DnsCheck, Domain, Workspace
 from models.enums import (
     ApprovalKind,
@@ -119,9 +122,9 @@ def good_zone(name: str, **replace: list[RecordLike]) -> list[RecordLike]:
 
 async def add_domain(manager: Actor, clock: FrozenClock, name: str) -> Domain:
     report = await add_domains(manager, clock, f"{name};;;yandex360")
-    assert report.added == (name,)
+    assert report.added == (to_ascii(name),)
     await set_dkim(manager, clock, name, DKIM_KEY)
-    return await Domain.get(name=name)
+    return await Domain.get(name=to_ascii(name))
 
 
 def verdicts(records: Sequence[RecordCheck]) -> dict[DnsRecordKind, DnsVerdict]:
@@ -361,6 +364,52 @@ async def test_dmarc_step_is_proposed_once_applied_then_verified(
     assert (await check_dns(manager, clock, "steady.test", config)).ok
 
 
+async def test_no_dmarc_step_on_checks_that_could_not_be_made_or_were_not_made(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """Clean at the start of the period, then DNS stopped answering (or nothing checked at all): the last
+    answered verdicts, two weeks old, were taken for 'stayed clean' and the stricter policy was proposed."""
+    knot.set_zone("dimmed.test", good_zone("dimmed.test"))
+    domain = await add_domain(manager, clock, "dimmed.test")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    clock.advance(dt.timedelta(hours=1))
+    await check_dns(manager, clock, "dimmed.test", config)
+
+    clock.advance(dt.timedelta(days=14))
+    assert await propose_dmarc_steps(manager, clock, config) == []  # nothing checked it in the period
+    with SilentUdpServer() as silent:
+        dimmed = await check_dns(manager, clock, "dimmed.test", config_for(silent.port, timeout=0.3))
+    assert {r.verdict for r in dimmed.records} == {V.TIMEOUT}
+    assert await propose_dmarc_steps(manager, clock, config) == []  # its latest checks could not be made
+
+    clock.advance(dt.timedelta(hours=1))
+    await check_dns(manager, clock, "dimmed.test", config)  # DNS answers again: all still right
+    assert len(await propose_dmarc_steps(manager, clock, config)) == 1
+
+
+async def test_a_dmarc_step_for_an_idn_domain_is_asked_in_its_cyrillic_name(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """The request read 'Domain xn--80a1acny.test stayed clean for the whole trial period…' — the stored name."""
+    knot.set_zone("почта.test", good_zone("xn--80a1acny.test"))
+    domain = await add_domain(manager, clock, "почта.test")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    clock.advance(dt.timedelta(hours=1))
+    await check_dns(manager, clock, "почта.test", config)
+    clock.advance(dt.timedelta(days=14))
+    await check_dns(manager, clock, "почта.test", config)
+    [approval_id] = await propose_dmarc_steps(manager, clock, config)
+
+    [request] = [n for n in await claim_due(clock) if n.id == f"approval:{approval_id}"]
+    text = render(request, "en").plain_text()
+    assert "почта.test" in text and "xn--" not in text.split("published:")[0], text
+    await transition_approval(await Approval.get(id=approval_id), ApprovalStatus.APPROVED, clock=clock, reason="t")
+    step = await apply_dmarc_step(manager, clock, approval_id, config)  # the record is asked of DNS in ASCII
+    assert (step.domain, step.name, step.verified) == ("xn--80a1acny.test", "_dmarc.xn--80a1acny.test", False)
+
+
 async def test_plan_diff_and_zone_export(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
@@ -446,6 +495,29 @@ async def test_an_spf_include_or_redirect_to_a_domain_without_spf_is_a_permerror
     unread = found["unread.test"]  # could not be read: still a pass, with the warning that says so
     assert unread.verdict == V.OK
     assert [(p.key, p.warning) for p in unread.problems] == [("dns-problem-spf-unresolved", True)]
+
+
+async def test_a_record_name_that_is_an_alias_says_where_it_leads_when_nothing_is_there(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """_dmarc as a CNAME to a host without TXT read 'No such record' while the panel shows a record there."""
+    knot.set_zone(
+        "aliased.test",
+        good_zone(
+            "aliased.test",
+            dmarc=[("_dmarc", "CNAME", "policy.aliased.test."), ("policy", "A", "192.0.2.5")],
+            dkim=[("mail._domainkey", "CNAME", "keys.aliased.test."), ("keys", "TXT", f"v=DKIM1; k=rsa; p={DKIM_KEY}")],
+        ),
+    )
+    await add_domain(manager, clock, "aliased.test")
+    report = await check_dns(manager, clock, "aliased.test", config)
+    checks = {r.kind: r for r in report.records}
+    assert checks[K.DKIM].verdict == V.OK  # an alias that leads to the key is fine
+    dmarc = checks[K.DMARC]
+    assert dmarc.verdict == V.MISSING
+    assert [(p.key, dict(p.params)) for p in dmarc.problems] == [
+        ("dns-problem-missing-alias", {"alias": "policy.aliased.test", "type": "TXT"})
+    ]
 
 
 async def test_dmarc_ignores_other_txt_at_dmarc_but_two_dmarc_records_are_duplicate(

@@ -79,3 +79,14 @@ def test_key_input_accepts_a_bare_key_or_a_record(key2048: str) -> None:
     assert normalize_key_input(f" {key2048}\n") == f"v=DKIM1; k=rsa; p={key2048}"
     assert normalize_key_input(f'"v=DKIM1; k=rsa; p={key2048}"') == f"v=DKIM1; k=rsa; p={key2048}"
     assert normalize_key_input(f"p={key2048}") == f"p={key2048}"
+
+
+def test_key_input_reads_a_long_record_as_a_zone_file_writes_it(key2048: str) -> None:
+    """opendkim-genkey's mail.txt: the owner, ( quoted pieces ) and a comment; DNS joins the pieces, so do we —
+    also when a chat command's word splitting has already taken the quotes off."""
+    head, tail = key2048[:200], key2048[200:]
+    genkey = f'mail._domainkey\tIN\tTXT\t( "v=DKIM1; h=sha256; k=rsa; "\n\t  "p={head}"\n\t  "{tail}" )  ; ----- DKIM'
+    unquoted = f"mail._domainkey IN TXT ( v=DKIM1; h=sha256; k=rsa;  p={head} {tail} ) ; ----- DKIM key mail"
+    for pasted in (genkey, unquoted, f"mail._domainkey IN TXT v=DKIM1; k=rsa; p={key2048}"):
+        record = parse_dkim(normalize_key_input(pasted))
+        assert (record.valid, record.public_key, record.key_bits) == (True, key2048, 2048), pasted

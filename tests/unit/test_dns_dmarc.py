@@ -38,6 +38,7 @@ def test_missing_rua_is_advice_only() -> None:
     record = parse_dmarc("v=DMARC1; p=reject")
     assert record.valid and [(p.key, p.warning) for p in record.problems] == [("dns-problem-dmarc-no-rua", True)]
     assert parse_dmarc("v=DMARC1; p=none; rua=mailto:a@b.ru!10m,mailto:c@d.ru").valid
+    assert parse_dmarc("v=DMARC1; p=none; rua=MAILTO:a@b.ru, Mailto:c@d.ru").valid  # a scheme has no case
 
 
 def test_is_dmarc() -> None:

@@ -27,6 +27,11 @@ L, E = ListingResult.LISTED, ListingResult.ERROR
         (Family.URIBL, ["127.0.0.6"], (L, ("dnsbl-code-uribl-black", "dnsbl-code-uribl-grey"))),
         (Family.SURBL, ["127.0.0.80"], (L, ("dnsbl-code-surbl-malware", "dnsbl-code-surbl-abuse"))),
         (Family.SURBL, ["127.0.0.1"], (E, ("dnsbl-error-refused",))),
+        # 127.255.255.0/24 is a refusal from any list, never every bit of a bitmask
+        (Family.URIBL, ["127.255.255.254"], (E, ("dnsbl-error-refused",))),
+        (Family.SURBL, ["127.255.255.255"], (E, ("dnsbl-error-refused",))),
+        (Family.BARRACUDA, ["127.255.255.254"], (E, ("dnsbl-error-refused",))),
+        (Family.SPAMCOP, ["127.0.0.2", "127.255.255.255"], (E, ("dnsbl-error-refused",))),
         (Family.BARRACUDA, ["127.0.0.2"], (L, ("dnsbl-code-barracuda",))),
         (Family.SPAMCOP, ["127.0.0.2"], (L, ("dnsbl-code-spamcop",))),
         (Family.SPAMHAUS_ZEN, ["127.0.0.77"], (L, ("dnsbl-code-unknown",))),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.dns.names import absolute_name, relative_owner, to_ascii, to_unicode, to_unicode_address
+from engine.dns.names import absolute_name, relative_owner, to_ascii, to_unicode, to_unicode_address, typed_domain
 from engine.errors import UserError
 
 
@@ -53,3 +53,26 @@ def test_an_address_is_shown_with_its_domain_in_unicode() -> None:
     assert to_unicode_address("anna@xn--e1afmkfd.xn--p1ai") == "anna@пример.рф"
     assert to_unicode_address("anna@acme.test") == "anna@acme.test"
     assert to_unicode_address("no-at-sign") == "no-at-sign"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("https://www.Acme-Mail.RU/contacts?x=1#top", "acme-mail.ru"),
+        ("http://user:secret@Пример.РФ:8443/", "xn--e1afmkfd.xn--p1ai"),
+        ("www.acme.ru", "acme.ru"),
+        ("acme.ru/", "acme.ru"),
+        ("WWW.Пример.рф.", "xn--e1afmkfd.xn--p1ai"),
+        ("www.ru", "www.ru"),  # a domain of its own, not a site's host
+        ("mail.acme.ru", "mail.acme.ru"),  # a subdomain stays what it is
+    ],
+)
+def test_a_pasted_site_address_is_its_domain(typed: str, stored: str) -> None:
+    assert typed_domain(typed) == stored
+
+
+@pytest.mark.parametrize("bad", ["https://", "https:///path", "anna@acme.ru", "http://1.2.3.4/"])
+def test_a_pasted_address_without_a_domain_is_refused_as_typed(bad: str) -> None:
+    with pytest.raises(UserError) as caught:
+        typed_domain(bad)
+    assert (caught.value.key, caught.value.params) == ("error-domain-invalid", {"name": bad})
