@@ -1,0 +1,137 @@
+"""Inbox sync against real-world mail in a real Dovecot: raw 8-bit and mislabelled headers, odd threading headers,
+messages without a Message-ID, oversized messages, folders that come and go. Messages are filed with IMAP APPEND
+as the bytes they are (no SMTP hop to tidy them up), then synced with the real code over real IMAP."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import aioimaplib
+import pytest
+
+from engine.access import SYSTEM
+from engine.clock import FrozenClock
+from engine.inbox import AUTO_REPLY_DELAY, SyncStatus, sync_mailbox
+from engine.mail.imap import quote_folder
+from models import Enrollment, Event, Suppression
+from models.enums import EnrollmentState, EventKind, SuppressionReason
+from tests.harness.mailserver import MailServer
+from tests.integration.test_inbox import (
+    ANNA,
+    NOW,
+    PASSWORD,
+    VAULT,
+    enrolled,
+    mailbox,
+    options,
+    sent_message,
+    workspace,
+)
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+@pytest.fixture(scope="module")
+def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    with MailServer(tmp_path_factory.mktemp("mail"), domains=["alpha.test", "beta.test"], users_per_domain=2) as s:
+        yield s
+
+
+@pytest.fixture(autouse=True)
+def clean(mail: MailServer) -> None:
+    mail.reset()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+def raw(text: str, charset: str = "ascii") -> bytes:
+    """A message as bytes with CRLF line ends, in `charset` (headers included: nothing is RFC 2047-encoded)."""
+    return text.replace("\n", "\r\n").encode(charset)
+
+
+def b64(text: str, charset: str) -> str:
+    return base64.b64encode(text.encode(charset)).decode("ascii")
+
+
+async def file_raw(mail: MailServer, data: bytes, *, folder: str = "INBOX", address: str = ANNA) -> None:
+    """APPEND the bytes to a folder, as they are."""
+    client = aioimaplib.IMAP4(mail.host, mail.ports.imap, timeout=30)
+    await client.wait_hello_from_server()
+    await client.login(address, PASSWORD)
+    response = await client.append(data, mailbox=quote_folder(folder))
+    await client.logout()
+    assert response.result == "OK", response.lines
+
+
+async def state_of(enrollment: Enrollment) -> EnrollmentState:
+    return (await Enrollment.get(id=enrollment.id)).state
+
+
+async def test_raw_8bit_and_mislabelled_subjects_are_read_in_their_charset(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """Russian mailers still write headers without RFC 2047: raw Windows-1251, KOI8-R or UTF-8 (RFC 6532), or
+    encoded words that name the wrong or no known charset. Read as replacement characters, an "Автоответ" notice
+    was a reply that stopped the sequence, and an "Отписаться" request was a reply that suppressed nobody."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    notices = {
+        "cp1251": raw("Subject: Автоответ: Re: Вопрос\n", "cp1251"),
+        "koi8-r": raw("Subject: Автоответ: Re: Вопрос\n", "koi8-r"),
+        "mislabelled": raw(f"Subject: =?utf-8?B?{b64('Автоответ: Re: Вопрос', 'cp1251')}?=\n"),
+        "unknown": raw(f"Subject: =?unknown-8bit?B?{b64('Автоответ: Re: Вопрос', 'utf-8')}?=\n"),
+    }
+    leads: dict[str, Enrollment] = {}
+    for n, (name, subject) in enumerate(notices.items()):
+        lead = f"notice{n}@beta.test"
+        leads[name] = await enrolled(ws, lead, box)
+        await sent_message(box, to=lead, message_id=f"<n{n}@alpha.test>", enrollment=leads[name])
+        head = raw(f"From: {lead}\nTo: {ANNA}\nMessage-ID: <an{n}@beta.test>\nIn-Reply-To: <n{n}@alpha.test>\n")
+        await file_raw(mail, head + subject + raw("\nМеня нет в офисе.\n", "utf-8"))
+    opt_out = await enrolled(ws, "optout@beta.test", box)
+    await sent_message(box, to="optout@beta.test", message_id="<o1@alpha.test>", enrollment=opt_out)
+    request = "From: optout@beta.test\nTo: {ANNA}\nSubject: Отписаться\nIn-Reply-To: <o1@alpha.test>\n\n.\n"
+    await file_raw(mail, raw(request.format(ANNA=ANNA), "utf-8"))
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.status is SyncStatus.OK and result.kinds == {"auto_reply": 4, "unsubscribe": 1}
+    for name, enrollment in leads.items():  # an absence notice delays the next step; it does not stop it
+        stored = await Enrollment.get(id=enrollment.id)
+        assert stored.state is EnrollmentState.ACTIVE, name
+        assert stored.next_due_at is not None and stored.next_due_at >= NOW + AUTO_REPLY_DELAY, name
+    assert await state_of(opt_out) is EnrollmentState.UNSUBSCRIBED
+    assert await Suppression.filter(value="optout@beta.test", reason=SuppressionReason.UNSUBSCRIBE).exists()
+
+
+async def test_a_sender_name_with_a_comma_in_an_encoded_word_still_names_the_sender(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """`=?utf-8?B?...?= <ivan@…>` whose name decodes to "Петров, Иван" (what Python's own `formataddr` and many
+    mailers write) was parsed after decoding, as two addresses, so the sender was unknown: a lead's answer in a new
+    message was not matched to the mail sent to them, and an opt-out suppressed no one."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    name = f"=?utf-8?B?{b64('Петров, Иван', 'utf-8')}?="
+    writer = await enrolled(ws, "ivan@beta.test", box)
+    await sent_message(box, to="ivan@beta.test", message_id="<w1@alpha.test>", enrollment=writer)
+    opt_out = await enrolled(ws, "olga@beta.test", box)
+    await sent_message(box, to="olga@beta.test", message_id="<w2@alpha.test>", enrollment=opt_out)
+    await file_raw(mail, raw(f"From: {name} <ivan@beta.test>\nTo: {ANNA}\nSubject: Question\n\nCall me.\n"))
+    await file_raw(
+        mail,
+        raw(f"From: {name} <olga@beta.test>\nTo: {ANNA}\nSubject: unsubscribe\nIn-Reply-To: <w2@alpha.test>\n\n.\n"),
+    )
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"reply": 1, "unsubscribe": 1}
+    assert await state_of(writer) is EnrollmentState.REPLIED
+    assert await state_of(opt_out) is EnrollmentState.UNSUBSCRIBED
+    assert await Suppression.filter(value="olga@beta.test").exists()
+    reply = await Event.get(kind=EventKind.REPLY)
+    assert reply.data["address"] == "ivan@beta.test" and reply.lead_id == writer.lead_id
