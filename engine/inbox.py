@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import ssl
 from collections import Counter
@@ -274,6 +275,13 @@ class Incoming:
     reaction: Reaction | None = None  # warmup mail: flagged? answered, and when?
     thread: tuple[str, ...] = ()  # warmup mail: the Message-IDs it follows (References), oldest first
     returns_on: dt.date | None = None  # an auto-reply: the day its author says they are back, when it says
+    headers_digest: str | None = None  # names a message without a Message-ID (`incoming_id`)
+
+    @property
+    def incoming_id(self) -> str | None:
+        """What tells this message apart when a folder is read again after a UIDVALIDITY change (its events keep
+        it): the Message-ID, else a digest of the header block, which the server keeps as it stored it."""
+        return self.message_id or self.headers_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -638,7 +646,11 @@ def _classified(
     returns_on = None
     if verdict.kind is MailKind.AUTO_REPLY:
         returns_on = return_date(notice_text(message), received_on=clock.now().date())
+    digest = None
+    if message_id is None and fetched.headers:
+        digest = "headers:" + hashlib.sha256(fetched.headers).hexdigest()[:32]
     return Incoming(
+        headers_digest=digest,
         reaction=reaction,
         thread=thread,
         returns_on=returns_on,
@@ -948,14 +960,14 @@ async def _not_seen_before(target: _Target, reads: Sequence[_FolderRead], items:
     rescans = [r for r in reads if r.reset and r.before is not None and r.items]
     if not rescans:
         return items
-    incoming = sorted({i.message_id for r in rescans for i in r.items if i.message_id})
+    incoming = sorted({i.incoming_id for r in rescans for i in r.items if i.incoming_id})
     _, rows = await connections.get("default").execute_query(
         "SELECT data->>'incoming_id' AS incoming FROM event"
         " WHERE data @> $1::jsonb AND data->>'incoming_id' = ANY($2::text[])",
         [json.dumps({"inbox_mailbox_id": target.id}), incoming],
     )
     seen = {r["incoming"] for r in rows if r["incoming"]}
-    return [i for i in items if i.message_id is None or i.message_id not in seen]
+    return [i for i in items if i.incoming_id is None or i.incoming_id not in seen]
 
 
 # ------------------------------------------------------------------------------------------- warmup answers
@@ -1352,7 +1364,7 @@ def _warmup_event(item: Incoming, ours: Mapping[str, OurMessage], receiver: Rece
 
 def _event_data(item: Incoming, mailbox_id: int) -> dict[str, Any]:
     """What an event keeps of a message: ids, folder and the classifier's findings, never the text itself."""
-    data: dict[str, Any] = {"inbox_mailbox_id": mailbox_id, "folder": item.folder, "incoming_id": item.message_id}
+    data: dict[str, Any] = {"inbox_mailbox_id": mailbox_id, "folder": item.folder, "incoming_id": item.incoming_id}
     if item.arrived is not None:
         data["arrived_at"] = item.arrived.isoformat()
     verdict = item.verdict

@@ -349,6 +349,14 @@ class MailServer:
             raise MailServerError(f"doveadm mailbox status {address} {folder}: {proc.stderr.strip()}")
         return int(proc.stdout.rsplit("messages=", 1)[1])
 
+    def renumber(self, address: str, folder: str = "INBOX") -> int:
+        """Give a folder a new UIDVALIDITY, as a server does when it rebuilds its index or a provider migrates the
+        mailbox: every UID known before means nothing now. Returns the new value."""
+        status = self._doveadm("-f", "flow", "mailbox", "status", "-u", address, "uidvalidity", folder)
+        validity = int(status.stdout.rsplit("uidvalidity=", 1)[1]) + 1
+        self._doveadm("mailbox", "update", "-u", address, "--uid-validity", str(validity), folder)
+        return validity
+
     def settle(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Wait until Postfix's queue is empty: everything accepted so far is delivered (or bounced, and the
         bounce delivered). Raises `MailServerError` when mail is still queued after `timeout_s`."""

@@ -14,8 +14,9 @@ from engine.access import SYSTEM
 from engine.clock import FrozenClock
 from engine.inbox import AUTO_REPLY_DELAY, SyncStatus, sync_mailbox
 from engine.mail.imap import quote_folder
+from engine.stats import counters
 from models import Enrollment, Event, Suppression
-from models.enums import EnrollmentState, EventKind, SuppressionReason
+from models.enums import EnrollmentState, EventKind, StatScope, SuppressionReason
 from tests.harness.mailserver import MailServer
 from tests.integration.test_inbox import (
     ANNA,
@@ -135,3 +136,27 @@ async def test_a_sender_name_with_a_comma_in_an_encoded_word_still_names_the_sen
     assert await Suppression.filter(value="olga@beta.test").exists()
     reply = await Event.get(kind=EventKind.REPLY)
     assert reply.data["address"] == "ivan@beta.test" and reply.lead_id == writer.lead_id
+
+
+async def test_mail_without_a_message_id_is_not_counted_again_after_a_uidvalidity_change(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """After a UIDVALIDITY change the folder is read again by date and what was recorded is recognised by its
+    Message-ID. Mail without one (some autoresponders, hand-rolled scripts) was counted a second time."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, "lead@beta.test", box)
+    await sent_message(box, to="lead@beta.test", message_id="<m1@alpha.test>", enrollment=enrollment)
+    head = f"From: lead@beta.test\nTo: {ANNA}\nIn-Reply-To: <m1@alpha.test>\n"
+    await file_raw(mail, raw(head + "Subject: Out of office\nAuto-Submitted: auto-replied\n\nAway.\n"))
+    await file_raw(mail, raw(head + "Subject: Re: hello\n\nInterested, call me.\n"))
+    first = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    assert first.kinds == {"auto_reply": 1, "reply": 1}
+
+    mail.renumber(ANNA)
+    again = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert again.status is SyncStatus.OK and again.kinds == {"auto_reply": 1, "reply": 1}  # read again ...
+    assert sorted(await Event.all().values_list("kind", flat=True)) == ["auto_reply", "reply"]  # ... counted once
+    day = await counters(StatScope.MAILBOX, box.id, NOW.date())
+    assert (day["replies"], day["auto_replies"]) == (1, 1)
