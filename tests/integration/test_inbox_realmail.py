@@ -13,10 +13,11 @@ import pytest
 from engine.access import SYSTEM
 from engine.clock import FrozenClock
 from engine.inbox import AUTO_REPLY_DELAY, SyncStatus, sync_mailbox
-from engine.mail.imap import quote_folder
+from engine.mail.imap import HEADER_BYTES, fetch_new, imap_session, quote_folder
+from engine.mail.providers import Credentials, Endpoint
 from engine.stats import counters
 from models import Enrollment, Event, Suppression
-from models.enums import EnrollmentState, EventKind, StatScope, SuppressionReason
+from models.enums import AuthKind, EnrollmentState, EventKind, StatScope, SuppressionReason, TlsMode
 from tests.harness.mailserver import MailServer
 from tests.integration.test_inbox import (
     ANNA,
@@ -160,3 +161,28 @@ async def test_mail_without_a_message_id_is_not_counted_again_after_a_uidvalidit
     assert sorted(await Event.all().values_list("kind", flat=True)) == ["auto_reply", "reply"]  # ... counted once
     day = await counters(StatScope.MAILBOX, box.id, NOW.date())
     assert (day["replies"], day["auto_replies"]) == (1, 1)
+
+
+async def test_megabytes_of_headers_are_read_only_as_far_as_the_bound(mail: MailServer, clock: FrozenClock) -> None:
+    """A message with megabytes of header lines (a broken mailer's, or a hostile one's) was fetched and parsed
+    whole: seconds of the event loop and hundreds of MB for 25 MB of headers. Only the first `HEADER_BYTES` are
+    read now, which still hold what the sync needs; a 25 MB body was bounded already (`fetch_bodies`)."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, "lead@beta.test", box)
+    await sent_message(box, to="lead@beta.test", message_id="<h1@alpha.test>", enrollment=enrollment)
+    padding = "".join(f"X-Trace-{n}: {'x' * 990}\n" for n in range(4_000))  # 4 MB of header lines
+    head = f"From: lead@beta.test\nTo: {ANNA}\nSubject: Re: hello\nIn-Reply-To: <h1@alpha.test>\n"
+    await file_raw(mail, raw(head + padding + "\nYes, let us talk.\n"))
+    await file_raw(mail, raw(f"From: other@beta.test\nTo: {ANNA}\nSubject: hi\n" + padding + "\n" + "y" * 25_000_000))
+
+    endpoint = Endpoint(mail.host, mail.ports.imap, TlsMode.PLAIN)
+    async with imap_session(endpoint, Credentials(ANNA, AuthKind.PASSWORD, PASSWORD)) as session:
+        batch = await fetch_new(session, "INBOX", None, since=None, limit=10)
+    assert [m.size > 4_000_000 for m in batch.messages] == [True, True]
+    assert all(len(m.headers) <= HEADER_BYTES for m in batch.messages)
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.status is SyncStatus.OK and result.kinds == {"reply": 1, "other": 1}
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
