@@ -484,20 +484,37 @@ async def _read_mailbox(
             )
             reads.append(found)
 
-        spam = target.spam_folder
-        try:
-            if spam is None:
-                spam = await _find_spam(session)
-            if spam is not None:
-                await read(spam)
-        except ImapError as exc:
-            if exc.kind is not ImapErrorKind.FOLDER or spam != target.spam_folder:
-                raise
-            spam = await _find_spam(session)  # the remembered spam folder is gone (renamed): look again
-            if spam is not None:
-                await read(spam)
+        spam = await _read_spam(session, target.spam_folder, read)
         await read(INBOX)
     return _Fetched(folders=tuple(reads), ours=ours, rescued=len(rescued), spam_folder=spam)
+
+
+async def _read_spam(
+    session: MailFolders, remembered: str | None, read: Callable[[str], Awaitable[None]]
+) -> str | None:
+    """Read the spam folder: the one found on an earlier run, else the one LIST shows. Returns the folder whose
+    position is to be kept (None: the account has no spam folder any more).
+
+    A folder that cannot be selected (renamed or deleted, also between our LIST and SELECT) is looked for once
+    more; when it still cannot be read, it is left for the next run and INBOX is read all the same: its replies
+    must stop sequences whatever happens to the spam folder. A remembered position is then kept, not lost."""
+    tried = remembered or await _find_spam(session)
+    for _ in range(2):  # the remembered or listed folder, then the one listed now
+        if tried is None:
+            return None
+        try:
+            await read(tried)
+            return tried
+        except ImapError as exc:
+            if exc.kind is not ImapErrorKind.FOLDER:
+                raise
+        found = await _find_spam(session)
+        if found is None:
+            return None  # gone for good: its position is forgotten
+        if found == tried:
+            break
+        tried = found
+    return remembered  # listed but not readable now: the next run tries again
 
 
 async def _find_spam(session: MailFolders) -> str | None:

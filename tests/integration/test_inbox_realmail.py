@@ -5,7 +5,10 @@ as the bytes they are (no SMTP hop to tidy them up), then synced with the real c
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import aioimaplib
 import pytest
@@ -13,10 +16,10 @@ import pytest
 from engine.access import SYSTEM
 from engine.clock import FrozenClock
 from engine.inbox import AUTO_REPLY_DELAY, SyncStatus, sync_mailbox
-from engine.mail.imap import HEADER_BYTES, fetch_new, imap_session, quote_folder
+from engine.mail.imap import HEADER_BYTES, Folder, ImapConnect, MailFolders, fetch_new, imap_session, quote_folder
 from engine.mail.providers import Credentials, Endpoint
 from engine.stats import counters
-from models import Enrollment, Event, Suppression
+from models import Enrollment, Event, FolderState, Suppression
 from models.enums import AuthKind, EnrollmentState, EventKind, StatScope, SuppressionReason, TlsMode
 from tests.harness.mailserver import MailServer
 from tests.integration.test_inbox import (
@@ -186,3 +189,69 @@ async def test_megabytes_of_headers_are_read_only_as_far_as_the_bound(mail: Mail
 
     assert result.status is SyncStatus.OK and result.kinds == {"reply": 1, "other": 1}
     assert await state_of(enrollment) is EnrollmentState.REPLIED
+
+
+@pytest.fixture(scope="module")
+def plain_mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    """A server without special-use flags or auto-created folders, as older Russian providers are: the spam folder
+    is known by its name ("Спам", in modified UTF-7 on the wire), and a deleted one stays deleted."""
+    with MailServer(
+        tmp_path_factory.mktemp("plain"), domains=["alpha.test"], users_per_domain=1, special_use=False
+    ) as s:
+        yield s
+
+
+async def admin(mail: MailServer, command: str, argument: str) -> None:
+    """A folder command from another client (the owner's mail app), outside the code under test."""
+    client = aioimaplib.IMAP4(mail.host, mail.ports.imap, timeout=30)
+    await client.wait_hello_from_server()
+    await client.login(ANNA, PASSWORD)
+    response = await client.protocol.simple_command(command, argument)
+    await client.logout()
+    assert response.result == "OK", response.lines
+
+
+def deleted_after_list(mail: MailServer, folder: str) -> ImapConnect:
+    """Real sessions in which another client deletes `folder` right after a LIST shows it: listed, not there."""
+
+    @contextlib.asynccontextmanager
+    async def connect(endpoint: Endpoint, credentials: Credentials, **kwargs: Any) -> AsyncIterator[MailFolders]:
+        async with imap_session(endpoint, credentials, **kwargs) as session:
+            listed = session.list_folders
+
+            async def list_then_delete() -> list[Folder]:
+                folders = await listed()
+                if folder in {f.name for f in folders}:
+                    await admin(mail, "DELETE", quote_folder(folder))
+                return folders
+
+            session.list_folders = list_then_delete  # type: ignore[method-assign]
+            yield session
+
+    return connect
+
+
+async def test_a_spam_folder_deleted_between_list_and_select_does_not_keep_inbox_unread(
+    plain_mail: MailServer, clock: FrozenClock
+) -> None:
+    """The spam folder went away between LIST and SELECT (the owner deleted it in their mail app): the whole sync
+    failed, so a reply waiting in INBOX did not stop the sequence. INBOX is read all the same now."""
+    await admin(plain_mail, "CREATE", quote_folder("Спам"))
+    ws = await workspace()
+    box = await mailbox(plain_mail, ws, ANNA)
+    enrollment = await enrolled(ws, "lead@beta.test", box)
+    await sent_message(box, to="lead@beta.test", message_id="<d1@alpha.test>", enrollment=enrollment)
+    await file_raw(plain_mail, raw(f"From: lead@beta.test\nTo: {ANNA}\nIn-Reply-To: <d1@alpha.test>\n\nCall me.\n"))
+    racing = dataclasses.replace(options(plain_mail), connect=deleted_after_list(plain_mail, "Спам"))
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=racing)
+
+    assert (result.status, result.kinds) == (SyncStatus.OK, {"reply": 1})
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
+    assert await FolderState.filter(mailbox=box).values_list("folder", flat=True) == ["INBOX"]
+
+    await admin(plain_mail, "CREATE", quote_folder("Спам"))  # back again: found by its Russian name
+    await file_raw(plain_mail, raw(f"From: x@beta.test\nTo: {ANNA}\nSubject: win\n\nSpam.\n"), folder="Спам")
+    later = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(plain_mail))
+    assert (later.status, later.kinds) == (SyncStatus.OK, {"other": 1})
+    assert sorted(await FolderState.filter(mailbox=box).values_list("folder", flat=True)) == ["INBOX", "Спам"]
