@@ -19,8 +19,9 @@ from engine.inbox import AUTO_REPLY_DELAY, SyncStatus, sync_mailbox
 from engine.mail.imap import HEADER_BYTES, Folder, ImapConnect, MailFolders, fetch_new, imap_session, quote_folder
 from engine.mail.providers import Credentials, Endpoint
 from engine.stats import counters
-from models import Enrollment, Event, FolderState, Suppression
+from models import Enrollment, Event, FolderState, Mailbox, Suppression
 from models.enums import AuthKind, EnrollmentState, EventKind, StatScope, SuppressionReason, TlsMode
+from tests.harness.faultproxy import ImapCutProxy
 from tests.harness.mailserver import MailServer
 from tests.integration.test_inbox import (
     ANNA,
@@ -255,3 +256,30 @@ async def test_a_spam_folder_deleted_between_list_and_select_does_not_keep_inbox
     later = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(plain_mail))
     assert (later.status, later.kinds) == (SyncStatus.OK, {"other": 1})
     assert sorted(await FolderState.filter(mailbox=box).values_list("folder", flat=True)) == ["INBOX", "Спам"]
+
+
+@pytest.mark.parametrize("trigger", [b"BODY.PEEK[HEADER]", b"BODY.PEEK[]"])
+async def test_a_connection_dropped_mid_fetch_loses_and_repeats_nothing(
+    mail: MailServer, clock: FrozenClock, trigger: bytes
+) -> None:
+    """The server hangs up in the middle of a FETCH answer (inside a literal): the run fails as `dropped`, not as
+    a login failure, records nothing and moves no position; the next run reads every message once."""
+    ws = await workspace()
+    async with ImapCutProxy(mail.ports.imap, trigger=trigger, after_bytes=300) as proxy:
+        box = await mailbox(mail, ws, ANNA, imap_port=proxy.port)
+        enrollment = await enrolled(ws, "lead@beta.test", box)
+        await sent_message(box, to="lead@beta.test", message_id="<c1@alpha.test>", enrollment=enrollment)
+        for n in range(3):
+            body = f"From: lead@beta.test\nTo: {ANNA}\nIn-Reply-To: <c1@alpha.test>\nSubject: Re {n}\n\n{'z' * 3000}\n"
+            await file_raw(mail, raw(body))
+
+        cut = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+        assert (cut.status, cut.key, proxy.cuts) == (SyncStatus.FAILED, "error-imap-dropped", 1)
+        assert await Event.all().count() == 0 and await FolderState.filter(mailbox=box).count() == 0
+
+        again = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert (again.status, again.kinds) == (SyncStatus.OK, {"reply": 3})
+    assert await Event.filter(kind=EventKind.REPLY).count() == 3
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
+    assert (await Mailbox.get(id=box.id)).auth_failures == 0
