@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import ssl
 from collections import Counter
@@ -274,6 +275,13 @@ class Incoming:
     reaction: Reaction | None = None  # warmup mail: flagged? answered, and when?
     thread: tuple[str, ...] = ()  # warmup mail: the Message-IDs it follows (References), oldest first
     returns_on: dt.date | None = None  # an auto-reply: the day its author says they are back, when it says
+    headers_digest: str | None = None  # names a message without a Message-ID (`incoming_id`)
+
+    @property
+    def incoming_id(self) -> str | None:
+        """What tells this message apart when a folder is read again after a UIDVALIDITY change (its events keep
+        it): the Message-ID, else a digest of the header block, which the server keeps as it stored it."""
+        return self.message_id or self.headers_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,20 +484,37 @@ async def _read_mailbox(
             )
             reads.append(found)
 
-        spam = target.spam_folder
-        try:
-            if spam is None:
-                spam = await _find_spam(session)
-            if spam is not None:
-                await read(spam)
-        except ImapError as exc:
-            if exc.kind is not ImapErrorKind.FOLDER or spam != target.spam_folder:
-                raise
-            spam = await _find_spam(session)  # the remembered spam folder is gone (renamed): look again
-            if spam is not None:
-                await read(spam)
+        spam = await _read_spam(session, target.spam_folder, read)
         await read(INBOX)
     return _Fetched(folders=tuple(reads), ours=ours, rescued=len(rescued), spam_folder=spam)
+
+
+async def _read_spam(
+    session: MailFolders, remembered: str | None, read: Callable[[str], Awaitable[None]]
+) -> str | None:
+    """Read the spam folder: the one found on an earlier run, else the one LIST shows. Returns the folder whose
+    position is to be kept (None: the account has no spam folder any more).
+
+    A folder that cannot be selected (renamed or deleted, also between our LIST and SELECT) is looked for once
+    more; when it still cannot be read, it is left for the next run and INBOX is read all the same: its replies
+    must stop sequences whatever happens to the spam folder. A remembered position is then kept, not lost."""
+    tried = remembered or await _find_spam(session)
+    for _ in range(2):  # the remembered or listed folder, then the one listed now
+        if tried is None:
+            return None
+        try:
+            await read(tried)
+            return tried
+        except ImapError as exc:
+            if exc.kind is not ImapErrorKind.FOLDER:
+                raise
+        found = await _find_spam(session)
+        if found is None:
+            return None  # gone for good: its position is forgotten
+        if found == tried:
+            break
+        tried = found
+    return remembered  # listed but not readable now: the next run tries again
 
 
 async def _find_spam(session: MailFolders) -> str | None:
@@ -638,7 +663,11 @@ def _classified(
     returns_on = None
     if verdict.kind is MailKind.AUTO_REPLY:
         returns_on = return_date(notice_text(message), received_on=clock.now().date())
+    digest = None
+    if message_id is None and fetched.headers:
+        digest = "headers:" + hashlib.sha256(fetched.headers).hexdigest()[:32]
     return Incoming(
+        headers_digest=digest,
         reaction=reaction,
         thread=thread,
         returns_on=returns_on,
@@ -948,14 +977,14 @@ async def _not_seen_before(target: _Target, reads: Sequence[_FolderRead], items:
     rescans = [r for r in reads if r.reset and r.before is not None and r.items]
     if not rescans:
         return items
-    incoming = sorted({i.message_id for r in rescans for i in r.items if i.message_id})
+    incoming = sorted({i.incoming_id for r in rescans for i in r.items if i.incoming_id})
     _, rows = await connections.get("default").execute_query(
         "SELECT data->>'incoming_id' AS incoming FROM event"
         " WHERE data @> $1::jsonb AND data->>'incoming_id' = ANY($2::text[])",
         [json.dumps({"inbox_mailbox_id": target.id}), incoming],
     )
     seen = {r["incoming"] for r in rows if r["incoming"]}
-    return [i for i in items if i.message_id is None or i.message_id not in seen]
+    return [i for i in items if i.incoming_id is None or i.incoming_id not in seen]
 
 
 # ------------------------------------------------------------------------------------------- warmup answers
@@ -1352,7 +1381,7 @@ def _warmup_event(item: Incoming, ours: Mapping[str, OurMessage], receiver: Rece
 
 def _event_data(item: Incoming, mailbox_id: int) -> dict[str, Any]:
     """What an event keeps of a message: ids, folder and the classifier's findings, never the text itself."""
-    data: dict[str, Any] = {"inbox_mailbox_id": mailbox_id, "folder": item.folder, "incoming_id": item.message_id}
+    data: dict[str, Any] = {"inbox_mailbox_id": mailbox_id, "folder": item.folder, "incoming_id": item.incoming_id}
     if item.arrived is not None:
         data["arrived_at"] = item.arrived.isoformat()
     verdict = item.verdict

@@ -85,20 +85,65 @@ def header(msg: Message, name: str) -> str:
     made classification the largest cost of a sweep; decoding here only when an encoded word is present is far
     cheaper and gives the same text.
     """
-    try:
-        value = msg.get(name)
-    except _HEADER_ERRORS:
+    text = _stored(msg, name)
+    if text is None:
         return ""
-    if value is None:
-        return ""
-    text = str(value)
     if "\x1b" in text:  # raw ISO-2022-JP (JIS), as Japanese mailers write it without encoded words
         with contextlib.suppress(UnicodeError):
             text = text.encode("ascii").decode("iso-2022-jp")
     if "=?" in text:  # a malformed encoded word keeps its raw text: still better than nothing
-        with contextlib.suppress(*_HEADER_ERRORS):
-            text = str(make_header(decode_header(text)))
+        text = _decode_words(text)
     return " ".join(text.split())
+
+
+def address_header(msg: Message, name: str) -> str:
+    """An address header (From, To, Reply-To…) unfolded, for `parseaddr`/`getaddresses`: its encoded words left
+    as they are (each is one atom there), so a display name that decodes to "Petrov, Ivan" is not read as two
+    addresses; raw 8-bit text decoded as in `header`. "" when absent."""
+    return " ".join((_stored(msg, name) or "").split())
+
+
+_ESCAPED_8BIT = re.compile("[\udc80-\udcff]")  # bytes ≥ 0x80 of a raw header, as the parser keeps them
+
+
+def _stored(msg: Message, name: str) -> str | None:
+    """The first `name` header as the message holds it (still folded, encoded words not decoded), or None.
+
+    Raw 8-bit bytes (headers written without RFC 2047, in UTF-8 as RFC 6532 allows, or in Windows-1251 or
+    KOI8-R as older Russian mailers do) are decoded here: the parser keeps them as escapes, which both parsing
+    policies would turn into replacement characters, losing a Russian "Автоответ" subject or sender name."""
+    wanted = name.lower()
+    try:
+        value = next((v for k, v in msg.raw_items() if k.lower() == wanted), None)
+    except _HEADER_ERRORS:
+        return None
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if _ESCAPED_8BIT.search(text):
+        text = decode_text(text.encode("ascii", "surrogateescape"), "utf-8")
+    return text
+
+
+def _decode_words(text: str) -> str:
+    """RFC 2047 encoded words decoded; a word whose charset is unknown or wrong (cp1251 labelled utf-8) is read
+    as `decode_text` reads a mislabelled body. Unreadable words keep their raw text."""
+    try:
+        chunks = decode_header(text)
+        return str(make_header([_readable_word(part, charset) for part, charset in chunks]))
+    except _HEADER_ERRORS:
+        return text
+
+
+def _readable_word(part: bytes | str, charset: str | None) -> tuple[bytes | str, str | None]:
+    """One chunk of `decode_header`: as it is when its charset reads it, else re-encoded from `decode_text`."""
+    if charset is None or not isinstance(part, bytes):
+        return part, charset
+    try:
+        part.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        return decode_text(part, charset).encode("utf-8"), "utf-8"
+    return part, charset
 
 
 def normalize_message_id(value: str) -> str | None:
@@ -129,7 +174,7 @@ def referenced_ids(msg: Message) -> list[str]:
 
 def sender_address(msg: Message) -> str | None:
     """The From address, lower-cased, or None."""
-    return _clean_address(parseaddr(header(msg, "From"))[1])
+    return _clean_address(parseaddr(address_header(msg, "From"))[1])
 
 
 def _clean_address(value: str) -> str | None:
@@ -690,7 +735,7 @@ def _looks_like_bounce(msg: Message) -> bool:
     address at all), the null return path, Exim's header, or a bounce subject."""
     if header(msg, "X-Failed-Recipients"):
         return True
-    name, address = parseaddr(header(msg, "From"))
+    name, address = parseaddr(address_header(msg, "From"))
     sender = _clean_address(address) or ""
     local = sender.partition("@")[0]
     daemon = (
@@ -707,7 +752,7 @@ def _automated_bounce_sender(msg: Message) -> bool:
     """A sender that no person writes from and whose notice may be a bounce without a bounce's headers: a
     daemon's address whatever the subject (Verizon's post_master answers "Re: <our subject>"), or a no-reply
     address under a bounce subject (KDDI). Its notice is a bounce only if it names the failure outright."""
-    local = (_clean_address(parseaddr(header(msg, "From"))[1]) or "").partition("@")[0]
+    local = (_clean_address(parseaddr(address_header(msg, "From"))[1]) or "").partition("@")[0]
     if _daemon_local(local):
         return True
     return _local_key(local) in _NO_REPLY_KEYS and bool(_BOUNCE_SUBJECT.search(header(msg, "Subject")))
@@ -899,10 +944,10 @@ def _text_bounce(msg: Message, own: frozenset[str], *, explicit: bool = False) -
 def _our_addresses(msg: Message, own: frozenset[str]) -> frozenset[str]:
     """Addresses that are ours, never a failed recipient: the mailbox the bounce came to and the original's
     sender (its From, Sender, Return-Path, and the envelope sender a DSN names)."""
-    values = [header(msg, n) for n in ("To", "Delivered-To", "X-Original-To", "Cc")]
+    values = [address_header(msg, n) for n in ("To", "Delivered-To", "X-Original-To", "Cc")]
     original = _original_headers(msg)
     if original is not None:
-        values += [header(original, n) for n in ("From", "Sender", "Return-Path", "Reply-To")]
+        values += [address_header(original, n) for n in ("From", "Sender", "Return-Path", "Reply-To")]
     found = {a for _, a in getaddresses(values) if a}
     return own | {c for c in (_clean_address(a) for a in found) if c}
 
@@ -944,7 +989,7 @@ def _single_original_recipient(msg: Message) -> str | None:
     original = _original_headers(msg)
     if original is None:
         return None
-    addresses = [a for _, a in getaddresses([header(original, "To")]) if a]
+    addresses = [a for _, a in getaddresses([address_header(original, "To")]) if a]
     return _clean_address(addresses[0]) if len(addresses) == 1 else None
 
 
@@ -998,7 +1043,7 @@ def _complaint(msg: Message) -> Verdict:
     original = _original_headers(msg)
     recipient = _clean_address(header(fields, "Original-Rcpt-To")) if fields is not None else None
     if recipient is None and original is not None:
-        addresses = [a for _, a in getaddresses([header(original, "To")]) if a]
+        addresses = [a for _, a in getaddresses([address_header(original, "To")]) if a]
         recipient = _clean_address(addresses[0]) if addresses else None
     related = None if original is None else normalize_message_id(header(original, "Message-ID"))
     return Verdict(MailKind.COMPLAINT, address=recipient, related_id=related, detail=feedback_type or "abuse")
@@ -1216,7 +1261,7 @@ def _from_challenge_service(msg: Message) -> bool:
         return False
     hosts = (
         (_clean_address(a) or "").rpartition("@")[2]
-        for a in (parseaddr(header(msg, "From"))[1], parseaddr(header(msg, "Return-Path"))[1])
+        for a in (parseaddr(address_header(msg, "From"))[1], parseaddr(address_header(msg, "Return-Path"))[1])
     )
     return any(h == d or h.endswith(f".{d}") for h in hosts if h for d in _CHALLENGE_DOMAINS)
 
@@ -1230,7 +1275,7 @@ def _challenged_recipient(msg: Message, own: frozenset[str]) -> str | None:
             return final
     sender = sender_address(msg)
     if sender and _NO_REPLY.match(sender.partition("@")[0]):
-        reply_to = _clean_address(parseaddr(header(msg, "Reply-To"))[1])
+        reply_to = _clean_address(parseaddr(address_header(msg, "Reply-To"))[1])
         if reply_to and reply_to not in own:
             return reply_to
     return sender
@@ -1428,18 +1473,24 @@ def part_text(part: Message) -> str:
     return decode_text(raw, part.get_content_charset() or "utf-8")
 
 
-_FALLBACK_CHARSETS: Final = ("utf-8", "cp1251")  # Russian mail mislabelled or labelled "unknown-8bit" is cp1251
-
-
 def decode_text(raw: bytes, charset: str) -> str:
     """Bytes as text in the declared charset; when the label is wrong or unknown (cp1251 declared as utf-8,
-    `unknown-8bit`), UTF-8 and then Windows-1251 are tried; undecodable bytes become replacement characters."""
-    for name in (charset, *_FALLBACK_CHARSETS):
+    `unknown-8bit`), UTF-8 and then Windows-1251 or KOI8-R (`_cyrillic_8bit`) are tried; undecodable bytes
+    become replacement characters."""
+    for name in (charset, "utf-8", _cyrillic_8bit(raw)):
         try:
             return raw.decode(name)
         except (LookupError, UnicodeDecodeError):
             continue
     return raw.decode("utf-8", errors="replace")
+
+
+def _cyrillic_8bit(raw: bytes) -> str:
+    """Which single-byte Cyrillic charset undeclared Russian text is in: lower-case letters outnumber capitals in
+    any text, and Windows-1251 has them at 0xE0–0xFF where KOI8-R has its capitals (its lower case: 0xC0–0xDF)."""
+    high = sum(byte >= 0xE0 for byte in raw)
+    middle = sum(0xC0 <= byte < 0xE0 for byte in raw)
+    return "koi8-r" if middle > high else "cp1251"
 
 
 class _TextExtractor(HTMLParser):

@@ -175,3 +175,66 @@ class SmtpCutProxy(_Server):
                     writer.transport.abort()
             up_writer.transport.abort()
             self._writers.discard(up_writer)
+
+
+class ImapCutProxy(_Server):
+    """A plaintext IMAP relay to `upstream` that, for the next `times` connections, drops the connection in the
+    middle of the answer to the first command containing `trigger` (e.g. b"FETCH"): `after_bytes` bytes of the
+    server's answer reach the client, then both sides are reset. Later connections pass untouched; `cuts` counts
+    the connections cut so far."""
+
+    def __init__(self, upstream_port: int, *, trigger: bytes, times: int = 1, after_bytes: int = 64) -> None:
+        super().__init__()
+        self.upstream_port = upstream_port
+        self.trigger = trigger.upper()
+        self.times = times
+        self.after_bytes = after_bytes
+        self.cuts = 0
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(HOST, self.upstream_port)
+        self._writers.add(up_writer)
+        armed = self.cuts < self.times
+        if armed:
+            self.cuts += 1  # taken now: a second connection opened meanwhile passes untouched
+        triggered = asyncio.Event()
+        done = asyncio.Event()
+        cut = False
+
+        async def client_to_server() -> None:
+            while chunk := await reader.read(65536):
+                if armed and self.trigger in chunk.upper():
+                    triggered.set()
+                up_writer.write(chunk)
+                await up_writer.drain()
+            done.set()
+
+        async def server_to_client() -> None:
+            nonlocal cut
+            relayed = 0
+            while chunk := await up_reader.read(65536):
+                if triggered.is_set():
+                    room = self.after_bytes - relayed
+                    writer.write(chunk[: max(room, 0)])
+                    await writer.drain()
+                    relayed += len(chunk)
+                    if relayed >= self.after_bytes:
+                        cut = True
+                        break
+                    continue
+                writer.write(chunk)
+                await writer.drain()
+            done.set()
+
+        tasks = [asyncio.create_task(client_to_server()), asyncio.create_task(server_to_client())]
+        try:
+            await done.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if cut:
+                with contextlib.suppress(OSError):  # a reset, as a dropped connection looks to the client
+                    writer.transport.abort()
+            up_writer.transport.abort()
+            self._writers.discard(up_writer)

@@ -207,7 +207,8 @@ class MailServer:
 
     Users are ``user1@<domain>`` .. ``user<N>@<domain>`` with one shared password, or the explicit
     ``users`` list of ``(address, password)``. The SASL login is the full address, and the envelope sender
-    must equal it.
+    must equal it. ``special_use=False`` makes a server without RFC 6154 flags or auto-created folders (older
+    Russian providers): the spam folder is then only known by its name, and a deleted folder stays deleted.
     """
 
     host = HOST
@@ -221,8 +222,10 @@ class MailServer:
         password: str = "pw",
         users: Sequence[tuple[str, str]] | None = None,
         junk_rules: Sequence[JunkRule] = (),
+        special_use: bool = True,
     ) -> None:
         self._junk_rules = tuple(junk_rules)
+        self._special_use = special_use
         self._layout = _Layout(Path(base_dir).resolve())
         if users is None:
             users = [(f"user{n}@{d}", password) for d in domains for n in range(1, users_per_domain + 1)]
@@ -349,6 +352,14 @@ class MailServer:
             raise MailServerError(f"doveadm mailbox status {address} {folder}: {proc.stderr.strip()}")
         return int(proc.stdout.rsplit("messages=", 1)[1])
 
+    def renumber(self, address: str, folder: str = "INBOX") -> int:
+        """Give a folder a new UIDVALIDITY, as a server does when it rebuilds its index or a provider migrates the
+        mailbox: every UID known before means nothing now. Returns the new value."""
+        status = self._doveadm("-f", "flow", "mailbox", "status", "-u", address, "uidvalidity", folder)
+        validity = int(status.stdout.rsplit("uidvalidity=", 1)[1]) + 1
+        self._doveadm("mailbox", "update", "-u", address, "--uid-validity", str(validity), folder)
+        return validity
+
     def settle(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Wait until Postfix's queue is empty: everything accepted so far is delivered (or bounced, and the
         bounce delivered). Raises `MailServerError` when mail is still queued after `timeout_s`."""
@@ -441,6 +452,7 @@ class MailServer:
         folders = "\n".join(
             f"  mailbox {name} {{\n    special_use = {flag}\n    auto = subscribe\n  }}"
             for name, flag in SPECIAL_FOLDERS.items()
+            if self._special_use
         )
         _write(
             lay.dovecot_conf,

@@ -1,0 +1,285 @@
+"""Inbox sync against real-world mail in a real Dovecot: raw 8-bit and mislabelled headers, odd threading headers,
+messages without a Message-ID, oversized messages, folders that come and go. Messages are filed with IMAP APPEND
+as the bytes they are (no SMTP hop to tidy them up), then synced with the real code over real IMAP."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import aioimaplib
+import pytest
+
+from engine.access import SYSTEM
+from engine.clock import FrozenClock
+from engine.inbox import AUTO_REPLY_DELAY, SyncStatus, sync_mailbox
+from engine.mail.imap import HEADER_BYTES, Folder, ImapConnect, MailFolders, fetch_new, imap_session, quote_folder
+from engine.mail.providers import Credentials, Endpoint
+from engine.stats import counters
+from models import Enrollment, Event, FolderState, Mailbox, Suppression
+from models.enums import AuthKind, EnrollmentState, EventKind, StatScope, SuppressionReason, TlsMode
+from tests.harness.faultproxy import ImapCutProxy
+from tests.harness.mailserver import MailServer
+from tests.integration.test_inbox import (
+    ANNA,
+    NOW,
+    PASSWORD,
+    VAULT,
+    enrolled,
+    mailbox,
+    options,
+    sent_message,
+    workspace,
+)
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+@pytest.fixture(scope="module")
+def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    with MailServer(tmp_path_factory.mktemp("mail"), domains=["alpha.test", "beta.test"], users_per_domain=2) as s:
+        yield s
+
+
+@pytest.fixture(autouse=True)
+def clean(mail: MailServer) -> None:
+    mail.reset()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+def raw(text: str, charset: str = "ascii") -> bytes:
+    """A message as bytes with CRLF line ends, in `charset` (headers included: nothing is RFC 2047-encoded)."""
+    return text.replace("\n", "\r\n").encode(charset)
+
+
+def b64(text: str, charset: str) -> str:
+    return base64.b64encode(text.encode(charset)).decode("ascii")
+
+
+async def file_raw(mail: MailServer, data: bytes, *, folder: str = "INBOX", address: str = ANNA) -> None:
+    """APPEND the bytes to a folder, as they are."""
+    client = aioimaplib.IMAP4(mail.host, mail.ports.imap, timeout=30)
+    await client.wait_hello_from_server()
+    await client.login(address, PASSWORD)
+    response = await client.append(data, mailbox=quote_folder(folder))
+    await client.logout()
+    assert response.result == "OK", response.lines
+
+
+async def state_of(enrollment: Enrollment) -> EnrollmentState:
+    return (await Enrollment.get(id=enrollment.id)).state
+
+
+async def test_raw_8bit_and_mislabelled_subjects_are_read_in_their_charset(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """Russian mailers still write headers without RFC 2047: raw Windows-1251, KOI8-R or UTF-8 (RFC 6532), or
+    encoded words that name the wrong or no known charset. Read as replacement characters, an "Автоответ" notice
+    was a reply that stopped the sequence, and an "Отписаться" request was a reply that suppressed nobody."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    notices = {
+        "cp1251": raw("Subject: Автоответ: Re: Вопрос\n", "cp1251"),
+        "koi8-r": raw("Subject: Автоответ: Re: Вопрос\n", "koi8-r"),
+        "mislabelled": raw(f"Subject: =?utf-8?B?{b64('Автоответ: Re: Вопрос', 'cp1251')}?=\n"),
+        "unknown": raw(f"Subject: =?unknown-8bit?B?{b64('Автоответ: Re: Вопрос', 'utf-8')}?=\n"),
+    }
+    leads: dict[str, Enrollment] = {}
+    for n, (name, subject) in enumerate(notices.items()):
+        lead = f"notice{n}@beta.test"
+        leads[name] = await enrolled(ws, lead, box)
+        await sent_message(box, to=lead, message_id=f"<n{n}@alpha.test>", enrollment=leads[name])
+        head = raw(f"From: {lead}\nTo: {ANNA}\nMessage-ID: <an{n}@beta.test>\nIn-Reply-To: <n{n}@alpha.test>\n")
+        await file_raw(mail, head + subject + raw("\nМеня нет в офисе.\n", "utf-8"))
+    opt_out = await enrolled(ws, "optout@beta.test", box)
+    await sent_message(box, to="optout@beta.test", message_id="<o1@alpha.test>", enrollment=opt_out)
+    request = "From: optout@beta.test\nTo: {ANNA}\nSubject: Отписаться\nIn-Reply-To: <o1@alpha.test>\n\n.\n"
+    await file_raw(mail, raw(request.format(ANNA=ANNA), "utf-8"))
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.status is SyncStatus.OK and result.kinds == {"auto_reply": 4, "unsubscribe": 1}
+    for name, enrollment in leads.items():  # an absence notice delays the next step; it does not stop it
+        stored = await Enrollment.get(id=enrollment.id)
+        assert stored.state is EnrollmentState.ACTIVE, name
+        assert stored.next_due_at is not None and stored.next_due_at >= NOW + AUTO_REPLY_DELAY, name
+    assert await state_of(opt_out) is EnrollmentState.UNSUBSCRIBED
+    assert await Suppression.filter(value="optout@beta.test", reason=SuppressionReason.UNSUBSCRIBE).exists()
+
+
+async def test_a_sender_name_with_a_comma_in_an_encoded_word_still_names_the_sender(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """`=?utf-8?B?...?= <ivan@…>` whose name decodes to "Петров, Иван" (what Python's own `formataddr` and many
+    mailers write) was parsed after decoding, as two addresses, so the sender was unknown: a lead's answer in a new
+    message was not matched to the mail sent to them, and an opt-out suppressed no one."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    name = f"=?utf-8?B?{b64('Петров, Иван', 'utf-8')}?="
+    writer = await enrolled(ws, "ivan@beta.test", box)
+    await sent_message(box, to="ivan@beta.test", message_id="<w1@alpha.test>", enrollment=writer)
+    opt_out = await enrolled(ws, "olga@beta.test", box)
+    await sent_message(box, to="olga@beta.test", message_id="<w2@alpha.test>", enrollment=opt_out)
+    await file_raw(mail, raw(f"From: {name} <ivan@beta.test>\nTo: {ANNA}\nSubject: Question\n\nCall me.\n"))
+    await file_raw(
+        mail,
+        raw(f"From: {name} <olga@beta.test>\nTo: {ANNA}\nSubject: unsubscribe\nIn-Reply-To: <w2@alpha.test>\n\n.\n"),
+    )
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"reply": 1, "unsubscribe": 1}
+    assert await state_of(writer) is EnrollmentState.REPLIED
+    assert await state_of(opt_out) is EnrollmentState.UNSUBSCRIBED
+    assert await Suppression.filter(value="olga@beta.test").exists()
+    reply = await Event.get(kind=EventKind.REPLY)
+    assert reply.data["address"] == "ivan@beta.test" and reply.lead_id == writer.lead_id
+
+
+async def test_mail_without_a_message_id_is_not_counted_again_after_a_uidvalidity_change(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """After a UIDVALIDITY change the folder is read again by date and what was recorded is recognised by its
+    Message-ID. Mail without one (some autoresponders, hand-rolled scripts) was counted a second time."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, "lead@beta.test", box)
+    await sent_message(box, to="lead@beta.test", message_id="<m1@alpha.test>", enrollment=enrollment)
+    head = f"From: lead@beta.test\nTo: {ANNA}\nIn-Reply-To: <m1@alpha.test>\n"
+    await file_raw(mail, raw(head + "Subject: Out of office\nAuto-Submitted: auto-replied\n\nAway.\n"))
+    await file_raw(mail, raw(head + "Subject: Re: hello\n\nInterested, call me.\n"))
+    first = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    assert first.kinds == {"auto_reply": 1, "reply": 1}
+
+    mail.renumber(ANNA)
+    again = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert again.status is SyncStatus.OK and again.kinds == {"auto_reply": 1, "reply": 1}  # read again ...
+    assert sorted(await Event.all().values_list("kind", flat=True)) == ["auto_reply", "reply"]  # ... counted once
+    day = await counters(StatScope.MAILBOX, box.id, NOW.date())
+    assert (day["replies"], day["auto_replies"]) == (1, 1)
+
+
+async def test_megabytes_of_headers_are_read_only_as_far_as_the_bound(mail: MailServer, clock: FrozenClock) -> None:
+    """A message with megabytes of header lines (a broken mailer's, or a hostile one's) was fetched and parsed
+    whole: seconds of the event loop and hundreds of MB for 25 MB of headers. Only the first `HEADER_BYTES` are
+    read now, which still hold what the sync needs; a 25 MB body was bounded already (`fetch_bodies`)."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, "lead@beta.test", box)
+    await sent_message(box, to="lead@beta.test", message_id="<h1@alpha.test>", enrollment=enrollment)
+    padding = "".join(f"X-Trace-{n}: {'x' * 990}\n" for n in range(4_000))  # 4 MB of header lines
+    head = f"From: lead@beta.test\nTo: {ANNA}\nSubject: Re: hello\nIn-Reply-To: <h1@alpha.test>\n"
+    await file_raw(mail, raw(head + padding + "\nYes, let us talk.\n"))
+    await file_raw(mail, raw(f"From: other@beta.test\nTo: {ANNA}\nSubject: hi\n" + padding + "\n" + "y" * 25_000_000))
+
+    endpoint = Endpoint(mail.host, mail.ports.imap, TlsMode.PLAIN)
+    async with imap_session(endpoint, Credentials(ANNA, AuthKind.PASSWORD, PASSWORD)) as session:
+        batch = await fetch_new(session, "INBOX", None, since=None, limit=10)
+    assert [m.size > 4_000_000 for m in batch.messages] == [True, True]
+    assert all(len(m.headers) <= HEADER_BYTES for m in batch.messages)
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.status is SyncStatus.OK and result.kinds == {"reply": 1, "other": 1}
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
+
+
+@pytest.fixture(scope="module")
+def plain_mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    """A server without special-use flags or auto-created folders, as older Russian providers are: the spam folder
+    is known by its name ("Спам", in modified UTF-7 on the wire), and a deleted one stays deleted."""
+    with MailServer(
+        tmp_path_factory.mktemp("plain"), domains=["alpha.test"], users_per_domain=1, special_use=False
+    ) as s:
+        yield s
+
+
+async def admin(mail: MailServer, command: str, argument: str) -> None:
+    """A folder command from another client (the owner's mail app), outside the code under test."""
+    client = aioimaplib.IMAP4(mail.host, mail.ports.imap, timeout=30)
+    await client.wait_hello_from_server()
+    await client.login(ANNA, PASSWORD)
+    response = await client.protocol.simple_command(command, argument)
+    await client.logout()
+    assert response.result == "OK", response.lines
+
+
+def deleted_after_list(mail: MailServer, folder: str) -> ImapConnect:
+    """Real sessions in which another client deletes `folder` right after a LIST shows it: listed, not there."""
+
+    @contextlib.asynccontextmanager
+    async def connect(endpoint: Endpoint, credentials: Credentials, **kwargs: Any) -> AsyncIterator[MailFolders]:
+        async with imap_session(endpoint, credentials, **kwargs) as session:
+            listed = session.list_folders
+
+            async def list_then_delete() -> list[Folder]:
+                folders = await listed()
+                if folder in {f.name for f in folders}:
+                    await admin(mail, "DELETE", quote_folder(folder))
+                return folders
+
+            session.list_folders = list_then_delete  # type: ignore[method-assign]
+            yield session
+
+    return connect
+
+
+async def test_a_spam_folder_deleted_between_list_and_select_does_not_keep_inbox_unread(
+    plain_mail: MailServer, clock: FrozenClock
+) -> None:
+    """The spam folder went away between LIST and SELECT (the owner deleted it in their mail app): the whole sync
+    failed, so a reply waiting in INBOX did not stop the sequence. INBOX is read all the same now."""
+    await admin(plain_mail, "CREATE", quote_folder("Спам"))
+    ws = await workspace()
+    box = await mailbox(plain_mail, ws, ANNA)
+    enrollment = await enrolled(ws, "lead@beta.test", box)
+    await sent_message(box, to="lead@beta.test", message_id="<d1@alpha.test>", enrollment=enrollment)
+    await file_raw(plain_mail, raw(f"From: lead@beta.test\nTo: {ANNA}\nIn-Reply-To: <d1@alpha.test>\n\nCall me.\n"))
+    racing = dataclasses.replace(options(plain_mail), connect=deleted_after_list(plain_mail, "Спам"))
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=racing)
+
+    assert (result.status, result.kinds) == (SyncStatus.OK, {"reply": 1})
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
+    assert await FolderState.filter(mailbox=box).values_list("folder", flat=True) == ["INBOX"]
+
+    await admin(plain_mail, "CREATE", quote_folder("Спам"))  # back again: found by its Russian name
+    await file_raw(plain_mail, raw(f"From: x@beta.test\nTo: {ANNA}\nSubject: win\n\nSpam.\n"), folder="Спам")
+    later = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(plain_mail))
+    assert (later.status, later.kinds) == (SyncStatus.OK, {"other": 1})
+    assert sorted(await FolderState.filter(mailbox=box).values_list("folder", flat=True)) == ["INBOX", "Спам"]
+
+
+@pytest.mark.parametrize("trigger", [b"BODY.PEEK[HEADER]", b"BODY.PEEK[]"])
+async def test_a_connection_dropped_mid_fetch_loses_and_repeats_nothing(
+    mail: MailServer, clock: FrozenClock, trigger: bytes
+) -> None:
+    """The server hangs up in the middle of a FETCH answer (inside a literal): the run fails as `dropped`, not as
+    a login failure, records nothing and moves no position; the next run reads every message once."""
+    ws = await workspace()
+    async with ImapCutProxy(mail.ports.imap, trigger=trigger, after_bytes=300) as proxy:
+        box = await mailbox(mail, ws, ANNA, imap_port=proxy.port)
+        enrollment = await enrolled(ws, "lead@beta.test", box)
+        await sent_message(box, to="lead@beta.test", message_id="<c1@alpha.test>", enrollment=enrollment)
+        for n in range(3):
+            body = f"From: lead@beta.test\nTo: {ANNA}\nIn-Reply-To: <c1@alpha.test>\nSubject: Re {n}\n\n{'z' * 3000}\n"
+            await file_raw(mail, raw(body))
+
+        cut = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+        assert (cut.status, cut.key, proxy.cuts) == (SyncStatus.FAILED, "error-imap-dropped", 1)
+        assert await Event.all().count() == 0 and await FolderState.filter(mailbox=box).count() == 0
+
+        again = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert (again.status, again.kinds) == (SyncStatus.OK, {"reply": 3})
+    assert await Event.filter(kind=EventKind.REPLY).count() == 3
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
+    assert (await Mailbox.get(id=box.id)).auth_failures == 0
