@@ -27,8 +27,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from enum import StrEnum
 from typing import Any, Final, Generic, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -55,6 +53,7 @@ from engine.mail.classify import (
     is_warmup,
     needs_body,
     normalize_message_id,
+    parse_headers,
     parse_message,
     referenced_ids,
     sender_address,
@@ -547,7 +546,7 @@ async def _read_folder(
     if not batch.messages:
         return _FolderRead(folder, before, batch.position, batch.reset, ())
     in_spam = folder != INBOX
-    heads = [(m, BytesHeaderParser(policy=compat32).parsebytes(m.headers)) for m in batch.messages]
+    heads = [(m, parse_headers(m.headers)) for m in batch.messages]
     wanted = {i for _, h in heads for i in [*referenced_ids(h), normalize_message_id(header(h, "Message-ID"))] if i}
     ours.update(await lookup.get(wanted - ours.keys()))
     answering = await _unthreaded(target, heads, ours, check, lookup)

@@ -191,11 +191,25 @@ def parse_message(raw: bytes) -> Message:
     """A fetched message parsed as the inbox reads it (`compat32`). Never raises: the parser recurses once per
     nesting level, so a few hundred kilobytes of nested message/rfc822 or multipart parts (hostile or broken
     mail) exhaust the stack; such a message is read by its headers alone. The caller bounds `raw` (the inbox
-    fetches at most the first `DEFAULT_BODY_BYTES`), which bounds the time parsing takes."""
+    fetches at most the first `DEFAULT_BODY_BYTES`), which bounds the time parsing takes. NUL bytes are dropped
+    (`without_nul`)."""
+    raw = without_nul(raw)
     try:
         return BytesParser(policy=compat32).parsebytes(raw)
     except (RecursionError, *_HEADER_ERRORS):
         return BytesHeaderParser(policy=compat32).parsebytes(raw)
+
+
+def parse_headers(raw: bytes) -> Message:
+    """A fetched header block, parsed as `parse_message` parses a whole message."""
+    return BytesHeaderParser(policy=compat32).parsebytes(without_nul(raw))
+
+
+def without_nul(raw: bytes) -> bytes:
+    """`raw` without NUL bytes. No mail may hold one (RFC 5322 §3.2.3 and RFC 2045 §2.7 leave it out of every
+    form), yet some servers pass them through; PostgreSQL refuses NUL in text and JSON, so one NUL in a bounce's
+    address or diagnostic failed the mailbox's whole write — on every sync, for as long as the message stayed."""
+    return raw.replace(b"\x00", b"") if b"\x00" in raw else raw
 
 
 # ---------------------------------------------------------------------------------------------- the decision

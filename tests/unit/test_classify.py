@@ -23,6 +23,8 @@ from engine.mail.classify import (
     needs_body,
     new_text,
     normalize_message_id,
+    parse_headers,
+    parse_message,
     referenced_ids,
 )
 from engine.warmup.marker import WarmupMarker
@@ -194,3 +196,25 @@ def test_an_answer_without_threading_headers_is_judged_as_the_answer_it_is_taken
     assert verdict.related_id == ours
     if path.parent.name == "reply":
         assert classify(msg, KNOWN).kind is MailKind.OTHER
+
+
+def test_a_nul_byte_in_a_bounce_never_reaches_what_is_stored() -> None:
+    """A server that passes NUL through (no mail may hold one) put it into the bounced address and diagnostic:
+    PostgreSQL refuses NUL in text and JSON, so the mailbox's whole write failed on every sync while the
+    message stayed. Parsing drops NUL bytes, headers alone too."""
+    raw = (
+        b"From: MAILER-DAEMON@mx.example\r\nTo: out@sender.test\r\nSubject: Undelivered\x00 Mail\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+        b"--B\r\nContent-Type: text/plain\r\n\r\nfailed\r\n"
+        b"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
+        b"Final-Recipient: rfc822; lead\x00@acme.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        b"Diagnostic-Code: smtp; 550 5.1.1 no such\x00 user\r\n\r\n"
+        b"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <a1@sender.test>\r\n\r\n--B--\r\n"
+    )
+    verdict = classify(parse_message(raw), {"<a1@sender.test>"})
+    assert (verdict.kind, verdict.address, verdict.detail) == (
+        MailKind.BOUNCE_HARD,
+        "lead@acme.example",
+        "550 5.1.1 no such user",
+    )
+    assert header(parse_headers(raw.partition(b"\r\n\r\n")[0]), "Subject") == "Undelivered Mail"
