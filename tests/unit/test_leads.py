@@ -23,7 +23,6 @@ from engine.leads.reader import (
     check_file_size,
     guess_delimiter,
     guess_encoding,
-    known_format,
     read_layout,
     rows,
     sniff_format,
@@ -32,7 +31,7 @@ from engine.leads.reader import (
 from engine.leads.report import Rejection, rejection_csv
 from engine.leads.suppression import normalize_value
 from engine.reply import Attachment
-from engine.uploads import MAX_UPLOAD_BYTES
+from engine.uploads import MAX_UPLOAD_BYTES, known_format
 from models.enums import LeadVerdict
 
 EN = translator("en")
