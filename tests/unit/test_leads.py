@@ -53,6 +53,8 @@ def records(data: bytes) -> list[tuple[int, list[str]]]:
         (["адрес", "источник", "основание"], {"email": 0, "source": 1, "legal_basis": 2}),
         (["email_address", "Legal basis", "Source"], {"email": 0, "legal_basis": 1, "source": 2}),
         (["Электронный адрес", "Имя"], {"email": 0, "first_name": 1}),
+        (["Эл. адрес", "Имя ", " Компания"], {"email": 0, "first_name": 1, "company": 2}),
+        (["Имя", "Эл.адрес"], {"first_name": 0, "email": 1}),
         (["Name", "E-mail 1 - Value"], {"first_name": 0, "email": 1}),  # a Google Contacts export
     ],
 )
