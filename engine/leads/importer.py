@@ -6,7 +6,8 @@
    anything is written (152-FZ, 38-FZ: each lead keeps where it came from and why we may write to it). A basis is
    one of `LegalBasis`, named by the first word (`договор 12` → contract, the words kept as its note).
 3. Records are read and checked offline in batches of `batch_rows` in a worker thread (never the whole file as
-   rows in memory); duplicates within the file are found through a set of address hashes.
+   rows in memory); duplicates within the file are found through a set of address hashes. A row with a value
+   past the header's last column is refused (`extra_cells`): a delimiter inside an unquoted value shifted it.
 4. Each batch's new domains are asked of DNS (`engine.leads.domains`, bounded, cached), suppressions are looked
    up in one query (with the keyed hashes `/forget` leaves: an erased person is never stored again); suppressed
    rows are not stored at all; the other rows are COPYed into a temporary table and upserted with one
@@ -107,9 +108,12 @@ class _Row:
 class _Parser:
     """Reads batches of checked rows from the record iterator (runs in a worker thread, one batch at a time)."""
 
-    def __init__(self, records: Iterator[tuple[int, list[str]]], cmap: ColumnMap, options: ImportOptions) -> None:
+    def __init__(
+        self, records: Iterator[tuple[int, list[str]]], cmap: ColumnMap, options: ImportOptions, *, width: int
+    ) -> None:
         self._records = records
         self._map = cmap
+        self._width = width  # the header's columns: a value past them has no column (a stray delimiter?)
         self._options = options
         self._checker = AddressChecker(test_environment=options.test_environment)
         self._seen: set[int] = set()  # hash() of each address: 1M addresses in ~60 MB instead of ~110 MB
@@ -133,8 +137,9 @@ class _Parser:
                 continue  # a blank line (or only delimiters) is no record
             self.report_rows += 1
             raw = record[email_at] if email_at < len(record) else ""
-            checked = self._checker.check(raw)
-            if checked.email is None:
+            if any(cell.strip() for cell in record[self._width :]):  # a row shifted by a delimiter in a value
+                self.rejections.append((line, raw, "extra_cells"))
+            elif (checked := self._checker.check(raw)).email is None:
                 self.rejections.append((line, raw, checked.reason))
             else:
                 key = hash(checked.email)
@@ -220,7 +225,7 @@ async def import_leads(
     campaign = await _campaign(workspace_id, options.campaign)
     checker = DomainChecker(resolver, redis=redis) if resolver is not None and options.check_dns else None
     report = ImportReport(campaign=campaign.name if campaign else None)
-    parser = _Parser(records, cmap, options)
+    parser = _Parser(records, cmap, options, width=len(header))
     now = clock.now()
     async with in_transaction() as conn:
         async with conn.acquire_connection() as raw:

@@ -36,6 +36,7 @@ leads-reason-dns-not-checked = DNS not checked
 leads-reason-suppressed = suppressed
 leads-reason-no-legal-basis = no legal basis (152-FZ)
 leads-reason-hard-bounce = the address hard-bounced
+leads-reason-extra-cells = more values than the header has columns (a delimiter inside a value? put that value in quotes)
 leads-reason-invalid = invalid address
 leads-reason-already-enrolled = already in this campaign
 leads-reason-in-other-campaign = already in another running campaign

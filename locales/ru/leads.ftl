@@ -37,6 +37,7 @@ leads-reason-dns-not-checked = DNS не проверялся
 leads-reason-suppressed = в списке подавления
 leads-reason-no-legal-basis = нет правового основания (152-ФЗ)
 leads-reason-hard-bounce = адрес вернул жёсткий отказ
+leads-reason-extra-cells = значений больше, чем столбцов в заголовке (разделитель внутри значения? возьмите его в кавычки)
 leads-reason-invalid = недействительный адрес
 leads-reason-already-enrolled = уже в этой кампании
 leads-reason-in-other-campaign = уже в другой идущей кампании

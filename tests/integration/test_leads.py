@@ -217,6 +217,21 @@ async def test_blank_lines_above_the_header_are_skipped_and_a_header_alone_or_bl
     assert await Lead.all().count() == 1
 
 
+async def test_a_row_with_more_values_than_the_header_is_rejected_not_imported_shifted(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """An unquoted "Petrov, Boris" in a comma file pushed "Boris" into the company and dropped "Beta" silently:
+    a value past the header's last column means the row is shifted. Excel's trailing empty cells are no values."""
+    data = csv('anna@acme.leads.test,"Ivanova, Anna",ACME', "boris@acme.leads.test,Petrov, Boris,Beta",
+               "vera@acme.leads.test,Vera,,,", header="email,name,company", encoding="utf-8")  # fmt: skip
+    options = dataclasses.replace(TEST, check_dns=False)
+    report = await import_leads(manager(acme), data, clock, options=options)
+    assert [(r.line, r.raw, r.reason) for r in report.rejections] == [(3, "boris@acme.leads.test", "extra_cells")]
+    assert (report.rows, report.imported, report.invalid) == (3, 2, 1)
+    assert dict(await Lead.all().values_list("email", "company")) == {
+        "anna@acme.leads.test": "ACME", "vera@acme.leads.test": ""}  # fmt: skip
+
+
 async def test_rows_without_a_basis_are_rejected_when_the_column_is_empty(acme: Workspace, clock: FrozenClock) -> None:
     data = csv("anna@acme.leads.test;согласие;asia/yekaterinburg;сайт", "boris@acme.leads.test;;Europe/Moscow;сайт",
                "vera@acme.leads.test;договор;Урал;", "gleb@acme.leads.test;устно;;сайт",
