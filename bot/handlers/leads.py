@@ -101,6 +101,10 @@ async def leads_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
         hasher=AddressHasher.from_vault(ctx.services["vault"]),
     )
     reply = Reply().add(_counts(ctx, report))
+    if report.headerless_column is not None:
+        reply.add(ctx.t("leads-import-no-header", column=report.headerless_column))
+        if report.unread_columns:
+            reply.add(ctx.t("leads-import-no-header-unread", count=report.unread_columns))
     if report.campaign is not None:
         reply.add(ctx.t("leads-import-enrolled", campaign=report.campaign, enrolled=report.enrolled))
         if report.skipped:

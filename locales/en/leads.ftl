@@ -10,6 +10,11 @@ arg-suppress-value = address or domain
 arg-unsuppress-value = address or domain
 
 leads-import-result = Rows: { $rows }. New leads: { $imported }, updated: { $updated }, repeated in the file: { $duplicates }, invalid: { $invalid }, risky: { $risky }, not checked: { $unknown }, suppressed: { $suppressed }.
+leads-import-no-header = The file has no header row: its first line was read as a lead, the addresses from column { $column }.
+leads-import-no-header-unread = { $count ->
+    [one] { $count } other column was
+   *[other] { $count } other columns were
+} not imported (names, companies…): add a header row, e.g. email;Имя;Компания, and send the file again to keep them.
 leads-import-enrolled = Added to campaign "{ $campaign }": { $enrolled }.
 leads-import-skipped = Not added to the campaign: { $reasons }.
 leads-import-reasons = Reasons: { $reasons }.

@@ -10,6 +10,12 @@ arg-suppress-value = адрес или домен
 arg-unsuppress-value = адрес или домен
 
 leads-import-result = Строк: { $rows }. Новых лидов: { $imported }, обновлено: { $updated }, повторов в файле: { $duplicates }, недействительных: { $invalid }, рискованных: { $risky }, не проверено: { $unknown }, в списке подавления: { $suppressed }.
+leads-import-no-header = В файле нет строки заголовка: первая строка прочитана как лид, адреса — из столбца { $column }.
+leads-import-no-header-unread = { $count ->
+    [one] Ещё { $count } столбец не импортирован
+    [few] Ещё { $count } столбца не импортированы
+   *[many] Ещё { $count } столбцов не импортированы
+} (имена, компании…): чтобы сохранить их, добавьте строку заголовка, например email;Имя;Компания, и пришлите файл снова.
 leads-import-enrolled = В кампанию «{ $campaign }» добавлено: { $enrolled }.
 leads-import-skipped = Не добавлены в кампанию: { $reasons }.
 leads-import-reasons = Причины: { $reasons }.

@@ -240,3 +240,16 @@ async def test_counts_of_reasons_have_the_readers_digits(runner: Runner) -> None
               suppressed=0) in text  # fmt: skip
     assert RU("leads-import-reasons", reasons=RU("label-count", label=RU("leads-reason-syntax"), count=1500)) in text
     assert "1500" not in text  # "1 500", as the counts above it
+
+
+async def test_a_list_without_a_header_row_is_imported_and_the_reply_says_what_was_not_read(runner: Runner) -> None:
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin", "ru")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    rows = "Анна;anna@acme.leads.test;Ромашка;директор\r\nБорис;boris@acme.leads.test;;\r\n".encode("cp1251")
+    reply = await runner.run(admin, "console", "leads_import", ["source=сайт", "basis=согласие"],
+                             Attachment("leads.csv", rows))  # fmt: skip
+    text = reply.plain_text()
+    assert reply.ok
+    assert RU("leads-import-no-header", column=2) in text and RU("leads-import-no-header-unread", count=3) in text
+    assert "Ещё 3 столбца не импортированы" in text
+    assert await Lead.all().count() == 2
