@@ -58,7 +58,7 @@ leads-unsuppressed = { $value } is no longer suppressed ({ $scope }).
 leads-scope-global = in every workspace
 leads-scope-workspace = in this workspace
 
-error-leads-format = This is not a CSV but a { $format } file. Save the sheet as "CSV (comma or semicolon delimited)" and send it again.
+error-leads-format = This file is { $format }, not CSV. Save the sheet as "CSV (comma or semicolon delimited)" and send it again.
 error-leads-binary = This is not a text file. Send a CSV (UTF-8 or Windows-1251).
 error-leads-archive-entries = The archive must hold exactly one CSV file; it holds { $count }: { $names }.
 error-leads-archive-encrypted = The archive is password-protected. Pack the CSV without a password and send it again.
