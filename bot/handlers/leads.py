@@ -113,7 +113,8 @@ async def leads_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
         reply.add(ctx.t("leads-import-reasons", reasons=_reasons(ctx, dict(report.reasons))))
     if report.rejections:
         omitted = report.rejected - len(report.rejections)
-        reply.files.append(Attachment(REPORT_NAME, rejection_csv(report.rejections, ctx.t, omitted=omitted)))
+        report_csv = rejection_csv(report.rejections, ctx.t, omitted=omitted, delimiter=report.delimiter)
+        reply.files.append(Attachment(REPORT_NAME, report_csv))
         reply.add(ctx.t("leads-import-report", count=report.rejected))
     return reply
 

@@ -101,6 +101,7 @@ class ImportReport:
     dns: DomainStats = field(default_factory=DomainStats)
     headerless_column: int | None = None  # the file had no header row: the addresses came from this column (1-based)
     unread_columns: int = 0  # …and this many other columns of its first line were not read (no names for them)
+    delimiter: str = ";"  # the file's: the rejection report is separated the same way, for the Excel that saved it
 
     def reject(self, line: int, raw: str, reason: str) -> None:
         self.rejected += 1
@@ -229,7 +230,8 @@ async def import_leads(
     sample, unpacked_stream = await asyncio.to_thread(
         unpacked, stream, stream.read(SAMPLE_BYTES), max_bytes=options.max_bytes
     )
-    records = rows(unpacked_stream, read_layout(sample))
+    layout = read_layout(sample)
+    records = rows(unpacked_stream, layout)
     head = await asyncio.to_thread(_head, records, options)
     header, cmap = head.header, head.cmap
     _require_basis_and_source(cmap, options)
@@ -239,6 +241,7 @@ async def import_leads(
         campaign=campaign.name if campaign else None,
         headerless_column=head.headerless_column,
         unread_columns=head.unread_columns,
+        delimiter=layout.delimiter,
     )
     parser = _Parser(head.records, cmap, options, width=head.width)
     now = clock.now()

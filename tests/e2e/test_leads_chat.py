@@ -253,3 +253,27 @@ async def test_a_list_without_a_header_row_is_imported_and_the_reply_says_what_w
     assert RU("leads-import-no-header", column=2) in text and RU("leads-import-no-header-unread", count=3) in text
     assert "Ещё 3 столбца не импортированы" in text
     assert await Lead.all().count() == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "separator"),
+    [
+        (b"email,name\r\nnot-an-address,Ann\r\n", ","),  # "CSV UTF-8" of an Excel whose list separator is ,
+        ("email;name\r\nnot-an-address;Анна\r\n".encode("cp1251"), ";"),  # Russian Excel's "CSV (разделители…)"
+        ("email\tname\r\nnot-an-address\tАнна\r\n".encode("utf-16"), ";"),  # "Unicode text": semicolons, as by default
+    ],
+    ids=["comma", "semicolon", "tab"],
+)
+async def test_the_rejection_report_is_separated_as_the_upload_was_so_the_same_excel_opens_it_in_columns(
+    runner: Runner, data: bytes, separator: str
+) -> None:
+    """The report was always separated by semicolons: an English Excel, whose list separator is the comma its own
+    upload used, showed every row of it in one cell."""
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin", "en")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    reply = await runner.run(admin, "console", "leads_import", ["source=site", "basis=consent"],
+                             Attachment("leads.csv", data))  # fmt: skip
+    [report] = reply.files
+    assert report.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig")), delimiter=separator))
+    assert rows == [["Line", "Email", "Reason"], ["2", "not-an-address", EN("leads-reason-syntax")]]
