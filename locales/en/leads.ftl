@@ -29,6 +29,7 @@ leads-report-omitted = …and { $count } more { $count ->
 
 leads-reason-empty = empty address
 leads-reason-syntax = not an email address
+leads-reason-local-not-latin = the part before @ is not Latin (such an address cannot be mailed)
 leads-reason-duplicate = address repeated in the file
 leads-reason-disposable = disposable mail service
 leads-reason-role = a department's shared address (info@, sales@…)

@@ -31,6 +31,7 @@ leads-report-omitted = …и ещё { $count } { $count ->
 
 leads-reason-empty = пустой адрес
 leads-reason-syntax = не адрес электронной почты
+leads-reason-local-not-latin = часть адреса до @ не латиницей (на такой адрес письмо не отправить)
 leads-reason-duplicate = повтор адреса в файле
 leads-reason-disposable = одноразовый почтовый сервис
 leads-reason-role = общий адрес отдела (info@, sales@…)

@@ -136,6 +136,8 @@ def test_normalization(raw: str, email: str | None) -> None:
 
 def test_verdicts_offline() -> None:
     checker = AddressChecker()
+    assert checker.check("иван@почта.рф").reason == "local_not_latin"  # it looks like an address: say what is wrong
+    assert checker.check("ivan@@почта.рф").reason == "syntax"
     assert checker.check("anna@acme.ru").verdict is LeadVerdict.VALID
     assert checker.check("zakaz@acme.ru").reason == "role"
     assert checker.check("zakaz@acme.ru").verdict is LeadVerdict.RISKY
