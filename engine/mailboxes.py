@@ -41,6 +41,7 @@ from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.dns.names import to_ascii, to_unicode_address
 from engine.errors import Conflict, NotFound, UserError
+from engine.leads.columns import fold
 from engine.lifecycle import state_name, transition_mailbox
 from engine.mail import imap, smtp, tls
 from engine.mail.classify import BounceReason
@@ -56,19 +57,25 @@ MAX_ROWS: Final = 5000
 DEFAULT_TEST_TIMEOUT_S: Final = 20.0  # per mailbox and protocol; real providers answer in 1-3 s
 DEFAULT_TEST_CONCURRENCY: Final = 20  # providers throttle logins from one IP; 20 at once stays polite
 
-# column aliases -> canonical column
-_COLUMNS: Final[Mapping[str, str]] = {
-    **dict.fromkeys(["address", "email", "e_mail", "mailbox", "адрес", "почта", "ящик", "email_address"], "address"),
-    **dict.fromkeys(["password", "app_password", "пароль", "secret"], "password"),
+# column aliases -> canonical column, compared folded (`engine.leads.columns.fold`: "E-mail", "Эл. адрес ")
+_ALIASES: Final[Mapping[str, str]] = {
+    **dict.fromkeys(
+        ["address", "email", "e_mail", "mailbox", "адрес", "почта", "ящик", "email_address", "электронная почта",
+         "эл. почта", "эл. адрес", "электронный адрес", "адрес почты", "адрес ящика", "почтовый ящик"],
+        "address",
+    ),
+    **dict.fromkeys(["password", "app_password", "пароль", "secret", "пароль приложения"], "password"),
     **dict.fromkeys(["token", "oauth_token", "access_token", "токен"], "token"),
     **dict.fromkeys(["provider", "провайдер", "сервис"], "provider"),
-    **dict.fromkeys(["display_name", "name", "from_name", "имя", "отправитель"], "display_name"),
+    **dict.fromkeys(["display_name", "name", "from_name", "имя", "отправитель", "имя отправителя"], "display_name"),
     **dict.fromkeys(["username", "login", "логин"], "username"),
     **{f"{p}_{k}": f"{p}_{k}" for p in ("smtp", "imap") for k in ("host", "port", "tls")},
+    **{f"{p}_{ru}": f"{p}_{k}" for p in ("smtp", "imap") for ru, k in (("сервер", "host"), ("порт", "port"))},
     "smtp_security": "smtp_tls",
     "imap_security": "imap_tls",
     **dict.fromkeys(["ca", "ca_pem", "tls_ca", "ca_cert", "ca_certificate", "сертификат", "ca_сертификат"], "ca"),
-}
+}  # fmt: skip
+_COLUMNS: Final[Mapping[str, str]] = {fold(alias): column for alias, column in _ALIASES.items()}
 # Characters no cell may hold: C0/C1 controls (NUL, ESC, line breaks…), line/paragraph separators, and the bidi
 # controls that make "evil.ru" display as something else. A PEM's line breaks are its format.
 _FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
@@ -287,9 +294,10 @@ async def read_mailbox_csv(data: bytes) -> tuple[list[ImportRow], list[RowResult
 def parse_mailbox_text(text: str) -> tuple[list[ImportRow], list[RowResult]]:
     """Validate every row of a mailbox CSV; rows are numbered by their line in the file (the header is line 1).
 
-    Raises `UserError` only for the file as a whole (`error-import-empty`, `error-import-no-header`,
-    `error-import-too-many-rows`, `error-import-csv-broken`); every row problem is a `RowResult` with status
-    INVALID.
+    Raises `UserError` only for the file as a whole (`error-import-empty`; `error-import-no-header` and
+    `error-import-no-rows`, naming the headers found; `error-import-header-is-row`, the first line is a mailbox:
+    only its address is named; `error-import-too-many-rows`, `error-import-csv-broken`); every row problem is a
+    `RowResult` with status INVALID.
     """
     if not text.strip():
         raise UserError("error-import-empty")
@@ -304,8 +312,13 @@ def _parse_rows(reader: Any) -> tuple[list[ImportRow], list[RowResult]]:
     header_row = next((row for row in reader if any(cell.strip() for cell in row)), None)
     names = [cell.strip().strip("\ufeff") for cell in header_row or []]
     columns = [_COLUMNS.get(_column_name(cell)) for cell in names]
+    found = ", ".join(_shown(name) for name in names if name)[:300] or "—"
     if "address" not in columns or not {"password", "token"} & set(columns):
-        raise UserError("error-import-no-header")
+        if first := next((a for cell in names if (a := stored_address(cell))), ""):  # a mailbox, with its secret
+            raise UserError("error-import-header-is-row", address=to_unicode_address(first))  # never echoed
+        raise UserError("error-import-no-header", headers=found)
+    titles = {col: names[i] for i, col in reversed(list(enumerate(columns))) if col}  # as the file names them
+    address_at = columns.index("address")
     valid: list[ImportRow] = []
     invalid: list[RowResult] = []
     seen: dict[str, int] = {}
@@ -315,8 +328,9 @@ def _parse_rows(reader: Any) -> tuple[list[ImportRow], list[RowResult]]:
             continue
         if len(valid) + len(invalid) >= MAX_ROWS:
             raise UserError("error-import-too-many-rows", limit=str(MAX_ROWS))
-        if len(cells) > len(columns):
-            invalid.append(RowResult(line, _shown(cells[0]), RowStatus.INVALID, "error-import-row-malformed"))
+        if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns) :]):
+            # the cells are shifted, so any of them may be a piece of a secret: the address only if it is one
+            invalid.append(_invalid(line, stored_address(cells[address_at]) or "", "error-import-row-malformed"))
             continue
         values = {col: cells[i].strip() for i, col in enumerate(columns) if col and i < len(cells)}
         bad = [(names[i], c) for i, col in enumerate(columns[: len(cells)]) if col and (c := _forbidden(col, cells[i]))]
@@ -325,7 +339,7 @@ def _parse_rows(reader: Any) -> tuple[list[ImportRow], list[RowResult]]:
             address = _shown(values.get("address", ""))
             invalid.append(_invalid(line, address, "error-import-control-char", column=column, char=code))
             continue
-        outcome = _validate(line, values)
+        outcome = _validate(line, values, titles)
         if isinstance(outcome, ImportRow) and outcome.address in seen:
             outcome = _invalid(line, outcome.address, "error-import-duplicate", first=str(seen[outcome.address]))
         if isinstance(outcome, ImportRow):
@@ -333,6 +347,8 @@ def _parse_rows(reader: Any) -> tuple[list[ImportRow], list[RowResult]]:
             valid.append(outcome)
         else:
             invalid.append(outcome)
+    if not valid and not invalid:  # a header alone: say so, never "added 0" as if it had worked
+        raise UserError("error-import-no-rows", headers=found)
     return valid, invalid
 
 
@@ -366,15 +382,19 @@ class _Semicolon(csv.excel):
 
 
 def _column_name(cell: str) -> str:
-    return cell.strip().strip("\ufeff").lower().replace(" ", "_").replace("-", "_")
+    return fold(cell.strip("\ufeff"))
 
 
 def _invalid(line: int, address: str, key: str, **params: str) -> RowResult:
     return RowResult(line, address, RowStatus.INVALID, key, params)
 
 
-def _validate(line: int, values: Mapping[str, str]) -> ImportRow | RowResult:  # noqa: PLR0911 - one exit per rule
+def _validate(  # noqa: PLR0911 - one exit per rule
+    line: int, values: Mapping[str, str], titles: Mapping[str, str]
+) -> ImportRow | RowResult:
     raw_address = values.get("address", "")
+    if not raw_address:  # an empty cell is a missing field, not an address that is wrong: name its column
+        return _invalid(line, "", "error-import-field-missing", column=titles.get("address", "address"))
     try:
         address = normalize_address(raw_address).lower()
     except UserError as bad:

@@ -22,6 +22,20 @@ OFF_LOOP_BYTES: Final = 64 * 1024
 """Files larger than this are decoded in a worker thread, so other chat users' commands are not held up."""
 
 _LINES_NAMED: Final = 5  # how many offending line numbers an error names
+_SAMPLE_BYTES: Final = 64 * 1024  # where an Office file's ZIP names its first entries (xl/…, word/…)
+# magic numbers of what people send instead of a CSV: (prefix, name shown to the person)
+_FORMATS: Final = (
+    (b"PK\x03\x04", "XLSX/ZIP"),
+    (b"PK\x05\x06", "ZIP"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "XLS"),
+    (b"%PDF", "PDF"),
+    (b"\x1f\x8b", "GZIP"),
+    (b"Rar!", "RAR"),
+    (b"7z\xbc\xaf", "7Z"),
+    (b"\x89PNG", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"{\\rtf", "RTF"),
+)
 _CONTROL: Final = frozenset(chr(c) for c in range(32)) - {"\t", "\n", "\r", "\f", "\v"}
 
 
@@ -31,14 +45,30 @@ def check_size(size: int, *, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
         raise UserError("error-upload-too-large", limit_kb=str(max_bytes // 1024))
 
 
+def known_format(sample: bytes) -> str | None:
+    """The name of a known non-text format the file starts with ("DOCX", "XLSX", "PDF", …), else None. An
+    Office document is a ZIP whose entries are named in the first bytes: word/… is DOCX, xl/… is XLSX."""
+    for magic, name in _FORMATS:
+        if sample.startswith(magic):
+            if magic == b"PK\x03\x04" and b"word/" in sample:
+                return "DOCX"
+            if magic == b"PK\x03\x04" and b"xl/" in sample:
+                return "XLSX"
+            return name
+    return None
+
+
 def decode_upload(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
     """The text of an uploaded file.
 
-    Raises `UserError`: `error-upload-too-large`, `error-upload-binary` (NUL or other control bytes: not a text
-    file), `error-upload-mixed-encoding` (UTF-8 and Windows-1251 lines in one file; names the lines),
-    `error-upload-encoding` (neither UTF-8 nor Windows-1251).
+    Raises `UserError`: `error-upload-too-large`, `error-upload-format` (a spreadsheet, a PDF, an archive…:
+    named), `error-upload-binary` (NUL or other control bytes: not a text file), `error-upload-mixed-encoding`
+    (UTF-8 and Windows-1251 lines in one file; names the lines), `error-upload-encoding` (neither UTF-8 nor
+    Windows-1251).
     """
     check_size(len(data), max_bytes=max_bytes)
+    if (name := known_format(data[:_SAMPLE_BYTES])) is not None:  # an .xlsx sent for a CSV: say so, by name
+        raise UserError("error-upload-format", format=name)
     text = _decode(data)
     bad = [n for n, line in enumerate(text.splitlines(), 1) if not _CONTROL.isdisjoint(line)]
     if bad:

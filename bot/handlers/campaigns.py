@@ -14,9 +14,9 @@ from engine.campaigns.steps import LETTERS, MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_V
 from engine.clock import local_time
 from engine.errors import UserError
 from engine.leads import suppression
-from engine.leads.reader import SAMPLE_BYTES, known_format
+from engine.leads.reader import SAMPLE_BYTES
 from engine.reply import Attachment, Button, Reply
-from engine.uploads import decode_upload_async
+from engine.uploads import decode_upload_async, known_format
 from models.enums import CampaignStatus, EnrollmentState, Platform
 
 PREVIEW_SHOWN_CHARS: Final = 3000

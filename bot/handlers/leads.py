@@ -101,6 +101,10 @@ async def leads_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
         hasher=AddressHasher.from_vault(ctx.services["vault"]),
     )
     reply = Reply().add(_counts(ctx, report))
+    if report.headerless_column is not None:
+        reply.add(ctx.t("leads-import-no-header", column=report.headerless_column))
+        if report.unread_columns:
+            reply.add(ctx.t("leads-import-no-header-unread", count=report.unread_columns))
     if report.campaign is not None:
         reply.add(ctx.t("leads-import-enrolled", campaign=report.campaign, enrolled=report.enrolled))
         if report.skipped:
@@ -109,7 +113,8 @@ async def leads_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
         reply.add(ctx.t("leads-import-reasons", reasons=_reasons(ctx, dict(report.reasons))))
     if report.rejections:
         omitted = report.rejected - len(report.rejections)
-        reply.files.append(Attachment(REPORT_NAME, rejection_csv(report.rejections, ctx.t, omitted=omitted)))
+        report_csv = rejection_csv(report.rejections, ctx.t, omitted=omitted, delimiter=report.delimiter)
+        reply.files.append(Attachment(REPORT_NAME, report_csv))
         reply.add(ctx.t("leads-import-report", count=report.rejected))
     return reply
 

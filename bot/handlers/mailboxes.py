@@ -183,6 +183,8 @@ async def mailbox_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
     counts = {s.value: report.count(s) for s in RowStatus}
     problems = [r for r in report.rows if r.status in (RowStatus.INVALID, RowStatus.FAILED)]
     reply = Reply(ok=not problems).add(ctx.t("mailbox-import-result", **counts))
+    if problems and counts["created"] + counts["updated"]:  # some stored, some not: never left to be inferred
+        reply.add(ctx.t("mailbox-import-partial"), "error")
     if problems:
         lines = [_row(ctx, r) for r in problems]
         reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"), "error")

@@ -71,6 +71,8 @@ class AddressChecker:
         if known is None:
             return Checked(None, LeadVerdict.INVALID, "syntax")
         ascii_domain, disposable = known
+        if not local.isascii():  # needs SMTPUTF8, which cold mail cannot count on: say why, not just "syntax"
+            return Checked(None, LeadVerdict.INVALID, "local_not_latin")
         try:
             ev_syntax.validate_email_local_part(local, allow_smtputf8=False, quoted_local_part=False)
         except email_validator.EmailSyntaxError:

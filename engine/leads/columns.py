@@ -23,7 +23,7 @@ FIELD_ALIASES: Final = {"basis": "legal_basis", "tz": "timezone", "name": "first
 _GUESSES: Final = {
     "email": ("email", "e-mail", "mail", "emailaddress", "почта", "электронная почта", "эл почта", "эл. почта",
               "адрес", "адрес почты", "адрес электронной почты", "емейл", "емэйл", "имейл", "мейл", "e-mail адрес",
-              "электронный адрес", "e-mail address", "e-mail 1 - value", "email 1"),
+              "электронный адрес", "эл. адрес", "e-mail address", "e-mail 1 - value", "email 1"),
     "first_name": ("first name", "firstname", "given name", "name", "имя"),
     "last_name": ("last name", "lastname", "surname", "family name", "фамилия"),
     "company": ("company", "company name", "organization", "organisation", "компания", "организация",

@@ -1,12 +1,15 @@
 """Importing a lead file into a workspace, streamed, validated, in one transaction.
 
 1. The size is checked first; a sample decides the format, encoding and delimiter (`engine.leads.reader`).
-2. The header is mapped (`engine.leads.columns`); a file without an email column, without any legal basis
-   (neither a column nor `basis=`) or without any source (neither a column nor `source=`) is refused before
-   anything is written (152-FZ, 38-FZ: each lead keeps where it came from and why we may write to it). A basis is
-   one of `LegalBasis`, named by the first word (`договор 12` → contract, the words kept as its note).
+2. The header is mapped (`engine.leads.columns`); a first line that is a lead (no header row) is read as one,
+   and of such a file only the addresses (`ImportReport.headerless_column` says so). A file without an email
+   column, without any legal basis (neither a column nor `basis=`) or without any source (neither a column nor
+   `source=`) is refused before anything is written (152-FZ, 38-FZ: each lead keeps where it came from and why
+   we may write to it). A basis is one of `LegalBasis`, named by the first word (`договор 12` → contract, the
+   words kept as its note).
 3. Records are read and checked offline in batches of `batch_rows` in a worker thread (never the whole file as
-   rows in memory); duplicates within the file are found through a set of address hashes.
+   rows in memory); duplicates within the file are found through a set of address hashes. A row with a value
+   past the header's last column is refused (`extra_cells`): a delimiter inside an unquoted value shifted it.
 4. Each batch's new domains are asked of DNS (`engine.leads.domains`, bounded, cached), suppressions are looked
    up in one query (with the keyed hashes `/forget` leaves: an erased person is never stored again); suppressed
    rows are not stored at all; the other rows are COPYed into a temporary table and upserted with one
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import json
 import os
 import zoneinfo
@@ -38,7 +42,15 @@ from engine.errors import Conflict, NotFound, UserError
 from engine.leads.checks import AddressChecker, Checked
 from engine.leads.columns import BASIS_WORDS, ColumnMap, map_columns, parse_basis
 from engine.leads.domains import DomainChecker, DomainMail, DomainStats
-from engine.leads.reader import MAX_LEAD_FILE_BYTES, SAMPLE_BYTES, check_file_size, read_layout, rows, unpacked
+from engine.leads.reader import (
+    MAX_COLUMNS,
+    MAX_LEAD_FILE_BYTES,
+    SAMPLE_BYTES,
+    check_file_size,
+    read_layout,
+    rows,
+    unpacked,
+)
 from engine.leads.report import Rejection
 from engine.leads.suppression import is_suppressed
 from engine.lifecycle import state_name
@@ -87,6 +99,9 @@ class ImportReport:
     rejected: int = 0  # all rejections (the list may be cut)
     campaign: str | None = None
     dns: DomainStats = field(default_factory=DomainStats)
+    headerless_column: int | None = None  # the file had no header row: the addresses came from this column (1-based)
+    unread_columns: int = 0  # …and this many other columns of its first line were not read (no names for them)
+    delimiter: str = ";"  # the file's: the rejection report is separated the same way, for the Excel that saved it
 
     def reject(self, line: int, raw: str, reason: str) -> None:
         self.rejected += 1
@@ -107,9 +122,12 @@ class _Row:
 class _Parser:
     """Reads batches of checked rows from the record iterator (runs in a worker thread, one batch at a time)."""
 
-    def __init__(self, records: Iterator[tuple[int, list[str]]], cmap: ColumnMap, options: ImportOptions) -> None:
+    def __init__(
+        self, records: Iterator[tuple[int, list[str]]], cmap: ColumnMap, options: ImportOptions, *, width: int
+    ) -> None:
         self._records = records
         self._map = cmap
+        self._width = width  # the header's columns: a value past them has no column (a stray delimiter?)
         self._options = options
         self._checker = AddressChecker(test_environment=options.test_environment)
         self._seen: set[int] = set()  # hash() of each address: 1M addresses in ~60 MB instead of ~110 MB
@@ -133,8 +151,9 @@ class _Parser:
                 continue  # a blank line (or only delimiters) is no record
             self.report_rows += 1
             raw = record[email_at] if email_at < len(record) else ""
-            checked = self._checker.check(raw)
-            if checked.email is None:
+            if any(cell.strip() for cell in record[self._width :]):  # a row shifted by a delimiter in a value
+                self.rejections.append((line, raw, "extra_cells"))
+            elif (checked := self._checker.check(raw)).email is None:
                 self.rejections.append((line, raw, checked.reason))
             else:
                 key = hash(checked.email)
@@ -211,16 +230,20 @@ async def import_leads(
     sample, unpacked_stream = await asyncio.to_thread(
         unpacked, stream, stream.read(SAMPLE_BYTES), max_bytes=options.max_bytes
     )
-    records = rows(unpacked_stream, read_layout(sample))
-    header = await asyncio.to_thread(_header, records)
-    if header is None:
-        raise UserError("error-leads-empty")
-    cmap = map_columns(header, options.columns)
+    layout = read_layout(sample)
+    records = rows(unpacked_stream, layout)
+    head = await asyncio.to_thread(_head, records, options)
+    header, cmap = head.header, head.cmap
     _require_basis_and_source(cmap, options)
     campaign = await _campaign(workspace_id, options.campaign)
     checker = DomainChecker(resolver, redis=redis) if resolver is not None and options.check_dns else None
-    report = ImportReport(campaign=campaign.name if campaign else None)
-    parser = _Parser(records, cmap, options)
+    report = ImportReport(
+        campaign=campaign.name if campaign else None,
+        headerless_column=head.headerless_column,
+        unread_columns=head.unread_columns,
+        delimiter=layout.delimiter,
+    )
+    parser = _Parser(head.records, cmap, options, width=head.width)
     now = clock.now()
     async with in_transaction() as conn:
         async with conn.acquire_connection() as raw:
@@ -266,12 +289,42 @@ async def import_leads(
     return report
 
 
-def _header(records: Iterator[tuple[int, list[str]]]) -> list[str] | None:
-    """The first record that is not blank (empty lines above the header are skipped), or None: no record."""
-    for _line, record in records:
-        if "".join(record).strip():
-            return record
-    return None
+@dataclass(frozen=True)
+class _Head:
+    """The header row and what it says: the column map, how many columns it names, and the records after it."""
+
+    header: list[str]
+    cmap: ColumnMap
+    width: int
+    records: Iterator[tuple[int, list[str]]]
+    headerless_column: int | None = None  # no header row: the column (1-based) the addresses were read from
+    unread_columns: int = 0  # …and how many other columns of its first line hold values that were not read
+
+
+def _head(records: Iterator[tuple[int, list[str]]], options: ImportOptions) -> _Head:
+    """The first record that is not blank (empty lines above the header are skipped), mapped. A first line
+    that is a lead (a list exported without a header row) is read as one, and only the addresses of the file.
+    Raises `UserError`: `error-leads-empty` (no record), and what `map_columns` raises."""
+    first = next(((line, record) for line, record in records if "".join(record).strip()), None)
+    if first is None:
+        raise UserError("error-leads-empty")
+    line, header = first
+    email_at = _headerless(header, options)
+    if email_at is None:
+        return _Head(header, map_columns(header, options.columns), len(header), records)
+    unread = sum(1 for i, cell in enumerate(header) if i != email_at and cell.strip())
+    rest = itertools.chain([(line, header)], records)
+    return _Head(header, ColumnMap({"email": email_at}), MAX_COLUMNS, rest, email_at + 1, unread)
+
+
+def _headerless(header: list[str], options: ImportOptions) -> int | None:
+    """The column of the address when the first line is a lead rather than a header row (a list exported
+    without one, or a bare column of addresses), else None. No header is an email address; with column
+    overrides the manager says the file has a header."""
+    if options.columns:
+        return None
+    checker = AddressChecker(test_environment=options.test_environment)
+    return next((i for i, cell in enumerate(header) if checker.check(cell).email is not None), None)
 
 
 def _size(stream: BinaryIO) -> int:

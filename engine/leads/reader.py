@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import IO, BinaryIO, Final, cast
 
 from engine.errors import UserError
+from engine.uploads import known_format
 
 MAX_LEAD_FILE_BYTES: Final = 64 * 1024 * 1024
 """The largest lead file accepted (64 MiB: about a million rows of a few columns)."""
@@ -34,19 +35,6 @@ DELIMITERS: Final = ",;\t"
 _END: Final = "\x1e"  # a last line fed to the csv reader after the file: inside a quote it ends up in the cell
 _READ_BYTES: Final = 64 * 1024  # a chunk of a file whose lines end in a bare CR
 
-# magic numbers of what people send instead of a CSV: (prefix, name shown to the person)
-_FORMATS: Final = (
-    (b"PK\x03\x04", "XLSX/ZIP"),
-    (b"PK\x05\x06", "ZIP"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "XLS"),
-    (b"%PDF", "PDF"),
-    (b"\x1f\x8b", "GZIP"),
-    (b"Rar!", "RAR"),
-    (b"7z\xbc\xaf", "7Z"),
-    (b"\x89PNG", "PNG"),
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"{\\rtf", "RTF"),
-)
 _CONTROL: Final = frozenset(range(32)) - {9, 10, 13, 12, 11}
 
 
@@ -63,19 +51,6 @@ def check_file_size(size: int, *, max_bytes: int = MAX_LEAD_FILE_BYTES) -> None:
     """Refuse by size alone, before anything reads the file (`error-upload-too-large`)."""
     if size > max_bytes:
         raise UserError("error-upload-too-large", limit_kb=str(max_bytes // 1024))
-
-
-def known_format(sample: bytes) -> str | None:
-    """The name of a known non-text format the file starts with ("DOCX", "XLSX", "PDF", …), else None. An
-    Office document is a ZIP whose entries are named in the first bytes: word/… is DOCX, xl/… is XLSX."""
-    for magic, name in _FORMATS:
-        if sample.startswith(magic):
-            if magic == b"PK\x03\x04" and b"word/" in sample:
-                return "DOCX"
-            if magic == b"PK\x03\x04" and b"xl/" in sample:
-                return "XLSX"
-            return name
-    return None
 
 
 Opener = Callable[[], BinaryIO]

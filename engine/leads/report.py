@@ -1,6 +1,7 @@
 """The rejection report: one CSV row per line of the upload that was not imported (or imported flagged), with
-the reason in the reader's language. UTF-8 with a BOM and semicolons, so Excel in Russia opens it with Cyrillic
-intact and in columns."""
+the reason in the reader's language. UTF-8 with a BOM, so Excel opens it with Cyrillic intact; separated as the
+upload was (comma or semicolon: the list separator of the Excel that saved it, which is the one that opens the
+report in columns), semicolons otherwise, as Excel in Russia has them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 REASON_PREFIX = "leads-reason-"
+EXCEL_SEPARATORS = ",;"  # the list separators Excel splits a double-clicked .csv on (by its regional settings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +27,14 @@ def reason_key(reason: str) -> str:
     return REASON_PREFIX + reason.replace("_", "-")
 
 
-def rejection_csv(rejections: Iterable[Rejection], t: Callable[..., str], *, omitted: int = 0) -> bytes:
-    """The report as bytes (UTF-8 with BOM), in line order. `omitted` rows past the report's cap are announced
-    in a last line."""
+def rejection_csv(
+    rejections: Iterable[Rejection], t: Callable[..., str], *, omitted: int = 0, delimiter: str = ";"
+) -> bytes:
+    """The report as bytes (UTF-8 with BOM), in line order, separated by `delimiter` when it is a comma or a
+    semicolon (the upload's), else by semicolons. `omitted` rows past the report's cap are announced in a last
+    line."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=delimiter if delimiter in EXCEL_SEPARATORS else ";", lineterminator="\r\n")
     writer.writerow([t("leads-report-line"), t("leads-report-email"), t("leads-report-reason")])
     for r in sorted(rejections, key=lambda r: r.line):
         writer.writerow([r.line, _safe(r.raw), t(reason_key(r.reason))])

@@ -235,6 +235,7 @@ approval-dns-apply = Apply the DNS plan of { $domain } ({ $calls } { $calls ->
 } at the DNS host)?
 
 error-upload-too-large = The file is too large: at most { $limit_kb } KB.
+error-upload-format = This file is { $format }, not text. Save it as CSV (UTF-8) and send it again.
 error-upload-binary = This is not a text file (control characters on { $count ->
     [one] line
    *[other] lines

@@ -10,6 +10,11 @@ arg-suppress-value = address or domain
 arg-unsuppress-value = address or domain
 
 leads-import-result = Rows: { $rows }. New leads: { $imported }, updated: { $updated }, repeated in the file: { $duplicates }, invalid: { $invalid }, risky: { $risky }, not checked: { $unknown }, suppressed: { $suppressed }.
+leads-import-no-header = The file has no header row: its first line was read as a lead, the addresses from column { $column }.
+leads-import-no-header-unread = { $count ->
+    [one] { $count } other column was
+   *[other] { $count } other columns were
+} not imported (names, companies…): add a header row, e.g. email;Имя;Компания, and send the file again to keep them.
 leads-import-enrolled = Added to campaign "{ $campaign }": { $enrolled }.
 leads-import-skipped = Not added to the campaign: { $reasons }.
 leads-import-reasons = Reasons: { $reasons }.
@@ -24,6 +29,7 @@ leads-report-omitted = …and { $count } more { $count ->
 
 leads-reason-empty = empty address
 leads-reason-syntax = not an email address
+leads-reason-local-not-latin = the part before @ is not Latin (such an address cannot be mailed)
 leads-reason-duplicate = address repeated in the file
 leads-reason-disposable = disposable mail service
 leads-reason-role = a department's shared address (info@, sales@…)
@@ -36,6 +42,7 @@ leads-reason-dns-not-checked = DNS not checked
 leads-reason-suppressed = suppressed
 leads-reason-no-legal-basis = no legal basis (152-FZ)
 leads-reason-hard-bounce = the address hard-bounced
+leads-reason-extra-cells = more values than the header has columns (a delimiter inside a value? put that value in quotes)
 leads-reason-invalid = invalid address
 leads-reason-already-enrolled = already in this campaign
 leads-reason-in-other-campaign = already in another running campaign
@@ -52,7 +59,7 @@ leads-unsuppressed = { $value } is no longer suppressed ({ $scope }).
 leads-scope-global = in every workspace
 leads-scope-workspace = in this workspace
 
-error-leads-format = This is not a CSV but a { $format } file. Save the sheet as "CSV (comma or semicolon delimited)" and send it again.
+error-leads-format = This file is { $format }, not CSV. Save the sheet as "CSV (comma or semicolon delimited)" and send it again.
 error-leads-binary = This is not a text file. Send a CSV (UTF-8 or Windows-1251).
 error-leads-archive-entries = The archive must hold exactly one CSV file; it holds { $count }: { $names }.
 error-leads-archive-encrypted = The archive is password-protected. Pack the CSV without a password and send it again.

@@ -18,6 +18,7 @@ mailbox-facts = Status: { $status } · provider: { $provider } · cap: { $cap } 
 mailbox-today = Today: sent { $sent }, replies { $replies }, bounces { $bounces } (of them refused us: { $blocked }), warmup messages in spam { $spam }
 mailbox-refused-today = Refused us today: { $count } ({ $reasons })
 mailbox-import-result = Import: added { $created }, updated { $updated }, rows with errors { $invalid }, failed the login test { $failed }.
+mailbox-import-partial = Only the rows without problems were saved; the rows below were not. Fix them and send them again (a mailbox sent again is updated, never added twice).
 mailbox-import-row = Row { $line } ({ $address }): { $result }
 error-mailbox-ca-file-missing = Send the CA certificate (a PEM file) with "/mailbox_ca { $address }" as its caption, or "/mailbox_ca { $address } default" to go back to the default trust.
 mailbox-ca-not-stored = Not saved: with this trust the login test of { $address } fails, so the mailbox keeps what it had.

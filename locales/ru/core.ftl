@@ -236,6 +236,7 @@ approval-dns-apply = Применить DNS-план домена { $domain } ({
 } у DNS-хостинга)?
 
 error-upload-too-large = Файл слишком большой: не больше { $limit_kb } КБ.
+error-upload-format = Это не текстовый файл, а файл { $format }. Сохраните его как «CSV UTF-8» и пришлите снова.
 error-upload-binary = Это не текстовый файл (управляющие символы в { $count ->
     [one] строке
    *[other] строках

@@ -10,6 +10,12 @@ arg-suppress-value = адрес или домен
 arg-unsuppress-value = адрес или домен
 
 leads-import-result = Строк: { $rows }. Новых лидов: { $imported }, обновлено: { $updated }, повторов в файле: { $duplicates }, недействительных: { $invalid }, рискованных: { $risky }, не проверено: { $unknown }, в списке подавления: { $suppressed }.
+leads-import-no-header = В файле нет строки заголовка: первая строка прочитана как лид, адреса — из столбца { $column }.
+leads-import-no-header-unread = { $count ->
+    [one] Ещё { $count } столбец не импортирован
+    [few] Ещё { $count } столбца не импортированы
+   *[many] Ещё { $count } столбцов не импортированы
+} (имена, компании…): чтобы сохранить их, добавьте строку заголовка, например email;Имя;Компания, и пришлите файл снова.
 leads-import-enrolled = В кампанию «{ $campaign }» добавлено: { $enrolled }.
 leads-import-skipped = Не добавлены в кампанию: { $reasons }.
 leads-import-reasons = Причины: { $reasons }.
@@ -25,6 +31,7 @@ leads-report-omitted = …и ещё { $count } { $count ->
 
 leads-reason-empty = пустой адрес
 leads-reason-syntax = не адрес электронной почты
+leads-reason-local-not-latin = часть адреса до @ не латиницей (на такой адрес письмо не отправить)
 leads-reason-duplicate = повтор адреса в файле
 leads-reason-disposable = одноразовый почтовый сервис
 leads-reason-role = общий адрес отдела (info@, sales@…)
@@ -37,6 +44,7 @@ leads-reason-dns-not-checked = DNS не проверялся
 leads-reason-suppressed = в списке подавления
 leads-reason-no-legal-basis = нет правового основания (152-ФЗ)
 leads-reason-hard-bounce = адрес вернул жёсткий отказ
+leads-reason-extra-cells = значений больше, чем столбцов в заголовке (разделитель внутри значения? возьмите его в кавычки)
 leads-reason-invalid = недействительный адрес
 leads-reason-already-enrolled = уже в этой кампании
 leads-reason-in-other-campaign = уже в другой идущей кампании

@@ -18,6 +18,7 @@ mailbox-facts = Статус: { $status } · провайдер: { $provider } �
 mailbox-today = Сегодня: отправлено { $sent }, ответов { $replies }, отказов { $bounces } (из них отказали нам: { $blocked }), прогревочных в спаме { $spam }
 mailbox-refused-today = Отказали нам сегодня: { $count } ({ $reasons })
 mailbox-import-result = Импорт: добавлено { $created }, обновлено { $updated }, строк с ошибками { $invalid }, не прошли проверку входа { $failed }.
+mailbox-import-partial = Сохранены только строки без ошибок, строки ниже — нет. Исправьте их и пришлите снова (повторно присланный ящик обновляется, а не добавляется второй раз).
 mailbox-import-row = Строка { $line } ({ $address }): { $result }
 error-mailbox-ca-file-missing = Пришлите сертификат CA (файл PEM) с подписью «/mailbox_ca { $address }» или «/mailbox_ca { $address } default», чтобы вернуть стандартное доверие.
 mailbox-ca-not-stored = Не сохранено: с таким доверием проверка входа { $address } не проходит, ящик остаётся с прежними настройками.

@@ -240,3 +240,40 @@ async def test_counts_of_reasons_have_the_readers_digits(runner: Runner) -> None
               suppressed=0) in text  # fmt: skip
     assert RU("leads-import-reasons", reasons=RU("label-count", label=RU("leads-reason-syntax"), count=1500)) in text
     assert "1500" not in text  # "1 500", as the counts above it
+
+
+async def test_a_list_without_a_header_row_is_imported_and_the_reply_says_what_was_not_read(runner: Runner) -> None:
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin", "ru")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    rows = "Анна;anna@acme.leads.test;Ромашка;директор\r\nБорис;boris@acme.leads.test;;\r\n".encode("cp1251")
+    reply = await runner.run(admin, "console", "leads_import", ["source=сайт", "basis=согласие"],
+                             Attachment("leads.csv", rows))  # fmt: skip
+    text = reply.plain_text()
+    assert reply.ok
+    assert RU("leads-import-no-header", column=2) in text and RU("leads-import-no-header-unread", count=3) in text
+    assert "Ещё 3 столбца не импортированы" in text
+    assert await Lead.all().count() == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "separator"),
+    [
+        (b"email,name\r\nnot-an-address,Ann\r\n", ","),  # "CSV UTF-8" of an Excel whose list separator is ,
+        ("email;name\r\nnot-an-address;Анна\r\n".encode("cp1251"), ";"),  # Russian Excel's "CSV (разделители…)"
+        ("email\tname\r\nnot-an-address\tАнна\r\n".encode("utf-16"), ";"),  # "Unicode text": semicolons, as by default
+    ],
+    ids=["comma", "semicolon", "tab"],
+)
+async def test_the_rejection_report_is_separated_as_the_upload_was_so_the_same_excel_opens_it_in_columns(
+    runner: Runner, data: bytes, separator: str
+) -> None:
+    """The report was always separated by semicolons: an English Excel, whose list separator is the comma its own
+    upload used, showed every row of it in one cell."""
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin", "en")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    reply = await runner.run(admin, "console", "leads_import", ["source=site", "basis=consent"],
+                             Attachment("leads.csv", data))  # fmt: skip
+    [report] = reply.files
+    assert report.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig")), delimiter=separator))
+    assert rows == [["Line", "Email", "Reason"], ["2", "not-an-address", EN("leads-reason-syntax")]]

@@ -217,6 +217,40 @@ async def test_blank_lines_above_the_header_are_skipped_and_a_header_alone_or_bl
     assert await Lead.all().count() == 1
 
 
+async def test_a_row_with_more_values_than_the_header_is_rejected_not_imported_shifted(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """An unquoted "Petrov, Boris" in a comma file pushed "Boris" into the company and dropped "Beta" silently:
+    a value past the header's last column means the row is shifted. Excel's trailing empty cells are no values."""
+    data = csv('anna@acme.leads.test,"Ivanova, Anna",ACME', "boris@acme.leads.test,Petrov, Boris,Beta",
+               "vera@acme.leads.test,Vera,,,", header="email,name,company", encoding="utf-8")  # fmt: skip
+    options = dataclasses.replace(TEST, check_dns=False)
+    report = await import_leads(manager(acme), data, clock, options=options)
+    assert [(r.line, r.raw, r.reason) for r in report.rejections] == [(3, "boris@acme.leads.test", "extra_cells")]
+    assert (report.rows, report.imported, report.invalid) == (3, 2, 1)
+    assert dict(await Lead.all().values_list("email", "company")) == {
+        "anna@acme.leads.test": "ACME", "vera@acme.leads.test": ""}  # fmt: skip
+
+
+async def test_a_file_without_a_header_row_is_read_from_its_first_line_and_says_so(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """A bare list of addresses, or an export without its header row, was refused as "no email column; headers
+    found: anna@…, Анна": its first line is a lead, and the file's addresses are read from the column holding them."""
+    options = dataclasses.replace(TEST, check_dns=False)
+    bare = await import_leads(manager(acme), b"anna@acme.leads.test\nboris@acme.leads.test\nANNA@acme.leads.test\n",
+                              clock, options=options)  # fmt: skip
+    assert (bare.rows, bare.imported, bare.duplicates, bare.headerless_column, bare.unread_columns) == (3, 2, 1, 1, 0)
+    data = csv("Анна;vera@acme.leads.test;Ромашка", "Глеб;gleb@acme.leads.test;", header="Борис;boris@acme.leads.test;")
+    report = await import_leads(manager(acme), data, clock, options=options)
+    assert (report.rows, report.imported, report.updated, report.headerless_column, report.unread_columns) == (
+        3, 2, 1, 2, 1)  # fmt: skip
+    assert await Lead.filter(email="vera@acme.leads.test", first_name="", company="").exists()  # only addresses
+    with pytest.raises(UserError) as named:  # a column override says the file has a header: it must name it
+        await import_leads(manager(acme), data, clock, options=dataclasses.replace(options, columns={"email": "Почта"}))
+    assert named.value.key == "error-leads-no-header"
+
+
 async def test_rows_without_a_basis_are_rejected_when_the_column_is_empty(acme: Workspace, clock: FrozenClock) -> None:
     data = csv("anna@acme.leads.test;согласие;asia/yekaterinburg;сайт", "boris@acme.leads.test;;Europe/Moscow;сайт",
                "vera@acme.leads.test;договор;Урал;", "gleb@acme.leads.test;устно;;сайт",

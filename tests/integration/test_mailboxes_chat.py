@@ -89,6 +89,7 @@ async def test_import_tests_every_row_and_stores_only_what_works(runner: Runner,
     text = reply.plain_text()
     assert not reply.ok
     assert EN("mailbox-import-result", created=1, updated=0, invalid=2, failed=1) in text
+    assert EN("mailbox-import-partial") in text  # one stored, three not: said in words
     assert "Row 3 (user2@alpha.test)" in text and "SMTP ❌" in text
     assert EN("error-import-domain-foreign", domain="beta.test") in text
     assert [m.address for m in await Mailbox.all()] == ["user1@alpha.test"]
@@ -99,6 +100,7 @@ async def test_import_tests_every_row_and_stores_only_what_works(runner: Runner,
         runner, "/mailbox_import", Attachment("boxes.csv", _csv(mail, [("user1@alpha.test", "pw", "Анна")]))
     )
     assert EN("mailbox-import-result", created=0, updated=1, invalid=0, failed=0) in again.plain_text()
+    assert EN("mailbox-import-partial") not in again.plain_text()
     assert await Mailbox.all().count() == 1
 
 

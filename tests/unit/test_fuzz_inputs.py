@@ -31,8 +31,7 @@ from engine.campaigns.compose import Identity, lead_fields, render_message
 from engine.clock import FrozenClock
 from engine.errors import UserError
 from engine.i18n import translator
-from engine.leads.columns import map_columns
-from engine.leads.importer import ImportOptions, _Parser
+from engine.leads.importer import ImportOptions, _head, _Parser
 from engine.leads.reader import read_layout, rows
 from engine.mail.message import MessageSpec, build_message
 from engine.mailboxes import parse_mailbox_text
@@ -130,12 +129,9 @@ def parse_leads(data: bytes) -> list[Any]:
     """The import's parsing path, without the database: layout, records, columns, checked rows."""
     layout = read_layout(data[:65536])
     records = rows(io.BytesIO(data), layout)
-    header = next(records, None)
-    if header is None:
-        return []
-    parser = _Parser(
-        records, map_columns(header[1]), ImportOptions(source="fuzz", legal_basis="contract", check_dns=False)
-    )
+    options = ImportOptions(source="fuzz", legal_basis="contract", check_dns=False)
+    head = _head(records, options)  # the header row mapped, or a first line that is a lead
+    parser = _Parser(head.records, head.cmap, options, width=head.width)
     stored = []
     while (batch := parser.batch()) is not None:
         stored.extend(batch[0])

@@ -23,7 +23,6 @@ from engine.leads.reader import (
     check_file_size,
     guess_delimiter,
     guess_encoding,
-    known_format,
     read_layout,
     rows,
     sniff_format,
@@ -32,7 +31,7 @@ from engine.leads.reader import (
 from engine.leads.report import Rejection, rejection_csv
 from engine.leads.suppression import normalize_value
 from engine.reply import Attachment
-from engine.uploads import MAX_UPLOAD_BYTES
+from engine.uploads import MAX_UPLOAD_BYTES, known_format
 from models.enums import LeadVerdict
 
 EN = translator("en")
@@ -54,6 +53,8 @@ def records(data: bytes) -> list[tuple[int, list[str]]]:
         (["адрес", "источник", "основание"], {"email": 0, "source": 1, "legal_basis": 2}),
         (["email_address", "Legal basis", "Source"], {"email": 0, "legal_basis": 1, "source": 2}),
         (["Электронный адрес", "Имя"], {"email": 0, "first_name": 1}),
+        (["Эл. адрес", "Имя ", " Компания"], {"email": 0, "first_name": 1, "company": 2}),
+        (["Имя", "Эл.адрес"], {"first_name": 0, "email": 1}),
         (["Name", "E-mail 1 - Value"], {"first_name": 0, "email": 1}),  # a Google Contacts export
     ],
 )
@@ -135,6 +136,8 @@ def test_normalization(raw: str, email: str | None) -> None:
 
 def test_verdicts_offline() -> None:
     checker = AddressChecker()
+    assert checker.check("иван@почта.рф").reason == "local_not_latin"  # it looks like an address: say what is wrong
+    assert checker.check("ivan@@почта.рф").reason == "syntax"
     assert checker.check("anna@acme.ru").verdict is LeadVerdict.VALID
     assert checker.check("zakaz@acme.ru").reason == "role"
     assert checker.check("zakaz@acme.ru").verdict is LeadVerdict.RISKY

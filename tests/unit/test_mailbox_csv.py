@@ -171,3 +171,60 @@ async def test_a_cyrillic_local_part_is_a_row_error_saying_it_must_be_latin() ->
     [error] = errors
     assert (error.row, error.status, error.key) == (2, RowStatus.INVALID, "error-import-address-not-latin")
     assert "латиниц" in translator("ru")(error.key, **error.params) and "анна@пример.рф" in error.params["value"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "E-mail;Пароль ;Имя ;SMTP Host;IMAP Host",
+        "Эл. адрес;Пароль приложения;Имя отправителя;SMTP сервер;IMAP сервер",
+        "Электронная почта;PASSWORD;Display-Name;smtp-host;imap_host",
+    ],
+)
+async def test_column_names_as_people_write_them_in_either_language(header: str) -> None:
+    rows, errors = await parse(f"{header}\nanna@alpha.test;pw;Анна;smtp.alpha.test;imap.alpha.test\n")
+    assert errors == []
+    assert [(r.address, r.secret, r.display_name, r.smtp.host, r.imap.host) for r in rows] == [
+        ("anna@alpha.test", "pw", "Анна", "smtp.alpha.test", "imap.alpha.test")
+    ]
+
+
+async def test_an_empty_address_cell_names_the_column_as_the_file_does() -> None:
+    _rows, [error] = await parse("Почта;Пароль;Провайдер\n;pw;yandex\n")
+    assert (error.row, error.address, error.key, dict(error.params)) == (
+        2, "", "error-import-field-missing", {"column": "Почта"}
+    )  # fmt: skip
+    assert translator("en")(error.key, **error.params) == 'The "Почта" cell is empty: the mailbox address is missing.'
+
+
+async def test_a_header_alone_is_refused_in_words_not_answered_added_0() -> None:
+    with pytest.raises(UserError) as raised:
+        await parse("address;password;provider\r\n\r\n;;\r\n")
+    assert (raised.value.key, raised.value.params) == (
+        "error-import-no-rows", {"headers": "address, password, provider"}
+    )  # fmt: skip
+
+
+async def test_a_header_the_import_does_not_know_is_quoted_back() -> None:
+    with pytest.raises(UserError) as raised:
+        await parse("Ящик электронной почты;Пароль\nanna@alpha.test;pw\n")
+    assert (raised.value.key, raised.value.params) == (
+        "error-import-no-header", {"headers": "Ящик электронной почты, Пароль"}
+    )  # fmt: skip
+
+
+async def test_a_file_without_a_header_names_its_first_mailbox_and_never_its_password() -> None:
+    with pytest.raises(UserError) as raised:
+        await parse("anna@пример.рф;S3cret-pass;yandex\nboris@alpha.test;pw;yandex\n")
+    assert (raised.value.key, raised.value.params) == ("error-import-header-is-row", {"address": "anna@пример.рф"})
+
+
+async def test_a_shifted_row_never_quotes_a_cell_that_may_be_part_of_a_secret() -> None:
+    """A row with more cells than the header was reported with its first cell, which is the password when the
+    password column comes first; a row padded with empty cells (as Excel pads them) is no shifted row."""
+    rows, errors = await parse(
+        "password;address;provider\nS3c;ret;anna@alpha.test;yandex\npw;boris@alpha.test;yandex;;\n"
+    )
+    assert [r.address for r in rows] == ["boris@alpha.test"]
+    assert [(e.row, e.address, e.key) for e in errors] == [(2, "", "error-import-row-malformed")]
+    assert "S3c" not in repr(errors)

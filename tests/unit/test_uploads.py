@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import gzip
+import io
+import zipfile
 
 import pytest
 
@@ -36,7 +39,8 @@ def test_size_is_refused_before_decoding() -> None:
 def test_binary_files_are_refused(data: bytes) -> None:
     with pytest.raises(UserError) as caught:
         decode_upload(data)
-    assert caught.value.key in {"error-upload-binary", "error-upload-encoding", "error-upload-mixed-encoding"}
+    assert caught.value.key in {"error-upload-binary", "error-upload-encoding", "error-upload-mixed-encoding",
+                                "error-upload-format"}  # fmt: skip
 
 
 def test_a_nul_byte_names_its_line() -> None:
@@ -55,3 +59,29 @@ def test_utf8_and_cp1251_lines_in_one_file_are_refused_with_the_cp1251_lines_nam
 async def test_a_big_file_decodes_off_the_event_loop_to_the_same_text() -> None:
     data = ROWS.encode("cp1251") * 5000
     assert await decode_upload_async(data) == ROWS * 5000
+
+
+def _zip(entry: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(entry, "<x/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (_zip("xl/workbook.xml"), "XLSX"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "XLS"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
+        (gzip.compress(ROWS.encode()), "GZIP"),
+        (_zip("domains.csv"), "XLSX/ZIP"),
+    ],
+    ids=["xlsx", "xls", "pdf", "gzip", "zip"],
+)
+def test_a_spreadsheet_pdf_or_archive_is_named_not_called_control_characters(data: bytes, name: str) -> None:
+    """A mailbox or domain CSV sent as .xlsx (or a PDF, an archive) was answered "control characters on line 1"
+    or "neither UTF-8 nor Windows-1251": the file is named as what it is."""
+    with pytest.raises(UserError) as caught:
+        decode_upload(data)
+    assert (caught.value.key, caught.value.params) == ("error-upload-format", {"format": name})
