@@ -4,7 +4,8 @@ An import never half-writes: rows that fail validation or the login test are rep
 rows that pass are written in one transaction. Importing the same address again updates that mailbox.
 
 The CSV has a header row. Columns (English or Russian names, any order, case-insensitive):
-`address` (required), `password` or `token` (exactly one), `provider` (yandex360, mailru, generic) and/or
+`address` (required; `Name <address>` as mail clients copy one gives its name as the display name when no
+`display_name` cell does), `password` or `token` (exactly one), `provider` (yandex360, mailru, generic) and/or
 `smtp_host`/`smtp_port`/`smtp_tls` and `imap_host`/`imap_port`/`imap_tls`, `display_name`, `username` (defaults to
 the address), `ca` (the PEM of the CA that signed a private server's certificate; an empty cell: the default trust;
 no column: keep what is stored). The file goes through `engine.uploads` (UTF-8, Windows-1251 or UTF-16; binary
@@ -23,6 +24,7 @@ import asyncio
 import collections
 import csv
 import datetime as dt
+import email.utils
 import functools
 import io
 import math
@@ -395,6 +397,7 @@ def _validate(  # noqa: PLR0911 - one exit per rule
     raw_address = values.get("address", "")
     if not raw_address:  # an empty cell is a missing field, not an address that is wrong: name its column
         return _invalid(line, "", "error-import-field-missing", column=titles.get("address", "address"))
+    name, raw_address = _named(raw_address)
     try:
         address = normalize_address(raw_address).lower()
     except UserError as bad:
@@ -437,9 +440,19 @@ def _validate(  # noqa: PLR0911 - one exit per rule
         smtp=smtp_endpoint,
         imap=imap_endpoint,
         username=values.get("username") or address,
-        display_name=values.get("display_name", "")[:200],
+        display_name=(values.get("display_name") or name)[:200],
         ca_pem=ca_pem,
     )
+
+
+def _named(cell: str) -> tuple[str, str]:
+    """An address cell as a mail client copies it, `Anna Petrova <anna@acme.ru>`: the name (the mailbox's display
+    name when the file has no column for it) and the address; any other cell is the address alone."""
+    text = cell.strip()
+    if not (text.endswith(">") and "<" in text):
+        return "", cell
+    name, address = email.utils.parseaddr(text)
+    return (name.strip(), address) if address else ("", cell)
 
 
 @functools.lru_cache(maxsize=32)

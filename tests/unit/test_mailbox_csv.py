@@ -228,3 +228,24 @@ async def test_a_shifted_row_never_quotes_a_cell_that_may_be_part_of_a_secret() 
     assert [r.address for r in rows] == ["boris@alpha.test"]
     assert [(e.row, e.address, e.key) for e in errors] == [(2, "", "error-import-row-malformed")]
     assert "S3c" not in repr(errors)
+
+
+async def test_an_address_copied_with_its_name_gives_the_mailbox_that_name() -> None:
+    """`Анна Петрова <anna@alpha.test>`, as a mail client copies an address, was refused as not an address: the
+    address is read out of it, and the name becomes the mailbox's display name unless the file has a name column
+    (which wins, even empty cells there fall back to it)."""
+    rows, errors = await parse(
+        "email;password;provider\n"
+        "Анна Петрова <Anna@Alpha.test>;pw;yandex\n"
+        '"""Petrov, Boris"" <boris@alpha.test>";pw;yandex\n'  # as Excel quotes a cell with quotes
+        "<vera@alpha.test>;pw;yandex\n"
+        "Gleb <not an address>;pw;yandex\n"
+    )
+    assert [(r.address, r.display_name) for r in rows] == [
+        ("anna@alpha.test", "Анна Петрова"),
+        ("boris@alpha.test", "Petrov, Boris"),
+        ("vera@alpha.test", ""),
+    ]
+    assert [(e.row, e.key) for e in errors] == [(5, "error-import-address-invalid")]
+    named, _ = await parse("email,password,provider,name\nAnna <anna@alpha.test>,pw,yandex,Anna P.\n")
+    assert named[0].display_name == "Anna P."
