@@ -39,6 +39,15 @@ def mask_text(text: str) -> str:
     return _URL_PASSWORD.sub(r"\g<scheme>:***@", text)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")  # the control characters that are not white space
+
+
+def server_words(text: str, limit: int) -> str:
+    """What a remote server said, fit to store and show: one line, no control characters (PostgreSQL refuses NUL
+    in text, a terminal obeys escapes), secrets masked (`mask_text`), at most `limit` characters."""
+    return mask_text(" ".join(_CONTROL.sub("", text).split()))[:limit]
+
+
 def _mask_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key, value in list(event.items()):
         if key != "event" and _SECRET_KEYS.search(key) and value is not None:

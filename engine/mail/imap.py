@@ -31,7 +31,7 @@ from typing import Any, Final, Protocol, TypeVar
 
 import aioimaplib
 
-from engine.logging import mask_text
+from engine.logging import server_words
 from engine.mail import tls
 from engine.mail.providers import Credentials, Endpoint, FolderSpec, xoauth2_sasl
 from engine.mail.smtp import shared_tls_context
@@ -91,7 +91,7 @@ class ImapError(Exception):
 
     def __init__(self, kind: ImapErrorKind, detail: str = "") -> None:
         self.kind = kind
-        self.detail = mask_text(" ".join(detail.split()))[:300]
+        self.detail = server_words(detail, 300)
         super().__init__(f"{kind.value}: {self.detail}" if self.detail else kind.value)
 
     @property

@@ -36,7 +36,7 @@ from typing import Self
 
 import aiosmtplib
 
-from engine.logging import get_logger, mask_text
+from engine.logging import get_logger, server_words
 from engine.mail import tls
 from engine.mail.message import BuiltMessage
 from engine.mail.providers import Credentials, Endpoint, xoauth2_sasl
@@ -292,7 +292,7 @@ def _connect_key(exc: BaseException) -> str:
 
 def _clean(text: str) -> str:
     """One line, bounded, with URL passwords and tokens masked: safe for results and logs."""
-    return mask_text(" ".join(text.split()))[:_MAX_TEXT]
+    return server_words(text, _MAX_TEXT)
 
 
 # ----------------------------------------------------------------------------------------------------- sessions

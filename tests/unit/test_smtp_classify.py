@@ -9,6 +9,7 @@ import ssl
 import aiosmtplib
 import pytest
 
+from engine.mail.imap import ImapError, ImapErrorKind
 from engine.mail.smtp import (
     DAILY_LIMIT_COOLDOWN,
     SPAM_COOLDOWN,
@@ -191,3 +192,12 @@ def test_another_protocol_on_the_smtp_port_is_quoted_by_its_own_line_not_a_pytho
         "smtp-not-smtp",
         "* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] Dovecot ready.",
     )
+
+
+def test_a_servers_control_characters_never_reach_what_is_stored() -> None:
+    """A reply holding NUL (PostgreSQL refuses it in text: the row's record failed on every retry) or a terminal
+    escape is kept as words on one line; the IMAP side's error detail the same."""
+    result = classify_reply(550, "5.1.1 <lead@acme.example>:\x00 user\x1b[31m unknown\r\n\x7f", R)
+    assert (result.outcome, result.enhanced) == (Outcome.PERMANENT, "5.1.1")
+    assert result.text == "5.1.1 <lead@acme.example>: user[31m unknown"
+    assert ImapError(ImapErrorKind.PROTOCOL, "BAD \x00line\x1b").detail == "BAD line"
