@@ -10,6 +10,7 @@ only means that record is missing.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -90,11 +91,22 @@ async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -
     return Lookup(LookupStatus.ANSWER, tuple(_value(rdata) for rdata in answer.rrset), alias=alias)
 
 
+def txt_text(data: bytes) -> str:
+    """A TXT record's strings joined (as SPF, DKIM and DMARC read them), as text: UTF-8 where it is, control bytes
+    written as DNS zone files write them (`\\000`), so a NUL a zone may serve is shown for what it is, never
+    stored raw (PostgreSQL refuses NUL in text) nor taken for part of a valid record."""
+    text = data.decode("utf-8", "replace")
+    return _TXT_CONTROL.sub(lambda m: f"\\{ord(m.group()):03d}", text)
+
+
+_TXT_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _value(rdata: dns.rdata.Rdata) -> str:
     if isinstance(rdata, dns.rdtypes.ANY.MX.MX):
         return mx_value(rdata.preference, rdata.exchange.to_text())
     if isinstance(rdata, dns.rdtypes.ANY.TXT.TXT):
-        return b"".join(rdata.strings).decode("utf-8", "replace")
+        return txt_text(b"".join(rdata.strings))
     if isinstance(rdata, dns.rdtypes.ANY.CNAME.CNAME):
         return absolute_host(rdata.target.to_text())
     return rdata.to_text()

@@ -622,3 +622,19 @@ async def test_dmarc_reports_to_another_domain_need_that_domains_authorization(
     for locale in ("ru", "en"):
         problem = ungranted.problems[0]
         assert "ungranted.test._report._dmarc.reports.test" in Translator(locale)(problem.key, **problem.params)
+
+
+async def test_a_record_holding_a_nul_byte_is_checked_and_stored_as_zone_files_write_it(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """A TXT record with a NUL byte in it (a zone edited by a script gone wrong): the check's write failed
+    (PostgreSQL refuses NUL in text) and the domain could not be checked at all. The byte is shown as zone files
+    write it, and the record is judged by what it is: not a valid SPF."""
+    knot.set_zone("nul.test", good_zone("nul.test", spf=[("@", "TXT", "v=spf1 include:_spf.yandex.net \x00-all")]))
+    await add_domain(manager, clock, "nul.test")
+    report = await check_dns(manager, clock, "nul.test", config)
+    spf = next(r for r in report.records if r.kind == K.SPF)
+    assert spf.verdict == V.INVALID and spf.found == ("v=spf1 include:_spf.yandex.net \\000-all",)
+    stored = await DnsCheck.get(domain__name="nul.test", record=K.SPF)
+    assert stored.found == "v=spf1 include:_spf.yandex.net \\000-all"
+    assert verdicts(report.records)[K.DMARC] == V.OK
