@@ -348,7 +348,9 @@ async def dns_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return Reply().add(ctx.t("domains-none"))
     summary = domains.summarize_dns(reports)
     counts = {h.value: n for h, n in summary.counts.items()}
-    reply = Reply(ok=summary.counts[Health.BAD] == 0).add(ctx.t("dns-check-summary", total=summary.total, **counts))
+    # as for one domain: the check did its job only where every record could be read and is right
+    all_ok = summary.counts[Health.OK] == summary.total
+    reply = Reply(ok=all_ok).add(ctx.t("dns-check-summary", total=summary.total, **counts))
     if summary.worst:
         lines = [
             ctx.t(
@@ -378,7 +380,9 @@ async def blacklist_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reports = await _one_or_all(ctx, args["name"], domains.check_blacklists, domains.check_all_blacklists)
     if not reports:
         return Reply().add(ctx.t("domains-none"))
-    reply = Reply(ok=not any(r.new_listings for r in reports))
+    # a domain no list could answer for is no success (`mailfleet console` exits non-zero): never "clean"
+    blind = any(r.state.health is Health.UNKNOWN for r in reports)
+    reply = Reply(ok=not blind and not any(r.new_listings for r in reports))
     zone = await workspace_zone(ctx.actor.workspace_id)
     if args["name"]:
         for report in reports:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import socket
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 
@@ -383,3 +384,31 @@ async def test_the_domain_card_counts_today_by_the_workspace_day(runner: Runner)
     card = (await say(runner, "/domain acme-mail.ru")).plain_text()
     assert "sent today: 7" in card, card
     assert "days until renewal: 10" in (await say(runner, "/domains")).plain_text()  # the 9th is 10 days away
+
+
+async def test_checks_of_every_domain_that_could_not_be_made_are_no_success() -> None:
+    """DNS that never answers: every record and every list 'could not check'. The texts said so, but the replies
+    of /dns_check and /blacklist_check over every domain counted as succeeded (`mailfleet console` exited 0) —
+    as if the fleet were fine. A check that could not be made is no success, one domain or all."""
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # takes the queries and never answers
+    silent.bind(("127.0.0.1", 0))
+    try:
+        config = DnsConfig(
+            ResolverConfig(("127.0.0.1",), silent.getsockname()[1], 0.3),
+            tracking_target="track.mailfleet.test",
+            dnsbl_zones=(DnsblZone("dbl.test", TargetKind.DOMAIN, Family.SPAMHAUS_DBL),),
+        )
+        r = Runner(FrozenClock(NOW), admins={TG: {"1"}}, services={"dns": config})
+        for line in (
+            "/lang en",
+            "/workspace_new acme ACME",
+            "/domain_add quiet.ru",
+            "/domain_set quiet.ru provider yandex360",
+        ):
+            assert (await say(r, line)).ok, line
+        for command in ("/dns_check", "/dns_check quiet.ru", "/blacklist_check", "/blacklist_check quiet.ru"):
+            reply = await say(r, command)
+            assert not reply.ok, (command, reply.plain_text())
+            assert "✅" not in reply.plain_text() and EN("dnsbl-result-clean") not in reply.plain_text(), command
+    finally:
+        silent.close()
