@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 HOST = "127.0.0.1"
 _DOT = b"\r\n.\r\n"
@@ -55,6 +56,31 @@ class _Server:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._server.wait_closed()
+
+    async def _relay(
+        self,
+        up: Coroutine[Any, Any, None],
+        down: Coroutine[Any, Any, None],
+        done: asyncio.Event,
+        writer: asyncio.StreamWriter,
+        up_writer: asyncio.StreamWriter,
+        *,
+        cut: Callable[[], bool],
+    ) -> None:
+        """Run both directions of a relayed connection until `done`; then close it, the client's side with a reset
+        when `cut()` says the proxy dropped it (as a dropped connection looks to the client)."""
+        tasks = [asyncio.create_task(up), asyncio.create_task(down)]
+        try:
+            await done.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if cut():
+                with contextlib.suppress(OSError):
+                    writer.transport.abort()
+            up_writer.transport.abort()
+            self._writers.discard(up_writer)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -163,18 +189,7 @@ class SmtpCutProxy(_Server):
                 await writer.drain()
             done.set()
 
-        tasks = [asyncio.create_task(client_to_server()), asyncio.create_task(server_to_client())]
-        try:
-            await done.wait()
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            if state["cut"]:
-                with contextlib.suppress(OSError):  # a reset, as a dropped connection looks to the client
-                    writer.transport.abort()
-            up_writer.transport.abort()
-            self._writers.discard(up_writer)
+        await self._relay(client_to_server(), server_to_client(), done, writer, up_writer, cut=lambda: state["cut"])
 
 
 class ImapCutProxy(_Server):
@@ -226,15 +241,4 @@ class ImapCutProxy(_Server):
                 await writer.drain()
             done.set()
 
-        tasks = [asyncio.create_task(client_to_server()), asyncio.create_task(server_to_client())]
-        try:
-            await done.wait()
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            if cut:
-                with contextlib.suppress(OSError):  # a reset, as a dropped connection looks to the client
-                    writer.transport.abort()
-            up_writer.transport.abort()
-            self._writers.discard(up_writer)
+        await self._relay(client_to_server(), server_to_client(), done, writer, up_writer, cut=lambda: cut)
