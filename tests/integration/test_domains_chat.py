@@ -217,11 +217,9 @@ async def test_plan_and_zone_export_come_as_files(runner: Runner) -> None:
     assert "by hand" in manual.plain_text() and manual.buttons == []
 
 
-async def test_approving_a_dmarc_step_says_exactly_what_to_publish(runner: Runner) -> None:
-    await say(runner, "/domain_add acme-mail.ru")
-    domain = await Domain.get(name="acme-mail.ru")
-    value = "v=DMARC1; p=quarantine; rua=mailto:dmarc@acme-mail.ru"
-    approval = await Approval.create(
+async def dmarc_step(domain: Domain, name: str, value: str) -> Approval:
+    """A pending request to move the domain's DMARC policy from none to quarantine with the record `value`."""
+    return await Approval.create(
         workspace_id=domain.workspace_id,
         kind=ApprovalKind.DMARC_STEP,
         subject=f"domain:{domain.id}",
@@ -230,13 +228,20 @@ async def test_approving_a_dmarc_step_says_exactly_what_to_publish(runner: Runne
             "domain": domain.name,
             "from": "none",
             "to": "quarantine",
-            "name": "_dmarc.acme-mail.ru.",
+            "name": name,
             "type": "TXT",
             "value": value,
         },
         requested_at=NOW,
         expires_at=NOW + dt.timedelta(days=7),
     )
+
+
+async def test_approving_a_dmarc_step_says_exactly_what_to_publish(runner: Runner) -> None:
+    await say(runner, "/domain_add acme-mail.ru")
+    domain = await Domain.get(name="acme-mail.ru")
+    value = "v=DMARC1; p=quarantine; rua=mailto:dmarc@acme-mail.ru"
+    approval = await dmarc_step(domain, "_dmarc.acme-mail.ru.", value)
     reply = await say(runner, f"/approve {approval.id}")
     assert reply.ok, reply.plain_text()
     wanted = EN("dmarc-step-set-record", domain="acme-mail.ru", name="_dmarc.acme-mail.ru.", value=value)
@@ -253,22 +258,7 @@ async def test_a_dmarc_step_sent_through_the_dns_host_is_not_asked_to_be_publish
     domain = await Domain.get(name="listed.test")
     await Domain.filter(id=domain.id).update(registrar="regru")
     value = "v=DMARC1; p=quarantine; rua=mailto:dmarc@listed.test"
-    approval = await Approval.create(
-        workspace_id=domain.workspace_id,
-        kind=ApprovalKind.DMARC_STEP,
-        subject=f"domain:{domain.id}",
-        payload={
-            "domain_id": domain.id,
-            "domain": domain.name,
-            "from": "none",
-            "to": "quarantine",
-            "name": "_dmarc.listed.test",
-            "type": "TXT",
-            "value": value,
-        },
-        requested_at=NOW,
-        expires_at=NOW + dt.timedelta(days=7),
-    )
+    approval = await dmarc_step(domain, "_dmarc.listed.test", value)
     text = (await say(runner, f"/approve {approval.id}")).plain_text()
     assert [w.payload.get("text") for w in regru.writes if w.path == "zone/add_txt"] == [value]
     assert EN("dmarc-step-sent", domain="listed.test", name="_dmarc.listed.test", value=value) in text, text
