@@ -22,7 +22,7 @@ from engine.sending.why import mailboxes_named
 from engine.stats import workspace_zone
 from engine.warmup.graduation import Readiness, Stage, readiness
 from engine.warmup.placement import Placement, PlacementScope, placements
-from engine.warmup.ramp import maintenance_base, volume_today
+from engine.warmup.ramp import maintenance_base, resumed_start, volume_today
 from engine.warmup.settings import WarmupSettings, setting_name
 from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
 from models.enums import MailboxStatus, MessageKind, MessageStatus
@@ -197,10 +197,12 @@ async def warmup_overview(actor: Actor, clock: Clock) -> Overview:
 
 async def start_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
     """Start (or resume) warmup: `warmup_started_on` = today where unset, the pause cleared, and `new` mailboxes
-    moved to `warming`. Mailboxes paused, disabled or in cooldown keep their status (they are listed as skipped:
-    `/mailbox_resume` decides about them)."""
+    moved to `warming`. A warming mailbox resumed after a pause continues its ramp where it stopped: its start
+    moves forward by the days it was paused (`ramp.resumed_start`). Mailboxes paused, disabled or in cooldown keep
+    their status (they are listed as skipped: `/mailbox_resume` decides about them)."""
     workspace_id = require_manager(actor)
-    today = await _today(workspace_id, clock)
+    zone = await workspace_zone(workspace_id)
+    today = clock.now().astimezone(zone).date()
     changed: list[str] = []
     unchanged: list[str] = []
     skipped: list[str] = []
@@ -215,6 +217,11 @@ async def start_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
                 values["warmup_started_on"] = today
             if box.warmup_paused_at is not None:
                 values["warmup_paused_at"] = None
+                if box.warmup_started_on is not None and box.status is not MailboxStatus.ACTIVE:
+                    stopped_on = box.warmup_paused_at.astimezone(zone).date()
+                    values["warmup_started_on"] = resumed_start(
+                        started_on=box.warmup_started_on, stopped_on=stopped_on, today=today
+                    )
             if box.status is MailboxStatus.NEW:
                 await transition_mailbox(
                     box, MailboxStatus.WARMING, clock=clock, reason="warmup started", actor_id=actor.person_id,

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from engine import mailboxes
 from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
@@ -161,3 +162,44 @@ async def test_the_daily_worker_job_runs_the_gate_once_a_day_as_a_unique_cron() 
     assert await worker.graduate_warmup({"clock": CLOCK}) == 1
     [job] = [c for c in worker.WorkerSettings.cron_jobs if c.name == "cron:graduate_warmup"]
     assert job.unique and job.hour == {3} and job.minute == {40}
+
+
+async def test_a_paused_warmup_continues_its_ramp_where_it_stopped() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="Asia/Vladivostok")
+    anna = await box(ws, "anna@alpha.test", started=TODAY - dt.timedelta(days=9))  # day 10 today (19:00 there)
+    await service.pause_warmup(actor(ws), CLOCK, "anna@alpha.test")
+
+    later = FrozenClock(CLOCK.now() + dt.timedelta(days=21))  # three weeks without a warmup email
+    [paused] = await service.warmup_status(actor(ws), later, "anna@alpha.test")
+    assert paused.paused and paused.readiness.stage is Stage.WARMING
+    resumed = await service.start_warmup(actor(ws), later, "anna@alpha.test")
+
+    fresh = await Mailbox.get(id=anna.id)
+    assert resumed.changed == ("anna@alpha.test",) and fresh.warmup_paused_at is None
+    assert fresh.warmup_started_on == TODAY + dt.timedelta(days=12)  # moved by the 21 days it stood still
+    [item] = await service.warmup_status(actor(ws), later, "anna@alpha.test")
+    assert item.readiness.day == 10  # the ramp goes on at day 10, not at day 31's volume
+    assert item.readiness.ready_on == TODAY + dt.timedelta(days=12 + 42)  # paused days are no warmup days
+    assert item.target_today <= 13  # day 10 of 2 + 1/day, jitter ±15 % (day 31 would be 32 or more)
+
+
+async def test_resuming_a_paused_mailbox_never_skips_the_graduation_gate() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    manager = actor(ws)
+    never = await box(ws, "never@alpha.test", started=TODAY - dt.timedelta(days=60))  # period over, never graduated
+    await landed(never, inbox=5, spam=25)  # mostly spam: the gate keeps it warming
+    grad = await box(ws, "grad@alpha.test", started=TODAY - dt.timedelta(days=60), status=MailboxStatus.ACTIVE)
+    await Mailbox.filter(id=grad.id).update(graduated_at=CLOCK.now() - dt.timedelta(days=9))
+    young = await box(ws, "young@alpha.test", started=TODAY - dt.timedelta(days=9))
+    for address in ("never@alpha.test", "grad@alpha.test", "young@alpha.test"):
+        await mailboxes.pause_mailbox(manager, address, clock=CLOCK)
+
+    later = FrozenClock(CLOCK.now() + dt.timedelta(days=14))
+    for address in ("never@alpha.test", "grad@alpha.test", "young@alpha.test"):
+        await mailboxes.resume_mailbox(manager, address, clock=later)
+
+    assert (await Mailbox.get(id=never.id)).status is MailboxStatus.WARMING  # no campaigns before the gate says so
+    assert (await Mailbox.get(id=grad.id)).status is MailboxStatus.ACTIVE
+    fresh = await Mailbox.get(id=young.id)
+    assert fresh.status is MailboxStatus.WARMING
+    assert fresh.warmup_started_on == TODAY + dt.timedelta(days=5)  # day 10 again: the 14 days paused not counted
