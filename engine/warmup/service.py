@@ -16,6 +16,8 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
+from engine.dns.names import to_unicode_address
+from engine.errors import Conflict
 from engine.lifecycle import transition_mailbox
 from engine.mail.providers import PRESETS
 from engine.sending.why import mailboxes_named
@@ -83,14 +85,20 @@ async def _settings(workspace_id: int) -> WarmupSettings:
 
 
 async def _resolve(workspace_id: int, target: str, *, allow_all: bool) -> list[Mailbox]:
-    """The mailboxes `target` names in the workspace: an address, a domain, or (when allowed) "all"."""
+    """The mailboxes `target` names in the workspace: an address, a domain, or (when allowed) "all". Changing
+    warmup (`allow_all`) of a retired mailbox named by its address raises
+    `Conflict("error-warmup-mailbox-retired", address=…)`: it sends and takes no warmup any more."""
     text = target.strip()
     if allow_all and text.lower() in {"all", "все", "всё"}:
         return list(
             await Mailbox.filter(workspace_id=workspace_id).exclude(status__in=list(_SKIPPED)).order_by("address")
         )
     boxes = await mailboxes_named(workspace_id, text)
-    return boxes if "@" in text else [b for b in boxes if b.status not in _SKIPPED]  # a domain: the live ones
+    if "@" not in text:
+        return [b for b in boxes if b.status not in _SKIPPED]  # a domain: the live ones
+    if allow_all and boxes[0].status in _SKIPPED:
+        raise Conflict("error-warmup-mailbox-retired", address=to_unicode_address(boxes[0].address))
+    return boxes
 
 
 async def _sent_today(workspace_id: int, ids: Sequence[int], today: dt.date) -> Counter[int]:
@@ -143,7 +151,7 @@ async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[Mailbox
     domains = await _domain_parts({b.domain_id for b in boxes})
     return [
         MailboxWarmup(
-            address=b.address,
+            address=to_unicode_address(b.address),
             status=b.status,
             paused=b.warmup_paused_at is not None,
             readiness=readiness(
@@ -184,7 +192,11 @@ async def warmup_overview(actor: Actor, clock: Clock) -> Overview:
             graduated=status is MailboxStatus.ACTIVE,
         ).stage
         stages[stage] += 1
-    measured = [(str(r["address"]), found[int(r["id"])]) for r in warming if found[int(r["id"])].score is not None]
+    measured = [
+        (to_unicode_address(str(r["address"])), found[int(r["id"])])
+        for r in warming
+        if found[int(r["id"])].score is not None
+    ]
     measured.sort(key=lambda pair: (pair[1].score or 0.0, pair[0]))
     return Overview(
         total=len(rows),
@@ -206,11 +218,13 @@ async def start_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
     changed: list[str] = []
     unchanged: list[str] = []
     skipped: list[str] = []
+    stored: list[str] = []  # the addresses changed as stored, for the audit log
     async with in_transaction():
         boxes = await _resolve(workspace_id, which, allow_all=True)
         for box in boxes:
+            shown = to_unicode_address(box.address)
             if box.status not in {MailboxStatus.NEW, MailboxStatus.WARMING, MailboxStatus.ACTIVE}:
-                skipped.append(box.address)
+                skipped.append(shown)
                 continue
             values: dict[str, Any] = {}
             if box.warmup_started_on is None:
@@ -230,11 +244,12 @@ async def start_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
             elif values:
                 await Mailbox.filter(id=box.id).update(**values)
             else:
-                unchanged.append(box.address)
+                unchanged.append(shown)
                 continue
-            changed.append(box.address)
+            changed.append(shown)
+            stored.append(box.address)
         if changed:
-            await _audit(actor, workspace_id, clock, action="warmup.start", which=which, addresses=changed)
+            await _audit(actor, workspace_id, clock, action="warmup.start", which=which, addresses=stored)
     return WarmupChange(tuple(changed), tuple(unchanged), tuple(skipped))
 
 
@@ -254,7 +269,8 @@ async def pause_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
                 actor, workspace_id, clock, action="warmup.pause", which=which, addresses=[b.address for b in fresh]
             )
     return WarmupChange(
-        tuple(b.address for b in fresh), tuple(b.address for b in boxes if b.warmup_paused_at is not None)
+        tuple(to_unicode_address(b.address) for b in fresh),
+        tuple(to_unicode_address(b.address) for b in boxes if b.warmup_paused_at is not None),
     )
 
 

@@ -41,6 +41,7 @@ warmup-eta-graduated = Working with campaigns; maintenance warmup goes on
 warmup-started = Warmup started: { $changed }, already running: { $unchanged }, skipped: { $skipped }.
 warmup-paused = Warmup paused: { $changed }, already paused: { $unchanged }.
 warmup-start-skipped = Not started (the mailbox is paused, disabled or cooling down — /mailbox_resume first): { $mailboxes }
+error-warmup-mailbox-retired = { $address } is retired: it sends and takes no warmup any more.
 warmup-settings-title = Warmup settings
 warmup-setting-line = { $name } = { $value } (allowed: { $bounds })
 warmup-settings-hint = To change one: /warmup_settings name value, e.g. /warmup_settings target_per_day 30

@@ -36,6 +36,7 @@ warmup-eta-graduated = В работе с рассылками; поддержи
 warmup-started = Прогрев запущен: { $changed }, уже шёл: { $unchanged }, пропущено: { $skipped }.
 warmup-paused = Прогрев на паузе: { $changed }, уже были на паузе: { $unchanged }.
 warmup-start-skipped = Не запущены (ящик на паузе, отключён или охлаждается — сначала /mailbox_resume): { $mailboxes }
+error-warmup-mailbox-retired = Ящик { $address } выведен из работы: прогрев он больше не шлёт и не получает.
 warmup-settings-title = Настройки прогрева
 warmup-setting-line = { $name } = { $value } (допустимо: { $bounds })
 warmup-settings-hint = Изменить: /warmup_settings имя значение, например /warmup_settings target_per_day 30

@@ -11,7 +11,7 @@ from engine import mailboxes
 from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
-from engine.errors import Forbidden, NotFound, UserError
+from engine.errors import Conflict, Forbidden, NotFound, UserError
 from engine.stats import EventRecord, record_events
 from engine.warmup import service
 from engine.warmup.graduation import Stage, run_gate
@@ -203,3 +203,30 @@ async def test_resuming_a_paused_mailbox_never_skips_the_graduation_gate() -> No
     fresh = await Mailbox.get(id=young.id)
     assert fresh.status is MailboxStatus.WARMING
     assert fresh.warmup_started_on == TODAY + dt.timedelta(days=5)  # day 10 again: the 14 days paused not counted
+
+
+async def test_an_idn_domain_is_found_as_typed_and_its_mailboxes_shown_in_unicode() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    anna = await box(ws, "anna@xn--e1afmkfd.xn--p1ai", started=None, status=MailboxStatus.NEW)  # anna@пример.рф
+    await landed(anna, inbox=30, spam=1)
+
+    started = await service.start_warmup(actor(ws), CLOCK, "Пример.РФ")
+    assert started.changed == ("anna@пример.рф",)
+    [item] = await service.warmup_status(actor(ws), CLOCK, "anna@пример.рф")
+    assert item.address == "anna@пример.рф"
+    assert (await service.pause_warmup(actor(ws), CLOCK, "xn--e1afmkfd.xn--p1ai")).changed == ("anna@пример.рф",)
+    view = await service.warmup_overview(actor(ws), CLOCK)
+    assert [address for address, _ in view.worst] == ["anna@пример.рф"]
+
+
+async def test_starting_or_pausing_the_warmup_of_a_retired_mailbox_says_it_is_retired() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    old = await box(ws, "old@alpha.test", started=TODAY - dt.timedelta(days=50), status=MailboxStatus.RETIRED)
+    for change in (service.start_warmup, service.pause_warmup):
+        with pytest.raises(Conflict) as refused:
+            await change(actor(ws), CLOCK, "old@alpha.test")
+        assert refused.value.key == "error-warmup-mailbox-retired"  # not "paused, disabled … /mailbox_resume first"
+    fresh = await Mailbox.get(id=old.id)
+    assert fresh.status is MailboxStatus.RETIRED and fresh.warmup_paused_at is None
+    [item] = await service.warmup_status(actor(ws), CLOCK, "old@alpha.test")  # its history can still be read
+    assert item.status is MailboxStatus.RETIRED
