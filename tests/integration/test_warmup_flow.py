@@ -149,3 +149,37 @@ async def test_a_mailbox_whose_imap_login_fails_mid_day_gets_no_more_warmup_and_
     assert all(r.status is MessageStatus.CANCELLED and "receiving mailbox" in r.smtp_reply for r in cancelled)
     others = [r for r in after if broken.id not in (r.mailbox_id, r.peer_id)]
     assert others and all(r.status is MessageStatus.SENT for r in others)
+
+
+async def test_mailboxes_of_two_workspaces_in_the_agency_pool_answer_each_other(
+    mail: MailServer, outbox: tuple[Outbox, FrozenClock]
+) -> None:
+    """Two clients opted into the agency-wide pool: their mailboxes warm with each other, so they must also answer
+    each other (a warmup nobody ever answers looks like what it is); a client that did not opt in stays apart."""
+    sender, clock = outbox
+    boxes = await fleet(mail)
+    other = await Workspace.create(slug="beta", name="Beta", timezone="Europe/Moscow")
+    await Domain.filter(name="beta.test").update(workspace_id=other.id)
+    await Mailbox.filter(address__endswith="@beta.test").update(workspace_id=other.id)
+    await Workspace.filter(id__in=[boxes[0].workspace_id, other.id]).update(settings={"warmup": {"pool": "agency"}})
+    mail.reset()
+
+    await plan_warmup(clock)
+    rows = await OutboundMessage.filter(kind=MessageKind.WARMUP).prefetch_related("mailbox", "peer")
+    assert rows and all(r.mailbox.workspace_id != r.peer.workspace_id for r in rows)  # only across: one domain each
+    clock.set(EVENING)
+    due = await sender.sweep()
+    for mailbox_id in due.send:
+        await sender.send_mailbox(mailbox_id)
+    mail.settle()
+    for box in boxes:
+        await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=SyncOptions(
+            timeout_s=10, ssl_context=mail.ssl_context(), warmup_seed="flow"))  # fmt: skip
+
+    replies = await OutboundMessage.filter(kind=MessageKind.WARMUP, status=MessageStatus.PLANNED)
+    assert 0 < len(replies) < len(rows)  # a share is answered, as within one workspace
+    by_id = {r.message_id: r for r in rows}
+    for reply in replies:
+        parent = by_id[reply.in_reply_to]
+        assert (reply.mailbox_id, reply.peer_id) == (parent.peer_id, parent.mailbox_id)
+        assert reply.workspace_id == parent.peer.workspace_id  # the answering mailbox's workspace
