@@ -26,8 +26,8 @@ from engine.warmup.graduation import Readiness, Stage, readiness
 from engine.warmup.placement import Placement, PlacementScope, placements
 from engine.warmup.ramp import maintenance_base, resumed_start, volume_today
 from engine.warmup.settings import WarmupSettings, setting_name
-from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
-from models.enums import MailboxStatus, MessageKind, MessageStatus
+from models import AuditLog, CapDeferral, Domain, Mailbox, OutboundMessage, Workspace
+from models.enums import CapKind, MailboxStatus, MessageKind, MessageStatus
 
 WORST_SHOWN: Final = 5
 """How many of the worst placements the workspace summary lists."""
@@ -45,6 +45,7 @@ class MailboxWarmup:
     readiness: Readiness
     target_today: int  # warmup emails the ramp (or the maintenance share) wants today
     sent_today: int  # warmup emails it sent today
+    peers_short: tuple[int, int] | None = None  # today's plan found receivers for only (allowed, wanted) emails
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,12 @@ async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[Mailbox
     found = await placements(workspace_id, PlacementScope.MAILBOX, ids, until=today)
     sent = await _sent_today(workspace_id, ids, today)
     domains = await _domain_parts({b.domain_id for b in boxes})
+    short = {
+        int(r["mailbox_id"]): (int(r["allowed"]), int(r["wanted"]))
+        for r in await CapDeferral.filter(
+            workspace_id=workspace_id, mailbox_id__in=ids, day=today, cap=CapKind.PEERS, source="warmup"
+        ).values("mailbox_id", "allowed", "wanted")
+    }
     return [
         MailboxWarmup(
             address=to_unicode_address(b.address),
@@ -163,6 +170,7 @@ async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[Mailbox
             ),
             target_today=_target(settings, b, today, domains[b.domain_id]),
             sent_today=sent[b.id],
+            peers_short=short.get(b.id),
         )
         for b in boxes
     ]

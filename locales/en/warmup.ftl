@@ -24,6 +24,10 @@ warmup-line-working = { $mark } { $address }: working, maintenance warmup today 
 warmup-line-not-started = { $mark } { $address }: warmup not started
 warmup-day = Warmup day { $day } of { $days }
 warmup-today = Today: target { $target }, sent { $sent }
+warmup-peers-short = Today only { $allowed } of { $wanted } warmup { $wanted ->
+    [one] email
+   *[other] emails
+} found a mailbox to go to: warmup goes to mailboxes on other domains of the workspace. Add mailboxes on another domain, or let the workspace warm in the agency-wide pool (warmup setting pool = agency).
 warmup-placement = Inbox: { $percent } % of { $sample } { $sample ->
     [one] email
    *[other] emails

@@ -18,6 +18,10 @@ warmup-line-working = { $mark } { $address }: в работе, поддержи�
 warmup-line-not-started = { $mark } { $address }: прогрев не начат
 warmup-day = День прогрева { $day } из { $days }
 warmup-today = Сегодня: цель { $target }, отправлено { $sent }
+warmup-peers-short = Сегодня адресат нашёлся только для { $allowed } из { $wanted } { $wanted ->
+    [one] письма
+   *[other] писем
+} прогрева: прогрев идёт на ящики других доменов пространства. Добавьте ящики на другом домене или включите общий пул агентства (настройка прогрева pool = agency).
 warmup-placement = Во «Входящих»: { $percent } % из { $sample } { $sample ->
     [one] письма
    *[other] писем

@@ -7,11 +7,13 @@ import datetime as dt
 
 import pytest
 
+from bot.runner import Runner
 from engine import mailboxes
 from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.errors import Conflict, Forbidden, NotFound, UserError
+from engine.sending.planner import plan_warmup
 from engine.stats import EventRecord, record_events
 from engine.warmup import service
 from engine.warmup.graduation import Stage, run_gate
@@ -230,3 +232,22 @@ async def test_starting_or_pausing_the_warmup_of_a_retired_mailbox_says_it_is_re
     assert fresh.status is MailboxStatus.RETIRED and fresh.warmup_paused_at is None
     [item] = await service.warmup_status(actor(ws), CLOCK, "old@alpha.test")  # its history can still be read
     assert item.status is MailboxStatus.RETIRED
+
+
+async def test_a_mailbox_with_nobody_to_warm_with_is_told_so_in_its_card() -> None:
+    """One domain only: warmup never goes to a mailbox of the sender's domain, so the plan finds no receiver. The
+    card said "today: target 2, sent 0" day after day, and the mailbox could never graduate, without a word why."""
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(admin, "c1", "/workspace_new acme ACME")
+    ws = await Workspace.get(slug="acme")
+    await box(ws, "anna@alpha.test", started=TODAY)
+    await box(ws, "boris@alpha.test", started=TODAY)
+    await plan_warmup(CLOCK)
+    assert not await OutboundMessage.exists()
+
+    card = (await runner.run_line(admin, "c1", "/warmup anna@alpha.test")).plain_text()
+    assert "only 0 of 2 warmup emails found a mailbox to go to" in card and "another domain" in card
+    ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    card = (await runner.run_line(ru, "c1", "/warmup anna@alpha.test")).plain_text()
+    assert "адресат нашёлся только для 0 из 2 писем прогрева" in card
