@@ -24,7 +24,7 @@ import hashlib
 import json
 import ssl
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
 from enum import StrEnum
@@ -1015,9 +1015,13 @@ class _Answerer:
     maintenance_cap: int  # what its maintenance share is taken of (`engine.warmup.ramp.maintenance_base`)
 
 
-def _answers_wanted(received: Iterable[tuple[_Target, Sequence[Incoming], Mapping[str, OurMessage]]]) -> list[_Answer]:
-    """The warmup mail to answer: mail we sent ourselves in the same workspace (its row holds the text to quote),
-    counted in this run (a re-read or a rescued copy is not), and each message once."""
+def _answers_wanted(
+    received: Iterable[tuple[_Target, Sequence[Incoming], Mapping[str, OurMessage]]], agency: Collection[int] = ()
+) -> list[_Answer]:
+    """The warmup mail to answer: mail we sent ourselves (its row holds the text to quote) in the same workspace,
+    or in another one when both are in the agency-wide pool (`agency`: the workspaces that opted in, whose
+    mailboxes warm with each other), counted in this run (a re-read or a rescued copy is not), and each message
+    once."""
     wanted: list[_Answer] = []
     for target, items, ours in received:
         seen: set[str] = set()
@@ -1025,7 +1029,9 @@ def _answers_wanted(received: Iterable[tuple[_Target, Sequence[Incoming], Mappin
             if not i.counted or i.reaction is None or not i.reaction.reply or not i.message_id:
                 continue
             sent = ours.get(i.message_id)
-            if sent is None or sent.kind != MessageKind.WARMUP.value or sent.workspace_id != target.workspace_id:
+            if sent is None or sent.kind != MessageKind.WARMUP.value:
+                continue
+            if sent.workspace_id != target.workspace_id and not {sent.workspace_id, target.workspace_id} <= {*agency}:
                 continue
             if i.message_id not in seen:
                 seen.add(i.message_id)
@@ -1054,7 +1060,7 @@ async def _plan_replies(
     The answers of every mailbox of the batch are planned together, in a fixed number of statements: the parents
     and the answering mailboxes, today's replaceable rows (locked), the later days' held counts when needed, then
     one update that cancels the rows replaced and one insert of the answers."""
-    wanted = _answers_wanted(received)
+    wanted = _answers_wanted(received, await _agency_pool(received))
     if not wanted:
         return
     db = connections.get("default")
@@ -1122,6 +1128,21 @@ async def _plan_replies(
                 now,
             ],
         )
+
+
+async def _agency_pool(received: Iterable[tuple[_Target, Sequence[Incoming], Mapping[str, OurMessage]]]) -> set[int]:
+    """Of the workspaces that sent warmup mail to another workspace's mailbox in this batch, and of the receivers',
+    those in the agency-wide pool (one query, only when there is such mail)."""
+    ids: set[int] = set()
+    for target, items, ours in received:
+        for i in items:
+            sent = ours.get(i.message_id or "")
+            if sent is not None and sent.kind == MessageKind.WARMUP.value and sent.workspace_id != target.workspace_id:
+                ids |= {sent.workspace_id, target.workspace_id}
+    if not ids:
+        return set()
+    rows = await Workspace.filter(id__in=sorted(ids)).values("id", "settings")
+    return {int(r["id"]) for r in rows if _warmup_settings(int(r["id"]), r["settings"]).pool == "agency"}
 
 
 def _answer_id(answer: _Answer, now: dt.datetime, seed: str | None) -> str:

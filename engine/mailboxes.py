@@ -52,6 +52,7 @@ from engine.mail.providers import PRESETS, Credentials, Endpoint, default_port
 from engine.mail.tls import MailPolicy
 from engine.stats import counters, workspace_zone
 from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
+from engine.warmup.ramp import resumed_start
 from models import Domain, Event, Mailbox
 from models.enums import AuthKind, EventKind, MailboxStatus, MailProvider, StatScope, TlsMode
 
@@ -831,7 +832,9 @@ async def pause_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxS
 
 
 async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxSummary:
-    """Resume a paused or disabled mailbox: warming until its warmup weeks are over, else active."""
+    """Resume a paused or disabled mailbox: active when it had graduated from warmup, else warming — only the
+    graduation gate (`engine.warmup.graduation`) sends a mailbox to campaigns. A warming mailbox continues its
+    ramp where it stopped: its warmup start moves forward by the days it stood still (`ramp.resumed_start`)."""
     box = await _mailbox(actor, address, manage=True)
     if box.status not in {MailboxStatus.PAUSED, MailboxStatus.DISABLED}:
         raise Conflict(
@@ -839,12 +842,22 @@ async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> Mailbox
             address=to_unicode_address(box.address),
             status=state_name("mailbox", box.status),
         )
-    started = box.warmup_started_on
-    warmed = started is not None and clock.now().date() >= started + dt.timedelta(weeks=box.warmup_weeks)
-    target = MailboxStatus.ACTIVE if warmed else MailboxStatus.WARMING
+    target = MailboxStatus.ACTIVE if box.graduated_at is not None else MailboxStatus.WARMING
+    extra: dict[str, Any] = {"auth_failures": 0}
+    stopped = box.status_changed_at
+    if target is MailboxStatus.WARMING and box.warmup_started_on is not None and stopped is not None:
+        if box.warmup_paused_at is not None:  # its warmup stays paused: `/warmup_start` moves the start, from then
+            extra["warmup_paused_at"] = min(box.warmup_paused_at, stopped)
+        else:
+            zone = await workspace_zone(box.workspace_id)
+            extra["warmup_started_on"] = resumed_start(
+                started_on=box.warmup_started_on,
+                stopped_on=stopped.astimezone(zone).date(),
+                today=clock.now().astimezone(zone).date(),
+            )
     was = box.status
     await transition_mailbox(
-        box, target, clock=clock, reason="resumed by a person", actor_id=actor.person_id, extra={"auth_failures": 0}
+        box, target, clock=clock, reason="resumed by a person", actor_id=actor.person_id, extra=extra
     )
     if was is MailboxStatus.DISABLED:  # a person fixed it: the next disable is a new problem, announced again
         for kind in DISABLED_ALERTS:

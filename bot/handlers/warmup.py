@@ -59,16 +59,16 @@ _NO_DAY: Final = frozenset({Stage.NOT_STARTED, Stage.GRADUATED})  # no day of a 
 
 def _card(ctx: Ctx, item: MailboxWarmup, settings: WarmupSettings) -> str:
     r = item.readiness
-    lines = [
-        f"{STAGE_MARK[r.stage]} {item.address} ({ctx.t(f'mailbox-status-{item.status.value}')})",
-        ctx.t("warmup-today", target=item.target_today, sent=item.sent_today),
-        _placement(ctx, r.placement),
-        _eta(ctx, item, settings.min_placement),
-    ]
-    if r.stage not in _NO_DAY:
-        lines.insert(1, ctx.t("warmup-day", day=min(r.day, r.days) if r.stage is Stage.WARMING else r.day, days=r.days))
+    lines = [f"{STAGE_MARK[r.stage]} {item.address} ({ctx.t(f'mailbox-status-{item.status.value}')})"]
     if item.paused:
-        lines.insert(1, ctx.t("warmup-paused-note"))
+        lines.append(ctx.t("warmup-paused-note"))
+    if r.stage not in _NO_DAY:
+        lines.append(ctx.t("warmup-day", day=min(r.day, r.days) if r.stage is Stage.WARMING else r.day, days=r.days))
+    lines.append(ctx.t("warmup-today", target=item.target_today, sent=item.sent_today))
+    if item.peers_short is not None and not item.paused:  # who does it warm with? nobody, or too few: say so
+        allowed, wanted = item.peers_short
+        lines.append(ctx.t("warmup-peers-short", allowed=allowed, wanted=wanted))
+    lines += [_placement(ctx, r.placement), _eta(ctx, item, settings.min_placement)]
     return "\n".join(lines)
 
 

@@ -543,9 +543,16 @@ def _record_ctes(first: int) -> str:
 # by a pause or an outage never go) and counts them (`x`). The facts come from the snapshot before the record
 # (`r`): the recorded rows still count once, as in flight. The caller undoes the claim when the facts forbid the
 # send, and after the commit re-counts (`_COUNTS`) to catch claims of other workers this snapshot could not see
-# (see `Outbox._claim`). The pick is a CTE, evaluated exactly once (as a subquery in FROM the planner may rescan
-# it, and every rescan of `LIMIT … SKIP LOCKED` takes other rows). One result row per claimed row (the facts
-# repeated), or one with the facts alone.
+# (see `Outbox._claim`). A due warmup row (of its day) whose receiver takes no warmup any more — disabled (its
+# login fails: it could neither read, rescue nor answer it), paused, cooling down, retired, its warmup paused, its
+# domain cooling, burned or retired — is cancelled instead of sent (`y`; the planner sees the cancellation and may
+# pair the send anew): the plan was made hours earlier. The pick is a CTE, evaluated exactly once (as a subquery in
+# FROM the planner may rescan it, and every rescan of `LIMIT … SKIP LOCKED` takes other rows). One result row per
+# claimed row (the facts repeated), or one with the facts alone.
+_PEER_TAKES_WARMUP = """EXISTS (
+    SELECT 1 FROM mailbox p JOIN domain pd ON pd.id = p.domain_id
+    WHERE p.id = m.peer_id AND p.status IN ('warming', 'active') AND p.warmup_paused_at IS NULL
+      AND NOT coalesce(p.cooldown_until > $3, false) AND pd.status NOT IN ('cooling', 'burned', 'retired'))"""
 _RECORD_AND_CLAIM = f"""
 WITH {_record_ctes(6)},
 st AS ({_STATE}),
@@ -553,11 +560,18 @@ x AS (
     UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
     WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AND scheduled_at < $5
     RETURNING id),
+y AS (
+    UPDATE outbound_message m SET status = 'cancelled',
+        smtp_reply = 'cancelled: the receiving mailbox takes no warmup now'
+    WHERE m.mailbox_id = $1 AND m.kind = 'warmup' AND m.status = 'queued' AND m.scheduled_at <= $3
+      AND ($5::timestamptz IS NULL OR m.scheduled_at >= $5) AND m.peer_id IS NOT NULL AND NOT {_PEER_TAKES_WARMUP}
+    RETURNING m.id),
 c AS MATERIALIZED (
-    SELECT id FROM outbound_message
-    WHERE status = 'queued' AND mailbox_id = $1 AND scheduled_at <= $3 AND EXISTS (SELECT 1 FROM st)
-      AND (kind <> 'warmup' OR NOT (SELECT wp FROM st) AND ($5::timestamptz IS NULL OR scheduled_at >= $5))
-    ORDER BY scheduled_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
+    SELECT m.id FROM outbound_message m
+    WHERE m.status = 'queued' AND m.mailbox_id = $1 AND m.scheduled_at <= $3 AND EXISTS (SELECT 1 FROM st)
+      AND (m.kind <> 'warmup' OR NOT (SELECT wp FROM st) AND ($5::timestamptz IS NULL OR m.scheduled_at >= $5)
+           AND (m.peer_id IS NULL OR {_PEER_TAKES_WARMUP}))
+    ORDER BY m.scheduled_at, m.id LIMIT $4 FOR UPDATE SKIP LOCKED),
 u AS (
     UPDATE outbound_message m SET status = 'sending', claimed_at = $3, attempts = m.attempts + 1
     FROM c WHERE m.id = c.id AND m.status = 'queued'

@@ -111,6 +111,14 @@ def volume_today(
     return daily_target(settings, mailbox_id=mailbox_id, started_on=started_on, day=day, provider_limit=provider_limit)
 
 
+def resumed_start(*, started_on: dt.date, stopped_on: dt.date, today: dt.date) -> dt.date:
+    """Where a warmup that stood still from `stopped_on` (a pause, a disabled mailbox) until `today` starts counting
+    from when it goes on: the start moved forward by the days it stood still, so the ramp continues at the level it
+    had reached (never the level of the days it did not send, which a mailbox silent for weeks is not ready for)
+    and the minimum period counts only the days it warmed."""
+    return started_on + dt.timedelta(days=max(0, (today - stopped_on).days))
+
+
 def ramp_length_days(settings: WarmupSettings) -> int:
     """Warmup days until the ramp reaches its target (1 when it starts there)."""
     gap = max(0, settings.target_per_day - settings.start_per_day)

@@ -16,16 +16,18 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
+from engine.dns.names import to_unicode_address
+from engine.errors import Conflict
 from engine.lifecycle import transition_mailbox
 from engine.mail.providers import PRESETS
 from engine.sending.why import mailboxes_named
 from engine.stats import workspace_zone
 from engine.warmup.graduation import Readiness, Stage, readiness
 from engine.warmup.placement import Placement, PlacementScope, placements
-from engine.warmup.ramp import maintenance_base, volume_today
+from engine.warmup.ramp import maintenance_base, resumed_start, volume_today
 from engine.warmup.settings import WarmupSettings, setting_name
-from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
-from models.enums import MailboxStatus, MessageKind, MessageStatus
+from models import AuditLog, CapDeferral, Domain, Mailbox, OutboundMessage, Workspace
+from models.enums import CapKind, MailboxStatus, MessageKind, MessageStatus
 
 WORST_SHOWN: Final = 5
 """How many of the worst placements the workspace summary lists."""
@@ -43,6 +45,7 @@ class MailboxWarmup:
     readiness: Readiness
     target_today: int  # warmup emails the ramp (or the maintenance share) wants today
     sent_today: int  # warmup emails it sent today
+    peers_short: tuple[int, int] | None = None  # today's plan found receivers for only (allowed, wanted) emails
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +86,20 @@ async def _settings(workspace_id: int) -> WarmupSettings:
 
 
 async def _resolve(workspace_id: int, target: str, *, allow_all: bool) -> list[Mailbox]:
-    """The mailboxes `target` names in the workspace: an address, a domain, or (when allowed) "all"."""
+    """The mailboxes `target` names in the workspace: an address, a domain, or (when allowed) "all". Changing
+    warmup (`allow_all`) of a retired mailbox named by its address raises
+    `Conflict("error-warmup-mailbox-retired", address=…)`: it sends and takes no warmup any more."""
     text = target.strip()
     if allow_all and text.lower() in {"all", "все", "всё"}:
         return list(
             await Mailbox.filter(workspace_id=workspace_id).exclude(status__in=list(_SKIPPED)).order_by("address")
         )
     boxes = await mailboxes_named(workspace_id, text)
-    return boxes if "@" in text else [b for b in boxes if b.status not in _SKIPPED]  # a domain: the live ones
+    if "@" not in text:
+        return [b for b in boxes if b.status not in _SKIPPED]  # a domain: the live ones
+    if allow_all and boxes[0].status in _SKIPPED:
+        raise Conflict("error-warmup-mailbox-retired", address=to_unicode_address(boxes[0].address))
+    return boxes
 
 
 async def _sent_today(workspace_id: int, ids: Sequence[int], today: dt.date) -> Counter[int]:
@@ -141,9 +150,15 @@ async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[Mailbox
     found = await placements(workspace_id, PlacementScope.MAILBOX, ids, until=today)
     sent = await _sent_today(workspace_id, ids, today)
     domains = await _domain_parts({b.domain_id for b in boxes})
+    short = {
+        int(r["mailbox_id"]): (int(r["allowed"]), int(r["wanted"]))
+        for r in await CapDeferral.filter(
+            workspace_id=workspace_id, mailbox_id__in=ids, day=today, cap=CapKind.PEERS, source="warmup"
+        ).values("mailbox_id", "allowed", "wanted")
+    }
     return [
         MailboxWarmup(
-            address=b.address,
+            address=to_unicode_address(b.address),
             status=b.status,
             paused=b.warmup_paused_at is not None,
             readiness=readiness(
@@ -155,6 +170,7 @@ async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[Mailbox
             ),
             target_today=_target(settings, b, today, domains[b.domain_id]),
             sent_today=sent[b.id],
+            peers_short=short.get(b.id),
         )
         for b in boxes
     ]
@@ -184,7 +200,11 @@ async def warmup_overview(actor: Actor, clock: Clock) -> Overview:
             graduated=status is MailboxStatus.ACTIVE,
         ).stage
         stages[stage] += 1
-    measured = [(str(r["address"]), found[int(r["id"])]) for r in warming if found[int(r["id"])].score is not None]
+    measured = [
+        (to_unicode_address(str(r["address"])), found[int(r["id"])])
+        for r in warming
+        if found[int(r["id"])].score is not None
+    ]
     measured.sort(key=lambda pair: (pair[1].score or 0.0, pair[0]))
     return Overview(
         total=len(rows),
@@ -197,24 +217,33 @@ async def warmup_overview(actor: Actor, clock: Clock) -> Overview:
 
 async def start_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
     """Start (or resume) warmup: `warmup_started_on` = today where unset, the pause cleared, and `new` mailboxes
-    moved to `warming`. Mailboxes paused, disabled or in cooldown keep their status (they are listed as skipped:
-    `/mailbox_resume` decides about them)."""
+    moved to `warming`. A warming mailbox resumed after a pause continues its ramp where it stopped: its start
+    moves forward by the days it was paused (`ramp.resumed_start`). Mailboxes paused, disabled or in cooldown keep
+    their status (they are listed as skipped: `/mailbox_resume` decides about them)."""
     workspace_id = require_manager(actor)
-    today = await _today(workspace_id, clock)
+    zone = await workspace_zone(workspace_id)
+    today = clock.now().astimezone(zone).date()
     changed: list[str] = []
     unchanged: list[str] = []
     skipped: list[str] = []
+    stored: list[str] = []  # the addresses changed as stored, for the audit log
     async with in_transaction():
         boxes = await _resolve(workspace_id, which, allow_all=True)
         for box in boxes:
+            shown = to_unicode_address(box.address)
             if box.status not in {MailboxStatus.NEW, MailboxStatus.WARMING, MailboxStatus.ACTIVE}:
-                skipped.append(box.address)
+                skipped.append(shown)
                 continue
             values: dict[str, Any] = {}
             if box.warmup_started_on is None:
                 values["warmup_started_on"] = today
             if box.warmup_paused_at is not None:
                 values["warmup_paused_at"] = None
+                if box.warmup_started_on is not None and box.status is not MailboxStatus.ACTIVE:
+                    stopped_on = box.warmup_paused_at.astimezone(zone).date()
+                    values["warmup_started_on"] = resumed_start(
+                        started_on=box.warmup_started_on, stopped_on=stopped_on, today=today
+                    )
             if box.status is MailboxStatus.NEW:
                 await transition_mailbox(
                     box, MailboxStatus.WARMING, clock=clock, reason="warmup started", actor_id=actor.person_id,
@@ -223,11 +252,12 @@ async def start_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
             elif values:
                 await Mailbox.filter(id=box.id).update(**values)
             else:
-                unchanged.append(box.address)
+                unchanged.append(shown)
                 continue
-            changed.append(box.address)
+            changed.append(shown)
+            stored.append(box.address)
         if changed:
-            await _audit(actor, workspace_id, clock, action="warmup.start", which=which, addresses=changed)
+            await _audit(actor, workspace_id, clock, action="warmup.start", which=which, addresses=stored)
     return WarmupChange(tuple(changed), tuple(unchanged), tuple(skipped))
 
 
@@ -247,7 +277,8 @@ async def pause_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
                 actor, workspace_id, clock, action="warmup.pause", which=which, addresses=[b.address for b in fresh]
             )
     return WarmupChange(
-        tuple(b.address for b in fresh), tuple(b.address for b in boxes if b.warmup_paused_at is not None)
+        tuple(to_unicode_address(b.address) for b in fresh),
+        tuple(to_unicode_address(b.address) for b in boxes if b.warmup_paused_at is not None),
     )
 
 

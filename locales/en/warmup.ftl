@@ -24,6 +24,10 @@ warmup-line-working = { $mark } { $address }: working, maintenance warmup today 
 warmup-line-not-started = { $mark } { $address }: warmup not started
 warmup-day = Warmup day { $day } of { $days }
 warmup-today = Today: target { $target }, sent { $sent }
+warmup-peers-short = Today only { $allowed } of { $wanted } warmup { $wanted ->
+    [one] email
+   *[other] emails
+} found a mailbox to go to: warmup goes to mailboxes on other domains of the workspace. Add mailboxes on another domain, or let the workspace warm in the agency-wide pool (warmup setting pool = agency).
 warmup-placement = Inbox: { $percent } % of { $sample } { $sample ->
     [one] email
    *[other] emails
@@ -41,6 +45,7 @@ warmup-eta-graduated = Working with campaigns; maintenance warmup goes on
 warmup-started = Warmup started: { $changed }, already running: { $unchanged }, skipped: { $skipped }.
 warmup-paused = Warmup paused: { $changed }, already paused: { $unchanged }.
 warmup-start-skipped = Not started (the mailbox is paused, disabled or cooling down — /mailbox_resume first): { $mailboxes }
+error-warmup-mailbox-retired = { $address } is retired: it sends and takes no warmup any more.
 warmup-settings-title = Warmup settings
 warmup-setting-line = { $name } = { $value } (allowed: { $bounds })
 warmup-settings-hint = To change one: /warmup_settings name value, e.g. /warmup_settings target_per_day 30

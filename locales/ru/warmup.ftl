@@ -18,6 +18,10 @@ warmup-line-working = { $mark } { $address }: в работе, поддержи�
 warmup-line-not-started = { $mark } { $address }: прогрев не начат
 warmup-day = День прогрева { $day } из { $days }
 warmup-today = Сегодня: цель { $target }, отправлено { $sent }
+warmup-peers-short = Сегодня адресат нашёлся только для { $allowed } из { $wanted } { $wanted ->
+    [one] письма
+   *[other] писем
+} прогрева: прогрев идёт на ящики других доменов пространства. Добавьте ящики на другом домене или включите общий пул агентства (настройка прогрева pool = agency).
 warmup-placement = Во «Входящих»: { $percent } % из { $sample } { $sample ->
     [one] письма
    *[other] писем
@@ -36,6 +40,7 @@ warmup-eta-graduated = В работе с рассылками; поддержи
 warmup-started = Прогрев запущен: { $changed }, уже шёл: { $unchanged }, пропущено: { $skipped }.
 warmup-paused = Прогрев на паузе: { $changed }, уже были на паузе: { $unchanged }.
 warmup-start-skipped = Не запущены (ящик на паузе, отключён или охлаждается — сначала /mailbox_resume): { $mailboxes }
+error-warmup-mailbox-retired = Ящик { $address } выведен из работы: прогрев он больше не шлёт и не получает.
 warmup-settings-title = Настройки прогрева
 warmup-setting-line = { $name } = { $value } (допустимо: { $bounds })
 warmup-settings-hint = Изменить: /warmup_settings имя значение, например /warmup_settings target_per_day 30

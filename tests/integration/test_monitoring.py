@@ -444,7 +444,7 @@ async def test_a_cooldown_ended_by_a_persons_pause_and_resume_resolves_its_alert
     clock.advance(dt.timedelta(hours=2))
     await pause_mailbox(actor(ws), bad.address, clock=clock)
     await resume_mailbox(actor(ws), bad.address, clock=clock)
-    assert (await Mailbox.get(id=bad.id)).status is MailboxStatus.ACTIVE
+    assert (await Mailbox.get(id=bad.id)).status is MailboxStatus.WARMING  # it never graduated: warming again
     clock.advance(dt.timedelta(minutes=15))
     assert (await service.evaluate(clock)).actions == {}  # its cooldown time still holds its sends back
     assert (await Alert.get(kind="mailbox_cooldown")).status is AlertStatus.OPEN

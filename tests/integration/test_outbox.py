@@ -255,16 +255,21 @@ async def test_warmup_pause_and_cooldown_hold_back_sends(
     ws = await world(mail)
     anna = await mailbox(mail, ws, "user1@alpha.test", warmup_paused_at=NOW)
     bob = await mailbox(mail, ws, "user1@beta.test", cooldown_until=NOW + dt.timedelta(minutes=1))
-    await plan(anna, bob, 2)
-    await plan(bob, anna, 2)
+    carol = await mailbox(mail, ws, "user2@alpha.test")
+    await plan(anna, carol, 2)
+    await plan(bob, carol, 2)
+    await plan(bob, anna, 1, at=NOW - dt.timedelta(minutes=4))
     outbox = make_outbox(mail, clock, transport)
 
     assert (await outbox.send_mailbox(anna.id)).sent == 0  # warmup paused: its warmup rows wait
     assert (await outbox.send_mailbox(bob.id)).blocked is CapKind.STATUS  # cooling down
-    assert await statuses() == {"queued": 4}
+    assert await statuses() == {"queued": 4, "cancelled": 1}  # none goes to a mailbox whose warmup is paused
 
     clock.advance(dt.timedelta(minutes=2))
     assert (await outbox.send_mailbox(bob.id)).sent == 2  # the cooldown is over
+    assert await statuses() == {"queued": 2, "sent": 2, "cancelled": 1}
+    await asyncio.sleep(0.5)
+    assert mail.count(anna.address) == 0
 
 
 async def test_a_paused_workspace_sends_nothing_and_plans_nothing(

@@ -19,9 +19,9 @@ from engine.sending.outbox import Outbox, SendOptions
 from engine.sending.planner import plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
 from engine.warmup.marker import WarmupMarker
-from models import CapDeferral, Domain, Event, Mailbox, OutboundMessage, Workspace
+from models import Alert, CapDeferral, Domain, Event, Mailbox, OutboundMessage, Workspace
 from models.enums import CapKind, EventKind, MailboxStatus, MailProvider, MessageKind, MessageStatus, TlsMode
-from tests.harness.mailserver import MailServer
+from tests.harness.mailserver import Fault, MailServer
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -111,3 +111,75 @@ async def test_a_warmup_day_is_planned_sent_once_received_as_warmup_and_answered
         parent = by_id[reply.in_reply_to]
         assert (reply.mailbox_id, reply.peer_id) == (parent.peer_id, parent.mailbox_id)
         assert reply.references.split()[-1] == parent.message_id and reply.scheduled_at > EVENING
+
+
+async def test_a_mailbox_whose_imap_login_fails_mid_day_gets_no_more_warmup_and_sends_none(
+    mail: MailServer, outbox: tuple[Outbox, FrozenClock]
+) -> None:
+    """Its password was changed at the provider at noon: the inbox sync disables it (and alerts). The day's
+    warmup to it was planned in the morning; none of it may reach a mailbox that cannot read, rescue or answer it,
+    and none may go from it. The rows are cancelled, saying why; the rest of the fleet still sends its day."""
+    sender, clock = outbox
+    boxes = await fleet(mail)
+    broken = boxes[0]
+    mail.reset()
+    await plan_warmup(clock)
+    rows = await OutboundMessage.filter(kind=MessageKind.WARMUP)
+    to_it = [r for r in rows if r.peer_id == broken.id]
+    assert to_it and any(r.mailbox_id == broken.id for r in rows)
+
+    mail.set_fault(broken.address, Fault.AUTH_FAIL)
+    try:
+        result = await sync_mailbox(SYSTEM, broken.id, clock=clock, vault=VAULT, options=SyncOptions(
+            timeout_s=10, ssl_context=mail.ssl_context(), auth_failure_limit=1))  # fmt: skip
+    finally:
+        mail.clear_faults()
+    assert result.disabled and (await Mailbox.get(id=broken.id)).status is MailboxStatus.DISABLED
+    assert await Alert.filter(subject=f"mailbox:{broken.id}").exists()
+
+    clock.set(EVENING)
+    due = await sender.sweep()
+    for mailbox_id in due.send:
+        await sender.send_mailbox(mailbox_id)
+    mail.settle()
+    assert mail.count(broken.address, "INBOX") + mail.count(broken.address, "Junk") == 0
+    after = await OutboundMessage.filter(kind=MessageKind.WARMUP)
+    assert not [r for r in after if broken.id in (r.mailbox_id, r.peer_id) and r.status is MessageStatus.SENT]
+    cancelled = [r for r in after if r.peer_id == broken.id]
+    assert all(r.status is MessageStatus.CANCELLED and "receiving mailbox" in r.smtp_reply for r in cancelled)
+    others = [r for r in after if broken.id not in (r.mailbox_id, r.peer_id)]
+    assert others and all(r.status is MessageStatus.SENT for r in others)
+
+
+async def test_mailboxes_of_two_workspaces_in_the_agency_pool_answer_each_other(
+    mail: MailServer, outbox: tuple[Outbox, FrozenClock]
+) -> None:
+    """Two clients opted into the agency-wide pool: their mailboxes warm with each other, so they must also answer
+    each other (a warmup nobody ever answers looks like what it is); a client that did not opt in stays apart."""
+    sender, clock = outbox
+    boxes = await fleet(mail)
+    other = await Workspace.create(slug="beta", name="Beta", timezone="Europe/Moscow")
+    await Domain.filter(name="beta.test").update(workspace_id=other.id)
+    await Mailbox.filter(address__endswith="@beta.test").update(workspace_id=other.id)
+    await Workspace.filter(id__in=[boxes[0].workspace_id, other.id]).update(settings={"warmup": {"pool": "agency"}})
+    mail.reset()
+
+    await plan_warmup(clock)
+    rows = await OutboundMessage.filter(kind=MessageKind.WARMUP).prefetch_related("mailbox", "peer")
+    assert rows and all(r.mailbox.workspace_id != r.peer.workspace_id for r in rows)  # only across: one domain each
+    clock.set(EVENING)
+    due = await sender.sweep()
+    for mailbox_id in due.send:
+        await sender.send_mailbox(mailbox_id)
+    mail.settle()
+    for box in boxes:
+        await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=SyncOptions(
+            timeout_s=10, ssl_context=mail.ssl_context(), warmup_seed="flow"))  # fmt: skip
+
+    replies = await OutboundMessage.filter(kind=MessageKind.WARMUP, status=MessageStatus.PLANNED)
+    assert 0 < len(replies) < len(rows)  # a share is answered, as within one workspace
+    by_id = {r.message_id: r for r in rows}
+    for reply in replies:
+        parent = by_id[reply.in_reply_to]
+        assert (reply.mailbox_id, reply.peer_id) == (parent.peer_id, parent.mailbox_id)
+        assert reply.workspace_id == parent.peer.workspace_id  # the answering mailbox's workspace

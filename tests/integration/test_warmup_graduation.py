@@ -7,10 +7,13 @@ import datetime as dt
 
 import pytest
 
+from bot.runner import Runner
+from engine import mailboxes
 from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
-from engine.errors import Forbidden, NotFound, UserError
+from engine.errors import Conflict, Forbidden, NotFound, UserError
+from engine.sending.planner import plan_warmup
 from engine.stats import EventRecord, record_events
 from engine.warmup import service
 from engine.warmup.graduation import Stage, run_gate
@@ -161,3 +164,90 @@ async def test_the_daily_worker_job_runs_the_gate_once_a_day_as_a_unique_cron() 
     assert await worker.graduate_warmup({"clock": CLOCK}) == 1
     [job] = [c for c in worker.WorkerSettings.cron_jobs if c.name == "cron:graduate_warmup"]
     assert job.unique and job.hour == {3} and job.minute == {40}
+
+
+async def test_a_paused_warmup_continues_its_ramp_where_it_stopped() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="Asia/Vladivostok")
+    anna = await box(ws, "anna@alpha.test", started=TODAY - dt.timedelta(days=9))  # day 10 today (19:00 there)
+    await service.pause_warmup(actor(ws), CLOCK, "anna@alpha.test")
+
+    later = FrozenClock(CLOCK.now() + dt.timedelta(days=21))  # three weeks without a warmup email
+    [paused] = await service.warmup_status(actor(ws), later, "anna@alpha.test")
+    assert paused.paused and paused.readiness.stage is Stage.WARMING
+    resumed = await service.start_warmup(actor(ws), later, "anna@alpha.test")
+
+    fresh = await Mailbox.get(id=anna.id)
+    assert resumed.changed == ("anna@alpha.test",) and fresh.warmup_paused_at is None
+    assert fresh.warmup_started_on == TODAY + dt.timedelta(days=12)  # moved by the 21 days it stood still
+    [item] = await service.warmup_status(actor(ws), later, "anna@alpha.test")
+    assert item.readiness.day == 10  # the ramp goes on at day 10, not at day 31's volume
+    assert item.readiness.ready_on == TODAY + dt.timedelta(days=12 + 42)  # paused days are no warmup days
+    assert item.target_today <= 13  # day 10 of 2 + 1/day, jitter ±15 % (day 31 would be 32 or more)
+
+
+async def test_resuming_a_paused_mailbox_never_skips_the_graduation_gate() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    manager = actor(ws)
+    never = await box(ws, "never@alpha.test", started=TODAY - dt.timedelta(days=60))  # period over, never graduated
+    await landed(never, inbox=5, spam=25)  # mostly spam: the gate keeps it warming
+    grad = await box(ws, "grad@alpha.test", started=TODAY - dt.timedelta(days=60), status=MailboxStatus.ACTIVE)
+    await Mailbox.filter(id=grad.id).update(graduated_at=CLOCK.now() - dt.timedelta(days=9))
+    young = await box(ws, "young@alpha.test", started=TODAY - dt.timedelta(days=9))
+    for address in ("never@alpha.test", "grad@alpha.test", "young@alpha.test"):
+        await mailboxes.pause_mailbox(manager, address, clock=CLOCK)
+
+    later = FrozenClock(CLOCK.now() + dt.timedelta(days=14))
+    for address in ("never@alpha.test", "grad@alpha.test", "young@alpha.test"):
+        await mailboxes.resume_mailbox(manager, address, clock=later)
+
+    assert (await Mailbox.get(id=never.id)).status is MailboxStatus.WARMING  # no campaigns before the gate says so
+    assert (await Mailbox.get(id=grad.id)).status is MailboxStatus.ACTIVE
+    fresh = await Mailbox.get(id=young.id)
+    assert fresh.status is MailboxStatus.WARMING
+    assert fresh.warmup_started_on == TODAY + dt.timedelta(days=5)  # day 10 again: the 14 days paused not counted
+
+
+async def test_an_idn_domain_is_found_as_typed_and_its_mailboxes_shown_in_unicode() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    anna = await box(ws, "anna@xn--e1afmkfd.xn--p1ai", started=None, status=MailboxStatus.NEW)  # anna@пример.рф
+    await landed(anna, inbox=30, spam=1)
+
+    started = await service.start_warmup(actor(ws), CLOCK, "Пример.РФ")
+    assert started.changed == ("anna@пример.рф",)
+    [item] = await service.warmup_status(actor(ws), CLOCK, "anna@пример.рф")
+    assert item.address == "anna@пример.рф"
+    assert (await service.pause_warmup(actor(ws), CLOCK, "xn--e1afmkfd.xn--p1ai")).changed == ("anna@пример.рф",)
+    view = await service.warmup_overview(actor(ws), CLOCK)
+    assert [address for address, _ in view.worst] == ["anna@пример.рф"]
+
+
+async def test_starting_or_pausing_the_warmup_of_a_retired_mailbox_says_it_is_retired() -> None:
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    old = await box(ws, "old@alpha.test", started=TODAY - dt.timedelta(days=50), status=MailboxStatus.RETIRED)
+    for change in (service.start_warmup, service.pause_warmup):
+        with pytest.raises(Conflict) as refused:
+            await change(actor(ws), CLOCK, "old@alpha.test")
+        assert refused.value.key == "error-warmup-mailbox-retired"  # not "paused, disabled … /mailbox_resume first"
+    fresh = await Mailbox.get(id=old.id)
+    assert fresh.status is MailboxStatus.RETIRED and fresh.warmup_paused_at is None
+    [item] = await service.warmup_status(actor(ws), CLOCK, "old@alpha.test")  # its history can still be read
+    assert item.status is MailboxStatus.RETIRED
+
+
+async def test_a_mailbox_with_nobody_to_warm_with_is_told_so_in_its_card() -> None:
+    """One domain only: warmup never goes to a mailbox of the sender's domain, so the plan finds no receiver. The
+    card said "today: target 2, sent 0" day after day, and the mailbox could never graduate, without a word why."""
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(admin, "c1", "/workspace_new acme ACME")
+    ws = await Workspace.get(slug="acme")
+    await box(ws, "anna@alpha.test", started=TODAY)
+    await box(ws, "boris@alpha.test", started=TODAY)
+    await plan_warmup(CLOCK)
+    assert not await OutboundMessage.exists()
+
+    card = (await runner.run_line(admin, "c1", "/warmup anna@alpha.test")).plain_text()
+    assert "only 0 of 2 warmup emails found a mailbox to go to" in card and "another domain" in card
+    ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    card = (await runner.run_line(ru, "c1", "/warmup anna@alpha.test")).plain_text()
+    assert "адресат нашёлся только для 0 из 2 писем прогрева" in card
