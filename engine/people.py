@@ -72,7 +72,20 @@ async def resolve_actor(identity: Identity) -> Actor:
 
 
 def _code_hash(code: str) -> str:
-    return hashlib.sha256(code.strip().encode()).hexdigest()
+    return hashlib.sha256(invite_code(code).encode()).hexdigest()
+
+
+_LINK_START = re.compile(r"[?&]start=([A-Za-z0-9_-]+)")
+_QUOTES = "\"'`«»“”‘’<>"
+
+
+def invite_code(text: str) -> str:
+    """The code in what a person pasted: the code itself, quoted or not, or the bot's start link that carries it
+    (`https://t.me/<bot>?start=<code>`, `tg://resolve?domain=<bot>&start=<code>`) — opened, the link sends
+    `/start <code>`; pasted into the chat as text, it is the link that arrives."""
+    text = text.strip().strip(_QUOTES).strip()
+    link = _LINK_START.search(text)
+    return link.group(1) if link else text
 
 
 def _check_slug(slug: str) -> str:

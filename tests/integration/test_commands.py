@@ -90,6 +90,27 @@ async def test_expired_and_unknown_codes(runner: Runner, clock: FrozenClock) -> 
     assert await Membership.all().count() == 0
 
 
+async def test_a_code_pasted_as_the_bots_link_or_quoted_is_the_code(runner: Runner) -> None:
+    """A person who got the bot's start link (t.me/<bot>?start=<code>) as text pasted it after /start, or pasted
+    the code with the quotes it was sent in: 'invite code not found' for a valid code. The code is taken out."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    pasted = [
+        "https://t.me/mailfleet_bot?start={code}",
+        "t.me/mailfleet_bot?start={code}",
+        "tg://resolve?domain=mailfleet_bot&start={code}",
+        "<https://t.me/mailfleet_bot?start={code}>",  # Slack's markup of a link
+        "«{code}»",
+        "`{code}`",
+    ]
+    for user, form in enumerate(pasted, start=10):
+        code = await _invite(runner, "client")
+        joined = await _say(runner, str(user), f"/start {form.format(code=code)}")
+        assert joined.ok, (form, joined.plain_text())
+    assert await Membership.filter(role=Role.CLIENT).count() == len(pasted)
+    link = await _say(runner, "30", "/start https://t.me/mailfleet_bot?start=nonsense")
+    assert link.plain_text() == RU("error-invite-invalid")
+
+
 async def test_a_code_that_gives_nothing_more_changes_nothing_and_is_spent(runner: Runner) -> None:
     """A manager who opened a client's code of their own workspace (to see what the client would see) became a
     client there: no /invite, no /members, and only an admin could give the role back. Now the role stays; the
