@@ -340,19 +340,21 @@ so a chat gets it once; nothing else reaches a client's chat."""
 async def bind_chat(
     actor: Actor, platform: Platform, chat_id: str, purposes: list[ChatPurpose], clock: Clock
 ) -> ChatBinding:
-    """Send this workspace's alerts and/or reports to this chat; binding again adds purposes.
+    """Send this workspace's alerts and/or reports to this chat; binding again adds purposes. A chat another
+    workspace writes to: `_check_shared_chat`.
 
     A client's chat is that only: binding it `client` drops whatever it had (the client must never read the
     managers' alerts or digests), and binding it for alerts or reports makes it a managers' chat again.
     """
     workspace_id = require_manager(actor)
+    wanted = {p.value for p in purposes}
+    await _check_shared_chat(actor, workspace_id, platform, chat_id, client=ChatPurpose.CLIENT.value in wanted)
     binding, _ = await ChatBinding.get_or_create(
         workspace_id=workspace_id,
         platform=platform,
         chat_id=chat_id,
         defaults={"purposes": [], "created_at": clock.now()},
     )
-    wanted = {p.value for p in purposes}
     if ChatPurpose.CLIENT.value in wanted:
         merged = [ChatPurpose.CLIENT.value]
     else:
@@ -361,6 +363,30 @@ async def bind_chat(
         binding.purposes = merged
         await binding.save(update_fields=["purposes"])
     return binding
+
+
+async def _check_shared_chat(
+    actor: Actor, workspace_id: int, platform: Platform, chat_id: str, *, client: bool
+) -> None:
+    """A chat another workspace writes to takes this one's notifications only when nobody there could read what
+    is not theirs: never a client's chat (it is one workspace's; its client must never read another workspace's
+    alerts or reports) nor a chat made a client's while another workspace writes to it
+    (`Conflict("error-bind-client-chat")`), and only from someone who manages every workspace already there — a
+    manager of B cannot pour B's alerts into A's group, whose people are A's (`Conflict("error-bind-taken")`,
+    naming no workspace)."""
+    others = await ChatBinding.filter(platform=platform, chat_id=chat_id).exclude(workspace_id=workspace_id)
+    if not others:
+        return
+    if client or any(ChatPurpose.CLIENT.value in b.purposes for b in others):
+        raise Conflict("error-bind-client-chat")
+    if actor.is_admin or await ChatBinding.exists(workspace_id=workspace_id, platform=platform, chat_id=chat_id):
+        return  # already this workspace's chat too: its managers add what it hears
+    theirs = {b.workspace_id for b in others}
+    managed = await Membership.filter(
+        person_id=actor.person_id or 0, workspace_id__in=theirs, role=Role.MANAGER
+    ).count()
+    if managed < len(theirs):
+        raise Conflict("error-bind-taken")
 
 
 async def list_chats(actor: Actor) -> tuple[Workspace, list[ChatBinding]]:

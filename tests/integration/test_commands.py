@@ -591,3 +591,35 @@ async def test_a_manager_lists_the_chats_and_disconnects_one_here_or_by_number(r
         ("telegram:-100500", {"purposes": ["alerts", "reports"]}),
         ("telegram:-100600", {"purposes": ["alerts"]}),
     ]
+
+
+async def test_a_chat_another_workspace_writes_to_takes_this_ones_only_when_nobody_reads_what_is_not_theirs(
+    runner: Runner,
+) -> None:
+    """A manager of beta ran /bind alerts in acme's client's chat (both were in that group): beta's alerts went to
+    acme's client. A client's chat is one workspace's; a chat another workspace writes to takes this one's
+    notifications only from someone who manages that one too (an admin, a manager of both)."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "1", "/workspace_new beta Beta")
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager', 'acme')}")
+    await _say(runner, "3", f"/start {await _invite(runner, 'manager', 'beta')}")
+    both = await _invite(runner, "manager", "acme")
+    await _say(runner, "4", f"/start {await _invite(runner, 'manager', 'beta')}")
+    await _say(runner, "4", f"/start {both}")  # manages acme and beta, acme current
+    assert (await _say(runner, "2", "/bind client", chat="-700")).ok  # acme's client's chat
+    assert (await _say(runner, "2", "/bind alerts", chat="-800")).ok  # acme's managers' chat
+    for who, chat in (("3", "-700"), ("4", "-700")):  # a manager of beta, a manager of both: never a client's chat
+        await _say(runner, who, "/use beta")
+        refused = await _say(runner, who, "/bind alerts", chat=chat)
+        assert refused.plain_text() == RU("error-bind-client-chat"), refused.plain_text()
+    taken = await _say(runner, "3", "/bind all", chat="-800")
+    assert taken.plain_text() == RU("error-bind-taken") and "acme" not in taken.plain_text().lower()
+    assert (await _say(runner, "3", "/bind client", chat="-800")).plain_text() == RU("error-bind-client-chat")
+    await _say(runner, "1", "/use beta")
+    assert (await _say(runner, "1", "/bind client", chat="-700")).plain_text() == RU("error-bind-client-chat")
+    assert (await _say(runner, "4", "/bind reports", chat="-800")).ok  # manages acme too: one ops chat for both
+    bound = (
+        await ChatBinding.filter(chat_id__in=["-700", "-800"]).order_by("id").values_list("workspace__slug", "chat_id")
+    )
+    assert bound == [("acme", "-700"), ("acme", "-800"), ("beta", "-800")]
+    assert (await _say(runner, "2", "/bind reports", chat="-800")).ok  # acme's own chat: acme binds it at will
