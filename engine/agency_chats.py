@@ -12,7 +12,7 @@ from engine.access import Actor, require_admin
 from engine.clock import Clock
 from engine.errors import UserError
 from engine.i18n import pick_locale
-from models import AgencySetting, AuditLog
+from models import AgencySetting, AuditLog, Person
 from models.enums import Platform
 
 KEY: Final = "agency_chats"
@@ -39,6 +39,18 @@ def _parse(value: object) -> list[AgencyChat]:
 async def agency_chats() -> list[AgencyChat]:
     setting = await AgencySetting.get_or_none(key=KEY)
     return _parse(setting.value if setting else [])
+
+
+async def agency_readers() -> list[AgencyChat]:
+    """Where an alert of no workspace goes: the agency chats; while none is bound (a new install, the last one
+    unbound), each admin's private chat with the bot, in their language — a Telegram user's id is their private
+    chat's, a Slack user's id their DM with the app. Else the alert that a bound group removed the bot, or that
+    no worker runs, was posted nowhere and nobody was told."""
+    chats = await agency_chats()
+    if chats:
+        return chats
+    admins = await Person.filter(is_admin=True, platform__in=[Platform.TELEGRAM, Platform.SLACK]).order_by("id")
+    return [AgencyChat(p.platform, p.external_id, pick_locale(p.locale)) for p in admins]
 
 
 async def bind_agency_chat(actor: Actor, platform: Platform, chat_id: str, clock: Clock, *, on: bool = True) -> bool:

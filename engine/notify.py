@@ -24,7 +24,7 @@ from typing import Any, Final, Protocol
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 
-from engine.agency_chats import agency_chats
+from engine.agency_chats import agency_readers
 from engine.alert_names import kind_label, subject_names
 from engine.alert_routing import PER_WINDOW, WINDOW_S, Held, Route, clip, route, summarize, window_of
 from engine.clock import Clock
@@ -178,9 +178,10 @@ class Target:
 
 
 async def targets(notification: Notification) -> list[Target]:
-    """The chats a notification goes to: the workspace's chats bound for its purpose, or the agency chats."""
+    """The chats a notification goes to: the workspace's chats bound for its purpose, or the agency's readers
+    (`agency_readers`: the agency chats, else the admins' private chats)."""
     if notification.workspace_id is None:
-        return [Target(c.platform, c.chat_id, c.locale) for c in await agency_chats()]
+        return [Target(c.platform, c.chat_id, c.locale) for c in await agency_readers()]
     workspace = await Workspace.get(id=notification.workspace_id)
     bindings = await chats_for(workspace.id, notification.purpose)
     return [Target(b.platform, b.chat_id, workspace.locale) for b in bindings]
