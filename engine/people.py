@@ -311,17 +311,24 @@ class PersonRef:
     external_id: str
 
 
-async def revoke_member(actor: Actor, person_id: int) -> PersonRef:
-    """Take the person's membership in the actor's current workspace away; returns who lost it.
+async def revoke_member(actor: Actor, person_id: int, clock: Clock) -> PersonRef:
+    """Take the person's membership in the actor's current workspace away; returns who lost it. The invite codes
+    they made for it and nobody has used yet lapse with it: a manager let go could otherwise come back (or bring
+    someone in) with a code made the day before.
 
     Raises `error-no-workspace`, `error-forbidden`, `error-revoke-self`, `error-member-not-found`.
     """
     workspace_id = require_manager(actor)
     if person_id == actor.person_id:
         raise UserError("error-revoke-self")
-    deleted = await Membership.filter(workspace_id=workspace_id, person_id=person_id).delete()
-    if not deleted:
-        raise NotFound("error-member-not-found", id=person_id)
+    now = clock.now()
+    async with in_transaction():
+        deleted = await Membership.filter(workspace_id=workspace_id, person_id=person_id).delete()
+        if not deleted:
+            raise NotFound("error-member-not-found", id=person_id)
+        await Invite.filter(
+            workspace_id=workspace_id, created_by_id=person_id, used_at=None, expires_at__gt=now
+        ).update(expires_at=now)
     await Person.filter(id=person_id, current_workspace_id=workspace_id).update(current_workspace_id=None)
     person = await Person.get(id=person_id)
     return PersonRef(person.id, person.platform, person.external_id)

@@ -623,3 +623,30 @@ async def test_a_chat_another_workspace_writes_to_takes_this_ones_only_when_nobo
     )
     assert bound == [("acme", "-700"), ("acme", "-800"), ("beta", "-800")]
     assert (await _say(runner, "2", "/bind reports", chat="-800")).ok  # acme's own chat: acme binds it at will
+
+
+async def test_the_codes_a_revoked_member_made_lapse_with_their_access(runner: Runner) -> None:
+    """A manager let go kept the codes they had made the day before: one of them, opened from another account,
+    made them a manager again. Their unused codes for that workspace lapse when their access is revoked; codes
+    others made, and theirs for a workspace they still manage, still work."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "1", "/workspace_new beta Beta")
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager', 'beta')}")
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager', 'acme')}")
+    admins = await _invite(runner, "client", "acme")
+
+    async def code_of_2(role: str) -> str:
+        reply = await _say(runner, "2", f"/invite {role}")
+        return next(b.text for b in reply.blocks if b.style == "pre")
+
+    own = [await code_of_2("manager"), await code_of_2("client")]
+    await _say(runner, "2", "/use beta")
+    in_beta = await code_of_2("client")
+    person = await Person.get(external_id="2")
+    await _say(runner, "1", "/use acme")
+    assert (await _say(runner, "1", f"/revoke {person.id}")).ok
+    for user, code in zip(("20", "21"), own, strict=True):  # another account of theirs, or someone they sent it to
+        assert (await _say(runner, user, f"/start {code}")).plain_text() == RU("error-invite-expired")
+    assert (await _say(runner, "22", f"/start {admins}")).ok
+    assert (await _say(runner, "23", f"/start {in_beta}")).ok
+    assert await Membership.filter(workspace__slug="acme").values_list("person__external_id", flat=True) == ["22"]
