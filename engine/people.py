@@ -380,7 +380,10 @@ async def _check_shared_chat(
     alerts or reports) nor a chat made a client's while another workspace writes to it
     (`Conflict("error-bind-client-chat")`), and only from someone who manages every workspace already there — a
     manager of B cannot pour B's alerts into A's group, whose people are A's (`Conflict("error-bind-taken")`,
-    naming no workspace)."""
+    naming no workspace). An agency chat, whose alerts name every workspace, is no client's chat either
+    (`Conflict("error-bind-client-agency-chat")`)."""
+    if client and (platform, chat_id) in {(c.platform, c.chat_id) for c in await agency_chats()}:
+        raise Conflict("error-bind-client-agency-chat")
     others = await ChatBinding.filter(platform=platform, chat_id=chat_id).exclude(workspace_id=workspace_id)
     if not others:
         return

@@ -41,6 +41,7 @@ error-bad-locale = The language "{ $locale }" is not supported: ru or en.
 error-bind-no-chat = Run this command in the chat or channel you want to connect.
 error-bind-client-chat = This chat is connected to another workspace, and a client's chat belongs to one workspace only: a client must never read another workspace's alerts or reports. Connect a separate chat.
 error-bind-taken = This chat already receives the notifications of another workspace, which you do not manage: its members would read this workspace's alerts and reports. Connect a separate chat, or ask an agency admin.
+error-bind-client-agency-chat = This chat receives the agency's alerts, which name every workspace: it cannot be a client's chat. Connect a separate chat for the client.
 error-approval-not-found = Approval request #{ $id } was not found.
 error-approval-expired = Request #{ $id } has expired and no longer applies.
 error-approval-decided = { $status ->

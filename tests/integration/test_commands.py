@@ -14,6 +14,7 @@ from bot.handlers.workspaces import HELP_GROUPS
 from bot.runner import Runner
 from engine import alerts, approvals, people
 from engine.access import SYSTEM
+from engine.agency_chats import agency_chats
 from engine.clock import FrozenClock
 from engine.i18n import translator
 from engine.notify import CHAT_UNREACHABLE, DeliveryFailed, Notification, deliver
@@ -650,3 +651,17 @@ async def test_the_codes_a_revoked_member_made_lapse_with_their_access(runner: R
     assert (await _say(runner, "22", f"/start {admins}")).ok
     assert (await _say(runner, "23", f"/start {in_beta}")).ok
     assert await Membership.filter(workspace__slug="acme").values_list("person__external_id", flat=True) == ["22"]
+
+
+async def test_a_clients_chat_never_receives_the_agencys_alerts(runner: Runner) -> None:
+    """/agency_chat run in a client's chat sent the client the agency's alerts, which name every workspace (a chat
+    of another client unreachable, a blacklist checker blind). Refused both ways round."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    assert (await _say(runner, "1", "/bind client", chat="-900")).ok
+    refused = await _say(runner, "1", "/agency_chat", chat="-900", lang="en")
+    assert refused.plain_text() == translator("en")("error-agency-chat-client")
+    assert (await _say(runner, "1", "/agency_chat", chat="-901")).ok
+    assert (await _say(runner, "1", "/bind client", chat="-901")).plain_text() == RU("error-bind-client-agency-chat")
+    assert (await _say(runner, "1", "/bind alerts", chat="-901")).ok  # a managers' chat may hear both
+    assert [c.chat_id for c in await agency_chats()] == ["-901"]
+    assert await ChatBinding.filter(chat_id="-901").values_list("purposes", flat=True) == [["alerts"]]
