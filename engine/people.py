@@ -108,8 +108,10 @@ async def _visible_workspace(actor: Actor, slug: str) -> tuple[Workspace, Role]:
     return workspace, Role.ADMIN if actor.is_admin or membership is None else membership.role
 
 
-async def create_workspace(actor: Actor, slug: str, name: str) -> Workspace:
-    """A new client workspace; a manager who creates one manages it and switches to it."""
+async def create_workspace(actor: Actor, slug: str, name: str, clock: Clock | None = None) -> Workspace:
+    """A new client workspace; a manager who creates one manages it and switches to it. Audited in the new
+    workspace (`workspace.create`), at the `clock`'s time (without one, the row's own stamp): the command's own
+    entry is written in the one the person was in before."""
     if not actor.manages_any:
         raise Forbidden("error-forbidden")
     slug = _check_slug(slug)
@@ -121,6 +123,14 @@ async def create_workspace(actor: Actor, slug: str, name: str) -> Workspace:
                 await Membership.create(person_id=actor.person_id, workspace=workspace, role=Role.MANAGER)
             if actor.person_id is not None:
                 await Person.filter(id=actor.person_id).update(current_workspace_id=workspace.id)
+            await AuditLog.create(
+                workspace_id=workspace.id,
+                actor_id=actor.person_id,
+                action="workspace.create",
+                subject=f"workspace:{workspace.id}",
+                data={"name": workspace.name},
+                created_at=clock.now() if clock is not None else workspace.created_at,
+            )
     except IntegrityError:
         raise Conflict("error-workspace-exists", slug=slug) from None
     return workspace
@@ -231,7 +241,8 @@ async def create_invite(actor: Actor, role: Role, clock: Clock) -> Invitation:
 
 
 async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspace:
-    """Bind the person presenting `code` to its workspace. A code works once, before it expires.
+    """Bind the person presenting `code` to its workspace. A code works once, before it expires. Audited, as the
+    presenter's act (`invite.redeem`: the role, and whether they joined, were raised to it or stayed as they were).
 
     A code that gives its presenter nothing (an admin; a member with the same or a higher role) is spent all the
     same — it may have been typed where others read it — and changes nothing: `error-invite-admin`,
@@ -255,6 +266,18 @@ async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspac
         refusal = _no_gain(person, membership, invite.role)
         if refusal is None:
             await _join(person, membership, invite)
+        await AuditLog.create(  # who came in, with which role: the entry an access review starts from
+            workspace_id=invite.workspace_id,
+            actor_id=person.id,
+            action="invite.redeem",
+            subject=f"workspace:{invite.workspace_id}",
+            data={
+                "invite": invite.id,
+                "role": invite.role.value,
+                "result": "unchanged" if refusal is not None else "joined" if membership is None else "raised",
+            },
+            created_at=now,
+        )
     if refusal is not None:
         raise refusal  # after the commit: the code stays spent
     return await Workspace.get(id=invite.workspace_id)

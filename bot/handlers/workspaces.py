@@ -159,7 +159,7 @@ async def whoami(ctx: Ctx, args: dict[str, Any]) -> Reply:
     example='acme "ACME Ltd"',
 )
 async def workspace_new(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    workspace = await people.create_workspace(ctx.actor, args["slug"], args["name"] or args["slug"])
+    workspace = await people.create_workspace(ctx.actor, args["slug"], args["name"] or args["slug"], ctx.clock)
     return Reply().add(ctx.t("workspace-created", slug=workspace.slug, name=workspace.name))
 
 

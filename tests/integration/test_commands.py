@@ -665,3 +665,27 @@ async def test_a_clients_chat_never_receives_the_agencys_alerts(runner: Runner) 
     assert (await _say(runner, "1", "/bind alerts", chat="-901")).ok  # a managers' chat may hear both
     assert [c.chat_id for c in await agency_chats()] == ["-901"]
     assert await ChatBinding.filter(chat_id="-901").values_list("purposes", flat=True) == [["alerts"]]
+
+
+async def test_who_came_in_and_what_was_created_is_in_the_audit_log(runner: Runner, clock: FrozenClock) -> None:
+    """The audit log had no entry for a person joining a client's workspace (nor for a code that changed
+    nothing), and /workspace_new's entry was written in the workspace the admin was in before, without naming
+    the one created: an access review could not say who got in, or when."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "1", "/workspace_new beta Beta")
+    code = await _invite(runner, "client")
+    await _say(runner, "2", f"/start {code}")
+    await _say(runner, "2", f"/start {await _invite(runner, 'client')}")  # a client already: nothing changes
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager')}")
+    acme, beta = await Workspace.get(slug="acme"), await Workspace.get(slug="beta")
+    person = await Person.get(external_id="2")
+    created = await AuditLog.filter(action="workspace.create").order_by("id").values_list("workspace_id", "subject")
+    assert created == [(acme.id, f"workspace:{acme.id}"), (beta.id, f"workspace:{beta.id}")]
+    joins = await AuditLog.filter(action="invite.redeem").order_by("id")
+    assert [(e.workspace_id, e.actor_id, e.data["role"], e.data["result"]) for e in joins] == [
+        (acme.id, person.id, "client", "joined"),
+        (acme.id, person.id, "client", "unchanged"),
+        (acme.id, person.id, "manager", "raised"),
+    ]
+    assert {e.created_at for e in joins} == {clock.now()}
+    assert not await AuditLog.filter(action="invite.redeem", workspace_id=beta.id).exists()
