@@ -10,10 +10,10 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_admin
 from engine.clock import Clock
-from engine.errors import UserError
+from engine.errors import Conflict, UserError
 from engine.i18n import pick_locale
-from models import AgencySetting, AuditLog
-from models.enums import Platform
+from models import AgencySetting, AuditLog, ChatBinding, Person
+from models.enums import ChatPurpose, Platform
 
 KEY: Final = "agency_chats"
 MAX_CHATS: Final = 20  # an agency has a handful of ops chats; the list is read on every agency alert
@@ -41,12 +41,32 @@ async def agency_chats() -> list[AgencyChat]:
     return _parse(setting.value if setting else [])
 
 
+async def agency_readers() -> list[AgencyChat]:
+    """Where an alert of no workspace goes: the agency chats; while none is bound (a new install, the last one
+    unbound), each admin's private chat with the bot, in their language — a Telegram user's id is their private
+    chat's, a Slack user's id their DM with the app. Else the alert that a bound group removed the bot, or that
+    no worker runs, was posted nowhere and nobody was told."""
+    chats = await agency_chats()
+    if chats:
+        return chats
+    admins = await Person.filter(is_admin=True, platform__in=[Platform.TELEGRAM, Platform.SLACK]).order_by("id")
+    return [AgencyChat(p.platform, p.external_id, pick_locale(p.locale)) for p in admins]
+
+
 async def bind_agency_chat(actor: Actor, platform: Platform, chat_id: str, clock: Clock, *, on: bool = True) -> bool:
     """Bind (or with `on=False` unbind) this chat for agency-wide alerts, in the admin's language; True when the
-    list changed. Admins only."""
+    list changed. Admins only. A client's chat is refused (`Conflict("error-agency-chat-client")`): the agency's
+    alerts name every workspace, and a client must read nothing of the others."""
     require_admin(actor)
     if not chat_id:
         raise UserError("error-bind-no-chat")
+    if (
+        on
+        and await ChatBinding.filter(
+            platform=platform, chat_id=chat_id, purposes__contains=[ChatPurpose.CLIENT.value]
+        ).exists()
+    ):
+        raise Conflict("error-agency-chat-client")
     async with in_transaction() as conn:
         setting = await AgencySetting.select_for_update().using_db(conn).get_or_none(key=KEY)
         chats = _parse(setting.value if setting else [])

@@ -24,7 +24,7 @@ from typing import Any, Final, Protocol
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 
-from engine.agency_chats import agency_chats
+from engine.agency_chats import agency_chats, agency_readers
 from engine.alert_names import kind_label, subject_names
 from engine.alert_routing import PER_WINDOW, WINDOW_S, Held, Route, clip, route, summarize, window_of
 from engine.clock import Clock
@@ -33,7 +33,7 @@ from engine.logging import get_logger
 from engine.people import chats_for, move_chat
 from engine.ratelimit import Budget, Limits, Rule, SharedLimits, defer_seconds
 from engine.reply import Button, Reply
-from models import Delivery, PendingNotification, Workspace
+from models import ChatBinding, Delivery, PendingNotification, Workspace
 from models.enums import ChatPurpose, Platform, Severity
 
 log = get_logger(__name__)
@@ -178,9 +178,10 @@ class Target:
 
 
 async def targets(notification: Notification) -> list[Target]:
-    """The chats a notification goes to: the workspace's chats bound for its purpose, or the agency chats."""
+    """The chats a notification goes to: the workspace's chats bound for its purpose, or the agency's readers
+    (`agency_readers`: the agency chats, else the admins' private chats)."""
     if notification.workspace_id is None:
-        return [Target(c.platform, c.chat_id, c.locale) for c in await agency_chats()]
+        return [Target(c.platform, c.chat_id, c.locale) for c in await agency_readers()]
     workspace = await Workspace.get(id=notification.workspace_id)
     bindings = await chats_for(workspace.id, notification.purpose)
     return [Target(b.platform, b.chat_id, workspace.locale) for b in bindings]
@@ -251,6 +252,35 @@ async def _chat_refused(notification: Notification, target: Target, reason: str,
         data={"platform": target.platform.value, "chat": target.chat_id, "workspace": workspace, "reason": reason},
         now=clock.now(),
     )
+
+
+async def chat_lost(platform: Platform, chat_id: str, reason: str, clock: Clock) -> bool:
+    """The platform says the bot can no longer post in `chat_id` (removed from a group): when a workspace or the
+    agency writes there, the agency hears it now (`chat_unreachable`, naming the workspaces), not from the next
+    alert that fails there — which nobody would have read. True when the chat was bound."""
+    from engine.alerts import raise_alert  # noqa: PLC0415 - engine.alerts builds on this module
+
+    slugs = sorted(
+        await ChatBinding.filter(platform=platform, chat_id=chat_id).values_list("workspace__slug", flat=True)
+    )
+    agency = any((c.platform, c.chat_id) == (platform, chat_id) for c in await agency_chats())
+    if not slugs and not agency:
+        return False
+    await raise_alert(
+        workspace_id=None,
+        kind=CHAT_UNREACHABLE,
+        severity=Severity.WARNING,
+        subject=chat_subject(Target(platform, chat_id, locale="")),
+        key="delivery",
+        data={
+            "platform": platform.value,
+            "chat": chat_id,
+            "workspace": ", ".join(map(str, slugs)) or "—",
+            "reason": reason,
+        },
+        now=clock.now(),
+    )
+    return True
 
 
 async def _send(notifier: Notifier, target: Target, reply: Reply, clock: Clock) -> tuple[Target, str]:

@@ -72,7 +72,20 @@ async def resolve_actor(identity: Identity) -> Actor:
 
 
 def _code_hash(code: str) -> str:
-    return hashlib.sha256(code.strip().encode()).hexdigest()
+    return hashlib.sha256(invite_code(code).encode()).hexdigest()
+
+
+_LINK_START = re.compile(r"[?&]start=([A-Za-z0-9_-]+)")
+_QUOTES = "\"'`«»“”‘’<>"
+
+
+def invite_code(text: str) -> str:
+    """The code in what a person pasted: the code itself, quoted or not, or the bot's start link that carries it
+    (`https://t.me/<bot>?start=<code>`, `tg://resolve?domain=<bot>&start=<code>`) — opened, the link sends
+    `/start <code>`; pasted into the chat as text, it is the link that arrives."""
+    text = text.strip().strip(_QUOTES).strip()
+    link = _LINK_START.search(text)
+    return link.group(1) if link else text
 
 
 def _check_slug(slug: str) -> str:
@@ -95,8 +108,10 @@ async def _visible_workspace(actor: Actor, slug: str) -> tuple[Workspace, Role]:
     return workspace, Role.ADMIN if actor.is_admin or membership is None else membership.role
 
 
-async def create_workspace(actor: Actor, slug: str, name: str) -> Workspace:
-    """A new client workspace; a manager who creates one manages it and switches to it."""
+async def create_workspace(actor: Actor, slug: str, name: str, clock: Clock | None = None) -> Workspace:
+    """A new client workspace; a manager who creates one manages it and switches to it. Audited in the new
+    workspace (`workspace.create`), at the `clock`'s time (without one, the row's own stamp): the command's own
+    entry is written in the one the person was in before."""
     if not actor.manages_any:
         raise Forbidden("error-forbidden")
     slug = _check_slug(slug)
@@ -108,6 +123,14 @@ async def create_workspace(actor: Actor, slug: str, name: str) -> Workspace:
                 await Membership.create(person_id=actor.person_id, workspace=workspace, role=Role.MANAGER)
             if actor.person_id is not None:
                 await Person.filter(id=actor.person_id).update(current_workspace_id=workspace.id)
+            await AuditLog.create(
+                workspace_id=workspace.id,
+                actor_id=actor.person_id,
+                action="workspace.create",
+                subject=f"workspace:{workspace.id}",
+                data={"name": workspace.name},
+                created_at=clock.now() if clock is not None else workspace.created_at,
+            )
     except IntegrityError:
         raise Conflict("error-workspace-exists", slug=slug) from None
     return workspace
@@ -218,7 +241,8 @@ async def create_invite(actor: Actor, role: Role, clock: Clock) -> Invitation:
 
 
 async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspace:
-    """Bind the person presenting `code` to its workspace. A code works once, before it expires.
+    """Bind the person presenting `code` to its workspace. A code works once, before it expires. Audited, as the
+    presenter's act (`invite.redeem`: the role, and whether they joined, were raised to it or stayed as they were).
 
     A code that gives its presenter nothing (an admin; a member with the same or a higher role) is spent all the
     same — it may have been typed where others read it — and changes nothing: `error-invite-admin`,
@@ -242,6 +266,18 @@ async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspac
         refusal = _no_gain(person, membership, invite.role)
         if refusal is None:
             await _join(person, membership, invite)
+        await AuditLog.create(  # who came in, with which role: the entry an access review starts from
+            workspace_id=invite.workspace_id,
+            actor_id=person.id,
+            action="invite.redeem",
+            subject=f"workspace:{invite.workspace_id}",
+            data={
+                "invite": invite.id,
+                "role": invite.role.value,
+                "result": "unchanged" if refusal is not None else "joined" if membership is None else "raised",
+            },
+            created_at=now,
+        )
     if refusal is not None:
         raise refusal  # after the commit: the code stays spent
     return await Workspace.get(id=invite.workspace_id)
@@ -298,17 +334,24 @@ class PersonRef:
     external_id: str
 
 
-async def revoke_member(actor: Actor, person_id: int) -> PersonRef:
-    """Take the person's membership in the actor's current workspace away; returns who lost it.
+async def revoke_member(actor: Actor, person_id: int, clock: Clock) -> PersonRef:
+    """Take the person's membership in the actor's current workspace away; returns who lost it. The invite codes
+    they made for it and nobody has used yet lapse with it: a manager let go could otherwise come back (or bring
+    someone in) with a code made the day before.
 
     Raises `error-no-workspace`, `error-forbidden`, `error-revoke-self`, `error-member-not-found`.
     """
     workspace_id = require_manager(actor)
     if person_id == actor.person_id:
         raise UserError("error-revoke-self")
-    deleted = await Membership.filter(workspace_id=workspace_id, person_id=person_id).delete()
-    if not deleted:
-        raise NotFound("error-member-not-found", id=person_id)
+    now = clock.now()
+    async with in_transaction():
+        deleted = await Membership.filter(workspace_id=workspace_id, person_id=person_id).delete()
+        if not deleted:
+            raise NotFound("error-member-not-found", id=person_id)
+        await Invite.filter(
+            workspace_id=workspace_id, created_by_id=person_id, used_at=None, expires_at__gt=now
+        ).update(expires_at=now)
     await Person.filter(id=person_id, current_workspace_id=workspace_id).update(current_workspace_id=None)
     person = await Person.get(id=person_id)
     return PersonRef(person.id, person.platform, person.external_id)
@@ -327,19 +370,21 @@ so a chat gets it once; nothing else reaches a client's chat."""
 async def bind_chat(
     actor: Actor, platform: Platform, chat_id: str, purposes: list[ChatPurpose], clock: Clock
 ) -> ChatBinding:
-    """Send this workspace's alerts and/or reports to this chat; binding again adds purposes.
+    """Send this workspace's alerts and/or reports to this chat; binding again adds purposes. A chat another
+    workspace writes to: `_check_shared_chat`.
 
     A client's chat is that only: binding it `client` drops whatever it had (the client must never read the
     managers' alerts or digests), and binding it for alerts or reports makes it a managers' chat again.
     """
     workspace_id = require_manager(actor)
+    wanted = {p.value for p in purposes}
+    await _check_shared_chat(actor, workspace_id, platform, chat_id, client=ChatPurpose.CLIENT.value in wanted)
     binding, _ = await ChatBinding.get_or_create(
         workspace_id=workspace_id,
         platform=platform,
         chat_id=chat_id,
         defaults={"purposes": [], "created_at": clock.now()},
     )
-    wanted = {p.value for p in purposes}
     if ChatPurpose.CLIENT.value in wanted:
         merged = [ChatPurpose.CLIENT.value]
     else:
@@ -348,6 +393,33 @@ async def bind_chat(
         binding.purposes = merged
         await binding.save(update_fields=["purposes"])
     return binding
+
+
+async def _check_shared_chat(
+    actor: Actor, workspace_id: int, platform: Platform, chat_id: str, *, client: bool
+) -> None:
+    """A chat another workspace writes to takes this one's notifications only when nobody there could read what
+    is not theirs: never a client's chat (it is one workspace's; its client must never read another workspace's
+    alerts or reports) nor a chat made a client's while another workspace writes to it
+    (`Conflict("error-bind-client-chat")`), and only from someone who manages every workspace already there — a
+    manager of B cannot pour B's alerts into A's group, whose people are A's (`Conflict("error-bind-taken")`,
+    naming no workspace). An agency chat, whose alerts name every workspace, is no client's chat either
+    (`Conflict("error-bind-client-agency-chat")`)."""
+    if client and (platform, chat_id) in {(c.platform, c.chat_id) for c in await agency_chats()}:
+        raise Conflict("error-bind-client-agency-chat")
+    others = await ChatBinding.filter(platform=platform, chat_id=chat_id).exclude(workspace_id=workspace_id)
+    if not others:
+        return
+    if client or any(ChatPurpose.CLIENT.value in b.purposes for b in others):
+        raise Conflict("error-bind-client-chat")
+    if actor.is_admin or await ChatBinding.exists(workspace_id=workspace_id, platform=platform, chat_id=chat_id):
+        return  # already this workspace's chat too: its managers add what it hears
+    theirs = {b.workspace_id for b in others}
+    managed = await Membership.filter(
+        person_id=actor.person_id or 0, workspace_id__in=theirs, role=Role.MANAGER
+    ).count()
+    if managed < len(theirs):
+        raise Conflict("error-bind-taken")
 
 
 async def list_chats(actor: Actor) -> tuple[Workspace, list[ChatBinding]]:

@@ -159,7 +159,7 @@ async def whoami(ctx: Ctx, args: dict[str, Any]) -> Reply:
     example='acme "ACME Ltd"',
 )
 async def workspace_new(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    workspace = await people.create_workspace(ctx.actor, args["slug"], args["name"] or args["slug"])
+    workspace = await people.create_workspace(ctx.actor, args["slug"], args["name"] or args["slug"], ctx.clock)
     return Reply().add(ctx.t("workspace-created", slug=workspace.slug, name=workspace.name))
 
 
@@ -236,7 +236,7 @@ async def members(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 @command("revoke", Access.MANAGE, Arg("person", kind="int", not_found="error-member-not-found"), example="12")
 async def revoke(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    revoked = await people.revoke_member(ctx.actor, args["person"])
+    revoked = await people.revoke_member(ctx.actor, args["person"], ctx.clock)
     hooks: list[PersonChanged] = ctx.services.get(PERSON_CHANGED, [])
     for changed in hooks:
         await changed(revoked)

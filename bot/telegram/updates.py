@@ -23,7 +23,17 @@ from aiogram.exceptions import (
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Chat, Document, ErrorEvent, ForceReply, Message, TelegramObject, User
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    ChatMemberUpdated,
+    Document,
+    ErrorEvent,
+    ForceReply,
+    Message,
+    TelegramObject,
+    User,
+)
 from redis.asyncio import Redis
 
 from bot.command import REGISTRY, answer_words, file_limit, split_line
@@ -32,6 +42,7 @@ from bot.telegram.client import send_reply
 from bot.telegram.render import CANCEL, parse_callback_data
 from engine.i18n import Translator, spoken, translator
 from engine.logging import get_logger
+from engine.notify import chat_lost
 from engine.people import Identity, move_chat, resolve_actor
 from engine.reply import Attachment, Block, BlockStyle, Reply
 from models.enums import Platform
@@ -120,6 +131,7 @@ def build_router(runner: Runner, default_locale: str) -> Router:
     root = Router(name=f"{__name__}.chats")
     root.message.register(on_migrated, F.migrate_to_chat_id | F.migrate_from_chat_id)
     root.message.register(on_anonymous, F.sender_chat, F.text.startswith("/"), for_this_bot)
+    root.my_chat_member.register(on_removed, F.new_chat_member.status.in_(REMOVED))
     root.include_router(router)
     return root
 
@@ -136,6 +148,20 @@ async def on_migrated(message: Message, *, runner: Runner) -> None:
         return
     moved = await move_chat(Platform.TELEGRAM, str(old), str(new), runner.clock)
     log.info("telegram chat migrated", old=old, new=new, bindings=moved)
+
+
+REMOVED = frozenset({"left", "kicked"})  # the bot's own membership: it can no longer post in the chat
+
+
+async def on_removed(event: ChatMemberUpdated, *, runner: Runner) -> None:
+    """The bot was removed from a group or channel: if it was bound, the agency is told now, while someone can
+    add the bot back, not when the next alert fails there. A person blocking the bot in private is no chat's
+    loss."""
+    if event.chat.type == ChatType.PRIVATE:
+        return
+    reason = "Forbidden: bot was kicked" if event.new_chat_member.status == "kicked" else "Forbidden: bot left the chat"
+    if await chat_lost(Platform.TELEGRAM, str(event.chat.id), reason, runner.clock):
+        log.info("telegram bot removed from a bound chat", chat=event.chat.id)
 
 
 async def on_anonymous(message: Message, *, bot: Bot, default_locale: str) -> None:

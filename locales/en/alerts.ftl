@@ -54,6 +54,7 @@ agency-chat-bound = This chat now receives the agency's alerts (those of no work
 agency-chat-already = This chat already receives the agency's alerts.
 agency-chat-unbound = This chat no longer receives the agency's alerts.
 agency-chat-not-bound = This chat was not receiving the agency's alerts.
+error-agency-chat-client = This chat is a client's chat: the agency's alerts name every workspace, and a client must read nothing of the others. Run /agency_chat in the agency's own chat.
 error-agency-chat-limit = There can be at most { $limit } agency { $limit ->
     [one] chat
    *[other] chats

@@ -297,3 +297,38 @@ async def test_a_moved_chat_merges_into_a_binding_of_its_new_id_and_keeps_its_ag
     assert (binding.chat_id, binding.purposes) == (str(SUPERGROUP), ["alerts", "reports"])
     assert await agency_chats() == [AgencyChat(Platform.TELEGRAM, str(SUPERGROUP), "en")]
     assert await move_chat(Platform.TELEGRAM, str(OLD_GROUP), str(SUPERGROUP), telegram.clock) == 0
+
+
+def _removed(chat: dict[str, Any], status: str, update_id: int) -> dict[str, Any]:
+    """Telegram's my_chat_member update: the bot's own membership of `chat` changed to `status`."""
+    bot = {"id": 4242, "is_bot": True, "first_name": "Mailfleet", "username": "mailfleet_bot"}
+    admin = {"id": ANNA, "is_bot": False, "first_name": "Anna"}
+    return {
+        "update_id": update_id,
+        "my_chat_member": {
+            "chat": chat,
+            "from": admin,
+            "date": 1_790_000_000,
+            "old_chat_member": {"status": "member", "user": bot},
+            "new_chat_member": {"status": status, "user": bot, "until_date": 0}
+            if status == "kicked"
+            else {"status": status, "user": bot},
+        },
+    }
+
+
+async def test_the_bot_removed_from_a_bound_group_is_reported_at_once(telegram: TelegramRig) -> None:
+    """The bot removed from a group bound for alerts: nothing happened until the next alert failed there, and
+    that alert was read by nobody. Telegram says so at once (my_chat_member), and the agency is told then."""
+    group = await manager_in_group(telegram)
+    await ask(group, "/bind alerts")
+    dispatcher, bot = telegram.transport.dispatcher, telegram.transport.bot
+    group_chat = {"id": OLD_GROUP, "type": "group", "title": "ACME ops"}
+    await dispatcher.feed_raw_update(bot, _removed(group_chat, "kicked", 1))
+    alert = await Alert.get(kind=CHAT_UNREACHABLE)
+    assert alert.workspace_id is None and alert.subject == f"chat:telegram:{OLD_GROUP}"
+    assert alert.data["workspace"] == "acme" and "kicked" in alert.data["reason"]
+    unbound = {"id": -4700999, "type": "supergroup", "title": "elsewhere"}
+    await dispatcher.feed_raw_update(bot, _removed(unbound, "left", 2))  # no workspace writes there
+    await dispatcher.feed_raw_update(bot, _removed({"id": ANNA, "type": "private", "first_name": "Anna"}, "kicked", 3))
+    assert await Alert.filter(kind=CHAT_UNREACHABLE).count() == 1

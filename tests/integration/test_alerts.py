@@ -18,7 +18,7 @@ from engine.clock import FrozenClock
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.health import HEARTBEAT_KEY
 from engine.i18n import translator
-from engine.notify import DIGEST_PENDING, flush_digests
+from engine.notify import DIGEST_PENDING, DeliveryFailed, flush_digests
 from engine.reply import Reply
 from jobs import worker
 from models import (
@@ -276,6 +276,46 @@ async def test_agency_alerts_reach_the_agency_chats_only(redis: Redis, clock: Fr
 
     assert await agency_chats.bind_agency_chat(admin, TG, "ops", clock, on=False) is True
     assert [c.chat_id for c in await agency_chats.agency_chats()] == ["C0OPS"]
+
+
+async def test_with_no_agency_chat_an_agency_alert_reaches_the_admins_privately(
+    redis: Redis, clock: FrozenClock
+) -> None:
+    """The bot removed from a workspace's only alerts group: its alert failed there, and the `chat_unreachable`
+    alert, which goes to the agency chats, went nowhere on an install that had bound none — nobody was told.
+    With no agency chat, the admins hear it in their private chats, each in their language; once one is bound,
+    only there."""
+    ws = await _workspace()
+    await Person.create(platform=TG, external_id="501", is_admin=True, locale="en")
+    await Person.create(platform=Platform.SLACK, external_id="U0ADMIN", is_admin=True)
+    await Person.create(platform=TG, external_id="502")  # no admin
+    await _manager(ws, "41")
+
+    class GoneGroup(RecordingNotifier):
+        async def send(self, chat_id: str, reply: Reply) -> str:
+            if chat_id == "acme-alerts":
+                raise DeliveryFailed("Forbidden: bot was kicked from the group chat")
+            return await super().send(chat_id, reply)
+
+    tg, slack = GoneGroup(), RecordingNotifier(Platform.SLACK)
+    notifiers = {TG: tg, Platform.SLACK: slack}
+    await _raise(ws.id, "mailbox:1", clock, severity=Severity.CRITICAL)
+    [lost] = await alerts.claim_due(clock)
+    assert (await deliver_paced(lost, notifiers, redis, clock)).failed == ["telegram:acme-alerts"]
+    [told] = await alerts.claim_due(clock)
+    report = await deliver_paced(told, notifiers, redis, clock)
+    assert sorted(report.sent) == ["slack:U0ADMIN", "telegram:501"]
+    unreachable = await Alert.get(kind="chat_unreachable")
+    [(_, english)] = tg.sent
+    [(_, russian)] = slack.sent
+    assert english.blocks[0].text == EN("alert-heading", severity="warning", id=unreachable.id)
+    assert russian.blocks[0].text == RU("alert-heading", severity="warning", id=unreachable.id)
+    assert "acme-alerts" in english.plain_text()
+
+    await agency_chats.bind_agency_chat(Actor(None, TG, Role.ADMIN, None), TG, "ops", clock)
+    await _raise(None, "worker:heartbeat", clock, kind="worker_down", severity=Severity.CRITICAL)
+    [down] = await alerts.claim_due(clock)
+    assert (await deliver_paced(down, notifiers, redis, clock)).sent == ["telegram:ops"]
 
 
 async def test_an_alert_never_reaches_a_clients_chat(redis: Redis, clock: FrozenClock) -> None:

@@ -14,6 +14,7 @@ from bot.handlers.workspaces import HELP_GROUPS
 from bot.runner import Runner
 from engine import alerts, approvals, people
 from engine.access import SYSTEM
+from engine.agency_chats import agency_chats
 from engine.clock import FrozenClock
 from engine.i18n import translator
 from engine.notify import CHAT_UNREACHABLE, DeliveryFailed, Notification, deliver
@@ -88,6 +89,27 @@ async def test_expired_and_unknown_codes(runner: Runner, clock: FrozenClock) -> 
     wrong_case = await _say(runner, "9", f"/start {fresh.swapcase()}")  # typed from a screenshot
     assert "заглавными и строчными" in wrong_case.plain_text()  # codes are case-sensitive: the message says so
     assert await Membership.all().count() == 0
+
+
+async def test_a_code_pasted_as_the_bots_link_or_quoted_is_the_code(runner: Runner) -> None:
+    """A person who got the bot's start link (t.me/<bot>?start=<code>) as text pasted it after /start, or pasted
+    the code with the quotes it was sent in: 'invite code not found' for a valid code. The code is taken out."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    pasted = [
+        "https://t.me/mailfleet_bot?start={code}",
+        "t.me/mailfleet_bot?start={code}",
+        "tg://resolve?domain=mailfleet_bot&start={code}",
+        "<https://t.me/mailfleet_bot?start={code}>",  # Slack's markup of a link
+        "«{code}»",
+        "`{code}`",
+    ]
+    for user, form in enumerate(pasted, start=10):
+        code = await _invite(runner, "client")
+        joined = await _say(runner, str(user), f"/start {form.format(code=code)}")
+        assert joined.ok, (form, joined.plain_text())
+    assert await Membership.filter(role=Role.CLIENT).count() == len(pasted)
+    link = await _say(runner, "30", "/start https://t.me/mailfleet_bot?start=nonsense")
+    assert link.plain_text() == RU("error-invite-invalid")
 
 
 async def test_a_code_that_gives_nothing_more_changes_nothing_and_is_spent(runner: Runner) -> None:
@@ -570,3 +592,100 @@ async def test_a_manager_lists_the_chats_and_disconnects_one_here_or_by_number(r
         ("telegram:-100500", {"purposes": ["alerts", "reports"]}),
         ("telegram:-100600", {"purposes": ["alerts"]}),
     ]
+
+
+async def test_a_chat_another_workspace_writes_to_takes_this_ones_only_when_nobody_reads_what_is_not_theirs(
+    runner: Runner,
+) -> None:
+    """A manager of beta ran /bind alerts in acme's client's chat (both were in that group): beta's alerts went to
+    acme's client. A client's chat is one workspace's; a chat another workspace writes to takes this one's
+    notifications only from someone who manages that one too (an admin, a manager of both)."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "1", "/workspace_new beta Beta")
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager', 'acme')}")
+    await _say(runner, "3", f"/start {await _invite(runner, 'manager', 'beta')}")
+    both = await _invite(runner, "manager", "acme")
+    await _say(runner, "4", f"/start {await _invite(runner, 'manager', 'beta')}")
+    await _say(runner, "4", f"/start {both}")  # manages acme and beta, acme current
+    assert (await _say(runner, "2", "/bind client", chat="-700")).ok  # acme's client's chat
+    assert (await _say(runner, "2", "/bind alerts", chat="-800")).ok  # acme's managers' chat
+    for who, chat in (("3", "-700"), ("4", "-700")):  # a manager of beta, a manager of both: never a client's chat
+        await _say(runner, who, "/use beta")
+        refused = await _say(runner, who, "/bind alerts", chat=chat)
+        assert refused.plain_text() == RU("error-bind-client-chat"), refused.plain_text()
+    taken = await _say(runner, "3", "/bind all", chat="-800")
+    assert taken.plain_text() == RU("error-bind-taken") and "acme" not in taken.plain_text().lower()
+    assert (await _say(runner, "3", "/bind client", chat="-800")).plain_text() == RU("error-bind-client-chat")
+    await _say(runner, "1", "/use beta")
+    assert (await _say(runner, "1", "/bind client", chat="-700")).plain_text() == RU("error-bind-client-chat")
+    assert (await _say(runner, "4", "/bind reports", chat="-800")).ok  # manages acme too: one ops chat for both
+    bound = (
+        await ChatBinding.filter(chat_id__in=["-700", "-800"]).order_by("id").values_list("workspace__slug", "chat_id")
+    )
+    assert bound == [("acme", "-700"), ("acme", "-800"), ("beta", "-800")]
+    assert (await _say(runner, "2", "/bind reports", chat="-800")).ok  # acme's own chat: acme binds it at will
+
+
+async def test_the_codes_a_revoked_member_made_lapse_with_their_access(runner: Runner) -> None:
+    """A manager let go kept the codes they had made the day before: one of them, opened from another account,
+    made them a manager again. Their unused codes for that workspace lapse when their access is revoked; codes
+    others made, and theirs for a workspace they still manage, still work."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "1", "/workspace_new beta Beta")
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager', 'beta')}")
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager', 'acme')}")
+    admins = await _invite(runner, "client", "acme")
+
+    async def code_of_2(role: str) -> str:
+        reply = await _say(runner, "2", f"/invite {role}")
+        return next(b.text for b in reply.blocks if b.style == "pre")
+
+    own = [await code_of_2("manager"), await code_of_2("client")]
+    await _say(runner, "2", "/use beta")
+    in_beta = await code_of_2("client")
+    person = await Person.get(external_id="2")
+    await _say(runner, "1", "/use acme")
+    assert (await _say(runner, "1", f"/revoke {person.id}")).ok
+    for user, code in zip(("20", "21"), own, strict=True):  # another account of theirs, or someone they sent it to
+        assert (await _say(runner, user, f"/start {code}")).plain_text() == RU("error-invite-expired")
+    assert (await _say(runner, "22", f"/start {admins}")).ok
+    assert (await _say(runner, "23", f"/start {in_beta}")).ok
+    assert await Membership.filter(workspace__slug="acme").values_list("person__external_id", flat=True) == ["22"]
+
+
+async def test_a_clients_chat_never_receives_the_agencys_alerts(runner: Runner) -> None:
+    """/agency_chat run in a client's chat sent the client the agency's alerts, which name every workspace (a chat
+    of another client unreachable, a blacklist checker blind). Refused both ways round."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    assert (await _say(runner, "1", "/bind client", chat="-900")).ok
+    refused = await _say(runner, "1", "/agency_chat", chat="-900", lang="en")
+    assert refused.plain_text() == translator("en")("error-agency-chat-client")
+    assert (await _say(runner, "1", "/agency_chat", chat="-901")).ok
+    assert (await _say(runner, "1", "/bind client", chat="-901")).plain_text() == RU("error-bind-client-agency-chat")
+    assert (await _say(runner, "1", "/bind alerts", chat="-901")).ok  # a managers' chat may hear both
+    assert [c.chat_id for c in await agency_chats()] == ["-901"]
+    assert await ChatBinding.filter(chat_id="-901").values_list("purposes", flat=True) == [["alerts"]]
+
+
+async def test_who_came_in_and_what_was_created_is_in_the_audit_log(runner: Runner, clock: FrozenClock) -> None:
+    """The audit log had no entry for a person joining a client's workspace (nor for a code that changed
+    nothing), and /workspace_new's entry was written in the workspace the admin was in before, without naming
+    the one created: an access review could not say who got in, or when."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "1", "/workspace_new beta Beta")
+    code = await _invite(runner, "client")
+    await _say(runner, "2", f"/start {code}")
+    await _say(runner, "2", f"/start {await _invite(runner, 'client')}")  # a client already: nothing changes
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager')}")
+    acme, beta = await Workspace.get(slug="acme"), await Workspace.get(slug="beta")
+    person = await Person.get(external_id="2")
+    created = await AuditLog.filter(action="workspace.create").order_by("id").values_list("workspace_id", "subject")
+    assert created == [(acme.id, f"workspace:{acme.id}"), (beta.id, f"workspace:{beta.id}")]
+    joins = await AuditLog.filter(action="invite.redeem").order_by("id")
+    assert [(e.workspace_id, e.actor_id, e.data["role"], e.data["result"]) for e in joins] == [
+        (acme.id, person.id, "client", "joined"),
+        (acme.id, person.id, "client", "unchanged"),
+        (acme.id, person.id, "manager", "raised"),
+    ]
+    assert {e.created_at for e in joins} == {clock.now()}
+    assert not await AuditLog.filter(action="invite.redeem", workspace_id=beta.id).exists()
