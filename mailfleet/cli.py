@@ -41,7 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--demo", action="store_true", help="open the data of the last `mailfleet demo`")
     demo_cli.add_parser(sub)
     backup = sub.add_parser("backup", help="write the database and the DNS zone exports to one archive (no keys)")
-    backup.add_argument("path", nargs="?", help="the archive to write (default: ./mailfleet-backup-<time>.tar.gz)")
+    backup.add_argument(
+        "path",
+        nargs="?",
+        help="the archive to write, or a directory to write it in (default: ./mailfleet-backup-<time>.tar.gz)",
+    )
     restore = sub.add_parser("restore", help="restore a `mailfleet backup` archive into an empty database")
     restore.add_argument("path", help="the archive")
     restore.add_argument("--force", action="store_true", help="replace the data of a database that holds some")

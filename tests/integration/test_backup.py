@@ -391,3 +391,24 @@ async def test_a_backup_of_an_older_schema_restores_then_migrates(
     finally:
         await conn.close()
     assert recorded == names and tuple(workspace) == ("old", 'Old, "Ltd"')
+
+
+async def test_a_backup_into_a_directory_or_an_unwritable_path(orm: None, database_url: str, tmp_path: Path) -> None:
+    """`mailfleet backup /backups/` writes the default name in that directory (was: a traceback, "Is a directory");
+    a path that cannot be written is one line naming it, exit 1, and nothing left behind."""
+    await populate()
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    made = await asyncio.to_thread(_mailfleet, database_url, "backup", f"{folder}/")
+    assert made.returncode == 0, made.stderr
+    [written] = list(folder.iterdir())
+    assert written.name.startswith("mailfleet-backup-") and written.name.endswith(".tar.gz")
+    assert f"backup written: {written}" in made.stdout and written.stat().st_mode & 0o777 == 0o600
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    refused = await asyncio.to_thread(_mailfleet, database_url, "backup", str(blocker / "x.tar.gz"))
+    assert refused.returncode == 1
+    assert f"mailfleet: backup failed: cannot write the archive {blocker / 'x.tar.gz'}" in refused.stderr
+    assert "Traceback" not in refused.stderr and not refused.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "backups"]
