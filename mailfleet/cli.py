@@ -164,7 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     # the console is a chat on the terminal: its log shows warnings and above unless LOG_LEVEL asks for debug
     quiet = args.command == "console" and settings.log_level == "info"
     configure_logging(settings.log_format, "warning" if quiet else settings.log_level)
-    settings = demo_cli.adjust(settings, args)  # the demo's own data; the demo offered where no chat is set
+    try:
+        settings = demo_cli.adjust(settings, args)  # the demo's own data; the demo offered where no chat is set
+    except demo_cli.NoDemo as exc:
+        print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
     embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console", "demo", "backup", "restore"}
     try:
         if args.command in {"run", "web"}:

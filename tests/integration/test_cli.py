@@ -201,6 +201,17 @@ def test_worker_and_web_refuse_to_start_embedded(tmp_path: Path) -> None:
     assert result.returncode == 1 and "DATABASE_URL and REDIS_URL must be set" in result.stderr
 
 
+def test_console_demo_before_any_demo_says_what_to_run(tmp_path: Path) -> None:
+    """`mailfleet console --demo` with no demo run yet: one line saying to run the demo first, exit 1, nothing
+    created (was: an empty PostgreSQL cluster built under DATA_DIR/demo and an empty agency opened, exit 0)."""
+    result = _run(_env(DATA_DIR=str(tmp_path / "d")), "console", "--demo", "-c", "/workspaces", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"no demo has run in {tmp_path / 'd' / 'demo'} yet" in result.stderr
+    assert "demo --mailboxes 60 --domains 6 --clients 2 --weeks 3` first" in result.stderr
+    assert "Traceback" not in result.stderr and not result.stdout
+    assert not (tmp_path / "d").exists()
+
+
 def test_version_and_keygen(tmp_path: Path) -> None:
     assert _run(_env(), "--version", cwd=tmp_path).stdout.startswith("mailfleet ")
     key = _run(_env(), "keygen", cwd=tmp_path).stdout.strip()
