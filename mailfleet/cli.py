@@ -85,6 +85,16 @@ async def _rotate(svc: Services) -> None:
             raise StartupError(str(exc)) from None
     get_logger("mailfleet").info("secrets re-encrypted", count=count)
     print(f"{count} mailbox secrets re-encrypted under the first of ENCRYPTION_KEYS")  # noqa: T201 - the result
+    if len(svc.encryption_keys) > 1:
+        print(KEEP_OLD_KEYS)  # noqa: T201
+
+
+KEEP_OLD_KEYS = (
+    "Keep the older keys listed after the first: the mailbox secrets no longer need them, but the tracking and "
+    "unsubscribe links in mail already sent are verified with them, and the suppressions of erased addresses "
+    "(/forget, retention) are matched with them. Removed, those links stop working and those people can be "
+    "imported and mailed again. Restart every web and worker process with these ENCRYPTION_KEYS as well."
+)
 
 
 def _console_exit(settings: Settings, svc: Services, lines: list[str] | None) -> int:

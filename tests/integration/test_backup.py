@@ -152,6 +152,8 @@ async def test_rotate_keys_re_encrypts_every_secret_or_none(orm: None, database_
     done = await asyncio.to_thread(_mailfleet, database_url, "rotate-keys", key=f"{OTHER_KEY},{KEY}")
     assert done.returncode == 0, done.stderr
     assert "12 mailbox secrets re-encrypted under the first of ENCRYPTION_KEYS" in done.stdout
+    # the old key must stay: links in mail already sent and erased addresses' suppressions are keyed by it
+    assert "Keep the older keys listed after the first" in done.stdout and "unsubscribe links" in done.stdout
     assert all(Vault([OTHER_KEY]).decrypt(m.secret_enc) == SECRET for m in await Mailbox.all())
     for out in (refused, done):
         said = out.stdout + out.stderr
