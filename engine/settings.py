@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -188,7 +188,11 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:
-        return _check_service_url(value, ("postgres", "postgresql"), "a postgres:// or postgresql:// URL")
+        """A host, or (libpq's form, which `engine.db` reads) a Unix socket directory:
+        `postgresql://user@/db?host=/run/postgresql`."""
+        return _check_service_url(
+            value, ("postgres", "postgresql"), "a postgres:// or postgresql:// URL", socket_query=True
+        )
 
     @field_validator("redis_url")
     @classmethod
@@ -367,8 +371,11 @@ def _problems(exc: ValidationError) -> list[str]:
     return list(problems.values())
 
 
-def _check_service_url(value: str | None, schemes: tuple[str, ...], expected: str) -> str | None:
-    """The URL if its scheme is one of `schemes` and its host and port make sense; empty means unset."""
+def _check_service_url(
+    value: str | None, schemes: tuple[str, ...], expected: str, *, socket_query: bool = False
+) -> str | None:
+    """The URL if its scheme is one of `schemes` and its host and port make sense; empty means unset. With
+    `socket_query`, a `?host=/directory` (a Unix socket) stands for the host."""
     if not value:
         return None
     try:
@@ -376,7 +383,8 @@ def _check_service_url(value: str | None, schemes: tuple[str, ...], expected: st
         port = parts.port  # raises for a port that is not a number from 0 to 65535
     except ValueError:
         raise ValueError(f"expected {expected} with a port number from 1 to 65535") from None
-    if parts.scheme not in schemes or (parts.scheme != "unix" and not parts.hostname) or port == 0:
+    socket = socket_query and parse_qs(parts.query).get("host", [""])[-1].startswith("/")
+    if parts.scheme not in schemes or (parts.scheme != "unix" and not (parts.hostname or socket)) or port == 0:
         raise ValueError(f"expected {expected}")
     return value
 

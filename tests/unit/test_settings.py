@@ -173,3 +173,18 @@ def test_a_dotenv_file_not_in_utf8_is_one_clean_message(monkeypatch: pytest.Monk
         load_settings()
     said = "  - .env: not UTF-8 text (byte 3 cannot be read); save the file as UTF-8"
     assert str(err.value) == "invalid settings:\n" + said
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://mf:pw@/mailfleet?host=/run/postgresql", "postgres:///mailfleet?host=/var/run/postgresql"]
+)
+def test_a_database_on_a_unix_socket_is_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """libpq's socket form, which `engine.db.credentials_from_url` reads (`?host=/directory`), was refused as
+    "expected a postgres:// or postgresql:// URL"; a URL with neither a host nor a socket still is."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("ENCRYPTION_KEYS", KEY)
+    assert load_settings().database_url == url
+    monkeypatch.setenv("DATABASE_URL", url.split("?", maxsplit=1)[0] + "?host=relative")
+    with pytest.raises(SettingsError, match="DATABASE_URL: expected a postgres:// or postgresql:// URL"):
+        load_settings()
