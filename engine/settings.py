@@ -283,28 +283,62 @@ def load_settings(**overrides: object) -> Settings:
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise SettingsError(_problems(exc)) from None
+        raise SettingsError(_problems(exc) + _missing_besides(exc, overrides)) from None
     except PydanticSettingsError as exc:  # a source could not even read a value; ours parse lists themselves
         raise SettingsError([f"settings: {exc}"]) from None
     except UnicodeDecodeError as exc:  # the environment is text already: the .env file is not UTF-8
         raise SettingsError(
             [f".env: not UTF-8 text (byte {exc.start + 1} cannot be read); save the file as UTF-8"]
         ) from None
-    problems = []
-    if (settings.database_url is None) != (settings.redis_url is None):
-        problems.append("DATABASE_URL and REDIS_URL: set both (production) or neither (embedded default)")
-    if not settings.embedded and not settings.fernet_keys():
-        problems.append(
-            "ENCRYPTION_KEYS: required when DATABASE_URL/REDIS_URL point at production services; "
-            "generate one with `mailfleet keygen`"
-        )
-    if settings.telegram_mode == "webhook" and settings.telegram_webhook_secret is None:
-        problems.append("TELEGRAM_WEBHOOK_SECRET: required in webhook mode")
-    if settings.telegram_mode == "webhook" and not settings.telegram_webhook_url:
-        problems.append("TELEGRAM_WEBHOOK_URL: required in webhook mode (https://your-host/telegram/webhook)")
+    problems = _missing(settings)
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def _missing(settings: Settings, named: frozenset[str] = frozenset()) -> list[str]:
+    """What the settings lack together (a URL without the other, a key, the webhook's secret and URL), leaving out
+    a check that involves a setting in `named` (one already said to be bad)."""
+    checks = [
+        (
+            {"database_url", "redis_url"},
+            (settings.database_url is None) != (settings.redis_url is None),
+            "DATABASE_URL and REDIS_URL: set both (production) or neither (embedded default)",
+        ),
+        (
+            {"encryption_keys"},  # a bad URL read as unset: the other one still says production
+            not settings.embedded and not settings.fernet_keys(),
+            "ENCRYPTION_KEYS: required when DATABASE_URL/REDIS_URL point at production services; "
+            "generate one with `mailfleet keygen`",
+        ),
+        (
+            {"telegram_mode", "telegram_webhook_secret"},
+            settings.telegram_mode == "webhook" and settings.telegram_webhook_secret is None,
+            "TELEGRAM_WEBHOOK_SECRET: required in webhook mode",
+        ),
+        (
+            {"telegram_mode", "telegram_webhook_url"},
+            settings.telegram_mode == "webhook" and not settings.telegram_webhook_url,
+            "TELEGRAM_WEBHOOK_URL: required in webhook mode (https://your-host/telegram/webhook)",
+        ),
+    ]
+    return [problem for fields, bad, problem in checks if bad and not fields & named]
+
+
+def _missing_besides(exc: ValidationError, overrides: dict[str, object]) -> list[str]:
+    """`_missing` of the settings read again with each bad value replaced by its default: one message names the
+    bad values and what is missing besides (a WEB_PORT typo no longer hides a REDIS_URL left out)."""
+    named = frozenset(str(err["loc"][0]) for err in exc.errors() if err["loc"])
+    defaults = {
+        name: info.get_default(call_default_factory=True)
+        for name, info in Settings.model_fields.items()
+        if name in named
+    }
+    try:
+        rest = Settings(**{**overrides, **defaults})  # type: ignore[arg-type]
+    except Exception:  # the bad values are said already; what is missing besides is a bonus
+        return []
+    return _missing(rest, named)
 
 
 # What each setting expects, for the errors pydantic words in its own terms ("Input should be a valid integer").
