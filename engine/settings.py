@@ -335,7 +335,7 @@ def _missing_besides(exc: ValidationError, overrides: dict[str, object]) -> list
         if name in named
     }
     try:
-        rest = Settings(**{**overrides, **defaults})  # type: ignore[arg-type]
+        rest = Settings(**{**overrides, **defaults})
     except Exception:  # the bad values are said already; what is missing besides is a bonus
         return []
     return _missing(rest, named)
