@@ -57,10 +57,14 @@ def _parser() -> argparse.ArgumentParser:
 async def _migrate(svc: Services) -> None:
     from engine import db  # noqa: PLC0415 - keeps `mailfleet --version` fast
     from engine.logging import get_logger  # noqa: PLC0415
-    from mailfleet.services import check_reachable  # noqa: PLC0415
+    from engine.schema import SchemaError  # noqa: PLC0415
+    from mailfleet.services import StartupError, check_reachable  # noqa: PLC0415
 
     await check_reachable(svc)
-    applied = await db.migrate(svc.database_url)
+    try:
+        applied = await db.migrate(svc.database_url)
+    except SchemaError as exc:
+        raise StartupError(str(exc)) from None
     log = get_logger("mailfleet")
     if applied:
         log.info("migrations applied", migrations=applied)
