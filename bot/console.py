@@ -96,14 +96,33 @@ class Console:
         return reply.ok
 
     async def interactive(self, stdin: TextIO = sys.stdin) -> int:
+        """Prompt and run lines until `exit`, `quit` or the end of input (Ctrl-D); 1 when a command failed."""
         failures = 0
         while True:
             print("mailfleet> ", end="", file=self.out, flush=True)
-            line = stdin.readline()
+            line, length = _read_line(stdin)
             if not line:
+                print(file=self.out)  # Ctrl-D: the shell's prompt on a line of its own
                 return 1 if failures else 0
+            if length > TEXT_MAX_CHARS:  # refused by its length, like a chat message; never held whole
+                too_long = UserError("error-text-too-long", length=str(length), limit=str(TEXT_MAX_CHARS))
+                print(render_text(await self.runner.refusal(self.identity, too_long)), file=self.out)
+                failures += 1
+                continue
             line = line.strip()
             if line in {"exit", "quit"}:
                 return 1 if failures else 0
             if line:
                 failures += 0 if await self.execute(line) else 1
+
+
+def _read_line(stdin: TextIO) -> tuple[str, int]:
+    """One line of input ("" at its end) and its length without the line break: at most a command line's worth
+    of it is kept, the rest is read past in chunks (a huge or endless line — a file without line breaks piped in —
+    never fills memory)."""
+    line = stdin.readline(TEXT_MAX_CHARS + 1)
+    length = len(line.rstrip("\r\n"))
+    rest = line
+    while length > TEXT_MAX_CHARS and not rest.endswith("\n") and (rest := stdin.readline(2**16)):
+        length += len(rest.rstrip("\r\n"))
+    return line, length

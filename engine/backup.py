@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import io
 import json
@@ -150,7 +151,13 @@ async def create_backup(database_url: str, path: Path, *, clock: Clock, dns: Dns
     they derive from the data, and the restored database exports them."""
     work = Path(tempfile.mkdtemp(prefix="mailfleet-backup-"))
     try:
-        manifest = await _dump(database_url, work, clock, version)
+        try:
+            manifest = await _dump(database_url, work, clock, version)
+        except OSError as exc:  # the temporary directory full or read-only
+            raise BackupError(
+                f"cannot write the tables to the temporary directory {work.parent} ({exc.strerror or exc}); "
+                "set TMPDIR to a directory with room"
+            ) from None
         zones: dict[str, str] = {}
         skipped = ""
         if manifest["migrations"] == migration_names():
@@ -216,8 +223,13 @@ async def _dump(database_url: str, work: Path, clock: Clock, version: str) -> di
 
 def _write_archive(work: Path, manifest: dict[str, Any], path: Path) -> BackupResult:
     path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:  # a directory given, no permission, a read-only or full disk: said, not a traceback
+        raise BackupError(f"cannot write the archive {path}: {exc.strerror or exc}") from None
     os.close(handle)
     try:
         os.chmod(temporary, 0o600)  # personal data and encrypted secrets: the owner's alone
@@ -229,8 +241,10 @@ def _write_archive(work: Path, manifest: dict[str, Any], path: Path) -> BackupRe
             for entry in [*manifest["tables"], *manifest["zones"]]:
                 tar.add(work / entry["file"], arcname=entry["file"], recursive=False)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise BackupError(f"cannot write the archive {path}: {exc.strerror or exc}; nothing was written") from None
         raise
     tables = {t["name"]: int(t["rows"]) for t in manifest["tables"]}
     return BackupResult(path, path.stat().st_size, _sha256(path), tables, len(manifest["zones"]))
@@ -242,7 +256,7 @@ def _write_archive(work: Path, manifest: dict[str, Any], path: Path) -> BackupRe
 @contextlib.contextmanager
 def _open_archive(path: Path) -> Iterator[tarfile.TarFile]:
     if not path.is_file():
-        raise BackupError(f"{path}: no such file")
+        raise BackupError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
     try:
         with tarfile.open(path, "r:gz") as tar:
             yield tar

@@ -82,12 +82,33 @@ async def migrate(database_url: str) -> list[str]:
     from engine.schema import prepare  # noqa: PLC0415 - only `migrate` reads the snapshot
 
     prepared = await prepare(credentials_from_url(database_url))
-    if prepared.pending:  # else every committed migration is recorded
-        from tortoise.migrations.api import migrate as tortoise_migrate  # noqa: PLC0415 - only when there is work
+    pending = prepared.pending
+    if pending:  # else every committed migration is recorded
+        pending = await _run_pending(database_url)
+    return [*prepared.loaded, *pending]
 
-        await tortoise_migrate(config=tortoise_config(database_url))
-        await Tortoise.close_connections()
-    return [*prepared.loaded, *prepared.pending]
+
+async def _run_pending(database_url: str) -> list[str]:
+    """Tortoise's runner over the migrations not recorded yet, one process at a time: `migrate`, `run` and the
+    console all migrate at start, and two runners at once both create the same table (the second stops on
+    "already exists"). The schema lock is held on a connection of its own for the whole run; once it is granted,
+    what is still pending is read again (the other process may have applied it all); the names applied here."""
+    from tortoise.migrations.api import migrate as tortoise_migrate  # noqa: PLC0415 - only when there is work
+
+    from engine.schema import LOCK_KEY, migration_names, recorded  # noqa: PLC0415
+
+    credentials = {k: v for k, v in credentials_from_url(database_url).items() if k not in {"minsize", "maxsize"}}
+    lock = await asyncpg.connect(**credentials)
+    try:
+        await lock.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
+        done = set(await recorded(lock))
+        pending = [name for name in migration_names() if name not in done]
+        if pending:
+            await tortoise_migrate(config=tortoise_config(database_url))
+            await Tortoise.close_connections()
+    finally:
+        await lock.close()  # the session's lock goes with it
+    return pending
 
 
 async def ping() -> bool:

@@ -57,6 +57,30 @@ def read_snapshot() -> Snapshot:
     return Snapshot(first.removeprefix(COVERS_PREFIX).split(), text)
 
 
+class SchemaError(Exception):
+    """The database's schema does not fit this code: the message says what to run."""
+
+
+def schema_problem(applied: list[str], *, migrate: bool) -> str | None:
+    """What is wrong with a database whose recorded migrations are `applied`, for this code: migrations it does
+    not know (the database was migrated by a newer Mailfleet: this older one would read and write a schema it
+    does not know), or, unless the caller migrates, migrations not applied yet."""
+    names = migration_names()
+    unknown = [name for name in applied if name not in names]
+    if unknown:
+        return (
+            f"the database is at migration {unknown[-1]}, which this Mailfleet ({names[-1]}) does not know: it was "
+            "migrated by a newer version. Run that version, or restore a backup made before the upgrade"
+        )
+    pending = [name for name in names if name not in applied]
+    if pending and not migrate:
+        return (
+            f"the database lacks {len(pending)} migration(s) of this Mailfleet (from {pending[0]}): "
+            "run `mailfleet migrate` first"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Prepared:
     loaded: list[str]  # the migrations the snapshot applied just now (none on a database that has tables)
@@ -71,13 +95,26 @@ async def prepare(credentials: dict[str, Any]) -> Prepared:
     connection = await asyncpg.connect(**{k: v for k, v in credentials.items() if k not in {"minsize", "maxsize"}})
     loaded: list[str] = []
     try:
-        done = set(await recorded(connection))
+        applied = await recorded(connection)
+        problem = schema_problem(applied, migrate=True)
+        if problem:
+            raise SchemaError(problem)
+        done = set(applied)
         if not done.issuperset(names):
             loaded = await _load_snapshot(connection)
             done = set(await recorded(connection))
     finally:
         await connection.close()
     return Prepared(loaded, [name for name in names if name not in done])
+
+
+async def check(credentials: dict[str, Any]) -> str | None:
+    """`schema_problem` of the database, for a process that does not migrate (web, worker): one short query."""
+    connection = await asyncpg.connect(**{k: v for k, v in credentials.items() if k not in {"minsize", "maxsize"}})
+    try:
+        return schema_problem(await recorded(connection), migrate=False)
+    finally:
+        await connection.close()
 
 
 async def recorded(connection: asyncpg.Connection) -> list[str]:

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -188,7 +188,11 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:
-        return _check_service_url(value, ("postgres", "postgresql"), "a postgres:// or postgresql:// URL")
+        """A host, or (libpq's form, which `engine.db` reads) a Unix socket directory:
+        `postgresql://user@/db?host=/run/postgresql`."""
+        return _check_service_url(
+            value, ("postgres", "postgresql"), "a postgres:// or postgresql:// URL", socket_query=True
+        )
 
     @field_validator("redis_url")
     @classmethod
@@ -279,28 +283,62 @@ def load_settings(**overrides: object) -> Settings:
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise SettingsError(_problems(exc)) from None
+        raise SettingsError(_problems(exc) + _missing_besides(exc, overrides)) from None
     except PydanticSettingsError as exc:  # a source could not even read a value; ours parse lists themselves
         raise SettingsError([f"settings: {exc}"]) from None
     except UnicodeDecodeError as exc:  # the environment is text already: the .env file is not UTF-8
         raise SettingsError(
             [f".env: not UTF-8 text (byte {exc.start + 1} cannot be read); save the file as UTF-8"]
         ) from None
-    problems = []
-    if (settings.database_url is None) != (settings.redis_url is None):
-        problems.append("DATABASE_URL and REDIS_URL: set both (production) or neither (embedded default)")
-    if not settings.embedded and not settings.fernet_keys():
-        problems.append(
-            "ENCRYPTION_KEYS: required when DATABASE_URL/REDIS_URL point at production services; "
-            "generate one with `mailfleet keygen`"
-        )
-    if settings.telegram_mode == "webhook" and settings.telegram_webhook_secret is None:
-        problems.append("TELEGRAM_WEBHOOK_SECRET: required in webhook mode")
-    if settings.telegram_mode == "webhook" and not settings.telegram_webhook_url:
-        problems.append("TELEGRAM_WEBHOOK_URL: required in webhook mode (https://your-host/telegram/webhook)")
+    problems = _missing(settings)
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def _missing(settings: Settings, named: frozenset[str] = frozenset()) -> list[str]:
+    """What the settings lack together (a URL without the other, a key, the webhook's secret and URL), leaving out
+    a check that involves a setting in `named` (one already said to be bad)."""
+    checks = [
+        (
+            {"database_url", "redis_url"},
+            (settings.database_url is None) != (settings.redis_url is None),
+            "DATABASE_URL and REDIS_URL: set both (production) or neither (embedded default)",
+        ),
+        (
+            {"encryption_keys"},  # a bad URL read as unset: the other one still says production
+            not settings.embedded and not settings.fernet_keys(),
+            "ENCRYPTION_KEYS: required when DATABASE_URL/REDIS_URL point at production services; "
+            "generate one with `mailfleet keygen`",
+        ),
+        (
+            {"telegram_mode", "telegram_webhook_secret"},
+            settings.telegram_mode == "webhook" and settings.telegram_webhook_secret is None,
+            "TELEGRAM_WEBHOOK_SECRET: required in webhook mode",
+        ),
+        (
+            {"telegram_mode", "telegram_webhook_url"},
+            settings.telegram_mode == "webhook" and not settings.telegram_webhook_url,
+            "TELEGRAM_WEBHOOK_URL: required in webhook mode (https://your-host/telegram/webhook)",
+        ),
+    ]
+    return [problem for fields, bad, problem in checks if bad and not fields & named]
+
+
+def _missing_besides(exc: ValidationError, overrides: dict[str, object]) -> list[str]:
+    """`_missing` of the settings read again with each bad value replaced by its default: one message names the
+    bad values and what is missing besides (a WEB_PORT typo no longer hides a REDIS_URL left out)."""
+    named = frozenset(str(err["loc"][0]) for err in exc.errors() if err["loc"])
+    defaults = {
+        name: info.get_default(call_default_factory=True)
+        for name, info in Settings.model_fields.items()
+        if name in named
+    }
+    try:
+        rest = Settings(**{**overrides, **defaults})
+    except Exception:  # the bad values are said already; what is missing besides is a bonus
+        return []
+    return _missing(rest, named)
 
 
 # What each setting expects, for the errors pydantic words in its own terms ("Input should be a valid integer").
@@ -367,8 +405,11 @@ def _problems(exc: ValidationError) -> list[str]:
     return list(problems.values())
 
 
-def _check_service_url(value: str | None, schemes: tuple[str, ...], expected: str) -> str | None:
-    """The URL if its scheme is one of `schemes` and its host and port make sense; empty means unset."""
+def _check_service_url(
+    value: str | None, schemes: tuple[str, ...], expected: str, *, socket_query: bool = False
+) -> str | None:
+    """The URL if its scheme is one of `schemes` and its host and port make sense; empty means unset. With
+    `socket_query`, a `?host=/directory` (a Unix socket) stands for the host."""
     if not value:
         return None
     try:
@@ -376,7 +417,8 @@ def _check_service_url(value: str | None, schemes: tuple[str, ...], expected: st
         port = parts.port  # raises for a port that is not a number from 0 to 65535
     except ValueError:
         raise ValueError(f"expected {expected} with a port number from 1 to 65535") from None
-    if parts.scheme not in schemes or (parts.scheme != "unix" and not parts.hostname) or port == 0:
+    socket = socket_query and parse_qs(parts.query).get("host", [""])[-1].startswith("/")
+    if parts.scheme not in schemes or (parts.scheme != "unix" and not (parts.hostname or socket)) or port == 0:
         raise ValueError(f"expected {expected}")
     return value
 

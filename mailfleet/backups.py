@@ -31,10 +31,16 @@ async def _database_answers(svc: Services) -> None:
 async def backup(settings: Settings, svc: Services, path: str | None) -> None:
     await _database_answers(svc)
     clock = SystemClock()
-    target = Path(path) if path else Path(f"mailfleet-backup-{clock.now():%Y%m%d-%H%M%S}.tar.gz")
-    result = await create_backup(
-        svc.database_url, target, clock=clock, dns=DnsConfig.from_settings(settings), version=__version__
-    )
+    default = f"mailfleet-backup-{clock.now():%Y%m%d-%H%M%S}.tar.gz"
+    target = Path(path) if path else Path(default)
+    if target.is_dir():  # `mailfleet backup /backups/`: the default name in that directory
+        target /= default
+    try:
+        result = await create_backup(
+            svc.database_url, target, clock=clock, dns=DnsConfig.from_settings(settings), version=__version__
+        )
+    except BackupError as exc:
+        raise StartupError(f"backup failed: {exc}") from None
     total = sum(result.tables.values())
     _say(f"backup written: {result.path} ({result.size:,} bytes, sha256 {result.sha256})")
     _say(f"database: {total:,} rows in {len(result.tables)} tables ({_counts(result.tables)})")

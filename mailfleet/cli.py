@@ -41,7 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--demo", action="store_true", help="open the data of the last `mailfleet demo`")
     demo_cli.add_parser(sub)
     backup = sub.add_parser("backup", help="write the database and the DNS zone exports to one archive (no keys)")
-    backup.add_argument("path", nargs="?", help="the archive to write (default: ./mailfleet-backup-<time>.tar.gz)")
+    backup.add_argument(
+        "path",
+        nargs="?",
+        help="the archive to write, or a directory to write it in (default: ./mailfleet-backup-<time>.tar.gz)",
+    )
     restore = sub.add_parser("restore", help="restore a `mailfleet backup` archive into an empty database")
     restore.add_argument("path", help="the archive")
     restore.add_argument("--force", action="store_true", help="replace the data of a database that holds some")
@@ -53,10 +57,14 @@ def _parser() -> argparse.ArgumentParser:
 async def _migrate(svc: Services) -> None:
     from engine import db  # noqa: PLC0415 - keeps `mailfleet --version` fast
     from engine.logging import get_logger  # noqa: PLC0415
-    from mailfleet.services import check_reachable  # noqa: PLC0415
+    from engine.schema import SchemaError  # noqa: PLC0415
+    from mailfleet.services import StartupError, check_reachable  # noqa: PLC0415
 
     await check_reachable(svc)
-    applied = await db.migrate(svc.database_url)
+    try:
+        applied = await db.migrate(svc.database_url)
+    except SchemaError as exc:
+        raise StartupError(str(exc)) from None
     log = get_logger("mailfleet")
     if applied:
         log.info("migrations applied", migrations=applied)
@@ -81,6 +89,16 @@ async def _rotate(svc: Services) -> None:
             raise StartupError(str(exc)) from None
     get_logger("mailfleet").info("secrets re-encrypted", count=count)
     print(f"{count} mailbox secrets re-encrypted under the first of ENCRYPTION_KEYS")  # noqa: T201 - the result
+    if len(svc.encryption_keys) > 1:
+        print(KEEP_OLD_KEYS)  # noqa: T201
+
+
+KEEP_OLD_KEYS = (
+    "Keep the older keys listed after the first: the mailbox secrets no longer need them, but the tracking and "
+    "unsubscribe links in mail already sent are verified with them, and the suppressions of erased addresses "
+    "(/forget, retention) are matched with them. Removed, those links stop working and those people can be "
+    "imported and mailed again. Restart every web and worker process with these ENCRYPTION_KEYS as well."
+)
 
 
 def _console_exit(settings: Settings, svc: Services, lines: list[str] | None) -> int:
@@ -160,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     # the console is a chat on the terminal: its log shows warnings and above unless LOG_LEVEL asks for debug
     quiet = args.command == "console" and settings.log_level == "info"
     configure_logging(settings.log_format, "warning" if quiet else settings.log_level)
-    settings = demo_cli.adjust(settings, args)  # the demo's own data; the demo offered where no chat is set
+    try:
+        settings = demo_cli.adjust(settings, args)  # the demo's own data; the demo offered where no chat is set
+    except demo_cli.NoDemo as exc:
+        print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
     embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console", "demo", "backup", "restore"}
     try:
         if args.command in {"run", "web"}:

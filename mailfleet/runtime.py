@@ -18,10 +18,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine import db
+from engine import db, schema
 from engine.clock import SystemClock
 from engine.crypto import Vault
 from engine.logging import get_logger
+from engine.schema import SchemaError
 from engine.settings import Settings
 from mailfleet.services import Services, StartupError, check_reachable, port_in_use
 from models.enums import Platform
@@ -121,9 +122,16 @@ async def app_context(
     serving = chat or notify  # a long-running process: every client built, and checked, at start
     await check_reachable(svc, redis=serving)
     if migrate:
-        applied = await db.migrate(svc.database_url)
+        try:
+            applied = await db.migrate(svc.database_url)
+        except SchemaError as exc:
+            raise StartupError(str(exc)) from None
         if applied:  # a console user hears nothing of a schema already current
             log.info("migrations applied", migrations=applied)
+    else:  # a web or worker process on a schema it was not written for would fail query by query
+        problem = await schema.check(db.credentials_from_url(svc.database_url))
+        if problem:
+            raise StartupError(problem)
     await db.init_db(svc.database_url)
     closing = contextlib.AsyncExitStack()
     shared = Shared(

@@ -75,12 +75,24 @@ def demo_settings(settings: Settings) -> Settings:
 
 
 def adjust(settings: Settings, args: argparse.Namespace) -> Settings:
-    """`demo` and `console --demo` work on the demo's data; `run` without a chat says how to see the demo."""
+    """`demo` and `console --demo` work on the demo's data; `run` without a chat says how to see the demo.
+    `console --demo` on the embedded default with no demo run yet is refused (`NoDemo`): it would build an empty
+    cluster under `DATA_DIR/demo` and open a world without anything in it."""
     if args.command == "run" and not (settings.telegram_token or settings.slack_bot_token):
         print(CHAT_HINT.format(prog=program()), file=sys.stderr)  # noqa: T201 - the operator's hint, before the logs
     if args.command == "demo" or (args.command == "console" and args.demo):
-        return demo_settings(settings)
+        demo = demo_settings(settings)
+        if args.command == "console" and demo.embedded and not (demo.data_dir / "postgres").is_dir():
+            raise NoDemo(
+                f"no demo has run in {demo.data_dir} yet: run `{program()} demo {QUICK}` first (about a minute), "
+                f"then `{program()} console --demo`"
+            )
+        return demo
     return settings
+
+
+class NoDemo(Exception):
+    """`console --demo` before any `mailfleet demo`: the message says what to run."""
 
 
 def program() -> str:

@@ -152,6 +152,8 @@ async def test_rotate_keys_re_encrypts_every_secret_or_none(orm: None, database_
     done = await asyncio.to_thread(_mailfleet, database_url, "rotate-keys", key=f"{OTHER_KEY},{KEY}")
     assert done.returncode == 0, done.stderr
     assert "12 mailbox secrets re-encrypted under the first of ENCRYPTION_KEYS" in done.stdout
+    # the old key must stay: links in mail already sent and erased addresses' suppressions are keyed by it
+    assert "Keep the older keys listed after the first" in done.stdout and "unsubscribe links" in done.stdout
     assert all(Vault([OTHER_KEY]).decrypt(m.secret_enc) == SECRET for m in await Mailbox.all())
     for out in (refused, done):
         said = out.stdout + out.stderr
@@ -391,3 +393,24 @@ async def test_a_backup_of_an_older_schema_restores_then_migrates(
     finally:
         await conn.close()
     assert recorded == names and tuple(workspace) == ("old", 'Old, "Ltd"')
+
+
+async def test_a_backup_into_a_directory_or_an_unwritable_path(orm: None, database_url: str, tmp_path: Path) -> None:
+    """`mailfleet backup /backups/` writes the default name in that directory (was: a traceback, "Is a directory");
+    a path that cannot be written is one line naming it, exit 1, and nothing left behind."""
+    await populate()
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    made = await asyncio.to_thread(_mailfleet, database_url, "backup", f"{folder}/")
+    assert made.returncode == 0, made.stderr
+    [written] = list(folder.iterdir())
+    assert written.name.startswith("mailfleet-backup-") and written.name.endswith(".tar.gz")
+    assert f"backup written: {written}" in made.stdout and written.stat().st_mode & 0o777 == 0o600
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    refused = await asyncio.to_thread(_mailfleet, database_url, "backup", str(blocker / "x.tar.gz"))
+    assert refused.returncode == 1
+    assert f"mailfleet: backup failed: cannot write the archive {blocker / 'x.tar.gz'}" in refused.stderr
+    assert "Traceback" not in refused.stderr and not refused.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "backups"]

@@ -201,6 +201,17 @@ def test_worker_and_web_refuse_to_start_embedded(tmp_path: Path) -> None:
     assert result.returncode == 1 and "DATABASE_URL and REDIS_URL must be set" in result.stderr
 
 
+def test_console_demo_before_any_demo_says_what_to_run(tmp_path: Path) -> None:
+    """`mailfleet console --demo` with no demo run yet: one line saying to run the demo first, exit 1, nothing
+    created (was: an empty PostgreSQL cluster built under DATA_DIR/demo and an empty agency opened, exit 0)."""
+    result = _run(_env(DATA_DIR=str(tmp_path / "d")), "console", "--demo", "-c", "/workspaces", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"no demo has run in {tmp_path / 'd' / 'demo'} yet" in result.stderr
+    assert "demo --mailboxes 60 --domains 6 --clients 2 --weeks 3` first" in result.stderr
+    assert "Traceback" not in result.stderr and not result.stdout
+    assert not (tmp_path / "d").exists()
+
+
 def test_version_and_keygen(tmp_path: Path) -> None:
     assert _run(_env(), "--version", cwd=tmp_path).stdout.startswith("mailfleet ")
     key = _run(_env(), "keygen", cwd=tmp_path).stdout.strip()
@@ -266,3 +277,39 @@ async def test_a_worker_refuses_to_start_when_the_keys_open_no_stored_secret(
     assert "ENCRYPTION_KEYS opens none of the stored mailbox secrets (1 newest tried)" in result.stderr
     assert "Traceback" not in result.stderr and old not in result.stderr and new not in result.stderr
     assert "Sup3r-Secret!" not in result.stderr + result.stdout
+
+
+async def test_a_database_migrated_by_a_newer_version_or_not_yet_migrated_is_refused(
+    empty_database, tmp_path: Path
+) -> None:
+    """The image rolled back after a newer one migrated the database: `migrate` said "the database is current"
+    and the worker started on a schema it was not written for. And a worker started before `migrate` ran on a
+    schema missing columns. Each start now refuses with what to run."""
+    from engine import db  # noqa: PLC0415 - this file's other tests run the CLI only
+    from engine.schema import migration_names  # noqa: PLC0415
+
+    url = await empty_database("ahead")
+    await db.migrate(url)
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("INSERT INTO tortoise_migrations (app, name, applied_at) VALUES ('models', '9999_x', now())")
+    finally:
+        await conn.close()
+    env = _env(DATABASE_URL=url, REDIS_URL=REDIS_URL, ENCRYPTION_KEYS=GOOD_KEY)
+    for command in ("migrate", "worker", "console"):
+        result = await asyncio.to_thread(_run, env, command, cwd=tmp_path)
+        assert result.returncode == 1, (command, result.stderr)
+        assert f"the database is at migration 9999_x, which this Mailfleet ({migration_names()[-1]}) does not know" in (
+            result.stderr
+        ), command
+        assert "Traceback" not in result.stderr
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("DELETE FROM tortoise_migrations WHERE name = '9999_x'")
+        await conn.execute("DELETE FROM tortoise_migrations WHERE name = $1", migration_names()[-1])
+    finally:
+        await conn.close()
+    behind = await asyncio.to_thread(_run, env, "worker", cwd=tmp_path)
+    assert behind.returncode == 1 and "the database lacks 1 migration(s)" in behind.stderr
+    assert "run `mailfleet migrate` first" in behind.stderr

@@ -114,6 +114,30 @@ async def test_two_migrates_at_once_on_an_empty_database_build_it_once(
     assert [name for _, name in catalog["recorded"]] == read_snapshot().covers == migration_names()
 
 
+async def test_two_migrates_at_once_on_an_older_database_both_succeed(
+    empty_database: Callable[[str], Awaitable[str]],
+) -> None:
+    """The code upgraded, then `mailfleet run` and `mailfleet console` (each migrates at start) started together:
+    one applies the pending migrations, the other waits for it and finds nothing left (was: both ran Tortoise's
+    runner and one stopped with a traceback, "relation … already exists")."""
+    url = await empty_database("race_older")
+    names = migration_names()
+    await _runner(url, f"models.{names[4]}")
+    code = f"import asyncio; from engine import db; print(asyncio.run(db.migrate({url!r})))"
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", code, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    outputs = [await p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err.decode()[-500:] for _, err in outputs]
+    applied = {out.decode().strip() for out, _ in outputs}
+    assert applied == {"[]", str(names[5:])}  # the work was done once
+    catalog = await _catalog(url)
+    assert [name for _, name in catalog["recorded"]] == names
+
+
 async def test_a_database_with_foreign_tables_is_left_to_the_runner(
     empty_database: Callable[[str], Awaitable[str]],
 ) -> None:

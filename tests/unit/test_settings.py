@@ -173,3 +173,45 @@ def test_a_dotenv_file_not_in_utf8_is_one_clean_message(monkeypatch: pytest.Monk
         load_settings()
     said = "  - .env: not UTF-8 text (byte 3 cannot be read); save the file as UTF-8"
     assert str(err.value) == "invalid settings:\n" + said
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://mf:pw@/mailfleet?host=/run/postgresql", "postgres:///mailfleet?host=/var/run/postgresql"]
+)
+def test_a_database_on_a_unix_socket_is_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """libpq's socket form, which `engine.db.credentials_from_url` reads (`?host=/directory`), was refused as
+    "expected a postgres:// or postgresql:// URL"; a URL with neither a host nor a socket still is."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("ENCRYPTION_KEYS", KEY)
+    assert load_settings().database_url == url
+    monkeypatch.setenv("DATABASE_URL", url.split("?", maxsplit=1)[0] + "?host=relative")
+    with pytest.raises(SettingsError, match="DATABASE_URL: expected a postgres:// or postgresql:// URL"):
+        load_settings()
+
+
+def test_a_bad_value_does_not_hide_what_is_missing_besides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A WEB_PORT typo stopped the check before the settings that go together were looked at: the operator fixed
+    the port and only then heard that REDIS_URL, ENCRYPTION_KEYS and the webhook's settings were missing."""
+    monkeypatch.setenv("WEB_PORT", "abc")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:hunter2@db:5432/mf")
+    monkeypatch.setenv("TELEGRAM_MODE", "webhook")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert [p.split(":")[0] for p in err.value.problems] == [
+        "WEB_PORT",
+        "DATABASE_URL and REDIS_URL",
+        "ENCRYPTION_KEYS",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "TELEGRAM_WEBHOOK_URL",
+    ]
+    assert "hunter2" not in str(err.value)
+
+
+def test_a_bad_url_is_not_also_called_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A malformed URL is named as malformed, not also as "set both or neither" (it was given)."""
+    monkeypatch.setenv("DATABASE_URL", "mysql://x@h/db")
+    monkeypatch.setenv("REDIS_URL", "redis://r:6379/0")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert [p.split(":")[0] for p in err.value.problems] == ["DATABASE_URL", "ENCRYPTION_KEYS"]

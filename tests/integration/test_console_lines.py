@@ -1,0 +1,41 @@
+"""`mailfleet console` reading its input: a line is bounded while it is read, not after."""
+
+from __future__ import annotations
+
+import io
+
+from bot.command import TEXT_MAX_CHARS
+from bot.console import Console
+from bot.runner import Runner
+from engine.clock import SystemClock
+
+
+class _Recording(io.StringIO):
+    """Standard input that remembers the longest piece a single read handed out."""
+
+    longest = 0
+
+    def readline(self, size: int | None = -1, /) -> str:
+        line = super().readline(-1 if size is None else size)
+        self.longest = max(self.longest, len(line))
+        return line
+
+
+async def test_a_huge_line_is_refused_by_its_length_without_being_held_and_the_next_line_runs(orm: None) -> None:
+    """A file without line breaks piped into the console (`mailfleet console < export.bin`) was read whole into
+    memory before the length check; it is now read past in chunks, refused with its true length, and the
+    console goes on with the next line. The end of input leaves the terminal on a new line."""
+    huge = 3_000_000
+    stdin = _Recording("/use " + "я" * (huge - 5) + "\n/lang en\n/whoami\n")
+    out = io.StringIO()
+    console = Console(Runner(SystemClock(), admins={}), out=out, locale="ru")
+
+    status = await console.interactive(stdin)
+
+    assert status == 1  # the refused line counts as a failure
+    assert stdin.longest <= 2**16 + TEXT_MAX_CHARS + 1
+    said = out.getvalue()
+    assert f"длина {huge} при пределе {TEXT_MAX_CHARS}" in said, said[:500]
+    assert "Role: agency admin" in said  # the lines after it ran
+    assert said.endswith("mailfleet> \n")
+    assert "яяя" not in said
