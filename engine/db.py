@@ -100,14 +100,15 @@ async def _run_pending(database_url: str) -> list[str]:
     credentials = {k: v for k, v in credentials_from_url(database_url).items() if k not in {"minsize", "maxsize"}}
     lock = await asyncpg.connect(**credentials)
     try:
-        await lock.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
-        done = set(await recorded(lock))
-        pending = [name for name in migration_names() if name not in done]
-        if pending:
-            await tortoise_migrate(config=tortoise_config(database_url))
-            await Tortoise.close_connections()
+        async with lock.transaction():  # held until the runner is done: its lock ends with this transaction
+            await lock.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
+            done = set(await recorded(lock))
+            pending = [name for name in migration_names() if name not in done]
+            if pending:
+                await tortoise_migrate(config=tortoise_config(database_url))
+                await Tortoise.close_connections()
     finally:
-        await lock.close()  # the session's lock goes with it
+        await lock.close()
     return pending
 
 
