@@ -21,6 +21,7 @@ Copies of the person's mail in the mailboxes themselves (the provider's IMAP fol
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -34,6 +35,7 @@ from engine.clock import Clock
 from engine.compliance.hashing import AddressHasher
 from engine.dns.names import to_unicode_address
 from engine.errors import UserError
+from engine.leads.checks import AddressChecker, bare_address
 from engine.lifecycle import check_transition
 from engine.stats import normalize_email
 from models import AuditLog, Workspace
@@ -133,6 +135,21 @@ def spellings(email: str) -> list[str]:
     return sorted({email, to_unicode_address(email)})
 
 
+def read_address(text: str) -> str | None:
+    """The normalized address of what a manager typed, read as the import read the lead's (`checks`: a display
+    name, `mailto:` and spaces around dropped, the domain in IDNA), so the lead, its events and the hash are
+    found; None when the import could not have stored it (then nothing is hashed). A Cyrillic local part, which
+    only mail brings (an unsubscribe by mail suppresses its sender), is read as the inbox normalized it."""
+    checked = AddressChecker(test_environment=True).check(text)
+    if checked.email is None and checked.reason == "local_not_latin":
+        email = normalize_email(bare_address(text))
+        # letters, yes; a zero-width space or a control character pasted in, no: nothing real is spelled so
+        if email is not None and all(unicodedata.category(ch)[0] not in "CZ" for ch in email):
+            return email
+        return None
+    return checked.email
+
+
 def _scope(actor: Actor, address: str, everywhere: bool) -> tuple[int | None, str]:
     """(the workspace to erase in, None: every one; the normalized address), or `Forbidden` / `UserError`."""
     if everywhere:
@@ -140,7 +157,7 @@ def _scope(actor: Actor, address: str, everywhere: bool) -> tuple[int | None, st
         workspace_id: int | None = None
     else:
         workspace_id = require_manager(actor)
-    email = normalize_email(address) if len(address) <= ADDRESS_MAX + 2 else None  # bounded before parsing
+    email = read_address(address) if len(address) <= ADDRESS_MAX + 2 else None  # bounded before parsing
     if email is None:
         raise UserError("error-forget-address", value=address.strip()[:40])
     return workspace_id, email

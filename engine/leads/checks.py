@@ -120,6 +120,11 @@ def normalize(raw: str, *, test_environment: bool = False) -> str | None:
     return AddressChecker(test_environment=test_environment).check(raw).email
 
 
+def bare_address(raw: str) -> str:
+    """The address a cell or a line holds (`_bare`): no display name, angle brackets, `mailto:` or spaces around."""
+    return _bare(raw)
+
+
 def is_role(email: str) -> bool:
     """A mailbox of a function, not a person (info@, sales@, zakaz@ …); `sales+ru@` and `sales.msk@` count."""
     local = email.rpartition("@")[0]

@@ -365,3 +365,29 @@ async def test_an_unsubscribe_from_an_old_mail_after_retention_still_suppresses(
     assert await Event.filter(workspace=ws, kind=EventKind.UNSUBSCRIBE).count() == 1
     report = await import_leads(actor(ws), f"Почта\r\n{IVAN}\r\n".encode(), clock, options=OPTIONS, hasher=HASHER)
     assert report.suppressed == 1 and not await Lead.filter(workspace=ws).exists()
+
+
+async def test_forget_reads_an_address_as_the_import_stored_it(clock: FrozenClock) -> None:
+    """`/forget mailto:ivan@…` (copied from a link) or `/forget Иван Петров <ivan@…>` (from a mail client's From)
+    read the address otherwise than the import that stored it: the first erased nothing and answered "its hash
+    was added, it can never be written to" about the hash of "mailto:ivan@…", the second was "not an address".
+    /forget now reads an address as the import does; what the import could not store is refused, never hashed."""
+    ws, box = await space("acme")
+    for written in (f"mailto:{IVAN.upper()}", f"Иван Петров <{IVAN}>"):
+        await history(ws, box, IVAN, NOW - dt.timedelta(days=3))
+        assert (await forget.preview(actor(ws), written)).leads == 1
+        erased = await forget.forget(actor(ws), clock, written, hasher=HASHER)
+        assert erased.leads == 1 and not await Lead.filter(email=IVAN).exists()
+    assert await Suppression.filter(workspace=ws).values_list("value", flat=True) == [HASHER.value(IVAN)]
+    for garbage in (f"\u200b{IVAN}", f'"ivan"@{IVAN.partition("@")[2]}'):  # a zero-width space pasted in, quotes
+        with pytest.raises(UserError) as refused:
+            await forget.forget(actor(ws), clock, garbage, hasher=HASHER)
+        assert refused.value.key == "error-forget-address"
+    assert await Suppression.filter(workspace=ws).count() == 1  # no hash of something that is no address
+    # an address only mail can bring (a Cyrillic local part: the import refuses it, an unsubscribe by mail keeps it)
+    await suppress(actor(ws), "olga@lead.example", clock)
+    await connections.get("default").execute_query(
+        "UPDATE suppression SET value = $1 WHERE value = 'olga@lead.example'", ["ольга@xn--e1afmkfd.xn--p1ai"]
+    )
+    erased = await forget.forget(actor(ws), clock, "Ольга@Пример.рф", hasher=HASHER)
+    assert erased.suppressions == 1
