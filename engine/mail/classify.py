@@ -1301,8 +1301,17 @@ _UNSUBSCRIBE_STRONG = re.compile(
     r"\bunsubscrib\w*|\bremove me\b(?! from (?:the )?cc\b)|\btake me off\b|\bopt[- ]?out\b|\bopt (?:me|us) out\b|"
     r"\bremove (?:my (?:e-?mail|address|contact|details)|this (?:e-?mail|address))\b|"
     r"\bremove from (?:your |the |this |all )?(?:mailing |e-?mail |contact |distribution )?lists?\b|"
-    r"\bотпис\w*|\bотпиш\w*|\bудалите (?:меня|мой)\b|\bисключите (?:меня|мой)\b|\bуберите меня\b|"
-    r"\b(?:удалите|уберите|исключите) из (?:рассылки|списка|списков|базы)\b|\bвычеркните меня\b|"
+    r"\bотпис\w*|\bотпиш\w*|\bвычеркните меня\b|"
+    # "удалите меня", "прошу исключить мой адрес", "уберите, пожалуйста, меня из базы", "удалить мои данные"
+    r"\b(?:удалите|исключите|уберите|вычеркните|удалить|исключить|убрать|вычеркнуть),? (?:[\w-]+,? ){0,2}?"
+    r"(?:меня|нас|мой|(?:мою|мои|наш|нашу|наши) (?:[\w-]+ )?(?:данн|почт|адрес|e-?mail|email|имейл|емейл|контакт|ящик)"
+    r"\w*)\b(?! из копии| из cc)|"
+    r"\b(?:удалите|уберите|исключите|удалить|убрать|исключить),? (?:(?:пожалуйста|меня|нас|мо[йюи]|наш[уи]?|этот|"
+    r"адрес|почту|e-?mail|email|емейл|имейл|ящик|контакты?|данные|\S+@\S+),? ){0,3}?"
+    r"из (?:вашей |вашего |всех |ваших )?(?:рассылк|списк|баз)\w*|"
+    r"\bотзыва\w* (?:\w+ ){0,2}?согласи\w*|\bотзыв (?:\w+ ){0,2}?согласия\b|\bне хочу (?:больше )?получать\b|"
+    r"\bwithdraw (?:my |our )?consent\b|\bdelete (?:all )?(?:my|our) (?:personal )?(?:data|details|e-?mail|address|"
+    r"contact|information|info)\b|"
     r"\babbestell\w*|\bbitte (?:abmelden|austragen)\b|"
     r"\b(?:melden|tragen|nehmen) sie (?:mich|uns) (?:\w+ ){0,3}(?:ab|aus)\b|"
     r"\b(?:entfernen|streichen|löschen) sie (?:mich|uns|meine (?:e-?mail-?)?adresse)\b|"
@@ -1315,11 +1324,16 @@ _UNSUBSCRIBE_STRONG = re.compile(
 _UNSUBSCRIBE_IN_REPLY = re.compile(
     r"\bstop (?:emailing|e-mailing|sending|contacting|writing|messaging)\b|\bplease stop\s*(?:[.!]|$)|"
     r"\b(?:do not|don'?t|never) (?:email|e-mail|contact|write|send|message)\b|\bno more (?:emails|messages)\b|"
-    r"\bне (?:пишите|писать|присылайте|присылать|отправляйте|беспокойте)\b|\bпрекратите (?:рассылку|писать)\b",
+    r"\bне (?:пишите|писать|присылайте|присылать|отправляйте|отправлять|беспокойте|направляйте|направлять|шлите|"
+    r"слать)\b|\bхватит (?:спам\w*|(?:мне|нам) (?:писать|присылать|слать|спамить))|"
+    r"\b(?:не (?:надо|нужно|стоит)|прекратите|перестаньте|прекратить|перестать) (?:мне |нам )?"
+    r"(?:больше )?(?:писать|присылать|отправлять|слать|спамить|беспокоить|рассылку|рассылать|направлять)\w*",
     re.IGNORECASE,
 )
 """Phrases that mean "stop" only as an answer to our message ("don't send big files" in other mail does not)."""
 _WHOLE_STOP = re.compile(r"^\s*(?:stop|стоп|unsubscribe|отписаться)[\s.!]*$", re.IGNORECASE)
+_FIRST_LINE_STOP = re.compile(r"\A\s*(?:stop|стоп)[.!]*[ \t]*$", re.IGNORECASE | re.MULTILINE)
+"""A reply whose first line is only "stop" (a signature may follow): the whole-text rule missed "Стоп" + a name."""
 _SHORT_UNSOLICITED = 300  # characters: a fresh (non-reply) message this short may be a bare "unsubscribe me"
 
 
@@ -1331,7 +1345,7 @@ def _unsubscribe_phrase(msg: Message, *, replying: bool) -> str:
     subject = _REPLY_PREFIX.sub("", header(msg, "Subject"))
     patterns: tuple[re.Pattern[str], ...] = (_WHOLE_STOP, _UNSUBSCRIBE_STRONG)
     if replying:
-        patterns += (_UNSUBSCRIBE_IN_REPLY,)
+        patterns += (_UNSUBSCRIBE_IN_REPLY, _FIRST_LINE_STOP)
     hit = _first_match(subject, patterns)
     if hit:
         return hit

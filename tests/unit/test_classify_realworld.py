@@ -495,3 +495,37 @@ def test_a_reply_about_reading_is_still_a_reply() -> None:
         b"I have read your offer and it was read by my team too. Let's talk.\n"
     )
     assert classify(parse_message(raw), KNOWN).kind is MailKind.REPLY
+
+
+def _answer(text: str) -> Message:
+    raw = "From: Ivan <ivan@lead.example>\r\nSubject: Re: Offer\r\nIn-Reply-To: <cmp.41.1.a8f3@alpha.test>\r\n"
+    raw += f"Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n\r\nС уважением, Иван\r\n"
+    return parse_message(raw.encode())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Прошу исключить меня из рассылки", "Прошу удалить меня из базы", "Удалите мои данные",
+     "Прошу удалить мои персональные данные", "Уберите мой адрес из рассылки",
+     "Уберите, пожалуйста, меня из вашей базы",
+     "Отзываю согласие на обработку персональных данных", "Не хочу получать ваши письма", "Хватит спамить",
+     "Прекратите присылать мне письма", "Перестаньте мне писать", "Не надо мне писать", "Прошу прекратить рассылку",
+     "Прошу больше не направлять мне писем", "Стоп", "STOP!", "Delete my data", "Please delete my email address",
+     "I withdraw my consent"],
+)  # fmt: skip
+def test_a_lead_asking_to_stop_in_other_words_is_an_unsubscribe(text: str) -> None:
+    """These answers to our mail were replies: the sequence stopped, but nobody was suppressed, so the next
+    campaign or a re-import wrote to a person who had asked to stop (38-FZ art. 18) or withdrawn consent (152-FZ
+    art. 9); "Стоп" followed by a signature missed the whole-message rule."""
+    assert classify(_answer(text), KNOWN).kind is MailKind.UNSUBSCRIBE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Удалите мою заявку от вторника, пришлю новую", "Уберите меня из копии, пожалуйста",
+     "Удалите, пожалуйста, дубли из базы", "Хватит писать общими словами, пришлите цену",
+     "Не надо мне звонить, пишите на почту", "Stop by our booth tomorrow",
+     "Стоп-лист у нас пустой"],
+)  # fmt: skip
+def test_answers_that_only_share_words_with_an_opt_out_stay_replies(text: str) -> None:
+    assert classify(_answer(text), KNOWN).kind is MailKind.REPLY
