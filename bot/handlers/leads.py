@@ -167,11 +167,23 @@ async def suppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
+CONSENT_WORDS = frozenset({"consent", "согласие"})
+"""A last word of /unsuppress: the person agreed again, so their own unsubscribe or complaint may be lifted."""
+
+
 @command("unsuppress", Access.MANAGE, Arg("value", kind="rest"), example="ivan@acme.ru")
 async def unsuppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Lift a suppression (`all` at the end: the global one, admins)."""
-    value, everywhere = _value_and_scope(args["value"])
-    change = await suppression.unsuppress(ctx.actor, value, everywhere=everywhere)
+    """Lift a suppression (`all` at the end: the global one, admins; `consent`: the person agreed again)."""
+    text, consent = args["value"].strip(), False
+    head, _, last = text.rpartition(" ")
+    if head.strip() and last.casefold() in CONSENT_WORDS:
+        text, consent = head, True
+    value, everywhere = _value_and_scope(text)
+    if not consent:
+        head, _, last = value.rpartition(" ")
+        if head.strip() and last.casefold() in CONSENT_WORDS:
+            value, consent = head.strip(), True
+    change = await suppression.unsuppress(ctx.actor, value, ctx.clock, everywhere=everywhere, consent=consent)
     value = suppression.shown(change.value)
     return Reply().add(ctx.t("leads-unsuppressed", value=value, scope=ctx.t(_scope(change.everywhere))))
 

@@ -18,11 +18,11 @@ from engine.access import Actor, require_admin, require_manager
 from engine.clock import Clock
 from engine.compliance.hashing import AddressHasher
 from engine.dns.names import to_ascii, to_unicode
-from engine.errors import NotFound, UserError
+from engine.errors import Conflict, NotFound, UserError
 from engine.leads.checks import normalize
 from engine.lifecycle import cancel_unsent
 from engine.stats import normalize_email
-from models import Suppression
+from models import AuditLog, Suppression
 from models.enums import SuppressionReason
 
 
@@ -90,20 +90,48 @@ async def suppress(
     return SuppressionChange(normalized, is_domain, everywhere, bool(rows), stopped)
 
 
-async def unsuppress(actor: Actor, value: str, *, everywhere: bool = False) -> SuppressionChange:
-    """Lift a suppression of the actor's workspace (or a global one, admins). Enrollments stay stopped.
+OPT_OUTS = frozenset({SuppressionReason.UNSUBSCRIBE, SuppressionReason.COMPLAINT})
+"""What the person did themselves: lifted only with their new consent (38-FZ art. 18), and on record."""
 
-    Raises `Forbidden`, `UserError("error-leads-suppress-value")`, `NotFound("error-leads-suppression-not-found")`.
+
+async def unsuppress(
+    actor: Actor, value: str, clock: Clock, *, everywhere: bool = False, consent: bool = False
+) -> SuppressionChange:
+    """Lift a suppression of the actor's workspace (or a global one, admins). Enrollments stay stopped. An entry
+    the person made (an unsubscribe, a spam complaint: `OPT_OUTS`) is lifted only with `consent` (the manager
+    says the person agreed again). Every lift is audited with its reason, never with the address.
+
+    Raises `Forbidden`, `UserError("error-leads-suppress-value")`, `NotFound("error-leads-suppression-not-found")`,
+    `Conflict("error-leads-unsuppress-opt-out")`.
     """
     normalized, is_domain = normalize_value(value)
     if everywhere:
         require_admin(actor)
-        deleted = await Suppression.filter(workspace_id=None, value=normalized).delete()
+        workspace_id: int | None = None
     else:
         workspace_id = require_manager(actor)
-        deleted = await Suppression.filter(workspace_id=workspace_id, value=normalized).delete()
-    if not deleted:
-        raise NotFound("error-leads-suppression-not-found", value=shown(normalized))
+    async with in_transaction():
+        found = await Suppression.filter(workspace_id=workspace_id, value=normalized).select_for_update().first()
+        if found is None:
+            raise NotFound("error-leads-suppression-not-found", value=shown(normalized))
+        reason = SuppressionReason(found.reason)
+        if reason in OPT_OUTS and not consent:
+            day = found.created_at.astimezone(dt.UTC).date().isoformat()
+            raise Conflict("error-leads-unsuppress-opt-out", value=shown(normalized), reason=reason.value, day=day)
+        await Suppression.filter(id=found.id).delete()
+        await AuditLog.create(
+            workspace_id=workspace_id,
+            actor_id=actor.person_id,
+            action="leads.unsuppress",
+            subject=f"workspace:{workspace_id}" if workspace_id else "agency",
+            data={
+                "scope": "agency" if everywhere else "workspace",
+                "kind": "domain" if is_domain else "address",
+                "reason": reason.value,
+                "consent": consent,
+            },
+            created_at=clock.now(),
+        )
     return SuppressionChange(normalized, is_domain, everywhere, True)
 
 

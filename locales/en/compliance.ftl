@@ -125,6 +125,7 @@ audit-action-campaign-pause = campaign paused
 audit-action-campaign-test = campaign test email sent
 audit-action-campaign-transition = campaign changed state
 audit-action-compliance-forget = person's data erased
+audit-action-leads-unsuppress = suppression lifted
 audit-action-costs-setting = price changed
 audit-action-domain-import = domains added
 audit-action-domain-set = domain setting changed

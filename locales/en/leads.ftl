@@ -3,7 +3,7 @@
 cmd-leads-import = import leads from a CSV (a campaign, source=, basis=, columns like email=Mail)
 cmd-leads = the workspace's leads: counts by verdict, a few examples (search by address, name or company)
 cmd-suppress = never write to an address or domain again (all: in every workspace, admins only)
-cmd-unsuppress = lift the suppression of an address or domain
+cmd-unsuppress = lift the suppression of an address or domain (consent: the person who unsubscribed agreed again)
 arg-leads-import-options = campaign and options
 arg-leads-query = search
 arg-suppress-value = address or domain
@@ -92,3 +92,7 @@ error-leads-query-long = The search is too long: at most { $limit } { $limit ->
 error-leads-suppress-value = "{ $value }" is neither an address nor a domain.
 error-leads-suppress-wildcard = "{ $value }": wildcards are not supported. A domain closes the addresses on that domain only: /suppress { $domain }; a subdomain is closed on its own, e.g. /suppress mail.{ $domain }
 error-leads-suppression-not-found = { $value } is not suppressed.
+error-leads-unsuppress-opt-out = { $value } { $reason ->
+    [complaint] marked our mail as spam
+   *[other] unsubscribed
+} on { $day } (UTC): only the person can undo that (38-FZ art. 18). If they have agreed to receive mail again, say so: /unsuppress { $value } consent

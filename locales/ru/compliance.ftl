@@ -108,6 +108,7 @@ audit-action-campaign-pause = кампания приостановлена
 audit-action-campaign-test = тестовое письмо кампании отправлено
 audit-action-campaign-transition = кампания сменила состояние
 audit-action-compliance-forget = данные человека удалены
+audit-action-leads-unsuppress = подавление снято
 audit-action-costs-setting = цена изменена
 audit-action-domain-import = домены добавлены
 audit-action-domain-set = настройка домена изменена

@@ -3,7 +3,7 @@
 cmd-leads-import = импорт лидов из CSV (кампания, source=, basis=, колонки вида email=Почта)
 cmd-leads = лиды рабочего пространства: сколько по вердиктам, несколько примеров (поиск по адресу, имени или компании)
 cmd-suppress = больше никогда не писать на адрес или домен (all — во всех пространствах, только админ)
-cmd-unsuppress = снять подавление адреса или домена
+cmd-unsuppress = снять подавление адреса или домена (согласие — отписавшийся снова согласился)
 arg-leads-import-options = кампания и параметры
 arg-leads-query = поиск
 arg-suppress-value = адрес или домен
@@ -89,3 +89,7 @@ error-leads-query-long = Запрос слишком длинный: не бол
 error-leads-suppress-value = «{ $value }» — не адрес и не домен.
 error-leads-suppress-wildcard = «{ $value }»: шаблоны не поддерживаются. Домен закрывает адреса только на самом домене: /suppress { $domain }; поддомен закрывается отдельно, например /suppress mail.{ $domain }
 error-leads-suppression-not-found = { $value } не в списке подавления.
+error-leads-unsuppress-opt-out = { $value } { $reason ->
+    [complaint] пожаловался на наше письмо как на спам
+   *[other] отписался
+} { $day } (UTC): отменить это может только сам человек (38-ФЗ, ст. 18). Если он снова согласился получать письма, укажите это: /unsuppress { $value } согласие

@@ -168,3 +168,21 @@ async def test_slack_forget_and_audit_export(slack: Rig) -> None:
     assert "/forget" in text and "ivan" not in text.lower()
     [refused] = await slack.say("audit_export 2026-12-01 2026-01-01", user="U0MGR")
     assert refused.endswith(seen(EN("error-audit-range", days=366)))
+
+
+async def test_console_a_persons_unsubscribe_is_lifted_only_with_consent(runner: Runner) -> None:
+    """/unsuppress of what a person's unsubscribe put there says why not and how (their new consent); with
+    `согласие` at the end (after `all` or before it) it is lifted, and the audit log has it."""
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await Suppression.create(workspace=ws, value=IVAN, reason=SuppressionReason.UNSUBSCRIBE, created_at=NOW)
+    refused = await runner.run_line(admin, "console", f"/unsuppress {IVAN.upper()}")
+    day = NOW.date().isoformat()
+    assert not refused.ok
+    ru = translator("ru")  # the console speaks Russian by default
+    assert ru("error-leads-unsuppress-opt-out", value=IVAN, reason="unsubscribe", day=day) in refused.plain_text()
+    assert await Suppression.filter(value=IVAN).exists()
+    lifted = await runner.run_line(admin, "console", f"/unsuppress {IVAN} согласие")
+    assert lifted.ok and not await Suppression.filter(value=IVAN).exists()
+    assert (await AuditLog.get(action="leads.unsuppress")).data["consent"] is True

@@ -18,10 +18,10 @@ from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.compliance import audit, forget, identity, retention
 from engine.compliance.hashing import AddressHasher
-from engine.errors import Forbidden, UserError
+from engine.errors import Conflict, Forbidden, UserError
 from engine.i18n import translator
 from engine.leads.importer import ImportOptions, import_leads
-from engine.leads.suppression import is_suppressed, suppress
+from engine.leads.suppression import is_suppressed, suppress, unsuppress
 from engine.tracking import TrackingLinks
 from mailfleet.web import create_app
 from models import (
@@ -391,3 +391,30 @@ async def test_forget_reads_an_address_as_the_import_stored_it(clock: FrozenCloc
     )
     erased = await forget.forget(actor(ws), clock, "Ольга@Пример.рф", hasher=HASHER)
     assert erased.suppressions == 1
+
+
+async def test_a_persons_own_opt_out_is_lifted_only_with_their_new_consent_and_on_record(clock: FrozenClock) -> None:
+    """`/unsuppress` silently deleted a suppression whatever put it there: a manager undid a person's unsubscribe
+    (or spam complaint) with one command, leaving no trace of it, and the next campaign wrote to someone who had
+    asked to stop (38-FZ art. 18). It is refused now, naming why and since when, unless the manager says the person
+    consented again — and every lift is in the audit log, with its reason and never the address."""
+    ws, _ = await space("acme")
+    await suppress(actor(ws), IVAN, clock, reason=SuppressionReason.UNSUBSCRIBE)
+    await suppress(actor(ws), "olga@lead.example", clock, reason=SuppressionReason.COMPLAINT)
+    await suppress(actor(ws), "boris@lead.example", clock)  # a manager's own entry
+    for address, reason in ((IVAN, "unsubscribe"), ("olga@lead.example", "complaint")):
+        with pytest.raises(Conflict) as refused:
+            await unsuppress(actor(ws), address.upper(), clock)
+        assert refused.value.key == "error-leads-unsuppress-opt-out"
+        assert refused.value.params == {"value": address, "reason": reason, "day": NOW.date().isoformat()}
+    assert await is_suppressed(ws.id, [IVAN, "olga@lead.example"]) == {IVAN, "olga@lead.example"}
+    assert not await AuditLog.filter(action="leads.unsuppress").exists()
+    lifted = await unsuppress(actor(ws), IVAN, clock, consent=True)
+    assert lifted.created and await is_suppressed(ws.id, [IVAN]) == set()
+    await unsuppress(actor(ws), "boris@lead.example", clock)  # a manual entry needs no consent
+    entries = await AuditLog.filter(action="leads.unsuppress").order_by("id").values_list("data", flat=True)
+    assert entries == [
+        {"scope": "workspace", "kind": "address", "reason": "unsubscribe", "consent": True},
+        {"scope": "workspace", "kind": "address", "reason": "manual", "consent": False},
+    ]
+    assert "lead.example" not in json.dumps(entries)

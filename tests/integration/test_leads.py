@@ -311,9 +311,9 @@ async def test_suppression_by_address_and_domain_in_one_query_and_global_for_adm
     assert await is_suppressed(other.id, emails) == {"x@spam.ru"}
     again = await suppress(manager(acme), "anna@acme.ru", clock)
     assert not again.created
-    await unsuppress(manager(acme), "anna@acme.ru")
+    await unsuppress(manager(acme), "anna@acme.ru", clock)
     with pytest.raises(NotFound):
-        await unsuppress(manager(acme), "anna@acme.ru")
+        await unsuppress(manager(acme), "anna@acme.ru", clock)
     with pytest.raises(UserError):
         await suppress(manager(acme), "not a thing", clock)
 
