@@ -3,6 +3,7 @@ audit log export (`engine.compliance`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.command import Access, Arg, Ctx, command, echo
@@ -12,6 +13,8 @@ from engine.errors import UserError
 from engine.reply import Attachment, Button, Reply
 
 OFF_WORDS = frozenset({"off", "выкл", "нет", "0"})
+DAYS = re.compile(r"([+-]?\d{1,9})\s*(?:d|day|days|д|дн|дн\.|день|дня|дней)?")
+"""A number of days as people write it: `365`, `365d`, `400 дней`, `90 days`; a sign is read (and out of range)."""
 
 
 @command(
@@ -82,7 +85,7 @@ def _counts(erased: forget.Erased) -> dict[str, int]:
     }
 
 
-@command("retention", Access.MANAGE, Arg("days", required=False, max_length=12), example="365")
+@command("retention", Access.MANAGE, Arg("days", kind="rest", required=False, max_length=16), example="365")
 async def retention_days(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Show or set how many days events, email texts and old leads are kept (off: kept until deleted)."""
     text = (args["days"] or "").strip().lower()
@@ -91,8 +94,8 @@ async def retention_days(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return Reply().add(ctx.t("retention-off") if days is None else ctx.t("retention-current", days=days))
     if text in OFF_WORDS:
         wanted = None
-    elif text.isascii() and text.isdigit():
-        wanted = int(text)
+    elif (days_given := DAYS.fullmatch(text)) is not None:
+        wanted = int(days_given[1])
     else:
         raise UserError("error-retention-value", value=echo(text))
     change = await retention.set_retention(ctx.actor, ctx.clock, wanted)

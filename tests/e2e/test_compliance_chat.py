@@ -186,3 +186,18 @@ async def test_console_a_persons_unsubscribe_is_lifted_only_with_consent(runner:
     lifted = await runner.run_line(admin, "console", f"/unsuppress {IVAN} согласие")
     assert lifted.ok and not await Suppression.filter(value=IVAN).exists()
     assert (await AuditLog.get(action="leads.unsuppress")).data["consent"] is True
+
+
+async def test_console_retention_reads_days_as_people_write_them(runner: Runner) -> None:
+    """`/retention -1` answered '"-1" is not a number of days' (it is one: out of range), and `365d`,
+    `365 дней` or `400 days` were refused; each is now read as the number it says, or refused by its range."""
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    ru = translator("ru")
+    for line in ("/retention -1", "/retention 36500", "/retention 10лет"):
+        refused = await runner.run_line(admin, "console", line)
+        expected = ru("error-retention-range", min=30, max=3650) if "лет" not in line else "10лет"
+        assert not refused.ok and expected in refused.plain_text(), line
+    for line, days in (("/retention 365d", 365), ("/retention 400 дней", 400), ("/retention 90 days", 90)):
+        done = await runner.run_line(admin, "console", line)
+        assert done.ok and (await Workspace.get(slug="acme")).retention_days == days, line
