@@ -185,7 +185,10 @@ async def unsuppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
             value, consent = head.strip(), True
     change = await suppression.unsuppress(ctx.actor, value, ctx.clock, everywhere=everywhere, consent=consent)
     value = suppression.shown(change.value)
-    return Reply().add(ctx.t("leads-unsuppressed", value=value, scope=ctx.t(_scope(change.everywhere))))
+    reply = Reply().add(ctx.t("leads-unsuppressed", value=value, scope=ctx.t(_scope(change.everywhere))))
+    if change.still:
+        reply.add(ctx.t("leads-unsuppressed-still", value=value))
+    return reply
 
 
 def _scope(everywhere: bool) -> str:

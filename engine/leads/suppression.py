@@ -33,6 +33,7 @@ class SuppressionChange:
     everywhere: bool
     created: bool  # False: it was already suppressed (or, for unsuppress, there was nothing to lift)
     stopped: int = 0  # active enrollments stopped
+    still: bool = False  # unsuppress: another entry (its domain, the agency's list) still closes the value
 
 
 def shown(value: str) -> str:
@@ -132,7 +133,15 @@ async def unsuppress(
             },
             created_at=clock.now(),
         )
-    return SuppressionChange(normalized, is_domain, everywhere, True)
+    still = workspace_id is not None and await _still_closed(workspace_id, normalized, is_domain)
+    return SuppressionChange(normalized, is_domain, everywhere, True, still=still)
+
+
+async def _still_closed(workspace_id: int, value: str, is_domain: bool) -> bool:
+    """Whether the value, its entry in the workspace lifted, is closed all the same (its domain, the agency)."""
+    if is_domain:
+        return await Suppression.filter(workspace_id=None, value=value).exists()
+    return bool(await is_suppressed(workspace_id, [value]))
 
 
 # Two index probes per address (the workspace's list, then the global one), each for the address and its domain:

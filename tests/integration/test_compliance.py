@@ -418,3 +418,18 @@ async def test_a_persons_own_opt_out_is_lifted_only_with_their_new_consent_and_o
         {"scope": "workspace", "kind": "address", "reason": "manual", "consent": False},
     ]
     assert "lead.example" not in json.dumps(entries)
+
+
+async def test_an_unsuppressed_address_still_closed_by_its_domain_or_the_agency_says_so(clock: FrozenClock) -> None:
+    """A manager lifted the workspace's entry for an address and read "no longer suppressed" while its domain
+    (or the agency's list) still closed it: nothing would ever be sent, and nobody could tell why."""
+    ws, _ = await space("acme")
+    await suppress(actor(ws), IVAN, clock)
+    await suppress(actor(ws), "lead.example", clock)
+    await suppress(actor(ws), "olga@other.example", clock)
+    await suppress(actor(None, Role.ADMIN), "olga@other.example", clock, everywhere=True)
+    await suppress(actor(ws), "boris@free.example", clock)
+    assert (await unsuppress(actor(ws), IVAN, clock)).still
+    assert (await unsuppress(actor(ws), "olga@other.example", clock)).still
+    assert not (await unsuppress(actor(ws), "boris@free.example", clock)).still
+    assert translator("en")("leads-unsuppressed-still", value=IVAN).startswith(IVAN)
