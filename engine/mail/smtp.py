@@ -171,9 +171,15 @@ def enhanced_status(text: str) -> str | None:
 
 
 def classify_reply(code: int, text: str, phase: Phase, *, attempt: int = 0) -> SmtpResult:
-    """Classify one server reply (`code`, its text) given the dialogue step it answered. Pure."""
-    text = _clean(text)
+    """Classify one server reply (`code`, its text) given the dialogue step it answered. Pure.
+
+    A multi-line reply repeats its status on every line ("5.7.1 Message rejected\n5.7.1 see https://…"): the
+    words keep it once, at the start, so a manager reads the server's sentence, not the protocol's framing."""
     enhanced = enhanced_status(text)
+    if enhanced is not None and "\n" in text:
+        first, *rest = text.splitlines()
+        text = "\n".join([first, *(_strip_status(line, enhanced) for line in rest)])
+    text = _clean(text)
     outcome, key = _verdict(code, enhanced, text, phase)
     return SmtpResult(
         outcome=outcome,
@@ -184,6 +190,11 @@ def classify_reply(code: int, text: str, phase: Phase, *, attempt: int = 0) -> S
         text=text,
         retry_after=_delay(outcome, key, text, attempt),
     )
+
+
+def _strip_status(line: str, enhanced: str) -> str:
+    stripped = line.lstrip()
+    return stripped[len(enhanced) :].lstrip() if stripped.startswith(enhanced) else line
 
 
 def _verdict(code: int, enhanced: str | None, text: str, phase: Phase) -> tuple[Outcome, str]:  # noqa: PLR0911, PLR0912

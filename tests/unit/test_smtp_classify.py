@@ -216,3 +216,19 @@ def test_a_stored_error_quotes_the_server_or_our_code_never_the_librarys_english
     assert no_auth.stored_error() == "smtp-auth-unavailable: no-password-auth"
     rcpt = classify_reply(450, "4.2.0 <a@b.ru>: Recipient address rejected: Greylisted", Phase.RCPT)
     assert not rcpt.before_message
+
+
+def test_a_multi_line_reply_reads_as_one_sentence_with_its_status_said_once() -> None:
+    gmail = (
+        "5.7.1 [203.0.113.5] Our system has detected that this message is\n"
+        "5.7.1 likely unsolicited mail. To reduce the amount of spam sent to Gmail,\n"
+        "5.7.1 this message has been blocked. https://support.google.com/mail/?p=UnsolicitedMessageError"
+    )
+    result = classify_reply(550, gmail, Phase.DATA)
+    assert (result.outcome, result.enhanced) == (Outcome.SPAM_REJECTED, "5.7.1")
+    assert result.text.count("5.7.1") == 1 and result.text.startswith("5.7.1 [203.0.113.5] Our system")
+    assert "is likely unsolicited mail. To reduce" in result.text
+    russian = classify_reply(550, "5.7.1 Сообщение отклонено\n5.7.1 политикой безопасности домена", Phase.DATA)
+    assert russian.text == "5.7.1 Сообщение отклонено политикой безопасности домена"
+    other = classify_reply(550, "5.7.1 Rejected\n5.1.1 not the same status stays", Phase.DATA)
+    assert other.text == "5.7.1 Rejected 5.1.1 not the same status stays"
