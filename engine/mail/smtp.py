@@ -55,6 +55,7 @@ DAILY_LIMIT_COOLDOWN = dt.timedelta(hours=24)  # Yandex blocks sending for 24 h 
 SPAM_COOLDOWN = dt.timedelta(hours=24)  # …and after a spam verdict
 _MAX_TEXT = 300  # server text kept in a result (provider texts carry ids and links; the gist fits)
 _MALFORMED = "Malformed SMTP response line:"  # how aiosmtplib prefixes a line that carries no SMTP code
+_OUR_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+\Z")  # "implicit-tls-expected", "no-password-auth"
 # wrong TLS mode or an untrusted certificate: retrying cannot help, a person must act
 _SETTINGS_ERRORS = frozenset({"smtp-tls-mismatch", "smtp-tls-required", "smtp-tls-certificate", "smtp-host-refused"})
 
@@ -83,6 +84,9 @@ class Phase(enum.StrEnum):
     DATA = "data"
 
 
+_BEFORE_MESSAGE = frozenset({Phase.CONNECT, Phase.EHLO, Phase.STARTTLS, Phase.AUTH})
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class SmtpResult:
     """What happened. `key` names a message in locales/*/mail.ftl; `text` is the server's words, secret-free."""
@@ -98,6 +102,19 @@ class SmtpResult:
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.ACCEPTED
+
+    @property
+    def before_message(self) -> bool:
+        """The failure came before any byte of a message was offered (connecting, greeting, TLS, login): it says
+        nothing about the message, only that the mailbox cannot reach or use its server now."""
+        return not self.ok and self.phase in _BEFORE_MESSAGE
+
+    def stored_error(self) -> str:
+        """`key: words` as `Mailbox.last_error` keeps it (a card shows the key as a phrase and quotes the words):
+        the server's words when it answered with a reply code, or a code of ours the catalogs put in words
+        (`mail-text`); never what the client library or the OS said in English about our connection."""
+        words = self.text if self.code is not None or _OUR_CODE.match(self.text) else ""
+        return f"{self.key}: {words}"[:1000] if words else self.key
 
     def params(self) -> dict[str, str]:
         """Placeholders for the localized message of `key`."""
@@ -154,9 +171,15 @@ def enhanced_status(text: str) -> str | None:
 
 
 def classify_reply(code: int, text: str, phase: Phase, *, attempt: int = 0) -> SmtpResult:
-    """Classify one server reply (`code`, its text) given the dialogue step it answered. Pure."""
-    text = _clean(text)
+    """Classify one server reply (`code`, its text) given the dialogue step it answered. Pure.
+
+    A multi-line reply repeats its status on every line ("5.7.1 Message rejected\n5.7.1 see https://…"): the
+    words keep it once, at the start, so a manager reads the server's sentence, not the protocol's framing."""
     enhanced = enhanced_status(text)
+    if enhanced is not None and "\n" in text:
+        first, *rest = text.splitlines()
+        text = "\n".join([first, *(_strip_status(line, enhanced) for line in rest)])
+    text = _clean(text)
     outcome, key = _verdict(code, enhanced, text, phase)
     return SmtpResult(
         outcome=outcome,
@@ -167,6 +190,11 @@ def classify_reply(code: int, text: str, phase: Phase, *, attempt: int = 0) -> S
         text=text,
         retry_after=_delay(outcome, key, text, attempt),
     )
+
+
+def _strip_status(line: str, enhanced: str) -> str:
+    stripped = line.lstrip()
+    return stripped[len(enhanced) :].lstrip() if stripped.startswith(enhanced) else line
 
 
 def _verdict(code: int, enhanced: str | None, text: str, phase: Phase) -> tuple[Outcome, str]:  # noqa: PLR0911, PLR0912

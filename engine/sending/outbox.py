@@ -113,6 +113,7 @@ check_transition = functools.cache(_check_transition)
 SENDABLE_MAILBOX: Final = frozenset({MailboxStatus.WARMING, MailboxStatus.ACTIVE})
 BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED})
 PAUSE_HOLD: Final = dt.timedelta(minutes=30)  # a paused campaign's row is looked at again this much later
+UNREACHED_HOLD: Final = dt.timedelta(minutes=15)  # a mailbox whose SMTP settings were wrong is tried again this late
 INBOX_HOLD: Final = dt.timedelta(minutes=10)  # a row held for an unread inbox: two runs of the inbox sync's cron
 OPENING_SPREAD: Final = dt.timedelta(hours=1)  # rows held until a window opens go out over its first hour
 WINDOW_GRACE: Final = dt.timedelta(minutes=10)
@@ -413,6 +414,7 @@ class SendReport:
     blocked: CapKind | None = None  # why the job stopped early, if it did
     outcomes: dict[str, int] = field(default_factory=dict)
     auth_failures: int = 0  # the mailbox's count of failed logins when the job began (a good login resets it)
+    smtp_error: bool = False  # the mailbox's card showed an SMTP error when the job began (a good send clears it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -768,7 +770,7 @@ class Outbox:
         reached = await self._reach(mailbox_id)
         if reached is None:
             return report
-        account, zone, report.auth_failures = reached
+        account, zone, report.auth_failures, report.smtp_error = reached
         accepted: list[_Accepted] = []
         batch: collections.deque[Claimed] = collections.deque()  # claimed, not handed to SMTP yet
         held: set[int] = set()  # the rows this job holds in `sending`: claimed, in flight, accepted but not recorded
@@ -884,8 +886,9 @@ class Outbox:
         reached = await self._reach(mailbox_id)
         return reached[0] if reached is not None else None
 
-    async def _reach(self, mailbox_id: int) -> tuple[Account, ZoneInfo, int] | None:
-        """The mailbox's `Account`, its workspace's time zone and its count of failed logins, in one query (a send
+    async def _reach(self, mailbox_id: int) -> tuple[Account, ZoneInfo, int, bool] | None:
+        """The mailbox's `Account`, its workspace's time zone, its count of failed logins and whether its last error
+        is an SMTP one, in one query (a send
         job starts with these; most jobs send a message or two, so each round trip counts); None when it is gone
         or its secret cannot be decrypted."""
         rows = await connections.get("default").execute_query_dict(_REACH, [mailbox_id])
@@ -909,7 +912,7 @@ class Outbox:
             domain_id=int(box["domain_id"]),
             workspace_id=int(box["workspace_id"]),
         )
-        return account, zone_or_utc(str(box["timezone"])), int(box["auth_failures"])
+        return account, zone_or_utc(str(box["timezone"])), int(box["auth_failures"]), bool(box["smtp_error"])
 
     async def _claim(
         self, account: Account, zone: ZoneInfo, accepted: Sequence[_Accepted], *, limit: int, expire: bool = False
@@ -1147,8 +1150,8 @@ class Outbox:
             tls_context=account.tls_context,
         )
         if result.outcome is Outcome.ACCEPTED:
-            if not report.sent and report.auth_failures:  # a good login proves the credentials: once per job
-                await Mailbox.filter(id=account.mailbox_id, auth_failures__gt=0).update(auth_failures=0)
+            if not report.sent and (report.auth_failures or report.smtp_error):  # proves the SMTP side: once a job
+                await connections.get("default").execute_query(_SMTP_WORKS, [account.mailbox_id])
             report.sent += 1
             sending = None
             if row.is_campaign:
@@ -1198,13 +1201,18 @@ class Outbox:
         refusal of us (a listed IP or domain, our authentication or content: `refuses_us`), permanent or not, is a
         block — a BOUNCE_BLOCK event, nobody suppressed, the message tried again later like a spam verdict;
         auth → back to `queued`, the mailbox's failure count up, disabled at the limit (+ an alert); unknown (the
-        connection died after the data was handed over) → left in `sending` for recovery to resolve.
+        connection died after the data was handed over) → left in `sending` for recovery to resolve. Connection
+        trouble and temporary errors before the message was offered (connecting, greeting, TLS, a login that could
+        not be tried) are the mailbox's, not the message's: see `_unreached`.
         """
         now = self.clock.now()
         outcome = result.outcome
         if outcome is Outcome.UNKNOWN:
             report.unresolved += 1
             log.warning("send: outcome unknown, left for recovery", message_id=row.id, reason_key=result.key)
+        elif result.before_message and outcome in (Outcome.CONNECTION, Outcome.TRANSIENT):
+            await self._unreached(account, row, result, now)
+            report.retried += 1
         elif outcome is Outcome.PERMANENT and not refuses_us(result):
             await self._fail(
                 row, MessageStatus.BOUNCED, result, "", event=EventKind.BOUNCE_HARD, account=account, zone=zone
@@ -1325,9 +1333,22 @@ class Outbox:
             [row.id, due, result.code, f"{result.key}: {result.text}"[:1000]],
         )
 
+    async def _unreached(self, account: Account, row: Claimed, result: SmtpResult, now: dt.datetime) -> None:
+        """The mailbox could not reach or use its server (refused, timed out, a TLS mode or certificate that does not
+        fit, a greeting of 421): the message was never offered, so its claim is undone (no attempt used: an outage
+        of any length never fails a message, nor stops a sequence), and the whole mailbox waits `retry_after`
+        (`UNREACHED_HOLD` when only a person can help: its settings) instead of trying every due row in turn. Its
+        card says why (`last_error`) until a message goes out or a login test passes."""
+        check_transition("message", MessageStatus.SENDING, MessageStatus.QUEUED)
+        until = now + (result.retry_after or UNREACHED_HOLD)
+        async with in_transaction() as db:
+            await db.execute_query(_UNCLAIM_UNREACHED, [row.id, result.code, f"{result.key}: {result.text}"[:1000]])
+            await db.execute_query(_HOLD_UNREACHED, [account.mailbox_id, until, result.stored_error(), now])
+        log.info("send: mailbox cannot reach its server", mailbox_id=account.mailbox_id, reason_key=result.key)
+
     async def _auth_failed(self, account: Account, result: SmtpResult, now: dt.datetime, zone: ZoneInfo) -> None:
         """Count the failure on the mailbox; disable it at the limit (`engine.lifecycle`) and alert."""
-        text = f"{result.key}: {result.text}"[:1000]
+        text = result.stored_error()
         data = {"via": "smtp", "key": result.key}
         event = EventRecord(
             account.workspace_id, EventKind.AUTH_ERROR, now, account.mailbox_id, account.domain_id, data=data
@@ -1648,7 +1669,25 @@ async def _claimed_rows(ids: Sequence[int]) -> list[Claimed]:
 _REACH: Final = (
     "SELECT b.id, b.address, b.smtp_host, b.smtp_port, b.smtp_tls, b.imap_host, b.imap_port, b.imap_tls, "
     "b.username, b.auth_kind, b.secret_enc, b.tls_ca_pem, b.display_name, b.domain_id, b.workspace_id, "
-    "b.auth_failures, w.timezone FROM mailbox b JOIN workspace w ON w.id = b.workspace_id WHERE b.id = $1"
+    "b.auth_failures, b.last_error LIKE 'smtp-%' AS smtp_error, w.timezone "
+    "FROM mailbox b JOIN workspace w ON w.id = b.workspace_id WHERE b.id = $1"
+)
+# A message accepted proves the mailbox's SMTP side works: its failed logins are forgotten, its SMTP error too.
+_SMTP_WORKS: Final = (
+    "UPDATE mailbox SET auth_failures = 0, "
+    "last_error = CASE WHEN last_error LIKE 'smtp-%' THEN '' ELSE last_error END, "
+    "last_error_at = CASE WHEN last_error LIKE 'smtp-%' THEN NULL ELSE last_error_at END "
+    "WHERE id = $1 AND (auth_failures > 0 OR last_error LIKE 'smtp-%')"
+)
+# A row whose mailbox could not reach its server: the exact undo of its claim (it was never offered), with why.
+_UNCLAIM_UNREACHED: Final = (
+    "UPDATE outbound_message SET status = 'queued', claimed_at = NULL, attempts = attempts - 1, smtp_code = $2, "
+    "smtp_reply = $3 WHERE id = $1 AND status = 'sending'"
+)
+# …and the mailbox waits until `$2` (never shortening a longer cooldown), its card saying why.
+_HOLD_UNREACHED: Final = (
+    "UPDATE mailbox SET cooldown_until = GREATEST(cooldown_until, $2), last_error = $3, last_error_at = $4 "
+    "WHERE id = $1"
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import socket
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -23,13 +24,14 @@ from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from engine.lifecycle import transition_mailbox
-from engine.mail import problem_key
+from engine.mail import PROBLEM_OTHER, problem_key
 from engine.mail.imap import imap_session
 from engine.mail.message import make_message_id
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.smtp import SmtpResult, SmtpTransport, Timeouts
+from engine.mailboxes import latest_check
 from engine.notify import render
-from engine.sending.outbox import Claimed, Outbox, SendOptions, _claimed_rows
+from engine.sending.outbox import UNREACHED_HOLD, Claimed, Outbox, SendOptions, _claimed_rows
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
 from engine.settings import Settings
@@ -695,7 +697,9 @@ async def test_the_workers_outbox_sends_only_where_the_mail_policy_allows(mail: 
             mail_allow_private_hosts=allowed,
         )
         ctx: dict[str, object] = {"db_ready": True, "clock": clock, "settings": settings, "vault": VAULT}
-        await OutboundMessage.filter(id=row.id).update(scheduled_at=NOW - dt.timedelta(minutes=1))  # due now
+        await OutboundMessage.filter(id=row.id).update(scheduled_at=clock.now() - dt.timedelta(minutes=1))  # due
+        if allowed:  # the refused mailbox waits `UNREACHED_HOLD` before it tries its server again
+            clock.advance(UNREACHED_HOLD)
         await worker.startup(ctx)
         try:
             outbox = ctx["outbox"]
@@ -706,3 +710,77 @@ async def test_the_workers_outbox_sends_only_where_the_mail_policy_allows(mail: 
             await worker.shutdown(ctx)
         assert (await OutboundMessage.get(id=row.id)).status is expected
     await wait_for(lambda: mail.count("user1@beta.test") == 1)
+
+
+# ------------------------------------------------- a mailbox that cannot reach its server: its fault, not the message's
+
+
+def closed_port(mail: MailServer) -> int:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind((mail.host, 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("where", ["refused", "tls-mismatch"])
+async def test_an_unreachable_server_costs_no_message_an_attempt_and_the_card_says_why(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport, where: str
+) -> None:
+    ws = await world(mail)
+    if where == "refused":
+        fields: dict[str, object] = {"smtp_port": closed_port(mail)}
+    else:
+        fields = {"smtp_tls": TlsMode.IMPLICIT}  # implicit TLS on the STARTTLS port: the settings are wrong
+    anna = await mailbox(mail, ws, "user1@alpha.test", **fields)
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    rows = await plan(anna, bob, 12)
+    outbox = make_outbox(mail, clock, transport, max_attempts=2)
+
+    report = await outbox.send_mailbox(anna.id)
+
+    assert report.sent == 0 and report.failed == 0
+    assert sum(report.outcomes.values()) == 1  # one try tells it: the job does not go on to every other row
+    after = {m.id: m for m in await OutboundMessage.filter(mailbox_id=anna.id)}
+    assert {after[r.id].status for r in rows} == {MessageStatus.QUEUED}
+    assert {after[r.id].attempts for r in rows} == {0}  # the messages were never tried: no attempt used
+    box = await Mailbox.get(id=anna.id)
+    assert box.cooldown_until is not None and box.cooldown_until > NOW
+    assert box.last_error_at == NOW
+    _, _, key, words = latest_check(box)
+    assert key == ("smtp-connect-refused" if where == "refused" else "smtp-tls-mismatch")
+    for locale in ("ru", "en"):
+        assert problem_key(key) != PROBLEM_OTHER and translator(locale).has(problem_key(key))
+    assert "Errno" not in words and "Connect call" not in words  # the OS's English is not quoted to a manager
+
+    for _ in range(4):  # later tries, once each cooldown is over, still use no message's attempts
+        clock.advance(box.cooldown_until - clock.now() + dt.timedelta(seconds=1))
+        again = await outbox.send_mailbox(anna.id)
+        assert again.failed == 0 and sum(again.outcomes.values()) == 1
+        box = await Mailbox.get(id=anna.id)
+    assert {m.status for m in await OutboundMessage.filter(mailbox_id=anna.id)} == {MessageStatus.QUEUED}
+
+    # while it cools down, the job claims nothing and says so
+    held = await outbox.send_mailbox(anna.id)
+    assert held.blocked is CapKind.STATUS and not held.outcomes
+
+
+async def test_the_first_message_out_once_the_server_is_back_clears_the_cards_error(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test", smtp_port=closed_port(mail))
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    rows = await plan(anna, bob, 3)
+    outbox = make_outbox(mail, clock, transport)
+    assert (await outbox.send_mailbox(anna.id)).sent == 0
+    box = await Mailbox.get(id=anna.id)
+    assert box.last_error and box.cooldown_until is not None
+
+    await Mailbox.filter(id=anna.id).update(smtp_port=mail.ports.submission)  # the server is back
+    clock.advance(box.cooldown_until - clock.now() + dt.timedelta(seconds=1))
+    report = await outbox.send_mailbox(anna.id)
+
+    assert report.sent == len(rows)
+    after = await OutboundMessage.filter(mailbox_id=anna.id)
+    assert {(m.status, m.attempts) for m in after} == {(MessageStatus.SENT, 1)}  # each tried once, when it went
+    box = await Mailbox.get(id=anna.id)
+    assert (box.last_error, box.last_error_at) == ("", None)

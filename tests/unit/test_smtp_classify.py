@@ -201,3 +201,34 @@ def test_a_servers_control_characters_never_reach_what_is_stored() -> None:
     assert (result.outcome, result.enhanced) == (Outcome.PERMANENT, "5.1.1")
     assert result.text == "5.1.1 <lead@acme.example>: user[31m unknown"
     assert ImapError(ImapErrorKind.PROTOCOL, "BAD \x00line\x1b").detail == "BAD line"
+
+
+def test_a_stored_error_quotes_the_server_or_our_code_never_the_librarys_english() -> None:
+    refused = classify_exception(
+        aiosmtplib.SMTPConnectError("Error connecting to 10.0.0.1 on port 587: [Errno 111] Connect call failed"),
+        Phase.CONNECT,
+    )
+    assert refused.before_message and refused.stored_error() == "smtp-connect-failed"
+    greeting = classify_reply(421, "4.7.0 Try again later, closing connection. (EHLO) - gsmtp", Phase.EHLO)
+    assert greeting.before_message and greeting.outcome is Outcome.TRANSIENT
+    assert greeting.stored_error() == "smtp-server-closing: 4.7.0 Try again later, closing connection. (EHLO) - gsmtp"
+    no_auth = classify_exception(aiosmtplib.SMTPNotSupported("no-password-auth"), Phase.AUTH)
+    assert no_auth.stored_error() == "smtp-auth-unavailable: no-password-auth"
+    rcpt = classify_reply(450, "4.2.0 <a@b.ru>: Recipient address rejected: Greylisted", Phase.RCPT)
+    assert not rcpt.before_message
+
+
+def test_a_multi_line_reply_reads_as_one_sentence_with_its_status_said_once() -> None:
+    gmail = (
+        "5.7.1 [203.0.113.5] Our system has detected that this message is\n"
+        "5.7.1 likely unsolicited mail. To reduce the amount of spam sent to Gmail,\n"
+        "5.7.1 this message has been blocked. https://support.google.com/mail/?p=UnsolicitedMessageError"
+    )
+    result = classify_reply(550, gmail, Phase.DATA)
+    assert (result.outcome, result.enhanced) == (Outcome.SPAM_REJECTED, "5.7.1")
+    assert result.text.count("5.7.1") == 1 and result.text.startswith("5.7.1 [203.0.113.5] Our system")
+    assert "is likely unsolicited mail. To reduce" in result.text
+    russian = classify_reply(550, "5.7.1 Сообщение отклонено\n5.7.1 политикой безопасности домена", Phase.DATA)
+    assert russian.text == "5.7.1 Сообщение отклонено политикой безопасности домена"
+    other = classify_reply(550, "5.7.1 Rejected\n5.1.1 not the same status stays", Phase.DATA)
+    assert other.text == "5.7.1 Rejected 5.1.1 not the same status stays"
