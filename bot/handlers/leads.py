@@ -187,7 +187,7 @@ async def unsuppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
     value = suppression.shown(change.value)
     reply = Reply().add(ctx.t("leads-unsuppressed", value=value, scope=ctx.t(_scope(change.everywhere))))
     if change.still:
-        reply.add(ctx.t("leads-unsuppressed-still", value=value))
+        reply.add(ctx.t("leads-unsuppressed-still", value=value, by=change.still))
     return reply
 
 

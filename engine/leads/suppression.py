@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from tortoise import connections
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_admin, require_manager
@@ -33,7 +34,7 @@ class SuppressionChange:
     everywhere: bool
     created: bool  # False: it was already suppressed (or, for unsuppress, there was nothing to lift)
     stopped: int = 0  # active enrollments stopped
-    still: bool = False  # unsuppress: another entry (its domain, the agency's list) still closes the value
+    still: str = ""  # unsuppress: what still closes the value ("domain", "agency", "agency-domain"), else ""
 
 
 def shown(value: str) -> str:
@@ -133,15 +134,25 @@ async def unsuppress(
             },
             created_at=clock.now(),
         )
-    still = workspace_id is not None and await _still_closed(workspace_id, normalized, is_domain)
+    still = await _still_closed(workspace_id, normalized, is_domain) if workspace_id is not None else ""
     return SuppressionChange(normalized, is_domain, everywhere, True, still=still)
 
 
-async def _still_closed(workspace_id: int, value: str, is_domain: bool) -> bool:
-    """Whether the value, its entry in the workspace lifted, is closed all the same (its domain, the agency)."""
-    if is_domain:
-        return await Suppression.filter(workspace_id=None, value=value).exists()
-    return bool(await is_suppressed(workspace_id, [value]))
+async def _still_closed(workspace_id: int, value: str, is_domain: bool) -> str:
+    """What closes the value all the same once its entry in the workspace is lifted: "agency" (the agency-wide
+    list names it), "domain" (the workspace closes its domain), "agency-domain" (the agency's list closes its
+    domain); "" when nothing does."""
+    domain = value if is_domain else value.rpartition("@")[2]
+    rows = (
+        await Suppression.filter(value__in=sorted({value, domain}))
+        .filter(Q(workspace_id=None) | Q(workspace_id=workspace_id))
+        .values_list("workspace_id", "value")
+    )
+    closing = {(ws is None, found == value) for ws, found in rows} - {(False, True)}  # the lifted entry itself
+    for agency, exact, name in ((True, True, "agency"), (False, False, "domain"), (True, False, "agency-domain")):
+        if (agency, exact) in closing:
+            return name
+    return ""
 
 
 # Two index probes per address (the workspace's list, then the global one), each for the address and its domain:

@@ -56,7 +56,11 @@ leads-suppressed = { $value } is suppressed ({ $scope }).
 leads-suppressed-already = { $value } was already suppressed ({ $scope }).
 leads-suppress-stopped = Active sequences stopped: { $count }.
 leads-unsuppressed = { $value } is no longer suppressed ({ $scope }).
-leads-unsuppressed-still = { $value } stays closed all the same: by its domain or by the agency-wide list (an admin lifts the agency-wide entry, with all).
+leads-unsuppressed-still = { $value } stays closed all the same: { $by ->
+    [domain] its domain is suppressed in this workspace (/unsuppress the domain to open it).
+    [agency-domain] its domain is on the agency-wide list (an admin lifts it, with all).
+   *[agency] it is on the agency-wide list (an admin lifts it, with all).
+}
 leads-scope-global = in every workspace
 leads-scope-workspace = in this workspace
 

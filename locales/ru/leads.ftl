@@ -58,7 +58,11 @@ leads-suppressed = { $value } подавлен ({ $scope }).
 leads-suppressed-already = { $value } уже был подавлен ({ $scope }).
 leads-suppress-stopped = Остановлено активных цепочек: { $count }.
 leads-unsuppressed = Подавление { $value } снято ({ $scope }).
-leads-unsuppressed-still = { $value } всё равно закрыт: его доменом или общим списком агентства (общий снимает админ, с all).
+leads-unsuppressed-still = { $value } всё равно закрыт: { $by ->
+    [domain] его домен в списке запрета этого пространства (откройте домен через /unsuppress).
+    [agency-domain] его домен в общем списке агентства (снимает админ, с all).
+   *[agency] он в общем списке агентства (снимает админ, с all).
+}
 leads-scope-global = во всех пространствах
 leads-scope-workspace = в этом пространстве
 

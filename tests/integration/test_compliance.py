@@ -429,7 +429,12 @@ async def test_an_unsuppressed_address_still_closed_by_its_domain_or_the_agency_
     await suppress(actor(ws), "olga@other.example", clock)
     await suppress(actor(None, Role.ADMIN), "olga@other.example", clock, everywhere=True)
     await suppress(actor(ws), "boris@free.example", clock)
-    assert (await unsuppress(actor(ws), IVAN, clock)).still
-    assert (await unsuppress(actor(ws), "olga@other.example", clock)).still
-    assert not (await unsuppress(actor(ws), "boris@free.example", clock)).still
-    assert translator("en")("leads-unsuppressed-still", value=IVAN).startswith(IVAN)
+    assert (await unsuppress(actor(ws), IVAN, clock)).still == "domain"
+    assert (await unsuppress(actor(ws), "olga@other.example", clock)).still == "agency"
+    assert (await unsuppress(actor(ws), "boris@free.example", clock)).still == ""
+    await suppress(actor(None, Role.ADMIN), "free.example", clock, everywhere=True)
+    await suppress(actor(ws), "boris@free.example", clock)
+    assert (await unsuppress(actor(ws), "boris@free.example", clock)).still == "agency-domain"
+    for by, words in (("domain", "its domain is suppressed in this workspace"), ("agency", "agency-wide list")):
+        text = translator("en")("leads-unsuppressed-still", value=IVAN, by=by)
+        assert text.startswith(IVAN) and words in text, text
