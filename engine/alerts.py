@@ -44,6 +44,10 @@ INBOX_UNREACHABLE: Final = "inbox_unreachable"
 """A mailbox's inbox has gone unread for a while (`engine.inbox`); while it is not resolved the outbox holds the
 mailbox's campaign sends (`engine.sending.outbox`): a reply or an unsubscribe request to it would go unseen."""
 
+SMTP_UNREACHABLE: Final = "smtp_unreachable"
+"""A mailbox has not reached its SMTP server for a while (`engine.sending.outbox`): its mail waits, nothing is sent
+or failed; resolved by the first message that goes out."""
+
 
 NOTICES: Final = frozenset({"domain_resumed"})
 """Kinds that are news, not a condition (a cooled domain went back to work): nothing would ever resolve them, so
@@ -115,6 +119,22 @@ async def mailbox_auth_disabled(
             "reason_keys": [problem_key(reason)],
             "via": via,
         },
+        now=now,
+    )
+
+
+async def smtp_unreachable(
+    workspace_id: int, mailbox_id: int, address: str, *, since: str, reason: str, now: dt.datetime
+) -> bool:
+    """The warning that a mailbox's mail has waited since `since` (as chat shows a moment) because its SMTP server
+    cannot be reached or used; `reason` is the failure's key, read in words in each chat's language."""
+    return await raise_alert(
+        workspace_id=workspace_id,
+        kind=SMTP_UNREACHABLE,
+        severity=Severity.WARNING,
+        subject=f"mailbox:{mailbox_id}",
+        key="smtp",
+        data={"mailbox": address, "since": since, "reason": reason, "reason_keys": [problem_key(reason)]},
         now=now,
     )
 

@@ -54,10 +54,17 @@ from tortoise import connections
 from tortoise.exceptions import BaseORMException
 from tortoise.transactions import in_transaction
 
-from engine.alerts import inbox_unreachable_fingerprint, mailbox_auth_disabled, raise_alert
+from engine.alerts import (
+    SMTP_UNREACHABLE,
+    inbox_unreachable_fingerprint,
+    mailbox_auth_disabled,
+    raise_alert,
+    resolve_alerts,
+    smtp_unreachable,
+)
 from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed
 from engine.campaigns.schedule import Window, due_after, inside, open_intervals
-from engine.clock import Clock, zone_named, zone_or_utc
+from engine.clock import Clock, local_time, zone_named, zone_or_utc
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
 from engine.lifecycle import check_transition as _check_transition
@@ -114,6 +121,7 @@ SENDABLE_MAILBOX: Final = frozenset({MailboxStatus.WARMING, MailboxStatus.ACTIVE
 BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, DomainStatus.RETIRED})
 PAUSE_HOLD: Final = dt.timedelta(minutes=30)  # a paused campaign's row is looked at again this much later
 UNREACHED_HOLD: Final = dt.timedelta(minutes=15)  # a mailbox whose SMTP settings were wrong is tried again this late
+UNREACHED_ALERT_AFTER: Final = dt.timedelta(hours=1)  # mail waiting this long on an unreachable server: an alert
 INBOX_HOLD: Final = dt.timedelta(minutes=10)  # a row held for an unread inbox: two runs of the inbox sync's cron
 OPENING_SPREAD: Final = dt.timedelta(hours=1)  # rows held until a window opens go out over its first hour
 WINDOW_GRACE: Final = dt.timedelta(minutes=10)
@@ -1152,6 +1160,11 @@ class Outbox:
         if result.outcome is Outcome.ACCEPTED:
             if not report.sent and (report.auth_failures or report.smtp_error):  # proves the SMTP side: once a job
                 await connections.get("default").execute_query(_SMTP_WORKS, [account.mailbox_id])
+                if report.smtp_error:
+                    await resolve_alerts(
+                        SMTP_UNREACHABLE, f"mailbox:{account.mailbox_id}", workspace_id=account.workspace_id,
+                        clock=self.clock,
+                    )  # fmt: skip
             report.sent += 1
             sending = None
             if row.is_campaign:
@@ -1211,7 +1224,7 @@ class Outbox:
             report.unresolved += 1
             log.warning("send: outcome unknown, left for recovery", message_id=row.id, reason_key=result.key)
         elif result.before_message and outcome in (Outcome.CONNECTION, Outcome.TRANSIENT):
-            await self._unreached(account, row, result, now)
+            await self._unreached(account, row, result, now, again=report.smtp_error, zone=zone)
             report.retried += 1
         elif outcome is Outcome.PERMANENT and not refuses_us(result):
             await self._fail(
@@ -1333,18 +1346,31 @@ class Outbox:
             [row.id, due, result.code, f"{result.key}: {result.text}"[:1000]],
         )
 
-    async def _unreached(self, account: Account, row: Claimed, result: SmtpResult, now: dt.datetime) -> None:
+    async def _unreached(
+        self, account: Account, row: Claimed, result: SmtpResult, now: dt.datetime, *, again: bool, zone: ZoneInfo
+    ) -> None:
         """The mailbox could not reach or use its server (refused, timed out, a TLS mode or certificate that does not
         fit, a greeting of 421): the message was never offered, so its claim is undone (no attempt used: an outage
         of any length never fails a message, nor stops a sequence), and the whole mailbox waits `retry_after`
         (`UNREACHED_HOLD` when only a person can help: its settings) instead of trying every due row in turn. Its
-        card says why (`last_error`) until a message goes out or a login test passes."""
+        card says why (`last_error`) until a message goes out or a login test passes. When it failed `again` (the
+        job began with an SMTP error on the card) and its oldest waiting message has waited `UNREACHED_ALERT_AFTER`,
+        the `smtp_unreachable` warning says so (counted up, not repeated, while it lasts)."""
         check_transition("message", MessageStatus.SENDING, MessageStatus.QUEUED)
         until = now + (result.retry_after or UNREACHED_HOLD)
         async with in_transaction() as db:
             await db.execute_query(_UNCLAIM_UNREACHED, [row.id, result.code, f"{result.key}: {result.text}"[:1000]])
             await db.execute_query(_HOLD_UNREACHED, [account.mailbox_id, until, result.stored_error(), now])
         log.info("send: mailbox cannot reach its server", mailbox_id=account.mailbox_id, reason_key=result.key)
+        if not again:
+            return
+        rows = await connections.get("default").execute_query_dict(_OLDEST_WAITING, [account.mailbox_id])
+        oldest = rows[0]["at"] if rows else None
+        if oldest is not None and now - oldest >= UNREACHED_ALERT_AFTER:
+            await smtp_unreachable(
+                account.workspace_id, account.mailbox_id, account.address, since=local_time(oldest, zone),
+                reason=result.key, now=now,
+            )  # fmt: skip
 
     async def _auth_failed(self, account: Account, result: SmtpResult, now: dt.datetime, zone: ZoneInfo) -> None:
         """Count the failure on the mailbox; disable it at the limit (`engine.lifecycle`) and alert."""
@@ -1678,6 +1704,10 @@ _SMTP_WORKS: Final = (
     "last_error = CASE WHEN last_error LIKE 'smtp-%' THEN '' ELSE last_error END, "
     "last_error_at = CASE WHEN last_error LIKE 'smtp-%' THEN NULL ELSE last_error_at END "
     "WHERE id = $1 AND (auth_failures > 0 OR last_error LIKE 'smtp-%')"
+)
+# Since when the mailbox's mail has waited: its oldest queued row.
+_OLDEST_WAITING: Final = (
+    "SELECT min(scheduled_at) AS at FROM outbound_message WHERE mailbox_id = $1 AND status = 'queued'"
 )
 # A row whose mailbox could not reach its server: the exact undo of its claim (it was never offered), with why.
 _UNCLAIM_UNREACHED: Final = (

@@ -40,6 +40,7 @@ from engine.warmup import Composed
 from jobs import worker
 from models import Alert, CapDeferral, DailyStat, Domain, Event, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import (
+    AlertStatus,
     AuthKind,
     CapKind,
     EventKind,
@@ -774,6 +775,25 @@ async def test_the_first_message_out_once_the_server_is_back_clears_the_cards_er
     assert (await outbox.send_mailbox(anna.id)).sent == 0
     box = await Mailbox.get(id=anna.id)
     assert box.last_error and box.cooldown_until is not None
+    # nothing fails any more, so nothing else would say it: once the mail has waited an hour, a warning does
+    oldest = min(r.scheduled_at for r in rows)
+    while clock.now() - oldest < dt.timedelta(minutes=50):
+        clock.advance(box.cooldown_until - clock.now() + dt.timedelta(seconds=1))
+        assert (await outbox.send_mailbox(anna.id)).sent == 0
+        box = await Mailbox.get(id=anna.id)
+    assert not await Alert.filter(kind="smtp_unreachable").exists()  # a short outage says nothing
+    while clock.now() - oldest < dt.timedelta(hours=1):
+        clock.advance(box.cooldown_until - clock.now() + dt.timedelta(seconds=1))
+        await outbox.send_mailbox(anna.id)
+        box = await Mailbox.get(id=anna.id)
+    [alert] = await Alert.filter(kind="smtp_unreachable")
+    assert (alert.status, alert.subject, alert.data["mailbox"]) == (
+        AlertStatus.OPEN,
+        f"mailbox:{anna.id}",
+        anna.address,
+    )
+    text = translator("en")("alert-smtp-unreachable", **{**alert.data, "reason": "x"})
+    assert anna.address in text and "waited since" in text
 
     await Mailbox.filter(id=anna.id).update(smtp_port=mail.ports.submission)  # the server is back
     clock.advance(box.cooldown_until - clock.now() + dt.timedelta(seconds=1))
@@ -784,3 +804,4 @@ async def test_the_first_message_out_once_the_server_is_back_clears_the_cards_er
     assert {(m.status, m.attempts) for m in after} == {(MessageStatus.SENT, 1)}  # each tried once, when it went
     box = await Mailbox.get(id=anna.id)
     assert (box.last_error, box.last_error_at) == ("", None)
+    assert (await Alert.get(kind="smtp_unreachable")).status is AlertStatus.RESOLVED
