@@ -18,6 +18,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import redis as sync_redis
 from cryptography.fernet import Fernet
 
 from tests.conftest import REDIS_URL
@@ -56,6 +57,7 @@ KEY = Fernet.generate_key().decode()
 @pytest.fixture
 async def slack_api() -> AsyncIterator[SlackAPI]:
     async with SlackAPI() as api:
+        api.users[SLACK_ADMIN] = {"id": SLACK_ADMIN, "name": "admin", "locale": "ru-RU"}  # Russian, like the others
         yield api
 
 
@@ -64,6 +66,7 @@ def process(
     database_url: str, emulator: TelegramEmulator, slack_api: SlackAPI, tmp_path: Path
 ) -> Iterator[tuple[int, str]]:
     port, token = _free_port(), new_bot_token()
+    sync_redis.Redis.from_url(REDIS_URL).flushdb()  # what earlier runs left (a person's remembered Slack language…)
     env = _env(
         database_url,
         WEB_PORT=str(port),
