@@ -697,16 +697,21 @@ def _unauthorized() -> web.Response:
 
 
 async def _respond_pages(respond: AsyncRespond, pages: list[SlackMessage], **options: Any) -> None:
+    """The pages in order, until one is refused: the rest of an answer whose start is missing would only
+    puzzle (the person asks again)."""
     for page in pages:
-        await _post(respond, text=page.text, blocks=page.blocks, **options)
+        if not await _post(respond, text=page.text, blocks=page.blocks, **options):
+            return
 
 
-async def _post(respond: AsyncRespond, **message: Any) -> None:
-    """Post to the response_url. bolt returns Slack's refusal instead of raising: say it in the log (the status
-    only: the URL is a credential for the channel), and go on — the person may ask again."""
+async def _post(respond: AsyncRespond, **message: Any) -> bool:
+    """Post to the response_url; whether Slack took it. bolt returns Slack's refusal instead of raising: say it
+    in the log (the status only: the URL is a credential for the channel), and go on — the person may ask again."""
     response = await respond(**message)
     if response.status_code != 200:
         log.warning("slack reply not delivered", status=response.status_code, body=str(response.body)[:200])
+        return False
+    return True
 
 
 async def _replace_message(respond: AsyncRespond, original: dict[str, Any] | None, pages: list[SlackMessage]) -> None:
@@ -714,5 +719,5 @@ async def _replace_message(respond: AsyncRespond, original: dict[str, Any] | Non
     kept = [b for b in (original or {}).get("blocks", []) if b.get("type") != "actions"]
     first, rest = (pages[0], pages[1:]) if pages else (SlackMessage([], ""), [])
     blocks = kept + first.blocks if fits(kept + first.blocks) else first.blocks
-    await _post(respond, text=first.text, blocks=blocks, replace_original=True)
-    await _respond_pages(respond, rest, response_type="ephemeral", replace_original=False)
+    if await _post(respond, text=first.text, blocks=blocks, replace_original=True):
+        await _respond_pages(respond, rest, response_type="ephemeral", replace_original=False)
