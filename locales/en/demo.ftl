@@ -23,6 +23,7 @@ demo-inventory-warming = { $inventory }; their warmup began { $days } { $days ->
 } before the demo
 demo-listed = simulation: { $list } lists { $domain }
 demo-the-end = the end of the run
+demo-interrupted = interrupted on day { $day } of { $days }: { $path } holds what this run wrote so far (the transcript up to here; no summary, no charts). Run the demo again to start afresh
 demo-auto-approved = demo: approved automatically
 demo-pressed = demo: pressed «{ $label }»
 demo-admin = agency admin

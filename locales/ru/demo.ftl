@@ -29,6 +29,7 @@ demo-inventory-warming = { $inventory }; их прогрев начат за { $
 } до демо
 demo-listed = симуляция: { $list } вносит { $domain } в список
 demo-the-end = итоги
+demo-interrupted = прервано на дне { $day } из { $days }: в { $path } — то, что этот запуск успел записать (переписка до этого места; без итогов и графиков). Запустите демо снова, чтобы начать заново
 demo-auto-approved = демо: одобрено автоматически
 demo-pressed = демо: нажата кнопка «{ $label }»
 demo-admin = админ агентства
