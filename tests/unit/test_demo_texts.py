@@ -47,3 +47,11 @@ def test_every_phase_the_demo_times_has_a_name(locale: str) -> None:
     timed = set(re.findall(r'self\.timed\("(\w+)"', source))
     assert len(timed) >= 10
     assert all(translator(locale).has(f"demo-phase-{name}") for name in timed), timed
+
+
+def test_the_english_demo_quotes_as_english_does() -> None:
+    """The English run named its chats Telegram «StroyMarket — managers»: Russian guillemets in English text."""
+    texts = [EN("demo-team-chat", name="N"), EN("demo-client-chat", name="N"), EN("demo-pressed", label="L")]
+    assert [text for text in texts if "«" in text or "»" in text] == []
+    assert EN("demo-team-chat", name="N") == "Telegram “N — managers”"
+    assert RU("demo-team-chat", name="N") == "Telegram «N — менеджеры»"
