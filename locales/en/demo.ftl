@@ -10,7 +10,7 @@ demo-start = demo: { $clients } { $clients ->
     [one] mailbox
    *[other] mailboxes
 }, seed { $seed }
-demo-inventory = { $slug }: { $domains } { $domains ->
+demo-inventory = “{ $name }” ({ $slug }): { $domains } { $domains ->
     [one] domain
    *[other] domains
 } (reserve: { $reserve }) and { $mailboxes } { $mailboxes ->
@@ -54,7 +54,7 @@ demo-summary-sent = sent { $sent } { $sent ->
     [one] email
    *[other] emails
 }; warmup inbox { $inbox } / spam { $spam }; leads: replies { $replies }, auto-replies { $auto }, bounces { $bounces }, blocked { $blocked }, unsubscribes { $unsubscribes }
-demo-summary-chats = chat messages: { $count }; the chats' highlights:
+demo-summary-chats = chat messages: { $count }, of them { $notices } sent by Mailfleet on its own (alerts, approvals asked, digests, reports); the highlights:
 demo-summary-checks = invariants (checked from the database):
 demo-check-ok = ok
 demo-check-failed = FAIL

@@ -13,7 +13,7 @@ demo-start = демо: { $clients } { $clients ->
     [few] ящика
    *[many] ящиков
 }, seed { $seed }
-demo-inventory = { $slug }: { $domains } { $domains ->
+demo-inventory = «{ $name }» ({ $slug }): { $domains } { $domains ->
     [one] домен
     [few] домена
    *[many] доменов
@@ -61,7 +61,7 @@ demo-summary-title = Демо Mailfleet: { $weeks } { $weeks ->
    *[many] клиентов
 }, seed { $seed }
 demo-summary-sent = отправлено писем: { $sent }; прогрев: во входящих { $inbox }, в спаме { $spam }; лиды: ответов { $replies }, автоответов { $auto }, отказов { $bounces }, блокировок { $blocked }, отписок { $unsubscribes }
-demo-summary-chats = сообщений в чатах: { $count }; главное из чатов:
+demo-summary-chats = сообщений в чатах: { $count }, из них Mailfleet написал сам (оповещения, запросы решений, сводки, отчёты): { $notices }; главное:
 demo-summary-checks = проверки (по базе данных):
 demo-check-ok = ок
 demo-check-failed = ОШИБКА

@@ -414,7 +414,7 @@ def print_summary(demo: Demo, invariants: Invariants, files: list[Path], transcr
             replies=tally.replies, auto=tally.auto_replies, bounces=tally.bounced, blocked=tally.blocked,
             unsubscribes=tally.unsubscribes,
         ),
-        "  " + t("demo-summary-chats", count=demo.notifier.sent),
+        "  " + t("demo-summary-chats", count=demo.transcript.lines, notices=demo.notifier.sent),
     ]  # fmt: skip
     for line in [a for a in demo.transcript.alerts if "📰" not in a][:12]:
         lines.append(f"    {line if len(line) <= HIGHLIGHT else line[: HIGHLIGHT - 1] + '…'}")

@@ -126,6 +126,12 @@ async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url
     assert domain not in after and after.get(swap["replacement"], 0) > 0
 
     transcript = (out / "transcript.txt").read_text(encoding="utf-8")
+    # the summary's count of chat messages is the transcript's (it counted only Mailfleet's own notifications)
+    chats = re.escape(RU("demo-summary-chats", count=111, notices=222)).replace("111", "(.+?)").replace("222", "(.+?)")
+    counted = re.search(chats, done.stdout)
+    assert counted, done.stdout[-3000:]
+    said, notices = (int(re.sub(r"\D", "", group)) for group in counted.groups())
+    assert said == len(re.findall(r"^── ", transcript, flags=re.M)) and 0 < notices < said
     assert f"{domain} попал в чёрный список dbl.spamhaus.org" in transcript
     assert "/approve " in transcript and RU("demo-auto-approved") in transcript
     assert "одобрен" in transcript
