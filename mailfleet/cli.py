@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_format, "warning" if quiet else settings.log_level)
     try:
         settings = demo_cli.adjust(settings, args)  # the demo's own data; the demo offered where no chat is set
-    except demo_cli.NoDemo as exc:
+    except demo_cli.DemoRefused as exc:
         print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console", "demo", "backup", "restore"}

@@ -187,14 +187,20 @@ async def warmup_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 @command("why", Access.MANAGE, Arg("target"), example="anna@acme-mail.ru")
 async def why(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Today's deferrals of a mailbox or a domain: which cap held it back, wanted against allowed."""
+    """Today's deferrals of a mailbox or a domain: which cap held it back, wanted against allowed; with none today,
+    the last day's (after the demo, on a morning before the plans ran)."""
     found = await why_service.why(ctx.actor, args["target"], ctx.clock)
     guarded = await why_service.protections(ctx.actor, args["target"], ctx.clock)  # monitoring's cuts, cooldowns
     zone = await workspace_zone(ctx.actor.workspace_id)
     if not found and guarded:  # no cap deferred it today, yet protection holds it back: say that, not "nothing"
         return Reply().add(ctx.t("why-protected", target=args["target"]) + "\n" + protection_lines(ctx, guarded, zone))
-    if not found:
-        return Reply().add(ctx.t("why-nothing", target=args["target"]))
+    nothing = ""
+    if not found:  # nothing today (its plans may not have run yet): the last day a cap held it back, if any
+        nothing = ctx.t("why-nothing", target=args["target"])
+        last = await why_service.last_held_day(ctx.actor, args["target"], ctx.clock)
+        found = [] if last is None else await why_service.why(ctx.actor, args["target"], ctx.clock, day=last)
+        if not found:
+            return Reply().add(nothing)
     day: dt.date = found[0].day
     lines = [
         ctx.t(
@@ -206,6 +212,7 @@ async def why(ctx: Ctx, args: dict[str, Any]) -> Reply:
         )
         for d in found
     ]
-    reply = Reply().add(ctx.t("why-title", target=args["target"], day=str(day)), "title")
+    reply = Reply().add(nothing) if nothing else Reply()
+    reply.add(ctx.t("why-title", target=args["target"], day=str(day)), "title")
     reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
     return reply.add(ctx.t("why-protections") + "\n" + protection_lines(ctx, guarded, zone)) if guarded else reply

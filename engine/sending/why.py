@@ -83,6 +83,17 @@ async def why(actor: Actor, target: str, clock: Clock, *, day: dt.date | None = 
     return sorted(found.values(), key=lambda d: (d.mailbox, d.allowed, d.cap.value))
 
 
+async def last_held_day(actor: Actor, target: str, clock: Clock) -> dt.date | None:
+    """The latest day before today (in the workspace's time zone) on which a cap held the mailbox (an address) or
+    a mailbox of the domain (a name) back; None when none ever did. Raises as `why`."""
+    workspace_id = require_reader(actor)
+    mailbox_ids = [box.id for box in await mailboxes_named(workspace_id, target)]
+    space = await Workspace.get(id=workspace_id)
+    today = clock.now().astimezone(_zone(space.timezone)).date()
+    latest = await CapDeferral.filter(mailbox_id__in=mailbox_ids, day__lt=today).order_by("-day").first().values("day")
+    return None if latest is None else dt.date.fromisoformat(str(latest["day"]))
+
+
 @dataclass(frozen=True, slots=True)
 class Protection:
     """A protective measure monitoring has in force: a cooldown or a volume cut (of a mailbox or its domain),

@@ -10,7 +10,7 @@ demo-start = demo: { $clients } { $clients ->
     [one] mailbox
    *[other] mailboxes
 }, seed { $seed }
-demo-inventory = { $slug }: { $domains } { $domains ->
+demo-inventory = “{ $name }” ({ $slug }): { $domains } { $domains ->
     [one] domain
    *[other] domains
 } (reserve: { $reserve }) and { $mailboxes } { $mailboxes ->
@@ -23,12 +23,13 @@ demo-inventory-warming = { $inventory }; their warmup began { $days } { $days ->
 } before the demo
 demo-listed = simulation: { $list } lists { $domain }
 demo-the-end = the end of the run
+demo-interrupted = interrupted on day { $day } of { $days }: { $path } holds what this run wrote so far (the transcript up to here; no summary, no charts). Run the demo again to start afresh
 demo-auto-approved = demo: approved automatically
-demo-pressed = demo: pressed «{ $label }»
+demo-pressed = demo: pressed “{ $label }”
 demo-admin = agency admin
 demo-admin-chat = agency console
-demo-team-chat = Telegram «{ $name } — managers»
-demo-client-chat = Telegram «{ $name } — client»
+demo-team-chat = Telegram “{ $name } — managers”
+demo-client-chat = Telegram “{ $name } — client”
 demo-manager = manager of { $name }
 demo-client = client { $name }
 demo-weekdays = mon-fri
@@ -53,7 +54,7 @@ demo-summary-sent = sent { $sent } { $sent ->
     [one] email
    *[other] emails
 }; warmup inbox { $inbox } / spam { $spam }; leads: replies { $replies }, auto-replies { $auto }, bounces { $bounces }, blocked { $blocked }, unsubscribes { $unsubscribes }
-demo-summary-chats = chat messages: { $count }; the chats' highlights:
+demo-summary-chats = chat messages: { $count }, of them { $notices } sent by Mailfleet on its own (alerts, approvals asked, digests, reports); the highlights:
 demo-summary-checks = invariants (checked from the database):
 demo-check-ok = ok
 demo-check-failed = FAIL

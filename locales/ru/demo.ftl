@@ -13,7 +13,7 @@ demo-start = демо: { $clients } { $clients ->
     [few] ящика
    *[many] ящиков
 }, seed { $seed }
-demo-inventory = { $slug }: { $domains } { $domains ->
+demo-inventory = «{ $name }» ({ $slug }): { $domains } { $domains ->
     [one] домен
     [few] домена
    *[many] доменов
@@ -29,6 +29,7 @@ demo-inventory-warming = { $inventory }; их прогрев начат за { $
 } до демо
 demo-listed = симуляция: { $list } вносит { $domain } в список
 demo-the-end = итоги
+demo-interrupted = прервано на дне { $day } из { $days }: в { $path } — то, что этот запуск успел записать (переписка до этого места; без итогов и графиков). Запустите демо снова, чтобы начать заново
 demo-auto-approved = демо: одобрено автоматически
 demo-pressed = демо: нажата кнопка «{ $label }»
 demo-admin = админ агентства
@@ -60,7 +61,7 @@ demo-summary-title = Демо Mailfleet: { $weeks } { $weeks ->
    *[many] клиентов
 }, seed { $seed }
 demo-summary-sent = отправлено писем: { $sent }; прогрев: во входящих { $inbox }, в спаме { $spam }; лиды: ответов { $replies }, автоответов { $auto }, отказов { $bounces }, блокировок { $blocked }, отписок { $unsubscribes }
-demo-summary-chats = сообщений в чатах: { $count }; главное из чатов:
+demo-summary-chats = сообщений в чатах: { $count }, из них Mailfleet написал сам (оповещения, запросы решений, сводки, отчёты): { $notices }; главное:
 demo-summary-checks = проверки (по базе данных):
 demo-check-ok = ок
 demo-check-failed = ОШИБКА

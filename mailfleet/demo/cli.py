@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -77,9 +78,12 @@ def demo_settings(settings: Settings) -> Settings:
 def adjust(settings: Settings, args: argparse.Namespace) -> Settings:
     """`demo` and `console --demo` work on the demo's data; `run` without a chat says how to see the demo.
     `console --demo` on the embedded default with no demo run yet is refused (`NoDemo`): it would build an empty
-    cluster under `DATA_DIR/demo` and open a world without anything in it."""
+    cluster under `DATA_DIR/demo` and open a world without anything in it. `demo` with sizes that do not fit
+    together, or an output folder it cannot write, is refused (`BadDemo`) here, before any service starts."""
     if args.command == "run" and not (settings.telegram_token or settings.slack_bot_token):
         print(CHAT_HINT.format(prog=program()), file=sys.stderr)  # noqa: T201 - the operator's hint, before the logs
+    if args.command == "demo":
+        check(args)
     if args.command == "demo" or (args.command == "console" and args.demo):
         demo = demo_settings(settings)
         if args.command == "console" and demo.embedded and not (demo.data_dir / "postgres").is_dir():
@@ -91,8 +95,36 @@ def adjust(settings: Settings, args: argparse.Namespace) -> Settings:
     return settings
 
 
-class NoDemo(Exception):
+class DemoRefused(Exception):
+    """What the demo cannot do as asked, said in one line (`mailfleet: …`, exit status 1)."""
+
+
+class NoDemo(DemoRefused):
     """`console --demo` before any `mailfleet demo`: the message says what to run."""
+
+
+class BadDemo(DemoRefused):
+    """`demo` with sizes that do not fit together, or an output folder it cannot write."""
+
+
+def check(args: argparse.Namespace) -> None:
+    """The arguments that only make sense together, and the output folder: created if missing, and written to
+    once (a file there is made and removed). Raises `BadDemo`."""
+    if args.domains > args.mailboxes:
+        raise BadDemo(f"--domains ({args.domains}) must not exceed --mailboxes ({args.mailboxes})")
+    if args.clients * 2 > args.domains:
+        raise BadDemo(
+            f"each client needs at least two domains ({args.clients} clients, {args.domains} domains): "
+            "raise --domains or lower --clients"
+        )
+    out: Path = args.out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise BadDemo(f"cannot write the output folder {out}: {reason}; choose another with --out") from None
 
 
 def program() -> str:
@@ -109,12 +141,7 @@ def program() -> str:
 def run(settings: Settings, svc: Services, args: argparse.Namespace) -> int:
     """`mailfleet demo`: 0 when every invariant held, `EXIT_INVARIANT` when one failed."""
     from mailfleet.demo.run import DemoOptions  # noqa: PLC0415 - loads the engine
-    from mailfleet.services import StartupError  # noqa: PLC0415
 
-    if args.domains > args.mailboxes:
-        raise StartupError("--domains must not exceed --mailboxes")
-    if args.clients * 2 > args.domains:
-        raise StartupError("each client needs at least two domains: raise --domains or lower --clients")
     options = DemoOptions(
         mailboxes=args.mailboxes, domains=args.domains, clients=args.clients, weeks=args.weeks, seed=args.seed,
         out=args.out, start=args.start, lang=args.lang,

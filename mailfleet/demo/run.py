@@ -68,6 +68,9 @@ TICKS = (dt.time(10, 0), dt.time(13, 0), dt.time(15, 30), dt.time(17, 55), dt.ti
 SYNC_AT = frozenset({dt.time(13, 0), dt.time(20, 0)})  # the inbox sweeps of the fleet
 LOG_FILE = "demo.log"  # the engine's log of the run, in the output folder: the terminal shows the story and warnings
 HIGHLIGHT = 150  # characters of a chat highlight in the summary
+CHARTS = ("volume", "rates", "warmup", "pool")  # each client's charts: `<slug>-chart-<name>.png`
+TRANSCRIPT = "transcript.txt"
+SUMMARY = "summary.txt"
 
 
 @dataclass(frozen=True)
@@ -123,14 +126,19 @@ class TranscriptNotifier:
 class Progress:
     """A bar per simulated day on stderr; plain lines when stderr is not a terminal."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
         self.total = total
-        self.stream = stream
-        self.tty = stream.isatty()
+        self.stream: TextIO = stream or sys.stderr  # read when the run starts, not when this module was imported
+        self.tty = self.stream.isatty()
         self.started = time.perf_counter()
 
     def elapsed_s(self) -> int:
         return round(time.perf_counter() - self.started)
+
+    def stop(self, text: str) -> None:
+        """The run ends before its last day (Ctrl-C): the bar's line is ended, and `text` says so."""
+        self.stream.write(("\n" if self.tty else "") + text + "\n")
+        self.stream.flush()
 
     def day(self, n: int, text: str) -> None:
         if self.tty:
@@ -247,19 +255,30 @@ class Demo:
 
     async def run_days(self, progress: Progress) -> None:
         days = self.options.weeks * 7
-        for n in range(days):
-            day = self.fleet.first_day + dt.timedelta(days=n)
-            await self.morning(day)
-            await self.timed("story", lambda day=day: seed.story(self, day))  # type: ignore[misc]
-            for moment in TICKS:
-                await self.tick(day, moment)
-            t = self.world.tally
-            line = self.cast.t(
-                "demo-progress", day=n + 1, days=days, date=day.isoformat(), sent=self.sent_total,
-                inbox=t.warmup_inbox, spam=t.warmup_spam, replies=t.replies, bounces=t.bounced,
-                seconds=progress.elapsed_s(),
-            )  # fmt: skip
-            progress.day(n + 1, line)
+        n = 0
+        try:
+            for n in range(days):
+                await self.run_day(n, progress)
+        except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: the transcript and the terminal say where
+            said = self.cast.t("demo-interrupted", day=n + 1, days=days, path=str(self.options.out.resolve()))
+            self.transcript.note(said)
+            progress.stop(said)
+            raise
+
+    async def run_day(self, n: int, progress: Progress) -> None:
+        days = self.options.weeks * 7
+        day = self.fleet.first_day + dt.timedelta(days=n)
+        await self.morning(day)
+        await self.timed("story", lambda day=day: seed.story(self, day))  # type: ignore[misc]
+        for moment in TICKS:
+            await self.tick(day, moment)
+        t = self.world.tally
+        line = self.cast.t(
+            "demo-progress", day=n + 1, days=days, date=day.isoformat(), sent=self.sent_total,
+            inbox=t.warmup_inbox, spam=t.warmup_spam, replies=t.replies, bounces=t.bounced,
+            seconds=progress.elapsed_s(),
+        )  # fmt: skip
+        progress.day(n + 1, line)
 
 
 async def build(options: DemoOptions, settings: Settings, redis: Redis, vault: Vault, transcript_out: TextIO) -> Demo:
@@ -337,21 +356,32 @@ async def finish(demo: Demo) -> list[Path]:
         summary.append(f"[{slug}]\n" + render_text(report))
         health = await demo.cast.say(who, chat, "/health")
         summary.append(render_text(health))
-        for chart in ("volume", "rates", "warmup", "pool"):
+        for chart in CHARTS:
             chart_reply = await demo.cast.runner.run_line(who, chat, f"/chart {chart} 30d")
             for item in chart_reply.files:
                 target = out / f"{slug}-{Path(item.filename).name}"
                 target.write_bytes(item.content)
                 files.append(target)
-    (out / "summary.txt").write_text("\n\n".join(summary) + "\n", encoding="utf-8")
+    (out / SUMMARY).write_text("\n\n".join(summary) + "\n", encoding="utf-8")
     return files
+
+
+def clear_previous(out: Path) -> None:
+    """Remove what an earlier run wrote in `out` (its transcript, summary, log and charts, by their names only):
+    a run writes charts for its own clients and appends to the log, so a previous run's files would otherwise
+    stand beside this one's — a bigger run's charts, a summary that an interrupted run never replaced."""
+    names = [TRANSCRIPT, SUMMARY, LOG_FILE]
+    names += [f"{slug}-chart-{chart}.png" for slug, _, _ in seed.CLIENTS for chart in CHARTS]
+    for name in names:
+        (out / name).unlink(missing_ok=True)
 
 
 async def run(options: DemoOptions, settings: Settings, redis_url: str, vault: Vault) -> Outcome:
     started = time.perf_counter()
     options.out.mkdir(parents=True, exist_ok=True)
+    clear_previous(options.out)
     redis: Redis = Redis.from_url(redis_url)
-    transcript_path = options.out / "transcript.txt"
+    transcript_path = options.out / TRANSCRIPT
     try:
         with logs_to_file(options.out / LOG_FILE), transcript_path.open("w", encoding="utf-8") as transcript_out:
             demo = await build(options, settings, redis, vault, transcript_out)
@@ -384,7 +414,7 @@ def print_summary(demo: Demo, invariants: Invariants, files: list[Path], transcr
             replies=tally.replies, auto=tally.auto_replies, bounces=tally.bounced, blocked=tally.blocked,
             unsubscribes=tally.unsubscribes,
         ),
-        "  " + t("demo-summary-chats", count=demo.notifier.sent),
+        "  " + t("demo-summary-chats", count=demo.transcript.lines, notices=demo.notifier.sent),
     ]  # fmt: skip
     for line in [a for a in demo.transcript.alerts if "📰" not in a][:12]:
         lines.append(f"    {line if len(line) <= HIGHLIGHT else line[: HIGHLIGHT - 1] + '…'}")

@@ -155,7 +155,7 @@ async def create(
             space, slug, domain_counts[index], box_counts[index], secret=secret, world=world, fleet=fleet
         )
         inventory = t(
-            "demo-inventory", slug=slug, domains=domain_counts[index], reserve=", ".join(names["reserve"]),
+            "demo-inventory", name=name, slug=slug, domains=domain_counts[index], reserve=", ".join(names["reserve"]),
             mailboxes=box_counts[index],
         )  # fmt: skip
         if fleet.early:

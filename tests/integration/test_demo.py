@@ -126,6 +126,12 @@ async def test_small_demo_keeps_every_invariant_and_tells_the_story(database_url
     assert domain not in after and after.get(swap["replacement"], 0) > 0
 
     transcript = (out / "transcript.txt").read_text(encoding="utf-8")
+    # the summary's count of chat messages is the transcript's (it counted only Mailfleet's own notifications)
+    chats = re.escape(RU("demo-summary-chats", count=111, notices=222)).replace("111", "(.+?)").replace("222", "(.+?)")
+    counted = re.search(chats, done.stdout)
+    assert counted, done.stdout[-3000:]
+    said, notices = (int(re.sub(r"\D", "", group)) for group in counted.groups())
+    assert said == len(re.findall(r"^── ", transcript, flags=re.M)) and 0 < notices < said
     assert f"{domain} попал в чёрный список dbl.spamhaus.org" in transcript
     assert "/approve " in transcript and RU("demo-auto-approved") in transcript
     assert "одобрен" in transcript
@@ -211,3 +217,32 @@ async def test_an_english_demo_sets_its_agency_up_in_english(redis: Redis, tmp_p
     assert [line for line in typed if re.search("[а-яё]", line, re.IGNORECASE)] == []
     headers = re.findall(r"^── ([^\n]*)$", transcript.getvalue(), re.MULTILINE)
     assert headers and not [h for h in headers if re.search("[а-яё]", h, re.IGNORECASE)]
+
+
+async def test_ctrl_c_says_where_the_run_stopped_and_leaves_no_earlier_summary(
+    redis: Redis, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C mid-run ended the process without a word (a progress bar left unfinished), and the folder kept the
+    previous run's summary and charts beside this run's cut transcript. The interruption is said on the terminal
+    and in the transcript, with the day it stopped on; the earlier run's files are gone."""
+    import asyncio  # noqa: PLC0415
+
+    from engine.settings import Settings  # noqa: PLC0415
+    from mailfleet.demo.run import Demo, DemoOptions, run  # noqa: PLC0415
+
+    for name in ("summary.txt", "stroymarket-chart-volume.png", "demo.log"):
+        (tmp_path / name).write_text("an earlier run", encoding="utf-8")
+
+    async def day(self: Demo, n: int, progress: Any) -> None:
+        if n == 2:
+            raise asyncio.CancelledError  # what asyncio.run's SIGINT handler does to the running task
+
+    monkeypatch.setattr(Demo, "run_day", day)
+    options = DemoOptions(mailboxes=8, domains=4, clients=2, weeks=2, seed=3, out=tmp_path, lang="en")
+    with pytest.raises(asyncio.CancelledError):
+        await run(options, Settings(), REDIS_URL, Vault([generate_key()]))
+    said = translator("en")("demo-interrupted", day=3, days=14, path=str(tmp_path.resolve()))
+    assert said in capsys.readouterr().err
+    assert said in (tmp_path / "transcript.txt").read_text(encoding="utf-8")
+    assert not (tmp_path / "summary.txt").exists() and not list(tmp_path.glob("*.png"))
+    assert "an earlier run" not in (tmp_path / "demo.log").read_text(encoding="utf-8")

@@ -20,7 +20,8 @@ def test_russian_counts_agree_with_their_numbers() -> None:
         RU("demo-start", clients=2, domains=3, mailboxes=21, seed="1") == "демо: 2 клиента, 3 домена, 21 ящик, seed 1"
     )
     assert RU("demo-start", clients=5, domains=60, mailboxes=1200, seed="1").startswith("демо: 5 клиентов, 60 доменов")
-    assert "(резерв: a.ru) и 1 ящик на" in RU("demo-inventory", slug="s", domains=1, reserve="a.ru", mailboxes=1)
+    inventory = RU("demo-inventory", name="СтройМаркет", slug="s", domains=1, reserve="a.ru", mailboxes=1)
+    assert inventory.startswith("«СтройМаркет» (s): 1 домен (резерв: a.ru) и 1 ящик на")  # named as people read it
     assert RU("demo-inventory-warming", inventory="x", days=20).endswith("за 20 дней до демо")
     assert RU("demo-inventory-warming", inventory="x", days=22).endswith("за 22 дня до демо")
     assert RU("demo-check-stage-detail", count=0, days=21) == "превышений: 0 из 21 ящико-дня прогрева"
@@ -47,3 +48,11 @@ def test_every_phase_the_demo_times_has_a_name(locale: str) -> None:
     timed = set(re.findall(r'self\.timed\("(\w+)"', source))
     assert len(timed) >= 10
     assert all(translator(locale).has(f"demo-phase-{name}") for name in timed), timed
+
+
+def test_the_english_demo_quotes_as_english_does() -> None:
+    """The English run named its chats Telegram «StroyMarket — managers»: Russian guillemets in English text."""
+    texts = [EN("demo-team-chat", name="N"), EN("demo-client-chat", name="N"), EN("demo-pressed", label="L")]
+    assert [text for text in texts if "«" in text or "»" in text] == []
+    assert EN("demo-team-chat", name="N") == "Telegram “N — managers”"
+    assert RU("demo-team-chat", name="N") == "Telegram «N — менеджеры»"
