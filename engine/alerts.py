@@ -23,15 +23,15 @@ from tortoise.transactions import in_transaction
 from engine.access import Actor
 from engine.alert_names import part_of, subject_names
 from engine.alert_routing import SEVERITY_RANK
-from engine.approvals import manages
+from engine.approvals import managed_workspaces, manages
 from engine.clock import Clock
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.logging import get_logger
 from engine.mail import problem_key
 from engine.notify import Notification
-from models import Alert, AuditLog, Membership, Person, Workspace
+from models import Alert, AuditLog, Person, Workspace
 from models.alert import Approval
-from models.enums import AlertStatus, ApprovalKind, ApprovalStatus, ChatPurpose, Role, Severity
+from models.enums import AlertStatus, ApprovalKind, ApprovalStatus, ChatPurpose, Severity
 
 log = get_logger(__name__)
 RESOLUTION_MARK: Final = "_resolution_announced"
@@ -287,12 +287,10 @@ async def _scope(actor: Actor, everywhere: bool) -> Q:
         if actor.workspace_id is None or not actor.can_manage(actor.workspace_id):
             raise Forbidden("error-forbidden")
         return Q(workspace_id=actor.workspace_id)
-    managed = await Membership.filter(person_id=actor.person_id, role=Role.MANAGER).values_list(
-        "workspace_id", flat=True
-    )
+    managed = await managed_workspaces(actor)
     if not managed:
         raise Forbidden("error-forbidden")
-    return Q(workspace_id__in=list(managed))
+    return Q(workspace_id__in=managed)
 
 
 async def list_alerts(actor: Actor, clock: Clock, *, everywhere: bool = False, limit: int = LIST_LIMIT) -> AlertListing:

@@ -67,6 +67,14 @@ async def manages(actor: Actor, workspace_id: int) -> bool:
     )
 
 
+async def managed_workspaces(actor: Actor) -> list[int]:
+    """The workspaces the actor manages by membership, whichever is their current one (ids, in order)."""
+    if actor.person_id is None:
+        return []
+    rows = await Membership.filter(person_id=actor.person_id, role=Role.MANAGER).order_by("workspace_id")
+    return [m.workspace_id for m in rows]
+
+
 async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) -> Decision:
     """Approve or reject, once. A second decision raises `Conflict` naming who decided and how."""
     approval = await Approval.get_or_none(id=approval_id)

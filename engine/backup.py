@@ -90,7 +90,7 @@ class RestoreReport:
 
 
 def _connect_args(database_url: str) -> dict[str, Any]:
-    return {k: v for k, v in db.credentials_from_url(database_url).items() if k not in {"minsize", "maxsize"}}
+    return db.connect_args(db.credentials_from_url(database_url))
 
 
 async def _tables(conn: asyncpg.Connection) -> list[str]:

@@ -28,6 +28,11 @@ def credentials_from_url(url: str) -> dict[str, Any]:
     }
 
 
+def connect_args(credentials: dict[str, Any]) -> dict[str, Any]:
+    """`asyncpg.connect`'s arguments for one connection of its own: the credentials without the pool's sizes."""
+    return {k: v for k, v in credentials.items() if k not in {"minsize", "maxsize"}}
+
+
 async def keep_session(connection: asyncpg.Connection) -> None:
     """The pool's reset when a connection comes back: nothing beyond what asyncpg always does first (roll back a
     transaction left open, forget client-side listeners).
@@ -97,8 +102,7 @@ async def _run_pending(database_url: str) -> list[str]:
 
     from engine.schema import LOCK_KEY, migration_names, recorded  # noqa: PLC0415
 
-    credentials = {k: v for k, v in credentials_from_url(database_url).items() if k not in {"minsize", "maxsize"}}
-    lock = await asyncpg.connect(**credentials)
+    lock = await asyncpg.connect(**connect_args(credentials_from_url(database_url)))
     try:
         async with lock.transaction():  # held until the runner is done: its lock ends with this transaction
             await lock.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)

@@ -27,6 +27,8 @@ from typing import Any, Final
 
 import asyncpg
 
+from engine.db import connect_args
+
 APP: Final = "models"
 SNAPSHOT_FILE: Final = "schema.sql"
 MIGRATIONS_PACKAGE: Final = "models.migrations"
@@ -92,7 +94,7 @@ async def prepare(credentials: dict[str, Any]) -> Prepared:
     yet (what Tortoise's runner has left to do). A current database — every start of a process — costs two short
     queries: the names recorded against the names on disk. One connection in all."""
     names = migration_names()
-    connection = await asyncpg.connect(**{k: v for k, v in credentials.items() if k not in {"minsize", "maxsize"}})
+    connection = await asyncpg.connect(**connect_args(credentials))
     loaded: list[str] = []
     try:
         applied = await recorded(connection)
@@ -110,7 +112,7 @@ async def prepare(credentials: dict[str, Any]) -> Prepared:
 
 async def check(credentials: dict[str, Any]) -> str | None:
     """`schema_problem` of the database, for a process that does not migrate (web, worker): one short query."""
-    connection = await asyncpg.connect(**{k: v for k, v in credentials.items() if k not in {"minsize", "maxsize"}})
+    connection = await asyncpg.connect(**connect_args(credentials))
     try:
         return schema_problem(await recorded(connection), migrate=False)
     finally:

@@ -33,7 +33,8 @@ from engine.domains.common import get_domain, latest_listings
 from engine.domains.state import INCONCLUSIVE, Health, blacklist_state
 from engine.errors import NotFound
 from engine.logging import get_logger
-from models import AuditLog, Campaign, Domain, Enrollment, Mailbox, Membership, Workspace
+from engine.stats import workspace_slugs
+from models import AuditLog, Campaign, Domain, Enrollment, Mailbox, Workspace
 from models.alert import Approval
 from models.enums import (
     ApprovalKind,
@@ -44,7 +45,6 @@ from models.enums import (
     MailboxStatus,
     MailProvider,
     PoolRole,
-    Role,
     Severity,
     StatScope,
 )
@@ -330,7 +330,7 @@ async def pool_state(actor: Actor, clock: Clock, *, agency: bool = False) -> Poo
     else:
         target = sum(reserve_target(c.active) for c in per.values())
     short = shortfall(counts, target=target, warming_weeks=warming)
-    slugs = {int(i): str(s) for i, s in await Workspace.filter(id__in=list(per)).values_list("id", "slug")}
+    slugs = await workspace_slugs(per)
     return PoolState(workspace_id, counts, short, tuple(loaded.values()), per, slugs)
 
 
@@ -503,10 +503,7 @@ async def pending_approvals(actor: Actor, clock: Clock, limit: int = 50) -> list
     workspace they manage (an alert of any of them asks them, whichever workspace is their current one)."""
     query = Approval.filter(status=ApprovalStatus.PENDING, expires_at__gt=clock.now()).order_by("id")
     if not actor.is_admin:
-        managed: set[int] = set()
-        if actor.person_id is not None:
-            rows = await Membership.filter(person_id=actor.person_id, role=Role.MANAGER).values_list("workspace_id")
-            managed = {int(r[0]) for r in rows}
+        managed = set(await approvals.managed_workspaces(actor))
         if actor.workspace_id is not None and actor.can_manage(actor.workspace_id):
             managed.add(actor.workspace_id)
         if not managed:

@@ -315,9 +315,7 @@ def _major(version: str) -> str:
 
 
 async def _server_version(url: str) -> str:
-    conn = await asyncpg.connect(
-        **{k: v for k, v in db.credentials_from_url(url).items() if k not in {"minsize", "maxsize"}}
-    )
+    conn = await asyncpg.connect(**db.connect_args(db.credentials_from_url(url)))
     try:
         return str(await conn.fetchval("SHOW server_version")).split()[0]
     finally:
