@@ -14,14 +14,13 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from arq import Retry, cron
-from arq.connections import RedisSettings
 from arq.typing import StartupShutdown
 from arq.worker import Worker, func
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
 
-from engine import alerts, db, domains, inbox, watchdog
+from engine import alerts, db, domains, inbox, redis_client, watchdog
 from engine.access import SYSTEM
 from engine.campaigns import planner as campaign_planner
 from engine.campaigns.compose import Composer
@@ -369,7 +368,7 @@ def create_worker(redis_url: str, *, ctx: dict[str, Any], burst: bool = False, c
         poll_delay=WorkerSettings.poll_delay,
         keep_result=WorkerSettings.keep_result,
         max_jobs=WorkerSettings.max_jobs,
-        redis_settings=RedisSettings.from_dsn(redis_url),
+        redis_settings=redis_client.worker_settings(redis_url),
         ctx=ctx,
         burst=burst,
         handle_signals=False,

@@ -187,9 +187,9 @@ async def _check_keys(vault: Vault) -> None:
 def _redis(url: str, closing: contextlib.AsyncExitStack) -> Redis:
     """Redis's client, closed with the process's context. redis-py is imported here: with it come `jwt` and
     cryptography's X.509 (`redis.auth.token`), which a console command that does not use Redis never loads."""
-    from redis.asyncio import Redis  # noqa: PLC0415
+    from engine.redis_client import connect  # noqa: PLC0415
 
-    redis: Redis = Redis.from_url(url)
+    redis = connect(url)
     closing.push_async_callback(redis.aclose)
     return redis
 

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tortoise import Tortoise, connections
 
-from engine import db
+from engine import db, redis_client
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -72,7 +72,7 @@ async def orm(database_url: str) -> AsyncIterator[None]:
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    client: Redis = Redis.from_url(REDIS_URL)
+    client = redis_client.connect(REDIS_URL)  # as the product's processes connect
     try:
         await client.flushdb()
     except RedisConnectionError as exc:

@@ -31,7 +31,7 @@ from redis.asyncio import Redis
 
 from bot.console import render_text
 from bot.runner import Runner
-from engine import alerts
+from engine import alerts, redis_client
 from engine.access import SYSTEM
 from engine.campaigns.planner import CampaignPlanOptions
 from engine.clock import FrozenClock
@@ -380,7 +380,7 @@ async def run(options: DemoOptions, settings: Settings, redis_url: str, vault: V
     started = time.perf_counter()
     options.out.mkdir(parents=True, exist_ok=True)
     clear_previous(options.out)
-    redis: Redis = Redis.from_url(redis_url)
+    redis = redis_client.connect(redis_url)
     transcript_path = options.out / TRANSCRIPT
     try:
         with logs_to_file(options.out / LOG_FILE), transcript_path.open("w", encoding="utf-8") as transcript_out:
