@@ -51,6 +51,15 @@ WEBHOOK_BODY_MAX_BYTES: Final = 256 * 1024
 STOP_GRACE_S = 30.0  # how long `stop()` lets updates in flight finish their replies
 
 
+class SharedRedisStorage(RedisStorage):
+    """Pending questions in the process's own Redis client. aiogram closes its storage, and with it the client,
+    when polling stops — while updates in flight still release their locks, and the rest of the process (alerts,
+    Slack, the web) still uses the client. The client's owner closes it (`mailfleet.runtime`)."""
+
+    async def close(self) -> None:
+        return None
+
+
 class InFlight(BaseMiddleware):
     """Knows which updates are being handled, so stopping lets them finish instead of cutting a reply in half
     (aiogram handles each update in a task of its own, by polling and by webhook alike, and awaits none)."""
@@ -128,7 +137,7 @@ class TelegramTransport:
     ) -> None:
         self.bot = create_bot(token, api_base)
         self.notifier = TelegramNotifier(BotApi(token, api_base))  # alerts and digests, as a worker sends them
-        storage = RedisStorage(
+        storage = SharedRedisStorage(
             redis,
             key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX, with_bot_id=True),
             state_ttl=QUESTION_TTL_S,

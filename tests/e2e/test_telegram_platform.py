@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,9 +21,11 @@ from engine.people import move_chat
 from engine.reply import Attachment, Reply
 from models import AgencySetting, Alert, AuditLog, ChatBinding, Workspace
 from models.enums import ChatPurpose, Platform
+from tests.conftest import REDIS_URL
 from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, visible
 from tests.e2e.test_faults_replies import until
 from tests.harness.flaky_botapi import FlakyBotApi
+from tests.harness.redis_clients import blpop_at_server
 from tests.harness.telegram import TelegramUser, new_bot_token
 
 EN = translator("en")
@@ -278,6 +281,25 @@ async def test_a_question_the_person_never_got_does_not_take_their_next_message(
     assert api.calls == 3  # no "something went wrong" notice tried into a chat that refused the question
     logged = capsys.readouterr().out
     assert "telegram chat unreachable" in logged and "telegram update failed" not in logged, logged[-2000:]
+
+
+async def test_stopping_telegram_leaves_the_process_redis_to_its_owner(runner: Runner, redis: Redis) -> None:
+    """aiogram's shutdown closes its storage's Redis client, and the transport's storage holds the process's own:
+    stopping polling (a shutdown, before the updates in flight finished) cut every command the rest of the process
+    — and those updates — had on Redis. CI lost an update's lock release to it."""
+    shared = Redis.from_url(REDIS_URL)  # without the product's retries, so a cut connection shows
+    queue = "mailfleet:test:other-part"
+    async with FlakyBotApi() as api:
+        transport = TelegramTransport(runner, token="42:stop-token", api_base=api.base, redis=shared)
+        await transport.start_polling()
+        waiting = asyncio.create_task(shared.blpop([queue], timeout=10))  # another part of the process, on Redis
+        await until(lambda: blpop_at_server(redis), "the other part's BLPOP at the server")
+        await transport.stop()
+    await redis.rpush(queue, "work")
+    try:
+        assert await asyncio.wait_for(waiting, 10) == (queue.encode(), b"work")
+    finally:
+        await shared.aclose()
 
 
 async def test_a_moved_chat_merges_into_a_binding_of_its_new_id_and_keeps_its_agency_alerts(

@@ -15,23 +15,17 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from engine import redis_client
 from tests.conftest import REDIS_URL
+from tests.e2e.test_faults_replies import until
+from tests.harness.redis_clients import blpop_at_server, blpop_client_id
 
 
 async def _closed_under(client: Redis, redis: Redis) -> Any:
     """BLPOP on `client`; while it waits, the server closes its connection (as a restart, a failover or CLIENT
     KILL does); then the value arrives."""
     waiting = asyncio.create_task(client.blpop(["mailfleet:test:queue"], timeout=10))
-    for _ in range(500):
-        blocked = [c for c in await redis.client_list() if c.get("cmd") == "blpop"]
-        if blocked:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        waiting.cancel()
-        raise AssertionError("the BLPOP never reached the server")
-    await redis.client_kill_filter(_id=blocked[0]["id"])
-    while not waiting.done() and not [c for c in await redis.client_list() if c.get("cmd") == "blpop"]:
-        await asyncio.sleep(0.01)  # the retry is waiting again (or the command failed)
+    await until(lambda: blpop_at_server(redis), "the BLPOP at the server")
+    await redis.client_kill_filter(_id=await blpop_client_id(redis))
+    await until(lambda: waiting.done() or blpop_at_server(redis), "the BLPOP retried (or failed)")
     await redis.rpush("mailfleet:test:queue", "job")
     return await asyncio.wait_for(waiting, 10)
 
