@@ -1,8 +1,8 @@
 """Redis clients of every Mailfleet process, in one configuration.
 
 The server may close a connection while a command is on it — Redis restarted or failed over, a client killed,
-a proxy in between — and redis-py 5's defaults fail that command with "Connection closed by server": a Telegram
-update failed as its lock was released, a job as it recorded its end. The clients here retry a command that met a
+a proxy in between — and redis-py 5's defaults fail that command with "Connection closed by server" (a Telegram
+update at its lock's release, a job at its end's record). The clients here retry a command that met a
 closed or timed-out connection `RETRIES` times, on a new connection, after a short backoff (the policy redis-py 6
 made its default). A Redis that stays down still fails the command, after well under a second. (A connection
 closed while idle in the pool is replaced by redis-py before use.)

@@ -1,6 +1,6 @@
 """The product's Redis clients (`engine.redis_client`) against the real Redis: a command whose connection the server
-closes under it is retried on a new connection — CI once lost a Telegram update that way, as its lock was
-released — and a Redis that is not there still fails."""
+closes under it (a restart, a failover, CLIENT KILL) is retried on a new connection, and a Redis that is not
+there still fails."""
 
 from __future__ import annotations
 
