@@ -1,4 +1,4 @@
-"""A workspace's time zone and language, shown and changed from chat."""
+"""A workspace's name, time zone and language, shown and changed from chat."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from engine.reply import Reply
     "workspace_settings",
     Access.MANAGE,
     Arg("setting", required=False),
-    Arg("value", required=False),
+    Arg("value", kind="rest", required=False, max_length=service.NAME_MAX),
     example="timezone Asia/Vladivostok",
 )
 async def workspace_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Without arguments: the workspace's time zone and language. With a name and a value: change it."""
+    """Without arguments: the workspace's name, time zone and language. With a setting and a value: change it."""
     if args["setting"] is not None:
         change = await service.change(ctx.actor, ctx.clock, args["setting"], args["value"] or "")
         key = "workspace-setting-unchanged" if change.before == change.after else "workspace-setting-changed"
@@ -25,7 +25,7 @@ async def workspace_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
     view = await service.show(ctx.actor)
     lines = [
         ctx.t("workspace-setting-line", name=name, value=value, hint=ctx.t(f"workspace-setting-hint-{name}"))
-        for name, value in (("timezone", view.timezone), ("lang", view.lang))
+        for name, value in (("name", view.name), ("timezone", view.timezone), ("lang", view.lang))
     ]
     reply = Reply().add(ctx.t("workspace-settings-title", workspace=view.name), "title").add("\n".join(lines))
     return reply.add(ctx.t("workspace-settings-hint"))

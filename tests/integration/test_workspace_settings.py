@@ -69,13 +69,32 @@ async def test_wrong_values_are_named_and_change_nothing(runner: Runner) -> None
     assert not lang.ok and lang.plain_text() == RU("error-workspace-lang", value="de", known="ru, en")
     unknown = await say(runner, "1", "/workspace_settings currency RUB")
     assert not unknown.ok and unknown.plain_text() == RU(
-        "error-workspace-setting-unknown", name="currency", known="timezone, lang"
+        "error-workspace-setting-unknown", name="currency", known="name, timezone, lang"
     )
+    blank = await say(runner, "1", "/workspace_settings name")
+    assert not blank.ok and blank.plain_text() == RU("error-workspace-name", length=0, max=200)
+    long = await say(runner, "1", "/workspace_settings name " + "Я" * 201)
+    assert not long.ok and "201" in long.plain_text() and "200" in long.plain_text()
     missing = await say(runner, "1", "/workspace_settings timezone")
     assert not missing.ok and missing.plain_text() == RU("error-workspace-timezone", value="")
     space = await Workspace.get(slug="acme")
-    assert (space.timezone, space.locale) == ("Europe/Moscow", "ru")
+    assert (space.name, space.timezone, space.locale) == ("ACME", "Europe/Moscow", "ru")
     assert not await AuditLog.filter(action="workspace.setting").exists()
+
+
+async def test_a_manager_renames_the_workspace_its_slug_stays(runner: Runner) -> None:
+    """`/workspace_new Acme Corp` makes slug acme named "Corp": the name can be put right afterwards, with spaces
+    and without quotes; the lists and the settings then show the new one."""
+    await say(runner, "1", "/workspace_new Acme Corp")
+    shown = (await say(runner, "1", "/workspace_settings", lang="en")).plain_text()
+    assert EN("workspace-setting-line", name="name", value="Corp", hint=EN("workspace-setting-hint-name")) in shown
+    renamed = await say(runner, "1", "/workspace_settings name  Acme   Corp\nLLC", lang="en")
+    assert renamed.plain_text() == EN("workspace-setting-changed", name="name", before="Corp", after="Acme Corp LLC")
+    assert (await say(runner, "1", "/use acme", lang="en")).plain_text() == EN(
+        "use-done", slug="acme", name="Acme Corp LLC"
+    )
+    audit = await AuditLog.filter(action="workspace.setting").values_list("data", flat=True)
+    assert audit == [{"name": "name", "from": "Corp", "to": "Acme Corp LLC"}]
 
 
 async def test_a_client_can_neither_read_nor_change_them(runner: Runner) -> None:
