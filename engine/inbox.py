@@ -466,7 +466,9 @@ async def _read_mailbox(
     try:
         secret = vault.decrypt(target.secret_enc)
     except VaultError:
-        raise ImapError(ImapErrorKind.AUTH, "the stored secret cannot be decrypted") from None
+        # not the server refusing it: no login is tried, and no failure counts toward disabling the mailbox (a
+        # process still running the key list from before a `rotate-keys` would otherwise disable them all)
+        raise ImapError(ImapErrorKind.SECRET) from None
     credentials = Credentials(target.username, target.auth_kind, secret)
     greeting_s = min(10.0, options.timeout_s / 2)
     context = options.ssl_context or client_context(target.ca_pem, options.ca_file)

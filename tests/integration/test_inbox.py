@@ -734,6 +734,27 @@ async def test_bad_password_counts_failures_and_disables_at_the_limit(mail: Mail
     assert (skipped.status, skipped.key) == (SyncStatus.SKIPPED, "inbox-skipped")
 
 
+async def test_a_password_this_process_cannot_decrypt_is_not_a_refused_login(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A process still running the key list from before `rotate-keys` (or one missing a key) cannot open a
+    secret: no login is tried, and it neither counts toward disabling the mailbox nor tells the managers to check
+    a password that is right. The process with the current keys reads the mailbox."""
+    ws = await workspace()
+    rotated = Vault([generate_key()])  # the key the secret is encrypted under now; this process lacks it
+    box = await mailbox(mail, ws, ANNA, secret_enc=rotated.encrypt(PASSWORD))
+    for _ in range(4):
+        result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+        assert (result.status, result.key, result.disabled) == (SyncStatus.FAILED, "error-imap-secret", False)
+    stored = await Mailbox.get(id=box.id)
+    assert (stored.status, stored.auth_failures) == (MailboxStatus.WARMING, 0)
+    assert stored.last_error.startswith("error-imap-secret")
+    assert await kinds_of_events() == []
+    assert not await Alert.filter(kind="mailbox_auth_disabled").exists()
+    read = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=rotated, options=options(mail))
+    assert read.status is SyncStatus.OK
+
+
 async def test_the_workspaces_auth_failure_threshold_decides_when_the_sync_disables(
     mail: MailServer, clock: FrozenClock
 ) -> None:
