@@ -468,7 +468,7 @@ async def _read_mailbox(
     except VaultError:
         # not the server refusing it: no login is tried, and no failure counts toward disabling the mailbox (a
         # process still running the key list from before a `rotate-keys` would otherwise disable them all)
-        raise ImapError(ImapErrorKind.SECRET) from None
+        raise ImapError(ImapErrorKind.UNDECRYPTABLE) from None
     credentials = Credentials(target.username, target.auth_kind, secret)
     greeting_s = min(10.0, options.timeout_s / 2)
     context = options.ssl_context or client_context(target.ca_pem, options.ca_file)

@@ -81,6 +81,7 @@ from bot.slack.render import (
 from engine.errors import UserError
 from engine.i18n import Translator, shorten, spoken, translator
 from engine.logging import get_logger
+from engine.notify import chat_lost
 from engine.people import Identity, resolve_actor
 from engine.reply import Attachment, Block, Reply
 from engine.settings import Settings
@@ -108,6 +109,16 @@ PENDING_FILE_PREFIX: Final = "mailfleet:slack:pending-file:"
 """Redis keys of the file a person's slash command is waiting for (its command and words), by Slack user id."""
 PENDING_FILE_S: Final = 15 * 60  # long enough to find the file and open the DM; a stale question must not linger
 EVENT_SEEN_S: Final = 3600  # Slack retries three times within about five minutes; an hour is ample
+CHAT_LOST_EVENTS: Final = {
+    "member_left_channel": "not_in_channel",  # someone left a channel the bot is in: the bot itself, here
+    "channel_left": "not_in_channel",  # the app removed from a channel (Slack sometimes withholds it)
+    "group_left": "not_in_channel",  # … from a private channel
+    "channel_archive": "is_archived",
+    "group_archive": "is_archived",
+    "channel_deleted": "channel_not_found",
+    "group_deleted": "channel_not_found",
+}
+"""Events saying the bot can no longer post in a channel, with the error a post there would get."""
 SLACK_FILE_HOST: Final = "https://files.slack.com/"
 RESPONSE_URL_POSTS: Final = 5
 """Posts one response_url takes (within 30 minutes); Slack drops the sixth without a word."""
@@ -196,6 +207,8 @@ class SlackTransport:
         self.app.command(SLASH_COMMAND)(self._on_command)
         self.app.action(ACTION_ID)(self._on_button)
         self.app.event("message")(self._on_message)
+        for lost in CHAT_LOST_EVENTS:
+            self.app.event(lost)(self._on_chat_lost)
         self.app.error(self._on_error)
 
     @classmethod
@@ -415,6 +428,25 @@ class SlackTransport:
         else:
             reply = await self.runner.run_line(identity, channel, text, fetched)
         await post_reply(self.client, channel, reply, thread_ts)
+
+    async def _on_chat_lost(
+        self, event: dict[str, Any], body: dict[str, Any], request: AsyncBoltRequest, context: AsyncBoltContext
+    ) -> None:
+        """The bot can no longer post in a channel: removed from it (`member_left_channel` naming the bot itself;
+        `channel_left`, `group_left`), or the channel archived or deleted. When a workspace or the agency writes
+        there, the agency is told now, while someone can add the app back, not by the next alert that fails there
+        (`engine.notify.chat_lost`). The reason is the error Slack would give a post there."""
+        channel = event.get("channel")
+        if not isinstance(channel, str) or not channel:
+            return
+        if event.get("type") == "member_left_channel" and event.get("user") != context.bot_user_id:
+            return  # a person left
+        retry = request.headers.get("x-slack-retry-num")
+        if not await self._first_event(body.get("event_id"), retry[0] if retry else None):
+            return
+        reason = CHAT_LOST_EVENTS[str(event.get("type"))]
+        if await chat_lost(Platform.SLACK, channel, reason, self.runner.clock):
+            log.info("slack channel lost", channel=channel, reason=reason)
 
     async def _one_file(self, files: list[Any], identity: Identity) -> Reply | None:
         """The refusal of a message sharing several files (Slack takes up to ten at once), or None for one: a command

@@ -66,7 +66,7 @@ class ImapErrorKind(StrEnum):
     PROTOCOL = "protocol"  # an answer we cannot use
     NOT_IMAP = "not-imap"  # another protocol greets on the port (SMTP, POP3, HTTP…): a wrong port
     NO_STARTTLS = "no-starttls"  # STARTTLS asked of a server that does not offer it on this port
-    SECRET = "secret"  # the stored password does not open with this process's keys: nothing was sent to the server
+    UNDECRYPTABLE = "secret"  # the stored password does not open with our keys: nothing was sent to the server
 
 
 DETAIL_CODES: Final = frozenset(

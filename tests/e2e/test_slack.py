@@ -18,9 +18,9 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.render import escape
 from engine import approvals
 from engine.i18n import translator
-from engine.notify import Notification, deliver
+from engine.notify import CHAT_UNREACHABLE, Notification, deliver
 from engine.reply import Attachment, Reply
-from models import AuditLog, ChatBinding, Delivery, Domain, Invite, Mailbox, Membership, Person, Workspace
+from models import Alert, AuditLog, ChatBinding, Delivery, Domain, Invite, Mailbox, Membership, Person, Workspace
 from models.alert import Approval
 from models.enums import (
     ApprovalKind,
@@ -33,8 +33,10 @@ from models.enums import (
     TlsMode,
 )
 from tests.e2e.slackrig import ADMIN, BOT_TOKEN, CLOCK, EN, SCOPES, SECRET, Rig, join, seen, slack_rig, texts
+from tests.e2e.test_faults_replies import until
 from tests.harness.slack_files import DM_CHANNEL_ID, SlackFiles, message_event_body
 from tests.harness.slackapi import (
+    BOT_USER_ID,
     CHANNEL_ID,
     block_actions_body,
     signed_headers,
@@ -750,3 +752,40 @@ async def test_people_are_spoken_to_in_their_slack_language_until_they_pick_one(
         assert texts(olga["blocks"]) == [":warning: " + seen(EN("error-not-registered"))]
     logged = capsys.readouterr().out
     assert "slack language not read" in logged and "missing_scope" in logged and "ru-RU" not in logged
+
+
+def _event_body(event: dict[str, Any], event_id: str) -> str:
+    return json.dumps({"type": "event_callback", "team_id": "T0TEAM", "event": event, "event_id": event_id})
+
+
+async def test_the_app_removed_from_a_bound_channel_is_reported_at_once(slack: Rig) -> None:
+    """The app removed from a channel bound for alerts, or a bound channel archived: nothing happened until the
+    next alert failed there, and that alert was read by nobody. Slack says so at once (channel_left, group_left,
+    channel_archive…), and the agency is told then, naming the workspace and what a post there would get; a
+    channel nobody writes to tells nobody."""
+    await join(slack, "U0MGR", "manager", name="mgr")
+    await slack.command("bind alerts", user="U0MGR", channel=ALERTS)
+    await slack.command("bind reports", user="U0MGR", channel="G0REPORTS")
+    await slack.command("bind client", user="U0MGR", channel="C0CLIENT")
+
+    async def event(body: dict[str, Any], event_id: str) -> None:
+        raw = _event_body(body, event_id)
+        assert await slack.post(raw, signed_headers(SECRET, raw, content_type="application/json")) == 200
+
+    await event({"type": "channel_left", "channel": "C0ELSEWHERE", "actor_id": "U0MGR"}, "Ev01")  # not bound
+    await event({"type": "channel_left", "channel": ALERTS, "actor_id": "U0MGR"}, "Ev02")
+    await event({"type": "group_archive", "channel": "G0REPORTS"}, "Ev03")
+    left = {"type": "member_left_channel", "channel": "C0CLIENT", "channel_type": "C", "team": "T0TEAM"}
+    await event({**left, "user": "U0MGR"}, "Ev04")  # a person left: nothing lost
+    await event({**left, "user": BOT_USER_ID}, "Ev05")  # the bot itself
+
+    async def all_told() -> bool:
+        return await Alert.filter(kind=CHAT_UNREACHABLE).count() == 3
+
+    await until(all_told, "the three channels' alerts")
+    lost = await Alert.filter(kind=CHAT_UNREACHABLE).order_by("subject")
+    assert [(a.workspace_id, a.subject, a.data["workspace"], a.data["reason"]) for a in lost] == [
+        (None, f"chat:slack:{ALERTS}", "acme", "not_in_channel"),
+        (None, "chat:slack:C0CLIENT", "acme", "not_in_channel"),
+        (None, "chat:slack:G0REPORTS", "acme", "is_archived"),
+    ]
