@@ -24,8 +24,8 @@ One run, for every workspace with a running campaign:
    that mailbox has no room; campaigns sharing mailboxes take turns, one send each;
 5. every send inside the window of its campaign (or of its lead), on the workspace's and the campaign's current
    day, spread with random gaps of at least `min_gap_s` (`engine.sending.planner.spread`); one statement inserts
-   the rows (`ON CONFLICT DO NOTHING`: a lead never gets a step twice); the A/B variant drawn for a lead is stored
-   on its enrollment;
+   the rows (a lead never gets a step twice: a lead-step already taken is skipped, as `ON CONFLICT DO NOTHING`
+   would, `_rows_in`); the A/B variant drawn for a lead is stored on its enrollment;
 6. every cut recorded: per mailbox in `CapDeferral` (`source='campaign'`, the campaigns in `detail`), per campaign
    in `CampaignDeferral`; rows of this planner that no longer apply today are removed.
 
@@ -76,6 +76,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from redis.asyncio import Redis
 from tortoise import connections
 from tortoise.transactions import in_transaction
@@ -1217,10 +1218,13 @@ CROSS JOIN LATERAL (
         WHERE p.fu AND m.enrollment_id = p.enr AND m.status = 'sent' AND m.mailbox_id = p.mb
         ORDER BY m.step_position
     ) AS sent
+    OFFSET 0  -- read once per row (pulled up, the chain would be read again at each of its four uses below)
 ) c
 CROSS JOIN LATERAL (SELECT CASE WHEN p.irt <> '' THEN p.irt ELSE coalesce(c.sent[1], '') END AS irt) t
-ON CONFLICT DO NOTHING
 """
+
+_SKIPPING: Final = "ON CONFLICT DO NOTHING"
+"""What `_INSERT` ends with when a lead-step or a Message-ID of the rows may be taken (see `_rows_in`)."""
 
 
 _VARIANTS = """
@@ -1271,7 +1275,8 @@ async def _insert(
     async with conn.acquire_connection() as raw:  # the raw status names the rows inserted ("INSERT 0 n")
         await raw.execute(_STAGE)
         await raw.copy_records_to_table("campaign_plan_rows", records=records, columns=_STAGED)
-        inserting = asyncio.ensure_future(raw.execute(_INSERT, now))
+        await raw.execute("SAVEPOINT campaign_plan_rows")
+        inserting = asyncio.ensure_future(_rows_in(raw, now))
         await asyncio.sleep(0)  # the statement is sent: the server inserts while this process goes on
         try:
             meanwhile()
@@ -1281,6 +1286,22 @@ async def _insert(
             await raw.execute(_VARIANTS)
         await raw.execute("DROP TABLE campaign_plan_rows")  # two runs in one transaction (tests) each stage theirs
     return int(str(status).rsplit(" ", 1)[-1])
+
+
+async def _rows_in(raw: Any, now: dt.datetime) -> str:
+    """`_INSERT` of the staged rows inside the savepoint the caller set; returns its status. A lead-step or a
+    Message-ID already taken is skipped (`ON CONFLICT DO NOTHING`), but that clause costs every row a probe of each
+    unique index before its insert and a second WAL record after it, and a conflict is next to impossible: `_due`
+    read each lead-step without a row (only a transaction that took it since could have), and a Message-ID is random
+    or, seeded, names its lead-step. So the rows go in plainly first; when one was taken anyway (a unique violation),
+    the savepoint undoes them and they go in again with the clause: the same rows in the end."""
+    try:
+        status = await raw.execute(_INSERT, now)
+    except asyncpg.UniqueViolationError:
+        await raw.execute("ROLLBACK TO SAVEPOINT campaign_plan_rows")
+        status = await raw.execute(_INSERT + _SKIPPING, now)
+    await raw.execute("RELEASE SAVEPOINT campaign_plan_rows")
+    return str(status)
 
 
 def _by_enrollment(row: _Row) -> int:
