@@ -70,6 +70,7 @@ import json
 import math
 import random
 import secrets
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,6 +149,9 @@ class CampaignPlanReport:
     stopped: int  # enrollments stopped because their lead is suppressed
     deferrals: int  # CapDeferral and CampaignDeferral rows written (new or changed)
     skipped: int = 0  # workspaces found unchanged since their last plan (only with a memo)
+    phases: tuple[tuple[str, float], ...] = field(default=(), compare=False)  # seconds each part of the run took:
+    # read (lock, memo, campaigns, mailboxes, usage), due (the due enrollments), place (placing and spreading), insert
+    # (the rows and variants), record (stops, deferrals, memo), commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +294,7 @@ async def plan_campaigns(
     workspaces unchanged since their last plan are skipped (`_STATES` says what "unchanged" reads)."""
     opts = options or CampaignPlanOptions()
     now = clock.now()
+    lap = _Laps()
     rng = random.Random(opts.seed if opts.seed is not None else secrets.randbits(64))
     rows = await _running()
     if memo is not None:
@@ -312,32 +317,25 @@ async def plan_campaigns(
             campaigns = {i: c for i, c in campaigns.items() if c.workspace_id in dirty}
             if not spaces:
                 return CampaignPlanReport(0, 0, 0, 0, 0, skipped)
-        still = await conn.execute_query(  # paused while this run waited for the lock: not planned
-            "SELECT id FROM campaign WHERE id = ANY($1::int[]) AND status = $2 ORDER BY id",
-            [sorted(campaigns), CampaignStatus.RUNNING.value],
-        )
-        campaigns = {int(r[0]): campaigns[int(r[0])] for r in still[1]}
-        await _load_steps_and_groups(conn, campaigns)
-        owners, used_all, used_warm = await used_today(conn, spaces)  # every mailbox of the workspaces
-        boxes = await _load_boxes(conn, campaigns, spaces, now)
-        last = await _campaign_usage(conn, campaigns)
-        if opts.horizon_s is not None:  # a horizon's new sends come after those already waiting to go
-            for box_id, moment in last.items():
-                if box_id in boxes:
-                    boxes[box_id].after = moment + dt.timedelta(seconds=opts.min_gap_s)
-        _rooms(boxes, campaigns, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts)
+        campaigns, boxes, owners = await _read(conn, campaigns, spaces, now, opts)
+        lap("read")
         due, suppressed = await _due(conn, campaigns, boxes, opts)
+        lap("due")
         placed = _assign(campaigns, boxes, due, suppressed=suppressed, now=now, opts=opts, rng=rng)
         _times(placed.rows, opts=opts, rng=rng)
+        lap("place")
         wants: list[tuple[list[_Want], list[_Want]]] = []  # the deferrals, computed while the rows go in
         planned = await _insert(
             conn, placed.rows, placed.variants, boxes, now, meanwhile=lambda: wants.append(_deferrals(campaigns, boxes))
         )
+        lap("insert")
         await _stop(conn, placed.stop)
         written = await _record(conn, *wants[0], campaigns, now, owners=owners, spaces=spaces)
         if memo is not None:
             remember = _after(spaces, states, campaigns, opts, now)
             await _forget_changes(conn, states, spaces)
+        lap("record")
+    lap("commit")
     if memo is not None:
         await memo.put(remember)  # after the commit: a fingerprint never names rows that were rolled back
     stop = placed.stop
@@ -350,8 +348,52 @@ async def plan_campaigns(
         waiting=waiting,
         stopped=len(stop),
         deferrals=written,
+        ms={name: round(seconds * 1000) for name, seconds in lap.phases()},
     )
-    return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written, skipped)
+    return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written, skipped, lap.phases())
+
+
+async def _read(
+    conn: Any,
+    campaigns: Mapping[int, _Campaign],
+    spaces: Mapping[int, Space],
+    now: dt.datetime,
+    opts: CampaignPlanOptions,
+) -> tuple[dict[int, _Campaign], dict[int, _Box], dict[int, tuple[int, int]]]:
+    """Under the lock: the campaigns still running with their steps and groups, the mailboxes of the groups with
+    their room today, and the owners (workspace, domain) of every mailbox of the workspaces."""
+    still = await conn.execute_query(  # paused while this run waited for the lock: not planned
+        "SELECT id FROM campaign WHERE id = ANY($1::int[]) AND status = $2 ORDER BY id",
+        [sorted(campaigns), CampaignStatus.RUNNING.value],
+    )
+    running = {int(r[0]): campaigns[int(r[0])] for r in still[1]}
+    await _load_steps_and_groups(conn, running)
+    owners, used_all, used_warm = await used_today(conn, spaces)  # every mailbox of the workspaces
+    boxes = await _load_boxes(conn, running, spaces, now)
+    last = await _campaign_usage(conn, running)
+    if opts.horizon_s is not None:  # a horizon's new sends come after those already waiting to go
+        for box_id, moment in last.items():
+            if box_id in boxes:
+                boxes[box_id].after = moment + dt.timedelta(seconds=opts.min_gap_s)
+    _rooms(boxes, running, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts)
+    return running, boxes, owners
+
+
+class _Laps:
+    """The seconds each phase of a run took (`CampaignPlanReport.phases`): a measurement, not the engine's time (the
+    Clock is for business time)."""
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self._phases: list[tuple[str, float]] = []
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self._phases.append((name, now - self._last))
+        self._last = now
+
+    def phases(self) -> tuple[tuple[str, float], ...]:
+        return tuple(self._phases)
 
 
 _BEGIN = """
