@@ -962,7 +962,8 @@ def _text_array(values: Collection[str]) -> str:
     text = '","'.join(values)
     if not text and not values:
         return "{}"
-    if '"' in text or "\\" in text:  # rare: escaped one by one
+    if "\\" in text or text.count('"') != 2 * (len(values) - 1):  # a value with a quote or a backslash (the
+        # separator has two quotes of its own): rare, escaped one by one
         text = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
     return '{"' + text + '"}'
 

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from tortoise import connections
 
 from engine.access import Actor
-from engine.campaigns import schedule
+from engine.campaigns import planner, schedule
 from engine.campaigns.planner import HORIZON_S, CampaignPlanOptions, campaign_memo, plan_campaigns
 from engine.clock import FrozenClock, zone_named
 from engine.sending.why import why
@@ -784,3 +784,13 @@ async def test_a_row_whose_message_id_is_taken_meanwhile_is_skipped_and_the_othe
     again = {r["enrollment_id"]: r["message_id"] for r in await rows() if r["kind"] == MessageKind.CAMPAIGN}
     assert report.planned == len(again) == 29
     assert again == {e: m for e, m in first.items() if e != taken}
+
+
+async def test_suppression_candidates_reach_postgresql_as_they_are_whatever_their_characters() -> None:
+    """The due addresses and domains go to the suppression query as one array literal: plain ones joined as they
+    are, one with a quote or a backslash escaped (each value comes back from PostgreSQL unchanged)."""
+    for values in (["a@x.test", "x.test"], ['"odd"@x.test', "b@y.test"], ["back\\slash@x.test"], ['"'], [""]):
+        found = await connections.get("default").execute_query(
+            "SELECT unnest($1::text::text[])", [planner._text_array(values)]
+        )
+        assert [r[0] for r in found[1]] == values
