@@ -24,8 +24,8 @@ One run, for every workspace with a running campaign:
    that mailbox has no room; campaigns sharing mailboxes take turns, one send each;
 5. every send inside the window of its campaign (or of its lead), on the workspace's and the campaign's current
    day, spread with random gaps of at least `min_gap_s` (`engine.sending.planner.spread`); one statement inserts
-   the rows (`ON CONFLICT DO NOTHING`: a lead never gets a step twice); the A/B variant drawn for a lead is stored
-   on its enrollment;
+   the rows (a lead never gets a step twice: a lead-step already taken is skipped, as `ON CONFLICT DO NOTHING`
+   would, `_rows_in`); the A/B variant drawn for a lead is stored on its enrollment;
 6. every cut recorded: per mailbox in `CapDeferral` (`source='campaign'`, the campaigns in `detail`), per campaign
    in `CampaignDeferral`; rows of this planner that no longer apply today are removed.
 
@@ -61,21 +61,26 @@ workspace where a send window held sends back is never skipped: time alone chang
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import heapq
 import itertools
 import json
 import math
+import operator
 import random
 import secrets
+import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from redis.asyncio import Redis
 from tortoise import connections
 from tortoise.transactions import in_transaction
@@ -147,6 +152,9 @@ class CampaignPlanReport:
     stopped: int  # enrollments stopped because their lead is suppressed
     deferrals: int  # CapDeferral and CampaignDeferral rows written (new or changed)
     skipped: int = 0  # workspaces found unchanged since their last plan (only with a memo)
+    phases: tuple[tuple[str, float], ...] = field(default=(), compare=False)  # seconds each part of the run took:
+    # read (lock, memo, campaigns, mailboxes, usage), due (the due enrollments), place (placing and spreading), insert
+    # (the rows and variants), record (stops, deferrals, memo), commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +215,8 @@ class _Campaign:
     horizons: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # zone -> those inside the horizon
     next_steps: dict[int, _Step | None] = field(default_factory=dict)  # current_step -> the step to send
     zones: dict[str, ZoneInfo] = field(default_factory=dict)  # a lead's zone name -> its zone (or the campaign's)
+    spans: dict[str, tuple[ZoneInfo, tuple[Interval, ...], tuple[Interval, ...]]] = field(default_factory=dict)
+    # the zone name a lead's window is read by ("" without lead time zones) -> the zone, `open_in` and `near_in` it
 
     def zone_of(self, name: str) -> ZoneInfo:
         """The zone a lead's window is read in: its own when the campaign asks for it and it is valid."""
@@ -221,6 +231,16 @@ class _Campaign:
         found = self.intervals.get(zone.key)
         if found is None:
             found = self.intervals[zone.key] = tuple(schedule.open_intervals(self.window, zone, self.lo, self.hi))
+        return found
+
+    def spans_of(self, name: str) -> tuple[ZoneInfo, tuple[Interval, ...], tuple[Interval, ...]]:
+        """The zone a lead with the zone name `name` has its window in, today's open intervals there, and those
+        inside the horizon (found once per name: a day reads a few hundred thousand due leads)."""
+        key = name if self.lead_timezone else ""
+        found = self.spans.get(key)
+        if found is None:
+            zone = self.zone_of(key)
+            found = self.spans[key] = (zone, self.open_in(zone), self.near_in(zone))
         return found
 
     def near_in(self, zone: ZoneInfo) -> tuple[Interval, ...]:
@@ -287,8 +307,28 @@ async def plan_campaigns(
     """Plan today's campaign sends of every running campaign (see the module). Idempotent: a second run the same
     day plans only what became possible since (a raised cap, a new lead, an opened window). With `memo`,
     workspaces unchanged since their last plan are skipped (`_STATES` says what "unchanged" reads)."""
+    with _collection_paused():
+        return await _plan(clock, options, memo)
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off during a run: a day reads a few hundred thousand due enrollments
+    and makes tens of thousands of rows, none of them in a cycle, and each full collection meanwhile walked them all
+    (a quarter of the run's CPU). Left as found when a run starts with it off (another run pausing it)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+async def _plan(clock: Clock, options: CampaignPlanOptions | None, memo: PlanMemo | None) -> CampaignPlanReport:
     opts = options or CampaignPlanOptions()
     now = clock.now()
+    lap = _Laps()
     rng = random.Random(opts.seed if opts.seed is not None else secrets.randbits(64))
     rows = await _running()
     if memo is not None:
@@ -311,32 +351,25 @@ async def plan_campaigns(
             campaigns = {i: c for i, c in campaigns.items() if c.workspace_id in dirty}
             if not spaces:
                 return CampaignPlanReport(0, 0, 0, 0, 0, skipped)
-        still = await conn.execute_query(  # paused while this run waited for the lock: not planned
-            "SELECT id FROM campaign WHERE id = ANY($1::int[]) AND status = $2 ORDER BY id",
-            [sorted(campaigns), CampaignStatus.RUNNING.value],
-        )
-        campaigns = {int(r[0]): campaigns[int(r[0])] for r in still[1]}
-        await _load_steps_and_groups(conn, campaigns)
-        owners, used_all, used_warm = await used_today(conn, spaces)  # every mailbox of the workspaces
-        boxes = await _load_boxes(conn, campaigns, spaces, now)
-        last = await _campaign_usage(conn, campaigns)
-        if opts.horizon_s is not None:  # a horizon's new sends come after those already waiting to go
-            for box_id, moment in last.items():
-                if box_id in boxes:
-                    boxes[box_id].after = moment + dt.timedelta(seconds=opts.min_gap_s)
-        _rooms(boxes, campaigns, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts)
+        campaigns, boxes, owners = await _read(conn, campaigns, spaces, now, opts)
+        lap("read")
         due, suppressed = await _due(conn, campaigns, boxes, opts)
+        lap("due")
         placed = _assign(campaigns, boxes, due, suppressed=suppressed, now=now, opts=opts, rng=rng)
         _times(placed.rows, opts=opts, rng=rng)
+        lap("place")
         wants: list[tuple[list[_Want], list[_Want]]] = []  # the deferrals, computed while the rows go in
         planned = await _insert(
             conn, placed.rows, placed.variants, boxes, now, meanwhile=lambda: wants.append(_deferrals(campaigns, boxes))
         )
+        lap("insert")
         await _stop(conn, placed.stop)
         written = await _record(conn, *wants[0], campaigns, now, owners=owners, spaces=spaces)
         if memo is not None:
             remember = _after(spaces, states, campaigns, opts, now)
             await _forget_changes(conn, states, spaces)
+        lap("record")
+    lap("commit")
     if memo is not None:
         await memo.put(remember)  # after the commit: a fingerprint never names rows that were rolled back
     stop = placed.stop
@@ -349,8 +382,52 @@ async def plan_campaigns(
         waiting=waiting,
         stopped=len(stop),
         deferrals=written,
+        ms={name: round(seconds * 1000) for name, seconds in lap.phases()},
     )
-    return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written, skipped)
+    return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written, skipped, lap.phases())
+
+
+async def _read(
+    conn: Any,
+    campaigns: Mapping[int, _Campaign],
+    spaces: Mapping[int, Space],
+    now: dt.datetime,
+    opts: CampaignPlanOptions,
+) -> tuple[dict[int, _Campaign], dict[int, _Box], dict[int, tuple[int, int]]]:
+    """Under the lock: the campaigns still running with their steps and groups, the mailboxes of the groups with
+    their room today, and the owners (workspace, domain) of every mailbox of the workspaces."""
+    still = await conn.execute_query(  # paused while this run waited for the lock: not planned
+        "SELECT id FROM campaign WHERE id = ANY($1::int[]) AND status = $2 ORDER BY id",
+        [sorted(campaigns), CampaignStatus.RUNNING.value],
+    )
+    running = {int(r[0]): campaigns[int(r[0])] for r in still[1]}
+    await _load_steps_and_groups(conn, running)
+    owners, used_all, used_warm = await used_today(conn, spaces)  # every mailbox of the workspaces
+    boxes = await _load_boxes(conn, running, spaces, now)
+    last = await _campaign_usage(conn, running)
+    if opts.horizon_s is not None:  # a horizon's new sends come after those already waiting to go
+        for box_id, moment in last.items():
+            if box_id in boxes:
+                boxes[box_id].after = moment + dt.timedelta(seconds=opts.min_gap_s)
+    _rooms(boxes, running, owners=owners, used_all=used_all, used_warm=used_warm, spaces=spaces, opts=opts)
+    return running, boxes, owners
+
+
+class _Laps:
+    """The seconds each phase of a run took (`CampaignPlanReport.phases`): a measurement, not the engine's time (the
+    Clock is for business time)."""
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self._phases: list[tuple[str, float]] = []
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self._phases.append((name, now - self._last))
+        self._last = now
+
+    def phases(self) -> tuple[tuple[str, float], ...]:
+        return tuple(self._phases)
 
 
 _BEGIN = """
@@ -791,8 +868,13 @@ WHERE (  -- the next step has no row yet: one probe of the (enrollment, step) ke
          -- every message ever sent (a NOT EXISTS would be planned as one)
     SELECT m.id FROM outbound_message m WHERE m.enrollment_id = e.id AND m.step_position >= e.current_step LIMIT 1
 ) IS NULL
-ORDER BY e.campaign_id, e.next_due_at, e.id
 """
+"""Unordered: the rows stream to the client as they are found (decoded while the server finds the next), and each
+campaign's few hundred are put in order here (`_DUE_ORDER`) rather than all of them sorted before the first is sent."""
+
+_DUE_ORDER: Final = operator.itemgetter(_NEXT_DUE_AT, _ID)
+"""A campaign's due enrollments in order: the oldest due first (as `enrollment_first_due` and
+`enrollment_follow_up_due` read them)."""
 
 
 async def _due(
@@ -850,6 +932,8 @@ async def _due(
             scope = scopes[r[_CAMPAIGN_ID]]
             if r[_EMAIL] in scope or hits[r[_EMAIL]] in scope:
                 suppressed.add(r[_ID])
+    for items in found.values():
+        items.sort(key=_DUE_ORDER)
     for campaign_id, limit in zip(ids, limits, strict=True):
         firsts = sum(1 for d in found.get(campaign_id, ()) if d[_MAILBOX_ID] is None)
         campaigns[campaign_id].more = firsts >= limit - sum(campaigns[campaign_id].pending.values())
@@ -878,7 +962,8 @@ def _text_array(values: Collection[str]) -> str:
     text = '","'.join(values)
     if not text and not values:
         return "{}"
-    if '"' in text or "\\" in text:  # rare: escaped one by one
+    if "\\" in text or text.count('"') != 2 * (len(values) - 1):  # a value with a quote or a backslash (the
+        # separator has two quotes of its own): rare, escaped one by one
         text = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
     return '{"' + text + '"}'
 
@@ -978,11 +1063,11 @@ def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -
     if state.suppressed and item[_ID] in state.suppressed:
         state.stop.append(item[_ID])
         return
-    step = _next_step(campaign, item[_CURRENT_STEP])
+    current = item[_CURRENT_STEP]
+    step = campaign.next_steps[current] if current in campaign.next_steps else _next_step(campaign, current)
     if step is None:
         return  # past the last step: the outbox completes such enrollments
-    zone = campaign.zone_of(item[_LEAD_ZONE] or "") if campaign.lead_timezone else campaign.zone
-    base = campaign.open_in(zone)
+    zone, base, near = campaign.spans_of(item[_LEAD_ZONE] or "")
     if not base:
         off = not campaign.window.allows(now.astimezone(zone).date())
         campaign.hold(CapKind.WINDOW, "weekday" if off else "closed", item[_WEIGHT])
@@ -993,7 +1078,6 @@ def _place(state: _Placing, campaign: _Campaign, item: _Due, now: dt.datetime) -
     if campaign.used + campaign.planned >= campaign.daily_cap:
         campaign.hold(CapKind.CAMPAIGN, "daily_cap", item[_WEIGHT])
         return
-    near = campaign.near_in(zone)
     if campaign.planned >= campaign.quota or not near or due_at >= near[-1][1]:
         return  # a later run's: its share of the day, or its moment, is past the horizon
     span = tuple(schedule.clip(list(near), due_at)) if due_at > near[0][0] else near  # the window once due
@@ -1103,18 +1187,19 @@ def _take(
     if variant is None:
         variant = _draw(step.weights, state.rng)
         state.variants[item[_ID]] = variant
+    intervals = state.span_of(box, span)
     state.rows.append(
         _Row(
-            workspace_id=campaign.workspace_id,
-            campaign_id=campaign.id,
-            enrollment_id=item[_ID],
-            lead_id=item[_LEAD_ID],
-            mailbox_id=box.id,
-            step_position=step.position,
-            variant=variant,
-            intervals=state.span_of(box, span),
-            in_reply_to=item[_THREAD] if follow_up else "",
-            follow_up=follow_up,
+            campaign.workspace_id,
+            campaign.id,
+            item[_ID],
+            item[_LEAD_ID],
+            box.id,
+            step.position,
+            variant,
+            intervals,
+            item[_THREAD] if follow_up else "",
+            follow_up,
         )
     )
     box.room -= 1
@@ -1123,7 +1208,7 @@ def _take(
     campaign.used_by_box[box.id] += 1
     campaign.planned += 1
     campaign.paced[box.id] -= 1
-    state.fits[(box.id, state.span_of(box, span))] -= 1
+    state.fits[(box.id, intervals)] -= 1
 
 
 def _draw(weights: Sequence[int], rng: random.Random) -> int:
@@ -1217,10 +1302,13 @@ CROSS JOIN LATERAL (
         WHERE p.fu AND m.enrollment_id = p.enr AND m.status = 'sent' AND m.mailbox_id = p.mb
         ORDER BY m.step_position
     ) AS sent
+    OFFSET 0  -- read once per row (pulled up, the chain would be read again at each of its four uses below)
 ) c
 CROSS JOIN LATERAL (SELECT CASE WHEN p.irt <> '' THEN p.irt ELSE coalesce(c.sent[1], '') END AS irt) t
-ON CONFLICT DO NOTHING
 """
+
+_SKIPPING: Final = "ON CONFLICT DO NOTHING"
+"""What `_INSERT` ends with when a lead-step or a Message-ID of the rows may be taken (see `_rows_in`)."""
 
 
 _VARIANTS = """
@@ -1242,10 +1330,11 @@ async def _insert(
     per row at most) are stored on their enrollments from the same table. Returns how many rows it inserted.
     `meanwhile` runs here while the server executes the insert (Python work of the run that needs no statement).
 
-    Most of a day's plan is this statement (every row: seven index entries and five foreign-key checks), so the rows
-    go in by enrollment (its key, the lead's and the (enrollment, step) key are probed and extended in order,
-    page after page), and their Message-IDs begin with the moment of the run in hex: new keys land together at the
-    right end of the unique index instead of on a random page each (fewer pages touched, far less WAL)."""
+    Most of a day's plan is this statement (every row: seven index entries, and the foreign-key checks of its
+    enrollment, lead and mailbox, each a locking lookup: a third of the statement), so the rows go in by enrollment
+    (its key, the lead's and the (enrollment, step) key are probed and extended in order, page after page), and
+    their Message-IDs begin with the moment of the run in hex: new keys land together at the right end of the unique
+    index instead of on a random page each (fewer pages touched, far less WAL)."""
     if not rows:
         meanwhile()
         return 0
@@ -1271,7 +1360,8 @@ async def _insert(
     async with conn.acquire_connection() as raw:  # the raw status names the rows inserted ("INSERT 0 n")
         await raw.execute(_STAGE)
         await raw.copy_records_to_table("campaign_plan_rows", records=records, columns=_STAGED)
-        inserting = asyncio.ensure_future(raw.execute(_INSERT, now))
+        await raw.execute("SAVEPOINT campaign_plan_rows")
+        inserting = asyncio.ensure_future(_rows_in(raw, now))
         await asyncio.sleep(0)  # the statement is sent: the server inserts while this process goes on
         try:
             meanwhile()
@@ -1281,6 +1371,22 @@ async def _insert(
             await raw.execute(_VARIANTS)
         await raw.execute("DROP TABLE campaign_plan_rows")  # two runs in one transaction (tests) each stage theirs
     return int(str(status).rsplit(" ", 1)[-1])
+
+
+async def _rows_in(raw: Any, now: dt.datetime) -> str:
+    """`_INSERT` of the staged rows inside the savepoint the caller set; returns its status. A lead-step or a
+    Message-ID already taken is skipped (`ON CONFLICT DO NOTHING`), but that clause costs every row a probe of each
+    unique index before its insert and a second WAL record after it, and a conflict is next to impossible: `_due`
+    read each lead-step without a row (only a transaction that took it since could have), and a Message-ID is random
+    or, seeded, names its lead-step. So the rows go in plainly first; when one was taken anyway (a unique violation),
+    the savepoint undoes them and they go in again with the clause: the same rows in the end."""
+    try:
+        status = await raw.execute(_INSERT, now)
+    except asyncpg.UniqueViolationError:
+        await raw.execute("ROLLBACK TO SAVEPOINT campaign_plan_rows")
+        status = await raw.execute(_INSERT + _SKIPPING, now)
+    await raw.execute("RELEASE SAVEPOINT campaign_plan_rows")
+    return str(status)
 
 
 def _by_enrollment(row: _Row) -> int:

@@ -141,7 +141,7 @@ def seeded_message_hex(seed: object, *parts: object) -> str:
     """The 32 hex digits of a Message-ID's local part made from a seed and what names the message, instead of
     random bits: a seeded run (the demo, tests) writes the same Message-IDs every time, whatever order concurrent
     work happens in. `parts` must tell the message apart from every other one the same seed names."""
-    text = "\x00".join(str(part) for part in (seed, *parts))
+    text = "\x00".join(map(str, (seed, *parts)))
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from tortoise import connections
 
 from engine.access import Actor
-from engine.campaigns import schedule
+from engine.campaigns import planner, schedule
 from engine.campaigns.planner import HORIZON_S, CampaignPlanOptions, campaign_memo, plan_campaigns
 from engine.clock import FrozenClock, zone_named
 from engine.sending.why import why
@@ -751,3 +751,46 @@ async def test_a_seeded_plan_writes_the_same_message_ids_and_an_unseeded_one_new
     first, again, unseeded = await plan(opts(3)), await plan(opts(3)), await plan(CampaignPlanOptions())
     assert len(first) == 30 and first == again
     assert len({r[4] for r in first}) == 30 and not {r[4] for r in first} & {r[4] for r in unseeded}
+
+
+async def test_a_row_whose_message_id_is_taken_meanwhile_is_skipped_and_the_others_are_planned() -> None:
+    """The rows go in without a conflict clause first (a conflict is next to impossible); when one hits a unique key
+    anyway, they go in again with each taken one skipped, as before: never an error, never a row twice."""
+    ws = await workspace()
+    boxes = await mailboxes(ws)
+    made = await campaign(ws, boxes)
+    await leads(ws, made, 30)
+    found = await Lead.filter(workspace=ws).order_by("id")
+    await plan_campaigns(FrozenClock(NOW), opts(3))
+    first = {r["enrollment_id"]: r["message_id"] for r in await rows()}
+    # the same start again, and the Message-ID the seeded plan gives one lead-step is taken by another message
+    await connections.get("default").execute_script("TRUNCATE outbound_message, enrollment RESTART IDENTITY CASCADE")
+    await Enrollment.bulk_create(
+        [Enrollment(campaign=made, lead=lead, next_due_at=NOW - dt.timedelta(hours=1)) for lead in found]
+    )
+    taken = min(first)
+    yesterday = NOW - dt.timedelta(days=1)
+    await OutboundMessage.create(
+        kind=MessageKind.WARMUP,
+        workspace=ws,
+        mailbox=boxes[0],
+        peer=boxes[1],
+        message_id=first[taken],
+        status=MessageStatus.SENT,
+        scheduled_at=yesterday,
+        sent_at=yesterday,
+    )
+    report = await plan_campaigns(FrozenClock(NOW), opts(3))
+    again = {r["enrollment_id"]: r["message_id"] for r in await rows() if r["kind"] == MessageKind.CAMPAIGN}
+    assert report.planned == len(again) == 29
+    assert again == {e: m for e, m in first.items() if e != taken}
+
+
+async def test_suppression_candidates_reach_postgresql_as_they_are_whatever_their_characters() -> None:
+    """The due addresses and domains go to the suppression query as one array literal: plain ones joined as they
+    are, one with a quote or a backslash escaped (each value comes back from PostgreSQL unchanged)."""
+    for values in (["a@x.test", "x.test"], ['"odd"@x.test', "b@y.test"], ["back\\slash@x.test"], ['"'], [""]):
+        found = await connections.get("default").execute_query(
+            "SELECT unnest($1::text::text[])", [planner._text_array(values)]
+        )
+        assert [r[0] for r in found[1]] == values
