@@ -15,7 +15,9 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
    are recorded (see `_record_ctes`) all at once by the statement that claims the next batch. Any other outcome
    ends the batch: its unsent rows are given back (`queued`) and the next claim re-reads the mailbox's state.
    While the job lives it stamps the rows it holds as claimed again (`_keep_claimed`), so a slow server never
-   makes an in-flight row look stuck.
+   makes an in-flight row look stuck. A send job serves several mailboxes (`Outbox.send_mailboxes`: each sends as
+   above, side by side), so what they share — reading their accounts, rolling their counters up into their
+   domains' and workspaces' — costs a statement per job, not per mailbox.
 3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash or by a connection lost in DATA: found in
    the mailbox's Sent folder over IMAP → `sent`; not found while the folder demonstrably holds the mailbox's
    submissions (a witness: its previous accepted message is there) → never accepted, `queued` again; not found
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import copy
 import dataclasses
 import datetime as dt
 import functools
@@ -137,6 +140,7 @@ class SendOptions:
     """Knobs of the outbox. `batch_limit` messages per send job (the rest waits for the next tick); `claim_batch`
     rows claimed at most per statement (fewer round trips and commits per message; also the most rows a crash can
     leave `sending` for recovery at once, and the most that a pause applied meanwhile can still let out);
+    `group_concurrency` mailboxes of one `send_mailboxes` call send at a time;
     `max_attempts` tries before a transiently failing message fails; `retry_jitter` spreads retries by ±that
     share; `stuck_after` is how long a row may stay in `sending`, with no live job vouching for it, before
     recovery looks for it in the Sent folder (longer than the server's filing delay); a send job stamps the rows
@@ -147,6 +151,7 @@ class SendOptions:
 
     batch_limit: int = 500
     claim_batch: int = 8
+    group_concurrency: int = 8
     max_attempts: int = 5
     retry_jitter: float = 0.2
     stuck_after: dt.timedelta = dt.timedelta(minutes=15)
@@ -764,9 +769,54 @@ class Outbox:
     # ---------------------------------------------------------------------------------------------- send
 
     async def send_mailbox(self, mailbox_id: int) -> SendReport:
+        """Send one mailbox's due rows (`send_mailboxes` of that one mailbox)."""
+        return (await self.send_mailboxes([mailbox_id]))[0]
+
+    async def send_mailboxes(
+        self, mailbox_ids: Sequence[int], *, rng_for: Callable[[int], random.Random] | None = None
+    ) -> list[SendReport]:
+        """Send the due rows of several mailboxes, at most `group_concurrency` of them at a time, each as
+        `_send_reached` does it; a report per mailbox, in the order given. What the mailboxes share is read and
+        written once for all of them: their accounts (one query) and, once every one of them is done, the rollup of
+        their domains' and workspaces' counters (one statement per pair, not per mailbox). A send job of a
+        mailbox or two spent most of its round trips on those two. `rng_for` gives each mailbox its own random
+        source (retries' spread, a held row's next opening): the demo's sends draw the same numbers in any order.
+        Never raises for mail trouble; a database error of any mailbox is raised once all of them are done and
+        rolled up (the job retries: the claims make that harmless)."""
+        reached = await self._reach_many(mailbox_ids)
+        gate = asyncio.Semaphore(max(1, self.options.group_concurrency))
+        reports = [SendReport(mailbox_id) for mailbox_id in mailbox_ids]
+
+        async def one(report: SendReport) -> None:
+            found = reached.get(report.mailbox_id)
+            if found is None:
+                return
+            outbox = self
+            if rng_for is not None:
+                outbox = copy.copy(self)
+                outbox.rng = rng_for(report.mailbox_id)
+            async with gate:
+                await outbox._send_reached(report, found)
+
+        done = await asyncio.gather(*(one(r) for r in reports), return_exceptions=True)
+        pairs = {
+            (found[0].workspace_id, found[0].domain_id): found[1]
+            for r in reports
+            if r.sent and (found := reached.get(r.mailbox_id)) is not None
+        }
+        try:
+            for (workspace_id, domain_id), zone in sorted(pairs.items(), key=lambda kv: kv[0]):
+                await self._rollup(workspace_id, domain_id, zone)
+        finally:
+            for outcome in done:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+        return reports
+
+    async def _send_reached(self, report: SendReport, reached: tuple[Account, ZoneInfo, int, bool]) -> None:
         """Send the mailbox's due rows, a claimed batch at a time (`_claim`), until none is due, a re-check forbids
         more, or `batch_limit` is reached. Never raises for mail trouble; database errors propagate (the job
-        retries).
+        retries). The domain's and workspace's counters are left for the caller to roll up (`send_mailboxes`).
 
         The messages of a batch the server accepted are recorded by the statement that claims the next batch (one
         round trip for both); the last ones, or those a database error left, are recorded on their own before
@@ -774,10 +824,6 @@ class Outbox:
         either way. Any outcome but acceptance ends the batch, so the next claim re-reads the mailbox's state (a
         cooldown or a failed login applies to the very next message); the batch's rows not handed to SMTP go back
         to `queued` as they were before the claim, then or when the job ends early (cancelled, a database error)."""
-        report = SendReport(mailbox_id)
-        reached = await self._reach(mailbox_id)
-        if reached is None:
-            return report
         account, zone, report.auth_failures, report.smtp_error = reached
         accepted: list[_Accepted] = []
         batch: collections.deque[Claimed] = collections.deque()  # claimed, not handed to SMTP yet
@@ -812,9 +858,6 @@ class Outbox:
                 refresh.cancel()
                 await asyncio.gather(refresh, return_exceptions=True)
                 await self._give_back(batch)
-            if report.sent:
-                await self._rollup(account, zone)
-        return report
 
     async def _keep_claimed(self, held: set[int]) -> None:
         """While its job lives, stamp the rows in `held` as claimed now, every `claim_refresh`: recovery takes a row
@@ -883,11 +926,11 @@ class Outbox:
         batch.clear()
         await connections.get("default").execute_query(_UNCLAIM, [ids])
 
-    async def _rollup(self, account: Account, zone: ZoneInfo) -> None:
+    async def _rollup(self, workspace_id: int, domain_id: int, zone: ZoneInfo) -> None:
         """The domain's and the workspace's `sent` caught up with their mailboxes' (`_rollup_sql`), yesterday's
         too (a job stopped before its rollup, late in the day, is made good by the next one)."""
         since = self.clock.now().astimezone(zone).date() - dt.timedelta(days=1)
-        await connections.get("default").execute_query(_ROLLUP, [account.workspace_id, account.domain_id, since])
+        await connections.get("default").execute_query(_ROLLUP, [workspace_id, domain_id, since])
 
     async def account(self, mailbox_id: int) -> Account | None:
         """How to reach a mailbox, with its secret decrypted; None when it is gone or cannot be decrypted."""
@@ -896,13 +939,22 @@ class Outbox:
 
     async def _reach(self, mailbox_id: int) -> tuple[Account, ZoneInfo, int, bool] | None:
         """The mailbox's `Account`, its workspace's time zone, its count of failed logins and whether its last error
-        is an SMTP one, in one query (a send
-        job starts with these; most jobs send a message or two, so each round trip counts); None when it is gone
-        or its secret cannot be decrypted."""
-        rows = await connections.get("default").execute_query_dict(_REACH, [mailbox_id])
-        if not rows:
-            return None
-        box = rows[0]
+        is an SMTP one, in one query; None when it is gone or its secret cannot be decrypted."""
+        return (await self._reach_many([mailbox_id])).get(mailbox_id)
+
+    async def _reach_many(self, mailbox_ids: Sequence[int]) -> dict[int, tuple[Account, ZoneInfo, int, bool]]:
+        """`_reach` of several mailboxes in one query (a send job starts with these, and most mailboxes send a
+        message or two a job, so each round trip counts): the ones gone or undecryptable are left out."""
+        rows = await connections.get("default").execute_query_dict(_REACH, [list(mailbox_ids)])
+        found: dict[int, tuple[Account, ZoneInfo, int, bool]] = {}
+        for box in rows:
+            reached = self._reached(box)
+            if reached is not None:
+                found[reached[0].mailbox_id] = reached
+        return found
+
+    def _reached(self, box: Mapping[str, Any]) -> tuple[Account, ZoneInfo, int, bool] | None:
+        mailbox_id = int(box["id"])
         try:
             secret = self.vault.decrypt(bytes(box["secret_enc"]))
         except VaultError:
@@ -910,7 +962,7 @@ class Outbox:
             return None
         context = self.options.ssl_context or client_context(box["tls_ca_pem"], self.options.ca_file)
         account = Account(
-            mailbox_id=int(box["id"]),
+            mailbox_id=mailbox_id,
             address=box["address"],
             smtp=Endpoint(box["smtp_host"], int(box["smtp_port"]), TlsMode(box["smtp_tls"])),
             imap=Endpoint(box["imap_host"], int(box["imap_port"]), TlsMode(box["imap_tls"])),
@@ -1477,7 +1529,7 @@ class Outbox:
                 now=now,
             )
         if sent and account is not None:
-            await self._rollup(account, zone)
+            await self._rollup(account.workspace_id, account.domain_id, zone)
         log.info("recovery", mailbox_id=mailbox_id, sent=sent, unknown=unknown, retried=retried, error=error)
         return RecoveryReport(mailbox_id, sent, unknown, error, retried)
 
@@ -1696,7 +1748,7 @@ _REACH: Final = (
     "SELECT b.id, b.address, b.smtp_host, b.smtp_port, b.smtp_tls, b.imap_host, b.imap_port, b.imap_tls, "
     "b.username, b.auth_kind, b.secret_enc, b.tls_ca_pem, b.display_name, b.domain_id, b.workspace_id, "
     "b.auth_failures, b.last_error LIKE 'smtp-%' AS smtp_error, w.timezone "
-    "FROM mailbox b JOIN workspace w ON w.id = b.workspace_id WHERE b.id = $1"
+    "FROM mailbox b JOIN workspace w ON w.id = b.workspace_id WHERE b.id = ANY($1::int[])"
 )
 # A message accepted proves the mailbox's SMTP side works: its failed logins are forgotten, its SMTP error too.
 _SMTP_WORKS: Final = (
