@@ -235,10 +235,14 @@ class _Claim:
     room: int = 0
     expired: int = 0  # warmup rows of an earlier day it cancelled
     at: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # when it claimed them (their `claimed_at`)
+    exhausted: bool = False  # it took every row due (fewer than it asked for) and kept them all
 
 
 _BUILD_FAILED: Final = "build_failed"  # the outcome of a row whose message could not be built: nothing was sent
 
+
+Pending = tuple[Account, ZoneInfo, Sequence[_Accepted]]
+"""A mailbox's accepted messages not recorded yet, with its account and its workspace's zone."""
 
 HeadersFor = Callable[[Claimed], Sequence[tuple[str, str]]]
 """Extra headers for a row (e.g. the keyed warmup marker of `engine.warmup.marker`); none by default."""
@@ -501,27 +505,26 @@ RECORD_PARAMS: Final = 21  # the parameters of `_record_ctes`
 
 
 def _record_ctes(first: int) -> str:
-    """CTEs `rt`, `r`, `re`, `rs`, `ra` recording any number of accepted messages of one mailbox (one array element
+    """CTEs `rt`, `r`, `re`, `rs`, `ra` recording any number of accepted messages of any mailboxes (one array element
     each): the rows `sending → sent` (with the subject and links a campaign row was composed with), their SENT
     events, the day's counters (rows sorted by `stats.stat_rows`, so concurrent upserts lock them in one order;
     only the messages actually moved count) and the advance of their enrollments (while active: the next step and
     when it is due, or `completed`; the sticky mailbox and the thread set by the first send — unless a domain swap
     retired that mailbox while the send was in flight: the next step then goes from the group). Parameters are
-    numbered from `first`: the mailbox; then one array per field of the messages: id, sent_at, smtp_code,
+    numbered from `first`: one array per field of the messages: mailbox, id, sent_at, smtp_code,
     smtp_reply, workspace, campaign, lead, event data, subject, links, enrollment, step position, next position,
     next due, Message-ID; then one array per field of their counter rows (one element per row and message, in
     `stats.stat_rows`'s order): the message, workspace, scope, scope id, day. Empty arrays record nothing; a NULL
     enrollment advances nothing."""
     p = [f"${first + i}" for i in range(RECORD_PARAMS)]
-    box = f"{p[0]}::int"
     counters = ", ".join(COUNTERS)
     warm = "count(*) FILTER (WHERE t.data::jsonb ->> 'kind' = 'warmup')"
     counts = ", ".join("count(*)" if c == "sent" else warm if c == WARMUP_SENT else "0" for c in COUNTERS)
     return f"""rt AS (
-    SELECT * FROM unnest({p[1]}::bigint[], {p[2]}::timestamptz[], {p[3]}::int[], {p[4]}::text[], {p[5]}::int[],
-        {p[6]}::int[], {p[7]}::bigint[], {p[8]}::text[], {p[9]}::text[], {p[10]}::text[], {p[11]}::bigint[],
-        {p[12]}::int[], {p[13]}::int[], {p[14]}::timestamptz[], {p[15]}::text[])
-    AS t(id, at, code, reply, ws, campaign, lead, data, subject, links, enrollment, position, next_position,
+    SELECT * FROM unnest({p[0]}::int[], {p[1]}::bigint[], {p[2]}::timestamptz[], {p[3]}::int[], {p[4]}::text[],
+        {p[5]}::int[], {p[6]}::int[], {p[7]}::bigint[], {p[8]}::text[], {p[9]}::text[], {p[10]}::text[],
+        {p[11]}::bigint[], {p[12]}::int[], {p[13]}::int[], {p[14]}::timestamptz[], {p[15]}::text[])
+    AS t(box, id, at, code, reply, ws, campaign, lead, data, subject, links, enrollment, position, next_position,
          next_due, message_id)
 ), r AS (
     UPDATE outbound_message m SET status = 'sent', sent_at = t.at, smtp_code = t.code, smtp_reply = t.reply,
@@ -529,7 +532,7 @@ def _record_ctes(first: int) -> str:
     FROM rt t WHERE m.id = t.id AND m.status = 'sending' RETURNING m.id
 ), re AS (
     INSERT INTO event (workspace_id, kind, occurred_at, mailbox_id, campaign_id, lead_id, message_id, data)
-    SELECT t.ws, 'sent', t.at, {box}, t.campaign, t.lead, t.id, t.data::jsonb FROM rt t JOIN r ON r.id = t.id
+    SELECT t.ws, 'sent', t.at, t.box, t.campaign, t.lead, t.id, t.data::jsonb FROM rt t JOIN r ON r.id = t.id
 ), rs AS (
     INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {counters})
     SELECT k.ws, k.scope, k.scope_id, k.day, {counts}
@@ -544,10 +547,10 @@ def _record_ctes(first: int) -> str:
     UPDATE enrollment e SET
         current_step = COALESCE(t.next_position, t.position + 1), last_sent_at = t.at, next_due_at = t.next_due,
         state = CASE WHEN t.next_position IS NULL THEN 'completed' ELSE e.state END,
-        mailbox_id = CASE WHEN e.thread_message_id = '' AND NOT ret.retired THEN {box} ELSE e.mailbox_id END,
-        thread_message_id = CASE WHEN e.thread_message_id = '' AND NOT ret.retired THEN t.message_id
+        mailbox_id = CASE WHEN e.thread_message_id = '' AND ret.status <> 'retired' THEN t.box ELSE e.mailbox_id END,
+        thread_message_id = CASE WHEN e.thread_message_id = '' AND ret.status <> 'retired' THEN t.message_id
                                  ELSE e.thread_message_id END
-    FROM rt t JOIN r ON r.id = t.id, (SELECT status = 'retired' AS retired FROM mailbox WHERE id = {box}) ret
+    FROM rt t JOIN r ON r.id = t.id JOIN mailbox ret ON ret.id = t.box
     WHERE e.id = t.enrollment AND e.state = 'active' AND e.current_step <= t.position
 )"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 
@@ -775,30 +778,46 @@ class Outbox:
     async def send_mailboxes(
         self, mailbox_ids: Sequence[int], *, rng_for: Callable[[int], random.Random] | None = None
     ) -> list[SendReport]:
-        """Send the due rows of several mailboxes, at most `group_concurrency` of them at a time, each as
-        `_send_reached` does it; a report per mailbox, in the order given. What the mailboxes share is read and
-        written once for all of them: their accounts (one query) and, once every one of them is done, the rollup of
-        their domains' and workspaces' counters (one statement per pair, not per mailbox). A send job of a
-        mailbox or two spent most of its round trips on those two. `rng_for` gives each mailbox its own random
-        source (retries' spread, a held row's next opening): the demo's sends draw the same numbers in any order.
-        Never raises for mail trouble; a database error of any mailbox is raised once all of them are done and
-        rolled up (the job retries: the claims make that harmless)."""
+        """Send the due rows of several mailboxes, each as `_send_reached` does it, in `group_concurrency` lanes
+        that take the mailboxes one after another; a report per mailbox, in the order given. A send job of a
+        mailbox or two spent most of its round trips on what the mailboxes can share, so:
+
+        * their accounts are read in one query;
+        * the messages a mailbox's last batch had accepted are recorded by the statement that claims the first batch
+          of the next mailbox in its lane (as a mailbox's earlier batches are recorded by its next claim); the
+          lane's last ones on their own, when it ends;
+        * once every lane is done (every record committed), each of their (workspace, domain) pairs is rolled up
+          once (`_rollup`), not once per mailbox.
+
+        `rng_for` gives each mailbox its own random source (retries' spread, a held row's next opening): the demo's
+        sends draw the same numbers in any order. Never raises for mail trouble; a database error of a mailbox is
+        raised once all the others are done and rolled up (the job retries: the claims make that harmless)."""
         reached = await self._reach_many(mailbox_ids)
-        gate = asyncio.Semaphore(max(1, self.options.group_concurrency))
         reports = [SendReport(mailbox_id) for mailbox_id in mailbox_ids]
+        todo = collections.deque(r for r in reports if r.mailbox_id in reached)
+        errors: list[BaseException] = []
 
-        async def one(report: SendReport) -> None:
-            found = reached.get(report.mailbox_id)
-            if found is None:
-                return
-            outbox = self
-            if rng_for is not None:
-                outbox = copy.copy(self)
-                outbox.rng = rng_for(report.mailbox_id)
-            async with gate:
-                await outbox._send_reached(report, found)
+        async def lane() -> None:
+            carried: list[Pending] = []
+            try:
+                while todo:
+                    report = todo.popleft()
+                    outbox = self
+                    if rng_for is not None:
+                        outbox = copy.copy(self)
+                        outbox.rng = rng_for(report.mailbox_id)
+                    try:
+                        carried = await outbox._send_reached(report, reached[report.mailbox_id], carried)
+                    except Exception as exc:  # raised below, once the other mailboxes are done
+                        carried = []  # `_send_reached` recorded them, or tried to
+                        errors.append(exc)
+            finally:
+                if carried:
+                    await self._sent_many(carried)
 
-        done = await asyncio.gather(*(one(r) for r in reports), return_exceptions=True)
+        lanes = min(len(todo), max(1, self.options.group_concurrency))
+        done = await asyncio.gather(*(lane() for _ in range(lanes)), return_exceptions=True)
+        errors += [outcome for outcome in done if isinstance(outcome, BaseException)]
         pairs = {
             (found[0].workspace_id, found[0].domain_id): found[1]
             for r in reports
@@ -808,32 +827,41 @@ class Outbox:
             for (workspace_id, domain_id), zone in sorted(pairs.items(), key=lambda kv: kv[0]):
                 await self._rollup(workspace_id, domain_id, zone)
         finally:
-            for outcome in done:
-                if isinstance(outcome, BaseException):
-                    raise outcome
+            if errors:
+                raise errors[0]
         return reports
 
-    async def _send_reached(self, report: SendReport, reached: tuple[Account, ZoneInfo, int, bool]) -> None:
+    async def _send_reached(
+        self, report: SendReport, reached: tuple[Account, ZoneInfo, int, bool], carried: Sequence[Pending] = ()
+    ) -> list[Pending]:
         """Send the mailbox's due rows, a claimed batch at a time (`_claim`), until none is due, a re-check forbids
-        more, or `batch_limit` is reached. Never raises for mail trouble; database errors propagate (the job
-        retries). The domain's and workspace's counters are left for the caller to roll up (`send_mailboxes`).
+        more, or `batch_limit` is reached; return what it leaves to record. Never raises for mail trouble; database
+        errors propagate (the job retries). The domain's and workspace's counters are left for the caller to roll
+        up (`send_mailboxes`).
 
         The messages of a batch the server accepted are recorded by the statement that claims the next batch (one
-        round trip for both); the last ones, or those a database error left, are recorded on their own before
-        returning. Until then their rows stay `sending`, which is what a crash in between leaves for recovery
-        either way. Any outcome but acceptance ends the batch, so the next claim re-reads the mailbox's state (a
-        cooldown or a failed login applies to the very next message); the batch's rows not handed to SMTP go back
-        to `queued` as they were before the claim, then or when the job ends early (cancelled, a database error)."""
+        round trip for both), and so are `carried` (accepted messages of mailboxes sent before it in the same
+        lane) by its first claim. No claim follows a batch that took every due row and handed each one over: its
+        accepted messages are returned instead, for the caller to record (with the next mailbox's first claim, or
+        on their own); those a database error left are recorded on their own before raising. Until then their rows
+        stay `sending`, which is what a crash in between leaves for recovery either way. Any outcome but acceptance
+        ends the batch, so the next claim re-reads the mailbox's state (a cooldown or a failed login applies to the
+        very next message); the batch's rows not handed to SMTP go back to `queued` as they were before the claim,
+        then or when the job ends early (cancelled, a database error)."""
         account, zone, report.auth_failures, report.smtp_error = reached
+        pending: list[Pending] = list(carried)
         accepted: list[_Accepted] = []
         batch: collections.deque[Claimed] = collections.deque()  # claimed, not handed to SMTP yet
         held: set[int] = set()  # the rows this job holds in `sending`: claimed, in flight, accepted but not recorded
         refresh = asyncio.create_task(self._keep_claimed(held))
         left, want, first = self.options.batch_limit, self.options.claim_batch, True
+        finished = False
         try:
             while left > 0:
-                claim = await self._claim(account, zone, accepted, limit=min(want, left), expire=first)
-                accepted, first = [], False  # recorded in the claim's statement
+                if accepted:
+                    pending.append((account, zone, accepted))
+                claim = await self._claim(account, zone, pending, limit=min(want, left), expire=first)
+                pending, accepted, first = [], [], False  # recorded in the claim's statement
                 held.clear()
                 held.update(row.id for row in claim.rows)
                 report.expired += claim.expired
@@ -847,17 +875,24 @@ class Outbox:
                     zone=zone,
                 )  # fmt: skip
                 left -= len(claim.rows) - len(batch)
+                handed_all = not batch
                 await self._give_back(batch)
                 if not go_on:
                     break  # the next one would fail the same way; the mailbox may be disabled by now
+                if claim.exhausted and handed_all:
+                    break  # nothing else was due: a claim now would find nothing, and only record
+            finished = True
         finally:
             try:
-                if accepted:  # idempotent: only rows still `sending` become `sent`
-                    await self._sent(account, accepted, zone)
+                if accepted:
+                    pending.append((account, zone, accepted))
+                if pending and not finished:  # idempotent: only rows still `sending` become `sent`
+                    await self._sent_many(pending)
             finally:
                 refresh.cancel()
                 await asyncio.gather(refresh, return_exceptions=True)
                 await self._give_back(batch)
+        return pending
 
     async def _keep_claimed(self, held: set[int]) -> None:
         """While its job lives, stamp the rows in `held` as claimed now, every `claim_refresh`: recovery takes a row
@@ -975,9 +1010,10 @@ class Outbox:
         return account, zone_or_utc(str(box["timezone"])), int(box["auth_failures"]), bool(box["smtp_error"])
 
     async def _claim(
-        self, account: Account, zone: ZoneInfo, accepted: Sequence[_Accepted], *, limit: int, expire: bool = False
+        self, account: Account, zone: ZoneInfo, pending: Sequence[Pending], *, limit: int, expire: bool = False
     ) -> _Claim:
-        """Record `accepted`, re-check and claim up to `limit` due rows: two statements, no lock, no transaction.
+        """Record `pending` (accepted messages of this mailbox or of others sent before it in the same job), re-check
+        and claim up to `limit` due rows: two statements, no lock, no transaction.
         With `expire`, warmup rows of an earlier day are cancelled first (`_RECORD_AND_CLAIM`).
 
         The claim statement reads the facts (statuses, today's use of every cap) and claims in one snapshot; the
@@ -995,7 +1031,7 @@ class Outbox:
         now = self.clock.now()
         day = now.astimezone(zone).date()
         mailbox_id = account.mailbox_id
-        record = self._sent_params(account, accepted, zone)
+        record = self._sent_params(pending)
         before = None
         if expire:
             check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
@@ -1016,7 +1052,8 @@ class Outbox:
             if len(claimed) > keep:
                 await conn.execute(_UNCLAIM, [row.id for row in claimed[keep:]])
         if keep:
-            return _Claim(tuple(claimed[:keep]), state, room=room, expired=expired, at=now)
+            exhausted = len(claimed) < limit and keep == len(claimed)
+            return _Claim(tuple(claimed[:keep]), state, room=room, expired=expired, at=now, exhausted=exhausted)
         if over is None:
             return _Claim(state=state, expired=expired)
         cap, allowed, used = over
@@ -1315,16 +1352,20 @@ class Outbox:
 
     async def _sent(self, account: Account, accepted: Sequence[_Accepted], zone: ZoneInfo) -> int:
         """Record accepted messages as sent (see `_record_ctes`): how many of their rows were still `sending`."""
-        params = self._sent_params(account, accepted, zone)
+        return await self._sent_many([(account, zone, accepted)])
+
+    async def _sent_many(self, pending: Sequence[Pending]) -> int:
+        """`_sent` of several mailboxes' accepted messages, in one statement."""
+        params = self._sent_params(pending)
         rows = await connections.get("default").execute_query_dict(_RECORD_SENT, list(params))
         return int(rows[0]["n"]) if rows else 0
 
-    def _sent_params(self, account: Account, accepted: Sequence[_Accepted], zone: ZoneInfo) -> tuple[Any, ...]:
-        """`_record_ctes`'s parameters for `accepted` (the mailbox, then its arrays)."""
+    def _sent_params(self, pending: Sequence[Pending]) -> tuple[Any, ...]:
+        """`_record_ctes`'s parameters for the accepted messages of `pending` (one array per field)."""
         check_transition("message", MessageStatus.SENDING, MessageStatus.SENT)
-        fields: list[list[Any]] = [[] for _ in range(15)]
+        fields: list[list[Any]] = [[] for _ in range(16)]
         keyed: list[tuple[str, int, dt.date, int, int]] = []  # the counter rows: scope, id, day, message, workspace
-        for item in accepted:
+        for account, zone, item in ((a, z, i) for a, z, accepted in pending for i in accepted):
             row, now, result, sending = item.row, item.at, item.result, item.sending
             campaign_id = row.campaign_id if row.kind is MessageKind.CAMPAIGN else None  # a test never counts
             day = now.astimezone(zone).date()
@@ -1345,15 +1386,15 @@ class Outbox:
                             now, delay_days=step.delay_days, business_days=step.business_days, zone=step.zone
                         )
             values = (
-                row.id, now, result.code if result else None, result.text if result else "found in the Sent folder",
-                row.workspace_id, campaign_id, row.lead_id, _EVENT_DATA[row.kind], subject, links, enrollment,
-                position, next_position, next_due, row.message_id,
+                account.mailbox_id, row.id, now, result.code if result else None,
+                result.text if result else "found in the Sent folder", row.workspace_id, campaign_id, row.lead_id,
+                _EVENT_DATA[row.kind], subject, links, enrollment, position, next_position, next_due, row.message_id,
             )  # fmt: skip
             for column, value in zip(fields, values, strict=True):
                 column.append(value)
         keyed.sort()  # `stats.stat_rows`'s order: (scope, scope id, day)
         counters = [[k[3] for k in keyed], [k[4] for k in keyed], [k[0] for k in keyed], [k[1] for k in keyed]]
-        return (account.mailbox_id, *fields, *counters, [k[2] for k in keyed])
+        return (*fields, *counters, [k[2] for k in keyed])
 
     async def _fail(
         self,
