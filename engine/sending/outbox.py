@@ -65,7 +65,7 @@ from engine.alerts import (
     resolve_alerts,
     smtp_unreachable,
 )
-from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed
+from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed, LeadData
 from engine.campaigns.schedule import Window, due_after, inside, open_intervals
 from engine.clock import Clock, local_time, zone_named, zone_or_utc
 from engine.crypto import Vault, VaultError
@@ -186,6 +186,7 @@ class Claimed:
     variant: int | None = None
     next_step: NextStep | None = None  # campaign rows: set by the claim-time re-check
     scheduled_at: dt.datetime | None = None  # when it was due
+    lead: LeadData | None = None  # campaign rows: the lead's fields, read by the claim-time re-check
 
     @property
     def is_campaign(self) -> bool:
@@ -306,6 +307,7 @@ class CampaignFacts:
     weekdays: int  # bit 0 = Monday
     next_step: NextStep
     inbox_unread: bool = False  # the mailbox's `inbox_unreachable` alert is not resolved: replies go unseen
+    lead: LeadData | None = None  # the lead's fields (None: no lead, or it is gone)
 
 
 class CapPolicy(Protocol):
@@ -640,7 +642,8 @@ _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S6
 # campaign (all its mailboxes), of the campaign from this mailbox, and of every campaign from this mailbox, and
 # the step after this one. $1 campaign, $2 enrollment, $3 workspace, $4 recipient, $5 day, $6 mailbox, $7 start
 # of the day, $8 step position, $9 lead, $10 rows in flight not to count (the rest of the row's batch, not sent
-# yet), $11 the fingerprint of the mailbox's `inbox_unreachable` alert (open or acked: its inbox goes unread).
+# yet), $11 the fingerprint of the mailbox's `inbox_unreachable` alert (open or acked: its inbox goes unread). The
+# lead's fields come along for the composer (`engine.campaigns.ports.LeadData`): one round trip fewer a message.
 # A row sent today was scheduled at most a week earlier (retries only move later).
 _CAMPAIGN_FACTS = """
 SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.window_end, c.weekdays,
@@ -663,8 +666,11 @@ SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.w
        AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
       AS mailbox_campaign_sent,
     nx.position AS next_position, nx.delay_days AS next_delay, nx.business_days AS next_business,
-    EXISTS (SELECT 1 FROM alert a WHERE a.fingerprint = $11 AND a.status <> 'resolved') AS inbox_unread
+    EXISTS (SELECT 1 FROM alert a WHERE a.fingerprint = $11 AND a.status <> 'resolved') AS inbox_unread,
+    ld.email AS lead_email, ld.first_name AS lead_first_name, ld.last_name AS lead_last_name,
+    ld.company AS lead_company, ld.custom AS lead_custom
 FROM campaign c
+LEFT JOIN lead ld ON ld.id = $9
 LEFT JOIN LATERAL (SELECT position, delay_days, business_days FROM step
                    WHERE campaign_id = c.id AND position > $8 ORDER BY position LIMIT 1) nx ON true
 WHERE c.id = $1
@@ -1090,7 +1096,7 @@ class Outbox:
                 await self._cancel_claimed(conn, row, "cancelled: the campaign is gone")
                 return None
             if row.kind is MessageKind.TEST:
-                return dataclasses.replace(row, next_step=facts.next_step)
+                return dataclasses.replace(row, next_step=facts.next_step, lead=facts.lead)
             verdict = recheck(
                 facts, now=now, due=row.scheduled_at, over=lambda: self.caps.campaign(state, facts, day), rng=self.rng
             )
@@ -1106,7 +1112,7 @@ class Outbox:
                 cap, allowed, used = verdict.cap
                 await self._defer(state, day, cap, wanted=used + 1, allowed=allowed, now=now)
             return None
-        return dataclasses.replace(row, next_step=facts.next_step)
+        return dataclasses.replace(row, next_step=facts.next_step, lead=facts.lead)
 
     async def _campaign_facts(
         self, conn: Any, row: Claimed, *, day: dt.date, start: dt.datetime, mailbox_id: int, later: Sequence[int] = ()
@@ -1142,6 +1148,7 @@ class Outbox:
                 zone=campaign_zone,
             ),
             inbox_unread=bool(r["inbox_unread"]),
+            lead=_lead_data(r),
         )
 
     async def _cancel_claimed(self, conn: Any, row: Claimed, reason: str) -> None:
@@ -1678,6 +1685,19 @@ def _state(r: Mapping[str, Any]) -> MailboxState:
     )
 
 
+def _lead_data(r: Mapping[str, Any]) -> LeadData | None:
+    """The lead's fields the campaign facts carry; None when the row has no lead or it is gone."""
+    if r["lead_email"] is None:
+        return None
+    return LeadData(
+        email=str(r["lead_email"]),
+        first_name=str(r["lead_first_name"] or ""),
+        last_name=str(r["lead_last_name"] or ""),
+        company=str(r["lead_company"] or ""),
+        custom=_json(r["lead_custom"]),
+    )
+
+
 def _json(value: Any) -> Mapping[str, Any]:
     if isinstance(value, str):
         loaded = json.loads(value)
@@ -1837,6 +1857,7 @@ def _campaign_row(row: Claimed) -> CampaignRow:
         variant=row.variant or 0,
         recipient=row.recipient,
         in_reply_to=row.in_reply_to,
+        lead=row.lead,
     )
 
 

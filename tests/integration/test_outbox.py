@@ -261,6 +261,8 @@ async def test_one_job_sends_several_mailboxes_and_rolls_their_counters_up_once_
     for (scope, scope_id), sent in expected.items():
         assert (await counters(scope, scope_id, TODAY))["sent"] == sent, (scope, scope_id)
     assert await statuses() == {"sent": 6, "queued": 2}
+    events = Counter(e.mailbox_id for e in await Event.filter(kind=EventKind.SENT))  # two lanes: records carried over
+    assert events == {anna.id: 3, carl.id: 2, dora.id: 1}
 
 
 async def test_the_send_tick_nudges_one_send_job_per_group_of_mailboxes(
