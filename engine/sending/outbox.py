@@ -16,8 +16,9 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
    ends the batch: its unsent rows are given back (`queued`) and the next claim re-reads the mailbox's state.
    While the job lives it stamps the rows it holds as claimed again (`_keep_claimed`), so a slow server never
    makes an in-flight row look stuck. A send job serves several mailboxes (`Outbox.send_mailboxes`: each sends as
-   above, side by side), so what they share — reading their accounts, rolling their counters up into their
-   domains' and workspaces' — costs a statement per job, not per mailbox.
+   above, in lanes side by side), so what they share — reading their accounts, rolling their counters up into
+   their domains' and workspaces' — costs a statement per job, not per mailbox, and a mailbox's last accepted
+   messages are recorded by the next mailbox's first claim in its lane.
 3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash or by a connection lost in DATA: found in
    the mailbox's Sent folder over IMAP → `sent`; not found while the folder demonstrably holds the mailbox's
    submissions (a witness: its previous accepted message is there) → never accepted, `queued` again; not found
