@@ -25,6 +25,17 @@ Where the time goes (py-spy on the CI size): most of it waits on PostgreSQL roun
 server are ~30 % of the samples, the claim statement alone ~25 % of the wall time. A send job handles one
 mailbox's due rows (1–2 per tick at the default size), so per-job statements dominate; the 3-minute target needs
 jobs that claim and record many mailboxes' rows at once.
+
+2026-12-04, after send jobs began serving several mailboxes (`Outbox.send_mailboxes`: accounts read once, a
+mailbox's last record carried into the next mailbox's claim, no claim after a batch that took every due row, one
+rollup per domain; the lead's fields read with the campaign re-check): the send path issues 1.4 statements a send
+at the CI size instead of 2.7 (the whole run: 20,537 statements instead of 31,846, for the same 8,536 sends and
+the same figures — the run is deterministic). Pairs run back to back on the box shared with two other jobs (load
+in brackets): before 27.0 s, send 15.6 s (1.8–2.9) / after 24.6 s, send 11.9 s (2.9–3.0); before 34.2 s, send
+20.9 s (1.6–4.3) / after 26.0 s, send 13.9 s (1.1–1.6); CPU of this process 15.2 → 12.8 s. Per mailbox and tick
+two statements remain (its claim, which also records the previous mailbox's messages, and the re-count of today's
+use once the claim committed) plus one per campaign row (its re-check): the default size still needs claims that
+take many mailboxes' rows in one statement, with one re-count for all of them.
 """
 
 from __future__ import annotations

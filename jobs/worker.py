@@ -51,6 +51,7 @@ from jobs import enqueue
 log = get_logger(__name__)
 HEARTBEAT_TTL_S = 300  # /healthz shows "none" when no worker beat for 5 minutes
 M_MMAP_THRESHOLD, MMAP_THRESHOLD = -3, 128 * 1024  # glibc's mallopt parameter, and its initial value
+SEND_GROUP = 8  # mailboxes per send job: each job reads their accounts and rolls their counters up once
 GC_EVERY_JOBS = 1_000  # finished jobs between two full garbage collections (`cycle_collector`)
 
 
@@ -220,14 +221,15 @@ async def sync_inboxes(ctx: dict[str, Any]) -> dict[str, int]:
 
 
 async def send_tick(ctx: dict[str, Any]) -> dict[str, int]:
-    """Queue what the database says is due; nudge a send job per mailbox and a recovery job per stuck mailbox."""
+    """Queue what the database says is due; nudge a send job per `SEND_GROUP` mailboxes and a recovery job per stuck
+    mailbox."""
     if "outbox" not in ctx:
         log.error("sending needs ENCRYPTION_KEYS to read mailbox secrets")
         return {}
     due = await ctx["outbox"].sweep()
     tick = ctx["clock"].now().strftime("%Y%m%d%H%M%S")  # a job killed with its worker keeps its id for a while
-    for mailbox_id in due.send:
-        await enqueue.send_mailbox(ctx["redis"], mailbox_id, tick)
+    for group in _groups(due.send, SEND_GROUP):
+        await enqueue.send_mailboxes(ctx["redis"], group, tick)
     for mailbox_id in due.recover:
         await enqueue.recover_mailbox(ctx["redis"], mailbox_id, tick)
     return {"queued": due.queued, "send": len(due.send), "recover": len(due.recover)}
@@ -237,6 +239,22 @@ async def send_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, int
     """Send one mailbox's due messages (each claimed once, re-checked against pauses and caps)."""
     report = await ctx["outbox"].send_mailbox(mailbox_id)
     return {"sent": report.sent, "retried": report.retried, "failed": report.failed}
+
+
+async def send_mailboxes(ctx: dict[str, Any], *, mailbox_ids: list[int]) -> dict[str, int]:
+    """Send several mailboxes' due messages (`Outbox.send_mailboxes`; each row claimed once, re-checked)."""
+    reports = await ctx["outbox"].send_mailboxes(mailbox_ids)
+    return {
+        "mailboxes": len(reports),
+        "sent": sum(r.sent for r in reports),
+        "retried": sum(r.retried for r in reports),
+        "failed": sum(r.failed for r in reports),
+    }
+
+
+def _groups(ids: tuple[int, ...], size: int) -> list[tuple[int, ...]]:
+    """`ids` in consecutive groups of at most `size`."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 async def recover_mailbox(ctx: dict[str, Any], *, mailbox_id: int) -> dict[str, int]:
@@ -315,6 +333,7 @@ class WorkerSettings:
         func(send_tick, name="send_tick", max_tries=1, timeout=120),
         # a job killed with its worker is retried; the claim makes that harmless. Results: short-lived.
         func(send_mailbox, name="send_mailbox", max_tries=3, timeout=900, keep_result=60),
+        func(send_mailboxes, name="send_mailboxes", max_tries=3, timeout=900, keep_result=60),
         func(recover_mailbox, name="recover_mailbox", max_tries=3, timeout=300, keep_result=60),
         func(plan_warmup, name="plan_warmup", max_tries=1, timeout=600),
         func(graduate_warmup, name="graduate_warmup", max_tries=1, timeout=600),

@@ -358,6 +358,12 @@ class Composer:
                 "sender_name": sender,
                 "sender_company": step.sender_company,
             }
+        elif row.lead is not None:  # read by the outbox with the row's re-check
+            lead = row.lead
+            fields = lead_fields(
+                email=lead.email, first_name=lead.first_name, last_name=lead.last_name, company=lead.company,
+                custom=lead.custom, sender_name=sender, sender_company=step.sender_company,
+            )  # fmt: skip
         else:
             fields = await _lead_fields(row.lead_id, sender, step.sender_company)
         composed = render_message(

@@ -15,7 +15,10 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
    are recorded (see `_record_ctes`) all at once by the statement that claims the next batch. Any other outcome
    ends the batch: its unsent rows are given back (`queued`) and the next claim re-reads the mailbox's state.
    While the job lives it stamps the rows it holds as claimed again (`_keep_claimed`), so a slow server never
-   makes an in-flight row look stuck.
+   makes an in-flight row look stuck. A send job serves several mailboxes (`Outbox.send_mailboxes`: each sends as
+   above, in lanes side by side), so what they share — reading their accounts, rolling their counters up into
+   their domains' and workspaces' — costs a statement per job, not per mailbox, and a mailbox's last accepted
+   messages are recorded by the next mailbox's first claim in its lane.
 3. `Outbox.recover_mailbox` resolves rows left in `sending` by a crash or by a connection lost in DATA: found in
    the mailbox's Sent folder over IMAP → `sent`; not found while the folder demonstrably holds the mailbox's
    submissions (a witness: its previous accepted message is there) → never accepted, `queued` again; not found
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import copy
 import dataclasses
 import datetime as dt
 import functools
@@ -62,7 +66,7 @@ from engine.alerts import (
     resolve_alerts,
     smtp_unreachable,
 )
-from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed
+from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed, LeadData
 from engine.campaigns.schedule import Window, due_after, inside, open_intervals
 from engine.clock import Clock, local_time, zone_named, zone_or_utc
 from engine.crypto import Vault, VaultError
@@ -137,6 +141,7 @@ class SendOptions:
     """Knobs of the outbox. `batch_limit` messages per send job (the rest waits for the next tick); `claim_batch`
     rows claimed at most per statement (fewer round trips and commits per message; also the most rows a crash can
     leave `sending` for recovery at once, and the most that a pause applied meanwhile can still let out);
+    `group_concurrency` mailboxes of one `send_mailboxes` call send at a time;
     `max_attempts` tries before a transiently failing message fails; `retry_jitter` spreads retries by ±that
     share; `stuck_after` is how long a row may stay in `sending`, with no live job vouching for it, before
     recovery looks for it in the Sent folder (longer than the server's filing delay); a send job stamps the rows
@@ -147,6 +152,7 @@ class SendOptions:
 
     batch_limit: int = 500
     claim_batch: int = 8
+    group_concurrency: int = 8
     max_attempts: int = 5
     retry_jitter: float = 0.2
     stuck_after: dt.timedelta = dt.timedelta(minutes=15)
@@ -181,6 +187,7 @@ class Claimed:
     variant: int | None = None
     next_step: NextStep | None = None  # campaign rows: set by the claim-time re-check
     scheduled_at: dt.datetime | None = None  # when it was due
+    lead: LeadData | None = None  # campaign rows: the lead's fields, read by the claim-time re-check
 
     @property
     def is_campaign(self) -> bool:
@@ -230,10 +237,14 @@ class _Claim:
     room: int = 0
     expired: int = 0  # warmup rows of an earlier day it cancelled
     at: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # when it claimed them (their `claimed_at`)
+    exhausted: bool = False  # it took every row due (fewer than it asked for) and kept them all
 
 
 _BUILD_FAILED: Final = "build_failed"  # the outcome of a row whose message could not be built: nothing was sent
 
+
+Pending = tuple[Account, ZoneInfo, Sequence[_Accepted]]
+"""A mailbox's accepted messages not recorded yet, with its account and its workspace's zone."""
 
 HeadersFor = Callable[[Claimed], Sequence[tuple[str, str]]]
 """Extra headers for a row (e.g. the keyed warmup marker of `engine.warmup.marker`); none by default."""
@@ -297,6 +308,7 @@ class CampaignFacts:
     weekdays: int  # bit 0 = Monday
     next_step: NextStep
     inbox_unread: bool = False  # the mailbox's `inbox_unreachable` alert is not resolved: replies go unseen
+    lead: LeadData | None = None  # the lead's fields (None: no lead, or it is gone)
 
 
 class CapPolicy(Protocol):
@@ -496,27 +508,26 @@ RECORD_PARAMS: Final = 21  # the parameters of `_record_ctes`
 
 
 def _record_ctes(first: int) -> str:
-    """CTEs `rt`, `r`, `re`, `rs`, `ra` recording any number of accepted messages of one mailbox (one array element
+    """CTEs `rt`, `r`, `re`, `rs`, `ra` recording any number of accepted messages of any mailboxes (one array element
     each): the rows `sending → sent` (with the subject and links a campaign row was composed with), their SENT
     events, the day's counters (rows sorted by `stats.stat_rows`, so concurrent upserts lock them in one order;
     only the messages actually moved count) and the advance of their enrollments (while active: the next step and
     when it is due, or `completed`; the sticky mailbox and the thread set by the first send — unless a domain swap
     retired that mailbox while the send was in flight: the next step then goes from the group). Parameters are
-    numbered from `first`: the mailbox; then one array per field of the messages: id, sent_at, smtp_code,
+    numbered from `first`: one array per field of the messages: mailbox, id, sent_at, smtp_code,
     smtp_reply, workspace, campaign, lead, event data, subject, links, enrollment, step position, next position,
     next due, Message-ID; then one array per field of their counter rows (one element per row and message, in
     `stats.stat_rows`'s order): the message, workspace, scope, scope id, day. Empty arrays record nothing; a NULL
     enrollment advances nothing."""
     p = [f"${first + i}" for i in range(RECORD_PARAMS)]
-    box = f"{p[0]}::int"
     counters = ", ".join(COUNTERS)
     warm = "count(*) FILTER (WHERE t.data::jsonb ->> 'kind' = 'warmup')"
     counts = ", ".join("count(*)" if c == "sent" else warm if c == WARMUP_SENT else "0" for c in COUNTERS)
     return f"""rt AS (
-    SELECT * FROM unnest({p[1]}::bigint[], {p[2]}::timestamptz[], {p[3]}::int[], {p[4]}::text[], {p[5]}::int[],
-        {p[6]}::int[], {p[7]}::bigint[], {p[8]}::text[], {p[9]}::text[], {p[10]}::text[], {p[11]}::bigint[],
-        {p[12]}::int[], {p[13]}::int[], {p[14]}::timestamptz[], {p[15]}::text[])
-    AS t(id, at, code, reply, ws, campaign, lead, data, subject, links, enrollment, position, next_position,
+    SELECT * FROM unnest({p[0]}::int[], {p[1]}::bigint[], {p[2]}::timestamptz[], {p[3]}::int[], {p[4]}::text[],
+        {p[5]}::int[], {p[6]}::int[], {p[7]}::bigint[], {p[8]}::text[], {p[9]}::text[], {p[10]}::text[],
+        {p[11]}::bigint[], {p[12]}::int[], {p[13]}::int[], {p[14]}::timestamptz[], {p[15]}::text[])
+    AS t(box, id, at, code, reply, ws, campaign, lead, data, subject, links, enrollment, position, next_position,
          next_due, message_id)
 ), r AS (
     UPDATE outbound_message m SET status = 'sent', sent_at = t.at, smtp_code = t.code, smtp_reply = t.reply,
@@ -524,7 +535,7 @@ def _record_ctes(first: int) -> str:
     FROM rt t WHERE m.id = t.id AND m.status = 'sending' RETURNING m.id
 ), re AS (
     INSERT INTO event (workspace_id, kind, occurred_at, mailbox_id, campaign_id, lead_id, message_id, data)
-    SELECT t.ws, 'sent', t.at, {box}, t.campaign, t.lead, t.id, t.data::jsonb FROM rt t JOIN r ON r.id = t.id
+    SELECT t.ws, 'sent', t.at, t.box, t.campaign, t.lead, t.id, t.data::jsonb FROM rt t JOIN r ON r.id = t.id
 ), rs AS (
     INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {counters})
     SELECT k.ws, k.scope, k.scope_id, k.day, {counts}
@@ -539,10 +550,10 @@ def _record_ctes(first: int) -> str:
     UPDATE enrollment e SET
         current_step = COALESCE(t.next_position, t.position + 1), last_sent_at = t.at, next_due_at = t.next_due,
         state = CASE WHEN t.next_position IS NULL THEN 'completed' ELSE e.state END,
-        mailbox_id = CASE WHEN e.thread_message_id = '' AND NOT ret.retired THEN {box} ELSE e.mailbox_id END,
-        thread_message_id = CASE WHEN e.thread_message_id = '' AND NOT ret.retired THEN t.message_id
+        mailbox_id = CASE WHEN e.thread_message_id = '' AND ret.status <> 'retired' THEN t.box ELSE e.mailbox_id END,
+        thread_message_id = CASE WHEN e.thread_message_id = '' AND ret.status <> 'retired' THEN t.message_id
                                  ELSE e.thread_message_id END
-    FROM rt t JOIN r ON r.id = t.id, (SELECT status = 'retired' AS retired FROM mailbox WHERE id = {box}) ret
+    FROM rt t JOIN r ON r.id = t.id JOIN mailbox ret ON ret.id = t.box
     WHERE e.id = t.enrollment AND e.state = 'active' AND e.current_step <= t.position
 )"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 
@@ -632,7 +643,8 @@ _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S6
 # campaign (all its mailboxes), of the campaign from this mailbox, and of every campaign from this mailbox, and
 # the step after this one. $1 campaign, $2 enrollment, $3 workspace, $4 recipient, $5 day, $6 mailbox, $7 start
 # of the day, $8 step position, $9 lead, $10 rows in flight not to count (the rest of the row's batch, not sent
-# yet), $11 the fingerprint of the mailbox's `inbox_unreachable` alert (open or acked: its inbox goes unread).
+# yet), $11 the fingerprint of the mailbox's `inbox_unreachable` alert (open or acked: its inbox goes unread). The
+# lead's fields come along for the composer (`engine.campaigns.ports.LeadData`): one round trip fewer a message.
 # A row sent today was scheduled at most a week earlier (retries only move later).
 _CAMPAIGN_FACTS = """
 SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.window_end, c.weekdays,
@@ -655,8 +667,11 @@ SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.w
        AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
       AS mailbox_campaign_sent,
     nx.position AS next_position, nx.delay_days AS next_delay, nx.business_days AS next_business,
-    EXISTS (SELECT 1 FROM alert a WHERE a.fingerprint = $11 AND a.status <> 'resolved') AS inbox_unread
+    EXISTS (SELECT 1 FROM alert a WHERE a.fingerprint = $11 AND a.status <> 'resolved') AS inbox_unread,
+    ld.email AS lead_email, ld.first_name AS lead_first_name, ld.last_name AS lead_last_name,
+    ld.company AS lead_company, ld.custom AS lead_custom
 FROM campaign c
+LEFT JOIN lead ld ON ld.id = $9
 LEFT JOIN LATERAL (SELECT position, delay_days, business_days FROM step
                    WHERE campaign_id = c.id AND position > $8 ORDER BY position LIMIT 1) nx ON true
 WHERE c.id = $1
@@ -764,30 +779,96 @@ class Outbox:
     # ---------------------------------------------------------------------------------------------- send
 
     async def send_mailbox(self, mailbox_id: int) -> SendReport:
+        """Send one mailbox's due rows (`send_mailboxes` of that one mailbox)."""
+        return (await self.send_mailboxes([mailbox_id]))[0]
+
+    async def send_mailboxes(
+        self, mailbox_ids: Sequence[int], *, rng_for: Callable[[int], random.Random] | None = None
+    ) -> list[SendReport]:
+        """Send the due rows of several mailboxes, each as `_send_reached` does it, in `group_concurrency` lanes
+        that take the mailboxes one after another; a report per mailbox, in the order given. A send job of a
+        mailbox or two spent most of its round trips on what the mailboxes can share, so:
+
+        * their accounts are read in one query;
+        * the messages a mailbox's last batch had accepted are recorded by the statement that claims the first batch
+          of the next mailbox in its lane (as a mailbox's earlier batches are recorded by its next claim); the
+          lane's last ones on their own, when it ends;
+        * once every lane is done (every record committed), each of their (workspace, domain) pairs is rolled up
+          once (`_rollup`), not once per mailbox.
+
+        `rng_for` gives each mailbox its own random source (retries' spread, a held row's next opening): the demo's
+        sends draw the same numbers in any order. Never raises for mail trouble; a database error of a mailbox is
+        raised once all the others are done and rolled up (the job retries: the claims make that harmless)."""
+        reached = await self._reach_many(mailbox_ids)
+        reports = [SendReport(mailbox_id) for mailbox_id in mailbox_ids]
+        todo = collections.deque(r for r in reports if r.mailbox_id in reached)
+        errors: list[BaseException] = []
+
+        async def lane() -> None:
+            carried: list[Pending] = []
+            try:
+                while todo:
+                    report = todo.popleft()
+                    outbox = self
+                    if rng_for is not None:
+                        outbox = copy.copy(self)
+                        outbox.rng = rng_for(report.mailbox_id)
+                    try:
+                        carried = await outbox._send_reached(report, reached[report.mailbox_id], carried)
+                    except Exception as exc:  # raised below, once the other mailboxes are done
+                        carried = []  # `_send_reached` recorded them, or tried to
+                        errors.append(exc)
+            finally:
+                if carried:
+                    await self._sent_many(carried)
+
+        lanes = min(len(todo), max(1, self.options.group_concurrency))
+        done = await asyncio.gather(*(lane() for _ in range(lanes)), return_exceptions=True)
+        errors += [outcome for outcome in done if isinstance(outcome, BaseException)]
+        pairs = {
+            (found[0].workspace_id, found[0].domain_id): found[1]
+            for r in reports
+            if r.sent and (found := reached.get(r.mailbox_id)) is not None
+        }
+        try:
+            for (workspace_id, domain_id), zone in sorted(pairs.items(), key=lambda kv: kv[0]):
+                await self._rollup(workspace_id, domain_id, zone)
+        finally:
+            if errors:
+                raise errors[0]
+        return reports
+
+    async def _send_reached(
+        self, report: SendReport, reached: tuple[Account, ZoneInfo, int, bool], carried: Sequence[Pending] = ()
+    ) -> list[Pending]:
         """Send the mailbox's due rows, a claimed batch at a time (`_claim`), until none is due, a re-check forbids
-        more, or `batch_limit` is reached. Never raises for mail trouble; database errors propagate (the job
-        retries).
+        more, or `batch_limit` is reached; return what it leaves to record. Never raises for mail trouble; database
+        errors propagate (the job retries). The domain's and workspace's counters are left for the caller to roll
+        up (`send_mailboxes`).
 
         The messages of a batch the server accepted are recorded by the statement that claims the next batch (one
-        round trip for both); the last ones, or those a database error left, are recorded on their own before
-        returning. Until then their rows stay `sending`, which is what a crash in between leaves for recovery
-        either way. Any outcome but acceptance ends the batch, so the next claim re-reads the mailbox's state (a
-        cooldown or a failed login applies to the very next message); the batch's rows not handed to SMTP go back
-        to `queued` as they were before the claim, then or when the job ends early (cancelled, a database error)."""
-        report = SendReport(mailbox_id)
-        reached = await self._reach(mailbox_id)
-        if reached is None:
-            return report
+        round trip for both), and so are `carried` (accepted messages of mailboxes sent before it in the same
+        lane) by its first claim. No claim follows a batch that took every due row and handed each one over: its
+        accepted messages are returned instead, for the caller to record (with the next mailbox's first claim, or
+        on their own); those a database error left are recorded on their own before raising. Until then their rows
+        stay `sending`, which is what a crash in between leaves for recovery either way. Any outcome but acceptance
+        ends the batch, so the next claim re-reads the mailbox's state (a cooldown or a failed login applies to the
+        very next message); the batch's rows not handed to SMTP go back to `queued` as they were before the claim,
+        then or when the job ends early (cancelled, a database error)."""
         account, zone, report.auth_failures, report.smtp_error = reached
+        pending: list[Pending] = list(carried)
         accepted: list[_Accepted] = []
         batch: collections.deque[Claimed] = collections.deque()  # claimed, not handed to SMTP yet
         held: set[int] = set()  # the rows this job holds in `sending`: claimed, in flight, accepted but not recorded
         refresh = asyncio.create_task(self._keep_claimed(held))
         left, want, first = self.options.batch_limit, self.options.claim_batch, True
+        finished = False
         try:
             while left > 0:
-                claim = await self._claim(account, zone, accepted, limit=min(want, left), expire=first)
-                accepted, first = [], False  # recorded in the claim's statement
+                if accepted:
+                    pending.append((account, zone, accepted))
+                claim = await self._claim(account, zone, pending, limit=min(want, left), expire=first)
+                pending, accepted, first = [], [], False  # recorded in the claim's statement
                 held.clear()
                 held.update(row.id for row in claim.rows)
                 report.expired += claim.expired
@@ -801,20 +882,24 @@ class Outbox:
                     zone=zone,
                 )  # fmt: skip
                 left -= len(claim.rows) - len(batch)
+                handed_all = not batch
                 await self._give_back(batch)
                 if not go_on:
                     break  # the next one would fail the same way; the mailbox may be disabled by now
+                if claim.exhausted and handed_all:
+                    break  # nothing else was due: a claim now would find nothing, and only record
+            finished = True
         finally:
             try:
-                if accepted:  # idempotent: only rows still `sending` become `sent`
-                    await self._sent(account, accepted, zone)
+                if accepted:
+                    pending.append((account, zone, accepted))
+                if pending and not finished:  # idempotent: only rows still `sending` become `sent`
+                    await self._sent_many(pending)
             finally:
                 refresh.cancel()
                 await asyncio.gather(refresh, return_exceptions=True)
                 await self._give_back(batch)
-            if report.sent:
-                await self._rollup(account, zone)
-        return report
+        return pending
 
     async def _keep_claimed(self, held: set[int]) -> None:
         """While its job lives, stamp the rows in `held` as claimed now, every `claim_refresh`: recovery takes a row
@@ -883,11 +968,11 @@ class Outbox:
         batch.clear()
         await connections.get("default").execute_query(_UNCLAIM, [ids])
 
-    async def _rollup(self, account: Account, zone: ZoneInfo) -> None:
+    async def _rollup(self, workspace_id: int, domain_id: int, zone: ZoneInfo) -> None:
         """The domain's and the workspace's `sent` caught up with their mailboxes' (`_rollup_sql`), yesterday's
         too (a job stopped before its rollup, late in the day, is made good by the next one)."""
         since = self.clock.now().astimezone(zone).date() - dt.timedelta(days=1)
-        await connections.get("default").execute_query(_ROLLUP, [account.workspace_id, account.domain_id, since])
+        await connections.get("default").execute_query(_ROLLUP, [workspace_id, domain_id, since])
 
     async def account(self, mailbox_id: int) -> Account | None:
         """How to reach a mailbox, with its secret decrypted; None when it is gone or cannot be decrypted."""
@@ -896,13 +981,22 @@ class Outbox:
 
     async def _reach(self, mailbox_id: int) -> tuple[Account, ZoneInfo, int, bool] | None:
         """The mailbox's `Account`, its workspace's time zone, its count of failed logins and whether its last error
-        is an SMTP one, in one query (a send
-        job starts with these; most jobs send a message or two, so each round trip counts); None when it is gone
-        or its secret cannot be decrypted."""
-        rows = await connections.get("default").execute_query_dict(_REACH, [mailbox_id])
-        if not rows:
-            return None
-        box = rows[0]
+        is an SMTP one, in one query; None when it is gone or its secret cannot be decrypted."""
+        return (await self._reach_many([mailbox_id])).get(mailbox_id)
+
+    async def _reach_many(self, mailbox_ids: Sequence[int]) -> dict[int, tuple[Account, ZoneInfo, int, bool]]:
+        """`_reach` of several mailboxes in one query (a send job starts with these, and most mailboxes send a
+        message or two a job, so each round trip counts): the ones gone or undecryptable are left out."""
+        rows = await connections.get("default").execute_query_dict(_REACH, [list(mailbox_ids)])
+        found: dict[int, tuple[Account, ZoneInfo, int, bool]] = {}
+        for box in rows:
+            reached = self._reached(box)
+            if reached is not None:
+                found[reached[0].mailbox_id] = reached
+        return found
+
+    def _reached(self, box: Mapping[str, Any]) -> tuple[Account, ZoneInfo, int, bool] | None:
+        mailbox_id = int(box["id"])
         try:
             secret = self.vault.decrypt(bytes(box["secret_enc"]))
         except VaultError:
@@ -910,7 +1004,7 @@ class Outbox:
             return None
         context = self.options.ssl_context or client_context(box["tls_ca_pem"], self.options.ca_file)
         account = Account(
-            mailbox_id=int(box["id"]),
+            mailbox_id=mailbox_id,
             address=box["address"],
             smtp=Endpoint(box["smtp_host"], int(box["smtp_port"]), TlsMode(box["smtp_tls"])),
             imap=Endpoint(box["imap_host"], int(box["imap_port"]), TlsMode(box["imap_tls"])),
@@ -923,9 +1017,10 @@ class Outbox:
         return account, zone_or_utc(str(box["timezone"])), int(box["auth_failures"]), bool(box["smtp_error"])
 
     async def _claim(
-        self, account: Account, zone: ZoneInfo, accepted: Sequence[_Accepted], *, limit: int, expire: bool = False
+        self, account: Account, zone: ZoneInfo, pending: Sequence[Pending], *, limit: int, expire: bool = False
     ) -> _Claim:
-        """Record `accepted`, re-check and claim up to `limit` due rows: two statements, no lock, no transaction.
+        """Record `pending` (accepted messages of this mailbox or of others sent before it in the same job), re-check
+        and claim up to `limit` due rows: two statements, no lock, no transaction.
         With `expire`, warmup rows of an earlier day are cancelled first (`_RECORD_AND_CLAIM`).
 
         The claim statement reads the facts (statuses, today's use of every cap) and claims in one snapshot; the
@@ -943,7 +1038,7 @@ class Outbox:
         now = self.clock.now()
         day = now.astimezone(zone).date()
         mailbox_id = account.mailbox_id
-        record = self._sent_params(account, accepted, zone)
+        record = self._sent_params(pending)
         before = None
         if expire:
             check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
@@ -964,7 +1059,8 @@ class Outbox:
             if len(claimed) > keep:
                 await conn.execute(_UNCLAIM, [row.id for row in claimed[keep:]])
         if keep:
-            return _Claim(tuple(claimed[:keep]), state, room=room, expired=expired, at=now)
+            exhausted = len(claimed) < limit and keep == len(claimed)
+            return _Claim(tuple(claimed[:keep]), state, room=room, expired=expired, at=now, exhausted=exhausted)
         if over is None:
             return _Claim(state=state, expired=expired)
         cap, allowed, used = over
@@ -1001,7 +1097,7 @@ class Outbox:
                 await self._cancel_claimed(conn, row, "cancelled: the campaign is gone")
                 return None
             if row.kind is MessageKind.TEST:
-                return dataclasses.replace(row, next_step=facts.next_step)
+                return dataclasses.replace(row, next_step=facts.next_step, lead=facts.lead)
             verdict = recheck(
                 facts, now=now, due=row.scheduled_at, over=lambda: self.caps.campaign(state, facts, day), rng=self.rng
             )
@@ -1017,7 +1113,7 @@ class Outbox:
                 cap, allowed, used = verdict.cap
                 await self._defer(state, day, cap, wanted=used + 1, allowed=allowed, now=now)
             return None
-        return dataclasses.replace(row, next_step=facts.next_step)
+        return dataclasses.replace(row, next_step=facts.next_step, lead=facts.lead)
 
     async def _campaign_facts(
         self, conn: Any, row: Claimed, *, day: dt.date, start: dt.datetime, mailbox_id: int, later: Sequence[int] = ()
@@ -1053,6 +1149,7 @@ class Outbox:
                 zone=campaign_zone,
             ),
             inbox_unread=bool(r["inbox_unread"]),
+            lead=_lead_data(r),
         )
 
     async def _cancel_claimed(self, conn: Any, row: Claimed, reason: str) -> None:
@@ -1263,16 +1360,20 @@ class Outbox:
 
     async def _sent(self, account: Account, accepted: Sequence[_Accepted], zone: ZoneInfo) -> int:
         """Record accepted messages as sent (see `_record_ctes`): how many of their rows were still `sending`."""
-        params = self._sent_params(account, accepted, zone)
+        return await self._sent_many([(account, zone, accepted)])
+
+    async def _sent_many(self, pending: Sequence[Pending]) -> int:
+        """`_sent` of several mailboxes' accepted messages, in one statement."""
+        params = self._sent_params(pending)
         rows = await connections.get("default").execute_query_dict(_RECORD_SENT, list(params))
         return int(rows[0]["n"]) if rows else 0
 
-    def _sent_params(self, account: Account, accepted: Sequence[_Accepted], zone: ZoneInfo) -> tuple[Any, ...]:
-        """`_record_ctes`'s parameters for `accepted` (the mailbox, then its arrays)."""
+    def _sent_params(self, pending: Sequence[Pending]) -> tuple[Any, ...]:
+        """`_record_ctes`'s parameters for the accepted messages of `pending` (one array per field)."""
         check_transition("message", MessageStatus.SENDING, MessageStatus.SENT)
-        fields: list[list[Any]] = [[] for _ in range(15)]
+        fields: list[list[Any]] = [[] for _ in range(16)]
         keyed: list[tuple[str, int, dt.date, int, int]] = []  # the counter rows: scope, id, day, message, workspace
-        for item in accepted:
+        for account, zone, item in ((a, z, i) for a, z, accepted in pending for i in accepted):
             row, now, result, sending = item.row, item.at, item.result, item.sending
             campaign_id = row.campaign_id if row.kind is MessageKind.CAMPAIGN else None  # a test never counts
             day = now.astimezone(zone).date()
@@ -1293,15 +1394,15 @@ class Outbox:
                             now, delay_days=step.delay_days, business_days=step.business_days, zone=step.zone
                         )
             values = (
-                row.id, now, result.code if result else None, result.text if result else "found in the Sent folder",
-                row.workspace_id, campaign_id, row.lead_id, _EVENT_DATA[row.kind], subject, links, enrollment,
-                position, next_position, next_due, row.message_id,
+                account.mailbox_id, row.id, now, result.code if result else None,
+                result.text if result else "found in the Sent folder", row.workspace_id, campaign_id, row.lead_id,
+                _EVENT_DATA[row.kind], subject, links, enrollment, position, next_position, next_due, row.message_id,
             )  # fmt: skip
             for column, value in zip(fields, values, strict=True):
                 column.append(value)
         keyed.sort()  # `stats.stat_rows`'s order: (scope, scope id, day)
         counters = [[k[3] for k in keyed], [k[4] for k in keyed], [k[0] for k in keyed], [k[1] for k in keyed]]
-        return (account.mailbox_id, *fields, *counters, [k[2] for k in keyed])
+        return (*fields, *counters, [k[2] for k in keyed])
 
     async def _fail(
         self,
@@ -1477,7 +1578,7 @@ class Outbox:
                 now=now,
             )
         if sent and account is not None:
-            await self._rollup(account, zone)
+            await self._rollup(account.workspace_id, account.domain_id, zone)
         log.info("recovery", mailbox_id=mailbox_id, sent=sent, unknown=unknown, retried=retried, error=error)
         return RecoveryReport(mailbox_id, sent, unknown, error, retried)
 
@@ -1582,6 +1683,19 @@ def _state(r: Mapping[str, Any]) -> MailboxState:
         status_changed_at=r["status_changed_at"],
         graduated_at=r["graduated_at"],
         health_factor=float(r.get("health_factor", 1.0)),
+    )
+
+
+def _lead_data(r: Mapping[str, Any]) -> LeadData | None:
+    """The lead's fields the campaign facts carry; None when the row has no lead or it is gone."""
+    if r["lead_email"] is None:
+        return None
+    return LeadData(
+        email=str(r["lead_email"]),
+        first_name=str(r["lead_first_name"] or ""),
+        last_name=str(r["lead_last_name"] or ""),
+        company=str(r["lead_company"] or ""),
+        custom=_json(r["lead_custom"]),
     )
 
 
@@ -1696,7 +1810,7 @@ _REACH: Final = (
     "SELECT b.id, b.address, b.smtp_host, b.smtp_port, b.smtp_tls, b.imap_host, b.imap_port, b.imap_tls, "
     "b.username, b.auth_kind, b.secret_enc, b.tls_ca_pem, b.display_name, b.domain_id, b.workspace_id, "
     "b.auth_failures, b.last_error LIKE 'smtp-%' AS smtp_error, w.timezone "
-    "FROM mailbox b JOIN workspace w ON w.id = b.workspace_id WHERE b.id = $1"
+    "FROM mailbox b JOIN workspace w ON w.id = b.workspace_id WHERE b.id = ANY($1::int[])"
 )
 # A message accepted proves the mailbox's SMTP side works: its failed logins are forgotten, its SMTP error too.
 _SMTP_WORKS: Final = (
@@ -1744,6 +1858,7 @@ def _campaign_row(row: Claimed) -> CampaignRow:
         variant=row.variant or 0,
         recipient=row.recipient,
         in_reply_to=row.in_reply_to,
+        lead=row.lead,
     )
 
 

@@ -15,7 +15,6 @@ is pressed automatically in the demo, and the transcript says so.
 from __future__ import annotations
 
 import asyncio
-import copy
 import datetime as dt
 import io
 import random
@@ -65,6 +64,7 @@ MORNING = dt.time(6, 0)  # local: the day's plans, graduation, monitoring, DNS a
 # local: what came due is sent (the campaign window closes at 18:00, warmup's at 20:00); fewer, fuller ticks cost
 # less than a tick a minute and change nothing the caps allow
 TICKS = (dt.time(10, 0), dt.time(13, 0), dt.time(15, 30), dt.time(17, 55), dt.time(20, 0))
+SEND_CONCURRENCY = 16  # mailboxes sending at once in a tick
 SYNC_AT = frozenset({dt.time(13, 0), dt.time(20, 0)})  # the inbox sweeps of the fleet
 LOG_FILE = "demo.log"  # the engine's log of the run, in the output folder: the terminal shows the story and warnings
 HIGHLIGHT = 150  # characters of a chat highlight in the summary
@@ -182,29 +182,19 @@ class Demo:
         self.clock.set(dt.datetime.combine(local, moment, tzinfo=ZONE).astimezone(dt.UTC))
 
     async def send_due(self) -> int:
+        """The sweep, then one send job for every mailbox with due rows (`SEND_CONCURRENCY` of them sending at a
+        time; one worker's job, as `jobs.worker.send_mailboxes` runs it, only bigger), then recovery."""
         outbox: Outbox = self.ctx["outbox"]
         due = await outbox.sweep()
-        gate = asyncio.Semaphore(16)
-        sent = 0
-
-        async def one(mailbox_id: int) -> None:
-            nonlocal sent
-            async with gate:
-                ctx = {**self.ctx, "outbox": self.outbox_of(mailbox_id)}
-                result = await jobs.send_mailbox(ctx, mailbox_id=mailbox_id)
-                sent += result["sent"]
-
-        await asyncio.gather(*(one(m) for m in due.send))
+        reports = await outbox.send_mailboxes(due.send, rng_for=self.rng_of) if due.send else []
         for mailbox_id in due.recover:
             await jobs.recover_mailbox(self.ctx, mailbox_id=mailbox_id)
-        return sent
+        return sum(r.sent for r in reports)
 
-    def outbox_of(self, mailbox_id: int) -> Outbox:
-        """The outbox as one mailbox's send uses it: its random draws (a held row's next opening, a retry's
-        spread) from its own seeded source, so mailboxes sending at once draw the same numbers in any order."""
-        outbox: Outbox = copy.copy(self.ctx["outbox"])
-        outbox.rng = random.Random(f"{self.options.seed}:{mailbox_id}:{self.clock.now().isoformat()}")
-        return outbox
+    def rng_of(self, mailbox_id: int) -> random.Random:
+        """One mailbox's random draws (a held row's next opening, a retry's spread) in this tick, from its own
+        seeded source, so mailboxes sending at once draw the same numbers in any order."""
+        return random.Random(f"{self.options.seed}:{mailbox_id}:{self.clock.now().isoformat()}")
 
     async def notify(self) -> None:
         """What `dispatch_notifications`, `deliver_notification`, `send_digests` and `send_reports` do, with the
@@ -323,7 +313,7 @@ async def build(options: DemoOptions, settings: Settings, redis: Redis, vault: V
         vault=vault,
         sender=SimSender(world),
         sent_folder=SimSentFolder(world),
-        options=SendOptions(),
+        options=SendOptions(group_concurrency=SEND_CONCURRENCY),
         headers_for=WarmupMarker.from_vault(vault).headers_for,
         caps=EffectiveCaps(),
         rng=random.Random(options.seed),

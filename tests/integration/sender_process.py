@@ -1,5 +1,5 @@
 """A real sending worker in its own process, for the crash test: an arq worker loop running the production send
-jobs (`jobs.worker.send_tick`, `send_mailbox`, `recover_mailbox`) against the test database, Redis and mail
+jobs (`jobs.worker.send_tick`, `send_mailboxes`, `recover_mailbox`) against the test database, Redis and mail
 harness. Run as `python -m tests.integration.sender_process`; configured by environment variables (below):
 SENDER_COMPOSE (optional) names the campaign composer as `module:attribute`; the caps are the worker's
 (`EffectiveCaps`)."""
@@ -22,7 +22,7 @@ from engine.crypto import Vault
 from engine.mail.smtp import SmtpTransport, Timeouts
 from engine.sending.outbox import EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
-from jobs.worker import Resilient, recover_mailbox, send_mailbox, send_tick
+from jobs.worker import Resilient, recover_mailbox, send_mailbox, send_mailboxes, send_tick
 
 
 async def main() -> None:
@@ -49,6 +49,7 @@ async def main() -> None:
         functions=[
             func(send_tick, name="send_tick", max_tries=1),
             func(send_mailbox, name="send_mailbox", max_tries=3, keep_result=60),
+            func(send_mailboxes, name="send_mailboxes", max_tries=3, keep_result=60),
             func(recover_mailbox, name="recover_mailbox", max_tries=3, keep_result=60),
         ],
         redis_settings=RedisSettings.from_dsn(os.environ["SENDER_REDIS_URL"]),

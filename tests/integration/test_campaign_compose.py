@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 
 from engine.campaigns.compose import Composer, campaign_fields, preview, sender_identity
-from engine.campaigns.ports import CampaignRow
+from engine.campaigns.ports import CampaignRow, LeadData
 from engine.errors import NotFound, UserError
 from engine.tracking import InvalidToken, TokenKind, TrackingLinks
 from models import Enrollment, Lead, Step, Workspace
@@ -58,6 +58,20 @@ async def test_a_planned_row_renders_from_its_step_lead_and_identity() -> None:
     again = [await Composer(LINKS)(row_of(world, other.id, 1)) for _ in range(3)]
     assert "коллега!" in again[0].text
     assert again[0] == again[1] == again[2]
+
+
+async def test_lead_fields_read_with_the_rows_recheck_render_as_the_composers_own_read() -> None:
+    world = await make_world()
+    row = await planned_row(world, 0, status=MessageStatus.PLANNED)
+    lead = await Lead.get(id=world.leads[0].id)
+    data = LeadData(lead.email, lead.first_name, lead.last_name, lead.company, lead.custom)
+    composer = Composer(LINKS)
+    assert await composer(dataclasses.replace(row_of(world, row.id, 0), lead=data)) == await composer(
+        row_of(world, row.id, 0)
+    )
+    renamed = dataclasses.replace(data, first_name="Ольга", custom={"City": "Тула"})
+    composed = await composer(dataclasses.replace(row_of(world, row.id, 0), lead=renamed))
+    assert "Ольга!" in composed.text and "Созвонимся? Тула" in composed.text  # no read of its own
 
 
 async def test_html_campaign_gets_tracked_links_and_a_pixel() -> None:

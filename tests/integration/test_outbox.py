@@ -17,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
 from pydantic import SecretStr
 
 from engine.alerts import claim_due
@@ -51,6 +53,7 @@ from models.enums import (
     StatScope,
     TlsMode,
 )
+from tests.conftest import REDIS_URL
 from tests.harness.mailserver import Fault, MailServer
 
 pytestmark = pytest.mark.usefixtures("orm")
@@ -228,6 +231,59 @@ async def test_due_rows_go_out_once_threaded_marked_and_counted(
         header = (await session.fetch_headers([uid]))[0].headers
     assert f"In-Reply-To: {parent}".encode() in header
     assert f"X-Test-Marker: row-{reply.id}".encode() in header
+
+
+async def test_one_job_sends_several_mailboxes_and_rolls_their_counters_up_once_each(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    carl = await mailbox(mail, ws, "user2@alpha.test")
+    dora = await mailbox(mail, ws, "user2@beta.test")
+    paused = await mailbox(mail, ws, "user3@alpha.test", status=MailboxStatus.PAUSED)
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    rows = [m for box, n in ((anna, 3), (carl, 2), (dora, 1), (paused, 2)) for m in await plan(box, bob, n)]
+    outbox = make_outbox(mail, clock, transport, group_concurrency=2)
+    ids = [anna.id, carl.id, dora.id, paused.id, 999_999]  # the last one is gone
+
+    reports = await outbox.send_mailboxes(ids)
+
+    assert [r.mailbox_id for r in reports] == ids
+    assert [r.sent for r in reports] == [3, 2, 1, 0, 0]
+    assert reports[3].blocked is CapKind.STATUS and reports[4].blocked is None
+    await wait_for(lambda: mail.count(bob.address) == 6)
+    received = await message_ids(mail, bob.address)
+    assert set(received) == {m.message_id for m in rows[:6]} and set(received.values()) == {1}
+    expected = {
+        (StatScope.MAILBOX, anna.id): 3, (StatScope.MAILBOX, carl.id): 2, (StatScope.MAILBOX, dora.id): 1,
+        (StatScope.DOMAIN, anna.domain_id): 5, (StatScope.DOMAIN, dora.domain_id): 1, (StatScope.WORKSPACE, ws.id): 6,
+    }  # fmt: skip
+    for (scope, scope_id), sent in expected.items():
+        assert (await counters(scope, scope_id, TODAY))["sent"] == sent, (scope, scope_id)
+    assert await statuses() == {"sent": 6, "queued": 2}
+    events = Counter(e.mailbox_id for e in await Event.filter(kind=EventKind.SENT))  # two lanes: records carried over
+    assert events == {anna.id: 3, carl.id: 2, dora.id: 1}
+
+
+async def test_the_send_tick_nudges_one_send_job_per_group_of_mailboxes(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport, redis: Any
+) -> None:
+    ws = await world(mail)
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    boxes = [await mailbox(mail, ws, f"box{n}@alpha.test") for n in range(worker.SEND_GROUP + 1)]
+    for box in boxes:
+        await plan(box, bob, 1)
+    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    try:
+        ctx = {"outbox": make_outbox(mail, clock, transport), "clock": clock, "redis": pool}
+        assert (await worker.send_tick(ctx))["send"] == len(boxes)
+        jobs = await pool.queued_jobs()
+    finally:
+        await pool.aclose()
+
+    assert sorted(len(j.kwargs["mailbox_ids"]) for j in jobs) == [1, worker.SEND_GROUP]
+    assert {j.function for j in jobs} == {"send_mailboxes"}
+    assert sorted(i for j in jobs for i in j.kwargs["mailbox_ids"]) == [box.id for box in boxes]
 
 
 async def test_pausing_a_mailbox_holds_back_its_queued_sends(
