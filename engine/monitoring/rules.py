@@ -125,8 +125,8 @@ def parse(name: str, value: Any) -> float | int:
         number = float(text.rstrip("%").strip())
     except ValueError:
         number = float("nan")
-    if percent or (not is_int and number > 1 and high <= 1):
-        number /= 100  # "5" or "5%" for a rate means 5 %
+    if percent or (not is_int and number >= 1 and high < 1):
+        number /= 100  # "5" or "5%" for a rate means 5 %; "1" is 1 % (a share of 100 % is never in bounds)
     if is_int and math.isfinite(number) and number != int(number):
         number = float("nan")
     if not low <= number <= high:  # NaN fails too
