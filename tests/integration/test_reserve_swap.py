@@ -787,3 +787,30 @@ async def test_a_press_on_an_expired_request_whose_domain_recovered_only_says_it
     assert not pressed.ok and EN("error-approval-expired", id=first.approval_id) in pressed.plain_text()
     assert (await Approval.get(id=first.approval_id)).status is ApprovalStatus.EXPIRED
     assert not await Approval.filter(status=ApprovalStatus.PENDING).exists()
+
+
+async def test_burned_this_month_is_the_month_of_each_workspaces_clock() -> None:
+    """/reserve and /chart pool count the domains burned "this month": the month began at midnight UTC, so on
+    the 1st in Vladivostok (UTC+10) until 10:00 a domain burned the evening before, last month, was counted,
+    and in a workspace west of UTC one burned on its 1st was not yet. Each workspace's month now."""
+    east = await Workspace.create(slug="east", name="East", timezone="Asia/Vladivostok")
+    west = await Workspace.create(slug="west", name="West", timezone="America/Sao_Paulo")  # UTC−3, no DST
+    now = dt.datetime(2031, 11, 30, 20, 0, tzinfo=dt.UTC)  # Dec 1 06:00 in Vladivostok; Nov 30 17:00 in São Paulo
+
+    async def burned(ws: Workspace, name: str, at: dt.datetime) -> None:
+        d, _ = await domain(ws, name, status=DomainStatus.BURNED, boxes=0)
+        await AuditLog.create(
+            workspace_id=ws.id, action="domain.transition", subject=f"domain:{d.id}",
+            data={"from": "cooling", "to": "burned"}, created_at=at,
+        )  # fmt: skip
+
+    await burned(east, "last-month.test", dt.datetime(2031, 11, 30, 10, 0, tzinfo=dt.UTC))  # Nov 30 20:00 local
+    await burned(east, "this-month.test", dt.datetime(2031, 11, 30, 15, 0, tzinfo=dt.UTC))  # Dec 1 01:00 local
+    await burned(west, "west-old.test", dt.datetime(2031, 11, 1, 1, 0, tzinfo=dt.UTC))  # Oct 31 22:00 local
+    await burned(west, "west-new.test", dt.datetime(2031, 11, 1, 4, 0, tzinfo=dt.UTC))  # Nov 1 01:00 local
+    clock = FrozenClock(now)
+    for ws in (east, west):
+        state = await pool_state(Actor(None, Platform.CONSOLE, Role.MANAGER, ws.id), clock)
+        assert state.counts.burned_month == 1, ws.slug
+    agency = await pool_state(await admin(), clock, agency=True)
+    assert {ws: c.burned_month for ws, c in agency.per_workspace.items()} == {east.id: 1, west.id: 1}
