@@ -134,20 +134,30 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply.add(ctx.t("health-hint" if ctx.actor.can_manage() else "health-hint-read"))
 
 
+AGENCY_SCOPE: Final = "agency"
+
+
+def value_and_scope(typed: str) -> tuple[str, bool]:
+    """`4 % agency` → ("4 %", True): the value as typed (the reports write a rate "4 %", a space before the
+    sign, and people type it so) and whether the agency's default is meant."""
+    value, _, last = typed.strip().rpartition(" ")
+    if last.lower() == AGENCY_SCOPE:
+        return value.strip(), True
+    return typed.strip(), False
+
+
 @command(
     "thresholds_set",
     Access.MANAGE,
     Arg("name"),
-    Arg("value", max_length=20),
-    Arg("scope", required=False, kind="choice", choices=("agency",)),
+    Arg("value", kind="rest", max_length=40),  # the value, a space before "%" allowed, then `agency` or nothing
     example="hard_bounce_rate 4%",
 )
 async def thresholds_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Change one protection threshold within its bounds: the workspace's, or with `agency` the agency's default
     (admins)."""
-    change = await report.set_threshold(
-        ctx.actor, ctx.clock, args["name"], args["value"], agency=args["scope"] == "agency"
-    )
+    value, agency = value_and_scope(args["value"])
+    change = await report.set_threshold(ctx.actor, ctx.clock, args["name"], value, agency=agency)
     key = "thresholds-changed-agency" if change.scope == "agency" else "thresholds-changed"
     return Reply().add(ctx.t(key, name=change.name, before=str(change.before), after=str(change.after)))
 

@@ -118,8 +118,8 @@ def parse(name: str, value: Any) -> float | int:
         raise UserError("error-threshold-unknown", name=str(name)[:40], known=", ".join(BOUNDS))
     low, high = bounds
     is_int = isinstance(getattr(Thresholds(), key), int)
+    shown = str(value).strip()[:40]  # quoted back as typed ("2,5", not "2.5")
     text = str(value).strip().replace(",", ".")
-    shown = text[:40]
     percent = text.endswith("%")
     try:
         number = float(text.rstrip("%").strip())

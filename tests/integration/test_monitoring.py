@@ -28,7 +28,7 @@ from engine.sending.why import protections
 from engine.stats import EventRecord, record_events
 from engine.warmup import Composed, Persona
 from jobs import worker
-from models import Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
+from models import AgencySetting, Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import (
     AlertStatus,
     CampaignStatus,
@@ -451,3 +451,28 @@ async def test_a_cooldown_ended_by_a_persons_pause_and_resume_resolves_its_alert
     clock.set(NOW + dt.timedelta(days=3))  # the time is over
     assert (await service.evaluate(clock)).actions == {"resolved": 1}
     assert (await Alert.get(kind="mailbox_cooldown")).status is AlertStatus.RESOLVED
+
+
+async def test_a_threshold_typed_as_the_reports_write_it_is_taken_and_a_wrong_one_quoted_as_typed() -> None:
+    """The reports write a rate "4 %" (a space before the sign, as Russian does): `/thresholds_set
+    hard_bounce_rate 4 %` was refused with "“%” does not fit “scope”", and `cooldown_days 2,5` was quoted back as
+    “2.5”, which nobody typed. The value may hold a space before "%" (and be followed by `agency`); a wrong one
+    is quoted as typed, and nothing is written."""
+    await Workspace.create(slug="acme", name="Acme", timezone="Asia/Vladivostok")
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(me, "c1", "/use acme")
+    ru = translator("ru")
+
+    changed = await runner.run_line(me, "c1", "/thresholds_set hard_bounce_rate 4 %")
+    assert changed.ok, changed.plain_text()
+    assert changed.plain_text() == ru("thresholds-changed", name="hard_bounce_rate", before="0.05", after="0.04")
+    agency = await runner.run_line(me, "c1", "/thresholds_set block_rate 2,5 % agency")
+    assert agency.ok, agency.plain_text()
+    assert (await AgencySetting.get(key="thresholds")).value == {"block_rate": 0.025}
+
+    refused = await runner.run_line(me, "c1", "/thresholds_set cooldown_days 2,5")
+    assert not refused.ok
+    assert ru("error-threshold-value", name="cooldown_days", value="2,5", bounds="1–14") in refused.plain_text()
+    ws = await Workspace.get(slug="acme")
+    assert ws.settings["thresholds"] == {"hard_bounce_rate": 0.04}  # nothing half-written
