@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from bot.command import AGENCY_SCOPE, LINES_SHOWN, Access, Arg, Ctx, brief, command, with_scope
 from engine.clock import local_time
 from engine.lifecycle import state_name
 from engine.monitoring import report
@@ -134,18 +134,6 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply.add(ctx.t("health-hint" if ctx.actor.can_manage() else "health-hint-read"))
 
 
-AGENCY_SCOPE: Final = "agency"
-
-
-def value_and_scope(typed: str) -> tuple[str, bool]:
-    """`4 % agency` → ("4 %", True): the value as typed (the reports write a rate "4 %", a space before the
-    sign, and people type it so) and whether the agency's default is meant."""
-    value, _, last = typed.strip().rpartition(" ")
-    if last.lower() == AGENCY_SCOPE:
-        return value.strip(), True
-    return typed.strip(), False
-
-
 @command(
     "thresholds_set",
     Access.MANAGE,
@@ -156,7 +144,7 @@ def value_and_scope(typed: str) -> tuple[str, bool]:
 async def thresholds_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Change one protection threshold within its bounds: the workspace's, or with `agency` the agency's default
     (admins)."""
-    value, agency = value_and_scope(args["value"])
+    value, agency = with_scope(args["value"], AGENCY_SCOPE)
     change = await report.set_threshold(ctx.actor, ctx.clock, args["name"], value, agency=agency)
     key = "thresholds-changed-agency" if change.scope == "agency" else "thresholds-changed"
     return Reply().add(ctx.t(key, name=change.name, before=str(change.before), after=str(change.after)))
