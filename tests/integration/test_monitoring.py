@@ -476,3 +476,37 @@ async def test_a_threshold_typed_as_the_reports_write_it_is_taken_and_a_wrong_on
     assert ru("error-threshold-value", name="cooldown_days", value="2,5", bounds="1–14") in refused.plain_text()
     ws = await Workspace.get(slug="acme")
     assert ws.settings["thresholds"] == {"hard_bounce_rate": 0.04}  # nothing half-written
+
+
+async def test_health_measures_the_opens_of_a_mailbox_and_a_domain_that_sent_mail_with_a_pixel() -> None:
+    """/health read "opens: not measured" for today and 7 days of every mailbox and domain, even one whose HTML
+    campaign mail carried a pixel — the very opens the open-drop rule judges and alerts on. Its days now count
+    the opens over the sends that carried a pixel (the last 100 did already); a plain-text mailbox stays "not
+    measured", never 0 %."""
+    ws, boxes = await fleet(1, 2)
+    rich, plain = boxes
+    html = await Campaign.create(workspace=ws, name="Rich", status=CampaignStatus.RUNNING, html=True)
+    rows = []
+    for n in range(30):
+        rows.append(
+            OutboundMessage(
+                kind=MessageKind.CAMPAIGN, workspace_id=ws.id, mailbox_id=rich.id, campaign_id=html.id,
+                message_id=f"<p{n}@acme0.test>", status=MessageStatus.SENT, scheduled_at=NOW,
+                sent_at=NOW - dt.timedelta(days=n % 3, minutes=30),
+            )
+        )  # fmt: skip
+    await OutboundMessage.bulk_create(rows)
+    for days in range(3):  # 10 sends with a pixel a day, today and the two days before
+        await events(rich, EventKind.SENT, 10, NOW - dt.timedelta(days=days, minutes=30))
+        await events(rich, EventKind.OPEN, 2, NOW - dt.timedelta(days=days, minutes=10))
+    await events(plain, EventKind.SENT, 30, NOW - dt.timedelta(minutes=30))
+    clock = FrozenClock(NOW)
+
+    [card] = await report.health(actor(ws), clock, rich.address)
+    today, week = card.windows[0].open_rate, card.windows[1].open_rate
+    assert (today.part, today.sample, today.value) == (2, 10, None)  # measured, too few to say
+    assert (week.part, week.sample, week.value) == (6, 30, 0.2)
+    [other] = await report.health(actor(ws), clock, plain.address)
+    assert not other.windows[1].open_rate.measured  # no pixel went out: not measured, never 0 %
+    domain = next(s for s in await report.health(actor(ws), clock, "acme0.test") if s.kind == "domain")
+    assert (domain.windows[1].open_rate.part, domain.windows[1].open_rate.sample) == (6, 30)
