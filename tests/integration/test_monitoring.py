@@ -510,3 +510,26 @@ async def test_health_measures_the_opens_of_a_mailbox_and_a_domain_that_sent_mai
     assert not other.windows[1].open_rate.measured  # no pixel went out: not measured, never 0 %
     domain = next(s for s in await report.health(actor(ws), clock, "acme0.test") if s.kind == "domain")
     assert (domain.windows[1].open_rate.part, domain.windows[1].open_rate.sample) == (6, 30)
+
+
+async def test_monitoring_alerts_name_an_idn_mailbox_and_domain_as_people_write_them() -> None:
+    """A mailbox on пример.рф cooled down, and its domain's volume was cut, with alerts that read
+    "anna@xn--e1afmkfd.xn--p1ai" and "xn--e1afmkfd.xn--p1ai" (and /why's audit numbers with them): the alerts
+    now name them in Unicode, as /health, /why and the blocklist alerts do."""
+    _, [box, other] = await fleet(1, 2)
+    await Domain.filter(id=box.domain_id).update(name="xn--e1afmkfd.xn--p1ai")
+    await Mailbox.filter(id=box.id).update(address="anna@xn--e1afmkfd.xn--p1ai")
+    await Mailbox.filter(id=other.id).update(address="boris@xn--e1afmkfd.xn--p1ai")
+    for b in (box, other):
+        await events(b, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+        await events(b, EventKind.BOUNCE_BLOCK, 4, NOW)  # 10 % blocked on both: the domain is cut
+    await events(box, EventKind.BOUNCE_HARD, 3, NOW)  # 7.5 %: the mailbox cools down
+    await service.evaluate(FrozenClock(NOW))
+
+    cooldown = await Alert.get(kind="mailbox_cooldown")
+    assert cooldown.data["subject"] == "anna@пример.рф"
+    cut = await Alert.get(kind="volume_cut", subject=f"domain:{box.domain_id}")
+    assert cut.data["subject"] == "пример.рф"
+    [note] = [n for n in await claim_due(FrozenClock(NOW)) if n.params.get("id") == cut.id]
+    said = translator("en")(note.body_key, **note.params)
+    assert "пример.рф" in said and "xn--" not in said
