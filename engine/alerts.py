@@ -25,6 +25,7 @@ from engine.alert_names import part_of, subject_names
 from engine.alert_routing import SEVERITY_RANK
 from engine.approvals import managed_workspaces, manages
 from engine.clock import Clock
+from engine.dns.names import to_unicode_address
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.logging import get_logger
 from engine.mail import problem_key
@@ -113,7 +114,7 @@ async def mailbox_auth_disabled(
         subject=f"mailbox:{mailbox_id}",
         key="auth",
         data={
-            "mailbox": address,
+            "mailbox": to_unicode_address(address),  # as people write it (`anna@пример.рф`), not punycode
             "failures": failures,
             "reason": reason,
             "reason_keys": [problem_key(reason)],
@@ -134,7 +135,12 @@ async def smtp_unreachable(
         severity=Severity.WARNING,
         subject=f"mailbox:{mailbox_id}",
         key="smtp",
-        data={"mailbox": address, "since": since, "reason": reason, "reason_keys": [problem_key(reason)]},
+        data={
+            "mailbox": to_unicode_address(address),
+            "since": since,
+            "reason": reason,
+            "reason_keys": [problem_key(reason)],
+        },
         now=now,
     )
 
