@@ -90,6 +90,8 @@ async def raise_alert(
     workers raising the same alert at once still leave one row. An acked alert that repeats stays acked.
     """
     fingerprint = alert_fingerprint(kind, subject, key, workspace_id)
+    if isinstance(data.get("mailbox"), str):  # callers pass the stored address: people read `anna@пример.рф`
+        data = {**data, "mailbox": to_unicode_address(data["mailbox"])}
     sql = (
         "INSERT INTO alert (workspace_id, kind, severity, subject, fingerprint, status, count, data, "
         "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, 'open', 1, $6::jsonb, $7, $7) "
@@ -114,7 +116,7 @@ async def mailbox_auth_disabled(
         subject=f"mailbox:{mailbox_id}",
         key="auth",
         data={
-            "mailbox": to_unicode_address(address),  # as people write it (`anna@пример.рф`), not punycode
+            "mailbox": address,  # named in Unicode by `raise_alert`
             "failures": failures,
             "reason": reason,
             "reason_keys": [problem_key(reason)],
@@ -135,12 +137,7 @@ async def smtp_unreachable(
         severity=Severity.WARNING,
         subject=f"mailbox:{mailbox_id}",
         key="smtp",
-        data={
-            "mailbox": to_unicode_address(address),
-            "since": since,
-            "reason": reason,
-            "reason_keys": [problem_key(reason)],
-        },
+        data={"mailbox": address, "since": since, "reason": reason, "reason_keys": [problem_key(reason)]},
         now=now,
     )
 
