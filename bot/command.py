@@ -240,6 +240,19 @@ def check_text(text: str) -> None:
         raise UserError("error-text-too-long", length=str(len(text)), limit=str(TEXT_MAX_CHARS))
 
 
+AGENCY_SCOPE: Final = "agency"
+"""The last word of a setting's value that means the agency's default (`/thresholds_set`, `/cost_set`)."""
+
+
+def with_scope(typed: str, scope: str) -> tuple[str, bool]:
+    """`4 % agency` → ("4 %", True): a value typed as the bot writes it (a space before "%", "20 000 ₽"), the rest
+    of the line, and whether its last word is `scope`."""
+    value, _, last = typed.strip().rpartition(" ")
+    if last.lower() == scope:
+        return value.strip(), True
+    return typed.strip(), False
+
+
 def split_line(line: str) -> tuple[str, list[str]]:
     """`/cmd@bot a "b c"` → ("cmd", ["a", "b c"]). Quotes group words; a lone quote is kept as text.
 

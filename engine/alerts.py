@@ -25,6 +25,7 @@ from engine.alert_names import part_of, subject_names
 from engine.alert_routing import SEVERITY_RANK
 from engine.approvals import managed_workspaces, manages
 from engine.clock import Clock
+from engine.dns.names import to_unicode_address
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.logging import get_logger
 from engine.mail import problem_key
@@ -89,6 +90,8 @@ async def raise_alert(
     workers raising the same alert at once still leave one row. An acked alert that repeats stays acked.
     """
     fingerprint = alert_fingerprint(kind, subject, key, workspace_id)
+    if isinstance(data.get("mailbox"), str):  # callers pass the stored address: people read `anna@пример.рф`
+        data = {**data, "mailbox": to_unicode_address(data["mailbox"])}
     sql = (
         "INSERT INTO alert (workspace_id, kind, severity, subject, fingerprint, status, count, data, "
         "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, 'open', 1, $6::jsonb, $7, $7) "
@@ -113,7 +116,7 @@ async def mailbox_auth_disabled(
         subject=f"mailbox:{mailbox_id}",
         key="auth",
         data={
-            "mailbox": address,
+            "mailbox": address,  # named in Unicode by `raise_alert`
             "failures": failures,
             "reason": reason,
             "reason_keys": [problem_key(reason)],

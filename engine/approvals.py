@@ -4,7 +4,7 @@ in Slack — acts once, and everyone sees who decided."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,14 +76,15 @@ async def managed_workspaces(actor: Actor) -> list[int]:
 
 
 async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) -> Decision:
-    """Approve or reject, once. A second decision raises `Conflict` naming who decided and how."""
+    """Approve or reject, once. A second decision raises `Conflict` naming who decided and how; a request past
+    its time raises `Conflict("error-approval-expired")` and is left for `expire_due` (the sweep, or the caller
+    at once), which expires it with what follows — marking it expired here would skip the renewal."""
     approval = await Approval.get_or_none(id=approval_id)
     if approval is None or not await manages(actor, approval.workspace_id):
         raise NotFound("error-approval-not-found", id=approval_id)
     now = clock.now()
     target = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     if approval.expires_at <= now and approval.status is ApprovalStatus.PENDING:
-        await Approval.filter(id=approval.id, status=ApprovalStatus.PENDING).update(status=ApprovalStatus.EXPIRED)
         raise Conflict("error-approval-expired", id=approval_id)
     moved = await Approval.filter(id=approval.id, status=ApprovalStatus.PENDING).update(
         status=target, decided_by_id=actor.person_id, decided_via=actor.platform, decided_at=now
@@ -111,14 +112,21 @@ async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) ->
 
 
 async def expire_due(
-    clock: Clock, then: Callable[[Approval], Awaitable[object]] | None = None, limit: int = 500
+    clock: Clock,
+    then: Callable[[Approval], Awaitable[object]] | None = None,
+    limit: int = 500,
+    *,
+    ids: Sequence[int] | None = None,
 ) -> list[Approval]:
     """The pending requests nobody decided before they expired: `expired` now (audited by the state machine), each
     in its own transaction with what `then` does about it (asking again), so a failure leaves that request
     pending for the next sweep and never expired with nothing done. A request decided meanwhile stays decided:
-    the transition is conditional, and the sweep skips the one it lost."""
+    the transition is conditional, and the sweep skips the one it lost. `ids`: only these (a late press)."""
     now = clock.now()
-    due = await Approval.filter(status=ApprovalStatus.PENDING, expires_at__lte=now).order_by("id").limit(limit)
+    query = Approval.filter(status=ApprovalStatus.PENDING, expires_at__lte=now)
+    if ids is not None:
+        query = query.filter(id__in=list(ids))
+    due = await query.order_by("id").limit(limit)
     expired = []
     for approval in due:
         try:

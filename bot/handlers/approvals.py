@@ -9,11 +9,13 @@ from bot.handlers.reserve import proposal_reply
 from engine import approvals, domains
 from engine.alert_names import subject_names
 from engine.dns.names import to_unicode
-from engine.domains.swap import apply_swap, refresh_stale, swap_waiting_to_apply
+from engine.domains.reserve import Proposal
+from engine.domains.swap import apply_swap, refresh_stale, renew_pressed, swap_waiting_to_apply
 from engine.errors import Conflict
 from engine.reply import Reply
 from models.enums import ApprovalKind, ApprovalStatus
 
+_ASKED = (Proposal.PROPOSED, Proposal.REUSED, Proposal.RESERVE_EMPTY)  # what `proposal_reply` shows
 APPROVAL_ID = Arg("id", kind="int", not_found="error-approval-not-found")
 
 
@@ -29,6 +31,11 @@ async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
             # approved, but its application failed or was cut short (a crash, a lost connection): pressing
             # Approve again carries it out (`apply_swap` applies once, and re-checks the reserve)
             return await _apply_swap(ctx, approval_id)
+        if decided.key == "error-approval-expired":
+            # past its time, not yet swept: expired now as the sweep would, and a swap still needed asked again
+            fresh = await renew_pressed(approval_id, ctx.clock)
+            if fresh is not None and fresh.outcome in _ASKED:
+                return proposal_reply(ctx, fresh, Reply().add(ctx.t("error-approval-expired", id=approval_id)))
         raise
     key = "approval-approved" if approve else "approval-rejected"
     subject = (await subject_names([decision.subject]))[decision.subject]  # `domain:7` as its name

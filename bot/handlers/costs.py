@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from bot.command import AGENCY_SCOPE, LINES_SHOWN, Access, Arg, Ctx, brief, command, with_scope
 from engine import capacity as cap
 from engine import costs
 from engine.costs import BOUNDS, Cost, rub
@@ -55,13 +55,13 @@ def _prices(ctx: Ctx, settings: costs.CostSettings) -> str:
     "cost_set",
     Access.MANAGE,
     Arg("name", max_length=40),
-    Arg("value", max_length=20),
-    Arg("scope", required=False, kind="choice", choices=("agency",)),
+    Arg("value", kind="rest", max_length=40),  # "20 000 ₽" as /cost writes it, then `agency` or nothing
     example="mailbox_month 90",
 )
 async def cost_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Change one price within its bounds: the workspace's (managers) or, with `agency`, the agency's (admins)."""
-    change = await costs.set_cost(ctx.actor, ctx.clock, args["name"], args["value"], agency=args["scope"] == "agency")
+    value, agency = with_scope(args["value"], AGENCY_SCOPE)
+    change = await costs.set_cost(ctx.actor, ctx.clock, args["name"], value, agency=agency)
     key = "cost-changed-agency" if change.scope == "agency" else "cost-changed"
     return Reply().add(ctx.t(key, name=change.name, before=str(change.before), after=str(change.after)))
 

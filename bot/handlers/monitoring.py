@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from bot.command import AGENCY_SCOPE, LINES_SHOWN, Access, Arg, Ctx, brief, command, with_scope
 from engine.clock import local_time
 from engine.lifecycle import state_name
 from engine.monitoring import report
@@ -138,16 +138,14 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
     "thresholds_set",
     Access.MANAGE,
     Arg("name"),
-    Arg("value", max_length=20),
-    Arg("scope", required=False, kind="choice", choices=("agency",)),
+    Arg("value", kind="rest", max_length=40),  # the value, a space before "%" allowed, then `agency` or nothing
     example="hard_bounce_rate 4%",
 )
 async def thresholds_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Change one protection threshold within its bounds: the workspace's, or with `agency` the agency's default
     (admins)."""
-    change = await report.set_threshold(
-        ctx.actor, ctx.clock, args["name"], args["value"], agency=args["scope"] == "agency"
-    )
+    value, agency = with_scope(args["value"], AGENCY_SCOPE)
+    change = await report.set_threshold(ctx.actor, ctx.clock, args["name"], value, agency=agency)
     key = "thresholds-changed-agency" if change.scope == "agency" else "thresholds-changed"
     return Reply().add(ctx.t(key, name=change.name, before=str(change.before), after=str(change.after)))
 

@@ -33,7 +33,7 @@ from engine.domains.common import get_domain, latest_listings
 from engine.domains.state import INCONCLUSIVE, Health, blacklist_state
 from engine.errors import NotFound
 from engine.logging import get_logger
-from engine.stats import workspace_slugs
+from engine.stats import workspace_slugs, workspace_zones
 from models import AuditLog, Campaign, Domain, Enrollment, Mailbox, Workspace
 from models.alert import Approval
 from models.enums import (
@@ -312,11 +312,7 @@ async def pool_state(actor: Actor, clock: Clock, *, agency: bool = False) -> Poo
     now = clock.now()
     query = Domain.all() if workspace_id is None else Domain.filter(workspace_id=workspace_id)
     domains = await query.order_by("id")
-    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    burned_rows = await AuditLog.filter(
-        action="domain.transition", created_at__gte=month, data__contains={"to": "burned"}
-    )
-    burned_ids = {int(r.subject.removeprefix("domain:")) for r in burned_rows if r.subject.startswith("domain:")}
+    burned_ids = await _burned_this_month(domains, now)
     reserve = [d for d in domains if d.pool_role is PoolRole.RESERVE and d.status not in _GONE]
     loaded = {r.id: r for r in await load_reserves(reserve, now.date())}
     per: dict[int, PoolCounts] = {}
@@ -332,6 +328,32 @@ async def pool_state(actor: Actor, clock: Clock, *, agency: bool = False) -> Poo
     short = shortfall(counts, target=target, warming_weeks=warming)
     slugs = await workspace_slugs(per)
     return PoolState(workspace_id, counts, short, tuple(loaded.values()), per, slugs)
+
+
+async def _burned_this_month(domains: Sequence[Domain], now: dt.datetime) -> set[int]:
+    """The domains burned since the 1st of the month of their workspace's clock (local midnight, not UTC's)."""
+    zones = await workspace_zones({d.workspace_id for d in domains})
+    starts = {ws: month_start(now, zone) for ws, zone in zones.items()}
+    if not starts:
+        return set()
+    rows = await AuditLog.filter(
+        action="domain.transition", created_at__gte=min(starts.values()), data__contains={"to": "burned"}
+    ).values_list("subject", "created_at")
+    since = {d.id: starts.get(d.workspace_id) for d in domains}
+    found = set()
+    for subject, at in rows:
+        if str(subject).startswith("domain:"):
+            domain_id = int(str(subject).removeprefix("domain:"))
+            start = since.get(domain_id)
+            if start is not None and at >= start:
+                found.add(domain_id)
+    return found
+
+
+def month_start(now: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """Midnight of the 1st of `now`'s month on the clock of `zone`, as an instant."""
+    local = now.astimezone(zone)
+    return dt.datetime.combine(local.date().replace(day=1), dt.time(), zone).astimezone(dt.UTC)
 
 
 _GONE: Final = (DomainStatus.BURNED, DomainStatus.RETIRED)

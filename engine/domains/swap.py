@@ -221,18 +221,39 @@ async def renew_expired(clock: Clock) -> list[int]:
     no more. A DMARC step is proposed again by its own watch; a DNS plan is asked for again by a person."""
 
     async def again(approval: Approval) -> None:
-        log.info("approval expired", id=approval.id, kind=approval.kind.value, subject=approval.subject)
-        payload = approval.payload
-        if approval.kind is not ApprovalKind.DOMAIN_SWAP or "domain_id" not in payload:
-            return
-        if not await Domain.exists(id=int(payload["domain_id"])):
-            return
-        raw = payload.get("detail")
-        detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        reason = str(payload.get("reason") or "expired")
-        await propose_swap(int(payload["domain_id"]), clock, reason=reason, detail=detail, renews=approval.id)
+        await _ask_again(approval, clock)
 
     return [a.id for a in await approvals.expire_due(clock, then=again)]
+
+
+async def renew_pressed(approval_id: int, clock: Clock) -> ProposeResult | None:
+    """A button pressed on a request past its time that the sweep has not expired yet (`approvals.decide`
+    refused it): expire it now as the sweep would, asking again for a swap still needed. The new request (or
+    the `reserve_empty` alert), None when nothing was asked (not a swap, the domain recovered, or expired
+    already). The caller checked that the presser manages its workspace."""
+    found: list[ProposeResult] = []
+
+    async def again(approval: Approval) -> None:
+        result = await _ask_again(approval, clock)
+        if result is not None:
+            found.append(result)
+
+    await approvals.expire_due(clock, then=again, ids=[approval_id])
+    return found[0] if found else None
+
+
+async def _ask_again(approval: Approval, clock: Clock) -> ProposeResult | None:
+    """What follows an expired request: a swap asked again while its domain needs one (see `renew_expired`)."""
+    log.info("approval expired", id=approval.id, kind=approval.kind.value, subject=approval.subject)
+    payload = approval.payload
+    if approval.kind is not ApprovalKind.DOMAIN_SWAP or "domain_id" not in payload:
+        return None
+    if not await Domain.exists(id=int(payload["domain_id"])):
+        return None
+    raw = payload.get("detail")
+    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    reason = str(payload.get("reason") or "expired")
+    return await propose_swap(int(payload["domain_id"]), clock, reason=reason, detail=detail, renews=approval.id)
 
 
 async def _carry_out(

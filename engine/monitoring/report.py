@@ -95,14 +95,15 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     first = today - dt.timedelta(days=6)
     box_rows = await metrics.daily_rows(StatScope.MAILBOX, [b.id for b in boxes], first, today)
     dom_rows = await metrics.daily_rows(StatScope.DOMAIN, [d.id for d in domains], first, today)
+    box_pixels, dom_pixels = await _pixel_sends(boxes, domains, today, zone(space.timezone))
     single = target is not None and "@" in target
     found: list[SubjectHealth] = []
     for d in domains:
-        windows = _windows(dom_rows.get(d.id, {}), today, least)
+        windows = _windows(dom_rows.get(d.id, {}), today, least, dom_pixels.get(d.id, (0, 0)))
         name = to_unicode(d.name)
         found.append(SubjectHealth("domain", name, d.status.value, d.health_factor, d.health_reason, None, windows))
     for b in boxes:
-        windows = _windows(box_rows.get(b.id, {}), today, least)
+        windows = _windows(box_rows.get(b.id, {}), today, least, box_pixels.get(b.id, (0, 0)))
         if single:
             windows = (*windows, metrics.compute(await metrics.last_sends(b.id), Window.LAST100, minimums=least))
         paused = b.cooldown_until if b.status is MailboxStatus.COOLDOWN else None
@@ -112,11 +113,36 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     return sorted(found, key=lambda s: (s.kind != "domain", -s.badness, s.name))
 
 
-def _windows(rows: dict[dt.date, Counts], today: dt.date, least: metrics.Minimums) -> tuple[Metrics, ...]:
+def _windows(
+    rows: dict[dt.date, Counts], today: dt.date, least: metrics.Minimums, pixels: tuple[int, int]
+) -> tuple[Metrics, ...]:
+    """Today and 7 days; `pixels`: the sends of each that carried an open pixel (0: opens not measured)."""
     return tuple(
-        metrics.compute(metrics.sum_days(rows, *metrics.window_days(w, today)), w, minimums=least)
-        for w in (Window.DAY, Window.WEEK)
+        metrics.compute(
+            dataclasses.replace(metrics.sum_days(rows, *metrics.window_days(w, today)), measured_sent=n or None),
+            w,
+            minimums=least,
+        )
+        for w, n in zip((Window.DAY, Window.WEEK), pixels, strict=True)
     )
+
+
+async def _pixel_sends(
+    boxes: list[Mailbox], domains: list[Domain], today: dt.date, tz: dt.tzinfo
+) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
+    """The sends that carried an open pixel (HTML campaigns) today and over 7 days, on the workspace's clock: per
+    mailbox shown, and per domain over all its mailboxes — the sample of their open rates, as the rules read it."""
+    dom_boxes = await Mailbox.filter(domain_id__in=[d.id for d in domains]).values_list("id", "domain_id")
+    ids = sorted({b.id for b in boxes} | {int(i) for i, _ in dom_boxes})
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tz)
+    day = await metrics.measured_sends(ids, dt.datetime.combine(today, dt.time(), tz), end)
+    week = await metrics.measured_sends(ids, dt.datetime.combine(today - dt.timedelta(days=6), dt.time(), tz), end)
+    per_box = {i: (day.get(i, 0), week.get(i, 0)) for i in ids}
+    per_domain: dict[int, tuple[int, int]] = {}
+    for box_id, domain_id in dom_boxes:
+        d, w = per_domain.get(int(domain_id), (0, 0))
+        per_domain[int(domain_id)] = (d + per_box[int(box_id)][0], w + per_box[int(box_id)][1])
+    return per_box, per_domain
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,15 +118,15 @@ def parse(name: str, value: Any) -> float | int:
         raise UserError("error-threshold-unknown", name=str(name)[:40], known=", ".join(BOUNDS))
     low, high = bounds
     is_int = isinstance(getattr(Thresholds(), key), int)
+    shown = str(value).strip()[:40]  # quoted back as typed ("2,5", not "2.5")
     text = str(value).strip().replace(",", ".")
-    shown = text[:40]
     percent = text.endswith("%")
     try:
         number = float(text.rstrip("%").strip())
     except ValueError:
         number = float("nan")
-    if percent or (not is_int and number > 1 and high <= 1):
-        number /= 100  # "5" or "5%" for a rate means 5 %
+    if percent or (not is_int and number >= 1 and high < 1):
+        number /= 100  # "5" or "5%" for a rate means 5 %; "1" is 1 % (a share of 100 % is never in bounds)
     if is_int and math.isfinite(number) and number != int(number):
         number = float("nan")
     if not low <= number <= high:  # NaN fails too

@@ -21,6 +21,7 @@ from engine import alerts
 from engine.alerts import raise_alert
 from engine.clock import Clock, local_time
 from engine.clock import zone_or_utc as zone
+from engine.dns.names import to_unicode, to_unicode_address
 from engine.errors import Conflict, IllegalTransition
 from engine.lifecycle import transition_mailbox
 from engine.logging import get_logger
@@ -264,14 +265,14 @@ async def apply(action: Action, space: Workspace, th: Thresholds, clock: Clock) 
     async with in_transaction():  # the change and its audit entry together, or neither
         if kind == "domain":
             domain = await Domain.get(id=ident)
-            label = {"subject": domain.name}
+            label = {"subject": to_unicode(domain.name)}  # as people write it, not punycode
             done = await _set_factor(
                 Domain, ident, current=domain.health_factor, changed_at=domain.health_changed_at, action=action,
                 now=now,
             )  # fmt: skip
         else:
             box = await Mailbox.get(id=ident)
-            label = {"subject": box.address}
+            label = {"subject": to_unicode_address(box.address)}
             done = await _mailbox_action(box, action, th, clock, data, timezone=space.timezone)
         if not done:
             return False

@@ -483,3 +483,23 @@ async def test_ack_names_its_argument_an_alert_number(clock: FrozenClock, lang: 
     runner = Runner(clock, admins={TG: {"1"}})
     reply = await runner.run_line(runner.identity(TG, "1", "ann", lang), "c1", "/ack abc")
     assert label in reply.plain_text() and translator(lang)("arg-id") not in reply.plain_text()
+
+
+async def test_a_mailbox_alert_names_an_idn_address_as_people_write_it() -> None:
+    """A mailbox on пример.рф disabled after refused logins, or waiting on its SMTP server, was announced as
+    "anna@xn--e1afmkfd.xn--p1ai" (the stored form, as the sender and the inbox sync pass it)."""
+    ws = await Workspace.create(slug="acme", name="Acme")
+    stored = "anna@xn--e1afmkfd.xn--p1ai"
+    await alerts.mailbox_auth_disabled(ws.id, 7, stored, failures=3, reason="auth-rejected", via="imap", now=NOW)
+    await alerts.smtp_unreachable(ws.id, 7, stored, since="2026-12-02 13:00 MSK", reason="timeout", now=NOW)
+    for kind in (alerts.INBOX_UNREACHABLE, "send_unknown"):  # raised by the inbox sync and the sender themselves
+        data = {"mailbox": stored, "read": "never", "since": "2026-12-01 10:00 MSK", "error": "timeout",
+                "detail": "", "count": 1, "reason": "not-found", "reason_keys": []}  # fmt: skip
+        await alerts.raise_alert(
+            workspace_id=ws.id, kind=kind, severity=Severity.WARNING, subject="mailbox:7", key="k", data=data, now=NOW
+        )
+    for alert in await Alert.all():
+        assert alert.data["mailbox"] == "anna@пример.рф", alert.kind
+    for note in await alerts.claim_due(FrozenClock(NOW)):
+        said = EN(note.body_key, **note.params)
+        assert "anna@пример.рф" in said and "xn--" not in said, said

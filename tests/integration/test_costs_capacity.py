@@ -168,3 +168,25 @@ async def test_capacity_does_not_wait_for_a_reserve_that_is_warm_already() -> No
     await Mailbox.filter(domain__name="r1.test").update(status=MailboxStatus.WARMING, graduated_at=None,
                                                         warmup_started_on=TODAY)  # fmt: skip
     assert EN("capacity-reserve", emails=64) in (await runner.run_line(me, "c1", "/capacity")).plain_text()
+
+
+async def test_a_price_typed_as_cost_writes_it_is_taken() -> None:
+    """/cost writes "20 000 ₽" (ru) and `costs.parse` takes group separators and "₽", but the command took one
+    word: `/cost_set saas_month 20 000 agency` and `/cost_set mailbox_month 90 ₽` were refused with "does not
+    fit “scope”". The value is the rest of the line, `agency` after it as before; nothing is half-written."""
+    runner = Runner(CLOCK, admins={TG: {"1"}})
+    me = runner.identity(TG, "1", "admin", "ru")
+    await runner.run_line(me, "c1", "/workspace_new acme ACME")
+    ru = translator("ru")
+
+    seat = await runner.run_line(me, "c1", "/cost_set mailbox_month 90 ₽")
+    assert seat.ok, seat.plain_text()
+    plan = await runner.run_line(me, "c1", "/cost_set saas_month 25 000 agency")
+    assert plan.ok, plan.plain_text()
+    assert (await AgencySetting.get(key="costs")).value == {"saas_month": 25000}
+    assert (await Workspace.get(slug="acme")).settings["costs"] == {"mailbox_month": 90}
+
+    refused = await runner.run_line(me, "c1", "/cost_set mailbox_month 2,5")
+    assert not refused.ok
+    assert ru("error-cost-setting", name="mailbox_month", value="2,5", low=0, high=5000) in refused.plain_text()
+    assert (await Workspace.get(slug="acme")).settings["costs"] == {"mailbox_month": 90}

@@ -28,7 +28,7 @@ from engine.sending.why import protections
 from engine.stats import EventRecord, record_events
 from engine.warmup import Composed, Persona
 from jobs import worker
-from models import Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
+from models import AgencySetting, Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import (
     AlertStatus,
     CampaignStatus,
@@ -451,3 +451,85 @@ async def test_a_cooldown_ended_by_a_persons_pause_and_resume_resolves_its_alert
     clock.set(NOW + dt.timedelta(days=3))  # the time is over
     assert (await service.evaluate(clock)).actions == {"resolved": 1}
     assert (await Alert.get(kind="mailbox_cooldown")).status is AlertStatus.RESOLVED
+
+
+async def test_a_threshold_typed_as_the_reports_write_it_is_taken_and_a_wrong_one_quoted_as_typed() -> None:
+    """The reports write a rate "4 %" (a space before the sign, as Russian does): `/thresholds_set
+    hard_bounce_rate 4 %` was refused with "“%” does not fit “scope”", and `cooldown_days 2,5` was quoted back as
+    “2.5”, which nobody typed. The value may hold a space before "%" (and be followed by `agency`); a wrong one
+    is quoted as typed, and nothing is written."""
+    await Workspace.create(slug="acme", name="Acme", timezone="Asia/Vladivostok")
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(me, "c1", "/use acme")
+    ru = translator("ru")
+
+    changed = await runner.run_line(me, "c1", "/thresholds_set hard_bounce_rate 4 %")
+    assert changed.ok, changed.plain_text()
+    assert changed.plain_text() == ru("thresholds-changed", name="hard_bounce_rate", before="0.05", after="0.04")
+    agency = await runner.run_line(me, "c1", "/thresholds_set block_rate 2,5 % agency")
+    assert agency.ok, agency.plain_text()
+    assert (await AgencySetting.get(key="thresholds")).value == {"block_rate": 0.025}
+
+    refused = await runner.run_line(me, "c1", "/thresholds_set cooldown_days 2,5")
+    assert not refused.ok
+    assert ru("error-threshold-value", name="cooldown_days", value="2,5", bounds="1–14") in refused.plain_text()
+    ws = await Workspace.get(slug="acme")
+    assert ws.settings["thresholds"] == {"hard_bounce_rate": 0.04}  # nothing half-written
+
+
+async def test_health_measures_the_opens_of_a_mailbox_and_a_domain_that_sent_mail_with_a_pixel() -> None:
+    """/health read "opens: not measured" for today and 7 days of every mailbox and domain, even one whose HTML
+    campaign mail carried a pixel — the very opens the open-drop rule judges and alerts on. Its days now count
+    the opens over the sends that carried a pixel (the last 100 did already); a plain-text mailbox stays "not
+    measured", never 0 %."""
+    ws, boxes = await fleet(1, 2)
+    rich, plain = boxes
+    html = await Campaign.create(workspace=ws, name="Rich", status=CampaignStatus.RUNNING, html=True)
+    rows = []
+    for n in range(30):
+        rows.append(
+            OutboundMessage(
+                kind=MessageKind.CAMPAIGN, workspace_id=ws.id, mailbox_id=rich.id, campaign_id=html.id,
+                message_id=f"<p{n}@acme0.test>", status=MessageStatus.SENT, scheduled_at=NOW,
+                sent_at=NOW - dt.timedelta(days=n % 3, minutes=30),
+            )
+        )  # fmt: skip
+    await OutboundMessage.bulk_create(rows)
+    for days in range(3):  # 10 sends with a pixel a day, today and the two days before
+        await events(rich, EventKind.SENT, 10, NOW - dt.timedelta(days=days, minutes=30))
+        await events(rich, EventKind.OPEN, 2, NOW - dt.timedelta(days=days, minutes=10))
+    await events(plain, EventKind.SENT, 30, NOW - dt.timedelta(minutes=30))
+    clock = FrozenClock(NOW)
+
+    [card] = await report.health(actor(ws), clock, rich.address)
+    today, week = card.windows[0].open_rate, card.windows[1].open_rate
+    assert (today.part, today.sample, today.value) == (2, 10, None)  # measured, too few to say
+    assert (week.part, week.sample, week.value) == (6, 30, 0.2)
+    [other] = await report.health(actor(ws), clock, plain.address)
+    assert not other.windows[1].open_rate.measured  # no pixel went out: not measured, never 0 %
+    domain = next(s for s in await report.health(actor(ws), clock, "acme0.test") if s.kind == "domain")
+    assert (domain.windows[1].open_rate.part, domain.windows[1].open_rate.sample) == (6, 30)
+
+
+async def test_monitoring_alerts_name_an_idn_mailbox_and_domain_as_people_write_them() -> None:
+    """A mailbox on пример.рф cooled down, and its domain's volume was cut, with alerts that read
+    "anna@xn--e1afmkfd.xn--p1ai" and "xn--e1afmkfd.xn--p1ai" (and /why's audit numbers with them): the alerts
+    now name them in Unicode, as /health, /why and the blocklist alerts do."""
+    _, [box, other] = await fleet(1, 2)
+    await Domain.filter(id=box.domain_id).update(name="xn--e1afmkfd.xn--p1ai")
+    await Mailbox.filter(id=box.id).update(address="anna@xn--e1afmkfd.xn--p1ai")
+    await Mailbox.filter(id=other.id).update(address="boris@xn--e1afmkfd.xn--p1ai")
+    for b in (box, other):
+        await events(b, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+        await events(b, EventKind.BOUNCE_BLOCK, 4, NOW)  # 10 % blocked on both: the domain is cut
+    await events(box, EventKind.BOUNCE_HARD, 3, NOW)  # 7.5 %: the mailbox cools down
+    await service.evaluate(FrozenClock(NOW))
+
+    cooldown = await Alert.get(kind="mailbox_cooldown")
+    assert cooldown.data["subject"] == "anna@пример.рф"
+    cut = await Alert.get(kind="volume_cut", subject=f"domain:{box.domain_id}")
+    assert cut.data["subject"] == "пример.рф"
+    [note] = [n for n in await claim_due(FrozenClock(NOW)) if n.params.get("id") == cut.id]
+    said = translator("en")(note.body_key, **note.params)
+    assert "пример.рф" in said and "xn--" not in said

@@ -737,3 +737,80 @@ async def test_a_manager_of_two_workspaces_sees_the_requests_of_both_each_named(
     await Membership.filter(person=person, workspace=beta).delete()  # one workspace: no name needed
     text = (await runner.run_line(max_, "c5", "/approvals")).plain_text()
     assert "burned-acme.test" in text and "acme · #" not in text and "beta" not in text
+
+
+async def test_a_press_on_a_swap_request_expired_before_the_sweep_asks_again_and_does_not_end_the_question() -> None:
+    """A press on a swap request that expired minutes before the 15-minute sweep used to mark it expired on the
+    spot, without what the sweep does with it: no new request was ever asked, the burned domain stayed cooled and
+    its campaigns held, and the presser read only "expired". The press now expires it as the sweep does
+    (audited) and shows the request that asks again, with its buttons."""
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="blacklisted: dbl.test", detail={"zone": "dbl.test"})
+    assert first.approval_id is not None
+    clock.set(NOW + dt.timedelta(days=7, minutes=5))  # expired; the sweep has not run yet
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+
+    pressed = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")
+    text = pressed.plain_text()
+    assert EN("error-approval-expired", id=first.approval_id) in text
+    assert (await Approval.get(id=first.approval_id)).status is ApprovalStatus.EXPIRED
+    assert await AuditLog.filter(action="approval.transition", subject=f"approval:{first.approval_id}").exists()
+    fresh = await Approval.get(kind=ApprovalKind.DOMAIN_SWAP, status=ApprovalStatus.PENDING)
+    assert fresh.payload["renews"] == first.approval_id and fresh.payload["replacement"] == "spare.test"
+    assert f"request #{first.approval_id}" in text and EN("swap-proposed", id=fresh.id) in text
+    assert [b.arg for b in pressed.buttons[0]] == [str(fresh.id), str(fresh.id)]
+    assert await renew_expired(clock) == []  # asked once
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.COOLING  # nothing moved on the old press
+
+    late = await runner.run_line(anna, "c1", f"/reject {first.approval_id}")  # the old button again
+    assert not late.ok and EN("error-approval-expired", id=first.approval_id) in late.plain_text()
+    assert await Approval.filter(status=ApprovalStatus.PENDING).count() == 1
+
+
+async def test_a_press_on_an_expired_request_whose_domain_recovered_only_says_it_expired() -> None:
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="dns_drift", detail={})
+    await Domain.filter(id=burned.id).update(status=DomainStatus.ACTIVE)  # resumed by a person meanwhile
+    clock.set(NOW + dt.timedelta(days=7, minutes=5))
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+
+    pressed = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")
+    assert not pressed.ok and EN("error-approval-expired", id=first.approval_id) in pressed.plain_text()
+    assert (await Approval.get(id=first.approval_id)).status is ApprovalStatus.EXPIRED
+    assert not await Approval.filter(status=ApprovalStatus.PENDING).exists()
+
+
+async def test_burned_this_month_is_the_month_of_each_workspaces_clock() -> None:
+    """/reserve and /chart pool count the domains burned "this month": the month began at midnight UTC, so on
+    the 1st in Vladivostok (UTC+10) until 10:00 a domain burned the evening before, last month, was counted,
+    and in a workspace west of UTC one burned on its 1st was not yet. Each workspace's month now."""
+    east = await Workspace.create(slug="east", name="East", timezone="Asia/Vladivostok")
+    west = await Workspace.create(slug="west", name="West", timezone="America/Sao_Paulo")  # UTC−3, no DST
+    now = dt.datetime(2031, 11, 30, 20, 0, tzinfo=dt.UTC)  # Dec 1 06:00 in Vladivostok; Nov 30 17:00 in São Paulo
+
+    async def burned(ws: Workspace, name: str, at: dt.datetime) -> None:
+        d, _ = await domain(ws, name, status=DomainStatus.BURNED, boxes=0)
+        await AuditLog.create(
+            workspace_id=ws.id, action="domain.transition", subject=f"domain:{d.id}",
+            data={"from": "cooling", "to": "burned"}, created_at=at,
+        )  # fmt: skip
+
+    await burned(east, "last-month.test", dt.datetime(2031, 11, 30, 10, 0, tzinfo=dt.UTC))  # Nov 30 20:00 local
+    await burned(east, "this-month.test", dt.datetime(2031, 11, 30, 15, 0, tzinfo=dt.UTC))  # Dec 1 01:00 local
+    await burned(west, "west-old.test", dt.datetime(2031, 11, 1, 1, 0, tzinfo=dt.UTC))  # Oct 31 22:00 local
+    await burned(west, "west-new.test", dt.datetime(2031, 11, 1, 4, 0, tzinfo=dt.UTC))  # Nov 1 01:00 local
+    clock = FrozenClock(now)
+    for ws in (east, west):
+        state = await pool_state(Actor(None, Platform.CONSOLE, Role.MANAGER, ws.id), clock)
+        assert state.counts.burned_month == 1, ws.slug
+    agency = await pool_state(await admin(), clock, agency=True)
+    assert {ws: c.burned_month for ws, c in agency.per_workspace.items()} == {east.id: 1, west.id: 1}

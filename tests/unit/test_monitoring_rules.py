@@ -218,6 +218,9 @@ def test_thresholds_layer_agency_then_workspace_and_ignore_stored_values_out_of_
     assert Thresholds().with_values({"hard_bounce_rate": "4%"}).hard_bounce_rate == 0.04
     assert Thresholds().with_values({"hard_bounce_rate": "4"}).hard_bounce_rate == 0.04
     assert Thresholds().with_values({"cooldown_days": "5"}).cooldown_days == 5
+    # "1" is 1 %, the lowest hard-bounce and block rate allowed (was read as a share of 100 % and refused)
+    assert Thresholds().with_values({"hard_bounce_rate": "1"}).hard_bounce_rate == 0.01
+    assert Thresholds().with_values({"block_rate": "1,0"}).block_rate == 0.01
     assert Thresholds().with_values({"cooldown_days": 5}).to_json() == {"cooldown_days": 5}
 
 
