@@ -161,7 +161,7 @@ def _typed(value: object) -> str:
     "warmup_settings",
     Access.MANAGE,
     Arg("setting", required=False),
-    Arg("value", required=False),
+    Arg("value", kind="rest", required=False),  # the rest: "85 %", as the warmup card writes a share
     example="target_per_day 30",
 )
 async def warmup_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:

@@ -125,6 +125,8 @@ async def test_telegram_settings_pause_and_why(telegram: TelegramRig) -> None:
     assert EN("warmup-setting-hint", name="min_placement") in one
     percent = await ask(anna, "/warmup_settings min_placement 90%")  # as the warmup card shows it
     assert percent == EN("warmup-setting-changed", name="min_placement", before="0.85", after="0.9")
+    spaced = await ask(anna, "/warmup_settings min_placement 85 %")  # with the space the card writes
+    assert spaced == EN("warmup-setting-changed", name="min_placement", before="0.9", after="0.85")
 
     paused = await ask(anna, "/warmup_pause alpha.test")
     assert EN("warmup-paused", changed=1, unchanged=0) in paused
