@@ -13,13 +13,9 @@ async def notification(redis: ArqRedis, item: Notification) -> None:
     await redis.enqueue_job("deliver_notification", item.to_dict(), _job_id=f"notify:{item.id}")
 
 
-async def send_mailbox(redis: ArqRedis, mailbox_id: int, tick: str) -> None:
-    """Nudge the send job of one mailbox for one sweep (`tick`: its moment, e.g. "20261128120015")."""
-    await redis.enqueue_job("send_mailbox", mailbox_id=mailbox_id, _job_id=f"send:{mailbox_id}:{tick}")
-
-
 async def send_mailboxes(redis: ArqRedis, mailbox_ids: Sequence[int], tick: str) -> None:
-    """Nudge one send job for several mailboxes (ids in ascending order) for one sweep."""
+    """Nudge one send job for several mailboxes (ids in ascending order) for one sweep (`tick`: its moment, e.g.
+    "20261128120015")."""
     first, last = mailbox_ids[0], mailbox_ids[-1]
     job_id = f"send:{first}-{last}:{len(mailbox_ids)}:{tick}"
     await redis.enqueue_job("send_mailboxes", mailbox_ids=list(mailbox_ids), _job_id=job_id)

@@ -332,6 +332,7 @@ class WorkerSettings:
         func(sync_inboxes, name="sync_inboxes", max_tries=1, timeout=600),
         func(send_tick, name="send_tick", max_tries=1, timeout=120),
         # a job killed with its worker is retried; the claim makes that harmless. Results: short-lived.
+        # one mailbox a job: what send_tick queued before send jobs served several; kept so those jobs still run
         func(send_mailbox, name="send_mailbox", max_tries=3, timeout=900, keep_result=60),
         func(send_mailboxes, name="send_mailboxes", max_tries=3, timeout=900, keep_result=60),
         func(recover_mailbox, name="recover_mailbox", max_tries=3, timeout=300, keep_result=60),
