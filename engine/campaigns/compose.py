@@ -32,7 +32,7 @@ from typing import Any, Final, Protocol
 from tortoise import connections
 
 from engine.campaigns.content import BASE_FIELDS, sample_fields, variant_letter
-from engine.campaigns.ports import CampaignRow, Composed
+from engine.campaigns.ports import CampaignRow, Composed, LeadData
 from engine.campaigns.template import Template, field_key, parse
 from engine.errors import NotFound, UserError
 from engine.i18n import translator
@@ -358,14 +358,9 @@ class Composer:
                 "sender_name": sender,
                 "sender_company": step.sender_company,
             }
-        elif row.lead is not None:  # read by the outbox with the row's re-check
-            lead = row.lead
-            fields = lead_fields(
-                email=lead.email, first_name=lead.first_name, last_name=lead.last_name, company=lead.company,
-                custom=lead.custom, sender_name=sender, sender_company=step.sender_company,
-            )  # fmt: skip
-        else:
-            fields = await _lead_fields(row.lead_id, sender, step.sender_company)
+        else:  # the lead as the outbox read it with the row's re-check, else read here (recovery, a preview)
+            lead = row.lead or await _read_lead(row.lead_id)
+            fields = _fields_of(lead, sender, step.sender_company)
         composed = render_message(
             subject=subject,
             body=body,
@@ -408,18 +403,22 @@ class Composer:
         return name
 
 
-async def _lead_fields(lead_id: int, sender_name: str, sender_company: str) -> dict[str, str]:
+async def _read_lead(lead_id: int) -> LeadData:
     rows = await Lead.filter(id=lead_id).values("email", "first_name", "last_name", "company", "custom")
     if not rows:
         raise UserError("error-compose-lead-gone")
     lead = rows[0]
     custom = lead["custom"] if isinstance(lead["custom"], dict) else {}
+    return LeadData(lead["email"], lead["first_name"], lead["last_name"], lead["company"], custom)
+
+
+def _fields_of(lead: LeadData, sender_name: str, sender_company: str) -> dict[str, str]:
     return lead_fields(
-        email=lead["email"],
-        first_name=lead["first_name"],
-        last_name=lead["last_name"],
-        company=lead["company"],
-        custom=custom,
+        email=lead.email,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        company=lead.company,
+        custom=lead.custom,
         sender_name=sender_name,
         sender_company=sender_company,
     )
@@ -454,7 +453,7 @@ async def preview(
         if lead is None:
             raise NotFound("error-content-lead-not-found", email=lead_email[:320])
         lead_id = lead.id
-        fields = await _lead_fields(lead.id, sender_name, sender_company)
+        fields = _fields_of(await _read_lead(lead.id), sender_name, sender_company)
         if chosen is None:
             enrolled = await connections.get("default").execute_query_dict(
                 "SELECT variant FROM enrollment WHERE campaign_id = $1 AND lead_id = $2", [campaign_id, lead.id]

@@ -333,7 +333,7 @@ async def pool_state(actor: Actor, clock: Clock, *, agency: bool = False) -> Poo
 async def _burned_this_month(domains: Sequence[Domain], now: dt.datetime) -> set[int]:
     """The domains burned since the 1st of the month of their workspace's clock (local midnight, not UTC's)."""
     zones = await workspace_zones({d.workspace_id for d in domains})
-    starts = {ws: month_start(now, zone) for ws, zone in zones.items()}
+    starts = {ws: _month_start(now, zone) for ws, zone in zones.items()}
     if not starts:
         return set()
     rows = await AuditLog.filter(
@@ -350,7 +350,7 @@ async def _burned_this_month(domains: Sequence[Domain], now: dt.datetime) -> set
     return found
 
 
-def month_start(now: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+def _month_start(now: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     """Midnight of the 1st of `now`'s month on the clock of `zone`, as an instant."""
     local = now.astimezone(zone)
     return dt.datetime.combine(local.date().replace(day=1), dt.time(), zone).astimezone(dt.UTC)

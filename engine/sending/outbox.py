@@ -976,17 +976,13 @@ class Outbox:
 
     async def account(self, mailbox_id: int) -> Account | None:
         """How to reach a mailbox, with its secret decrypted; None when it is gone or cannot be decrypted."""
-        reached = await self._reach(mailbox_id)
+        reached = (await self._reach_many([mailbox_id])).get(mailbox_id)
         return reached[0] if reached is not None else None
 
-    async def _reach(self, mailbox_id: int) -> tuple[Account, ZoneInfo, int, bool] | None:
-        """The mailbox's `Account`, its workspace's time zone, its count of failed logins and whether its last error
-        is an SMTP one, in one query; None when it is gone or its secret cannot be decrypted."""
-        return (await self._reach_many([mailbox_id])).get(mailbox_id)
-
     async def _reach_many(self, mailbox_ids: Sequence[int]) -> dict[int, tuple[Account, ZoneInfo, int, bool]]:
-        """`_reach` of several mailboxes in one query (a send job starts with these, and most mailboxes send a
-        message or two a job, so each round trip counts): the ones gone or undecryptable are left out."""
+        """Each mailbox's `Account`, its workspace's time zone, its count of failed logins and whether its last
+        error is an SMTP one, in one query (a send job starts with these, and most mailboxes send a message or two
+        a job, so each round trip counts); the ones gone or whose secret cannot be decrypted are left out."""
         rows = await connections.get("default").execute_query_dict(_REACH, [list(mailbox_ids)])
         found: dict[int, tuple[Account, ZoneInfo, int, bool]] = {}
         for box in rows:
