@@ -480,6 +480,23 @@ _STUCK_MAILBOXES = "SELECT DISTINCT mailbox_id FROM outbound_message WHERE statu
 # mailbox of the domain would visit every such entry again, for every message, until the next VACUUM.
 _IN_FLIGHT = "SELECT mailbox_id, workspace_id FROM outbound_message WHERE status = 'sending' ORDER BY claimed_at"
 
+
+# Today's `sent` of a domain's or a workspace's mailboxes, and their rows in flight, go by the array of their ids
+# (`_boxes`): a condition on the counters' unique key (scope, scope_id, day) that no plan can leave out of its index
+# scan. Written as a join, a cached generic plan made while the tables were nearly empty (a new install, the demo)
+# scanned every mailbox's counter of the day once for each mailbox of the domain, and kept doing it as the fleet
+# grew: thousands of buffers a claim, most of the send path's time.
+def _boxes(where: str) -> str:
+    """The ids of the mailboxes `where` (a condition on `mailbox`), as an array."""
+    return f"ARRAY(SELECT x.id FROM mailbox x WHERE x.{where})"  # noqa: S608 - constant conditions of this module
+
+
+def _sent_of(where: str, day: str) -> str:
+    """The sum of `sent` on `day` of the mailboxes `where` (0 without any)."""
+    boxes = _boxes(where)
+    return f"COALESCE((SELECT sum(s.sent) FROM daily_stat s WHERE s.scope = 'mailbox' AND s.day = {day} AND s.scope_id = ANY({boxes})), 0)"  # noqa: E501, S608 - constant conditions of this module
+
+
 _STATE = f"""
 WITH fl AS MATERIALIZED ({_IN_FLIGHT})
 SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_paused_at IS NOT NULL AS wp,
@@ -487,14 +504,10 @@ SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_p
        w.settings,
        COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = b.id AND day = $2), 0)
          + (SELECT count(*) FROM fl WHERE fl.mailbox_id = b.id) AS mailbox_sent,
-       COALESCE((SELECT sum(s.sent) FROM mailbox x JOIN daily_stat s
-                 ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day = $2 WHERE x.domain_id = b.domain_id), 0)
-         + (SELECT count(*) FROM fl JOIN mailbox x ON x.id = fl.mailbox_id WHERE x.domain_id = b.domain_id)
-         AS domain_sent,
+       {_sent_of("domain_id = b.domain_id", "$2")}
+         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = ANY({_boxes("domain_id = b.domain_id")})) AS domain_sent,
        CASE WHEN w.settings ? 'daily_cap' THEN
-         COALESCE((SELECT sum(s.sent) FROM mailbox x JOIN daily_stat s
-                   ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day = $2
-                   WHERE x.workspace_id = b.workspace_id), 0)
+         {_sent_of("workspace_id = b.workspace_id", "$2")}
          + (SELECT count(*) FROM fl WHERE fl.workspace_id = b.workspace_id)
        ELSE 0 END AS workspace_sent,
        b.provider, b.warmup_started_on, b.status_changed_at, b.graduated_at,
@@ -558,28 +571,34 @@ def _record_ctes(first: int) -> str:
 )"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 
 
-# The record of the previous batch's accepted messages, the re-check's facts and the claim of the next due rows
-# (at most $4), in one statement that commits on its own; the first claim of a job also cancels the mailbox's
-# warmup rows due before $5 (the start of its day: warmup volume belongs to its day; rows left from an earlier day
-# by a pause or an outage never go) and counts them (`x`). The facts come from the snapshot before the record
-# (`r`): the recorded rows still count once, as in flight. The caller undoes the claim when the facts forbid the
-# send, and after the commit re-counts (`_COUNTS`) to catch claims of other workers this snapshot could not see
-# (see `Outbox._claim`). A due warmup row (of its day) whose receiver takes no warmup any more — disabled (its
+# The record of the previous batch's accepted messages, the re-check's facts and the claim of the next due rows (at
+# most $4), in one statement that commits on its own; the first claim of a job also cancels the mailbox's warmup rows
+# due before $5 (the start of its day: warmup volume belongs to its day; rows left from an earlier day by a pause or
+# an outage never go) and counts them (`x`: the queued ones, over the partial index of queued rows, as the mailbox's
+# whole history lies before $5; the sweep before each send tick queues every due row, so a row still `planned` from an
+# earlier day waits at most for the next tick's sweep, and is cancelled then). The facts come from the snapshot before
+# the record (`r`): the recorded rows still count once, as in flight. The caller undoes the claim when the facts
+# forbid the send, and after the commit re-counts (`_COUNTS`) to catch claims of other workers this snapshot could not
+# see (see `Outbox._claim`). A due warmup row (of its day) whose receiver takes no warmup any more — disabled (its
 # login fails: it could neither read, rescue nor answer it), paused, cooling down, retired, its warmup paused, its
 # domain cooling, burned or retired — is cancelled instead of sent (`y`; the planner sees the cancellation and may
 # pair the send anew): the plan was made hours earlier. The pick is a CTE, evaluated exactly once (as a subquery in
 # FROM the planner may rescan it, and every rescan of `LIMIT … SKIP LOCKED` takes other rows). One result row per
 # claimed row (the facts repeated), or one with the facts alone.
-_PEER_TAKES_WARMUP = """EXISTS (
-    SELECT 1 FROM mailbox p JOIN domain pd ON pd.id = p.domain_id
-    WHERE p.id = m.peer_id AND p.status IN ('warming', 'active') AND p.warmup_paused_at IS NULL
-      AND NOT coalesce(p.cooldown_until > $3, false) AND pd.status NOT IN ('cooling', 'burned', 'retired'))"""
+# Whether the peer of warmup row `m` takes warmup now: a lookup of that one mailbox (and its domain) by key. As an
+# EXISTS the planner may turn it into a join, and a generic plan did: every claim read every mailbox of the fleet
+# and its domain to learn about one.
+_PEER_TAKES_WARMUP = """coalesce((
+    SELECT p.status IN ('warming', 'active') AND p.warmup_paused_at IS NULL
+        AND NOT coalesce(p.cooldown_until > $3, false)
+        AND (SELECT pd.status FROM domain pd WHERE pd.id = p.domain_id) NOT IN ('cooling', 'burned', 'retired')
+    FROM mailbox p WHERE p.id = m.peer_id), false)"""
 _RECORD_AND_CLAIM = f"""
 WITH {_record_ctes(6)},
 st AS ({_STATE}),
 x AS (
     UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
-    WHERE mailbox_id = $1 AND kind = 'warmup' AND status IN ('queued', 'planned') AND scheduled_at < $5
+    WHERE mailbox_id = $1 AND kind = 'warmup' AND status = 'queued' AND scheduled_at < $5
     RETURNING id),
 y AS (
     UPDATE outbound_message m SET status = 'cancelled',
@@ -619,13 +638,10 @@ _COUNTS = f"""
 WITH fl AS MATERIALIZED ({_IN_FLIGHT})
 SELECT COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = $1 AND day = $3), 0)
          + (SELECT count(*) FROM fl WHERE fl.mailbox_id = $1) AS mailbox_sent,
-       COALESCE((SELECT sum(s.sent) FROM mailbox x JOIN daily_stat s
-                 ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day = $3 WHERE x.domain_id = $2), 0)
-         + (SELECT count(*) FROM fl JOIN mailbox x ON x.id = fl.mailbox_id WHERE x.domain_id = $2) AS domain_sent,
+       {_sent_of("domain_id = $2", "$3")}
+         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = ANY({_boxes("domain_id = $2")})) AS domain_sent,
        CASE WHEN $4::int IS NULL THEN 0 ELSE
-         COALESCE((SELECT sum(s.sent) FROM mailbox x JOIN daily_stat s
-                   ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day = $3 WHERE x.workspace_id = $4), 0)
-         + (SELECT count(*) FROM fl WHERE fl.workspace_id = $4)
+         {_sent_of("workspace_id = $4", "$3")} + (SELECT count(*) FROM fl WHERE fl.workspace_id = $4)
        END AS workspace_sent
 """  # noqa: S608 - composed of constant statements
 _DEFER = """
@@ -646,6 +662,7 @@ _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S6
 # yet), $11 the fingerprint of the mailbox's `inbox_unreachable` alert (open or acked: its inbox goes unread). The
 # lead's fields come along for the composer (`engine.campaigns.ports.LeadData`): one round trip fewer a message.
 # A row sent today was scheduled at most a week earlier (retries only move later).
+# The campaign's rows in flight are read as `_IN_FLIGHT` reads them, not over the campaign's whole history.
 _CAMPAIGN_FACTS = """
 SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.window_end, c.weekdays,
     CASE WHEN c.lead_timezone THEN (SELECT l.timezone FROM lead l WHERE l.id = $9) ELSE '' END AS lead_zone,
@@ -653,8 +670,9 @@ SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.w
     EXISTS (SELECT 1 FROM suppression s WHERE (s.workspace_id = $3 OR s.workspace_id IS NULL)
             AND s.value = ANY(ARRAY[lower($4::text), lower(split_part($4::text, '@', 2))])) AS suppressed,
     COALESCE((SELECT sent FROM daily_stat WHERE scope = 'campaign' AND scope_id = $1 AND day = $5), 0)
-      + (SELECT count(*) FROM outbound_message m
-         WHERE m.status = 'sending' AND m.campaign_id = $1 AND m.kind = 'campaign' AND m.id <> ALL($10::bigint[]))
+      + (SELECT count(*) FROM (SELECT m.id, m.campaign_id, m.kind FROM outbound_message m
+                               WHERE m.status = 'sending' ORDER BY m.claimed_at OFFSET 0) f
+         WHERE f.campaign_id = $1 AND f.kind = 'campaign' AND f.id <> ALL($10::bigint[]))
       AS campaign_sent,
     (SELECT count(*) FROM outbound_message m
      WHERE m.mailbox_id = $6 AND m.scheduled_at >= $7::timestamptz - interval '7 days' AND m.campaign_id = $1
@@ -1746,8 +1764,8 @@ def _rollup_sql() -> str:
 WITH t AS (
     SELECT $1::int AS ws, 'domain' AS scope, $2::int AS scope_id, s.day, sum(s.sent) AS sent,
         sum(s.warmup_sent) AS warmup_sent
-    FROM mailbox x JOIN daily_stat s ON s.scope = 'mailbox' AND s.scope_id = x.id AND s.day >= $3
-    WHERE x.domain_id = $2 GROUP BY s.day
+    FROM daily_stat s WHERE s.scope = 'mailbox' AND s.scope_id = ANY({_boxes("domain_id = $2")}) AND s.day >= $3
+    GROUP BY s.day
     UNION ALL
     SELECT $1::int, 'workspace', $1::int, s.day, sum(s.sent), sum(s.warmup_sent) FROM daily_stat s
     WHERE s.workspace_id = $1 AND s.day >= $3 AND s.scope = 'mailbox' GROUP BY s.day
