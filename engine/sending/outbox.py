@@ -45,6 +45,7 @@ import copy
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import json
 import random
 import re
@@ -239,6 +240,91 @@ class _Claim:
     at: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # when it claimed them (their `claimed_at`)
     exhausted: bool = False  # it took every row due (fewer than it asked for) and kept them all
 
+
+@dataclass(frozen=True, slots=True)
+class _Want:
+    """A mailbox's part of a claim (`Outbox._claim_many`): at most `limit` rows; with `expire`, its warmup rows of
+    an earlier day are cancelled first."""
+
+    account: Account
+    zone: ZoneInfo
+    limit: int
+    expire: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    """A mailbox's claim to re-count: its state, its caps and day, the rows it claimed (in due order) of `limit`."""
+
+    state: MailboxState
+    caps: Caps
+    day: dt.date
+    rows: tuple[Claimed, ...]
+    limit: int
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _kept(
+    tallies: Sequence[_Tally], uses: Mapping[int, tuple[int, int, int]]
+) -> dict[int, tuple[int, int, tuple[CapKind, int, int] | None]]:
+    """After the re-count of a claim (`uses`: each mailbox's today's use of its own, its domain's and its
+    workspace's cap, every claim committed included, ours too), for each mailbox of `tallies`: how many of its
+    claimed rows to keep (the first, in due order), the room its caps leave after the rows kept, and, when it
+    keeps none, the cap it went over (its limit and today's use before our claims).
+
+    Whatever a cap is over by, that many of our claims under it are given up: per mailbox, then per domain, then per
+    workspace (with a cap), the latest due first among the claims under that cap still kept. Claims under one cap
+    share its room: each mailbox's room is the least its caps leave."""
+    keep = {t.state.mailbox_id: len(t.rows) for t in tallies}
+    room: dict[int, int] = {}
+    over: dict[int, tuple[CapKind, int, int]] = {}
+    caps: list[tuple[CapKind, int, Callable[[_Tally], Any], Callable[[_Tally], int | None]]] = [
+        (CapKind.MAILBOX, 0, lambda t: t.state.mailbox_id, lambda t: t.caps.mailbox),
+        (CapKind.DOMAIN, 1, lambda t: t.state.domain_id, lambda t: t.caps.domain),
+        (CapKind.WORKSPACE, 2, lambda t: t.state.workspace_id, lambda t: t.caps.workspace),
+    ]
+    for kind, index, key, limit in caps:
+        groups: dict[Any, list[_Tally]] = collections.defaultdict(list)
+        for tally in tallies:
+            if limit(tally) is not None:
+                groups[key(tally)].append(tally)
+        for members in groups.values():
+            allowed = limit(members[0])
+            assert allowed is not None  # grouped only with a limit
+            counted = uses[members[0].state.mailbox_id][index]
+            ours = sum(len(t.rows) for t in members)
+            given_up = sum(len(t.rows) - keep[t.state.mailbox_id] for t in members)  # under an earlier cap
+            used = counted - given_up
+            if used > allowed:
+                still = sorted(
+                    ((row.scheduled_at or _EPOCH, row.id, t.state.mailbox_id)
+                     for t in members for row in t.rows[: keep[t.state.mailbox_id]]),
+                    reverse=True,
+                )  # fmt: skip
+                for _, _, mailbox_id in still[: used - allowed]:
+                    keep[mailbox_id] -= 1
+                used -= min(used - allowed, len(still))
+            for tally in members:
+                mailbox_id = tally.state.mailbox_id
+                room[mailbox_id] = min(room.get(mailbox_id, allowed - used), allowed - used)
+                if keep[mailbox_id] == 0 and mailbox_id not in over:
+                    over[mailbox_id] = (kind, allowed, counted - ours)
+    return {
+        t.state.mailbox_id: (
+            keep[t.state.mailbox_id],
+            max(room[t.state.mailbox_id], 0),
+            over.get(t.state.mailbox_id) if keep[t.state.mailbox_id] == 0 else None,
+        )
+        for t in tallies
+    }
+
+
+CLAIM_AHEAD: Final = 4
+"""A send job's first claims are made for up to this many mailboxes per lane at once (`Outbox.send_mailboxes`)."""
+RECORD_EVERY: Final = 64
+"""Accepted messages of a send job waiting for the next claim of their lane are recorded on their own at this many."""
 
 _BUILD_FAILED: Final = "build_failed"  # the outcome of a row whose message could not be built: nothing was sent
 
@@ -497,23 +583,29 @@ def _sent_of(where: str, day: str) -> str:
     return f"COALESCE((SELECT sum(s.sent) FROM daily_stat s WHERE s.scope = 'mailbox' AND s.day = {day} AND s.scope_id = ANY({boxes})), 0)"  # noqa: E501, S608 - constant conditions of this module
 
 
-_STATE = f"""
-WITH fl AS MATERIALIZED ({_IN_FLIGHT})
-SELECT b.id, b.workspace_id, b.domain_id, b.status, b.cooldown_until, b.warmup_paused_at IS NOT NULL AS wp,
-       b.daily_cap, d.status AS domain_status, d.daily_cap AS domain_cap, w.archived_at IS NOT NULL AS archived,
-       w.settings,
-       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = b.id AND day = $2), 0)
+# The mailboxes a claim is for (`_RECORD_AND_CLAIM`): $1 their ids, $2 the day of each (in its workspace's zone),
+# $4 how many rows each may take at most, $5 the start of each one's day when warmup rows of earlier days expire in
+# this claim (NULL: they do not).
+_WANTED = (
+    "q AS (SELECT * FROM unnest($1::int[], $2::date[], $4::int[], $5::timestamptz[]) AS q(id, day, lim, day_start))"
+)
+
+# What the claim re-checks of each mailbox of `q`: its state and today's use of its caps, sent plus in flight.
+_STATES = f"""
+SELECT b.id, q.lim, q.day_start, b.workspace_id, b.domain_id, b.status, b.cooldown_until,
+       b.warmup_paused_at IS NOT NULL AS wp, b.daily_cap, d.status AS domain_status, d.daily_cap AS domain_cap,
+       w.archived_at IS NOT NULL AS archived, w.settings,
+       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = b.id AND day = q.day), 0)
          + (SELECT count(*) FROM fl WHERE fl.mailbox_id = b.id) AS mailbox_sent,
-       {_sent_of("domain_id = b.domain_id", "$2")}
+       {_sent_of("domain_id = b.domain_id", "q.day")}
          + (SELECT count(*) FROM fl WHERE fl.mailbox_id = ANY({_boxes("domain_id = b.domain_id")})) AS domain_sent,
        CASE WHEN w.settings ? 'daily_cap' THEN
-         {_sent_of("workspace_id = b.workspace_id", "$2")}
+         {_sent_of("workspace_id = b.workspace_id", "q.day")}
          + (SELECT count(*) FROM fl WHERE fl.workspace_id = b.workspace_id)
        ELSE 0 END AS workspace_sent,
        b.provider, b.warmup_started_on, b.status_changed_at, b.graduated_at,
        b.health_factor * d.health_factor AS health_factor
-FROM mailbox b JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
-WHERE b.id = $1
+FROM q JOIN mailbox b ON b.id = q.id JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
 """  # noqa: S608 - composed of constant statements
 
 
@@ -571,20 +663,6 @@ def _record_ctes(first: int) -> str:
 )"""  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 
 
-# The record of the previous batch's accepted messages, the re-check's facts and the claim of the next due rows (at
-# most $4), in one statement that commits on its own; the first claim of a job also cancels the mailbox's warmup rows
-# due before $5 (the start of its day: warmup volume belongs to its day; rows left from an earlier day by a pause or
-# an outage never go) and counts them (`x`: the queued ones, over the partial index of queued rows, as the mailbox's
-# whole history lies before $5; the sweep before each send tick queues every due row, so a row still `planned` from an
-# earlier day waits at most for the next tick's sweep, and is cancelled then). The facts come from the snapshot before
-# the record (`r`): the recorded rows still count once, as in flight. The caller undoes the claim when the facts
-# forbid the send, and after the commit re-counts (`_COUNTS`) to catch claims of other workers this snapshot could not
-# see (see `Outbox._claim`). A due warmup row (of its day) whose receiver takes no warmup any more — disabled (its
-# login fails: it could neither read, rescue nor answer it), paused, cooling down, retired, its warmup paused, its
-# domain cooling, burned or retired — is cancelled instead of sent (`y`; the planner sees the cancellation and may
-# pair the send anew): the plan was made hours earlier. The pick is a CTE, evaluated exactly once (as a subquery in
-# FROM the planner may rescan it, and every rescan of `LIMIT … SKIP LOCKED` takes other rows). One result row per
-# claimed row (the facts repeated), or one with the facts alone.
 # Whether the peer of warmup row `m` takes warmup now: a lookup of that one mailbox (and its domain) by key. As an
 # EXISTS the planner may turn it into a join, and a generic plan did: every claim read every mailbox of the fleet
 # and its domain to learn about one.
@@ -593,25 +671,60 @@ _PEER_TAKES_WARMUP = """coalesce((
         AND NOT coalesce(p.cooldown_until > $3, false)
         AND (SELECT pd.status FROM domain pd WHERE pd.id = p.domain_id) NOT IN ('cooling', 'burned', 'retired')
     FROM mailbox p WHERE p.id = m.peer_id), false)"""
+
+
+def _of_each(where: str, *, tail: str = "") -> str:
+    """The ids of the rows of `outbound_message m` that `where` picks for each mailbox `st` of the claim: read per
+    mailbox (`LATERAL`, `OFFSET 0` so that it stays one lookup of the mailbox's own rows in the index of queued
+    rows, whatever plan is cached), `tail` ending the per-mailbox query (its order, limit and lock)."""
+    return f"""SELECT e.id FROM st CROSS JOIN LATERAL (
+        SELECT m.id FROM outbound_message m WHERE m.status = 'queued' AND m.mailbox_id = st.id AND {where}
+        {tail or "OFFSET 0"}) e"""  # noqa: S608 - constant conditions of this module
+
+
+# The record of the previous batches' accepted messages (`_record_ctes`), the re-check's facts of each mailbox of
+# `q` and the claim of its next due rows (at most its `lim`), in one statement that commits on its own. A mailbox
+# whose `day_start` is set also has its warmup rows due before it (the start of its day: warmup volume belongs to
+# its day; rows left from an earlier day by a pause or an outage never go) cancelled and counted (`x`: the queued
+# ones, as the sweep before each send tick queues every due row; a row still `planned` from an earlier day waits
+# at most for the next tick's sweep). The facts come from the snapshot before the record (`r`): the recorded rows
+# still count once, as in flight. The caller undoes the claims the facts forbid, and after the commit re-counts
+# (`_COUNTS`) to catch claims of other workers this snapshot could not see (see `Outbox._claim_many`). A due
+# warmup row (of its day) whose receiver takes no warmup any more — disabled (its login fails: it could neither
+# read, rescue nor answer it), paused, cooling down, retired, its warmup paused, its domain cooling, burned or
+# retired — is cancelled instead of sent (`y`; the planner sees the cancellation and may pair the send anew): the
+# plan was made hours earlier. The picks are CTEs, evaluated exactly once (as a subquery in FROM the planner may
+# rescan it, and every rescan of `LIMIT … SKIP LOCKED` takes other rows). One result row per claimed row (its
+# mailbox's facts repeated), or one with the facts alone for a mailbox that claimed none; none for a mailbox gone.
 _RECORD_AND_CLAIM = f"""
 WITH {_record_ctes(6)},
-st AS ({_STATE}),
+{_WANTED},
+fl AS MATERIALIZED ({_IN_FLIGHT}),
+st AS MATERIALIZED ({_STATES}),
+xe AS MATERIALIZED ({_of_each("m.kind = 'warmup' AND m.scheduled_at < st.day_start")}),
 x AS (
-    UPDATE outbound_message SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
-    WHERE mailbox_id = $1 AND kind = 'warmup' AND status = 'queued' AND scheduled_at < $5
-    RETURNING id),
+    UPDATE outbound_message m SET status = 'cancelled', smtp_reply = 'expired: planned for an earlier day'
+    FROM xe WHERE m.id = xe.id AND m.status = 'queued'
+    RETURNING m.mailbox_id),
+ye AS MATERIALIZED ({
+    _of_each(
+        "m.kind = 'warmup' AND m.scheduled_at <= $3 AND (st.day_start IS NULL OR m.scheduled_at >= st.day_start) "
+        f"AND m.peer_id IS NOT NULL AND NOT {_PEER_TAKES_WARMUP}"
+    )
+}),
 y AS (
     UPDATE outbound_message m SET status = 'cancelled',
         smtp_reply = 'cancelled: the receiving mailbox takes no warmup now'
-    WHERE m.mailbox_id = $1 AND m.kind = 'warmup' AND m.status = 'queued' AND m.scheduled_at <= $3
-      AND ($5::timestamptz IS NULL OR m.scheduled_at >= $5) AND m.peer_id IS NOT NULL AND NOT {_PEER_TAKES_WARMUP}
+    FROM ye WHERE m.id = ye.id AND m.status = 'queued'
     RETURNING m.id),
-c AS MATERIALIZED (
-    SELECT m.id FROM outbound_message m
-    WHERE m.status = 'queued' AND m.mailbox_id = $1 AND m.scheduled_at <= $3 AND EXISTS (SELECT 1 FROM st)
-      AND (m.kind <> 'warmup' OR NOT (SELECT wp FROM st) AND ($5::timestamptz IS NULL OR m.scheduled_at >= $5)
-           AND (m.peer_id IS NULL OR {_PEER_TAKES_WARMUP}))
-    ORDER BY m.scheduled_at, m.id LIMIT $4 FOR UPDATE SKIP LOCKED),
+c AS MATERIALIZED ({
+    _of_each(
+        "m.scheduled_at <= $3 AND (m.kind <> 'warmup' OR NOT st.wp "
+        "AND (st.day_start IS NULL OR m.scheduled_at >= st.day_start) "
+        f"AND (m.peer_id IS NULL OR {_PEER_TAKES_WARMUP}))",
+        tail="ORDER BY m.scheduled_at, m.id LIMIT st.lim FOR UPDATE OF m SKIP LOCKED",
+    )
+}),
 u AS (
     UPDATE outbound_message m SET status = 'sending', claimed_at = $3, attempts = m.attempts + 1
     FROM c WHERE m.id = c.id AND m.status = 'queued'
@@ -626,23 +739,29 @@ u AS (
         COALESCE((SELECT p.display_name FROM mailbox p WHERE p.id = m.peer_id),
                  (SELECT trim(l.first_name || ' ' || l.last_name) FROM lead l WHERE l.id = m.lead_id), '')
           AS c_recipient_name)
-SELECT *, (SELECT count(*) FROM x) AS expired FROM st LEFT JOIN u ON true
+SELECT st.*, u.*, (SELECT count(*) FROM x WHERE x.mailbox_id = st.id) AS expired
+FROM st LEFT JOIN u ON u.c_mailbox_id = st.id
 """  # noqa: S608 - composed of the constant statements above
 _REFRESH_CLAIMS = "UPDATE outbound_message SET claimed_at = $2 WHERE id = ANY($1::bigint[]) AND status = 'sending'"
 _UNCLAIM = (  # the exact undo of the claim above (queued rows have no claimed_at)
     "UPDATE outbound_message SET status = 'queued', claimed_at = NULL, attempts = attempts - 1 "
     "WHERE id = ANY($1::bigint[]) AND status = 'sending'"
 )
-# Today's use of the mailbox's and the domain's caps, sent plus in flight, read after a claim committed.
+# Today's use of each mailbox's, its domain's and (when it has a cap: not NULL) its workspace's caps, sent plus in
+# flight, read after a claim committed: $1 the mailboxes, $2 their domains, $3 their days, $4 their workspaces.
 _COUNTS = f"""
-WITH fl AS MATERIALIZED ({_IN_FLIGHT})
-SELECT COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = $1 AND day = $3), 0)
-         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = $1) AS mailbox_sent,
-       {_sent_of("domain_id = $2", "$3")}
-         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = ANY({_boxes("domain_id = $2")})) AS domain_sent,
-       CASE WHEN $4::int IS NULL THEN 0 ELSE
-         {_sent_of("workspace_id = $4", "$3")} + (SELECT count(*) FROM fl WHERE fl.workspace_id = $4)
+WITH fl AS MATERIALIZED ({_IN_FLIGHT}),
+q AS (SELECT * FROM unnest($1::int[], $2::int[], $3::date[], $4::int[]) AS q(id, domain_id, day, workspace_id))
+SELECT q.id,
+       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = q.id AND day = q.day), 0)
+         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = q.id) AS mailbox_sent,
+       {_sent_of("domain_id = q.domain_id", "q.day")}
+         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = ANY({_boxes("domain_id = q.domain_id")})) AS domain_sent,
+       CASE WHEN q.workspace_id IS NULL THEN 0 ELSE
+         {_sent_of("workspace_id = q.workspace_id", "q.day")}
+         + (SELECT count(*) FROM fl WHERE fl.workspace_id = q.workspace_id)
        END AS workspace_sent
+FROM q
 """  # noqa: S608 - composed of constant statements
 _DEFER = """
 INSERT INTO cap_deferral (workspace_id, mailbox_id, day, cap, source, wanted, allowed, detail, updated_at)
@@ -712,6 +831,76 @@ _WANTING = """
 SELECT count(*) AS n FROM outbound_message
 WHERE mailbox_id = $1 AND status = 'queued' AND scheduled_at <= $2 AND ($3 OR kind <> 'warmup')
 """
+
+
+class _Job:
+    """What the lanes of one `Outbox.send_mailboxes` call share: the mailboxes waiting, the rows held, the first
+    claims made ahead, and the errors to raise once every lane is done."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        reached: Mapping[int, tuple[Account, ZoneInfo, int, bool]],
+        todo: collections.deque[SendReport],
+        rng_for: Callable[[int], random.Random] | None,
+    ) -> None:
+        self.outbox = outbox
+        self.reached = reached
+        self.todo = todo
+        self.rng_for = rng_for
+        self.lanes = min(len(todo), max(1, outbox.options.group_concurrency))
+        self.held: set[int] = set()  # the rows held in `sending`: claimed, in flight, accepted but not recorded
+        self.ahead: dict[int, _Claim] = {}  # first claims made for mailboxes no lane has taken yet
+        self.errors: list[BaseException] = []
+        self._claiming = asyncio.Lock()
+
+    async def lane(self) -> None:
+        """Take the waiting mailboxes one after another and send each (`Outbox._send_reached`); accepted messages
+        are carried to the next claim of the lane, or recorded on their own (`Outbox._overdue`, and at the end)."""
+        carried: list[Pending] = []
+        try:
+            while self.todo:
+                report = self.todo.popleft()
+                outbox = self.outbox
+                if self.rng_for is not None:
+                    outbox = copy.copy(outbox)
+                    outbox.rng = self.rng_for(report.mailbox_id)
+                try:  # errors are raised by the caller once the other mailboxes are done
+                    first = await self.first_claim(report.mailbox_id, carried)
+                except Exception as exc:
+                    self.errors.append(exc)  # `carried` is emptied only once recorded: a later claim records it
+                    continue
+                try:
+                    carried = await outbox._send_reached(
+                        report, self.reached[report.mailbox_id], carried, first=first, held=self.held
+                    )
+                except Exception as exc:
+                    carried = []  # `_send_reached` recorded them, or tried to
+                    self.errors.append(exc)
+                    continue
+                if carried and self.outbox._overdue(carried):
+                    await self.outbox._sent_many(carried)
+                    carried = []
+        finally:
+            if carried:
+                await self.outbox._sent_many(carried)
+
+    async def first_claim(self, mailbox_id: int, carried: list[Pending]) -> _Claim:
+        """The mailbox's first claim: made ahead by another lane, or now together with the next mailboxes waiting
+        (`CLAIM_AHEAD` per lane), `carried` recorded by it (and emptied)."""
+        async with self._claiming:
+            if mailbox_id not in self.ahead:
+                waiting = (r.mailbox_id for r in self.todo if r.mailbox_id not in self.ahead)
+                group = list(dict.fromkeys(itertools.chain([mailbox_id], waiting)))[: CLAIM_AHEAD * self.lanes]
+                options = self.outbox.options
+                limit = min(options.claim_batch, options.batch_limit)
+                wants = [_Want(self.reached[m][0], self.reached[m][1], limit, expire=True) for m in group]
+                claims = await self.outbox._claim_many(wants, carried)
+                carried.clear()
+                for claim in claims.values():
+                    self.held.update(row.id for row in claim.rows)
+                self.ahead.update(claims)
+            return self.ahead.pop(mailbox_id)
 
 
 class Outbox:
@@ -804,13 +993,17 @@ class Outbox:
         self, mailbox_ids: Sequence[int], *, rng_for: Callable[[int], random.Random] | None = None
     ) -> list[SendReport]:
         """Send the due rows of several mailboxes, each as `_send_reached` does it, in `group_concurrency` lanes
-        that take the mailboxes one after another; a report per mailbox, in the order given. A send job of a
-        mailbox or two spent most of its round trips on what the mailboxes can share, so:
+        that take the mailboxes one after another; a report per mailbox, in the order given. Most mailboxes send a
+        message or two a job, so a job spends most of its round trips on what its mailboxes can share:
 
         * their accounts are read in one query;
-        * the messages a mailbox's last batch had accepted are recorded by the statement that claims the first batch
-          of the next mailbox in its lane (as a mailbox's earlier batches are recorded by its next claim); the
-          lane's last ones on their own, when it ends;
+        * the first claim of a mailbox is made together with those of the next ones waiting, up to
+          `CLAIM_AHEAD` lanes' worth (`_claim_many`: one statement and one re-count for all of them), by the first
+          lane to need one; the job vouches for all the rows it holds (`_keep_claimed`), and gives back the claims
+          made ahead that no lane took (the job ended early);
+        * the messages the server accepted are recorded by the next claim of their lane, whichever mailbox it is
+          for, or on their own once `RECORD_EVERY` of them wait or the oldest waited a quarter of `stuck_after`,
+          and when the lane ends;
         * once every lane is done (every record committed), each of their (workspace, domain) pairs is rolled up
           once (`_rollup`), not once per mailbox.
 
@@ -819,30 +1012,17 @@ class Outbox:
         raised once all the others are done and rolled up (the job retries: the claims make that harmless)."""
         reached = await self._reach_many(mailbox_ids)
         reports = [SendReport(mailbox_id) for mailbox_id in mailbox_ids]
-        todo = collections.deque(r for r in reports if r.mailbox_id in reached)
-        errors: list[BaseException] = []
-
-        async def lane() -> None:
-            carried: list[Pending] = []
-            try:
-                while todo:
-                    report = todo.popleft()
-                    outbox = self
-                    if rng_for is not None:
-                        outbox = copy.copy(self)
-                        outbox.rng = rng_for(report.mailbox_id)
-                    try:
-                        carried = await outbox._send_reached(report, reached[report.mailbox_id], carried)
-                    except Exception as exc:  # raised below, once the other mailboxes are done
-                        carried = []  # `_send_reached` recorded them, or tried to
-                        errors.append(exc)
-            finally:
-                if carried:
-                    await self._sent_many(carried)
-
-        lanes = min(len(todo), max(1, self.options.group_concurrency))
-        done = await asyncio.gather(*(lane() for _ in range(lanes)), return_exceptions=True)
-        errors += [outcome for outcome in done if isinstance(outcome, BaseException)]
+        job = _Job(self, reached, collections.deque(r for r in reports if r.mailbox_id in reached), rng_for)
+        refresh = asyncio.create_task(self._keep_claimed(job.held))
+        try:
+            done = await asyncio.gather(*(job.lane() for _ in range(job.lanes)), return_exceptions=True)
+        finally:
+            refresh.cancel()
+            await asyncio.gather(refresh, return_exceptions=True)
+            unused = collections.deque(row for claim in job.ahead.values() for row in claim.rows)
+            job.ahead.clear()
+            await self._give_back(unused)
+        errors = job.errors + [outcome for outcome in done if isinstance(outcome, BaseException)]
         pairs = {
             (found[0].workspace_id, found[0].domain_id): found[1]
             for r in reports
@@ -856,39 +1036,57 @@ class Outbox:
                 raise errors[0]
         return reports
 
+    def _overdue(self, carried: Sequence[Pending]) -> bool:
+        """Whether accepted messages waiting for the next claim of their lane are recorded on their own now: once
+        `RECORD_EVERY` wait, or the oldest waited a quarter of `stuck_after` (the job vouches for their rows, but
+        a record is what survives a crash)."""
+        waiting = [item.at for _, _, accepted in carried for item in accepted]
+        return len(waiting) >= RECORD_EVERY or (
+            bool(waiting) and self.clock.now() - min(waiting) >= self.options.stuck_after / 4
+        )
+
     async def _send_reached(
-        self, report: SendReport, reached: tuple[Account, ZoneInfo, int, bool], carried: Sequence[Pending] = ()
+        self,
+        report: SendReport,
+        reached: tuple[Account, ZoneInfo, int, bool],
+        carried: Sequence[Pending],
+        *,
+        first: _Claim,
+        held: set[int],
     ) -> list[Pending]:
-        """Send the mailbox's due rows, a claimed batch at a time (`_claim`), until none is due, a re-check forbids
-        more, or `batch_limit` is reached; return what it leaves to record. Never raises for mail trouble; database
+        """Send the mailbox's due rows, a claimed batch at a time (`first`, then `_claim`), until none is due, a
+        re-check forbids more, or `batch_limit` is reached; return what it leaves to record. `held` is the job's set
+        of the rows it holds in `sending` (its rows join it and leave it). Never raises for mail trouble; database
         errors propagate (the job retries). The domain's and workspace's counters are left for the caller to roll
         up (`send_mailboxes`).
 
         The messages of a batch the server accepted are recorded by the statement that claims the next batch (one
         round trip for both), and so are `carried` (accepted messages of mailboxes sent before it in the same
-        lane) by its first claim. No claim follows a batch that took every due row and handed each one over: its
-        accepted messages are returned instead, for the caller to record (with the next mailbox's first claim, or
-        on their own); those a database error left are recorded on their own before raising. Until then their rows
-        stay `sending`, which is what a crash in between leaves for recovery either way. Any outcome but acceptance
-        ends the batch, so the next claim re-reads the mailbox's state (a cooldown or a failed login applies to the
-        very next message); the batch's rows not handed to SMTP go back to `queued` as they were before the claim,
-        then or when the job ends early (cancelled, a database error)."""
+        lane) by its first claim made here. No claim follows a batch that took every due row and handed each one
+        over: its accepted messages are returned instead, for the caller to record (with a later claim of the lane,
+        or on their own); those a database error left are recorded on their own before raising. Until then their
+        rows stay `sending`, which is what a crash in between leaves for recovery either way. Any outcome but
+        acceptance ends the batch, so the next claim re-reads the mailbox's state (a cooldown or a failed login
+        applies to the very next message); the batch's rows not handed to SMTP go back to `queued` as they were
+        before the claim, then or when the job ends early (cancelled, a database error)."""
         account, zone, report.auth_failures, report.smtp_error = reached
         pending: list[Pending] = list(carried)
         accepted: list[_Accepted] = []
         batch: collections.deque[Claimed] = collections.deque()  # claimed, not handed to SMTP yet
-        held: set[int] = set()  # the rows this job holds in `sending`: claimed, in flight, accepted but not recorded
-        refresh = asyncio.create_task(self._keep_claimed(held))
-        left, want, first = self.options.batch_limit, self.options.claim_batch, True
+        mine: set[int] = set()  # this mailbox's rows of its last claim, in `held`
+        left, want = self.options.batch_limit, self.options.claim_batch
+        claim: _Claim | None = first
         finished = False
         try:
             while left > 0:
-                if accepted:
-                    pending.append((account, zone, accepted))
-                claim = await self._claim(account, zone, pending, limit=min(want, left), expire=first)
-                pending, accepted, first = [], [], False  # recorded in the claim's statement
-                held.clear()
-                held.update(row.id for row in claim.rows)
+                if claim is None:
+                    if accepted:
+                        pending.append((account, zone, accepted))
+                    claim = await self._claim(account, zone, pending, limit=min(want, left))
+                    pending, accepted = [], []  # recorded in the claim's statement
+                held.difference_update(mine)
+                mine = {row.id for row in claim.rows}
+                held.update(mine)
                 report.expired += claim.expired
                 if not claim.rows or claim.state is None:
                     report.blocked = claim.blocked
@@ -906,6 +1104,7 @@ class Outbox:
                     break  # the next one would fail the same way; the mailbox may be disabled by now
                 if claim.exhausted and handed_all:
                     break  # nothing else was due: a claim now would find nothing, and only record
+                claim = None
             finished = True
         finally:
             try:
@@ -914,8 +1113,6 @@ class Outbox:
                 if pending and not finished:  # idempotent: only rows still `sending` become `sent`
                     await self._sent_many(pending)
             finally:
-                refresh.cancel()
-                await asyncio.gather(refresh, return_exceptions=True)
                 await self._give_back(batch)
         return pending
 
@@ -1033,57 +1230,76 @@ class Outbox:
     async def _claim(
         self, account: Account, zone: ZoneInfo, pending: Sequence[Pending], *, limit: int, expire: bool = False
     ) -> _Claim:
-        """Record `pending` (accepted messages of this mailbox or of others sent before it in the same job), re-check
-        and claim up to `limit` due rows: two statements, no lock, no transaction.
-        With `expire`, warmup rows of an earlier day are cancelled first (`_RECORD_AND_CLAIM`).
+        """`_claim_many` for one mailbox."""
+        return (await self._claim_many([_Want(account, zone, limit, expire)], pending))[account.mailbox_id]
+
+    async def _claim_many(self, wants: Sequence[_Want], pending: Sequence[Pending]) -> dict[int, _Claim]:
+        """Record `pending` (accepted messages of these mailboxes or of others sent before them in the same job),
+        re-check and claim up to each `limit` of due rows for each mailbox: two statements for all of them, no lock,
+        no transaction. With `expire`, a mailbox's warmup rows of an earlier day are cancelled first
+        (`_RECORD_AND_CLAIM`). A claim per mailbox, by mailbox id (with no rows and no state for a mailbox gone).
 
         The claim statement reads the facts (statuses, today's use of every cap) and claims in one snapshot; the
-        facts may forbid the send, and then the claim is undone. That snapshot cannot see claims another worker
-        commits meanwhile, so after the commit `_COUNTS` reads today's use again, now counting every claim that
-        committed before it, ours included; as many of ours as that count is over a cap are undone, the latest
-        due first (all of them when it is over by as many as we claimed). This never lets more than a cap through:
-        of all the workers that kept claims, the one that re-counted last saw every claim the others kept (each
-        committed before its own re-count) and all of its own, and kept no more than fitted. Two workers racing
-        for the last units may both give them up; the next tick sends them. A crash between the claim and the
-        undo leaves the rows `sending`, for recovery like any other. Campaign rows are re-checked once more
+        facts may forbid a mailbox's sends, and then its claim is undone. That snapshot cannot see claims another
+        worker commits meanwhile, so after the commit `_COUNTS` reads today's use again, now counting every claim
+        that committed before it, ours included; as many of ours as that count is over a cap are undone, the latest
+        due first (`_kept`; all of them when it is over by as many as we claimed). This never lets more than a cap
+        through: of all the workers that kept claims, the one that re-counted last saw every claim the others kept
+        (each committed before its own re-count) and all of its own, and kept no more than fitted. Two workers
+        racing for the last units may both give them up; the next tick sends them. A crash between the claim and
+        the undo leaves the rows `sending`, for recovery like any other. Campaign rows are re-checked once more
         before each is sent (`_recheck_campaign`).
         """
         check_transition("message", MessageStatus.QUEUED, MessageStatus.SENDING)
-        now = self.clock.now()
-        day = now.astimezone(zone).date()
-        mailbox_id = account.mailbox_id
-        record = self._sent_params(pending)
-        before = None
-        if expire:
+        if any(w.expire for w in wants):
             check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
-            before = _day_start(now, zone)
-        async with connections.get("default").acquire_connection() as conn:
-            rows = await conn.fetch(_RECORD_AND_CLAIM, mailbox_id, day, now, limit, before, *record)
-            if not rows:
-                return _Claim()
-            expired = int(rows[0]["expired"])
-            state = self._with_graduation(_state(rows[0]), zone)
-            claimed = [_claimed(r, "c_") for r in sorted(rows, key=_due_order) if r["c_id"] is not None]
-            if len(claimed) > limit:  # cannot happen with the CTE; if it ever did, the extra rows would be stranded
-                raise RuntimeError(f"claim took {len(claimed)} rows of {limit}")
-            over = self._blocked(state, now, day)
-            keep = room = 0
-            if over is None and claimed:
-                keep, room, over = await self._recount(conn, state, day, len(claimed))
-            if len(claimed) > keep:
-                await conn.execute(_UNCLAIM, [row.id for row in claimed[keep:]])
-        if keep:
-            exhausted = len(claimed) < limit and keep == len(claimed)
-            return _Claim(tuple(claimed[:keep]), state, room=room, expired=expired, at=now, exhausted=exhausted)
-        if over is None:
-            return _Claim(state=state, expired=expired)
-        cap, allowed, used = over
-        wanting = await connections.get("default").execute_query_dict(
-            _WANTING, [mailbox_id, now, not state.warmup_paused]
+        now = self.clock.now()
+        days = {w.account.mailbox_id: now.astimezone(w.zone).date() for w in wants}
+        params = (
+            [w.account.mailbox_id for w in wants],
+            [days[w.account.mailbox_id] for w in wants],
+            now,
+            [w.limit for w in wants],
+            [_day_start(now, w.zone) if w.expire else None for w in wants],
+            *self._sent_params(pending),
         )
-        if wanted := int(wanting[0]["n"]):
-            await self._defer(state, day, cap, wanted=used + wanted, allowed=allowed, now=now)
-        return _Claim(state=state, blocked=cap, expired=expired)
+        claims: dict[int, _Claim] = {w.account.mailbox_id: _Claim() for w in wants}
+        blocked: list[tuple[MailboxState, tuple[CapKind, int, int]]] = []
+        async with connections.get("default").acquire_connection() as conn:
+            found: dict[int, list[Any]] = collections.defaultdict(list)
+            for r in await conn.fetch(_RECORD_AND_CLAIM, *params):
+                found[int(r["id"])].append(r)
+            undo: list[int] = []
+            tallies: list[_Tally] = []
+            for want in wants:
+                rows = found.get(want.account.mailbox_id)
+                if not rows:
+                    continue
+                state = self._with_graduation(_state(rows[0]), want.zone)
+                day = days[state.mailbox_id]
+                claimed = [_claimed(r, "c_") for r in sorted(rows, key=_due_order) if r["c_id"] is not None]
+                if len(claimed) > want.limit:  # cannot happen with the CTE; if it did, the extra rows would be stranded
+                    raise RuntimeError(f"claim took {len(claimed)} rows of {want.limit}")
+                claims[state.mailbox_id] = _Claim(state=state, expired=int(rows[0]["expired"]), at=now)
+                over = self._blocked(state, now, day)
+                if over is not None:
+                    undo += [row.id for row in claimed]
+                    blocked.append((state, over))
+                elif claimed:
+                    tallies.append(_Tally(state, self.caps.caps(state, day), day, tuple(claimed), want.limit))
+            if tallies:
+                undo += await self._recount(conn, tallies, claims, blocked)
+            if undo:
+                await conn.execute(_UNCLAIM, undo)
+        for state, (cap, allowed, used) in blocked:  # why nothing goes, for `/why`, when something waits
+            claims[state.mailbox_id] = dataclasses.replace(claims[state.mailbox_id], blocked=cap)
+            wanting = await connections.get("default").execute_query_dict(
+                _WANTING, [state.mailbox_id, now, not state.warmup_paused]
+            )
+            if wanted := int(wanting[0]["n"]):
+                day = days[state.mailbox_id]
+                await self._defer(state, day, cap, wanted=used + wanted, allowed=allowed, now=now)
+        return claims
 
     async def _recheck_campaign(
         self, row: Claimed, state: MailboxState, zone: ZoneInfo, *, later: Sequence[int]
@@ -1179,23 +1395,36 @@ class Outbox:
         return dataclasses.replace(state, graduated_on=state.graduated_at.astimezone(zone).date())
 
     async def _recount(
-        self, conn: Any, state: MailboxState, day: dt.date, claimed: int
-    ) -> tuple[int, int, tuple[CapKind, int, int] | None]:
-        """Today's use re-read after the claim of `claimed` rows committed (see `_claim`): how many of them to keep,
-        the room today's caps leave after those, and when none may be kept, the cap they went over (its limit and
-        today's use before them)."""
-        caps = self.caps.caps(state, day)
-        workspace = state.workspace_id if caps.workspace is not None else None
-        counts = await conn.fetchrow(_COUNTS, state.mailbox_id, state.domain_id, day, workspace)
-        uses = [(CapKind.MAILBOX, caps.mailbox, int(counts["mailbox_sent"]))]
-        uses.append((CapKind.DOMAIN, caps.domain, int(counts["domain_sent"])))
-        if caps.workspace is not None:
-            uses.append((CapKind.WORKSPACE, caps.workspace, int(counts["workspace_sent"])))
-        for cap, allowed, used in uses:
-            if used - allowed >= claimed:  # over by every one of ours
-                return 0, 0, (cap, allowed, used - claimed)
-        room = min(allowed - used for _, allowed, used in uses)
-        return claimed + min(room, 0), max(room, 0), None
+        self,
+        conn: Any,
+        tallies: Sequence[_Tally],
+        claims: dict[int, _Claim],
+        blocked: list[tuple[MailboxState, tuple[CapKind, int, int]]],
+    ) -> list[int]:
+        """The re-count of `_claim_many` (`_COUNTS`, `_kept`): each mailbox's claim in `claims` gets the rows it
+        keeps; a mailbox that keeps none because of a cap goes to `blocked`. Returns the rows given up."""
+        undo: list[int] = []
+        counts = await conn.fetch(
+            _COUNTS,
+            [t.state.mailbox_id for t in tallies],
+            [t.state.domain_id for t in tallies],
+            [t.day for t in tallies],
+            [t.state.workspace_id if t.caps.workspace is not None else None for t in tallies],
+        )
+        uses = {int(c["id"]): (int(c["mailbox_sent"]), int(c["domain_sent"]), int(c["workspace_sent"])) for c in counts}
+        kept = _kept(tallies, uses)
+        for tally in tallies:
+            mailbox_id = tally.state.mailbox_id
+            keep, room, over = kept[mailbox_id]
+            undo += [row.id for row in tally.rows[keep:]]
+            if keep:
+                exhausted = len(tally.rows) < tally.limit and keep == len(tally.rows)
+                claims[mailbox_id] = dataclasses.replace(
+                    claims[mailbox_id], rows=tally.rows[:keep], room=room, exhausted=exhausted
+                )
+            elif over is not None:
+                blocked.append((tally.state, over))
+        return undo
 
     def _blocked(self, state: MailboxState, now: dt.datetime, day: dt.date) -> tuple[CapKind, int, int] | None:
         """Why nothing may go out from this mailbox now (None: it may): the cap, its limit and today's count."""

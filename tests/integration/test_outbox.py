@@ -33,7 +33,7 @@ from engine.mail.providers import Credentials, Endpoint
 from engine.mail.smtp import SmtpResult, SmtpTransport, Timeouts
 from engine.mailboxes import latest_check
 from engine.notify import render
-from engine.sending.outbox import UNREACHED_HOLD, Claimed, Outbox, SendOptions, _claimed_rows
+from engine.sending.outbox import UNREACHED_HOLD, Claimed, Outbox, SendOptions, _claimed_rows, _Want
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.sentfolder import ImapSentFolder
 from engine.settings import Settings
@@ -484,6 +484,73 @@ async def test_claims_racing_for_the_last_units_of_a_cap_never_keep_more_than_it
         queued = await OutboundMessage.filter(status=MessageStatus.QUEUED)
         assert {(m.attempts, m.claimed_at) for m in queued} <= {(0, None)}
         await OutboundMessage.filter(id__in=kept).update(status=MessageStatus.QUEUED, attempts=0, claimed_at=None)
+
+
+async def test_first_claims_of_several_mailboxes_racing_never_keep_more_than_the_domain_cap(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """Four workers each claim for three mailboxes of one domain in one statement (`_claim_many`, as a send job's
+    first claims are made), at once, round after round: the claims kept never exceed the room the domain cap
+    leaves, and every claim given up is undone exactly."""
+    ws = await world(mail)
+    senders = [await mailbox(mail, ws, f"user{n}@alpha.test") for n in (1, 2, 3)]
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    for box in senders:
+        await plan(box, bob, 4)
+    await Domain.filter(id=senders[0].domain_id).update(daily_cap=5)
+    workers = [make_outbox(mail, clock, transport, claim_batch=4) for _ in range(4)]
+    accounts = [a for box in senders if (a := await workers[0].account(box.id)) is not None]
+    zone = ZoneInfo("Europe/Moscow")
+    for _ in range(12):
+        wants = [_Want(a, zone, 4, expire=True) for a in accounts]
+        claims = await asyncio.gather(*(w._claim_many(wants, []) for w in workers))
+        kept = [row.id for claim in claims for found in claim.values() for row in found.rows]
+        assert 0 < len(kept) <= 5 and len(set(kept)) == len(kept)
+        sending = await OutboundMessage.filter(status=MessageStatus.SENDING).values_list("id", flat=True)
+        assert sorted(sending) == sorted(kept)
+        queued = await OutboundMessage.filter(status=MessageStatus.QUEUED)
+        assert {(m.attempts, m.claimed_at) for m in queued} <= {(0, None)}
+        await OutboundMessage.filter(id__in=kept).update(status=MessageStatus.QUEUED, attempts=0, claimed_at=None)
+
+
+async def test_a_job_vouches_for_the_claims_it_made_ahead_and_gives_back_those_it_never_started(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """One lane, three mailboxes: the job claims for all three at once. While the first mailbox's message is stuck
+    with the server, the rows claimed for the other two are stamped as claimed again (recovery leaves them be);
+    the job cancelled, they are `queued` again exactly as before the claim, and only the stuck one is left
+    `sending` for recovery."""
+    ws = await world(mail)
+    senders = [await mailbox(mail, ws, f"user{n}@alpha.test") for n in (1, 2, 3)]
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    first = await plan(senders[0], bob, 1)
+    later = [row for box in senders[1:] for row in await plan(box, bob, 2)]
+    stuck = asyncio.Event()
+
+    class Stuck:
+        async def send(self, *args: Any, **kwargs: Any) -> SmtpResult:
+            stuck.set()
+            await asyncio.Event().wait()
+            raise AssertionError("never sent")
+
+    outbox = make_outbox(mail, clock, transport, group_concurrency=1, claim_refresh=dt.timedelta(milliseconds=50))
+    outbox.sender = Stuck()
+    job = asyncio.create_task(outbox.send_mailboxes([box.id for box in senders]))
+    await asyncio.wait_for(stuck.wait(), 10)
+    claimed = await OutboundMessage.filter(id__in=[r.id for r in later]).values_list("status", "claimed_at")
+    assert claimed == [(MessageStatus.SENDING, NOW)] * 4  # claimed ahead, with the first mailbox's
+    clock.advance(dt.timedelta(minutes=3))
+    await asyncio.sleep(0.3)
+    refreshed = await OutboundMessage.filter(id__in=[r.id for r in later]).values_list("claimed_at", flat=True)
+    assert refreshed == [NOW + dt.timedelta(minutes=3)] * 4
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    after = {m.id: m for m in await OutboundMessage.all()}
+    assert after[first[0].id].status is MessageStatus.SENDING  # in the server's hands: recovery decides
+    assert {(after[r.id].status, after[r.id].attempts, after[r.id].claimed_at) for r in later} == {
+        (MessageStatus.QUEUED, 0, None)
+    }
 
 
 async def test_a_job_cancelled_mid_batch_gives_back_what_it_never_handed_over(
