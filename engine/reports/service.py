@@ -19,10 +19,11 @@ from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
 from engine.errors import NotFound
-from engine.monitoring.metrics import Counts, Metrics, Minimums, Rate, Window, compute, rate
+from engine.monitoring.metrics import Counts, Metrics, Minimums, Rate, Window, compute, measured_sends, rate
 from engine.monitoring.service import minimums_of
 from engine.reports.period import Period, parse_period
 from engine.sending.why import mailboxes_named
+from engine.stats import workspace_zone
 from models import Alert, Campaign, Domain, Mailbox, Workspace
 from models.enums import AlertStatus, MailboxStatus, StatScope
 
@@ -79,6 +80,18 @@ async def measured_opens(workspace_id: int, start: dt.date, end: dt.date) -> tup
     return int(n), int(found[0]["opens"] or 0)
 
 
+async def _pixel_sends(workspace_id: int, scope: StatScope, subject: int, start: dt.date, end: dt.date) -> int:
+    """How many sends of a mailbox (or of a domain's mailboxes) over `start`…`end` carried an open pixel."""
+    ids = [subject]
+    if scope is StatScope.DOMAIN:
+        boxes = await Mailbox.filter(domain_id=subject, workspace_id=workspace_id).only("id")
+        ids = [box.id for box in boxes]
+    tz = await workspace_zone(workspace_id)
+    first = dt.datetime.combine(start, dt.time(0), tzinfo=tz)
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    return sum((await measured_sends(ids, first, after)).values())
+
+
 async def summary(
     workspace_id: int,
     start: dt.date,
@@ -91,8 +104,10 @@ async def summary(
     """Totals and rates of the workspace (or one of its campaigns, domains, mailboxes) over `start`…`end`.
 
     Opens are measured only where the mail carried a pixel: a campaign that opted into HTML, or for the
-    workspace the sends of such campaigns; a mailbox or a domain has no such split in `DailyStat`, so its open
-    rate is "not measured". A campaign sends no warmup mail: its warmup placement is "not measured" too.
+    workspace, a domain or a mailbox the sends of such campaigns (`DailyStat` has no such split for a domain or a
+    mailbox: their sends with a pixel are counted from the messages, over the period's days in the workspace's
+    zone, as /health counts them); with none, "not measured". A campaign sends no warmup mail: its warmup
+    placement is "not measured" too.
     `minimums`: the workspace's (`minimums_of` its settings), read if not given.
     No access check: callers check the actor (see `report`)."""
     subject = workspace_id if scope is StatScope.WORKSPACE else scope_id
@@ -108,6 +123,8 @@ async def summary(
     elif scope is StatScope.WORKSPACE:
         measured, opens = await measured_opens(workspace_id, start, end)
         counts = dataclasses.replace(counts, opens=opens)
+    else:
+        measured = await _pixel_sends(workspace_id, scope, subject, start, end) or None
     counts = dataclasses.replace(counts, measured_sent=measured)
     if minimums is None:
         space = await Workspace.get(id=workspace_id)

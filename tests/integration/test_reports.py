@@ -14,8 +14,19 @@ from engine.errors import Forbidden, NotFound
 from engine.i18n import translator
 from engine.reports import report, summary, text
 from engine.stats import StatRow, upsert_daily_stats
-from models import Alert, Campaign, Domain, Mailbox, Workspace
-from models.enums import AlertStatus, MailboxStatus, MailProvider, Platform, Role, Severity, StatScope, TlsMode
+from models import Alert, Campaign, Domain, Mailbox, OutboundMessage, Workspace
+from models.enums import (
+    AlertStatus,
+    MailboxStatus,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    Severity,
+    StatScope,
+    TlsMode,
+)
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -99,6 +110,47 @@ async def test_numbers_of_a_workspace_campaign_domain_and_mailbox() -> None:
 
     body = "\n".join(text.body(EN, campaign))
     assert EN("report-not-measured") in body and "0 %" not in body.split("Replies")[0].split("Opens")[1]
+
+
+async def test_a_mailbox_and_a_domain_report_measure_opens_over_the_sends_that_carried_a_pixel() -> None:
+    """/report_mailbox and /report_domain read "opens: not measured" even for a mailbox whose HTML campaign mail
+    carried a pixel, while /health measured the same opens. They now count the opens over the sends with a pixel
+    of the period's days (the workspace's): a send just before the period, and the plain campaign's, do not
+    count; a mailbox with no pixel sent stays "not measured", never 0 %."""
+    ws, domain, box, plain, html = await world("acme")
+    other = await Mailbox.create(
+        workspace=ws, domain=domain, address="boris@acme.test", provider=MailProvider.GENERIC, smtp_host="127.0.0.1",
+        smtp_port=25, smtp_tls=TlsMode.PLAIN, imap_host="127.0.0.1", imap_port=143, imap_tls=TlsMode.PLAIN,
+        username="boris", secret_enc=b"x",
+    )  # fmt: skip
+    start = dt.datetime(2026, 11, 2, 0, 0, tzinfo=dt.UTC) - dt.timedelta(hours=3)  # 2 November 00:00 in Moscow
+    sends = [(html, start + dt.timedelta(minutes=n)) for n in range(40)]
+    sends += [(html, start - dt.timedelta(minutes=1)), (plain, start + dt.timedelta(hours=1))]  # not counted
+    await OutboundMessage.bulk_create(
+        OutboundMessage(
+            kind=MessageKind.CAMPAIGN, workspace_id=ws.id, mailbox_id=box.id, campaign_id=campaign.id,
+            message_id=f"<r{n}@acme.test>", status=MessageStatus.SENT, scheduled_at=at, sent_at=at,
+        )
+        for n, (campaign, at) in enumerate(sends)
+    )  # fmt: skip
+    days = [TODAY - dt.timedelta(days=1), TODAY]
+    await upsert_daily_stats(
+        [row(ws, StatScope.MAILBOX, box.id, day, sent=21, opens=5) for day in days]
+        + [row(ws, StatScope.DOMAIN, domain.id, day, sent=30, opens=5) for day in days]
+        + [row(ws, StatScope.MAILBOX, other.id, day, sent=9) for day in days]
+    )
+    manager, clock = actor(ws, Role.MANAGER), FrozenClock(NOW)
+
+    mailbox = await report(manager, clock, "2026-11-02..2026-11-03", scope=StatScope.MAILBOX, name=box.address)
+    opens = mailbox.summary.metrics.open_rate
+    assert (opens.measured, opens.part, opens.sample, opens.value) == (True, 10, 40, 0.25)
+    dom = await report(manager, clock, "2026-11-02..2026-11-03", scope=StatScope.DOMAIN, name="acme.test")
+    assert (dom.summary.metrics.open_rate.part, dom.summary.metrics.open_rate.sample) == (10, 40)
+    body = "\n".join(text.body(EN, mailbox))
+    assert "25" in body.split("Opens")[1].split("\n")[0]
+    plain_box = await report(manager, clock, "2026-11-02..2026-11-03", scope=StatScope.MAILBOX, name=other.address)
+    assert not plain_box.summary.metrics.open_rate.measured
+    assert EN("report-not-measured") in "\n".join(text.body(EN, plain_box))
 
 
 async def test_a_campaigns_report_has_no_warmup_placement() -> None:
