@@ -458,40 +458,14 @@ async def test_a_batch_partly_over_a_cap_keeps_what_fits_and_gives_back_the_rest
     assert set(await message_ids(mail, bob.address)) == {r.message_id for r in rows[:4]}
 
 
+@pytest.mark.parametrize("together", [False, True], ids=["one-mailbox-claims", "one-claim-for-three"])
 async def test_claims_racing_for_the_last_units_of_a_cap_never_keep_more_than_it(
-    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport, together: bool
 ) -> None:
-    """Four workers claim batches for three mailboxes of one domain at once, round after round: whatever the
+    """Four workers claim batches for three mailboxes of one domain at once, round after round — each mailbox on
+    its own, or the three in one statement (`_claim_many`, as a send job's first claims are made): whatever the
     interleaving, the claims kept never exceed the room the domain cap leaves, and every claim given up is undone
     exactly (`queued`, no attempt, no claim time)."""
-    ws = await world(mail)
-    senders = [await mailbox(mail, ws, f"user{n}@alpha.test") for n in (1, 2, 3)]
-    bob = await mailbox(mail, ws, "user1@beta.test")
-    for box in senders:
-        await plan(box, bob, 4)
-    await Domain.filter(id=senders[0].domain_id).update(daily_cap=5)
-    workers = [make_outbox(mail, clock, transport, claim_batch=4) for _ in range(4)]
-    accounts = [await workers[0].account(box.id) for box in senders]
-    zone = ZoneInfo("Europe/Moscow")
-    for _ in range(12):
-        claims = await asyncio.gather(
-            *(w._claim(a, zone, [], limit=4) for w in workers for a in accounts if a is not None)
-        )
-        kept = [row.id for claim in claims for row in claim.rows]
-        assert len(kept) <= 5 and len(set(kept)) == len(kept)
-        sending = await OutboundMessage.filter(status=MessageStatus.SENDING).values_list("id", flat=True)
-        assert sorted(sending) == sorted(kept)
-        queued = await OutboundMessage.filter(status=MessageStatus.QUEUED)
-        assert {(m.attempts, m.claimed_at) for m in queued} <= {(0, None)}
-        await OutboundMessage.filter(id__in=kept).update(status=MessageStatus.QUEUED, attempts=0, claimed_at=None)
-
-
-async def test_first_claims_of_several_mailboxes_racing_never_keep_more_than_the_domain_cap(
-    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
-) -> None:
-    """Four workers each claim for three mailboxes of one domain in one statement (`_claim_many`, as a send job's
-    first claims are made), at once, round after round: the claims kept never exceed the room the domain cap
-    leaves, and every claim given up is undone exactly."""
     ws = await world(mail)
     senders = [await mailbox(mail, ws, f"user{n}@alpha.test") for n in (1, 2, 3)]
     bob = await mailbox(mail, ws, "user1@beta.test")
@@ -502,10 +476,14 @@ async def test_first_claims_of_several_mailboxes_racing_never_keep_more_than_the
     accounts = [a for box in senders if (a := await workers[0].account(box.id)) is not None]
     zone = ZoneInfo("Europe/Moscow")
     for _ in range(12):
-        wants = [_Want(a, zone, 4, expire=True) for a in accounts]
-        claims = await asyncio.gather(*(w._claim_many(wants, []) for w in workers))
-        kept = [row.id for claim in claims for found in claim.values() for row in found.rows]
-        assert 0 < len(kept) <= 5 and len(set(kept)) == len(kept)
+        if together:
+            wants = [_Want(a, zone, 4, expire=True) for a in accounts]
+            many = await asyncio.gather(*(w._claim_many(wants, []) for w in workers))
+            claims = [claim for found in many for claim in found.values()]
+        else:
+            claims = await asyncio.gather(*(w._claim(a, zone, [], limit=4) for w in workers for a in accounts))
+        kept = [row.id for claim in claims for row in claim.rows]
+        assert len(kept) <= 5 and len(set(kept)) == len(kept)
         sending = await OutboundMessage.filter(status=MessageStatus.SENDING).values_list("id", flat=True)
         assert sorted(sending) == sorted(kept)
         queued = await OutboundMessage.filter(status=MessageStatus.QUEUED)
