@@ -45,7 +45,6 @@ import copy
 import dataclasses
 import datetime as dt
 import functools
-import itertools
 import json
 import random
 import re
@@ -583,6 +582,18 @@ def _sent_of(where: str, day: str) -> str:
     return f"COALESCE((SELECT sum(s.sent) FROM daily_stat s WHERE s.scope = 'mailbox' AND s.day = {day} AND s.scope_id = ANY({boxes})), 0)"  # noqa: E501, S608 - constant conditions of this module
 
 
+def _uses(mailbox: str, domain: str, workspace: str, *, counted: str) -> str:
+    """The columns `mailbox_sent`, `domain_sent` and `workspace_sent`: the use on `q.day` of the caps of a mailbox,
+    of its domain's mailboxes and (when `counted`, else 0) of its workspace's, each the counters plus the rows in
+    flight (`fl`) — what the claim reads before it claims and the re-count after."""
+    own = f"SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = {mailbox} AND day = q.day"  # noqa: S608
+    return f"""COALESCE(({own}), 0) + (SELECT count(*) FROM fl WHERE fl.mailbox_id = {mailbox}) AS mailbox_sent,
+       {_sent_of(f"domain_id = {domain}", "q.day")}
+         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = ANY({_boxes(f"domain_id = {domain}")})) AS domain_sent,
+       CASE WHEN {counted} THEN {_sent_of(f"workspace_id = {workspace}", "q.day")}
+         + (SELECT count(*) FROM fl WHERE fl.workspace_id = {workspace}) ELSE 0 END AS workspace_sent"""  # noqa: S608
+
+
 # The mailboxes a claim is for (`_RECORD_AND_CLAIM`): $1 their ids, $2 the day of each (in its workspace's zone),
 # $4 how many rows each may take at most, $5 the start of each one's day when warmup rows of earlier days expire in
 # this claim (NULL: they do not).
@@ -595,14 +606,7 @@ _STATES = f"""
 SELECT b.id, q.lim, q.day_start, b.workspace_id, b.domain_id, b.status, b.cooldown_until,
        b.warmup_paused_at IS NOT NULL AS wp, b.daily_cap, d.status AS domain_status, d.daily_cap AS domain_cap,
        w.archived_at IS NOT NULL AS archived, w.settings,
-       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = b.id AND day = q.day), 0)
-         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = b.id) AS mailbox_sent,
-       {_sent_of("domain_id = b.domain_id", "q.day")}
-         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = ANY({_boxes("domain_id = b.domain_id")})) AS domain_sent,
-       CASE WHEN w.settings ? 'daily_cap' THEN
-         {_sent_of("workspace_id = b.workspace_id", "q.day")}
-         + (SELECT count(*) FROM fl WHERE fl.workspace_id = b.workspace_id)
-       ELSE 0 END AS workspace_sent,
+       {_uses("b.id", "b.domain_id", "b.workspace_id", counted="w.settings ? 'daily_cap'")},
        b.provider, b.warmup_started_on, b.status_changed_at, b.graduated_at,
        b.health_factor * d.health_factor AS health_factor
 FROM q JOIN mailbox b ON b.id = q.id JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
@@ -752,15 +756,7 @@ _UNCLAIM = (  # the exact undo of the claim above (queued rows have no claimed_a
 _COUNTS = f"""
 WITH fl AS MATERIALIZED ({_IN_FLIGHT}),
 q AS (SELECT * FROM unnest($1::int[], $2::int[], $3::date[], $4::int[]) AS q(id, domain_id, day, workspace_id))
-SELECT q.id,
-       COALESCE((SELECT sent FROM daily_stat WHERE scope = 'mailbox' AND scope_id = q.id AND day = q.day), 0)
-         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = q.id) AS mailbox_sent,
-       {_sent_of("domain_id = q.domain_id", "q.day")}
-         + (SELECT count(*) FROM fl WHERE fl.mailbox_id = ANY({_boxes("domain_id = q.domain_id")})) AS domain_sent,
-       CASE WHEN q.workspace_id IS NULL THEN 0 ELSE
-         {_sent_of("workspace_id = q.workspace_id", "q.day")}
-         + (SELECT count(*) FROM fl WHERE fl.workspace_id = q.workspace_id)
-       END AS workspace_sent
+SELECT q.id, {_uses("q.id", "q.domain_id", "q.workspace_id", counted="q.workspace_id IS NOT NULL")}
 FROM q
 """  # noqa: S608 - composed of constant statements
 _DEFER = """
@@ -890,8 +886,12 @@ class _Job:
         (`CLAIM_AHEAD` per lane), `carried` recorded by it (and emptied)."""
         async with self._claiming:
             if mailbox_id not in self.ahead:
-                waiting = (r.mailbox_id for r in self.todo if r.mailbox_id not in self.ahead)
-                group = list(dict.fromkeys(itertools.chain([mailbox_id], waiting)))[: CLAIM_AHEAD * self.lanes]
+                group = [mailbox_id]
+                for waiting in self.todo:  # read only as far as the group reaches
+                    if len(group) == CLAIM_AHEAD * self.lanes:
+                        break
+                    if waiting.mailbox_id not in self.ahead and waiting.mailbox_id not in group:
+                        group.append(waiting.mailbox_id)
                 options = self.outbox.options
                 limit = min(options.claim_batch, options.batch_limit)
                 wants = [_Want(self.reached[m][0], self.reached[m][1], limit, expire=True) for m in group]
