@@ -12,8 +12,9 @@ the Compose deployment's PostgreSQL 16 (or any server Mailfleet runs on), which 
 
 A restore checks the whole archive (every checksum, size and name) before it touches the database, refuses a
 target that holds data unless `force`, loads every table in one transaction (all or nothing), checks the row
-counts, and reports what it restored. Encryption keys are never in a backup: the restore tells whether the
-stored mailbox secrets decrypt with the configured keys.
+counts, and reports what it restored. Encryption keys are never in a backup: the restore checks that the stored
+mailbox secrets decrypt with the configured keys before it commits, and refuses (nothing restored) when some do not,
+unless told to accept them (`accept_unreadable`: the keys are lost, the passwords will be entered again).
 """
 
 from __future__ import annotations
@@ -337,7 +338,14 @@ def verify_archive(path: Path) -> dict[str, Any]:
 
 
 async def restore_backup(
-    database_url: str, path: Path, *, force: bool, vault: Vault, clock: Clock, dns: DnsConfig
+    database_url: str,
+    path: Path,
+    *,
+    force: bool,
+    vault: Vault,
+    clock: Clock,
+    dns: DnsConfig,
+    accept_unreadable: bool = False,
 ) -> RestoreReport:
     manifest = await asyncio.to_thread(verify_archive, path)
     backup_migrations: list[str] = list(manifest["migrations"])
@@ -360,7 +368,15 @@ async def restore_backup(
             async with conn.transaction():
                 await conn.execute(SESSION)
                 await _load(conn, tar, manifest, force=force, report=report)
-        report.secrets, report.secrets_decrypted = await _check_secrets(conn, vault)
+                report.secrets, report.secrets_decrypted = await _check_secrets(conn, vault)
+                unreadable = report.secrets - report.secrets_decrypted
+                if unreadable and not accept_unreadable:  # raised in the transaction: nothing is restored
+                    raise BackupError(
+                        f"{unreadable} of {report.secrets} stored mailbox secrets do not decrypt with the configured "
+                        "keys, so nothing was restored: set ENCRYPTION_KEYS to the source installation's key(s) "
+                        "(embedded default: the content of its DATA_DIR/secret.key), or, if those keys are lost, add "
+                        "--accept-unreadable-secrets and enter those mailboxes' passwords again"
+                    )
     finally:
         await conn.close()
     if backup_migrations != code:

@@ -53,13 +53,14 @@ async def backup(settings: Settings, svc: Services, path: str | None) -> None:
     _say(f"NOTE: {KEYS_NOT_INCLUDED}; keep them apart from the archive")
 
 
-async def restore(settings: Settings, svc: Services, path: str, *, force: bool) -> None:
+async def restore(settings: Settings, svc: Services, path: str, *, force: bool, accept_unreadable: bool) -> None:
     await _database_answers(svc)
     try:
         report = await restore_backup(
             svc.database_url,
             Path(path),
             force=force,
+            accept_unreadable=accept_unreadable,
             vault=Vault(svc.encryption_keys),
             clock=SystemClock(),
             dns=DnsConfig.from_settings(settings),
@@ -91,6 +92,6 @@ async def restore(settings: Settings, svc: Services, path: str, *, force: bool) 
     else:
         _say(
             f"WARNING: {report.secrets - report.secrets_decrypted} of {report.secrets} stored mailbox secrets do NOT "
-            "decrypt with the configured keys: set ENCRYPTION_KEYS to the source installation's key(s) (embedded "
-            "default: the content of its DATA_DIR/secret.key) before starting, or those mailboxes cannot send or sync"
+            "decrypt with the configured keys (--accept-unreadable-secrets): those mailboxes cannot send or sync "
+            "until their passwords are entered again (/mailbox_import)"
         )

@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="restore a `mailfleet backup` archive into an empty database")
     restore.add_argument("path", help="the archive")
     restore.add_argument("--force", action="store_true", help="replace the data of a database that holds some")
+    restore.add_argument(
+        "--accept-unreadable-secrets",
+        action="store_true",
+        help="restore even when stored mailbox secrets do not decrypt with the configured keys (the keys are lost)",
+    )
     sub.add_parser("keygen", help="print a new encryption key for ENCRYPTION_KEYS")
     sub.add_parser("rotate-keys", help="re-encrypt every stored secret under the first of ENCRYPTION_KEYS")
     return parser
@@ -140,7 +145,11 @@ def _dispatch(settings: Settings, svc: Services, args: argparse.Namespace) -> in
         if args.command == "backup":
             _run_async(lambda: backups.backup(settings, svc, args.path))
         else:
-            _run_async(lambda: backups.restore(settings, svc, args.path, force=args.force))
+            _run_async(
+                lambda: backups.restore(
+                    settings, svc, args.path, force=args.force, accept_unreadable=args.accept_unreadable_secrets
+                )
+            )
     elif args.command == "demo":
         return demo_cli.run(settings, svc, args)
     elif args.command == "console":

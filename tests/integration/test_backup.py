@@ -1,6 +1,7 @@
 """`mailfleet backup` and `mailfleet restore` as an operator runs them, against real PostgreSQL databases: a
 populated database restores into a fresh one with every row, byte and sequence intact; bad archives and
-occupied targets are refused before anything is written; a wrong key is warned about."""
+occupied targets are refused before anything is written; a wrong key refuses the restore unless the lost keys
+are accepted."""
 
 from __future__ import annotations
 
@@ -198,14 +199,23 @@ async def test_a_backup_restores_into_a_fresh_database_with_everything(
     assert await _content(fresh) == source
 
 
-async def test_a_wrong_key_is_warned_about_and_the_data_still_restored(
+async def test_a_wrong_key_refuses_the_restore_unless_the_lost_keys_are_accepted(
     archive: tuple[Path, dict[str, list[tuple[object, ...]]]], empty_database: Callable[[str], Awaitable[str]]
 ) -> None:
     path, source = archive
     fresh = await empty_database("otherkey")
-    result = await asyncio.to_thread(_mailfleet, fresh, "restore", str(path), key=OTHER_KEY)
-    assert result.returncode == 0, result.stderr
-    assert "WARNING: 12 of 12 stored mailbox secrets do NOT decrypt with the configured keys" in result.stdout
+    refused = await asyncio.to_thread(_mailfleet, fresh, "restore", str(path), key=OTHER_KEY)
+    assert refused.returncode == 1, refused.stdout
+    assert "restore refused: 12 of 12 stored mailbox secrets do not decrypt with the configured keys" in refused.stderr
+    assert "--accept-unreadable-secrets" in refused.stderr and "Traceback" not in refused.stderr
+    assert KEY not in refused.stderr + refused.stdout and OTHER_KEY not in refused.stderr + refused.stdout
+    assert {t: rows for t, rows in (await _content(fresh)).items() if rows} == {}  # the schema, not one row
+
+    accepted = await asyncio.to_thread(
+        _mailfleet, fresh, "restore", str(path), "--accept-unreadable-secrets", key=OTHER_KEY
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    assert "WARNING: 12 of 12 stored mailbox secrets do NOT decrypt with the configured keys" in accepted.stdout
     assert await _content(fresh) == source
 
 
