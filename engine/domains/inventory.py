@@ -178,7 +178,8 @@ def parse_import(text: str) -> tuple[list[ImportRow], list[RowError]]:
     """Rows of a list or CSV (comma, semicolon or tab; optional header naming the columns), validated.
 
     A plain list is one domain per line. Without a header the columns are name, registrar, expiry, mail
-    provider, pool role. Duplicates within the file are reported on every repeat.
+    provider, pool role. A value past the last column refuses its row (empty trailing cells are fine).
+    Duplicates within the file are reported on every repeat.
     """
     lines = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not lines:
@@ -196,7 +197,15 @@ def parse_import(text: str) -> tuple[list[ImportRow], list[RowError]]:
     first_line: dict[str, int] = {}
     for number, cells in table:
         values = {col: cell.strip() for col, cell in zip(columns, cells, strict=False) if col}
+        extra = next((cell.strip() for cell in cells[len(columns) :] if cell.strip()), None)
         row = _row(number, values)
+        if extra is not None and not isinstance(row, RowError):  # a value with no column: never silently dropped
+            row = RowError(
+                number,
+                values.get("name", ""),
+                "domain-import-extra-column",
+                {"value": shorten(extra, _REGISTRAR_MAX), "columns": len(columns)},
+            )
         if isinstance(row, RowError):
             errors.append(row)
         elif row.name in first_line:

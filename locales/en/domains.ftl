@@ -46,6 +46,7 @@ domain-import-bad-registrar = unknown registrar “{ $value }”; known ones: { 
 domain-import-bad-date = date “{ $value }” not understood: use YYYY-MM-DD or DD.MM.YYYY
 domain-import-bad-provider = unknown mail provider “{ $value }”: yandex360, mailru or generic
 domain-import-bad-pool = unknown role “{ $value }”: active or reserve
+domain-import-extra-column = a value “{ $value }” after column { $columns }, the last one (name, registrar, expiry, mail provider, pool role, or those the header names): remove it or move it into its column
 domain-import-other-workspace = the domain belongs to another workspace
 
 ## DNS records and verdicts

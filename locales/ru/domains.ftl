@@ -43,6 +43,7 @@ domain-import-bad-registrar = регистратор «{ $value }» не зна�
 domain-import-bad-date = дата «{ $value }» не распознана: нужна ГГГГ-ММ-ДД или ДД.ММ.ГГГГ
 domain-import-bad-provider = почтовый провайдер «{ $value }» не знаком: yandex360, mailru или generic
 domain-import-bad-pool = роль «{ $value }» не знакома: active (активный) или reserve (резерв)
+domain-import-extra-column = лишнее значение «{ $value }» после колонки { $columns }, последней (имя, регистратор, срок, почтовый провайдер, роль или те, что названы в заголовке): уберите его или перенесите в свою колонку
 domain-import-other-workspace = домен уже принадлежит другому рабочему пространству
 
 ## Записи DNS и вердикты

@@ -52,10 +52,12 @@ def test_every_bad_row_gets_its_reason_and_the_good_ones_stay() -> None:
             "badpool.ru;reg.ru;;;main",
             f"longreg.ru;{'r' * 40};;;",
             "GOOD.ru;;;;",
+            "sixth.ru;reg.ru;;;reserve;notes here",
+            "trailing.ru;reg.ru;;;;;",
         ]
     )
     rows, errors = parse_import(text)
-    assert [r.name for r in rows] == ["good.ru"]
+    assert [r.name for r in rows] == ["good.ru", "trailing.ru"]
     assert [(e.line, e.value, e.key) for e in errors] == [
         (3, "not a domain", "domain-import-bad-name"),
         (4, "baddate.ru", "domain-import-bad-date"),
@@ -63,8 +65,10 @@ def test_every_bad_row_gets_its_reason_and_the_good_ones_stay() -> None:
         (6, "badpool.ru", "domain-import-bad-pool"),
         (7, "longreg.ru", "domain-import-bad-registrar"),
         (8, "GOOD.ru", "domain-import-duplicate"),
+        (9, "sixth.ru", "domain-import-extra-column"),
     ]
-    assert errors[-1].params == {"line": 2}
+    assert errors[-2].params == {"line": 2}
+    assert errors[-1].params == {"value": "notes here", "columns": 5}
 
 
 def test_empty_input() -> None:
