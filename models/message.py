@@ -84,9 +84,10 @@ class OutboundMessage(Model):
         # exactly once per enrollment and step: the constraint, not the job queue, guarantees it
         unique_together = (("enrollment", "step_position"),)
         indexes = (
-            PartialIndex(fields=("scheduled_at",), condition={"status": "queued"}, name="outbound_queued_due"),
             # the claim's pick: a mailbox's due rows in order, never a walk over every mailbox's queued rows (rows
-            # held back by a cap stay queued, due, all day)
+            # held back by a cap stay queued, due, all day). The only index on queued rows: with a second one by
+            # time alone, a cached generic plan of the claim picked that one and filtered it by mailbox (migration
+            # 0019); the few fleet-wide reads of queued rows (due mailboxes, the backlog alarm) scan this one
             PartialIndex(
                 fields=("mailbox_id", "scheduled_at", "id"),
                 condition={"status": "queued"},
