@@ -44,10 +44,16 @@ COUNTER_OF: Final[Mapping[EventKind, str]] = {
     EventKind.AUTH_ERROR: "auth_errors",
 }
 WARMUP_SENT: Final = "warmup_sent"
-COUNTERS: Final[tuple[str, ...]] = (*COUNTER_OF.values(), WARMUP_SENT)
-"""The DailyStat counter columns: one per event kind, then `warmup_sent` — of the SENT events, those of warmup
-messages between own mailboxes (`data["kind"]`), counted in `sent` as well: replies, complaints and unsubscribes
-only ever answer the others, so their rates are over `sent - warmup_sent` (`Counts.outreach`)."""
+PIXEL_SENT: Final = "pixel_sent"
+COUNTERS: Final[tuple[str, ...]] = (*COUNTER_OF.values(), WARMUP_SENT, PIXEL_SENT)
+"""The DailyStat counter columns: one per event kind, then two parts of `sent`, each counted in `sent` as well.
+`warmup_sent`: of the SENT events, those of warmup messages between own mailboxes (`data["kind"]`): replies,
+complaints and unsubscribes only ever answer the others, so their rates are over `sent - warmup_sent`
+(`Counts.outreach`). `pixel_sent`: those whose message carried an open pixel (`data["pixel"]`, an HTML campaign's):
+the sample of the open rate, per message, so a campaign switched to or from HTML midway is measured over the mail
+that could be opened."""
+PIXEL_DATA: Final = "pixel"
+"""The key of a SENT event's data that says its message carried an open pixel."""
 
 _UTC = ZoneInfo("UTC")
 
@@ -94,12 +100,16 @@ def stat_rows(records: Iterable[EventRecord], zones: Mapping[int, ZoneInfo]) -> 
     for record in records:
         day = record.occurred_at.astimezone(zones.get(record.workspace_id, _UTC)).date()
         column = COUNTER_OF[record.kind]
-        warmup = record.kind is EventKind.SENT and record.data.get("kind") == MessageKind.WARMUP.value
+        sent = record.kind is EventKind.SENT
+        warmup = sent and record.data.get("kind") == MessageKind.WARMUP.value
+        pixel = sent and bool(record.data.get(PIXEL_DATA))
         for scope, scope_id in _scopes(record):
             _, counts = totals.setdefault((scope, scope_id, day), (record.workspace_id, Counter()))
             counts[column] += 1
             if warmup:
                 counts[WARMUP_SENT] += 1
+            if pixel:
+                counts[PIXEL_SENT] += 1
     return [
         StatRow(workspace_id=ws, scope=scope, scope_id=scope_id, day=day, counts=dict(counts))
         for (scope, scope_id, day), (ws, counts) in sorted(totals.items(), key=lambda item: item[0])

@@ -238,6 +238,8 @@ class DailyStat(Model):
     # of `sent`, the warmup messages between own mailboxes (migration 0017): replies, complaints and unsubscribes
     # only ever answer the rest, so their rates are over `sent - warmup_sent`
     warmup_sent = fields.IntField(default=0, db_default=0)
+    # of `sent`, the messages that carried an open pixel (an HTML campaign's): the sample of the open rate
+    pixel_sent = fields.IntField(default=0, db_default=0)
     opens = fields.IntField(default=0)
     clicks = fields.IntField(default=0)
     replies = fields.IntField(default=0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Final
 
@@ -39,8 +39,7 @@ WINDOW_DAYS: Final = {Window.DAY: 1, Window.WEEK: 7}
 @dataclass(frozen=True, slots=True)
 class Counts:
     """Counters summed over a window. `sent` counts every message sent, `warmup_sent` the warmup ones among them
-    (`outreach`: the rest). `measured_sent`: the sends that carried an open pixel (None: nothing did — opens are
-    not measured)."""
+    (`outreach`: the rest), `pixel_sent` those that carried an open pixel (`measured_sent`)."""
 
     sent: int = 0
     warmup_sent: int = 0
@@ -55,13 +54,16 @@ class Counts:
     warmup_spam: int = 0
     smtp_errors: int = 0
     auth_errors: int = 0
-    measured_sent: int | None = None
+    pixel_sent: int = 0
 
     def __add__(self, other: Counts) -> Counts:
-        a, b = self.measured_sent, other.measured_sent
-        measured = None if a is None and b is None else (a or 0) + (b or 0)
-        values = {n: getattr(self, n) + getattr(other, n) for n in _COUNTERS}
-        return Counts(**values, measured_sent=measured)
+        return Counts(*map(operator.add, _VALUES(self), _VALUES(other)))
+
+    @property
+    def measured_sent(self) -> int | None:
+        """The sample of the open rate: the sends that carried an open pixel; None when none did (opens are not
+        measured, never 0 %)."""
+        return self.pixel_sent or None
 
     @property
     def outreach(self) -> int:
@@ -72,10 +74,10 @@ class Counts:
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Counts:
         """The counters of a `DailyStat` row (or any mapping with those names); missing ones are 0."""
-        return cls(*[int(row.get(n) or 0) for n in _COUNTERS])  # positional: the counters are the first fields
+        return cls(*[int(row.get(n) or 0) for n in _COUNTERS])
 
 
-_COUNTERS: Final = tuple(f.name for f in fields(Counts) if f.name != "measured_sent")
+_COUNTERS: Final = tuple(f.name for f in fields(Counts))
 """The summed counters, in field order (hot loops avoid `dataclasses.fields`)."""
 
 
@@ -86,14 +88,9 @@ def total(items: Iterable[Counts]) -> Counts:
     """The sum of `items` (monitoring sums a month of days for every mailbox on every run: one pass, in C where it
     can be)."""
     listed = list(items)
-    measured: int | None = None
-    for item in listed:
-        if item.measured_sent is not None:
-            measured = (measured or 0) + item.measured_sent
     if not listed:
-        return Counts(measured_sent=measured)
-    counts = Counts(*map(sum, zip(*map(_VALUES, listed), strict=True)))
-    return counts if measured is None else replace(counts, measured_sent=measured)
+        return Counts()
+    return Counts(*map(sum, zip(*map(_VALUES, listed), strict=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +204,7 @@ def sum_days(rows: Mapping[dt.date, Counts], first: dt.date, last: dt.date) -> C
 
 _DAILY = """
 SELECT scope_id, day, sent, warmup_sent, opens, replies, bounces_hard, bounces_soft, bounces_block, complaints,
-       unsubscribes, warmup_inbox, warmup_spam, smtp_errors, auth_errors FROM daily_stat
+       unsubscribes, warmup_inbox, warmup_spam, smtp_errors, auth_errors, pixel_sent FROM daily_stat
 WHERE scope = $1 AND scope_id = ANY($2::int[]) AND day BETWEEN $3 AND $4
 """
 
@@ -226,31 +223,16 @@ async def daily_rows(
     return found
 
 
-_MEASURED_MAILBOX = """
-SELECT m.mailbox_id AS id, count(*) AS n FROM outbound_message m JOIN campaign c ON c.id = m.campaign_id
-WHERE m.mailbox_id = ANY($1::int[]) AND c.html AND m.kind = 'campaign' AND m.sent_at >= $2 AND m.sent_at < $3
-GROUP BY m.mailbox_id
-"""
-
-
-async def measured_sends(mailbox_ids: Sequence[int], start: dt.datetime, end: dt.datetime) -> dict[int, int]:
-    """How many sends of each mailbox in [start, end) carried an open pixel (campaigns that opted into HTML)."""
-    if not mailbox_ids:
-        return {}
-    conn = connections.get("default")
-    rows = await conn.execute_query_dict(_MEASURED_MAILBOX, [list(mailbox_ids), start, end])
-    return {int(r["id"]): int(r["n"]) for r in rows}
-
-
+# pixel_sent: the sends whose SENT event says they carried an open pixel (`engine.stats.PIXEL_DATA`)
 _LAST_SENDS = """
 WITH last AS (
-  SELECT m.id, (c.html IS TRUE) AS html, m.kind FROM outbound_message m LEFT JOIN campaign c ON c.id = m.campaign_id
+  SELECT m.id, m.kind FROM outbound_message m
   WHERE m.mailbox_id = $1 AND m.sent_at IS NOT NULL AND m.kind <> 'test'
   ORDER BY m.sent_at DESC LIMIT $2
 )
 SELECT (SELECT count(*) FROM last) AS sent,
        (SELECT count(*) FROM last WHERE kind = 'warmup') AS warmup_sent,
-       (SELECT count(*) FROM last WHERE html) AS measured,
+       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'sent' AND e.data ->> 'pixel' = 'true') AS pixel_sent,
        count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'open') AS opens,
        count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'reply') AS replies,
        count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'bounce_hard') AS bounces_hard,
@@ -268,7 +250,4 @@ async def last_sends(mailbox_id: int, limit: int = LAST_SENDS) -> Counts:
     """The counters of a mailbox's last `limit` sends (each message counted once per kind of event)."""
     conn = connections.get("default")
     rows = await conn.execute_query_dict(_LAST_SENDS, [mailbox_id, limit])
-    r = dict(rows[0]) if rows else {}
-    measured = int(r.get("measured") or 0)
-    counts = Counts.of(r)
-    return Counts(**{**{f.name: getattr(counts, f.name) for f in fields(Counts)}, "measured_sent": measured or None})
+    return Counts.of(dict(rows[0]) if rows else {})

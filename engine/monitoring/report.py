@@ -3,7 +3,6 @@ first, each rate with its sample), and the protection thresholds in force with t
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Final
@@ -29,7 +28,6 @@ from engine.monitoring.service import (
     resumed_mark,
     thresholds_of,
 )
-from engine.reports.service import measured_opens
 from engine.sending.why import mailboxes_named
 from models import AuditLog, Campaign, Domain, Mailbox, Workspace
 from models.enums import CampaignStatus, DomainStatus, MailboxStatus, StatScope
@@ -95,15 +93,14 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     first = today - dt.timedelta(days=6)
     box_rows = await metrics.daily_rows(StatScope.MAILBOX, [b.id for b in boxes], first, today)
     dom_rows = await metrics.daily_rows(StatScope.DOMAIN, [d.id for d in domains], first, today)
-    box_pixels, dom_pixels = await _pixel_sends(boxes, domains, today, zone(space.timezone))
     single = target is not None and "@" in target
     found: list[SubjectHealth] = []
     for d in domains:
-        windows = _windows(dom_rows.get(d.id, {}), today, least, dom_pixels.get(d.id, (0, 0)))
+        windows = _windows(dom_rows.get(d.id, {}), today, least)
         name = to_unicode(d.name)
         found.append(SubjectHealth("domain", name, d.status.value, d.health_factor, d.health_reason, None, windows))
     for b in boxes:
-        windows = _windows(box_rows.get(b.id, {}), today, least, box_pixels.get(b.id, (0, 0)))
+        windows = _windows(box_rows.get(b.id, {}), today, least)
         if single:
             windows = (*windows, metrics.compute(await metrics.last_sends(b.id), Window.LAST100, minimums=least))
         paused = b.cooldown_until if b.status is MailboxStatus.COOLDOWN else None
@@ -113,36 +110,12 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     return sorted(found, key=lambda s: (s.kind != "domain", -s.badness, s.name))
 
 
-def _windows(
-    rows: dict[dt.date, Counts], today: dt.date, least: metrics.Minimums, pixels: tuple[int, int]
-) -> tuple[Metrics, ...]:
-    """Today and 7 days; `pixels`: the sends of each that carried an open pixel (0: opens not measured)."""
+def _windows(rows: dict[dt.date, Counts], today: dt.date, least: metrics.Minimums) -> tuple[Metrics, ...]:
+    """Today and 7 days."""
     return tuple(
-        metrics.compute(
-            dataclasses.replace(metrics.sum_days(rows, *metrics.window_days(w, today)), measured_sent=n or None),
-            w,
-            minimums=least,
-        )
-        for w, n in zip((Window.DAY, Window.WEEK), pixels, strict=True)
+        metrics.compute(metrics.sum_days(rows, *metrics.window_days(w, today)), w, minimums=least)
+        for w in (Window.DAY, Window.WEEK)
     )
-
-
-async def _pixel_sends(
-    boxes: list[Mailbox], domains: list[Domain], today: dt.date, tz: dt.tzinfo
-) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
-    """The sends that carried an open pixel (HTML campaigns) today and over 7 days, on the workspace's clock: per
-    mailbox shown, and per domain over all its mailboxes — the sample of their open rates, as the rules read it."""
-    dom_boxes = await Mailbox.filter(domain_id__in=[d.id for d in domains]).values_list("id", "domain_id")
-    ids = sorted({b.id for b in boxes} | {int(i) for i, _ in dom_boxes})
-    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tz)
-    day = await metrics.measured_sends(ids, dt.datetime.combine(today, dt.time(), tz), end)
-    week = await metrics.measured_sends(ids, dt.datetime.combine(today - dt.timedelta(days=6), dt.time(), tz), end)
-    per_box = {i: (day.get(i, 0), week.get(i, 0)) for i in ids}
-    per_domain: dict[int, tuple[int, int]] = {}
-    for box_id, domain_id in dom_boxes:
-        d, w = per_domain.get(int(domain_id), (0, 0))
-        per_domain[int(domain_id)] = (d + per_box[int(box_id)][0], w + per_box[int(box_id)][1])
-    return per_box, per_domain
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,9 +199,8 @@ class Overview:
 
 
 async def overview(actor: Actor, clock: Clock) -> Overview:
-    """The workspace's and its running or paused campaigns' 7-day metrics. A campaign's open rate is measured
-    only when it opted into HTML (the only mail with a pixel); the workspace's over the sends of such campaigns,
-    as /report measures it (not measured when none sent)."""
+    """The workspace's and its running or paused campaigns' 7-day metrics. Open rates are over the sends that
+    carried a pixel (an HTML campaign's), as /report measures them (not measured when none did)."""
     workspace_id = require_reader(actor)
     space = await Workspace.get(id=workspace_id)
     today = clock.now().astimezone(zone(space.timezone)).date()
@@ -242,12 +214,8 @@ async def overview(actor: Actor, clock: Clock) -> Overview:
     campaigns = []
     for c in running:
         counts = metrics.sum_days(rows.get(c.id, {}), first, last)
-        if c.html:
-            counts = dataclasses.replace(counts, measured_sent=counts.sent)
         campaigns.append((c.name, metrics.compute(counts, Window.WEEK, minimums=least)))
     campaigns.sort(key=lambda item: -max(item[1].hard_bounce_rate.value or -1, item[1].block_rate.value or -1))
     week = metrics.sum_days(ws_rows.get(workspace_id, {}), first, last)
-    pixel_sends, opens = await measured_opens(workspace_id, first, last)
-    week = dataclasses.replace(week, opens=opens, measured_sent=pixel_sends)
     workspace = metrics.compute(week, Window.WEEK, minimums=least)
     return Overview(workspace, tuple(campaigns[:CAMPAIGNS_SHOWN]), max(0, len(campaigns) - CAMPAIGNS_SHOWN))

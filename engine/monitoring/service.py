@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
@@ -111,10 +110,6 @@ async def evaluate(clock: Clock, workspace_ids: Iterable[int] | None = None) -> 
     return report
 
 
-def _day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
-
-
 async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[Action], list[str]]:
     """The actions the rules ask for, and the fingerprints of the alerts whose condition cleared: the engagement
     rules each mailbox meets again, and the cooldown of a mailbox that sends again, its time over, without returning
@@ -133,10 +128,6 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[
     rows = await metrics.daily_rows(StatScope.MAILBOX, [b.id for b in boxes], first, today)
     domain_rows = await metrics.daily_rows(StatScope.DOMAIN, domain_ids, yesterday, yesterday)
     ws_rows = await metrics.daily_rows(StatScope.WORKSPACE, [space.id], today, today)
-    ids = [b.id for b in boxes]
-    recent_end = _day_start(recent_to + dt.timedelta(days=1), tz)
-    measured_recent = await metrics.measured_sends(ids, _day_start(recent_from, tz), recent_end)
-    measured_base = await metrics.measured_sends(ids, _day_start(base_from, tz), _day_start(recent_from, tz))
 
     def local_day(moment: dt.datetime | None) -> dt.date | None:
         return moment.astimezone(tz).date() if moment else None
@@ -175,8 +166,8 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[
                     recovering=_recovering(box.health_reason),
                     yesterday=own.get(yesterday, Counts()),
                 ),
-                recent=_with_measured(recent, measured_recent.get(box.id)),
-                baseline=_with_measured(baseline, measured_base.get(box.id)),
+                recent=recent,
+                baseline=baseline,
             )
         )
     domain_facts = {
@@ -242,11 +233,6 @@ def since_resume(counts: Counts, mark: Any, today: dt.date) -> Counts:
 
 def _recovering(reason: str) -> bool:
     return reason.startswith(RECOVERING)
-
-
-def _with_measured(counts: Counts, measured: int | None) -> Counts:
-    values = {name: getattr(counts, name) for name in Counts.__dataclass_fields__}
-    return Counts(**{**values, "measured_sent": measured or None})
 
 
 def _subject(action: Action) -> tuple[str, int]:

@@ -19,11 +19,10 @@ from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
 from engine.errors import NotFound
-from engine.monitoring.metrics import Counts, Metrics, Minimums, Rate, Window, compute, measured_sends, rate
+from engine.monitoring.metrics import Counts, Metrics, Minimums, Rate, Window, compute, rate
 from engine.monitoring.service import minimums_of
 from engine.reports.period import Period, parse_period
 from engine.sending.why import mailboxes_named
-from engine.stats import workspace_zone
 from models import Alert, Campaign, Domain, Mailbox, Workspace
 from models.enums import AlertStatus, MailboxStatus, StatScope
 
@@ -61,35 +60,9 @@ SELECT coalesce(sum(sent), 0) AS sent, coalesce(sum(warmup_sent), 0) AS warmup_s
        coalesce(sum(bounces_block), 0) AS bounces_block, coalesce(sum(complaints), 0) AS complaints,
        coalesce(sum(unsubscribes), 0) AS unsubscribes, coalesce(sum(warmup_inbox), 0) AS warmup_inbox,
        coalesce(sum(warmup_spam), 0) AS warmup_spam, coalesce(sum(smtp_errors), 0) AS smtp_errors,
-       coalesce(sum(auth_errors), 0) AS auth_errors
+       coalesce(sum(auth_errors), 0) AS auth_errors, coalesce(sum(pixel_sent), 0) AS pixel_sent
 FROM daily_stat WHERE scope = $1 AND scope_id = $2 AND day BETWEEN $3 AND $4 AND workspace_id = $5
 """
-_MEASURED_WORKSPACE = """
-SELECT sum(d.sent) AS n, sum(d.opens) AS opens FROM daily_stat d JOIN campaign c ON c.id = d.scope_id AND c.html
-WHERE d.workspace_id = $1 AND d.day BETWEEN $2 AND $3 AND d.scope = 'campaign'
-"""
-
-
-async def measured_opens(workspace_id: int, start: dt.date, end: dt.date) -> tuple[int | None, int]:
-    """The workspace's sends that carried an open pixel over `start`…`end` (those of its HTML campaigns) and their
-    opens: a part and its sample from the same mail. (None, 0) when no such campaign sent: opens not measured."""
-    found = await connections.get("default").execute_query_dict(_MEASURED_WORKSPACE, [workspace_id, start, end])
-    n = found[0]["n"] if found else None
-    if n is None:
-        return None, 0
-    return int(n), int(found[0]["opens"] or 0)
-
-
-async def _pixel_sends(workspace_id: int, scope: StatScope, subject: int, start: dt.date, end: dt.date) -> int:
-    """How many sends of a mailbox (or of a domain's mailboxes) over `start`…`end` carried an open pixel."""
-    ids = [subject]
-    if scope is StatScope.DOMAIN:
-        boxes = await Mailbox.filter(domain_id=subject, workspace_id=workspace_id).only("id")
-        ids = [box.id for box in boxes]
-    tz = await workspace_zone(workspace_id)
-    first = dt.datetime.combine(start, dt.time(0), tzinfo=tz)
-    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
-    return sum((await measured_sends(ids, first, after)).values())
 
 
 async def summary(
@@ -103,11 +76,9 @@ async def summary(
 ) -> Summary:
     """Totals and rates of the workspace (or one of its campaigns, domains, mailboxes) over `start`…`end`.
 
-    Opens are measured only where the mail carried a pixel: a campaign that opted into HTML, or for the
-    workspace, a domain or a mailbox the sends of such campaigns (`DailyStat` has no such split for a domain or a
-    mailbox: their sends with a pixel are counted from the messages, over the period's days in the workspace's
-    zone, as /health counts them); with none, "not measured". A campaign sends no warmup mail: its warmup
-    placement is "not measured" too.
+    Opens are measured over the sends that carried a pixel (`pixel_sent`: an HTML campaign's, counted per message,
+    so a campaign switched to or from HTML midway is measured over the mail that could be opened); with none, "not
+    measured". A campaign sends no warmup mail: its warmup placement is "not measured" too.
     `minimums`: the workspace's (`minimums_of` its settings), read if not given.
     No access check: callers check the actor (see `report`)."""
     subject = workspace_id if scope is StatScope.WORKSPACE else scope_id
@@ -116,16 +87,6 @@ async def summary(
     conn = connections.get("default")
     rows = await conn.execute_query_dict(_SUM, [scope.value, subject, start, end, workspace_id])
     counts = Counts.of(rows[0] if rows else {})
-    measured: int | None = None
-    if scope is StatScope.CAMPAIGN:
-        html = await Campaign.filter(id=subject, workspace_id=workspace_id).values_list("html", flat=True)
-        measured = counts.sent if html and html[0] else None
-    elif scope is StatScope.WORKSPACE:
-        measured, opens = await measured_opens(workspace_id, start, end)
-        counts = dataclasses.replace(counts, opens=opens)
-    else:
-        measured = await _pixel_sends(workspace_id, scope, subject, start, end) or None
-    counts = dataclasses.replace(counts, measured_sent=measured)
     if minimums is None:
         space = await Workspace.get(id=workspace_id)
         minimums = await minimums_of(space.settings)

@@ -85,6 +85,8 @@ from engine.sending.caps import CapInputs, effective_cap
 from engine.sending.ports import Account, MailSender, SentFolder, SentFolderError
 from engine.stats import (
     COUNTERS,
+    PIXEL_DATA,
+    PIXEL_SENT,
     WARMUP_SENT,
     EventRecord,
     SuppressionRecord,
@@ -214,6 +216,7 @@ class Sending:
     subject: str | None = None
     links: tuple[str, ...] | None = None
     next_step: NextStep | None = None
+    pixel: bool = False  # it carried an open pixel (an HTML campaign's): counted in `pixel_sent`
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,6 +617,8 @@ FROM q JOIN mailbox b ON b.id = q.id JOIN domain d ON d.id = b.domain_id JOIN wo
 
 
 RECORD_PARAMS: Final = 21  # the parameters of `_record_ctes`
+_SENT_PARTS: Final = ("sent", WARMUP_SENT, PIXEL_SENT)
+"""The counters a send adds to (`sent` and its parts): what the record counts and the rollups sum."""
 
 
 def _record_ctes(first: int) -> str:
@@ -630,8 +635,13 @@ def _record_ctes(first: int) -> str:
     enrollment advances nothing."""
     p = [f"${first + i}" for i in range(RECORD_PARAMS)]
     counters = ", ".join(COUNTERS)
-    warm = "count(*) FILTER (WHERE t.data::jsonb ->> 'kind' = 'warmup')"
-    counts = ", ".join("count(*)" if c == "sent" else warm if c == WARMUP_SENT else "0" for c in COUNTERS)
+    of_sent = {
+        "sent": "count(*)",
+        WARMUP_SENT: "count(*) FILTER (WHERE t.data::jsonb ->> 'kind' = 'warmup')",
+        PIXEL_SENT: f"count(*) FILTER (WHERE t.data::jsonb ->> '{PIXEL_DATA}' = 'true')",
+    }
+    counts = ", ".join(of_sent.get(c, "0") for c in COUNTERS)
+    added = ", ".join(f"{c} = daily_stat.{c} + excluded.{c}" for c in _SENT_PARTS)
     return f"""rt AS (
     SELECT * FROM unnest({p[0]}::int[], {p[1]}::bigint[], {p[2]}::timestamptz[], {p[3]}::int[], {p[4]}::text[],
         {p[5]}::int[], {p[6]}::int[], {p[7]}::bigint[], {p[8]}::text[], {p[9]}::text[], {p[10]}::text[],
@@ -653,8 +663,7 @@ def _record_ctes(first: int) -> str:
     JOIN r ON r.id = k.id JOIN rt t ON t.id = k.id
     GROUP BY k.ws, k.scope, k.scope_id, k.day
     ORDER BY min(k.n)
-    ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = daily_stat.sent + excluded.sent,
-        warmup_sent = daily_stat.warmup_sent + excluded.warmup_sent
+    ON CONFLICT (scope, scope_id, day) DO UPDATE SET {added}
 ), ra AS (
     UPDATE enrollment e SET
         current_step = COALESCE(t.next_position, t.position + 1), last_sent_at = t.at, next_due_at = t.next_due,
@@ -1510,7 +1519,8 @@ class Outbox:
             if row.is_campaign:
                 links = composed.links if composed is not None else None
                 subject = composed.subject if composed is not None else None
-                sending = Sending(subject=subject, links=links, next_step=row.next_step)
+                pixel = composed is not None and composed.html is not None
+                sending = Sending(subject=subject, links=links, next_step=row.next_step, pixel=pixel)
             return result.outcome.value, _Accepted(row, self.clock.now(), result, sending)
         await self._record(account, row, result, report, zone)
         return result.outcome.value, None
@@ -1636,10 +1646,11 @@ class Outbox:
                         next_due = due_after(
                             now, delay_days=step.delay_days, business_days=step.business_days, zone=step.zone
                         )
+            data = _PIXEL_EVENT_DATA if sending is not None and sending.pixel else _EVENT_DATA
             values = (
                 account.mailbox_id, row.id, now, result.code if result else None,
                 result.text if result else "found in the Sent folder", row.workspace_id, campaign_id, row.lead_id,
-                _EVENT_DATA[row.kind], subject, links, enrollment, position, next_position, next_due, row.message_id,
+                data[row.kind], subject, links, enrollment, position, next_position, next_due, row.message_id,
             )  # fmt: skip
             for column, value in zip(fields, values, strict=True):
                 column.append(value)
@@ -1868,6 +1879,7 @@ class Outbox:
             subject=composed.subject if composed else None,
             links=composed.links if composed else None,
             next_step=facts.next_step if facts else None,
+            pixel=composed is not None and composed.html is not None,
         )
 
     async def _unknown(self, row: Claimed, reason: str, stale: dt.datetime) -> bool:
@@ -1976,34 +1988,37 @@ def _claimed(row: Mapping[str, Any], prefix: str = "") -> Claimed:
 
 _EVENT_DATA: Final = {k: json.dumps({"kind": k.value}) for k in MessageKind}
 """The SENT event's data for each kind of row (what `Outbox._event` writes)."""
+_PIXEL_EVENT_DATA: Final = {k: json.dumps({"kind": k.value, PIXEL_DATA: True}) for k in MessageKind}
+"""The SENT event's data of a message that carried an open pixel (counted in `pixel_sent`)."""
 
 
 _ROLLED_UP: Final = frozenset({StatScope.DOMAIN, StatScope.WORKSPACE})
 
 
 def _rollup_sql() -> str:
-    """A domain's and its workspace's `sent` and `warmup_sent` of the days since $3 as the sums of their mailboxes'
-    ($1 workspace, $2 domain). Every sending mailbox of a workspace would otherwise update the same two rows with
-    every message, each holding their lock until its commit is on disk: the sends of a workspace would be recorded
-    one at a time. Only ever raises a count (sums only grow), so rollups racing each other never lose one; rows
-    locked in `stats.stat_rows`'s order (domain before workspace)."""
+    """A domain's and its workspace's `sent` and its parts (`_SENT_PARTS`) of the days since $3 as the sums of
+    their mailboxes' ($1 workspace, $2 domain). Every sending mailbox of a workspace would otherwise update the
+    same two rows with every message, each holding their lock until its commit is on disk: the sends of a workspace
+    would be recorded one at a time. Only ever raises a count (sums only grow), so rollups racing each other never
+    lose one; rows locked in `stats.stat_rows`'s order (domain before workspace)."""
     counters = ", ".join(COUNTERS)
-    values = ", ".join(f"t.{c}" if c in ("sent", WARMUP_SENT) else "0" for c in COUNTERS)
+    values = ", ".join(f"t.{c}" if c in _SENT_PARTS else "0" for c in COUNTERS)
+    sums = ", ".join(f"sum(s.{c}) AS {c}" for c in _SENT_PARTS)
+    raised = ", ".join(f"{c} = greatest(daily_stat.{c}, excluded.{c})" for c in _SENT_PARTS)
+    below = " OR ".join(f"daily_stat.{c} < excluded.{c}" for c in _SENT_PARTS)
     return f"""
 WITH t AS (
-    SELECT $1::int AS ws, 'domain' AS scope, $2::int AS scope_id, s.day, sum(s.sent) AS sent,
-        sum(s.warmup_sent) AS warmup_sent
+    SELECT $1::int AS ws, 'domain' AS scope, $2::int AS scope_id, s.day, {sums}
     FROM daily_stat s WHERE s.scope = 'mailbox' AND s.scope_id = ANY({_boxes("domain_id = $2")}) AND s.day >= $3
     GROUP BY s.day
     UNION ALL
-    SELECT $1::int, 'workspace', $1::int, s.day, sum(s.sent), sum(s.warmup_sent) FROM daily_stat s
+    SELECT $1::int, 'workspace', $1::int, s.day, {sums} FROM daily_stat s
     WHERE s.workspace_id = $1 AND s.day >= $3 AND s.scope = 'mailbox' GROUP BY s.day
 )
 INSERT INTO daily_stat (workspace_id, scope, scope_id, day, {counters})
 SELECT t.ws, t.scope, t.scope_id, t.day, {values} FROM t ORDER BY t.scope, t.scope_id, t.day
-ON CONFLICT (scope, scope_id, day) DO UPDATE SET sent = greatest(daily_stat.sent, excluded.sent),
-    warmup_sent = greatest(daily_stat.warmup_sent, excluded.warmup_sent)
-WHERE daily_stat.sent < excluded.sent OR daily_stat.warmup_sent < excluded.warmup_sent
+ON CONFLICT (scope, scope_id, day) DO UPDATE SET {raised}
+WHERE {below}
 """  # noqa: S608 - built from the constant counter names; every value is a bound parameter
 
 

@@ -18,6 +18,7 @@ from models import Campaign, Enrollment, Lead, Mailbox, OutboundMessage, Step, W
 from models.enums import CampaignStatus, EnrollmentState, MessageKind, MessageStatus
 
 UNSUBSCRIBE_BASE = "https://t.example.test/u/"
+PIXEL_BASE = "https://t.example.test/o/"
 
 
 class TestComposer:
@@ -26,8 +27,9 @@ class TestComposer:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, broken: Sequence[str] = ()) -> None:
+    def __init__(self, broken: Sequence[str] = (), *, html: bool = False) -> None:
         self.broken = set(broken)
+        self.html = html  # adds an HTML part with an open pixel, as for a campaign that opted into HTML
         self.calls: list[CampaignRow] = []
 
     async def __call__(self, row: CampaignRow) -> Composed:
@@ -41,6 +43,9 @@ class TestComposer:
             f"Unsubscribe: {UNSUBSCRIBE_BASE}{row.row_id}\n",
             links=(link,),
             unsubscribe_url=f"{UNSUBSCRIBE_BASE}{row.row_id}",
+            html=f'<p>Step {row.step_position}</p><img src="{PIXEL_BASE}{row.row_id}" width="1" height="1" alt="">'
+            if self.html
+            else None,
         )
 
 

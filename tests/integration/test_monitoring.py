@@ -25,7 +25,7 @@ from engine.monitoring.health import health_factors
 from engine.reports import summary
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.why import protections
-from engine.stats import EventRecord, record_events
+from engine.stats import PIXEL_DATA, EventRecord, record_events
 from engine.warmup import Composed, Persona
 from jobs import worker
 from models import AgencySetting, Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
@@ -89,11 +89,14 @@ async def fleet(
     return ws, boxes
 
 
-async def events(box: Mailbox, kind: EventKind, n: int, at: dt.datetime) -> None:
+async def events(box: Mailbox, kind: EventKind, n: int, at: dt.datetime, data: dict[str, object] | None = None) -> None:
     await record_events(
-        [EventRecord(box.workspace_id, kind, at, box.id, box.domain_id, lead_id=None) for _ in range(n)],
+        [EventRecord(box.workspace_id, kind, at, box.id, box.domain_id, data=data or {}) for _ in range(n)],
         zones={box.workspace_id: MOSCOW},
     )
+
+
+PIXEL_SENT_DATA = {"kind": "campaign", PIXEL_DATA: True}  # what the record of an HTML campaign's send writes
 
 
 def actor(ws: Workspace) -> Actor:
@@ -241,7 +244,8 @@ async def test_the_overview_measures_opens_only_for_html_campaigns_and_counts_th
     plain = await Campaign.create(workspace=ws, name="Plain", status=CampaignStatus.RUNNING)
     box = boxes[0]
     for c, opens in ((html, 12), (plain, 0)):
-        records = [EventRecord(ws.id, EventKind.SENT, NOW, box.id, box.domain_id, c.id) for _ in range(30)]
+        sent = {"kind": "campaign", PIXEL_DATA: c.html}  # the pixel: what an HTML campaign's send carried
+        records = [EventRecord(ws.id, EventKind.SENT, NOW, box.id, box.domain_id, c.id, data=sent) for _ in range(30)]
         records += [EventRecord(ws.id, EventKind.OPEN, NOW, box.id, box.domain_id, c.id) for _ in range(opens)]
         records += [EventRecord(ws.id, EventKind.REPLY, NOW, box.id, box.domain_id, c.id)]
         await record_events(records, zones={ws.id: MOSCOW})
@@ -332,7 +336,13 @@ async def test_the_last_100_sends_window_counts_each_message_once_and_opens_only
     def event(kind: EventKind, message_id: int) -> EventRecord:
         return EventRecord(ws.id, kind, NOW, box.id, box.domain_id, message_id=message_id)
 
-    records = [event(EventKind.BOUNCE_HARD, m) for m in old[:5]]  # outside the window
+    records = [
+        EventRecord(
+            ws.id, EventKind.SENT, NOW, box.id, box.domain_id, message_id=m, data=PIXEL_SENT_DATA if n % 2 else {}
+        )
+        for n, m in enumerate(ids)
+    ]
+    records += [event(EventKind.BOUNCE_HARD, m) for m in old[:5]]  # outside the window
     records += [event(EventKind.BOUNCE_HARD, m) for m in recent[:2]]
     records += [event(EventKind.OPEN, m) for m in recent[1:11:2] for _ in range(3)]  # 5 messages opened 3 times
     records += [event(EventKind.REPLY, recent[-1])]
@@ -485,19 +495,8 @@ async def test_health_measures_the_opens_of_a_mailbox_and_a_domain_that_sent_mai
     measured", never 0 %."""
     ws, boxes = await fleet(1, 2)
     rich, plain = boxes
-    html = await Campaign.create(workspace=ws, name="Rich", status=CampaignStatus.RUNNING, html=True)
-    rows = []
-    for n in range(30):
-        rows.append(
-            OutboundMessage(
-                kind=MessageKind.CAMPAIGN, workspace_id=ws.id, mailbox_id=rich.id, campaign_id=html.id,
-                message_id=f"<p{n}@acme0.test>", status=MessageStatus.SENT, scheduled_at=NOW,
-                sent_at=NOW - dt.timedelta(days=n % 3, minutes=30),
-            )
-        )  # fmt: skip
-    await OutboundMessage.bulk_create(rows)
     for days in range(3):  # 10 sends with a pixel a day, today and the two days before
-        await events(rich, EventKind.SENT, 10, NOW - dt.timedelta(days=days, minutes=30))
+        await events(rich, EventKind.SENT, 10, NOW - dt.timedelta(days=days, minutes=30), PIXEL_SENT_DATA)
         await events(rich, EventKind.OPEN, 2, NOW - dt.timedelta(days=days, minutes=10))
     await events(plain, EventKind.SENT, 30, NOW - dt.timedelta(minutes=30))
     clock = FrozenClock(NOW)

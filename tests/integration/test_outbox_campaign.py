@@ -22,10 +22,23 @@ from engine.crypto import Vault, generate_key
 from engine.inbox import SyncOptions, sync_mailbox
 from engine.lifecycle import transition_mailbox
 from engine.mail.smtp import SmtpTransport, Timeouts
+from engine.monitoring.metrics import last_sends
+from engine.reports import summary
 from engine.sending.outbox import INBOX_HOLD, EffectiveCaps, Outbox, SendOptions
 from engine.sending.sentfolder import ImapSentFolder
-from engine.stats import counters
-from models import Alert, CapDeferral, Domain, Enrollment, Event, Mailbox, OutboundMessage, Suppression, Workspace
+from engine.stats import EventRecord, counters, record_events
+from models import (
+    Alert,
+    Campaign,
+    CapDeferral,
+    Domain,
+    Enrollment,
+    Event,
+    Mailbox,
+    OutboundMessage,
+    Suppression,
+    Workspace,
+)
 from models.enums import (
     AlertStatus,
     CampaignStatus,
@@ -160,6 +173,47 @@ async def test_steps_are_composed_sent_in_one_thread_and_advance_the_enrollment(
         assert second["in-reply-to"] == second["references"] == first["message-id"]
         after = await Enrollment.get(id=e.id)
         assert after.state is EnrollmentState.COMPLETED and after.next_due_at is None and after.current_step == 3
+
+
+async def test_the_sends_that_carried_a_pixel_are_counted_per_message_when_a_campaign_leaves_html_midway(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """The open rate's sample is the mail that could be opened: two sends composed with the HTML part (its pixel),
+    then the campaign goes plain and two more are sent. Every scope counts 2 of 4 sent as carrying a pixel, the
+    campaign's report measures its one open over those 2 (50 %, not 25 % over all 4, nor "not measured" because
+    the campaign is plain now), and the mailbox's last sends agree."""
+    ws, box = await world(mail)
+    c = await campaign(ws, [box], steps=((0, False),), html=True)
+    composer = TestComposer(html=True)
+    sender = outbox(mail, clock, transport, composer)
+    await enroll(c, LEADS[:2], NOW)
+    assert await plan_due(clock, c, [box]) == 2
+    await send(sender, box.id, mail)
+    await Campaign.filter(id=c.id).update(html=False)
+    composer.html = False
+    await enroll(c, LEADS[2:], NOW)
+    assert await plan_due(clock, c, [box]) == 2
+    await send(sender, box.id, mail)
+
+    arrived_html = [m for m in mail.messages(["INBOX"], ("content-type",)) if "multipart" in m.headers["content-type"]]
+    assert len(arrived_html) == 2  # what went out: two with the HTML part, two plain
+    for scope, scope_id in (
+        (StatScope.CAMPAIGN, c.id),
+        (StatScope.MAILBOX, box.id),
+        (StatScope.DOMAIN, box.domain_id),
+        (StatScope.WORKSPACE, ws.id),
+    ):
+        day = await counters(scope, scope_id, TODAY)
+        assert (day["sent"], day["pixel_sent"]) == (4, 2), scope
+    opened = await OutboundMessage.filter(campaign_id=c.id, step_position=1).order_by("id").first()
+    assert opened is not None
+    await record_events(
+        [EventRecord(ws.id, EventKind.OPEN, NOW, box.id, box.domain_id, c.id, opened.lead_id, opened.id)]
+    )
+    opens = (await summary(ws.id, TODAY, TODAY, scope=StatScope.CAMPAIGN, scope_id=c.id)).metrics.open_rate
+    assert (opens.measured, opens.part, opens.sample) == (True, 1, 2)
+    last = await last_sends(box.id)
+    assert (last.sent, last.measured_sent, last.opens) == (4, 2, 1)
 
 
 async def test_rows_that_may_no_longer_go_are_cancelled_at_claim(

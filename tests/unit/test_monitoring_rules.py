@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from engine.errors import UserError
-from engine.monitoring.metrics import Counts, Window, compute, rate, sum_days, window_days
+from engine.monitoring.metrics import Counts, Window, compute, rate, sum_days, total, window_days
 from engine.monitoring.rules import (
     FACTOR_FLOOR,
     ActionKind,
@@ -81,7 +81,7 @@ def test_health_judges_bounces_blocks_and_spam_from_the_same_minimum_as_the_rule
 def test_open_rate_is_measured_only_where_mail_carried_a_pixel() -> None:
     plain = compute(Counts(sent=100, opens=0), Window.WEEK)
     assert not plain.open_rate.measured and plain.open_rate.value is None
-    html = compute(Counts(sent=100, opens=30, measured_sent=60), Window.WEEK)
+    html = compute(Counts(sent=100, opens=30, pixel_sent=60), Window.WEEK)
     assert html.open_rate.value == pytest.approx(0.5) and html.open_rate.sample == 60
 
 
@@ -102,7 +102,11 @@ def test_daily_windows_sum_whole_day_rows_never_prorated() -> None:
 
 def test_counts_add_keeps_unmeasured_opens_unmeasured() -> None:
     assert (Counts(sent=1) + Counts(sent=2)).measured_sent is None
-    assert (Counts(measured_sent=3) + Counts()).measured_sent == 3
+    assert (Counts(sent=3, pixel_sent=3) + Counts(sent=2)).measured_sent == 3
+    assert total([Counts(sent=1), Counts(sent=4, pixel_sent=2, opens=1), Counts(pixel_sent=1)]) == Counts(
+        sent=5, pixel_sent=3, opens=1
+    )
+    assert total([]).measured_sent is None
 
 
 # --- rules ------------------------------------------------------------------------------------------------
@@ -187,9 +191,7 @@ def test_engagement_below_half_its_baseline_alerts_only_with_enough_sample() -> 
     assert (a.kind, a.rule) == (ActionKind.ALERT, Rule.REPLY_DROP)
     small = box(recent=Counts(sent=99, replies=0), baseline=Counts(sent=400, replies=20))
     assert decide(ws(), [small], {}, TH) == []
-    opens = box(
-        recent=Counts(sent=100, opens=10, measured_sent=100), baseline=Counts(sent=400, opens=200, measured_sent=400)
-    )
+    opens = box(recent=Counts(sent=100, opens=10, pixel_sent=100), baseline=Counts(sent=400, opens=200, pixel_sent=400))
     assert [x.rule for x in decide(ws(), [opens], {}, TH)] == [Rule.OPEN_DROP]
     unmeasured = box(recent=Counts(sent=100, opens=0), baseline=Counts(sent=400, opens=0))
     assert decide(ws(), [unmeasured], {}, TH) == []

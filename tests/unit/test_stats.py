@@ -13,8 +13,9 @@ from models.enums import EventKind, StatScope
 UTC = dt.UTC
 
 
-def test_every_event_kind_has_a_counter_column_and_warmup_sends_their_own() -> None:
-    assert set(COUNTERS) == {*COUNTER_OF.values(), "warmup_sent"} and len(set(COUNTER_OF.values())) == len(EventKind)
+def test_every_event_kind_has_a_counter_column_and_warmup_and_pixel_sends_their_own() -> None:
+    assert set(COUNTERS) == {*COUNTER_OF.values(), "warmup_sent", "pixel_sent"}
+    assert len(set(COUNTER_OF.values())) == len(EventKind)
 
 
 def test_a_warmup_send_counts_in_sent_and_in_warmup_sent() -> None:
@@ -28,6 +29,20 @@ def test_a_warmup_send_counts_in_sent_and_in_warmup_sent() -> None:
     assert found[(StatScope.MAILBOX, 10)] == {"sent": 3, "warmup_sent": 1}
     assert found[(StatScope.WORKSPACE, 1)] == {"sent": 3, "warmup_sent": 1}
     assert found[(StatScope.CAMPAIGN, 3)] == {"sent": 1}
+
+
+def test_a_send_that_carried_a_pixel_counts_in_pixel_sent_and_others_do_not() -> None:
+    at = dt.datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    records = [
+        EventRecord(1, EventKind.SENT, at, mailbox_id=10, domain_id=5, campaign_id=3, data={"kind": "campaign"}),
+        EventRecord(
+            1, EventKind.SENT, at, mailbox_id=10, domain_id=5, campaign_id=3, data={"kind": "campaign", "pixel": True}
+        ),
+        EventRecord(1, EventKind.OPEN, at, mailbox_id=10, domain_id=5, campaign_id=3, data={"pixel": True}),
+    ]
+    found = {(r.scope, r.scope_id): dict(r.counts) for r in stat_rows(records, {})}
+    assert found[(StatScope.CAMPAIGN, 3)] == {"sent": 2, "pixel_sent": 1, "opens": 1}
+    assert found[(StatScope.MAILBOX, 10)] == {"sent": 2, "pixel_sent": 1, "opens": 1}
 
 
 def test_rows_per_scope_and_day_in_the_workspace_zone() -> None:
