@@ -16,6 +16,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import UserError
+from engine.lifecycle import LocalizedName
 
 DAILY_CAP_MAX: Final = 5000
 """A campaign's emails a day: above it a campaign should be split (and the planner's other caps bind anyway)."""
@@ -68,7 +69,7 @@ def parse_settings(pairs: Mapping[str, str]) -> dict[str, Any]:
 
 _ALLOWED: Final = {
     "timezone": "Europe/Moscow, Asia/Yekaterinburg, UTC…",
-    "window": "09:00-18:00",
+    "window": LocalizedName("campaign-window-allowed", "HH:MM-HH:MM, 09:00-18:00"),
     "weekdays": "пн-пт, mon-fri, 1-5, пн,ср,пт",
     "daily_cap": f"1–{DAILY_CAP_MAX}",
     "per_mailbox_cap": f"1–{PER_MAILBOX_CAP_MAX}",

@@ -152,6 +152,7 @@ error-campaign-not-paused = Campaign { $name } is not paused (it is { $status })
 error-campaign-not-started = Campaign { $name } has not been started yet: there is nothing to pause. To start it: /campaign_start { $name }
 error-campaign-setting-unknown = There is no setting { $name }. There are: { $known }
 error-campaign-setting-value = The value { $name }={ $value } does not fit. Allowed: { $allowed }
+campaign-window-allowed = two times of one day, HH:MM-HH:MM, the start before the end, for example 09:00-18:00
 error-campaign-setting-pair = “{ $word }” is not a setting: write key=value, e.g. window=09:00-18:00
 error-campaign-setting-none = Name the settings: key=value. Help: /campaign_set name
 error-campaign-opens-need-html = Opens are only measured in HTML emails: set html=on first.

@@ -131,6 +131,7 @@ error-campaign-not-paused = Кампания { $name } не на паузе (с�
 error-campaign-not-started = Кампания { $name } ещё не запущена: приостанавливать нечего. Запуск: /campaign_start { $name }
 error-campaign-setting-unknown = Нет настройки { $name }. Есть: { $known }
 error-campaign-setting-value = Значение { $name }={ $value } не подходит. Можно: { $allowed }
+campaign-window-allowed = два времени одного дня, ЧЧ:ММ-ЧЧ:ММ, начало раньше конца, например 09:00-18:00
 error-campaign-setting-pair = «{ $word }» — не настройка: пишите ключ=значение, например window=09:00-18:00
 error-campaign-setting-none = Укажите настройки: ключ=значение. Справка: /campaign_set имя
 error-campaign-opens-need-html = Открытия видны только в HTML-письмах: сначала html=on.

@@ -215,6 +215,14 @@ def test_bad_settings_name_the_setting(pair: str, name: str) -> None:
     assert (caught.value.key, caught.value.params["name"]) == ("error-campaign-setting-value", name)
 
 
+def test_a_bad_window_is_answered_with_its_format_not_with_one_example_as_if_only_it_were_allowed() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_settings({"window": "25:00-26:00"})
+    en, ru = (translator(lang)(caught.value.key, **caught.value.params) for lang in ("en", "ru"))
+    assert "HH:MM-HH:MM, the start before the end, for example 09:00-18:00" in en
+    assert "ЧЧ:ММ-ЧЧ:ММ, начало раньше конца" in ru
+
+
 def test_unknown_setting_and_a_word_without_equals() -> None:
     with pytest.raises(UserError) as caught:
         parse_settings({"speed": "fast"})
