@@ -785,7 +785,8 @@ _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S6
 # of the day, $8 step position, $9 lead, $10 rows in flight not to count (the rest of the row's batch, not sent
 # yet), $11 the fingerprint of the mailbox's `inbox_unreachable` alert (open or acked: its inbox goes unread). The
 # lead's fields come along for the composer (`engine.campaigns.ports.LeadData`): one round trip fewer a message.
-# A row sent today was scheduled at most a week earlier (retries only move later).
+# A row sent today was scheduled at most a week earlier (retries only move later); the mailbox's two counts come
+# from one pass over its rows of that week (`w`: 10 % less per call than two, measured on a demo's data).
 # The campaign's rows in flight are read as `_IN_FLIGHT` reads them, not over the campaign's whole history.
 _CAMPAIGN_FACTS = """
 SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.window_end, c.weekdays,
@@ -798,16 +799,7 @@ SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.w
                                WHERE m.status = 'sending' ORDER BY m.claimed_at OFFSET 0) f
          WHERE f.campaign_id = $1 AND f.kind = 'campaign' AND f.id <> ALL($10::bigint[]))
       AS campaign_sent,
-    (SELECT count(*) FROM outbound_message m
-     WHERE m.mailbox_id = $6 AND m.scheduled_at >= $7::timestamptz - interval '7 days' AND m.campaign_id = $1
-       AND m.kind = 'campaign' AND m.id <> ALL($10::bigint[])
-       AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
-      AS campaign_mailbox_sent,
-    (SELECT count(*) FROM outbound_message m
-     WHERE m.mailbox_id = $6 AND m.scheduled_at >= $7::timestamptz - interval '7 days'
-       AND m.kind IN ('campaign', 'test') AND m.id <> ALL($10::bigint[])
-       AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7)))
-      AS mailbox_campaign_sent,
+    w.campaign_mailbox_sent, w.mailbox_campaign_sent,
     nx.position AS next_position, nx.delay_days AS next_delay, nx.business_days AS next_business,
     EXISTS (SELECT 1 FROM alert a WHERE a.fingerprint = $11 AND a.status <> 'resolved') AS inbox_unread,
     ld.email AS lead_email, ld.first_name AS lead_first_name, ld.last_name AS lead_last_name,
@@ -816,6 +808,14 @@ FROM campaign c
 LEFT JOIN lead ld ON ld.id = $9
 LEFT JOIN LATERAL (SELECT position, delay_days, business_days FROM step
                    WHERE campaign_id = c.id AND position > $8 ORDER BY position LIMIT 1) nx ON true
+CROSS JOIN (
+    SELECT count(*) FILTER (WHERE m.campaign_id = $1 AND m.kind = 'campaign') AS campaign_mailbox_sent,
+           count(*) AS mailbox_campaign_sent
+    FROM outbound_message m
+    WHERE m.mailbox_id = $6 AND m.scheduled_at >= $7::timestamptz - interval '7 days'
+      AND m.kind IN ('campaign', 'test') AND m.id <> ALL($10::bigint[])
+      AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7))
+) w
 WHERE c.id = $1
 """
 # A claimed row that must not go out at all: the exact undo of the claim, then `queued → cancelled`.
