@@ -145,14 +145,16 @@ async def apply_dmarc_step(
     policy = DmarcPolicy(payload["to"])
     zone = to_ascii(payload["domain"])  # stored in Unicode (older requests: ASCII)
     step = DmarcStep(approval.id, zone, payload["name"], "TXT", payload["value"], policy, 0, False)
-    if approval.status == ApprovalStatus.APPLIED:
-        return replace(step, verified=True)
-    if approval.status != ApprovalStatus.APPROVED:
+    if approval.status not in (ApprovalStatus.APPROVED, ApprovalStatus.APPLIED):
         raise Conflict("error-dmarc-step-not-approved", status=approval.status.value)
     domain = await Domain.get_or_none(id=payload["domain_id"])
+    stricter = domain is not None and LADDER.index(domain.dmarc_policy) > LADDER.index(policy)
+    if approval.status == ApprovalStatus.APPLIED and not stricter:
+        return replace(step, verified=True)
     if domain is not None and LADDER.index(domain.dmarc_policy) >= LADDER.index(policy):
         # a stricter policy was published (and adopted) since the request: never weaken it, the step is done
-        await transition_approval(approval, ApprovalStatus.APPLIED, clock=clock, reason="superseded")
+        if approval.status == ApprovalStatus.APPROVED:
+            await transition_approval(approval, ApprovalStatus.APPLIED, clock=clock, reason="superseded")
         raise Conflict(
             "error-dmarc-step-superseded", domain=to_unicode(zone), current=domain.dmarc_policy.value, to=policy.value
         )

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from tortoise.transactions import in_transaction
+
 from engine.access import SYSTEM, Actor
 from engine.alerts import raise_alert
 from engine.clock import Clock
@@ -48,9 +50,9 @@ from engine.domains.protect import drift_detail, drifted_twice, protect, resolve
 from engine.domains.resume import resume_cleared
 from engine.domains.state import INCONCLUSIVE, DnsRow, DnsState, Health, dns_state, unplanned_records
 from engine.errors import UserError
-from engine.lifecycle import transition_domain
-from models import AuditLog, DnsCheck, Domain, Workspace
-from models.enums import DnsRecordKind, DnsVerdict, DomainStatus, Severity
+from engine.lifecycle import transition_approval, transition_domain
+from models import Approval, AuditLog, DnsCheck, Domain, Workspace
+from models.enums import ApprovalKind, ApprovalStatus, DmarcPolicy, DnsRecordKind, DnsVerdict, DomainStatus, Severity
 
 WORST_SHOWN: Final = 10  # domains named in the summary of a check of every domain
 
@@ -61,18 +63,35 @@ async def domain_name(actor: Actor, domain_id: int) -> str:
 
 
 async def _adopt_published_dmarc(domain: Domain, plan: DnsPlan, clock: Clock) -> None:
-    """Store a stricter policy DNS already publishes (the plan adopted it), so nothing ever proposes less."""
+    """Store a stricter policy DNS already publishes (the plan adopted it), so nothing ever proposes less. An
+    approved DMARC step that it carries out (the record published by hand, as the approval's answer asked) is
+    `applied` now, as if its button had verified it."""
     if LADDER.index(plan.dmarc_policy) > LADDER.index(domain.dmarc_policy):
         now = clock.now()
-        await Domain.filter(id=domain.id).update(dmarc_policy=plan.dmarc_policy, dmarc_since=now)
-        await AuditLog.create(
-            workspace_id=domain.workspace_id,
-            actor_id=None,
-            action="domain.dmarc_adopted",
-            subject=f"domain:{domain.id}",
-            data={"from": domain.dmarc_policy.value, "to": plan.dmarc_policy.value},
-            created_at=now,
-        )
+        async with in_transaction():  # the policy, its audit entry and the steps it carries out: all or none
+            await Domain.filter(id=domain.id).update(dmarc_policy=plan.dmarc_policy, dmarc_since=now)
+            await AuditLog.create(
+                workspace_id=domain.workspace_id,
+                actor_id=None,
+                action="domain.dmarc_adopted",
+                subject=f"domain:{domain.id}",
+                data={"from": domain.dmarc_policy.value, "to": plan.dmarc_policy.value},
+                created_at=now,
+            )
+            approved = Approval.filter(
+                kind=ApprovalKind.DMARC_STEP, subject=f"domain:{domain.id}", status=ApprovalStatus.APPROVED
+            )
+            for step in await approved:
+                to = LADDER.index(DmarcPolicy(step.payload["to"]))
+                if to <= LADDER.index(plan.dmarc_policy):  # served as asked, or superseded by a stricter one
+                    served = to == LADDER.index(plan.dmarc_policy)
+                    await transition_approval(
+                        step,
+                        ApprovalStatus.APPLIED,
+                        clock=clock,
+                        reason="dmarc served" if served else "superseded",
+                        extra={"applied_at": now},
+                    )
         domain.dmarc_policy, domain.dmarc_since = plan.dmarc_policy, now
 
 

@@ -364,6 +364,36 @@ async def test_dmarc_step_is_proposed_once_applied_then_verified(
     assert (await check_dns(manager, clock, "steady.test", config)).ok
 
 
+async def test_an_approved_dmarc_step_published_by_hand_is_applied_by_the_next_check(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """No DNS host API: the approval's answer names the record to publish and says to run /dns_check. The check
+    that finds it served adopts the policy and the approved step is `applied`, not left "approved" for good."""
+    knot.set_zone("byhand.test", good_zone("byhand.test"))
+    domain = await add_domain(manager, clock, "byhand.test")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    clock.advance(dt.timedelta(hours=1))
+    await check_dns(manager, clock, "byhand.test", config)
+    clock.advance(dt.timedelta(days=14))
+    await check_dns(manager, clock, "byhand.test", config)
+    [approval_id] = await propose_dmarc_steps(manager, clock, config)
+    approval = await Approval.get(id=approval_id)
+    await transition_approval(approval, ApprovalStatus.APPROVED, clock=clock, reason="test")
+    asked = await apply_dmarc_step(manager, clock, approval_id, config)  # no provider: publish it yourself
+    assert (asked.verified, asked.calls) == (False, 0)
+
+    knot.set_zone("byhand.test", good_zone("byhand.test", dmarc=[("_dmarc", "TXT", asked.value)]))
+    clock.advance(dt.timedelta(hours=2))
+    assert (await check_dns(manager, clock, "byhand.test", config)).ok
+
+    done = await Approval.get(id=approval_id)
+    assert done.status == ApprovalStatus.APPLIED
+    stepped = await Domain.get(id=domain.id)
+    assert (stepped.dmarc_policy, stepped.dmarc_since) == (DmarcPolicy.QUARANTINE, clock.now())
+    assert (await apply_dmarc_step(manager, clock, approval_id, config)).verified  # its button now just says so
+
+
 async def test_no_dmarc_step_on_checks_that_could_not_be_made_or_were_not_made(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
