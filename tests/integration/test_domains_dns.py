@@ -364,20 +364,28 @@ async def test_dmarc_step_is_proposed_once_applied_then_verified(
     assert (await check_dns(manager, clock, "steady.test", config)).ok
 
 
+async def stepped_domain(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock, name: str, *, zone: str | None = None
+) -> tuple[Domain, int]:
+    """A warming domain whose DNS stayed right for the clean period, and the DMARC step then proposed for it (the
+    id of the approval, pending)."""
+    knot.set_zone(name, good_zone(zone or name))
+    domain = await add_domain(manager, clock, name)
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    for wait in (dt.timedelta(hours=1), dt.timedelta(days=14)):  # clean for long enough
+        clock.advance(wait)
+        await check_dns(manager, clock, name, config)
+    [approval_id] = await propose_dmarc_steps(manager, clock, config)
+    return domain, approval_id
+
+
 async def test_an_approved_dmarc_step_published_by_hand_is_applied_by_the_next_check(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
     """No DNS host API: the approval's answer names the record to publish and says to run /dns_check. The check
     that finds it served adopts the policy and the approved step is `applied`, not left "approved" for good."""
-    knot.set_zone("byhand.test", good_zone("byhand.test"))
-    domain = await add_domain(manager, clock, "byhand.test")
-    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
-        await transition_domain(domain, status, clock=clock, reason="test")
-    clock.advance(dt.timedelta(hours=1))
-    await check_dns(manager, clock, "byhand.test", config)
-    clock.advance(dt.timedelta(days=14))
-    await check_dns(manager, clock, "byhand.test", config)
-    [approval_id] = await propose_dmarc_steps(manager, clock, config)
+    domain, approval_id = await stepped_domain(knot, config, manager, clock, "byhand.test")
     approval = await Approval.get(id=approval_id)
     await transition_approval(approval, ApprovalStatus.APPROVED, clock=clock, reason="test")
     asked = await apply_dmarc_step(manager, clock, approval_id, config)  # no provider: publish it yourself
@@ -422,15 +430,7 @@ async def test_a_dmarc_step_for_an_idn_domain_is_asked_in_its_cyrillic_name(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
     """The request read 'Domain xn--80a1acny.test stayed clean for the whole trial period…' — the stored name."""
-    knot.set_zone("почта.test", good_zone("xn--80a1acny.test"))
-    domain = await add_domain(manager, clock, "почта.test")
-    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
-        await transition_domain(domain, status, clock=clock, reason="test")
-    clock.advance(dt.timedelta(hours=1))
-    await check_dns(manager, clock, "почта.test", config)
-    clock.advance(dt.timedelta(days=14))
-    await check_dns(manager, clock, "почта.test", config)
-    [approval_id] = await propose_dmarc_steps(manager, clock, config)
+    _, approval_id = await stepped_domain(knot, config, manager, clock, "почта.test", zone="xn--80a1acny.test")
 
     [request] = [n for n in await claim_due(clock) if n.id == f"approval:{approval_id}"]
     text = render(request, "en").plain_text()
@@ -467,14 +467,7 @@ async def test_plan_diff_and_zone_export(
 async def test_an_approved_step_never_weakens_a_stricter_policy_published_meanwhile(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
-    knot.set_zone("steady.test", good_zone("steady.test"))
-    domain = await add_domain(manager, clock, "steady.test")
-    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
-        await transition_domain(domain, status, clock=clock, reason="test")
-    for wait in (dt.timedelta(hours=1), dt.timedelta(days=14)):  # clean for long enough
-        clock.advance(wait)
-        await check_dns(manager, clock, "steady.test", config)
-    [approval_id] = await propose_dmarc_steps(manager, clock, config)  # none → quarantine
+    domain, approval_id = await stepped_domain(knot, config, manager, clock, "steady.test")  # none → quarantine
     approval = await Approval.get(id=approval_id)
     await transition_approval(approval, ApprovalStatus.APPROVED, clock=clock, reason="test")
     strict = "v=DMARC1; p=reject; rua=mailto:dmarc@steady.test"
