@@ -1,6 +1,7 @@
 """Uploaded text files (lists and CSVs sent in chat): bounded, decoded, and refused when they are not text.
 
-Russian Excel saves CSV as Windows-1251, its "Unicode text" as UTF-16 with a BOM, everything else writes UTF-8.
+Russian Excel saves CSV as Windows-1251, its "Unicode text" as UTF-16 with a BOM (some exporters leave the BOM
+out: `utf16_without_bom`), everything else writes UTF-8.
 A file that mixes UTF-8 lines with Windows-1251 lines (two exports pasted together) cannot be decoded as either
 without garbling some rows, so it is refused with the line numbers of the minority encoding, never stored half
 right. Callers check the size before anything else and parse big files off the event loop
@@ -84,10 +85,40 @@ async def decode_upload_async(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES)
     return await asyncio.to_thread(decode_upload, data, max_bytes=max_bytes)
 
 
+def utf16_without_bom(sample: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" when `sample` is UTF-16 text saved without a BOM (some exporters write it so),
+    else None. Its ASCII (addresses, digits, separators) puts a NUL in every other byte and almost never in the
+    others, and it decodes to text in the alphabets our files hold (Latin, Cyrillic, punctuation) with no control
+    character but tab and line ends. Text in any 8-bit encoding holds no NUL at all: a stray NUL is still binary."""
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even, odd = sample[0 : pairs * 2 : 2].count(0), sample[1 : pairs * 2 : 2].count(0)
+    for order, nuls, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if nuls * 4 >= pairs and others * 100 <= pairs:
+            try:  # not final: the sample may end inside a surrogate pair
+                text = codecs.getincrementaldecoder(order)().decode(sample[: pairs * 2], final=False)
+            except UnicodeDecodeError:
+                return None
+            return order if _looks_like_text(text) else None
+    return None
+
+
+def _looks_like_text(text: str) -> bool:
+    """At least 98 % Latin, Cyrillic or punctuation, and no control character but tab and line ends."""
+    readable = sum(
+        1
+        for ch in text
+        if " " <= ch < "\u0250" or "\u0400" <= ch <= "\u052f" or "\u2000" <= ch <= "\u206f" or ch in "\t\r\n№"
+    )
+    return readable * 100 >= len(text) * 98 and not any(ch < " " and ch not in "\t\r\n" for ch in text)
+
+
 def _decode(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    order = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else utf16_without_bom(data[:4096])
+    if order is not None:
         try:
-            return data.decode("utf-16")
+            return data.decode(order)
         except UnicodeDecodeError:
             raise UserError("error-upload-encoding") from None
     try:

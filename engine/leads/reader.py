@@ -2,12 +2,12 @@
 
 The bytes are checked for size first, then a sample decides the format (a spreadsheet or any other binary sent by
 mistake is refused by name; a file packed as .gz, or alone in a .zip, is read unpacked, at most as large as a plain
-file may be: a CSV of a million rows packs under the 20 MB a Telegram bot may download), the encoding (UTF-8,
-UTF-8 with a BOM, UTF-16 with a BOM, Windows-1251 as Russian Excel saves CSV), the line ending (LF or CRLF, or a
-bare CR as "CSV (Macintosh)" saves it) and the delimiter (comma, semicolon or tab: `csv.Sniffer` on the sample,
+file may be: a CSV of a million rows packs under the 20 MB a Telegram bot may download), the encoding (UTF-8, UTF-8
+with a BOM, UTF-16 with or without a BOM, Windows-1251 as Russian Excel saves CSV), the line ending (LF or CRLF, or
+a bare CR as "CSV (Macintosh)" saves it) and the delimiter (comma, semicolon or tab: `csv.Sniffer` on the sample,
 else the most frequent one in the header line). Lines are decoded one at a time as the `csv` reader asks for them,
-so a quoted field spanning lines works and a line in another encoding is named by its number. A quote left open
-runs to the end of the file: that is refused with the line it opened on, never read as one long cell.
+so a quoted field spanning lines works and a line in another encoding is named by its number. A quote left open runs
+to the end of the file: that is refused with the line it opened on, never read as one long cell.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import IO, BinaryIO, Final, cast
 
 from engine.errors import UserError
-from engine.uploads import known_format
+from engine.uploads import known_format, utf16_without_bom
 
 MAX_LEAD_FILE_BYTES: Final = 64 * 1024 * 1024
 """The largest lead file accepted (64 MiB: about a million rows of a few columns)."""
@@ -42,7 +42,7 @@ _CONTROL: Final = frozenset(range(32)) - {9, 10, 13, 12, 11}
 class Layout:
     """What the sample says about a file: its encoding and delimiter."""
 
-    encoding: str  # "utf-8-sig", "utf-8", "utf-16", "cp1251"
+    encoding: str  # "utf-8-sig", "utf-8", "utf-16" (with a BOM), "utf-16-le", "utf-16-be" (without), "cp1251"
     delimiter: str
     newline: str = "\n"  # "\r" when lines end in a bare CR (no LF anywhere in the sample)
 
@@ -150,7 +150,7 @@ def sniff_format(sample: bytes) -> None:
     name = known_format(sample)
     if name is not None:
         raise UserError("error-leads-format", format=name)
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(sample[:SAMPLE_BYTES]):
         return
     if any(byte in _CONTROL for byte in sample[:SAMPLE_BYTES]):
         raise UserError("error-leads-binary")
@@ -162,6 +162,8 @@ def guess_encoding(sample: bytes) -> str:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if (order := utf16_without_bom(sample)) is not None:
+        return order
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         decoder.decode(sample, final=False)
@@ -188,10 +190,7 @@ def read_layout(sample: bytes) -> Layout:
     """Format check, encoding and delimiter from the first bytes of a file."""
     sniff_format(sample)
     encoding = guess_encoding(sample)
-    if encoding == "utf-16":
-        text = sample.decode("utf-16", errors="ignore")
-    else:
-        text = sample.decode(encoding, errors="ignore")
+    text = sample.decode(encoding, errors="ignore")
     newline = "\r" if "\r" in text and "\n" not in text else "\n"
     return Layout(encoding, guess_delimiter(text), newline)
 
@@ -228,8 +227,8 @@ def rows(stream: BinaryIO, layout: Layout) -> Iterator[tuple[int, list[str]]]:
 def _lines(stream: BinaryIO, encoding: str, newline: str = "\n") -> Iterator[str]:
     """Decoded lines. A file guessed UTF-8 from a sample of plain ASCII is really decided by its first line that
     is not: a Windows-1251 file whose first rows are all Latin is Windows-1251, not "mixed"."""
-    if encoding == "utf-16":
-        yield from io.TextIOWrapper(stream, encoding="utf-16", newline="")
+    if encoding.startswith("utf-16"):
+        yield from io.TextIOWrapper(stream, encoding=encoding, newline="")
         return
     first = True
     undecided = encoding == "utf-8"

@@ -31,7 +31,7 @@ from engine.leads.reader import (
 from engine.leads.report import Rejection, rejection_csv
 from engine.leads.suppression import normalize_value
 from engine.reply import Attachment
-from engine.uploads import MAX_UPLOAD_BYTES, known_format
+from engine.uploads import MAX_UPLOAD_BYTES, known_format, utf16_without_bom
 from models.enums import LeadVerdict
 
 EN = translator("en")
@@ -193,6 +193,18 @@ def test_tab_delimited_utf8_and_utf16() -> None:
     assert guess_encoding(text.encode()) == "utf-8"
     utf16 = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
     assert records(utf16)[1] == (2, ["anna@acme.ru", "Анна"])
+    for order in ("utf-16-le", "utf-16-be"):  # without a BOM, as some exporters write it: read, not "binary"
+        assert guess_encoding(text.encode(order)) == order
+        assert read_layout(text.encode(order)).delimiter == "\t"
+        assert records(text.encode(order)) == [(1, ["email", "name"]), (2, ["anna@acme.ru", "Анна"])]
+
+
+def test_a_stray_nul_in_8_bit_text_is_still_binary_not_utf16() -> None:
+    for data in (b"email\nanna@acme.ru\x00\n", "почта\nанна@пример.рф\x00\n".encode("cp1251")):
+        assert utf16_without_bom(data) is None
+        with pytest.raises(UserError) as caught:
+            records(data)
+        assert caught.value.key == "error-leads-binary"
 
 
 def test_a_utf8_sequence_cut_by_the_sample_is_still_utf8() -> None:

@@ -22,8 +22,10 @@ ROWS = "домен;регистратор\nпример.рф;regru\n"
         codecs.BOM_UTF8 + ROWS.encode(),
         ROWS.encode("cp1251"),
         ROWS.encode("utf-16"),  # Excel's "Unicode text": UTF-16 with a BOM
+        ROWS.encode("utf-16-le"),  # the same without the BOM, as some exporters write it
+        ROWS.encode("utf-16-be"),
     ],
-    ids=["utf8", "utf8-bom", "cp1251", "utf16"],
+    ids=["utf8", "utf8-bom", "cp1251", "utf16", "utf16le-no-bom", "utf16be-no-bom"],
 )
 def test_every_encoding_russian_tools_write_decodes_to_the_same_text(data: bytes) -> None:
     assert decode_upload(data) == ROWS
