@@ -99,6 +99,9 @@ class SlackFiles:
         return web.Response(body=hosted.content, content_type=hosted.mimetype)
 
 
+_EVENT_NUMBERS = itertools.count(1)
+
+
 def message_event_body(
     text: str,
     *,
@@ -132,7 +135,9 @@ def message_event_body(
             "api_app_id": API_APP_ID,
             "event": event,
             "type": "event_callback",
-            "event_id": event_id or f"Ev{int(time.time() * 1000)}",
+            # unique per body: an id from the millisecond alone was shared by two bodies made within one
+            # millisecond (a quick local round trip between them), and the app dropped the second as a redelivery
+            "event_id": event_id or f"Ev{int(time.time() * 1000)}N{next(_EVENT_NUMBERS)}",
             "event_time": int(float(ts)),
             "authorizations": [{"team_id": team_id, "user_id": "U0MFBOT", "is_bot": True}],
         }
