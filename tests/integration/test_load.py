@@ -21,10 +21,10 @@ CI_FRACTION = 0.1
 SECOND_HALF_MB = 3.0
 """How much a worker's RSS may grow over the second half of the tenth's day (about 3,000 sends a worker). Measured
 on a loaded 2-core box: before the fixes of `jobs.worker.tune_malloc` and `cycle_collector` +2.8 to +3.4 MB (3 days,
-6 workers), after 0.0 to +0.6 MB (4 days, 8 workers: bounded caches still filling). Since the send path's one claim
-for many mailboxes (4fc7c6e) the same day measures +0.4 to +1.5 MB (509d93b: 2 days, 4 workers) and +0.8 to +2.2 MB
-(a41d1a7: 3 days, 6 workers, one of them in CI at +2.17), with nothing growing after it: the bound of 2 MB failed a
-run by noise. Catches a leak of about 1 KB a send or more."""
+6 workers), after 0.0 to +0.6 MB (4 days, 8 workers: bounded caches still filling). Measured again since (what
+changed it is not known): +0.4 to +1.5 MB (509d93b: 2 days, 4 workers) and +0.8 to +2.2 MB (a41d1a7: 3 days,
+6 workers, one of them in CI at +2.17), so the bound of 2 MB failed a run by noise. Catches a leak of about 1 KB a
+send or more."""
 FULL_SECOND_HALF_MB = 8.0
 """The same for the whole fleet's day, where each worker sends about 15,000 messages in the second half. While the
 campaign planner planned the whole day in its first run, the whole day's growth was +0.0 to +0.4 MB (2 days, 4
