@@ -85,6 +85,14 @@ async def decode_upload_async(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES)
     return await asyncio.to_thread(decode_upload, data, max_bytes=max_bytes)
 
 
+def utf16_encoding(sample: bytes) -> str | None:
+    """The codec of a UTF-16 file from its first bytes: "utf-16" with a BOM, `utf16_without_bom`'s byte order
+    without one; None when it is not UTF-16."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return utf16_without_bom(sample)
+
+
 def utf16_without_bom(sample: bytes) -> str | None:
     """ "utf-16-le" or "utf-16-be" when `sample` is UTF-16 text saved without a BOM (some exporters write it so),
     else None. Its ASCII (addresses, digits, separators) puts a NUL in every other byte and almost never in the
@@ -115,7 +123,7 @@ def _looks_like_text(text: str) -> bool:
 
 
 def _decode(data: bytes) -> str:
-    order = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else utf16_without_bom(data[:4096])
+    order = utf16_encoding(data[:4096])
     if order is not None:
         try:
             return data.decode(order)

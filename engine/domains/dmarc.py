@@ -148,10 +148,10 @@ async def apply_dmarc_step(
     if approval.status not in (ApprovalStatus.APPROVED, ApprovalStatus.APPLIED):
         raise Conflict("error-dmarc-step-not-approved", status=approval.status.value)
     domain = await Domain.get_or_none(id=payload["domain_id"])
-    stricter = domain is not None and LADDER.index(domain.dmarc_policy) > LADDER.index(policy)
-    if approval.status == ApprovalStatus.APPLIED and not stricter:
+    wanted, adopted = LADDER.index(policy), LADDER.index(domain.dmarc_policy) if domain is not None else -1
+    if approval.status == ApprovalStatus.APPLIED and adopted <= wanted:
         return replace(step, verified=True)
-    if domain is not None and LADDER.index(domain.dmarc_policy) >= LADDER.index(policy):
+    if domain is not None and adopted >= wanted:
         # a stricter policy was published (and adopted) since the request: never weaken it, the step is done
         if approval.status == ApprovalStatus.APPROVED:
             await transition_approval(approval, ApprovalStatus.APPLIED, clock=clock, reason="superseded")

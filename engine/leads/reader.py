@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import IO, BinaryIO, Final, cast
 
 from engine.errors import UserError
-from engine.uploads import known_format, utf16_without_bom
+from engine.uploads import known_format, utf16_encoding
 
 MAX_LEAD_FILE_BYTES: Final = 64 * 1024 * 1024
 """The largest lead file accepted (64 MiB: about a million rows of a few columns)."""
@@ -150,7 +150,7 @@ def sniff_format(sample: bytes) -> None:
     name = known_format(sample)
     if name is not None:
         raise UserError("error-leads-format", format=name)
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(sample[:SAMPLE_BYTES]):
+    if utf16_encoding(sample[:SAMPLE_BYTES]) is not None:
         return
     if any(byte in _CONTROL for byte in sample[:SAMPLE_BYTES]):
         raise UserError("error-leads-binary")
@@ -160,10 +160,8 @@ def guess_encoding(sample: bytes) -> str:
     """The encoding the sample is in. A UTF-8 sequence cut at the end of the sample still counts as UTF-8."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if (order := utf16_without_bom(sample)) is not None:
-        return order
+    if (utf16 := utf16_encoding(sample)) is not None:
+        return utf16
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         decoder.decode(sample, final=False)
