@@ -11,7 +11,9 @@ The projection follows the planners' rules, day by day:
   (`engine.warmup.ramp.base_target`, without the daily jitter);
 * after graduation, campaigns get the week's step of the daily cap (`graduation.campaign_cap`), never more than
   what its own limits leave after the maintenance warmup: provider limit, daily cap, health factor × daily cap
-  (monitoring's cut, mailbox × domain, assumed to last);
+  (monitoring's cut, mailbox × domain, assumed to last). The maintenance warmup is the warmup planner's: its share
+  of the mailbox's part of its domain's cap when the domain's sending mailboxes could not all send their own
+  (`engine.warmup.ramp.maintenance_base`), without the daily jitter;
 * a mailbox in cooldown sends nothing until the day its cooldown ends; paused, disabled, retired, new: nothing;
 * each domain's daily cap, then the workspace's (`settings["daily_cap"]`), holds every kind of mail: warmup first.
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Final
 
@@ -34,7 +36,7 @@ from engine.mail.providers import PRESETS
 from engine.monitoring.health import health_factors
 from engine.stats import workspace_zone
 from engine.warmup import graduation
-from engine.warmup.ramp import base_target, warmup_day
+from engine.warmup.ramp import base_target, maintenance_base, warmup_day
 from engine.warmup.settings import WarmupSettings
 from models import Mailbox, Workspace
 from models.enums import DomainStatus, MailboxStatus, MailProvider, PoolRole
@@ -104,9 +106,14 @@ def _own(box: Box) -> int:
     return max(0, min(limits))
 
 
-def box_day(box: Box, settings: WarmupSettings, day: dt.date) -> tuple[int, int]:
-    """(campaign, warmup) emails of one mailbox on `day`, before the domain's and the workspace's caps."""
-    if not box.sends or (box.cooldown_until is not None and day < box.cooldown_until):
+def _sends_on(box: Box, day: dt.date) -> bool:
+    return box.sends and not (box.cooldown_until is not None and day < box.cooldown_until)
+
+
+def box_day(box: Box, settings: WarmupSettings, day: dt.date, *, maintenance_cap: int | None = None) -> tuple[int, int]:
+    """(campaign, warmup) emails of one mailbox on `day`, before the domain's and the workspace's caps;
+    `maintenance_cap` is what its maintenance share is taken of (`maintenance_base`; None: its daily cap)."""
+    if not _sends_on(box, day):
         return 0, 0
     graduates = _graduates_on(box, settings)
     if graduates is None:
@@ -118,7 +125,8 @@ def box_day(box: Box, settings: WarmupSettings, day: dt.date) -> tuple[int, int]
         number = warmup_day(started_on=box.warmup_started_on, day=day, weekdays_only=settings.weekdays_only)
         warm = 0 if settings.weekdays_only and day.weekday() >= 5 else base_target(settings, day_number=number)
         return 0, min(own, warm)
-    upkeep = 0 if own <= 0 else max(1, round(settings.maintenance_share * box.daily_cap))
+    base = box.daily_cap if maintenance_cap is None else maintenance_cap
+    upkeep = 0 if own <= 0 or base <= 0 else max(1, round(settings.maintenance_share * base))
     warm = 0 if settings.weekdays_only and day.weekday() >= 5 else min(own, upkeep)
     share = graduation.campaign_cap(settings, daily_cap=box.daily_cap, days_since_graduation=(day - graduates).days)
     return max(0, min(share, own - warm)), warm
@@ -127,8 +135,11 @@ def box_day(box: Box, settings: WarmupSettings, day: dt.date) -> tuple[int, int]
 def day_capacity(fleet: Fleet, day: dt.date) -> Day:
     """Campaign emails `fleet` may send on `day`: each mailbox's, within its domain's cap, within the workspace's."""
     per_domain: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])  # campaign, warmup, senders
+    sharing = Counter(box.domain_id for box in fleet.boxes if _sends_on(box, day))  # who shares each domain's cap
     for box in fleet.boxes:
-        campaign, warm = box_day(box, fleet.settings, day)
+        cap = fleet.domain_caps.get(box.domain_id)
+        base = box.daily_cap if cap is None else maintenance_base(box.daily_cap, cap, sharing[box.domain_id])
+        campaign, warm = box_day(box, fleet.settings, day, maintenance_cap=base)
         acc = per_domain[box.domain_id]
         acc[0] += campaign
         acc[1] += warm

@@ -53,7 +53,19 @@ def test_the_domain_cap_holds_every_kind_of_mail() -> None:
     three = day_capacity(fleet([graduated(n, 1) for n in range(3)]), MON)
     assert (three.campaign, three.warmup, three.senders) == (96, 24, 3)
     four = day_capacity(fleet([graduated(n, 1) for n in range(4)]), MON)
-    assert (four.campaign, four.warmup) == (88, 32)  # 120 − 32 of warmup
+    assert (four.campaign, four.warmup) == (96, 24)  # 120 − 24 of warmup: 20 % of each one's 30 of the domain
+
+
+def test_the_maintenance_warmup_is_the_planners_share_of_the_domain_not_of_each_nominal_cap() -> None:
+    """The brief's fleet puts 20 mailboxes on a domain capped at 150. The projection kept 20 % of each one's
+    nominal 40 for warmup (8 × 20 = 160, more than the domain's cap) and said the fleet could send no campaign
+    email at all, while the warmup planner keeps 20 % of each one's part of the domain (150 // 20 = 7: 1 a day)
+    and the campaigns sent 130 a day."""
+    twenty = day_capacity(fleet([graduated(n, 1) for n in range(20)], domain_cap=150), MON)
+    assert (twenty.campaign, twenty.warmup, twenty.senders) == (130, 20, 20)
+    cooling = [graduated(n, 1, cooldown_until=MON + dt.timedelta(days=1)) for n in range(10)]
+    half = day_capacity(fleet([graduated(n, 1) for n in range(10, 20)] + cooling, domain_cap=150), MON)
+    assert (half.campaign, half.warmup) == (120, 30)  # those cooling down share no part of the domain today
 
 
 def test_the_workspace_cap_holds_every_kind_of_mail() -> None:
