@@ -691,8 +691,20 @@ _SENDER_STAGE = re.compile(
 # A "recipient gone" answer to the message itself comes after the server accepted that recipient at RCPT TO: it is
 # a content filter's refusal dressed as "User unknown" (ezweb.ne.jp and others), not an address that is gone.
 _DATA_STAGE = re.compile(r"after end of data|in reply to end of DATA command", re.IGNORECASE)
-# Refused before the greeting, when the server knows nothing of us but our IP address.
-_GREETING_STAGE = re.compile(r"refused to talk to me|after initial connection", re.IGNORECASE)
+# The same answer in a session transcript (Sendmail, Courier): the server's lines right after ">>> DATA".
+_DATA_ANSWER = re.compile(r"^[ \t]*>>> DATA[ \t]*\r?\n((?:[ \t]*<<<[^\n]*(?:\n|$))+)", re.IGNORECASE | re.MULTILINE)
+# The recipient's own filter refused the message ("Refused due to recipient preferences", Facebook's RCP-P2 under a
+# 5.1.1): the address exists and chose not to take mail from us, whatever the code says.
+_RECIPIENT_FILTER = re.compile(
+    r"recipient(?:'s)? preferences|(?:refused|rejected|blocked) by (?:the )?recipient(?:'s)? (?:filter|settings)",
+    re.IGNORECASE,
+)
+# Refused before the greeting, when the server knows nothing of us but our IP address; in a Sendmail transcript the
+# server's first line after "... while talking to <host>:" answers no command of ours, so it is the greeting.
+_GREETING_STAGE = re.compile(
+    r"refused to talk to me|after initial connection|while talking to [^\n]*:[ \t]*\r?\n[ \t]*<<< [45]",
+    re.IGNORECASE,
+)
 _NO_CAUSE: Final = frozenset({BounceReason.SYSTEM_ERROR, BounceReason.UNDEFINED})
 
 
@@ -705,10 +717,15 @@ def bounce_reason(status: str | None, diagnostic: str, prose: str = "", *, trust
     `trust_code=False` when the code is the reporting MTA's own guess (Sendmail turns any "550" to RCPT TO into
     5.1.1): it is then only a default that the server's words override."""
     by_code, decisive = _reason_of_code(status)
+    if by_code in _GONE_REASONS and (_RECIPIENT_FILTER.search(diagnostic) or _RECIPIENT_FILTER.search(prose)):
+        return BounceReason.POLICY
     if decisive and trust_code and by_code is not None:
         return by_code
     reason = _reason_in_words(diagnostic, prose) or by_code or BounceReason.UNDEFINED
-    if reason in _GONE_REASONS and any(s.search(t) for s in (_SENDER_STAGE, _DATA_STAGE) for t in (diagnostic, prose)):
+    if reason in _GONE_REASONS and (
+        any(s.search(t) for s in (_SENDER_STAGE, _DATA_STAGE) for t in (diagnostic, prose))
+        or any(_reason_in_words(m.group(1)) in _GONE_REASONS for m in _DATA_ANSWER.finditer(prose[:_PROSE_CHARS]))
+    ):
         return BounceReason.POLICY
     if reason in _NO_CAUSE and (_GREETING_STAGE.search(diagnostic) or _GREETING_STAGE.search(prose)):
         return BounceReason.BLOCKED

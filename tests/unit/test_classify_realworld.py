@@ -111,6 +111,31 @@ def test_a_refusal_at_the_greeting_that_names_no_cause_is_a_block_of_our_ip() ->
     assert bounce_reason("4.0.0", "connect to mx.example[192.0.2.1]: Connection timed out") is (
         BounceReason.NETWORK_ERROR
     )
+    # Sendmail's transcript: the first answer after "... while talking to" replies to no command of ours
+    prose = "... while talking to mx1.example.:\n<<< 554 mx1.example ESMTP not accepting connections\n>>> QUIT\n"
+    assert bounce_reason("5.5.0", "554 mx1.example ESMTP not accepting connections", prose) is BounceReason.BLOCKED
+    prose = "... while talking to mx1.example.:\n>>> RCPT To:<a@b.example>\n<<< 554 Service unavailable\n"
+    assert bounce_reason("5.0.0", "554 Service unavailable", prose) is BounceReason.SYSTEM_ERROR
+
+
+def test_an_unknown_user_in_a_transcript_after_data_is_a_refusal_of_the_message() -> None:
+    """Courier and Sendmail show the answer to the message as the lines after ">>> DATA"; an unknown user refused
+    at RCPT TO stays one."""
+    after_data = (
+        "<kijitora@example.jp>:\n    mx.example.jp [192.0.2.45]:\n>>> DATA\n<<< 550 Unknown user kijitora@example.jp\n"
+    )
+    assert bounce_reason("5.0.0", "550 Unknown user kijitora@example.jp", after_data) is BounceReason.POLICY
+    at_rcpt = ">>> RCPT TO:<kijitora@example.jp>\n<<< 550 Unknown user\n>>> DATA\n<<< 554 No valid recipients\n"
+    assert bounce_reason("5.0.0", "550 Unknown user", at_rcpt) is BounceReason.USER_UNKNOWN
+
+
+def test_the_recipients_own_filter_is_no_unknown_user_whatever_the_code() -> None:
+    """Facebook answers "5.1.1 RCP-P2 … Refused due to recipient preferences": the address exists."""
+    diagnostic = (
+        "550 5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes#rcp Refused due to recipient preferences"
+    )
+    assert bounce_reason("5.1.1", diagnostic) is BounceReason.POLICY
+    assert bounce_reason("5.1.1", "550 5.1.1 RCP-P1 Recipient address does not exist") is BounceReason.USER_UNKNOWN
 
 
 _FORWARDED_BOUNCE = (
