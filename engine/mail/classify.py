@@ -301,8 +301,8 @@ def _report_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
         return _complaint(msg)
     if (complainer := _jmrp_recipient(msg)) is not None:
         return Verdict(MailKind.COMPLAINT, address=complainer, related_id=_original_message_id(msg), detail="abuse")
-    if report == "disposition-notification":
-        return None
+    if report in {"disposition-notification", "global-disposition-notification"}:
+        return _disposition_report(msg)
     looks = _looks_like_bounce(msg)
     if report in {"delivery-status", "global-delivery-status"} or (looks and _has_dsn_part(msg)):
         dsn = _dsn_verdict(msg, own)
@@ -857,9 +857,13 @@ def _best_status(reported: str | None, diagnosed: str | None) -> str | None:
     return reported
 
 
-def _dsn_blocks(msg: Message) -> Iterator[Message]:
+_DSN_TYPES: Final = frozenset({"message/delivery-status", "message/global-delivery-status"})
+
+
+def _dsn_blocks(msg: Message, types: frozenset[str] = _DSN_TYPES) -> Iterator[Message]:
+    """The field blocks of a report's machine-readable part (per-message and per-recipient), parsed as headers."""
     for part in msg.walk():
-        if part.get_content_type() not in {"message/delivery-status", "message/global-delivery-status"}:
+        if part.get_content_type() not in types:
             continue
         payload = part.get_payload()
         if isinstance(payload, list):
@@ -1198,6 +1202,20 @@ def _notice(msg: Message) -> str | None:
     if _looks_like_bounce(msg):
         return ""
     return _receipt(msg) or None
+
+
+def _disposition_report(msg: Message) -> Verdict:
+    """An RFC 8098 disposition notification (a read receipt, "displayed" or "deleted"): the recipient's client
+    reporting on our message, never the person's answer, whatever language its subject is in ("已读:", "Okundu:",
+    "Уведомление о прочтении")."""
+    fields = next(_dsn_blocks(msg, _DISPOSITION_TYPES), None)
+    disposition = header(fields, "Disposition").rpartition(";")[2].strip().lower() if fields is not None else ""
+    original = normalize_message_id(header(fields, "Original-Message-ID")) if fields is not None else None
+    related = original or _original_message_id(msg)
+    return Verdict(MailKind.OTHER, address=sender_address(msg), related_id=related, detail=f"receipt: {disposition}")
+
+
+_DISPOSITION_TYPES: Final = frozenset({"message/disposition-notification", "message/global-disposition-notification"})
 
 
 def _receipt(msg: Message) -> str:
