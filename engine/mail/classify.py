@@ -830,7 +830,8 @@ def _dsn_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
         prose = _report_text(msg)[0]
         named = (_clean_address(header(block, n)) for n in ("Original-Recipient", "Final-Recipient"))
         recipient = next((a for a in named if a and a not in ours), None) or _failed_recipient(msg, prose, ours)
-        permanent = status[0] == "5" if status else action != "delayed"
+        # "delayed" (RFC 3464 §2.3.3): the MTA is still retrying; a 5xx it quotes is no final answer yet
+        permanent = action != "delayed" and (status is None or status[0] == "5")
         return _bounce_verdict(
             status=status,
             permanent=permanent,
@@ -927,6 +928,19 @@ _DELAY_TEXT = re.compile(
     r"ещё не доставлено|еще не доставлено|задерж|будут продолжены|временн",
     re.IGNORECASE,
 )
+_STILL_TRYING = re.compile(
+    r"not yet been delivered|has not been delivered yet|hasn'?t been delivered yet|still being retried|"
+    r"delivery attempts will continue|will (?:continue to |keep )?(?:try|retry|be retried)(?! again)|"
+    r"will keep trying|warning (?:message )?only|do not need to resend|"
+    r"ещё не доставлено|еще не доставлено|попытки доставки (?:будут )?продолж",
+    re.IGNORECASE,
+)
+"""A delay warning's words: the message is queued and still being tried (Postfix, Sendmail, Exim, Gmail)."""
+_GIVEN_UP = re.compile(
+    r"permanent error|failed permanently|given up|giving up|not going to try again|will not be retried|"
+    r"постоянная ошибка",
+    re.IGNORECASE,
+)
 # Line starts take `[ \t]*`, never `\s*`: under MULTILINE `\s*` runs on across blank lines from every line start,
 # quadratic in a message of many blank lines (20,000 of them took 79 s).
 _COPY_MARKERS = re.compile(
@@ -960,7 +974,10 @@ def _text_bounce(msg: Message, own: frozenset[str], *, explicit: bool = False) -
     if recipient is None and status is None and not (_PERMANENT_TEXT.search(report) and _reason_in_words(report)):
         return None
     delayed = bool(_DELAY_TEXT.search(report)) and not _PERMANENT_TEXT.search(report)
-    permanent = status[0] == "5" if status else not delayed  # a failure notice without a code is final
+    # a failure notice without a code is final; a warning that delivery is still being tried is not, whatever
+    # code the last attempt got (Exim's "has not yet been delivered … Delay reason: … 550 …")
+    retrying = bool(_STILL_TRYING.search(report)) and not _GIVEN_UP.search(report)
+    permanent = not retrying and (status[0] == "5" if status else not delayed)
     related = _original_message_id(msg) or _inline_message_id(original_copy, header(msg, "Message-ID"))
     # the server's answer has a bare reply code and the enhanced code stands elsewhere: the MTA's own guess
     # (Sendmail's "550 5.1.1 … User unknown" after a "553 SPF fail" at DATA)
