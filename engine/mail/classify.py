@@ -1394,6 +1394,8 @@ def _unsubscribe_phrase(msg: Message, *, replying: bool) -> str:
 
     Mail that does not answer us is only read when it is short: newsletters carry "unsubscribe" in every footer.
     """
+    if not replying and _bulk_or_automated(msg):
+        return ""  # a list post, newsletter or notification: its opt-out words are its own, not a request to us
     subject = _REPLY_PREFIX.sub("", header(msg, "Subject"))
     patterns: tuple[re.Pattern[str], ...] = (_WHOLE_STOP, _UNSUBSCRIBE_STRONG)
     if replying:
@@ -1401,23 +1403,63 @@ def _unsubscribe_phrase(msg: Message, *, replying: bool) -> str:
     hit = _first_match(subject, patterns)
     if hit:
         return hit
-    if header(msg, "List-Unsubscribe") and not replying:
-        return ""
     text = new_text(_plain_text(msg, include_attached=False))
     if not replying and len(text) > _SHORT_UNSOLICITED:
         return ""
-    return _first_match(text, patterns)
+    return _first_match(text, patterns, linked=_html_links(msg))
 
 
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|ответ|отв|на)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
-def _first_match(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
+def _bulk_or_automated(msg: Message) -> bool:
+    """Mail that says it is a list's (RFC 2369/2919 headers, Precedence), automatic (RFC 3834 Auto-Submitted) or
+    sent from an address nobody reads ("no-reply@")."""
+    if any(header(msg, name) for name in ("List-Id", "List-Unsubscribe", "List-Post")):
+        return True
+    if header(msg, "Precedence").strip().lower() in {"bulk", "list", "junk"}:
+        return True
+    keyword = _AUTO_SUBMITTED_KEYWORD.match(header(msg, "Auto-Submitted").lower())
+    if keyword and keyword.group(1) != "no":
+        return True
+    return _local_key((sender_address(msg) or "").partition("@")[0]) in _NO_REPLY_KEYS
+
+
+def _first_match(text: str, patterns: tuple[re.Pattern[str], ...], linked: str = "") -> str:
+    """The first phrase of the first pattern that occurs, passing over a phrase that is a link to follow
+    ("Unsubscribe: https://…", "Отписаться <https://…>", or an HTML link's text in `linked`): a footer's, never the
+    writer's request."""
     for pattern in patterns:
-        hit = pattern.search(text)
-        if hit:
-            return hit.group(0).strip()
+        for hit in pattern.finditer(text):
+            if not _is_link(text, hit, linked):
+                return hit.group(0).strip()
     return ""
+
+
+_URL = re.compile(r"https?://|\bwww\.|\bmailto:", re.IGNORECASE)
+
+
+def _is_link(text: str, hit: re.Match[str], linked: str) -> bool:
+    line_start = text.rfind("\n", 0, hit.start()) + 1
+    line_end = text.find("\n", hit.end())
+    line_end = len(text) if line_end < 0 else line_end
+    following = text[line_end + 1 : line_end + 200].lstrip(" \t\r\n<([").lower()
+    if _URL.search(text, line_start, line_end) or following.startswith(("http://", "https://", "www.", "mailto:")):
+        return True
+    return bool(linked) and hit.group(0).strip().lower() in linked
+
+
+def _html_links(msg: Message) -> str:
+    """The text of the links (`<a href>`) in a message's HTML parts, lower-cased, one a line; "" when none."""
+    links: list[str] = []
+    for part in _leaf_parts(msg, include_attached=False):
+        if _text_type(part) == "text/html":
+            for match in _ANCHOR.finditer(part_text(part)[:_MAX_TEXT]):
+                links.append(" ".join(_html_to_text(match.group(1)).split()).lower())
+    return "\n".join(links)
+
+
+_ANCHOR = re.compile(r"<a\b[^>]*\bhref[^>]*>(.{0,400}?)</a\s*>", re.IGNORECASE | re.DOTALL)
 
 
 _ORIGINAL_MARKERS = (

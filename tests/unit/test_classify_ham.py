@@ -43,3 +43,52 @@ def test_a_disposition_notification_in_any_language_is_no_reply(subject: str, te
     assert verdict.kind is MailKind.OTHER, verdict
     assert verdict.related_id == OURS
     assert verdict.detail == f"receipt: {disposition}"
+
+
+def _fresh(headers: str, text: str, ctype: str = "text/plain") -> bytes:
+    return f"From: Sender <news@sender.example>\n{headers}Content-Type: {ctype}; charset=utf-8\n\n{text}\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("headers", "text"),
+    [
+        ("Subject: You have been unsubscribed from the devel list\nList-Id: <devel.lists.example>\n", ""),
+        ("Subject: How to opt out of data sharing\nList-Unsubscribe: <https://sender.example/u>\n", "Read more."),
+        ("Subject: [devel] unsubscribe does not work\nPrecedence: list\n", "Anyone else?"),
+        ("Subject: Password changed\nAuto-Submitted: auto-generated\n", "Manage emails or unsubscribe in settings."),
+        ("Subject: Weekly digest\n", "3 new posts.\n\nUnsubscribe: https://sender.example/u/1"),
+        ("Subject: Weekly digest\n", "3 new posts.\nTo stop these emails, unsubscribe here:\nhttps://sender.example/u/1"),
+        ("Subject: Скидки\n", "Скидки до 50%!\n\nОтписаться от рассылки <https://sender.example/u/1>"),
+    ],
+)  # fmt: skip
+def test_list_mail_notifications_and_linked_footers_are_no_opt_out(headers: str, text: str) -> None:
+    """Short newsletters and notifications that do not answer us were read as opt-out requests (their sender
+    suppressed, the stop applied to any lead at that address): by a subject with the word, or a footer's link."""
+    assert classify(parse_message(_fresh(headers, text)), KNOWN).kind is MailKind.OTHER
+
+
+def test_a_short_html_newsletter_whose_opt_out_is_a_link_is_no_opt_out() -> None:
+    html = '<p>Sale!</p><p><a href="https://sender.example/u?x=1"><span>Unsubscribe</span></a></p>'
+    assert classify(parse_message(_fresh("Subject: Sale\n", html, "text/html")), KNOWN).kind is MailKind.OTHER
+
+
+def test_a_fresh_opt_out_request_without_list_headers_still_counts() -> None:
+    msg = parse_message(_fresh("Subject: Hello\n", "Please unsubscribe me, I never signed up."))
+    assert classify(msg, KNOWN).kind is MailKind.UNSUBSCRIBE
+
+
+def test_a_lead_answer_whose_html_footer_links_an_opt_out_stays_a_reply() -> None:
+    """A company footer ("Unsubscribe from our newsletters") under a lead's yes is a link, not a request to us."""
+    html = (
+        "<div>Yes, let's talk on Thursday.</div><div>Ivan | Client Ltd</div>"
+        '<div style="font-size:9px"><a href="https://client.example/prefs">Unsubscribe from Client Ltd news</a></div>'
+    )
+    raw = f"From: Ivan <ivan@client.example>\nSubject: Re: Offer\nIn-Reply-To: {OURS}\nContent-Type: text/html\n\n"
+    raw += f"{html}\n"
+    assert classify(parse_message(raw.encode()), KNOWN).kind is MailKind.REPLY
+
+
+def test_a_lead_answer_asking_to_opt_out_next_to_a_link_elsewhere_still_counts() -> None:
+    text = "Please unsubscribe me.\n\nIvan\nhttps://client.example"
+    raw = f"From: Ivan <ivan@client.example>\nSubject: Re: Offer\nIn-Reply-To: {OURS}\n\n{text}\n"
+    assert classify(parse_message(raw.encode()), KNOWN).kind is MailKind.UNSUBSCRIBE
