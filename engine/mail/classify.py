@@ -25,6 +25,7 @@ from email.policy import compat32
 from email.utils import getaddresses, parseaddr
 from enum import StrEnum
 from html.parser import HTMLParser
+from itertools import islice
 from typing import Final
 
 WARMUP_HEADER: Final = "X-Entity-Ref-ID"
@@ -1406,7 +1407,7 @@ def _unsubscribe_phrase(msg: Message, *, replying: bool) -> str:
     text = new_text(_plain_text(msg, include_attached=False))
     if not replying and len(text) > _SHORT_UNSOLICITED:
         return ""
-    return _first_match(text, patterns, linked=_html_links(msg))
+    return _first_match(text, patterns, html_of=msg)
 
 
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|ответ|отв|на)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -1425,13 +1426,13 @@ def _bulk_or_automated(msg: Message) -> bool:
     return _local_key((sender_address(msg) or "").partition("@")[0]) in _NO_REPLY_KEYS
 
 
-def _first_match(text: str, patterns: tuple[re.Pattern[str], ...], linked: str = "") -> str:
+def _first_match(text: str, patterns: tuple[re.Pattern[str], ...], html_of: Message | None = None) -> str:
     """The first phrase of the first pattern that occurs, passing over a phrase that is a link to follow
-    ("Unsubscribe: https://…", "Отписаться <https://…>", or an HTML link's text in `linked`): a footer's, never the
-    writer's request."""
+    ("Unsubscribe: https://…", "Отписаться <https://…>", or the text of a link in the HTML parts of `html_of`): a
+    footer's, never the writer's request."""
     for pattern in patterns:
         for hit in pattern.finditer(text):
-            if not _is_link(text, hit, linked):
+            if not _is_link(text, hit, html_of):
                 return hit.group(0).strip()
     return ""
 
@@ -1439,27 +1440,30 @@ def _first_match(text: str, patterns: tuple[re.Pattern[str], ...], linked: str =
 _URL = re.compile(r"https?://|\bwww\.|\bmailto:", re.IGNORECASE)
 
 
-def _is_link(text: str, hit: re.Match[str], linked: str) -> bool:
+def _is_link(text: str, hit: re.Match[str], html_of: Message | None) -> bool:
     line_start = text.rfind("\n", 0, hit.start()) + 1
     line_end = text.find("\n", hit.end())
     line_end = len(text) if line_end < 0 else line_end
     following = text[line_end + 1 : line_end + 200].lstrip(" \t\r\n<([").lower()
     if _URL.search(text, line_start, line_end) or following.startswith(("http://", "https://", "www.", "mailto:")):
         return True
-    return bool(linked) and hit.group(0).strip().lower() in linked
+    return html_of is not None and _in_html_link(html_of, hit.group(0).strip().lower())
 
 
-def _html_links(msg: Message) -> str:
-    """The text of the links (`<a href>`) in a message's HTML parts, lower-cased, one a line; "" when none."""
-    links: list[str] = []
+def _in_html_link(msg: Message, phrase: str) -> bool:
+    """Whether `phrase` (lower-case) stands inside an `<a>` element of one of the message's HTML parts."""
     for part in _leaf_parts(msg, include_attached=False):
-        if _text_type(part) == "text/html":
-            for match in _ANCHOR.finditer(part_text(part)[:_MAX_TEXT]):
-                links.append(" ".join(_html_to_text(match.group(1)).split()).lower())
-    return "\n".join(links)
+        if _text_type(part) != "text/html":
+            continue
+        html = part_text(part)[:_MAX_TEXT].lower()
+        for found in islice(re.finditer(re.escape(phrase), html), 50):
+            before = html[max(0, found.start() - 500) : found.start()]
+            if max((m.start() for m in _ANCHOR_OPEN.finditer(before)), default=-1) > before.rfind("</a"):
+                return True
+    return False
 
 
-_ANCHOR = re.compile(r"<a\b[^>]*\bhref[^>]*>(.{0,400}?)</a\s*>", re.IGNORECASE | re.DOTALL)
+_ANCHOR_OPEN = re.compile(r"<a\b")
 
 
 _ORIGINAL_MARKERS = (
