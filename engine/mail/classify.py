@@ -1184,7 +1184,35 @@ def _auto_reply_reason(msg: Message, replying: bool) -> str:
         return f"precedence: {precedence}"
     if subject_hit:
         return subject_hit.group(0).strip()
-    return ""
+    return _acknowledgement(msg, subject) if replying else ""
+
+
+def _acknowledgement(msg: Message, subject: str) -> str:
+    """The words of an answer to us that a helpdesk or a mail system wrote (see `_ACKNOWLEDGEMENT`), "" if none."""
+    text = f"{subject}\n{new_text(_plain_text(msg, include_attached=False))[:_PROSE_CHARS]}".lower()
+    hit = _ACKNOWLEDGEMENT.search(text)
+    return f"acknowledgement: {hit.group(0).strip()}" if hit else ""
+
+
+_ACKNOWLEDGEMENT = _words(
+    r"^\[?request received\]?|^ticket received\b",
+    r"\b(?:this|it) is an? (?:automatic(?:ally generated)?|automated|auto-?generated) "
+    r"(?:message|reply|response|e-?mail|notification|acknowledge?ment)",
+    r"\b(?:this|the) (?:message|e-?mail|reply|response) (?:was|has been|is) (?:sent |generated )?automatically",
+    r"\b(?:request|ticket|case|inquiry|enquiry)\s?\(?(?:#|no\.?|number)?\s?:?\s?[\w-]{0,12}?\d{3,}\)?[^.\n]{0,40}?"
+    r"(?:has been|was|is) (?:received|created|logged|registered|opened)",
+    r"\b(?:registered|logged|created) (?:as|under) (?:ticket|case|request)|"
+    r"\ba (?:support )?ticket has been (?:created|opened)|"
+    r"\bassigned (?:it |your \w+ )?(?:the |a )?(?:ticket|case|reference) (?:number|#|no\b|id\b)",
+    r"(?:письмо|сообщение|ответ) (?:было )?(?:сформировано|отправлено|создано|сгенерировано) автоматически|"
+    r"\bавтоматическ\w+ (?:ответ|уведомлени|сообщени)",
+    r"(?:обращени|заявк|запрос|тикет)\w{0,4}\s?(?:№|#)?\s?[\w-]{0,12}?\d{2,}[^.\n]{0,40}?"
+    r"(?:зарегистрирован|принят|получен|создан)|"
+    r"\bваш\w* (?:обращени|заявк|запрос)\w* (?:зарегистрирован|принят|получен|создан)",
+)
+"""A helpdesk's or a mail system's acknowledgement answering our message (Zendesk's "Your request (48213) has been
+received", Freshdesk's "Ticket Received -", OTRS, Zoho Desk, "Ваше обращение № … зарегистрировано") or an answer that
+says it was written by a machine: a system answering, not the lead, even without an automation header."""
 
 
 def _vendor_auto_header(msg: Message, replying: bool) -> str:
@@ -1219,7 +1247,17 @@ def _notice(msg: Message) -> str | None:
     daemon's notice we could not read as a bounce (""), or the recipient's client confirming reading or delivery."""
     if _looks_like_bounce(msg):
         return ""
+    if _RECALL.search(new_text(_plain_text(msg, include_attached=False))[:500].lower()):
+        return "recall"
     return _receipt(msg) or None
+
+
+_RECALL = _words(
+    r"would like to recall the message|möchte die nachricht .{0,300}zurückrufen|souhaite rappeler le message|"
+    r"(?:хочет|хотел\w*(?: бы)?) отозвать (?:сообщение|письмо)"
+)
+"""Outlook's recall request ("X would like to recall the message, "…"."): its sender takes back a message, which
+says nothing of an answer to ours."""
 
 
 def _disposition_report(msg: Message) -> Verdict:

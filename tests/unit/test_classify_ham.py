@@ -92,3 +92,46 @@ def test_a_lead_answer_asking_to_opt_out_next_to_a_link_elsewhere_still_counts()
     text = "Please unsubscribe me.\n\nIvan\nhttps://client.example"
     raw = f"From: Ivan <ivan@client.example>\nSubject: Re: Offer\nIn-Reply-To: {OURS}\n\n{text}\n"
     assert classify(parse_message(raw.encode()), KNOWN).kind is MailKind.UNSUBSCRIBE
+
+
+def _answer(subject: str, text: str) -> bytes:
+    return (
+        f"From: Support <support@client.example>\nSubject: {Header(subject, 'utf-8').encode()}\nIn-Reply-To: {OURS}\n"
+        f"Content-Type: text/plain; charset=utf-8\n\n{text}\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        ("[Request received] Offer", "Your request (48213) has been received and is being reviewed."),
+        ("Ticket Received - Offer", "We have received your request and a ticket has been created."),
+        ("[Ticket#2026113010000012] RE: Offer", "This is an automatically generated message. Thank you."),
+        ("Re: Offer", "Thank you for writing to us. We assigned it the ticket number 48213."),
+        ("Re: Offer", "Your inquiry #48213 was logged. An agent will contact you."),
+        ("Ваше обращение №48213 зарегистрировано", "Мы ответим вам в ближайшее время."),
+        ("Re: Offer", "Ваша заявка принята. Это письмо сформировано автоматически, не отвечайте на него."),
+    ],
+)  # fmt: skip
+def test_a_helpdesk_acknowledgement_answering_us_is_an_auto_reply(subject: str, text: str) -> None:
+    """A ticket system's acknowledgement without an automation header was the lead's reply: the sequence stopped."""
+    verdict = classify(parse_message(_answer(subject, text)), KNOWN)
+    assert verdict.kind is MailKind.AUTO_REPLY, verdict
+    assert verdict.detail.startswith("acknowledgement: ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Thanks, I have received your message and will discuss it with the team.",
+     "Got it. Can you open a ticket for this? Our case number is 48213.", "Получил ваше письмо, давайте созвонимся."],
+)  # fmt: skip
+def test_a_person_acknowledging_our_mail_is_still_a_reply(text: str) -> None:
+    assert classify(parse_message(_answer("Re: Offer", text)), KNOWN).kind is MailKind.REPLY
+
+
+def test_a_recall_request_answering_us_is_no_reply() -> None:
+    """Outlook's "X would like to recall the message" is no answer; it stopped the sequence as a reply."""
+    text = 'Ivan Petrov would like to recall the message, "Re: Offer".'
+    verdict = classify(parse_message(_answer("Recall: Offer", text)), KNOWN)
+    assert verdict.kind is MailKind.OTHER
+    assert verdict.detail == "recall"
