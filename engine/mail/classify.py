@@ -1205,9 +1205,12 @@ _ACKNOWLEDGEMENT = _words(
     r"\ba (?:support )?ticket has been (?:created|opened)|"
     r"\bassigned (?:it |your \w+ )?(?:the |a )?(?:ticket|case|reference) (?:number|#|no\b|id\b)",
     r"(?:письмо|сообщение|ответ) (?:было )?(?:сформировано|отправлено|создано|сгенерировано) автоматически|"
-    r"\bавтоматическ\w+ (?:ответ|уведомлени|сообщени)",
-    r"(?:обращени|заявк|запрос|тикет)\w{0,4}\s?(?:№|#)?\s?[\w-]{0,12}?\d{2,}[^.\n]{0,40}?"
-    r"(?:зарегистрирован|принят|получен|создан)|"
+    # says what it is itself ("Это автоматическое сообщение."), not a lead asking or speaking of automatic mail
+    r"\b(?:это|данное|настоящее) (?:(?:письмо|сообщение) )?(?:[—–-] |является )?автоматическ\w+ "
+    r"(?:ответ|уведомлени|сообщени|письм)\w*(?![^.!\n]{0,80}\?)",
+    # a ticket's number, as systems write it: after №, # or "номер", or in parentheses ("Заявка 2024 года" is a date)
+    r"(?:обращени|заявк|запрос|тикет)\w{0,4}\s?(?:(?:№|#|номер\w*)\s?[\w-]{0,12}?\d{2,}|\(\s?#?\d{3,}\s?\))"
+    r"[^.\n]{0,40}?(?:зарегистрирован|принят|получен|создан)|"
     r"\bваш\w* (?:обращени|заявк|запрос)\w* (?:зарегистрирован|принят|получен|создан)",
 )
 """A helpdesk's or a mail system's acknowledgement answering our message (Zendesk's "Your request (48213) has been
@@ -1475,15 +1478,19 @@ def _first_match(text: str, patterns: tuple[re.Pattern[str], ...], html_of: Mess
     return ""
 
 
-_URL = re.compile(r"https?://|\bwww\.|\bmailto:", re.IGNORECASE)
+_SEPARATORS = r"[\s:<>()\[\]«»\-—–]*"
+_LINK_AFTER = re.compile(rf"[^.,!?;\n]{{0,40}}?{_SEPARATORS}(?:https?://|www\.|mailto:)", re.IGNORECASE)
+"""A link right after an opt-out phrase, past a few words of the same clause at most ("Unsubscribe: https://…",
+"unsubscribe here:⏎https://…", "Отписаться от рассылки <https://…>", "to unsubscribe … visit https://…"): the
+phrase labels it. A comma or a full stop between them ("Please unsubscribe me, our site is https://…") ends it."""
+_LINK_BEFORE = re.compile(rf"(?:https?://|www\.|mailto:)\S+{_SEPARATORS}\Z", re.IGNORECASE)
 
 
 def _is_link(text: str, hit: re.Match[str], html_of: Message | None) -> bool:
+    """Whether an opt-out phrase labels a link: one right after it, or right before it on its line, or its text in
+    an HTML link. A link elsewhere on the line ("Please unsubscribe me, our site https://…") is the writer's own."""
     line_start = text.rfind("\n", 0, hit.start()) + 1
-    line_end = text.find("\n", hit.end())
-    line_end = len(text) if line_end < 0 else line_end
-    following = text[line_end + 1 : line_end + 200].lstrip(" \t\r\n<([").lower()
-    if _URL.search(text, line_start, line_end) or following.startswith(("http://", "https://", "www.", "mailto:")):
+    if _LINK_AFTER.match(text, hit.end(), hit.end() + 200) or _LINK_BEFORE.search(text[line_start : hit.start()]):
         return True
     return html_of is not None and _in_html_link(html_of, hit.group(0).strip().lower())
 

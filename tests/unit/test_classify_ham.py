@@ -88,8 +88,13 @@ def test_a_lead_answer_whose_html_footer_links_an_opt_out_stays_a_reply() -> Non
     assert classify(parse_message(raw.encode()), KNOWN).kind is MailKind.REPLY
 
 
-def test_a_lead_answer_asking_to_opt_out_next_to_a_link_elsewhere_still_counts() -> None:
-    text = "Please unsubscribe me.\n\nIvan\nhttps://client.example"
+@pytest.mark.parametrize(
+    "text",
+    ["Please unsubscribe me.\n\nIvan\nhttps://client.example",
+     "Please unsubscribe me, our site is https://client.example",  # a link on the line that the phrase labels not
+     "Отпишите меня, пожалуйста. Наш сайт: https://client.example"],
+)  # fmt: skip
+def test_a_lead_answer_asking_to_opt_out_next_to_a_link_elsewhere_still_counts(text: str) -> None:
     raw = f"From: Ivan <ivan@client.example>\nSubject: Re: Offer\nIn-Reply-To: {OURS}\n\n{text}\n"
     assert classify(parse_message(raw.encode()), KNOWN).kind is MailKind.UNSUBSCRIBE
 
@@ -123,7 +128,11 @@ def test_a_helpdesk_acknowledgement_answering_us_is_an_auto_reply(subject: str, 
 @pytest.mark.parametrize(
     "text",
     ["Thanks, I have received your message and will discuss it with the team.",
-     "Got it. Can you open a ticket for this? Our case number is 48213.", "Получил ваше письмо, давайте созвонимся."],
+     "Got it. Can you open a ticket for this? Our case number is 48213.", "Получил ваше письмо, давайте созвонимся.",
+     # a lead speaking of automatic mail, asking whether ours was, or naming a year is no system's acknowledgement
+     "Нам интересны автоматические уведомления для клиентов, расскажите подробнее.",
+     "Да, интересно. Это автоматическое сообщение? Если нет, перезвоните мне.",
+     "Заявка 2024 года получена, давайте созвонимся на неделе."],
 )  # fmt: skip
 def test_a_person_acknowledging_our_mail_is_still_a_reply(text: str) -> None:
     assert classify(parse_message(_answer("Re: Offer", text)), KNOWN).kind is MailKind.REPLY
