@@ -441,6 +441,7 @@ _SUGGESTIVE_SUBJECTS: Final[Mapping[str, BounceReason]] = {
     "3": _R.SYSTEM_ERROR,
     "4": _R.NETWORK_ERROR,
     "5": _R.SYSTEM_ERROR,
+    "6": _R.POLICY,  # media and content: the receiver refused what we sent ("5.6.0 Media error", 5.6.1, 5.6.3)
     "7": _R.POLICY,
 }
 _SUGGESTIVE_FULL: Final[Mapping[str, BounceReason]] = {"4.7.0": _R.RATE_LIMITED}  # Gmail, Yahoo: "try later"
@@ -541,6 +542,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"sender (?:address )?(?:was )?rejected|sender (?:domain|address) (?:must|not|unknown|invalid|is invalid)",
             r"(?:unroutable|unrouteable|invalid|unknown|bad|unverified) sender|(?:provide|use) a valid from\b",
             r"\bauth(?:entication)? ?required|group you tried to contact|permission to post",
+            r"(?:not|n'?t) advertise auth|'send mail as'",  # Gmail: our "Send mail as" relay takes no SMTP AUTH
             r"relay(?:ing)? (?:denied|not permitted|access denied|prohibited)|not (?:permitted|allowed) to relay",
             r"unable to relay|we do not relay|no relaying|not a gateway",
             r"\bpolic(?:y|ies)\b|prohibited|not permitted|not allowed|administrative|not authori[sz]ed|"
@@ -579,6 +581,8 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
     (
         _words(
             r"host (?:or domain name )?not found|host unknown|unknown host|no such (?:domain|host)",
+            r"\bhost [\w-]+(?:\.[\w-]+)+ not found",  # DragonFly: "DNS lookup failure: host example.org not found"
+            r"not accepting network messages",  # RFC 3463 X.3.2: the host takes no mail (a 5.3.2 is for good)
             r"domain (?:name )?(?:not found|does not exist|doesn'?t exist|unknown|is invalid|not exist)",
             r"unrouteable (?:mail )?domain|nxdomain|null mx|no mx|mx (?:record )?(?:not found|lookup failed)",
             r"indicated no smtp service|domain (?:is )?(?:not reachable|unreachable)",
@@ -707,16 +711,29 @@ _GREETING_STAGE = re.compile(
     re.IGNORECASE,
 )
 _NO_CAUSE: Final = frozenset({BounceReason.SYSTEM_ERROR, BounceReason.UNDEFINED})
+# What a queue that kept retrying says of its message: the last attempt's trouble (a timeout, no answer) is only why
+# it is still queued; the report is of the expiry (or of the delay before it). A mailer's own error stays one.
+_TRANSIENT: Final = frozenset({BounceReason.NETWORK_ERROR, BounceReason.UNDEFINED})
+_QUEUE_EXPIRY = re.compile(
+    r"retry time(?:out)? exceeded|delivery time expired|too long (?:in|on) (?:the )?queue|"
+    r"(?:could not|couldn'?t|cannot|can'?t|unable to) (?:be )?(?:deliver(?:ed)?|send)"
+    r"(?: (?:this |the |your )?message)? (?:for|within|in) (?:the (?:last|past) )?\d+|"
+    r"has been delayed|(?:will|would) (?:be )?retr(?:y|ied) for \d+",
+    re.IGNORECASE,
+)
 
 
-def bounce_reason(status: str | None, diagnostic: str, prose: str = "", *, trust_code: bool = True) -> BounceReason:
+def bounce_reason(
+    status: str | None, diagnostic: str, prose: str = "", *, trust_code: bool = True, expired: bool = False
+) -> BounceReason:
     """Status code first, wording second: a decisive code (x.1.1, x.2.2, x.4.7, x.7.26, …) decides alone; a
     generic one (x.0.0, x.7.1, …) is made precise by the server's words (the diagnostic, else the report's
     prose), and is the answer when they say nothing known. Boilerplate ("This is a permanent error") names no
     reason and so can never decide. A "recipient gone" reason given at the sender stage or in answer to the
     message is a policy refusal; a refusal at the greeting that names no cause is a block of our IP.
     `trust_code=False` when the code is the reporting MTA's own guess (Sendmail turns any "550" to RCPT TO into
-    5.1.1): it is then only a default that the server's words override."""
+    5.1.1): it is then only a default that the server's words override. `expired`: the report is of a queue that
+    gave up (or is still retrying) after days, so a transient cause (a timeout, a busy server) reads as the expiry."""
     by_code, decisive = _reason_of_code(status)
     if by_code in _GONE_REASONS and (_RECIPIENT_FILTER.search(diagnostic) or _RECIPIENT_FILTER.search(prose)):
         return BounceReason.POLICY
@@ -730,7 +747,7 @@ def bounce_reason(status: str | None, diagnostic: str, prose: str = "", *, trust
         return BounceReason.POLICY
     if reason in _NO_CAUSE and (_GREETING_STAGE.search(diagnostic) or _GREETING_STAGE.search(prose)):
         return BounceReason.BLOCKED
-    return reason
+    return BounceReason.EXPIRED if expired and reason in _TRANSIENT else reason
 
 
 _DAEMON_KEYS = frozenset({"mailerdaemon", "postmaster", "maildaemon", "mdaemon", "bounce", "bounces"})
@@ -805,9 +822,10 @@ def _bounce_verdict(
     detail: str,
     prose: str = "",
     trust_code: bool = True,
+    expired: bool = False,
 ) -> Verdict:
     reason = _VENDOR_REASONS.get((recipient or "").rpartition("@")[2]) if status is None else None
-    reason = reason or bounce_reason(status, detail, prose, trust_code=trust_code)
+    reason = reason or bounce_reason(status, detail, prose, trust_code=trust_code, expired=expired)
     kind = _KIND_OF_CLASS[bounce_class(reason, permanent=permanent)]
     return Verdict(kind, address=recipient, related_id=related, status=status, detail=detail[:500], reason=reason)
 
@@ -820,7 +838,7 @@ def _dsn_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
         action = header(block, "Action").lower()
         reported = _status_code(header(block, "Status"))
         seen_action = seen_action or bool(action)
-        if action not in {"failed", "delayed"} and not (not action and reported and reported[0] in "45"):
+        if action not in {"failed", "delayed", "expired"} and not (not action and reported and reported[0] in "45"):
             continue
         detail = " ".join(header(block, "Diagnostic-Code").split())
         status = _best_status(reported, _status_in_text(detail))
@@ -833,6 +851,8 @@ def _dsn_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
         recipient = next((a for a in named if a and a not in ours), None) or _failed_recipient(msg, prose, ours)
         # "delayed" (RFC 3464 §2.3.3): the MTA is still retrying; a 5xx it quotes is no final answer yet
         permanent = action != "delayed" and (status is None or status[0] == "5")
+        # a delay notice, SendGrid's "Action: expired", or a failure under a temporary code: the queue gave up
+        expired = action in {"delayed", "expired"} or (action == "failed" and (reported or "").startswith("4"))
         return _bounce_verdict(
             status=status,
             permanent=permanent,
@@ -841,6 +861,7 @@ def _dsn_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
             detail=detail,
             prose=prose,
             trust_code=not guessed,
+            expired=expired or _queue_expiry(msg, prose),
         )
     return Verdict(MailKind.OTHER, address=sender_address(msg)) if seen_action else None
 
@@ -913,6 +934,7 @@ _RECIPIENT_LINE = re.compile(
     r"(?:following (?:recipients?|address(?:es)?|destination addresses?)(?:\(s\)|\(es\))?[^:\n]{0,60}:|"
     r"did not reach the following recipient\(s\):|could not be delivered to:|failed permanently:|rcpt to:|"
     r"message wasn'?t delivered to|delivery has failed to these recipients or groups:|"
+    r"error delivering your (?:mail|message) to|"
     r"адресат\w*:|получател\w*:)\s*\n?\s*(?:\"[^\"\n]*\"\s*)?<?([^<>\s@:\"]+@[\w.-]+\.[\w-]+)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -948,7 +970,8 @@ _COPY_MARKERS = re.compile(
     r"^-{2,}[ \t]*(?:Below this line is a copy of the message|This is a copy of the message|Original message|"
     r"Оригинальное сообщение|Исходное сообщение|Копия сообщения)|"
     r"^-{3,}[ \t]*(?:The header of the original message|Заголовки исходного)|"
-    r"^[ \t]*(?:-{2,}[ \t]*)?(?:Original message headers|Original-Envelope-Id|Return-Path:(?![ \t]*<>))",
+    r"^[ \t]*(?:-{2,}[ \t]*)?(?:Original message headers|Original-Envelope-Id|Return-Path:(?![ \t]*<>))|"
+    r"^[ \t]*(?:Message headers follow|Included is a copy of the message header)",  # DragonFly, MXLogic
     re.IGNORECASE | re.MULTILINE,
 )
 
@@ -991,7 +1014,14 @@ def _text_bounce(msg: Message, own: frozenset[str], *, explicit: bool = False) -
         detail=detail,
         prose=report,
         trust_code=not guessed,
+        expired=(delayed and not permanent) or _queue_expiry(msg, report),
     )
+
+
+def _queue_expiry(msg: Message, prose: str) -> bool:
+    """The bounce reports a queue that gave up after days ("Returned mail: Cannot send message for 4 days", "Could
+    not deliver for the last 432000 seconds"), or one still retrying ("has been delayed")."""
+    return bool(_QUEUE_EXPIRY.search(header(msg, "Subject")) or _QUEUE_EXPIRY.search(prose[:_PROSE_CHARS]))
 
 
 def _our_addresses(msg: Message, own: frozenset[str]) -> frozenset[str]:
@@ -1014,9 +1044,14 @@ def _failed_recipient(msg: Message, report: str, ours: frozenset[str]) -> str | 
     if found := _usable_recipient(_single_original_recipient(msg), ours):
         return found
     for match in _ADDRESS.finditer(report):
+        if _MESSAGE_ID_LINE.match(report, report.rfind("\n", 0, match.start()) + 1):
+            continue  # a quoted Message-ID is no address ("<66681288.e06d1.3824794@df.example.jp>")
         if found := _usable_recipient(match.group(1), ours):
             return found
     return None
+
+
+_MESSAGE_ID_LINE = re.compile(r"[ \t]*(?:Message-ID|In-Reply-To|References|X-Original-Message-ID)[ \t]*:", re.I)
 
 
 def _named_recipient(msg: Message, report: str, ours: frozenset[str]) -> str | None:
@@ -1024,15 +1059,25 @@ def _named_recipient(msg: Message, report: str, ours: frozenset[str]) -> str | N
     for value in header(msg, "X-Failed-Recipients").split(","):
         if found := _usable_recipient(value, ours):
             return found
+    # a report line that names the failed recipient outright outweighs an X-Original-To that names it too: the
+    # DragonFly Mail Agent writes the failed recipient there, where a delivering Postfix writes ours; and a postmaster
+    # named as the failed recipient is one (the daemon that writes the report is its From)
+    listed = ours - (_header_addresses(msg, "X-Original-To") - _header_addresses(msg, "To", "Delivered-To", "Cc"))
+    listed |= _header_addresses(msg, "From", "Sender")
     for match in _RECIPIENT_LINE.finditer(report):
-        if found := _usable_recipient(match.group(1) or match.group(2), ours):
+        if found := _usable_recipient(match.group(1) or match.group(2), listed, daemon_ok=True):
             return found
     return None
 
 
-def _usable_recipient(value: str | None, ours: frozenset[str]) -> str | None:
+def _header_addresses(msg: Message, *names: str) -> frozenset[str]:
+    found = (a for _, a in getaddresses([address_header(msg, n) for n in names]) if a)
+    return frozenset(c for c in (_clean_address(a) for a in found) if c)
+
+
+def _usable_recipient(value: str | None, ours: frozenset[str], *, daemon_ok: bool = False) -> str | None:
     address = _clean_address(value or "")
-    if address and address not in ours and not _daemon_local(address.partition("@")[0]):
+    if address and address not in ours and (daemon_ok or not _daemon_local(address.partition("@")[0])):
         return address
     return None
 

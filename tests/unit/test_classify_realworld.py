@@ -554,3 +554,17 @@ def test_a_lead_asking_to_stop_in_other_words_is_an_unsubscribe(text: str) -> No
 )  # fmt: skip
 def test_answers_that_only_share_words_with_an_opt_out_stay_replies(text: str) -> None:
     assert classify(_answer(text), KNOWN).kind is MailKind.REPLY
+
+
+def test_a_quoted_message_id_is_never_the_failed_recipient() -> None:
+    """A plain-text bounce that names no recipient line and quotes the original's headers with no known marker: the
+    Message-ID there looks like an address but is none; the original's To is the recipient."""
+    raw = (
+        b"From: MAILER-DAEMON <>\r\nTo: us@sender.test\r\nSubject: Mail delivery failed\r\n\r\n"
+        b"Delivery failed: 550 5.1.1 user unknown\r\n\r\nThe headers of your mail were:\r\n\r\n"
+        b"Message-Id: <66681288.e06d1.3824794@mta.sender.test>\r\nTo: <gone@example.net>\r\n"
+        b"From: <us@sender.test>\r\n"
+    )
+    verdict = classify(BytesParser(policy=policy.compat32).parsebytes(raw), KNOWN)
+    assert verdict.kind is MailKind.BOUNCE_HARD
+    assert verdict.address == "gone@example.net"
