@@ -499,6 +499,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"exceeded .{0,30}(?:sending|rate|message|connection|recipient) limit",
             r"throttl|unexpected volume|temporarily (?:deferred|rejected) due to|\[ts0\d\]|\btss0\d\b",
             r"receiving mail at a rate|try again later.{0,40}(?:volume|rate)|too fast",
+            r"too many recipients|(?:sent|sending) (?:to )?too many",  # GoDaddy: "has sent to too many recipients"
             r"(?:daily|hourly|sending|relay|outbound) (?:quota|limit)",
             r"слишком (?:много|часто)|превышен\w* (?:лимит|ограничени|частот)",
         ),
@@ -711,6 +712,7 @@ _GREETING_STAGE = re.compile(
     re.IGNORECASE,
 )
 _NO_CAUSE: Final = frozenset({BounceReason.SYSTEM_ERROR, BounceReason.UNDEFINED})
+_REFUSALS_OF_US: Final = frozenset({BounceReason.RATE_LIMITED, BounceReason.BLOCKED})
 # What a queue that kept retrying says of its message: the last attempt's trouble (a timeout, no answer) is only why
 # it is still queued; the report is of the expiry (or of the delay before it). A mailer's own error stays one.
 _TRANSIENT: Final = frozenset({BounceReason.NETWORK_ERROR, BounceReason.UNDEFINED})
@@ -737,6 +739,10 @@ def bounce_reason(
     by_code, decisive = _reason_of_code(status)
     if by_code in _GONE_REASONS and (_RECIPIENT_FILTER.search(diagnostic) or _RECIPIENT_FILTER.search(prose)):
         return BounceReason.POLICY
+    # "550 5.1.1 <r@example.com> - 192.0.2.1 has sent to too many recipients this hour" (GoDaddy): a server that
+    # names a limit or a block of ours under a "recipient gone" code refuses us; the recipient is not said gone
+    if by_code in _GONE_REASONS and (refusal := _reason_in_words(diagnostic)) in _REFUSALS_OF_US:
+        return refusal
     if decisive and trust_code and by_code is not None:
         return by_code
     reason = _reason_in_words(diagnostic, prose) or by_code or BounceReason.UNDEFINED
