@@ -500,6 +500,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"throttl|unexpected volume|temporarily (?:deferred|rejected) due to|\[ts0\d\]|\btss0\d\b",
             r"receiving mail at a rate|try again later.{0,40}(?:volume|rate)|too fast",
             r"too many recipients|(?:sent|sending) (?:to )?too many",  # GoDaddy: "has sent to too many recipients"
+            r"frequency limit",  # Tencent (QQ): "550 Ip frequency limited"
             r"(?:daily|hourly|sending|relay|outbound) (?:quota|limit)",
             r"слишком (?:много|часто)|превышен\w* (?:лимит|ограничени|частот)",
         ),
@@ -514,6 +515,7 @@ _WORDING: Final[tuple[tuple[re.Pattern[str], BounceReason], ...]] = (
             r"(?:client|sending|your|sender|source) (?:host|ip|ip address|address|domain|server|network)[^.\n]{0,60}"
             r"(?:blocked|block listed|banned|denied|rejected|refused|not allowed)",
             r"(?:ip|host|address|domain|network) (?:is |has been )?(?:blocked|banned|blacklisted)",
+            r"\b(?:blocked|banned) (?:ip|host|sender|client)\b",
             r"(?:invalid|bad) (?:sending |client |source )?ip\b",
             # Outlook.com/Hotmail (SC-00x, S3150): our IP sends mail its users did not want
             r"messages? from \[?(?:\d{1,3}(?:\.\d{1,3}){3}|[\da-f]*:[\da-f:.]+)\]? (?:weren'?t|were not) "
@@ -976,8 +978,7 @@ _COPY_MARKERS = re.compile(
     r"^-{2,}[ \t]*(?:Below this line is a copy of the message|This is a copy of the message|Original message|"
     r"Оригинальное сообщение|Исходное сообщение|Копия сообщения)|"
     r"^-{3,}[ \t]*(?:The header of the original message|Заголовки исходного)|"
-    r"^[ \t]*(?:-{2,}[ \t]*)?(?:Original message headers|Original-Envelope-Id|Return-Path:(?![ \t]*<>))|"
-    r"^[ \t]*(?:Message headers follow|Included is a copy of the message header)",  # DragonFly, MXLogic
+    r"^[ \t]*(?:-{2,}[ \t]*)?(?:Original message headers|Original-Envelope-Id|Return-Path:(?![ \t]*<>))",
     re.IGNORECASE | re.MULTILINE,
 )
 
