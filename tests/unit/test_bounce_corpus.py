@@ -16,7 +16,7 @@ SCORES = evaluate()
 def test_the_corpus_is_varied_and_every_file_has_an_expectation() -> None:
     listed = {e.file for e in expectations()}
     assert listed == {p.name for p in CORPUS.glob("*.eml")}
-    assert SCORES.total >= 130
+    assert SCORES.total >= 172
     assert {e.kind for e in expectations()} == {MailKind.BOUNCE_HARD, MailKind.BOUNCE_SOFT, MailKind.BOUNCE_BLOCK}
 
 
