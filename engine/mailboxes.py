@@ -52,7 +52,9 @@ from engine.mail.providers import PRESETS, Credentials, Endpoint, default_port
 from engine.mail.tls import MailPolicy
 from engine.stats import counters, workspace_zone
 from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
+from engine.warmup.graduation import period_weeks
 from engine.warmup.ramp import resumed_start
+from engine.warmup.settings import WarmupSettings
 from models import Domain, Event, Mailbox
 from models.enums import AuthKind, EventKind, MailboxStatus, MailProvider, StatScope, TlsMode
 
@@ -786,7 +788,7 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
         provider_daily_limit=PRESETS[box.provider].provider_daily_limit,
         cooldown_until=box.cooldown_until,
         warmup_started_on=box.warmup_started_on,
-        warmup_weeks=box.warmup_weeks,
+        warmup_weeks=(await period_weeks([box.workspace_id])).get(box.workspace_id, WarmupSettings().weeks),
         last_error_at=box.last_error_at,
         today=await counters(StatScope.MAILBOX, box.id, today),
         own_ca=bool(box.tls_ca_pem),

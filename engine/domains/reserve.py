@@ -34,6 +34,8 @@ from engine.domains.state import INCONCLUSIVE, Health, blacklist_state
 from engine.errors import NotFound
 from engine.logging import get_logger
 from engine.stats import workspace_slugs, workspace_zones
+from engine.warmup.graduation import period_weeks
+from engine.warmup.settings import WarmupSettings
 from models import AuditLog, Campaign, Domain, Enrollment, Mailbox, Workspace
 from models.alert import Approval
 from models.enums import (
@@ -51,8 +53,10 @@ from models.enums import (
 
 log = get_logger(__name__)
 
-DEFAULT_WARMUP_WEEKS: Final = 6
-"""Weeks a freshly bought domain's mailboxes warm before they graduate (`Mailbox.warmup_weeks`' default)."""
+DEFAULT_WARMUP_WEEKS: Final = WarmupSettings().weeks
+"""Weeks a freshly bought domain's mailboxes warm before they graduate, where the workspace's warmup settings do
+not say (`warmup_weeks`: the graduation gate counts `WarmupSettings.weeks` of the workspace, never
+`Mailbox.warmup_weeks`)."""
 SETUP_WEEKS: Final = 1
 """Buying a domain, publishing its DNS and creating its mailboxes before warmup can start."""
 RESERVE_SHARE: Final = 0.15
@@ -196,6 +200,23 @@ def shortfall(
     return Shortfall(target, missing, buy, SETUP_WEEKS + warmup_weeks, len(warming_weeks), soonest)
 
 
+def combined(shortfalls: Sequence[Shortfall]) -> Shortfall:
+    """The agency's shortfall: the sum of its workspaces' (a ready reserve of one workspace never stands in for
+    another's domain), bought domains ready when the slowest workspace's are, the first warming one when the
+    soonest is."""
+    if not shortfalls:
+        return shortfall(PoolCounts(), target=0, warming_weeks=[])
+    soonest = [s.warming_weeks for s in shortfalls if s.warming_weeks is not None]
+    return Shortfall(
+        target=sum(s.target for s in shortfalls),
+        missing=sum(s.missing for s in shortfalls),
+        buy=sum(s.buy for s in shortfalls),
+        buy_weeks=max((s.buy_weeks for s in shortfalls if s.buy), default=shortfalls[0].buy_weeks),
+        warming=sum(s.warming for s in shortfalls),
+        warming_weeks=min(soonest) if soonest else None,
+    )
+
+
 def weeks_left(started_on: dt.date | None, weeks: int, today: dt.date) -> int:
     """Whole weeks until a mailbox that started warming on `started_on` may graduate (not started: all of them)."""
     if started_on is None:
@@ -259,8 +280,7 @@ WHERE domain_id = ANY($1::int[]) ORDER BY domain_id, record, checked_at DESC, id
 _GRADUATED = """
 SELECT domain_id, count(*) FILTER (WHERE status = 'active') AS graduated,
     min(CASE WHEN status IN ('new', 'warming') THEN warmup_started_on END) AS started,
-    bool_or(status IN ('new', 'warming') AND warmup_started_on IS NULL) AS unstarted,
-    max(warmup_weeks) AS weeks
+    bool_or(status IN ('new', 'warming') AND warmup_started_on IS NULL) AS unstarted
 FROM mailbox WHERE domain_id = ANY($1::int[]) AND status <> 'retired' GROUP BY domain_id
 """
 
@@ -286,12 +306,13 @@ async def load_reserves(domains: Sequence[Domain], today: dt.date) -> list[Reser
         inbox, spam = int(row["inbox"] or 0), int(row["spam"] or 0)
         placement[int(row["scope_id"])] = inbox / (inbox + spam) if inbox + spam else None
     listings = await latest_listings([d.name for d in domains])
+    periods = await period_weeks({d.workspace_id for d in domains})
     found = []
     for d in domains:
         b = boxes.get(d.id)
         graduated = int(b["graduated"]) if b else 0
         facts = ReserveFacts(d.status, dns.get(d.id, {}), blacklist_state(listings.get(d.name, [])).health, graduated)
-        weeks = DEFAULT_WARMUP_WEEKS if b is None or b["weeks"] is None else int(b["weeks"])
+        weeks = periods.get(d.workspace_id, DEFAULT_WARMUP_WEEKS)
         if b is None or (b["started"] is None and not b["unstarted"]):
             left = 0 if graduated else SETUP_WEEKS + weeks  # no mailbox warming: it needs mailboxes first
         elif b["unstarted"] and b["started"] is None:
@@ -315,17 +336,20 @@ async def pool_state(actor: Actor, clock: Clock, *, agency: bool = False) -> Poo
     burned_ids = await _burned_this_month(domains, now)
     reserve = [d for d in domains if d.pool_role is PoolRole.RESERVE and d.status not in _GONE]
     loaded = {r.id: r for r in await load_reserves(reserve, now.date())}
-    per: dict[int, PoolCounts] = {}
+    per: dict[int, PoolCounts] = {} if workspace_id is None else {workspace_id: PoolCounts()}
     for d in domains:
         per[d.workspace_id] = per.get(d.workspace_id, PoolCounts()) + _count(d, loaded.get(d.id), burned_ids)
     counts = sum(per.values(), PoolCounts())
-    warming = [r.weeks_left for r in loaded.values() if r.on_the_way]
-    if workspace_id is not None:
-        ws = await Workspace.get_or_none(id=workspace_id)
-        target = reserve_target(counts.active, (ws.settings or {}).get("reserve_target") if ws else None)
-    else:
-        target = sum(reserve_target(c.active) for c in per.values())
-    short = shortfall(counts, target=target, warming_weeks=warming)
+    spaces = {ws.id: ws for ws in await Workspace.filter(id__in=list(per))}
+    periods = await period_weeks(per)
+    shorts = []
+    for ws_id, c in per.items():  # a reserve stands in only for its own workspace's domains
+        space = spaces.get(ws_id)
+        target = reserve_target(c.active, (space.settings or {}).get("reserve_target") if space else None)
+        warming = [r.weeks_left for r in loaded.values() if r.workspace_id == ws_id and r.on_the_way]
+        weeks = periods.get(ws_id, DEFAULT_WARMUP_WEEKS)
+        shorts.append(shortfall(c, target=target, warming_weeks=warming, warmup_weeks=weeks))
+    short = combined(shorts)
     slugs = await workspace_slugs(per)
     return PoolState(workspace_id, counts, short, tuple(loaded.values()), per, slugs)
 
@@ -463,7 +487,8 @@ async def propose_swap(
     best = best_reserve(ready, domain.mail_provider)
     if best is None:
         warming = [r.weeks_left for r in loaded if r.on_the_way]
-        short = shortfall(PoolCounts(), target=1, warming_weeks=warming)
+        weeks = (await period_weeks([domain.workspace_id])).get(domain.workspace_id, DEFAULT_WARMUP_WEEKS)
+        short = shortfall(PoolCounts(), target=1, warming_weeks=warming, warmup_weeks=weeks)
         data = {
             "domain": to_unicode(domain.name),
             "domain_id": domain.id,

@@ -23,6 +23,7 @@ from engine.domains.reserve import Proposal, pool_state, propose_swap
 from engine.domains.swap import apply_swap, renew_expired
 from engine.errors import Conflict
 from engine.i18n import translator
+from engine.mailboxes import show_mailbox
 from engine.sending.planner import PlanOptions, plan_warmup
 from models import (
     Alert,
@@ -814,3 +815,37 @@ async def test_burned_this_month_is_the_month_of_each_workspaces_clock() -> None
         assert state.counts.burned_month == 1, ws.slug
     agency = await pool_state(await admin(), clock, agency=True)
     assert {ws: c.burned_month for ws, c in agency.per_workspace.items()} == {east.id: 1, west.id: 1}
+
+
+async def test_weeks_until_ready_follow_the_workspaces_warmup_period_not_the_mailboxes_unused_column() -> None:
+    """The gate graduates after the workspace's `warmup.weeks`; /reserve read `Mailbox.warmup_weeks` (6 by
+    default, used by nothing else) for a warming reserve and 6 weeks for a domain to buy, and the mailbox card
+    showed it: a workspace warming 4 weeks was told 7 weeks for a new domain while /capacity said 4 weeks."""
+    ws = await workspace()
+    ws.settings = {"warmup": {"weeks": 4}}
+    await ws.save()
+    await domain(ws, "live.test")
+    _, boxes = await domain(ws, "young.test", pool=PoolRole.RESERVE, box_status=MailboxStatus.WARMING)
+    await Mailbox.filter(domain__name="young.test").update(warmup_started_on=NOW.date() - dt.timedelta(days=14))
+    actor = Actor(None, Platform.CONSOLE, Role.MANAGER, ws.id)
+    state = await pool_state(actor, FrozenClock(NOW))
+    [young] = state.reserves
+    assert young.weeks_left == 2  # 4 weeks from 14 days ago, not 6
+    assert state.shortfall.short and state.shortfall.buy_weeks == 1 + 4
+    details = await show_mailbox(actor, boxes[0].address, clock=FrozenClock(NOW))
+    assert details.warmup_weeks == 4
+
+
+async def test_the_agencys_shortfall_is_the_sum_of_its_workspaces_a_reserve_serves_only_its_own() -> None:
+    """A ready reserve of one workspace never stands in for another's domain (a swap takes the same workspace's):
+    two spare reserves in one workspace hid the other's empty reserve from /reserve all."""
+    rich, poor = await workspace("rich"), await workspace("poor")
+    await domain(rich, "rich-live.test")
+    await domain(rich, "rich-spare1.test", pool=PoolRole.RESERVE)
+    await domain(rich, "rich-spare2.test", pool=PoolRole.RESERVE)
+    await domain(poor, "poor-live.test")
+    poor.settings = {"reserve_target": 2}
+    await poor.save()
+    agency = await pool_state(await admin(), FrozenClock(NOW), agency=True)
+    s = agency.shortfall
+    assert (s.target, s.missing, s.buy) == (1 + 2, 2, 2)
