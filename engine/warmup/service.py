@@ -130,7 +130,13 @@ async def _domain_parts(domain_ids: set[int]) -> dict[int, tuple[int, int]]:
     return {int(d): (int(cap), senders[d]) for d, cap in caps}
 
 
+_STOPPED: Final = frozenset({MailboxStatus.PAUSED, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED})
+"""Statuses the warmup planner plans nothing for (whatever the ramp or the maintenance share would want)."""
+
+
 def _target(settings: WarmupSettings, box: Mailbox, today: dt.date, domain: tuple[int, int]) -> int:
+    if box.status in _STOPPED:
+        return 0
     return volume_today(
         settings, mailbox_id=box.id, day=today, started_on=box.warmup_started_on,
         graduated=box.status is MailboxStatus.ACTIVE, provider_limit=PRESETS[box.provider].provider_daily_limit,
@@ -166,7 +172,7 @@ async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[Mailbox
                 started_on=b.warmup_started_on,
                 today=today,
                 placement=found[b.id],
-                graduated=b.status is MailboxStatus.ACTIVE,
+                graduated=b.graduated_at is not None,  # paused or cooling down, it stays graduated
             ),
             target_today=_target(settings, b, today, domains[b.domain_id]),
             sent_today=sent[b.id],
@@ -183,7 +189,7 @@ async def warmup_overview(actor: Actor, clock: Clock) -> Overview:
     rows = await (
         Mailbox.filter(workspace_id=workspace_id)
         .exclude(status__in=list(_SKIPPED))
-        .values("id", "address", "status", "warmup_started_on", "warmup_paused_at")
+        .values("id", "address", "status", "warmup_started_on", "warmup_paused_at", "graduated_at")
     )
     settings = await _settings(workspace_id)
     today = await _today(workspace_id, clock)
@@ -191,13 +197,12 @@ async def warmup_overview(actor: Actor, clock: Clock) -> Overview:
     found = await placements(workspace_id, PlacementScope.MAILBOX, [int(r["id"]) for r in warming], until=today)
     stages: Counter[Stage] = Counter()
     for r in rows:
-        status = MailboxStatus(r["status"])
         stage = readiness(
             settings,
             started_on=r["warmup_started_on"],
             today=today,
             placement=found.get(int(r["id"]), Placement(0, 0, 0, today)),
-            graduated=status is MailboxStatus.ACTIVE,
+            graduated=r["graduated_at"] is not None,
         ).stage
         stages[stage] += 1
     measured = [

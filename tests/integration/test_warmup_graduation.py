@@ -251,3 +251,18 @@ async def test_a_mailbox_with_nobody_to_warm_with_is_told_so_in_its_card() -> No
     ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
     card = (await runner.run_line(ru, "c1", "/warmup anna@alpha.test")).plain_text()
     assert "адресат нашёлся только для 0 из 2 писем прогрева" in card
+
+
+async def test_a_graduated_mailbox_paused_or_cooling_down_is_still_graduated_and_wants_no_warmup_today() -> None:
+    """/warmup judged graduation by the status `active`: a graduated mailbox paused by hand (or cooling down) read
+    "warmup day 46 of 42, target 40 today, the period is over: waiting for good placement" — it had graduated
+    long ago, and the planner plans nothing for it while it stands."""
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
+    for address, status in (("grad@alpha.test", MailboxStatus.PAUSED), ("cool@alpha.test", MailboxStatus.COOLDOWN)):
+        b = await box(ws, address, started=TODAY - dt.timedelta(days=45), status=status)
+        await Mailbox.filter(id=b.id).update(graduated_at=CLOCK.now() - dt.timedelta(days=3))
+    for address in ("grad@alpha.test", "cool@alpha.test"):
+        [item] = await service.warmup_status(actor(ws), CLOCK, address)
+        assert (item.readiness.stage, item.target_today) == (Stage.GRADUATED, 0), address
+    view = await service.warmup_overview(actor(ws), CLOCK)
+    assert view.stages[Stage.GRADUATED] == 2 and view.stages[Stage.WAITING] == 0
