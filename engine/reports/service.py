@@ -14,7 +14,7 @@ from typing import Final
 from tortoise import connections
 
 from engine.access import Actor, require_manager, require_reader
-from engine.alert_names import subject_names
+from engine.alert_names import part_of, subject_names
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
@@ -222,7 +222,10 @@ async def problems(
     alert_count = await open_alerts.count()
     shown = await open_alerts.order_by("-last_seen").limit(PROBLEMS_SHOWN)
     names = await subject_names(a.subject for a in shown)
-    alerts = [(a.kind, names[a.subject]) for a in shown]
+    alerts = [  # a domain's drifted records, the lists it is on: each alert of one subject named apart, as /alerts
+        (a.kind, f"{names[a.subject]} ({part})" if (part := part_of(a.kind, a.data or {})) else names[a.subject])
+        for a in shown
+    ]
     cooling = Mailbox.filter(workspace_id=workspace_id, status=MailboxStatus.COOLDOWN)
     cooldown_count = await cooling.count()
     cooldowns = [

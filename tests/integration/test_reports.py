@@ -344,3 +344,17 @@ async def test_the_worst_lines_show_the_hard_bounce_and_block_rates_the_rules_ju
     too_few_ru = translator("ru")("report-too-few", sample=45, needed=50)
     assert f"• mid@acme.test: жёсткие отказы {too_few_ru} · блокировки 2,2 % (1 из 45)" in ru
     assert "• домен blocked.test: жёсткие отказы 0 % (0 из 100) · блокировки 5 % (5 из 100)" in ru
+
+
+async def test_the_alerts_of_one_domain_are_named_apart_in_the_report_as_in_alerts() -> None:
+    """A domain whose MX and SPF drifted has two alerts: the report (and the digest, which reads the same) listed
+    "DNS changed: acme.test" twice, where /alerts names each record."""
+    ws, domain, *_ = await world("acme")
+    for n, record in enumerate(("mx", "spf")):
+        await Alert.create(
+            workspace=ws, kind="dns_drift", severity=Severity.CRITICAL, subject=f"domain:{domain.id}",
+            fingerprint=f"f{n}", status=AlertStatus.OPEN, first_seen=NOW, last_seen=NOW - dt.timedelta(minutes=n),
+            data={"record": record},
+        )  # fmt: skip
+    rep = await report(actor(ws, Role.MANAGER), FrozenClock(NOW))
+    assert rep.alerts == [("dns_drift", f"{domain.name} (MX)"), ("dns_drift", f"{domain.name} (SPF)")]
