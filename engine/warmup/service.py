@@ -172,7 +172,8 @@ async def warmup_status(actor: Actor, clock: Clock, target: str) -> list[Mailbox
                 started_on=b.warmup_started_on,
                 today=today,
                 placement=found[b.id],
-                graduated=b.graduated_at is not None,  # paused or cooling down, it stays graduated
+                # paused or cooling down, it stays graduated (active without a stamp: made active some other way)
+                graduated=b.graduated_at is not None or b.status is MailboxStatus.ACTIVE,
             ),
             target_today=_target(settings, b, today, domains[b.domain_id]),
             sent_today=sent[b.id],
@@ -202,7 +203,7 @@ async def warmup_overview(actor: Actor, clock: Clock) -> Overview:
             started_on=r["warmup_started_on"],
             today=today,
             placement=found.get(int(r["id"]), Placement(0, 0, 0, today)),
-            graduated=r["graduated_at"] is not None,
+            graduated=r["graduated_at"] is not None or r["status"] == MailboxStatus.ACTIVE,
         ).stage
         stages[stage] += 1
     measured = [
