@@ -27,9 +27,10 @@ import datetime as dt
 import email.utils
 import functools
 import io
+import itertools
 import math
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, Literal
@@ -86,6 +87,7 @@ _COLUMNS: Final[Mapping[str, str]] = {fold(alias): column for alias, column in _
 _FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
 _BIDI_CONTROLS: Final = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _MULTILINE_COLUMNS: Final = frozenset({"ca"})
+_END: Final = "\x1e"  # a last line fed to the csv reader after the file: inside a quote it ends up in the cell
 _REFUSED_KEYS: Final = frozenset(
     {"smtp-auth-failed", "smtp-auth-app-password", "smtp-auth-no-access", "smtp-auth-unavailable", "error-imap-auth"}
 )  # the server answered and said no: the credentials (or the mailbox's settings) are wrong
@@ -301,20 +303,38 @@ def parse_mailbox_text(text: str) -> tuple[list[ImportRow], list[RowResult]]:
 
     Raises `UserError` only for the file as a whole (`error-import-empty`; `error-import-no-header` and
     `error-import-no-rows`, naming the headers found; `error-import-header-is-row`, the first line is a mailbox:
-    only its address is named; `error-import-too-many-rows`, `error-import-csv-broken`); every row problem is a
-    `RowResult` with status INVALID.
+    only its address is named; `error-import-too-many-rows`; `error-import-unclosed-quote`, with the line the
+    record began on; `error-import-csv-broken`); every row problem is a `RowResult` with status INVALID.
     """
     if not text.strip():
         raise UserError("error-import-empty")
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+    lines = itertools.chain(io.StringIO(text, newline=""), (_END,))
+    reader = csv.reader(lines, dialect=_dialect(text))
     try:
-        return _parse_rows(reader)
+        return _parse_rows(reader, _records(reader))
     except csv.Error:  # an unterminated quote swallowing the rest of the file, a cell beyond csv's size limit
         raise UserError("error-import-csv-broken", line=str(reader.line_num)) from None
 
 
-def _parse_rows(reader: Any) -> tuple[list[ImportRow], list[RowResult]]:
-    header_row = next((row for row in reader if any(cell.strip() for cell in row)), None)
+def _records(reader: Any) -> Iterator[list[str]]:
+    """The reader's records, the sentinel line after the file left out. A quote still open at the end of the file
+    is refused with the line its record began on: read as one cell, it would swallow the rows after it unreported
+    (and show their passwords as the cell's text)."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells: list[str] = next(reader)
+        except StopIteration:
+            return
+        if cells == [_END]:
+            return
+        if cells and cells[-1].endswith(_END):
+            raise UserError("error-import-unclosed-quote", line=str(start))
+        yield cells
+
+
+def _parse_rows(reader: Any, records: Iterator[list[str]]) -> tuple[list[ImportRow], list[RowResult]]:
+    header_row = next((row for row in records if any(cell.strip() for cell in row)), None)
     names = [cell.strip().strip("\ufeff") for cell in header_row or []]
     columns = [_COLUMNS.get(_column_name(cell)) for cell in names]
     found = ", ".join(_shown(name) for name in names if name)[:300] or "—"
@@ -327,7 +347,7 @@ def _parse_rows(reader: Any) -> tuple[list[ImportRow], list[RowResult]]:
     valid: list[ImportRow] = []
     invalid: list[RowResult] = []
     seen: dict[str, int] = {}
-    for cells in reader:
+    for cells in records:
         line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
@@ -340,8 +360,8 @@ def _parse_rows(reader: Any) -> tuple[list[ImportRow], list[RowResult]]:
         values = {col: cells[i].strip() for i, col in enumerate(columns) if col and i < len(cells)}
         bad = [(names[i], c) for i, col in enumerate(columns[: len(cells)]) if col and (c := _forbidden(col, cells[i]))]
         if bad:
-            column, code = bad[0]
-            address = _shown(values.get("address", ""))
+            column, code = bad[0]  # a line break in a quoted cell may have joined a secret to it: the address only
+            address = stored_address(values.get("address", "")) or ""
             invalid.append(_invalid(line, address, "error-import-control-char", column=column, char=code))
             continue
         outcome = _validate(line, values, titles)

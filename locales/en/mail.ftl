@@ -99,6 +99,7 @@ error-import-no-rows = The file has only its header row ({ $headers }) and no ma
 error-import-too-many-rows = Too many rows: at most { $limit } mailboxes per file.
 error-import-row-malformed = The row has more cells than the header has columns (a stray separator?).
 error-import-csv-broken = The file cannot be read as CSV from line { $line } on (an unclosed quote?).
+error-import-unclosed-quote = Line { $line }: a quote opens and is never closed, so the rest of the file would become one cell. Close the quote (or remove it) and send the file again.
 error-import-control-char = The column "{ $column }" holds a control character ({ $char }): remove it and send the file again.
 error-import-duplicate = This address already appears on line { $first }.
 error-import-field-missing = The "{ $column }" cell is empty: the mailbox address is missing.

@@ -146,6 +146,30 @@ async def test_a_control_character_in_the_password_is_reported_without_the_passw
     assert "p\x7fw" not in repr(error)
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        'a@alpha.test;"Qw3rty;yandex\nb@alpha.test;S3cret-b;yandex\n',  # a password that begins with a quote
+        '"a@alpha.test;S3cret-a;yandex\nb@alpha.test;S3cret-b;yandex',  # a stray quote; no line break at the end
+    ],
+)
+async def test_a_quote_left_open_is_refused_with_its_line_never_swallowing_the_rows_after_it(rows: str) -> None:
+    """A quote that never closes made the rest of the file one cell: the reply said "row 3: a control character
+    in the password" (or showed `a@alpha.test;S3cret-a;yandexb@alpha.test;S3cret-b…` as the address), and the rows
+    it swallowed were neither imported nor named."""
+    with pytest.raises(UserError) as raised:
+        await parse("address;password;provider\n" + rows)
+    assert (raised.value.key, raised.value.params) == ("error-import-unclosed-quote", {"line": "2"})
+    assert "строка 2: кавычка открыта" in translator("ru")(raised.value.key, **raised.value.params).lower()
+
+
+async def test_a_quote_closed_on_a_later_line_never_shows_the_secrets_it_joined_to_the_address() -> None:
+    text = 'address;password;provider\n"a@alpha.test;S3cret-a;yandex\nb@alpha.test";S3cret-b;yandex\n'
+    _rows, [error] = await parse(text)
+    assert (error.row, error.key, error.params["column"]) == (3, "error-import-control-char", "address")
+    assert "S3cret" not in repr(error)
+
+
 async def test_a_file_mixing_utf8_and_cp1251_is_refused_naming_the_lines() -> None:
     data = (
         b"address;password;provider;display_name\n"
