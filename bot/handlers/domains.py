@@ -409,9 +409,9 @@ async def blacklist_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
     example="acme-mail.ru mail v=DKIM1; k=rsa; p=MIIBIjANBg…",
 )
 async def dkim_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    record = await domains.set_dkim(ctx.actor, ctx.clock, args["name"], args["key"], selector=args["selector"])
+    saved = await domains.set_dkim(ctx.actor, ctx.clock, args["name"], args["key"], selector=args["selector"])
     return Reply().add(
-        ctx.t("dkim-set-done", domain=to_unicode(args["name"]), selector=args["selector"], bits=record.key_bits or 0)
+        ctx.t("dkim-set-done", domain=to_unicode(saved.domain), selector=saved.selector, bits=saved.key_bits or 0)
     )
 
 

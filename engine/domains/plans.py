@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from engine.alerts import raise_alert
 from engine.clock import Clock
 from engine.dns.adapters.base import ApplyResult, DnsProvider, apply_plan
 from engine.dns.check import DomainCheck, RecordCheck, check_domain, make_resolver
-from engine.dns.dkim import MIN_RSA_BITS, DkimRecord, normalize_key_input, parse_dkim
+from engine.dns.dkim import MIN_RSA_BITS, normalize_key_input, parse_dkim
 from engine.dns.dmarc import LADDER
 from engine.dns.names import to_unicode
 from engine.dns.records import ZoneRecord
@@ -161,17 +162,44 @@ async def apply_dns(
     return ApplyView(domain.id, domain.name, provider.name, result, describe_changes(domain.name, result.changes))
 
 
-async def set_dkim(actor: Actor, clock: Clock, name: str, public_key: str, *, selector: str = "") -> DkimRecord:
+@dataclass(frozen=True)
+class DkimSaved:
+    """A DKIM key stored for a domain, as it was stored: the domain's name, its selector and the key's length."""
+
+    domain: str
+    selector: str
+    key_bits: int | None
+
+
+_SELECTOR_LABEL: Final = r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?"
+_SELECTOR: Final = re.compile(rf"{_SELECTOR_LABEL}(?:\.{_SELECTOR_LABEL})*")
+MAX_SELECTOR_CHARS: Final = 63
+
+
+def dkim_selector(text: str) -> str:
+    """A selector as typed (lower case; "" for none). The record's name pasted whole, as providers' panels show
+    it (`mail._domainkey`, `mail._domainkey.acme.ru.`), is its selector (`mail`): kept as typed, the record would
+    be planned at `mail._domainkey._domainkey`, where no receiver looks. Raises `UserError`
+    `error-dkim-selector-invalid` for anything else that cannot be a selector (RFC 6376 3.1: DNS labels)."""
+    selector = text.strip().lower().partition("._domainkey")[0].strip(".")
+    if selector and (len(selector) > MAX_SELECTOR_CHARS or not _SELECTOR.fullmatch(selector)):
+        raise UserError("error-dkim-selector-invalid", selector=text.strip()[:MAX_SELECTOR_CHARS])
+    return selector
+
+
+async def set_dkim(actor: Actor, clock: Clock, name: str, public_key: str, *, selector: str = "") -> DkimSaved:
     """Store the DKIM key (a bare key or a whole record, from the provider's API or pasted) after checking
-    it: a key that does not parse or is shorter than 1024 bits is refused."""
+    it: a key that does not parse or is shorter than 1024 bits is refused, and so is a selector that is none
+    (`dkim_selector`)."""
     domain = await get_domain(actor, name, manage=True)
+    typed_selector = dkim_selector(selector)
     record = parse_dkim(normalize_key_input(public_key))
     if record.key_bits is not None and record.key_bits < MIN_RSA_BITS and record.key_type == "rsa":
         raise UserError("error-dkim-weak-key", bits=record.key_bits, minimum=MIN_RSA_BITS)
     if not record.valid:
         raise UserError("error-dkim-invalid")
     domain.dkim_public_key = record.public_key
-    domain.dkim_selector = selector.strip().lower() or domain.dkim_selector
+    domain.dkim_selector = typed_selector or domain.dkim_selector
     if not domain.dkim_selector:
         raise UserError("error-dkim-selector-required")
     await domain.save(update_fields=["dkim_public_key", "dkim_selector"])
@@ -183,7 +211,7 @@ async def set_dkim(actor: Actor, clock: Clock, name: str, public_key: str, *, se
         data={"selector": domain.dkim_selector, "bits": record.key_bits},
         created_at=clock.now(),
     )
-    return record
+    return DkimSaved(domain.name, domain.dkim_selector, record.key_bits)
 
 
 # ---------------------------------------------------------------- zone export

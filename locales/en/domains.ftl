@@ -25,6 +25,7 @@ error-dkim-weak-key = The DKIM key is too short: { NUMBER($bits, useGrouping: 0)
    *[other] bits
 }, mailbox providers require at least { NUMBER($minimum, useGrouping: 0) }. Generate a 2048-bit key.
 error-dkim-selector-required = Give the DKIM selector (for example mail): this mail provider has no default selector.
+error-dkim-selector-invalid = “{ $selector }” cannot be a DKIM selector: it is the name before ._domainkey (for example mail) — Latin letters, digits and hyphens.
 error-dmarc-step-not-approved = The DMARC step is not approved yet (state: { $status }).
 error-provider-auth = { $provider } refused the API login, password or token. Check the credentials in the settings.
 error-provider-forbidden = { $provider }: the API account may not do this.

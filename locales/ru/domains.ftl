@@ -22,6 +22,7 @@ error-dkim-weak-key = DKIM-ключ слишком короткий: { NUMBER($b
    *[other] бит
 }, почтовые сервисы требуют не меньше { NUMBER($minimum, useGrouping: 0) }. Сгенерируйте ключ 2048 бит.
 error-dkim-selector-required = Укажите DKIM-селектор (например, mail): у этого почтового провайдера нет селектора по умолчанию.
+error-dkim-selector-invalid = «{ $selector }» не подходит как DKIM-селектор: это имя перед ._domainkey (например, mail) — латинские буквы, цифры и дефис.
 error-dmarc-step-not-approved = Шаг DMARC ещё не одобрен (состояние: { $status }).
 error-provider-auth = { $provider } не принял логин, пароль или токен API. Проверьте учётные данные в настройках.
 error-provider-forbidden = { $provider }: у учётной записи API нет прав на это действие.

@@ -170,6 +170,35 @@ async def test_a_dkim_key_pasted_as_opendkim_genkey_writes_it_is_taken_and_check
     assert f"✅ DKIM: {EN('dns-verdict-ok')}" in check, check
 
 
+@pytest.mark.parametrize("selector", ["mail._domainkey", "Mail._domainkey.genkey.ru.", "MAIL"])
+async def test_a_dkim_selector_pasted_as_the_record_name_is_its_selector_and_checks_ok(
+    runner: Runner, knot: DnsServer, selector: str
+) -> None:
+    """`/dkim_set genkey.ru mail._domainkey <key>` (the name Yandex's panel shows) stored the selector
+    `mail._domainkey`: the plan wrote the key at mail._domainkey._domainkey, where nobody looks, and the answer
+    repeated the selector as typed."""
+    knot.set_zone("genkey.ru", good_zone("genkey.ru"))
+    await say(runner, "/domain_add genkey.ru")
+    assert (await say(runner, "/domain_set genkey.ru provider yandex360")).ok
+    saved = await say(runner, f"/dkim_set genkey.ru {selector} {DKIM_KEY}")
+    assert saved.plain_text() == EN("dkim-set-done", domain="genkey.ru", selector="mail", bits=2048)
+    plan = (await say(runner, "/dns_plan genkey.ru")).plain_text()
+    assert "mail._domainkey 3600 IN TXT" in plan and "_domainkey._domainkey" not in plan
+    check = (await say(runner, "/dns_check genkey.ru")).plain_text()
+    assert f"✅ DKIM: {EN('dns-verdict-ok')}" in check, check
+
+
+@pytest.mark.parametrize("words", ["v=DKIM1; k=rsa; p={key}", "mail;x {key}", "почта {key}"])
+async def test_a_dkim_selector_that_cannot_be_one_is_refused_naming_it(runner: Runner, words: str) -> None:
+    """The key pasted without a selector (`/dkim_set acme.ru v=DKIM1; k=rsa; p=…`) stored `v=dkim1;` as the
+    selector and the rest as the key, and said "saved"; a zone file then carried `v=dkim1;._domainkey`."""
+    await say(runner, "/domain_add genkey.ru")
+    refused = await say(runner, f"/dkim_set genkey.ru {words.format(key=DKIM_KEY)}")
+    typed = words.split(maxsplit=1)[0]
+    assert not refused.ok and refused.plain_text() == EN("error-dkim-selector-invalid", selector=typed)
+    assert (await Domain.get(name="genkey.ru")).dkim_public_key == ""
+
+
 async def test_blacklist_listing_is_reported(runner: Runner) -> None:
     await say(runner, "/domain_add listed.test")
     reply = await say(runner, "/blacklist_check listed.test")
