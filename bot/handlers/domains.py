@@ -420,7 +420,8 @@ async def zone_export(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """One domain's zone file, or every zone of the workspace in one ZIP archive."""
     if args["name"]:
         filename, text = await domains.export_zone(ctx.actor, ctx.clock, args["name"], _config(ctx))
-        return Reply(files=[Attachment(filename, text.encode(), "text/plain")]).add(ctx.t("zone-export-done", count=1))
+        done = ctx.t("zone-export-one", domain=to_unicode(filename.removesuffix(".zone")), file=filename)
+        return Reply(files=[Attachment(filename, text.encode(), "text/plain")]).add(done)
     count, archive = await domains.export_zones_zip(ctx.actor, ctx.clock, _config(ctx))
     if not count:
         return Reply().add(ctx.t("domains-none"))

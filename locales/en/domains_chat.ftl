@@ -63,6 +63,7 @@ dkim-set-done = DKIM for { $domain } saved: selector { $selector }, key of { NUM
    *[other] bits
 }.
 zone-export-done = Zone files: { $count }, in one archive.
+zone-export-one = The zone file of { $domain }: { $file }.
 
 cmd-domains = the workspace's domains
 cmd-domain-add = add domains (a list or a CSV)

@@ -60,6 +60,7 @@ dkim-set-done = DKIM для { $domain } сохранён: селектор { $se
    *[other] бит
 }.
 zone-export-done = Файлы зон: { $count } — одним архивом.
+zone-export-one = Файл зоны { $domain }: { $file }.
 
 cmd-domains = домены пространства
 cmd-domain-add = добавить домены (списком или CSV)

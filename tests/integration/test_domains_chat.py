@@ -242,6 +242,9 @@ async def test_plan_and_zone_export_come_as_files(runner: Runner) -> None:
     [archive] = export.files
     with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
         assert zipped.namelist() == ["acme-mail.ru.zone"]
+    one = await say(runner, "/zone_export ACME-MAIL.RU.")  # one domain: its file, not "1, in one archive"
+    assert [f.filename for f in one.files] == ["acme-mail.ru.zone"]
+    assert one.plain_text() == EN("zone-export-one", domain="acme-mail.ru", file="acme-mail.ru.zone")
     manual = await say(runner, "/dns_apply acme-mail.ru")  # no API for this registrar: the records to set
     assert "by hand" in manual.plain_text() and manual.buttons == []
 
