@@ -656,7 +656,8 @@ async def _smtp_part(reach: tls.Reach, credentials: Credentials, *, context: Any
     result = await smtp.check_login(
         endpoint, credentials, timeout=timeout_s, tls_context=context, addresses=reach.addresses
     )
-    params = result.params() | {"host": endpoint.host, "port": str(endpoint.port)}
+    # the server's words end a clause of ours ("…: {text}. The mailbox needs…"): their own full stop would double it
+    params = result.params() | {"text": _words(result.text), "host": endpoint.host, "port": str(endpoint.port)}
     if result.key == "smtp-tls-certificate":
         return False, *await _untrusted(reach, "smtp", result.text, timeout_s)
     return result.ok, result.key, params
@@ -671,7 +672,12 @@ async def _imap_part(reach: tls.Reach, credentials: Credentials, *, context: Any
     )
     if result.key == "error-imap-certificate":
         return False, *await _untrusted(reach, "imap", result.detail, timeout_s)
-    return result.ok, result.key, {"detail": result.detail, "host": endpoint.host, "port": str(endpoint.port)}
+    return result.ok, result.key, {"detail": _words(result.detail), "host": endpoint.host, "port": str(endpoint.port)}
+
+
+def _words(text: str) -> str:
+    """A server's words as they go inside a sentence of ours: `Authentication failed.` → `Authentication failed`."""
+    return text.rstrip(" .")
 
 
 async def _untrusted(

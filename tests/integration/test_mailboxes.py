@@ -138,6 +138,10 @@ async def test_import_tests_each_row_and_stores_only_the_good_ones(
     failed = next(r for r in report.rows if r.row == 4)
     assert failed.test is not None
     assert (failed.test.smtp_key, failed.test.imap_key) == ("smtp-auth-failed", "error-imap-auth")
+    # Dovecot's "[AUTHENTICATIONFAILED] Authentication failed." inside our sentence read "… failed.. Check …"
+    for lang in ("ru", "en"):
+        said = translator(lang)(failed.test.imap_key, **failed.test.imap_params)
+        assert "Authentication failed. " in said and ".." not in said, said
     stored = {m.address: m for m in await Mailbox.all()}
     assert sorted(stored) == ["user1@alpha.test", "user2@alpha.test"]
     boris = stored["user2@alpha.test"]
