@@ -1,11 +1,11 @@
 ## Campaign message content: templates, the pre-launch check, building a message
 
 error-template-syntax = Template error ({ $where }) at character { $position }: { $detail ->
-    [unclosed-spintax] «{"{{"}» is opened but never closed with «{"}}"}»
-    [unclosed-placeholder] a field «{"{"}» is not closed with «{"}"}» on the same line
-    [unexpected-close] a stray «{"}"}»; to write a brace as text, put \ before it
+    [unclosed-spintax] “{"{{"}” is opened but never closed with “{"}}"}”
+    [unclosed-placeholder] a field “{"{"}” is not closed with “{"}"}” on the same line
+    [unexpected-close] a stray “{"}"}”; to write a brace as text, put \ before it
     [bad-placeholder] braces must hold a field name (letters, digits, _), e.g. {"{"}first_name{"}"}; write a brace as text like this: \{"{"}
-    [brace-in-placeholder] a field cannot contain «{"{"}»
+    [brace-in-placeholder] a field cannot contain “{"{"}”
     [too-deep] variants are nested more than { $limit } { $limit ->
         [one] level
        *[other] levels

@@ -74,10 +74,10 @@ dns-problem-duplicate = { $count } { $count ->
     [one] record
    *[other] records
 } found where there must be one — mail servers treat that as an error.
-dns-problem-timeout = DNS did not answer in time; the record's state is unknown, it will be checked again.
-dns-problem-servfail = The DNS server returned an error (SERVFAIL or a refusal); the record's state is unknown.
-dns-problem-refused = The DNS server refused to answer (REFUSED): it does not serve this zone or does not take our queries; the record's state is unknown.
-dns-problem-nxdomain = The domain does not exist in DNS (not delegated, or expired).
+dns-problem-timeout = The record's state is unknown; it will be checked again.
+dns-problem-servfail = SERVFAIL or a refusal: the record's state is unknown.
+dns-problem-refused = REFUSED: the server does not serve this zone or does not take our queries; the record's state is unknown.
+dns-problem-nxdomain = Not delegated, or its registration expired.
 dns-problem-mx-differs = MX points elsewhere: it must be { $expected }.
 dns-problem-tag-syntax = Syntax error in “{ $tag }”: expected tag=value.
 dns-problem-tag-repeated = Tag { $tag } is repeated.

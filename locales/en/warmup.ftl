@@ -19,8 +19,8 @@ warmup-domain-title = { $domain }: { $count } { $count ->
     [one] mailbox
    *[other] mailboxes
 }
-warmup-line = { $mark } { $address }: day { $day } of { $days }, today { $sent }/{ $target }, { $placement }
-warmup-line-working = { $mark } { $address }: working, maintenance warmup today { $sent }/{ $target }, { $placement }
+warmup-line = { $mark } { $address }: day { $day } of { $days }, today { $sent }/{ $target } · { $placement }
+warmup-line-working = { $mark } { $address }: working, maintenance warmup today { $sent }/{ $target } · { $placement }
 warmup-line-not-started = { $mark } { $address }: warmup not started
 warmup-day = Warmup day { $day } of { $days }
 warmup-today = Today: target { $target }, sent { $sent }

@@ -68,10 +68,10 @@ dns-verdict-timeout = DNS-сервер не ответил
 dns-problem-missing = Запись не найдена.
 dns-problem-missing-alias = Запись не найдена: имя — псевдоним (CNAME) для { $alias }, а там нет записи { $type }.
 dns-problem-duplicate = Найдено записей: { $count }, а должна быть одна — почтовые серверы считают это ошибкой.
-dns-problem-timeout = DNS не ответил вовремя; состояние записи неизвестно, проверим ещё раз.
-dns-problem-servfail = DNS-сервер вернул ошибку (SERVFAIL или отказ); состояние записи неизвестно.
-dns-problem-refused = DNS-сервер отказался отвечать (REFUSED): он не обслуживает эту зону или не принимает наши запросы; состояние записи неизвестно.
-dns-problem-nxdomain = Домен не существует в DNS (не делегирован или истёк).
+dns-problem-timeout = Состояние записи неизвестно; проверим ещё раз.
+dns-problem-servfail = SERVFAIL или отказ: состояние записи неизвестно.
+dns-problem-refused = REFUSED: сервер не обслуживает эту зону или не принимает наши запросы; состояние записи неизвестно.
+dns-problem-nxdomain = Не делегирован или истёк срок регистрации.
 dns-problem-mx-differs = MX указывают не туда: нужно { $expected }.
 dns-problem-tag-syntax = Ошибка синтаксиса в «{ $tag }»: нужен вид тег=значение.
 dns-problem-tag-repeated = Тег { $tag } повторяется.
