@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -193,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mailfleet: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     embedded_ok = args.command in {"run", "migrate", "rotate-keys", "console", "demo", "backup", "restore"}
+    _stop_as_ctrl_c()
     try:
         if args.command in {"run", "web"}:
             ensure_port_free(settings)
@@ -203,6 +205,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _stop_as_ctrl_c() -> None:
+    """SIGTERM (`kill`, a service manager) and SIGHUP (the terminal closed) end a command as Ctrl-C does: what it
+    started is stopped on the way out. Their default ends the process on the spot, and the embedded PostgreSQL and
+    Redis of a `demo`, `console` or `run` stayed behind. `run` answers SIGTERM itself, gracefully, once it serves."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if (number := getattr(signal, name, None)) is not None:
+            signal.signal(number, signal.default_int_handler)
 
 
 if __name__ == "__main__":

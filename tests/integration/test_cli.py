@@ -313,3 +313,37 @@ async def test_a_database_migrated_by_a_newer_version_or_not_yet_migrated_is_ref
     behind = await asyncio.to_thread(_run, env, "worker", cwd=tmp_path)
     assert behind.returncode == 1 and "the database lacks 1 migration(s)" in behind.stderr
     assert "run `mailfleet migrate` first" in behind.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_a_demo_stopped_by_a_signal_stops_its_embedded_servers(tmp_path: Path, stop: signal.Signals) -> None:
+    """`kill` (SIGTERM) or a closed terminal (SIGHUP) ended `mailfleet demo` on the spot, and the embedded
+    PostgreSQL it had started kept running after it. Now either ends it as Ctrl-C does: the run says where it stopped,
+    exits 130, and its PostgreSQL and Redis are stopped."""
+    data = tmp_path / "data"
+    args = ["demo", "--mailboxes", "8", "--domains", "4", "--clients", "2", "--weeks", "2", "--lang", "en"]
+    proc = subprocess.Popen(
+        [MAILFLEET, *args, "--out", str(tmp_path / "out")], env=_env(DATA_DIR=str(data)),
+        cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    try:
+        lines = []
+        for line in proc.stderr:  # the servers are up and the simulated days go by
+            lines.append(line)
+            if line.startswith("day 1/14"):
+                break
+        else:
+            pytest.fail("no simulated day: " + "".join(lines)[-3000:])
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert children, "the embedded servers run as children of the demo"
+        proc.send_signal(stop)
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=60) == 130, rest[-3000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "interrupted on day " in rest, rest[-3000:]
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == [], [p.cmdline() for p in alive]
+    assert not (data / "demo" / "postgres" / "postmaster.pid").exists()
