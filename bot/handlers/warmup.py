@@ -16,7 +16,7 @@ from engine.warmup.graduation import Stage
 from engine.warmup.placement import Placement
 from engine.warmup.service import MailboxWarmup, WarmupChange
 from engine.warmup.settings import BOUNDS, WarmupSettings, setting_name
-from models.enums import CapKind
+from models.enums import CapKind, MailboxStatus
 
 STAGE_MARK: Final = {
     Stage.NOT_STARTED: "⚪",
@@ -47,8 +47,18 @@ def _placement(ctx: Ctx, placement: Placement) -> str:
     return ctx.t("warmup-placement", percent=round(placement.score * 100), sample=placement.sample)
 
 
+_STOPPED: Final = frozenset({MailboxStatus.PAUSED, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED})
+"""A graduated mailbox in these sends nothing, campaigns and maintenance warmup alike."""
+
+
+def _stopped(item: MailboxWarmup) -> bool:
+    return item.readiness.stage is Stage.GRADUATED and item.status in _STOPPED
+
+
 def _eta(ctx: Ctx, item: MailboxWarmup, min_placement: float) -> str:
     r = item.readiness
+    if _stopped(item):  # not "working with campaigns" while it stands
+        return ctx.t("warmup-eta-graduated-stopped", status=ctx.t(f"mailbox-status-{item.status.value}"))
     when = str(r.ready_on) if r.ready_on else "—"
     threshold = round(min_placement * 100)
     return ctx.t(eta_key(r.stage), date=when, threshold=threshold)
@@ -77,9 +87,12 @@ def _line(ctx: Ctx, item: MailboxWarmup) -> str:
     r = item.readiness
     pause = " ⏸" if item.paused else ""
     key = {Stage.GRADUATED: "warmup-line-working", Stage.NOT_STARTED: "warmup-line-not-started"}.get(r.stage)
+    if _stopped(item):
+        key = "warmup-line-stopped"
     return (
         ctx.t(
             key or "warmup-line",
+            status=ctx.t(f"mailbox-status-{item.status.value}"),
             mark=STAGE_MARK[r.stage],
             address=item.address,
             day=r.day,

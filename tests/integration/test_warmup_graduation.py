@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from bot.handlers.warmup import ONE_BY_ONE
 from bot.runner import Runner
 from engine import mailboxes
 from engine.access import Actor
@@ -266,3 +267,25 @@ async def test_a_graduated_mailbox_paused_or_cooling_down_is_still_graduated_and
         assert (item.readiness.stage, item.target_today) == (Stage.GRADUATED, 0), address
     view = await service.warmup_overview(actor(ws), CLOCK)
     assert view.stages[Stage.GRADUATED] == 2 and view.stages[Stage.WAITING] == 0
+
+
+async def test_a_graduated_mailbox_that_stands_is_not_said_to_work_with_campaigns() -> None:
+    """A graduated mailbox paused by hand read "Working with campaigns; maintenance warmup goes on" on its card and
+    "working, maintenance warmup today 0/0" in the workspace's list: it sends nothing, and the chat now says so."""
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(admin, "c1", "/workspace_new acme ACME")
+    ws = await Workspace.get(slug="acme")
+    boxes = [("grad@alpha.test", MailboxStatus.PAUSED)]
+    boxes += [(f"busy{n}@alpha.test", MailboxStatus.ACTIVE) for n in range(ONE_BY_ONE)]  # a domain in lines
+    for address, status in boxes:
+        b = await box(ws, address, started=TODAY - dt.timedelta(days=45), status=status)
+        await Mailbox.filter(id=b.id).update(graduated_at=CLOCK.now() - dt.timedelta(days=3))
+    card = (await runner.run_line(admin, "c1", "/warmup grad@alpha.test")).plain_text()
+    assert "Warmup passed; it sends nothing now (paused)" in card and "Working with campaigns" not in card
+    domain = (await runner.run_line(admin, "c1", "/warmup alpha.test")).plain_text()
+    assert "grad@alpha.test: warmup passed, sends nothing now (paused)" in domain
+    assert "busy0@alpha.test: working, maintenance warmup today" in domain
+    ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    card = (await runner.run_line(ru, "c1", "/warmup grad@alpha.test")).plain_text()
+    assert "Прогрев пройден; сейчас ничего не отправляет (статус: на паузе)" in card
