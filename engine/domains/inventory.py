@@ -29,7 +29,7 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
 from engine.alerts import raise_alert
-from engine.clock import Clock
+from engine.clock import Clock, zone_or_utc
 from engine.dns.check import LookupStatus, lookup, make_resolver
 from engine.dns.names import MAX_NAME_LENGTH, to_ascii, to_unicode, typed_domain
 from engine.dns.templates import TEMPLATES, provider_from_mx
@@ -681,14 +681,16 @@ class ExpiryNotice:
 async def watch_expiry(
     actor: Actor, clock: Clock, config: DnsConfig, *, workspace_id: int | None = None
 ) -> list[ExpiryNotice]:
-    """Alert for every domain within 30 (and again within 7) days of expiry; repeats only count up."""
-    today = clock.now().date()
+    """Alert for every domain within 30 (and again within 7) days of expiry; repeats only count up. Days are
+    counted from today in the domain's workspace's time zone, as `/domains` counts them."""
     thresholds = sorted(config.expiry_alert_days)
-    horizon = today + dt.timedelta(days=thresholds[-1])
+    horizon = clock.now().date() + dt.timedelta(days=thresholds[-1] + 1)  # the furthest zone's today is at most +1
     notices = []
     for domain in await domains_in(scope(actor, workspace_id), expires_on__lte=horizon):
         expires_on: dt.date = domain.expires_on  # type: ignore[assignment]
-        days_left = (expires_on - today).days
+        days_left = (expires_on - clock.now().astimezone(zone_or_utc(domain.workspace.timezone)).date()).days
+        if days_left > thresholds[-1]:
+            continue
         threshold = next(t for t in thresholds if days_left <= t)
         new = await raise_alert(
             workspace_id=domain.workspace_id,

@@ -169,6 +169,18 @@ async def test_expiry_alerts_at_30_and_7_days_without_repeats(
     assert {a.workspace_id for a in alerts if a.data["domain"] == "theirs.ru"} == {other.id}
 
 
+async def test_expiry_days_are_counted_in_the_workspaces_own_day(orm: None) -> None:
+    """The expiry alert counted days from the UTC date while /domains counts them in the workspace's zone: at 20:00
+    UTC it is already tomorrow in Vladivostok, and the alert said 8 days where /domains said 7 (and crossed its
+    7-day threshold a day late)."""
+    far_east = await Workspace.create(slug="vl", name="Vladivostok", timezone="Asia/Vladivostok")
+    evening = FrozenClock(dt.datetime(2026, 5, 1, 20, 0, tzinfo=dt.UTC))  # 2026-05-02 06:00 in Vladivostok
+    await add_domains(actor(far_east), evening, "east.ru;;2026-05-09")
+    [notice] = await watch_expiry(actor(far_east), evening, CONFIG)
+    [listed] = await list_domains(actor(far_east), evening)
+    assert (notice.days_left, notice.threshold) == (listed.days_left, 7) == (7, 7)
+
+
 async def test_dkim_key_is_checked_before_it_is_stored(
     workspaces: tuple[Workspace, Workspace], clock: FrozenClock
 ) -> None:
