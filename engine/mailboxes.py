@@ -410,6 +410,15 @@ def _column_name(cell: str) -> str:
     return fold(cell.strip("\ufeff"))
 
 
+def _address_shown(value: str) -> str:
+    """An address cell that is no address, as a reply may quote it: whole when it has an @ (a mistyped address),
+    else its first characters only — in a file whose columns are not where its header says, it may be a password."""
+    return value if "@" in value or len(value) <= _SHOWN_PREFIX else value[:_SHOWN_PREFIX] + "…"
+
+
+_SHOWN_PREFIX: Final = 3
+
+
 def _invalid(line: int, address: str, key: str, **params: str) -> RowResult:
     return RowResult(line, address, RowStatus.INVALID, key, params)
 
@@ -426,7 +435,8 @@ def _validate(  # noqa: PLR0911 - one exit per rule
     except UserError as bad:
         latin = bad.key == "message-address-local-not-latin"  # the part before @ must be Latin: say so
         key = "error-import-address-not-latin" if latin else "error-import-address-invalid"
-        return _invalid(line, raw_address, key, value=raw_address)
+        shown = _address_shown(raw_address)
+        return _invalid(line, shown, key, value=shown)
     password, token = values.get("password", ""), values.get("token", "")
     if bool(password) == bool(token):
         key = "error-import-secret-ambiguous" if password else "error-import-secret-missing"

@@ -273,3 +273,13 @@ async def test_an_address_copied_with_its_name_gives_the_mailbox_that_name() -> 
     assert [(e.row, e.key) for e in errors] == [(5, "error-import-address-invalid")]
     named, _ = await parse("email,password,provider,name\nAnna <anna@alpha.test>,pw,yandex,Anna P.\n")
     assert named[0].display_name == "Anna P."
+
+
+async def test_a_password_in_the_address_column_is_not_quoted_back() -> None:
+    """Columns swapped against the header put each password where the address should be, and every row's error
+    quoted it back ('"Qwerty!2026" is not an email address') into the chat. A cell without @ is shown by its first
+    characters only; a mistyped address (it has an @) is still shown whole."""
+    _, errors = await parse("email;password\nQwerty!2026;anna@alpha.test\nboris@@alpha.test;pw2\n")
+    said = [translator("en")(e.key, **e.params) for e in errors]
+    assert [(e.row, e.address) for e in errors] == [(2, "Qwe…"), (3, "boris@@alpha.test")]
+    assert not any("Qwerty" in text for text in said) and '"boris@@alpha.test" is not an email address.' in said
