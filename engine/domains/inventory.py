@@ -107,28 +107,43 @@ class ImportReport:
     unknown_provider: tuple[str, ...] = ()  # added names with no known mail provider
 
 
-_COLUMNS: Final = {
+_COLUMNS: Final = {  # header names, lower-case, "_" and "-" read as spaces (`_column_name`)
     "name": "name",
     "domain": "name",
+    "domain name": "name",
     "домен": "name",
+    "доменное имя": "name",
+    "имя домена": "name",
     "registrar": "registrar",
     "регистратор": "registrar",
     "expiry": "expiry",
     "expires": "expiry",
-    "expires_on": "expiry",
+    "expires on": "expiry",
+    "expiry date": "expiry",
+    "expiration": "expiry",
+    "expiration date": "expiry",
+    "paid until": "expiry",
     "истекает": "expiry",
     "оплачен до": "expiry",
+    "срок регистрации": "expiry",
+    "дата окончания": "expiry",
     "provider": "provider",
-    "mail_provider": "provider",
     "mail provider": "provider",
     "почта": "provider",
     "провайдер": "provider",
+    "почтовый провайдер": "provider",
     "pool": "pool",
-    "pool_role": "pool",
+    "pool role": "pool",
     "role": "pool",
     "пул": "pool",
     "роль": "pool",
 }
+
+
+def _column_name(cell: str) -> str:
+    return " ".join(cell.strip().strip("\ufeff").lower().replace("_", " ").replace("-", " ").split())
+
+
 _POSITIONAL: Final = ("name", "registrar", "expiry", "provider", "pool")
 PROVIDERS: Final = {
     "yandex360": MailProvider.YANDEX360,
@@ -186,7 +201,7 @@ def parse_import(text: str) -> tuple[list[ImportRow], list[RowError]]:
         return [], []
     delimiter = max(";,\t", key=lines[0][1].count)
     table = [(number, next(csv.reader([line], delimiter=delimiter))) for number, line in lines]
-    header = [cell.strip().lower() for cell in table[0][1]]
+    header = [_column_name(cell) for cell in table[0][1]]
     if header and header[0] in _COLUMNS:
         columns = [_COLUMNS.get(cell, "") for cell in header]
         table = table[1:]

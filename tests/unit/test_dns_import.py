@@ -41,6 +41,17 @@ def test_header_may_reorder_columns() -> None:
     assert errors == [] and rows == [ImportRow(2, "alpha.ru", pool_role=PoolRole.RESERVE)]
 
 
+def test_headers_as_spreadsheets_and_registrars_name_them() -> None:
+    """ "Domain Name" (a registrar's export) was no header: its line was refused as "not a domain name" and the
+    columns after it were read by position."""
+    text = "Domain Name;Expiration Date;Mail_Provider;Pool-Role\nalpha.ru;2027-01-15;mailru;reserve\n"
+    rows, errors = parse_import(text)
+    assert errors == []
+    assert rows == [ImportRow(2, "alpha.ru", "", dt.date(2027, 1, 15), MailProvider.MAILRU, PoolRole.RESERVE)]
+    rows, errors = parse_import("Доменное имя;Дата окончания\nпример.рф;31.12.2026\n")
+    assert errors == [] and [(r.name, r.expires_on) for r in rows] == [("xn--e1afmkfd.xn--p1ai", dt.date(2026, 12, 31))]
+
+
 def test_every_bad_row_gets_its_reason_and_the_good_ones_stay() -> None:
     text = "\n".join(
         [
