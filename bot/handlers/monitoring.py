@@ -25,6 +25,8 @@ def rate_text(ctx: Ctx, r: Rate) -> str:
         return ctx.t("health-not-measured")
     if r.value is None:  # a state of its own, never 0 %
         return ctx.t("health-not-enough", sample=r.sample, needed=r.min_sample)
+    if r.part > r.sample:  # answers to earlier days' sends: "150 %" would be no share of anything
+        return ctx.t("health-rate-over", part=r.part, sample=r.sample)
     return ctx.t("health-rate", percent=r.percent, sample=r.sample)
 
 

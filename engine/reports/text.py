@@ -24,6 +24,8 @@ def rate_text(t: Translator, r: Rate, *, judged: bool = False) -> str:
         return t("report-not-measured")
     if r.value is None:
         return t("report-too-few" if judged else "report-not-enough", sample=r.sample, needed=r.min_sample)
+    if r.part > r.sample:  # a day's bounces or replies to the sends of earlier days: no share of today's sends
+        return t("report-rate-over", part=r.part, sample=r.sample)
     return t("report-rate", percent=r.percent, part=r.part, sample=r.sample)  # in the locale's digits
 
 

@@ -23,6 +23,10 @@ report-numbers = Sent: { $sent }{ $warmup ->
     Unsubscribes: { $unsubscribes } · complaints: { $complaints }
 report-placement = Warmup in inbox: { $placement }
 report-rate = { $percent } % ({ $part } of { $sample })
+report-rate-over = { $part } — more than the { $sample } { $sample ->
+    [one] send
+   *[other] sends
+} the rate is taken of: they answer earlier sends
 report-not-measured = not measured
 report-not-enough = not enough data ({ $sample } of { $needed } needed)
 report-too-few = too few sends to judge ({ $sample } of { $needed })

@@ -20,6 +20,11 @@ report-numbers = Отправлено: { $sent }{ $warmup ->
     Отписки: { $unsubscribes } · жалобы: { $complaints }
 report-placement = Прогрев во входящих: { $placement }
 report-rate = { $percent } % ({ $part } из { $sample })
+report-rate-over = { $part } — больше, чем { $sample } { $sample ->
+    [one] отправка
+    [few] отправки
+   *[many] отправок
+}, от которых считается доля: это ответы на более ранние письма
 report-not-measured = не измеряется
 report-not-enough = мало данных ({ $sample } из нужных { $needed })
 report-too-few = мало отправок для оценки ({ $sample } из { $needed })

@@ -532,3 +532,18 @@ async def test_monitoring_alerts_name_an_idn_mailbox_and_domain_as_people_write_
     [note] = [n for n in await claim_due(FrozenClock(NOW)) if n.params.get("id") == cut.id]
     said = translator("en")(note.body_key, **note.params)
     assert "пример.рф" in said and "xn--" not in said
+
+
+async def test_a_days_bounces_of_earlier_sends_read_as_counts_not_as_a_share_over_100_percent() -> None:
+    """The day after a mass send, with its campaign paused, the bounces of the earlier sends arrived while the
+    mailbox sent little: /health said "hard bounces 150 % of 40". Counts over the sends they are taken of now say
+    so in words."""
+    _, boxes = await fleet(1, 1)
+    await events(boxes[0], EventKind.SENT, 40, NOW)
+    await events(boxes[0], EventKind.BOUNCE_HARD, 60, NOW)
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(me, "c1", "/use acme")
+    card = (await runner.run_line(me, "c1", f"/health {boxes[0].address}")).plain_text()
+    assert "60 with 40 sent — more than were sent: they answer earlier sends" in card, card
+    assert "150" not in card

@@ -130,6 +130,9 @@ def test_rate_texts() -> None:
     assert rate_text(EN, rate(3, 100)) == "3 % (3 of 100)"
     assert rate_text(EN, rate(1, 200)) == "0.5 % (1 of 200)"
     assert rate_text(RU, rate(1, 200)) == "0,5 % (1 из 200)"  # the reader's decimal separator, as in /health
+    # a day's hard bounces of the sends of earlier days: "150 % (30 of 20)" was no share of anything
+    assert rate_text(EN, rate(30, 20)) == "30 — more than the 20 sends the rate is taken of: they answer earlier sends"
+    assert rate_text(RU, rate(30, 20)).startswith("30 — больше, чем 20 отправок")
     assert rate_text(RU, rate(1, 14_873)) == "0,01 % (1 из 14\xa0873)"  # a small share is never shown as 0 %
     assert rate_text(EN, rate(0, 100)) == "0 % (0 of 100)"  # measured zero is a zero
     assert rate_text(EN, rate(0, 100, measured=False)) == "not measured"
