@@ -5,7 +5,9 @@ tracking links in; subject, text (with the sender footer and a localized unsubsc
 part and the message's links out. `Composer` is the `ComposeCampaign` the outbox calls when it claims a
 campaign or test row: it loads the step's variants, the campaign's flags and the workspace's identity (cached
 per process for `ttl_s`, so a day of sends parses each template once per minute, not per message) and the lead
-by id, and renders with `random.Random(row_id)`: a retry of the same row renders the same text.
+by id, and renders with `random.Random(render_seed(…))` — the campaign, step, variant and lead: a retry of the
+same row renders the same text, and a preview of that lead (or, for a test send, the preview with sample values)
+draws the same spintax options as the message sent.
 
 Header safety: every field value is cleaned (`clean_field`: control characters and line breaks become spaces)
 and the rendered subject loses every control character (`clean_subject`) before it reaches the message builder,
@@ -107,6 +109,12 @@ def clean_body(value: str) -> str:
     """A rendered body: newlines normalized to LF, other control characters dropped, trailing spaces trimmed."""
     text = _BODY_CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+def render_seed(campaign_id: int, step_position: int, variant: int, lead_id: int | None) -> str:
+    """What seeds a rendering's spintax draws: the same for a lead's message and its preview, and for a test send
+    (no lead) and the preview with sample values — so a preview reads as what is sent."""
+    return f"{campaign_id}:{step_position}:{variant}:{lead_id or 0}"
 
 
 def lead_fields(
@@ -366,7 +374,7 @@ class Composer:
             body=body,
             fields=fields,
             identity=step.identity,
-            rng=random.Random(row.row_id),
+            rng=random.Random(render_seed(row.campaign_id, row.step_position, row.variant, row.lead_id)),
             tracking=self.tracking,
             row_id=row.row_id,
             html_part=step.html,
@@ -431,11 +439,15 @@ async def preview(
     step_position: int,
     lead_email: str | None,
     variant: int | None,
+    sender_mailbox_id: int | None = None,
     base_url: str = PREVIEW_BASE_URL,
 ) -> Composed:
-    """A step rendered for one lead of the workspace (or sample values), the same on every call.
+    """A step rendered for one lead of the workspace (or sample values), the same on every call and as it is sent
+    (the same spintax draws: `render_seed`).
 
-    `variant` None: the lead's own A/B variant when it is enrolled, else the first. For a lead, `empty` names
+    `variant` None: the lead's own A/B variant when it is enrolled, else the first. `{sender_name}` is the display
+    name of the mailbox that writes to the lead (its sequence's), else of `sender_mailbox_id` (the one a test send
+    goes from), else the sender's company. For a lead, `empty` names
     the placeholders without a fallback that its fields leave empty. The links point at
     `base_url` with tokens under a throw-away key: a preview never holds a working unsubscribe or click link.
     Raises `NotFound` (`error-content-campaign-not-found`, `error-content-step-not-found`,
@@ -446,22 +458,24 @@ async def preview(
     chosen = variant
     workspace = await Workspace.get(id=workspace_id)
     sender_company = step.sender_company
-    sender_name = await _group_sender_name(campaign_id) or sender_company
     if lead_email is not None:
         email = normalize_email(lead_email)
         lead = await Lead.get_or_none(workspace_id=workspace_id, email=email) if email else None
         if lead is None:
             raise NotFound("error-content-lead-not-found", email=lead_email[:320])
         lead_id = lead.id
+        enrolled = await connections.get("default").execute_query_dict(
+            "SELECT variant, mailbox_id FROM enrollment WHERE campaign_id = $1 AND lead_id = $2", [campaign_id, lead.id]
+        )
+        if enrolled and enrolled[0]["mailbox_id"] is not None:
+            sender_mailbox_id = int(enrolled[0]["mailbox_id"])
+        sender_name = await _display_name(sender_mailbox_id) or sender_company
         fields = _fields_of(await _read_lead(lead.id), sender_name, sender_company)
-        if chosen is None:
-            enrolled = await connections.get("default").execute_query_dict(
-                "SELECT variant FROM enrollment WHERE campaign_id = $1 AND lead_id = $2", [campaign_id, lead.id]
-            )
-            if enrolled and enrolled[0]["variant"] is not None:
-                chosen = int(enrolled[0]["variant"])
+        if chosen is None and enrolled and enrolled[0]["variant"] is not None:
+            chosen = int(enrolled[0]["variant"])
     else:
         fields = sample_fields(workspace.locale or "ru", _names(step))
+        sender_name = await _display_name(sender_mailbox_id) or sender_company
         fields |= {"sender_name": sender_name, "sender_company": sender_company}
     chosen = 0 if chosen is None else chosen
     if not 0 <= chosen < len(step.variants):
@@ -472,7 +486,7 @@ async def preview(
         body=body,
         fields=fields,
         identity=step.identity,
-        rng=random.Random(f"preview:{campaign_id}:{step_position}:{chosen}:{lead_id}"),
+        rng=random.Random(render_seed(campaign_id, step_position, chosen, lead_id)),
         tracking=TrackingLinks(base_url, secrets.token_bytes(32)),
         row_id=PREVIEW_ROW_ID,
         html_part=step.html,
@@ -488,14 +502,12 @@ def _names(step: StepContent) -> set[str]:
     return {n for subject, body in step.variants for n in subject.placeholders | body.placeholders}
 
 
-async def _group_sender_name(campaign_id: int) -> str:
-    """The display name of the first mailbox of the campaign's group (what a real send would most likely show)."""
-    rows = await connections.get("default").execute_query_dict(
-        "SELECT m.display_name FROM campaign_mailbox cm JOIN mailbox m ON m.id = cm.mailbox_id "
-        "WHERE cm.campaign_id = $1 ORDER BY m.id LIMIT 1",
-        [campaign_id],
-    )
-    return clean_field(rows[0]["display_name"]) if rows else ""
+async def _display_name(mailbox_id: int | None) -> str:
+    """A mailbox's display name as a message from it shows it (`Composer._sender_name`); "" without one."""
+    if mailbox_id is None:
+        return ""
+    names = await Mailbox.filter(id=mailbox_id).values_list("display_name", flat=True)
+    return clean_field(names[0]) if names else ""
 
 
 async def campaign_fields(campaign_id: int) -> frozenset[str]:

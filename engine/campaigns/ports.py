@@ -31,7 +31,7 @@ class LeadData:
 class CampaignRow:
     """What the composer gets for one claimed row of kind `campaign` or `test`."""
 
-    row_id: int  # outbound_message.id: seeds the rendering, identifies the message in tracking tokens
+    row_id: int  # outbound_message.id: identifies the message in tracking tokens
     workspace_id: int
     campaign_id: int
     mailbox_id: int

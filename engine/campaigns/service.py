@@ -882,10 +882,9 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
     campaign = await _campaign(workspace_id, name)
     if not await Step.filter(campaign_id=campaign.id, position=1).exists():
         raise UserError("campaign-refuse-no-steps", name=campaign.name)
-    boxes = [b for b in await group_mailboxes(campaign.id) if b.status in _TEST_BOXES]
-    if not boxes:
+    box = await _test_mailbox(campaign.id)
+    if box is None:
         raise UserError("error-campaign-test-no-mailbox", name=campaign.name)
-    boxes.sort(key=lambda b: (b.status is not MailboxStatus.ACTIVE, b.address))
     now = clock.now()
     since = now - dt.timedelta(days=1)
     if (
@@ -893,7 +892,6 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
         >= TEST_SENDS_PER_DAY
     ):
         raise UserError("error-campaign-test-limit", max=TEST_SENDS_PER_DAY)
-    box = boxes[0]
     async with in_transaction():
         row = await OutboundMessage.create(
             kind=MessageKind.TEST,
@@ -909,6 +907,13 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
         )
         await _audit(actor, workspace_id, clock, campaign, "test", to=recipient, mailbox=box.address)
     return row
+
+
+async def _test_mailbox(campaign_id: int) -> Mailbox | None:
+    """The mailbox a test send goes from: a sending one of the group, graduated first, then by address."""
+    boxes = [b for b in await group_mailboxes(campaign_id) if b.status in _TEST_BOXES]
+    boxes.sort(key=lambda b: (b.status is not MailboxStatus.ACTIVE, b.address))
+    return boxes[0] if boxes else None
 
 
 async def preview(
@@ -927,5 +932,9 @@ async def preview(
     email = normalize_email(lead_email) if lead_email else None
     if lead_email and email is None:
         raise UserError("error-campaign-test-address", address=lead_email[:60])
-    composed = await compose.preview(workspace_id, campaign.id, step_position=step, lead_email=email, variant=variant)
+    box = await _test_mailbox(campaign.id)  # whose name {sender_name} shows, as in a test send
+    composed = await compose.preview(
+        workspace_id, campaign.id, step_position=step, lead_email=email, variant=variant,
+        sender_mailbox_id=box.id if box is not None else None,
+    )  # fmt: skip
     return campaign.name, composed

@@ -14,12 +14,15 @@ from redis.asyncio import Redis
 from bot.runner import Runner
 from engine.access import Actor
 from engine.campaigns import service
+from engine.campaigns.compose import Composer
+from engine.campaigns.ports import CampaignRow
 from engine.clock import FrozenClock
 from engine.confirm import CONFIRM_TTL_S
 from engine.crypto import Vault, generate_key
 from engine.errors import AlreadyInState, Conflict, Forbidden, NotFound, UserError
 from engine.i18n import translator
 from engine.reply import Attachment
+from engine.tracking import TrackingLinks
 from models import (
     AuditLog,
     Campaign,
@@ -581,3 +584,41 @@ async def test_a_test_send_to_a_cyrillic_domain_is_confirmed_as_typed(clock: Fro
     assert row.body == "anna@xn--80a1acny.xn--p1ai"
     expected = translator("ru")("campaign-test-queued", name="q1", email="anna@почта.рф", id=row.id)
     assert reply.plain_text() == expected
+
+
+async def test_the_preview_reads_as_the_test_send_and_as_each_lead_s_message(clock: FrozenClock) -> None:
+    """/campaign_preview drew its spintax from a seed of its own while a message drew from its row id: a lead's
+    preview said "Здравствуйте" and the lead got "Привет". And {sender_name} read the group's named mailboxes only:
+    a group given as a domain previewed the company where the test send and every message show the mailbox's name."""
+    ws = await space()
+    manager = actor(ws)
+    await service.create_campaign(manager, clock, "q1")
+    await mailboxes(ws, "ready.test", 2, status=MailboxStatus.ACTIVE, started=NOW.date() - dt.timedelta(days=50))
+    await Mailbox.filter(address="box0@ready.test").update(display_name="Анна Петрова")
+    await service.set_group(manager, clock, "q1", ["ready.test"])
+    steps = (
+        "Тема: {{Привет|Здравствуйте|Добрый день}}, {first_name|коллега}: {{вопрос|идея|предложение}}\n"
+        "{{Пишу|Обращаюсь}} по поводу {{станков|оборудования|поставок}} для {{вашей|Вашей}} фабрики.\n"
+        "С уважением, {sender_name}"
+    )
+    await service.set_steps(manager, clock, "q1", steps)
+    await enroll("q1", ws, 12)
+    links = TrackingLinks("https://t.example.test", b"k" * 32)
+    composer = Composer(links)
+
+    def letter(text: str) -> str:  # the body without the unsubscribe line (a preview's link never works)
+        return text.rsplit("\n", 2)[0]
+
+    _, shown = await service.preview(manager, "q1", lead_email=None, step=1, variant=None)
+    test = await service.send_test(manager, clock, "q1", "me@acme.example")
+    sent = await composer(CampaignRow(test.id, ws.id, test.campaign_id, test.mailbox_id, None, 1, 0, "me@acme.example"))
+    assert (sent.subject, letter(sent.text)) == (shown.subject, letter(shown.text))
+    assert "С уважением, Анна Петрова\n" in sent.text
+    box = await Mailbox.get(address="box0@ready.test")
+    campaign = await Campaign.get(name="q1")
+    for n, e in enumerate(await Enrollment.filter(campaign_id=campaign.id).order_by("id").prefetch_related("lead")):
+        await Enrollment.filter(id=e.id).update(mailbox_id=box.id, variant=0)
+        _, shown = await service.preview(manager, "q1", lead_email=e.lead.email, step=1, variant=None)
+        row = CampaignRow(1000 + n, ws.id, campaign.id, box.id, e.lead.id, 1, 0, e.lead.email)
+        sent = await composer(row)
+        assert (sent.subject, letter(sent.text)) == (shown.subject, letter(shown.text)), e.lead.email
