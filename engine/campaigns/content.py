@@ -6,7 +6,8 @@ launch; warnings need the manager's explicit override.
 
 - errors: no sender identity (`Workspace.sender_name`/`sender_address` — the footer every message carries,
   38-FZ art. 18 and the mailbox providers' sender rules); a template that does not parse; a placeholder that is
-  no lead field, no custom column of the campaign's leads and has no fallback; an empty variant; a body so
+  no lead field, no custom column of the campaign's leads and has no fallback; an empty variant, or one whose
+  spintax can draw nothing (`{{Привет|}}` alone); a body so
   long that our footer and unsubscribe line would not fit;
 - warnings: spam-trigger words (ru and en, `spam_words.toml`), caps-lock runs, a row of exclamation marks, more
   than `MAX_LINKS` links, a body shorter than `BODY_MIN_CHARS` or longer than `BODY_MAX_CHARS`, a subject longer
@@ -108,6 +109,8 @@ def _check_variant(
             found.append(Finding(exc.key, "error", dict(exc.params)))
     if found:
         return found
+    if blank := _blank(letter, words, templates):
+        return blank
     subject, body = templates
     required = subject.required | body.required
     typos = _typos((subject.placeholders | body.placeholders) - known, known)
@@ -133,6 +136,16 @@ def _check_variant(
         found.append(Finding("content-footer-does-not-fit", "error", {"variant": letter}))
     found += _warnings(letter, subject_src, body_src, subject_text, body_text)
     return found
+
+
+def _blank(letter: str, words: tuple[str, str], templates: list[Template]) -> list[Finding]:
+    """The parts (subject, body) whose spintax can draw nothing — "{{}}", "{{Привет|}}" alone: a letter, or a
+    subject, of nothing for some leads."""
+    return [
+        Finding("content-blank-render", "error", {"variant": letter, "part": part})
+        for part, template in zip(words, templates, strict=True)
+        if template.may_render_blank
+    ]
 
 
 def _typos(unknown: Iterable[str], known: Collection[str]) -> dict[str, str]:

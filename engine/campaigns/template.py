@@ -94,6 +94,25 @@ class Template:
         """True when the template holds nothing but whitespace."""
         return not self.source.strip()
 
+    @property
+    def may_render_blank(self) -> bool:
+        """True when some draw of its spintax renders nothing but whitespace (`{{}}`, `{{Привет|}}` alone): a field
+        counts as text unless its fallback is empty (`{job_title|}`), since a lead's value is theirs to give."""
+        return _may_be_blank(self.nodes)
+
+
+def _may_be_blank(nodes: tuple[Node, ...]) -> bool:
+    for node in nodes:
+        if isinstance(node, Text):
+            if node.value.strip():
+                return False
+        elif isinstance(node, Field):
+            if node.fallback is None or node.fallback.strip():
+                return False
+        elif not any(_may_be_blank(option) for option in node.options):
+            return False
+    return True
+
 
 def _render(
     nodes: tuple[Node, ...], fields: Mapping[str, str], rng: random.Random, out: list[str], *, size: int, where: str

@@ -48,6 +48,20 @@ def test_no_variant_and_empty_variant_are_errors() -> None:
     ]
 
 
+def test_a_variant_whose_spintax_can_draw_nothing_is_an_error_not_a_short_letter() -> None:
+    """A body of "{{}}" or "{{Привет|}}" alone passed as a short letter (a warning the start button overrides): a
+    lead got an email of nothing but the footer, or a blank subject."""
+    findings = check([("{{|}}", BODY), (SUBJECT, "{{}}"), (SUBJECT, "{{Добрый день|}}"), (SUBJECT, " {{ |{job|}}} ")])
+    assert findings == [
+        Finding("content-blank-render", "error", {"variant": "A", "part": "тема"}),
+        Finding("content-blank-render", "error", {"variant": "B", "part": "текст"}),
+        Finding("content-blank-render", "error", {"variant": "C", "part": "текст"}),
+        Finding("content-blank-render", "error", {"variant": "D", "part": "текст"}),
+    ]
+    fine = "{{Добрый день|}} {first_name}, {{{{a|b}}|c}} {company|вашей компании} " + BODY
+    assert "content-blank-render" not in keys(check([("{{Привет|Добрый день}} {first_name}", fine)], known=("job",)))
+
+
 def test_unknown_placeholders_without_fallback_are_errors() -> None:
     body = BODY + " {Position} {city|вашем городе} {industry}"
     findings = check([(SUBJECT + " {deal}", body)], known=("industry",))
