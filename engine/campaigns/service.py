@@ -870,7 +870,8 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
     renders it (no recipient column yet; see the report of issue 10).
 
     Raises `UserError("error-campaign-test-address"|"error-campaign-test-limit")`, `NotFound`,
-    `UserError("campaign-refuse-no-steps")`, `UserError("error-campaign-test-no-mailbox")`.
+    `UserError("campaign-refuse-no-steps")`, `UserError("error-campaign-test-no-identity")` (no sender identity: the
+    composer would fail the row), `UserError("error-campaign-test-no-mailbox")`.
     """
     workspace_id = require_manager(actor)
     address = address.strip()
@@ -882,6 +883,8 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
     campaign = await _campaign(workspace_id, name)
     if not await Step.filter(campaign_id=campaign.id, position=1).exists():
         raise UserError("campaign-refuse-no-steps", name=campaign.name)
+    if not (await compose.sender_identity(workspace_id)).complete:  # the composer would fail the row, unheard of
+        raise UserError("error-campaign-test-no-identity", name=campaign.name)
     box = await _test_mailbox(campaign.id)
     if box is None:
         raise UserError("error-campaign-test-no-mailbox", name=campaign.name)

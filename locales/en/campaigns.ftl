@@ -165,6 +165,7 @@ error-campaign-confirm-stale = This button is out of date: campaign { $name } ha
 error-campaign-confirm-other = Someone else asked for this confirmation, and only they can press it. To start { $name } yourself: /campaign_start { $name }
 error-campaign-test-address = “{ $address }” is not an email address.
 error-campaign-test-no-mailbox = The group of { $name } has no mailbox that sends now.
+error-campaign-test-no-identity = The test of { $name } cannot go: the email footer lacks the sender's legal name or contact, and no campaign email goes out without it. Set it: /workspace_legal
 error-campaign-test-limit = At most { $max } { $max ->
     [one] test
    *[other] tests

@@ -144,6 +144,7 @@ error-campaign-confirm-stale = Эта кнопка устарела: с тех �
 error-campaign-confirm-other = Это подтверждение запрашивал другой человек, и нажать его может только он. Чтобы запустить { $name } самому: /campaign_start { $name }
 error-campaign-test-address = «{ $address }» — не адрес электронной почты.
 error-campaign-test-no-mailbox = В группе { $name } нет ящика, который сейчас отправляет.
+error-campaign-test-no-identity = Тест { $name } не отправить: в подписи писем не заданы юридическое название или контакт отправителя, а без подписи письма кампаний не уходят (38-ФЗ, ст. 18). Задайте её: /workspace_legal
 error-campaign-test-limit = Не больше { $max } тестов кампании в сутки.
 error-campaign-preview-step = В кампании { $name } нет шага { $step }.
 error-campaign-preview-word = «{ $word }» не понято: укажите адрес лида, номер шага и букву варианта, например /campaign_preview q1 ivan@example.com 2 B

@@ -542,6 +542,7 @@ async def test_a_test_send_to_an_address_copied_with_its_name_is_queued_to_the_a
     admin = runner.identity(Platform.TELEGRAM, "1", "boss", "en")
     assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
     ws = await Workspace.get(slug="acme")
+    await Workspace.filter(id=ws.id).update(sender_name="ACME LLC", sender_address="Moscow")
     await mailboxes(ws, "ready.test", 1, status=MailboxStatus.ACTIVE)
     for line in ("/campaign_new q1", "/campaign_group q1 ready.test", "/campaign_steps q1\n" + STEPS):
         assert (await runner.run_line(admin, "c1", line)).ok, line
@@ -622,3 +623,27 @@ async def test_the_preview_reads_as_the_test_send_and_as_each_lead_s_message(clo
         row = CampaignRow(1000 + n, ws.id, campaign.id, box.id, e.lead.id, 1, 0, e.lead.email)
         sent = await composer(row)
         assert (sent.subject, letter(sent.text)) == (shown.subject, letter(shown.text)), e.lead.email
+
+
+async def test_a_test_send_without_a_sender_identity_is_refused_not_queued_to_fail(clock: FrozenClock) -> None:
+    """/campaign_test answered "queued" in a workspace without /workspace_legal; the composer then failed the row
+    (no message goes out without the footer) and the manager waited for a test that never came, told nothing."""
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "ru")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await mailboxes(ws, "ready.test", 1, status=MailboxStatus.ACTIVE)
+    for line in ("/campaign_new q1", "/campaign_group q1 ready.test", "/campaign_steps q1\n" + STEPS):
+        assert (await runner.run_line(admin, "c1", line)).ok, line
+    for lang in ("ru", "en"):
+        reply = await runner.run_line(
+            runner.identity(Platform.TELEGRAM, "1", "boss", lang), "c1", "/campaign_test q1 me@acme.example"
+        )
+        assert not reply.ok
+        assert reply.plain_text() == translator(lang)("error-campaign-test-no-identity", name="q1")
+    assert not await OutboundMessage.exists(kind=MessageKind.TEST)
+    await Workspace.filter(id=ws.id).update(sender_name="ACME LLC")  # a name without a contact is no footer yet
+    assert not (await runner.run_line(admin, "c1", "/campaign_test q1 me@acme.example")).ok
+    await Workspace.filter(id=ws.id).update(sender_address="Moscow, Tverskaya 1")
+    assert (await runner.run_line(admin, "c1", "/campaign_test q1 me@acme.example")).ok
+    assert await OutboundMessage.filter(kind=MessageKind.TEST).count() == 1
