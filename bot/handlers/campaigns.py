@@ -221,6 +221,8 @@ async def campaign_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 def _started(ctx: Ctx, result: StartResult) -> Reply:
     reply = Reply().add(ctx.t("campaign-resumed" if result.resumed else "campaign-started", name=result.name))
+    if result.left_to_others:
+        reply.add(ctx.t("campaign-started-left-to-others", count=result.left_to_others))
     if result.warnings:
         reply.add(ctx.t("campaign-started-despite") + "\n" + _reasons(ctx, result.warnings))
     return reply

@@ -44,6 +44,7 @@ from engine.errors import Conflict, NotFound, UserError
 from engine.i18n import translator
 from engine.lifecycle import check_transition, state_name, transition_campaign
 from engine.mail.message import make_message_id
+from engine.sending.planner import PLAN_LOCK
 from engine.sending.why import mailboxes_named
 from engine.stats import normalize_email, workspace_zone
 from engine.warmup.graduation import Stage, readiness
@@ -102,6 +103,7 @@ class StartResult:
     warnings: tuple[Reason, ...] = ()
     campaign_id: int = 0
     resumed: bool = False  # started before: this start resumed it (by /campaign_start, /campaign_resume or a button)
+    left_to_others: int = 0  # leads left out at the first start: another running or paused campaign has them
 
     @property
     def needs_confirmation(self) -> bool:
@@ -550,18 +552,36 @@ async def _start(
     if warnings and acknowledged is not None and any(_ack(w) not in acknowledged for w in warnings):
         return result  # a new warning came up since the button was offered: it needs its own confirmation
     first = campaign.started_at is None
-    async with in_transaction():  # the transition, its stamp and its audit together
+    left = 0
+    async with in_transaction() as conn:  # the transition, its stamp and its audit together
         await transition_campaign(
             campaign, CampaignStatus.RUNNING, clock=clock, reason="started" if first else "resumed",
             actor_id=actor.person_id,
         )  # fmt: skip
         if first:
             await Campaign.filter(id=campaign.id, started_at__isnull=True).update(started_at=clock.now())
+            # the lock first, on its own: the statement after it sees what a start that held it committed
+            await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, workspace_id])
+            left = (await conn.execute_query(_LEFT_TO_OTHERS, [campaign.id]))[0]
         await _audit(
             actor, workspace_id, clock, campaign, "start" if first else "resume",
             confirmed=[w.key for w in warnings],
         )  # fmt: skip
-    return StartResult(campaign.name, True, (), tuple(warnings), campaign.id, resumed=not first)
+    return StartResult(campaign.name, True, (), tuple(warnings), campaign.id, resumed=not first, left_to_others=left)
+
+
+LEFT_TO_OTHERS: Final = "in_other_campaign"
+# A lead is in one running (or paused) campaign of its workspace at a time: an import skips a lead another such
+# campaign has, but two drafts may both hold it, and each would write to it once started. The first start of a
+# campaign leaves out its leads that another running or paused campaign has (under the planners' lock of the
+# workspace, so that two drafts started at once take turns: the first keeps them). Only leads it has not written to.
+_LEFT_TO_OTHERS: Final = f"""
+UPDATE enrollment e SET state = '{EnrollmentState.STOPPED.value}', stopped_reason = '{LEFT_TO_OTHERS}',
+    next_due_at = NULL
+WHERE e.campaign_id = $1 AND e.state = '{EnrollmentState.ACTIVE.value}' AND e.current_step = 0
+  AND EXISTS (SELECT 1 FROM enrollment o JOIN campaign k ON k.id = o.campaign_id
+              WHERE o.lead_id = e.lead_id AND o.campaign_id <> $1 AND k.status IN ('running', 'paused'))
+"""  # noqa: S608 - constant names only
 
 
 def _not_ready(group: GroupSummary) -> list[Reason]:

@@ -91,6 +91,10 @@ campaign-preview-empty = This lead's fields { $fields } are empty: the email has
 campaign-test-queued = Test of { $name } (step 1) queued to { $email }.
 campaign-started = Campaign { $name } started.
 campaign-resumed = Campaign { $name } resumed.
+campaign-started-left-to-others = { $count } { $count ->
+    [one] lead is
+   *[other] leads are
+} already in another running or paused campaign of the workspace: left out of this one, so that nobody gets two sequences.
 campaign-started-despite = Started despite the warnings:
 campaign-refused = Campaign { $name } cannot start:
 campaign-warnings = Warnings too:

@@ -85,6 +85,14 @@ campaign-preview-empty = У этого лида пустые поля { $fields 
 campaign-test-queued = Тест { $name } (шаг 1) поставлен в очередь на { $email }.
 campaign-started = Кампания { $name } запущена.
 campaign-resumed = Кампания { $name } возобновлена.
+campaign-started-left-to-others = { $count } { $count ->
+    [one] лид уже есть
+    [few] лида уже есть
+   *[many] лидов уже есть
+} в другой идущей или приостановленной кампании: в эту { $count ->
+    [one] он не вошёл
+   *[other] они не вошли
+}, чтобы никто не получил две цепочки писем.
 campaign-started-despite = Запущена, несмотря на предупреждения:
 campaign-refused = Кампанию { $name } нельзя запустить:
 campaign-warnings = Также предупреждения:

@@ -647,3 +647,34 @@ async def test_a_test_send_without_a_sender_identity_is_refused_not_queued_to_fa
     await Workspace.filter(id=ws.id).update(sender_address="Moscow, Tverskaya 1")
     assert (await runner.run_line(admin, "c1", "/campaign_test q1 me@acme.example")).ok
     assert await OutboundMessage.filter(kind=MessageKind.TEST).count() == 1
+
+
+async def test_two_drafts_holding_the_same_leads_do_not_both_write_to_them(clock: FrozenClock) -> None:
+    """An import skips a lead that a running or paused campaign has, but one list imported into two drafts enrolled
+    every lead in both, and both started: each lead would get two sequences. The first start keeps them; the second
+    leaves them out (stopped, `in_other_campaign`) and says how many. Started at the same moment, one keeps them."""
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=3)
+    await service.create_campaign(manager, clock, "q2", {"per_mailbox_cap": "1"})
+    await service.set_group(manager, clock, "q2", ["ready.test"])
+    await service.set_steps(manager, clock, "q2", STEPS)
+    q1, q2 = await Campaign.get(name="q1"), await Campaign.get(name="q2")
+    for enrollment in await Enrollment.filter(campaign_id=q1.id):  # the same three leads, and one of its own
+        await Enrollment.create(campaign=q2, lead_id=enrollment.lead_id, next_due_at=NOW)
+    own = await Lead.create(workspace=ws, email="own@example.com")
+    await Enrollment.create(campaign=q2, lead=own, next_due_at=NOW)
+
+    results = await asyncio.gather(
+        service.start_campaign(manager, clock, "q1", override=True),
+        service.start_campaign(manager, clock, "q2", override=True),
+    )
+    assert all(r.started for r in results) and sorted(r.left_to_others for r in results) == [0, 3]
+    later = q2 if results[1].left_to_others else q1  # the one whose start came second
+    states = await Enrollment.filter(campaign_id=later.id).order_by("id").values_list("state", "stopped_reason")
+    kept = [(EnrollmentState.ACTIVE, "")] if later is q2 else []  # q2's own lead stays in it
+    assert states == [(EnrollmentState.STOPPED, service.LEFT_TO_OTHERS)] * 3 + kept
+    first = q1 if later is q2 else q2
+    assert await Enrollment.filter(campaign_id=first.id, state=EnrollmentState.ACTIVE).count() == 3 + (first is q2)
+    said = translator("en")("campaign-started-left-to-others", count=3)
+    assert said.startswith("3 leads are already in another running or paused campaign")
+    assert translator("ru")("campaign-started-left-to-others", count=3).startswith("3 лида уже есть")
