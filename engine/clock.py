@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
+import zoneinfo
 from typing import Final, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -47,6 +50,49 @@ def zone_named(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+_MSK_ZONES: Final = {  # Russia's zones as people name them, "МСК+4", by their offset from Moscow (no DST since 2014)
+    -1: "Europe/Kaliningrad",
+    0: "Europe/Moscow",
+    1: "Europe/Samara",
+    2: "Asia/Yekaterinburg",
+    3: "Asia/Omsk",
+    4: "Asia/Krasnoyarsk",
+    5: "Asia/Irkutsk",
+    6: "Asia/Yakutsk",
+    7: "Asia/Vladivostok",
+    8: "Asia/Magadan",
+    9: "Asia/Kamchatka",
+}
+_MSK = re.compile(r"(?:msk|мск)\s*(?:([+-])\s*(\d{1,2}))?")
+_OFFSET = re.compile(r"(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?00)?|utc|gmt|z")
+
+
+def typed_zone(text: str) -> str | None:
+    """The IANA name of a time zone as people type it, None when it is none: an IANA name in any case
+    (`europe/moscow`), Moscow time and its neighbours (`MSK`, `МСК+4`: Krasnoyarsk), or a whole-hour offset from UTC
+    (`UTC+3`, `+03:00`, `GMT-5`: `Etc/GMT-3`, IANA's sign being the other way round)."""
+    typed = " ".join(text.split()).lower()
+    if not typed or len(typed) > 64:
+        return None
+    if found := _iana_names().get(typed):
+        return found
+    if moscow := _MSK.fullmatch(typed):
+        shift = int(moscow[2] or 0) * (-1 if moscow[1] == "-" else 1)
+        return _MSK_ZONES.get(shift)
+    if offset := _OFFSET.fullmatch(typed):
+        hours = int(offset[2] or 0) * (-1 if offset[1] == "-" else 1)
+        if not -12 <= hours <= 14:
+            return None
+        return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
+    return None
+
+
+@functools.cache
+def _iana_names() -> dict[str, str]:
+    """Every IANA zone name this system knows, by its lower-case spelling."""
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
 
 
 def zone_or_utc(name: str | None) -> ZoneInfo:

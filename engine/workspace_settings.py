@@ -6,15 +6,13 @@ its language, the one its chats' alerts, digests and reports speak (each person'
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from dataclasses import dataclass
 from typing import Final
 
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager
-from engine.clock import Clock
+from engine.clock import Clock, typed_zone
 from engine.errors import UserError
 from engine.i18n import LOCALES
 from models import AuditLog, Workspace
@@ -60,7 +58,7 @@ async def change(actor: Actor, clock: Clock, name: str, value: str) -> Change:
         if not new or len(new) > NAME_MAX:
             raise UserError("error-workspace-name", length=len(new), max=NAME_MAX)
     elif key == "timezone":
-        new = _zones().get(typed.lower())
+        new = typed_zone(typed)
         if new is None:
             raise UserError("error-workspace-timezone", value=typed)
     else:
@@ -82,9 +80,3 @@ async def change(actor: Actor, clock: Clock, name: str, value: str) -> Change:
                 created_at=clock.now(),
             )
     return Change(key, before, new)
-
-
-@functools.cache
-def _zones() -> dict[str, str]:
-    """The IANA zone names this system knows, by their lower-case spelling (`asia/vladivostok` is typed too)."""
-    return {name.lower(): name for name in zoneinfo.available_timezones()}

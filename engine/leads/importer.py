@@ -25,7 +25,6 @@ import io
 import itertools
 import json
 import os
-import zoneinfo
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager
 from engine.campaigns.enroll import EnrollReport, enroll
-from engine.clock import Clock
+from engine.clock import Clock, typed_zone
 from engine.compliance.hashing import AddressHasher
 from engine.errors import Conflict, NotFound, UserError
 from engine.leads.checks import AddressChecker, Checked
@@ -135,7 +134,6 @@ class _Parser:
         self.rejections: list[tuple[int, str, str]] = []
         self._columns = [(name, index, MAX_TEXT[name]) for name, index in cmap.fields.items() if name != "email"]
         self._custom = list(cmap.custom.items())
-        self._zones = {z.lower(): z for z in zoneinfo.available_timezones()} if cmap.has("timezone") else {}
         self._defaults = {"source": options.source.strip()[: MAX_TEXT["source"]]}
         default_basis = parse_basis(options.legal_basis) if options.legal_basis.strip() else None
         if default_basis is not None:
@@ -181,9 +179,9 @@ class _Parser:
                     if basis is None:
                         return "bad_legal_basis"
                     fields |= {"legal_basis": basis[0].value, "basis_note": basis[1][:limit]}
-                elif name == "timezone":  # a zone in any case is named as IANA does; one the planner cannot use: none
-                    if value.lower() in self._zones:
-                        fields[name] = self._zones[value.lower()]
+                elif name == "timezone":  # named as IANA does (`clock.typed_zone`); one the planner cannot use: none
+                    if zone := typed_zone(value):
+                        fields[name] = zone
                 elif value:
                     fields[name] = value[:limit]
         if not fields.get("legal_basis"):

@@ -10,7 +10,7 @@ workspace-settings-hint = To change one: /workspace_settings name value, e.g. /w
 workspace-setting-changed = Workspace setting { $name }: was { $before }, now { $after }.
 workspace-setting-unchanged = Workspace setting { $name } is already { $after }.
 error-workspace-setting-unknown = A workspace has no setting “{ $name }”. It has: { $known }.
-error-workspace-timezone = Time zone “{ $value }” not found. Give its IANA name, e.g. Europe/Moscow, Asia/Yekaterinburg or Asia/Vladivostok.
+error-workspace-timezone = Time zone “{ $value }” not found. Give its IANA name (Europe/Moscow, Asia/Yekaterinburg), Moscow time and its offset (MSK, MSK+4) or an offset from UTC (UTC+3).
 error-workspace-name = A workspace's name may be 1 to { $max } { $max ->
     [one] character
    *[other] characters

@@ -10,7 +10,7 @@ workspace-settings-hint = Изменить: /workspace_settings имя знач�
 workspace-setting-changed = Настройка пространства { $name }: было { $before }, стало { $after }.
 workspace-setting-unchanged = Настройка пространства { $name } уже { $after }.
 error-workspace-setting-unknown = Настройки «{ $name }» у пространства нет. Есть: { $known }.
-error-workspace-timezone = Часовой пояс «{ $value }» не найден. Укажите название из базы IANA, например Europe/Moscow, Asia/Yekaterinburg или Asia/Vladivostok.
+error-workspace-timezone = Часовой пояс «{ $value }» не найден. Укажите название из базы IANA (Europe/Moscow, Asia/Yekaterinburg), московское время со сдвигом (МСК, МСК+4) или сдвиг от UTC (UTC+3).
 error-workspace-name = Название пространства может быть длиной от 1 до { $max } { $max ->
     [one] символа
    *[other] символов

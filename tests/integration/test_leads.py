@@ -252,7 +252,7 @@ async def test_a_file_without_a_header_row_is_read_from_its_first_line_and_says_
 
 
 async def test_rows_without_a_basis_are_rejected_when_the_column_is_empty(acme: Workspace, clock: FrozenClock) -> None:
-    data = csv("anna@acme.leads.test;согласие;asia/yekaterinburg;сайт", "boris@acme.leads.test;;Europe/Moscow;сайт",
+    data = csv("anna@acme.leads.test;согласие;МСК+2;сайт", "boris@acme.leads.test;;Europe/Moscow;сайт",
                "vera@acme.leads.test;договор;Урал;", "gleb@acme.leads.test;устно;;сайт",
                header="email;основание;часовой пояс;источник")  # fmt: skip
     report = await import_leads(manager(acme), data, clock, options=ImportOptions(test_environment=True))

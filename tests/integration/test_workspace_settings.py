@@ -82,6 +82,14 @@ async def test_wrong_values_are_named_and_change_nothing(runner: Runner) -> None
     assert not await AuditLog.filter(action="workspace.setting").exists()
 
 
+async def test_moscow_time_and_utc_offsets_are_zones_as_typed(runner: Runner) -> None:
+    """`МСК+4` and `UTC+3` were "not found": only IANA names were known, which nobody in Russia types."""
+    await say(runner, "1", "/workspace_new acme ACME")
+    for typed, zone in (("МСК+4", "Asia/Krasnoyarsk"), ("UTC+3", "Etc/GMT-3"), ("msk", "Europe/Moscow")):
+        assert (await say(runner, "1", f"/workspace_settings timezone {typed}")).ok, typed
+        assert (await Workspace.get(slug="acme")).timezone == zone
+
+
 async def test_a_manager_renames_the_workspace_its_slug_stays(runner: Runner) -> None:
     """`/workspace_new Acme Corp` makes slug acme named "Corp": the name can be put right afterwards, with spaces
     and without quotes; the lists and the settings then show the new one."""
