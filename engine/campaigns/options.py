@@ -43,6 +43,15 @@ _DAYS: Final = {
     **{name: n for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
     **{name: n for n, name in enumerate(("mo", "tu", "we", "th", "fr", "sa", "su"))},
     **{str(n + 1): n for n in range(7)},
+    **{name: n for n, name in enumerate(("понедельник", "вторник", "среда", "четверг", "пятница", "суббота"))},
+    "воскресенье": 6,
+    **{name: n for n, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday"))},
+    "sunday": 6,
+}
+_DAY_SETS: Final = {  # whole sets of days by their names
+    **dict.fromkeys(("будни", "рабочие", "weekdays", "workdays"), "пн-пт"),
+    **dict.fromkeys(("выходные", "weekends", "weekend"), "сб-вс"),
+    **dict.fromkeys(("ежедневно", "каждый день", "все", "daily", "every day", "all"), "пн-вс"),
 }
 _TIME = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
 
@@ -68,7 +77,7 @@ def parse_settings(pairs: Mapping[str, str]) -> dict[str, Any]:
 _ALLOWED: Final = {
     "timezone": "Europe/Moscow, Asia/Yekaterinburg, МСК+4, UTC+3…",
     "window": LocalizedName("campaign-window-allowed", "HH:MM-HH:MM, 09:00-18:00"),
-    "weekdays": "пн-пт, mon-fri, 1-5, пн,ср,пт",
+    "weekdays": "пн-пт, mon-fri, 1-5, пн,ср,пт, будни",
     "daily_cap": f"1–{DAILY_CAP_MAX}",
     "per_mailbox_cap": f"1–{PER_MAILBOX_CAP_MAX}",
     **dict.fromkeys(("lead_timezone", "html", "track_opens", "track_clicks", "track", "stop_on_reply"), "on | off"),
@@ -121,9 +130,11 @@ def parse_window(value: str) -> tuple[dt.time, dt.time]:
 
 
 def parse_weekdays(value: str) -> int:
-    """`пн-пт` / `mon-fri` / `1-5` / `пн,ср,пт` → the bitmask (bit 0 = Monday … bit 6 = Sunday), never empty."""
+    """`пн-пт` / `mon-fri` / `1-5` / `пн,ср,пт` / `понедельник-пятница` / `будни` → the bitmask (bit 0 = Monday …
+    bit 6 = Sunday), never empty."""
     mask = 0
-    for part in re.split(r"[,\s]+", value.strip().lower()):
+    typed = " ".join(value.lower().split())
+    for part in re.split(r"[,\s]+", _DAY_SETS.get(typed, typed)):
         if not part:
             continue
         first, sep, last = part.replace("–", "-").partition("-")

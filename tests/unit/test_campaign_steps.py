@@ -187,7 +187,10 @@ def test_settings_are_parsed_within_bounds() -> None:
 @pytest.mark.parametrize(
     ("text", "mask"),
     [("пн-пт", 0b0011111), ("mon-fri", 0b0011111), ("1-5", 0b0011111), ("пн,ср,пт", 0b0010101),
-     ("sat-sun", 0b1100000), ("Mon, Wed", 0b0000101), ("7", 0b1000000)],
+     ("sat-sun", 0b1100000), ("Mon, Wed", 0b0000101), ("7", 0b1000000),
+     # whole names and whole sets, as people write them (they were refused)
+     ("Понедельник-Пятница", 0b0011111), ("monday, wednesday", 0b0000101), ("будни", 0b0011111),
+     ("Выходные", 0b1100000), ("every day", 0b1111111)],
 )  # fmt: skip
 def test_weekdays(text: str, mask: int) -> None:
     assert parse_weekdays(text) == mask
