@@ -25,7 +25,7 @@ report-rate-over = { $part } — больше, чем { $sample } { $sample ->
     [few] отправки
    *[many] отправок
 }, от которых считается доля: это ответы на более ранние письма
-report-not-measured = не измеряется
+report-not-measured = не измеряем
 report-not-enough = мало данных ({ $sample } из нужных { $needed })
 report-too-few = мало отправок для оценки ({ $sample } из { $needed })
 report-problems-title = Худшие ящики и домены:
