@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -38,6 +39,7 @@ DEFAULT_DAYS: Final = 30
 MAX_ROWS: Final = 200_000
 PAGE: Final = 5_000
 DATA_MAX_CHARS: Final = 2_000  # a cell: longer data is cut (with an ellipsis)
+_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # what the help shows; not ISO's week or ordinal days
 
 
 async def record_command(
@@ -60,7 +62,7 @@ def parse_day(text: str | None, *, field: str) -> dt.date | None:
     if text is None or not text.strip():
         return None
     value = text.strip()
-    if len(value) == 10:
+    if _DAY.match(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -93,11 +95,11 @@ async def export_audit(
     scope = await _scope(actor)
     today = clock.now().astimezone(dt.UTC).date()
     end = end or today
-    start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    start = start or end - min(dt.timedelta(days=DEFAULT_DAYS - 1), end - dt.date.min)  # never before year 1
     if start > end or (end - start).days + 1 > MAX_RANGE_DAYS:
         raise UserError("error-audit-range", days=MAX_RANGE_DAYS)
     since = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
-    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    until = _end_of(end)
     t = translator(actor.locale)
     columns = ("time", "workspace", "actor", "actor-name", "action", "action-code", "subject", "subject-code",
                "details", "data")  # fmt: skip
@@ -118,6 +120,13 @@ async def export_audit(
             break
     name = f"audit-{start.isoformat()}-{end.isoformat()}.csv"
     return Export(name, writer.getvalue(), writer.rows)
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    """The moment a UTC day ends: the next midnight, or the last moment of 9999-12-31 (a date has no next day)."""
+    if day == dt.date.max:
+        return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
 async def _scope(actor: Actor) -> list[int] | None:

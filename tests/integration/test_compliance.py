@@ -285,6 +285,21 @@ async def test_the_audit_export_shows_admins_everything_and_managers_their_works
         await audit.export_audit(actor(beta, person_id=None), clock)  # no membership behind this manager
 
 
+async def test_the_audit_export_takes_the_first_and_last_days_a_date_can_name(clock: FrozenClock) -> None:
+    """`/audit_export 9999-12-31 9999-12-31` was an internal error (the day after it is no date) and an ISO week
+    (`2026-W10-1`) was taken for a day; the last day is exported (nothing in it), a range ending early in year 1
+    starts on its first day, and a week is refused as the date it is not."""
+    admin = actor(None, Role.ADMIN)
+    await AuditLog.create(workspace=None, action="agency_action", subject="agency", created_at=NOW)
+    last = await audit.export_audit(admin, clock, dt.date.max, dt.date.max)
+    assert (last.rows, last.filename) == (0, "audit-9999-12-31-9999-12-31.csv")
+    first = await audit.export_audit(admin, clock, None, dt.date(1, 1, 5))
+    assert (first.rows, first.filename) == (0, "audit-0001-01-01-0001-01-05.csv")
+    with pytest.raises(UserError) as week:
+        audit.parse_day("2026-W10-1", field="from")
+    assert week.value.key == "error-audit-date"
+
+
 async def test_forget_erases_the_events_that_name_an_idn_address_in_unicode(clock: FrozenClock) -> None:
     """A reply or a bounce from ivan@пример.рф keeps the address as the mail wrote it (Unicode), while /forget
     looks for it as stored (punycode): the event stayed, with the address in it, after '/forget ivan@пример.рф'."""

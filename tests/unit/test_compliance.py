@@ -127,7 +127,7 @@ def test_an_ordinary_reply_is_not_an_unsubscribe() -> None:
     assert classify(_reply("Интересно, пришлите цены"), {"<cmp.1.1.aa@sender.example>"}).kind is MailKind.REPLY
 
 
-@pytest.mark.parametrize("text", ["2026-13-01", "01.03.2026", "2026-3-1", "yesterday", "2026-03-01x"])
+@pytest.mark.parametrize("text", ["2026-13-01", "01.03.2026", "2026-3-1", "yesterday", "2026-03-01x", "2026-W10-1"])
 def test_an_audit_date_must_be_iso(text: str) -> None:
     with pytest.raises(UserError) as refused:
         parse_day(text, field="from")
