@@ -15,6 +15,7 @@ from typing import Final
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from aiohttp.web_urldispatcher import _default_expect_handler
 from redis.asyncio import Redis
 
 from engine.clock import Clock
@@ -69,7 +70,7 @@ def register(app: web.Application, tracking: TrackingLinks, clock: Clock, redis:
     app.router.add_get("/t/c/{token}", click, allow_head=False)
     app.router.add_head("/t/c/{token}", click_head)
     app.router.add_get("/t/u/{token}", unsubscribe_page)  # HEAD too: the page changes nothing
-    app.router.add_post("/t/u/{token}", unsubscribe_post)
+    app.router.add_post("/t/u/{token}", unsubscribe_post, expect_handler=expect_small_body)
     # any other path under /t/ (a link a mail client broke at a line end, a slash added): the localized 404 page,
     # not aiohttp's bare text; the routes above keep their 405 for other methods
     broken = r"/t/{tail:(?![ocu]/[^/]+\Z).*}"
@@ -159,6 +160,16 @@ async def unsubscribe_post(request: web.Request) -> web.Response:
     return _page(locale, t("tracking-unsubscribe-title"), t("tracking-unsubscribed"), "", status=200)
 
 
+async def expect_small_body(request: web.Request) -> web.StreamResponse | None:
+    """`Expect: 100-continue` (curl and HTTP libraries send it before a large body): a body declared bigger than
+    `MAX_BODY_BYTES` is refused with the 413 page before the client is told to go on and send it; any other is
+    answered as aiohttp does (100 Continue)."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return _too_large(request)
+    await _default_expect_handler(request)
+    return None
+
+
 @web.middleware
 async def unavailable_page(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A tracking route that fails (the database away, a statement refused) answers a localized 503 page with
@@ -216,9 +227,12 @@ def _not_found(request: web.Request) -> web.Response:
 
 
 def _too_large(request: web.Request) -> web.Response:
+    """The 413 page; the connection closes after it (the body was left unread, or never sent)."""
     locale = _reader_locale(request)
     t = translator(locale)
-    return _page(locale, t("tracking-too-large-title"), t("tracking-too-large"), "", status=413)
+    page = _page(locale, t("tracking-too-large-title"), t("tracking-too-large"), "", status=413)
+    page.force_close()
+    return page
 
 
 def _page(locale: str, title: str, text: str, extra: str, *, status: int) -> web.Response:

@@ -182,6 +182,17 @@ async def test_bad_tokens_sizes_and_methods(client: TestClient) -> None:  # type
 
     chunked = await client.post(good, data=chunks())
     assert chunked.status == 413
+    # `Expect: 100-continue` with 10 MB declared: refused before the client is told to send it (no 100 first)
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(
+        f"POST {good} HTTP/1.1\r\nHost: t.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {10 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n".encode()
+    )
+    try:
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    finally:
+        writer.close()
+    assert head.startswith(b"HTTP/1.1 413 ") and b"\r\nConnection: close\r\n" in head, head  # nothing to send
     for method in ("PUT", "DELETE", "PATCH"):
         assert (await client.request(method, good)).status == 405
     assert (await client.post(path(LINKS.open_url(sent.id)))).status == 405
@@ -542,6 +553,8 @@ async def test_one_click_as_gmail_and_yahoo_post_it(client: TestClient) -> None:
     for body in (b"", b"List-Unsubscribe=One-Click"):
         again = await client.post(url, data=body, headers=ONE_CLICK, allow_redirects=False)
         assert again.status == 200
+    expecting = await client.post(url, data=b"List-Unsubscribe=One-Click", headers=ONE_CLICK, expect100=True)
+    assert expecting.status == 200  # `Expect: 100-continue` with a small body goes on
     assert await Suppression.filter(value="lead0@client.example").count() == 1
     assert await Event.filter(kind=EventKind.UNSUBSCRIBE).values_list("data", flat=True) == [
         {"via": "one-click", "stopped": 1, "cancelled": 1}
