@@ -221,16 +221,29 @@ async def upsert_daily_stats(rows: Sequence[StatRow]) -> None:
     await connections.get("default").execute_query(_UPSERT, columns)
 
 
+OPT_OUTS: Final = frozenset({SuppressionReason.UNSUBSCRIBE, SuppressionReason.COMPLAINT})
+"""What the person did themselves: lifted only with their new consent (38-FZ art. 18), and on record."""
+
 _SUPPRESS = """
 INSERT INTO suppression (workspace_id, value, reason, created_at)
 SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[])
 ON CONFLICT DO NOTHING
 RETURNING 1
 """
+# An opt-out of an address already suppressed for another reason (by a manager, after a bounce) becomes the
+# entry's reason, dated now: the person's own word must not be lifted later as if it were a manager's entry.
+_OPT_OUT = """
+UPDATE suppression s SET reason = v.reason, created_at = v.at
+FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[]) AS v(workspace_id, value, reason, at)
+WHERE s.value = v.value AND (s.workspace_id = v.workspace_id OR (s.workspace_id IS NULL AND v.workspace_id IS NULL))
+  AND s.reason <> ALL($5::text[])
+RETURNING 1
+"""
 
 
 async def add_suppressions(records: Iterable[SuppressionRecord], *, now: dt.datetime) -> int:
-    """Suppress addresses; repeating one is harmless. Returns how many were new.
+    """Suppress addresses; repeating one is harmless. Returns how many were new, or became the person's own
+    opt-out (`OPT_OUTS`: an unsubscribe or a complaint of an address suppressed for another reason before).
 
     Values are normalized (lower case, IDN domain in punycode); values that are not addresses are skipped.
     """
@@ -244,17 +257,24 @@ async def add_suppressions(records: Iterable[SuppressionRecord], *, now: dt.date
     if not unique:
         return 0
     items = list(unique.values())
+    conn = connections.get("default")
     # execute_query_dict: tortoise's execute_query reports the OID of "INSERT oid count", not the count
-    added = await connections.get("default").execute_query_dict(
-        _SUPPRESS,
-        [
-            [r.workspace_id for r in items],
-            [r.value for r in items],
-            [r.reason.value for r in items],
-            [now] * len(items),
-        ],
-    )
+    added = await conn.execute_query_dict(_SUPPRESS, _suppression_columns(items, now))
+    opt_outs = [r for r in items if r.reason in OPT_OUTS]
+    if opt_outs:
+        reasons = sorted(reason.value for reason in OPT_OUTS)
+        added += await conn.execute_query_dict(_OPT_OUT, [*_suppression_columns(opt_outs, now), reasons])
     return len(added)
+
+
+def _suppression_columns(items: Sequence[SuppressionRecord], now: dt.datetime) -> list[list[Any]]:
+    """The records as the columns `unnest` reads: workspace ids, values, reasons, times."""
+    return [
+        [r.workspace_id for r in items],
+        [r.value for r in items],
+        [r.reason.value for r in items],
+        [now] * len(items),
+    ]
 
 
 def normalize_email(value: str) -> str | None:

@@ -22,7 +22,7 @@ from engine.dns.names import to_ascii, to_unicode
 from engine.errors import Conflict, NotFound, UserError
 from engine.leads.checks import normalize
 from engine.lifecycle import cancel_unsent
-from engine.stats import normalize_email
+from engine.stats import OPT_OUTS, normalize_email
 from models import AuditLog, Suppression
 from models.enums import SuppressionReason
 
@@ -90,10 +90,6 @@ async def suppress(
         )
         stopped = await _stop_enrollments(workspace_id, normalized, is_domain)
     return SuppressionChange(normalized, is_domain, everywhere, bool(rows), stopped)
-
-
-OPT_OUTS = frozenset({SuppressionReason.UNSUBSCRIBE, SuppressionReason.COMPLAINT})
-"""What the person did themselves: lifted only with their new consent (38-FZ art. 18), and on record."""
 
 
 async def unsuppress(

@@ -20,6 +20,8 @@ from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.compliance.forget import forget
 from engine.compliance.hashing import AddressHasher
+from engine.errors import Conflict
+from engine.leads.suppression import suppress, unsuppress
 from engine.monitoring.metrics import Minimums
 from engine.reports.service import summary
 from engine.stats import PIXEL_DATA, EventRecord, counters, record_events
@@ -559,3 +561,27 @@ async def test_one_click_as_gmail_and_yahoo_post_it(client: TestClient) -> None:
     assert await Event.filter(kind=EventKind.UNSUBSCRIBE).values_list("data", flat=True) == [
         {"via": "one-click", "stopped": 1, "cancelled": 1}
     ]
+
+
+async def test_an_unsubscribe_of_an_address_a_manager_suppressed_is_the_persons_own(
+    client: TestClient,  # type: ignore[type-arg]
+    clock: FrozenClock,
+) -> None:
+    """A manager had suppressed the address (`/suppress`) when the person pressed unsubscribe in an earlier mail:
+    the entry stayed the manager's, so `/unsuppress` without the person's consent lifted their opt-out and the
+    next campaign wrote to them again. Now the entry becomes their unsubscribe, dated when they pressed: lifted
+    only with their consent; and the unsubscribe is counted."""
+    world, sent, _ = await unsubscribe_world()
+    manager = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.MANAGER, workspace_id=world.workspace.id)
+    await suppress(manager, "lead0@client.example", clock)
+    clock.advance(dt.timedelta(days=2))
+    response = await client.post(path(LINKS.unsubscribe_url(sent.id)), data=b"List-Unsubscribe=One-Click")
+    assert response.status == 200
+    stored = await Suppression.get(workspace_id=world.workspace.id, value="lead0@client.example")
+    assert (stored.reason, stored.created_at) == (SuppressionReason.UNSUBSCRIBE, NOW + dt.timedelta(days=2))
+    assert await Event.filter(kind=EventKind.UNSUBSCRIBE, message_id=sent.id).count() == 1
+    with pytest.raises(Conflict) as refused:
+        await unsuppress(manager, "lead0@client.example", clock)
+    assert refused.value.key == "error-leads-unsuppress-opt-out"
+    lifted = await unsuppress(manager, "lead0@client.example", clock, consent=True)
+    assert lifted.created
