@@ -9,8 +9,9 @@ and a click can only lead to a URL that was in the message (`OutboundMessage.lin
 are URL-safe base64 of fixed length (31 characters), made with the newest key and verified against every key, so
 links in mail sent before a key rotation keep working.
 
-- open (`/t/o/<token>`): recorded for HTML campaigns only (plain text has no pixel: its opens are "not
-  measured", never 0 %), once per message and clock hour, and counted (`opens`) once per message;
+- open (`/t/o/<token>`): recorded for messages that carried the pixel only — HTML campaigns' (plain text has no
+  pixel: its opens are "not measured", never 0 %), also once the campaign went plain — once per message and clock
+  hour, and counted (`opens`) once per message;
 - click (`/t/c/<token>`): the stored URL as written (`redirect_location`), counted once per message, link and
   clock hour; a HEAD, a request no person made (`machine_request`: no User-Agent, or one of the link scanners,
   crawlers and HTTP libraries CrawlerDetect knows — mail security gateways follow every link of a message as it
@@ -50,7 +51,15 @@ from engine.clock import Clock
 from engine.crypto import Vault
 from engine.lifecycle import cancel_unsent
 from engine.logging import get_logger
-from engine.stats import EventRecord, SuppressionRecord, add_suppressions, count_events, insert_events, record_events
+from engine.stats import (
+    PIXEL_DATA,
+    EventRecord,
+    SuppressionRecord,
+    add_suppressions,
+    count_events,
+    insert_events,
+    record_events,
+)
 from models.enums import EventKind, MessageKind, MessageStatus, SuppressionReason
 
 log = get_logger(__name__)
@@ -223,13 +232,25 @@ FROM outbound_message WHERE id = $1 FOR UPDATE
 """
 
 
+# Whether a message went out with the pixel (its SENT event says so); by the lead, whose events are indexed.
+_CARRIED_PIXEL = f"""
+SELECT 1 FROM event WHERE lead_id = $2 AND message_id = $1 AND kind = 'sent' AND data->>'{PIXEL_DATA}' = 'true' LIMIT 1
+"""  # noqa: S608 - a constant key
+
+
 async def record_open(row_id: int, clock: Clock, redis: Redis) -> bool:
-    """Record an open of a sent campaign message whose campaign opted into HTML (the pixel is only there), once
-    per message and clock hour; the `opens` counter counts the message once, at its first open — the open rate
-    is the share of messages opened, never above 100 % however often a reader (or an image proxy fetching the
-    uncacheable pixel on every view) comes back. Returns whether an event was recorded."""
+    """Record an open of a sent campaign message that carried the pixel — its campaign opted into HTML, or had
+    when the message went out (a campaign switched to plain text midway: the open rate is over the mail that
+    carried the pixel, so its opens still count) — once per message and clock hour; the `opens` counter counts
+    the message once, at its first open — the open rate is the share of messages opened, never above 100 %
+    however often a reader (or an image proxy fetching the uncacheable pixel on every view) comes back. Returns
+    whether an event was recorded."""
     row = await _row(row_id)
-    if row is None or not _counts_toward_results(row) or not row["campaign_html"]:
+    if row is None or not _counts_toward_results(row):
+        return False
+    if not row["campaign_html"] and not await connections.get("default").execute_query_dict(
+        _CARRIED_PIXEL, [row_id, row["lead_id"]]
+    ):
         return False
     if not await _first_in_hour(redis, clock, "o", row_id):
         return False

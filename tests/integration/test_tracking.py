@@ -28,7 +28,7 @@ from engine.stats import PIXEL_DATA, EventRecord, counters, record_events
 from engine.tracking import TOKEN_CHARS, TokenKind, TrackingLinks, unsubscribe
 from mailfleet.tracking_web import PIXEL
 from mailfleet.web import create_app
-from models import Enrollment, Event, OutboundMessage, Suppression
+from models import Campaign, Enrollment, Event, OutboundMessage, Suppression
 from models.enums import (
     EnrollmentState,
     EventKind,
@@ -585,3 +585,32 @@ async def test_an_unsubscribe_of_an_address_a_manager_suppressed_is_the_persons_
     assert refused.value.key == "error-leads-unsuppress-opt-out"
     lifted = await unsuppress(manager, "lead0@client.example", clock, consent=True)
     assert lifted.created
+
+
+async def test_opens_of_html_mail_count_after_the_campaign_went_plain(client: TestClient) -> None:  # type: ignore[type-arg]
+    """A campaign sent HTML mail (with the pixel, counted in the open rate's sample), then was switched to plain
+    text (`html=off`): the opens of that mail were dropped — the campaign was no longer HTML — so its open rate
+    fell with every later reader. An open counts when the message carried the pixel (its SENT event says so),
+    whatever the campaign is now; a plain message (no pixel when it went out) still counts none."""
+    world = await make_world(html=True)
+    carried, plain = await planned_row(world, 0), await planned_row(world, 1)
+    sent = [
+        EventRecord(
+            world.workspace.id,
+            EventKind.SENT,
+            NOW,
+            mailbox_id=world.mailbox.id,
+            campaign_id=world.campaign.id,
+            lead_id=row.lead_id,
+            message_id=row.id,
+            data={"kind": "campaign", PIXEL_DATA: True} if row is carried else {"kind": "campaign"},
+        )
+        for row in (carried, plain)
+    ]
+    async with in_transaction():
+        await record_events(sent)
+    await Campaign.filter(id=world.campaign.id).update(html=False)
+    for row in (carried, plain):
+        assert (await client.get(path(LINKS.open_url(row.id)))).status == 200
+    assert await Event.filter(kind=EventKind.OPEN).values_list("message_id", flat=True) == [carried.id]
+    assert (await counters(StatScope.CAMPAIGN, world.campaign.id, TODAY))["opens"] == 1
