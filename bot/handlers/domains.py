@@ -136,8 +136,8 @@ async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def domain_add(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """A list of names in the message, or a CSV (name, registrar, expiry, mail provider, pool role)."""
     upload: Attachment | None = args["csv"]
-    source: str | bytes | None = upload.content if upload else domains.names_list(args["names"] or "")
-    if not source:
+    source: str | bytes = upload.content if upload else domains.names_list(args["names"] or "")
+    if upload is None and not source:  # an empty file is said so by the import, not answered with the usage
         raise UserError("error-domain-add-empty", usage="/domain_add acme-mail.ru пример.рф")
     report = await domains.add_domains(ctx.actor, ctx.clock, source, config=ctx.services.get("dns"))
     reply = Reply(ok=not report.errors).add(

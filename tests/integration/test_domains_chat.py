@@ -104,6 +104,13 @@ async def test_a_typed_list_takes_semicolons_and_commas_and_a_csv_refuses_an_unk
     assert await Domain.filter(name="g.ru", registrar="nicru").exists()
 
 
+async def test_an_empty_file_is_said_to_be_empty(runner: Runner) -> None:
+    """An empty CSV got the usage ("give the domains … or send a CSV file"), as if no file had been sent."""
+    for content in (b"", b"\xef\xbb\xbf\n\n"):
+        said = await say(runner, "/domain_add", Attachment("d.csv", content))
+        assert not said.ok and said.plain_text() == "The file has no rows with a domain.", said.plain_text()
+
+
 async def test_a_pasted_site_address_is_its_domain_and_an_idn_typed_twice_is_one(runner: Runner) -> None:
     """A site's address pasted whole ('https://www.Acme-Mail.RU/contacts') was 'not a domain name', and 'www.x.ru'
     was added as a domain of its own beside x.ru; the Cyrillic and punycode forms of one name are one row."""
