@@ -62,6 +62,15 @@ async def client(redis: Redis, clock: FrozenClock) -> AsyncIterator[TestClient]:
         yield test_client
 
 
+def sent_event(world: World, row: OutboundMessage, *, pixel: bool) -> EventRecord:
+    """The SENT event the outbox records for a campaign row (`pixel`: the message carried the open pixel)."""
+    data: dict[str, object] = {"kind": "campaign", PIXEL_DATA: True} if pixel else {"kind": "campaign"}
+    return EventRecord(
+        world.workspace.id, EventKind.SENT, NOW, mailbox_id=world.mailbox.id, campaign_id=world.campaign.id,
+        lead_id=row.lead_id, message_id=row.id, data=data,
+    )  # fmt: skip
+
+
 def path(url: str) -> str:
     return url.removeprefix(LINKS.base_url)
 
@@ -450,19 +459,7 @@ async def test_the_open_rate_counts_messages_opened_not_views(client: TestClient
     messages opened — one of two messages read in five different hours is 50 %, not 250 %."""
     world = await make_world(html=True)
     rows = [await planned_row(world, 0), await planned_row(world, 1)]
-    sent = [
-        EventRecord(
-            world.workspace.id,
-            EventKind.SENT,
-            NOW,
-            mailbox_id=world.mailbox.id,
-            campaign_id=world.campaign.id,
-            lead_id=row.lead_id,
-            message_id=row.id,
-            data={"kind": "campaign", PIXEL_DATA: True},  # as the record of an HTML campaign's send writes it
-        )
-        for row in rows
-    ]
+    sent = [sent_event(world, row, pixel=True) for row in rows]  # as the record of an HTML campaign's send writes it
     async with in_transaction():
         await record_events(sent)
     for _ in range(5):
@@ -594,19 +591,7 @@ async def test_opens_of_html_mail_count_after_the_campaign_went_plain(client: Te
     whatever the campaign is now; a plain message (no pixel when it went out) still counts none."""
     world = await make_world(html=True)
     carried, plain = await planned_row(world, 0), await planned_row(world, 1)
-    sent = [
-        EventRecord(
-            world.workspace.id,
-            EventKind.SENT,
-            NOW,
-            mailbox_id=world.mailbox.id,
-            campaign_id=world.campaign.id,
-            lead_id=row.lead_id,
-            message_id=row.id,
-            data={"kind": "campaign", PIXEL_DATA: True} if row is carried else {"kind": "campaign"},
-        )
-        for row in (carried, plain)
-    ]
+    sent = [sent_event(world, carried, pixel=True), sent_event(world, plain, pixel=False)]
     async with in_transaction():
         await record_events(sent)
     await Campaign.filter(id=world.campaign.id).update(html=False)
