@@ -283,16 +283,34 @@ def _classify(
         return machine
     related = _first_known(msg, known_ids) or answering
     sender = sender_address(msg)
-    notice = _notice(msg)
+    body = _Body(msg)
+    notice = _notice(msg, body)
     if notice is not None:
         return Verdict(MailKind.OTHER, address=sender, related_id=related, detail=notice)
-    auto = _auto_reply_reason(msg, related is not None)
+    auto = _auto_reply_reason(msg, related is not None, body)
     if auto:
         return Verdict(MailKind.AUTO_REPLY, address=sender, related_id=related, detail=auto)
-    phrase = _unsubscribe_phrase(msg, replying=related is not None)
+    phrase = _unsubscribe_phrase(msg, replying=related is not None, body=body)
     if phrase:
         return Verdict(MailKind.UNSUBSCRIBE, address=sender, related_id=related, detail=phrase)
     return Verdict(MailKind.OTHER if related is None else MailKind.REPLY, address=sender, related_id=related)
+
+
+class _Body:
+    """A message's new (unquoted) text, made once, when the first check of a person's mail needs it: the recall,
+    acknowledgement and opt-out checks all read it, and making it walks, decodes and strips every part."""
+
+    __slots__ = ("_msg", "_text")
+
+    def __init__(self, msg: Message) -> None:
+        self._msg = msg
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = new_text(_plain_text(self._msg, include_attached=False))
+        return self._text
 
 
 def _report_verdict(msg: Message, own: frozenset[str]) -> Verdict | None:
@@ -1213,7 +1231,7 @@ _AUTO_SUBMITTED_KEYWORD = re.compile(r"\s*([a-z][a-z-]*)")
 _VENDOR_AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply", "X-Mailru-Autoreply")
 
 
-def _auto_reply_reason(msg: Message, replying: bool) -> str:
+def _auto_reply_reason(msg: Message, replying: bool, body: _Body) -> str:
     """Why the message is an automatic answer ("" if it is not): RFC 3834 Auto-Submitted, vendor headers,
     Precedence, or a vacation subject. Auto-generated mail that neither answers us nor looks like a vacation
     notice (newsletters, notifications) is not an auto-reply."""
@@ -1236,12 +1254,12 @@ def _auto_reply_reason(msg: Message, replying: bool) -> str:
         return f"precedence: {precedence}"
     if subject_hit:
         return subject_hit.group(0).strip()
-    return _acknowledgement(msg, subject) if replying else ""
+    return _acknowledgement(subject, body) if replying else ""
 
 
-def _acknowledgement(msg: Message, subject: str) -> str:
+def _acknowledgement(subject: str, body: _Body) -> str:
     """The words of an answer to us that a helpdesk or a mail system wrote (see `_ACKNOWLEDGEMENT`), "" if none."""
-    text = f"{subject}\n{new_text(_plain_text(msg, include_attached=False))[:_PROSE_CHARS]}".lower()
+    text = f"{subject}\n{body.text[:_PROSE_CHARS]}".lower()
     hit = _ACKNOWLEDGEMENT.search(text)
     return f"acknowledgement: {hit.group(0).strip()}" if hit else ""
 
@@ -1297,12 +1315,12 @@ _RECEIPT_TEXT = _words(
 write it when they do not send an RFC 8098 report: the subject and the receipt's own words together."""
 
 
-def _notice(msg: Message) -> str | None:
+def _notice(msg: Message, body: _Body) -> str | None:
     """The detail of a machine's notice that is never a person's reply or absence (None when it is none): a mailer
     daemon's notice we could not read as a bounce (""), or the recipient's client confirming reading or delivery."""
     if _looks_like_bounce(msg):
         return ""
-    if _RECALL.search(new_text(_plain_text(msg, include_attached=False))[:500].lower()):
+    if _RECALL.search(body.text[:500].lower()):
         return "recall"
     return _receipt(msg) or None
 
@@ -1483,7 +1501,7 @@ _FIRST_LINE_STOP = re.compile(r"\A\s*(?:stop|стоп)[.!]*[ \t]*$", re.IGNORECA
 _SHORT_UNSOLICITED = 300  # characters: a fresh (non-reply) message this short may be a bare "unsubscribe me"
 
 
-def _unsubscribe_phrase(msg: Message, *, replying: bool) -> str:
+def _unsubscribe_phrase(msg: Message, *, replying: bool, body: _Body) -> str:
     """The phrase asking us to stop, found in the subject or in the new (unquoted) text; "" when none.
 
     Mail that does not answer us is only read when it is short: newsletters carry "unsubscribe" in every footer.
@@ -1497,7 +1515,7 @@ def _unsubscribe_phrase(msg: Message, *, replying: bool) -> str:
     hit = _first_match(subject, patterns)
     if hit:
         return hit
-    text = new_text(_plain_text(msg, include_attached=False))
+    text = body.text
     if not replying and len(text) > _SHORT_UNSOLICITED:
         return ""
     return _first_match(text, patterns, html_of=msg)
