@@ -348,10 +348,7 @@ async def load_fleet(workspace_id: int) -> tuple[Fleet, Fleet]:
     """The workspace's sending fleet and its reserve (dates in the workspace's zone)."""
     space = await Workspace.get(id=workspace_id)
     zone = await workspace_zone(workspace_id)
-    try:
-        settings = WarmupSettings.from_workspace(space.settings)
-    except UserError:
-        settings = WarmupSettings()  # as the planners do: out-of-bounds settings fall back to the defaults
+    settings = WarmupSettings.in_effect(space.settings)  # as the planners run it
     rows = await Mailbox.filter(workspace_id=workspace_id).exclude(status=MailboxStatus.RETIRED).values(
         "id", "domain_id", "daily_cap", "provider", "status", "warmup_started_on", "warmup_paused_at",
         "graduated_at", "cooldown_until", "domain__status", "domain__pool_role", "domain__daily_cap",

@@ -16,7 +16,7 @@ from engine.warmup.graduation import Stage
 from engine.warmup.placement import Placement
 from engine.warmup.service import MailboxWarmup, WarmupChange
 from engine.warmup.settings import BOUNDS, WarmupSettings, setting_name
-from models.enums import CapKind, MailboxStatus
+from models.enums import CapKind
 
 STAGE_MARK: Final = {
     Stage.NOT_STARTED: "⚪",
@@ -47,12 +47,9 @@ def _placement(ctx: Ctx, placement: Placement) -> str:
     return ctx.t("warmup-placement", percent=round(placement.score * 100), sample=placement.sample)
 
 
-_STOPPED: Final = frozenset({MailboxStatus.PAUSED, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED})
-"""A graduated mailbox in these sends nothing, campaigns and maintenance warmup alike."""
-
-
 def _stopped(item: MailboxWarmup) -> bool:
-    return item.readiness.stage is Stage.GRADUATED and item.status in _STOPPED
+    """Graduated, but sending nothing now (campaigns and maintenance warmup alike)."""
+    return item.readiness.stage is Stage.GRADUATED and item.status in service.STOPPED
 
 
 def _eta(ctx: Ctx, item: MailboxWarmup, min_placement: float) -> str:

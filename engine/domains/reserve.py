@@ -340,14 +340,13 @@ async def pool_state(actor: Actor, clock: Clock, *, agency: bool = False) -> Poo
     for d in domains:
         per[d.workspace_id] = per.get(d.workspace_id, PoolCounts()) + _count(d, loaded.get(d.id), burned_ids)
     counts = sum(per.values(), PoolCounts())
-    spaces = {ws.id: ws for ws in await Workspace.filter(id__in=list(per))}
-    periods = await period_weeks(per)
+    stored = dict(await Workspace.filter(id__in=list(per)).values_list("id", "settings"))
     shorts = []
     for ws_id, c in per.items():  # a reserve stands in only for its own workspace's domains
-        space = spaces.get(ws_id)
-        target = reserve_target(c.active, (space.settings or {}).get("reserve_target") if space else None)
+        settings = stored.get(ws_id) or {}
+        target = reserve_target(c.active, settings.get("reserve_target"))
         warming = [r.weeks_left for r in loaded.values() if r.workspace_id == ws_id and r.on_the_way]
-        weeks = periods.get(ws_id, DEFAULT_WARMUP_WEEKS)
+        weeks = WarmupSettings.in_effect(settings).weeks
         shorts.append(shortfall(c, target=target, warming_weeks=warming, warmup_weeks=weeks))
     short = combined(shorts)
     slugs = await workspace_slugs(per)

@@ -467,11 +467,7 @@ class EffectiveCaps:
 
 def _effective(state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
     """(the caps of every row, the campaign share of a graduated mailbox or 0 before graduation)."""
-    raw = state.workspace_settings
-    try:
-        settings = WarmupSettings.from_workspace(raw)
-    except UserError:
-        settings = WarmupSettings()
+    settings = WarmupSettings.in_effect(state.workspace_settings)
     try:
         provider_limit = PRESETS[MailProvider(state.provider)].provider_daily_limit
     except ValueError:
@@ -487,7 +483,7 @@ def _effective(state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
     if state.health_factor < 1.0:  # monitoring's cut of the day's total, as the planners apply it: × the own cap
         base = effective_cap(CapInputs(mailbox_cap=state.mailbox_cap, provider_limit=provider_limit)).allowed
         mailbox = min(mailbox, effective_cap(CapInputs(base, health_factor=state.health_factor)).allowed)
-    ws_cap = raw.get("daily_cap")
+    ws_cap = state.workspace_settings.get("daily_cap")
     workspace = ws_cap if isinstance(ws_cap, int) and not isinstance(ws_cap, bool) and ws_cap >= 0 else None
     share = 0
     if state.status is MailboxStatus.ACTIVE:

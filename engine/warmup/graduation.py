@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Final
 
 from engine.clock import Clock
-from engine.errors import Conflict, UserError
+from engine.errors import Conflict
 from engine.lifecycle import transition_mailbox
 from engine.logging import get_logger
 from engine.stats import workspace_zones
@@ -72,14 +72,8 @@ def period_days(settings: WarmupSettings) -> int:
 async def period_weeks(workspace_ids: Iterable[int]) -> dict[int, int]:
     """Each workspace's minimum warmup period in weeks, as the gate counts it (its `WarmupSettings.weeks`; settings
     out of bounds count as the defaults, as the planners take them). `Mailbox.warmup_weeks` counts for nothing."""
-    found = {}
-    for row in await Workspace.filter(id__in=list(workspace_ids)).values("id", "settings"):
-        try:
-            settings = WarmupSettings.from_workspace(row["settings"])
-        except UserError:
-            settings = WarmupSettings()
-        found[int(row["id"])] = settings.weeks
-    return found
+    rows = await Workspace.filter(id__in=list(workspace_ids)).values("id", "settings")
+    return {int(row["id"]): WarmupSettings.in_effect(row["settings"]).weeks for row in rows}
 
 
 def period_over_on(settings: WarmupSettings, *, started_on: dt.date) -> dt.date:

@@ -130,12 +130,12 @@ async def _domain_parts(domain_ids: set[int]) -> dict[int, tuple[int, int]]:
     return {int(d): (int(cap), senders[d]) for d, cap in caps}
 
 
-_STOPPED: Final = frozenset({MailboxStatus.PAUSED, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED})
+STOPPED: Final = frozenset({MailboxStatus.PAUSED, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED})
 """Statuses the warmup planner plans nothing for (whatever the ramp or the maintenance share would want)."""
 
 
 def _target(settings: WarmupSettings, box: Mailbox, today: dt.date, domain: tuple[int, int]) -> int:
-    if box.status in _STOPPED:
+    if box.status in STOPPED:
         return 0
     return volume_today(
         settings, mailbox_id=box.id, day=today, started_on=box.warmup_started_on,

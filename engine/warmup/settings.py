@@ -40,6 +40,15 @@ class WarmupSettings:
         overrides = dict((settings or {}).get("warmup") or {})
         return cls().with_values(overrides)
 
+    @classmethod
+    def in_effect(cls, settings: Mapping[str, Any] | None) -> WarmupSettings:
+        """The workspace's warmup settings as the engine runs them: `from_workspace`, or the defaults when a stored
+        value is out of today's bounds (stored before a bound tightened)."""
+        try:
+            return cls.from_workspace(settings)
+        except UserError:
+            return cls()
+
     def with_values(self, values: Mapping[str, Any]) -> WarmupSettings:
         """A copy with `values` applied (names as the fields; strings are parsed, as typed in chat)."""
         changes = {name: _parse(name, value) for name, value in values.items()}
