@@ -183,8 +183,11 @@ async def campaign_preview(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-def _preview_options(words: list[str]) -> tuple[str | None, int, int | None]:
-    """A lead's address (has "@"), a step number (digits), a variant letter — each optional, in any order."""
+def _preview_options(
+    words: list[str], unknown: str = "error-campaign-preview-word"
+) -> tuple[str | None, int, int | None]:
+    """A lead's address (has "@"), a step number (digits), a variant letter — each optional, in any order; any other
+    word is refused (`unknown`, the message naming it)."""
     email: str | None = None
     step = 1
     variant: int | None = None
@@ -196,7 +199,7 @@ def _preview_options(words: list[str]) -> tuple[str | None, int, int | None]:
         elif len(word) == 1 and word.isalpha():
             variant = _variant(word)
         else:
-            raise UserError("error-campaign-preview-word", word=word[:40])
+            raise UserError(unknown, word=word[:40])
     return email, step, variant
 
 
@@ -211,12 +214,24 @@ TEST_ADDRESS_ARG: Final = Arg("email", kind="rest", max_length=400)
 """The rest of the line: an address copied from a mail client comes with its name ("Анна <anna@acme.ru>")."""
 
 
-@command("campaign_test", Access.MANAGE, CAMPAIGN_ARG, TEST_ADDRESS_ARG, example="q1-acme me@acme.ru")
+@command("campaign_test", Access.MANAGE, CAMPAIGN_ARG, TEST_ADDRESS_ARG, example="q1-acme me@acme.ru 2 B")
 async def campaign_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Send step 1 to your own address now."""
-    row = await service.send_test(ctx.actor, ctx.clock, args["name"], args["email"])
+    """Send a step (the first unless named) to your own address now: the address, then [step] [variant]."""
+    address, step, variant = _test_options(args["email"])
+    row = await service.send_test(ctx.actor, ctx.clock, args["name"], address, step=step, variant=variant)
     shown = suppression.shown(row.body)  # the domain as typed (почта.рф), not as stored (punycode)
-    return Reply().add(ctx.t("campaign-test-queued", name=args["name"], email=shown, id=row.id))
+    return Reply().add(
+        ctx.t("campaign-test-queued", name=args["name"], email=shown, step=step, variant=LETTERS[row.variant or 0])
+    )
+
+
+def _test_options(text: str) -> tuple[str, int, int]:
+    """The address (its last word has "@": "Анна <anna@acme.ru>" as a mail client shows it), then a step number
+    and a variant letter, each optional, in any order (as `/campaign_preview` takes them)."""
+    words = text.split()
+    last = max((i for i, word in enumerate(words) if "@" in word), default=len(words) - 1)
+    _, step, variant = _preview_options(words[last + 1 :], "error-campaign-test-word")
+    return " ".join(words[: last + 1]), step, variant or 0
 
 
 def _started(ctx: Ctx, result: StartResult) -> Reply:

@@ -31,7 +31,7 @@ from engine import confirm
 from engine.access import Actor, require_manager, require_reader
 from engine.campaigns import compose
 from engine.campaigns.compose import campaign_fields
-from engine.campaigns.content import check_content
+from engine.campaigns.content import check_content, variant_letter
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
 from engine.campaigns.schedule import Window, open_intervals
@@ -884,14 +884,18 @@ async def _deferrals(campaign: Campaign, clock: Clock, day: dt.date) -> tuple[De
 # ----------------------------------------------------------------------------------------------- test, preview
 
 
-async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> OutboundMessage:
-    """Queue step 1 (variant A) of the campaign to `address` now, from a sending mailbox of the group (graduated
-    first): a `kind='test'` row without a lead. The recipient is kept in the row's `body` until the composer
-    renders it (no recipient column yet; see the report of issue 10).
+async def send_test(
+    actor: Actor, clock: Clock, name: str, address: str, *, step: int = 1, variant: int = 0
+) -> OutboundMessage:
+    """Queue a step (`step`, 1 = the first; `variant`, 0 = A) of the campaign to `address` now, from a sending
+    mailbox of the group (graduated first): a `kind='test'` row without a lead. The recipient is kept in the row's
+    `body` until the composer renders it (no recipient column yet; see the report of issue 10).
 
     Raises `UserError("error-campaign-test-address"|"error-campaign-test-limit")`, `NotFound`,
-    `UserError("campaign-refuse-no-steps")`, `UserError("error-campaign-test-no-identity")` (no sender identity: the
-    composer would fail the row), `UserError("error-campaign-test-no-mailbox")`.
+    `UserError("campaign-refuse-no-steps")`, `UserError("error-campaign-preview-step")` (no such step),
+    `UserError("error-content-variant-not-found")`, `UserError("error-campaign-test-no-identity")` (no sender
+    identity: the composer would fail the row), `UserError("error-campaign-test-no-mailbox")` — each before a row
+    is queued, rather than a row the composer fails unheard.
     """
     workspace_id = require_manager(actor)
     address = address.strip()
@@ -903,6 +907,11 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
     campaign = await _campaign(workspace_id, name)
     if not await Step.filter(campaign_id=campaign.id, position=1).exists():
         raise UserError("campaign-refuse-no-steps", name=campaign.name)
+    chosen = await Step.get_or_none(campaign_id=campaign.id, position=step)
+    if chosen is None:
+        raise UserError("error-campaign-preview-step", name=campaign.name, step=step)
+    if not 0 <= variant < len(chosen.variants or []):
+        raise UserError("error-content-variant-not-found", step=step, variant=variant_letter(variant))
     if not (await compose.sender_identity(workspace_id)).complete:  # the composer would fail the row, unheard of
         raise UserError("error-campaign-test-no-identity", name=campaign.name)
     box = await _test_mailbox(campaign.id)
@@ -921,8 +930,8 @@ async def send_test(actor: Actor, clock: Clock, name: str, address: str) -> Outb
             workspace_id=workspace_id,
             mailbox_id=box.id,
             campaign_id=campaign.id,
-            step_position=1,
-            variant=0,
+            step_position=step,
+            variant=variant,
             message_id=make_message_id(box.address),
             status=MessageStatus.QUEUED,
             scheduled_at=now,

@@ -548,8 +548,42 @@ async def test_a_test_send_to_an_address_copied_with_its_name_is_queued_to_the_a
         assert (await runner.run_line(admin, "c1", line)).ok, line
     reply = await runner.run_line(admin, "c1", "/campaign_test q1 Анна Иванова <Anna@Acme.Example>")
     assert reply.ok, reply.plain_text()
-    assert translator("en")("campaign-test-queued", name="q1", email="anna@acme.example") in reply.plain_text()
+    assert (
+        translator("en")("campaign-test-queued", name="q1", email="anna@acme.example", step=1, variant="A")
+        in reply.plain_text()
+    )
     assert (await OutboundMessage.get(kind=MessageKind.TEST)).body == "anna@acme.example"
+
+
+async def test_a_test_send_goes_for_the_step_and_variant_named_after_the_address(clock: FrozenClock) -> None:
+    """/campaign_test always sent step 1, variant A: a manager could not see a follow-up or variant B in their own
+    inbox before the launch. The step and the variant now follow the address, as /campaign_preview takes them; a step
+    or a variant the campaign does not have, or a word that is neither, is refused and nothing is queued (the
+    composer would have failed the row unheard)."""
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "en")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await Workspace.filter(id=ws.id).update(sender_name="ACME LLC", sender_address="Moscow")
+    await mailboxes(ws, "ready.test", 1, status=MailboxStatus.ACTIVE)
+    steps = STEPS.replace("\n---", "\n=== variant B\nSubject: Вопрос\nДругой текст.\n---", 1)
+    for line in ("/campaign_new q1", "/campaign_group q1 ready.test", "/campaign_steps q1\n" + steps):
+        assert (await runner.run_line(admin, "c1", line)).ok, line
+    t = translator("en")
+    reply = await runner.run_line(admin, "c1", "/campaign_test q1 Анна <anna@acme.example> B 2")
+    assert reply.plain_text() == t("campaign-test-queued", name="q1", email="anna@acme.example", step=2, variant="B")
+    row = await OutboundMessage.get(kind=MessageKind.TEST)
+    assert (row.step_position, row.variant, row.body) == (2, 1, "anna@acme.example")
+    reply = await runner.run_line(admin, "c1", "/campaign_test q1 me@acme.example")
+    assert reply.plain_text() == t("campaign-test-queued", name="q1", email="me@acme.example", step=1, variant="A")
+    for options, expected in (
+        ("3", t("error-campaign-preview-step", name="q1", step=3)),
+        ("C", t("error-content-variant-not-found", step=1, variant="C")),
+        ("2 please", t("error-campaign-test-word", word="please")),
+    ):
+        reply = await runner.run_line(admin, "c1", f"/campaign_test q1 me@acme.example {options}")
+        assert not reply.ok and reply.plain_text() == expected, options
+    assert await OutboundMessage.filter(kind=MessageKind.TEST).count() == 2
 
 
 async def test_a_word_file_sent_as_the_sequence_is_named_not_called_a_list(clock: FrozenClock) -> None:
@@ -583,7 +617,7 @@ async def test_a_test_send_to_a_cyrillic_domain_is_confirmed_as_typed(clock: Fro
     assert reply.ok, reply.plain_text()
     row = await OutboundMessage.get(kind=MessageKind.TEST)
     assert row.body == "anna@xn--80a1acny.xn--p1ai"
-    expected = translator("ru")("campaign-test-queued", name="q1", email="anna@почта.рф", id=row.id)
+    expected = translator("ru")("campaign-test-queued", name="q1", email="anna@почта.рф", step=1, variant="A")
     assert reply.plain_text() == expected
 
 
