@@ -46,15 +46,25 @@ def check_size(size: int, *, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
         raise UserError("error-upload-too-large", limit_kb=str(max_bytes // 1024))
 
 
+_ZIPPED_DOCUMENTS: Final = (
+    (b"word/", "DOCX"),
+    (b"xl/", "XLSX"),
+    (b"application/vnd.oasis.opendocument.spreadsheet", "ODS"),
+    (b"application/vnd.oasis.opendocument.text", "ODT"),
+    (b"Index/Document.iwa", "Numbers"),
+)
+"""What in a ZIP's first bytes names the document it is: the entries of Office files, the stored `mimetype` entry
+an OpenDocument file (LibreOffice, OpenOffice) must begin with, the index of an Apple Numbers (iWork) file."""
+
+
 def known_format(sample: bytes) -> str | None:
-    """The name of a known non-text format the file starts with ("DOCX", "XLSX", "PDF", …), else None. An
-    Office document is a ZIP whose entries are named in the first bytes: word/… is DOCX, xl/… is XLSX."""
+    """The name of a known non-text format the file starts with ("DOCX", "XLSX", "ODS", "PDF", …), else None.
+    A document saved as a ZIP is named by what is inside (`_ZIPPED_DOCUMENTS`): an .ods is a ZIP of several
+    files too, and was answered "an archive must hold one CSV, this one holds 4: mimetype, content.xml, …"."""
     for magic, name in _FORMATS:
         if sample.startswith(magic):
-            if magic == b"PK\x03\x04" and b"word/" in sample:
-                return "DOCX"
-            if magic == b"PK\x03\x04" and b"xl/" in sample:
-                return "XLSX"
+            if magic == b"PK\x03\x04":
+                return next((document for marker, document in _ZIPPED_DOCUMENTS if marker in sample), name)
             return name
     return None
 

@@ -471,3 +471,18 @@ def test_a_damaged_or_oversized_archive_is_refused_however_far_it_gets() -> None
     assert "MB" in EN("error-leads-unpacked-too-large", limit_mb=64) and "ZIP" in EN(
         "error-leads-archive-broken", format="ZIP"
     )
+
+
+def test_a_libreoffice_or_numbers_spreadsheet_is_refused_by_name_not_as_an_archive_of_several_files() -> None:
+    """An .ods or .numbers is a ZIP of several files: it was answered "an archive must hold exactly one CSV, this
+    one holds 4: mimetype, content.xml, …", which tells a manager nothing about what to do."""
+    ods = io.BytesIO()
+    with zipfile.ZipFile(ods, "w", zipfile.ZIP_DEFLATED) as archive:  # as LibreOffice writes it: mimetype first, stored
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        for name in ("content.xml", "styles.xml", "meta.xml", "META-INF/manifest.xml"):
+            archive.writestr(name, "<x/>")
+    numbers = zipped(("Index/Document.iwa", b"\0\1\2"), ("Metadata/Properties.plist", b"<x/>"),
+                     ("preview.jpg", b"\xff\xd8\xff"))  # fmt: skip
+    assert refusal(ods.getvalue()) == ("error-leads-format", {"format": "ODS"})
+    assert refusal(numbers) == ("error-leads-format", {"format": "Numbers"})
+    assert "ODS" in translator("ru")("error-leads-format", format="ODS")
