@@ -101,6 +101,8 @@ async def leads_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
         hasher=AddressHasher.from_vault(ctx.services["vault"]),
     )
     reply = Reply().add(_counts(ctx, report))
+    if report.title_lines:
+        reply.add(ctx.t("leads-import-title-skipped", line=report.header_line, count=report.title_lines))
     if report.headerless_column is not None:
         reply.add(ctx.t("leads-import-no-header", column=report.headerless_column))
         if report.unread_columns:

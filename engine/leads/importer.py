@@ -2,7 +2,8 @@
 
 1. The size is checked first; a sample decides the format, encoding and delimiter (`engine.leads.reader`).
 2. The header is mapped (`engine.leads.columns`); a first line that is a lead (no header row) is read as one,
-   and of such a file only the addresses (`ImportReport.headerless_column` says so). A file without an email
+   and of such a file only the addresses (`ImportReport.headerless_column` says so); lines of a title above the
+   header row are skipped (`ImportReport.title_lines`). A file without an email
    column, without any legal basis (neither a column nor `basis=`) or without any source (neither a column nor
    `source=`) is refused before anything is written (152-FZ, 38-FZ: each lead keeps where it came from and why
    we may write to it). A basis is one of `LegalBasis`, named by the first word (`договор 12` → contract, the
@@ -100,6 +101,8 @@ class ImportReport:
     dns: DomainStats = field(default_factory=DomainStats)
     headerless_column: int | None = None  # the file had no header row: the addresses came from this column (1-based)
     unread_columns: int = 0  # …and this many other columns of its first line were not read (no names for them)
+    header_line: int = 1  # the line of the header row (1-based)
+    title_lines: int = 0  # lines with text above it that were skipped (a title, a date): not leads, not the header
     delimiter: str = ";"  # the file's: the rejection report is separated the same way, for the Excel that saved it
 
     def reject(self, line: int, raw: str, reason: str) -> None:
@@ -239,6 +242,8 @@ async def import_leads(
         campaign=campaign.name if campaign else None,
         headerless_column=head.headerless_column,
         unread_columns=head.unread_columns,
+        header_line=head.line,
+        title_lines=head.title_lines,
         delimiter=layout.delimiter,
     )
     parser = _Parser(head.records, cmap, options, width=head.width)
@@ -295,24 +300,51 @@ class _Head:
     cmap: ColumnMap
     width: int
     records: Iterator[tuple[int, list[str]]]
+    line: int = 1  # where the header row is (1-based)
+    title_lines: int = 0  # lines with text above it, skipped
     headerless_column: int | None = None  # no header row: the column (1-based) the addresses were read from
     unread_columns: int = 0  # …and how many other columns of its first line hold values that were not read
+
+
+MAX_TITLE_LINES: Final = 10
+"""Lines above the header row a file may have (a report's title, its date, a blank merged row) before it is
+refused as having no email column."""
+_NOT_A_HEADER: Final = ("error-leads-no-email", "error-leads-no-header")
 
 
 def _head(records: Iterator[tuple[int, list[str]]], options: ImportOptions) -> _Head:
     """The first record that is not blank (empty lines above the header are skipped), mapped. A first line
     that is a lead (a list exported without a header row) is read as one, and only the addresses of the file.
-    Raises `UserError`: `error-leads-empty` (no record), and what `map_columns` raises."""
-    first = next(((line, record) for line, record in records if "".join(record).strip()), None)
+    A first line that maps no email column may be a title ("Клиенты на 01.12.2026", as CRM and 1C exports and
+    hand-made sheets put one above the header): the header is then the first of the next `MAX_TITLE_LINES`
+    lines that maps, as long as none of the lines before it holds an address (nothing that is a lead is skipped).
+    Raises `UserError`: `error-leads-empty` (no record), and what `map_columns` raises for the first line."""
+    filled = ((line, record) for line, record in records if "".join(record).strip())
+    first = next(filled, None)
     if first is None:
         raise UserError("error-leads-empty")
     line, header = first
     email_at = _headerless(header, options)
     if email_at is None:
-        return _Head(header, map_columns(header, options.columns), len(header), records)
+        try:
+            return _Head(header, map_columns(header, options.columns), len(header), records, line)
+        except UserError as refused:
+            if refused.key not in _NOT_A_HEADER:
+                raise
+            for titles, (line, record) in enumerate(itertools.islice(filled, MAX_TITLE_LINES), 1):
+                if _headerless(record, options) is not None:  # a lead: the first line was no title
+                    break
+                try:
+                    cmap = map_columns(record, options.columns)
+                except UserError as again:
+                    if again.key not in _NOT_A_HEADER:
+                        raise
+                    continue
+                return _Head(record, cmap, len(record), records, line, titles)
+            raise refused from None
     unread = sum(1 for i, cell in enumerate(header) if i != email_at and cell.strip())
     rest = itertools.chain([(line, header)], records)
-    return _Head(header, ColumnMap({"email": email_at}), MAX_COLUMNS, rest, email_at + 1, unread)
+    return _Head(header, ColumnMap({"email": email_at}), MAX_COLUMNS, rest, line, 0, email_at + 1, unread)
 
 
 def _headerless(header: list[str], options: ImportOptions) -> int | None:

@@ -177,8 +177,8 @@ def guess_delimiter(text: str) -> str:
         lines = lines[:-1]  # the sample may end mid-line
     try:
         return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        header = lines[0] if lines else ""
+    except csv.Error:  # the header is the first line that has a delimiter: a title above it may have none
+        header = next((line for line in lines if any(d in line for d in DELIMITERS)), "")
         counts = {d: header.count(d) for d in DELIMITERS}
         best = max(counts, key=lambda d: counts[d])
         return best if counts[best] else ","

@@ -15,6 +15,10 @@ leads-import-no-header-unread = { $count ->
     [one] { $count } other column was
    *[other] { $count } other columns were
 } not imported (names, companies…): add a header row, e.g. email;Имя;Компания, and send the file again to keep them.
+leads-import-title-skipped = Column headers were read from line { $line }; { $count ->
+    [one] the line above it was skipped
+   *[other] the { $count } lines above it were skipped
+} (a title or a date, not leads).
 leads-import-enrolled = Added to campaign "{ $campaign }": { $enrolled }.
 leads-import-skipped = Not added to the campaign: { $reasons }.
 leads-import-reasons = Reasons: { $reasons }.

@@ -16,6 +16,11 @@ leads-import-no-header-unread = { $count ->
     [few] Ещё { $count } столбца не импортированы
    *[many] Ещё { $count } столбцов не импортированы
 } (имена, компании…): чтобы сохранить их, добавьте строку заголовка, например email;Имя;Компания, и пришлите файл снова.
+leads-import-title-skipped = Заголовки колонок взяты из строки { $line }; { $count ->
+    [one] строка над ней пропущена
+    [few] { $count } строки над ней пропущены
+   *[many] { $count } строк над ней пропущено
+} (название таблицы, дата — не лиды).
 leads-import-enrolled = В кампанию «{ $campaign }» добавлено: { $enrolled }.
 leads-import-skipped = Не добавлены в кампанию: { $reasons }.
 leads-import-reasons = Причины: { $reasons }.

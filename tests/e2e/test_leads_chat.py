@@ -277,3 +277,30 @@ async def test_the_rejection_report_is_separated_as_the_upload_was_so_the_same_e
     assert report.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig")), delimiter=separator))
     assert rows == [["Line", "Email", "Reason"], ["2", "not-an-address", EN("leads-reason-syntax")]]
+
+
+@pytest.mark.parametrize(
+    ("data", "header_line"),
+    [
+        ("Клиенты на 01.12.2026;;\r\n;;\r\nОтдел продаж;;\r\nemail;Имя;Компания\r\n"
+         "anna@acme.leads.test;Анна;Ромашка\r\n"
+         "boris@acme.leads.test;Борис;\r\n".encode("cp1251"), 4),  # Russian Excel: the title row is merged cells
+        ("Выгрузка из CRM\nОтдел продаж\nemail;Имя;Компания\nanna@acme.leads.test;Анна;Ромашка\n"
+         "boris@acme.leads.test;Борис;\n".encode(), 3),  # typed by hand above a LibreOffice export: no separators
+    ],
+    ids=["excel", "plain"],
+)  # fmt: skip
+async def test_a_title_above_the_header_row_is_skipped_and_said_not_refused_as_no_email_column(
+    runner: Runner, data: bytes, header_line: int
+) -> None:
+    """A sheet with its title and a line of notes above the header row was refused: "no email column; headers
+    found: Клиенты на 01.12.2026". The header is the first line below that names an email column."""
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin", "ru")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    reply = await runner.run(admin, "console", "leads_import", ["source=сайт", "basis=согласие"],
+                             Attachment("leads.csv", data))  # fmt: skip
+    assert reply.ok, reply.plain_text()
+    assert RU("leads-import-title-skipped", line=header_line, count=2) in reply.plain_text()
+    assert dict(await Lead.all().values_list("email", "company")) == {
+        "anna@acme.leads.test": "Ромашка", "boris@acme.leads.test": ""}  # fmt: skip
+    assert not reply.files  # nothing rejected: the title lines are no leads
