@@ -105,14 +105,22 @@ class AddressChecker:
 
 
 _NAMED: Final = re.compile(r"[^<>@]*<([^<>]*)>")  # `Иван Петров <ivan@acme.ru>`, as mail programs export contacts
+_INVISIBLE: Final = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+"""Zero-width spaces and joiners, direction marks, soft hyphens: what an address copied from a web page or a
+messenger carries unseen. Left in, `ivan@acme.ru` was "not an address" (or "not in Latin letters")."""
+_QUOTES: Final = "\"'«»“”„‘’`"  # around an address typed in a sentence: «ivan@acme.ru»
+_SENTENCE_END: Final = ".,;:!?"  # after an address at the end of a sentence: no domain ends in them
 
 
 def _bare(raw: str) -> str:
-    """The address of a cell: without spaces around it, its display name and angle brackets, or a `mailto:`."""
-    value = raw.strip()
+    """The address of a cell: without spaces, invisible characters and quotes around it, its display name and
+    angle brackets, a `mailto:` (and the `?subject=` a link adds), or the punctuation of a sentence after it."""
+    value = _INVISIBLE.sub("", raw).strip()
     named = _NAMED.fullmatch(value)
     value = (named[1] if named else value.strip("<>")).strip()
-    return value[len("mailto:") :].strip() if value[:7].lower() == "mailto:" else value
+    if value[:7].lower() == "mailto:":
+        value = value[len("mailto:") :].partition("?")[0].strip()
+    return value.lstrip(_QUOTES).rstrip(_QUOTES + _SENTENCE_END).strip()
 
 
 def normalize(raw: str, *, test_environment: bool = False) -> str | None:

@@ -394,7 +394,8 @@ async def test_forget_reads_an_address_as_the_import_stored_it(clock: FrozenCloc
         erased = await forget.forget(actor(ws), clock, written, hasher=HASHER)
         assert erased.leads == 1 and not await Lead.filter(email=IVAN).exists()
     assert await Suppression.filter(workspace=ws).values_list("value", flat=True) == [HASHER.value(IVAN)]
-    for garbage in (f"\u200b{IVAN}", f'"ivan"@{IVAN.partition("@")[2]}'):  # a zero-width space pasted in, quotes
+    # a control character pasted in, quotes (a zero-width space is read away, as the import reads it: `checks`)
+    for garbage in (f"iv\x01{IVAN[2:]}", f'"ivan"@{IVAN.partition("@")[2]}'):
         with pytest.raises(UserError) as refused:
             await forget.forget(actor(ws), clock, garbage, hasher=HASHER)
         assert refused.value.key == "error-forget-address"

@@ -134,6 +134,28 @@ def test_normalization(raw: str, email: str | None) -> None:
     assert normalize(raw) == email
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ivan@acme.ru.",  # the end of a sentence it was copied from
+        "ivan@acme.ru,",
+        "ivan@acme.ru;",
+        "\u200bivan@acme.ru",  # a zero-width space from a web page: was "not in Latin letters"
+        "ivan@acme.ru\u200b",
+        "\u200eivan@acme.ru\u2060",  # direction mark, word joiner
+        "iv\u00adan@acme.ru",  # a soft hyphen a word processor put in
+        "«ivan@acme.ru»",
+        "'ivan@acme.ru'",
+        '"Ivan@Acme.ru".',
+        "mailto:ivan@acme.ru?subject=Заказ",  # a link's address copied with its query
+    ],
+)
+def test_an_address_as_people_paste_it_is_the_address(raw: str) -> None:
+    """Each of these was rejected as "not an email address" although it plainly holds one: invisible characters,
+    quotes and the punctuation of the sentence it was copied from are no part of an address."""
+    assert AddressChecker().check(raw) == AddressChecker().check("ivan@acme.ru")
+
+
 def test_verdicts_offline() -> None:
     checker = AddressChecker()
     assert checker.check("иван@почта.рф").reason == "local_not_latin"  # it looks like an address: say what is wrong
