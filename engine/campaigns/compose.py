@@ -89,6 +89,16 @@ def clean_field(value: Any) -> str:
     return _SPACES.sub(" ", _CONTROLS.sub(" ", text)).strip()
 
 
+def name_case(value: str) -> str:
+    """A person's name as a letter writes it: one typed all in capitals or all in small letters ("ИВАН",
+    "петров-водкин", as web forms and CRM exports give them) is capitalized word by word ("Иван",
+    "Петров-Водкин"), or "Здравствуйте, ИВАН!" is shouted at the lead (and caps read as spam to filters). A name
+    in mixed case ("МакКуин", "де Голль") is the person's own spelling and stays as it is."""
+    if sum(ch.isalpha() for ch in value) < 2 or not (value.isupper() or value.islower()):
+        return value
+    return value.title()
+
+
 def clean_subject(value: str) -> str:
     """A rendered subject with every control character and line break removed (replaced by one space)."""
     return _SPACES.sub(" ", _CONTROLS.sub(" ", value)).strip()
@@ -128,15 +138,16 @@ def lead_fields(
     sender_company: str = "",
 ) -> dict[str, str]:
     """The fields a template may use, keyed case-folded with spaces as `_` (`field_key`: a column "Job Title"
-    is `{job_title}`); the base fields win over custom columns of the same name."""
+    is `{job_title}`); the base fields win over custom columns of the same name. A lead's first and last name
+    are in `name_case`."""
     fields: dict[str, str] = {}
     for key, value in list((custom or {}).items())[:_MAX_CUSTOM_KEYS]:
         if isinstance(value, str | int | float | bool) or value is None:
             fields[field_key(str(key))] = clean_field(value)
     fields |= {
         "email": clean_field(email),
-        "first_name": clean_field(first_name),
-        "last_name": clean_field(last_name),
+        "first_name": name_case(clean_field(first_name)),
+        "last_name": name_case(clean_field(last_name)),
         "company": clean_field(company),
         "sender_name": clean_field(sender_name),
         "sender_company": clean_field(sender_company),

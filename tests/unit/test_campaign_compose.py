@@ -9,6 +9,8 @@ import email.policy
 import random
 import re
 
+import pytest
+
 from engine.campaigns.compose import (
     Identity,
     clean_field,
@@ -158,6 +160,22 @@ def test_lead_fields_are_case_folded_and_base_fields_win() -> None:
     )
     assert fields["city"] == "Omsk" and fields["email"] == "a@b.c" and fields["n"] == "5"
     assert "nested" not in fields
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "greeting"),
+    [
+        ("ИВАН", "ПЕТРОВ-ВОДКИН", "Здравствуйте, Иван Петров-Водкин!"),  # a CRM export in capitals
+        ("анна-мария", "ёлкина", "Здравствуйте, Анна-Мария Ёлкина!"),  # typed into a web form
+        ("МакКуин", "де Голль", "Здравствуйте, МакКуин де Голль!"),  # the person's own spelling stays
+        ("", "ОЛЕГОВ", "Здравствуйте, коллега Олегов!"),
+    ],
+)
+def test_a_name_in_capitals_or_small_letters_is_written_as_a_name(first: str, last: str, greeting: str) -> None:
+    """A greeting "Здравствуйте, ИВАН!" went to every lead whose list had names in capitals."""
+    fields = lead_fields(email="a@b.c", first_name=first, last_name=last)
+    template = parse("Здравствуйте, {first_name|коллега} {last_name}!", where="body")
+    assert template.render(fields, random.Random(1)) == greeting
 
 
 def test_a_column_with_a_space_in_its_header_is_a_placeholder_with_an_underscore() -> None:
