@@ -41,6 +41,7 @@ from engine.i18n import translator
 from engine.stats import normalize_email
 from engine.tracking import MAX_LINKS, TrackingLinks, redirect_location
 from models import Campaign, Lead, Mailbox, Step, Workspace
+from models.enums import EnrollmentState
 
 DEFAULT_TTL_S: Final = 30.0  # how long a step's parsed templates and the workspace identity are reused
 PREVIEW_BASE_URL: Final = "https://tracking.invalid"  # previews show where links go, never a working token
@@ -521,13 +522,54 @@ async def _display_name(mailbox_id: int | None) -> str:
     return clean_field(names[0]) if names else ""
 
 
+_LEAD_COLUMNS: Final = ("first_name", "last_name", "company")  # the fields a lead may leave empty, as columns
+
+
+async def leads_leaving_empty(campaign_id: int, names: Iterable[str]) -> dict[str, int]:
+    """How many of the campaign's active leads leave each field of `names` (case-folded placeholder names) empty:
+    a placeholder without a fallback renders nothing for them ("Здравствуйте, !"). A custom field counts as
+    empty when none of the columns that are that placeholder (`field_key`) has a value. Only fields some lead
+    leaves empty are returned; names that are no lead field (`sender_name`, an unknown one) are left out."""
+    conn = connections.get("default")
+    wanted = sorted(set(names) - {"email", "sender_name", "sender_company"})
+    if not wanted:
+        return {}
+    keys: dict[str, list[str]] = {}
+    if set(wanted) - set(_LEAD_COLUMNS):
+        rows = await conn.execute_query_dict(_CUSTOM_KEYS, [campaign_id])
+        for r in rows:
+            keys.setdefault(field_key(str(r["k"])), []).append(str(r["k"]))
+    params: list[Any] = [campaign_id]
+    counted: list[tuple[str, str]] = []
+    for name in wanted:
+        if name in _LEAD_COLUMNS:
+            counted.append((name, f"btrim(l.{name}) = ''"))
+        elif name in keys:
+            empty = []
+            for key in keys[name]:
+                params.append(key)
+                empty.append(f"coalesce(btrim(l.custom ->> ${len(params)}), '') = ''")
+            counted.append((name, " AND ".join(empty)))
+    if not counted:
+        return {}
+    filters = ", ".join(f"count(*) FILTER (WHERE {cond}) AS c{i}" for i, (_, cond) in enumerate(counted))
+    sql = (
+        f"SELECT {filters} FROM enrollment e JOIN lead l ON l.id = e.lead_id "  # noqa: S608 - names from a whitelist, values as parameters
+        f"WHERE e.campaign_id = $1 AND e.state = '{EnrollmentState.ACTIVE.value}'"
+    )
+    [row] = await conn.execute_query_dict(sql, params)
+    return {name: int(row[f"c{i}"]) for i, (name, _) in enumerate(counted) if row[f"c{i}"]}
+
+
+_CUSTOM_KEYS: Final = (
+    "SELECT DISTINCT k FROM enrollment e JOIN lead l ON l.id = e.lead_id, "
+    "LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(l.custom) = 'object' THEN l.custom ELSE '{}' END) AS k "
+    "WHERE e.campaign_id = $1 LIMIT 1000"
+)
+
+
 async def campaign_fields(campaign_id: int) -> frozenset[str]:
     """The fields templates of this campaign may use: the base fields and every custom column seen in the
     campaign's leads (what `check_content` takes as `known_fields`)."""
-    rows = await connections.get("default").execute_query_dict(
-        "SELECT DISTINCT k FROM enrollment e JOIN lead l ON l.id = e.lead_id, "
-        "LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(l.custom) = 'object' THEN l.custom ELSE '{}' END) AS k "
-        "WHERE e.campaign_id = $1 LIMIT 1000",
-        [campaign_id],
-    )
+    rows = await connections.get("default").execute_query_dict(_CUSTOM_KEYS, [campaign_id])
     return BASE_FIELDS | {field_key(str(r["k"])) for r in rows}

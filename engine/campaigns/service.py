@@ -642,6 +642,7 @@ async def _content(campaign: Campaign, steps: list[Step], space: Workspace) -> t
     known = await campaign_fields(campaign.id)
     errors: list[Reason] = []
     warnings: list[Reason] = []
+    required: set[str] = set()
     for step in steps:
         variants = [(str(v.get("subject", "")), str(v.get("body", ""))) for v in step.variants]
         if len(set(variants)) == 1:
@@ -650,7 +651,29 @@ async def _content(campaign: Campaign, steps: list[Step], space: Workspace) -> t
         for f in findings:
             reason = Reason(f.key, dict(f.params), step=step.position)
             (errors if f.severity == "error" else warnings).append(reason)
+        required |= _required_fields(variants)
+    if not errors:
+        empty = await compose.leads_leaving_empty(campaign.id, required & known)
+        for name, leads in sorted(empty.items())[:EMPTY_FIELDS_NAMED]:
+            params: dict[str, str | int] = {"field": f"{{{name}}}", "leads": leads, "example": f"{{{name}|…}}"}
+            warnings.append(Reason("campaign-warn-empty-field", params))
     return errors, warnings
+
+
+EMPTY_FIELDS_NAMED: Final = 5
+
+
+def _required_fields(variants: list[tuple[str, str]]) -> set[str]:
+    """The placeholders the variants use without a fallback (a template that does not parse: none, its error is
+    reported by the content check)."""
+    names: set[str] = set()
+    for subject, body in variants:
+        for text in (subject, body):
+            try:
+                names |= parse_template(text, where="").required
+            except UserError:
+                continue
+    return names
 
 
 async def pause_campaign(actor: Actor, clock: Clock, name: str) -> Campaign:

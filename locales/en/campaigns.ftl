@@ -127,6 +127,10 @@ campaign-warn-slow = { $leads } { $leads ->
     [one] day
    *[other] days
 }
+campaign-warn-empty-field = { $leads } { $leads ->
+    [one] lead leaves
+   *[other] leads leave
+} { $field } empty: nothing will stand in its place in their letters. Fill it in the CSV or give a fallback: { $example }
 campaign-title = { $name } — { $status }, steps: { $steps }
 campaign-progress = Leads: { $enrolled } ({ $states })
 campaign-sent = Sent today: { $today }, in total: { $total }; planned: { $pending }; next: { $next }

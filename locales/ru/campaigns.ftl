@@ -113,6 +113,10 @@ campaign-warn-slow = лидов { $leads }, готовых ящиков { $ready
     [one] дня
    *[other] дней
 }
+campaign-warn-empty-field = у { $leads } { $leads ->
+    [one] лида
+   *[other] лидов
+} пустое поле { $field }: в их письмах на его месте ничего не будет. Заполните его в CSV или задайте запасное значение: { $example }
 campaign-title = { $name } — { $status }, шагов: { $steps }
 campaign-progress = Лидов: { $enrolled } ({ $states })
 campaign-sent = Отправлено сегодня: { $today }, всего: { $total }; в плане: { $pending }; следующее: { $next }

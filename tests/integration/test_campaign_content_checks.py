@@ -136,3 +136,25 @@ async def test_a_preview_names_the_fields_a_lead_leaves_empty(clock: FrozenClock
     assert "Пишем Ромашка про Омск" in full and "{company}" not in full
     sample = (await runner.run_line(admin, "c1", "/campaign_preview q1")).plain_text()
     assert "{company}" not in sample  # sample values fill every field
+
+
+async def test_a_placeholder_some_leads_leave_empty_needs_a_confirmation_naming_how_many(clock: FrozenClock) -> None:
+    """A campaign whose letter says "Здравствуйте, {first_name}! Вы {должность} в {company}" started without a word
+    when half its leads had no name or title: they got "Здравствуйте, ! Вы  в Ромашка". The content check only
+    asked whether some lead has the column; now the launch counts the leads that leave each one empty."""
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=1)  # lead0: a first name, no title, no company
+    campaign = await Campaign.get(workspace_id=ws.id, name="q1")
+    for n, (name, custom) in enumerate([("Анна", {"Должность": "директор"}), ("", {}), ("", {"Должность": " "})]):
+        lead = await Lead.create(workspace=ws, email=f"more{n}@example.com", first_name=name, custom=custom)
+        await Enrollment.create(campaign=campaign, lead=lead, next_due_at=NOW)
+    letter = f"Тема: Здравствуйте, {{first_name}}\n{LONG} Вы {{должность}} в {{company|вашей компании}}."
+    await service.set_steps(manager, clock, "q1", letter)
+    waiting = await service.start_campaign(manager, clock, "q1")
+    empty = [(w.key, w.params) for w in waiting.warnings if w.key == "campaign-warn-empty-field"]
+    assert empty == [
+        ("campaign-warn-empty-field", {"field": "{first_name}", "leads": 2, "example": "{first_name|…}"}),
+        ("campaign-warn-empty-field", {"field": "{должность}", "leads": 3, "example": "{должность|…}"}),
+    ]  # {company} has a fallback: its empty value is no gap
+    assert (await Campaign.get(name="q1")).status is CampaignStatus.DRAFT
+    assert translator("ru")("campaign-warn-empty-field", **empty[0][1]).startswith("у 2 лидов пустое поле {first_name}")
