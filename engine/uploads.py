@@ -57,16 +57,27 @@ _ZIPPED_DOCUMENTS: Final = (
 an OpenDocument file (LibreOffice, OpenOffice) must begin with, the index of an Apple Numbers (iWork) file."""
 
 
+_MARKUP: Final = ((b"<html", "HTML"), (b"<!doctype html", "HTML"), (b"<table", "HTML"), (b"<?xml", "XML"))
+"""How a web page or an XML file begins: CRMs (Bitrix24, amoCRM) and 1C export "Excel" lists as an HTML table in
+a file named .xls, and Excel 2003 saved "XML Spreadsheet"; Excel opens either, our CSV reader cannot."""
+
+
+def _markup(sample: bytes) -> str | None:
+    head = sample[:512].removeprefix(codecs.BOM_UTF8).lstrip().lower()
+    return next((name for start, name in _MARKUP if head.startswith(start)), None)
+
+
 def known_format(sample: bytes) -> str | None:
     """The name of a known non-text format the file starts with ("DOCX", "XLSX", "ODS", "PDF", …), else None.
     A document saved as a ZIP is named by what is inside (`_ZIPPED_DOCUMENTS`): an .ods is a ZIP of several
-    files too, and was answered "an archive must hold one CSV, this one holds 4: mimetype, content.xml, …"."""
+    files too, and was answered "an archive must hold one CSV, this one holds 4: mimetype, content.xml, …". A web
+    page or an XML file is named too (`_MARKUP`)."""
     for magic, name in _FORMATS:
         if sample.startswith(magic):
             if magic == b"PK\x03\x04":
                 return next((document for marker, document in _ZIPPED_DOCUMENTS if marker in sample), name)
             return name
-    return None
+    return _markup(sample)
 
 
 def decode_upload(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> str:

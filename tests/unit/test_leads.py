@@ -508,3 +508,22 @@ def test_a_libreoffice_or_numbers_spreadsheet_is_refused_by_name_not_as_an_archi
     assert refusal(ods.getvalue()) == ("error-leads-format", {"format": "ODS"})
     assert refusal(numbers) == ("error-leads-format", {"format": "Numbers"})
     assert "ODS" in translator("ru")("error-leads-format", format="ODS")
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        ('\ufeff<html xmlns:x="urn:schemas-microsoft-com:office:excel">\n<head><meta charset="utf-8"></head><body>\n'
+         "<table>\n<tr><th>Имя</th><th>E-mail</th></tr>\n<tr><td>Иван</td><td>ivan@acme.ru</td></tr>\n</table>\n"
+         "</body></html>\n", "HTML"),  # Bitrix24's "Excel" export: an HTML table in a file named .xls
+        ('<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">\n<Worksheet>'
+         "<Table>\n<Row><Cell><Data>Email</Data></Cell></Row>\n<Row><Cell><Data>ivan@acme.ru</Data></Cell></Row>\n"
+         "</Table></Worksheet></Workbook>\n", "XML"),  # Excel 2003 "XML Spreadsheet"
+    ],
+    ids=["html", "xml"],
+)  # fmt: skip
+def test_a_crm_excel_export_that_is_a_web_page_is_refused_by_name(data: str, name: str) -> None:
+    """A CRM's "export to Excel" is often an HTML table in a file named .xls: it was read as CSV, a line that
+    mentions E-mail taken for the header, and every row rejected as "not an email address" (or the file refused
+    for "no email column, headers found: <html xmlns:x=…>")."""
+    assert refusal(data.encode()) == ("error-leads-format", {"format": name})
