@@ -133,6 +133,15 @@ def bare_address(raw: str) -> str:
     return _bare(raw)
 
 
+def mailbox_of(email: str) -> str:
+    """The mailbox a normalized address reaches: without its `+tag` (`ivan+news@acme.ru` → `ivan@acme.ru`), as
+    Gmail, Yandex, Outlook and most mail servers deliver it. Two rows of one file with the same mailbox are one
+    person, who must not get each letter twice."""
+    local, _, domain = email.rpartition("@")
+    base = local.split("+", 1)[0]
+    return f"{base or local}@{domain}"
+
+
 def is_role(email: str) -> bool:
     """A mailbox of a function, not a person (info@, sales@, zakaz@ …); `sales+ru@` and `sales.msk@` count."""
     local = email.rpartition("@")[0]

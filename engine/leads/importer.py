@@ -9,8 +9,9 @@
    we may write to it). A basis is one of `LegalBasis`, named by the first word (`договор 12` → contract, the
    words kept as its note).
 3. Records are read and checked offline in batches of `batch_rows` in a worker thread (never the whole file as
-   rows in memory); duplicates within the file are found through a set of address hashes. A row with a value
-   past the header's last column is refused (`extra_cells`): a delimiter inside an unquoted value shifted it.
+   rows in memory); duplicates within the file (by mailbox: case and a `+tag` aside) are found through a set of
+   hashes. A row with a value past the header's last column is refused (`extra_cells`): a delimiter inside an
+   unquoted value shifted it.
 4. Each batch's new domains are asked of DNS (`engine.leads.domains`, bounded, cached), suppressions are looked
    up in one query (with the keyed hashes `/forget` leaves: an erased person is never stored again); suppressed
    rows are not stored at all; the other rows are COPYed into a temporary table and upserted with one
@@ -39,7 +40,7 @@ from engine.campaigns.enroll import EnrollReport, enroll
 from engine.clock import Clock, typed_zone
 from engine.compliance.hashing import AddressHasher
 from engine.errors import Conflict, NotFound, UserError
-from engine.leads.checks import AddressChecker, Checked
+from engine.leads.checks import AddressChecker, Checked, mailbox_of
 from engine.leads.columns import BASIS_WORDS, ColumnMap, map_columns, parse_basis
 from engine.leads.domains import DomainChecker, DomainMail, DomainStats
 from engine.leads.reader import (
@@ -132,7 +133,7 @@ class _Parser:
         self._width = width  # the header's columns: a value past them has no column (a stray delimiter?)
         self._options = options
         self._checker = AddressChecker(test_environment=options.test_environment)
-        self._seen: set[int] = set()  # hash() of each address: 1M addresses in ~60 MB instead of ~110 MB
+        self._seen: set[int] = set()  # hash() of each mailbox: 1M addresses in ~60 MB instead of ~110 MB
         self.report_rows = 0
         self.rejections: list[tuple[int, str, str]] = []
         self._columns = [(name, index, MAX_TEXT[name]) for name, index in cmap.fields.items() if name != "email"]
@@ -157,7 +158,7 @@ class _Parser:
             elif (checked := self._checker.check(raw)).email is None:
                 self.rejections.append((line, raw, checked.reason))
             else:
-                key = hash(checked.email)
+                key = hash(mailbox_of(checked.email))  # `Ivan+news@` repeats `ivan@`: one inbox, one person
                 row = "duplicate" if key in self._seen else self._row(line, raw, checked, record)
                 if isinstance(row, str):  # not stored: a later row with a basis is no duplicate
                     self.rejections.append((line, raw, row))

@@ -396,3 +396,17 @@ async def test_import_into_a_campaign_enrolls_in_the_same_transaction(acme: Work
     with pytest.raises(NotFound) as unknown:
         await import_leads(manager(acme), data, clock, options=dataclasses.replace(options, campaign="Лето"))
     assert unknown.value.params == {"name": "Лето"}
+
+
+async def test_addresses_of_one_mailbox_in_one_file_are_one_lead(acme: Workspace, clock: FrozenClock) -> None:
+    """`ivan@`, `Ivan+news@` and `IVAN+promo@` reach one inbox (Gmail, Yandex, Outlook deliver a +tag to its
+    mailbox): the +tagged rows were two more leads, each enrolled, and the person got every letter three times."""
+    campaign = await Campaign.create(workspace=acme, name="Весна")
+    data = csv("ivan@acme.leads.test;Иван;", "Ivan+news@acme.leads.test;;", "IVAN+promo@ACME.leads.test;;",
+               "ivana@acme.leads.test;Ивана;")  # fmt: skip
+    options = dataclasses.replace(TEST, campaign="Весна", check_dns=False)
+    report = await import_leads(manager(acme), data, clock, options=options)
+    assert (report.imported, report.duplicates, report.enrolled) == (2, 2, 2)
+    assert [(r.line, r.reason) for r in report.rejections] == [(3, "duplicate"), (4, "duplicate")]
+    assert sorted(await Lead.all().values_list("email", flat=True)) == ["ivan@acme.leads.test", "ivana@acme.leads.test"]
+    assert await Enrollment.filter(campaign=campaign).count() == 2
