@@ -389,6 +389,13 @@ def _judge_spf(plan: DnsPlan, e: Expectation, found: Sequence[str], lookups: Loo
             return V.INVALID, problems
     if not record.authorizes(plan.spf_include):
         return V.MISMATCH, [*problems, Problem("dns-problem-spf-no-include", {"include": plan.spf_include})]
+    ending = record.all_term
+    if ending is not None and ending.qualifier in ("", "+"):  # every server on the internet may send as the domain
+        return V.INVALID, [*problems, Problem("dns-problem-spf-pass-all", {"term": ending.text})]
+    if ending is not None and ending.qualifier == "?":
+        problems.append(Problem("dns-problem-spf-neutral-all", {"term": ending.text}, True))
+    elif ending is None and record.redirect is None:  # RFC 7208 4.7: no match and no all is "neutral"
+        problems.append(Problem("dns-problem-spf-no-all", warning=True))
     return V.OK, problems
 
 

@@ -161,7 +161,8 @@ def merge_include(records: Sequence[str], include: str) -> str:
 
     With nothing published the result is `v=spf1 include:<include> ~all`. Several records (already broken:
     `permerror`) are folded into the first one: the others' mechanisms are added before its `all`, and their
-    redirects become includes. The new include goes before `all` (terms after `all` are never evaluated) or,
+    redirects become includes. A `+all` (anyone may send as the domain, which the check calls invalid) becomes
+    `~all`. The new include goes before `all` (terms after `all` are never evaluated) or,
     in a record that ends with a redirect, after the last mechanism.
     """
     parsed = [parse_spf(text) for text in records if is_spf(text)]
@@ -180,6 +181,8 @@ def merge_include(records: Sequence[str], include: str) -> str:
             seen.add(term.text.lower())
             mechanisms.append(term)
     tail = [base.all_term] if base.all_term is not None else []
+    if base.all_term is not None and base.all_term.qualifier in ("", "+"):  # "+all" lets anyone send: soft-fail
+        tail = [SpfTerm("~all", "all", "", "~")]
     return " ".join((VERSION, *(t.text for t in (*mechanisms, *tail, *modifiers))))
 
 

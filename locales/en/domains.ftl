@@ -94,6 +94,9 @@ dns-problem-spf-unresolved = The SPF record of included { $domain } could not be
 dns-problem-spf-include-none = { $domain }, named by include or redirect, publishes no SPF record: receivers will treat the whole SPF as broken (permerror).
 dns-problem-spf-include-several = { $domain }, named by include or redirect, publishes several SPF records instead of one: receivers will treat the whole SPF as broken (permerror).
 dns-problem-spf-no-include = SPF lacks include:{ $include } — the provider's mail will fail SPF.
+dns-problem-spf-pass-all = SPF ends with “{ $term }”: any server on the internet may send mail as this domain — the record protects nothing, and spam filters penalize it. It must be ~all or -all.
+dns-problem-spf-neutral-all = SPF ends with “{ $term }”: mail from other servers gets a “neutral” result and is not rejected. ~all or -all is better.
+dns-problem-spf-no-all = SPF has no “all” at its end: mail from other servers gets a “neutral” result and is not rejected. Better add ~all or -all.
 dns-problem-dkim-version = Tag v must come first and be DKIM1.
 dns-problem-dkim-key-type = Key type “{ $type }” is not supported: rsa or ed25519.
 dns-problem-dkim-no-key = The record has no public key (tag p=).

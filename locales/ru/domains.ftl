@@ -89,6 +89,9 @@ dns-problem-spf-unresolved = Не удалось прочитать SPF доме
 dns-problem-spf-include-none = У домена { $domain } из include или redirect нет SPF-записи: получатели сочтут весь SPF ошибочным (permerror).
 dns-problem-spf-include-several = У домена { $domain } из include или redirect несколько SPF-записей вместо одной: получатели сочтут весь SPF ошибочным (permerror).
 dns-problem-spf-no-include = В SPF нет include:{ $include } — письма провайдера не пройдут проверку SPF.
+dns-problem-spf-pass-all = SPF заканчивается на «{ $term }»: отправлять письма от имени домена может любой сервер в интернете — такая запись ничего не защищает, и спам-фильтры её штрафуют. Нужно ~all или -all.
+dns-problem-spf-neutral-all = SPF заканчивается на «{ $term }»: письма с чужих серверов получают «нейтральный» результат и не отклоняются. Лучше ~all или -all.
+dns-problem-spf-no-all = В SPF нет «all» в конце: письма с чужих серверов получают «нейтральный» результат и не отклоняются. Лучше добавить ~all или -all.
 dns-problem-dkim-version = Тег v должен быть первым и равняться DKIM1.
 dns-problem-dkim-key-type = Тип ключа «{ $type }» не поддерживается: rsa или ed25519.
 dns-problem-dkim-no-key = В записи нет открытого ключа (тег p=).

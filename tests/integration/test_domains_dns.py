@@ -200,6 +200,36 @@ async def test_spf_over_ten_lookups_through_includes(
     assert too_many.params["count"] > 10
 
 
+async def test_an_spf_that_lets_anyone_send_is_invalid_and_a_neutral_one_is_warned_about(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """`+all` (or a bare `all`) passes every server on the internet; `?all`, or no `all` and no redirect, leaves
+    forged mail "neutral". The first is wrong and the plan replaces it with `~all`, the others pass with advice."""
+    cases = {
+        "plusall.test": ("v=spf1 include:_spf.yandex.net +all", V.INVALID, "dns-problem-spf-pass-all"),
+        "bareall.test": ("V=SPF1 INCLUDE:_spf.yandex.net ALL", V.INVALID, "dns-problem-spf-pass-all"),
+        "neutral.test": ("v=spf1 include:_spf.yandex.net ?all", V.OK, "dns-problem-spf-neutral-all"),
+        "noall.test": ("v=spf1 include:_spf.yandex.net", V.OK, "dns-problem-spf-no-all"),
+        "redirect.test": ("v=spf1 redirect=_spf.yandex.net", V.OK, None),  # the redirected record's -all decides
+    }
+    for name, (spf, verdict, key) in cases.items():
+        knot.set_zone(name, good_zone(name, spf=[("@", "TXT", spf)]))
+        await add_domain(manager, clock, name)
+        report = await check_dns(manager, clock, name, config)
+        check = next(r for r in report.records if r.kind == K.SPF)
+        assert check.verdict == verdict, name
+        assert [p.key for p in check.problems] == ([key] if key else []), name
+        assert not report.ok if verdict == V.INVALID else report.ok, name
+
+    (problem,) = next(
+        r for r in (await check_dns(manager, clock, "plusall.test", config)).records if r.kind == K.SPF
+    ).problems
+    for locale in ("ru", "en"):
+        assert "+all" in Translator(locale)(problem.key, **problem.params)
+    view = await plan_dns(manager, clock, "plusall.test", config)
+    assert '+ @ 3600 IN TXT "v=spf1 include:_spf.yandex.net ~all"' in view.diff_text
+
+
 async def test_nxdomain_timeout_and_servfail_are_their_own_verdicts(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:

@@ -105,6 +105,8 @@ async def test_exactly_ten_lookups_is_allowed() -> None:
         (["v=spf1 redirect=_spf.yandex.net"], "v=spf1 redirect=_spf.yandex.net"),
         (["v=spf1 redirect=_spf.mail.ru"], "v=spf1 include:_spf.yandex.net redirect=_spf.mail.ru"),
         (["google-site-verification=x", "v=spf1 mx -all"], "v=spf1 mx include:_spf.yandex.net -all"),
+        (["v=spf1 mx +all"], "v=spf1 mx include:_spf.yandex.net ~all"),  # "+all" lets anyone send
+        (["v=spf1 mx all"], "v=spf1 mx include:_spf.yandex.net ~all"),
         (
             ["v=spf1 ip4:192.0.2.10 ~all", "v=spf1 include:_spf.mail.ru mx -all", "v=spf1 redirect=other.test"],
             "v=spf1 ip4:192.0.2.10 include:_spf.mail.ru mx include:other.test include:_spf.yandex.net ~all",
