@@ -151,7 +151,23 @@ async def take_snapshot(plan: DnsPlan, resolver: dns.asyncresolver.Resolver) -> 
     keys = {("@", "MX"), ("@", "TXT")} | {(e.owner, _query_type(e)) for e in plan.expectations}
     ordered = sorted(keys)
     results = await asyncio.gather(*(lookup(resolver, absolute_name(o, plan.zone), t) for o, t in ordered))
-    return Snapshot(plan.zone, dict(zip(ordered, results, strict=True)))
+    lookups = dict(zip(ordered, results, strict=True))
+    for owner in _named_without_cname(plan, lookups):
+        for rtype in ("A", "AAAA"):
+            lookups[(owner, rtype)] = await lookup(resolver, absolute_name(owner, plan.zone), rtype)
+    return Snapshot(plan.zone, lookups)
+
+
+def _named_without_cname(plan: DnsPlan, lookups: Mapping[tuple[str, str], Lookup]) -> list[str]:
+    """Tracking names meant to be a CNAME that exist without one: what a person put there instead (an A record)
+    is what the check names and the plan replaces — a CNAME added beside it is refused by every DNS host."""
+    return [
+        e.owner
+        for e in plan.expectations
+        if e.kind == K.TRACKING
+        and _query_type(e) == "CNAME"
+        and lookups[(e.owner, "CNAME")].status == LookupStatus.NODATA
+    ]
 
 
 @dataclass(frozen=True)
@@ -241,8 +257,19 @@ async def _judge_async(
     chain: Chain | None = None
     if _aliased_elsewhere(expectation, result):
         chain = await follow_cnames(resolver, result.values[0], stop_at=_values(expectation))
+    instead: tuple[str, ...] = ()
+    if expectation.kind == K.TRACKING and _query_type(expectation) == "CNAME":
+        served = [(t, snapshot.lookups.get((expectation.owner, t))) for t in ("A", "AAAA")]
+        instead = tuple(f"{t} {v}" for t, r in served if r is not None and not r.alias for v in r.values)
     return judge(
-        plan, expectation, result, apex_missing=snapshot.apex_missing, spf_lookups=count, chain=chain, grants=grants
+        plan,
+        expectation,
+        result,
+        apex_missing=snapshot.apex_missing,
+        spf_lookups=count,
+        chain=chain,
+        grants=grants,
+        instead=instead,
     )
 
 
@@ -293,15 +320,21 @@ def judge(
     spf_lookups: LookupCount | None = None,
     chain: Chain | None = None,
     grants: Mapping[str, bool | None] | None = None,
+    instead: Sequence[str] = (),
 ) -> RecordCheck:
     """The verdict for one managed record, from one lookup (and, for a tracking CNAME that points elsewhere,
-    where its chain leads). Pure: the rules, without the network."""
+    where its chain leads; for one that is no CNAME, the records served at its name `instead`, "A 192.0.2.5").
+    Pure: the rules, without the network."""
     name = absolute_name(expectation.owner, plan.zone)
     expected = tuple(r.value for r in expectation.records)
     failure = _failure(result, apex_missing=apex_missing)
     if failure is not None:
         return RecordCheck(expectation.kind, name, expected, (), *failure)
     found = _claiming(expectation.kind, result.values)
+    if not found and instead:
+        wanted = ", ".join(v.rstrip(".") for v in _values(expectation))
+        problem = Problem("dns-problem-tracking-not-cname", {"found": ", ".join(instead), "expected": wanted})
+        return RecordCheck(expectation.kind, name, expected, tuple(instead), V.MISMATCH, (problem,))
     if not found:
         return RecordCheck(
             expectation.kind, name, expected, (), V.MISSING, (_missing(result, _query_type(expectation)),)

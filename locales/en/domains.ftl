@@ -119,6 +119,7 @@ dns-problem-dmarc-rua-unauthorized = DMARC reports go to another domain ({ $doma
 dns-problem-dmarc-rua-unchecked = DMARC reports go to another domain ({ $domain }); whether it accepts them (the record { $record }) could not be checked: DNS did not answer.
 dns-problem-dmarc-policy-differs = The published policy is { $found }, the plan says { $expected }.
 dns-problem-tracking-differs = The tracking host points elsewhere: it must be { $expected }.
+dns-problem-tracking-not-cname = The tracking host has { $found } instead of a CNAME: it needs a CNAME to { $expected }, and that record removed (DNS allows no CNAME beside other records).
 dns-problem-tracking-chain = The tracking host reaches its target through a CNAME chain ({ $chain }): it works, but every link has to stay right.
 dns-problem-tracking-chain-elsewhere = The tracking host's CNAME chain ({ $chain }) leads elsewhere: it must be { $expected }.
 dns-note-spf-unknown = There is no SPF template for this mail provider: add your server's include yourself.

@@ -114,6 +114,7 @@ dns-problem-dmarc-rua-unauthorized = Отчёты DMARC уходят на дру
 dns-problem-dmarc-rua-unchecked = Отчёты DMARC уходят на другой домен ({ $domain }); проверить, принимает ли он их (запись { $record }), не удалось: DNS не ответил.
 dns-problem-dmarc-policy-differs = Опубликована политика { $found }, а по плану — { $expected }.
 dns-problem-tracking-differs = Трекинговый адрес указывает не туда: нужно { $expected }.
+dns-problem-tracking-not-cname = У трекингового адреса вместо CNAME запись { $found }: нужна CNAME на { $expected }, а ту запись удалите (CNAME рядом с другими записями DNS не допускает).
 dns-problem-tracking-chain = Трекинговый адрес ведёт к цели через цепочку CNAME ({ $chain }): работает, но каждое звено нужно держать в порядке.
 dns-problem-tracking-chain-elsewhere = Трекинговый адрес через цепочку CNAME ({ $chain }) ведёт не туда: нужно { $expected }.
 dns-note-spf-unknown = Для этого почтового провайдера нет шаблона SPF: добавьте include своего сервера вручную.

@@ -640,6 +640,37 @@ async def test_a_tracking_cname_chain_is_followed_to_where_it_ends(
     assert (got["blindhop.test"].verdict, got["blindhop.test"].conclusive) == (V.SERVFAIL, False)
 
 
+async def test_a_tracking_host_with_an_address_instead_of_a_cname_names_it_and_the_plan_replaces_it(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """A person pointed t at an address (A, AAAA) rather than the CNAME: the check says what is there instead of
+    "no such record", and the plan's diff removes it, since a CNAME beside other records is refused."""
+    tracking = [("t", "A", "192.0.2.5"), ("t", "AAAA", "2001:db8::5")]
+    knot.set_zone("address.test", good_zone("address.test", tracking=tracking))
+    knot.set_zone("bare.test", good_zone("bare.test", tracking=[("t", "TXT", "not an address")]))
+    await add_domain(manager, clock, "address.test")
+    await add_domain(manager, clock, "bare.test")
+
+    report = await check_dns(manager, clock, "address.test", config)
+    bare = await check_dns(manager, clock, "bare.test", config)
+
+    check = next(r for r in report.records if r.kind == K.TRACKING)
+    assert check.verdict == V.MISMATCH and not report.ok
+    (problem,) = check.problems
+    assert (problem.key, problem.params) == (
+        "dns-problem-tracking-not-cname",
+        {"found": "A 192.0.2.5, AAAA 2001:db8::5", "expected": TRACKING},
+    )
+    for locale in ("ru", "en"):
+        assert "A 192.0.2.5" in Translator(locale)(problem.key, **problem.params)
+    stored = await DnsCheck.get(domain__name="address.test", record=K.TRACKING)
+    assert (stored.verdict, stored.found) == (V.MISMATCH, "A 192.0.2.5\nAAAA 2001:db8::5")
+    view = await plan_dns(manager, clock, "address.test", config)
+    assert view.changes is not None
+    assert [(c.action, c.record.rtype) for c in view.changes] == [("remove", "A"), ("remove", "AAAA"), ("add", "CNAME")]
+    assert verdicts(bare.records)[K.TRACKING] == V.MISSING  # nothing that could stand for it: missing, as before
+
+
 async def test_dmarc_reports_to_another_domain_need_that_domains_authorization(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
