@@ -403,6 +403,8 @@ def _judge_mx(plan: DnsPlan, e: Expectation, found: Sequence[str], _: LookupCoun
 
     if hosts(found) != hosts([r.value for r in e.records]):
         expected = ", ".join(sorted(h.rstrip(".") for h in hosts(_values(e))))  # the message ends its sentence
+        if "." in hosts(found):  # RFC 7505 null MX: the domain says it takes no mail at all
+            return V.MISMATCH, [Problem("dns-problem-mx-null", {"expected": expected})]
         return V.MISMATCH, [Problem("dns-problem-mx-differs", {"expected": expected})]
     return V.OK, []
 

@@ -79,6 +79,7 @@ dns-problem-servfail = SERVFAIL or a refusal: the record's state is unknown.
 dns-problem-refused = REFUSED: the server does not serve this zone or does not take our queries; the record's state is unknown.
 dns-problem-nxdomain = Not delegated, or its registration expired.
 dns-problem-mx-differs = MX points elsewhere: it must be { $expected }.
+dns-problem-mx-null = A null MX (“0 .”): the domain declares it accepts no mail — replies and bounces cannot reach it, and receivers may refuse mail from such a domain. It must be { $expected }.
 dns-problem-tag-syntax = Syntax error in “{ $tag }”: expected tag=value.
 dns-problem-tag-repeated = Tag { $tag } is repeated.
 dns-problem-spf-not-spf = The record does not start with v=spf1.

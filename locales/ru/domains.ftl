@@ -73,6 +73,7 @@ dns-problem-servfail = SERVFAIL или отказ: состояние запис
 dns-problem-refused = REFUSED: сервер не обслуживает эту зону или не принимает наши запросы; состояние записи неизвестно.
 dns-problem-nxdomain = Не делегирован или истёк срок регистрации.
 dns-problem-mx-differs = MX указывают не туда: нужно { $expected }.
+dns-problem-mx-null = «Нулевой» MX («0 .»): домен объявляет, что не принимает почту — ответы и отказы до него не дойдут, а получатели вправе отклонять письма с такого домена. Нужно { $expected }.
 dns-problem-tag-syntax = Ошибка синтаксиса в «{ $tag }»: нужен вид тег=значение.
 dns-problem-tag-repeated = Тег { $tag } повторяется.
 dns-problem-spf-not-spf = Запись не начинается с v=spf1.

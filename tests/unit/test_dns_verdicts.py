@@ -40,6 +40,9 @@ def test_failed_lookups_are_never_ok(plan: DnsPlan, kind: DnsRecordKind) -> None
 def test_mx(plan: DnsPlan) -> None:
     assert verdict(plan, K.MX, Lookup(S.ANSWER, ("10 mx.yandex.net.",))) == (V.OK, [])
     assert verdict(plan, K.MX, Lookup(S.ANSWER, ("10 mx.yandex.net.", "20 emx.mail.ru.")))[0] == V.MISMATCH
+    # RFC 7505: a null MX is no mail at all, not merely "elsewhere"
+    assert verdict(plan, K.MX, Lookup(S.ANSWER, ("0 .",))) == (V.MISMATCH, ["dns-problem-mx-null"])
+    assert verdict(plan, K.MX, Lookup(S.ANSWER, ("10 other.test.",))) == (V.MISMATCH, ["dns-problem-mx-differs"])
 
 
 def test_spf(plan: DnsPlan) -> None:
