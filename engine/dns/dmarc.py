@@ -46,8 +46,10 @@ def parse_dmarc(text: str) -> DmarcRecord:
         problems.append(Problem("dns-problem-dmarc-version"))
     raw_policy = tags.get("p", "").lower()
     policy = DmarcPolicy(raw_policy) if raw_policy in _POLICIES else None
-    if policy is None:
-        problems.append(Problem("dns-problem-dmarc-policy", {"value": tags.get("p", "")}))
+    if "p" not in tags:  # said apart: a person who never wrote p= is not helped by 'p="" is invalid'
+        problems.append(Problem("dns-problem-dmarc-no-policy"))
+    elif policy is None:
+        problems.append(Problem("dns-problem-dmarc-policy", {"value": tags["p"]}))
     if "sp" in tags and tags["sp"].lower() not in _POLICIES:
         problems.append(Problem("dns-problem-dmarc-tag", {"tag": "sp", "value": tags["sp"]}))
     for tag in ("adkim", "aspf"):

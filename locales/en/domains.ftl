@@ -114,6 +114,7 @@ dns-problem-dkim-short-key = The key has { NUMBER($bits, useGrouping: 0) } { $bi
 dns-problem-dkim-other-key = Another key is published, not the one the provider signs with.
 dns-problem-dmarc-version = The record must start with v=DMARC1.
 dns-problem-dmarc-policy = Policy p=“{ $value }” is invalid: none, quarantine or reject.
+dns-problem-dmarc-no-policy = The record has no policy (the p= tag): it needs p=none, p=quarantine or p=reject.
 dns-problem-dmarc-tag = Invalid value of tag { $tag }: “{ $value }”.
 dns-problem-dmarc-no-rua = No report address (rua): you will not see who sends in the domain's name.
 dns-problem-dmarc-rua-unauthorized = DMARC reports go to another domain ({ $domain }), which does not accept them: it lacks the record { $record } TXT “v=DMARC1”. Receivers will not send reports.

@@ -109,6 +109,7 @@ dns-problem-dkim-short-key = Ключ { NUMBER($bits, useGrouping: 0) } { $bits 
 dns-problem-dkim-other-key = Опубликован другой ключ, не тот, которым подписывает провайдер.
 dns-problem-dmarc-version = Запись должна начинаться с v=DMARC1.
 dns-problem-dmarc-policy = Политика p=«{ $value }» неверна: none, quarantine или reject.
+dns-problem-dmarc-no-policy = В записи нет политики (тег p=): нужно p=none, p=quarantine или p=reject.
 dns-problem-dmarc-tag = Неверное значение тега { $tag }: «{ $value }».
 dns-problem-dmarc-no-rua = Нет адреса для отчётов (rua): вы не увидите, кто шлёт от имени домена.
 dns-problem-dmarc-rua-unauthorized = Отчёты DMARC уходят на другой домен ({ $domain }), но он их не принимает: нет записи { $record } TXT «v=DMARC1». Получатели не будут слать отчёты.

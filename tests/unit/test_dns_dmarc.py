@@ -21,7 +21,9 @@ def test_built_record_parses_back() -> None:
     [
         ("p=none; v=DMARC1", "dns-problem-dmarc-version"),
         ("v=DMARC1; p=block", "dns-problem-dmarc-policy"),
-        ("v=DMARC1", "dns-problem-dmarc-policy"),
+        ("v=DMARC1", "dns-problem-dmarc-no-policy"),
+        ("v=DMARC1; sp=reject; rua=mailto:a@b.ru", "dns-problem-dmarc-no-policy"),  # sp= is no p=
+        ("v=DMARC1; p=; rua=mailto:a@b.ru", "dns-problem-dmarc-policy"),
         ("v=DMARC1; p=none; pct=150; rua=mailto:a@b.ru", "dns-problem-dmarc-tag"),
         ("v=DMARC1; p=none; adkim=x; rua=mailto:a@b.ru", "dns-problem-dmarc-tag"),
         ("v=DMARC1; p=none; rua=dmarc@b.ru", "dns-problem-dmarc-tag"),
