@@ -16,10 +16,10 @@ from tortoise.functions import Max
 from engine.access import Actor, require_manager
 from engine.dns.check import ResolverConfig
 from engine.dns.dnsbl import DnsblZone, Family, TargetKind, default_zones, dqs_query_zone
-from engine.dns.names import to_ascii
+from engine.dns.names import to_ascii, typed_domain
 from engine.dns.templates import DomainSpec
 from engine.domains.state import INCONCLUSIVE, DnsRow, ZoneListing
-from engine.errors import NotFound
+from engine.errors import NotFound, UserError
 from engine.settings import DnsblZoneSetting, Settings
 from models import BlacklistCheck, DnsCheck, Domain, Workspace
 from models.enums import DnsRecordKind, DomainStatus, ListingResult
@@ -92,8 +92,15 @@ def _is_loopback(host: str) -> bool:
 
 async def get_domain(actor: Actor, name: str, *, manage: bool = False) -> Domain:
     """The domain `name` (Unicode or ASCII) if the actor may see it; managing also needs the manager role.
-    A domain of another workspace is "not found", never "forbidden": its existence is not the actor's."""
-    domain = await Domain.get_or_none(name=to_ascii(name))
+    A domain of another workspace is "not found", never "forbidden": its existence is not the actor's.
+    What `/domain_add` took for a domain finds it here too: a site's address pasted whole, or `www.<domain>`."""
+    try:
+        asked: str | None = to_ascii(name)
+    except UserError:
+        asked = None
+    domain = await Domain.get_or_none(name=asked) if asked else None
+    if domain is None and (meant := typed_domain(name)) != asked:  # raises error-domain-invalid for neither
+        domain = await Domain.get_or_none(name=meant)
     if domain is None or not actor.can_read(domain.workspace_id):
         raise NotFound("error-domain-not-found", name=name)
     if manage:

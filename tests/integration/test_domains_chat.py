@@ -126,6 +126,24 @@ async def test_a_pasted_site_address_is_its_domain_and_an_idn_typed_twice_is_one
     assert "Added: 0, already there: 2, with errors: 0" in again.plain_text()
 
 
+async def test_the_site_address_a_domain_was_added_by_finds_it_in_every_command(runner: Runner) -> None:
+    """/domain_add took 'https://www.Acme-Mail.RU/contacts' for acme-mail.ru; the same text (or www.acme-mail.ru)
+    pasted into /domain, /dns_check or /domain_set was 'not a domain name' or 'not in this workspace'."""
+    await say(runner, "/domain_add https://www.Acme-Mail.RU/contacts")
+    for line in (
+        "/domain https://www.Acme-Mail.RU/contacts",
+        "/domain www.acme-mail.ru",
+        "/dns_check https://acme-mail.ru/",
+        "/domain_set http://www.acme-mail.ru pool reserve",
+    ):
+        reply = await say(runner, line)
+        assert reply.plain_text().startswith("acme-mail.ru"), (line, reply.plain_text())
+    assert (await Domain.get(name="acme-mail.ru")).pool_role.value == "reserve"
+    for line in ("/domain mail.acme-mail.ru", "/domain https://other.ru/"):
+        assert "not in this workspace" in (await say(runner, line)).plain_text(), line
+    assert "does not look like a domain name" in (await say(runner, "/domain https://")).plain_text()
+
+
 async def test_a_name_too_long_is_named_so_and_quoted_short(runner: Runner) -> None:
     long_name = "a" * 300 + ".ru"
     for lang, reason in (("en", "too long for a domain name"), ("ru", "слишком длинно для доменного имени")):
