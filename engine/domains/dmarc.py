@@ -21,7 +21,7 @@ from engine.dns.dmarc import LADDER, build_dmarc, is_dmarc, next_policy, parse_d
 from engine.dns.hosting import DnsHosts
 from engine.dns.names import absolute_name, to_ascii, to_unicode
 from engine.dns.records import ZoneRecord
-from engine.dns.templates import DnsPlan, Expectation
+from engine.dns.templates import DnsPlan, Expectation, published_dmarc_policy
 from engine.domains.common import AUTH_KINDS, DnsConfig, domains_in, scope
 from engine.domains.state import INCONCLUSIVE
 from engine.errors import Conflict, NotFound
@@ -160,9 +160,17 @@ async def apply_dmarc_step(
         )
     calls = 0
     if provider is not None:
-        record = ZoneRecord("_dmarc", "TXT", payload["value"])
+        current = await provider.list_records(zone)
+        published = published_dmarc_policy(current)
+        if published is not None and LADDER.index(published) > wanted:
+            # set by hand since the request, and no check has seen it yet: never weaken it, the step is done
+            await transition_approval(approval, ApprovalStatus.APPLIED, clock=clock, reason="superseded")
+            raise Conflict(
+                "error-dmarc-step-superseded", domain=to_unicode(zone), current=published.value, to=policy.value
+            )
+        record = ZoneRecord("_dmarc", "TXT", _stepped(current, policy) or payload["value"])
         plan = DnsPlan(zone, (Expectation(DnsRecordKind.DMARC, "_dmarc", (record,)),), "", policy, ())
-        calls = len((await apply_plan(provider, plan, dry_run=False)).calls)
+        calls = len((await apply_plan(provider, plan, current=current, dry_run=False)).calls)
     served = await lookup(make_resolver(config.resolver), payload["name"], "TXT")
     policies = [parse_dmarc(v).policy for v in served.values if is_dmarc(v)]
     verified = policies == [policy]
@@ -174,6 +182,13 @@ async def apply_dmarc_step(
             )
             await Domain.filter(id=payload["domain_id"]).update(dmarc_policy=policy, dmarc_since=now)
     return replace(step, calls=calls, verified=verified)
+
+
+def _stepped(current: list[ZoneRecord], policy: DmarcPolicy) -> str:
+    """The record the DNS host holds now with only its policy moved to `policy` ("" when it holds no single
+    valid one), so tags changed by hand since the request (another report address, pct) are kept."""
+    served = [r.value for r in current if r.owner == "_dmarc" and r.rtype == "TXT" and is_dmarc(r.value)]
+    return with_policy(served[0], policy) if len(served) == 1 and parse_dmarc(served[0]).valid else ""
 
 
 async def dns_host(actor: Actor, name: str, hosts: DnsHosts) -> DnsProvider | None:

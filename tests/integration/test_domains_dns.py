@@ -515,6 +515,34 @@ async def test_an_approved_step_never_weakens_a_stricter_policy_published_meanwh
     assert (await Domain.get(id=domain.id)).dmarc_policy == DmarcPolicy.REJECT
 
 
+async def test_an_approved_step_reads_the_record_at_the_dns_host_before_it_writes(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """The record was changed by hand after the step was proposed and no check has seen it yet: a stricter policy
+    there is never overwritten by the step, and tags set by hand (another report address) survive it."""
+    await stepped_domain(knot, config, manager, clock, "hand.test")  # none → quarantine, for both domains
+    _, approval_id = await stepped_domain(knot, config, manager, clock, "tags.test")
+    approvals_ = await Approval.filter(kind=ApprovalKind.DMARC_STEP).order_by("id")
+    for approval in approvals_:
+        await transition_approval(approval, ApprovalStatus.APPROVED, clock=clock, reason="test")
+    strict = "v=DMARC1; p=reject; rua=mailto:dmarc@hand.test"
+    own = "v=DMARC1; p=none; rua=mailto:reports@agency.example; ruf=mailto:reports@agency.example"
+
+    async with RegRuStandin() as api, aiohttp.ClientSession() as session:
+        api.add_zone("hand.test", [("_dmarc", "TXT", strict, 0)])
+        api.add_zone("tags.test", [("_dmarc", "TXT", own, 0)])
+        provider = RegRu(session, username="test", password=SecretStr("test"), base_url=api.base_url)
+        with pytest.raises(Conflict) as superseded:
+            await apply_dmarc_step(manager, clock, approvals_[0].id, config, provider)
+        assert api.writes == []
+        await apply_dmarc_step(manager, clock, approval_id, config, provider)
+        written = [r["content"] for r in api.zones["tags.test"] if r["subname"] == "_dmarc"]
+    assert superseded.value.key == "error-dmarc-step-superseded"
+    assert superseded.value.params["current"] == "reject"
+    assert (await Approval.get(id=approvals_[0].id)).status == ApprovalStatus.APPLIED
+    assert written == ["v=DMARC1; p=quarantine; rua=mailto:reports@agency.example; ruf=mailto:reports@agency.example"]
+
+
 async def test_an_spf_include_or_redirect_to_a_domain_without_spf_is_a_permerror_not_a_pass(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
