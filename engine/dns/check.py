@@ -18,6 +18,7 @@ from typing import Final
 
 import dns.asyncresolver
 import dns.exception
+import dns.message
 import dns.rdata
 import dns.rdtypes.ANY.CNAME
 import dns.rdtypes.ANY.MX
@@ -69,6 +70,7 @@ class Lookup:
     status: LookupStatus
     values: tuple[str, ...] = ()
     refused: bool = False  # SERVFAIL status because every server answered REFUSED (not serving us or the zone)
+    truncated: bool = False  # SERVFAIL status because the answer did not fit in UDP and DNS over TCP failed
     alias: str = ""  # the name is a CNAME: where it led (the values, if any, are that name's)
 
 
@@ -81,8 +83,13 @@ async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -
     except dns.exception.Timeout:
         return Lookup(LookupStatus.TIMEOUT)
     except dns.resolver.NoNameservers as exc:  # every server failed: SERVFAIL, REFUSED (named apart), …
-        rcodes = {str(error[3]) for error in exc.kwargs.get("errors") or () if len(error) > 3}
-        return Lookup(LookupStatus.SERVFAIL, refused=rcodes == {"REFUSED"})
+        errors = [error[3] for error in exc.kwargs.get("errors") or () if len(error) > 3]
+        rcodes = {str(error) for error in errors}
+        # a truncated UDP answer, then a TCP connection that failed (a firewall that lets only UDP through)
+        truncated = any(isinstance(e, dns.message.Truncated) for e in errors) and all(
+            isinstance(e, (dns.message.Truncated, OSError, EOFError)) for e in errors
+        )
+        return Lookup(LookupStatus.SERVFAIL, refused=rcodes == {"REFUSED"}, truncated=truncated)
     except dns.exception.DNSException:  # YXDOMAIN, malformed answers
         return Lookup(LookupStatus.SERVFAIL)
     alias = "" if answer.canonical_name == answer.qname else answer.canonical_name.to_text(omit_final_dot=True)
@@ -388,7 +395,8 @@ def _failure(result: Lookup, *, apex_missing: bool) -> tuple[DnsVerdict, tuple[P
     if result.status == LookupStatus.TIMEOUT:
         return V.TIMEOUT, (Problem("dns-problem-timeout"),)
     if result.status == LookupStatus.SERVFAIL:
-        return V.SERVFAIL, (Problem("dns-problem-refused" if result.refused else "dns-problem-servfail"),)
+        key = "refused" if result.refused else "truncated" if result.truncated else "servfail"
+        return V.SERVFAIL, (Problem(f"dns-problem-{key}"),)
     if apex_missing:
         return V.NXDOMAIN, (Problem("dns-problem-nxdomain"),)
     return None

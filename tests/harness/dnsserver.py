@@ -23,6 +23,7 @@ from typing import NamedTuple, Self
 
 import dns.asyncresolver
 import dns.exception
+import dns.flags
 import dns.message
 import dns.name
 import dns.query
@@ -418,6 +419,58 @@ class ServfailServer(_LoopbackService):
         self._thread.join()
         self._server.server_close()
         self._server = self._thread = None
+
+
+class TruncatingServer(_LoopbackService):
+    """A resolver whose every UDP answer is truncated (TC, no records) while its TCP port refuses connections:
+    an answer too big for UDP behind a firewall that blocks DNS over TCP. The TCP socket is bound and never
+    listens, so the port stays ours and connecting to it is refused."""
+
+    def __init__(self) -> None:
+        self._sockets: tuple[socket.socket, socket.socket] | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    @property
+    def port(self) -> int:
+        """The UDP port (its TCP twin refuses)."""
+        if self._sockets is None:
+            raise RuntimeError("TruncatingServer has not been started")
+        return int(self._sockets[0].getsockname()[1])
+
+    def start(self) -> None:
+        """Bind both sockets and answer UDP in a background thread."""
+        for _attempt in range(20):
+            try:
+                self._sockets = _bind_udp_tcp(LOOPBACK, 0)
+            except OSError:
+                continue
+            break
+        else:
+            raise OSError("no free loopback port with both UDP and TCP free")
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(self._sockets[0],), name="tc-dns", daemon=True)
+        self._thread.start()
+
+    def _serve(self, udp: socket.socket) -> None:
+        udp.settimeout(0.05)
+        while not self._stopping.is_set():
+            try:
+                data, client = udp.recvfrom(4096)
+                response = dns.message.make_response(dns.message.from_wire(data))
+            except (TimeoutError, dns.exception.DNSException):
+                continue
+            response.flags |= dns.flags.TC
+            udp.sendto(response.to_wire(), client)
+
+    def stop(self) -> None:
+        """End the thread, then close both sockets."""
+        if self._thread is not None:
+            self._stopping.set()
+            self._thread.join()
+        for sock in self._sockets or ():
+            sock.close()
+        self._sockets = self._thread = None
 
 
 class _ServfailHandler(socketserver.BaseRequestHandler):

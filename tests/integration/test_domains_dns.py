@@ -52,7 +52,7 @@ from models.enums import (
     Platform,
     Role,
 )
-from tests.harness.dnsserver import DnsServer, RecordLike, ServfailServer, SilentUdpServer
+from tests.harness.dnsserver import DnsServer, RecordLike, ServfailServer, SilentUdpServer, TruncatingServer
 from tests.harness.registrar_standins import RegRuStandin
 
 K, V = DnsRecordKind, DnsVerdict
@@ -257,6 +257,22 @@ async def test_nxdomain_timeout_and_servfail_are_their_own_verdicts(
         assert "REFUSED" in Translator(locale)("dns-problem-refused")
     assert not (missing.ok or timed_out.ok or failed.ok)
     assert await Alert.all().count() == 0
+
+
+async def test_an_answer_too_big_for_udp_with_tcp_blocked_is_could_not_check_and_says_why(
+    manager: Actor, clock: FrozenClock
+) -> None:
+    """A long TXT set (a 2048-bit DKIM key beside verification tokens) needs DNS over TCP; where a firewall lets
+    only UDP through, nothing is known about the records — said as such, not as a SERVFAIL the server never sent."""
+    await add_domain(manager, clock, "bigkeys.test")
+    with TruncatingServer() as truncating:
+        report = await check_dns(manager, clock, "bigkeys.test", config_for(truncating.port))
+
+    assert set(verdicts(report.records).values()) == {V.SERVFAIL} and not report.ok
+    assert not any(r.conclusive for r in report.records)
+    assert {p.key for r in report.records for p in r.problems} == {"dns-problem-truncated"}
+    for locale in ("ru", "en"):
+        assert "TCP" in Translator(locale)("dns-problem-truncated")
 
 
 async def test_drift_raises_one_alert_and_repeats_only_count(
