@@ -158,20 +158,23 @@ async def apply_dmarc_step(
         raise Conflict(
             "error-dmarc-step-superseded", domain=to_unicode(zone), current=domain.dmarc_policy.value, to=policy.value
         )
-    calls = 0
+    resolver = make_resolver(config.resolver)
     if provider is not None:
         current = await provider.list_records(zone)
-        published = published_dmarc_policy(current)
-        if published is not None and LADDER.index(published) > wanted:
-            # set by hand since the request, and no check has seen it yet: never weaken it, the step is done
-            await transition_approval(approval, ApprovalStatus.APPLIED, clock=clock, reason="superseded")
-            raise Conflict(
-                "error-dmarc-step-superseded", domain=to_unicode(zone), current=published.value, to=policy.value
-            )
-        record = ZoneRecord("_dmarc", "TXT", _stepped(current, policy) or payload["value"])
+    else:  # the person publishes it: what DNS serves now is what they will edit
+        current = [ZoneRecord("_dmarc", "TXT", v) for v in (await lookup(resolver, payload["name"], "TXT")).values]
+    published = published_dmarc_policy(current)
+    if published is not None and LADDER.index(published) > wanted:
+        # set by hand since the request, and no check has seen it yet: never weaken it, the step is done
+        await transition_approval(approval, ApprovalStatus.APPLIED, clock=clock, reason="superseded")
+        raise Conflict("error-dmarc-step-superseded", domain=to_unicode(zone), current=published.value, to=policy.value)
+    step = replace(step, value=_stepped(current, policy) or payload["value"])
+    calls = 0
+    if provider is not None:
+        record = ZoneRecord("_dmarc", "TXT", step.value)
         plan = DnsPlan(zone, (Expectation(DnsRecordKind.DMARC, "_dmarc", (record,)),), "", policy, ())
         calls = len((await apply_plan(provider, plan, current=current, dry_run=False)).calls)
-    served = await lookup(make_resolver(config.resolver), payload["name"], "TXT")
+    served = await lookup(resolver, payload["name"], "TXT")
     policies = [parse_dmarc(v).policy for v in served.values if is_dmarc(v)]
     verified = policies == [policy]
     if verified:

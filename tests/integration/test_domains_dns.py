@@ -559,6 +559,29 @@ async def test_an_approved_step_reads_the_record_at_the_dns_host_before_it_write
     assert written == ["v=DMARC1; p=quarantine; rua=mailto:reports@agency.example; ruf=mailto:reports@agency.example"]
 
 
+async def test_a_step_published_by_hand_is_asked_from_the_record_dns_serves_now(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """No DNS host API: the answer names the record to publish. Changed by hand since the request (before a
+    check saw it), a stricter policy is never to be replaced by the step, and the person's own tags stay in it."""
+    await stepped_domain(knot, config, manager, clock, "stricter.test")
+    await stepped_domain(knot, config, manager, clock, "owntags.test")
+    stricter, owntags = await Approval.filter(kind=ApprovalKind.DMARC_STEP).order_by("id")
+    for approval in (stricter, owntags):
+        await transition_approval(approval, ApprovalStatus.APPROVED, clock=clock, reason="test")
+    own = "v=DMARC1; p=none; rua=mailto:reports@agency.example"
+    knot.set_zone("stricter.test", good_zone("stricter.test", dmarc=[("_dmarc", "TXT", "v=DMARC1; p=reject")]))
+    knot.set_zone("owntags.test", good_zone("owntags.test", dmarc=[("_dmarc", "TXT", own)]))
+
+    with pytest.raises(Conflict) as superseded:
+        await apply_dmarc_step(manager, clock, stricter.id, config)
+    asked = await apply_dmarc_step(manager, clock, owntags.id, config)
+
+    assert (superseded.value.key, superseded.value.params["current"]) == ("error-dmarc-step-superseded", "reject")
+    assert (await Approval.get(id=stricter.id)).status == ApprovalStatus.APPLIED
+    assert (asked.verified, asked.value) == (False, "v=DMARC1; p=quarantine; rua=mailto:reports@agency.example")
+
+
 async def test_an_spf_include_or_redirect_to_a_domain_without_spf_is_a_permerror_not_a_pass(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
