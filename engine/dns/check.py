@@ -264,6 +264,9 @@ async def _judge_async(
     chain: Chain | None = None
     if _aliased_elsewhere(expectation, result):
         chain = await follow_cnames(resolver, result.values[0], stop_at=_values(expectation))
+    aliases: dict[str, str] = {}
+    if expectation.kind == K.MX and result.status == LookupStatus.ANSWER:
+        aliases = await _mx_aliases(resolver, expectation, result.values)
     instead: tuple[str, ...] = ()
     if expectation.kind == K.TRACKING and _query_type(expectation) == "CNAME":
         served = [(t, snapshot.lookups.get((expectation.owner, t))) for t in ("A", "AAAA")]
@@ -277,7 +280,23 @@ async def _judge_async(
         chain=chain,
         grants=grants,
         instead=instead,
+        mx_aliases=aliases,
     )
+
+
+async def _mx_aliases(
+    resolver: dns.asyncresolver.Resolver, expectation: Expectation, values: Sequence[str]
+) -> dict[str, str]:
+    """The MX hosts outside the plan that are aliases (CNAME), with where each leads: an MX must name the mail
+    server itself (RFC 2181 10.3), so a person who aliased the provider's host learns why it does not count."""
+    wanted = {normalize_value("MX", r.value).split(" ", 1)[1] for r in expectation.records}
+    hosts = [normalize_value("MX", v).split(" ", 1)[1] for v in values]
+    found: dict[str, str] = {}
+    for host in dict.fromkeys(h for h in hosts if h not in wanted and h != "."):
+        step = await lookup(resolver, host, "CNAME")
+        if step.status == LookupStatus.ANSWER and step.values:
+            found[host.rstrip(".")] = step.values[0].rstrip(".")
+    return found
 
 
 MAX_HOPS: Final = 8
@@ -328,10 +347,11 @@ def judge(
     chain: Chain | None = None,
     grants: Mapping[str, bool | None] | None = None,
     instead: Sequence[str] = (),
+    mx_aliases: Mapping[str, str] | None = None,
 ) -> RecordCheck:
     """The verdict for one managed record, from one lookup (and, for a tracking CNAME that points elsewhere,
-    where its chain leads; for one that is no CNAME, the records served at its name `instead`, "A 192.0.2.5").
-    Pure: the rules, without the network."""
+    where its chain leads; for one that is no CNAME, the records served at its name `instead`, "A 192.0.2.5";
+    for MX, the hosts that are aliases and where they lead). Pure: the rules, without the network."""
     name = absolute_name(expectation.owner, plan.zone)
     expected = tuple(r.value for r in expectation.records)
     failure = _failure(result, apex_missing=apex_missing)
@@ -353,6 +373,9 @@ def judge(
         verdict, problems = _judge_chain(expectation, chain)
     else:
         verdict, problems = _RULES[expectation.kind](plan, expectation, found, spf_lookups)
+    if expectation.kind == K.MX and verdict == V.MISMATCH and mx_aliases:
+        shown = ", ".join(f"{host} → {target}" for host, target in mx_aliases.items())
+        problems = [Problem("dns-problem-mx-alias", {"aliases": shown, **problems[0].params})]
     if expectation.kind == K.DMARC and verdict in (V.OK, V.MISMATCH) and grants:
         problems = [*problems, *_rua_problems(plan.zone, grants)]
     return RecordCheck(expectation.kind, name, expected, found, verdict, tuple(problems))

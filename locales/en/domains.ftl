@@ -81,6 +81,7 @@ dns-problem-truncated = The answer did not fit in UDP, and the DNS server could 
 dns-problem-nxdomain = Not delegated, or its registration expired.
 dns-problem-mx-differs = MX points elsewhere: it must be { $expected }.
 dns-problem-mx-null = A null MX (“0 .”): the domain declares it accepts no mail — replies and bounces cannot reach it, and receivers may refuse mail from such a domain. It must be { $expected }.
+dns-problem-mx-alias = MX names an alias (CNAME): { $aliases }. An MX must name the mail server itself (RFC 2181), or some senders will not deliver. It must be { $expected }.
 dns-problem-tag-syntax = Syntax error in “{ $tag }”: expected tag=value.
 dns-problem-tag-repeated = Tag { $tag } is repeated.
 dns-problem-spf-not-spf = The record does not start with v=spf1.

@@ -75,6 +75,7 @@ dns-problem-truncated = Ответ не поместился в UDP, а по TCP
 dns-problem-nxdomain = Не делегирован или истёк срок регистрации.
 dns-problem-mx-differs = MX указывают не туда: нужно { $expected }.
 dns-problem-mx-null = «Нулевой» MX («0 .»): домен объявляет, что не принимает почту — ответы и отказы до него не дойдут, а получатели вправе отклонять письма с такого домена. Нужно { $expected }.
+dns-problem-mx-alias = MX указывает на псевдоним (CNAME): { $aliases }. MX должна называть сам почтовый сервер (RFC 2181), иначе часть отправителей не доставит почту. Нужно { $expected }.
 dns-problem-tag-syntax = Ошибка синтаксиса в «{ $tag }»: нужен вид тег=значение.
 dns-problem-tag-repeated = Тег { $tag } повторяется.
 dns-problem-spf-not-spf = Запись не начинается с v=spf1.

@@ -200,6 +200,29 @@ async def test_spf_over_ten_lookups_through_includes(
     assert too_many.params["count"] > 10
 
 
+async def test_an_mx_that_names_an_alias_of_the_providers_host_says_so(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """MX → mail.alias.test → CNAME mx.yandex.net: it "points elsewhere" because an MX may not name an alias
+    (RFC 2181 10.3); the reason names the alias and where it leads. Another host that is no alias reads as before."""
+    mx = [("@", "MX", "10 mail.alias.test."), ("mail", "CNAME", "mx.yandex.net.")]
+    knot.set_zone("alias.test", good_zone("alias.test", mx=mx))
+    knot.set_zone("elsewhere.test", good_zone("elsewhere.test", mx=[("@", "MX", "10 mx.elsewhere.test.")]))
+    await add_domain(manager, clock, "alias.test")
+    await add_domain(manager, clock, "elsewhere.test")
+
+    aliased = next(r for r in (await check_dns(manager, clock, "alias.test", config)).records if r.kind == K.MX)
+    other = next(r for r in (await check_dns(manager, clock, "elsewhere.test", config)).records if r.kind == K.MX)
+
+    assert aliased.verdict == V.MISMATCH
+    assert [(p.key, p.params) for p in aliased.problems] == [
+        ("dns-problem-mx-alias", {"aliases": "mail.alias.test → mx.yandex.net", "expected": "mx.yandex.net"})
+    ]
+    for locale in ("ru", "en"):
+        assert "CNAME" in Translator(locale)(aliased.problems[0].key, **aliased.problems[0].params)
+    assert (other.verdict, [p.key for p in other.problems]) == (V.MISMATCH, ["dns-problem-mx-differs"])
+
+
 async def test_an_spf_that_lets_anyone_send_is_invalid_and_a_neutral_one_is_warned_about(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:
