@@ -46,12 +46,16 @@ def build_dkim(public_key: str, key_type: str = "rsa") -> str:
 _QUOTED: Final = re.compile(r'"((?:[^"\\]|\\.)*)"')  # a TXT <character-string> as zone files write it
 _GROUP: Final = re.compile(r"\(([^()]*)\)")  # a zone file's ( … ) around a record of several lines
 _RECORD_START: Final = re.compile(r"\bv\s*=\s*DKIM1\b")
+_PEM: Final = re.compile(r"-----BEGIN ((?:RSA )?PUBLIC KEY)-----(.*?)-----END \1-----", re.DOTALL)
 
 
 def normalize_key_input(text: str) -> str:
     """A full DKIM record from what a person pastes or a provider returns: a whole record or a bare key, or
     the record as a zone file (and opendkim-genkey's mail.txt) writes a long one — quoted pieces, maybe
-    with its owner, parentheses and a comment — which DNS joins into one value, and so does this."""
+    with its owner, parentheses and a comment — which DNS joins into one value, and so does this; or the key as
+    `openssl` writes it (PEM: the base64 between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----)."""
+    if pem := _PEM.search(text):
+        return build_dkim(pem.group(2))
     pieces = _QUOTED.findall(text)
     if pieces:
         text = "".join(pieces)

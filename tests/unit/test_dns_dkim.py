@@ -81,6 +81,20 @@ def test_key_input_accepts_a_bare_key_or_a_record(key2048: str) -> None:
     assert normalize_key_input(f"p={key2048}") == f"p={key2048}"
 
 
+def test_key_input_reads_a_pem_public_key_as_openssl_writes_it(key2048: str) -> None:
+    """`openssl rsa -pubout` (and panels that show the key that way): the base64 between the armor lines."""
+    lines = "\n".join(key2048[i : i + 64] for i in range(0, len(key2048), 64))
+    for pasted in (
+        f"-----BEGIN PUBLIC KEY-----\n{lines}\n-----END PUBLIC KEY-----\n",
+        f"-----BEGIN PUBLIC KEY----- {key2048} -----END PUBLIC KEY-----",  # a chat that joined the lines
+    ):
+        record = parse_dkim(normalize_key_input(pasted))
+        assert (record.valid, record.public_key, record.key_bits) == (True, key2048, 2048), pasted
+    pkcs1 = rsa_key(2048, serialization.PublicFormat.PKCS1)
+    pem = f"-----BEGIN RSA PUBLIC KEY-----\n{pkcs1}\n-----END RSA PUBLIC KEY-----"
+    assert parse_dkim(normalize_key_input(pem)).key_bits == 2048
+
+
 def test_key_input_reads_a_long_record_as_a_zone_file_writes_it(key2048: str) -> None:
     """opendkim-genkey's mail.txt: the owner, ( quoted pieces ) and a comment; DNS joins the pieces, so do we —
     also when a chat command's word splitting has already taken the quotes off."""
