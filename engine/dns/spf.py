@@ -190,7 +190,7 @@ def merge_include(records: Sequence[str], include: str) -> str:
 class LookupCount:
     """DNS lookups over the whole evaluation; the includes/redirects whose SPF record could not be read (the
     lookup failed: nobody knows), and those that publish no usable one (`broken`: a permerror for receivers),
-    each with why (`SpfAbsent.reason`)."""
+    each with why (`SpfAbsent.reason`, or "invalid": one record, with a syntax error)."""
 
     total: int
     unresolved: tuple[str, ...]
@@ -236,6 +236,8 @@ async def count_lookups(record: SpfRecord, fetch: SpfFetcher) -> LookupCount:
                 unresolved.append(name)
             elif isinstance(child, SpfAbsent):
                 broken.append((name, child.reason))
+            elif not child.valid:  # a syntax error there is a permerror of the whole evaluation (RFC 7208 4.6)
+                broken.append((name, "invalid"))
             else:
                 pending.append(child)
     return LookupCount(total, tuple(dict.fromkeys(unresolved)), tuple(dict.fromkeys(broken)))

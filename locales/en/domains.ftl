@@ -96,6 +96,7 @@ dns-problem-spf-too-many-lookups = SPF needs { $count } DNS { $count ->
 dns-problem-spf-unresolved = The SPF record of included { $domain } could not be read; lookups were counted without it.
 dns-problem-spf-include-none = { $domain }, named by include or redirect, publishes no SPF record: receivers will treat the whole SPF as broken (permerror).
 dns-problem-spf-include-several = { $domain }, named by include or redirect, publishes several SPF records instead of one: receivers will treat the whole SPF as broken (permerror).
+dns-problem-spf-include-invalid = The SPF record of { $domain }, named by include or redirect, has a syntax error: receivers will treat the whole SPF as broken (permerror).
 dns-problem-spf-no-include = SPF lacks include:{ $include } — the provider's mail will fail SPF.
 dns-problem-spf-pass-all = SPF ends with “{ $term }”: any server on the internet may send mail as this domain — the record protects nothing, and spam filters penalize it. It must be ~all or -all.
 dns-problem-spf-neutral-all = SPF ends with “{ $term }”: mail from other servers gets a “neutral” result and is not rejected. ~all or -all is better.

@@ -91,6 +91,7 @@ dns-problem-spf-too-many-lookups = SPF требует { $count } { $count ->
 dns-problem-spf-unresolved = Не удалось прочитать SPF домена { $domain } из include; число запросов посчитано без него.
 dns-problem-spf-include-none = У домена { $domain } из include или redirect нет SPF-записи: получатели сочтут весь SPF ошибочным (permerror).
 dns-problem-spf-include-several = У домена { $domain } из include или redirect несколько SPF-записей вместо одной: получатели сочтут весь SPF ошибочным (permerror).
+dns-problem-spf-include-invalid = SPF-запись домена { $domain } из include или redirect с ошибкой синтаксиса: получатели сочтут весь SPF ошибочным (permerror).
 dns-problem-spf-no-include = В SPF нет include:{ $include } — письма провайдера не пройдут проверку SPF.
 dns-problem-spf-pass-all = SPF заканчивается на «{ $term }»: отправлять письма от имени домена может любой сервер в интернете — такая запись ничего не защищает, и спам-фильтры её штрафуют. Нужно ~all или -all.
 dns-problem-spf-neutral-all = SPF заканчивается на «{ $term }»: письма с чужих серверов получают «нейтральный» результат и не отклоняются. Лучше ~all или -all.

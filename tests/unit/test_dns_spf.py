@@ -83,6 +83,15 @@ async def test_lookups_are_counted_through_includes_and_redirects() -> None:
     assert not count.over_limit
 
 
+async def test_an_included_record_with_a_syntax_error_is_a_broken_include() -> None:
+    """Receivers answer permerror for the whole evaluation when an included record does not parse; a record
+    that only carries advice (terms after all) is evaluated as usual."""
+    fetch = fetcher_for({"typo.test": "v=spf1 ip4:192.0.2.1 ~al", "late.test": "v=spf1 -all mx"})
+    count = await count_lookups(parse_spf("v=spf1 include:typo.test include:late.test ~all"), fetch)
+    assert count.broken == (("typo.test", "invalid"),)
+    assert count.total == 2 + 1  # late.test's mx is counted, typo.test is not followed
+
+
 async def test_more_than_ten_lookups_is_over_the_limit_and_loops_terminate() -> None:
     chain = {f"n{i}.test": f"v=spf1 a mx include:n{i + 1}.test -all" for i in range(10)}
     chain["n10.test"] = "v=spf1 include:n0.test -all"  # a loop back to the start

@@ -55,6 +55,8 @@ def test_spf(plan: DnsPlan) -> None:
     assert verdict(plan, K.SPF, Lookup(S.ANSWER, ("v=spf1 mx -all",)))[1] == ["dns-problem-spf-no-include"]
     too_many = verdict(plan, K.SPF, Lookup(S.ANSWER, (good,)), spf_lookups=LookupCount(11, ("x.test",)))
     assert too_many == (V.INVALID, ["dns-problem-spf-unresolved", "dns-problem-spf-too-many-lookups"])
+    typo = verdict(plan, K.SPF, Lookup(S.ANSWER, (good,)), spf_lookups=LookupCount(2, (), (("t.test", "invalid"),)))
+    assert typo == (V.INVALID, ["dns-problem-spf-include-invalid"])
 
 
 def test_dkim(plan: DnsPlan) -> None:
