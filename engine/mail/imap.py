@@ -112,7 +112,8 @@ class Folder:
 
 @dataclass(frozen=True, slots=True)
 class FolderStatus:
-    """What SELECT says about a folder."""
+    """What SELECT says about a folder. `uidnext` is 0 when the server did not say: RFC 3501 requires it, yet some
+    servers leave it out (Winmail Pro, 163.com), and then nothing may be assumed about the next UID."""
 
     uidvalidity: int
     uidnext: int
@@ -577,14 +578,15 @@ async def fetch_new(
 ) -> FolderBatch:
     """SELECT `folder` and fetch the headers of messages newer than `position`, at most `limit`, oldest first.
 
-    With a valid position this is one SELECT when nothing is new (UIDNEXT tells). When the position is missing
+    With a valid position this is one SELECT when nothing is new (UIDNEXT tells; a server that does not give it is
+    asked with a UID SEARCH every time). When the position is missing
     or UIDVALIDITY changed (the folder was recreated; old UIDs mean nothing), messages are chosen by arrival date
     `since` instead, and the batch is marked `reset` so the caller can skip what it already handled.
     """
     status = await session.select(folder)
     valid = position is not None and position.uidvalidity == status.uidvalidity
     if valid and position is not None:
-        if status.exists == 0 or status.uidnext - 1 <= position.last_uid:
+        if status.exists == 0 or 0 < status.uidnext <= position.last_uid + 1:
             return FolderBatch(folder, Position(status.uidvalidity, position.last_uid), False, False, ())
         uids = [u for u in await session.search_uids("UID", f"{position.last_uid + 1}:*") if u > position.last_uid]
         floor = position.last_uid

@@ -5,6 +5,8 @@
   or after the whole message, final dot included, with the server's reply swallowed (the server accepted it; the
   client cannot know). Later messages pass untouched. With `Cut.STALL` it cuts nothing: it holds the server's
   "354" to the next `times` DATA commands until `release` is set (a slow server; the message is not taken yet).
+* `ImapLineDropProxy` relays plaintext IMAP and drops the server's lines that match a pattern: the answers of a
+  server that leaves out what RFC 3501 requires (e.g. `[UIDNEXT n]` after SELECT, as Winmail Pro and 163.com do).
 * `BlackHole` accepts TCP connections, reads whatever comes and never answers (an IMAP or SMTP server that hangs),
   optionally after a greeting. A DNS server that never answers is `tests.harness.dnsserver.SilentUdpServer`.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import re
 from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, Self
@@ -242,3 +245,36 @@ class ImapCutProxy(_Server):
             done.set()
 
         await self._relay(client_to_server(), server_to_client(), done, writer, up_writer, cut=lambda: cut)
+
+
+class ImapLineDropProxy(_Server):
+    """A plaintext IMAP relay to `upstream` that drops every line of the server's answers matching `drop`;
+    `dropped` counts them. Lines are relayed whole, so a literal's own lines pass unless they match too."""
+
+    def __init__(self, upstream_port: int, *, drop: re.Pattern[bytes]) -> None:
+        super().__init__()
+        self.upstream_port = upstream_port
+        self.drop = drop
+        self.dropped = 0
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(HOST, self.upstream_port)
+        self._writers.add(up_writer)
+        done = asyncio.Event()
+
+        async def client_to_server() -> None:
+            while chunk := await reader.read(65536):
+                up_writer.write(chunk)
+                await up_writer.drain()
+            done.set()
+
+        async def server_to_client() -> None:
+            while line := await up_reader.readline():
+                if self.drop.search(line):
+                    self.dropped += 1
+                    continue
+                writer.write(line)
+                await writer.drain()
+            done.set()
+
+        await self._relay(client_to_server(), server_to_client(), done, writer, up_writer, cut=lambda: False)

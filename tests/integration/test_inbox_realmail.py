@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from engine.mail.providers import Credentials, Endpoint
 from engine.stats import counters
 from models import Enrollment, Event, FolderState, Mailbox, Suppression
 from models.enums import AuthKind, EnrollmentState, EventKind, StatScope, SuppressionReason, TlsMode
-from tests.harness.faultproxy import ImapCutProxy
+from tests.harness.faultproxy import ImapCutProxy, ImapLineDropProxy
 from tests.harness.mailserver import MailServer
 from tests.integration.test_inbox import (
     ANNA,
@@ -283,3 +284,28 @@ async def test_a_connection_dropped_mid_fetch_loses_and_repeats_nothing(
     assert await Event.filter(kind=EventKind.REPLY).count() == 3
     assert await state_of(enrollment) is EnrollmentState.REPLIED
     assert (await Mailbox.get(id=box.id)).auth_failures == 0
+
+
+async def test_a_server_that_leaves_uidnext_out_of_select_still_has_its_new_mail_read(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """RFC 3501 requires `[UIDNEXT n]` in a SELECT answer, but some servers leave it out (Winmail Pro, 163.com,
+    some hosting providers). Read as "the next UID is 0", every later run saw "nothing new" and reported a good
+    sync: a lead's reply after the first run never stopped the sequence."""
+    ws = await workspace()
+    async with ImapLineDropProxy(mail.ports.imap, drop=re.compile(rb"^\* OK \[UIDNEXT \d+\]")) as proxy:
+        box = await mailbox(mail, ws, ANNA, imap_port=proxy.port)
+        enrollment = await enrolled(ws, "lead@beta.test", box)
+        await sent_message(box, to="lead@beta.test", message_id="<u1@alpha.test>", enrollment=enrollment)
+        await file_raw(mail, raw(f"From: news@beta.test\nTo: {ANNA}\nSubject: Weekly\n\nNews.\n"))
+        first = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+        assert (first.status, first.kinds) == (SyncStatus.OK, {"other": 1})
+
+        await file_raw(mail, raw(f"From: lead@beta.test\nTo: {ANNA}\nIn-Reply-To: <u1@alpha.test>\n\nCall me.\n"))
+        second = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert proxy.dropped >= 2  # the server's UIDNEXT never reached the sync
+    assert (second.status, second.kinds) == (SyncStatus.OK, {"reply": 1})
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
+    third = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    assert third.kinds == {} and await Event.filter(kind=EventKind.REPLY).count() == 1
