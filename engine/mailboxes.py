@@ -8,9 +8,10 @@ The CSV has a header row. Columns (English or Russian names, any order, case-ins
 `display_name` cell does), `password` or `token` (exactly one), `provider` (yandex360, mailru, generic) and/or
 `smtp_host`/`smtp_port`/`smtp_tls` and `imap_host`/`imap_port`/`imap_tls`, `display_name`, `username` (defaults to
 the address), `ca` (the PEM of the CA that signed a private server's certificate; an empty cell: the default trust;
-no column: keep what is stored). The file goes through `engine.uploads` (UTF-8, Windows-1251 or UTF-16; binary
-and mixed encodings refused with line numbers); separators comma, semicolon or tab. A control character in any
-cell (a PEM's line breaks in `ca` excepted) is a row error naming the row and the column.
+no column: keep what is stored). An app password copied in the groups of four it is shown in is tried without its
+spaces when the servers refuse it with them. The file goes through `engine.uploads` (UTF-8, Windows-1251 or
+UTF-16; binary and mixed encodings refused with line numbers); separators comma, semicolon or tab. A control
+character in any cell (a PEM's line breaks in `ca` excepted) is a row error naming the row and the column.
 
 Where the login tests may connect is the deployment's `MailPolicy` (mail ports only, no private hosts unless an
 admin allows them); whom they trust is the system store, `MAIL_CA_FILE` and the row's own CA
@@ -23,12 +24,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import csv
+import dataclasses
 import datetime as dt
 import email.utils
 import functools
 import io
 import itertools
 import math
+import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -115,6 +118,10 @@ _TLS: Final[Mapping[str, TlsMode]] = {
     **dict.fromkeys(["plain", "none", "no", "off", "нет"], TlsMode.PLAIN),
 }
 _IMPLICIT_PORTS: Final = frozenset({465, 993})
+_GROUPED_APP_PASSWORD: Final = re.compile(r"[A-Za-z0-9]{4}(?: [A-Za-z0-9]{4}){3,4}")
+"""An app password as Google and Yandex show it, in groups of four ("abcd efgh ijkl mnop"): copied with its spaces,
+it is refused. A passphrase of four-letter words has the same shape, so the spaces are only dropped when the
+password as written is refused and the one without them is not (`_test_rows`)."""
 
 
 class RowStatus(StrEnum):
@@ -554,7 +561,9 @@ async def import_mailboxes(
     results += refused
     rows, refused, reaches = await _check_reach(rows, rules)
     results += refused
-    tests = await _test_rows(rows, reaches, policy=rules, timeout_s=timeout_s, concurrency=concurrency) if test else {}
+    tested = await _test_rows(rows, reaches, policy=rules, timeout_s=timeout_s, concurrency=concurrency) if test else {}
+    rows = [tested[r.row][0] if r.row in tested else r for r in rows]  # an app password may have lost its spaces
+    tests = {line: result for line, (_, result) in tested.items()}
     passing = [r for r in rows if r.row not in tests or tests[r.row].ok]
     results += [
         RowResult(r.row, r.address, RowStatus.FAILED, _failed_key(tests[r.row]), test=tests[r.row])
@@ -607,22 +616,32 @@ async def _check_reach(rows: list[ImportRow], policy: MailPolicy) -> tuple[list[
 
 async def _test_rows(
     rows: Sequence[ImportRow], reaches: _Reaches, *, policy: MailPolicy, timeout_s: float, concurrency: int
-) -> dict[int, LoginTest]:
+) -> dict[int, tuple[ImportRow, LoginTest]]:
+    """The login test of each row, by line: the row as it is to be stored (a grouped app password refused with
+    its spaces and accepted without them is stored without them) and its result."""
     slots = asyncio.Semaphore(concurrency)
 
-    async def one(row: ImportRow) -> tuple[int, LoginTest]:
-        credentials = Credentials(row.username, row.auth_kind, row.secret)
+    async def test(row: ImportRow, secret: str) -> LoginTest:
+        return await login_test(
+            row.smtp,
+            row.imap,
+            Credentials(row.username, row.auth_kind, secret),
+            policy=policy,
+            ca_pem=row.ca_pem or "",
+            timeout_s=timeout_s,
+            reaches=(reaches[row.smtp], reaches[row.imap]),
+        )
+
+    async def one(row: ImportRow) -> tuple[int, tuple[ImportRow, LoginTest]]:
         async with slots:
-            result = await login_test(
-                row.smtp,
-                row.imap,
-                credentials,
-                policy=policy,
-                ca_pem=row.ca_pem or "",
-                timeout_s=timeout_s,
-                reaches=(reaches[row.smtp], reaches[row.imap]),
-            )
-        return row.row, result
+            result = await test(row, row.secret)
+            grouped = row.auth_kind is AuthKind.PASSWORD and _GROUPED_APP_PASSWORD.fullmatch(row.secret)
+            if grouped and result.state is LoginState.REFUSED:
+                whole = row.secret.replace(" ", "")
+                retried = await test(row, whole)
+                if retried.state is not LoginState.REFUSED:
+                    return row.row, (dataclasses.replace(row, secret=whole), retried)
+        return row.row, (row, result)
 
     return dict(await asyncio.gather(*(one(r) for r in rows)))
 

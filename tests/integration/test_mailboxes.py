@@ -557,3 +557,34 @@ async def test_starttls_asked_of_an_imap_server_that_does_not_offer_it_is_named_
     russian = translator("ru")(row.test.imap_key, **row.test.imap_params)
     assert "STARTTLS" in russian and "does not" not in russian and f":{port}" in russian, russian
     assert await Mailbox.all().count() == 0
+
+
+@pytest.fixture(scope="module")
+def app_mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    """Mailboxes whose passwords are app passwords (what Google and Yandex hand out), and one passphrase."""
+    users = [("user1@alpha.test", "abcdefghijklmnop"), ("user2@alpha.test", "blue fish tree moon")]
+    with MailServer(tmp_path_factory.mktemp("app"), domains=["alpha.test"], users=users) as s:
+        yield s
+
+
+async def test_an_app_password_copied_with_its_spaces_is_stored_without_them(
+    app_mail: MailServer, acme: Workspace, clock: FrozenClock
+) -> None:
+    """An app password is shown in groups of four ("abcd efgh ijkl mnop") and copied so into the file; the servers
+    refused it and the row failed as a wrong password, though the password was right. It is tried without its
+    spaces now, and stored as it worked; a passphrase that works with its spaces keeps them."""
+    text = f"{HEADER}\nuser1@alpha.test,abcd efgh ijkl mnop,,{hosts(app_mail)}\n"
+    text += f"user2@alpha.test,blue fish tree moon,,{hosts(app_mail)}\n"
+
+    report = await run_import(app_mail, acme, clock, text)
+
+    assert [(r.address, r.status) for r in report.rows] == [
+        ("user1@alpha.test", RowStatus.CREATED),
+        ("user2@alpha.test", RowStatus.CREATED),
+    ]
+    secrets = {m.address: VAULT.decrypt(m.secret_enc) for m in await Mailbox.all()}
+    assert secrets == {"user1@alpha.test": "abcdefghijklmnop", "user2@alpha.test": "blue fish tree moon"}
+    results = await check_mailboxes(
+        manager(acme), "all", clock=clock, vault=VAULT, timeout_s=5.0, policy=harness_policy(app_mail)
+    )
+    assert [r.test.state for r in results] == [LoginState.OK, LoginState.OK]
