@@ -889,7 +889,7 @@ async def _write(
     received: list[tuple[_Target, list[Incoming], Mapping[str, OurMessage]]] = []
     planned: list[tuple[int, Effects]] = []
     for w in won:
-        fresh = await _not_seen_before(w.target, w.fetched.folders, list(w.items))
+        fresh = _once(await _not_seen_before(w.target, w.fetched.folders, list(w.items)))
         receiver = Receiver(w.target.id, w.target.workspace_id, w.target.domain_id)
         effects = plan_effects(receiver, fresh, w.fetched.ours, auto_reply_delay=w.target.auto_reply_delay)
         received.append((w.target, fresh, w.fetched.ours))
@@ -986,6 +986,23 @@ async def _not_seen_before(target: _Target, reads: Sequence[_FolderRead], items:
     )
     seen = {r["incoming"] for r in rows if r["incoming"]}
     return [i for i in items if i.incoming_id is None or i.incoming_id not in seen]
+
+
+def _once(items: Sequence[Incoming]) -> list[Incoming]:
+    """Each message once. A sender's MTA that lost the answer to its final dot delivers the message again: the same
+    Message-ID twice, and counted twice it doubled a bounce (what the bounce-spike rule reads) or a lead's reply.
+    Two deliveries of one message are told from two messages by the id and the verdict together (an autoresponder
+    that stamps one fixed Message-ID on every notice still has each counted for its own lead)."""
+    seen: set[tuple[str, MailKind, str | None, str | None]] = set()
+    kept: list[Incoming] = []
+    for item in items:
+        if item.incoming_id is not None:
+            key = (item.incoming_id, item.verdict.kind, item.verdict.address, item.verdict.related_id)
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(item)
+    return kept
 
 
 # ------------------------------------------------------------------------------------------- warmup answers

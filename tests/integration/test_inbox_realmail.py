@@ -309,3 +309,35 @@ async def test_a_server_that_leaves_uidnext_out_of_select_still_has_its_new_mail
     assert await state_of(enrollment) is EnrollmentState.REPLIED
     third = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
     assert third.kinds == {} and await Event.filter(kind=EventKind.REPLY).count() == 1
+
+
+async def test_a_message_delivered_twice_is_counted_once(mail: MailServer, clock: FrozenClock) -> None:
+    """A sender's MTA that lost the answer to its final dot delivers the message again: the same Message-ID twice
+    in INBOX. A bounce delivered twice counted two hard bounces against the mailbox (what the bounce-spike rule
+    reads), and a reply twice two replies in the client's report, for one lead."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    replier = await enrolled(ws, "lead@beta.test", box)
+    await sent_message(box, to="lead@beta.test", message_id="<t1@alpha.test>", enrollment=replier)
+    gone = await enrolled(ws, "gone@beta.test", box)
+    await sent_message(box, to="gone@beta.test", message_id="<t2@alpha.test>", enrollment=gone)
+    reply = raw(f"From: lead@beta.test\nTo: {ANNA}\nMessage-ID: <r1@beta.test>\nIn-Reply-To: <t1@alpha.test>\n\nOk.\n")
+    dsn = raw(
+        f"From: MAILER-DAEMON@beta.test\nTo: {ANNA}\nMessage-ID: <b1@beta.test>\nSubject: Undelivered Mail\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\nThe mail could not be delivered.\n\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.beta.test\n\n"
+        "Final-Recipient: rfc822; gone@beta.test\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n"
+        "--B\nContent-Type: text/rfc822-headers\n\nMessage-ID: <t2@alpha.test>\n\n--B--\n"
+    )
+    for data in (reply, dsn, reply, dsn):
+        await file_raw(mail, data)
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.status is SyncStatus.OK
+    assert sorted(await Event.all().values_list("kind", flat=True)) == ["bounce_hard", "reply"]
+    day = await counters(StatScope.MAILBOX, box.id, NOW.date())
+    assert (day["replies"], day["bounces_hard"]) == (1, 1)
+    assert await state_of(replier) is EnrollmentState.REPLIED and await state_of(gone) is EnrollmentState.BOUNCED
