@@ -95,8 +95,11 @@ def _metrics(ctx: Ctx, m: Metrics) -> str:
 
 
 def _head(ctx: Ctx, s: SubjectHealth) -> str:
-    mark = "🔴" if s.in_trouble else "⚪" if not s.in_service else "🟠" if s.factor < 1 else "🟢"
+    warned = s.factor < 1 or bool(s.inbox_unread_since)  # an unread inbox: its low rates were not measured
+    mark = "🔴" if s.in_trouble else "⚪" if not s.in_service else "🟠" if warned else "🟢"
     parts = [ctx.t("health-head", mark=mark, name=s.name, state=state_name(s.kind, s.status))]
+    if s.inbox_unread_since:
+        parts.append(ctx.t("health-inbox-unread", since=s.inbox_unread_since))
     if s.factor < 1:
         parts.append(ctx.t("health-cut", factor=s.factor, reason=rule_label(ctx, s.reason)))
     if s.cooldown_until is not None:

@@ -4,13 +4,14 @@ first, each rate with its sample), and the protection thresholds in force with t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
-from engine.alerts import resolve_alerts
+from engine.alerts import inbox_unreachable_fingerprint, resolve_alerts
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
@@ -29,8 +30,8 @@ from engine.monitoring.service import (
     thresholds_of,
 )
 from engine.sending.why import mailboxes_named
-from models import AuditLog, Campaign, Domain, Mailbox, Workspace
-from models.enums import CampaignStatus, DomainStatus, MailboxStatus, StatScope
+from models import Alert, AuditLog, Campaign, Domain, Mailbox, Workspace
+from models.enums import AlertStatus, CampaignStatus, DomainStatus, MailboxStatus, StatScope
 
 _SHOWN: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN, MailboxStatus.DISABLED)
 
@@ -46,6 +47,9 @@ class SubjectHealth:
     reason: str
     cooldown_until: dt.datetime | None
     windows: tuple[Metrics, ...]  # 1d, 7d (and last100 for a mailbox named alone)
+    inbox_unread_since: str = ""
+    """A mailbox whose inbox goes unread (its `inbox_unreachable` alert is not resolved): since when, as the alert
+    says. Its bounces and replies since then are not counted, so its low rates are not a clean bill of health."""
 
     @property
     def in_trouble(self) -> bool:
@@ -63,7 +67,7 @@ class SubjectHealth:
         week = self.windows[1] if len(self.windows) > 1 else self.windows[0]
         rates = [week.hard_bounce_rate.value, week.block_rate.value, week.warmup_spam_rate.value]
         worst = max((r for r in rates if r is not None), default=-1.0)
-        return worst + (10.0 if self.in_trouble or self.factor < 1 else 0.0)
+        return worst + (10.0 if self.in_trouble or self.factor < 1 or self.inbox_unread_since else 0.0)
 
 
 _TROUBLE: Final = frozenset(
@@ -94,6 +98,7 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     box_rows = await metrics.daily_rows(StatScope.MAILBOX, [b.id for b in boxes], first, today)
     dom_rows = await metrics.daily_rows(StatScope.DOMAIN, [d.id for d in domains], first, today)
     single = target is not None and "@" in target
+    unread = await _inbox_unread(workspace_id, boxes)
     found: list[SubjectHealth] = []
     for d in domains:
         windows = _windows(dom_rows.get(d.id, {}), today, least)
@@ -106,8 +111,23 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
         paused = b.cooldown_until if b.status is MailboxStatus.COOLDOWN else None
         until = paused.astimezone(zone(space.timezone)) if paused else None  # shown on the workspace's clock
         name = to_unicode_address(b.address)
-        found.append(SubjectHealth("mailbox", name, b.status.value, b.health_factor, b.health_reason, until, windows))
+        found.append(
+            SubjectHealth(
+                "mailbox", name, b.status.value, b.health_factor, b.health_reason, until, windows, unread.get(b.id, "")
+            )
+        )
     return sorted(found, key=lambda s: (s.kind != "domain", -s.badness, s.name))
+
+
+async def _inbox_unread(workspace_id: int, boxes: Sequence[Mailbox]) -> dict[int, str]:
+    """The mailboxes whose inbox goes unread (an unresolved `inbox_unreachable` alert): since when, by id."""
+    if not boxes:
+        return {}
+    by_fingerprint = {inbox_unreachable_fingerprint(workspace_id, b.id): b.id for b in boxes}
+    alerts = await Alert.filter(fingerprint__in=list(by_fingerprint), status__not=AlertStatus.RESOLVED).values(
+        "fingerprint", "data"
+    )
+    return {by_fingerprint[a["fingerprint"]]: str((a["data"] or {}).get("since", "")) or "—" for a in alerts}
 
 
 def _windows(rows: dict[dt.date, Counts], today: dt.date, least: metrics.Minimums) -> tuple[Metrics, ...]:

@@ -35,6 +35,7 @@ health-metrics = { $window }: sent { $sent } · hard bounces { $hard } · blocks
 health-head = { $mark } { $name } ({ $state })
 health-cut = volume ×{ $factor } ({ $reason })
 health-cooldown = cooling down until { $until }
+health-inbox-unread = 📭 inbox not read since { $since }: bounces and replies since then are not counted
 thresholds-title = Protection thresholds
 thresholds-line = { $name } = { $value } ({ $bounds }; { $origin })
 thresholds-origin-default = default

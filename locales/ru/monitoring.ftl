@@ -33,6 +33,7 @@ health-metrics = { $window }: отправлено { $sent } · жёсткие �
 health-head = { $mark } { $name } ({ $state })
 health-cut = объём ×{ $factor } ({ $reason })
 health-cooldown = на паузе до { $until }
+health-inbox-unread = 📭 входящие не читаются с { $since }: отказы и ответы с тех пор не учтены
 thresholds-title = Пороги защиты
 thresholds-line = { $name } = { $value } ({ $bounds }; { $origin })
 thresholds-origin-default = по умолчанию

@@ -13,12 +13,14 @@ from redis.asyncio import Redis
 
 from bot.runner import Runner
 from bot.telegram.render import render
-from engine.access import Actor
+from engine.access import SYSTEM, Actor
 from engine.alerts import claim_due
 from engine.campaigns.planner import CampaignPlanOptions, plan_campaigns
 from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
 from engine.errors import NotFound
 from engine.i18n import translator
+from engine.inbox import SyncOptions, sync_mailbox
 from engine.mailboxes import pause_mailbox, resume_mailbox
 from engine.monitoring import metrics, report, service
 from engine.monitoring.health import health_factors
@@ -547,3 +549,33 @@ async def test_a_days_bounces_of_earlier_sends_read_as_counts_not_as_a_share_ove
     card = (await runner.run_line(me, "c1", f"/health {boxes[0].address}")).plain_text()
     assert "60 with 40 sent — more than were sent: they answer earlier sends" in card, card
     assert "150" not in card
+
+
+async def test_health_does_not_show_a_mailbox_whose_inbox_goes_unread_as_clean() -> None:
+    """A mailbox whose inbox could not be read for hours showed "hard bounces 0 %" with a green mark: its bounces
+    and replies were never read, so the rates measured nothing. Its line now says since when its inbox goes unread
+    and is not green; a mailbox read fine stays green."""
+    _, boxes = await fleet(1, 2)
+    unread, fine = boxes
+    vault = Vault([generate_key()])
+    # port 1: nothing listens there
+    await Mailbox.filter(id=unread.id).update(imap_port=1, secret_enc=vault.encrypt("pw"), created_at=LONG_AGO)
+    for box in boxes:
+        await events(box, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    clock = FrozenClock(NOW)
+    for _ in range(2):  # two failed syncs over more than an hour: the inbox is unreachable
+        result = await sync_mailbox(SYSTEM, unread.id, clock=clock, vault=vault, options=SyncOptions(timeout_s=2))
+        assert result.key == "error-imap-connect"
+        clock.advance(dt.timedelta(hours=1))
+
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(me, "c1", "/use acme")
+    said = (await runner.run_line(me, "c1", "/health")).plain_text()
+
+    [line] = [line for line in said.splitlines() if unread.address in line]
+    since = (await Alert.get(kind="inbox_unreachable")).data["since"]
+    assert translator("ru")("health-inbox-unread", since=since) in line and "🟢" not in line
+    assert "🟢" in next(line for line in said.splitlines() if fine.address in line)
+    single = (await runner.run_line(me, "c1", f"/health {unread.address}")).plain_text()
+    assert translator("ru")("health-inbox-unread", since=since) in single
