@@ -94,6 +94,8 @@ def header(msg: Message, name: str) -> str:
             text = text.encode("ascii").decode("iso-2022-jp")
     if "=?" in text:  # a malformed encoded word keeps its raw text: still better than nothing
         text = _decode_words(text)
+    if "\x00" in text:  # an encoded word's `=00` is plain ASCII on the wire, and PostgreSQL refuses it (`without_nul`)
+        text = text.replace("\x00", "")
     return " ".join(text.split())
 
 
@@ -1717,13 +1719,14 @@ def part_text(part: Message) -> str:
 def decode_text(raw: bytes, charset: str) -> str:
     """Bytes as text in the declared charset; when the label is wrong or unknown (cp1251 declared as utf-8,
     `unknown-8bit`), UTF-8 and then Windows-1251 or KOI8-R (`_cyrillic_8bit`) are tried; undecodable bytes
-    become replacement characters."""
+    become replacement characters. NULs are dropped: a base64 or quoted-printable part decodes to them from plain
+    ASCII, and PostgreSQL refuses them (`without_nul`)."""
     for name in (charset, "utf-8", _cyrillic_8bit(raw)):
         try:
-            return raw.decode(name)
+            return raw.decode(name).replace("\x00", "")
         except (LookupError, UnicodeDecodeError):
             continue
-    return raw.decode("utf-8", errors="replace")
+    return raw.decode("utf-8", errors="replace").replace("\x00", "")
 
 
 def _cyrillic_8bit(raw: bytes) -> str:

@@ -16,7 +16,7 @@ import pytest
 
 from engine.access import SYSTEM
 from engine.clock import FrozenClock
-from engine.inbox import AUTO_REPLY_DELAY, SyncStatus, sync_mailbox
+from engine.inbox import AUTO_REPLY_DELAY, SyncStatus, sweep, sync_mailbox
 from engine.mail.imap import HEADER_BYTES, Folder, ImapConnect, MailFolders, fetch_new, imap_session, quote_folder
 from engine.mail.providers import Credentials, Endpoint
 from engine.stats import counters
@@ -341,3 +341,34 @@ async def test_a_message_delivered_twice_is_counted_once(mail: MailServer, clock
     day = await counters(StatScope.MAILBOX, box.id, NOW.date())
     assert (day["replies"], day["bounces_hard"]) == (1, 1)
     assert await state_of(replier) is EnrollmentState.REPLIED and await state_of(gone) is EnrollmentState.BOUNCED
+
+
+async def test_a_nul_hidden_in_encoded_text_does_not_stop_the_sweep(mail: MailServer, clock: FrozenClock) -> None:
+    """Anyone can mail a mailbox `In-Reply-To: =?utf-8?Q?<a=00b@x>?=`: plain ASCII on the wire, a NUL once decoded.
+    The NUL went into the lookup of our messages, PostgreSQL refused it, and the whole sweep failed — that mailbox
+    and every other read with it, on every run, so no reply stopped any sequence any more."""
+    ws = await workspace()
+    hit, other = await mailbox(mail, ws, ANNA), await mailbox(mail, ws, "user2@alpha.test")
+    enrollment = await enrolled(ws, "lead@beta.test", other)
+    await sent_message(other, to="lead@beta.test", message_id="<z1@alpha.test>", enrollment=enrollment)
+    hostile = "From: x@beta.test\nTo: {to}\nMessage-ID: <=?utf-8?Q?m=00@x>?=\nIn-Reply-To: =?utf-8?Q?<a=00b@x>?=\n"
+    await file_raw(mail, raw(hostile.format(to=ANNA) + "Subject: =?utf-8?Q?hi=00?=\n\nHi.\n"))
+    original = b64("Message-ID: <q\x00q@alpha.test>\nTo: gone@beta.test\n", "ascii")  # base64 decodes to a NUL too
+    report = (
+        f"From: MAILER-DAEMON@beta.test\nTo: {ANNA}\nSubject: Undelivered Mail\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.beta.test\n\n"
+        "Final-Recipient: rfc822; gone@beta.test\nAction: failed\nStatus: 5.1.1\n\n"
+        f"--B\nContent-Type: text/rfc822-headers\nContent-Transfer-Encoding: base64\n\n{original}\n--B--\n"
+    )
+    await file_raw(mail, raw(report))
+    reply = "From: lead@beta.test\nTo: user2@alpha.test\nIn-Reply-To: <z1@alpha.test>\n\nCall me.\n"
+    await file_raw(mail, raw(reply), address="user2@alpha.test")
+
+    results = await sweep(SYSTEM, [hit.id, other.id], clock=clock, vault=VAULT, options=options(mail))
+
+    assert [(r.status, r.kinds) for r in results] == [
+        (SyncStatus.OK, {"other": 1, "bounce_hard": 1}),
+        (SyncStatus.OK, {"reply": 1}),
+    ]
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
