@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import ssl
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -355,7 +356,16 @@ async def sweep(
     lookup = _Lookup()
 
     async def fetch(target: _Target) -> _Fetched:
-        return await _read_mailbox(target, vault=vault, clock=clock, options=opts, check=check, lookup=lookup)
+        try:
+            return await _read_mailbox(target, vault=vault, clock=clock, options=opts, check=check, lookup=lookup)
+        except (ImapError, TimeoutError):
+            raise
+        except Exception:
+            # a fault of ours with one mailbox's mail fails that mailbox, not the sweep: raised, it failed every
+            # mailbox of the run, on every run, and no reply stopped any sequence
+            ref = uuid.uuid4().hex[:8]
+            log.exception("inbox read failed", mailbox_id=target.id, ref=ref)
+            raise ImapError(ImapErrorKind.INTERNAL, ref) from None
 
     zones = await workspace_zones({t.workspace_id for t in runnable})
     writers = asyncio.Semaphore(opts.commit_concurrency)

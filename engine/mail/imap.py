@@ -67,6 +67,7 @@ class ImapErrorKind(StrEnum):
     NOT_IMAP = "not-imap"  # another protocol greets on the port (SMTP, POP3, HTTP…): a wrong port
     NO_STARTTLS = "no-starttls"  # STARTTLS asked of a server that does not offer it on this port
     UNDECRYPTABLE = "secret"  # the stored password does not open with our keys: nothing was sent to the server
+    INTERNAL = "internal"  # a fault of ours while reading the mailbox (logged; the detail is its reference)
 
 
 DETAIL_CODES: Final = frozenset(

@@ -372,3 +372,46 @@ async def test_a_nul_hidden_in_encoded_text_does_not_stop_the_sweep(mail: MailSe
         (SyncStatus.OK, {"reply": 1}),
     ]
     assert await state_of(enrollment) is EnrollmentState.REPLIED
+
+
+def failing_for(address: str) -> ImapConnect:
+    """Real sessions, except that reading `address`'s folders hits a fault of ours (a bug met by one mailbox's mail)."""
+
+    @contextlib.asynccontextmanager
+    async def connect(endpoint: Endpoint, credentials: Credentials, **kwargs: Any) -> AsyncIterator[MailFolders]:
+        async with imap_session(endpoint, credentials, **kwargs) as session:
+            if credentials.username == address:
+
+                async def broken() -> list[Folder]:
+                    raise KeyError("a bug of ours")
+
+                session.list_folders = broken  # type: ignore[method-assign]
+            yield session
+
+    return connect
+
+
+async def test_a_fault_of_ours_with_one_mailbox_fails_that_mailbox_not_the_sweep(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """Anything but an IMAP error in one mailbox's read (a bug met by its mail) failed the whole sweep: every other
+    mailbox read with it lost its run, on every run. Now that mailbox alone fails, with a reference in the log and a
+    message in words; the others are read and recorded."""
+    ws = await workspace()
+    broken, other = await mailbox(mail, ws, ANNA), await mailbox(mail, ws, "user2@alpha.test")
+    enrollment = await enrolled(ws, "lead@beta.test", other)
+    await sent_message(other, to="lead@beta.test", message_id="<k1@alpha.test>", enrollment=enrollment)
+    reply = "From: lead@beta.test\nTo: user2@alpha.test\nIn-Reply-To: <k1@alpha.test>\n\nCall me.\n"
+    await file_raw(mail, raw(reply), address="user2@alpha.test")
+    faulty = dataclasses.replace(options(mail), connect=failing_for(ANNA))
+
+    results = await sweep(SYSTEM, [broken.id, other.id], clock=clock, vault=VAULT, options=faulty)
+
+    assert [(r.status, r.key) for r in results] == [
+        (SyncStatus.FAILED, "error-imap-internal"),
+        (SyncStatus.OK, "inbox-synced"),
+    ]
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
+    stored = await Mailbox.get(id=broken.id)
+    assert stored.last_error == f"error-imap-internal: {results[0].detail}" and stored.auth_failures == 0
+    assert (await Mailbox.get(id=other.id)).last_ok_at == clock.now()
