@@ -337,7 +337,10 @@ class PersonRef:
 async def revoke_member(actor: Actor, person_id: int, clock: Clock) -> PersonRef:
     """Take the person's membership in the actor's current workspace away; returns who lost it. The invite codes
     they made for it and nobody has used yet lapse with it: a manager let go could otherwise come back (or bring
-    someone in) with a code made the day before.
+    someone in) with a code made the day before. Their private chat with the bot stops receiving the workspace's
+    alerts and reports too (a manager bound it with /bind): the alerts, digests and approval requests kept coming
+    to someone who no longer belonged to it. (A Telegram private chat's id is the person's; a Slack DM's is not,
+    and is left to /unbind.)
 
     Raises `error-no-workspace`, `error-forbidden`, `error-revoke-self`, `error-member-not-found`.
     """
@@ -352,8 +355,10 @@ async def revoke_member(actor: Actor, person_id: int, clock: Clock) -> PersonRef
         await Invite.filter(
             workspace_id=workspace_id, created_by_id=person_id, used_at=None, expires_at__gt=now
         ).update(expires_at=now)
+        person = await Person.get(id=person_id)
+        if await ChatBinding.exists(workspace_id=workspace_id, platform=person.platform, chat_id=person.external_id):
+            await unbind_chat(actor, clock, platform=person.platform, chat_id=person.external_id)  # audited there
     await Person.filter(id=person_id, current_workspace_id=workspace_id).update(current_workspace_id=None)
-    person = await Person.get(id=person_id)
     return PersonRef(person.id, person.platform, person.external_id)
 
 

@@ -689,3 +689,25 @@ async def test_who_came_in_and_what_was_created_is_in_the_audit_log(runner: Runn
     ]
     assert {e.created_at for e in joins} == {clock.now()}
     assert not await AuditLog.filter(action="invite.redeem", workspace_id=beta.id).exists()
+
+
+async def test_a_revoked_manager_no_longer_gets_the_workspaces_alerts_in_their_private_chat(runner: Runner) -> None:
+    """A manager had bound their private chat for alerts and reports; revoked, they went on receiving the
+    workspace's alerts, digests and approval requests there. Revoking takes their private chat off the workspace
+    (audited as an unbinding); a group they bound stays, and so does their private chat for a workspace they keep."""
+    await _say(runner, "1", "/workspace_new beta Beta")
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager', 'beta')}")
+    await _say(runner, "2", f"/start {await _invite(runner, 'manager', 'acme')}")
+    assert (await _say(runner, "2", "/bind all", chat="2")).ok  # their private chat: its id is theirs
+    assert (await _say(runner, "2", "/bind alerts", chat="-700")).ok  # the team's group
+    assert (await _say(runner, "2", "/use beta")).ok and (await _say(runner, "2", "/bind alerts", chat="2")).ok
+    person = await Person.get(external_id="2")
+    await _say(runner, "1", "/use acme")
+    assert (await _say(runner, "1", f"/revoke {person.id}")).ok
+    acme = await Workspace.get(slug="acme")
+    assert [b.chat_id for b in await people.chats_for(acme.id, ChatPurpose.ALERTS)] == ["-700"]
+    assert [b.chat_id for b in await people.chats_for(acme.id, ChatPurpose.REPORTS)] == []
+    beta = await Workspace.get(slug="beta")
+    assert [b.chat_id for b in await people.chats_for(beta.id, ChatPurpose.ALERTS)] == ["2"]
+    assert await AuditLog.filter(workspace_id=acme.id, action="chat.unbind", subject="telegram:2").count() == 1
