@@ -28,7 +28,7 @@ from engine.clock import Clock
 from engine.errors import UserError
 from engine.i18n import translator
 from engine.logging import get_logger
-from engine.people import Identity, resolve_actor
+from engine.people import Identity, in_shared_chat, resolve_actor
 from engine.reply import Attachment, Reply
 from models.enums import Platform
 
@@ -54,24 +54,36 @@ class Runner:
             is_bootstrap_admin=str(external_id) in self.admins.get(platform, set()),
         )
 
-    async def run_line(self, identity: Identity, chat_id: str, line: str, file: Attachment | None = None) -> Reply:
+    async def run_line(
+        self, identity: Identity, chat_id: str, line: str, file: Attachment | None = None, *, shared: bool = False
+    ) -> Reply:
         """A typed line: refused whole when it is longer than any command line, else split and run."""
         try:
             check_text(line)
         except UserError as exc:
             return await self.refusal(identity, exc)
         name, words = split_command(line)
-        return await self.run(identity, chat_id, name, words, file)
+        return await self.run(identity, chat_id, name, words, file, shared=shared)
 
-    async def precheck(self, identity: Identity, name: str) -> Reply | None:
+    async def precheck(self, identity: Identity, name: str, chat_id: str = "", *, shared: bool = False) -> Reply | None:
         """Whether this person may run `name` at all, asked before a transport downloads the file for it: the
         refusal to show, or None. `run` checks again; this only spares fetching a file nobody may use."""
         actor = await resolve_actor(identity)
         try:
-            self._allowed(REGISTRY.get(name), name, actor)
+            cmd = REGISTRY.get(name)
+            actor = await self._in_chat(cmd, actor, chat_id, shared=shared)
+            self._allowed(cmd, name, actor)
         except UserError as exc:
             return _refused(actor, exc, name)
         return None
+
+    @staticmethod
+    async def _in_chat(cmd: Command | None, actor: Actor, chat_id: str, *, shared: bool) -> Actor:
+        """In a shared chat (`shared`: a group, where everyone reads the answer), a command that reads or changes a
+        workspace acts in the workspace the chat is bound to (`in_shared_chat`)."""
+        if not shared or cmd is None or cmd.access not in {Access.READ, Access.MANAGE}:
+            return actor
+        return await in_shared_chat(actor, actor.platform, chat_id)
 
     @staticmethod
     def _allowed(cmd: Command | None, name: str, actor: Actor) -> Command:
@@ -93,13 +105,23 @@ class Runner:
         return _refused(await resolve_actor(identity), exc)
 
     async def run(
-        self, identity: Identity, chat_id: str, name: str, words: list[str], file: Attachment | None = None
+        self,
+        identity: Identity,
+        chat_id: str,
+        name: str,
+        words: list[str],
+        file: Attachment | None = None,
+        *,
+        shared: bool = False,
     ) -> Reply:
+        """Run `name` for the person; `shared`: in a chat others read too (see `_in_chat`)."""
         actor = await resolve_actor(identity)
         t = translator(actor.locale)
         try:
             check_text(" ".join(words))  # words that did not come from a checked line (a button, an answer)
-            cmd = self._allowed(REGISTRY.get(name), name, actor)
+            found = REGISTRY.get(name)
+            actor = await self._in_chat(found, actor, chat_id, shared=shared)
+            cmd = self._allowed(found, name, actor)
             args = parse_args(cmd, words, file)
             ctx = Ctx(
                 actor=actor,

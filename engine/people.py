@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from tortoise.exceptions import IntegrityError
@@ -69,6 +69,32 @@ async def resolve_actor(identity: Identity) -> Actor:
         first_contact=created,
         member_of=len(memberships),
     )
+
+
+async def in_shared_chat(actor: Actor, platform: Platform, chat_id: str) -> Actor:
+    """The actor in a shared chat (a group): in the workspace the chat is bound to. Everyone there reads the
+    answer, so it must be that workspace's: a manager of two clients, whose current workspace was the other one,
+    posted that client's domains, campaigns and report into this client's group. The person acts there with their
+    role in the chat's workspace (their current one is left as it is); `Forbidden("error-chat-not-yours")` when
+    they have none there, `Forbidden("error-chat-choose-workspace")` when the chat is several workspaces' and
+    they belong to more than one of them, none current. A chat bound to nothing changes nothing."""
+    if not actor.member_of and not actor.is_admin:
+        return actor  # nobody's member: nothing of theirs to show, and the role check refuses them as it does anywhere
+    bound = {b.workspace_id for b in await ChatBinding.filter(platform=platform, chat_id=chat_id)}
+    if not bound or actor.workspace_id in bound:
+        return actor
+    roles: dict[int, Role]
+    if actor.is_admin:
+        roles = dict.fromkeys(bound, Role.ADMIN)
+    else:
+        members = await Membership.filter(person_id=actor.person_id, workspace_id__in=bound)
+        roles = {m.workspace_id: m.role for m in members}
+    if not roles:
+        raise Forbidden("error-chat-not-yours")
+    if len(roles) > 1:
+        raise Forbidden("error-chat-choose-workspace")
+    [(workspace_id, role)] = roles.items()
+    return replace(actor, workspace_id=workspace_id, role=role)
 
 
 def _code_hash(code: str) -> str:

@@ -201,13 +201,14 @@ async def on_command(message: Message, *, identity: Identity, runner: Runner, st
     if cmd is None and not _ours(message):
         return
     if cmd is not None and cmd.private and group:
-        refused = await runner.precheck(identity, name)  # someone who may not run it is told that instead
+        # someone who may not run it is told that instead
+        refused = await runner.precheck(identity, name, str(message.chat.id), shared=True)
         if refused is None:
             t = await _translator(identity)
             refused = Reply(ok=False).add(t("telegram-private-only", command=cmd.name), "error")
         await _respond(bot, message.chat.id, refused, state, identity)
         return
-    reply = await runner.run_line(identity, str(message.chat.id), message.text or "")
+    reply = await runner.run_line(identity, str(message.chat.id), message.text or "", shared=group)
     await _respond(bot, message.chat.id, reply, state, identity, asked_by=message)
 
 
@@ -235,7 +236,8 @@ async def on_text(message: Message, *, identity: Identity, runner: Runner, state
     if pending is not None:
         command, words = pending
         answer = answer_words(command, words, message.text or "")  # a block argument keeps its lines
-        reply = await runner.run(identity, str(message.chat.id), command, [*words, *answer])
+        shared = message.chat.type != ChatType.PRIVATE
+        reply = await runner.run(identity, str(message.chat.id), command, [*words, *answer], shared=shared)
         await _respond(bot, message.chat.id, reply, state, identity, answering=pending, asked_by=message)
     elif message.chat.type == ChatType.PRIVATE:
         await _say(bot, message.chat.id, identity, key="telegram-text-hint")
@@ -274,7 +276,9 @@ async def on_document(
     command, words = target
     if pending is None and command not in REGISTRY and not _ours(message):
         return  # in a group, a caption with another bot's command, typed without its name
-    refused = await runner.precheck(identity, command)  # a command this person may not run gets no download
+    shared = message.chat.type != ChatType.PRIVATE
+    # a command this person may not run gets no download
+    refused = await runner.precheck(identity, command, str(message.chat.id), shared=shared)
     if refused is not None:
         await _respond(bot, message.chat.id, refused, state, identity)
         return
@@ -283,7 +287,7 @@ async def on_document(
         bot, message.chat.id, identity, document, max_file_bytes=limit, download_limit=download_limit
     )
     if attachment is not None:
-        reply = await runner.run(identity, str(message.chat.id), command, words, attachment)
+        reply = await runner.run(identity, str(message.chat.id), command, words, attachment, shared=shared)
         await _respond(bot, message.chat.id, reply, state, identity, answering=pending, asked_by=message)
 
 
@@ -326,8 +330,9 @@ async def on_press(query: CallbackQuery, *, identity: Identity, runner: Runner, 
     or, when Telegram no longer takes an answer to this press, as a message. A late press still runs: the
     command's state check in the database decides, not the age of the press."""
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    shared = query.message is not None and query.message.chat.type != ChatType.PRIVATE
     name, words = parse_callback_data(query.data or "")
-    reply = await runner.run(identity, str(chat_id), name, words)
+    reply = await runner.run(identity, str(chat_id), name, words, shared=shared)
     if not reply.ok and reply.awaiting is None:
         await _refuse(query, reply, identity=identity, bot=bot, chat_id=chat_id)
         return

@@ -31,8 +31,8 @@ from engine.reply import Attachment, Button, Reply
 from engine.reports.digest import weekly
 from engine.reports.period import previous_week
 from engine.uploads import MAX_UPLOAD_BYTES
-from models import Approval, AuditLog, ChatBinding, Delivery, Membership, Person, Workspace
-from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, Platform, Role
+from models import Approval, AuditLog, Campaign, ChatBinding, Delivery, Domain, Membership, Person, Workspace
+from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, DomainStatus, Platform, Role
 from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, make_transport, visible
 from tests.harness.slackapi import serve
 from tests.harness.telegram import BotMessage, TelegramEmulator, TelegramEmulatorError, TelegramUser, new_bot_token
@@ -297,6 +297,38 @@ async def test_a_clients_chat_is_bound_for_the_weekly_report_only(telegram: Tele
     title = translator(workspace.locale)("digest-weekly-title", subject="ACME", start="2026-11-09", end="2026-11-15")
     assert visible(report.text).startswith(title)
     await anna.assert_no_replies(within=0.3)
+
+
+async def test_a_bound_group_hears_only_about_its_own_workspace(telegram: TelegramRig) -> None:
+    """Anna manages two clients. In ACME's client group, with RIVAL her current workspace, /domains and /campaigns
+    posted RIVAL's domains and campaign names for ACME's client to read. In a group bound to a workspace, its
+    members act in that workspace (their current one stays as it is); someone with no role there is refused."""
+    await telegram.admin("/workspace_new rival RIVAL")
+    await telegram.admin("/workspace_new acme ACME")
+    for slug in ("acme", "rival"):
+        workspace = await Workspace.get(slug=slug)
+        await Domain.create(workspace=workspace, name=f"{slug}-mail.test", status=DomainStatus.ACTIVE)
+        await Campaign.create(workspace=workspace, name=f"{slug}-spring")
+    anna = await member(telegram, ANNA, "manager", first_name="Anna")
+    await ask(anna, f"/start {await telegram.invite('rival', 'manager')}")
+    boris = telegram.user(BORIS, first_name="Boris")
+    await ask(boris, f"/start {await telegram.invite('rival', 'manager')}")
+    await member(telegram, CLARA, "client", first_name="Clara")
+    group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
+    await ask(group, "/use acme")
+    await ask(group, "/bind client")
+    assert await ask(group, "/use rival") == EN("use-done", slug="rival", name="RIVAL")
+
+    domains = await ask(group, "/domains")
+    assert "acme-mail.test" in domains and "rival-mail.test" not in domains
+    campaigns = await ask(group, "/campaigns")
+    assert "acme-spring" in campaigns and "rival-spring" not in campaigns
+    assert "rival-mail.test" in await ask(anna, "/domains")  # her own chat: her current workspace
+    in_group = telegram.user(BORIS, chat_id=GROUP, first_name="Boris")  # RIVAL's manager only
+    assert await ask(in_group, "/domains") == ERROR_MARK + EN("error-chat-not-yours")
+    clara = telegram.user(CLARA, chat_id=GROUP, first_name="Clara")
+    assert "ACME" in await ask(clara, "/report")
+    assert await ask(clara, "/domains") == ERROR_MARK + EN("error-forbidden", command="domains")
 
 
 async def test_a_group_is_listed_and_disconnected_from_inside_it(telegram: TelegramRig) -> None:
