@@ -61,7 +61,7 @@ async def campaigns(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The workspace's campaigns with their status (a client reads them to ask for a campaign's report)."""
     found = await service.list_campaigns(ctx.actor)
     if not found:
-        return Reply().add(ctx.t("campaigns-none"))
+        return Reply().add(ctx.t("campaigns-none" if ctx.actor.can_manage() else "campaigns-none-client"))
     lines = [
         ctx.t(
             "campaigns-line",

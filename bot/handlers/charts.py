@@ -17,9 +17,12 @@ PNG: Final = "image/png"
 
 
 def _labels(ctx: Ctx, chart: str, days: int) -> dict[str, str]:
+    empty = "chart-empty"
+    if chart == "pool":  # the pool is now, not a period; a client adds no domains
+        empty = "chart-pool-empty" if ctx.actor.can_manage() else "chart-pool-empty-client"
     labels = {
         "title": ctx.t(f"chart-{chart}-title", days=days),
-        "empty": ctx.t("chart-pool-empty" if chart == "pool" else "chart-empty"),  # the pool is now, not a period
+        "empty": ctx.t(empty),
         "axis": ctx.t(f"chart-{chart}-axis") if chart in {"volume", "pool"} else "",
     }
     if chart == "volume":

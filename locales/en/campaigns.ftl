@@ -2,6 +2,7 @@
 ## /campaign_test, /campaign_start, /campaign_pause, /campaign_resume, /campaign.
 
 campaigns-none = This workspace has no campaigns yet. Create one: /campaign_new name
+campaigns-none-client = This workspace has no campaigns yet.
 campaigns-title = Campaigns: { $count }
 campaigns-line = { $name } — { $status }, steps: { $steps }, leads: { $enrolled } (active { $active })
 campaigns-hint = Details: /campaign name

@@ -37,6 +37,7 @@ chart-pool-warming = warming in reserve
 chart-pool-cooling = cooling
 chart-pool-burned = burned this month
 chart-pool-empty = The workspace has no domains yet: /domain_add
+chart-pool-empty-client = The workspace has no domains yet
 chart-pool-target = reserve wanted
 
 export-campaign-ready = Campaign results per step and variant: { $rows } { $rows ->

@@ -3,7 +3,8 @@
 ## Errors
 
 error-domain-invalid = “{ $name }” does not look like a domain name. Example: example.com or пример.рф
-error-domain-not-found = Domain { $name } is not in this workspace. List: /domains
+error-domain-not-found = Domain { $name } is not in this workspace.
+error-domain-not-found-manage = Domain { $name } is not in this workspace. List: /domains
 error-domain-gone = This domain (no. { $id }) is no longer in your workspace — perhaps it was already removed. List: /domains
 error-domain-retired = Domain { $name } is already retired.
 error-domain-names-control = The domain list holds control characters (lines { $lines }) — that does not look like text. Type the domains separated by spaces or send a CSV.

@@ -2,6 +2,7 @@
 ## /campaign_test, /campaign_start, /campaign_pause, /campaign_resume, /campaign.
 
 campaigns-none = В этом пространстве пока нет кампаний. Создать: /campaign_new имя
+campaigns-none-client = В этом пространстве пока нет кампаний.
 campaigns-title = Кампании: { $count }
 campaigns-line = { $name } — { $status }, шагов: { $steps }, лидов: { $enrolled } (в работе { $active })
 campaigns-hint = Подробно: /campaign имя

@@ -28,6 +28,7 @@ chart-pool-warming = прогреваются в резерве
 chart-pool-cooling = остывают
 chart-pool-burned = выгорели в этом месяце
 chart-pool-empty = В пространстве ещё нет доменов: /domain_add
+chart-pool-empty-client = В пространстве ещё нет доменов
 chart-pool-target = желаемый резерв
 
 export-campaign-ready = Результаты кампании по шагам и вариантам: строк { $rows }. Файл ниже (открывается в Excel).

@@ -3,7 +3,8 @@
 ## Ошибки
 
 error-domain-invalid = «{ $name }» не похоже на доменное имя. Пример: example.ru или пример.рф
-error-domain-not-found = Домен { $name } не найден в этом рабочем пространстве. Список: /domains
+error-domain-not-found = Домен { $name } не найден в этом рабочем пространстве.
+error-domain-not-found-manage = Домен { $name } не найден в этом рабочем пространстве. Список: /domains
 error-domain-gone = Этого домена (№{ $id }) больше нет в вашем рабочем пространстве — возможно, его уже удалили. Список: /domains
 error-domain-retired = Домен { $name } уже выведен из работы.
 error-domain-names-control = В списке доменов есть управляющие символы (строки { $lines }) — похоже, вставлен не текст. Напишите домены через пробел или пришлите CSV.

@@ -182,6 +182,23 @@ async def test_a_client_may_read_but_not_run_a_manager_command(telegram: Telegra
     assert (await ask(clara, "/workspace")).startswith(EN("workspace-title", name="ACME", slug="acme"))
 
 
+async def test_a_client_is_not_pointed_at_commands_their_role_does_not_allow(telegram: TelegramRig) -> None:
+    """A client asking about a domain not in their workspace was told "List: /domains", and one with no campaigns
+    "Create one: /campaign_new", both commands their role refuses. Their answers stop at what they may do."""
+    await telegram.admin("/workspace_new acme ACME")
+    clara = await member(telegram, CLARA, "client")
+    for line in ("/health other-mail.test", "/warmup other-mail.test"):
+        assert await ask(clara, line) == ERROR_MARK + EN("error-domain-not-found", name="other-mail.test")
+    assert await ask(clara, "/campaigns") == EN("campaigns-none-client")
+    anna = await member(telegram, ANNA, "manager")
+    assert await ask(anna, "/health other-mail.test") == ERROR_MARK + EN(
+        "error-domain-not-found-manage", name="other-mail.test"
+    )
+    assert await ask(anna, "/campaigns") == EN("campaigns-none")
+    assert "/domains" not in EN("error-domain-not-found", name="x")
+    assert "/campaign_new" not in EN("campaigns-none-client")
+
+
 async def test_lang_switches_the_replies_to_english(telegram: TelegramRig) -> None:
     boris = telegram.user(BORIS, language_code="ru")
     assert await ask(boris, "/start") == RU("start-unknown")

@@ -224,5 +224,5 @@ async def test_an_empty_filtered_list_is_not_told_to_import_mailboxes(runner: Ru
     paused = await say(runner, "/mailboxes status=paused")
     assert paused.plain_text() == EN("mailboxes-none-filtered")
     typo = await say(runner, "/mailboxes domain=alpah.test")
-    assert typo.plain_text() == EN("error-domain-not-found", name="alpah.test")
+    assert typo.plain_text() == EN("error-domain-not-found-manage", name="alpah.test")
     assert "u1@alpha.test" in (await say(runner, "/mailboxes domain=alpha.test status=active")).plain_text()

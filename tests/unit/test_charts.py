@@ -12,11 +12,13 @@ import pytest
 
 from bot.command import Ctx
 from bot.handlers import charts as charts_handler
+from engine.access import SYSTEM, Actor
 from engine.charts import data
 from engine.errors import UserError
 from engine.exports import BOM, CsvWriter, _percent, safe_cell
 from engine.i18n import translator
 from engine.monitoring.metrics import Counts, Minimums
+from models.enums import Platform, Role
 
 LAST = dt.date(2026, 12, 2)
 
@@ -162,6 +164,17 @@ def test_the_rates_chart_names_its_bounce_line_hard_bounces(locale: str, title: 
     assert set(data.RATE_NAMES) <= set(labels)
 
 
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_an_empty_pool_chart_sends_only_a_manager_to_add_domains(locale: str) -> None:
+    """A client's empty pool chart told them to run /domain_add, which their role does not allow."""
+    client = Actor(person_id=7, platform=Platform.TELEGRAM, role=Role.CLIENT, workspace_id=1, locale=locale)
+    t = translator(locale)
+    for actor, key in ((client, "chart-pool-empty-client"), (SYSTEM, "chart-pool-empty")):
+        labels = charts_handler._labels(cast(Ctx, SimpleNamespace(t=t, actor=actor)), "pool", 14)
+        assert labels["empty"] == t(key)
+    assert "/domain_add" not in t("chart-pool-empty-client") and "/domain_add" in t("chart-pool-empty")
+
+
 @pytest.mark.parametrize(
     ("part", "sample", "locale", "shown"),
     [
@@ -203,5 +216,5 @@ def test_the_warmup_stage_names_leave_the_checks_chart_the_pictures_width(locale
 @pytest.mark.parametrize(("locale", "said"), [("ru", "ещё нет доменов"), ("en", "no domains yet")])
 def test_an_empty_pool_chart_says_there_are_no_domains_not_no_data_for_a_period(locale: str, said: str) -> None:
     """The pool chart is the domains as they stand now: an empty one read "No data for this period"."""
-    labels = charts_handler._labels(cast(Ctx, SimpleNamespace(t=translator(locale))), "pool", 14)
+    labels = charts_handler._labels(cast(Ctx, SimpleNamespace(t=translator(locale), actor=SYSTEM)), "pool", 14)
     assert said in labels["empty"]
