@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from bot.command import (
     REGISTRY,
@@ -33,6 +33,11 @@ from engine.reply import Attachment, Reply
 from models.enums import Platform
 
 log = get_logger(__name__)
+
+
+CHAT_SETUP: Final = frozenset({"bind", "unbind"})
+"""Commands that connect the chat itself to the person's current workspace (a managers' chat may hear several):
+they act there as anywhere else, and say which workspace they connected."""
 
 
 class Runner:
@@ -81,7 +86,7 @@ class Runner:
     async def _in_chat(cmd: Command | None, actor: Actor, chat_id: str, *, shared: bool) -> Actor:
         """In a shared chat (`shared`: a group, where everyone reads the answer), a command that reads or changes a
         workspace acts in the workspace the chat is bound to (`in_shared_chat`)."""
-        if not shared or cmd is None or cmd.access not in {Access.READ, Access.MANAGE}:
+        if not shared or cmd is None or cmd.access not in {Access.READ, Access.MANAGE} or cmd.name in CHAT_SETUP:
             return actor
         return await in_shared_chat(actor, actor.platform, chat_id)
 

@@ -20,23 +20,31 @@ class Actor:
     manages_any: bool = False  # admin, or manager of at least one workspace: may create workspaces
     first_contact: bool = False  # the person was not known before this request (a new Person row)
     member_of: int = 0  # how many workspaces the person belongs to (with no current one: they must choose)
+    confined_to: frozenset[int] = frozenset()
+    """Acting in a shared chat (`engine.people.in_shared_chat`), whose people read the answer: the workspaces the
+    chat is bound to. Nothing of another workspace is reached, even one the person manages too, and an agency
+    admin is no admin there (agency-wide views and alerts are not for that chat's people)."""
+
+    @property
+    def confined(self) -> bool:
+        return bool(self.confined_to)
 
     @property
     def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
+        return self.role is Role.ADMIN and not self.confined
 
     def can_manage(self, workspace_id: int | None = None) -> bool:
-        """Admins everywhere; managers in their current workspace."""
-        if self.is_admin:
-            return True
+        """Admins everywhere (in a shared chat: its workspaces); managers in their current workspace."""
         target = self.workspace_id if workspace_id is None else workspace_id
+        if self.role is Role.ADMIN:
+            return not self.confined or target in self.confined_to
         return self.role is Role.MANAGER and target is not None and target == self.workspace_id
 
     def can_read(self, workspace_id: int | None = None) -> bool:
-        """Reports: admins, and managers or clients of that workspace."""
-        if self.is_admin:
-            return True
+        """Reports: admins (in a shared chat: its workspaces), and managers or clients of that workspace."""
         target = self.workspace_id if workspace_id is None else workspace_id
+        if self.role is Role.ADMIN:
+            return not self.confined or target in self.confined_to
         return self.role in (Role.MANAGER, Role.CLIENT) and target is not None and target == self.workspace_id
 
 

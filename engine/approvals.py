@@ -59,9 +59,11 @@ async def request(
 
 async def manages(actor: Actor, workspace_id: int) -> bool:
     """Admins, and managers of that workspace — whichever workspace is their current one (an alert may come
-    from any of a manager's workspaces)."""
+    from any of a manager's workspaces). In a shared chat, only the chat's workspaces (`Actor.confined_to`)."""
     if actor.can_manage(workspace_id):
         return True
+    if actor.confined and workspace_id not in actor.confined_to:
+        return False
     return actor.person_id is not None and await Membership.exists(
         person_id=actor.person_id, workspace_id=workspace_id, role=Role.MANAGER
     )
@@ -71,8 +73,10 @@ async def managed_workspaces(actor: Actor) -> list[int]:
     """The workspaces the actor manages by membership, whichever is their current one (ids, in order)."""
     if actor.person_id is None:
         return []
+    if actor.confined and actor.role is Role.ADMIN:  # an admin in a shared chat: the chat's workspaces
+        return sorted(actor.confined_to)
     rows = await Membership.filter(person_id=actor.person_id, role=Role.MANAGER).order_by("workspace_id")
-    return [m.workspace_id for m in rows]
+    return [m.workspace_id for m in rows if not actor.confined or m.workspace_id in actor.confined_to]
 
 
 async def decide(actor: Actor, approval_id: int, approve: bool, clock: Clock) -> Decision:

@@ -77,12 +77,19 @@ async def in_shared_chat(actor: Actor, platform: Platform, chat_id: str) -> Acto
     posted that client's domains, campaigns and report into this client's group. The person acts there with their
     role in the chat's workspace (their current one is left as it is); `Forbidden("error-chat-not-yours")` when
     they have none there, `Forbidden("error-chat-choose-workspace")` when the chat is several workspaces' and
-    they belong to more than one of them, none current. A chat bound to nothing changes nothing."""
+    they belong to more than one of them, none current. A chat bound to nothing changes nothing.
+
+    There the actor is confined to the chat's workspaces (`Actor.confined_to`): what reaches beyond the current
+    workspace (a manager's approvals and alerts of all their workspaces, /workspace of another) stops at them,
+    and an agency admin's agency-wide views are closed (they are no chat's people's)."""
     if not actor.member_of and not actor.is_admin:
         return actor  # nobody's member: nothing of theirs to show, and the role check refuses them as it does anywhere
     bound = {b.workspace_id for b in await ChatBinding.filter(platform=platform, chat_id=chat_id)}
-    if not bound or actor.workspace_id in bound:
+    if not bound:
         return actor
+    confined_to = frozenset(bound)
+    if actor.workspace_id in bound:
+        return replace(actor, confined_to=confined_to)
     roles: dict[int, Role]
     if actor.is_admin:
         roles = dict.fromkeys(bound, Role.ADMIN)
@@ -94,7 +101,7 @@ async def in_shared_chat(actor: Actor, platform: Platform, chat_id: str) -> Acto
     if len(roles) > 1:
         raise Forbidden("error-chat-choose-workspace")
     [(workspace_id, role)] = roles.items()
-    return replace(actor, workspace_id=workspace_id, role=role)
+    return replace(actor, workspace_id=workspace_id, role=role, confined_to=confined_to)
 
 
 def _code_hash(code: str) -> str:
@@ -129,9 +136,11 @@ async def _visible_workspace(actor: Actor, slug: str) -> tuple[Workspace, Role]:
     membership = None
     if workspace is not None and actor.person_id is not None:
         membership = await Membership.get_or_none(person_id=actor.person_id, workspace_id=workspace.id)
-    if workspace is None or not (actor.is_admin or membership is not None):
+    if workspace is None or not (actor.is_admin or membership is not None or actor.can_read(workspace.id)):
         raise NotFound("error-workspace-not-found", slug=slug)
-    return workspace, Role.ADMIN if actor.is_admin or membership is None else membership.role
+    if actor.confined and workspace.id not in actor.confined_to:  # a shared chat: its workspaces only
+        raise NotFound("error-workspace-not-found", slug=slug)
+    return workspace, Role.ADMIN if actor.role is Role.ADMIN or membership is None else membership.role
 
 
 async def create_workspace(actor: Actor, slug: str, name: str, clock: Clock | None = None) -> Workspace:

@@ -27,12 +27,13 @@ from tortoise import connections
 
 from engine.access import Actor
 from engine.alert_names import subject_names
+from engine.approvals import managed_workspaces
 from engine.clock import Clock
 from engine.errors import Forbidden, UserError
 from engine.exports import EXPORT_MAX_BYTES, CsvWriter, Export
 from engine.i18n import Translator, translator
-from models import AuditLog, Membership
-from models.enums import Platform, Role
+from models import AuditLog
+from models.enums import Platform
 
 MAX_RANGE_DAYS: Final = 366
 DEFAULT_DAYS: Final = 30
@@ -130,17 +131,13 @@ def _end_of(day: dt.date) -> dt.datetime:
 
 
 async def _scope(actor: Actor) -> list[int] | None:
-    """None: every entry (admins); else the workspaces the actor manages."""
+    """None: every entry (admins); else the workspaces the actor manages (in a shared chat: of its workspaces)."""
     if actor.is_admin:
         return None
-    if actor.person_id is None:
-        raise Forbidden("error-forbidden")
-    ids: list[int] = await Membership.filter(person_id=actor.person_id, role=Role.MANAGER).values_list(
-        "workspace_id", flat=True
-    )  # type: ignore[assignment]
+    ids = await managed_workspaces(actor)
     if not ids:
         raise Forbidden("error-forbidden")
-    return [int(i) for i in ids]
+    return ids
 
 
 def action_key(action: str) -> str:

@@ -318,8 +318,9 @@ async def test_a_clients_chat_is_bound_for_the_weekly_report_only(telegram: Tele
 
 async def test_a_bound_group_hears_only_about_its_own_workspace(telegram: TelegramRig) -> None:
     """Anna manages two clients. In ACME's client group, with RIVAL her current workspace, /domains and /campaigns
-    posted RIVAL's domains and campaign names for ACME's client to read. In a group bound to a workspace, its
-    members act in that workspace (their current one stays as it is); someone with no role there is refused."""
+    posted RIVAL's domains and campaign names for ACME's client to read, and /approvals, /approve and /workspace
+    reached RIVAL whatever her current workspace. In a group bound to a workspace, its members act in that
+    workspace only (their current one stays as it is); someone with no role there is refused."""
     await telegram.admin("/workspace_new rival RIVAL")
     await telegram.admin("/workspace_new acme ACME")
     for slug in ("acme", "rival"):
@@ -341,11 +342,39 @@ async def test_a_bound_group_hears_only_about_its_own_workspace(telegram: Telegr
     campaigns = await ask(group, "/campaigns")
     assert "acme-spring" in campaigns and "rival-spring" not in campaigns
     assert "rival-mail.test" in await ask(anna, "/domains")  # her own chat: her current workspace
+    rival = await Workspace.get(slug="rival")
+    approval = await approvals.request(rival.id, ApprovalKind.DOMAIN_SWAP, "rival-mail.test", {}, clock=telegram.clock)
+    assert approval is not None
+    assert "rival-mail.test" in await ask(anna, "/approvals")
+    assert "rival-mail.test" not in await ask(group, "/approvals")
+    assert await ask(group, f"/approve {approval.id}") == ERROR_MARK + EN("error-approval-not-found", id=approval.id)
+    assert (await Approval.get(id=approval.id)).status is ApprovalStatus.PENDING
+    assert await ask(group, "/workspace rival") == ERROR_MARK + EN("error-workspace-not-found", slug="rival")
     in_group = telegram.user(BORIS, chat_id=GROUP, first_name="Boris")  # RIVAL's manager only
     assert await ask(in_group, "/domains") == ERROR_MARK + EN("error-chat-not-yours")
     clara = telegram.user(CLARA, chat_id=GROUP, first_name="Clara")
     assert "ACME" in await ask(clara, "/report")
     assert await ask(clara, "/domains") == ERROR_MARK + EN("error-forbidden", command="domains")
+
+
+async def test_a_managers_group_of_two_workspaces_decides_either_ones_approvals(telegram: TelegramRig) -> None:
+    """A group bound to both of Anna's workspaces is confined to those two: an approval of the one that is not
+    her current workspace is still hers to decide there."""
+    await telegram.admin("/workspace_new rival RIVAL")
+    await telegram.admin("/workspace_new acme ACME")
+    anna = await member(telegram, ANNA, "manager", first_name="Anna")
+    await ask(anna, f"/start {await telegram.invite('rival', 'manager')}")
+    team = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
+    for slug in ("rival", "acme"):
+        await ask(team, f"/use {slug}")
+        done = EN("bind-done", workspace=slug.upper(), slug=slug, purposes=EN("purpose-alerts"))
+        assert await ask(team, "/bind alerts") == done
+    rival = await Workspace.get(slug="rival")
+    approval = await approvals.request(rival.id, ApprovalKind.DOMAIN_SWAP, "rival-mail.test", {}, clock=telegram.clock)
+    assert approval is not None
+    assert "rival-mail.test" in await ask(team, "/approvals")
+    rejected = EN("approval-rejected", id=approval.id, subject="rival-mail.test")
+    assert await ask(team, f"/reject {approval.id}") == rejected
 
 
 async def test_a_group_is_listed_and_disconnected_from_inside_it(telegram: TelegramRig) -> None:
