@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from bot.command import Access, Arg, Ctx, command, echo
+from engine.campaigns.template import field_key
 from engine.compliance.hashing import AddressHasher
 from engine.dns.check import make_resolver
 from engine.errors import UserError
@@ -21,6 +22,7 @@ VALUE_OPTIONS = {"source": "source", "источник": "source", "basis": "leg
 VERDICT_MARK = {"valid": "✅", "risky": "⚠️", "unknown": "❔", "invalid": "❌"}
 REPORT_NAME = "leads-rejected.csv"
 FIELD_SHOWN = 60  # characters of a name or company in /leads: ten examples stay one short message
+COLUMNS_NAMED = 5  # columns without a header, or with a repeated one, named in the reply (all are kept)
 
 
 def parse_options(text: str | None) -> importer.ImportOptions:
@@ -103,6 +105,10 @@ async def leads_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply().add(_counts(ctx, report))
     if report.title_lines:
         reply.add(ctx.t("leads-import-title-skipped", line=report.header_line, count=report.title_lines))
+    for column, name in report.unnamed_columns[:COLUMNS_NAMED]:
+        reply.add(ctx.t("leads-import-unnamed-column", column=column, name=name, placeholder=f"{{{field_key(name)}}}"))
+    for header, name in report.renamed_columns[:COLUMNS_NAMED]:
+        reply.add(ctx.t("leads-import-renamed-column", header=header, name=name, placeholder=f"{{{field_key(name)}}}"))
     if report.headerless_column is not None:
         reply.add(ctx.t("leads-import-no-header", column=report.headerless_column))
         if report.unread_columns:

@@ -1,7 +1,9 @@
 """Which column of a lead file holds what: guesses from Russian and English headers, overridden by the manager.
 
 Headers are compared case-, space-, dash- and underscore-insensitively ("E-mail", "e_mail", "Электронная почта").
-A column that is no known field goes to the lead's `custom` fields under its header.
+A column that is no known field goes to the lead's `custom` fields under its header; a second column of the same
+header under "<header> 2", a column without a header under `column_<number>` (a value typed under a blank header
+cell is the manager's data all the same, and a JSON key holds one value).
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class ColumnMap:
 
     fields: dict[str, int]
     custom: dict[int, str] = field(default_factory=dict)
+    email_by_word: bool = False  # the email column's header only mentions email ("Рабочий e-mail"): no known name
+    renamed: dict[int, str] = field(default_factory=dict)  # custom columns not keyed by their header: → the header
 
     def has(self, name: str) -> bool:
         return name in self.fields
@@ -98,18 +102,44 @@ def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = No
         if guess is not None and guess not in fields and index not in taken:
             fields[guess] = index
             taken.add(index)
-    if "email" not in fields:  # "Рабочий e-mail", "Адрес эл. почты", "Email (раб.)": one header that says so
+    by_word = "email" not in fields
+    if by_word:  # "Рабочий e-mail", "Адрес эл. почты", "Email (раб.)": one header that says so
         named = [i for i, h in enumerate(headers) if i not in taken and _says_email(fold(h))]
         if len(named) != 1:  # none, or several (a work and a private address): the manager says which
             raise UserError("error-leads-no-email", headers=found)
         fields["email"] = named[0]
         taken.add(named[0])
-    custom = {
-        index: header.strip()[:MAX_CUSTOM_KEY]
-        for index, header in enumerate(headers)
-        if index not in taken and header.strip()
-    }
-    return ColumnMap(fields, custom)
+    custom = _custom_keys(headers, taken)
+    renamed = {i: headers[i].strip() for i, key in custom.items() if key != headers[i].strip()[:MAX_CUSTOM_KEY]}
+    return ColumnMap(fields, custom, by_word, renamed)
+
+
+UNNAMED_KEY: Final = "column_{number}"
+"""The custom key of a column whose header cell is blank (its number as a spreadsheet counts, from 1)."""
+
+
+def _custom_keys(headers: Sequence[str], taken: set[int]) -> dict[int, str]:
+    """Index → custom key of every column no field took, each key its own (compared as `fold` compares headers,
+    so "Телефон" and "телефон " are one): "Телефон", "Телефон 2", …; a blank header is `UNNAMED_KEY`. Every
+    header keeps its own name first, so a generated key never takes one ("Телефон;Телефон;Телефон 2")."""
+    wanted = {i: h.strip()[:MAX_CUSTOM_KEY] for i, h in enumerate(headers) if i not in taken}
+    used: set[str] = set()
+    keys: dict[int, str] = {}
+    for index, name in wanted.items():
+        if name and fold(name) not in used:
+            used.add(fold(name))
+            keys[index] = name
+    for index, name in sorted(wanted.items(), key=lambda kv: not kv[1]):  # repeated headers, then blank ones
+        if index in keys:
+            continue
+        base = name or UNNAMED_KEY.format(number=index + 1)
+        key, copy = base, 1
+        while fold(key) in used:
+            copy += 1
+            key = f"{base[: MAX_CUSTOM_KEY - len(str(copy)) - 1]} {copy}"
+        used.add(fold(key))
+        keys[index] = key
+    return dict(sorted(keys.items()))
 
 
 BASIS_WORDS: Final = {

@@ -29,7 +29,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO, Final
 
 import dns.asyncresolver
@@ -66,6 +66,9 @@ REPORT_MAX_ROWS: Final = 50_000  # rejection report rows kept; the rest are coun
 MAX_TEXT: Final = {"first_name": 200, "last_name": 200, "company": 300, "source": 200, "legal_basis": 200,
                    "timezone": 64}  # fmt: skip  # the Lead columns' lengths (legal_basis: its note's)
 MAX_CUSTOM_VALUE: Final = 1000
+_MERGED: Final = ("first_name", "last_name", "company", "timezone")
+"""What a duplicate row adds to the row kept before it, where that is empty (its source and basis are the kept
+row's, which has both)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ class ImportReport:
     header_line: int = 1  # the line of the header row (1-based)
     title_lines: int = 0  # lines with text above it that were skipped (a title, a date): not leads, not the header
     delimiter: str = ";"  # the file's: the rejection report is separated the same way, for the Excel that saved it
+    unnamed_columns: list[tuple[int, str]] = field(default_factory=list)  # (column, key): values under no header
+    renamed_columns: list[tuple[str, str]] = field(default_factory=list)  # (header, key): a header seen again
 
     def reject(self, line: int, raw: str, reason: str) -> None:
         self.rejected += 1
@@ -134,18 +139,25 @@ class _Parser:
         self._options = options
         self._checker = AddressChecker(test_environment=options.test_environment)
         self._seen: set[int] = set()  # hash() of each mailbox: 1M addresses in ~60 MB instead of ~110 MB
+        self._kept: dict[int, str] = {}  # …and the address stored for it, where that is not the mailbox (a +tag)
         self.report_rows = 0
         self.rejections: list[tuple[int, str, str]] = []
         self._columns = [(name, index, MAX_TEXT[name]) for name, index in cmap.fields.items() if name != "email"]
         self._custom = list(cmap.custom.items())
+        self._unnamed = {index for index, header in cmap.renamed.items() if not header}
+        self.unnamed_filled: set[int] = set()  # columns without a header that held a value (kept: the reply says so)
         self._defaults = {"source": options.source.strip()[: MAX_TEXT["source"]]}
         default_basis = parse_basis(options.legal_basis) if options.legal_basis.strip() else None
         if default_basis is not None:
             self._defaults |= {"legal_basis": default_basis[0].value, "basis_note": default_basis[1][:200]}
 
-    def batch(self) -> tuple[list[_Row], list[tuple[int, str, str]]] | None:
-        """The next batch: rows to store, and (line, raw email, reason) of the rows refused. None at the end."""
+    def batch(self) -> tuple[list[_Row], list[tuple[int, str, str]], dict[str, _Row]] | None:
+        """The next batch: rows to store, (line, raw email, reason) of the rows refused, and what the batch's
+        duplicates add to rows kept before them (the kept row's address → the values for its empty fields: the
+        kept row may be stored already, in an earlier batch, so they are added by an UPDATE, `_MERGE`). None at
+        the end."""
         out: list[_Row] = []
+        merges: dict[str, _Row] = {}  # kept address → a duplicate's values for its empty fields
         self.rejections = []
         email_at = self._map.fields["email"]
         for line, record in self._records:
@@ -158,18 +170,39 @@ class _Parser:
             elif (checked := self._checker.check(raw)).email is None:
                 self.rejections.append((line, raw, checked.reason))
             else:
-                key = hash(mailbox_of(checked.email))  # `Ivan+news@` repeats `ivan@`: one inbox, one person
-                row = "duplicate" if key in self._seen else self._row(line, raw, checked, record)
-                if isinstance(row, str):  # not stored: a later row with a basis is no duplicate
+                mailbox = mailbox_of(checked.email)
+                key = hash(mailbox)  # `Ivan+news@` repeats `ivan@`: one inbox, one person
+                row = self._row(line, raw, checked, record)
+                if key in self._seen:
+                    self.rejections.append((line, raw, "duplicate"))
+                    if isinstance(row, _Row):
+                        self._carry(merges, self._kept.get(key, mailbox), row)
+                elif isinstance(row, str):  # not stored: a later row with a basis is no duplicate
                     self.rejections.append((line, raw, row))
                 else:
                     self._seen.add(key)
+                    if checked.email != mailbox:
+                        self._kept[key] = checked.email
                     out.append(row)
             if len(out) + len(self.rejections) >= self._options.batch_rows:
                 break
         if not out and not self.rejections:
             return None
-        return out, self.rejections
+        return out, self.rejections, merges
+
+    @staticmethod
+    def _carry(merges: dict[str, _Row], kept: str, row: _Row) -> None:
+        """Add a duplicate's values to what the batch fills in the kept row's empty fields (earlier rows first)."""
+        fields = {name: row.fields.get(name, "") for name in _MERGED}
+        if not any(fields.values()) and not row.custom:
+            return
+        if (merged := merges.get(kept)) is None:
+            merges[kept] = _Row(row.line, row.raw, row.checked, fields, dict(row.custom))
+            return
+        for name, value in fields.items():
+            if not merged.fields[name]:
+                merged.fields[name] = value
+        merged.custom = row.custom | merged.custom
 
     def _row(self, line: int, raw: str, checked: Checked, record: list[str]) -> _Row | str:
         """The row to store, or the reason it is refused (no_legal_basis, bad_legal_basis, no_source)."""
@@ -192,13 +225,16 @@ class _Parser:
             return "no_legal_basis"
         if not fields.get("source"):
             return "no_source"
+        return _Row(line, raw, checked, fields, self._custom_values(record))
+
+    def _custom_values(self, record: list[str]) -> dict[str, str]:
         custom = {}
         for index, key in self._custom:
-            if index < width:
-                value = record[index].strip()
-                if value:
-                    custom[key] = value[:MAX_CUSTOM_VALUE]
-        return _Row(line, raw, checked, fields, custom)
+            if index < len(record) and (value := record[index].strip()):
+                custom[key] = value[:MAX_CUSTOM_VALUE]
+                if index in self._unnamed:
+                    self.unnamed_filled.add(index)
+        return custom
 
 
 async def import_leads(
@@ -257,7 +293,7 @@ async def import_leads(
         try:
             while (parsed := await upcoming) is not None:
                 upcoming = asyncio.ensure_future(asyncio.to_thread(parser.batch))
-                batch, rejections = parsed
+                batch, rejections, merges = parsed
                 for line, raw_email, reason in rejections:
                     if reason != "duplicate":
                         report.invalid += 1
@@ -278,6 +314,8 @@ async def import_leads(
                     if campaign is not None and ids:
                         enrolled = await enroll(actor, campaign.id, ids, clock)
                         _add_enrolled(report, enrolled)
+                if merges:
+                    await _merge(conn, workspace_id, merges, hasher=hasher)
         finally:
             if not upcoming.done():  # a failure here: let the thread finish its batch, its result is dropped
                 await asyncio.wait([upcoming])
@@ -286,6 +324,8 @@ async def import_leads(
         if not parser.report_rows:  # nothing was read, nothing stored: a header alone is no list of leads
             raise UserError("error-leads-no-rows", headers=", ".join(h.strip() for h in header if h.strip()))
     report.rows = parser.report_rows
+    report.unnamed_columns = [(i + 1, cmap.custom[i]) for i in sorted(parser.unnamed_filled)]
+    report.renamed_columns = [(h, cmap.custom[i]) for i, h in sorted(cmap.renamed.items()) if h]
     if checker is not None:
         report.dns = checker.stats
     log.info("leads imported", workspace_id=workspace_id, rows=report.rows, imported=report.imported,
@@ -317,8 +357,11 @@ def _head(records: Iterator[tuple[int, list[str]]], options: ImportOptions) -> _
     """The first record that is not blank (empty lines above the header are skipped), mapped. A first line
     that is a lead (a list exported without a header row) is read as one, and only the addresses of the file.
     A first line that maps no email column may be a title ("Клиенты на 01.12.2026", as CRM and 1C exports and
-    hand-made sheets put one above the header): the header is then the first of the next `MAX_TITLE_LINES`
-    lines that maps, as long as none of the lines before it holds an address (nothing that is a lead is skipped).
+    hand-made sheets put one above the header), and one that maps it only through a cell mentioning email in a
+    longer phrase may be a group heading ("Контактные данные (email, телефон)" above "Email;Имя;Компания"): the
+    header is then the line of the first `MAX_TITLE_LINES` + 1 that names its columns best (`_naming`; the
+    earliest of equals), as long as none of the lines before it holds an address (nothing that is a lead is
+    skipped). A line that names the email column by a known name ends the search.
     Raises `UserError`: `error-leads-empty` (no record), and what `map_columns` raises for the first line."""
     filled = ((line, record) for line, record in records if "".join(record).strip())
     first = next(filled, None)
@@ -327,25 +370,55 @@ def _head(records: Iterator[tuple[int, list[str]]], options: ImportOptions) -> _
     line, header = first
     email_at = _headerless(header, options)
     if email_at is None:
+        refused: UserError | None = None
         try:
-            return _Head(header, map_columns(header, options.columns), len(header), records, line)
-        except UserError as refused:
-            if refused.key not in _NOT_A_HEADER:
+            cmap = map_columns(header, options.columns)
+        except UserError as error:
+            if error.key not in _NOT_A_HEADER:
                 raise
-            for titles, (line, record) in enumerate(itertools.islice(filled, MAX_TITLE_LINES), 1):
-                if _headerless(record, options) is not None:  # a lead: the first line was no title
-                    break
-                try:
-                    cmap = map_columns(record, options.columns)
-                except UserError as again:
-                    if again.key not in _NOT_A_HEADER:
-                        raise
-                    continue
-                return _Head(record, cmap, len(record), records, line, titles)
+            refused = error
+        else:
+            if not cmap.email_by_word:
+                return _Head(header, cmap, len(header), records, line)
+        best = _best_below(None if refused else _Head(header, cmap, len(header), records, line), filled, options)
+        if best is None:
+            assert refused is not None  # the first line mapped, or it was refused
             raise refused from None
+        return best
     unread = sum(1 for i, cell in enumerate(header) if i != email_at and cell.strip())
     rest = itertools.chain([(line, header)], records)
     return _Head(header, ColumnMap({"email": email_at}), MAX_COLUMNS, rest, line, 0, email_at + 1, unread)
+
+
+def _best_below(first: _Head | None, filled: Iterator[tuple[int, list[str]]], options: ImportOptions) -> _Head | None:
+    """`_head`'s search below a first line that is a title (`first` None) or maps its email only by a phrase:
+    the line of the next `MAX_TITLE_LINES` before any lead that names its columns best, `first` on a tie; the
+    lines read after it go back in front of the rest of the file."""
+    best = first
+    read: list[tuple[int, list[str]]] = []  # lines past the first: rows after the header, or titles above it
+    for line, record in itertools.islice(filled, MAX_TITLE_LINES):
+        read.append((line, record))
+        if _headerless(record, options) is not None:  # a lead: no header below it
+            break
+        try:
+            candidate = map_columns(record, options.columns)
+        except UserError as again:
+            if again.key not in _NOT_A_HEADER:
+                raise
+            continue
+        if best is None or _naming(candidate) > _naming(best.cmap):
+            best = _Head(record, candidate, len(record), filled, line, len(read))
+            if not candidate.email_by_word:
+                break
+    if best is None:
+        return None
+    return replace(best, records=itertools.chain(read[best.title_lines :], best.records))
+
+
+def _naming(cmap: ColumnMap) -> tuple[bool, int]:
+    """How well a mapped line names columns: the email by a known name beats a phrase that mentions it, then
+    the more known fields the better."""
+    return not cmap.email_by_word, len(cmap.fields)
 
 
 def _headerless(header: list[str], options: ImportOptions) -> int | None:
@@ -441,6 +514,21 @@ async def _store(
     return ids
 
 
+async def _merge(conn: Any, workspace_id: int, merges: dict[str, _Row], *, hasher: AddressHasher | None) -> None:
+    """Fill the empty fields of the kept rows' leads from their duplicates (one statement a batch, after the
+    batch's upsert: the kept row is stored by then, in this batch or an earlier one). A suppressed address's
+    lead is left alone, as its row was (a lead from before the opt-out may still be there)."""
+    suppressed = await is_suppressed(workspace_id, list(merges), hasher=hasher)
+    wanted = [(email, row) for email, row in merges.items() if email not in suppressed]
+    if not wanted:
+        return
+    columns: list[list[str]] = [[email for email, _ in wanted]]
+    columns += [[row.fields[name] for _, row in wanted] for name in _MERGED]
+    columns.append([json.dumps(row.custom, ensure_ascii=False) for _, row in wanted])
+    async with conn.acquire_connection() as raw:
+        await raw.execute(_MERGE, workspace_id, *columns)
+
+
 async def _verdicts(batch: list[_Row], checker: DomainChecker | None) -> list[tuple[LeadVerdict, str]]:
     """Each row's verdict: the offline one, made invalid or unknown by what DNS says of its domain."""
     if checker is None:
@@ -499,6 +587,19 @@ ON CONFLICT (workspace_id, email) DO UPDATE SET
     validated_at = EXCLUDED.validated_at
 RETURNING l.id, l.verdict <> 'invalid' AS enrollable, (xmax = 0) AS inserted
 )
+"""
+# A duplicate row's values go where the kept row's lead has none: never over a value, the lead's or an earlier row's.
+_MERGE: Final = """
+UPDATE lead l SET
+    first_name = CASE WHEN l.first_name = '' THEN d.first_name ELSE l.first_name END,
+    last_name = CASE WHEN l.last_name = '' THEN d.last_name ELSE l.last_name END,
+    company = CASE WHEN l.company = '' THEN d.company ELSE l.company END,
+    timezone = CASE WHEN l.timezone = '' THEN d.timezone ELSE l.timezone END,
+    custom = d.custom::jsonb || (SELECT coalesce(jsonb_object_agg(k, v), '{}') FROM jsonb_each(l.custom) AS c(k, v)
+                                 WHERE v <> '""'::jsonb)
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+     AS d(email, first_name, last_name, company, timezone, custom)
+WHERE l.workspace_id = $1 AND l.email = d.email AND jsonb_typeof(l.custom) = 'object'
 """
 _COUNTED: Final = "SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS total FROM up"
 _ENROLLABLE: Final = "SELECT id, enrollable, inserted FROM up"

@@ -19,6 +19,8 @@ leads-import-title-skipped = Column headers were read from line { $line }; { $co
     [one] the line above it was skipped
    *[other] the { $count } lines above it were skipped
 } (a title or a date, not leads).
+leads-import-unnamed-column = Column { $column } has no header: its values were kept in the field "{ $name }" ({ $placeholder } in a letter).
+leads-import-renamed-column = The header "{ $header }" appears more than once: the values of the next such column were kept in the field "{ $name }" ({ $placeholder } in a letter).
 leads-import-enrolled = Added to campaign "{ $campaign }": { $enrolled }.
 leads-import-skipped = Not added to the campaign: { $reasons }.
 leads-import-reasons = Reasons: { $reasons }.
@@ -34,7 +36,7 @@ leads-report-omitted = …and { $count } more { $count ->
 leads-reason-empty = empty address
 leads-reason-syntax = not an email address
 leads-reason-local-not-latin = the part before @ is not Latin (such an address cannot be mailed)
-leads-reason-duplicate = address repeated in the file (letter case and a +tag aside: the same mailbox)
+leads-reason-duplicate = address repeated in the file (letter case and a +tag aside: the same mailbox) — the row's values were added to the empty fields of the first row with this address
 leads-reason-disposable = disposable mail service
 leads-reason-role = a department's shared address (info@, sales@…)
 leads-reason-no-domain = the domain does not exist

@@ -21,6 +21,8 @@ leads-import-title-skipped = Заголовки колонок взяты из �
     [few] { $count } строки над ней пропущены
    *[many] { $count } строк над ней пропущено
 } (название таблицы, дата — не лиды).
+leads-import-unnamed-column = У столбца { $column } нет заголовка: его значения сохранены в поле «{ $name }» (в письме — { $placeholder }).
+leads-import-renamed-column = Заголовок «{ $header }» встречается не один раз: значения следующего такого столбца сохранены в поле «{ $name }» (в письме — { $placeholder }).
 leads-import-enrolled = В кампанию «{ $campaign }» добавлено: { $enrolled }.
 leads-import-skipped = Не добавлены в кампанию: { $reasons }.
 leads-import-reasons = Причины: { $reasons }.
@@ -37,7 +39,7 @@ leads-report-omitted = …и ещё { $count } { $count ->
 leads-reason-empty = пустой адрес
 leads-reason-syntax = не адрес электронной почты
 leads-reason-local-not-latin = часть адреса до @ не латиницей (на такой адрес письмо не отправить)
-leads-reason-duplicate = повтор адреса в файле (регистр букв и +метка не в счёт: это тот же ящик)
+leads-reason-duplicate = повтор адреса в файле (регистр букв и +метка не в счёт: это тот же ящик) — значения строки дописаны в пустые поля первой строки с этим адресом
 leads-reason-disposable = одноразовый почтовый сервис
 leads-reason-role = общий адрес отдела (info@, sales@…)
 leads-reason-no-domain = домен не существует

@@ -410,3 +410,44 @@ async def test_addresses_of_one_mailbox_in_one_file_are_one_lead(acme: Workspace
     assert [(r.line, r.reason) for r in report.rejections] == [(3, "duplicate"), (4, "duplicate")]
     assert sorted(await Lead.all().values_list("email", flat=True)) == ["ivan@acme.leads.test", "ivana@acme.leads.test"]
     assert await Enrollment.filter(campaign=campaign).count() == 2
+
+
+async def test_a_repeated_row_fills_what_the_kept_row_left_empty_and_never_overwrites(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """Line 2 `ivan@;;` and line 5 `IVAN@;Иван;Ромашка`: the name and company of line 5 were lost, as the row
+    was only counted a duplicate. The first row is stored by then (batches of two here), so its lead is filled."""
+    await Lead.create(workspace=acme, email="sup@acme.leads.test", legal_basis=LegalBasis.CONTRACT)
+    await suppress(manager(acme), "sup@acme.leads.test", clock)
+    data = csv("ivan@acme.leads.test;;;", "petr+x@acme.leads.test;;;", "anna@acme.leads.test;Анна;;",
+               "IVAN@acme.leads.test;Иван;Ромашка;", "ivan+b@acme.leads.test;Иоанн;Другая;директор",
+               "petr@acme.leads.test;Пётр;;", "sup@acme.leads.test;;;", "SUP+a@acme.leads.test;Сергей;;",
+               header="Почта;Имя;Компания;Должность")  # fmt: skip
+    options = dataclasses.replace(TEST, check_dns=False, batch_rows=2)
+    report = await import_leads(manager(acme), data, clock, options=options)
+    assert (report.imported, report.duplicates, report.suppressed) == (3, 4, 1)
+    assert [(r.line, r.reason) for r in report.rejections if r.reason == "duplicate"] == [
+        (5, "duplicate"), (6, "duplicate"), (7, "duplicate"), (9, "duplicate")]  # fmt: skip
+    leads = {e: (f, c, x) for e, f, c, x in await Lead.all().values_list("email", "first_name", "company", "custom")}
+    assert leads == {
+        "ivan@acme.leads.test": ("Иван", "Ромашка", {"Должность": "директор"}),
+        "petr+x@acme.leads.test": ("Пётр", "", {}),
+        "anna@acme.leads.test": ("Анна", "", {}),
+        "sup@acme.leads.test": ("", "", {}),  # suppressed: nothing of the file is written to it
+    }
+
+
+async def test_a_column_without_a_header_or_with_a_repeated_one_is_kept_and_said(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """`Email;;Компания` lost the names typed under the blank header, `Телефон;Телефон` the first phone: both
+    silently. Each keeps its values under a name of its own; an empty column (Excel's trailing `;`) is no news."""
+    data = csv("anna@acme.leads.test;Анна;Ромашка;+7 900;+7 901;", "boris@acme.leads.test;;Бета;;+7 902;",
+               header="Email;;Компания;Телефон;Телефон;", encoding="utf-8")  # fmt: skip
+    report = await import_leads(manager(acme), data, clock, options=dataclasses.replace(TEST, check_dns=False))
+    assert (report.imported, report.rejected) == (2, 0)
+    assert (report.unnamed_columns, report.renamed_columns) == ([(2, "column_2")], [("Телефон", "Телефон 2")])
+    assert dict(await Lead.all().values_list("email", "custom")) == {
+        "anna@acme.leads.test": {"column_2": "Анна", "Телефон": "+7 900", "Телефон 2": "+7 901"},
+        "boris@acme.leads.test": {"Телефон 2": "+7 902"},
+    }

@@ -18,6 +18,7 @@ from engine.i18n import translator
 from engine.leads.checks import AddressChecker, is_disposable, is_role, normalize
 from engine.leads.columns import map_columns
 from engine.leads.domains import DomainMail, judge
+from engine.leads.importer import ImportOptions, _Head, _head
 from engine.leads.reader import (
     MAX_LEAD_FILE_BYTES,
     check_file_size,
@@ -91,6 +92,40 @@ def test_unknown_columns_go_to_custom_and_overrides_win() -> None:
     mapping = map_columns(["Почта", "Рабочая почта", "Должность"], {"email": "рабочая почта"})
     assert mapping.fields == {"email": 1}
     assert mapping.custom == {0: "Почта", 2: "Должность"}
+
+
+def test_a_blank_or_repeated_header_keeps_its_column_under_a_name_of_its_own() -> None:
+    """`Email;;Компания` dropped the names typed under the blank header without a word, and `Телефон;Телефон`
+    kept the second phone only (one JSON key for both)."""
+    mapping = map_columns(["Email", "", "Телефон", "Компания", "телефон ", "Телефон 2", " "])
+    assert mapping.fields == {"email": 0, "company": 3}
+    assert mapping.custom == {1: "column_2", 2: "Телефон", 4: "телефон 3", 5: "Телефон 2", 6: "column_7"}
+    assert mapping.renamed == {1: "", 4: "телефон", 6: ""}
+
+
+def head_of(data: bytes) -> _Head:
+    return _head(iter(records(data)), ImportOptions(test_environment=True))
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "fields"),
+    [
+        ("Контактные данные (email, телефон);;\nEmail;Имя;Компания\nivan@acme.ru;Иван;Ромашка\n",
+         2, {"email": 0, "first_name": 1, "company": 2}),
+        ("Клиенты на 01.12.2026;;\nКонтактные данные (email, телефон);;\nРабочий e-mail;Имя;Компания\n"
+         "ivan@acme.ru;Иван;Ромашка\n", 3, {"email": 0, "first_name": 1, "company": 2}),  # both only mention it
+        ("Рабочий e-mail;Телефон\nivan@acme.ru;+7 900\n", 1, {"email": 0}),  # a Bitrix24 header is still one
+    ],
+    ids=["heading", "heading-and-title", "phrase-header"],
+)  # fmt: skip
+def test_a_heading_that_mentions_email_is_no_header_when_a_line_below_names_the_columns(
+    data: str, line: int, fields: dict[str, int]
+) -> None:
+    """A group heading "Контактные данные (email, телефон)" above "Email;Имя;Компания" was taken for the header:
+    the heading's cell became the email column and the real header a rejected row."""
+    head = head_of(data.encode())
+    assert (head.line, head.title_lines, head.cmap.fields) == (line, line - 1, fields)
+    assert [number for number, _ in head.records] == [line + 1]
 
 
 def test_a_file_without_an_email_column_names_the_headers_it_found() -> None:
