@@ -57,9 +57,11 @@ _ZIPPED_DOCUMENTS: Final = (
 an OpenDocument file (LibreOffice, OpenOffice) must begin with, the index of an Apple Numbers (iWork) file."""
 
 
-_MARKUP: Final = ((b"<html", "HTML"), (b"<!doctype html", "HTML"), (b"<table", "HTML"), (b"<?xml", "XML"))
-"""How a web page or an XML file begins: CRMs (Bitrix24, amoCRM) and 1C export "Excel" lists as an HTML table in
-a file named .xls, and Excel 2003 saved "XML Spreadsheet"; Excel opens either, our CSV reader cannot."""
+_MARKUP: Final = ((b"<html", "HTML"), (b"<!doctype html", "HTML"), (b"<table", "HTML"), (b"<?xml", "XML"),
+                  (b"begin:vcard", "VCF"))  # fmt: skip
+"""How a web page, an XML file or a contact card file begins: CRMs (Bitrix24, amoCRM) and 1C export "Excel" lists
+as an HTML table in a file named .xls, Excel 2003 saved "XML Spreadsheet", and phones and mail clients export
+contacts as .vcf (its "EMAIL:ivan@acme.ru" line was taken for a header); our CSV reader can read none of them."""
 
 
 def _markup(sample: bytes) -> str | None:

@@ -554,8 +554,10 @@ def test_a_libreoffice_or_numbers_spreadsheet_is_refused_by_name_not_as_an_archi
         ('<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">\n<Worksheet>'
          "<Table>\n<Row><Cell><Data>Email</Data></Cell></Row>\n<Row><Cell><Data>ivan@acme.ru</Data></Cell></Row>\n"
          "</Table></Worksheet></Workbook>\n", "XML"),  # Excel 2003 "XML Spreadsheet"
+        ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Иван Петров\r\nEMAIL;TYPE=INTERNET:ivan@acme.ru\r\nEND:VCARD\r\n",
+         "VCF"),  # a phone's or a mail client's contacts export
     ],
-    ids=["html", "xml"],
+    ids=["html", "xml", "vcf"],
 )  # fmt: skip
 def test_a_crm_excel_export_that_is_a_web_page_is_refused_by_name(data: str, name: str) -> None:
     """A CRM's "export to Excel" is often an HTML table in a file named .xls: it was read as CSV, a line that
