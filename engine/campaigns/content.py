@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final, Literal
 
-from engine.campaigns.template import MAX_OUTPUT_CHARS, Template, parse
+from engine.campaigns.template import MAX_OUTPUT_CHARS, Template, field_key, parse
 from engine.errors import UserError
 from engine.i18n import translator
 
@@ -77,7 +77,7 @@ def check_content(
     """Check one step's variants (subject, body). `known_fields`: the custom columns seen in the campaign's
     leads (the base fields are always known). Returns errors first, then warnings."""
     t = translator(locale)
-    known = BASE_FIELDS | {name.casefold() for name in known_fields}
+    known = BASE_FIELDS | {field_key(name) for name in known_fields}
     findings: list[Finding] = []
     if not has_identity:
         findings.append(Finding("content-missing-identity", "error"))

@@ -4,7 +4,8 @@ Syntax (nothing else is special, and nothing a template says can run code or rea
 is given):
 
 - `{first_name}` — a field of the lead (or of the sender); `{first_name|коллега}` — with a fallback used when
-  the field is empty or unknown. Names are letters, digits, `_`, `-` and `.` and compare case-insensitively.
+  the field is empty or unknown. Names are letters, digits, `_`, `-` and `.` and compare case-insensitively,
+  ё as е (`field_key`).
 - `{{Привет|Здравствуйте|Добрый день}}` — spintax: one option, drawn with the given random generator. Options
   may hold text, fields and further spintax, up to `MAX_DEPTH` levels; an option may be empty.
 - `\\{`, `\\}`, `\\|` and `\\\\` — a literal brace, bar or backslash. A backslash before anything else is kept.
@@ -61,8 +62,13 @@ _SPACES = re.compile(r"\s+")
 
 def field_key(column: str) -> str:
     """The placeholder name of a lead column: case-folded, spaces as `_` ("Job Title" → `{job_title}`), since a
-    placeholder name has no spaces."""
-    return _SPACES.sub("_", column.strip()).casefold()
+    placeholder name has no spaces, and ё as е ("Объём" is `{объем}`), as lead file headers are compared."""
+    return _fold_name(_SPACES.sub("_", column.strip()))
+
+
+def _fold_name(name: str) -> str:
+    """A name as placeholders and columns compare: case-folded, ё as е (people type either)."""
+    return name.casefold().replace("ё", "е")
 
 
 def syntax_error(where: str, detail: str, position: int, limit: int = 0) -> UserError:
@@ -247,7 +253,7 @@ class _Parser:
         raise self.error("unclosed-placeholder", start)
 
     def _field(self, start: int, raw_name: str, fallback: str | None) -> Field:
-        name = raw_name.strip().casefold()
+        name = _fold_name(raw_name.strip())
         if not name or len(name) > MAX_NAME_CHARS or not _NAME.match(name):
             raise self.error("bad-placeholder", start)
         self.names.add(name)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from engine.campaigns.compose import lead_fields
 from engine.campaigns.content import (
     BODY_MAX_CHARS,
     Finding,
@@ -12,7 +15,7 @@ from engine.campaigns.content import (
     count_links,
     spam_words,
 )
-from engine.campaigns.template import MAX_OUTPUT_CHARS
+from engine.campaigns.template import MAX_OUTPUT_CHARS, field_key, parse
 from engine.i18n import translator
 
 BODY = (
@@ -69,6 +72,15 @@ def test_unknown_placeholders_without_fallback_are_errors() -> None:
         Finding("content-unknown-placeholder", "error", {"variant": "A", "names": "{deal}, {position}"})
     ]
     assert check([(SUBJECT, body)], known=("Industry", "POSITION")) == []
+
+
+def test_yo_and_ye_are_one_letter_in_placeholders_as_in_column_headers() -> None:
+    """A column "Объём" matched a header typed "Объем", but `{объем}` in a letter was an unknown placeholder (and
+    `{объём}` rendered nothing for a column "Объем"): the check blocked the launch, or the letter went out blank."""
+    assert check([(SUBJECT, BODY + " {объем} {Объём}")], known=("Объём",)) == []
+    assert check([(SUBJECT, BODY + " {объём}")], known=(field_key("Объем"),)) == []
+    fields = lead_fields(email="ivan@acme.ru", custom={"Объём": "10 т", "Отчет": "Q4"})
+    assert parse("{объем}, {ОТЧЁТ}", where="").render(fields, random.Random(0)) == "10 т, Q4"
 
 
 def test_syntax_errors_say_where() -> None:
