@@ -18,7 +18,8 @@ One run, for every workspace with a running campaign:
    yet, oldest first, bounded so a day stays cheap: first steps, at most what the campaign could send plus a slack
    (`CampaignPlanOptions.slack`); follow-ups, counted per sticky mailbox in the index, then at most its room plus
    one read (that one stands for all that wait; a mailbox that left the group gets that one). Leads suppressed
-   (address or domain, in the workspace or globally) are stopped (`stopped`, reason `suppressed`) instead;
+   (address, the mailbox of a `+tag` address, or domain, in the workspace or globally) are stopped (`stopped`, reason
+   `suppressed`) instead;
 4. the first step goes from the least-loaded mailbox of the group that has room; a follow-up only from the
    enrollment's sticky mailbox, threaded under the first message (`In-Reply-To`, `References`), and waits when
    that mailbox has no room; campaigns sharing mailboxes take turns, one send each;
@@ -88,6 +89,7 @@ from tortoise.transactions import in_transaction
 from engine.campaigns import schedule
 from engine.campaigns.schedule import Interval, Window
 from engine.clock import Clock, zone_named
+from engine.leads.checks import mailbox_of
 from engine.logging import get_logger
 from engine.mail.message import seeded_message_hex
 from engine.mail.providers import PRESETS
@@ -918,19 +920,21 @@ async def _due(
     domain_of = {r[_EMAIL]: "" for r in rows}
     for email in domain_of:
         domain_of[email] = email.rpartition("@")[2]  # after the last @ (the whole value without one)
-    blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, {*domain_of, *domain_of.values()})
+    box_of = {e: mailbox_of(e) for e in domain_of}  # `ivan+news@` is `ivan@`'s inbox: an opt-out of one is of both
+    wanted = {*domain_of, *domain_of.values(), *box_of.values()}
+    blocked = await _suppressed(conn, {c.workspace_id for c in campaigns.values()}, wanted)
     values: dict[int, set[str]] = defaultdict(set)  # workspace id (0: global) -> suppressed addresses and domains
     for workspace_id, value in blocked:
         values[workspace_id].add(value)
     matched = {value for _, value in blocked}
-    hits = {e: d for e, d in domain_of.items() if e in matched or d in matched}  # suppressed somewhere
+    hits = {e: d for e, d in domain_of.items() if matched & {e, d, box_of[e]}}  # suppressed somewhere
     scopes = {c.id: values.get(c.workspace_id, set()) | values.get(0, set()) for c in campaigns.values()}
     suppressed = set()
     for r in rows:
         found[r[_CAMPAIGN_ID]].append(r)
         if hits and r[_EMAIL] in hits:  # and in this campaign's workspace or globally?
             scope = scopes[r[_CAMPAIGN_ID]]
-            if r[_EMAIL] in scope or hits[r[_EMAIL]] in scope:
+            if scope & {r[_EMAIL], hits[r[_EMAIL]], box_of[r[_EMAIL]]}:
                 suppressed.add(r[_ID])
     for items in found.values():
         items.sort(key=_DUE_ORDER)

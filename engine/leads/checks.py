@@ -142,6 +142,11 @@ def mailbox_of(email: str) -> str:
     return f"{base or local}@{domain}"
 
 
+def mailbox_sql(expression: str) -> str:
+    """`mailbox_of` in SQL, of a normalized address `expression` yields (the two must agree)."""
+    return rf"regexp_replace({expression}, '^([^@+]+)\+[^@]*@', '\1@')"
+
+
 def is_role(email: str) -> bool:
     """A mailbox of a function, not a person (info@, sales@, zakaz@ …); `sales+ru@` and `sales.msk@` count."""
     local = email.rpartition("@")[0]

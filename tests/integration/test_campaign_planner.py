@@ -508,11 +508,15 @@ async def test_a_paused_campaign_plans_nothing_and_suppressed_leads_are_stopped(
     assert (await plan_campaigns(FrozenClock(NOW), opts())).campaigns == 0
     assert await OutboundMessage.all().count() == 0
     await Campaign.filter(id=made.id).update(status=CampaignStatus.RUNNING)
+    lead7 = await Lead.get(workspace=ws, email="lead7@client0.example")
+    tagged = next(e for e in enrolled if e.lead_id == lead7.id)
+    await Lead.filter(id=lead7.id).update(email="ivan+news@client0.example")  # ivan@'s inbox: who opted out
+    await Suppression.create(workspace=ws, value="ivan@client0.example", reason=SuppressionReason.UNSUBSCRIBE)
     emails = {e.id: (await Lead.get(id=e.lead_id)).email for e in enrolled}
     await Suppression.create(workspace=ws, value=emails[enrolled[0].id], reason=SuppressionReason.UNSUBSCRIBE)
     await Suppression.create(workspace=None, value="client1.example", reason=SuppressionReason.MANUAL)  # a domain
     report = await plan_campaigns(FrozenClock(NOW), opts(2))
-    gone = {i for i, email in emails.items() if i == enrolled[0].id or email.endswith("@client1.example")}
+    gone = {i for i, email in emails.items() if i in (enrolled[0].id, tagged.id) or email.endswith("@client1.example")}
     assert report.stopped == len(gone) and report.planned == 14 - len(gone)
     stopped = await Enrollment.filter(state=EnrollmentState.STOPPED).values_list("id", "stopped_reason")
     assert {(i, r) for i, r in stopped} == {(i, "suppressed") for i in gone}

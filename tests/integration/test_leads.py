@@ -451,3 +451,21 @@ async def test_a_column_without_a_header_or_with_a_repeated_one_is_kept_and_said
         "anna@acme.leads.test": {"column_2": "Анна", "Телефон": "+7 900", "Телефон 2": "+7 901"},
         "boris@acme.leads.test": {"Телефон 2": "+7 902"},
     }
+
+
+async def test_who_opted_out_as_ivan_is_neither_imported_nor_enrolled_as_ivan_plus_a_tag(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """An unsubscribed `ivan@` imported later as `ivan+a@` (one inbox) was stored and enrolled, and mailed again."""
+    campaign = await Campaign.create(workspace=acme, name="Весна")
+    tagged = await Lead.create(workspace=acme, email="petr+old@acme.leads.test", legal_basis=LegalBasis.CONTRACT)
+    await suppress(manager(acme), "ivan@acme.leads.test", clock)
+    await suppress(manager(acme), "petr@acme.leads.test", clock)
+    options = dataclasses.replace(TEST, campaign="Весна", check_dns=False)
+    report = await import_leads(manager(acme), csv("Ivan+a@acme.leads.test;Иван;", "anna+b@acme.leads.test;;"),
+                                clock, options=options)  # fmt: skip
+    assert (report.suppressed, report.imported, report.enrolled) == (1, 1, 1)
+    assert await Lead.filter(email__startswith="ivan").count() == 0
+    assert await is_suppressed(acme.id, ["petr+old@acme.leads.test", "+x@acme.leads.test", "petra+x@acme.leads.test"]
+                               ) == {"petr+old@acme.leads.test"}  # fmt: skip
+    assert (await enroll(manager(acme), campaign.id, [tagged.id], clock)).skipped == {"suppressed": 1}
