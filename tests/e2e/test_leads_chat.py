@@ -304,3 +304,18 @@ async def test_a_title_above_the_header_row_is_skipped_and_said_not_refused_as_n
     assert dict(await Lead.all().values_list("email", "company")) == {
         "anna@acme.leads.test": "Ромашка", "boris@acme.leads.test": ""}  # fmt: skip
     assert not reply.files  # nothing rejected: the title lines are no leads
+
+
+async def test_a_column_without_a_header_or_with_a_repeated_one_is_named_in_the_reply(runner: Runner) -> None:
+    """Values under a blank header cell, and the first of two "Телефон" columns, were dropped without a word."""
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin", "ru")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    data = "Email;;Телефон;Телефон\r\nanna@acme.leads.test;Анна;+7 900;+7 901\r\n".encode()
+    reply = await runner.run(admin, "console", "leads_import", ["source=сайт", "basis=согласие"],
+                             Attachment("leads.csv", data))  # fmt: skip
+    assert reply.ok, reply.plain_text()
+    text = reply.plain_text()
+    assert RU("leads-import-unnamed-column", column=2, name="column_2", placeholder="{column_2}") in text
+    assert RU("leads-import-renamed-column", header="Телефон", name="Телефон 2", placeholder="{телефон_2}") in text
+    assert dict(await Lead.all().values_list("email", "custom")) == {
+        "anna@acme.leads.test": {"column_2": "Анна", "Телефон": "+7 900", "Телефон 2": "+7 901"}}  # fmt: skip
