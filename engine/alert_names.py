@@ -18,7 +18,7 @@ _BY_ID: Final[dict[str, tuple[Any, str]]] = {
     "workspace": (Workspace, "slug"),
     "campaign": (Campaign, "name"),
 }
-_NAMED_AFTER: Final = frozenset({"dnsbl", "target", "warmup"})  # the part after the colon is the name
+_NAMED_AFTER: Final = frozenset({"dnsbl", "target", "warmup", "resolvers"})  # the part after the colon is the name
 
 
 def kind_label(t: Translator, kind: str) -> str:
@@ -29,8 +29,8 @@ def kind_label(t: Translator, kind: str) -> str:
 
 async def subject_names(subjects: Iterable[str]) -> dict[str, str]:
     """Each subject's name: `domain:7` its domain, `mailbox:9` its address, `workspace:3` its slug, `campaign:4` its
-    name (one query per kind); `dnsbl:<zone>`, `target:<name>` and `warmup:<name>` what follows the colon; anything
-    else (a chat, the worker, the queue), and a subject whose row is gone, as stored."""
+    name (one query per kind); `dnsbl:<zone>`, `target:<name>`, `warmup:<name>` and `resolvers:<setting>` what follows
+    the colon; anything else (a chat, the worker, the queue), and a subject whose row is gone, as stored."""
     given = list(dict.fromkeys(subjects))
     names: dict[str, str] = {}
     wanted: dict[str, set[int]] = defaultdict(set)

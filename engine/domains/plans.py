@@ -14,6 +14,7 @@ import io
 import json
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -21,10 +22,10 @@ from typing import Final
 from tortoise.transactions import in_transaction
 
 from engine.access import SYSTEM, Actor
-from engine.alerts import raise_alert
+from engine.alerts import raise_alert, resolve_alerts
 from engine.clock import Clock
 from engine.dns.adapters.base import ApplyResult, DnsProvider, apply_plan
-from engine.dns.check import DomainCheck, RecordCheck, check_domain, make_resolver
+from engine.dns.check import DomainCheck, RecordCheck, ResolverConfig, check_domain, make_resolver
 from engine.dns.dkim import MIN_RSA_BITS, normalize_key_input, parse_dkim
 from engine.dns.dmarc import LADDER
 from engine.dns.names import to_unicode
@@ -56,6 +57,9 @@ from models import Approval, AuditLog, DnsCheck, Domain, Workspace
 from models.enums import ApprovalKind, ApprovalStatus, DmarcPolicy, DnsRecordKind, DnsVerdict, DomainStatus, Severity
 
 WORST_SHOWN: Final = 10  # domains named in the summary of a check of every domain
+DNS_BLIND_SUBJECT: Final = "resolvers:DNS_RESOLVERS"
+"""The agency-wide alert of DNS checks that get no answers: the subject names the setting a person must look at
+(`engine.alert_names` shows what follows the colon), the alert's text names the resolvers themselves."""
 
 
 async def domain_name(actor: Actor, domain_id: int) -> str:
@@ -286,6 +290,11 @@ class DnsReport:
     unplanned: tuple[DnsRecordKind, ...] = ()  # not checked: they wait for the domain's mail provider
 
     @property
+    def blind(self) -> bool:
+        """True when no lookup of the check got an answer: nothing at all is known about the domain's records."""
+        return bool(self.records) and not any(r.conclusive for r in self.records)
+
+    @property
     def ok(self) -> bool:
         return not self.unplanned and all(r.verdict == DnsVerdict.OK for r in self.records)
 
@@ -315,8 +324,33 @@ async def check_all_dns(
             return await _check_and_store(domain, domain.workspace, clock, config)
 
     reports = list(await asyncio.gather(*(one(d) for d in domains)))
+    await _watch_resolvers(reports, config.resolver, clock)
     await resume_cleared(domains, clock)  # cooled domains whose causes all cleared go back to work
     return reports
+
+
+async def _watch_resolvers(reports: Sequence[DnsReport], resolver: ResolverConfig, clock: Clock) -> None:
+    """When most domains of a run got no answer at all, the resolvers are blind (down, unreachable, SERVFAIL or
+    REFUSED for everything) and so is drift protection: the agency hears it (`dns_blind`, one alert counted up by
+    every such run) instead of finding only ❔ in /domains. A run where most domains were answered resolves it."""
+    if not reports:
+        return
+    blind = [r for r in reports if r.blind]
+    if len(blind) * 2 <= len(reports):
+        await resolve_alerts("dns_blind", DNS_BLIND_SUBJECT, workspace_id=None, clock=clock)
+        return
+    reasons = Counter(p.key.removeprefix("dns-problem-") for r in blind for c in r.records for p in c.problems)
+    servers = ", ".join(ns if resolver.port == 53 else f"{ns}:{resolver.port}" for ns in resolver.nameservers)
+    data = {"resolvers": servers, "blind": len(blind), "total": len(reports), "reason": reasons.most_common(1)[0][0]}
+    await raise_alert(
+        workspace_id=None,
+        kind="dns_blind",
+        severity=Severity.WARNING,
+        subject=DNS_BLIND_SUBJECT,
+        key="",
+        data=data,
+        now=clock.now(),
+    )
 
 
 async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, config: DnsConfig) -> DnsReport:

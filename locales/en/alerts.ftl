@@ -64,6 +64,7 @@ error-agency-chat-limit = There can be at most { $limit } agency { $limit ->
 alert-kind-blacklist_listed = blocklisted
 alert-kind-dns_drift = DNS changed
 alert-kind-dnsbl_blind = blocklist check not working
+alert-kind-dns_blind = DNS check not working
 alert-kind-domain_expiry = domain expiring
 alert-kind-mailbox_auth_disabled = mailbox disabled: wrong password
 alert-kind-queue_backlog = send queue behind

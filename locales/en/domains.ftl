@@ -200,6 +200,15 @@ alert-dnsbl-blind = Checks against { $zone } have not worked since { $since }: {
         [servfail] the DNS server returns an error
        *[other] the list gives an answer that makes no sense
     }. Domains are “not checked” on this list, not “clean”.
+alert-dns-blind = DNS checks are not working: the resolvers { $resolvers } (DNS_RESOLVERS) answered nothing about { $blind } of { $total } { $total ->
+        [one] domain
+       *[other] domains
+    }: { $reason ->
+        [timeout] they do not answer in time
+        [refused] they refuse to answer (REFUSED)
+        [truncated] large answers do not come through over TCP
+       *[servfail] they return an error (SERVFAIL)
+    }. Until they answer, the domains' records are “not checked” and a DNS change goes unnoticed: drift protection is off. Check the resolvers or the DNS_RESOLVERS setting.
 alert-domain-expiry = Domain { $domain } expires on { $expires_on } ({ $days_left } { $days_left ->
     [one] day
    *[other] days

@@ -60,6 +60,7 @@ error-agency-chat-limit = Чатов агентства не может быть
 alert-kind-blacklist_listed = чёрный список
 alert-kind-dns_drift = DNS изменился
 alert-kind-dnsbl_blind = проверка чёрных списков не работает
+alert-kind-dns_blind = проверка DNS не работает
 alert-kind-domain_expiry = срок домена истекает
 alert-kind-mailbox_auth_disabled = ящик отключён: неверный пароль
 alert-kind-queue_backlog = очередь отправки отстаёт

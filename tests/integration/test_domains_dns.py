@@ -37,11 +37,12 @@ from engine.domains import (
     show_domain,
 )
 from engine.errors import Conflict, Forbidden
-from engine.i18n import Translator
+from engine.i18n import Translator, translator
 from engine.lifecycle import transition_approval, transition_domain
 from engine.notify import render
 from models import Alert, Approval, BlacklistCheck, DnsCheck, Domain, Workspace
 from models.enums import (
+    AlertStatus,
     ApprovalKind,
     ApprovalStatus,
     DmarcPolicy,
@@ -59,6 +60,7 @@ K, V = DnsRecordKind, DnsVerdict
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 TRACKING = "track.mailfleet.test"
 SPF = "v=spf1 include:_spf.yandex.net ~all"
+EN = translator("en")
 
 
 def _key() -> str:
@@ -296,6 +298,51 @@ async def test_an_answer_too_big_for_udp_with_tcp_blocked_is_could_not_check_and
     assert {p.key for r in report.records for p in r.problems} == {"dns-problem-truncated"}
     for locale in ("ru", "en"):
         assert "TCP" in Translator(locale)("dns-problem-truncated")
+
+
+async def test_checks_that_get_no_answer_tell_the_agency_once_naming_the_resolvers_and_clear_when_answered(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """DNS_RESOLVERS that stopped answering (or answered SERVFAIL to everything) turned every daily check into
+    "could not check": drift protection was off and nobody was told (only /domains showed ❔). The agency's
+    chats hear it once (repeats count), with the resolvers named, and hear it is over once most domains are
+    answered again."""
+    names = ("blind-a.test", "blind-b.test", "blind-c.test")
+    for name in names:
+        knot.set_zone(name, good_zone(name))
+        await add_domain(manager, clock, name)
+
+    with SilentUdpServer() as silent:
+        reports = await check_all_dns(SYSTEM, clock, config_for(silent.port, timeout=0.2))
+        resolvers = f"127.0.0.1:{silent.port}"
+    assert all(r.blind and r.drifted == () for r in reports)
+    (alert,) = await Alert.all()
+    assert (alert.kind, alert.workspace_id, alert.subject, alert.count) == (
+        "dns_blind",
+        None,  # agency-wide: its chats (or the admins) hear it
+        "resolvers:DNS_RESOLVERS",
+        1,
+    )
+    assert alert.data == {"resolvers": resolvers, "blind": 3, "total": 3, "reason": "timeout"}
+    [notice] = [n for n in await claim_due(clock) if n.id == f"alert:{alert.id}"]
+    assert notice.workspace_id is None
+    english = render(notice, "en").plain_text()
+    assert resolvers in english and "3 of 3 domains" in english and "in time" in english, english
+    assert resolvers in render(notice, "ru").plain_text() and "DNS_RESOLVERS" in english
+
+    clock.advance(dt.timedelta(days=1))
+    with ServfailServer() as failing:  # SERVFAIL for everything: as blind, the same alert counted up
+        await check_all_dns(SYSTEM, clock, config_for(failing.port))
+    (alert,) = await Alert.all()
+    assert (alert.count, alert.data["reason"], alert.status) == (2, "servfail", AlertStatus.OPEN)
+    assert "SERVFAIL" in EN("alert-dns-blind", **alert.data)
+
+    knot.remove_zone("blind-c.test")  # one domain unanswered (refused) of three is not the resolvers
+    clock.advance(dt.timedelta(days=1))
+    reports = await check_all_dns(SYSTEM, clock, config)
+    assert [r.blind for r in sorted(reports, key=lambda r: r.domain)] == [False, False, True]
+    assert (await Alert.get(id=alert.id)).status == AlertStatus.RESOLVED
+    assert await Alert.filter(kind="dns_drift").count() == 0
 
 
 async def test_drift_raises_one_alert_and_repeats_only_count(

@@ -188,7 +188,7 @@ async def test_a_silent_dns_server_leaves_the_domain_unchecked_never_clean(redis
     assert await Domain.get(name="quiet.test").values() == before  # not paused, cooled or re-capped
     assert not await Approval.exists()  # no swap proposed over a check that did not run
     alerts = {a.kind for a in await Alert.all()}
-    assert alerts == {"dnsbl_blind"}, alerts  # a person hears the lists are blind; no drift, no listing
+    assert alerts == {"dnsbl_blind", "dns_blind"}, alerts  # the lists and DNS checks are blind; no drift, no listing
 
     card = (await runner.run_line(admin, "c1", "/domain quiet.test")).plain_text()
     assert "could not be checked since" in card and "Blacklists not checked since" in card, card

@@ -19,7 +19,7 @@ from models.enums import DnsRecordKind, DnsVerdict, ListingResult
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*sorted((ROOT / "engine" / "domains").rglob("*.py")), *sorted((ROOT / "engine" / "dns").rglob("*.py"))]
 KEY = re.compile(r"^(error|dns|dnsbl|domain|alert|dmarc)-[a-z0-9-]*[a-z0-9]$")  # f-string stubs end in "-"
-ALERT_KINDS = ("dns_drift", "blacklist_listed", "dnsbl_blind", "domain_expiry")
+ALERT_KINDS = ("dns_drift", "blacklist_listed", "dnsbl_blind", "dns_blind", "domain_expiry")
 
 
 class Placeholders(Visitor):
