@@ -342,6 +342,8 @@ async def dns_check(ctx: Ctx, args: dict[str, Any]) -> Reply:
         if report.drifted:
             records = ", ".join(ctx.t(f"dns-record-{k.value}") for k in report.drifted)
             reply.add(ctx.t("dns-check-drift", records=records), "error")
+        if report.fixed:  # wrong before, right now: said as a fix, never as a change to worry about
+            reply.add(ctx.t("dns-check-fixed", records=", ".join(ctx.t(f"dns-record-{k.value}") for k in report.fixed)))
         return reply
     reports = await domains.check_all_dns(ctx.actor, ctx.clock, _config(ctx))
     if not reports:

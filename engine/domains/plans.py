@@ -22,7 +22,7 @@ from typing import Final
 from tortoise.transactions import in_transaction
 
 from engine.access import SYSTEM, Actor
-from engine.alerts import raise_alert, resolve_alerts
+from engine.alerts import alert_fingerprint, raise_alert, resolve_alerts, resolve_fingerprints
 from engine.clock import Clock
 from engine.dns.adapters.base import ApplyResult, DnsProvider, apply_plan
 from engine.dns.check import DomainCheck, RecordCheck, ResolverConfig, check_domain, make_resolver
@@ -48,7 +48,7 @@ from engine.domains.common import (
     get_domain_by_id,
     scope,
 )
-from engine.domains.protect import drift_detail, drifted_twice, protect, resolve
+from engine.domains.protect import drift_detail, drifted_twice, is_wrong, protect, resolve
 from engine.domains.resume import resume_cleared
 from engine.domains.state import INCONCLUSIVE, DnsRow, DnsState, Health, dns_state, unplanned_records
 from engine.errors import UserError
@@ -288,6 +288,7 @@ class DnsReport:
     drifted: tuple[DnsRecordKind, ...]
     checked_at: dt.datetime
     unplanned: tuple[DnsRecordKind, ...] = ()  # not checked: they wait for the domain's mail provider
+    fixed: tuple[DnsRecordKind, ...] = ()  # wrong at the last conclusive check, right now: no drift
 
     @property
     def blind(self) -> bool:
@@ -359,6 +360,7 @@ async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, c
     await _adopt_published_dmarc(domain, result.plan, clock)
     now = clock.now()
     drifted: list[RecordCheck] = []
+    fixed: list[RecordCheck] = []
     previous_found: dict[DnsRecordKind, str] = {}
     for record in result.records:
         if not record.conclusive:  # a lookup that failed says nothing: no drift, no "missing"
@@ -369,7 +371,9 @@ async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, c
             .order_by("-checked_at", "-id")
             .first()
         )
-        if previous is not None and previous.found and set(previous.found.splitlines()) != set(record.found):
+        if previous is not None and is_wrong(previous.verdict) and record.verdict == DnsVerdict.OK:
+            fixed.append(record)  # a person put right what was wrong: a fix, not a drift
+        elif previous is not None and previous.found and set(previous.found.splitlines()) != set(record.found):
             drifted.append(record)
             previous_found[record.kind] = previous.found
     await DnsCheck.bulk_create(
@@ -403,6 +407,10 @@ async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, c
         )
     if not drifted and result.records and all(r.verdict == DnsVerdict.OK for r in result.records):
         await resolve("dns_drift", f"domain:{domain.id}", workspace_id=workspace.id, clock=clock)  # all right again
+    elif fixed:  # the fixed records' own drift alerts are over, whatever else is still wrong
+        subject = f"domain:{domain.id}"
+        fingerprints = [alert_fingerprint("dns_drift", subject, r.kind.value, workspace.id) for r in fixed]
+        await resolve_fingerprints(fingerprints, clock=clock)
     if domain.status == DomainStatus.ACTIVE and (burned := await drifted_twice(domain, result.records)):
         await protect(
             domain,
@@ -413,7 +421,8 @@ async def _check_and_store(domain: Domain, workspace: Workspace, clock: Clock, c
             detail=drift_detail(burned, result.records),
         )
     drift = tuple(r.kind for r in drifted)
-    return DnsReport(domain.name, result.records, drift, now, unplanned_records(domain.mail_provider))
+    mended = tuple(r.kind for r in fixed)
+    return DnsReport(domain.name, result.records, drift, now, unplanned_records(domain.mail_provider), mended)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ dns-apply-change = ~ change { $type } { $name }: { $old } → { $value }
 dns-apply-remove = − remove { $type } { $name } { $value }
 dns-apply-button = Apply
 dns-check-drift = Changed since the last check: { $records }
+dns-check-fixed = Fixed since the last check: { $records }
 dns-check-summary = Domains checked: { $total }. Fine: { $ok } · with errors: { $bad } · partly checked: { $partial } · not checked: { $unknown }. Every domain's result is in the file.
 blacklist-check-summary = Domains checked: { $total }. Blacklisted: { $bad } · clean: { $ok } · partly checked: { $partial } · not checked: { $unknown }.
 dns-check-worst = Worst first:

@@ -37,6 +37,7 @@ dns-apply-change = ~ изменить { $type } { $name }: { $old } → { $value
 dns-apply-remove = − удалить { $type } { $name } { $value }
 dns-apply-button = Применить
 dns-check-drift = Изменились с прошлой проверки: { $records }
+dns-check-fixed = Исправлены с прошлой проверки: { $records }
 dns-check-summary = Проверено доменов: { $total }. В порядке: { $ok } · с ошибками: { $bad } · проверено не всё: { $partial } · не проверено: { $unknown }. Результат по каждому домену — в файле.
 blacklist-check-summary = Проверено доменов: { $total }. В чёрных списках: { $bad } · чисто: { $ok } · проверено не всё: { $partial } · не проверено: { $unknown }.
 dns-check-worst = Хуже всего:

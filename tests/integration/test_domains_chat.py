@@ -415,6 +415,20 @@ async def test_a_setting_change_and_a_drift_are_said_in_words_not_stored_values(
     assert "Изменились с прошлой проверки: MX" in drift, drift
 
 
+async def test_a_record_put_right_is_said_fixed_not_changed(runner: Runner, knot: DnsServer) -> None:
+    """MX `10 mx.other.ru.` corrected in the zone: the next /dns_check showed every record ✅ and added "Changed
+    since the last check: MX", with a drift alert. It says the record is fixed, and no alert is raised."""
+    await say(runner, "/domain_add fixed.ru")
+    await say(runner, "/domain_set fixed.ru provider yandex360")
+    knot.set_zone("fixed.ru", good_zone("fixed.ru", mx=[("@", "MX", "10 mx.other.ru.")]))
+    assert not (await say(runner, "/dns_check fixed.ru")).ok
+    knot.set_zone("fixed.ru", good_zone("fixed.ru"))
+    reply = await say(runner, "/dns_check fixed.ru")
+    text = reply.plain_text()
+    assert EN("dns-check-fixed", records="MX") in text and "Changed since" not in text, text
+    assert await Alert.filter(kind="dns_drift").count() == 0
+
+
 async def test_the_domain_card_counts_today_by_the_workspace_day(runner: Runner) -> None:
     """In Vladivostok (UTC+10) 06:00 on the 29th is 20:00 UTC on the 28th: the counters are kept by the
     workspace's day, and the card read the UTC day's row (yesterday's sends, or none) as 'sent today'."""

@@ -370,11 +370,46 @@ async def test_drift_raises_one_alert_and_repeats_only_count(
     )
     assert alert.data["before"] == f"{SPF}" and alert.data["after"] == "v=spf1 mx ~all"
 
-    knot.set_zone("drift.test", good_zone("drift.test", spf=[("@", "TXT", SPF)]))
-    clock.advance(dt.timedelta(days=1))
+    knot.set_zone("drift.test", good_zone("drift.test", spf=[("@", "TXT", "v=spf1 a ~all")]))
+    clock.advance(dt.timedelta(days=1))  # changed again, and still wrong: drift again, the same alert counted up
     assert (await check_dns(manager, clock, "drift.test", config)).drifted == (K.SPF,)
     (alert,) = await Alert.all()
-    assert alert.count == 2
+    assert (alert.count, alert.data["after"]) == (2, "v=spf1 a ~all")
+
+    knot.set_zone("drift.test", good_zone("drift.test", spf=[("@", "TXT", SPF)]))
+    clock.advance(dt.timedelta(days=1))  # put right: a fix, not a drift — the alert is over, not counted up
+    fixed = await check_dns(manager, clock, "drift.test", config)
+    assert (fixed.drifted, fixed.fixed) == ((), (K.SPF,))
+    (alert,) = await Alert.all()
+    assert (alert.count, alert.status) == (2, AlertStatus.RESOLVED)
+
+
+async def test_putting_a_wrong_record_right_is_a_fix_not_a_drift_and_ends_that_records_alert(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """MX `10 mx.other.ru.`, then the MX corrected: every record was ✅, yet the check said "Changed since the
+    last check: MX" and opened a drift alert that stayed until the next check. A wrong record put right is a fix;
+    it ends its own drift alert even while another record is still wrong."""
+    knot.set_zone("mend.test", good_zone("mend.test", mx=[("@", "MX", "10 mx.other.ru.")]))
+    await add_domain(manager, clock, "mend.test")
+    assert verdicts((await check_dns(manager, clock, "mend.test", config)).records)[K.MX] == V.MISMATCH
+
+    knot.set_zone("mend.test", good_zone("mend.test"))
+    clock.advance(dt.timedelta(days=1))
+    mended = await check_dns(manager, clock, "mend.test", config)
+    assert mended.ok and (mended.drifted, mended.fixed) == ((), (K.MX,))
+    assert await Alert.all().count() == 0
+
+    wrong = {"mx": [("@", "MX", "10 mx.other.ru.")], "spf": [("@", "TXT", "v=spf1 mx ~all")]}
+    knot.set_zone("mend.test", good_zone("mend.test", **wrong))
+    clock.advance(dt.timedelta(days=1))
+    assert set((await check_dns(manager, clock, "mend.test", config)).drifted) == {K.MX, K.SPF}
+    knot.set_zone("mend.test", good_zone("mend.test", spf=wrong["spf"]))  # MX put right, SPF still wrong
+    clock.advance(dt.timedelta(days=1))
+    half = await check_dns(manager, clock, "mend.test", config)
+    assert (half.drifted, half.fixed) == ((), (K.MX,))
+    alerts = {a.data["record"]: a.status for a in await Alert.filter(kind="dns_drift")}
+    assert alerts == {"mx": AlertStatus.RESOLVED, "spf": AlertStatus.OPEN}
 
 
 async def test_listed_domain_is_cooled_blind_lists_alert_and_ips_are_checked(
