@@ -6,6 +6,7 @@ cost mail; stricter steps are proposed only after a clean period and applied onl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -36,6 +37,16 @@ def is_dmarc(text: str) -> bool:
     first = text.strip().split(";", 1)[0]
     name, _, value = first.partition("=")
     return name.strip().lower() == "v" and value.strip() == VERSION
+
+
+_CLAIMS_DMARC: Final = re.compile(r"^\s*v\s*=\s*dmarc1(?![0-9a-z])", re.IGNORECASE)
+
+
+def claims_dmarc(text: str) -> bool:
+    """True for a TXT value that starts with `v=DMARC1`, even a broken one (`v=DMARC1 p=none`, `v=dmarc1;`):
+    the records a DMARC plan may replace. Anything else at `_dmarc` (a report service's or a site's
+    verification token) is someone else's and is left alone."""
+    return bool(_CLAIMS_DMARC.match(text))
 
 
 def parse_dmarc(text: str) -> DmarcRecord:

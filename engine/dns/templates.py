@@ -16,7 +16,7 @@ import dns.name
 import dns.zone
 
 from engine.dns.dkim import normalize_key_input
-from engine.dns.dmarc import LADDER, build_dmarc, is_dmarc, parse_dmarc, with_policy
+from engine.dns.dmarc import LADDER, build_dmarc, claims_dmarc, is_dmarc, parse_dmarc, with_policy
 from engine.dns.names import absolute_name, relative_owner, to_unicode
 from engine.dns.records import DEFAULT_TTL, Problem, ZoneRecord, absolute_host, mx_value, to_rdata
 from engine.dns.spf import is_spf, merge_include
@@ -118,8 +118,8 @@ def in_scope(expectation: Expectation, record: ZoneRecord) -> bool:
             return record.rtype == "MX"
         case K.SPF:
             return record.rtype == "TXT" and is_spf(record.value)
-        case K.DKIM | K.DMARC:
-            return record.rtype == "TXT"
+        case K.DKIM | K.DMARC:  # at `_dmarc` only DMARC: a verification token published there stays
+            return record.rtype == "TXT" and (expectation.kind == K.DKIM or claims_dmarc(record.value))
         case K.TRACKING:
             return record.rtype in ("CNAME", "A", "AAAA")
     return False

@@ -191,6 +191,37 @@ async def test_yandex_receives_exactly_the_planned_calls_across_pages(
     assert len(yandex_api.writes) == writes
 
 
+async def test_an_apply_changes_only_dmarc_records_among_the_txt_at_dmarc(
+    session: aiohttp.ClientSession, regru_api: RegRuStandin, yandex_api: Yandex360Standin
+) -> None:
+    """The plan took every TXT at `_dmarc` for DMARC: an apply (and a DMARC step) removed a site verification
+    or a report-service token published there. Only records that start with `v=DMARC1` are DMARC."""
+    token = "reportsvc-verification=f00d"
+    regru_api.add_zone("keep.ru", [("_dmarc", "TXT", "v=DMARC1; p=none", 0), ("_dmarc", "TXT", token, 0)])
+    provider = regru(session, regru_api)
+    applied = await apply_plan(provider, plan_for("keep.ru", await provider.list_records("keep.ru")), dry_run=False)
+    assert [(c.action, c.record.value) for c in applied.changes if c.kind == DnsRecordKind.DMARC] == [
+        ("remove", "v=DMARC1; p=none"),
+        ("add", "v=DMARC1; p=none; rua=mailto:dmarc@keep.ru"),
+    ]
+    assert {r["content"] for r in regru_api.zones["keep.ru"] if r["subname"] == "_dmarc"} == {
+        token,
+        "v=DMARC1; p=none; rua=mailto:dmarc@keep.ru",
+    }
+
+    yandex_api.add_domain(
+        "keep.ru",
+        [
+            {"type": "TXT", "name": "_dmarc", "text": "v=DMARC1; p=none"},
+            {"type": "TXT", "name": "_dmarc", "text": token},
+        ],
+    )
+    provider_y = yandex(session, yandex_api)
+    await apply_plan(provider_y, plan_for("keep.ru", await provider_y.list_records("keep.ru")), dry_run=False)
+    served = {r.value for r in await provider_y.list_records("keep.ru") if r.owner == "_dmarc"}
+    assert served == {token, "v=DMARC1; p=none; rua=mailto:dmarc@keep.ru"}
+
+
 async def test_apply_service_dry_run_then_apply_moves_a_new_domain_on(
     orm: None, session: aiohttp.ClientSession, regru_api: RegRuStandin
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.dns.dmarc import build_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
+from engine.dns.dmarc import build_dmarc, claims_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
 from models.enums import DmarcPolicy
 
 
@@ -57,3 +57,11 @@ def test_ladder() -> None:
     assert next_policy(DmarcPolicy.NONE) is DmarcPolicy.QUARANTINE
     assert next_policy(DmarcPolicy.QUARANTINE) is DmarcPolicy.REJECT
     assert next_policy(DmarcPolicy.REJECT) is None
+
+
+def test_only_records_that_start_with_v_dmarc1_are_claimed_by_a_dmarc_plan() -> None:
+    """A broken DMARC record is still DMARC (the plan replaces it); a token published at `_dmarc` is not."""
+    for text in ("v=DMARC1; p=none", "v=DMARC1 p=none", " v = dmarc1;p=reject", "v=DMARC1"):
+        assert claims_dmarc(text), text
+    for text in ("reportsvc-verification=f00d", "google-site-verification=x", "p=none; v=DMARC1", "v=DMARC10; p=none"):
+        assert not claims_dmarc(text), text
