@@ -29,7 +29,16 @@ from engine.dns.dkim import parse_dkim
 from engine.dns.dmarc import is_dmarc, parse_dmarc
 from engine.dns.names import absolute_name
 from engine.dns.records import Problem, ZoneRecord, absolute_host, mx_value, normalize_value
-from engine.dns.spf import LookupCount, SpfAbsent, SpfFetcher, SpfRecord, count_lookups, is_spf, parse_spf
+from engine.dns.spf import (
+    MAX_VOID_LOOKUPS,
+    LookupCount,
+    SpfAbsent,
+    SpfFetcher,
+    SpfRecord,
+    count_lookups,
+    is_spf,
+    parse_spf,
+)
 from engine.dns.templates import DnsPlan, DomainSpec, Expectation, build_plan
 from models.enums import DnsRecordKind, DnsVerdict
 
@@ -213,7 +222,9 @@ async def check_domain(spec: DomainSpec, resolver: dns.asyncresolver.Resolver) -
         records = [v for v in result.values if is_spf(v)]
         if len(records) > 1:
             return SpfAbsent("several")
-        return parse_spf(records[0]) if records else SpfAbsent("none")  # NXDOMAIN, no TXT, no SPF among them
+        if not records:  # NXDOMAIN, no TXT (both void lookups), or no SPF among them
+            return SpfAbsent("none", void=result.status in (LookupStatus.NXDOMAIN, LookupStatus.NODATA))
+        return parse_spf(records[0])
 
     grants = await rua_grants(plan.zone, snapshot, resolver)
     checks = [await _judge_async(plan, e, snapshot, fetch_spf, resolver, grants=grants) for e in plan.expectations]
@@ -260,7 +271,11 @@ async def _judge_async(
     count: LookupCount | None = None
     spf_values = [v for v in result.values if is_spf(v)]
     if expectation.kind == K.SPF and len(spf_values) == 1 and parse_spf(spf_values[0]).valid:
-        count = await count_lookups(parse_spf(spf_values[0]), fetch_spf)
+
+        async def void(mechanism: str, name: str) -> bool | None:
+            return await void_lookup(resolver, mechanism, name)
+
+        count = await count_lookups(parse_spf(spf_values[0]), fetch_spf, domain=plan.zone, probe=void)
     chain: Chain | None = None
     if _aliased_elsewhere(expectation, result):
         chain = await follow_cnames(resolver, result.values[0], stop_at=_values(expectation))
@@ -297,6 +312,21 @@ async def _mx_aliases(
         if step.status == LookupStatus.ANSWER and step.values:
             found[host.rstrip(".")] = step.values[0].rstrip(".")
     return found
+
+
+_VOID_TYPES: Final = {"a": ("A", "AAAA"), "mx": ("MX",), "exists": ("A",)}
+
+
+async def void_lookup(resolver: dns.asyncresolver.Resolver, mechanism: str, name: str) -> bool | None:
+    """Whether an SPF `a`, `mx` or `exists` lookup of `name` finds nothing (NXDOMAIN, or no records of the type;
+    for `a`, neither A nor AAAA, so a host reached over one family only is not blamed). None when a lookup
+    failed and nothing answered: nobody knows."""
+    results = [await lookup(resolver, name, rtype) for rtype in _VOID_TYPES[mechanism]]
+    if any(r.values for r in results):
+        return False
+    if any(r.status in (LookupStatus.TIMEOUT, LookupStatus.SERVFAIL) for r in results):
+        return None
+    return True
 
 
 MAX_HOPS: Final = 8
@@ -450,8 +480,13 @@ def _judge_spf(plan: DnsPlan, e: Expectation, found: Sequence[str], lookups: Loo
         broken = [Problem(f"dns-problem-spf-include-{why}", {"domain": d}) for d, why in lookups.broken]
         if broken:
             return V.INVALID, [*problems, *broken]
+        if lookups.over_void_limit:  # each names nothing: an old host or provider left in the record
+            void: dict[str, str | int] = {"count": len(lookups.void), "limit": MAX_VOID_LOOKUPS}
+            void["terms"] = ", ".join(lookups.void)
+            problems.append(Problem("dns-problem-spf-void-lookups", void))
         if lookups.over_limit:
             problems.append(Problem("dns-problem-spf-too-many-lookups", {"count": lookups.total, "limit": 10}))
+        if lookups.over_limit or lookups.over_void_limit:
             return V.INVALID, problems
     if not record.authorizes(plan.spf_include):
         return V.MISMATCH, [*problems, Problem("dns-problem-spf-no-include", {"include": plan.spf_include})]

@@ -3,7 +3,8 @@
 A domain must publish exactly one SPF record: two make every receiver return `permerror` (RFC 7208 4.5), so a
 provider's include is always merged into what is there, never published beside it. The lookup limit counts
 every `include`, `a`, `mx`, `ptr`, `exists` and `redirect` over the whole evaluation, includes of includes too
-(RFC 7208 4.6.4); going over it is a `permerror` as well.
+(RFC 7208 4.6.4); going over it is a `permerror` as well, and so are more than two "void" lookups (a name that
+does not exist, or has no records of the type asked: typically an old host or provider left in the record).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from engine.dns.records import Problem
 
 VERSION: Final = "v=spf1"
 MAX_LOOKUPS: Final = 10
+MAX_VOID_LOOKUPS: Final = 2  # RFC 7208 4.6.4: the limit receivers apply to lookups that find nothing
+VOID_PROBED: Final = frozenset({"a", "mx", "exists"})  # mechanisms whose own lookup may be void (includes: `fetch`)
 MECHANISMS: Final = frozenset({"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"})
 LOOKUP_MECHANISMS: Final = frozenset({"include", "a", "mx", "ptr", "exists"})
 _MODIFIER = re.compile(r"^([a-z][a-z0-9_.-]*)=(.*)$", re.IGNORECASE)
@@ -195,10 +198,15 @@ class LookupCount:
     total: int
     unresolved: tuple[str, ...]
     broken: tuple[tuple[str, str], ...] = ()
+    void: tuple[str, ...] = ()  # the terms whose lookup found nothing ("a:old.example", "include:gone.example")
 
     @property
     def over_limit(self) -> bool:
         return self.total > MAX_LOOKUPS
+
+    @property
+    def over_void_limit(self) -> bool:
+        return len(self.void) > MAX_VOID_LOOKUPS
 
 
 @dataclass(frozen=True)
@@ -207,26 +215,38 @@ class SpfAbsent:
     name, or no SPF record there) or "several". RFC 7208 5.2 and 6.1 make either a permerror."""
 
     reason: str
+    void: bool = False  # no such name, or no TXT at all there: a void lookup too (RFC 7208 4.6.4)
 
 
 SpfFetcher = Callable[[str], Awaitable[SpfRecord | SpfAbsent | None]]
 """Reads the SPF record of a domain; `SpfAbsent` when the domain answered without exactly one, None when it
 could not be read (the lookup failed)."""
 
+VoidProbe = Callable[[str, str], Awaitable[bool | None]]
+"""Whether the lookup a mechanism (`a`, `mx`, `exists`) makes for a name finds nothing: True for NXDOMAIN or no
+records of the type, None when the lookup failed (nobody knows)."""
 
-async def count_lookups(record: SpfRecord, fetch: SpfFetcher) -> LookupCount:
+
+async def count_lookups(
+    record: SpfRecord, fetch: SpfFetcher, *, domain: str = "", probe: VoidProbe | None = None
+) -> LookupCount:
     """Count lookups recursively through includes and redirects, the way a receiver evaluates the record:
-    a domain included twice is evaluated (and counted) twice.
+    a domain included twice is evaluated (and counted) twice. With `probe`, the `a`, `mx` and `exists` lookups
+    (a bare `a`/`mx` asks about the record's own domain: `domain` for `record`) that find nothing are named in
+    `void`, and so are includes and redirects to names without any TXT.
 
     Stops descending once the limit is passed, which also ends a loop of includes: every include adds one.
     """
     total = 0
     unresolved: list[str] = []
     broken: list[tuple[str, str]] = []
-    pending = [record]
+    void: list[str] = []
+    pending = [(record, domain.lower().rstrip("."))]
     while pending and total <= MAX_LOOKUPS:
-        current = pending.pop()
+        current, owner = pending.pop()
         total += current.own_lookups()
+        if probe is not None:
+            void += await _void_terms(current, owner, probe)
         for target in (*current.includes, *([current.redirect] if current.redirect else [])):
             if "%" in target:  # macros expand per message; they cannot be followed statically
                 continue
@@ -236,8 +256,26 @@ async def count_lookups(record: SpfRecord, fetch: SpfFetcher) -> LookupCount:
                 unresolved.append(name)
             elif isinstance(child, SpfAbsent):
                 broken.append((name, child.reason))
+                if child.void:
+                    void.append(f"{'include' if name in _names(current.includes) else 'redirect'}:{name}")
             elif not child.valid:  # a syntax error there is a permerror of the whole evaluation (RFC 7208 4.6)
                 broken.append((name, "invalid"))
             else:
-                pending.append(child)
-    return LookupCount(total, tuple(dict.fromkeys(unresolved)), tuple(dict.fromkeys(broken)))
+                pending.append((child, name))
+    return LookupCount(total, tuple(dict.fromkeys(unresolved)), tuple(dict.fromkeys(broken)), tuple(void))
+
+
+def _names(targets: Sequence[str]) -> set[str]:
+    return {t.lower().rstrip(".") for t in targets}
+
+
+async def _void_terms(record: SpfRecord, owner: str, probe: VoidProbe) -> list[str]:
+    """The `a`, `mx` and `exists` terms of `record` whose lookup finds nothing, as "a:name"."""
+    found = []
+    for term in record.mechanisms:
+        if term.name not in VOID_PROBED:
+            continue
+        name = (term.value.split("/", 1)[0] or owner).lower().rstrip(".")  # a:host/24: the host
+        if name and "%" not in name and await probe(term.name, name):
+            found.append(f"{term.name}:{name}")
+    return found

@@ -94,6 +94,10 @@ dns-problem-spf-too-many-lookups = SPF needs { $count } DNS { $count ->
     [one] lookup
    *[other] lookups
 }, at most { $limit } are allowed: receivers will treat SPF as broken. Remove some includes.
+dns-problem-spf-void-lookups = SPF refers to names where nothing is found (no such name, or no records of the type): { $terms } — { $count } void DNS { $count ->
+    [one] lookup
+   *[other] lookups
+}, at most { $limit } are allowed: receivers will treat SPF as broken (permerror). Remove the stale names.
 dns-problem-spf-unresolved = The SPF record of included { $domain } could not be read; lookups were counted without it.
 dns-problem-spf-include-none = { $domain }, named by include or redirect, publishes no SPF record: receivers will treat the whole SPF as broken (permerror).
 dns-problem-spf-include-several = { $domain }, named by include or redirect, publishes several SPF records instead of one: receivers will treat the whole SPF as broken (permerror).

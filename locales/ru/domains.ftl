@@ -89,6 +89,11 @@ dns-problem-spf-too-many-lookups = SPF требует { $count } { $count ->
     [few] DNS-запроса
    *[many] DNS-запросов
 }, а допустимо не больше { $limit }: получатели сочтут SPF ошибочным. Уберите лишние include.
+dns-problem-spf-void-lookups = SPF ссылается на имена, где ничего нет (нет такого имени или записей нужного типа): { $terms } — { $count } { $count ->
+    [one] «пустой» DNS-запрос
+    [few] «пустых» DNS-запроса
+   *[many] «пустых» DNS-запросов
+}, а допустимо не больше { $limit }: получатели сочтут SPF ошибочным (permerror). Уберите устаревшие имена.
 dns-problem-spf-unresolved = Не удалось прочитать SPF домена { $domain } из include; число запросов посчитано без него.
 dns-problem-spf-include-none = У домена { $domain } из include или redirect нет SPF-записи: получатели сочтут весь SPF ошибочным (permerror).
 dns-problem-spf-include-several = У домена { $domain } из include или redirect несколько SPF-записей вместо одной: получатели сочтут весь SPF ошибочным (permerror).

@@ -202,6 +202,30 @@ async def test_spf_over_ten_lookups_through_includes(
     assert too_many.params["count"] > 10
 
 
+async def test_more_than_two_spf_lookups_that_find_nothing_is_a_permerror_naming_them(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """RFC 7208 4.6.4: receivers allow two lookups that find nothing (no such name, no records of the type) and
+    answer permerror past that; the check passed such a record. Two are allowed, a third names them all."""
+    stale = "a:old.voids.test mx:gone.voids.test a:www.voids.test"  # www exists: not void
+    spf = f"v=spf1 {stale} include:_spf.yandex.net ~all"
+    knot.set_zone("voids.test", good_zone("voids.test", spf=[("@", "TXT", spf), ("www", "A", "192.0.2.80")]))
+    await add_domain(manager, clock, "voids.test")
+    two = next(r for r in (await check_dns(manager, clock, "voids.test", config)).records if r.kind == K.SPF)
+    assert two.verdict == V.OK and not any(p.key == "dns-problem-spf-void-lookups" for p in two.problems)
+
+    spf = f"v=spf1 {stale} exists:x.voids.test include:_spf.yandex.net ~all"
+    knot.set_zone("voids.test", good_zone("voids.test", spf=[("@", "TXT", spf), ("www", "A", "192.0.2.80")]))
+    clock.advance(dt.timedelta(days=1))
+    three = next(r for r in (await check_dns(manager, clock, "voids.test", config)).records if r.kind == K.SPF)
+    assert three.verdict == V.INVALID
+    void = next(p for p in three.problems if p.key == "dns-problem-spf-void-lookups")
+    assert void.params == {"count": 3, "limit": 2, "terms": "a:old.voids.test, mx:gone.voids.test, exists:x.voids.test"}
+    for locale in ("ru", "en"):
+        text = Translator(locale)(void.key, **void.params)
+        assert "mx:gone.voids.test" in text and "permerror" in text
+
+
 async def test_an_mx_that_names_an_alias_of_the_providers_host_says_so(
     knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
 ) -> None:

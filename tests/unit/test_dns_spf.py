@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from engine.dns.spf import MAX_LOOKUPS, SpfFetcher, SpfRecord, count_lookups, is_spf, merge_include, parse_spf
+from engine.dns.spf import (
+    MAX_LOOKUPS,
+    SpfAbsent,
+    SpfFetcher,
+    SpfRecord,
+    count_lookups,
+    is_spf,
+    merge_include,
+    parse_spf,
+)
 
 
 def keys(record: SpfRecord) -> list[str]:
@@ -81,6 +90,26 @@ async def test_lookups_are_counted_through_includes_and_redirects() -> None:
     assert count.total == 3 + 3 + 1 + 1 + 1 + 1  # b.test is included twice and counted twice
     assert count.unresolved == ("missing.test",)
     assert not count.over_limit
+
+
+async def test_void_lookups_are_named_through_includes_and_bare_terms_ask_about_their_own_domain() -> None:
+    """RFC 7208 4.6.4: a lookup that finds nothing is void; a bare `a`/`mx` asks about the domain whose record it
+    is in; an include of a name with no TXT at all is void too; a lookup that failed is not counted."""
+    records = {"inc.test": "v=spf1 a mx:gone.test -all"}
+
+    async def fetch(domain: str) -> SpfRecord | SpfAbsent | None:
+        return parse_spf(records[domain]) if domain in records else SpfAbsent("none", void=True)
+
+    empty = {("a", "inc.test"), ("mx", "gone.test"), ("a", "top.test"), ("exists", "x.test")}
+
+    async def probe(mechanism: str, name: str) -> bool | None:
+        return None if name == "failing.test" else (mechanism, name) in empty
+
+    record = parse_spf("v=spf1 a a:failing.test mx exists:x.test include:inc.test include:nowhere.test ~all")
+    count = await count_lookups(record, fetch, domain="top.test", probe=probe)
+    assert count.void == ("a:top.test", "exists:x.test", "include:nowhere.test", "a:inc.test", "mx:gone.test")
+    assert count.over_void_limit
+    assert (await count_lookups(record, fetch)).void == ("include:nowhere.test",)  # no probe: only what fetch saw
 
 
 async def test_an_included_record_with_a_syntax_error_is_a_broken_include() -> None:
