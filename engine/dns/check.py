@@ -3,8 +3,9 @@
 Lookups go only to the configured resolvers (`Resolver(configure=False)`: never /etc/resolv.conf) without a
 cache, so a drift shows on the next check. A lookup that times out or fails (SERVFAIL, REFUSED) says nothing
 about the record, so it gets its own verdict and is never taken for "ok" or "missing". NXDOMAIN of the
-domain itself (not delegated, expired) is a verdict of its own too; NXDOMAIN at `_dmarc` or a DKIM selector
-only means that record is missing.
+domain itself (not delegated, expired) is a verdict of its own too — for a name below a registered domain
+(`news.acme.ru`) it only means nothing is published there yet; NXDOMAIN at `_dmarc` or a DKIM selector only means
+that record is missing.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import dns.resolver
 
 from engine.dns.dkim import parse_dkim
 from engine.dns.dmarc import is_dmarc, parse_dmarc
-from engine.dns.names import absolute_name
+from engine.dns.names import absolute_name, registrable_domain, to_unicode
 from engine.dns.records import Problem, ZoneRecord, absolute_host, mx_value, normalize_value
 from engine.dns.spf import (
     MAX_VOID_LOOKUPS,
@@ -384,7 +385,7 @@ def judge(
     for MX, the hosts that are aliases and where they lead). Pure: the rules, without the network."""
     name = absolute_name(expectation.owner, plan.zone)
     expected = tuple(r.value for r in expectation.records)
-    failure = _failure(result, apex_missing=apex_missing)
+    failure = _failure(result, apex_missing=apex_missing, zone=plan.zone)
     if failure is not None:
         return RecordCheck(expectation.kind, name, expected, (), *failure)
     found = _claiming(expectation.kind, result.values)
@@ -444,13 +445,17 @@ def _claiming(kind: DnsRecordKind, values: Sequence[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _failure(result: Lookup, *, apex_missing: bool) -> tuple[DnsVerdict, tuple[Problem, ...]] | None:
+def _failure(result: Lookup, *, apex_missing: bool, zone: str = "") -> tuple[DnsVerdict, tuple[Problem, ...]] | None:
     if result.status == LookupStatus.TIMEOUT:
         return V.TIMEOUT, (Problem("dns-problem-timeout"),)
     if result.status == LookupStatus.SERVFAIL:
         key = "refused" if result.refused else "truncated" if result.truncated else "servfail"
         return V.SERVFAIL, (Problem(f"dns-problem-{key}"),)
     if apex_missing:
+        registrable = registrable_domain(zone) if zone else ""
+        if registrable and registrable != zone:  # news.acme.ru under acme.ru: no records there yet, nothing lapsed
+            below = {"name": to_unicode(zone), "domain": to_unicode(registrable)}
+            return V.NXDOMAIN, (Problem("dns-problem-nxdomain-below", below),)
         return V.NXDOMAIN, (Problem("dns-problem-nxdomain"),)
     return None
 

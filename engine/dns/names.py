@@ -7,7 +7,10 @@ mapping (the `idna` package) is what registrars and browsers use, so `Приме
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
+from typing import Final
 
 import idna
 
@@ -99,3 +102,45 @@ def absolute_name(owner: str, zone: str) -> str:
     """The full name (no final dot) of a zone-relative owner ("@" is the apex)."""
     origin = zone.rstrip(".").lower()
     return origin if owner in ("@", "") else f"{owner.lower()}.{origin}"
+
+
+SUFFIX_LIST: Final = Path(__file__).with_name("public_suffix_list.dat")
+"""Mozilla's Public Suffix List (publicsuffix.org, MPL 2.0), shipped as Debian's `publicsuffix` package has it:
+which names are open for anyone to register under (`ru`, `рф`, `msk.ru`, `co.uk`). Refresh by replacing the file."""
+
+
+@functools.cache
+def _suffix_rules() -> frozenset[str]:
+    """The list's rules (`x`, `*.x`, `!x`), lower case, in Unicode as the list writes them."""
+    rules = set()
+    for line in SUFFIX_LIST.read_text(encoding="utf-8").splitlines():
+        rule = line.strip().split(" ", 1)[0]
+        if rule and not rule.startswith("//"):
+            rules.add(rule.lower())
+    return frozenset(rules)
+
+
+def registrable_domain(name: str) -> str:
+    """The domain someone registered that `name` lies in (`news.acme.ru` → `acme.ru`; `acme.msk.ru` and
+    `пример.рф` are their own), by the Public Suffix List's rules; "" for a public suffix itself. ASCII in and out.
+
+    A name below its registrable domain that does not exist is a name without records yet, not a domain whose
+    registration lapsed: that is what tells the two apart.
+    """
+    ascii_labels = name.rstrip(".").lower().split(".")
+    labels = to_unicode(name).lower().split(".")
+    if len(labels) != len(ascii_labels):
+        labels = ascii_labels
+    rules = _suffix_rules()
+    count = len(labels)
+    suffix = 1  # no rule matches: the top-level label is the suffix (the list's implicit "*")
+    exception = next((count - i - 1 for i in range(count) if "!" + ".".join(labels[i:]) in rules), None)
+    if exception is not None:
+        suffix = exception
+    else:
+        for i in range(count):  # longest first: the first rule that matches prevails
+            wildcard = i + 1 < count and "*." + ".".join(labels[i + 1 :]) in rules
+            if ".".join(labels[i:]) in rules or wildcard:
+                suffix = count - i
+                break
+    return ".".join(ascii_labels[-(suffix + 1) :]) if suffix < count else ""

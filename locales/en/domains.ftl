@@ -80,6 +80,7 @@ dns-problem-servfail = SERVFAIL or a refusal: the record's state is unknown.
 dns-problem-refused = REFUSED: the server does not serve this zone or does not take our queries; the record's state is unknown.
 dns-problem-truncated = The answer did not fit in UDP, and the DNS server could not be reached over TCP (often a firewall closes TCP port 53): the record's state is unknown.
 dns-problem-nxdomain = Not delegated, or its registration expired.
+dns-problem-nxdomain-below = No records at { $name } yet: it is a name under { $domain }, and nothing is published there. Add the records at the DNS host of { $domain }.
 dns-problem-mx-differs = MX points elsewhere: it must be { $expected }.
 dns-problem-mx-null = A null MX (“0 .”): the domain declares it accepts no mail — replies and bounces cannot reach it, and receivers may refuse mail from such a domain. It must be { $expected }.
 dns-problem-mx-alias = MX names an alias (CNAME): { $aliases }. An MX must name the mail server itself (RFC 2181), or some senders will not deliver. It must be { $expected }.

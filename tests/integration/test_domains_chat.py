@@ -166,6 +166,18 @@ async def test_check_shows_verdicts_with_reasons(runner: Runner, knot: DnsServer
     assert f"MX: {EN('dns-verdict-missing')}" in text
 
 
+async def test_a_new_subdomain_without_records_is_said_to_have_none_yet_not_to_be_expired(
+    runner: Runner, knot: DnsServer
+) -> None:
+    """`/dns_check news.acme.ru` on a subdomain with no records said "Not delegated, or its registration expired"."""
+    knot.set_zone("acme-mail.ru", good_zone("acme-mail.ru"))
+    await say(runner, "/domain_add news.acme-mail.ru")
+    await say(runner, "/domain_set news.acme-mail.ru provider yandex360")
+    text = (await say(runner, "/dns_check news.acme-mail.ru")).plain_text()
+    assert EN("dns-problem-nxdomain-below", name="news.acme-mail.ru", domain="acme-mail.ru") in text, text
+    assert EN("dns-problem-nxdomain") not in text
+
+
 async def test_a_passing_record_that_could_not_be_read_whole_is_not_marked_clean(
     runner: Runner, knot: DnsServer
 ) -> None:

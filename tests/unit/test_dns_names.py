@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from engine.dns.names import absolute_name, relative_owner, to_ascii, to_unicode, to_unicode_address, typed_domain
+from engine.dns.names import (
+    absolute_name,
+    registrable_domain,
+    relative_owner,
+    to_ascii,
+    to_unicode,
+    to_unicode_address,
+    typed_domain,
+)
 from engine.errors import UserError
 
 
@@ -76,3 +84,23 @@ def test_a_pasted_address_without_a_domain_is_refused_as_typed(bad: str) -> None
     with pytest.raises(UserError) as caught:
         typed_domain(bad)
     assert (caught.value.key, caught.value.params) == ("error-domain-invalid", {"name": bad})
+
+
+@pytest.mark.parametrize(
+    ("name", "registrable"),
+    [
+        ("news.acme.ru", "acme.ru"),
+        ("acme.ru", "acme.ru"),
+        ("acme.msk.ru", "acme.msk.ru"),  # msk.ru is open for registration: a suffix of its own
+        ("news.acme.msk.ru", "acme.msk.ru"),
+        ("xn--e1afmkfd.xn--p1ai", "xn--e1afmkfd.xn--p1ai"),  # пример.рф, matched in Unicode, answered in ASCII
+        ("news.xn--e1afmkfd.xn--p1ai", "xn--e1afmkfd.xn--p1ai"),
+        ("a.b.acme.co.uk", "acme.co.uk"),
+        ("x.y.ck", "x.y.ck"),  # *.ck: every name under ck is a suffix …
+        ("www.ck", "www.ck"),  # … except !www.ck
+        ("gone.parent.test", "parent.test"),  # no rule: the top-level label is the suffix
+        ("ru", ""),
+    ],
+)
+def test_the_registrable_domain_follows_the_public_suffix_list(name: str, registrable: str) -> None:
+    assert registrable_domain(name) == registrable

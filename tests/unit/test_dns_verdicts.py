@@ -37,6 +37,18 @@ def test_failed_lookups_are_never_ok(plan: DnsPlan, kind: DnsRecordKind) -> None
     assert verdict(plan, kind, Lookup(S.NODATA))[0] == V.MISSING
 
 
+def test_a_name_below_a_registered_domain_that_does_not_exist_has_no_records_yet() -> None:
+    """`news.acme.ru` not in DNS was "not delegated, or its registration expired": it is a name under acme.ru
+    with nothing published yet. `acme.ru` itself not in DNS still reads as not delegated or expired."""
+    for zone, key in (("news.acme.ru", "dns-problem-nxdomain-below"), ("acme.ru", "dns-problem-nxdomain")):
+        plan = build_plan(DomainSpec(zone, MailProvider.YANDEX360, f"dmarc@{zone}"))
+        expectation = plan.expectation(K.MX)
+        assert expectation is not None
+        check = judge(plan, expectation, Lookup(S.NXDOMAIN), apex_missing=True)
+        assert (check.verdict, [p.key for p in check.problems]) == (V.NXDOMAIN, [key])
+    assert dict(check.problems[0].params) == {}
+
+
 def test_mx(plan: DnsPlan) -> None:
     assert verdict(plan, K.MX, Lookup(S.ANSWER, ("10 mx.yandex.net.",))) == (V.OK, [])
     assert verdict(plan, K.MX, Lookup(S.ANSWER, ("10 mx.yandex.net.", "20 emx.mail.ru.")))[0] == V.MISMATCH
