@@ -50,7 +50,7 @@ error-alert-not-found = Alert #{ $id } was not found.
 error-alert-acked = Alert #{ $id } was already acknowledged by { $who }.
 error-alert-resolved = Alert #{ $id } is already resolved.
 
-agency-chat-bound = This chat now receives the agency's alerts (those of no workspace: blacklist checks, workers, the queue).
+agency-chat-bound = This chat now receives the agency's alerts (those of no workspace: blacklist and DNS checks, workers, the queue).
 agency-chat-already = This chat already receives the agency's alerts.
 agency-chat-unbound = This chat no longer receives the agency's alerts.
 agency-chat-not-bound = This chat was not receiving the agency's alerts.
