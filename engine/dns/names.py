@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
-from typing import Final
 
 import idna
+from publicsuffixlist import PublicSuffixList
 
 from engine.errors import UserError
 
@@ -104,20 +103,11 @@ def absolute_name(owner: str, zone: str) -> str:
     return origin if owner in ("@", "") else f"{owner.lower()}.{origin}"
 
 
-SUFFIX_LIST: Final = Path(__file__).with_name("public_suffix_list.dat")
-"""Mozilla's Public Suffix List (publicsuffix.org, MPL 2.0), shipped as Debian's `publicsuffix` package has it:
-which names are open for anyone to register under (`ru`, `рф`, `msk.ru`, `co.uk`). Refresh by replacing the file."""
-
-
 @functools.cache
-def _suffix_rules() -> frozenset[str]:
-    """The list's rules (`x`, `*.x`, `!x`), lower case, in Unicode as the list writes them."""
-    rules = set()
-    for line in SUFFIX_LIST.read_text(encoding="utf-8").splitlines():
-        rule = line.strip().split(" ", 1)[0]
-        if rule and not rule.startswith("//"):
-            rules.add(rule.lower())
-    return frozenset(rules)
+def _suffixes() -> PublicSuffixList:
+    """Mozilla's Public Suffix List (publicsuffix.org) as the `publicsuffixlist` package ships and refreshes it: which
+    names are open for anyone to register under (`ru`, `рф`, `msk.ru`, `co.uk`). Read once, on first use."""
+    return PublicSuffixList()
 
 
 def registrable_domain(name: str) -> str:
@@ -127,20 +117,4 @@ def registrable_domain(name: str) -> str:
     A name below its registrable domain that does not exist is a name without records yet, not a domain whose
     registration lapsed: that is what tells the two apart.
     """
-    ascii_labels = name.rstrip(".").lower().split(".")
-    labels = to_unicode(name).lower().split(".")
-    if len(labels) != len(ascii_labels):
-        labels = ascii_labels
-    rules = _suffix_rules()
-    count = len(labels)
-    suffix = 1  # no rule matches: the top-level label is the suffix (the list's implicit "*")
-    exception = next((count - i - 1 for i in range(count) if "!" + ".".join(labels[i:]) in rules), None)
-    if exception is not None:
-        suffix = exception
-    else:
-        for i in range(count):  # longest first: the first rule that matches prevails
-            wildcard = i + 1 < count and "*." + ".".join(labels[i + 1 :]) in rules
-            if ".".join(labels[i:]) in rules or wildcard:
-                suffix = count - i
-                break
-    return ".".join(ascii_labels[-(suffix + 1) :]) if suffix < count else ""
+    return _suffixes().privatesuffix(name.rstrip(".").lower()) or ""
