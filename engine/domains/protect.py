@@ -72,8 +72,13 @@ def is_wrong(verdict: DnsVerdict) -> bool:
 
 async def drifted_twice(domain: Domain, records: Sequence[RecordCheck]) -> list[RecordCheck]:
     """The records of the check just stored that were right before and are now wrong in `DRIFT_CHECKS`
-    conclusive checks in a row (an unanswered check in between neither breaks nor extends the run).
-    Exactly the check that completes the run reports a record: later ones see a longer run."""
+    conclusive checks in a row (an unanswered check in between neither breaks nor extends the run), DNS serving
+    something else than when it was right. Exactly the check that completes the run reports a record: later ones
+    see a longer run.
+
+    What DNS serves must have changed: a record served as it was when it passed, and judged wrong now because the
+    check learned a rule (an SPF with `+all`, a void lookup), is a finding for the manager (`/dns_check` says it),
+    not a burned domain to cool and swap on the day the rule arrived."""
     found = []
     for record in records:
         if not is_wrong(record.verdict):
@@ -83,11 +88,16 @@ async def drifted_twice(domain: Domain, records: Sequence[RecordCheck]) -> list[
             .exclude(verdict__in=INCONCLUSIVE)
             .order_by("-checked_at", "-id")
             .limit(DRIFT_CHECKS + 1)
-            .only("id", "verdict")
+            .only("id", "verdict", "found")
         )
         verdicts = [DnsVerdict(row.verdict) for row in history]
         run, before = verdicts[:DRIFT_CHECKS], verdicts[DRIFT_CHECKS:]
-        if len(run) == DRIFT_CHECKS and all(is_wrong(v) for v in run) and before == [DnsVerdict.OK]:
+        if (
+            len(run) == DRIFT_CHECKS
+            and all(is_wrong(v) for v in run)
+            and before == [DnsVerdict.OK]
+            and set(history[DRIFT_CHECKS].found.splitlines()) != set(record.found)
+        ):
             found.append(record)
     return found
 

@@ -29,12 +29,13 @@ from engine import approvals
 from engine.access import Actor
 from engine.clock import Clock, FrozenClock
 from engine.domains import DnsConfig, Health, add_domains, check_dns, list_domains, reserve, set_dkim, show_domain
+from engine.domains.protect import DRIFT_CHECKS
 from engine.i18n import translator
 from engine.lifecycle import transition_domain
 from engine.notify import render
 from engine.settings import Settings, load_settings
 from jobs import worker
-from models import Alert, Approval, AuditLog, Domain, Workspace
+from models import Alert, Approval, AuditLog, DnsCheck, Domain, Workspace
 from models.enums import (
     AlertStatus,
     ApprovalKind,
@@ -48,7 +49,7 @@ from models.enums import (
     Severity,
 )
 from tests.harness.dnsserver import LOOPBACK, DnsServer, SilentUdpServer
-from tests.integration.test_domains_dns import DKIM_KEY, TRACKING, good_zone
+from tests.integration.test_domains_dns import DKIM_KEY, SPF, TRACKING, good_zone
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 BLOCKED = "127.255.255.254"  # Spamhaus: "your resolver is public", a refusal and not a verdict
@@ -360,6 +361,28 @@ async def test_dns_drift_in_two_checks_in_a_row_cools_an_active_domain_and_propo
     await check()
     assert (await Alert.get(id=drift.id)).status == AlertStatus.RESOLVED
     assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING and len(standins.proposals) == 1
+
+
+async def test_a_record_served_as_it_was_when_it_passed_is_no_drift_when_a_new_rule_finds_it_wrong(
+    knot: DnsServer, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    """An SPF ending in `+all` passed the check until the check learned that rule; on the day it did, every active
+    domain publishing one turned wrong in two checks in a row and was cooled with a swap proposed, though nobody had
+    touched its DNS. The check says the record is wrong; the domain keeps sending."""
+    config = settings_config(knot.port, MIRROR, dns_port=knot.port)
+    spf = SPF.replace("~all", "+all")
+    knot.set_zone("open.test", good_zone("open.test", spf=[("@", "TXT", spf)]))
+    domain = await active_domain(manager, clock, "open.test")
+    await set_dkim(manager, clock, "open.test", DKIM_KEY)
+    report = await check_dns(manager, clock, "open.test", config)
+    assert {r.kind: r.verdict for r in report.records}[DnsRecordKind.SPF] == DnsVerdict.INVALID
+    # as the check before the rule judged the same record
+    await DnsCheck.filter(domain_id=domain.id, record=DnsRecordKind.SPF).update(verdict=DnsVerdict.OK)
+    for _ in range(DRIFT_CHECKS + 1):
+        clock.advance(dt.timedelta(days=1))
+        report = await check_dns(manager, clock, "open.test", config)
+    assert {r.kind: r.verdict for r in report.records}[DnsRecordKind.SPF] == DnsVerdict.INVALID
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE and standins.proposals == []
 
 
 async def test_drift_on_a_domain_that_is_not_active_only_alerts(
