@@ -67,6 +67,8 @@ class ImapErrorKind(StrEnum):
     NOT_IMAP = "not-imap"  # another protocol greets on the port (SMTP, POP3, HTTP…): a wrong port
     NO_STARTTLS = "no-starttls"  # STARTTLS asked of a server that does not offer it on this port
     UNDECRYPTABLE = "secret"  # the stored password does not open with our keys: nothing was sent to the server
+    CHARSET = "charset"  # a non-ASCII password, and the server offers no way to take one (no
+    # AUTH=PLAIN; LOGIN is ASCII only): nothing was sent, so it is not a refused login
     INTERNAL = "internal"  # a fault of ours while reading the mailbox (logged; the detail is its reference)
 
 
@@ -80,7 +82,7 @@ DETAIL_CODES: Final = frozenset(
         "closed-before-greeting",
         "starttls-not-offered",
         "starttls-refused",
-        "no-sasl-ir",
+        "no-sasl-ir",  # no longer raised (PLAIN goes without SASL-IR now); kept for errors stored before
         "no-uidvalidity",
     }
 )
@@ -176,6 +178,7 @@ class _Protocol(aioimaplib.IMAP4ClientProtocol):  # type: ignore[misc]  # aioima
         self.greeting: asyncio.Future[bytes] = loop.create_future()
         self.greeted = False  # an OK greeting arrived (the CAPABILITY that may follow it is still part of `greeting`)
         self.lost = False
+        self.sasl_response: bytes | None = None  # a SASL response to send at the server's first challenge (`_sasl`)
 
     async def welcome(self, command: bytes) -> None:
         """Take the greeting; use its CAPABILITY list if it has one (Dovecot, Yandex), else ask for it."""
@@ -205,8 +208,10 @@ class _Protocol(aioimaplib.IMAP4ClientProtocol):  # type: ignore[misc]  # aioima
     def _continuation(self, line: bytes) -> None:
         command = self.pending_sync_command
         if command is not None and command.name == "AUTHENTICATE":
-            # A SASL error challenge (XOAUTH2's base64 JSON): an empty answer makes the server send its final NO.
-            self.transport.write(b"\r\n")
+            # The server's first (empty) challenge takes the response held back for it; any other challenge is a
+            # SASL error (XOAUTH2's base64 JSON), and an empty answer makes the server send its final NO.
+            response, self.sasl_response = self.sasl_response, None
+            self.transport.write((response or b"") + b"\r\n")
             return
         super()._continuation(line)
 
@@ -470,6 +475,8 @@ async def _authenticate(protocol: _Protocol, credentials: Credentials) -> None:
             response = await _sasl(protocol, "XOAUTH2", xoauth2_sasl(credentials.username, credentials.secret))
         elif credentials.secret.isascii():
             response = await protocol.login(aioimaplib.quoted(credentials.username), credentials.secret)
+        elif _offers_no_plain(protocol):
+            raise ImapError(ImapErrorKind.CHARSET)
         else:
             raw = f"\0{credentials.username}\0{credentials.secret}".encode()
             response = await _sasl(protocol, "PLAIN", base64.b64encode(raw).decode("ascii"))
@@ -492,13 +499,28 @@ async def _authenticate(protocol: _Protocol, credentials: Credentials) -> None:
             raise ImapError(ImapErrorKind.PROTOCOL, str(exc)) from None
 
 
-async def _sasl(protocol: _Protocol, mechanism: str, initial_response: str) -> Any:
-    """AUTHENTICATE with an initial response (RFC 4959 SASL-IR). XOAUTH2 servers take it whether they advertise
-    SASL-IR or not (Gmail and Outlook document it so); for PLAIN it must be advertised."""
-    if mechanism != "XOAUTH2" and "SASL-IR" not in {c.upper() for c in protocol.capabilities}:
-        raise ImapError(ImapErrorKind.AUTH, "no-sasl-ir")  # PLAIN needs SASL-IR here
-    command = aioimaplib.Command("AUTHENTICATE", protocol.new_tag(), mechanism, initial_response, loop=protocol.loop)
-    return await protocol.execute(command, scrub=initial_response)
+def _offers_no_plain(protocol: _Protocol) -> bool:
+    """The server lists its SASL mechanisms and PLAIN is not among them (a server listing none may still take it)."""
+    capabilities = {c.upper() for c in protocol.capabilities}
+    return any(c.startswith("AUTH=") for c in capabilities) and "AUTH=PLAIN" not in capabilities
+
+
+async def _sasl(protocol: _Protocol, mechanism: str, response: str) -> Any:
+    """AUTHENTICATE with the response in the command (RFC 4959 SASL-IR) where the server takes it so: XOAUTH2
+    servers do whether they advertise SASL-IR or not (Gmail and Outlook document it so), PLAIN ones when they
+    advertise it. Else the command goes alone and the response follows the server's empty challenge (RFC 3501
+    §6.2.2): what every server offering AUTH=PLAIN takes. A server without SASL-IR had a correct non-ASCII
+    password refused before anything was sent, and the refusal counted as a failed login until the mailbox was
+    disabled."""
+    if mechanism == "XOAUTH2" or "SASL-IR" in {c.upper() for c in protocol.capabilities}:
+        command = aioimaplib.Command("AUTHENTICATE", protocol.new_tag(), mechanism, response, loop=protocol.loop)
+        return await protocol.execute(command, scrub=response)
+    protocol.sasl_response = response.encode("ascii")
+    try:
+        command = aioimaplib.Command("AUTHENTICATE", protocol.new_tag(), mechanism, loop=protocol.loop)
+        return await protocol.execute(command)
+    finally:
+        protocol.sasl_response = None
 
 
 def _refused_text(refusal: tls.Refusal) -> str:

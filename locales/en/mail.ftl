@@ -81,6 +81,7 @@ error-imap-refused = Not connecting to the IMAP server: { mail-detail } is not a
 error-imap-folder = An IMAP folder could not be opened: { mail-detail }.
 error-imap-protocol = The IMAP server answered unexpectedly: { mail-detail }.
 error-imap-secret = The stored password of this mailbox does not open with this process's encryption keys (ENCRYPTION_KEYS), so no login was tried. Restart Mailfleet with the current key list (the newest key first, then the old ones), or import the password again.
+error-imap-charset = The IMAP server cannot take a password with non-Latin characters: it offers no AUTH=PLAIN login, and the LOGIN command takes Latin characters only. The password was not sent. Give the mailbox a password in Latin characters (or an app password).
 error-imap-internal = The mailbox could not be read because of an internal Mailfleet error; it has been logged, reference for support: { $detail }.
 error-imap-not-imap = What answers at { $host }:{ $port } is not an IMAP server (it said: “{ mail-detail }”): check the port — IMAP is usually 993 (SSL) or 143.
 inbox-synced = Mail checked.
@@ -201,6 +202,7 @@ mail-problem-imap-protocol = IMAP: an unexpected answer from the server
 mail-problem-imap-not-imap = not an IMAP server on this port
 mail-problem-imap-no-starttls = IMAP: the server does not offer STARTTLS
 mail-problem-imap-secret = IMAP: the stored password does not open with this process's keys (ENCRYPTION_KEYS)
+mail-problem-imap-charset = IMAP: the server cannot take a password with non-Latin characters
 mail-problem-imap-internal = IMAP: an internal error while reading the mailbox
 mail-problem-mail-port-not-allowed = not one of the allowed mail ports (setting MAIL_ALLOWED_PORTS)
 mail-problem-mail-host-private = the server is on a local or private network (setting MAIL_ALLOW_PRIVATE_HOSTS)

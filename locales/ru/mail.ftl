@@ -81,6 +81,7 @@ error-imap-refused = К IMAP-серверу не подключаемся: { mai
 error-imap-folder = Не удалось открыть папку IMAP: { mail-detail }.
 error-imap-protocol = IMAP-сервер ответил неожиданно: { mail-detail }.
 error-imap-secret = Сохранённый пароль ящика не расшифровывается ключами этого процесса (ENCRYPTION_KEYS), поэтому вход не выполнялся. Перезапустите Mailfleet с текущим списком ключей (новый первым, затем старые) или импортируйте пароль заново.
+error-imap-charset = IMAP-сервер не может принять пароль с нелатинскими символами: он не предлагает входа AUTH=PLAIN, а команда LOGIN берёт только латиницу. Пароль на сервер не отправлялся. Задайте ящику пароль латиницей (или пароль приложения).
 error-imap-internal = Ящик не удалось прочитать из-за внутренней ошибки Mailfleet; она записана, код для поддержки: { $detail }.
 error-imap-not-imap = На { $host }:{ $port } отвечает не IMAP-сервер (ответ: «{ mail-detail }»): проверьте порт — IMAP обычно 993 (SSL) или 143.
 inbox-synced = Почта проверена.
@@ -201,6 +202,7 @@ mail-problem-imap-protocol = IMAP: неожиданный ответ серве�
 mail-problem-imap-not-imap = на этом порту не IMAP-сервер
 mail-problem-imap-no-starttls = IMAP: сервер не предлагает STARTTLS
 mail-problem-imap-secret = IMAP: сохранённый пароль не расшифровывается ключами этого процесса (ENCRYPTION_KEYS)
+mail-problem-imap-charset = IMAP: сервер не принимает пароль с нелатинскими символами
 mail-problem-imap-internal = IMAP: внутренняя ошибка при чтении ящика
 mail-problem-mail-port-not-allowed = порт не из разрешённых почтовых (настройка MAIL_ALLOWED_PORTS)
 mail-problem-mail-host-private = сервер в локальной или частной сети (настройка MAIL_ALLOW_PRIVATE_HOSTS)

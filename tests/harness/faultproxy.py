@@ -7,6 +7,8 @@
   "354" to the next `times` DATA commands until `release` is set (a slow server; the message is not taken yet).
 * `ImapLineDropProxy` relays plaintext IMAP and drops the server's lines that match a pattern: the answers of a
   server that leaves out what RFC 3501 requires (e.g. `[UIDNEXT n]` after SELECT, as Winmail Pro and 163.com do).
+* `ImapLineEditProxy` relays plaintext IMAP and rewrites what matches a pattern in the server's lines: a server
+  that lacks a capability Dovecot has (e.g. `SASL-IR` taken out of CAPABILITY, as older servers announce it).
 * `BlackHole` accepts TCP connections, reads whatever comes and never answers (an IMAP or SMTP server that hangs),
   optionally after a greeting. A DNS server that never answers is `tests.harness.dnsserver.SilentUdpServer`.
 
@@ -274,6 +276,39 @@ class ImapLineDropProxy(_Server):
                     self.dropped += 1
                     continue
                 writer.write(line)
+                await writer.drain()
+            done.set()
+
+        await self._relay(client_to_server(), server_to_client(), done, writer, up_writer, cut=lambda: False)
+
+
+class ImapLineEditProxy(_Server):
+    """A plaintext IMAP relay to `upstream` that replaces every match of `pattern` in the server's lines with
+    `replacement`; `edited` counts the lines changed. The client's commands pass untouched."""
+
+    def __init__(self, upstream_port: int, *, pattern: re.Pattern[bytes], replacement: bytes = b"") -> None:
+        super().__init__()
+        self.upstream_port = upstream_port
+        self.pattern = pattern
+        self.replacement = replacement
+        self.edited = 0
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(HOST, self.upstream_port)
+        self._writers.add(up_writer)
+        done = asyncio.Event()
+
+        async def client_to_server() -> None:
+            while chunk := await reader.read(65536):
+                up_writer.write(chunk)
+                await up_writer.drain()
+            done.set()
+
+        async def server_to_client() -> None:
+            while line := await up_reader.readline():
+                edited, count = self.pattern.subn(self.replacement, line)
+                self.edited += bool(count)
+                writer.write(edited)
                 await writer.drain()
             done.set()
 

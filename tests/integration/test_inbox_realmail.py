@@ -17,12 +17,21 @@ import pytest
 from engine.access import SYSTEM
 from engine.clock import FrozenClock
 from engine.inbox import AUTO_REPLY_DELAY, SyncStatus, sweep, sync_mailbox
-from engine.mail.imap import HEADER_BYTES, Folder, ImapConnect, MailFolders, fetch_new, imap_session, quote_folder
+from engine.mail.imap import (
+    HEADER_BYTES,
+    Folder,
+    ImapConnect,
+    MailFolders,
+    check_login,
+    fetch_new,
+    imap_session,
+    quote_folder,
+)
 from engine.mail.providers import Credentials, Endpoint
 from engine.stats import counters
 from models import Enrollment, Event, FolderState, Mailbox, Suppression
-from models.enums import AuthKind, EnrollmentState, EventKind, StatScope, SuppressionReason, TlsMode
-from tests.harness.faultproxy import ImapCutProxy, ImapLineDropProxy
+from models.enums import AuthKind, EnrollmentState, EventKind, MailboxStatus, StatScope, SuppressionReason, TlsMode
+from tests.harness.faultproxy import ImapCutProxy, ImapLineDropProxy, ImapLineEditProxy
 from tests.harness.mailserver import MailServer
 from tests.integration.test_inbox import (
     ANNA,
@@ -39,9 +48,13 @@ from tests.integration.test_inbox import (
 pytestmark = pytest.mark.usefixtures("orm")
 
 
+IVAN, IVAN_PASSWORD = "ivan@alpha.test", "пароль-Ёлка"  # a correct password in Cyrillic
+
+
 @pytest.fixture(scope="module")
 def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
-    with MailServer(tmp_path_factory.mktemp("mail"), domains=["alpha.test", "beta.test"], users_per_domain=2) as s:
+    users = [(f"user{n}@{d}", PASSWORD) for d in ("alpha.test", "beta.test") for n in (1, 2)] + [(IVAN, IVAN_PASSWORD)]
+    with MailServer(tmp_path_factory.mktemp("mail"), domains=["alpha.test", "beta.test"], users=users) as s:
         yield s
 
 
@@ -64,11 +77,13 @@ def b64(text: str, charset: str) -> str:
     return base64.b64encode(text.encode(charset)).decode("ascii")
 
 
-async def file_raw(mail: MailServer, data: bytes, *, folder: str = "INBOX", address: str = ANNA) -> None:
+async def file_raw(
+    mail: MailServer, data: bytes, *, folder: str = "INBOX", address: str = ANNA, password: str = PASSWORD
+) -> None:
     """APPEND the bytes to a folder, as they are."""
     client = aioimaplib.IMAP4(mail.host, mail.ports.imap, timeout=30)
     await client.wait_hello_from_server()
-    await client.login(address, PASSWORD)
+    await client.login(address, password)
     response = await client.append(data, mailbox=quote_folder(folder))
     await client.logout()
     assert response.result == "OK", response.lines
@@ -415,3 +430,31 @@ async def test_a_fault_of_ours_with_one_mailbox_fails_that_mailbox_not_the_sweep
     stored = await Mailbox.get(id=broken.id)
     assert stored.last_error == f"error-imap-internal: {results[0].detail}" and stored.auth_failures == 0
     assert (await Mailbox.get(id=other.id)).last_ok_at == clock.now()
+
+
+async def test_a_correct_non_ascii_password_logs_in_where_the_server_has_no_sasl_ir(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A password with non-Latin characters goes as SASL PLAIN. A server that does not announce SASL-IR (the
+    response inside the command) had it refused before anything was sent, and that refusal counted as a failed
+    login: the import said the server refused it, and three syncs disabled a mailbox whose password was right.
+    The response now follows the server's challenge; a wrong password is still a refused login."""
+    ws = await workspace()
+    await file_raw(mail, raw(f"From: lead@beta.test\nTo: {IVAN}\nIn-Reply-To: <p1@alpha.test>\n\nCall me.\n"),
+                   address=IVAN, password=IVAN_PASSWORD)  # fmt: skip
+    async with ImapLineEditProxy(mail.ports.imap, pattern=re.compile(rb" SASL-IR\b", re.IGNORECASE)) as proxy:
+        where = Endpoint(mail.host, proxy.port, TlsMode.PLAIN)
+        imported = await check_login(where, Credentials(IVAN, AuthKind.PASSWORD, IVAN_PASSWORD), timeout=5)
+        wrong = await check_login(where, Credentials(IVAN, AuthKind.PASSWORD, "пароль-Ель"), timeout=5)
+        box = await mailbox(mail, ws, IVAN, password=IVAN_PASSWORD, imap_port=proxy.port)
+        enrollment = await enrolled(ws, "lead@beta.test", box)
+        await sent_message(box, to="lead@beta.test", message_id="<p1@alpha.test>", enrollment=enrollment)
+        results = [await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail)) for _ in "123"]
+
+    assert proxy.edited >= 1  # the server's SASL-IR never reached the client
+    assert (imported.ok, imported.key) == (True, "imap-login-ok")
+    assert (wrong.ok, wrong.key) == (False, "error-imap-auth") and "Ель" not in wrong.detail
+    assert [(r.status, r.key) for r in results] == [(SyncStatus.OK, "inbox-synced")] * 3
+    assert results[0].kinds == {"reply": 1} and await state_of(enrollment) is EnrollmentState.REPLIED
+    stored = await Mailbox.get(id=box.id)
+    assert (stored.status, stored.auth_failures) == (MailboxStatus.WARMING, 0)

@@ -126,6 +126,24 @@ async def test_password_login_unavailable_and_wrong(
     assert "s3cret-pw" not in caplog.text
 
 
+async def test_a_non_ascii_password_where_the_server_cannot_take_one_is_not_a_refused_login(
+    servers: list[asyncio.Server],
+) -> None:
+    """A server that offers no AUTH=PLAIN (only LOGIN, which is ASCII) cannot be given a non-ASCII password: that
+    is said as such, and nothing is sent — a refused login would count towards disabling the mailbox."""
+    commands: list[bytes] = []
+
+    async def answer(line: bytes, _: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        commands.append(line)
+        if not await logout(line, writer):
+            writer.write(_tag(line) + b" NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
+
+    where = await endpoint(servers, b"* OK [CAPABILITY IMAP4rev1 AUTH=LOGIN AUTH=CRAM-MD5] ready\r\n", answer)
+    result = await check_login(where, Credentials("anna@alpha.test", AuthKind.PASSWORD, "пароль"), timeout=3)
+    assert (result.ok, result.key) == (False, "error-imap-charset")
+    assert not [c for c in commands if b"LOGOUT" not in c.upper()]  # no login was tried
+
+
 async def test_bye_greeting_dropped_connection_and_silence(servers: list[asyncio.Server]) -> None:
     async def drop(line: bytes, _: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
