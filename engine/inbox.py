@@ -19,6 +19,7 @@ statement (a crash may not lose counts; the shared counter rows stay locked only
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -276,6 +277,7 @@ class Incoming:
     thread: tuple[str, ...] = ()  # warmup mail: the Message-IDs it follows (References), oldest first
     returns_on: dt.date | None = None  # an auto-reply: the day its author says they are back, when it says
     headers_digest: str | None = None  # names a message without a Message-ID (`incoming_id`)
+    rescue_refused: bool = False  # warmup mail in spam the server would not move to INBOX: it stays spam
 
     @property
     def incoming_id(self) -> str | None:
@@ -588,16 +590,45 @@ async def _read_folder(
     if reported:  # bounces and complaints name our message inside the body: look those up too
         ours.update(await lookup.get(reported))
     warm = [i for i in items if i.verdict.kind is MailKind.WARMUP]
-    if warm:
-        flagged = [i.uid for i in warm if i.reaction is not None and i.reaction.flag]
-        if flagged:
-            await session.add_flags(flagged, WARMUP_FLAGS)
-        if len(flagged) < len(warm):
-            await session.add_flags([i.uid for i in warm if i.uid not in set(flagged)], _WARMUP_SEEN)
+    if warm and await _engage(session, target, folder, warm, in_spam=in_spam):
         if in_spam:
-            await session.move([i.uid for i in warm], INBOX)
             rescued.update(i.message_id for i in warm if i.message_id)
+    elif warm and in_spam:
+        kept = {i.uid for i in warm}
+        items = [dataclasses.replace(i, rescue_refused=True) if i.uid in kept else i for i in items]
     return _FolderRead(folder, before, batch.position, batch.reset, tuple(items))
+
+
+async def _engage(
+    session: MailFolders, target: _Target, folder: str, warm: Sequence[Incoming], *, in_spam: bool
+) -> bool:
+    """Open and flag warmup mail as an engaged reader does and, in the spam folder, move it to INBOX. Returns False
+    when the server refused the move.
+
+    A server's NO to any of it (a full INBOX, a provider's own rules, a folder it will not change) leaves the mail
+    where it is: a message not rescued stays counted as spam, which is where it landed, and the rest of the mailbox
+    is read all the same. Raised, the refusal failed the whole read: INBOX went unread, no position moved, and the
+    same refusal came back on every run. A connection that fails mid-way still fails the read."""
+    flagged = {i.uid for i in warm if i.reaction is not None and i.reaction.flag}
+    try:
+        if flagged:
+            await session.add_flags(sorted(flagged), WARMUP_FLAGS)
+        if len(flagged) < len(warm):
+            await session.add_flags([i.uid for i in warm if i.uid not in flagged], _WARMUP_SEEN)
+    except ImapError as exc:
+        if exc.kind is not ImapErrorKind.PROTOCOL:
+            raise
+        log.warning("warmup flags refused", mailbox_id=target.id, folder=folder, detail=exc.detail)
+    if not in_spam:
+        return True
+    try:
+        await session.move([i.uid for i in warm], INBOX)
+    except ImapError as exc:
+        if exc.kind is not ImapErrorKind.PROTOCOL:
+            raise
+        log.warning("warmup rescue refused", mailbox_id=target.id, folder=folder, detail=exc.detail)
+        return False
+    return True
 
 
 _LAST_SENT_TO = """
@@ -1433,6 +1464,8 @@ def _event_data(item: Incoming, mailbox_id: int) -> dict[str, Any]:
     data: dict[str, Any] = {"inbox_mailbox_id": mailbox_id, "folder": item.folder, "incoming_id": item.incoming_id}
     if item.arrived is not None:
         data["arrived_at"] = item.arrived.isoformat()
+    if item.rescue_refused:
+        data["rescue"] = "refused"
     verdict = item.verdict
     if verdict.address:
         data["address"] = verdict.address

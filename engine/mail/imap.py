@@ -31,7 +31,7 @@ from typing import Any, Final, Protocol, TypeVar
 
 import aioimaplib
 
-from engine.logging import server_words
+from engine.logging import get_logger, server_words
 from engine.mail import tls
 from engine.mail.providers import Credentials, Endpoint, FolderSpec, xoauth2_sasl
 from engine.mail.smtp import shared_tls_context
@@ -39,6 +39,7 @@ from models.enums import AuthKind, TlsMode
 
 # aioimaplib logs whole commands and responses at DEBUG: message contents and SASL strings must never reach logs.
 logging.getLogger("aioimaplib").setLevel(logging.WARNING)
+log = get_logger(__name__)
 
 INBOX: Final = "INBOX"
 FETCH_CHUNK: Final = 200  # UIDs per FETCH: keeps one response to a few MB even for full bodies
@@ -324,7 +325,11 @@ class ImapSession:
             await self._run("STORE", self._protocol.store(uid_set(uids), "+FLAGS.SILENT", flag_list, by_uid=True))
 
     async def move(self, uids: Sequence[int], destination: str) -> None:
-        """Move messages of the selected folder: MOVE where offered, else COPY + \\Deleted + EXPUNGE."""
+        """Move messages of the selected folder: MOVE where offered, else COPY + \\Deleted + EXPUNGE.
+
+        Once COPY is done the messages are in `destination`, which is what a move is for: a server that then
+        refuses to delete the originals leaves them where they were too (logged), rather than have the caller
+        take the copies for messages that never arrived there."""
         if not uids:
             return
         target = quote_folder(destination)
@@ -332,11 +337,16 @@ class ImapSession:
             await self._run("MOVE", self._protocol.move(uid_set(uids), target, by_uid=True))
             return
         await self._run("COPY", self._protocol.copy(uid_set(uids), target, by_uid=True))
-        await self.add_flags(uids, ["\\Deleted"])
-        if "UIDPLUS" in self.capabilities:
-            await self._run("EXPUNGE", self._protocol.expunge(uid_set(uids), by_uid=True))
-        else:  # plain EXPUNGE also removes messages the owner marked \Deleted; it is what every client does
-            await self._run("EXPUNGE", self._protocol.expunge())
+        try:
+            await self.add_flags(uids, ["\\Deleted"])
+            if "UIDPLUS" in self.capabilities:
+                await self._run("EXPUNGE", self._protocol.expunge(uid_set(uids), by_uid=True))
+            else:  # plain EXPUNGE also removes messages the owner marked \Deleted; it is what every client does
+                await self._run("EXPUNGE", self._protocol.expunge())
+        except ImapError as exc:
+            if exc.kind is not ImapErrorKind.PROTOCOL:
+                raise
+            log.warning("originals kept after COPY", folder=self.selected, detail=exc.detail)
 
     async def _fetch(self, uids: Sequence[int], items: str) -> list[FetchedMessage]:
         result: list[FetchedMessage] = []

@@ -8,7 +8,8 @@
 * `ImapLineDropProxy` relays plaintext IMAP and drops the server's lines that match a pattern: the answers of a
   server that leaves out what RFC 3501 requires (e.g. `[UIDNEXT n]` after SELECT, as Winmail Pro and 163.com do).
 * `ImapLineEditProxy` relays plaintext IMAP and rewrites what matches a pattern in the server's lines: a server
-  that lacks a capability Dovecot has (e.g. `SASL-IR` taken out of CAPABILITY, as older servers announce it).
+  that lacks a capability Dovecot has (e.g. `SASL-IR` taken out of CAPABILITY, as older servers announce it); or in
+  the client's commands, so that the real server refuses one (a MOVE aimed at a folder that does not exist).
 * `BlackHole` accepts TCP connections, reads whatever comes and never answers (an IMAP or SMTP server that hangs),
   optionally after a greeting. A DNS server that never answers is `tests.harness.dnsserver.SilentUdpServer`.
 
@@ -284,14 +285,32 @@ class ImapLineDropProxy(_Server):
 
 class ImapLineEditProxy(_Server):
     """A plaintext IMAP relay to `upstream` that replaces every match of `pattern` in the server's lines with
-    `replacement`; `edited` counts the lines changed. The client's commands pass untouched."""
+    `replacement`, and of `command` in the client's lines with `command_replacement`; `edited` counts the lines
+    changed either way."""
 
-    def __init__(self, upstream_port: int, *, pattern: re.Pattern[bytes], replacement: bytes = b"") -> None:
+    def __init__(
+        self,
+        upstream_port: int,
+        *,
+        pattern: re.Pattern[bytes] | None = None,
+        replacement: bytes = b"",
+        command: re.Pattern[bytes] | None = None,
+        command_replacement: bytes = b"",
+    ) -> None:
         super().__init__()
         self.upstream_port = upstream_port
         self.pattern = pattern
         self.replacement = replacement
+        self.command = command
+        self.command_replacement = command_replacement
         self.edited = 0
+
+    def _edit(self, line: bytes, pattern: re.Pattern[bytes] | None, replacement: bytes) -> bytes:
+        if pattern is None:
+            return line
+        edited, count = pattern.subn(replacement, line)
+        self.edited += bool(count)
+        return edited
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection(HOST, self.upstream_port)
@@ -299,16 +318,14 @@ class ImapLineEditProxy(_Server):
         done = asyncio.Event()
 
         async def client_to_server() -> None:
-            while chunk := await reader.read(65536):
-                up_writer.write(chunk)
+            while line := await reader.readline():
+                up_writer.write(self._edit(line, self.command, self.command_replacement))
                 await up_writer.drain()
             done.set()
 
         async def server_to_client() -> None:
             while line := await up_reader.readline():
-                edited, count = self.pattern.subn(self.replacement, line)
-                self.edited += bool(count)
-                writer.write(edited)
+                writer.write(self._edit(line, self.pattern, self.replacement))
                 await writer.drain()
             done.set()
 

@@ -30,16 +30,29 @@ from engine.mail.imap import (
 from engine.mail.providers import Credentials, Endpoint
 from engine.stats import counters
 from models import Enrollment, Event, FolderState, Mailbox, Suppression
-from models.enums import AuthKind, EnrollmentState, EventKind, MailboxStatus, StatScope, SuppressionReason, TlsMode
+from models.enums import (
+    AuthKind,
+    EnrollmentState,
+    EventKind,
+    MailboxStatus,
+    MessageKind,
+    StatScope,
+    SuppressionReason,
+    TlsMode,
+)
 from tests.harness.faultproxy import ImapCutProxy, ImapLineDropProxy, ImapLineEditProxy
 from tests.harness.mailserver import MailServer
 from tests.integration.test_inbox import (
     ANNA,
+    BOB,
     NOW,
     PASSWORD,
     VAULT,
+    deliver,
     enrolled,
     mailbox,
+    mark,
+    message,
     options,
     sent_message,
     workspace,
@@ -458,3 +471,49 @@ async def test_a_correct_non_ascii_password_logs_in_where_the_server_has_no_sasl
     assert results[0].kinds == {"reply": 1} and await state_of(enrollment) is EnrollmentState.REPLIED
     stored = await Mailbox.get(id=box.id)
     assert (stored.status, stored.auth_failures) == (MailboxStatus.WARMING, 0)
+
+
+NO_MOVE = re.compile(rb" MOVE(?=[ \]\r])")  # MOVE taken out of CAPABILITY: the client falls back to COPY
+REFUSALS = {  # a command the real server then refuses: aimed at a folder that does not exist, or a bogus flag
+    "MOVE": (None, re.compile(rb'^(\S+ UID MOVE \S+ )"INBOX"'), rb'\1"Nowhere"'),
+    "COPY": (NO_MOVE, re.compile(rb'^(\S+ UID COPY \S+ )"INBOX"'), rb'\1"Nowhere"'),
+    "STORE after COPY": (NO_MOVE, re.compile(rb"(\+FLAGS\.SILENT )\(\\Deleted\)"), rb"\1(\\Bogus)"),
+}
+
+
+@pytest.mark.parametrize("refused", list(REFUSALS))
+async def test_a_server_refusing_the_spam_rescue_still_has_the_mailbox_read(
+    mail: MailServer, clock: FrozenClock, refused: str
+) -> None:
+    """Warmup mail found in spam is moved to INBOX. A server that answered NO to the MOVE (or, without MOVE, to the
+    COPY or the STORE of \\Deleted: a full INBOX, a provider's own rules) failed the whole read: INBOX went unread,
+    so a lead's reply stopped nothing, no position moved, and the same refusal came back on every run. The refusal
+    is now recorded on the message's event, which stays counted as spam, and the rest is read."""
+    ws = await workspace()
+    anna, bob = await mailbox(mail, ws, ANNA), await mailbox(mail, ws, BOB)
+    await sent_message(bob, to=ANNA, message_id="<wr.1@alpha.test>", kind=MessageKind.WARMUP, peer=anna)
+    await deliver(mail, mark(message(BOB, ANNA, "Lunch?", message_id="<wr.1@alpha.test>", X_Test_Spam="yes")),
+                  folder="Junk")  # fmt: skip
+    enrollment = await enrolled(ws, "lead@beta.test", anna)
+    await sent_message(anna, to="lead@beta.test", message_id="<r1@alpha.test>", enrollment=enrollment)
+    await file_raw(mail, raw(f"From: lead@beta.test\nTo: {ANNA}\nIn-Reply-To: <r1@alpha.test>\n\nCall me.\n"))
+    capability, command, replacement = REFUSALS[refused]
+    proxy = ImapLineEditProxy(mail.ports.imap, pattern=capability, command=command, command_replacement=replacement)
+    async with proxy:
+        await Mailbox.filter(id=anna.id).update(imap_port=proxy.port)
+        result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+        again = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert proxy.edited >= 1
+    assert result.status is SyncStatus.OK and again.kinds == {}
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
+    assert sorted(await FolderState.filter(mailbox=anna).values_list("folder", flat=True)) == ["INBOX", "Junk"]
+    if refused == "STORE after COPY":  # the copy reached INBOX: rescued, counted once; the original stays in spam
+        assert (result.rescued, result.kinds) == (1, {"warmup": 2, "reply": 1})
+        assert (mail.count(ANNA, "Junk"), mail.count(ANNA, "INBOX")) == (1, 2)
+        assert "rescue" not in (await Event.get(kind=EventKind.WARMUP_SPAM)).data
+    else:
+        assert (result.rescued, result.kinds) == (0, {"warmup": 1, "reply": 1})
+        assert (mail.count(ANNA, "Junk"), mail.count(ANNA, "INBOX")) == (1, 1)
+        assert (await Event.get(kind=EventKind.WARMUP_SPAM)).data["rescue"] == "refused"
+    assert not await Event.filter(kind=EventKind.WARMUP_INBOX).exists()
