@@ -880,7 +880,9 @@ async def _commit_batch(
 
     A mailbox whose position another worker moved first is left out (`inbox-busy`). When the transaction fails as
     a whole (a position that appeared meanwhile, or an error one mailbox's mail causes), each mailbox is written
-    again on its own, so only the one concerned is lost."""
+    again on its own, so only the one concerned is lost: its write failing alone fails that mailbox (logged with a
+    reference, as a fault of ours in its read is), never the sweep — raised, it failed every other mailbox of the
+    run, on every run while its mail stayed unread."""
     results: dict[int, SyncResult] = {}
     work: list[_Work] = []
     for target, fetched in batch:
@@ -906,7 +908,12 @@ async def _commit_batch(
                 results |= await _commit_batch([(one.target, one.fetched)], clock=clock, options=options, zones=zones)
             return results
         if not isinstance(exc, _Moved):
-            raise
+            alone = work[0].target
+            ref = uuid.uuid4().hex[:8]
+            log.exception("inbox write failed", mailbox_id=alone.id, ref=ref)
+            failed = ImapError(ImapErrorKind.INTERNAL, ref)
+            results[alone.id] = await _record_failure(alone, failed, clock=clock, options=options, zones=zones)
+            return results
         lost = {work[0].target.id}
     for one in work:
         if one.target.id in lost:

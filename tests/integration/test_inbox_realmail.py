@@ -13,6 +13,7 @@ from typing import Any
 
 import aioimaplib
 import pytest
+from tortoise import connections
 
 from engine.access import SYSTEM
 from engine.clock import FrozenClock
@@ -517,3 +518,33 @@ async def test_a_server_refusing_the_spam_rescue_still_has_the_mailbox_read(
         assert (mail.count(ANNA, "Junk"), mail.count(ANNA, "INBOX")) == (1, 1)
         assert (await Event.get(kind=EventKind.WARMUP_SPAM)).data["rescue"] == "refused"
     assert not await Event.filter(kind=EventKind.WARMUP_INBOX).exists()
+
+
+async def test_a_database_error_writing_one_mailbox_fails_that_mailbox_not_the_sweep(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A batch whose write fails is written again mailbox by mailbox, but the one mailbox whose own write failed
+    then raised, and the whole sweep failed with it: every other mailbox lost its run, on every run while that
+    mail waited. Now that mailbox alone fails, with a logged reference; the others are recorded."""
+    ws = await workspace()
+    broken, other = await mailbox(mail, ws, ANNA), await mailbox(mail, ws, "user2@alpha.test")
+    enrollment = await enrolled(ws, "lead@beta.test", other)
+    await sent_message(other, to="lead@beta.test", message_id="<w1@alpha.test>", enrollment=enrollment)
+    await file_raw(mail, raw("From: lead@beta.test\nTo: user2@alpha.test\nIn-Reply-To: <w1@alpha.test>\n\nYes.\n"),
+                   address="user2@alpha.test")  # fmt: skip
+    await file_raw(mail, raw(f"From: news@beta.test\nTo: {ANNA}\nSubject: Weekly\n\nNews.\n"))
+    db = connections.get("default")  # PostgreSQL itself refuses the broken mailbox's rows
+    await db.execute_script(f"ALTER TABLE folder_state ADD CONSTRAINT refuse_one CHECK (mailbox_id <> {broken.id})")
+    try:
+        results = await sweep(SYSTEM, [broken.id, other.id], clock=clock, vault=VAULT, options=options(mail))
+    finally:
+        await db.execute_script("ALTER TABLE folder_state DROP CONSTRAINT refuse_one")
+
+    assert [(r.status, r.key) for r in results] == [
+        (SyncStatus.FAILED, "error-imap-internal"),
+        (SyncStatus.OK, "inbox-synced"),
+    ]
+    assert await state_of(enrollment) is EnrollmentState.REPLIED
+    stored = await Mailbox.get(id=broken.id)
+    assert stored.last_error == f"error-imap-internal: {results[0].detail}" and stored.auth_failures == 0
+    assert await FolderState.filter(mailbox=broken).count() == 0 and await Event.filter(mailbox=broken).count() == 0
