@@ -278,6 +278,7 @@ class Incoming:
     returns_on: dt.date | None = None  # an auto-reply: the day its author says they are back, when it says
     headers_digest: str | None = None  # names a message without a Message-ID (`incoming_id`)
     rescue_refused: bool = False  # warmup mail in spam the server would not move to INBOX: it stays spam
+    placed: bool = True  # False: warmup mail of a mailbox without a known spam folder, no placement measured
 
     @property
     def incoming_id(self) -> str | None:
@@ -499,7 +500,15 @@ async def _read_mailbox(
 
         spam = await _read_spam(session, target.spam_folder, read)
         await read(INBOX)
+    if spam is None:  # no spam folder to look in: where warmup mail lands here cannot be told (`unplaced`)
+        reads = [dataclasses.replace(r, items=tuple(_unplaced(i) for i in r.items)) for r in reads]
     return _Fetched(folders=tuple(reads), ours=ours, rescued=len(rescued), spam_folder=spam)
+
+
+def _unplaced(item: Incoming) -> Incoming:
+    """Warmup mail read in a mailbox without a spam folder we know: its arrival in INBOX says nothing about
+    placement, because what went to spam was never seen. Counted, it made the sender's placement read 100 %."""
+    return dataclasses.replace(item, placed=False) if item.verdict.kind is MailKind.WARMUP else item
 
 
 async def _read_spam(
@@ -1386,7 +1395,7 @@ def plan_effects(
         if related is not None and related.workspace_id != receiver.workspace_id:
             related = None
         if verdict.kind is MailKind.WARMUP:
-            if item.counted:
+            if item.counted and item.placed:  # unplaced: could not check, never "in the inbox"
                 effects.events.append(_warmup_event(item, ours, receiver))
             continue
         kind = _EVENT_OF.get(verdict.kind)

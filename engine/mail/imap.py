@@ -23,6 +23,7 @@ import logging
 import re
 import socket
 import ssl
+import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -639,19 +640,24 @@ async def fetch_new(
 
 def find_folder(folders: Iterable[Folder], spec: FolderSpec) -> Folder | None:
     """The folder for a role: the one flagged with its RFC 6154 special-use flag, else a known localized name
-    (compared case-insensitively, also as the last segment of a hierarchy such as `[Gmail]/Spam`, `INBOX.Spam`)."""
+    (compared without case, spaces, hyphens and underscores, also as the last segment of a hierarchy such as
+    `[Gmail]/Spam`, `INBOX.Junk E-mail`)."""
     listed = [f for f in folders if "\\NOSELECT" not in {x.upper() for x in f.flags}]
     flag = spec.special_use.upper()
     for folder in listed:
         if flag in {x.upper() for x in folder.flags}:
             return folder
-    wanted = [name.casefold() for name in spec.names]
-    for name in wanted:
+    for name in [_folded(name) for name in spec.names]:
         for folder in listed:
             leaf = folder.name.rsplit(folder.delimiter, 1)[-1] if folder.delimiter else folder.name
-            if name in {folder.name.casefold(), leaf.casefold()}:
+            if name in {_folded(folder.name), _folded(leaf)}:
                 return folder
     return None
+
+
+def _folded(name: str) -> str:
+    """A folder name as compared with a known one: "Junk E-mail", "Junk Email" and "JUNK_EMAIL" are the same."""
+    return re.sub(r"[\s_-]+", "", unicodedata.normalize("NFC", name)).casefold()
 
 
 # ------------------------------------------------------------------------------------------- fleet

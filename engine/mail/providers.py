@@ -63,7 +63,22 @@ class FolderSpec:
     names: tuple[str, ...]
 
 
-SPAM = FolderSpec("\\Junk", ("Spam", "Junk", "Спам", "Junk E-mail", "Нежелательная почта"))
+SPAM = FolderSpec(
+    "\\Junk",
+    (
+        "Spam",  # Gmail ([Gmail]/Spam, [Google Mail]/Spam), Yandex, Zoho, GMX, Rambler, AOL, most hosting panels
+        "Junk",  # iCloud, Dovecot and Roundcube defaults, INBOX.Junk on Courier and cPanel
+        "Спам",  # Mail.ru, Yandex and Rambler in Russian (on the wire in modified UTF-7)
+        "Junk Email",  # Outlook.com, Exchange and Microsoft 365 (older Exchange: "Junk E-mail")
+        "Нежелательная почта",  # Outlook and Exchange in Russian
+        "Bulk Mail",  # Yahoo and AOL (Yahoo's IMAP shows it as "Bulk")
+        "Bulk",
+        "Junk Mail",
+        "Spamverdacht",  # GMX and WEB.DE in German
+    ),
+)
+"""The spam folder: flagged \\Junk where the server has RFC 6154 flags, else named as providers name it. Names are
+compared without case, spaces, hyphens or underscores, so "Junk E-mail", "Junk Email" and "JUNK-EMAIL" are one."""
 SENT = FolderSpec("\\Sent", ("Sent", "Sent Items", "Sent Messages", "Отправленные"))
 
 

@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import re
 from collections.abc import AsyncIterator, Iterator
+from email.policy import SMTP
 from typing import Any
 
 import aioimaplib
@@ -548,3 +549,81 @@ async def test_a_database_error_writing_one_mailbox_fails_that_mailbox_not_the_s
     stored = await Mailbox.get(id=broken.id)
     assert stored.last_error == f"error-imap-internal: {results[0].detail}" and stored.auth_failures == 0
     assert await FolderState.filter(mailbox=broken).count() == 0 and await Event.filter(mailbox=broken).count() == 0
+
+
+async def bare(mail: MailServer) -> None:
+    """Empty, with INBOX its only folder (the folders earlier tests created are deleted, children first)."""
+    mail.reset()
+    endpoint = Endpoint(mail.host, mail.ports.imap, TlsMode.PLAIN)
+    async with imap_session(endpoint, Credentials(ANNA, AuthKind.PASSWORD, PASSWORD)) as session:
+        names = [f.name for f in await session.list_folders() if f.name != "INBOX"]
+    for name in sorted(names, key=len, reverse=True):
+        await admin(mail, "DELETE", quote_folder(name))
+
+
+PROVIDER_SPAM_NAMES = (  # as the providers' IMAP servers list them when they have no special-use flags
+    "Junk Email",  # Outlook.com, Microsoft 365
+    "Junk E-mail",  # older Exchange
+    "Bulk Mail",  # Yahoo, AOL
+    "Bulk",  # Yahoo's IMAP
+    "Нежелательная почта",  # Outlook in Russian
+    "Спам",  # Mail.ru, Yandex, Rambler
+    "[Gmail]/Spam",
+    "Spamverdacht",  # GMX, WEB.DE
+)
+
+
+async def test_spam_folders_named_as_real_providers_name_them_are_found(
+    plain_mail: MailServer, clock: FrozenClock
+) -> None:
+    """Without special-use flags the spam folder is known by its name only; Outlook's "Junk Email", Yahoo's "Bulk"
+    and GMX's "Spamverdacht" were not among the names, so their spam was never read: warmup mail there was neither
+    rescued nor counted as spam, and the sender's placement read too high."""
+    await bare(plain_mail)
+    ws = await workspace()
+    box = await mailbox(plain_mail, ws, ANNA)
+    found: dict[str, tuple[dict[str, int], list[str]]] = {}
+    for name in PROVIDER_SPAM_NAMES:
+        await admin(plain_mail, "CREATE", quote_folder(name))
+        await file_raw(plain_mail, raw(f"From: x@beta.test\nTo: {ANNA}\nSubject: win\n\nSpam.\n"), folder=name)
+        result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(plain_mail))
+        found[name] = (
+            dict(result.kinds),
+            sorted(await FolderState.filter(mailbox=box).values_list("folder", flat=True)),
+        )
+        await admin(plain_mail, "DELETE", quote_folder(name))
+        await FolderState.filter(mailbox=box).delete()  # the next name is looked for afresh
+
+    assert found == {name: ({"other": 1}, sorted(["INBOX", name])) for name in PROVIDER_SPAM_NAMES}
+
+
+async def test_warmup_mail_of_a_mailbox_without_a_spam_folder_does_not_count_as_inbox_placement(
+    plain_mail: MailServer, clock: FrozenClock
+) -> None:
+    """A mailbox with no spam folder to be found showed every warmup message it got as "in the inbox": what went to
+    spam was never seen, so the sender's placement read 100 %. Such mail is still read and answered, but its
+    placement is not counted (could not check) until a spam folder is found."""
+    await bare(plain_mail)
+    ws = await workspace()
+    anna, bob = await mailbox(plain_mail, ws, ANNA), await mailbox(plain_mail, ws, BOB)
+    for n in (1, 2):
+        await sent_message(bob, to=ANNA, message_id=f"<wp.{n}@alpha.test>", kind=MessageKind.WARMUP, peer=anna)
+    warm = mark(message(BOB, ANNA, "Lunch?", message_id="<wp.1@alpha.test>"))
+    await file_raw(plain_mail, warm.as_bytes(policy=SMTP))
+
+    blind = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(plain_mail))
+
+    assert (blind.status, blind.kinds) == (SyncStatus.OK, {"warmup": 1})
+    assert not await Event.filter(kind__in=[EventKind.WARMUP_INBOX, EventKind.WARMUP_SPAM]).exists()
+    day = await counters(StatScope.MAILBOX, bob.id, NOW.date())
+    assert (day["warmup_inbox"], day["warmup_spam"]) == (0, 0)
+
+    await admin(plain_mail, "CREATE", quote_folder("Junk Email"))  # now there is one to look in
+    try:
+        await file_raw(plain_mail, mark(message(BOB, ANNA, "Numbers", message_id="<wp.2@alpha.test>")).as_bytes(
+            policy=SMTP))  # fmt: skip
+        seen = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(plain_mail))
+    finally:
+        await admin(plain_mail, "DELETE", quote_folder("Junk Email"))
+    assert seen.kinds == {"warmup": 1}
+    assert await Event.filter(kind=EventKind.WARMUP_INBOX, mailbox=bob).count() == 1
