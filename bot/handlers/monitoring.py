@@ -95,11 +95,14 @@ def _metrics(ctx: Ctx, m: Metrics) -> str:
 
 
 def _head(ctx: Ctx, s: SubjectHealth) -> str:
-    warned = s.factor < 1 or bool(s.inbox_unread_since)  # an unread inbox: its low rates were not measured
+    # an unread inbox (a mailbox's, or some of a domain's): its low rates were not measured
+    warned = s.factor < 1 or bool(s.inbox_unread_since) or s.unread_mailboxes > 0
     mark = "🔴" if s.in_trouble else "⚪" if not s.in_service else "🟠" if warned else "🟢"
     parts = [ctx.t("health-head", mark=mark, name=s.name, state=state_name(s.kind, s.status))]
     if s.inbox_unread_since:
         parts.append(ctx.t("health-inbox-unread", since=s.inbox_unread_since))
+    if s.unread_mailboxes:
+        parts.append(ctx.t("health-domain-inbox-unread", count=s.unread_mailboxes, total=s.mailboxes))
     if s.factor < 1:
         parts.append(ctx.t("health-cut", factor=s.factor, reason=rule_label(ctx, s.reason)))
     if s.cooldown_until is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from tortoise.transactions import in_transaction
@@ -50,6 +50,10 @@ class SubjectHealth:
     inbox_unread_since: str = ""
     """A mailbox whose inbox goes unread (its `inbox_unreachable` alert is not resolved): since when, as the alert
     says. Its bounces and replies since then are not counted, so its low rates are not a clean bill of health."""
+    unread_mailboxes: int = 0
+    """A domain: how many of its mailboxes shown (`mailboxes`) have an inbox that goes unread. Its rates add up
+    theirs, so they are no clean bill of health either."""
+    mailboxes: int = 0
 
     @property
     def in_trouble(self) -> bool:
@@ -67,7 +71,8 @@ class SubjectHealth:
         week = self.windows[1] if len(self.windows) > 1 else self.windows[0]
         rates = [week.hard_bounce_rate.value, week.block_rate.value, week.warmup_spam_rate.value]
         worst = max((r for r in rates if r is not None), default=-1.0)
-        return worst + (10.0 if self.in_trouble or self.factor < 1 or self.inbox_unread_since else 0.0)
+        unread = self.inbox_unread_since or self.unread_mailboxes
+        return worst + (10.0 if self.in_trouble or self.factor < 1 or unread else 0.0)
 
 
 _TROUBLE: Final = frozenset(
@@ -103,7 +108,9 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     for d in domains:
         windows = _windows(dom_rows.get(d.id, {}), today, least)
         name = to_unicode(d.name)
-        found.append(SubjectHealth("domain", name, d.status.value, d.health_factor, d.health_reason, None, windows))
+        own = [b.id for b in boxes if b.domain_id == d.id]
+        line = SubjectHealth("domain", name, d.status.value, d.health_factor, d.health_reason, None, windows)
+        found.append(replace(line, unread_mailboxes=sum(i in unread for i in own), mailboxes=len(own)))
     for b in boxes:
         windows = _windows(box_rows.get(b.id, {}), today, least)
         if single:

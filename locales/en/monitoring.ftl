@@ -36,6 +36,10 @@ health-head = { $mark } { $name } ({ $state })
 health-cut = volume ×{ $factor } ({ $reason })
 health-cooldown = cooling down until { $until }
 health-inbox-unread = 📭 inbox not read since { $since }: bounces and replies since then are not counted
+health-domain-inbox-unread = 📭 the inbox of { $count } of { $total } { $total ->
+    [one] mailbox
+   *[other] mailboxes
+} goes unread: their bounces and replies are not counted
 thresholds-title = Protection thresholds
 thresholds-line = { $name } = { $value } ({ $bounds }; { $origin })
 thresholds-origin-default = default

@@ -34,6 +34,10 @@ health-head = { $mark } { $name } ({ $state })
 health-cut = объём ×{ $factor } ({ $reason })
 health-cooldown = на паузе до { $until }
 health-inbox-unread = 📭 входящие не читаются с { $since }: отказы и ответы с тех пор не учтены
+health-domain-inbox-unread = 📭 входящие не читаются у { $count } из { $total } { $total ->
+    [one] ящика
+   *[other] ящиков
+}: их отказы и ответы не учтены
 thresholds-title = Пороги защиты
 thresholds-line = { $name } = { $value } ({ $bounds }; { $origin })
 thresholds-origin-default = по умолчанию

@@ -579,3 +579,34 @@ async def test_health_does_not_show_a_mailbox_whose_inbox_goes_unread_as_clean()
     assert "🟢" in next(line for line in said.splitlines() if fine.address in line)
     single = (await runner.run_line(me, "c1", f"/health {unread.address}")).plain_text()
     assert translator("ru")("health-inbox-unread", since=since) in single
+
+
+async def test_health_does_not_show_a_domain_whose_mailboxes_inboxes_go_unread_as_clean() -> None:
+    """A mailbox whose inbox goes unread is no longer green, but its domain stayed 🟢 with the same unmeasured
+    rates added up. The domain's line now says how many of its mailboxes go unread; a domain read fine stays green."""
+    _, boxes = await fleet(2, 2)
+    unread = boxes[0]
+    vault = Vault([generate_key()])
+    # port 1: nothing listens there
+    await Mailbox.filter(id=unread.id).update(imap_port=1, secret_enc=vault.encrypt("pw"), created_at=LONG_AGO)
+    for box in boxes:
+        await events(box, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    clock = FrozenClock(NOW)
+    for _ in range(2):  # two failed syncs over more than an hour: the inbox is unreachable
+        result = await sync_mailbox(SYSTEM, unread.id, clock=clock, vault=vault, options=SyncOptions(timeout_s=2))
+        assert result.key == "error-imap-connect"
+        clock.advance(dt.timedelta(hours=1))
+
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(me, "c1", "/use acme")
+    said = (await runner.run_line(me, "c1", "/health")).plain_text()
+
+    ru = translator("ru")
+    domain_lines = {name: next(line for line in said.splitlines() if f" {name} " in line) for name in ("acme0.test",
+                    "acme1.test")}  # fmt: skip
+    assert ru("health-domain-inbox-unread", count=1, total=2) in domain_lines["acme0.test"], said
+    assert "🟢" not in domain_lines["acme0.test"] and "🟢" in domain_lines["acme1.test"]
+    card = (await runner.run_line(me, "c1", "/health acme0.test")).plain_text()
+    head = next(line for line in card.splitlines() if " acme0.test (" in line)
+    assert ru("health-domain-inbox-unread", count=1, total=2) in head and "🟢" not in head, card
