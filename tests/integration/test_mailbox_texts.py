@@ -107,3 +107,19 @@ async def test_resuming_a_mailbox_that_is_not_paused_names_its_state_in_words(ru
     refused = await _say(runner, "/mailbox_resume anna@alpha.test")
 
     assert RU("state-mailbox-warming") in refused and "warming" not in refused
+
+
+async def test_the_card_says_a_refused_login_once(runner: Runner) -> None:
+    """The card read "сервер не принял логин: IMAP: сервер не принял логин: [AUTHENTICATIONFAILED]…": the line said
+    the login was refused, and then the failure's own phrase said it again."""
+    await _say(runner, "/workspace_new acme ACME")
+    acme = await Workspace.get(slug="acme")
+    domain = await Domain.create(workspace=acme, name="alpha.test", status=DomainStatus.ACTIVE)
+    words = "[AUTHENTICATIONFAILED] Authentication failed."
+    await _box(acme, domain, "anna@alpha.test", f"error-imap-auth: {words}", MailboxStatus.DISABLED)
+
+    for lang, t in (("ru", RU), ("en", EN)):
+        card = await _say(runner, "/mailbox anna@alpha.test", lang=lang)
+        [line] = [line for line in card.splitlines() if words in line]
+        assert f"{t('mail-problem-imap-auth')}: {words}" in line, line
+        assert line.count(t("mail-problem-imap-auth").removeprefix("IMAP: ")) == 1, line
