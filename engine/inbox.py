@@ -22,7 +22,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import ssl
 import uuid
 from collections import Counter
@@ -945,9 +944,10 @@ async def _write(
     await _advance(won, locked, now)
     received: list[tuple[_Target, list[Incoming], Mapping[str, OurMessage]]] = []
     planned: list[tuple[int, Effects]] = []
+    recorded = await _recorded(won)
     for w in won:
-        fresh = _once(await _not_seen_before(w.target, w.fetched.folders, list(w.items)))
         receiver = Receiver(w.target.id, w.target.workspace_id, w.target.domain_id)
+        fresh = _once(_not_recorded(receiver, w, recorded.get(w.target.id, set())))
         effects = plan_effects(receiver, fresh, w.fetched.ours, auto_reply_delay=w.target.auto_reply_delay)
         received.append((w.target, fresh, w.fetched.ours))
         planned.append((w.target.workspace_id, effects))
@@ -1030,19 +1030,62 @@ async def _advance(
         raise _Moved
 
 
-async def _not_seen_before(target: _Target, reads: Sequence[_FolderRead], items: list[Incoming]) -> list[Incoming]:
-    """Drop messages already recorded, when a folder had to be re-read by date after a UIDVALIDITY change."""
-    rescans = [r for r in reads if r.reset and r.before is not None and r.items]
-    if not rescans:
-        return items
-    incoming = sorted({i.incoming_id for r in rescans for i in r.items if i.incoming_id})
-    _, rows = await connections.get("default").execute_query(
-        "SELECT data->>'incoming_id' AS incoming FROM event"
-        " WHERE data @> $1::jsonb AND data->>'incoming_id' = ANY($2::text[])",
-        [json.dumps({"inbox_mailbox_id": target.id}), incoming],
+_Recorded = tuple[str, str, str | None, int | None]  # incoming id, event kind, address, our message id
+# The events of incoming mail the batch's mailboxes recorded before, for the messages read now: by `event_incoming`,
+# one index probe per message id whatever the size of the event table.
+_RECORDED = """
+SELECT e.data->>'inbox_mailbox_id' AS mailbox, e.data->>'incoming_id' AS incoming, e.kind,
+       e.data->>'address' AS address, e.message_id
+FROM event e
+WHERE e.data->>'incoming_id' = ANY($1::text[]) AND e.data->>'inbox_mailbox_id' = ANY($2::text[])
+"""
+
+
+async def _recorded(work: Sequence[_Work]) -> dict[int, set[_Recorded]]:
+    """Per mailbox, what its earlier syncs recorded of the messages read now (one statement for the batch)."""
+    wanted = {
+        i.incoming_id
+        for w in work
+        for i in w.items
+        if i.incoming_id and (i.verdict.kind in _EVENT_OF or i.verdict.kind is MailKind.WARMUP)
+    }
+    if not wanted:
+        return {}
+    rows = await connections.get("default").execute_query_dict(
+        _RECORDED, [sorted(wanted), sorted({str(w.target.id) for w in work})]
     )
-    seen = {r["incoming"] for r in rows if r["incoming"]}
-    return [i for i in items if i.incoming_id is None or i.incoming_id not in seen]
+    found: dict[int, set[_Recorded]] = {}
+    for r in rows:
+        key = (str(r["incoming"]), str(r["kind"]), r["address"], r["message_id"])
+        found.setdefault(int(r["mailbox"]), set()).add(key)
+    return found
+
+
+def _not_recorded(receiver: Receiver, work: _Work, recorded: set[_Recorded]) -> list[Incoming]:
+    """Drop what this mailbox recorded in an earlier sync. A folder read again by date after a UIDVALIDITY change
+    repeats its messages: one recorded in any way is dropped. Elsewhere a message read now is new to the folder,
+    yet a sender's MTA that lost the answer to its final dot delivers it again, maybe after a sync ran: it is
+    dropped when it would record the very event recorded before (same id, kind, address and message of ours),
+    so an autoresponder that stamps one Message-ID on every notice still has each counted for its own lead.
+    Counted again, a second copy doubled a bounce (what the bounce-spike rule reads) or a lead's reply."""
+    if not recorded:
+        return list(work.items)
+    rescanned = {r.folder for r in work.fetched.folders if r.reset and r.before is not None}
+    seen = {key[0] for key in recorded}
+    kept: list[Incoming] = []
+    for item in work.items:
+        if item.incoming_id is not None:
+            if item.folder in rescanned and item.incoming_id in seen:
+                continue
+            events = plan_effects(receiver, [item], work.fetched.ours).events
+            if events and all(_recorded_as(e) in recorded for e in events):
+                continue
+        kept.append(item)
+    return kept
+
+
+def _recorded_as(event: EventRecord) -> _Recorded:
+    return (str(event.data.get("incoming_id")), event.kind.value, event.data.get("address"), event.message_id)
 
 
 def _once(items: Sequence[Incoming]) -> list[Incoming]:

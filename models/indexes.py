@@ -14,3 +14,25 @@ class SetIndex(Index):
     def __init__(self, *expressions: Any, fields: tuple[str, ...] | list[str] | None = None, name: str | None = None):
         super().__init__(*expressions, fields=fields, name=name)
         self.extra = f" WHERE {self.fields[0]} IS NOT NULL"
+
+
+class JsonKeyIndex(Index):
+    """A B-tree index over one key of a JSON column, as text, over the rows where that key is set (the others
+    write no entry). A lookup `field->>'key' = …` (or `= ANY(…)`) uses it."""
+
+    def __init__(self, field: str, key: str, *, name: str) -> None:
+        super().__init__(fields=(field,), name=name)
+        self.json_field = field
+        self.key = key
+        self.extra = f" WHERE ({field} ->> '{key}') IS NOT NULL"
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f"({self.json_field} ->> '{self.key}')"]
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "key": self.key}
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        path, _, _ = super().deconstruct()
+        return path, [], {"field": self.json_field, "key": self.key, "name": self.name}

@@ -12,7 +12,7 @@ from tortoise.models import Model
 
 from models.campaign import Campaign, Enrollment
 from models.enums import CapKind, EventKind, MessageKind, MessageStatus, StatScope
-from models.indexes import SetIndex
+from models.indexes import JsonKeyIndex, SetIndex
 from models.lead import Lead
 from models.mailbox import Mailbox
 from models.workspace import Workspace
@@ -218,6 +218,8 @@ class Event(Model):
             Index(fields=("campaign_id", "kind")),
             Index(fields=("workspace_id", "occurred_at")),  # retention deletes a workspace's old events in batches
             Index(fields=("lead_id",)),  # as outbound_message's: a lead's deletion (/forget, retention) probes it
+            # the inbox sync asks whether a message it reads was recorded before (a second delivery, a re-read)
+            JsonKeyIndex("data", "incoming_id", name="event_incoming"),
         )
 
 

@@ -627,3 +627,47 @@ async def test_warmup_mail_of_a_mailbox_without_a_spam_folder_does_not_count_as_
         await admin(plain_mail, "DELETE", quote_folder("Junk Email"))
     assert seen.kinds == {"warmup": 1}
     assert await Event.filter(kind=EventKind.WARMUP_INBOX, mailbox=bob).count() == 1
+
+
+async def test_a_message_delivered_again_after_a_sync_is_counted_once(mail: MailServer, clock: FrozenClock) -> None:
+    """The second copy of a bounce or a reply (same Message-ID) that arrives after a sync has run was counted again:
+    two hard bounces against the mailbox for one address, two replies for one lead. It is recognised by the event
+    recorded for the first copy; an autoresponder that stamps one Message-ID on every notice still has each lead's
+    notice counted."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    replier = await enrolled(ws, "lead@beta.test", box)
+    await sent_message(box, to="lead@beta.test", message_id="<a1@alpha.test>", enrollment=replier)
+    gone = await enrolled(ws, "gone@beta.test", box)
+    await sent_message(box, to="gone@beta.test", message_id="<a2@alpha.test>", enrollment=gone)
+    away = [await enrolled(ws, f"away{n}@beta.test", box) for n in (1, 2)]
+    for n, enrollment in enumerate(away, 1):
+        await sent_message(box, to=f"away{n}@beta.test", message_id=f"<a3{n}@alpha.test>", enrollment=enrollment)
+    reply = raw(f"From: lead@beta.test\nTo: {ANNA}\nMessage-ID: <ra@beta.test>\nIn-Reply-To: <a1@alpha.test>\n\nOk.\n")
+    dsn = raw(
+        f"From: MAILER-DAEMON@beta.test\nTo: {ANNA}\nMessage-ID: <ba@beta.test>\nSubject: Undelivered Mail\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.beta.test\n\n"
+        "Final-Recipient: rfc822; gone@beta.test\nAction: failed\nStatus: 5.1.1\n\n"
+        "--B\nContent-Type: text/rfc822-headers\n\nMessage-ID: <a2@alpha.test>\n\n--B--\n"
+    )
+
+    def notice(n: int) -> bytes:  # one fixed Message-ID on every notice
+        return raw(
+            f"From: away{n}@beta.test\nTo: {ANNA}\nMessage-ID: <auto@beta.test>\nIn-Reply-To: <a3{n}@alpha.test>\n"
+            "Subject: Out of office\nAuto-Submitted: auto-replied\n\nAway.\n"
+        )
+
+    for data in (reply, dsn, notice(1)):
+        await file_raw(mail, data)
+    first = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    for data in (reply, dsn, notice(2)):
+        await file_raw(mail, data)
+    second = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert (first.status, second.status) == (SyncStatus.OK, SyncStatus.OK)
+    assert second.kinds == {"reply": 1, "bounce_hard": 1, "auto_reply": 1}  # read again ...
+    kinds = sorted(await Event.all().values_list("kind", flat=True))
+    assert kinds == ["auto_reply", "auto_reply", "bounce_hard", "reply"]  # ... counted once; each lead's notice
+    day = await counters(StatScope.MAILBOX, box.id, NOW.date())
+    assert (day["replies"], day["bounces_hard"], day["auto_replies"]) == (1, 1, 2)
