@@ -18,8 +18,10 @@ Visibility, decided once:
   decide) takes the message's place whole, so pages do not pile up in one message; a button that failed ("already
   decided", "forbidden") answers ephemerally and leaves the message as it was;
 - a file sent to the bot with a command's name (a DM: "import_leads acme" + leads.csv) is answered in that
-  channel; a file sent alone answers the slash command that just asked for it (the guided flow of Telegram's
-  next document: the question is kept in Redis for PENDING_FILE_S, answered once, dropped by any other command).
+  channel — in a channel, for everyone there, so there it acts in the channel's workspace, as a command in a
+  Telegram group does (a button of a message the channel reads too); a file sent alone answers the slash command
+  that just asked for it (the guided flow of Telegram's next document: the question is kept in Redis for
+  PENDING_FILE_S, answered once, dropped by any other command).
 
 Every HTTP request is checked in front of bolt, cheapest first, so a flood of forged requests costs almost
 nothing and never reaches a parser: a body over BODY_MAX_BYTES is refused (413) by its Content-Length, or while
@@ -362,14 +364,19 @@ class SlackTransport:
         respond: AsyncRespond,
         context: AsyncBoltContext,
     ) -> None:
-        """A button runs its command with its value as the only argument; state is in the database."""
+        """A button runs its command with its value as the only argument; state is in the database. A button of a
+        message the channel reads (an alert, an approval request) answers there, so it acts as a command in a shared
+        chat does (`Runner.run(shared=True)`: in the channel's workspace); one of an ephemeral message (a slash
+        command's answer) or of the app's DM answers only the person, in their current workspace, as the command
+        that made it did."""
         await ack()
         async with self._after_ack(body, context):
             user = body["user"]
             identity = await self._identity(user["id"], user.get("username") or user.get("name", ""))
             channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id", "")
             value, name = action.get("value") or "", command_of(action["action_id"]) or ""
-            reply = await self.runner.run(identity, channel, name, [value] if value else [])
+            shared = in_channel(channel) and not (body.get("container") or {}).get("is_ephemeral")
+            reply = await self.runner.run(identity, channel, name, [value] if value else [], shared=shared)
             pages = await self._fit_response_url(reply, identity)
             if reply.ok:  # an answer with buttons of its own (the next page, a fresh request) is the message now
                 await _replace_message(respond, None if reply.buttons else body.get("message"), pages)
@@ -418,15 +425,18 @@ class SlackTransport:
                 await post_reply(self.client, channel, hint, thread_ts)
             return
         limit = file_limit(name, FILE_MAX_BYTES)
-        refused = await self.runner.precheck(identity, name) or await self._one_file(files, identity)
+        shared = not im  # answered in the channel, for everyone there: its workspace's (`Runner.run(shared=True)`)
+        refused = await self.runner.precheck(identity, name, channel, shared=shared) or await self._one_file(
+            files, identity
+        )
         fetched = refused or await self._fetch(files[0], limit, identity)
         if isinstance(fetched, Reply):
             await post_reply(self.client, channel, fetched, thread_ts)
             return
         if pending is not None:
-            reply = await self.runner.run(identity, channel, name, pending[1], fetched)
+            reply = await self.runner.run(identity, channel, name, pending[1], fetched, shared=shared)
         else:
-            reply = await self.runner.run_line(identity, channel, text, fetched)
+            reply = await self.runner.run_line(identity, channel, text, fetched, shared=shared)
         await post_reply(self.client, channel, reply, thread_ts)
 
     async def _on_chat_lost(
@@ -672,6 +682,13 @@ class SlackTransport:
                 if len(content) > limit:
                     return None
         return Attachment(file.get("name") or "file", bytes(content), file.get("mimetype") or "")
+
+
+def in_channel(channel: str) -> bool:
+    """Whether a conversation is read by others than the person and the app: every conversation but a 1:1 DM,
+    whose id starts with `D` (a channel's with `C`, a private channel's or a group DM's with `C` or `G`). A DM
+    between two people has the app in it never, so nothing the app posts lands there."""
+    return bool(channel) and not channel.startswith("D")
 
 
 def _wants_only_its_file(cmd: Command, words: list[str]) -> bool:

@@ -104,19 +104,26 @@ class Rig:
         """`command`, reduced to the visible texts of the answer."""
         return texts((await self.command(text, user=user, channel=channel))["blocks"])
 
-    async def upload(self, command: str, name: str, data: bytes, *, user: str = ADMIN) -> list[str]:
-        """A file sent to the bot's DM with `command` as its text; the visible texts of the answer there."""
+    async def upload(
+        self, command: str, name: str, data: bytes, *, user: str = ADMIN, channel: str = DM_CHANNEL_ID
+    ) -> list[str]:
+        """A file sent to the bot's DM (or to `channel`, a channel the app is in) with `command` as its text; the
+        visible texts of the answer there."""
         expected = len(self.api.calls_to("chat.postMessage")) + 1
-        body = message_event_body(command, files=[self.files.add(name, data)], user_id=user)
+        kind = "im" if channel.startswith("D") else "channel"
+        body = message_event_body(
+            command, files=[self.files.add(name, data)], user_id=user, channel_id=channel, channel_type=kind
+        )
         assert await self.post(body, signed_headers(SECRET, body, content_type="application/json")) == 200
         answer = await self.api.wait_call("chat.postMessage", count=expected, within=30)
-        assert answer.params["channel"] == DM_CHANNEL_ID
+        assert answer.params["channel"] == channel
         return texts(answer.params["blocks"])
 
     async def press(
-        self, action: dict[str, Any], *, user: str, channel: str, message: dict[str, Any]
+        self, action: dict[str, Any], *, user: str, channel: str, message: dict[str, Any], ephemeral: bool = False
     ) -> ResponseUrlPost:
-        """Click `action` (a button element as posted) on `message`, which Slack sends along with its blocks."""
+        """Click `action` (a button element as posted) on `message`, which Slack sends along with its blocks
+        (`ephemeral`: a message only this person sees, such as a slash command's answer)."""
         expected = len(self.api.responses) + 1
         body = block_actions_body(
             action["action_id"], action.get("value", ""), response_url=self.api.response_url(), user_id=user,
@@ -124,6 +131,7 @@ class Rig:
         )  # fmt: skip
         payload = json.loads(parse_qs(body)["payload"][0])
         payload["message"] |= {"text": message["text"], "blocks": message["blocks"]}
+        payload["container"]["is_ephemeral"] = ephemeral
         body = urlencode({"payload": json.dumps(payload)})
         assert await self.post(body, signed_headers(SECRET, body)) == 200
         return await self.api.wait_response(count=expected)

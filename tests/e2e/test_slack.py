@@ -17,10 +17,11 @@ from bot.command import REGISTRY, Access, Arg, Ctx, command
 from bot.slack.notifier import SlackNotifier
 from bot.slack.render import escape
 from engine import approvals
+from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from engine.notify import CHAT_UNREACHABLE, Notification, deliver
 from engine.reply import Attachment, Reply
-from models import Alert, AuditLog, ChatBinding, Delivery, Domain, Invite, Mailbox, Membership, Person, Workspace
+from models import Alert, AuditLog, ChatBinding, Delivery, Domain, Invite, Lead, Mailbox, Membership, Person, Workspace
 from models.alert import Approval
 from models.enums import (
     ApprovalKind,
@@ -789,3 +790,56 @@ async def test_the_app_removed_from_a_bound_channel_is_reported_at_once(slack: R
         (None, "chat:slack:C0CLIENT", "acme", "not_in_channel"),
         (None, "chat:slack:G0REPORTS", "acme", "is_archived"),
     ]
+
+
+async def test_a_bound_channel_hears_only_about_its_own_workspace(orm: None, redis: Redis) -> None:
+    """Anna manages ACME and RIVAL. A slash command's answer is hers alone, but a file sent to ACME's client channel
+    is answered there, and so is a button of a message the channel reads: with RIVAL her current workspace, her
+    lead list went into RIVAL (and RIVAL's import report into ACME's channel), and an approve button of RIVAL's
+    left in the channel's history (it was RIVAL's alerts channel before) posted RIVAL's decision there. In a bound
+    channel they act in its workspace, as in a Telegram group; someone with no role there is refused, and nothing
+    of theirs is downloaded."""
+    services = {"redis": redis, "vault": Vault([generate_key()]), "leads_test_environment": True}
+    async with slack_rig(redis, services) as slack:
+        await slack.command("workspace_new rival RIVAL", user=ADMIN)
+        await join(slack, "U0ANNA", "manager", name="anna")  # ACME's manager; ACME is the admin's current one now
+        await slack.command("use rival", user=ADMIN)
+        for user in ("U0ANNA", "U0BORIS"):
+            [code] = [t.strip("`") for t in texts((await slack.command("invite manager"))["blocks"]) if "```" in t]
+            await slack.command(f"join {code}", user=user)
+        rival = await Workspace.get(slug="rival")
+        approval = await approvals.request(rival.id, ApprovalKind.DOMAIN_SWAP, "rival-mail.test", {}, clock=CLOCK)
+        assert approval is not None
+        await slack.command("bind alerts", user="U0ANNA", channel="C0ACME")  # RIVAL's alerts channel at first
+        notification = Notification(
+            id=f"approval:{approval.id}", workspace_id=rival.id, purpose=ChatPurpose.ALERTS, title_key="cmd-approve",
+            body_key="cmd-reject", buttons=[("button-approve", "approve", str(approval.id))],
+        )  # fmt: skip
+        assert (await deliver(notification, {Platform.SLACK: SlackNotifier(slack.transport.client)}, redis, CLOCK)).sent
+        message = slack.api.messages[("C0ACME", (await Delivery.get(notification_id=notification.id)).external_id)]
+        [approve] = next(b for b in message["blocks"] if b["type"] == "actions")["elements"]
+        await slack.command("unbind", user="U0ANNA", channel="C0ACME")
+        await slack.command("use acme", user="U0ANNA")
+        await slack.command("bind client", user="U0ANNA", channel="C0ACME")  # now ACME's client's channel
+        await slack.command("use rival", user="U0ANNA")
+
+        lead_list = b"email\nann@lead.test\nbob@lead.test\n"
+        answer = await slack.upload("leads_import source=site basis=contract", "leads.csv", lead_list,
+                                    user="U0ANNA", channel="C0ACME")  # fmt: skip
+        assert answer and not answer[0].startswith(":warning:"), answer
+        acme = await Workspace.get(slug="acme")
+        assert (await Lead.filter(workspace=acme).count(), await Lead.filter(workspace=rival).count()) == (2, 0)
+        downloads = len(slack.files.downloads)
+        refused = await slack.upload("leads_import source=site basis=contract", "leads.csv", lead_list,
+                                     user="U0BORIS", channel="C0ACME")  # fmt: skip
+        assert refused == [":warning: " + seen(EN("error-chat-not-yours"))]
+        assert len(slack.files.downloads) == downloads and await Lead.filter(workspace=rival).count() == 0
+
+        pressed = await slack.press(approve, user="U0ANNA", channel="C0ACME", message=message)
+        assert (pressed.body["response_type"], pressed.body["replace_original"]) == ("ephemeral", False)
+        assert texts(pressed.body["blocks"]) == [":warning: " + seen(EN("error-approval-not-found", id=approval.id))]
+        assert (await Approval.get(id=approval.id)).status is ApprovalStatus.PENDING
+        in_dm = await slack.press(approve, user="U0ANNA", channel=slack.api.dm_channel("U0ANNA"), message=message)
+        assert texts(in_dm.body["blocks"])[-1] == seen(
+            EN("approval-approved", id=approval.id, subject="rival-mail.test")
+        )
