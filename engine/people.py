@@ -374,8 +374,7 @@ async def revoke_member(actor: Actor, person_id: int, clock: Clock) -> PersonRef
     they made for it and nobody has used yet lapse with it: a manager let go could otherwise come back (or bring
     someone in) with a code made the day before. Their private chat with the bot stops receiving the workspace's
     alerts and reports too (a manager bound it with /bind): the alerts, digests and approval requests kept coming
-    to someone who no longer belonged to it. (A Telegram private chat's id is the person's; a Slack DM's is not,
-    and is left to /unbind.)
+    to someone who no longer belonged to it (`_private_chats`). Chats others read stay bound.
 
     Raises `error-no-workspace`, `error-forbidden`, `error-revoke-self`, `error-member-not-found`.
     """
@@ -391,10 +390,26 @@ async def revoke_member(actor: Actor, person_id: int, clock: Clock) -> PersonRef
             workspace_id=workspace_id, created_by_id=person_id, used_at=None, expires_at__gt=now
         ).update(expires_at=now)
         person = await Person.get(id=person_id)
-        if await ChatBinding.exists(workspace_id=workspace_id, platform=person.platform, chat_id=person.external_id):
-            await unbind_chat(actor, clock, platform=person.platform, chat_id=person.external_id)  # audited there
+        for binding in await _private_chats(workspace_id, person):
+            await unbind_chat(actor, clock, binding_id=binding.id, platform=person.platform, chat_id="")  # audited
     await Person.filter(id=person_id, current_workspace_id=workspace_id).update(current_workspace_id=None)
     return PersonRef(person.id, person.platform, person.external_id)
+
+
+SLACK_DM_PREFIX: Final = "D"  # a Slack 1:1 DM's id; a channel's or a group DM's starts otherwise
+
+
+async def _private_chats(workspace_id: int, person: Person) -> list[ChatBinding]:
+    """The workspace's bindings of the person's private chats with the bot: a Telegram private chat, whose id is
+    the person's, and a Slack DM they bound — its id (`D…`) is not the person's, so who bound it is what tells
+    (`ChatBinding.bound_by`; a DM bound before that was kept is not found)."""
+    rows = await ChatBinding.filter(workspace_id=workspace_id, platform=person.platform)
+    return [
+        b
+        for b in rows
+        if b.chat_id == person.external_id
+        or (person.platform is Platform.SLACK and b.chat_id.startswith(SLACK_DM_PREFIX) and b.bound_by_id == person.id)
+    ]
 
 
 READERS: Final[dict[ChatPurpose, frozenset[str]]] = {
@@ -423,8 +438,11 @@ async def bind_chat(
         workspace_id=workspace_id,
         platform=platform,
         chat_id=chat_id,
-        defaults={"purposes": [], "created_at": clock.now()},
+        defaults={"purposes": [], "created_at": clock.now(), "bound_by_id": actor.person_id},
     )
+    if binding.bound_by_id is None and actor.person_id is not None:  # bound before who bound it was kept
+        binding.bound_by_id = actor.person_id
+        await binding.save(update_fields=["bound_by_id"])
     if ChatPurpose.CLIENT.value in wanted:
         merged = [ChatPurpose.CLIENT.value]
     else:

@@ -101,6 +101,12 @@ class ChatBinding(Model):
     chat_id = fields.CharField(max_length=64)
     purposes: list[str] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
+    bound_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    """Who bound the chat (None: before this was kept). A Slack DM's id is not its person's, as a Telegram private
+    chat's is: revoking a manager unbinds the DMs they bound (`engine.people.revoke_member`)."""
+    bound_by_id: int | None
 
     class Meta:
         table = "chat_binding"

@@ -711,3 +711,24 @@ async def test_a_revoked_manager_no_longer_gets_the_workspaces_alerts_in_their_p
     beta = await Workspace.get(slug="beta")
     assert [b.chat_id for b in await people.chats_for(beta.id, ChatPurpose.ALERTS)] == ["2"]
     assert await AuditLog.filter(workspace_id=acme.id, action="chat.unbind", subject="telegram:2").count() == 1
+
+
+async def test_a_revoked_slack_manager_no_longer_gets_the_workspaces_alerts_in_their_dm(runner: Runner) -> None:
+    """A Slack DM's id (`D…`) is not its person's, as a Telegram private chat's is: revoked, a Slack manager went on
+    receiving the workspace's alerts and approval requests in the DM they had bound. Revoking takes the DMs they
+    bound off the workspace; a channel they bound stays, and so does another manager's DM."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+
+    async def slack(user: str, line: str, chat: str) -> Reply:
+        return await runner.run_line(runner.identity(Platform.SLACK, user, user, "ru"), chat, line)
+
+    for user in ("U0ANNA", "U0BORIS"):
+        assert (await slack(user, f"/start {await _invite(runner, 'manager')}", "D0ANY")).ok
+    assert (await slack("U0ANNA", "/bind all", "D0ANNA")).ok  # her DM with the app
+    assert (await slack("U0ANNA", "/bind alerts", "C0TEAM")).ok  # the team's channel
+    assert (await slack("U0BORIS", "/bind alerts", "D0BORIS")).ok
+    anna = await Person.get(external_id="U0ANNA")
+    assert (await _say(runner, "1", f"/revoke {anna.id}")).ok
+    acme = await Workspace.get(slug="acme")
+    assert [b.chat_id for b in await people.chats_for(acme.id, ChatPurpose.ALERTS)] == ["C0TEAM", "D0BORIS"]
+    assert await AuditLog.filter(workspace_id=acme.id, action="chat.unbind", subject="slack:D0ANNA").count() == 1
