@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from babel import Locale
 
 from engine.access import Actor
 from engine.clock import Clock
+from engine.confirm import SEAL
 from engine.errors import NotFound, UserError
 from engine.i18n import Translator, shorten, translator
 from engine.lifecycle import LocalizedName
@@ -53,6 +54,14 @@ class Access(IntEnum):
     ADMIN = 4  # agency admins
 
 
+class Sealed(NamedTuple):
+    """A `sealed` argument: a row's id and the seal of what the question about it showed (`engine.confirm.seal`),
+    "" for a button made before seals."""
+
+    id: int
+    seal: str
+
+
 @dataclass(frozen=True)
 class Arg:
     """One argument of a command. `max_length` (characters, checked before anything parses the value) defaults
@@ -62,7 +71,7 @@ class Arg:
 
     name: str
     required: bool = True
-    kind: str = "text"  # text | int | choice | file | rest (the rest of the line) | block (the rest, lines kept)
+    kind: str = "text"  # text | int | sealed | choice | file | rest (the rest of the line) | block (lines kept)
     choices: tuple[str, ...] = ()
     max_length: int | None = None
     int_type: Literal["int4", "int8"] = "int4"
@@ -364,8 +373,8 @@ def _bind(cmd: Command, arg: Arg, queue: list[str], file: Attachment | None, usa
     bad = _control_at(text, _BLOCK_CONTROL if arg.kind == "block" else _ALLOWED_CONTROL)
     if bad is not None:
         raise UserError("error-arg-control", position=str(bad), **where)
-    if arg.kind == "int":
-        return _integer(arg, text, where)
+    if arg.kind in _NUMBERS:
+        return _NUMBERS[arg.kind](arg, text, where)
     if arg.kind == "choice":
         if text.lower() not in arg.choices:
             raise UserError("error-arg-choice", value=echo(text), choices=", ".join(arg.choices), **where)
@@ -391,6 +400,17 @@ def _integer(arg: Arg, text: str, where: dict[str, Any]) -> int:
             raise NotFound(arg.not_found, id=value)
         raise UserError("error-arg-int-range", value=echo(text), min=str(low), max=str(high), **where)
     return value
+
+
+def _sealed(arg: Arg, text: str, where: dict[str, Any]) -> Sealed:
+    """A confirmation button's `<id>.<seal>`; a button made before seals carries the id alone."""
+    number, dot, seal = text.partition(".")
+    if dot and not SEAL.fullmatch(seal):
+        raise UserError("error-arg-not-int", value=echo(text), **where)
+    return Sealed(_integer(arg, number, where), seal)
+
+
+_NUMBERS: Final[dict[str, Callable[[Arg, str, dict[str, Any]], Any]]] = {"int": _integer, "sealed": _sealed}
 
 
 def usage(cmd: Command, label: Callable[[Arg], str] = lambda arg: arg.name) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.command import ECHO_MAX_CHARS, LINES_SHOWN, Access, Arg, Ctx, brief, command
+from bot.command import ECHO_MAX_CHARS, LINES_SHOWN, Access, Arg, Ctx, Sealed, brief, command
 from engine import domains
 from engine.clock import local_time
 from engine.dns.check import RecordCheck
@@ -24,6 +24,8 @@ VERDICT_MARK = {"ok": "✅", "timeout": "❔", "servfail": "❔"}
 WARNING_MARK = "⚠️"
 STATE_MARK = {Health.OK: "✅", Health.PARTIAL: "◐", Health.UNKNOWN: "❔"}
 DOMAIN_ID = Arg("domain_id", kind="int", not_found="error-domain-gone")  # a button's: the domain by its id
+SEALED_DOMAIN_ID = Arg("domain_id", kind="sealed", max_length=32, not_found="error-domain-gone")
+"""A confirmation button's: the domain by its id, with the seal of what its question said (`engine.confirm.seal`)."""
 
 
 def _dns_mark(state: domains.DnsState) -> str:
@@ -234,21 +236,27 @@ def _setting(ctx: Ctx, field: str, value: str) -> LocalizedName | str:
 
 @command("domain_remove", Access.MANAGE, Arg("name"), example="acme-mail.ru")
 async def domain_remove(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Asks first; the button carries the domain's id."""
-    plan = await domains.plan_removal(ctx.actor, args["name"])
-    name = to_unicode(plan.domain)
+    """Asks first; the button carries the domain's id and the seal of what the question says."""
+    return _removal_question(ctx, await domains.plan_removal(ctx.actor, args["name"]))
+
+
+def _removal_question(ctx: Ctx, plan: domains.Removal, reply: Reply | None = None) -> Reply:
     key = "domain-remove-confirm-retire" if plan.outcome == "retire" else "domain-remove-confirm-delete"
-    reply = Reply().add(ctx.t(key, domain=name, mailboxes=plan.mailboxes))
-    reply.buttons.append(
-        [Button(ctx.t("domain-remove-button"), "domain_remove_confirm", str(plan.domain_id), "danger")]
-    )
+    reply = (reply or Reply()).add(ctx.t(key, domain=to_unicode(plan.domain), mailboxes=plan.mailboxes))
+    sealed = f"{plan.domain_id}.{plan.seal}"
+    reply.buttons.append([Button(ctx.t("domain-remove-button"), "domain_remove_confirm", sealed, "danger")])
     return reply
 
 
-@command("domain_remove_confirm", Access.MANAGE, DOMAIN_ID, example="1", button_only=True)
+@command("domain_remove_confirm", Access.MANAGE, SEALED_DOMAIN_ID, example="1.0a1b2c3d", button_only=True)
 async def domain_remove_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Pressing twice is harmless: the second press finds the domain gone or retired."""
-    done = await domains.remove_domain(ctx.actor, ctx.clock, args["domain_id"])
+    """Pressing twice is harmless: the second press finds the domain gone or retired. A press after the domain
+    changed (an empty one got mailboxes) does nothing and asks again, saying so."""
+    pressed: Sealed = args["domain_id"]
+    try:
+        done = await domains.remove_domain(ctx.actor, ctx.clock, pressed.id, pressed.seal)
+    except domains.RemovalChanged as changed:
+        return _removal_question(ctx, changed.plan, Reply().add(ctx.t(changed.key, **changed.params), "error"))
     key = "domain-remove-retired" if done.outcome == "retired" else "domain-remove-deleted"
     return Reply().add(ctx.t(key, domain=to_unicode(done.domain)))
 

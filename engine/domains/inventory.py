@@ -30,6 +30,7 @@ from tortoise.transactions import in_transaction
 from engine.access import Actor, require_manager, require_reader
 from engine.alerts import raise_alert
 from engine.clock import Clock, zone_or_utc
+from engine.confirm import seal
 from engine.dns.check import LookupStatus, lookup, make_resolver
 from engine.dns.names import MAX_NAME_LENGTH, to_ascii, to_unicode, typed_domain
 from engine.dns.templates import TEMPLATES, provider_from_mx
@@ -624,19 +625,32 @@ class Removal:
     domain: str
     outcome: str  # delete | retire | deleted | retired
     mailboxes: int
+    seal: str = ""
+    """What the confirmation says will happen (the outcome, which mailboxes go with it): its button carries it."""
 
 
-async def _keeps_history(domain: Domain) -> tuple[bool, int]:
-    mailboxes = await Mailbox.filter(domain_id=domain.id).count()
+class RemovalChanged(Conflict):
+    """The domain is no longer what the confirmation pressed said it was (an empty domain that has mailboxes
+    now): nothing was done, and `plan` is what removing it would do now, to be asked again."""
+
+    def __init__(self, plan: Removal) -> None:
+        super().__init__("error-domain-remove-changed", domain=to_unicode(plan.domain))
+        self.plan = plan
+
+
+async def _plan(domain: Domain) -> Removal:
+    """What removing `domain` would do now, sealed (`engine.confirm.seal`) with its outcome and its mailboxes."""
+    mailboxes: list[int] = await Mailbox.filter(domain_id=domain.id).order_by("id").values_list("id", flat=True)  # type: ignore[assignment]
     subject = f"domain:{domain.id}"
     history = (
-        mailboxes > 0
+        bool(mailboxes)
         or domain.status not in (DomainStatus.NEW, DomainStatus.DNS_PENDING)
         or await Alert.filter(subject=subject).exists()
         or await Approval.filter(subject=subject).exists()
         or await DailyStat.filter(scope=StatScope.DOMAIN, scope_id=domain.id).exists()
     )
-    return history, mailboxes
+    outcome = "retire" if history else "delete"
+    return Removal(domain.id, domain.name, outcome, len(mailboxes), seal(outcome, *mailboxes))
 
 
 async def plan_removal(actor: Actor, name: str) -> Removal:
@@ -645,26 +659,33 @@ async def plan_removal(actor: Actor, name: str) -> Removal:
     domain = await get_domain(actor, name, manage=True)
     if domain.status == DomainStatus.RETIRED:
         raise Conflict("error-domain-retired", name=to_unicode(domain.name))
-    history, mailboxes = await _keeps_history(domain)
-    return Removal(domain.id, domain.name, "retire" if history else "delete", mailboxes)
+    return await _plan(domain)
 
 
-async def remove_domain(actor: Actor, clock: Clock, domain_id: int) -> Removal:
-    """Delete the domain when it has nothing to keep, else retire it (see the module docstring). Pressing the
-    button twice is harmless: the second time the domain is gone (`error-domain-gone`) or already retired
-    (`error-domain-retired`)."""
-    domain = await get_domain_by_id(actor, domain_id, manage=True)
-    if domain.status == DomainStatus.RETIRED:
-        raise Conflict("error-domain-retired", name=to_unicode(domain.name))
-    history, mailboxes = await _keeps_history(domain)
+async def remove_domain(actor: Actor, clock: Clock, domain_id: int, confirmed: str) -> Removal:
+    """Delete the domain when it has nothing to keep, else retire it (see the module docstring) — what the
+    confirmation sealed `confirmed` said, and nothing else: a question about an empty domain, pressed once the
+    domain had mailboxes and had gone to work, retired it with them. A domain that changed since is left as it is
+    (`RemovalChanged`, with what removing it would do now). The domain's row is locked meanwhile, so no mailbox is
+    added between the check and the act. Pressing the button twice is harmless: the second time the domain is
+    gone (`error-domain-gone`) or already retired (`error-domain-retired`)."""
+    found = await get_domain_by_id(actor, domain_id, manage=True)
     now = clock.now()
-    if history:
-        await transition_domain(
-            domain, DomainStatus.RETIRED, clock=clock, reason="removed in chat", actor_id=actor.person_id
-        )
-        return Removal(domain.id, domain.name, "retired", mailboxes)
     try:
         async with in_transaction():  # its DNS and blacklist checks go with it (ON DELETE CASCADE)
+            domain = await Domain.filter(id=found.id).select_for_update().first()
+            if domain is None:
+                raise Conflict("error-domain-gone", id=domain_id)
+            if domain.status == DomainStatus.RETIRED:
+                raise Conflict("error-domain-retired", name=to_unicode(domain.name))
+            plan = await _plan(domain)
+            if plan.seal != confirmed:
+                raise RemovalChanged(plan)
+            if plan.outcome == "retire":
+                await transition_domain(
+                    domain, DomainStatus.RETIRED, clock=clock, reason="removed in chat", actor_id=actor.person_id
+                )
+                return Removal(domain.id, domain.name, "retired", plan.mailboxes)
             deleted = await Domain.filter(id=domain.id, status=domain.status).delete()
             if deleted != 1:  # moved on (or removed) meanwhile: nothing happens, the person looks again
                 raise Conflict("error-domain-gone", id=domain_id)

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from bot.runner import Runner
+from bot.telegram.render import ERROR_MARK
 from engine.clock import FrozenClock
 from engine.dns.check import ResolverConfig
 from engine.dns.dnsbl import DnsblZone, Family, TargetKind
@@ -22,8 +23,8 @@ from engine.dns.names import to_ascii
 from engine.domains import DnsConfig
 from engine.i18n import translator
 from engine.settings import Settings
-from models import Domain
-from models.enums import DomainStatus, Platform
+from models import Domain, Mailbox
+from models.enums import AuthKind, DomainStatus, MailboxStatus, MailProvider, Platform, TlsMode
 from tests.e2e.conftest import TelegramRig, visible
 from tests.e2e.slackrig import Rig, join, seen, slack_rig, texts
 from tests.harness.dnsserver import DnsServer
@@ -159,12 +160,49 @@ async def test_telegram_domain_remove_asks_and_deletes_once(telegram: TelegramRi
     [question] = await anna.wait_replies()
     assert visible(question.text) == EN("domain-remove-confirm-delete", domain="spare.test", mailboxes=0)
     data = question.callback_data(EN("domain-remove-button"))
-    assert data == f"domain_remove_confirm:{domain.id}"
+    assert data.startswith(f"domain_remove_confirm:{domain.id}.")  # and the seal of what it asks
     query = await anna.press(data, question)
     await anna.wait_callback_answer(query)
     _edited, done = await anna.wait_replies(2)
     assert visible(done.text) == EN("domain-remove-deleted", domain="spare.test")
     assert not await Domain.exists(id=domain.id)
+
+
+async def test_telegram_a_late_remove_button_never_retires_what_it_did_not_ask_about(telegram: TelegramRig) -> None:
+    """/domain_remove of an empty domain asked to delete it; the button was left unpressed while the domain got a
+    mailbox and went to work. Pressed then, it retired the domain and its live mailbox, which nobody had been asked
+    about. The button carries what its question said: pressed after a change, it does nothing, says so and asks
+    again; pressing the new question acts — once. A button made before seals (the id alone) asks again too."""
+    anna = await manager(telegram)
+    await ask(anna, "/domain_add spare.test")
+    domain = await Domain.get(name="spare.test")
+    await anna.send_command("/domain_remove spare.test")
+    [question] = await anna.wait_replies()
+    old = question.callback_data(EN("domain-remove-button"))
+    await Mailbox.create(
+        workspace_id=domain.workspace_id, domain=domain, address="anna@spare.test", provider=MailProvider.YANDEX360,
+        smtp_host="smtp.yandex.ru", smtp_port=465, smtp_tls=TlsMode.IMPLICIT, imap_host="imap.yandex.ru",
+        imap_port=993, imap_tls=TlsMode.IMPLICIT, username="anna@spare.test", auth_kind=AuthKind.PASSWORD,
+        secret_enc=b"x", status=MailboxStatus.ACTIVE,
+    )  # fmt: skip
+    await Domain.filter(id=domain.id).update(status=DomainStatus.ACTIVE)
+
+    query = await anna.press(old, question)
+    await anna.wait_callback_answer(query)
+    _edited, asked = await anna.wait_replies(2)
+    assert visible(asked.text) == "\n\n".join([
+        ERROR_MARK + EN("error-domain-remove-changed", domain="spare.test"),
+        EN("domain-remove-confirm-retire", domain="spare.test", mailboxes=1),
+    ])  # fmt: skip
+    assert (await Domain.get(id=domain.id)).status is DomainStatus.ACTIVE
+    assert (await Mailbox.get(domain=domain)).status is MailboxStatus.ACTIVE
+    again = asked.callback_data(EN("domain-remove-button"))
+    assert again != old
+    query = await anna.press(again, asked)
+    await anna.wait_callback_answer(query)
+    _edited, done = await anna.wait_replies(2)
+    assert visible(done.text) == EN("domain-remove-retired", domain="spare.test")
+    assert (await Domain.get(id=domain.id)).status is DomainStatus.RETIRED
 
 
 # ------------------------------------------------------------------------------------------------ Slack
@@ -207,7 +245,7 @@ async def test_slack_domain_set_then_remove_with_a_button_that_carries_the_id(sl
     asked = await slack.command("domain_remove spare.test", user="U0MGR")
     [actions] = [b for b in asked["blocks"] if b["type"] == "actions"]
     [button] = actions["elements"]
-    assert button["value"] == str(domain.id)
+    assert button["value"].startswith(f"{domain.id}.")  # and the seal of what it asks
     message = {"ts": "1.0", "text": asked["text"], "blocks": asked["blocks"]}
     done = await slack.press(button, user="U0MGR", channel="C0CHAT", message=message)
     assert EN("domain-remove-deleted", domain="spare.test") in shown(done.body)

@@ -19,6 +19,7 @@ from engine.dns.dnsbl import DnsblZone, Family, TargetKind
 from engine.domains import (
     DnsConfig,
     Health,
+    RemovalChanged,
     add_domains,
     check_blacklists,
     check_dns,
@@ -287,20 +288,38 @@ async def test_removal_deletes_a_bare_domain_and_retires_one_with_history(
     other = await Workspace.create(slug="other", name="Other")
     stranger = Actor(person_id=None, platform=Platform.CONSOLE, role=Role.MANAGER, workspace_id=other.id)
     with pytest.raises(NotFound):
-        await remove_domain(stranger, clock, bare_plan.domain_id)
+        await remove_domain(stranger, clock, bare_plan.domain_id, bare_plan.seal)
 
-    assert (await remove_domain(manager, clock, bare_plan.domain_id)).outcome == "deleted"
-    assert (await remove_domain(manager, clock, used_plan.domain_id)).outcome == "retired"
+    assert (await remove_domain(manager, clock, bare_plan.domain_id, bare_plan.seal)).outcome == "deleted"
+    assert (await remove_domain(manager, clock, used_plan.domain_id, used_plan.seal)).outcome == "retired"
     with pytest.raises(NotFound) as gone:
-        await remove_domain(manager, clock, bare_plan.domain_id)  # the button pressed twice
+        await remove_domain(manager, clock, bare_plan.domain_id, bare_plan.seal)  # the button pressed twice
     with pytest.raises(Conflict) as retired:
-        await remove_domain(manager, clock, used_plan.domain_id)
+        await remove_domain(manager, clock, used_plan.domain_id, used_plan.seal)
 
     assert (gone.value.key, retired.value.key) == ("error-domain-gone", "error-domain-retired")
     assert not await Domain.exists(name="bare.test") and await DnsCheck.all().count() == 0
     assert (await Domain.get(name="used.test")).status == DomainStatus.RETIRED
     assert await Mailbox.filter(domain_id=used.id).count() == 1
     assert await AuditLog.filter(action__in=["domain.delete", "domain.transition"]).count() == 2
+
+
+async def test_a_removal_acts_only_on_what_its_confirmation_said(manager: Actor, clock: FrozenClock) -> None:
+    """The confirmation of removing an empty domain said it would be deleted; pressed after the domain got a
+    mailbox, it retired the domain and the mailbox. A removal acts only while the domain seals what was confirmed
+    (a button made before seals carries none): else nothing happens, and what removing it does now is told."""
+    await add_domains(manager, clock, "spare.test")
+    plan = await plan_removal(manager, "spare.test")
+    domain = await Domain.get(name="spare.test")
+    await _mailbox(domain)
+    for confirmed in (plan.seal, ""):
+        with pytest.raises(RemovalChanged) as changed:
+            await remove_domain(manager, clock, plan.domain_id, confirmed)
+        assert (changed.value.plan.outcome, changed.value.plan.mailboxes) == ("retire", 1)
+        assert (await Domain.get(id=domain.id)).status is DomainStatus.NEW
+    now = changed.value.plan
+    assert now.seal != plan.seal and now == await plan_removal(manager, "spare.test")
+    assert (await remove_domain(manager, clock, now.domain_id, now.seal)).outcome == "retired"
 
 
 # ------------------------------------------------------------------ hundreds of domains in chat

@@ -82,7 +82,8 @@ def test_every_button_runs_a_command_whose_argument_fits(name: str) -> None:
         return
     arg = words[0]
     longest = INT8_CHARS if arg.kind == "int" else known if known is not None else arg.limit
-    assert arg.kind in {"int", "text", "choice", "rest"}, f"/{name}: a button cannot carry a {arg.kind} argument"
+    kinds = {"int", "sealed", "text", "choice", "rest"}
+    assert arg.kind in kinds, f"/{name}: a button cannot carry a {arg.kind} argument"
     assert len(name) + 1 + longest <= BUTTON_DATA_MAX_BYTES, (
         f"{where}: /{name} takes {arg.name} of up to {longest} characters, more than a button carries; "
         "declare a shorter max_length or carry an id"
