@@ -309,35 +309,52 @@ def _edit_line(ctx: Ctx, edit: RecordEdit) -> str:
     return ctx.t(f"dns-apply-{edit.action}", type=edit.rtype, name=name, value=edit.value, old=edit.old)
 
 
-async def _apply(ctx: Ctx, name: str, *, dry_run: bool) -> Reply:
+async def _apply(ctx: Ctx, name: str, *, dry_run: bool, confirmed: str | None = None) -> Reply:
     host = await domains.dns_host(ctx.actor, name, ctx.services["dns_hosts"])
     if host is None:
         plan = await domains.plan_dns(ctx.actor, ctx.clock, name, _config(ctx))
         reply = Reply().add(ctx.t("dns-apply-manual", domain=to_unicode(plan.domain)))
         return reply.add(plan.diff_text or plan.zone_text, "pre")
-    view = await domains.apply_dns(ctx.actor, ctx.clock, name, _config(ctx), host, dry_run=dry_run)
+    try:
+        view = await domains.apply_dns(
+            ctx.actor, ctx.clock, name, _config(ctx), host, dry_run=dry_run, confirmed=confirmed
+        )
+    except domains.ApplyChanged as changed:  # nothing written: the records as they would be now, asked again
+        view, dry_run = changed.view, True
+        if view.result.calls:
+            return _apply_question(ctx, view, Reply().add(ctx.t(changed.key, **changed.params), "error"))
     shown = to_unicode(view.domain)
     if not view.result.calls:
         return Reply().add(ctx.t("dns-apply-nothing", domain=shown, host=view.host))
     if not dry_run:
         return Reply().add(ctx.t("dns-apply-done", domain=shown, host=view.host, count=len(view.edits)))
-    reply = Reply().add(ctx.t("dns-apply-confirm", domain=shown, host=view.host, count=len(view.edits)))
+    return _apply_question(ctx, view)
+
+
+def _apply_question(ctx: Ctx, view: domains.ApplyView, reply: Reply | None = None) -> Reply:
+    """The records an apply writes, and its button: the domain's id and the seal of those records."""
+    shown = to_unicode(view.domain)
+    reply = (reply or Reply()).add(ctx.t("dns-apply-confirm", domain=shown, host=view.host, count=len(view.edits)))
     reply.add("\n".join(_edit_line(ctx, e) for e in view.edits), "pre")
-    reply.buttons.append([Button(ctx.t("dns-apply-button"), "dns_apply_confirm", str(view.domain_id), "primary")])
+    sealed = f"{view.domain_id}.{view.seal}"
+    reply.buttons.append([Button(ctx.t("dns-apply-button"), "dns_apply_confirm", sealed, "primary")])
     return reply
 
 
 @command("dns_apply", Access.MANAGE, Arg("name"), example="acme-mail.ru")
 async def dns_apply(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Shows the records it would write at the DNS host; a button (carrying the domain id) writes them."""
+    """Shows the records it would write at the DNS host; a button (carrying the domain id and the seal of those
+    records) writes them."""
     return await _apply(ctx, args["name"], dry_run=True)
 
 
-@command("dns_apply_confirm", Access.MANAGE, DOMAIN_ID, example="1", button_only=True)
+@command("dns_apply_confirm", Access.MANAGE, SEALED_DOMAIN_ID, example="1.0a1b2c3d", button_only=True)
 async def dns_apply_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Pressing twice is harmless: the second apply finds nothing to change."""
-    name = await domains.domain_name(ctx.actor, args["domain_id"])
-    return await _apply(ctx, name, dry_run=False)
+    """Writes the records its question listed, and no others: a press after the plan changed writes nothing and
+    asks again. Pressing twice is harmless: the second press finds nothing to change."""
+    pressed: Sealed = args["domain_id"]
+    name = await domains.domain_name(ctx.actor, pressed.id)
+    return await _apply(ctx, name, dry_run=False, confirmed=pressed.seal)
 
 
 @command("dns_check", Access.MANAGE, Arg("name", required=False), example="acme-mail.ru")

@@ -48,6 +48,7 @@ from engine.domains.inventory import (
 )
 from engine.domains.plans import (
     WORST_SHOWN,
+    ApplyChanged,
     ApplyView,
     DnsReport,
     DnsSummary,
@@ -72,6 +73,7 @@ __all__ = [
     "REGISTRARS",
     "SETTABLE",
     "WORST_SHOWN",
+    "ApplyChanged",
     "ApplyView",
     "BlacklistReport",
     "BlacklistState",

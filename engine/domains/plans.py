@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -24,6 +25,7 @@ from tortoise.transactions import in_transaction
 from engine.access import SYSTEM, Actor
 from engine.alerts import alert_fingerprint, raise_alert, resolve_alerts, resolve_fingerprints
 from engine.clock import Clock
+from engine.confirm import seal
 from engine.dns.adapters.base import ApplyResult, DnsProvider, apply_plan
 from engine.dns.check import DomainCheck, RecordCheck, ResolverConfig, check_domain, make_resolver
 from engine.dns.dkim import MIN_RSA_BITS, normalize_key_input, parse_dkim
@@ -51,7 +53,7 @@ from engine.domains.common import (
 from engine.domains.protect import drift_detail, drifted_twice, is_wrong, protect, resolve
 from engine.domains.resume import resume_cleared
 from engine.domains.state import INCONCLUSIVE, DnsRow, DnsState, Health, dns_state, unplanned_records
-from engine.errors import UserError
+from engine.errors import Conflict, UserError
 from engine.lifecycle import transition_approval, transition_domain
 from models import Approval, AuditLog, DnsCheck, Domain, Workspace
 from models.enums import ApprovalKind, ApprovalStatus, DmarcPolicy, DnsRecordKind, DnsVerdict, DomainStatus, Severity
@@ -136,21 +138,48 @@ class ApplyView:
     result: ApplyResult
     edits: tuple[RecordEdit, ...]
 
+    @property
+    def seal(self) -> str:
+        """The records it writes, sealed (`engine.confirm.seal`): the confirmation's button carries it."""
+        return seal(*(f"{e.action} {e.rtype} {e.name} {e.value} {e.old}" for e in self.edits))
+
+
+class ApplyChanged(Conflict):
+    """The records an apply would write are no longer the ones its confirmation listed (the domain's settings, its
+    DKIM key or the records at the host changed since): nothing was written, and `view` is the apply as it is now."""
+
+    def __init__(self, view: ApplyView) -> None:
+        super().__init__("error-dns-apply-changed", domain=to_unicode(view.domain))
+        self.view = view
+
 
 async def apply_dns(
-    actor: Actor, clock: Clock, name: str, config: DnsConfig, provider: DnsProvider, *, dry_run: bool = True
+    actor: Actor,
+    clock: Clock,
+    name: str,
+    config: DnsConfig,
+    provider: DnsProvider,
+    *,
+    dry_run: bool = True,
+    confirmed: str | None = None,
 ) -> ApplyView:
     """Bring the domain's zone at its DNS host to the plan. A dry run (the default) only says what it would do.
 
     The plan is built from the host's current records (so the SPF merge keeps what is there); a second apply
-    finds nothing to change and sends no write. A new domain moves to `dns_pending` once applied.
+    finds nothing to change and sends no write. A new domain moves to `dns_pending` once applied. With
+    `confirmed` (a confirmation's `ApplyView.seal`), only the records that confirmation listed are written: a
+    press after the plan changed wrote records nobody had been shown (`ApplyChanged`, nothing written).
     """
     domain = await get_domain(actor, name, manage=True)
     current = await provider.list_records(domain.name)
     plan = build_plan(domain_spec(domain, await domain.workspace, config.tracking_target), current)
     await _adopt_published_dmarc(domain, plan, clock)
-    result = await apply_plan(provider, plan, current=current, dry_run=dry_run)
+    result = await apply_plan(provider, plan, current=current, dry_run=True)
+    view = ApplyView(domain.id, domain.name, provider.name, result, describe_changes(domain.name, result.changes))
+    if not dry_run and confirmed is not None and view.seal != confirmed:
+        raise ApplyChanged(view)
     if not dry_run:
+        result = await apply_plan(provider, plan, current=current, dry_run=False)
         await AuditLog.create(
             workspace_id=domain.workspace_id,
             actor_id=actor.person_id,
@@ -163,7 +192,8 @@ async def apply_dns(
             await transition_domain(
                 domain, DomainStatus.DNS_PENDING, clock=clock, reason="dns applied", actor_id=actor.person_id
             )
-    return ApplyView(domain.id, domain.name, provider.name, result, describe_changes(domain.name, result.changes))
+        return dataclasses.replace(view, result=result)
+    return view
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,26 @@ async def test_dns_apply_asks_first_and_a_second_confirmation_changes_nothing(ru
     assert "regru-secret" not in done.plain_text() + again.plain_text()
 
 
+async def test_a_dns_apply_button_writes_only_the_records_it_listed(runner: Runner, regru) -> None:
+    """/dns_apply listed the records it would write; the button, pressed after the domain's provider had changed,
+    wrote another provider's MX records, which nobody had been shown. Pressed after a change, it writes nothing,
+    says so and lists what would be written now, with a button of its own; a button made before seals asks too."""
+    await say(runner, "/domain_add listed.test")
+    await Domain.filter(name="listed.test").update(registrar="regru")
+    before = (await say(runner, "/dns_apply listed.test")).buttons[0][0]
+    assert (await say(runner, "/domain_set listed.test provider yandex360")).ok
+    domain = await Domain.get(name="listed.test")
+    for arg in (before.arg, str(domain.id)):
+        asked = await say(runner, f"/{before.command} {arg}")
+        assert asked.ok and regru.writes == [], asked.plain_text()
+        assert asked.blocks[0].text == EN("error-dns-apply-changed", domain="listed.test")
+        assert "mx.yandex.net" in asked.plain_text()
+    [[button]] = asked.buttons
+    assert button.arg != before.arg
+    done = await say(runner, f"/{button.command} {button.arg}")
+    assert "records changed" in done.plain_text() and regru.writes
+
+
 async def test_plan_and_zone_export_come_as_files(runner: Runner) -> None:
     await say(runner, "/domain_add acme-mail.ru")
     plan = await say(runner, "/dns_plan acme-mail.ru")
