@@ -265,9 +265,14 @@ async def domain_remove_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def domain_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Return a cooling domain to work by hand. Asks first, showing what the latest checks say (a list or a
     record that could not be checked is named); refused while a list lists it or a swap is waiting."""
-    domain, standing = await domains.resume_preview(ctx.actor, ctx.clock, args["name"])
-    zone = await workspace_zone(domain.workspace_id)
-    reply = Reply().add(ctx.t("domain-resume-confirm", domain=to_unicode(domain.name)))
+    return await _resume_question(ctx, await domains.resume_preview(ctx.actor, ctx.clock, args["name"]))
+
+
+async def _resume_question(ctx: Ctx, asked: domains.Resumable, reply: Reply | None = None) -> Reply:
+    """The question, and its button: the domain's id and the seal of what the question shows."""
+    zone = await workspace_zone(asked.workspace_id)
+    standing = asked.standing
+    reply = (reply or Reply()).add(ctx.t("domain-resume-confirm", domain=to_unicode(asked.name)))
     reply.add(_blacklist_text(ctx, standing.blacklists, zone))
     if standing.dns.health == Health.BAD:
         records = ", ".join(ctx.t(f"dns-record-{r.value}") for r in standing.dns.records)
@@ -276,14 +281,21 @@ async def domain_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
         reply.add(ctx.t("domain-never-checked"))
     elif (line := _dns_state_text(ctx, standing.dns, zone)) is not None:
         reply.add(line)
-    reply.buttons.append([Button(ctx.t("domain-resume-button"), "domain_resume_confirm", str(domain.id), "primary")])
+    sealed = f"{asked.domain_id}.{asked.seal}"
+    reply.buttons.append([Button(ctx.t("domain-resume-button"), "domain_resume_confirm", sealed, "primary")])
     return reply
 
 
-@command("domain_resume_confirm", Access.MANAGE, DOMAIN_ID, example="1", button_only=True)
+@command("domain_resume_confirm", Access.MANAGE, SEALED_DOMAIN_ID, example="1.0a1b2c3d", button_only=True)
 async def domain_resume_confirm(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Checked again on the press: a second press finds the domain active and says so."""
-    domain = await domains.resume_domain(ctx.actor, ctx.clock, args["domain_id"])
+    """Checked again on the press: a second press finds the domain active and says so; a domain that stands
+    otherwise than the question showed is left as it is, and asked about again."""
+    pressed: Sealed = args["domain_id"]
+    try:
+        domain = await domains.resume_domain(ctx.actor, ctx.clock, pressed.id, pressed.seal)
+    except domains.ResumeChanged as changed:
+        note = Reply().add(ctx.t(changed.key, **changed.params), "error")
+        return await _resume_question(ctx, changed.now, note)
     return Reply().add(ctx.t("domain-resume-done", domain=to_unicode(domain.name)))
 
 

@@ -65,7 +65,7 @@ from engine.domains.plans import (
     set_dkim,
     summarize_dns,
 )
-from engine.domains.resume import Standing, resume_domain, resume_preview
+from engine.domains.resume import Resumable, ResumeChanged, Standing, resume_domain, resume_preview
 from engine.domains.state import BlacklistState, DnsState, Health
 
 __all__ = [
@@ -93,6 +93,8 @@ __all__ = [
     "PlanView",
     "Removal",
     "RemovalChanged",
+    "Resumable",
+    "ResumeChanged",
     "RowError",
     "Standing",
     "StoredListing",

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from engine.access import Actor
 from engine.alerts import raise_alert, resolve_alerts
 from engine.clock import Clock
+from engine.confirm import seal
 from engine.dns.names import to_unicode
 from engine.domains.common import dns_rows, get_domain, get_domain_by_id, latest_listings
 from engine.domains.reserve import SWAP_WAITING, swap_blocks
@@ -123,20 +124,51 @@ async def _resume(domain: Domain, clock: Clock, *, reason: str, actor_id: int | 
     log.info("domain resumed", domain_id=domain.id, by_hand=actor_id is not None)
 
 
-async def resume_preview(actor: Actor, clock: Clock, name: str) -> tuple[Domain, Standing]:
+@dataclass(frozen=True)
+class Resumable:
+    """A cooling domain a person is asked about resuming: what the question shows, and its `seal`."""
+
+    domain_id: int
+    name: str
+    workspace_id: int
+    standing: Standing
+    seal: str
+    """What the question showed (`engine.confirm.seal`): this time the domain was cooled, and how its lists and
+    records stood (listed, clean or unknown; right, wrong or never checked). Its button carries it."""
+
+
+async def _resumable(domain: Domain, clock: Clock) -> Resumable:
+    standing = await _may_resume(domain, clock)
+    moment = domain.status_changed_at.isoformat() if domain.status_changed_at else ""
+    sealed = seal(moment, standing.blacklists.health, standing.dns.health, standing.dns.never_checked)
+    return Resumable(domain.id, domain.name, domain.workspace_id, standing, sealed)
+
+
+class ResumeChanged(Conflict):
+    """The domain no longer stands as its resume's question showed (cooled again since, its records gone wrong,
+    a list that could not be checked): nothing was done; `now` is the question as it would be now."""
+
+    def __init__(self, now: Resumable) -> None:
+        super().__init__("error-domain-resume-changed", domain=to_unicode(now.name))
+        self.now = now
+
+
+async def resume_preview(actor: Actor, clock: Clock, name: str) -> Resumable:
     """What the confirmation of a manual resume shows: the domain and its standing. Refused (`Conflict`) for a
     domain that is not cooling, one a list still lists on its latest check, and one a swap is waiting for;
     lists or records that could not be checked do not stop a person who decides (the confirmation names them)."""
-    domain = await get_domain(actor, name, manage=True)
-    return domain, await _may_resume(domain, clock)
+    return await _resumable(await get_domain(actor, name, manage=True), clock)
 
 
-async def resume_domain(actor: Actor, clock: Clock, domain_id: int) -> Domain:
+async def resume_domain(actor: Actor, clock: Clock, domain_id: int, confirmed: str | None = None) -> Domain:
     """A manager's own return of a cooling domain to work (`cooled_from`), once confirmed in chat (the button
-    carries the id): checked again, so a listing seen since the preview still refuses, and a second press finds it
-    back at work."""
+    carries the id and `confirmed`, the `Resumable.seal` of what it showed): checked again, so a listing seen since
+    the preview still refuses, a domain that stands otherwise than it showed (its records gone wrong meanwhile,
+    cooled again for another cause) is left as it is (`ResumeChanged`), and a second press finds it back at work."""
     domain = await get_domain_by_id(actor, domain_id, manage=True)
-    await _may_resume(domain, clock)
+    now = await _resumable(domain, clock)
+    if confirmed is not None and now.seal != confirmed:
+        raise ResumeChanged(now)
     await _resume(domain, clock, reason="resumed by hand", actor_id=actor.person_id)
     return domain
 

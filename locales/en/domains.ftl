@@ -9,6 +9,7 @@ error-domain-gone = This domain (no. { $id }) is no longer in your workspace —
 error-domain-retired = Domain { $name } is already retired.
 error-domain-remove-changed = { $domain } has changed since you asked to remove it: nothing was done. This is what removing it does now:
 error-dns-apply-changed = The records for { $domain } have changed since you reviewed them: nothing was written. This is what will be written now:
+error-domain-resume-changed = { $domain } no longer stands as it did when you asked to resume it: nothing was done. This is what the checks say now:
 error-domain-names-control = The domain list holds control characters (lines { $lines }) — that does not look like text. Type the domains separated by spaces or send a CSV.
 error-domain-set-field = “{ $field }” cannot be set. You can set: { $choices }. Example: /domain_set acme-mail.ru provider yandex360
 error-domain-set-provider = Unknown mail provider “{ $value }”. Choose one of: { $choices }.

@@ -9,6 +9,7 @@ error-domain-gone = Этого домена (№{ $id }) больше нет в 
 error-domain-retired = Домен { $name } уже выведен из работы.
 error-domain-remove-changed = { $domain } изменился с тех пор, как вы спросили об удалении: ничего не сделано. Вот что удаление сделает теперь:
 error-dns-apply-changed = Записи для { $domain } изменились с тех пор, как вы их просмотрели: ничего не записано. Вот что будет записано теперь:
+error-domain-resume-changed = { $domain } уже не такой, каким был, когда вы спросили о возврате в работу: ничего не сделано. Вот что показывают проверки теперь:
 error-domain-names-control = В списке доменов есть управляющие символы (строки { $lines }) — похоже, вставлен не текст. Напишите домены через пробел или пришлите CSV.
 error-domain-set-field = Нельзя изменить «{ $field }». Можно: { $choices }. Пример: /domain_set acme-mail.ru provider yandex360
 error-domain-set-provider = Почтовый провайдер «{ $value }» не знаком. Можно: { $choices }.

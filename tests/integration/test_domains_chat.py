@@ -414,6 +414,32 @@ async def test_a_manager_resumes_a_cooling_domain_by_hand_refused_while_listed_o
     assert notice.data["how"] == "hand"
 
 
+async def test_a_resume_button_acts_only_on_the_cooling_it_asked_about(runner: Runner, knot: DnsServer) -> None:
+    """A Resume button left unpressed still resumed the domain after it had gone back to work and been cooled
+    again for another cause, which its question had never shown. Pressed after the domain changed, it does
+    nothing, says so and asks again, with what the checks say now; the new question's button resumes it."""
+    assert (await say(runner, "/domain_add cool.test")).ok
+    domain = await Domain.get(name="cool.test")
+    clock = FrozenClock(NOW)
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING, DomainStatus.ACTIVE, DomainStatus.COOLING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    (before,) = (await say(runner, "/domain_resume cool.test")).buttons[0]
+    clock.advance(dt.timedelta(days=2))
+    for status in (DomainStatus.ACTIVE, DomainStatus.COOLING):  # resumed, then cooled again
+        await transition_domain(domain, status, clock=clock, reason="test")
+
+    asked = await say(runner, f"/{before.command} {before.arg}")
+    assert asked.ok and asked.blocks[0].text == EN("error-domain-resume-changed", domain="cool.test")
+    assert EN("domain-resume-confirm", domain="cool.test") in asked.plain_text()
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING
+    ((button,),) = asked.buttons
+    assert button.arg != before.arg
+    assert (await say(runner, f"/{button.command} {button.arg}")).plain_text() == EN(
+        "domain-resume-done", domain="cool.test"
+    )
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE
+
+
 async def test_a_setting_change_and_a_drift_are_said_in_words_not_stored_values(
     runner: Runner, knot: DnsServer
 ) -> None:
