@@ -40,6 +40,11 @@ CHAT_SETUP: Final = frozenset({"bind", "unbind"})
 they act there as anywhere else, and say which workspace they connected."""
 
 
+WAYFINDING: Final = frozenset({"workspaces", "use", "whoami"})
+"""Commands anyone may run that name workspaces: in a shared chat they list, choose and show the chat's workspaces
+only (`in_shared_chat(choosing=True)`), never the person's other clients."""
+
+
 class Runner:
     def __init__(
         self, clock: Clock, *, admins: Mapping[Platform, set[str]] | None = None, services: dict[str, Any] | None = None
@@ -86,7 +91,11 @@ class Runner:
     async def _in_chat(cmd: Command | None, actor: Actor, chat_id: str, *, shared: bool) -> Actor:
         """In a shared chat (`shared`: a group, where everyone reads the answer), a command that reads or changes a
         workspace acts in the workspace the chat is bound to (`in_shared_chat`)."""
-        if not shared or cmd is None or cmd.access not in {Access.READ, Access.MANAGE} or cmd.name in CHAT_SETUP:
+        if not shared or cmd is None:
+            return actor
+        if cmd.name in WAYFINDING:
+            return await in_shared_chat(actor, actor.platform, chat_id, choosing=True)
+        if cmd.access not in {Access.READ, Access.MANAGE} or cmd.name in CHAT_SETUP:
             return actor
         return await in_shared_chat(actor, actor.platform, chat_id)
 

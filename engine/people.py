@@ -71,7 +71,7 @@ async def resolve_actor(identity: Identity) -> Actor:
     )
 
 
-async def in_shared_chat(actor: Actor, platform: Platform, chat_id: str) -> Actor:
+async def in_shared_chat(actor: Actor, platform: Platform, chat_id: str, *, choosing: bool = False) -> Actor:
     """The actor in a shared chat (a group): in the workspace the chat is bound to. Everyone there reads the
     answer, so it must be that workspace's: a manager of two clients, whose current workspace was the other one,
     posted that client's domains, campaigns and report into this client's group. The person acts there with their
@@ -81,7 +81,11 @@ async def in_shared_chat(actor: Actor, platform: Platform, chat_id: str) -> Acto
 
     There the actor is confined to the chat's workspaces (`Actor.confined_to`): what reaches beyond the current
     workspace (a manager's approvals and alerts of all their workspaces, /workspace of another) stops at them,
-    and an agency admin's agency-wide views are closed (they are no chat's people's)."""
+    and an agency admin's agency-wide views are closed (they are no chat's people's).
+
+    `choosing`: for the commands that find one's way among workspaces (/workspaces, /use, /whoami), which list
+    and pick among the chat's workspaces only (the names of the person's other clients are nobody's there): a
+    person of several of them, none current, is confined to them with none chosen, so /use can choose one."""
     if not actor.member_of and not actor.is_admin:
         return actor  # nobody's member: nothing of theirs to show, and the role check refuses them as it does anywhere
     bound = {b.workspace_id for b in await ChatBinding.filter(platform=platform, chat_id=chat_id)}
@@ -99,6 +103,9 @@ async def in_shared_chat(actor: Actor, platform: Platform, chat_id: str) -> Acto
     if not roles:
         raise Forbidden("error-chat-not-yours")
     if len(roles) > 1:
+        if choosing:
+            role = Role.ADMIN if actor.is_admin else None
+            return replace(actor, workspace_id=None, role=role, confined_to=confined_to)
         raise Forbidden("error-chat-choose-workspace")
     [(workspace_id, role)] = roles.items()
     return replace(actor, workspace_id=workspace_id, role=role, confined_to=confined_to)
@@ -187,15 +194,22 @@ class WorkspaceSummary:
 
 
 async def list_workspaces(actor: Actor) -> list[WorkspaceSummary]:
-    """Admins see all workspaces; others the ones they belong to."""
-    if actor.is_admin:
-        rows = await Workspace.filter(archived_at=None).order_by("slug")
-        return [WorkspaceSummary(w.id, w.slug, w.name, "admin", w.id == actor.workspace_id) for w in rows]
+    """Admins see all workspaces; others the ones they belong to. In a shared chat (`Actor.confined_to`), only the
+    chat's: a manager's /workspaces in one client's group listed the names of their other clients there."""
+    if actor.role is Role.ADMIN:
+        rows = Workspace.filter(archived_at=None)
+        if actor.confined:
+            rows = rows.filter(id__in=actor.confined_to)
+        return [
+            WorkspaceSummary(w.id, w.slug, w.name, "admin", w.id == actor.workspace_id)
+            for w in await rows.order_by("slug")
+        ]
     if actor.person_id is None:
         return []
-    memberships = await Membership.filter(person_id=actor.person_id, workspace__archived_at=None).prefetch_related(
-        "workspace"
-    )
+    query = Membership.filter(person_id=actor.person_id, workspace__archived_at=None)
+    if actor.confined:
+        query = query.filter(workspace_id__in=actor.confined_to)
+    memberships = await query.prefetch_related("workspace")
     return sorted(
         (
             WorkspaceSummary(
@@ -236,7 +250,11 @@ async def workspace_summary(actor: Actor, slug: str | None = None) -> WorkspaceS
 
 
 async def use_workspace(actor: Actor, slug: str) -> Workspace:
-    """Make `slug` the actor's current workspace (`error-workspace-not-found` unless it is theirs)."""
+    """Make `slug` the actor's current workspace (`error-workspace-not-found` unless it is theirs). In a shared
+    chat, only one of the chat's (`Forbidden("error-chat-use-private")` for any other, whether it exists or not):
+    the answer names the workspace for everyone there to read."""
+    if actor.confined and not await Workspace.exists(slug=slug.strip().lower(), id__in=actor.confined_to):
+        raise Forbidden("error-chat-use-private")
     workspace, _ = await _visible_workspace(actor, slug)
     await Person.filter(id=actor.person_id).update(current_workspace_id=workspace.id)
     return workspace

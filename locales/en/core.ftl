@@ -23,6 +23,7 @@ error-stale-state = { $machine } has just changed its state (it was "{ $current 
 error-no-workspace = Choose a workspace first: /workspaces, then /use <name>.
 error-chat-not-yours = This chat is connected to another workspace: other people read it, so your workspace's data is not shown here. Ask the bot in a private chat.
 error-chat-choose-workspace = This chat is connected to several workspaces, and your current one is not among them. Choose one of them: /workspaces, then /use <name>.
+error-chat-use-private = In this chat only the workspaces connected to it can be chosen: other people read it. Choose another workspace in a private chat with the bot.
 error-bad-slug = "{ $slug }" cannot name a workspace: 2–40 characters, lowercase Latin letters, digits and hyphens, e.g. acme-spb.
 error-workspace-not-found = There is no workspace "{ $slug }" (or you have no access to it).
 error-workspace-exists = The workspace "{ $slug }" already exists. Choose another name.

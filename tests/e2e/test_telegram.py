@@ -335,7 +335,7 @@ async def test_a_bound_group_hears_only_about_its_own_workspace(telegram: Telegr
     group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
     await ask(group, "/use acme")
     await ask(group, "/bind client")
-    assert await ask(group, "/use rival") == EN("use-done", slug="rival", name="RIVAL")
+    assert await ask(anna, "/use rival") == EN("use-done", slug="rival", name="RIVAL")  # not in ACME's group
 
     domains = await ask(group, "/domains")
     assert "acme-mail.test" in domains and "rival-mail.test" not in domains
@@ -366,7 +366,7 @@ async def test_a_managers_group_of_two_workspaces_decides_either_ones_approvals(
     await ask(anna, f"/start {await telegram.invite('rival', 'manager')}")
     team = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
     for slug in ("rival", "acme"):
-        await ask(team, f"/use {slug}")
+        await ask(anna, f"/use {slug}")  # in her private chat: the group chooses among its own workspaces only
         done = EN("bind-done", workspace=slug.upper(), slug=slug, purposes=EN("purpose-alerts"))
         assert await ask(team, "/bind alerts") == done
     rival = await Workspace.get(slug="rival")
@@ -375,6 +375,44 @@ async def test_a_managers_group_of_two_workspaces_decides_either_ones_approvals(
     assert "rival-mail.test" in await ask(team, "/approvals")
     rejected = EN("approval-rejected", id=approval.id, subject="rival-mail.test")
     assert await ask(team, f"/reject {approval.id}") == rejected
+
+
+async def test_a_bound_group_names_only_its_own_workspaces(telegram: TelegramRig) -> None:
+    """In ACME's client group, Anna's /workspaces listed her other clients by name and slug, /whoami named her
+    current one, RIVAL, and /use rival switched to it there, naming it for ACME's client to read. In a bound group
+    they list, show and choose the group's workspaces only; her private chat still has them all. In a group of two
+    of her workspaces, none of them current, /workspaces and /use choose between the two, as the refusal of other
+    commands there advises."""
+    for slug in ("rival", "acme", "beta"):
+        await telegram.admin(f"/workspace_new {slug} {slug.upper()}")
+    anna = await member(telegram, ANNA, "manager", first_name="Anna")
+    for slug in ("rival", "beta"):
+        await ask(anna, f"/start {await telegram.invite(slug, 'manager')}")
+    group = telegram.user(ANNA, chat_id=GROUP, first_name="Anna")
+    await ask(anna, "/use acme")
+    await ask(group, "/bind client")
+    await ask(anna, "/use rival")
+
+    listed = await ask(group, "/workspaces")
+    assert "acme — ACME" in listed and "rival" not in listed.lower() and "beta" not in listed.lower(), listed
+    role = EN("role-manager")
+    assert await ask(group, "/whoami") == EN("whoami", platform="Telegram", id=ANNA, role=role, workspace="acme")
+    for slug in ("rival", "nosuch"):  # whether it exists or not
+        assert await ask(group, f"/use {slug}") == ERROR_MARK + EN("error-chat-use-private")
+    assert (await Person.get(external_id=str(ANNA))).current_workspace_id == (await Workspace.get(slug="rival")).id
+    mine = await ask(anna, "/workspaces")
+    assert "acme" in mine and "rival" in mine and "beta" in mine
+
+    team = telegram.user(ANNA, chat_id=GROUP - 1, first_name="Anna")
+    for slug in ("beta", "acme"):
+        await ask(anna, f"/use {slug}")
+        await ask(team, "/bind alerts")
+    await ask(anna, "/use rival")
+    assert await ask(team, "/domains") == ERROR_MARK + EN("error-chat-choose-workspace")
+    listed = await ask(team, "/workspaces")
+    assert "acme — ACME" in listed and "beta — BETA" in listed and "rival" not in listed.lower(), listed
+    assert await ask(team, "/use beta") == EN("use-done", slug="beta", name="BETA")
+    assert "rival" not in (await ask(team, "/whoami")).lower()
 
 
 async def test_a_group_is_listed_and_disconnected_from_inside_it(telegram: TelegramRig) -> None:

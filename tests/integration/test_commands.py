@@ -732,3 +732,20 @@ async def test_a_revoked_slack_manager_no_longer_gets_the_workspaces_alerts_in_t
     acme = await Workspace.get(slug="acme")
     assert [b.chat_id for b in await people.chats_for(acme.id, ChatPurpose.ALERTS)] == ["C0TEAM", "D0BORIS"]
     assert await AuditLog.filter(workspace_id=acme.id, action="chat.unbind", subject="slack:D0ANNA").count() == 1
+
+
+async def test_an_admins_workspaces_in_a_bound_group_are_the_groups_own(runner: Runner) -> None:
+    """An agency admin's /workspaces in a client's group listed every client of the agency there, /whoami named
+    the admin's current one and /use switched to any; in a shared chat they list, show and choose its own."""
+    await _say(runner, "1", "/workspace_new beta Beta")
+    await _say(runner, "1", "/workspace_new acme ACME")
+    assert (await _say(runner, "1", "/bind client", chat="-900")).ok
+    await _say(runner, "1", "/use beta")
+    admin = runner.identity(TG, "1", "user1", "ru")
+    listed = (await runner.run_line(admin, "-900", "/workspaces", shared=True)).plain_text()
+    assert "acme — ACME" in listed and "beta" not in listed, listed
+    whoami = (await runner.run_line(admin, "-900", "/whoami", shared=True)).plain_text()
+    assert whoami.endswith("Текущее пространство: acme."), whoami
+    refused = await runner.run_line(admin, "-900", "/use beta", shared=True)
+    assert refused.plain_text() == RU("error-chat-use-private")
+    assert "beta" in (await _say(runner, "1", "/workspaces")).plain_text()  # elsewhere: every workspace
