@@ -370,14 +370,8 @@ class SilentUdpServer(_LoopbackService):
 
     def start(self) -> None:
         """Bind the UDP and TCP sockets."""
-        for _attempt in range(20):
-            try:
-                self._sockets = _bind_udp_tcp(LOOPBACK, 0)
-            except OSError:
-                continue
-            self._sockets[1].listen(64)
-            return
-        raise OSError("no free loopback port with both UDP and TCP free")
+        self._sockets = _free_udp_tcp()
+        self._sockets[1].listen(64)
 
     def stop(self) -> None:
         """Close both sockets."""
@@ -440,14 +434,7 @@ class TruncatingServer(_LoopbackService):
 
     def start(self) -> None:
         """Bind both sockets and answer UDP in a background thread."""
-        for _attempt in range(20):
-            try:
-                self._sockets = _bind_udp_tcp(LOOPBACK, 0)
-            except OSError:
-                continue
-            break
-        else:
-            raise OSError("no free loopback port with both UDP and TCP free")
+        self._sockets = _free_udp_tcp()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, args=(self._sockets[0],), name="tc-dns", daemon=True)
         self._thread.start()
@@ -543,6 +530,16 @@ def _has_ipv6_loopback() -> bool:
     except OSError:
         return False
     return True
+
+
+def _free_udp_tcp() -> tuple[socket.socket, socket.socket]:
+    """A UDP and a TCP socket bound to one free loopback port (a few tries: the UDP port's TCP twin may be taken)."""
+    for _attempt in range(20):
+        try:
+            return _bind_udp_tcp(LOOPBACK, 0)
+        except OSError:
+            continue
+    raise OSError("no free loopback port with both UDP and TCP free")
 
 
 def _bind_udp_tcp(host: str, port: int) -> tuple[socket.socket, socket.socket]:

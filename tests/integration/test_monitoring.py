@@ -24,6 +24,7 @@ from engine.inbox import SyncOptions, sync_mailbox
 from engine.mailboxes import pause_mailbox, resume_mailbox
 from engine.monitoring import metrics, report, service
 from engine.monitoring.health import health_factors
+from engine.people import Identity
 from engine.reports import summary
 from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.why import protections
@@ -551,27 +552,31 @@ async def test_a_days_bounces_of_earlier_sends_read_as_counts_not_as_a_share_ove
     assert "150" not in card
 
 
+async def health_with_an_unread_inbox(unread: Mailbox, boxes: list[Mailbox]) -> tuple[Runner, Identity, str]:
+    """`/health` (ru) after two failed syncs of `unread` over more than an hour (its IMAP port has nobody listening),
+    every mailbox of `boxes` with 40 sends yesterday: the runner, the admin, and what it said."""
+    vault = Vault([generate_key()])
+    await Mailbox.filter(id=unread.id).update(imap_port=1, secret_enc=vault.encrypt("pw"), created_at=LONG_AGO)
+    for box in boxes:
+        await events(box, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    clock = FrozenClock(NOW)
+    for _ in range(2):
+        result = await sync_mailbox(SYSTEM, unread.id, clock=clock, vault=vault, options=SyncOptions(timeout_s=2))
+        assert result.key == "error-imap-connect"
+        clock.advance(dt.timedelta(hours=1))
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(me, "c1", "/use acme")
+    return runner, me, (await runner.run_line(me, "c1", "/health")).plain_text()
+
+
 async def test_health_does_not_show_a_mailbox_whose_inbox_goes_unread_as_clean() -> None:
     """A mailbox whose inbox could not be read for hours showed "hard bounces 0 %" with a green mark: its bounces
     and replies were never read, so the rates measured nothing. Its line now says since when its inbox goes unread
     and is not green; a mailbox read fine stays green."""
     _, boxes = await fleet(1, 2)
     unread, fine = boxes
-    vault = Vault([generate_key()])
-    # port 1: nothing listens there
-    await Mailbox.filter(id=unread.id).update(imap_port=1, secret_enc=vault.encrypt("pw"), created_at=LONG_AGO)
-    for box in boxes:
-        await events(box, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
-    clock = FrozenClock(NOW)
-    for _ in range(2):  # two failed syncs over more than an hour: the inbox is unreachable
-        result = await sync_mailbox(SYSTEM, unread.id, clock=clock, vault=vault, options=SyncOptions(timeout_s=2))
-        assert result.key == "error-imap-connect"
-        clock.advance(dt.timedelta(hours=1))
-
-    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
-    me = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
-    await runner.run_line(me, "c1", "/use acme")
-    said = (await runner.run_line(me, "c1", "/health")).plain_text()
+    runner, me, said = await health_with_an_unread_inbox(unread, boxes)
 
     [line] = [line for line in said.splitlines() if unread.address in line]
     since = (await Alert.get(kind="inbox_unreachable")).data["since"]
@@ -586,21 +591,7 @@ async def test_health_does_not_show_a_domain_whose_mailboxes_inboxes_go_unread_a
     rates added up. The domain's line now says how many of its mailboxes go unread; a domain read fine stays green."""
     _, boxes = await fleet(2, 2)
     unread = boxes[0]
-    vault = Vault([generate_key()])
-    # port 1: nothing listens there
-    await Mailbox.filter(id=unread.id).update(imap_port=1, secret_enc=vault.encrypt("pw"), created_at=LONG_AGO)
-    for box in boxes:
-        await events(box, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
-    clock = FrozenClock(NOW)
-    for _ in range(2):  # two failed syncs over more than an hour: the inbox is unreachable
-        result = await sync_mailbox(SYSTEM, unread.id, clock=clock, vault=vault, options=SyncOptions(timeout_s=2))
-        assert result.key == "error-imap-connect"
-        clock.advance(dt.timedelta(hours=1))
-
-    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
-    me = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
-    await runner.run_line(me, "c1", "/use acme")
-    said = (await runner.run_line(me, "c1", "/health")).plain_text()
+    runner, me, said = await health_with_an_unread_inbox(unread, boxes)
 
     ru = translator("ru")
     domain_lines = {name: next(line for line in said.splitlines() if f" {name} " in line) for name in ("acme0.test",
