@@ -115,7 +115,14 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Mailboxes and domains worst first (7 days); a mailbox or a domain in detail (1 day, 7 days, last 100)."""
     found = await report.health(ctx.actor, ctx.clock, args["target"])
     if not found:
-        return Reply().add(ctx.t("health-none"))
+        idle = await report.unwatched(ctx.actor)  # mailboxes there are, but none sends: say which, not "none yet"
+        if not idle:
+            return Reply().add(ctx.t("health-none"))
+        states = ", ".join(
+            ctx.t("label-count", label=ctx.t(f"mailbox-status-{status.value}"), count=n) for status, n in idle.items()
+        )
+        key = "health-none-idle" if ctx.actor.can_manage() else "health-none-idle-read"
+        return Reply().add(ctx.t(key, count=sum(idle.values()), states=states))
     if args["target"]:  # a mailbox's card, or a domain's card and a line for each of its mailboxes, worst first
         reply = Reply().add(ctx.t("health-title-one", target=args["target"]), "title")
         cards = [s for s in found if s.kind == "domain"] or found[:1]

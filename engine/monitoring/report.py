@@ -4,6 +4,7 @@ first, each rate with its sample), and the protection thresholds in force with t
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
@@ -124,6 +125,18 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
             )
         )
     return sorted(found, key=lambda s: (s.kind != "domain", -s.badness, s.name))
+
+
+async def unwatched(actor: Actor) -> dict[MailboxStatus, int]:
+    """The workspace's mailboxes /health does not watch, by status: paused by hand, or new (warmup never started);
+    retired ones left out. They send nothing, so the overview has no line for them — and a workspace whose every
+    mailbox is paused was told it had "no mailboxes yet"; /health says what they are instead."""
+    workspace_id = require_reader(actor)
+    hidden = [*_SHOWN, MailboxStatus.RETIRED]
+    statuses = (
+        await Mailbox.filter(workspace_id=workspace_id).exclude(status__in=hidden).values_list("status", flat=True)
+    )
+    return dict(sorted(Counter(MailboxStatus(str(s)) for s in statuses).items()))
 
 
 async def _inbox_unread(workspace_id: int, boxes: Sequence[Mailbox]) -> dict[int, str]:

@@ -15,6 +15,14 @@ health-campaigns-more = …and { $count } more { $count ->
    *[other] campaigns
 }: /campaigns
 health-none = No mailboxes to watch yet.
+health-none-idle = Nothing to watch yet: { $count ->
+    [one] the only mailbox sends nothing
+   *[other] none of the { $count } mailboxes sends anything
+} — { $states }. Resume a mailbox: /mailbox_resume <address>; start warmup: /warmup_start all
+health-none-idle-read = Nothing to watch yet: { $count ->
+    [one] the only mailbox sends nothing
+   *[other] none of the { $count } mailboxes sends anything
+} — { $states }.
 health-title = Health: { $count } { $count ->
     [one] mailbox or domain
    *[other] mailboxes and domains

@@ -16,6 +16,8 @@ health-campaigns-more = …и ещё { $count } { $count ->
    *[many] кампаний
 }: /campaigns
 health-none = Пока нет ящиков для наблюдения.
+health-none-idle = Наблюдать пока не за чем: ни один из ящиков ({ $count }) не отправляет — { $states }. Возобновить ящик: /mailbox_resume <адрес>; начать прогрев: /warmup_start all
+health-none-idle-read = Наблюдать пока не за чем: ни один из ящиков ({ $count }) не отправляет — { $states }.
 health-title = Здоровье ящиков и доменов (всего { $count }), худшие сверху (за 7 дней)
 health-title-one = Здоровье: { $target }
 health-more = …и ещё { $count }. Укажите ящик или домен: /health <адрес или домен>

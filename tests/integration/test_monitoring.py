@@ -31,7 +31,19 @@ from engine.sending.why import protections
 from engine.stats import PIXEL_DATA, EventRecord, record_events
 from engine.warmup import Composed, Persona
 from jobs import worker
-from models import AgencySetting, Alert, AuditLog, Campaign, Domain, Mailbox, OutboundMessage, Suppression, Workspace
+from models import (
+    AgencySetting,
+    Alert,
+    AuditLog,
+    Campaign,
+    Domain,
+    Mailbox,
+    Membership,
+    OutboundMessage,
+    Person,
+    Suppression,
+    Workspace,
+)
 from models.enums import (
     AlertStatus,
     CampaignStatus,
@@ -601,3 +613,28 @@ async def test_health_does_not_show_a_domain_whose_mailboxes_inboxes_go_unread_a
     card = (await runner.run_line(me, "c1", "/health acme0.test")).plain_text()
     head = next(line for line in card.splitlines() if " acme0.test (" in line)
     assert ru("health-domain-inbox-unread", count=1, total=2) in head and "🟢" not in head, card
+
+
+async def test_health_of_a_workspace_whose_mailboxes_are_all_paused_says_so() -> None:
+    """A workspace whose three mailboxes were all paused by hand (and one new, its warmup never started) asked
+    /health and read "No mailboxes to watch yet." It now says none of them sends, and what they are; a client
+    reads the same without the commands it may not run."""
+    ws, boxes = await fleet(1, 4)
+    await Mailbox.filter(id__in=[b.id for b in boxes[:3]]).update(status=MailboxStatus.PAUSED)
+    await Mailbox.filter(id=boxes[3].id).update(status=MailboxStatus.NEW, warmup_started_on=None)
+    client = await Person.create(platform=Platform.TELEGRAM, external_id="2", display_name="client")
+    await Membership.create(person=client, workspace=ws, role=Role.CLIENT)
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    for external_id, locale, key in (("1", "ru", "health-none-idle"), ("2", "en", "health-none-idle-read")):
+        me = runner.identity(Platform.TELEGRAM, external_id, "someone", locale)
+        await runner.run_line(me, "c1", "/use acme")
+        t = translator(locale)
+        idle = (("new", 1), ("paused", 3))
+        states = ", ".join(t("label-count", label=t(f"mailbox-status-{s}"), count=n) for s, n in idle)
+        said = (await runner.run_line(me, "c1", "/health")).plain_text()
+        assert said == t(key, count=4, states=states)
+        assert ("/mailbox_resume" in said) is (external_id == "1")  # a client may not resume one
+
+    await Mailbox.filter(workspace_id=ws.id).update(status=MailboxStatus.RETIRED)  # none left: "none yet", as before
+    admin = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    assert (await runner.run_line(admin, "c1", "/health")).plain_text() == translator("ru")("health-none")
