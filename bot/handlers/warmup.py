@@ -126,6 +126,12 @@ async def warmup(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply.add("\n".join(stages))
     if view.paused:
         reply.add(ctx.t("warmup-paused-count", count=view.paused))
+    if view.stopped:  # counted in a stage above, but sending no warmup now
+        states = ", ".join(
+            ctx.t("label-count", label=ctx.t(f"mailbox-status-{status.value}"), count=n)
+            for status, n in view.stopped.items()
+        )
+        reply.add(ctx.t("warmup-stopped-count", count=sum(view.stopped.values()), states=states))
     if view.worst:
         worst = [f"{address}: {_placement(ctx, p)}" for address, p in view.worst]
         reply.add(ctx.t("warmup-worst") + "\n" + "\n".join(worst))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from tortoise.transactions import in_transaction
@@ -57,6 +57,9 @@ class Overview:
     paused: int
     worst: tuple[tuple[str, Placement], ...]  # (address, placement) of warming mailboxes, lowest score first
     unmeasured: int  # warming mailboxes with not enough data yet
+    stopped: dict[MailboxStatus, int] = field(default_factory=dict)
+    """Mailboxes counted in a stage that send no warmup now (paused, cooling down, disabled), by status: "warming
+    up: 3" alone read as warmup going on for three mailboxes disabled by login failures."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +221,7 @@ async def warmup_overview(actor: Actor, clock: Clock) -> Overview:
         paused=sum(1 for r in rows if r["warmup_paused_at"] is not None),
         worst=tuple(measured[:WORST_SHOWN]),
         unmeasured=len(warming) - len(measured),
+        stopped=dict(sorted(Counter(MailboxStatus(str(r["status"])) for r in rows if r["status"] in STOPPED).items())),
     )
 
 

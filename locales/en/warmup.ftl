@@ -12,6 +12,7 @@ warmup-stage-waiting = period over, waiting for good placement
 warmup-stage-ready = ready, will go to work at the next check
 warmup-stage-graduated = working (maintenance warmup)
 warmup-paused-count = Warmup paused: { $count }
+warmup-stopped-count = Sending no warmup now ({ $count }): { $states }
 warmup-worst = Lowest inbox placement:
 warmup-unmeasured = Not enough placement data yet: { $count }
 warmup-domain-empty = Domain { $domain } has no mailboxes.

@@ -9,6 +9,7 @@ warmup-stage-waiting = срок прошёл, ждут хорошей доста
 warmup-stage-ready = готовы, перейдут в работу при следующей проверке
 warmup-stage-graduated = в работе (поддерживающий прогрев)
 warmup-paused-count = Прогрев на паузе: { $count }
+warmup-stopped-count = Сейчас не шлют прогрев ({ $count }): { $states }
 warmup-worst = Хуже всего доходят во «Входящие»:
 warmup-unmeasured = Пока мало данных о доставляемости: { $count }
 warmup-domain-empty = У домена { $domain } нет ящиков.

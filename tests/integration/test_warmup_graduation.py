@@ -14,6 +14,7 @@ from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.errors import Conflict, Forbidden, NotFound, UserError
+from engine.i18n import translator
 from engine.sending.planner import plan_warmup
 from engine.stats import EventRecord, record_events
 from engine.warmup import service
@@ -289,3 +290,25 @@ async def test_a_graduated_mailbox_that_stands_is_not_said_to_work_with_campaign
     ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
     card = (await runner.run_line(ru, "c1", "/warmup grad@alpha.test")).plain_text()
     assert "Прогрев пройден; сейчас ничего не отправляет (статус: на паузе)" in card
+
+
+async def test_the_summary_says_which_mailboxes_send_no_warmup_now() -> None:
+    """Three warming mailboxes disabled by login failures (and one cooling down) read "Warmup: 4 mailboxes —
+    warming up: 4" in /warmup, as if warmup went on for all of them: the planner plans nothing for them. The summary
+    keeps their stage and says how many send no warmup now, and why; a workspace that warms fine says nothing more."""
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(admin, "c1", "/workspace_new acme ACME")
+    ws = await Workspace.get(slug="acme")
+    for n in range(3):
+        await box(ws, f"off{n}@alpha.test", started=TODAY - dt.timedelta(days=10), status=MailboxStatus.DISABLED)
+    await box(ws, "cool@alpha.test", started=TODAY - dt.timedelta(days=10), status=MailboxStatus.COOLDOWN)
+    await box(ws, "warm@beta.test", started=TODAY - dt.timedelta(days=10))
+    said = (await runner.run_line(admin, "c1", "/warmup")).plain_text()
+    ru = translator("ru")
+    stopped = (("cooldown", 1), ("disabled", 3))
+    states = ", ".join(ru("label-count", label=ru(f"mailbox-status-{s}"), count=n) for s, n in stopped)
+    assert ru("warmup-stage-warming") + ": 5" in said and ru("warmup-stopped-count", count=4, states=states) in said
+    await Mailbox.filter(workspace_id=ws.id).update(status=MailboxStatus.WARMING)
+    said = (await runner.run_line(admin, "c1", "/warmup")).plain_text()
+    assert ru("warmup-stopped-count", count=1, states="x").split("(")[0] not in said, said
