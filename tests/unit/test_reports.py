@@ -71,8 +71,19 @@ def test_the_last_days_or_weeks_are_taken_as_chart_takes_them(text: str, days: i
         assert (p.start, p.end, p.days) == (TODAY - dt.timedelta(days=days - 1), TODAY, days)
 
 
-@pytest.mark.parametrize(("text", "key"), [("0d", "error-report-period"), ("60w", "error-report-period-long")])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("0d", "error-report-period"),
+        ("60w", "error-report-period-long"),
+        ("10000d", "error-report-period-long"),  # was "not a period": more than three digits did not match
+        ("1000w", "error-report-period-long"),
+        ("9" * 28 + "д", "error-report-period-long"),
+    ],
+)
 def test_no_days_or_too_many_are_named(text: str, key: str) -> None:
+    """`/report 10000d` answered "«10000d» is not a period", though `/report 1000d` said "too long: at most 366
+    days": a number of days is a number of days however long."""
     with pytest.raises(UserError) as err:
         parse_period(text, TODAY)
     assert err.value.key == key
