@@ -20,6 +20,7 @@ only when shown (`rub`).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -75,20 +76,29 @@ AGENCY_ONLY: Final = frozenset({"servers", "server_month", "saas_month"})
 """Shared by the whole agency: a workspace carries a share, it cannot set them."""
 
 
+ROUBLES: Final = ("₽", "руб.", "руб", "р.", "р", "rub", "rur")
+"""How a price in roubles is written after its number ("90 ₽", "90 руб.", "90 р", "90 RUB"), longest first."""
+_FOREIGN: Final = re.compile(r"[$€£¥₸₴]|\b(?:usd|eur|gbp|cny|kzt|byn|uah|евро|долл\w*)\b", re.IGNORECASE)
+"""Another currency: prices are whole roubles, so "5 $" is refused as such, not as "not a whole number"."""
+
+
 def parse(name: str, value: Any) -> int:
     """`value` as a whole number within the bounds of `name`; `UserError("error-cost-setting-unknown"|
-    "error-cost-setting", …)` otherwise. Group separators (spaces, "_") and a trailing "₽" are accepted."""
+    "error-cost-setting"|"error-cost-currency", …)` otherwise. Group separators (spaces, "_") and roubles after
+    the number ("₽", "руб", `ROUBLES`) are accepted; another currency is named as such."""
     bounds = BOUNDS.get(name)
     if bounds is None:
         raise UserError("error-cost-setting-unknown", name=str(name)[:40], known=", ".join(BOUNDS))
     shown = str(value)[:40]
     if isinstance(value, bool):
         raise UserError("error-cost-setting", name=name, value=shown, low=bounds[0], high=bounds[1])
-    text = str(value)[:40].strip().removesuffix("₽").strip()
+    text = str(value)[:40].strip().lower()
+    text = next((text.removesuffix(r) for r in ROUBLES if text.endswith(r)), text).strip()
     for sep in (" ", "\u00a0", "\u2009", "\u202f", "_"):
         text = text.replace(sep, "")
     if not text.isascii() or not text.isdigit() or not bounds[0] <= int(text) <= bounds[1]:
-        raise UserError("error-cost-setting", name=name, value=shown, low=bounds[0], high=bounds[1])
+        key = "error-cost-currency" if _FOREIGN.search(shown) else "error-cost-setting"
+        raise UserError(key, name=name, value=shown, low=bounds[0], high=bounds[1])
     return int(text)
 
 

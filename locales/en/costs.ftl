@@ -14,6 +14,7 @@ cost-changed = Price { $name }: { $before } → { $after } (this workspace).
 cost-changed-agency = Agency price { $name }: { $before } → { $after }.
 error-cost-setting-unknown = There is no price “{ $name }”. Known: { $known }.
 error-cost-setting = { $name } cannot be “{ $value }”: a whole number from { $low } to { $high }.
+error-cost-currency = Prices are in roubles: { $name } cannot be “{ $value }”. Convert it to roubles: a whole number from { $low } to { $high }.
 error-cost-agency-only = { $name } is shared by the whole agency: an admin sets it with /cost_set { $name } <value> agency.
 capacity-title = Sending capacity (campaign emails)
 capacity-today = Today: { $emails } campaign { $emails ->

@@ -22,6 +22,7 @@ cost-changed = Цена { $name }: { $before } → { $after } (это прост
 cost-changed-agency = Цена агентства { $name }: { $before } → { $after }.
 error-cost-setting-unknown = Цены «{ $name }» нет. Известные: { $known }.
 error-cost-setting = { $name } не может быть «{ $value }»: целое число от { $low } до { $high }.
+error-cost-currency = Цены указываются в рублях: { $name } не может быть «{ $value }». Пересчитайте в рубли — целое число от { $low } до { $high }.
 error-cost-agency-only = { $name } — общая для всего агентства: её задаёт админ командой /cost_set { $name } <значение> agency.
 capacity-title = Ёмкость отправки (письма кампаний)
 capacity-today = Сегодня: { $emails } { $emails ->

@@ -54,6 +54,24 @@ def test_values_out_of_bounds_or_not_whole_numbers_are_refused(value: object) ->
     assert caught.value.params["low"] == 0 and caught.value.params["high"] == 5000
 
 
+@pytest.mark.parametrize("value", ["90 руб", "90 руб.", "90р", "90 р.", "90 RUB", "90 ₽"])
+def test_a_price_in_roubles_is_taken_however_the_roubles_are_written(value: str) -> None:
+    """`/cost_set mailbox_month 90 руб` was refused as "not a whole number from 0 to 5000"; only "₽" was taken."""
+    assert parse("mailbox_month", value) == 90
+
+
+@pytest.mark.parametrize("value", ["5 $", "$5", "5 USD", "€ 5", "5 eur", "5 евро", "5 долларов"])
+def test_a_price_in_another_currency_is_refused_as_such(value: str) -> None:
+    """`/cost_set mailbox_month 5 $` answered "cannot be “5 $”: a whole number from 0 to 5000" — it was one; the
+    answer now says that prices are in roubles."""
+    with pytest.raises(UserError) as caught:
+        parse("mailbox_month", value)
+    assert caught.value.key == "error-cost-currency" and caught.value.params["value"] == value
+    for locale in ("ru", "en"):
+        said = translator(locale)("error-cost-currency", **caught.value.params)
+        assert value in said and ("рубл" in said if locale == "ru" else "roubles" in said)
+
+
 def test_an_unknown_price_is_named() -> None:
     with pytest.raises(UserError) as caught:
         CostSettings().with_values({"vps": 1})
