@@ -16,13 +16,15 @@ CHARTS: Final = ("volume", "rates", "warmup", "pool")
 PNG: Final = "image/png"
 
 
-def _labels(ctx: Ctx, chart: str, days: int) -> dict[str, str]:
-    empty = "chart-empty"
+def _labels(ctx: Ctx, chart: str, days: int, rates: data.Rates | None = None) -> dict[str, str]:
+    empty = ctx.t("chart-empty")
     if chart == "pool":  # the pool is now, not a period; a client adds no domains
-        empty = "chart-pool-empty" if ctx.actor.can_manage() else "chart-pool-empty-client"
+        empty = ctx.t("chart-pool-empty" if ctx.actor.can_manage() else "chart-pool-empty-client")
+    elif rates is not None and not rates.measured and rates.sent:  # mail went out, too little to judge any day
+        empty = ctx.t("chart-rates-too-few", sent=rates.sent)
     labels = {
         "title": ctx.t(f"chart-{chart}-title", days=days),
-        "empty": ctx.t(empty),
+        "empty": empty,
         "axis": ctx.t(f"chart-{chart}-axis") if chart in {"volume", "pool"} else "",
     }
     if chart == "volume":
@@ -55,7 +57,8 @@ async def chart(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if name == "volume":
         content = await render.png(render.volume_png, await service.volume(ctx.actor, ctx.clock, days), labels)
     elif name == "rates":
-        content = await render.png(render.rates_png, await service.rates(ctx.actor, ctx.clock, days), labels)
+        rates = await service.rates(ctx.actor, ctx.clock, days)
+        content = await render.png(render.rates_png, rates, _labels(ctx, name, days, rates))
     elif name == "warmup":
         content = await render.png(render.warmup_png, await service.warmup(ctx.actor, ctx.clock, days), labels)
     else:

@@ -74,6 +74,9 @@ class Rates:
 
     days: tuple[dt.date, ...]
     series: Mapping[str, tuple[float | None, ...]]
+    sent: int = 0
+    """Every send of the period: with none of its days measured, mail may still have gone out (too little of it
+    to judge a day), which is not "no data"."""
 
     @property
     def measured(self) -> bool:
@@ -95,7 +98,8 @@ def day_rates(counts: Counts, least: Minimums | None = None) -> dict[str, Rate]:
 
 def rates(days: Sequence[dt.date], rows: Mapping[dt.date, Counts], least: Minimums | None = None) -> Rates:
     per_day = [day_rates(rows.get(d, Counts()), least) for d in days]
-    return Rates(tuple(days), {n: tuple(r[n].value for r in per_day) for n in RATE_NAMES})
+    sent = sum(rows.get(d, Counts()).sent for d in days)
+    return Rates(tuple(days), {n: tuple(r[n].value for r in per_day) for n in RATE_NAMES}, sent)
 
 
 @dataclass(frozen=True)

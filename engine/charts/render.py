@@ -103,8 +103,13 @@ def _whole(axis: Any) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
+EMPTY_CHARS: Final = 40
+"""The longest line of a chart's "nothing to draw" text: it stays inside the box."""
+
+
 def _empty(ax: Axes, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, wrap=True)
+    # wrapped here: matplotlib wraps at the figure's edge, past the box, and then narrows the box to fit the text
+    ax.text(0.5, 0.5, textwrap.fill(text, EMPTY_CHARS), ha="center", va="center", transform=ax.transAxes)
     ax.set_xticks([])
     ax.set_yticks([])
 

@@ -20,6 +20,10 @@ chart-rate-reply = replies
 chart-rate-hard-bounce = hard bounces
 chart-rate-block = blocks
 chart-rates-gaps = Gaps are days with too few emails to tell (not 0 %).
+chart-rates-too-few = { $sent } { $sent ->
+    [one] email
+   *[other] emails
+} in this period: too few to tell any day's rates (not 0 %)
 chart-warmup-title = Warmup: mailboxes by stage today
 chart-warmup-mailboxes = mailboxes
 chart-warmup-checks = Warmup checks, last { $days } { $days ->

@@ -14,6 +14,7 @@ chart-rate-reply = ответы
 chart-rate-hard-bounce = жёсткие отказы
 chart-rate-block = блокировки
 chart-rates-gaps = Пропуски — дни, когда писем было слишком мало для оценки (это не 0 %).
+chart-rates-too-few = Писем за период: { $sent } — слишком мало, чтобы судить о долях по дням (это не 0 %)
 chart-warmup-title = Прогрев: ящики по этапам сегодня
 chart-warmup-mailboxes = ящиков
 chart-warmup-checks = Проверки прогрева за { $days } дн.: входящие и спам

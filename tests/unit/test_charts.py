@@ -69,6 +69,31 @@ def test_rates_leave_days_without_enough_sends_as_gaps_never_zero() -> None:
     assert not data.rates(days, {days[1]: Counts(sent=3)}).measured
 
 
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_a_rates_chart_of_too_few_sends_says_so_not_no_data(locale: str) -> None:
+    """A new workspace sent 5 emails today; `/chart rates 1` read "No data for this period" while /report said
+    "Sent: 5 · too few sends to judge". The picture now says how many went out and that it is too few to tell."""
+    t = translator(locale)
+    ctx = cast(Ctx, SimpleNamespace(t=t, actor=SYSTEM))
+    days = data.day_range(LAST, 1)
+    few = data.rates(days, {LAST: Counts(sent=5, bounces_hard=5)})
+    assert not few.measured and few.sent == 5
+    said = charts_handler._labels(ctx, "rates", 1, few)["empty"]
+    assert said == t("chart-rates-too-few", sent=5) and "5" in said and said != t("chart-empty")
+    nothing = data.rates(days, {})  # nothing sent at all: no data, as before
+    assert charts_handler._labels(ctx, "rates", 1, nothing)["empty"] == t("chart-empty")
+
+    from PIL import Image  # noqa: PLC0415
+
+    from engine.charts import render  # noqa: PLC0415  (matplotlib: slow to import)
+
+    # the longer text stays inside the chart's box, which keeps the picture's width (matplotlib wrapped it at the
+    # figure's edge and narrowed the box around it)
+    image = Image.open(io.BytesIO(render.rates_png(few, charts_handler._labels(ctx, "rates", 1, few)))).convert("L")
+    frame = [x for x in range(image.width) if image.getpixel((x, image.height // 3)) < 100]  # the box's sides
+    assert min(frame) < 0.05 * image.width and max(frame) > 0.95 * image.width
+
+
 def test_bounce_and_block_points_need_the_sends_the_rules_judge_them_from() -> None:
     """/health said "too few sends to judge (25 of 40)" for a day the rates chart drew as 8 % bounces and 0 %
     blocks (it drew from 20 sends): bounce and block points need the workspace's rule minimums, replies its own."""
