@@ -44,6 +44,8 @@ async def reserve_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
     agency = ctx.actor.is_admin and (args.get("scope") == AGENCY or ctx.actor.workspace_id is None)
     state = await reserve.pool_state(ctx.actor, ctx.clock, agency=agency)
     reply = Reply().add(ctx.t("reserve-title-agency" if agency else "reserve-title"), "title")
+    if not state.counts.total:  # "the reserve is enough: 0 ready of 0 wanted" of a pool with no domain at all
+        return reply.add(ctx.t("reserve-no-domains-agency" if agency else "reserve-no-domains"))
     reply.add(ctx.t("reserve-pool", **reserve.pool_params(state.counts)))
     if agency and state.per_workspace:
         lines = [

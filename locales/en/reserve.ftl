@@ -79,6 +79,8 @@ reserve-pool = Of { $total } { $total ->
    *[other] domains
 }: { $active } active, { $ready } ready in reserve, { $warming } warming in reserve, { $cooling } cooling, { $burned } burned this month.
 reserve-workspace = { $workspace }: { $active } active, { $ready } ready, { $warming } warming, { $burned } burned this month
+reserve-no-domains = The workspace has no domains yet: there is no reserve, and nothing to size one from. Add domains: /domain_add, and mark the spare ones: /domain_set <domain> pool reserve.
+reserve-no-domains-agency = The agency has no domains yet: there is no reserve, and nothing to size one from. Add domains in the workspaces: /domain_add.
 reserve-enough = The reserve is enough: { $ready } ready of { $target } wanted.
 reserve-short = Short of { $missing } ready reserve { $missing ->
     [one] domain

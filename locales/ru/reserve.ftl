@@ -39,6 +39,8 @@ reserve-pool = Из { $total } { $total ->
    *[other] доменов
 }: активных { $active }, готовых в резерве { $ready }, прогреваются в резерве { $warming }, остывают { $cooling }, выгорели в этом месяце { $burned }.
 reserve-workspace = { $workspace }: активных { $active }, готовых { $ready }, в прогреве { $warming }, выгорели в этом месяце { $burned }
+reserve-no-domains = В пространстве ещё нет доменов — резерва нет и считать его не из чего. Добавьте домены: /domain_add, запасные отметьте: /domain_set <домен> pool reserve.
+reserve-no-domains-agency = В агентстве ещё нет доменов — резерва нет и считать его не из чего. Добавьте домены в пространствах: /domain_add.
 reserve-enough = Резерва достаточно: готовых { $ready } из желаемых { $target }.
 reserve-short = Не хватает готовых резервных доменов: { $missing } (желательно { $target }).
 reserve-short-warming = В пути: { $warming } в прогреве, первый будет готов примерно через { $weeks } нед.

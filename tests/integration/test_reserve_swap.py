@@ -849,3 +849,21 @@ async def test_the_agencys_shortfall_is_the_sum_of_its_workspaces_a_reserve_serv
     agency = await pool_state(await admin(), FrozenClock(NOW), agency=True)
     s = agency.shortfall
     assert (s.target, s.missing, s.buy) == (1 + 2, 2, 2)
+
+
+async def test_reserve_of_a_workspace_without_domains_says_there_are_none_not_that_it_is_enough() -> None:
+    """A new workspace, no domain yet: /reserve answered "Of 0 domains: 0 active, … The reserve is enough: 0 ready
+    of 0 wanted." It now says there are no domains and how to add them; a pool with one says what it lacks."""
+    clock = FrozenClock(NOW)
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    for locale in ("ru", "en"):
+        me = runner.identity(Platform.TELEGRAM, "1", "admin", locale)
+        if locale == "ru":
+            await runner.run_line(me, "c1", "/workspace_new fresh Fresh")
+        t = translator(locale)
+        said = (await runner.run_line(me, "c1", "/reserve")).plain_text()
+        assert t("reserve-no-domains") in said and "/domain_add" in said, said
+        assert t("reserve-enough", ready=0, target=0) not in said
+    await Domain.create(workspace=await Workspace.get(slug="fresh"), name="one.test", status=DomainStatus.ACTIVE)
+    said = (await runner.run_line(me, "c1", "/reserve")).plain_text()
+    assert EN("reserve-no-domains") not in said and EN("reserve-short", missing=1, target=1) in said
