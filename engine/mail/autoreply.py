@@ -3,7 +3,8 @@
 An auto-reply delays a lead's next step instead of stopping the sequence (`engine.inbox`). When the notice names
 the day the person returns, the next step waits until then; otherwise by a default delay. Only dates after the
 day the notice arrived and at most `MAX_AHEAD` later are believed: a date in a signature or a quoted message must
-not park a lead for a year.
+not park a lead for a year. A slashed date is read both ways ("2/1" is 1 February in the US, 2 January in Europe) and
+the nearer plausible day is believed: read wrong, an early date costs one more notice, a late one months of silence.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _MONTHS: Final[dict[str, int]] = {
     "окт": 10, "ноя": 11, "дек": 12,
 }  # fmt: skip
 _MONTH = rf"({'|'.join(_MONTHS)})[a-zа-яё]*\.?"
-_NUMERIC_DMY = re.compile(r"\b(\d{1,2})[./](\d{1,2})(?:[./](\d{2}|\d{4}))?\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})([./])(\d{1,2})(?:\2(\d{2}|\d{4}))?\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:\s*,?\s*(\d{{4}}))?", re.IGNORECASE)
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:\s*,?\s*(\d{{4}}))?", re.IGNORECASE)
@@ -33,20 +34,28 @@ _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:\s*,?\s*
 
 def return_date(text: str, *, received_on: dt.date) -> dt.date | None:
     """The day the author says they are back: the latest plausible date in `text` after `received_on` (and at
-    most `MAX_AHEAD` later), or None. Day-first numeric dates (15.03, 15/03/2031), ISO dates and month names in
+    most `MAX_AHEAD` later), or None. Numeric dates (15.03, 15/03/2031, the US 3/15), ISO dates and month names in
     English and Russian ("March 15", "15 марта") are understood; a date without a year is the next such day."""
     text = text[:MAX_TEXT]
     found: list[dt.date] = []
     for m in _ISO.finditer(text):
         found += _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    for m in _NUMERIC_DMY.finditer(text):
-        found += _dated(int(m.group(1)), int(m.group(2)), m.group(3), received_on)
+    for m in _NUMERIC.finditer(text):
+        first, second, year = int(m.group(1)), int(m.group(3)), m.group(4)
+        readings = _dated(first, second, year, received_on)  # day first: 05.01, 15/03
+        if m.group(2) == "/":  # slashed: also month first, as in the US (2/1, 12/28/2026)
+            readings += _dated(second, first, year, received_on)
+        found += sorted(d for d in readings if _plausible(d, received_on))[:1]
     for m in _DAY_MONTH.finditer(text):
         found += _dated(int(m.group(1)), _MONTHS[m.group(2).lower()[:3]], m.group(3), received_on)
     for m in _MONTH_DAY.finditer(text):
         found += _dated(int(m.group(2)), _MONTHS[m.group(1).lower()[:3]], m.group(3), received_on)
-    plausible = [d for d in found if received_on < d <= received_on + MAX_AHEAD]
+    plausible = [d for d in found if _plausible(d, received_on)]
     return max(plausible) if plausible else None
+
+
+def _plausible(day: dt.date, received_on: dt.date) -> bool:
+    return received_on < day <= received_on + MAX_AHEAD
 
 
 def _dated(day: int, month: int, year: str | None, received_on: dt.date) -> list[dt.date]:

@@ -189,6 +189,22 @@ def test_the_return_date_of_an_out_of_office_notice() -> None:
     assert return_date("до 5 января", received_on=dt.date(2031, 12, 20)) == dt.date(2032, 1, 5)  # the next one
 
 
+def test_a_slashed_return_date_is_read_month_first_too_and_the_nearer_day_is_believed() -> None:
+    """Every numeric date was read day first: an American "back on 1/5" (5 January) parked the lead until 1 May,
+    "until 2/13" or "back 12/28" gave no date at all, and "out 2/1 through 2/3" held the lead until 2 March. A
+    slashed date is now read both ways and the nearer plausible day is believed (read wrong, an early day costs one
+    more notice; a late one, months of silence). Dotted dates stay day first, as they are written in Europe."""
+    assert return_date("Out of office, back on 1/5.", received_on=dt.date(2031, 1, 2)) == dt.date(2031, 1, 5)
+    assert return_date("Away until 2/13", received_on=dt.date(2031, 1, 20)) == dt.date(2031, 2, 13)
+    assert return_date("Back 12/28", received_on=dt.date(2031, 12, 5)) == dt.date(2031, 12, 28)
+    assert return_date("Out 2/1 through 2/3", received_on=dt.date(2031, 1, 20)) == dt.date(2031, 2, 3)
+    assert return_date("Out 12/20/2031 - 1/5/2032", received_on=dt.date(2031, 12, 18)) == dt.date(2032, 1, 5)
+    assert return_date("back on 2/1", received_on=dt.date(2031, 12, 5)) == dt.date(2032, 1, 2)  # the nearer one
+    assert return_date("вернусь 05.01", received_on=dt.date(2031, 12, 5)) == dt.date(2032, 1, 5)
+    assert return_date("в отпуске до 03.02", received_on=dt.date(2031, 1, 20)) == dt.date(2031, 2, 3)  # day first
+    assert return_date("until January 5th", received_on=dt.date(2031, 12, 5)) == dt.date(2032, 1, 5)
+
+
 def test_the_notice_text_is_its_subject_and_plain_text() -> None:
     msg = EmailMessage()
     msg["Subject"] = "Автоответ: в отпуске"
