@@ -1523,7 +1523,15 @@ def _unsubscribe_phrase(msg: Message, *, replying: bool, body: _Body) -> str:
     return _first_match(text, patterns, html_of=msg)
 
 
-_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|ответ|отв|на)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_REPLY_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fwd?|ответ|отв|на|пересл|aw|wg|sv|vs|vl|antw|doorst|odp|pd|rif|r|tr|rv|enc|res|ynt|ilt)"
+    r"\s*(?:\[\d+\])?\s*[:：]\s*)+",
+    re.IGNORECASE,
+)
+"""The answer and forward prefixes mail clients put before a subject, in their languages: German (AW, WG), Nordic
+(SV, VS, VL), Dutch (Antw, Doorst), Polish (Odp, PD), Italian (R, RIF), French (TR), Spanish and Portuguese (RV, ENC,
+RES), Turkish (YNT, İLT), Russian (Ответ, Отв, На, Пересл), and Outlook's counted "Re[2]:". A German "AW: Stop" was
+read as the subject "AW: Stop", not as the request "Stop"."""
 
 
 def _bulk_or_automated(msg: Message) -> bool:
