@@ -58,6 +58,7 @@ from engine.mail.classify import (
     parse_message,
     referenced_ids,
     sender_address,
+    thread_subject,
 )
 from engine.mail.imap import (
     DEFAULT_BODY_BYTES,
@@ -646,6 +647,22 @@ WHERE l.workspace_id = $1 AND l.email = ANY($2::text[]) AND m.mailbox_id = $3 AN
   AND m.status = 'sent'
 ORDER BY l.email, m.sent_at DESC NULLS LAST, m.id DESC
 """
+_SENT_TO_DOMAINS = """
+SELECT l.email, m.message_id, m.subject
+FROM outbound_message m JOIN lead l ON l.id = m.lead_id
+WHERE m.mailbox_id = $3 AND m.kind = 'campaign' AND m.status = 'sent' AND l.workspace_id = $1
+  AND split_part(l.email, '@', 2) = ANY($2::text[])
+ORDER BY m.sent_at DESC NULLS LAST, m.id DESC
+"""
+PUBLIC_MAIL_DOMAINS: Final = frozenset(
+    {
+        "gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "outlook.com", "hotmail.com", "live.com",
+        "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de",
+        "gmx.net", "web.de", "t-online.de", "zoho.com", "yandex.ru", "yandex.com", "ya.ru", "mail.ru", "inbox.ru",
+        "list.ru", "bk.ru", "internet.ru", "rambler.ru", "qq.com", "163.com",
+    }
+)  # fmt: skip
+"""Mail services whose users share nothing but the provider: someone there is never a lead's colleague."""
 
 
 async def _unthreaded(
@@ -658,23 +675,56 @@ async def _unthreaded(
     """Mail that references none of our messages but comes from a lead this mailbox sent campaign mail to: the
     lead wrote back in a new message, or from a client that drops the threading headers. Without this, such an
     answer was `other` and the sequence went on. Returns uid -> the Message-ID of the latest campaign message
-    this mailbox sent to that address (added to `ours`); one query, and only when such mail came."""
+    this mailbox sent to that address (added to `ours`); one query, and only when such mail came.
+
+    Mail from someone else at a lead's company (a colleague the lead forwarded us to, the lead's other address)
+    answers that lead when its subject is the thread's (`_colleagues`)."""
     own = target.address.lower()
     senders: dict[int, str] = {}
+    subjects: dict[int, str] = {}
     for m, h in heads:
         if is_warmup(h, check) or any(i in ours for i in referenced_ids(h)):
             continue
         address = sender_address(h)
         if address is not None and address != own:
             senders[m.uid] = address
+            subjects[m.uid] = thread_subject(header(h, "Subject"))
     if not senders:
         return {}
     rows = await connections.get("default").execute_query(
         _LAST_SENT_TO, [target.workspace_id, sorted(set(senders.values())), target.id]
     )
     latest = {str(email): str(message_id) for email, message_id in rows[1]}
-    ours.update(await lookup.get(set(latest.values()) - ours.keys()))
-    return {uid: latest[a] for uid, a in senders.items() if latest.get(a) in ours}
+    answering = {uid: latest[a] for uid, a in senders.items() if a in latest}
+    others = {uid: a for uid, a in senders.items() if uid not in answering}
+    answering |= await _colleagues(target, others, subjects)
+    ours.update(await lookup.get(set(answering.values()) - ours.keys()))
+    return {uid: i for uid, i in answering.items() if i in ours}
+
+
+async def _colleagues(target: _Target, senders: Mapping[int, str], subjects: Mapping[int, str]) -> dict[int, str]:
+    """Mail from an address this mailbox never wrote to, at the domain of a lead it did, with the subject of the
+    thread it sent that lead ("RE: FW: <our subject>"): a colleague the lead forwarded us to, or the lead from
+    another address, answering. It was `other` and dropped, and the sequence went on. It answers that lead's
+    latest message, but only when one lead there got that subject from this mailbox: a subject sent to several
+    people of a company names none of them. A public mail service's domain is no company (`PUBLIC_MAIL_DOMAINS`)."""
+    wanted = {uid: a for uid, a in senders.items() if subjects.get(uid)}
+    domains = {a.rpartition("@")[2] for a in wanted.values()} - PUBLIC_MAIL_DOMAINS
+    if not domains:
+        return {}
+    rows = await connections.get("default").execute_query(
+        _SENT_TO_DOMAINS, [target.workspace_id, sorted(domains), target.id]
+    )
+    threads: dict[tuple[str, str], dict[str, str]] = {}  # (domain, subject) -> lead -> its latest message
+    for email, message_id, subject in rows[1]:
+        leads = threads.setdefault((str(email).rpartition("@")[2], thread_subject(str(subject))), {})
+        leads.setdefault(str(email), str(message_id))
+    found: dict[int, str] = {}
+    for uid, address in wanted.items():
+        leads = threads.get((address.rpartition("@")[2], subjects[uid]), {})
+        if len(leads) == 1:
+            found[uid] = next(iter(leads.values()))
+    return found
 
 
 def _since(target: _Target, known: tuple[Position, dt.datetime | None] | None) -> dt.date:

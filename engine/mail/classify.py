@@ -1533,6 +1533,18 @@ _REPLY_PREFIX = re.compile(
 RES), Turkish (YNT, İLT), Russian (Ответ, Отв, На, Пересл), and Outlook's counted "Re[2]:". A German "AW: Stop" was
 read as the subject "AW: Stop", not as the request "Stop"."""
 
+_TAG = re.compile(r"^\s*\[[^\[\]]{1,40}\]\s*")  # "[EXTERNAL]", "[Ticket #4821]": a gateway's or helpdesk's tag
+
+
+def thread_subject(subject: str) -> str:
+    """What a subject says without the answer and forward prefixes and the tags gateways and helpdesks put in front
+    ("[EXTERNAL] RE: FW: Logistics" is "logistics"), case-folded with its spaces collapsed: the same for our message
+    and for every answer in its thread, whichever client wrote it."""
+    previous = None
+    while previous != subject:
+        previous, subject = subject, _TAG.sub("", _REPLY_PREFIX.sub("", subject))
+    return " ".join(subject.split()).casefold()
+
 
 def _bulk_or_automated(msg: Message) -> bool:
     """Mail that says it is a list's (RFC 2369/2919 headers, Precedence), automatic (RFC 3834 Auto-Submitted) or

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import AsyncIterator, Iterator
 from email.policy import SMTP
@@ -31,13 +32,14 @@ from engine.mail.imap import (
 )
 from engine.mail.providers import Credentials, Endpoint
 from engine.stats import counters
-from models import Enrollment, Event, FolderState, Mailbox, Suppression
+from models import Enrollment, Event, FolderState, Mailbox, OutboundMessage, Suppression
 from models.enums import (
     AuthKind,
     EnrollmentState,
     EventKind,
     MailboxStatus,
     MessageKind,
+    MessageStatus,
     StatScope,
     SuppressionReason,
     TlsMode,
@@ -671,3 +673,50 @@ async def test_a_message_delivered_again_after_a_sync_is_counted_once(mail: Mail
     assert kinds == ["auto_reply", "auto_reply", "bounce_hard", "reply"]  # ... counted once; each lead's notice
     day = await counters(StatScope.MAILBOX, box.id, NOW.date())
     assert (day["replies"], day["bounces_hard"], day["auto_replies"]) == (1, 1, 2)
+
+
+async def test_a_colleague_answering_the_thread_without_its_headers_is_the_leads_reply(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """The lead forwards us to a colleague (or answers from another address of the company), who writes back from
+    Outlook with only Thread-Index and Thread-Topic, "RE: FW: <our subject>" behind the gateway's "[EXTERNAL]". It
+    referenced none of our Message-IDs and came from an address we never wrote to: `other`, dropped, and the lead
+    got the next step. Mail from the lead's domain with the subject of the thread this mailbox sent that lead now
+    answers it. A subject this mailbox sent to two people of one company names neither of them, mail on another
+    subject is someone else's business, and a public mail service's users are no colleagues."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    lead = await enrolled(ws, "ivan@beta.test", box)
+    await sent_message(box, to="ivan@beta.test", message_id="<c-step1@alpha.test>", enrollment=lead)
+    step = {"kind": MessageKind.CAMPAIGN, "workspace": ws, "mailbox": box, "lead_id": lead.lead_id}
+    await OutboundMessage.create(
+        **step, enrollment=lead, step_position=1, message_id="<c-step2@alpha.test>", status=MessageStatus.SENT,
+        subject="Re: Logistics for Beta", scheduled_at=NOW - dt.timedelta(hours=1), sent_at=NOW - dt.timedelta(hours=1),
+    )  # fmt: skip
+    step3 = await OutboundMessage.create(
+        **step, enrollment=lead, step_position=2, message_id="<c-step3@alpha.test>", status=MessageStatus.PLANNED,
+        subject="Re: Logistics for Beta", scheduled_at=NOW + dt.timedelta(days=3),
+    )  # fmt: skip
+    await OutboundMessage.filter(message_id="<c-step1@alpha.test>").update(subject="Logistics for Beta")
+    shared = [await enrolled(ws, f"{name}@gamma.test", box) for name in ("anna", "boris")]
+    for n, enrollment in enumerate(shared):
+        sent = await sent_message(box, to="gamma.test", message_id=f"<c-g{n}@alpha.test>", enrollment=enrollment)
+        await OutboundMessage.filter(id=sent.id).update(subject="Quick question")
+    freemail = await enrolled(ws, "kate@gmail.com", box)
+    sent = await sent_message(box, to="kate@gmail.com", message_id="<c-f1@alpha.test>", enrollment=freemail)
+    await OutboundMessage.filter(id=sent.id).update(subject="Hello Kate")
+    outlook = {"Thread_Topic": "Logistics for Beta", "Thread_Index": "AQHZxyz0aa1bb2cc3dd4ee5ff6"}
+    await deliver(mail, message("Olga <olga@beta.test>", ANNA, "[EXTERNAL] RE: FW: Logistics for Beta",
+                                "I handle logistics here, let us talk.\n", **outlook))  # fmt: skip
+    await deliver(mail, message("petr@gamma.test", ANNA, "Re: Quick question", "Who is this for?\n"))
+    await deliver(mail, message("hr@beta.test", ANNA, "Job application", "Hello.\n"))
+    await deliver(mail, message("stranger@gmail.com", ANNA, "Re: Hello Kate", "Buy now.\n"))
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"reply": 1, "other": 3}
+    assert await state_of(lead) is EnrollmentState.REPLIED
+    assert (await OutboundMessage.get(id=step3.id)).status is MessageStatus.CANCELLED
+    reply = await Event.get(kind=EventKind.REPLY)
+    assert (reply.lead_id, reply.data["address"]) == (lead.lead_id, "olga@beta.test")
+    assert [await state_of(e) for e in [*shared, freemail]] == [EnrollmentState.ACTIVE] * 3
