@@ -1485,7 +1485,8 @@ def plan_effects(
     for item in items:
         verdict = item.verdict
         related = ours.get(verdict.related_id or "")
-        if related is not None and related.workspace_id != receiver.workspace_id:
+        foreign = related is not None and related.workspace_id != receiver.workspace_id
+        if foreign:
             related = None
         if verdict.kind is MailKind.WARMUP:
             if item.counted and item.placed:  # unplaced: could not check, never "in the inbox"
@@ -1504,8 +1505,10 @@ def plan_effects(
             effects.delays[related.enrollment_id] = max(until, earlier) if earlier else until
         reason = _SUPPRESSES.get(verdict.kind)
         if reason is not None and verdict.address:
-            # an address that does not exist does not exist for anyone; a complaint or an opt-out is per client
-            scope = None if verdict.kind is MailKind.BOUNCE_HARD else receiver.workspace_id
+            # an address that does not exist does not exist for anyone; a complaint or an opt-out is per client. A
+            # bounce of another client's message is none of this mailbox's business (misrouted, or forged to hurt
+            # that client): it suppresses the address for this workspace only, never another client's lead
+            scope = None if verdict.kind is MailKind.BOUNCE_HARD and not foreign else receiver.workspace_id
             effects.suppressions.append(SuppressionRecord(scope, verdict.address, reason))
         if related is not None and related.status is MessageStatus.SENT:
             if verdict.kind is MailKind.BOUNCE_HARD:
@@ -1594,7 +1597,9 @@ async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> lis
     now = clock.now()
     suppressions = [s for _, effects in planned for s in effects.suppressions]
     await add_suppressions(suppressions, now=now)
-    await mark_hard_bounced({s.value for s in suppressions if s.reason is SuppressionReason.BOUNCE}, now=now)
+    # a lead is marked gone in every workspace only by a bounce that suppresses everywhere (not a foreign one)
+    gone = {s.value for s in suppressions if s.reason is SuppressionReason.BOUNCE and s.workspace_id is None}
+    await mark_hard_bounced(gone, now=now)
     by_id: dict[EnrollmentState, set[int]] = {}
     by_email: dict[tuple[EnrollmentState, int], set[str]] = {}
     delays: dict[int, dt.datetime] = {}

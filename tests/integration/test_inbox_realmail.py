@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import re
+import smtplib
 from collections.abc import AsyncIterator, Iterator
 from email.policy import SMTP
 from typing import Any
@@ -32,11 +33,12 @@ from engine.mail.imap import (
 )
 from engine.mail.providers import Credentials, Endpoint
 from engine.stats import counters
-from models import Enrollment, Event, FolderState, Mailbox, OutboundMessage, Suppression
+from models import Enrollment, Event, FolderState, Lead, Mailbox, OutboundMessage, Suppression
 from models.enums import (
     AuthKind,
     EnrollmentState,
     EventKind,
+    LeadVerdict,
     MailboxStatus,
     MessageKind,
     MessageStatus,
@@ -49,6 +51,7 @@ from tests.harness.mailserver import MailServer
 from tests.integration.test_inbox import (
     ANNA,
     BOB,
+    NOBODY,
     NOW,
     PASSWORD,
     VAULT,
@@ -59,6 +62,7 @@ from tests.integration.test_inbox import (
     message,
     options,
     sent_message,
+    wait_for,
     workspace,
 )
 
@@ -720,3 +724,33 @@ async def test_a_colleague_answering_the_thread_without_its_headers_is_the_leads
     reply = await Event.get(kind=EventKind.REPLY)
     assert (reply.lead_id, reply.data["address"]) == (lead.lead_id, "olga@beta.test")
     assert [await state_of(e) for e in [*shared, freemail]] == [EnrollmentState.ACTIVE] * 3
+
+
+async def test_a_bounce_of_another_clients_message_never_stops_that_clients_lead(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """Postfix's DSN reaches one client's mailbox naming a Message-ID of another client's message (misrouted, or
+    forged to hurt that client). The foreign message was never matched, but the address was suppressed for every
+    workspace and the other client's lead marked invalid, so that client's sequence stopped at the next planning.
+    It now suppresses the address for the receiving workspace only; the other client's lead is left alone."""
+    ws, other_ws = await workspace(), await workspace("beta")
+    box, theirs = await mailbox(mail, ws, ANNA), await mailbox(mail, other_ws, "user1@beta.test")
+    own_lead = await enrolled(ws, NOBODY, box)
+    their_lead = await enrolled(other_ws, NOBODY, theirs)
+    their_mail = await sent_message(theirs, to=NOBODY, message_id="<b-cold.1@beta.test>", enrollment=their_lead)
+    with smtplib.SMTP(mail.host, mail.ports.submission, timeout=10) as smtp:
+        smtp.starttls(context=mail.ssl_context())
+        smtp.login(ANNA, PASSWORD)
+        smtp.send_message(message(ANNA, NOBODY, "Quick question", message_id="<b-cold.1@beta.test>"))
+    await wait_for(lambda: mail.count(ANNA) == 1)
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"bounce_hard": 1}
+    event = await Event.get(kind=EventKind.BOUNCE_HARD)
+    assert (event.workspace_id, event.message_id, event.lead_id) == (ws.id, None, None)
+    assert await Suppression.filter(value=NOBODY).values_list("workspace_id", flat=True) == [ws.id]
+    assert await state_of(own_lead) is EnrollmentState.BOUNCED  # this client's own lead at that address stops
+    assert await state_of(their_lead) is EnrollmentState.ACTIVE
+    assert (await OutboundMessage.get(id=their_mail.id)).status is MessageStatus.SENT
+    assert (await Lead.get(id=their_lead.lead_id)).verdict is not LeadVerdict.INVALID
