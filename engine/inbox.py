@@ -572,7 +572,7 @@ async def _read_folder(
     heads = [(m, parse_headers(m.headers)) for m in batch.messages]
     wanted = {i for _, h in heads for i in [*referenced_ids(h), normalize_message_id(header(h, "Message-ID"))] if i}
     ours.update(await lookup.get(wanted - ours.keys()))
-    answering = await _unthreaded(target, heads, ours, check, lookup)
+    answering = await _unthreaded(target, heads, ours, check, lookup, now=clock.now())
     need = [m.uid for m, h in heads if m.uid in answering or needs_body(h, ours, warmup_check=check)]
     bodies = await session.fetch_bodies(need, max_bytes=options.body_bytes) if need else {}
     items: list[Incoming] = []
@@ -651,7 +651,7 @@ _SENT_TO_DOMAINS = """
 SELECT l.email, m.message_id, m.subject
 FROM outbound_message m JOIN lead l ON l.id = m.lead_id
 WHERE m.mailbox_id = $3 AND m.kind = 'campaign' AND m.status = 'sent' AND l.workspace_id = $1
-  AND split_part(l.email, '@', 2) = ANY($2::text[])
+  AND split_part(l.email, '@', 2) = ANY($2::text[]) AND m.scheduled_at >= $4
 ORDER BY m.sent_at DESC NULLS LAST, m.id DESC
 """
 PUBLIC_MAIL_DOMAINS: Final = frozenset(
@@ -663,6 +663,7 @@ PUBLIC_MAIL_DOMAINS: Final = frozenset(
     }
 )  # fmt: skip
 """Mail services whose users share nothing but the provider: someone there is never a lead's colleague."""
+_COLLEAGUE_WINDOW: Final = dt.timedelta(days=90)  # a colleague answers a thread within weeks, not a year on
 
 
 async def _unthreaded(
@@ -671,6 +672,8 @@ async def _unthreaded(
     ours: dict[str, OurMessage],
     check: WarmupCheck,
     lookup: _Lookup,
+    *,
+    now: dt.datetime,
 ) -> dict[int, str]:
     """Mail that references none of our messages but comes from a lead this mailbox sent campaign mail to: the
     lead wrote back in a new message, or from a client that drops the threading headers. Without this, such an
@@ -697,23 +700,26 @@ async def _unthreaded(
     latest = {str(email): str(message_id) for email, message_id in rows[1]}
     answering = {uid: latest[a] for uid, a in senders.items() if a in latest}
     others = {uid: a for uid, a in senders.items() if uid not in answering}
-    answering |= await _colleagues(target, others, subjects)
+    answering |= await _colleagues(target, others, subjects, since=now - _COLLEAGUE_WINDOW)
     ours.update(await lookup.get(set(answering.values()) - ours.keys()))
     return {uid: i for uid, i in answering.items() if i in ours}
 
 
-async def _colleagues(target: _Target, senders: Mapping[int, str], subjects: Mapping[int, str]) -> dict[int, str]:
+async def _colleagues(
+    target: _Target, senders: Mapping[int, str], subjects: Mapping[int, str], *, since: dt.datetime
+) -> dict[int, str]:
     """Mail from an address this mailbox never wrote to, at the domain of a lead it did, with the subject of the
     thread it sent that lead ("RE: FW: <our subject>"): a colleague the lead forwarded us to, or the lead from
     another address, answering. It was `other` and dropped, and the sequence went on. It answers that lead's
     latest message, but only when one lead there got that subject from this mailbox: a subject sent to several
-    people of a company names none of them. A public mail service's domain is no company (`PUBLIC_MAIL_DOMAINS`)."""
+    people of a company names none of them. A public mail service's domain is no company (`PUBLIC_MAIL_DOMAINS`).
+    Only the mail sent within `_COLLEAGUE_WINDOW` is read: the mailbox's recent rows by its index, not its history."""
     wanted = {uid: a for uid, a in senders.items() if subjects.get(uid)}
     domains = {a.rpartition("@")[2] for a in wanted.values()} - PUBLIC_MAIL_DOMAINS
     if not domains:
         return {}
     rows = await connections.get("default").execute_query(
-        _SENT_TO_DOMAINS, [target.workspace_id, sorted(domains), target.id]
+        _SENT_TO_DOMAINS, [target.workspace_id, sorted(domains), target.id, since]
     )
     threads: dict[tuple[str, str], dict[str, str]] = {}  # (domain, subject) -> lead -> its latest message
     for email, message_id, subject in rows[1]:
