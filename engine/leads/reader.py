@@ -17,6 +17,7 @@ import csv
 import gzip
 import io
 import itertools
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -36,6 +37,9 @@ _END: Final = "\x1e"  # a last line fed to the csv reader after the file: inside
 _READ_BYTES: Final = 64 * 1024  # a chunk of a file whose lines end in a bare CR
 
 _CONTROL: Final = frozenset(range(32)) - {9, 10, 13, 12, 11}
+_CONTROL_CHAR: Final = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+"""The same control characters in decoded text, with DEL and the C1 range (U+0080–U+009F, never a letter in a
+file of ours: 0x80–0x9F of Windows-1251 decode to letters)."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,9 @@ def rows(stream: BinaryIO, layout: Layout) -> Iterator[tuple[int, list[str]]]:
     (1-based), as a spreadsheet shows it. Raises `UserError`: `error-leads-encoding` (a line the file's
     encoding cannot read, or a UTF-8 line in a Windows-1251 file), `error-leads-unclosed-quote` (a quote still
     open at the end of the file, with the line the record began on), `error-leads-field-long` (a cell longer
-    than `MAX_FIELD_CHARS`: a quote left open in a big file), `error-leads-csv` (any other broken record)."""
+    than `MAX_FIELD_CHARS`: a quote left open in a big file), `error-leads-control` (a NUL, an escape or another
+    control character, which PostgreSQL refuses or a terminal runs), `error-leads-csv` (any other broken
+    record)."""
     lines = itertools.chain(_lines(stream, layout.encoding, layout.newline), (_END,))
     reader = csv.reader(lines, delimiter=layout.delimiter, strict=False)
     while True:
@@ -219,6 +225,8 @@ def rows(stream: BinaryIO, layout: Layout) -> Iterator[tuple[int, list[str]]]:
             raise UserError("error-leads-columns", line=reader.line_num, count=len(record), limit=MAX_COLUMNS)
         if record and max(map(len, record)) > MAX_FIELD_CHARS:
             raise UserError("error-leads-field-long", line=start, limit=MAX_FIELD_CHARS)
+        if any(_CONTROL_CHAR.search(cell) for cell in record):  # past the sample, which `sniff_format` checked
+            raise UserError("error-leads-control", line=start)
         yield reader.line_num, record
 
 

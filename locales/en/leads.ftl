@@ -86,6 +86,7 @@ error-leads-field-long = Line { $line }: a cell is longer than { $limit } { $lim
     [one] character
    *[other] characters
 }; a quote is probably not closed.
+error-leads-control = Line { $line }: a cell holds a control character (NUL, ESC or the like): the file is damaged or not text. Nothing was imported. Remove the character and send the file again.
 error-leads-unclosed-quote = Line { $line }: a quote opens and is never closed, so the rest of the file would become one cell. Close the quote (or remove it) and send the file again.
 error-leads-empty = The file is empty.
 error-leads-no-rows = The file has only its header row ({ $headers }) and no leads. Add rows with addresses under it and send it again.

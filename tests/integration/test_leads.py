@@ -179,6 +179,22 @@ async def test_a_failing_batch_leaves_nothing_written(acme: Workspace, clock: Fr
     assert await Lead.all().count() == 0
 
 
+async def test_a_control_character_past_the_sample_is_refused_by_its_line_not_stored(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """The first 64 KiB are checked for NUL, escape and the like as a whole; a row further down with one (a NUL
+    PostgreSQL refuses; an escape sequence a terminal runs when /leads shows the name in the console) is named
+    by its line, and nothing is written."""
+    good = [f"user{i}@acme.leads.test;Имя {i};" for i in range(3000)]  # about 100 KiB
+    options = ImportOptions(legal_basis="договор", source="s", test_environment=True, batch_rows=500, check_dns=False)
+    for bad in ("Iv\x00an", "\x1b]0;owned\x07Ivan", "Ivan\x9b2J"):
+        data = csv(*good, f"late@acme.leads.test;{bad};", encoding="utf-8")
+        with pytest.raises(UserError) as caught:
+            await import_leads(manager(acme), data, clock, options=options)
+        assert (caught.value.key, caught.value.params) == ("error-leads-control", {"line": 3002})
+        assert await Lead.all().count() == 0
+
+
 async def test_no_legal_basis_no_email_column_and_a_spreadsheet_are_refused_before_anything(
     acme: Workspace, clock: FrozenClock
 ) -> None:
