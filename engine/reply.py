@@ -15,12 +15,28 @@ _BUTTON_COMMAND: Final = re.compile(r"[a-z0-9_]{1,32}")  # a registered command'
 _BUTTON_ARG: Final = re.compile(r"[A-Za-z0-9._-]*")  # an id: digits, a slug, an ASCII token — never a name
 
 
+_UNSHOWN: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters that act on the display instead of being shown: control characters but tab and line ends (an
+escape sequence a terminal runs), and the bidirectional embeddings, overrides and isolates (a U+202E in a
+campaign or file name turns the rest of our line around it backwards: "invoice\u202efdp.exe" shows as
+"invoiceexe.pdf"). Zero-width joiners and the LRM/RLM marks are shown as they are: they reorder nothing."""
+
+
+def shown(text: str) -> str:
+    """Text as a chat or terminal may show it: each character of `_UNSHOWN` becomes U+FFFD, visibly there."""
+    return _UNSHOWN.sub("\ufffd", text)
+
+
 @dataclass(frozen=True)
 class Block:
-    """A paragraph of already localized text. Transports escape it; `style` says how to show it."""
+    """A paragraph of already localized text. Transports escape it; `style` says how to show it. Whatever
+    a person named in it is shown, never run (`shown`): every transport gets it so, the console too."""
 
     text: str
     style: BlockStyle = "text"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", shown(self.text))
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,7 @@ class Button:
     style: Literal["primary", "danger"] | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "label", shown(self.label))
         if not _BUTTON_COMMAND.fullmatch(self.command):
             raise ValueError(f"a button runs a command by its name, not {self.command[:40]!r}")
         if not _BUTTON_ARG.fullmatch(self.arg):

@@ -349,3 +349,16 @@ async def test_a_client_is_not_pointed_at_a_command_only_managers_may_run(telegr
     )
     assert managed.plain_text() == RU("error-campaign-not-found-manage", name="autumn")  # the console speaks ru
     assert "/campaigns" in managed.plain_text()
+
+
+async def test_an_override_in_a_workspace_name_does_not_turn_the_reply_backwards(telegram: TelegramRig) -> None:
+    """A workspace named with U+202E (RIGHT-TO-LEFT OVERRIDE): every reply naming it was drawn backwards from the
+    name to the end of its line. It is shown as U+FFFD, in its place."""
+    await telegram.admin("/workspace_new acme \u202eEMCA Ltd")
+    code = await telegram.invite("acme", "manager")
+    anna = telegram.user(ANNA, first_name="Anna", language_code="en")
+    await anna.send_command(f"/start {code}")
+    await anna.send_command("/whoami")
+    replies = [visible(r.text) for r in await anna.wait_replies(2)]
+    assert any("\ufffdEMCA Ltd" in text for text in replies), replies
+    assert not any("\u202e" in text for text in replies), replies
