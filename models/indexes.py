@@ -36,3 +36,32 @@ class JsonKeyIndex(Index):
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         path, _, _ = super().deconstruct()
         return path, [], {"field": self.json_field, "key": self.key, "name": self.name}
+
+
+def mailbox_sql(expression: str) -> str:
+    """The mailbox a normalized address (what SQL `expression` yields) reaches: without its `+tag`
+    (`ivan+news@acme.ru` → `ivan@acme.ru`); `engine.leads.checks.mailbox_of` in SQL (the two must agree). Here, not
+    in the engine, so that `MailboxIndex` indexes the very expression the queries compare."""
+    return rf"regexp_replace({expression}, '^([^@+]+)\+[^@]*@', '\1@')"
+
+
+class MailboxIndex(Index):
+    """A B-tree index over the mailbox (`mailbox_sql`) of an address column: `ivan@` and `ivan+news@` are one
+    entry, found by `mailbox_sql(column) = …`. An expression, not a stored column: every writer of the column
+    (the import's upsert, an ORM create, an update of the address) keeps it right without knowing of it, and
+    creating the index fills it for the rows already there."""
+
+    def __init__(self, field: str, *, name: str) -> None:
+        super().__init__(fields=(field,), name=name)
+        self.address_field = field
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f"({mailbox_sql(self.address_field)})"]
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "mailbox": True}
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        path, _, _ = super().deconstruct()
+        return path, [], {"field": self.address_field, "name": self.name}

@@ -10,6 +10,7 @@ from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
 from models.enums import LeadVerdict, LegalBasis, SuppressionReason
+from models.indexes import MailboxIndex
 from models.workspace import Workspace
 
 
@@ -41,7 +42,12 @@ class Lead(Model):
     class Meta:
         table = "lead"
         unique_together = (("workspace", "email"),)
-        indexes = (Index(fields=("email",)),)  # the agency-wide contact window looks an address up in every workspace
+        indexes = (
+            Index(fields=("email",)),  # a hard bounce marks an address's leads in every workspace
+            # one person, several addresses (`ivan@`, `ivan+news@`): enrollment finds the workspace's other leads of
+            # a mailbox, and the agency-wide contact window the mailbox's leads in every workspace
+            MailboxIndex("email", name="lead_mailbox"),
+        )
         constraints = (CheckConstraint(check="email = lower(email)", name="lead_email_lower"),)
 
     def __str__(self) -> str:

@@ -4,6 +4,10 @@ A lead is skipped, and counted under its reason, when it is suppressed (its addr
 reaches, or its domain, in the workspace or globally), invalid, already enrolled in this campaign, already in
 another running or paused campaign of the workspace, or when another workspace sent to the same address within the
 agency's `contact_window_days` (AgencySetting, default 30). Every other lead gets an enrollment at step 0, due now.
+
+A person is a mailbox: `ivan@acme.ru` and `Ivan+news@acme.ru` reach one inbox, so a lead whose mailbox another lead
+of the workspace already has in this campaign (or in a running one) is skipped as that lead would be, and of
+several such leads enrolled at once only one is (the address without a +tag first).
 """
 
 from __future__ import annotations
@@ -100,6 +104,10 @@ async def enroll(actor: Actor, campaign_id: int, lead_ids: Sequence[int], clock:
 # bulk import: `IN (SELECT … FROM cand)` planned on stale statistics as a nested loop over the CTE (20,000
 # candidates against the same addresses in another workspace: minutes), and a generic plan checking `id = ANY($4)`
 # element by element on every lead of the workspace (hence `force_custom_plan` above).
+# A person is a mailbox, not an address (`ivan@` and `ivan+news@` reach one inbox): "already in a campaign" looks at
+# every lead of the candidate's mailbox (`kin`: probes of the `lead_mailbox` index), and of the candidates of one
+# mailbox not skipped only one is enrolled (`chosen`: the address without a +tag first), the others count as
+# already enrolled.
 _ENROLL = f"""
 WITH cand AS (
     SELECT l.id, l.email, split_part(l.email, '@', 2) AS domain, {mailbox_sql("l.email")} AS box, l.verdict
@@ -109,36 +117,42 @@ WITH cand AS (
     SELECT c.id FROM cand c
     WHERE EXISTS (SELECT 1 FROM suppression s WHERE s.workspace_id = $1 AND s.value IN (c.email, c.box, c.domain))
        OR EXISTS (SELECT 1 FROM suppression s WHERE s.workspace_id IS NULL AND s.value IN (c.email, c.box, c.domain))
+), kin AS (
+    SELECT c.id, o.id AS lead_id FROM cand c JOIN lead o ON {mailbox_sql("o.email")} = c.box AND o.workspace_id = $1
 ), busy AS (
-    SELECT e.lead_id, bool_or(e.campaign_id = $2) AS here
-    FROM cand c JOIN enrollment e ON e.lead_id = c.id JOIN campaign k ON k.id = e.campaign_id
-    WHERE e.campaign_id = $2 OR k.status IN ('running', 'paused')
-    GROUP BY e.lead_id
+    SELECT k.id, bool_or(e.campaign_id = $2) AS here
+    FROM kin k JOIN enrollment e ON e.lead_id = k.lead_id JOIN campaign p ON p.id = e.campaign_id
+    WHERE e.campaign_id = $2 OR p.status IN ('running', 'paused')
+    GROUP BY k.id
 ), contacted AS (
     SELECT DISTINCT c.email FROM cand c
     JOIN lead o ON o.email = c.email AND o.workspace_id <> $1
     JOIN outbound_message m ON m.lead_id = o.id
     WHERE m.kind = 'campaign' AND m.sent_at IS NOT NULL AND m.sent_at >= $3
 ), judged AS (
-    SELECT c.id, CASE
+    SELECT c.id, c.email, c.box, CASE
         WHEN s.id IS NOT NULL THEN 'suppressed'
         WHEN c.verdict = 'invalid' THEN 'invalid'
         WHEN b.here THEN 'already_enrolled'
-        WHEN b.lead_id IS NOT NULL THEN 'in_other_campaign'
+        WHEN b.id IS NOT NULL THEN 'in_other_campaign'
         WHEN k.email IS NOT NULL THEN 'contacted_elsewhere'
     END AS skip
     FROM cand c
     LEFT JOIN suppressed s ON s.id = c.id
-    LEFT JOIN busy b ON b.lead_id = c.id
+    LEFT JOIN busy b ON b.id = c.id
     LEFT JOIN contacted k ON k.email = c.email
+), chosen AS (
+    SELECT DISTINCT ON (box) id FROM judged WHERE skip IS NULL ORDER BY box, email <> box, id
 ), added AS (
     INSERT INTO enrollment (campaign_id, lead_id, state, current_step, next_due_at, thread_message_id,
                             stopped_reason, created_at)
-    SELECT $2, id, 'active', 0, $5, '', '', $5 FROM judged WHERE skip IS NULL
+    SELECT $2, id, 'active', 0, $5, '', '', $5 FROM chosen
     ON CONFLICT (campaign_id, lead_id) DO NOTHING
     RETURNING 1
 )
 SELECT 'enrolled' AS reason, count(*) AS n FROM added
 UNION ALL SELECT 'candidates', count(*) FROM cand
 UNION ALL SELECT skip, count(*) FROM judged WHERE skip IS NOT NULL GROUP BY skip
+UNION ALL SELECT 'already_enrolled', count(*) FROM judged j
+    WHERE j.skip IS NULL AND NOT EXISTS (SELECT 1 FROM chosen h WHERE h.id = j.id) HAVING count(*) > 0
 """  # noqa: S608 - no input in the text

@@ -18,6 +18,7 @@ import disposable_email_domains
 import email_validator
 from email_validator import syntax as ev_syntax
 
+from models import indexes
 from models.enums import LeadVerdict
 
 MAX_ADDRESS: Final = 254  # RFC 5321's path limit, minus the brackets
@@ -143,8 +144,9 @@ def mailbox_of(email: str) -> str:
 
 
 def mailbox_sql(expression: str) -> str:
-    """`mailbox_of` in SQL, of a normalized address `expression` yields (the two must agree)."""
-    return rf"regexp_replace({expression}, '^([^@+]+)\+[^@]*@', '\1@')"
+    """`mailbox_of` in SQL, of a normalized address `expression` yields (the two must agree): the expression the
+    `lead_mailbox` index holds (`models.indexes.mailbox_sql`), so a comparison of a lead's mailbox probes it."""
+    return indexes.mailbox_sql(expression)
 
 
 def is_role(email: str) -> bool:

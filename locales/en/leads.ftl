@@ -50,8 +50,8 @@ leads-reason-no-legal-basis = no legal basis (152-FZ)
 leads-reason-hard-bounce = the address hard-bounced
 leads-reason-extra-cells = more values than the header has columns (a delimiter inside a value? put that value in quotes)
 leads-reason-invalid = invalid address
-leads-reason-already-enrolled = already in this campaign
-leads-reason-in-other-campaign = already in another running campaign
+leads-reason-already-enrolled = already in this campaign (itself or the same mailbox under another address: with or without a +tag)
+leads-reason-in-other-campaign = already in another running campaign (itself or the same mailbox under another address)
 leads-reason-contacted-elsewhere = recently mailed by another client of the agency
 
 leads-none = No leads yet. Upload a CSV with /leads_import.

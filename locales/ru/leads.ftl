@@ -53,8 +53,8 @@ leads-reason-no-legal-basis = нет правового основания (152-
 leads-reason-hard-bounce = адрес вернул жёсткий отказ
 leads-reason-extra-cells = значений больше, чем столбцов в заголовке (разделитель внутри значения? возьмите его в кавычки)
 leads-reason-invalid = недействительный адрес
-leads-reason-already-enrolled = уже в этой кампании
-leads-reason-in-other-campaign = уже в другой идущей кампании
+leads-reason-already-enrolled = уже в этой кампании (сам или тот же ящик под другим адресом: с +меткой или без)
+leads-reason-in-other-campaign = уже в другой идущей кампании (сам или тот же ящик под другим адресом)
 leads-reason-contacted-elsewhere = недавно получал письмо от другого клиента агентства
 
 leads-none = Лидов пока нет. Загрузите CSV командой /leads_import.

@@ -485,3 +485,33 @@ async def test_who_opted_out_as_ivan_is_neither_imported_nor_enrolled_as_ivan_pl
     assert await is_suppressed(acme.id, ["petr+old@acme.leads.test", "+x@acme.leads.test", "petra+x@acme.leads.test"]
                                ) == {"petr+old@acme.leads.test"}  # fmt: skip
     assert (await enroll(manager(acme), campaign.id, [tagged.id], clock)).skipped == {"suppressed": 1}
+
+
+async def test_one_mailbox_imported_in_two_files_is_enrolled_once(acme: Workspace, clock: FrozenClock) -> None:
+    """`ivan@` imported into «Весна», later `Ivan+a@` (one inbox) into «Весна» or into another running campaign:
+    both were enrolled and the person got every letter twice; the rules "already in this campaign" and "in another
+    running campaign" hold for the mailbox. Of two addresses of one mailbox enrolled at once, only the plain one is."""
+    spring = await Campaign.create(workspace=acme, name="Весна")
+    autumn = await Campaign.create(workspace=acme, name="Осень", status=CampaignStatus.RUNNING)
+    options = dataclasses.replace(TEST, campaign="Весна", check_dns=False)
+    first = await import_leads(manager(acme), csv("ivan@acme.leads.test;Иван;"), clock, options=options)
+    assert first.enrolled == 1
+    again = await import_leads(manager(acme), csv("Ivan+a@acme.leads.test;;", "anna+b@acme.leads.test;;"), clock,
+                               options=options)  # fmt: skip
+    assert (again.imported, again.enrolled, again.skipped) == (2, 1, {"already_enrolled": 1})
+    await Campaign.filter(id=spring.id).update(status=CampaignStatus.RUNNING)
+    elsewhere = dataclasses.replace(options, campaign="Осень")
+    third = await import_leads(manager(acme), csv("IVAN+b@acme.leads.test;;", "anna@acme.leads.test;;"), clock,
+                               options=elsewhere)  # fmt: skip
+    assert (third.enrolled, third.skipped) == (0, {"in_other_campaign": 2})
+    assert sorted(await Enrollment.filter(campaign=spring).values_list("lead__email", flat=True)) == [
+        "anna+b@acme.leads.test", "ivan@acme.leads.test"]  # fmt: skip
+    assert await Enrollment.filter(campaign=autumn).count() == 0
+    # leads of one mailbox stored apart, none enrolled yet, enrolled together: the person once, by the plain address
+    winter = await Campaign.create(workspace=acme, name="Зима")
+    await Campaign.filter(id__in=[spring.id, autumn.id]).update(status=CampaignStatus.COMPLETED)
+    pair = [await Lead.create(workspace=acme, email=e, legal_basis=LegalBasis.CONTRACT)
+            for e in ("petr+x@acme.leads.test", "petr@acme.leads.test")]  # fmt: skip
+    together = await enroll(manager(acme), winter.id, [lead.id for lead in pair], clock)
+    assert (together.enrolled, together.skipped) == (1, {"already_enrolled": 1})
+    assert await Enrollment.filter(campaign=winter).values_list("lead__email", flat=True) == ["petr@acme.leads.test"]
