@@ -6,8 +6,9 @@ another running or paused campaign of the workspace, or when another workspace s
 agency's `contact_window_days` (AgencySetting, default 30). Every other lead gets an enrollment at step 0, due now.
 
 A person is a mailbox: `ivan@acme.ru` and `Ivan+news@acme.ru` reach one inbox, so a lead whose mailbox another lead
-of the workspace already has in this campaign (or in a running one) is skipped as that lead would be, and of
-several such leads enrolled at once only one is (the address without a +tag first).
+of the workspace already has in this campaign (or in a running one), or another workspace wrote to within the
+window, is skipped as that lead would be, and of several such leads enrolled at once only one is (the address
+without a +tag first).
 """
 
 from __future__ import annotations
@@ -104,10 +105,10 @@ async def enroll(actor: Actor, campaign_id: int, lead_ids: Sequence[int], clock:
 # bulk import: `IN (SELECT … FROM cand)` planned on stale statistics as a nested loop over the CTE (20,000
 # candidates against the same addresses in another workspace: minutes), and a generic plan checking `id = ANY($4)`
 # element by element on every lead of the workspace (hence `force_custom_plan` above).
-# A person is a mailbox, not an address (`ivan@` and `ivan+news@` reach one inbox): "already in a campaign" looks at
-# every lead of the candidate's mailbox (`kin`: probes of the `lead_mailbox` index), and of the candidates of one
-# mailbox not skipped only one is enrolled (`chosen`: the address without a +tag first), the others count as
-# already enrolled.
+# A person is a mailbox, not an address (`ivan@` and `ivan+news@` reach one inbox): "already in a campaign" and
+# "contacted by another workspace" look at every lead of the candidate's mailbox (`kin`, `contacted`: probes of the
+# `lead_mailbox` index), and of the candidates of one mailbox not skipped only one is enrolled (`chosen`: the
+# address without a +tag first), the others count as already enrolled.
 _ENROLL = f"""
 WITH cand AS (
     SELECT l.id, l.email, split_part(l.email, '@', 2) AS domain, {mailbox_sql("l.email")} AS box, l.verdict
@@ -125,8 +126,8 @@ WITH cand AS (
     WHERE e.campaign_id = $2 OR p.status IN ('running', 'paused')
     GROUP BY k.id
 ), contacted AS (
-    SELECT DISTINCT c.email FROM cand c
-    JOIN lead o ON o.email = c.email AND o.workspace_id <> $1
+    SELECT DISTINCT c.box FROM cand c
+    JOIN lead o ON {mailbox_sql("o.email")} = c.box AND o.workspace_id <> $1
     JOIN outbound_message m ON m.lead_id = o.id
     WHERE m.kind = 'campaign' AND m.sent_at IS NOT NULL AND m.sent_at >= $3
 ), judged AS (
@@ -135,12 +136,12 @@ WITH cand AS (
         WHEN c.verdict = 'invalid' THEN 'invalid'
         WHEN b.here THEN 'already_enrolled'
         WHEN b.id IS NOT NULL THEN 'in_other_campaign'
-        WHEN k.email IS NOT NULL THEN 'contacted_elsewhere'
+        WHEN k.box IS NOT NULL THEN 'contacted_elsewhere'
     END AS skip
     FROM cand c
     LEFT JOIN suppressed s ON s.id = c.id
     LEFT JOIN busy b ON b.id = c.id
-    LEFT JOIN contacted k ON k.email = c.email
+    LEFT JOIN contacted k ON k.box = c.box
 ), chosen AS (
     SELECT DISTINCT ON (box) id FROM judged WHERE skip IS NULL ORDER BY box, email <> box, id
 ), added AS (

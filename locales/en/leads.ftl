@@ -52,7 +52,7 @@ leads-reason-extra-cells = more values than the header has columns (a delimiter 
 leads-reason-invalid = invalid address
 leads-reason-already-enrolled = already in this campaign (itself or the same mailbox under another address: with or without a +tag)
 leads-reason-in-other-campaign = already in another running campaign (itself or the same mailbox under another address)
-leads-reason-contacted-elsewhere = recently mailed by another client of the agency
+leads-reason-contacted-elsewhere = recently mailed by another client of the agency (at this same mailbox)
 
 leads-none = No leads yet. Upload a CSV with /leads_import.
 leads-none-query = Nothing found.

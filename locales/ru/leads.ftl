@@ -55,7 +55,7 @@ leads-reason-extra-cells = значений больше, чем столбцо�
 leads-reason-invalid = недействительный адрес
 leads-reason-already-enrolled = уже в этой кампании (сам или тот же ящик под другим адресом: с +меткой или без)
 leads-reason-in-other-campaign = уже в другой идущей кампании (сам или тот же ящик под другим адресом)
-leads-reason-contacted-elsewhere = недавно получал письмо от другого клиента агентства
+leads-reason-contacted-elsewhere = недавно получал письмо от другого клиента агентства (на этот же ящик)
 
 leads-none = Лидов пока нет. Загрузите CSV командой /leads_import.
 leads-none-query = Ничего не найдено.

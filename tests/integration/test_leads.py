@@ -515,3 +515,20 @@ async def test_one_mailbox_imported_in_two_files_is_enrolled_once(acme: Workspac
     together = await enroll(manager(acme), winter.id, [lead.id for lead in pair], clock)
     assert (together.enrolled, together.skipped) == (1, {"already_enrolled": 1})
     assert await Enrollment.filter(campaign=winter).values_list("lead__email", flat=True) == ["petr@acme.leads.test"]
+
+
+async def test_the_contact_window_of_another_workspace_holds_for_the_mailbox(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """Another client of the agency wrote to `ivan@` 10 days ago: `ivan+a@` (one inbox) was enrolled all the same,
+    and the person heard from two clients within the window; it is skipped now, and so is `ivan@` after a write to
+    `ivan+b@`."""
+    for slug, email, days_ago in (("b", "ivan@", 10), ("c", "petr+b@", 10), ("d", "anna+c@", 40)):
+        await sent(await Workspace.create(slug=slug, name=slug), f"{email}acme.leads.test", days_ago=days_ago)
+    target = await Campaign.create(workspace=acme, name="Весна")
+    emails = ["ivan+a@acme.leads.test", "petr@acme.leads.test", "anna@acme.leads.test", "ivana@acme.leads.test"]
+    ids = [(await Lead.create(workspace=acme, email=e, legal_basis=LegalBasis.CONTRACT)).id for e in emails]
+    report = await enroll(manager(acme), target.id, ids, clock)
+    assert (report.enrolled, report.skipped) == (2, {"contacted_elsewhere": 2})
+    assert sorted(await Enrollment.filter(campaign=target).values_list("lead__email", flat=True)) == [
+        "anna@acme.leads.test", "ivana@acme.leads.test"]  # fmt: skip
