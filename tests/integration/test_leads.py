@@ -532,3 +532,24 @@ async def test_the_contact_window_of_another_workspace_holds_for_the_mailbox(
     assert (report.enrolled, report.skipped) == (2, {"contacted_elsewhere": 2})
     assert sorted(await Enrollment.filter(campaign=target).values_list("lead__email", flat=True)) == [
         "anna@acme.leads.test", "ivana@acme.leads.test"]  # fmt: skip
+
+
+async def test_suppressing_a_mailbox_stops_the_enrollments_of_its_plus_tag_addresses_at_once(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """`/suppress ivan@` left `ivan+a@`'s enrollment active (until the planner stopped it); it stops now, as the
+    exact address's, and its unsent rows are cancelled. `ivan+a@` suppressed stops neither `ivan@` nor `ivan+b@`."""
+    campaign = await Campaign.create(workspace=acme, name="Весна", status=CampaignStatus.RUNNING)
+    emails = ["ivan+a@acme.leads.test", "ivana@acme.leads.test", "petr@acme.leads.test", "petr+b@acme.leads.test"]
+    leads = {e: await Lead.create(workspace=acme, email=e, legal_basis=LegalBasis.CONTRACT) for e in emails}
+    enrolled = {e: await Enrollment.create(campaign=campaign, lead=lead) for e, lead in leads.items()}
+    queued = await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace=acme, mailbox=await mailbox(acme), lead=leads["ivan+a@acme.leads.test"],
+        enrollment=enrolled["ivan+a@acme.leads.test"], message_id="<ivan-a@t>", status=MessageStatus.QUEUED,
+        scheduled_at=NOW, campaign=campaign,
+    )  # fmt: skip
+    assert (await suppress(manager(acme), "Ivan@acme.leads.test", clock)).stopped == 1
+    assert (await suppress(manager(acme), "petr+a@acme.leads.test", clock)).stopped == 0
+    stopped = await Enrollment.filter(campaign=campaign, state=EnrollmentState.STOPPED).values_list("lead__email")
+    assert stopped == [("ivan+a@acme.leads.test",)]  # not ivana@, petr@, petr+b@
+    assert (await OutboundMessage.get(id=queued.id)).status == MessageStatus.CANCELLED
