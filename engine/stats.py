@@ -24,6 +24,7 @@ from tortoise import connections
 from engine.clock import zone_or_utc as _zone
 from engine.dns.names import to_ascii
 from engine.errors import UserError
+from engine.leads.checks import mailbox_of
 from models import DailyStat, Workspace
 from models.enums import EventKind, MessageKind, StatScope, SuppressionReason
 
@@ -245,12 +246,17 @@ async def add_suppressions(records: Iterable[SuppressionRecord], *, now: dt.date
     """Suppress addresses; repeating one is harmless. Returns how many were new, or became the person's own
     opt-out (`OPT_OUTS`: an unsubscribe or a complaint of an address suppressed for another reason before).
 
-    Values are normalized (lower case, IDN domain in punycode); values that are not addresses are skipped.
+    Values are normalized (lower case, IDN domain in punycode); values that are not addresses are skipped. An
+    opt-out is of the person, so it closes their mailbox (`ivan+a@` → `ivan@`, which closes every `ivan+…@` too):
+    who unsubscribes from a letter sent to `ivan+a@` expects no more mail from us in that inbox, under any address.
+    Anything else (a bounce of `ivan+a@`: the server may refuse the +tag, not the mailbox) closes the address.
     """
     unique: dict[tuple[int | None, str], SuppressionRecord] = {}
     for record in records:
         value = normalize_email(record.value)
         if value is not None:
+            if record.reason in OPT_OUTS:
+                value = mailbox_of(value)
             unique.setdefault(
                 (record.workspace_id, value), SuppressionRecord(record.workspace_id, value, record.reason)
             )

@@ -21,14 +21,14 @@ from engine.clock import FrozenClock
 from engine.compliance.forget import forget
 from engine.compliance.hashing import AddressHasher
 from engine.errors import Conflict
-from engine.leads.suppression import suppress, unsuppress
+from engine.leads.suppression import is_suppressed, suppress, unsuppress
 from engine.monitoring.metrics import Minimums
 from engine.reports.service import summary
 from engine.stats import PIXEL_DATA, EventRecord, counters, record_events
 from engine.tracking import TOKEN_CHARS, TokenKind, TrackingLinks, unsubscribe
 from mailfleet.tracking_web import PIXEL
 from mailfleet.web import create_app
-from models import Campaign, Enrollment, Event, OutboundMessage, Suppression
+from models import Campaign, Enrollment, Event, Lead, OutboundMessage, Suppression
 from models.enums import (
     EnrollmentState,
     EventKind,
@@ -599,3 +599,17 @@ async def test_opens_of_html_mail_count_after_the_campaign_went_plain(client: Te
         assert (await client.get(path(LINKS.open_url(row.id)))).status == 200
     assert await Event.filter(kind=EventKind.OPEN).values_list("message_id", flat=True) == [carried.id]
     assert (await counters(StatScope.CAMPAIGN, world.campaign.id, TODAY))["opens"] == 1
+
+
+async def test_an_unsubscribe_from_a_plus_tag_address_closes_the_persons_inbox(client: TestClient) -> None:  # type: ignore[type-arg]
+    """The letter went to `lead0+news@` (an alias of `lead0@`'s inbox): the unsubscribe suppressed only that
+    alias, and the person was mailed again in the same inbox as `lead0@` (another campaign, a later import). The
+    opt-out now closes the mailbox, so every address of it; a `/suppress` of one alias by a manager stays exact."""
+    world, sent, _ = await unsubscribe_world()
+    await Lead.filter(id=world.leads[0].id).update(email="lead0+news@client.example")
+    response = await client.post(path(LINKS.unsubscribe_url(sent.id)), data=b"List-Unsubscribe=One-Click")
+    assert response.status == 200
+    stored = await Suppression.filter(workspace_id=world.workspace.id).values_list("value", "reason")
+    assert stored == [("lead0@client.example", SuppressionReason.UNSUBSCRIBE)]
+    addresses = ["lead0@client.example", "lead0+news@client.example", "lead0+b@client.example", "lead01@client.example"]
+    assert await is_suppressed(world.workspace.id, addresses) == set(addresses[:3])
