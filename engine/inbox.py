@@ -116,6 +116,14 @@ RETIRED_READ_FOR: Final = dt.timedelta(days=30)
 """A retired mailbox's inbox is still read this long after it was retired: leads answer the mail it sent (a domain
 swap retires the mailboxes and moves their sequences to the reserve's), and such a reply or unsubscribe request
 must still stop the sequence. Nothing is raised about it any more (nothing sends from it)."""
+DISABLED_READ_FOR: Final = RETIRED_READ_FOR
+"""A disabled mailbox (its SMTP login refused, or disabled by monitoring) sent mail until it was disabled: answers
+and bounces to that mail keep arriving, so its inbox is read this long after it was disabled — unread, a lead's
+reply was seen only once someone re-enabled it (a follow-up may have gone from elsewhere meanwhile) and its bounces
+were never counted. Not one whose IMAP login is refused (`IMAP_AUTH_KEY` its last error): that one is left alone,
+not logged in to every five minutes. Like a retired one, it counts no failure, raises nothing and answers no
+warmup mail (it sends nothing)."""
+IMAP_AUTH_KEY: Final = f"error-imap-{ImapErrorKind.AUTH.value}"
 AUTO_REPLY_DELAY: Final = dt.timedelta(days=3)  # an out-of-office notice without a return date: wait this long
 _MAX_AUTO_REPLY_DAYS: Final = 30  # the most a workspace may set: longer, and the lead has likely moved on
 UNREACHABLE_AFTER: Final = dt.timedelta(hours=1)
@@ -223,8 +231,8 @@ class _Target:
     status_changed_at: dt.datetime | None = None
 
     def readable(self, now: dt.datetime) -> bool:
-        """Whether the sync reads it: not disabled, and not retired longer ago than `RETIRED_READ_FOR`."""
-        return readable(self.status, self.status_changed_at, now)
+        """Whether the sync reads it (`readable`)."""
+        return readable(self.status, self.status_changed_at, now, self.last_error)
 
     @property
     def spam_folder(self) -> str | None:
@@ -345,8 +353,8 @@ async def sweep(
 ) -> list[SyncResult]:
     """Sync the inbox and spam folder of each mailbox, at most `concurrency` at once; one result per id, in order.
 
-    A mailbox the actor may not manage is reported NOT_FOUND; a disabled or retired one is SKIPPED. Login
-    failures count towards `auth_failure_limit`, after which the mailbox is disabled (`engine.lifecycle`).
+    A mailbox the actor may not manage is reported NOT_FOUND; one `readable` refuses is SKIPPED. Login failures
+    count towards `auth_failure_limit`, after which the mailbox is disabled (`engine.lifecycle`).
     """
     opts = options or SyncOptions()
     width = concurrency or opts.concurrency
@@ -391,12 +399,19 @@ async def sweep(
     return [by_id.get(i) or _not_run(i, allowed.get(i)) for i in mailbox_ids]
 
 
-def readable(status: MailboxStatus, status_changed_at: dt.datetime | None, now: dt.datetime) -> bool:
-    """Whether the sync reads a mailbox of this status: never a disabled one (its login is refused); a retired one
-    for `RETIRED_READ_FOR` after its retirement (answers to what it sent still arrive there)."""
+def readable(
+    status: MailboxStatus, status_changed_at: dt.datetime | None, now: dt.datetime, last_error: str = ""
+) -> bool:
+    """Whether the sync reads a mailbox of this status: a paused or cooling one always (it stopped sending, not
+    receiving); a retired one for `RETIRED_READ_FOR` after its retirement and a disabled one for
+    `DISABLED_READ_FOR` after it was disabled (answers to what it sent still arrive there) — unless its IMAP login
+    was the last thing refused (`last_error`)."""
     if status is MailboxStatus.RETIRED:
         return status_changed_at is not None and now - status_changed_at < RETIRED_READ_FOR
-    return status not in _SKIPPED_STATUSES
+    if status is MailboxStatus.DISABLED:
+        recent = status_changed_at is not None and now - status_changed_at < DISABLED_READ_FOR
+        return recent and not last_error.startswith(IMAP_AUTH_KEY)
+    return True
 
 
 def _not_run(mailbox_id: int, target: _Target | None) -> SyncResult:
@@ -1243,8 +1258,9 @@ async def _plan_replies(
     parents = {int(r["id"]): r for r in await db.execute_query_dict(_PARENTS, [sorted({a.sent.id for a in wanted})])}
     wanted = [a for a in wanted if a.sent.id in parents]
     boxes = {b.id: b for b in await _answerers(sorted({a.target.id for a in wanted}))}
-    # a retired mailbox is read only for late answers to its mail: it sends nothing, warmup answers included
-    boxes = {i: b for i, b in boxes.items() if b.status is not MailboxStatus.RETIRED}
+    # a retired or disabled mailbox is read only for late answers to its mail: it sends nothing, warmup answers
+    # included
+    boxes = {i: b for i, b in boxes.items() if b.status not in _SKIPPED_STATUSES}
     wanted = [a for a in wanted if a.target.id in boxes]
     if not wanted:
         return
@@ -1685,10 +1701,12 @@ async def _record_failure(
     now = clock.now()
     text = f"{error.key}: {error.detail}"[:1000]
     log.warning("inbox sync failed", mailbox_id=target.id, error=error.kind.value, detail=error.detail)
-    if error.kind is not ImapErrorKind.AUTH or target.status is MailboxStatus.RETIRED:
-        # a retired mailbox read for late answers: no failure count, no alert (it may well be gone at the provider)
+    late = target.status in _SKIPPED_STATUSES
+    if error.kind is not ImapErrorKind.AUTH or late:
+        # a retired or disabled mailbox read for late answers: no failure count, no alert (it may well be gone at
+        # the provider, and a disabled one has its alert); a refused login recorded stops its reading (`readable`)
         await Mailbox.filter(id=target.id).update(last_error=text, last_error_at=now)
-        if target.status is not MailboxStatus.RETIRED:
+        if not late:
             await _check_unreachable(target, error, now, zones.get(target.workspace_id))
         return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail)
     disabled = False
@@ -1755,24 +1773,29 @@ async def _check_unreachable(target: _Target, error: ImapError, now: dt.datetime
 async def _mark_ok(mailbox_ids: Sequence[int], clock: Clock) -> None:
     """One round of updates for every mailbox that was read: a good login proves the stored credentials, so the
     failure count restarts; only IMAP's own last error is cleared (SMTP's is not ours to forget); an
-    `inbox_unreachable` alert of any of them is resolved."""
+    `inbox_unreachable` alert of any of them is resolved. A disabled mailbox keeps its count: the failures that
+    disabled it may well be SMTP's, which a good IMAP login does not disprove."""
     if not mailbox_ids:
         return
     now = clock.now()
     ids = sorted(mailbox_ids)
     await resolve_subjects(UNREACHABLE_KIND, [f"mailbox:{i}" for i in ids], clock=clock)
-    await Mailbox.filter(id__in=ids).update(last_ok_at=now, auth_failures=0)
+    await Mailbox.filter(id__in=ids).update(last_ok_at=now)
+    await Mailbox.filter(id__in=ids).exclude(status=MailboxStatus.DISABLED).update(auth_failures=0)
     await Mailbox.filter(id__in=ids, last_error__startswith="error-imap-").update(last_error="", last_error_at=None)
     await FolderState.filter(mailbox_id__in=ids).update(synced_at=now)
 
 
 async def sweep_all(clock: Clock, vault: Vault, options: SyncOptions | None = None) -> list[SyncResult]:
-    """The cron's sweep: every mailbox that is not disabled or retired (or retired within `RETIRED_READ_FOR`), in
-    every workspace."""
-    since = clock.now() - RETIRED_READ_FOR
-    recent = Q(status=MailboxStatus.RETIRED, status_changed_at__gt=since)
+    """The cron's sweep: every mailbox that is not disabled or retired, or was disabled or retired lately and may
+    still be read (`readable`), in every workspace."""
+    now = clock.now()
+    retired = Q(status=MailboxStatus.RETIRED, status_changed_at__gt=now - RETIRED_READ_FOR)
+    disabled = Q(status=MailboxStatus.DISABLED, status_changed_at__gt=now - DISABLED_READ_FOR) & ~Q(
+        last_error__startswith=IMAP_AUTH_KEY
+    )
     boxes = (
-        await Mailbox.filter(Q(Q(status__not_in=list(_SKIPPED_STATUSES)), recent, join_type="OR"))
+        await Mailbox.filter(Q(Q(status__not_in=list(_SKIPPED_STATUSES)), retired, disabled, join_type="OR"))
         .order_by("id")
         .only("id")
     )

@@ -23,7 +23,16 @@ from engine.alerts import alert_key, claim_due
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
-from engine.inbox import RETIRED_READ_FOR, SyncOptions, SyncStatus, _Lookup, sweep, sweep_all, sync_mailbox
+from engine.inbox import (
+    DISABLED_READ_FOR,
+    RETIRED_READ_FOR,
+    SyncOptions,
+    SyncStatus,
+    _Lookup,
+    sweep,
+    sweep_all,
+    sync_mailbox,
+)
 from engine.mail.imap import ImapConnect, MailFolders, imap_session
 from engine.mail.message import seeded_message_hex
 from engine.mail.providers import Credentials, Endpoint
@@ -1032,3 +1041,105 @@ async def test_a_reply_to_a_mailbox_retired_by_a_swap_still_stops_the_moved_sequ
     later = await sync_mailbox(SYSTEM, old.id, clock=clock, vault=VAULT, options=options(mail))
     assert (later.status, later.key) == (SyncStatus.SKIPPED, "inbox-skipped")
     assert old.id not in {r.mailbox_id for r in await sweep_all(clock, VAULT, options(mail))}
+
+
+async def test_a_mailbox_disabled_for_its_smtp_login_still_reads_the_replies_and_bounces_to_what_it_sent(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A mailbox disabled for SMTP login failures (or by monitoring) was no longer read, though its IMAP login
+    worked: the lead's reply to its step 1 went unseen until someone re-enabled it, the follow-up stayed due, and
+    the bounce of its other send was never counted. It is read for `DISABLED_READ_FOR` after it was disabled,
+    and keeps the failure count that disabled it; a mailbox cooling down is read as ever."""
+    ws = await workspace()
+    smtp_error = "smtp-auth-failed: 535 5.7.8 Error: authentication failed"
+    anna = await mailbox(
+        mail, ws, ANNA, status=MailboxStatus.DISABLED, status_changed_at=NOW - dt.timedelta(days=1),
+        auth_failures=3, last_error=smtp_error, last_error_at=NOW - dt.timedelta(days=1),
+    )  # fmt: skip
+    bob = await mailbox(
+        mail, ws, BOB, status=MailboxStatus.COOLDOWN, status_changed_at=NOW - dt.timedelta(hours=3),
+        cooldown_until=NOW + dt.timedelta(days=2),
+    )  # fmt: skip
+    replied = await enrolled(ws, LEAD, anna)
+    await sent_message(anna, to=LEAD, message_id="<step1.d15ab1ed@alpha.test>", enrollment=replied)
+    follow_up = await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=anna, lead_id=replied.lead_id, enrollment=replied,
+        step_position=1, message_id="<step2.d15ab1ed@alpha.test>", status=MessageStatus.PLANNED,
+        scheduled_at=NOW + dt.timedelta(days=1),
+    )  # fmt: skip
+    gone = await enrolled(ws, NOBODY, anna)
+    await sent_message(anna, to=NOBODY, message_id="<cold.d15ab1ed@alpha.test>", enrollment=gone)
+    with smtplib.SMTP(mail.host, mail.ports.submission, timeout=10) as smtp:  # sent before it was disabled
+        smtp.starttls(context=mail.ssl_context())
+        smtp.login(ANNA, PASSWORD)
+        smtp.send_message(message(ANNA, NOBODY, "Quick question", message_id="<cold.d15ab1ed@alpha.test>"))
+    await wait_for(lambda: mail.count(ANNA) == 1)
+    await deliver(
+        mail, message(LEAD, ANNA, "Re: logistics", "Yes, let's talk.\n", In_Reply_To="<step1.d15ab1ed@alpha.test>")
+    )
+    cooled = await enrolled(ws, "user2@beta.test", bob)
+    await sent_message(bob, to="user2@beta.test", message_id="<step1.c001@alpha.test>", enrollment=cooled)
+    await deliver(mail, message("user2@beta.test", BOB, "Re: hi", "Sure.\n", In_Reply_To="<step1.c001@alpha.test>"))
+
+    results = {r.mailbox_id: r for r in await sweep_all(clock, VAULT, options(mail))}
+
+    assert results[anna.id].status is SyncStatus.OK
+    assert results[anna.id].kinds == {"reply": 1, "bounce_hard": 1}
+    assert (await Enrollment.get(id=replied.id)).state is EnrollmentState.REPLIED
+    assert (await OutboundMessage.get(id=follow_up.id)).status is MessageStatus.CANCELLED
+    assert (await Enrollment.get(id=gone.id)).state is EnrollmentState.BOUNCED
+    assert (await counters(StatScope.MAILBOX, anna.id, NOW.date()))["bounces_hard"] == 1
+    stored = await Mailbox.get(id=anna.id)
+    assert (stored.status, stored.auth_failures, stored.last_error) == (MailboxStatus.DISABLED, 3, smtp_error)
+    assert (results[bob.id].status, results[bob.id].kinds) == (SyncStatus.OK, {"reply": 1})
+    assert (await Enrollment.get(id=cooled.id)).state is EnrollmentState.REPLIED
+
+    # a month after it was disabled it is left alone
+    await Mailbox.filter(id=anna.id).update(status_changed_at=NOW - DISABLED_READ_FOR)
+    later = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+    assert (later.status, later.key) == (SyncStatus.SKIPPED, "inbox-skipped")
+    assert anna.id not in {r.mailbox_id for r in await sweep_all(clock, VAULT, options(mail))}
+
+
+async def test_a_disabled_mailbox_whose_imap_login_is_refused_is_tried_once_not_on_every_sweep(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A disabled mailbox read for late answers must not hammer a server that refuses its login: one refused IMAP
+    login is recorded (no failure counted, no alert: its disable alert says it all) and later sweeps leave it."""
+    ws = await workspace()
+    box = await mailbox(
+        mail, ws, ANNA, password="wrong", status=MailboxStatus.DISABLED,
+        status_changed_at=NOW - dt.timedelta(hours=2), auth_failures=3, last_error="smtp-auth-failed: 535",
+    )  # fmt: skip
+
+    first = {r.mailbox_id: r for r in await sweep_all(clock, VAULT, options(mail))}
+    assert (first[box.id].status, first[box.id].key) == (SyncStatus.FAILED, "error-imap-auth")
+    stored = await Mailbox.get(id=box.id)
+    assert stored.auth_failures == 3 and stored.last_error.startswith("error-imap-auth")
+    assert await kinds_of_events() == [] and not await Alert.all().exists()
+
+    assert box.id not in {r.mailbox_id for r in await sweep_all(clock, VAULT, options(mail))}
+    skipped = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    assert (skipped.status, skipped.key) == (SyncStatus.SKIPPED, "inbox-skipped")
+
+
+async def test_a_disabled_mailbox_read_for_late_answers_answers_no_warmup_mail(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """Warmup mail a disabled mailbox receives is read (counted, opened) but not answered: it sends nothing."""
+    ws = await workspace()
+    await Workspace.filter(id=ws.id).update(settings={"warmup": {"reply_probability": 1.0}})
+    anna = await mailbox(
+        mail, ws, ANNA, status=MailboxStatus.DISABLED, status_changed_at=NOW - dt.timedelta(hours=2),
+        last_error="smtp-auth-failed: 535", warmup_started_on=NOW.date() - dt.timedelta(days=30),
+    )  # fmt: skip
+    bob = await mailbox(mail, ws, BOB)
+    for n in range(3):
+        mid = f"<wu.off{n}@alpha.test>"
+        await sent_message(bob, to=ANNA, message_id=mid, kind=MessageKind.WARMUP, peer=anna)
+        await deliver(mail, mark(message(BOB, ANNA, f"Lunch {n}?", message_id=mid)))
+
+    result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.status is SyncStatus.OK and result.kinds == {"warmup": 3}
+    assert not await OutboundMessage.filter(mailbox=anna).exists()
