@@ -96,11 +96,14 @@ def _metrics(ctx: Ctx, m: Metrics) -> str:
 
 def _head(ctx: Ctx, s: SubjectHealth) -> str:
     # an unread inbox (a mailbox's, or some of a domain's): its low rates were not measured
-    warned = s.factor < 1 or bool(s.inbox_unread_since) or s.unread_mailboxes > 0
+    warned = s.factor < 1 or bool(s.inbox_unread_since) or s.unread_mailboxes > 0 or s.stopped_count > 0
     mark = "🔴" if s.in_trouble else "⚪" if not s.in_service else "🟠" if warned else "🟢"
     parts = [ctx.t("health-head", mark=mark, name=s.name, state=state_name(s.kind, s.status))]
     if s.inbox_unread_since:
         parts.append(ctx.t("health-inbox-unread", since=s.inbox_unread_since))
+    if s.stopped:  # a domain whose mailboxes send nothing: how many, and why
+        causes = "; ".join(ctx.t(f"health-stopped-{cause}", count=n) for cause, n in s.stopped)
+        parts.append(ctx.t("health-domain-stopped", count=s.stopped_count, total=s.mailboxes, causes=causes))
     if s.unread_mailboxes:
         parts.append(ctx.t("health-domain-inbox-unread", count=s.unread_mailboxes, total=s.mailboxes))
     if s.factor < 1:

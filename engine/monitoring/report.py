@@ -18,6 +18,7 @@ from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
 from engine.errors import UserError
 from engine.layered import LayerChange, change_layered
+from engine.mailboxes import LoginState, latest_check
 from engine.monitoring import metrics
 from engine.monitoring.metrics import Counts, Metrics, Window
 from engine.monitoring.rules import BOUNDS, Thresholds, parse
@@ -55,11 +56,20 @@ class SubjectHealth:
     """A domain: how many of its mailboxes shown (`mailboxes`) have an inbox that goes unread. Its rates add up
     theirs, so they are no clean bill of health either."""
     mailboxes: int = 0
+    stopped: tuple[tuple[str, int], ...] = ()
+    """A domain: how many of its mailboxes shown send nothing, by cause (`STOP_CAUSES`, in that order, none at 0).
+    The domain's own status stays "active" while every mailbox of it is disabled: without this, its line was green
+    over a domain that sent nothing."""
+
+    @property
+    def stopped_count(self) -> int:
+        return sum(n for _, n in self.stopped)
 
     @property
     def in_trouble(self) -> bool:
-        """Protection holds it back: a mailbox cooling down or disabled, a domain cooling or burned (a listing)."""
-        return self.status in _TROUBLE
+        """Protection holds it back: a mailbox cooling down or disabled, a domain cooling or burned (a listing), or a
+        domain none of whose mailboxes sends."""
+        return self.status in _TROUBLE or 0 < self.mailboxes == self.stopped_count
 
     @property
     def in_service(self) -> bool:
@@ -72,7 +82,7 @@ class SubjectHealth:
         week = self.windows[1] if len(self.windows) > 1 else self.windows[0]
         rates = [week.hard_bounce_rate.value, week.block_rate.value, week.warmup_spam_rate.value]
         worst = max((r for r in rates if r is not None), default=-1.0)
-        unread = self.inbox_unread_since or self.unread_mailboxes
+        unread = self.inbox_unread_since or self.unread_mailboxes or self.stopped
         return worst + (10.0 if self.in_trouble or self.factor < 1 or unread else 0.0)
 
 
@@ -82,6 +92,23 @@ _TROUBLE: Final = frozenset(
 _OUT_OF_SERVICE: Final = frozenset(
     {MailboxStatus.RETIRED.value, MailboxStatus.PAUSED.value, DomainStatus.RETIRED.value}
 )
+STOP_CAUSES: Final = ("auth", "disabled", "cooldown")
+"""Why a shown mailbox sends nothing: disabled with its login refused (its latest check, `latest_check`),
+disabled for another reason, cooling down."""
+
+
+def stop_cause(box: Mailbox) -> str | None:
+    """Why the mailbox sends nothing (`STOP_CAUSES`), None when it sends."""
+    if box.status is MailboxStatus.COOLDOWN:
+        return "cooldown"
+    if box.status is not MailboxStatus.DISABLED:
+        return None
+    return "auth" if latest_check(box)[0] is LoginState.REFUSED else "disabled"
+
+
+def _stopped(boxes: Sequence[Mailbox]) -> tuple[tuple[str, int], ...]:
+    causes = Counter(stop_cause(b) for b in boxes)
+    return tuple((cause, causes[cause]) for cause in STOP_CAUSES if causes[cause])
 
 
 async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[SubjectHealth]:
@@ -109,9 +136,10 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     for d in domains:
         windows = _windows(dom_rows.get(d.id, {}), today, least)
         name = to_unicode(d.name)
-        own = [b.id for b in boxes if b.domain_id == d.id]
+        own = [b for b in boxes if b.domain_id == d.id]
         line = SubjectHealth("domain", name, d.status.value, d.health_factor, d.health_reason, None, windows)
-        found.append(replace(line, unread_mailboxes=sum(i in unread for i in own), mailboxes=len(own)))
+        unread_own = sum(b.id in unread for b in own)
+        found.append(replace(line, unread_mailboxes=unread_own, mailboxes=len(own), stopped=_stopped(own)))
     for b in boxes:
         windows = _windows(box_rows.get(b.id, {}), today, least)
         if single:

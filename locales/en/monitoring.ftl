@@ -48,6 +48,13 @@ health-domain-inbox-unread = 📭 the inbox of { $count } of { $total } { $total
     [one] mailbox
    *[other] mailboxes
 } goes unread: their bounces and replies are not counted
+health-domain-stopped = ⛔ { $count } of { $total } { $total ->
+    [one] mailbox
+   *[other] mailboxes
+} send nothing ({ $causes })
+health-stopped-auth = disabled after refused logins — { $count }
+health-stopped-disabled = disabled — { $count }
+health-stopped-cooldown = cooling down — { $count }
 thresholds-title = Protection thresholds
 thresholds-line = { $name } = { $value } ({ $bounds }; { $origin })
 thresholds-origin-default = default

@@ -40,6 +40,13 @@ health-domain-inbox-unread = 📭 входящие не читаются у { $c
     [one] ящика
    *[other] ящиков
 }: их отказы и ответы не учтены
+health-domain-stopped = ⛔ не отправляют { $count } из { $total } { $total ->
+    [one] ящика
+   *[other] ящиков
+} ({ $causes })
+health-stopped-auth = отключены после отказов во входе — { $count }
+health-stopped-disabled = отключены — { $count }
+health-stopped-cooldown = на охлаждении — { $count }
 thresholds-title = Пороги защиты
 thresholds-line = { $name } = { $value } ({ $bounds }; { $origin })
 thresholds-origin-default = по умолчанию

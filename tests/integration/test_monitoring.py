@@ -638,3 +638,30 @@ async def test_health_of_a_workspace_whose_mailboxes_are_all_paused_says_so() ->
     await Mailbox.filter(workspace_id=ws.id).update(status=MailboxStatus.RETIRED)  # none left: "none yet", as before
     admin = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
     assert (await runner.run_line(admin, "c1", "/health")).plain_text() == translator("ru")("health-none")
+
+
+async def test_a_domain_whose_every_mailbox_is_disabled_for_refused_logins_is_not_green() -> None:
+    """Every mailbox of a domain was disabled for refused SMTP logins; the domain itself stays "active", and its
+    /health line read 🟢 over a domain that sent nothing. It now says how many of its mailboxes send nothing and
+    why, in red; a domain with some of them stopped (here one cooling down) is amber."""
+    _, boxes = await fleet(2, 2)
+    dead, half = boxes[0].domain_id, boxes[2].domain_id
+    await Domain.filter(id__in=[dead, half]).update(status=DomainStatus.ACTIVE)
+    await Mailbox.filter(domain_id=dead).update(
+        status=MailboxStatus.DISABLED, auth_failures=3, last_error="smtp-auth-failed: 535 5.7.8 Error",
+        last_error_at=NOW - dt.timedelta(hours=1),
+    )  # fmt: skip
+    cooling = {"status": MailboxStatus.COOLDOWN, "cooldown_until": NOW + dt.timedelta(days=1)}
+    await Mailbox.filter(id=boxes[2].id).update(**cooling)
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    for locale in ("ru", "en"):
+        me = runner.identity(Platform.TELEGRAM, "1", "admin", locale)
+        await runner.run_line(me, "c1", "/use acme")
+        said = (await runner.run_line(me, "c1", "/health")).plain_text()
+        t = translator(locale)
+        [dead_line] = [line for line in said.splitlines() if " acme0.test " in line]
+        stopped = t("health-domain-stopped", count=2, total=2, causes=t("health-stopped-auth", count=2))
+        assert dead_line.startswith("🔴") and stopped in dead_line, dead_line
+        [half_line] = [line for line in said.splitlines() if " acme1.test " in line]
+        stopped = t("health-domain-stopped", count=1, total=2, causes=t("health-stopped-cooldown", count=1))
+        assert half_line.startswith("🟠") and stopped in half_line, half_line
