@@ -14,7 +14,8 @@ The projection follows the planners' rules, day by day:
   (monitoring's cut, mailbox × domain, assumed to last). The maintenance warmup is the warmup planner's: its share
   of the mailbox's part of its domain's cap when the domain's sending mailboxes could not all send their own
   (`engine.warmup.ramp.maintenance_base`), without the daily jitter;
-* a mailbox in cooldown sends nothing until the day its cooldown ends; paused, disabled, retired, new: nothing;
+* a mailbox in cooldown sends nothing until the day its cooldown ends; paused, disabled, retired, new: nothing
+  (`idle_counts` says how many of each, so that such zeros are not read as a fleet still warming);
 * each domain's daily cap, then the workspace's (`settings["daily_cap"]`), holds every kind of mail: warmup first.
 
 Every day of the week counts (campaign send days narrow it further; that is the campaign's choice, not the fleet's).
@@ -56,7 +57,8 @@ _BLOCKED_DOMAIN: Final = frozenset({DomainStatus.COOLING, DomainStatus.BURNED, D
 class Box:
     """One mailbox as the projection sees it. `graduated_on`: the day its campaign volume started unlocking
     (None: not graduated; it graduates when its period ends, if it is warming). `cooldown_until`: the first day
-    it may send again. `sends`: False for a mailbox that sends nothing (paused, disabled, retired, not started)."""
+    it may send again. `sends`: False for a mailbox that sends nothing (paused, disabled, retired, not started);
+    `idle` then says why (`IDLE_CAUSES`)."""
 
     id: int
     domain_id: int
@@ -67,6 +69,29 @@ class Box:
     graduated_on: dt.date | None = None
     health_factor: float = 1.0
     cooldown_until: dt.date | None = None
+    idle: str = ""
+
+
+IDLE_CAUSES: Final = ("paused", "disabled", "cooldown", "domain", "warmup_paused", "new")
+"""Why a mailbox of the fleet sends nothing today: paused by a person, disabled (refused logins, monitoring),
+cooling down, its domain cooling or burned, its warmup paused, its warmup never started. A fleet of such mailboxes
+projected zeros week after week that read like a fleet still warming (`idle_counts`)."""
+
+
+def idle_counts(fleet: Fleet, day: dt.date) -> tuple[tuple[str, int], ...]:
+    """How many of the fleet's mailboxes send nothing on `day`, by cause (`IDLE_CAUSES` order, none at 0)."""
+    causes = Counter(box.idle if not box.sends else "cooldown" for box in fleet.boxes if not _sends_on(box, day))
+    return tuple((cause, causes[cause]) for cause in IDLE_CAUSES if causes[cause])
+
+
+def first_campaign_day(fleet: Fleet, day: dt.date) -> dt.date | None:
+    """The first day after `day` on which a mailbox still warming on `day` graduates (None: none warming)."""
+    days = [
+        graduates
+        for box in fleet.boxes
+        if box.sends and (graduates := _graduates_on(box, fleet.settings)) is not None and graduates > day
+    ]
+    return min(days, default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,14 +334,18 @@ class Capacity:
     senders_today: int
     assessment: Assessment | None
     reserve_warm: bool = False  # the reserve could send `reserve_per_day` today: nothing left to warm or unlock
+    idle: tuple[tuple[str, int], ...] = ()  # the fleet's mailboxes sending nothing today, by cause (`idle_counts`)
+    campaigns_from: dt.date | None = None  # the first graduation ahead (`first_campaign_day`): zeros of warming
 
 
 def _box(row: dict[str, object], zone: dt.tzinfo, factors: dict[int, float]) -> Box:
     status = MailboxStatus(str(row["status"]))
-    sends = status in {MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN}
-    sends = sends and DomainStatus(str(row["domain__status"])) not in _BLOCKED_DOMAIN
-    if status is MailboxStatus.WARMING and row["warmup_paused_at"] is not None:
-        sends = False  # a paused warmup does not graduate
+    idle = _IDLE_STATUS.get(status, "")
+    if not idle and DomainStatus(str(row["domain__status"])) in _BLOCKED_DOMAIN:
+        idle = "domain"
+    if not idle and status is MailboxStatus.WARMING and row["warmup_paused_at"] is not None:
+        idle = "warmup_paused"  # a paused warmup does not graduate
+    sends = not idle
     graduated = row["graduated_at"]
     graduated_on = graduated.astimezone(zone).date() if isinstance(graduated, dt.datetime) else None
     if status in {MailboxStatus.ACTIVE, MailboxStatus.COOLDOWN} and graduated_on is None:
@@ -331,6 +360,7 @@ def _box(row: dict[str, object], zone: dt.tzinfo, factors: dict[int, float]) -> 
         daily_cap=int(str(row["daily_cap"])),
         provider_limit=PRESETS[MailProvider(str(row["provider"]))].provider_daily_limit,
         sends=sends,
+        idle=idle,
         warmup_started_on=row["warmup_started_on"] if isinstance(row["warmup_started_on"], dt.date) else None,
         graduated_on=graduated_on,
         health_factor=factors.get(box_id, 1.0),
@@ -338,6 +368,14 @@ def _box(row: dict[str, object], zone: dt.tzinfo, factors: dict[int, float]) -> 
         if isinstance(cooldown, dt.datetime)
         else None,
     )
+
+
+_IDLE_STATUS: Final = {
+    MailboxStatus.PAUSED: "paused",
+    MailboxStatus.DISABLED: "disabled",
+    MailboxStatus.NEW: "new",
+    MailboxStatus.RETIRED: "retired",  # not loaded: left out of the fleet
+}
 
 
 def _parse_cap(raw: object) -> int | None:
@@ -394,4 +432,6 @@ def _project(fleet: Fleet, reserve: Fleet, today: dt.date, emails: int | None, w
         mailboxes=len(fleet.boxes),
         senders_today=now.senders,
         assessment=assess(fleet, emails=emails, weeks=weeks, start=start) if emails is not None else None,
+        idle=idle_counts(fleet, today),
+        campaigns_from=first_campaign_day(fleet, today),
     )

@@ -74,6 +74,15 @@ def _week(ctx: Ctx, n: int, w: cap.Week) -> str:
     )  # fmt: skip
 
 
+def _idle(ctx: Ctx, found: cap.Capacity) -> str:
+    """How many mailboxes send nothing today and why, then what brings each kind back."""
+    causes = ", ".join(ctx.t(f"capacity-idle-{cause}", count=n) for cause, n in found.idle)
+    count = sum(n for _, n in found.idle)
+    lines = [ctx.t("capacity-idle", count=count, mailboxes=found.mailboxes, causes=causes)]
+    lines += [ctx.t(f"capacity-idle-{cause}-fix") for cause, _ in found.idle]
+    return "\n".join(lines)
+
+
 @command(
     "capacity",
     Access.MANAGE,
@@ -93,6 +102,10 @@ async def capacity_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
                   warmup=today.warmup)
         )  # fmt: skip
         reply.add("\n".join(_week(ctx, n, w) for n, w in enumerate(found.weeks, 1)))
+        if found.idle:  # zeros of mailboxes that send nothing are not zeros of a fleet still warming
+            reply.add(_idle(ctx, found))
+        if found.campaigns_from is not None and not today.campaign:
+            reply.add(ctx.t("capacity-warming", start=found.campaigns_from.isoformat()))
     else:  # not "0 campaign emails from 0 of 0 mailboxes" and weeks of zeros
         reply.add(ctx.t("capacity-no-mailboxes"))
     if found.reserve_per_day:

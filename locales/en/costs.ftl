@@ -28,6 +28,23 @@ capacity-today = Today: { $emails } campaign { $emails ->
    *[other] emails
 }).
 capacity-no-mailboxes = The workspace has no mailboxes to send from (the reserve aside), so no campaign email can go out. Add mailboxes: /mailbox_import, then /warmup_start all.
+capacity-idle = { $count } of { $mailboxes } { $mailboxes ->
+    [one] mailbox sends
+   *[other] mailboxes send
+} nothing today: { $causes }.
+capacity-idle-paused = paused — { $count }
+capacity-idle-disabled = disabled — { $count }
+capacity-idle-cooldown = cooling down — { $count }
+capacity-idle-domain = domain cooling or burned — { $count }
+capacity-idle-warmup_paused = warmup paused — { $count }
+capacity-idle-new = warmup not started — { $count }
+capacity-idle-paused-fix = • Paused: put back to work with /mailbox_resume <address>.
+capacity-idle-disabled-fix = • Disabled (refused logins or protection): why — /health; fix the login, check it with /mailbox_test <address>, then /mailbox_resume <address>.
+capacity-idle-cooldown-fix = • Cooling down: they come back by themselves when it ends (the date is in /health).
+capacity-idle-domain-fix = • Domain cooling or burned: its state and a swap from the reserve — /domains.
+capacity-idle-warmup_paused-fix = • Warmup paused: continue with /warmup_start <address or domain>.
+capacity-idle-new-fix = • Warmup not started: /warmup_start all.
+capacity-warming = The mailboxes are still warming: the first start sending campaigns on { $start }.
 capacity-week = Week { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } a day)
 capacity-week-even = Week { $number } ({ $start } – { $end }): { $emails } ({ $low } a day)
 capacity-reserve = The reserve would add about { $emails } a day once warm and put into service (not counted above).

@@ -37,6 +37,23 @@ capacity-today = Сегодня: { $emails } { $emails ->
    *[other] писем
 } прогрева).
 capacity-no-mailboxes = В пространстве нет ящиков для рассылки (резерв не в счёт), так что отправлять кампании некому. Добавьте ящики: /mailbox_import, затем /warmup_start all.
+capacity-idle = Не отправляют сегодня { $count } из { $mailboxes } { $mailboxes ->
+    [one] ящика
+   *[other] ящиков
+}: { $causes }.
+capacity-idle-paused = на паузе — { $count }
+capacity-idle-disabled = отключены — { $count }
+capacity-idle-cooldown = на охлаждении — { $count }
+capacity-idle-domain = домен остывает или сгорел — { $count }
+capacity-idle-warmup_paused = прогрев остановлен — { $count }
+capacity-idle-new = прогрев не начат — { $count }
+capacity-idle-paused-fix = • На паузе: вернуть в работу — /mailbox_resume <адрес>.
+capacity-idle-disabled-fix = • Отключённые (отказы во входе или защита): почему — /health; исправьте вход, проверьте /mailbox_test <адрес>, затем /mailbox_resume <адрес>.
+capacity-idle-cooldown-fix = • На охлаждении: вернутся сами, когда оно кончится (срок — в /health).
+capacity-idle-domain-fix = • Домен остывает или сгорел: что с ним и замена из резерва — /domains.
+capacity-idle-warmup_paused-fix = • Прогрев остановлен: продолжить — /warmup_start <адрес или домен>.
+capacity-idle-new-fix = • Прогрев не начат: /warmup_start all.
+capacity-warming = Ящики ещё прогреваются: первые начнут слать кампании { $start }.
 capacity-week = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low }–{ $high } в день)
 capacity-week-even = Неделя { $number } ({ $start } – { $end }): { $emails } ({ $low } в день)
 capacity-reserve = Резерв добавил бы около { $emails } в день, когда прогреется и войдёт в работу (выше не учтён).

@@ -190,3 +190,38 @@ async def test_a_price_typed_as_cost_writes_it_is_taken() -> None:
     assert not refused.ok
     assert ru("error-cost-setting", name="mailbox_month", value="2,5", low=0, high=5000) in refused.plain_text()
     assert (await Workspace.get(slug="acme")).settings["costs"] == {"mailbox_month": 90}
+
+
+async def test_capacity_of_a_fleet_that_sends_nothing_says_why_and_tells_it_from_one_still_warming() -> None:
+    """Three mailboxes 10 days into warmup, all disabled: /capacity read "Today: 0 … from 0 of 3 mailboxes", then
+    "Week 1–4: 0 (0 a day)" — the same as a fleet still warming, with no reason. It now counts them by cause with
+    what to do; a fleet still warming says when its first campaigns go instead."""
+    acme = await people.create_workspace(SYSTEM, "acme", "ACME")
+    await Workspace.filter(id=acme.id).update(timezone="UTC")
+    domain = await Domain.create(workspace=acme, name="a1.test", status=DomainStatus.ACTIVE)
+    started = TODAY - dt.timedelta(days=10)
+    for n in range(3):
+        await _box(domain, n, MailboxStatus.DISABLED, warmup_started_on=started, status_changed_at=NOW)
+    runner = Runner(CLOCK, admins={TG: {"1"}})
+    for locale in ("ru", "en"):
+        t = translator(locale)
+        me = runner.identity(TG, "1", "admin", locale)
+        await runner.run_line(me, "c1", "/use acme")
+        said = (await runner.run_line(me, "c1", "/capacity")).plain_text()
+        idle = t("capacity-idle", count=3, mailboxes=3, causes=t("capacity-idle-disabled", count=3))
+        assert idle in said and t("capacity-idle-disabled-fix") in said, said
+    manager = Actor(None, TG, Role.MANAGER, acme.id)
+    assert (await capacity.capacity(manager, CLOCK)).campaigns_from is None  # not "still warming"
+
+    await Mailbox.filter(workspace_id=acme.id).update(status=MailboxStatus.WARMING)
+    found = await capacity.capacity(manager, CLOCK)
+    assert found.idle == () and found.today.campaign == 0 and found.campaigns_from is not None
+    said = (await runner.run_line(me, "c1", "/capacity")).plain_text()
+    assert EN("capacity-warming", start=found.campaigns_from.isoformat()) in said
+    assert "nothing today" not in said
+
+    mixed = {0: MailboxStatus.PAUSED, 1: MailboxStatus.COOLDOWN}
+    for n, status in mixed.items():
+        await Mailbox.filter(address=f"box{n}@a1.test").update(status=status, cooldown_until=NOW + dt.timedelta(days=2))
+    found = await capacity.capacity(manager, CLOCK)
+    assert found.idle == (("paused", 1), ("cooldown", 1))
