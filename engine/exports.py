@@ -1,10 +1,10 @@
 """CSV exports of a campaign: results per step and variant, and the outcome of every lead.
 
 Excel opens them with Cyrillic intact: UTF-8 with a BOM, `;` between cells (the list separator of a Russian
-Excel). Text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return)
-get a leading apostrophe. A lead export is read in pages by id and written in a thread, page by page, and stops
-with `export-too-big` past EXPORT_MAX_BYTES (under Telegram's 50 MB for a bot's file), so 100,000 leads never
-become one string built on the event loop.
+Excel). Text cells that a spreadsheet would run as a formula (`engine.cells`: = + - @, full-width too, after any
+spaces; a tab or a line end first) get a leading apostrophe. A lead export is read in pages by id and written in
+a thread, page by page, and stops with `export-too-big` past EXPORT_MAX_BYTES (under Telegram's 50 MB for a bot's
+file), so 100,000 leads never become one string built on the event loop.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from tortoise import connections
 
 from engine.access import Actor, require_reader
 from engine.campaigns.content import variant_letter
+from engine.cells import safe_text
 from engine.clock import local_time
 from engine.dns.names import to_unicode_address
 from engine.errors import NotFound, UserError
@@ -32,7 +33,6 @@ from models.enums import EnrollmentState, LeadVerdict, LegalBasis
 
 BOM: Final = "\ufeff"
 DELIMITER: Final = ";"
-FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_MAX_BYTES: Final = 45 * 1024 * 1024
 """A bot may send files up to 50 MB on Telegram; past this an export is refused with a message, not truncated."""
 PAGE: Final = 5000
@@ -43,9 +43,7 @@ NAME_MAX_CHARS: Final = 200
 def safe_cell(value: Any) -> Any:
     """A text cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe.
     Numbers stay numbers (a negative number is a value, not a formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    return safe_text(value) if isinstance(value, str) else value
 
 
 class CsvWriter:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.cells import safe_text
+
 REASON_PREFIX = "leads-reason-"
 EXCEL_SEPARATORS = ",;"  # the list separators Excel splits a double-clicked .csv on (by its regional settings)
 
@@ -44,6 +46,5 @@ def rejection_csv(
 
 
 def _safe(value: Any) -> str:
-    """A cell Excel will not run as a formula (CSV injection): a leading = + - @ gets a quote mark."""
-    text = str(value)[:320]
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A cell Excel will not run as a formula (CSV injection, `engine.cells`): such a cell gets a quote mark."""
+    return safe_text(str(value)[:320])

@@ -126,6 +126,16 @@ def test_formula_like_text_is_quoted_numbers_are_not(value: object, safe: object
     assert safe_cell(value) == safe
 
 
+@pytest.mark.parametrize(
+    "value",
+    ['＝HYPERLINK("x")', "＋7 999", "－2", "＠SUM(A1)", "  =1+1", " \t@x", "\u00a0=1", "\u3000＝1", "\n=1", "\n"],
+)
+def test_formula_after_spaces_full_width_or_a_line_feed_is_quoted(value: str) -> None:
+    """Excel and LibreOffice skip leading spaces before a formula sign; an East Asian Excel reads ＝ as =; OWASP
+    lists a line feed first beside a tab and a carriage return."""
+    assert safe_cell(value) == "'" + value
+
+
 def test_csv_has_a_bom_semicolons_cyrillic_and_quoted_formulas() -> None:
     w = CsvWriter(["Email", "Компания"])
     w.write([["anna@x.test", "ООО «Ромашка»; филиал"], ["=cmd|'/c calc'!A0", "@x"]])

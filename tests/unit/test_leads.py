@@ -402,6 +402,12 @@ def test_rejection_report_is_utf8_with_bom_localized_and_formula_safe() -> None:
     assert "3" in text.splitlines()[-1]
 
 
+def test_rejection_report_quotes_a_formula_behind_spaces_or_in_full_width() -> None:
+    rejections = [Rejection(2, "  =cmd|calc", "syntax"), Rejection(3, "＝cmd|calc", "syntax")]
+    text = rejection_csv(rejections, translator("en")).decode("utf-8-sig")
+    assert "2;'  =cmd|calc;" in text and "3;'＝cmd|calc;" in text
+
+
 def test_chat_options_group_words_into_campaign_values_and_columns() -> None:
     options = parse_options("Весна 2027 source=выставка Экспо basis=договор 12 email=Электронная почта")
     assert options.campaign == "Весна 2027"
