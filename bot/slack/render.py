@@ -1,9 +1,9 @@
 """Reply → Block Kit. Pure functions: the transport and the notifier post what these build.
 
-Every text is escaped (`&`, `<`, `>`), so a workspace name or a lead's field can never become a link, a
-`<!channel>` ping or a user mention. Slack's limits are respected here, once: 3,000 characters a section,
-150 a header, 25 buttons an actions block, 75 a button label, 50 blocks and about 12,000 characters a message
-(longer replies become several messages).
+Every text is escaped (`&`, `<`, `>`, and a word joiner in a plain "@here"), so a workspace name or a lead's
+field can never become a link, a `<!channel>` or "@channel" ping or a user mention. Slack's limits are respected
+here, once: 3,000 characters a section, 150 a header, 25 buttons an actions block, 75 a button label, 50 blocks
+and about 12,000 characters a message (longer replies become several messages).
 """
 
 from __future__ import annotations
@@ -51,9 +51,17 @@ class SlackMessage:
     text: str
 
 
+_SPECIAL_MENTION = re.compile(r"(?<![\w.+-])@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
 def escape(text: str) -> str:
-    """Slack's three control characters as entities: user-supplied text stays text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's three control characters as entities, and the special mentions typed out plainly ("@here",
+    "@channel", "@everyone") broken by an invisible word joiner after the "@": an mrkdwn text that is not
+    `verbatim` has "certain mentions automatically parsed" (Slack's text object reference), so a lead's company
+    or a workspace named "@here" would ping the whole channel. User-supplied text stays text."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL_MENTION.sub("@" + WORD_JOINER, escaped)
 
 
 def unescape(text: str) -> str:

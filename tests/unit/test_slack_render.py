@@ -37,6 +37,17 @@ def test_user_text_cannot_ping_link_or_mention() -> None:
     assert unescape(escape(hostile)) == hostile
 
 
+@pytest.mark.parametrize("mention", ["@here", "@channel", "@everyone", "@Here", "(@channel)"])
+def test_a_plain_special_mention_in_user_text_cannot_ping(mention: str) -> None:
+    """Slack parses "certain mentions" in an mrkdwn text that is not verbatim: a company named "@here" in a
+    section or the notification text must not reach Slack as "@here"."""
+    [message] = render(Reply().add(f"Lead company: {mention} Ltd", "text").add(mention, "pre"))
+    texts = [b["text"]["text"] for b in message.blocks] + [message.text]
+    word = mention.strip("()")
+    assert all(word not in text and "@\u2060" + word[1:] in text for text in texts)
+    assert escape("anna@here.ru, @hereafter, a@channel") == "anna@here.ru, @hereafter, a@channel"
+
+
 def test_styles_become_header_code_block_and_prefixed_error() -> None:
     reply = Reply().add("Workspaces", "title").add("a <b>", "pre").add("No such thing", "error")
     [message] = render(reply)
