@@ -66,6 +66,21 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def shortened(text: str, limit: int) -> str:
+    """`text` within `limit` UTF-16 units: whole when it fits, else cut between characters (never inside a
+    surrogate pair) and ended by "…"."""
+    if utf16_length(text) <= limit:
+        return text
+    kept: list[str] = []
+    used = 1  # the ellipsis
+    for char in text:
+        used += utf16_length(char)
+        if used > limit:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
+
+
 def _keyboard(rows: list[list[Button]]) -> dict[str, Any] | None:
     buttons = [[_button(b) for b in row] for row in rows if row]
     return {"inline_keyboard": buttons} if buttons else None

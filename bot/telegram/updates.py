@@ -39,7 +39,7 @@ from redis.asyncio import Redis
 from bot.command import REGISTRY, answer_words, file_limit, split_line
 from bot.runner import Runner
 from bot.telegram.client import send_reply
-from bot.telegram.render import CANCEL, parse_callback_data
+from bot.telegram.render import CANCEL, parse_callback_data, shortened, utf16_length
 from engine.i18n import Translator, spoken, translator
 from engine.logging import get_logger
 from engine.notify import chat_lost
@@ -51,7 +51,7 @@ log = get_logger(__name__)
 
 ALBUM_PREFIX = "mailfleet:tg:album"  # Redis keys of the command an album of files (one media group) runs
 ALBUM_TTL_S = 120  # an album's files arrive within seconds of each other
-CALLBACK_ANSWER_LIMIT = 200  # characters Telegram shows in a button's pop-up answer
+CALLBACK_ANSWER_LIMIT = 200  # UTF-16 units of a pop-up answer; Telegram refuses a longer one (MESSAGE_TOO_LONG)
 QUERY_TOO_OLD = "query is too old"  # Telegram's 400 for an answer after ~15 s (or to an unknown query id)
 
 
@@ -343,17 +343,17 @@ async def on_press(query: CallbackQuery, *, identity: Identity, runner: Runner, 
 
 
 async def _refuse(query: CallbackQuery, reply: Reply, *, identity: Identity, bot: Bot, chat_id: int) -> None:
-    """A refused press, told in a pop-up. Telegram cuts a pop-up at `CALLBACK_ANSWER_LIMIT` characters, so a
-    longer refusal is sent whole as a message — privately, else (no private chat with the presser) where the
-    button was — and the pop-up shows its start and says the rest is in the chat. A press too old to answer gets
-    the refusal privately."""
+    """A refused press, told in a pop-up. Telegram refuses a pop-up longer than `CALLBACK_ANSWER_LIMIT` UTF-16
+    units (an emoji or another character outside the BMP in a name takes two), so a longer refusal is sent whole
+    as a message — privately, else (no private chat with the presser) where the button was — and the pop-up
+    shows its start and says the rest is in the chat. A press too old to answer gets the refusal privately."""
     text = reply.plain_text()
-    if len(text) <= CALLBACK_ANSWER_LIMIT:
+    if utf16_length(text) <= CALLBACK_ANSWER_LIMIT:
         if not await _answer(query, text, show_alert=True):
             await _tell_privately(bot, query.from_user.id, reply)
         return
     hint = (await _translator(identity))("telegram-answer-in-chat")
-    start = _shorten(text, max(CALLBACK_ANSWER_LIMIT - len(hint) - 2, 1))
+    start = shortened(text, max(CALLBACK_ANSWER_LIMIT - utf16_length(hint) - 2, 1))
     await _answer(query, f"{start}\n\n{hint}", show_alert=True)
     if not await _tell_privately(bot, query.from_user.id, reply) and chat_id != query.from_user.id:
         with suppress(TelegramForbiddenError, TelegramBadRequest):
@@ -542,10 +542,6 @@ async def _translator(identity: Identity) -> Translator:
     """The person's language: their /lang choice, else Telegram's. Only the transport's own messages need it."""
     actor = await resolve_actor(identity)
     return translator(actor.locale)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _megabytes(size: int) -> str:

@@ -73,14 +73,18 @@ async def _value_button(ctx: Ctx, args: dict[str, Any]) -> Reply:
 LONG_REFUSAL = "This cannot be done: " + " ".join(f"reason-{n}" for n in range(60)) + " THE END"
 
 
+EMOJI_REFUSAL = "Not for the lead company " + "🚀" * 80 + " — already decided."
+"""Fewer than 200 characters, more than 200 UTF-16 units: as Telegram counts, too long for a pop-up."""
+
+
 async def _offer_refusal(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply().add("A button whose command is refused at length")
-    reply.buttons = [[Button("try", "refuse_long", "1")]]
+    reply.buttons = [[Button("try", "refuse_long", "1"), Button("emoji", "refuse_long", "emoji")]]
     return reply
 
 
 async def _refuse_long(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    return Reply(ok=False).add(LONG_REFUSAL, "error")
+    return Reply(ok=False).add(EMOJI_REFUSAL if args["n"] == "emoji" else LONG_REFUSAL, "error")
 
 
 TEST_COMMANDS = ("rows", "manage_rows", "long_report", "value_button", "slow", "offer_refusal", "refuse_long")
@@ -450,6 +454,24 @@ async def test_a_refusal_too_long_for_a_pop_up_is_sent_whole_as_a_message(telegr
     )
     [whole] = await anna.wait_replies()
     assert visible(whole.text) == ERROR_MARK + LONG_REFUSAL
+
+
+async def test_a_refusal_of_emoji_too_long_for_a_pop_up_in_utf16_units_is_sent_whole(telegram: TelegramRig) -> None:
+    """Telegram counts a pop-up's 200 in UTF-16 units and refuses a longer one: a refusal of fewer characters
+    but more units (emoji in a name) is started in the pop-up, never cut inside an emoji, and sent whole."""
+    anna = telegram.user(ANNA, first_name="Anna")
+    await anna.send_command("/offer_refusal")
+    [offer] = await anna.wait_replies()
+    assert len(EMOJI_REFUSAL) <= CALLBACK_ANSWER_LIMIT < utf16_length(EMOJI_REFUSAL)
+
+    query = await anna.press(offer.callback_data("emoji"), offer)
+
+    answer = await anna.wait_callback_answer(query)
+    assert answer["show_alert"] is True and utf16_length(answer["text"]) <= CALLBACK_ANSWER_LIMIT
+    start, _, hint = answer["text"].partition("\n\n")
+    assert EMOJI_REFUSAL.startswith(start.removesuffix("…")) and hint == EN("telegram-answer-in-chat")
+    [whole] = await anna.wait_replies()
+    assert visible(whole.text) == ERROR_MARK + EMOJI_REFUSAL
 
 
 async def test_a_double_click_on_approve_acts_once(telegram: TelegramRig) -> None:

@@ -26,6 +26,7 @@ from bot.telegram.render import (
     callback_data,
     parse_callback_data,
     render,
+    shortened,
     utf16_length,
 )
 from bot.telegram.transport import CLOUD_DOWNLOAD_BYTES, TelegramTransport
@@ -121,6 +122,13 @@ def test_callback_data_parses_back_to_a_command_and_its_words(data: str, parsed:
 
 def test_length_is_counted_as_telegram_counts_it() -> None:
     assert (utf16_length("я"), utf16_length("😀"), utf16_length(ERROR_MARK)) == (1, 2, 3)
+
+
+def test_shortened_counts_utf16_units_and_never_cuts_an_emoji_in_two() -> None:
+    assert shortened("я" * 10, 10) == "я" * 10
+    assert shortened("😀" * 10, 10) == "😀" * 4 + "…"  # 8 units and the ellipsis: a fifth emoji would need 2
+    assert shortened("a" + "😀" * 10, 4) == "a😀…"
+    assert all(utf16_length(shortened("a😀" * 50, n)) <= n for n in range(1, 60))
 
 
 def test_a_long_pre_block_is_split_on_lines_with_its_tag_reopened() -> None:

@@ -35,6 +35,7 @@ const MAX_UPLOAD = '60mb';
 const CALLBACK_DATA_BYTES = 64;
 const TEXT_LIMIT = 4096;
 const CAPTION_LIMIT = 1024;
+const CALLBACK_ANSWER_LIMIT = 200; // a pop-up's text, in UTF-16 units (a JavaScript string's length)
 const INLINE_BUTTON_ACTIONS = ['url', 'callback_data', 'web_app', 'login_url', 'switch_inline_query',
   'switch_inline_query_current_chat', 'switch_inline_query_chosen_chat', 'copy_text', 'callback_game', 'pay'];
 const CHAT_ACTIONS = new Set(['typing', 'upload_photo', 'record_video', 'upload_video', 'record_voice',
@@ -456,6 +457,9 @@ function registerBotRoutes(app) {
     const id = String(p.callback_query_id);
     if (state.openCallbacks.get(id) !== token) {
       throw badRequest('query is too old and response timeout expired or query ID is invalid');
+    }
+    if (p.text !== undefined && String(p.text).length > CALLBACK_ANSWER_LIMIT) {
+      throw badRequest('MESSAGE_TOO_LONG'); // Telegram refuses a longer answer, it does not cut it
     }
     state.openCallbacks.delete(id);
     state.callbackAnswers.set(id, compact({
