@@ -21,7 +21,7 @@ from engine.clock import Clock
 from engine.compliance.hashing import AddressHasher
 from engine.dns.names import to_ascii, to_unicode
 from engine.errors import Conflict, NotFound, UserError
-from engine.leads.checks import mailbox_sql, normalize
+from engine.leads.checks import mailbox_of, mailbox_sql, normalize
 from engine.lifecycle import cancel_unsent
 from engine.stats import OPT_OUTS, normalize_email
 from models import AuditLog, Suppression
@@ -100,7 +100,8 @@ async def unsuppress(
     the person made (an unsubscribe, a spam complaint: `OPT_OUTS`) is lifted only with `consent` (the manager
     says the person agreed again). Every lift is audited with its reason, never with the address.
 
-    Raises `Forbidden`, `UserError("error-leads-suppress-value")`, `NotFound("error-leads-suppression-not-found")`,
+    Raises `Forbidden`, `UserError("error-leads-suppress-value")`, `NotFound("error-leads-suppression-not-found")`
+    (or `error-leads-suppression-mailbox`: a tagged address without an entry of its own whose mailbox has one),
     `Conflict("error-leads-unsuppress-opt-out")`.
     """
     normalized, is_domain = normalize_value(value)
@@ -112,6 +113,10 @@ async def unsuppress(
     async with in_transaction():
         found = await Suppression.filter(workspace_id=workspace_id, value=normalized).select_for_update().first()
         if found is None:
+            mailbox = "" if is_domain else mailbox_of(normalized)
+            if mailbox != normalized and await Suppression.exists(workspace_id=workspace_id, value=mailbox):
+                # an opt-out from ivan+a@ closed ivan@ and every tag of it: that entry is the one to lift
+                raise NotFound("error-leads-suppression-mailbox", value=shown(normalized), mailbox=shown(mailbox))
             raise NotFound("error-leads-suppression-not-found", value=shown(normalized))
         reason = SuppressionReason(found.reason)
         if reason in OPT_OUTS and not consent:

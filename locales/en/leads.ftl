@@ -104,6 +104,7 @@ error-leads-query-long = The search is too long: at most { $limit } { $limit ->
 error-leads-suppress-value = "{ $value }" is neither an address nor a domain.
 error-leads-suppress-wildcard = "{ $value }": wildcards are not supported. A domain closes the addresses on that domain only: /suppress { $domain }; a subdomain is closed on its own, e.g. /suppress mail.{ $domain }
 error-leads-suppression-not-found = { $value } is not suppressed.
+error-leads-suppression-mailbox = { $value } has no entry of its own: its mailbox { $mailbox } is suppressed, which closes every +tag address of it (an unsubscribe closes the whole mailbox). Lift that one: /unsuppress { $mailbox }
 error-leads-unsuppress-opt-out = { $value } { $reason ->
     [complaint] marked our mail as spam
    *[other] unsubscribed

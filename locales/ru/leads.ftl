@@ -102,6 +102,7 @@ error-leads-query-long = Запрос слишком длинный: не бол
 error-leads-suppress-value = «{ $value }» — не адрес и не домен.
 error-leads-suppress-wildcard = «{ $value }»: шаблоны не поддерживаются. Домен закрывает адреса только на самом домене: /suppress { $domain }; поддомен закрывается отдельно, например /suppress mail.{ $domain }
 error-leads-suppression-not-found = { $value } не в списке подавления.
+error-leads-suppression-mailbox = У { $value } нет своей записи: в списке подавления его ящик { $mailbox }, а он закрывает и все адреса с +меткой (отписка закрывает весь ящик). Снимите её: /unsuppress { $mailbox }
 error-leads-unsuppress-opt-out = { $value } { $reason ->
     [complaint] пожаловался на наше письмо как на спам
    *[other] отписался

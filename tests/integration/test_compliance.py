@@ -18,7 +18,7 @@ from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.compliance import audit, forget, identity, retention
 from engine.compliance.hashing import AddressHasher
-from engine.errors import Conflict, Forbidden, UserError
+from engine.errors import Conflict, Forbidden, NotFound, UserError
 from engine.i18n import translator
 from engine.leads.importer import ImportOptions, import_leads
 from engine.leads.suppression import is_suppressed, suppress, unsuppress
@@ -434,6 +434,26 @@ async def test_a_persons_own_opt_out_is_lifted_only_with_their_new_consent_and_o
         {"scope": "workspace", "kind": "address", "reason": "manual", "consent": False},
     ]
     assert "lead.example" not in json.dumps(entries)
+
+
+async def test_unsuppressing_a_tagged_address_whose_mailbox_is_closed_names_the_mailbox_entry(
+    clock: FrozenClock,
+) -> None:
+    """An unsubscribe from a letter to ivan+news@ closes ivan@, the whole mailbox. `/unsuppress ivan+news@` then
+    answered "is not suppressed", though nothing would ever be sent to it: it now names the entry that closes it."""
+    ws, _ = await space("acme")
+    local, _, domain = IVAN.partition("@")
+    await suppress(actor(ws), IVAN, clock, reason=SuppressionReason.UNSUBSCRIBE)
+    with pytest.raises(NotFound) as refused:
+        await unsuppress(actor(ws), f"{local}+news@{domain}", clock, consent=True)
+    assert (refused.value.key, refused.value.params) == (
+        "error-leads-suppression-mailbox",
+        {"value": f"{local}+news@{domain}", "mailbox": IVAN},
+    )
+    with pytest.raises(NotFound) as other:
+        await unsuppress(actor(ws), f"olga+news@{domain}", clock)
+    assert other.value.key == "error-leads-suppression-not-found"
+    assert await is_suppressed(ws.id, [IVAN]) == {IVAN}
 
 
 async def test_an_unsuppressed_address_still_closed_by_its_domain_or_the_agency_says_so(clock: FrozenClock) -> None:
