@@ -34,9 +34,11 @@ from engine.domains.state import BlacklistState, DnsState, Health, blacklist_sta
 from engine.errors import Conflict
 from engine.lifecycle import state_name, transition_domain
 from engine.logging import get_logger
-from models import AuditLog, Domain
+from engine.stats import workspace_zone
+from engine.warmup.ramp import after_standstill
+from models import AuditLog, Domain, Mailbox
 from models.alert import Approval
-from models.enums import ApprovalKind, DomainStatus, Severity
+from models.enums import ApprovalKind, DomainStatus, MailboxStatus, Severity
 
 log = get_logger(__name__)
 
@@ -110,6 +112,7 @@ async def _resume(domain: Domain, clock: Clock, *, reason: str, actor_id: int | 
     cooled_at = domain.status_changed_at
     target = await cooled_from(domain)
     await transition_domain(domain, target, clock=clock, reason=reason, actor_id=actor_id)
+    await _warming_goes_on(domain, cooled_at, clock)
     subject = f"domain:{domain.id}"
     await resolve_alerts("reserve_empty", subject, workspace_id=domain.workspace_id, clock=clock)
     await raise_alert(
@@ -122,6 +125,21 @@ async def _resume(domain: Domain, clock: Clock, *, reason: str, actor_id: int | 
         now=clock.now(),
     )
     log.info("domain resumed", domain_id=domain.id, by_hand=actor_id is not None)
+
+
+async def _warming_goes_on(domain: Domain, cooled_at: dt.datetime | None, clock: Clock) -> None:
+    """The warming mailboxes of a domain back from cooling continue their ramps where the cooling stopped them
+    (`ramp.after_standstill`): left as they were, a mailbox cooled on day 3 for three weeks went from 4 warmup
+    emails a day to the plateau in one morning, and its minimum period counted days it sent nothing."""
+    zone = await workspace_zone(domain.workspace_id)
+    now = clock.now()
+    boxes = await Mailbox.filter(domain_id=domain.id, status=MailboxStatus.WARMING, warmup_started_on__not_isnull=True)
+    for box in boxes:
+        values = after_standstill(
+            started_on=box.warmup_started_on, paused_at=box.warmup_paused_at, stopped_at=cooled_at, now=now, zone=zone
+        )
+        if values:
+            await Mailbox.filter(id=box.id, status=MailboxStatus.WARMING).update(**values)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from engine.monitoring.rules import (
     engagement_recovered,
     trip_window_start,
 )
+from engine.warmup.ramp import after_standstill
 from models import AgencySetting, AuditLog, Domain, Mailbox, Workspace
 from models.enums import MailboxStatus, Severity, StatScope
 
@@ -373,7 +374,13 @@ async def _mailbox_action(
         return True
     if action.kind is ActionKind.RETURN:
         target = MailboxStatus.ACTIVE if box.graduated_at is not None else MailboxStatus.WARMING
-        await transition_mailbox(box, target, clock=clock, reason=reason, extra={"cooldown_until": None})
+        extra: dict[str, Any] = {"cooldown_until": None}
+        if target is MailboxStatus.WARMING:  # its ramp goes on from where the cooldown stopped it
+            extra |= after_standstill(
+                started_on=box.warmup_started_on, paused_at=box.warmup_paused_at, stopped_at=box.status_changed_at,
+                now=now, zone=zone(timezone),
+            )  # fmt: skip
+        await transition_mailbox(box, target, clock=clock, reason=reason, extra=extra)
         return True
     if action.kind is ActionKind.DISABLE:
         await transition_mailbox(box, MailboxStatus.DISABLED, clock=clock, reason=reason)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 from engine.warmup.settings import WarmupSettings
 
@@ -117,6 +118,26 @@ def resumed_start(*, started_on: dt.date, stopped_on: dt.date, today: dt.date) -
     had reached (never the level of the days it did not send, which a mailbox silent for weeks is not ready for)
     and the minimum period counts only the days it warmed."""
     return started_on + dt.timedelta(days=max(0, (today - stopped_on).days))
+
+
+def after_standstill(
+    *,
+    started_on: dt.date | None,
+    paused_at: dt.datetime | None,
+    stopped_at: dt.datetime | None,
+    now: dt.datetime,
+    zone: dt.tzinfo,
+) -> dict[str, Any]:
+    """The warmup fields of a warming mailbox to write when it goes on after it stood still from `stopped_at` (a
+    cooldown, its domain cooled) until `now`, on the workspace's day (`zone`): its start moved forward
+    (`resumed_start`), so it does not jump the ramp by the days it sent nothing; with its warmup paused meanwhile,
+    the pause dated back to `stopped_at`, so `/warmup_start` moves the start by every day it stood still."""
+    if started_on is None or stopped_at is None:
+        return {}
+    if paused_at is not None:
+        return {"warmup_paused_at": min(paused_at, stopped_at)}
+    stopped_on, today = stopped_at.astimezone(zone).date(), now.astimezone(zone).date()
+    return {"warmup_started_on": resumed_start(started_on=started_on, stopped_on=stopped_on, today=today)}
 
 
 def ramp_length_days(settings: WarmupSettings) -> int:

@@ -30,6 +30,7 @@ from engine.sending.planner import PlanOptions, plan_warmup
 from engine.sending.why import protections
 from engine.stats import PIXEL_DATA, EventRecord, record_events
 from engine.warmup import Composed, Persona
+from engine.warmup import service as warmup_service
 from jobs import worker
 from models import (
     AgencySetting,
@@ -665,3 +666,25 @@ async def test_a_domain_whose_every_mailbox_is_disabled_for_refused_logins_is_no
         [half_line] = [line for line in said.splitlines() if " acme1.test " in line]
         stopped = t("health-domain-stopped", count=1, total=2, causes=t("health-stopped-cooldown", count=1))
         assert half_line.startswith("🟠") and stopped in half_line, half_line
+
+
+async def test_a_warming_mailbox_back_from_its_cooldown_goes_on_with_its_ramp_where_it_stopped() -> None:
+    """A mailbox on warmup day 3 (4 emails a day) cooled down for a week came back on day 10's volume: the cooldown's
+    days counted as warmup days, for its ramp and for its minimum period alike."""
+    ws, boxes = await fleet(1, 2)
+    bad = boxes[0]
+    await Mailbox.filter(id=bad.id).update(warmup_started_on=TODAY - dt.timedelta(days=2))  # day 3 today
+    ws.settings = {"thresholds": {"cooldown_days": 7}}
+    await ws.save()
+    clock = FrozenClock(NOW)
+    await events(bad, EventKind.SENT, 40, NOW - dt.timedelta(days=1))
+    await events(bad, EventKind.BOUNCE_HARD, 3, NOW)
+    assert (await service.evaluate(clock)).actions == {"cooldown": 1}
+
+    clock.advance(dt.timedelta(days=7, minutes=1))
+    assert (await service.evaluate(clock)).actions == {"return": 1}
+    back = await Mailbox.get(id=bad.id)
+    assert back.status is MailboxStatus.WARMING
+    assert back.warmup_started_on == TODAY + dt.timedelta(days=5)  # moved by the 7 days it sent nothing
+    [item] = await warmup_service.warmup_status(actor(ws), clock, bad.address)
+    assert item.readiness.day == 3 and item.target_today <= 5  # day 3 of 2 + 1/day (day 10 would be 11 ± 15 %)

@@ -13,15 +13,27 @@ from engine import mailboxes
 from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
+from engine.domains.resume import resume_domain
 from engine.errors import Conflict, Forbidden, NotFound, UserError
 from engine.i18n import translator
+from engine.lifecycle import transition_domain
 from engine.sending.planner import plan_warmup
 from engine.stats import EventRecord, record_events
 from engine.warmup import service
 from engine.warmup.graduation import Stage, run_gate
 from jobs import worker
 from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
-from models.enums import EventKind, MailboxStatus, MailProvider, MessageKind, MessageStatus, Platform, Role, TlsMode
+from models.enums import (
+    DomainStatus,
+    EventKind,
+    MailboxStatus,
+    MailProvider,
+    MessageKind,
+    MessageStatus,
+    Platform,
+    Role,
+    TlsMode,
+)
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -207,6 +219,28 @@ async def test_resuming_a_paused_mailbox_never_skips_the_graduation_gate() -> No
     fresh = await Mailbox.get(id=young.id)
     assert fresh.status is MailboxStatus.WARMING
     assert fresh.warmup_started_on == TODAY + dt.timedelta(days=5)  # day 10 again: the 14 days paused not counted
+
+
+async def test_warming_mailboxes_of_a_domain_back_from_cooling_go_on_with_their_ramps_where_they_stopped() -> None:
+    """A domain cooled (listed) while its mailboxes were on warmup day 3 came back after three weeks, and its
+    mailboxes sent the plateau's 40 a day the next morning instead of day 3's 4: a jump receivers read as spam."""
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="Asia/Vladivostok")
+    anna = await box(ws, "anna@alpha.test", started=TODAY - dt.timedelta(days=2))  # day 3 today (19:00 there)
+    boris = await box(ws, "boris@alpha.test", started=TODAY - dt.timedelta(days=2))
+    await service.pause_warmup(actor(ws), FrozenClock(CLOCK.now() + dt.timedelta(days=1)), "boris@alpha.test")
+    domain = await Domain.get(name="alpha.test")
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING, DomainStatus.COOLING):
+        await transition_domain(domain, status, clock=CLOCK, reason="test")
+
+    later = FrozenClock(CLOCK.now() + dt.timedelta(days=21))
+    await resume_domain(actor(ws), later, domain.id)
+
+    fresh = await Mailbox.get(id=anna.id)
+    assert fresh.warmup_started_on == TODAY + dt.timedelta(days=19)  # moved by the 21 days it stood still
+    [item] = await service.warmup_status(actor(ws), later, "anna@alpha.test")
+    assert item.readiness.day == 3 and item.target_today <= 5  # day 3 of 2 + 1/day, not the plateau
+    await service.start_warmup(actor(ws), later, "boris@alpha.test")  # paused during the cooling: from its start
+    assert (await Mailbox.get(id=boris.id)).warmup_started_on == TODAY + dt.timedelta(days=19)
 
 
 async def test_an_idn_domain_is_found_as_typed_and_its_mailboxes_shown_in_unicode() -> None:
