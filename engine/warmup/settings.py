@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -92,6 +93,27 @@ _TRUE: Final = {"true", "yes", "on", "1", "да"}
 _FALSE: Final = {"false", "no", "off", "0", "нет"}
 
 
+_PER_DAY: Final = re.compile(r"(писем|письма|письмо|emails?|mails?)?\s*((/|в|per|a)\s*)?(день|дн\.?|д\.?|day|d)?")
+_UNITS: Final[Mapping[str, re.Pattern[str]]] = {
+    "start_per_day": _PER_DAY,
+    "step_per_day": _PER_DAY,
+    "target_per_day": _PER_DAY,
+    "weeks": re.compile(r"нед\.?|неделя|недели|недель|н\.?|weeks?|wks?|w"),
+}
+"""The units a count may be typed with, as the texts write them ("30/день", "30 писем в день", "4 нед", "4 weeks"):
+refused, "4 нед" read as "cannot be «4 нед»: allowed 4–8". Only the setting's own unit: "4 дня" is no number of
+weeks."""
+
+
+def _without_unit(name: str, text: str) -> str:
+    """`text` without the trailing unit of setting `name`, when it has one of `_UNITS[name]`."""
+    found = re.fullmatch(r"([+-]?[\d.]+)\s*(\S.*)", text)
+    unit = _UNITS.get(name)
+    if found is None or unit is None or not unit.fullmatch(" ".join(found[2].lower().split())):
+        return text
+    return found[1]
+
+
 def _parse(name: str, value: Any) -> Any:
     bounds = BOUNDS.get(name)
     if bounds is None:
@@ -111,7 +133,7 @@ def _parse(name: str, value: Any) -> Any:
     low, high = bounds
     assert isinstance(low, int | float) and isinstance(high, int | float)
     is_int = isinstance(default, int)
-    text = str(value).strip().replace(",", ".")
+    text = _without_unit(name, str(value).strip().replace(",", "."))
     percent = text.endswith("%")
     try:
         number = float(text.removesuffix("%").strip())

@@ -346,3 +346,18 @@ async def test_the_summary_says_which_mailboxes_send_no_warmup_now() -> None:
     await Mailbox.filter(workspace_id=ws.id).update(status=MailboxStatus.WARMING)
     said = (await runner.run_line(admin, "c1", "/warmup")).plain_text()
     assert ru("warmup-stopped-count", count=1, states="x").split("(")[0] not in said, said
+
+
+async def test_a_setting_typed_in_chat_with_its_unit_is_taken() -> None:
+    """`/warmup_settings weeks 4 нед` answered «не может быть «4 нед»: допустимо 4–8» — a value inside the bounds
+    refused as outside them; `30/день` the same."""
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(ru, "c1", "/workspace_new acme ACME")
+    weeks = (await runner.run_line(ru, "c1", "/warmup_settings weeks 4 нед")).plain_text()
+    assert weeks == "Настройка прогрева weeks: было 6, стало 4."
+    target = (await runner.run_line(ru, "c1", "/warmup_settings target_per_day 30/день")).plain_text()
+    assert target == "Настройка прогрева target_per_day: было 40, стало 30."
+    days = (await runner.run_line(ru, "c1", "/warmup_settings weeks 5 дней")).plain_text()
+    assert "не может быть «5 дней»" in days
+    assert (await Workspace.get(slug="acme")).settings["warmup"] == {"weeks": 4, "target_per_day": 30}

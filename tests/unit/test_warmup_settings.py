@@ -33,6 +33,11 @@ def test_values_typed_in_chat_are_parsed() -> None:
         ("weekdays_only", "maybe"),
         ("pool", "everyone"),
         ("start_per_day", "1.5"),
+        ("weeks", "4 дня"),  # days are no weeks
+        ("weeks", "5 days"),
+        ("target_per_day", "30 %"),
+        ("target_per_day", "30.5/день"),
+        ("target_per_day", "/день"),
     ],
 )
 def test_values_out_of_bounds_are_refused_by_name(name: str, value: str) -> None:
@@ -61,6 +66,13 @@ def test_unknown_names_are_refused_with_the_known_ones() -> None:
         ("target_per_day", "30", 30),
         ("target_per_day", "30.0", 30),
         ("weeks", " 5 ", 5),
+        ("target_per_day", "30/день", 30),  # with the unit the texts write: was "cannot be «30/день»: 10–50"
+        ("target_per_day", "30 писем в день", 30),
+        ("target_per_day", "30/day", 30),
+        ("step_per_day", "2 emails a day", 2),
+        ("weeks", "4 нед", 4),
+        ("weeks", "4 недели", 4),
+        ("weeks", "4 weeks", 4),
     ],
 )
 def test_shares_may_be_typed_as_percents_and_counts_as_whole_floats(name: str, typed: str, stored: float) -> None:
@@ -80,7 +92,7 @@ def test_shares_may_be_typed_as_percents_and_counts_as_whole_floats(name: str, t
         ("target_per_day", "30.5"),
         ("target_per_day", "30%"),  # a count is no share
         ("target_per_day", "1e400"),
-        ("weeks", "6 weeks"),
+        ("weeks", "6 days"),  # days are no weeks ("6 weeks" is taken: the unit of weeks)
     ],
 )
 def test_odd_values_typed_in_chat_are_refused_with_the_bounds(name: str, typed: str) -> None:
