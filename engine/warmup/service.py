@@ -69,6 +69,7 @@ class WarmupChange:
     changed: tuple[str, ...]
     unchanged: tuple[str, ...]
     skipped: tuple[str, ...] = ()  # start: mailboxes whose status does not allow warmup (paused, disabled, …)
+    alone: tuple[str, ...] = ()  # start: mailboxes with no mailbox on another domain of their pool to warm with
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +269,32 @@ async def start_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
             stored.append(box.address)
         if changed:
             await _audit(actor, workspace_id, clock, action="warmup.start", which=which, addresses=stored)
-    return WarmupChange(tuple(changed), tuple(unchanged), tuple(skipped))
+        going = set(changed) | set(unchanged)
+        alone = await _alone(workspace_id, [b for b in boxes if to_unicode_address(b.address) in going])
+    return WarmupChange(tuple(changed), tuple(unchanged), tuple(skipped), alone)
+
+
+async def _alone(workspace_id: int, boxes: Sequence[Mailbox]) -> tuple[str, ...]:
+    """The mailboxes started (or already warming) that nobody can warm with: warmup never goes to a mailbox of
+    the sender's domain, so in a workspace whose only warming mailboxes are on that domain (or a workspace of one
+    mailbox) the planner finds no receiver, day after day, while `/warmup_start` answered "started". In the agency
+    pool other workspaces' mailboxes may take them: nothing is said then."""
+    if not boxes:
+        return ()
+    space = await Workspace.get(id=workspace_id)
+    if WarmupSettings.in_effect(space.settings).pool == "agency":
+        return ()
+    peers = set(
+        await Mailbox.filter(
+            workspace_id=workspace_id,
+            status__in=[MailboxStatus.WARMING, MailboxStatus.ACTIVE],
+            warmup_started_on__not_isnull=True,
+            warmup_paused_at__isnull=True,
+        )
+        .distinct()
+        .values_list("domain_id", flat=True)
+    )
+    return tuple(to_unicode_address(b.address) for b in boxes if not peers - {b.domain_id})
 
 
 async def pause_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:

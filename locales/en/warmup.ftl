@@ -48,6 +48,7 @@ warmup-eta-graduated-stopped = Warmup passed; it sends nothing now ({ $status })
 warmup-started = Warmup started: { $changed }, already running: { $unchanged }, skipped: { $skipped }.
 warmup-paused = Warmup paused: { $changed }, already paused: { $unchanged }.
 warmup-start-skipped = Not started (the mailbox is paused, disabled or cooling down — /mailbox_resume first): { $mailboxes }
+warmup-start-alone = Nobody to warm with: warmup goes only to mailboxes on other domains of the workspace, and none is warming, so no warmup email will go. Add mailboxes on another domain and start their warmup, or warm in the agency-wide pool (/warmup_settings pool agency): { $mailboxes }
 error-warmup-mailbox-retired = { $address } is retired: it sends and takes no warmup any more.
 warmup-settings-title = Warmup settings
 warmup-setting-line = { $name } = { $value } (allowed: { $bounds })

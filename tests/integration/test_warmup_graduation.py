@@ -361,3 +361,24 @@ async def test_a_setting_typed_in_chat_with_its_unit_is_taken() -> None:
     days = (await runner.run_line(ru, "c1", "/warmup_settings weeks 5 дней")).plain_text()
     assert "не может быть «5 дней»" in days
     assert (await Workspace.get(slug="acme")).settings["warmup"] == {"weeks": 4, "target_per_day": 30}
+
+
+async def test_starting_the_warmup_of_mailboxes_with_nobody_to_warm_with_says_so() -> None:
+    """`/warmup_start` of the only mailbox of a workspace, or of mailboxes all on one domain, answered "Warmup
+    started: 1" — and no warmup email ever went, since warmup never goes to the sender's own domain."""
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(admin, "c1", "/workspace_new acme ACME")
+    ws = await Workspace.get(slug="acme")
+    for address in ("anna@alpha.test", "boris@alpha.test", "vera@beta.test"):
+        await box(ws, address, started=None, status=MailboxStatus.NEW)
+
+    alone = (await runner.run_line(admin, "c1", "/warmup_start alpha.test")).plain_text()
+    assert "Warmup started: 2" in alone
+    assert "Nobody to warm with" in alone and alone.endswith("anna@alpha.test, boris@alpha.test")
+    paired = (await runner.run_line(ru, "c1", "/warmup_start vera@beta.test")).plain_text()
+    assert "Прогрев запущен: 1" in paired and "не с кем" not in paired  # alpha.test's two warm: peers
+    await runner.run_line(admin, "c1", "/warmup_pause alpha.test")
+    again = (await runner.run_line(ru, "c1", "/warmup_start vera@beta.test")).plain_text()
+    assert "уже шёл: 1" in again and "Прогреваться не с кем" in again and again.endswith("vera@beta.test")
