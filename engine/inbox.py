@@ -40,7 +40,6 @@ from engine.access import SYSTEM, Actor
 from engine.alerts import INBOX_UNREACHABLE, mailbox_auth_disabled, raise_alert, resolve_subjects
 from engine.clock import Clock, local_time
 from engine.crypto import Vault, VaultError
-from engine.errors import UserError
 from engine.leads.suppression import mark_hard_bounced
 from engine.lifecycle import bounce_sent, cancel_unsent, check_transition, transition_mailbox
 from engine.logging import get_logger
@@ -435,7 +434,7 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
         "mailbox_id", "folder", "uidvalidity", "last_uid", "synced_at"
     )
     spaces = await Workspace.filter(id__in={r["workspace_id"] for r in rows}).values("id", "settings")
-    settings = {w["id"]: _warmup_settings(w["id"], w["settings"]) for w in spaces}
+    settings = {w["id"]: WarmupSettings.in_effect(w["settings"]) for w in spaces}
     delays = {w["id"]: auto_reply_delay(w["settings"]) for w in spaces}
     positions: dict[int, dict[str, tuple[Position, dt.datetime | None]]] = {}
     for s in states:
@@ -474,14 +473,6 @@ def auto_reply_delay(stored: Mapping[str, Any] | None) -> dt.timedelta:
     if isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= _MAX_AUTO_REPLY_DAYS:
         return dt.timedelta(days=days)
     return AUTO_REPLY_DELAY
-
-
-def _warmup_settings(workspace_id: int, stored: Mapping[str, Any] | None) -> WarmupSettings:
-    try:
-        return WarmupSettings.from_workspace(stored)
-    except UserError as exc:  # stored before a bound tightened: defaults rather than no sync at all
-        log.warning("warmup settings out of bounds, using defaults", workspace_id=workspace_id, reason_key=exc.key)
-        return WarmupSettings()
 
 
 # ------------------------------------------------------------------------------------------- network part
@@ -1333,7 +1324,7 @@ async def _agency_pool(received: Iterable[tuple[_Target, Sequence[Incoming], Map
     if not ids:
         return set()
     rows = await Workspace.filter(id__in=sorted(ids)).values("id", "settings")
-    return {int(r["id"]) for r in rows if _warmup_settings(int(r["id"]), r["settings"]).pool == "agency"}
+    return {int(r["id"]) for r in rows if WarmupSettings.in_effect(r["settings"]).pool == "agency"}
 
 
 def _answer_id(answer: _Answer, now: dt.datetime, seed: str | None) -> str:

@@ -368,7 +368,7 @@ async def _group(campaign: Campaign, clock: Clock) -> GroupSummary:
     min_placement = 0.0
     if boxes:
         space = await Workspace.get(id=campaign.workspace_id)
-        settings = WarmupSettings.from_workspace(space.settings)
+        settings = WarmupSettings.in_effect(space.settings)
         min_placement = settings.min_placement
         today = clock.now().astimezone(await workspace_zone(space.id)).date()
         warming = [b.id for b in boxes if b.status is not MailboxStatus.ACTIVE]

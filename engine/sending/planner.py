@@ -48,7 +48,6 @@ from tortoise.transactions import in_transaction
 
 from engine.clock import Clock
 from engine.clock import zone_or_utc as _zone
-from engine.errors import UserError
 from engine.logging import get_logger
 from engine.mail.message import seeded_message_hex
 from engine.mail.providers import PRESETS
@@ -344,11 +343,7 @@ async def load_spaces(now: dt.datetime) -> dict[int, Space]:
         zone = _zone(str(row["timezone"]))
         day = now.astimezone(zone).date()
         raw: Mapping[str, Any] = row["settings"] or {}
-        try:
-            settings = WarmupSettings.from_workspace(raw)
-        except UserError:
-            log.warning("warmup settings out of bounds, defaults used", workspace_id=row["id"])
-            settings = WarmupSettings()
+        settings = WarmupSettings.in_effect(raw)
         start, end = _window(raw.get("warmup_window"))
         cap = raw.get("daily_cap")
         spaces[int(row["id"])] = Space(

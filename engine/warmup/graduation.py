@@ -152,7 +152,7 @@ async def run_gate(clock: Clock) -> GateReport:
     checked = 0
     graduated: list[str] = []
     for space_id, boxes in sorted(by_space.items()):
-        settings = WarmupSettings.from_workspace(spaces[space_id].settings)
+        settings = WarmupSettings.in_effect(spaces[space_id].settings)
         today = now.astimezone(zones[space_id]).date()
         due = [box_id for box_id, started in boxes if today >= period_over_on(settings, started_on=started)]
         if not due:

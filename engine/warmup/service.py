@@ -86,7 +86,7 @@ async def _today(workspace_id: int, clock: Clock) -> dt.date:
 
 async def _settings(workspace_id: int) -> WarmupSettings:
     space = await Workspace.get(id=workspace_id)
-    return WarmupSettings.from_workspace(space.settings)
+    return WarmupSettings.in_effect(space.settings)
 
 
 async def _resolve(workspace_id: int, target: str, *, allow_all: bool) -> list[Mailbox]:
@@ -344,7 +344,7 @@ async def set_setting(actor: Actor, clock: Clock, name: str, value: str) -> Sett
     key = setting_name(name)
     async with in_transaction():
         space = await Workspace.filter(id=workspace_id).select_for_update().get()
-        current = WarmupSettings.from_workspace(space.settings)
+        current = WarmupSettings.in_effect(space.settings)
         updated = current.with_values({key: value})
         space.settings = {**(space.settings or {}), "warmup": updated.to_json()}
         await space.save(update_fields=["settings"])

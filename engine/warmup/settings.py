@@ -3,6 +3,7 @@ checked against safe bounds (a ramp too steep or a target too high burns the dom
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import re
@@ -43,12 +44,15 @@ class WarmupSettings:
 
     @classmethod
     def in_effect(cls, settings: Mapping[str, Any] | None) -> WarmupSettings:
-        """The workspace's warmup settings as the engine runs them: `from_workspace`, or the defaults when a stored
-        value is out of today's bounds (stored before a bound tightened)."""
-        try:
-            return cls.from_workspace(settings)
-        except UserError:
-            return cls()
+        """The workspace's warmup settings as the engine runs them: `from_workspace`, except that a stored value out
+        of today's bounds (stored before a bound tightened, or an unknown name) is its default — that value alone:
+        one stale value neither stops the planners, the graduation check and `/warmup_settings` (which could then not
+        even put it right) nor throws away the workspace's other choices."""
+        current = cls()
+        for name, value in dict((settings or {}).get("warmup") or {}).items():
+            with contextlib.suppress(UserError):
+                current = current.with_values({name: value})
+        return current
 
     def with_values(self, values: Mapping[str, Any]) -> WarmupSettings:
         """A copy with `values` applied (names as the fields; strings are parsed, as typed in chat)."""

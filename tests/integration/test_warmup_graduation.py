@@ -97,6 +97,20 @@ async def test_a_stricter_workspace_threshold_holds_the_mailbox_back() -> None:
     assert (await run_gate(CLOCK)).graduated == ()
 
 
+async def test_a_value_stored_before_a_bound_tightened_neither_stops_the_gate_nor_the_settings() -> None:
+    """A warmup value stored under an older, wider bound (weeks 12) made the daily graduation check raise for every
+    workspace, and `/warmup` and `/warmup_settings` fail, so the manager could not even put it right; the planners
+    meanwhile dropped every stored choice for the defaults. That value alone is its default now."""
+    stale = {"warmup": {"weeks": 12, "min_placement": 0.99}}
+    ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC", settings=stale)
+    held = await box(ws, "held@alpha.test", started=TODAY - dt.timedelta(days=60))
+    await landed(held, inbox=30, spam=2)  # 94 %: below the workspace's own 99 %, which still holds
+    assert (await run_gate(CLOCK)).graduated == ()
+    change = await service.set_setting(actor(ws), CLOCK, "weeks", "5")
+    assert (change.before, change.after) == (6, 5)
+    assert (await Workspace.get(id=ws.id)).settings == {"warmup": {"weeks": 5, "min_placement": 0.99}}
+
+
 async def test_status_shows_day_target_sent_and_placement_and_stays_in_its_workspace() -> None:
     ws = await Workspace.create(slug="acme", name="Acme", timezone="UTC")
     other = await Workspace.create(slug="other", name="Other", timezone="UTC")

@@ -99,3 +99,12 @@ def test_odd_values_typed_in_chat_are_refused_with_the_bounds(name: str, typed: 
     with pytest.raises(UserError) as refused:
         WarmupSettings().with_values({name: typed})
     assert refused.value.key == "error-warmup-setting" and refused.value.params["name"] == name
+
+
+def test_in_effect_takes_each_stored_value_alone_and_a_stale_one_is_its_default() -> None:
+    stored = {"warmup": {"weeks": 12, "target_per_day": 30, "speed": 5, "pool": "agency"}}
+    with pytest.raises(UserError):
+        WarmupSettings.from_workspace(stored)
+    settings = WarmupSettings.in_effect(stored)
+    assert (settings.weeks, settings.target_per_day, settings.pool) == (WarmupSettings().weeks, 30, "agency")
+    assert WarmupSettings.in_effect(None) == WarmupSettings() == WarmupSettings.in_effect({"warmup": None})
