@@ -148,6 +148,8 @@ def _change(ctx: Ctx, key: str, change: WarmupChange) -> Reply:
         reply.add(brief(ctx, list(change.changed)))
     if change.skipped:
         reply.add(ctx.t("warmup-start-skipped", mailboxes=brief(ctx, list(change.skipped))))
+    if change.unready:
+        reply.add(ctx.t("warmup-start-dns-unready", domains=", ".join(change.unready)))
     if change.alone:
         reply.add(ctx.t("warmup-start-alone", mailboxes=brief(ctx, list(change.alone))))
     return reply

@@ -17,6 +17,8 @@ from tortoise.transactions import in_transaction
 from engine.access import Actor, require_manager, require_reader
 from engine.clock import Clock
 from engine.dns.names import to_unicode_address
+from engine.domains.inventory import summaries
+from engine.domains.state import Health
 from engine.errors import Conflict
 from engine.lifecycle import transition_mailbox
 from engine.mail.providers import PRESETS
@@ -70,6 +72,7 @@ class WarmupChange:
     unchanged: tuple[str, ...]
     skipped: tuple[str, ...] = ()  # start: mailboxes whose status does not allow warmup (paused, disabled, …)
     alone: tuple[str, ...] = ()  # start: mailboxes with no mailbox on another domain of their pool to warm with
+    unready: tuple[str, ...] = ()  # start: the domains of those started whose DNS has not passed a check (names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,8 +273,22 @@ async def start_warmup(actor: Actor, clock: Clock, which: str) -> WarmupChange:
         if changed:
             await _audit(actor, workspace_id, clock, action="warmup.start", which=which, addresses=stored)
         going = set(changed) | set(unchanged)
-        alone = await _alone(workspace_id, [b for b in boxes if to_unicode_address(b.address) in going])
-    return WarmupChange(tuple(changed), tuple(unchanged), tuple(skipped), alone)
+        warming = [b for b in boxes if to_unicode_address(b.address) in going]
+        alone = await _alone(workspace_id, warming)
+        unready = await _dns_unready(warming, today)
+    return WarmupChange(tuple(changed), tuple(unchanged), tuple(skipped), alone, unready)
+
+
+async def _dns_unready(boxes: Sequence[Mailbox], today: dt.date) -> tuple[str, ...]:
+    """The domains of `boxes` whose DNS has not passed its last check (never checked, a record wrong, or not
+    answered): warmup mail without SPF, DKIM and DMARC lands in spam, and the spam placement it earns stays with
+    the domain. The planner warms them all the same (a manager may know the records are there); the answer says
+    so, as `/domains` shows it."""
+    ids = {b.domain_id for b in boxes}
+    if not ids:
+        return ()
+    domains = await Domain.filter(id__in=sorted(ids)).order_by("name")
+    return tuple(s.display_name for s in await summaries(domains, today) if s.dns.health is not Health.OK)
 
 
 async def _alone(workspace_id: int, boxes: Sequence[Mailbox]) -> tuple[str, ...]:

@@ -49,6 +49,7 @@ warmup-started = Warmup started: { $changed }, already running: { $unchanged }, 
 warmup-paused = Warmup paused: { $changed }, already paused: { $unchanged }.
 warmup-start-skipped = Not started (the mailbox is paused, disabled or cooling down — /mailbox_resume first): { $mailboxes }
 warmup-start-alone = Nobody to warm with: warmup goes only to mailboxes on other domains of the workspace, and none is warming, so no warmup email will go. Add mailboxes on another domain and start their warmup, or warm in the agency-wide pool (/warmup_settings pool agency): { $mailboxes }
+warmup-start-dns-unready = Domains whose DNS has not passed a check yet (never checked, a record wrong or not answered): { $domains }. Warmup mail without SPF, DKIM and DMARC lands in spam, and that placement stays with the domain. Check: /dns_check
 error-warmup-mailbox-retired = { $address } is retired: it sends and takes no warmup any more.
 warmup-settings-title = Warmup settings
 warmup-setting-line = { $name } = { $value } (allowed: { $bounds })

@@ -44,6 +44,7 @@ warmup-started = Прогрев запущен: { $changed }, уже шёл: { $
 warmup-paused = Прогрев на паузе: { $changed }, уже были на паузе: { $unchanged }.
 warmup-start-skipped = Не запущены (ящик на паузе, отключён или охлаждается — сначала /mailbox_resume): { $mailboxes }
 warmup-start-alone = Прогреваться не с кем: прогрев идёт только на ящики других доменов пространства, а таких в прогреве нет — писем прогрева не будет. Добавьте ящики на другом домене и запустите их прогрев или включите общий пул агентства (/warmup_settings pool agency): { $mailboxes }
+warmup-start-dns-unready = Домены, чей DNS ещё не прошёл проверку (не проверялся, запись неверна или не ответила): { $domains }. Письма прогрева без SPF, DKIM и DMARC попадают в спам, и эта репутация остаётся за доменом. Проверьте: /dns_check
 error-warmup-mailbox-retired = Ящик { $address } выведен из работы: прогрев он больше не шлёт и не получает.
 warmup-settings-title = Настройки прогрева
 warmup-setting-line = { $name } = { $value } (допустимо: { $bounds })

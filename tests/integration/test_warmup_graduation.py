@@ -22,8 +22,10 @@ from engine.stats import EventRecord, record_events
 from engine.warmup import service
 from engine.warmup.graduation import Stage, run_gate
 from jobs import worker
-from models import AuditLog, Domain, Mailbox, OutboundMessage, Workspace
+from models import AuditLog, DnsCheck, Domain, Mailbox, OutboundMessage, Workspace
 from models.enums import (
+    DnsRecordKind,
+    DnsVerdict,
     DomainStatus,
     EventKind,
     MailboxStatus,
@@ -375,6 +377,30 @@ async def test_a_setting_typed_in_chat_with_its_unit_is_taken() -> None:
     days = (await runner.run_line(ru, "c1", "/warmup_settings weeks 5 дней")).plain_text()
     assert "не может быть «5 дней»" in days
     assert (await Workspace.get(slug="acme")).settings["warmup"] == {"weeks": 4, "target_per_day": 30}
+
+
+async def test_starting_the_warmup_of_a_domain_whose_dns_has_not_passed_a_check_says_so() -> None:
+    """`/warmup_start` on mailboxes of a domain nobody had checked (or whose SPF was wrong) answered "Warmup
+    started" and warmup mail went out without SPF, DKIM and DMARC, earning the domain spam placement. The answer now
+    names those domains and `/dns_check`; a domain whose last check passed is not named."""
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(admin, "c1", "/workspace_new acme ACME")
+    ws = await Workspace.get(slug="acme")
+    for address in ("anna@alpha.test", "vera@beta.test", "gleb@gamma.test"):
+        await box(ws, address, started=None, status=MailboxStatus.NEW)
+    checked = CLOCK.now() - dt.timedelta(hours=1)
+    for name, verdict in (("beta.test", DnsVerdict.OK), ("gamma.test", DnsVerdict.MISMATCH)):
+        domain = await Domain.get(name=name)
+        await Domain.filter(id=domain.id).update(mail_provider=MailProvider.YANDEX360)
+        await DnsCheck.bulk_create(
+            DnsCheck(domain_id=domain.id, record=kind, verdict=DnsVerdict.OK if kind != DnsRecordKind.SPF else verdict,
+                     checked_at=checked)
+            for kind in (DnsRecordKind.MX, DnsRecordKind.SPF, DnsRecordKind.DKIM, DnsRecordKind.DMARC)
+        )  # fmt: skip
+    said = (await runner.run_line(admin, "c1", "/warmup_start all")).plain_text()
+    assert "Warmup started: 3" in said
+    assert translator("en")("warmup-start-dns-unready", domains="alpha.test, gamma.test") in said, said
 
 
 async def test_starting_the_warmup_of_mailboxes_with_nobody_to_warm_with_says_so() -> None:
