@@ -119,9 +119,9 @@ DISABLED_READ_FOR: Final = RETIRED_READ_FOR
 """A disabled mailbox (its SMTP login refused, or disabled by monitoring) sent mail until it was disabled: answers
 and bounces to that mail keep arriving, so its inbox is read this long after it was disabled — unread, a lead's
 reply was seen only once someone re-enabled it (a follow-up may have gone from elsewhere meanwhile) and its bounces
-were never counted. Not one whose IMAP login is refused (`IMAP_AUTH_KEY` its last error): that one is left alone,
-not logged in to every five minutes. Like a retired one, it counts no failure, raises nothing and answers no
-warmup mail (it sends nothing)."""
+were never counted. Not one whose IMAP login is refused (`imap_auth_failures`): that one is left alone, not
+logged in to every five minutes. Like a retired one, it raises nothing, answers no warmup mail (it sends nothing)
+and keeps on its card the error it was disabled for."""
 IMAP_AUTH_KEY: Final = f"error-imap-{ImapErrorKind.AUTH.value}"
 AUTO_REPLY_DELAY: Final = dt.timedelta(days=3)  # an out-of-office notice without a return date: wait this long
 _MAX_AUTO_REPLY_DAYS: Final = 30  # the most a workspace may set: longer, and the lead has likely moved on
@@ -228,10 +228,11 @@ class _Target:
     warmup: WarmupSettings = field(default_factory=WarmupSettings)  # the workspace's, for received warmup mail
     auto_reply_delay: dt.timedelta = AUTO_REPLY_DELAY  # the workspace's (`auto_reply_delay_days`)
     status_changed_at: dt.datetime | None = None
+    imap_refused: bool = False  # its IMAP login was refused last time (`imap_auth_failures`)
 
     def readable(self, now: dt.datetime) -> bool:
         """Whether the sync reads it (`readable`)."""
-        return readable(self.status, self.status_changed_at, now, self.last_error)
+        return readable(self.status, self.status_changed_at, now, imap_refused=self.imap_refused)
 
     @property
     def spam_folder(self) -> str | None:
@@ -399,17 +400,17 @@ async def sweep(
 
 
 def readable(
-    status: MailboxStatus, status_changed_at: dt.datetime | None, now: dt.datetime, last_error: str = ""
+    status: MailboxStatus, status_changed_at: dt.datetime | None, now: dt.datetime, *, imap_refused: bool = False
 ) -> bool:
     """Whether the sync reads a mailbox of this status: a paused or cooling one always (it stopped sending, not
     receiving); a retired one for `RETIRED_READ_FOR` after its retirement and a disabled one for
     `DISABLED_READ_FOR` after it was disabled (answers to what it sent still arrive there) — unless its IMAP login
-    was the last thing refused (`last_error`)."""
+    was refused (`imap_refused`)."""
     if status is MailboxStatus.RETIRED:
         return status_changed_at is not None and now - status_changed_at < RETIRED_READ_FOR
     if status is MailboxStatus.DISABLED:
         recent = status_changed_at is not None and now - status_changed_at < DISABLED_READ_FOR
-        return recent and not last_error.startswith(IMAP_AUTH_KEY)
+        return recent and not imap_refused
     return True
 
 
@@ -427,7 +428,7 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
     fields = (
         "id", "workspace_id", "domain_id", "address", "status", "imap_host", "imap_port", "imap_tls",
         "username", "auth_kind", "secret_enc", "created_at", "tls_ca_pem", "last_ok_at", "last_error",
-        "status_changed_at",
+        "status_changed_at", "imap_auth_failures",
     )  # fmt: skip
     rows = await Mailbox.filter(id__in=list(set(mailbox_ids))).values(*fields)
     states = await FolderState.filter(mailbox_id__in=[r["id"] for r in rows]).values(
@@ -461,6 +462,7 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
             warmup=settings.get(r["workspace_id"], WarmupSettings()),
             auto_reply_delay=delays.get(r["workspace_id"], AUTO_REPLY_DELAY),
             status_changed_at=r["status_changed_at"],
+            imap_refused=r["imap_auth_failures"] > 0,
         )
         for r in rows
     }
@@ -1693,9 +1695,17 @@ async def _record_failure(
     text = f"{error.key}: {error.detail}"[:1000]
     log.warning("inbox sync failed", mailbox_id=target.id, error=error.kind.value, detail=error.detail)
     late = target.status in _SKIPPED_STATUSES
-    if error.kind is not ImapErrorKind.AUTH or late:
-        # a retired or disabled mailbox read for late answers: no failure count, no alert (it may well be gone at
-        # the provider, and a disabled one has its alert); a refused login recorded stops its reading (`readable`)
+    if late and error.kind is ImapErrorKind.AUTH:
+        # a retired or disabled mailbox read for late answers: no alert (it may well be gone at the provider, and a
+        # disabled one has its alert); the refused login stops its reading (`readable`), and the card keeps the
+        # error it was disabled for (an SMTP login refused, say), as it said until now
+        await Mailbox.filter(id=target.id).update(
+            imap_auth_failures=F("imap_auth_failures") + 1,
+            **({} if _keeps_cause(target.last_error) else {"last_error": text, "last_error_at": now}),
+        )
+        return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail)
+    if error.kind is not ImapErrorKind.AUTH:
+        # no failure count; no alert for a mailbox read for late answers (as above)
         await Mailbox.filter(id=target.id).update(last_error=text, last_error_at=now)
         if not late:
             await _check_unreachable(target, error, now, zones.get(target.workspace_id))
@@ -1704,25 +1714,37 @@ async def _record_failure(
     data = {"via": "imap"}
     auth_error = EventRecord(target.workspace_id, EventKind.AUTH_ERROR, now, target.id, target.domain_id, data=data)
     async with in_transaction():
-        await Mailbox.filter(id=target.id).update(
-            auth_failures=F("auth_failures") + 1, last_error=text, last_error_at=now
-        )
+        await connections.get("default").execute_query(_IMAP_REFUSED, [target.id, text, now])
         await insert_events([auth_error])
         mailbox = await Mailbox.get(id=target.id)
         limit = options.auth_failure_limit or await auth_failure_limit(target.workspace_id)
-        if mailbox.auth_failures >= limit and mailbox.status not in _SKIPPED_STATUSES:
-            reason = f"IMAP login failed {mailbox.auth_failures} times in a row"
+        if mailbox.imap_auth_failures >= limit and mailbox.status not in _SKIPPED_STATUSES:
+            reason = f"IMAP login failed {mailbox.imap_auth_failures} times in a row"
             await transition_mailbox(mailbox, MailboxStatus.DISABLED, clock=clock, reason=reason)
             disabled = True
         await count_events([auth_error], zones=zones)
     if disabled:  # a disabled mailbox is not synced any more: its own alert says why
         await mailbox_auth_disabled(
-            target.workspace_id, target.id, target.address, failures=mailbox.auth_failures, reason=error.key,
+            target.workspace_id, target.id, target.address, failures=mailbox.imap_auth_failures, reason=error.key,
             via="imap", now=now,
         )  # fmt: skip
     else:
         await _check_unreachable(target, error, now, zones.get(target.workspace_id))
     return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail, disabled=disabled)
+
+
+# An IMAP login refused: its own count up, and the mailbox's (the larger of SMTP's and IMAP's) with it.
+_IMAP_REFUSED: Final = (
+    "UPDATE mailbox SET imap_auth_failures = imap_auth_failures + 1, "
+    "auth_failures = GREATEST(smtp_auth_failures, imap_auth_failures + 1), last_error = $2, last_error_at = $3 "
+    "WHERE id = $1"
+)
+
+
+def _keeps_cause(last_error: str) -> bool:
+    """Whether a mailbox read for late answers keeps its recorded error over a refused IMAP login: the error it was
+    disabled for (an SMTP one) says why it sends nothing; an earlier IMAP error or none is just replaced."""
+    return bool(last_error) and not last_error.startswith("error-imap-")
 
 
 def unread_since(last_ok_at: dt.datetime | None, created_at: dt.datetime) -> dt.datetime:
@@ -1762,17 +1784,20 @@ async def _check_unreachable(target: _Target, error: ImapError, now: dt.datetime
 
 
 async def _mark_ok(mailbox_ids: Sequence[int], clock: Clock) -> None:
-    """One round of updates for every mailbox that was read: a good login proves the stored credentials, so the
-    failure count restarts; only IMAP's own last error is cleared (SMTP's is not ours to forget); an
-    `inbox_unreachable` alert of any of them is resolved. A disabled mailbox keeps its count: the failures that
-    disabled it may well be SMTP's, which a good IMAP login does not disprove."""
+    """One round of updates for every mailbox that was read: a good IMAP login proves the IMAP password, so IMAP's
+    failure count restarts — never SMTP's, which it does not disprove (the sweep reads every five minutes: a wrong
+    SMTP password would never reach the limit); only IMAP's own last error is cleared (SMTP's is not ours to
+    forget); an `inbox_unreachable` alert of any of them is resolved. A disabled mailbox keeps its count: the
+    failures that disabled it (or monitoring's reason)."""
     if not mailbox_ids:
         return
     now = clock.now()
     ids = sorted(mailbox_ids)
     await resolve_subjects(UNREACHABLE_KIND, [f"mailbox:{i}" for i in ids], clock=clock)
     await Mailbox.filter(id__in=ids).update(last_ok_at=now)
-    await Mailbox.filter(id__in=ids).exclude(status=MailboxStatus.DISABLED).update(auth_failures=0)
+    await Mailbox.filter(id__in=ids, imap_auth_failures__gt=0).update(imap_auth_failures=0)
+    not_disabled = Mailbox.filter(id__in=ids).exclude(status=MailboxStatus.DISABLED)
+    await not_disabled.update(auth_failures=F("smtp_auth_failures"))
     await Mailbox.filter(id__in=ids, last_error__startswith="error-imap-").update(last_error="", last_error_at=None)
     await FolderState.filter(mailbox_id__in=ids).update(synced_at=now)
 
@@ -1782,9 +1807,7 @@ async def sweep_all(clock: Clock, vault: Vault, options: SyncOptions | None = No
     still be read (`readable`), in every workspace."""
     now = clock.now()
     retired = Q(status=MailboxStatus.RETIRED, status_changed_at__gt=now - RETIRED_READ_FOR)
-    disabled = Q(status=MailboxStatus.DISABLED, status_changed_at__gt=now - DISABLED_READ_FOR) & ~Q(
-        last_error__startswith=IMAP_AUTH_KEY
-    )
+    disabled = Q(status=MailboxStatus.DISABLED, status_changed_at__gt=now - DISABLED_READ_FOR, imap_auth_failures=0)
     boxes = (
         await Mailbox.filter(Q(Q(status__not_in=list(_SKIPPED_STATUSES)), retired, disabled, join_type="OR"))
         .order_by("id")

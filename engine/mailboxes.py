@@ -534,6 +534,10 @@ def _endpoint(values: Mapping[str, str], protocol: Literal["smtp", "imap"]) -> E
 # ------------------------------------------------------------------------------------------- import service
 
 
+_NO_FAILURES: Final = {"auth_failures": 0, "smtp_auth_failures": 0, "imap_auth_failures": 0}
+"""A login test passed, or a person resumed the mailbox: every count of refused logins starts again."""
+
+
 async def import_mailboxes(
     actor: Actor,
     data: bytes,
@@ -742,7 +746,7 @@ async def _store(
             for row in rows:
                 values = _mailbox_values(row, vault)
                 if row.row in tests:  # a login that just worked: the stored credentials are proven
-                    values |= {"last_ok_at": now, "auth_failures": 0, "last_error": "", "last_error_at": None}
+                    values |= {"last_ok_at": now, "last_error": "", "last_error_at": None, **_NO_FAILURES}
                 current = existing.get(row.address)
                 if current is None:
                     preset = PRESETS[row.provider]
@@ -900,7 +904,7 @@ async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> Mailbox
             status=state_name("mailbox", box.status),
         )
     target = MailboxStatus.ACTIVE if box.graduated_at is not None else MailboxStatus.WARMING
-    extra: dict[str, Any] = {"auth_failures": 0}
+    extra: dict[str, Any] = dict(_NO_FAILURES)
     stopped = box.status_changed_at
     if target is MailboxStatus.WARMING and box.warmup_started_on is not None and stopped is not None:
         if box.warmup_paused_at is not None:  # its warmup stays paused: `/warmup_start` moves the start, from then

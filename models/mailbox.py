@@ -53,7 +53,11 @@ class Mailbox(Model):
     cooldown_until = fields.DatetimeField(null=True)
     last_error = fields.TextField(default="")
     last_error_at = fields.DatetimeField(null=True)
-    auth_failures = fields.IntField(default=0)
+    auth_failures = fields.IntField(default=0)  # the larger of the two below: what the monitor, card and alert read
+    # each login's own refusals in a row, reset only by a good login of the same kind: a good IMAP read proves
+    # nothing about the SMTP password (nor a message accepted about the IMAP one)
+    smtp_auth_failures = fields.IntField(default=0, db_default=0)
+    imap_auth_failures = fields.IntField(default=0, db_default=0)
     # monitoring's volume cut: the planners and the claim-time caps allow `health_factor` × the mailbox's cap (1 = no
     # cut); `health_reason` names the rule, and the factor climbs back gradually from `health_changed_at`
     health_factor = fields.FloatField(default=1.0, db_default=1.0)

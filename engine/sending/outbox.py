@@ -518,7 +518,7 @@ class SendReport:
     expired: int = 0  # warmup rows of a past day cancelled instead of sent
     blocked: CapKind | None = None  # why the job stopped early, if it did
     outcomes: dict[str, int] = field(default_factory=dict)
-    auth_failures: int = 0  # the mailbox's count of failed logins when the job began (a good login resets it)
+    auth_failures: int = 0  # the mailbox's count of failed SMTP logins when the job began (a good one resets it)
     smtp_error: bool = False  # the mailbox's card showed an SMTP error when the job began (a good send clears it)
 
 
@@ -1233,7 +1233,7 @@ class Outbox:
             domain_id=int(box["domain_id"]),
             workspace_id=int(box["workspace_id"]),
         )
-        return account, zone_or_utc(str(box["timezone"])), int(box["auth_failures"]), bool(box["smtp_error"])
+        return account, zone_or_utc(str(box["timezone"])), int(box["smtp_auth_failures"]), bool(box["smtp_error"])
 
     async def _claim(
         self, account: Account, zone: ZoneInfo, pending: Sequence[Pending], *, limit: int, expire: bool = False
@@ -1735,20 +1735,21 @@ class Outbox:
         )
         async with in_transaction():
             await connections.get("default").execute_query(
-                "UPDATE mailbox SET auth_failures = auth_failures + 1, last_error = $2, last_error_at = $3 "
-                "WHERE id = $1",
+                "UPDATE mailbox SET smtp_auth_failures = smtp_auth_failures + 1, "
+                "auth_failures = GREATEST(imap_auth_failures, smtp_auth_failures + 1), last_error = $2, "
+                "last_error_at = $3 WHERE id = $1",
                 [account.mailbox_id, text, now],
             )
             await record_events([event], zones={account.workspace_id: zone})
             box = await Mailbox.get(id=account.mailbox_id)
             limit = self.options.auth_failure_limit or await auth_failure_limit(account.workspace_id)
-            disable = box.auth_failures >= limit and box.status in SENDABLE_MAILBOX
+            disable = box.smtp_auth_failures >= limit and box.status in SENDABLE_MAILBOX
             if disable:
-                reason = f"SMTP login failed {box.auth_failures} times in a row"
+                reason = f"SMTP login failed {box.smtp_auth_failures} times in a row"
                 await transition_mailbox(box, MailboxStatus.DISABLED, clock=self.clock, reason=reason)
         if disable:
             await mailbox_auth_disabled(
-                account.workspace_id, account.mailbox_id, account.address, failures=box.auth_failures,
+                account.workspace_id, account.mailbox_id, account.address, failures=box.smtp_auth_failures,
                 reason=result.key, via="smtp", now=now,
             )  # fmt: skip
 
@@ -2066,15 +2067,16 @@ async def _claimed_rows(ids: Sequence[int]) -> list[Claimed]:
 _REACH: Final = (
     "SELECT b.id, b.address, b.smtp_host, b.smtp_port, b.smtp_tls, b.imap_host, b.imap_port, b.imap_tls, "
     "b.username, b.auth_kind, b.secret_enc, b.tls_ca_pem, b.display_name, b.domain_id, b.workspace_id, "
-    "b.auth_failures, b.last_error LIKE 'smtp-%' AS smtp_error, w.timezone "
+    "b.smtp_auth_failures, b.last_error LIKE 'smtp-%' AS smtp_error, w.timezone "
     "FROM mailbox b JOIN workspace w ON w.id = b.workspace_id WHERE b.id = ANY($1::int[])"
 )
-# A message accepted proves the mailbox's SMTP side works: its failed logins are forgotten, its SMTP error too.
+# A message accepted proves the mailbox's SMTP side works: its failed SMTP logins are forgotten (not IMAP's), its
+# SMTP error too.
 _SMTP_WORKS: Final = (
-    "UPDATE mailbox SET auth_failures = 0, "
+    "UPDATE mailbox SET smtp_auth_failures = 0, auth_failures = imap_auth_failures, "
     "last_error = CASE WHEN last_error LIKE 'smtp-%' THEN '' ELSE last_error END, "
     "last_error_at = CASE WHEN last_error LIKE 'smtp-%' THEN NULL ELSE last_error_at END "
-    "WHERE id = $1 AND (auth_failures > 0 OR last_error LIKE 'smtp-%')"
+    "WHERE id = $1 AND (smtp_auth_failures > 0 OR last_error LIKE 'smtp-%')"
 )
 # Since when the mailbox's mail has waited: its oldest queued row.
 _OLDEST_WAITING: Final = (

@@ -60,18 +60,23 @@ class Fault(StrEnum):
     blocked              554 5.7.1 "… blocked using …" at RCPT TO      SMTPRecipientsRefused
     disconnect_mid_data  421 4.4.2 after DATA, then Postfix hangs up   SMTPDataError, client disconnected
     auth_fail            535 5.7.8 at AUTH; IMAP LOGIN fails too       SMTPAuthenticationError
+    smtp_auth_fail       535 5.7.8 at AUTH; IMAP LOGIN still works     SMTPAuthenticationError
+                         (a wrong or revoked SMTP password: a provider's app password, say)
     """
 
     TEMPFAIL = "tempfail"
     REJECT = "reject"
     AUTH_FAIL = "auth_fail"
+    SMTP_AUTH_FAIL = "smtp_auth_fail"
     DATA_REJECT = "data_reject"
     BLOCKED = "blocked"
     RATE_LIMIT = "rate_limit"
     DISCONNECT_MID_DATA = "disconnect_mid_data"
 
 
-# Postfix access map (= SMTP stage) and reply of each fault that Postfix produces; AUTH_FAIL lives in Dovecot.
+# Postfix access map (= SMTP stage) and reply of each fault that Postfix produces; AUTH_FAIL and SMTP_AUTH_FAIL live
+# in Dovecot (Postfix asks it for SASL logins, as service `smtp`).
+_DOVECOT_FAULTS: frozenset[Fault] = frozenset({Fault.AUTH_FAIL, Fault.SMTP_AUTH_FAIL})
 _FAULT_REPLIES: dict[Fault, tuple[str, str]] = {
     Fault.RATE_LIMIT: ("mail_faults", "450 4.7.1 Error: too much mail from {login}"),
     Fault.TEMPFAIL: ("rcpt_faults", "451 4.7.1 Service temporarily unavailable, try again later"),
@@ -188,6 +193,10 @@ class _Layout:
     @property
     def denied(self) -> Path:
         return self.runtime / "denied"
+
+    def denied_for(self, service: str) -> Path:
+        """Logins refused for one Dovecot auth service only (`smtp`: Postfix's SASL); a missing file denies none."""
+        return self.runtime / f"denied-{service}"
 
     @property
     def sieve_before(self) -> Path:
@@ -482,6 +491,12 @@ passdb {{
   args = {lay.denied}
   deny = yes
 }}
+# the same for one service (%s): denied-smtp refuses SASL logins of Postfix only (the smtp_auth_fail fault)
+passdb {{
+  driver = passwd-file
+  args = {lay.runtime}/denied-%s
+  deny = yes
+}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {lay.users}
@@ -680,10 +695,8 @@ default_process_limit = 500
     def _apply_faults(self, faults: dict[str, Fault]) -> None:
         if unknown := sorted(faults.keys() - self._logins):
             raise MailServerError(f"faults for logins this server does not have: {unknown}")
-        denied_before = {login for login, kind in self._faults.items() if kind is Fault.AUTH_FAIL}
-        denied_after = {login for login, kind in faults.items() if kind is Fault.AUTH_FAIL}
-        postfix_before = {login: kind for login, kind in self._faults.items() if kind is not Fault.AUTH_FAIL}
-        postfix_after = {login: kind for login, kind in faults.items() if kind is not Fault.AUTH_FAIL}
+        postfix_before = {login: kind for login, kind in self._faults.items() if kind not in _DOVECOT_FAULTS}
+        postfix_after = {login: kind for login, kind in faults.items() if kind not in _DOVECOT_FAULTS}
         if postfix_after != postfix_before:
             entries: dict[str, list[str]] = {name: [] for name in _FAULT_MAPS}
             for login, kind in postfix_after.items():
@@ -692,28 +705,30 @@ default_process_limit = 500
             for name, lines in entries.items():
                 _write_postfix(self._layout.postfix / name, "".join(lines))
             self._reload_postfix()
-        if denied_after != denied_before:
-            # Dovecot re-reads a passwd-file when its mtime (whole seconds) or size differs: one second per version.
-            self._denied_mtime = max(time.time(), self._denied_mtime + 1)
-            _write(
-                self._layout.denied,
-                "".join(f"{login}:\n" for login in sorted(denied_after)),
-                mtime=self._denied_mtime,
-            )
-            self._await_auth(denied_before ^ denied_after, denied_after)
+        for kind, path, service in (
+            (Fault.AUTH_FAIL, self._layout.denied, "imap"),
+            (Fault.SMTP_AUTH_FAIL, self._layout.denied_for("smtp"), "smtp"),
+        ):
+            denied_before = {login for login, k in self._faults.items() if k is kind}
+            denied_after = {login for login, k in faults.items() if k is kind}
+            if denied_after != denied_before:
+                # Dovecot re-reads a passwd-file when its mtime (whole seconds) or size differs: one second per version.
+                self._denied_mtime = max(time.time(), self._denied_mtime + 1)
+                _write(path, "".join(f"{login}:\n" for login in sorted(denied_after)), mtime=self._denied_mtime)
+                self._await_auth(denied_before ^ denied_after, denied_after, service)
         self._faults = faults
 
-    def _await_auth(self, logins: set[str], denied: set[str]) -> None:
+    def _await_auth(self, logins: set[str], denied: set[str], service: str) -> None:
         """Wait until Dovecot answers for ``logins`` as the deny list says; it stats the file at most once a second."""
         deadline = time.monotonic() + START_TIMEOUT_S
-        while logins := {login for login in logins if self._login_allowed(login) == (login in denied)}:
+        while logins := {login for login in logins if self._login_allowed(login, service) == (login in denied)}:
             if time.monotonic() > deadline:
                 raise MailServerError(f"Dovecot did not pick up the auth faults of {sorted(logins)}")
             time.sleep(0.05)
 
-    def _login_allowed(self, login: str) -> bool:
+    def _login_allowed(self, login: str, service: str) -> bool:
         # A passdb lookup, not an auth test: failed authentications are answered only every 0.5 s.
-        return self._doveadm("auth", "lookup", login, check=False).returncode == 0
+        return self._doveadm("auth", "lookup", "-x", f"service={service}", login, check=False).returncode == 0
 
     def _reload_postfix(self) -> None:
         """Reload Postfix (texthash maps are only re-read by new processes) and warm both submission ports."""

@@ -1105,7 +1105,8 @@ async def test_a_disabled_mailbox_whose_imap_login_is_refused_is_tried_once_not_
     mail: MailServer, clock: FrozenClock
 ) -> None:
     """A disabled mailbox read for late answers must not hammer a server that refuses its login: one refused IMAP
-    login is recorded (no failure counted, no alert: its disable alert says it all) and later sweeps leave it."""
+    login is recorded (no alert: its disable alert says it all) and later sweeps leave it. Its card keeps the SMTP
+    error it was disabled for: the IMAP one took its place, and the card no longer said why it sends nothing."""
     ws = await workspace()
     box = await mailbox(
         mail, ws, ANNA, password="wrong", status=MailboxStatus.DISABLED,
@@ -1115,7 +1116,8 @@ async def test_a_disabled_mailbox_whose_imap_login_is_refused_is_tried_once_not_
     first = {r.mailbox_id: r for r in await sweep_all(clock, VAULT, options(mail))}
     assert (first[box.id].status, first[box.id].key) == (SyncStatus.FAILED, "error-imap-auth")
     stored = await Mailbox.get(id=box.id)
-    assert stored.auth_failures == 3 and stored.last_error.startswith("error-imap-auth")
+    assert (stored.auth_failures, stored.imap_auth_failures) == (3, 1)
+    assert (stored.last_error, stored.last_error_at) == ("smtp-auth-failed: 535", None)
     assert await kinds_of_events() == [] and not await Alert.all().exists()
 
     assert box.id not in {r.mailbox_id for r in await sweep_all(clock, VAULT, options(mail))}

@@ -21,10 +21,12 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from pydantic import SecretStr
 
+from engine.access import SYSTEM
 from engine.alerts import claim_due
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
+from engine.inbox import SyncOptions, SyncStatus, sweep
 from engine.lifecycle import transition_mailbox
 from engine.mail import PROBLEM_OTHER, problem_key
 from engine.mail.imap import imap_session
@@ -906,3 +908,33 @@ async def test_the_first_message_out_once_the_server_is_back_clears_the_cards_er
     box = await Mailbox.get(id=anna.id)
     assert (box.last_error, box.last_error_at) == ("", None)
     assert (await Alert.get(kind="smtp_unreachable")).status is AlertStatus.RESOLVED
+
+
+async def test_a_refused_smtp_login_disables_the_mailbox_though_its_inbox_is_read_between_sends(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """A wrong SMTP password with a working IMAP one: the inbox sweep (every 5 minutes) read the mailbox between
+    its send jobs and every good IMAP login set the shared failure count back to 0, so the mailbox kept failing
+    its sends, its mail piled up and nobody heard of it. The logins are counted apart: the SMTP one disables the
+    mailbox at the limit, with its alert and its SMTP error on the card."""
+    ws = await world(mail)
+    anna = await mailbox(mail, ws, "user1@alpha.test")
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    await plan(anna, bob, 5)
+    mail.set_fault(anna.address, Fault.SMTP_AUTH_FAIL)
+    outbox = make_outbox(mail, clock, transport)  # the workspace's threshold: 3
+    read = SyncOptions(timeout_s=10, ssl_context=mail.ssl_context())
+
+    for _ in range(4):
+        if (await Mailbox.get(id=anna.id)).status is MailboxStatus.DISABLED:
+            break
+        await outbox.send_mailbox(anna.id)
+        clock.advance(dt.timedelta(minutes=5))
+        [swept] = await sweep(SYSTEM, [anna.id], clock=clock, vault=VAULT, options=read)
+        assert swept.status is SyncStatus.OK  # IMAP works all along
+        clock.advance(dt.timedelta(minutes=5))
+
+    box = await Mailbox.get(id=anna.id)
+    assert box.status is MailboxStatus.DISABLED and box.auth_failures == 3
+    assert box.last_error.startswith("smtp-auth-failed")
+    assert (await Alert.get(kind="mailbox_auth_disabled")).data["via"] == "smtp"
