@@ -23,10 +23,10 @@ from tortoise.transactions import in_transaction
 from engine.access import Actor, require_manager
 from engine.clock import Clock
 from engine.errors import Conflict, NotFound
-from engine.leads.checks import mailbox_sql
 from engine.lifecycle import state_name
 from models import AgencySetting, Campaign
 from models.enums import CampaignStatus
+from models.indexes import mailbox_sql
 
 CONTACT_WINDOW_KEY: Final = "contact_window_days"
 DEFAULT_CONTACT_WINDOW_DAYS: Final = 30

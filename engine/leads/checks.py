@@ -18,7 +18,6 @@ import disposable_email_domains
 import email_validator
 from email_validator import syntax as ev_syntax
 
-from models import indexes
 from models.enums import LeadVerdict
 
 MAX_ADDRESS: Final = 254  # RFC 5321's path limit, minus the brackets
@@ -137,16 +136,11 @@ def bare_address(raw: str) -> str:
 def mailbox_of(email: str) -> str:
     """The mailbox a normalized address reaches: without its `+tag` (`ivan+news@acme.ru` → `ivan@acme.ru`), as
     Gmail, Yandex, Outlook and most mail servers deliver it. Two rows of one file with the same mailbox are one
-    person, who must not get each letter twice."""
+    person, who must not get each letter twice. `models.indexes.mailbox_sql` is the same in SQL (the two must
+    agree): the expression the `lead_mailbox` index holds, so a comparison of a lead's mailbox probes it."""
     local, _, domain = email.rpartition("@")
     base = local.split("+", 1)[0]
     return f"{base or local}@{domain}"
-
-
-def mailbox_sql(expression: str) -> str:
-    """`mailbox_of` in SQL, of a normalized address `expression` yields (the two must agree): the expression the
-    `lead_mailbox` index holds (`models.indexes.mailbox_sql`), so a comparison of a lead's mailbox probes it."""
-    return indexes.mailbox_sql(expression)
 
 
 def is_role(email: str) -> bool:

@@ -21,11 +21,12 @@ from engine.clock import Clock
 from engine.compliance.hashing import AddressHasher
 from engine.dns.names import to_ascii, to_unicode
 from engine.errors import Conflict, NotFound, UserError
-from engine.leads.checks import mailbox_of, mailbox_sql, normalize
+from engine.leads.checks import mailbox_of, normalize
 from engine.lifecycle import cancel_unsent
 from engine.stats import OPT_OUTS, normalize_email
 from models import AuditLog, Suppression
 from models.enums import SuppressionReason
+from models.indexes import mailbox_sql
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,6 @@ from engine.campaigns.schedule import Window, due_after, inside, open_intervals
 from engine.clock import Clock, local_time, zone_named, zone_or_utc
 from engine.crypto import Vault, VaultError
 from engine.errors import UserError
-from engine.leads.checks import mailbox_sql
 from engine.lifecycle import check_transition as _check_transition
 from engine.lifecycle import transition_mailbox
 from engine.logging import get_logger
@@ -117,6 +116,7 @@ from models.enums import (
     SuppressionReason,
     TlsMode,
 )
+from models.indexes import mailbox_sql
 
 log = get_logger(__name__)
 
