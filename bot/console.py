@@ -6,8 +6,12 @@ one failed. A file argument is given as `@path`; files in a reply are written to
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -100,7 +104,12 @@ class Console:
         failures = 0
         while True:
             print("mailfleet> ", end="", file=self.out, flush=True)
-            line, length = _read_line(stdin)
+            try:
+                with _interruptible():
+                    line, length = _read_line(stdin)
+            except KeyboardInterrupt:
+                print(file=self.out)  # the shell's prompt on a line of its own, after the terminal's ^C
+                raise
             if not line:
                 print(file=self.out)  # Ctrl-D: the shell's prompt on a line of its own
                 return 1 if failures else 0
@@ -114,6 +123,21 @@ class Console:
                 return 1 if failures else 0
             if line:
                 failures += 0 if await self.execute(line) else 1
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """While the prompt waits for a line, Ctrl-C ends the console (so do `kill` and a closed terminal, which
+    `mailfleet.cli` makes a Ctrl-C). The wait blocks the event loop, and asyncio.run's own answer to Ctrl-C only
+    cancels the running task, which the blocked loop never got to: the console sat at its prompt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
 
 
 def _read_line(stdin: TextIO) -> tuple[str, int]:

@@ -51,7 +51,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
         "connections": {
             "default": {
-                "engine": "tortoise.backends.asyncpg",
+                "engine": "engine.pg_backend",  # asyncpg, its transactions cleaned up when BEGIN fails
                 "credentials": credentials,
             }
         },

@@ -14,6 +14,8 @@ from mailfleet import __version__
 from mailfleet.demo import cli as demo_cli  # the demo's arguments; only the standard library at import time
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from engine.settings import Settings
     from mailfleet.services import Services
 
@@ -210,10 +212,21 @@ def main(argv: list[str] | None = None) -> int:
 def _stop_as_ctrl_c() -> None:
     """SIGTERM (`kill`, a service manager) and SIGHUP (the terminal closed) end a command as Ctrl-C does: what it
     started is stopped on the way out. Their default ends the process on the spot, and the embedded PostgreSQL and
-    Redis of a `demo`, `console` or `run` stayed behind. `run` answers SIGTERM itself, gracefully, once it serves."""
+    Redis of a `demo`, `console` or `run` stayed behind. `run` answers SIGTERM itself, gracefully, once it serves.
+
+    They go to whatever answers Ctrl-C at that moment. Inside `asyncio.run` that is its own handler, which cancels the
+    main task; raising KeyboardInterrupt there instead broke into whatever code was running, and inside asyncpg's
+    protocol that crashed the process (SIGSEGV) with the embedded servers left running."""
+
+    def as_ctrl_c(_signum: int, frame: FrameType | None) -> None:
+        answer = signal.getsignal(signal.SIGINT)
+        if not callable(answer):
+            raise KeyboardInterrupt
+        answer(signal.SIGINT, frame)
+
     for name in ("SIGTERM", "SIGHUP"):
         if (number := getattr(signal, name, None)) is not None:
-            signal.signal(number, signal.default_int_handler)
+            signal.signal(number, as_ctrl_c)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@
 * `ImapLineEditProxy` relays plaintext IMAP and rewrites what matches a pattern in the server's lines: a server
   that lacks a capability Dovecot has (e.g. `SASL-IR` taken out of CAPABILITY, as older servers announce it); or in
   the client's commands, so that the real server refuses one (a MOVE aimed at a folder that does not exist).
+* `StallAfter` relays any TCP protocol and, once the client has sent `pattern`, holds the server's answers until
+  `release` is set (a server that takes its time over one command: PostgreSQL's reply to a BEGIN).
 * `BlackHole` accepts TCP connections, reads whatever comes and never answers (an IMAP or SMTP server that hangs),
   optionally after a greeting. A DNS server that never answers is `tests.harness.dnsserver.SilentUdpServer`.
 
@@ -121,6 +123,43 @@ class BlackHole(_Server):
             await writer.drain()
         while await reader.read(65536):
             pass
+
+
+class StallAfter(_Server):
+    """A relay to `upstream_port` that holds what the server says, from the moment the client has sent `pattern`
+    until `release` is set; `stalled` says it holds."""
+
+    def __init__(self, upstream_port: int, pattern: bytes) -> None:
+        super().__init__()
+        self.upstream_port = upstream_port
+        self.pattern = pattern
+        self.stalled = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(HOST, self.upstream_port)
+        self._writers.add(up_writer)
+        done = asyncio.Event()
+
+        async def client_to_server() -> None:
+            seen = b""
+            while chunk := await reader.read(65536):
+                up_writer.write(chunk)
+                await up_writer.drain()
+                seen = (seen + chunk)[-(len(self.pattern) + 65536) :]
+                if self.pattern in seen and not self.release.is_set():
+                    self.stalled.set()
+            done.set()
+
+        async def server_to_client() -> None:
+            while chunk := await up_reader.read(65536):
+                if self.stalled.is_set():
+                    await self.release.wait()
+                writer.write(chunk)
+                await writer.drain()
+            done.set()
+
+        await self._relay(client_to_server(), server_to_client(), done, writer, up_writer, cut=lambda: False)
 
 
 class SmtpCutProxy(_Server):

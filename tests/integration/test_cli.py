@@ -315,6 +315,34 @@ async def test_a_database_migrated_by_a_newer_version_or_not_yet_migrated_is_ref
     assert "run `mailfleet migrate` first" in behind.stderr
 
 
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_console_waiting_at_its_prompt_ends_on_ctrl_c_or_a_signal(tmp_path: Path, stop: signal.Signals) -> None:
+    """Ctrl-C at the console's prompt did nothing: the prompt's wait for a line blocks the event loop, and
+    asyncio.run's answer to Ctrl-C only cancels the task the loop never got back to, so the console sat there with
+    its embedded PostgreSQL until the terminal was closed. Now Ctrl-C, `kill` and a closed terminal end it: exit
+    130, the shell's prompt on a new line, its PostgreSQL stopped."""
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        [MAILFLEET, "console"], env=_env(DATA_DIR=str(data)), cwd=tmp_path, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write("/whoami\n")
+        proc.stdin.flush()  # the pipe stays open: the console waits for the next line as it would at a terminal
+        said = ""
+        while said.count("mailfleet> ") < 2 and (char := proc.stdout.read(1)):
+            said += char
+        assert "администратор агентства" in said, said
+        proc.send_signal(stop)
+        assert proc.wait(timeout=60) == 130, proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.stdout.read() == "\n"
+    assert not (data / "postgres" / "postmaster.pid").exists()
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
 def test_a_demo_stopped_by_a_signal_stops_its_embedded_servers(tmp_path: Path, stop: signal.Signals) -> None:
     """`kill` (SIGTERM) or a closed terminal (SIGHUP) ended `mailfleet demo` on the spot, and the embedded
