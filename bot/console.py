@@ -17,6 +17,7 @@ from typing import TextIO
 
 from bot.command import REGISTRY, TEXT_MAX_CHARS, file_limit, split_command, split_line
 from bot.runner import Runner
+from engine.cancel import raise_if_cancelled
 from engine.errors import UserError
 from engine.reply import Attachment, Reply
 from engine.uploads import MAX_UPLOAD_BYTES, check_size
@@ -103,6 +104,7 @@ class Console:
         """Prompt and run lines until `exit`, `quit` or the end of input (Ctrl-D); 1 when a command failed."""
         failures = 0
         while True:
+            raise_if_cancelled()  # Ctrl-C during the last command, its CancelledError lost on the way
             print("mailfleet> ", end="", file=self.out, flush=True)
             try:
                 with _interruptible():

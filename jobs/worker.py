@@ -25,6 +25,7 @@ from engine.access import SYSTEM
 from engine.campaigns import planner as campaign_planner
 from engine.campaigns.compose import Composer
 from engine.campaigns.ports import ComposeCampaign
+from engine.cancel import cancel_and_wait
 from engine.clock import SystemClock
 from engine.compliance import retention
 from engine.compliance.hashing import AddressHasher
@@ -431,9 +432,7 @@ class Resilient:
         `return_exceptions`: a job cancelled while it still claims its job in Redis (before run_job's own try) raised
         CancelledError out of it, its shutdown never ran and `mailfleet run` exited 1 on SIGTERM. So the job tasks
         are cancelled and collected here, and close() finds none."""
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
+        await cancel_and_wait(running)
         worker = self.worker
         if worker is None:
             return

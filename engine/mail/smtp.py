@@ -36,6 +36,7 @@ from typing import Self
 
 import aiosmtplib
 
+from engine.cancel import cancel_and_wait
 from engine.logging import get_logger, server_words
 from engine.mail import tls
 from engine.mail.message import BuiltMessage
@@ -665,9 +666,7 @@ class SmtpTransport:
         """Close every idle connection (QUIT first) and stop the reaper."""
         self._closed = True
         if self._reaper is not None:
-            self._reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reaper
+            await cancel_and_wait(self._reaper)
         sessions = [s for pool in self._idle.values() for s in pool]
         self._idle.clear()
         await asyncio.gather(*(self._discard(s, polite=True) for s in sessions))

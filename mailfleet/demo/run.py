@@ -33,6 +33,7 @@ from bot.runner import Runner
 from engine import alerts, redis_client
 from engine.access import SYSTEM
 from engine.campaigns.planner import CampaignPlanOptions
+from engine.cancel import raise_if_cancelled
 from engine.clock import FrozenClock
 from engine.crypto import Vault
 from engine.dns.check import ResolverConfig
@@ -170,11 +171,14 @@ class Demo:
     timings: dict[str, float] = field(default_factory=dict)
 
     async def timed(self, name: str, call: Callable[[], Any]) -> Any:
+        """Run one step of the day and add its time to its phase's. A stop request the step lost on the way
+        (`engine.cancel`) ends the run here rather than at its end."""
         started = time.perf_counter()
         try:
             return await call()
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+            raise_if_cancelled()
 
     # -------------------------------------------------------------------------------------------- engine
 
