@@ -29,11 +29,11 @@ health-title = Health: { $count } { $count ->
 }, worst first (last 7 days)
 health-title-one = Health: { $target }
 health-more = …and { $count } more. Name a mailbox or a domain: /health <address or domain>
-health-hint = A rate counts only from as many sends as the protection rules need (/thresholds): below that it shows “too few sends to judge”, never 0 %.
-health-hint-read = A rate counts only from as many sends as the protection rules need: below that it shows “too few sends to judge”, never 0 %.
+health-hint = A rate counts only from as many sends as the protection rules need (/thresholds): below that it shows “too few sends”, never 0 %.
+health-hint-read = A rate counts only from as many sends as the protection rules need: below that it shows “too few sends”, never 0 %.
 health-rate = { $percent } % of { $sample }
 health-rate-over = { $part } with { $sample } sent — more than were sent: they answer earlier sends
-health-not-enough = too few sends to judge ({ $sample } of { $needed })
+health-not-enough = too few sends ({ $sample } of { $needed } needed)
 health-line = { $head }: sent { $sent } · hard bounces { $hard } · blocks { $block } · replies { $reply } · warmup inbox { $placement }
 health-not-measured = not measured
 health-window-1d = today

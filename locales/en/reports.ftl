@@ -29,7 +29,7 @@ report-rate-over = { $part } — more than the { $sample } { $sample ->
 } the rate is taken of: they answer earlier sends
 report-not-measured = not measured
 report-not-enough = not enough data ({ $sample } of { $needed } needed)
-report-too-few = too few sends to judge ({ $sample } of { $needed })
+report-too-few = too few sends ({ $sample } of { $needed } needed)
 report-problems-title = Worst mailboxes and domains:
 report-problem-mailbox = • { $name }: hard bounces { $bounces } · blocks { $blocks }
 report-problem-domain = • domain { $name }: hard bounces { $bounces } · blocks { $blocks }

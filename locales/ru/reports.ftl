@@ -27,7 +27,7 @@ report-rate-over = { $part } — больше, чем { $sample } { $sample ->
 }, от которых считается доля: это ответы на более ранние письма
 report-not-measured = не измеряем
 report-not-enough = мало данных ({ $sample } из нужных { $needed })
-report-too-few = мало отправок для оценки ({ $sample } из { $needed })
+report-too-few = мало отправок ({ $sample } из нужных { $needed })
 report-problems-title = Худшие ящики и домены:
 report-problem-mailbox = • { $name }: жёсткие отказы { $bounces } · блокировки { $blocks }
 report-problem-domain = • домен { $name }: жёсткие отказы { $bounces } · блокировки { $blocks }

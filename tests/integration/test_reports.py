@@ -163,7 +163,7 @@ async def test_a_campaigns_report_has_no_warmup_placement() -> None:
     assert not campaign.summary.metrics.placement.measured
     assert "Warmup in inbox" not in "\n".join(text.body(EN, campaign))
     space = await report(manager, FrozenClock(NOW), "7d")
-    assert "Warmup in inbox: too few sends to judge (0 of 20)" in "\n".join(text.body(EN, space))
+    assert "Warmup in inbox: too few sends (0 of 20 needed)" in "\n".join(text.body(EN, space))
 
 
 async def test_a_client_reads_only_its_own_workspace() -> None:

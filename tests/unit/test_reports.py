@@ -148,8 +148,9 @@ def test_rate_texts() -> None:
     assert rate_text(EN, rate(0, 100)) == "0 % (0 of 100)"  # measured zero is a zero
     assert rate_text(EN, rate(0, 100, measured=False)) == "not measured"
     assert rate_text(EN, rate(1, 3)) == "not enough data (3 of 20 needed)"
-    assert rate_text(EN, rate(2, 25, 40), judged=True) == "too few sends to judge (25 of 40)"  # as /health says
-    assert rate_text(RU, rate(0, 25, 40), judged=True) == "мало отправок для оценки (25 из 40)"
+    # as /health says; "(25 of 40)" read as 25 bounces of 40 sends beside "1.1 % (1 of 89)"
+    assert rate_text(EN, rate(2, 25, 40), judged=True) == "too few sends (25 of 40 needed)"
+    assert rate_text(RU, rate(0, 25, 40), judged=True) == "мало отправок (25 из нужных 40)"
     assert "%" not in rate_text(RU, rate(0, 0)) and "%" not in rate_text(RU, rate(5, 50, measured=False))
 
 
