@@ -10,9 +10,9 @@ from engine import approvals, domains
 from engine.alert_names import subject_names
 from engine.dns.names import to_unicode
 from engine.domains.reserve import Proposal
-from engine.domains.swap import apply_swap, refresh_stale, renew_pressed, swap_waiting_to_apply
+from engine.domains.swap import apply_swap, paused_after, refresh_stale, renew_pressed, swap_waiting_to_apply
 from engine.errors import Conflict
-from engine.reply import Reply
+from engine.reply import Button, Reply
 from models.enums import ApprovalKind, ApprovalStatus
 
 _ASKED = (Proposal.PROPOSED, Proposal.REUSED, Proposal.RESERVE_EMPTY)  # what `proposal_reply` shows
@@ -44,7 +44,9 @@ async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
         reply.blocks += (await _apply_dmarc(ctx, decision.approval_id)).blocks
     if approve and decision.kind is ApprovalKind.DOMAIN_SWAP and "replacement_id" in decision.payload:
         # (a swap request names both domains; one without them — asked by hand — has nothing to carry out)
-        reply.blocks += (await _apply_swap(ctx, decision.approval_id)).blocks
+        applied = await _apply_swap(ctx, decision.approval_id)
+        reply.blocks += applied.blocks
+        reply.buttons += applied.buttons
     return reply
 
 
@@ -75,7 +77,15 @@ async def _apply_swap(ctx: Ctx, approval_id: int) -> Reply:
         replanned=report.replanned,
         retired=report.retired_mailboxes,
     )
-    return Reply().add(text)
+    reply = Reply().add(text)
+    paused = await paused_after(approval_id)
+    if paused is not None:  # the spike the burned domain caused paused the workspace: the swap does not resume it
+        if ctx.actor.can_manage(paused.id):
+            reply.add(ctx.t("swap-sending-paused", workspace=paused.name))
+            reply.buttons.append([Button(ctx.t("sending-resume-button"), "sending_resume", paused.slug, "primary")])
+        else:
+            reply.add(ctx.t("swap-sending-paused-use", workspace=paused.name, slug=paused.slug))
+    return reply
 
 
 async def _apply_dmarc(ctx: Ctx, approval_id: int) -> Reply:

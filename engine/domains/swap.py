@@ -40,7 +40,7 @@ from engine.domains.reserve import NEEDS_A_PERSON, ProposeResult, campaigns_of, 
 from engine.errors import Conflict, NotFound
 from engine.lifecycle import transition_approval, transition_domain, transition_mailbox
 from engine.logging import get_logger
-from models import AuditLog, Campaign, Domain, Enrollment, Mailbox
+from models import AuditLog, Campaign, Domain, Enrollment, Mailbox, Workspace
 from models.alert import Approval
 from models.enums import (
     ApprovalKind,
@@ -335,6 +335,17 @@ def _report_data(report: SwapReport) -> dict[str, Any]:
         "retired_mailboxes": report.retired_mailboxes,
         "replacement_mailboxes": report.replacement_mailboxes,
     }
+
+
+async def paused_after(approval_id: int) -> Workspace | None:
+    """The swap's workspace when its sending is still paused (monitoring pauses a whole workspace on a spike of
+    failures, which a burned domain usually is): replacing the domain does not resume it; a manager does, once the
+    cause is fixed. None when it is not paused."""
+    approval = await Approval.get_or_none(id=approval_id).only("workspace_id")
+    if approval is None:
+        return None
+    space = await Workspace.get_or_none(id=approval.workspace_id)
+    return space if space is not None and (space.settings or {}).get("sending_paused") is True else None
 
 
 def _again(approval: Approval) -> SwapReport:

@@ -16,7 +16,7 @@ from engine.alerts import inbox_unreachable_fingerprint, resolve_alerts
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
-from engine.errors import UserError
+from engine.errors import NotFound, UserError
 from engine.layered import LayerChange, change_layered
 from engine.mailboxes import LoginState, latest_check
 from engine.monitoring import metrics
@@ -226,12 +226,20 @@ async def paused_reason(actor: Actor) -> str | None:
     return str(settings.get("sending_paused_reason") or "")
 
 
-async def resume_sending(actor: Actor, clock: Clock) -> bool:
-    """Lift the workspace's sending pause (after monitoring's error-spike pause, once the cause is fixed),
-    audited, and resolve its alert: a spike after this is a new problem the chats hear of (an open alert would
-    only count it), judged on the attempts from now on (`service.since_resume`). False when sending was not
-    paused. Raises `Forbidden` (managers only)."""
-    workspace_id = require_manager(actor)
+async def resume_sending(actor: Actor, clock: Clock, slug: str | None = None) -> bool:
+    """Lift the sending pause of the actor's workspace, or of the workspace `slug` (the button under a domain swap
+    names the swap's, which need not be the presser's current one), after monitoring's error-spike pause, once the
+    cause is fixed; audited, and its alert resolved: a spike after this is a new problem the chats hear of (an open
+    alert would only count it), judged on the attempts from now on (`service.since_resume`). False when sending was
+    not paused. Raises `Forbidden` (managers only); a `slug` the actor cannot manage is `error-workspace-not-found`,
+    as one that does not exist (nobody learns another client's workspaces)."""
+    target = None
+    if slug:
+        named = await Workspace.get_or_none(slug=slug.strip().lower(), archived_at=None).only("id")
+        if named is None or not actor.can_manage(named.id):
+            raise NotFound("error-workspace-not-found", slug=slug)
+        target = named.id
+    workspace_id = require_manager(actor, target)
     async with in_transaction():
         space = await Workspace.filter(id=workspace_id).select_for_update().get()
         settings = dict(space.settings or {})

@@ -25,6 +25,7 @@ demo-listed = simulation: { $list } lists { $domain }
 demo-the-end = the end of the run
 demo-interrupted = interrupted on day { $day } of { $days }: { $path } holds what this run wrote so far (the transcript up to here; no summary, no charts). Run the demo again to start afresh
 demo-auto-approved = demo: approved automatically
+demo-auto-resumed = demo: the burned domain is replaced, so the manager resumes sending
 demo-pressed = demo: pressed “{ $label }”
 demo-admin = agency admin
 demo-admin-chat = agency console

@@ -118,3 +118,7 @@ alert-sending-paused = Sending is paused in { $subject }: { $part } of { $sample
   } blocked ({ $rate_pct } %, threshold { $threshold_pct } %). Find the cause, then resume sending.
 arg-thresholds-set-name = threshold
 arg-thresholds-set-value = value
+swap-sending-paused = Sending in { $workspace } is still paused after the spike of failures: replacing the domain does not resume it. Once the cause is fixed, resume it.
+swap-sending-paused-use = Sending in { $workspace } is still paused after the spike of failures: replacing the domain does not resume it. Once the cause is fixed: /use { $slug }, then /sending_resume
+sending-resume-button = Resume sending
+arg-sending-resume-workspace = workspace

@@ -109,3 +109,7 @@ alert-sending-paused = Отправка в { $subject } приостановле
   } сегодня не прошли или заблокированы ({ $rate_pct } %, порог { $threshold_pct } %). Устраните причину и возобновите отправку.
 arg-thresholds-set-name = порог
 arg-thresholds-set-value = значение
+swap-sending-paused = Отправка в { $workspace } всё ещё приостановлена после всплеска ошибок: замена домена её не возобновляет. Когда причина устранена, возобновите её.
+swap-sending-paused-use = Отправка в { $workspace } всё ещё приостановлена после всплеска ошибок: замена домена её не возобновляет. Когда причина устранена: /use { $slug }, затем /sending_resume
+sending-resume-button = Возобновить отправку
+arg-sending-resume-workspace = пространство

@@ -221,6 +221,9 @@ class Demo:
             self.transcript.alerts.append(
                 f"{self.cast.names.get(chat, chat)}: /approve {approval.id} ({note}) → {answer}"
             )
+            for button in (b for row in reply.buttons for b in row if b.command == "sending_resume"):
+                # the swap replaced the domain whose blocks paused the workspace: the cause is fixed
+                await self.cast.say(who, chat, f"/sending_resume {button.arg}", note=self.cast.t("demo-auto-resumed"))
 
     async def morning(self, day: dt.date) -> None:
         await self.at(day, MORNING)

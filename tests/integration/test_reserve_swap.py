@@ -867,3 +867,56 @@ async def test_reserve_of_a_workspace_without_domains_says_there_are_none_not_th
     await Domain.create(workspace=await Workspace.get(slug="fresh"), name="one.test", status=DomainStatus.ACTIVE)
     said = (await runner.run_line(me, "c1", "/reserve")).plain_text()
     assert EN("reserve-no-domains") not in said and EN("reserve-short", missing=1, target=1) in said
+
+
+async def test_a_swap_in_a_workspace_the_spike_paused_offers_to_resume_it_there_and_only_there() -> None:
+    """The blocks of a burned domain pause the whole workspace (an error spike); approving its swap said the domain
+    was replaced and nothing else, so the client's sending stayed at 0 for days until someone thought of
+    /sending_resume. The reply now says sending is still paused, with a button that resumes that workspace (named
+    by its slug: the presser's current workspace may be another). A manager of another workspace cannot resume it."""
+    acme, rival = await workspace("acme"), await workspace("rival")
+    burned, old = await domain(acme, "burned.test", status=DomainStatus.COOLING)
+    await domain(acme, "spare.test", pool=PoolRole.RESERVE)
+    await campaign(acme, old, name="Q1")
+    await Workspace.filter(id=acme.id).update(settings={"sending_paused": True, "sending_paused_reason": "spike"})
+    clock = FrozenClock(NOW)
+    result = await propose_swap(burned.id, clock, reason="blacklisted", detail={})
+    max_, eve = [await Person.create(platform=Platform.TELEGRAM, external_id=n, display_name=n) for n in ("5", "6")]
+    await Membership.create(person=max_, workspace=acme, role=Role.MANAGER)
+    await Membership.create(person=eve, workspace=rival, role=Role.MANAGER)
+    await Person.filter(id=max_.id).update(current_workspace_id=acme.id)
+    await Person.filter(id=eve.id).update(current_workspace_id=rival.id)
+    runner = Runner(clock)
+    manager, other = (
+        runner.identity(Platform.TELEGRAM, "5", "max", "en"),
+        runner.identity(Platform.TELEGRAM, "6", "eve", "en"),
+    )
+
+    pressed = await runner.run_line(manager, "c5", f"/approve {result.approval_id}")
+    assert pressed.ok and EN("swap-sending-paused", workspace="Acme") in pressed.plain_text(), pressed.plain_text()
+    [[button]] = pressed.buttons
+    assert (button.command, button.arg) == ("sending_resume", "acme")
+
+    refused = await runner.run_line(other, "c6", "/sending_resume acme")
+    assert not refused.ok and EN("error-workspace-not-found", slug="acme") in refused.plain_text()
+    assert (await Workspace.get(id=acme.id)).settings.get("sending_paused") is True
+
+    resumed = await runner.run_line(manager, "c5", "/sending_resume acme")
+    assert resumed.ok and EN("sending-resumed") in resumed.plain_text()
+    assert "sending_paused" not in (await Workspace.get(id=acme.id)).settings
+    again = await runner.run_line(manager, "c5", "/sending_resume acme")  # the button pressed twice
+    assert not again.ok and EN("sending-not-paused") in again.plain_text()
+
+
+async def test_a_swap_in_a_workspace_that_sends_says_nothing_of_resuming() -> None:
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    result = await propose_swap(burned.id, clock, reason="blacklisted", detail={})
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+    await runner.run_line(anna, "c1", "/use acme")
+    pressed = await runner.run_line(anna, "c1", f"/approve {result.approval_id}")
+    assert pressed.ok and "paused" not in pressed.plain_text() and not pressed.buttons
