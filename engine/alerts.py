@@ -367,6 +367,11 @@ async def _claim_alerts(now: dt.datetime, limit: int) -> list[Notification]:
     return [_alert_notification(r) for r in sorted(rows, key=lambda r: int(r["id"]))]
 
 
+_RESOLVED_BY_A_PERSON: Final[Mapping[str, str]] = {"sending_paused": "alert-resolved-resumed"}
+"""Alerts a person resolves, not a check seeing the condition clear: what their resolution says instead of "no
+longer seen" (the workspace's sending pause ends only when a manager resumes it)."""
+
+
 async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]:
     """The resolutions of alerts some chat heard of, each claimed once (a conditional update of a mark in
     `data`: several workers never announce one twice)."""
@@ -385,7 +390,7 @@ async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]
             r["workspace_id"],
             ChatPurpose.ALERTS,
             "alert-resolved-title",
-            "alert-resolved",
+            _RESOLVED_BY_A_PERSON.get(r["kind"], "alert-resolved"),
             {"id": r["id"], "kind": r["kind"], "subject": names[r["subject"]], "count": r["count"]},
             severity=Severity.INFO.value if r["severity"] == Severity.INFO.value else Severity.WARNING.value,
             kind=r["kind"],

@@ -16,6 +16,7 @@ alert-resolved = { $kind } ({ $subject }) is no longer seen. It occurred { $coun
     [one] time
    *[other] times
 }.
+alert-resolved-resumed = { $kind } ({ $subject }): a manager resumed sending.
 alert-worker-down = No worker has checked in for more than { $minutes } min (last seen: { $since }). Sending, warmup and checks have stopped. Check the worker processes.
 alert-queue-backlog = The send queue is falling behind: { $count } { $count ->
     [one] message has

@@ -13,6 +13,7 @@ alert-heading = { $severity ->
 } · оповещение #{ $id }
 alert-resolved-title = ✅ Решено · оповещение #{ $id }
 alert-resolved = { $kind } ({ $subject }) больше не наблюдается. Повторов было: { $count }.
+alert-resolved-resumed = { $kind } ({ $subject }): менеджер возобновил отправку.
 alert-worker-down = Ни один воркер не отмечался больше { $minutes } мин (последняя отметка: { $since }). Отправка, прогрев и проверки стоят. Проверьте процессы worker.
 alert-queue-backlog = Очередь отправки отстаёт: { $count } { $count ->
     [one] письмо ждёт

@@ -375,8 +375,12 @@ async def test_a_second_error_spike_after_sending_was_resumed_is_announced_again
     ws, boxes = await fleet(1, 2)
     clock = FrozenClock(NOW)
 
+    said: list[str] = []
+
     async def paused_notes() -> list[str]:
-        return [n.id for n in await claim_due(clock) if "sending-paused" in n.body_key or "resolved" in n.id]
+        due = [n for n in await claim_due(clock) if "sending-paused" in n.body_key or "resolved" in n.id]
+        said.extend(n.body_key for n in due)
+        return [n.id for n in due]
 
     await events(boxes[0], EventKind.SENT, 80, NOW)
     await events(boxes[0], EventKind.SMTP_ERROR, 40, NOW)  # a third of today's attempts failed
@@ -387,6 +391,7 @@ async def test_a_second_error_spike_after_sending_was_resumed_is_announced_again
     manager = Actor(None, Platform.TELEGRAM, Role.MANAGER, ws.id, locale="en")
     assert await report.resume_sending(manager, clock)  # the cause was fixed
     assert await paused_notes() == [f"alert:{first.id}:resolved"]
+    assert said[-1] == "alert-resolved-resumed"  # a manager resumed it: not "no longer seen", as a check would say
 
     clock.advance(dt.timedelta(days=1))  # it happens again the next day: the chats hear of it again
     await events(boxes[1], EventKind.SENT, 80, clock.now())
