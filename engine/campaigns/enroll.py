@@ -9,6 +9,11 @@ A person is a mailbox: `ivan@acme.ru` and `Ivan+news@acme.ru` reach one inbox, s
 of the workspace already has in this campaign (or in a running one), or another workspace wrote to within the
 window, is skipped as that lead would be, and of several such leads enrolled at once only one is (the address
 without a +tag first).
+
+Enrollments of one workspace take turns (`ENROLL_LOCK`, a transaction-level advisory lock per workspace): the
+checks read what other campaigns hold and then insert, so two enrollments at once (two imports, an import and a
+campaign's start) would each miss what the other was adding and both enroll one person. The lock is held to the
+end of the caller's transaction (an import's: the whole file), so the second sees what the first committed.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from tortoise.transactions import in_transaction
 
@@ -33,6 +38,16 @@ DEFAULT_CONTACT_WINDOW_DAYS: Final = 30
 SKIP_REASONS: Final = ("suppressed", "invalid", "already_enrolled", "in_other_campaign", "contacted_elsewhere")
 ENROLL_CHUNK: Final = 20_000  # lead ids per statement: a 100,000-lead enroll is five statements, not 100,000
 _OPEN: Final = (CampaignStatus.DRAFT, CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+ENROLL_LOCK: Final = 0x6D66_656E  # "mfen": the first key of the advisory lock; the second is the workspace id
+_LOCK: Final = "SELECT pg_advisory_xact_lock($1, $2)"
+
+
+async def lock_enrollment(conn: Any, workspace_id: int) -> None:
+    """Wait for the enrollments of the workspace in other transactions to end, and hold theirs back until this
+    transaction ends (`ENROLL_LOCK`). A statement of its own: the next one reads what the others committed. Take it
+    before any lock on leads or campaigns (an import: first in its transaction), or two of them may each wait for
+    the other."""
+    await conn.execute_query(_LOCK, [ENROLL_LOCK, workspace_id])
 
 
 @dataclass
@@ -82,6 +97,7 @@ async def enroll(actor: Actor, campaign_id: int, lead_ids: Sequence[int], clock:
     for start in range(0, len(ids), ENROLL_CHUNK):
         chunk = ids[start : start + ENROLL_CHUNK]
         async with in_transaction() as conn:
+            await lock_enrollment(conn, campaign.workspace_id)
             # A generic plan (asyncpg prepares statements; PostgreSQL switches to one after five runs) keeps the id
             # array a parameter, so `= ANY` is checked element by element: minutes for 20,000 ids.
             await conn.execute_query("SET LOCAL plan_cache_mode = force_custom_plan")

@@ -32,6 +32,7 @@ from engine.access import Actor, require_manager, require_reader
 from engine.campaigns import compose
 from engine.campaigns.compose import campaign_fields
 from engine.campaigns.content import check_content, variant_letter
+from engine.campaigns.enroll import lock_enrollment
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
 from engine.campaigns.schedule import Window, open_intervals
@@ -63,6 +64,7 @@ from models import (
     Workspace,
 )
 from models.enums import CampaignStatus, CapKind, EnrollmentState, MailboxStatus, MessageKind, MessageStatus
+from models.indexes import mailbox_sql
 
 NAME_MAX_CHARS: Final = 64
 _NAME = re.compile(r"[^\W_][\w.-]*")  # one word in a command line: letters, digits, "-", "_", "."
@@ -560,7 +562,9 @@ async def _start(
         )  # fmt: skip
         if first:
             await Campaign.filter(id=campaign.id, started_at__isnull=True).update(started_at=clock.now())
-            # the lock first, on its own: the statement after it sees what a start that held it committed
+            # the locks first, on their own: the statement after them sees what a start or an import into another
+            # campaign (which enrolls under `lock_enrollment`) committed; the enrollment lock before the planners'
+            await lock_enrollment(conn, workspace_id)
             await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, workspace_id])
             left = (await conn.execute_query(_LEFT_TO_OTHERS, [campaign.id]))[0]
         await _audit(
@@ -573,14 +577,18 @@ async def _start(
 LEFT_TO_OTHERS: Final = "in_other_campaign"
 # A lead is in one running (or paused) campaign of its workspace at a time: an import skips a lead another such
 # campaign has, but two drafts may both hold it, and each would write to it once started. The first start of a
-# campaign leaves out its leads that another running or paused campaign has (under the planners' lock of the
-# workspace, so that two drafts started at once take turns: the first keeps them). Only leads it has not written to.
+# campaign leaves out its leads that another running or paused campaign has (under the workspace's enrollment and
+# planners' locks, so that two drafts started at once, or a start and an import, take turns: the first keeps them).
+# Only leads it has not written to. A person is a mailbox (`ivan@` and `ivan+a@` reach one inbox): another
+# campaign holding any lead of the same mailbox (`lead_mailbox` index probes) holds the person.
 _LEFT_TO_OTHERS: Final = f"""
 UPDATE enrollment e SET state = '{EnrollmentState.STOPPED.value}', stopped_reason = '{LEFT_TO_OTHERS}',
     next_due_at = NULL
-WHERE e.campaign_id = $1 AND e.state = '{EnrollmentState.ACTIVE.value}' AND e.current_step = 0
-  AND EXISTS (SELECT 1 FROM enrollment o JOIN campaign k ON k.id = o.campaign_id
-              WHERE o.lead_id = e.lead_id AND o.campaign_id <> $1 AND k.status IN ('running', 'paused'))
+FROM lead l
+WHERE e.campaign_id = $1 AND e.state = '{EnrollmentState.ACTIVE.value}' AND e.current_step = 0 AND l.id = e.lead_id
+  AND EXISTS (SELECT 1 FROM lead ol JOIN enrollment o ON o.lead_id = ol.id JOIN campaign k ON k.id = o.campaign_id
+              WHERE {mailbox_sql("ol.email")} = {mailbox_sql("l.email")} AND ol.workspace_id = l.workspace_id
+                AND o.campaign_id <> $1 AND k.status IN ('running', 'paused'))
 """  # noqa: S608 - constant names only
 
 

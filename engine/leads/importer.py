@@ -17,7 +17,9 @@
    rows are not stored at all; the other rows are COPYed into a temporary table and upserted with one
    `INSERT … SELECT … ON CONFLICT (workspace_id, email) DO UPDATE` (an existing lead gets the file's non-empty
    fields, never a second row); with a campaign, the batch's leads are enrolled (`engine.campaigns.enroll`).
-5. Everything happens in one transaction: a failure in any batch leaves nothing written.
+5. Everything happens in one transaction: a failure in any batch leaves nothing written. With a campaign, the
+   transaction holds the workspace's enrollment lock from its start: imports into campaigns of one workspace (and
+   campaign starts) take turns, so one person is never enrolled twice by two of them at once.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import dns.asyncresolver
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager
-from engine.campaigns.enroll import EnrollReport, enroll
+from engine.campaigns.enroll import EnrollReport, enroll, lock_enrollment
 from engine.clock import Clock, typed_zone
 from engine.compliance.hashing import AddressHasher
 from engine.errors import Conflict, NotFound, UserError
@@ -286,7 +288,7 @@ async def import_leads(
     parser = _Parser(head.records, cmap, options, width=head.width)
     now = clock.now()
     async with in_transaction() as conn:
-        growth = await _prepare(conn)
+        growth = await _prepare(conn, enrolling=workspace_id if campaign is not None else None)
         # The next batch is parsed in a worker thread while PostgreSQL stores this one (two processes, two cores).
         upcoming = asyncio.ensure_future(asyncio.to_thread(parser.batch))
         try:
@@ -483,8 +485,13 @@ class _Growth:
             self.analyzed_at = imported
 
 
-async def _prepare(conn: Any) -> _Growth:
-    """The import's staging table, and what the planner believes of the lead table as it starts."""
+async def _prepare(conn: Any, *, enrolling: int | None) -> _Growth:
+    """The import's staging table, and what the planner believes of the lead table as it starts. An import into a
+    campaign first takes the workspace's enrollment lock (`lock_enrollment`), before any lead is locked: two such
+    imports, or one and a campaign's start, enroll in turn, each seeing what the other enrolled (taken at the first
+    batch's enrollment instead, after that batch locked its leads, two imports of overlapping files would deadlock)."""
+    if enrolling is not None:
+        await lock_enrollment(conn, enrolling)
     async with conn.acquire_connection() as raw:
         await raw.execute(_TEMP_TABLE)
         return _Growth(rows=int(await raw.fetchval(_LEAD_ROWS)))

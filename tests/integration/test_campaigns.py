@@ -712,3 +712,25 @@ async def test_two_drafts_holding_the_same_leads_do_not_both_write_to_them(clock
     said = translator("en")("campaign-started-left-to-others", count=3)
     assert said.startswith("3 leads are already in another running or paused campaign")
     assert translator("ru")("campaign-started-left-to-others", count=3).startswith("3 лида уже есть")
+
+
+async def test_a_draft_holding_the_person_under_a_plus_tag_address_leaves_them_to_the_campaign_started_first(
+    clock: FrozenClock,
+) -> None:
+    """«q1» holds `lead0@`, draft «q2» holds `lead0+promo@` (one inbox, another lead): the second start looked for
+    the same lead only, kept it, and the person got both sequences. It is left out now, as the same lead is."""
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=2)
+    await service.create_campaign(manager, clock, "q2", {"per_mailbox_cap": "1"})
+    await service.set_group(manager, clock, "q2", ["ready.test"])
+    await service.set_steps(manager, clock, "q2", STEPS)
+    q2 = await Campaign.get(name="q2")
+    for email in ("lead0+promo@example.com", "lead00@example.com"):
+        await Enrollment.create(campaign=q2, lead=await Lead.create(workspace=ws, email=email), next_due_at=NOW)
+    assert (await service.start_campaign(manager, clock, "q1", override=True)).left_to_others == 0
+    assert (await service.start_campaign(manager, clock, "q2", override=True)).left_to_others == 1
+    states = await Enrollment.filter(campaign_id=q2.id).order_by("id").values_list("lead__email", "state")
+    assert states == [
+        ("lead0+promo@example.com", EnrollmentState.STOPPED),
+        ("lead00@example.com", EnrollmentState.ACTIVE),
+    ]

@@ -3,18 +3,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 import pytest
 from redis.asyncio import Redis
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from engine.access import Actor
-from engine.campaigns.enroll import enroll
+from engine.campaigns.enroll import EnrollReport, enroll
 from engine.clock import FrozenClock
 from engine.errors import Forbidden, NotFound, UserError
 from engine.i18n import translator
@@ -599,3 +602,47 @@ async def test_suppressing_a_mailbox_stops_the_enrollments_of_its_plus_tag_addre
     stopped = await Enrollment.filter(campaign=campaign, state=EnrollmentState.STOPPED).values_list("lead__email")
     assert stopped == [("ivan+a@acme.leads.test",)]  # not ivana@, petr@, petr+b@
     assert (await OutboundMessage.get(id=queued.id)).status == MessageStatus.CANCELLED
+
+
+async def test_two_enrollments_of_one_person_at_the_same_moment_enroll_them_once(
+    acme: Workspace, clock: FrozenClock, database_url: str
+) -> None:
+    """Two imports into two running campaigns of one workspace at once (`ivan@` into «Весна», `Ivan+a@` into
+    «Осень»): each checked "already in a running campaign" before the other had committed, both enrolled, and the
+    person got both sequences. The second now waits for the first and skips the person."""
+    spring = await Campaign.create(workspace=acme, name="Весна", status=CampaignStatus.RUNNING)
+    autumn = await Campaign.create(workspace=acme, name="Осень", status=CampaignStatus.RUNNING)
+    ivan = await Lead.create(workspace=acme, email="ivan@acme.leads.test", legal_basis=LegalBasis.CONTRACT)
+    tagged = await Lead.create(workspace=acme, email="ivan+a@acme.leads.test", legal_basis=LegalBasis.CONTRACT)
+    enrolled, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> EnrollReport:
+        async with in_transaction():  # as an import: its enrollment commits with the whole file, later
+            report = await enroll(manager(acme), spring.id, [ivan.id], clock)
+            enrolled.set()
+            await release.wait()
+        return report
+
+    holder = asyncio.ensure_future(first())
+    await asyncio.wait_for(enrolled.wait(), 20)
+    looker = await asyncpg.connect(database_url)
+    try:
+        second = asyncio.ensure_future(enroll(manager(acme), autumn.id, [tagged.id], clock))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while not second.done() and loop.time() < deadline:  # it either waits for the first (the lock) or is done
+            waiting = await looker.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await looker.close()
+    release.set()
+    reports = await asyncio.wait_for(asyncio.gather(holder, second), 20)
+    assert [r.enrolled for r in reports] == [1, 0]
+    assert reports[1].skipped == {"in_other_campaign": 1}
+    assert await Enrollment.filter(lead_id__in=[ivan.id, tagged.id]).values_list("campaign_id", flat=True) == [
+        spring.id
+    ]
