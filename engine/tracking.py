@@ -16,9 +16,10 @@ links in mail sent before a key rotation keep working.
   clock hour; a HEAD, a request no person made (`machine_request`: no User-Agent, or one of the link scanners,
   crawlers and HTTP libraries CrawlerDetect knows — mail security gateways follow every link of a message as it
   arrives, and counting them would report every message clicked) and a click whose lead is gone count nothing;
-- unsubscribe (`/t/u/<token>`, RFC 8058 one-click POST): suppresses the lead's address in the workspace, stops
-  its active enrollments, cancels its planned and queued rows and counts the event — in one transaction, and
-  a second request changes nothing. Once retention deleted the lead, the keyed hash of the address it left on
+- unsubscribe (`/t/u/<token>`, RFC 8058 one-click POST): suppresses the lead's mailbox in the workspace (its
+  address without a `+tag`), stops the active enrollments of every lead of the workspace at that mailbox (`ivan@`
+  and `ivan+a@` are one person), cancels their planned and queued rows and counts the event — in one transaction,
+  and a second request changes nothing. Once retention deleted the lead, the keyed hash of the address it left on
   the row is suppressed instead.
 
 Test sends (`kind='test'`) count toward caps, never toward results: their opens and clicks are not recorded,
@@ -49,6 +50,7 @@ from yarl import URL
 
 from engine.clock import Clock
 from engine.crypto import Vault
+from engine.leads.checks import mailbox_of
 from engine.lifecycle import cancel_unsent
 from engine.logging import get_logger
 from engine.stats import (
@@ -61,6 +63,7 @@ from engine.stats import (
     record_events,
 )
 from models.enums import EventKind, MessageKind, MessageStatus, SuppressionReason
+from models.indexes import mailbox_sql
 
 log = get_logger(__name__)
 
@@ -336,11 +339,17 @@ async def row_locale(row_id: int) -> str | None:
 
 
 _LOCK_LEAD = "SELECT id, email FROM lead WHERE id = $1 FOR UPDATE"
-_STOP = """
-UPDATE enrollment SET state = 'unsubscribed', next_due_at = NULL, stopped_reason = 'unsubscribe'
-WHERE lead_id = $1 AND state = 'active'
-RETURNING id
-"""
+# The person, not the address: every lead of the workspace whose address reaches the same mailbox (`ivan@`,
+# `ivan+a@`: one inbox) stops with the one the letter went to — the opt-out suppresses the mailbox, and its other
+# enrollments' planned rows must not wait for the next plan or claim to be cancelled. Index probes: the lead's key
+# and `lead_mailbox`.
+_STOP = f"""
+UPDATE enrollment e SET state = 'unsubscribed', next_due_at = NULL, stopped_reason = 'unsubscribe'
+FROM lead l
+WHERE e.lead_id = l.id AND e.state = 'active'
+  AND (l.id = $1 OR (l.workspace_id = $2 AND {mailbox_sql("l.email")} = $3))
+RETURNING e.id
+"""  # noqa: S608 - no input in the text
 
 
 async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> bool:
@@ -380,7 +389,7 @@ async def _unsubscribe_lead(
     """The locked lead's part of `unsubscribe`: (stopped enrollments, cancelled rows, whether anything changed)."""
     record = SuppressionRecord(int(row["workspace_id"]), email, SuppressionReason.UNSUBSCRIBE)
     added = await add_suppressions([record], now=now)
-    stopped = await conn.execute_query_dict(_STOP, [row["lead_id"]])
+    stopped = await conn.execute_query_dict(_STOP, [row["lead_id"], int(row["workspace_id"]), mailbox_of(email)])
     cancelled = await cancel_unsent([int(r["id"]) for r in stopped], reason="cancelled: the lead unsubscribed")
     changed = bool(added or stopped or cancelled)
     if changed:

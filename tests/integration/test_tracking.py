@@ -30,6 +30,7 @@ from mailfleet.tracking_web import PIXEL
 from mailfleet.web import create_app
 from models import Campaign, Enrollment, Event, Lead, OutboundMessage, Suppression
 from models.enums import (
+    CampaignStatus,
     EnrollmentState,
     EventKind,
     MessageKind,
@@ -613,3 +614,37 @@ async def test_an_unsubscribe_from_a_plus_tag_address_closes_the_persons_inbox(c
     assert stored == [("lead0@client.example", SuppressionReason.UNSUBSCRIBE)]
     addresses = ["lead0@client.example", "lead0+news@client.example", "lead0+b@client.example", "lead01@client.example"]
     assert await is_suppressed(world.workspace.id, addresses) == set(addresses[:3])
+
+
+async def test_an_unsubscribe_from_a_plus_tag_address_stops_the_person_under_every_address_at_once(
+    clock: FrozenClock,
+) -> None:
+    """The letter went to `lead0+a@` (another campaign's lead, stored before the +tag rule): its unsubscribe
+    suppressed the mailbox `lead0@` but stopped only the `+a` lead's enrollment; `lead0@`'s follow-up stayed planned
+    until the next plan or its claim. Both stop in the unsubscribe's transaction now; `lead01@`, `lead1@` and the
+    same address in another workspace go on."""
+    world = await make_world()
+    other = await make_world()  # another client holding `lead0@client.example` too
+    second = await Campaign.create(workspace=world.workspace, name="Зима", status=CampaignStatus.RUNNING)
+    tagged = await Lead.create(workspace=world.workspace, email="lead0+a@client.example", first_name="И")
+    near = await Lead.create(workspace=world.workspace, email="lead01@client.example", first_name="Н")
+    tagged_in = await Enrollment.create(campaign=second, lead=tagged, current_step=2)
+    near_in = await Enrollment.create(campaign=second, lead=near)
+    letter = await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace_id=world.workspace.id, mailbox=world.mailbox, lead=tagged,
+        enrollment=tagged_in, campaign=second, step_position=1, message_id="<tagged.1@t>",
+        status=MessageStatus.SENT, scheduled_at=NOW,
+    )  # fmt: skip
+    plain_next = await planned_row(world, 0, step=2, status=MessageStatus.PLANNED, at=NOW + dt.timedelta(days=3))
+    elsewhere = await planned_row(other, 0, status=MessageStatus.QUEUED)
+
+    assert await unsubscribe(letter.id, clock) is True
+
+    states = {e.id: e.state for e in await Enrollment.all()}
+    assert states[tagged_in.id] is states[world.enrollments[0].id] is EnrollmentState.UNSUBSCRIBED
+    assert (await OutboundMessage.get(id=plain_next.id)).status is MessageStatus.CANCELLED
+    assert states[near_in.id] is states[world.enrollments[1].id] is EnrollmentState.ACTIVE
+    assert states[other.enrollments[0].id] is EnrollmentState.ACTIVE
+    assert (await OutboundMessage.get(id=elsewhere.id)).status is MessageStatus.QUEUED
+    event = await Event.get(kind=EventKind.UNSUBSCRIBE)
+    assert event.data == {"via": "one-click", "stopped": 2, "cancelled": 1}
