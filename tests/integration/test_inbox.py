@@ -1145,3 +1145,59 @@ async def test_a_disabled_mailbox_read_for_late_answers_answers_no_warmup_mail(
 
     assert result.status is SyncStatus.OK and result.kinds == {"warmup": 3}
     assert not await OutboundMessage.filter(mailbox=anna).exists()
+
+
+async def test_an_unsubscribe_request_from_a_plus_tag_address_stops_the_person_under_every_address(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """`User1+news@` (a lead stored before the +tag rule, enrolled beside `user1@`) wrote "unsubscribe me": the
+    suppression closed the mailbox `user1@`, but only `user1+news@`'s enrollment stopped; `user1@`'s planned letter
+    waited for its claim. Both stop with the request now; `user10@` goes on."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    tagged = await enrolled(ws, "user1+news@beta.test", box)
+    plain = await enrolled(ws, LEAD, box)
+    near = await enrolled(ws, "user10@beta.test", box)
+    await sent_message(box, to="user1+news@beta.test", message_id="<s1@alpha.test>", enrollment=tagged)
+    planned = await sent_message(box, to=LEAD, message_id="<s2@alpha.test>", enrollment=plain)
+    await OutboundMessage.filter(id=planned.id).update(status=MessageStatus.PLANNED, sent_at=None)
+    request = message("User1+news@beta.test", ANNA, "Re: hi", "Отпишите меня, пожалуйста.\n",
+                      In_Reply_To="<s1@alpha.test>")  # fmt: skip
+    await deliver(mail, request)
+
+    await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert await Suppression.filter(workspace_id=ws.id).values_list("value", flat=True) == [LEAD]
+    states = {e.id: e.state for e in await Enrollment.all()}
+    assert states == {
+        tagged.id: EnrollmentState.UNSUBSCRIBED,
+        plain.id: EnrollmentState.UNSUBSCRIBED,
+        near.id: EnrollmentState.ACTIVE,
+    }
+    assert (await OutboundMessage.get(id=planned.id)).status is MessageStatus.CANCELLED
+
+
+async def test_a_hard_bounce_of_a_mailbox_stops_its_plus_tag_addresses_too(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """`nobody@` does not exist, so neither does `nobody+x@` (its suppression says so at the next plan): the
+    +tag lead's enrollment stayed active with its letter planned until then. It stops with the bounce now."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, NOBODY, box)
+    alias = await enrolled(ws, "nobody+x@alpha.test", box)
+    await sent_message(box, to=NOBODY, message_id="<cold.1@alpha.test>", enrollment=enrollment)
+    planned = await sent_message(box, to="nobody+x@alpha.test", message_id="<cold.2@alpha.test>", enrollment=alias)
+    await OutboundMessage.filter(id=planned.id).update(status=MessageStatus.PLANNED, sent_at=None)
+    with smtplib.SMTP(mail.host, mail.ports.submission, timeout=10) as smtp:
+        smtp.starttls(context=mail.ssl_context())
+        smtp.login(ANNA, PASSWORD)
+        smtp.send_message(message(ANNA, NOBODY, "Quick question", message_id="<cold.1@alpha.test>"))
+    await wait_for(lambda: mail.count(ANNA) == 1)
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"bounce_hard": 1}
+    assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.BOUNCED
+    assert (await Enrollment.get(id=alias.id)).state is EnrollmentState.BOUNCED
+    assert (await OutboundMessage.get(id=planned.id)).status is MessageStatus.CANCELLED
