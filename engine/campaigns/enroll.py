@@ -36,6 +36,9 @@ from models.indexes import mailbox_sql
 CONTACT_WINDOW_KEY: Final = "contact_window_days"
 DEFAULT_CONTACT_WINDOW_DAYS: Final = 30
 SKIP_REASONS: Final = ("suppressed", "invalid", "already_enrolled", "in_other_campaign", "contacted_elsewhere")
+IN_OTHER_CAMPAIGN: Final = "in_other_campaign"
+"""The skip reason of a person another running or paused campaign of the workspace holds, and the
+`Enrollment.stopped_reason` of an enrollment that yields the person to another (a start, the outbox's claim)."""
 ENROLL_CHUNK: Final = 20_000  # lead ids per statement: a 100,000-lead enroll is five statements, not 100,000
 _OPEN: Final = (CampaignStatus.DRAFT, CampaignStatus.RUNNING, CampaignStatus.PAUSED)
 ENROLL_LOCK: Final = 0x6D66_656E  # "mfen": the first key of the advisory lock; the second is the workspace id

@@ -32,7 +32,7 @@ from engine.access import Actor, require_manager, require_reader
 from engine.campaigns import compose
 from engine.campaigns.compose import campaign_fields
 from engine.campaigns.content import check_content, variant_letter
-from engine.campaigns.enroll import lock_enrollment
+from engine.campaigns.enroll import IN_OTHER_CAMPAIGN, lock_enrollment
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
 from engine.campaigns.schedule import Window, open_intervals
@@ -574,7 +574,7 @@ async def _start(
     return StartResult(campaign.name, True, (), tuple(warnings), campaign.id, resumed=not first, left_to_others=left)
 
 
-LEFT_TO_OTHERS: Final = "in_other_campaign"
+LEFT_TO_OTHERS: Final = IN_OTHER_CAMPAIGN
 # A lead is in one running (or paused) campaign of its workspace at a time: an import skips a lead another such
 # campaign has, but two drafts may both hold it, and each would write to it once started. The first start of a
 # campaign leaves out its leads that another running or paused campaign has (under the workspace's enrollment and

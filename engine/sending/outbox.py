@@ -66,6 +66,7 @@ from engine.alerts import (
     resolve_alerts,
     smtp_unreachable,
 )
+from engine.campaigns.enroll import IN_OTHER_CAMPAIGN
 from engine.campaigns.ports import CampaignRow, ComposeCampaign, Composed, LeadData
 from engine.campaigns.schedule import Window, due_after, inside, open_intervals
 from engine.clock import Clock, local_time, zone_named, zone_or_utc
@@ -398,6 +399,7 @@ class CampaignFacts:
     next_step: NextStep
     inbox_unread: bool = False  # the mailbox's `inbox_unreachable` alert is not resolved: replies go unseen
     lead: LeadData | None = None  # the lead's fields (None: no lead, or it is gone)
+    taken: bool = False  # another enrollment of the workspace has the person (`_CAMPAIGN_FACTS`): this one yields
 
 
 class CapPolicy(Protocol):
@@ -783,6 +785,12 @@ _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S6
 # of the day, $8 step position, $9 lead, $10 rows in flight not to count (the rest of the row's batch, not sent
 # yet), $11 the fingerprint of the mailbox's `inbox_unreachable` alert (open or acked: its inbox goes unread). The
 # lead's fields come along for the composer (`engine.campaigns.ports.LeadData`): one round trip fewer a message.
+# `taken`: the person (the lead's mailbox: `ivan@` and `ivan+a@` are one inbox) has another enrollment in the
+# workspace, in a running or paused campaign or in this one, that comes first — one that wrote to them before this
+# one did, else the older — and that is active or reached them (replied, completed, unsubscribed); one left to
+# another campaign itself (`IN_OTHER_CAMPAIGN`) does not count. Two enrollments of one person made before the +tag
+# rule (or by hand) would each send: the one that comes second yields, whichever row is claimed first. Index probes:
+# `lead_mailbox`, the enrollment's lead.
 # A row sent today was scheduled at most a week earlier (retries only move later); the mailbox's two counts come
 # from one pass over its rows of that week (`w`: 10 % less per call than two, measured on a demo's data).
 # The campaign's rows in flight are read as `_IN_FLIGHT` reads them, not over the campaign's whole history.
@@ -801,6 +809,14 @@ SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.w
     w.campaign_mailbox_sent, w.mailbox_campaign_sent,
     nx.position AS next_position, nx.delay_days AS next_delay, nx.business_days AS next_business,
     EXISTS (SELECT 1 FROM alert a WHERE a.fingerprint = $11 AND a.status <> 'resolved') AS inbox_unread,
+    EXISTS (SELECT 1 FROM enrollment me, lead o JOIN enrollment e ON e.lead_id = o.id
+            JOIN campaign k ON k.id = e.campaign_id
+            WHERE me.id = $2 AND o.workspace_id = $3 AND {mailbox_sql("o.email")} = {mailbox_sql("ld.email")}
+              AND e.id <> $2 AND (k.status IN ('running', 'paused') OR e.campaign_id = $1)
+              AND e.state IN ('active', 'replied', 'completed', 'unsubscribed')
+              AND e.stopped_reason <> '{IN_OTHER_CAMPAIGN}'
+              AND ((e.last_sent_at IS NOT NULL) > (me.last_sent_at IS NOT NULL)
+                   OR ((e.last_sent_at IS NOT NULL) = (me.last_sent_at IS NOT NULL) AND e.id < me.id))) AS taken,
     ld.email AS lead_email, ld.first_name AS lead_first_name, ld.last_name AS lead_last_name,
     ld.company AS lead_company, ld.custom AS lead_custom
 FROM campaign c
@@ -1341,8 +1357,9 @@ class Outbox:
             )
             if verdict.cancel:
                 await self._cancel_claimed(conn, row, verdict.cancel)
-                if facts.suppressed and row.enrollment_id is not None:
-                    await conn.execute(_STOP_ENROLLMENT, row.enrollment_id, EnrollmentState.STOPPED.value, "suppressed")
+                why = "suppressed" if facts.suppressed else IN_OTHER_CAMPAIGN if facts.taken else ""
+                if why and row.enrollment_id is not None:
+                    await conn.execute(_STOP_ENROLLMENT, row.enrollment_id, EnrollmentState.STOPPED.value, why)
                 return None
             if verdict.hold_until is not None:
                 await conn.execute(_POSTPONE_CLAIMED, row.id, verdict.hold_until, verdict.reason)
@@ -1388,6 +1405,7 @@ class Outbox:
             ),
             inbox_unread=bool(r["inbox_unread"]),
             lead=_lead_data(r),
+            taken=bool(r["taken"]),
         )
 
     async def _cancel_claimed(self, conn: Any, row: Claimed, reason: str) -> None:
@@ -2141,10 +2159,11 @@ def recheck(
     due: dt.datetime | None = None,
 ) -> Recheck:
     """The claim-time verdict on a campaign row (pure): cancelled when the campaign is over (completed, archived),
-    the enrollment no longer active or the lead suppressed; held while the campaign is paused (`PAUSE_HOLD`: it
-    may resume), while the mailbox's inbox goes unread (`INBOX_HOLD`: replies and unsubscribe requests to it would go
-    unseen), outside its send window or weekdays (until the next opening; a row `due` inside the window and
-    claimed within `WINDOW_GRACE` of it still goes), or over a campaign cap (`over`; until the next send day)."""
+    the enrollment no longer active, the lead suppressed or the person taken by another enrollment (`taken`); held
+    while the campaign is paused (`PAUSE_HOLD`: it may resume), while the mailbox's inbox goes unread
+    (`INBOX_HOLD`: replies and unsubscribe requests to it would go unseen), outside its send window or weekdays
+    (until the next opening; a row `due` inside the window and claimed within `WINDOW_GRACE` of it still goes), or
+    over a campaign cap (`over`; until the next send day)."""
     cancel = ""
     if facts.status not in (CampaignStatus.RUNNING, CampaignStatus.PAUSED):
         cancel = f"cancelled: campaign {facts.status.value}"
@@ -2152,6 +2171,8 @@ def recheck(
         cancel = f"cancelled: enrollment {facts.enrollment_state.value if facts.enrollment_state else 'gone'}"
     elif facts.suppressed:
         cancel = "cancelled: suppressed"
+    elif facts.taken:
+        cancel = "cancelled: in another campaign"
     if cancel:
         return Recheck(cancel=cancel)
     if facts.status is CampaignStatus.PAUSED:

@@ -545,3 +545,34 @@ async def test_an_error_before_a_row_is_handed_over_gives_the_rest_of_the_batch_
     assert await OutboundMessage.filter(status=MessageStatus.SENT).count() == 3
     got = arrived(mail)
     assert sorted(got) == sorted(LEADS[:3]) and all(len(v) == 1 for v in got.values())
+
+
+async def test_one_person_enrolled_twice_before_the_plus_tag_rule_gets_each_letter_once(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """`user1@` in «Q1» and `user1+a@` (one inbox) in «Q2», both running, both enrolled before enrollment compared
+    mailboxes, and `user2@` twice in «Q1» under two addresses: every row was planned and sent, and the person got
+    each letter twice. At its claim a row yields to the person's enrollment that comes first (the one that wrote to
+    them already, else the older): it is cancelled and its enrollment stopped, whichever row is claimed first."""
+    ws, box = await world(mail)
+    q1 = await campaign(ws, [box])
+    q2 = await campaign(ws, [box], name="Q2")
+    younger_first = await enroll(q2, ["user1+a@beta.test"], NOW)  # the older enrollment, in Q2
+    plain, twin, alone = await enroll(q1, [LEADS[0], "user2+x@beta.test", LEADS[2]], NOW)
+    [twin_plain] = await enroll(q1, [LEADS[1]], NOW)
+    # the plain address had written to the person already (step 1 went out before): it comes first, though younger
+    await Enrollment.filter(id=twin_plain.id).update(last_sent_at=NOW - dt.timedelta(days=3))
+    for each in (q1, q2):
+        await plan_due(clock, each, [box])
+    await OutboundMessage.all().update(status=MessageStatus.QUEUED)
+    sender = outbox(mail, clock, transport, TestComposer())
+
+    await send(sender, box.id, mail)
+
+    statuses = {r.enrollment_id: (r.status, r.smtp_reply) for r in await OutboundMessage.all()}
+    yielded = (MessageStatus.CANCELLED, "cancelled: in another campaign")
+    assert statuses[plain.id] == statuses[twin.id] == yielded
+    assert {statuses[e.id][0] for e in (younger_first[0], twin_plain, alone)} == {MessageStatus.SENT}
+    stopped = await Enrollment.filter(state=EnrollmentState.STOPPED).values_list("id", "stopped_reason")
+    assert sorted(stopped) == sorted([(plain.id, "in_other_campaign"), (twin.id, "in_other_campaign")])
+    assert sorted((k, len(v)) for k, v in arrived(mail).items()) == [(LEADS[0], 1), (LEADS[1], 1), (LEADS[2], 1)]

@@ -84,6 +84,8 @@ def test_the_claim_time_verdict_on_a_campaign_row() -> None:
     assert verdict(enrollment_state=EnrollmentState.REPLIED).cancel == "cancelled: enrollment replied"
     assert verdict(enrollment_state=None).cancel == "cancelled: enrollment gone"
     assert verdict(suppressed=True).cancel == "cancelled: suppressed"
+    assert verdict(taken=True).cancel == "cancelled: in another campaign"  # the person's other enrollment goes
+    assert verdict(taken=True, status=CampaignStatus.PAUSED).cancel == "cancelled: in another campaign"
     paused = verdict(status=CampaignStatus.PAUSED)
     assert paused.hold_until == noon + dt.timedelta(minutes=30) and not paused.cancel  # it may resume
     unread = verdict(inbox_unread=True)  # replies to the mailbox would go unseen: held, even with room under caps
