@@ -79,9 +79,12 @@ def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = No
     With no known email header, the one header that says "email" or "почта" in other words ("Рабочий e-mail") is
     the email; with several, the manager says which.
 
+    An override may name a column by its number (`name=столбец 2`, `name=column_2`: see `numbered`) — the only way
+    to name one whose header cell is blank.
+
     Raises `UserError`: `error-leads-unknown-field` (an override names no lead field), `error-leads-no-header`
-    (an override names a header the file does not have; lists the headers found), `error-leads-no-email` (no
-    column can be the email; lists the headers found).
+    (an override names a header the file does not have, nor a column by its number; lists the headers found),
+    `error-leads-no-email` (no column can be the email; lists the headers found).
     """
     found = ", ".join(h.strip() for h in headers if h.strip())[:300] or "—"
     by_fold: dict[str, int] = {}
@@ -93,6 +96,8 @@ def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = No
         if key not in FIELDS:
             raise UserError("error-leads-unknown-field", field=name, fields=", ".join(FIELDS))
         column = by_fold.get(fold(header))
+        if column is None:
+            column = numbered(header, len(headers))
         if column is None:
             raise UserError("error-leads-no-header", header=header, headers=found)
         fields[key] = column
@@ -115,7 +120,20 @@ def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = No
 
 
 UNNAMED_KEY: Final = "column_{number}"
-"""The custom key of a column whose header cell is blank (its number as a spreadsheet counts, from 1)."""
+"""The custom key of a column whose header cell is blank (its number as a spreadsheet counts, from 1): stable,
+whatever the language of who imports (a letter's placeholder `{column_3}` must not change with it)."""
+_NUMBERED: Final = re.compile(r"(?:column|col|столбец|колонка|#)(\d{1,4})")
+"""A column named by its number, folded: `column_3` (the key a blank header gets), `столбец 3`, `колонка 3`,
+`column 3` (as the import's reply and the error name it in either language), `#3`."""
+
+
+def numbered(header: str, width: int) -> int | None:
+    """The index of the column an override names by its number (`столбец 3` → 2), None when it names none of the
+    `width` columns. A header of the file with that very name wins (`map_columns` looks for headers first)."""
+    match = _NUMBERED.fullmatch(fold(header))
+    if match is None or not 1 <= int(match[1]) <= width:
+        return None
+    return int(match[1]) - 1
 
 
 def _custom_keys(headers: Sequence[str], taken: set[int]) -> dict[int, str]:

@@ -19,7 +19,7 @@ leads-import-title-skipped = Column headers were read from line { $line }; { $co
     [one] the line above it was skipped
    *[other] the { $count } lines above it were skipped
 } (a title or a date, not leads).
-leads-import-unnamed-column = Column { $column } has no header: its values were kept in the field "{ $name }" ({ $placeholder } in a letter).
+leads-import-unnamed-column = Column { $column } has no header: its values were kept in the field "{ $name }" ({ $placeholder } in a letter). To read it as a lead field, name it by its number when importing, e.g. name=column { $column }.
 leads-import-renamed-column = The header "{ $header }" appears more than once: the values of the next such column were kept in the field "{ $name }" ({ $placeholder } in a letter).
 leads-import-enrolled = Added to campaign "{ $campaign }": { $enrolled }.
 leads-import-skipped = Not added to the campaign: { $reasons }.
@@ -91,7 +91,7 @@ error-leads-unclosed-quote = Line { $line }: a quote opens and is never closed, 
 error-leads-empty = The file is empty.
 error-leads-no-rows = The file has only its header row ({ $headers }) and no leads. Add rows with addresses under it and send it again.
 error-leads-no-email = The file has no email column. Headers found: { $headers }. Name the column, e.g. email=Mail.
-error-leads-no-header = The file has no column "{ $header }". Headers found: { $headers }.
+error-leads-no-header = The file has no column "{ $header }". Headers found: { $headers }. A column without a header is named by its number, e.g. name=column 2.
 error-leads-unknown-field = A lead has no field "{ $field }". You can set: { $fields }.
 error-leads-no-basis = No legal basis given (152-FZ, 38-FZ): add a "legal basis" column or basis=…, e.g. basis="consent form 12". Bases: { $choices }.
 error-leads-option = Unknown option "{ $word }". Use source=…, basis=…, and columns: { $fields }.

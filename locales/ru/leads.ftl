@@ -21,7 +21,7 @@ leads-import-title-skipped = Заголовки колонок взяты из �
     [few] { $count } строки над ней пропущены
    *[many] { $count } строк над ней пропущено
 } (название таблицы, дата — не лиды).
-leads-import-unnamed-column = У столбца { $column } нет заголовка: его значения сохранены в поле «{ $name }» (в письме — { $placeholder }).
+leads-import-unnamed-column = У столбца { $column } нет заголовка: его значения сохранены в поле «{ $name }» (в письме — { $placeholder }). Чтобы прочитать его как поле лида, назовите его при импорте по номеру, например name=столбец { $column }.
 leads-import-renamed-column = Заголовок «{ $header }» встречается не один раз: значения следующего такого столбца сохранены в поле «{ $name }» (в письме — { $placeholder }).
 leads-import-enrolled = В кампанию «{ $campaign }» добавлено: { $enrolled }.
 leads-import-skipped = Не добавлены в кампанию: { $reasons }.
@@ -92,7 +92,7 @@ error-leads-unclosed-quote = Строка { $line }: кавычка открыт
 error-leads-empty = Файл пуст.
 error-leads-no-rows = В файле только строка заголовков ({ $headers }) — лидов в нём нет. Добавьте под ней строки с адресами и пришлите снова.
 error-leads-no-email = В файле нет колонки с email. Найдены заголовки: { $headers }. Укажите колонку явно, например email=Почта.
-error-leads-no-header = Колонки «{ $header }» в файле нет. Найдены заголовки: { $headers }.
+error-leads-no-header = Колонки «{ $header }» в файле нет. Найдены заголовки: { $headers }. Столбец без заголовка называют по номеру, например name=столбец 2.
 error-leads-unknown-field = Поля «{ $field }» у лида нет. Можно указать: { $fields }.
 error-leads-no-basis = Не указано правовое основание (152-ФЗ, 38-ФЗ): добавьте колонку «основание» или параметр basis=…, например basis="согласие форма 12". Основания: { $choices }.
 error-leads-option = Непонятный параметр «{ $word }». Можно: source=…, basis=…, и колонки: { $fields }.

@@ -319,3 +319,15 @@ async def test_a_column_without_a_header_or_with_a_repeated_one_is_named_in_the_
     assert RU("leads-import-renamed-column", header="Телефон", name="Телефон 2", placeholder="{телефон_2}") in text
     assert dict(await Lead.all().values_list("email", "custom")) == {
         "anna@acme.leads.test": {"column_2": "Анна", "Телефон": "+7 900", "Телефон 2": "+7 901"}}  # fmt: skip
+    # the reply names the column "столбец 2": that name (or its key) reads it as a lead field; the file has no
+    # header to name it by, and `name=column_2` was "no column column_2 in the file"
+    for named in ("столбец 2", "column_2"):
+        again = await runner.run(admin, "console", "leads_import", ["source=сайт", "basis=согласие", f"name={named}"],
+                                 Attachment("leads.csv", data))  # fmt: skip
+        assert again.ok, again.plain_text()
+        assert await Lead.filter(email="anna@acme.leads.test", first_name="Анна").exists()
+        await Lead.all().update(first_name="")
+    missing = await runner.run(admin, "console", "leads_import", ["source=сайт", "basis=согласие", "name=столбец 9"],
+                               Attachment("leads.csv", data))  # fmt: skip
+    assert not missing.ok
+    assert missing.plain_text() == RU("error-leads-no-header", header="столбец 9", headers="Email, Телефон, Телефон")

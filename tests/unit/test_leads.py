@@ -103,6 +103,22 @@ def test_a_blank_or_repeated_header_keeps_its_column_under_a_name_of_its_own() -
     assert mapping.renamed == {1: "", 4: "телефон", 6: ""}
 
 
+@pytest.mark.parametrize("named", ["столбец 2", "Столбец_2", "column_2", "Column 2", "колонка 2", "#2"])
+def test_a_column_is_named_by_its_number_in_an_override(named: str) -> None:
+    """A blank header cell has no name to give in `name=…`: the reply calls the column "столбец 2" (its key
+    `column_2`), and either was "no such column"."""
+    mapping = map_columns(["Email", "", "Компания"], {"name": named})
+    assert (mapping.fields, mapping.custom) == ({"first_name": 1, "email": 0, "company": 2}, {})
+
+
+def test_a_header_wins_over_a_column_number_and_a_number_past_the_file_is_no_column() -> None:
+    assert map_columns(["Email", "Телефон", "столбец 2", ""], {"name": "столбец 2"}).fields["first_name"] == 2
+    for past in ("столбец 4", "column_0", "column_12345"):
+        with pytest.raises(UserError) as missing:
+            map_columns(["Email", "", "Компания"], {"name": past})
+        assert missing.value.key == "error-leads-no-header"
+
+
 def head_of(data: bytes) -> _Head:
     return _head(iter(records(data)), ImportOptions(test_environment=True))
 
