@@ -8,13 +8,16 @@ import datetime as dt
 import io
 import zipfile
 
+import asyncpg
 import pytest
 from redis.asyncio import Redis
+from tortoise.transactions import in_transaction
 
 from bot.runner import Runner
 from engine.access import Actor
 from engine.campaigns import service
 from engine.campaigns.compose import Composer
+from engine.campaigns.enroll import enroll as enroll_leads
 from engine.campaigns.ports import CampaignRow
 from engine.clock import FrozenClock
 from engine.confirm import CONFIRM_TTL_S
@@ -734,3 +737,47 @@ async def test_a_draft_holding_the_person_under_a_plus_tag_address_leaves_them_t
         ("lead0+promo@example.com", EnrollmentState.STOPPED),
         ("lead00@example.com", EnrollmentState.ACTIVE),
     ]
+
+
+async def test_a_start_waits_for_an_import_enrolling_the_same_person_and_leaves_them_to_it(
+    clock: FrozenClock, database_url: str
+) -> None:
+    """An import into running «q1» enrolled `newbie@` while draft «q2», holding `newbie+x@` (one inbox), started:
+    the start looked for other running campaigns' leads before the import committed, kept the person, and both
+    campaigns wrote to them. The start now waits for the import's enrollment and leaves the person to «q1»."""
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=1)
+    assert (await service.start_campaign(manager, clock, "q1", override=True)).started
+    await service.create_campaign(manager, clock, "q2", {"per_mailbox_cap": "1"})
+    await service.set_group(manager, clock, "q2", ["ready.test"])
+    await service.set_steps(manager, clock, "q2", STEPS)
+    q1, q2 = await Campaign.get(name="q1"), await Campaign.get(name="q2")
+    held = await Enrollment.create(campaign=q2, lead=await Lead.create(workspace=ws, email="newbie+x@example.com"))
+    newbie = await Lead.create(workspace=ws, email="newbie@example.com")
+    enrolled, release = asyncio.Event(), asyncio.Event()
+
+    async def importing() -> int:
+        async with in_transaction():  # an import's transaction: its enrollments commit with the whole file
+            report = await enroll_leads(manager, q1.id, [newbie.id], clock)
+            enrolled.set()
+            await release.wait()
+        return report.enrolled
+
+    holder = asyncio.ensure_future(importing())
+    await asyncio.wait_for(enrolled.wait(), 20)
+    start = asyncio.ensure_future(service.start_campaign(manager, clock, "q2", override=True))
+    looker = await asyncpg.connect(database_url)
+    try:
+        deadline = asyncio.get_running_loop().time() + 5
+        while not start.done() and asyncio.get_running_loop().time() < deadline:
+            if await looker.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await looker.close()
+    release.set()
+    imported, started = await asyncio.wait_for(asyncio.gather(holder, start), 20)
+    assert imported == 1 and started.started and started.left_to_others == 1
+    assert (await Enrollment.get(id=held.id)).state is EnrollmentState.STOPPED
