@@ -69,6 +69,21 @@ def typed_domain(text: str) -> str:
         raise UserError("error-domain-invalid", name=text) from None
 
 
+def ascii_fragment(text: str) -> str:
+    """A piece of a domain name as it is stored, for a search: each label with other than ASCII letters in punycode
+    (`почта.рф` → `xn--80a1acny.xn--p1ai`, `почта` → `xn--80a1acny`); the text as it is when a label is no label
+    (a space, a character IDNA refuses) or when all of it is ASCII already. No check of the whole name."""
+    if text.isascii():
+        return text
+    labels = []
+    for label in text.split("."):
+        try:
+            labels.append(label if label.isascii() else idna.encode(label, uts46=True).decode("ascii").lower())
+        except (idna.IDNAError, UnicodeError):
+            return text
+    return ".".join(labels)
+
+
 def to_unicode(name: str) -> str:
     """The Unicode form for display; a name that does not decode is shown as stored rather than hidden."""
     try:

@@ -9,6 +9,7 @@ from typing import Final
 from tortoise import connections
 
 from engine.access import Actor, require_manager
+from engine.dns.names import ascii_fragment
 from engine.errors import UserError
 from models.enums import LeadVerdict
 
@@ -35,15 +36,15 @@ class LeadSummary:
 
 _COUNTS = """
 SELECT verdict, count(*) AS n FROM lead
-WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $2 || '%' OR lower(company) LIKE '%' || $2 || '%'
+WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $3 || '%' OR lower(company) LIKE '%' || $2 || '%'
     OR lower(first_name || ' ' || last_name) LIKE '%' || $2 || '%')
 GROUP BY verdict
 """
 _EXAMPLES = """
 SELECT email, trim(first_name || ' ' || last_name) AS name, company, verdict, verdict_reason FROM lead
-WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $2 || '%' OR lower(company) LIKE '%' || $2 || '%'
+WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $3 || '%' OR lower(company) LIKE '%' || $2 || '%'
     OR lower(first_name || ' ' || last_name) LIKE '%' || $2 || '%')
-ORDER BY id DESC LIMIT $3
+ORDER BY id DESC LIMIT $4
 """
 
 
@@ -52,7 +53,18 @@ def _pattern(query: str) -> str:
     text = query.strip().lower()
     if len(text) > MAX_QUERY:
         raise UserError("error-leads-query-long", limit=MAX_QUERY)
+    return _escaped(text)
+
+
+def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _address_pattern(query: str) -> str:
+    """The search text as a LIKE fragment of an address as stored: its domain part (after the `@`, or all of it)
+    in punycode, as leads keep it (`ivan@почта.рф` finds `ivan@xn--80a1acny.xn--p1ai`, shown as `ivan@почта.рф`)."""
+    local, at, domain = query.strip().lower().rpartition("@")
+    return _escaped(f"{local}{at}{ascii_fragment(domain)}")
 
 
 async def lead_summary(actor: Actor, query: str = "") -> LeadSummary:
@@ -61,9 +73,10 @@ async def lead_summary(actor: Actor, query: str = "") -> LeadSummary:
     workspace_id = require_manager(actor)
     pattern = _pattern(query)
     db = connections.get("default")
-    counts = await db.execute_query_dict(_COUNTS, [workspace_id, pattern])
+    address = _address_pattern(query)
+    counts = await db.execute_query_dict(_COUNTS, [workspace_id, pattern, address])
     by_verdict = {LeadVerdict(str(r["verdict"])): int(r["n"]) for r in counts}
-    rows = await db.execute_query_dict(_EXAMPLES, [workspace_id, pattern, EXAMPLES])
+    rows = await db.execute_query_dict(_EXAMPLES, [workspace_id, pattern, address, EXAMPLES])
     examples = tuple(
         LeadLine(
             str(r["email"]), str(r["name"]), str(r["company"]), LeadVerdict(str(r["verdict"])), str(r["verdict_reason"])

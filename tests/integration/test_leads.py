@@ -361,6 +361,21 @@ async def test_the_overview_finds_a_lead_by_its_name_as_well(acme: Workspace, cl
     assert (await lead_summary(manager(acme), "Сидоров")).total == 0
 
 
+async def test_the_overview_finds_an_address_of_a_cyrillic_domain_as_it_shows_it(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """`/leads` lists `olga@почта.рф` (stored in punycode), and `/leads olga@почта.рф` or `/leads почта.рф`, the
+    address as shown, said "Nothing found"."""
+    await import_leads(manager(acme), csv("Olga@Почта.РФ;Ольга;", "ivan@acme.leads.test;Иван;"), clock,
+                       options=dataclasses.replace(TEST, check_dns=False))  # fmt: skip
+    for query in ("olga@почта.рф", "ПОЧТА.РФ", "почта", "@почта.рф", "olga@xn--80a1acny"):
+        found = await lead_summary(manager(acme), query)
+        assert [line.email for line in found.examples] == ["olga@xn--80a1acny.xn--p1ai"], query
+        assert found.total == 1
+    assert (await lead_summary(manager(acme), "ольга")).total == 1  # the name, as before
+    assert (await lead_summary(manager(acme), "почта.ру")).total == 0
+
+
 async def test_suppression_by_address_and_domain_in_one_query_and_global_for_admins(
     acme: Workspace, clock: FrozenClock
 ) -> None:
