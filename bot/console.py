@@ -104,10 +104,12 @@ class Console:
         """Prompt and run lines until `exit`, `quit` or the end of input (Ctrl-D); 1 when a command failed."""
         failures = 0
         while True:
-            raise_if_cancelled()  # Ctrl-C during the last command, its CancelledError lost on the way
-            print("mailfleet> ", end="", file=self.out, flush=True)
             try:
                 with _interruptible():
+                    # Ctrl-C before the wait (during the last command, or just now): asyncio.run's handler
+                    # cancelled the task; from here on Ctrl-C interrupts the wait itself
+                    raise_if_cancelled()
+                    print("mailfleet> ", end="", file=self.out, flush=True)
                     line, length = _read_line(stdin)
             except KeyboardInterrupt:
                 print(file=self.out)  # the shell's prompt on a line of its own, after the terminal's ^C
