@@ -308,16 +308,21 @@ async def test_a_lead_who_writes_back_in_a_new_message_stops_the_sequence_too(
     assert (await counters(StatScope.CAMPAIGN, enrollment.campaign_id, dt.date(2026, 11, 28)))["replies"] == 1
 
 
-async def test_postfix_dsn_becomes_a_hard_bounce_and_a_suppression(mail: MailServer, clock: FrozenClock) -> None:
-    ws = await workspace()
-    box = await mailbox(mail, ws, ANNA)
-    enrollment = await enrolled(ws, NOBODY, box)
-    sent = await sent_message(box, to=NOBODY, message_id="<cold.1@alpha.test>", enrollment=enrollment)
+async def _bounce_from_nobody(mail: MailServer) -> None:
+    """Anna's cold letter to `nobody@`, through the real Postfix, whose DSN lands in her inbox."""
     with smtplib.SMTP(mail.host, mail.ports.submission, timeout=10) as smtp:
         smtp.starttls(context=mail.ssl_context())
         smtp.login(ANNA, PASSWORD)
         smtp.send_message(message(ANNA, NOBODY, "Quick question", message_id="<cold.1@alpha.test>"))
     await wait_for(lambda: mail.count(ANNA) == 1)
+
+
+async def test_postfix_dsn_becomes_a_hard_bounce_and_a_suppression(mail: MailServer, clock: FrozenClock) -> None:
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, NOBODY, box)
+    sent = await sent_message(box, to=NOBODY, message_id="<cold.1@alpha.test>", enrollment=enrollment)
+    await _bounce_from_nobody(mail)
 
     result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
 
@@ -1189,11 +1194,7 @@ async def test_a_hard_bounce_of_a_mailbox_stops_its_plus_tag_addresses_too(
     await sent_message(box, to=NOBODY, message_id="<cold.1@alpha.test>", enrollment=enrollment)
     planned = await sent_message(box, to="nobody+x@alpha.test", message_id="<cold.2@alpha.test>", enrollment=alias)
     await OutboundMessage.filter(id=planned.id).update(status=MessageStatus.PLANNED, sent_at=None)
-    with smtplib.SMTP(mail.host, mail.ports.submission, timeout=10) as smtp:
-        smtp.starttls(context=mail.ssl_context())
-        smtp.login(ANNA, PASSWORD)
-        smtp.send_message(message(ANNA, NOBODY, "Quick question", message_id="<cold.1@alpha.test>"))
-    await wait_for(lambda: mail.count(ANNA) == 1)
+    await _bounce_from_nobody(mail)
 
     result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
 
