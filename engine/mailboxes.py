@@ -318,13 +318,15 @@ def parse_mailbox_text(text: str) -> tuple[list[ImportRow], list[RowResult]]:
     lines = itertools.chain(io.StringIO(text, newline=""), (_END,))
     reader = csv.reader(lines, dialect=_dialect(text))
     try:
-        return _parse_rows(reader, _records(reader))
+        return _parse_rows(_records(reader))
     except csv.Error:  # an unterminated quote swallowing the rest of the file, a cell beyond csv's size limit
         raise UserError("error-import-csv-broken", line=str(reader.line_num)) from None
 
 
-def _records(reader: Any) -> Iterator[list[str]]:
-    """The reader's records, the sentinel line after the file left out. A quote still open at the end of the file
+def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """The reader's records with the line each begins on (a quoted cell with a line break spans several lines: the
+    row is named by its first, where its address is), the sentinel line after the file left out. A quote still open
+    at the end of the file
     is refused with the line its record began on: read as one cell, it would swallow the rows after it unreported
     (and show their passwords as the cell's text)."""
     while True:
@@ -337,11 +339,11 @@ def _records(reader: Any) -> Iterator[list[str]]:
             return
         if cells and cells[-1].endswith(_END):
             raise UserError("error-import-unclosed-quote", line=str(start))
-        yield cells
+        yield start, cells
 
 
-def _parse_rows(reader: Any, records: Iterator[list[str]]) -> tuple[list[ImportRow], list[RowResult]]:
-    header_row = next((row for row in records if any(cell.strip() for cell in row)), None)
+def _parse_rows(records: Iterator[tuple[int, list[str]]]) -> tuple[list[ImportRow], list[RowResult]]:
+    header_row = next((row for _, row in records if any(cell.strip() for cell in row)), None)
     names = [cell.strip().strip("\ufeff") for cell in header_row or []]
     columns = [_COLUMNS.get(_column_name(cell)) for cell in names]
     found = ", ".join(_shown(name) for name in names if name)[:300] or "—"
@@ -354,8 +356,7 @@ def _parse_rows(reader: Any, records: Iterator[list[str]]) -> tuple[list[ImportR
     valid: list[ImportRow] = []
     invalid: list[RowResult] = []
     seen: dict[str, int] = {}
-    for cells in records:
-        line = reader.line_num
+    for line, cells in records:
         if not any(cell.strip() for cell in cells):
             continue
         if len(valid) + len(invalid) >= MAX_ROWS:
@@ -369,7 +370,8 @@ def _parse_rows(reader: Any, records: Iterator[list[str]]) -> tuple[list[ImportR
         if bad:
             column, code = bad[0]  # a line break in a quoted cell may have joined a secret to it: the address only
             address = stored_address(values.get("address", "")) or ""
-            invalid.append(_invalid(line, address, "error-import-control-char", column=column, char=code))
+            key = "error-import-line-break" if code in _LINE_BREAKS else "error-import-control-char"
+            invalid.append(_invalid(line, address, key, column=column, char=code))
             continue
         outcome = _validate(line, values, titles)
         if isinstance(outcome, ImportRow) and outcome.address in seen:
@@ -382,6 +384,10 @@ def _parse_rows(reader: Any, records: Iterator[list[str]]) -> tuple[list[ImportR
     if not valid and not invalid:  # a header alone: say so, never "added 0" as if it had worked
         raise UserError("error-import-no-rows", headers=found)
     return valid, invalid
+
+
+_LINE_BREAKS: Final = frozenset({"U+000A", "U+000D"})
+"""A line break in a quoted cell (a password or a name copied with its Enter): said as such, not as a code."""
 
 
 def _forbidden(column: str, cell: str) -> str | None:

@@ -103,6 +103,7 @@ error-import-row-malformed = The row has more cells than the header has columns 
 error-import-csv-broken = The file cannot be read as CSV from line { $line } on (an unclosed quote?).
 error-import-unclosed-quote = Line { $line }: a quote opens and is never closed, so the rest of the file would become one cell. Close the quote (or remove it) and send the file again.
 error-import-control-char = The column "{ $column }" holds a control character ({ $char }): remove it and send the file again.
+error-import-line-break = The column "{ $column }" has a line break inside a quoted cell, which that column cannot hold. Remove the line break and send the file again.
 error-import-duplicate = This address already appears on line { $first }.
 error-import-field-missing = The "{ $column }" cell is empty: the mailbox address is missing.
 error-import-address-invalid = "{ $value }" is not an email address.

@@ -54,7 +54,7 @@ async def test_tab_separated_and_quoted_multiline_cells_keep_line_numbers() -> N
     )
     assert [(r.row, r.display_name) for r in rows] == [(5, "B")]
     assert [(e.row, e.address, e.key, dict(e.params)) for e in errors] == [
-        (4, "a@alpha.test", "error-import-control-char", {"column": "name", "char": "U+000A"})
+        (3, "a@alpha.test", "error-import-line-break", {"column": "name", "char": "U+000A"})
     ]
 
 
@@ -91,6 +91,35 @@ async def test_bad_tls_mode_and_duplicates() -> None:
         (3, "error-import-duplicate", {"first": "2"}),
         (4, "error-import-tls-invalid", {"value": "tls13"}),
     ]
+
+
+@pytest.mark.parametrize(("encoding", "bom"), [("cp1251", ""), ("utf-8", "\ufeff"), ("utf-16", "")])
+async def test_duplicates_and_a_multiline_cell_are_named_by_the_line_each_row_begins_on(
+    encoding: str, bom: str
+) -> None:
+    """A row whose quoted password held a line break was named by the line it ended on ("line 3", where its
+    address is not) as "a control character (U+000A)"; a duplicate after it pointed at the wrong line too."""
+    rows, errors = await parse(
+        bom + "Адрес;Пароль;Провайдер\r\n"
+        'anna@alpha.test;"Пароль\r\nвторая строка";yandex\r\n'  # lines 2–3
+        "boris@alpha.test;pw1;yandex\r\n"  # line 4
+        "Boris@Alpha.test;pw2;yandex\r\n"  # line 5: the same mailbox, another password
+        "vera@alpha.test;pw3;yandex\r\n"  # line 6
+        "boris@alpha.test;pw1;yandex\r\n",  # line 7
+        encoding,
+    )
+    assert [(r.row, r.address, r.secret) for r in rows] == [
+        (4, "boris@alpha.test", "pw1"),
+        (6, "vera@alpha.test", "pw3"),
+    ]
+    assert [(e.row, e.address, e.key, dict(e.params)) for e in errors] == [
+        (2, "anna@alpha.test", "error-import-line-break", {"column": "Пароль", "char": "U+000D"}),
+        (5, "boris@alpha.test", "error-import-duplicate", {"first": "4"}),
+        (7, "boris@alpha.test", "error-import-duplicate", {"first": "4"}),
+    ]
+    ru = translator("ru")
+    assert ru(errors[0].key, **errors[0].params).startswith("В столбце «Пароль» перенос строки")
+    assert "Пароль\r" not in repr(errors)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +195,7 @@ async def test_a_quote_left_open_is_refused_with_its_line_never_swallowing_the_r
 async def test_a_quote_closed_on_a_later_line_never_shows_the_secrets_it_joined_to_the_address() -> None:
     text = 'address;password;provider\n"a@alpha.test;S3cret-a;yandex\nb@alpha.test";S3cret-b;yandex\n'
     _rows, [error] = await parse(text)
-    assert (error.row, error.key, error.params["column"]) == (3, "error-import-control-char", "address")
+    assert (error.row, error.key, error.params["column"]) == (2, "error-import-line-break", "address")
     assert "S3cret" not in repr(error)
 
 
