@@ -37,7 +37,7 @@ from engine.mail.providers import PRESETS
 from engine.monitoring.health import health_factors
 from engine.stats import workspace_zone
 from engine.warmup import graduation
-from engine.warmup.ramp import base_target, maintenance_base, warmup_day
+from engine.warmup.ramp import RampMark, base_target, maintenance_base, mark_of, warmup_day
 from engine.warmup.settings import WarmupSettings
 from models import Mailbox, Workspace
 from models.enums import DomainStatus, MailboxStatus, MailProvider, PoolRole
@@ -70,6 +70,7 @@ class Box:
     health_factor: float = 1.0
     cooldown_until: dt.date | None = None
     idle: str = ""
+    ramp_mark: RampMark | None = None  # where its ramp continues from after a settings change
 
 
 IDLE_CAUSES: Final = ("paused", "disabled", "cooldown", "domain", "warmup_paused", "new")
@@ -148,7 +149,8 @@ def box_day(box: Box, settings: WarmupSettings, day: dt.date, *, maintenance_cap
         if box.warmup_started_on is None:  # graduated later than `day`, with no warmup start known
             return 0, 0
         number = warmup_day(started_on=box.warmup_started_on, day=day, weekdays_only=settings.weekdays_only)
-        warm = 0 if settings.weekdays_only and day.weekday() >= 5 else base_target(settings, day_number=number)
+        weekend = settings.weekdays_only and day.weekday() >= 5
+        warm = 0 if weekend else base_target(settings, day_number=number, mark=box.ramp_mark)
         return 0, min(own, warm)
     base = box.daily_cap if maintenance_cap is None else maintenance_cap
     upkeep = 0 if own <= 0 or base <= 0 else max(1, round(settings.maintenance_share * base))
@@ -364,10 +366,16 @@ def _box(row: dict[str, object], zone: dt.tzinfo, factors: dict[int, float]) -> 
         warmup_started_on=row["warmup_started_on"] if isinstance(row["warmup_started_on"], dt.date) else None,
         graduated_on=graduated_on,
         health_factor=factors.get(box_id, 1.0),
+        ramp_mark=_mark(row),
         cooldown_until=(cooldown.astimezone(zone).date() + dt.timedelta(days=1))
         if isinstance(cooldown, dt.datetime)
         else None,
     )
+
+
+def _mark(row: dict[str, object]) -> RampMark | None:
+    day, level = row.get("warmup_ramp_day"), row.get("warmup_ramp_level")
+    return mark_of(day, level) if isinstance(day, int) and isinstance(level, int) else None
 
 
 _IDLE_STATUS: Final = {
@@ -390,6 +398,7 @@ async def load_fleet(workspace_id: int) -> tuple[Fleet, Fleet]:
     rows = await Mailbox.filter(workspace_id=workspace_id).exclude(status=MailboxStatus.RETIRED).values(
         "id", "domain_id", "daily_cap", "provider", "status", "warmup_started_on", "warmup_paused_at",
         "graduated_at", "cooldown_until", "domain__status", "domain__pool_role", "domain__daily_cap",
+        "warmup_ramp_day", "warmup_ramp_level",
     )  # fmt: skip
     factors = await health_factors([workspace_id])
     sending: list[Box] = []

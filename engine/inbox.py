@@ -90,7 +90,7 @@ from engine.stats import (
 from engine.warmup import Composed, Persona
 from engine.warmup.content import compose_reply
 from engine.warmup.marker import WarmupMarker
-from engine.warmup.ramp import volume_today
+from engine.warmup.ramp import RampMark, mark_of, volume_today
 from engine.warmup.receive import Reaction, message_rng, react
 from engine.warmup.settings import WarmupSettings
 from models import FolderState, Mailbox, Workspace
@@ -1199,6 +1199,7 @@ class _Answerer:
     warmup_started_on: dt.date | None
     locale: str
     maintenance_cap: int  # what its maintenance share is taken of (`engine.warmup.ramp.maintenance_base`)
+    ramp_mark: RampMark | None = None  # where its ramp continues from after a settings change
 
 
 def _answers_wanted(
@@ -1349,6 +1350,7 @@ WHERE m.id = ANY($1::bigint[])
 # maintenance_cap: `engine.warmup.ramp.maintenance_base` — the mailbox's cap, or its even part of its domain's
 _ANSWERERS = """
 SELECT b.id, b.address, b.display_name, b.status, b.provider, b.daily_cap, b.warmup_started_on, w.locale,
+    b.warmup_ramp_day, b.warmup_ramp_level,
     greatest(0, least(b.daily_cap, d.daily_cap / greatest(1, (
         SELECT count(*) FROM mailbox s WHERE s.domain_id = b.domain_id AND s.warmup_started_on IS NOT NULL
           AND s.status IN ('warming', 'active'))))) AS maintenance_cap
@@ -1399,6 +1401,7 @@ async def _answerers(mailbox_ids: list[int]) -> list[_Answerer]:
             warmup_started_on=r["warmup_started_on"],
             locale=str(r["locale"]),
             maintenance_cap=int(r["maintenance_cap"]),
+            ramp_mark=mark_of(r["warmup_ramp_day"], r["warmup_ramp_level"]),
         )
         for r in rows
     ]
@@ -1466,7 +1469,7 @@ def _warmup_volume(box: _Answerer, settings: WarmupSettings, day: dt.date) -> in
     return volume_today(
         settings, mailbox_id=box.id, day=day, started_on=box.warmup_started_on,
         graduated=box.status is MailboxStatus.ACTIVE, provider_limit=PRESETS[box.provider].provider_daily_limit,
-        maintenance_cap=box.maintenance_cap,
+        maintenance_cap=box.maintenance_cap, mark=box.ramp_mark,
     )  # fmt: skip
 
 

@@ -49,6 +49,10 @@ class Mailbox(Model):
     warmup_started_on = fields.DateField(null=True)
     warmup_weeks = fields.SmallIntField(default=6)
     warmup_paused_at = fields.DatetimeField(null=True)  # warmup stopped by a manager (the mailbox may still send)
+    # where its ramp continues from after the workspace's ramp settings changed mid-ramp (`ramp.RampMark`): from
+    # warmup day `warmup_ramp_day` on, `warmup_ramp_level` plus a step a day; null: the ramp from its start
+    warmup_ramp_day = fields.IntField(null=True)
+    warmup_ramp_level = fields.IntField(null=True)
     daily_cap = fields.IntField(default=40)
     cooldown_until = fields.DatetimeField(null=True)
     last_error = fields.TextField(default="")

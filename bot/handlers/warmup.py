@@ -194,9 +194,15 @@ async def warmup_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return Reply().add(line).add(ctx.t("warmup-setting-hint", name=name))
     if args["setting"] is not None:
         change = await service.set_setting(ctx.actor, ctx.clock, args["setting"], args["value"])
-        return Reply().add(
+        reply = Reply().add(
             ctx.t("warmup-setting-changed", name=change.name, before=_typed(change.before), after=_typed(change.after))
         )
+        if change.continued:  # mid-ramp: no mailbox's volume jumps to where the new ramp would have it by now
+            step, target = change.settings.step_per_day, change.settings.target_per_day
+            reply.add(ctx.t("warmup-setting-continued", count=change.continued, step=step, target=target))
+        if change.above:
+            reply.add(ctx.t("warmup-setting-lowered", count=change.above, target=change.settings.target_per_day))
+        return reply
     settings = await service.show_settings(ctx.actor)
     lines = [
         ctx.t("warmup-setting-line", name=name, value=_typed(getattr(settings, name)), bounds=_bounds(name))

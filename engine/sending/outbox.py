@@ -98,7 +98,7 @@ from engine.stats import (
 from engine.warmup import ComposeWarmup, Persona
 from engine.warmup.content import compose_warmup
 from engine.warmup.graduation import campaign_cap, period_over_on
-from engine.warmup.ramp import daily_target
+from engine.warmup.ramp import RampMark, daily_target, mark_of
 from engine.warmup.settings import WarmupSettings
 from models import Mailbox
 from models.enums import (
@@ -378,6 +378,7 @@ class MailboxState:
     graduated_at: dt.datetime | None = None  # `Mailbox.graduated_at`: its last `warming → active`
     graduated_on: dt.date | None = None  # that day in the workspace's zone (set by the outbox)
     health_factor: float = 1.0  # monitoring's volume cut: mailbox × domain factor (1: none)
+    ramp_mark: RampMark | None = None  # where its ramp continues from after a settings change (`ramp.continue_mark`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,7 +453,7 @@ class EffectiveCaps:
         settings_key = json.dumps(state.workspace_settings, sort_keys=True, default=str)
         key = (
             day, state.status, state.mailbox_cap, state.domain_cap, state.provider,
-            state.warmup_started_on, state.graduated_on, settings_key, state.health_factor,
+            state.warmup_started_on, state.graduated_on, settings_key, state.health_factor, state.ramp_mark,
         )  # fmt: skip
         found = self._memo.get(state.mailbox_id)
         if found is not None and found[0] == key:
@@ -479,7 +480,7 @@ def _effective(state: MailboxState, day: dt.date) -> tuple[Caps, int | None]:
     if state.status is MailboxStatus.WARMING and state.warmup_started_on is not None:
         stage = daily_target(
             settings, mailbox_id=state.mailbox_id, started_on=state.warmup_started_on, day=day,
-            provider_limit=provider_limit,
+            provider_limit=provider_limit, mark=state.ramp_mark,
         )  # fmt: skip
     own = effective_cap(CapInputs(mailbox_cap=state.mailbox_cap, provider_limit=provider_limit, warmup_stage=stage))
     mailbox = own.allowed
@@ -610,7 +611,7 @@ SELECT b.id, q.lim, q.day_start, b.workspace_id, b.domain_id, b.status, b.cooldo
        w.archived_at IS NOT NULL AS archived, w.settings,
        {_uses("b.id", "b.domain_id", "b.workspace_id", counted="w.settings ? 'daily_cap'")},
        b.provider, b.warmup_started_on, b.status_changed_at, b.graduated_at,
-       b.health_factor * d.health_factor AS health_factor
+       b.health_factor * d.health_factor AS health_factor, b.warmup_ramp_day, b.warmup_ramp_level
 FROM q JOIN mailbox b ON b.id = q.id JOIN domain d ON d.id = b.domain_id JOIN workspace w ON w.id = b.workspace_id
 """  # noqa: S608 - composed of constant statements
 
@@ -1956,6 +1957,7 @@ def _state(r: Mapping[str, Any]) -> MailboxState:
         status_changed_at=r["status_changed_at"],
         graduated_at=r["graduated_at"],
         health_factor=float(r.get("health_factor", 1.0)),
+        ramp_mark=mark_of(r.get("warmup_ramp_day"), r.get("warmup_ramp_level")),
     )
 
 

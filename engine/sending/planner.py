@@ -53,7 +53,7 @@ from engine.mail.message import seeded_message_hex
 from engine.mail.providers import PRESETS
 from engine.sending.caps import CapInputs, EffectiveCap, effective_cap, share
 from engine.warmup.pairing import Pairing, Peer, pair, pool_key
-from engine.warmup.ramp import daily_target, maintenance_base, maintenance_target
+from engine.warmup.ramp import RampMark, daily_target, maintenance_base, maintenance_target, mark_of
 from engine.warmup.settings import WarmupSettings
 from models import Workspace
 from models.enums import CapKind, DomainStatus, MailboxStatus, MessageKind, MessageStatus
@@ -229,7 +229,8 @@ takes longer than running them."""
 _STATES = """
 SELECT w.id,
     (SELECT format('%s:%s', count(*), sum(hash_record_extended(ROW(b.id, b.domain_id, b.provider, b.status,
-        b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap, coalesce(b.cooldown_until > $2, false)), 0)))
+        b.warmup_started_on, b.warmup_paused_at IS NULL, b.daily_cap, coalesce(b.cooldown_until > $2, false),
+        b.warmup_ramp_day, b.warmup_ramp_level), 0)))
      FROM mailbox b WHERE b.workspace_id = w.id) AS boxes,
     (SELECT sum(hash_record_extended(ROW(d.id, d.daily_cap, d.status), 0)) FROM domain d
      WHERE d.id IN (SELECT x.domain_id FROM mailbox x WHERE x.workspace_id = w.id)) AS domains,
@@ -382,7 +383,8 @@ day's bounds are conditions of the index scan on (mailbox, scheduled_at), not a 
 
 _BOXES = """
 SELECT b.id, b.workspace_id, b.domain_id, b.provider, b.status, b.warmup_started_on,
-    b.warmup_paused_at IS NOT NULL, b.daily_cap, coalesce(b.cooldown_until > $2, false)
+    b.warmup_paused_at IS NOT NULL, b.daily_cap, coalesce(b.cooldown_until > $2, false), b.warmup_ramp_day,
+    b.warmup_ramp_level
 FROM mailbox b WHERE b.workspace_id = ANY($1::int[]) AND b.warmup_started_on IS NOT NULL
 ORDER BY b.id
 """
@@ -427,7 +429,7 @@ async def _load(raw: Any, spaces: Mapping[int, Space], now: dt.datetime) -> _Fle
     paused = {i for i, space in spaces.items() if space.paused}
     senders = Counter(r[2] for r in rows if r[4] in _SENDING)  # per domain: its mailboxes that share its cap
     boxes = []
-    for box_id, ws_id, domain_id, provider, status, started_on, warmup_paused, daily_cap, cooling in rows:
+    for box_id, ws_id, domain_id, provider, status, started_on, warmup_paused, daily_cap, cooling, *mark in rows:
         if status not in _IN_WARMUP:
             continue  # new or retired: not in warmup at all
         graduated = status == _ACTIVE
@@ -435,7 +437,7 @@ async def _load(raw: Any, spaces: Mapping[int, Space], now: dt.datetime) -> _Fle
             base = maintenance_base(daily_cap, domains[domain_id].cap, senders[domain_id])
             want = targets[ws_id].maintenance(box_id, base)
         else:
-            want = targets[ws_id].ramp(box_id, started_on, limits[provider])
+            want = targets[ws_id].ramp(box_id, started_on, limits[provider], mark_of(*mark))
         if status in _BLOCKED_MAILBOX:
             blocked = status
         elif cooling:
@@ -481,16 +483,17 @@ class _Targets:
 
     def __init__(self, settings: WarmupSettings, day: dt.date) -> None:
         self.settings, self.day = settings, day
-        self.ramps: dict[tuple[int, dt.date, int | None], int] = {}
+        self.ramps: dict[tuple[int, dt.date, int | None, RampMark | None], int] = {}
         self.maintenances: dict[tuple[int, int], int] = {}
 
-    def ramp(self, mailbox_id: int, started_on: dt.date, provider_limit: int | None) -> int:
-        key = (mailbox_id, started_on, provider_limit)
+    def ramp(self, mailbox_id: int, started_on: dt.date, provider_limit: int | None, mark: RampMark | None) -> int:
+        key = (mailbox_id, started_on, provider_limit, mark)
         found = self.ramps.get(key)
         if found is None:
             found = self.ramps[key] = daily_target(
-                self.settings, mailbox_id=mailbox_id, started_on=started_on, day=self.day, provider_limit=provider_limit
-            )
+                self.settings, mailbox_id=mailbox_id, started_on=started_on, day=self.day,
+                provider_limit=provider_limit, mark=mark,
+            )  # fmt: skip
         return found
 
     def maintenance(self, mailbox_id: int, daily_cap: int) -> int:

@@ -6,6 +6,11 @@ the same mailbox on the same day always gets the same number (planning twice pla
 one day and one mailbox on two days differ. The target is a ceiling: jitter never lifts a day above it, nor
 above the provider's own limit. With `weekdays_only`, Saturdays and Sundays send nothing and do not advance the
 ramp. After graduation a mailbox keeps a maintenance warmup of `maintenance_share` of its daily cap.
+
+A workspace's ramp settings changed while its mailboxes warm do not recompute their ramps from their starts (day 15
+of a ramp of 1 a day is 16; of 3 a day it would be 44: a jump overnight). Each warming mailbox keeps a `RampMark`
+(`continue_mark`): the warmup day the change took effect and the volume it had reached then under the settings
+before; from that day on its ramp goes from that volume toward the new target by the new step a day.
 """
 
 from __future__ import annotations
@@ -46,11 +51,48 @@ def jitter(*, mailbox_id: int, day: dt.date, variance: float) -> float:
     return 1.0 + variance * (2.0 * unit - 1.0)
 
 
-def base_target(settings: WarmupSettings, *, day_number: int) -> int:
-    """The ramp before jitter on warmup day `day_number` (1-based): start, plus a step a day, up to the target."""
+RampMark = tuple[int, int]
+"""(warmup day number, volume): from that day of its warmup a mailbox's ramp continues from that volume
+(`Mailbox.warmup_ramp_day`, `Mailbox.warmup_ramp_level`). Day numbers count as `warmup_day` does, so moving the start
+forward after a pause (`resumed_start`) moves the mark with it."""
+
+
+def mark_of(day: int | None, level: int | None) -> RampMark | None:
+    """A mailbox's stored mark (None when its ramp was never continued after a settings change)."""
+    return None if day is None or level is None else (day, level)
+
+
+def base_target(settings: WarmupSettings, *, day_number: int, mark: RampMark | None = None) -> int:
+    """The ramp before jitter on warmup day `day_number` (1-based): start, plus a step a day, up to the target; from
+    the day of `mark` on: the mark's volume plus a step a day, up to the target (a target lowered below it is the
+    ceiling at once)."""
     if day_number <= 0:
         return 0
+    if mark is not None and day_number >= mark[0]:
+        return max(1, min(settings.target_per_day, mark[1] + settings.step_per_day * (day_number - mark[0])))
     return min(settings.target_per_day, settings.start_per_day + settings.step_per_day * (day_number - 1))
+
+
+RAMP_SETTINGS = frozenset({"start_per_day", "step_per_day", "target_per_day", "weekdays_only"})
+"""The settings a mailbox's warmup volume follows: changing one of them mid-ramp sets a `continue_mark`."""
+
+
+def continue_mark(
+    before: WarmupSettings,
+    after: WarmupSettings,
+    *,
+    started_on: dt.date,
+    on: dt.date,
+    mark: RampMark | None,
+) -> RampMark | None:
+    """The mark that makes a mailbox whose warmup started on `started_on` go on under `after` from the volume it had
+    reached under `before` (and its `mark`) on `on` — today, or the last day it sent when it stands still (paused,
+    cooling down, disabled); None when its warmup had not started by then (it starts on `after` alone)."""
+    number = warmup_day(started_on=started_on, day=on, weekdays_only=before.weekdays_only)
+    if number <= 0:
+        return None
+    level = base_target(before, day_number=number, mark=mark)
+    return warmup_day(started_on=started_on, day=on, weekdays_only=after.weekdays_only), level
 
 
 def daily_target(
@@ -60,8 +102,10 @@ def daily_target(
     started_on: dt.date,
     day: dt.date,
     provider_limit: int | None = None,
+    mark: RampMark | None = None,
 ) -> int:
-    """Warmup emails `mailbox_id` should send on `day` when its warmup started on `started_on`.
+    """Warmup emails `mailbox_id` should send on `day` when its warmup started on `started_on` (and its ramp
+    continues from `mark`, `continue_mark`).
 
     0 before the start and, with `weekdays_only`, on weekends. Otherwise at least 1, at most the ramp's target
     and `provider_limit` (the provider's own daily limit, when it has one).
@@ -69,7 +113,7 @@ def daily_target(
     if day < started_on or (settings.weekdays_only and day.weekday() >= 5):
         return 0
     number = warmup_day(started_on=started_on, day=day, weekdays_only=settings.weekdays_only)
-    base = base_target(settings, day_number=number)
+    base = base_target(settings, day_number=number, mark=mark)
     wanted = round(base * jitter(mailbox_id=mailbox_id, day=day, variance=settings.variance))
     ceiling = settings.target_per_day if provider_limit is None else min(settings.target_per_day, provider_limit)
     return max(0, min(max(1, wanted), ceiling))
@@ -102,6 +146,7 @@ def volume_today(
     graduated: bool,
     provider_limit: int | None,
     maintenance_cap: int,
+    mark: RampMark | None = None,
 ) -> int:
     """The warmup emails a mailbox sends on `day`, as the planner counts them: none before its warmup started, the
     ramp's target while it warms, once graduated the maintenance share of `maintenance_cap` (`maintenance_base`)."""
@@ -109,7 +154,9 @@ def volume_today(
         return 0
     if graduated:
         return maintenance_target(settings, mailbox_id=mailbox_id, day=day, daily_cap=maintenance_cap)
-    return daily_target(settings, mailbox_id=mailbox_id, started_on=started_on, day=day, provider_limit=provider_limit)
+    return daily_target(
+        settings, mailbox_id=mailbox_id, started_on=started_on, day=day, provider_limit=provider_limit, mark=mark
+    )
 
 
 def resumed_start(*, started_on: dt.date, stopped_on: dt.date, today: dt.date) -> dt.date:

@@ -26,7 +26,14 @@ from engine.sending.why import mailboxes_named
 from engine.stats import workspace_zone
 from engine.warmup.graduation import Readiness, Stage, readiness
 from engine.warmup.placement import Placement, PlacementScope, placements
-from engine.warmup.ramp import maintenance_base, resumed_start, volume_today
+from engine.warmup.ramp import (
+    RAMP_SETTINGS,
+    continue_mark,
+    maintenance_base,
+    mark_of,
+    resumed_start,
+    volume_today,
+)
 from engine.warmup.settings import WarmupSettings, setting_name
 from models import AuditLog, CapDeferral, Domain, Mailbox, OutboundMessage, Workspace
 from models.enums import CapKind, MailboxStatus, MessageKind, MessageStatus
@@ -80,6 +87,9 @@ class SettingChange:
     name: str
     before: Any
     after: Any
+    continued: int = 0  # warming mailboxes whose ramp goes on from the volume it had reached (`continue_mark`)
+    above: int = 0  # of them, those already above a lowered target: they come down to it
+    settings: WarmupSettings = field(default_factory=WarmupSettings)  # the settings now in effect
 
 
 async def _today(workspace_id: int, clock: Clock) -> dt.date:
@@ -148,6 +158,7 @@ def _target(settings: WarmupSettings, box: Mailbox, today: dt.date, domain: tupl
         settings, mailbox_id=box.id, day=today, started_on=box.warmup_started_on,
         graduated=box.status is MailboxStatus.ACTIVE, provider_limit=PRESETS[box.provider].provider_daily_limit,
         maintenance_cap=maintenance_base(box.daily_cap, *domain),
+        mark=mark_of(box.warmup_ramp_day, box.warmup_ramp_level),
     )  # fmt: skip
 
 
@@ -356,7 +367,11 @@ async def show_settings(actor: Actor) -> WarmupSettings:
 async def set_setting(actor: Actor, clock: Clock, name: str, value: str) -> SettingChange:
     """Change one warmup setting within its bounds (`WarmupSettings.BOUNDS`), stored in
     `Workspace.settings["warmup"]` and audited. Raises `UserError("error-warmup-setting…")` naming the setting
-    and its bounds; nothing is written then."""
+    and its bounds; nothing is written then.
+
+    A ramp setting (`ramp.RAMP_SETTINGS`) changed while mailboxes warm does not recompute their ramps from their
+    starts: each warming mailbox goes on from the volume it has reached today (or on the last day it sent, when it
+    stands still), by at most the new step a day toward the new target (`ramp.continue_mark`)."""
     workspace_id = require_manager(actor)
     key = setting_name(name)
     async with in_transaction():
@@ -366,6 +381,9 @@ async def set_setting(actor: Actor, clock: Clock, name: str, value: str) -> Sett
         space.settings = {**(space.settings or {}), "warmup": updated.to_json()}
         await space.save(update_fields=["settings"])
         before, after = getattr(current, key), getattr(updated, key)
+        continued, above = 0, 0
+        if key in RAMP_SETTINGS and before != after:
+            continued, above = await _continue_ramps(workspace_id, clock, current, updated)
         await AuditLog.create(
             workspace_id=workspace_id,
             actor_id=actor.person_id,
@@ -374,4 +392,37 @@ async def set_setting(actor: Actor, clock: Clock, name: str, value: str) -> Sett
             data={"name": key, "from": before, "to": after},
             created_at=clock.now(),
         )
-    return SettingChange(key, before, after)
+    return SettingChange(key, before, after, continued, above, updated)
+
+
+async def _continue_ramps(
+    workspace_id: int, clock: Clock, before: WarmupSettings, after: WarmupSettings
+) -> tuple[int, int]:
+    """Mark every mailbox of the workspace that is on its ramp (started, not graduated, not retired) to go on from
+    the volume it reached under `before`: today's, or — standing still (warmup paused, cooling down, disabled) — that
+    of the day it stopped, which its start moves back to when it goes on (`resumed_start`). Returns (mailboxes marked,
+    those of them above `after`'s target)."""
+    zone = await workspace_zone(workspace_id)
+    today = clock.now().astimezone(zone).date()
+    boxes = await Mailbox.filter(
+        workspace_id=workspace_id, warmup_started_on__not_isnull=True, graduated_at__isnull=True
+    ).exclude(status__in=[MailboxStatus.ACTIVE, MailboxStatus.RETIRED])
+    marks: dict[tuple[int, int], list[int]] = {}
+    for box in boxes:
+        on = today
+        if box.warmup_paused_at is not None:
+            on = min(on, box.warmup_paused_at.astimezone(zone).date())
+        if box.status in STOPPED and box.status_changed_at is not None:
+            on = min(on, box.status_changed_at.astimezone(zone).date())
+        assert box.warmup_started_on is not None
+        mark = continue_mark(
+            before, after, started_on=box.warmup_started_on, on=on,
+            mark=mark_of(box.warmup_ramp_day, box.warmup_ramp_level),
+        )  # fmt: skip
+        if mark is not None:
+            marks.setdefault(mark, []).append(box.id)
+    for (day, level), ids in marks.items():  # a fleet started on a few days: a few statements, not one a mailbox
+        await Mailbox.filter(id__in=ids).update(warmup_ramp_day=day, warmup_ramp_level=level)
+    marked = sum(len(ids) for ids in marks.values())
+    above = sum(len(ids) for (_, level), ids in marks.items() if level > after.target_per_day)
+    return marked, above

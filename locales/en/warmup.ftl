@@ -56,6 +56,14 @@ warmup-setting-line = { $name } = { $value } (allowed: { $bounds })
 warmup-settings-hint = To change one: /warmup_settings name value, e.g. /warmup_settings target_per_day 30
 warmup-setting-hint = To change it: /warmup_settings { $name } value
 warmup-setting-changed = Warmup setting { $name }: was { $before }, now { $after }.
+warmup-setting-continued = { $count ->
+    [one] { $count } warming mailbox goes
+   *[other] { $count } warming mailboxes go
+} on from today's volume, not from one recomputed from the start of warmup: at most { $step } more a day, up to { $target } a day.
+warmup-setting-lowered = { $count ->
+    [one] { $count } of them already sends more than the new target: its volume comes down to { $target } a day.
+   *[other] { $count } of them already send more than the new target: their volume comes down to { $target } a day.
+}
 why-nothing = { $target }: nothing was held back today.
 why-protected = { $target }: protection holds it back today:
 why-title = Why less was sent: { $target }, { $day }

@@ -51,6 +51,16 @@ warmup-setting-line = { $name } = { $value } (допустимо: { $bounds })
 warmup-settings-hint = Изменить: /warmup_settings имя значение, например /warmup_settings target_per_day 30
 warmup-setting-hint = Изменить: /warmup_settings { $name } значение
 warmup-setting-changed = Настройка прогрева { $name }: было { $before }, стало { $after }.
+warmup-setting-continued = { $count ->
+    [one] { $count } ящик в прогреве продолжает
+    [few] { $count } ящика в прогреве продолжают
+   *[other] { $count } ящиков в прогреве продолжают
+} со своего сегодняшнего объёма, а не с пересчитанного от начала прогрева: прибавляя не больше { $step } в день, до { $target } в день.
+warmup-setting-lowered = { $count ->
+    [one] { $count } из них уже шлёт больше новой цели: его объём снижается до { $target } в день.
+    [few] { $count } из них уже шлют больше новой цели: их объём снижается до { $target } в день.
+   *[other] { $count } из них уже шлют больше новой цели: их объём снижается до { $target } в день.
+}
 why-nothing = { $target }: сегодня ничего не сдерживалось.
 why-protected = { $target }: сегодня его сдерживает защита:
 why-title = Почему отправлено меньше: { $target }, { $day }

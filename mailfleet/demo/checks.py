@@ -19,7 +19,7 @@ from tortoise import connections
 
 from engine.errors import UserError
 from engine.mail.providers import PRESETS
-from engine.warmup.ramp import daily_target
+from engine.warmup.ramp import daily_target, mark_of
 from engine.warmup.settings import WarmupSettings
 from models.enums import MailProvider
 
@@ -73,12 +73,12 @@ WHERE o.kind = 'campaign' AND o.status = 'sent' AND EXISTS (
 """
 WARMING_DAYS = """
 SELECT o.mailbox_id, m.warmup_started_on AS started_on, m.provider, w.settings::text AS settings,
-       (o.sent_at AT TIME ZONE w.timezone)::date AS day, count(*) AS sent
+       (o.sent_at AT TIME ZONE w.timezone)::date AS day, count(*) AS sent, m.warmup_ramp_day, m.warmup_ramp_level
 FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id JOIN workspace w ON w.id = o.workspace_id
 WHERE o.status = 'sent' AND m.warmup_started_on IS NOT NULL
   AND (m.graduated_at IS NULL
        OR (o.sent_at AT TIME ZONE w.timezone)::date < (m.graduated_at AT TIME ZONE w.timezone)::date)
-GROUP BY 1, 2, 3, 4, 5
+GROUP BY 1, 2, 3, 4, 5, 7, 8
 """
 TOTALS = """
 SELECT count(*) FILTER (WHERE kind = 'campaign') AS campaign, count(*) FILTER (WHERE kind = 'warmup') AS warmup
@@ -170,5 +170,6 @@ def _stage(row: dict[str, Any]) -> int:
     except ValueError:
         limit = None
     return daily_target(
-        settings, mailbox_id=int(row["mailbox_id"]), started_on=row["started_on"], day=row["day"], provider_limit=limit
-    )
+        settings, mailbox_id=int(row["mailbox_id"]), started_on=row["started_on"], day=row["day"], provider_limit=limit,
+        mark=mark_of(row.get("warmup_ramp_day"), row.get("warmup_ramp_level")),
+    )  # fmt: skip

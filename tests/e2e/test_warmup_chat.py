@@ -118,7 +118,11 @@ async def test_telegram_settings_pause_and_why(telegram: TelegramRig) -> None:
     refused = await ask(anna, "/warmup_settings target_per_day 500")
     assert EN("error-warmup-setting", name="target_per_day", value="500", bounds="10–50") in refused
     changed = await ask(anna, "/warmup_settings target_per_day 30")
-    assert changed == EN("warmup-setting-changed", name="target_per_day", before="40", after="30")
+    assert changed.startswith(EN("warmup-setting-changed", name="target_per_day", before="40", after="30"))
+    # the mailbox on day 4 of its ramp goes on from its volume: the reply says so
+    assert EN("warmup-setting-continued", count=1, step=1, target=30) in changed
+    assert (await Mailbox.get(id=box_id)).warmup_ramp_level == 5
+    assert "warmup-setting-lowered" not in changed and EN("warmup-setting-lowered", count=1, target=30) not in changed
     assert (await Workspace.get(id=ws.id)).settings["warmup"] == {"target_per_day": 30}
     one = await ask(anna, "/warmup_settings Min_Placement")  # a name without a value: that setting, not an error
     assert EN("warmup-setting-line", name="min_placement", value="0.85", bounds="0.5–0.99") in one

@@ -3,6 +3,7 @@ campaign cap is due again, the effective caps at claim time, and the return date
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import random
@@ -231,3 +232,16 @@ def test_a_mislabelled_russian_notice_still_gives_its_return_date() -> None:
     text = notice_text(email.message_from_bytes(raw))
     assert "17 марта" in text
     assert return_date(text, received_on=dt.date(2031, 3, 2)) == dt.date(2031, 3, 17)
+
+
+def test_the_claim_time_warmup_cap_follows_a_ramp_continued_after_a_settings_change() -> None:
+    """The sender re-checks each warmup row against the day's ramp: after a settings change it must read the
+    mailbox's continued ramp (day 10 at 30 a day, from a mark), or it holds back the rows the planner planned by it
+    (a ramp of 2 + 1 a day says 11)."""
+    policy = EffectiveCaps()
+    settings = {"warmup": {"variance": 0, "target_per_day": 50}}
+    started = DAY - dt.timedelta(days=9)
+    fresh = state(status=MailboxStatus.WARMING, warmup_started_on=started, workspace_settings=settings)
+    assert policy.caps(fresh, DAY).mailbox == 11
+    assert policy.caps(dataclasses.replace(fresh, ramp_mark=(10, 30)), DAY).mailbox == 30
+    assert policy.caps(dataclasses.replace(fresh, ramp_mark=(9, 30)), DAY).mailbox == 31

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from engine.warmup.ramp import (
     base_target,
+    continue_mark,
     daily_target,
     jitter,
     maintenance_base,
@@ -83,3 +85,40 @@ def test_the_maintenance_base_is_the_mailboxs_even_part_of_a_crowded_domain() ->
     assert maintenance_base(40, 150, 20) == 7  # 20 mailboxes share 150
     assert maintenance_base(40, 150, 3) == 40  # room for every cap: the mailbox's own
     assert maintenance_base(40, 150, 0) == 40 and maintenance_base(40, 0, 5) == 0
+
+
+def test_a_ramp_setting_changed_mid_ramp_never_moves_the_volume_more_than_a_step_a_day() -> None:
+    """Every change of start, step, target or weekdays_only on day 15 of a 60-day ramp, over the next 30 days: the
+    day of the change keeps its volume (unless the target is lowered under it: then the target), and no day adds
+    more than the new step. Before, the ramp was recomputed from the start with the new values."""
+    before = WarmupSettings().with_values({"start_per_day": 2, "step_per_day": 1, "target_per_day": 50, "variance": 0})
+    changed_on = MONDAY + dt.timedelta(days=14)
+    for name, value in [
+        ("step_per_day", 3), ("step_per_day", 5), ("start_per_day", 5), ("start_per_day", 1), ("target_per_day", 10),
+        ("target_per_day", 12), ("target_per_day", 30), ("weekdays_only", True),
+    ]:  # fmt: skip
+        after = before.with_values({name: value})
+        mark = continue_mark(before, after, started_on=MONDAY, on=changed_on, mark=None)
+        assert mark is not None
+        today = daily_target(before, mailbox_id=1, started_on=MONDAY, day=changed_on)
+        volumes = [today] + [
+            daily_target(after, mailbox_id=1, started_on=MONDAY, day=d, mark=mark) for d in days(30, changed_on)
+        ]
+        sending = [v for d, v in zip([changed_on, *days(30, changed_on)], volumes, strict=True) if v or d.weekday() < 5]
+        assert sending[1] == min(today, after.target_per_day), (name, value)
+        steps = [b - a for a, b in itertools.pairwise(sending[1:])]
+        assert max(steps) <= after.step_per_day and min(steps) >= 0, (name, value, sending)
+        assert sending[-1] == min(after.target_per_day, sending[1] + after.step_per_day * (len(sending) - 2))
+
+
+def test_a_mailbox_not_started_by_the_change_gets_no_mark_and_marks_chain() -> None:
+    before = WarmupSettings().with_values({"start_per_day": 1, "step_per_day": 2, "variance": 0})
+    after = before.with_values({"step_per_day": 1})
+    assert continue_mark(before, after, started_on=MONDAY, on=MONDAY - dt.timedelta(days=1), mark=None) is None
+    first = continue_mark(before, after, started_on=MONDAY, on=MONDAY + dt.timedelta(days=4), mark=None)
+    assert first == (5, 9)  # day 5: 1 + 2 × 4
+    again = continue_mark(
+        after, after.with_values({"step_per_day": 4}), started_on=MONDAY, on=MONDAY + dt.timedelta(days=6), mark=first
+    )
+    assert again == (7, 11)  # two days on at 1 a day from the first mark
+    assert base_target(after.with_values({"step_per_day": 4}), day_number=8, mark=again) == 15
