@@ -56,9 +56,14 @@ once announced they are over — resolved, no resolution announced, no Ack butto
 listing them."""
 
 
-DISABLED_ALERTS: Final = ("mailbox_auth_disabled", "mailbox_disabled")
-"""The alerts of a disabled mailbox (refused logins; monitoring's auth or SMTP error rule), resolved when a person
-resumes it (`engine.mailboxes.resume_mailbox`)."""
+INBOX_UNREADABLE_DISABLED: Final = "inbox_unreadable_disabled"
+"""A disabled mailbox's inbox, still read for the answers to what it sent before it was disabled (`engine.inbox`),
+failed to be read (not its login: the connection, TLS, a timeout) twice in a row: raised once (a repeat only
+counts), resolved by a good read or when a person resumes the mailbox."""
+
+DISABLED_ALERTS: Final = ("mailbox_auth_disabled", "mailbox_disabled", INBOX_UNREADABLE_DISABLED)
+"""The alerts of a disabled mailbox (refused logins; monitoring's auth or SMTP error rule; its inbox not read),
+resolved when a person resumes it (`engine.mailboxes.resume_mailbox`)."""
 
 
 def inbox_unreachable_fingerprint(workspace_id: int, mailbox_id: int) -> str:

@@ -37,7 +37,13 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from engine.access import SYSTEM, Actor
-from engine.alerts import INBOX_UNREACHABLE, mailbox_auth_disabled, raise_alert, resolve_subjects
+from engine.alerts import (
+    INBOX_UNREACHABLE,
+    INBOX_UNREADABLE_DISABLED,
+    mailbox_auth_disabled,
+    raise_alert,
+    resolve_subjects,
+)
 from engine.clock import Clock, local_time
 from engine.crypto import Vault, VaultError
 from engine.leads.checks import mailbox_of
@@ -123,8 +129,16 @@ DISABLED_READ_FOR: Final = RETIRED_READ_FOR
 and bounces to that mail keep arriving, so its inbox is read this long after it was disabled — unread, a lead's
 reply was seen only once someone re-enabled it (a follow-up may have gone from elsewhere meanwhile) and its bounces
 were never counted. Not one whose IMAP login is refused (`imap_auth_failures`): that one is left alone, not
-logged in to every five minutes. Like a retired one, it raises nothing, answers no warmup mail (it sends nothing)
-and keeps on its card the error it was disabled for."""
+logged in to every five minutes. Like a retired one, it answers no warmup mail (it sends nothing) and keeps on its
+card the error it was disabled for. When its inbox cannot be read for another reason (the server refuses the
+connection, TLS fails, a timeout), the card says so apart (`Mailbox.read_error`, when, how many tries in a row), the
+tries back off (`late_read_due`), and a disabled one raises `LATE_READ_KIND` once."""
+LATE_READ_RETRY: Final = dt.timedelta(minutes=15)
+"""After a failed read of a disabled or retired mailbox's inbox the sweep waits this long before the next try, twice
+as long after each further failure in a row, up to `LATE_READ_RETRY_MAX`: not a connection every five minutes for
+thirty days to a server that is gone."""
+LATE_READ_RETRY_MAX: Final = dt.timedelta(hours=6)
+LATE_READ_KIND: Final = INBOX_UNREADABLE_DISABLED
 IMAP_AUTH_KEY: Final = f"error-imap-{ImapErrorKind.AUTH.value}"
 AUTO_REPLY_DELAY: Final = dt.timedelta(days=3)  # an out-of-office notice without a return date: wait this long
 _MAX_AUTO_REPLY_DAYS: Final = 30  # the most a workspace may set: longer, and the lead has likely moved on
@@ -232,6 +246,7 @@ class _Target:
     auto_reply_delay: dt.timedelta = AUTO_REPLY_DELAY  # the workspace's (`auto_reply_delay_days`)
     status_changed_at: dt.datetime | None = None
     imap_refused: bool = False  # its IMAP login was refused last time (`imap_auth_failures`)
+    read_failures: int = 0  # a disabled or retired mailbox's failed reads in a row (`Mailbox.read_failures`)
 
     def readable(self, now: dt.datetime) -> bool:
         """Whether the sync reads it (`readable`)."""
@@ -431,7 +446,7 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
     fields = (
         "id", "workspace_id", "domain_id", "address", "status", "imap_host", "imap_port", "imap_tls",
         "username", "auth_kind", "secret_enc", "created_at", "tls_ca_pem", "last_ok_at", "last_error",
-        "status_changed_at", "imap_auth_failures",
+        "status_changed_at", "imap_auth_failures", "read_failures",
     )  # fmt: skip
     rows = await Mailbox.filter(id__in=list(set(mailbox_ids))).values(*fields)
     states = await FolderState.filter(mailbox_id__in=[r["id"] for r in rows]).values(
@@ -466,6 +481,7 @@ async def _load_targets(mailbox_ids: Sequence[int]) -> dict[int, _Target]:
             auto_reply_delay=delays.get(r["workspace_id"], AUTO_REPLY_DELAY),
             status_changed_at=r["status_changed_at"],
             imap_refused=r["imap_auth_failures"] > 0,
+            read_failures=int(r["read_failures"]),
         )
         for r in rows
     }
@@ -1717,8 +1733,15 @@ async def _record_failure(
             **({} if _keeps_cause(target.last_error) else {"last_error": text, "last_error_at": now}),
         )
         return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail)
+    if late:  # not the login: the card keeps why it was disabled and says this apart; the tries back off
+        await Mailbox.filter(id=target.id).update(
+            read_error=text, read_error_at=now, read_failures=F("read_failures") + 1
+        )
+        if target.status is MailboxStatus.DISABLED and target.read_failures >= 1:  # twice in a row: raised once
+            await _late_read_alert(target, error, now, zones.get(target.workspace_id))
+        return SyncResult(target.id, target.address, SyncStatus.FAILED, error.key, detail=error.detail)
     if error.kind is not ImapErrorKind.AUTH:
-        # no failure count; no alert for a mailbox read for late answers (as above)
+        # no failure count
         await Mailbox.filter(id=target.id).update(last_error=text, last_error_at=now)
         if not late:
             await _check_unreachable(target, error, now, zones.get(target.workspace_id))
@@ -1796,6 +1819,44 @@ async def _check_unreachable(target: _Target, error: ImapError, now: dt.datetime
     )
 
 
+def late_read_due(failures: int, failed_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether the sweep tries again to read a disabled or retired mailbox whose last `failures` reads in a row
+    failed, the last at `failed_at`: `LATE_READ_RETRY`, doubled per further failure, up to `LATE_READ_RETRY_MAX`."""
+    if failures <= 0 or failed_at is None:
+        return True
+    return now - failed_at >= late_read_wait(failures)
+
+
+def late_read_wait(failures: int) -> dt.timedelta:
+    """How long the sweep waits after the `failures`-th failed read in a row of a disabled or retired mailbox."""
+    doublings = min(max(0, failures - 1), 16)
+    return min(LATE_READ_RETRY * (1 << doublings), LATE_READ_RETRY_MAX)
+
+
+async def _late_read_alert(target: _Target, error: ImapError, now: dt.datetime, zone: ZoneInfo | None) -> None:
+    """Raise (or count a repeat of) a disabled mailbox's `LATE_READ_KIND` alert: the error, the failed reads in a
+    row, the next try and when its reading for late answers ends."""
+    failures = int((await Mailbox.get(id=target.id).values("read_failures"))["read_failures"])
+    until = (target.status_changed_at or now) + DISABLED_READ_FOR
+    data = {
+        "mailbox": target.address,
+        "error": error.kind.value,
+        "detail": error.detail,
+        "failures": failures,
+        "next": local_time(now + late_read_wait(failures), zone),
+        "until": local_time(until, zone),
+    }
+    await raise_alert(
+        workspace_id=target.workspace_id,
+        kind=LATE_READ_KIND,
+        severity=Severity.WARNING,
+        subject=f"mailbox:{target.id}",
+        key="imap",
+        data=data,
+        now=now,
+    )
+
+
 async def _mark_ok(mailbox_ids: Sequence[int], clock: Clock) -> None:
     """One round of updates for every mailbox that was read: a good IMAP login proves the IMAP password, so IMAP's
     failure count restarts — never SMTP's, which it does not disprove (the sweep reads every five minutes: a wrong
@@ -1807,6 +1868,8 @@ async def _mark_ok(mailbox_ids: Sequence[int], clock: Clock) -> None:
     now = clock.now()
     ids = sorted(mailbox_ids)
     await resolve_subjects(UNREACHABLE_KIND, [f"mailbox:{i}" for i in ids], clock=clock)
+    await resolve_subjects(LATE_READ_KIND, [f"mailbox:{i}" for i in ids], clock=clock)
+    await Mailbox.filter(id__in=ids, read_failures__gt=0).update(read_failures=0, read_error="", read_error_at=None)
     await Mailbox.filter(id__in=ids).update(last_ok_at=now)
     await Mailbox.filter(id__in=ids, imap_auth_failures__gt=0).update(imap_auth_failures=0)
     not_disabled = Mailbox.filter(id__in=ids).exclude(status=MailboxStatus.DISABLED)
@@ -1824,6 +1887,11 @@ async def sweep_all(clock: Clock, vault: Vault, options: SyncOptions | None = No
     boxes = (
         await Mailbox.filter(Q(Q(status__not_in=list(_SKIPPED_STATUSES)), retired, disabled, join_type="OR"))
         .order_by("id")
-        .only("id")
+        .values_list("id", "status", "read_failures", "read_error_at")
     )
-    return await sweep(SYSTEM, [box.id for box in boxes], clock=clock, vault=vault, options=options)
+    due = [
+        box_id
+        for box_id, status, failures, failed_at in boxes
+        if status not in _SKIPPED_STATUSES or late_read_due(failures, failed_at, now)  # a late read backs off
+    ]
+    return await sweep(SYSTEM, due, clock=clock, vault=vault, options=options)

@@ -47,6 +47,7 @@ from engine.clock import Clock
 from engine.crypto import Vault, VaultError
 from engine.dns.names import to_ascii, to_unicode_address
 from engine.errors import Conflict, NotFound, UserError
+from engine.inbox import late_read_wait
 from engine.leads.columns import fold
 from engine.lifecycle import state_name, transition_mailbox
 from engine.mail import imap, smtp, tls
@@ -264,6 +265,19 @@ class MailboxDetails:
     check_error: str  # the server's words (or a code of ours: `mail-detail`) when the latest check failed
     check_key: str = ""  # what failed (`error-imap-connect`…): `engine.mail.problem_key` names it in words
     refused_today: tuple[tuple[str, int], ...] = ()  # why receivers refused us today: (BounceReason value, count)
+    late_read: LateRead | None = None  # a disabled or retired mailbox's inbox failing to be read (not its login)
+
+
+@dataclass(frozen=True, slots=True)
+class LateRead:
+    """Why the inbox of a mailbox that no longer sends, still read for the answers to what it sent, is not read:
+    what failed (`error-imap-…`) and the server's words, when last tried, the failures in a row, the next try."""
+
+    key: str
+    words: str
+    failed_at: dt.datetime
+    failures: int
+    next_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -863,7 +877,16 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
         check_error=check_error,
         check_key=check_key,
         refused_today=await _refusal_reasons(box.id, start, end),
+        late_read=_late_read(box),
     )
+
+
+def _late_read(box: Mailbox) -> LateRead | None:
+    if box.read_failures <= 0 or box.read_error_at is None:
+        return None
+    key, words = split_error(box.read_error)
+    next_at = box.read_error_at + late_read_wait(box.read_failures)
+    return LateRead(key, words, box.read_error_at, box.read_failures, next_at)
 
 
 _REASONS: Final = frozenset(r.value for r in BounceReason)
@@ -910,7 +933,7 @@ async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> Mailbox
             status=state_name("mailbox", box.status),
         )
     target = MailboxStatus.ACTIVE if box.graduated_at is not None else MailboxStatus.WARMING
-    extra: dict[str, Any] = dict(_NO_FAILURES)
+    extra: dict[str, Any] = {**_NO_FAILURES, "read_failures": 0, "read_error": "", "read_error_at": None}
     stopped = box.status_changed_at
     if target is MailboxStatus.WARMING and box.warmup_started_on is not None and stopped is not None:
         if box.warmup_paused_at is not None:  # its warmup stays paused: `/warmup_start` moves the start, from then

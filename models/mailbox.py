@@ -62,6 +62,12 @@ class Mailbox(Model):
     # nothing about the SMTP password (nor a message accepted about the IMAP one)
     smtp_auth_failures = fields.IntField(default=0, db_default=0)
     imap_auth_failures = fields.IntField(default=0, db_default=0)
+    # a disabled or retired mailbox's inbox, still read for late answers, failing for another reason than its login:
+    # the last such error (`key: words`), when, and how many reads failed in a row (the sweep backs off by it);
+    # apart from `last_error`, which keeps why it was disabled
+    read_error = fields.TextField(default="", db_default="")
+    read_error_at = fields.DatetimeField(null=True)
+    read_failures = fields.IntField(default=0, db_default=0)
     # monitoring's volume cut: the planners and the claim-time caps allow `health_factor` × the mailbox's cap (1 = no
     # cut); `health_reason` names the rule, and the factor climbs back gradually from `health_changed_at`
     health_factor = fields.FloatField(default=1.0, db_default=1.0)

@@ -166,6 +166,11 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
         error = _problem(ctx, d.check_key, d.check_error) if d.check_key else ""
         line = ctx.t(f"mailbox-check-{d.check.value}", when=when, error=error, failures=s.auth_failures)
         reply.add(f"{CHECK_MARK[d.check]} {line}", "text" if d.check is LoginState.OK else "error")
+    if d.late_read is not None:  # disabled or retired, read for late answers: why that read fails, apart
+        late = d.late_read
+        error = _problem(ctx, late.key, late.words)
+        when, upcoming = local_time(late.failed_at, zone), local_time(late.next_at, zone)
+        reply.add(ctx.t("mailbox-late-read", when=when, error=error, failures=late.failures, next=upcoming), "error")
     if d.own_ca:
         reply.add(ctx.t("mailbox-own-ca"))
     if d.plaintext:

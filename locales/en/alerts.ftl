@@ -79,5 +79,6 @@ alert-kind-volume_cut = volume cut
 alert-kind-mailbox_disabled = mailbox disabled
 alert-kind-engagement_drop = engagement drop
 alert-kind-inbox_unreachable = inbox not read
+alert-kind-inbox_unreadable_disabled = disabled mailbox's inbox not read
 alert-kind-smtp_unreachable = mail not going out
 alert-kind-chat_unreachable = chat unreachable

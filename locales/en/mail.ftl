@@ -151,6 +151,7 @@ alert-inbox-unreachable = The inbox of { $mailbox } { $read ->
         [never] has never been read (mailbox added { $since })
        *[other] has not been read since { $since }
     }: its IMAP server keeps failing ({ mail-detail }). Replies, bounces and unsubscribe requests to this mailbox go unnoticed, so its campaign emails are held until its inbox is read again (warmup goes on). Check the mailbox's IMAP settings and the server.
+alert-inbox-unreadable-disabled = { $mailbox } is disabled, but its inbox is still read for the answers to the mail it sent before (replies, bounces, unsubscribe requests) until { $until }, and its IMAP server cannot be reached ({ mail-detail }); failed tries in a row: { $failures }. Next try not before { $next }, then less and less often. Check the mailbox's IMAP settings and the server, or retire the mailbox.
 
 # failures in a few words: what a mailbox card, the list and the alerts name (`engine.mail.problem_key`)
 mail-problem-other = a mail server failure

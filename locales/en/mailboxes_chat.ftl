@@ -32,6 +32,7 @@ mailbox-check-never = Not checked yet: /mailbox_test tests the logins.
 mailbox-check-unchecked = Last check ({ $when }): could not check: { $error }
 mailbox-check-refused = Last check ({ $when }, failed logins in a row: { $failures }): { $error }
 mailbox-check-ok = Last check ({ $when }): the logins work.
+mailbox-late-read = Its inbox (still read for answers to the mail it sent before it stopped) cannot be read: last tried { $when } — { $error }; failed tries in a row: { $failures }. Next try not before { $next }, each one later than the last.
 mailbox-plaintext-warning = { $address }: the login goes over the network unencrypted ({ $protocols }: TLS mode "plain"); use starttls or ssl if the server offers it.
 mailbox-import-row-ref = Row { $line } ({ $address })
 mailbox-test-result = Login test: { $ok } fine, { $refused } refused, { $unchecked } could not be checked.

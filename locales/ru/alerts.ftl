@@ -75,5 +75,6 @@ alert-kind-volume_cut = объём снижен
 alert-kind-mailbox_disabled = ящик отключён
 alert-kind-engagement_drop = падение вовлечённости
 alert-kind-inbox_unreachable = входящие не читаются
+alert-kind-inbox_unreadable_disabled = входящие отключённого ящика не читаются
 alert-kind-smtp_unreachable = письма не уходят
 alert-kind-chat_unreachable = чат недоступен

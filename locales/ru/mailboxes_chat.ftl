@@ -29,6 +29,7 @@ mailbox-check-never = Ещё не проверялся: /mailbox_test прове
 mailbox-check-unchecked = Последняя проверка ({ $when }): проверить не удалось: { $error }
 mailbox-check-refused = Последняя проверка ({ $when }, неудачных входов подряд: { $failures }): { $error }
 mailbox-check-ok = Последняя проверка ({ $when }): вход работает.
+mailbox-late-read = Входящие (читаются ради ответов на письма, отправленные до остановки) не читаются: последняя попытка { $when } — { $error }; неудачных попыток подряд: { $failures }. Следующая — не раньше { $next }, каждая следующая реже.
 mailbox-plaintext-warning = { $address }: логин передаётся по сети без шифрования ({ $protocols }: режим TLS «plain»); выберите starttls или ssl, если сервер их поддерживает.
 mailbox-import-row-ref = Строка { $line } ({ $address })
 mailbox-test-result = Проверка входа: успешно { $ok }, отказано { $refused }, проверить не удалось { $unchecked }.

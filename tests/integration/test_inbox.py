@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import smtplib
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from email.message import EmailMessage
@@ -37,6 +38,7 @@ from engine.mail.imap import ImapConnect, MailFolders, imap_session
 from engine.mail.message import seeded_message_hex
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.tls import MailPolicy
+from engine.mailboxes import resume_mailbox, show_mailbox
 from engine.notify import render
 from engine.stats import EventRecord, SuppressionRecord, add_suppressions, counters, record_events
 from engine.warmup.marker import WarmupMarker
@@ -59,6 +61,7 @@ from models import (
     Workspace,
 )
 from models.enums import (
+    AlertStatus,
     EnrollmentState,
     EventKind,
     LeadVerdict,
@@ -1202,3 +1205,53 @@ async def test_a_hard_bounce_of_a_mailbox_stops_its_plus_tag_addresses_too(
     assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.BOUNCED
     assert (await Enrollment.get(id=alias.id)).state is EnrollmentState.BOUNCED
     assert (await OutboundMessage.get(id=planned.id)).status is MessageStatus.CANCELLED
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on: a connection to it is refused (a server that is gone)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_a_disabled_mailbox_whose_inbox_cannot_be_reached_says_so_on_its_card_backs_off_and_alerts_once(
+    mail: MailServer,
+) -> None:
+    """Before: a disabled mailbox whose IMAP server refused the connection was tried at every 5-minute sweep for 30
+    days, raised nothing, and its card showed the connection error in place of why it had been disabled. Now the
+    card keeps the cause and says apart when its inbox was last tried, why that failed and when the next try is;
+    the tries back off (15 min, doubling, up to 6 h); one alert is raised (repeats only count) and a person who
+    resumes the mailbox resolves it."""
+    ws = await workspace()
+    box = await mailbox(
+        mail, ws, ANNA, status=MailboxStatus.DISABLED, status_changed_at=NOW - dt.timedelta(hours=2),
+        auth_failures=3, smtp_auth_failures=3, last_error="smtp-auth-failed: 535", last_error_at=NOW,
+        imap_host="127.0.0.1", imap_port=_closed_port(),
+    )  # fmt: skip
+    tried = []
+    for minute in range(0, 120, 5):  # two hours of the 5-minute cron
+        results = await sweep_all(FrozenClock(NOW + dt.timedelta(minutes=minute)), VAULT, options(mail))
+        if box.id in {r.mailbox_id for r in results}:
+            tried.append(minute)
+    assert tried == [0, 15, 45, 105]
+
+    stored = await Mailbox.get(id=box.id)
+    assert (stored.last_error, stored.last_error_at) == ("smtp-auth-failed: 535", NOW)  # why it is disabled
+    assert stored.read_error.startswith("error-imap-connect") and stored.read_failures == 4
+    assert stored.read_error_at == NOW + dt.timedelta(minutes=105)
+    [alert] = await Alert.filter(kind="inbox_unreadable_disabled")
+    assert (alert.subject, alert.count, alert.data["failures"]) == (f"mailbox:{box.id}", 3, 4)
+    [note] = [n for n in await claim_due(FrozenClock(NOW + dt.timedelta(hours=2))) if n.kind == alert.kind]
+    text = render(note, "ru").plain_text()
+    assert "user1@alpha.test отключён" in text and "соединение отклонено" in text
+    assert [n for n in await claim_due(FrozenClock(NOW + dt.timedelta(hours=3))) if n.kind == alert.kind] == []
+
+    manager = Actor(person_id=None, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="ru")
+    card = await show_mailbox(manager, ANNA, clock=FrozenClock(NOW + dt.timedelta(hours=2)))
+    assert card.late_read is not None and card.check_key == "smtp-auth-failed"
+    assert (card.late_read.key, card.late_read.failures) == ("error-imap-connect", 4)
+    assert card.late_read.next_at == NOW + dt.timedelta(minutes=105 + 120)
+
+    await resume_mailbox(manager, ANNA, clock=FrozenClock(NOW + dt.timedelta(hours=3)))
+    assert (await Alert.get(id=alert.id)).status is AlertStatus.RESOLVED
+    assert (await Mailbox.get(id=box.id)).read_failures == 0

@@ -10,12 +10,13 @@ from arq import create_pool
 from arq.connections import RedisSettings
 
 from bot.runner import Runner
-from engine.clock import FrozenClock
+from engine.clock import FrozenClock, local_time
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from engine.inbox import SyncOptions
 from engine.reply import Attachment, Reply
 from engine.settings import Settings, load_settings
+from engine.stats import workspace_zone
 from jobs.worker import create_worker
 from models import Domain, FolderState, Mailbox, Workspace
 from models.enums import MailboxStatus, MailProvider, Platform, TlsMode
@@ -226,3 +227,27 @@ async def test_an_empty_filtered_list_is_not_told_to_import_mailboxes(runner: Ru
     typo = await say(runner, "/mailboxes domain=alpah.test")
     assert typo.plain_text() == EN("error-domain-not-found-manage", name="alpah.test")
     assert "u1@alpha.test" in (await say(runner, "/mailboxes domain=alpha.test status=active")).plain_text()
+
+
+async def test_the_card_of_a_disabled_mailbox_whose_inbox_fails_says_when_it_was_tried_why_and_when_next(
+    runner: Runner,
+) -> None:
+    """Before: the card of a disabled mailbox whose inbox could not be read said only why it had been disabled, or
+    (the read's error written over it) only the read's error: never both, nor when the read will be tried again."""
+    ws = await Workspace.get(slug="acme")
+    domain = await Domain.get(name="alpha.test")
+    await stored(ws, domain, "anna@alpha.test", MailboxStatus.DISABLED)
+    failed = NOW - dt.timedelta(minutes=30)
+    await Mailbox.filter(address="anna@alpha.test").update(
+        last_error="smtp-auth-failed: 535 5.7.8", last_error_at=NOW - dt.timedelta(days=1), auth_failures=3,
+        read_error="error-imap-connect: connection-refused", read_error_at=failed, read_failures=3,
+    )  # fmt: skip
+    card = (await say(runner, "/mailbox anna@alpha.test")).plain_text()
+    assert EN("mail-problem-smtp-auth-failed") in card  # why it is disabled, as before
+    zone = await workspace_zone(ws.id)
+    error = f"{EN('mail-problem-imap-connect')}: {EN('mail-detail', detail=EN('mail-text', text='connection-refused'))}"
+    expected = EN(
+        "mailbox-late-read", when=local_time(failed, zone), error=error, failures=3,
+        next=local_time(failed + dt.timedelta(hours=1), zone),  # 15 min, doubled twice: the third failure in a row
+    )  # fmt: skip
+    assert expected in card
