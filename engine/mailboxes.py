@@ -554,8 +554,12 @@ def _endpoint(values: Mapping[str, str], protocol: Literal["smtp", "imap"]) -> E
 # ------------------------------------------------------------------------------------------- import service
 
 
-_NO_FAILURES: Final = {"auth_failures": 0, "smtp_auth_failures": 0, "imap_auth_failures": 0}
-"""A login test passed, or a person resumed the mailbox: every count of refused logins starts again."""
+_NO_FAILURES: Final = {
+    "auth_failures": 0, "smtp_auth_failures": 0, "imap_auth_failures": 0,
+    "read_failures": 0, "read_error": "", "read_error_at": None,
+}  # fmt: skip
+"""A login test passed, or a person resumed the mailbox: every count of refused logins starts again, and so do the
+failed inbox reads of a disabled mailbox (the next sweep reads it, not the one after its back-off)."""
 
 
 async def import_mailboxes(
@@ -933,7 +937,7 @@ async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> Mailbox
             status=state_name("mailbox", box.status),
         )
     target = MailboxStatus.ACTIVE if box.graduated_at is not None else MailboxStatus.WARMING
-    extra: dict[str, Any] = {**_NO_FAILURES, "read_failures": 0, "read_error": "", "read_error_at": None}
+    extra: dict[str, Any] = dict(_NO_FAILURES)
     stopped = box.status_changed_at
     if target is MailboxStatus.WARMING and box.warmup_started_on is not None and stopped is not None:
         if box.warmup_paused_at is not None:  # its warmup stays paused: `/warmup_start` moves the start, from then
@@ -1040,7 +1044,9 @@ def _endpoints(box: Mailbox) -> tuple[Endpoint, Endpoint]:
 async def _remember(boxes: Sequence[Mailbox], results: Sequence[MailboxTest], now: dt.datetime) -> None:
     ids_ok = [b.id for b, r in zip(boxes, results, strict=True) if r.test.ok]
     if ids_ok:  # both logins worked: whatever failed before (SMTP's errors included) is disproved
-        await Mailbox.filter(id__in=ids_ok).update(last_ok_at=now, last_error="", last_error_at=None)
+        await Mailbox.filter(id__in=ids_ok).update(
+            last_ok_at=now, last_error="", last_error_at=None, read_failures=0, read_error="", read_error_at=None
+        )
     for box, result in zip(boxes, results, strict=True):
         if not result.test.ok:
             await Mailbox.filter(id=box.id).update(last_error=result.test.error_text()[:1000], last_error_at=now)

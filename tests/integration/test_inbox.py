@@ -38,7 +38,7 @@ from engine.mail.imap import ImapConnect, MailFolders, imap_session
 from engine.mail.message import seeded_message_hex
 from engine.mail.providers import Credentials, Endpoint
 from engine.mail.tls import MailPolicy
-from engine.mailboxes import resume_mailbox, show_mailbox
+from engine.mailboxes import check_mailboxes, resume_mailbox, show_mailbox
 from engine.notify import render
 from engine.stats import EventRecord, SuppressionRecord, add_suppressions, counters, record_events
 from engine.warmup.marker import WarmupMarker
@@ -1220,8 +1220,8 @@ async def test_a_disabled_mailbox_whose_inbox_cannot_be_reached_says_so_on_its_c
     """Before: a disabled mailbox whose IMAP server refused the connection was tried at every 5-minute sweep for 30
     days, raised nothing, and its card showed the connection error in place of why it had been disabled. Now the
     card keeps the cause and says apart when its inbox was last tried, why that failed and when the next try is;
-    the tries back off (15 min, doubling, up to 6 h); one alert is raised (repeats only count) and a person who
-    resumes the mailbox resolves it."""
+    the tries back off (15 min, doubling, up to 6 h); one alert is raised (repeats only count), a good read
+    resolves it, and a login test that works ends the back-off."""
     ws = await workspace()
     box = await mailbox(
         mail, ws, ANNA, status=MailboxStatus.DISABLED, status_changed_at=NOW - dt.timedelta(hours=2),
@@ -1251,6 +1251,18 @@ async def test_a_disabled_mailbox_whose_inbox_cannot_be_reached_says_so_on_its_c
     assert card.late_read is not None and card.check_key == "smtp-auth-failed"
     assert (card.late_read.key, card.late_read.failures) == ("error-imap-connect", 4)
     assert card.late_read.next_at == NOW + dt.timedelta(minutes=105 + 120)
+
+    # the server back (its port fixed), a login test that works clears the back-off: the next sweep reads it
+    await Mailbox.filter(id=box.id).update(imap_port=mail.ports.imap)
+    ports = [mail.ports.submission, mail.ports.imap]
+    policy = MailPolicy(ca_file=str(mail.cafile), allowed_ports=ports, allow_private_hosts=True)
+    tested = FrozenClock(NOW + dt.timedelta(hours=2))
+    [checked] = await check_mailboxes(manager, ANNA, clock=tested, vault=VAULT, policy=policy, timeout_s=10)
+    assert checked.test.ok
+    assert (await show_mailbox(manager, ANNA, clock=tested)).late_read is None
+    swept = await sweep_all(FrozenClock(NOW + dt.timedelta(hours=2, minutes=5)), VAULT, options(mail))
+    assert [r.status for r in swept if r.mailbox_id == box.id] == [SyncStatus.OK]
+    assert (await Alert.get(id=alert.id)).status is AlertStatus.RESOLVED  # read again: the alert is over
 
     await resume_mailbox(manager, ANNA, clock=FrozenClock(NOW + dt.timedelta(hours=3)))
     assert (await Alert.get(id=alert.id)).status is AlertStatus.RESOLVED
