@@ -370,7 +370,10 @@ class Composer:
                 "error-content-variant-not-found", step=row.step_position, variant=variant_letter(row.variant)
             )
         subject, body = step.variants[row.variant]
-        sender = await self._sender_name(row.mailbox_id) or step.sender_company
+        if row.sender_name is not None:  # read with the job's accounts: no query of its own a message
+            sender = clean_field(row.sender_name) or step.sender_company
+        else:
+            sender = await self._sender_name(row.mailbox_id) or step.sender_company
         if row.lead_id is None:  # a test send to a manager: sample values stand in for a lead
             fields = sample_fields(step.identity.locale, subject.placeholders | body.placeholders)
             fields |= {

@@ -41,6 +41,9 @@ class CampaignRow:
     recipient: str
     in_reply_to: str = ""  # the thread a follow-up answers; "" when it starts one (its mailbox was swapped in)
     lead: LeadData | None = None  # the lead's fields as the outbox read them; None: the composer reads them itself
+    # the sending mailbox's display name as the outbox read it with the job's accounts ("" without one); None: the
+    # composer reads it itself
+    sender_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

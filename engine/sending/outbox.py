@@ -1504,7 +1504,7 @@ class Outbox:
         composed: Composed | None = None
         try:
             if row.is_campaign and self.compose is not None:
-                composed = await self.compose(_campaign_row(row))
+                composed = await self.compose(_campaign_row(row, account))
             elif row.is_campaign and (row.kind is MessageKind.TEST or not row.body):  # never an empty message
                 raise UserError("error-campaign-not-composed")
             return self._build(account, row, composed), composed
@@ -2134,7 +2134,7 @@ def _day_start(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(local.date(), dt.time(), tzinfo=zone)
 
 
-def _campaign_row(row: Claimed) -> CampaignRow:
+def _campaign_row(row: Claimed, account: Account | None = None) -> CampaignRow:
     return CampaignRow(
         row_id=row.id,
         workspace_id=row.workspace_id,
@@ -2146,6 +2146,7 @@ def _campaign_row(row: Claimed) -> CampaignRow:
         recipient=row.recipient,
         in_reply_to=row.in_reply_to,
         lead=row.lead,
+        sender_name=(account.display_name or "") if account is not None else None,
     )
 
 
