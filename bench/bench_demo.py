@@ -36,6 +36,38 @@ in brackets): before 27.0 s, send 15.6 s (1.8–2.9) / after 24.6 s, send 11.9 s
 two statements remain (its claim, which also records the previous mailbox's messages, and the re-count of today's
 use once the claim committed) plus one per campaign row (its re-check): the default size still needs claims that
 take many mailboxes' rows in one statement, with one re-count for all of them.
+
+2026-12-05, where the CPU goes (py-spy on-CPU samples and cProfile, 300 mailboxes / 15 domains / 3 clients /
+2 weeks, 18,958 sends): no single hot spot is left in Python — the send lanes ~24 % of the samples (claims,
+re-checks, composing and building messages, the simulated world), the inbox sync ~17 % (parsing and classifying
+each warmup message's headers, its group commits), the charts ~9 % and imports ~5 % (fixed costs), the rest spread
+over monitoring, planning and asyncio itself. Socket writes to PostgreSQL are ~12 % of the samples: on a 2-core
+box each one wakes the server, which takes the CPU. PostgreSQL's own CPU for the run is about as large as the
+demo's (33 s of backends' CPU beside 30 s of this process at that size), so the server's work per statement
+matters as much as the number of statements. Two changes, with the same output for the same seed (summary and
+transcript identical at the CI and the medium size):
+
+- The count of rows in flight (`outbox._IN_FLIGHT`, and the campaign re-check's count) read the partial index on
+  `sending` with a bitmap scan and a sort, which never marks dead the entries of rows that left `sending`: each
+  claim and each campaign row's re-check visited every send since the last VACUUM (7,825 entries, 781 heap pages,
+  ~1 ms a statement at the end of the CI size; it grows with the run, and the shared server here has
+  autovacuum off, so it is never reset). A LIMIT the planner cannot see gets the ordered index scan, which kills
+  them (0.02 ms once killed). Medium size: PostgreSQL backends' CPU 33.1 -> 26.0 s; the re-check's summed latency
+  over the run 57.7 -> 31.1 s, all statements' 176 -> 125 s.
+- The composer no longer reads the sending mailbox's display name (a query per mailbox every 30 s of real time:
+  260 at the medium size): the outbox passes the one it read with the job's accounts.
+
+Back to back on a quieter box (load 2–4), before then after, the same start day and seed: CI size wall 25.2 ->
+22.0 s, send phase 9.6 -> 7.7 s, PostgreSQL CPU 11.4 -> 9.3 s, this process 17.4 -> 16.5 s; medium size wall
+57.9 -> 56.7 s, send 31.1 -> 28.1 s, PostgreSQL CPU 34.7 -> 30.0 s, this process 31.5 -> 35.1 s (noise: its
+Python work is the same or less). At load 3–4 the demo's own CPU and wall move by more than these gains from run
+to run; PostgreSQL's CPU and the statements' summed latency are the steadier measures of this change.
+
+What is left for the 180 s target, largest first: a campaign row's re-check is one statement per row (3,792 at
+the medium size, the largest summed latency left: 31 s over 16 lanes; a batch re-check must keep its "right before
+the bytes go out" guarantee); the claim statement (~2,000 at the medium size, ~19 ms each under load); the shared
+server's autovacuum is off, so the outbox's dead rows pile up for the whole run (the embedded PostgreSQL that
+`mailfleet demo` starts vacuums them).
 """
 
 from __future__ import annotations
