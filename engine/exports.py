@@ -83,6 +83,7 @@ class Export:
     filename: str
     content: bytes
     rows: int
+    subject: str = ""  # the campaign's name as it is stored (what a reply about the file names)
 
 
 async def _campaign(actor: Actor, name: str) -> Campaign:
@@ -155,7 +156,7 @@ async def campaign_results(actor: Actor, name: str) -> Export:
             _percent(unsubs, n, not_enough, actor.locale),
         ])  # fmt: skip
     writer.write(lines)
-    return Export(f"{_slug(campaign.name)}-results.csv", writer.getvalue(), writer.rows)
+    return Export(f"{_slug(campaign.name)}-results.csv", writer.getvalue(), writer.rows, campaign.name)
 
 
 _LEADS = """

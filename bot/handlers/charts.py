@@ -72,6 +72,8 @@ async def chart(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def export_campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The campaign's results per step and variant as a CSV file."""
     found = await exports.campaign_results(ctx.actor, args["name"])
+    if not found.rows:  # a header and nothing under it reads like a broken file: say there is nothing yet
+        return Reply().add(ctx.t("export-campaign-empty", name=found.subject))
     reply = Reply().add(ctx.t("export-campaign-ready", rows=found.rows))
     reply.files.append(Attachment(found.filename, found.content))
     return reply

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.runner import Runner
 from engine import exports
 from engine.access import Actor
 from engine.charts import data, render, service
@@ -323,3 +324,23 @@ async def test_a_lead_whose_mail_was_blocked_is_not_called_bounced() -> None:
     rows = rows_of((await exports.campaign_leads(reader(ws), "Весна")).content)
     assert rows[6][0] == "lead05@x.test" and rows[6][3] == "в работе" and rows[6][7] == "нет"
     assert rows[2][0] == "lead01@x.test" and rows[2][7] == "да"  # the hard bounce
+
+
+async def test_exporting_a_campaign_that_has_sent_nothing_says_so_instead_of_sending_an_empty_file() -> None:
+    """A header with no row under it read like a broken file: the reply says there is nothing yet, without one."""
+    ws = await space()
+    await Campaign.create(workspace=ws, name="Весна", status=CampaignStatus.DRAFT)
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    for lang, text in (("ru", "Кампания Весна ещё не отправила"), ("en", "Campaign Весна has not sent any email yet")):
+        who = runner.identity(Platform.TELEGRAM, "1", "Admin", lang)
+        await runner.run_line(who, "chat", f"/lang {lang}")
+        await runner.run_line(who, "chat", "/use acme")
+        reply = await runner.run_line(who, "chat", "/export_campaign весна")
+        assert reply.ok and text in reply.plain_text(), reply.plain_text()
+        assert reply.files == []
+
+    c = await campaign_with_results(await space("beta"))  # with sends: the file, as before
+    who = runner.identity(Platform.TELEGRAM, "1", "Admin", "en")
+    await runner.run_line(who, "chat", "/use beta")
+    reply = await runner.run_line(who, "chat", f"/export_campaign {c.name}")
+    assert [f.filename for f in reply.files] == ["Весна-results.csv"]
