@@ -116,12 +116,14 @@ _RESULTS = """
 SELECT m.step_position AS step, m.variant AS variant,
   count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'reply') AS replies,
   count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'bounce_hard') AS hard_bounces,
-  count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'unsubscribe') AS unsubscribes
+  count(DISTINCT e.message_id) FILTER (
+    WHERE e.kind = 'unsubscribe' AND coalesce(e.data ->> 'repeat', '') <> 'true') AS unsubscribes
 FROM outbound_message m LEFT JOIN event e ON e.message_id = m.id
 WHERE m.campaign_id = $1 AND m.kind = 'campaign' AND m.sent_at IS NOT NULL
 GROUP BY m.step_position, m.variant ORDER BY m.step_position, m.variant NULLS FIRST
 """
-# The join repeats a message per event: sends are counted apart.
+# The join repeats a message per event: sends are counted apart. A person's repeated opt-out (a reply "отпишите"
+# after the link: `engine.inbox.REPEAT_DATA`) is on record but counts once, at the message of the first, as /report.
 _SENT = """
 SELECT step_position AS step, variant, count(*) AS sent FROM outbound_message
 WHERE campaign_id = $1 AND kind = 'campaign' AND sent_at IS NOT NULL GROUP BY step_position, variant

@@ -85,6 +85,7 @@ from engine.mail.providers import PRESETS, SPAM, Credentials, Endpoint
 from engine.mail.tls import MailPolicy, client_context
 from engine.monitoring.service import auth_failure_limit
 from engine.stats import (
+    OPT_OUTS,
     EventRecord,
     SuppressionRecord,
     add_suppressions,
@@ -1633,6 +1634,7 @@ async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> lis
     them; the events are inserted, their counters are the caller's (the transaction's last statement). Returns
     the events."""
     now = clock.now()
+    events, counted = await _opt_outs_once([e for _, effects in planned for e in effects.events])
     suppressions = [s for _, effects in planned for s in effects.suppressions]
     await add_suppressions(suppressions, now=now)
     # a lead is marked gone in every workspace only by a bounce that suppresses everywhere (not a foreign one)
@@ -1665,9 +1667,50 @@ async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> lis
     await _delay(delays)
     await bounce_sent(bounced, reason="hard bounce received")
     await bounce_sent(blocked - bounced, reason="refused us")
-    events = [e for _, effects in planned for e in effects.events]
     await insert_events(events)
-    return events
+    return counted
+
+
+REPEAT_DATA: Final = "repeat"
+"""The key of an UNSUBSCRIBE event's data that marks a person who had opted out before (a link, then a reply
+"отпишите"; two replies): kept on record, counted once — reports count people who opted out, not their letters."""
+_OPTED_OUT = """
+SELECT DISTINCT v.workspace_id, v.value
+FROM unnest($1::int[], $2::text[]) AS v(workspace_id, value)
+JOIN suppression s ON s.value = v.value AND (s.workspace_id = v.workspace_id OR s.workspace_id IS NULL)
+WHERE s.reason = ANY($3::text[])
+"""
+
+
+async def _opt_outs_once(events: list[EventRecord]) -> tuple[list[EventRecord], list[EventRecord]]:
+    """(every event, with a repeated opt-out marked `REPEAT_DATA`; the events to count). An unsubscribe request
+    from a person already opted out in the workspace (by the link, by an earlier letter or a complaint: their
+    mailbox is suppressed as an opt-out), or a second one in the same read, is recorded but not counted again.
+    Run before this read's suppressions are added."""
+    keys: dict[int, tuple[int, str]] = {}
+    for n, event in enumerate(events):
+        address = normalize_email(str(event.data.get("address") or ""))
+        if event.kind is EventKind.UNSUBSCRIBE and address is not None:
+            keys[n] = (event.workspace_id, mailbox_of(address))
+    if not keys:
+        return events, events
+    wanted = sorted(set(keys.values()))
+    rows = await connections.get("default").execute_query_dict(
+        _OPTED_OUT, [[w for w, _ in wanted], [v for _, v in wanted], sorted(r.value for r in OPT_OUTS)]
+    )
+    seen = {(int(r["workspace_id"]), str(r["value"])) for r in rows}
+    marked: list[EventRecord] = []
+    counted: list[EventRecord] = []
+    for n, event in enumerate(events):
+        key = keys.get(n)
+        if key is not None and key in seen:
+            marked.append(dataclasses.replace(event, data={**event.data, REPEAT_DATA: True}))
+            continue
+        if key is not None:
+            seen.add(key)
+        marked.append(event)
+        counted.append(event)
+    return marked, counted
 
 
 _DELAY = """

@@ -344,3 +344,21 @@ async def test_exporting_a_campaign_that_has_sent_nothing_says_so_instead_of_sen
     await runner.run_line(who, "chat", "/use beta")
     reply = await runner.run_line(who, "chat", f"/export_campaign {c.name}")
     assert [f.filename for f in reply.files] == ["Весна-results.csv"]
+
+
+async def test_a_persons_repeated_opt_out_counts_once_in_the_results() -> None:
+    """A lead who unsubscribed by the link in one letter and then wrote "отпишите" in the thread of another (kept
+    on record, marked a repeat by the inbox): the second letter's step counted them again; it counts them once, at
+    the first, as /report does."""
+    ws = await space()
+    c = await campaign_with_results(ws)
+    later = await OutboundMessage.get(campaign_id=c.id, step_position=2, variant=0)
+    await Event.create(workspace=ws, kind=EventKind.UNSUBSCRIBE, mailbox_id=later.mailbox_id, campaign=c,
+                       lead_id=later.lead_id, message=later, occurred_at=NOW, data={"repeat": True})  # fmt: skip
+    rows = rows_of((await exports.campaign_results(reader(ws), "Весна")).content)
+    assert [(r[0], r[1], r[5]) for r in rows[1:]] == [
+        ("1", "A", "1"),
+        ("1", "B", "0"),
+        ("2", "A", "0"),
+        ("2", "B", "0"),
+    ]

@@ -13,12 +13,14 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aioimaplib
 import asyncpg
 import pytest
 from tortoise import connections
 
+from engine import tracking
 from engine.access import SYSTEM, Actor
 from engine.alerts import alert_key, claim_due
 from engine.clock import FrozenClock
@@ -554,6 +556,35 @@ async def test_unsubscribe_request_suppresses_in_the_workspace(mail: MailServer,
     suppression = await Suppression.get(value=LEAD)
     assert (suppression.workspace_id, suppression.reason) == (ws.id, SuppressionReason.UNSUBSCRIBE)
     assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.UNSUBSCRIBED
+
+
+async def test_a_person_who_unsubscribes_by_the_link_and_then_by_mail_counts_once(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """/report_campaign said "Unsubscribes: 4" beside the card's 2 unsubscribed leads: a reply "отпишите" after the
+    link (or a second such reply) counted the person again. Every request stays on record; the counters, which
+    reports read, count the person once — and a second person's two letters in one read once too."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    first = await enrolled(ws, LEAD, box)
+    second = await enrolled(ws, "user2@beta.test", box)
+    linked = await sent_message(box, to=LEAD, message_id="<s1@alpha.test>", enrollment=first)
+    await sent_message(box, to="user2@beta.test", message_id="<s2@alpha.test>", enrollment=second)
+    await OutboundMessage.all().update(campaign_id=first.campaign_id)
+    assert await tracking.unsubscribe(linked.id, clock, via="one-click")
+    for n in range(2):
+        for who, thread in ((LEAD, "<s1@alpha.test>"), ("user2@beta.test", "<s2@alpha.test>")):
+            await deliver(mail, message(who, ANNA, "Re: hi", "Отпишите меня, пожалуйста.\n", In_Reply_To=thread,
+                                        message_id=f"<r{n}.{who}>"))  # fmt: skip
+
+    await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert await Event.filter(kind=EventKind.UNSUBSCRIBE).count() == 5  # the link and four letters, on record
+    day = NOW.astimezone(ZoneInfo("Europe/Moscow")).date()
+    for scope, scope_id in ((StatScope.WORKSPACE, ws.id), (StatScope.CAMPAIGN, first.campaign_id),
+                            (StatScope.MAILBOX, box.id)):  # fmt: skip
+        assert (await counters(scope, scope_id, day))["unsubscribes"] == 2, scope
+    assert {e.state for e in await Enrollment.all()} == {EnrollmentState.UNSUBSCRIBED}
 
 
 async def test_warmup_mail_in_spam_is_moved_to_inbox_and_counted_once(mail: MailServer, clock: FrozenClock) -> None:
