@@ -20,7 +20,7 @@ report-numbers = Sent: { $sent }{ $warmup ->
     Replies: { $replies }
     Hard bounces: { $bounces }
     Blocks: { $blocks }
-    Unsubscribes: { $unsubscribes } · complaints: { $complaints }
+    Opted out in the period: { $unsubscribes } (each person once, those whose sequence had ended too) · complaints: { $complaints }
 report-placement = Warmup in inbox: { $placement }
 report-rate = { $percent } % ({ $part } of { $sample })
 report-rate-over = { $part } — more than the { $sample } { $sample ->

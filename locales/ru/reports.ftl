@@ -17,7 +17,7 @@ report-numbers = Отправлено: { $sent }{ $warmup ->
     Ответы: { $replies }
     Жёсткие отказы: { $bounces }
     Блокировки: { $blocks }
-    Отписки: { $unsubscribes } · жалобы: { $complaints }
+    Отписались за период: { $unsubscribes } (каждый человек один раз, и те, чья цепочка уже закончилась) · жалобы: { $complaints }
 report-placement = Прогрев во входящих: { $placement }
 report-rate = { $percent } % ({ $part } из { $sample })
 report-rate-over = { $part } — больше, чем { $sample } { $sample ->

@@ -119,6 +119,10 @@ async def test_numbers_of_a_workspace_campaign_domain_and_mailbox() -> None:
 
     body = "\n".join(text.body(EN, campaign))
     assert EN("report-not-measured") in body and "0 %" not in body.split("Replies")[0].split("Opens")[1]
+    # the card's "unsubscribed" is the leads whose sequence an opt-out stopped; the report says what it counts
+    assert "Opted out in the period: 3 (each person once, those whose sequence had ended too)" in body
+    ru = "\n".join(text.body(translator("ru"), campaign))
+    assert "Отписались за период: 3 (каждый человек один раз, и те, чья цепочка уже закончилась)" in ru
 
 
 async def test_a_mailbox_and_a_domain_report_measure_opens_over_the_sends_that_carried_a_pixel() -> None:
