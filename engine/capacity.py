@@ -18,7 +18,10 @@ The projection follows the planners' rules, day by day:
   (`idle_counts` says how many of each, so that such zeros are not read as a fleet still warming);
 * each domain's daily cap, then the workspace's (`settings["daily_cap"]`), holds every kind of mail: warmup first.
 
-Every day of the week counts (campaign send days narrow it further; that is the campaign's choice, not the fleet's).
+Campaigns send only on their days (`Campaign.weekdays`): the fleet's campaign capacity counts the days on which at
+least one running campaign of the workspace sends (`Fleet.campaign_days`, the union of their days); with none
+running, every day of the week counts, and /capacity says so. "Will 3,000 a week fit?" for campaigns that send on
+weekdays only is answered from five days, not seven.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ from engine.stats import workspace_zone
 from engine.warmup import graduation
 from engine.warmup.ramp import RampMark, base_target, maintenance_base, mark_of, warmup_day
 from engine.warmup.settings import WarmupSettings
-from models import Mailbox, Workspace
-from models.enums import DomainStatus, MailboxStatus, MailProvider, PoolRole
+from models import Campaign, Mailbox, Workspace
+from models.enums import CampaignStatus, DomainStatus, MailboxStatus, MailProvider, PoolRole
 
 MAILBOX_CAP_BOUNDS: Final = (30, 50)
 """Emails a mailbox a day, every kind (brief: a hard limit of 30–50 a day): what a new mailbox is planned with."""
@@ -104,6 +107,15 @@ class Fleet:
     domain_caps: dict[int, int]
     settings: WarmupSettings
     workspace_cap: int | None = None
+    campaign_days: frozenset[int] | None = None
+    """The weekdays (Monday 0 … Sunday 6) on which a running campaign sends; None: every day (none running)."""
+
+    def sends_campaigns_on(self, day: dt.date) -> bool:
+        return self.campaign_days is None or day.weekday() in self.campaign_days
+
+    @property
+    def days_a_week(self) -> int:
+        return 7 if self.campaign_days is None else max(1, len(self.campaign_days))
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +191,8 @@ def day_capacity(fleet: Fleet, day: dt.date) -> Day:
         senders += count
     if fleet.workspace_cap is not None:
         campaign_total = max(0, min(campaign_total, fleet.workspace_cap - warm_total))
+    if not fleet.sends_campaigns_on(day):  # no running campaign sends on this weekday: its warmup goes on
+        campaign_total = senders = 0
     return Day(day, campaign_total, warm_total, senders)
 
 
@@ -192,17 +206,19 @@ class Week:
 
 
 def project(fleet: Fleet, start: dt.date, weeks: int) -> tuple[Week, ...]:
-    """`weeks` weeks of 7 days from `start` (inclusive), each with its campaign capacity."""
+    """`weeks` weeks of 7 days from `start` (inclusive), each with its campaign capacity; a day's lowest and
+    highest are of the days campaigns send (`Fleet.campaign_days`: a weekend no campaign sends on is no 0 a day)."""
     found = []
     for week in range(weeks):
         days = [day_capacity(fleet, start + dt.timedelta(days=7 * week + n)) for n in range(7)]
+        sending = [d.campaign for d in days if fleet.sends_campaigns_on(d.day)] or [0]
         found.append(
             Week(
                 start=days[0].day,
                 end=days[-1].day,
                 campaign=sum(d.campaign for d in days),
-                lowest_day=min(d.campaign for d in days),
-                highest_day=max(d.campaign for d in days),
+                lowest_day=min(sending),
+                highest_day=max(sending),
             )
         )
     return tuple(found)
@@ -318,7 +334,9 @@ def assess(fleet: Fleet, *, emails: int, weeks: int, start: dt.date) -> Assessme
         (start + dt.timedelta(days=7 * k) for k in range(1, WAIT_WEEKS + 1) if sum(ahead[k : k + weeks]) >= emails),
         None,
     )
-    addition = what_it_takes(fleet, shortfall=emails - available, window_days=7 * weeks, start=start)
+    # the shortfall is spread over the days campaigns send, not over weekends none of them sends on
+    window = fleet.days_a_week * weeks
+    addition = what_it_takes(fleet, shortfall=emails - available, window_days=window, start=start)
     return Assessment(emails, weeks, start, available, False, later, addition)
 
 
@@ -335,6 +353,7 @@ class Capacity:
     mailboxes: int
     senders_today: int
     assessment: Assessment | None
+    campaign_days: frozenset[int] | None = None  # the days counted (`Fleet.campaign_days`); None: every day
     reserve_warm: bool = False  # the reserve could send `reserve_per_day` today: nothing left to warm or unlock
     idle: tuple[tuple[str, int], ...] = ()  # the fleet's mailboxes sending nothing today, by cause (`idle_counts`)
     campaigns_from: dt.date | None = None  # the first graduation ahead (`first_campaign_day`): zeros of warming
@@ -409,8 +428,15 @@ async def load_fleet(workspace_id: int) -> tuple[Fleet, Fleet]:
         box = _box(row, zone, factors)
         (reserve if row["domain__pool_role"] == PoolRole.RESERVE else sending).append(box)
     cap = _parse_cap((space.settings or {}).get("daily_cap"))
+    masks = await Campaign.filter(workspace_id=workspace_id, status=CampaignStatus.RUNNING).values_list(
+        "weekdays", flat=True
+    )
+    union = 0
+    for mask in masks:
+        union |= int(str(mask))
+    days = frozenset(d for d in range(7) if union & (1 << d)) if union else None
     return (
-        Fleet(tuple(sending), caps, settings, cap),
+        Fleet(tuple(sending), caps, settings, cap, days),
         Fleet(tuple(reserve), caps, settings, None),
     )
 
@@ -443,4 +469,5 @@ def _project(fleet: Fleet, reserve: Fleet, today: dt.date, emails: int | None, w
         assessment=assess(fleet, emails=emails, weeks=weeks, start=start) if emails is not None else None,
         idle=idle_counts(fleet, today),
         campaigns_from=first_campaign_day(fleet, today),
+        campaign_days=fleet.campaign_days,
     )

@@ -74,6 +74,15 @@ def _week(ctx: Ctx, n: int, w: cap.Week) -> str:
     )  # fmt: skip
 
 
+def _days(ctx: Ctx, found: cap.Capacity) -> str:
+    """Which days the figures count: a week of campaigns that send on weekdays only is five days, not seven."""
+    if found.campaign_days is None:
+        return ctx.t("capacity-days-all")
+    names = ctx.t("campaign-weekdays-short").split(",")
+    days = ",".join(names[d] if len(names) == 7 else str(d + 1) for d in sorted(found.campaign_days))
+    return ctx.t("capacity-days", days=days, count=len(found.campaign_days))
+
+
 def _idle(ctx: Ctx, found: cap.Capacity) -> str:
     """How many mailboxes send nothing today and why, then what brings each kind back."""
     causes = ", ".join(ctx.t(f"capacity-idle-{cause}", count=n) for cause, n in found.idle)
@@ -101,7 +110,9 @@ async def capacity_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
             ctx.t("capacity-today", emails=today.campaign, senders=today.senders, mailboxes=found.mailboxes,
                   warmup=today.warmup)
         )  # fmt: skip
-        reply.add("\n".join(_week(ctx, n, w) for n, w in enumerate(found.weeks, 1)))
+        if found.campaign_days is not None and today.day.weekday() not in found.campaign_days:
+            reply.add(ctx.t("capacity-today-off"))  # the 0 above is the campaigns' day off, not the fleet's
+        reply.add("\n".join([*(_week(ctx, n, w) for n, w in enumerate(found.weeks, 1)), _days(ctx, found)]))
         if found.idle:  # zeros of mailboxes that send nothing are not zeros of a fleet still warming
             reply.add(_idle(ctx, found))
         if found.campaigns_from is not None and not today.campaign:

@@ -14,8 +14,8 @@ from engine.access import SYSTEM, Actor
 from engine.clock import FrozenClock
 from engine.errors import Forbidden, UserError
 from engine.i18n import translator
-from models import AgencySetting, AuditLog, Domain, Mailbox, Membership, Person, Workspace
-from models.enums import DomainStatus, MailboxStatus, MailProvider, Platform, PoolRole, Role, TlsMode
+from models import AgencySetting, AuditLog, Campaign, Domain, Mailbox, Membership, Person, Workspace
+from models.enums import CampaignStatus, DomainStatus, MailboxStatus, MailProvider, Platform, PoolRole, Role, TlsMode
 
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
@@ -225,3 +225,29 @@ async def test_capacity_of_a_fleet_that_sends_nothing_says_why_and_tells_it_from
         await Mailbox.filter(address=f"box{n}@a1.test").update(status=status, cooldown_until=NOW + dt.timedelta(days=2))
     found = await capacity.capacity(manager, CLOCK)
     assert found.idle == (("paused", 1), ("cooldown", 1))
+
+
+async def test_capacity_counts_the_days_the_running_campaigns_send_and_says_which() -> None:
+    """Every running campaign sends Mon–Fri: /capacity said "Week 1: 7 × the day" and 3,000 a week "fit" in
+    weekends no campaign sends on. The week now counts the days of the running campaigns (a paused one's do not
+    count), and the reply names them; with none running it says every day is counted."""
+    acme, _ = await _inventory()
+    manager = await _member(acme, "m1", Role.MANAGER)
+    everyday = await capacity.capacity(manager, CLOCK, emails=700, weeks=1)
+    assert everyday.campaign_days is None and everyday.assessment is not None and everyday.assessment.fits
+    window = {"window_start": dt.time(9, tzinfo=dt.UTC), "window_end": dt.time(18, tzinfo=dt.UTC)}
+    await Campaign.create(workspace=acme, name="q1", status=CampaignStatus.RUNNING, weekdays=0b0011111, **window)
+    await Campaign.create(workspace=acme, name="q2", status=CampaignStatus.PAUSED, weekdays=0b1100000, **window)
+
+    found = await capacity.capacity(manager, CLOCK, emails=700, weeks=1)
+
+    assert found.campaign_days == frozenset(range(5))
+    [week] = found.weeks  # Thursday to Wednesday: Saturday and Sunday send no campaign
+    assert week.campaign == 76 * 5 + 10 * 4 + 32 * 4  # the cooling mailbox is back from Friday
+    assert found.assessment is not None and not found.assessment.fits
+    runner = Runner(CLOCK, admins={TG: {"1"}})
+    for locale, days in (("ru", "пн,вт,ср,чт,пт"), ("en", "Mon,Tue,Wed,Thu,Fri")):
+        me = runner.identity(TG, "1", "admin", locale)
+        await runner.run_line(me, "c1", "/use acme")
+        said = (await runner.run_line(me, "c1", "/capacity")).plain_text()
+        assert translator(locale)("capacity-days", days=days, count=5) in said, said

@@ -133,3 +133,22 @@ def test_weeks_after_the_fleet_settles_repeat_and_match_the_full_projection() ->
     assert settles_on(f) == MON + dt.timedelta(days=42 + 21)  # the latest starter (today): its last unlock step
     assert weekly(f, MON, 20) == [w.campaign for w in project(f, MON, 20)]
     assert len(set(weekly(f, MON, 20)[-5:])) == 1
+
+
+def test_a_week_counts_only_the_days_the_running_campaigns_send() -> None:
+    """/capacity said "Week 1: 840 (120 a day)" for campaigns that send Mon–Fri: 7 × the day. A weekday-only
+    week is 5 days; the warmup goes on at the weekend; what a client's volume lacks is spread over send days."""
+    every = fleet([graduated(n, 1) for n in range(3)])
+    weekdays = dataclasses.replace(every, campaign_days=frozenset(range(5)))
+    sat = MON + dt.timedelta(days=5)
+    assert day_capacity(every, sat).campaign == 96
+    assert (day_capacity(weekdays, sat).campaign, day_capacity(weekdays, sat).warmup) == (0, 24)
+    [week] = project(weekdays, MON, 1)
+    assert (week.campaign, week.lowest_day, week.highest_day) == (96 * 5, 96, 96)  # not "0–96 a day"
+    assert project(every, MON, 1)[0].campaign == 96 * 7
+    short = assess(weekdays, emails=3000, weeks=1, start=MON)
+    assert (short.fits, short.available) == (False, 480)
+    assert short.addition is not None and short.addition.per_day == -(-(3000 - 480) // 5)
+    assert (
+        assess(every, emails=600, weeks=1, start=MON).fits and not assess(weekdays, emails=600, weeks=1, start=MON).fits
+    )
