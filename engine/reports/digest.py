@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Final
 
 from redis.asyncio import Redis
+from tortoise.expressions import Q
 
 from engine.alert_names import subject_names
 from engine.clock import Clock
@@ -152,11 +153,14 @@ async def weekly(space: Workspace, week: Period) -> Notification:
 
 
 async def _campaign_lines(t: Translator, space: Workspace, week: Period, least: Minimums) -> list[str]:
-    """A title and a line for each campaign that sent in `week` (by name, at most `CAMPAIGNS_SHOWN`): its sends,
-    replies, hard bounces (judged from the rules' minimum) and unsubscribes; nothing when none sent."""
+    """A title and a line for each campaign that sent in `week` or heard back in it (by name, at most
+    `CAMPAIGNS_SHOWN`): its sends, replies, hard bounces (judged from the rules' minimum) and unsubscribes; nothing
+    when none did. A campaign that finished sending the week before still gets its late replies and opt-outs
+    named — the workspace's totals above count them, and the lines must add up to them."""
+    heard = Q(sent__gt=0) | Q(replies__gt=0) | Q(bounces_hard__gt=0) | Q(unsubscribes__gt=0) | Q(complaints__gt=0)
     ids = (
         await DailyStat.filter(
-            workspace_id=space.id, scope=StatScope.CAMPAIGN, day__gte=week.start, day__lte=week.end, sent__gt=0
+            heard, workspace_id=space.id, scope=StatScope.CAMPAIGN, day__gte=week.start, day__lte=week.end
         )
         .distinct()
         .values_list("scope_id", flat=True)
@@ -167,6 +171,17 @@ async def _campaign_lines(t: Translator, space: Workspace, week: Period, least: 
         s = await summary(
             space.id, week.start, week.end, scope=StatScope.CAMPAIGN, scope_id=campaign.id, minimums=least
         )
+        if not s.counts.sent:  # late answers to the mail of earlier weeks: counts, not a rate of no sends
+            lines.append(
+                t(
+                    "report-campaign-line-late",
+                    name=shorten(campaign.name, text.SUBJECT_MAX_CHARS),
+                    replies=s.counts.replies,
+                    bounces=s.counts.bounces_hard,
+                    unsubscribes=s.counts.unsubscribes,
+                )
+            )
+            continue
         lines.append(
             t(
                 "report-campaign-line",

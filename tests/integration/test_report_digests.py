@@ -258,6 +258,31 @@ async def test_the_weekly_report_is_written_for_the_client_and_the_digest_for_th
     assert "burned.test" in day and EN("report-alerts-title", count=1) in day  # the managers still read them
 
 
+async def test_the_weekly_campaign_lines_add_up_to_the_workspaces_replies_and_unsubscribes() -> None:
+    """A campaign that finished sending the week before got 2 replies and an opt-out this week: the client's
+    report counted them in the workspace ("Replies 5") but named only the campaigns that sent, whose lines added
+    up to 3. The quiet campaign gets a line with its late answers now (ru, en)."""
+    acme = await Workspace.create(slug="acme", name="ACME", timezone="Europe/Moscow", locale="en")
+    spring = await Campaign.create(workspace=acme, name="Spring", window_start=dt.time(9), window_end=dt.time(18))
+    done = await Campaign.create(workspace=acme, name="Done", window_start=dt.time(9), window_end=dt.time(18))
+    await upsert_daily_stats(
+        [
+            StatRow(acme.id, StatScope.WORKSPACE, acme.id, SUNDAY, {"sent": 60, "replies": 5, "unsubscribes": 1}),
+            StatRow(acme.id, StatScope.CAMPAIGN, spring.id, SUNDAY, {"sent": 60, "replies": 3}),
+            StatRow(acme.id, StatScope.CAMPAIGN, done.id, SUNDAY, {"replies": 2, "unsubscribes": 1}),
+        ]
+    )
+    week = previous_week(SUNDAY + dt.timedelta(days=1))
+    body = (await weekly(acme, week)).params["body"]
+    assert EN("report-campaigns-title", count=2) in body, body
+    assert (
+        "• Done: sent nothing in the week; answers to earlier mail: replies 2 · hard bounces 0 · unsubscribes 1" in body
+    )
+    await Workspace.filter(id=acme.id).update(locale="ru")
+    ru = (await weekly(await Workspace.get(id=acme.id), week)).params["body"]
+    assert "• Done: за неделю не отправляла; ответы на прежние письма: ответы 2 · жёсткие отказы 0 · отписки 1" in ru
+
+
 async def test_a_clients_chat_gets_the_weekly_report_only(redis: Redis) -> None:
     """An agency bound its client's chat for reports, and every morning the client read the managers' digest
     (mailboxes in cooldown, monitoring's actions, approvals waiting). A chat bound `client` gets the weekly client
