@@ -133,7 +133,7 @@ campaign-warn-empty-field = { $leads } { $leads ->
    *[other] leads leave
 } { $field } empty: nothing will stand in its place in their letters. Fill it in the CSV or give a fallback: { $example }
 campaign-title = { $name } — { $status }, steps: { $steps }
-campaign-progress = Leads: { $enrolled } ({ $states }) — where each stands now: one who opted out after the sequence ended or after replying stays “completed” or “replied” (/report_campaign counts every opt-out)
+campaign-progress = Leads: { $enrolled } ({ $states }) — where each stands now: one who replied or opted out after the sequence ended stays “completed”, one who opted out after replying stays “replied” (/report_campaign counts every reply and opt-out)
 campaign-sent = Sent today: { $today }, in total: { $total }; planned: { $pending }; next: { $next }
 campaign-waiting = Waiting for their next email: { $steps }
 campaign-waiting-step = step { $step } — { $count }

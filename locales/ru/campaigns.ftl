@@ -119,7 +119,7 @@ campaign-warn-empty-field = у { $leads } { $leads ->
    *[other] лидов
 } пустое поле { $field }: в их письмах на его месте ничего не будет. Заполните его в CSV или задайте запасное значение: { $example }
 campaign-title = { $name } — { $status }, шагов: { $steps }
-campaign-progress = Лидов: { $enrolled } ({ $states }) — где каждый сейчас: отписавшийся после конца цепочки или после ответа остаётся в «завершили» или «ответили» (все отписки — в /report_campaign)
+campaign-progress = Лидов: { $enrolled } ({ $states }) — где каждый сейчас: ответивший или отписавшийся после конца цепочки остаётся в «завершили», отписавшийся после ответа — в «ответили» (все ответы и отписки — в /report_campaign)
 campaign-sent = Отправлено сегодня: { $today }, всего: { $total }; в плане: { $pending }; следующее: { $next }
 campaign-waiting = Ждут следующего письма: { $steps }
 campaign-waiting-step = шаг { $step } — { $count }

@@ -151,7 +151,7 @@ async def test_telegram_campaign_from_creation_to_a_confirmed_start_a_pause_and_
     assert len(status) < MESSAGE_LIMIT
     assert EN("campaign-title", name="q1", status=EN("state-campaign-paused"), steps=2) in status
     assert "Leads: 12 (active: 12," in status and "window 10:00-17:00" in status
-    assert "stopped: 0) — where each stands now: one who opted out after the sequence ended" in status  # not /report's
+    assert "stopped: 0) — where each stands now: one who replied or opted out after the sequence ended" in status
     assert EN("campaign-waiting", steps=EN("campaign-waiting-step", step=1, count=12)) in status
     assert re.search(r"; next: \d{4}-\d\d-\d\d 10:00 UTC", status)  # the window's next opening, its zone named
     listing = await ask(anna, "/campaigns")
