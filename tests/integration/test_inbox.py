@@ -569,7 +569,7 @@ async def test_a_person_who_unsubscribes_by_the_link_and_then_by_mail_counts_onc
     first = await enrolled(ws, LEAD, box)
     second = await enrolled(ws, "user2@beta.test", box)
     linked = await sent_message(box, to=LEAD, message_id="<s1@alpha.test>", enrollment=first)
-    await sent_message(box, to="user2@beta.test", message_id="<s2@alpha.test>", enrollment=second)
+    mailed = await sent_message(box, to="user2@beta.test", message_id="<s2@alpha.test>", enrollment=second)
     await OutboundMessage.all().update(campaign_id=first.campaign_id)
     assert await tracking.unsubscribe(linked.id, clock, via="one-click")
     for n in range(2):
@@ -585,6 +585,8 @@ async def test_a_person_who_unsubscribes_by_the_link_and_then_by_mail_counts_onc
                             (StatScope.MAILBOX, box.id)):  # fmt: skip
         assert (await counters(scope, scope_id, day))["unsubscribes"] == 2, scope
     assert {e.state for e in await Enrollment.all()} == {EnrollmentState.UNSUBSCRIBED}
+    assert not await tracking.unsubscribe(mailed.id, clock, via="one-click")  # the link after the letters: no more
+    assert (await counters(StatScope.CAMPAIGN, first.campaign_id, day))["unsubscribes"] == 2
 
 
 async def test_warmup_mail_in_spam_is_moved_to_inbox_and_counted_once(mail: MailServer, clock: FrozenClock) -> None:
