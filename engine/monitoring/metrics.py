@@ -224,7 +224,8 @@ async def daily_rows(
     return found
 
 
-# pixel_sent: the sends whose SENT event says they carried an open pixel (`engine.stats.PIXEL_DATA`)
+# pixel_sent: the sends whose SENT event says they carried an open pixel (`engine.stats.PIXEL_DATA`); a person's
+# repeated opt-out (`engine.inbox.REPEAT_DATA`: "отпишите" after the link, in another letter's thread) counts once
 _LAST_SENDS = """
 WITH last AS (
   SELECT m.id, m.kind FROM outbound_message m
@@ -240,7 +241,8 @@ SELECT (SELECT count(*) FROM last) AS sent,
        count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'bounce_soft') AS bounces_soft,
        count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'bounce_block') AS bounces_block,
        count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'complaint') AS complaints,
-       count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'unsubscribe') AS unsubscribes,
+       count(DISTINCT e.message_id) FILTER (
+           WHERE e.kind = 'unsubscribe' AND coalesce(e.data ->> 'repeat', '') <> 'true') AS unsubscribes,
        count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'warmup_inbox') AS warmup_inbox,
        count(DISTINCT e.message_id) FILTER (WHERE e.kind = 'warmup_spam') AS warmup_spam
 FROM event e WHERE e.message_id IN (SELECT id FROM last)

@@ -4,6 +4,7 @@ one step per clean day, repeated failures disable, an error spike pauses the wor
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from zoneinfo import ZoneInfo
@@ -362,10 +363,13 @@ async def test_the_last_100_sends_window_counts_each_message_once_and_opens_only
     records += [event(EventKind.BOUNCE_HARD, m) for m in recent[:2]]
     records += [event(EventKind.OPEN, m) for m in recent[1:11:2] for _ in range(3)]  # 5 messages opened 3 times
     records += [event(EventKind.REPLY, recent[-1])]
+    records += [event(EventKind.UNSUBSCRIBE, recent[-3])]  # by the link, then "отпишите" in another thread
+    records += [dataclasses.replace(event(EventKind.UNSUBSCRIBE, recent[-5]), data={"repeat": True})]
     await record_events(records, zones={ws.id: MOSCOW})
 
     counts = await metrics.last_sends(box.id)
     assert (counts.sent, counts.bounces_hard, counts.replies, counts.opens) == (100, 2, 1, 5)
+    assert counts.unsubscribes == 1  # the person once, as /report counts them
     assert counts.measured_sent == 50  # only the HTML campaign's half carried a pixel
     m = metrics.compute(counts, metrics.Window.LAST100)
     assert m.open_rate.value == 0.1 and m.hard_bounce_rate.value == 0.02
