@@ -37,6 +37,9 @@ from models.enums import AlertStatus, ApprovalKind, ApprovalStatus, ChatPurpose,
 log = get_logger(__name__)
 RESOLUTION_MARK: Final = "_resolution_announced"
 """Set in a resolved alert's `data` when its resolution was claimed for announcement (no column for it)."""
+RESOLUTION_SAYS: Final = "_resolution_says"
+"""Set in a resolved alert's `data` by whatever resolved it for a reason of its own (not "no longer seen"): the
+catalog key its announced resolution reads (`resolve_saying`)."""
 RESOLUTION_NEWS_FOR: Final = dt.timedelta(hours=24)
 """A resolution older than this is not news: it is never announced (rows resolved before this code, a long
 outage of every worker)."""
@@ -200,6 +203,66 @@ async def resolve_subjects(kind: str, subjects: Sequence[str], *, clock: Clock) 
     if count:
         log.info("alerts resolved", kind=kind, count=count)
     return int(count)
+
+
+async def resolve_saying(kinds: Sequence[str], subjects: Sequence[str], says: str, *, clock: Clock) -> int:
+    """Resolve the open and acked alerts of `kinds` on any of `subjects` (whatever their workspace) for a reason the
+    chats are told in the words of `says` (a catalog key, filled like `alert-resolved`) rather than "no longer
+    seen": the condition did not clear, it stopped mattering (a disabled mailbox's inbox no longer read). The
+    number resolved."""
+    if not kinds or not subjects:
+        return 0
+    sql = (
+        "UPDATE alert SET status = 'resolved', resolved_at = $3, data = data || jsonb_build_object($4::text, $5::text) "
+        "WHERE kind = ANY($1::text[]) AND subject = ANY($2::text[]) AND status <> 'resolved'"
+    )
+    count, _ = await Alert._meta.db.execute_query(
+        sql, [list(kinds), list(subjects), clock.now(), RESOLUTION_SAYS, says]
+    )
+    if count:
+        log.info("alerts resolved", kinds=list(kinds), says=says, count=count)
+    return int(count)
+
+
+async def hand_over(
+    old_fingerprint: str,
+    *,
+    kind: str,
+    severity: Severity,
+    key: str,
+    data: Mapping[str, Any],
+    now: dt.datetime,
+) -> bool:
+    """Turn the unresolved alert of `old_fingerprint` into one of `kind` on the same subject and workspace, in place:
+    the same problem seen anew (an unreachable inbox whose mailbox has since been disabled), so the chats that heard
+    of it do not hear of it again as a new alert, and hear of its end once. Its count, first sighting, ack and
+    announcement are kept. False when there is no such alert, or when one of `kind` is already unresolved there (then
+    the old one is settled, unannounced: the other one speaks for both)."""
+    rows = await Alert._meta.db.execute_query_dict(
+        "SELECT id, workspace_id, subject FROM alert WHERE fingerprint = $1 AND status <> 'resolved'",
+        [old_fingerprint],
+    )
+    if not rows:
+        return False
+    row = rows[0]
+    fingerprint = alert_fingerprint(kind, row["subject"], key, row["workspace_id"])
+    if isinstance(data.get("mailbox"), str):
+        data = {**data, "mailbox": to_unicode_address(data["mailbox"])}
+    if await Alert.filter(fingerprint=fingerprint).exclude(status=AlertStatus.RESOLVED).exists():
+        await Alert._meta.db.execute_query(
+            "UPDATE alert SET status = 'resolved', resolved_at = $2, data = data || jsonb_build_object($3::text, "
+            "$4::text) WHERE id = $1 AND status <> 'resolved'",
+            [row["id"], now, RESOLUTION_MARK, now.isoformat()],
+        )
+        return False
+    count, _ = await Alert._meta.db.execute_query(
+        "UPDATE alert SET kind = $2, severity = $3, fingerprint = $4, data = $5::jsonb, count = count + 1, "
+        "last_seen = $6 WHERE id = $1 AND status <> 'resolved'",
+        [row["id"], kind, severity.value, fingerprint, json.dumps(data, ensure_ascii=False), now],
+    )
+    if count:
+        log.info("alert handed over", id=row["id"], kind=kind)
+    return bool(count)
 
 
 async def settle_subjects(subjects: Sequence[str], *, workspace_id: int, clock: Clock) -> int:
@@ -377,6 +440,15 @@ _RESOLVED_BY_A_PERSON: Final[Mapping[str, str]] = {"sending_paused": "alert-reso
 longer seen" (the workspace's sending pause ends only when a manager resumes it)."""
 
 
+def _resolution_says(row: Mapping[str, Any]) -> str:
+    data = row.get("data")
+    data = json.loads(data) if isinstance(data, str) else dict(data or {})
+    says = data.get(RESOLUTION_SAYS)
+    if isinstance(says, str) and says.startswith("alert-resolved-"):
+        return says
+    return _RESOLVED_BY_A_PERSON.get(row["kind"], "alert-resolved")
+
+
 async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]:
     """The resolutions of alerts some chat heard of, each claimed once (a conditional update of a mark in
     `data`: several workers never announce one twice)."""
@@ -384,7 +456,7 @@ async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]
         "UPDATE alert SET data = data || jsonb_build_object($1::text, $2::text) WHERE id IN ("
         "SELECT id FROM alert WHERE status = 'resolved' AND notified_at IS NOT NULL AND NOT (data ? $1) "
         "AND resolved_at > $4 ORDER BY resolved_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
-        "RETURNING id, workspace_id, kind, subject, severity, count"
+        "RETURNING id, workspace_id, kind, subject, severity, count, data"
     )
     params = [RESOLUTION_MARK, now.isoformat(), limit, now - RESOLUTION_NEWS_FOR]
     rows = await Alert._meta.db.execute_query_dict(sql, params)
@@ -395,7 +467,7 @@ async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]
             r["workspace_id"],
             ChatPurpose.ALERTS,
             "alert-resolved-title",
-            _RESOLVED_BY_A_PERSON.get(r["kind"], "alert-resolved"),
+            _resolution_says(r),
             {"id": r["id"], "kind": r["kind"], "subject": names[r["subject"]], "count": r["count"]},
             severity=Severity.INFO.value if r["severity"] == Severity.INFO.value else Severity.WARNING.value,
             kind=r["kind"],

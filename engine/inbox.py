@@ -40,8 +40,11 @@ from engine.access import SYSTEM, Actor
 from engine.alerts import (
     INBOX_UNREACHABLE,
     INBOX_UNREADABLE_DISABLED,
+    hand_over,
+    inbox_unreachable_fingerprint,
     mailbox_auth_disabled,
     raise_alert,
+    resolve_saying,
     resolve_subjects,
 )
 from engine.clock import Clock, local_time
@@ -1889,6 +1892,11 @@ async def _late_read_alert(target: _Target, error: ImapError, now: dt.datetime, 
         "next": local_time(now + late_read_wait(failures), zone),
         "until": local_time(until, zone),
     }
+    # an `inbox_unreachable` raised before the mailbox was disabled is the same outage: it becomes this alert, so the
+    # chats hear of it once, and of its end once
+    unreachable = inbox_unreachable_fingerprint(target.workspace_id, target.id)
+    if await hand_over(unreachable, kind=LATE_READ_KIND, severity=Severity.WARNING, key="imap", data=data, now=now):
+        return
     await raise_alert(
         workspace_id=target.workspace_id,
         kind=LATE_READ_KIND,
@@ -1932,9 +1940,34 @@ async def sweep_all(clock: Clock, vault: Vault, options: SyncOptions | None = No
         .order_by("id")
         .values_list("id", "status", "read_failures", "read_error_at")
     )
+    await _end_unread_alerts(now, clock)
     due = [
         box_id
         for box_id, status, failures, failed_at in boxes
         if status not in _SKIPPED_STATUSES or late_read_due(failures, failed_at, now)  # a late read backs off
     ]
     return await sweep(SYSTEM, due, clock=clock, vault=vault, options=options)
+
+
+NO_LONGER_READ: Final = "alert-resolved-no-longer-read"
+"""How the end of an inbox alert of a disabled mailbox that is no longer read reads in chat."""
+
+# Disabled mailboxes with an unresolved inbox alert whose inbox the sweep no longer reads: the month of reading for
+# late answers is over, or its IMAP login was refused.
+_UNREAD_DISABLED: Final = (
+    "SELECT DISTINCT m.id FROM alert a JOIN mailbox m ON a.subject = 'mailbox:' || m.id "
+    "WHERE a.kind = ANY($1::text[]) AND a.status <> 'resolved' AND m.status = 'disabled' "
+    "AND (m.status_changed_at IS NULL OR m.status_changed_at <= $2 OR m.imap_auth_failures > 0)"
+)
+
+
+async def _end_unread_alerts(now: dt.datetime, clock: Clock) -> None:
+    """Resolve the inbox alerts (`LATE_READ_KIND`, `UNREACHABLE_KIND`) of disabled mailboxes the sweep no longer
+    reads: nothing would ever resolve them (no read succeeds, none is tried), so they stayed open until someone
+    acknowledged them or resumed the mailbox. Their end says the inbox is no longer read (`NO_LONGER_READ`), not that
+    the problem cleared."""
+    kinds = [LATE_READ_KIND, UNREACHABLE_KIND]
+    rows = await connections.get("default").execute_query_dict(_UNREAD_DISABLED, [kinds, now - DISABLED_READ_FOR])
+    if rows:
+        subjects = [f"mailbox:{r['id']}" for r in rows]
+        await resolve_saying(kinds, subjects, NO_LONGER_READ, clock=clock)

@@ -1300,3 +1300,73 @@ async def test_a_disabled_mailbox_whose_inbox_cannot_be_reached_says_so_on_its_c
     await resume_mailbox(manager, ANNA, clock=FrozenClock(NOW + dt.timedelta(hours=3)))
     assert (await Alert.get(id=alert.id)).status is AlertStatus.RESOLVED
     assert (await Mailbox.get(id=box.id)).read_failures == 0
+
+
+async def _unresolved(box: Mailbox) -> list[str]:
+    rows = await Alert.filter(subject=f"mailbox:{box.id}").exclude(status=AlertStatus.RESOLVED).order_by("id")
+    return [a.kind for a in rows]
+
+
+async def test_an_inbox_unreachable_before_its_mailbox_was_disabled_is_one_alert_said_once_and_ended_once(
+    mail: MailServer,
+) -> None:
+    """Before: a mailbox whose `inbox_unreachable` alert was open when it got disabled (its SMTP login refused) then
+    raised `inbox_unreadable_disabled` as well: both stayed open and the chats heard of the one outage twice. Now
+    the open alert becomes the disabled mailbox's one (not announced again), and its end is announced once."""
+    ws = await workspace()
+    box = await mailbox(
+        mail, ws, ANNA, status=MailboxStatus.ACTIVE, last_ok_at=NOW - dt.timedelta(hours=2),
+        imap_host="127.0.0.1", imap_port=_closed_port(),
+    )  # fmt: skip
+    for minute in (0, 5):
+        await sweep_all(FrozenClock(NOW + dt.timedelta(minutes=minute)), VAULT, options(mail))
+    assert await _unresolved(box) == ["inbox_unreachable"]
+    first = [n for n in await claim_due(FrozenClock(NOW + dt.timedelta(minutes=6))) if n.subject == f"mailbox:{box.id}"]
+    assert [n.kind for n in first] == ["inbox_unreachable"]
+
+    # the outbox disables it (SMTP 535) while its IMAP server is still down
+    disabled_at = NOW + dt.timedelta(minutes=10)
+    await Mailbox.filter(id=box.id).update(
+        status=MailboxStatus.DISABLED, status_changed_at=disabled_at, last_error="smtp-auth-failed: 535",
+        last_error_at=disabled_at,
+    )  # fmt: skip
+    for minute in range(10, 130, 5):
+        await sweep_all(FrozenClock(NOW + dt.timedelta(minutes=minute)), VAULT, options(mail))
+    assert await _unresolved(box) == ["inbox_unreadable_disabled"]
+    again = [n for n in await claim_due(FrozenClock(NOW + dt.timedelta(hours=2))) if n.subject == f"mailbox:{box.id}"]
+    assert again == []  # heard of already
+
+    await Mailbox.filter(id=box.id).update(imap_port=mail.ports.imap, read_failures=0)  # the server is back
+    await sweep_all(FrozenClock(NOW + dt.timedelta(hours=3)), VAULT, options(mail))
+    assert await _unresolved(box) == []
+    ended = [n for n in await claim_due(FrozenClock(NOW + dt.timedelta(hours=3))) if n.subject == f"mailbox:{box.id}"]
+    assert [(n.kind, n.resolved) for n in ended] == [("inbox_unreadable_disabled", True)]
+
+
+async def test_a_disabled_mailboxs_inbox_alert_ends_when_its_inbox_is_no_longer_read(mail: MailServer) -> None:
+    """Before: once a disabled mailbox's month of reading for late answers was over, its open
+    `inbox_unreadable_disabled` alert stayed open for good (nothing read it again to resolve it) until someone acked
+    it or resumed the mailbox. Now the sweep resolves it then, and the chats are told its inbox is no longer read."""
+    ws = await workspace()
+    box = await mailbox(
+        mail, ws, ANNA, status=MailboxStatus.DISABLED, status_changed_at=NOW - dt.timedelta(hours=2),
+        auth_failures=3, smtp_auth_failures=3, last_error="smtp-auth-failed: 535", last_error_at=NOW,
+        imap_host="127.0.0.1", imap_port=_closed_port(),
+    )  # fmt: skip
+    for minute in (0, 15):
+        await sweep_all(FrozenClock(NOW + dt.timedelta(minutes=minute)), VAULT, options(mail))
+    assert await _unresolved(box) == ["inbox_unreadable_disabled"]
+    await claim_due(FrozenClock(NOW + dt.timedelta(minutes=20)))
+
+    almost = NOW - dt.timedelta(hours=2) + DISABLED_READ_FOR - dt.timedelta(minutes=1)
+    await sweep_all(FrozenClock(almost), VAULT, options(mail))
+    assert await _unresolved(box) == ["inbox_unreadable_disabled"]  # still read: still open
+
+    over = NOW - dt.timedelta(hours=2) + DISABLED_READ_FOR
+    await sweep_all(FrozenClock(over), VAULT, options(mail))
+    assert await _unresolved(box) == []
+    [note] = [n for n in await claim_due(FrozenClock(over)) if n.subject == f"mailbox:{box.id}"]
+    assert note.resolved and note.kind == "inbox_unreadable_disabled"
+    text = render(note, "ru").plain_text()
+    assert "входящие больше не читаются" in text and "больше не наблюдается" not in text
+    assert "no longer read" in render(note, "en").plain_text()
