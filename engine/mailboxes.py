@@ -60,7 +60,7 @@ from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
 from engine.warmup.graduation import period_weeks
 from engine.warmup.ramp import resumed_start
 from engine.warmup.settings import WarmupSettings
-from models import Domain, Event, Mailbox
+from models import AuditLog, Domain, Event, Mailbox
 from models.enums import AuthKind, EventKind, MailboxStatus, MailProvider, StatScope, TlsMode
 
 MAX_ROWS: Final = 5000
@@ -266,6 +266,20 @@ class MailboxDetails:
     check_key: str = ""  # what failed (`error-imap-connect`…): `engine.mail.problem_key` names it in words
     refused_today: tuple[tuple[str, int], ...] = ()  # why receivers refused us today: (BounceReason value, count)
     late_read: LateRead | None = None  # a disabled or retired mailbox's inbox failing to be read (not its login)
+    tested: LoginSinceDisabled | None = None  # a disabled mailbox's latest login test since it was disabled
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSinceDisabled:
+    """The latest login test (`/mailbox_test`) of a disabled mailbox since it was disabled, kept apart from why it
+    was disabled (`MailboxSummary.last_error`, which the test no longer replaces): when, whether both logins worked,
+    else what failed and the server's words, and whether it failed the way the mailbox was disabled for."""
+
+    at: dt.datetime
+    ok: bool
+    key: str = ""
+    words: str = ""
+    same: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -882,6 +896,34 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
         check_key=check_key,
         refused_today=await _refusal_reasons(box.id, start, end),
         late_read=_late_read(box),
+        tested=await _tested_since_disabled(box),
+    )
+
+
+TEST_AUDIT: Final = "mailbox.test"
+"""The audit entry of a disabled mailbox's login test: its result, which the card shows apart from the cause."""
+
+
+async def _tested_since_disabled(box: Mailbox) -> LoginSinceDisabled | None:
+    if box.status is not MailboxStatus.DISABLED or box.status_changed_at is None:
+        return None
+    entry = (
+        await AuditLog.filter(
+            workspace_id=box.workspace_id,
+            created_at__gte=box.status_changed_at,
+            action=TEST_AUDIT,
+            subject=f"mailbox:{box.id}",
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if entry is None:
+        return None
+    if entry.data.get("ok"):
+        return LoginSinceDisabled(entry.created_at, ok=True)
+    key, words = split_error(str(entry.data.get("error") or ""))
+    return LoginSinceDisabled(
+        entry.created_at, ok=False, key=key, words=words, same=key == split_error(box.last_error)[0]
     )
 
 
@@ -997,7 +1039,7 @@ async def check_mailboxes(
         return MailboxTest(box.address, result, plaintext)
 
     results = await asyncio.gather(*(one(b) for b in boxes))
-    await _remember(boxes, results, clock.now())
+    await _remember(boxes, results, clock.now(), actor_id=actor.person_id)
     return list(results)
 
 
@@ -1041,15 +1083,36 @@ def _endpoints(box: Mailbox) -> tuple[Endpoint, Endpoint]:
     return Endpoint(box.smtp_host, box.smtp_port, box.smtp_tls), Endpoint(box.imap_host, box.imap_port, box.imap_tls)
 
 
-async def _remember(boxes: Sequence[Mailbox], results: Sequence[MailboxTest], now: dt.datetime) -> None:
-    ids_ok = [b.id for b, r in zip(boxes, results, strict=True) if r.test.ok]
+async def _remember(
+    boxes: Sequence[Mailbox], results: Sequence[MailboxTest], now: dt.datetime, *, actor_id: int | None = None
+) -> None:
+    """Keep each test's outcome as the mailbox's last success or last error — but a disabled mailbox keeps the error
+    it was disabled for (its card says why it sends nothing): its test's result is an audit entry of its own
+    (`TEST_AUDIT`), shown apart on the card."""
+    pairs = list(zip(boxes, results, strict=True))
+    disabled = {b.id for b, _ in pairs if b.status is MailboxStatus.DISABLED}
+    ids_ok = [b.id for b, r in pairs if r.test.ok]
     if ids_ok:  # both logins worked: whatever failed before (SMTP's errors included) is disproved
-        await Mailbox.filter(id__in=ids_ok).update(
-            last_ok_at=now, last_error="", last_error_at=None, read_failures=0, read_error="", read_error_at=None
-        )
-    for box, result in zip(boxes, results, strict=True):
-        if not result.test.ok:
+        await Mailbox.filter(id__in=ids_ok).update(last_ok_at=now, read_failures=0, read_error="", read_error_at=None)
+        await Mailbox.filter(id__in=[i for i in ids_ok if i not in disabled]).update(last_error="", last_error_at=None)
+    for box, result in pairs:
+        if not result.test.ok and box.id not in disabled:
             await Mailbox.filter(id=box.id).update(last_error=result.test.error_text()[:1000], last_error_at=now)
+    if disabled:
+        await AuditLog.bulk_create(
+            [
+                AuditLog(
+                    workspace_id=box.workspace_id,
+                    actor_id=actor_id,
+                    action=TEST_AUDIT,
+                    subject=f"mailbox:{box.id}",
+                    data={"ok": result.test.ok, "error": "" if result.test.ok else result.test.error_text()[:1000]},
+                    created_at=now,
+                )
+                for box, result in pairs
+                if box.id in disabled
+            ]
+        )
 
 
 def split_error(text: str) -> tuple[str, str]:

@@ -166,6 +166,18 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
         error = _problem(ctx, d.check_key, d.check_error) if d.check_key else ""
         line = ctx.t(f"mailbox-check-{d.check.value}", when=when, error=error, failures=s.auth_failures)
         reply.add(f"{CHECK_MARK[d.check]} {line}", "text" if d.check is LoginState.OK else "error")
+    if d.tested is not None:  # a disabled mailbox tested since: apart from why it was disabled
+        tested = d.tested
+        when = local_time(tested.at, zone)
+        if tested.ok:
+            line = ctx.t("mailbox-tested-since-disabled-ok", when=when, address=address)
+        else:
+            which = "same" if tested.same else "failed"
+            error = _problem(ctx, tested.key, tested.words)
+            line = ctx.t(f"mailbox-tested-since-disabled-{which}", when=when, error=error)
+        reply.add(
+            f"{CHECK_MARK[LoginState.OK] if tested.ok else WARNING_MARK} {line}", "text" if tested.ok else "error"
+        )
     if d.late_read is not None:  # disabled or retired, read for late answers: why that read fails, apart
         late = d.late_read
         error = _problem(ctx, late.key, late.words)

@@ -251,3 +251,45 @@ async def test_the_card_of_a_disabled_mailbox_whose_inbox_fails_says_when_it_was
         next=local_time(failed + dt.timedelta(hours=1), zone),  # 15 min, doubled twice: the third failure in a row
     )  # fmt: skip
     assert expected in card
+
+
+async def test_a_login_test_of_a_disabled_mailbox_keeps_why_it_was_disabled_and_shows_its_result_apart(
+    runner: Runner, mail: MailServer
+) -> None:
+    """Before: `/mailbox_test` on a disabled mailbox wrote its own failure over the error the mailbox was disabled
+    for (a server that did not answer replaced the SMTP 535), and a test that worked erased it: the card no longer
+    said why the mailbox sends nothing. Now the card keeps the cause and says the test's result apart."""
+    await say(runner, "/mailbox_import", Attachment("b.csv", _csv(mail, [("user1@alpha.test", "pw", "")])))
+    cause = "smtp-auth-failed: 535 5.7.8 Error: authentication failed"
+    vault: Vault = runner.services["vault"]
+    await Mailbox.filter(address="user1@alpha.test").update(
+        status=MailboxStatus.DISABLED, status_changed_at=NOW - dt.timedelta(days=1), last_error=cause,
+        last_error_at=NOW - dt.timedelta(days=1), auth_failures=3, smtp_auth_failures=3,
+        secret_enc=vault.encrypt("wrong"),
+    )  # fmt: skip
+    before = (await say(runner, "/mailbox user1@alpha.test")).plain_text()
+    assert "since it was disabled" not in before
+
+    # the password is still wrong: the same failure
+    assert not (await say(runner, "/mailbox_test user1@alpha.test")).ok
+    box = await Mailbox.get(address="user1@alpha.test")
+    assert (box.last_error, box.last_error_at) == (cause, NOW - dt.timedelta(days=1))
+    card = (await say(runner, "/mailbox user1@alpha.test")).plain_text()
+    assert EN("mail-problem-smtp-auth-failed") in card
+    assert "the same failure it was disabled for" in card
+
+    # its SMTP port answers as no SMTP server: the cause stays, the test's own failure is said apart
+    await Mailbox.filter(id=box.id).update(smtp_port=mail.ports.imap)  # not an SMTP server
+    await say(runner, "/mailbox_test user1@alpha.test")
+    assert (await Mailbox.get(id=box.id)).last_error == cause
+    card = (await say(runner, "/mailbox user1@alpha.test")).plain_text()
+    assert "Login test since it was disabled" in card and "failed:" in card
+    assert "the same failure" not in card
+
+    # the password put right: the test works, the card still says why it is disabled and how to resume it
+    await Mailbox.filter(id=box.id).update(smtp_port=mail.ports.submission, secret_enc=vault.encrypt("pw"))
+    assert (await say(runner, "/mailbox_test user1@alpha.test")).ok
+    assert (await Mailbox.get(id=box.id)).last_error == cause
+    card = (await say(runner, "/mailbox user1@alpha.test")).plain_text()
+    assert EN("mail-problem-smtp-auth-failed") in card
+    assert "both logins work — /mailbox_resume user1@alpha.test" in card
