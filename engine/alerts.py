@@ -74,6 +74,14 @@ def inbox_unreachable_fingerprint(workspace_id: int, mailbox_id: int) -> str:
     return alert_fingerprint(INBOX_UNREACHABLE, f"mailbox:{mailbox_id}", "imap", workspace_id)
 
 
+def inbox_unread_fingerprints(workspace_id: int, mailbox_id: int) -> tuple[str, str]:
+    """The fingerprints of the alerts that say a mailbox's inbox goes unread: `inbox_unreachable`, and the one a
+    disabled mailbox's becomes (`INBOX_UNREADABLE_DISABLED`, both raised with the key "imap")."""
+    subject = f"mailbox:{mailbox_id}"
+    late = alert_fingerprint(INBOX_UNREADABLE_DISABLED, subject, "imap", workspace_id)
+    return inbox_unreachable_fingerprint(workspace_id, mailbox_id), late
+
+
 # The message that asks for each kind of approval; its payload fills the placeholders.
 APPROVAL_MESSAGES = {
     ApprovalKind.DMARC_STEP: "dmarc-step-proposal",

@@ -1886,6 +1886,7 @@ async def _late_read_alert(target: _Target, error: ImapError, now: dt.datetime, 
     until = (target.status_changed_at or now) + DISABLED_READ_FOR
     data = {
         "mailbox": target.address,
+        "since": local_time(unread_since(target.last_ok_at, target.created_at), zone),  # /health says it
         "error": error.kind.value,
         "detail": error.detail,
         "failures": failures,

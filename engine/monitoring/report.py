@@ -12,7 +12,7 @@ from typing import Final
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
-from engine.alerts import inbox_unreachable_fingerprint, resolve_alerts
+from engine.alerts import inbox_unread_fingerprints, resolve_alerts
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
@@ -168,10 +168,11 @@ async def unwatched(actor: Actor) -> dict[MailboxStatus, int]:
 
 
 async def _inbox_unread(workspace_id: int, boxes: Sequence[Mailbox]) -> dict[int, str]:
-    """The mailboxes whose inbox goes unread (an unresolved `inbox_unreachable` alert): since when, by id."""
+    """The mailboxes whose inbox goes unread (an unresolved `inbox_unreachable` alert, or a disabled mailbox's
+    `inbox_unreadable_disabled`): since when, by id."""
     if not boxes:
         return {}
-    by_fingerprint = {inbox_unreachable_fingerprint(workspace_id, b.id): b.id for b in boxes}
+    by_fingerprint = {fp: b.id for b in boxes for fp in inbox_unread_fingerprints(workspace_id, b.id)}
     alerts = await Alert.filter(fingerprint__in=list(by_fingerprint), status__not=AlertStatus.RESOLVED).values(
         "fingerprint", "data"
     )

@@ -697,3 +697,31 @@ async def test_a_warming_mailbox_back_from_its_cooldown_goes_on_with_its_ramp_wh
     assert back.warmup_started_on == TODAY + dt.timedelta(days=5)  # moved by the 7 days it sent nothing
     [item] = await warmup_service.warmup_status(actor(ws), clock, bad.address)
     assert item.readiness.day == 3 and item.target_today <= 5  # day 3 of 2 + 1/day (day 10 would be 11 ± 15 %)
+
+
+async def test_health_does_not_show_a_disabled_mailbox_whose_inbox_goes_unread_as_read() -> None:
+    """A disabled mailbox still read for late answers whose IMAP server cannot be reached (not its login) raised
+    `inbox_unreadable_disabled`, which /health did not read: its line never said its inbox goes unread (and an
+    `inbox_unreachable` that became that alert stopped being said). Its line and its card now say since when."""
+    _, boxes = await fleet(1, 2)
+    box = boxes[0]
+    vault = Vault([generate_key()])
+    await Mailbox.filter(id=box.id).update(
+        imap_port=1, secret_enc=vault.encrypt("pw"), created_at=LONG_AGO, last_ok_at=NOW - dt.timedelta(hours=5),
+        status=MailboxStatus.DISABLED, status_changed_at=NOW - dt.timedelta(hours=3),
+        last_error="smtp-auth-failed: 535", last_error_at=NOW - dt.timedelta(hours=3),
+    )  # fmt: skip
+    clock = FrozenClock(NOW)
+    for _ in range(2):
+        result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=vault, options=SyncOptions(timeout_s=2))
+        assert result.key == "error-imap-connect"
+        clock.advance(dt.timedelta(hours=1))
+    since = (await Alert.get(kind="inbox_unreadable_disabled")).data["since"]
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    await runner.run_line(me, "c1", "/use acme")
+    said = (await runner.run_line(me, "c1", "/health")).plain_text()
+    [line] = [line for line in said.splitlines() if box.address in line]
+    assert translator("ru")("health-inbox-unread", since=since) in line and "🟢" not in line
+    single = (await runner.run_line(me, "c1", f"/health {box.address}")).plain_text()
+    assert translator("ru")("health-inbox-unread", since=since) in single
