@@ -42,12 +42,19 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
-from engine.alerts import DISABLED_ALERTS, resolve_alerts
-from engine.clock import Clock
+from engine.alerts import (
+    DISABLED_ALERTS,
+    INBOX_UNREACHABLE,
+    INBOX_UNREADABLE_DISABLED,
+    alert_fingerprint,
+    hand_over,
+    resolve_alerts,
+)
+from engine.clock import Clock, local_time
 from engine.crypto import Vault, VaultError
 from engine.dns.names import to_ascii, to_unicode_address
 from engine.errors import Conflict, NotFound, UserError
-from engine.inbox import late_read_wait
+from engine.inbox import late_read_wait, unread_since
 from engine.leads.columns import fold
 from engine.lifecycle import state_name, transition_mailbox
 from engine.mail import imap, smtp, tls
@@ -60,8 +67,8 @@ from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
 from engine.warmup.graduation import period_weeks
 from engine.warmup.ramp import resumed_start
 from engine.warmup.settings import WarmupSettings
-from models import AuditLog, Domain, Event, Mailbox
-from models.enums import AuthKind, EventKind, MailboxStatus, MailProvider, StatScope, TlsMode
+from models import Alert, AuditLog, Domain, Event, Mailbox
+from models.enums import AlertStatus, AuthKind, EventKind, MailboxStatus, MailProvider, StatScope, TlsMode
 
 MAX_ROWS: Final = 5000
 DEFAULT_TEST_TIMEOUT_S: Final = 20.0  # per mailbox and protocol; real providers answer in 1-3 s
@@ -992,13 +999,36 @@ async def resume_mailbox(actor: Actor, address: str, *, clock: Clock) -> Mailbox
                 today=clock.now().astimezone(zone).date(),
             )
     was = box.status
+    box_unread = box.read_failures > 0  # its inbox could not be read at its last tries: not a fixed problem
     await transition_mailbox(
         box, target, clock=clock, reason="resumed by a person", actor_id=actor.person_id, extra=extra
     )
     if was is MailboxStatus.DISABLED:  # a person fixed it: the next disable is a new problem, announced again
+        if box_unread:
+            await _still_unread(box, clock)
         for kind in DISABLED_ALERTS:
             await resolve_alerts(kind, f"mailbox:{box.id}", workspace_id=box.workspace_id, clock=clock)
     return _summary(box)
+
+
+async def _still_unread(box: Mailbox, clock: Clock) -> None:
+    """A disabled mailbox resumed while its inbox could not be read: its `inbox_unreadable_disabled` alert becomes
+    the `inbox_unreachable` of a sending mailbox, in place (not announced as resolved: the server is still down, nor
+    as new), so the outbox holds its campaign sends from now on — not only once two more sweeps have failed — and a
+    good read resolves it."""
+    subject = f"mailbox:{box.id}"
+    late = alert_fingerprint(INBOX_UNREADABLE_DISABLED, subject, "imap", box.workspace_id)
+    alert = await Alert.filter(fingerprint=late).exclude(status=AlertStatus.RESOLVED).first()
+    if alert is None:
+        return
+    zone = await workspace_zone(box.workspace_id)
+    data = {
+        **(alert.data or {}),
+        "mailbox": box.address,
+        "read": "before" if box.last_ok_at else "never",
+        "since": (alert.data or {}).get("since") or local_time(unread_since(box.last_ok_at, box.created_at), zone),
+    }
+    await hand_over(late, kind=INBOX_UNREACHABLE, severity=alert.severity, key="imap", data=data, now=clock.now())
 
 
 async def check_mailboxes(

@@ -22,7 +22,7 @@ from tortoise import connections
 
 from engine import tracking
 from engine.access import SYSTEM, Actor
-from engine.alerts import alert_key, claim_due
+from engine.alerts import alert_key, claim_due, inbox_unreachable_fingerprint
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
@@ -1370,3 +1370,45 @@ async def test_a_disabled_mailboxs_inbox_alert_ends_when_its_inbox_is_no_longer_
     text = render(note, "ru").plain_text()
     assert "входящие больше не читаются" in text and "больше не наблюдается" not in text
     assert "no longer read" in render(note, "en").plain_text()
+
+
+async def test_a_disabled_mailbox_resumed_while_its_inbox_cannot_be_read_keeps_its_campaign_sends_held(
+    mail: MailServer,
+) -> None:
+    """Before: `/mailbox_resume` on a disabled mailbox whose IMAP server was still down resolved its
+    `inbox_unreadable_disabled` alert (the chats were told it was "no longer seen") and nothing held its campaign
+    sends until two more sweeps had failed and raised `inbox_unreachable` anew. Now the alert becomes that
+    mailbox's `inbox_unreachable` at once (not announced again, its end said once, after a good read)."""
+    ws = await workspace()
+    box = await mailbox(
+        mail, ws, ANNA, status=MailboxStatus.DISABLED, status_changed_at=NOW - dt.timedelta(hours=2),
+        auth_failures=3, smtp_auth_failures=3, last_error="smtp-auth-failed: 535", last_error_at=NOW,
+        last_ok_at=NOW - dt.timedelta(hours=3), imap_host="127.0.0.1", imap_port=_closed_port(),
+    )  # fmt: skip
+    for minute in (0, 15):
+        await sweep_all(FrozenClock(NOW + dt.timedelta(minutes=minute)), VAULT, options(mail))
+    assert await _unresolved(box) == ["inbox_unreadable_disabled"]
+    await claim_due(FrozenClock(NOW + dt.timedelta(minutes=20)))
+
+    manager = Actor(person_id=None, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="ru")
+    resumed_at = FrozenClock(NOW + dt.timedelta(minutes=30))
+    await resume_mailbox(manager, ANNA, clock=resumed_at)
+    assert await _unresolved(box) == ["inbox_unreachable"]  # the outbox holds its campaign sends
+    [alert] = await Alert.filter(kind="inbox_unreachable")
+    assert alert.fingerprint == inbox_unreachable_fingerprint(ws.id, box.id)  # what the outbox looks for
+    assert "не читаются с" in render_alert_text(alert) and alert.data["read"] == "before"
+    assert [n for n in await claim_due(resumed_at) if n.subject == f"mailbox:{box.id}"] == []
+
+    await Mailbox.filter(id=box.id).update(imap_port=mail.ports.imap)  # the server is back
+    await sweep_all(FrozenClock(NOW + dt.timedelta(minutes=35)), VAULT, options(mail))
+    assert await _unresolved(box) == []
+    ended = [
+        n for n in await claim_due(FrozenClock(NOW + dt.timedelta(minutes=36))) if n.subject == f"mailbox:{box.id}"
+    ]
+    assert [(n.kind, n.resolved) for n in ended] == [("inbox_unreachable", True)]
+
+
+def render_alert_text(alert: Alert) -> str:
+    """The alert's message in Russian, as a chat reads it (fails on a missing parameter)."""
+    t = translator("ru")
+    return t(alert_key(alert.kind), **alert.data)
