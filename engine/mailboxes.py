@@ -619,7 +619,7 @@ async def import_mailboxes(
         for r in rows
         if r.row in tests and not tests[r.row].ok
     ]
-    results += await _store(workspace_id, passing, tests, vault=vault, now=clock.now())
+    results += await _store(workspace_id, passing, tests, vault=vault, now=clock.now(), actor_id=actor.person_id)
     return ImportReport(rows=tuple(sorted(results, key=lambda r: r.row)))
 
 
@@ -776,13 +776,20 @@ async def _untrusted(
 
 
 async def _store(
-    workspace_id: int, rows: Sequence[ImportRow], tests: Mapping[int, LoginTest], *, vault: Vault, now: dt.datetime
+    workspace_id: int,
+    rows: Sequence[ImportRow],
+    tests: Mapping[int, LoginTest],
+    *,
+    vault: Vault,
+    now: dt.datetime,
+    actor_id: int | None = None,
 ) -> list[RowResult]:
     """Create or update every passing row in one transaction."""
     if not rows:
         return []
     domain_ids = dict(await Domain.filter(workspace_id=workspace_id).values_list("name", "id"))
     results: list[RowResult] = []
+    tested: list[AuditLog] = []
     try:
         async with in_transaction():
             existing = {
@@ -804,8 +811,15 @@ async def _store(
                     )
                     results.append(RowResult(row.row, row.address, RowStatus.CREATED, "mailbox-import-created"))
                 else:
+                    if row.row in tests and current.status is MailboxStatus.DISABLED:
+                        # it stays disabled until a person resumes it: its card keeps why, and says the logins
+                        # work now apart, as after `/mailbox_test`
+                        del values["last_error"], values["last_error_at"]
+                        tested.append(_test_entry(current, tests[row.row], now, actor_id))
                     await Mailbox.filter(id=current.id).update(**values)
                     results.append(RowResult(row.row, row.address, RowStatus.UPDATED, "mailbox-import-updated"))
+            if tested:
+                await AuditLog.bulk_create(tested)
     except IntegrityError:  # another import created one of these addresses meanwhile: nothing was written
         raise Conflict("error-import-concurrent") from None
     plaintext = {r.row: r.plaintext for r in rows}
@@ -1130,19 +1144,20 @@ async def _remember(
             await Mailbox.filter(id=box.id).update(last_error=result.test.error_text()[:1000], last_error_at=now)
     if disabled:
         await AuditLog.bulk_create(
-            [
-                AuditLog(
-                    workspace_id=box.workspace_id,
-                    actor_id=actor_id,
-                    action=TEST_AUDIT,
-                    subject=f"mailbox:{box.id}",
-                    data={"ok": result.test.ok, "error": "" if result.test.ok else result.test.error_text()[:1000]},
-                    created_at=now,
-                )
-                for box, result in pairs
-                if box.id in disabled
-            ]
+            [_test_entry(box, result.test, now, actor_id) for box, result in pairs if box.id in disabled]
         )
+
+
+def _test_entry(box: Mailbox, test: LoginTest, now: dt.datetime, actor_id: int | None) -> AuditLog:
+    """The audit entry of a disabled mailbox's login test (`TEST_AUDIT`), which its card shows apart."""
+    return AuditLog(
+        workspace_id=box.workspace_id,
+        actor_id=actor_id,
+        action=TEST_AUDIT,
+        subject=f"mailbox:{box.id}",
+        data={"ok": test.ok, "error": "" if test.ok else test.error_text()[:1000]},
+        created_at=now,
+    )
 
 
 def split_error(text: str) -> tuple[str, str]:

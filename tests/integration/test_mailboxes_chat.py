@@ -293,3 +293,24 @@ async def test_a_login_test_of_a_disabled_mailbox_keeps_why_it_was_disabled_and_
     card = (await say(runner, "/mailbox user1@alpha.test")).plain_text()
     assert EN("mail-problem-smtp-auth-failed") in card
     assert "both logins work — /mailbox_resume user1@alpha.test" in card
+
+
+async def test_a_disabled_mailbox_reimported_with_a_working_password_still_says_why_it_is_disabled(
+    runner: Runner, mail: MailServer
+) -> None:
+    """Before: re-importing a disabled mailbox with its password put right erased the error it was disabled for:
+    its card said "disabled" and "the logins work" with nothing on why it sends nothing or what to do. It stays
+    disabled until resumed (as before); its card now keeps the cause and says the logins work, and how to resume."""
+    await say(runner, "/mailbox_import", Attachment("b.csv", _csv(mail, [("user1@alpha.test", "pw", "")])))
+    cause = "smtp-auth-failed: 535 5.7.8 Error: authentication failed"
+    await Mailbox.filter(address="user1@alpha.test").update(
+        status=MailboxStatus.DISABLED, status_changed_at=NOW - dt.timedelta(days=1), last_error=cause,
+        last_error_at=NOW - dt.timedelta(days=1), auth_failures=3, smtp_auth_failures=3,
+    )  # fmt: skip
+    again = await say(runner, "/mailbox_import", Attachment("b.csv", _csv(mail, [("user1@alpha.test", "pw", "")])))
+    assert EN("mailbox-import-result", created=0, updated=1, invalid=0, failed=0) in again.plain_text()
+    box = await Mailbox.get(address="user1@alpha.test")
+    assert (box.status, box.last_error, box.auth_failures) == (MailboxStatus.DISABLED, cause, 0)
+    card = (await say(runner, "/mailbox user1@alpha.test")).plain_text()
+    assert EN("mail-problem-smtp-auth-failed") in card
+    assert "both logins work — /mailbox_resume user1@alpha.test" in card
