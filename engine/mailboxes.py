@@ -1137,8 +1137,14 @@ async def _remember(
     disabled = {b.id for b, _ in pairs if b.status is MailboxStatus.DISABLED}
     ids_ok = [b.id for b, r in pairs if r.test.ok]
     if ids_ok:  # both logins worked: whatever failed before (SMTP's errors included) is disproved
-        await Mailbox.filter(id__in=ids_ok).update(last_ok_at=now, read_failures=0, read_error="", read_error_at=None)
-        await Mailbox.filter(id__in=[i for i in ids_ok if i not in disabled]).update(last_error="", last_error_at=None)
+        # the IMAP login proven, a disabled mailbox is read for late answers again (a refused one was left alone for
+        # good); it keeps the count it was disabled for, as an inbox read leaves it (`engine.inbox._mark_ok`)
+        await Mailbox.filter(id__in=ids_ok).update(
+            last_ok_at=now, read_failures=0, read_error="", read_error_at=None, imap_auth_failures=0
+        )
+        await Mailbox.filter(id__in=[i for i in ids_ok if i not in disabled]).update(
+            last_error="", last_error_at=None, **_NO_FAILURES
+        )
     for box, result in pairs:
         if not result.test.ok and box.id not in disabled:
             await Mailbox.filter(id=box.id).update(last_error=result.test.error_text()[:1000], last_error_at=now)

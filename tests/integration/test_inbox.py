@@ -1412,3 +1412,33 @@ def render_alert_text(alert: Alert) -> str:
     """The alert's message in Russian, as a chat reads it (fails on a missing parameter)."""
     t = translator("ru")
     return t(alert_key(alert.kind), **alert.data)
+
+
+async def test_a_disabled_mailbox_whose_imap_login_works_again_by_a_login_test_is_read_again(
+    mail: MailServer,
+) -> None:
+    """Before: a disabled mailbox whose IMAP login was refused once during its reading for late answers (a password
+    changed at the provider) was left alone for good: a `/mailbox_test` proving both logins work again did not
+    restart its reading (only a re-import or a resume did), so the replies to what it sent went unseen. A passing
+    login test now ends the refusal: the next sweep reads it."""
+    ws = await workspace()
+    box = await mailbox(
+        mail, ws, ANNA, password="wrong", status=MailboxStatus.DISABLED,
+        status_changed_at=NOW - dt.timedelta(hours=2), auth_failures=3, smtp_auth_failures=3,
+        last_error="smtp-auth-failed: 535", last_error_at=NOW - dt.timedelta(hours=2),
+    )  # fmt: skip
+    await sweep_all(FrozenClock(NOW), VAULT, options(mail))
+    assert (await Mailbox.get(id=box.id)).imap_auth_failures == 1
+    assert box.id not in {r.mailbox_id for r in await sweep_all(FrozenClock(NOW), VAULT, options(mail))}
+
+    await Mailbox.filter(id=box.id).update(secret_enc=VAULT.encrypt(PASSWORD))  # the password put right
+    manager = Actor(person_id=None, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="ru")
+    ports = [mail.ports.submission, mail.ports.imap]
+    policy = MailPolicy(ca_file=str(mail.cafile), allowed_ports=ports, allow_private_hosts=True)
+    tested = FrozenClock(NOW + dt.timedelta(minutes=10))
+    [checked] = await check_mailboxes(manager, ANNA, clock=tested, vault=VAULT, policy=policy, timeout_s=10)
+    assert checked.test.ok
+    swept = await sweep_all(FrozenClock(NOW + dt.timedelta(minutes=15)), VAULT, options(mail))
+    assert [r.status for r in swept if r.mailbox_id == box.id] == [SyncStatus.OK]
+    stored = await Mailbox.get(id=box.id)
+    assert (stored.status, stored.last_error) == (MailboxStatus.DISABLED, "smtp-auth-failed: 535")
