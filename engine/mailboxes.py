@@ -48,6 +48,7 @@ from engine.alerts import (
     INBOX_UNREADABLE_DISABLED,
     alert_fingerprint,
     hand_over,
+    inbox_unread_fingerprints,
     resolve_alerts,
 )
 from engine.clock import Clock, local_time
@@ -240,6 +241,7 @@ class MailboxSummary:
     auth_failures: int
     last_error: str
     last_ok_at: dt.datetime | None
+    inbox_unread: bool = False  # (in a list) its inbox goes unread: the alert /health reads says so
 
 
 @dataclass(frozen=True, slots=True)
@@ -878,14 +880,25 @@ async def list_mailboxes(
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     boxes = await query.order_by("address").offset((page - 1) * per_page).limit(per_page).prefetch_related("domain")
+    unread = await _inbox_unread(workspace_id, boxes)
     return MailboxPage(
-        items=tuple(_summary(b) for b in boxes),
+        items=tuple(dataclasses.replace(_summary(b), inbox_unread=b.id in unread) for b in boxes),
         page=page,
         pages=pages,
         total=total,
         domain_id=domain_id or None,
         status=chosen.value if chosen else None,
     )
+
+
+async def _inbox_unread(workspace_id: int, boxes: Sequence[Mailbox]) -> set[int]:
+    """Which of `boxes` have an inbox that goes unread: an unresolved `inbox_unreachable` or, disabled, its
+    `inbox_unreadable_disabled` (as /health reads it)."""
+    by_fingerprint = {fp: b.id for b in boxes for fp in inbox_unread_fingerprints(workspace_id, b.id)}
+    if not by_fingerprint:
+        return set()
+    found = await Alert.filter(fingerprint__in=list(by_fingerprint)).exclude(status=AlertStatus.RESOLVED)
+    return {by_fingerprint[a.fingerprint] for a in found}
 
 
 async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDetails:

@@ -43,6 +43,8 @@ def _line(ctx: Ctx, box: MailboxSummary) -> str:
     mark = STATUS_MARK.get(box.status.value, "•")
     shown = box.last_error and box.status.value in ("disabled", "cooldown")
     error = f" — {_problem(ctx, *mailboxes.split_error(box.last_error))}" if shown else ""
+    if box.inbox_unread:  # as /health says it: its bounces and replies go unseen
+        error += f" · {ctx.t('mailboxes-line-inbox-unread')}"
     status = ctx.t(f"mailbox-status-{box.status.value}")
     return (
         f"{mark} {to_unicode_address(box.address)} ({status}, {ctx.t('mailboxes-line-cap', cap=box.daily_cap)}){error}"

@@ -33,6 +33,7 @@ mailbox-check-unchecked = Last check ({ $when }): could not check: { $error }
 mailbox-check-refused = Last check ({ $when }, failed logins in a row: { $failures }): { $error }
 mailbox-check-ok = Last check ({ $when }): the logins work.
 mailbox-late-read = Its inbox (still read for answers to the mail it sent before it stopped) cannot be read: last tried { $when } — { $error }; failed tries in a row: { $failures }. Next try not before { $next }, each one later than the last.
+mailboxes-line-inbox-unread = 📭 inbox not read
 mailbox-tested-since-disabled-ok = Login test since it was disabled ({ $when }): both logins work — /mailbox_resume { $address } puts the mailbox back to work.
 mailbox-tested-since-disabled-same = Login test since it was disabled ({ $when }): the same failure it was disabled for — { $error }
 mailbox-tested-since-disabled-failed = Login test since it was disabled ({ $when }) failed: { $error }

@@ -30,6 +30,7 @@ mailbox-check-unchecked = Последняя проверка ({ $when }): пр�
 mailbox-check-refused = Последняя проверка ({ $when }, неудачных входов подряд: { $failures }): { $error }
 mailbox-check-ok = Последняя проверка ({ $when }): вход работает.
 mailbox-late-read = Входящие (читаются ради ответов на письма, отправленные до остановки) не читаются: последняя попытка { $when } — { $error }; неудачных попыток подряд: { $failures }. Следующая — не раньше { $next }, каждая следующая реже.
+mailboxes-line-inbox-unread = 📭 входящие не читаются
 mailbox-tested-since-disabled-ok = Проверка входа после отключения ({ $when }): оба входа работают — /mailbox_resume { $address } вернёт ящик в работу.
 mailbox-tested-since-disabled-same = Проверка входа после отключения ({ $when }): та же ошибка, из-за которой ящик отключён — { $error }
 mailbox-tested-since-disabled-failed = Проверка входа после отключения ({ $when }) не прошла: { $error }

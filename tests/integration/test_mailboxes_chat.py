@@ -10,6 +10,7 @@ from arq import create_pool
 from arq.connections import RedisSettings
 
 from bot.runner import Runner
+from engine.alerts import INBOX_UNREADABLE_DISABLED, raise_alert
 from engine.clock import FrozenClock, local_time
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
@@ -19,7 +20,7 @@ from engine.settings import Settings, load_settings
 from engine.stats import workspace_zone
 from jobs.worker import create_worker
 from models import Domain, FolderState, Mailbox, Workspace
-from models.enums import MailboxStatus, MailProvider, Platform, TlsMode
+from models.enums import MailboxStatus, MailProvider, Platform, Severity, TlsMode
 from tests.conftest import REDIS_URL
 from tests.harness.mailserver import MailServer
 
@@ -314,3 +315,24 @@ async def test_a_disabled_mailbox_reimported_with_a_working_password_still_says_
     card = (await say(runner, "/mailbox user1@alpha.test")).plain_text()
     assert EN("mail-problem-smtp-auth-failed") in card
     assert "both logins work — /mailbox_resume user1@alpha.test" in card
+
+
+async def test_the_list_says_which_mailboxes_inbox_goes_unread_as_health_does(runner: Runner) -> None:
+    """Before: /health said a disabled mailbox's inbox went unread (its IMAP server unreachable) while /mailboxes
+    showed only why it was disabled, as if its inbox were read. The list's line now says it too; a mailbox without
+    such an alert says nothing of the kind."""
+    ws = await Workspace.get(slug="acme")
+    domain = await Domain.get(name="alpha.test")
+    await stored(ws, domain, "anna@alpha.test", MailboxStatus.DISABLED)
+    await stored(ws, domain, "boris@alpha.test", MailboxStatus.DISABLED)
+    anna = await Mailbox.get(address="anna@alpha.test")
+    await Mailbox.filter(status=MailboxStatus.DISABLED).update(last_error="smtp-auth-failed: 535", last_error_at=NOW)
+    await raise_alert(
+        workspace_id=ws.id, kind=INBOX_UNREADABLE_DISABLED, severity=Severity.WARNING, subject=f"mailbox:{anna.id}",
+        key="imap", data={"mailbox": anna.address, "error": "connect", "detail": "connection-refused"}, now=NOW,
+    )  # fmt: skip
+    listing = (await say(runner, "/mailboxes")).plain_text()
+    [anna_line] = [line for line in listing.splitlines() if "anna@alpha.test" in line]
+    [boris_line] = [line for line in listing.splitlines() if "boris@alpha.test" in line]
+    assert EN("mailboxes-line-inbox-unread") in anna_line and EN("mail-problem-smtp-auth-failed") in anna_line
+    assert EN("mailboxes-line-inbox-unread") not in boris_line
