@@ -443,18 +443,13 @@ async def _claim_alerts(now: dt.datetime, limit: int) -> list[Notification]:
     return [_alert_notification(r) for r in sorted(rows, key=lambda r: int(r["id"]))]
 
 
-_RESOLVED_BY_A_PERSON: Final[Mapping[str, str]] = {"sending_paused": "alert-resolved-resumed"}
-"""Alerts a person resolves, not a check seeing the condition clear: what their resolution says instead of "no
-longer seen" (the workspace's sending pause ends only when a manager resumes it)."""
-
-
 def _resolution_says(row: Mapping[str, Any]) -> str:
     data = row.get("data")
     data = json.loads(data) if isinstance(data, str) else dict(data or {})
     says = data.get(RESOLUTION_SAYS)
     if isinstance(says, str) and says.startswith("alert-resolved-"):
         return says
-    return _RESOLVED_BY_A_PERSON.get(row["kind"], "alert-resolved")
+    return "alert-resolved"
 
 
 async def _claim_resolutions(now: dt.datetime, limit: int) -> list[Notification]:

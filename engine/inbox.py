@@ -1882,7 +1882,7 @@ def late_read_wait(failures: int) -> dt.timedelta:
 async def _late_read_alert(target: _Target, error: ImapError, now: dt.datetime, zone: ZoneInfo | None) -> None:
     """Raise (or count a repeat of) a disabled mailbox's `LATE_READ_KIND` alert: the error, the failed reads in a
     row, the next try and when its reading for late answers ends."""
-    failures = int((await Mailbox.get(id=target.id).values("read_failures"))["read_failures"])
+    failures = target.read_failures + 1  # with this one, just counted
     until = (target.status_changed_at or now) + DISABLED_READ_FOR
     data = {
         "mailbox": target.address,

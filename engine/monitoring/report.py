@@ -12,7 +12,7 @@ from typing import Final
 from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager, require_reader
-from engine.alerts import inbox_unread_fingerprints, resolve_alerts
+from engine.alerts import inbox_unread_fingerprints, resolve_saying
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
@@ -259,7 +259,8 @@ async def resume_sending(actor: Actor, clock: Clock, slug: str | None = None) ->
             data={"paused_for": reason},
             created_at=clock.now(),
         )
-    await resolve_alerts(PAUSED_ALERT, f"workspace:{workspace_id}", workspace_id=workspace_id, clock=clock)
+    # a manager ended it, no check saw it clear: its end says so
+    await resolve_saying([PAUSED_ALERT], [f"workspace:{workspace_id}"], "alert-resolved-resumed", clock=clock)
     return True
 
 
