@@ -9,7 +9,8 @@ suppressed. Prints the worker's first plan of the day (an hour ahead: rows, seco
 finds nothing new (target ≤ 50 ms) and a tick after 420 new leads of one workspace came due (target ≤ 200 ms), both
 with the worker's Redis memo (TEST_REDIS_URL, default redis://127.0.0.1:6379/15; only the memo's keys are
 touched), then the whole day planned in one run (no horizon, as tests and the demo plan), each with the seconds of
-its phases (`CampaignPlanReport.phases`: read, due, place, insert, record, commit). Asserts nothing. Uses a
+its phases (`CampaignPlanReport.phases`: read, due, place, insert, record, commit; summed over the run's lanes,
+which run at once), and for comparison the whole day in one lane (one transaction). Asserts nothing. Uses a
 throwaway database on TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
 Usage: python bench/bench_campaigns.py [runs] [--keep] (--keep: leave the database for EXPLAIN)"""
 
@@ -213,9 +214,12 @@ async def reset(conn: BaseDBAsyncClient, redis: Redis) -> None:
     await clear_memo(redis)
 
 
-async def timed(moment: dt.datetime, seed: int, memo: PlanMemo, horizon_s: int | None = HORIZON_S) -> Run:
+async def timed(
+    moment: dt.datetime, seed: int, memo: PlanMemo, horizon_s: int | None = HORIZON_S, lanes: int = 2
+) -> Run:
     started, cpu = time.perf_counter(), time.process_time()
-    report = await plan_campaigns(FrozenClock(moment), CampaignPlanOptions(seed=seed, horizon_s=horizon_s), memo=memo)
+    options = CampaignPlanOptions(seed=seed, horizon_s=horizon_s, lanes=lanes)
+    report = await plan_campaigns(FrozenClock(moment), options, memo=memo)
     return Run(report, time.perf_counter() - started, time.process_time() - cpu)
 
 
@@ -284,6 +288,10 @@ async def main(runs: int) -> None:
             for name, seconds in whole.report.phases:
                 figures[f"whole {name}"].append(seconds)
             print(f"  the whole day in one run (no horizon): {whole}, RSS {before:.0f} -> {rss_mb():.0f} MB")
+            await reset(conn, redis)
+            single = await timed(NOW, run, memo, horizon_s=None, lanes=1)
+            figures["single"].append(single.wall)
+            print(f"  the same in one lane (one transaction, as before lanes): {single}")
         med = {k: statistics.median(v) for k, v in figures.items()}
         print(
             f"\n{CAMPAIGNS} campaigns, {LEADS} leads, {DOMAINS * PER_DOMAIN} mailboxes on {DOMAINS} domains; "
@@ -297,7 +305,7 @@ async def main(runs: int) -> None:
             f"the whole day in one run (no horizon): median {med['whole']:.2f} s (min {min(figures['whole']):.2f}, "
             f"max {max(figures['whole']):.2f}; CPU here {med['whole_cpu']:.2f} s); by phase, median: "
             + ", ".join(f"{k.split()[1]} {v * 1000:.0f}" for k, v in med.items() if k.startswith("whole "))
-            + " ms"
+            + f" ms (summed over its lanes); in one lane: median {med['single']:.2f} s"
         )
         await redis.aclose()
     finally:

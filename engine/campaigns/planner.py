@@ -2,7 +2,9 @@
 every cap and inside the send window. Rows carry no text: the outbox composes them when it claims them
 (`engine.campaigns.ports`), which is what lets a day of a large fleet be planned in seconds.
 
-One run, for every workspace with a running campaign:
+One run, for every workspace with a running campaign, in lanes (`CampaignPlanOptions.lanes`: workspaces split into
+groups of about equal work, each planned in its own transaction at the same time as the others — no workspace's
+plan depends on another's):
 
 1. lock the workspaces (`pg_advisory_xact_lock(PLAN_LOCK, workspace_id)` in id order, the warmup planner's lock):
    campaign and warmup planning take turns and each sees the rows of the other — capacity is reserved by the rows
@@ -84,6 +86,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from redis.asyncio import Redis
 from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.transactions import in_transaction
 
 from engine.campaigns import schedule
@@ -137,6 +140,8 @@ class CampaignPlanOptions:
     seed: int | None = None  # tests: a reproducible plan
     horizon_s: int | None = None  # plan sends only this far ahead, paced (the worker: `HORIZON_S`); None: the
     # rest of the day in one run
+    lanes: int = 2  # workspaces planned at once, each lane in its own transaction (`_lanes`): the server inserts
+    # one lane's rows while this process places the next's, and two backends use two cores
 
 
 HORIZON_S: Final = 3600
@@ -154,7 +159,8 @@ class CampaignPlanReport:
     stopped: int  # enrollments stopped because their lead is suppressed
     deferrals: int  # CapDeferral and CampaignDeferral rows written (new or changed)
     skipped: int = 0  # workspaces found unchanged since their last plan (only with a memo)
-    phases: tuple[tuple[str, float], ...] = field(default=(), compare=False)  # seconds each part of the run took:
+    phases: tuple[tuple[str, float], ...] = field(default=(), compare=False)  # seconds each part of the run took
+    # (summed over its lanes, which run at once):
     # read (lock, memo, campaigns, mailboxes, usage), due (the due enrollments), place (placing and spreading), insert
     # (the rows and variants), record (stops, deferrals, memo), commit
 
@@ -330,8 +336,6 @@ def _collection_paused() -> Iterator[None]:
 async def _plan(clock: Clock, options: CampaignPlanOptions | None, memo: PlanMemo | None) -> CampaignPlanReport:
     opts = options or CampaignPlanOptions()
     now = clock.now()
-    lap = _Laps()
-    rng = random.Random(opts.seed if opts.seed is not None else secrets.randbits(64))
     rows = await _running()
     if memo is not None:
         await _forget_idle(memo, {int(r["workspace_id"]) for r in rows})
@@ -339,6 +343,69 @@ async def _plan(clock: Clock, options: CampaignPlanOptions | None, memo: PlanMem
         return CampaignPlanReport(0, 0, 0, 0, 0)
     spaces = {i: s for i, s in (await load_spaces(now)).items() if i in {int(r["workspace_id"]) for r in rows}}
     campaigns = _campaigns(rows, spaces, now, opts)
+    seed = opts.seed if opts.seed is not None else secrets.randbits(64)
+    nested = isinstance(connections.get("default"), TransactionalDBClient)  # inside a caller's transaction (tests):
+    # its connection is the only one that sees its writes
+    lanes = _lanes(spaces, campaigns, 1 if nested else opts.lanes)
+    async with asyncio.TaskGroup() as group:  # one failing lane cancels (rolls back) the others still running
+        tasks = [
+            group.create_task(
+                _lane(
+                    {i: spaces[i] for i in lane},
+                    {i: c for i, c in campaigns.items() if c.workspace_id in lane},
+                    now,
+                    opts,
+                    memo,
+                    rng=random.Random(seed if n == 0 else f"{seed}/{n}"),
+                )
+            )
+            for n, lane in enumerate(lanes)
+        ]
+    reports = [task.result() for task in tasks]
+    phases: Counter[str] = Counter()
+    for report in reports:
+        phases.update(dict(report.phases))
+    counts = {name: sum(getattr(r, name) for r in reports) for name in _COUNTS}
+    total = CampaignPlanReport(**counts, phases=tuple(phases.items()))
+    log.info(
+        "campaigns planned",
+        lanes=len(lanes),
+        **counts,
+        ms={name: round(seconds * 1000) for name, seconds in total.phases},
+    )
+    return total
+
+
+_COUNTS: Final = ("campaigns", "planned", "waiting", "stopped", "deferrals", "skipped")
+"""The fields of `CampaignPlanReport` a run's lanes add up."""
+
+
+def _lanes(spaces: Mapping[int, Space], campaigns: Mapping[int, _Campaign], count: int) -> list[list[int]]:
+    """The workspaces split into at most `count` lanes of about equal work (their running campaigns), each lane
+    in id order: a workspace's plan never depends on another's (its mailboxes, domains, caps and campaigns are its
+    own), so each lane plans in its own transaction, on its own connection, while the others do. The split
+    depends only on the workspaces and their campaigns, so a seeded run plans the same rows every time."""
+    load = Counter(c.workspace_id for c in campaigns.values())
+    lanes: list[list[int]] = [[] for _ in range(max(1, min(count, len(spaces))))]
+    weights = [0] * len(lanes)
+    for ws_id in sorted(spaces, key=lambda i: (-load[i], i)):  # the largest first, each to the lightest lane
+        n = weights.index(min(weights))
+        lanes[n].append(ws_id)
+        weights[n] += load[ws_id]
+    return [sorted(lane) for lane in lanes if lane]
+
+
+async def _lane(
+    spaces: Mapping[int, Space],
+    campaigns: Mapping[int, _Campaign],
+    now: dt.datetime,
+    opts: CampaignPlanOptions,
+    memo: PlanMemo | None,
+    *,
+    rng: random.Random,
+) -> CampaignPlanReport:
+    """Plan the running campaigns of some workspaces in one transaction (steps 1–6 of the module)."""
+    lap = _Laps()
     remember: dict[int, str | None] = {}
     skipped = 0
     async with in_transaction() as conn:
@@ -374,19 +441,8 @@ async def _plan(clock: Clock, options: CampaignPlanOptions | None, memo: PlanMem
     lap("commit")
     if memo is not None:
         await memo.put(remember)  # after the commit: a fingerprint never names rows that were rolled back
-    stop = placed.stop
     waiting = sum(sum(c.held.values()) for c in campaigns.values())
-    log.info(
-        "campaigns planned",
-        campaigns=len(campaigns),
-        skipped=skipped,
-        planned=planned,
-        waiting=waiting,
-        stopped=len(stop),
-        deferrals=written,
-        ms={name: round(seconds * 1000) for name, seconds in lap.phases()},
-    )
-    return CampaignPlanReport(len(campaigns), planned, waiting, len(stop), written, skipped, lap.phases())
+    return CampaignPlanReport(len(campaigns), planned, waiting, len(placed.stop), written, skipped, lap.phases())
 
 
 async def _read(

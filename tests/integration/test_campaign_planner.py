@@ -16,6 +16,7 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from engine.access import Actor
 from engine.campaigns import planner, schedule
@@ -497,6 +498,47 @@ async def test_two_planners_at_once_never_overbook() -> None:
     assert sum(n for (c, _), n in per.items() if c == first.id) <= 30
     assert all(n <= 4 for (c, _), n in per.items() if c == second.id)
     assert len({r["enrollment_id"] for r in found}) == len(found)  # a lead never gets a step twice
+
+
+async def test_workspaces_plan_in_lanes_at_once_each_inside_its_own_caps_and_a_seed_reproduces_the_plan() -> None:
+    """Three workspaces in two lanes (two transactions at once): each plans only its own mailboxes within their
+    domain caps, and the same seed plans the same rows again."""
+    made = []
+    for slug in ("alpha", "beta", "gamma"):
+        ws = await workspace(slug)
+        boxes = await mailboxes(ws, domains=2, per_domain=2, domain_cap=20)
+        made.append((ws, boxes, await campaign(ws, boxes, name=f"{slug} autumn")))
+        await leads(ws, made[-1][2], 60, start=len(made) * 1000)
+    owner = {b.id: (ws.id, b.domain_id) for ws, boxes, _ in made for b in boxes}
+
+    async def plan() -> list[tuple[int, int, dt.datetime, str]]:
+        report = await plan_campaigns(FrozenClock(NOW), CampaignPlanOptions(seed=7, lanes=2))
+        found = await rows()
+        assert report.campaigns == 3 and report.planned == len(found) == 3 * 40  # two domains of 20 each
+        assert report.waiting == 3 * 20
+        for row in found:
+            assert owner[row["mailbox_id"]][0] == row["workspace_id"]
+        assert all(n <= 20 for n in Counter(owner[r["mailbox_id"]][1] for r in found).values())
+        planned = sorted((r["enrollment_id"], r["mailbox_id"], r["scheduled_at"], r["message_id"]) for r in found)
+        await connections.get("default").execute_script(
+            "TRUNCATE outbound_message, cap_deferral, campaign_deferral CASCADE; UPDATE enrollment SET variant = NULL"
+        )
+        return planned
+
+    assert await plan() == await plan()
+
+
+async def test_a_plan_inside_a_callers_transaction_plans_every_workspace_on_its_connection() -> None:
+    """Inside a transaction of the caller (the lanes' own connections would not see its rows, and two lanes cannot
+    share its connection) the run plans every workspace in that transaction."""
+    async with in_transaction():
+        for slug in ("alpha", "beta"):
+            ws = await workspace(slug)
+            boxes = await mailboxes(ws, domains=1, per_domain=2)
+            await leads(ws, await campaign(ws, boxes, name=slug), 10)
+        report = await plan_campaigns(FrozenClock(NOW), CampaignPlanOptions(seed=1, lanes=2))
+        assert report.campaigns == 2 and report.planned == 20
+    assert Counter(r["workspace_id"] for r in await rows()) == {1: 10, 2: 10}
 
 
 async def test_a_paused_campaign_plans_nothing_and_suppressed_leads_are_stopped() -> None:
