@@ -77,6 +77,8 @@ class Arg:
     int_type: Literal["int4", "int8"] = "int4"
     max_bytes: int | None = None  # a file: its own size limit (lead lists), else every transport's default
     not_found: str = ""  # an id: the key of "no such …" (`id` given), also for a number past the column
+    bounds: tuple[int, int] | None = None  # an `int` people choose (not an id): the values the command takes,
+    # named in the error instead of the column's
 
     @property
     def limit(self) -> int:
@@ -165,7 +167,7 @@ class Command:
 
 
 def _arg_from(data: dict[str, Any]) -> Arg:
-    values: dict[str, Any] = {k: tuple(v) if k == "choices" else v for k, v in data.items()}
+    values: dict[str, Any] = {k: tuple(v) if k in {"choices", "bounds"} else v for k, v in data.items()}
     return Arg(**values)
 
 
@@ -393,12 +395,12 @@ def _control_at(text: str, allowed: frozenset[str] = _ALLOWED_CONTROL) -> int | 
 def _integer(arg: Arg, text: str, where: dict[str, Any]) -> int:
     if not _INTEGER.fullmatch(text):
         raise UserError("error-arg-not-int", value=echo(text), **where)
-    low, high = INT_RANGES[arg.int_type]
+    low, high = arg.bounds or INT_RANGES[arg.int_type]
     value = int(text)  # at most `arg.limit` digits: cheap
     if not low <= value <= high:
         if arg.not_found:  # an id: no row has it, as for any wrong id (the column's bounds mean nothing to people)
             raise NotFound(arg.not_found, id=value)
-        raise UserError("error-arg-int-range", value=echo(text), min=str(low), max=str(high), **where)
+        raise UserError("error-arg-int-range", value=echo(text), min=low, max=high, **where)
     return value
 
 

@@ -95,8 +95,8 @@ def _idle(ctx: Ctx, found: cap.Capacity) -> str:
 @command(
     "capacity",
     Access.MANAGE,
-    Arg("emails", required=False, kind="int"),
-    Arg("weeks", required=False, kind="int"),
+    Arg("emails", required=False, kind="int", bounds=(1, cap.MAX_EMAILS)),
+    Arg("weeks", required=False, kind="int", bounds=(1, cap.MAX_WEEKS)),
     example="12000 1",
 )
 async def capacity_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:

@@ -76,6 +76,9 @@ async def test_telegram_cost_capacity_for_a_manager_and_a_client_refused(telegra
         warmup_weeks=6, full_weeks=9, full_on=(start + dt.timedelta(days=63)).isoformat(),
     ) in capacity  # fmt: skip
     assert EN("capacity-fits", emails=600, weeks=1, available=672) in await ask(anna, "/capacity 600 1")
+    too_many = await ask(anna, "/capacity 99999999999 1")  # past the column too: the command's own bounds
+    assert EN("error-arg-int-range", value="99999999999", arg="emails", command="capacity", min=1, max=10_000_000,
+              usage="/capacity 12000 1") in too_many  # fmt: skip
 
     assert EN("error-forbidden", command="cost") in await ask(carl, "/cost")
     assert EN("error-forbidden", command="capacity") in await ask(carl, "/capacity 12000 1")

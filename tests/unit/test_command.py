@@ -181,19 +181,27 @@ def test_integers_up_to_the_column_they_fit(words: list[str], value: int) -> Non
 @pytest.mark.parametrize(
     ("words", "key", "limit"),
     [
-        (["acme", "99999999999999999999"], "error-arg-int-range", str(2**31 - 1)),
-        (["acme", str(2**31)], "error-arg-int-range", str(2**31 - 1)),
-        (["acme", "1", str(2**63)], "error-arg-int-range", str(2**63 - 1)),
+        (["acme", "99999999999999999999"], "error-arg-int-range", 2**31 - 1),
+        (["acme", str(2**31)], "error-arg-int-range", 2**31 - 1),
+        (["acme", "1", str(2**63)], "error-arg-int-range", 2**63 - 1),
         (["acme", "1_000"], "error-arg-not-int", None),
         (["acme", "١٢"], "error-arg-not-int", None),  # Arabic-Indic digits: int() takes them, we do not
         (["acme", "9" * 300], "error-arg-too-long", None),  # never even parsed
     ],
 )
-def test_integers_out_of_range_or_not_plain_digits_are_refused(words: list[str], key: str, limit: str | None) -> None:
+def test_integers_out_of_range_or_not_plain_digits_are_refused(words: list[str], key: str, limit: int | None) -> None:
     err = _refusal(words)
     assert err.key == key
     if limit is not None:
         assert err.params["max"] == limit and str(err.params["arg"]) in {"n", "big"}
+
+
+@pytest.mark.parametrize("number", ["0", "10000001", "99999999999", str(2**63)])
+def test_a_number_people_choose_is_refused_with_the_bounds_the_command_takes_never_the_columns(number: str) -> None:
+    emails = Command("capacity", _noop, Access.MANAGE, (Arg("emails", kind="int", bounds=(1, 10_000_000)),))
+    err = _refusal([number], cmd=emails)
+    assert (err.key, err.params["min"], err.params["max"]) == ("error-arg-int-range", 1, 10_000_000)
+    assert parse_args(emails, ["10000000"], None) == {"emails": 10_000_000}
 
 
 @pytest.mark.parametrize("number", ["99999999999999999999", str(2**31), str(-(2**31) - 1)])
