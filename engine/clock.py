@@ -89,6 +89,18 @@ def typed_zone(text: str) -> str | None:
     return None
 
 
+_ETC_OFFSET = re.compile(r"Etc/GMT([+-])(\d{1,2})")
+
+
+def shown_zone(name: str) -> str:
+    """A stored zone name as chat shows it: a whole-hour offset (`typed_zone` stores `UTC+3` as IANA's `Etc/GMT-3`,
+    whose sign is the other way round) reads `UTC+3` again; any other name as it is."""
+    if offset := _ETC_OFFSET.fullmatch(name):
+        hours = int(offset[2])
+        return "UTC" if hours == 0 else f"UTC{'-' if offset[1] == '+' else '+'}{hours}"
+    return name
+
+
 @functools.cache
 def _iana_names() -> dict[str, str]:
     """Every IANA zone name this system knows, by its lower-case spelling."""

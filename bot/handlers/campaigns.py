@@ -11,7 +11,7 @@ from engine.campaigns import service
 from engine.campaigns.options import split_pairs, weekdays_text
 from engine.campaigns.service import CampaignStatusView, GroupSummary, Reason, StartResult
 from engine.campaigns.steps import LETTERS, MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_VARIANTS, StepSpec
-from engine.clock import local_time
+from engine.clock import local_time, shown_zone
 from engine.errors import UserError
 from engine.leads import suppression
 from engine.leads.reader import SAMPLE_BYTES
@@ -292,7 +292,7 @@ def _settings(ctx: Ctx, view: CampaignStatusView) -> str:
     flags = ", ".join(f"{k}={'on' if v else 'off'}" for k, v in view.flags.items())
     return ctx.t(
         "campaign-settings-line",
-        timezone=view.timezone,
+        timezone=shown_zone(view.timezone),
         window=view.window,
         weekdays=weekdays_text(view.weekdays, names) if len(names) == 7 else str(view.weekdays),
         daily_cap=view.daily_cap,

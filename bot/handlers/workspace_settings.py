@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.command import Access, Arg, Ctx, command
 from engine import workspace_settings as service
+from engine.clock import shown_zone
 from engine.reply import Reply
 
 
@@ -21,11 +22,12 @@ async def workspace_settings(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if args["setting"] is not None:
         change = await service.change(ctx.actor, ctx.clock, args["setting"], args["value"] or "")
         key = "workspace-setting-unchanged" if change.before == change.after else "workspace-setting-changed"
-        return Reply().add(ctx.t(key, name=change.name, before=change.before, after=change.after))
+        shown = shown_zone if change.name == "timezone" else str
+        return Reply().add(ctx.t(key, name=change.name, before=shown(change.before), after=shown(change.after)))
     view = await service.show(ctx.actor)
     lines = [
         ctx.t("workspace-setting-line", name=name, value=value, hint=ctx.t(f"workspace-setting-hint-{name}"))
-        for name, value in (("name", view.name), ("timezone", view.timezone), ("lang", view.lang))
+        for name, value in (("name", view.name), ("timezone", shown_zone(view.timezone)), ("lang", view.lang))
     ]
     reply = Reply().add(ctx.t("workspace-settings-title", workspace=view.name), "title").add("\n".join(lines))
     return reply.add(ctx.t("workspace-settings-hint"))

@@ -90,6 +90,20 @@ async def test_moscow_time_and_utc_offsets_are_zones_as_typed(runner: Runner) ->
         assert (await Workspace.get(slug="acme")).timezone == zone
 
 
+async def test_an_offset_is_shown_as_typed_never_as_iana_reversed_sign(runner: Runner) -> None:
+    """`/workspace_settings timezone +3` answered "now Etc/GMT-3" (IANA's name, its sign the other way round): the
+    manager read minus three hours."""
+    await say(runner, "1", "/workspace_new acme ACME")
+    changed = (await say(runner, "1", "/workspace_settings timezone +3", lang="en")).plain_text()
+    assert changed == EN("workspace-setting-changed", name="timezone", before="Europe/Moscow", after="UTC+3")
+    shown = (await say(runner, "1", "/workspace_settings", lang="en")).plain_text()
+    hint = EN("workspace-setting-hint-timezone")
+    assert EN("workspace-setting-line", name="timezone", value="UTC+3", hint=hint) in shown
+    await say(runner, "1", "/campaign_new q1")
+    card = (await say(runner, "1", "/campaign_set q1 timezone=GMT-5", lang="en")).plain_text()
+    assert "Zone UTC-5," in card and "Etc/GMT" not in card
+
+
 async def test_a_manager_renames_the_workspace_its_slug_stays(runner: Runner) -> None:
     """`/workspace_new Acme Corp` makes slug acme named "Corp": the name can be put right afterwards, with spaces
     and without quotes; the lists and the settings then show the new one."""

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine.campaigns.options import parse_settings, split_pairs
-from engine.clock import typed_zone
+from engine.clock import shown_zone, typed_zone
 from engine.errors import UserError
 
 
@@ -40,3 +40,12 @@ def test_a_campaign_takes_moscow_time_as_typed_and_refuses_the_rest() -> None:
     assert parse_settings(split_pairs(["tz=UTC+3"])) == {"timezone": "Etc/GMT-3"}
     with pytest.raises(UserError):
         parse_settings(split_pairs(["tz=Moscow"]))
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("UTC+3", "UTC+3"), ("+03:00", "UTC+3"), ("GMT-5", "UTC-5"), ("+14", "UTC+14"), ("-12", "UTC-12"),
+     ("utc", "UTC"), ("МСК+4", "Asia/Krasnoyarsk"), ("Etc/GMT+0", "UTC"), ("etc/gmt-10", "UTC+10")],
+)  # fmt: skip
+def test_an_offset_zone_is_shown_the_way_people_write_it(typed: str, shown: str) -> None:
+    assert shown_zone(typed_zone(typed) or "") == shown
