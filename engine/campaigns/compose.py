@@ -128,6 +128,20 @@ def render_seed(campaign_id: int, step_position: int, variant: int, lead_id: int
     return f"{campaign_id}:{step_position}:{variant}:{lead_id or 0}"
 
 
+def render_rngs(
+    campaign_id: int, step_position: int, variant: int, lead_id: int | None
+) -> tuple[random.Random, random.Random | None]:
+    """`render_message`'s `rng` and `subject_rng` for a step: the body's seeded by the step (`render_seed`), the
+    subject's by step 1 whatever the step. A follow-up without a subject of its own is "Re: " and step 1's subject
+    template (`engine.campaigns.steps`): drawn from its own step's seed, its spintax picked other options than the
+    lead got ("Добрый день, Иван" answered by "Re: Здравствуйте, Иван"), a thread that reads as two. Step 1
+    renders its subject first from that same seed, so a follow-up repeats exactly the subject step 1 sent."""
+    rng = random.Random(render_seed(campaign_id, step_position, variant, lead_id))
+    if step_position <= 1:
+        return rng, None
+    return rng, random.Random(render_seed(campaign_id, 1, variant, lead_id))
+
+
 def lead_fields(
     *,
     email: str,
@@ -194,12 +208,14 @@ def render_message(
     row_id: int,
     html_part: bool = False,
     track_clicks: bool = False,
+    subject_rng: random.Random | None = None,
 ) -> Composed:
     """Render one message (pure). The text ends with the footer «—», «{sender_name}, {sender_address}» and the
     unsubscribe line in the workspace's language; `html_part` adds the HTML alternative with tracked links and
-    the open pixel; `track_clicks` sends a plain text's links through the click redirect too."""
+    the open pixel; `track_clicks` sends a plain text's links through the click redirect too. The subject draws
+    its spintax from `subject_rng` when given (`render_rngs`), else from `rng` before the body."""
     t = translator(identity.locale)
-    subject_text = clean_subject(subject.render(fields, rng))
+    subject_text = clean_subject(subject.render(fields, subject_rng or rng))
     body_text = clean_body(body.render(fields, rng))
     links = find_links(body_text)
     index = {url: i for i, url in enumerate(links)}
@@ -384,12 +400,14 @@ class Composer:
         else:  # the lead as the outbox read it with the row's re-check, else read here (recovery, a preview)
             lead = row.lead or await _read_lead(row.lead_id)
             fields = _fields_of(lead, sender, step.sender_company)
+        rng, subject_rng = render_rngs(row.campaign_id, row.step_position, row.variant, row.lead_id)
         composed = render_message(
             subject=subject,
             body=body,
             fields=fields,
             identity=step.identity,
-            rng=random.Random(render_seed(row.campaign_id, row.step_position, row.variant, row.lead_id)),
+            rng=rng,
+            subject_rng=subject_rng,
             tracking=self.tracking,
             row_id=row.row_id,
             html_part=step.html,
@@ -496,12 +514,14 @@ async def preview(
     if not 0 <= chosen < len(step.variants):
         raise UserError("error-content-variant-not-found", step=step_position, variant=variant_letter(chosen))
     subject, body = step.variants[chosen]
+    rng, subject_rng = render_rngs(campaign_id, step_position, chosen, lead_id)
     composed = render_message(
         subject=subject,
         body=body,
         fields=fields,
         identity=step.identity,
-        rng=random.Random(render_seed(campaign_id, step_position, chosen, lead_id)),
+        rng=rng,
+        subject_rng=subject_rng,
         tracking=TrackingLinks(base_url, secrets.token_bytes(32)),
         row_id=PREVIEW_ROW_ID,
         html_part=step.html,

@@ -10,6 +10,7 @@ import pytest
 
 from engine.campaigns.compose import Composer, campaign_fields, preview, sender_identity
 from engine.campaigns.ports import CampaignRow, LeadData
+from engine.campaigns.steps import parse_steps
 from engine.errors import NotFound, UserError
 from engine.tracking import InvalidToken, TokenKind, TrackingLinks
 from models import Enrollment, Lead, Step, Workspace
@@ -210,3 +211,32 @@ async def test_a_follow_up_that_starts_a_thread_drops_the_re_of_its_subject() ->
     assert starter.subject == "вопрос"
     test_send = await Composer(LINKS)(row_of(world, row.id, None, step=2))  # a manager's test: as written
     assert test_send.subject == "Re: вопрос"
+
+
+async def test_a_follow_up_without_its_own_subject_repeats_the_subject_the_lead_got() -> None:
+    """A follow-up written without a subject is stored as "Re: " and step 1's subject template. Its spintax was
+    drawn from the follow-up's own seed: the lead got "Привет, Олег" and then "Re: Здравствуйте, Олег", a second
+    thread in their inbox. Now it repeats step 1's draw, in the message and in the preview alike."""
+    world = await make_world(leads=1)
+    specs = parse_steps(
+        "Тема: {{Привет|Здравствуйте|Добрый день|Вопрос|Идея|Коротко}}, {first_name|коллега}\nПисьмо\n\n"
+        "--- шаг 2 через 3 дня\nНапоминание\n\n--- шаг 3 через 2 рабочих дня\nПоследнее\n"
+    )
+    for spec in specs:
+        variants = spec.to_json(specs[0] if spec.number > 1 else None)
+        values = {"delay_days": spec.delay_days, "variants": variants}
+        await Step.update_or_create(campaign=world.campaign, position=spec.number, defaults=values)
+    firsts: set[str] = set()
+    for n in range(12):  # a dozen leads: each draws its own greeting, and keeps it through the thread
+        lead = await Lead.create(workspace=world.workspace, email=f"p{n}@client.example", first_name="Олег")
+        row = dataclasses.replace(row_of(world, n + 100, 0), lead_id=lead.id, recipient=lead.email)
+        first = (await Composer(LINKS)(row)).subject
+        firsts.add(first)
+        for step in (2, 3):
+            follow_up = dataclasses.replace(row, step_position=step, in_reply_to="<p1@acme.test>")
+            assert (await Composer(LINKS)(follow_up)).subject == f"Re: {first}"
+            shown = await preview(
+                world.workspace.id, world.campaign.id, step_position=step, lead_email=lead.email, variant=0
+            )
+            assert shown.subject == f"Re: {first}"
+    assert len(firsts) > 1  # the spintax did draw differently for different leads
