@@ -596,3 +596,18 @@ async def campaign_fields(campaign_id: int) -> frozenset[str]:
     campaign's leads (what `check_content` takes as `known_fields`)."""
     rows = await connections.get("default").execute_query_dict(_CUSTOM_KEYS, [campaign_id])
     return BASE_FIELDS | {field_key(str(r["k"])) for r in rows}
+
+
+_WORKSPACE_KEYS: Final = (
+    "SELECT DISTINCT k FROM (SELECT custom FROM lead WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2) l, "
+    "LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(l.custom) = 'object' THEN l.custom ELSE '{}' END) AS k "
+    "LIMIT 1000"
+)
+WORKSPACE_LEADS_READ: Final = 5_000  # the latest leads of a workspace whose columns count as known (one import's)
+
+
+async def workspace_fields(workspace_id: int) -> frozenset[str]:
+    """The base fields and the custom columns of the workspace's latest leads (`WORKSPACE_LEADS_READ`): what a
+    campaign with no lead yet may expect of the leads it will get."""
+    rows = await connections.get("default").execute_query_dict(_WORKSPACE_KEYS, [workspace_id, WORKSPACE_LEADS_READ])
+    return BASE_FIELDS | {field_key(str(r["k"])) for r in rows}

@@ -113,7 +113,7 @@ def _check_variant(
         return blank
     subject, body = templates
     required = subject.required | body.required
-    typos = _typos((subject.placeholders | body.placeholders) - known, known)
+    typos = typo_fields((subject.placeholders | body.placeholders) - known, known)
     # a fallback hides a misspelt field for good ("{firts_name|коллега}" reads "коллега" in every email): a warning
     levels: tuple[tuple[Severity, bool], ...] = (("error", True), ("warning", False))
     for severity, without_fallback in levels:
@@ -148,7 +148,7 @@ def _blank(letter: str, words: tuple[str, str], templates: list[Template]) -> li
     ]
 
 
-def _typos(unknown: Iterable[str], known: Collection[str]) -> dict[str, str]:
+def typo_fields(unknown: Iterable[str], known: Collection[str]) -> dict[str, str]:
     """The unknown field names that misspell a known one (`firts_name` → `first_name`), with that one."""
     near = {name: difflib.get_close_matches(name, sorted(known), n=1, cutoff=TYPO_CUTOFF) for name in unknown}
     return {name: match[0] for name, match in near.items() if match}

@@ -31,7 +31,7 @@ from engine import confirm
 from engine.access import Actor, require_manager, require_reader
 from engine.campaigns import compose
 from engine.campaigns.compose import campaign_fields
-from engine.campaigns.content import check_content, variant_letter
+from engine.campaigns.content import BASE_FIELDS, MAX_WORDS_SHOWN, check_content, typo_fields, variant_letter
 from engine.campaigns.enroll import IN_OTHER_CAMPAIGN, lock_enrollment
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
@@ -403,20 +403,23 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
     by `engine.campaigns.template.parse`. Only a draft or paused campaign's steps may change.
 
     Raises the parser's `error-campaign-steps-*`, the template parser's `error-template-syntax` (its `where`
-    names the step, the variant, the part and the line), `NotFound`, `Conflict("error-campaign-steps-running")`,
+    names the step, the variant, the part and the line), `error-campaign-steps-field-typo` and
+    `error-campaign-steps-unknown-field` (a placeholder no lead of the campaign could fill: `_check_fields`),
+    `NotFound`, `Conflict("error-campaign-steps-running")`,
     `Conflict("error-campaign-steps-variants-drawn")` (a paused campaign's leads hold a variant the new sequence
     drops). A shorter sequence ends it for the leads already past its last step (`_end_at`).
     """
     workspace_id = require_manager(actor)
     if len(text) > OFF_LOOP_CHARS:
-        specs = await asyncio.to_thread(_parse, text, actor.locale)
+        specs, used = await asyncio.to_thread(_parse, text, actor.locale)
     else:
-        specs = _parse(text, actor.locale)
+        specs, used = _parse(text, actor.locale)
     async with in_transaction():
         campaign = await _campaign(workspace_id, name, lock=True)
         if campaign.status is CampaignStatus.RUNNING:
             raise Conflict("error-campaign-steps-running", name=campaign.name)
         _not_finished(campaign)
+        _check_fields(used, await _fields_known(campaign), actor.locale)
         await _keep_drawn_variants(campaign, len(specs[0].variants))
         await _end_at(campaign, len(specs))
         await Step.filter(campaign_id=campaign.id).delete()
@@ -474,21 +477,40 @@ async def _end_at(campaign: Campaign, last: int) -> None:
     )
 
 
-def _parse(text: str, locale: str) -> list[StepSpec]:
+@dataclass(frozen=True, slots=True)
+class _Used:
+    """The placeholders one template of the typed sequence uses, and where it stands in the text."""
+
+    step: int
+    variant: str
+    part: Literal["subject", "body"]
+    line: int  # the template's first line in the typed text
+    source: str
+    placeholders: frozenset[str]
+    required: frozenset[str]  # used without a fallback
+
+
+def _parse(text: str, locale: str) -> tuple[list[StepSpec], list[_Used]]:
     """The steps of `text`, each template parsed by `engine.campaigns.template.parse`, whose errors name the
-    template by `where`: the step, the variant, the part and the line, in the reader's language."""
+    template by `where`: the step, the variant, the part and the line, in the reader's language; and the
+    placeholders each template uses."""
     specs = parse_steps(text)
     t = translator(locale)
+    used: list[_Used] = []
     for step in specs:
         for variant in step.variants:
-            for part, value, line in (
+            parts: tuple[tuple[Literal["subject", "body"], str, int], ...] = (
                 ("subject", variant.subject, variant.subject_line),
                 ("body", variant.body, variant.line),
-            ):
+            )
+            for part, value, line in parts:
                 if not value:
                     continue
                 try:
-                    parse_template(value, where="")
+                    parsed = parse_template(value, where="")
+                    used.append(
+                        _Used(step.number, variant.letter, part, line, value, parsed.placeholders, parsed.required)
+                    )
                 except UserError as exc:
                     if exc.key != "error-template-syntax" or exc.params.get("detail") == "too-long":
                         raise
@@ -505,7 +527,60 @@ def _parse(text: str, locale: str) -> list[StepSpec]:
                     column = at - (value.rfind("\n", 0, at) + 1) + 1
                     params = {**exc.params, "where": where, "position": column}
                     raise UserError("error-template-syntax", **params) from None
-    return specs
+    return specs, used
+
+
+async def _fields_known(campaign: Campaign) -> frozenset[str]:
+    """The fields a template of the campaign may use: the base fields and the columns of its leads — before any
+    lead is enrolled, those of the workspace's latest leads (the file for this campaign has them too, mostly)."""
+    known = await campaign_fields(campaign.id)
+    if not await Enrollment.filter(campaign_id=campaign.id).exists():
+        known |= await compose.workspace_fields(campaign.workspace_id)
+    return known
+
+
+def _check_fields(used: list[_Used], known: frozenset[str], locale: str) -> None:
+    """Refuse a sequence with a placeholder that nothing fills, naming the step, variant, part and line, at save
+    time: `{nmae}` would otherwise be saved, shown as a sample value by the preview, and only stop the start.
+
+    A name close to a known field (`{frist_name}`, `{first_name|коллега}` misspelt) is a typo, refused even with a
+    fallback, which would go in every email (`error-campaign-steps-field-typo`). Any other unknown name without a
+    fallback is no column of the leads (`error-campaign-steps-unknown-field`): import them first, or give one.
+    """
+    t = translator(locale)
+    for item in used:
+        unknown = item.placeholders - known
+        if not unknown:
+            continue
+        typos = typo_fields(unknown, known)
+        missing = sorted((item.required & unknown) - typos.keys())
+        if not typos and not missing:
+            continue
+        at = min(_offset(item.source, n) for n in (*typos, *missing))
+        where = t(
+            "campaign-steps-where",
+            step=item.step,
+            variant=item.variant,
+            part=t(f"campaign-steps-part-{item.part}"),
+            line=item.line + item.source.count("\n", 0, at),
+        )
+        if typos:
+            names = ", ".join(f"{{{n}}} → {{{m}}}" for n, m in sorted(typos.items()))
+            raise UserError("error-campaign-steps-field-typo", where=where, names=names)
+        raise UserError(
+            "error-campaign-steps-unknown-field",
+            where=where,
+            names=", ".join(f"{{{n}}}" for n in missing[:MAX_WORDS_SHOWN]),
+            fields=", ".join(f"{{{n}}}" for n in sorted(BASE_FIELDS)),
+            example=f"{{{missing[0]}|…}}",
+        )
+
+
+def _offset(source: str, name: str) -> int:
+    """Where the placeholder `name` (case-folded, ё as е) first stands in `source` (0 when not found)."""
+    pattern = re.compile(r"\{\s*" + r"[её]".join(re.escape(p) for p in name.split("е")) + r"\s*[|}]", re.IGNORECASE)
+    found = pattern.search(source)
+    return found.start() if found else 0
 
 
 # ----------------------------------------------------------------------------------------------- start

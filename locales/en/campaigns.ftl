@@ -228,6 +228,8 @@ error-campaign-steps-body-long = Step { $step }, variant { $variant } (line { $l
     [one] character
    *[other] characters
 }, at most { $max }.
+error-campaign-steps-field-typo = A misspelt field? { $names } — { $where }. Correct the field's name: it would never be filled in, and a fallback after | would go in every email instead.
+error-campaign-steps-unknown-field = There is no field { $names } — { $where }. It is neither a lead field ({ $fields }) nor a column of the leads. Correct its name, import the leads with such a column first (/leads_import), or give a fallback for the leads without it: { $example }
 campaign-steps-where = step { $step }, variant { $variant }, { $part } (line { $line })
 campaign-steps-part-subject = subject
 campaign-steps-part-body = text

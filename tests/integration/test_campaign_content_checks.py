@@ -47,7 +47,12 @@ async def test_content_errors_refuse_and_warnings_need_the_override(clock: Froze
     manager = await ready_campaign(clock, ws, leads=1)
     await Workspace.filter(id=ws.id).update(locale="en")
     await enroll_custom(ws)
-    await service.set_steps(manager, clock, "q1", f"Subject: Hi {{first_name}}\n{LONG} {{unknown_field}}")
+    with pytest.raises(UserError) as refused:  # refused as it is saved ...
+        await service.set_steps(manager, clock, "q1", f"Subject: Hi {{first_name}}\n{LONG} {{unknown_field}}")
+    assert refused.value.key == "error-campaign-steps-unknown-field"
+    # ... and at the start, when the leads with that column have left the campaign since
+    variants = [{"subject": "Hi {first_name}", "body": f"{LONG} {{unknown_field}}", "weight": 100}]
+    await Step.filter(campaign__name="q1", position=1).update(variants=variants)
     result = await service.start_campaign(manager, clock, "q1", override=True)
     assert not result.started  # an error is never overridden
     assert [r.key for r in result.errors] == ["content-unknown-placeholder"] and result.errors[0].step == 1
@@ -126,9 +131,9 @@ async def test_a_preview_names_the_fields_a_lead_leaves_empty(clock: FrozenClock
     await Workspace.filter(id=ws.id).update(sender_name="ACME LLC", sender_address="Moscow, Tverskaya 1")
     manager = await ready_campaign(clock, ws, leads=2)
     steps = f"Тема: {{first_name|Коллеги}}, вопрос\n{LONG} Пишем {{company}} про {{city}} и {{first_name}}."
-    await service.set_steps(manager, clock, "q1", steps)
     await Lead.filter(email="lead0@example.com").update(company="", first_name="", custom={"city": " "})
     await Lead.filter(email="lead1@example.com").update(company="Ромашка", custom={"city": "Омск"})
+    await service.set_steps(manager, clock, "q1", steps)
     bare = (await runner.run_line(admin, "c1", "/campaign_preview q1 lead0@example.com")).plain_text()
     expected = translator("ru")("campaign-preview-empty", fields="{city}, {company}, {first_name}", example="{city|…}")
     assert expected in bare

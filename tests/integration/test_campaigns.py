@@ -228,6 +228,37 @@ async def test_steps_are_stored_and_replaced_and_frozen_while_running(clock: Fro
     assert running.value.key == "error-campaign-steps-running"
 
 
+async def test_a_misspelt_or_unknown_placeholder_is_refused_when_the_steps_are_saved(clock: FrozenClock) -> None:
+    """ "Subject: Hello {nmae}" was saved ("Sequence saved"), the preview showed it filled with a sample value, and
+    only the start said it was unknown. It is refused at once, naming the field, step, variant, part and line; a
+    column of the campaign's leads (or, before any is enrolled, of the workspace's) is a field."""
+    ws = await space()
+    manager = actor(ws)
+    await service.create_campaign(manager, clock, "q1")
+    with pytest.raises(UserError) as unknown:
+        await service.set_steps(manager, clock, "q1", "Subject: Hello {nmae}\nBody\n--- step 2 after 2 days\nMore")
+    assert unknown.value.key == "error-campaign-steps-unknown-field"
+    assert unknown.value.params["names"] == "{nmae}" and unknown.value.params["example"] == "{nmae|…}"
+    assert unknown.value.params["where"] == "шаг 1, вариант A, тема (строка 1)"
+    typo = "Тема: Привет\nТекст\n\n--- шаг 2 через 2 дня\nЕщё\n\n{Frist_Name|коллега}, ответьте"
+    with pytest.raises(UserError) as misspelt:  # a fallback would hide the typo in every email
+        await service.set_steps(manager, clock, "q1", typo)
+    assert misspelt.value.key == "error-campaign-steps-field-typo"
+    assert misspelt.value.params == {
+        "where": "шаг 2, вариант A, текст (строка 7)",
+        "names": "{frist_name} → {first_name}",
+    }
+    assert not await Step.filter(campaign__name="q1").exists()
+    # a field with a fallback that is no typo is fine, as are the workspace's lead columns before leads are enrolled
+    await Lead.create(workspace=ws, email="x@client.test", custom={"Город": "Омск"})
+    saved = await service.set_steps(manager, clock, "q1", "Тема: Вопрос про {город}\nКак там {отрасль|у вас}?")
+    assert len(saved.steps) == 1
+    await enroll("q1", ws, 1)  # enrolled leads without that column: now only theirs count
+    with pytest.raises(UserError) as gone:
+        await service.set_steps(manager, clock, "q1", "Тема: Вопрос про {город}\nТекст")
+    assert (gone.value.key, gone.value.params["names"]) == ("error-campaign-steps-unknown-field", "{город}")
+
+
 async def test_a_paused_campaign_keeps_every_variant_its_leads_drew(clock: FrozenClock) -> None:
     """Paused with leads in variant B, the sequence was replaced by one of a single variant and saved: those
     leads' next step then failed to compose ("step 2 has no variant B") after the resume."""
