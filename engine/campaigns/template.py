@@ -5,7 +5,7 @@ is given):
 
 - `{first_name}` — a field of the lead (or of the sender); `{first_name|коллега}` — with a fallback used when
   the field is empty or unknown. Names are letters, digits, `_`, `-` and `.` and compare case-insensitively,
-  ё as е (`field_key`).
+  ё as е (`field_key`); the lead's own fields have Russian and other names too (`{имя}`: `FIELD_ALIASES`).
 - `{{Привет|Здравствуйте|Добрый день}}` — spintax: one option, drawn with the given random generator. Options
   may hold text, fields and further spintax, up to `MAX_DEPTH` levels; an option may be empty.
 - `\\{`, `\\}`, `\\|` and `\\\\` — a literal brace, bar or backslash. A backslash before anything else is kept.
@@ -35,6 +35,15 @@ MAX_OUTPUT_CHARS: Final = 50_000
 MAX_NAME_CHARS: Final = 64
 
 _NAME = re.compile(r"[^\W][\w.\-]*\Z")
+FIELD_ALIASES: Final = {
+    **dict.fromkeys(("имя", "name", "firstname"), "first_name"),
+    **dict.fromkeys(("фамилия", "surname", "lastname"), "last_name"),
+    **dict.fromkeys(("компания", "организация", "фирма", "company_name", "organization", "organisation"), "company"),
+    **dict.fromkeys(("почта", "e-mail", "e_mail", "емейл", "имейл"), "email"),
+}
+"""Other names of the lead's own fields, as people write them in a letter (`{имя}`, `{Фамилия}`, `{name}`): the
+lead file's "Имя" column is its first name (`engine.leads.columns`), so `{имя}` is that name, not a column of its
+own that no lead has."""
 _ESCAPABLE: Final = frozenset("{}|\\")
 
 
@@ -256,6 +265,7 @@ class _Parser:
         name = _fold_name(raw_name.strip())
         if not name or len(name) > MAX_NAME_CHARS or not _NAME.match(name):
             raise self.error("bad-placeholder", start)
+        name = FIELD_ALIASES.get(name, name)
         self.names.add(name)
         if fallback is None:
             self.required.add(name)

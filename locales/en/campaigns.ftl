@@ -34,7 +34,7 @@ campaign-steps-rules =
     The next step is a line “--- step 2 after 3 days” (or “after 2 business days”: Mon–Fri).
     An A/B variant is a line “=== variant B weight 30”; variants without a weight share what is left of 100.
     A later step has one variant or as many as step 1 (a lead stays in its variant); without a subject it goes as a reply in the same thread: “Re: ” and the subject of step 1.
-    Fields: {"{first_name}"}, {"{company|your company}"} (after | — when the field is empty), your own lead columns (a space in a column's name is written _: {"{Job_Title}"}); spintax {"{{Hi|Hello}}"}.
+    Fields: {"{first_name}"} or {"{name}"} (and {"{last_name}"}, {"{company}"}; in Russian {"{имя}"}, {"{фамилия}"}, {"{компания}"}), {"{company|your company}"} (after | — when the field is empty), your own lead columns (a space in a column's name is written _: {"{Job_Title}"}); spintax {"{{Hi|Hello}}"}.
     Limits: up to { $steps } { $steps ->
         [one] step
        *[other] steps

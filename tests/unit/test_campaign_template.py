@@ -48,6 +48,17 @@ def test_placeholders_and_required() -> None:
     assert parse("{x|y} {x}", where="body").required == frozenset({"x"})
 
 
+def test_the_lead_s_own_fields_go_by_their_russian_names_too() -> None:
+    """ "Добрый день, {имя}!" was refused as an unknown field (and "{имя|коллега}" always read "коллега"), though
+    the lead file's "Имя" column is the lead's first name: a Russian manager writes the field as they name it."""
+    template = parse("{Имя|коллега}, {фамилия} из {Компания}: {почта} {Name} {organization|}", where="body")
+    assert template.placeholders == frozenset({"first_name", "last_name", "company", "email"})
+    assert template.required == frozenset({"first_name", "last_name", "company", "email"})  # {Name} has none
+    fields = {"first_name": "Анна", "last_name": "Смирнова", "company": "Ромашка", "email": "a@x.ru"}
+    assert template.render(fields, random.Random(0)) == "Анна, Смирнова из Ромашка: a@x.ru Анна Ромашка"
+    assert render("{должность}", должность="CTO") == "CTO"  # a column of the leads stays itself
+
+
 def test_spintax_distribution_is_even_and_seeded() -> None:
     template = parse("{{Привет|Здравствуйте|Добрый день}}", where="body")
     counts = Counter(template.render({}, random.Random(seed)) for seed in range(3000))
