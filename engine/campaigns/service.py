@@ -35,7 +35,7 @@ from engine.campaigns.content import BASE_FIELDS, MAX_WORDS_SHOWN, check_content
 from engine.campaigns.enroll import IN_OTHER_CAMPAIGN, lock_enrollment
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
-from engine.campaigns.schedule import Window, open_intervals
+from engine.campaigns.schedule import Window, due_after, open_intervals
 from engine.campaigns.steps import LETTERS, StepSpec, parse_steps
 from engine.campaigns.template import parse as parse_template
 from engine.clock import Clock
@@ -414,7 +414,7 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
         specs, used = await asyncio.to_thread(_parse, text, actor.locale)
     else:
         specs, used = _parse(text, actor.locale)
-    async with in_transaction():
+    async with in_transaction() as conn:
         campaign = await _campaign(workspace_id, name, lock=True)
         if campaign.status is CampaignStatus.RUNNING:
             raise Conflict("error-campaign-steps-running", name=campaign.name)
@@ -422,6 +422,7 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
         _check_fields(used, await _fields_known(campaign), actor.locale)
         await _keep_drawn_variants(campaign, len(specs[0].variants))
         await _end_at(campaign, len(specs))
+        await _reschedule(conn, campaign, specs)
         await Step.filter(campaign_id=campaign.id).delete()
         await Step.bulk_create(
             [
@@ -488,6 +489,51 @@ class _Used:
     source: str
     placeholders: frozenset[str]
     required: frozenset[str]  # used without a fallback
+
+
+async def _reschedule(conn: Any, campaign: Campaign, specs: list[StepSpec]) -> None:
+    """A paused campaign's step whose delay changed: the leads waiting for it are due that new delay after their
+    last email (`schedule.due_after`, as the outbox reckons it), not the old one — "after 3 days" made "after 20
+    days" otherwise still went out on the third day. Their rows for that step not yet sent (`planned`, `queued`)
+    are deleted, as a swap does: a row's step is planned once per lead, so a cancelled one would keep it from
+    being planned again at the new time."""
+    old = {
+        int(r["position"]): (int(r["delay_days"]), bool(r["business_days"]))
+        for r in await Step.filter(campaign_id=campaign.id).values("position", "delay_days", "business_days")
+    }
+    zone = zone_of(campaign.timezone)
+    for spec in specs:
+        wanted = (spec.delay_days, spec.business_days)
+        if spec.number < 2 or old.get(spec.number, wanted) == wanted:
+            continue
+        waiting = await Enrollment.filter(
+            campaign_id=campaign.id,
+            state=EnrollmentState.ACTIVE,
+            current_step=spec.number,
+            last_sent_at__not_isnull=True,
+        ).values_list("id", "last_sent_at")
+        if not waiting:
+            continue
+        ids = [int(i) for i, _ in waiting]
+        due = [
+            due_after(sent, delay_days=spec.delay_days, business_days=spec.business_days, zone=zone)
+            for _, sent in waiting
+        ]
+        await conn.execute_query(_DUE_AGAIN, [ids, due])
+        await OutboundMessage.filter(
+            campaign_id=campaign.id,
+            kind=MessageKind.CAMPAIGN,
+            step_position=spec.number,
+            enrollment_id__in=ids,
+            status__in=(MessageStatus.PLANNED, MessageStatus.QUEUED),
+        ).delete()
+
+
+_DUE_AGAIN: Final = """
+UPDATE enrollment e SET next_due_at = t.due
+FROM unnest($1::bigint[], $2::timestamptz[]) AS t(id, due)
+WHERE e.id = t.id
+"""
 
 
 def _parse(text: str, locale: str) -> tuple[list[StepSpec], list[_Used]]:

@@ -308,6 +308,35 @@ async def test_a_paused_campaign_cut_to_fewer_steps_ends_for_the_leads_past_its_
     assert states[before.id][0] is EnrollmentState.ACTIVE
 
 
+async def test_a_paused_campaign_s_new_delay_counts_for_the_leads_waiting_for_that_step(clock: FrozenClock) -> None:
+    """Paused, step 2 changed from "after 3 business days" to "after 20 days" and saved: the leads that had step 1
+    kept the due time of the old delay, and their step 2 went out on the third working day after the resume.
+    They are due the new delay after their last email now, and what was planned for the old time is gone, for the
+    planner to plan again; an unchanged step keeps its leads' times."""
+    ws = await space()
+    manager = await ready_campaign(clock, ws, leads=2)
+    await service.start_campaign(manager, clock, "q1", override=True)
+    waiting, fresh = await Enrollment.filter(campaign__name="q1").order_by("id")
+    sent = dt.datetime(2026, 11, 27, 11, 30, tzinfo=dt.UTC)  # a Friday
+    await Enrollment.filter(id=waiting.id).update(current_step=2, last_sent_at=sent, next_due_at=NOW)
+    box = await Mailbox.get(address="box0@ready.test")
+    planned = await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=box, lead_id=waiting.lead_id, enrollment=waiting,
+        campaign_id=waiting.campaign_id, step_position=2, message_id="<f2@ready.test>", scheduled_at=NOW,
+    )  # fmt: skip
+    await service.pause_campaign(manager, clock, "q1")
+    unchanged = STEPS + "\n--- шаг 3 через 2 дня\nПоследнее письмо: если тема не актуальна, просто ответьте «нет»."
+    await service.set_steps(manager, clock, "q1", unchanged)  # step 2 as it was: nothing moves
+    assert (await Enrollment.get(id=waiting.id)).next_due_at == NOW
+    assert await OutboundMessage.filter(id=planned.id).exists()
+    await service.set_steps(manager, clock, "q1", unchanged.replace("через 3 рабочих дня", "через 20 дней"))
+    assert (await Enrollment.get(id=waiting.id)).next_due_at == sent + dt.timedelta(days=20)
+    assert not await OutboundMessage.filter(id=planned.id).exists()
+    assert (await Enrollment.get(id=fresh.id)).next_due_at == NOW  # still before step 1: not its delay
+    await service.set_steps(manager, clock, "q1", unchanged.replace("через 3 рабочих дня", "через 2 рабочих дня"))
+    assert (await Enrollment.get(id=waiting.id)).next_due_at == dt.datetime(2026, 12, 1, 11, 30, tzinfo=dt.UTC)
+
+
 # ------------------------------------------------------------------------------------------------ start
 
 
