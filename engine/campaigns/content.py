@@ -7,7 +7,7 @@ launch; warnings need the manager's explicit override.
 - errors: no sender identity (`Workspace.sender_name`/`sender_address` — the footer every message carries,
   38-FZ art. 18 and the mailbox providers' sender rules); a template that does not parse; a placeholder that is
   no lead field, no custom column of the campaign's leads and has no fallback; an empty variant, or one whose
-  spintax can draw nothing (`{{Привет|}}` alone); a body so
+  spintax can draw nothing (`{{Привет|}}` alone); HTML tags, which would reach the lead as written; a body so
   long that our footer and unsubscribe line would not fit;
 - warnings: spam-trigger words (ru and en, `spam_words.toml`), caps-lock runs, a row of exclamation marks, more
   than `MAX_LINKS` links, a body shorter than `BODY_MIN_CHARS` or longer than `BODY_MAX_CHARS`, a subject longer
@@ -47,6 +47,11 @@ MAX_EXCLAMATIONS: Final = 3
 Severity = Literal["error", "warning"]
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'«»]+", re.IGNORECASE)
+_HTML_TAG = re.compile(
+    r"</?(?P<name>p|br|b|i|u|s|a|div|span|strong|em|ul|ol|li|h[1-6]|table|tbody|thead|tr|td|th|img|font|html|head|"
+    r"body|center|hr|blockquote|style|meta|!doctype)(?=[\s/>])[^<>]{0,1000}>",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[^\W\d_]+")
 _CAPS_MIN_WORD = 3
 _CAPS_MIN_LETTERS = 8
@@ -111,6 +116,7 @@ def _check_variant(
         return found
     if blank := _blank(letter, words, templates):
         return blank
+    found += _html_found(letter, f"{subject_src}\n{body_src}")
     subject, body = templates
     required = subject.required | body.required
     typos = typo_fields((subject.placeholders | body.placeholders) - known, known)
@@ -146,6 +152,11 @@ def _blank(letter: str, words: tuple[str, str], templates: list[Template]) -> li
         for part, template in zip(words, templates, strict=True)
         if template.may_render_blank
     ]
+
+
+def _html_found(letter: str, text: str) -> list[Finding]:
+    tags = html_tags(text)
+    return [Finding("content-html-tags", "error", {"variant": letter, "tags": ", ".join(tags)})] if tags else []
 
 
 def typo_fields(unknown: Iterable[str], known: Collection[str]) -> dict[str, str]:
@@ -259,6 +270,19 @@ def caps_runs(text: str) -> list[str]:
         or (len(run) == 1 and len(run[0]) >= _CAPS_MIN_LETTERS)
     ]
     return list(dict.fromkeys(shown))[:MAX_WORDS_SHOWN]
+
+
+def html_tags(text: str) -> list[str]:
+    """The HTML tags a template holds (`<p>`, `<a>`, …, each once, at most `MAX_WORDS_SHOWN`): a letter is written
+    as plain text (the HTML part of an `html` campaign is made from it), so a tag would reach the lead as written."""
+    names = (f"<{m['name'].lower()}>" for m in _HTML_TAG.finditer(text))
+    return list(dict.fromkeys(names))[:MAX_WORDS_SHOWN]
+
+
+def first_html_tag(text: str) -> int:
+    """Where the first HTML tag of `text` starts (`html_tags`), -1 with none."""
+    found = _HTML_TAG.search(text)
+    return found.start() if found else -1
 
 
 def count_links(text: str) -> int:

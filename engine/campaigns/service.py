@@ -31,7 +31,15 @@ from engine import confirm
 from engine.access import Actor, require_manager, require_reader
 from engine.campaigns import compose
 from engine.campaigns.compose import campaign_fields
-from engine.campaigns.content import BASE_FIELDS, MAX_WORDS_SHOWN, check_content, typo_fields, variant_letter
+from engine.campaigns.content import (
+    BASE_FIELDS,
+    MAX_WORDS_SHOWN,
+    check_content,
+    first_html_tag,
+    html_tags,
+    typo_fields,
+    variant_letter,
+)
 from engine.campaigns.enroll import IN_OTHER_CAMPAIGN, lock_enrollment
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
@@ -405,6 +413,7 @@ async def set_steps(actor: Actor, clock: Clock, name: str, text: str) -> StepsSa
     Raises the parser's `error-campaign-steps-*`, the template parser's `error-template-syntax` (its `where`
     names the step, the variant, the part and the line), `error-campaign-steps-field-typo` and
     `error-campaign-steps-unknown-field` (a placeholder no lead of the campaign could fill: `_check_fields`),
+    `error-campaign-steps-html` (HTML tags: a letter is plain text, they would reach the lead as written),
     `NotFound`, `Conflict("error-campaign-steps-running")`,
     `Conflict("error-campaign-steps-variants-drawn")` (a paused campaign's leads hold a variant the new sequence
     drops). A shorter sequence ends it for the leads already past its last step (`_end_at`).
@@ -552,6 +561,15 @@ def _parse(text: str, locale: str) -> tuple[list[StepSpec], list[_Used]]:
             for part, value, line in parts:
                 if not value:
                     continue
+                if (at := first_html_tag(value)) >= 0:
+                    where = t(
+                        "campaign-steps-where",
+                        step=step.number,
+                        variant=variant.letter,
+                        part=t(f"campaign-steps-part-{part}"),
+                        line=line + value.count("\n", 0, at),
+                    )
+                    raise UserError("error-campaign-steps-html", where=where, tags=", ".join(html_tags(value)))
                 try:
                     parsed = parse_template(value, where="")
                     used.append(

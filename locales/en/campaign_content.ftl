@@ -39,6 +39,7 @@ content-empty-variant = Variant { $variant }: the { $part } is empty
 content-blank-render = Variant { $variant }: the { $part } can come out empty — its spintax {"{{…}}"} has an empty option (or a field an empty fallback {"{"}field|{"}"}) and there is no other text; add some
 content-unknown-placeholder = Variant { $variant }: unknown fields { $names } — the campaign's leads have no such columns; add a fallback, e.g. {"{"}first_name|there{"}"}
 content-placeholder-typo = Variant { $variant }: a misspelt field? { $names } — correct the field's name (a fallback after | does not mend it: the fallback would go in every email)
+content-html-tags = Variant { $variant }: HTML tags ({ $tags }) — a letter is written as plain text and the tags would reach the lead as written
 content-footer-does-not-fit = Variant { $variant }: the text is so long that the footer and the unsubscribe link do not fit
 content-spam-words = Variant { $variant }: words spam filters dislike: { $words }
 content-caps = Variant { $variant }: text in capitals: { $words }

@@ -230,6 +230,7 @@ error-campaign-steps-body-long = Step { $step }, variant { $variant } (line { $l
 }, at most { $max }.
 error-campaign-steps-field-typo = A misspelt field? { $names } — { $where }. Correct the field's name: it would never be filled in, and a fallback after | would go in every email instead.
 error-campaign-steps-unknown-field = There is no field { $names } — { $where }. It is neither a lead field ({ $fields }) nor a column of the leads. Correct its name, import the leads with such a column first (/leads_import), or give a fallback for the leads without it: { $example }
+error-campaign-steps-html = HTML tags { $tags } — { $where }. A letter is written as plain text: the tags would reach the lead as written. Write the text alone and a link as its address (https://…); a blank line starts a paragraph, and with html=on the HTML part is made from the text.
 campaign-steps-where = step { $step }, variant { $variant }, { $part } (line { $line })
 campaign-steps-part-subject = subject
 campaign-steps-part-body = text

@@ -197,6 +197,7 @@ error-campaign-steps-body-long = Шаг { $step }, вариант { $variant } (
 }, можно { $max }.
 error-campaign-steps-field-typo = Опечатка в поле? { $names } — { $where }. Исправьте имя поля: такое поле не заполнится никогда, а запасное значение после | ушло бы в каждом письме.
 error-campaign-steps-unknown-field = Поля { $names } нет — { $where }. Это не поле лида ({ $fields }) и не столбец лидов. Исправьте имя, сначала загрузите лидов с таким столбцом (/leads_import) или дайте запасное значение для лидов без него: { $example }
+error-campaign-steps-html = HTML-теги { $tags } — { $where }. Письмо пишется простым текстом: теги дошли бы до лида как написаны. Напишите только текст, а ссылку — адресом (https://…); пустая строка начинает абзац, а с html=on HTML-часть делается из текста.
 campaign-steps-where = шаг { $step }, вариант { $variant }, { $part } (строка { $line })
 campaign-steps-part-subject = тема
 campaign-steps-part-body = текст

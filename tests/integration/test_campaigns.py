@@ -259,6 +259,23 @@ async def test_a_misspelt_or_unknown_placeholder_is_refused_when_the_steps_are_s
     assert (gone.value.key, gone.value.params["names"]) == ("error-campaign-steps-unknown-field", "{город}")
 
 
+async def test_a_sequence_written_in_html_is_refused_as_it_is_saved(clock: FrozenClock) -> None:
+    """A body pasted from an HTML editor was saved and went out with its tags as written ("<p>Hello <b>Anna</b>")."""
+    ws = await space()
+    manager = actor(ws)
+    await service.create_campaign(manager, clock, "q1", {"html": "on"})
+    pasted = "Subject: Hello\nHi {first_name|there},\n\n<p>See <a href='https://acme.example'>our offer</a></p>"
+    with pytest.raises(UserError) as html:
+        await service.set_steps(manager, clock, "q1", pasted)
+    assert (html.value.key, html.value.params) == (
+        "error-campaign-steps-html",
+        {"where": "шаг 1, вариант A, текст (строка 4)", "tags": "<p>, <a>"},
+    )
+    assert not await Step.filter(campaign__name="q1").exists()
+    plain = pasted.replace("<p>See <a href='https://acme.example'>our offer</a></p>", "See https://acme.example")
+    assert len((await service.set_steps(manager, clock, "q1", plain)).steps) == 1
+
+
 async def test_a_paused_campaign_keeps_every_variant_its_leads_drew(clock: FrozenClock) -> None:
     """Paused with leads in variant B, the sequence was replaced by one of a single variant and saved: those
     leads' next step then failed to compose ("step 2 has no variant B") after the resume."""

@@ -13,6 +13,8 @@ from engine.campaigns.content import (
     caps_runs,
     check_content,
     count_links,
+    first_html_tag,
+    html_tags,
     spam_words,
 )
 from engine.campaigns.template import MAX_OUTPUT_CHARS, field_key, parse
@@ -189,3 +191,14 @@ def test_a_misspelt_field_is_named_with_the_field_it_misspells() -> None:
     )
     text = translator("ru")("content-placeholder-typo", **findings[0].params)
     assert "{firts_name} → {first_name}" in text
+
+
+def test_html_tags_are_an_error_and_text_with_angle_brackets_is_not() -> None:
+    """A body pasted from an HTML editor ("<p>Hello <b>{first_name}</b>…<a href=…>") was accepted: a letter is
+    plain text (an html campaign's HTML part is made from it, escaped), so every lead got the tags as written."""
+    pasted = '<p>Hello <b>{first_name|there}</b>,</p>\n<BR/>See <a href="https://acme.example">it</a>'
+    found = check([(SUBJECT, BODY + "\n" + pasted)])
+    assert found[0] == Finding("content-html-tags", "error", {"variant": "A", "tags": "<p>, <b>, <br>, <a>"})
+    assert html_tags("Анна <anna@acme.ru>, за <5 минут, a<b, i <3 it, <Ромашка>") == []
+    assert first_html_tag("текст\n<div>") == 6 and first_html_tag("x < y > z") == -1
+    assert check([(SUBJECT, BODY + "\nАнна <anna@acme.ru>, ответ за <5 минут")]) == []
