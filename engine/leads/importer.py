@@ -39,7 +39,7 @@ from tortoise.transactions import in_transaction
 
 from engine.access import Actor, require_manager
 from engine.campaigns.enroll import EnrollReport, enroll, lock_enrollment
-from engine.clock import Clock, typed_zone
+from engine.clock import Clock
 from engine.compliance.hashing import AddressHasher
 from engine.errors import Conflict, NotFound, UserError
 from engine.leads.checks import AddressChecker, Checked, mailbox_of
@@ -56,6 +56,7 @@ from engine.leads.reader import (
 )
 from engine.leads.report import Rejection
 from engine.leads.suppression import is_suppressed
+from engine.leads.zones import lead_zone
 from engine.lifecycle import state_name
 from engine.logging import get_logger
 from models import Campaign
@@ -68,6 +69,7 @@ REPORT_MAX_ROWS: Final = 50_000  # rejection report rows kept; the rest are coun
 MAX_TEXT: Final = {"first_name": 200, "last_name": 200, "company": 300, "source": 200, "legal_basis": 200,
                    "timezone": 64}  # fmt: skip  # the Lead columns' lengths (legal_basis: its note's)
 MAX_CUSTOM_VALUE: Final = 1000
+ZONE_EXAMPLES: Final = 5  # time zones not understood, quoted in the reply
 _MERGED: Final = ("first_name", "last_name", "company", "timezone")
 """What a duplicate row adds to the row kept before it, where that is empty (its source and basis are the kept
 row's, which has both)."""
@@ -112,6 +114,8 @@ class ImportReport:
     delimiter: str = ";"  # the file's: the rejection report is separated the same way, for the Excel that saved it
     unnamed_columns: list[tuple[int, str]] = field(default_factory=list)  # (column, key): values under no header
     renamed_columns: list[tuple[str, str]] = field(default_factory=list)  # (header, key): a header seen again
+    zones_unknown: int = 0  # rows whose time zone was not understood: their leads have none (the campaign's is used)
+    zone_examples: list[str] = field(default_factory=list)  # a few of those values, as written
 
     def reject(self, line: int, raw: str, reason: str) -> None:
         self.rejected += 1
@@ -148,10 +152,19 @@ class _Parser:
         self._custom = list(cmap.custom.items())
         self._unnamed = {index for index, header in cmap.renamed.items() if not header}
         self.unnamed_filled: set[int] = set()  # columns without a header that held a value (kept: the reply says so)
+        self.zones_unknown = 0  # rows whose time zone was not understood (stored without one: the reply says so)
+        self.zone_examples: dict[str, None] = {}
         self._defaults = {"source": options.source.strip()[: MAX_TEXT["source"]]}
         default_basis = parse_basis(options.legal_basis) if options.legal_basis.strip() else None
         if default_basis is not None:
             self._defaults |= {"legal_basis": default_basis[0].value, "basis_note": default_basis[1][:200]}
+
+    def tell(self, report: ImportReport) -> None:
+        """What the whole file showed, into the report: rows read, columns without a header that held values,
+        time zones not understood."""
+        report.rows = self.report_rows
+        report.unnamed_columns = [(i + 1, self._map.custom[i]) for i in sorted(self.unnamed_filled)]
+        report.zones_unknown, report.zone_examples = self.zones_unknown, list(self.zone_examples)
 
     def batch(self) -> tuple[list[_Row], list[tuple[int, str, str]], dict[str, _Row]] | None:
         """The next batch: rows to store, (line, raw email, reason) of the rows refused, and what the batch's
@@ -210,6 +223,7 @@ class _Parser:
         """The row to store, or the reason it is refused (no_legal_basis, bad_legal_basis, no_source)."""
         fields = dict(self._defaults)
         width = len(record)
+        unknown_zone = ""
         for name, index, limit in self._columns:
             if index < width:
                 value = record[index].strip()
@@ -218,15 +232,21 @@ class _Parser:
                     if basis is None:
                         return "bad_legal_basis"
                     fields |= {"legal_basis": basis[0].value, "basis_note": basis[1][:limit]}
-                elif name == "timezone":  # named as IANA does (`clock.typed_zone`); one the planner cannot use: none
-                    if zone := typed_zone(value):
+                elif name == "timezone":  # named as IANA does, or a city (`zones.lead_zone`); else none, and said
+                    if zone := lead_zone(value):
                         fields[name] = zone
+                    elif value:
+                        unknown_zone = value
                 elif value:
                     fields[name] = value[:limit]
         if not fields.get("legal_basis"):
             return "no_legal_basis"
         if not fields.get("source"):
             return "no_source"
+        if unknown_zone:  # a row stored without the zone it gave: counted, and a few quoted, for the reply
+            self.zones_unknown += 1
+            if len(self.zone_examples) < ZONE_EXAMPLES:
+                self.zone_examples.setdefault(unknown_zone[:40], None)
         return _Row(line, raw, checked, fields, self._custom_values(record))
 
     def _custom_values(self, record: list[str]) -> dict[str, str]:
@@ -325,8 +345,7 @@ async def import_leads(
                 upcoming.exception()  # retrieved: a second failure must not be reported as unhandled
         if not parser.report_rows:  # nothing was read, nothing stored: a header alone is no list of leads
             raise UserError("error-leads-no-rows", headers=", ".join(h.strip() for h in header if h.strip()))
-    report.rows = parser.report_rows
-    report.unnamed_columns = [(i + 1, cmap.custom[i]) for i in sorted(parser.unnamed_filled)]
+    parser.tell(report)
     report.renamed_columns = [(h, cmap.custom[i]) for i, h in sorted(cmap.renamed.items()) if h]
     if checker is not None:
         report.dns = checker.stats

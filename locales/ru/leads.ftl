@@ -23,6 +23,10 @@ leads-import-title-skipped = Заголовки колонок взяты из �
 } (название таблицы, дата — не лиды).
 leads-import-unnamed-column = У столбца { $column } нет заголовка: его значения сохранены в поле «{ $name }» (в письме — { $placeholder }). Чтобы прочитать его как поле лида, назовите его при импорте по номеру, например name=столбец { $column }.
 leads-import-renamed-column = Заголовок «{ $header }» встречается не один раз: значения следующего такого столбца сохранены в поле «{ $name }» (в письме — { $placeholder }).
+leads-import-zone-unknown = Часовой пояс не понят в { $count } { $count ->
+    [one] строке
+   *[other] строках
+} ({ $examples }): этим лидам пишем по часовому поясу кампании. Укажите его как Europe/Moscow, МСК+4, UTC+3 или городом (Новосибирск) и загрузите файл ещё раз.
 leads-import-enrolled = В кампанию «{ $campaign }» добавлено: { $enrolled }.
 leads-import-skipped = Не добавлены в кампанию: { $reasons }.
 leads-import-reasons = Причины: { $reasons }.

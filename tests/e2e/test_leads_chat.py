@@ -331,3 +331,17 @@ async def test_a_column_without_a_header_or_with_a_repeated_one_is_named_in_the_
                                Attachment("leads.csv", data))  # fmt: skip
     assert not missing.ok
     assert missing.plain_text() == RU("error-leads-no-header", header="столбец 9", headers="Email, Телефон, Телефон")
+
+
+async def test_a_time_zone_not_understood_is_said_in_the_reply(runner: Runner) -> None:
+    """A lead's zone that is no zone ("Урал") was dropped without a word: its lead got mail at the campaign's hours."""
+    admin = runner.identity(Platform.CONSOLE, CONSOLE_ADMIN, "admin", "ru")
+    assert (await runner.run_line(admin, "console", "/workspace_new acme ACME")).ok
+    data = "Email;Часовой пояс\r\na@acme.leads.test;Урал\r\nb@acme.leads.test;г. Екатеринбург\r\n".encode("cp1251")
+    reply = await runner.run(admin, "console", "leads_import", ["source=сайт", "basis=согласие"],
+                             Attachment("leads.csv", data))  # fmt: skip
+    assert reply.ok, reply.plain_text()
+    assert RU("leads-import-zone-unknown", count=1, examples="«Урал»") in reply.plain_text()
+    assert "Часовой пояс не понят в 1 строке («Урал»)" in reply.plain_text()
+    assert dict(await Lead.all().values_list("email", "timezone")) == {
+        "a@acme.leads.test": "", "b@acme.leads.test": "Asia/Yekaterinburg"}  # fmt: skip

@@ -331,6 +331,23 @@ async def test_rows_without_a_basis_are_rejected_when_the_column_is_empty(acme: 
     assert (vera.legal_basis, vera.timezone, vera.source) == (LegalBasis.CONTRACT, "", "выставка")  # no zone "Урал"
 
 
+async def test_a_zone_written_as_a_city_is_read_and_one_not_understood_is_said(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """A CRM export's "Часовой пояс" holding "Москва" or "г. Новосибирск" was stored as no zone at all, with
+    nothing said: those leads got mail at the campaign's hours. Cities are read; what is not understood is counted
+    and quoted in the report."""
+    data = csv("a@acme.leads.test;г. Новосибирск", "b@acme.leads.test;Ростов-на-Дону", "c@acme.leads.test;New York",
+               "d@acme.leads.test;Урал", "e@acme.leads.test;GMT+5:30", "f@acme.leads.test;Урал",
+               "g@acme.leads.test;", header="email;часовой пояс")  # fmt: skip
+    options = ImportOptions(source="выставка", legal_basis="согласие", test_environment=True)
+    report = await import_leads(manager(acme), data, clock, options=options)
+    zones = {lead.email[0]: lead.timezone for lead in await Lead.all()}
+    assert zones == {"a": "Asia/Novosibirsk", "b": "Europe/Moscow", "c": "America/New_York", "d": "", "e": "",
+                     "f": "", "g": ""}  # fmt: skip
+    assert (report.zones_unknown, report.zone_examples) == (3, ["Урал", "GMT+5:30"])
+
+
 async def test_clients_are_refused_and_workspaces_isolated(acme: Workspace, clock: FrozenClock) -> None:
     other = await Workspace.create(slug="other", name="Other")
     theirs = await Campaign.create(workspace=other, name="Их")
