@@ -301,6 +301,19 @@ def _settings(ctx: Ctx, view: CampaignStatusView) -> str:
     )
 
 
+def _next_send(ctx: Ctx, view: CampaignStatusView) -> str:
+    """When the next email goes, on the campaign's clock with its zone named: a paused campaign's only once it is
+    resumed (its planned rows and due leads wait), a draft's once started, a finished one's never."""
+    if view.status is CampaignStatus.DRAFT:
+        return ctx.t("campaign-next-after-start", name=view.name)
+    if view.next_due is None or view.status not in {CampaignStatus.RUNNING, CampaignStatus.PAUSED}:
+        return "—"
+    when = local_time(view.next_due, view.timezone)
+    if view.status is CampaignStatus.PAUSED:
+        return ctx.t("campaign-next-once-resumed", at=when, name=view.name)
+    return when
+
+
 @command("campaign", Access.MANAGE, CAMPAIGN_ARG, example="q1-acme")
 async def campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """One campaign: settings, group, progress, per step, and why today's sends were deferred."""
@@ -312,7 +325,7 @@ async def campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
         ctx.t("label-count", label=ctx.t("enrollment-state-" + s.value), count=view.states.get(s, 0))
         for s in STATE_ORDER
     )
-    next_due = local_time(view.next_due, view.timezone) if view.next_due else "—"  # the campaign's clock, named
+    next_due = _next_send(ctx, view)
     reply.add(
         ctx.t("campaign-progress", enrolled=view.enrolled, states=states)
         + "\n"

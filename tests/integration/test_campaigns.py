@@ -571,6 +571,28 @@ async def test_with_nothing_planned_the_next_send_is_when_the_window_next_opens(
     assert (await service.campaign_status(manager, clock, "q1")).next_due == dt.datetime(2026, 12, 6, 8, tzinfo=dt.UTC)
 
 
+async def test_the_card_of_a_paused_or_draft_campaign_does_not_promise_a_send(clock: FrozenClock) -> None:
+    """A paused campaign's card said "next: 2026-12-07 09:00 MSK" as if it would send then, and a draft's the
+    time its leads were due: neither sends anything until it is resumed or started, and the card now says so."""
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "boss", "en")
+    assert (await runner.run_line(admin, "c1", "/workspace_new acme ACME")).ok
+    ws = await Workspace.get(slug="acme")
+    await Workspace.filter(id=ws.id).update(timezone="UTC", sender_name="ACME LLC", sender_address="Moscow")
+    await ready_campaign(clock, ws, leads=1)
+    en = translator("en")
+
+    async def next_send() -> str:
+        text = (await runner.run_line(admin, "c1", "/campaign q1")).plain_text()
+        return text.split("next: ", 1)[1].split("\n", 1)[0]
+
+    assert await next_send() == en("campaign-next-after-start", name="q1")
+    await service.start_campaign(actor(ws), clock, "q1", override=True)
+    assert await next_send() == "2026-12-02 10:00 UTC"
+    assert (await runner.run_line(admin, "c1", "/campaign_pause q1")).ok
+    assert await next_send() == en("campaign-next-once-resumed", at="2026-12-02 10:00 UTC", name="q1")
+
+
 async def test_a_test_send_is_queued_from_a_graduated_mailbox(clock: FrozenClock) -> None:
     ws = await space()
     manager = await ready_campaign(clock, ws, leads=1)
