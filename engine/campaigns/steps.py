@@ -50,7 +50,9 @@ MAX_DELAY_DAYS: Final = 90
 """The longest pause between two steps."""
 MAX_WEIGHT: Final = 100
 LETTERS: Final = "ABCDE"
-_CYRILLIC: Final = {"А": "A", "Б": "B", "В": "B", "Г": "C", "Д": "D", "Е": "E"}  # "вариант Б/В" both read as B
+_CYRILLIC: Final = {"А": "A", "Б": "B", "В": "BC", "С": "C", "Г": "CD", "Д": "DE", "Е": "E"}
+"""What a Cyrillic variant letter may stand for, read as the letter the sequence expects next: in the Russian
+alphabet (А, Б, В, Г, Д: A to E) or as a Latin look-alike typed on a Russian keyboard (В for B, С for C, Е for E)."""
 
 _STEP = re.compile(
     r"---\s*(?:шаг|step)\s+(?P<n>\d{1,3})"
@@ -174,14 +176,16 @@ class _Parser:
         variant = _Variant("A", None, number + 1, [])
         self.steps.append(_Step(head.number, head.delay_days, head.business_days, number, [variant]))
 
-    def variant(self, letter: str, weight: int | None, number: int) -> None:
+    def variant(self, typed: str, weight: int | None, number: int) -> None:
         step = self.steps[-1]
-        if letter == "A" and len(step.variants) == 1 and not _has_lines(step.variants[0]):  # an explicit "A"
+        if typed in {"A", "А"} and len(step.variants) == 1 and not _has_lines(step.variants[0]):  # an explicit "A"
             step.variants[0] = _Variant("A", weight, number + 1, [])
             return
         if len(step.variants) >= MAX_VARIANTS:
             raise UserError("error-campaign-steps-too-many-variants", step=step.number, max=MAX_VARIANTS, line=number)
         expected = LETTERS[len(step.variants)]
+        readings = _CYRILLIC.get(typed, typed)
+        letter = expected if expected in readings else readings[0]
         if letter != expected:
             raise UserError(
                 "error-campaign-steps-variant-order", line=number, step=step.number, expected=expected, found=letter
@@ -221,9 +225,8 @@ def _variant_header(line: str, number: int) -> tuple[str, int | None]:
     match = _VARIANT.fullmatch(line)
     if match is None:
         raise UserError("error-campaign-steps-header", line=number, text=line[:60])
-    letter = match["v"].upper()
-    letter = _CYRILLIC.get(letter, letter)
-    if not "A" <= letter <= "Z":  # a letter past E is refused by the count of variants, which says the bound
+    letter = match["v"].upper()  # a Cyrillic one is read by the parser, which knows the letter expected next
+    if letter not in _CYRILLIC and not "A" <= letter <= "Z":  # past E: refused by the count, which says the bound
         raise UserError("error-campaign-steps-variant-letter", line=number, letters=", ".join(LETTERS))
     weight = None if match["w"] is None else int(match["w"])
     if weight is not None and not 1 <= weight <= MAX_WEIGHT:

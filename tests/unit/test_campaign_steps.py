@@ -322,3 +322,24 @@ def test_a_template_mistake_is_located_by_the_line_it_is_on_and_its_character_in
     with pytest.raises(UserError) as subject:
         _parse("Subject: Hi {name\nbody", "en")
     assert subject.value.params["where"].endswith("(line 1)") and subject.value.params["position"] == 4
+
+
+@pytest.mark.parametrize(
+    ("letters", "expected"),
+    [
+        ("АБВГД", "ABCDE"),  # the Russian alphabet: "вариант В" after "вариант Б" is the third
+        ("АВСДЕ", "ABCDE"),  # Latin look-alikes typed on a Russian keyboard: В for B, С for C, Е for E
+        ("ABВГ", "ABCD"),  # mixed: each read as the letter due next
+        ("AВГ", "ABC"),
+    ],
+)
+def test_cyrillic_variant_letters_are_read_in_the_order_they_are_written(letters: str, expected: str) -> None:
+    """ "=== вариант Б" then "=== вариант В" was refused ("expected variant C, found B"): В was only read as the
+    Latin look-alike of B, though in the Russian alphabet it follows Б."""
+    text = "\n".join(f"=== вариант {letter}\nТема: {n}\nПисьмо {n}" for n, letter in enumerate(letters))
+    [step] = parse_steps(text)
+    assert "".join(v.letter for v in step.variants) == expected
+    with pytest.raises(UserError) as skipped:  # a letter that can be no variant due next is still refused
+        parse_steps("Тема: a\nтекст\n=== вариант Д\nТема: b\nтекст")
+    assert (skipped.value.key, skipped.value.params["expected"], skipped.value.params["found"]) == (
+        "error-campaign-steps-variant-order", "B", "D")  # fmt: skip
