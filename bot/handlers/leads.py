@@ -110,7 +110,7 @@ async def leads_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
     for header, name in report.renamed_columns[:COLUMNS_NAMED]:
         reply.add(ctx.t("leads-import-renamed-column", header=header, name=name, placeholder=f"{{{field_key(name)}}}"))
     if report.zones_unknown:
-        examples = ", ".join(f"«{v}»" for v in report.zone_examples)
+        examples = ", ".join(ctx.t("leads-import-zone-example", value=v) for v in report.zone_examples)
         reply.add(ctx.t("leads-import-zone-unknown", count=report.zones_unknown, examples=examples))
     if report.headerless_column is not None:
         reply.add(ctx.t("leads-import-no-header", column=report.headerless_column))

@@ -21,6 +21,7 @@ leads-import-title-skipped = Column headers were read from line { $line }; { $co
 } (a title or a date, not leads).
 leads-import-unnamed-column = Column { $column } has no header: its values were kept in the field "{ $name }" ({ $placeholder } in a letter). To read it as a lead field, name it by its number when importing, e.g. name=column { $column }.
 leads-import-renamed-column = The header "{ $header }" appears more than once: the values of the next such column were kept in the field "{ $name }" ({ $placeholder } in a letter).
+leads-import-zone-example = “{ $value }”
 leads-import-zone-unknown = The time zone was not understood in { $count } { $count ->
     [one] row
    *[other] rows

@@ -23,6 +23,7 @@ leads-import-title-skipped = Заголовки колонок взяты из �
 } (название таблицы, дата — не лиды).
 leads-import-unnamed-column = У столбца { $column } нет заголовка: его значения сохранены в поле «{ $name }» (в письме — { $placeholder }). Чтобы прочитать его как поле лида, назовите его при импорте по номеру, например name=столбец { $column }.
 leads-import-renamed-column = Заголовок «{ $header }» встречается не один раз: значения следующего такого столбца сохранены в поле «{ $name }» (в письме — { $placeholder }).
+leads-import-zone-example = «{ $value }»
 leads-import-zone-unknown = Часовой пояс не понят в { $count } { $count ->
     [one] строке
    *[other] строках

@@ -341,7 +341,10 @@ async def test_a_time_zone_not_understood_is_said_in_the_reply(runner: Runner) -
     reply = await runner.run(admin, "console", "leads_import", ["source=сайт", "basis=согласие"],
                              Attachment("leads.csv", data))  # fmt: skip
     assert reply.ok, reply.plain_text()
-    assert RU("leads-import-zone-unknown", count=1, examples="«Урал»") in reply.plain_text()
+    assert (
+        RU("leads-import-zone-unknown", count=1, examples=RU("leads-import-zone-example", value="Урал"))
+        in reply.plain_text()
+    )
     assert "Часовой пояс не понят в 1 строке («Урал»)" in reply.plain_text()
     assert dict(await Lead.all().values_list("email", "timezone")) == {
         "a@acme.leads.test": "", "b@acme.leads.test": "Asia/Yekaterinburg"}  # fmt: skip
