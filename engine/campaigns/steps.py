@@ -17,8 +17,11 @@ locale help `campaign-steps-help` shows it to people)::
     …
 
 In English: `--- step 2 after 3 days`, `--- step 3 after 2 business days`, `=== variant B weight 30`,
-`Subject: …`. Step 1 starts at the top (a `--- шаг 1` header is allowed); each later step says its delay after
-the previous one, in calendar or business (Monday–Friday) days. A step's first variant is A, implicit unless a
+`Subject: …`. A header may put a colon, a dash or brackets around its delay ("--- Шаг 2: через 3 дня",
+"(через 3 раб. дня)"), and a delay may be in weeks ("через неделю", "after 2 weeks": seven days each).
+
+Step 1 starts at the top (a `--- шаг 1` header is allowed); each later step says its delay after the previous one,
+in calendar or business (Monday–Friday) days. A step's first variant is A, implicit unless a
 `=== вариант A` header opens the step. A weight is a share in percent: variants without one split what the others
 leave of 100; when every variant has one they are relative. A follow-up has one variant (for every lead) or as
 many as step 1 (a lead keeps its step-1 variant letter). Step 1 needs a subject; a follow-up without one gets
@@ -55,12 +58,18 @@ _CYRILLIC: Final = {"А": "A", "Б": "B", "В": "BC", "С": "C", "Г": "CD", "Д
 alphabet (А, Б, В, Г, Д: A to E) or as a Latin look-alike typed on a Russian keyboard (В for B, С for C, Е for E)."""
 
 _STEP = re.compile(
-    r"---\s*(?:шаг|step)\s+(?P<n>\d{1,3})"
-    r"(?:\s*(?:,\s*)?(?:через|after)\s+(?P<d>\d{1,4})\s+(?P<unit>[^\d]+?))?\s*",
+    r"---\s*(?:шаг|step)\s+(?P<n>\d{1,3})\s*[:.]?"
+    r"(?P<after>\s*[,(\-–—]?\s*(?:через|after|in)\s+(?P<d>\d{1,4})?\s*(?P<unit>[^\d()]+?)\s*\)?)?\s*\.?\s*",
     re.IGNORECASE,
 )
-_BUSINESS = re.compile(r"(?:рабоч\w*\s+(?:день|дня|дней)|business\s+days?|working\s+days?)", re.IGNORECASE)
-_CALENDAR = re.compile(r"(?:день|дня|дней|суток|days?)", re.IGNORECASE)
+_BUSINESS = re.compile(
+    r"(?:(?:рабоч\w*|раб\.?)\s*(?:день|дня|дней|дн\.?)|(?:business|working)\s+days?|workdays?)", re.IGNORECASE
+)
+_CALENDAR = re.compile(
+    r"(?:(?:календарн\w*\s+)?(?:день|дня|дней|дн\.?|суток|сутки)|(?:calendar\s+)?days?)", re.IGNORECASE
+)
+_WEEKS = re.compile(r"(?:недел[юиья]|недель|нед\.?|weeks?)", re.IGNORECASE)
+"""A delay in weeks ("через неделю", "after 2 weeks"): seven calendar days each."""
 _VARIANT = re.compile(
     r"===\s*(?:вариант|variant)\s+(?P<v>[A-Za-zА-Яа-я])(?:\s*(?:,\s*)?(?:вес|weight)\s+(?P<w>\d{1,4})\s*%?)?\s*",
     re.IGNORECASE,
@@ -206,14 +215,16 @@ def _step_header(line: str, number: int, *, typed: str) -> _Header:
     if match is None:
         raise UserError("error-campaign-steps-header", line=number, text=typed[:60])
     step = int(match["n"])
-    if match["d"] is None:
+    if match["after"] is None:
         return _Header(step, 0, False)
-    delay = int(match["d"])
+    delay = int(match["d"] or 1)  # "через неделю", "через день": one
     unit = match["unit"].strip()
     if _BUSINESS.fullmatch(unit):
         business = True
     elif _CALENDAR.fullmatch(unit):
         business = False
+    elif _WEEKS.fullmatch(unit):
+        delay, business = delay * 7, False
     else:
         raise UserError("error-campaign-steps-header", line=number, text=typed[:60])
     if step > 1 and not 1 <= delay <= MAX_DELAY_DAYS:

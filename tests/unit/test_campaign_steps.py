@@ -107,9 +107,9 @@ def test_the_locale_samples_parse() -> None:
             {"line": 3, "step": 2, "min": 1, "max": 90},
         ),
         (
-            "Subject: a\nb\n--- шаг 2 через 3 недели\nc",
+            "Subject: a\nb\n--- шаг 2 через 3 часа\nc",
             "error-campaign-steps-header",
-            {"line": 3, "text": "--- шаг 2 через 3 недели"},
+            {"line": 3, "text": "--- шаг 2 через 3 часа"},
         ),
         ("Subject: a\nb\n---\nc", "error-campaign-steps-header", {"line": 3, "text": "---"}),
         ("--- шаг 1 через 2 дня\nТема: a\nb", "error-campaign-steps-first-delay", {"line": 1}),
@@ -289,10 +289,10 @@ def test_a_weight_may_be_written_with_a_percent_sign() -> None:
 
 def test_a_dashed_header_that_is_not_understood_is_quoted_as_typed() -> None:
     with pytest.raises(UserError) as caught:
-        parse_steps("Тема: a\nA\n— шаг 2 через неделю\nB")
+        parse_steps("Тема: a\nA\n— шаг 2 через месяц\nB")
     assert (caught.value.key, caught.value.params) == (
         "error-campaign-steps-header",
-        {"line": 3, "text": "— шаг 2 через неделю"},
+        {"line": 3, "text": "— шаг 2 через месяц"},
     )
 
 
@@ -343,3 +343,25 @@ def test_cyrillic_variant_letters_are_read_in_the_order_they_are_written(letters
         parse_steps("Тема: a\nтекст\n=== вариант Д\nТема: b\nтекст")
     assert (skipped.value.key, skipped.value.params["expected"], skipped.value.params["found"]) == (
         "error-campaign-steps-variant-order", "B", "D")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("header", "days", "business"),
+    [
+        ("--- Шаг 2: через 3 дня", 3, False),
+        ("--- шаг 2 (через 3 рабочих дня)", 3, True),
+        ("--- шаг 2 — через 3 раб. дня.", 3, True),
+        ("--- шаг 2 через 2 дн.", 2, False),
+        ("--- шаг 2 через 3 календарных дня", 3, False),
+        ("--- шаг 2 через неделю", 7, False),
+        ("--- шаг 2 через 2 недели", 14, False),
+        ("--- step 2: in 2 weeks", 14, False),
+        ("--- step 2 - after 3 workdays", 3, True),
+        ("--- шаг 2 через день", 1, False),
+    ],
+)
+def test_a_step_header_is_read_as_people_write_it(header: str, days: int, business: bool) -> None:
+    """ "--- Шаг 2: через 3 дня", "(через 3 рабочих дня)" or "через неделю" was "line 3 is not understood": a colon, a
+    dash or brackets around the delay, an abbreviation, or a delay in weeks (seven days each) are read."""
+    step = parse_steps(f"Тема: a\nтекст\n{header}\nещё")[1]
+    assert (step.delay_days, step.business_days) == (days, business)
