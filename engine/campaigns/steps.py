@@ -25,7 +25,8 @@ in calendar or business (Monday–Friday) days. A step's first variant is A, imp
 `=== вариант A` header opens the step. A weight is a share in percent: variants without one split what the others
 leave of 100; when every variant has one they are relative. A follow-up has one variant (for every lead) or as
 many as step 1 (a lead keeps its step-1 variant letter). Step 1 needs a subject; a follow-up without one gets
-"Re: " and the subject of step 1 (of the same variant), as a reply in the same thread.
+"Re: " and the subject of step 1 (of the same variant), as a reply in the same thread. A subject line is
+"Тема:" or "Subject:" ("Тема письма:", "Subject line:").
 
 Templates themselves (placeholders, spintax) are checked by `engine.campaigns.template.parse` in the service;
 here only the structure and the bounds.
@@ -77,7 +78,9 @@ _VARIANT = re.compile(
 _DASHED_STEP = re.compile(r"(?:--|[—–])[-—–]*\s*(?=(?:шаг|step)\s)", re.IGNORECASE)
 """A step header whose "---" a phone or a chat app turned into a dash ("— шаг 2", "–- step 2") or cut to "--":
 read as "---" when the word "шаг"/"step" follows, so a "-- Анна" signature stays text."""
-_SUBJECT = re.compile(r"(?:тема|subject)\s*:\s?(?P<s>.*)", re.IGNORECASE)
+_SUBJECT = re.compile(r"(?:тема(?:\s+письма)?|subject(?:\s+line)?)\s*:\s?(?P<s>.*)", re.IGNORECASE)
+"""A subject line: "Тема:", "Тема письма:", "Subject:", "Subject line:" — a follow-up's first line that says it is the
+subject and is not read as one would go out as the first line of its text."""
 
 
 @dataclass(frozen=True, slots=True)

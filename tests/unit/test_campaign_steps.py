@@ -365,3 +365,11 @@ def test_a_step_header_is_read_as_people_write_it(header: str, days: int, busine
     dash or brackets around the delay, an abbreviation, or a delay in weeks (seven days each) are read."""
     step = parse_steps(f"Тема: a\nтекст\n{header}\nещё")[1]
     assert (step.delay_days, step.business_days) == (days, business)
+
+
+def test_a_subject_labelled_as_people_label_it_is_the_subject_not_the_first_line_of_the_text() -> None:
+    """ "Тема письма: …" was no subject: step 1 was refused for having none, and a follow-up's went out as the first
+    line of its text ("Тема письма: Ещё вопрос" in the lead's inbox), its subject "Re: " and step 1's."""
+    first, second = parse_steps("Тема письма: Вопрос\nТекст\n--- шаг 2 через 2 дня\nSubject line: Ещё вопрос\nТекст 2")
+    assert (first.variants[0].subject, second.variants[0].subject) == ("Вопрос", "Ещё вопрос")
+    assert second.variants[0].body == "Текст 2"
