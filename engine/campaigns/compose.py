@@ -197,6 +197,26 @@ def _trim_tail(url: str) -> str:
     return url
 
 
+_CYRILLIC_LETTER: Final = re.compile(r"[\u0400-\u04ff]")
+_LATIN_LETTER: Final = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_URLS_AND_FIELDS: Final = re.compile(r"https?://\S+|\S+@\S+")
+
+
+def letter_locale(text: str, default: str) -> str:
+    """The language of a letter's footer and unsubscribe line: the language the letter is written in — Russian
+    when Cyrillic letters outnumber Latin ones, English when Latin ones outnumber Cyrillic (links and addresses
+    aside), else `default` (the workspace's). The workspace's language is its people's chat language: an
+    English-speaking agency writing to Russian leads sent a Russian letter ending "To stop receiving these
+    emails…", which its reader need not understand (38-FZ asks for a refusal the recipient can use)."""
+    words = _URLS_AND_FIELDS.sub(" ", text)
+    cyrillic, latin = len(_CYRILLIC_LETTER.findall(words)), len(_LATIN_LETTER.findall(words))
+    if cyrillic > latin:
+        return "ru"
+    if latin > cyrillic:
+        return "en"
+    return default
+
+
 def render_message(
     *,
     subject: Template,
@@ -211,12 +231,12 @@ def render_message(
     subject_rng: random.Random | None = None,
 ) -> Composed:
     """Render one message (pure). The text ends with the footer «—», «{sender_name}, {sender_address}» and the
-    unsubscribe line in the workspace's language; `html_part` adds the HTML alternative with tracked links and
-    the open pixel; `track_clicks` sends a plain text's links through the click redirect too. The subject draws
-    its spintax from `subject_rng` when given (`render_rngs`), else from `rng` before the body."""
-    t = translator(identity.locale)
+    unsubscribe line in the letter's language (`letter_locale`); `html_part` adds the HTML alternative with
+    tracked links and the open pixel; `track_clicks` sends a plain text's links through the click redirect too.
+    The subject draws its spintax from `subject_rng` when given (`render_rngs`), else from `rng` before the body."""
     subject_text = clean_subject(subject.render(fields, subject_rng or rng))
     body_text = clean_body(body.render(fields, rng))
+    t = translator(letter_locale(body_text, identity.locale))
     links = find_links(body_text)
     index = {url: i for i, url in enumerate(links)}
     unsubscribe = tracking.unsubscribe_url(row_id)

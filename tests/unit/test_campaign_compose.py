@@ -17,6 +17,7 @@ from engine.campaigns.compose import (
     clean_subject,
     find_links,
     lead_fields,
+    letter_locale,
     opens_measured,
     render_message,
 )
@@ -251,3 +252,25 @@ def test_links_keep_their_own_brackets_and_broken_ones_stay_as_written() -> None
     assert html_part is not None
     assert f'<a href="{LINKS.click_url(ROW, 0)}">{wiki}</a>. ' in html_part
     assert f'<a href="{broken}">{broken}</a>' in html_part
+
+
+def test_the_footer_speaks_the_language_the_letter_is_written_in() -> None:
+    """An English-speaking agency's workspace (locale en) writing to Russian leads sent a Russian letter that ended
+    "To stop receiving these emails…": the footer followed the chat's language, not the letter's. Its reader gets
+    the unsubscribe line in the letter's language now; a letter with no words to tell by keeps the workspace's."""
+    english_agency = Identity("Acme Ltd", "1 Main St, London", "en")
+
+    def footer(body: str, identity: Identity, *, html: bool = False) -> Composed:
+        return render_message(
+            subject=parse("Тема", where="s"), body=parse(body, where="b"), fields={}, identity=identity,
+            rng=random.Random(1), tracking=LINKS, row_id=ROW, html_part=html,
+        )  # fmt: skip
+
+    russian = footer("Здравствуйте! Мы делаем станки, https://acme.example/catalog — посмотрите.", english_agency)
+    assert "Чтобы больше не получать писем" in russian.text and "To stop" not in russian.text
+    english = footer("Hello Олег, we make machine tools for furniture plants.", IDENTITY, html=True)
+    assert "To stop receiving these emails" in english.text and "отписаться" not in english.text
+    assert english.html is not None and ">Unsubscribe</a>" in english.html
+    assert "To stop receiving" in footer("https://acme.example/x 12345", english_agency).text
+    assert "Чтобы больше не получать" in footer("https://acme.example/x 12345", IDENTITY).text
+    assert letter_locale("Привет, Oleg", "en") == "ru" and letter_locale("ivan@acme.ru", "ru") == "ru"
