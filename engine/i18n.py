@@ -48,6 +48,27 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + ELLIPSIS
 
 
+_CYRILLIC_LETTER: Final = re.compile(r"[\u0400-\u04ff]")
+_LATIN_LETTER: Final = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_URLS_AND_FIELDS: Final = re.compile(r"https?://\S+|\S+@\S+")
+
+
+def letter_locale(text: str, default: str) -> str:
+    """The language of a letter's footer and unsubscribe line: the language the letter is written in — Russian
+    when Cyrillic letters outnumber Latin ones, English when Latin ones outnumber Cyrillic (links and addresses
+    aside), else `default` (the workspace's). The workspace's language is its people's chat language: an
+    English-speaking agency writing to Russian leads sent a Russian letter ending "To stop receiving these
+    emails…", which its reader need not understand (38-FZ asks for a refusal the recipient can use). The
+    unsubscribe page speaks the language of the letter it came from the same way."""
+    words = _URLS_AND_FIELDS.sub(" ", text)
+    cyrillic, latin = len(_CYRILLIC_LETTER.findall(words)), len(_LATIN_LETTER.findall(words))
+    if cyrillic > latin:
+        return "ru"
+    if latin > cyrillic:
+        return "en"
+    return default
+
+
 def pick_locale(*candidates: str | None) -> str:
     """The first supported locale among the candidates (e.g. `/lang`, the platform's language), else Russian."""
     for candidate in candidates:

@@ -50,6 +50,7 @@ from yarl import URL
 
 from engine.clock import Clock
 from engine.crypto import Vault
+from engine.i18n import letter_locale
 from engine.leads.checks import mailbox_of
 from engine.lifecycle import cancel_unsent
 from engine.logging import get_logger
@@ -331,11 +332,13 @@ def redirect_location(url: str) -> str | None:
 
 
 async def row_locale(row_id: int) -> str | None:
-    """The locale of the workspace that sent the row (the language of its unsubscribe page), None if gone."""
+    """The language of the row's unsubscribe page, None if the row is gone: the language its letter is written in,
+    as its footer's (`letter_locale`), the workspace's when the text is not kept (retention) or tells nothing."""
     rows = await connections.get("default").execute_query_dict(
-        "SELECT w.locale FROM outbound_message m JOIN workspace w ON w.id = m.workspace_id WHERE m.id = $1", [row_id]
+        "SELECT w.locale, m.body FROM outbound_message m JOIN workspace w ON w.id = m.workspace_id WHERE m.id = $1",
+        [row_id],
     )
-    return str(rows[0]["locale"]) if rows else None
+    return letter_locale(str(rows[0]["body"]), str(rows[0]["locale"])) if rows else None
 
 
 _LOCK_LEAD = "SELECT id, email FROM lead WHERE id = $1 FOR UPDATE"

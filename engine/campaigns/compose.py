@@ -37,7 +37,7 @@ from engine.campaigns.content import BASE_FIELDS, sample_fields, variant_letter
 from engine.campaigns.ports import CampaignRow, Composed, LeadData
 from engine.campaigns.template import Template, field_key, parse
 from engine.errors import NotFound, UserError
-from engine.i18n import translator
+from engine.i18n import letter_locale, translator
 from engine.stats import normalize_email
 from engine.tracking import MAX_LINKS, TrackingLinks, redirect_location
 from models import Campaign, Lead, Mailbox, Step, Workspace
@@ -195,26 +195,6 @@ def _trim_tail(url: str) -> str:
             break
         url = url[:-1]
     return url
-
-
-_CYRILLIC_LETTER: Final = re.compile(r"[\u0400-\u04ff]")
-_LATIN_LETTER: Final = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_URLS_AND_FIELDS: Final = re.compile(r"https?://\S+|\S+@\S+")
-
-
-def letter_locale(text: str, default: str) -> str:
-    """The language of a letter's footer and unsubscribe line: the language the letter is written in — Russian
-    when Cyrillic letters outnumber Latin ones, English when Latin ones outnumber Cyrillic (links and addresses
-    aside), else `default` (the workspace's). The workspace's language is its people's chat language: an
-    English-speaking agency writing to Russian leads sent a Russian letter ending "To stop receiving these
-    emails…", which its reader need not understand (38-FZ asks for a refusal the recipient can use)."""
-    words = _URLS_AND_FIELDS.sub(" ", text)
-    cyrillic, latin = len(_CYRILLIC_LETTER.findall(words)), len(_LATIN_LETTER.findall(words))
-    if cyrillic > latin:
-        return "ru"
-    if latin > cyrillic:
-        return "en"
-    return default
 
 
 def render_message(

@@ -28,7 +28,7 @@ from engine.stats import PIXEL_DATA, EventRecord, counters, record_events
 from engine.tracking import TOKEN_CHARS, TokenKind, TrackingLinks, unsubscribe
 from mailfleet.tracking_web import PIXEL
 from mailfleet.web import create_app
-from models import Campaign, Enrollment, Event, Lead, OutboundMessage, Suppression
+from models import Campaign, Enrollment, Event, Lead, OutboundMessage, Suppression, Workspace
 from models.enums import (
     CampaignStatus,
     EnrollmentState,
@@ -452,6 +452,24 @@ async def test_pages_without_a_row_speak_the_readers_best_language(client: TestC
         path(LINKS.unsubscribe_url(sent.id)), data=b"x" * 2000, headers={"Accept-Language": "de, en;q=0.5"}
     )
     assert big.status == 413 and '<html lang="en">' in await big.text()
+
+
+async def test_the_unsubscribe_page_speaks_the_language_of_the_letter_it_came_from(client: TestClient) -> None:  # type: ignore[type-arg]
+    """A Russian letter from an English-speaking workspace ends with a Russian footer; its link opened a page in
+    English (the workspace's chat language) that its reader need not understand. Without the letter's text
+    (retention cleared it) the page speaks the workspace's language."""
+    world, sent, (_, other) = await unsubscribe_world()
+    await Workspace.filter(id=world.workspace.id).update(locale="en")
+    await OutboundMessage.filter(id=sent.id).update(body="Добрый день! Предлагаем поставки цемента со склада.")
+    page = await client.get(path(LINKS.unsubscribe_url(sent.id)))
+    assert page.status == 200 and '<html lang="ru">' in await page.text()
+    await OutboundMessage.filter(id=sent.id).update(body="")
+    page = await client.get(path(LINKS.unsubscribe_url(sent.id)))
+    assert page.status == 200 and '<html lang="en">' in await page.text()
+    await Workspace.filter(id=world.workspace.id).update(locale="ru")
+    await OutboundMessage.filter(id=other.id).update(body="Good afternoon! We supply cement from our warehouse.")
+    page = await client.get(path(LINKS.unsubscribe_url(other.id)))
+    assert page.status == 200 and '<html lang="en">' in await page.text()
 
 
 async def test_the_open_rate_counts_messages_opened_not_views(client: TestClient, clock: FrozenClock) -> None:  # type: ignore[type-arg]

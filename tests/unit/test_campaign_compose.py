@@ -17,13 +17,13 @@ from engine.campaigns.compose import (
     clean_subject,
     find_links,
     lead_fields,
-    letter_locale,
     opens_measured,
     render_message,
 )
 from engine.campaigns.ports import Composed
 from engine.campaigns.template import parse
 from engine.clock import FrozenClock
+from engine.i18n import letter_locale
 from engine.mail.message import MessageSpec, build_message
 from engine.tracking import TokenKind, TrackingLinks
 
