@@ -1154,21 +1154,30 @@ def _not_recorded(receiver: Receiver, work: _Work, recorded: set[_Recorded]) -> 
     yet a sender's MTA that lost the answer to its final dot delivers it again, maybe after a sync ran: it is
     dropped when it would record the very event recorded before (same id, kind, address and message of ours),
     so an autoresponder that stamps one Message-ID on every notice still has each counted for its own lead.
-    Counted again, a second copy doubled a bounce (what the bounce-spike rule reads) or a lead's reply."""
+    Counted again, a second copy doubled a bounce (what the bounce-spike rule reads) or a lead's reply. A warmup
+    message placed before is dropped whichever folder it is read in now: the copy a rescue moved to INBOX is read
+    in a later run when INBOX had more new mail than one run reads or its read failed after the move, and it was
+    counted again as inbox placement (one message, a spam and an inbox result) and answered a second time."""
     if not recorded:
         return list(work.items)
     rescanned = {r.folder for r in work.fetched.folders if r.reset and r.before is not None}
     seen = {key[0] for key in recorded}
+    placed = {key[0] for key in recorded if key[1] in _PLACEMENTS}
     kept: list[Incoming] = []
     for item in work.items:
         if item.incoming_id is not None:
             if item.folder in rescanned and item.incoming_id in seen:
                 continue
+            if item.verdict.kind is MailKind.WARMUP and item.incoming_id in placed:
+                continue  # the copy a rescue moved to INBOX, read in a later run: its placement is counted
             events = plan_effects(receiver, [item], work.fetched.ours).events
             if events and all(_recorded_as(e) in recorded for e in events):
                 continue
         kept.append(item)
     return kept
+
+
+_PLACEMENTS: Final = frozenset({EventKind.WARMUP_INBOX.value, EventKind.WARMUP_SPAM.value})
 
 
 def _recorded_as(event: EventRecord) -> _Recorded:

@@ -689,6 +689,38 @@ async def test_warmup_mail_rescued_from_spam_is_answered_once(mail: MailServer, 
     assert sorted(replies) == sorted(answered)
 
 
+async def test_warmup_mail_rescued_into_an_inbox_read_in_a_later_run_is_counted_and_answered_once(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """The rescued copy lands in INBOX with the highest UID. When INBOX has more new mail than one run reads
+    (`batch_limit`), or its read fails after the move, the copy is read in a later run, which knows nothing of the
+    rescue: it counted it a second time, as inbox placement (one message, two results: a spam and an inbox one),
+    and answered it a second time."""
+    ws = await workspace()
+    await Workspace.filter(id=ws.id).update(settings={"warmup": {"reply_probability": 0.6}})
+    settings = WarmupSettings().with_values({"reply_probability": 0.6})
+    anna = await mailbox(mail, ws, ANNA, warmup_started_on=NOW.date() - dt.timedelta(days=30))
+    bob = await mailbox(mail, ws, BOB)
+    candidates = [f"<late.{n}@alpha.test>" for n in range(100)]
+    mid = next(m for m in candidates if react(message_rng("seed-7", m), settings, position=1, root_message_id=m).reply)
+    await sent_message(bob, to=ANNA, message_id=mid, kind=MessageKind.WARMUP, peer=anna)
+    for n in range(2):
+        await deliver(mail, message(LEAD, ANNA, f"Newsletter {n}"))
+    await deliver(mail, mark(message(BOB, ANNA, "Lunch?", message_id=mid, X_Test_Spam="yes")), folder="Junk")
+    opts = SyncOptions(timeout_s=10, ssl_context=mail.ssl_context(), warmup_seed="seed-7", batch_limit=2)
+
+    first = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=opts)
+    assert first.rescued == 1 and (mail.count(ANNA, "Junk"), mail.count(ANNA, "INBOX")) == (0, 3)
+    second = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=opts)
+
+    assert second.kinds == {"warmup": 1}  # the rescued copy, read now
+    assert await kinds_of_events() == ["warmup_spam"]
+    placed = await counters(StatScope.MAILBOX, bob.id, NOW.date())
+    assert (placed["warmup_spam"], placed["warmup_inbox"]) == (1, 0)
+    answers = await OutboundMessage.filter(mailbox=anna).exclude(in_reply_to="").values_list("in_reply_to", flat=True)
+    assert answers == [mid]
+
+
 async def test_a_forged_or_copied_marker_is_ordinary_mail(mail: MailServer, clock: FrozenClock) -> None:
     ws = await workspace()
     anna = await mailbox(mail, ws, ANNA)
