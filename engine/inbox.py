@@ -1545,6 +1545,9 @@ def plan_effects(
         kind = _EVENT_OF.get(verdict.kind)
         if kind is None:
             continue
+        if related is not None and related.kind == MessageKind.WARMUP.value:
+            _plan_warmup_report(effects, kind, item, related, receiver)
+            continue
         effects.events.append(_event(kind, item, related, receiver))
         _plan_stops(effects, verdict, related)
         if verdict.kind is MailKind.AUTO_REPLY and related is not None and related.enrollment_id is not None:
@@ -1567,6 +1570,28 @@ def plan_effects(
                 # the message row tells the truth (it never arrived: `bounced`), the enrollment goes on
                 effects.blocked_messages.add(related.id)
     return effects
+
+
+_WARMUP_REPORTS: Final = frozenset(
+    {EventKind.BOUNCE_HARD, EventKind.BOUNCE_SOFT, EventKind.BOUNCE_BLOCK, EventKind.COMPLAINT}
+)
+"""What mail about one of our warmup messages, without the warmup marker, is recorded as: a provider's report that
+it did not arrive or was marked as spam (it counts against the sender, as a refusal at sending time does). An
+answer to it (a person reading the peer mailbox, its out-of-office responder, "stop") is no lead's: counted, it was
+a reply in the client's report. A report on it names our own peer mailbox: nobody is suppressed nor stopped."""
+
+
+def _plan_warmup_report(
+    effects: Effects, kind: EventKind, item: Incoming, related: OurMessage, receiver: Receiver
+) -> None:
+    """The effects of unmarked mail about our warmup message `related` (`_WARMUP_REPORTS`)."""
+    if kind not in _WARMUP_REPORTS:
+        return
+    effects.events.append(_event(kind, item, related, receiver))
+    if related.status is MessageStatus.SENT and kind is EventKind.BOUNCE_HARD:
+        effects.bounced_messages.add(related.id)
+    elif related.status is MessageStatus.SENT and kind is EventKind.BOUNCE_BLOCK and _permanent(item.verdict):
+        effects.blocked_messages.add(related.id)
 
 
 def _permanent(verdict: Verdict) -> bool:

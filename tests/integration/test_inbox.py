@@ -721,6 +721,35 @@ async def test_warmup_mail_rescued_into_an_inbox_read_in_a_later_run_is_counted_
     assert answers == [mid]
 
 
+async def test_answers_to_warmup_mail_without_a_marker_are_no_replies_and_its_bounce_suppresses_no_mailbox(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """Warmup mail answered by a person reading the peer mailbox, or by its out-of-office responder, comes back
+    without our marker: it was a reply (or an auto-reply) in the workspace's, mailbox's and domain's counters, so
+    /report showed replies that no lead wrote, over the campaign mail alone. A warmup message to a peer mailbox gone
+    at its provider bounced into a suppression of our own mailbox's address, for every workspace. The bounce still
+    counts against the sender (as a refusal at sending time of a warmup message does)."""
+    ws = await workspace()
+    anna, bob = await mailbox(mail, ws, ANNA), await mailbox(mail, ws, BOB)
+    gone = await mailbox(mail, ws, NOBODY)  # a peer mailbox deleted at the provider
+    for mid, peer in [("<wu.h@alpha.test>", bob), ("<wu.a@alpha.test>", bob), ("<cold.1@alpha.test>", gone)]:
+        await sent_message(anna, to=peer.address, message_id=mid, kind=MessageKind.WARMUP, peer=peer)
+    await _bounce_from_nobody(mail)  # <cold.1@alpha.test>, to nobody@
+    await deliver(mail, message(BOB, ANNA, "Re: Lunch?", "Sure, see you!\n", In_Reply_To="<wu.h@alpha.test>"))
+    absent = message(BOB, ANNA, "Автоответ: Re: Numbers", "Я в отпуске до 15 января.\n", Auto_Submitted="auto-replied")
+    absent["In-Reply-To"] = "<wu.a@alpha.test>"
+    await deliver(mail, absent)
+
+    result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"reply": 1, "auto_reply": 1, "bounce_hard": 1}
+    for scope, scope_id in [(StatScope.WORKSPACE, ws.id), (StatScope.MAILBOX, anna.id)]:
+        counted = await counters(scope, scope_id, NOW.date())
+        assert (counted["replies"], counted["auto_replies"], counted["bounces_hard"]) == (0, 0, 1), scope
+    assert await kinds_of_events() == ["bounce_hard"]
+    assert await Suppression.all().count() == 0
+
+
 async def test_a_forged_or_copied_marker_is_ordinary_mail(mail: MailServer, clock: FrozenClock) -> None:
     ws = await workspace()
     anna = await mailbox(mail, ws, ANNA)
