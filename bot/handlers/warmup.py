@@ -58,7 +58,15 @@ def _eta(ctx: Ctx, item: MailboxWarmup, min_placement: float) -> str:
         return ctx.t("warmup-eta-graduated-stopped", status=ctx.t(f"mailbox-status-{item.status.value}"))
     when = str(r.ready_on) if r.ready_on else "—"
     threshold = round(min_placement * 100)
-    return ctx.t(eta_key(r.stage), date=when, threshold=threshold)
+    key = eta_key(r.stage)
+    if item.paused and r.stage in _PAUSED_ETA:  # the planner plans no warmup for it while its warmup is paused
+        key += "-paused"
+    return ctx.t(key, date=when, threshold=threshold)
+
+
+_PAUSED_ETA: Final = frozenset({Stage.WARMING, Stage.GRADUATED})
+"""Stages whose outlook a paused warmup changes: a warming mailbox's earliest day moves on with each day of the
+pause, and a graduated one's maintenance warmup does not go on."""
 
 
 _NO_DAY: Final = frozenset({Stage.NOT_STARTED, Stage.GRADUATED})  # no day of a warmup period to show

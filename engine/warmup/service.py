@@ -152,7 +152,8 @@ STOPPED: Final = frozenset({MailboxStatus.PAUSED, MailboxStatus.COOLDOWN, Mailbo
 
 
 def _target(settings: WarmupSettings, box: Mailbox, today: dt.date, domain: tuple[int, int]) -> int:
-    if box.status in STOPPED:
+    """Today's warmup emails as the planner plans them: none while the mailbox stands or its warmup is paused."""
+    if box.status in STOPPED or box.warmup_paused_at is not None:
         return 0
     return volume_today(
         settings, mailbox_id=box.id, day=today, started_on=box.warmup_started_on,

@@ -342,6 +342,32 @@ async def test_a_graduated_mailbox_that_stands_is_not_said_to_work_with_campaign
     assert "Прогрев пройден; сейчас ничего не отправляет (статус: на паузе)" in card
 
 
+async def test_a_mailbox_whose_warmup_is_paused_wants_no_warmup_today_and_its_card_says_so() -> None:
+    """/warmup_pause and then /warmup: the card said "⏸ Warmup paused" and, below it, "Today: target 3, sent 0" and
+    "Working with campaigns; maintenance warmup goes on" (a warming one: "ready on <date>", a date its pause moves
+    on by a day each day): the planner plans no warmup for it while its warmup is paused."""
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(admin, "c1", "/workspace_new acme ACME")
+    ws = await Workspace.get(slug="acme")
+    grad = await box(ws, "grad@alpha.test", started=TODAY - dt.timedelta(days=45), status=MailboxStatus.ACTIVE)
+    await Mailbox.filter(id=grad.id).update(graduated_at=CLOCK.now() - dt.timedelta(days=3))
+    await box(ws, "young@alpha.test", started=TODAY - dt.timedelta(days=5))
+    await runner.run_line(admin, "c1", "/warmup_pause alpha.test")
+
+    for address in ("grad@alpha.test", "young@alpha.test"):
+        [item] = await service.warmup_status(actor(ws), CLOCK, address)
+        assert (item.paused, item.target_today) == (True, 0), address
+    card = (await runner.run_line(admin, "c1", "/warmup grad@alpha.test")).plain_text()
+    assert "Today: target 0, sent 0" in card and "maintenance warmup goes on" not in card
+    assert "Working with campaigns; maintenance warmup paused" in card
+    card = (await runner.run_line(admin, "c1", "/warmup young@alpha.test")).plain_text()
+    assert "later by each day of the pause" in card
+    ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    card = (await runner.run_line(ru, "c1", "/warmup grad@alpha.test")).plain_text()
+    assert "В работе с рассылками; поддерживающий прогрев на паузе" in card
+
+
 async def test_the_summary_says_which_mailboxes_send_no_warmup_now() -> None:
     """Three warming mailboxes disabled by login failures (and one cooling down) read "Warmup: 4 mailboxes —
     warming up: 4" in /warmup, as if warmup went on for all of them: the planner plans nothing for them. The summary
