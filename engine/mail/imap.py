@@ -497,8 +497,7 @@ async def _authenticate(protocol: _Protocol, credentials: Credentials) -> None:
     if protocol.lost:
         raise ImapError(ImapErrorKind.DROPPED, text)
     if response.result != "OK":
-        unavailable = "[UNAVAILABLE]" in text.upper() or "[INUSE]" in text.upper()
-        raise ImapError(ImapErrorKind.UNAVAILABLE if unavailable else ImapErrorKind.AUTH, text)
+        raise ImapError(ImapErrorKind.UNAVAILABLE if _NOT_NOW.search(text) else ImapErrorKind.AUTH, text)
     protocol.state = aioimaplib.AUTH
     capabilities = _capabilities(response.lines)
     if capabilities:
@@ -508,6 +507,17 @@ async def _authenticate(protocol: _Protocol, credentials: Credentials) -> None:
             await protocol.capability()
         except (aioimaplib.AioImapException, ValueError) as exc:
             raise ImapError(ImapErrorKind.PROTOCOL, str(exc)) from None
+
+
+_NOT_NOW: Final = re.compile(
+    r"\[(?:UNAVAILABLE|INUSE|LIMIT|SERVERBUG)\]|too many (?:simultaneous |concurrent |open )?connections|"
+    r"maximum number of connections",
+    re.IGNORECASE,
+)
+"""A refused login that says nothing of the password: the server cannot serve now (RFC 5530 UNAVAILABLE, INUSE,
+SERVERBUG) or the account is over its connection limit (LIMIT; Gmail's "NO [ALERT] Too many simultaneous
+connections" while 15 are open: a rep's phone, a CRM, another tool reading the same mailbox). Counted as a refused
+login, a few syncs in a row disabled a mailbox whose password was right."""
 
 
 def _offers_no_plain(protocol: _Protocol) -> bool:

@@ -453,6 +453,39 @@ async def test_a_fault_of_ours_with_one_mailbox_fails_that_mailbox_not_the_sweep
     assert (await Mailbox.get(id=other.id)).last_ok_at == clock.now()
 
 
+LOGIN_OK = re.compile(rb"^(\S+) OK \[CAPABILITY [^\]]*\] Logged in[^\r\n]*")
+LIMITS = {  # what a server says to a right password when the account is over its connection limit
+    "gmail": rb"\1 NO [ALERT] Too many simultaneous connections. (Failure)",
+    "rfc5530": rb"\1 NO [LIMIT] Connection limit reached for this account",
+}
+
+
+@pytest.mark.parametrize("answer", LIMITS.values(), ids=LIMITS.keys())
+async def test_a_login_refused_for_too_many_connections_is_no_refused_password(
+    mail: MailServer, clock: FrozenClock, answer: bytes
+) -> None:
+    """Gmail answers a right password with "NO [ALERT] Too many simultaneous connections" while the account has
+    its 15 connections open (a rep's phone, a CRM, another tool reading the same mailbox); RFC 5530 servers say
+    [LIMIT]. It counted as a refused login: the import said to check the password, and a few syncs in a row
+    disabled a mailbox whose password was right, alerting "IMAP login failed 3 times". It is the server being
+    unavailable now: no failure counts, and the next sync reads the mailbox."""
+    ws = await workspace()
+    async with ImapLineEditProxy(mail.ports.imap, pattern=LOGIN_OK, replacement=answer) as proxy:
+        where = Endpoint(mail.host, proxy.port, TlsMode.PLAIN)
+        check = await check_login(where, Credentials(ANNA, AuthKind.PASSWORD, PASSWORD), timeout=5)
+        box = await mailbox(mail, ws, ANNA, imap_port=proxy.port)
+        limited = dataclasses.replace(options(mail), auth_failure_limit=2)
+        results = [await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=limited) for _ in "123"]
+
+    assert proxy.edited >= 4
+    assert (check.ok, check.key) == (False, "error-imap-unavailable") and "connection" in check.detail.lower()
+    unavailable = (SyncStatus.FAILED, "error-imap-unavailable", False)
+    assert [(r.status, r.key, r.disabled) for r in results] == [unavailable] * 3
+    stored = await Mailbox.get(id=box.id)
+    assert (stored.status, stored.imap_auth_failures, stored.auth_failures) == (MailboxStatus.WARMING, 0, 0)
+    assert await Event.filter(kind=EventKind.AUTH_ERROR).count() == 0
+
+
 async def test_a_correct_non_ascii_password_logs_in_where_the_server_has_no_sasl_ir(
     mail: MailServer, clock: FrozenClock
 ) -> None:
