@@ -14,7 +14,7 @@ import re
 from email.message import Message
 from typing import Final
 
-from engine.mail.classify import part_text
+from engine.mail.classify import header, readable_text
 
 MAX_AHEAD: Final = dt.timedelta(days=120)  # a longer absence is a wrong read more often than a real one
 MAX_TEXT: Final = 20_000  # characters read: notices are short, the date is near the top
@@ -77,13 +77,8 @@ def _valid(year: int, month: int, day: int) -> list[dt.date]:
 
 
 def notice_text(msg: Message) -> str:
-    """The readable text of a notice: its text/plain parts (the first `MAX_TEXT` characters), else its subject."""
-    parts: list[str] = []
-    for part in msg.walk():
-        if part.get_content_maintype() != "text" or part.get_content_subtype() != "plain":
-            continue
-        parts.append(part_text(part))  # the declared charset, else UTF-8, else Windows-1251 (mislabelled mail)
-        if sum(map(len, parts)) > MAX_TEXT:
-            break
-    subject = str(msg.get("Subject", ""))
-    return (subject + "\n" + "\n".join(parts))[:MAX_TEXT]
+    """The readable text of a notice, the first `MAX_TEXT` characters: its subject (encoded words decoded) and
+    what its author wrote (`readable_text`: text/plain parts, else the HTML's text, each in its declared charset,
+    else UTF-8, else Windows-1251). Outlook and Exchange send a notice written in their editor as HTML only: read
+    from text/plain parts alone, "в отпуске до 15 января" was never seen and the default delay applied."""
+    return (header(msg, "Subject") + "\n" + readable_text(msg))[:MAX_TEXT]

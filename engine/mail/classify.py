@@ -1680,6 +1680,12 @@ def new_text(text: str) -> str:
 # ---------------------------------------------------------------------------------------------- body text
 
 
+def readable_text(msg: Message) -> str:
+    """What the author of a message wrote, as text: its text/plain parts, else the text of its HTML parts (quotes
+    left out), never an attached original; at most `_MAX_TEXT` characters."""
+    return _plain_text(msg, include_attached=False)
+
+
 def _plain_text(msg: Message, *, include_attached: bool) -> str:
     """The readable text of a message: text/plain parts, else text/html with tags and quotes removed.
 

@@ -151,6 +151,45 @@ async def test_raw_8bit_and_mislabelled_subjects_are_read_in_their_charset(
     assert await Suppression.filter(value="optout@beta.test", reason=SuppressionReason.UNSUBSCRIBE).exists()
 
 
+async def test_an_html_only_absence_notice_delays_the_next_step_to_the_day_it_names(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """Outlook and Exchange send an out-of-office notice written in their editor as HTML only, and its subject may
+    come encoded. The return day was read from text/plain parts and the raw subject alone: "в отпуске до 15 января"
+    was never seen and the next step went out three days later, into the holiday. The HTML's text and the decoded
+    subject are read now."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    notices = {
+        "html": (
+            "Subject: =?utf-8?B?" + b64("Автоматический ответ: Re: Поставки", "utf-8") + "?=\n"
+            "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+            + b64("<html><body><p>Добрый день!</p><p>Я в отпуске до 15&nbsp;января.</p></body></html>", "utf-8")
+            + "\n"
+        ),
+        "subject": (
+            "Subject: =?utf-8?B?" + b64("Автоответ: в отпуске до 20.01", "utf-8") + "?=\n"
+            "Content-Type: text/plain; charset=utf-8\n\nМеня нет в офисе.\n"
+        ),
+    }
+    leads: dict[str, Enrollment] = {}
+    for n, (name, rest) in enumerate(notices.items()):
+        lead = f"away{n}@beta.test"
+        leads[name] = await enrolled(ws, lead, box)
+        await sent_message(box, to=lead, message_id=f"<aw{n}@alpha.test>", enrollment=leads[name])
+        head = f"From: {lead}\nTo: {ANNA}\nMessage-ID: <away{n}@beta.test>\nIn-Reply-To: <aw{n}@alpha.test>\n"
+        await file_raw(mail, raw(head + "Auto-Submitted: auto-generated\nMIME-Version: 1.0\n" + rest, "utf-8"))
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"auto_reply": 2}
+    back = {"html": dt.date(NOW.year + 1, 1, 15), "subject": dt.date(NOW.year + 1, 1, 20)}
+    for name, enrollment in leads.items():
+        stored = await Enrollment.get(id=enrollment.id)
+        assert stored.state is EnrollmentState.ACTIVE and stored.next_due_at is not None, name
+        assert stored.next_due_at.astimezone(dt.UTC).date() == back[name], name
+
+
 async def test_a_sender_name_with_a_comma_in_an_encoded_word_still_names_the_sender(
     mail: MailServer, clock: FrozenClock
 ) -> None:
