@@ -1584,7 +1584,25 @@ def _is_link(text: str, hit: re.Match[str], html_of: Message | None) -> bool:
     line_start = text.rfind("\n", 0, hit.start()) + 1
     if _LINK_AFTER.match(text, hit.end(), hit.end() + 200) or _LINK_BEFORE.search(text[line_start : hit.start()]):
         return True
+    if _footer_word(text, hit):
+        return True
     return html_of is not None and _in_html_link(html_of, hit.group(0).strip().lower())
+
+
+_OPEN_QUOTE = re.compile(r"[«\"“„'‘]\s*\Z")
+_CLOSE_QUOTE = re.compile(r"\s*[»\"”“'’]")
+_A_LINK = re.compile(r"https?://\S|www\.\S", re.IGNORECASE)
+
+
+def _footer_word(text: str, hit: re.Match[str]) -> bool:
+    """Whether the phrase is a footer's word to reply with, after its link ("follow this link: https://… — or reply
+    with the word "unsubscribe"", as ours ends): the phrase in quotes, a link shortly before it in its paragraph.
+    A reply quoting our letter without quote marks or a quote header (some clients do, and some readers write
+    above it) read as an opt-out: an interested lead was suppressed for good and never heard from again."""
+    before = text[max(0, hit.start() - 300) : hit.start()]
+    if not _OPEN_QUOTE.search(before) or not _CLOSE_QUOTE.match(text, hit.end()):
+        return False
+    return bool(_A_LINK.search(before.rsplit("\n\n", 1)[-1]))
 
 
 def _in_html_link(msg: Message, phrase: str) -> bool:
