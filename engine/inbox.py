@@ -4,7 +4,8 @@ Per mailbox, the spam folder is read first and then INBOX, incrementally by UID 
 new message is fetched as headers; only bounces, complaints and answers to our own messages are fetched whole.
 What the classifier finds becomes Events and DailyStat counters, suppressions (bounces, complaints, unsubscribe
 requests), stopped enrollments (a reply stops the sequence, and its planned follow-ups are cancelled), and for
-warmup traffic IMAP actions: opened and flagged important, and moved out of the spam folder.
+warmup traffic IMAP actions: opened and flagged important, and moved out of the spam folder (a lead's answer
+filed as spam is moved to INBOX too, unread, where people look for replies).
 
 A sweep runs many mailboxes at once (`engine.mail.imap.sweep`): the network part of each is limited by a timeout
 and may be cancelled, the database part is a transaction that is never cancelled. Mailboxes read while another
@@ -636,7 +637,35 @@ async def _read_folder(
     elif warm and in_spam:
         kept = {i.uid for i in warm}
         items = [dataclasses.replace(i, rescue_refused=True) if i.uid in kept else i for i in items]
+    if in_spam:
+        await _surface(session, target, folder, [i for i in items if _leads_answer(i, ours, target)])
     return _FolderRead(folder, before, batch.position, batch.reset, tuple(items))
+
+
+def _leads_answer(item: Incoming, ours: Mapping[str, OurMessage], target: _Target) -> bool:
+    """Whether a message is a person's answer to campaign mail of the mailbox's workspace."""
+    related = ours.get(item.verdict.related_id or "")
+    return (
+        item.verdict.kind is MailKind.REPLY
+        and related is not None
+        and related.kind == MessageKind.CAMPAIGN.value
+        and related.workspace_id == target.workspace_id
+    )
+
+
+async def _surface(session: MailFolders, target: _Target, folder: str, answers: Sequence[Incoming]) -> None:
+    """Move leads' answers the provider filed as spam to INBOX, unread. Their sequences stop all the same, but
+    whoever reads the mailbox (a rep, a unibox) looks for replies in INBOX: left in spam, an interested lead's
+    answer went unseen. The INBOX copy is the same message (`_once` counts it once, `_not_recorded` in a later run).
+    A server's refusal leaves it where it is; the rest of the mailbox is read all the same."""
+    if not answers:
+        return
+    try:
+        await session.move(sorted({i.uid for i in answers}), INBOX)
+    except ImapError as exc:
+        if exc.kind is not ImapErrorKind.PROTOCOL:
+            raise
+        log.warning("reply rescue refused", mailbox_id=target.id, folder=folder, detail=exc.detail)
 
 
 async def _engage(

@@ -780,6 +780,32 @@ async def flags_in_inbox(mail: MailServer, address: str) -> list[set[str]]:
     return [set(line.split(b"FLAGS (")[1].split(b")")[0].decode().split()) - {"\\Recent"} for line in found]
 
 
+async def test_a_leads_reply_filed_as_spam_is_moved_to_inbox_unread_and_counted_once(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A lead's answer the provider filed as spam stopped the sequence, but stayed in Spam: whoever reads the
+    mailbox (a rep, a unibox) looks for replies in INBOX and never saw it. It is moved there, unread, as warmup
+    mail is (the provider learns the sender is wanted), and counted once although INBOX then holds it too."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, LEAD, box)
+    await sent_message(box, to=LEAD, message_id="<spam.reply.1@alpha.test>", enrollment=enrollment)
+    answer = message(LEAD, ANNA, "Re: logistics", "Interesting, call me.\n", X_Test_Spam="yes")
+    answer["In-Reply-To"] = "<spam.reply.1@alpha.test>"
+    await deliver(mail, answer, folder="Junk")
+    await deliver(mail, message("promo@beta.test", ANNA, "WIN A PRIZE", X_Test_Spam="yes"), folder="Junk")
+
+    first = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    again = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert first.kinds == {"reply": 2, "other": 1} and again.kinds == {}  # the reply read in Junk and in INBOX
+    assert (mail.count(ANNA, "Junk"), mail.count(ANNA, "INBOX")) == (1, 1)  # the prize stays in spam
+    assert await flags_in_inbox(mail, ANNA) == [set()]  # unread: the person sees a new message
+    assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.REPLIED
+    assert await kinds_of_events() == ["reply"]
+    assert (await counters(StatScope.MAILBOX, box.id, NOW.date()))["replies"] == 1
+
+
 async def test_uidvalidity_change_rescans_without_counting_twice(mail: MailServer, clock: FrozenClock) -> None:
     ws = await workspace()
     box = await mailbox(mail, ws, ANNA)
