@@ -58,15 +58,25 @@ def _eta(ctx: Ctx, item: MailboxWarmup, min_placement: float) -> str:
         return ctx.t("warmup-eta-graduated-stopped", status=ctx.t(f"mailbox-status-{item.status.value}"))
     when = str(r.ready_on) if r.ready_on else "—"
     threshold = round(min_placement * 100)
-    key = eta_key(r.stage)
-    if item.paused and r.stage in _PAUSED_ETA:  # the planner plans no warmup for it while its warmup is paused
-        key += "-paused"
-    return ctx.t(key, date=when, threshold=threshold)
+    status = ctx.t(f"mailbox-status-{item.status.value}")
+    return ctx.t(_held_key(item) or eta_key(r.stage), date=when, threshold=threshold, status=status)
 
 
-_PAUSED_ETA: Final = frozenset({Stage.WARMING, Stage.GRADUATED})
-"""Stages whose outlook a paused warmup changes: a warming mailbox's earliest day moves on with each day of the
-pause, and a graduated one's maintenance warmup does not go on."""
+def _held_key(item: MailboxWarmup) -> str | None:
+    """The outlook of a mailbox whose warmup is paused or that stands (paused, cooling down, disabled), where that
+    changes it: the planner plans it no warmup and the graduation check passes it over. A warming one's earliest day
+    moves on with each day it stands still; a ready one graduates only once it goes on; a graduated one's
+    maintenance warmup does not go on. None: the stage says it as it is."""
+    stage, stands = item.readiness.stage, item.status in service.STOPPED
+    if stage is Stage.WARMING and (item.paused or stands):
+        return "warmup-eta-warming-held"
+    if stage is Stage.READY and stands:
+        return "warmup-eta-ready-stopped"
+    if stage is Stage.READY and item.paused:
+        return "warmup-eta-ready-paused"
+    if stage is Stage.GRADUATED and item.paused:
+        return "warmup-eta-graduated-paused"
+    return None
 
 
 _NO_DAY: Final = frozenset({Stage.NOT_STARTED, Stage.GRADUATED})  # no day of a warmup period to show

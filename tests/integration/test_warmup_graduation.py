@@ -362,10 +362,34 @@ async def test_a_mailbox_whose_warmup_is_paused_wants_no_warmup_today_and_its_ca
     assert "Today: target 0, sent 0" in card and "maintenance warmup goes on" not in card
     assert "Working with campaigns; maintenance warmup paused" in card
     card = (await runner.run_line(admin, "c1", "/warmup young@alpha.test")).plain_text()
-    assert "later by each day of the pause" in card
+    assert "later by each day its warmup stands still" in card
     ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
     card = (await runner.run_line(ru, "c1", "/warmup grad@alpha.test")).plain_text()
     assert "В работе с рассылками; поддерживающий прогрев на паузе" in card
+
+
+async def test_a_mailbox_ready_to_graduate_that_the_gate_skips_is_not_said_to_go_to_work_at_the_next_check() -> None:
+    """A mailbox past its period with good placement read "Ready: goes to work at the next daily check" while its
+    warmup was paused or the mailbox stood (paused, cooling down): the gate passes both over, day after day. The
+    card now says what it waits for."""
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    admin = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(admin, "c1", "/workspace_new acme ACME")
+    ws = await Workspace.get(slug="acme")
+    held = await box(ws, "held@alpha.test", started=TODAY - dt.timedelta(days=60))
+    cooling = await box(ws, "cool@alpha.test", started=TODAY - dt.timedelta(days=60), status=MailboxStatus.COOLDOWN)
+    for b in (held, cooling):
+        await landed(b, inbox=30, spam=1)
+    await Mailbox.filter(id=held.id).update(warmup_paused_at=CLOCK.now() - dt.timedelta(days=1))
+
+    card = (await runner.run_line(admin, "c1", "/warmup held@alpha.test")).plain_text()
+    assert "next daily check" not in card and "after /warmup_start" in card
+    card = (await runner.run_line(admin, "c1", "/warmup cool@alpha.test")).plain_text()
+    assert "next daily check" not in card and "once the mailbox is back at work (now: cooling down)" in card
+    assert (await run_gate(CLOCK)).graduated == ()  # what the cards say: the gate passes both over
+    ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+    card = (await runner.run_line(ru, "c1", "/warmup held@alpha.test")).plain_text()
+    assert "после /warmup_start" in card
 
 
 async def test_the_summary_says_which_mailboxes_send_no_warmup_now() -> None:
