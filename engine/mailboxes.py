@@ -68,7 +68,7 @@ from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
 from engine.warmup.graduation import period_weeks
 from engine.warmup.ramp import resumed_start
 from engine.warmup.settings import WarmupSettings
-from models import Alert, AuditLog, Domain, Event, Mailbox
+from models import Alert, AuditLog, Domain, Event, FolderState, Mailbox
 from models.enums import AlertStatus, AuthKind, EventKind, MailboxStatus, MailProvider, StatScope, TlsMode
 
 MAX_ROWS: Final = 5000
@@ -276,6 +276,10 @@ class MailboxDetails:
     refused_today: tuple[tuple[str, int], ...] = ()  # why receivers refused us today: (BounceReason value, count)
     late_read: LateRead | None = None  # a disabled or retired mailbox's inbox failing to be read (not its login)
     tested: LoginSinceDisabled | None = None  # a disabled mailbox's latest login test since it was disabled
+    inbox_read_at: dt.datetime | None = None  # its last good inbox sync (None: never read)
+    spam_folder: str | None = None
+    """The spam folder the sync reads (warmup mail is rescued from it); None once read: none was found, so what
+    lands in spam there is never seen and the mail it gets measures no placement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -931,7 +935,15 @@ async def show_mailbox(actor: Actor, address: str, *, clock: Clock) -> MailboxDe
         refused_today=await _refusal_reasons(box.id, start, end),
         late_read=_late_read(box),
         tested=await _tested_since_disabled(box),
+        inbox_read_at=box.last_ok_at,
+        spam_folder=await _spam_folder(box.id),
     )
+
+
+async def _spam_folder(mailbox_id: int) -> str | None:
+    """The spam folder the inbox sync keeps a position for (the one folder besides INBOX it reads), if any."""
+    folders = await FolderState.filter(mailbox_id=mailbox_id).exclude(folder="INBOX").values_list("folder", flat=True)
+    return str(folders[0]) if folders else None
 
 
 TEST_AUDIT: Final = "mailbox.test"

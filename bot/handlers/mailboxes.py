@@ -161,6 +161,9 @@ async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
     )
     if d.refused_today:
         reply.add(_refused_today(ctx, d.refused_today))
+    if d.inbox_read_at is not None:  # is warmup mail to it measured? not without a spam folder to look in
+        key = "mailbox-inbox-read" if d.spam_folder else "mailbox-inbox-read-no-spam"
+        reply.add(ctx.t(key, when=local_time(d.inbox_read_at, zone), folder=d.spam_folder or ""))
     if d.check is None:
         reply.add(ctx.t("mailbox-check-never"))
     else:

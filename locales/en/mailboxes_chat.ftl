@@ -16,6 +16,8 @@ mailbox-facts = Status: { $status } · provider: { $provider } · cap: { $cap } 
     SMTP: { $smtp } · IMAP: { $imap }
     Warming up since { $warmup }, weeks: { $weeks } · cooling down until: { $cooldown }
 mailbox-today = Today: sent { $sent }, replies { $replies }, bounces { $bounces } (of them refused us: { $blocked }), warmup messages in spam { $spam }
+mailbox-inbox-read = Inbox read { $when }; spam folder: "{ $folder }" (warmup mail and leads' replies are moved out of it to INBOX)
+mailbox-inbox-read-no-spam = Inbox read { $when }; no spam folder found (neither by its \Junk flag nor by a known name): warmup mail that lands in spam is not seen, and mail to this mailbox measures no inbox placement for its senders
 mailbox-refused-today = Refused us today: { $count } ({ $reasons })
 mailbox-import-result = Import: added { $created }, updated { $updated }, rows with errors { $invalid }, failed the login test { $failed }.
 mailbox-import-partial = Only the rows without problems were saved; the rows below were not. Fix them and send them again (a mailbox sent again is updated, never added twice).

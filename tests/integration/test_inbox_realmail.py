@@ -18,6 +18,7 @@ import aioimaplib
 import pytest
 from tortoise import connections
 
+from bot.runner import Runner
 from engine.access import SYSTEM
 from engine.clock import FrozenClock
 from engine.inbox import AUTO_REPLY_DELAY, SyncStatus, sweep, sync_mailbox
@@ -42,6 +43,7 @@ from models.enums import (
     MailboxStatus,
     MessageKind,
     MessageStatus,
+    Platform,
     StatScope,
     SuppressionReason,
     TlsMode,
@@ -705,6 +707,37 @@ async def test_warmup_mail_of_a_mailbox_without_a_spam_folder_does_not_count_as_
         await admin(plain_mail, "DELETE", quote_folder("Junk Email"))
     assert seen.kinds == {"warmup": 1}
     assert await Event.filter(kind=EventKind.WARMUP_INBOX, mailbox=bob).count() == 1
+
+
+async def test_the_mailbox_card_says_when_its_inbox_was_read_and_whether_its_spam_folder_was_found(
+    plain_mail: MailServer, clock: FrozenClock
+) -> None:
+    """A mailbox whose spam folder the sync cannot find measures no placement for the mail it gets (what went to spam
+    is never seen), so its peers' placement stays "not enough data" and they wait to graduate: nothing said so, nor
+    when its inbox was last read. Its card now says both, and names the spam folder once there is one."""
+    await bare(plain_mail)
+    ws = await workspace()
+    anna = await mailbox(plain_mail, ws, ANNA)
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    person = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(person, "c1", "/use acme")
+
+    unread = (await runner.run_line(person, "c1", f"/mailbox {ANNA}")).plain_text()
+    await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(plain_mail))
+    blind = (await runner.run_line(person, "c1", f"/mailbox {ANNA}")).plain_text()
+    await admin(plain_mail, "CREATE", quote_folder("Спам"))
+    try:
+        await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(plain_mail))
+        seen = (await runner.run_line(person, "c1", f"/mailbox {ANNA}")).plain_text()
+        ru = runner.identity(Platform.TELEGRAM, "1", "admin", "ru")
+        seen_ru = (await runner.run_line(ru, "c1", f"/mailbox {ANNA}")).plain_text()
+    finally:
+        await admin(plain_mail, "DELETE", quote_folder("Спам"))
+
+    assert "Inbox read" not in unread
+    assert "Inbox read 2026-11-28 15:00 MSK; no spam folder found" in blind
+    assert 'Inbox read 2026-11-28 15:00 MSK; spam folder: "Спам"' in seen and "no spam folder" not in seen
+    assert "Входящие прочитаны 2026-11-28 15:00 MSK; папка спама: «Спам»" in seen_ru
 
 
 async def test_a_message_delivered_again_after_a_sync_is_counted_once(mail: MailServer, clock: FrozenClock) -> None:
