@@ -26,23 +26,28 @@ _MONTHS: Final[dict[str, int]] = {
     "окт": 10, "ноя": 11, "дек": 12,
 }  # fmt: skip
 _MONTH = rf"({'|'.join(_MONTHS)})[a-zа-яё]*\.?"
-_NUMERIC = re.compile(r"\b(\d{1,2})([./])(\d{1,2})(?:\2(\d{2}|\d{4}))?\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})(?:([./])(\d{1,2})(?:\2(\d{2}|\d{4}))?|(-)(\d{1,2})-(\d{4}))\b")
+"""15.01, 15/01/2027, 05-01-2027: with hyphens only with a four-digit year (8-800-555-35-35 is a phone number)."""
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:\s*,?\s*(\d{{4}}))?", re.IGNORECASE)
+_ORDINAL = r"(?:st|nd|rd|th|-?(?:го|ого|его|е|ое|ее))?"  # 5th; "до 15-го января", "по 5-е января"
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?{_MONTH}(?:\s*,?\s*(\d{{4}}))?", re.IGNORECASE)
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:\s*,?\s*(\d{{4}}))?", re.IGNORECASE)
 
 
 def return_date(text: str, *, received_on: dt.date) -> dt.date | None:
     """The day the author says they are back: the latest plausible date in `text` after `received_on` (and at
     most `MAX_AHEAD` later), or None. Numeric dates (15.03, 15/03/2031, the US 3/15), ISO dates and month names in
-    English and Russian ("March 15", "15 марта") are understood; a date without a year is the next such day."""
+    English and Russian ("March 15", "15 марта", "15-го марта") are understood; a date without a year is the next such
+    day."""
     text = text[:MAX_TEXT]
     found: list[dt.date] = []
     for m in _ISO.finditer(text):
         found += _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     for m in _NUMERIC.finditer(text):
-        first, second, year = int(m.group(1)), int(m.group(3)), m.group(4)
-        readings = _dated(first, second, year, received_on)  # day first: 05.01, 15/03
+        hyphen = m.group(5) is not None
+        first, second = int(m.group(1)), int(m.group(6) if hyphen else m.group(3))
+        year = m.group(7) if hyphen else m.group(4)
+        readings = _dated(first, second, year, received_on)  # day first: 05.01, 15/03, 05-01-2027
         if m.group(2) == "/":  # slashed: also month first, as in the US (2/1, 12/28/2026)
             readings += _dated(second, first, year, received_on)
         found += sorted(d for d in readings if _plausible(d, received_on))[:1]

@@ -216,6 +216,18 @@ def test_the_notice_text_is_its_subject_and_plain_text() -> None:
     assert "Автоответ" in text and "17 марта" in text
 
 
+def test_a_return_day_written_with_a_russian_ordinal_ending_or_with_hyphens_is_read() -> None:
+    """The ordinal ending Russian writers put after the day number ("Я в отпуске до 15-го января", "с 20-го декабря
+    по 5-е января") hid the date, and the default three days were waited instead, into the holiday. So did
+    05-01-2027."""
+    day = dt.date(2026, 12, 5)
+    assert return_date("Я в отпуске до 15-го января", received_on=day) == dt.date(2027, 1, 15)
+    assert return_date("в отпуске с 20-го декабря по 5-е января", received_on=day) == dt.date(2027, 1, 5)
+    assert return_date("Вернусь 3-его января.", received_on=day) == dt.date(2027, 1, 3)
+    assert return_date("out until 05-01-2027", received_on=day) == dt.date(2027, 1, 5)
+    assert return_date("звоните: 8-800-555-35-35, доб. 12-10", received_on=day) is None  # no date in a phone number
+
+
 def test_the_delay_without_a_return_date_is_the_workspaces_within_bounds() -> None:
     assert auto_reply_delay(None) == AUTO_REPLY_DELAY == dt.timedelta(days=3)
     assert auto_reply_delay({"auto_reply_delay_days": 5}) == dt.timedelta(days=5)
