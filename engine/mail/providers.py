@@ -75,6 +75,16 @@ SPAM = FolderSpec(
         "Bulk",
         "Junk Mail",
         "Spamverdacht",  # GMX and WEB.DE in German
+        # Outlook and Exchange in other languages, listed so where the server has no special-use flags
+        "Небажана пошта",  # Ukrainian
+        "Courrier indésirable",  # French
+        "Correo no deseado",  # Spanish
+        "Posta indesiderata",  # Italian
+        "Lixo Eletrônico",  # Portuguese (Brazil)
+        "Ongewenste e-mail",  # Dutch
+        "Wiadomości-śmieci",  # Polish
+        "Nevyžádaná pošta",  # Czech
+        "Gereksiz E-posta",  # Turkish
     ),
 )
 """The spam folder: flagged \\Junk where the server has RFC 6154 flags, else named as providers name it. Names are

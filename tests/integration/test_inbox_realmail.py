@@ -650,6 +650,9 @@ PROVIDER_SPAM_NAMES = (  # as the providers' IMAP servers list them when they ha
     "Спам",  # Mail.ru, Yandex, Rambler
     "[Gmail]/Spam",
     "Spamverdacht",  # GMX, WEB.DE
+    "Небажана пошта",  # Outlook in Ukrainian
+    "Courrier indésirable",  # Outlook in French
+    "Wiadomości-śmieci",  # Outlook in Polish
 )
 
 
