@@ -22,7 +22,10 @@ from models.campaign import Campaign
 from models.enums import ChatPurpose, Platform, Role
 
 INVITE_TTL = dt.timedelta(hours=72)
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+SLUG_MAX_CHARS: Final = 40
+"""The longest workspace slug (`Workspace.slug`): a longer word names no workspace, and the ORM refuses to even
+compare it with the column."""
+SLUG_RE = re.compile(rf"^[a-z0-9][a-z0-9-]{{1,{SLUG_MAX_CHARS - 1}}}$")
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,8 @@ async def _visible_workspace(actor: Actor, slug: str) -> tuple[Workspace, Role]:
     """The workspace `slug` with the actor's role in it. One that exists but is not the actor's is answered
     exactly like one that does not exist (`NotFound`, `error-workspace-not-found`): nobody learns which
     workspaces other clients have."""
-    workspace = await Workspace.get_or_none(slug=slug.strip().lower(), archived_at=None)
+    typed = slug.strip().lower()
+    workspace = await Workspace.get_or_none(slug=typed, archived_at=None) if len(typed) <= SLUG_MAX_CHARS else None
     membership = None
     if workspace is not None and actor.person_id is not None:
         membership = await Membership.get_or_none(person_id=actor.person_id, workspace_id=workspace.id)
@@ -253,7 +257,10 @@ async def use_workspace(actor: Actor, slug: str) -> Workspace:
     """Make `slug` the actor's current workspace (`error-workspace-not-found` unless it is theirs). In a shared
     chat, only one of the chat's (`Forbidden("error-chat-use-private")` for any other, whether it exists or not):
     the answer names the workspace for everyone there to read."""
-    if actor.confined and not await Workspace.exists(slug=slug.strip().lower(), id__in=actor.confined_to):
+    typed = slug.strip().lower()
+    if actor.confined and not (
+        len(typed) <= SLUG_MAX_CHARS and await Workspace.exists(slug=typed, id__in=actor.confined_to)
+    ):
         raise Forbidden("error-chat-use-private")
     workspace, _ = await _visible_workspace(actor, slug)
     await Person.filter(id=actor.person_id).update(current_workspace_id=workspace.id)

@@ -13,6 +13,7 @@ from engine.monitoring import report
 from engine.monitoring.metrics import Metrics, Rate
 from engine.monitoring.report import SubjectHealth
 from engine.monitoring.rules import BOUNDS, RECOVERING, window_key
+from engine.people import SLUG_MAX_CHARS
 from engine.reply import Reply
 from engine.sending.why import Protection
 
@@ -188,7 +189,7 @@ async def thresholds(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply.add(ctx.t("thresholds-hint")) if ctx.actor.can_manage() else reply  # a client cannot change them
 
 
-@command("sending_resume", Access.MANAGE, Arg("workspace", required=False, max_length=40), example="acme")
+@command("sending_resume", Access.MANAGE, Arg("workspace", required=False, max_length=SLUG_MAX_CHARS), example="acme")
 async def sending_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Resume the workspace's sending after a pause (monitoring pauses it on a spike of failures); a workspace
     named by its slug (the button under a domain swap names the swap's)."""

@@ -23,6 +23,7 @@ from engine import people
 from engine.clock import local_time
 from engine.errors import UserError
 from engine.i18n import Translator, translator
+from engine.people import SLUG_MAX_CHARS
 from engine.reply import Button, Reply
 from models.enums import ChatPurpose, Platform, Role
 
@@ -174,7 +175,7 @@ async def workspaces(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-@command("workspace", Access.READ, Arg("slug", required=False), example="acme")
+@command("workspace", Access.READ, Arg("slug", required=False, max_length=SLUG_MAX_CHARS), example="acme")
 async def workspace(ctx: Ctx, args: dict[str, Any]) -> Reply:
     s = await people.workspace_summary(ctx.actor, args["slug"])
     return (
@@ -194,7 +195,7 @@ async def workspace(ctx: Ctx, args: dict[str, Any]) -> Reply:
     )
 
 
-@command("use", Access.PUBLIC, Arg("slug", max_length=40), example="acme")  # slugs are 2–40 characters
+@command("use", Access.PUBLIC, Arg("slug", max_length=SLUG_MAX_CHARS), example="acme")
 async def use(ctx: Ctx, args: dict[str, Any]) -> Reply:
     chosen = await people.use_workspace(ctx.actor, args["slug"])
     return Reply().add(ctx.t("use-done", slug=chosen.slug, name=chosen.name))

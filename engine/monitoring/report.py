@@ -31,6 +31,7 @@ from engine.monitoring.service import (
     resumed_mark,
     thresholds_of,
 )
+from engine.people import SLUG_MAX_CHARS
 from engine.sending.why import mailboxes_named
 from models import Alert, AuditLog, Campaign, Domain, Mailbox, Workspace
 from models.enums import AlertStatus, CampaignStatus, DomainStatus, MailboxStatus, StatScope
@@ -236,7 +237,9 @@ async def resume_sending(actor: Actor, clock: Clock, slug: str | None = None) ->
     as one that does not exist (nobody learns another client's workspaces)."""
     target = None
     if slug:
-        named = await Workspace.get_or_none(slug=slug.strip().lower(), archived_at=None).only("id")
+        typed = slug.strip().lower()
+        fits = len(typed) <= SLUG_MAX_CHARS  # a longer word names no workspace (and the ORM refuses to compare it)
+        named = await Workspace.get_or_none(slug=typed, archived_at=None).only("id") if fits else None
         if named is None or not actor.can_manage(named.id):
             raise NotFound("error-workspace-not-found", slug=slug)
         target = named.id

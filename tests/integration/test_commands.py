@@ -16,6 +16,7 @@ from engine import alerts, approvals, people
 from engine.access import SYSTEM
 from engine.agency_chats import agency_chats
 from engine.clock import FrozenClock
+from engine.errors import NotFound
 from engine.i18n import translator
 from engine.notify import CHAT_UNREACHABLE, DeliveryFailed, Notification, deliver
 from engine.reply import Reply
@@ -187,6 +188,19 @@ async def test_manager_cannot_see_or_enter_other_workspaces(runner: Runner) -> N
     created = await _say(runner, "7", "/workspace_new gamma Gamma")
     assert created.ok  # a manager creates client workspaces and manages them
     assert await Membership.filter(workspace__slug="gamma", role=Role.MANAGER).count() == 1
+
+
+async def test_a_slug_longer_than_any_names_no_workspace_in_the_services(runner: Runner) -> None:
+    """The services answer a word past the slug column's 40 characters as any unknown workspace: the ORM refuses
+    to compare it with the column, and that refusal was an internal error (a button or a caller that did not
+    bound the word first)."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    actor = await people.resolve_actor(runner.identity(TG, "1", "admin"))
+    typed = "acme" + "-x" * 30
+    for lookup in (people.workspace_summary, people.use_workspace):
+        with pytest.raises(NotFound) as refused:
+            await lookup(actor, typed)
+        assert refused.value.key == "error-workspace-not-found"
 
 
 async def test_a_mistyped_command_is_answered_with_the_one_meant(runner: Runner) -> None:

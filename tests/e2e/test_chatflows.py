@@ -1,0 +1,43 @@
+"""A new agency's first hours in Telegram, where a value or a list is bigger than the common case. Real transport
+(the Bot API emulator), PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+from bot.telegram.render import ERROR_MARK
+from engine.i18n import translator
+from tests.e2e.conftest import TelegramRig, visible
+from tests.harness.telegram import TelegramUser
+
+RU = translator("ru")
+ANNA = 700771
+
+
+async def manager(rig: TelegramRig) -> TelegramUser:
+    """Anna, a manager of "acme" whose Telegram speaks Russian."""
+    await rig.admin('/workspace_new acme "ООО Ромашка"')
+    code = await rig.invite("acme", "manager")
+    anna = rig.user(ANNA, first_name="Анна", language_code="ru")
+    await anna.send_command(f"/start {code}")
+    await anna.wait_replies()
+    return anna
+
+
+async def ask(user: TelegramUser, line: str) -> str:
+    await user.send_command(line)
+    [reply] = await user.wait_replies()
+    return visible(reply.text)
+
+
+async def test_a_workspace_name_longer_than_any_is_refused_by_its_length_not_with_an_internal_error(
+    telegram: TelegramRig,
+) -> None:
+    anna = await manager(telegram)
+    typed = "acme-" + "x" * 60
+
+    answer = await ask(anna, f"/workspace {typed}")
+
+    assert "Что-то пошло не так" not in answer
+    expected = RU("error-arg-too-long", value=typed[:39] + "…", length="65", limit="40", command="workspace",
+                  arg=RU("arg-slug"), usage="/workspace acme")  # fmt: skip
+    assert answer == ERROR_MARK + expected
+    assert answer == (await ask(anna, f"/use {typed}")).replace("/use", "/workspace")
