@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command
+from bot.command import INT_RANGES, LINES_SHOWN, Access, Arg, Ctx, brief, command
 from engine import mailboxes
 from engine.clock import local_time
 from engine.dns.names import to_unicode_address
@@ -113,7 +113,10 @@ def _filters(words: str | None) -> dict[str, Any]:
 
 @command("mailboxes", Access.MANAGE, Arg("filters", kind="rest", required=False), example="2 domain=acme-mail.ru")
 async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    page = await mailboxes.list_mailboxes(ctx.actor, **_filters(args["filters"]))
+    filters = _filters(args["filters"])
+    if filters.get("domain_id", 0) > INT_RANGES["int4"][1]:  # a page token typed with an id past the column's
+        return Reply().add(ctx.t("mailboxes-none-filtered"))  # names no domain, as a removed domain's id does
+    page = await mailboxes.list_mailboxes(ctx.actor, **filters)
     if not page.total and (page.domain_id or page.status):  # none of these, not none at all
         return Reply().add(ctx.t("mailboxes-none-filtered"))
     if not page.total:

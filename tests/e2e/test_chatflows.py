@@ -41,3 +41,12 @@ async def test_a_workspace_name_longer_than_any_is_refused_by_its_length_not_wit
                   arg=RU("arg-slug"), usage="/workspace acme")  # fmt: skip
     assert answer == ERROR_MARK + expected
     assert answer == (await ask(anna, f"/use {typed}")).replace("/use", "/workspace")
+
+
+async def test_a_typed_page_token_with_a_domain_id_past_any_is_a_list_of_none(telegram: TelegramRig) -> None:
+    anna = await manager(telegram)
+    await telegram.admin("/domain_add alpha.example")
+
+    answer = await ask(anna, "/mailboxes 2.d99999999999999999999")
+
+    assert answer == RU("mailboxes-none-filtered")
