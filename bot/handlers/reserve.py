@@ -62,10 +62,11 @@ async def reserve_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 @command("approvals", Access.MANAGE)
 async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    pending = await reserve.pending_approvals(ctx.actor, ctx.clock, limit=LINES_SHOWN)
+    waiting = await reserve.pending_approvals(ctx.actor, ctx.clock, limit=LINES_SHOWN)
+    pending = waiting.shown  # two buttons each: thirty stay within Telegram's 100 buttons a message
     if not pending:
         return Reply().add(ctx.t("approvals-none"))
-    reply = Reply().add(ctx.t("approvals-title", count=len(pending)), "title")
+    reply = Reply().add(ctx.t("approvals-title", count=waiting.total), "title")
     spaces = {a.workspace_id for a in pending}
     zones = await workspace_zones(spaces)  # each request on its workspace's clock
     slugs = await workspace_slugs(spaces) if len(spaces) > 1 else {}
@@ -90,6 +91,8 @@ async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
                 Button(f"{ctx.t('button-reject')} #{a.id}", "reject", arg, style="danger"),
             ]
         )
+    if waiting.total > len(pending):  # the oldest are listed: deciding them brings the next ones here
+        reply.add(ctx.t("approvals-more", count=waiting.total - len(pending)))
     return reply
 
 

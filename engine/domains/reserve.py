@@ -544,9 +544,18 @@ async def propose_swap(
     return ProposeResult(Proposal.PROPOSED, approval.id, best.domain_id, payload)
 
 
-async def pending_approvals(actor: Actor, clock: Clock, limit: int = 50) -> list[Approval]:
+@dataclass(frozen=True)
+class Pending:
+    """The first `shown` of the approvals waiting for the actor's decision (oldest first), and how many wait."""
+
+    shown: list[Approval]
+    total: int
+
+
+async def pending_approvals(actor: Actor, clock: Clock, limit: int = 50) -> Pending:
     """The approvals waiting for a decision that the actor may decide: admins, all; a manager, those of every
-    workspace they manage (an alert of any of them asks them, whichever workspace is their current one)."""
+    workspace they manage (an alert of any of them asks them, whichever workspace is their current one). At most
+    `limit` of them, with the count of all: a list cut at the limit says how many it leaves out."""
     query = Approval.filter(status=ApprovalStatus.PENDING, expires_at__gt=clock.now()).order_by("id")
     if not actor.is_admin:
         managed = set(await approvals.managed_workspaces(actor))
@@ -554,9 +563,11 @@ async def pending_approvals(actor: Actor, clock: Clock, limit: int = 50) -> list
             managed.add(actor.workspace_id)
         if not managed:
             require_reader(actor)  # says why: no workspace, or not theirs to decide
-            return []
+            return Pending([], 0)
         query = query.filter(workspace_id__in=sorted(managed))
-    return list(await query.limit(limit))
+    shown = list(await query.limit(limit))
+    total = len(shown) if len(shown) < limit else await query.count()
+    return Pending(shown, total)
 
 
 async def request_swap(actor: Actor, name: str, clock: Clock) -> tuple[Domain, ProposeResult]:

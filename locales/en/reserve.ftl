@@ -119,6 +119,7 @@ reserve-not-ready-no-graduated = no graduated mailbox
 
 approvals-none = No request is waiting for a decision.
 approvals-title = Waiting for a decision: { $count }
+approvals-more = … and { $count } more: these are the oldest requests; decide them, and /approvals lists the next ones.
 approvals-item = { $workspace ->
     [none] {""}
    *[other] { $workspace } ·{" "}

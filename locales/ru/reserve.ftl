@@ -58,6 +58,7 @@ reserve-not-ready-no-graduated = нет прогретых ящиков
 
 approvals-none = Нет запросов, ждущих решения.
 approvals-title = Ждут решения: { $count }
+approvals-more = … и ещё { $count }: это самые старые запросы; решите их, и /approvals покажет следующие.
 approvals-item = { $workspace ->
     [none] {""}
    *[other] { $workspace } ·{" "}

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.telegram.render import ERROR_MARK
 from engine.i18n import translator
-from tests.e2e.conftest import TelegramRig, visible
+from models import Approval, Domain, Workspace
+from models.enums import ApprovalKind
+from tests.e2e.conftest import NOW, TelegramRig, visible
 from tests.harness.telegram import TelegramUser
 
 RU = translator("ru")
@@ -50,3 +54,23 @@ async def test_a_typed_page_token_with_a_domain_id_past_any_is_a_list_of_none(te
     answer = await ask(anna, "/mailboxes 2.d99999999999999999999")
 
     assert answer == RU("mailboxes-none-filtered")
+
+
+async def test_approvals_beyond_one_answer_are_counted_and_said_to_be_more(telegram: TelegramRig) -> None:
+    anna = await manager(telegram)
+    acme = await Workspace.get(slug="acme")
+    for n in range(35):
+        domain = await Domain.create(workspace=acme, name=f"d{n}.example")
+        await Approval.create(
+            workspace=acme, kind=ApprovalKind.DOMAIN_SWAP, subject=f"domain:{domain.id}",
+            payload={"domain": domain.name}, requested_at=NOW, expires_at=NOW + dt.timedelta(days=2),
+        )  # fmt: skip
+
+    await anna.send_command("/approvals")
+    replies = await anna.wait_replies()
+    text = visible(replies[0].text)
+
+    assert text.startswith(RU("approvals-title", count=35) + "\n\n")
+    assert RU("approvals-more", count=5) in text
+    buttons = [b for m in replies for b in m.buttons]
+    assert len(buttons) == 60  # Approve and Reject for each one listed: within Telegram's 100 a message
