@@ -236,14 +236,10 @@ async def mailbox_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     reply = Reply(ok=counts["ok"] == len(results)).add(ctx.t("mailbox-test-result", **counts))
     shown = [r for r in results if not r.test.ok] if len(results) > 1 else results
     if shown:
-        reply.add(
-            brief(
-                ctx,
-                [f"{to_unicode_address(r.address)}: {_login(ctx, r.test)}" for r in shown],
-                limit=LINES_SHOWN,
-                sep="\n",
-            )
-        )
+        lines = [f"{to_unicode_address(r.address)}: {_login(ctx, r.test)}" for r in shown]
+        reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
+        if len(lines) > LINES_SHOWN:  # every failed mailbox in a file, as the import gives: "… and 70 more" names none
+            reply.files.append(Attachment("mailbox-test-problems.txt", "\n".join(lines).encode(), "text/plain"))
     warned = [_plaintext(ctx, r.address, r.plaintext) for r in results if r.plaintext]
     if warned:
         reply.add(brief(ctx, warned, limit=LINES_SHOWN, sep="\n"))

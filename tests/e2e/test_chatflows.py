@@ -5,15 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from redis.asyncio import Redis
+
+from bot.runner import Runner
 from bot.telegram.render import ERROR_MARK
+from engine.clock import FrozenClock
+from engine.crypto import Vault, generate_key
 from engine.i18n import translator
-from models import Approval, Domain, Workspace
-from models.enums import ApprovalKind
-from tests.e2e.conftest import NOW, TelegramRig, visible
+from models import Approval, Domain, Mailbox, Workspace
+from models.enums import ApprovalKind, MailboxStatus, MailProvider, Platform, TlsMode
+from tests.e2e.conftest import CONSOLE_ADMIN, NOW, TelegramRig, visible
 from tests.harness.telegram import TelegramUser
 
 RU = translator("ru")
 ANNA = 700771
+
+
+@pytest.fixture
+def runner(orm: None, clock: FrozenClock, redis: Redis) -> Runner:
+    """The runner every transport shares, with the vault that mailbox secrets are kept in."""
+    return Runner(
+        clock, admins={Platform.CONSOLE: {CONSOLE_ADMIN}}, services={"redis": redis, "vault": Vault([generate_key()])}
+    )
 
 
 async def manager(rig: TelegramRig) -> TelegramUser:
@@ -74,3 +88,34 @@ async def test_approvals_beyond_one_answer_are_counted_and_said_to_be_more(teleg
     assert RU("approvals-more", count=5) in text
     buttons = [b for m in replies for b in m.buttons]
     assert len(buttons) == 60  # Approve and Reject for each one listed: within Telegram's 100 a message
+
+
+async def test_every_mailbox_whose_login_test_failed_is_named_in_a_file_when_the_answer_lists_thirty(
+    telegram: TelegramRig,
+) -> None:
+    anna = await manager(telegram)
+    acme = await Workspace.get(slug="acme")
+    domain = await Domain.create(workspace=acme, name="alpha.example")
+    lost = Vault([generate_key()]).encrypt("pw")  # kept under a key this deployment no longer has
+    for n in range(35):
+        address = f"box{n:02}@alpha.example"
+        await Mailbox.create(
+            workspace=acme, domain=domain, address=address, provider=MailProvider.GENERIC, smtp_host="192.0.2.1",
+            smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="192.0.2.1", imap_port=993, imap_tls=TlsMode.IMPLICIT,
+            username=address, secret_enc=lost, status=MailboxStatus.ACTIVE,
+        )  # fmt: skip
+
+    await anna.send_command("/mailbox_test all")
+    answer = [await anna.wait_replies(timeout=15)]
+    while answer[-1][0].document is None:
+        answer.append(await anna.wait_replies(timeout=15))
+    *parts, [report] = answer
+
+    text = "\n".join(visible(m.text) for [m] in parts)
+    assert RU("mailbox-test-result", ok=0, refused=0, unchecked=35) in text
+    assert "box29@alpha.example" in text and "box30@alpha.example" not in text
+    assert RU("list-more", count=5) in text
+    assert report.document is not None and report.document["file_name"] == "mailbox-test-problems.txt"
+    named = (await anna.download(report)).decode().splitlines()
+    assert [line.split(":")[0] for line in named] == [f"box{n:02}@alpha.example" for n in range(35)]
+    assert all(RU("error-mailbox-secret") in line for line in named)
