@@ -233,4 +233,4 @@ async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX
         await asyncio.to_thread(writer.write, lines)
         if len(rows) < page:
             break
-    return Export(f"{_slug(campaign.name)}-leads.csv", writer.getvalue(), writer.rows)
+    return Export(f"{_slug(campaign.name)}-leads.csv", writer.getvalue(), writer.rows, campaign.name)

@@ -83,6 +83,9 @@ async def export_campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
 async def export_leads(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Every lead of the campaign and how it went, as a CSV file."""
     found = await exports.campaign_leads(ctx.actor, args["name"])
+    if not found.rows:  # a header and nothing under it reads like a broken file, as for /export_campaign
+        key = "export-leads-empty" if ctx.actor.can_manage() else "export-leads-empty-client"
+        return Reply().add(ctx.t(key, name=found.subject))
     reply = Reply().add(ctx.t("export-leads-ready", rows=found.rows))
     reply.files.append(Attachment(found.filename, found.content))
     return reply

@@ -50,6 +50,8 @@ export-campaign-ready = Campaign results per step and variant: { $rows } { $rows
 }. The file is below (opens in Excel).
 export-campaign-empty = Campaign { $name } has not sent any email yet: there are no results to export. Ask again once it has sent.
 export-leads-ready = Campaign leads: { $rows }. The file is below (opens in Excel).
+export-leads-empty = Campaign { $name } has no leads yet: there is nothing to export. Add them: /leads_import { $name } and a CSV file.
+export-leads-empty-client = Campaign { $name } has no leads yet: there is nothing to export yet.
 export-too-big = The export is over { $limit } MB, more than a chat can carry. Split the campaign or ask an admin.
 export-not-enough = not enough data
 export-yes = yes

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from bot.telegram.render import ERROR_MARK
 from engine.i18n import translator
-from models import Campaign, DailyStat, Domain, Workspace
+from models import Campaign, DailyStat, Domain, Enrollment, Lead, Workspace
 from models.enums import DomainStatus, StatScope
 from tests.e2e.conftest import NOW, TelegramRig, visible
 from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig
@@ -81,13 +81,20 @@ async def test_telegram_a_client_may_not_export_another_workspaces_campaign(tele
     [refused] = await client.wait_replies()
     assert visible(refused.text) == ERROR_MARK + EN("error-campaign-not-found", name="Secret")
 
+    await client.send_command("/export_leads Весна")  # a header and nothing under it would read like a broken file
+    [empty] = await client.wait_replies()
+    assert visible(empty.text) == EN("export-leads-empty-client", name="Весна")
+
+    spring = await Campaign.get(name="Весна")
+    lead = await Lead.create(workspace_id=spring.workspace_id, email="ivan@example.ru", first_name="Иван")
+    await Enrollment.create(campaign=spring, lead=lead, next_due_at=NOW)
     await client.send_command("/export_leads Весна")
     text, file = await client.wait_replies(2, timeout=30)
-    assert visible(text.text) == EN("export-leads-ready", rows=0)
+    assert visible(text.text) == EN("export-leads-ready", rows=1)
     content = await client.download(file)
     assert content.startswith("\ufeff".encode())
-    [header] = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
-    assert header[0] == EN("export-col-email")
+    header, row = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    assert header[0] == EN("export-col-email") and row[0] == "ivan@example.ru"
 
 
 @pytest.fixture
@@ -115,9 +122,12 @@ async def test_slack_chart_volume_uploads_a_png_and_other_workspaces_stay_hidden
     refused = await slack.say("export_campaign Secret", user="U0CLIENT")
     assert len(refused) == 1 and seen(EN("error-campaign-not-found", name="Secret")) in refused[0]
 
-    await Campaign.create(workspace=await Workspace.get(slug="acme"), name="Весна")
+    spring = await Campaign.create(workspace=await Workspace.get(slug="acme"), name="Весна")
+    assert await slack.say("export_leads Весна", user="U0CLIENT") == [EN("export-leads-empty-client", name="Весна")]
+    lead = await Lead.create(workspace_id=spring.workspace_id, email="ivan@example.ru", first_name="Иван")
+    await Enrollment.create(campaign=spring, lead=lead, next_due_at=NOW)
     exported = await slack.say("export_leads Весна", user="U0CLIENT")  # every lead's address and outcome
-    assert exported[0] == EN("export-leads-ready", rows=0)
+    assert exported[0] == EN("export-leads-ready", rows=1)
     [_, leads] = slack.api.files_in(dm)
     assert exported[1] == EN("slack-file-sent-dm", names=leads.filename, count=1)
     assert (leads.content or b"").startswith("\ufeff".encode())

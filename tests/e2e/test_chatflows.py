@@ -119,3 +119,16 @@ async def test_every_mailbox_whose_login_test_failed_is_named_in_a_file_when_the
     named = (await anna.download(report)).decode().splitlines()
     assert [line.split(":")[0] for line in named] == [f"box{n:02}@alpha.example" for n in range(35)]
     assert all(RU("error-mailbox-secret") in line for line in named)
+
+
+async def test_a_campaign_without_leads_is_not_exported_as_an_empty_file_and_says_how_to_add_them(
+    telegram: TelegramRig,
+) -> None:
+    anna = await manager(telegram)
+    await ask(anna, "/campaign_new Весна")
+
+    answer = await ask(anna, "/export_leads Весна")
+
+    assert answer == RU("export-leads-empty", name="Весна")
+    assert "/leads_import Весна" in answer
+    await anna.assert_no_replies()  # no CSV of a header alone
