@@ -114,17 +114,23 @@ def slack_commands(text: str) -> str:
 
 
 def render(reply: Reply) -> list[SlackMessage]:
-    """The reply as messages of at most 50 blocks; buttons come last. An empty reply (files only) is []."""
-    parts = [part for block in reply.blocks for part in _block(block)]
-    parts += [(actions, "") for actions in _actions(reply.buttons)]
+    """The reply as messages of at most 50 blocks; buttons come last. An empty reply (files only) is []. A title
+    stays with what follows it: one that would end a message, its section beginning the next, begins the next."""
+    parts = [(part, block.style == "title") for block in reply.blocks for part in _block(block)]
+    parts += [((actions, ""), False) for actions in _actions(reply.buttons)]
+    budget = MESSAGE_TEXT_MAX - FALLBACK_MAX  # the fallback repeats the page's text up to FALLBACK_MAX
     pages: list[list[tuple[Block, str]]] = []
     used = 0
-    for part in parts:
+    for position, (part, title) in enumerate(parts):
         size = _text_size(part[0])
-        # the fallback repeats the page's text up to FALLBACK_MAX: a page's blocks get the rest
-        if not pages or len(pages[-1]) == BLOCKS_MAX or used + size > MESSAGE_TEXT_MAX - FALLBACK_MAX:
+        if not pages or len(pages[-1]) == BLOCKS_MAX or used + size > budget:
             pages.append([])
             used = 0
+        elif title and position + 1 < len(parts):  # the title and the start of its section go on together
+            following = _text_size(parts[position + 1][0][0])
+            if len(pages[-1]) + 2 > BLOCKS_MAX or used + size + following > budget:
+                pages.append([])
+                used = 0
         pages[-1].append(part)
         used += size
     return [SlackMessage([b.to_dict() for b, _ in page], _fallback([text for _, text in page])) for page in pages]

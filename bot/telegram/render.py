@@ -96,17 +96,22 @@ def _button(button: Button) -> dict[str, str]:
 def _pack(blocks: list[Block], limit: int) -> list[str]:
     """Fill messages block by block, blocks apart by a blank line. A block that fits a message is never split;
     a longer one fills the rest of the current message and continues in the next, cut only between lines, its
-    tag closed and reopened, so a cut never falls inside a tag or an entity."""
+    tag closed and reopened, so a cut never falls inside a tag or an entity. A title stays with what follows it:
+    one that would end a message, its section beginning the next, begins the next itself."""
     messages: list[str] = []
     current = ""
-    for block in blocks:
-        if not block.text.strip():
-            continue
+    shown = [block for block in blocks if block.text.strip()]
+    for position, block in enumerate(shown):
         opening, closing = _TAGS[block.style]
         mark = ERROR_MARK if block.style == "error" else ""
         overhead = utf16_length(mark + opening + closing)
         lines = list(_escaped_lines(block.text, limit - overhead))
         whole = _fitting(lines, limit - overhead) == len(lines)
+        if current and block.style == "title" and whole and position + 1 < len(shown):
+            title = overhead + utf16_length("\n".join(lines))
+            if utf16_length(current) + 2 + title + 2 + _opening_size(shown[position + 1], limit) > limit:
+                messages.append(current)  # the title and the start of its section go on together
+                current = ""
         while lines:
             head = current + "\n\n" if current else ""
             count = _fitting(lines, limit - utf16_length(head) - overhead)
@@ -121,6 +126,16 @@ def _pack(blocks: list[Block], limit: int) -> list[str]:
                 messages.append(current)
                 current = ""
     return [*messages, current] if current else messages
+
+
+def _opening_size(block: Block, limit: int) -> int:
+    """What of `block` must follow its title in the same message: all of it when it fits a message (it is never
+    split then), else its first line (it fills the rest of the message and goes on in the next)."""
+    opening, closing = _TAGS[block.style]
+    overhead = utf16_length((ERROR_MARK if block.style == "error" else "") + opening + closing)
+    lines = list(_escaped_lines(block.text, limit - overhead))
+    shown = lines if _fitting(lines, limit - overhead) == len(lines) else lines[:1]
+    return overhead + utf16_length("\n".join(shown))
 
 
 def _fitting(lines: list[str], room: int) -> int:

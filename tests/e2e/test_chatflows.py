@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from redis.asyncio import Redis
 
+from bot.handlers.workspaces import HELP_GROUPS
 from bot.runner import Runner
 from bot.telegram.render import ERROR_MARK
 from engine.clock import FrozenClock
@@ -132,3 +133,17 @@ async def test_a_campaign_without_leads_is_not_exported_as_an_empty_file_and_say
     assert answer == RU("export-leads-empty", name="Весна")
     assert "/leads_import Весна" in answer
     await anna.assert_no_replies()  # no CSV of a header alone
+
+
+async def test_help_too_long_for_one_message_never_leaves_a_section_title_at_the_foot_of_a_message(
+    telegram: TelegramRig,
+) -> None:
+    anna = await manager(telegram)
+
+    await anna.send_command("/help")
+    parts = [visible(m.text) for m in await anna.wait_replies(2)]
+
+    titles = {RU(f"help-group-{group}") for group in HELP_GROUPS}
+    for part in parts:
+        assert part.split("\n\n")[-1] not in titles, f"a title left without its commands: {part[-80:]!r}"
+    assert sum(part.count("\n/") + part.startswith("/") for part in parts) >= 70  # every command is still there

@@ -136,6 +136,19 @@ def test_more_than_50_blocks_become_several_messages_with_buttons_last() -> None
     assert first.text.startswith("line 0\n\nline 1") and second.text.startswith("line 50")
 
 
+def test_a_title_that_would_end_a_message_begins_the_next_with_its_section() -> None:
+    reply = Reply()
+    for n in range(49):
+        reply.add(f"line {n}")
+    reply.add("Section", "title").add("under it")
+    first, second = render(reply)
+    assert len(first.blocks) == 49 and first.blocks[-1]["type"] == "section"
+    assert [b["type"] for b in second.blocks] == ["header", "section"]
+    assert second.blocks[0]["text"]["text"] == "Section" and second.text.startswith("Section\n\nunder it")
+    big = Reply().add("x" * 2900).add("y" * 2900).add("Section", "title").add("z" * 2900)  # by size, not count
+    assert [[b["type"] for b in m.blocks] for m in render(big)] == [["section", "section"], ["header", "section"]]
+
+
 def test_the_fallback_text_is_bounded() -> None:
     first, *rest = render(Reply().add("&" * 4000, "pre"))  # 20,000 characters once escaped
     assert len(first.text) <= 3000 and first.text.endswith("&amp;…")

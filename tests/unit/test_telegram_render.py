@@ -153,6 +153,16 @@ def test_a_line_longer_than_a_message_is_cut_between_characters_not_inside_an_en
     assert "".join(visible(t) for t in texts) == ERROR_MARK + line
 
 
+def test_a_title_that_would_end_a_message_begins_the_next_with_its_section() -> None:
+    reply = Reply().add("a" * 80).add("Section", "title").add("b" * 30)
+    assert render(reply, limit=100).texts == ["a" * 80, "<b>Section</b>\n\n" + "b" * 30]
+    longer = Reply().add("a" * 80).add("Section", "title").add("\n".join(["c" * 40] * 5))  # more than a message
+    first, *rest = render(longer, limit=100).texts
+    assert first == "a" * 80 and rest[0].startswith("<b>Section</b>\n\n" + "c" * 40)
+    fits = Reply().add("a" * 40).add("Section", "title").add("b" * 30)  # room for both: nothing moves
+    assert render(fits, limit=100).texts == ["a" * 40 + "\n\n<b>Section</b>\n\n" + "b" * 30]
+
+
 _text = st.text(alphabet=st.sampled_from(list("ab <>&\"'\nя😀")), max_size=300)
 _blocks = st.lists(st.tuples(_text, st.sampled_from(["title", "text", "pre", "error"])), max_size=6)
 
