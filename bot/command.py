@@ -23,7 +23,7 @@ from engine.errors import NotFound, UserError
 from engine.i18n import Translator, shorten, translator
 from engine.lifecycle import LocalizedName
 from engine.people import Identity
-from engine.reply import Attachment, Reply
+from engine.reply import Attachment, Button, Reply
 from engine.uploads import MAX_UPLOAD_BYTES, check_size
 from models.enums import Platform
 
@@ -109,6 +109,40 @@ def brief(ctx: Ctx, items: Sequence[str], *, limit: int = 20, sep: str = ", ") -
     """The first `limit` items joined by `sep`, then "… and N more": a reply stays readable for 400 domains."""
     shown = sep.join(items[:limit])
     return shown + (sep + ctx.t("list-more", count=len(items) - limit) if len(items) > limit else "")
+
+
+PAGE_MAX: Final = 100_000
+"""The highest page a listing takes as its argument: past the last page, the last is shown."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which rows of a listing of `total` one page shows (`rows`, a slice), as page `number` of `pages`."""
+
+    number: int
+    pages: int
+    rows: slice
+
+    @classmethod
+    def of(cls, total: int, wanted: int | None, size: int = LINES_SHOWN) -> Page:
+        """Page `wanted` (the first when None, the last when past it) of `total` rows, `size` a page."""
+        pages = max(1, -(-total // size))
+        number = min(max(1, wanted or 1), pages)
+        return cls(number, pages, slice((number - 1) * size, number * size))
+
+
+def page_arg() -> Arg:
+    """The optional page number of a listing that pages (`Page`), typed or carried by its ◀ ▶ buttons."""
+    return Arg("page", required=False, kind="int", bounds=(1, PAGE_MAX))
+
+
+def page_buttons(command: str, page: Page) -> list[Button]:
+    """◀ and ▶ to the neighbouring pages of a listing (none on a listing of one page): each runs `command` with
+    the page's number, so a press shows the listing as it is now."""
+    row = [Button(f"◀ {page.number - 1}", command, str(page.number - 1))] if page.number > 1 else []
+    if page.number < page.pages:
+        row.append(Button(f"{page.number + 1} ▶", command, str(page.number + 1)))
+    return row
 
 
 Handler = Callable[[Ctx, dict[str, Any]], Awaitable[Reply]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from itertools import takewhile
 from typing import Any, Final
 
-from bot.command import LINES_SHOWN, Access, Arg, ArgMissing, Ctx, brief, command
+from bot.command import LINES_SHOWN, Access, Arg, ArgMissing, Ctx, Page, brief, command, page_arg, page_buttons
 from engine.campaigns import service
 from engine.campaigns.options import split_pairs, weekdays_text
 from engine.campaigns.service import CampaignStatusView, GroupSummary, Reason, StartResult
@@ -56,12 +56,14 @@ def _group(ctx: Ctx, group: GroupSummary) -> str:
     return line
 
 
-@command("campaigns", Access.READ)
+@command("campaigns", Access.READ, page_arg(), example="2")
 async def campaigns(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """The workspace's campaigns with their status (a client reads them to ask for a campaign's report)."""
+    """The workspace's campaigns with their status, newest first, 30 a page (a client reads them to ask for a
+    campaign's report: an older one must be reachable too)."""
     found = await service.list_campaigns(ctx.actor)
     if not found:
         return Reply().add(ctx.t("campaigns-none" if ctx.actor.can_manage() else "campaigns-none-client"))
+    page = Page.of(len(found), args["page"])
     lines = [
         ctx.t(
             "campaigns-line",
@@ -71,11 +73,13 @@ async def campaigns(ctx: Ctx, args: dict[str, Any]) -> Reply:
             enrolled=c.enrolled,
             active=c.active,
         )
-        for c in found
+        for c in found[page.rows]
     ]
-    reply = Reply().add(ctx.t("campaigns-title", count=len(found)), "title")
-    hint = "campaigns-hint" if ctx.actor.can_manage() else "campaigns-hint-client"
-    return reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n")).add(ctx.t(hint))
+    reply = Reply().add(ctx.t("campaigns-title", count=len(found)), "title").add("\n".join(lines))
+    if page.pages > 1:
+        reply.add(ctx.t("list-page", page=page.number, pages=page.pages, command="campaigns"))
+        reply.buttons.append(page_buttons("campaigns", page))
+    return reply.add(ctx.t("campaigns-hint" if ctx.actor.can_manage() else "campaigns-hint-client"))
 
 
 @command("campaign_new", Access.MANAGE, CAMPAIGN_ARG, Arg("settings", kind="rest", required=False), example="q1-acme")

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
-from bot.command import ECHO_MAX_CHARS, LINES_SHOWN, Access, Arg, Ctx, Sealed, brief, command
+from bot.command import (
+    ECHO_MAX_CHARS,
+    LINES_SHOWN,
+    Access,
+    Arg,
+    Ctx,
+    Page,
+    Sealed,
+    brief,
+    command,
+    page_arg,
+    page_buttons,
+)
 from engine import domains
 from engine.clock import local_time
 from engine.dns.check import RecordCheck
@@ -105,11 +117,17 @@ def _provider(ctx: Ctx, provider: Any) -> LocalizedName | str:
     return provider_name(provider) if provider else ctx.t("domain-provider-unset")
 
 
-@command("domains", Access.MANAGE)
+DOMAINS_PAGE: Final = 20  # lines of about 150 characters: a page and its legend stay one Telegram message
+
+
+@command("domains", Access.MANAGE, page_arg(), example="2")
 async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    rows = await domains.list_domains(ctx.actor, ctx.clock)
-    if not rows:
+    """The workspace's domains, a page at a time (a fleet of 300 is 15 pages of one message, not 11 messages)."""
+    found = await domains.list_domains(ctx.actor, ctx.clock)
+    if not found:
         return Reply().add(ctx.t("domains-none"))
+    page = Page.of(len(found), args["page"], DOMAINS_PAGE)
+    rows = found[page.rows]
     lines = [
         ctx.t(
             "domains-line",
@@ -124,7 +142,10 @@ async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
         )
         for d in rows
     ]
-    reply = Reply().add(ctx.t("domains-title", count=len(rows)), "title").add("\n".join(lines))
+    reply = Reply().add(ctx.t("domains-title", count=len(found)), "title").add("\n".join(lines))
+    if page.pages > 1:
+        reply.add(ctx.t("list-page", page=page.number, pages=page.pages, command="domains"))
+        reply.buttons.append(page_buttons("domains", page))
     return reply.add(ctx.t("domains-legend"))
 
 

@@ -14,12 +14,15 @@ from bot.telegram.render import ERROR_MARK
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
-from models import Approval, Domain, Mailbox, Workspace
+from models import Approval, Campaign, Domain, Mailbox, Workspace
 from models.enums import ApprovalKind, MailboxStatus, MailProvider, Platform, TlsMode
 from tests.e2e.conftest import CONSOLE_ADMIN, NOW, TelegramRig, visible
+from tests.e2e.slackrig import join, seen, slack_rig, texts
+from tests.harness.slackapi import CHANNEL_ID
 from tests.harness.telegram import TelegramUser
 
 RU = translator("ru")
+EN = translator("en")
 ANNA = 700771
 
 
@@ -147,3 +150,55 @@ async def test_help_too_long_for_one_message_never_leaves_a_section_title_at_the
     for part in parts:
         assert part.split("\n\n")[-1] not in titles, f"a title left without its commands: {part[-80:]!r}"
     assert sum(part.count("\n/") + part.startswith("/") for part in parts) >= 70  # every command is still there
+
+
+async def test_seventy_domains_are_paged_twenty_at_a_time_with_buttons_not_sent_as_a_wall(
+    telegram: TelegramRig,
+) -> None:
+    anna = await manager(telegram)
+    acme = await Workspace.get(slug="acme")
+    for n in range(70):
+        await Domain.create(workspace=acme, name=f"client-{n:02}-outreach-mail.example")
+
+    await anna.send_command("/domains")
+    [first] = await anna.wait_replies()  # one message, not three
+    text = visible(first.text)
+    assert text.startswith(RU("domains-title", count=70))
+    assert "client-00-outreach" in text and "client-19-outreach" in text and "client-20-outreach" not in text
+    assert RU("list-page", page=1, pages=4, command="domains") in text
+    assert [b["text"] for b in first.buttons] == ["2 ▶"]
+
+    await anna.press(first.callback_data("2 ▶"), first)
+    edited, second = await anna.wait_replies(2)  # the pressed page loses its buttons; the next page follows
+    assert edited.message_id == first.message_id and edited.buttons == []
+    text = visible(second.text)
+    assert "client-20-outreach" in text and "client-39-outreach" in text and "client-19-outreach" not in text
+    assert [b["callback_data"] for b in second.buttons] == ["domains:1", "domains:3"]
+
+    last = await ask(anna, "/domains 99")  # past the last page: the last one
+    assert "client-69-outreach" in last and RU("list-page", page=4, pages=4, command="domains") in last
+    assert "client-59-outreach" not in last and "client-60-outreach" in last
+
+
+async def test_a_client_in_slack_reaches_an_older_campaign_on_the_next_page_of_campaigns(
+    orm: None, redis: Redis
+) -> None:
+    async with slack_rig(redis) as slack:
+        await join(slack, "U0CLIENT", "client", name="client")
+        acme = await Workspace.get(slug="acme")
+        for n in range(45):  # newest first: the oldest ones, still running for months, come last
+            await Campaign.create(workspace=acme, name=f"wave-{n:02}")
+
+        first = await slack.command("campaigns", user="U0CLIENT")
+        shown = "\n".join(texts(first["blocks"]))
+        assert "wave-44" in shown and "wave-15" in shown and "wave-14" not in shown
+        assert seen(EN("list-page", page=1, pages=2, command="campaigns")) in shown
+        [forward] = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert (forward["text"]["text"], forward["value"]) == ("2 ▶", "2")
+
+        message = {"ts": "1700000000.000100", "text": first.get("text", ""), "blocks": first["blocks"]}
+        pressed = await slack.press(forward, user="U0CLIENT", channel=CHANNEL_ID, message=message, ephemeral=True)
+        assert pressed.body.get("replace_original") is True  # the page in place of the one pressed
+        older = "\n".join(texts(pressed.body["blocks"]))
+        assert "wave-14" in older and "wave-00" in older and "wave-15" not in older
+        assert seen(EN("campaigns-hint-client")) in older
