@@ -16,7 +16,7 @@ from engine.access import Actor, require_manager, require_reader
 from engine.agency_chats import agency_chats, move_agency_chat
 from engine.clock import Clock
 from engine.errors import Conflict, Forbidden, NotFound, UserError
-from engine.i18n import pick_locale
+from engine.i18n import pick_locale, shorten
 from models import AuditLog, ChatBinding, Domain, Invite, Lead, Mailbox, Membership, Person, Workspace
 from models.campaign import Campaign
 from models.enums import ChatPurpose, Platform, Role
@@ -131,10 +131,11 @@ def invite_code(text: str) -> str:
     return link.group(1) if link else text
 
 
-def _check_slug(slug: str) -> str:
-    slug = slug.strip().lower()
+def _check_slug(typed: str) -> str:
+    """The slug `typed` names (lower case), or `error-bad-slug` quoting it as typed ("Тест", not "тест")."""
+    slug = typed.strip().lower()
     if not SLUG_RE.match(slug):
-        raise UserError("error-bad-slug", slug=slug)
+        raise UserError("error-bad-slug", slug=shorten(typed.strip(), SLUG_MAX_CHARS))
     return slug
 
 

@@ -232,7 +232,11 @@ async def test_bad_input_is_explained(runner: Runner) -> None:
     assert (await _say(runner, "1", "/workspace_new acme Again")).plain_text() == RU(
         "error-workspace-exists", slug="acme"
     )
-    assert (await _say(runner, "1", "/workspace_new Bad_Slug x")).plain_text() == RU("error-bad-slug", slug="bad_slug")
+    # the slug is quoted as it was typed (not lower-cased into something the person never wrote), and short
+    assert (await _say(runner, "1", "/workspace_new Bad_Slug x")).plain_text() == RU("error-bad-slug", slug="Bad_Slug")
+    assert (await _say(runner, "1", "/workspace_new Тест")).plain_text() == RU("error-bad-slug", slug="Тест")
+    long = await _say(runner, "1", "/workspace_new " + "a" * 100)
+    assert long.plain_text() == RU("error-bad-slug", slug="a" * 39 + "…")
     missing = await _say(runner, "1", "/use")
     assert missing.awaiting == ("use", []) and "/use acme" in missing.plain_text()
 
