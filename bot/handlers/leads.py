@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import re
+from typing import Any, Final
 
-from bot.command import Access, Arg, Ctx, command, echo
+from bot.command import LINES_SHOWN, Access, Arg, Ctx, brief, command, echo
 from engine.campaigns.template import field_key
 from engine.compliance.hashing import AddressHasher
 from engine.dns.check import make_resolver
@@ -166,15 +167,45 @@ def _value_and_scope(text: str) -> tuple[str, bool]:
     return text.strip(), False
 
 
+SUPPRESS_MAX_VALUES: Final = 100
+"""How many addresses and domains one /suppress takes (a list pasted from a mail or a spreadsheet column)."""
+_LIST_SEPARATORS: Final = re.compile(r"[,;\n]+")
+
+
+def _values(text: str) -> list[str]:
+    """The addresses and domains of a /suppress line: one, or a list apart by commas, semicolons, line ends or
+    spaces — but an address with its display name, `Иван Петров <ivan@acme.ru>`, is one, spaces and all."""
+    pieces = [p.strip() for p in _LIST_SEPARATORS.split(text) if p.strip()]
+    return [word for piece in pieces for word in ([piece] if "<" in piece else piece.split())]
+
+
 @command("suppress", Access.MANAGE, Arg("value", kind="rest"), example="ivan@acme.ru")
 async def suppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Never write to an address or a domain again (`all` at the end: in every workspace, admins)."""
-    value, everywhere = _value_and_scope(args["value"])
-    change = await suppression.suppress(ctx.actor, value, ctx.clock, everywhere=everywhere)
-    key = "leads-suppressed" if change.created else "leads-suppressed-already"
-    reply = Reply().add(ctx.t(key, value=suppression.shown(change.value), scope=ctx.t(_scope(change.everywhere))))
-    if change.stopped:
-        reply.add(ctx.t("leads-suppress-stopped", count=change.stopped))
+    """Never write to an address or a domain again, or to each of a list (`all` at the end: in every workspace,
+    admins). Every value is checked before any is stored: a list with a wrong one stores nothing."""
+    text, everywhere = _value_and_scope(args["value"])
+    values = _values(text)
+    if len(values) > SUPPRESS_MAX_VALUES:
+        raise UserError("error-leads-suppress-too-many", count=len(values), max=SUPPRESS_MAX_VALUES)
+    wrong = []
+    for value in values:
+        try:
+            suppression.normalize_value(value)
+        except UserError as refused:
+            if len(values) == 1:
+                raise
+            wrong.append(ctx.t(refused.key, **refused.params))
+    if wrong:
+        raise UserError("error-leads-suppress-list", count=len(wrong), problems="\n".join(wrong[:LINES_SHOWN]))
+    lines, stopped = [], 0
+    for value in values:
+        change = await suppression.suppress(ctx.actor, value, ctx.clock, everywhere=everywhere)
+        key = "leads-suppressed" if change.created else "leads-suppressed-already"
+        lines.append(ctx.t(key, value=suppression.shown(change.value), scope=ctx.t(_scope(change.everywhere))))
+        stopped += change.stopped
+    reply = Reply().add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
+    if stopped:
+        reply.add(ctx.t("leads-suppress-stopped", count=stopped))
     return reply
 
 

@@ -108,6 +108,12 @@ error-leads-query-long = The search is too long: at most { $limit } { $limit ->
 }.
 error-leads-suppress-value = "{ $value }" is neither an address nor a domain.
 error-leads-suppress-wildcard = "{ $value }": wildcards are not supported. A domain closes the addresses on that domain only: /suppress { $domain }; a subdomain is closed on its own, e.g. /suppress mail.{ $domain }
+error-leads-suppress-list = Nothing was suppressed: { $count ->
+    [one] one value of the list is neither an address nor a domain
+   *[other] { $count } values of the list are neither addresses nor domains
+}. Correct them and send the list again:
+{ $problems }
+error-leads-suppress-too-many = Too many addresses and domains for one command: { $count }, at most { $max }. Split the list.
 error-leads-suppression-not-found = { $value } is not suppressed.
 error-leads-suppression-mailbox = { $value } has no entry of its own: its mailbox { $mailbox } is suppressed, which closes every +tag address of it (an unsubscribe closes the whole mailbox). Lift that one: /unsuppress { $mailbox }
 error-leads-unsuppress-opt-out = { $value } { $reason ->

@@ -106,6 +106,12 @@ error-leads-enroll-closed = Кампания «{ $name }» завершена и
 error-leads-query-long = Запрос слишком длинный: не больше { $limit } символов.
 error-leads-suppress-value = «{ $value }» — не адрес и не домен.
 error-leads-suppress-wildcard = «{ $value }»: шаблоны не поддерживаются. Домен закрывает адреса только на самом домене: /suppress { $domain }; поддомен закрывается отдельно, например /suppress mail.{ $domain }
+error-leads-suppress-list = Ничего не подавлено: { $count ->
+    [one] одно значение из списка — не адрес и не домен
+   *[other] значений из списка, которые не адреса и не домены: { $count }
+}. Исправьте и пришлите список снова:
+{ $problems }
+error-leads-suppress-too-many = Слишком много адресов и доменов для одной команды: { $count }, можно не больше { $max }. Разделите список.
 error-leads-suppression-not-found = { $value } не в списке подавления.
 error-leads-suppression-mailbox = У { $value } нет своей записи: в списке подавления его ящик { $mailbox }, а он закрывает и все адреса с +меткой (отписка закрывает весь ящик). Снимите её: /unsuppress { $mailbox }
 error-leads-unsuppress-opt-out = { $value } { $reason ->

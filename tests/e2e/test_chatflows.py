@@ -14,7 +14,7 @@ from bot.telegram.render import ERROR_MARK
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
-from models import Approval, Campaign, Domain, Mailbox, Workspace
+from models import Approval, Campaign, Domain, Mailbox, Suppression, Workspace
 from models.enums import ApprovalKind, MailboxStatus, MailProvider, Platform, TlsMode
 from tests.e2e.conftest import CONSOLE_ADMIN, NOW, TelegramRig, visible
 from tests.e2e.slackrig import join, seen, slack_rig, texts
@@ -202,3 +202,34 @@ async def test_a_client_in_slack_reaches_an_older_campaign_on_the_next_page_of_c
         older = "\n".join(texts(pressed.body["blocks"]))
         assert "wave-14" in older and "wave-00" in older and "wave-15" not in older
         assert seen(EN("campaigns-hint-client")) in older
+
+
+async def test_a_list_of_addresses_pasted_into_suppress_suppresses_each_or_names_the_wrong_ones(
+    telegram: TelegramRig,
+) -> None:
+    anna = await manager(telegram)
+    scope = RU("leads-scope-workspace")
+
+    wrong = await ask(anna, "/suppress ivan@acme.ru, петр@; spam-sender.ru")
+    assert wrong == ERROR_MARK + RU("error-leads-suppress-list", count=1,
+                                    problems=RU("error-leads-suppress-value", value="петр@"))  # fmt: skip
+    assert await Suppression.all().count() == 0  # a list with a wrong value stores nothing
+
+    done = await ask(anna, "/suppress ivan@acme.ru, Petr@Acme.ru; spam-sender.ru\nanna@acme.ru")
+    assert done.split("\n") == [
+        RU("leads-suppressed", value="ivan@acme.ru", scope=scope),
+        RU("leads-suppressed", value="petr@acme.ru", scope=scope),
+        RU("leads-suppressed", value="spam-sender.ru", scope=scope),
+        RU("leads-suppressed", value="anna@acme.ru", scope=scope),
+    ]
+    spaced = await ask(anna, "/suppress ivan@acme.ru boris@acme.ru")  # a list apart by spaces, one already in
+    assert spaced.split("\n") == [
+        RU("leads-suppressed-already", value="ivan@acme.ru", scope=scope),
+        RU("leads-suppressed", value="boris@acme.ru", scope=scope),
+    ]
+    named = await ask(anna, "/suppress Иван Петров <ivan.petrov@acme.ru>")  # one address with its display name
+    assert named == RU("leads-suppressed", value="ivan.petrov@acme.ru", scope=scope)
+    assert await Suppression.all().count() == 6
+    many = await ask(anna, "/suppress " + " ".join(f"p{n}@acme.ru" for n in range(101)))
+    assert many == ERROR_MARK + RU("error-leads-suppress-too-many", count=101, max=100)
+    assert await Suppression.all().count() == 6
