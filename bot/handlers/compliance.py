@@ -13,8 +13,9 @@ from engine.errors import UserError
 from engine.reply import Attachment, Button, Reply
 
 OFF_WORDS = frozenset({"off", "выкл", "нет", "0"})
-DAYS = re.compile(r"([+-]?\d{1,9})\s*(?:d|day|days|д|дн|дн\.|день|дня|дней)?")
-"""A number of days as people write it: `365`, `365d`, `400 дней`, `90 days`; a sign is read (and out of range)."""
+DAYS = re.compile(r"([+-]?\d+)\s*(?:d|day|days|д|дн|дн\.|день|дня|дней)?")
+"""A number of days as people write it: `365`, `365d`, `400 дней`, `90 days`; a sign is read (and out of range), and
+so is a number of any length (the argument's 16 characters bound it): 99999999999 is out of range, not "no number"."""
 
 
 @command(

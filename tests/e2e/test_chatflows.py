@@ -233,3 +233,12 @@ async def test_a_list_of_addresses_pasted_into_suppress_suppresses_each_or_names
     many = await ask(anna, "/suppress " + " ".join(f"p{n}@acme.ru" for n in range(101)))
     assert many == ERROR_MARK + RU("error-leads-suppress-too-many", count=101, max=100)
     assert await Suppression.all().count() == 6
+
+
+async def test_a_retention_of_too_many_days_is_answered_with_the_range_not_as_no_number(telegram: TelegramRig) -> None:
+    anna = await manager(telegram)
+
+    for typed in ("99999999999", "99999999999 дней", "-1"):
+        answer = await ask(anna, f"/retention {typed}")
+        assert answer == ERROR_MARK + RU("error-retention-range", min=30, max=3650), typed
+    assert await ask(anna, "/retention много") == ERROR_MARK + RU("error-retention-value", value="много")
