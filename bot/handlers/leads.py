@@ -179,12 +179,9 @@ def _values(text: str) -> list[str]:
     return [word for piece in pieces for word in ([piece] if "<" in piece else piece.split())]
 
 
-@command("suppress", Access.MANAGE, Arg("value", kind="rest"), example="ivan@acme.ru")
-async def suppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Never write to an address or a domain again, or to each of a list (`all` at the end: in every workspace,
-    admins). Every value is checked before any is stored: a list with a wrong one stores nothing."""
-    text, everywhere = _value_and_scope(args["value"])
-    values = _values(text)
+def _checked(ctx: Ctx, values: list[str]) -> list[str]:
+    """`values` when every one is an address or a domain; else the refusal of the one, or of the list naming each
+    wrong value (`error-leads-suppress-list`): nothing of a list is changed unless all of it can be."""
     if len(values) > SUPPRESS_MAX_VALUES:
         raise UserError("error-leads-suppress-too-many", count=len(values), max=SUPPRESS_MAX_VALUES)
     wrong = []
@@ -197,6 +194,15 @@ async def suppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
             wrong.append(ctx.t(refused.key, **refused.params))
     if wrong:
         raise UserError("error-leads-suppress-list", count=len(wrong), problems="\n".join(wrong[:LINES_SHOWN]))
+    return values
+
+
+@command("suppress", Access.MANAGE, Arg("value", kind="rest"), example="ivan@acme.ru")
+async def suppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
+    """Never write to an address or a domain again, or to each of a list (`all` at the end: in every workspace,
+    admins). Every value is checked before any is stored: a list with a wrong one stores nothing."""
+    text, everywhere = _value_and_scope(args["value"])
+    values = _checked(ctx, _values(text))
     lines, stopped = [], 0
     for value in values:
         change = await suppression.suppress(ctx.actor, value, ctx.clock, everywhere=everywhere)
@@ -215,7 +221,8 @@ CONSENT_WORDS = frozenset({"consent", "согласие"})
 
 @command("unsuppress", Access.MANAGE, Arg("value", kind="rest"), example="ivan@acme.ru")
 async def unsuppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """Lift a suppression (`all` at the end: the global one, admins; `consent`: the person agreed again)."""
+    """Lift a suppression, or each of a list as /suppress takes it (`all` at the end: the global one, admins;
+    `consent`: the person agreed again)."""
     text, consent = args["value"].strip(), False
     head, _, last = text.rpartition(" ")
     if head.strip() and last.casefold() in CONSENT_WORDS:
@@ -225,11 +232,25 @@ async def unsuppress(ctx: Ctx, args: dict[str, Any]) -> Reply:
         head, _, last = value.rpartition(" ")
         if head.strip() and last.casefold() in CONSENT_WORDS:
             value, consent = head.strip(), True
-    change = await suppression.unsuppress(ctx.actor, value, ctx.clock, everywhere=everywhere, consent=consent)
-    value = suppression.shown(change.value)
-    reply = Reply().add(ctx.t("leads-unsuppressed", value=value, scope=ctx.t(_scope(change.everywhere))))
-    if change.still:
-        reply.add(ctx.t("leads-unsuppressed-still", value=value, by=change.still))
+    values = _checked(ctx, _values(value))
+    lifted, refused = [], []
+    for one in values:  # each on its own: one that is not suppressed (or needs consent) keeps the others lifted
+        try:
+            change = await suppression.unsuppress(ctx.actor, one, ctx.clock, everywhere=everywhere, consent=consent)
+        except UserError as refusal:
+            if len(values) == 1:
+                raise
+            refused.append(ctx.t(refusal.key, **refusal.params))
+            continue
+        shown = suppression.shown(change.value)
+        lifted.append(ctx.t("leads-unsuppressed", value=shown, scope=ctx.t(_scope(change.everywhere))))
+        if change.still:
+            lifted.append(ctx.t("leads-unsuppressed-still", value=shown, by=change.still))
+    reply = Reply(ok=not refused)
+    if lifted:
+        reply.add(brief(ctx, lifted, limit=LINES_SHOWN, sep="\n"))
+    if refused:
+        reply.add(brief(ctx, refused, limit=LINES_SHOWN, sep="\n"), "error")
     return reply
 
 

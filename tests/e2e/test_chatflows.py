@@ -242,3 +242,25 @@ async def test_a_retention_of_too_many_days_is_answered_with_the_range_not_as_no
         answer = await ask(anna, f"/retention {typed}")
         assert answer == ERROR_MARK + RU("error-retention-range", min=30, max=3650), typed
     assert await ask(anna, "/retention много") == ERROR_MARK + RU("error-retention-value", value="много")
+
+
+async def test_a_list_pasted_into_unsuppress_lifts_each_and_names_what_could_not_be_lifted(
+    telegram: TelegramRig,
+) -> None:
+    anna = await manager(telegram)
+    scope = RU("leads-scope-workspace")
+    await ask(anna, "/suppress ivan@acme.ru petr@acme.ru spam-sender.ru")
+
+    await anna.send_command("/unsuppress ivan@acme.ru, anna@acme.ru; spam-sender.ru")
+    [reply] = await anna.wait_replies()
+
+    lifted, refused = visible(reply.text).split("\n\n")
+    assert lifted.split("\n") == [
+        RU("leads-unsuppressed", value="ivan@acme.ru", scope=scope),
+        RU("leads-unsuppressed", value="spam-sender.ru", scope=scope),
+    ]
+    assert refused == ERROR_MARK + RU("error-leads-suppression-not-found", value="anna@acme.ru")
+    assert await Suppression.filter(value="petr@acme.ru").exists()
+    assert not await Suppression.filter(value__in=["ivan@acme.ru", "spam-sender.ru"]).exists()
+    single = await ask(anna, "/unsuppress anna@acme.ru")  # one value: refused as before, not as a list
+    assert single == ERROR_MARK + RU("error-leads-suppression-not-found", value="anna@acme.ru")
