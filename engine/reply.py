@@ -84,6 +84,9 @@ class Reply:
     # A command that still needs an argument: (command, words given so far). Transports that can hold a
     # conversation (Telegram) ask for it and run the command again with the next message or file.
     awaiting: tuple[str, list[str]] | None = None
+    # A page of a listing (its ◀ ▶ buttons run the same command): a press on one of them shows the page in place
+    # of the message pressed, where the platform can (Telegram edits it; Slack replaces any message with buttons).
+    in_place: bool = False
 
     def add(self, text: str, style: BlockStyle = "text") -> Reply:
         self.blocks.append(Block(text, style))

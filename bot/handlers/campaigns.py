@@ -79,6 +79,7 @@ async def campaigns(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if page.pages > 1:
         reply.add(ctx.t("list-page", page=page.number, pages=page.pages, command="campaigns"))
         reply.buttons.append(page_buttons("campaigns", page))
+        reply.in_place = True
     return reply.add(ctx.t("campaigns-hint" if ctx.actor.can_manage() else "campaigns-hint-client"))
 
 

@@ -146,6 +146,7 @@ async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
     if page.pages > 1:
         reply.add(ctx.t("list-page", page=page.number, pages=page.pages, command="domains"))
         reply.buttons.append(page_buttons("domains", page))
+        reply.in_place = True
     return reply.add(ctx.t("domains-legend"))
 
 

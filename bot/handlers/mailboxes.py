@@ -128,6 +128,7 @@ async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
         nav.append(Button(f"{page.page + 1} ▶", "mailboxes", _page_token(page, page.page + 1)))
     if nav:
         reply.buttons.append(nav)
+        reply.in_place = True
     return reply
 
 

@@ -30,6 +30,7 @@ from aiogram.types import (
     Document,
     ErrorEvent,
     ForceReply,
+    InlineKeyboardMarkup,
     Message,
     TelegramObject,
     User,
@@ -39,7 +40,7 @@ from redis.asyncio import Redis
 from bot.command import REGISTRY, answer_words, file_limit, split_line
 from bot.runner import Runner
 from bot.telegram.client import send_reply
-from bot.telegram.render import CANCEL, parse_callback_data, shortened, utf16_length
+from bot.telegram.render import CANCEL, parse_callback_data, render, shortened, utf16_length
 from engine.i18n import Translator, spoken, translator
 from engine.logging import get_logger
 from engine.notify import chat_lost
@@ -338,8 +339,30 @@ async def on_press(query: CallbackQuery, *, identity: Identity, runner: Runner, 
         return
     await _answer(query)
     if reply.ok and isinstance(query.message, Message):
+        if reply.in_place and await _show_in_place(bot, query.message, reply):
+            return  # the next page of a listing, where the pressed one was
         await _drop_keyboard(bot, query.message)
     await _respond(bot, chat_id, reply, state, identity)
+
+
+async def _show_in_place(bot: Bot, message: Message, reply: Reply) -> bool:
+    """Edit the pressed message into `reply` (a listing's page, with its own ◀ ▶): the chat keeps one message
+    per listing instead of a new one for every page turned. False when it is not one message of text, or Telegram
+    refuses the edit (a deleted message): then it is posted as any answer is."""
+    rendered = render(reply)
+    if len(rendered.texts) != 1 or rendered.files:
+        return False
+    keyboard = InlineKeyboardMarkup.model_validate(rendered.keyboard) if rendered.keyboard else None
+    try:
+        await bot.edit_message_text(
+            rendered.texts[0], chat_id=message.chat.id, message_id=message.message_id, reply_markup=keyboard
+        )
+    except TelegramBadRequest as exc:
+        if "not modified" in exc.message.lower():  # the same page pressed again: it is shown already
+            return True
+        log.debug("page not shown in place", error=exc.message)
+        return False
+    return True
 
 
 async def _refuse(query: CallbackQuery, reply: Reply, *, identity: Identity, bot: Bot, chat_id: int) -> None:
