@@ -60,7 +60,7 @@ from engine.leads.columns import fold
 from engine.lifecycle import state_name, transition_mailbox
 from engine.mail import imap, smtp, tls
 from engine.mail.classify import BounceReason
-from engine.mail.message import normalize_address, stored_address
+from engine.mail.message import named_address, normalize_address, stored_address
 from engine.mail.providers import PRESETS, Credentials, Endpoint, default_port
 from engine.mail.tls import MailPolicy
 from engine.stats import counters, workspace_zone
@@ -1218,7 +1218,7 @@ def latest_check(box: Mailbox) -> tuple[LoginState | None, dt.datetime | None, s
 
 async def _mailbox(actor: Actor, address: str, *, manage: bool) -> Mailbox:
     workspace_id = require_manager(actor) if manage else require_reader(actor)
-    normalized = stored_address(address)
+    normalized = named_address(address)
     if normalized is None:
         raise NotFound("error-mailbox-not-found", address=address)
     box = await Mailbox.get_or_none(address=normalized, workspace_id=workspace_id).prefetch_related("domain")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Final
 
@@ -132,7 +133,12 @@ async def list_mailboxes(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-@command("mailbox", Access.MANAGE, Arg("address"), example="anna@acme-mail.ru")
+NAMED_ADDRESS: Final = Arg("address", kind="rest", max_length=400)
+"""A mailbox named on the rest of the line: an address pasted with its display name (`Анна Петрова <anna@…>`, as a
+mail client's From shows it) is one argument, not three words."""
+
+
+@command("mailbox", Access.MANAGE, NAMED_ADDRESS, example="anna@acme-mail.ru")
 async def show_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
     d = await mailboxes.show_mailbox(ctx.actor, args["address"], clock=ctx.clock)
     zone = await workspace_zone(ctx.actor.workspace_id)
@@ -226,7 +232,7 @@ async def mailbox_import(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return reply
 
 
-@command("mailbox_test", Access.MANAGE, Arg("address", required=False), example="all")
+@command("mailbox_test", Access.MANAGE, dataclasses.replace(NAMED_ADDRESS, required=False), example="all")
 async def mailbox_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     results = await mailboxes.check_mailboxes(
         ctx.actor, args["address"] or "all", clock=ctx.clock, vault=ctx.services["vault"], **_test_options(ctx)
@@ -278,13 +284,13 @@ async def mailbox_ca(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply().add(ctx.t(key, address=to_unicode_address(change.address), count=change.certificates))
 
 
-@command("mailbox_pause", Access.MANAGE, Arg("address"), example="anna@acme-mail.ru")
+@command("mailbox_pause", Access.MANAGE, NAMED_ADDRESS, example="anna@acme-mail.ru")
 async def mailbox_pause(ctx: Ctx, args: dict[str, Any]) -> Reply:
     box = await mailboxes.pause_mailbox(ctx.actor, args["address"], clock=ctx.clock)
     return Reply().add(ctx.t("mailbox-paused", address=to_unicode_address(box.address)))
 
 
-@command("mailbox_resume", Access.MANAGE, Arg("address"), example="anna@acme-mail.ru")
+@command("mailbox_resume", Access.MANAGE, NAMED_ADDRESS, example="anna@acme-mail.ru")
 async def mailbox_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
     box = await mailboxes.resume_mailbox(ctx.actor, args["address"], clock=ctx.clock)
     return Reply().add(

@@ -110,6 +110,18 @@ def stored_address(text: str) -> str | None:
         return None
 
 
+def named_address(text: str) -> str | None:
+    """`stored_address` of an address as people paste it to name a mailbox: bare, in angle brackets
+    (`<anna@acme.ru>`), with its display name as a mail client's From shows it (`Anna <anna@acme.ru>`), or as a
+    link (`mailto:anna@acme.ru`)."""
+    typed = text.strip()
+    if typed[:7].lower() == "mailto:":
+        typed = typed[7:]
+    if typed.endswith(">") and "<" in typed:
+        typed = typed[typed.rindex("<") + 1 : -1]
+    return stored_address(typed)
+
+
 def normalized(address: str) -> str:
     """`normalize_address`, not remembered."""
     local, at, domain = address.strip().rpartition("@")

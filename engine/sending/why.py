@@ -13,7 +13,7 @@ from engine.clock import Clock
 from engine.clock import zone_or_utc as _zone
 from engine.dns.names import to_ascii, to_unicode, to_unicode_address
 from engine.errors import NotFound, UserError
-from engine.mail.message import stored_address
+from engine.mail.message import named_address
 from models import Alert, AuditLog, CapDeferral, Domain, Mailbox, Workspace
 from models.enums import AlertStatus, CapKind, MailboxStatus
 
@@ -37,7 +37,7 @@ async def mailboxes_named(workspace_id: int, target: str) -> list[Mailbox]:
     """
     text = target.strip()
     if "@" in text:
-        address = stored_address(text)
+        address = named_address(text)
         box = None if address is None else await Mailbox.get_or_none(workspace_id=workspace_id, address=address)
         if box is None:
             raise NotFound("error-mailbox-not-found", address=text[:320])

@@ -268,3 +268,22 @@ async def test_a_list_pasted_into_unsuppress_lifts_each_and_names_what_could_not
     assert not await Suppression.filter(value__in=["ivan@acme.ru", "spam-sender.ru"]).exists()
     single = await ask(anna, "/unsuppress anna@acme.ru")  # one value: refused as before, not as a list
     assert single == ERROR_MARK + RU("error-leads-suppression-not-found", value="anna@acme.ru")
+
+
+async def test_a_mailbox_named_as_a_mail_client_shows_it_is_found(telegram: TelegramRig) -> None:
+    anna = await manager(telegram)
+    acme = await Workspace.get(slug="acme")
+    domain = await Domain.create(workspace=acme, name="alpha.example")
+    await Mailbox.create(
+        workspace=acme, domain=domain, address="anna@alpha.example", provider=MailProvider.GENERIC,
+        smtp_host="192.0.2.1", smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="192.0.2.1", imap_port=993,
+        imap_tls=TlsMode.IMPLICIT, username="anna@alpha.example", secret_enc=b"x", status=MailboxStatus.ACTIVE,
+    )  # fmt: skip
+
+    card = await ask(anna, "/mailbox Анна Петрова <Anna@alpha.example>")  # copied from a mail client's From
+    assert card.startswith("anna@alpha.example\n\n")
+    paused = await ask(anna, "/mailbox_pause <anna@alpha.example>")
+    assert paused == RU("mailbox-paused", address="anna@alpha.example")
+    why = await ask(anna, "/why mailto:anna@alpha.example")  # a link copied from a message
+    assert RU("error-mailbox-not-found", address="mailto:anna@alpha.example") not in why
+    assert RU("error-mailbox-not-found", address="Анна") in await ask(anna, "/mailbox Анна")

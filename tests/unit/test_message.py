@@ -24,6 +24,7 @@ from engine.mail.message import (
     clean_text,
     make_message_id,
     minimal_html,
+    named_address,
     normalize_address,
     rfc5322_date,
 )
@@ -323,3 +324,17 @@ def test_recipients_are_not_remembered_senders_are() -> None:
         built = build_message(dataclasses.replace(BASE, recipient=f"Lead.{n}@Client.example"), CLOCK)
         assert built.recipient == f"Lead.{n}@client.example"
     assert normalize_address.cache_info().currsize == 1  # the sender alone
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["anna@acme.ru", " ANNA@Acme.RU ", "<anna@acme.ru>", "Anna Petrova <Anna@acme.ru>", "mailto:anna@acme.ru",
+     "MAILTO:<anna@acme.ru>"],
+)  # fmt: skip
+def test_an_address_named_as_people_paste_it_is_the_stored_one(typed: str) -> None:
+    assert named_address(typed) == "anna@acme.ru"
+
+
+@pytest.mark.parametrize("typed", ["Anna Petrova", "<>", "anna@", "Anna <not an address>"])
+def test_a_name_that_holds_no_address_names_no_mailbox(typed: str) -> None:
+    assert named_address(typed) is None
