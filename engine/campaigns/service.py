@@ -50,7 +50,7 @@ from engine.clock import Clock
 from engine.clock import zone_or_utc as zone_of
 from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
-from engine.i18n import translator
+from engine.i18n import Translator, translator
 from engine.lifecycle import check_transition, state_name, transition_campaign
 from engine.mail.message import make_message_id
 from engine.sending.planner import PLAN_LOCK
@@ -545,6 +545,19 @@ WHERE e.id = t.id
 """
 
 
+def _where(t: Translator, here: tuple[int, str, str, str, int], at: int) -> str:
+    """Where the character `at` of a template (`here`: its step, variant, part, text and first line) is, in the
+    reader's language: its step, variant, part and line."""
+    step, variant, part, value, line = here
+    return t(
+        "campaign-steps-where",
+        step=step,
+        variant=variant,
+        part=t(f"campaign-steps-part-{part}"),
+        line=line + value.count("\n", 0, at),
+    )
+
+
 def _parse(text: str, locale: str) -> tuple[list[StepSpec], list[_Used]]:
     """The steps of `text`, each template parsed by `engine.campaigns.template.parse`, whose errors name the
     template by `where`: the step, the variant, the part and the line, in the reader's language; and the
@@ -561,14 +574,9 @@ def _parse(text: str, locale: str) -> tuple[list[StepSpec], list[_Used]]:
             for part, value, line in parts:
                 if not value:
                     continue
+                here = (step.number, variant.letter, part, value, line)
                 if (at := first_html_tag(value)) >= 0:
-                    where = t(
-                        "campaign-steps-where",
-                        step=step.number,
-                        variant=variant.letter,
-                        part=t(f"campaign-steps-part-{part}"),
-                        line=line + value.count("\n", 0, at),
-                    )
+                    where = _where(t, here, at)
                     raise UserError("error-campaign-steps-html", where=where, tags=", ".join(html_tags(value)))
                 try:
                     parsed = parse_template(value, where="")
@@ -581,15 +589,8 @@ def _parse(text: str, locale: str) -> tuple[list[StepSpec], list[_Used]]:
                     # the parser counts characters from the start of the whole text, across its lines: a manager
                     # on a phone looks for the line and its character, so both are counted in the sequence's terms
                     at = int(exc.params["position"]) - 1
-                    where = t(
-                        "campaign-steps-where",
-                        step=step.number,
-                        variant=variant.letter,
-                        part=t(f"campaign-steps-part-{part}"),
-                        line=line + value.count("\n", 0, at),
-                    )
                     column = at - (value.rfind("\n", 0, at) + 1) + 1
-                    params = {**exc.params, "where": where, "position": column}
+                    params = {**exc.params, "where": _where(t, here, at), "position": column}
                     raise UserError("error-template-syntax", **params) from None
     return specs, used
 
