@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine import db, schema
+from engine.cancel import cancel_and_wait
 from engine.clock import SystemClock
 from engine.crypto import Vault
 from engine.logging import get_logger
@@ -367,7 +368,9 @@ async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: b
             stack.push_async_callback(site.cleanup)
             if ctx.slack is not None:
                 stack.push_async_callback(ctx.slack.stop)
-            await ctx.start_chat()
+            if not await _unless_stopped(ctx.start_chat(), stop):
+                log.info("stopping")
+                return
         waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
         if worker_on:
             from jobs.worker import Resilient, create_worker  # noqa: PLC0415 - a web process alone runs no jobs
@@ -379,6 +382,20 @@ async def serve(settings: Settings, svc: Services, *, web_on: bool, worker_on: b
             log.info("worker started")
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping")
+
+
+async def _unless_stopped(work: Awaitable[None], stop: asyncio.Event) -> bool:
+    """Await `work` unless SIGINT or SIGTERM comes first (`stop`), then cancel it: whether it finished. Connecting
+    a chat platform may take its time (a timeout, a slow API): the signal never waits for it."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        await cancel_and_wait(stopped)
+        task.result()  # its failure (a refused token) is the start's
+        return True
+    await cancel_and_wait(task)
+    return False
 
 
 def build_runner(settings: Settings, shared: Shared) -> Runner:

@@ -110,6 +110,8 @@ EVENT_PREFIX: Final = "mailfleet:slack:event:"
 PENDING_FILE_PREFIX: Final = "mailfleet:slack:pending-file:"
 """Redis keys of the file a person's slash command is waiting for (its command and words), by Slack user id."""
 PENDING_FILE_S: Final = 15 * 60  # long enough to find the file and open the DM; a stale question must not linger
+SOCKET_CONNECT_S: Final = 30.0
+"""How long Socket Mode's WebSocket may take to open once Slack gave its URL; past that, it is unreachable."""
 EVENT_SEEN_S: Final = 3600  # Slack retries three times within about five minutes; an hour is ample
 CHAT_LOST_EVENTS: Final = {
     "member_left_channel": "not_in_channel",  # someone left a channel the bot is in: the bot itself, here
@@ -303,8 +305,14 @@ class SlackTransport:
         return self._socket_mode
 
     async def start_socket_mode(self) -> None:
-        """Connect to Slack over a WebSocket (installs without a public URL); returns once connected."""
-        await self.socket_mode_handler().connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it bare
+        """Connect to Slack over a WebSocket (installs without a public URL); returns once connected. The
+        WebSocket's URL is asked for first (`apps.connections.open`), so that tokens Slack refuses and a Slack that
+        cannot be reached raise here (`start_failure` tells which): the SDK's connect retries every error, a
+        revoked token included, for ever, and the process neither started its worker nor heard SIGTERM. A
+        WebSocket that does not open within `SOCKET_CONNECT_S` is unreachable too (tried again later)."""
+        handler = self.socket_mode_handler()
+        handler.client.wss_uri = await handler.client.issue_new_wss_url()
+        await asyncio.wait_for(handler.connect_async(), SOCKET_CONNECT_S)  # type: ignore[no-untyped-call]
         log.info("slack socket mode connected")
 
     @staticmethod

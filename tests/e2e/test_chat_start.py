@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.test_run_process import MAILFLEET, _env, _free_port
 from tests.harness.flaky_botapi import FlakyBotApi
+from tests.harness.slackapi import SlackAPI
 
 pytestmark = [pytest.mark.usefixtures("orm"), pytest.mark.faults]
 TOKEN = "4242:start-token-abcdefghijklmnopqrstuvwxyz0123"
@@ -77,3 +78,55 @@ async def test_a_refused_token_stops_the_start_naming_the_setting(database_url: 
     assert done.returncode == 1
     assert "telegram refused the credentials: check TELEGRAM_TOKEN" in done.stderr
     assert "Traceback" not in done.stderr and TOKEN.split(":")[1] not in done.stderr + done.stdout
+
+
+SLACK_APP_TOKEN = "xapp-1-A0MAILFLEET-start-token-abcdefghijklmnopqrstuvwxyz"
+
+
+def _slack_env(database_url: str, api_base: str, **extra: str) -> dict[str, str]:
+    return _env(
+        database_url,
+        SLACK_BOT_TOKEN="xoxb-start-bot-token",
+        SLACK_SIGNING_SECRET="start-signing-secret",
+        SLACK_APP_TOKEN=SLACK_APP_TOKEN,
+        SLACK_API_BASE=api_base,
+        **extra,
+    )
+
+
+@pytest.mark.timeout(180)
+async def test_a_slack_that_cannot_be_reached_leaves_the_worker_running_and_a_signal_stops_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Socket Mode's connect retried every error inside the SDK for ever: with Slack unreachable at boot (no
+    network yet) `mailfleet run` served /healthz but never started its worker (nothing was sent), and SIGTERM
+    left it running."""
+    web_port = _free_port()
+    env = _slack_env(database_url, f"http://127.0.0.1:{_free_port()}/api/", WEB_PORT=str(web_port))
+    env["LOG_LEVEL"] = "info"
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([MAILFLEET, "run"], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        await _until(lambda: "worker started" in log.read_text() or proc.poll() is not None, "no worker", 90)
+        assert proc.poll() is None, log.read_text()[-3000:]
+        assert _healthy(web_port) and "chat not reachable, retrying" in log.read_text()
+    finally:
+        proc.terminate()
+        code = proc.wait(timeout=60)
+    text = log.read_text()
+    assert code == 0, text[-3000:]
+    assert SLACK_APP_TOKEN not in text and "start-token" not in text
+
+
+async def test_a_slack_app_token_refused_stops_the_start_naming_the_settings(database_url: str, tmp_path: Path) -> None:
+    """The SDK retried a refused app token for ever: the start hung instead of saying which setting is wrong."""
+    async with SlackAPI(token="xoxb-another-workspace") as api:  # every other token: invalid_auth
+        env = _slack_env(database_url, api.base_url, WEB_PORT=str(_free_port()))
+        done = await asyncio.to_thread(
+            subprocess.run, [MAILFLEET, "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+        assert [c.method for c in api.calls if c.method == "apps.connections.open"]
+    assert done.returncode == 1
+    assert "slack refused the credentials: check SLACK_BOT_TOKEN / SLACK_APP_TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr and "start-token" not in done.stderr + done.stdout
