@@ -1258,6 +1258,7 @@ class _Answerer:
     locale: str
     maintenance_cap: int  # what its maintenance share is taken of (`engine.warmup.ramp.maintenance_base`)
     ramp_mark: RampMark | None = None  # where its ramp continues from after a settings change
+    stopped: bool = False  # its warmup is paused, or it or its domain stands (`_ANSWERERS`): it answers nothing
 
 
 def _answers_wanted(
@@ -1312,10 +1313,11 @@ async def _plan_replies(
     now = clock.now()
     parents = {int(r["id"]): r for r in await db.execute_query_dict(_PARENTS, [sorted({a.sent.id for a in wanted})])}
     wanted = [a for a in wanted if a.sent.id in parents]
-    boxes = {b.id: b for b in await _answerers(sorted({a.target.id for a in wanted}))}
+    boxes = {b.id: b for b in await _answerers(sorted({a.target.id for a in wanted}), now)}
     # a retired or disabled mailbox is read only for late answers to its mail: it sends nothing, warmup answers
-    # included
-    boxes = {i: b for i, b in boxes.items() if b.status not in _SKIPPED_STATUSES}
+    # included. One whose warmup is paused, or that (or whose domain) is paused or cooling down, sends no warmup:
+    # an answer planned for it took a later day's warmup slot and expired unsent
+    boxes = {i: b for i, b in boxes.items() if b.status not in _SKIPPED_STATUSES and not b.stopped}
     wanted = [a for a in wanted if a.target.id in boxes]
     if not wanted:
         return
@@ -1409,6 +1411,8 @@ WHERE m.id = ANY($1::bigint[])
 _ANSWERERS = """
 SELECT b.id, b.address, b.display_name, b.status, b.provider, b.daily_cap, b.warmup_started_on, w.locale,
     b.warmup_ramp_day, b.warmup_ramp_level,
+    (b.status IN ('paused', 'cooldown') OR b.warmup_paused_at IS NOT NULL OR coalesce(b.cooldown_until > $2, false)
+        OR d.status IN ('cooling', 'burned', 'retired')) AS stopped,
     greatest(0, least(b.daily_cap, d.daily_cap / greatest(1, (
         SELECT count(*) FROM mailbox s WHERE s.domain_id = b.domain_id AND s.warmup_started_on IS NOT NULL
           AND s.status IN ('warming', 'active'))))) AS maintenance_cap
@@ -1446,8 +1450,8 @@ FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[],
 """
 
 
-async def _answerers(mailbox_ids: list[int]) -> list[_Answerer]:
-    rows = await connections.get("default").execute_query_dict(_ANSWERERS, [mailbox_ids])
+async def _answerers(mailbox_ids: list[int], now: dt.datetime) -> list[_Answerer]:
+    rows = await connections.get("default").execute_query_dict(_ANSWERERS, [mailbox_ids, now])
     return [
         _Answerer(
             id=int(r["id"]),
@@ -1460,6 +1464,7 @@ async def _answerers(mailbox_ids: list[int]) -> list[_Answerer]:
             locale=str(r["locale"]),
             maintenance_cap=int(r["maintenance_cap"]),
             ramp_mark=mark_of(r["warmup_ramp_day"], r["warmup_ramp_level"]),
+            stopped=bool(r["stopped"]),
         )
         for r in rows
     ]

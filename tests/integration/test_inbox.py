@@ -1275,6 +1275,39 @@ async def test_a_disabled_mailbox_read_for_late_answers_answers_no_warmup_mail(
     assert not await OutboundMessage.filter(mailbox=anna).exists()
 
 
+@pytest.mark.parametrize(
+    "stands",
+    [
+        {"warmup_paused_at": NOW - dt.timedelta(days=1)},
+        {"status": MailboxStatus.PAUSED},
+        {"status": MailboxStatus.COOLDOWN, "cooldown_until": NOW + dt.timedelta(days=2)},
+        {"cooldown_until": NOW + dt.timedelta(hours=3)},
+    ],
+    ids=["warmup-paused", "paused", "cooldown", "cooling-until"],
+)
+async def test_a_mailbox_whose_warmup_stands_plans_no_warmup_answers(
+    mail: MailServer, clock: FrozenClock, stands: dict[str, object]
+) -> None:
+    """Warmup mail a mailbox receives while its warmup is paused, or while it is paused or cooling down, is read and
+    counted but not answered: it sends no warmup. Answers were planned all the same; they took the slots of its later
+    warmup days and expired unsent."""
+    ws = await workspace()
+    await Workspace.filter(id=ws.id).update(settings={"warmup": {"reply_probability": 1.0}})
+    started = NOW.date() - dt.timedelta(days=30)
+    anna = await mailbox(mail, ws, ANNA, **({"status": MailboxStatus.ACTIVE, "warmup_started_on": started} | stands))
+    bob = await mailbox(mail, ws, BOB)
+    for n in range(3):
+        mid = f"<wu.stand{n}@alpha.test>"
+        await sent_message(bob, to=ANNA, message_id=mid, kind=MessageKind.WARMUP, peer=anna)
+        await deliver(mail, mark(message(BOB, ANNA, f"Lunch {n}?", message_id=mid)))
+
+    result = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.status is SyncStatus.OK and result.kinds == {"warmup": 3}
+    assert await kinds_of_events() == ["warmup_inbox"] * 3  # placement is still measured for the sender
+    assert not await OutboundMessage.filter(mailbox=anna).exists()
+
+
 async def test_an_unsubscribe_request_from_a_plus_tag_address_stops_the_person_under_every_address(
     mail: MailServer, clock: FrozenClock
 ) -> None:
