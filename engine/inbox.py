@@ -335,6 +335,7 @@ class _Fetched:
     ours: Mapping[str, OurMessage]
     rescued: int
     spam_folder: str | None
+    failed: ImapError | None = None  # INBOX could not be read after the spam folder was: what was read is kept
 
 
 @dataclass
@@ -414,7 +415,11 @@ async def sweep(
         if isinstance(outcome, ImapError):
             async with writers:
                 return await _record_failure(target, outcome, clock=clock, options=opts, zones=zones)
-        return await group.submit((target, outcome))
+        if outcome.failed is None:
+            return await group.submit((target, outcome))
+        await group.submit((target, outcome))  # the spam folder's read is recorded; the run still failed
+        async with writers:
+            return await _record_failure(target, outcome.failed, clock=clock, options=opts, zones=zones)
 
     done = await imap_sweep(runnable, fetch, commit, concurrency=width, timeout_s=opts.timeout_s)
     by_id = {r.mailbox_id: r for r in done}
@@ -531,10 +536,18 @@ async def _read_mailbox(
             reads.append(found)
 
         spam = await _read_spam(session, target.spam_folder, read)
-        await read(INBOX)
+        failed: ImapError | None = None
+        try:
+            await read(INBOX)
+        except ImapError as exc:
+            if not any(r.items for r in reads):
+                raise
+            # the spam folder's mail was read and acted on (warmup mail moved to INBOX, leads' answers surfaced):
+            # failing the whole run lost that, and the next run counted the rescued copies as inbox placement
+            failed = exc
     if spam is None:  # no spam folder to look in: where warmup mail lands here cannot be told (`unplaced`)
         reads = [dataclasses.replace(r, items=tuple(_unplaced(i) for i in r.items)) for r in reads]
-    return _Fetched(folders=tuple(reads), ours=ours, rescued=len(rescued), spam_folder=spam)
+    return _Fetched(folders=tuple(reads), ours=ours, rescued=len(rescued), spam_folder=spam, failed=failed)
 
 
 def _unplaced(item: Incoming) -> Incoming:

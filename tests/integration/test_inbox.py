@@ -721,6 +721,55 @@ async def test_warmup_mail_rescued_into_an_inbox_read_in_a_later_run_is_counted_
     assert answers == [mid]
 
 
+class _LostAtInbox:
+    """A real IMAP session whose connection drops as INBOX is selected (after the spam folder was read)."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    async def select(self, folder: str) -> Any:
+        if folder == "INBOX":
+            self._session._protocol.transport.close()
+        return await self._session.select(folder)
+
+
+@contextlib.asynccontextmanager
+async def lost_at_inbox(endpoint: Endpoint, credentials: Credentials, **kwargs: Any) -> AsyncIterator[MailFolders]:
+    async with imap_session(endpoint, credentials, **kwargs) as session:
+        yield _LostAtInbox(session)  # type: ignore[misc]
+
+
+async def test_warmup_mail_rescued_from_spam_before_the_inbox_read_failed_counts_as_spam(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """The spam folder is read and its warmup mail moved to INBOX, then the connection drops before INBOX is read:
+    the run failed as a whole and recorded nothing, so the next run found the rescued copy in INBOX, knew nothing of
+    the rescue and counted it as inbox placement. The spam folder's read is kept now; the run still reports the
+    failure."""
+    ws = await workspace()
+    anna = await mailbox(mail, ws, ANNA, warmup_started_on=NOW.date() - dt.timedelta(days=30))
+    bob = await mailbox(mail, ws, BOB)
+    await sent_message(bob, to=ANNA, message_id="<lost.1@alpha.test>", kind=MessageKind.WARMUP, peer=anna)
+    await deliver(
+        mail, mark(message(BOB, ANNA, "Lunch?", message_id="<lost.1@alpha.test>", X_Test_Spam="yes")), folder="Junk"
+    )
+
+    broken = dataclasses.replace(options(mail), connect=lost_at_inbox)
+    first = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=broken)
+    assert first.status is SyncStatus.FAILED
+    assert (mail.count(ANNA, "Junk"), mail.count(ANNA, "INBOX")) == (0, 1)
+    assert (await Mailbox.get(id=anna.id)).last_error.startswith("error-imap-")
+    second = await sync_mailbox(SYSTEM, anna.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert second.status is SyncStatus.OK
+    assert await kinds_of_events() == ["warmup_spam"]
+    placed = await counters(StatScope.MAILBOX, bob.id, NOW.date())
+    assert (placed["warmup_spam"], placed["warmup_inbox"]) == (1, 0)
+
+
 async def test_answers_to_warmup_mail_without_a_marker_are_no_replies_and_its_bounce_suppresses_no_mailbox(
     mail: MailServer, clock: FrozenClock
 ) -> None:
