@@ -54,7 +54,7 @@ from engine.leads.checks import mailbox_of
 from engine.leads.suppression import mark_hard_bounced
 from engine.lifecycle import bounce_sent, cancel_unsent, check_transition, transition_mailbox
 from engine.logging import get_logger
-from engine.mail.autoreply import notice_text, return_date
+from engine.mail.autoreply import notice_date, notice_text, return_date
 from engine.mail.classify import (
     MailKind,
     Verdict,
@@ -841,7 +841,8 @@ def _classified(
         reaction = react(rng, warmup or WarmupSettings(), position=len(thread) + 1, root_message_id=root)
     returns_on = None
     if verdict.kind is MailKind.AUTO_REPLY:
-        returns_on = return_date(notice_text(message), received_on=clock.now().date())
+        # relative dates ("back on Monday") count from the day the notice was written, not the day it is read
+        returns_on = return_date(notice_text(message), received_on=notice_date(headers, seen_at=clock.now()))
     digest = None
     if message_id is None and fetched.headers:
         digest = "headers:" + hashlib.sha256(fetched.headers).hexdigest()[:32]
@@ -1598,9 +1599,7 @@ def plan_effects(
         effects.events.append(_event(kind, item, related, receiver))
         _plan_stops(effects, verdict, related)
         if verdict.kind is MailKind.AUTO_REPLY and related is not None and related.enrollment_id is not None:
-            until = item.seen_at + auto_reply_delay
-            if item.returns_on is not None:
-                until = dt.datetime.combine(item.returns_on, dt.time(), tzinfo=item.seen_at.tzinfo or dt.UTC)
+            until = _back_at(item, auto_reply_delay)
             earlier = effects.delays.get(related.enrollment_id)
             effects.delays[related.enrollment_id] = max(until, earlier) if earlier else until
         reason = _SUPPRESSES.get(verdict.kind)
@@ -1617,6 +1616,16 @@ def plan_effects(
                 # the message row tells the truth (it never arrived: `bounced`), the enrollment goes on
                 effects.blocked_messages.add(related.id)
     return effects
+
+
+def _back_at(item: Incoming, default: dt.timedelta) -> dt.datetime:
+    """Until when an auto-reply holds its lead's next step: the day its author is back, when it names one still
+    ahead (a day already past when the notice is read late is not), else `default` from when it was seen."""
+    if item.returns_on is not None:
+        back = dt.datetime.combine(item.returns_on, dt.time(), tzinfo=item.seen_at.tzinfo or dt.UTC)
+        if back > item.seen_at:
+            return back
+    return item.seen_at + default
 
 
 _WARMUP_REPORTS: Final = frozenset(

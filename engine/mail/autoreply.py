@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from email.message import Message
+from email.utils import parsedate_to_datetime
 from typing import Final
 
 from engine.mail.classify import header, readable_text
 
 MAX_AHEAD: Final = dt.timedelta(days=120)  # a longer absence is a wrong read more often than a real one
 MAX_TEXT: Final = 20_000  # characters read: notices are short, the date is near the top
+DATE_SKEW: Final = dt.timedelta(days=30)  # a Date header older than this when read is a wrong clock, not a late read
 
 _MONTHS: Final[dict[str, int]] = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
@@ -34,12 +36,103 @@ _DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?{_MONTH}(?:\s*,?\
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:\s*,?\s*(\d{{4}}))?", re.IGNORECASE)
 
 
+_WEEKDAYS: Final[dict[str, int]] = {
+    "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
+    "понедельник": 0, "вторник": 1, "сред": 2, "четверг": 3, "пятниц": 4, "суббот": 5, "воскресен": 6,
+}  # fmt: skip
+_EN_DAY = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday)?\b"
+_RU_DAY = r"(понедельник|вторник|сред|четверг|пятниц|суббот|воскресен)[а-яё]*"
+_WEEKDAY_EN: Final = re.compile(
+    rf"\b(?:back|return(?:s|ing)?|in\s+the\s+office|available|reachable|until|till|through)\s+(?:on\s+|by\s+|this\s+"
+    rf"|next\s+|coming\s+)?{_EN_DAY}",
+    re.IGNORECASE,
+)
+""""back on Monday", "returning Tuesday", "out until Friday": a day name after a word of return (a bare day name is
+office hours or a signature: "Monday–Friday 9–18")."""
+_WEEKDAY_RU: Final = re.compile(
+    rf"(?:(?:вернусь|вернётся|вернется|возвращаюсь|выйду|выхожу|буду|на\s+связи|в\s+офисе)\s+(?:в|во|с|со|к|ко)?\s*"
+    rf"(?:(?:этот|эту|это|ближайш[а-яё]+|следующ[а-яё]+)\s+)?|\b(?:до|после)\s+(?:(?:ближайш|следующ)[а-яё]+\s+)?)"
+    rf"{_RU_DAY}",
+    re.IGNORECASE,
+)
+""""вернусь в понедельник", "буду в офисе во вторник", "до среды", "после понедельника" (a bare "с пятницы" starts an
+absence as often as it ends one)."""
+_NEXT_WEEK: Final = re.compile(r"\bnext\s+week\b|\b(?:на|со?)\s+(?:следующей|будущей)\s+недел[иеюя]", re.IGNORECASE)
+_TOMORROW: Final = re.compile(r"\btomorrow\b|(?<![а-яё])(послезавтра|завтра)(?![а-яё])", re.IGNORECASE)
+_IN_WEEKS: Final = re.compile(
+    r"\bin\s+(a|one|two|three|2|3)\s+weeks?\b|(?<![а-яё])через\s+(одну|две|три|2|3)?\s*недел[июь]",
+    re.IGNORECASE,
+)
+_COUNTS: Final[dict[str, int]] = {"a": 1, "one": 1, "одну": 1, "two": 2, "две": 2, "2": 2, "three": 3, "три": 3, "3": 3}
+_AFTER_HOLIDAYS_RU: Final = re.compile(
+    r"(?<![а-яё])после\s+(?:(?:новогодних|новогодн[а-яё]+)\s+)?(?:праздник|каникул|нового\s+года)", re.IGNORECASE
+)
+_AFTER_HOLIDAYS_EN: Final = re.compile(r"\bafter\s+(?:the\s+)?(?:holidays|new\s+year)", re.IGNORECASE)
+_HOLIDAY_SEASON: Final = 21  # days either side of 1 January that "after the holidays" means the New Year ones
+
+
 def return_date(text: str, *, received_on: dt.date) -> dt.date | None:
     """The day the author says they are back: the latest plausible date in `text` after `received_on` (and at
     most `MAX_AHEAD` later), or None. Numeric dates (15.03, 15/03/2031, the US 3/15), ISO dates and month names in
     English and Russian ("March 15", "15 марта", "15-го марта") are understood; a date without a year is the next such
-    day."""
+    day. When the notice names no date, the common relative ones are read from `received_on` (the notice's own day,
+    `notice_date`): a day of the week after a word of return ("back on Monday", "вернусь в понедельник": the next
+    such day), "tomorrow", "next week" (its Monday), "in two weeks", and "after the holidays" around the New Year
+    (the first weekday from 9 January in Russian, from 2 January in English)."""
     text = text[:MAX_TEXT]
+    found = _absolute(text, received_on)
+    if not found:
+        found = _relative(text, received_on)
+    plausible = [d for d in found if _plausible(d, received_on)]
+    return max(plausible) if plausible else None
+
+
+def _relative(text: str, received_on: dt.date) -> list[dt.date]:
+    found: list[dt.date] = []
+    for m in (*_WEEKDAY_EN.finditer(text), *_WEEKDAY_RU.finditer(text)):
+        weekday = _WEEKDAYS[m.group(1).lower()]
+        found.append(received_on + dt.timedelta(days=(weekday - received_on.weekday() - 1) % 7 + 1))
+    for m in _TOMORROW.finditer(text):
+        found.append(received_on + dt.timedelta(days=2 if m.group(1) and m.group(1).lower() == "послезавтра" else 1))
+    if _NEXT_WEEK.search(text):
+        found.append(received_on + dt.timedelta(days=7 - received_on.weekday()))
+    for m in _IN_WEEKS.finditer(text):
+        count = (m.group(1) or m.group(2) or "одну").lower()
+        found.append(received_on + dt.timedelta(weeks=_COUNTS[count]))
+    for pattern, first_day in ((_AFTER_HOLIDAYS_RU, 9), (_AFTER_HOLIDAYS_EN, 2)):
+        if pattern.search(text):
+            found += _after_new_year(received_on, first_day)
+    return found
+
+
+def _after_new_year(received_on: dt.date, first_day: int) -> list[dt.date]:
+    """The first weekday from `first_day` January of the New Year holidays the notice is sent in or before, when it
+    is sent around them (another season's "holidays" are not known: the default delay applies)."""
+    year = received_on.year + 1 if received_on.month == 12 else received_on.year
+    day = dt.date(year, 1, first_day)
+    if abs((received_on - dt.date(year, 1, 1)).days) > _HOLIDAY_SEASON:
+        return []
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return [day]
+
+
+def notice_date(msg: Message, *, seen_at: dt.datetime) -> dt.date:
+    """The day a notice was written, which its relative dates ("back on Monday") count from: the day of its Date
+    header in the writer's own zone, when that is believable (at most `DATE_SKEW` before it was seen and not after
+    the next day), else the day it was seen."""
+    try:
+        written = parsedate_to_datetime(header(msg, "Date"))
+    except (TypeError, ValueError, IndexError):
+        return seen_at.date()
+    if written.tzinfo is None:
+        written = written.replace(tzinfo=dt.UTC)
+    if not seen_at - DATE_SKEW <= written <= seen_at + dt.timedelta(days=1):
+        return seen_at.date()
+    return written.date()
+
+
+def _absolute(text: str, received_on: dt.date) -> list[dt.date]:
     found: list[dt.date] = []
     for m in _ISO.finditer(text):
         found += _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -55,8 +148,7 @@ def return_date(text: str, *, received_on: dt.date) -> dt.date | None:
         found += _dated(int(m.group(1)), _MONTHS[m.group(2).lower()[:3]], m.group(3), received_on)
     for m in _MONTH_DAY.finditer(text):
         found += _dated(int(m.group(2)), _MONTHS[m.group(1).lower()[:3]], m.group(3), received_on)
-    plausible = [d for d in found if _plausible(d, received_on)]
-    return max(plausible) if plausible else None
+    return [d for d in found if _plausible(d, received_on)]
 
 
 def _plausible(day: dt.date, received_on: dt.date) -> bool:

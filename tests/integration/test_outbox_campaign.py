@@ -11,6 +11,8 @@ import datetime as dt
 import smtplib
 from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -496,6 +498,42 @@ async def test_an_auto_reply_delays_the_next_step_and_a_reply_stops_it_within_on
     assert stopped.status is MessageStatus.CANCELLED
     day = await counters(StatScope.CAMPAIGN, c.id, TODAY)
     assert (day["auto_replies"], day["replies"], day["sent"]) == (2, 1, 3)  # written with the events
+
+
+async def test_an_out_of_office_notice_back_on_a_weekday_or_next_week_holds_the_next_step_until_then(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """ "Вернусь в четверг" and "back next week" named no date the reader knew: the default delay applied and the
+    follow-up went out while the lead was away (and brought another notice). They are read from the notice's own
+    date (its Date header, in the writer's zone) now."""
+    ws, box = await world(mail)
+    c = await campaign(ws, [box], steps=((0, False), (2, False)))
+    thursday, next_week = await enroll(c, LEADS[:2], NOW)
+    await plan_due(clock, c, [box])
+    await send(outbox(mail, clock, transport, TestComposer()), box.id, mail)
+    parents = {r.enrollment_id: r.message_id for r in await OutboundMessage.all()}
+    clock.set(NOW + dt.timedelta(hours=1))
+    written = clock.now().astimezone(ZoneInfo("Europe/Moscow"))  # as the lead's server stamps it
+    with smtplib.SMTP(mail.host, mail.ports.mx, timeout=10) as smtp:
+        for enrollment, subject, body in (
+            (thursday, "Автоответ: в отпуске", "Добрый день! Я в отпуске, вернусь в четверг.\n"),
+            (next_week, "Out of office", "Thanks for your email. I am away and will be back next week.\n"),
+        ):
+            notice = answer(LEADS[0] if enrollment is thursday else LEADS[1], ANNA, parents[enrollment.id], subject,
+                            body, Auto_Submitted="auto-replied", Date=format_datetime(written))  # fmt: skip
+            smtp.send_message(notice)
+    mail.settle()
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=SyncOptions(timeout_s=10))
+
+    assert result.kinds == {"auto_reply": 2}
+    day = written.date()
+    thu = next(day + dt.timedelta(days=n) for n in range(1, 8) if (day + dt.timedelta(days=n)).weekday() == 3)
+    monday = day + dt.timedelta(days=7 - day.weekday())
+    for enrollment, back in ((thursday, thu), (next_week, monday)):
+        due = dt.datetime.combine(back, dt.time(), tzinfo=dt.UTC)
+        assert due > clock.now()
+        assert (await Enrollment.get(id=enrollment.id)).next_due_at == due
 
 
 async def test_test_sends_go_to_the_managers_address_and_never_count_for_the_campaign(

@@ -10,8 +10,10 @@ import random
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from engine.inbox import AUTO_REPLY_DELAY, auto_reply_delay
-from engine.mail.autoreply import MAX_AHEAD, notice_text, return_date
+from engine.mail.autoreply import MAX_AHEAD, notice_date, notice_text, return_date
 from engine.sending.outbox import (
     INBOX_HOLD,
     CampaignFacts,
@@ -190,6 +192,67 @@ def test_the_return_date_of_an_out_of_office_notice() -> None:
     far = received + MAX_AHEAD + dt.timedelta(days=1)
     assert return_date(f"until {far.isoformat()}", received_on=received) is None
     assert return_date("до 5 января", received_on=dt.date(2031, 12, 20)) == dt.date(2032, 1, 5)  # the next one
+
+
+def _next(weekday: int, after: dt.date) -> dt.date:
+    """The first such day of the week after `after` (a reference computed apart from the code under test)."""
+    return next(
+        after + dt.timedelta(days=n) for n in range(1, 8) if (after + dt.timedelta(days=n)).weekday() == weekday
+    )
+
+
+@pytest.mark.parametrize("offset", range(7))
+def test_a_relative_return_date_is_read_from_the_notices_own_day(offset: int) -> None:
+    """ "Back on Monday", "вернусь в понедельник", "next week" named no date the reader knew: the default delay
+    applied, and the lead got the next step while its author was still away (and another notice). They count from
+    the day the notice was written, whatever day of the week that is."""
+    day = dt.date(2031, 3, 3) + dt.timedelta(days=offset)  # each day of a week
+    assert return_date("Out of office, back on Monday.", received_on=day) == _next(0, day)
+    assert return_date("Автоответ: в отпуске, вернусь в понедельник", received_on=day) == _next(0, day)
+    assert return_date("I am away, returning Wednesday", received_on=day) == _next(2, day)
+    assert return_date("Буду в офисе в пятницу.", received_on=day) == _next(4, day)
+    assert return_date("Меня не будет до среды", received_on=day) == _next(2, day)
+    assert return_date("Out until Thu", received_on=day) == _next(3, day)
+    monday = day + dt.timedelta(days=7 - day.weekday())
+    assert return_date("I will be back next week", received_on=day) == monday
+    assert return_date("Вернусь на следующей неделе", received_on=day) == monday
+    assert return_date("Back tomorrow", received_on=day) == day + dt.timedelta(days=1)
+    assert return_date("Буду послезавтра", received_on=day) == day + dt.timedelta(days=2)
+    assert return_date("Вернусь через две недели", received_on=day) == day + dt.timedelta(weeks=2)
+    assert return_date("Office hours Monday to Friday, 9 to 18", received_on=day) is None  # no word of return
+    assert return_date("Сегодня понедельник, на связи", received_on=day) is None
+
+
+def test_a_named_date_wins_over_a_relative_one_and_holidays_mean_the_new_year_ones() -> None:
+    received = dt.date(2031, 12, 26)
+    assert return_date("Back on Monday, 12 January", received_on=received) == dt.date(2032, 1, 12)
+    first_ru = next(
+        dt.date(2032, 1, 9) + dt.timedelta(days=n)
+        for n in range(3)
+        if (dt.date(2032, 1, 9) + dt.timedelta(days=n)).weekday() < 5
+    )
+    assert return_date("В отпуске, вернусь после праздников", received_on=received) == first_ru
+    assert return_date("Вернусь после новогодних каникул", received_on=dt.date(2032, 1, 3)) == first_ru
+    first_en = next(
+        dt.date(2032, 1, 2) + dt.timedelta(days=n)
+        for n in range(3)
+        if (dt.date(2032, 1, 2) + dt.timedelta(days=n)).weekday() < 5
+    )
+    assert return_date("Away, back after the holidays", received_on=received) == first_en
+    assert return_date("Вернусь после праздников", received_on=dt.date(2031, 6, 10)) is None  # which ones: unknown
+
+
+def test_the_notice_date_is_its_date_header_in_the_writers_zone() -> None:
+    seen = dt.datetime(2031, 3, 7, 9, 0, tzinfo=dt.UTC)
+    msg = EmailMessage()
+    msg["Date"] = "Thu, 06 Mar 2031 23:30:00 -0500"  # 7 March in UTC, 6 March where it was written
+    assert notice_date(msg, seen_at=seen) == dt.date(2031, 3, 6)
+    for wrong in ("Mon, 01 Jan 1990 00:00:00 +0000", "Sat, 07 Mar 2043 10:00:00 +0000", "not a date"):
+        del msg["Date"]
+        msg["Date"] = wrong
+        assert notice_date(msg, seen_at=seen) == seen.date()  # a wrong clock or no date: the day it was seen
+    del msg["Date"]
+    assert notice_date(msg, seen_at=seen) == seen.date()
 
 
 def test_a_slashed_return_date_is_read_month_first_too_and_the_nearer_day_is_believed() -> None:
