@@ -52,7 +52,7 @@ from engine.clock import Clock, local_time
 from engine.crypto import Vault, VaultError
 from engine.leads.checks import mailbox_of
 from engine.leads.suppression import mark_hard_bounced
-from engine.lifecycle import bounce_sent, cancel_unsent, check_transition, transition_mailbox
+from engine.lifecycle import bounce_sent, cancel_unsent, check_transition, settle_unknown, transition_mailbox
 from engine.logging import get_logger
 from engine.mail.autoreply import notice_date, notice_text, return_date
 from engine.mail.classify import (
@@ -348,6 +348,7 @@ class Effects:
     stop_by_email: dict[EnrollmentState, set[str]] = field(default_factory=dict)
     delays: dict[int, dt.datetime] = field(default_factory=dict)  # auto-replies: enrollment -> not before then
     bounced_messages: set[int] = field(default_factory=set)  # hard bounces: the lead's address is gone
+    settled_messages: set[int] = field(default_factory=set)  # sends left `unknown` this mail proves went out
     blocked_messages: set[int] = field(default_factory=set)  # refused for good because of us, the lead is fine
 
 
@@ -1587,12 +1588,14 @@ def plan_effects(
         if foreign:
             related = None
         if verdict.kind is MailKind.WARMUP:
+            _settle(effects, ours.get(item.message_id or ""))  # a peer received it: it went out
             if item.counted and item.placed:  # unplaced: could not check, never "in the inbox"
                 effects.events.append(_warmup_event(item, ours, receiver))
             continue
         kind = _EVENT_OF.get(verdict.kind)
         if kind is None:
             continue
+        _settle(effects, related)  # a bounce naming it or an answer to it: it went out
         if related is not None and related.kind == MessageKind.WARMUP.value:
             _plan_warmup_report(effects, kind, item, related, receiver)
             continue
@@ -1609,13 +1612,24 @@ def plan_effects(
             # that client): it suppresses the address for this workspace only, never another client's lead
             scope = None if verdict.kind is MailKind.BOUNCE_HARD and not foreign else receiver.workspace_id
             effects.suppressions.append(SuppressionRecord(scope, verdict.address, reason))
-        if related is not None and related.status is MessageStatus.SENT:
+        if related is not None and related.status in _WENT_OUT:
             if verdict.kind is MailKind.BOUNCE_HARD:
                 effects.bounced_messages.add(related.id)
             elif verdict.kind is MailKind.BOUNCE_BLOCK and _permanent(verdict):
                 # the message row tells the truth (it never arrived: `bounced`), the enrollment goes on
                 effects.blocked_messages.add(related.id)
     return effects
+
+
+_WENT_OUT: Final = frozenset({MessageStatus.SENT, MessageStatus.UNKNOWN})
+"""What a bounce can move to `bounced`: a sent message, or one left `unknown` that the bounce settles first."""
+
+
+def _settle(effects: Effects, related: OurMessage | None) -> None:
+    """A send left `unknown` (`engine.sending.outbox`: a worker died mid-send) that mail about it proves went out
+    is settled as sent (`engine.lifecycle.settle_unknown`), before the mail's own effects (bounced, replied)."""
+    if related is not None and related.status is MessageStatus.UNKNOWN:
+        effects.settled_messages.add(related.id)
 
 
 def _back_at(item: Incoming, default: dt.timedelta) -> dt.datetime:
@@ -1644,9 +1658,9 @@ def _plan_warmup_report(
     if kind not in _WARMUP_REPORTS:
         return
     effects.events.append(_event(kind, item, related, receiver))
-    if related.status is MessageStatus.SENT and kind is EventKind.BOUNCE_HARD:
+    if related.status in _WENT_OUT and kind is EventKind.BOUNCE_HARD:
         effects.bounced_messages.add(related.id)
-    elif related.status is MessageStatus.SENT and kind is EventKind.BOUNCE_BLOCK and _permanent(item.verdict):
+    elif related.status in _WENT_OUT and kind is EventKind.BOUNCE_BLOCK and _permanent(item.verdict):
         effects.blocked_messages.add(related.id)
 
 
@@ -1727,6 +1741,10 @@ async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> lis
     them; the events are inserted, their counters are the caller's (the transaction's last statement). Returns
     the events."""
     now = clock.now()
+    # first: the bounce that follows moves them on to `bounced`, and their SENT events are counted with the rest
+    settled = await settle_unknown(
+        sorted({m for _, effects in planned for m in effects.settled_messages}), evidence="incoming mail"
+    )
     events, counted = await _opt_outs_once([e for _, effects in planned for e in effects.events])
     suppressions = [s for _, effects in planned for s in effects.suppressions]
     await add_suppressions(suppressions, now=now)
@@ -1761,7 +1779,7 @@ async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> lis
     await bounce_sent(bounced, reason="hard bounce received")
     await bounce_sent(blocked - bounced, reason="refused us")
     await insert_events(events)
-    return counted
+    return [*settled, *counted]
 
 
 REPEAT_DATA: Final = "repeat"
@@ -1827,9 +1845,12 @@ async def _delay(delays: Mapping[int, dt.datetime]) -> None:
     await connections.get("default").execute_query(_DELAY, [ids, [delays[i] for i in ids]])
 
 
+# A sequence stopped because its send was left unknown (`engine.sending.outbox`) is stopped again for what the mail
+# about that send says (the lead replied, the address bounced): the lead's card then tells why, as for any other.
 _STOP_BY_ID = """
-UPDATE enrollment SET state = $1, next_due_at = NULL
-WHERE state = 'active' AND id = ANY($2::bigint[])
+UPDATE enrollment SET state = $1, next_due_at = NULL,
+    stopped_reason = CASE WHEN state = 'stopped' THEN '' ELSE stopped_reason END
+WHERE (state = 'active' OR (state = 'stopped' AND stopped_reason = 'send_unknown')) AND id = ANY($2::bigint[])
 RETURNING id
 """
 # Enrollments are found first and then updated by primary key. The lead ids are an ARRAY(sub-select), which

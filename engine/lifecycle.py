@@ -20,9 +20,10 @@ from engine.clock import Clock
 from engine.errors import AlreadyInState, Conflict, IllegalTransition
 from engine.i18n import translator
 from engine.logging import get_logger
+from engine.stats import PIXEL_DATA, EventRecord, insert_events
 from models import AuditLog, Campaign, Domain, Mailbox, OutboundMessage
 from models.alert import Approval
-from models.enums import ApprovalStatus, CampaignStatus, DomainStatus, MailboxStatus, MessageStatus
+from models.enums import ApprovalStatus, CampaignStatus, DomainStatus, EventKind, MailboxStatus, MessageStatus
 from models.states import MACHINES
 
 log = get_logger(__name__)
@@ -237,3 +238,48 @@ async def bounce_sent(message_ids: Collection[int], *, reason: str) -> int:
     for r in rows:
         log.info("transition", machine="message", id=r["id"], source="sent", target="bounced", reason=reason)
     return len(rows)
+
+
+# A message left `unknown` (a worker died mid-send and the Sent folder did not tell) that later mail or a reader
+# proves went out: `sent`, at the time its send was attempted (claimed), with what settled it kept beside the reason
+# it was unknown. Only rows still `unknown` move: evidence read twice settles once.
+_SETTLE_UNKNOWN = """
+UPDATE outbound_message m SET status = 'sent', sent_at = coalesce(m.claimed_at, m.scheduled_at),
+    smtp_reply = left('settled: ' || $2 || '; ' || m.smtp_reply, 1000)
+FROM mailbox b
+WHERE m.id = ANY($1::bigint[]) AND m.status = 'unknown' AND b.id = m.mailbox_id
+RETURNING m.id, m.kind, m.workspace_id, m.mailbox_id, b.domain_id, m.campaign_id, m.lead_id, m.sent_at,
+    m.html <> '' AS pixel
+"""
+
+
+async def settle_unknown(message_ids: Collection[int], *, evidence: str) -> list[EventRecord]:
+    """Messages whose sending was left `unknown` that `evidence` (a bounce or an answer naming them, a warmup peer
+    receiving them, an open or a click) proves went out: `unknown → sent`, in one statement on the caller's
+    transaction. Returns their SENT events, inserted; the caller counts them (`count_events`) with its own, so the
+    reports count each such message sent, once."""
+    if not message_ids:
+        return []
+    check_transition("message", MessageStatus.UNKNOWN, MessageStatus.SENT)
+    rows = await connections.get("default").execute_query_dict(_SETTLE_UNKNOWN, [sorted(message_ids), evidence])
+    events: list[EventRecord] = []
+    for r in rows:
+        log.info("transition", machine="message", id=r["id"], source="unknown", target="sent", reason=evidence)
+        data: dict[str, Any] = {"kind": str(r["kind"]), "settled": evidence}
+        if r["pixel"]:
+            data[PIXEL_DATA] = True
+        events.append(
+            EventRecord(
+                workspace_id=int(r["workspace_id"]),
+                kind=EventKind.SENT,
+                occurred_at=r["sent_at"],
+                mailbox_id=r["mailbox_id"],
+                domain_id=r["domain_id"],
+                campaign_id=r["campaign_id"],
+                lead_id=r["lead_id"],
+                message_id=int(r["id"]),
+                data=data,
+            )
+        )
+    await insert_events(events)
+    return events

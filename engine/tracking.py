@@ -52,7 +52,7 @@ from engine.clock import Clock
 from engine.crypto import Vault
 from engine.i18n import letter_locale
 from engine.leads.checks import mailbox_of
-from engine.lifecycle import cancel_unsent
+from engine.lifecycle import cancel_unsent, settle_unknown
 from engine.logging import get_logger
 from engine.stats import (
     PIXEL_DATA,
@@ -261,10 +261,21 @@ async def record_open(row_id: int, clock: Clock, redis: Redis) -> bool:
     records = [_event(row, EventKind.OPEN, clock.now())]
     async with in_transaction() as conn:  # the row locked: two first opens at once count once
         seen = await conn.execute_query_dict(_OPENED_BEFORE, [row_id, row["lead_id"]])
+        settled = await _settled(row, "open")
         await insert_events(records)
         if seen and not seen[0]["seen"]:
-            await count_events(records)
+            await count_events([*settled, *records])
+        else:
+            await count_events(settled)
     return True
+
+
+async def _settled(row: dict[str, Any], evidence: str) -> list[EventRecord]:
+    """A message whose sending was left `unknown` that a reader opened or clicked went out: settled as sent (its
+    SENT event, inserted, for the caller to count), so the reports count it sent, once."""
+    if row["status"] != MessageStatus.UNKNOWN.value:
+        return []
+    return await settle_unknown([int(row["id"])], evidence=evidence)
 
 
 USER_AGENT_READ: Final = 512
@@ -303,7 +314,10 @@ async def click_target(row_id: int, index: int, clock: Clock, redis: Redis, *, c
         try:
             if await _first_in_hour(redis, clock, "c", row_id, index):
                 async with in_transaction():
-                    await record_events([_event(row, EventKind.CLICK, clock.now(), link=index)])
+                    settled = await _settled(row, "click")  # inserted: counted with the click
+                    click = _event(row, EventKind.CLICK, clock.now(), link=index)
+                    await insert_events([click])
+                    await count_events([*settled, click])
         except Exception:  # counting must never keep the reader from the link (Redis down, a failed write)
             log.exception("click not recorded", message_id=row_id, link=index)
     return url

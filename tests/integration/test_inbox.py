@@ -322,6 +322,53 @@ async def _bounce_from_nobody(mail: MailServer) -> None:
     await wait_for(lambda: mail.count(ANNA) == 1)
 
 
+async def left_unknown(box: Mailbox, enrollment: Enrollment, message_id: str) -> OutboundMessage:
+    """A campaign send a worker died in: the Sent folder did not tell, so it is `unknown` and its sequence stopped."""
+    claimed = NOW - dt.timedelta(hours=3)
+    row = await sent_message(box, to="", message_id=message_id, enrollment=enrollment)
+    await OutboundMessage.filter(id=row.id).update(
+        status=MessageStatus.UNKNOWN, sent_at=None, claimed_at=claimed, campaign_id=enrollment.campaign_id,
+        smtp_reply="recovery: not found in the Sent folder",
+    )  # fmt: skip
+    await Enrollment.filter(id=enrollment.id).update(state=EnrollmentState.STOPPED, stopped_reason="send_unknown")
+    return await OutboundMessage.get(id=row.id)
+
+
+async def test_a_send_left_unknown_is_settled_as_sent_by_the_bounce_or_the_reply_that_names_it(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A send left `unknown` after a worker crash stayed unknown for good, though a DSN naming its Message-ID or the
+    lead's reply to it proved it went out: the campaign's sent count missed it (its bounce and reply rates were over
+    fewer letters than went out) and the lead's card said "stopped: send unknown" for a lead who answered. The
+    evidence settles it as sent now, counted once, then bounced or replied as usual."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    gone = await enrolled(ws, NOBODY, box)
+    talks = await enrolled(ws, LEAD, box)
+    bounced = await left_unknown(box, gone, "<cold.1@alpha.test>")
+    answered = await left_unknown(box, talks, "<cold.2@alpha.test>")
+    await _bounce_from_nobody(mail)
+    await deliver(mail, message(LEAD, ANNA, "Re: Quick question", "Tell me more.\n",
+                                In_Reply_To="<cold.2@alpha.test>", References="<cold.2@alpha.test>"))  # fmt: skip
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))  # nothing new: once
+
+    assert result.kinds == {"bounce_hard": 1, "reply": 1}
+    first, second = await OutboundMessage.get(id=bounced.id), await OutboundMessage.get(id=answered.id)
+    assert (first.status, second.status) == (MessageStatus.BOUNCED, MessageStatus.SENT)
+    assert first.sent_at == second.sent_at == bounced.claimed_at  # when the send was attempted
+    sent = await Event.filter(kind=EventKind.SENT).order_by("message_id").values_list("message_id", flat=True)
+    assert sent == [bounced.id, answered.id]
+    assert (await Enrollment.get(id=gone.id)).state is EnrollmentState.BOUNCED
+    replied = await Enrollment.get(id=talks.id)
+    assert (replied.state, replied.stopped_reason) == (EnrollmentState.REPLIED, "")
+    day = bounced.claimed_at.astimezone(ZoneInfo("Europe/Moscow")).date()
+    for scope, scope_id in ((StatScope.CAMPAIGN, gone.campaign_id), (StatScope.MAILBOX, box.id)):
+        counted = await counters(scope, scope_id, day)
+        assert (counted["sent"], counted["bounces_hard"], counted["replies"]) == (2, 1, 1)
+
+
 async def test_postfix_dsn_becomes_a_hard_bounce_and_a_suppression(mail: MailServer, clock: FrozenClock) -> None:
     ws = await workspace()
     box = await mailbox(mail, ws, ANNA)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -257,6 +258,33 @@ async def test_opens_count_only_for_html_campaigns_once_an_hour(client: TestClie
     assert await Event.filter(kind=EventKind.OPEN).count() == 2  # recorded again in a new hour
     assert (await counters(StatScope.CAMPAIGN, html_world.campaign.id, TODAY))["opens"] == 1  # one message opened
     assert (await counters(StatScope.CAMPAIGN, plain_world.campaign.id, TODAY))["opens"] == 0
+
+
+async def test_an_open_or_a_click_settles_a_send_left_unknown_as_sent_once(  # type: ignore[type-arg]
+    client: TestClient, clock: FrozenClock
+) -> None:
+    """A send left `unknown` (a worker died mid-send) that a lead opened or clicked went out: it stayed unknown,
+    missing from the campaign's sent count while its open or click counted. It is settled as sent now, once."""
+    world = await make_world(html=True)
+    claimed = NOW - dt.timedelta(minutes=30)
+    opened = await planned_row(world, 0, status=MessageStatus.UNKNOWN, links=["https://acme.example/offer"])
+    clicked = await planned_row(world, 1, status=MessageStatus.UNKNOWN, links=["https://acme.example/offer"])
+    await OutboundMessage.filter(id__in=[opened.id, clicked.id]).update(claimed_at=claimed)
+
+    for _ in range(2):
+        await client.get(path(LINKS.open_url(opened.id)))
+        await client.get(path(LINKS.click_url(clicked.id, 0)), allow_redirects=False)
+        clock.advance(dt.timedelta(hours=1))  # each hour's open and click recorded again: settled once
+
+    for row in (opened, clicked):
+        settled = await OutboundMessage.get(id=row.id)
+        assert (settled.status, settled.sent_at) == (MessageStatus.SENT, claimed)
+    assert sorted(await Event.filter(kind=EventKind.SENT).values_list("message_id", flat=True)) == sorted(
+        [opened.id, clicked.id]
+    )
+    day = claimed.astimezone(ZoneInfo(world.workspace.timezone)).date()
+    counted = await counters(StatScope.CAMPAIGN, world.campaign.id, day)
+    assert (counted["sent"], counted["opens"], counted["clicks"]) == (2, 1, 2)
 
 
 def _mutations(token: str) -> list[str]:
