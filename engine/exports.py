@@ -26,6 +26,7 @@ from engine.clock import local_time
 from engine.dns.names import to_unicode_address
 from engine.errors import NotFound, UserError
 from engine.i18n import translator
+from engine.leads.listing import LEFT_COMPANY
 from engine.monitoring.metrics import MIN_SAMPLE, rate
 from engine.monitoring.service import minimums_of
 from models import Campaign, Workspace
@@ -163,7 +164,8 @@ async def campaign_results(actor: Actor, name: str) -> Export:
 
 _LEADS = """
 WITH page AS (
-  SELECT id, lead_id, state, last_sent_at FROM enrollment WHERE campaign_id = $1 AND id > $2 ORDER BY id LIMIT $3
+  SELECT id, lead_id, state, stopped_reason, last_sent_at FROM enrollment
+  WHERE campaign_id = $1 AND id > $2 ORDER BY id LIMIT $3
 ), sent AS (
   SELECT enrollment_id, count(*) AS n FROM outbound_message
   WHERE enrollment_id IN (SELECT id FROM page) AND kind = 'campaign' AND sent_at IS NOT NULL GROUP BY enrollment_id
@@ -173,7 +175,7 @@ WITH page AS (
   FROM event WHERE campaign_id = $1 AND lead_id IN (SELECT lead_id FROM page) GROUP BY lead_id
 )
 SELECT p.id, l.email, l.first_name, l.last_name, l.company, l.verdict, l.source, l.legal_basis, l.basis_note,
-  p.state, p.last_sent_at,
+  p.state, p.stopped_reason, p.last_sent_at,
   coalesce(s.n, 0) AS steps_sent, coalesce(ev.replied, false) AS replied, coalesce(ev.bounced, false) AS bounced,
   coalesce(ev.unsubscribed, false) AS unsubscribed
 FROM page p JOIN lead l ON l.id = p.lead_id LEFT JOIN sent s ON s.enrollment_id = p.id
@@ -184,7 +186,8 @@ LEFT JOIN ev ON ev.lead_id = p.lead_id ORDER BY p.id
 def _lead_row(r: dict[str, Any], yes: str, no: str, names: dict[str | None, str], timezone: str) -> list[Any]:
     name = f"{r['first_name']} {r['last_name']}".strip()
     flags = [yes if r[k] else no for k in ("replied", "bounced", "unsubscribed")]
-    state, verdict = names.get(f"state:{r['state']}", r["state"]), names.get(f"verdict:{r['verdict']}", r["verdict"])
+    state = names.get(f"state:{r['state']}:{r['stopped_reason']}") or names.get(f"state:{r['state']}", r["state"])
+    verdict = names.get(f"verdict:{r['verdict']}", r["verdict"])
     when = local_time(r["last_sent_at"], timezone) if r["last_sent_at"] else ""
     return [to_unicode_address(r["email"]), name, r["company"], state, int(r["steps_sent"]), when, *flags,
             verdict, r["source"], names.get(r["legal_basis"], ""), r["basis_note"]]  # fmt: skip
@@ -203,6 +206,8 @@ def lead_outcome_names(locale: str) -> dict[str, str]:
     address's verdict (`verdict:<verdict>` → `export-verdict-…`) in the reader's language."""
     t = translator(locale)
     states = {f"state:{s.value}": t(f"export-state-{s.value}") for s in EnrollmentState}
+    # a stop that says why: the lead's auto-reply said they have left the company
+    states[f"state:{EnrollmentState.STOPPED.value}:{LEFT_COMPANY}"] = t("export-state-left-company")
     return states | {f"verdict:{v.value}": t(f"export-verdict-{v.value}") for v in LeadVerdict}
 
 

@@ -51,10 +51,11 @@ from engine.alerts import (
 from engine.clock import Clock, local_time
 from engine.crypto import Vault, VaultError
 from engine.leads.checks import mailbox_of
+from engine.leads.listing import LEFT_COMPANY
 from engine.leads.suppression import mark_hard_bounced
 from engine.lifecycle import bounce_sent, cancel_unsent, check_transition, settle_unknown, transition_mailbox
 from engine.logging import get_logger
-from engine.mail.autoreply import notice_date, notice_text, return_date
+from engine.mail.autoreply import Departure, departure, notice_date, notice_text, return_date
 from engine.mail.classify import (
     MailKind,
     Verdict,
@@ -63,9 +64,11 @@ from engine.mail.classify import (
     header,
     is_warmup,
     needs_body,
+    new_text,
     normalize_message_id,
     parse_headers,
     parse_message,
+    readable_text,
     referenced_ids,
     sender_address,
     thread_subject,
@@ -310,6 +313,7 @@ class Incoming:
     headers_digest: str | None = None  # names a message without a Message-ID (`incoming_id`)
     rescue_refused: bool = False  # warmup mail in spam the server would not move to INBOX: it stays spam
     placed: bool = True  # False: warmup mail of a mailbox without a known spam folder, no placement measured
+    departed: Departure | None = None  # an auto-reply saying its addressee has left: the sequence stops for good
 
     @property
     def incoming_id(self) -> str | None:
@@ -347,6 +351,7 @@ class Effects:
     stop_by_id: dict[EnrollmentState, set[int]] = field(default_factory=dict)
     stop_by_email: dict[EnrollmentState, set[str]] = field(default_factory=dict)
     delays: dict[int, dt.datetime] = field(default_factory=dict)  # auto-replies: enrollment -> not before then
+    departed: dict[int, int] = field(default_factory=dict)  # "no longer with the company": enrollment -> its lead
     bounced_messages: set[int] = field(default_factory=set)  # hard bounces: the lead's address is gone
     settled_messages: set[int] = field(default_factory=set)  # sends left `unknown` this mail proves went out
     blocked_messages: set[int] = field(default_factory=set)  # refused for good because of us, the lead is fine
@@ -841,7 +846,14 @@ def _classified(
         root = thread[0] if thread else message_id
         reaction = react(rng, warmup or WarmupSettings(), position=len(thread) + 1, root_message_id=root)
     returns_on = None
+    departed = None
     if verdict.kind is MailKind.AUTO_REPLY:
+        # "no longer with the company": whoever it names instead is only shown, never the notice's sender, the
+        # departed lead (the one our message went to) or this mailbox
+        related = ours.get(verdict.related_id or "")
+        skip = [*own, sender_address(headers) or "", *([verdict.address] if verdict.address else [])]
+        said = header(message, "Subject") + "\n" + new_text(readable_text(message))
+        departed = departure(said, not_replacements=skip) if related is not None else None
         # relative dates ("back on Monday") count from the day the notice was written, not the day it is read
         returns_on = return_date(notice_text(message), received_on=notice_date(headers, seen_at=clock.now()))
     digest = None
@@ -852,6 +864,7 @@ def _classified(
         reaction=reaction,
         thread=thread,
         returns_on=returns_on,
+        departed=departed,
         folder=folder,
         in_spam=in_spam,
         uid=fetched.uid,
@@ -1602,9 +1615,7 @@ def plan_effects(
         effects.events.append(_event(kind, item, related, receiver))
         _plan_stops(effects, verdict, related)
         if verdict.kind is MailKind.AUTO_REPLY and related is not None and related.enrollment_id is not None:
-            until = _back_at(item, auto_reply_delay)
-            earlier = effects.delays.get(related.enrollment_id)
-            effects.delays[related.enrollment_id] = max(until, earlier) if earlier else until
+            _plan_auto_reply(effects, item, related.enrollment_id, related.lead_id, auto_reply_delay)
         reason = _SUPPRESSES.get(verdict.kind)
         if reason is not None and verdict.address:
             # an address that does not exist does not exist for anyone; a complaint or an opt-out is per client. A
@@ -1619,6 +1630,20 @@ def plan_effects(
                 # the message row tells the truth (it never arrived: `bounced`), the enrollment goes on
                 effects.blocked_messages.add(related.id)
     return effects
+
+
+def _plan_auto_reply(
+    effects: Effects, item: Incoming, enrollment_id: int, lead_id: int | None, delay: dt.timedelta
+) -> None:
+    """An auto-reply to a campaign message: "no longer with the company" stops the lead for good (each step only
+    brought another such notice); an absence delays the next step until its author is back."""
+    if item.departed is not None:
+        if lead_id is not None:
+            effects.departed[enrollment_id] = lead_id
+        return
+    until = _back_at(item, delay)
+    earlier = effects.delays.get(enrollment_id)
+    effects.delays[enrollment_id] = max(until, earlier) if earlier else until
 
 
 _WENT_OUT: Final = frozenset({MessageStatus.SENT, MessageStatus.UNKNOWN})
@@ -1724,6 +1749,10 @@ def _event_data(item: Incoming, mailbox_id: int) -> dict[str, Any]:
         data["arrived_at"] = item.arrived.isoformat()
     if item.rescue_refused:
         data["rescue"] = "refused"
+    if item.departed is not None:
+        data[LEFT_COMPANY] = True
+        if item.departed.replacement:
+            data[REPLACEMENT] = item.departed.replacement
     verdict = item.verdict
     if verdict.address:
         data["address"] = verdict.address
@@ -1774,6 +1803,8 @@ async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> lis
         rows = await connections.get("default").execute_query_dict(_ACTIVE_BY_EMAIL, [workspace_id, sorted(wanted)])
         if rows:
             stopped |= await _stop(state, sorted(int(r["id"]) for r in rows))
+    departed = {e: lead for _, effects in planned for e, lead in effects.departed.items()}
+    stopped |= await _departed(departed, now=now)
     await cancel_unsent(stopped, reason="cancelled: enrollment stopped")
     await _delay(delays)
     await bounce_sent(bounced, reason="hard bounce received")
@@ -1865,6 +1896,34 @@ WHERE state = 'active'
   AND lead_id = ANY(ARRAY(SELECT id FROM lead WHERE workspace_id = $1
                           AND (email = ANY($2::text[]) OR {mailbox_sql("email")} = ANY($2::text[]))))
 """  # noqa: S608 - no input in the text
+
+
+REPLACEMENT: Final = "replacement"
+"""The key of such an event's data holding the address the notice names instead (`/leads` shows it)."""
+# The person is gone: the enrollment that got the notice and any other active one of the lead stop, and the lead is
+# invalid in this workspace (never enrolled again; a re-import keeps it, as a hard bounce), unless a bounce said so.
+_DEPARTED = f"""
+WITH s AS (
+    UPDATE enrollment SET state = 'stopped', stopped_reason = '{LEFT_COMPANY}', next_due_at = NULL
+    WHERE (state = 'active' OR (state = 'stopped' AND stopped_reason = 'send_unknown'))
+      AND (id = ANY($1::bigint[]) OR lead_id = ANY($2::bigint[]))
+    RETURNING id
+), l AS (
+    UPDATE lead SET verdict = 'invalid', verdict_reason = '{LEFT_COMPANY}', validated_at = $3
+    WHERE id = ANY($2::bigint[]) AND verdict_reason NOT IN ('hard_bounce', '{LEFT_COMPANY}')
+)
+SELECT id FROM s
+"""  # noqa: S608 - a constant reason
+
+
+async def _departed(departed: Mapping[int, int], *, now: dt.datetime) -> set[int]:
+    """Stop the sequences of leads who have left their company (`_DEPARTED`); the enrollments stopped."""
+    if not departed:
+        return set()
+    rows = await connections.get("default").execute_query_dict(
+        _DEPARTED, [sorted(departed), sorted(set(departed.values())), now]
+    )
+    return {int(r["id"]) for r in rows}
 
 
 async def _stop(state: EnrollmentState, enrollment_ids: list[int]) -> set[int]:

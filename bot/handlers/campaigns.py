@@ -336,6 +336,8 @@ async def campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
         + "\n"
         + ctx.t("campaign-sent", today=view.sent_today, total=view.sent_total, pending=view.pending, next=next_due)
     )
+    if view.left_company:
+        reply.add(ctx.t("campaign-left-company", count=view.left_company))
     if view.waiting:
         waiting = ", ".join(ctx.t("campaign-waiting-step", step=step, count=n) for step, n in view.waiting)
         reply.add(ctx.t("campaign-waiting", steps=waiting))

@@ -144,6 +144,7 @@ async def leads_overview(ctx: Ctx, args: dict[str, Any]) -> Reply:
         + (f" — {_one_line(line.name)}" if line.name.strip() else "")
         + (f", {_one_line(line.company)}" if line.company.strip() else "")
         + (f" ({ctx.t(reason_key(line.reason))})" if line.reason else "")
+        + (f" — {ctx.t('leads-replacement', address=suppression.shown(line.replacement))}" if line.replacement else "")
         for line in summary.examples
     ]
     return reply.add("\n".join(lines))

@@ -51,6 +51,7 @@ from engine.clock import zone_or_utc as zone_of
 from engine.dns.names import to_ascii
 from engine.errors import Conflict, NotFound, UserError
 from engine.i18n import Translator, translator
+from engine.leads.listing import LEFT_COMPANY
 from engine.lifecycle import check_transition, state_name, transition_campaign
 from engine.mail.message import make_message_id
 from engine.sending.planner import PLAN_LOCK
@@ -182,6 +183,7 @@ class CampaignStatusView:
     group: GroupSummary
     states: dict[EnrollmentState, int]
     enrolled: int
+    left_company: int  # of the stopped: their auto-reply said they have left the company (`engine.inbox`)
     sent_today: int
     sent_total: int
     pending: int  # planned or queued rows
@@ -962,6 +964,9 @@ async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStat
         Enrollment.filter(campaign_id=campaign.id).annotate(n=Count("id")).group_by("state").values("state", "n")
     )
     states = {EnrollmentState(r["state"]): int(r["n"]) for r in states_rows}
+    left_company = await Enrollment.filter(
+        campaign_id=campaign.id, state=EnrollmentState.STOPPED, stopped_reason=LEFT_COMPANY
+    ).count()
     sent = OutboundMessage.filter(
         campaign_id=campaign.id, kind=MessageKind.CAMPAIGN, status__in=[MessageStatus.SENT, MessageStatus.BOUNCED]
     )
@@ -1024,6 +1029,7 @@ async def campaign_status(actor: Actor, clock: Clock, name: str) -> CampaignStat
         group=group,
         states=states,
         enrolled=sum(states.values()),
+        left_company=left_company,
         sent_today=sent_today,
         sent_total=sum(s.sent for s in per_step),
         pending=pending,

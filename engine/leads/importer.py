@@ -643,8 +643,8 @@ ON CONFLICT (workspace_id, email) DO UPDATE SET
     legal_basis = EXCLUDED.legal_basis,
     basis_note = EXCLUDED.basis_note,
     timezone = CASE WHEN EXCLUDED.timezone <> '' THEN EXCLUDED.timezone ELSE l.timezone END,
-    verdict = CASE WHEN l.verdict_reason = 'hard_bounce' THEN l.verdict ELSE EXCLUDED.verdict END,
-    verdict_reason = CASE WHEN l.verdict_reason = 'hard_bounce' THEN l.verdict_reason
+    verdict = CASE WHEN l.verdict_reason IN ('hard_bounce', 'left_company') THEN l.verdict ELSE EXCLUDED.verdict END,
+    verdict_reason = CASE WHEN l.verdict_reason IN ('hard_bounce', 'left_company') THEN l.verdict_reason
                           ELSE EXCLUDED.verdict_reason END,
     validated_at = EXCLUDED.validated_at
 RETURNING l.id, l.verdict <> 'invalid' AS enrollable, (xmax = 0) AS inserted

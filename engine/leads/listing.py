@@ -13,6 +13,10 @@ from engine.dns.names import ascii_fragment
 from engine.errors import UserError
 from models.enums import LeadVerdict
 
+LEFT_COMPANY: Final = "left_company"
+"""`Lead.verdict_reason` and `Enrollment.stopped_reason` of a lead whose auto-reply says they have left the company
+(`engine.inbox`; also the key marking such an AUTO_REPLY event's data)."""
+
 EXAMPLES: Final = 10
 MAX_QUERY: Final = 100
 
@@ -24,6 +28,7 @@ class LeadLine:
     company: str
     verdict: LeadVerdict
     reason: str
+    replacement: str = ""  # left the company: the address their auto-reply named instead ("" when none)
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,17 @@ WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $3 || '%' OR lower(com
 GROUP BY verdict
 """
 _EXAMPLES = """
-SELECT email, trim(first_name || ' ' || last_name) AS name, company, verdict, verdict_reason FROM lead
+SELECT id, email, trim(first_name || ' ' || last_name) AS name, company, verdict, verdict_reason FROM lead
 WHERE workspace_id = $1 AND ($2 = '' OR email LIKE '%' || $3 || '%' OR lower(company) LIKE '%' || $2 || '%'
     OR lower(first_name || ' ' || last_name) LIKE '%' || $2 || '%')
 ORDER BY id DESC LIMIT $4
+"""
+
+# The address the latest "no longer with the company" notice of each of these leads named instead
+_REPLACEMENTS = """
+SELECT DISTINCT ON (lead_id) lead_id, data->>'replacement' AS replacement FROM event
+WHERE workspace_id = $1 AND lead_id = ANY($2::bigint[]) AND kind = 'auto_reply' AND data ? 'replacement'
+ORDER BY lead_id, occurred_at DESC
 """
 
 
@@ -77,9 +89,17 @@ async def lead_summary(actor: Actor, query: str = "") -> LeadSummary:
     counts = await db.execute_query_dict(_COUNTS, [workspace_id, pattern, address])
     by_verdict = {LeadVerdict(str(r["verdict"])): int(r["n"]) for r in counts}
     rows = await db.execute_query_dict(_EXAMPLES, [workspace_id, pattern, address, EXAMPLES])
+    departed = [int(r["id"]) for r in rows if r["verdict_reason"] == LEFT_COMPANY]
+    found = await db.execute_query_dict(_REPLACEMENTS, [workspace_id, departed]) if departed else []
+    instead = {int(r["lead_id"]): str(r["replacement"]) for r in found}
     examples = tuple(
         LeadLine(
-            str(r["email"]), str(r["name"]), str(r["company"]), LeadVerdict(str(r["verdict"])), str(r["verdict_reason"])
+            str(r["email"]),
+            str(r["name"]),
+            str(r["company"]),
+            LeadVerdict(str(r["verdict"])),
+            str(r["verdict_reason"]),
+            instead.get(int(r["id"]), ""),
         )
         for r in rows
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 from email.message import Message
 from email.utils import parsedate_to_datetime
 from typing import Final
@@ -179,3 +181,42 @@ def notice_text(msg: Message) -> str:
     else UTF-8, else Windows-1251). Outlook and Exchange send a notice written in their editor as HTML only: read
     from text/plain parts alone, "в отпуске до 15 января" was never seen and the default delay applied."""
     return (header(msg, "Subject") + "\n" + readable_text(msg))[:MAX_TEXT]
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """A notice saying its addressee has left (the company, the post): the sequence to them stops for good.
+    `replacement` is the address the notice names to write to instead, when it names one (shown to the manager,
+    never written to unasked)."""
+
+    replacement: str | None = None
+
+
+_DEPARTED: Final = re.compile(
+    r"\bno\s+longer\s+(?:with|at|works?|working|employed|part\s+of|in\s+the\s+company|a\s+member|available\s+at)\b"
+    r"|\b(?:has|have|had)\s+left\s+(?:the|our|this)\s+(?:company|organi[sz]ation|firm|business|team)\b"
+    r"|\bleft\s+the\s+company\b|\bis\s+not\s+with\s+(?:the|our)\s+company\s+any\s?more\b"
+    r"|(?<![а-яё])(?:больше|уже)\s+не\s+(?:работает|работаю|работаем|сотрудник|является\s+сотрудник)"
+    r"|(?<![а-яё])не\s+работает\s+в\s+(?:компании|организации)"
+    r"|(?<![а-яё])(?:уволил(?:ся|ась|ись)|покинул(?:а|и)?\s+(?:компанию|организацию))"
+    r"|(?<![а-яё])(?:ящик|адрес)\s+(?:более\s+|больше\s+)?не\s+(?:обслуживается|используется)",
+    re.IGNORECASE,
+)
+""""… is no longer with the company", "has left the organisation", "больше не работает в компании", "уволилась",
+"этот ящик больше не обслуживается": the person is gone, not away."""
+_ADDRESS: Final = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+
+
+def departure(text: str, *, not_replacements: Collection[str] = ()) -> Departure | None:
+    """Whether a notice says its addressee has left (`_DEPARTED`), and the address it names instead: the first one in
+    `text` that is neither of `not_replacements` (the notice's sender, the departed lead, our mailbox). None when
+    it says nothing of leaving."""
+    text = text[:MAX_TEXT]
+    if not _DEPARTED.search(text):
+        return None
+    skip = {a.lower() for a in not_replacements}
+    for m in _ADDRESS.finditer(text):
+        found = m.group(0).rstrip(".").lower()
+        if found not in skip and found.split("@", 1)[0] not in {"mailer-daemon", "postmaster", "noreply", "no-reply"}:
+            return Departure(found)
+    return Departure()

@@ -134,6 +134,7 @@ campaign-warn-empty-field = { $leads } { $leads ->
 } { $field } empty: nothing will stand in its place in their letters. Fill it in the CSV or give a fallback: { $example }
 campaign-title = { $name } — { $status }, steps: { $steps }
 campaign-progress = Leads: { $enrolled } ({ $states }) — where each stands now: one who replied or opted out after the sequence ended stays “completed”, one who opted out after replying stays “replied” (/report_campaign counts every reply and opt-out)
+campaign-left-company = Of the stopped, no longer with the company (as their auto-reply said): { $count } — their sequences are stopped for good; new contacts the auto-replies named are in /leads
 campaign-sent = Sent today: { $today }, in total: { $total }; planned: { $pending }; next: { $next }
 campaign-next-after-start = once started (/campaign_start { $name })
 campaign-next-once-resumed = { $at } at the earliest, once resumed (/campaign_resume { $name })

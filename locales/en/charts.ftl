@@ -81,6 +81,7 @@ export-state-replied = replied
 export-state-bounced = bounced
 export-state-unsubscribed = unsubscribed
 export-state-stopped = stopped
+export-state-left-company = stopped: no longer with the company
 export-verdict-valid = valid
 export-verdict-risky = risky
 export-verdict-unknown = not checked

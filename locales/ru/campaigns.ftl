@@ -120,6 +120,7 @@ campaign-warn-empty-field = у { $leads } { $leads ->
 } пустое поле { $field }: в их письмах на его месте ничего не будет. Заполните его в CSV или задайте запасное значение: { $example }
 campaign-title = { $name } — { $status }, шагов: { $steps }
 campaign-progress = Лидов: { $enrolled } ({ $states }) — где каждый сейчас: ответивший или отписавшийся после конца цепочки остаётся в «завершили», отписавшийся после ответа — в «ответили» (все ответы и отписки — в /report_campaign)
+campaign-left-company = Из остановленных больше не работают в компании (так сказал автоответ): { $count } — их цепочки остановлены навсегда; новые контакты, если автоответ их назвал, — в /leads
 campaign-sent = Отправлено сегодня: { $today }, всего: { $total }; в плане: { $pending }; следующее: { $next }
 campaign-next-after-start = после запуска (/campaign_start { $name })
 campaign-next-once-resumed = не раньше { $at }, после возобновления (/campaign_resume { $name })

@@ -66,6 +66,7 @@ export-state-replied = ответил
 export-state-bounced = не доставлено
 export-state-unsubscribed = отписался
 export-state-stopped = остановлен
+export-state-left-company = остановлен: больше не работает в компании
 export-verdict-valid = действителен
 export-verdict-risky = рискованный
 export-verdict-unknown = не проверен

@@ -20,11 +20,13 @@ import asyncpg
 import pytest
 from tortoise import connections
 
+from bot.runner import Runner
 from engine import tracking
 from engine.access import SYSTEM, Actor
 from engine.alerts import alert_key, claim_due, inbox_unreachable_fingerprint
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
+from engine.exports import campaign_leads
 from engine.i18n import translator
 from engine.inbox import (
     DISABLED_READ_FOR,
@@ -367,6 +369,61 @@ async def test_a_send_left_unknown_is_settled_as_sent_by_the_bounce_or_the_reply
     for scope, scope_id in ((StatScope.CAMPAIGN, gone.campaign_id), (StatScope.MAILBOX, box.id)):
         counted = await counters(scope, scope_id, day)
         assert (counted["sent"], counted["bounces_hard"], counted["replies"]) == (2, 1, 1)
+
+
+async def test_a_no_longer_with_the_company_notice_stops_the_lead_for_good_and_shows_the_new_contact(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """ "Больше не работает в компании" only delayed the next step as an absence does: each step brought the same
+    notice, to an address nobody reads. The lead is stopped for good now (invalid, never enrolled again), /campaign
+    and the lead export say why, and the new contact the notice names is shown in /leads, never enrolled."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, LEAD, box)
+    first = await sent_message(box, to=LEAD, message_id="<step1.gone@alpha.test>", enrollment=enrollment)
+    await OutboundMessage.filter(id=first.id).update(campaign_id=enrollment.campaign_id)
+    follow_up = await OutboundMessage.create(
+        kind=MessageKind.CAMPAIGN, workspace=ws, mailbox=box, lead_id=enrollment.lead_id, enrollment=enrollment,
+        campaign_id=enrollment.campaign_id, step_position=1, message_id="<step2.gone@alpha.test>",
+        status=MessageStatus.PLANNED, scheduled_at=NOW + dt.timedelta(days=3),
+    )  # fmt: skip
+    notice = message(
+        LEAD, ANNA, "Автоответ: Re: логистика",
+        "Здравствуйте! Иван Петров больше не работает в компании. По всем вопросам пишите Петру: "
+        "petr.sidorov@beta.test\n\n> Добрый день, Иван!\n> пишите нам на sales@alpha.test\n",
+        In_Reply_To="<step1.gone@alpha.test>", References="<step1.gone@alpha.test>", Auto_Submitted="auto-replied",
+    )  # fmt: skip
+    await deliver(mail, notice)
+
+    result = await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert result.kinds == {"auto_reply": 1}
+    stopped = await Enrollment.get(id=enrollment.id)
+    assert (stopped.state, stopped.stopped_reason, stopped.next_due_at) == (
+        EnrollmentState.STOPPED,
+        "left_company",
+        None,
+    )
+    assert (await OutboundMessage.get(id=follow_up.id)).status is MessageStatus.CANCELLED
+    lead = await Lead.get(id=enrollment.lead_id)
+    assert (lead.verdict, lead.verdict_reason) == (LeadVerdict.INVALID, "left_company")
+    event = await Event.get(kind=EventKind.AUTO_REPLY)
+    assert event.data["replacement"] == "petr.sidorov@beta.test" and event.data["left_company"] is True
+    assert not await Lead.filter(email="petr.sidorov@beta.test").exists()  # shown, never enrolled
+
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    for lang, t in (("ru", translator("ru")), ("en", translator("en"))):
+        me = runner.identity(Platform.TELEGRAM, "1", "Admin", lang)
+        await runner.run_line(me, "c1", f"/lang {lang}")
+        await runner.run_line(me, "c1", "/use acme")
+        leads = (await runner.run_line(me, "c1", "/leads")).plain_text()
+        assert t("leads-reason-left-company") in leads
+        assert t("leads-replacement", address="petr.sidorov@beta.test") in leads
+        shown = (await runner.run_line(me, "c1", "/campaign Q4")).plain_text()
+        assert t("campaign-left-company", count=1) in shown
+    manager = Actor(person_id=None, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
+    export = await campaign_leads(manager, "Q4")
+    assert "stopped: no longer with the company" in export.content.decode("utf-8-sig")
 
 
 async def test_postfix_dsn_becomes_a_hard_bounce_and_a_suppression(mail: MailServer, clock: FrozenClock) -> None:

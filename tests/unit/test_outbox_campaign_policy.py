@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine.inbox import AUTO_REPLY_DELAY, auto_reply_delay
-from engine.mail.autoreply import MAX_AHEAD, notice_date, notice_text, return_date
+from engine.mail.autoreply import MAX_AHEAD, Departure, departure, notice_date, notice_text, return_date
 from engine.sending.outbox import (
     INBOX_HOLD,
     CampaignFacts,
@@ -240,6 +240,20 @@ def test_a_named_date_wins_over_a_relative_one_and_holidays_mean_the_new_year_on
     )
     assert return_date("Away, back after the holidays", received_on=received) == first_en
     assert return_date("Вернусь после праздников", received_on=dt.date(2031, 6, 10)) is None  # which ones: unknown
+
+
+def test_a_notice_that_its_addressee_left_the_company_is_read_with_the_contact_it_names() -> None:
+    ours = ("anna@agency.test", "ivan@acme.test")
+    said = "Иван больше не работает в компании. Пишите Петру: Petr@acme.test."
+    assert departure(said, not_replacements=ours) == Departure("petr@acme.test")
+    assert departure("Ivan is no longer with Acme. Please contact ivan@acme.test", not_replacements=ours) == Departure()
+    assert departure("Maria has left the company, write to sales@acme.test", not_replacements=ours) == Departure(
+        "sales@acme.test"
+    )
+    assert departure("Сотрудник уволился.", not_replacements=ours) == Departure()
+    assert departure("Этот ящик больше не обслуживается", not_replacements=ours) == Departure()
+    for away in ("Я в отпуске до 15 марта", "Out of office, back on Monday", "Я больше не в офисе сегодня"):
+        assert departure(away, not_replacements=ours) is None
 
 
 def test_the_notice_date_is_its_date_header_in_the_writers_zone() -> None:
