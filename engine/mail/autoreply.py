@@ -193,7 +193,8 @@ class Departure:
 
 
 _DEPARTED: Final = re.compile(
-    r"\bno\s+longer\s+(?:with|at|works?|working|employed|part\s+of|in\s+the\s+company|a\s+member|available\s+at)\b"
+    r"\bno\s+longer\s+(?:with(?!\s+(?:you|us)\b)|at(?!\s+(?:the|my|our)\s+(?:office|desk|work)\b)|works?|working"
+    r"|employed|part\s+of|in\s+the\s+company|a\s+member)\b"
     r"|\b(?:has|have|had)\s+left\s+(?:the|our|this)\s+(?:company|organi[sz]ation|firm|business|team)\b"
     r"|\bleft\s+the\s+company\b|\bis\s+not\s+with\s+(?:the|our)\s+company\s+any\s?more\b"
     r"|(?<![а-яё])(?:больше|уже)\s+не\s+(?:работает|работаю|работаем|сотрудник|является\s+сотрудник)"

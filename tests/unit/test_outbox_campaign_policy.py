@@ -252,7 +252,13 @@ def test_a_notice_that_its_addressee_left_the_company_is_read_with_the_contact_i
     )
     assert departure("Сотрудник уволился.", not_replacements=ours) == Departure()
     assert departure("Этот ящик больше не обслуживается", not_replacements=ours) == Departure()
-    for away in ("Я в отпуске до 15 марта", "Out of office, back on Monday", "Я больше не в офисе сегодня"):
+    for away in (
+        "Я в отпуске до 15 марта",
+        "Out of office, back on Monday",
+        "Я больше не в офисе сегодня",
+        "I am no longer at the office this week, back on Monday",
+        "My old number is no longer available at all",
+    ):
         assert departure(away, not_replacements=ours) is None
 
 
