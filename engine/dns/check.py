@@ -34,7 +34,6 @@ from engine.dns.spf import (
     MAX_VOID_LOOKUPS,
     LookupCount,
     SpfAbsent,
-    SpfFetcher,
     SpfRecord,
     count_lookups,
     is_spf,
@@ -212,9 +211,25 @@ class DomainCheck:
 
 
 async def check_domain(spec: DomainSpec, resolver: dns.asyncresolver.Resolver) -> DomainCheck:
-    """Read what DNS serves, plan against it (the SPF merge needs the served SPF) and judge every record."""
+    """Read what DNS serves, plan against it (the SPF merge needs the served SPF, and where its includes lead)
+    and judge every record."""
     snapshot = await take_snapshot(build_plan(spec), resolver)
-    plan = build_plan(spec, snapshot.records())
+    served = snapshot.lookups.get(("@", "TXT"))
+    count = await spf_lookups(resolver, spec.name, served.values if served else (), probe=True)
+    plan = build_plan(spec, snapshot.records(), spf_reached=count.reached if count else ())
+    grants = await rua_grants(plan.zone, snapshot, resolver)
+    checks = [await _judge_async(plan, e, snapshot, resolver, grants=grants, spf=count) for e in plan.expectations]
+    return DomainCheck(plan, snapshot, tuple(checks))
+
+
+async def spf_lookups(
+    resolver: dns.asyncresolver.Resolver, zone: str, values: Sequence[str], *, probe: bool = False
+) -> LookupCount | None:
+    """The lookups of the one valid SPF record among a domain's TXT `values`, through its includes and redirects
+    (with `probe`, the void ones named too); None when there is no single valid record to evaluate."""
+    spf_values = [v for v in values if is_spf(v)]
+    if len(spf_values) != 1 or not parse_spf(spf_values[0]).valid:
+        return None
 
     async def fetch_spf(domain: str) -> SpfRecord | SpfAbsent | None:
         result = await lookup(resolver, domain, "TXT")
@@ -227,9 +242,10 @@ async def check_domain(spec: DomainSpec, resolver: dns.asyncresolver.Resolver) -
             return SpfAbsent("none", void=result.status in (LookupStatus.NXDOMAIN, LookupStatus.NODATA))
         return parse_spf(records[0])
 
-    grants = await rua_grants(plan.zone, snapshot, resolver)
-    checks = [await _judge_async(plan, e, snapshot, fetch_spf, resolver, grants=grants) for e in plan.expectations]
-    return DomainCheck(plan, snapshot, tuple(checks))
+    async def void(mechanism: str, name: str) -> bool | None:
+        return await void_lookup(resolver, mechanism, name)
+
+    return await count_lookups(parse_spf(spf_values[0]), fetch_spf, domain=zone, probe=void if probe else None)
 
 
 def rua_domains(zone: str, dmarc: str) -> tuple[str, ...]:
@@ -262,21 +278,15 @@ async def _judge_async(
     plan: DnsPlan,
     expectation: Expectation,
     snapshot: Snapshot,
-    fetch_spf: SpfFetcher,
     resolver: dns.asyncresolver.Resolver,
     *,
     grants: Mapping[str, bool | None] | None = None,
+    spf: LookupCount | None = None,
 ) -> RecordCheck:
-    """`judge`, after counting the SPF lookups through the includes (which needs the network)."""
+    """`judge`, with the SPF lookups counted through the includes (`spf`, for the apex record) and what else
+    needs the network: where a tracking CNAME's chain leads, which MX hosts are aliases."""
     result = snapshot.lookups[(expectation.owner, _query_type(expectation))]
-    count: LookupCount | None = None
-    spf_values = [v for v in result.values if is_spf(v)]
-    if expectation.kind == K.SPF and len(spf_values) == 1 and parse_spf(spf_values[0]).valid:
-
-        async def void(mechanism: str, name: str) -> bool | None:
-            return await void_lookup(resolver, mechanism, name)
-
-        count = await count_lookups(parse_spf(spf_values[0]), fetch_spf, domain=plan.zone, probe=void)
+    count = spf if expectation.kind == K.SPF and expectation.owner == "@" else None
     chain: Chain | None = None
     if _aliased_elsewhere(expectation, result):
         chain = await follow_cnames(resolver, result.values[0], stop_at=_values(expectation))
@@ -493,7 +503,7 @@ def _judge_spf(plan: DnsPlan, e: Expectation, found: Sequence[str], lookups: Loo
             problems.append(Problem("dns-problem-spf-too-many-lookups", {"count": lookups.total, "limit": 10}))
         if lookups.over_limit or lookups.over_void_limit:
             return V.INVALID, problems
-    if not record.authorizes(plan.spf_include):
+    if not record.authorizes(plan.spf_include) and not (lookups is not None and lookups.reaches(plan.spf_include)):
         return V.MISMATCH, [*problems, Problem("dns-problem-spf-no-include", {"include": plan.spf_include})]
     ending = record.all_term
     if ending is not None and ending.qualifier in ("", "+"):  # every server on the internet may send as the domain

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -159,8 +159,12 @@ def _cidr_ok(text: str) -> bool:
     return (v4 is None or int(v4) <= 32) and (v6 is None or int(v6) <= 128)
 
 
-def merge_include(records: Sequence[str], include: str) -> str:
+def merge_include(records: Sequence[str], include: str, *, reached: Collection[str] = ()) -> str:
     """One SPF record that keeps what `records` allow and also authorizes `include`.
+
+    `reached`: the domains the served record's evaluation already reaches through its own includes and
+    redirects (`LookupCount.reached`); a lone valid record that reaches `include` that way (an agency's
+    `include:_spf.agency.ru` that includes the provider) already authorizes it: no include is added to it.
 
     With nothing published the result is `v=spf1 include:<include> ~all`. Several records (already broken:
     `permerror`) are folded into the first one: the others' mechanisms are added before its `all`, and their
@@ -177,7 +181,12 @@ def merge_include(records: Sequence[str], include: str) -> str:
     seen = {t.text.lower() for t in mechanisms}
     extra = [t for other in others for t in other.mechanisms if t.name != "all"]
     extra += [SpfTerm(f"include:{other.redirect}", "include", other.redirect) for other in others if other.redirect]
-    if not base.authorizes(include) and not any(t.name == "include" and t.value == include for t in extra):
+    indirect = not others and include.lower().rstrip(".") in _names(reached)
+    if (
+        not base.authorizes(include)
+        and not indirect
+        and not any(t.name == "include" and t.value == include for t in extra)
+    ):
         extra.append(SpfTerm(f"include:{include}", "include", include))
     for term in extra:
         if term.text.lower() not in seen:
@@ -199,6 +208,12 @@ class LookupCount:
     unresolved: tuple[str, ...]
     broken: tuple[tuple[str, str], ...] = ()
     void: tuple[str, ...] = ()  # the terms whose lookup found nothing ("a:old.example", "include:gone.example")
+    reached: tuple[str, ...] = ()  # every include and redirect target met, at any depth (lower case, no dot)
+
+    def reaches(self, domain: str) -> bool:
+        """Whether the evaluation hands over to `domain` somewhere: directly, or through an include of an
+        include, a redirect inside an include, … — receivers evaluate it as if it were written in the record."""
+        return domain.lower().rstrip(".") in self.reached
 
     @property
     def over_limit(self) -> bool:
@@ -241,6 +256,7 @@ async def count_lookups(
     unresolved: list[str] = []
     broken: list[tuple[str, str]] = []
     void: list[str] = []
+    reached: list[str] = []
     pending = [(record, domain.lower().rstrip("."))]
     while pending and total <= MAX_LOOKUPS:
         current, owner = pending.pop()
@@ -251,6 +267,7 @@ async def count_lookups(
             if "%" in target:  # macros expand per message; they cannot be followed statically
                 continue
             name = target.lower().rstrip(".")
+            reached.append(name)
             child = await fetch(name)
             if child is None:
                 unresolved.append(name)
@@ -262,10 +279,16 @@ async def count_lookups(
                 broken.append((name, "invalid"))
             else:
                 pending.append((child, name))
-    return LookupCount(total, tuple(dict.fromkeys(unresolved)), tuple(dict.fromkeys(broken)), tuple(void))
+    return LookupCount(
+        total,
+        tuple(dict.fromkeys(unresolved)),
+        tuple(dict.fromkeys(broken)),
+        tuple(void),
+        tuple(dict.fromkeys(reached)),
+    )
 
 
-def _names(targets: Sequence[str]) -> set[str]:
+def _names(targets: Collection[str]) -> set[str]:
     return {t.lower().rstrip(".") for t in targets}
 
 

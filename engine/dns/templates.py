@@ -8,7 +8,7 @@ verification TXT beside it), so applying a plan never removes what Mailfleet doe
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
@@ -125,10 +125,12 @@ def in_scope(expectation: Expectation, record: ZoneRecord) -> bool:
     return False
 
 
-def build_plan(spec: DomainSpec, served: Sequence[ZoneRecord] = ()) -> DnsPlan:
-    """The plan for `spec`, given what DNS (or the provider) serves now at the managed names.
+def build_plan(spec: DomainSpec, served: Sequence[ZoneRecord] = (), *, spf_reached: Collection[str] = ()) -> DnsPlan:
+    """The plan for `spec`, given what DNS (or the provider) serves now at the managed names (and `spf_reached`:
+    the domains the served SPF hands evaluation to at any depth, `LookupCount.reached`).
 
-    The served SPF is merged with the provider's include rather than replaced, and a served DMARC record
+    The served SPF is merged with the provider's include rather than replaced (and left as it is when one of
+    its own includes already includes the provider's), and a served DMARC record
     keeps its extra tags; everything else is the template's. A plan never weakens DMARC: a served policy
     stricter than the spec's is adopted as the current step (and noted). Without a known provider there is no
     MX, SPF or DKIM to plan, and a note says to set the provider.
@@ -157,7 +159,7 @@ def build_plan(spec: DomainSpec, served: Sequence[ZoneRecord] = ()) -> DnsPlan:
     if include:
         spf = Expectation(K.SPF, "@", ())
         current = [r.value for r in served if in_scope(spf, r)]
-        add(K.SPF, "@", "TXT", [merge_include(current, include)])
+        add(K.SPF, "@", "TXT", [merge_include(current, include, reached=spf_reached)])
     elif template is not None:
         notes.append(Problem("dns-note-spf-unknown", warning=True))
     if selector:

@@ -27,7 +27,7 @@ from engine.alerts import alert_fingerprint, raise_alert, resolve_alerts, resolv
 from engine.clock import Clock
 from engine.confirm import seal
 from engine.dns.adapters.base import ApplyResult, DnsProvider, apply_plan
-from engine.dns.check import DomainCheck, RecordCheck, ResolverConfig, check_domain, make_resolver
+from engine.dns.check import DomainCheck, RecordCheck, ResolverConfig, check_domain, make_resolver, spf_lookups
 from engine.dns.dkim import MIN_RSA_BITS, normalize_key_input, parse_dkim
 from engine.dns.dmarc import LADDER
 from engine.dns.names import to_unicode
@@ -172,7 +172,10 @@ async def apply_dns(
     """
     domain = await get_domain(actor, name, manage=True)
     current = await provider.list_records(domain.name)
-    plan = build_plan(domain_spec(domain, await domain.workspace, config.tracking_target), current)
+    apex = [r.value for r in current if r.owner == "@" and r.rtype == "TXT"]
+    reach = await spf_lookups(make_resolver(config.resolver), domain.name, apex)
+    spec = domain_spec(domain, await domain.workspace, config.tracking_target)
+    plan = build_plan(spec, current, spf_reached=reach.reached if reach else ())
     await _adopt_published_dmarc(domain, plan, clock)
     result = await apply_plan(provider, plan, current=current, dry_run=True)
     view = ApplyView(domain.id, domain.name, provider.name, result, describe_changes(domain.name, result.changes))

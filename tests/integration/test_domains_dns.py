@@ -24,6 +24,7 @@ from engine.domains import (
     Health,
     add_domains,
     apply_dmarc_step,
+    apply_dns,
     check_all_blacklists,
     check_all_dns,
     check_blacklists,
@@ -277,6 +278,37 @@ async def test_an_spf_that_lets_anyone_send_is_invalid_and_a_neutral_one_is_warn
         assert "+all" in Translator(locale)(problem.key, **problem.params)
     view = await plan_dns(manager, clock, "plusall.test", config)
     assert '+ @ 3600 IN TXT "v=spf1 include:_spf.yandex.net ~all"' in view.diff_text
+
+
+async def test_an_spf_that_includes_the_provider_through_its_own_includes_is_right_and_kept(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """`v=spf1 include:_spf.agency.test ~all` (the agency's SPF, which includes Yandex) or a redirect to it was
+    "SPF lacks include:_spf.yandex.net", and the plan and /dns_apply added that include beside it: one more
+    lookup towards the limit of 10, in a record that already let Yandex send."""
+    knot.set_zone("agency.test", [("_spf", "TXT", "v=spf1 ip4:192.0.2.1 include:_spf.yandex.net ~all")])
+    for name, spf in (
+        ("nested.test", "v=spf1 include:_spf.agency.test ~all"),
+        ("redirected.test", "v=spf1 redirect=_spf.agency.test"),
+    ):
+        knot.set_zone(name, good_zone(name, spf=[("@", "TXT", spf)]))
+        await add_domain(manager, clock, name)
+        report = await check_dns(manager, clock, name, config)
+        check = next(r for r in report.records if r.kind == K.SPF)
+        assert (check.verdict, check.problems, report.ok) == (V.OK, (), True), name
+        view = await plan_dns(manager, clock, name, config)
+        assert view.changes == (), (name, view.diff_text)
+        async with RegRuStandin() as api, aiohttp.ClientSession() as session:
+            api.add_zone(name, [("@", "TXT", spf, 0)])
+            provider = RegRu(session, username="test", password=SecretStr("test"), base_url=api.base_url)
+            applied = await apply_dns(manager, clock, name, config, provider)
+        assert not [c for c in applied.result.changes if c.kind == K.SPF], name
+
+    knot.set_zone("elsewhere.test", good_zone("elsewhere.test", spf=[("@", "TXT", "v=spf1 include:_spf.agency.test")]))
+    knot.set_zone("agency.test", [("_spf", "TXT", "v=spf1 ip4:192.0.2.1 ~all")])  # the agency's SPF dropped Yandex
+    await add_domain(manager, clock, "elsewhere.test")
+    check = next(r for r in (await check_dns(manager, clock, "elsewhere.test", config)).records if r.kind == K.SPF)
+    assert check.verdict == V.MISMATCH
 
 
 async def test_nxdomain_timeout_and_servfail_are_their_own_verdicts(

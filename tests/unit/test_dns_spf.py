@@ -155,3 +155,29 @@ def test_merge_keeps_one_record_that_authorizes_the_include(existing: list[str],
     result = merge_include(existing, "_spf.yandex.net")
     assert result == merged
     assert parse_spf(result).valid and parse_spf(result).authorizes("_spf.yandex.net")
+
+
+async def test_the_domains_reached_at_any_depth_are_named() -> None:
+    """An agency's own SPF (`include:_spf.agency.test`) that includes the provider authorizes the provider as
+    much as an include in the domain's record does: receivers follow it the same way."""
+    fetch = fetcher_for(
+        {
+            "_spf.agency.test": "v=spf1 ip4:192.0.2.1 include:_spf.yandex.net ~all",
+            "_spf.yandex.net": "v=spf1 ip4:77.88.0.0/18 -all",
+            "hub.test": "v=spf1 redirect=_SPF.Agency.test.",
+        }
+    )
+    nested = await count_lookups(parse_spf("v=spf1 include:hub.test -all"), fetch)
+    assert nested.reached == ("hub.test", "_spf.agency.test", "_spf.yandex.net")
+    assert nested.reaches("_SPF.yandex.net.") and not nested.reaches("_spf.mail.ru")
+
+
+def test_merge_adds_no_include_the_record_already_reaches_through_its_own() -> None:
+    served = ["v=spf1 include:_spf.agency.test ~all"]
+    reached = ("_spf.agency.test", "_spf.yandex.net")
+    assert merge_include(served, "_spf.yandex.net", reached=reached) == served[0]
+    assert merge_include(served, "_spf.mail.ru", reached=reached) == (
+        "v=spf1 include:_spf.agency.test include:_spf.mail.ru ~all"
+    )
+    twice = [*served, "v=spf1 mx -all"]  # two records: broken whatever they reach, folded into one as before
+    assert "include:_spf.yandex.net" in merge_include(twice, "_spf.yandex.net", reached=reached)
