@@ -482,9 +482,13 @@ async def propose_swap(
         .exclude(status__in=_OUT)
     )
     loaded = await load_reserves(reserves, now.date())
-    ready = [Candidate(r.id, r.name, r.graduated, r.placement, r.provider) for r in loaded if r.ready]
+    offered = await offered_reserves(domain.workspace_id, subject, now)
+    ready = [
+        Candidate(r.id, r.name, r.graduated, r.placement, r.provider) for r in loaded if r.ready and r.id not in offered
+    ]
     best = best_reserve(ready, domain.mail_provider)
     if best is None:
+        promised = [offered[r.id] for r in loaded if r.ready and r.id in offered]
         warming = [r.weeks_left for r in loaded if r.on_the_way]
         weeks = (await period_weeks([domain.workspace_id])).get(domain.workspace_id, DEFAULT_WARMUP_WEEKS)
         short = shortfall(PoolCounts(), target=1, warming_weeks=warming, warmup_weeks=weeks)
@@ -497,6 +501,9 @@ async def propose_swap(
             "buy_weeks": short.buy_weeks,
             "warming": short.warming,
             "warming_weeks": short.warming_weeks if short.warming_weeks is not None else -1,
+            # ready reserves another domain's request already names: free again if that request is rejected
+            "offered": "some" if promised else "none",
+            "offered_to": ", ".join(promised[:5]),
         }
         await raise_alert(
             workspace_id=domain.workspace_id,
@@ -542,6 +549,20 @@ async def propose_swap(
     await resolve_alerts("reserve_empty", subject, workspace_id=domain.workspace_id, clock=clock)
     log.info("swap proposed", domain_id=domain.id, replacement_id=best.domain_id, approval_id=approval.id)
     return ProposeResult(Proposal.PROPOSED, approval.id, best.domain_id, payload)
+
+
+async def offered_reserves(workspace_id: int, subject: str, now: dt.datetime) -> dict[int, str]:
+    """The reserves the standing swap requests of other domains of the workspace name (`swap_blocks`), each
+    with the request that names it ("#12 (alpha.ru)"): one reserve takes over one domain, so a reserve already
+    offered is not offered again — approving both requests would put two burned domains' campaigns on it."""
+    standing = await Approval.filter(
+        workspace_id=workspace_id, kind=ApprovalKind.DOMAIN_SWAP, status__in=SWAP_WAITING
+    ).exclude(subject=subject)
+    return {
+        int(a.payload["replacement_id"]): f"#{a.id} ({a.payload.get('domain', '')})"
+        for a in standing
+        if swap_blocks(a, now) and "replacement_id" in a.payload
+    }
 
 
 @dataclass(frozen=True)

@@ -136,11 +136,14 @@ async def _parties(approval: Approval, clock: Clock) -> tuple[Domain, Domain, li
 
 async def _replacement_problem(burned: Domain, replacement: Domain, clock: Clock) -> str | None:
     """Why the replacement can no longer take over: `status` (another workspace's, not sending, or no graduated
-    mailbox), `listed` or `dns_bad`; None when it can. It was ready when the swap was proposed, and days may have
-    passed since; a lookup that got no answer is not a wrong record. A listing or a wrong record is named before
-    the status: the check that finds one also cools the domain, and the listing is what a person must act on."""
+    mailbox), `taken` (no longer a reserve: another swap put it to work), `listed` or `dns_bad`; None when it
+    can. It was ready when the swap was proposed, and days may have passed since; a lookup that got no answer is
+    not a wrong record. A listing or a wrong record is named before the status: the check that finds one also
+    cools the domain, and the listing is what a person must act on."""
     if replacement.workspace_id != burned.workspace_id:
         return "status"
+    if replacement.pool_role is not PoolRole.RESERVE:  # another swap put it to work, or a person did
+        return "taken"
     [facts] = await load_reserves([replacement], clock.now().date())
     wrong = [r for r in facts.not_ready if r in NEEDS_A_PERSON]
     if wrong:

@@ -38,6 +38,9 @@ alert-reserve-empty = The domain { $domain } needs replacing, but the reserve ha
         [one] week
        *[other] weeks
     }.
+}{ $offered ->
+    [some] {" "}The ready reserve is already offered to another request: { $offered_to }. If that request is rejected, ask again: /swap { $domain }
+   *[none] {""}
 }
 
 swap-applied = Done: { $domain } → { $replacement }. { $campaigns } { $campaigns ->
@@ -62,11 +65,13 @@ swap-applied = Done: { $domain } → { $replacement }. { $campaigns } { $campaig
 swap-already-applied = The swap { $domain } → { $replacement } was already carried out (request #{ $id }).
 error-swap-not-approved = Request #{ $id } is { $status }, not approved: nothing was moved.
 error-swap-replacement-unusable = The reserve domain { $domain } can no longer take over ({ $reason ->
+    [taken] it is no longer in the reserve: another swap has put it to work
     [listed] it is blacklisted
     [dns_bad] its DNS records are wrong
    *[other] it is not sending or has no graduated mailbox
 }). Nothing was moved; check the reserve with /reserve.
 swap-stale = Request #{ $id } no longer applies: the reserve domain { $replacement } cannot take over now ({ $reason ->
+    [taken] it is no longer in the reserve: another swap has put it to work
     [listed] it is blacklisted
     [dns_bad] its DNS records are wrong
    *[other] it is not sending or has no graduated mailbox

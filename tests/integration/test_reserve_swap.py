@@ -666,6 +666,8 @@ async def test_a_swap_request_nobody_answered_is_asked_again_while_the_domain_ne
     healed, _ = await domain(ws, "healed.test", status=DomainStatus.COOLING)
     decided, _ = await domain(ws, "decided.test", status=DomainStatus.COOLING)
     await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    for name in ("spare2.test", "spare3.test"):  # a reserve for each request: one is never offered twice
+        await domain(ws, name, pool=PoolRole.RESERVE, boxes=1)
     clock = FrozenClock(NOW)
     first = await propose_swap(burned.id, clock, reason="blacklisted: dbl.test", detail={"zone": "dbl.test"})
     other = await propose_swap(healed.id, clock, reason="dns_drift", detail={})
@@ -920,3 +922,49 @@ async def test_a_swap_in_a_workspace_that_sends_says_nothing_of_resuming() -> No
     await runner.run_line(anna, "c1", "/use acme")
     pressed = await runner.run_line(anna, "c1", f"/approve {result.approval_id}")
     assert pressed.ok and "paused" not in pressed.plain_text() and not pressed.buttons
+
+
+async def test_a_reserve_taken_by_one_swap_is_not_given_to_another() -> None:
+    """Two domains listed in the same check, one ready reserve: both requests named it, and approving the second
+    after the first moved the second domain's campaigns onto the domain the first swap had just put to work (no
+    longer a reserve), as if it were still spare. A reserve another standing request names is not offered again
+    (the alert says where it went), and a request whose reserve was taken since is refused and asked again."""
+    ws = await workspace()
+    first_burned, first_boxes = await domain(ws, "first.test", status=DomainStatus.COOLING)
+    second_burned, second_boxes = await domain(ws, "second.test", status=DomainStatus.COOLING)
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE, boxes=3)
+    await campaign(ws, first_boxes, name="Q1")
+    q2 = await campaign(ws, second_boxes, name="Q2")
+    clock = FrozenClock(NOW)
+    first = await propose_swap(first_burned.id, clock, reason="blacklisted: dbl.test", detail={})
+    assert first.replacement_id == spare.id
+    second = await propose_swap(second_burned.id, clock, reason="blacklisted: dbl.test", detail={})
+    assert second.outcome is Proposal.RESERVE_EMPTY
+    offered = f"#{first.approval_id} (first.test)"
+    assert (second.payload["offered"], second.payload["offered_to"]) == ("some", offered)
+    for t in (EN, translator("ru")):
+        said = t("alert-reserve-empty", **second.payload)
+        assert offered in said and "/swap second.test" in said, said
+    assert "/swap" not in EN("alert-reserve-empty", **{**second.payload, "offered": "none"})
+
+    # a request asked before this rule (or by a person who set the pool by hand) still names the taken reserve
+    late = await Approval.create(
+        workspace=ws,
+        kind=ApprovalKind.DOMAIN_SWAP,
+        subject=f"domain:{second_burned.id}",
+        payload={**first.payload, "domain_id": second_burned.id, "domain": "second.test"},
+        requested_at=NOW,
+        expires_at=NOW + dt.timedelta(days=7),
+    )
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+    done = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")
+    assert done.ok and (await Domain.get(id=spare.id)).pool_role is PoolRole.ACTIVE, done.plain_text()
+    pressed = await runner.run_line(anna, "c1", f"/approve {late.id}")
+    text = pressed.plain_text()
+    assert EN("swap-stale", id=late.id, replacement="spare.test", reason="taken") in text, text
+    assert "no longer in the reserve" in text
+    assert "spare.test" not in await q2.domains.all().values_list("name", flat=True)  # nothing moved onto it
+    assert await AuditLog.filter(action="domain.swap").count() == 1
+    assert (await Domain.get(id=second_burned.id)).status is DomainStatus.COOLING
+    assert (await Approval.get(id=late.id)).status is ApprovalStatus.EXPIRED
