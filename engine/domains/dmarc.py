@@ -90,7 +90,12 @@ async def _clean(domain: Domain, now: dt.datetime, period: dt.timedelta) -> bool
     """Clean = observed since before the period began, no failing SPF/DKIM/DMARC verdict and no listing
     within it, and the latest check of each made within the period and OK. A check that could not be made
     (timeout, SERVFAIL) says nothing either way: it is no failure, and never the proof that all is well now —
-    a domain whose DNS has not answered lately, or that nothing checked lately, waits."""
+    a domain whose DNS has not answered lately, or that nothing checked lately, waits.
+
+    The period proves the records as DNS serves them now: one changed within it (a DKIM key rotated, an SPF
+    edited) starts it again. And receivers must not have refused the domain's mail for failed authentication
+    within it (a bounce or an SMTP refusal whose reason is `auth_failure`: "5.7.26 unauthenticated", "5.7.509
+    DMARC reject"): right records whose mail still fails to authenticate would only lose more mail stricter."""
     start = now - period
     since: dt.datetime = domain.dmarc_since  # type: ignore[assignment]
     if since > start:
@@ -103,11 +108,40 @@ async def _clean(domain: Domain, now: dt.datetime, period: dt.timedelta) -> bool
         return False
     if await BlacklistCheck.filter(target=domain.name, result=ListingResult.LISTED, checked_at__gte=start).exists():
         return False
+    if not await _records_stood(domain.id, start):
+        return False
+    return not await Domain._meta.db.execute_query_dict(_AUTH_REFUSED, [domain.id, start])
+
+
+async def _records_stood(domain_id: int, start: dt.datetime) -> bool:
+    """Whether the latest check of each record was made since `start` and is OK, and DNS served the same record
+    all along."""
+    checks = DnsCheck.filter(domain_id=domain_id, record__in=AUTH_KINDS)
     for kind in AUTH_KINDS:
         latest = await checks.filter(record=kind).order_by("-checked_at", "-id").first()
         if latest is None or latest.verdict != DnsVerdict.OK or latest.checked_at <= start:
             return False
+        if await _changed_since(domain_id, kind, start, latest.found):
+            return False
     return True
+
+
+async def _changed_since(domain_id: int, kind: DnsRecordKind, start: dt.datetime, found: str) -> bool:
+    """Whether DNS served something else for `kind` than `found` (what it serves now) at any answered check
+    within the period, or at the last one before it (what the period began with)."""
+    answered = DnsCheck.filter(domain_id=domain_id, record=kind).exclude(verdict__in=INCONCLUSIVE)
+    within = await answered.filter(checked_at__gte=start).values_list("found", flat=True)
+    before = await answered.filter(checked_at__lt=start).order_by("-checked_at", "-id").first()
+    served = [*within, *([before.found] if before is not None else [])]
+    return any(set(str(f).splitlines()) != set(found.splitlines()) for f in served)
+
+
+_AUTH_REFUSED = """
+SELECT 1 FROM event e JOIN mailbox m ON m.id = e.mailbox_id
+WHERE m.domain_id = $1 AND e.occurred_at >= $2 AND e.kind = 'bounce_block' AND e.data->>'reason' = 'auth_failure'
+LIMIT 1
+"""
+"""A refusal of the domain's mail for failed authentication since the start of the clean period."""
 
 
 async def _propose(domain: Domain, clock: Clock, config: DnsConfig, subject: str) -> Approval | None:

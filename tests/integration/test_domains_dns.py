@@ -41,7 +41,7 @@ from engine.errors import Conflict, Forbidden
 from engine.i18n import Translator, translator
 from engine.lifecycle import transition_approval, transition_domain
 from engine.notify import render
-from models import Alert, Approval, BlacklistCheck, DnsCheck, Domain, Workspace
+from models import Alert, Approval, BlacklistCheck, DnsCheck, Domain, Event, Mailbox, Workspace
 from models.enums import (
     AlertStatus,
     ApprovalKind,
@@ -50,9 +50,13 @@ from models.enums import (
     DnsRecordKind,
     DnsVerdict,
     DomainStatus,
+    EventKind,
     ListingResult,
+    MailboxStatus,
+    MailProvider,
     Platform,
     Role,
+    TlsMode,
 )
 from tests.harness.dnsserver import DnsServer, RecordLike, ServfailServer, SilentUdpServer, TruncatingServer
 from tests.harness.registrar_standins import RegRuStandin
@@ -630,6 +634,83 @@ async def test_no_dmarc_step_on_checks_that_could_not_be_made_or_were_not_made(
 
     clock.advance(dt.timedelta(hours=1))
     await check_dns(manager, clock, "dimmed.test", config)  # DNS answers again: all still right
+    assert len(await propose_dmarc_steps(manager, clock, config)) == 1
+
+
+async def warming_and_checked(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock, name: str
+) -> Domain:
+    """A warming domain with a right check at the start of the clean period (observed since before it)."""
+    knot.set_zone(name, good_zone(name))
+    domain = await add_domain(manager, clock, name)
+    for status in (DomainStatus.DNS_PENDING, DomainStatus.WARMING):
+        await transition_domain(domain, status, clock=clock, reason="test")
+    clock.advance(dt.timedelta(hours=1))
+    await check_dns(manager, clock, name, config)
+    return domain
+
+
+async def test_no_dmarc_step_while_receivers_refuse_the_domains_mail_for_failed_authentication(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """Records right all along, yet receivers refused the domain's mail for failed SPF/DKIM/DMARC ("550 5.7.26
+    unauthenticated", "5.7.509 DMARC reject") three days ago: the stricter policy was proposed anyway, and
+    quarantine or reject would have sent more of that mail to spam or back. Such a refusal in the clean period
+    holds the step back; other refusals (a blocklist, content) do not: DMARC does not mend them."""
+    domain = await warming_and_checked(knot, config, manager, clock, "refused.test")
+    box = await Mailbox.create(
+        workspace_id=domain.workspace_id,
+        domain=domain,
+        address="anna@refused.test",
+        provider=MailProvider.YANDEX360,
+        smtp_host="127.0.0.1",
+        smtp_port=2525,
+        smtp_tls=TlsMode.PLAIN,
+        imap_host="127.0.0.1",
+        imap_port=1143,
+        imap_tls=TlsMode.PLAIN,
+        username="anna@refused.test",
+        secret_enc=b"x",
+        status=MailboxStatus.WARMING,
+    )
+    clock.advance(dt.timedelta(days=11))
+    for reason in ("blocked", "spam_detected", "auth_failure"):
+        await Event.create(
+            workspace_id=domain.workspace_id,
+            kind=EventKind.BOUNCE_BLOCK,
+            mailbox=box,
+            occurred_at=clock.now(),
+            data={"code": 550, "reason": reason},
+        )
+    clock.advance(dt.timedelta(days=3))
+    await check_dns(manager, clock, "refused.test", config)
+    assert await propose_dmarc_steps(manager, clock, config) == []
+
+    clock.advance(dt.timedelta(days=12))  # a clean period since the last refusal
+    await check_dns(manager, clock, "refused.test", config)
+    assert len(await propose_dmarc_steps(manager, clock, config)) == 1
+
+
+async def test_no_dmarc_step_within_a_clean_period_of_a_change_to_the_domains_records(
+    knot: DnsServer, config: DnsConfig, manager: Actor, clock: FrozenClock
+) -> None:
+    """A DKIM key rotated (or an SPF changed) two days before the end of the clean period checks right at once, and
+    the step to quarantine was proposed the same day, before any mail signed with the new key had been seen to
+    pass: the period proves the records as they are now, so it starts again from the change."""
+    domain = await warming_and_checked(knot, config, manager, clock, "rotated.test")
+    clock.advance(dt.timedelta(days=12))
+    await check_dns(manager, clock, "rotated.test", config)
+    rotated = _key()
+    knot.set_zone("rotated.test", good_zone("rotated.test", dkim=[("mail._domainkey", "TXT", f"v=DKIM1; p={rotated}")]))
+    await set_dkim(manager, clock, "rotated.test", rotated)
+    await check_dns(manager, clock, "rotated.test", config)
+    clock.advance(dt.timedelta(days=2))
+    report = await check_dns(manager, clock, "rotated.test", config)
+    assert report.ok and (await Domain.get(id=domain.id)).dmarc_policy is DmarcPolicy.NONE
+    assert await propose_dmarc_steps(manager, clock, config) == []
+
+    clock.advance(dt.timedelta(days=13))  # the new key has stood a whole clean period
+    await check_dns(manager, clock, "rotated.test", config)
     assert len(await propose_dmarc_steps(manager, clock, config)) == 1
 
 
