@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from bot.command import AGENCY_SCOPE, LINES_SHOWN, Access, Arg, Ctx, brief, command, with_scope
 from engine.clock import local_time
+from engine.dns.names import unicode_names
 from engine.lifecycle import state_name
 from engine.monitoring import report
 from engine.monitoring.metrics import Metrics, Rate
@@ -128,7 +129,7 @@ async def health(ctx: Ctx, args: dict[str, Any]) -> Reply:
         key = "health-none-idle" if ctx.actor.can_manage() else "health-none-idle-read"
         return Reply().add(ctx.t(key, count=sum(idle.values()), states=states))
     if args["target"]:  # a mailbox's card, or a domain's card and a line for each of its mailboxes, worst first
-        reply = Reply().add(ctx.t("health-title-one", target=args["target"]), "title")
+        reply = Reply().add(ctx.t("health-title-one", target=unicode_names(args["target"])), "title")
         cards = [s for s in found if s.kind == "domain"] or found[:1]
         reply.add("\n\n".join("\n".join([_head(ctx, s), *(_metrics(ctx, m) for m in s.windows)]) for s in cards))
         lines = [s for s in found if s not in cards]

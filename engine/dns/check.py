@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
@@ -28,7 +28,7 @@ import dns.resolver
 
 from engine.dns.dkim import parse_dkim
 from engine.dns.dmarc import is_dmarc, parse_dmarc
-from engine.dns.names import absolute_name, registrable_domain, to_unicode
+from engine.dns.names import absolute_name, registrable_domain, to_unicode, unicode_names
 from engine.dns.records import Problem, ZoneRecord, absolute_host, mx_value, normalize_value
 from engine.dns.spf import (
     MAX_VOID_LOOKUPS,
@@ -390,6 +390,33 @@ def judge(
     instead: Sequence[str] = (),
     mx_aliases: Mapping[str, str] | None = None,
 ) -> RecordCheck:
+    """The verdict for one managed record (`_judge`), the host names its problems mention shown in Unicode."""
+    check = _judge(
+        plan,
+        expectation,
+        result,
+        apex_missing=apex_missing,
+        spf_lookups=spf_lookups,
+        chain=chain,
+        grants=grants,
+        instead=instead,
+        mx_aliases=mx_aliases,
+    )
+    return replace(check, problems=tuple(_readable(p) for p in check.problems))
+
+
+def _judge(
+    plan: DnsPlan,
+    expectation: Expectation,
+    result: Lookup,
+    *,
+    apex_missing: bool = False,
+    spf_lookups: LookupCount | None = None,
+    chain: Chain | None = None,
+    grants: Mapping[str, bool | None] | None = None,
+    instead: Sequence[str] = (),
+    mx_aliases: Mapping[str, str] | None = None,
+) -> RecordCheck:
     """The verdict for one managed record, from one lookup (and, for a tracking CNAME that points elsewhere,
     where its chain leads; for one that is no CNAME, the records served at its name `instead`, "A 192.0.2.5";
     for MX, the hosts that are aliases and where they lead). Pure: the rules, without the network."""
@@ -420,6 +447,16 @@ def judge(
     if expectation.kind == K.DMARC and verdict in (V.OK, V.MISMATCH) and grants:
         problems = [*problems, *_rua_problems(plan.zone, grants)]
     return RecordCheck(expectation.kind, name, expected, found, verdict, tuple(problems))
+
+
+_NAMES_SHOWN: Final = frozenset({"alias", "aliases", "chain", "domain", "expected", "terms"})
+"""The problem parameters that name hosts to a person (an MX alias, a CNAME chain, an include): shown in Unicode
+(`engine.dns.names.unicode_names`). Text to be typed into a record (`term`, `record`) stays as DNS needs it."""
+
+
+def _readable(problem: Problem) -> Problem:
+    params = {k: unicode_names(v) if k in _NAMES_SHOWN and isinstance(v, str) else v for k, v in problem.params.items()}
+    return replace(problem, params=params) if params != dict(problem.params) else problem
 
 
 def _missing(result: Lookup, rtype: str) -> Problem:

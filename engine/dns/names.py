@@ -92,6 +92,25 @@ def to_unicode(name: str) -> str:
         return name
 
 
+_PUNYCODE_NAME = re.compile(r"[a-z0-9_.-]*xn--[a-z0-9_.-]*", re.IGNORECASE)
+
+
+def unicode_names(text: str) -> str:
+    """`text` with every host name in it that has a punycode label shown in Unicode, label by label, so a name
+    with a label no IDN may have (`_dmarc`, `_spf`) is shown too: "mx.xn--80a1acny.xn--p1ai → mx.yandex.net"
+    reads "mx.почта.рф → mx.yandex.net". A label that does not decode stays as it is."""
+
+    def label(text: str) -> str:
+        if not text.lower().startswith("xn--"):
+            return text
+        try:
+            return idna.decode(text)
+        except (idna.IDNAError, UnicodeError):
+            return text
+
+    return _PUNYCODE_NAME.sub(lambda m: ".".join(label(part) for part in m.group().split(".")), text)
+
+
 def to_unicode_address(address: str) -> str:
     """An address for display: its domain in Unicode (`anna@пример.рф`, stored as `anna@xn--e1afmkfd.xn--p1ai`)."""
     local, at, domain = address.rpartition("@")

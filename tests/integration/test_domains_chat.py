@@ -531,3 +531,35 @@ async def test_checks_of_every_domain_that_could_not_be_made_are_no_success() ->
             assert "✅" not in reply.plain_text() and EN("dnsbl-result-clean") not in reply.plain_text(), command
     finally:
         silent.close()
+
+
+async def test_the_host_names_a_check_of_an_idn_domain_explains_are_shown_in_cyrillic(
+    runner: Runner, knot: DnsServer
+) -> None:
+    """/dns_check пример.рф explained its MX alias, its broken include, its aliased _dmarc and its CNAME chain with
+    names like "mx.xn--80a1acny.xn--p1ai": what DNS stores, not what the agency registered and reads."""
+    zone, other = "xn--e1afmkfd.xn--p1ai", "xn--80a1acny.xn--p1ai"  # пример.рф, почта.рф
+    knot.set_zone(other, [("t", "CNAME", "track.mailfleet.test."), ("mx", "CNAME", "mx.yandex.net.")])
+    spf = f"v=spf1 include:none.{other} ~all"
+    knot.set_zone(
+        zone,
+        good_zone(
+            zone,
+            mx=[("@", "MX", f"10 mx.{other}.")],
+            spf=[("@", "TXT", spf)],
+            dmarc=[("_dmarc", "CNAME", f"_dmarc.{other}.")],
+            tracking=[("t", "CNAME", f"t.{other}.")],
+        ),
+    )
+    await say(runner, "/domain_add пример.рф")
+    await say(runner, "/domain_set пример.рф provider yandex360")
+    await say(runner, f"/dkim_set пример.рф mail {DKIM_KEY}")
+    for command in ("/dns_check пример.рф", "/domain пример.рф", "/health xn--e1afmkfd.xn--p1ai"):
+        text = (await say(runner, command)).plain_text()
+        assert "xn--" not in text, (command, text)
+    text = (await say(runner, "/dns_check пример.рф")).plain_text()
+    aliased = ("mx.почта.рф → mx.yandex.net", "_dmarc.почта.рф", "t.почта.рф → track.mailfleet.test")
+    for shown in (*aliased, "none.почта.рф"):
+        assert shown in text, (shown, text)
+    plan = await say(runner, "/dns_plan пример.рф")  # the zone file is for DNS: its names stay as DNS stores them
+    assert f"include:none.{other}".encode() in plan.files[0].content

@@ -12,6 +12,7 @@ from engine.dns.names import (
     to_unicode,
     to_unicode_address,
     typed_domain,
+    unicode_names,
 )
 from engine.errors import UserError
 
@@ -104,3 +105,11 @@ def test_a_pasted_address_without_a_domain_is_refused_as_typed(bad: str) -> None
 )
 def test_the_registrable_domain_follows_the_public_suffix_list(name: str, registrable: str) -> None:
     assert registrable_domain(name) == registrable
+
+
+def test_host_names_in_a_text_are_shown_in_unicode_label_by_label() -> None:
+    assert unicode_names("mx.xn--80a1acny.xn--p1ai → mx.yandex.net") == "mx.почта.рф → mx.yandex.net"
+    shown = unicode_names("_dmarc.XN--80A1ACNY.xn--p1ai, a:old.xn--e1afmkfd.xn--p1ai")
+    assert shown == "_dmarc.почта.рф, a:old.пример.рф"
+    assert unicode_names("anna@xn--e1afmkfd.xn--p1ai") == "anna@пример.рф"
+    assert unicode_names("xn--broken-.ru and example.com") == "xn--broken-.ru and example.com"  # not decodable: kept
