@@ -96,6 +96,9 @@ async def _apply_dmarc(ctx: Ctx, approval_id: int) -> Reply:
     domain = to_unicode(step.domain)
     if step.verified:
         return Reply().add(ctx.t("dmarc-step-applied", domain=domain, policy=step.policy.value))
+    if step.aliased:  # _dmarc is an alias: the record to change is where it leads (a DMARC service's, maybe)
+        name = f"_dmarc.{domain}"
+        return Reply().add(ctx.t("dmarc-step-set-aliased", domain=domain, alias=name, name=step.name, value=step.value))
     if step.calls:  # the DNS host took the record; DNS does not serve it yet
         return Reply().add(ctx.t("dmarc-step-sent", domain=domain, name=step.name, value=step.value))
     return Reply().add(ctx.t("dmarc-step-set-record", domain=domain, name=step.name, value=step.value))

@@ -171,6 +171,9 @@ async def take_snapshot(plan: DnsPlan, resolver: dns.asyncresolver.Resolver) -> 
     for owner in _named_without_cname(plan, lookups):
         for rtype in ("A", "AAAA"):
             lookups[(owner, rtype)] = await lookup(resolver, absolute_name(owner, plan.zone), rtype)
+    dmarc = lookups.get(("_dmarc", "TXT"))
+    if dmarc is not None and dmarc.alias:  # `_dmarc` is an alias: the alias itself, which the plan keeps
+        lookups[("_dmarc", "CNAME")] = await lookup(resolver, absolute_name("_dmarc", plan.zone), "CNAME")
     return Snapshot(plan.zone, lookups)
 
 

@@ -17,7 +17,7 @@ import dns.zone
 
 from engine.dns.dkim import normalize_key_input
 from engine.dns.dmarc import LADDER, build_dmarc, claims_dmarc, is_dmarc, parse_dmarc, with_policy
-from engine.dns.names import absolute_name, relative_owner, to_unicode
+from engine.dns.names import absolute_name, relative_owner, to_unicode, unicode_names
 from engine.dns.records import DEFAULT_TTL, Problem, ZoneRecord, absolute_host, mx_value, to_rdata
 from engine.dns.spf import is_spf, merge_include
 from models.enums import DmarcPolicy, DnsRecordKind, MailProvider
@@ -119,10 +119,19 @@ def in_scope(expectation: Expectation, record: ZoneRecord) -> bool:
         case K.SPF:
             return record.rtype == "TXT" and is_spf(record.value)
         case K.DKIM | K.DMARC:  # at `_dmarc` only DMARC: a verification token published there stays
-            return record.rtype == "TXT" and (expectation.kind == K.DKIM or claims_dmarc(record.value))
+            return _in_auth_scope(expectation, record)
         case K.TRACKING:
             return record.rtype in ("CNAME", "A", "AAAA")
     return False
+
+
+def _in_auth_scope(expectation: Expectation, record: ZoneRecord) -> bool:
+    """DKIM and DMARC: the TXT that is (or tries to be) the record; for an aliased `_dmarc` (`dmarc_alias`), the
+    alias alone."""
+    aliased = bool(expectation.records) and expectation.records[0].rtype == "CNAME"
+    if record.rtype == "CNAME" or aliased:
+        return aliased and record.rtype == "CNAME"
+    return record.rtype == "TXT" and (expectation.kind == K.DKIM or claims_dmarc(record.value))
 
 
 def build_plan(spec: DomainSpec, served: Sequence[ZoneRecord] = (), *, spf_reached: Collection[str] = ()) -> DnsPlan:
@@ -169,11 +178,28 @@ def build_plan(spec: DomainSpec, served: Sequence[ZoneRecord] = (), *, spf_reach
             notes.append(Problem("dns-note-dkim-key-unknown", {"selector": selector}, True))
     elif template is not None:
         notes.append(Problem("dns-note-dkim-selector-unknown", warning=True))
-    add(K.DMARC, "_dmarc", "TXT", [_dmarc_value(spec, served)])
+    if alias := dmarc_alias(served):  # no TXT can stand beside a CNAME: DMARC is published where it leads
+        add(K.DMARC, "_dmarc", "CNAME", [alias])
+        notes.append(
+            Problem(
+                "dns-note-dmarc-aliased",
+                {"name": f"_dmarc.{to_unicode(spec.name)}", "target": unicode_names(alias.rstrip("."))},
+                True,
+            )
+        )
+    else:
+        add(K.DMARC, "_dmarc", "TXT", [_dmarc_value(spec, served)])
     if spec.tracking_host and spec.tracking_target:
         owner = relative_owner(spec.tracking_host, spec.name)
         add(K.TRACKING, owner, *_tracking_record(spec.tracking_target))
     return DnsPlan(spec.name, tuple(expectations), include, spec.dmarc_policy, tuple(notes))
+
+
+def dmarc_alias(served: Sequence[ZoneRecord]) -> str:
+    """Where `_dmarc` leads when it is an alias (a CNAME to a DMARC service's or another domain's record), "" when
+    it is not. DNS hosts refuse any other record beside a CNAME, so the plan keeps the alias and writes no TXT
+    there; DMARC is changed where the alias leads (`engine.domains.dmarc` names it)."""
+    return next((r.value for r in served if r.owner == "_dmarc" and r.rtype == "CNAME"), "")
 
 
 def published_dmarc_policy(served: Sequence[ZoneRecord]) -> DmarcPolicy | None:

@@ -21,7 +21,7 @@ from engine.dns.dmarc import LADDER, build_dmarc, is_dmarc, next_policy, parse_d
 from engine.dns.hosting import DnsHosts
 from engine.dns.names import absolute_name, to_ascii, to_unicode
 from engine.dns.records import ZoneRecord
-from engine.dns.templates import DnsPlan, Expectation, published_dmarc_policy
+from engine.dns.templates import DnsPlan, Expectation, dmarc_alias, published_dmarc_policy
 from engine.domains.common import AUTH_KINDS, DnsConfig, domains_in, scope
 from engine.domains.state import INCONCLUSIVE
 from engine.errors import Conflict, NotFound
@@ -50,6 +50,7 @@ class DmarcStep:
     policy: DmarcPolicy
     calls: int  # requests sent to the DNS host (0 when the person sets the record)
     verified: bool
+    aliased: bool = False  # `_dmarc` is an alias (CNAME): `name` is where it leads, the record to change
 
 
 async def propose_dmarc_steps(
@@ -171,7 +172,9 @@ async def apply_dmarc_step(
 ) -> DmarcStep:
     """Carry out an approved DMARC step: through the DNS host's API when there is an adapter, otherwise the
     result names the exact record to set. Then verify in DNS; once DNS serves the new policy the approval is
-    `applied` and the domain's policy and its start time move. Calling it again later just verifies."""
+    `applied` and the domain's policy and its start time move. Calling it again later just verifies. When
+    `_dmarc` is an alias (a CNAME to a DMARC service's record), nothing is written beside it: the step names the
+    record it leads to, which the person changes there (`aliased`)."""
     approval = await Approval.get_or_none(id=approval_id, kind=ApprovalKind.DMARC_STEP)
     if approval is None or not await approvals.manages(actor, approval.workspace_id):
         raise NotFound("error-approval-not-found", id=approval_id)
@@ -193,10 +196,16 @@ async def apply_dmarc_step(
             "error-dmarc-step-superseded", domain=to_unicode(zone), current=domain.dmarc_policy.value, to=policy.value
         )
     resolver = make_resolver(config.resolver)
+    now_served = await lookup(resolver, payload["name"], "TXT")
     if provider is not None:
         current = await provider.list_records(zone)
     else:  # the person publishes it: what DNS serves now is what they will edit
-        current = [ZoneRecord("_dmarc", "TXT", v) for v in (await lookup(resolver, payload["name"], "TXT")).values]
+        current = [ZoneRecord("_dmarc", "TXT", v) for v in now_served.values]
+    alias = dmarc_alias(current) or now_served.alias
+    if alias:  # no TXT can stand beside the alias: the record to change is the one it leads to, by hand
+        current = [ZoneRecord("_dmarc", "TXT", v) for v in now_served.values]
+        step = replace(step, name=now_served.alias or alias.rstrip("."), aliased=True)
+        provider = None
     published = published_dmarc_policy(current)
     if published is not None and LADDER.index(published) > wanted:
         # set by hand since the request, and no check has seen it yet: never weaken it, the step is done

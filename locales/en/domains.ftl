@@ -141,6 +141,7 @@ dns-note-dkim-key-unknown = The DKIM key for selector { $selector } is not known
 dns-note-dkim-selector-unknown = No DKIM selector is set: give it together with the key.
 dns-note-provider-unknown = The mail provider of { $domain } is not set, so the plan has no MX, SPF or DKIM. Set it: /domain_set { $domain } provider yandex360 (or mailru, generic).
 dns-note-dmarc-adopted = DNS already publishes a stricter DMARC policy (p={ $policy }): the plan keeps it and never weakens it.
+dns-note-dmarc-aliased = { $name } is an alias (CNAME) of { $target }: DMARC is published there, so the plan keeps the alias and writes no DMARC record beside it (DNS hosts refuse any). To let Mailfleet publish DMARC itself, remove the alias.
 
 ## State of the checks
 
@@ -223,6 +224,7 @@ alert-domain-expiry = Domain { $domain } expires on { $expires_on } ({ $days_lef
 } left). Renew it at the registrar.
 dmarc-step-proposal = Domain { $domain } stayed clean for the whole trial period. Tighten DMARC from { $from } to { $to }? This will be published: { $value }
 dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check: /dns_check { $domain }
+dmarc-step-set-aliased = { $alias } is an alias (CNAME) of { $name }, so the record is changed there: { $name } TXT “{ $value }”. Then check: /dns_check { $domain }
 dmarc-step-sent = The record { $name } TXT “{ $value }” was sent to the DNS host; DNS does not serve it yet (a change can take a while to show). Check later: /dns_check { $domain }
 dmarc-step-applied = DMARC of { $domain } is now { $policy }: DNS serves the record.
 error-dmarc-step-superseded = { $domain } already publishes p={ $current }, stricter than or equal to the approved p={ $to }: nothing was changed (a policy is never weakened).

@@ -137,6 +137,7 @@ dns-note-dkim-key-unknown = DKIM-ключ для селектора { $selector 
 dns-note-dkim-selector-unknown = DKIM-селектор не задан: укажите его вместе с ключом.
 dns-note-provider-unknown = Почтовый провайдер { $domain } не задан, поэтому MX, SPF и DKIM в плане нет. Укажите его: /domain_set { $domain } provider yandex360 (или mailru, generic).
 dns-note-dmarc-adopted = В DNS уже опубликована более строгая политика DMARC (p={ $policy }): план её сохраняет и не ослабляет.
+dns-note-dmarc-aliased = { $name } — псевдоним (CNAME) { $target }: DMARC публикуется там, поэтому план оставляет псевдоним и не пишет рядом запись DMARC (DNS-хостинги это запрещают). Чтобы Mailfleet публиковал DMARC сам, удалите псевдоним.
 
 ## Состояние проверок
 
@@ -216,6 +217,7 @@ alert-dns-blind = Проверки DNS не работают: резолверы
 alert-domain-expiry = Домен { $domain } истекает { $expires_on } (осталось дней: { $days_left }). Продлите его у регистратора.
 dmarc-step-proposal = Домен { $domain } чист весь испытательный срок. Ужесточить DMARC с { $from } до { $to }? Будет опубликовано: { $value }
 dmarc-step-set-record = Опубликуйте запись: { $name } TXT «{ $value }». Затем проверьте: /dns_check { $domain }
+dmarc-step-set-aliased = { $alias } — псевдоним (CNAME) { $name }, поэтому запись меняется там: { $name } TXT «{ $value }». Затем проверьте: /dns_check { $domain }
 dmarc-step-sent = Запись { $name } TXT «{ $value }» отправлена DNS-хостингу; в DNS её пока не видно (изменения появляются не сразу). Проверьте позже: /dns_check { $domain }
 dmarc-step-applied = DMARC домена { $domain } теперь { $policy }: запись видна в DNS.
 error-dmarc-step-superseded = { $domain } уже публикует p={ $current } — не мягче одобренного p={ $to }: ничего не изменено (политику никогда не ослабляем).

@@ -24,8 +24,8 @@ from engine.lifecycle import transition_domain
 from engine.reply import Attachment, Reply
 from engine.settings import Settings
 from models import Alert, Approval, DailyStat, Domain
-from models.enums import ApprovalKind, ApprovalStatus, DomainStatus, Platform, StatScope
-from tests.harness.dnsserver import DnsServer
+from models.enums import ApprovalKind, ApprovalStatus, DmarcPolicy, DomainStatus, Platform, StatScope
+from tests.harness.dnsserver import DnsServer, RecordLike
 from tests.harness.registrar_standins import RegRuStandin
 from tests.integration.test_domains_dns import DKIM_KEY, good_zone
 
@@ -563,3 +563,51 @@ async def test_the_host_names_a_check_of_an_idn_domain_explains_are_shown_in_cyr
         assert shown in text, (shown, text)
     plan = await say(runner, "/dns_plan пример.рф")  # the zone file is for DNS: its names stay as DNS stores them
     assert f"include:none.{other}".encode() in plan.files[0].content
+
+
+async def test_an_aliased_dmarc_is_kept_and_a_step_says_to_change_the_record_it_leads_to(
+    runner: Runner, knot: DnsServer, regru: RegRuStandin
+) -> None:
+    """_dmarc.listed.test is a CNAME to a DMARC service's record. /dns_plan and /dns_apply added a TXT record at
+    _dmarc beside the CNAME (every DNS host refuses that; the REG.RU stand-in does not), and an approved DMARC
+    step wrote one there through the API too. The plan keeps the alias and says why; the step names the record
+    the alias leads to, where the policy is changed, and writes nothing beside the alias."""
+    service = "v=DMARC1; p=none; rua=mailto:dmarc@listed.test"
+    target = "listed.dmarc-svc.listed.test"  # the service's record (Knot follows an alias only within a zone)
+
+    def zone(value: str) -> list[RecordLike]:
+        return [*good_zone("listed.test", dmarc=[("_dmarc", "CNAME", f"{target}.")]), (target, "TXT", value)]
+
+    knot.set_zone("listed.test", zone(service))
+    regru.add_zone("listed.test", [("_dmarc", "CNAME", f"{target}.", 0)])
+    await say(runner, "/domain_add listed.test")
+    domain = await Domain.get(name="listed.test")
+    await Domain.filter(id=domain.id).update(registrar="regru")
+    await say(runner, "/domain_set listed.test provider yandex360")
+    await say(runner, f"/dkim_set listed.test mail {DKIM_KEY}")
+    assert f"✅ DMARC: {EN('dns-verdict-ok')}" in (await say(runner, "/dns_check listed.test")).plain_text()
+    plan = (await say(runner, "/dns_plan listed.test")).plain_text()
+    note = EN("dns-note-dmarc-aliased", name="_dmarc.listed.test", target=target)
+    assert note in plan and "+ _dmarc" not in plan and "- _dmarc" not in plan, plan
+    apply = await say(runner, "/dns_apply listed.test")
+    assert "_dmarc" not in apply.plain_text(), apply.plain_text()
+    button = apply.buttons[0][0]
+    await say(runner, f"/{button.command} {button.arg}")
+    assert not [w for w in regru.writes if w.payload.get("subdomain") == "_dmarc"], regru.writes
+
+    value = "v=DMARC1; p=quarantine; rua=mailto:dmarc@listed.test"
+    approval = await dmarc_step(domain, "_dmarc.listed.test", value)
+    text = (await say(runner, f"/approve {approval.id}")).plain_text()
+    wanted = EN(
+        "dmarc-step-set-aliased",
+        domain="listed.test",
+        alias="_dmarc.listed.test",
+        name=target,
+        value=value,
+    )
+    assert wanted in text, text
+    assert not [w for w in regru.writes if w.payload.get("subdomain") == "_dmarc"], regru.writes
+    knot.set_zone("listed.test", zone(value))  # changed at the service
+    await say(runner, "/dns_check listed.test")  # the next check sees the policy served through the alias
+    assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPLIED
+    assert (await Domain.get(id=domain.id)).dmarc_policy is DmarcPolicy.QUARANTINE
