@@ -101,6 +101,9 @@ def _head(ctx: Ctx, s: SubjectHealth) -> str:
     warned = s.factor < 1 or bool(s.inbox_unread_since) or s.unread_mailboxes > 0 or s.stopped_count > 0
     mark = "🔴" if s.in_trouble else "⚪" if not s.in_service else "🟠" if warned else "🟢"
     parts = [ctx.t("health-head", mark=mark, name=s.name, state=state_name(s.kind, s.status))]
+    if s.held_by is not None:  # its domain is cooling or burned: the mailbox sends nothing, whatever its own state
+        domain, state = s.held_by
+        parts.append(ctx.t("health-held-by-domain", domain=domain, state=state_name("domain", state)))
     if s.inbox_unread_since:
         parts.append(ctx.t("health-inbox-unread", since=s.inbox_unread_since))
     if s.stopped:  # a domain whose mailboxes send nothing: how many, and why

@@ -61,6 +61,9 @@ class SubjectHealth:
     """A domain: how many of its mailboxes shown send nothing, by cause (`STOP_CAUSES`, in that order, none at 0).
     The domain's own status stays "active" while every mailbox of it is disabled: without this, its line was green
     over a domain that sent nothing."""
+    held_by: tuple[str, str] | None = None
+    """A mailbox whose domain protection holds back (cooling after a listing or a drift, burned): the domain and its
+    status. The mailbox's own status stays "active" while it sends nothing: without this its line was green."""
 
     @property
     def stopped_count(self) -> int:
@@ -70,7 +73,7 @@ class SubjectHealth:
     def in_trouble(self) -> bool:
         """Protection holds it back: a mailbox cooling down or disabled, a domain cooling or burned (a listing), or a
         domain none of whose mailboxes sends."""
-        return self.status in _TROUBLE or 0 < self.mailboxes == self.stopped_count
+        return self.status in _TROUBLE or bool(self.held_by) or 0 < self.mailboxes == self.stopped_count
 
     @property
     def in_service(self) -> bool:
@@ -90,6 +93,8 @@ class SubjectHealth:
 _TROUBLE: Final = frozenset(
     {MailboxStatus.COOLDOWN.value, MailboxStatus.DISABLED.value, DomainStatus.COOLING.value, DomainStatus.BURNED.value}
 )
+_HOLDING: Final = (DomainStatus.COOLING, DomainStatus.BURNED)
+"""Domain states in which none of the domain's mailboxes sends, whatever their own state."""
 _OUT_OF_SERVICE: Final = frozenset(
     {MailboxStatus.RETIRED.value, MailboxStatus.PAUSED.value, DomainStatus.RETIRED.value}
 )
@@ -133,6 +138,10 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     dom_rows = await metrics.daily_rows(StatScope.DOMAIN, [d.id for d in domains], first, today)
     single = target is not None and "@" in target
     unread = await _inbox_unread(workspace_id, boxes)
+    holding = {
+        d.id: (to_unicode(d.name), d.status.value)
+        for d in await Domain.filter(id__in={b.domain_id for b in boxes}, status__in=_HOLDING)
+    }
     found: list[SubjectHealth] = []
     for d in domains:
         windows = _windows(dom_rows.get(d.id, {}), today, least)
@@ -148,11 +157,10 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
         paused = b.cooldown_until if b.status is MailboxStatus.COOLDOWN else None
         until = paused.astimezone(zone(space.timezone)) if paused else None  # shown on the workspace's clock
         name = to_unicode_address(b.address)
-        found.append(
-            SubjectHealth(
-                "mailbox", name, b.status.value, b.health_factor, b.health_reason, until, windows, unread.get(b.id, "")
-            )
+        line = SubjectHealth(
+            "mailbox", name, b.status.value, b.health_factor, b.health_reason, until, windows, unread.get(b.id, "")
         )
+        found.append(replace(line, held_by=holding[b.domain_id]) if b.domain_id in holding else line)
     return sorted(found, key=lambda s: (s.kind != "domain", -s.badness, s.name))
 
 

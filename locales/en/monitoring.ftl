@@ -43,6 +43,7 @@ health-metrics = { $window }: sent { $sent } · hard bounces { $hard } · blocks
 health-head = { $mark } { $name } ({ $state })
 health-cut = volume ×{ $factor } ({ $reason })
 health-cooldown = cooling down until { $until }
+health-held-by-domain = sends nothing: its domain { $domain } is { $state }
 health-inbox-unread = 📭 inbox not read since { $since }: bounces and replies since then are not counted
 health-domain-inbox-unread = 📭 the inbox of { $count } of { $total } { $total ->
     [one] mailbox

@@ -35,6 +35,7 @@ health-metrics = { $window }: отправлено { $sent } · жёсткие �
 health-head = { $mark } { $name } ({ $state })
 health-cut = объём ×{ $factor } ({ $reason })
 health-cooldown = на паузе до { $until }
+health-held-by-domain = не отправляет: его домен { $domain } — { $state }
 health-inbox-unread = 📭 входящие не читаются с { $since }: отказы и ответы с тех пор не учтены
 health-domain-inbox-unread = 📭 входящие не читаются у { $count } из { $total } { $total ->
     [one] ящика

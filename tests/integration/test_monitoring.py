@@ -725,3 +725,26 @@ async def test_health_does_not_show_a_disabled_mailbox_whose_inbox_goes_unread_a
     assert translator("ru")("health-inbox-unread", since=since) in line and "🟢" not in line
     single = (await runner.run_line(me, "c1", f"/health {box.address}")).plain_text()
     assert translator("ru")("health-inbox-unread", since=since) in single
+
+
+async def test_health_does_not_show_the_mailboxes_of_a_cooled_domain_as_sending() -> None:
+    """A listing cooled acme0.test: its line was red, but its mailboxes' lines stayed 🟢 "active" in /health, the
+    overview and the domain's card, while the planner allowed them nothing. They are marked held by their domain."""
+    ws, _ = await fleet(2, 2)
+    await Domain.filter(name="acme0.test").update(status=DomainStatus.COOLING)
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(me, "c1", "/use acme")
+    en = translator("en")
+    held = en("health-held-by-domain", domain="acme0.test", state=en("state-domain-cooling"))
+    for command in ("/health", "/health acme0.test", "/health user0@acme0.test"):
+        lines = (await runner.run_line(me, "c1", command)).plain_text().splitlines()
+        for address in ("user0@acme0.test", "user1@acme0.test") if command != "/health user0@acme0.test" else ():
+            [line] = [line for line in lines if f" {address} " in line]
+            assert line.startswith("🔴") and held in line, (command, line)
+        others = [line for line in lines if "@acme1.test" in line]
+        assert all(line.startswith("🟢") and held not in line for line in others), others
+    card = (await runner.run_line(me, "c1", "/health user0@acme0.test")).plain_text()
+    assert card.splitlines()[2].startswith("🔴") and held in card, card
+    found = await report.health(actor(ws), FrozenClock(NOW))
+    assert [s.name for s in found if s.kind == "mailbox"][:2] == ["user0@acme0.test", "user1@acme0.test"]  # worst first
