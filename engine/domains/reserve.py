@@ -181,11 +181,14 @@ class Shortfall:
         return self.missing > 0
 
 
-def reserve_target(active: int, override: Any = None) -> int:
-    """How many ready reserve domains a pool of `active` domains should keep."""
+def reserve_target(active: int, override: Any = None, *, cooling: int = 0) -> int:
+    """How many ready reserve domains a pool of `active` domains should keep, `cooling` more of it cooled by
+    protection: each of those may need a reserve now, so they count in the share and the target is never below
+    their number (a pool whose every domain was cooled was told "the reserve is enough: 0 ready of 0 wanted")."""
     if isinstance(override, int) and not isinstance(override, bool) and 0 <= override <= 1000:
         return override
-    return max(1, math.ceil(active * RESERVE_SHARE)) if active else 0
+    in_use = active + cooling
+    return max(1, math.ceil(in_use * RESERVE_SHARE), cooling) if in_use else 0
 
 
 def shortfall(
@@ -337,14 +340,17 @@ async def pool_state(actor: Actor, clock: Clock, *, agency: bool = False) -> Poo
     reserve = [d for d in domains if d.pool_role is PoolRole.RESERVE and d.status not in _GONE]
     loaded = {r.id: r for r in await load_reserves(reserve, now.date())}
     per: dict[int, PoolCounts] = {} if workspace_id is None else {workspace_id: PoolCounts()}
+    cooled: dict[int, int] = {}  # active-pool domains cooled by protection, per workspace: in use, held back
     for d in domains:
         per[d.workspace_id] = per.get(d.workspace_id, PoolCounts()) + _count(d, loaded.get(d.id), burned_ids)
+        if d.status is DomainStatus.COOLING and d.pool_role is PoolRole.ACTIVE and d.id not in burned_ids:
+            cooled[d.workspace_id] = cooled.get(d.workspace_id, 0) + 1
     counts = sum(per.values(), PoolCounts())
     stored = dict(await Workspace.filter(id__in=list(per)).values_list("id", "settings"))
     shorts = []
     for ws_id, c in per.items():  # a reserve stands in only for its own workspace's domains
         settings = stored.get(ws_id) or {}
-        target = reserve_target(c.active, settings.get("reserve_target"))
+        target = reserve_target(c.active, settings.get("reserve_target"), cooling=cooled.get(ws_id, 0))
         warming = [r.weeks_left for r in loaded.values() if r.workspace_id == ws_id and r.on_the_way]
         weeks = WarmupSettings.in_effect(settings).weeks
         shorts.append(shortfall(c, target=target, warming_weeks=warming, warmup_weeks=weeks))

@@ -968,3 +968,20 @@ async def test_a_reserve_taken_by_one_swap_is_not_given_to_another() -> None:
     assert await AuditLog.filter(action="domain.swap").count() == 1
     assert (await Domain.get(id=second_burned.id)).status is DomainStatus.COOLING
     assert (await Approval.get(id=late.id)).status is ApprovalStatus.EXPIRED
+
+
+async def test_reserve_of_a_workspace_whose_domains_were_all_cooled_is_not_enough_without_a_ready_one() -> None:
+    """Both domains of a workspace were listed and cooled, no reserve domain: /reserve said "Of 2 domains: 0 active,
+    0 ready in reserve, …, 2 cooling. The reserve is enough: 0 ready of 0 wanted" while both waited for one."""
+    ws = await workspace()
+    for name in ("one.test", "two.test"):
+        await domain(ws, name, status=DomainStatus.COOLING)
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(me, "c1", "/use acme")
+    said = (await runner.run_line(me, "c1", "/reserve")).plain_text()
+    assert EN("reserve-short", missing=2, target=2) in said, said
+    assert "enough" not in said
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE)
+    said = (await runner.run_line(me, "c1", "/reserve")).plain_text()
+    assert EN("reserve-short", missing=1, target=2) in said, said

@@ -81,6 +81,10 @@ def test_the_target_is_a_share_of_the_active_pool_or_the_workspace_setting() -> 
     assert reserve_target(41, 2) == 2
     assert reserve_target(41, "lots") == 7
     assert reserve_target(41, True) == 7
+    # domains cooled by protection are in use and may need a reserve now: never "0 wanted" while one waits
+    assert reserve_target(0, cooling=1) == 1
+    assert reserve_target(10, cooling=4) == 4 and reserve_target(36, cooling=4) == 6
+    assert reserve_target(0, 0, cooling=3) == 0  # the workspace's own setting stands
 
 
 def test_the_shortfall_counts_warming_reserves_before_buying() -> None:
