@@ -23,7 +23,7 @@ from engine.errors import IllegalTransition
 from engine.lifecycle import transition_domain
 from engine.logging import get_logger
 from models import DnsCheck, Domain
-from models.enums import DnsVerdict, DomainStatus
+from models.enums import DnsRecordKind, DnsVerdict, DomainStatus
 
 log = get_logger(__name__)
 
@@ -78,10 +78,12 @@ async def drifted_twice(domain: Domain, records: Sequence[RecordCheck]) -> list[
 
     What DNS serves must have changed: a record served as it was when it passed, and judged wrong now because the
     check learned a rule (an SPF with `+all`, a void lookup), is a finding for the manager (`/dns_check` says it),
-    not a burned domain to cool and swap on the day the rule arrived."""
+    not a burned domain to cool and swap on the day the rule arrived. Nor is a valid DMARC record with a weaker
+    policy than the ladder's (`p=none` published by hand over `p=quarantine`): every message still authenticates,
+    so it is a drift to alert about and set right, not a reason to stop the domain and retire it."""
     found = []
     for record in records:
-        if not is_wrong(record.verdict):
+        if not is_wrong(record.verdict) or _only_policy(record):
             continue
         history = (
             await DnsCheck.filter(domain_id=domain.id, record=record.kind)
@@ -100,6 +102,11 @@ async def drifted_twice(domain: Domain, records: Sequence[RecordCheck]) -> list[
         ):
             found.append(record)
     return found
+
+
+def _only_policy(record: RecordCheck) -> bool:
+    """A DMARC record that is valid and only publishes another policy than the ladder's (`_judge_dmarc`)."""
+    return record.kind is DnsRecordKind.DMARC and record.verdict is DnsVerdict.MISMATCH
 
 
 def drift_detail(drifted: Sequence[RecordCheck], records: Sequence[RecordCheck]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from models.enums import (
     AlertStatus,
     ApprovalKind,
     ApprovalStatus,
+    DmarcPolicy,
     DnsRecordKind,
     DnsVerdict,
     DomainStatus,
@@ -601,3 +602,36 @@ async def test_an_idn_domains_alerts_name_it_in_cyrillic(
     for kind in ("blacklist_listed", "reserve_empty"):
         text = render(due[kind], "ru").plain_text()
         assert "пример.рф" in text and "xn--" not in text, text
+
+
+async def test_a_weaker_dmarc_policy_published_by_hand_alerts_but_does_not_burn_the_domain(
+    knot: DnsServer, manager: Actor, clock: FrozenClock, standins: Calls
+) -> None:
+    """Someone at the client lowered DMARC from p=quarantine to p=none on an active domain: a valid record, every
+    message still authenticated. Two checks later the domain was cooled (its campaigns held) and its swap for a
+    reserve proposed, as if it were burned. A policy that differs from the ladder's is a drift to alert about and
+    to set right (/dns_apply); the domain keeps sending. A DMARC record gone is still a drift that protects."""
+    config = settings_config(knot.port, MIRROR, dns_port=knot.port)
+    strict = [("_dmarc", "TXT", "v=DMARC1; p=quarantine; rua=mailto:dmarc@lowered.test")]
+    knot.set_zone("lowered.test", good_zone("lowered.test", dmarc=strict))
+    domain = await active_domain(manager, clock, "lowered.test")
+    await set_dkim(manager, clock, "lowered.test", DKIM_KEY)
+    report = await check_dns(manager, clock, "lowered.test", config)
+    assert report.ok and (await Domain.get(id=domain.id)).dmarc_policy is DmarcPolicy.QUARANTINE
+    weaker = [("_dmarc", "TXT", "v=DMARC1; p=none; rua=mailto:dmarc@lowered.test")]
+    knot.set_zone("lowered.test", good_zone("lowered.test", dmarc=weaker))
+    for _ in range(DRIFT_CHECKS + 1):
+        clock.advance(dt.timedelta(days=1))
+        report = await check_dns(manager, clock, "lowered.test", config)
+    assert {r.kind: r.verdict for r in report.records}[DnsRecordKind.DMARC] == DnsVerdict.MISMATCH
+    assert await Alert.filter(kind="dns_drift", subject=f"domain:{domain.id}").exists()
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.ACTIVE and standins.proposals == []
+
+    knot.set_zone("lowered.test", good_zone("lowered.test", dmarc=strict))  # set right again ...
+    clock.advance(dt.timedelta(days=1))
+    assert (await check_dns(manager, clock, "lowered.test", config)).ok
+    knot.set_zone("lowered.test", good_zone("lowered.test", dmarc=[]))  # ... then the record is deleted
+    for _ in range(DRIFT_CHECKS):
+        clock.advance(dt.timedelta(days=1))
+        await check_dns(manager, clock, "lowered.test", config)
+    assert (await Domain.get(id=domain.id)).status == DomainStatus.COOLING and len(standins.proposals) == 1
