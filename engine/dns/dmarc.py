@@ -68,6 +68,11 @@ def parse_dmarc(text: str) -> DmarcRecord:
             problems.append(Problem("dns-problem-dmarc-tag", {"tag": tag, "value": tags[tag]}))
     if "pct" in tags and not (tags["pct"].isdigit() and 0 <= int(tags["pct"]) <= 100):
         problems.append(Problem("dns-problem-dmarc-tag", {"tag": "pct", "value": tags["pct"]}))
+    elif "pct" in tags and int(tags["pct"]) < 100 and policy in (DmarcPolicy.QUARANTINE, DmarcPolicy.REJECT):
+        # RFC 7489 6.6.4: the mail not sampled gets the next weaker policy — p=quarantine; pct=0 enforces nothing
+        weaker = LADDER[LADDER.index(policy) - 1]
+        partial: dict[str, str | int] = {"pct": int(tags["pct"]), "policy": policy.value, "rest": weaker.value}
+        problems.append(Problem("dns-problem-dmarc-pct", partial, warning=True))
     rua = _uris(tags.get("rua", ""))
     for tag in ("rua", "ruf"):
         bad = [uri for uri in _uris(tags.get(tag, "")) if not _uri_ok(uri)]

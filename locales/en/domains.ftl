@@ -132,6 +132,7 @@ dns-problem-dmarc-no-rua = No report address (rua): you will not see who sends i
 dns-problem-dmarc-rua-unauthorized = DMARC reports go to another domain ({ $domain }), which does not accept them: it lacks the record { $record } TXT “v=DMARC1”. Receivers will not send reports.
 dns-problem-dmarc-rua-unchecked = DMARC reports go to another domain ({ $domain }); whether it accepts them (the record { $record }) could not be checked: DNS did not answer.
 dns-problem-dmarc-policy-differs = The published policy is { $found }, the plan says { $expected }.
+dns-problem-dmarc-pct = pct={ $pct }: p={ $policy } applies to { $pct } % of the mail that fails DMARC; the rest is treated as p={ $rest }.
 dns-problem-tracking-differs = The tracking host points elsewhere: it must be { $expected }.
 dns-problem-tracking-not-cname = The tracking host has { $found } instead of a CNAME: it needs a CNAME to { $expected }, and that record removed (DNS allows no CNAME beside other records).
 dns-problem-tracking-chain = The tracking host reaches its target through a CNAME chain ({ $chain }): it works, but every link has to stay right.

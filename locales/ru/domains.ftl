@@ -128,6 +128,7 @@ dns-problem-dmarc-no-rua = Нет адреса для отчётов (rua): вы
 dns-problem-dmarc-rua-unauthorized = Отчёты DMARC уходят на другой домен ({ $domain }), но он их не принимает: нет записи { $record } TXT «v=DMARC1». Получатели не будут слать отчёты.
 dns-problem-dmarc-rua-unchecked = Отчёты DMARC уходят на другой домен ({ $domain }); проверить, принимает ли он их (запись { $record }), не удалось: DNS не ответил.
 dns-problem-dmarc-policy-differs = Опубликована политика { $found }, а по плану — { $expected }.
+dns-problem-dmarc-pct = pct={ $pct }: p={ $policy } действует на { $pct } % писем, не прошедших DMARC; к остальным применяется p={ $rest }.
 dns-problem-tracking-differs = Трекинговый адрес указывает не туда: нужно { $expected }.
 dns-problem-tracking-not-cname = У трекингового адреса вместо CNAME запись { $found }: нужна CNAME на { $expected }, а ту запись удалите (CNAME рядом с другими записями DNS не допускает).
 dns-problem-tracking-chain = Трекинговый адрес ведёт к цели через цепочку CNAME ({ $chain }): работает, но каждое звено нужно держать в порядке.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.dns.dmarc import build_dmarc, claims_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
+from engine.i18n import Translator
 from models.enums import DmarcPolicy
 
 
@@ -65,3 +66,21 @@ def test_only_records_that_start_with_v_dmarc1_are_claimed_by_a_dmarc_plan() -> 
         assert claims_dmarc(text), text
     for text in ("reportsvc-verification=f00d", "google-site-verification=x", "p=none; v=DMARC1", "v=DMARC10; p=none"):
         assert not claims_dmarc(text), text
+
+
+def test_a_partial_pct_of_an_enforcing_policy_is_a_warning_naming_what_the_rest_gets() -> None:
+    """`p=quarantine; pct=0` (a way to watch without enforcing) read as a plain ✅ quarantine, and the ladder took the
+    domain for one that quarantines: RFC 7489 6.6.4 gives the mail not sampled the next weaker policy."""
+    for text, params in (
+        ("v=DMARC1; p=quarantine; pct=0; rua=mailto:d@a.ru", {"pct": 0, "policy": "quarantine", "rest": "none"}),
+        ("v=DMARC1; P=REJECT; PCT=25; rua=mailto:d@a.ru", {"pct": 25, "policy": "reject", "rest": "quarantine"}),
+    ):
+        record = parse_dmarc(text)
+        assert record.valid and [(p.key, dict(p.params), p.warning) for p in record.problems] == [
+            ("dns-problem-dmarc-pct", params, True)
+        ]
+    for whole in ("v=DMARC1; p=reject; pct=100; rua=mailto:d@a.ru", "v=DMARC1; p=none; pct=10; rua=mailto:d@a.ru"):
+        assert parse_dmarc(whole).problems == ()
+    for locale in ("ru", "en"):
+        said = Translator(locale)("dns-problem-dmarc-pct", pct=0, policy="quarantine", rest="none")
+        assert "p=quarantine" in said and "p=none" in said and "0 %" in said
