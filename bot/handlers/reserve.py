@@ -22,9 +22,9 @@ def _reserve_line(ctx: Ctx, r: ReserveDomain) -> str:
         placement = (
             ctx.t("reserve-placement-none") if r.placement is None else f"{round(r.placement * 100)} %"
         )  # not measured is its own state, never 0 %
-        return ctx.t("reserve-line-ready", domain=r.name, graduated=r.graduated, placement=placement)
+        return ctx.t("reserve-line-ready", domain=to_unicode(r.name), graduated=r.graduated, placement=placement)
     reasons = ", ".join(ctx.t("reserve-not-ready-" + n.value.replace("_", "-")) for n in r.not_ready)
-    return ctx.t("reserve-line-warming", domain=r.name, reasons=reasons, weeks=r.weeks_left)
+    return ctx.t("reserve-line-warming", domain=to_unicode(r.name), reasons=reasons, weeks=r.weeks_left)
 
 
 def _shortfall(ctx: Ctx, state: PoolState) -> list[str]:

@@ -985,3 +985,16 @@ async def test_reserve_of_a_workspace_whose_domains_were_all_cooled_is_not_enoug
     await domain(ws, "spare.test", pool=PoolRole.RESERVE)
     said = (await runner.run_line(me, "c1", "/reserve")).plain_text()
     assert EN("reserve-short", missing=1, target=2) in said, said
+
+
+async def test_reserve_names_a_cyrillic_reserve_domain_as_people_write_it() -> None:
+    """/reserve listed the reserve домен.рф as "xn--d1acufc.xn--p1ai: ready, …", the stored punycode."""
+    ws = await workspace()
+    await domain(ws, "one.test")
+    await domain(ws, "xn--d1acufc.xn--p1ai", pool=PoolRole.RESERVE)  # домен.рф
+    await domain(ws, "xn--80a1acny.xn--p1ai", pool=PoolRole.RESERVE, box_status=MailboxStatus.WARMING)  # почта.рф
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(me, "c1", "/use acme")
+    said = (await runner.run_line(me, "c1", "/reserve")).plain_text()
+    assert "xn--" not in said and "домен.рф" in said and "почта.рф" in said, said
