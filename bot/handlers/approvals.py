@@ -99,6 +99,8 @@ async def _apply_dmarc(ctx: Ctx, approval_id: int) -> Reply:
     if step.aliased:  # _dmarc is an alias: the record to change is where it leads (a DMARC service's, maybe)
         name = f"_dmarc.{domain}"
         return Reply().add(ctx.t("dmarc-step-set-aliased", domain=domain, alias=name, name=step.name, value=step.value))
+    if step.calls and step.unchecked:  # the DNS host took the record; DNS did not answer to say whether it serves it
+        return Reply().add(ctx.t("dmarc-step-sent-unchecked", domain=domain, name=step.name, value=step.value))
     if step.calls:  # the DNS host took the record; DNS does not serve it yet
         return Reply().add(ctx.t("dmarc-step-sent", domain=domain, name=step.name, value=step.value))
     return Reply().add(ctx.t("dmarc-step-set-record", domain=domain, name=step.name, value=step.value))

@@ -16,7 +16,7 @@ from engine import approvals
 from engine.access import Actor
 from engine.clock import Clock
 from engine.dns.adapters.base import DnsProvider, apply_plan
-from engine.dns.check import lookup, make_resolver
+from engine.dns.check import LookupStatus, lookup, make_resolver
 from engine.dns.dmarc import LADDER, build_dmarc, is_dmarc, next_policy, parse_dmarc, with_policy
 from engine.dns.hosting import DnsHosts
 from engine.dns.names import absolute_name, to_ascii, to_unicode
@@ -51,6 +51,7 @@ class DmarcStep:
     calls: int  # requests sent to the DNS host (0 when the person sets the record)
     verified: bool
     aliased: bool = False  # `_dmarc` is an alias (CNAME): `name` is where it leads, the record to change
+    unchecked: bool = False  # DNS did not answer the verifying lookup: whether it serves the record is not known
 
 
 async def propose_dmarc_steps(
@@ -227,7 +228,8 @@ async def apply_dmarc_step(
                 approval, ApprovalStatus.APPLIED, clock=clock, reason="dmarc served", extra={"applied_at": now}
             )
             await Domain.filter(id=payload["domain_id"]).update(dmarc_policy=policy, dmarc_since=now)
-    return replace(step, calls=calls, verified=verified)
+    unchecked = served.status in (LookupStatus.TIMEOUT, LookupStatus.SERVFAIL)
+    return replace(step, calls=calls, verified=verified, unchecked=unchecked)
 
 
 def _stepped(current: list[ZoneRecord], policy: DmarcPolicy) -> str:

@@ -227,5 +227,6 @@ dmarc-step-proposal = Domain { $domain } stayed clean for the whole trial period
 dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check: /dns_check { $domain }
 dmarc-step-set-aliased = { $alias } is an alias (CNAME) of { $name }, so the record is changed there: { $name } TXT “{ $value }”. Then check: /dns_check { $domain }
 dmarc-step-sent = The record { $name } TXT “{ $value }” was sent to the DNS host; DNS does not serve it yet (a change can take a while to show). Check later: /dns_check { $domain }
+dmarc-step-sent-unchecked = The record { $name } TXT “{ $value }” was sent to the DNS host; whether DNS serves it could not be checked: DNS did not answer. Check later: /dns_check { $domain }
 dmarc-step-applied = DMARC of { $domain } is now { $policy }: DNS serves the record.
 error-dmarc-step-superseded = { $domain } already publishes p={ $current }, stricter than or equal to the approved p={ $to }: nothing was changed (a policy is never weakened).

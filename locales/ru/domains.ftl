@@ -220,5 +220,6 @@ dmarc-step-proposal = Домен { $domain } чист весь испытате�
 dmarc-step-set-record = Опубликуйте запись: { $name } TXT «{ $value }». Затем проверьте: /dns_check { $domain }
 dmarc-step-set-aliased = { $alias } — псевдоним (CNAME) { $name }, поэтому запись меняется там: { $name } TXT «{ $value }». Затем проверьте: /dns_check { $domain }
 dmarc-step-sent = Запись { $name } TXT «{ $value }» отправлена DNS-хостингу; в DNS её пока не видно (изменения появляются не сразу). Проверьте позже: /dns_check { $domain }
+dmarc-step-sent-unchecked = Запись { $name } TXT «{ $value }» отправлена DNS-хостингу; видна ли она в DNS, проверить не удалось: DNS не ответил. Проверьте позже: /dns_check { $domain }
 dmarc-step-applied = DMARC домена { $domain } теперь { $policy }: запись видна в DNS.
 error-dmarc-step-superseded = { $domain } уже публикует p={ $current } — не мягче одобренного p={ $to }: ничего не изменено (политику никогда не ослабляем).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import socket
@@ -25,7 +26,7 @@ from engine.reply import Attachment, Reply
 from engine.settings import Settings
 from models import Alert, Approval, DailyStat, Domain
 from models.enums import ApprovalKind, ApprovalStatus, DmarcPolicy, DomainStatus, Platform, StatScope
-from tests.harness.dnsserver import DnsServer, RecordLike
+from tests.harness.dnsserver import DnsServer, RecordLike, SilentUdpServer
 from tests.harness.registrar_standins import RegRuStandin
 from tests.integration.test_domains_dns import DKIM_KEY, good_zone
 
@@ -40,6 +41,14 @@ def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsServer]:
     with DnsServer(tmp_path_factory.mktemp("knot")) as server:
         server.set_dnsbl("dbl.test", {"listed.test": "127.0.1.2"})
         yield server
+
+
+@pytest.fixture
+def listed_zone(knot: DnsServer) -> Iterator[None]:
+    """The test serves `listed.test` (the REG.RU stand-in's zone) from Knot: no other test sees it afterwards."""
+    yield
+    with contextlib.suppress(KeyError):
+        knot.remove_zone("listed.test")
 
 
 @pytest.fixture
@@ -338,11 +347,13 @@ async def test_approving_a_dmarc_step_says_exactly_what_to_publish(runner: Runne
     assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPROVED
 
 
+@pytest.mark.usefixtures("listed_zone")
 async def test_a_dmarc_step_sent_through_the_dns_host_is_not_asked_to_be_published_by_hand(
-    runner: Runner, regru: RegRuStandin
+    runner: Runner, regru: RegRuStandin, knot: DnsServer
 ) -> None:
     """The REG.RU API took the record, DNS did not serve it yet: the answer said 'Publish this record' — a
     manager would add by hand, in the registrar's panel, a second copy of what the API had just written."""
+    knot.set_zone("listed.test", good_zone("listed.test"))  # DNS still serves the p=none record
     await say(runner, "/domain_add listed.test")
     domain = await Domain.get(name="listed.test")
     await Domain.filter(id=domain.id).update(registrar="regru")
@@ -565,6 +576,7 @@ async def test_the_host_names_a_check_of_an_idn_domain_explains_are_shown_in_cyr
     assert f"include:none.{other}".encode() in plan.files[0].content
 
 
+@pytest.mark.usefixtures("listed_zone")
 async def test_an_aliased_dmarc_is_kept_and_a_step_says_to_change_the_record_it_leads_to(
     runner: Runner, knot: DnsServer, regru: RegRuStandin
 ) -> None:
@@ -611,3 +623,27 @@ async def test_an_aliased_dmarc_is_kept_and_a_step_says_to_change_the_record_it_
     await say(runner, "/dns_check listed.test")  # the next check sees the policy served through the alias
     assert (await Approval.get(id=approval.id)).status is ApprovalStatus.APPLIED
     assert (await Domain.get(id=domain.id)).dmarc_policy is DmarcPolicy.QUARANTINE
+
+
+async def test_a_dmarc_step_sent_while_dns_does_not_answer_is_not_said_to_be_unserved(regru: RegRuStandin) -> None:
+    """The REG.RU API took the record and the verifying lookup timed out: the answer said "DNS does not serve it
+    yet", a verdict nobody could make. It says the DNS could not be asked."""
+    with SilentUdpServer() as silent:
+        config = DnsConfig(ResolverConfig(("127.0.0.1",), silent.port, 0.3), tracking_target="track.mailfleet.test")
+        settings = Settings(
+            regru_username="agency", regru_password=SecretStr("regru-secret"), regru_api_base=regru.base_url
+        )
+        async with aiohttp.ClientSession() as session:
+            hosts = DnsHosts(settings, session)
+            quiet = Runner(FrozenClock(NOW), admins={TG: {"1"}}, services={"dns": config, "dns_hosts": hosts})
+            await say(quiet, "/lang en")
+            await say(quiet, "/workspace_new acme ACME")
+            await say(quiet, "/domain_add listed.test")
+            domain = await Domain.get(name="listed.test")
+            await Domain.filter(id=domain.id).update(registrar="regru")
+            value = "v=DMARC1; p=quarantine; rua=mailto:dmarc@listed.test"
+            approval = await dmarc_step(domain, "_dmarc.listed.test", value)
+            text = (await say(quiet, f"/approve {approval.id}")).plain_text()
+    assert [w.payload.get("text") for w in regru.writes if w.path == "zone/add_txt"] == [value]
+    wanted = EN("dmarc-step-sent-unchecked", domain="listed.test", name="_dmarc.listed.test", value=value)
+    assert wanted in text and "does not serve it yet" not in text, text
