@@ -201,6 +201,19 @@ async def sending_resume(ctx: Ctx, args: dict[str, Any]) -> Reply:
     return Reply(ok=resumed).add(ctx.t("sending-resumed" if resumed else "sending-not-paused"))
 
 
+def _domain_protection(ctx: Ctx, p: Protection) -> str:
+    """A domain protection cooled (or burned): why, from the reason its transition was logged with ("blacklisted:
+    dbl.spamhaus.org", "dns drift: dkim, spf")."""
+    state = state_name("domain", str(p.data.get("status", "cooling")))
+    cause, _, what = p.reason.partition(": ")
+    if cause == "blacklisted" and what:
+        return ctx.t("why-protection-domain-listed", subject=p.subject, state=state, zones=what)
+    if cause == "dns drift" and what:
+        records = ", ".join(ctx.t(f"dns-record-{r.strip()}") for r in what.split(","))
+        return ctx.t("why-protection-domain-drift", subject=p.subject, state=state, records=records)
+    return ctx.t("why-protection-domain", subject=p.subject, state=state)
+
+
 def protection_lines(ctx: Ctx, found: list[Protection], zone: dt.tzinfo) -> str:
     """/why: the cooldowns and volume cuts in force, with the numbers that triggered them; a cooldown's end on the
     workspace's clock (`zone`)."""
@@ -218,7 +231,9 @@ def protection_lines(ctx: Ctx, found: list[Protection], zone: dt.tzinfo) -> str:
             if "sample" in p.data
             else ""
         )
-        if p.kind == "inbox":
+        if p.kind == "domain":
+            head = _domain_protection(ctx, p)
+        elif p.kind == "inbox":
             head = ctx.t("why-protection-inbox", subject=p.subject, since=p.reason or "?")
         elif p.kind == "cooldown" and p.until is not None:
             head = ctx.t("why-protection-cooldown", subject=p.subject, until=local_time(p.until, zone))

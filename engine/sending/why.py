@@ -15,7 +15,7 @@ from engine.dns.names import to_ascii, to_unicode, to_unicode_address
 from engine.errors import NotFound, UserError
 from engine.mail.message import named_address
 from models import Alert, AuditLog, CapDeferral, Domain, Mailbox, Workspace
-from models.enums import AlertStatus, CapKind, MailboxStatus
+from models.enums import AlertStatus, CapKind, DomainStatus, MailboxStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,7 @@ class Protection:
     with the numbers that triggered it (`data`: rule, rate, part, sample, threshold, window — from the audit log)."""
 
     subject: str  # the mailbox address or the domain name, as people read them (IDN in Unicode)
-    kind: str  # "cooldown" | "cut" | "inbox" (its inbox goes unread: campaign sends held)
+    kind: str  # "cooldown" | "cut" | "inbox" (its inbox goes unread: campaign sends held) | "domain" (cooled)
     factor: float | None = None  # a cut: what is left of the cap
     until: dt.datetime | None = None  # a cooldown: when it ends
     reason: str = ""
@@ -130,6 +130,20 @@ async def protections(actor: Actor, target: str, clock: Clock) -> list[Protectio
     ).values("subject", "data")
     for alert in sorted(unread, key=lambda a: address[a["subject"]]):
         found.append(Protection(address[alert["subject"]], "inbox", reason=str((alert["data"] or {}).get("since", ""))))
+    for domain in await Domain.filter(
+        id__in={b.domain_id for b in boxes}, status__in=[DomainStatus.COOLING, DomainStatus.BURNED]
+    ).order_by("name"):  # domain protection: a listing or a DNS drift cooled it, none of its mailboxes sends
+        cooled = (
+            await AuditLog.filter(
+                action="domain.transition", subject=f"domain:{domain.id}", data__contains={"to": domain.status.value}
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        why_cooled = str((cooled.data or {}).get("reason", "")) if cooled is not None else ""
+        found.append(
+            Protection(to_unicode(domain.name), "domain", reason=why_cooled, data={"status": domain.status.value})
+        )
     for domain in await Domain.filter(id__in={b.domain_id for b in boxes}, health_factor__lt=1.0).order_by("name"):
         data = await _evidence(f"domain:{domain.id}", "monitoring.cut")
         found.append(

@@ -998,3 +998,28 @@ async def test_reserve_names_a_cyrillic_reserve_domain_as_people_write_it() -> N
     await runner.run_line(me, "c1", "/use acme")
     said = (await runner.run_line(me, "c1", "/reserve")).plain_text()
     assert "xn--" not in said and "домен.рф" in said and "почта.рф" in said, said
+
+
+async def test_why_of_a_domain_cooled_by_protection_says_why_its_mailboxes_send_nothing() -> None:
+    """/why burned.test, cooled for a listing: "burned.test: nothing was held back today." while none of its
+    mailboxes could send. It names the listing (or the drifted records) and what ends it."""
+    ws = await workspace()
+    burned, boxes = await domain(ws, "burned.test")
+    drifted, _ = await domain(ws, "drifted.test")
+    clock = FrozenClock(NOW)
+    system = Actor(None, Platform.CONSOLE, Role.ADMIN, None)
+    await protect(burned, clock, system, reason="blacklisted: dbl.test", cause="blacklisted", detail={})
+    await protect(drifted, clock, system, reason="dns drift: dkim, spf", cause="dns_drift", detail={})
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    for locale in ("en", "ru"):
+        t = translator(locale)
+        me = runner.identity(Platform.TELEGRAM, "1", "admin", locale)
+        await runner.run_line(me, "c1", "/use acme")
+        state = t("state-domain-cooling")
+        listed = t("why-protection-domain-listed", subject="burned.test", state=state, zones="dbl.test")
+        for target in ("burned.test", boxes[0].address):
+            said = (await runner.run_line(me, "c1", f"/why {target}")).plain_text()
+            assert listed in said and t("why-nothing", target=target) not in said, said
+        said = (await runner.run_line(me, "c1", "/why drifted.test")).plain_text()
+        records = f"{t('dns-record-dkim')}, {t('dns-record-spf')}"
+        assert t("why-protection-domain-drift", subject="drifted.test", state=state, records=records) in said, said
