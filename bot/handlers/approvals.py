@@ -22,6 +22,8 @@ APPROVAL_ID = Arg("id", kind="int", not_found="error-approval-not-found")
 async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
     if approve and (stale := await refresh_stale(ctx.actor, approval_id, ctx.clock)) is not None:
         # the reserve it names was listed or got a wrong record since: that request is over, here is the next
+        if stale.reason == "recovered":  # delisted, its records right: back at work, nothing to replace
+            return Reply().add(ctx.t("swap-recovered", id=stale.approval_id, domain=stale.domain))
         text = ctx.t("swap-stale", id=stale.approval_id, replacement=stale.replacement, reason=stale.reason)
         return proposal_reply(ctx, stale.fresh, Reply().add(text))
     try:

@@ -69,6 +69,8 @@ NEEDS_A_PERSON: Final = frozenset({"dns_bad", "listed"})
 """Why a reserve is not ready that time alone does not mend: a person must fix its records or get it delisted."""
 SWAP_TTL: Final = dt.timedelta(days=7)
 SWAP_WAITING: Final = (ApprovalStatus.PENDING, ApprovalStatus.APPROVED)  # decided or not, not yet applied
+MANUAL_REASON: Final = "requested in chat"
+"""The reason of a swap a manager asked for by hand (`request_swap`): theirs to decide, whatever the checks say."""
 APPLY_GRACE: Final = dt.timedelta(minutes=10)
 """An approved swap is applied right after the decision; one still not applied this long after it failed (its
 reserve could no longer take over) and no longer stands for the domain."""
@@ -601,4 +603,4 @@ async def request_swap(actor: Actor, name: str, clock: Clock) -> tuple[Domain, P
     """A manager's own swap request for a domain of theirs (`/swap`): the same proposal as the DNSBL check's."""
     domain = await get_domain(actor, name, manage=True)
     detail = {"person": actor.person_id or 0, "via": actor.platform.value}
-    return domain, await propose_swap(domain.id, clock, reason="requested in chat", detail=detail)
+    return domain, await propose_swap(domain.id, clock, reason=MANUAL_REASON, detail=detail)

@@ -24,6 +24,7 @@ their leads' future steps go from the replacement's mailboxes, the burned domain
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,7 +37,17 @@ from engine.access import Actor
 from engine.alerts import settle_subjects
 from engine.clock import Clock
 from engine.dns.names import to_unicode
-from engine.domains.reserve import NEEDS_A_PERSON, ProposeResult, campaigns_of, load_reserves, propose_swap
+from engine.domains.reserve import (
+    MANUAL_REASON,
+    NEEDS_A_PERSON,
+    Proposal,
+    ProposeResult,
+    campaigns_of,
+    load_reserves,
+    propose_swap,
+)
+from engine.domains.resume import resume_cleared, standings
+from engine.domains.state import Health
 from engine.errors import Conflict, NotFound
 from engine.lifecycle import transition_approval, transition_domain, transition_mailbox
 from engine.logging import get_logger
@@ -173,47 +184,84 @@ class Stale:
 
     approval_id: int
     replacement: str
-    reason: str
+    reason: str  # why the replacement cannot take over; "recovered": the burned domain needs no replacement now
     fresh: ProposeResult
+    domain: str = ""  # the burned domain, as people read it
 
 
 async def refresh_stale(actor: Actor, approval_id: int, clock: Clock) -> Stale | None:
     """Before a swap is approved: when the reserve it names was listed, got a wrong DNS record or stopped sending
     since it was proposed, approving it would carry out nothing and hold the burned domain's campaigns back. The
-    request is then over (`expired`, audited) and a fresh one is proposed at once. None when the request stands,
-    or is not a pending swap (`approvals.decide` says why)."""
+    request is then over (`expired`, audited) and a fresh one is proposed at once. When the burned domain itself
+    recovered meanwhile (`_recovered`), the request is over too and the domain goes back to work. None when the
+    request stands, or is not a pending swap (`approvals.decide` says why)."""
     approval = await Approval.get_or_none(id=approval_id)
     if approval is None or not await approvals.manages(actor, approval.workspace_id):
         raise NotFound("error-approval-not-found", id=approval_id)
     payload = approval.payload
     now = clock.now()
-    if approval.kind is not ApprovalKind.DOMAIN_SWAP or "replacement_id" not in payload:
-        return None
-    if approval.status is not ApprovalStatus.PENDING or approval.expires_at <= now:
+    pending = approval.status is ApprovalStatus.PENDING and approval.expires_at > now
+    if approval.kind is not ApprovalKind.DOMAIN_SWAP or "replacement_id" not in payload or not pending:
         return None
     burned = await Domain.get_or_none(id=int(payload["domain_id"]))
     replacement = await Domain.get_or_none(id=int(payload["replacement_id"]))
     if burned is None or replacement is None or burned.status is DomainStatus.RETIRED:
         return None  # applying says what is gone
+    if await _recovered(burned, approval, now):
+        return await _recovered_stale(actor, approval, burned, replacement, clock)
     problem = await _replacement_problem(burned, replacement, clock)
-    if problem is None:
-        return None
+    if problem is None or not await _end_request(actor, approval, replacement.id, problem, now):
+        return None  # it stands; or it was decided meanwhile, and the decision says by whom
+    raw = payload.get("detail")
+    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    fresh = await propose_swap(burned.id, clock, reason=str(payload.get("reason") or "stale"), detail=detail)
+    return Stale(approval.id, to_unicode(replacement.name), problem, fresh)
+
+
+async def _end_request(actor: Actor, approval: Approval, replacement_id: int, reason: str, now: dt.datetime) -> bool:
+    """A pending swap request that no longer applies: `expired` (conditionally: False when it was decided
+    meanwhile) and audited with why."""
     moved = await Approval.filter(id=approval.id, status=ApprovalStatus.PENDING).update(status=ApprovalStatus.EXPIRED)
     if moved != 1:
-        return None  # decided meanwhile: the decision says by whom
+        return False
     await AuditLog.create(
         workspace_id=approval.workspace_id,
         actor_id=actor.person_id,
         action="domain.swap_stale",
         subject=approval.subject,
-        data={"approval": approval.id, "replacement": replacement.id, "reason": problem},
+        data={"approval": approval.id, "replacement": replacement_id, "reason": reason},
         created_at=now,
     )
-    log.info("swap request stale", approval_id=approval.id, replacement_id=replacement.id, reason=problem)
-    raw = payload.get("detail")
-    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    fresh = await propose_swap(burned.id, clock, reason=str(payload.get("reason") or "stale"), detail=detail)
-    return Stale(approval.id, to_unicode(replacement.name), problem, fresh)
+    log.info("swap request stale", approval_id=approval.id, replacement_id=replacement_id, reason=reason)
+    return True
+
+
+async def _recovered(burned: Domain, approval: Approval, now: dt.datetime) -> bool:
+    """Whether the domain protection cooled, and proposed swapping, needs no replacement now: every list answered
+    "not listed" and every record is right on the latest checks (the request itself aside, what `resume` waits for).
+    A swap a manager asked for by hand is not second-guessed."""
+    if burned.status is not DomainStatus.COOLING or approval.payload.get("reason") == MANUAL_REASON:
+        return False
+    standing = (await standings([burned], now))[burned.id]
+    return standing.blacklists.health is Health.OK and standing.dns.health is Health.OK
+
+
+async def _recovered_stale(
+    actor: Actor, approval: Approval, burned: Domain, replacement: Domain, clock: Clock
+) -> Stale | None:
+    """Approving a swap of a domain that recovered meanwhile (delisted, its records right again) retired a healthy
+    domain on an old question: the request is over instead (`expired`, audited) and the domain goes back to work as
+    the next check would have sent it (`resume.resume_cleared`)."""
+    if not await _end_request(actor, approval, replacement.id, "recovered", clock.now()):
+        return None  # decided meanwhile: the decision says by whom
+    await resume_cleared([burned], clock)
+    return Stale(
+        approval.id,
+        to_unicode(replacement.name),
+        "recovered",
+        ProposeResult(Proposal.NOT_NEEDED),
+        to_unicode(burned.name),
+    )
 
 
 async def renew_expired(clock: Clock) -> list[int]:

@@ -70,6 +70,7 @@ error-swap-replacement-unusable = The reserve domain { $domain } can no longer t
     [dns_bad] its DNS records are wrong
    *[other] it is not sending or has no graduated mailbox
 }). Nothing was moved; check the reserve with /reserve.
+swap-recovered = Request #{ $id } no longer applies: { $domain } is on no blacklist now and its DNS records are right, so it is back at work and nothing was moved.
 swap-stale = Request #{ $id } no longer applies: the reserve domain { $replacement } cannot take over now ({ $reason ->
     [taken] it is no longer in the reserve: another swap has put it to work
     [listed] it is blacklisted

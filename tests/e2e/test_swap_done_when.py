@@ -148,6 +148,8 @@ async def test_a_listed_domain_is_swapped_in_slack_and_the_next_sends_come_from_
             assert len(first) == len(LEADS) and {sender for _, sender, _, _ in first} == set(BURNED)
 
             # the DNSBL check lists burned.test: it cools the domain and asks for a swap
+            listing = {"target": "burned.test", "zone": "dbl.test", "result": ListingResult.LISTED}
+            await BlacklistCheck.create(domain=burned, checked_at=clock.now(), **listing)
             await transition_domain(burned, DomainStatus.COOLING, clock=clock, reason="blacklisted: dbl.test")
             proposal = await propose_swap(burned.id, clock, reason="blacklisted: dbl.test", detail={"zone": "dbl.test"})
             assert proposal.outcome is Proposal.PROPOSED and proposal.replacement_id == spare.id

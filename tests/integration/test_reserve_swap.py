@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Sequence
+from typing import Literal
 
 import pytest
 
@@ -23,6 +24,7 @@ from engine.domains.reserve import Proposal, pool_state, propose_swap
 from engine.domains.swap import apply_swap, renew_expired
 from engine.errors import Conflict
 from engine.i18n import translator
+from engine.lifecycle import transition_domain
 from engine.mailboxes import show_mailbox
 from engine.sending.planner import PlanOptions, plan_warmup
 from models import (
@@ -78,9 +80,11 @@ async def domain(
     status: DomainStatus = DomainStatus.ACTIVE,
     box_status: MailboxStatus = MailboxStatus.ACTIVE,
     dns: DnsVerdict | None = DnsVerdict.OK,
-    listed: ListingResult | None = ListingResult.CLEAN,
+    listed: ListingResult | Literal["as-status"] | None = "as-status",
     provider: MailProvider = MailProvider.YANDEX360,
 ) -> tuple[Domain, list[Mailbox]]:
+    if listed == "as-status":  # a cooled domain was cooled by a listing (a clean one has recovered: `_recovered`)
+        listed = ListingResult.LISTED if status is DomainStatus.COOLING else ListingResult.CLEAN
     d = await Domain.create(
         workspace=ws, name=name, pool_role=pool, status=status, mail_provider=provider, daily_cap=500
     )
@@ -1023,3 +1027,41 @@ async def test_why_of_a_domain_cooled_by_protection_says_why_its_mailboxes_send_
         said = (await runner.run_line(me, "c1", "/why drifted.test")).plain_text()
         records = f"{t('dns-record-dkim')}, {t('dns-record-spf')}"
         assert t("why-protection-domain-drift", subject="drifted.test", state=state, records=records) in said, said
+
+
+async def test_approving_a_swap_of_a_domain_that_recovered_meanwhile_sends_it_back_to_work_instead() -> None:
+    """burned.test was listed and its swap proposed; two days later every list answered "not listed" and its records
+    were right, yet pressing the old request's Approve retired it and moved its campaigns to the reserve. The
+    request is over, the domain goes back to work and nothing moves; a swap a manager asked for by hand is theirs
+    to carry out."""
+    ws = await workspace()
+    burned, old = await domain(ws, "burned.test")
+    spare, _ = await domain(ws, "spare.test", pool=PoolRole.RESERVE, boxes=3)
+    c = await campaign(ws, old, name="Q1")
+    clock = FrozenClock(NOW)
+    await BlacklistCheck.create(
+        domain=burned, target="burned.test", zone="dbl.test", result=ListingResult.LISTED, checked_at=NOW
+    )
+    system = Actor(None, Platform.CONSOLE, Role.ADMIN, None)
+    await protect(burned, clock, system, reason="blacklisted: dbl.test", cause="blacklisted", detail={})
+    request = await Approval.get(kind=ApprovalKind.DOMAIN_SWAP, status=ApprovalStatus.PENDING)
+    clock.set(NOW + dt.timedelta(days=2))
+    await BlacklistCheck.create(
+        domain=burned, target="burned.test", zone="dbl.test", result=ListingResult.CLEAN, checked_at=clock.now()
+    )  # delisted; the domain stays cooling while the request waits
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+    pressed = await runner.run_line(anna, "c1", f"/approve {request.id}")
+    assert pressed.ok and pressed.plain_text() == EN("swap-recovered", id=request.id, domain="burned.test")
+    assert (await Domain.get(id=burned.id)).status is DomainStatus.ACTIVE
+    assert (await Domain.get(id=spare.id)).pool_role is PoolRole.RESERVE
+    assert set(await c.domains.all().values_list("name", flat=True)) != {"spare.test"}
+    assert (await Approval.get(id=request.id)).status is ApprovalStatus.EXPIRED
+    again = await runner.run_line(anna, "c1", f"/approve {request.id}")  # a second press: over, nothing moves
+    assert not again.ok and (await Domain.get(id=burned.id)).status is DomainStatus.ACTIVE
+
+    await transition_domain(await Domain.get(id=burned.id), DomainStatus.COOLING, clock=clock, reason="by hand")
+    await runner.run_line(anna, "c1", "/use acme")
+    asked = await runner.run_line(anna, "c1", "/swap burned.test")  # asked by hand: carried out as asked
+    done = await runner.run_line(anna, "c1", f"/approve {asked.buttons[0][0].arg}")
+    assert done.ok and (await Domain.get(id=burned.id)).status is DomainStatus.RETIRED, done.plain_text()
