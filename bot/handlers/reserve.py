@@ -17,12 +17,13 @@ from engine.stats import workspace_slugs, workspace_zones
 AGENCY: Final = "all"
 
 
-def _reserve_line(ctx: Ctx, r: ReserveDomain) -> str:
+def _reserve_line(ctx: Ctx, r: ReserveDomain, offered: str = "") -> str:
     if r.ready:
         placement = (
             ctx.t("reserve-placement-none") if r.placement is None else f"{round(r.placement * 100)} %"
         )  # not measured is its own state, never 0 %
-        return ctx.t("reserve-line-ready", domain=to_unicode(r.name), graduated=r.graduated, placement=placement)
+        line = ctx.t("reserve-line-ready", domain=to_unicode(r.name), graduated=r.graduated, placement=placement)
+        return line + ctx.t("reserve-line-offered", request=offered) if offered else line  # promised to a swap
     reasons = ", ".join(ctx.t("reserve-not-ready-" + n.value.replace("_", "-")) for n in r.not_ready)
     return ctx.t("reserve-line-warming", domain=to_unicode(r.name), reasons=reasons, weeks=r.weeks_left)
 
@@ -55,7 +56,8 @@ async def reserve_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
         reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
     reply.add("\n".join(_shortfall(ctx, state)))
     if state.reserves:
-        lines = [_reserve_line(ctx, r) for r in sorted(state.reserves, key=lambda r: (not r.ready, r.name))]
+        ordered = sorted(state.reserves, key=lambda r: (not r.ready, r.name))
+        lines = [_reserve_line(ctx, r, state.offered.get(r.id, "")) for r in ordered]
         reply.add(brief(ctx, lines, limit=LINES_SHOWN, sep="\n"))
     return reply
 

@@ -275,6 +275,7 @@ class PoolState:
     reserves: tuple[ReserveDomain, ...] = ()
     per_workspace: Mapping[int, PoolCounts] = field(default_factory=dict)
     slugs: Mapping[int, str] = field(default_factory=dict)
+    offered: Mapping[int, str] = field(default_factory=dict)  # reserve id -> the swap request that names it
 
 
 _DNS_LATEST = """
@@ -358,7 +359,8 @@ async def pool_state(actor: Actor, clock: Clock, *, agency: bool = False) -> Poo
         shorts.append(shortfall(c, target=target, warming_weeks=warming, warmup_weeks=weeks))
     short = combined(shorts)
     slugs = await workspace_slugs(per)
-    return PoolState(workspace_id, counts, short, tuple(loaded.values()), per, slugs)
+    offered = await offered_reserves(workspace_id, "", now)
+    return PoolState(workspace_id, counts, short, tuple(loaded.values()), per, slugs, offered)
 
 
 async def _burned_this_month(domains: Sequence[Domain], now: dt.datetime) -> set[int]:
@@ -559,13 +561,15 @@ async def propose_swap(
     return ProposeResult(Proposal.PROPOSED, approval.id, best.domain_id, payload)
 
 
-async def offered_reserves(workspace_id: int, subject: str, now: dt.datetime) -> dict[int, str]:
-    """The reserves the standing swap requests of other domains of the workspace name (`swap_blocks`), each
-    with the request that names it ("#12 (alpha.ru)"): one reserve takes over one domain, so a reserve already
-    offered is not offered again — approving both requests would put two burned domains' campaigns on it."""
-    standing = await Approval.filter(
-        workspace_id=workspace_id, kind=ApprovalKind.DOMAIN_SWAP, status__in=SWAP_WAITING
-    ).exclude(subject=subject)
+async def offered_reserves(workspace_id: int | None, subject: str, now: dt.datetime) -> dict[int, str]:
+    """The reserves the standing swap requests of other domains of the workspace (None: of every workspace) name
+    (`swap_blocks`), each with the request that names it ("#12 (alpha.ru)"): one reserve takes over one domain,
+    so a reserve already offered is not offered again — approving both requests would put two burned domains'
+    campaigns on it — and /reserve says which request it is promised to."""
+    query = Approval.filter(kind=ApprovalKind.DOMAIN_SWAP, status__in=SWAP_WAITING)
+    if workspace_id is not None:
+        query = query.filter(workspace_id=workspace_id)
+    standing = await query.exclude(subject=subject)
     return {
         int(a.payload["replacement_id"]): f"#{a.id} ({a.payload.get('domain', '')})"
         for a in standing

@@ -110,6 +110,7 @@ reserve-line-ready = ✅ { $domain }: ready, { $graduated } graduated { $graduat
     [one] mailbox
    *[other] mailboxes
 }, placement { $placement }
+reserve-line-offered = { " " }· offered in swap request { $request }
 reserve-line-warming = ⏳ { $domain }: not ready ({ $reasons }), about { $weeks } { $weeks ->
     [one] week
    *[other] weeks

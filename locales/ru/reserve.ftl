@@ -52,6 +52,7 @@ reserve-short = Не хватает готовых резервных домен
 reserve-short-warming = В пути: { $warming } в прогреве, первый будет готов примерно через { $weeks } нед.
 reserve-short-buy = Купить доменов: { $buy }; они будут готовы примерно через { $weeks } нед. (DNS, ящики и прогрев).
 reserve-line-ready = ✅ { $domain }: готов, прогретых ящиков { $graduated }, доставляемость { $placement }
+reserve-line-offered = { " " }· предложен в запросе на замену { $request }
 reserve-line-warming = ⏳ { $domain }: не готов ({ $reasons }), осталось примерно { $weeks } нед.
 reserve-placement-none = ещё не измерена
 reserve-not-ready-status = ещё не отправляет

@@ -1065,3 +1065,25 @@ async def test_approving_a_swap_of_a_domain_that_recovered_meanwhile_sends_it_ba
     asked = await runner.run_line(anna, "c1", "/swap burned.test")  # asked by hand: carried out as asked
     done = await runner.run_line(anna, "c1", f"/approve {asked.buttons[0][0].arg}")
     assert done.ok and (await Domain.get(id=burned.id)).status is DomainStatus.RETIRED, done.plain_text()
+
+
+async def test_reserve_says_which_swap_request_a_ready_reserve_is_offered_in() -> None:
+    """/reserve listed the one ready reserve as free ("✅ spare.test: ready, …") while a swap request waiting for a
+    decision named it: a second burned domain would find no reserve. The line says which request it is offered in."""
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE, boxes=3)
+    await domain(ws, "second.test", pool=PoolRole.RESERVE, boxes=1)
+    proposal = await propose_swap(burned.id, FrozenClock(NOW), reason="blacklisted: dbl.test", detail={})
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    for locale in ("en", "ru"):
+        t = translator(locale)
+        me = runner.identity(Platform.TELEGRAM, "1", "admin", locale)
+        await runner.run_line(me, "c1", "/use acme")
+        lines = (await runner.run_line(me, "c1", "/reserve")).plain_text().splitlines()
+        offered = t("reserve-line-offered", request=f"#{proposal.approval_id} (burned.test)")
+        [spare] = [line for line in lines if "spare.test" in line]
+        [second] = [line for line in lines if "second.test" in line]
+        assert spare.endswith(offered) and offered not in second, lines
+    agency = (await runner.run_line(me, "c1", "/reserve all")).plain_text()
+    assert f"#{proposal.approval_id} (burned.test)" in agency
