@@ -511,7 +511,7 @@ async def _claim_due(clock: Clock, limit: int) -> list[Notification]:
                 ChatPurpose.ALERTS,
                 "approval-title",
                 APPROVAL_MESSAGES[approval.kind],
-                {"renews": 0, **approval.payload, "id": approval.id},  # "renews": older requests had none
+                {"renews": 0, "days": 0, **approval.payload, "id": approval.id},  # older requests had neither
                 [("button-approve", "approve", arg), ("button-reject", "reject", arg)],
             )
         )

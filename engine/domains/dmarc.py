@@ -82,7 +82,7 @@ async def propose_dmarc_steps(
             continue
         if not await _clean(domain, now, clean):
             continue
-        approval = await _propose(domain, clock, config, subject)
+        approval = await _propose(domain, clock, config, subject, clean)
         if approval is not None:
             created.append(approval.id)
     return created
@@ -146,7 +146,9 @@ LIMIT 1
 """A refusal of the domain's mail for failed authentication since the start of the clean period."""
 
 
-async def _propose(domain: Domain, clock: Clock, config: DnsConfig, subject: str) -> Approval | None:
+async def _propose(
+    domain: Domain, clock: Clock, config: DnsConfig, subject: str, clean: dt.timedelta
+) -> Approval | None:
     target = next_policy(domain.dmarc_policy)
     if target is None:
         return None
@@ -162,6 +164,7 @@ async def _propose(domain: Domain, clock: Clock, config: DnsConfig, subject: str
         "name": absolute_name("_dmarc", domain.name),
         "type": "TXT",
         "value": value,
+        "days": clean.days,  # the clean period the request says the domain stood
     }
     return await approvals.request(
         domain.workspace.id, ApprovalKind.DMARC_STEP, subject, payload, clock=clock, ttl=config.approval_ttl

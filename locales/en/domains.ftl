@@ -223,7 +223,11 @@ alert-domain-expiry = Domain { $domain } expires on { $expires_on } ({ $days_lef
     [one] day
    *[other] days
 } left). Renew it at the registrar.
-dmarc-step-proposal = Domain { $domain } stayed clean for the whole trial period. Tighten DMARC from { $from } to { $to }? This will be published: { $value }
+dmarc-step-proposal = Domain { $domain } stayed clean { $days ->
+    [0] for the whole clean period
+    [one] for { $days } day
+   *[other] for { $days } days
+}: SPF, DKIM and DMARC right, on no blacklist, no mail refused for failed authentication. Tighten DMARC from { $from } to { $to }? This will be published: { $value }
 dmarc-step-set-record = Publish this record: { $name } TXT “{ $value }”. Then check: /dns_check { $domain }
 dmarc-step-set-aliased = { $alias } is an alias (CNAME) of { $name }, so the record is changed there: { $name } TXT “{ $value }”. Then check: /dns_check { $domain }
 dmarc-step-sent = The record { $name } TXT “{ $value }” was sent to the DNS host; DNS does not serve it yet (a change can take a while to show). Check later: /dns_check { $domain }

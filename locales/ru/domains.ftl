@@ -216,7 +216,10 @@ alert-dns-blind = Проверки DNS не работают: резолверы
        *[servfail] они возвращают ошибку (SERVFAIL)
     }. Пока они не ответят, записи доменов — «не проверено», а изменения DNS никто не заметит: защита от них не работает. Проверьте резолверы или настройку DNS_RESOLVERS.
 alert-domain-expiry = Домен { $domain } истекает { $expires_on } (осталось дней: { $days_left }). Продлите его у регистратора.
-dmarc-step-proposal = Домен { $domain } чист весь испытательный срок. Ужесточить DMARC с { $from } до { $to }? Будет опубликовано: { $value }
+dmarc-step-proposal = Домен { $domain } { $days ->
+    [0] чист весь проверочный срок
+   *[other] чист уже { $days } дн.
+}: SPF, DKIM и DMARC верны, в чёрных списках его нет, письма не отклонялись из-за проверки подлинности. Ужесточить DMARC с { $from } до { $to }? Будет опубликовано: { $value }
 dmarc-step-set-record = Опубликуйте запись: { $name } TXT «{ $value }». Затем проверьте: /dns_check { $domain }
 dmarc-step-set-aliased = { $alias } — псевдоним (CNAME) { $name }, поэтому запись меняется там: { $name } TXT «{ $value }». Затем проверьте: /dns_check { $domain }
 dmarc-step-sent = Запись { $name } TXT «{ $value }» отправлена DNS-хостингу; в DNS её пока не видно (изменения появляются не сразу). Проверьте позже: /dns_check { $domain }

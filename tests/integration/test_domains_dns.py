@@ -723,6 +723,11 @@ async def test_a_dmarc_step_for_an_idn_domain_is_asked_in_its_cyrillic_name(
     [request] = [n for n in await claim_due(clock) if n.id == f"approval:{approval_id}"]
     text = render(request, "en").plain_text()
     assert "почта.test" in text and "xn--" not in text.split("published:")[0], text
+    # what "clean" means, and for how long (the workspace's clean period, 14 days by default)
+    assert "stayed clean for 14 days: SPF, DKIM and DMARC right, on no blacklist" in text, text
+    assert "14 дн." in render(request, "ru").plain_text()
+    older = {k: v for k, v in request.params.items() if k != "days"}  # asked before requests said how long
+    assert "for the whole clean period" in translator("en")("dmarc-step-proposal", **{"days": 0, **older})
     await transition_approval(await Approval.get(id=approval_id), ApprovalStatus.APPROVED, clock=clock, reason="t")
     step = await apply_dmarc_step(manager, clock, approval_id, config)  # the record is asked of DNS in ASCII
     assert (step.domain, step.name, step.verified) == ("xn--80a1acny.test", "_dmarc.xn--80a1acny.test", False)
