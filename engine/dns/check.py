@@ -171,9 +171,10 @@ async def take_snapshot(plan: DnsPlan, resolver: dns.asyncresolver.Resolver) -> 
     for owner in _named_without_cname(plan, lookups):
         for rtype in ("A", "AAAA"):
             lookups[(owner, rtype)] = await lookup(resolver, absolute_name(owner, plan.zone), rtype)
-    dmarc = lookups.get(("_dmarc", "TXT"))
-    if dmarc is not None and dmarc.alias:  # `_dmarc` is an alias: the alias itself, which the plan keeps
-        lookups[("_dmarc", "CNAME")] = await lookup(resolver, absolute_name("_dmarc", plan.zone), "CNAME")
+    for e in plan.expectations:  # `_dmarc` or a DKIM selector that is an alias: the alias itself, which the plan keeps
+        served = lookups.get((e.owner, "TXT"))
+        if e.kind in (K.DKIM, K.DMARC) and served is not None and served.alias:
+            lookups[(e.owner, "CNAME")] = await lookup(resolver, absolute_name(e.owner, plan.zone), "CNAME")
     return Snapshot(plan.zone, lookups)
 
 
@@ -560,7 +561,7 @@ def _judge_dkim(plan: DnsPlan, e: Expectation, found: Sequence[str], _: LookupCo
     problems = list(record.problems)
     if not record.valid:
         return V.INVALID, problems
-    if e.records and parse_dkim(e.records[0].value).public_key != record.public_key:
+    if e.records and e.records[0].rtype == "TXT" and parse_dkim(e.records[0].value).public_key != record.public_key:
         return V.MISMATCH, [*problems, Problem("dns-problem-dkim-other-key")]
     return V.OK, problems
 

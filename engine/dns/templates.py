@@ -172,10 +172,9 @@ def build_plan(spec: DomainSpec, served: Sequence[ZoneRecord] = (), *, spf_reach
     elif template is not None:
         notes.append(Problem("dns-note-spf-unknown", warning=True))
     if selector:
-        key = spec.dkim_public_key.strip()
-        add(K.DKIM, f"{selector}._domainkey", "TXT", [normalize_key_input(key)] if key else [])
-        if not key:
-            notes.append(Problem("dns-note-dkim-key-unknown", {"selector": selector}, True))
+        rtype, values, note = _dkim(spec, selector, served)
+        add(K.DKIM, f"{selector}._domainkey", rtype, values)
+        notes += [note] if note is not None else []
     elif template is not None:
         notes.append(Problem("dns-note-dkim-selector-unknown", warning=True))
     if alias := dmarc_alias(served):  # no TXT can stand beside a CNAME: DMARC is published where it leads
@@ -199,7 +198,27 @@ def dmarc_alias(served: Sequence[ZoneRecord]) -> str:
     """Where `_dmarc` leads when it is an alias (a CNAME to a DMARC service's or another domain's record), "" when
     it is not. DNS hosts refuse any other record beside a CNAME, so the plan keeps the alias and writes no TXT
     there; DMARC is changed where the alias leads (`engine.domains.dmarc` names it)."""
-    return next((r.value for r in served if r.owner == "_dmarc" and r.rtype == "CNAME"), "")
+    return alias_at(served, "_dmarc")
+
+
+def alias_at(served: Sequence[ZoneRecord], owner: str) -> str:
+    """The target of the CNAME served at `owner` ("" when there is none): a name that is an alias holds no other
+    record, so the plan keeps the alias there (`_dmarc`, a DKIM selector) instead of writing a TXT beside it."""
+    return next((r.value for r in served if r.owner.lower() == owner and r.rtype == "CNAME"), "")
+
+
+def _dkim(spec: DomainSpec, selector: str, served: Sequence[ZoneRecord]) -> tuple[str, list[str], Problem | None]:
+    """The DKIM record the plan wants at the selector (type, values) and a note: the key as a TXT; nothing to
+    write while the key is unknown; the served alias kept when the selector is one (a provider that publishes its
+    key behind a CNAME: Microsoft 365, Amazon SES)."""
+    key = spec.dkim_public_key.strip()
+    owner = f"{selector}._domainkey"
+    if not key:
+        return "TXT", [], Problem("dns-note-dkim-key-unknown", {"selector": selector}, True)
+    if alias := alias_at(served, owner):
+        shown = {"name": f"{owner}.{to_unicode(spec.name)}", "target": unicode_names(alias.rstrip("."))}
+        return "CNAME", [alias], Problem("dns-note-dkim-aliased", shown, True)
+    return "TXT", [normalize_key_input(key)], None
 
 
 def published_dmarc_policy(served: Sequence[ZoneRecord]) -> DmarcPolicy | None:

@@ -142,6 +142,7 @@ dns-note-dkim-key-unknown = The DKIM key for selector { $selector } is not known
 dns-note-dkim-selector-unknown = No DKIM selector is set: give it together with the key.
 dns-note-provider-unknown = The mail provider of { $domain } is not set, so the plan has no MX, SPF or DKIM. Set it: /domain_set { $domain } provider yandex360 (or mailru, generic).
 dns-note-dmarc-adopted = DNS already publishes a stricter DMARC policy (p={ $policy }): the plan keeps it and never weakens it.
+dns-note-dkim-aliased = { $name } is an alias (CNAME) of { $target }: the mail provider publishes the DKIM key there, so the plan keeps the alias and writes no key beside it (DNS hosts refuse any).
 dns-note-dmarc-aliased = { $name } is an alias (CNAME) of { $target }: DMARC is published there, so the plan keeps the alias and writes no DMARC record beside it (DNS hosts refuse any). To let Mailfleet publish DMARC itself, remove the alias.
 
 ## State of the checks

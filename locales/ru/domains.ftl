@@ -138,6 +138,7 @@ dns-note-dkim-key-unknown = DKIM-ключ для селектора { $selector 
 dns-note-dkim-selector-unknown = DKIM-селектор не задан: укажите его вместе с ключом.
 dns-note-provider-unknown = Почтовый провайдер { $domain } не задан, поэтому MX, SPF и DKIM в плане нет. Укажите его: /domain_set { $domain } provider yandex360 (или mailru, generic).
 dns-note-dmarc-adopted = В DNS уже опубликована более строгая политика DMARC (p={ $policy }): план её сохраняет и не ослабляет.
+dns-note-dkim-aliased = { $name } — псевдоним (CNAME) { $target }: DKIM-ключ там публикует почтовый провайдер, поэтому план оставляет псевдоним и не пишет рядом ключ (DNS-хостинги это запрещают).
 dns-note-dmarc-aliased = { $name } — псевдоним (CNAME) { $target }: DMARC публикуется там, поэтому план оставляет псевдоним и не пишет рядом запись DMARC (DNS-хостинги это запрещают). Чтобы Mailfleet публиковал DMARC сам, удалите псевдоним.
 
 ## Состояние проверок

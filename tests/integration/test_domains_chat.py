@@ -647,3 +647,28 @@ async def test_a_dmarc_step_sent_while_dns_does_not_answer_is_not_said_to_be_uns
     assert [w.payload.get("text") for w in regru.writes if w.path == "zone/add_txt"] == [value]
     wanted = EN("dmarc-step-sent-unchecked", domain="listed.test", name="_dmarc.listed.test", value=value)
     assert wanted in text and "does not serve it yet" not in text, text
+
+
+@pytest.mark.usefixtures("listed_zone")
+async def test_a_dkim_selector_that_is_an_alias_is_kept_not_given_a_key_beside_it(
+    runner: Runner, knot: DnsServer, regru: RegRuStandin
+) -> None:
+    """mail._domainkey.listed.test is a CNAME to the provider's key (as Microsoft 365 and Amazon SES publish theirs):
+    /dns_plan and /dns_apply added the key as a TXT record beside the CNAME, which every DNS host refuses."""
+    target = "mail.keys.listed.test"  # the provider's record (Knot follows an alias only within a zone)
+    zone = good_zone("listed.test", dkim=[("mail._domainkey", "CNAME", f"{target}.")])
+    knot.set_zone("listed.test", [*zone, (target, "TXT", f"v=DKIM1; k=rsa; p={DKIM_KEY}")])
+    regru.add_zone("listed.test", [("mail._domainkey", "CNAME", f"{target}.", 0)])
+    await say(runner, "/domain_add listed.test")
+    await Domain.filter(name="listed.test").update(registrar="regru")
+    await say(runner, "/domain_set listed.test provider yandex360")
+    await say(runner, f"/dkim_set listed.test mail {DKIM_KEY}")
+    assert f"✅ DKIM: {EN('dns-verdict-ok')}" in (await say(runner, "/dns_check listed.test")).plain_text()
+    plan = (await say(runner, "/dns_plan listed.test")).plain_text()
+    note = EN("dns-note-dkim-aliased", name="mail._domainkey.listed.test", target=target)
+    assert note in plan and "_domainkey 3600 IN TXT" not in plan, plan
+    apply = await say(runner, "/dns_apply listed.test")
+    assert "_domainkey" not in apply.plain_text(), apply.plain_text()
+    button = apply.buttons[0][0]
+    await say(runner, f"/{button.command} {button.arg}")
+    assert not [w for w in regru.writes if w.payload.get("subdomain") == "mail._domainkey"], regru.writes
