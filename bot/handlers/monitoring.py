@@ -99,6 +99,7 @@ def _metrics(ctx: Ctx, m: Metrics) -> str:
 def _head(ctx: Ctx, s: SubjectHealth) -> str:
     # an unread inbox (a mailbox's, or some of a domain's): its low rates were not measured
     warned = s.factor < 1 or bool(s.inbox_unread_since) or s.unread_mailboxes > 0 or s.stopped_count > 0
+    warned = warned or s.held_until is not None
     mark = "🔴" if s.in_trouble else "⚪" if not s.in_service else "🟠" if warned else "🟢"
     parts = [ctx.t("health-head", mark=mark, name=s.name, state=state_name(s.kind, s.status))]
     if s.held_by is not None:  # its domain is cooling or burned: the mailbox sends nothing, whatever its own state
@@ -115,6 +116,8 @@ def _head(ctx: Ctx, s: SubjectHealth) -> str:
         parts.append(ctx.t("health-cut", factor=s.factor, reason=rule_label(ctx, s.reason)))
     if s.cooldown_until is not None:
         parts.append(ctx.t("health-cooldown", until=local_time(s.cooldown_until, s.cooldown_until.tzinfo)))
+    if s.held_until is not None:
+        parts.append(ctx.t("health-held-until", until=local_time(s.held_until, s.held_until.tzinfo)))
     return " · ".join(parts)
 
 
@@ -235,6 +238,8 @@ def protection_lines(ctx: Ctx, found: list[Protection], zone: dt.tzinfo) -> str:
             head = _domain_protection(ctx, p)
         elif p.kind == "inbox":
             head = ctx.t("why-protection-inbox", subject=p.subject, since=p.reason or "?")
+        elif p.kind == "held" and p.until is not None:
+            head = ctx.t("why-protection-held", subject=p.subject, until=local_time(p.until, zone))
         elif p.kind == "cooldown" and p.until is not None:
             head = ctx.t("why-protection-cooldown", subject=p.subject, until=local_time(p.until, zone))
         else:

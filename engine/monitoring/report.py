@@ -62,6 +62,9 @@ class SubjectHealth:
     The domain's own status stays "active" while every mailbox of it is disabled: without this, its line was green
     over a domain that sent nothing."""
     held_by: tuple[str, str] | None = None
+    held_until: dt.datetime | None = None
+    """A mailbox in service that the senders hold until then (its `cooldown_until`: its mail server asked it to
+    wait, or could not be reached), on the workspace's clock. Its status stays "active": without this, green."""
     """A mailbox whose domain protection holds back (cooling after a listing or a drift, burned): the domain and its
     status. The mailbox's own status stays "active" while it sends nothing: without this its line was green."""
 
@@ -123,7 +126,8 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
     Raises `Forbidden`, `NotFound("error-mailbox-not-found", …)` or `NotFound("error-domain-not-found", …)`."""
     workspace_id = require_reader(actor)
     space = await Workspace.get(id=workspace_id)
-    today = clock.now().astimezone(zone(space.timezone)).date()
+    now = clock.now()
+    today = now.astimezone(zone(space.timezone)).date()
     if target:
         boxes = await mailboxes_named(workspace_id, target)  # NotFound for a name not in the workspace
         boxes = [b for b in boxes if b.status in _SHOWN] if len(boxes) > 1 else boxes
@@ -160,6 +164,9 @@ async def health(actor: Actor, clock: Clock, target: str | None = None) -> list[
         line = SubjectHealth(
             "mailbox", name, b.status.value, b.health_factor, b.health_reason, until, windows, unread.get(b.id, "")
         )
+        if b.status is not MailboxStatus.COOLDOWN and b.cooldown_until is not None and b.cooldown_until > now:
+            # its mail server asked it to wait (421, a rate limit) or could not be reached: the senders hold it
+            line = replace(line, held_until=b.cooldown_until.astimezone(zone(space.timezone)))
         found.append(replace(line, held_by=holding[b.domain_id]) if b.domain_id in holding else line)
     return sorted(found, key=lambda s: (s.kind != "domain", -s.badness, s.name))
 

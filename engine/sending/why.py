@@ -101,6 +101,7 @@ class Protection:
 
     subject: str  # the mailbox address or the domain name, as people read them (IDN in Unicode)
     kind: str  # "cooldown" | "cut" | "inbox" (its inbox goes unread: campaign sends held) | "domain" (cooled)
+    # | "held" (its mail server asked it to wait, or was out of reach: held until `until`)
     factor: float | None = None  # a cut: what is left of the cap
     until: dt.datetime | None = None  # a cooldown: when it ends
     reason: str = ""
@@ -121,6 +122,8 @@ async def protections(actor: Actor, target: str, clock: Clock) -> list[Protectio
         if box.status is MailboxStatus.COOLDOWN and box.cooldown_until is not None and box.cooldown_until > now:
             data = await _evidence(f"mailbox:{box.id}", "monitoring.cooldown")
             found.append(Protection(name, "cooldown", until=box.cooldown_until, data=data))
+        elif box.cooldown_until is not None and box.cooldown_until > now:  # its server asked it to wait (421), or
+            found.append(Protection(name, "held", until=box.cooldown_until))  # was out of reach: the senders hold it
         if box.health_factor < 1.0:
             data = await _evidence(f"mailbox:{box.id}", "monitoring.cut")
             found.append(Protection(name, "cut", box.health_factor, reason=box.health_reason, data=data))

@@ -748,3 +748,25 @@ async def test_health_does_not_show_the_mailboxes_of_a_cooled_domain_as_sending(
     assert card.splitlines()[2].startswith("🔴") and held in card, card
     found = await report.health(actor(ws), FrozenClock(NOW))
     assert [s.name for s in found if s.kind == "mailbox"][:2] == ["user0@acme0.test", "user1@acme0.test"]  # worst first
+
+
+async def test_health_shows_a_mailbox_its_mail_server_asked_to_wait_as_held_not_green() -> None:
+    """A 421 "try again in an hour" (or a server out of reach) holds a mailbox until `cooldown_until` while its state
+    stays active: /health showed it 🟢 with nothing said, and the senders sent it nothing."""
+    _, boxes = await fleet(1, 2)
+    until = NOW + dt.timedelta(hours=1)
+    await Mailbox.filter(id=boxes[0].id).update(cooldown_until=until)
+    await Mailbox.filter(id=boxes[1].id).update(cooldown_until=NOW - dt.timedelta(hours=1))  # over: not held
+    runner = Runner(FrozenClock(NOW), admins={Platform.TELEGRAM: {"1"}})
+    me = runner.identity(Platform.TELEGRAM, "1", "admin", "en")
+    await runner.run_line(me, "c1", "/use acme")
+    en = translator("en")
+    held = en("health-held-until", until="2026-11-02 10:00 MSK")  # on the workspace's clock
+    lines = (await runner.run_line(me, "c1", "/health")).plain_text().splitlines()
+    [line] = [line for line in lines if " user0@acme0.test " in line]
+    assert line.startswith("🟠") and held in line, line
+    [other] = [line for line in lines if " user1@acme0.test " in line]
+    assert other.startswith("🟢") and "held until" not in other, other
+    why = (await runner.run_line(me, "c1", "/why user0@acme0.test")).plain_text()
+    told = en("why-protection-held", subject="user0@acme0.test", until="2026-11-02 10:00 MSK")
+    assert told in why and en("why-nothing", target="user0@acme0.test") not in why, why
