@@ -10,7 +10,14 @@ from engine import approvals, domains
 from engine.alert_names import subject_names
 from engine.dns.names import to_unicode
 from engine.domains.reserve import Proposal
-from engine.domains.swap import apply_swap, paused_after, refresh_stale, renew_pressed, swap_waiting_to_apply
+from engine.domains.swap import (
+    apply_swap,
+    offer_freed_reserve,
+    paused_after,
+    refresh_stale,
+    renew_pressed,
+    swap_waiting_to_apply,
+)
 from engine.errors import Conflict
 from engine.reply import Button, Reply
 from models.enums import ApprovalKind, ApprovalStatus
@@ -44,6 +51,16 @@ async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
     reply = Reply().add(ctx.t(key, id=decision.approval_id, subject=subject))
     if approve and decision.kind is ApprovalKind.DMARC_STEP:
         reply.blocks += (await _apply_dmarc(ctx, decision.approval_id)).blocks
+    if not approve and decision.kind is ApprovalKind.DOMAIN_SWAP:  # its reserve is free for a domain that waits
+        freed = await offer_freed_reserve(decision.approval_id, ctx.clock)
+        if freed is not None and freed.approval_id is not None:
+            text = ctx.t(
+                "swap-reserve-freed",
+                replacement=str(freed.payload.get("replacement", "")),
+                domain=str(freed.payload.get("domain", "")),
+                id=freed.approval_id,
+            )
+            reply = proposal_reply(ctx, freed, reply.add(text))
     if approve and decision.kind is ApprovalKind.DOMAIN_SWAP and "replacement_id" in decision.payload:
         # (a swap request names both domains; one without them — asked by hand — has nothing to carry out)
         applied = await _apply_swap(ctx, decision.approval_id)

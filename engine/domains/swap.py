@@ -51,9 +51,10 @@ from engine.domains.state import Health
 from engine.errors import Conflict, NotFound
 from engine.lifecycle import transition_approval, transition_domain, transition_mailbox
 from engine.logging import get_logger
-from models import AuditLog, Campaign, Domain, Enrollment, Mailbox, Workspace
+from models import Alert, AuditLog, Campaign, Domain, Enrollment, Mailbox, Workspace
 from models.alert import Approval
 from models.enums import (
+    AlertStatus,
     ApprovalKind,
     ApprovalStatus,
     DomainStatus,
@@ -262,6 +263,27 @@ async def _recovered_stale(
         ProposeResult(Proposal.NOT_NEEDED),
         to_unicode(burned.name),
     )
+
+
+async def offer_freed_reserve(approval_id: int, clock: Clock) -> ProposeResult | None:
+    """After a swap request is rejected, the reserve it named is free again: a domain of the workspace still waiting
+    for one (an open `reserve_empty` alert, which named the rejected request) is asked about it now, the one waiting
+    longest first. The new request (None when nobody waits, or no ready reserve is left after all)."""
+    approval = await Approval.get_or_none(id=approval_id)
+    if approval is None or approval.kind is not ApprovalKind.DOMAIN_SWAP or "replacement_id" not in approval.payload:
+        return None
+    waiting = await Alert.filter(
+        workspace_id=approval.workspace_id, kind="reserve_empty", status__not=AlertStatus.RESOLVED
+    ).order_by("first_seen", "id")
+    for alert in waiting:
+        kind, _, ident = alert.subject.partition(":")
+        if kind != "domain" or not ident.isdigit() or f"domain:{ident}" == approval.subject:
+            continue
+        reason = str((alert.data or {}).get("reason") or "reserve freed")
+        result = await propose_swap(int(ident), clock, reason=reason, detail={})
+        if result.outcome is Proposal.PROPOSED:
+            return result
+    return None
 
 
 async def renew_expired(clock: Clock) -> list[int]:

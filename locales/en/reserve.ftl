@@ -71,6 +71,7 @@ error-swap-replacement-unusable = The reserve domain { $domain } can no longer t
    *[other] it is not sending or has no graduated mailbox
 }). Nothing was moved; check the reserve with /reserve.
 swap-recovered = Request #{ $id } no longer applies: { $domain } is on no blacklist now and its DNS records are right, so it is back at work and nothing was moved.
+swap-reserve-freed = { $replacement } is free again: it is offered to replace { $domain }, which has been waiting for a reserve (request #{ $id }).
 swap-stale = Request #{ $id } no longer applies: the reserve domain { $replacement } cannot take over now ({ $reason ->
     [taken] it is no longer in the reserve: another swap has put it to work
     [listed] it is blacklisted

@@ -1087,3 +1087,31 @@ async def test_reserve_says_which_swap_request_a_ready_reserve_is_offered_in() -
         assert spare.endswith(offered) and offered not in second, lines
     agency = (await runner.run_line(me, "c1", "/reserve all")).plain_text()
     assert f"#{proposal.approval_id} (burned.test)" in agency
+
+
+async def test_rejecting_a_swap_offers_its_reserve_to_a_domain_that_waits_for_one() -> None:
+    """first.test's request took the one ready reserve, so second.test's swap found none (the alert said so). When
+    first.test's request was rejected the reserve was free again, yet second.test kept waiting until someone asked
+    by hand. The rejection now offers it to the domain waiting longest."""
+    ws = await workspace()
+    first_burned, _ = await domain(ws, "first.test", status=DomainStatus.COOLING)
+    second_burned, _ = await domain(ws, "second.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE, boxes=3)
+    clock = FrozenClock(NOW)
+    first = await propose_swap(first_burned.id, clock, reason="blacklisted: dbl.test", detail={})
+    second = await propose_swap(second_burned.id, clock, reason="dns_drift", detail={})
+    assert second.outcome is Proposal.RESERVE_EMPTY
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+    rejected = await runner.run_line(anna, "c1", f"/reject {first.approval_id}")
+    fresh = await Approval.get(kind=ApprovalKind.DOMAIN_SWAP, status=ApprovalStatus.PENDING)
+    assert (fresh.subject, fresh.payload["replacement"], fresh.payload["reason"]) == (
+        f"domain:{second_burned.id}",
+        "spare.test",
+        "dns_drift",
+    )
+    text = rejected.plain_text()
+    assert EN("swap-reserve-freed", replacement="spare.test", domain="second.test", id=fresh.id) in text, text
+    assert [b.arg for b in rejected.buttons[0]] == [str(fresh.id), str(fresh.id)]
+    assert await Alert.filter(kind="reserve_empty", status=AlertStatus.RESOLVED).count() == 1
+    assert (await Domain.get(id=first_burned.id)).status is DomainStatus.COOLING  # rejected: stays as it is
