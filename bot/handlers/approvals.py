@@ -29,8 +29,9 @@ APPROVAL_ID = Arg("id", kind="int", not_found="error-approval-not-found")
 async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
     if approve and (stale := await refresh_stale(ctx.actor, approval_id, ctx.clock)) is not None:
         # the reserve it names was listed or got a wrong record since: that request is over, here is the next
-        if stale.reason == "recovered":  # delisted, its records right: back at work, nothing to replace
-            return Reply().add(ctx.t("swap-recovered", id=stale.approval_id, domain=stale.domain))
+        if stale.reason == "recovered":  # delisted, its records right: back at work, its reserve free again
+            recovered = Reply().add(ctx.t("swap-recovered", id=stale.approval_id, domain=stale.domain))
+            return await _offer_freed(ctx, stale.approval_id, recovered)
         text = ctx.t("swap-stale", id=stale.approval_id, replacement=stale.replacement, reason=stale.reason)
         return proposal_reply(ctx, stale.fresh, Reply().add(text))
     try:
@@ -52,21 +53,24 @@ async def _decide(ctx: Ctx, approval_id: int, approve: bool) -> Reply:
     if approve and decision.kind is ApprovalKind.DMARC_STEP:
         reply.blocks += (await _apply_dmarc(ctx, decision.approval_id)).blocks
     if not approve and decision.kind is ApprovalKind.DOMAIN_SWAP:  # its reserve is free for a domain that waits
-        freed = await offer_freed_reserve(decision.approval_id, ctx.clock)
-        if freed is not None and freed.approval_id is not None:
-            text = ctx.t(
-                "swap-reserve-freed",
-                replacement=str(freed.payload.get("replacement", "")),
-                domain=str(freed.payload.get("domain", "")),
-                id=freed.approval_id,
-            )
-            reply = proposal_reply(ctx, freed, reply.add(text))
+        reply = await _offer_freed(ctx, decision.approval_id, reply)
     if approve and decision.kind is ApprovalKind.DOMAIN_SWAP and "replacement_id" in decision.payload:
         # (a swap request names both domains; one without them — asked by hand — has nothing to carry out)
         applied = await _apply_swap(ctx, decision.approval_id)
         reply.blocks += applied.blocks
         reply.buttons += applied.buttons
     return reply
+
+
+async def _offer_freed(ctx: Ctx, approval_id: int, reply: Reply) -> Reply:
+    """`reply`, and the swap request that now offers the reserve of the request `approval_id` (rejected, or over) to
+    a domain that waited for one (`offer_freed_reserve`), with its buttons."""
+    freed = await offer_freed_reserve(approval_id, ctx.clock)
+    if freed is None or freed.approval_id is None:
+        return reply
+    replacement, domain = str(freed.payload.get("replacement", "")), str(freed.payload.get("domain", ""))
+    text = ctx.t("swap-reserve-freed", replacement=replacement, domain=domain, id=freed.approval_id)
+    return proposal_reply(ctx, freed, reply.add(text))
 
 
 async def _approved_swap_not_applied(approval_id: int, decided: Conflict) -> bool:

@@ -1115,3 +1115,25 @@ async def test_rejecting_a_swap_offers_its_reserve_to_a_domain_that_waits_for_on
     assert [b.arg for b in rejected.buttons[0]] == [str(fresh.id), str(fresh.id)]
     assert await Alert.filter(kind="reserve_empty", status=AlertStatus.RESOLVED).count() == 1
     assert (await Domain.get(id=first_burned.id)).status is DomainStatus.COOLING  # rejected: stays as it is
+
+
+async def test_a_request_over_because_its_domain_recovered_offers_its_reserve_to_a_domain_that_waits() -> None:
+    ws = await workspace()
+    burned, _ = await domain(ws, "burned.test", status=DomainStatus.COOLING)
+    waiting, _ = await domain(ws, "waiting.test", status=DomainStatus.COOLING)
+    await domain(ws, "spare.test", pool=PoolRole.RESERVE, boxes=3)
+    clock = FrozenClock(NOW)
+    first = await propose_swap(burned.id, clock, reason="blacklisted: dbl.test", detail={})
+    assert (await propose_swap(waiting.id, clock, reason="blacklisted: dbl.test", detail={})).approval_id is None
+    clock.set(NOW + dt.timedelta(days=1))
+    await BlacklistCheck.create(
+        domain=burned, target="burned.test", zone="dbl.test", result=ListingResult.CLEAN, checked_at=clock.now()
+    )
+    runner = Runner(clock, admins={Platform.TELEGRAM: {"1"}})
+    anna = runner.identity(Platform.TELEGRAM, "1", "anna", "en")
+    pressed = await runner.run_line(anna, "c1", f"/approve {first.approval_id}")
+    fresh = await Approval.get(kind=ApprovalKind.DOMAIN_SWAP, status=ApprovalStatus.PENDING)
+    assert fresh.subject == f"domain:{waiting.id}"
+    text = pressed.plain_text()
+    assert EN("swap-recovered", id=first.approval_id, domain="burned.test") in text
+    assert EN("swap-reserve-freed", replacement="spare.test", domain="waiting.test", id=fresh.id) in text, text
