@@ -5,8 +5,11 @@ In the actor's workspace (a manager), or in every workspace (`everywhere`, admin
 - outbound messages to them keep only what caps, threads and counters need (ids, mailbox, status, times): the
   subject, body, HTML, links, SMTP reply and the lead link are blanked; unsent ones are cancelled;
 - events about them (sends, opens, clicks, replies, bounces, unsubscribes: the records of their tracking and of
-  their inbound mail, which keep the address in `data`) are deleted. DailyStat counters stay: they are
-  aggregates with no person in them;
+  their inbound mail, which keep the address in `data`) lose the lead and every detail but the few that counting
+  needs (`EVENT_KEEPS`: what kind of mail, a code, a repeat mark — never an address, a text or an IP). The rows
+  stay, as the messages do: /export_campaign's replies per step and /health's last sends count them, and
+  forgetting a person who replied (or bounced) may not change a campaign's results beside /report_campaign nor
+  hide a bounce from the protection rules. DailyStat counters stay: aggregates with no person in them;
 - a plain suppression of the address in the scope is replaced by one keyed hash (`engine.compliance.hashing`),
   so the person is still never written to again, and a re-import refuses them, while the address itself is gone.
   A workspace's erasure leaves agency-wide entries alone (the agency's list: an admin erases with `all`).
@@ -69,8 +72,25 @@ UPDATE outbound_message SET subject = '', body = '', html = '', links = NULL, sm
 WHERE lead_id = ANY($1::bigint[])
 RETURNING id
 """
+EVENT_KEEPS: Final = (
+    "kind",
+    "pixel",
+    "repeat",
+    "via",
+    "key",
+    "code",
+    "status",
+    "reason",
+    "folder",
+    "inbox_mailbox_id",
+    "incoming_id",
+)
+"""The keys of an event's data a forgotten person's event keeps: what counting and the inbox's dedup of mail
+already read need (`engine.stats`, `engine.inbox`), none of which names or describes the person."""
 _EVENTS = """
-DELETE FROM event
+UPDATE event SET lead_id = NULL, data = (
+    SELECT coalesce(jsonb_object_agg(d.key, d.value), '{}'::jsonb) FROM jsonb_each(event.data) AS d
+    WHERE d.key = ANY($4::text[]))
 WHERE (lead_id = ANY($1::bigint[]) OR data->>'address' = ANY($2::text[])) AND ($3::int IS NULL OR workspace_id = $3)
 RETURNING id
 """
@@ -96,7 +116,9 @@ async def forget(
         lead_ids = [int(r["id"]) for r in await conn.execute_query_dict(_LEADS, [email, workspace_id])]
         enrollments = len(await conn.execute_query_dict(_ENROLLMENTS, [lead_ids])) if lead_ids else 0
         messages = len(await conn.execute_query_dict(_MESSAGES, [lead_ids])) if lead_ids else 0
-        events = len(await conn.execute_query_dict(_EVENTS, [lead_ids, spellings(email), workspace_id]))
+        events = len(
+            await conn.execute_query_dict(_EVENTS, [lead_ids, spellings(email), workspace_id, list(EVENT_KEEPS)])
+        )
         if lead_ids:
             await conn.execute_query(_DELETE_LEADS, [lead_ids])
         plain = len(await conn.execute_query_dict(_PLAIN, [email, workspace_id]))

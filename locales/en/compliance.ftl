@@ -39,8 +39,8 @@ error-legal-too-short = The { $field ->
 campaign-refuse-no-legal-name = the sender's legal name for the email footer is not set (149-FZ art. 10): /workspace_legal
 campaign-refuse-no-contact = the sender's contact for the email footer is not set (an address, INN/OGRN, an email or a phone): /workspace_legal
 
-forget-done = Data erased { $scope }: leads { $leads }, campaign enrollments { $enrollments }, emails cleared { $messages }, events { $events }, suppressions replaced by a hash { $suppressions }. The address is no longer stored; it can never be written to (only its hash is kept). Copies of the mail in the mailboxes themselves (the provider's folders) are not deleted: remove them there if needed.
-forget-confirm = This will erase { $scope }: leads { $leads }, campaign enrollments { $enrollments }, emails { $messages }, events { $events }, suppressions { $suppressions }. It cannot be undone. The button works for 15 minutes.
+forget-done = Data erased { $scope }: leads { $leads }, campaign enrollments { $enrollments }, emails cleared { $messages }, events cleared of the person (kept for the counts) { $events }, suppressions replaced by a hash { $suppressions }. The address is no longer stored; it can never be written to (only its hash is kept). Copies of the mail in the mailboxes themselves (the provider's folders) are not deleted: remove them there if needed.
+forget-confirm = This will erase { $scope }: leads { $leads }, campaign enrollments { $enrollments }, emails { $messages }, events (cleared of the person, kept for the counts) { $events }, suppressions { $suppressions }. It cannot be undone. The button works for 15 minutes.
 forget-confirm-button = Erase for good
 error-forget-confirm-expired = This confirmation has expired or was already used. Ask again: /forget <address>
 forget-nothing = Nothing about this address { $scope }; its hash on the suppression list { $new ->

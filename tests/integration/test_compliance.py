@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 from tortoise import connections
 
+from engine import exports
 from engine.access import Actor
 from engine.clock import FrozenClock
 from engine.compliance import audit, forget, identity, retention
@@ -160,7 +161,11 @@ async def test_forget_erases_the_person_keeps_aggregates_and_a_hash_and_is_harml
     rows = await OutboundMessage.filter(workspace=ws).order_by("step_position")
     assert [(r.status, r.subject, r.body, r.links, r.smtp_reply, r.lead_id) for r in rows] == [
         (MessageStatus.SENT, "", "", None, "", None), (MessageStatus.CANCELLED, "", "", None, "", None)]  # fmt: skip
-    assert await Event.filter(workspace=ws).count() == 0
+    kept_events = await Event.filter(workspace=ws).order_by("id").values("kind", "lead_id", "data")
+    assert kept_events == [  # nothing of the person; what counting and the inbox's dedup need stays
+        {"kind": EventKind.OPEN, "lead_id": None, "data": {}},
+        {"kind": EventKind.REPLY, "lead_id": None, "data": {"incoming_id": "<r1@lead.example>"}},
+    ]
     assert (await DailyStat.get(workspace=ws)).sent == 1  # aggregates stay
     [kept] = await Suppression.filter(workspace=ws)
     assert (kept.value, kept.reason) == (HASHER.value(IVAN), SuppressionReason.FORGOTTEN)
@@ -311,7 +316,10 @@ async def test_forget_erases_the_events_that_name_an_idn_address_in_unicode(cloc
     shown = await forget.preview(actor(ws), "Ivan@Пример.рф")
     erased = await forget.forget(actor(ws), clock, "Ivan@Пример.рф", hasher=HASHER)
     assert erased.events == shown.events == 3  # the open, the reply and the bounce
-    assert not await Event.filter(workspace_id=ws.id).exists()
+    assert not await Event.filter(workspace_id=ws.id, lead_id__not_isnull=True).exists()
+    assert [e["data"] for e in await Event.filter(workspace_id=ws.id).order_by("id").values("data")] == [
+        {}, {"incoming_id": "<r1@lead.example>"}, {"status": "5.1.1"}]  # fmt: skip
+    assert (await forget.preview(actor(ws), "Ivan@Пример.рф")).events == 0  # found once: a repeat finds nothing
 
 
 async def test_a_parked_erasure_is_previewed_exactly_and_taken_once_by_who_asked(
@@ -474,3 +482,23 @@ async def test_an_unsuppressed_address_still_closed_by_its_domain_or_the_agency_
     for by, words in (("domain", "its domain is suppressed in this workspace"), ("agency", "agency-wide list")):
         text = translator("en")("leads-unsuppressed-still", value=IVAN, by=by)
         assert text.startswith(IVAN) and words in text, text
+
+
+async def test_forgetting_a_person_who_replied_keeps_the_campaigns_results(clock: FrozenClock) -> None:
+    """/export_campaign counts replies per step from the events: '/forget' of a lead who replied deleted their
+    reply, and the file said 0 replies beside /report_campaign's 1 (which DailyStat kept)."""
+    ws, box = await space("acme")
+    lead, _ = await history(ws, box, IVAN, NOW - dt.timedelta(days=3))
+    sent = await OutboundMessage.get(lead=lead, step_position=1)
+    await Event.create(workspace=ws, kind=EventKind.SENT, mailbox=box, campaign_id=sent.campaign_id, lead=lead,
+                       message=sent, occurred_at=sent.sent_at, data={"kind": "campaign"})  # fmt: skip
+    await Event.create(workspace=ws, kind=EventKind.REPLY, mailbox=box, campaign_id=sent.campaign_id, lead=lead,
+                       message=sent, occurred_at=NOW, data={"address": IVAN, "incoming_id": "<r2@lead.example>",
+                                                            "inbox_mailbox_id": box.id})  # fmt: skip
+    before = (await exports.campaign_results(actor(ws), "Q1")).content
+
+    await forget.forget(actor(ws), clock, IVAN, hasher=HASHER)
+
+    assert (await exports.campaign_results(actor(ws), "Q1")).content == before
+    assert b";1;1;0;0;" in before  # step 1: sent 1, replies 1
+    assert "ivan" not in json.dumps(await Event.filter(workspace=ws).values("data")).lower()
