@@ -120,6 +120,23 @@ class Report:
     cooldowns: list[tuple[str, dt.datetime | None]] = field(default_factory=list)
     cooldown_count: int = 0
     timezone: str = "UTC"  # the workspace's: its days, and the times the report shows
+    since: dt.date | None = None  # the subject's first day on record (`first_day`), None when unknown
+
+    @property
+    def before_start(self) -> bool:
+        """The whole period is before the subject's records begin: there is nothing to count, not zeros."""
+        return self.since is not None and self.period.end < self.since
+
+    @property
+    def starts_later(self) -> bool:
+        """The subject's records begin inside the period: its numbers are of fewer days than the period's."""
+        return self.since is not None and self.period.start < self.since <= self.period.end
+
+    @property
+    def counted_days(self) -> int:
+        """The days of the period the subject has existed on record."""
+        start = max(self.period.start, self.since) if self.since else self.period.start
+        return max(0, (self.period.end - start).days + 1)
 
 
 _WORST = """
@@ -164,6 +181,28 @@ async def worst(
     return found
 
 
+_FIRST_DAY = "SELECT min(day) AS day FROM daily_stat WHERE scope = $1 AND scope_id = $2 AND workspace_id = $3"
+
+
+async def first_day(
+    workspace_id: int,
+    scope: StatScope,
+    scope_id: int,
+    *,
+    created_at: dt.datetime | None,
+    timezone: str,
+    today: dt.date,
+) -> dt.date | None:
+    """The subject's first day on record, on the workspace's clock: the day it was added (`created_at`) or its first
+    counted day, whichever is earlier (counters are dated by the clock that sent the mail, an import or a demo may
+    predate the row); None when that would be after `today` (a clock behind the database's: nothing known)."""
+    rows = await connections.get("default").execute_query_dict(_FIRST_DAY, [scope.value, scope_id, workspace_id])
+    days = [d for d in (rows[0]["day"] if rows else None, created_at and created_at.astimezone(zone(timezone)).date())
+            if d is not None]  # fmt: skip
+    since = min(days, default=None)
+    return since if since is not None and since <= today else None
+
+
 async def today_of(workspace_id: int, clock: Clock) -> tuple[Workspace, dt.date]:
     space = await Workspace.get(id=workspace_id)
     return space, clock.now().astimezone(zone(space.timezone)).date()
@@ -187,30 +226,33 @@ async def report(
     space, today = await today_of(workspace_id, clock)
     chosen = parse_period(period, today)
     wanted = (name or "").strip()[:NAME_MAX_CHARS]
-    subject, scope_id = space.name, workspace_id
+    subject, scope_id, created_at = space.name, workspace_id, space.created_at
     if scope is StatScope.CAMPAIGN:
         campaign = await Campaign.filter(workspace_id=workspace_id, name__iexact=wanted).order_by("-id").first()
         if campaign is None:
             raise NotFound("error-campaign-not-found", name=wanted[:200])
-        subject, scope_id = campaign.name, campaign.id
+        subject, scope_id, created_at = campaign.name, campaign.id, campaign.created_at
     elif scope is StatScope.DOMAIN:
         domain = await Domain.filter(workspace_id=workspace_id, name=to_ascii(wanted[:253])).first()
         if domain is None:
             raise NotFound("error-domain-not-found", name=wanted[:253])
-        subject, scope_id = to_unicode(domain.name), domain.id
+        subject, scope_id, created_at = to_unicode(domain.name), domain.id, domain.created_at
     elif scope is StatScope.MAILBOX:
         if "@" not in wanted:  # a domain's name would name all its mailboxes
             raise NotFound("error-mailbox-not-found", address=wanted)
         [box] = await mailboxes_named(workspace_id, wanted)  # an IDN address typed in Unicode too
-        subject, scope_id = to_unicode_address(box.address), box.id
+        subject, scope_id, created_at = to_unicode_address(box.address), box.id, box.created_at
     least = await minimums_of(space.settings)  # as the rules and /health judge
     result = await summary(workspace_id, chosen.start, chosen.end, scope=scope, scope_id=scope_id, minimums=least)
+    since = await first_day(workspace_id, scope, scope_id, created_at=created_at, timezone=space.timezone, today=today)
     if scope is not StatScope.WORKSPACE:
-        return Report(subject, scope, chosen, result, timezone=space.timezone)
+        return Report(subject, scope, chosen, result, timezone=space.timezone, since=since)
     bad, alerts, alert_count, cooldowns, cooldown_count = await problems(workspace_id, chosen, least)
     if not actor.can_manage(workspace_id):  # alerts are the managers' and admins': a client sees none
         alerts, alert_count = [], 0
-    return Report(subject, scope, chosen, result, bad, alerts, alert_count, cooldowns, cooldown_count, space.timezone)
+    return Report(
+        subject, scope, chosen, result, bad, alerts, alert_count, cooldowns, cooldown_count, space.timezone, since
+    )
 
 
 async def problems(

@@ -3,6 +3,7 @@ from `locales/*/reports.ftl`; the whole text stays under `TEXT_MAX_CHARS` (a Tel
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 from engine.alert_names import kind_label
@@ -47,6 +48,8 @@ def body(t: Translator, rep: Report) -> list[str]:
     s = rep.summary
     m = s.metrics
     c = s.counts
+    if rep.before_start:  # not "0 sent, not enough data": there was nothing yet to count
+        return bounded([t(f"report-before-start-{rep.scope.value}", since=_day(rep.since)), *_problems(t, rep)])
     numbers = t(
         "report-numbers",
         sent=c.sent,
@@ -61,7 +64,18 @@ def body(t: Translator, rep: Report) -> list[str]:
     )
     if m.placement.measured:  # a campaign has no warmup mail: no line rather than a placement never measured
         numbers += "\n" + t("report-placement", placement=rate_text(t, m.placement, judged=True))
-    sections = [numbers]
+    if rep.starts_later:  # "30 days" of a workspace two weeks old: the numbers are of its days only
+        numbers += "\n" + t(f"report-since-{rep.scope.value}", since=_day(rep.since), days=rep.counted_days)
+    return bounded([numbers, *_problems(t, rep)])
+
+
+def _day(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _problems(t: Translator, rep: Report) -> list[str]:
+    """The workspace report's sections after its numbers: the worst subjects, open alerts, cooldowns."""
+    sections: list[str] = []
     if rep.problems:
         lines = [
             t(
@@ -95,7 +109,7 @@ def body(t: Translator, rep: Report) -> list[str]:
         if more > 0:
             lines.append(t("report-more", count=more))
         sections.append("\n".join([t("report-cooldowns-title", count=rep.cooldown_count), *lines]))
-    return bounded(sections)
+    return sections
 
 
 def bounded(sections: list[str], limit: int = TEXT_MAX_CHARS) -> list[str]:

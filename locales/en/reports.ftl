@@ -22,6 +22,26 @@ report-numbers = Sent: { $sent }{ $warmup ->
     Blocks: { $blocks }
     Opted out in the period: { $unsubscribes } (each person once, those whose sequence had ended too) · complaints: { $complaints }
 report-placement = Warmup in inbox: { $placement }
+report-before-start-workspace = No numbers for this period: the workspace started on { $since }.
+report-before-start-campaign = No numbers for this period: the campaign started on { $since }.
+report-before-start-domain = No numbers for this period: the domain started on { $since }.
+report-before-start-mailbox = No numbers for this period: the mailbox started on { $since }.
+report-since-workspace = The workspace started on { $since }: the numbers are of its { $days } { $days ->
+    [one] day
+   *[other] days
+} in the period.
+report-since-campaign = The campaign started on { $since }: the numbers are of its { $days } { $days ->
+    [one] day
+   *[other] days
+} in the period.
+report-since-domain = The domain started on { $since }: the numbers are of its { $days } { $days ->
+    [one] day
+   *[other] days
+} in the period.
+report-since-mailbox = The mailbox started on { $since }: the numbers are of its { $days } { $days ->
+    [one] day
+   *[other] days
+} in the period.
 report-rate = { $percent } % ({ $part } of { $sample })
 report-rate-over = { $part } — more than the { $sample } { $sample ->
     [one] send

@@ -19,6 +19,30 @@ report-numbers = Отправлено: { $sent }{ $warmup ->
     Блокировки: { $blocks }
     Отписались за период: { $unsubscribes } (каждый человек один раз, и те, чья цепочка уже закончилась) · жалобы: { $complaints }
 report-placement = Прогрев во входящих: { $placement }
+report-before-start-workspace = За этот период цифр нет: пространство начало работу { $since }.
+report-before-start-campaign = За этот период цифр нет: кампания начала работу { $since }.
+report-before-start-domain = За этот период цифр нет: домен начал работу { $since }.
+report-before-start-mailbox = За этот период цифр нет: ящик начал работу { $since }.
+report-since-workspace = Пространство начало работу { $since }: цифры — за { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+} периода.
+report-since-campaign = Кампания начала работу { $since }: цифры — за { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+} периода.
+report-since-domain = Домен начал работу { $since }: цифры — за { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+} периода.
+report-since-mailbox = Ящик начал работу { $since }: цифры — за { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+} периода.
 report-rate = { $percent } % ({ $part } из { $sample })
 report-rate-over = { $part } — больше, чем { $sample } { $sample ->
     [one] отправка

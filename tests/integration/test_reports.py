@@ -362,3 +362,40 @@ async def test_the_alerts_of_one_domain_are_named_apart_in_the_report_as_in_aler
         )  # fmt: skip
     rep = await report(actor(ws, Role.MANAGER), FrozenClock(NOW))
     assert rep.alerts == [("dns_drift", f"{domain.name} (MX)"), ("dns_drift", f"{domain.name} (SPF)")]
+
+
+async def test_a_period_before_the_subject_started_says_so_rather_than_showing_zeros() -> None:
+    """'/report 2026-08' of a workspace set up in September read 'Sent: 0 … Replies: not enough data (0 of 20
+    needed)', as if August had been measured; and '/report 30d' of a workspace ten days old gave its numbers as
+    30 days'. The report names the day the subject started (set up, or its first counted day if earlier)."""
+    ws, domain, box, plain, html = await world("acme")
+    await seed(ws, domain, box, plain, html)  # counters from 40 days before today on: earlier than the row's date
+    await Workspace.filter(id=ws.id).update(created_at=NOW - dt.timedelta(days=10))
+    await Campaign.filter(id=plain.id).update(created_at=NOW - dt.timedelta(days=5))  # its first send: 2 days ago
+    await Campaign.filter(id=html.id).update(created_at=NOW + dt.timedelta(days=30))  # a clock behind the database's
+    clock = FrozenClock(NOW)
+    manager = actor(ws, Role.MANAGER)
+    first = TODAY - dt.timedelta(days=40)
+
+    august = await report(manager, clock, "2026-08")
+    assert august.since == first and august.before_start
+    assert text.body(EN, august)[0] == f"No numbers for this period: the workspace started on {first}."
+    ru = text.body(translator("ru"), august)[0]
+    assert ru == f"За этот период цифр нет: пространство начало работу {first}."
+    assert any("cooldown" in section for section in text.body(EN, august))  # what stands now is still said
+
+    long = await report(manager, clock, "60d")
+    assert long.starts_later and long.counted_days == 41
+    assert f"The workspace started on {first}: the numbers are of its 41 days in the period." in text.body(EN, long)[0]
+    assert not (await report(manager, clock, "30d")).starts_later  # a period the subject covers: no line
+
+    campaign = await report(manager, clock, "7d", scope=StatScope.CAMPAIGN, name="autumn")
+    started = (NOW - dt.timedelta(days=5)).astimezone(dt.timezone(dt.timedelta(hours=3))).date()
+    assert campaign.since == started and campaign.counted_days == 6
+    ru_campaign = text.body(translator("ru"), campaign)[0]
+    assert f"Кампания начала работу {started}: цифры — за 6 дней периода." in ru_campaign
+    before = await report(manager, clock, "2026-10-20", scope=StatScope.CAMPAIGN, name="autumn")
+    assert text.body(EN, before) == [f"No numbers for this period: the campaign started on {started}."]
+
+    pixel = await report(manager, clock, "2026-10-01", scope=StatScope.CAMPAIGN, name="pixel")  # before its sends
+    assert pixel.since == TODAY - dt.timedelta(days=2)  # its first counted day: the row's later date is not taken
