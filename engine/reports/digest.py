@@ -27,7 +27,7 @@ from engine.notify import Notification
 from engine.people import chats_for
 from engine.reports import text
 from engine.reports.period import Period, previous_week
-from engine.reports.service import PROBLEMS_SHOWN, Report, problems, summary
+from engine.reports.service import PROBLEMS_SHOWN, Report, first_day, problems, summary
 from models import Approval, AuditLog, Campaign, DailyStat, Workspace
 from models.enums import ApprovalStatus, ChatPurpose, StatScope
 
@@ -132,7 +132,13 @@ async def weekly(space: Workspace, week: Period) -> Notification:
     t = translator(space.locale)
     least = await minimums_of(space.settings)
     result = await summary(space.id, week.start, week.end, minimums=least)
-    rep = Report(space.name, result.scope, week, result, timezone=space.timezone)  # no problems: not the client's
+    today = week.end + dt.timedelta(days=1)  # the Monday it goes out: a workspace set up then has no week yet
+    since = await first_day(
+        space.id, StatScope.WORKSPACE, space.id, created_at=space.created_at, timezone=space.timezone, today=today
+    )  # a workspace set up midweek: its numbers are of its days, as /report says
+    rep = Report(
+        space.name, result.scope, week, result, timezone=space.timezone, since=since
+    )  # no problems: not the client's
     sections = text.body(t, rep)
     campaigns = await _campaign_lines(t, space, week, least)
     if campaigns:

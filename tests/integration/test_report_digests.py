@@ -318,3 +318,24 @@ async def test_a_clients_chat_gets_the_weekly_report_only(redis: Redis) -> None:
 
     tuesday = FrozenClock(MONDAY_9_MSK + dt.timedelta(days=1))
     assert await run_workers(tuesday) == 1  # acme's daily only: a client's chat alone wants no daily digest
+
+
+async def test_the_first_weekly_report_of_a_workspace_set_up_midweek_says_of_how_many_days_it_is() -> None:
+    """A client set up on Thursday got on Monday 'Weekly report: 9–15 November' with four days' numbers and
+    nothing said, read as a poor week; one set up that Monday morning got a week of zeros and 'not enough data'.
+    The report says when the workspace started, as /report does (ru, en)."""
+    acme = await Workspace.create(slug="acme", name="ACME", timezone="Europe/Moscow", locale="en")
+    thursday = SUNDAY - dt.timedelta(days=3)
+    await Workspace.filter(id=acme.id).update(created_at=dt.datetime(2026, 11, 11, 22, 30, tzinfo=dt.UTC))  # Thu MSK
+    await upsert_daily_stats([StatRow(acme.id, StatScope.WORKSPACE, acme.id, SUNDAY, {"sent": 60, "replies": 3})])
+    week = previous_week(SUNDAY + dt.timedelta(days=1))
+    body = (await weekly(await Workspace.get(id=acme.id), week)).params["body"]
+    assert f"The workspace started on {thursday}: the numbers are of its 4 days in the period." in body, body
+    await Workspace.filter(id=acme.id).update(locale="ru")
+    ru = (await weekly(await Workspace.get(id=acme.id), week)).params["body"]
+    assert f"Пространство начало работу {thursday}: цифры — за 4 дня периода." in ru, ru
+
+    fresh = await Workspace.create(slug="fresh", name="Fresh", timezone="Europe/Moscow", locale="en")
+    await Workspace.filter(id=fresh.id).update(created_at=MONDAY_9_MSK - dt.timedelta(hours=2))
+    body = (await weekly(await Workspace.get(id=fresh.id), week)).params["body"]
+    assert body == f"No numbers for this period: the workspace started on {SUNDAY + dt.timedelta(days=1)}.", body
