@@ -18,6 +18,7 @@ from bench.scratch import scratch_database
 from engine import db, exports
 from engine.access import Actor
 from engine.charts import data, render
+from engine.clock import SystemClock
 from engine.i18n import translator
 from engine.monitoring.metrics import Counts
 from models import Campaign, Domain, Enrollment, Event, Lead, Mailbox, OutboundMessage, Workspace
@@ -135,7 +136,7 @@ async def main(url: str, n: int) -> None:
         print(f"seeded {n} leads in {time.perf_counter() - started:.1f} s")
         translator(actor.locale)  # loaded once per process; a running bot has it already
         await timed("export_leads", exports.campaign_leads(actor, "Большая"))
-        await timed("export_campaign", exports.campaign_results(actor, "Большая"))
+        await timed("export_campaign", exports.campaign_results(actor, "Большая", SystemClock()))
     finally:
         await db.close_db()
     days = data.day_range(NOW.date(), 92)

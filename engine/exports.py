@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from tortoise import connections
 from engine.access import Actor, require_reader
 from engine.campaigns.content import variant_letter
 from engine.cells import safe_text
-from engine.clock import local_time
+from engine.clock import Clock, local_time, zone_or_utc
 from engine.dns.names import to_unicode_address
 from engine.errors import NotFound, UserError
 from engine.i18n import translator
@@ -85,6 +86,8 @@ class Export:
     content: bytes
     rows: int
     subject: str = ""  # the campaign's name as it is stored (what a reply about the file names)
+    since: dt.date | None = None  # the first day counted when retention erased the answers to earlier sends
+    retention_days: int | None = None
 
 
 async def _campaign(actor: Actor, name: str) -> Campaign:
@@ -120,28 +123,51 @@ SELECT m.step_position AS step, m.variant AS variant,
   count(DISTINCT e.message_id) FILTER (
     WHERE e.kind = 'unsubscribe' AND coalesce(e.data ->> 'repeat', '') <> 'true') AS unsubscribes
 FROM outbound_message m LEFT JOIN event e ON e.message_id = m.id
-WHERE m.campaign_id = $1 AND m.kind = 'campaign' AND m.sent_at IS NOT NULL
+WHERE m.campaign_id = $1 AND m.kind = 'campaign' AND m.sent_at >= $2
 GROUP BY m.step_position, m.variant ORDER BY m.step_position, m.variant NULLS FIRST
 """
 # The join repeats a message per event: sends are counted apart. A person's repeated opt-out (a reply "отпишите"
 # after the link: `engine.inbox.REPEAT_DATA`) is on record but counts once, at the message of the first, as /report.
 _SENT = """
 SELECT step_position AS step, variant, count(*) AS sent FROM outbound_message
-WHERE campaign_id = $1 AND kind = 'campaign' AND sent_at IS NOT NULL GROUP BY step_position, variant
+WHERE campaign_id = $1 AND kind = 'campaign' AND sent_at >= $2 GROUP BY step_position, variant
 """
+# Sends from $2 on: with retention on, the sends whose answers (events) are all still kept (`_erased_before`).
+_SENT_BEFORE = """
+SELECT EXISTS (SELECT 1 FROM outbound_message WHERE campaign_id = $1 AND kind = 'campaign' AND sent_at < $2) AS any
+"""
+_EVER: Final = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 
 
-async def campaign_results(actor: Actor, name: str) -> Export:
+async def _erased_before(campaign: Campaign, space: Workspace, clock: Clock) -> dt.datetime | None:
+    """The moment before which retention (`engine.compliance.retention`) erases the answers to the campaign's
+    sends — their replies, bounces and opt-outs — when it sent anything before it; None when nothing it sent is
+    past retention. Counting those sends beside none of their answers would read as 0 % replies."""
+    if not space.retention_days:
+        return None
+    cutoff = clock.now() - dt.timedelta(days=space.retention_days)
+    [row] = await connections.get("default").execute_query_dict(_SENT_BEFORE, [campaign.id, cutoff])
+    return cutoff if row["any"] else None
+
+
+async def campaign_results(actor: Actor, name: str, clock: Clock) -> Export:
     """Per step and variant: sent, replies, hard bounces, unsubscribes and their rates ("not enough data" below the
     minimum sample, never 0 %; hard bounces below the workspace's hard-bounce minimum, as /health judges them).
     The count is of hard bounces too, so it is the part of its rate; soft bounces (no rule judges them) and blocks
-    (a mailbox's or domain's matter, in /report) are in neither."""
+    (a mailbox's or domain's matter, in /report) are in neither.
+    With retention on, only the sends whose answers are still kept count (`Export.since`: their first day on the
+    workspace's clock), so a rate never sets old sends against none of their answers."""
     campaign = await _campaign(actor, name)
-    least = await minimums_of((await Workspace.get(id=campaign.workspace_id)).settings)
+    space = await Workspace.get(id=campaign.workspace_id)
+    least = await minimums_of(space.settings)
+    erased_before = await _erased_before(campaign, space, clock)
     t = translator(actor.locale)
     conn = connections.get("default")
-    rows = await conn.execute_query_dict(_RESULTS, [campaign.id])
-    sent = {(r["step"], r["variant"]): int(r["sent"]) for r in await conn.execute_query_dict(_SENT, [campaign.id])}
+    since = erased_before or _EVER
+    rows = await conn.execute_query_dict(_RESULTS, [campaign.id, since])
+    sent = {
+        (r["step"], r["variant"]): int(r["sent"]) for r in await conn.execute_query_dict(_SENT, [campaign.id, since])
+    }
     not_enough = t("export-not-enough")
     header = [t(f"export-col-{c}") for c in ("step", "variant", "sent", "replies", "hard-bounces",
                                               "unsubscribes", "reply-rate", "hard-bounce-rate",
@@ -159,7 +185,11 @@ async def campaign_results(actor: Actor, name: str) -> Export:
             _percent(unsubs, n, not_enough, actor.locale),
         ])  # fmt: skip
     writer.write(lines)
-    return Export(f"{_slug(campaign.name)}-results.csv", writer.getvalue(), writer.rows, campaign.name)
+    first = erased_before.astimezone(zone_or_utc(space.timezone)).date() if erased_before else None
+    return Export(
+        f"{_slug(campaign.name)}-results.csv", writer.getvalue(), writer.rows, campaign.name, first,
+        space.retention_days if first else None,
+    )  # fmt: skip
 
 
 _LEADS = """

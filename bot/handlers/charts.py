@@ -71,10 +71,15 @@ async def chart(ctx: Ctx, args: dict[str, Any]) -> Reply:
 @command("export_campaign", Access.READ, Arg("name", kind="rest"), example="spring")
 async def export_campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """The campaign's results per step and variant as a CSV file."""
-    found = await exports.campaign_results(ctx.actor, args["name"])
+    found = await exports.campaign_results(ctx.actor, args["name"], ctx.clock)
+    kept = {"since": found.since.isoformat(), "days": found.retention_days} if found.since else None
     if not found.rows:  # a header and nothing under it reads like a broken file: say there is nothing yet
+        if kept:  # it did send, before what retention keeps: not "has not sent any email yet"
+            return Reply().add(ctx.t("export-campaign-retention-empty", name=found.subject, **kept))
         return Reply().add(ctx.t("export-campaign-empty", name=found.subject))
     reply = Reply().add(ctx.t("export-campaign-ready", rows=found.rows))
+    if kept:
+        reply.add(ctx.t("export-campaign-retention", **kept))
     reply.files.append(Attachment(found.filename, found.content))
     return reply
 

@@ -49,6 +49,14 @@ export-campaign-ready = Campaign results per step and variant: { $rows } { $rows
    *[other] rows
 }. The file is below (opens in Excel).
 export-campaign-empty = Campaign { $name } has not sent any email yet: there are no results to export. Ask again once it has sent.
+export-campaign-retention = The workspace keeps data for { $days } { $days ->
+    [one] day
+   *[other] days
+} (/retention): the file counts the emails sent since { $since } and what came of them; the replies, bounces and opt-outs of earlier emails are erased. /report_campaign keeps every count.
+export-campaign-retention-empty = Campaign { $name } has sent nothing since { $since }, and the workspace keeps data for { $days } { $days ->
+    [one] day
+   *[other] days
+} (/retention): the replies, bounces and opt-outs of its earlier emails are erased, so there are no results to export. /report_campaign keeps every count.
 export-leads-ready = Campaign leads: { $rows }. The file is below (opens in Excel).
 export-leads-empty = Campaign { $name } has no leads yet: there is nothing to export. Add them: /leads_import { $name } and a CSV file.
 export-leads-empty-client = Campaign { $name } has no leads yet: there is nothing to export yet.

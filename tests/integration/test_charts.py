@@ -202,7 +202,7 @@ async def test_campaign_results_per_step_and_variant_with_not_enough_data_rather
     ws = await space()
     c = await campaign_with_results(ws)
 
-    found = await exports.campaign_results(reader(ws), "весна")
+    found = await exports.campaign_results(reader(ws), "весна", CLOCK)
 
     assert found.filename == "Весна-results.csv"
     rows = rows_of(found.content)
@@ -217,9 +217,9 @@ async def test_campaign_results_per_step_and_variant_with_not_enough_data_rather
     en = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
     await OutboundMessage.filter(campaign_id=c.id, step_position=2).update(variant=0)
     await OutboundMessage.filter(campaign_id=c.id, step_position=1).update(variant=0)
-    rows = rows_of((await exports.campaign_results(en, "Весна")).content)
+    rows = rows_of((await exports.campaign_results(en, "Весна", CLOCK)).content)
     assert rows[1] == ["1", "A", "30", "1", "1", "1", "3.3", "not enough data", "3.3"]  # bounces: the rule's 40
-    rows = rows_of((await exports.campaign_results(reader(ws), "Весна")).content)
+    rows = rows_of((await exports.campaign_results(reader(ws), "Весна", CLOCK)).content)
     assert rows[1][6:] == ["3,3", "мало данных", "3,3"]  # a Russian Excel reads "3,3" as a number, "3.3" as a date
 
 
@@ -232,11 +232,15 @@ async def test_the_results_bounce_rate_counts_from_the_workspaces_hard_bounce_mi
     await OutboundMessage.filter(campaign_id=c.id).update(variant=0)  # step 1: 30 sends, 1 bounce
     en = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
 
-    assert rows_of((await exports.campaign_results(en, "Весна")).content)[1][6:] == ["3.3", "not enough data", "3.3"]
+    assert rows_of((await exports.campaign_results(en, "Весна", CLOCK)).content)[1][6:] == [
+        "3.3",
+        "not enough data",
+        "3.3",
+    ]
 
     ws.settings = {"thresholds": {"hard_bounce_min_sent": 25}}
     await ws.save()
-    assert rows_of((await exports.campaign_results(en, "Весна")).content)[1][6:] == ["3.3", "3.3", "3.3"]
+    assert rows_of((await exports.campaign_results(en, "Весна", CLOCK)).content)[1][6:] == ["3.3", "3.3", "3.3"]
 
 
 async def test_the_results_count_and_rate_the_hard_bounces_the_rule_judges() -> None:
@@ -254,12 +258,12 @@ async def test_the_results_count_and_rate_the_hard_bounces_the_rule_judges() -> 
                            message=m, occurred_at=m.sent_at)  # fmt: skip
     en = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
 
-    rows = rows_of((await exports.campaign_results(en, "Весна")).content)
+    rows = rows_of((await exports.campaign_results(en, "Весна", CLOCK)).content)
 
     assert rows[0] == ["Step", "Variant", "Sent", "Replies", "Hard bounces", "Unsubscribes", "Replies, %",
                        "Hard bounces, %", "Unsubscribes, %"]  # fmt: skip
     assert rows[1] == ["1", "A", "30", "1", "1", "1", "3.3", "3.3", "3.3"]
-    ru = rows_of((await exports.campaign_results(reader(ws), "Весна")).content)
+    ru = rows_of((await exports.campaign_results(reader(ws), "Весна", CLOCK)).content)
     assert (ru[0][4], ru[0][7]) == ("Жёсткие отказы", "Жёсткие отказы, %")
     assert ru[1][4] == "1" and ru[1][7] == "3,3"
 
@@ -306,9 +310,9 @@ async def test_lead_export_names_addresses_and_times_as_the_workspace_reads_them
 async def test_another_workspaces_campaign_is_not_found_for_a_client() -> None:
     ws, rival = await space(), await space("rival")
     await campaign_with_results(rival)
-    for call in (exports.campaign_results, exports.campaign_leads):
+    for call in (exports.campaign_results(reader(ws), "Весна", CLOCK), exports.campaign_leads(reader(ws), "Весна")):
         with pytest.raises(NotFound) as err:
-            await call(reader(ws), "Весна")
+            await call
         assert err.value.key == "error-campaign-not-found"
 
 
@@ -355,10 +359,45 @@ async def test_a_persons_repeated_opt_out_counts_once_in_the_results() -> None:
     later = await OutboundMessage.get(campaign_id=c.id, step_position=2, variant=0)
     await Event.create(workspace=ws, kind=EventKind.UNSUBSCRIBE, mailbox_id=later.mailbox_id, campaign=c,
                        lead_id=later.lead_id, message=later, occurred_at=NOW, data={"repeat": True})  # fmt: skip
-    rows = rows_of((await exports.campaign_results(reader(ws), "Весна")).content)
+    rows = rows_of((await exports.campaign_results(reader(ws), "Весна", CLOCK)).content)
     assert [(r[0], r[1], r[5]) for r in rows[1:]] == [
         ("1", "A", "1"),
         ("1", "B", "0"),
         ("2", "A", "0"),
         ("2", "B", "0"),
     ]
+
+
+async def test_with_retention_the_results_count_only_the_sends_whose_answers_are_kept() -> None:
+    """Retention (/retention 30) erases events older than 30 days: /export_campaign then set step 1's 30 old sends
+    against none of their replies — 'Replies, %: 0.0' where /report_campaign said 3.3 %. The file now counts the
+    sends since the cut-off and the reply says so; a campaign that sent only before it is not 'not sent yet'."""
+    ws = await space()
+    c = await campaign_with_results(ws)  # sent a day before NOW
+    old = NOW - dt.timedelta(days=40)
+    await OutboundMessage.filter(campaign_id=c.id, step_position=1).update(sent_at=old, scheduled_at=old)
+    await Event.filter(campaign_id=c.id).delete()  # what the purge erased: the answers to the old sends
+    await Workspace.filter(id=ws.id).update(retention_days=30)
+    en = Actor(person_id=1, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
+
+    found = await exports.campaign_results(en, "Весна", CLOCK)
+
+    assert [row[:3] for row in rows_of(found.content)[1:]] == [["2", "A", "1"], ["2", "B", "1"]]
+    assert (found.since, found.retention_days) == (dt.date(2026, 11, 3), 30)  # NOW - 30 days on Moscow's clock
+    runner = Runner(CLOCK, admins={Platform.TELEGRAM: {"1"}})
+    who = runner.identity(Platform.TELEGRAM, "1", "Admin", "en")
+    await runner.run_line(who, "chat", "/lang en")
+    await runner.run_line(who, "chat", "/use acme")
+    reply = await runner.run_line(who, "chat", "/export_campaign весна")
+    assert "the file counts the emails sent since 2026-11-03" in reply.plain_text() and reply.files
+
+    await OutboundMessage.filter(campaign_id=c.id).update(sent_at=old, scheduled_at=old)
+    await runner.run_line(who, "chat", "/lang ru")
+    reply = await runner.run_line(who, "chat", "/export_campaign весна")
+    assert reply.ok and not reply.files, reply.plain_text()
+    assert (
+        "Кампания Весна ничего не отправляла с 2026-11-03, а пространство хранит данные 30 дней" in reply.plain_text()
+    )
+
+    await Workspace.filter(id=ws.id).update(retention_days=None)  # no retention: every send counts
+    assert len(rows_of((await exports.campaign_results(en, "Весна", CLOCK)).content)) == 5
