@@ -46,7 +46,7 @@ def _labels(ctx: Ctx, chart: str, days: int, rates: data.Rates | None = None) ->
     "chart",
     Access.READ,
     Arg("chart", kind="choice", choices=CHARTS),
-    Arg("period", required=False, max_length=8),
+    Arg("period", required=False, kind="rest", max_length=data.PERIOD_MAX_CHARS),
     example="volume 14d",
 )
 async def chart(ctx: Ctx, args: dict[str, Any]) -> Reply:

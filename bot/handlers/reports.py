@@ -12,7 +12,7 @@ from engine.reports.period import PERIOD_MAX_CHARS
 from engine.reports.service import NAME_MAX_CHARS, Report
 from models.enums import StatScope
 
-_PERIOD = Arg("period", required=False, max_length=PERIOD_MAX_CHARS)
+_PERIOD = Arg("period", required=False, kind="rest", max_length=PERIOD_MAX_CHARS)  # "7 дней", "01.11.2026 – 30.11.2026"
 
 
 def _reply(ctx: Ctx, rep: Report) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -19,19 +20,22 @@ OTHER: Final = ""
 """The key of the "other" series (the renderer shows a localized label)."""
 
 
+_PERIOD: Final = re.compile(
+    r"(\d{1,8})\s*(?:(d|д|дн\.?|день|дня|дней|days?)|(w|н|нед\.?|неделя|недели|недель|weeks?))?"
+)
+"""A number of days or weeks as typed: `14`, `14d`, `2w`, `14 дней`, `2 недели`, `2 weeks` (as /report reads them)."""
+PERIOD_MAX_CHARS: Final = 16  # "14 дней", "12 недель"
+
+
 def parse_period(text: str | None, *, default: int = DEFAULT_DAYS) -> int:
-    """`14`, `14d`, `2w` → a number of days in 1…MAX_DAYS; anything else → `UserError("chart-error-period")`."""
+    """`14`, `14d`, `2w`, `14 дней` → a number of days in 1…MAX_DAYS; anything else →
+    `UserError("chart-error-period")`."""
     if not text:
         return default
-    value = text.strip().lower()[:8]
-    unit = 1
-    if value.endswith(("d", "д")):
-        value = value[:-1]
-    elif value.endswith(("w", "н")):
-        value, unit = value[:-1], 7
-    if not value.isascii() or not value.isdigit():
+    found = _PERIOD.fullmatch(text.strip().lower()[:PERIOD_MAX_CHARS])
+    if found is None or not found.group(1).isascii():
         raise UserError("chart-error-period", period=text[:20], max=MAX_DAYS)
-    days = int(value) * unit
+    days = int(found.group(1)) * (7 if found.group(3) else 1)
     if not 1 <= days <= MAX_DAYS:
         raise UserError("chart-error-period", period=text[:20], max=MAX_DAYS)
     return days

@@ -1,6 +1,7 @@
-"""Report periods: `today`, `yesterday`, the last N days or weeks (`7d`, `30d`, `14д`, `2w`, `2н`), `month` (and
-their Russian words `сегодня`, `вчера`, `месяц`), a month by its name (`november`, `ноябрь`, `nov`:
-the latest one that has begun) or as `YYYY-MM`, a day `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`, as whole calendar
+"""Report periods: `today`, `yesterday`, the last N days or weeks (`7d`, `30d`, `14д`, `2w`, `2н`, `7 дней`,
+`2 недели`, `7 days`), `month` (and their Russian words `сегодня`, `вчера`, `месяц`), a month by its name
+(`november`, `ноябрь`, `nov`: the latest one that has begun) or as `YYYY-MM`, a day `YYYY-MM-DD` (or `DD.MM.YYYY`,
+as Russians write it) or `YYYY-MM-DD..YYYY-MM-DD` (`..`, `-` or a dash between the days), as whole calendar
 days of the workspace's time zone (both ends inclusive), at most `MAX_DAYS` long. Pure: `today` is given."""
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ MAX_DAYS: Final = 366
 """The longest period a report covers: a year of daily rows per subject, still a bounded read."""
 PERIOD_MAX_CHARS: Final = 30  # "2026-01-01..2026-12-31" is 22
 DEFAULT: Final = "7d"
-_RANGE: Final = re.compile(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})")
-_LAST: Final = re.compile(r"(\d+)\s*([dдwн])")  # the last N days or weeks (any N: too many is "too long")
+_RANGE: Final = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:\.\.|-|–|—)\s*(\d{4}-\d{2}-\d{2})")
+_DOTTED: Final = re.compile(r"(?<!\d)(?<!\d\.)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)(?!\.\d)")
+"""A day as Russians write it (`05.11.2026`), read as `2026-11-05`: from `05.11.2026..30.11.2026` or
+`01.11.2026–30.11.2026` too."""
+_LAST: Final = re.compile(  # the last N days or weeks (any N: too many is "too long"), as typed: 7d, 7 дней, 2 weeks
+    r"(\d+)\s*(?:(d|д|дн\.?|день|дня|дней|days?)|(w|н|нед\.?|неделя|недели|недель|weeks?))"
+)
 _WORDS: Final = {"сегодня": "today", "вчера": "yesterday", "месяц": "month"}
 _DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR_MONTH: Final = re.compile(r"(\d{4})-(\d{2})")
@@ -56,12 +62,15 @@ def parse_period(text: str | None, today: dt.date) -> Period:
     if len(raw) > PERIOD_MAX_CHARS:
         raise UserError("error-report-period", value=raw[:PERIOD_MAX_CHARS] + "…")
     named = _named(raw, today)
+    if named is None and _DOTTED.search(raw):
+        named = _named(_DOTTED.sub(_iso, raw), today)
     if named is not None:
         return named
+    iso = _DOTTED.sub(_iso, raw)
     try:
-        if _DAY.fullmatch(raw):
-            start = end = dt.date.fromisoformat(raw)
-        elif found := _RANGE.fullmatch(raw):
+        if _DAY.fullmatch(iso):
+            start = end = dt.date.fromisoformat(iso)
+        elif found := _RANGE.fullmatch(iso):
             start, end = (dt.date.fromisoformat(found.group(i)) for i in (1, 2))
         else:
             raise UserError("error-report-period", value=raw)
@@ -77,6 +86,11 @@ def parse_period(text: str | None, today: dt.date) -> Period:
     return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
 
 
+def _iso(found: re.Match[str]) -> str:
+    day, month, year = found.groups()
+    return f"{year}-{int(month):02}-{int(day):02}"
+
+
 def _named(raw: str, today: dt.date) -> Period | None:
     """A period by a word (`today`, `7d`, `month`, a month's name) or a month's number (`2026-11`); None else."""
     raw = _WORDS.get(raw, raw)
@@ -86,7 +100,7 @@ def _named(raw: str, today: dt.date) -> Period | None:
         day = today - dt.timedelta(days=1)
         return Period(day, day, raw)
     if found := _LAST.fullmatch(raw):
-        days = int(found.group(1)) * (7 if found.group(2) in "wн" else 1)
+        days = int(found.group(1)) * (7 if found.group(3) else 1)
         if days < 1:
             raise UserError("error-report-period", value=raw)
         if days > MAX_DAYS:

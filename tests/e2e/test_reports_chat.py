@@ -72,6 +72,18 @@ async def test_telegram_client_reads_its_own_report_in_russian(telegram: Telegra
     bad = await ask(olga, "/report fortnight")
     assert RU("error-report-period", value="fortnight") in bad
 
+    # a period as a Russian types it: "7 дней" was "extra arguments: дней", 01.11.2026 "not a period"
+    week = await ask(olga, "/report 7 дней")
+    start = (today - dt.timedelta(days=6)).isoformat()
+    assert RU("report-period-range", start=start, end=today.isoformat(), days=7) in week and "400" in week
+    dotted = f"{today:%d.%m.%Y}"
+    assert RU("report-period-day", day=today.isoformat()) in await ask(olga, f"/report_campaign 'Autumn acme' {dotted}")
+    ranged = await ask(olga, f"/report {today - dt.timedelta(days=1):%d.%m.%Y} – {dotted}")
+    assert (
+        RU("report-period-range", start=(today - dt.timedelta(days=1)).isoformat(), end=today.isoformat(), days=2)
+        in ranged
+    )
+
 
 @pytest.fixture
 async def slack(orm: None, redis: Redis) -> AsyncIterator[Rig]:

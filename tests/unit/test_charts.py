@@ -27,7 +27,20 @@ def test_day_range_ends_on_the_last_day_oldest_first() -> None:
     assert data.day_range(LAST, 3) == [dt.date(2026, 11, 30), dt.date(2026, 12, 1), LAST]
 
 
-@pytest.mark.parametrize(("text", "days"), [(None, 14), ("7", 7), ("30d", 30), ("30д", 30), ("2w", 14), ("92", 92)])
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        (None, 14),
+        ("7", 7),
+        ("30d", 30),
+        ("30д", 30),
+        ("2w", 14),
+        ("92", 92),
+        ("14 дней", 14),
+        ("2 недели", 14),
+        ("3 weeks", 21),
+    ],
+)
 def test_periods(text: str | None, days: int) -> None:
     assert data.parse_period(text) == days
 

@@ -31,6 +31,15 @@ RU = translator("ru")
         ("2026-11-18..2027-01-05", TODAY, TODAY),  # across a year end, from today
         ("2025-12-25..2026-01-06", dt.date(2025, 12, 25), dt.date(2026, 1, 6)),  # across a year end, past
         ("2024-01-01 .. 2024-12-31", dt.date(2024, 1, 1), dt.date(2024, 12, 31)),  # 366 days, a leap year
+        # as people type them, Russian first: "7 дней", "2 недели", a day written 05.11.2026, a range with a dash
+        ("7 дней", dt.date(2026, 11, 12), TODAY),
+        ("3 дня", dt.date(2026, 11, 16), TODAY),
+        ("2 недели", dt.date(2026, 11, 5), TODAY),
+        ("1 week", dt.date(2026, 11, 12), TODAY),
+        ("05.11.2026", dt.date(2026, 11, 5), dt.date(2026, 11, 5)),
+        ("01.11.2026..15.11.2026", dt.date(2026, 11, 1), dt.date(2026, 11, 15)),
+        ("1.11.2026 – 15.11.2026", dt.date(2026, 11, 1), dt.date(2026, 11, 15)),
+        ("2026-11-01-2026-11-15", dt.date(2026, 11, 1), dt.date(2026, 11, 15)),
     ],
 )
 def test_periods(text: str | None, start: dt.date, end: dt.date) -> None:
@@ -47,6 +56,9 @@ def test_periods(text: str | None, start: dt.date, end: dt.date) -> None:
         ("2025-01-01..2026-01-02", "error-report-period-long"),
         ("2026-11-19..2026-11-30", "error-report-period-future"),
         ("x" * 5000, "error-report-period"),
+        ("31.02.2026", "error-report-period"),
+        ("01.11.2026.5", "error-report-period"),
+        ("15.11.2026..01.11.2026", "error-report-period-order"),
     ],
 )
 def test_bad_periods_name_what_is_wrong(text: str, key: str) -> None:
