@@ -24,7 +24,7 @@ from engine.monitoring.service import minimums_of
 from engine.reports.period import Period, parse_period
 from engine.sending.why import mailboxes_named
 from models import Alert, Campaign, Domain, Mailbox, Workspace
-from models.enums import AlertStatus, MailboxStatus, StatScope
+from models.enums import AlertStatus, DomainStatus, MailboxStatus, StatScope
 
 PROBLEMS_SHOWN: Final = 5
 """How many of the worst mailboxes/domains, open alerts and cooldowns a report names; the rest are counted."""
@@ -106,6 +106,7 @@ class Problem:
     sent: int
     block_rate: Rate
     hard_bounce_rate: Rate
+    retired: bool = False  # swapped out or retired since: history, nothing to act on
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,23 +160,27 @@ async def worst(
     counts. Soft bounces are in neither rate: no rule acts on them."""
     conn = connections.get("default")
     rows = await conn.execute_query_dict(_WORST, [workspace_id, start, end, least.hard_bounce, least.block, limit])
-    boxes = {b.id: b.address for b in await Mailbox.filter(id__in=[r["scope_id"] for r in rows])}
-    doms = {d.id: d.name for d in await Domain.filter(id__in=[r["scope_id"] for r in rows])}
+    boxes = {
+        b.id: (to_unicode_address(b.address), b.status is MailboxStatus.RETIRED)
+        for b in await Mailbox.filter(id__in=[r["scope_id"] for r in rows])
+    }
+    doms = {
+        d.id: (to_unicode(d.name), d.status is DomainStatus.RETIRED)
+        for d in await Domain.filter(id__in=[r["scope_id"] for r in rows])
+    }
     found = []
     for r in rows:
         sent = int(r["sent"])
-        names = (
-            {k: to_unicode_address(v) for k, v in boxes.items()}
-            if r["scope"] == StatScope.MAILBOX.value
-            else {k: to_unicode(v) for k, v in doms.items()}
-        )
+        names = boxes if r["scope"] == StatScope.MAILBOX.value else doms
+        name, retired = names.get(int(r["scope_id"]), (f"#{r['scope_id']}", False))
         found.append(
             Problem(
                 r["scope"],
-                names.get(int(r["scope_id"]), f"#{r['scope_id']}"),
+                name,
                 sent,
                 rate(int(r["blocks"]), sent, least.block),
                 rate(int(r["hard"]), sent, least.hard_bounce),
+                retired,
             )
         )
     return found

@@ -80,7 +80,8 @@ def _problems(t: Translator, rep: Report) -> list[str]:
         lines = [
             t(
                 f"report-problem-{p.kind}",
-                name=shorten(p.name, SUBJECT_MAX_CHARS),
+                name=shorten(p.name, SUBJECT_MAX_CHARS)
+                + (" " + t("report-problem-retired") if p.retired else ""),  # swapped out: history, not to act on
                 bounces=rate_text(t, p.hard_bounce_rate, judged=True),
                 blocks=rate_text(t, p.block_rate, judged=True),
             )

@@ -53,6 +53,7 @@ report-too-few = too few sends ({ $sample } of { $needed } needed)
 report-problems-title = Worst mailboxes and domains:
 report-problem-mailbox = • { $name }: hard bounces { $bounces } · blocks { $blocks }
 report-problem-domain = • domain { $name }: hard bounces { $bounces } · blocks { $blocks }
+report-problem-retired = (retired)
 report-alerts-title = Open alerts: { $count }
 report-alert-line = • { $kind }: { $subject }
 report-cooldowns-title = Mailboxes in cooldown: { $count }

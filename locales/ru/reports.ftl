@@ -55,6 +55,7 @@ report-too-few = мало отправок ({ $sample } из нужных { $nee
 report-problems-title = Худшие ящики и домены:
 report-problem-mailbox = • { $name }: жёсткие отказы { $bounces } · блокировки { $blocks }
 report-problem-domain = • домен { $name }: жёсткие отказы { $bounces } · блокировки { $blocks }
+report-problem-retired = (выведен)
 report-alerts-title = Открытые тревоги: { $count }
 report-alert-line = • { $kind }: { $subject }
 report-cooldowns-title = Ящики на паузе: { $count }

@@ -17,6 +17,7 @@ from engine.stats import StatRow, upsert_daily_stats
 from models import Alert, Campaign, Domain, Mailbox, Workspace
 from models.enums import (
     AlertStatus,
+    DomainStatus,
     MailboxStatus,
     MailProvider,
     Platform,
@@ -399,3 +400,28 @@ async def test_a_period_before_the_subject_started_says_so_rather_than_showing_z
 
     pixel = await report(manager, clock, "2026-10-01", scope=StatScope.CAMPAIGN, name="pixel")  # before its sends
     assert pixel.since == TODAY - dt.timedelta(days=2)  # its first counted day: the row's later date is not taken
+
+
+async def test_a_swapped_out_domain_and_its_mailboxes_are_named_retired_among_the_worst() -> None:
+    """After a swap the burned domain's mailboxes led '/report 30d''s worst list as if they still sent (the demo:
+    all five lines), and a manager went looking for mailboxes that no longer exist; their history still counts,
+    and the lines now say they are retired (ru, en)."""
+    ws, domain, *_ = await world("acme")
+    burned = await Domain.create(workspace=ws, name="burned.test", status=DomainStatus.RETIRED)
+    gone = await mailbox(ws, burned, "gone")
+    await Mailbox.filter(id=gone.id).update(status=MailboxStatus.RETIRED)
+    live = await mailbox(ws, domain, "live")
+    await upsert_daily_stats(
+        [
+            row(ws, StatScope.MAILBOX, gone.id, TODAY, sent=100, bounces_block=9),
+            row(ws, StatScope.DOMAIN, burned.id, TODAY, sent=100, bounces_block=9),
+            row(ws, StatScope.MAILBOX, live.id, TODAY, sent=100, bounces_hard=2),
+        ]
+    )
+    rep = await report(actor(ws, Role.MANAGER), FrozenClock(NOW), "today")
+    assert [(p.name, p.retired) for p in rep.problems] == [
+        ("burned.test", True), ("gone@burned.test", True), ("live@acme.test", False)]  # fmt: skip
+    en = "\n".join(text.body(EN, rep))
+    assert "• domain burned.test (retired): hard bounces" in en and "• gone@burned.test (retired): hard" in en
+    assert "• live@acme.test: hard bounces 2 % (2 of 100)" in en
+    assert "• gone@burned.test (выведен): жёсткие" in "\n".join(text.body(translator("ru"), rep))
