@@ -160,9 +160,9 @@ async def weekly(space: Workspace, week: Period) -> Notification:
 
 async def _campaign_lines(t: Translator, space: Workspace, week: Period, least: Minimums) -> list[str]:
     """A title and a line for each campaign that sent in `week` or heard back in it (by name, at most
-    `CAMPAIGNS_SHOWN`): its sends, replies, hard bounces (judged from the rules' minimum) and unsubscribes; nothing
-    when none did. A campaign that finished sending the week before still gets its late replies and opt-outs
-    named — the workspace's totals above count them, and the lines must add up to them."""
+    `CAMPAIGNS_SHOWN`): its sends, replies, hard bounces (judged from the rules' minimum), unsubscribes and any
+    complaints; nothing when none did. A campaign that finished sending the week before still gets its late
+    replies and opt-outs named — the workspace's totals above count them, and the lines must add up to them."""
     heard = Q(sent__gt=0) | Q(replies__gt=0) | Q(bounces_hard__gt=0) | Q(unsubscribes__gt=0) | Q(complaints__gt=0)
     ids = (
         await DailyStat.filter(
@@ -185,6 +185,7 @@ async def _campaign_lines(t: Translator, space: Workspace, week: Period, least: 
                     replies=s.counts.replies,
                     bounces=s.counts.bounces_hard,
                     unsubscribes=s.counts.unsubscribes,
+                    complaints=s.counts.complaints,
                 )
             )
             continue
@@ -196,6 +197,7 @@ async def _campaign_lines(t: Translator, space: Workspace, week: Period, least: 
                 replies=text.rate_text(t, s.metrics.reply_rate),
                 bounces=text.rate_text(t, s.metrics.hard_bounce_rate, judged=True),
                 unsubscribes=s.counts.unsubscribes,
+                complaints=s.counts.complaints,  # a spam report: named where it happened, only when there is one
             )
         )
     if len(found) > CAMPAIGNS_SHOWN:

@@ -60,8 +60,14 @@ report-cooldowns-title = Mailboxes in cooldown: { $count }
 report-cooldown-line = • { $address } until { $until }
 report-more = … and { $count } more
 report-campaigns-title = Campaigns that sent or heard back: { $count }
-report-campaign-line = • { $name }: sent { $sent } · replies { $replies } · hard bounces { $bounces } · unsubscribes { $unsubscribes }
-report-campaign-line-late = • { $name }: sent nothing in the week; answers to earlier mail: replies { $replies } · hard bounces { $bounces } · unsubscribes { $unsubscribes }
+report-campaign-line = • { $name }: sent { $sent } · replies { $replies } · hard bounces { $bounces } · unsubscribes { $unsubscribes }{ $complaints ->
+        [0] {""}
+       *[other] {" · complaints "}{ $complaints }
+    }
+report-campaign-line-late = • { $name }: sent nothing in the week; answers to earlier mail: replies { $replies } · hard bounces { $bounces } · unsubscribes { $unsubscribes }{ $complaints ->
+        [0] {""}
+       *[other] {" · complaints "}{ $complaints }
+    }
 error-report-period = “{ $value }” is not a period. Use today, yesterday, 7d, 30d (any number of days: 7 days; or weeks: 2w, 2 weeks), month, a month (november or 2026-11), a day (2026-11-05 or 05.11.2026) or 2026-11-01..2026-11-30 (or 01.11.2026–30.11.2026).
 error-report-period-order = In { $value } the end comes before the start.
 error-report-period-long = { $value } is too long: a report covers at most { $days } { $days ->

@@ -62,8 +62,14 @@ report-cooldowns-title = Ящики на паузе: { $count }
 report-cooldown-line = • { $address } до { $until }
 report-more = … и ещё { $count }
 report-campaigns-title = Кампании, которые отправляли письма или получили ответы: { $count }
-report-campaign-line = • { $name }: отправлено { $sent } · ответы { $replies } · жёсткие отказы { $bounces } · отписки { $unsubscribes }
-report-campaign-line-late = • { $name }: за неделю не отправляла; ответы на прежние письма: ответы { $replies } · жёсткие отказы { $bounces } · отписки { $unsubscribes }
+report-campaign-line = • { $name }: отправлено { $sent } · ответы { $replies } · жёсткие отказы { $bounces } · отписки { $unsubscribes }{ $complaints ->
+        [0] {""}
+       *[other] {" · жалобы "}{ $complaints }
+    }
+report-campaign-line-late = • { $name }: за неделю не отправляла; ответы на прежние письма: ответы { $replies } · жёсткие отказы { $bounces } · отписки { $unsubscribes }{ $complaints ->
+        [0] {""}
+       *[other] {" · жалобы "}{ $complaints }
+    }
 error-report-period = «{ $value }» — не период. Укажите today (сегодня), yesterday (вчера), 7d, 30d (любое число дней: 7 дней; или недель: 2w, 2н, 2 недели), month (месяц), месяц (ноябрь или 2026-11), день (2026-11-05 или 05.11.2026) или 2026-11-01..2026-11-30 (или 01.11.2026–30.11.2026).
 error-report-period-order = В { $value } конец раньше начала.
 error-report-period-long = { $value } — слишком длинный период: отчёт охватывает не больше { $days } дней.

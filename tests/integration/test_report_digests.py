@@ -339,3 +339,27 @@ async def test_the_first_weekly_report_of_a_workspace_set_up_midweek_says_of_how
     await Workspace.filter(id=fresh.id).update(created_at=MONDAY_9_MSK - dt.timedelta(hours=2))
     body = (await weekly(await Workspace.get(id=fresh.id), week)).params["body"]
     assert body == f"No numbers for this period: the workspace started on {SUNDAY + dt.timedelta(days=1)}.", body
+
+
+async def test_a_campaigns_complaint_is_named_on_its_line_of_the_weekly_report() -> None:
+    """A recipient of a finished campaign marked its mail as spam: the client's report said 'complaints: 1' in
+    the workspace's numbers and gave the campaign a line of zeros ('replies 0 · hard bounces 0 · unsubscribes 0'),
+    so nobody could tell which campaign drew it. The campaign's line names its complaints, when it has any."""
+    acme = await Workspace.create(slug="acme", name="ACME", timezone="Europe/Moscow", locale="en")
+    spring = await Campaign.create(workspace=acme, name="Spring", window_start=dt.time(9), window_end=dt.time(18))
+    done = await Campaign.create(workspace=acme, name="Done", window_start=dt.time(9), window_end=dt.time(18))
+    await upsert_daily_stats(
+        [
+            StatRow(acme.id, StatScope.WORKSPACE, acme.id, SUNDAY, {"sent": 60, "replies": 3, "complaints": 2}),
+            StatRow(acme.id, StatScope.CAMPAIGN, spring.id, SUNDAY, {"sent": 60, "replies": 3, "complaints": 1}),
+            StatRow(acme.id, StatScope.CAMPAIGN, done.id, SUNDAY, {"complaints": 1}),
+        ]
+    )
+    week = previous_week(SUNDAY + dt.timedelta(days=1))
+    body = (await weekly(acme, week)).params["body"]
+    late = "• Done: sent nothing in the week; answers to earlier mail: replies 0 · hard bounces 0 · unsubscribes 0"
+    assert f"{late} · complaints 1\n" in body, body
+    assert "· unsubscribes 0 · complaints 1" in body.split("• Spring")[1]
+    await Workspace.filter(id=acme.id).update(locale="ru")
+    ru = (await weekly(await Workspace.get(id=acme.id), week)).params["body"]
+    assert "отписки 0 · жалобы 1" in ru.split("• Done")[1]
