@@ -41,9 +41,22 @@ async def report_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 
 @command(
-    "report_mailbox", Access.MANAGE, Arg("address", max_length=NAME_MAX_CHARS), _PERIOD, example="anna@acme-mail.ru"
+    "report_mailbox",
+    Access.MANAGE,
+    Arg("address", kind="rest", max_length=NAME_MAX_CHARS + 1 + PERIOD_MAX_CHARS),
+    example="anna@acme-mail.ru 7d",
 )
 async def report_mailbox(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """One mailbox's numbers for a period."""
-    rep = await report(ctx.actor, ctx.clock, args["period"], scope=StatScope.MAILBOX, name=args["address"])
+    """One mailbox's numbers for a period: the address as a mail client shows it (`Анна Петрова <anna@…>`, as
+    /mailbox takes it), then the period."""
+    address, period = split_address(args["address"])
+    rep = await report(ctx.actor, ctx.clock, period, scope=StatScope.MAILBOX, name=address)
     return _reply(ctx, rep)
+
+
+def split_address(text: str) -> tuple[str, str | None]:
+    """`Анна Петрова <anna@acme.ru> 30d` → (`Анна Петрова <anna@acme.ru>`, `30d`): the address runs to the last
+    word holding an `@` (a display name before it, in quotes or not), the period is what follows (None: none)."""
+    words = text.split()
+    last = max((i for i, word in enumerate(words) if "@" in word), default=0)
+    return " ".join(words[: last + 1]), " ".join(words[last + 1 :]) or None

@@ -287,3 +287,29 @@ async def test_a_mailbox_named_as_a_mail_client_shows_it_is_found(telegram: Tele
     why = await ask(anna, "/why mailto:anna@alpha.example")  # a link copied from a message
     assert RU("error-mailbox-not-found", address="mailto:anna@alpha.example") not in why
     assert RU("error-mailbox-not-found", address="Анна") in await ask(anna, "/mailbox Анна")
+
+
+async def test_report_mailbox_takes_an_address_as_a_mail_client_shows_it_then_the_period(
+    telegram: TelegramRig,
+) -> None:
+    """'/report_mailbox Анна Петрова <anna@alpha.example> 30d' (the From line copied, then a period) answered
+    'extra arguments' (the address was one word, the period the next); the address now runs to its last word with
+    an @ and the period is what follows, '7 дней' too."""
+    anna = await manager(telegram)
+    acme = await Workspace.get(slug="acme")
+    domain = await Domain.create(workspace=acme, name="alpha.example")
+    await Mailbox.create(
+        workspace=acme, domain=domain, address="anna@alpha.example", provider=MailProvider.GENERIC,
+        smtp_host="192.0.2.1", smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="192.0.2.1", imap_port=993,
+        imap_tls=TlsMode.IMPLICIT, username="anna@alpha.example", secret_enc=b"x", status=MailboxStatus.ACTIVE,
+    )  # fmt: skip
+    title = RU("report-title-mailbox", subject="anna@alpha.example", period="")
+    for line in (
+        "/report_mailbox Анна Петрова <Anna@alpha.example> 30d",
+        "/report_mailbox anna@alpha.example 7 дней",
+        "/report_mailbox <anna@alpha.example>",
+    ):
+        reply = await ask(anna, line)
+        assert reply.startswith(title.strip()), (line, reply)
+    assert "(дней: 30)" in await ask(anna, "/report_mailbox Анна Петрова <Anna@alpha.example> 30d")
+    assert RU("error-mailbox-not-found", address="Анна") in await ask(anna, "/report_mailbox Анна 7d")
