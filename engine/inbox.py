@@ -1775,6 +1775,7 @@ async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> lis
         sorted({m for _, effects in planned for m in effects.settled_messages}), evidence="incoming mail"
     )
     events, counted = await _opt_outs_once([e for _, effects in planned for e in effects.events])
+    events, counted = await _replies_once(events, counted)
     suppressions = [s for _, effects in planned for s in effects.suppressions]
     await add_suppressions(suppressions, now=now)
     # a lead is marked gone in every workspace only by a bounce that suppresses everywhere (not a foreign one)
@@ -1815,7 +1816,8 @@ async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> lis
 
 REPEAT_DATA: Final = "repeat"
 """The key of an UNSUBSCRIBE event's data that marks a person who had opted out before (a link, then a reply
-"отпишите"; two replies): kept on record, counted once — reports count people who opted out, not their letters."""
+"отпишите"; two replies): kept on record, counted once — reports count people who opted out, not their letters.
+On a REPLY: another letter answering a message already answered (`_replies_once`)."""
 _OPTED_OUT = """
 SELECT DISTINCT v.workspace_id, v.value
 FROM unnest($1::int[], $2::text[]) AS v(workspace_id, value)
@@ -1853,6 +1855,34 @@ async def _opt_outs_once(events: list[EventRecord]) -> tuple[list[EventRecord], 
         marked.append(event)
         counted.append(event)
     return marked, counted
+
+
+_ANSWERED = "SELECT DISTINCT message_id FROM event WHERE kind = 'reply' AND message_id = ANY($1::bigint[])"
+
+
+async def _replies_once(
+    events: list[EventRecord], counted: list[EventRecord]
+) -> tuple[list[EventRecord], list[EventRecord]]:
+    """(every event, with a reply to a message already answered marked `REPEAT_DATA`; the events to count). A lead
+    writing again in the thread (after the rep's answer, or twice) is a conversation, not more replies: the
+    counters count each of our messages answered once, as the per-step export and /health's last sends do."""
+    replies = {e.message_id for e in counted if e.kind is EventKind.REPLY and e.message_id is not None}
+    if not replies:
+        return events, counted
+    rows = await connections.get("default").execute_query_dict(_ANSWERED, [sorted(replies)])
+    answered = {int(r["message_id"]) for r in rows}
+    repeats: set[int] = set()  # positions in `events` of the repeated replies
+    for n, event in enumerate(events):
+        if event.kind is EventKind.REPLY and event.message_id is not None and not event.data.get(REPEAT_DATA):
+            if event.message_id in answered:
+                repeats.add(n)
+            answered.add(event.message_id)
+    if not repeats:
+        return events, counted
+    marked = [dataclasses.replace(e, data={**e.data, REPEAT_DATA: True}) if n in repeats else e
+              for n, e in enumerate(events)]  # fmt: skip
+    gone = {id(events[n]) for n in repeats}
+    return marked, [e for e in counted if id(e) not in gone]
 
 
 _DELAY = """

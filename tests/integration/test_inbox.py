@@ -693,6 +693,34 @@ async def test_a_person_who_unsubscribes_by_the_link_and_then_by_mail_counts_onc
     assert (await counters(StatScope.CAMPAIGN, first.campaign_id, day))["unsubscribes"] == 2
 
 
+async def test_a_lead_who_writes_twice_in_a_thread_is_one_reply_in_the_counters(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """A lead answered, the rep wrote back from the mailbox, the lead answered again (a new Message-ID in our
+    thread): /report_campaign said 'Replies: 2' beside /export_campaign's 1 for the step and the card's one replied
+    lead, and the reply rate rose with every letter of a conversation. Every letter stays on record; the counters
+    count a message answered once, in this read or a later one."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    lead = await enrolled(ws, LEAD, box)
+    await sent_message(box, to=LEAD, message_id="<t1@alpha.test>", enrollment=lead)
+    await OutboundMessage.all().update(campaign_id=lead.campaign_id)
+    for n in range(2):
+        await deliver(mail, message(LEAD, ANNA, "Re: hi", "Интересно, расскажите.\n", In_Reply_To="<t1@alpha.test>",
+                                    message_id=f"<r{n}@beta.test>"))  # fmt: skip
+    await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+    again = message(LEAD, ANNA, "Re: Re: hi", "И еще вопрос.\n", In_Reply_To="<rep@alpha.test>",
+                    References="<t1@alpha.test> <rep@alpha.test>", message_id="<r2@beta.test>")  # fmt: skip
+    await deliver(mail, again)  # after the rep's answer from the mailbox, in a later read
+    await sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=options(mail))
+
+    assert await Event.filter(kind=EventKind.REPLY).count() == 3  # every letter on record
+    day = NOW.astimezone(ZoneInfo("Europe/Moscow")).date()
+    for scope, scope_id in ((StatScope.WORKSPACE, ws.id), (StatScope.CAMPAIGN, lead.campaign_id),
+                            (StatScope.MAILBOX, box.id)):  # fmt: skip
+        assert (await counters(scope, scope_id, day))["replies"] == 1, scope
+
+
 async def test_warmup_mail_in_spam_is_moved_to_inbox_and_counted_once(mail: MailServer, clock: FrozenClock) -> None:
     ws = await workspace()
     anna = await mailbox(mail, ws, ANNA)
