@@ -135,7 +135,7 @@ async def main(url: str, n: int) -> None:
         actor = await seed(n)
         print(f"seeded {n} leads in {time.perf_counter() - started:.1f} s")
         translator(actor.locale)  # loaded once per process; a running bot has it already
-        await timed("export_leads", exports.campaign_leads(actor, "Большая"))
+        await timed("export_leads", exports.campaign_leads(actor, "Большая", SystemClock()))
         await timed("export_campaign", exports.campaign_results(actor, "Большая", SystemClock()))
     finally:
         await db.close_db()

@@ -241,15 +241,21 @@ def lead_outcome_names(locale: str) -> dict[str, str]:
     return states | {f"verdict:{v.value}": t(f"export-verdict-{v.value}") for v in LeadVerdict}
 
 
-async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX_BYTES, page: int = PAGE) -> Export:
+async def campaign_leads(
+    actor: Actor, name: str, clock: Clock, *, max_bytes: int = EXPORT_MAX_BYTES, page: int = PAGE
+) -> Export:
     """Every enrolled lead's outcome: email, name, company, state, steps sent, last sent at, replied / bounced (a
     hard bounce: the address is gone; a block refused *us*, the address is fine and the lead goes on, as its
     state says) / unsubscribed, verdict, and where the lead came from and why we may write to it (source, legal
     basis, note).
     Addresses as people read them (an IDN domain in Unicode), times on the workspace's clock with its zone.
-    Read `page` leads at a time; each page is written in a thread."""
+    Read `page` leads at a time; each page is written in a thread. With retention on and sends past it, the
+    replied / bounced / unsubscribed of those sends may be erased: `Export.since` says from which day they are kept.
+    """
     campaign = await _campaign(actor, name)
-    timezone = (await Workspace.get(id=campaign.workspace_id)).timezone
+    space = await Workspace.get(id=campaign.workspace_id)
+    timezone = space.timezone
+    erased_before = await _erased_before(campaign, space, clock)
     t = translator(actor.locale)
     yes, no = t("export-yes"), t("export-no")
     header = [t(f"export-col-{c}") for c in ("email", "name", "company", "state", "steps-sent", "last-sent",
@@ -268,4 +274,8 @@ async def campaign_leads(actor: Actor, name: str, *, max_bytes: int = EXPORT_MAX
         await asyncio.to_thread(writer.write, lines)
         if len(rows) < page:
             break
-    return Export(f"{_slug(campaign.name)}-leads.csv", writer.getvalue(), writer.rows, campaign.name)
+    first = erased_before.astimezone(zone_or_utc(timezone)).date() if erased_before else None
+    return Export(
+        f"{_slug(campaign.name)}-leads.csv", writer.getvalue(), writer.rows, campaign.name, first,
+        space.retention_days if first else None,
+    )  # fmt: skip

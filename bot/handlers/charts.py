@@ -87,10 +87,12 @@ async def export_campaign(ctx: Ctx, args: dict[str, Any]) -> Reply:
 @command("export_leads", Access.READ, Arg("name", kind="rest"), example="spring")
 async def export_leads(ctx: Ctx, args: dict[str, Any]) -> Reply:
     """Every lead of the campaign and how it went, as a CSV file."""
-    found = await exports.campaign_leads(ctx.actor, args["name"])
+    found = await exports.campaign_leads(ctx.actor, args["name"], ctx.clock)
     if not found.rows:  # a header and nothing under it reads like a broken file, as for /export_campaign
         key = "export-leads-empty" if ctx.actor.can_manage() else "export-leads-empty-client"
         return Reply().add(ctx.t(key, name=found.subject))
     reply = Reply().add(ctx.t("export-leads-ready", rows=found.rows))
+    if found.since:  # answers to mail past retention are erased: a "no" there is not known
+        reply.add(ctx.t("export-leads-retention", since=found.since.isoformat(), days=found.retention_days))
     reply.files.append(Attachment(found.filename, found.content))
     return reply

@@ -58,6 +58,10 @@ export-campaign-retention-empty = Campaign { $name } has sent nothing since { $s
    *[other] days
 } (/retention): the replies, bounces and opt-outs of its earlier emails are erased, so there are no results to export. /report_campaign keeps every count.
 export-leads-ready = Campaign leads: { $rows }. The file is below (opens in Excel).
+export-leads-retention = The workspace keeps data for { $days } { $days ->
+    [one] day
+   *[other] days
+} (/retention): replies, bounces and opt-outs before { $since } are erased, so “no” in those columns is certain only for the emails sent since then; the State column still says where each lead stands.
 export-leads-empty = Campaign { $name } has no leads yet: there is nothing to export. Add them: /leads_import { $name } and a CSV file.
 export-leads-empty-client = Campaign { $name } has no leads yet: there is nothing to export yet.
 export-too-big = The export is over { $limit } MB, more than a chat can carry. Split the campaign or ask an admin.

@@ -272,7 +272,7 @@ async def test_lead_export_pages_every_lead_protects_cells_and_is_bounded() -> N
     ws = await space()
     await campaign_with_results(ws)
 
-    found = await exports.campaign_leads(reader(ws), "Весна", page=7)  # 30 leads in 5 pages
+    found = await exports.campaign_leads(reader(ws), "Весна", CLOCK, page=7)  # 30 leads in 5 pages
 
     rows = rows_of(found.content)
     assert found.rows == 30 and len(rows) == 31
@@ -288,7 +288,7 @@ async def test_lead_export_pages_every_lead_protects_cells_and_is_bounded() -> N
     assert [r[0] for r in rows[1:]] == [f"lead{i:02}@x.test" for i in range(30)]
 
     with pytest.raises(UserError) as err:
-        await exports.campaign_leads(reader(ws), "Весна", max_bytes=1000, page=7)
+        await exports.campaign_leads(reader(ws), "Весна", CLOCK, max_bytes=1000, page=7)
     assert err.value.key == "export-too-big"
 
 
@@ -301,7 +301,7 @@ async def test_lead_export_names_addresses_and_times_as_the_workspace_reads_them
     lead = await Lead.create(workspace=ws, email="ivan@xn--e1afmkfd.xn--p1ai", source="сайт")
     await Enrollment.create(campaign=c, lead=lead, last_sent_at=NOW - dt.timedelta(days=1))
 
-    rows = rows_of((await exports.campaign_leads(reader(ws), "Весна")).content)
+    rows = rows_of((await exports.campaign_leads(reader(ws), "Весна", CLOCK)).content)
     assert rows[1][5] == "2026-12-02 07:30 +10"
     assert rows[-1][0] == "ivan@пример.рф" and rows[-1][5] == "2026-12-02 07:30 +10"
     assert not any("UTC" in cell or "xn--" in cell for row in rows for cell in row)
@@ -310,7 +310,10 @@ async def test_lead_export_names_addresses_and_times_as_the_workspace_reads_them
 async def test_another_workspaces_campaign_is_not_found_for_a_client() -> None:
     ws, rival = await space(), await space("rival")
     await campaign_with_results(rival)
-    for call in (exports.campaign_results(reader(ws), "Весна", CLOCK), exports.campaign_leads(reader(ws), "Весна")):
+    for call in (
+        exports.campaign_results(reader(ws), "Весна", CLOCK),
+        exports.campaign_leads(reader(ws), "Весна", CLOCK),
+    ):
         with pytest.raises(NotFound) as err:
             await call
         assert err.value.key == "error-campaign-not-found"
@@ -325,7 +328,7 @@ async def test_a_lead_whose_mail_was_blocked_is_not_called_bounced() -> None:
     m = await OutboundMessage.get(campaign_id=c.id, message_id="<5.1@send.test>")
     await Event.create(workspace=ws, kind=EventKind.BOUNCE_BLOCK, mailbox_id=m.mailbox_id, campaign=c,
                        lead_id=m.lead_id, message=m, occurred_at=m.sent_at)  # fmt: skip
-    rows = rows_of((await exports.campaign_leads(reader(ws), "Весна")).content)
+    rows = rows_of((await exports.campaign_leads(reader(ws), "Весна", CLOCK)).content)
     assert rows[6][0] == "lead05@x.test" and rows[6][3] == "в работе" and rows[6][7] == "нет"
     assert rows[2][0] == "lead01@x.test" and rows[2][7] == "да"  # the hard bounce
 
@@ -399,5 +402,10 @@ async def test_with_retention_the_results_count_only_the_sends_whose_answers_are
         "Кампания Весна ничего не отправляла с 2026-11-03, а пространство хранит данные 30 дней" in reply.plain_text()
     )
 
-    await Workspace.filter(id=ws.id).update(retention_days=None)  # no retention: every send counts
+    # the leads' flags of the old sends were erased too: "Ответил: нет" beside the state "ответил" says why
+    reply = await runner.run_line(who, "chat", "/export_leads весна")
+    assert reply.files and "ответы, отказы и отписки до 2026-11-03 стерты" in reply.plain_text(), reply.plain_text()
+
+    await Workspace.filter(id=ws.id).update(retention_days=None)  # no retention: every send counts, nothing said
     assert len(rows_of((await exports.campaign_results(en, "Весна", CLOCK)).content)) == 5
+    assert (await exports.campaign_leads(en, "Весна", CLOCK)).since is None

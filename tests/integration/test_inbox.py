@@ -422,7 +422,7 @@ async def test_a_no_longer_with_the_company_notice_stops_the_lead_for_good_and_s
         shown = (await runner.run_line(me, "c1", "/campaign Q4")).plain_text()
         assert t("campaign-left-company", count=1) in shown
     manager = Actor(person_id=None, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
-    export = await campaign_leads(manager, "Q4")
+    export = await campaign_leads(manager, "Q4", clock)
     assert "stopped: no longer with the company" in export.content.decode("utf-8-sig")
 
 
