@@ -87,9 +87,20 @@ class Reply:
     # A page of a listing (its ◀ ▶ buttons run the same command): a press on one of them shows the page in place
     # of the message pressed, where the platform can (Telegram edits it; Slack replaces any message with buttons).
     in_place: bool = False
+    # Rows of `buttons` shown right after a block, where the platform places buttons among text (Slack): row
+    # index → block index. A list of items each with its own buttons (/approvals) keeps each row by its item;
+    # other rows, and every row in Telegram (its keyboard hangs under the message), come after all the text.
+    anchors: dict[int, int] = field(default_factory=dict)
 
     def add(self, text: str, style: BlockStyle = "text") -> Reply:
         self.blocks.append(Block(text, style))
+        return self
+
+    def add_item(self, text: str, row: list[Button]) -> Reply:
+        """A block with its own row of buttons, shown under it where the platform can (`anchors`)."""
+        self.add(text)
+        self.anchors[len(self.buttons)] = len(self.blocks) - 1
+        self.buttons.append(row)
         return self
 
     def plain_text(self) -> str:

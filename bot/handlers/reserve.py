@@ -75,23 +75,22 @@ async def approvals_cmd(ctx: Ctx, args: dict[str, Any]) -> Reply:
     for a in pending:
         kind = ctx.t("approval-kind-" + a.kind.value.replace("_", "-"))
         zone = zones.get(a.workspace_id)
-        reply.add(
-            ctx.t(
-                "approvals-item",
-                id=a.id,
-                workspace=slugs.get(a.workspace_id, "none"),  # named when the list spans several
-                kind=kind,
-                subject=str(a.payload.get("domain") or a.subject),
-                asked=local_time(a.requested_at, zone),
-                expires=local_time(a.expires_at, zone),
-            )
+        text = ctx.t(
+            "approvals-item",
+            id=a.id,
+            workspace=slugs.get(a.workspace_id, "none"),  # named when the list spans several
+            kind=kind,
+            subject=str(a.payload.get("domain") or a.subject),
+            asked=local_time(a.requested_at, zone),
+            expires=local_time(a.expires_at, zone),
         )
         arg = str(a.id)
-        reply.buttons.append(
+        reply.add_item(  # in Slack the buttons follow their request; in Telegram "#id" on each names it
+            text,
             [
                 Button(f"{ctx.t('button-approve')} #{a.id}", "approve", arg, style="primary"),
                 Button(f"{ctx.t('button-reject')} #{a.id}", "reject", arg, style="danger"),
-            ]
+            ],
         )
     if waiting.total > len(pending):  # the oldest are listed: deciding them brings the next ones here
         reply.add(ctx.t("approvals-more", count=waiting.total - len(pending)))

@@ -114,10 +114,25 @@ def slack_commands(text: str) -> str:
 
 
 def render(reply: Reply) -> list[SlackMessage]:
-    """The reply as messages of at most 50 blocks; buttons come last. An empty reply (files only) is []. A title
-    stays with what follows it: one that would end a message, its section beginning the next, begins the next."""
-    parts = [(part, block.style == "title") for block in reply.blocks for part in _block(block)]
-    parts += [((actions, ""), False) for actions in _actions(reply.buttons)]
+    """The reply as messages of at most 50 blocks; buttons come last, but a row anchored to a block (an item with
+    its own buttons, `Reply.anchors`) comes right after that block. An empty reply (files only) is []. A title
+    stays with what follows it, and an item with its buttons: one that would end a message, what it goes with
+    beginning the next, begins the next."""
+    rows = _actions(reply.buttons)
+    under: dict[int, list[int]] = {}
+    for row, at in sorted(reply.anchors.items()):
+        if 0 <= row < len(rows) and 0 <= at < len(reply.blocks):
+            under.setdefault(at, []).append(row)
+    parts: list[tuple[tuple[Block, str], bool]] = []
+    for at, block in enumerate(reply.blocks):
+        pieces = _block(block)
+        anchored = [actions for row in under.get(at, []) for actions in rows[row]]
+        parts += [
+            (p, block.style == "title" or (bool(anchored) and i == len(pieces) - 1)) for i, p in enumerate(pieces)
+        ]
+        parts += [((actions, ""), False) for actions in anchored]
+    placed = {row for rows_under in under.values() for row in rows_under}
+    parts += [((actions, ""), False) for row, chunks in enumerate(rows) if row not in placed for actions in chunks]
     budget = MESSAGE_TEXT_MAX - FALLBACK_MAX  # the fallback repeats the page's text up to FALLBACK_MAX
     pages: list[list[tuple[Block, str]]] = []
     used = 0
@@ -209,13 +224,19 @@ def _safe_cut(text: str, limit: int) -> int:
     return amp if amp > 0 and ";" not in text[amp:limit] else limit
 
 
-def _actions(rows: list[list[Button]]) -> list[ActionsBlock]:
-    """One actions block per row of buttons (a row longer than 25 buttons takes several blocks)."""
-    chunks = [row[start : start + BUTTONS_MAX] for row in rows for start in range(0, len(row), BUTTONS_MAX)]
-    return [
-        ActionsBlock(block_id=f"{ACTION_PREFIX}.row.{n}", elements=[_button(b, i) for i, b in enumerate(chunk)])
-        for n, chunk in enumerate(chunks)
-    ]
+def _actions(rows: list[list[Button]]) -> list[list[ActionsBlock]]:
+    """For each row of buttons its actions blocks: one, or several for a row longer than 25 buttons. Block ids
+    are numbered through the message, as Slack wants them unique."""
+    numbered: list[list[ActionsBlock]] = []
+    n = 0
+    for row in rows:
+        blocks = []
+        for start in range(0, len(row), BUTTONS_MAX):
+            elements = [_button(b, i) for i, b in enumerate(row[start : start + BUTTONS_MAX])]
+            blocks.append(ActionsBlock(block_id=f"{ACTION_PREFIX}.row.{n}", elements=elements))
+            n += 1
+        numbered.append(blocks)
+    return numbered
 
 
 def _button(button: Button, position: int) -> ButtonElement:

@@ -387,7 +387,8 @@ class SlackTransport:
             reply = await self.runner.run(identity, channel, name, [value] if value else [], shared=shared)
             pages = await self._fit_response_url(reply, identity)
             if reply.ok:  # an answer with buttons of its own (the next page, a fresh request) is the message now
-                await _replace_message(respond, None if reply.buttons else body.get("message"), pages)
+                pressed = str(action.get("block_id") or "")
+                await _replace_message(respond, None if reply.buttons else body.get("message"), pages, pressed)
             else:
                 await _respond_pages(respond, pages, response_type="ephemeral", replace_original=False)
             note = await self._send_files(user["id"], channel, reply, identity, name)
@@ -771,10 +772,34 @@ async def _post(respond: AsyncRespond, **message: Any) -> bool:
     return True
 
 
-async def _replace_message(respond: AsyncRespond, original: dict[str, Any] | None, pages: list[SlackMessage]) -> None:
-    """The pressed message keeps its text, loses its buttons and gains the confirmation; more pages follow it."""
-    kept = [b for b in (original or {}).get("blocks", []) if b.get("type") != "actions"]
+async def _replace_message(
+    respond: AsyncRespond, original: dict[str, Any] | None, pages: list[SlackMessage], pressed: str = ""
+) -> None:
+    """The pressed message keeps its text, loses its buttons and gains the confirmation; more pages follow it. In a
+    list whose items each have their buttons (/approvals), only the pressed item's row gives way, to the
+    confirmation: the other items keep theirs."""
     first, rest = (pages[0], pages[1:]) if pages else (SlackMessage([], ""), [])
-    blocks = kept + first.blocks if fits(kept + first.blocks) else first.blocks
+    blocks = _in_place_of(original, pressed, first.blocks)
+    if blocks is None:
+        kept = [b for b in (original or {}).get("blocks", []) if b.get("type") != "actions"]
+        blocks = kept + first.blocks if fits(kept + first.blocks) else first.blocks
     if await _post(respond, text=first.text, blocks=blocks, replace_original=True):
         await _respond_pages(respond, rest, response_type="ephemeral", replace_original=False)
+
+
+def _in_place_of(
+    original: dict[str, Any] | None, pressed: str, answer: list[dict[str, Any]]
+) -> list[dict[str, Any]] | None:
+    """The original's blocks with `answer` in place of the pressed row, when the message is a list of items each
+    with its own row (each row right under a text, and another such row besides the pressed one); None otherwise,
+    or when the result would not fit a message."""
+    blocks = list((original or {}).get("blocks", []))
+
+    def own_row(i: int) -> bool:  # a row right under its item's text
+        return blocks[i].get("type") == "actions" and i > 0 and blocks[i - 1].get("type") != "actions"
+
+    at = next((i for i, b in enumerate(blocks) if pressed and b.get("block_id") == pressed and own_row(i)), None)
+    if at is None or not any(own_row(i) for i in range(len(blocks)) if i != at):
+        return None
+    replaced = blocks[:at] + answer + blocks[at + 1 :]
+    return replaced if fits(replaced) else None

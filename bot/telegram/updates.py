@@ -30,6 +30,7 @@ from aiogram.types import (
     Document,
     ErrorEvent,
     ForceReply,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     TelegramObject,
@@ -341,7 +342,7 @@ async def on_press(query: CallbackQuery, *, identity: Identity, runner: Runner, 
     if reply.ok and isinstance(query.message, Message):
         if reply.in_place and await _show_in_place(bot, query.message, reply):
             return  # the next page of a listing, where the pressed one was
-        await _drop_keyboard(bot, query.message)
+        await _drop_keyboard(bot, query.message, query.data or "")
     await _respond(bot, chat_id, reply, state, identity)
 
 
@@ -547,10 +548,33 @@ async def _receive(
     return Attachment(name, buffer.getvalue(), document.mime_type or "application/octet-stream")
 
 
-async def _drop_keyboard(bot: Bot, message: Message) -> None:
-    """Take the buttons off a decided message. Already gone (a concurrent press, a deleted message) is fine."""
+async def _drop_keyboard(bot: Bot, message: Message, pressed: str = "") -> None:
+    """Take the buttons off a decided message. In a list of like items, each with its row (/approvals: Approve
+    and Reject of each request), only the pressed row goes: the other requests stay decidable where they are.
+    Already gone (a concurrent press, a deleted message) is fine."""
+    rows = message.reply_markup.inline_keyboard if message.reply_markup is not None else []
+    kept = _other_items(rows, pressed)
+    markup = InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
     with suppress(TelegramBadRequest):
-        await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id)
+        await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id, reply_markup=markup)
+
+
+def _other_items(rows: list[list[InlineKeyboardButton]], pressed: str) -> list[list[InlineKeyboardButton]]:
+    """The rows but the pressed one, when each row is one item's (its buttons carry one id) and every row runs
+    the same commands; else none."""
+
+    def item(row: list[InlineKeyboardButton]) -> tuple[frozenset[str], frozenset[str]]:
+        parsed = [parse_callback_data(b.callback_data or "") for b in row]
+        return frozenset(name for name, _ in parsed), frozenset(words[0] if words else "" for _, words in parsed)
+
+    hit = next((row for row in rows if any(b.callback_data == pressed for b in row)), None)
+    others = [row for row in rows if row is not hit]
+    if hit is None or not others:
+        return []
+    commands, ids = item(hit)
+    if len(ids) != 1 or any(item(row)[0] != commands or len(item(row)[1]) != 1 for row in others):
+        return []
+    return others
 
 
 async def _say(

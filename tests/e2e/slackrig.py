@@ -125,9 +125,11 @@ class Rig:
         """Click `action` (a button element as posted) on `message`, which Slack sends along with its blocks
         (`ephemeral`: a message only this person sees, such as a slash command's answer)."""
         expected = len(self.api.responses) + 1
+        rows = [b for b in message["blocks"] if b.get("type") == "actions" and action in b.get("elements", [])]
+        block_id = rows[0].get("block_id", "mf.row.0") if rows else "mf.row.0"  # the row it is in, as Slack says
         body = block_actions_body(
             action["action_id"], action.get("value", ""), response_url=self.api.response_url(), user_id=user,
-            channel_id=channel, message_ts=message["ts"], block_id="mf.row.0",
+            channel_id=channel, message_ts=message["ts"], block_id=block_id,
         )  # fmt: skip
         payload = json.loads(parse_qs(body)["payload"][0])
         payload["message"] |= {"text": message["text"], "blocks": message["blocks"]}

@@ -281,6 +281,34 @@ async def test_a_pressed_long_message_keeps_its_text_only_when_slack_would_take_
     assert fits(posts[-1]["blocks"]) and [b["text"]["text"] for b in posts[-1]["blocks"]] == ["d" * 2900]
 
 
+async def test_a_press_on_the_last_item_of_a_list_keeps_the_other_items_rows() -> None:
+    """The last request of a message (a long /approvals goes on in a second message) has no text under its row:
+    its press took every row of its message away, as a message with one row would."""
+    posts: list[dict[str, Any]] = []
+
+    async def respond(**message: Any) -> Any:
+        posts.append(message)
+        return SimpleNamespace(status_code=200, body="")
+
+    reply = Reply()
+    for n in (1, 2):
+        reply.add_item(f"#{n}", [Button("Approve", "approve", str(n)), Button("Reject", "reject", str(n))])
+    [page] = render(reply)
+    last = page.blocks[3]["block_id"]
+
+    await _replace_message(respond, {"blocks": page.blocks}, render(Reply().add("Approved #2")), last)
+
+    assert [b["type"] for b in posts[-1]["blocks"]] == ["section", "actions", "section", "section"]
+    assert posts[-1]["blocks"][3]["text"]["text"] == "Approved #2"
+    single = Reply().add("alpha.test is listed")  # a message of one row: its row goes, the answer follows
+    single.buttons = [[Button("Approve", "approve", "17")], [Button("Resume", "sending_resume", "acme")]]
+    [one] = render(single)
+    await _replace_message(
+        respond, {"blocks": one.blocks}, render(Reply().add("Approved #17")), one.blocks[1]["block_id"]
+    )
+    assert [b["text"]["text"] for b in posts[-1]["blocks"]] == ["alpha.test is listed", "Approved #17"]
+
+
 @pytest.mark.parametrize(
     ("sent", "typed"),
     [
@@ -297,3 +325,27 @@ async def test_a_pressed_long_message_keeps_its_text_only_when_slack_would_take_
 )
 def test_slack_formatting_in_a_message_is_read_back_as_typed(sent: str, typed: str) -> None:
     assert as_typed(sent) == typed
+
+
+def test_an_items_own_buttons_follow_it_and_stay_with_it_across_messages() -> None:
+    """/approvals in Slack showed every request's Approve/Reject row after all the requests: a manager matched
+    numbers. A row anchored to its item comes right under it, and an item never ends a message without it."""
+    reply = Reply().add("Waiting", "title")
+    for n in range(30):
+        reply.add_item(
+            f"#{n} swap of d{n}.example", [Button("Approve", "approve", str(n)), Button("Reject", "reject", str(n))]
+        )
+    reply.buttons.append([Button("More", "approvals")])  # an unanchored row: at the end, as ever
+
+    messages = render(reply)
+
+    assert len(messages) == 2
+    blocks = [b for m in messages for b in m.blocks]
+    for n in range(30):
+        at = next(i for i, b in enumerate(blocks) if b["type"] == "section" and b["text"]["text"].startswith(f"#{n} "))
+        assert [e["value"] for e in blocks[at + 1]["elements"]] == [str(n), str(n)]
+    for message in messages:
+        assert message.blocks[-1]["type"] == "actions"  # no item cut from its buttons by the message's end
+    assert blocks[-1]["elements"][0]["text"]["text"] == "More"
+    ids = [b["block_id"] for m in messages for b in m.blocks if b["type"] == "actions"]
+    assert len(ids) == len(set(ids)) == 31

@@ -1,0 +1,126 @@
+"""The chat layer where an agency's team meets it: lists of requests with their buttons, long lists of domains and
+workspaces, variant letters and addresses as people type them, and the team itself — invites, roles and
+workspaces — in Telegram (the Bot API emulator) and Slack (signed requests to the real bolt app), on real
+PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from redis.asyncio import Redis
+
+from engine.crypto import Vault, generate_key
+from engine.i18n import translator
+from models import Approval, Domain, Mailbox, Workspace
+from models.enums import ApprovalKind, ApprovalStatus, MailboxStatus, MailProvider, TlsMode
+from tests.e2e.conftest import NOW, TelegramRig, visible
+from tests.e2e.slackrig import CLOCK, join, seen, slack_rig
+from tests.harness.slackapi import CHANNEL_ID
+from tests.harness.telegram import TelegramUser
+
+RU = translator("ru")
+EN = translator("en")
+ANNA = 700881
+SECRET = Vault([generate_key()]).encrypt("pw")
+
+
+async def manager(rig: TelegramRig, slug: str = "acme") -> TelegramUser:
+    """Anna, a manager of `slug` whose Telegram speaks Russian."""
+    await rig.admin(f'/workspace_new {slug} "ООО Ромашка"')
+    code = await rig.invite(slug, "manager")
+    anna = rig.user(ANNA, first_name="Анна", language_code="ru")
+    await anna.send_command(f"/start {code}")
+    await anna.wait_replies()
+    return anna
+
+
+async def ask(user: TelegramUser, line: str) -> str:
+    await user.send_command(line)
+    [reply] = await user.wait_replies()
+    return visible(reply.text)
+
+
+async def mailbox(workspace: Workspace, address: str) -> Mailbox:
+    domain, _ = await Domain.get_or_create(workspace=workspace, name=address.split("@")[1])
+    return await Mailbox.create(
+        workspace=workspace, domain=domain, address=address, provider=MailProvider.GENERIC, smtp_host="192.0.2.1",
+        smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="192.0.2.1", imap_port=993, imap_tls=TlsMode.IMPLICIT,
+        username=address, secret_enc=SECRET, status=MailboxStatus.ACTIVE,
+    )  # fmt: skip
+
+
+async def test_slack_approvals_put_each_requests_buttons_under_it_and_a_press_keeps_the_others(
+    orm: None, redis: Redis
+) -> None:
+    async with slack_rig(redis) as slack:
+        await join(slack, "U0MGR", "manager")
+        acme = await Workspace.get(slug="acme")
+        now = CLOCK.now()
+        ids = []
+        for n in range(3):
+            domain = await Domain.create(workspace=acme, name=f"burned{n}.example")
+            approval = await Approval.create(
+                workspace=acme, kind=ApprovalKind.DOMAIN_SWAP, subject=f"domain:{domain.id}",
+                payload={"domain": domain.name}, requested_at=now, expires_at=now + dt.timedelta(days=2),
+            )  # fmt: skip
+            ids.append(approval.id)
+
+        answer = await slack.command("approvals", user="U0MGR")
+        blocks = answer["blocks"]
+        kinds = [b["type"] for b in blocks]
+        assert kinds == ["header", "section", "actions", "section", "actions", "section", "actions"]
+        for n, approval_id in enumerate(ids):  # each row follows the text of its own request
+            item, row = blocks[1 + 2 * n], blocks[2 + 2 * n]
+            assert f"burned{n}.example" in item["text"]["text"]
+            assert {e["value"] for e in row["elements"]} == {str(approval_id)}
+        assert len({b["block_id"] for b in blocks if b["type"] == "actions"}) == 3
+
+        message = {"ts": "1700000000.000200", "text": answer.get("text", ""), "blocks": blocks}
+        [_, reject] = blocks[4]["elements"]  # the second request's
+        pressed = await slack.press(reject, user="U0MGR", channel=CHANNEL_ID, message=message, ephemeral=True)
+        assert (await Approval.get(id=ids[1])).status is ApprovalStatus.REJECTED
+        after = pressed.body["blocks"]
+        assert [b["type"] for b in after] == [
+            "header",
+            "section",
+            "actions",
+            "section",
+            "section",
+            "section",
+            "actions",
+        ]
+        assert after[4]["text"]["text"] == seen(
+            EN("approval-rejected", id=ids[1], subject="burned1.example")
+        )  # the decision in place of its buttons; the other two keep theirs
+        assert [e["value"] for e in after[2]["elements"]] == [str(ids[0])] * 2
+        assert [e["value"] for e in after[6]["elements"]] == [str(ids[2])] * 2
+
+
+async def test_telegram_approvals_keep_the_other_requests_buttons_after_one_is_decided(telegram: TelegramRig) -> None:
+    anna = await manager(telegram)
+    acme = await Workspace.get(slug="acme")
+    ids = []
+    for n in range(3):
+        domain = await Domain.create(workspace=acme, name=f"burned{n}.example")
+        approval = await Approval.create(
+            workspace=acme, kind=ApprovalKind.DOMAIN_SWAP, subject=f"domain:{domain.id}",
+            payload={"domain": domain.name}, requested_at=NOW, expires_at=NOW + dt.timedelta(days=2),
+        )  # fmt: skip
+        ids.append(approval.id)
+
+    await anna.send_command("/approvals")
+    [listing] = await anna.wait_replies()
+    await anna.press(listing.callback_data(f"{RU('button-reject')} #{ids[1]}"), listing)
+    edited, decided = await anna.wait_replies(2)
+
+    assert edited.message_id == listing.message_id
+    assert [b["callback_data"] for b in edited.buttons] == [
+        f"approve:{ids[0]}",
+        f"reject:{ids[0]}",
+        f"approve:{ids[2]}",
+        f"reject:{ids[2]}",
+    ]
+    assert visible(decided.text) == RU("approval-rejected", id=ids[1], subject="burned1.example")
+    await anna.press(edited.callback_data(f"{RU('button-approve')} #{ids[0]}"), edited)
+    last, _ = await anna.wait_replies(2)
+    assert [b["callback_data"] for b in last.buttons] == [f"approve:{ids[2]}", f"reject:{ids[2]}"]
