@@ -48,6 +48,16 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + ELLIPSIS
 
 
+_NUMBER_RUN: Final = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[str | int, ...], str]:
+    """The order people read names in: numbers by their value, the rest case-blind — d1, d2, d10, not d1, d10,
+    d2 (`client-2` before `client-10`). Names equal so (d01, d1) keep an order, by their text."""
+    parts = _NUMBER_RUN.split(text.casefold())  # text, number, text, …: the same kind at the same place
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), text
+
+
 _CYRILLIC_LETTER: Final = re.compile(r"[\u0400-\u04ff]")
 _LATIN_LETTER: Final = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _URLS_AND_FIELDS: Final = re.compile(r"https?://\S+|\S+@\S+")

@@ -16,7 +16,7 @@ from engine.access import Actor, require_manager, require_reader
 from engine.agency_chats import agency_chats, move_agency_chat
 from engine.clock import Clock
 from engine.errors import Conflict, Forbidden, NotFound, UserError
-from engine.i18n import pick_locale, shorten
+from engine.i18n import natural_key, pick_locale, shorten
 from models import AuditLog, ChatBinding, Domain, Invite, Lead, Mailbox, Membership, Person, Workspace
 from models.campaign import Campaign
 from models.enums import ChatPurpose, Platform, Role
@@ -207,7 +207,7 @@ async def list_workspaces(actor: Actor) -> list[WorkspaceSummary]:
             rows = rows.filter(id__in=actor.confined_to)
         return [
             WorkspaceSummary(w.id, w.slug, w.name, "admin", w.id == actor.workspace_id)
-            for w in await rows.order_by("slug")
+            for w in sorted(await rows, key=lambda w: natural_key(w.slug))
         ]
     if actor.person_id is None:
         return []
@@ -222,7 +222,7 @@ async def list_workspaces(actor: Actor) -> list[WorkspaceSummary]:
             )
             for m in memberships
         ),
-        key=lambda s: s.slug,
+        key=lambda s: natural_key(s.slug),  # client-2 before client-10
     )
 
 

@@ -53,7 +53,7 @@ from engine.domains.state import (
     unplanned_records,
 )
 from engine.errors import Conflict, NotFound, UserError
-from engine.i18n import shorten
+from engine.i18n import natural_key, shorten
 from engine.lifecycle import transition_domain
 from engine.stats import workspace_zone
 from engine.uploads import OFF_LOOP_BYTES, decode_upload_async
@@ -453,9 +453,10 @@ class DomainDetail:
 
 
 async def list_domains(actor: Actor, clock: Clock, *, workspace_id: int | None = None) -> list[DomainSummary]:
-    """The workspace's domains by name, each with its DNS and blacklist state and mailbox count."""
+    """The workspace's domains by name as people read it (`natural_key`: mail2 before mail10; Unicode, not
+    punycode), each with its DNS and blacklist state and mailbox count."""
     ws = require_reader(actor, workspace_id)
-    domains = await Domain.filter(workspace_id=ws).order_by("name")
+    domains = sorted(await Domain.filter(workspace_id=ws), key=lambda d: natural_key(to_unicode(d.name)))
     zone = await workspace_zone(ws)
     return await summaries(domains, clock.now().astimezone(zone).date())
 

@@ -96,6 +96,18 @@ async def test_slack_approvals_put_each_requests_buttons_under_it_and_a_press_ke
         assert [e["value"] for e in after[6]["elements"]] == [str(ids[2])] * 2
 
 
+async def test_domains_are_listed_in_the_order_people_count_them(telegram: TelegramRig) -> None:
+    anna = await manager(telegram)
+    acme = await Workspace.get(slug="acme")
+    for n in (10, 2, 1, 21, 3):
+        await Domain.create(workspace=acme, name=f"d{n}.example")
+
+    text = await ask(anna, "/domains")
+
+    order = [text.index(f"d{n}.example") for n in (1, 2, 3, 10, 21)]
+    assert order == sorted(order)
+
+
 async def test_telegram_approvals_keep_the_other_requests_buttons_after_one_is_decided(telegram: TelegramRig) -> None:
     anna = await manager(telegram)
     acme = await Workspace.get(slug="acme")

@@ -8,7 +8,7 @@ from fluent.runtime import FluentBundle, FluentResource
 from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
 
-from engine.i18n import ELLIPSIS, LOCALES, LOCALES_DIR, PARAM_MAX_CHARS, Translator, entries, shorten
+from engine.i18n import ELLIPSIS, LOCALES, LOCALES_DIR, PARAM_MAX_CHARS, Translator, entries, natural_key, shorten
 
 
 def test_fluent_alone_gives_up_on_a_long_value() -> None:
@@ -97,3 +97,19 @@ def test_a_catalog_cut_into_entries_parses_as_the_whole_file_does() -> None:
         assert len(by_entry) == len(whole)
         for mine, theirs in zip(by_entry, whole, strict=True):
             assert mine.equals(theirs, ignored_fields=["span", "comment"]), theirs.id.name  # type: ignore[attr-defined]
+
+
+def test_names_are_ordered_as_people_count_them() -> None:
+    names = [
+        "d10.example",
+        "D2.example",
+        "d1.example",
+        "client-10",
+        "client-2",
+        "d01.example",
+        "пример2.рф",
+        "пример10.рф",
+    ]
+    assert sorted(names, key=natural_key) == [
+        "client-2", "client-10", "d01.example", "d1.example", "D2.example", "d10.example", "пример2.рф", "пример10.рф",
+    ]  # fmt: skip
