@@ -32,6 +32,8 @@ from models.enums import ChatPurpose, Platform, Role
 PERSON_CHANGED = "person_changed"
 PersonChanged = Callable[[people.PersonRef], Awaitable[None]]
 WORKSPACE_NAME_MAX = 200  # the column's length: a longer title is refused, not cut without a word
+WORKSPACE_BUTTONS = 60  # /use buttons of /workspaces: an agency's 4–20 clients and more, within Telegram's 100
+WORKSPACE_BUTTONS_A_ROW = 3  # slugs of up to 40 characters stay readable three a row on a phone
 
 
 @command("start", Access.PUBLIC, Arg("code", required=False), example="Xy7kQ2mN9pR4sT1v", aliases=("join",))
@@ -171,7 +173,14 @@ async def workspaces(ctx: Ctx, args: dict[str, Any]) -> Reply:
         return Reply().add(ctx.t("workspaces-none-create" if ctx.actor.manages_any else "workspaces-none"))
     lines = [("▶ " if w.current else "• ") + f"{w.slug} — {w.name} ({ctx.t(f'role-{w.role}')})" for w in rows]
     reply = Reply().add(ctx.t("workspaces-title"), "title").add("\n".join(lines))
-    reply.buttons = [[Button(w.slug, "use", w.slug)] for w in rows if not w.current][:10]
+    others = [w for w in rows if not w.current]
+    shown = others[:WORKSPACE_BUTTONS]
+    reply.buttons = [
+        [Button(w.slug, "use", w.slug) for w in shown[start : start + WORKSPACE_BUTTONS_A_ROW]]
+        for start in range(0, len(shown), WORKSPACE_BUTTONS_A_ROW)
+    ]
+    if len(others) > len(shown):  # the rest are listed above: /use reaches them
+        reply.add(ctx.t("workspaces-more", shown=len(shown), count=len(others) - len(shown)))
     return reply
 
 

@@ -151,6 +151,7 @@ workspace-created = Created the workspace "{ $name }" ({ $slug }); it is now you
 workspaces-none = You are not in any workspace yet. Ask your manager for an invite code and send: /start <code>
 workspaces-none-create = There are no workspaces yet. Create one: /workspace_new <name> <title>
 workspaces-title = Workspaces
+workspaces-more = Buttons for the first { $shown }; choose any of the other { $count } with /use <name> from the list above.
 workspace-title = { $name } ({ $slug })
 workspace-counts = Domains: { $domains } · mailboxes: { $mailboxes } · campaigns: { $campaigns } · leads: { $leads } · members: { $members } · chats: { $chats }
 use-done = Current workspace: "{ $name }" ({ $slug }).

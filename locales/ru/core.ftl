@@ -151,6 +151,7 @@ workspace-created = Создано пространство «{ $name }» ({ $sl
 workspaces-none = Вы пока не участвуете ни в одном рабочем пространстве. Попросите менеджера прислать код приглашения и отправьте: /start <код>
 workspaces-none-create = Рабочих пространств пока нет. Создайте: /workspace_new <имя> <название>
 workspaces-title = Рабочие пространства
+workspaces-more = Кнопки — для первых { $shown }; остальные ({ $count }) выберите командой /use <имя> из списка выше.
 workspace-title = { $name } ({ $slug })
 workspace-counts = Домены: { $domains } · ящики: { $mailboxes } · кампании: { $campaigns } · лиды: { $leads } · участники: { $members } · чаты: { $chats }
 use-done = Текущее пространство: «{ $name }» ({ $slug }).

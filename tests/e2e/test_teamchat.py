@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
-from models import Approval, Domain, Mailbox, Workspace
-from models.enums import ApprovalKind, ApprovalStatus, MailboxStatus, MailProvider, TlsMode
+from models import Approval, Domain, Mailbox, Membership, Person, Workspace
+from models.enums import ApprovalKind, ApprovalStatus, MailboxStatus, MailProvider, Role, TlsMode
 from tests.e2e.conftest import NOW, TelegramRig, visible
 from tests.e2e.slackrig import CLOCK, join, seen, slack_rig
 from tests.harness.slackapi import CHANNEL_ID
@@ -106,6 +106,35 @@ async def test_domains_are_listed_in_the_order_people_count_them(telegram: Teleg
 
     order = [text.index(f"d{n}.example") for n in (1, 2, 3, 10, 21)]
     assert order == sorted(order)
+
+
+async def test_workspaces_offers_a_button_for_each_of_twenty_clients(telegram: TelegramRig) -> None:
+    anna = await manager(telegram)
+    person = await Person.get(external_id=str(ANNA))
+    for n in range(1, 21):
+        client = await Workspace.create(slug=f"client-{n}", name=f"Клиент {n}")
+        await Membership.create(person=person, workspace=client, role=Role.MANAGER)
+
+    await anna.send_command("/workspaces")
+    [reply] = await anna.wait_replies()
+
+    slugs = [b["text"] for b in reply.buttons]
+    assert slugs == [f"client-{n}" for n in range(1, 21)]  # every one but the current, client-2 before client-10
+    text = visible(reply.text)
+    assert text.index("client-2 —") < text.index("client-10 —")
+    assert "/use" not in text
+
+
+async def test_workspaces_beyond_the_buttons_are_said_to_be_reached_with_use(telegram: TelegramRig) -> None:
+    for n in range(66):
+        await Workspace.create(slug=f"w{n:02}", name=f"W{n}")
+
+    reply = await telegram.admin("/workspaces")
+
+    assert sum(len(row) for row in reply.buttons) == 60
+    assert all(len(row) <= 3 for row in reply.buttons)
+    assert RU("workspaces-more", shown=60, count=6) in reply.plain_text()
+    assert "w65 — W65" in reply.plain_text()
 
 
 async def test_telegram_approvals_keep_the_other_requests_buttons_after_one_is_decided(telegram: TelegramRig) -> None:
