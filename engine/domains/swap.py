@@ -49,7 +49,7 @@ from engine.domains.reserve import (
 from engine.domains.resume import resume_cleared, standings
 from engine.domains.state import Health
 from engine.errors import Conflict, NotFound
-from engine.lifecycle import transition_approval, transition_domain, transition_mailbox
+from engine.lifecycle import state_name, transition_approval, transition_domain, transition_mailbox
 from engine.logging import get_logger
 from models import Alert, AuditLog, Campaign, Domain, Enrollment, Mailbox, Workspace
 from models.alert import Approval
@@ -113,7 +113,7 @@ async def apply_swap(approval_id: int, clock: Clock) -> SwapReport:
         if approval.status is ApprovalStatus.APPLIED:
             return _again(approval)
         if approval.status is not ApprovalStatus.APPROVED:
-            raise Conflict("error-swap-not-approved", id=approval_id, status=approval.status.value)
+            raise Conflict("error-swap-not-approved", id=approval_id, status=state_name("approval", approval.status))
         burned, replacement, new_boxes = await _parties(approval, clock)
         report, ids = await _carry_out(conn, approval, burned, replacement, new_boxes, clock=clock)
     log.info(

@@ -379,6 +379,8 @@ async def test_apply_needs_an_approved_request_and_a_usable_replacement() -> Non
     with pytest.raises(Conflict) as pending:
         await apply_swap(result.approval_id, clock)
     assert pending.value.key == "error-swap-not-approved"
+    said = translator("ru")(pending.value.key, **pending.value.params)  # the state in the reader's language
+    assert "«ждёт решения»" in said and "pending" not in said
     await approvals.decide(await admin(), result.approval_id, True, clock)
     await Domain.filter(id=spare.id).update(status=DomainStatus.COOLING)  # listed meanwhile
     with pytest.raises(Conflict) as unusable:
