@@ -15,6 +15,7 @@ from engine.clock import local_time, shown_zone
 from engine.errors import UserError
 from engine.leads import suppression
 from engine.leads.reader import SAMPLE_BYTES
+from engine.mail.message import named_targets
 from engine.reply import Attachment, Button, Reply
 from engine.uploads import decode_upload_async, known_format
 from models.enums import CampaignStatus, EnrollmentState, Platform
@@ -118,8 +119,8 @@ async def campaign_set(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 @command("campaign_group", Access.MANAGE, CAMPAIGN_ARG, Arg("mailboxes", kind="rest"), example="q1-acme acme-mail.ru")
 async def campaign_group(ctx: Ctx, args: dict[str, Any]) -> Reply:
-    """The campaign's mailbox group: addresses and/or domains of the workspace (replaces the group)."""
-    group = await service.set_group(ctx.actor, ctx.clock, args["name"], args["mailboxes"].split())
+    """The campaign's mailbox group: addresses (as a mail client shows them too) and/or domains (replaces it)."""
+    group = await service.set_group(ctx.actor, ctx.clock, args["name"], named_targets(args["mailboxes"]))
     reply = Reply().add(ctx.t("campaign-group-saved", name=args["name"]), "title").add(_group(ctx, group))
     return reply.add(brief(ctx, [*group.domains, *group.mailboxes]))
 

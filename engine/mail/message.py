@@ -18,6 +18,7 @@ import html
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Final
 
 from engine.clock import Clock
 from engine.dns.names import to_ascii
@@ -120,6 +121,18 @@ def named_address(text: str) -> str | None:
     if typed.endswith(">") and "<" in typed:
         typed = typed[typed.rindex("<") + 1 : -1]
     return stored_address(typed)
+
+
+_NAME_WORD: Final = r'(?![^\s,;<>"@]*\.[^\s,;<>"@.])[^\s,;<>"@]+'
+"""A word of a display name: no "@", and no dot inside (a domain's "acme-mail.ru"), though "A." may end one."""
+_NAMED_TARGET: Final = re.compile(rf'(?:"[^"\n]*"\s*|(?:{_NAME_WORD}\s+)*)<[^<>\s]*>|[^\s,;]+')
+
+
+def named_targets(text: str) -> list[str]:
+    """The mailboxes and domains of a list as people paste it: apart by spaces, commas, semicolons or lines, an
+    address with its display name (`Анна Петрова <anna@acme.ru>`, `"Петрова, Анна" <anna@acme.ru>`) one of
+    them, spaces and all (`named_address` reads it); a domain before a name stays a domain of its own."""
+    return [match.group(0).strip() for match in _NAMED_TARGET.finditer(text)]
 
 
 def normalized(address: str) -> str:

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
-from models import Approval, Domain, Mailbox, Membership, Person, Workspace
+from models import Approval, Campaign, Domain, Mailbox, Membership, Person, Workspace
 from models.enums import ApprovalKind, ApprovalStatus, MailboxStatus, MailProvider, Role, TlsMode
 from tests.e2e.conftest import NOW, TelegramRig, visible
 from tests.e2e.slackrig import CLOCK, join, seen, slack_rig
@@ -135,6 +135,24 @@ async def test_workspaces_beyond_the_buttons_are_said_to_be_reached_with_use(tel
     assert all(len(row) <= 3 for row in reply.buttons)
     assert RU("workspaces-more", shown=60, count=6) in reply.plain_text()
     assert "w65 — W65" in reply.plain_text()
+
+
+async def test_a_campaign_group_takes_addresses_pasted_with_their_names(telegram: TelegramRig) -> None:
+    anna = await manager(telegram)
+    acme = await Workspace.get(slug="acme")
+    await mailbox(acme, "anna@alpha.example")
+    await mailbox(acme, "petr@alpha.example")
+    await mailbox(acme, "box@beta.example")
+    await ask(anna, "/campaign_new q1")
+
+    answer = await ask(
+        anna, "/campaign_group q1 Анна Петрова <anna@alpha.example>, Пётр <petr@alpha.example> beta.example"
+    )
+
+    assert answer.startswith(RU("campaign-group-saved", name="q1"))
+    campaign = await Campaign.get(name="q1")
+    assert sorted(b.address for b in await campaign.mailboxes.all()) == ["anna@alpha.example", "petr@alpha.example"]
+    assert [d.name for d in await campaign.domains.all()] == ["beta.example"]
 
 
 async def test_telegram_approvals_keep_the_other_requests_buttons_after_one_is_decided(telegram: TelegramRig) -> None:

@@ -25,6 +25,7 @@ from engine.mail.message import (
     make_message_id,
     minimal_html,
     named_address,
+    named_targets,
     normalize_address,
     rfc5322_date,
 )
@@ -338,3 +339,23 @@ def test_an_address_named_as_people_paste_it_is_the_stored_one(typed: str) -> No
 @pytest.mark.parametrize("typed", ["Anna Petrova", "<>", "anna@", "Anna <not an address>"])
 def test_a_name_that_holds_no_address_names_no_mailbox(typed: str) -> None:
     assert named_address(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "targets"),
+    [
+        ("acme-mail.ru box@acme-mail.ru", ["acme-mail.ru", "box@acme-mail.ru"]),
+        ("Анна Петрова <anna@acme.ru>", ["Анна Петрова <anna@acme.ru>"]),
+        (
+            "acme-mail.ru Анна <anna@acme.ru>, b@acme.ru; <c@acme.ru>",
+            ["acme-mail.ru", "Анна <anna@acme.ru>", "b@acme.ru", "<c@acme.ru>"],
+        ),
+        ('"Петрова, Анна" <a@acme.ru> A. Smith <s@acme.ru>', ['"Петрова, Анна" <a@acme.ru>', "A. Smith <s@acme.ru>"]),
+        ("mailto:a@acme.ru,пример.рф", ["mailto:a@acme.ru", "пример.рф"]),
+    ],
+)
+def test_a_pasted_list_of_mailboxes_keeps_each_address_with_its_name(typed: str, targets: list[str]) -> None:
+    assert named_targets(typed) == targets
+    assert [named_address(t) for t in targets if "@" in t] == [
+        named_address(t.rpartition("<")[2].rstrip(">").removeprefix("mailto:")) for t in targets if "@" in t
+    ]
