@@ -191,29 +191,23 @@ async def campaign_preview(ctx: Ctx, args: dict[str, Any]) -> Reply:
 
 def _preview_options(
     words: list[str], unknown: str = "error-campaign-preview-word"
-) -> tuple[str | None, int, int | None]:
-    """A lead's address (has "@"), a step number (digits), a variant letter — each optional, in any order; any other
-    word is refused (`unknown`, the message naming it)."""
+) -> tuple[str | None, int, str | None]:
+    """A lead's address (has "@"), a step number (digits), a variant letter (Latin or Cyrillic, read against the
+    step's variants by the service) — each optional, in any order; any other word is refused (`unknown`, the
+    message naming it)."""
     email: str | None = None
     step = 1
-    variant: int | None = None
+    variant: str | None = None
     for word in words:
         if "@" in word and email is None:
             email = word
         elif word.isascii() and word.isdigit() and len(word) <= 2:
             step = int(word)
         elif len(word) == 1 and word.isalpha():
-            variant = _variant(word)
+            variant = word
         else:
             raise UserError(unknown, word=word[:40])
     return email, step, variant
-
-
-def _variant(letter: str) -> int:
-    index = LETTERS.find(letter.upper())
-    if index < 0:
-        raise UserError("error-campaign-variant-letter", letters=", ".join(LETTERS))
-    return index
 
 
 TEST_ADDRESS_ARG: Final = Arg("email", kind="rest", max_length=400)
@@ -231,7 +225,7 @@ async def campaign_test(ctx: Ctx, args: dict[str, Any]) -> Reply:
     )
 
 
-def _test_options(text: str) -> tuple[str, int, int]:
+def _test_options(text: str) -> tuple[str, int, int | str]:
     """The address (its last word has "@": "Анна <anna@acme.ru>" as a mail client shows it), then a step number
     and a variant letter, each optional, in any order (as `/campaign_preview` takes them)."""
     words = text.split()

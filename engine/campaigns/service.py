@@ -44,7 +44,7 @@ from engine.campaigns.enroll import IN_OTHER_CAMPAIGN, lock_enrollment
 from engine.campaigns.options import ALIASES, parse_settings
 from engine.campaigns.ports import Composed
 from engine.campaigns.schedule import Window, due_after, open_intervals
-from engine.campaigns.steps import LETTERS, StepSpec, parse_steps
+from engine.campaigns.steps import LETTERS, StepSpec, parse_steps, variant_named
 from engine.campaigns.template import parse as parse_template
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone_of
@@ -1062,9 +1062,10 @@ async def _deferrals(campaign: Campaign, clock: Clock, day: dt.date) -> tuple[De
 
 
 async def send_test(
-    actor: Actor, clock: Clock, name: str, address: str, *, step: int = 1, variant: int = 0
+    actor: Actor, clock: Clock, name: str, address: str, *, step: int = 1, variant: int | str = 0
 ) -> OutboundMessage:
-    """Queue a step (`step`, 1 = the first; `variant`, 0 = A) of the campaign to `address` now, from a sending
+    """Queue a step (`step`, 1 = the first; `variant`, 0 = A, or its letter as typed: `steps.variant_named`) of the
+    campaign to `address` now, from a sending
     mailbox of the group (graduated first): a `kind='test'` row without a lead. The recipient is kept in the row's
     `body` until the composer renders it (no recipient column yet; see the report of issue 10).
 
@@ -1087,6 +1088,8 @@ async def send_test(
     chosen = await Step.get_or_none(campaign_id=campaign.id, position=step)
     if chosen is None:
         raise UserError("error-campaign-preview-step", name=campaign.name, step=step)
+    if isinstance(variant, str):
+        variant = variant_named(variant, len(chosen.variants or []), step)
     if not 0 <= variant < len(chosen.variants or []):
         raise UserError("error-content-variant-not-found", step=step, variant=variant_letter(variant))
     if not (await compose.sender_identity(workspace_id)).complete:  # the composer would fail the row, unheard of
@@ -1126,18 +1129,22 @@ async def _test_mailbox(campaign_id: int) -> Mailbox | None:
 
 
 async def preview(
-    actor: Actor, name: str, *, lead_email: str | None, step: int, variant: int | None
+    actor: Actor, name: str, *, lead_email: str | None, step: int, variant: int | str | None
 ) -> tuple[str, Composed]:
     """The rendered message of `step` (1 = the first) for a lead of the workspace (or sample fields):
-    `engine.campaigns.compose.preview`. Returns (campaign name, `Composed`).
+    `engine.campaigns.compose.preview`; `variant` an index, a letter as typed (`steps.variant_named`) or None.
+    Returns (campaign name, `Composed`).
 
     Raises `NotFound`, `UserError("error-campaign-preview-step")`
     while the composer is not merged.
     """
     workspace_id = require_manager(actor)
     campaign = await _campaign(workspace_id, name)
-    if not await Step.filter(campaign_id=campaign.id, position=step).exists():
+    chosen = await Step.get_or_none(campaign_id=campaign.id, position=step)
+    if chosen is None:
         raise UserError("error-campaign-preview-step", name=campaign.name, step=step)
+    if isinstance(variant, str):
+        variant = variant_named(variant, len(chosen.variants or []), step)
     email = normalize_email(lead_email) if lead_email else None
     if lead_email and email is None:
         raise UserError("error-campaign-test-address", address=lead_email[:60])

@@ -58,6 +58,27 @@ _CYRILLIC: Final = {"А": "A", "Б": "B", "В": "BC", "С": "C", "Г": "CD", "Д
 """What a Cyrillic variant letter may stand for, read as the letter the sequence expects next: in the Russian
 alphabet (А, Б, В, Г, Д: A to E) or as a Latin look-alike typed on a Russian keyboard (В for B, С for C, Е for E)."""
 
+
+def variant_named(typed: str, count: int, step: int) -> int:
+    """The index of the variant a typed letter names in step `step` of `count` variants (/campaign_preview,
+    /campaign_test): a Latin letter, or a Cyrillic one read as the sequence parser reads it (`_CYRILLIC`: the
+    Russian alphabet or a Latin look-alike). Of its readings, the one the step has is meant; a letter two of whose
+    readings the step has (В with three variants: B or C) is refused, naming both, rather than guessed.
+
+    Raises `UserError("error-campaign-variant-letter")` (no letter of a variant),
+    `UserError("error-campaign-variant-ambiguous")`, `UserError("error-content-variant-not-found")`."""
+    letter = typed.strip().upper()
+    readings = _CYRILLIC.get(letter, letter if len(letter) == 1 and letter in LETTERS else "")
+    if not readings:
+        raise UserError("error-campaign-variant-letter", letters=", ".join(LETTERS))
+    present = [r for r in readings if r in LETTERS[:count]]
+    if len(present) > 1:
+        raise UserError("error-campaign-variant-ambiguous", typed=typed.strip(), step=step, choices=" / ".join(present))
+    if not present:
+        raise UserError("error-content-variant-not-found", step=step, variant=letter)  # as typed: "нет варианта В"
+    return LETTERS.index(present[0])
+
+
 _STEP = re.compile(
     r"---\s*(?:шаг|step)\s+(?P<n>\d{1,3})\s*[:.]?"
     r"(?P<after>\s*[,(\-–—]?\s*(?:через|after|in)\s+(?P<d>\d{1,4})?\s*(?P<unit>[^\d()]+?)\s*\)?)?\s*\.?\s*",

@@ -186,6 +186,7 @@ error-campaign-preview-step = Campaign { $name } has no step { $step }.
 error-campaign-preview-word = “{ $word }” is not understood: give a lead's address, a step number and a variant letter, e.g. /campaign_preview q1 ivan@example.com 2 B
 error-campaign-test-word = “{ $word }” is not understood: after the address give a step number and a variant letter, e.g. /campaign_test q1 me@acme.ru 2 B
 error-campaign-variant-letter = A variant is one letter: { $letters }.
+error-campaign-variant-ambiguous = “{ $typed }” in step { $step } could be variant { $choices }: type the Latin letter.
 error-campaign-steps-running = Campaign { $name } is running: pause it (/campaign_pause { $name }) to change the sequence.
 error-campaign-steps-variants-drawn = In campaign { $name } leads already drew variant { $letter } and get the later steps in it: step 1 of the new sequence needs at least { $count } { $count ->
     [one] variant

@@ -166,6 +166,7 @@ error-campaign-preview-step = В кампании { $name } нет шага { $s
 error-campaign-preview-word = «{ $word }» не понято: укажите адрес лида, номер шага и букву варианта, например /campaign_preview q1 ivan@example.com 2 B
 error-campaign-test-word = «{ $word }» не понято: после адреса укажите номер шага и букву варианта, например /campaign_test q1 me@acme.ru 2 B
 error-campaign-variant-letter = Вариант — одна буква: { $letters }.
+error-campaign-variant-ambiguous = «{ $typed }» в шаге { $step } может значить вариант { $choices }: напишите латинскую букву.
 error-campaign-steps-running = Кампания { $name } идёт: приостановите её (/campaign_pause { $name }), чтобы менять цепочку.
 error-campaign-steps-variants-drawn = В кампании { $name } лидам уже достался вариант { $letter }, и следующие шаги они получат в нём же: в шаге 1 новой цепочки нужно не меньше { $count } { $count ->
     [one] варианта

@@ -9,6 +9,7 @@ import datetime as dt
 
 from redis.asyncio import Redis
 
+from bot.telegram.render import ERROR_MARK
 from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from models import Approval, Campaign, Domain, Mailbox, Membership, Person, Workspace
@@ -153,6 +154,42 @@ async def test_a_campaign_group_takes_addresses_pasted_with_their_names(telegram
     campaign = await Campaign.get(name="q1")
     assert sorted(b.address for b in await campaign.mailboxes.all()) == ["anna@alpha.example", "petr@alpha.example"]
     assert [d.name for d in await campaign.domains.all()] == ["beta.example"]
+
+
+STEPS_THREE = """/campaign_steps q1
+=== вариант А
+Тема: Первое
+Текст А
+=== вариант Б
+Тема: Второе
+Текст Б
+=== вариант В
+Тема: Третье
+Текст В"""
+
+
+async def test_a_cyrillic_variant_letter_names_the_variant_the_step_has_or_asks_for_the_latin_one(
+    telegram: TelegramRig,
+) -> None:
+    anna = await manager(telegram)
+    await ask(anna, "/campaign_new q1")
+    await ask(anna, STEPS_THREE)
+
+    second = await ask(anna, "/campaign_preview q1 Б")
+    assert RU("campaign-preview-subject", subject="Второе") in second
+    third = await ask(anna, "/campaign_preview q1 1 с")  # the Latin look-alike of C
+    assert RU("campaign-preview-subject", subject="Третье") in third
+    ambiguous = await ask(anna, "/campaign_preview q1 В")  # three variants: B as a look-alike, C as the alphabet's
+    assert ambiguous == ERROR_MARK + RU("error-campaign-variant-ambiguous", typed="В", step=1, choices="B / C")
+    assert RU("campaign-preview-subject", subject="Третье") in await ask(anna, "/campaign_preview q1 Г")  # as "AВГ"
+    missing = await ask(anna, "/campaign_preview q1 Д")  # D or E: neither here
+    assert missing == ERROR_MARK + RU("error-content-variant-not-found", step=1, variant="Д")
+
+    await ask(anna, "/campaign_steps q1\n=== вариант А\nТема: Первое\nТекст\n=== вариант В\nТема: Второе\nТекст")
+    two = await ask(anna, "/campaign_preview q1 В")  # two variants: В can only be B
+    assert RU("campaign-preview-subject", subject="Второе") in two
+    test = await ask(anna, "/campaign_test q1 Анна <anna@acme.example> Б")
+    assert test == ERROR_MARK + RU("error-campaign-test-no-identity", name="q1")  # past the letter: no signature yet
 
 
 async def test_telegram_approvals_keep_the_other_requests_buttons_after_one_is_decided(telegram: TelegramRig) -> None:

@@ -8,7 +8,14 @@ import pytest
 
 from engine.campaigns.options import parse_settings, parse_weekdays, parse_window, split_pairs, weekdays_text
 from engine.campaigns.service import _parse
-from engine.campaigns.steps import MAX_STEPS, MAX_TEMPLATE_CHARS, MAX_TEXT_CHARS, MAX_VARIANTS, parse_steps
+from engine.campaigns.steps import (
+    MAX_STEPS,
+    MAX_TEMPLATE_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_VARIANTS,
+    parse_steps,
+    variant_named,
+)
 from engine.errors import UserError
 from engine.i18n import translator
 
@@ -373,3 +380,31 @@ def test_a_subject_labelled_as_people_label_it_is_the_subject_not_the_first_line
     first, second = parse_steps("Тема письма: Вопрос\nТекст\n--- шаг 2 через 2 дня\nSubject line: Ещё вопрос\nТекст 2")
     assert (first.variants[0].subject, second.variants[0].subject) == ("Вопрос", "Ещё вопрос")
     assert second.variants[0].body == "Текст 2"
+
+
+@pytest.mark.parametrize(
+    ("typed", "count", "expected"),
+    [
+        ("b", 2, 1),
+        ("Б", 2, 1),  # the Russian alphabet's second
+        ("В", 2, 1),  # two variants: only the look-alike of B can be meant
+        ("С", 3, 2),  # the look-alike of C
+        ("Г", 3, 2),  # read as the sequence "A В Г" reads it
+        ("Д", 4, 3),
+        ("е", 5, 4),
+    ],
+)
+def test_a_typed_variant_letter_is_the_variant_the_step_has(typed: str, count: int, expected: int) -> None:
+    assert variant_named(typed, count, 1) == expected
+
+
+def test_a_variant_letter_the_step_could_mean_twice_or_not_at_all_is_refused() -> None:
+    with pytest.raises(UserError) as ambiguous:
+        variant_named("В", 3, 2)
+    assert (ambiguous.value.key, ambiguous.value.params["choices"]) == ("error-campaign-variant-ambiguous", "B / C")
+    with pytest.raises(UserError) as missing:
+        variant_named("Б", 1, 1)
+    assert (missing.value.key, missing.value.params["variant"]) == ("error-content-variant-not-found", "Б")
+    with pytest.raises(UserError) as foreign:
+        variant_named("Ж", 5, 1)
+    assert foreign.value.key == "error-campaign-variant-letter"
