@@ -53,8 +53,11 @@ async def resolve_actor(identity: Identity) -> Actor:
     if identity.is_bootstrap_admin and not person.is_admin:
         person.is_admin = True
         await person.save(update_fields=["is_admin"])
-    memberships = await Membership.filter(person=person).all()
+    # an archived workspace (a client gone) is nobody's to act in: neither current nor counted among theirs
+    memberships = await Membership.filter(person=person, workspace__archived_at=None).all()
     workspace_id = person.current_workspace_id
+    if workspace_id is not None and await Workspace.filter(id=workspace_id).exclude(archived_at=None).exists():
+        workspace_id = None
     if workspace_id is None and len(memberships) == 1:
         workspace_id = memberships[0].workspace_id
     role: Role | None
@@ -94,6 +97,10 @@ async def in_shared_chat(actor: Actor, platform: Platform, chat_id: str, *, choo
     bound = {b.workspace_id for b in await ChatBinding.filter(platform=platform, chat_id=chat_id)}
     if not bound:
         return actor
+    live = set(await Workspace.filter(id__in=bound, archived_at=None).values_list("id", flat=True))
+    if not live:  # the chat of a client gone: nothing of theirs, and nothing of anyone else's, is answered there
+        raise Forbidden("error-chat-archived")
+    bound = {int(str(w)) for w in live}
     confined_to = frozenset(bound)
     if actor.workspace_id in bound:
         return replace(actor, confined_to=confined_to)
@@ -322,6 +329,8 @@ async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspac
             raise Conflict("error-invite-used")
         if invite.expires_at <= now:
             raise Conflict("error-invite-expired")
+        if await Workspace.filter(id=invite.workspace_id).exclude(archived_at=None).exists():
+            raise Conflict("error-invite-archived")  # a code made before its client left opens nothing
         membership = await Membership.get_or_none(person=person, workspace_id=invite.workspace_id)
         await Invite.filter(id=invite.id).update(used_at=now, used_by_id=person.id)
         refusal = _no_gain(person, membership, invite.role)

@@ -22,6 +22,7 @@ error-already-in-state = { $machine } is already { $state }.
 error-stale-state = { $machine } has just changed its state (it was "{ $current }"). Refresh and try again.
 error-no-workspace = Choose a workspace first: /workspaces, then /use <name>.
 error-chat-not-yours = This chat is connected to another workspace: other people read it, so your workspace's data is not shown here. Ask the bot in a private chat.
+error-chat-archived = The workspace this chat is connected to is closed (archived): nothing of it or of any other workspace is answered here any more. Ask the bot in a private chat.
 error-chat-choose-workspace = This chat is connected to several workspaces, and your current one is not among them. Choose one of them: /workspaces, then /use <name>.
 error-chat-use-private = In this chat only the workspaces connected to it can be chosen: other people read it. Choose another workspace in a private chat with the bot.
 error-bad-slug = "{ $slug }" cannot name a workspace: 2–40 characters, lowercase Latin letters, digits and hyphens, e.g. acme-spb.
@@ -31,6 +32,7 @@ error-bad-role = The role "{ $role }" does not fit: manager or client.
 error-invite-invalid = This invite code was not found. Check that you copied all of it, capital and small letters as they are (Xy7k is not xy7k).
 error-invite-used = This invite code has been used already. Ask for a new one.
 error-invite-expired = This invite code has expired. Ask for a new one.
+error-invite-archived = The workspace of this invite is closed (archived): the code opens nothing any more. If another workspace expects you, ask for a new code.
 error-invite-member = You are already { $role ->
         [manager] a manager
        *[other] a client

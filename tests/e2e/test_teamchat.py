@@ -220,3 +220,34 @@ async def test_telegram_approvals_keep_the_other_requests_buttons_after_one_is_d
     await anna.press(edited.callback_data(f"{RU('button-approve')} #{ids[0]}"), edited)
     last, _ = await anna.wait_replies(2)
     assert [b["callback_data"] for b in last.buttons] == [f"approve:{ids[2]}", f"reject:{ids[2]}"]
+
+
+GROUP = -100700881
+
+
+async def test_an_archived_workspace_is_nobodys_current_one_and_its_group_answers_nothing_of_another(
+    telegram: TelegramRig,
+) -> None:
+    """A client gone (its workspace archived): its manager still acted in it — /invite brought people in, /domains
+    listed it — and in its group, bound to it alone, a manager of another client was answered with that client's
+    data; a code made before the archive still opened it."""
+    anna = await manager(telegram, "beta")  # manager of beta, then of acme (current)
+    await telegram.admin("/workspace_new acme ACME")
+    code = await telegram.invite("acme", "manager")
+    await ask(anna, f"/start {code}")
+    group = telegram.user(ANNA, chat_id=GROUP, first_name="Анна", language_code="ru")
+    await ask(group, "/bind reports")
+    client_code = await telegram.invite("acme", "client")
+    beta = await Workspace.get(slug="beta")
+    await Domain.create(workspace=beta, name="beta-secret.example")
+    await Workspace.filter(slug="acme").update(archived_at=NOW)
+
+    answer = await ask(anna, "/domains")  # beta, her one live workspace, is hers to act in now
+    assert "beta-secret.example" in answer
+    assert "beta —" in await ask(anna, "/workspaces") and "acme" not in await ask(anna, "/workspaces")
+    in_group = await ask(group, "/domains")
+    assert "beta-secret.example" not in in_group
+    assert in_group == ERROR_MARK + RU("error-chat-archived")
+    newcomer = telegram.user(700882, language_code="ru")
+    assert await ask(newcomer, f"/start {client_code}") == ERROR_MARK + RU("error-invite-archived")
+    assert not await Membership.filter(person__external_id="700882").exists()
