@@ -127,13 +127,15 @@ def _code_hash(code: str) -> str:
 
 _LINK_START = re.compile(r"[?&]start=([A-Za-z0-9_-]+)")
 _QUOTES = "\"'`«»“”‘’<>"
+_TRAILING = ".,;:!?)"  # a code copied with the end of its sentence ("код: Xy7k…4Tv."): none is a code's character
 
 
 def invite_code(text: str) -> str:
     """The code in what a person pasted: the code itself, quoted or not, or the bot's start link that carries it
     (`https://t.me/<bot>?start=<code>`, `tg://resolve?domain=<bot>&start=<code>`) — opened, the link sends
-    `/start <code>`; pasted into the chat as text, it is the link that arrives."""
-    text = text.strip().strip(_QUOTES).strip()
+    `/start <code>`; pasted into the chat as text, it is the link that arrives. The end of the sentence it was
+    copied from (a full stop, a comma) is no part of it."""
+    text = text.strip().strip(_QUOTES).strip().rstrip(_TRAILING).strip(_QUOTES)
     link = _LINK_START.search(text)
     return link.group(1) if link else text
 
@@ -314,7 +316,8 @@ async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspac
 
     A code that gives its presenter nothing (an admin; a member with the same or a higher role) is spent all the
     same — it may have been typed where others read it — and changes nothing: `error-invite-admin`,
-    `error-invite-member`."""
+    `error-invite-member`. The person who used a code presenting it again while still a member is answered as
+    the first time (their workspace, made current again), changing nothing else; anyone else: `error-invite-used`."""
     now = clock.now()
     person, _ = await Person.get_or_create(
         platform=identity.platform,
@@ -326,6 +329,11 @@ async def redeem_invite(identity: Identity, code: str, clock: Clock) -> Workspac
         if invite is None:
             raise NotFound("error-invite-invalid")
         if invite.used_at is not None:
+            if invite.used_by_id == person.id and await Membership.exists(
+                person=person, workspace_id=invite.workspace_id, workspace__archived_at=None
+            ):  # their own code again (a start link tapped twice): they are in, as the first time said
+                await Person.filter(id=person.id).update(current_workspace_id=invite.workspace_id)
+                return await Workspace.get(id=invite.workspace_id)
             raise Conflict("error-invite-used")
         if invite.expires_at <= now:
             raise Conflict("error-invite-expired")

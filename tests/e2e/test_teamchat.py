@@ -15,7 +15,7 @@ from engine.i18n import translator
 from models import Approval, Campaign, Domain, Mailbox, Membership, Person, Workspace
 from models.enums import ApprovalKind, ApprovalStatus, MailboxStatus, MailProvider, Role, TlsMode
 from tests.e2e.conftest import NOW, TelegramRig, visible
-from tests.e2e.slackrig import CLOCK, join, seen, slack_rig
+from tests.e2e.slackrig import CLOCK, join, seen, slack_rig, texts
 from tests.harness.slackapi import CHANNEL_ID
 from tests.harness.telegram import TelegramUser
 
@@ -251,3 +251,40 @@ async def test_an_archived_workspace_is_nobodys_current_one_and_its_group_answer
     newcomer = telegram.user(700882, language_code="ru")
     assert await ask(newcomer, f"/start {client_code}") == ERROR_MARK + RU("error-invite-archived")
     assert not await Membership.filter(person__external_id="700882").exists()
+
+
+async def test_an_invite_opened_twice_by_its_own_person_or_copied_with_its_full_stop_lets_them_in(
+    telegram: TelegramRig,
+) -> None:
+    """A start link tapped twice answered 'this invite code has been used already, ask for a new one' to the person
+    who had just joined with it; a code copied from 'Ваш код: Xy7k….' with its full stop was 'not found'."""
+    await telegram.admin("/workspace_new acme ACME")
+    code = await telegram.invite("acme", "client")
+    joined = RU("start-joined", workspace="ACME", slug="acme")
+    olga = telegram.user(700883, language_code="ru")
+    assert await ask(olga, f"/start {code}") == joined
+
+    assert await ask(olga, f"/start {code}") == joined  # the same link again: still in, nothing new
+    other = telegram.user(700884, language_code="ru")
+    assert await ask(other, f"/start {code}") == ERROR_MARK + RU("error-invite-used")  # anyone else: spent
+    fresh = await telegram.invite("acme", "client")
+    assert await ask(other, f"/start «{fresh}».") == joined
+    assert await Membership.filter(workspace__slug="acme").count() == 2
+
+
+async def test_slack_a_code_sent_again_by_its_own_person_lets_them_in_but_not_once_revoked(
+    orm: None, redis: Redis
+) -> None:
+    async with slack_rig(redis) as slack:
+        await join(slack, "U0MGR", "manager")
+        invite = await slack.command("invite client", user="U0MGR")
+        [code] = [t.strip("`") for t in texts(invite["blocks"]) if t.startswith("```")]
+        joined = await slack.say(f"join {code}", user="U0CLIENT")
+        assert joined == [seen(EN("start-joined", workspace="ACME & Co", slug="acme"))]
+        assert await slack.say(f"join {code}", user="U0CLIENT") == joined  # their own code again
+        client = await Person.get(external_id="U0CLIENT")
+        assert await slack.say(f"revoke {client.id}", user="U0MGR") == [seen(EN("revoke-done", id=client.id))]
+
+        again = await slack.say(f"join {code}", user="U0CLIENT")  # revoked: the old code lets nobody back in
+        assert again == [":warning: " + seen(EN("error-invite-used"))]
+        assert not await Membership.filter(person__external_id="U0CLIENT").exists()
