@@ -589,7 +589,9 @@ async def pending_approvals(actor: Actor, clock: Clock, limit: int = 50) -> Pend
     """The approvals waiting for a decision that the actor may decide: admins, all; a manager, those of every
     workspace they manage (an alert of any of them asks them, whichever workspace is their current one). At most
     `limit` of them, with the count of all: a list cut at the limit says how many it leaves out."""
-    query = Approval.filter(status=ApprovalStatus.PENDING, expires_at__gt=clock.now()).order_by("id")
+    query = Approval.filter(
+        status=ApprovalStatus.PENDING, expires_at__gt=clock.now(), workspace__archived_at=None
+    ).order_by("id")  # a client gone (its workspace archived) has nothing left to decide
     if not actor.is_admin:
         managed = set(await approvals.managed_workspaces(actor))
         if actor.workspace_id is not None and actor.can_manage(actor.workspace_id):

@@ -240,11 +240,18 @@ async def test_an_archived_workspace_is_nobodys_current_one_and_its_group_answer
     client_code = await telegram.invite("acme", "client")
     beta = await Workspace.get(slug="beta")
     await Domain.create(workspace=beta, name="beta-secret.example")
+    acme = await Workspace.get(slug="acme")
+    gone = await Domain.create(workspace=acme, name="gone.example")
+    await Approval.create(
+        workspace=acme, kind=ApprovalKind.DOMAIN_SWAP, subject=f"domain:{gone.id}", payload={"domain": gone.name},
+        requested_at=NOW, expires_at=NOW + dt.timedelta(days=2),
+    )  # fmt: skip
     await Workspace.filter(slug="acme").update(archived_at=NOW)
 
     answer = await ask(anna, "/domains")  # beta, her one live workspace, is hers to act in now
     assert "beta-secret.example" in answer
     assert "beta —" in await ask(anna, "/workspaces") and "acme" not in await ask(anna, "/workspaces")
+    assert await ask(anna, "/approvals") == RU("approvals-none")  # the gone client's request is nobody's to decide
     in_group = await ask(group, "/domains")
     assert "beta-secret.example" not in in_group
     assert in_group == ERROR_MARK + RU("error-chat-archived")
