@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -119,6 +120,22 @@ async def in_shared_chat(actor: Actor, platform: Platform, chat_id: str, *, choo
         raise Forbidden("error-chat-choose-workspace")
     [(workspace_id, role)] = roles.items()
     return replace(actor, workspace_id=workspace_id, role=role, confined_to=confined_to)
+
+
+async def sync_admins(admins: Mapping[Platform, Iterable[str]]) -> tuple[int, int]:
+    """Make the agency admins of each platform given exactly its listed ids (`ADMIN_TELEGRAM_IDS`,
+    `ADMIN_SLACK_IDS`), at a chat process's start. A person met as an admin kept the flag for good: one whose id the
+    agency took off the list (someone who left) still ran every workspace and kept getting the agency's alerts in
+    their private chat. Platforms not given are left as they are. Returns (made admins, no longer admins)."""
+    made = dropped = 0
+    for platform, listed in admins.items():
+        ids = sorted({str(i) for i in listed})
+        dropped += (
+            await Person.filter(platform=platform, is_admin=True).exclude(external_id__in=ids).update(is_admin=False)
+        )
+        if ids:
+            made += await Person.filter(platform=platform, is_admin=False, external_id__in=ids).update(is_admin=True)
+    return made, dropped
 
 
 def _code_hash(code: str) -> str:

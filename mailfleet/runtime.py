@@ -156,6 +156,7 @@ async def app_context(
 
             shared.build()
             load_all()
+            await _sync_admins(ctx.runner)
             ctx.connect_transports()
         if notify:
             ctx.notifiers = notifiers_from_settings(settings)
@@ -166,6 +167,15 @@ async def app_context(
     finally:
         await closing.aclose()
         await db.close_db()
+
+
+async def _sync_admins(runner: Runner) -> None:
+    """The agency admins are the ids the settings list, no more (`engine.people.sync_admins`)."""
+    from engine.people import sync_admins  # noqa: PLC0415 - only a chat process knows who the admins are
+
+    made, dropped = await sync_admins(runner.admins)
+    if made or dropped:
+        log.info("agency admins set from the settings", made=made, dropped=dropped)
 
 
 async def _check_keys(vault: Vault) -> None:

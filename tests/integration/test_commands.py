@@ -14,7 +14,7 @@ from bot.handlers.workspaces import HELP_GROUPS
 from bot.runner import Runner
 from engine import alerts, approvals, people
 from engine.access import SYSTEM
-from engine.agency_chats import agency_chats
+from engine.agency_chats import agency_chats, agency_readers
 from engine.clock import FrozenClock
 from engine.errors import NotFound
 from engine.i18n import translator
@@ -767,3 +767,22 @@ async def test_an_admins_workspaces_in_a_bound_group_are_the_groups_own(runner: 
     refused = await runner.run_line(admin, "-900", "/use beta", shared=True)
     assert refused.plain_text() == RU("error-chat-use-private")
     assert "beta" in (await _say(runner, "1", "/workspaces")).plain_text()  # elsewhere: every workspace
+
+
+async def test_an_admin_taken_off_the_settings_list_is_no_admin_once_the_chat_process_starts(runner: Runner) -> None:
+    """A person met as an admin kept the flag for good: an admin the agency took off ADMIN_TELEGRAM_IDS (someone
+    who left) still managed every workspace and got the agency's alerts in their private chat."""
+    await _say(runner, "1", "/workspace_new acme ACME")
+    await Person.create(platform=TG, external_id="9", display_name="left", is_admin=True)  # listed until yesterday
+    before = {c.chat_id for c in await agency_readers()}  # no agency chat bound: each admin's private chat
+    assert "9" in before
+
+    assert await people.sync_admins(runner.admins) == (0, 1)  # runner.admins: what the settings list now
+
+    assert (await _say(runner, "9", "/workspaces")).plain_text() == RU("workspaces-none")
+    assert (await _say(runner, "9", "/domains")).plain_text() in {RU(k, command="domains") for k in _DENIALS}
+    assert {c.chat_id for c in await agency_readers()} == before - {"9"}
+    assert (await _say(runner, "1", "/workspaces")).ok  # a listed one stays an admin
+    await Person.filter(external_id="1").update(is_admin=False)
+    assert await people.sync_admins(runner.admins) == (1, 0)
+    assert (await Person.get(external_id="1")).is_admin
