@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 from fluent.runtime.types import FluentType
@@ -20,11 +20,13 @@ from engine.clock import Clock
 from engine.errors import AlreadyInState, Conflict, IllegalTransition
 from engine.i18n import translator
 from engine.logging import get_logger
-from engine.stats import PIXEL_DATA, EventRecord, insert_events
 from models import AuditLog, Campaign, Domain, Mailbox, OutboundMessage
 from models.alert import Approval
 from models.enums import ApprovalStatus, CampaignStatus, DomainStatus, EventKind, MailboxStatus, MessageStatus
 from models.states import MACHINES
+
+if TYPE_CHECKING:
+    from engine.stats import EventRecord
 
 log = get_logger(__name__)
 
@@ -258,6 +260,9 @@ async def settle_unknown(message_ids: Collection[int], *, evidence: str) -> list
     receiving them, an open or a click) proves went out: `unknown → sent`, in one statement on the caller's
     transaction. Returns their SENT events, inserted; the caller counts them (`count_events`) with its own, so the
     reports count each such message sent, once."""
+    from engine.stats import PIXEL_DATA, EventRecord, insert_events  # noqa: PLC0415 - what the command layer's
+    # start loads (bot.command imports this module) stays free of the stats module and its IDN stack
+
     if not message_ids:
         return []
     check_transition("message", MessageStatus.UNKNOWN, MessageStatus.SENT)
