@@ -236,7 +236,7 @@ async def test_the_inbox_budgets_warmup_answers_on_the_same_maintenance_base() -
     _, crowded = await fleet(domains=1, per_domain=20, domain_cap=150, slug="crowd")
     _, roomy = await fleet(domains=1, per_domain=3, domain_cap=150, slug="roomy")
     await Mailbox.all().update(status=MailboxStatus.ACTIVE, daily_cap=40)
-    answerers = {a.id: a.maintenance_cap for a in await _answerers([crowded[0].id, roomy[0].id])}
+    answerers = {a.id: a.maintenance_cap for a in await _answerers([crowded[0].id, roomy[0].id], NOW)}
     assert answerers == {crowded[0].id: 150 // 20, roomy[0].id: 40}
 
 
