@@ -31,6 +31,7 @@ from engine.i18n import shorten
 from engine.lifecycle import LocalizedName, provider_name, state_name
 from engine.reply import Attachment, Button, Reply
 from engine.stats import workspace_zone
+from models.enums import DomainStatus, PoolRole
 
 VERDICT_MARK = {"ok": "✅", "timeout": "❔", "servfail": "❔"}
 WARNING_MARK = "⚠️"
@@ -117,6 +118,11 @@ def _provider(ctx: Ctx, provider: Any) -> LocalizedName | str:
     return provider_name(provider) if provider else ctx.t("domain-provider-unset")
 
 
+def _pool(ctx: Ctx, status: DomainStatus, role: PoolRole) -> str:
+    """The pool a domain is in: none once it is retired (swapped out or removed), whatever role it last had."""
+    return ctx.t("domains-pool-none" if status is DomainStatus.RETIRED else f"domains-pool-{role.value}")
+
+
 DOMAINS_PAGE: Final = 20  # lines of about 150 characters: a page and its legend stay one Telegram message
 
 
@@ -133,7 +139,7 @@ async def list_domains(ctx: Ctx, args: dict[str, Any]) -> Reply:
             "domains-line",
             name=d.display_name,
             status=state_name("domain", d.status),
-            pool=ctx.t(f"domains-pool-{d.pool_role.value}"),
+            pool=_pool(ctx, d.status, d.pool_role),
             provider=_provider(ctx, d.mail_provider),
             dns=_dns_mark(d.dns),
             listed="🚫" if d.blacklists.health == Health.BAD else STATE_MARK[d.blacklists.health],
@@ -202,7 +208,7 @@ async def show_domain(ctx: Ctx, args: dict[str, Any]) -> Reply:
             ctx.t(
                 "domain-facts",
                 status=state_name("domain", s.status),
-                pool=ctx.t(f"domains-pool-{s.pool_role.value}"),
+                pool=_pool(ctx, s.status, s.pool_role),
                 provider=_provider(ctx, s.mail_provider),
                 registrar=LocalizedName(f"registrar-{d.registrar}", d.registrar) if d.registrar else "—",
                 expires=str(s.expires_on or "—"),

@@ -6,6 +6,7 @@ domains-line = { $name } — { $status } · pool: { $pool } · mail: { $provider
 domains-legend = ✅ fine · ⚠️ fine, with warnings · ❌ DNS errors · 🚫 blacklisted · ◐ partly checked · ❔ not checked
 domains-pool-active = active
 domains-pool-reserve = reserve
+domains-pool-none = none
 error-domain-add-empty = Give the domains separated by spaces, commas or semicolons, or send a CSV file (domain; registrar; paid until; mail; pool). Example: { $usage }
 domain-add-result = Added: { $added }, already there: { $existing }, with errors: { $errors }.
 domain-add-row-error = Row { $line } ({ $value }): { $reason }

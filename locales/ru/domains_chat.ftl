@@ -6,6 +6,7 @@ domains-line = { $name } — { $status } · пул: { $pool } · почта: { $
 domains-legend = ✅ в порядке · ⚠️ в порядке, с предупреждениями · ❌ ошибки DNS · 🚫 в чёрном списке · ◐ проверено не всё · ❔ не проверено
 domains-pool-active = активный
 domains-pool-reserve = резерв
+domains-pool-none = нет
 error-domain-add-empty = Укажите домены через пробел, запятую или точку с запятой или пришлите CSV-файл (домен; регистратор; оплачен до; почта; пул). Пример: { $usage }
 domain-add-result = Добавлено: { $added }, уже были: { $existing }, с ошибками: { $errors }.
 domain-add-row-error = Строка { $line } ({ $value }): { $reason }

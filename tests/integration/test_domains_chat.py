@@ -672,3 +672,18 @@ async def test_a_dkim_selector_that_is_an_alias_is_kept_not_given_a_key_beside_i
     button = apply.buttons[0][0]
     await say(runner, f"/{button.command} {button.arg}")
     assert not [w for w in regru.writes if w.payload.get("subdomain") == "mail._domainkey"], regru.writes
+
+
+async def test_a_retired_domain_is_in_no_pool_in_the_list_and_on_its_card(runner: Runner) -> None:
+    """A domain swapped out (or removed with history) is retired, its pool role left as it was: '/domains' read
+    'old.ru — retired · pool: active', as if it still took a share of the campaigns' mail."""
+    await say(runner, "/domain_add old.ru spare.ru")
+    await Domain.filter(name="old.ru").update(status=DomainStatus.RETIRED)
+    listing = (await say(runner, "/domains")).plain_text()
+    assert "old.ru — retired · pool: none ·" in listing, listing
+    assert "spare.ru — new · pool: active ·" in listing, listing
+    card = (await say(runner, "/domain old.ru")).plain_text()
+    assert "pool: none" in card and "pool: active" not in card, card
+    await say(runner, "/lang ru")
+    russian = (await say(runner, "/domains")).plain_text()
+    assert "old.ru — выведен из работы · пул: нет ·" in russian, russian
