@@ -17,7 +17,7 @@ from typing import Final
 from redis.asyncio import Redis
 from tortoise.expressions import Q
 
-from engine.alert_names import subject_names
+from engine.alert_names import kind_label, part_of, subject_names
 from engine.clock import Clock
 from engine.clock import zone_or_utc as zone
 from engine.i18n import Translator, shorten, translator
@@ -28,8 +28,8 @@ from engine.people import chats_for
 from engine.reports import text
 from engine.reports.period import Period, previous_week
 from engine.reports.service import PROBLEMS_SHOWN, Report, first_day, problems, summary
-from models import Approval, AuditLog, Campaign, DailyStat, Workspace
-from models.enums import ApprovalStatus, ChatPurpose, StatScope
+from models import Alert, Approval, AuditLog, Campaign, DailyStat, Workspace
+from models.enums import AlertStatus, ApprovalStatus, ChatPurpose, StatScope
 
 DAILY_FROM_HOUR: Final = 8
 """The local hour from which yesterday's digest goes out (a cron runs hourly; the claim keeps it to once)."""
@@ -48,7 +48,16 @@ ACTIONS: Final = (
     "domain.swap",
 )
 """The audit entries a digest counts as measures taken (monitoring's, a resume, a swap), each said in words
-(`digest-action-<action with - for .>`); a setting changed by hand (`monitoring.threshold`) is not one."""
+(`digest-action-<action with - for .>`); a setting changed by hand (`monitoring.threshold`) is not one. A domain
+put to cooling (a blocklist listing, a manager's pause) is one too: its transition (`digest-action-domain-cooling`)."""
+COOLING: Final = Q(action="domain.transition", data__contains={"to": "cooling"})
+DECIDED: Final = {
+    ApprovalStatus.APPROVED: "approved",
+    ApprovalStatus.APPLIED: "approved",
+    ApprovalStatus.REJECTED: "rejected",
+}
+"""How the digest counts the requests people decided that day: an approved request carried out (`applied`) is
+approved; one left to expire was decided by nobody."""
 
 
 def claim_key(kind: str, workspace_id: int, day: dt.date) -> str:
@@ -99,25 +108,71 @@ async def actions_taken(space: Workspace, period: Period) -> tuple[int, list[tup
     """Monitoring's actions and the swaps of the period: how many, and the latest few (action, the name of its
     subject: `mailbox:12` is its address, `domain:3` its name as people read it)."""
     start, end = _bounds(space, period)
-    rows = AuditLog.filter(action__in=ACTIONS, workspace_id=space.id, created_at__gte=start, created_at__lt=end)
+    rows = AuditLog.filter(
+        Q(action__in=ACTIONS) | COOLING, workspace_id=space.id, created_at__gte=start, created_at__lt=end
+    )
     count = await rows.count()
     latest = await rows.order_by("-created_at", "-id").limit(PROBLEMS_SHOWN).values_list("action", "subject")
     names = await subject_names(str(s) for _, s in latest)
-    return count, [(str(a), names[str(s)]) for a, s in latest]
+    said = {"domain.transition": "domain.cooling"}  # only cooling ones are selected
+    return count, [(said.get(str(a), str(a)), names[str(s)]) for a, s in latest]
+
+
+async def alerts_of(space: Workspace, period: Period) -> tuple[int, list[tuple[str, str, str]]]:
+    """The workspace's alerts opened or resolved in the period, whatever became of them since: how many, and the
+    latest few (kind, subject as people read it, what happened: `opened` and still open, `opened-resolved` —
+    opened and resolved since — or `resolved`, opened before the period)."""
+    start, end = _bounds(space, period)
+    rows = Alert.filter(
+        Q(first_seen__gte=start, first_seen__lt=end) | Q(resolved_at__gte=start, resolved_at__lt=end),
+        workspace_id=space.id,
+    )
+    count = await rows.count()
+    latest = await rows.order_by("-last_seen", "-id").limit(PROBLEMS_SHOWN)
+    names = await subject_names(a.subject for a in latest)
+    found: list[tuple[str, str, str]] = []
+    for a in latest:
+        name = f"{names[a.subject]} ({part})" if (part := part_of(a.kind, a.data or {})) else names[a.subject]
+        if a.first_seen < start:
+            state = "resolved"
+        else:
+            state = "opened-resolved" if a.status is AlertStatus.RESOLVED else "opened"
+        found.append((a.kind, name, state))
+    return count, found
+
+
+async def decisions(space: Workspace, period: Period) -> dict[str, int]:
+    """The requests people decided in the period, by outcome (approved, rejected)."""
+    start, end = _bounds(space, period)
+    outcomes = await Approval.filter(
+        workspace_id=space.id, decided_at__gte=start, decided_at__lt=end, status__in=list(DECIDED)
+    ).values_list("status", flat=True)
+    counted = dict.fromkeys(("approved", "rejected"), 0)
+    for status in outcomes:
+        counted[DECIDED[ApprovalStatus(str(status))]] += 1
+    return counted
 
 
 async def daily(space: Workspace, day: Period) -> Notification:
     t = translator(space.locale)
     rep = await _report(space, day)
     count, latest = await actions_taken(space, day)
+    alert_count, alerts = await alerts_of(space, day)
+    decided = await decisions(space, day)
     pending = await Approval.filter(workspace_id=space.id, status=ApprovalStatus.PENDING).count()
     c = rep.summary.counts
     sections = [t("digest-sent", sent=c.sent, warmup=c.warmup_sent, replies=c.replies)]  # as /report counts them
-    sections += text.body(t, rep)[1:] or [t("digest-no-problems")]
+    sections += text.body(t, rep)[1:]
+    if alert_count:
+        sections.append(_alerts(t, alert_count, alerts))
     if count:
         sections.append(_actions(t, count, latest))
+    if any(decided.values()):
+        sections.append(t("digest-decided", count=sum(decided.values()), **decided))
     if pending:
         sections.append(t("digest-approvals", count=pending))
+    if len(sections) == 1:  # nothing happened that a manager should hear of: not said over a day that had some
+        sections.append(t("digest-no-problems"))
     return Notification(
         id=claim_key("daily", space.id, day.start),
         workspace_id=space.id,
@@ -203,6 +258,16 @@ async def _campaign_lines(t: Translator, space: Workspace, week: Period, least: 
     if len(found) > CAMPAIGNS_SHOWN:
         lines.append(t("report-more", count=len(found) - CAMPAIGNS_SHOWN))
     return lines if found else []
+
+
+def _alerts(t: Translator, count: int, latest: list[tuple[str, str, str]]) -> str:
+    lines = [
+        t("digest-alert-line", kind=kind_label(t, k), subject=shorten(s, text.SUBJECT_MAX_CHARS), state=state)
+        for k, s, state in latest
+    ]
+    if count > len(latest):
+        lines.append(t("report-more", count=count - len(latest)))
+    return "\n".join([t("digest-alerts-title", count=count), *lines])
 
 
 def _actions(t: Translator, count: int, latest: list[tuple[str, str]]) -> str:

@@ -91,6 +91,14 @@ digest-action-monitoring-disable = • { $subject }: mailbox disabled after logi
 digest-action-monitoring-pause = • the workspace's sending paused: too many failures and blocks
 digest-action-monitoring-resume = • the workspace's sending resumed
 digest-action-domain-swap = • domain { $subject } replaced with a reserve domain
+digest-action-domain-cooling = • domain { $subject }: sending paused (cooling)
+digest-alerts-title = Alerts of the day: { $count }
+digest-alert-line = • { $kind }: { $subject } — { $state ->
+        [opened] raised, still open
+        [opened-resolved] raised and resolved
+       *[resolved] resolved
+    }
+digest-decided = Requests decided: { $count } (approved { $approved }, rejected { $rejected })
 digest-no-problems = No problems.
 digest-approvals = Waiting for approval: { $count }
 arg-period = period

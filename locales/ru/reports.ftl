@@ -90,6 +90,14 @@ digest-action-monitoring-disable = • { $subject }: ящик отключён �
 digest-action-monitoring-pause = • отправка пространства приостановлена: слишком много ошибок и блокировок
 digest-action-monitoring-resume = • отправка пространства возобновлена
 digest-action-domain-swap = • домен { $subject } заменён резервным
+digest-action-domain-cooling = • домен { $subject }: отправка приостановлена (охлаждение)
+digest-alerts-title = Тревоги за день: { $count }
+digest-alert-line = • { $kind }: { $subject } — { $state ->
+        [opened] возникла, ещё открыта
+        [opened-resolved] возникла и решена
+       *[resolved] решена
+    }
+digest-decided = Решено запросов: { $count } (одобрено { $approved }, отклонено { $rejected })
 digest-no-problems = Проблем нет.
 digest-approvals = Ждут одобрения: { $count }
 arg-period = период

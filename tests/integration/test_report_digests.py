@@ -21,7 +21,16 @@ from engine.reports.period import Period, previous_week
 from engine.stats import StatRow, upsert_daily_stats
 from jobs import worker
 from models import Alert, Approval, AuditLog, Campaign, ChatBinding, Domain, Mailbox, Workspace
-from models.enums import AlertStatus, ApprovalKind, MailProvider, Platform, Severity, StatScope, TlsMode
+from models.enums import (
+    AlertStatus,
+    ApprovalKind,
+    ApprovalStatus,
+    MailProvider,
+    Platform,
+    Severity,
+    StatScope,
+    TlsMode,
+)
 from tests.conftest import REDIS_URL
 from tests.harness.pacing import deliver_paced
 
@@ -363,3 +372,55 @@ async def test_a_campaigns_complaint_is_named_on_its_line_of_the_weekly_report()
     await Workspace.filter(id=acme.id).update(locale="ru")
     ru = (await weekly(await Workspace.get(id=acme.id), week)).params["body"]
     assert "отписки 0 · жалобы 1" in ru.split("• Done")[1]
+
+
+async def test_a_day_with_a_blocklisting_a_cooling_and_a_swap_is_not_said_to_have_had_no_problems() -> None:
+    """The demo's digest of the day a domain was blocklisted, cooled and swapped for a reserve read 'No problems.'
+    (the alert resolved by the swap before the digest, the burned domain retired, nothing in cooldown), then
+    'Actions taken: 1'. The day's alerts are named with what became of them, the cooling and the request decided."""
+    acme = await Workspace.create(slug="acme", name="ACME", timezone="Europe/Moscow", locale="en")
+    burned = await Domain.create(workspace=acme, name="burned.test")
+    other = await Domain.create(workspace=acme, name="other.test")
+    noon = dt.datetime(2026, 11, 15, 9, 0, tzinfo=dt.UTC)
+    saturday = noon - dt.timedelta(days=1)
+
+    async def alert(kind: str, subject: str, first: dt.datetime, resolved: dt.datetime | None, **data: Any) -> None:
+        await Alert.create(
+            workspace=acme, kind=kind, severity=Severity.CRITICAL, subject=subject,
+            fingerprint=f"{kind}{subject}{first}", status=AlertStatus.RESOLVED if resolved else AlertStatus.OPEN,
+            data=data, first_seen=first, last_seen=first, resolved_at=resolved,
+        )  # fmt: skip
+
+    await alert("blacklist_listed", f"domain:{burned.id}", noon, noon + dt.timedelta(hours=1), zone="dbl.test")
+    await alert("reserve_empty", f"workspace:{acme.id}", saturday, noon)  # raised the day before, resolved that day
+    await alert("dns_drift", f"domain:{other.id}", saturday, saturday)  # another day's: not named
+    await AuditLog.create(
+        workspace=acme, action="domain.transition", subject=f"domain:{burned.id}", created_at=noon,
+        data={"from": "active", "to": "cooling", "reason": "listed"},
+    )  # fmt: skip
+    await AuditLog.create(
+        workspace=acme, action="domain.transition", subject=f"domain:{burned.id}", created_at=noon,
+        data={"from": "burned", "to": "retired", "reason": "swap:1"},
+    )  # fmt: skip
+    await AuditLog.create(workspace=acme, action="domain.swap", subject=f"domain:{burned.id}", created_at=noon)
+    await Approval.create(
+        workspace=acme, kind=ApprovalKind.DOMAIN_SWAP, subject=f"domain:{burned.id}", requested_at=noon,
+        expires_at=noon + dt.timedelta(days=2), status=ApprovalStatus.APPLIED, decided_at=noon,
+    )  # fmt: skip
+    body = (await daily(acme, Period(SUNDAY, SUNDAY, "yesterday"))).params["body"]
+    assert EN("digest-no-problems") not in body, body  # the demo's day: nothing open or cooling by the morning
+    await alert("dns_drift", f"domain:{other.id}", noon, None)  # raised that day, still open
+    body = (await daily(acme, Period(SUNDAY, SUNDAY, "yesterday"))).params["body"]
+    assert EN("digest-alerts-title", count=3) in body, body
+    assert "• blocklisted: burned.test (dbl.test) — raised and resolved" in body, body
+    assert "— raised, still open" in body and "— resolved" in body, body
+    assert EN("digest-actions-title", count=2) in body  # the cooling and the swap; the retirement is the swap's
+    assert EN("digest-action-domain-cooling", subject="burned.test") in body
+    assert EN("digest-action-domain-swap", subject="burned.test") in body
+    assert EN("digest-decided", count=1, approved=1, rejected=0) in body
+    ru = await Workspace.create(slug="quiet", name="QUIET", timezone="Europe/Moscow", locale="ru")
+    quiet = (await daily(ru, Period(SUNDAY, SUNDAY, "yesterday"))).params["body"]
+    assert RU("digest-no-problems") in quiet  # a day with nothing at all still says so
+    acme.locale = "ru"
+    russian = (await daily(acme, Period(SUNDAY, SUNDAY, "yesterday"))).params["body"]
+    assert RU("digest-alerts-title", count=3) in russian and "возникла и решена" in russian, russian
