@@ -385,8 +385,11 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
         return await _unsubscribe_purged(row, now, via)
     async with in_transaction() as conn:  # every statement on the transaction's connection
         leads = await conn.execute_query_dict(_LOCK_LEAD, [row["lead_id"]])
-        if leads:
-            stopped, cancelled, changed = await _unsubscribe_lead(conn, row, str(leads[0]["email"]), now, via)
+        if leads:  # an opt-out through the letter's link proves it arrived, as an open does: a send left unknown
+            settled = await _settled(row, "unsubscribe")  # went out (its SENT event counted with the opt-out)
+            stopped, cancelled, changed = await _unsubscribe_lead(
+                conn, row, str(leads[0]["email"]), now, via, settled=settled
+            )
     if not leads:  # deleted since the row was read (retention, which held it): its hash is on the row now
         return await _unsubscribe_purged(row, now, via)
     if changed:
@@ -401,18 +404,25 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
 
 
 async def _unsubscribe_lead(
-    conn: BaseDBAsyncClient, row: dict[str, Any], email: str, now: dt.datetime, via: str
+    conn: BaseDBAsyncClient,
+    row: dict[str, Any],
+    email: str,
+    now: dt.datetime,
+    via: str,
+    *,
+    settled: Sequence[EventRecord] = (),
 ) -> tuple[list[dict[str, Any]], int, bool]:
-    """The locked lead's part of `unsubscribe`: (stopped enrollments, cancelled rows, whether anything changed)."""
+    """The locked lead's part of `unsubscribe`: (stopped enrollments, cancelled rows, whether anything changed).
+    `settled`: the SENT events of the message settled by the opt-out, inserted, counted here with it (last)."""
     record = SuppressionRecord(int(row["workspace_id"]), email, SuppressionReason.UNSUBSCRIBE)
     added = await add_suppressions([record], now=now)
     stopped = await conn.execute_query_dict(_STOP, [row["lead_id"], int(row["workspace_id"]), mailbox_of(email)])
     cancelled = await cancel_unsent([int(r["id"]) for r in stopped], reason="cancelled: the lead unsubscribed")
     changed = bool(added or stopped or cancelled)
+    records = [_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=len(stopped), cancelled=cancelled)]
     if changed:
-        await record_events(
-            [_event(row, EventKind.UNSUBSCRIBE, now, via=via, stopped=len(stopped), cancelled=cancelled)]
-        )
+        await insert_events(records)
+    await count_events([*settled, *(records if changed else [])])
     return stopped, cancelled, changed
 
 

@@ -287,6 +287,29 @@ async def test_an_open_or_a_click_settles_a_send_left_unknown_as_sent_once(  # t
     assert (counted["sent"], counted["opens"], counted["clicks"]) == (2, 1, 2)
 
 
+async def test_an_unsubscribe_through_the_letter_settles_a_send_left_unknown_as_sent_once(  # type: ignore[type-arg]
+    client: TestClient,
+) -> None:
+    """A lead who opted out through the link (or List-Unsubscribe one-click) of a send left `unknown` had the
+    letter — as an open or a click proves — yet it stayed unknown, out of the campaign's sent count while its
+    opt-out counted. It is settled as sent now, once, with the opt-out."""
+    world = await make_world()
+    claimed = NOW - dt.timedelta(minutes=30)
+    row = await planned_row(world, 0, status=MessageStatus.UNKNOWN)
+    await OutboundMessage.filter(id=row.id).update(claimed_at=claimed)
+    url = path(LINKS.unsubscribe_url(row.id))
+    for _ in range(2):  # the second click changes nothing
+        response = await client.post(url, data=b"List-Unsubscribe=One-Click", headers=ONE_CLICK)
+        assert response.status == 200
+    settled = await OutboundMessage.get(id=row.id)
+    assert (settled.status, settled.sent_at) == (MessageStatus.SENT, claimed)
+    assert await Event.filter(kind=EventKind.SENT).values_list("message_id", flat=True) == [row.id]
+    assert await Event.filter(kind=EventKind.UNSUBSCRIBE).count() == 1
+    day = claimed.astimezone(ZoneInfo(world.workspace.timezone)).date()
+    counted = await counters(StatScope.CAMPAIGN, world.campaign.id, day)
+    assert (counted["sent"], counted["unsubscribes"]) == (1, 1)
+
+
 def _mutations(token: str) -> list[str]:
     """Every single-character change of a token (one per position), the way someone probing for ids would."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
