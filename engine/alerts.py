@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -230,6 +230,32 @@ async def resolve_saying(kinds: Sequence[str], subjects: Sequence[str], says: st
     if count:
         log.info("alerts resolved", kinds=list(kinds), says=says, count=count)
     return int(count)
+
+
+SEND_UNKNOWN: Final = "send_unknown"
+"""The alert of a mailbox's sends left `unknown` by a worker that died mid-send (`engine.sending.outbox`)."""
+_UNKNOWN_LEFT = (
+    "SELECT DISTINCT mailbox_id FROM outbound_message WHERE mailbox_id = ANY($1::bigint[]) AND status = 'unknown'"
+)
+
+
+async def unknown_sends_settled(mailbox_ids: Collection[int], *, clock: Clock) -> int:
+    """Resolve the open `send_unknown` alerts of these mailboxes once no send of theirs is left `unknown` (later
+    mail or a reader settled them as sent: `engine.lifecycle.settle_unknown`), saying so; a mailbox with one still
+    unknown keeps its alert. Run on the transaction that settled them. The number resolved."""
+    if not mailbox_ids:
+        return 0
+    alerted = (
+        await Alert.filter(kind=SEND_UNKNOWN, subject__in=[f"mailbox:{m}" for m in sorted(set(mailbox_ids))])
+        .exclude(status=AlertStatus.RESOLVED)
+        .values_list("subject", flat=True)
+    )
+    if not alerted:
+        return 0
+    ids = sorted({int(str(s).removeprefix("mailbox:")) for s in alerted})
+    left = {int(r["mailbox_id"]) for r in await Alert._meta.db.execute_query_dict(_UNKNOWN_LEFT, [ids])}
+    settled = [f"mailbox:{m}" for m in ids if m not in left]
+    return await resolve_saying([SEND_UNKNOWN], settled, "alert-resolved-settled", clock=clock)
 
 
 async def hand_over(

@@ -47,6 +47,7 @@ from engine.alerts import (
     raise_alert,
     resolve_saying,
     resolve_subjects,
+    unknown_sends_settled,
 )
 from engine.clock import Clock, local_time
 from engine.crypto import Vault, VaultError
@@ -1774,6 +1775,7 @@ async def _apply(planned: Sequence[tuple[int, Effects]], *, clock: Clock) -> lis
     settled = await settle_unknown(
         sorted({m for _, effects in planned for m in effects.settled_messages}), evidence="incoming mail"
     )
+    await unknown_sends_settled({e.mailbox_id for e in settled if e.mailbox_id is not None}, clock=clock)
     events, counted = await _opt_outs_once([e for _, effects in planned for e in effects.events])
     events, counted = await _replies_once(events, counted)
     suppressions = [s for _, effects in planned for s in effects.suppressions]

@@ -48,6 +48,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 from yarl import URL
 
+from engine.alerts import unknown_sends_settled
 from engine.clock import Clock
 from engine.crypto import Vault
 from engine.i18n import letter_locale
@@ -261,7 +262,7 @@ async def record_open(row_id: int, clock: Clock, redis: Redis) -> bool:
     records = [_event(row, EventKind.OPEN, clock.now())]
     async with in_transaction() as conn:  # the row locked: two first opens at once count once
         seen = await conn.execute_query_dict(_OPENED_BEFORE, [row_id, row["lead_id"]])
-        settled = await _settled(row, "open")
+        settled = await _settled(row, "open", clock)
         await insert_events(records)
         if seen and not seen[0]["seen"]:
             await count_events([*settled, *records])
@@ -270,12 +271,15 @@ async def record_open(row_id: int, clock: Clock, redis: Redis) -> bool:
     return True
 
 
-async def _settled(row: dict[str, Any], evidence: str) -> list[EventRecord]:
-    """A message whose sending was left `unknown` that a reader opened or clicked went out: settled as sent (its
-    SENT event, inserted, for the caller to count), so the reports count it sent, once."""
+async def _settled(row: dict[str, Any], evidence: str, clock: Clock) -> list[EventRecord]:
+    """A message whose sending was left `unknown` that a reader opened, clicked or unsubscribed from went out:
+    settled as sent (its SENT event, inserted, for the caller to count), so the reports count it sent, once; its
+    mailbox's alert about unknown sends is resolved once none is left."""
     if row["status"] != MessageStatus.UNKNOWN.value:
         return []
-    return await settle_unknown([int(row["id"])], evidence=evidence)
+    settled = await settle_unknown([int(row["id"])], evidence=evidence)
+    await unknown_sends_settled({e.mailbox_id for e in settled if e.mailbox_id is not None}, clock=clock)
+    return settled
 
 
 USER_AGENT_READ: Final = 512
@@ -314,7 +318,7 @@ async def click_target(row_id: int, index: int, clock: Clock, redis: Redis, *, c
         try:
             if await _first_in_hour(redis, clock, "c", row_id, index):
                 async with in_transaction():
-                    settled = await _settled(row, "click")  # inserted: counted with the click
+                    settled = await _settled(row, "click", clock)  # inserted: counted with the click
                     click = _event(row, EventKind.CLICK, clock.now(), link=index)
                     await insert_events([click])
                     await count_events([*settled, click])
@@ -386,7 +390,7 @@ async def unsubscribe(row_id: int, clock: Clock, *, via: str = "one-click") -> b
     async with in_transaction() as conn:  # every statement on the transaction's connection
         leads = await conn.execute_query_dict(_LOCK_LEAD, [row["lead_id"]])
         if leads:  # an opt-out through the letter's link proves it arrived, as an open does: a send left unknown
-            settled = await _settled(row, "unsubscribe")  # went out (its SENT event counted with the opt-out)
+            settled = await _settled(row, "unsubscribe", clock)  # went out (its SENT event counted with the opt-out)
             stopped, cancelled, changed = await _unsubscribe_lead(
                 conn, row, str(leads[0]["email"]), now, via, settled=settled
             )

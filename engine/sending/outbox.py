@@ -59,6 +59,7 @@ from tortoise.exceptions import BaseORMException
 from tortoise.transactions import in_transaction
 
 from engine.alerts import (
+    SEND_UNKNOWN,
     SMTP_UNREACHABLE,
     inbox_unreachable_fingerprint,
     mailbox_auth_disabled,
@@ -1846,7 +1847,7 @@ class Outbox:
             box = account.address if account else str(mailbox_id)
             await raise_alert(
                 workspace_id=stuck[0].workspace_id,
-                kind="send_unknown",
+                kind=SEND_UNKNOWN,
                 severity=Severity.WARNING,
                 subject=f"mailbox:{mailbox_id}",
                 key=now.date().isoformat(),

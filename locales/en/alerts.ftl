@@ -17,6 +17,7 @@ alert-resolved = { $kind } ({ $subject }) is no longer seen. It occurred { $coun
    *[other] times
 }.
 alert-resolved-resumed = { $kind } ({ $subject }): a manager resumed sending.
+alert-resolved-settled = { $kind } ({ $subject }): later mail or a reader (an answer, a bounce, an open, a click or an unsubscribe) showed that every send it was about went out; they are counted as sent.
 alert-resolved-no-longer-read = { $kind } ({ $subject }): the mailbox is disabled and its inbox is no longer read (the month of reading for answers to what it sent is over, or its IMAP server refused the login), so this alert is closed. Answers to it are now seen only in its own mail; /mailbox_resume puts the mailbox back to work if it is still needed.
 alert-worker-down = No worker has checked in for more than { $minutes } min (last seen: { $since }). Sending, warmup and checks have stopped. Check the worker processes.
 alert-queue-backlog = The send queue is falling behind: { $count } { $count ->

@@ -23,7 +23,7 @@ from tortoise import connections
 from bot.runner import Runner
 from engine import tracking
 from engine.access import SYSTEM, Actor
-from engine.alerts import alert_key, claim_due, inbox_unreachable_fingerprint
+from engine.alerts import RESOLUTION_SAYS, alert_key, claim_due, inbox_unreachable_fingerprint, raise_alert
 from engine.clock import FrozenClock
 from engine.crypto import Vault, generate_key
 from engine.exports import campaign_leads
@@ -349,6 +349,10 @@ async def test_a_send_left_unknown_is_settled_as_sent_by_the_bounce_or_the_reply
     talks = await enrolled(ws, LEAD, box)
     bounced = await left_unknown(box, gone, "<cold.1@alpha.test>")
     answered = await left_unknown(box, talks, "<cold.2@alpha.test>")
+    await raise_alert(
+        workspace_id=ws.id, kind="send_unknown", severity=Severity.WARNING, subject=f"mailbox:{box.id}",
+        key=NOW.date().isoformat(), data={"mailbox": ANNA, "count": 2}, now=NOW,
+    )  # fmt: skip  # as the recovery raised it
     await _bounce_from_nobody(mail)
     await deliver(mail, message(LEAD, ANNA, "Re: Quick question", "Tell me more.\n",
                                 In_Reply_To="<cold.2@alpha.test>", References="<cold.2@alpha.test>"))  # fmt: skip
@@ -369,6 +373,8 @@ async def test_a_send_left_unknown_is_settled_as_sent_by_the_bounce_or_the_reply
     for scope, scope_id in ((StatScope.CAMPAIGN, gone.campaign_id), (StatScope.MAILBOX, box.id)):
         counted = await counters(scope, scope_id, day)
         assert (counted["sent"], counted["bounces_hard"], counted["replies"]) == (2, 1, 1)
+    alert = await Alert.get(kind="send_unknown")  # nothing of the mailbox's is unknown any more: said so
+    assert (alert.status, alert.data[RESOLUTION_SAYS]) == (AlertStatus.RESOLVED, "alert-resolved-settled")
 
 
 async def test_a_no_longer_with_the_company_notice_stops_the_lead_for_good_and_shows_the_new_contact(

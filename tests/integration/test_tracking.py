@@ -18,10 +18,12 @@ from tortoise.transactions import in_transaction
 
 from engine import db
 from engine.access import Actor
+from engine.alerts import RESOLUTION_SAYS, raise_alert
 from engine.clock import FrozenClock
 from engine.compliance.forget import forget
 from engine.compliance.hashing import AddressHasher
 from engine.errors import Conflict
+from engine.i18n import translator
 from engine.leads.suppression import is_suppressed, suppress, unsuppress
 from engine.monitoring.metrics import Minimums
 from engine.reports.service import summary
@@ -29,8 +31,9 @@ from engine.stats import PIXEL_DATA, EventRecord, counters, record_events
 from engine.tracking import TOKEN_CHARS, TokenKind, TrackingLinks, unsubscribe
 from mailfleet.tracking_web import PIXEL
 from mailfleet.web import create_app
-from models import Campaign, Enrollment, Event, Lead, OutboundMessage, Suppression, Workspace
+from models import Alert, Campaign, Enrollment, Event, Lead, OutboundMessage, Suppression, Workspace
 from models.enums import (
+    AlertStatus,
     CampaignStatus,
     EnrollmentState,
     EventKind,
@@ -38,6 +41,7 @@ from models.enums import (
     MessageStatus,
     Platform,
     Role,
+    Severity,
     StatScope,
     SuppressionReason,
 )
@@ -308,6 +312,29 @@ async def test_an_unsubscribe_through_the_letter_settles_a_send_left_unknown_as_
     day = claimed.astimezone(ZoneInfo(world.workspace.timezone)).date()
     counted = await counters(StatScope.CAMPAIGN, world.campaign.id, day)
     assert (counted["sent"], counted["unsubscribes"]) == (1, 1)
+
+
+async def test_the_alert_about_unknown_sends_is_resolved_once_none_of_the_mailboxs_is_left(  # type: ignore[type-arg]
+    client: TestClient,
+) -> None:
+    """The recovery's alert 'send outcome unknown' stayed open after an open and an opt-out had settled every
+    send it was about; it is resolved, saying why, once none of the mailbox's sends is left unknown — not before."""
+    world = await make_world(html=True)
+    opened = await planned_row(world, 0, status=MessageStatus.UNKNOWN)
+    left = await planned_row(world, 1, status=MessageStatus.UNKNOWN)
+    await OutboundMessage.filter(id__in=[opened.id, left.id]).update(claimed_at=NOW - dt.timedelta(minutes=30))
+    await raise_alert(
+        workspace_id=world.workspace.id, kind="send_unknown", severity=Severity.WARNING,
+        subject=f"mailbox:{world.mailbox.id}", key=NOW.date().isoformat(), data={"count": 2}, now=NOW,
+    )  # fmt: skip
+    await client.get(path(LINKS.open_url(opened.id)))
+    assert (await OutboundMessage.get(id=opened.id)).status is MessageStatus.SENT
+    assert (await Alert.get(kind="send_unknown")).status is AlertStatus.OPEN  # one is still unknown
+    await client.post(path(LINKS.unsubscribe_url(left.id)), data=b"List-Unsubscribe=One-Click", headers=ONE_CLICK)
+    alert = await Alert.get(kind="send_unknown")
+    assert (alert.status, alert.data[RESOLUTION_SAYS]) == (AlertStatus.RESOLVED, "alert-resolved-settled")
+    said = translator("en")("alert-resolved-settled", kind="send outcome unknown", subject="anna@acme.test")
+    assert "went out" in said and "{" not in said
 
 
 def _mutations(token: str) -> list[str]:
