@@ -32,6 +32,13 @@ def visible(text: str | None) -> str:
     return html.unescape(_TAG.sub("", text or ""))
 
 
+async def ask(user: TelegramUser, line: str) -> str:
+    """Send a command; return the one reply as the person sees it."""
+    await user.send_command(line)
+    [reply] = await user.wait_replies()
+    return visible(reply.text)
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[TelegramEmulator]:
     with TelegramEmulator() as emu:

@@ -17,7 +17,7 @@ from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from models import AuditLog, Campaign, Domain, Enrollment, Lead, Mailbox, Step, Workspace
 from models.enums import CampaignStatus, MailboxStatus, MailProvider, TlsMode
-from tests.e2e.conftest import NOW, TelegramRig, visible
+from tests.e2e.conftest import NOW, TelegramRig, ask, visible
 from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig, texts
 from tests.harness.slackapi import CHANNEL_ID
 from tests.harness.telegram import TelegramEmulatorError, TelegramUser
@@ -74,12 +74,6 @@ async def manager(rig: TelegramRig) -> TelegramUser:
     await anna.send_command(f"/start {code}")
     await anna.wait_replies()
     return anna
-
-
-async def ask(user: TelegramUser, line: str) -> str:
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 async def test_telegram_campaign_from_creation_to_a_confirmed_start_a_pause_and_the_status(

@@ -16,7 +16,7 @@ from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from models import Approval, Campaign, Domain, Mailbox, Suppression, Workspace
 from models.enums import ApprovalKind, MailboxStatus, MailProvider, Platform, TlsMode
-from tests.e2e.conftest import CONSOLE_ADMIN, NOW, TelegramRig, visible
+from tests.e2e.conftest import CONSOLE_ADMIN, NOW, TelegramRig, ask, visible
 from tests.e2e.slackrig import join, seen, slack_rig, texts
 from tests.harness.slackapi import CHANNEL_ID
 from tests.harness.telegram import TelegramUser
@@ -42,12 +42,6 @@ async def manager(rig: TelegramRig) -> TelegramUser:
     await anna.send_command(f"/start {code}")
     await anna.wait_replies()
     return anna
-
-
-async def ask(user: TelegramUser, line: str) -> str:
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 async def test_a_workspace_name_longer_than_any_is_refused_by_its_length_not_with_an_internal_error(

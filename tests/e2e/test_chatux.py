@@ -20,7 +20,7 @@ from engine.i18n import translator
 from engine.people import PersonRef
 from models import Domain, Mailbox, Person, Workspace
 from models.enums import MailboxStatus, MailProvider, Platform, TlsMode
-from tests.e2e.conftest import TelegramRig, visible
+from tests.e2e.conftest import TelegramRig, ask, visible
 from tests.e2e.slackrig import ADMIN as SLACK_ADMIN
 from tests.e2e.slackrig import Rig, seen, slack_rig
 from tests.harness.telegram import TelegramUser
@@ -28,12 +28,6 @@ from tests.harness.telegram import TelegramUser
 EN = translator("en")
 RU = translator("ru")
 ANNA, BORIS, CLARA = 700301, 700302, 700303
-
-
-async def ask(user: TelegramUser, line: str) -> str:
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 async def join(rig: TelegramRig, user_id: int, role: str, *, language: str = "en") -> TelegramUser:

@@ -21,7 +21,7 @@ from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from models import AuditLog, Event, Lead, Suppression, Workspace
 from models.enums import EventKind, LegalBasis, Platform, SuppressionReason
-from tests.e2e.conftest import CONSOLE_ADMIN, NOW, TelegramRig, visible
+from tests.e2e.conftest import CONSOLE_ADMIN, NOW, TelegramRig, ask, visible
 from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig, texts
 from tests.e2e.test_leads_chat import person
 from tests.harness.slackapi import CHANNEL_ID
@@ -39,12 +39,6 @@ def services(redis: Redis) -> dict[str, Any]:
 @pytest.fixture
 def runner(orm: None, clock: FrozenClock, redis: Redis) -> Runner:
     return Runner(clock, admins={Platform.CONSOLE: {CONSOLE_ADMIN}}, services=services(redis))
-
-
-async def ask(user: Any, line: str) -> str:
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 async def a_person_to_forget(slug: str = "acme") -> Lead:

@@ -12,9 +12,8 @@ from redis.asyncio import Redis
 from engine.i18n import translator
 from models import AgencySetting, Domain, Mailbox, Workspace
 from models.enums import DomainStatus, MailboxStatus, MailProvider, TlsMode
-from tests.e2e.conftest import NOW, TelegramRig, visible
+from tests.e2e.conftest import NOW, TelegramRig, ask
 from tests.e2e.slackrig import Rig, join, seen, slack_rig
-from tests.harness.telegram import TelegramUser
 
 EN = translator("en")
 ANNA, CARL = 700921, 700922
@@ -32,12 +31,6 @@ async def graduated(slug: str, domain_name: str, count: int) -> None:
             imap_tls=TlsMode.IMPLICIT, username=f"box{n}@{domain_name}", secret_enc=b"x",
             status=MailboxStatus.ACTIVE, graduated_at=LONG_AGO,
         )  # fmt: skip
-
-
-async def ask(user: TelegramUser, line: str) -> str:
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 async def test_telegram_cost_capacity_for_a_manager_and_a_client_refused(telegram: TelegramRig) -> None:

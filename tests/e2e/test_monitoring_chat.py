@@ -18,7 +18,7 @@ from engine.notify import Notification, deliver
 from engine.stats import EventRecord, record_events
 from models import AgencySetting, AuditLog, ChatBinding, Domain, Mailbox, Workspace
 from models.enums import EventKind, MailboxStatus, MailProvider, Platform, Severity, TlsMode
-from tests.e2e.conftest import NOW, TelegramRig, visible
+from tests.e2e.conftest import NOW, TelegramRig, ask, visible
 from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig
 from tests.harness.telegram import TelegramUser
 
@@ -51,12 +51,6 @@ async def manager(rig: TelegramRig) -> TelegramUser:
     await anna.send_command(f"/start {code}")
     await anna.wait_replies()
     return anna
-
-
-async def ask(user: TelegramUser, line: str) -> str:
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 async def test_telegram_health_worst_first_with_samples_and_why_shows_the_cut(telegram: TelegramRig) -> None:

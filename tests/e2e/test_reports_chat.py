@@ -14,9 +14,8 @@ from engine.i18n import translator
 from engine.stats import StatRow, upsert_daily_stats
 from models import Campaign, Workspace
 from models.enums import StatScope
-from tests.e2e.conftest import NOW, TelegramRig, visible
+from tests.e2e.conftest import NOW, TelegramRig, ask
 from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig
-from tests.harness.telegram import TelegramUser
 
 EN = translator("en")
 RU = translator("ru")
@@ -35,12 +34,6 @@ async def numbers(slug: str, day: dt.date, *, sent: int, replies: int) -> Worksp
         ]
     )
     return ws
-
-
-async def ask(user: TelegramUser, line: str) -> str:
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 async def test_telegram_client_reads_its_own_report_in_russian(telegram: TelegramRig) -> None:

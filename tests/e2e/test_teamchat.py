@@ -14,7 +14,7 @@ from engine.crypto import Vault, generate_key
 from engine.i18n import translator
 from models import Approval, Campaign, Domain, Mailbox, Membership, Person, Workspace
 from models.enums import ApprovalKind, ApprovalStatus, MailboxStatus, MailProvider, Role, TlsMode
-from tests.e2e.conftest import NOW, TelegramRig, visible
+from tests.e2e.conftest import NOW, TelegramRig, ask, visible
 from tests.e2e.slackrig import CLOCK, join, seen, slack_rig, texts
 from tests.harness.slackapi import CHANNEL_ID
 from tests.harness.telegram import TelegramUser
@@ -33,12 +33,6 @@ async def manager(rig: TelegramRig, slug: str = "acme") -> TelegramUser:
     await anna.send_command(f"/start {code}")
     await anna.wait_replies()
     return anna
-
-
-async def ask(user: TelegramUser, line: str) -> str:
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 async def mailbox(workspace: Workspace, address: str) -> Mailbox:

@@ -33,7 +33,7 @@ from engine.reports.period import previous_week
 from engine.uploads import MAX_UPLOAD_BYTES
 from models import Approval, AuditLog, Campaign, ChatBinding, Delivery, Domain, Membership, Person, Workspace
 from models.enums import ApprovalKind, ApprovalStatus, ChatPurpose, DomainStatus, Platform, Role
-from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, make_transport, visible
+from tests.e2e.conftest import WEBHOOK_SECRET, TelegramRig, ask, make_transport, visible
 from tests.harness.slackapi import serve
 from tests.harness.telegram import BotMessage, TelegramEmulator, TelegramEmulatorError, TelegramUser, new_bot_token
 
@@ -106,13 +106,6 @@ def test_commands() -> Iterator[None]:
 
 
 # Helpers ------------------------------------------------------------------------------------------------------
-
-
-async def ask(user: TelegramUser, line: str) -> str:
-    """Send a command; return the one reply as the person sees it."""
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 async def member(rig: TelegramRig, user_id: int, role: str, *, first_name: str = "Tester") -> TelegramUser:

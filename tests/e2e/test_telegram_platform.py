@@ -22,7 +22,7 @@ from engine.reply import Attachment, Reply
 from models import AgencySetting, Alert, AuditLog, ChatBinding, Workspace
 from models.enums import ChatPurpose, Platform
 from tests.conftest import REDIS_URL
-from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, visible
+from tests.e2e.conftest import CONSOLE_ADMIN, TelegramRig, ask, visible
 from tests.e2e.test_faults_replies import until
 from tests.harness.flaky_botapi import FlakyBotApi
 from tests.harness.redis_clients import blpop_at_server
@@ -32,12 +32,6 @@ EN = translator("en")
 ANNA = 700401
 OLD_GROUP = -4700401  # a basic group's id
 SUPERGROUP = -1004700401  # the id Telegram gives it when it becomes a supergroup
-
-
-async def ask(user: TelegramUser, line: str) -> str:
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 async def manager_in_group(rig: TelegramRig) -> TelegramUser:

@@ -16,7 +16,7 @@ from engine.i18n import translator
 from engine.stats import EventRecord, record_events
 from models import CapDeferral, Domain, Mailbox, Workspace
 from models.enums import CapKind, EventKind, MailboxStatus, MailProvider, TlsMode
-from tests.e2e.conftest import NOW, TelegramRig, visible
+from tests.e2e.conftest import NOW, TelegramRig, ask
 from tests.e2e.slackrig import CLOCK, Rig, join, seen, slack_rig
 from tests.harness.telegram import TelegramUser
 
@@ -55,12 +55,6 @@ async def manager(rig: TelegramRig) -> TelegramUser:
     await anna.send_command(f"/start {code}")
     await anna.wait_replies()
     return anna
-
-
-async def ask(user: TelegramUser, line: str) -> str:
-    await user.send_command(line)
-    [reply] = await user.wait_replies()
-    return visible(reply.text)
 
 
 # ------------------------------------------------------------------------------------------------ Telegram
