@@ -11,11 +11,12 @@ that record is missing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Final
+from typing import Final, ParamSpec
 
 import dns.asyncresolver
 import dns.exception
@@ -115,6 +116,7 @@ def txt_text(data: bytes) -> str:
     return _TXT_CONTROL.sub(lambda m: f"\\{ord(m.group()):03d}", text)
 
 
+_P = ParamSpec("_P")
 _TXT_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -382,34 +384,19 @@ async def follow_cnames(resolver: dns.asyncresolver.Resolver, first: str, *, sto
     return Chain(tuple(hops), loop=len(hops) > MAX_HOPS)
 
 
+def _problems_readable(judged: Callable[_P, RecordCheck]) -> Callable[_P, RecordCheck]:
+    """A verdict whose problems mention host names in Unicode (`_readable`), as people write them."""
+
+    @functools.wraps(judged)
+    def readable(*args: _P.args, **kwargs: _P.kwargs) -> RecordCheck:
+        check = judged(*args, **kwargs)
+        return replace(check, problems=tuple(_readable(p) for p in check.problems))
+
+    return readable
+
+
+@_problems_readable
 def judge(
-    plan: DnsPlan,
-    expectation: Expectation,
-    result: Lookup,
-    *,
-    apex_missing: bool = False,
-    spf_lookups: LookupCount | None = None,
-    chain: Chain | None = None,
-    grants: Mapping[str, bool | None] | None = None,
-    instead: Sequence[str] = (),
-    mx_aliases: Mapping[str, str] | None = None,
-) -> RecordCheck:
-    """The verdict for one managed record (`_judge`), the host names its problems mention shown in Unicode."""
-    check = _judge(
-        plan,
-        expectation,
-        result,
-        apex_missing=apex_missing,
-        spf_lookups=spf_lookups,
-        chain=chain,
-        grants=grants,
-        instead=instead,
-        mx_aliases=mx_aliases,
-    )
-    return replace(check, problems=tuple(_readable(p) for p in check.problems))
-
-
-def _judge(
     plan: DnsPlan,
     expectation: Expectation,
     result: Lookup,
@@ -423,7 +410,8 @@ def _judge(
 ) -> RecordCheck:
     """The verdict for one managed record, from one lookup (and, for a tracking CNAME that points elsewhere,
     where its chain leads; for one that is no CNAME, the records served at its name `instead`, "A 192.0.2.5";
-    for MX, the hosts that are aliases and where they lead). Pure: the rules, without the network."""
+    for MX, the hosts that are aliases and where they lead). Pure: the rules, without the network; the host names
+    its problems mention are shown in Unicode."""
     name = absolute_name(expectation.owner, plan.zone)
     expected = tuple(r.value for r in expectation.records)
     failure = _failure(result, apex_missing=apex_missing, zone=plan.zone)

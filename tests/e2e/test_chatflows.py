@@ -44,6 +44,17 @@ async def manager(rig: TelegramRig) -> TelegramUser:
     return anna
 
 
+async def alpha_mailbox() -> None:
+    """anna@alpha.example, an active mailbox of "acme"."""
+    acme = await Workspace.get(slug="acme")
+    domain = await Domain.create(workspace=acme, name="alpha.example")
+    await Mailbox.create(
+        workspace=acme, domain=domain, address="anna@alpha.example", provider=MailProvider.GENERIC,
+        smtp_host="192.0.2.1", smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="192.0.2.1", imap_port=993,
+        imap_tls=TlsMode.IMPLICIT, username="anna@alpha.example", secret_enc=b"x", status=MailboxStatus.ACTIVE,
+    )  # fmt: skip
+
+
 async def test_a_workspace_name_longer_than_any_is_refused_by_its_length_not_with_an_internal_error(
     telegram: TelegramRig,
 ) -> None:
@@ -266,13 +277,7 @@ async def test_a_list_pasted_into_unsuppress_lifts_each_and_names_what_could_not
 
 async def test_a_mailbox_named_as_a_mail_client_shows_it_is_found(telegram: TelegramRig) -> None:
     anna = await manager(telegram)
-    acme = await Workspace.get(slug="acme")
-    domain = await Domain.create(workspace=acme, name="alpha.example")
-    await Mailbox.create(
-        workspace=acme, domain=domain, address="anna@alpha.example", provider=MailProvider.GENERIC,
-        smtp_host="192.0.2.1", smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="192.0.2.1", imap_port=993,
-        imap_tls=TlsMode.IMPLICIT, username="anna@alpha.example", secret_enc=b"x", status=MailboxStatus.ACTIVE,
-    )  # fmt: skip
+    await alpha_mailbox()
 
     card = await ask(anna, "/mailbox Анна Петрова <Anna@alpha.example>")  # copied from a mail client's From
     assert card.startswith("anna@alpha.example\n\n")
@@ -290,13 +295,7 @@ async def test_report_mailbox_takes_an_address_as_a_mail_client_shows_it_then_th
     'extra arguments' (the address was one word, the period the next); the address now runs to its last word with
     an @ and the period is what follows, '7 дней' too."""
     anna = await manager(telegram)
-    acme = await Workspace.get(slug="acme")
-    domain = await Domain.create(workspace=acme, name="alpha.example")
-    await Mailbox.create(
-        workspace=acme, domain=domain, address="anna@alpha.example", provider=MailProvider.GENERIC,
-        smtp_host="192.0.2.1", smtp_port=587, smtp_tls=TlsMode.STARTTLS, imap_host="192.0.2.1", imap_port=993,
-        imap_tls=TlsMode.IMPLICIT, username="anna@alpha.example", secret_enc=b"x", status=MailboxStatus.ACTIVE,
-    )  # fmt: skip
+    await alpha_mailbox()
     title = RU("report-title-mailbox", subject="anna@alpha.example", period="")
     for line in (
         "/report_mailbox Анна Петрова <Anna@alpha.example> 30d",

@@ -44,21 +44,26 @@ async def mailbox(workspace: Workspace, address: str) -> Mailbox:
     )  # fmt: skip
 
 
+async def swap_requests(now: dt.datetime) -> list[int]:
+    """Three domain swaps of "acme" waiting for a decision: their approval ids."""
+    acme = await Workspace.get(slug="acme")
+    ids = []
+    for n in range(3):
+        domain = await Domain.create(workspace=acme, name=f"burned{n}.example")
+        approval = await Approval.create(
+            workspace=acme, kind=ApprovalKind.DOMAIN_SWAP, subject=f"domain:{domain.id}",
+            payload={"domain": domain.name}, requested_at=now, expires_at=now + dt.timedelta(days=2),
+        )  # fmt: skip
+        ids.append(approval.id)
+    return ids
+
+
 async def test_slack_approvals_put_each_requests_buttons_under_it_and_a_press_keeps_the_others(
     orm: None, redis: Redis
 ) -> None:
     async with slack_rig(redis) as slack:
         await join(slack, "U0MGR", "manager")
-        acme = await Workspace.get(slug="acme")
-        now = CLOCK.now()
-        ids = []
-        for n in range(3):
-            domain = await Domain.create(workspace=acme, name=f"burned{n}.example")
-            approval = await Approval.create(
-                workspace=acme, kind=ApprovalKind.DOMAIN_SWAP, subject=f"domain:{domain.id}",
-                payload={"domain": domain.name}, requested_at=now, expires_at=now + dt.timedelta(days=2),
-            )  # fmt: skip
-            ids.append(approval.id)
+        ids = await swap_requests(CLOCK.now())
 
         answer = await slack.command("approvals", user="U0MGR")
         blocks = answer["blocks"]
@@ -188,15 +193,7 @@ async def test_a_cyrillic_variant_letter_names_the_variant_the_step_has_or_asks_
 
 async def test_telegram_approvals_keep_the_other_requests_buttons_after_one_is_decided(telegram: TelegramRig) -> None:
     anna = await manager(telegram)
-    acme = await Workspace.get(slug="acme")
-    ids = []
-    for n in range(3):
-        domain = await Domain.create(workspace=acme, name=f"burned{n}.example")
-        approval = await Approval.create(
-            workspace=acme, kind=ApprovalKind.DOMAIN_SWAP, subject=f"domain:{domain.id}",
-            payload={"domain": domain.name}, requested_at=NOW, expires_at=NOW + dt.timedelta(days=2),
-        )  # fmt: skip
-        ids.append(approval.id)
+    ids = await swap_requests(NOW)
 
     await anna.send_command("/approvals")
     [listing] = await anna.wait_replies()
