@@ -224,6 +224,27 @@ async def daily_rows(
     return found
 
 
+_SPANS = f"""
+SELECT w.n, {", ".join(f"sum(s.{c})" for c in _COUNTERS)}
+FROM unnest($2::int[], $3::date[], $4::date[]) WITH ORDINALITY AS w(id, first, last, n)
+JOIN daily_stat s ON s.scope = $1 AND s.scope_id = w.id AND s.day BETWEEN w.first AND w.last
+GROUP BY w.n
+"""  # noqa: S608 - the constant counter names
+
+
+async def span_sums(scope: StatScope, spans: Sequence[tuple[int, dt.date, dt.date]]) -> list[Counts]:
+    """The counters of each span (a subject's id, its first and last day, inclusive), summed by the server: one
+    `Counts` per span, in order (empty for a span without rows). Monitoring sums five spans of every mailbox on
+    every run; read as days and summed here, that was most of its time."""
+    if not spans:
+        return []
+    conn = connections.get("default")
+    ids, firsts, lasts = zip(*spans, strict=True)
+    _, rows = await conn.execute_query(_SPANS, [scope.value, list(ids), list(firsts), list(lasts)])
+    found = {int(r[0]): Counts(*(int(v) for v in r[1:])) for r in rows}
+    return [found.get(n, Counts()) for n in range(1, len(spans) + 1)]
+
+
 # pixel_sent: the sends whose SENT event says they carried an open pixel (`engine.stats.PIXEL_DATA`); a person's
 # repeated opt-out (`engine.inbox.REPEAT_DATA`: "отпишите" after the link, in another letter's thread) counts once
 _LAST_SENDS = """

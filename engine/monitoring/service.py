@@ -50,6 +50,7 @@ THRESHOLDS_KEY: Final = "thresholds"  # AgencySetting key and Workspace.settings
 RECENT_DAYS: Final = 3  # engagement: the recent stretch compared with…
 BASELINE_DAYS: Final = 14  # …the mailbox's own baseline just before it
 REPLY_LAG_DAYS: Final = 2  # the recent stretch ends this many days ago: answers to the newest mail are still coming
+_SPANS: Final = 5  # the spans `_decide` sums for each mailbox: its trip window, today, yesterday, recent, baseline
 _WATCHED: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN)
 
 
@@ -125,17 +126,14 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[
     recent_to = today - dt.timedelta(days=REPLY_LAG_DAYS)
     recent_from = recent_to - dt.timedelta(days=RECENT_DAYS - 1)
     base_from = recent_from - dt.timedelta(days=BASELINE_DAYS)
-    first = min(base_from, today - dt.timedelta(days=6))
-    rows = await metrics.daily_rows(StatScope.MAILBOX, [b.id for b in boxes], first, today)
     domain_rows = await metrics.daily_rows(StatScope.DOMAIN, domain_ids, yesterday, yesterday)
     ws_rows = await metrics.daily_rows(StatScope.WORKSPACE, [space.id], today, today)
 
     def local_day(moment: dt.datetime | None) -> dt.date | None:
         return moment.astimezone(tz).date() if moment else None
 
-    facts: list[MailboxFacts] = []
+    spans: list[tuple[int, dt.date, dt.date]] = []  # per mailbox, in `_SPANS` order
     for box in boxes:
-        own = rows.get(box.id, {})
         domain = domains[box.domain_id]
         start = max(
             trip_window_start(
@@ -148,8 +146,17 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[
         returned = local_day(box.status_changed_at)
         if returned is not None and box.status in SENDING:
             start = max(start, returned)  # a return from cooldown (or a graduation) starts a fresh window
-        recent = metrics.sum_days(own, recent_from, recent_to)
-        baseline = metrics.sum_days(own, base_from, recent_from - dt.timedelta(days=1))
+        spans += [
+            (box.id, start, today),
+            (box.id, today, today),
+            (box.id, yesterday, yesterday),
+            (box.id, recent_from, recent_to),
+            (box.id, base_from, recent_from - dt.timedelta(days=1)),
+        ]
+    sums = await metrics.span_sums(StatScope.MAILBOX, spans)
+    facts: list[MailboxFacts] = []
+    for n, box in enumerate(boxes):
+        window, on_today, on_yesterday, recent, baseline = sums[_SPANS * n : _SPANS * (n + 1)]
         facts.append(
             MailboxFacts(
                 mailbox_id=box.id,
@@ -159,13 +166,13 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[
                 health_factor=box.health_factor,
                 cooldown_over=box.cooldown_until is None or box.cooldown_until <= now,
                 graduated=box.graduated_at is not None,
-                window=metrics.sum_days(own, start, today),
-                today=own.get(today, Counts()),
+                window=window,
+                today=on_today,
                 yesterday=clean_day_counts(
                     today,
                     changed_on=local_day(box.health_changed_at),
                     recovering=_recovering(box.health_reason),
-                    yesterday=own.get(yesterday, Counts()),
+                    yesterday=on_yesterday,
                 ),
                 recent=recent,
                 baseline=baseline,

@@ -38,6 +38,7 @@ from models import (
     Alert,
     AuditLog,
     Campaign,
+    DailyStat,
     Domain,
     Mailbox,
     Membership,
@@ -58,6 +59,7 @@ from models.enums import (
     Platform,
     Role,
     Severity,
+    StatScope,
     TlsMode,
 )
 from tests.integration import campaign_kit
@@ -118,6 +120,31 @@ PIXEL_SENT_DATA = {"kind": "campaign", PIXEL_DATA: True}  # what the record of a
 
 def actor(ws: Workspace) -> Actor:
     return Actor(person_id=None, platform=Platform.TELEGRAM, role=Role.MANAGER, workspace_id=ws.id, locale="en")
+
+
+async def test_span_sums_add_up_each_span_of_each_subject_in_order() -> None:
+    ws = await Workspace.create(slug="spans", name="Spans")
+    for day, (a, b) in enumerate([(1, 10), (2, 20), (4, 40), (8, 80)]):
+        on = TODAY - dt.timedelta(days=3 - day)
+        await DailyStat.create(workspace=ws, scope=StatScope.MAILBOX, scope_id=1, day=on, sent=a, replies=a * 100)
+        await DailyStat.create(workspace=ws, scope=StatScope.MAILBOX, scope_id=2, day=on, sent=b)
+    await DailyStat.create(workspace=ws, scope=StatScope.DOMAIN, scope_id=1, day=TODAY, sent=1000)
+    yesterday = TODAY - dt.timedelta(days=1)
+    sums = await metrics.span_sums(
+        StatScope.MAILBOX,
+        [
+            (2, TODAY - dt.timedelta(days=3), TODAY),  # every day
+            (1, TODAY, TODAY),
+            (1, yesterday, yesterday),
+            (1, TODAY - dt.timedelta(days=3), yesterday),
+            (3, TODAY, TODAY),  # no rows
+            (1, TODAY - dt.timedelta(days=30), TODAY - dt.timedelta(days=4)),  # before the first row
+            (2, yesterday, TODAY),
+        ],
+    )
+    assert [c.sent for c in sums] == [150, 8, 4, 7, 0, 0, 120]
+    assert sums[3].replies == 700
+    assert await metrics.span_sums(StatScope.MAILBOX, []) == []
 
 
 async def test_hard_bounces_cool_the_mailbox_down_with_an_audit_entry_and_an_alert_once() -> None:
