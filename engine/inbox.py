@@ -2117,6 +2117,15 @@ async def _late_read_alert(target: _Target, error: ImapError, now: dt.datetime, 
     )
 
 
+# A good read of every mailbox in $1 at $2, in one new version of each row (every sweep reads the whole fleet: two
+# updates of every row a sweep left the table and its indexes with twice the dead versions to step over).
+_READ_OK = """
+UPDATE mailbox SET last_ok_at = $2, imap_auth_failures = 0,
+    auth_failures = CASE WHEN status = 'disabled' THEN auth_failures ELSE smtp_auth_failures END
+WHERE id = ANY($1::int[])
+"""
+
+
 async def _mark_ok(mailbox_ids: Sequence[int], clock: Clock) -> None:
     """One round of updates for every mailbox that was read: a good IMAP login proves the IMAP password, so IMAP's
     failure count restarts — never SMTP's, which it does not disprove (the sweep reads every five minutes: a wrong
@@ -2130,10 +2139,7 @@ async def _mark_ok(mailbox_ids: Sequence[int], clock: Clock) -> None:
     await resolve_subjects(UNREACHABLE_KIND, [f"mailbox:{i}" for i in ids], clock=clock)
     await resolve_subjects(LATE_READ_KIND, [f"mailbox:{i}" for i in ids], clock=clock)
     await Mailbox.filter(id__in=ids, read_failures__gt=0).update(read_failures=0, read_error="", read_error_at=None)
-    await Mailbox.filter(id__in=ids).update(last_ok_at=now)
-    await Mailbox.filter(id__in=ids, imap_auth_failures__gt=0).update(imap_auth_failures=0)
-    not_disabled = Mailbox.filter(id__in=ids).exclude(status=MailboxStatus.DISABLED)
-    await not_disabled.update(auth_failures=F("smtp_auth_failures"))
+    await connections.get("default").execute_query(_READ_OK, [ids, now])
     await Mailbox.filter(id__in=ids, last_error__startswith="error-imap-").update(last_error="", last_error_at=None)
     await FolderState.filter(mailbox_id__in=ids).update(synced_at=now)
 
