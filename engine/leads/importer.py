@@ -516,8 +516,10 @@ async def _prepare(conn: Any, *, enrolling: int | None) -> _Growth:
         return _Growth(rows=int(await raw.fetchval(_LEAD_ROWS)))
 
 
-ANALYZE_AFTER: Final = 20_000
-"""New rows of an import before its first `ANALYZE` (fewer are planned well enough as they are)."""
+ANALYZE_AFTER: Final = 1_000
+"""New rows of an import before its first `ANALYZE`. At 20,000, a first import of 1,800 leads into a campaign
+enrolled them with the plan of an empty table: each candidate checked against every other for suppressions and
+shared mailboxes (3.2 million comparisons, 6.5 s; 2,500 leads, 9.9 s); analyzed first, 0.4 s."""
 
 
 async def _store(

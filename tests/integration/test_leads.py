@@ -222,6 +222,23 @@ async def test_an_import_that_grows_the_table_keeps_its_plans_to_the_keys(
     assert scans and all(kind == "Index Scan" for kind, _ in scans), scans
 
 
+async def test_a_first_import_into_a_campaign_is_enrolled_with_statistics_that_know_its_rows(
+    acme: Workspace, clock: FrozenClock
+) -> None:
+    """1,800 leads imported into a campaign of a new agency took 6.5 s to enroll: planned for the empty table the
+    statistics still described, each candidate was compared with every other. The table is analyzed before the
+    batch is enrolled once the import holds `ANALYZE_AFTER` new rows (1,000), well below a first batch."""
+    conn = connections.get("default")
+    await conn.execute_script("ANALYZE lead")  # empty: the statistics a new agency starts with
+    await Campaign.create(workspace=acme, name="Весна")
+    rows = [f"buyer{i}@client{i % 40}.leads.test;Имя {i};" for i in range(1_500)]
+    options = ImportOptions(legal_basis="договор", source="s", test_environment=True, check_dns=False, campaign="Весна")
+    report = await import_leads(manager(acme), csv(*rows), clock, options=options)
+    assert report.imported == 1_500 and report.enrolled == 1_500
+    believed = await conn.execute_query_dict("SELECT reltuples FROM pg_class WHERE oid = 'lead'::regclass")
+    assert believed[0]["reltuples"] >= 1_000
+
+
 def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield node
     for child in node.get("Plans", []):
