@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import ssl
 import uuid
@@ -394,7 +395,8 @@ async def sweep(
     unique_ids = [i for i in dict.fromkeys(mailbox_ids) if i in allowed]
     runnable = [allowed[i] for i in unique_ids if allowed[i].readable(clock.now())]
 
-    check = WarmupMarker.from_vault(vault).check
+    # a message's marker is checked up to three times (threading, whether to fetch its body, its class): one HMAC
+    check = functools.lru_cache(maxsize=None)(WarmupMarker.from_vault(vault).check)
     lookup = _Lookup()
 
     async def fetch(target: _Target) -> _Fetched:

@@ -169,15 +169,17 @@ class Demo:
     fleet: seed.Fleet
     sent_total: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # this process's CPU seconds per phase (bench_demo prints)
 
     async def timed(self, name: str, call: Callable[[], Any]) -> Any:
         """Run one step of the day and add its time to its phase's. A stop request the step lost on the way
         (`engine.cancel`) ends the run here rather than at its end."""
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             return await call()
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
             raise_if_cancelled()
 
     # -------------------------------------------------------------------------------------------- engine
@@ -337,6 +339,7 @@ class Outcome:
     invariants: Invariants
     out: Path
     wall_s: float
+    phases: dict[str, tuple[float, float]]  # per phase: wall seconds, this process's CPU seconds
 
 
 async def finish(demo: Demo) -> list[Path]:
@@ -392,7 +395,7 @@ async def run(options: DemoOptions, settings: Settings, redis_url: str, vault: V
         await redis.aclose()
     wall = time.perf_counter() - started
     print_summary(demo, invariants, files, transcript_path, wall)
-    return Outcome(invariants, options.out, wall)
+    return Outcome(invariants, options.out, wall, {k: (v, demo.cpu.get(k, 0.0)) for k, v in demo.timings.items()})
 
 
 def print_summary(demo: Demo, invariants: Invariants, files: list[Path], transcript: Path, wall: float) -> None:
