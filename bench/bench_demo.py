@@ -82,9 +82,12 @@ of statement time for 568 s of wall. Six fixes, each found there (the run's outp
 - the story's lead import enrolled each client's 1,800 leads with the plan of an empty workspace (6.5 s each, 26 s
   of the run; a product bug, see `engine.leads.importer.ANALYZE_AFTER`).
 
-Back to back on the quiet box, 600 mailboxes / 30 domains / 4 clients / 5 weeks, private server over TCP: 166.2 s
-(CPU 101.7 s) before, 125.7 s (CPU 82.7 s) after — send 83.4 -> 57.9 s, sync 42.0 -> 31.7 s, monitor 12.0 ->
-10.0 s, the same 76,876 sends. Statement time of that size's run after: 77 s in all. What is left is this process:
+Back to back, 600 mailboxes / 30 domains / 4 clients / 5 weeks, private server over TCP, before (c26f147) then
+after: 166.2 -> 125.7 s (CPU 101.7 -> 82.7 s) on a quiet box; later, with the VM's steal time at 2-26 %,
+230.5 -> 228.0 s and 240.8 -> 203.3 s (CPU 145.2 -> 143.4, 144.4 -> 130.4 s) — the same 76,876 sends each time.
+The steadier measures are the server's: statement time of a full-size run 366 -> 298 s with the first two
+fixes, the claim 63.6 -> 33.9 s, its re-count 37.3 -> 10.8 s; the load day (`bench_load`, back to back) 331.2 ->
+309.5 s, PostgreSQL CPU 254 -> 202 s. What is left is this process:
 per phase (printed below the summary) the sync is CPU-bound (28.4 s CPU of 31.7 s wall: parsing and classifying each
 warmup message, planning answers, group commits), the send phase half CPU (28.3 of 57.9 s) and half waiting on
 statements that the server runs on the other core; over TCP, socket writes to the server are 18 % of the samples
