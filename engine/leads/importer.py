@@ -489,17 +489,18 @@ class _Growth:
     commits, autovacuum cannot see its rows, and the planner plans every later batch (the duplicate merge, the
     enrollment's look-ups by mailbox) for the table as it was — for a new workspace, for none of its leads — and
     picks scans that read the whole workspace for every address: minutes. `ANALYZE` inside the transaction samples
-    its own new rows too; it runs once the import stored `ANALYZE_AFTER` rows, whatever the table holds (a big
+    its own new rows too; it runs once the import stored `ANALYZE_FIRST` rows, whatever the table holds (a big
     table's statistics know nothing of a new workspace: the fourth client of a new agency had its first 1,800 leads
     enrolled with the plan of an empty workspace, 2.2 s), then whenever the rows stored since the last one reach
-    half of what the table held then: a handful of times for a million rows, ~0.1 s each."""
+    half of what the table held then (and at least `ANALYZE_AFTER`): a handful of times for a million rows, ~0.1 s
+    each."""
 
     rows: int = 0
     analyzed_at: int = 0  # `report.imported` at the last ANALYZE
 
     async def after(self, conn: Any, imported: int) -> None:
         added = imported - self.analyzed_at
-        if added >= ANALYZE_AFTER and (self.analyzed_at == 0 or added >= self.rows // 2):
+        if added >= (ANALYZE_FIRST if self.analyzed_at == 0 else max(ANALYZE_AFTER, self.rows // 2)):
             async with conn.acquire_connection() as raw:
                 await raw.execute("ANALYZE lead")
             self.rows += added
@@ -518,10 +519,12 @@ async def _prepare(conn: Any, *, enrolling: int | None) -> _Growth:
         return _Growth(rows=int(await raw.fetchval(_LEAD_ROWS)))
 
 
-ANALYZE_AFTER: Final = 1_000
-"""New rows of an import before its first `ANALYZE`. At 20,000, a first import of 1,800 leads into a campaign
-enrolled them with the plan of an empty table: each candidate checked against every other for suppressions and
-shared mailboxes (3.2 million comparisons, 6.5 s; 2,500 leads, 9.9 s); analyzed first, 0.4 s."""
+ANALYZE_FIRST: Final = 1_000
+"""New rows of an import before its first `ANALYZE`, whatever the table holds. At 20,000, a first import of 1,800
+leads into a campaign enrolled them with the plan of an empty workspace: each candidate checked against every other
+for suppressions and shared mailboxes (3.2 million comparisons, 6.5 s; 2,500 leads, 9.9 s); analyzed first, 0.2 s."""
+ANALYZE_AFTER: Final = 20_000
+"""New rows since the last `ANALYZE` before the next one (at least; and half of what the table held then)."""
 
 
 async def _store(

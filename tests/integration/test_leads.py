@@ -194,6 +194,7 @@ async def test_an_import_that_grows_the_table_keeps_its_plans_to_the_keys(
     workspace and compared each with every duplicate. The import now analyzes the table as it grows (inside its
     transaction), and the merge finds each lead by its whole key: here, after an import of 400 rows with repeats,
     the statistics know its rows, and the merge's plan of a table analyzed when empty probes keys only."""
+    monkeypatch.setattr(importer, "ANALYZE_FIRST", 100)
     monkeypatch.setattr(importer, "ANALYZE_AFTER", 100)
     conn = connections.get("default")
     await conn.execute_script("ANALYZE lead")  # empty: the statistics a new agency starts with
@@ -227,7 +228,7 @@ async def test_a_first_import_into_a_campaign_is_enrolled_with_statistics_that_k
 ) -> None:
     """1,800 leads imported into a campaign of a new client took 2–6.5 s to enroll: planned from statistics that
     knew no lead of the workspace (an empty table, or the other clients' leads), each candidate was compared with
-    every other. The table is analyzed before the batch is enrolled once the import holds `ANALYZE_AFTER` new rows
+    every other. The table is analyzed before the batch is enrolled once the import holds `ANALYZE_FIRST` new rows
     (1,000), whatever the table held: here the statistics know the workspace when the import is done."""
     conn = connections.get("default")
     other = await Workspace.create(slug="other", name="Other")
