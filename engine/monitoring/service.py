@@ -50,7 +50,7 @@ THRESHOLDS_KEY: Final = "thresholds"  # AgencySetting key and Workspace.settings
 RECENT_DAYS: Final = 3  # engagement: the recent stretch compared with…
 BASELINE_DAYS: Final = 14  # …the mailbox's own baseline just before it
 REPLY_LAG_DAYS: Final = 2  # the recent stretch ends this many days ago: answers to the newest mail are still coming
-_SPANS: Final = 5  # the spans `_decide` sums for each mailbox: its trip window, today, yesterday, recent, baseline
+_SPANS_PER_BOX: Final = 5  # `_decide` sums per mailbox: its trip window, today, yesterday, recent, baseline
 _WATCHED: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN)
 
 
@@ -132,7 +132,7 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[
     def local_day(moment: dt.datetime | None) -> dt.date | None:
         return moment.astimezone(tz).date() if moment else None
 
-    spans: list[tuple[int, dt.date, dt.date]] = []  # per mailbox, in `_SPANS` order
+    spans: list[tuple[int, dt.date, dt.date]] = []  # per mailbox, in `_SPANS_PER_BOX` order
     for box in boxes:
         domain = domains[box.domain_id]
         start = max(
@@ -156,7 +156,7 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[
     sums = await metrics.span_sums(StatScope.MAILBOX, spans)
     facts: list[MailboxFacts] = []
     for n, box in enumerate(boxes):
-        window, on_today, on_yesterday, recent, baseline = sums[_SPANS * n : _SPANS * (n + 1)]
+        window, on_today, on_yesterday, recent, baseline = sums[_SPANS_PER_BOX * n : _SPANS_PER_BOX * (n + 1)]
         facts.append(
             MailboxFacts(
                 mailbox_id=box.id,

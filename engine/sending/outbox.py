@@ -2067,16 +2067,17 @@ def _rollup_sql() -> str:
     sums = ", ".join(f"sum(s.{c}) AS {c}" for c in _SENT_PARTS)
     raised = ", ".join(f"{c} = greatest(daily_stat.{c}, excluded.{c})" for c in _SENT_PARTS)
     below = " OR ".join(f"daily_stat.{c} < excluded.{c}" for c in _SENT_PARTS)
+    picked = ", ".join(f"x.{c}" for c in _SENT_PARTS)
     return f"""
 WITH d AS (SELECT * FROM unnest($1::int[], $2::int[], $3::date[]) AS d(ws, id, since)),
 t AS (
-    SELECT d.ws, 'domain' AS scope, d.id AS scope_id, x.day, {", ".join(f"x.{c}" for c in _SENT_PARTS)}
+    SELECT d.ws, 'domain' AS scope, d.id AS scope_id, x.day, {picked}
     FROM d CROSS JOIN LATERAL (
         SELECT s.day, {sums} FROM daily_stat s
         WHERE s.scope = 'mailbox' AND s.scope_id = ANY({_boxes("domain_id = d.id")}) AND s.day >= d.since
         GROUP BY s.day) x
     UNION ALL
-    SELECT w.ws, 'workspace', w.ws, x.day, {", ".join(f"x.{c}" for c in _SENT_PARTS)}
+    SELECT w.ws, 'workspace', w.ws, x.day, {picked}
     FROM (SELECT ws, min(since) AS since FROM d GROUP BY ws) w CROSS JOIN LATERAL (
         SELECT s.day, {sums} FROM daily_stat s
         WHERE s.workspace_id = w.ws AND s.day >= w.since AND s.scope = 'mailbox' GROUP BY s.day) x
