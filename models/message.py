@@ -26,7 +26,13 @@ class OutboundMessage(Model):
     its workspace, its enrollment to its campaign), workspaces and campaigns are never deleted (archived,
     completed), and each check cost a locked index lookup per inserted row — over half of PostgreSQL's work when
     a day's warmup plan inserts 72,000 rows. So nothing cascades from them: whoever ever deletes a workspace or
-    a campaign deletes its outbound messages first (deleting their mailboxes or enrollments would stop it anyway)."""
+    a campaign deletes its outbound messages first (deleting their mailboxes or enrollments would stop it anyway).
+
+    `lead_id` has no constraint either (migration 0026): only the campaign planner sets it, always to the lead of the
+    row's enrollment (which keeps its own constraint), and its check cost a sixth of PostgreSQL's work inserting a
+    day's campaign plan. Whoever deletes leads sets `lead_id` to NULL on their messages in the same transaction,
+    after the delete (`engine.compliance.forget`, `engine.compliance.retention`): a message without a lead is how
+    the rest of the product knows its person is gone."""
 
     _no_comments = True
 
@@ -41,8 +47,8 @@ class OutboundMessage(Model):
     )
     mailbox_id: int
     lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
-        "models.Lead", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+        "models.Lead", related_name=False, null=True, on_delete=fields.NO_ACTION, db_constraint=False
+    )  # no constraint in the database: see the class's docstring
     lead_id: int | None
     peer: fields.ForeignKeyNullableRelation[Mailbox] = fields.ForeignKeyField(
         "models.Mailbox", related_name=False, null=True, on_delete=fields.SET_NULL

@@ -18,10 +18,10 @@ plan depends on another's):
    its `daily_cap` across its group;
 3. the active enrollments due before the end of today's window (or of the horizon) whose next step has no row
    yet, oldest first, bounded so a day stays cheap: first steps, at most what the campaign could send plus a slack
-   (`CampaignPlanOptions.slack`); follow-ups, counted per sticky mailbox in the index, then at most its room plus
-   one read (that one stands for all that wait; a mailbox that left the group gets that one). Leads suppressed
-   (address, the mailbox of a `+tag` address, or domain, in the workspace or globally) are stopped (`stopped`, reason
-   `suppressed`) instead;
+   (`CampaignPlanOptions.slack`), less the follow-ups due before them that it can send; follow-ups, counted per
+   sticky mailbox in the index, then at most its room plus one read (that one stands for all that wait; a mailbox
+   that left the group gets that one). Leads suppressed (address, the mailbox of a `+tag` address, or domain, in the
+   workspace or globally) are stopped (`stopped`, reason `suppressed`) instead;
 4. the first step goes from the least-loaded mailbox of the group that has room; a follow-up only from the
    enrollment's sticky mailbox, threaded under the first message (`In-Reply-To`, `References`), and waits when
    that mailbox has no room; campaigns sharing mailboxes take turns, one send each;
@@ -284,8 +284,9 @@ _Due: TypeAlias = Sequence[Any]
 """A due enrollment as `_DUE` reads it (an asyncpg record), used as it comes — a day reads a few hundred thousand: no
 object of our own per row. Its fields by position:"""
 _ID, _CAMPAIGN_ID, _LEAD_ID, _CURRENT_STEP, _NEXT_DUE_AT, _MAILBOX_ID, _THREAD, _VARIANT = range(8)
-_WEIGHT, _LEAD_ZONE, _EMAIL = range(8, 11)
-"""`_WEIGHT`: the due sends it stands for (the last follow-up read for a mailbox stands for those not read)."""
+_WEIGHT, _LEAD_ZONE, _EMAIL, _MORE = range(8, 12)
+"""`_WEIGHT`: the due sends it stands for (the last follow-up read for a mailbox stands for those not read);
+`_MORE`: its campaign had more first steps due than were read (each row of the campaign says it)."""
 
 
 @dataclass(slots=True)
@@ -891,8 +892,8 @@ fu AS (  -- due follow-ups per campaign and sticky mailbox, counted in the index
     WHERE e.state = 'active' AND e.mailbox_id IS NOT NULL AND e.next_due_at < c.until
     GROUP BY 1, 2
 ),
-picked AS (
-    SELECT e.* FROM c CROSS JOIN LATERAL (
+candidate AS (
+    SELECT e.*, true AS counts FROM c CROSS JOIN LATERAL (
         SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id,
             e.variant, 1 AS weight
         FROM enrollment e
@@ -903,8 +904,9 @@ picked AS (
     ) e
     UNION ALL
     SELECT f.id, f.campaign_id, f.lead_id, f.current_step, f.next_due_at, f.mailbox_id, f.thread_message_id, f.variant,
-        CASE WHEN f.rank = coalesce(r.lim, 0) + $7 THEN fu.total - f.rank + 1 ELSE 1 END  -- the last one read
+        CASE WHEN f.rank = coalesce(r.lim, 0) + $7 THEN fu.total - f.rank + 1 ELSE 1 END,  -- the last one read
         -- stands for those not read
+        f.rank <= coalesce(r.lim, 0)  -- inside its mailbox's room: it takes one of the campaign's sends
     FROM fu JOIN c ON c.id = fu.campaign_id
     LEFT JOIN r ON r.campaign_id = fu.campaign_id AND r.mailbox_id = fu.mailbox_id  -- none: it left the group
     CROSS JOIN LATERAL (  -- each sticky mailbox's oldest due follow-ups (`enrollment_follow_up_due` in its order)
@@ -916,19 +918,33 @@ picked AS (
         ORDER BY e.next_due_at, e.id
         LIMIT coalesce(r.lim, 0) + $7
     ) f
+),
+ranked AS (  -- each candidate's place among those of its campaign that take a send, oldest due first
+    SELECT e.*, count(*) FILTER (WHERE e.counts) OVER (PARTITION BY e.campaign_id ORDER BY e.next_due_at, e.id
+        ROWS UNBOUNDED PRECEDING) AS place
+    FROM candidate e
+),
+picked AS (  -- first steps only while the campaign's sends last; whether more of them were due than kept
+    SELECT e.*, c.lim, bool_or(e.mailbox_id IS NULL AND e.place >= c.lim) OVER (PARTITION BY e.campaign_id) AS more
+    FROM ranked e JOIN c ON c.id = e.campaign_id
 )
-SELECT e.*, l.timezone AS lead_zone, l.email
+SELECT e.id, e.campaign_id, e.lead_id, e.current_step, e.next_due_at, e.mailbox_id, e.thread_message_id, e.variant,
+    e.weight, l.timezone AS lead_zone, l.email, e.more
 FROM picked e
 CROSS JOIN LATERAL (  -- each lead by its key (OFFSET 0 keeps it a lookup, never a scan of every lead)
     SELECT email, timezone FROM lead WHERE lead.id = e.lead_id OFFSET 0
 ) l
-WHERE (  -- the next step has no row yet: one probe of the (enrollment, step) key per candidate, never a scan of
-         -- every message ever sent (a NOT EXISTS would be planned as one)
+WHERE (e.mailbox_id IS NOT NULL OR e.place <= e.lim)
+AND (  -- the next step has no row yet: one probe of the (enrollment, step) key per candidate, never a scan of
+       -- every message ever sent (a NOT EXISTS would be planned as one)
     SELECT m.id FROM outbound_message m WHERE m.enrollment_id = e.id AND m.step_position >= e.current_step LIMIT 1
 ) IS NULL
 """
-"""Unordered: the rows stream to the client as they are found (decoded while the server finds the next), and each
-campaign's few hundred are put in order here (`_DUE_ORDER`) rather than all of them sorted before the first is sent."""
+"""First steps are read up to the campaign's limit, then cut where the follow-ups due before them (those inside
+their mailbox's room) and the first steps before them have taken the limit: a campaign whose follow-ups fill its day
+reads a lead and probes a row only for the first steps that could still go. The rest is unordered: the rows stream
+to the client as they are found (decoded while the server finds the next), and each campaign's few hundred are put
+in order here (`_DUE_ORDER`)."""
 
 _DUE_ORDER: Final = operator.itemgetter(_NEXT_DUE_AT, _ID)
 """A campaign's due enrollments in order: the oldest due first (as `enrollment_first_due` and
@@ -994,9 +1010,8 @@ async def _due(
                 suppressed.add(r[_ID])
     for items in found.values():
         items.sort(key=_DUE_ORDER)
-    for campaign_id, limit in zip(ids, limits, strict=True):
-        firsts = sum(1 for d in found.get(campaign_id, ()) if d[_MAILBOX_ID] is None)
-        campaigns[campaign_id].more = firsts >= limit - sum(campaigns[campaign_id].pending.values())
+    for campaign_id, items in found.items():
+        campaigns[campaign_id].more = bool(items[0][_MORE])
     return found, suppressed
 
 
@@ -1323,9 +1338,9 @@ def _at_offset(span: Sequence[Interval], offset_s: float) -> dt.datetime:
 
 _STAGE = """
 CREATE TEMP TABLE campaign_plan_rows (ws int, mb int, lead bigint, enr bigint, cmp int, pos smallint, var smallint,
-    mid text, at timestamptz, fu boolean, irt text, drawn boolean) ON COMMIT DROP
+    mid text, at timestamptz, fu boolean, irt text) ON COMMIT DROP
 """
-_STAGED: Final = ("ws", "mb", "lead", "enr", "cmp", "pos", "var", "mid", "at", "fu", "irt", "drawn")
+_STAGED: Final = ("ws", "mb", "lead", "enr", "cmp", "pos", "var", "mid", "at", "fu", "irt")
 
 _MIN_SLACK: Final = 10
 """The slack a run with a short horizon still reads beyond what it can send (`CampaignPlanOptions.slack`, paced to
@@ -1372,8 +1387,12 @@ _SKIPPING: Final = "ON CONFLICT DO NOTHING"
 
 
 _VARIANTS = """
-UPDATE enrollment e SET variant = p.var FROM campaign_plan_rows p WHERE p.drawn AND e.id = p.enr AND e.variant IS NULL
+UPDATE enrollment e SET variant = v.var FROM unnest($1::bigint[], $2::smallint[]) AS v(enr, var)
+WHERE e.id = v.enr AND e.variant IS NULL
 """
+"""The variants drawn, from arrays in enrollment order: the server sees how many there are (a few thousand of a
+day's rows, most of which are follow-ups) and probes the enrollment key for each, where the staged table (no
+statistics) had it hash the whole enrollment table."""
 
 
 async def _insert(
@@ -1413,7 +1432,6 @@ async def _insert(
             r.scheduled_at,
             r.follow_up,
             r.in_reply_to,
-            r.enrollment_id in variants,
         )
         for r in sorted(rows, key=_by_enrollment)
     ]
@@ -1428,7 +1446,8 @@ async def _insert(
         finally:
             status = await inserting
         if variants:
-            await raw.execute(_VARIANTS)
+            drawn = sorted(variants.items())
+            await raw.execute(_VARIANTS, [e for e, _ in drawn], [v for _, v in drawn])
         await raw.execute("DROP TABLE campaign_plan_rows")  # two runs in one transaction (tests) each stage theirs
     return int(str(status).rsplit(" ", 1)[-1])
 

@@ -60,11 +60,14 @@ WHERE l.workspace_id = $1 AND l.created_at < $2
 LIMIT $3
 FOR UPDATE OF l SKIP LOCKED
 """
-# What an unsubscribe from the lead's mail needs once the lead is gone: the keyed hash of its address on its rows.
+# After the leads are deleted, their rows lose them (`lead_id` has no constraint to do it: `models.OutboundMessage`)
+# and campaign rows keep what an unsubscribe from the lead's mail needs once it is gone: the keyed hash of its address.
+# After the delete, so a row a concurrent planner inserted meanwhile (the delete waited for it) is found too.
 _KEEP_HASHES = """
-UPDATE outbound_message m SET recipient_hash = v.hash
+UPDATE outbound_message m SET lead_id = NULL,
+    recipient_hash = CASE WHEN m.kind = 'campaign' THEN v.hash ELSE m.recipient_hash END
 FROM unnest($1::bigint[], $2::text[]) AS v(lead, hash)
-WHERE m.lead_id = v.lead AND m.kind = 'campaign'
+WHERE m.lead_id = v.lead
 """
 _DELETE_LEADS = "DELETE FROM lead WHERE id = ANY($1::bigint[])"
 KINDS: Final = (("events", _EVENTS), ("messages", _MESSAGES))
@@ -148,6 +151,6 @@ async def _purge_leads(workspace_id: int, cutoff: dt.datetime, batch: int, hashe
         if not picked:
             return 0
         ids = [int(r["id"]) for r in picked]
-        await conn.execute_query(_KEEP_HASHES, [ids, [hasher.value(str(r["email"])) for r in picked]])
         await conn.execute_query(_DELETE_LEADS, [ids])
+        await conn.execute_query(_KEEP_HASHES, [ids, [hasher.value(str(r["email"])) for r in picked]])
     return len(ids)

@@ -407,6 +407,32 @@ async def test_follow_ups_whose_mailbox_left_the_group_wait_and_are_all_counted(
     assert (held.cap, held.detail["reasons"]) == (CapKind.STATUS, {"sticky_not_in_group": 7})
 
 
+@pytest.mark.parametrize("follow_ups_first", [True, False])
+async def test_first_steps_are_read_only_while_the_follow_ups_due_before_them_leave_the_day_room(
+    follow_ups_first: bool,
+) -> None:
+    """Follow-ups due before the first steps take the day (two mailboxes of 5 each): of the 40 first steps due, only
+    the slack's worth is read (and held), and the campaign's row says more were due. Due after them, the first
+    steps take the day and the follow-ups wait."""
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=2)
+    made = await campaign(ws, boxes, steps=2, per_mailbox_cap=5)
+    enrolled = await leads(ws, made, 50)
+    follow_ups = enrolled[:10]
+    due = NOW - dt.timedelta(days=2) if follow_ups_first else NOW - dt.timedelta(minutes=10)
+    for n, enrollment in enumerate(follow_ups):  # step 1 went out from each mailbox in turn
+        await Enrollment.filter(id=enrollment.id).update(current_step=2, mailbox_id=boxes[n % 2].id, next_due_at=due)
+    report = await plan_campaigns(FrozenClock(NOW), CampaignPlanOptions(seed=1, slack=10))
+    steps = Counter(r["step_position"] for r in await rows())
+    held = await CampaignDeferral.get(campaign_id=made.id)
+    if follow_ups_first:
+        assert steps == {2: 10} and report.planned == 10
+        assert (held.cap, held.detail["reasons"], held.detail["more"]) == (CapKind.CAMPAIGN, {"group_full": 10}, True)
+    else:
+        assert steps == {1: 10} and report.planned == 10
+        assert held.detail["reasons"] == {"group_full": 10, "sticky_full": 10} and held.detail["more"] is True
+
+
 async def test_a_follow_up_references_what_its_mailbox_sent_in_order_and_keeps_its_thread_first() -> None:
     """Step 4 after step 1 went out from another mailbox (before the sequence moved) and steps 2 and 3 from the
     sticky one: `In-Reply-To` is the thread (or, without one, the first message this mailbox sent), `References` the

@@ -626,10 +626,12 @@ async def test_an_unsubscribe_waiting_on_retention_still_suppresses(clock: Froze
         async with retention.transaction():
             await retention.fetch("SELECT id FROM lead WHERE id = $1 FOR UPDATE", world.leads[0].id)
             task = await stopped_on_lock(looker, unsubscribe(sent.id, clock))
-            await retention.execute(
-                "UPDATE outbound_message SET recipient_hash = $2 WHERE lead_id = $1", world.leads[0].id, hashed
-            )
             await retention.execute("DELETE FROM lead WHERE id = $1", world.leads[0].id)
+            await retention.execute(  # as `engine.compliance.retention` does, after the delete
+                "UPDATE outbound_message SET lead_id = NULL, recipient_hash = $2 WHERE lead_id = $1",
+                world.leads[0].id,
+                hashed,
+            )
         assert await task is True
     finally:
         await retention.close()
