@@ -32,7 +32,10 @@ class OutboundMessage(Model):
     row's enrollment (which keeps its own constraint), and its check cost a sixth of PostgreSQL's work inserting a
     day's campaign plan. Whoever deletes leads sets `lead_id` to NULL on their messages in the same transaction,
     after the delete (`engine.compliance.forget`, `engine.compliance.retention`): a message without a lead is how
-    the rest of the product knows its person is gone."""
+    the rest of the product knows its person is gone.
+
+    `mailbox_id` has none (migration 0027) for the same cost: mailboxes are never deleted (retired), and deleting
+    one that has mail fails as the constraint made it fail (a foreign-key violation, from a trigger on `mailbox`)."""
 
     _no_comments = True
 
@@ -43,8 +46,8 @@ class OutboundMessage(Model):
     )  # no constraint in the database: see the class's docstring
     workspace_id: int
     mailbox: fields.ForeignKeyRelation[Mailbox] = fields.ForeignKeyField(
-        "models.Mailbox", related_name="outbound", on_delete=fields.RESTRICT
-    )
+        "models.Mailbox", related_name="outbound", on_delete=fields.NO_ACTION, db_constraint=False
+    )  # no constraint in the database: see the class's docstring
     mailbox_id: int
     lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
         "models.Lead", related_name=False, null=True, on_delete=fields.NO_ACTION, db_constraint=False

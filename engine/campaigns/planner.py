@@ -1310,20 +1310,17 @@ def _times(rows: Sequence[_Row], *, opts: CampaignPlanOptions, rng: random.Rando
             total = lengths[span] = schedule.seconds(list(span))
         anchor = span[0][0]
         offsets = spread(len(members), anchor, anchor + dt.timedelta(seconds=total), min_gap_s=opts.min_gap_s, rng=rng)
-        if len(span) == 1:  # one interval: the moments are already in it
-            for row, moment in zip(members, offsets, strict=True):
-                row.scheduled_at = moment
-            continue
         for row, moment in zip(members, offsets, strict=True):
-            row.scheduled_at = _at_offset(span, (moment - anchor).total_seconds())
-    for n, row in enumerate(rows):
-        row.message_id = (
-            seeded_message_hex(
-                opts.seed, "campaign", row.enrollment_id, row.step_position, row.mailbox_id, row.scheduled_at
-            )
-            if seeded
-            else ids[32 * n : 32 * n + 32]
-        )
+            at = moment if len(span) == 1 else _at_offset(span, (moment - anchor).total_seconds())  # one interval:
+            # the moment is already in it
+            row.scheduled_at = at
+            if seeded:  # the moment as a number: a datetime's text costs more than the hash
+                row.message_id = seeded_message_hex(
+                    opts.seed, "campaign", row.enrollment_id, row.step_position, row.mailbox_id, at.timestamp()
+                )
+    if not seeded:
+        for n, row in enumerate(rows):
+            row.message_id = ids[32 * n : 32 * n + 32]
 
 
 def _at_offset(span: Sequence[Interval], offset_s: float) -> dt.datetime:

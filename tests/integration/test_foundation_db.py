@@ -15,13 +15,14 @@ from engine.crypto import Vault, generate_key
 from engine.errors import Conflict, IllegalTransition
 from engine.lifecycle import transition_approval, transition_domain, transition_mailbox
 from engine.mailboxes import rotate_secrets
-from models import Approval, AuditLog, Domain, Mailbox, Suppression, Workspace
+from models import Approval, AuditLog, Domain, Mailbox, OutboundMessage, Suppression, Workspace
 from models.enums import (
     ApprovalKind,
     ApprovalStatus,
     DomainStatus,
     MailboxStatus,
     MailProvider,
+    MessageKind,
     SuppressionReason,
     TlsMode,
 )
@@ -87,6 +88,32 @@ async def test_global_suppressions_are_unique_too() -> None:
     await Suppression.create(workspace=None, value="x@y.ru", reason=SuppressionReason.COMPLAINT)
     with pytest.raises(IntegrityError):
         await Suppression.create(workspace=None, value="x@y.ru", reason=SuppressionReason.BOUNCE)
+
+
+async def test_a_mailbox_with_outbound_mail_is_never_deleted() -> None:
+    """`outbound_message.mailbox_id` has no constraint (migration 0027): a trigger keeps what it kept. A mailbox with
+    mail fails to delete with the constraint's error and stays; one without mail deletes."""
+    box = await _mailbox(Vault([generate_key()]))
+    empty = await Mailbox.create(
+        **{f: getattr(box, f) for f in ("workspace_id", "domain_id", "provider", "smtp_host", "smtp_port")},
+        **{f: getattr(box, f) for f in ("smtp_tls", "imap_host", "imap_port", "imap_tls", "secret_enc")},
+        address="boris@acme-mail.ru",
+        username="boris@acme-mail.ru",
+    )
+    await OutboundMessage.create(
+        kind=MessageKind.WARMUP,
+        workspace_id=box.workspace_id,
+        mailbox=box,
+        peer=empty,
+        message_id="<w1@acme-mail.ru>",
+        scheduled_at=NOW,
+    )
+    with pytest.raises(IntegrityError, match="cannot be deleted"):
+        await Mailbox.filter(id__in=[box.id, empty.id]).delete()
+    assert await Mailbox.all().count() == 2
+    await OutboundMessage.filter(mailbox_id=box.id).update(mailbox_id=empty.id)
+    await Mailbox.filter(id=box.id).delete()
+    assert await Mailbox.filter(id=box.id).count() == 0
 
 
 async def test_legal_transition_moves_stamps_and_audits() -> None:
