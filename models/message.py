@@ -28,11 +28,12 @@ class OutboundMessage(Model):
     a day's warmup plan inserts 72,000 rows. So nothing cascades from them: whoever ever deletes a workspace or
     a campaign deletes its outbound messages first (deleting their mailboxes or enrollments would stop it anyway).
 
-    `lead_id` has no constraint either (migration 0026): only the campaign planner sets it, always to the lead of the
-    row's enrollment (which keeps its own constraint), and its check cost a sixth of PostgreSQL's work inserting a
-    day's campaign plan. Whoever deletes leads sets `lead_id` to NULL on their messages in the same transaction,
-    after the delete (`engine.compliance.forget`, `engine.compliance.retention`): a message without a lead is how
-    the rest of the product knows its person is gone.
+    `lead_id` and `enrollment_id` have no constraint either (migrations 0026, 0028): only the campaign planner sets
+    them, to an enrollment it read under the workspace's planning lock (`engine.sending.planner.PLAN_LOCK`) and its
+    lead, and their checks cost a third of PostgreSQL's work inserting a day's campaign plan. Leads and enrollments
+    are deleted only by /forget and retention (`engine.compliance`): they take the same lock first, and set both
+    columns to NULL on the person's messages after the delete, in the same transaction. A message without a lead is
+    how the rest of the product knows its person is gone.
 
     `mailbox_id` has none (migration 0027) for the same cost: mailboxes are never deleted (retired), and deleting
     one that has mail fails as the constraint made it fail (a foreign-key violation, from a trigger on `mailbox`)."""
@@ -58,8 +59,8 @@ class OutboundMessage(Model):
     )  # the receiving mailbox of a warmup message
     peer_id: int | None
     enrollment: fields.ForeignKeyNullableRelation[Enrollment] = fields.ForeignKeyField(
-        "models.Enrollment", related_name="messages", null=True, on_delete=fields.SET_NULL
-    )
+        "models.Enrollment", related_name="messages", null=True, on_delete=fields.NO_ACTION, db_constraint=False
+    )  # no constraint in the database: see the class's docstring
     enrollment_id: int | None
     campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
         "models.Campaign", related_name=False, null=True, on_delete=fields.NO_ACTION, db_constraint=False

@@ -40,6 +40,7 @@ from engine.dns.names import to_unicode_address
 from engine.errors import UserError
 from engine.leads.checks import AddressChecker, bare_address
 from engine.lifecycle import check_transition
+from engine.sending.planner import lock_plans
 from engine.stats import normalize_email
 from models import AuditLog, Workspace
 from models.enums import MessageStatus, SuppressionReason
@@ -64,11 +65,11 @@ class Erased:
         return bool(self.leads or self.enrollments or self.messages or self.events or self.suppressions)
 
 
-_LEADS = "SELECT id FROM lead WHERE email = $1 AND ($2::int IS NULL OR workspace_id = $2)"
+_LEADS = "SELECT id, workspace_id FROM lead WHERE email = $1 AND ($2::int IS NULL OR workspace_id = $2)"
 _ENROLLMENTS = "DELETE FROM enrollment WHERE lead_id = ANY($1::bigint[]) RETURNING id"
 _MESSAGES = """
 UPDATE outbound_message SET subject = '', body = '', html = '', links = NULL, smtp_reply = '', lead_id = NULL,
-    status = CASE WHEN status IN ('planned', 'queued') THEN 'cancelled' ELSE status END
+    enrollment_id = NULL, status = CASE WHEN status IN ('planned', 'queued') THEN 'cancelled' ELSE status END
 WHERE lead_id = ANY($1::bigint[])
 RETURNING id
 """
@@ -113,7 +114,10 @@ async def forget(
     workspace_id, email = _scope(actor, address, everywhere)
     check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
     async with in_transaction() as conn:  # every statement on the transaction's connection
-        lead_ids = [int(r["id"]) for r in await conn.execute_query_dict(_LEADS, [email, workspace_id])]
+        leads = await conn.execute_query_dict(_LEADS, [email, workspace_id])
+        lead_ids = [int(r["id"]) for r in leads]
+        await lock_plans(conn, {int(r["workspace_id"]) for r in leads})  # a campaign plan of them commits first:
+        # its rows name their enrollments and leads without a constraint (`models.OutboundMessage`)
         enrollments = len(await conn.execute_query_dict(_ENROLLMENTS, [lead_ids])) if lead_ids else 0
         messages = len(await conn.execute_query_dict(_MESSAGES, [lead_ids])) if lead_ids else 0
         events = len(

@@ -29,6 +29,7 @@ from engine.clock import Clock
 from engine.compliance.hashing import AddressHasher
 from engine.errors import UserError
 from engine.logging import get_logger
+from engine.sending.planner import lock_plans
 from models import AuditLog, Workspace
 
 log = get_logger(__name__)
@@ -60,11 +61,11 @@ WHERE l.workspace_id = $1 AND l.created_at < $2
 LIMIT $3
 FOR UPDATE OF l SKIP LOCKED
 """
-# After the leads are deleted, their rows lose them (`lead_id` has no constraint to do it: `models.OutboundMessage`)
-# and campaign rows keep what an unsubscribe from the lead's mail needs once it is gone: the keyed hash of its address.
-# After the delete, so a row a concurrent planner inserted meanwhile (the delete waited for it) is found too.
+# After the leads are deleted (and their enrollments with them), their rows lose both (no constraint does it:
+# `models.OutboundMessage`), and campaign rows keep what an unsubscribe from the lead's mail needs once it is gone:
+# the keyed hash of its address.
 _KEEP_HASHES = """
-UPDATE outbound_message m SET lead_id = NULL,
+UPDATE outbound_message m SET lead_id = NULL, enrollment_id = NULL,
     recipient_hash = CASE WHEN m.kind = 'campaign' THEN v.hash ELSE m.recipient_hash END
 FROM unnest($1::bigint[], $2::text[]) AS v(lead, hash)
 WHERE m.lead_id = v.lead
@@ -147,6 +148,7 @@ async def _purge_leads(workspace_id: int, cutoff: dt.datetime, batch: int, hashe
     """Delete one batch of the workspace's leads past retention, their hashes kept on their rows (one short
     transaction). Returns how many were deleted."""
     async with in_transaction() as conn:
+        await lock_plans(conn, [workspace_id])  # a campaign plan under way commits first (its rows name their leads)
         picked = await conn.execute_query_dict(_LEADS, [workspace_id, cutoff, batch])
         if not picked:
             return 0

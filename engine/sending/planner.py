@@ -61,8 +61,18 @@ from models.enums import CapKind, DomainStatus, MailboxStatus, MessageKind, Mess
 log = get_logger(__name__)
 
 PLAN_LOCK: Final = 0x6D66_706C  # "mfpl": the first key of the advisory lock; the second is the workspace id
-"""Anything that reserves sending capacity of a workspace (this planner, the campaign planner) takes
-`pg_advisory_xact_lock(PLAN_LOCK, workspace_id)` first."""
+"""Anything that reserves sending capacity of a workspace (this planner, the campaign planner), or deletes what the
+campaign planner's rows name (`lock_plans`), takes `pg_advisory_xact_lock(PLAN_LOCK, workspace_id)` first."""
+
+
+async def lock_plans(conn: Any, workspace_ids: Collection[int]) -> None:
+    """Hold the planning lock of the workspaces, in id order as the planners take it, until the end of the caller's
+    transaction on `conn`: a plan under way commits first, and none starts meanwhile."""
+    if workspace_ids:
+        await conn.execute_query(
+            "SELECT count(pg_advisory_xact_lock($1, w)) FROM unnest($2::int[]) AS w", [PLAN_LOCK, sorted(workspace_ids)]
+        )
+
 
 DEFAULT_WINDOW: Final = (dt.time(8, 0), dt.time(20, 0))
 """Warmup send window in the workspace's time zone unless `settings["warmup_window"]` says "HH:MM-HH:MM"."""

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
@@ -23,6 +24,7 @@ from engine.errors import Conflict, Forbidden, NotFound, UserError
 from engine.i18n import translator
 from engine.leads.importer import ImportOptions, import_leads
 from engine.leads.suppression import is_suppressed, suppress, unsuppress
+from engine.sending.planner import PLAN_LOCK
 from engine.tracking import TrackingLinks
 from mailfleet.web import create_app
 from models import (
@@ -141,6 +143,35 @@ async def test_forget_is_one_transaction(clock: FrozenClock, database_url: str) 
     assert not await Enrollment.filter(id=enrollment.id).exists()
 
 
+async def test_forget_waits_for_a_campaign_plan_under_way_and_erases_what_it_planned(
+    clock: FrozenClock, database_url: str
+) -> None:
+    """A campaign plan holds the workspace's planning lock while it inserts a row for the person (the row names its
+    enrollment and lead without a constraint): /forget waits for it, then cancels that row too, naming nobody."""
+    ws, box = await space("acme")
+    lead, enrollment = await history(ws, box, IVAN, NOW - dt.timedelta(days=3))
+    planner = await asyncpg.connect(database_url)
+    looker = await asyncpg.connect(database_url)
+    try:
+        async with planner.transaction():
+            await planner.execute("SELECT pg_advisory_xact_lock($1, $2)", PLAN_LOCK, ws.id)
+            task = await stopped_on_lock(looker, forget.forget(actor(ws), clock, IVAN, hasher=HASHER))
+            await planner.execute(
+                "INSERT INTO outbound_message (kind, workspace_id, mailbox_id, lead_id, enrollment_id, campaign_id, "
+                "step_position, message_id, subject, status, scheduled_at, attempts, smtp_reply, created_at) "
+                "SELECT 'campaign', $1, $2, $3, $4, campaign_id, 3, '<planned@x>', '', 'planned', $5, 0, '', $5 "
+                "FROM enrollment WHERE id = $4",
+                ws.id, box.id, lead.id, enrollment.id, NOW,
+            )  # fmt: skip
+    finally:
+        await planner.close()
+        await looker.close()
+    assert (await task).messages == 3
+    planned = await OutboundMessage.get(message_id="<planned@x>")
+    assert (planned.status, planned.lead_id, planned.enrollment_id) == (MessageStatus.CANCELLED, None, None)
+    assert not await OutboundMessage.filter(enrollment_id=enrollment.id).exists()
+
+
 async def test_forget_erases_the_person_keeps_aggregates_and_a_hash_and_is_harmless_twice(clock: FrozenClock) -> None:
     ws, box = await space("acme")
     other, other_box = await space("beta")
@@ -243,6 +274,7 @@ async def test_retention_deletes_old_data_in_batches_and_keeps_aggregates_and_su
     assert (await AuditLog.get(action="retention.purge")).data == {"days": 30, "events": 12, "messages": 6, "leads": 5}
     kept = await OutboundMessage.filter(workspace=ws, lead_id=None).values_list("recipient_hash", flat=True)
     assert sorted(set(kept)) == sorted(HASHER.value(f"old{n}@lead.example") for n in range(5))  # nothing else
+    assert await OutboundMessage.filter(workspace=ws, lead_id=None, enrollment_id__isnull=False).count() == 0
     assert await retention.purge(clock, hasher=HASHER, batch=2) == {}  # nothing left: a second run is a no-op
     await retention.set_retention(actor(ws), clock, None)
     assert await retention.retention_days(actor(ws)) is None
