@@ -10,7 +10,8 @@ finds nothing new (target ≤ 50 ms) and a tick after 420 new leads of one works
 with the worker's Redis memo (TEST_REDIS_URL, default redis://127.0.0.1:6379/15; only the memo's keys are
 touched), then the whole day planned in one run (no horizon, as tests and the demo plan), each with the seconds of
 its phases (`CampaignPlanReport.phases`: read, due, place, insert, record, commit; summed over the run's lanes,
-which run at once), and for comparison the whole day in one lane (one transaction). Asserts nothing. Uses a
+which run at once), and for comparison the whole day in one lane (one transaction). Every run is unseeded, as the
+worker's are (random Message-IDs and draws). Asserts nothing. Uses a
 throwaway database on TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
 Usage: python bench/bench_campaigns.py [runs] [--keep] (--keep: leave the database for EXPLAIN)"""
 
@@ -208,8 +209,8 @@ async def reset(conn: BaseDBAsyncClient, redis: Redis) -> None:
     await conn.execute_query("DELETE FROM enrollment WHERE id > $1", [LEADS])  # the due tick's leads
     await conn.execute_query("DELETE FROM lead WHERE id > $1", [LEADS])
     # What autovacuum does in the hours between two days: without it, this reset's dead rows (the last run's plan,
-    # its variants) sit in front of every key the plan probes, and the enrollment foreign-key checks of the insert
-    # take three times as long as they do on a table in its daily state.
+    # its variants) sit in front of every key the plan probes, which takes far longer than on a table in its daily
+    # state.
     await conn.execute_script("VACUUM (ANALYZE) outbound_message, enrollment, lead")
     await clear_memo(redis)
 

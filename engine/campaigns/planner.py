@@ -1403,12 +1403,12 @@ async def _insert(
 ) -> int:
     """All new rows: copied (binary COPY) into a temporary table, then one statement; a lead-step that already has
     a row is skipped (the unique constraint). The A/B variants drawn (`variants`, enrollment id -> variant: one
-    per row at most) are stored on their enrollments from the same table. Returns how many rows it inserted.
+    per row at most) are stored on their enrollments, each by its key (`_VARIANTS`). Returns how many rows it inserted.
     `meanwhile` runs here while the server executes the insert (Python work of the run that needs no statement).
 
-    Most of a day's plan is this statement (every row: seven index entries, and the foreign-key checks of its
-    enrollment, lead and mailbox, each a locking lookup: a third of the statement), so the rows go in by enrollment
-    (its key, the lead's and the (enrollment, step) key are probed and extended in order, page after page), and
+    Most of a day's plan is this statement (every row: seven index entries; its enrollment, lead and mailbox are
+    named without a constraint, whose locked key checks were half of it: `models.OutboundMessage`), so the rows go
+    in by enrollment (the (enrollment, step) key and the lead's are probed and extended in order, page after page), and
     their Message-IDs begin with the moment of the run in hex: new keys land together at the right end of the unique
     index instead of on a random page each (fewer pages touched, far less WAL)."""
     if not rows:
