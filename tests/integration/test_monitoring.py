@@ -235,6 +235,20 @@ async def test_the_cut_climbs_back_one_step_per_clean_day() -> None:
     assert await AuditLog.filter(action="monitoring.restore").count() == 2
 
 
+async def test_a_day_without_sends_does_not_lift_a_cut_however_clean_today_is() -> None:
+    """The cut climbs back on a clean yesterday only: a mailbox that sent nothing yesterday stays cut, whatever
+    today's sends so far look like."""
+    _, boxes = await fleet(1, 2)
+    box = boxes[0]
+    clock = FrozenClock(NOW)
+    await Mailbox.filter(id=box.id).update(health_factor=0.5, health_reason="block_rate", health_changed_at=NOW)
+    clock.advance(dt.timedelta(days=2))  # the day after the cut went by without a send
+    await events(box, EventKind.SENT, 10, clock.now())  # today's, clean
+    assert (await service.evaluate(clock)).actions == {}
+    await box.refresh_from_db()
+    assert (box.health_factor, box.health_reason) == (0.5, "block_rate")
+
+
 async def test_half_the_domain_tripping_cuts_the_domain() -> None:
     _, boxes = await fleet(1, 2)
     for b in boxes:
