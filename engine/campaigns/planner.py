@@ -885,7 +885,7 @@ def _share_totals(
 
 _DUE = """
 WITH c(id, until, lim) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::int[])),
-r(campaign_id, mailbox_id, lim) AS (SELECT * FROM unnest($4::int[], $5::int[], $6::int[])),
+r(campaign_id, mailbox_id, lim, counted) AS (SELECT * FROM unnest($4::int[], $5::int[], $6::int[], $8::int[])),
 fu AS (  -- due follow-ups per campaign and sticky mailbox, counted in the index alone
     SELECT e.campaign_id, e.mailbox_id, count(*) AS total
     FROM c JOIN enrollment e ON e.campaign_id = c.id
@@ -906,7 +906,7 @@ candidate AS (
     SELECT f.id, f.campaign_id, f.lead_id, f.current_step, f.next_due_at, f.mailbox_id, f.thread_message_id, f.variant,
         CASE WHEN f.rank = coalesce(r.lim, 0) + $7 THEN fu.total - f.rank + 1 ELSE 1 END,  -- the last one read
         -- stands for those not read
-        f.rank <= coalesce(r.lim, 0)  -- inside its mailbox's room: it takes one of the campaign's sends
+        f.rank <= coalesce(r.counted, 0)  -- sure to take one of the campaign's sends (`_due`)
     FROM fu JOIN c ON c.id = fu.campaign_id
     LEFT JOIN r ON r.campaign_id = fu.campaign_id AND r.mailbox_id = fu.mailbox_id  -- none: it left the group
     CROSS JOIN LATERAL (  -- each sticky mailbox's oldest due follow-ups (`enrollment_follow_up_due` in its order)
@@ -940,11 +940,11 @@ AND (  -- the next step has no row yet: one probe of the (enrollment, step) key 
     SELECT m.id FROM outbound_message m WHERE m.enrollment_id = e.id AND m.step_position >= e.current_step LIMIT 1
 ) IS NULL
 """
-"""First steps are read up to the campaign's limit, then cut where the follow-ups due before them (those inside
-their mailbox's room) and the first steps before them have taken the limit: a campaign whose follow-ups fill its day
-reads a lead and probes a row only for the first steps that could still go. The rest is unordered: the rows stream
-to the client as they are found (decoded while the server finds the next), and each campaign's few hundred are put
-in order here (`_DUE_ORDER`)."""
+"""First steps are read up to the campaign's limit, then cut where the follow-ups due before them (those sure to
+go: inside their mailbox's room and its time in the window) and the first steps before them have taken the limit: a
+campaign whose follow-ups fill its day reads a lead and probes a row only for the first steps that could still go.
+The rest is unordered: the rows stream to the client as they are found (decoded while the server finds the next), and
+each campaign's few hundred are put in order here (`_DUE_ORDER`)."""
 
 _DUE_ORDER: Final = operator.itemgetter(_NEXT_DUE_AT, _ID)
 """A campaign's due enrollments in order: the oldest due first (as `enrollment_first_due` and
@@ -960,7 +960,7 @@ async def _due(
     mailbox never hides the follow-ups of the others). Rows already planned but not sent are read and dropped;
     the bounds count them in. Also returns the enrollments whose lead is suppressed."""
     ids, until, limits = [], [], []
-    pairs: tuple[list[int], list[int], list[int]] = ([], [], [])
+    pairs: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
     for campaign in campaigns.values():
         if campaign.lead_timezone:
             end = campaign.hi  # every lead has its own window: the end of the day bounds them all
@@ -982,13 +982,17 @@ async def _due(
         ids.append(campaign.id)
         until.append(end)
         limits.append(budget + max(_MIN_SLACK, round(opts.slack * share)) + sum(waiting.values()))
+        whole = None if campaign.lead_timezone else _slots(campaign, None, opts)
         for box_id, room in rooms.items():
             pairs[0].append(campaign.id)
             pairs[1].append(box_id)
             pairs[2].append(min(room, budget) + waiting.get(box_id, 0))
+            after = boxes[box_id].after
+            slots = 0 if whole is None else whole if after is None else _slots(campaign, after, opts)
+            pairs[3].append(min(room, budget, slots) + waiting.get(box_id, 0))
     found: dict[int, list[_Due]] = defaultdict(list)
     per_box = 1  # follow-ups read beyond a mailbox's room: enough to record that they wait
-    rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs, per_box]))[1]
+    rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs[:3], per_box, pairs[3]]))[1]
     domain_of = {r[_EMAIL]: "" for r in rows}
     for email in domain_of:
         domain_of[email] = email.rpartition("@")[2]  # after the last @ (the whole value without one)
@@ -1013,6 +1017,18 @@ async def _due(
     for campaign_id, items in found.items():
         campaigns[campaign_id].more = bool(items[0][_MORE])
     return found, suppressed
+
+
+def _slots(campaign: _Campaign, after: dt.datetime | None, opts: CampaignPlanOptions) -> int:
+    """The sends a mailbox's time in the campaign's window (inside the horizon, from `after` on) still holds.
+
+    `_DUE` counts a mailbox's due follow-ups against the campaign's first steps only as far as they are sure to go:
+    its room, as many as this holds — none when each lead has its own window (a follow-up due now may wait for its
+    lead's morning, and must not keep the other leads' first steps back)."""
+    span = list(campaign.near_in(campaign.zone))
+    if after is not None and span and after > span[0][0]:
+        span = schedule.clip(span, after)
+    return math.floor(schedule.seconds(span) / opts.min_gap_s)
 
 
 _SUPPRESSED = """

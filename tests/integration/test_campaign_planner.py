@@ -433,6 +433,43 @@ async def test_first_steps_are_read_only_while_the_follow_ups_due_before_them_le
         assert held.detail["reasons"] == {"group_full": 10, "sticky_full": 10} and held.detail["more"] is True
 
 
+async def test_follow_ups_waiting_for_their_leads_morning_do_not_keep_other_leads_first_steps_back() -> None:
+    """With the leads' own time zones, at 17:00 in Moscow: 20 follow-ups due since Saturday belong to leads in Tokyo,
+    where it is 23:00 and the next morning is after this day's end. They wait, and the day's room (four mailboxes of
+    5) goes to first steps of leads in Moscow, whose window is open for another hour."""
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=4)
+    made = await campaign(ws, boxes, steps=2, per_mailbox_cap=5, lead_timezone=True)
+    waiting = await leads(ws, made, 20, zone="Asia/Tokyo")
+    await leads(ws, made, 40, zone="Europe/Moscow", start=100)
+    for n, enrollment in enumerate(waiting):
+        await Enrollment.filter(id=enrollment.id).update(
+            current_step=2, mailbox_id=boxes[n % 4].id, next_due_at=NOW - dt.timedelta(days=2)
+        )
+    report = await plan_campaigns(FrozenClock(NOW + dt.timedelta(hours=8)), CampaignPlanOptions(seed=1, slack=10))
+    assert Counter(r["step_position"] for r in await rows()) == {1: 20} and report.planned == 20
+    held = await CampaignDeferral.get(campaign_id=made.id, cap=CapKind.WINDOW)
+    assert held.detail["reasons"] == {"closed": 20}
+
+
+async def test_follow_ups_past_their_mailbox_time_in_the_window_do_not_keep_first_steps_back() -> None:
+    """At 17:00 in Moscow the window has 59 minutes left for new sends: 14 a mailbox at 4-minute gaps. 30 follow-ups
+    due since Saturday stick to one mailbox, which sends 14 of them; the campaign's other 16 sends of the day (a daily
+    cap of 30) go as first steps from the other two mailboxes, not held back by the follow-ups that must wait."""
+    ws = await workspace()
+    boxes = await mailboxes(ws, domains=1, per_domain=3)
+    made = await campaign(ws, boxes, steps=2, per_mailbox_cap=30, daily_cap=30)
+    sticky = await leads(ws, made, 30)
+    await leads(ws, made, 60, start=100)
+    await Enrollment.filter(id__in=[e.id for e in sticky]).update(
+        current_step=2, mailbox_id=boxes[0].id, next_due_at=NOW - dt.timedelta(days=2)
+    )
+    report = await plan_campaigns(FrozenClock(NOW + dt.timedelta(hours=8)), CampaignPlanOptions(seed=1, slack=10))
+    found = await rows()
+    assert Counter(r["step_position"] for r in found) == {2: 14, 1: 16} and report.planned == 30
+    assert {r["mailbox_id"] for r in found if r["step_position"] == 1} == {boxes[1].id, boxes[2].id}
+
+
 async def test_a_follow_up_references_what_its_mailbox_sent_in_order_and_keeps_its_thread_first() -> None:
     """Step 4 after step 1 went out from another mailbox (before the sequence moved) and steps 2 and 3 from the
     sticky one: `In-Reply-To` is the thread (or, without one, the first message this mailbox sent), `References` the
