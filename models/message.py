@@ -26,7 +26,7 @@ class OutboundMessage(Model):
     its workspace, its enrollment to its campaign), workspaces and campaigns are never deleted (archived,
     completed), and each check cost a locked index lookup per inserted row — over half of PostgreSQL's work when
     a day's warmup plan inserts 72,000 rows. So nothing cascades from them: whoever ever deletes a workspace or
-    a campaign deletes its outbound messages first (deleting their mailboxes or enrollments would stop it anyway).
+    a campaign deletes its outbound messages first (deleting their mailboxes would stop it anyway, below).
 
     `lead_id` and `enrollment_id` have no constraint either (migrations 0026, 0028): only the campaign planner sets
     them, to an enrollment it read under the workspace's planning lock (`engine.sending.planner.PLAN_LOCK`) and its
