@@ -241,8 +241,12 @@ async def span_sums(scope: StatScope, spans: Sequence[tuple[int, dt.date, dt.dat
     conn = connections.get("default")
     ids, firsts, lasts = zip(*spans, strict=True)
     _, rows = await conn.execute_query(_SPANS, [scope.value, list(ids), list(firsts), list(lasts)])
-    found = {int(r[0]): Counts(*(int(v) for v in r[1:])) for r in rows}
-    return [found.get(n, Counts()) for n in range(1, len(spans) + 1)]
+    found = {r[0]: Counts(*r[1:]) for r in rows}  # sums of integers: bigint, ints as they come
+    return [found.get(n, _NOTHING) for n in range(1, len(spans) + 1)]
+
+
+_NOTHING: Final = Counts()
+"""The counts of a span without rows (one instance: `Counts` is immutable)."""
 
 
 # pixel_sent: the sends whose SENT event says they carried an open pixel (`engine.stats.PIXEL_DATA`); a person's

@@ -52,6 +52,11 @@ BASELINE_DAYS: Final = 14  # …the mailbox's own baseline just before it
 REPLY_LAG_DAYS: Final = 2  # the recent stretch ends this many days ago: answers to the newest mail are still coming
 _SPANS_PER_BOX: Final = 5  # `_decide` sums per mailbox: its trip window, today, yesterday, recent, baseline
 _WATCHED: Final = (MailboxStatus.ACTIVE, MailboxStatus.WARMING, MailboxStatus.COOLDOWN)
+_FACT_FIELDS: Final = (
+    "id", "domain_id", "status", "status_changed_at", "auth_failures", "health_factor", "health_changed_at",
+    "health_reason", "cooldown_until", "graduated_at",
+)  # fmt: skip
+"""What `_decide` reads of each mailbox (a run reads the whole fleet: its other columns cost more than the rules)."""
 
 
 @dataclass
@@ -120,7 +125,7 @@ async def _decide(space: Workspace, th: Thresholds, clock: Clock) -> tuple[list[
     tz = zone(space.timezone)
     today = now.astimezone(tz).date()
     yesterday = today - dt.timedelta(days=1)
-    boxes = await Mailbox.filter(workspace_id=space.id, status__in=_WATCHED).order_by("id")
+    boxes = await Mailbox.filter(workspace_id=space.id, status__in=_WATCHED).order_by("id").only(*_FACT_FIELDS)
     domain_ids = sorted({b.domain_id for b in boxes})
     domains = {d.id: d for d in await Domain.filter(id__in=domain_ids)}
     recent_to = today - dt.timedelta(days=REPLY_LAG_DAYS)
