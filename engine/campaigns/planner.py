@@ -885,7 +885,7 @@ def _share_totals(
 
 _DUE = """
 WITH c(id, until, lim) AS (SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::int[])),
-r(campaign_id, mailbox_id, lim, counted) AS (SELECT * FROM unnest($4::int[], $5::int[], $6::int[], $8::int[])),
+r(campaign_id, mailbox_id, lim, counted) AS (SELECT * FROM unnest($4::int[], $5::int[], $6::int[], $7::int[])),
 fu AS (  -- due follow-ups per campaign and sticky mailbox, counted in the index alone
     SELECT e.campaign_id, e.mailbox_id, count(*) AS total
     FROM c JOIN enrollment e ON e.campaign_id = c.id
@@ -904,7 +904,7 @@ candidate AS (
     ) e
     UNION ALL
     SELECT f.id, f.campaign_id, f.lead_id, f.current_step, f.next_due_at, f.mailbox_id, f.thread_message_id, f.variant,
-        CASE WHEN f.rank = coalesce(r.lim, 0) + $7 THEN fu.total - f.rank + 1 ELSE 1 END,  -- the last one read
+        CASE WHEN f.rank = coalesce(r.lim, 0) + $8 THEN fu.total - f.rank + 1 ELSE 1 END,  -- the last one read
         -- stands for those not read
         f.rank <= coalesce(r.counted, 0)  -- sure to take one of the campaign's sends (`_due`)
     FROM fu JOIN c ON c.id = fu.campaign_id
@@ -916,7 +916,7 @@ candidate AS (
         WHERE e.campaign_id = fu.campaign_id AND e.mailbox_id = fu.mailbox_id AND e.state = 'active'
             AND e.next_due_at < c.until
         ORDER BY e.next_due_at, e.id
-        LIMIT coalesce(r.lim, 0) + $7
+        LIMIT coalesce(r.lim, 0) + $8
     ) f
 ),
 ranked AS (  -- each candidate's place among those of its campaign that take a send, oldest due first
@@ -982,17 +982,17 @@ async def _due(
         ids.append(campaign.id)
         until.append(end)
         limits.append(budget + max(_MIN_SLACK, round(opts.slack * share)) + sum(waiting.values()))
-        whole = None if campaign.lead_timezone else _slots(campaign, None, opts)
+        whole = 0 if campaign.lead_timezone else _slots(campaign, None, opts)
         for box_id, room in rooms.items():
             pairs[0].append(campaign.id)
             pairs[1].append(box_id)
             pairs[2].append(min(room, budget) + waiting.get(box_id, 0))
             after = boxes[box_id].after
-            slots = 0 if whole is None else whole if after is None else _slots(campaign, after, opts)
+            slots = _slots(campaign, after, opts) if whole and after is not None else whole
             pairs[3].append(min(room, budget, slots) + waiting.get(box_id, 0))
     found: dict[int, list[_Due]] = defaultdict(list)
     per_box = 1  # follow-ups read beyond a mailbox's room: enough to record that they wait
-    rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs[:3], per_box, pairs[3]]))[1]
+    rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs, per_box]))[1]
     domain_of = {r[_EMAIL]: "" for r in rows}
     for email in domain_of:
         domain_of[email] = email.rpartition("@")[2]  # after the last @ (the whole value without one)

@@ -54,7 +54,7 @@ from engine.i18n import Translator, translator
 from engine.leads.listing import LEFT_COMPANY
 from engine.lifecycle import check_transition, state_name, transition_campaign
 from engine.mail.message import make_message_id
-from engine.sending.planner import PLAN_LOCK
+from engine.sending.planner import lock_plans
 from engine.sending.why import mailboxes_named
 from engine.stats import normalize_email, workspace_zone
 from engine.warmup.graduation import Stage, readiness
@@ -707,7 +707,7 @@ async def _start(
             # the locks first, on their own: the statement after them sees what a start or an import into another
             # campaign (which enrolls under `lock_enrollment`) committed; the enrollment lock before the planners'
             await lock_enrollment(conn, workspace_id)
-            await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [PLAN_LOCK, workspace_id])
+            await lock_plans(conn, [workspace_id])
             left = (await conn.execute_query(_LEFT_TO_OTHERS, [campaign.id]))[0]
         await _audit(
             actor, workspace_id, clock, campaign, "start" if first else "resume",

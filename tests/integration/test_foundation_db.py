@@ -94,9 +94,12 @@ async def test_a_mailbox_with_outbound_mail_is_never_deleted() -> None:
     """`outbound_message.mailbox_id` has no constraint (migration 0027): a trigger keeps what it kept. A mailbox with
     mail fails to delete with the constraint's error and stays; one without mail deletes."""
     box = await _mailbox(Vault([generate_key()]))
+    same = (
+        "workspace_id", "domain_id", "provider", "smtp_host", "smtp_port", "smtp_tls", "imap_host", "imap_port",
+        "imap_tls", "secret_enc",
+    )  # fmt: skip
     empty = await Mailbox.create(
-        **{f: getattr(box, f) for f in ("workspace_id", "domain_id", "provider", "smtp_host", "smtp_port")},
-        **{f: getattr(box, f) for f in ("smtp_tls", "imap_host", "imap_port", "imap_tls", "secret_enc")},
+        **{f: getattr(box, f) for f in same},
         address="boris@acme-mail.ru",
         username="boris@acme-mail.ru",
     )
