@@ -62,11 +62,14 @@ from models.enums import ApprovalStatus, Platform
 ZONE = ZoneInfo("Europe/Moscow")
 TRACKING_URL = "https://t.demo.mailfleet.test"  # https: messages carry RFC 8058 one-click unsubscribe headers
 MORNING = dt.time(6, 0)  # local: the day's plans, graduation, monitoring, DNS and blacklist checks
-# local: what came due is sent (the campaign window closes at 18:00, warmup's at 20:00); fewer, fuller ticks cost
-# less than a tick a minute and change nothing the caps allow
-TICKS = (dt.time(10, 0), dt.time(13, 0), dt.time(15, 30), dt.time(17, 55), dt.time(20, 0))
+# local: what came due is sent. Fewer, fuller ticks cost less than a tick a minute and change nothing the caps
+# allow: a mailbox's claims take every row due since the last tick (per statement, not per row). The second comes
+# before the campaign window closes (18:00); the last before midnight, so the warmup answers planned in the evening
+# go out that day (the answer to a message comes hours later: with no tick after them they expired the next morning,
+# a fifth of all warmup mail)
+TICKS = (dt.time(12, 0), dt.time(17, 55), dt.time(23, 55))
 SEND_CONCURRENCY = 16  # mailboxes sending at once in a tick
-SYNC_AT = frozenset({dt.time(13, 0), dt.time(20, 0)})  # the inbox sweeps of the fleet
+SYNC_AT = frozenset({dt.time(12, 0), dt.time(17, 55)})  # the inbox sweeps of the fleet, after that tick's sends
 LOG_FILE = "demo.log"  # the engine's log of the run, in the output folder: the terminal shows the story and warnings
 HIGHLIGHT = 150  # characters of a chat highlight in the summary
 CHARTS = ("volume", "rates", "warmup", "pool")  # each client's charts: `<slug>-chart-<name>.png`
