@@ -101,6 +101,21 @@ phase: send 147.4 s, sync 97.2 s, monitor 27.6 s, blacklists 14.3 s, warmup plan
 22.9 s of wall, and sampled `pg_stat_activity` showed them idle most of the time; a pool of 20 connections instead
 of 10 changed nothing. Parsed From addresses are now remembered (sync CPU 4.7 -> 4.6 s at the medium size, with the
 same output).
+
+2026-12-05, the next session, on a box that ran the same code (63f35e0) at the default size in 559.4 s (377 s CPU,
+peak 276 MiB, 269,610 sends) where the day before had measured 323 s: the later days cost as much as the warmup
+weeks with a third of their mail (7.5 s a day for 2,400 sends against 11 s for 7,600), so most of a day's time was
+per tick and mailbox, not per message. Three send ticks a day instead of five (noon, 17:55, 23:55; the inbox sweeps
+after the first two) halve the claims per send. The old last tick (20:00) also came before the answers that its
+own sweep planned: 51,173 warmup rows (a fifth of all warmup mail) expired unsent the next morning; now 36 do, and
+the answers take the place of fresh warmup mail as the engine plans it. Same box, same seed and start day:
+559.4 -> 351.3 s (CPU 377 -> 234 s, peak 281 MiB), 312,802 sends (19,100 of them campaign mail, as before);
+by phase: send 152.4 s, sync 113.4 s, monitor 26.0 s, blacklists 15.3 s, warmup planning 13.7 s. Two more runs of
+the same code took 369.9 s (under py-spy at 40 Hz) and 387.9 s: this box's speed moves by 10 % from run to run.
+Garbage collection: 1.9 s in all (467 young collections, 4 full ones). What is left is spread (py-spy, full size):
+the sync 31 % of the samples (parsing and classifying 293,000 warmup messages' headers, recording their events,
+planning answers), the send lanes 28 % (building messages, a campaign row's re-check, claims), socket writes to
+PostgreSQL ~7 %, monitoring 6 %.
 """
 
 from __future__ import annotations
