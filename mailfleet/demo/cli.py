@@ -25,11 +25,11 @@ if TYPE_CHECKING:  # `mailfleet --version` builds this module's parser: only the
 DEMO_DIR = "demo"
 EXIT_INVARIANT = 3
 QUICK = "--mailboxes 60 --domains 6 --clients 2 --weeks 3"
-"""A size that runs in about a minute on a 2-core machine (the full default takes about an hour: bench_demo)."""
+"""A size that runs in about a minute on a 2-core machine (the full default takes 6 to 10 minutes: bench_demo)."""
 CHAT_HINT = (
     "No chat is configured (TELEGRAM_TOKEN, SLACK_BOT_TOKEN). To see Mailfleet run a whole agency end to end "
     "first, type:\n\n    {prog} demo " + QUICK + "\n\n(about a minute; `{prog} demo` alone runs the full size, "
-    "1,200 mailboxes for ten weeks, which takes about an hour), then `{prog} console --demo` to look around its "
+    "1,200 mailboxes for ten weeks, which takes 6 to 10 minutes), then `{prog} console --demo` to look around its "
     "data.\n"
 )
 

@@ -46,7 +46,7 @@ def test_run_without_a_chat_offers_a_demo_that_parses_and_says_how_long_the_full
     offered = next(line.split() for line in hint.splitlines() if line.strip().startswith("mailfleet demo"))
     args = _parser().parse_args(offered[1:])  # the command as printed is accepted as it is
     assert (args.mailboxes, args.domains, args.clients, args.weeks) == (60, 6, 2, 3)
-    assert "about a minute" in hint and "about an hour" in hint and "console --demo" in hint
+    assert "about a minute" in hint and "6 to 10 minutes" in hint and "console --demo" in hint
 
 
 @pytest.mark.parametrize(
