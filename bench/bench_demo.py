@@ -106,16 +106,20 @@ same output).
 peak 276 MiB, 269,610 sends) where the day before had measured 323 s: the later days cost as much as the warmup
 weeks with a third of their mail (7.5 s a day for 2,400 sends against 11 s for 7,600), so most of a day's time was
 per tick and mailbox, not per message. Three send ticks a day instead of five (noon, 17:55, 23:55; the inbox sweeps
-after the first two) halve the claims per send. The old last tick (20:00) also came before the answers that its
-own sweep planned: 51,173 warmup rows (a fifth of all warmup mail) expired unsent the next morning; now 36 do, and
-the answers take the place of fresh warmup mail as the engine plans it. Same box, same seed and start day:
+after the first two) cut the claims per send by about 40 %. The old last tick (20:00) also came before the answers
+that its own sweep planned: 51,173 warmup rows (a fifth of all warmup mail) expired unsent the next morning; now
+36 do, and the answers take the place of fresh warmup mail as the engine plans it. Same box, same seed and start day:
 559.4 -> 351.3 s (CPU 377 -> 234 s, peak 281 MiB), 312,802 sends (19,100 of them campaign mail, as before);
-by phase: send 152.4 s, sync 113.4 s, monitor 26.0 s, blacklists 15.3 s, warmup planning 13.7 s. Two more runs of
-the same code took 369.9 s (under py-spy at 40 Hz) and 387.9 s: this box's speed moves by 10 % from run to run.
+by phase: send 152.4 s, sync 113.4 s, monitor 26.0 s, blacklists 15.3 s, warmup planning 13.7 s. Later runs of the
+same code took 369.9 to 605.1 s (CPU 245 to 423 s): this box's speed moved by up to 1.8 times within the session (a
+fixed Python loop, `sum(i*i for i in range(10**7))`, took 0.62 to 1.11 s), so only back-to-back pairs compare.
 Garbage collection: 1.9 s in all (467 young collections, 4 full ones). What is left is spread (py-spy, full size):
 the sync 31 % of the samples (parsing and classifying 293,000 warmup messages' headers, recording their events,
 planning answers), the send lanes 28 % (building messages, a campaign row's re-check, claims), socket writes to
-PostgreSQL ~7 %, monitoring 6 %.
+PostgreSQL ~7 %, monitoring 6 %. A campaign send costs about 2 ms against 0.6 ms for a warmup one (the day a
+campaign starts, and Mondays: 5,700 campaign sends in 13-15 s of send phase). Tried and not kept:
+`synchronous_commit = off` on the demo's database (pairs at 600 mailboxes / 30 domains / 4 clients / 3 weeks:
+108.2 vs 102.6 s on a slow stretch, 69.4 vs 73.8 s on a fast one; no gain).
 """
 
 from __future__ import annotations
