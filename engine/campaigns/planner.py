@@ -982,14 +982,18 @@ async def _due(
         ids.append(campaign.id)
         until.append(end)
         limits.append(budget + max(_MIN_SLACK, round(opts.slack * share)) + sum(waiting.values()))
-        whole = 0 if campaign.lead_timezone else _slots(campaign, None, opts)
+        # a mailbox's due follow-ups count against the first steps only as far as they are sure to go: its room, as
+        # many as its time in the window holds — none when each lead has its own window (a follow-up due now may
+        # wait for its lead's morning, and must not keep the other leads' first steps back)
+        near = () if campaign.lead_timezone else campaign.near_in(campaign.zone)
+        whole = _slots(near, opts.min_gap_s)
         for box_id, room in rooms.items():
+            held = waiting.get(box_id, 0)
+            slots = _slots(_from(near, boxes[box_id].after), opts.min_gap_s) if whole else 0
             pairs[0].append(campaign.id)
             pairs[1].append(box_id)
-            pairs[2].append(min(room, budget) + waiting.get(box_id, 0))
-            after = boxes[box_id].after
-            slots = _slots(campaign, after, opts) if whole and after is not None else whole
-            pairs[3].append(min(room, budget, slots) + waiting.get(box_id, 0))
+            pairs[2].append(min(room, budget) + held)
+            pairs[3].append(min(room, budget, slots) + held)
     found: dict[int, list[_Due]] = defaultdict(list)
     per_box = 1  # follow-ups read beyond a mailbox's room: enough to record that they wait
     rows = (await conn.execute_query(_DUE, [ids, until, limits, *pairs, per_box]))[1]
@@ -1019,16 +1023,16 @@ async def _due(
     return found, suppressed
 
 
-def _slots(campaign: _Campaign, after: dt.datetime | None, opts: CampaignPlanOptions) -> int:
-    """The sends a mailbox's time in the campaign's window (inside the horizon, from `after` on) still holds.
+def _from(span: tuple[Interval, ...], after: dt.datetime | None) -> tuple[Interval, ...]:
+    """`span` from `after` on (a mailbox's new sends start after those already waiting to go)."""
+    if after is None or not span or after <= span[0][0]:
+        return span
+    return tuple(schedule.clip(list(span), after))
 
-    `_DUE` counts a mailbox's due follow-ups against the campaign's first steps only as far as they are sure to go:
-    its room, as many as this holds — none when each lead has its own window (a follow-up due now may wait for its
-    lead's morning, and must not keep the other leads' first steps back)."""
-    span = list(campaign.near_in(campaign.zone))
-    if after is not None and span and after > span[0][0]:
-        span = schedule.clip(span, after)
-    return math.floor(schedule.seconds(span) / opts.min_gap_s)
+
+def _slots(span: tuple[Interval, ...], min_gap_s: int) -> int:
+    """The sends `span` holds, `min_gap_s` apart."""
+    return math.floor(schedule.seconds(list(span)) / min_gap_s)
 
 
 _SUPPRESSED = """
@@ -1095,7 +1099,7 @@ class _Placing:
         key = (box.id, span)
         found = self.after.get(key)
         if found is None:
-            found = self.after[key] = tuple(schedule.clip(list(span), box.after))
+            found = self.after[key] = _from(span, box.after)
         return found
 
     def window_left(self, box: _Box, span: tuple[Interval, ...]) -> int:
@@ -1103,7 +1107,7 @@ class _Placing:
         key = (box.id, span)
         left = self.fits.get(key)
         if left is None:
-            left = self.fits[key] = math.floor(schedule.seconds(list(span)) / self.opts.min_gap_s)
+            left = self.fits[key] = _slots(span, self.opts.min_gap_s)
         return left
 
 
