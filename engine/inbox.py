@@ -208,6 +208,10 @@ class SyncOptions:
     warmup_seed: str = "mailfleet"  # seeds the per-message choices (flag, reply, delay, wording); tests vary it
     message_id_seed: str | None = None  # a reproducible run (the demo): warmup answers' Message-IDs from it, not random
     connect: ImapConnect = imap_session  # how a mailbox is opened: real IMAP, or a simulated world (the demo)
+    # what every write of the sweep waits for first (None: nothing). Reading and classifying go on meanwhile: the
+    # demo reads a tick's mail while the tick's sends run and writes once they are done, so what it records never
+    # depends on how the two interleave
+    writes_after: Callable[[], Awaitable[object]] | None = None
 
 
 class SyncStatus(StrEnum):
@@ -421,6 +425,8 @@ async def sweep(
     group = GroupCommit(write, slots=writers, limit=opts.commit_batch)
 
     async def commit(target: _Target, outcome: _Fetched | ImapError) -> SyncResult:
+        if opts.writes_after is not None:
+            await opts.writes_after()
         if isinstance(outcome, ImapError):
             async with writers:
                 return await _record_failure(target, outcome, clock=clock, options=opts, zones=zones)
@@ -2157,13 +2163,14 @@ async def sweep_all(clock: Clock, vault: Vault, options: SyncOptions | None = No
         .order_by("id")
         .values_list("id", "status", "read_failures", "read_error_at")
     )
-    await _end_unread_alerts(now, clock)
     due = [
         box_id
         for box_id, status, failures, failed_at in boxes
         if status not in _SKIPPED_STATUSES or late_read_due(failures, failed_at, now)  # a late read backs off
     ]
-    return await sweep(SYSTEM, due, clock=clock, vault=vault, options=options)
+    results = await sweep(SYSTEM, due, clock=clock, vault=vault, options=options)
+    await _end_unread_alerts(now, clock)  # a write: after the sweep's own (`SyncOptions.writes_after`)
+    return results
 
 
 NO_LONGER_READ: Final = "alert-resolved-no-longer-read"

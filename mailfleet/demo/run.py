@@ -15,6 +15,7 @@ is pressed automatically in the demo, and the transcript says so.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import io
 import random
@@ -243,13 +244,29 @@ class Demo:
         await self.timed("notify", self.notify)
 
     async def tick(self, day: dt.date, moment: dt.time) -> None:
+        """What came due is sent; at `SYNC_AT`, the inbox sweep reads the fleet's mail meanwhile (what has landed by
+        the tick: the CPU work of parsing and classifying fills the sends' waits on the database) and writes once
+        the sends are done (`SyncOptions.writes_after`): what it records is the same however the two interleave."""
         await self.at(day, moment)
         await self.timed("world", self.world.settle)
-        self.sent_total += await self.timed("send", self.send_due)
+        sync: asyncio.Task[Any] | None = None
+        sent = asyncio.Event()
+        if moment in SYNC_AT:
+            options = dataclasses.replace(self.ctx["inbox_options"], writes_after=sent.wait)
+            sync = asyncio.create_task(jobs.sync_inboxes({**self.ctx, "inbox_options": options}))
+        try:
+            self.sent_total += await self.timed("send", self.send_due)
+        except BaseException:
+            if sync is not None:
+                sync.cancel()
+                await asyncio.gather(sync, return_exceptions=True)
+            raise
+        sent.set()
+        if sync is not None:
+            reading = sync
+            await self.timed("sync", lambda: reading)  # what is left of it once the sends are done: its writes
         self.clock.advance(dt.timedelta(minutes=1))  # what follows the sends happens after them
         if moment in SYNC_AT:
-            await self.timed("world", self.world.settle)
-            await self.timed("sync", lambda: jobs.sync_inboxes(self.ctx))
             await self.timed("plan_warmup", lambda: jobs.plan_warmup(self.ctx))  # replies the sync planned
             await self.timed("plan_campaigns", lambda: jobs.plan_campaigns(self.ctx))
             await self.timed("monitor", lambda: jobs.monitor(self.ctx))
