@@ -280,6 +280,45 @@ async def test_reply_stops_the_enrollment_and_its_planned_follow_up(mail: MailSe
     assert await Suppression.all().count() == 0  # the quoted "unsubscribe" is ours, not the lead's
 
 
+async def test_a_sweep_reads_before_its_writes_may_start_and_writes_nothing_until_then(
+    mail: MailServer, clock: FrozenClock
+) -> None:
+    """`SyncOptions.writes_after`: the mailbox is read and its mail classified at once (the demo overlaps that with
+    the tick's sends), but nothing is written until the awaited event: no reply event, the sequence still active,
+    the folder position not kept. Then everything is written as without it."""
+    ws = await workspace()
+    box = await mailbox(mail, ws, ANNA)
+    enrollment = await enrolled(ws, LEAD, box)
+    await sent_message(box, to=LEAD, message_id="<step1.d00d@alpha.test>", enrollment=enrollment)
+    reply = message(LEAD, ANNA, "Re: logistics", "Yes, call me.\n", In_Reply_To="<step1.d00d@alpha.test>")
+    await deliver(mail, reply)
+    read, may_write = asyncio.Event(), asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def connect(*args: Any, **kwargs: Any) -> AsyncIterator[MailFolders]:
+        async with imap_session(*args, **kwargs) as session:
+            yield session
+        read.set()  # the mailbox's read is over: classified, waiting to be written
+
+    gated = dataclasses.replace(options(mail), connect=connect, writes_after=may_write.wait)
+    sweep = asyncio.create_task(sync_mailbox(SYSTEM, box.id, clock=clock, vault=VAULT, options=gated))
+    await asyncio.wait_for(read.wait(), 10)
+    await asyncio.sleep(0.2)  # time enough for a write that did not wait
+
+    assert not sweep.done()
+    assert await Event.filter(kind=EventKind.REPLY).count() == 0
+    assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.ACTIVE
+    assert not await FolderState.filter(mailbox_id=box.id).exists()
+
+    may_write.set()
+    result = await asyncio.wait_for(sweep, 10)
+
+    assert result.kinds == {"reply": 1}
+    assert await Event.filter(kind=EventKind.REPLY).count() == 1
+    assert (await Enrollment.get(id=enrollment.id)).state is EnrollmentState.REPLIED
+    assert await FolderState.filter(mailbox_id=box.id).exists()
+
+
 async def test_a_lead_who_writes_back_in_a_new_message_stops_the_sequence_too(
     mail: MailServer, clock: FrozenClock
 ) -> None:
