@@ -24,17 +24,19 @@ PostgreSQL is the source of truth for every send; a queued job is only a nudge (
    submissions (a witness: its previous accepted message is there) → never accepted, `queued` again; not found
    otherwise, or the folder could not be searched → `unknown` and an alert. Never resent blindly.
 
-Campaign rows (kind `campaign`, and `test` sends of a step) are planned without text. Once the claim committed,
-right before the row is sent, `_recheck_campaign` reads the campaign's state (`_CAMPAIGN_FACTS`): a campaign no
-longer running, an enrollment no longer active or a suppressed lead (address or domain, workspace or global)
-cancels the row; a campaign cap (its `daily_cap`, `per_mailbox_cap`, the campaign share a graduated mailbox has
-unlocked) postpones it to the campaign's next send day. Its counts leave out the rows of its batch still to come,
-as if they were not claimed yet. Then the composer (`engine.campaigns.ports.ComposeCampaign`) renders it; a
-`UserError` fails the row and stops the sequence. The send's record (`_record_ctes`) also stores the composed
-subject and links on the row and advances the enrollment to its next step (or `completed`) in the same
-statement, so a crash can never separate a sent step from its enrollment's advance. A step that fails for good,
-or whose outcome stays `unknown`, stops the sequence (`stopped_reason`). A `test` row carries the manager's
-address in `body` (it has no lead) and never counts toward the campaign's results.
+Campaign rows (kind `campaign`, and `test` sends of a step) are planned without text. Once the claim committed, when
+the first campaign row of a claimed batch comes up, the campaign facts of all of the batch's campaign rows are read
+in one statement (`_CAMPAIGN_FACTS`); right before each row is built, `_recheck_campaign` decides on them and the
+clock: a campaign no longer running, an enrollment no longer active or a suppressed lead (address or domain,
+workspace or global) cancels the row; a campaign cap (its `daily_cap`, `per_mailbox_cap`, the campaign share a
+graduated mailbox has unlocked) postpones it to the campaign's next send day. Its counts hold the rows of its batch
+sent before it, not those still to come, as if they were not claimed yet (`_counted`). Then the composer
+(`engine.campaigns.ports.ComposeCampaign`) renders it; a `UserError` fails the row and stops the sequence. The
+send's record (`_record_ctes`) also stores the composed subject and links on the row and advances the enrollment to
+its next step (or `completed`) in the same statement, so a crash can never separate a sent step from its
+enrollment's advance. A step that fails for good, or whose outcome stays `unknown`, stops the sequence
+(`stopped_reason`). A `test` row carries the manager's address in `body` (it has no lead) and never counts toward
+the campaign's results.
 """
 
 from __future__ import annotations
@@ -809,14 +811,15 @@ ON CONFLICT (mailbox_id, day, cap, source) DO UPDATE SET
 """
 # Rows, their SENT events and the day's counters in one statement (one round trip, atomic without a transaction).
 _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S608 - see `_record_ctes`
-# The claim-time re-check of a campaign row, read after the claim committed (so the counts include every claim
-# committed before, this one too; see `Outbox._claim`): the campaign's status and caps, the enrollment's state,
-# whether the lead's address, the mailbox of its `+tag` address or its domain is suppressed (in the workspace or
-# globally), today's sends of the
-# campaign (all its mailboxes), of the campaign from this mailbox, and of every campaign from this mailbox, and
-# the step after this one. $1 campaign, $2 enrollment, $3 workspace, $4 recipient, $5 day, $6 mailbox, $7 start
-# of the day, $8 step position, $9 lead, $10 rows in flight not to count (the rest of the row's batch, not sent
-# yet), $11 the fingerprint of the mailbox's `inbox_unreachable` alert (open or acked: its inbox goes unread). The
+# The claim-time re-check of a claimed batch's campaign and test rows, read after the claim committed (so the counts
+# include every claim committed before, this one too; see `Outbox._claim`), one result row per row whose campaign
+# still exists: the campaign's status and caps, the enrollment's state, whether the lead's address, the mailbox of
+# its `+tag` address or its domain is suppressed (in the workspace or globally), today's sends of the campaign (all
+# its mailboxes), of the campaign from this mailbox, and of every campaign from this mailbox — all without the
+# rows asked about (`$12`: the outbox adds each row itself and the rows of its batch sent before it, `_counted`) —
+# and the step after this one. Per row: $1 the row, $2 campaign, $3 enrollment, $4 workspace, $5 recipient, $6 step
+# position, $7 lead, $8 the fingerprint of the mailbox's `inbox_unreachable` alert (open or acked: its inbox goes
+# unread); for all of them: $9 the day, $10 the mailbox, $11 the start of the day, $12 the rows not to count. The
 # lead's fields come along for the composer (`engine.campaigns.ports.LeadData`): one round trip fewer a message.
 # `taken`: the person (the lead's mailbox: `ivan@` and `ivan+a@` are one inbox) has another enrollment in the
 # workspace, in a running or paused campaign or in this one, that comes first — one that wrote to them before this
@@ -824,47 +827,56 @@ _RECORD_SENT = f"WITH {_record_ctes(1)} SELECT count(*) AS n FROM r"  # noqa: S6
 # another campaign itself (`IN_OTHER_CAMPAIGN`) does not count. Two enrollments of one person made before the +tag
 # rule (or by hand) would each send: the one that comes second yields, whichever row is claimed first. Index probes:
 # `lead_mailbox`, the enrollment's lead.
-# A row sent today was scheduled at most a week earlier (retries only move later); the mailbox's two counts come
-# from one pass over its rows of that week (`w`: 10 % less per call than two, measured on a demo's data).
-# The campaign's rows in flight are read as `_IN_FLIGHT` reads them, not over the campaign's whole history.
+# A row sent today was scheduled at most a week earlier (retries only move later); the mailbox's counts come from
+# one pass over its rows of that week (`w`). The rows in flight are read as `_IN_FLIGHT` reads them (`fl`), not over
+# the campaigns' whole history; both once for the batch.
 _CAMPAIGN_FACTS = f"""
-SELECT c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.window_end, c.weekdays,
-    CASE WHEN c.lead_timezone THEN (SELECT l.timezone FROM lead l WHERE l.id = $9) ELSE '' END AS lead_zone,
-    (SELECT e.state FROM enrollment e WHERE e.id = $2) AS enrollment_state,
-    EXISTS (SELECT 1 FROM suppression s WHERE (s.workspace_id = $3 OR s.workspace_id IS NULL)
-            AND s.value = ANY(ARRAY[lower($4::text), lower({mailbox_sql("$4::text")}),
-                                    lower(split_part($4::text, '@', 2))])) AS suppressed,
-    COALESCE((SELECT sent FROM daily_stat WHERE scope = 'campaign' AND scope_id = $1 AND day = $5), 0)
-      + (SELECT count(*) FROM (SELECT m.id, m.campaign_id, m.kind FROM outbound_message m
-                               WHERE m.status = 'sending' ORDER BY m.claimed_at {_UNSEEN_LIMIT}) f
-         WHERE f.campaign_id = $1 AND f.kind = 'campaign' AND f.id <> ALL($10::bigint[]))
-      AS campaign_sent,
-    w.campaign_mailbox_sent, w.mailbox_campaign_sent,
+WITH r AS (
+    SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[], $5::text[], $6::int[], $7::bigint[],
+                         $8::text[]) AS r(id, campaign, enrollment, workspace, recipient, position, lead, fingerprint)
+), fl AS MATERIALIZED (
+    SELECT f.campaign_id, count(*) AS n
+    FROM (SELECT m.id, m.campaign_id, m.kind FROM outbound_message m
+          WHERE m.status = 'sending' ORDER BY m.claimed_at {_UNSEEN_LIMIT}) f
+    WHERE f.kind = 'campaign' AND f.id <> ALL($12::bigint[])
+    GROUP BY f.campaign_id
+), w AS MATERIALIZED (
+    SELECT m.campaign_id, m.kind, count(*) AS n
+    FROM outbound_message m
+    WHERE m.mailbox_id = $10 AND m.scheduled_at >= $11::timestamptz - interval '7 days'
+      AND m.kind IN ('campaign', 'test') AND m.id <> ALL($12::bigint[])
+      AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $11))
+    GROUP BY m.campaign_id, m.kind
+)
+SELECT r.id AS row_id, c.status, c.daily_cap, c.per_mailbox_cap, c.timezone, c.window_start, c.window_end,
+    c.weekdays, CASE WHEN c.lead_timezone THEN ld.timezone ELSE '' END AS lead_zone,
+    (SELECT e.state FROM enrollment e WHERE e.id = r.enrollment) AS enrollment_state,
+    EXISTS (SELECT 1 FROM suppression s WHERE (s.workspace_id = r.workspace OR s.workspace_id IS NULL)
+            AND s.value = ANY(ARRAY[lower(r.recipient), lower({mailbox_sql("r.recipient")}),
+                                    lower(split_part(r.recipient, '@', 2))])) AS suppressed,
+    COALESCE((SELECT sent FROM daily_stat WHERE scope = 'campaign' AND scope_id = r.campaign AND day = $9), 0)
+      + COALESCE((SELECT fl.n FROM fl WHERE fl.campaign_id = r.campaign), 0) AS campaign_sent,
+    COALESCE((SELECT sum(w.n) FROM w WHERE w.campaign_id = r.campaign AND w.kind = 'campaign'), 0)
+      AS campaign_mailbox_sent,
+    COALESCE((SELECT sum(w.n) FROM w), 0) AS mailbox_campaign_sent,
     nx.position AS next_position, nx.delay_days AS next_delay, nx.business_days AS next_business,
-    EXISTS (SELECT 1 FROM alert a WHERE a.fingerprint = $11 AND a.status <> 'resolved') AS inbox_unread,
+    EXISTS (SELECT 1 FROM alert a WHERE a.fingerprint = r.fingerprint AND a.status <> 'resolved') AS inbox_unread,
     EXISTS (SELECT 1 FROM enrollment me, lead o JOIN enrollment e ON e.lead_id = o.id
             JOIN campaign k ON k.id = e.campaign_id
-            WHERE me.id = $2 AND o.workspace_id = $3 AND {mailbox_sql("o.email")} = {mailbox_sql("ld.email")}
-              AND e.id <> $2 AND (k.status IN ('running', 'paused') OR e.campaign_id = $1)
+            WHERE me.id = r.enrollment AND o.workspace_id = r.workspace
+              AND {mailbox_sql("o.email")} = {mailbox_sql("ld.email")}
+              AND e.id <> r.enrollment AND (k.status IN ('running', 'paused') OR e.campaign_id = r.campaign)
               AND e.state IN ('active', 'replied', 'completed', 'unsubscribed')
               AND e.stopped_reason <> '{IN_OTHER_CAMPAIGN}'
               AND ((e.last_sent_at IS NOT NULL) > (me.last_sent_at IS NOT NULL)
                    OR ((e.last_sent_at IS NOT NULL) = (me.last_sent_at IS NOT NULL) AND e.id < me.id))) AS taken,
     ld.email AS lead_email, ld.first_name AS lead_first_name, ld.last_name AS lead_last_name,
     ld.company AS lead_company, ld.custom AS lead_custom
-FROM campaign c
-LEFT JOIN lead ld ON ld.id = $9
+FROM r
+JOIN campaign c ON c.id = r.campaign
+LEFT JOIN lead ld ON ld.id = r.lead
 LEFT JOIN LATERAL (SELECT position, delay_days, business_days FROM step
-                   WHERE campaign_id = c.id AND position > $8 ORDER BY position LIMIT 1) nx ON true
-CROSS JOIN (
-    SELECT count(*) FILTER (WHERE m.campaign_id = $1 AND m.kind = 'campaign') AS campaign_mailbox_sent,
-           count(*) AS mailbox_campaign_sent
-    FROM outbound_message m
-    WHERE m.mailbox_id = $6 AND m.scheduled_at >= $7::timestamptz - interval '7 days'
-      AND m.kind IN ('campaign', 'test') AND m.id <> ALL($10::bigint[])
-      AND (m.status = 'sending' OR (m.status = 'sent' AND m.sent_at >= $7))
-) w
-WHERE c.id = $1
+                   WHERE campaign_id = c.id AND position > r.position ORDER BY position LIMIT 1) nx ON true
 """  # noqa: S608 - no input in the text
 # A claimed row that must not go out at all: the exact undo of the claim, then `queued → cancelled`.
 _CANCEL_CLAIMED = """
@@ -1199,18 +1211,26 @@ class Outbox:
         zone: ZoneInfo,
     ) -> bool:
         """Send the claimed rows of `batch` in order, taking each out once it is handed to SMTP (or failed, or no
-        longer claimed after its re-check), and add the accepted ones to `accepted`; stop at the first other outcome
-        (a row that could not be built does not count), leaving the rest in `batch`. An error before a row is
+        longer claimed after its re-check: the facts of the batch's campaign rows are read in one statement when the
+        first of them comes up, `_campaign_facts`), and add the accepted ones to `accepted`; stop at the first other
+        outcome (a row that could not be built does not count), leaving the rest in `batch`. An error before a row is
         handed over leaves it in `batch` too: given back, never left `sending` for recovery to guess about. So does a
         slow server: the rest of a batch claimed more than a third of `stuck_after` ago is given back (to be claimed
         and re-checked afresh). Rows leaving the job's hands leave `held` (`_keep_claimed`). False when the job
         should stop (a failed login)."""
+        facts: dict[int, CampaignFacts | None] = {}
+        went: list[Claimed] = []  # the campaign rows handed over since `facts` was read
         while batch:
             if self.clock.now() - claimed_at > self.options.stuck_after / 3:
                 return True
             row = batch[0]
-            if row.is_campaign:
-                checked = await self._recheck_campaign(row, state, zone, later=[r.id for r in batch][1:])
+            if row.is_campaign and row.campaign_id is not None:
+                if row.id not in facts:  # the first campaign row of the batch: the facts of all of them at once
+                    checking = [r for r in batch if r.is_campaign and r.campaign_id is not None]
+                    found = await self._campaign_facts(checking, state.mailbox_id, zone)
+                    facts = {r.id: found.get(r.id) for r in checking}
+                    went = []
+                checked = await self._recheck_campaign(row, state, zone, _counted(facts[row.id], row, went))
                 if checked is None:  # cancelled or held back: no longer claimed
                     held.discard(batch.popleft().id)
                     continue
@@ -1221,6 +1241,8 @@ class Outbox:
                 held.discard(row.id)
                 report.outcomes[_BUILD_FAILED] = report.outcomes.get(_BUILD_FAILED, 0) + 1
                 continue
+            if row.is_campaign:
+                went.append(row)
             outcome, done = await self._hand_over(account, row, *prepared, report=report, zone=zone)
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
             if done is not None:
@@ -1311,7 +1333,7 @@ class Outbox:
         (each committed before its own re-count) and all of its own, and kept no more than fitted. Two workers
         racing for the last units may both give them up; the next tick sends them. A crash between the claim and
         the undo leaves the rows `sending`, for recovery like any other. Campaign rows are re-checked once more
-        before each is sent (`_recheck_campaign`).
+        before each is sent (`_recheck_campaign`, on the facts read for its batch).
         """
         check_transition("message", MessageStatus.QUEUED, MessageStatus.SENDING)
         if any(w.expire for w in wants):
@@ -1365,44 +1387,41 @@ class Outbox:
         return claims
 
     async def _recheck_campaign(
-        self, row: Claimed, state: MailboxState, zone: ZoneInfo, *, later: Sequence[int]
+        self, row: Claimed, state: MailboxState, zone: ZoneInfo, facts: CampaignFacts | None
     ) -> Claimed | None:
-        """The claim-time re-check of a claimed campaign or test row, right before any byte of it goes out (its
-        counts leave out `later`, the rows of its batch still to come): the row with its next step when it may go;
-        else None, the row having been
+        """The claim-time re-check of a claimed campaign or test row, right before it is built and sent, on the
+        facts of its batch (`_campaign_facts`, read when the batch's first campaign row came up; `_counted` for this
+        row) and the clock now: the row with its next step when it may go; else None, the row having been
 
-        * cancelled (the reason in `smtp_reply`): the campaign is over (completed, archived, gone), the enrollment
-          is no longer active, or the lead is suppressed (and then its enrollment stops);
+        * cancelled (the reason in `smtp_reply`): the campaign is over (completed, archived, gone: `facts` None),
+          the enrollment is no longer active, or the lead is suppressed (and then its enrollment stops);
         * held (due again later, still `queued`): the campaign is paused (for `PAUSE_HOLD`: it may resume), the
           mailbox's inbox has gone unread (its `inbox_unreachable` alert is not resolved; for `INBOX_HOLD`), it is
           outside the campaign's send window or weekdays (until the next opening), or a campaign cap is reached
           (until the next send day; recorded for `/why`).
         """
-        if row.campaign_id is None:
-            return row
         now = self.clock.now()
         day = now.astimezone(zone).date()
-        async with connections.get("default").acquire_connection() as conn:
-            facts = await self._campaign_facts(
-                conn, row, day=day, start=_day_start(now, zone), mailbox_id=state.mailbox_id, later=later
-            )
-            if facts is None:
+        if facts is None:
+            async with connections.get("default").acquire_connection() as conn:
                 await self._cancel_claimed(conn, row, "cancelled: the campaign is gone")
-                return None
-            if row.kind is MessageKind.TEST:
-                return dataclasses.replace(row, next_step=facts.next_step, lead=facts.lead)
-            verdict = recheck(
-                facts, now=now, due=row.scheduled_at, over=lambda: self.caps.campaign(state, facts, day), rng=self.rng
-            )
-            if verdict.cancel:
+            return None
+        if row.kind is MessageKind.TEST:
+            return dataclasses.replace(row, next_step=facts.next_step, lead=facts.lead)
+        verdict = recheck(
+            facts, now=now, due=row.scheduled_at, over=lambda: self.caps.campaign(state, facts, day), rng=self.rng
+        )
+        if verdict.cancel:
+            async with connections.get("default").acquire_connection() as conn:
                 await self._cancel_claimed(conn, row, verdict.cancel)
                 why = "suppressed" if facts.suppressed else IN_OTHER_CAMPAIGN if facts.taken else ""
                 if why and row.enrollment_id is not None:
                     await conn.execute(_STOP_ENROLLMENT, row.enrollment_id, EnrollmentState.STOPPED.value, why)
-                return None
-            if verdict.hold_until is not None:
-                await conn.execute(_POSTPONE_CLAIMED, row.id, verdict.hold_until, verdict.reason)
+            return None
         if verdict.hold_until is not None:
+            await connections.get("default").execute_query(
+                _POSTPONE_CLAIMED, [row.id, verdict.hold_until, verdict.reason]
+            )
             if verdict.cap is not None:
                 cap, allowed, used = verdict.cap
                 await self._defer(state, day, cap, wanted=used + 1, allowed=allowed, now=now)
@@ -1410,42 +1429,25 @@ class Outbox:
         return dataclasses.replace(row, next_step=facts.next_step, lead=facts.lead)
 
     async def _campaign_facts(
-        self, conn: Any, row: Claimed, *, day: dt.date, start: dt.datetime, mailbox_id: int, later: Sequence[int] = ()
-    ) -> CampaignFacts | None:
-        position = row.step_position if row.step_position is not None else -1
-        r = await conn.fetchrow(
-            _CAMPAIGN_FACTS, row.campaign_id, row.enrollment_id, row.workspace_id, row.recipient, day, mailbox_id,
-            start, position, row.lead_id, list(later), inbox_unreachable_fingerprint(row.workspace_id, mailbox_id),
-        )  # fmt: skip
-        if r is None:
-            return None
-        campaign_zone = zone_named(str(r["timezone"])) or ZoneInfo("UTC")
-        window_zone = zone_named(str(r["lead_zone"] or "")) or campaign_zone
-        state = r["enrollment_state"]
-        nxt = r["next_position"]
-        return CampaignFacts(
-            status=CampaignStatus(r["status"]),
-            enrollment_state=EnrollmentState(state) if state is not None else None,
-            suppressed=bool(r["suppressed"]),
-            daily_cap=int(r["daily_cap"]),
-            per_mailbox_cap=int(r["per_mailbox_cap"]),
-            campaign_sent=int(r["campaign_sent"]),
-            campaign_mailbox_sent=int(r["campaign_mailbox_sent"]),
-            mailbox_campaign_sent=int(r["mailbox_campaign_sent"]),
-            zone=window_zone,
-            window_start=r["window_start"],
-            window_end=r["window_end"],
-            weekdays=int(r["weekdays"]),
-            next_step=NextStep(
-                position=int(nxt) if nxt is not None else None,
-                delay_days=int(r["next_delay"] or 0),
-                business_days=bool(r["next_business"]),
-                zone=campaign_zone,
-            ),
-            inbox_unread=bool(r["inbox_unread"]),
-            lead=_lead_data(r),
-            taken=bool(r["taken"]),
+        self, rows: Sequence[Claimed], mailbox_id: int, zone: ZoneInfo
+    ) -> dict[int, CampaignFacts]:
+        """The facts of claimed campaign and test rows of one mailbox (`_CAMPAIGN_FACTS`, one statement), by row id;
+        a row whose campaign is gone has none. Their counts leave all of these rows out (`_counted` adds them)."""
+        now = self.clock.now()
+        fields: list[list[Any]] = [[] for _ in range(8)]
+        for row in rows:
+            position = row.step_position if row.step_position is not None else -1
+            values = (
+                row.id, row.campaign_id, row.enrollment_id, row.workspace_id, row.recipient, position, row.lead_id,
+                inbox_unreachable_fingerprint(row.workspace_id, mailbox_id),
+            )  # fmt: skip
+            for column, value in zip(fields, values, strict=True):
+                column.append(value)
+        found = await connections.get("default").execute_query_dict(
+            _CAMPAIGN_FACTS,
+            [*fields, now.astimezone(zone).date(), mailbox_id, _day_start(now, zone), [row.id for row in rows]],
         )
+        return {int(r["row_id"]): _facts(r) for r in found}
 
     async def _cancel_claimed(self, conn: Any, row: Claimed, reason: str) -> None:
         check_transition("message", MessageStatus.QUEUED, MessageStatus.CANCELLED)
@@ -1922,10 +1924,7 @@ class Outbox:
         subject and links composed again (the rendering is seeded by the row id: the same text)."""
         if not row.is_campaign or row.campaign_id is None:
             return None
-        async with connections.get("default").acquire_connection() as conn:
-            facts = await self._campaign_facts(
-                conn, row, day=now.astimezone(zone).date(), start=_day_start(now, zone), mailbox_id=row.mailbox_id
-            )
+        facts = (await self._campaign_facts([row], row.mailbox_id, zone)).get(row.id)
         composed = None
         if self.compose is not None:
             try:
@@ -2009,6 +2008,53 @@ def _lead_data(r: Mapping[str, Any]) -> LeadData | None:
         last_name=str(r["lead_last_name"] or ""),
         company=str(r["lead_company"] or ""),
         custom=_json(r["lead_custom"]),
+    )
+
+
+def _facts(r: Mapping[str, Any]) -> CampaignFacts:
+    """A row of `_CAMPAIGN_FACTS` (its counts without the rows asked about)."""
+    campaign_zone = zone_named(str(r["timezone"])) or ZoneInfo("UTC")
+    window_zone = zone_named(str(r["lead_zone"] or "")) or campaign_zone
+    state = r["enrollment_state"]
+    nxt = r["next_position"]
+    return CampaignFacts(
+        status=CampaignStatus(r["status"]),
+        enrollment_state=EnrollmentState(state) if state is not None else None,
+        suppressed=bool(r["suppressed"]),
+        daily_cap=int(r["daily_cap"]),
+        per_mailbox_cap=int(r["per_mailbox_cap"]),
+        campaign_sent=int(r["campaign_sent"]),
+        campaign_mailbox_sent=int(r["campaign_mailbox_sent"]),
+        mailbox_campaign_sent=int(r["mailbox_campaign_sent"]),
+        zone=window_zone,
+        window_start=r["window_start"],
+        window_end=r["window_end"],
+        weekdays=int(r["weekdays"]),
+        next_step=NextStep(
+            position=int(nxt) if nxt is not None else None,
+            delay_days=int(r["next_delay"] or 0),
+            business_days=bool(r["next_business"]),
+            zone=campaign_zone,
+        ),
+        inbox_unread=bool(r["inbox_unread"]),
+        lead=_lead_data(r),
+        taken=bool(r["taken"]),
+    )
+
+
+def _counted(facts: CampaignFacts | None, row: Claimed, went: Sequence[Claimed]) -> CampaignFacts | None:
+    """The facts of a batch (`Outbox._campaign_facts`, which leaves the batch's rows out of its counts) as `row`'s
+    re-check counts them: with the row itself and the batch's rows handed over before it (in flight, as a claim
+    counts them), of its campaign for the campaign's counts, of every campaign and test for the mailbox's."""
+    if facts is None:
+        return None
+    mine = [*went, row]
+    same = sum(1 for r in mine if r.kind is MessageKind.CAMPAIGN and r.campaign_id == row.campaign_id)
+    return dataclasses.replace(
+        facts,
+        campaign_sent=facts.campaign_sent + same,
+        campaign_mailbox_sent=facts.campaign_mailbox_sent + same,
+        mailbox_campaign_sent=facts.mailbox_campaign_sent + len(mine),
     )
 
 
