@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import weakref
 from collections.abc import Callable, Collection, Container, Iterator, Mapping
 from dataclasses import dataclass
 from email.errors import MessageError
@@ -27,7 +28,7 @@ from email.utils import getaddresses, parseaddr
 from enum import StrEnum
 from html.parser import HTMLParser
 from itertools import islice
-from typing import Final
+from typing import Any, Final
 
 WARMUP_HEADER: Final = "X-Entity-Ref-ID"
 """The header that carries the keyed warmup marker (`engine.warmup.marker`). A name many senders use for their own
@@ -118,7 +119,11 @@ def _stored(msg: Message, name: str) -> str | None:
     policies would turn into replacement characters, losing a Russian "Автоответ" subject or sender name."""
     wanted = name.lower()
     try:
-        value = next((v for k, v in msg.raw_items() if k.lower() == wanted), None)
+        index = _FIRST.get(msg)
+        if index is not None:
+            value = index.get(wanted)
+        else:
+            value = next((v for k, v in msg.raw_items() if k.lower() == wanted), None)
     except _HEADER_ERRORS:
         return None
     if value is None:
@@ -127,6 +132,20 @@ def _stored(msg: Message, name: str) -> str | None:
     if _ESCAPED_8BIT.search(text):
         text = decode_text(text.encode("ascii", "surrogateescape"), "utf-8")
     return text
+
+
+# The first value of every header, by lower-cased name, of each message `parse_message` and `parse_headers` made:
+# classifying one reads a dozen headers, most of them absent, and each look-up walked (a copy of) its whole header
+# list. Those messages are only read afterwards; one built or changed elsewhere is read from its headers each time.
+_FIRST: Final[weakref.WeakKeyDictionary[Message, dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def _indexed(msg: Message) -> Message:
+    index: dict[str, Any] = {}
+    for k, v in msg.raw_items():
+        index.setdefault(k.lower(), v)
+    _FIRST[msg] = index
+    return msg
 
 
 def _decode_words(text: str) -> str:
@@ -206,14 +225,14 @@ def parse_message(raw: bytes) -> Message:
     (`without_nul`)."""
     raw = without_nul(raw)
     try:
-        return BytesParser(policy=compat32).parsebytes(raw)
+        return _indexed(BytesParser(policy=compat32).parsebytes(raw))
     except (RecursionError, *_HEADER_ERRORS):
-        return BytesHeaderParser(policy=compat32).parsebytes(raw)
+        return _indexed(BytesHeaderParser(policy=compat32).parsebytes(raw))
 
 
 def parse_headers(raw: bytes) -> Message:
     """A fetched header block, parsed as `parse_message` parses a whole message."""
-    return BytesHeaderParser(policy=compat32).parsebytes(without_nul(raw))
+    return _indexed(BytesHeaderParser(policy=compat32).parsebytes(without_nul(raw)))
 
 
 def without_nul(raw: bytes) -> bytes:
