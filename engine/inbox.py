@@ -2129,9 +2129,15 @@ async def _late_read_alert(target: _Target, error: ImapError, now: dt.datetime, 
 # updates of every row a sweep left the table and its indexes with twice the dead versions to step over).
 _READ_OK = """
 UPDATE mailbox SET last_ok_at = $2, imap_auth_failures = 0,
-    auth_failures = CASE WHEN status = 'disabled' THEN auth_failures ELSE smtp_auth_failures END
+    auth_failures = CASE WHEN status = 'disabled' THEN auth_failures ELSE smtp_auth_failures END,
+    read_failures = 0,
+    read_error = CASE WHEN read_failures > 0 THEN '' ELSE read_error END,
+    read_error_at = CASE WHEN read_failures > 0 THEN NULL ELSE read_error_at END,
+    last_error = CASE WHEN starts_with(last_error, 'error-imap-') THEN '' ELSE last_error END,
+    last_error_at = CASE WHEN starts_with(last_error, 'error-imap-') THEN NULL ELSE last_error_at END
 WHERE id = ANY($1::int[])
 """
+_FOLDERS_SYNCED = "UPDATE folder_state SET synced_at = $2 WHERE mailbox_id = ANY($1::int[])"
 
 
 async def _mark_ok(mailbox_ids: Sequence[int], clock: Clock) -> None:
@@ -2146,10 +2152,9 @@ async def _mark_ok(mailbox_ids: Sequence[int], clock: Clock) -> None:
     ids = sorted(mailbox_ids)
     await resolve_subjects(UNREACHABLE_KIND, [f"mailbox:{i}" for i in ids], clock=clock)
     await resolve_subjects(LATE_READ_KIND, [f"mailbox:{i}" for i in ids], clock=clock)
-    await Mailbox.filter(id__in=ids, read_failures__gt=0).update(read_failures=0, read_error="", read_error_at=None)
-    await connections.get("default").execute_query(_READ_OK, [ids, now])
-    await Mailbox.filter(id__in=ids, last_error__startswith="error-imap-").update(last_error="", last_error_at=None)
-    await FolderState.filter(mailbox_id__in=ids).update(synced_at=now)
+    db = connections.get("default")
+    await db.execute_query(_READ_OK, [ids, now])
+    await db.execute_query(_FOLDERS_SYNCED, [ids, now])
 
 
 async def sweep_all(clock: Clock, vault: Vault, options: SyncOptions | None = None) -> list[SyncResult]:

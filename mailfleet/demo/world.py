@@ -226,6 +226,9 @@ class World:
         self.listed: dict[str, dt.datetime] = {}  # domain -> listed from
         self.pending: list[_Pending] = []
         self.tally = Tally()
+        # `spam_chance` by (domain, provider, moment): its inputs change only at a `settle` (and with the clock),
+        # so a tick's thousands of messages work it out once per domain and provider
+        self._chances: dict[tuple[str, MailProvider, dt.datetime], float] = {}
 
     # -- set-up
 
@@ -251,6 +254,13 @@ class World:
         the domain's last week, plus complaints, plus a listing. Today's volume is the domain's as of the last
         `settle` (the tick's start): what this tick sends counts from the next one, so the mailboxes sending at
         once (concurrently, in no fixed order) all see the same figure and a seed gives the same placements."""
+        key = (sender_domain, provider, self.clock.now())
+        found = self._chances.get(key)
+        if found is None:
+            found = self._chances[key] = self._spam_chance(sender_domain, provider)
+        return found
+
+    def _spam_chance(self, sender_domain: str, provider: MailProvider) -> float:
         today = self.clock.now().date()
         now = self.days[(sender_domain, today)]
         past = [self.days.get((sender_domain, today - dt.timedelta(days=d))) for d in range(1, 8)]
@@ -360,6 +370,7 @@ class World:
             self.days[key].sent += counted.sent
             self.days[key].complaints += counted.complaints
         self.ticking.clear()
+        self._chances.clear()
         done = 0
         while self.pending and self.pending[0].at <= now:
             item = heapq.heappop(self.pending)
