@@ -94,8 +94,8 @@ demo-summary-folder = output folder: { $path } ({ $charts } PNG { $charts ->
    *[other] charts
 }, summary.txt, { $log })
 demo-phase = { $name } { $seconds } s
-demo-phase-send = sending
-demo-phase-sync = reading inboxes
+demo-phase-send = sending (inboxes read meanwhile)
+demo-phase-sync = recording what the inboxes held
 demo-phase-notify = chats
 demo-phase-monitor = monitoring
 demo-phase-plan_warmup = warmup plan
