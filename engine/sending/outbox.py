@@ -900,7 +900,7 @@ WHERE mailbox_id = $1 AND status = 'queued' AND scheduled_at <= $2 AND ($3 OR ki
 
 class _Job:
     """What the lanes of one `Outbox.send_mailboxes` call share: the mailboxes waiting, the rows held, the first
-    claims made ahead, and the errors to raise once every lane is done."""
+    claims made ahead (and the next group's, under way), and the errors to raise once every lane is done."""
 
     def __init__(
         self,
@@ -918,6 +918,8 @@ class _Job:
         self.ahead: dict[int, _Claim] = {}  # first claims made for mailboxes no lane has taken yet
         self.errors: list[BaseException] = []
         self._claiming = asyncio.Lock()
+        self._next: asyncio.Task[dict[int, _Claim]] | None = None  # the next group's first claims, under way
+        self._next_ids: frozenset[int] = frozenset()
 
     async def lane(self) -> None:
         """Take the waiting mailboxes one after another and send each (`Outbox._send_reached`); accepted messages
@@ -951,25 +953,60 @@ class _Job:
                 await self.outbox._sent_many(carried)
 
     async def first_claim(self, mailbox_id: int, carried: list[Pending]) -> _Claim:
-        """The mailbox's first claim: made ahead by another lane, or now together with the next mailboxes waiting
-        (`CLAIM_AHEAD` per lane), `carried` recorded by it (and emptied)."""
+        """The mailbox's first claim: made ahead (by another lane, or by the next group's claim under way), or now
+        together with the next mailboxes waiting (`CLAIM_AHEAD` per lane), `carried` recorded by it (and emptied).
+        Once half of the claims made ahead are taken, the next group's claim starts in the background, so its round
+        trip overlaps the lanes' sending instead of holding up every lane that runs out."""
         async with self._claiming:
+            if mailbox_id not in self.ahead and mailbox_id in self._next_ids:
+                await self._landed()
             if mailbox_id not in self.ahead:
-                group = [mailbox_id]
-                for waiting in self.todo:  # read only as far as the group reaches
-                    if len(group) == CLAIM_AHEAD * self.lanes:
-                        break
-                    if waiting.mailbox_id not in self.ahead and waiting.mailbox_id not in group:
-                        group.append(waiting.mailbox_id)
-                options = self.outbox.options
-                limit = min(options.claim_batch, options.batch_limit)
-                wants = [_Want(self.reached[m][0], self.reached[m][1], limit, expire=True) for m in group]
-                claims = await self.outbox._claim_many(wants, carried)
+                self.ahead.update(await self._claim(self._group(mailbox_id), carried))
                 carried.clear()
-                for claim in claims.values():
-                    self.held.update(row.id for row in claim.rows)
-                self.ahead.update(claims)
-            return self.ahead.pop(mailbox_id)
+            claim = self.ahead.pop(mailbox_id)
+            if self._next is None and len(self.ahead) <= CLAIM_AHEAD * self.lanes // 2:
+                group = self._group(None)
+                if group:
+                    self._next_ids = frozenset(group)
+                    self._next = asyncio.create_task(self._claim(group, []))
+            return claim
+
+    def _group(self, first: int | None) -> list[int]:
+        """`first` and the next mailboxes waiting with no claim made or under way, `CLAIM_AHEAD` per lane."""
+        group = [first] if first is not None else []
+        for waiting in self.todo:  # read only as far as the group reaches
+            if len(group) == CLAIM_AHEAD * self.lanes:
+                break
+            m = waiting.mailbox_id
+            if m not in self.ahead and m not in self._next_ids and m not in group:
+                group.append(m)
+        return group
+
+    async def _claim(self, group: Sequence[int], carried: Sequence[Pending]) -> dict[int, _Claim]:
+        options = self.outbox.options
+        limit = min(options.claim_batch, options.batch_limit)
+        wants = [_Want(self.reached[m][0], self.reached[m][1], limit, expire=True) for m in group]
+        claims = await self.outbox._claim_many(wants, carried)
+        for claim in claims.values():
+            self.held.update(row.id for row in claim.rows)
+        return claims
+
+    async def _landed(self) -> None:
+        """The next group's claims, once made, join the ones made ahead (its error is the waiting lane's)."""
+        task, self._next, self._next_ids = self._next, None, frozenset()
+        if task is not None:
+            self.ahead.update(await task)
+
+    async def unused(self) -> collections.deque[Claimed]:
+        """The rows of the first claims no lane took (the job ended early), the next group's under way included (its
+        error is the job's)."""
+        try:
+            await self._landed()
+        except Exception as exc:
+            self.errors.append(exc)
+        rows = collections.deque(row for claim in self.ahead.values() for row in claim.rows)
+        self.ahead.clear()
+        return rows
 
 
 class Outbox:
@@ -1068,8 +1105,9 @@ class Outbox:
         * their accounts are read in one query;
         * the first claim of a mailbox is made together with those of the next ones waiting, up to
           `CLAIM_AHEAD` lanes' worth (`_claim_many`: one statement and one re-count for all of them), by the first
-          lane to need one; the job vouches for all the rows it holds (`_keep_claimed`), and gives back the claims
-          made ahead that no lane took (the job ended early);
+          lane to need one, or in the background once half of the last group's are taken (`_Job.first_claim`); the
+          job vouches for all the rows it holds (`_keep_claimed`), and gives back the claims made ahead that no lane
+          took (the job ended early);
         * the messages the server accepted are recorded by the next claim of their lane, whichever mailbox it is
           for, or on their own once `RECORD_EVERY` of them wait or the oldest waited a quarter of `stuck_after`,
           and when the lane ends;
@@ -1088,9 +1126,7 @@ class Outbox:
         finally:
             refresh.cancel()
             await asyncio.gather(refresh, return_exceptions=True)
-            unused = collections.deque(row for claim in job.ahead.values() for row in claim.rows)
-            job.ahead.clear()
-            await self._give_back(unused)
+            await self._give_back(await job.unused())
         errors = job.errors + [outcome for outcome in done if isinstance(outcome, BaseException)]
         pairs = {
             (found[0].workspace_id, found[0].domain_id): found[1]

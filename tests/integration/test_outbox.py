@@ -267,6 +267,45 @@ async def test_one_job_sends_several_mailboxes_and_rolls_their_counters_up_once_
     assert events == {anna.id: 3, carl.id: 2, dora.id: 1}
 
 
+async def test_the_next_groups_claim_made_while_the_lanes_send_takes_each_row_once(
+    mail: MailServer, clock: FrozenClock, transport: SmtpTransport
+) -> None:
+    """One lane claims `CLAIM_AHEAD` mailboxes at a time and starts the next group's claim in the background once
+    half of them are taken: of seven mailboxes, the last three are claimed right after the second is taken, before
+    its messages go (not when the fifth comes up). Every due row goes once, none is left claimed."""
+    ws = await world(mail)
+    bob = await mailbox(mail, ws, "user1@beta.test")
+    senders = [await mailbox(mail, ws, f"user{n}@alpha.test") for n in range(1, 5)]
+    senders += [await mailbox(mail, ws, f"user{n}@beta.test") for n in range(2, 5)]
+    rows = {box.id: await plan(box, bob, 2) for box in senders}
+    outbox = make_outbox(mail, clock, transport, group_concurrency=1)
+    claims: list[tuple[int, list[int]]] = []  # (messages handed to SMTP so far, the mailboxes claimed)
+    claim_many, send = outbox._claim_many, outbox.sender.send
+    sent = 0
+
+    async def claiming(wants: Any, pending: Any) -> Any:
+        claims.append((sent, [w.account.mailbox_id for w in wants]))
+        return await claim_many(wants, pending)
+
+    async def sending(*args: Any, **kwargs: Any) -> Any:
+        nonlocal sent
+        sent += 1
+        return await send(*args, **kwargs)
+
+    outbox._claim_many = claiming  # type: ignore[method-assign]  # each records what it saw, changes nothing
+    outbox.sender.send = sending  # type: ignore[method-assign]
+    reports = await outbox.send_mailboxes([box.id for box in senders])
+
+    assert [r.sent for r in reports] == [2] * 7
+    assert [ids for _, ids in claims] == [[b.id for b in senders[:4]], [b.id for b in senders[4:]]]
+    assert claims[0][0] == 0 and 2 <= claims[1][0] <= 4  # under way while the second mailbox sends: not after 8
+    await wait_for(lambda: mail.count(bob.address) == 14)
+    received = await message_ids(mail, bob.address)
+    assert set(received) == {m.message_id for planned in rows.values() for m in planned}
+    assert set(received.values()) == {1}
+    assert await statuses() == {"sent": 14}
+
+
 async def test_the_send_tick_nudges_one_send_job_per_group_of_mailboxes(
     mail: MailServer, clock: FrozenClock, transport: SmtpTransport, redis: Any
 ) -> None:
