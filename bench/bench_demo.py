@@ -123,9 +123,10 @@ campaign starts, and Mondays: 5,700 campaign sends in 13-15 s of send phase). Tr
 
 2026-12-05, the session after, on a faster stretch of the box (the fixed loop 0.32-0.37 s): the code it started from
 (e5d460d) ran the default size in 243.2 to 269.6 s (CPU 160 to 172 s, peak 280 MiB). pg_stat_statements on the
-embedded cluster over one run: 181,304 top-level statements, 171 s of statement time — the lanes' own records of
-accepted messages 36 s (6,155), the claim 21.6 s (4,463), the campaign re-check 18.4 s (23,774: one per campaign
-row), the inbox's event insert 10.2 s. This process's CPU is the floor: the server runs on the other core. Changes:
+embedded cluster over one run: the lanes' own records of accepted messages 36.0 s (6,179 statements), the claim
+21.6 s (4,464), the campaign re-check 18.4 s (23,774: one per campaign row), the inbox's event insert 10.2 s; over
+another, 181,304 top-level statements and 171 s of statement time in all. This process's CPU is the floor: the
+server runs on the other core. Changes:
 
 - a tick's inbox sweep reads and classifies the fleet's mail while the tick's sends run, and writes once they are
   done (`SyncOptions.writes_after`; the phases printed say so: the send phase holds the reads, the sync phase is
