@@ -1254,19 +1254,17 @@ class Outbox:
         slow server: the rest of a batch claimed more than a third of `stuck_after` ago is given back (to be claimed
         and re-checked afresh). Rows leaving the job's hands leave `held` (`_keep_claimed`). False when the job
         should stop (a failed login)."""
-        facts: dict[int, CampaignFacts | None] = {}
-        went: list[Claimed] = []  # the campaign rows handed over since `facts` was read
+        facts: dict[int, CampaignFacts] | None = None  # read when the batch's first campaign row comes up
+        went: list[Claimed] = []  # the campaign rows handed over since
         while batch:
             if self.clock.now() - claimed_at > self.options.stuck_after / 3:
                 return True
             row = batch[0]
             if row.is_campaign and row.campaign_id is not None:
-                if row.id not in facts:  # the first campaign row of the batch: the facts of all of them at once
+                if facts is None:
                     checking = [r for r in batch if r.is_campaign and r.campaign_id is not None]
-                    found = await self._campaign_facts(checking, state.mailbox_id, zone)
-                    facts = {r.id: found.get(r.id) for r in checking}
-                    went = []
-                checked = await self._recheck_campaign(row, state, zone, _counted(facts[row.id], row, went))
+                    facts = await self._campaign_facts(checking, state.mailbox_id, zone)
+                checked = await self._recheck_campaign(row, state, zone, _counted(facts.get(row.id), row, went))
                 if checked is None:  # cancelled or held back: no longer claimed
                     held.discard(batch.popleft().id)
                     continue

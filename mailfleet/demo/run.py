@@ -263,8 +263,7 @@ class Demo:
             raise
         sent.set()
         if sync is not None:
-            reading = sync
-            await self.timed("sync", lambda: reading)  # what is left of it once the sends are done: its writes
+            await self.timed("sync", lambda: sync)  # what is left of it once the sends are done: its writes
         self.clock.advance(dt.timedelta(minutes=1))  # what follows the sends happens after them
         if moment in SYNC_AT:
             await self.timed("plan_warmup", lambda: jobs.plan_warmup(self.ctx))  # replies the sync planned
